@@ -1,0 +1,157 @@
+"""The one door to the array library.
+
+Every op receives the array namespace ``xp`` it computes with: NumPy for CPU arrays, CuPy for GPU
+arrays (when installed), or, while a backward pass records a graph (``create_graph=True``),
+gradkit's own Tensor namespace. This module is the only place that knows which array types exist.
+It is on the hot path, so ``namespace_of`` checks the common case (a NumPy array) first.
+
+Besides the NumPy names the rules use, each namespace offers a few helpers that NumPy lacks:
+
+* ``sum_to(g, shape)``: sum a broadcast gradient back to ``shape``.
+* ``index_add(shape, index, g)``: zeros of ``shape`` with ``g`` added at ``index`` (repeated
+  indices accumulate): the adjoint of ``x[index]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["np", "NumpyNamespace", "numpy_ns", "namespace_of", "cupy_ns", "has_cupy"]
+
+
+def _sum_to(xp, g, shape):
+    """Sum ``g`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if lead:
+        g = g.reshape(shape)
+    return g
+
+
+def _index_add_numpy(shape, index, g, dtype=None):
+    out = np.zeros(shape, dtype=g.dtype if dtype is None else dtype)
+    np.add.at(out, index, g)
+    return out
+
+
+class NumpyNamespace:
+    """NumPy's functions under NumPy's names, plus the helpers above.
+
+    A class (not the module itself) so that the helpers sit beside NumPy's names and the GPU
+    namespace can mirror it. Attribute lookups are plain class attributes: as cheap as a module.
+    """
+
+    name = "numpy"
+    module = np
+    ndarray = np.ndarray
+
+    def __getattr__(self, item):  # names this class does not list fall through to the module
+        return getattr(self.module, item)
+
+    @staticmethod
+    def sum_to(g, shape):
+        return _sum_to(np, g, shape)
+
+    @staticmethod
+    def index_add(shape, index, g):
+        return _index_add_numpy(shape, index, g)
+
+    @staticmethod
+    def asarray(x, dtype=None):
+        return np.asarray(x, dtype=dtype)
+
+
+# Hot names copied onto the class so the common rules avoid __getattr__.
+for _name in (
+    "add", "subtract", "multiply", "divide", "negative", "power", "exp", "log", "log1p", "expm1",
+    "sqrt", "sin", "cos", "tan", "tanh", "abs", "sign", "where", "maximum", "minimum", "matmul",
+    "swapaxes", "transpose", "reshape", "broadcast_to", "expand_dims", "zeros", "ones", "zeros_like",
+    "ones_like", "full", "empty", "sum", "mean", "concatenate", "stack", "take_along_axis",
+    "put_along_axis", "squeeze", "flip", "cumsum", "einsum", "clip", "square", "reciprocal",
+    "logical_and", "logical_or", "logical_not", "equal", "greater", "less", "isfinite", "pad",
+    "moveaxis", "tensordot", "outer", "arange", "float32", "float64", "float16", "int64",
+    "int32", "bool_", "result_type",
+):
+    if hasattr(np, _name):
+        setattr(NumpyNamespace, _name, staticmethod(getattr(np, _name)))
+
+numpy_ns = NumpyNamespace()
+
+_cupy = None
+_cupy_ns = None
+_cupy_checked = False
+
+
+def _load_cupy():
+    global _cupy, _cupy_checked
+    if not _cupy_checked:
+        _cupy_checked = True
+        try:
+            import cupy  # noqa: F401
+
+            cupy.cuda.runtime.getDeviceCount()
+            _cupy = cupy
+        except Exception:  # no CuPy, no driver, or no device: CPU only
+            _cupy = None
+    return _cupy
+
+
+def has_cupy() -> bool:
+    """True when CuPy imports and sees at least one CUDA device."""
+    return _load_cupy() is not None
+
+
+def cupy_ns():
+    """The CuPy namespace, built on first use; raises a clear error without CuPy or a GPU."""
+    global _cupy_ns
+    if _cupy_ns is None:
+        cp = _load_cupy()
+        if cp is None:
+            raise RuntimeError(
+                "CUDA is not available: gradkit needs CuPy and an NVIDIA GPU for device='cuda'. "
+                "Install the extra with `pip install gradkit[cuda]` (or a cupy-cudaXXx wheel that "
+                "matches your driver) on a machine with a GPU, or use device='cpu'."
+            )
+
+        class CupyNamespace(NumpyNamespace):
+            name = "cupy"
+            module = cp
+            ndarray = cp.ndarray
+
+            @staticmethod
+            def sum_to(g, shape):
+                return _sum_to(cp, g, shape)
+
+            @staticmethod
+            def index_add(shape, index, g):
+                out = cp.zeros(shape, dtype=g.dtype)
+                cp.add.at(out, index, g)
+                return out
+
+            @staticmethod
+            def asarray(x, dtype=None):
+                return cp.asarray(x, dtype=dtype)
+
+        for name in list(vars(NumpyNamespace)):
+            fn = getattr(cp, name, None)
+            if fn is not None and not name.startswith("_") and name not in (
+                "name", "module", "ndarray", "sum_to", "index_add", "asarray"
+            ):
+                setattr(CupyNamespace, name, staticmethod(fn) if callable(fn) else fn)
+        _cupy_ns = CupyNamespace()
+    return _cupy_ns
+
+
+def namespace_of(array):
+    """The namespace that computes with ``array`` (NumPy unless it is a CuPy array)."""
+    if type(array) is np.ndarray:
+        return numpy_ns
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return _cupy_ns if _cupy_ns is not None else cupy_ns()
+    return numpy_ns

@@ -1,0 +1,1084 @@
+"""The public functions (``gradkit.exp``, ``gradkit.cat``, ...) and their Tensor methods.
+
+Each function is written once here and attached to ``Tensor`` as a method at the bottom, so
+``gradkit.sum(x, 1)`` and ``x.sum(1)`` are the same code.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+from . import _dtype
+from .ops import elementwise as E
+from .ops import linalg as L
+from .ops import reduction as R
+from .ops import shape as S
+from .tensor import (
+    Tensor, _float_operand, _norm_axis, _scalar_or_tensor, _shape_arg, _wrap_dim, apply, apply1,
+    apply2, as_tensor_arg, wrap,
+)
+
+__all__ = [
+    "exp", "log", "log1p", "expm1", "log2", "log10", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh",
+    "sigmoid", "relu", "abs", "clamp", "clip", "maximum", "minimum", "where", "pow", "erf",
+    "square", "reciprocal", "floor", "ceil", "round", "trunc", "sign", "add", "sub", "mul", "div",
+    "neg", "sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std",
+    "var_mean", "std_mean", "norm", "logsumexp", "cumsum", "softmax", "log_softmax", "matmul", "mm",
+    "bmm", "outer", "dot", "einsum", "reshape", "permute", "transpose", "swapaxes", "flatten",
+    "unflatten", "squeeze", "unsqueeze", "cat", "concat", "concatenate", "stack", "split", "chunk",
+    "unbind", "flip", "gather", "scatter_add", "index_select", "masked_fill", "all", "any", "isnan",
+    "isinf", "isfinite", "allclose", "isclose", "sort", "argsort", "topk", "lerp", "addcmul",
+    "broadcast_to", "narrow", "t", "numel", "clone", "detach", "zeros_like_grad", "eq", "ne", "lt",
+    "le", "gt", "ge", "equal", "logical_and", "logical_or", "logical_not", "count_nonzero", "diag",
+    "tril", "triu",
+]
+
+
+def _t(x, name="input"):
+    return x if isinstance(x, Tensor) else as_tensor_arg(x, name=name)
+
+
+# ------------------------------------------------------------------ elementwise
+def exp(input):
+    return apply1(E.EXP, _float_operand(_t(input)))
+
+
+def log(input):
+    return apply1(E.LOG, _float_operand(_t(input)))
+
+
+def log1p(input):
+    return apply1(E.LOG1P, _float_operand(_t(input)))
+
+
+def expm1(input):
+    return apply1(E.EXPM1, _float_operand(_t(input)))
+
+
+def log2(input):
+    return log(input) * (1.0 / np.log(2.0))
+
+
+def log10(input):
+    return log(input) * (1.0 / np.log(10.0))
+
+
+def sqrt(input):
+    return apply1(E.SQRT, _float_operand(_t(input)))
+
+
+def rsqrt(input):
+    return apply1(E.RSQRT, _float_operand(_t(input)))
+
+
+def sin(input):
+    return apply1(E.SIN, _float_operand(_t(input)))
+
+
+def cos(input):
+    return apply1(E.COS, _float_operand(_t(input)))
+
+
+def tan(input):
+    return sin(input) / cos(input)
+
+
+def tanh(input):
+    return apply1(E.TANH, _float_operand(_t(input)))
+
+
+def sigmoid(input):
+    return apply1(E.SIGMOID, _float_operand(_t(input)))
+
+
+def relu(input):
+    return apply1(E.RELU, _t(input))
+
+
+def erf(input):
+    return apply1(E.ERF, _float_operand(_t(input)))
+
+
+def square(input):
+    return apply1(E.SQUARE, _t(input))
+
+
+def reciprocal(input):
+    return apply1(E.RECIPROCAL, _float_operand(_t(input)))
+
+
+def abs(input):
+    return apply1(E.ABS, _t(input))
+
+
+def neg(input):
+    return -_t(input)
+
+
+def add(input, other, *, alpha=1):
+    return _t(input).add(other, alpha=alpha)
+
+
+def sub(input, other, *, alpha=1):
+    return _t(input).sub(other, alpha=alpha)
+
+
+def mul(input, other):
+    return _t(input) * other
+
+
+def div(input, other, *, rounding_mode=None):
+    return _t(input).div(other, rounding_mode=rounding_mode)
+
+
+def pow(input, exponent):
+    if not isinstance(input, Tensor):
+        return _t(exponent).__rpow__(input)
+    return input ** exponent
+
+
+def clamp(input, min=None, max=None):
+    """Clamp into ``[min, max]``; bounds may be numbers or Tensors (then differentiable)."""
+    x = _t(input)
+    if min is None and max is None:
+        raise ValueError("clamp(): at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if min is not None:
+            x = maximum(x, min)
+        if max is not None:
+            x = minimum(x, max)
+        return x
+    if x.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        x = _float_operand(x)
+    return apply1(E.CLAMP, x, (min, max))
+
+
+clip = clamp
+
+
+def _promote_pair(a, b):
+    a = _t(a)
+    b = _scalar_or_tensor(b)
+    if isinstance(b, Tensor) and a.dtype != b.dtype:
+        rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+        a, b = a.to(rt), b.to(rt)
+    return a, b
+
+
+def maximum(input, other):
+    a, b = _promote_pair(input, other)
+    return apply2(E.MAXIMUM, a, b)
+
+
+def minimum(input, other):
+    a, b = _promote_pair(input, other)
+    return apply2(E.MINIMUM, a, b)
+
+
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` else ``other``; either may be a number. With one argument,
+    the indices where ``condition`` is true (like ``nonzero(as_tuple=True)``)."""
+    cond = _t(condition, "condition")
+    if input is None and other is None:
+        return tuple(wrap(i) for i in cond._data.nonzero())
+    c = cond._data
+    if c.dtype.kind != "b":
+        c = c.astype(bool)
+    a = _scalar_or_tensor(input)
+    b = _scalar_or_tensor(other)
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype != b.dtype:
+        rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+        a, b = a.to(rt), b.to(rt)
+    elif not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        dt = _dtype.get_default_dtype() if isinstance(a, float) or isinstance(b, float) \
+            else np.dtype(np.int64)
+        return wrap(np.where(c, a, b).astype(dt))
+    return apply(E.WHERE, (a, b), (c,))
+
+
+def _zero_grad_op(name):
+    def fn(input):
+        x = _t(input)
+        if x.dtype.kind != "f":
+            return wrap(getattr(np, name)(x._data)) if name != "sign" else wrap(np.sign(x._data))
+        return apply1(E.ZERO_GRAD, x, (name,))
+
+    fn.__name__ = name
+    fn.__doc__ = f"{name} of each element; its gradient is zero (as in PyTorch)."
+    return fn
+
+
+floor = _zero_grad_op("floor")
+ceil = _zero_grad_op("ceil")
+trunc = _zero_grad_op("trunc")
+sign = _zero_grad_op("sign")
+_round_half_even = _zero_grad_op("round")
+
+
+def round(input, *, decimals=0):
+    if decimals:
+        scale = 10.0 ** decimals
+        return _round_half_even(_t(input) * scale) / scale
+    return _round_half_even(input)
+
+
+def lerp(input, end, weight):
+    return input + (end - input) * weight
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return input + tensor1 * tensor2 * value
+
+
+# ------------------------------------------------------------------ comparisons / logic
+def eq(input, other):
+    return _t(input) == other
+
+
+def ne(input, other):
+    return _t(input) != other
+
+
+def lt(input, other):
+    return _t(input) < other
+
+
+def le(input, other):
+    return _t(input) <= other
+
+
+def gt(input, other):
+    return _t(input) > other
+
+
+def ge(input, other):
+    return _t(input) >= other
+
+
+def equal(input, other) -> bool:
+    return _t(input).equal(_t(other))
+
+
+def logical_and(input, other):
+    return wrap(np.logical_and(_t(input)._data, _t(other)._data))
+
+
+def logical_or(input, other):
+    return wrap(np.logical_or(_t(input)._data, _t(other)._data))
+
+
+def logical_not(input):
+    return wrap(np.logical_not(_t(input)._data))
+
+
+def isnan(input):
+    return wrap(np.isnan(_t(input)._data))
+
+
+def isinf(input):
+    return wrap(np.isinf(_t(input)._data))
+
+
+def isfinite(input):
+    return wrap(np.isfinite(_t(input)._data))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return wrap(np.isclose(_t(input)._data, _t(other)._data, rtol=rtol, atol=atol,
+                           equal_nan=equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(np.allclose(_t(input)._data, _t(other)._data, rtol=rtol, atol=atol,
+                            equal_nan=equal_nan))
+
+
+def all(input, dim=None, keepdim=False):
+    x = _t(input)
+    return wrap(np.asarray(np.all(x._data, axis=_norm_axis(dim, x.ndim), keepdims=keepdim)))
+
+
+def any(input, dim=None, keepdim=False):
+    x = _t(input)
+    return wrap(np.asarray(np.any(x._data, axis=_norm_axis(dim, x.ndim), keepdims=keepdim)))
+
+
+def count_nonzero(input, dim=None):
+    x = _t(input)
+    return wrap(np.asarray(np.count_nonzero(x._data, axis=_norm_axis(dim, x.ndim)),
+                           dtype=np.int64))
+
+
+# ------------------------------------------------------------------ reductions
+def _reduce_args(x, dim):
+    return _norm_axis(dim, x.ndim)
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    x = _t(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.dtype.kind in "biu" and x.dtype != np.int64:
+        x = x.to(_dtype.int64)
+    return apply1(R.SUM, x, (_reduce_args(x, dim), keepdim, x._data.shape))
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    x = _t(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.dtype.kind != "f":
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+            f"or complex dtype. Got: {x.dtype}. Convert first, e.g. x.float().mean()"
+        )
+    return apply1(R.MEAN, x, (_reduce_args(x, dim), keepdim, x._data.shape))
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    x = _t(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    return apply1(R.PROD, x, (_reduce_args(x, dim), keepdim, x._data.shape))
+
+
+def _check_nonempty(x, name, axis):
+    if x.numel() == 0:
+        raise RuntimeError(
+            f"{name}(): expected a non-empty tensor (or a dim to reduce that is not empty), got "
+            f"shape {tuple(x.shape)}"
+        )
+
+
+def amax(input, dim=(), keepdim=False):
+    x = _t(input)
+    axis = _reduce_args(x, dim)
+    _check_nonempty(x, "amax", axis)
+    return apply1(R.AMAX, x, (axis, keepdim, x._data.shape))
+
+
+def amin(input, dim=(), keepdim=False):
+    x = _t(input)
+    axis = _reduce_args(x, dim)
+    _check_nonempty(x, "amin", axis)
+    return apply1(R.AMIN, x, (axis, keepdim, x._data.shape))
+
+
+_MinMax = collections.namedtuple("_MinMax", ["values", "indices"])
+
+
+class MaxMin(_MinMax):
+    """``(values, indices)`` as ``torch.return_types.max``/``min``."""
+
+
+def _max_min(input, dim, keepdim, largest):
+    x = _t(input)
+    if dim is None:
+        return amax(x) if largest else amin(x)
+    if isinstance(dim, Tensor):  # max(input, other)
+        return maximum(x, dim) if largest else minimum(x, dim)
+    d = _wrap_dim(dim, x.ndim)
+    _check_nonempty(x, "max" if largest else "min", (d,))
+    arg = np.argmax if largest else np.argmin
+    idx = arg(x._data, axis=d, keepdims=True) if x.ndim else np.zeros((), dtype=np.int64)
+    if x.ndim == 0:
+        return MaxMin(x.clone(), wrap(idx))
+    values = gather(x, d, wrap(idx))
+    if not keepdim:
+        values = values.squeeze(d)
+        idx = idx.squeeze(d)
+    return MaxMin(values, wrap(idx.astype(np.int64)))
+
+
+def max(input, dim=None, keepdim=False):
+    """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)``;
+    ``max(x, other)``: elementwise maximum."""
+    return _max_min(input, dim, keepdim, True)
+
+
+def min(input, dim=None, keepdim=False):
+    return _max_min(input, dim, keepdim, False)
+
+
+def argmax(input, dim=None, keepdim=False):
+    x = _t(input)
+    if dim is None:
+        return wrap(np.asarray(np.argmax(x._data), dtype=np.int64))
+    return wrap(np.argmax(x._data, axis=_wrap_dim(dim, x.ndim), keepdims=keepdim).astype(np.int64))
+
+
+def argmin(input, dim=None, keepdim=False):
+    x = _t(input)
+    if dim is None:
+        return wrap(np.asarray(np.argmin(x._data), dtype=np.int64))
+    return wrap(np.argmin(x._data, axis=_wrap_dim(dim, x.ndim), keepdims=keepdim).astype(np.int64))
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over ``dim`` with Bessel's ``correction`` (1 by default; ``unbiased=False`` is 0)."""
+    x = _float_operand(_t(input))
+    if isinstance(dim, bool):  # var(x, unbiased)
+        dim, unbiased = None, dim
+    c = _correction(unbiased, correction)
+    axis = _reduce_args(x, dim)
+    n = 1
+    for i, s in enumerate(x.shape):
+        if axis is None or i in axis:
+            n *= s
+    d = x - mean(x, dim=axis if axis is not None else None, keepdim=True)
+    denom = n - c
+    ss = sum(d * d, dim=axis, keepdim=keepdim)
+    return ss / denom if denom > 0 else ss * float("nan") if n else ss
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(_float_operand(_t(input)), dim, keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(_float_operand(_t(input)), dim, keepdim))
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm."""
+    x = _float_operand(_t(input))
+    if dtype is not None:
+        x = x.to(dtype)
+    axis = _reduce_args(x, dim)
+    if p == "fro" or p is None:
+        p = 2
+    if p == "nuc":
+        raise NotImplementedError("norm(p='nuc') is not supported; use an SVD of the matrix")
+    if p == float("inf"):
+        return amax(abs(x), dim=axis if axis is not None else (), keepdim=keepdim)
+    if p == -float("inf"):
+        return amin(abs(x), dim=axis if axis is not None else (), keepdim=keepdim)
+    if p == 1:
+        return sum(abs(x), dim=axis, keepdim=keepdim)
+    if p == 0:
+        return sum((x != 0).to(x.dtype), dim=axis, keepdim=keepdim)
+    return apply1(R.NORM, x, (float(p) if p != 2 else 2, axis, keepdim, x._data.shape))
+
+
+def logsumexp(input, dim, keepdim=False):
+    x = _float_operand(_t(input))
+    return apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim), keepdim, x._data.shape))
+
+
+def cumsum(input, dim, *, dtype=None):
+    x = _t(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    return apply1(R.CUMSUM, x, (_wrap_dim(dim, x.ndim),))
+
+
+def softmax(input, dim, dtype=None):
+    x = _float_operand(_t(input))
+    if dtype is not None:
+        x = x.to(dtype)
+    return apply1(R.SOFTMAX, x, (_wrap_dim(dim, x.ndim),))
+
+
+def log_softmax(input, dim, dtype=None):
+    x = _float_operand(_t(input))
+    if dtype is not None:
+        x = x.to(dtype)
+    return apply1(R.LOG_SOFTMAX, x, (_wrap_dim(dim, x.ndim),))
+
+
+# ------------------------------------------------------------------ products
+def matmul(input, other):
+    """Matrix product with PyTorch's rules for 1-D operands and broadcast batch dimensions."""
+    a, b = _t(input), _t(other, "other")
+    if a.dtype != b.dtype:
+        rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+        a, b = a.to(rt), b.to(rt)
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(
+            f"matmul: both arguments need to be at least 1D, but they are {a.ndim}D and {b.ndim}D "
+            f"(shapes {tuple(a.shape)} and {tuple(b.shape)}); use * for scalar products"
+        )
+    ka = a.shape[-1]
+    kb = b.shape[-2] if b.ndim >= 2 else b.shape[0]
+    if ka != kb:
+        raise RuntimeError(
+            f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied: the "
+            f"last dimension of the first ({ka}) must equal the "
+            f"{'second-to-last' if b.ndim >= 2 else 'only'} dimension of the second ({kb})"
+        )
+    if a.ndim == 1 and b.ndim == 1:
+        return sum(a * b)
+    if a.ndim == 1:
+        return apply2(L.MATMUL, a.unsqueeze(0), b).squeeze(-2)
+    if b.ndim == 1:
+        return apply2(L.MATMUL, a, b.unsqueeze(-1)).squeeze(-1)
+    if a.ndim > 2 or b.ndim > 2:
+        for x, y in zip(reversed(a.shape[:-2]), reversed(b.shape[:-2])):
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(
+                    f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+                    f"broadcast together ({x} against {y})"
+                )
+    return apply2(L.MATMUL, a, b)
+
+
+def mm(input, mat2):
+    a, b = _t(input), _t(mat2, "mat2")
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(
+            f"mm: expected 2-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(
+            f"mm: mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
+            f"{b.shape[0]}x{b.shape[1]})"
+        )
+    return matmul(a, b)
+
+
+def bmm(input, mat2):
+    a, b = _t(input), _t(mat2, "mat2")
+    if a.ndim != 3 or b.ndim != 3:
+        raise RuntimeError(
+            f"bmm: expected 3-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(
+            f"bmm: batch sizes differ: {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+    return matmul(a, b)
+
+
+def outer(input, vec2):
+    a, b = _t(input), _t(vec2, "vec2")
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(
+            f"outer: expected 1-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+    return a.unsqueeze(1) * b.unsqueeze(0)
+
+
+def dot(input, other):
+    a, b = _t(input), _t(other, "other")
+    if a.ndim != 1 or b.ndim != 1 or a.shape[0] != b.shape[0]:
+        raise RuntimeError(
+            f"dot: expected two 1-D tensors of the same size, got shapes {tuple(a.shape)} and "
+            f"{tuple(b.shape)}"
+        )
+    return sum(a * b)
+
+
+def einsum(equation, *operands):
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; differentiable in every operand."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ops_ = [_t(o, "operand") for o in operands]
+    dt = ops_[0].dtype
+    for o in ops_[1:]:
+        dt = _dtype.promote_types(dt, o.dtype)
+    ops_ = [o.to(dt) for o in ops_]
+    subs, rhs = L.parse_einsum(equation, [o.shape for o in ops_])
+    for s, o in zip(subs, ops_):
+        sizes = {}
+        for c, n in zip(s, o.shape):
+            if sizes.setdefault(c, n) != n:
+                raise ValueError(f"einsum(): repeated subscript {c!r} with sizes {sizes[c]} and {n}")
+    return apply(L.EINSUM, ops_, (subs, rhs))
+
+
+# ------------------------------------------------------------------ shapes
+def _infer_shape(shape, numel, name):
+    shape = [int(s) for s in shape]
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError(f"{name}: only one dimension can be inferred (-1), got {tuple(shape)}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(
+                f"{name}: shape {tuple(shape)} is invalid for input of size {numel}"
+            )
+        shape[neg[0]] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"{name}: shape {tuple(shape)} is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+def reshape(input, *shape):
+    x = _t(input)
+    shape = _infer_shape(_shape_arg(shape), x._data.size, "reshape")
+    if shape == x._data.shape:
+        return x if not x.requires_grad else apply1(S.RESHAPE, x, (shape, x._data.shape))
+    return apply1(S.RESHAPE, x, (shape, x._data.shape))
+
+
+def view(input, *shape):
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
+        return _t(input).to(shape[0])  # view(dtype) reinterprets in PyTorch; we convert
+    return reshape(input, *shape)
+
+
+def permute(input, *dims):
+    x = _t(input)
+    dims = _shape_arg(dims)
+    if len(dims) != x.ndim:
+        raise RuntimeError(
+            f"permute: number of dims don't match: the tensor has {x.ndim} dimensions but "
+            f"{len(dims)} were given ({dims})"
+        )
+    axes = tuple(_wrap_dim(d, x.ndim) for d in dims)
+    if sorted(axes) != list(range(x.ndim)):
+        raise RuntimeError(f"permute: repeated or missing dims in {dims}")
+    inverse = tuple(int(i) for i in np.argsort(axes))
+    return apply1(S.PERMUTE, x, (axes, inverse))
+
+
+def transpose(input, dim0, dim1):
+    x = _t(input)
+    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    axes = list(range(x.ndim))
+    a, b = _wrap_dim(dim0, x.ndim), _wrap_dim(dim1, x.ndim)
+    axes[a], axes[b] = axes[b], axes[a]
+    return permute(x, *axes)
+
+
+swapaxes = transpose
+
+
+def t(input):
+    x = _t(input)
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    x = _t(input)
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s, e = _wrap_dim(start_dim, x.ndim), _wrap_dim(end_dim, x.ndim)
+    shape = x.shape
+    n = 1
+    for k in shape[s:e + 1]:
+        n *= k
+    return reshape(x, tuple(shape[:s]) + (n,) + tuple(shape[e + 1:]))
+
+
+def unflatten(input, dim, sizes):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    sizes = _infer_shape(sizes, x.shape[d], "unflatten")
+    return reshape(x, tuple(x.shape[:d]) + tuple(sizes) + tuple(x.shape[d + 1:]))
+
+
+def squeeze(input, dim=None):
+    x = _t(input)
+    if dim is None:
+        shape = tuple(s for s in x.shape if s != 1)
+    else:
+        dims = _norm_axis(dim, x.ndim) or ()
+        shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
+    if shape == tuple(x.shape):
+        return x
+    return reshape(x, shape)
+
+
+def unsqueeze(input, dim):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim + 1)
+    shape = tuple(x.shape)
+    return apply1(S.RESHAPE, x, (shape[:d] + (1,) + shape[d:], shape))
+
+
+def broadcast_to(input, size):
+    return _t(input).expand(*size)
+
+
+def expand(input, *sizes):
+    x = _t(input)
+    sizes = _shape_arg(sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the "
+            f"number of dimensions in the tensor ({x.ndim})"
+        )
+    lead = len(sizes) - x.ndim
+    shape = []
+    for i, s in enumerate(sizes):
+        cur = x.shape[i - lead] if i >= lead else None
+        if s == -1:
+            if cur is None:
+                raise RuntimeError("expand: -1 is not allowed in a leading, new dimension")
+            s = cur
+        elif cur is not None and cur != s and cur != 1:
+            raise RuntimeError(
+                f"expand: the expanded size of the tensor ({s}) must match the existing size "
+                f"({cur}) at non-singleton dimension {i}. Target sizes: {tuple(sizes)}. Tensor "
+                f"sizes: {tuple(x.shape)}"
+            )
+        shape.append(int(s))
+    shape = tuple(shape)
+    if shape == tuple(x.shape):
+        return x
+    return apply1(S.EXPAND, x, (shape, tuple(x.shape)))
+
+
+def expand_as(input, other):
+    return expand(input, *other.shape)
+
+
+def repeat(input, *sizes):
+    x = _t(input)
+    reps = _shape_arg(sizes)
+    if len(reps) < x.ndim:
+        raise RuntimeError(
+            f"repeat: number of repeat dims ({len(reps)}) can not be smaller than the number of "
+            f"dimensions of the tensor ({x.ndim})"
+        )
+    return apply1(S.REPEAT, x, (tuple(int(r) for r in reps), tuple(x.shape)))
+
+
+def _cat_prepare(tensors, dim, name):
+    tensors = [_t(x, "tensors") for x in tensors]
+    if not tensors:
+        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+    dt = tensors[0].dtype
+    for x in tensors[1:]:
+        dt = _dtype.promote_types(dt, x.dtype)
+    return [x.to(dt) if x.dtype != dt else x for x in tensors]
+
+
+def cat(tensors, dim=0):
+    """Concatenate along an existing dimension ``dim``."""
+    tensors = _cat_prepare(tensors, dim, "cat")
+    tensors = [x for x in tensors if not (x.ndim == 1 and x.shape[0] == 0)] or tensors[:1]
+    nd = tensors[0].ndim
+    if nd == 0:
+        raise RuntimeError("cat(): zero-dimensional tensor cannot be concatenated")
+    d = _wrap_dim(dim, nd)
+    ref = tensors[0].shape
+    for i, x in enumerate(tensors):
+        if x.ndim != nd or builtins_any(
+                a != b for k, (a, b) in enumerate(zip(x.shape, ref)) if k != d):
+            raise RuntimeError(
+                f"cat(): sizes of tensors must match except in dimension {d}: tensor 0 has shape "
+                f"{tuple(ref)} but tensor {i} has shape {tuple(x.shape)}"
+            )
+    if len(tensors) == 1:
+        return tensors[0]
+    return apply(S.CAT, tensors, (d, tuple(x.shape[d] for x in tensors)))
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Stack along a new dimension ``dim``."""
+    tensors = _cat_prepare(tensors, dim, "stack")
+    ref = tensors[0].shape
+    for i, x in enumerate(tensors):
+        if x.shape != ref:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {tuple(ref)} at entry 0 and "
+                f"{tuple(x.shape)} at entry {i}"
+            )
+    return apply(S.STACK, tensors, (_wrap_dim(dim, len(ref) + 1),))
+
+
+def _slice_along(x, d, start, stop):
+    return x[(slice(None),) * d + (slice(start, stop),)]
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    x = _t(tensor)
+    d = _wrap_dim(dim, x.ndim)
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0:
+            raise ValueError(f"split(): split_size must be positive, got {size}")
+        bounds = [(i, min(i + size, n)) for i in range(0, n, size)] or [(0, 0)]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if builtins_sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                f"at dimension {d}), but got split_sizes={sizes}"
+            )
+        bounds, start = [], 0
+        for s in sizes:
+            bounds.append((start, start + s))
+            start += s
+    return tuple(_slice_along(x, d, a, b) for a, b in bounds)
+
+
+def chunk(input, chunks, dim=0):
+    x = _t(input)
+    if chunks <= 0:
+        raise ValueError(f"chunk(): chunks must be positive, got {chunks}")
+    n = x.shape[_wrap_dim(dim, x.ndim)]
+    size = -(-n // chunks) if n else 1
+    return split(x, builtins_max(size, 1), dim)
+
+
+def unbind(input, dim=0):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    return tuple(x[(slice(None),) * d + (i,)] for i in range(x.shape[d]))
+
+
+def narrow(input, dim, start, length):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    return _slice_along(x, d, start, start + length)
+
+
+def flip(input, dims):
+    x = _t(input)
+    if isinstance(dims, int):
+        dims = (dims,)
+    return apply1(S.FLIP, x, (tuple(_wrap_dim(d, x.ndim) for d in dims),))
+
+
+def _index_array(index, name):
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {idx.dtype}")
+    return idx
+
+
+def gather(input, dim, index):
+    """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (differentiable in ``input``)."""
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    idx = _index_array(index, "gather")
+    if idx.ndim != x.ndim:
+        raise RuntimeError(
+            f"gather(): index tensor must have the same number of dimensions as input tensor "
+            f"({idx.ndim} vs {x.ndim})"
+        )
+    n = x.shape[d]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise RuntimeError(
+            f"gather(): index {int(idx.max() if idx.max() >= n else idx.min())} is out of bounds "
+            f"for dimension {d} with size {n}"
+        )
+    xp = np if type(x._data) is np.ndarray else _xp(x)
+    full = S.gather_index(xp, idx, d)
+    if builtins_any(idx.shape[k] > x.shape[k] for k in range(x.ndim) if k != d):
+        raise RuntimeError(
+            f"gather(): index {tuple(idx.shape)} is larger than input {tuple(x.shape)} outside "
+            f"dimension {d}"
+        )
+    return apply1(S.GATHER, x, (d, idx, full, tuple(x.shape)))
+
+
+def scatter_add(input, dim, index, src):
+    """``input`` with ``src`` added at ``index`` along ``dim`` (repeated indices accumulate)."""
+    x, s = _t(input), _t(src, "src")
+    d = _wrap_dim(dim, x.ndim)
+    idx = _index_array(index, "scatter_add")
+    xp = np if type(x._data) is np.ndarray else _xp(x)
+    full = S.gather_index(xp, idx, d)
+    if s.dtype != x.dtype:
+        s = s.to(x.dtype)
+    return apply2(S.SCATTER_ADD, x, s, (d, idx, full, tuple(s.shape)))
+
+
+def index_select(input, dim, index):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    idx = _index_array(index, "index_select")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    return x[(slice(None),) * d + (idx.reshape(-1),)]
+
+
+def masked_fill(input, mask, value):
+    x = _t(input)
+    m = _t(mask, "mask")
+    if m.dtype.kind != "b":
+        raise RuntimeError(
+            f"masked_fill only supports boolean masks, but got mask with dtype {m.dtype}"
+        )
+    v = value
+    if isinstance(v, Tensor):
+        if v.ndim != 0:
+            raise RuntimeError(
+                f"masked_fill only supports a 0-dimensional value tensor, but got tensor with "
+                f"{v.ndim} dimension(s)"
+            )
+        v = v.to(x.dtype)
+    elif isinstance(v, float) and x.dtype.kind != "f":
+        v = int(v) if float(v).is_integer() else v
+    out = apply(E.WHERE, (v, x), (np.broadcast_to(m._data, x.shape) if m.shape != x.shape
+                                  else m._data,))
+    if out.dtype != x.dtype:
+        out = out.to(x.dtype)
+    return out
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    idx = np.argsort(-x._data if descending else x._data, axis=d, kind="stable")
+    return MaxMin(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending, stable).indices
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    if k > x.shape[d]:
+        raise RuntimeError(f"topk(): selected index k={k} out of range for size {x.shape[d]}")
+    idx = np.argsort(-x._data if largest else x._data, axis=d, kind="stable")
+    idx = np.take(idx, np.arange(k), axis=d)
+    return MaxMin(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
+
+
+def diag(input, diagonal=0):
+    x = _t(input)
+    if x.ndim == 1:
+        n = x.shape[0] + builtins_abs(diagonal)
+        out = wrap(np.zeros((n, n), dtype=x.dtype))
+        rows = np.arange(x.shape[0]) + builtins_max(-diagonal, 0)
+        cols = np.arange(x.shape[0]) + builtins_max(diagonal, 0)
+        return scatter_add(out.reshape(-1), 0, wrap(rows * n + cols), x).reshape(n, n)
+    rows, cols = np.nonzero(np.eye(x.shape[0], x.shape[1], k=diagonal, dtype=bool))
+    return x[wrap(rows), wrap(cols)]
+
+
+def tril(input, diagonal=0):
+    x = _t(input)
+    mask = np.tril(np.ones(x.shape[-2:], dtype=bool), diagonal)
+    return x * wrap(mask)
+
+
+def triu(input, diagonal=0):
+    x = _t(input)
+    mask = np.triu(np.ones(x.shape[-2:], dtype=bool), diagonal)
+    return x * wrap(mask)
+
+
+def numel(input) -> int:
+    return _t(input).numel()
+
+
+def clone(input):
+    return _t(input).clone()
+
+
+def detach(input):
+    return _t(input).detach()
+
+
+def zeros_like_grad(x):
+    return wrap(np.zeros_like(x._data))
+
+
+def _xp(x):
+    from ._backend import namespace_of
+
+    return namespace_of(x._data)
+
+
+import builtins as _builtins  # noqa: E402
+
+builtins_sum, builtins_max, builtins_abs = _builtins.sum, _builtins.max, _builtins.abs
+builtins_any = _builtins.any
+
+
+# ------------------------------------------------------------------ Tensor methods
+def _install_methods():
+    same = [
+        "exp", "log", "log1p", "expm1", "log2", "log10", "sqrt", "rsqrt", "sin", "cos", "tan",
+        "tanh", "sigmoid", "relu", "erf", "square", "reciprocal", "clamp", "clip", "maximum",
+        "minimum", "floor", "ceil", "round", "trunc", "sign", "sum", "mean", "prod", "amax", "amin",
+        "max", "min", "argmax", "argmin", "var", "std", "norm", "logsumexp", "cumsum", "softmax",
+        "log_softmax", "mm", "bmm", "outer", "dot", "reshape", "view", "permute", "transpose",
+        "swapaxes", "flatten", "unflatten", "squeeze", "unsqueeze", "expand", "expand_as",
+        "repeat", "split", "chunk", "unbind", "narrow", "flip", "gather", "scatter_add",
+        "index_select", "masked_fill", "all", "any", "isnan", "isinf", "isfinite", "allclose",
+        "isclose", "sort", "argsort", "topk", "lerp", "addcmul", "t", "broadcast_to",
+        "count_nonzero", "logical_and", "logical_or", "logical_not", "diag", "tril", "triu",
+    ]
+    g = globals()
+    for name in same:
+        setattr(Tensor, name, g[name])
+    Tensor.abs = g["abs"]
+    Tensor.absolute = g["abs"]
+    Tensor.view_as = lambda self, other: reshape(self, *other.shape)
+    Tensor.reshape_as = Tensor.view_as
+    Tensor.masked_fill_ = _masked_fill_
+    Tensor.scatter_add_ = _scatter_add_
+    Tensor.index_add = _index_add_tensor
+
+
+def _masked_fill_(self, mask, value):
+    res = masked_fill(self, mask, value)
+    if res.requires_grad:
+        self._inplace(_COPY_FROM, res, name="masked_fill_")
+        return self
+    self._data[...] = res._data
+    self._vc[0] += 1
+    return self
+
+
+def _scatter_add_(self, dim, index, src):
+    res = scatter_add(self, dim, index, src)
+    if res.requires_grad:
+        return self._inplace(_COPY_FROM, res, name="scatter_add_")
+    self._data[...] = res._data
+    self._vc[0] += 1
+    return self
+
+
+def _index_add_tensor(self, dim, index, source, *, alpha=1):
+    x = _t(self)
+    d = _wrap_dim(dim, x.ndim)
+    idx = _index_array(index, "index_add")
+    src = _t(source, "source") * alpha if alpha != 1 else _t(source, "source")
+    shape = list(src.shape)
+    full_idx = idx.reshape([-1 if k == d else 1 for k in range(x.ndim)])
+    full_idx = np.broadcast_to(full_idx, shape)
+    big = list(x.shape)
+    big[d] = builtins_max(big[d], shape[d])
+    return scatter_add(x, d, wrap(np.ascontiguousarray(full_idx)), src)
+
+
+def _copy_from_f(xp, a, src):
+    return src
+
+
+def _copy_from_b(xp, g, ins, out, aux, needs):
+    return None, g
+
+
+from .autograd.graph import Op  # noqa: E402
+
+_COPY_FROM = Op("CopyFrom", _copy_from_f, _copy_from_b, saves=0)
+
+_install_methods()

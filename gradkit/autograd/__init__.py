@@ -1,0 +1,14 @@
+"""Automatic differentiation: the engine, grad modes, custom Functions, and the functional API."""
+
+from . import functional
+from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .function import Function, FunctionCtx, once_differentiable
+from .functional_core import backward, grad
+from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+
+__all__ = [
+    "backward", "grad", "Function", "FunctionCtx", "once_differentiable", "functional",
+    "gradcheck", "gradgradcheck", "GradcheckError", "detect_anomaly", "set_detect_anomaly",
+    "is_anomaly_enabled", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+]

@@ -1,0 +1,58 @@
+"""``detect_anomaly``: raise at the backward op that produces NaN or Inf, showing where the
+matching forward op was called in user code."""
+
+from __future__ import annotations
+
+from .graph import anomaly_state
+
+__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
+
+
+class detect_anomaly:
+    """Context manager (and decorator) that records forward call sites and checks every backward
+    result for NaN/Inf. Slow: use it to debug, not to train.
+
+    Example:
+        >>> with gradkit.autograd.detect_anomaly():
+        ...     loss = model(x).sum()
+        ...     loss.backward()   # RuntimeError names the op that made a NaN, and where
+    """
+
+    def __init__(self, check_nan: bool = True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._prev = tuple(anomaly_state)
+        anomaly_state[0] = True
+        anomaly_state[1] = self.check_nan
+        return self
+
+    def __exit__(self, *exc):
+        anomaly_state[0], anomaly_state[1] = self._prev
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*a, **k):
+            with detect_anomaly(self.check_nan):
+                return fn(*a, **k)
+
+        return wrapper
+
+
+class set_detect_anomaly(detect_anomaly):
+    """Turn anomaly detection on or off (call, or use as a context manager)."""
+
+    def __init__(self, mode: bool, check_nan: bool = True):
+        self._prev = tuple(anomaly_state)
+        anomaly_state[0] = bool(mode)
+        anomaly_state[1] = check_nan
+
+    def __enter__(self):
+        return self
+
+
+def is_anomaly_enabled() -> bool:
+    return anomaly_state[0]

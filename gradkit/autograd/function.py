@@ -1,0 +1,181 @@
+"""Custom differentiable functions: subclass ``Function`` with static ``forward``/``backward``.
+
+Example:
+    >>> class Exp(gradkit.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         y = x.exp()
+    ...         ctx.save_for_backward(y)
+    ...         return y
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (y,) = ctx.saved_tensors
+    ...         return grad * y
+    >>> Exp.apply(x)
+"""
+
+from __future__ import annotations
+
+import functools
+
+from . import grad_mode
+from .graph import SELECT, MultiNode, Node, Op
+
+__all__ = ["Function", "FunctionCtx", "once_differentiable"]
+
+
+class FunctionCtx:
+    """What ``forward`` and ``backward`` share: saved tensors and flags."""
+
+    def __init__(self):
+        self._saved = ()
+        self._saved_versions = ()
+        self.needs_input_grad = ()
+        self._non_diff = set()
+        self.materialize_grads = True
+
+    def save_for_backward(self, *tensors):
+        self._saved = tensors
+        self._saved_versions = tuple(t._vc[0] if t is not None else None for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        if self._saved is None:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Specify retain_graph=True."
+            )
+        for i, (t, v) in enumerate(zip(self._saved, self._saved_versions)):
+            if t is not None and t._vc[0] != v:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: saved tensor {i} (shape {tuple(t.shape)}) is at version "
+                    f"{t._vc[0]}; expected version {v}."
+                )
+        return self._saved
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_diff.update(id(t) for t in tensors)
+
+    def mark_dirty(self, *tensors):
+        pass
+
+    def set_materialize_grads(self, value: bool):
+        self.materialize_grads = bool(value)
+
+
+def _function_backward(xp, g, ins, out, aux, needs):
+    """Engine rule for a custom Function node: call the user's ``backward`` on Tensors."""
+    from ..tensor import Tensor, wrap
+
+    cls, ctx, tensor_pos, n_args, retain = aux
+    grads_in = g if isinstance(g, list) else [g]
+    as_tensors = [x if isinstance(x, Tensor) else (wrap(x) if x is not None else None)
+                  for x in grads_in]
+    result = cls.backward(ctx, *as_tensors)
+    if not isinstance(result, tuple):
+        result = (result,)
+    if len(result) < n_args:
+        result = result + (None,) * (n_args - len(result))
+    if len(result) > n_args:
+        if any(r is not None for r in result[n_args:]):
+            raise RuntimeError(
+                f"function {cls.__name__}.backward returned {len(result)} gradients, but forward "
+                f"took {n_args} arguments"
+            )
+        result = result[:n_args]
+    create_graph = isinstance(grads_in[0], Tensor)
+    outs = []
+    for k, pos in enumerate(tensor_pos):
+        r = result[pos]
+        if r is None:
+            outs.append(None)
+            continue
+        if not isinstance(r, Tensor):
+            raise TypeError(
+                f"{cls.__name__}.backward must return Tensors or None, got {type(r).__name__} for "
+                f"argument {pos}"
+            )
+        if create_graph:
+            outs.append(r)
+        else:
+            outs.append(r._data)
+    return outs
+
+
+_FUNCTION_OP_CACHE = {}
+
+
+def _op_for(cls):
+    op = _FUNCTION_OP_CACHE.get(cls)
+    if op is None:
+        op = Op(cls.__name__, None, _function_backward, saves=0)
+        _FUNCTION_OP_CACHE[cls] = op
+    return op
+
+
+class Function:
+    """Base class for custom autograd functions (``torch.autograd.Function``)."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("subclasses of Function must implement forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("subclasses of Function must implement backward(ctx, ...)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from ..tensor import Tensor, _make
+
+        ctx = FunctionCtx()
+        tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        with grad_mode.no_grad():
+            outputs = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        needs_graph = grad_mode.STATE[0] and any(ctx.needs_input_grad)
+        if not needs_graph:
+            return outputs
+        inputs = tuple(args[i] for i in tensor_pos)
+        nxt = tuple((t.grad_fn if t.grad_fn is not None else t) if t.requires_grad else None
+                    for t in inputs)
+        aux = (cls, ctx, tensor_pos, len(args), False)
+        diff = [isinstance(o, Tensor) and o.dtype.kind == "f" and id(o) not in ctx._non_diff
+                for o in outs]
+        if single:
+            node = Node(_op_for(cls), inputs, nxt, None, None, aux, None)
+            o = outs[0]
+            if not diff[0]:
+                return o
+            return _make(o._data, True, node)
+        node = MultiNode(_op_for(cls), inputs, nxt, None, None, aux, None)
+        node.n_out = len(outs)
+        node.out_meta = []
+        results = []
+        from .._backend import namespace_of
+
+        for i, o in enumerate(outs):
+            if isinstance(o, Tensor):
+                node.out_meta.append((o._data.shape, o.dtype, namespace_of(o._data)))
+            else:
+                node.out_meta.append(None)
+            if diff[i]:
+                sel = Node(SELECT, (), (node,), None, None, i, None)
+                results.append(_make(o._data, True, sel))
+            else:
+                results.append(o)
+        return tuple(results)
+
+
+def once_differentiable(fn):
+    """Mark a ``backward`` as not differentiable again: it runs without recording a graph."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with grad_mode.no_grad():
+            return fn(ctx, *args)
+
+    return wrapper

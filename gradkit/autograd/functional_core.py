@@ -1,0 +1,166 @@
+"""``backward`` and ``grad``: the two ways to run the engine, with PyTorch's argument checks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._backend import namespace_of
+from .graph import run_backward
+
+__all__ = ["backward", "grad"]
+
+
+def _tensor_cls():
+    from ..tensor import Tensor
+
+    return Tensor
+
+
+def _as_list(x, name):
+    Tensor = _tensor_cls()
+    if isinstance(x, Tensor):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    raise TypeError(f"{name} must be a Tensor or a sequence of Tensors, got {type(x).__name__}")
+
+
+def _root_grads(outputs, grad_outputs, create_graph, who):
+    Tensor = _tensor_cls()
+    from ..tensor import wrap
+
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs: {who} was called on "
+                    f"a tensor of shape {tuple(out.shape)}. Pass gradient= (a tensor of that "
+                    f"shape, e.g. torch-style y.backward(gkit.ones_like(y))) or reduce it first, "
+                    f"e.g. y.sum().backward()"
+                )
+            arr = namespace_of(out._data).ones(out._data.shape, dtype=out.dtype)
+            grads.append(wrap(arr) if create_graph else arr)
+            continue
+        if not isinstance(g, Tensor):
+            g = wrap(np.asarray(g, dtype=out.dtype))
+        if tuple(g.shape) != tuple(out.shape):
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
+                f"output[{i}] has a shape of {tuple(out.shape)}."
+            )
+        if g.dtype != out.dtype:
+            g = g.to(out.dtype)
+        grads.append(g if create_graph else g._data)
+    return grads
+
+
+def _check_outputs(outputs):
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn: "
+                f"nothing upstream of it requires grad. Set requires_grad=True on the leaves you "
+                f"want gradients for (and don't compute it under no_grad())."
+            )
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate gradients of ``tensors`` into the leaves' ``.grad`` (``torch.autograd.backward``)."""
+    outputs = _as_list(tensors, "tensors")
+    if grad_tensors is None:
+        grad_tensors = [None] * len(outputs)
+    else:
+        grad_tensors = _as_list(grad_tensors, "grad_tensors") if not isinstance(
+            grad_tensors, (list, tuple)) else list(grad_tensors)
+    if len(grad_tensors) != len(outputs):
+        raise RuntimeError(
+            f"got {len(grad_tensors)} gradients for {len(outputs)} tensors; give one per tensor"
+        )
+    _check_outputs(outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = [t.grad_fn if t.grad_fn is not None else t for t in outputs]
+    grads = _root_grads(outputs, grad_tensors, create_graph, "backward()")
+    capture = None
+    nonleaf = []
+    if inputs is not None:
+        ins = _as_list(inputs, "inputs")
+        if not ins:
+            raise RuntimeError("backward(inputs=...) was given an empty sequence")
+        capture = []
+        for t in ins:
+            if not t.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            if t.grad_fn is None:
+                capture.append(t)
+            else:
+                capture.append(t.grad_fn)
+                nonleaf.append(t)
+    captured = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                            capture=capture, accumulate=True)
+    if nonleaf:
+        from ..tensor import wrap
+
+        for t in nonleaf:
+            g = captured.get(t.grad_fn)
+            if g is not None:
+                g = g if create_graph else wrap(g)
+                t.grad = g if t.grad is None else t.grad + g
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated).
+
+    Returns:
+        A tuple with one gradient per input (None for an unused input when ``allow_unused``).
+    """
+    from ..tensor import wrap
+
+    outs = _as_list(outputs, "outputs")
+    ins = _as_list(inputs, "inputs")
+    if grad_outputs is None:
+        gouts = [None] * len(outs)
+    else:
+        gouts = _as_list(grad_outputs, "grad_outputs") if not isinstance(
+            grad_outputs, (list, tuple)) else list(grad_outputs)
+    if len(gouts) != len(outs):
+        raise RuntimeError(
+            f"grad_outputs has {len(gouts)} entries but outputs has {len(outs)}; give one each"
+        )
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for i, t in enumerate(ins):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"One of the differentiated Tensors does not require grad (inputs[{i}], shape "
+                f"{tuple(t.shape)}); set requires_grad=True on it"
+            )
+    _check_outputs(outs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = [t.grad_fn if t.grad_fn is not None else t for t in outs]
+    grads = _root_grads(outs, gouts, create_graph, "grad()")
+    capture = [t.grad_fn if t.grad_fn is not None else t for t in ins]
+    captured = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                            capture=capture, accumulate=False)
+    result = []
+    for i, (t, key) in enumerate(zip(ins, capture)):
+        g = captured.get(key)
+        if g is None:
+            if materialize_grads:
+                result.append(wrap(np.zeros(t._data.shape, dtype=t.dtype)))
+                continue
+            if not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (inputs[{i}], shape {tuple(t.shape)}) "
+                    f"appears to not have been used in the graph. Set allow_unused=True if this is "
+                    f"the desired behavior."
+                )
+            result.append(None)
+            continue
+        if not create_graph:
+            g = wrap(g if g.shape == t._data.shape else np.broadcast_to(g, t._data.shape).copy())
+        result.append(g)
+    return tuple(result)

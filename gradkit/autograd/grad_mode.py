@@ -1,0 +1,119 @@
+"""Grad modes: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``.
+
+Each works as a context manager and as a decorator, like PyTorch's. The state is one module-level
+list cell read on every op, so checking it costs one index.
+"""
+
+from __future__ import annotations
+
+import functools
+
+__all__ = [
+    "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+    "is_inference_mode_enabled",
+]
+
+# STATE[0]: gradient recording on; STATE[1]: inference mode on.
+STATE = [True, False]
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record a graph for backward."""
+    return STATE[0]
+
+
+def is_inference_mode_enabled() -> bool:
+    return STATE[1]
+
+
+class _GradModeContext:
+    """Base: sets the mode on enter, restores the previous one on exit; usable as a decorator."""
+
+    _enabled = True
+
+    def __enter__(self):
+        self._prev = STATE[0]
+        STATE[0] = self._enabled
+        return self
+
+    def __exit__(self, *exc):
+        STATE[0] = self._prev
+        return False
+
+    def _fresh(self):
+        """A new context with this one's settings (each decorated call gets its own)."""
+        return type(self)()
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self._fresh():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Context manager and decorator that turns off graph recording.
+
+    Example:
+        >>> with gradkit.no_grad():
+        ...     y = x * 2          # y.requires_grad is False
+    """
+
+    _enabled = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager and decorator that turns graph recording back on inside ``no_grad``."""
+
+    _enabled = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Turn recording on or off: as a function call, a context manager, or a decorator."""
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled(mode) expects a bool, got {type(mode).__name__}")
+        self._enabled = mode
+        self._prev = STATE[0]
+        STATE[0] = mode
+
+    def _fresh(self):
+        return type(self)(self._enabled)
+
+    def __call__(self, fn):
+        STATE[0] = self._prev  # used as a decorator: the construction must not leak
+        return super().__call__(fn)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        STATE[0] = self._prev
+        return False
+
+
+class inference_mode(_GradModeContext):
+    """Like ``no_grad`` (gradkit has no separate inference tensors); ``mode=False`` is a no-op."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self._mode = mode
+        self._enabled = not mode
+
+    def _fresh(self):
+        return type(self)(self._mode)
+
+    def __enter__(self):
+        self._prev = STATE[0]
+        self._prev_inf = STATE[1]
+        if self._mode:
+            STATE[0] = False
+            STATE[1] = True
+        return self
+
+    def __exit__(self, *exc):
+        STATE[0] = self._prev
+        STATE[1] = self._prev_inf
+        return False

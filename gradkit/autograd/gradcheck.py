@@ -1,0 +1,182 @@
+"""``gradcheck`` and ``gradgradcheck``: compare analytical gradients with central differences."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .functional_core import grad as _grad
+from .grad_mode import enable_grad
+
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
+
+
+class GradcheckError(RuntimeError):
+    """Raised by ``gradcheck`` when analytical and numerical Jacobians differ."""
+
+
+def _as_tuple(x):
+    from ..tensor import Tensor
+
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def _outputs(func, inputs):
+    out = func(*inputs)
+    return tuple(o for o in _as_tuple(out))
+
+
+def _numerical_jacobian(func, inputs, eps):
+    """J[out][in] as arrays of shape (out.numel, in.numel), by central differences."""
+    with enable_grad():
+        base = _outputs(func, inputs)
+    jac = [[np.zeros((o.numel(), t.numel())) for t in inputs] for o in base]
+    for j, t in enumerate(inputs):
+        if not (hasattr(t, "requires_grad") and t.requires_grad):
+            continue
+        flat = t._data.reshape(-1)
+        for k in range(flat.size):
+            orig = flat[k].item()
+            flat[k] = orig + eps
+            plus = [o._data.astype(np.float64).reshape(-1) for o in _outputs(func, inputs)]
+            flat[k] = orig - eps
+            minus = [o._data.astype(np.float64).reshape(-1) for o in _outputs(func, inputs)]
+            flat[k] = orig
+            for i in range(len(base)):
+                jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
+    return jac
+
+
+def _analytical_jacobian(func, inputs):
+    from ..tensor import wrap
+
+    with enable_grad():
+        outs = _outputs(func, inputs)
+    jac = [[np.zeros((o.numel(), t.numel())) for t in inputs] for o in outs]
+    diff_inputs = [t for t in inputs if hasattr(t, "requires_grad") and t.requires_grad]
+    for i, o in enumerate(outs):
+        if not o.requires_grad:
+            continue
+        for r in range(o.numel()):
+            e = np.zeros(o.numel(), dtype=o.dtype)
+            e[r] = 1
+            gs = _grad(o, diff_inputs, wrap(e.reshape(o._data.shape)), retain_graph=True,
+                       allow_unused=True)
+            k = 0
+            for j, t in enumerate(inputs):
+                if hasattr(t, "requires_grad") and t.requires_grad:
+                    if gs[k] is not None:
+                        jac[i][j][r, :] = gs[k]._data.reshape(-1)
+                    k += 1
+    return jac
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              fast_mode=False, nondet_tol=0.0, check_undefined_grad=True, **unused) -> bool:
+    """Check the gradients of ``func`` at ``inputs`` against central differences.
+
+    Inputs that require grad should be float64 (float32 is too coarse for finite differences).
+    With ``fast_mode=True`` the check compares ``u^T J v`` for random ``u``, ``v`` (one backward
+    and two forward passes per input) instead of the full Jacobian.
+
+    Returns:
+        True when every entry matches within ``atol + rtol * |numerical|``.
+
+    Raises:
+        GradcheckError: on a mismatch (when ``raise_exception``), naming the output and input.
+    """
+    inputs = _as_tuple(inputs)
+    for t in inputs:
+        if hasattr(t, "requires_grad") and t.requires_grad and t.dtype != np.float64:
+            import warnings
+
+            warnings.warn(
+                f"gradcheck: an input of dtype {t.dtype} requires grad; use float64 inputs, "
+                f"finite differences in lower precision are unreliable", stacklevel=2)
+    if fast_mode:
+        return _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception)
+    num = _numerical_jacobian(func, inputs, eps)
+    ana = _analytical_jacobian(func, inputs)
+    for i in range(len(num)):
+        for j in range(len(inputs)):
+            a, n = ana[i][j], num[i][j]
+            if not np.allclose(a, n, atol=atol, rtol=rtol):
+                if raise_exception:
+                    idx = np.unravel_index(np.argmax(np.abs(a - n)), a.shape)
+                    raise GradcheckError(
+                        f"Jacobian mismatch for output {i} with respect to input {j}: largest "
+                        f"difference at (output element {idx[0]}, input element {idx[1]}): "
+                        f"numerical {n[idx]:.6g} vs analytical {a[idx]:.6g}.\n"
+                        f"numerical:{n}\nanalytical:{a}"
+                    )
+                return False
+    return True
+
+
+def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
+    from ..tensor import wrap
+
+    rng = np.random.default_rng(0)
+    with enable_grad():
+        outs = _outputs(func, inputs)
+    us = [rng.standard_normal(o._data.shape) for o in outs]
+    diff = [t for t in inputs if hasattr(t, "requires_grad") and t.requires_grad]
+    for j, t in enumerate(diff):
+        v = rng.standard_normal(t._data.shape)
+        # analytical u^T J v
+        with enable_grad():
+            outs = _outputs(func, inputs)
+        ana = 0.0
+        for o, u in zip(outs, us):
+            if o.requires_grad:
+                (g,) = _grad(o, [t], wrap(u.astype(o.dtype)), allow_unused=True)
+                if g is not None:
+                    ana += float((g._data * v).sum())
+        orig = t._data.copy()
+        t._data[...] = orig + eps * v
+        plus = _outputs(func, inputs)
+        t._data[...] = orig - eps * v
+        minus = _outputs(func, inputs)
+        t._data[...] = orig
+        num = sum(float(((p._data - m._data) / (2 * eps) * u).sum())
+                  for p, m, u in zip(plus, minus, us))
+        if abs(ana - num) > atol + rtol * abs(num):
+            if raise_exception:
+                raise GradcheckError(
+                    f"Jacobian mismatch for input {j} (fast mode): u^T J v numerical {num:.8g} vs "
+                    f"analytical {ana:.8g}"
+                )
+            return False
+    return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, fast_mode=False,
+                  **unused) -> bool:
+    """Check second derivatives: ``gradcheck`` of the function ``inputs -> grad(func)``."""
+    from ..tensor import wrap
+
+    inputs = _as_tuple(inputs)
+    with enable_grad():
+        outs = _outputs(func, inputs)
+    rng = np.random.default_rng(1)
+    if grad_outputs is None:
+        grad_outputs = tuple(
+            wrap(rng.standard_normal(o._data.shape).astype(o.dtype)).requires_grad_(True)
+            for o in outs)
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+    n_in = len(inputs)
+    diff_idx = [k for k, t in enumerate(inputs) if hasattr(t, "requires_grad") and t.requires_grad]
+
+    def first_grads(*args):
+        xs, gos = args[:n_in], args[n_in:]
+        with enable_grad():
+            os_ = _outputs(func, xs)
+            pairs = [(o, g) for o, g in zip(os_, gos) if o.requires_grad]
+            gs = _grad([o for o, _ in pairs], [xs[k] for k in diff_idx], [g for _, g in pairs],
+                       create_graph=True, allow_unused=True)
+        return tuple(g if g is not None else wrap(np.zeros(xs[k]._data.shape))
+                     for g, k in zip(gs, diff_idx))
+
+    return gradcheck(first_grads, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, fast_mode=fast_mode)

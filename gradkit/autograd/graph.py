@@ -1,0 +1,374 @@
+"""The graph and the backward engine.
+
+An ``Op`` is a primitive: an array-level ``forward`` and one ``backward`` rule that returns the
+vector-Jacobian product for every input. A ``Node`` is one application of an op, recorded when any
+input requires grad. The engine walks nodes in reverse topological order without recursion.
+
+Backward rules are written once against a namespace ``xp``. Normally the engine hands them raw
+arrays and the array library (NumPy or CuPy); under ``create_graph=True`` it hands them Tensors and
+gradkit's Tensor namespace, so the rule's own computation is recorded and can be differentiated
+again. This module knows nothing about Tensor: ``tensor.py`` installs the two hooks it needs
+(``configure``).
+
+Rule signature::
+
+    backward(xp, g, ins, out, aux, needs) -> tuple of gradients (None where not needed)
+
+``ins`` are the input values (arrays, or Tensors under create_graph; Python scalars stay scalars),
+``out`` the output value, ``aux`` what forward stored (its static arguments unless it returned its
+own), ``needs`` a tuple of bools: True when input i needs a gradient.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+import numpy as _np
+
+from .._backend import namespace_of
+from . import grad_mode
+
+__all__ = ["Op", "Node", "MultiNode", "run_backward", "configure", "anomaly_state"]
+
+_np_generic = _np.generic
+SAVES_INPUTS = 1
+SAVES_OUTPUT = 2
+
+# Filled in by tensor.py: wrap(array) -> leaf Tensor; wrap_node(array, node) -> Tensor with
+# grad_fn=node; tensor_ns: the Tensor namespace used under create_graph; is_tensor(x).
+_hooks = {}
+# anomaly_state[0]: detect_anomaly on; [1]: check_nan.
+anomaly_state = [False, True]
+
+
+def configure(**kwargs) -> None:
+    _hooks.update(kwargs)
+
+
+class Op:
+    """A primitive: ``forward(xp, *arrays, *params)`` and ``backward(xp, g, ins, out, aux, needs)``.
+
+    Args:
+        name: shown in errors and as ``grad_fn`` (``<MulBackward>``).
+        forward: computes the output array; returns ``(out, aux)`` when ``returns_aux``.
+        backward: the rule described in the module docstring.
+        saves: ``SAVES_INPUTS | SAVES_OUTPUT`` bits: which values backward reads. Drives the
+            in-place checks and what is kept alive.
+        broadcasts: the engine sums each gradient back to its input's shape.
+        returns_aux: forward returns ``(out, aux)``; otherwise aux is the params tuple.
+    """
+
+    __slots__ = ("name", "forward", "backward", "saves", "broadcasts", "returns_aux")
+
+    def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
+                 returns_aux=False):
+        self.name = name
+        self.forward = forward
+        self.backward = backward
+        self.saves = saves
+        self.broadcasts = broadcasts
+        self.returns_aux = returns_aux
+
+    def __repr__(self):
+        return f"Op({self.name})"
+
+
+class Node:
+    """One recorded op application (what ``Tensor.grad_fn`` holds).
+
+    ``next`` holds, per input, the Node that produced it, the leaf Tensor that accumulates its
+    gradient, or None. ``saved`` holds the input arrays the rule reads; ``inputs`` the input
+    Tensors (for create_graph and version checks); ``versions`` their versions at forward time.
+    """
+
+    __slots__ = ("op", "inputs", "next", "needs", "saved", "out", "aux", "versions", "pre_hooks",
+                 "released", "meta", "__weakref__")
+
+    def __init__(self, op, inputs, next_, saved, out, aux, versions, needs=None):
+        self.op = op
+        self.inputs = inputs
+        self.next = next_
+        self.needs = needs if needs is not None else tuple(n is not None for n in next_)
+        self.saved = saved
+        self.out = out
+        self.aux = aux
+        self.versions = versions
+        self.pre_hooks = None
+        self.released = False
+        self.meta = None
+
+    def name(self) -> str:
+        return self.op.name + "Backward"
+
+    @property
+    def next_functions(self):
+        """PyTorch-style ``((node_or_accumulate, 0), ...)``."""
+        return tuple((n, 0) for n in self.next)
+
+    def register_prehook(self, fn):
+        if self.pre_hooks is None:
+            self.pre_hooks = []
+        self.pre_hooks.append(fn)
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+
+class MultiNode(Node):
+    """A node with several outputs (custom Functions, fused layers). Each output Tensor's
+    grad_fn is a select Node (op ``SELECT``) whose ``aux`` is the output index; the engine
+    gathers their gradients into one list for this node's rule."""
+
+    __slots__ = ("n_out", "out_meta")
+
+
+def _select_backward(xp, g, ins, out, aux, needs):
+    return (g,)
+
+
+SELECT = Op("Select", None, _select_backward, saves=0)
+
+
+def _check_versions(node):
+    inputs = node.inputs
+    for i, v in enumerate(node.versions):
+        if v is not None and inputs[i]._version != v:
+            t = inputs[i]
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: input {i} of {node.name()} (a tensor of shape "
+                f"{tuple(t.shape)}) is at version {t._version}; expected version {v}. Hint: replace "
+                f"the in-place operation (e.g. x.add_(...), x[...] = ...) on it with an "
+                f"out-of-place one (x = x + ...), or clone() it before modifying."
+            )
+    if node.meta is not None and node.meta.get("output_modified"):
+        raise RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: the output of {node.name()} was changed in place by "
+            f"{node.meta['output_modified']}. Hint: use the out-of-place form, or clone() the "
+            f"output before modifying it."
+        )
+
+
+def _released_error(node):
+    return RuntimeError(
+        f"Trying to backward through the graph a second time (or directly access saved tensors "
+        f"after they have already been freed): {node.name()} already released what it saved. "
+        f"Specify retain_graph=True in the first backward() (or autograd.grad()) call if you need "
+        f"to backward through the graph again."
+    )
+
+
+def _anomaly_check(node, grads, create_graph):
+    xp_arrays = [g if not create_graph else g._data for g in grads if g is not None]
+    for g in xp_arrays:
+        xp = namespace_of(g)
+        if g.dtype.kind in "fc" and not bool(xp.isfinite(g).all()):
+            where = ""
+            if node.meta is not None and "trace" in node.meta:
+                where = "\nThe forward op was called at:\n" + "".join(node.meta["trace"])
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan or inf values in its gradient.{where}"
+            )
+
+
+def record_trace(node) -> None:
+    """Keep where in user code ``node`` was created (for detect_anomaly)."""
+    stack = traceback.format_stack()[:-3]
+    if node.meta is None:
+        node.meta = {}
+    node.meta["trace"] = stack[-8:]
+
+
+def _collect(roots):
+    """Dependency counts for every vertex (Node or leaf Tensor) reachable from ``roots``."""
+    deps = {}
+    stack = [r for r in roots]
+    seen = set(id(r) for r in roots)
+    node_types = (Node, MultiNode)
+    while stack:
+        v = stack.pop()
+        if type(v) not in node_types:
+            continue
+        for n in v.next:
+            if n is None:
+                continue
+            deps[n] = deps.get(n, 0) + 1
+            if id(n) not in seen:
+                seen.add(id(n))
+                stack.append(n)
+    return deps
+
+
+def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, capture=None,
+                 accumulate=True):
+    """Propagate ``root_grads`` from ``roots`` (Nodes or leaf Tensors) to the leaves.
+
+    Args:
+        roots: vertices to start from (a tensor's grad_fn, or the tensor itself if a leaf).
+        root_grads: the gradient for each root (arrays, or Tensors when ``create_graph``).
+        retain_graph: keep saved values so the graph can be walked again.
+        create_graph: record the backward computation itself (higher-order gradients).
+        capture: vertices whose total incoming gradient should be returned (autograd.grad).
+        accumulate: write into leaves' ``.grad`` (False for autograd.grad).
+
+    Returns:
+        dict vertex -> gradient for the vertices in ``capture`` (empty when None).
+    """
+    wrap = _hooks["wrap"]
+    wrap_node = _hooks["wrap_node"]
+    tensor_ns = _hooks["tensor_ns"]
+    leaf_filter = None
+    if capture is not None:
+        capture = set(capture)
+        if accumulate:  # backward(inputs=...): only those leaves accumulate
+            leaf_filter = capture
+    captured = {}
+    deps = _collect(roots)
+    grads = {}
+    handed = set(id(g) for g in root_grads)  # arrays a leaf may not keep without copying
+    for r, g in zip(roots, root_grads):
+        grads[r] = g if r not in grads else grads[r] + g
+    ready = [r for r in grads if deps.get(r, 0) == 0]
+    anomaly = anomaly_state[0]
+    prev_mode = grad_mode.STATE[0]
+    grad_mode.STATE[0] = create_graph
+    node_types = (Node, MultiNode)
+    try:
+        while ready:
+            v = ready.pop()
+            g = grads.pop(v)
+            if type(v) not in node_types:
+                # a leaf Tensor
+                if capture is not None and v in capture:
+                    captured[v] = g
+                    if not accumulate:
+                        continue
+                if not accumulate or (leaf_filter is not None and v not in leaf_filter):
+                    continue
+                _accumulate_leaf(v, g, create_graph, wrap, handed)
+                continue
+            if capture is not None and v in capture:
+                captured[v] = g
+            if v.pre_hooks is not None:
+                g = _run_prehooks(v, g, create_graph, wrap)
+            op = v.op
+            if type(v) is MultiNode:
+                g = [x if x is not None else _zeros_for(v, i, create_graph, wrap)
+                     for i, x in enumerate(g)]
+            if v.released and (op.saves or type(v) is MultiNode):
+                raise _released_error(v)
+            if v.versions is not None or v.meta is not None:
+                _check_versions(v)
+            if create_graph:
+                xp = tensor_ns
+                ins = v.inputs
+                if op.saves & SAVES_OUTPUT:
+                    out = wrap_node(v.out, v) if v.out is not None else None
+                else:
+                    out = None
+                if type(v) is MultiNode:
+                    out = v.out
+            else:
+                xp = namespace_of(g if type(v) is not MultiNode else g[0])
+                ins = v.saved
+                out = v.out
+            in_grads = op.backward(xp, g, ins, out, v.aux, v.needs)
+            if anomaly and anomaly_state[1]:
+                _anomaly_check(v, in_grads, create_graph)
+            nxt = v.next
+            broadcasts = op.broadcasts
+            for i, n in enumerate(nxt):
+                if n is None:
+                    continue
+                gi = in_grads[i]
+                if gi is None:
+                    gi = _zero_grad_for(v, i, xp, create_graph)
+                elif broadcasts:
+                    shape = v.inputs[i]._data.shape
+                    if gi.shape != shape:
+                        gi = xp.sum_to(gi, shape)
+                if type(n) is MultiNode:
+                    slot = grads.get(n)
+                    if slot is None:
+                        slot = grads[n] = [None] * n.n_out
+                    k = v.aux
+                    slot[k] = gi if slot[k] is None else slot[k] + gi
+                else:
+                    prev = grads.get(n)
+                    grads[n] = gi if prev is None else prev + gi
+                left = deps[n] - 1
+                deps[n] = left
+                if left == 0:
+                    ready.append(n)
+            if not retain_graph:
+                v.saved = None
+                v.out = None if op.saves & SAVES_OUTPUT or type(v) is MultiNode else v.out
+                if op.saves:
+                    v.released = True
+                if type(v) is MultiNode:
+                    v.released = True
+    finally:
+        grad_mode.STATE[0] = prev_mode
+    return captured
+
+
+def _zero_grad_for(node, i, xp, create_graph):
+    t = node.inputs[i]
+    return xp.zeros(t.shape, dtype=t.dtype)
+
+
+def _zeros_for(node, i, create_graph, wrap):
+    if node.out_meta[i] is None:
+        return None
+    shape, dtype, ns = node.out_meta[i]
+    z = ns.zeros(shape, dtype=dtype)
+    return wrap(z) if create_graph else z
+
+
+def _run_prehooks(node, g, create_graph, wrap):
+    gt = g if create_graph else wrap(g)
+    for hook in node.pre_hooks:
+        r = hook(gt)
+        if r is not None:
+            gt = r
+    return gt if create_graph else gt._data
+
+
+def _accumulate_leaf(t, g, create_graph, wrap, handed):
+    if t._hooks:
+        gt = g if create_graph else wrap(g)
+        for hook in t._hooks:
+            r = hook(gt)
+            if r is not None:
+                gt = r
+        g = gt if create_graph else gt._data
+    if create_graph:
+        if g.dtype != t.dtype:
+            g = g.to(t.dtype)
+        t.grad = g if t.grad is None else t.grad + g
+        return
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
+    if isinstance(g, _np_generic):
+        g = _np.array(g)
+    if t.grad is None:
+        # Take ownership of a freshly computed array; copy anything that may be shared
+        # (a view, the user's gradient, or an array another leaf also received).
+        if g.base is not None or not g.flags.owndata or g.shape != t._data.shape:
+            g = g.copy() if g.shape == t._data.shape else _broadcast_copy(g, t._data.shape)
+        else:
+            if id(g) in handed:
+                g = g.copy()
+            handed.add(id(g))
+        t.grad = wrap(g)
+    else:
+        acc = t.grad._data
+        if acc.shape == g.shape:
+            acc += g
+        else:
+            t.grad = wrap(acc + g)
+
+
+def _broadcast_copy(g, shape):
+    return namespace_of(g).broadcast_to(g, shape).copy()

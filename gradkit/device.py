@@ -1,0 +1,115 @@
+"""Devices: ``gradkit.device('cpu')`` and ``gradkit.device('cuda:0')`` (CuPy arrays).
+
+A Tensor's device is read off its array's type, so there is nothing to keep in sync. Moving between
+devices is a differentiable copy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _backend
+from . import _dtype
+
+__all__ = ["device", "Device", "device_of"]
+
+
+class Device:
+    """A device name: ``'cpu'`` or ``'cuda'``/``'cuda:N'``; compares equal to its string."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type_or_name="cpu", index=None):
+        if isinstance(type_or_name, Device):
+            self.type, self.index = type_or_name.type, type_or_name.index
+            return
+        name = str(type_or_name)
+        if ":" in name:
+            name, idx = name.split(":", 1)
+            index = int(idx)
+        if name not in ("cpu", "cuda"):
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {type_or_name!r}"
+            )
+        self.type = name
+        self.index = index if name == "cuda" else None
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = Device(other)
+        if not isinstance(other, Device):
+            return NotImplemented
+        if self.type != other.type:
+            return False
+        return self.type == "cpu" or (self.index or 0) == (other.index or 0)
+
+    def __hash__(self):
+        return hash((self.type, self.index or 0))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        return f"device(type='{self.type}'" + (
+            f", index={self.index})" if self.index is not None else ")")
+
+
+device = Device
+_CPU = Device("cpu")
+
+
+def device_of(array) -> Device:
+    if type(array) is np.ndarray:
+        return _CPU
+    dev = getattr(array, "device", None)
+    if dev is not None and hasattr(dev, "id"):
+        return Device("cuda", dev.id)
+    return _CPU
+
+
+def _parse_device_dtype(args, kwargs):
+    device_ = kwargs.get("device")
+    dtype = kwargs.get("dtype")
+    for a in args:
+        if isinstance(a, (Device, str)) and (isinstance(a, Device) or
+                                             a.split(":")[0] in ("cpu", "cuda")):
+            device_ = a
+        elif hasattr(a, "_data") and hasattr(a, "grad_fn"):  # to(other_tensor)
+            device_, dtype = a.device, a.dtype
+        elif a is not None:
+            dtype = a
+    return device_, dtype
+
+
+def _array_to(arr, dev: Device):
+    if dev.type == "cpu":
+        return arr if type(arr) is np.ndarray else arr.get()
+    ns = _backend.cupy_ns()
+    cp = ns.module
+    with cp.cuda.Device(dev.index or 0):
+        return cp.asarray(arr)
+
+
+def _to_namespace_of(arr, like):
+    return _array_to(arr, device_of(like))
+
+
+def _transfer(t, dev: Device):
+    from .autograd.graph import Op
+    from .tensor import apply1
+
+    src = t.device
+
+    def fwd(xp, a):
+        return _array_to(a, dev)
+
+    def bwd(xp, g, ins, out, aux, needs):
+        if hasattr(g, "_data"):  # create_graph: move the Tensor back
+            return (g.to(src),)
+        return (_array_to(g, src),)
+
+    return apply1(Op("ToDevice", fwd, bwd, saves=0), t)
+
+
+def default_float():
+    return _dtype.get_default_dtype()

@@ -1,0 +1,297 @@
+"""Tensor factories: ``tensor``, ``from_numpy``, ``zeros``, ``randn``, ... and their ``*_like`` forms.
+
+dtype inference follows PyTorch: Python floats give the default dtype (float32), Python ints
+int64, bools bool; a NumPy array keeps its dtype.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _dtype
+from .device import Device, _array_to
+from .random import _gen
+from .tensor import Tensor, _shape_arg, wrap
+
+__all__ = [
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
+    "logspace", "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
+    "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
+    "randint_like", "scalar_tensor",
+]
+
+
+def _infer_dtype(data):
+    """The PyTorch dtype of nested Python data (None when it is an array)."""
+    kinds = set()
+
+    def walk(x):
+        if isinstance(x, bool) or isinstance(x, np.bool_):
+            kinds.add("b")
+        elif isinstance(x, int) or isinstance(x, np.integer):
+            kinds.add("i")
+        elif isinstance(x, (float, np.floating)):
+            kinds.add("f")
+        elif isinstance(x, Tensor):
+            kinds.add(x.dtype.kind if x.dtype.kind != "u" else "i")
+        elif isinstance(x, (list, tuple)):
+            for y in x:
+                walk(y)
+        elif isinstance(x, complex):
+            raise TypeError("complex tensors are not supported by gradkit")
+        else:
+            raise TypeError(
+                f"Could not infer dtype of {type(x).__name__}; expected numbers, nested "
+                f"lists/tuples of numbers, NumPy arrays or Tensors"
+            )
+
+    walk(data)
+    if "f" in kinds:
+        return _dtype.get_default_dtype()
+    if "i" in kinds:
+        return _dtype.int64
+    if "b" in kinds:
+        return _dtype.bool
+    return _dtype.get_default_dtype()
+
+
+def _unwrap_nested(data):
+    if isinstance(data, Tensor):
+        return data._data if type(data._data) is np.ndarray else data._data.get()
+    if isinstance(data, (list, tuple)):
+        return [_unwrap_nested(x) for x in data]
+    return data
+
+
+def _to_array(data, dtype=None, device=None, copy=True):
+    if isinstance(data, Tensor):
+        arr = data._data
+        arr = arr.astype(_dtype.to_dtype(dtype)) if dtype is not None else \
+            (arr.copy() if copy else arr)
+    elif isinstance(data, np.ndarray):
+        arr = np.array(data, dtype=None if dtype is None else _dtype.to_dtype(dtype), copy=copy)
+    elif hasattr(data, "__cuda_array_interface__"):
+        arr = data if dtype is None else data.astype(_dtype.to_dtype(dtype))
+    else:
+        dt = _dtype.to_dtype(dtype) if dtype is not None else _infer_dtype(data)
+        arr = np.array(_unwrap_nested(data), dtype=dt)
+    if device is not None:
+        arr = _array_to(arr, Device(device))
+    return arr
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (numbers, nested lists, arrays, tensors).
+
+    Example:
+        >>> x = gradkit.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    """
+    t = wrap(_to_array(data, dtype, device))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def scalar_tensor(s, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return tensor(s, dtype=dtype or _dtype.get_default_dtype(), device=device,
+                  requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but shares memory with a NumPy array (or Tensor) when no conversion is
+    needed."""
+    if isinstance(data, Tensor):
+        if dtype is None and device is None:
+            return data
+        return data.to(device=device, dtype=dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or _dtype.to_dtype(dtype) == data.dtype):
+        return wrap(data) if device is None else wrap(_to_array(data, None, device))
+    return wrap(_to_array(data, dtype, device, copy=False))
+
+
+def from_numpy(ndarray) -> Tensor:
+    """A tensor that shares memory with ``ndarray`` (changes to one show in the other)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    if ndarray.dtype.kind not in "biuf":
+        raise TypeError(
+            f"can't convert np.ndarray of type {ndarray.dtype}. The only supported types are: "
+            f"float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        )
+    return wrap(ndarray)
+
+
+def _finish(arr, requires_grad, device):
+    if device is not None and Device(device).type != "cpu":
+        arr = _array_to(arr, Device(device))
+    t = wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype):
+    return _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
+
+
+def _size(size):
+    shape = _shape_arg(size)
+    for s in shape:
+        if not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(
+                f"sizes must be non-negative integers, got {tuple(shape)}"
+            )
+    return tuple(int(s) for s in shape)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.zeros(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.ones(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.empty(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if dtype is None:
+        dtype = _infer_dtype(fill_value) if not isinstance(fill_value, Tensor) else fill_value.dtype
+    return _finish(np.full(_size((size,)), fill_value, dtype=_dtype.to_dtype(dtype)),
+                   requires_grad, device)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is float."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if dtype is None:
+        dtype = _infer_dtype([start, end, step])
+    n = max(int(math.ceil((end - start) / step)), 0)
+    arr = (np.arange(n, dtype=np.float64) * step + start).astype(_dtype.to_dtype(dtype))
+    return _finish(arr, requires_grad, device)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.linspace(start, end, int(steps)).astype(_float_dtype(dtype)),
+                   requires_grad, device)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None,
+             requires_grad=False) -> Tensor:
+    return _finish(np.logspace(start, end, int(steps), base=base).astype(_float_dtype(dtype)),
+                   requires_grad, device)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform samples on [0, 1)."""
+    dt = _float_dtype(dtype)
+    arr = _gen(generator).random(_size(size), dtype=dt if dt != np.float16 else np.float32)
+    return _finish(arr.astype(dt, copy=False), requires_grad, device)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal samples."""
+    dt = _float_dtype(dtype)
+    arr = _gen(generator).standard_normal(_size(size),
+                                          dtype=dt if dt != np.float16 else np.float32)
+    return _finish(arr.astype(dt, copy=False), requires_grad, device)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False) -> Tensor:
+    """Integers in [low, high); ``randint(high, size)`` and ``randint(low, high, size)``."""
+    if size is None:
+        if isinstance(high, (tuple, list)):
+            low, high, size = 0, low, high
+        else:
+            raise TypeError("randint() missing required argument 'size'")
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
+    dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
+    arr = _gen(generator).integers(low, high, size=_size((size,))).astype(dt)
+    return _finish(arr, requires_grad, device)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
+    return _finish(_gen(generator).permutation(int(n)).astype(dt), requires_grad, device)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False) -> Tensor:
+    """Normal samples; ``mean``/``std`` may be tensors (elementwise) or numbers with ``size``."""
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    if size is None:
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    else:
+        shape = _size((size,))
+    if isinstance(std, (int, float)) and std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    dt = _float_dtype(dtype) if dtype is not None else (
+        mean.dtype if isinstance(mean, Tensor) else _dtype.get_default_dtype())
+    arr = _gen(generator).normal(m, s, shape).astype(dt)
+    return _finish(arr, requires_grad, device)
+
+
+def bernoulli(input, p=None, *, generator=None) -> Tensor:
+    probs = input._data if p is None else np.full(input.shape, p)
+    draw = _gen(generator).random(probs.shape) < probs
+    return wrap(draw.astype(input.dtype))
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
+    probs = np.asarray(input._data, dtype=np.float64)
+    rows = probs.reshape(-1, probs.shape[-1])
+    g = _gen(generator)
+    out = []
+    for r in rows:
+        if (r < 0).any() or not np.isfinite(r).all() or r.sum() <= 0:
+            raise RuntimeError("multinomial: probability tensor contains inf, nan or element < 0, "
+                               "or sums to zero")
+        out.append(g.choice(len(r), size=num_samples, replace=replacement, p=r / r.sum()))
+    res = np.stack(out).astype(np.int64)
+    return wrap(res.reshape(probs.shape[:-1] + (num_samples,)))
+
+
+def _like(fn):
+    def like(input, *, dtype=None, device=None, requires_grad=False, **kw):
+        dt = input.dtype if dtype is None else dtype
+        dev = device if device is not None else (input.device if input.is_cuda else None)
+        return fn(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad, **kw)
+
+    like.__name__ = fn.__name__ + "_like"
+    like.__doc__ = f"``{fn.__name__}`` with the shape (and by default dtype) of ``input``."
+    return like
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+rand_like = _like(rand)
+randn_like = _like(randn)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,
+                device=device, requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, generator=None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=input.dtype if dtype is None else dtype,
+                   generator=generator)

@@ -1,0 +1,376 @@
+"""Elementwise primitives: arithmetic, transcendental functions, activations, selection.
+
+Each op is declared once: a forward on arrays and one backward rule (see ``autograd.graph``).
+Rules use only operators and ``xp.<numpy name>`` so they also run on Tensors (higher order).
+Broadcasting ops set ``broadcasts=True``: the engine sums gradients back to each input's shape.
+"""
+
+from __future__ import annotations
+
+from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
+
+__all__ = [
+    "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "RPOW", "EXP", "LOG", "LOG1P", "EXPM1", "SQRT",
+    "RSQRT", "SIN", "COS", "TANH", "SIGMOID", "RELU", "ABS", "CLAMP", "MAXIMUM", "MINIMUM",
+    "WHERE", "CAST", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL",
+]
+
+_BOTH = SAVES_INPUTS | SAVES_OUTPUT
+
+
+def _add_f(xp, a, b):
+    return a + b
+
+
+def _add_b(xp, g, ins, out, aux, needs):
+    return g, g
+
+
+def _sub_f(xp, a, b):
+    return a - b
+
+
+def _sub_b(xp, g, ins, out, aux, needs):
+    return g, (-g if needs[1] else None)
+
+
+def _mul_f(xp, a, b):
+    return a * b
+
+
+def _mul_b(xp, g, ins, out, aux, needs):
+    a, b = ins
+    return (g * b if needs[0] else None), (g * a if needs[1] else None)
+
+
+def _div_f(xp, a, b):
+    return a / b
+
+
+def _div_b(xp, g, ins, out, aux, needs):
+    a, b = ins
+    ga = g / b if needs[0] else None
+    gb = -(g * a) / (b * b) if needs[1] else None
+    return ga, gb
+
+
+def _neg_f(xp, a):
+    return -a
+
+
+def _neg_b(xp, g, ins, out, aux, needs):
+    return (-g,)
+
+
+def _pow_f(xp, a, b):
+    return a ** b
+
+
+def _pow_b(xp, g, ins, out, aux, needs):
+    a, b = ins
+    ga = gb = None
+    if needs[0]:
+        if isinstance(b, (int, float)):
+            ga = g * b * a ** (b - 1) if b != 0 else g * 0
+        else:
+            # where b == 0 the derivative is 0 even at a == 0 (avoid 0 * inf)
+            ga = xp.where(b == 0, 0.0, g * b * a ** xp.where(b == 0, 1.0, b - 1))
+    if needs[1]:
+        safe = xp.where(a == 0, 1.0, a)
+        gb = xp.where((a == 0) & (b >= 0), 0.0, g * (a ** b) * xp.log(safe))
+    return ga, gb
+
+
+def _exp_f(xp, a):
+    return xp.exp(a)
+
+
+def _exp_b(xp, g, ins, out, aux, needs):
+    return (g * out,)
+
+
+def _log_f(xp, a):
+    return xp.log(a)
+
+
+def _log_b(xp, g, ins, out, aux, needs):
+    return (g / ins[0],)
+
+
+def _log1p_f(xp, a):
+    return xp.log1p(a)
+
+
+def _log1p_b(xp, g, ins, out, aux, needs):
+    return (g / (ins[0] + 1),)
+
+
+def _expm1_f(xp, a):
+    return xp.expm1(a)
+
+
+def _expm1_b(xp, g, ins, out, aux, needs):
+    return (g * (out + 1),)
+
+
+def _sqrt_f(xp, a):
+    return xp.sqrt(a)
+
+
+def _sqrt_b(xp, g, ins, out, aux, needs):
+    return (g / (out * 2),)
+
+
+def _rsqrt_f(xp, a):
+    return 1 / xp.sqrt(a)
+
+
+def _rsqrt_b(xp, g, ins, out, aux, needs):
+    return (g * (out * out * out) * -0.5,)
+
+
+def _sin_f(xp, a):
+    return xp.sin(a)
+
+
+def _sin_b(xp, g, ins, out, aux, needs):
+    return (g * xp.cos(ins[0]),)
+
+
+def _cos_f(xp, a):
+    return xp.cos(a)
+
+
+def _cos_b(xp, g, ins, out, aux, needs):
+    return (-(g * xp.sin(ins[0])),)
+
+
+def _tanh_f(xp, a):
+    return xp.tanh(a)
+
+
+def _tanh_b(xp, g, ins, out, aux, needs):
+    return (g * (1 - out * out),)
+
+
+def _sigmoid_f(xp, a):
+    # 0.5 * (1 + tanh(a / 2)): no overflow for large |a|, one transcendental call
+    t = xp.tanh(a * 0.5)
+    t += 1
+    t *= 0.5
+    return t
+
+
+def _sigmoid_b(xp, g, ins, out, aux, needs):
+    return (g * (out * (1 - out)),)
+
+
+def _relu_f(xp, a):
+    return xp.maximum(a, 0)
+
+
+def _relu_b(xp, g, ins, out, aux, needs):
+    return (g * (out > 0),)
+
+
+def _abs_f(xp, a):
+    return xp.abs(a)
+
+
+def _abs_b(xp, g, ins, out, aux, needs):
+    return (g * xp.sign(ins[0]),)
+
+
+def _clamp_f(xp, a, lo, hi):
+    return xp.clip(a, lo, hi)
+
+
+def _clamp_b(xp, g, ins, out, aux, needs):
+    a = ins[0]
+    lo, hi = aux
+    if lo is None:
+        mask = a <= hi
+    elif hi is None:
+        mask = a >= lo
+    else:
+        mask = (a >= lo) & (a <= hi)
+    return (g * mask,)
+
+
+def _maximum_f(xp, a, b):
+    return xp.maximum(a, b)
+
+
+def _maximum_b(xp, g, ins, out, aux, needs):
+    a, b = ins
+    # ties split the gradient in half, as PyTorch does
+    tie = a == b
+    half = g * 0.5
+    ga = xp.where(tie, half, g * (a > b)) if needs[0] else None
+    gb = xp.where(tie, half, g * (a < b)) if needs[1] else None
+    return ga, gb
+
+
+def _minimum_f(xp, a, b):
+    return xp.minimum(a, b)
+
+
+def _minimum_b(xp, g, ins, out, aux, needs):
+    a, b = ins
+    tie = a == b
+    half = g * 0.5
+    ga = xp.where(tie, half, g * (a < b)) if needs[0] else None
+    gb = xp.where(tie, half, g * (a > b)) if needs[1] else None
+    return ga, gb
+
+
+def _where_f(xp, a, b, cond):
+    return xp.where(cond, a, b)
+
+
+def _where_b(xp, g, ins, out, aux, needs):
+    (cond,) = aux
+    ga = xp.where(cond, g, 0.0) if needs[0] else None
+    gb = xp.where(cond, 0.0, g) if needs[1] else None
+    return ga, gb
+
+
+def _cast_f(xp, a, dtype, src):
+    return a.astype(dtype)
+
+
+def _cast_b(xp, g, ins, out, aux, needs):
+    # aux = (target dtype, source dtype): cast the gradient back to the source
+    return (xp.astype(g, aux[1]),)
+
+
+def _zero_grad_f(xp, a, fn_name):
+    return getattr(xp, fn_name)(a)
+
+
+def _zero_grad_b(xp, g, ins, out, aux, needs):
+    return (g * 0,)
+
+
+def _square_f(xp, a):
+    return a * a
+
+
+def _square_b(xp, g, ins, out, aux, needs):
+    return (g * ins[0] * 2,)
+
+
+def _reciprocal_f(xp, a):
+    return 1 / a
+
+
+def _reciprocal_b(xp, g, ins, out, aux, needs):
+    return (-(g * out * out),)
+
+
+# erf: NumPy has none. W. J. Cody's rational Chebyshev approximations (Math. Comp. 1969),
+# accurate to float64 round-off, so finite-difference checks in float64 hold.
+_ERF_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+          3.20937758913846947e03, 1.85777706184603153e-1)
+_ERF_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+          2.84423683343917062e03)
+_ERF_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+          2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+          2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_ERF_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+          1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+          3.43936767414372164e03, 1.23033935480374942e03)
+_ERF_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+          1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_ERF_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
+          6.05183413124413191e-2, 2.33520497626869185e-3)
+_SQRPI = 5.6418958354775628695e-1
+
+
+def erf_array(xp, x):
+    """erf(x) for a float array, to float64 round-off (Cody's three-range approximation)."""
+    dtype = x.dtype
+    x = x.astype("float64")
+    ax = xp.abs(x)
+    out = xp.empty_like(x)
+    small = ax <= 0.46875
+    mid = (ax > 0.46875) & (ax <= 4.0)
+    big = ax > 4.0
+    if small.any():
+        y = ax[small]
+        z = y * y
+        num = _ERF_A[4] * z
+        den = z
+        for i in range(3):
+            num = (num + _ERF_A[i]) * z
+            den = (den + _ERF_B[i]) * z
+        out[small] = x[small] * (num + _ERF_A[3]) / (den + _ERF_B[3])
+    if mid.any():
+        y = ax[mid]
+        num = _ERF_C[8] * y
+        den = y
+        for i in range(7):
+            num = (num + _ERF_C[i]) * y
+            den = (den + _ERF_D[i]) * y
+        erfc = (num + _ERF_C[7]) / (den + _ERF_D[7])
+        erfc = _erfc_scale(xp, y, erfc)
+        out[mid] = xp.sign(x[mid]) * (1.0 - erfc)
+    if big.any():
+        y = ax[big]
+        z = 1.0 / (y * y)
+        num = _ERF_P[5] * z
+        den = z
+        for i in range(4):
+            num = (num + _ERF_P[i]) * z
+            den = (den + _ERF_Q[i]) * z
+        r = z * (num + _ERF_P[4]) / (den + _ERF_Q[4])
+        r = (_SQRPI - r) / y
+        erfc = _erfc_scale(xp, y, r)
+        out[big] = xp.sign(x[big]) * (1.0 - erfc)
+    return out.astype(dtype)
+
+
+def _erfc_scale(xp, y, r):
+    # multiply by exp(-y*y) split to keep precision, as in Cody's code
+    ysq = xp.trunc(y * 16.0) / 16.0
+    d = (y - ysq) * (y + ysq)
+    return xp.exp(-ysq * ysq) * xp.exp(-d) * r
+
+
+def _erf_f(xp, a):
+    return erf_array(xp, a)
+
+
+def _erf_b(xp, g, ins, out, aux, needs):
+    a = ins[0]
+    return (g * xp.exp(-(a * a)) * 1.1283791670955126,)
+
+
+ADD = Op("Add", _add_f, _add_b, saves=0, broadcasts=True)
+SUB = Op("Sub", _sub_f, _sub_b, saves=0, broadcasts=True)
+MUL = Op("Mul", _mul_f, _mul_b, broadcasts=True)
+DIV = Op("Div", _div_f, _div_b, broadcasts=True)
+NEG = Op("Neg", _neg_f, _neg_b, saves=0)
+POW = Op("Pow", _pow_f, _pow_b, broadcasts=True)
+EXP = Op("Exp", _exp_f, _exp_b, saves=SAVES_OUTPUT)
+LOG = Op("Log", _log_f, _log_b)
+LOG1P = Op("Log1p", _log1p_f, _log1p_b)
+EXPM1 = Op("Expm1", _expm1_f, _expm1_b, saves=SAVES_OUTPUT)
+SQRT = Op("Sqrt", _sqrt_f, _sqrt_b, saves=SAVES_OUTPUT)
+RSQRT = Op("Rsqrt", _rsqrt_f, _rsqrt_b, saves=SAVES_OUTPUT)
+SIN = Op("Sin", _sin_f, _sin_b)
+COS = Op("Cos", _cos_f, _cos_b)
+TANH = Op("Tanh", _tanh_f, _tanh_b, saves=SAVES_OUTPUT)
+SIGMOID = Op("Sigmoid", _sigmoid_f, _sigmoid_b, saves=SAVES_OUTPUT)
+RELU = Op("Relu", _relu_f, _relu_b, saves=SAVES_OUTPUT)
+ABS = Op("Abs", _abs_f, _abs_b)
+CLAMP = Op("Clamp", _clamp_f, _clamp_b)
+MAXIMUM = Op("Maximum", _maximum_f, _maximum_b, broadcasts=True)
+MINIMUM = Op("Minimum", _minimum_f, _minimum_b, broadcasts=True)
+WHERE = Op("Where", _where_f, _where_b, saves=0, broadcasts=True)
+CAST = Op("ToCopy", _cast_f, _cast_b, saves=0)
+ZERO_GRAD = Op("ZeroGrad", _zero_grad_f, _zero_grad_b, saves=0)
+ERF = Op("Erf", _erf_f, _erf_b)
+SQUARE = Op("Square", _square_f, _square_b)
+RECIPROCAL = Op("Reciprocal", _reciprocal_f, _reciprocal_b, saves=SAVES_OUTPUT)
+del _BOTH

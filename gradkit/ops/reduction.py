@@ -1,0 +1,172 @@
+"""Reductions and the softmax family: sum, mean, prod, amax/amin, norm, logsumexp, cumsum,
+softmax, log_softmax.
+
+Static arguments (``axis`` as a tuple or None, ``keepdims``, the input ``shape``) travel as op
+parameters, so rules never need the input values unless the math does.
+"""
+
+from __future__ import annotations
+
+from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
+
+__all__ = ["SUM", "MEAN", "PROD", "AMAX", "AMIN", "NORM", "LOGSUMEXP", "CUMSUM", "SOFTMAX",
+           "LOG_SOFTMAX", "expand_reduced"]
+
+_BOTH = SAVES_INPUTS | SAVES_OUTPUT
+
+
+def kept_shape(shape, axis):
+    """``shape`` with the reduced axes set to 1 (the keepdims shape)."""
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+def expand_reduced(xp, g, shape, axis, keepdims):
+    """Broadcast a reduced gradient back over the reduced axes of ``shape``."""
+    if not keepdims:
+        g = xp.reshape(g, kept_shape(shape, axis))
+    return xp.broadcast_to(g, shape)
+
+
+def _count(shape, axis):
+    n = 1
+    for i, s in enumerate(shape):
+        if axis is None or i in axis:
+            n *= s
+    return n
+
+
+def _sum_f(xp, a, axis, keepdims, shape):
+    return xp.sum(a, axis=axis, keepdims=keepdims)
+
+
+def _sum_b(xp, g, ins, out, aux, needs):
+    axis, keepdims, shape = aux
+    return (expand_reduced(xp, g, shape, axis, keepdims),)
+
+
+def _mean_f(xp, a, axis, keepdims, shape):
+    return xp.mean(a, axis=axis, keepdims=keepdims)
+
+
+def _mean_b(xp, g, ins, out, aux, needs):
+    axis, keepdims, shape = aux
+    n = _count(shape, axis)
+    return (expand_reduced(xp, g, shape, axis, keepdims) * (1.0 / n if n else float("nan")),)
+
+
+def _prod_f(xp, a, axis, keepdims, shape):
+    return xp.prod(a, axis=axis, keepdims=keepdims)
+
+
+def _prod_b(xp, g, ins, out, aux, needs):
+    # d prod / d x_i = product of the others; exact with zeros (no division by x_i == 0)
+    axis, keepdims, shape = aux
+    a = ins[0]
+    zero = a == 0
+    nz = xp.sum(zero, axis=axis, keepdims=True)
+    safe = xp.where(zero, 1.0, a)
+    p_nonzero = xp.prod(safe, axis=axis, keepdims=True)
+    others = xp.where(nz == 0, p_nonzero / safe, xp.where(zero & (nz == 1), p_nonzero, 0.0))
+    return (expand_reduced(xp, g, shape, axis, keepdims) * others,)
+
+
+def _amax_f(xp, a, axis, keepdims, shape):
+    return xp.amax(a, axis=axis, keepdims=keepdims)
+
+
+def _amin_f(xp, a, axis, keepdims, shape):
+    return xp.amin(a, axis=axis, keepdims=keepdims)
+
+
+def _amax_b(xp, g, ins, out, aux, needs):
+    # ties share the gradient evenly, as in PyTorch
+    axis, keepdims, shape = aux
+    a = ins[0]
+    o = expand_reduced(xp, out, shape, axis, keepdims)
+    mask = a == o
+    count = xp.sum(mask, axis=axis, keepdims=True)
+    return (expand_reduced(xp, g, shape, axis, keepdims) * mask / count,)
+
+
+def _norm_f(xp, a, p, axis, keepdims, shape):
+    if p == 2:
+        return xp.sqrt(xp.sum(a * a, axis=axis, keepdims=keepdims))
+    return xp.sum(xp.abs(a) ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
+
+
+def _norm_b(xp, g, ins, out, aux, needs):
+    p, axis, keepdims, shape = aux
+    a = ins[0]
+    n = expand_reduced(xp, out, shape, axis, keepdims)
+    ge = expand_reduced(xp, g, shape, axis, keepdims)
+    zero = n == 0
+    safe_n = xp.where(zero, 1.0, n)
+    if p == 2:
+        scaled = a / safe_n
+    else:
+        scaled = a * xp.abs(a) ** (p - 2) / safe_n ** (p - 1)
+    # the norm is not differentiable at 0; PyTorch's subgradient there is 0
+    return (xp.where(zero, 0.0, ge * scaled),)
+
+
+def _logsumexp_f(xp, a, axis, keepdims, shape):
+    m = xp.amax(a, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0.0)
+    s = xp.log(xp.sum(xp.exp(a - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        s = xp.reshape(s, tuple(n for i, n in enumerate(s.shape) if not (axis is None or i in axis)))
+    return s
+
+
+def _logsumexp_b(xp, g, ins, out, aux, needs):
+    axis, keepdims, shape = aux
+    a = ins[0]
+    o = expand_reduced(xp, out, shape, axis, keepdims)
+    return (expand_reduced(xp, g, shape, axis, keepdims) * xp.exp(a - o),)
+
+
+def _cumsum_f(xp, a, axis):
+    return xp.cumsum(a, axis=axis)
+
+
+def _cumsum_b(xp, g, ins, out, aux, needs):
+    (axis,) = aux
+    return (xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis),)
+
+
+def _softmax_f(xp, a, axis):
+    e = a - xp.amax(a, axis=axis, keepdims=True)
+    xp.exp(e, out=e)
+    e /= xp.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+def _softmax_b(xp, g, ins, out, aux, needs):
+    (axis,) = aux
+    go = g * out
+    return (go - out * xp.sum(go, axis=axis, keepdims=True),)
+
+
+def _log_softmax_f(xp, a, axis):
+    s = a - xp.amax(a, axis=axis, keepdims=True)
+    s -= xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
+    return s
+
+
+def _log_softmax_b(xp, g, ins, out, aux, needs):
+    (axis,) = aux
+    return (g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),)
+
+
+SUM = Op("Sum", _sum_f, _sum_b, saves=0)
+MEAN = Op("Mean", _mean_f, _mean_b, saves=0)
+PROD = Op("Prod", _prod_f, _prod_b)
+AMAX = Op("Amax", _amax_f, _amax_b, saves=_BOTH)
+AMIN = Op("Amin", _amin_f, _amax_b, saves=_BOTH)
+NORM = Op("Norm", _norm_f, _norm_b, saves=_BOTH)
+LOGSUMEXP = Op("Logsumexp", _logsumexp_f, _logsumexp_b, saves=_BOTH)
+CUMSUM = Op("Cumsum", _cumsum_f, _cumsum_b, saves=0)
+SOFTMAX = Op("Softmax", _softmax_f, _softmax_b, saves=SAVES_OUTPUT)
+LOG_SOFTMAX = Op("LogSoftmax", _log_softmax_f, _log_softmax_b, saves=SAVES_OUTPUT)

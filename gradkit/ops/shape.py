@@ -1,0 +1,168 @@
+"""Shape and indexing primitives: reshape, permute, expand, cat, stack, flip, repeat, getitem,
+index_add, gather, scatter_add.
+
+``squeeze``/``unsqueeze``/``flatten``/``view`` are reshapes; ``split``/``chunk``/``index_select``
+are getitems; ``masked_fill`` is a where. The Tensor layer builds them from these.
+"""
+
+from __future__ import annotations
+
+from ..autograd.graph import Op
+
+__all__ = ["RESHAPE", "PERMUTE", "EXPAND", "CAT", "STACK", "FLIP", "REPEAT", "GETITEM",
+           "INDEX_ADD", "GATHER", "SCATTER_ADD", "is_basic_index", "gather_index"]
+
+
+def is_basic_index(index) -> bool:
+    """True when ``index`` (a tuple) has only ints, slices, None and Ellipsis: no element repeats."""
+    for part in index:
+        t = type(part)
+        if t is not slice and t is not int and part is not None and part is not Ellipsis:
+            return False
+    return True
+
+
+def gather_index(xp, index, dim):
+    """The full advanced-index tuple that ``take_along_axis(x, index, dim)`` reads."""
+    nd = index.ndim
+    parts = []
+    for k in range(nd):
+        if k == dim:
+            parts.append(index)
+        else:
+            shape = [1] * nd
+            shape[k] = index.shape[k]
+            parts.append(xp.arange(index.shape[k]).reshape(shape))
+    return tuple(parts)
+
+
+def _reshape_f(xp, a, shape, in_shape):
+    return xp.reshape(a, shape)
+
+
+def _reshape_b(xp, g, ins, out, aux, needs):
+    return (xp.reshape(g, aux[1]),)
+
+
+def _permute_f(xp, a, axes, inverse):
+    return xp.transpose(a, axes)
+
+
+def _permute_b(xp, g, ins, out, aux, needs):
+    return (xp.transpose(g, aux[1]),)
+
+
+def _expand_f(xp, a, shape, in_shape):
+    return xp.broadcast_to(a, shape)
+
+
+def _expand_b(xp, g, ins, out, aux, needs):
+    return (xp.sum_to(g, aux[1]),)
+
+
+def _cat_f(xp, *args):
+    *arrays, axis, sizes = args
+    return xp.concatenate(arrays, axis=axis)
+
+
+def _cat_b(xp, g, ins, out, aux, needs):
+    axis, sizes = aux
+    grads = []
+    start = 0
+    lead = (slice(None),) * axis
+    for i, n in enumerate(sizes):
+        grads.append(g[lead + (slice(start, start + n),)] if needs[i] else None)
+        start += n
+    return grads
+
+
+def _stack_f(xp, *args):
+    *arrays, axis = args
+    return xp.stack(arrays, axis=axis)
+
+
+def _stack_b(xp, g, ins, out, aux, needs):
+    (axis,) = aux
+    lead = (slice(None),) * axis
+    return [g[lead + (i,)] if n else None for i, n in enumerate(needs)]
+
+
+def _flip_f(xp, a, axes):
+    return xp.flip(a, axes)
+
+
+def _flip_b(xp, g, ins, out, aux, needs):
+    return (xp.flip(g, aux[0]),)
+
+
+def _repeat_f(xp, a, reps, in_shape):
+    return xp.tile(a, reps)
+
+
+def _repeat_b(xp, g, ins, out, aux, needs):
+    reps, in_shape = aux
+    shape = (1,) * (len(reps) - len(in_shape)) + tuple(in_shape)
+    split = []
+    for r, s in zip(reps, shape):
+        split += [r, s]
+    g = xp.reshape(g, tuple(split))
+    g = xp.sum(g, axis=tuple(range(0, 2 * len(shape), 2)))
+    return (xp.reshape(g, in_shape),)
+
+
+def _getitem_f(xp, a, index, in_shape):
+    return a[index]
+
+
+def _getitem_b(xp, g, ins, out, aux, needs):
+    index, in_shape = aux
+    return (xp.index_add(in_shape, index, g),)
+
+
+def _index_add_f(xp, g, shape, index):
+    return xp.index_add(shape, index, g)
+
+
+def _index_add_b(xp, g, ins, out, aux, needs):
+    return (g[aux[1]],)
+
+
+def _gather_f(xp, a, dim, index, full, in_shape):
+    return xp.take_along_axis(a, index, axis=dim)
+
+
+def _gather_b(xp, g, ins, out, aux, needs):
+    dim, index, full, in_shape = aux
+    return (xp.index_add(in_shape, full, g),)
+
+
+def _scatter_add_f(xp, a, src, dim, index, full, src_shape):
+    out = a.copy()
+    xp.add.at(out, full, src[tuple(slice(0, n) for n in index.shape)])
+    return out
+
+
+def _scatter_add_b(xp, g, ins, out, aux, needs):
+    dim, index, full, src_shape = aux
+    ga = g if needs[0] else None
+    gs = None
+    if needs[1]:
+        picked = g[full]
+        if tuple(picked.shape) != tuple(src_shape):
+            pad = [(0, s - p) for s, p in zip(src_shape, picked.shape)]
+            picked = xp.pad(picked, pad)
+        gs = picked
+    return ga, gs
+
+
+RESHAPE = Op("Reshape", _reshape_f, _reshape_b, saves=0)
+PERMUTE = Op("Permute", _permute_f, _permute_b, saves=0)
+EXPAND = Op("Expand", _expand_f, _expand_b, saves=0)
+CAT = Op("Cat", _cat_f, _cat_b, saves=0)
+STACK = Op("Stack", _stack_f, _stack_b, saves=0)
+FLIP = Op("Flip", _flip_f, _flip_b, saves=0)
+REPEAT = Op("Repeat", _repeat_f, _repeat_b, saves=0)
+GETITEM = Op("Index", _getitem_f, _getitem_b, saves=0)
+INDEX_ADD = Op("IndexAdd", _index_add_f, _index_add_b, saves=0)
+GATHER = Op("Gather", _gather_f, _gather_b, saves=0)
+SCATTER_ADD = Op("ScatterAdd", _scatter_add_f, _scatter_add_b, saves=0, broadcasts=False)

@@ -1,0 +1,1125 @@
+"""The Tensor: an array, its gradient, and the node that produced it.
+
+Operators and methods dispatch to the primitives in ``gradkit.ops`` through ``apply1``/``apply2``/
+``apply``, which run the op's forward on arrays and record a ``Node`` when grad mode is on and an
+input requires grad. This file is the hot path: keep it free of kwargs parsing and logging.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import _dtype
+from ._backend import namespace_of, numpy_ns
+from .autograd import grad_mode
+from .autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Node, anomaly_state, record_trace
+from .ops import elementwise as E
+from .ops import shape as S
+
+__all__ = ["Tensor", "apply1", "apply2", "apply", "wrap", "as_tensor_arg"]
+
+_ndarray = np.ndarray
+_STATE = grad_mode.STATE
+_new = object.__new__
+_VIEW_OPS = (S.RESHAPE, S.PERMUTE, S.EXPAND, S.GETITEM)
+_SCALARS = (int, float, bool)
+_NEEDS1 = (True,)
+
+
+def _make(data, requires_grad, grad_fn):
+    t = _new(Tensor)
+    t._data = data
+    t.requires_grad = requires_grad
+    t.grad_fn = grad_fn
+    t.grad = None
+    t._vc = [0]
+    t._hooks = None
+    return t
+
+
+def wrap(data):
+    """A leaf Tensor around an array (no copy)."""
+    return _make(data, False, None)
+
+
+def _wrap_node(data, node):
+    return _make(data, True, node)
+
+
+def _edge(t):
+    return t.grad_fn if t.grad_fn is not None else t
+
+
+def _ns(a):
+    return numpy_ns if type(a) is _ndarray else namespace_of(a)
+
+
+def apply1(op, x, params=()):
+    """Run a one-input op on Tensor ``x`` and record it when needed."""
+    data = x._data
+    out = op.forward(_ns(data), data, *params)
+    if op.returns_aux:
+        out, aux = out
+    else:
+        aux = params
+    if type(out) is not _ndarray:
+        out = _as_array(out)
+    if x.requires_grad and _STATE[0]:
+        saves = op.saves
+        if saves & SAVES_INPUTS:
+            node = Node(op, (x,), (_edge(x),), (data,), out if saves & SAVES_OUTPUT else None,
+                        aux, (x._vc[0],), _NEEDS1)
+        else:
+            node = Node(op, (x,), (_edge(x),), None, out if saves & SAVES_OUTPUT else None,
+                        aux, None, _NEEDS1)
+        if anomaly_state[0]:
+            record_trace(node)
+        t = _make(out, True, node)
+        if op in _VIEW_OPS:
+            t._vc = x._vc
+        return t
+    t = _make(out, False, None)
+    if op in _VIEW_OPS:
+        t._vc = x._vc
+    return t
+
+
+def apply2(op, a, b, params=()):
+    """Run a two-input op; either input may be a Python scalar (a constant)."""
+    ta = type(a) is Tensor or isinstance(a, Tensor)
+    tb = type(b) is Tensor or isinstance(b, Tensor)
+    da = a._data if ta else a
+    db = b._data if tb else b
+    out = op.forward(_ns(da if ta else db), da, db, *params)
+    if op.returns_aux:
+        out, aux = out
+    else:
+        aux = params
+    if type(out) is not _ndarray:
+        out = _as_array(out)
+    ra = ta and a.requires_grad
+    rb = tb and b.requires_grad
+    if (ra or rb) and _STATE[0]:
+        saves = op.saves
+        nxt = (_edge(a) if ra else None, _edge(b) if rb else None)
+        if saves & SAVES_INPUTS:
+            node = Node(op, (a, b), nxt, (da, db), out if saves & SAVES_OUTPUT else None, aux,
+                        (a._vc[0] if ta else None, b._vc[0] if tb else None), (ra, rb))
+        else:
+            node = Node(op, (a, b), nxt, None, out if saves & SAVES_OUTPUT else None, aux, None,
+                        (ra, rb))
+        if anomaly_state[0]:
+            record_trace(node)
+        return _make(out, True, node)
+    return _make(out, False, None)
+
+
+def apply(op, inputs, params=()):
+    """Run an op over any number of inputs (Tensors or Python scalars)."""
+    datas = []
+    first = None
+    any_grad = False
+    for t in inputs:
+        if isinstance(t, Tensor):
+            datas.append(t._data)
+            if first is None:
+                first = t._data
+            if t.requires_grad:
+                any_grad = True
+        else:
+            datas.append(t)
+    out = op.forward(_ns(first), *datas, *params)
+    if op.returns_aux:
+        out, aux = out
+    else:
+        aux = params
+    if type(out) is not _ndarray:
+        out = _as_array(out)
+    if any_grad and _STATE[0]:
+        saves = op.saves
+        nxt = tuple(_edge(t) if isinstance(t, Tensor) and t.requires_grad else None
+                    for t in inputs)
+        versions = None
+        if saves & SAVES_INPUTS:
+            versions = tuple(t._vc[0] if isinstance(t, Tensor) else None for t in inputs)
+        node = Node(op, tuple(inputs), nxt, tuple(datas) if saves & SAVES_INPUTS else None,
+                    out if saves & SAVES_OUTPUT else None, aux, versions)
+        if anomaly_state[0]:
+            record_trace(node)
+        return _make(out, True, node)
+    return _make(out, False, None)
+
+
+def _as_array(out):
+    """NumPy returns scalars from 0-d computations; Tensors always hold arrays."""
+    if isinstance(out, np.generic):
+        return np.asarray(out)
+    return out
+
+
+def as_tensor_arg(x, like=None, name="argument"):
+    """Turn an operand into a Tensor (arrays, lists, NumPy scalars), keeping Tensors as they are."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray) or isinstance(x, (list, tuple)):
+        arr = np.asarray(x)
+        if arr.dtype == np.float64 and not isinstance(x, np.ndarray):
+            arr = arr.astype(_dtype.get_default_dtype())
+        return wrap(arr)
+    if isinstance(x, np.generic):
+        return wrap(np.asarray(x))
+    if _is_device_array(x):
+        return wrap(x)
+    raise TypeError(f"{name} must be a Tensor or a number, got {type(x).__name__}")
+
+
+def _is_device_array(x):
+    return hasattr(x, "__cuda_array_interface__")
+
+
+def _scalar_or_tensor(x):
+    """Python numbers pass through (weak scalars, as in PyTorch); everything else becomes a Tensor."""
+    t = type(x)
+    if t is float or t is int or t is bool:
+        return x
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, numbers.Number):
+        return x
+    return as_tensor_arg(x, name="operand")
+
+
+def _check_broadcast(a, b, opname):
+    sa, sb = a.shape, b.shape
+    for x, y in zip(reversed(sa), reversed(sb)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"{opname}: the shapes {tuple(sa)} and {tuple(sb)} cannot be broadcast together "
+                f"(size {x} against {y} in a trailing dimension). Make the sizes equal or 1, e.g. "
+                f"with unsqueeze()/reshape()."
+            )
+
+
+def _binary(op, a, b, opname):
+    """Promote dtypes as PyTorch does, then apply ``op`` to ``a`` (Tensor) and ``b``."""
+    b = _scalar_or_tensor(b)
+    if isinstance(b, Tensor):
+        da, db = a._data.dtype, b._data.dtype
+        if da != db:
+            rt = _dtype.result_type(da, a._data.ndim, db, b._data.ndim)
+            if da != rt:
+                a = a.to(rt)
+            if db != rt:
+                b = b.to(rt)
+        try:
+            return apply2(op, a, b)
+        except ValueError:
+            _check_broadcast(a, b, opname)
+            raise
+    if a._data.dtype.kind != "f":
+        rt = _dtype.scalar_result_dtype(a._data.dtype, b)
+        if rt != a._data.dtype:
+            a = a.to(rt)
+    return apply2(op, a, b)
+
+
+def _rbinary(op, a, b, opname):
+    """``b op a`` where ``b`` is the non-Tensor left operand."""
+    b = _scalar_or_tensor(b)
+    if isinstance(b, Tensor):
+        return _binary_tensors_reversed(op, a, b, opname)
+    if a._data.dtype.kind != "f":
+        rt = _dtype.scalar_result_dtype(a._data.dtype, b)
+        if rt != a._data.dtype:
+            a = a.to(rt)
+    return apply2(op, b, a)
+
+
+def _binary_tensors_reversed(op, a, b, opname):
+    da, db = a._data.dtype, b._data.dtype
+    if da != db:
+        rt = _dtype.result_type(da, a._data.ndim, db, b._data.ndim)
+        a = a.to(rt) if da != rt else a
+        b = b.to(rt) if db != rt else b
+    return apply2(op, b, a)
+
+
+def _float_operand(a):
+    """True division and transcendental ops promote integers to the default float dtype."""
+    if a._data.dtype.kind != "f":
+        return a.to(_dtype.get_default_dtype())
+    return a
+
+
+def _norm_axis(dim, ndim):
+    """``dim`` (int, tuple or None) as a sorted tuple of non-negative axes, or None."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        return tuple(sorted(_wrap_dim(d, ndim) for d in dim))
+    return (_wrap_dim(dim, ndim),)
+
+
+def _wrap_dim(d, ndim):
+    if not isinstance(d, (int, np.integer)):
+        raise TypeError(f"dim must be an int, got {type(d).__name__}")
+    n = max(ndim, 1)
+    if d < -n or d >= n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})"
+        )
+    return int(d) % n if ndim else 0
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+class Tensor:
+    """A multi-dimensional array that records the ops applied to it for automatic differentiation.
+
+    Create tensors with :func:`gradkit.tensor`, the factories (``zeros``, ``randn``, ...) or
+    :func:`gradkit.from_numpy`. Attributes follow PyTorch: ``grad``, ``requires_grad``,
+    ``grad_fn``, ``is_leaf``, ``shape``, ``dtype``, ``device``.
+    """
+
+    __slots__ = ("_data", "requires_grad", "grad_fn", "grad", "_vc", "_hooks", "__weakref__")
+    __array_priority__ = 1000  # numpy scalars/arrays on the left defer to Tensor's operators
+
+    def __init__(self, data=None, *, dtype=None, requires_grad=False):
+        from .factories import _to_array
+
+        arr = _to_array([] if data is None else data, dtype)
+        self._data = arr
+        self.requires_grad = False
+        self.grad_fn = None
+        self.grad = None
+        self._vc = [0]
+        self._hooks = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def data(self) -> "Tensor":
+        """The same storage, detached from the graph (like ``Tensor.data`` in PyTorch)."""
+        return _make(self._data, False, None)
+
+    @data.setter
+    def data(self, value):
+        value = as_tensor_arg(value, name="data")
+        self._data = value._data
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    @property
+    def device(self):
+        from .device import device_of
+
+        return device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return type(self._data) is not _ndarray
+
+    @property
+    def T(self) -> "Tensor":
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"Tensor.T on a {self.ndim}-D tensor is ambiguous; use .mT for the last two "
+                f"dimensions or permute() to choose the order"
+            )
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> "Tensor":
+        return self.transpose(-2, -1)
+
+    def size(self, dim=None):
+        if dim is None:
+            return self.shape
+        return self._data.shape[_wrap_dim(dim, self.ndim)]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def contiguous(self) -> "Tensor":
+        if self._data.flags.c_contiguous:
+            return self
+        return self.clone()
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar; item() "
+                f"needs exactly one element (shape {tuple(self.shape)})"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return _to_host(self._data).tolist()
+
+    def numpy(self, *, force=False) -> np.ndarray:
+        """The NumPy array behind this tensor (shared, not copied) — as in PyTorch, it refuses
+        when the tensor requires grad unless ``force=True``."""
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        if type(self._data) is not _ndarray:
+            if not force:
+                raise TypeError(
+                    "can't convert a cuda tensor to numpy. Use Tensor.cpu() to copy the tensor to "
+                    "host memory first."
+                )
+            return _to_host(self._data)
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        arr = _to_host(self._data)
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __hash__(self):
+        return id(self)
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self._data.size} values is ambiguous; use .any() "
+                f"or .all()"
+            )
+        return bool(self._data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __repr__(self):
+        return _format(self)
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment. Use detach().clone() first."
+            )
+        new = _make(self._data.copy(), self.requires_grad, None)
+        new.__class__ = self.__class__
+        if self.grad is not None:
+            new.grad = _make(self.grad._data.copy(), False, None)
+        memo[id(self)] = new
+        return new
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (_to_host(self._data), self.requires_grad, type(self)))
+
+    # ----------------------------------------------------------------- autograd
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves.
+
+        Args:
+            gradient: the gradient of some scalar w.r.t. this tensor; needed unless it has one
+                element.
+            retain_graph: keep the graph for another backward (defaults to ``create_graph``).
+            create_graph: record the backward pass, for higher-order derivatives.
+            inputs: only these leaves accumulate ``.grad``.
+        """
+        from .autograd.functional_core import backward as _backward
+
+        _backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
+                  inputs)
+
+    def detach(self) -> "Tensor":
+        t = _make(self._data, False, None)
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if not self.is_leaf:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use "
+                    "a computed variable in a subgraph that doesn't require differentiation use "
+                    "var_no_grad = var.detach()."
+                )
+            return self
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients (got {self.dtype}); "
+                f"convert first, e.g. x.float().requires_grad_()"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.is_leaf:
+            return
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._hooks and any(getattr(h, "_retain", False) for h in self._hooks):
+            return
+        import weakref
+
+        ref = weakref.ref(self)
+
+        def retain(g):
+            t = ref()
+            if t is not None:
+                t.grad = g.detach() if t.grad is None else t.grad + g.detach()
+
+        retain._retain = True
+        self.grad_fn.register_prehook(retain)
+        self._hooks = (self._hooks or []) + [retain]
+
+    @property
+    def retains_grad(self) -> bool:
+        return bool(self._hooks) and any(getattr(h, "_retain", False) for h in self._hooks)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            self.grad_fn.register_prehook(hook)
+            target = self.grad_fn.pre_hooks
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+            target = self._hooks
+        return _HookHandle(target, hook)
+
+    # ----------------------------------------------------------------- conversion
+    def to(self, *args, **kwargs) -> "Tensor":
+        """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``,
+        ``to(device, dtype)``; differentiable."""
+        from .device import Device, _parse_device_dtype
+
+        device, dtype = _parse_device_dtype(args, kwargs)
+        t = self
+        if device is not None and Device(device) != self.device:
+            from .device import _transfer
+
+            t = _transfer(t, Device(device))
+        if dtype is not None:
+            dtype = _dtype.to_dtype(dtype)
+            if dtype != t._data.dtype:
+                if t.requires_grad and dtype.kind not in "fc":
+                    return wrap(t._data.astype(dtype))
+                t = apply1(E.CAST, t, (dtype, t._data.dtype))
+        if kwargs.get("copy") and t is self:
+            t = t.clone()
+        return t
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return str(self.dtype)
+        return self.to(dtype)
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def bool(self):
+        return self.to(_dtype.bool)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else f"cuda:{int(device)}")
+
+    def clone(self) -> "Tensor":
+        return apply1(_CLONE, self)
+
+    def copy_(self, src) -> "Tensor":
+        src = as_tensor_arg(src, name="src")
+        if self.requires_grad or src.requires_grad:
+            return self._inplace(_COPY, src)
+        arr = src._data
+        if type(arr) is not type(self._data):
+            from .device import _to_namespace_of
+
+            arr = _to_namespace_of(arr, self._data)
+        self._data[...] = arr
+        self._vc[0] += 1
+        return self
+
+    # ----------------------------------------------------------------- arithmetic
+    def __add__(self, other):
+        return _binary(E.ADD, self, other, "add")
+
+    def __radd__(self, other):
+        return _rbinary(E.ADD, self, other, "add")
+
+    def __sub__(self, other):
+        return _binary(E.SUB, self, other, "sub")
+
+    def __rsub__(self, other):
+        return _rbinary(E.SUB, self, other, "sub")
+
+    def __mul__(self, other):
+        return _binary(E.MUL, self, other, "mul")
+
+    def __rmul__(self, other):
+        return _rbinary(E.MUL, self, other, "mul")
+
+    def __truediv__(self, other):
+        return _binary(E.DIV, _float_operand(self), other, "div")
+
+    def __rtruediv__(self, other):
+        return _rbinary(E.DIV, _float_operand(self), other, "div")
+
+    def __pow__(self, other):
+        return _binary(E.POW, self, other, "pow")
+
+    def __rpow__(self, other):
+        return _rbinary(E.POW, self, other, "pow")
+
+    def __neg__(self):
+        return apply1(E.NEG, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return apply1(E.ABS, self)
+
+    def __matmul__(self, other):
+        from ._functions import matmul
+
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        from ._functions import matmul
+
+        return matmul(as_tensor_arg(other), self)
+
+    def __floordiv__(self, other):
+        return wrap(self._data // _raw(other))
+
+    def __rfloordiv__(self, other):
+        return wrap(_raw(other) // self._data)
+
+    def __mod__(self, other):
+        return wrap(self._data % _raw(other))
+
+    # comparisons and logic: not differentiable
+    def __eq__(self, other):
+        return wrap(self._data == _raw(other))
+
+    def __ne__(self, other):
+        return wrap(self._data != _raw(other))
+
+    def __lt__(self, other):
+        return wrap(self._data < _raw(other))
+
+    def __le__(self, other):
+        return wrap(self._data <= _raw(other))
+
+    def __gt__(self, other):
+        return wrap(self._data > _raw(other))
+
+    def __ge__(self, other):
+        return wrap(self._data >= _raw(other))
+
+    def __and__(self, other):
+        return wrap(self._data & _raw(other))
+
+    def __or__(self, other):
+        return wrap(self._data | _raw(other))
+
+    def __xor__(self, other):
+        return wrap(self._data ^ _raw(other))
+
+    def __invert__(self):
+        return wrap(~self._data)
+
+    __rand__ = __and__
+    __ror__ = __or__
+
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
+    def equal(self, other) -> bool:
+        return self.shape == other.shape and bool((self._data == other._data).all())
+
+    def add(self, other, *, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, *, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other, *, rounding_mode=None):
+        if rounding_mode is None:
+            return self / other
+        q = self._data / _raw(other)
+        q = np.floor(q) if rounding_mode == "floor" else np.trunc(q)
+        return wrap(q.astype(self.dtype) if self.dtype.kind != "f" else q)
+
+    def true_divide(self, other):
+        return self / other
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def neg(self):
+        return -self
+
+    def matmul(self, other):
+        return self @ other
+
+    # ----------------------------------------------------------------- in place
+    def _inplace(self, op, other=None, params=(), name=None):
+        """Apply ``op`` to self (and ``other``) and write the result into self's storage."""
+        rg = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        name = name or op.name.lower() + "_"
+        if rg and _STATE[0]:
+            if self.grad_fn is None and self.requires_grad:
+                raise RuntimeError(
+                    f"a leaf Variable that requires grad is being used in an in-place operation "
+                    f"({name}). Wrap the update in `with gradkit.no_grad():` (as optimizers do) "
+                    f"or use the out-of-place form."
+                )
+            if self.grad_fn is not None and self.grad_fn.op in _VIEW_OPS:
+                raise RuntimeError(
+                    f"{name}: in-place modification of a view ({self.grad_fn.name()}) of a tensor "
+                    f"that requires grad is not supported by gradkit. Use the out-of-place form "
+                    f"or clone() the view first."
+                )
+            keep = self._data.copy() if op.saves & SAVES_INPUTS else self._data
+            old = _make(keep, self.requires_grad, self.grad_fn)
+            old._vc = [self._vc[0]]
+            if other is None:
+                res = apply1(op, old, params)
+            else:
+                res = apply2(op, old, _scalar_or_tensor(other), params)
+            if tuple(res.shape) != tuple(self.shape):
+                raise RuntimeError(
+                    f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast "
+                    f"shape {tuple(res.shape)}"
+                )
+            prev = self.grad_fn
+            if prev is not None and prev.op.saves & SAVES_OUTPUT:
+                if prev.meta is None:
+                    prev.meta = {}
+                prev.meta["output_modified"] = name
+            _assign(self, res._data, name)
+            self.grad_fn = res.grad_fn
+            self.requires_grad = True
+            return self
+        # no graph: compute and write in place
+        if other is None:
+            out = op.forward(_ns(self._data), self._data, *params)
+        else:
+            o = _scalar_or_tensor(other)
+            od = o._data if isinstance(o, Tensor) else o
+            out = op.forward(_ns(self._data), self._data, od, *params)
+        if op.returns_aux:
+            out = out[0]
+        if out.shape != self._data.shape:
+            raise RuntimeError(
+                f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
+                f"{tuple(out.shape)}"
+            )
+        _assign(self, out, name)
+        return self
+
+    def add_(self, other, *, alpha=1):
+        return self._inplace(E.ADD, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace(E.SUB, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        return self._inplace(E.MUL, other)
+
+    def div_(self, other):
+        return self._inplace(E.DIV, other)
+
+    def pow_(self, exponent):
+        return self._inplace(E.POW, exponent)
+
+    def neg_(self):
+        return self._inplace(E.NEG)
+
+    def exp_(self):
+        return self._inplace(E.EXP)
+
+    def sqrt_(self):
+        return self._inplace(E.SQRT)
+
+    def relu_(self):
+        return self._inplace(E.RELU)
+
+    def sigmoid_(self):
+        return self._inplace(E.SIGMOID)
+
+    def tanh_(self):
+        return self._inplace(E.TANH)
+
+    def abs_(self):
+        return self._inplace(E.ABS)
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(E.CLAMP, None, (min, max))
+
+    clip_ = clamp_
+
+    def addcmul_(self, t1, t2, *, value=1):
+        return self.add_(t1 * t2 * value if value != 1 else t1 * t2)
+
+    def addcdiv_(self, t1, t2, *, value=1):
+        return self.add_(t1 / t2 * value if value != 1 else t1 / t2)
+
+    def lerp_(self, end, weight):
+        return self.add_((end - self) * weight)
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        if isinstance(value, Tensor):
+            if value.requires_grad and _STATE[0]:
+                return self._inplace(_FILL_T, value)
+            value = value.item()
+        if self.requires_grad and _STATE[0]:
+            return self._inplace(_FILL, None, (value,), name="fill_")
+        self._data.fill(value)
+        self._vc[0] += 1
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        from .random import _gen
+
+        with grad_mode.no_grad():
+            self.copy_(wrap(_gen(generator).uniform(a, b, self._data.shape).astype(self.dtype)))
+        return self
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        from .random import _gen
+
+        with grad_mode.no_grad():
+            arr = _gen(generator).normal(mean, std, self._data.shape).astype(self.dtype)
+            self.copy_(wrap(arr))
+        return self
+
+    def __setitem__(self, index, value):
+        idx = _norm_index(index, self._data.shape)
+        value = _scalar_or_tensor(value)
+        vt = isinstance(value, Tensor)
+        rg = self.requires_grad or (vt and value.requires_grad)
+        if rg and _STATE[0]:
+            if self.grad_fn is None and self.requires_grad:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place operation "
+                    "(__setitem__). Wrap it in `with gradkit.no_grad():` or build a new tensor."
+                )
+            if not vt:
+                value = wrap(np.asarray(value, dtype=self.dtype))
+            if value.dtype != self.dtype:
+                value = value.to(self.dtype)
+            old = _make(self._data.copy(), self.requires_grad, self.grad_fn)
+            res = apply2(_SETITEM, old, value, (idx,))
+            _assign(self, res._data, "__setitem__")
+            prev = self.grad_fn
+            if prev is not None and prev.op.saves & SAVES_OUTPUT:
+                if prev.meta is None:
+                    prev.meta = {}
+                prev.meta["output_modified"] = "__setitem__"
+            self.grad_fn = res.grad_fn
+            self.requires_grad = True
+            return
+        v = value._data if vt else value
+        if vt and v.dtype.kind == "f" and self._data.dtype.kind in "iub":
+            raise RuntimeError(
+                f"__setitem__: can't assign a {value.dtype} tensor into a {self.dtype} tensor; "
+                f"convert the value first"
+            )
+        self._data[idx] = v
+        self._vc[0] += 1
+
+    def __getitem__(self, index):
+        return apply1(S.GETITEM, self, (_norm_index(index, self._data.shape), self._data.shape))
+
+    # ----------------------------------------------------------------- pickling helpers
+    def __getstate__(self):
+        raise TypeError("use gradkit.save() (safetensors) to store tensors; pickling is refused")
+
+
+def _rebuild(arr, requires_grad, cls):
+    t = _make(arr, requires_grad, None)
+    t.__class__ = cls
+    return t
+
+
+def _assign(t, arr, name):
+    """Write ``arr`` into ``t``'s storage, refusing float-into-integer as PyTorch does."""
+    dst = t._data
+    if arr.dtype != dst.dtype:
+        if dst.dtype.kind in "iub" and arr.dtype.kind == "f":
+            raise RuntimeError(
+                f"{name}: result type {arr.dtype} can't be cast to the desired output type "
+                f"{dst.dtype}"
+            )
+    dst[...] = arr
+    t._vc[0] += 1
+
+
+def _raw(x):
+    if isinstance(x, Tensor):
+        return x._data
+    return x
+
+
+def _to_host(a):
+    if type(a) is _ndarray:
+        return a
+    return a.get()
+
+
+class _HookHandle:
+    def __init__(self, hooks, hook):
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class Size(tuple):
+    """``tensor.shape``: a tuple that prints like PyTorch's ``torch.Size``."""
+
+    def __repr__(self):
+        return f"gradkit.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+def _norm_index(index, shape):
+    """Convert Tensors in an index to arrays, and boolean masks to integer arrays."""
+    if type(index) is not tuple:
+        index = (index,)
+    out = []
+    has_bool = False
+    for part in index:
+        if isinstance(part, Tensor):
+            part = part._data
+        elif isinstance(part, list):
+            part = np.asarray(part)
+        elif isinstance(part, np.integer):
+            part = int(part)
+        if isinstance(part, np.ndarray) or _is_device_array(part):
+            if part.dtype.kind == "b":
+                has_bool = True
+            elif part.dtype.kind not in "iu":
+                raise IndexError(
+                    f"tensors used as indices must be long, int, byte or bool tensors, got "
+                    f"{part.dtype}"
+                )
+            elif part.ndim == 0:
+                part = int(part)
+        out.append(part)
+    if has_bool:
+        expanded = []
+        for part in out:
+            if (isinstance(part, np.ndarray) or _is_device_array(part)) and part.dtype.kind == "b":
+                expanded.extend(part.nonzero())
+            else:
+                expanded.append(part)
+        out = expanded
+    return tuple(out)
+
+
+# ----------------------------------------------------------------- private ops used above
+def _clone_f(xp, a):
+    return a.copy()
+
+
+def _clone_b(xp, g, ins, out, aux, needs):
+    return (g,)
+
+
+def _copy_f(xp, a, src):
+    return xp.broadcast_to(xp.asarray(src, dtype=a.dtype), a.shape).copy()
+
+
+def _copy_b(xp, g, ins, out, aux, needs):
+    return None, g
+
+
+def _fill_f(xp, a, value):
+    return xp.full(a.shape, value, dtype=a.dtype)
+
+
+def _fill_b(xp, g, ins, out, aux, needs):
+    return (None,)
+
+
+def _fill_t_f(xp, a, v):
+    return xp.full(a.shape, v, dtype=a.dtype) if not hasattr(v, "shape") else \
+        xp.broadcast_to(v.astype(a.dtype), a.shape).copy()
+
+
+def _fill_t_b(xp, g, ins, out, aux, needs):
+    return None, xp.sum(g)
+
+
+def _setitem_f(xp, a, v, index):
+    out = a.copy()
+    out[index] = v
+    mask = xp.zeros(a.shape, dtype=bool)
+    mask[index] = True
+    return out, (index, mask)
+
+
+def _setitem_b(xp, g, ins, out, aux, needs):
+    index, mask = aux
+    ga = xp.where(mask, 0.0, g) if needs[0] else None
+    gv = g[index] if needs[1] else None
+    return ga, gv
+
+
+from .autograd.graph import Op  # noqa: E402
+
+_CLONE = Op("Clone", _clone_f, _clone_b, saves=0)
+_COPY = Op("Copy", _copy_f, _copy_b, saves=0, broadcasts=True)
+_FILL = Op("Fill", _fill_f, _fill_b, saves=0)
+_FILL_T = Op("Fill", _fill_t_f, _fill_t_b, saves=0)
+_SETITEM = Op("IndexPut", _setitem_f, _setitem_b, saves=0, broadcasts=True, returns_aux=True)
+
+
+def _format(t) -> str:
+    arr = _to_host(t._data)
+    prefix = "tensor("
+    if arr.size == 0 and arr.ndim == 1:
+        body = "[]"
+    else:
+        body = np.array2string(
+            arr, separator=", ", prefix=prefix, precision=4, suppress_small=False,
+            threshold=1000, edgeitems=3,
+            formatter={"bool": lambda b: "True" if b else "False"},
+        )
+    extras = []
+    if arr.size == 0 and arr.ndim != 1:
+        extras.append(f"size={tuple(arr.shape)}")
+    default_float = _dtype.get_default_dtype()
+    if not (arr.dtype == default_float or arr.dtype == np.int64 or arr.dtype == np.bool_):
+        extras.append(f"dtype=gradkit.{arr.dtype}")
+    if type(t._data) is not _ndarray:
+        extras.append(f"device='{t.device}'")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn={t.grad_fn!r}")
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    if extras:
+        return prefix + body + ", " + ", ".join(extras) + ")"
+    return prefix + body + ")"
+
+
+# the engine needs to make Tensors and to know the Tensor namespace
+def _install():
+    from .autograd import graph
+    from ._tensor_namespace import tensor_ns
+
+    graph.configure(wrap=wrap, wrap_node=_wrap_node, tensor_ns=tensor_ns)
+
