@@ -26,6 +26,7 @@ from .factories import __all__ as _factory_names
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from . import autograd, func, random  # noqa: E402
 from . import cuda  # noqa: E402
+from . import nn, optim, utils  # noqa: E402
 
 _install()
 
@@ -70,5 +71,5 @@ __all__ = [
     "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "half", "float",
     "double", "short", "int", "long", "manual_seed", "Generator", "seed", "initial_seed",
     "get_rng_state", "set_rng_state", "autograd", "func", "random", "device", "Device", "cuda",
-    "promote_types", "result_type", "save", "load",
+    "promote_types", "result_type", "save", "load", "nn", "optim", "utils",
 ] + list(_function_names) + list(_factory_names)

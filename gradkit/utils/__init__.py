@@ -1,0 +1,3 @@
+"""``gradkit.utils``."""
+
+from . import data  # noqa: F401

@@ -1,0 +1,6 @@
+"""``gradkit.utils.data``: datasets, samplers, and the DataLoader (``torch.utils.data``)."""
+
+from .collate import *  # noqa: F401,F403
+from .dataloader import *  # noqa: F401,F403
+from .dataset import *  # noqa: F401,F403
+from .sampler import *  # noqa: F401,F403
