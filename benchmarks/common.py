@@ -1,0 +1,83 @@
+"""Shared benchmark harness: timing, the BLAS report, and the ratio table.
+
+Every benchmark runs the same workload in gradkit and (when installed) PyTorch in the same
+process and prints medians and the ratio gradkit/torch. Absolute times on shared machines are
+noise; the ratio is what we track. Import this module before NumPy: when the environment pins
+OpenBLAS to an old kernel (``OPENBLAS_CORETYPE``), it unsets that together with
+``OPENBLAS_L2_SIZE`` for this process only, and says so.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+
+UNSET = [k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ]
+if "--keep-blas-env" not in sys.argv:
+    for _k in UNSET:
+        os.environ.pop(_k, None)
+else:
+    UNSET = []
+
+import numpy as np  # noqa: E402
+
+__all__ = ["timeit", "blas_report", "report", "torch_or_none", "Row"]
+
+
+def torch_or_none():
+    try:
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
+        return torch
+    except ImportError:
+        return None
+
+
+def timeit(fn, *, repeat=30, warmup=5, min_time=0.0):
+    """Median wall time of ``fn()`` in seconds over ``repeat`` runs after ``warmup`` runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < repeat or time.perf_counter() - start < min_time:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def blas_report() -> str:
+    parts = [f"numpy {np.__version__}"]
+    try:
+        from threadpoolctl import threadpool_info
+
+        for info in threadpool_info():
+            if info.get("user_api") == "blas":
+                parts.append(f"{info.get('internal_api')} {info.get('version')} "
+                             f"kernel={info.get('architecture')} threads={info.get('num_threads')}")
+    except ImportError:
+        parts.append("threadpoolctl not installed (pip install threadpoolctl to see the kernel)")
+    if UNSET:
+        parts.append(f"unset for this process: {', '.join(UNSET)}")
+    return "; ".join(parts)
+
+
+class Row:
+    def __init__(self, name, unit, gradkit_s, torch_s, scale=1.0):
+        self.name, self.unit, self.g, self.t, self.scale = name, unit, gradkit_s, torch_s, scale
+
+
+def report(title, rows):
+    """Print a table: workload, gradkit median, torch median, ratio gradkit/torch."""
+    print(f"\n## {title}")
+    print(f"BLAS: {blas_report()}")
+    print(f"{'workload':<40} {'gradkit':>12} {'torch':>12} {'ratio':>8}")
+    for r in rows:
+        g = f"{r.g * r.scale:.3f} {r.unit}"
+        t = f"{r.t * r.scale:.3f} {r.unit}" if r.t is not None else "n/a"
+        ratio = f"{r.g / r.t:.2f}x" if r.t else "n/a"
+        print(f"{r.name:<40} {g:>12} {t:>12} {ratio:>8}")
+    sys.stdout.flush()
