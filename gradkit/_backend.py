@@ -14,6 +14,8 @@ Besides the NumPy names the rules use, each namespace offers a few helpers that 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 __all__ = ["np", "NumpyNamespace", "numpy_ns", "namespace_of", "cupy_ns", "has_cupy"]
@@ -92,6 +94,11 @@ def _load_cupy():
     global _cupy, _cupy_checked
     if not _cupy_checked:
         _cupy_checked = True
+        if os.environ.get("GRADKIT_FAKE_CUDA") == "1":  # CPU stand-in for device tests
+            from ._fake_cuda import make_fake_cupy
+
+            _cupy = make_fake_cupy()
+            return _cupy
         try:
             import cupy  # noqa: F401
 

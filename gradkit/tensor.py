@@ -208,6 +208,8 @@ def _binary(op, a, b, opname):
     """Promote dtypes as PyTorch does, then apply ``op`` to ``a`` (Tensor) and ``b``."""
     b = _scalar_or_tensor(b)
     if isinstance(b, Tensor):
+        if type(a._data) is not type(b._data):
+            a, b = _same_device(a, b, opname)
         da, db = a._data.dtype, b._data.dtype
         if da != db:
             rt = _dtype.result_type(da, a._data.ndim, db, b._data.ndim)
@@ -239,7 +241,22 @@ def _rbinary(op, a, b, opname):
     return apply2(op, b, a)
 
 
+def _same_device(a, b, opname):
+    """Operands on different devices: a 0-d CPU tensor follows the other (as in PyTorch);
+    anything else is an error naming both devices."""
+    if b.ndim == 0 and type(b._data) is _ndarray:
+        return a, b.to(a.device)
+    if a.ndim == 0 and type(a._data) is _ndarray:
+        return a.to(b.device), b
+    raise RuntimeError(
+        f"{opname}: expected all tensors to be on the same device, but found at least two "
+        f"devices, {a.device} and {b.device}! Move one with .to(device) (e.g. x.to('{a.device}'))."
+    )
+
+
 def _binary_tensors_reversed(op, a, b, opname):
+    if type(a._data) is not type(b._data):
+        a, b = _same_device(a, b, opname)
     da, db = a._data.dtype, b._data.dtype
     if da != db:
         rt = _dtype.result_type(da, a._data.ndim, db, b._data.ndim)

@@ -1,0 +1,128 @@
+"""A stand-in for CuPy that runs on the CPU, for testing device code paths without a GPU.
+
+Enabled only when the environment variable ``GRADKIT_FAKE_CUDA=1`` is set before gradkit is
+imported. "GPU" arrays are a NumPy subclass that, like CuPy, refuses to mix with plain NumPy
+arrays in an operation (``TypeError``) and converts to NumPy only through ``.get()``. So a test
+run with it catches every place where an op would silently compute on the wrong device, a
+creation function that ignores the input's device, and every missing transfer — the bugs that
+would otherwise only show on a real GPU. Nothing here is used in normal operation.
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+
+__all__ = ["make_fake_cupy"]
+
+
+class _Dev:
+    id = 0
+
+    def __init__(self, i=0):
+        self.id = i
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def synchronize(self):
+        return None
+
+
+class FakeCudaArray(np.ndarray):
+    """A NumPy array that pretends to live on ``cuda:0``."""
+
+    device = _Dev(0)
+
+    def get(self):
+        return np.array(self.view(np.ndarray))
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        for x in inputs:
+            if type(x) is np.ndarray and x.ndim > 0:
+                raise TypeError(
+                    f"fake CUDA: {ufunc.__name__} mixes a cuda array with a host NumPy array of "
+                    f"shape {x.shape} (CuPy raises here too)"
+                )
+        base = [x.view(np.ndarray) if isinstance(x, FakeCudaArray) else x for x in inputs]
+        if out is not None:
+            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, FakeCudaArray) else o
+                                  for o in out)
+        res = getattr(ufunc, method)(*base, **kwargs)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        return _wrap(res)
+
+    def __array_function__(self, func, types_, args, kwargs):
+        def unwrap(x):
+            if isinstance(x, FakeCudaArray):
+                return x.view(np.ndarray)
+            if type(x) is np.ndarray and x.ndim > 0 and func.__name__ not in _HOST_OK:
+                raise TypeError(
+                    f"fake CUDA: numpy.{func.__name__} mixes a cuda array with a host NumPy array "
+                    f"of shape {x.shape}"
+                )
+            if isinstance(x, (list, tuple)):
+                return type(x)(unwrap(y) for y in x)
+            return x
+
+        res = func(*unwrap(list(args)), **{k: unwrap(v) for k, v in kwargs.items()})
+        return _wrap(res)
+
+
+# functions whose extra array arguments are index/shape data, as CuPy allows for them
+_HOST_OK = {"broadcast_to", "reshape", "transpose", "shape", "ndim", "result_type"}
+
+
+def _wrap(res):
+    if isinstance(res, np.ndarray) and not isinstance(res, FakeCudaArray):
+        return res.view(FakeCudaArray)
+    if isinstance(res, np.generic):
+        return np.asarray(res).view(FakeCudaArray)
+    if isinstance(res, tuple):
+        return tuple(_wrap(r) for r in res)
+    if isinstance(res, list):
+        return [_wrap(r) for r in res]
+    return res
+
+
+def make_fake_cupy():
+    """A module object with the parts of CuPy's API that gradkit uses."""
+    mod = types.ModuleType("fake_cupy")
+    mod.ndarray = FakeCudaArray
+
+    def asarray(x, dtype=None):
+        if isinstance(x, FakeCudaArray):
+            return x if dtype is None else x.astype(dtype)
+        return np.array(x, dtype=dtype).view(FakeCudaArray)
+
+    def creator(fn):
+        def make(*args, **kwargs):
+            return _wrap(fn(*args, **kwargs))
+
+        return make
+
+    mod.asarray = asarray
+    mod.array = asarray
+    for name in ("zeros", "ones", "empty", "full", "arange", "eye", "linspace", "zeros_like",
+                 "ones_like", "empty_like", "full_like", "indices"):
+        setattr(mod, name, creator(getattr(np, name)))
+
+    def __getattr__(name):
+        return getattr(np, name)
+
+    mod.__getattr__ = __getattr__
+    cuda = types.SimpleNamespace(
+        Device=_Dev,
+        runtime=types.SimpleNamespace(getDeviceCount=lambda: 1),
+    )
+    mod.cuda = cuda
+    mod.random = types.SimpleNamespace(seed=lambda s: None)
+    mod.add = np.add
+    mod.lib = np.lib
+    mod.fake = True
+    return mod
