@@ -1,0 +1,56 @@
+"""Device bookkeeping: placement, transfers, mixed-device errors, gradients across devices."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit import _backend
+
+
+def test_cpu_is_default_and_cuda_unavailable_error_is_clear(monkeypatch):
+    x = gk.ones(2)
+    assert x.device == "cpu" and str(x.device) == "cpu" and not x.is_cuda
+    if _backend.has_cupy():
+        pytest.skip("a CUDA device is present")
+    assert gk.cuda.is_available() is False
+    with pytest.raises(RuntimeError, match="CUDA is not available.*gradkit\\[cuda\\]"):
+        x.to("cuda")
+
+
+def test_device_parsing():
+    assert gk.device("cuda:1").index == 1
+    assert gk.device("cuda") == "cuda:0"
+    with pytest.raises(RuntimeError, match="Expected one of cpu, cuda"):
+        gk.device("tpu")
+
+
+def test_placement_and_round_trip(cuda):
+    x = gk.randn(3, 4)
+    y = x.to(cuda)
+    assert y.is_cuda and y.device == "cuda:0"
+    np.testing.assert_array_equal(y.cpu().numpy(), x.numpy())
+    z = gk.zeros(2, 3, device=cuda)
+    assert z.is_cuda and z.dtype == gk.float32
+    assert gk.zeros_like(z).is_cuda
+
+
+def test_mixed_device_error_names_both_devices(cuda):
+    a = gk.ones(3, device=cuda)
+    b = gk.ones(3)
+    with pytest.raises(RuntimeError, match="cuda:0 and cpu"):
+        a + b
+    # a 0-d CPU tensor acts as a scalar, as in PyTorch
+    assert (a * gk.tensor(2.0)).is_cuda
+
+
+def test_gradients_flow_across_a_transfer(cuda):
+    x = gk.randn(4, requires_grad=True)
+    y = (x.to(cuda) * 3).sum()
+    y.backward()
+    assert not x.grad.is_cuda
+    np.testing.assert_allclose(x.grad.numpy(), np.full(4, 3.0))
+
+
+def test_numpy_on_cuda_tensor_refuses(cuda):
+    with pytest.raises(TypeError, match="cpu"):
+        gk.ones(2, device=cuda).numpy()
