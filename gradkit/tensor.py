@@ -77,6 +77,8 @@ def apply1(op, x, params=()):
         if anomaly_state[0]:
             record_trace(node)
         t = _make(out, True, node)
+        if saves & SAVES_OUTPUT:
+            node.out_vc = t._vc
         if op in _VIEW_OPS:
             t._vc = x._vc
         return t
@@ -112,7 +114,10 @@ def apply2(op, a, b, params=()):
                         (ra, rb))
         if anomaly_state[0]:
             record_trace(node)
-        return _make(out, True, node)
+        t = _make(out, True, node)
+        if saves & SAVES_OUTPUT:
+            node.out_vc = t._vc
+        return t
     return _make(out, False, None)
 
 
@@ -148,7 +153,10 @@ def apply(op, inputs, params=()):
                     out if saves & SAVES_OUTPUT else None, aux, versions)
         if anomaly_state[0]:
             record_trace(node)
-        return _make(out, True, node)
+        t = _make(out, True, node)
+        if saves & SAVES_OUTPUT:
+            node.out_vc = t._vc
+        return t
     return _make(out, False, None)
 
 
@@ -570,6 +578,22 @@ class Tensor:
             self._hooks.append(hook)
             target = self._hooks
         return _HookHandle(target, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` after backward has accumulated into this leaf's ``.grad``."""
+        from .autograd.graph import PostAccumulateHook
+
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        wrapped = PostAccumulateHook(hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(wrapped)
+        return _HookHandle(self._hooks, wrapped)
 
     # ----------------------------------------------------------------- conversion
     def to(self, *args, **kwargs) -> "Tensor":

@@ -82,7 +82,7 @@ class Node:
     """
 
     __slots__ = ("op", "inputs", "next", "needs", "saved", "out", "aux", "versions", "pre_hooks",
-                 "released", "meta", "__weakref__")
+                 "released", "meta", "out_vc", "__weakref__")
 
     def __init__(self, op, inputs, next_, saved, out, aux, versions, needs=None):
         self.op = op
@@ -96,6 +96,9 @@ class Node:
         self.pre_hooks = None
         self.released = False
         self.meta = None
+        # the output Tensor's version counter when ``out`` is saved (set by tensor.py); the
+        # output is created at version 0, so any other value means it was changed in place
+        self.out_vc = None
 
     def name(self) -> str:
         return self.op.name + "Backward"
@@ -131,7 +134,7 @@ SELECT = Op("Select", None, _select_backward, saves=0)
 
 def _check_versions(node):
     inputs = node.inputs
-    for i, v in enumerate(node.versions):
+    for i, v in enumerate(node.versions or ()):
         if v is not None and inputs[i]._version != v:
             t = inputs[i]
             raise RuntimeError(
@@ -147,6 +150,13 @@ def _check_versions(node):
             f"inplace operation: the output of {node.name()} was changed in place by "
             f"{node.meta['output_modified']}. Hint: use the out-of-place form, or clone() the "
             f"output before modifying it."
+        )
+    if node.out_vc is not None and node.out_vc[0] != 0:
+        raise RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: the output of {node.name()} is at version {node.out_vc[0]}; "
+            f"expected version 0. Hint: use the out-of-place form, or clone() the output before "
+            f"modifying it."
         )
 
 
@@ -238,6 +248,8 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
         while ready:
             v = ready.pop()
             g = grads.pop(v)
+            if isinstance(g, _np_generic):  # NumPy turns 0-d results into scalars
+                g = _np.asarray(g)
             if type(v) not in node_types:
                 # a leaf Tensor
                 if capture is not None and v in capture:
@@ -258,7 +270,7 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                      for i, x in enumerate(g)]
             if v.released and (op.saves or type(v) is MultiNode):
                 raise _released_error(v)
-            if v.versions is not None or v.meta is not None:
+            if v.versions is not None or v.meta is not None or v.out_vc is not None:
                 _check_versions(v)
             if create_graph:
                 xp = tensor_ns
@@ -335,14 +347,35 @@ def _run_prehooks(node, g, create_graph, wrap):
     return gt if create_graph else gt._data
 
 
+class PostAccumulateHook:
+    """Wraps ``fn(tensor)`` to run after a leaf's ``.grad`` has been updated
+    (``Tensor.register_post_accumulate_grad_hook``)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
 def _accumulate_leaf(t, g, create_graph, wrap, handed):
-    if t._hooks:
+    hooks = t._hooks
+    if hooks:
         gt = g if create_graph else wrap(g)
-        for hook in t._hooks:
+        for hook in hooks:
+            if type(hook) is PostAccumulateHook:
+                continue
             r = hook(gt)
             if r is not None:
                 gt = r
         g = gt if create_graph else gt._data
+    _accumulate_into(t, g, create_graph, wrap, handed)
+    if hooks:
+        for hook in hooks:
+            if type(hook) is PostAccumulateHook:
+                hook.fn(t)
+
+
+def _accumulate_into(t, g, create_graph, wrap, handed):
     if create_graph:
         if g.dtype != t.dtype:
             g = g.to(t.dtype)
