@@ -1,3 +1,674 @@
-"""(filled in by its owner)."""
+"""``Module``: the base class of every layer (``torch.nn.Module``).
 
-__all__ = []
+Parameters, buffers and submodules register themselves when assigned as attributes and live in
+three ordered dicts (``_parameters``, ``_buffers``, ``_modules``); ``__getattr__`` finds them there.
+``state_dict`` keys are dotted paths (``"0.weight"``), the same as PyTorch's, so weights copy
+across.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ... import _dtype
+from ...autograd import grad_mode
+from ...tensor import Tensor, wrap
+from ..parameter import Buffer, Parameter
+
+__all__ = ["Module", "RemovableHandle"]
+
+_handle_ids = itertools.count()
+
+
+class RemovableHandle:
+    """What ``register_*_hook`` returns: ``remove()`` unregisters the hook; usable as a context
+    manager."""
+
+    def __init__(self, hooks_dict: dict):
+        self.hooks_dict = hooks_dict
+        self.id = next(_handle_ids)
+
+    def remove(self) -> None:
+        self.hooks_dict.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _IncompatibleKeys(NamedTuple):
+    missing_keys: list
+    unexpected_keys: list
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+                f"unexpected_keys={self.unexpected_keys})")
+
+
+def _addindent(s: str, n: int) -> str:
+    lines = s.split("\n")
+    if len(lines) == 1:
+        return s
+    return lines[0] + "\n" + "\n".join(" " * n + line for line in lines[1:])
+
+
+def _as_array(value):
+    """The array inside a state_dict value: a Tensor, NumPy array, or anything with
+    ``__array__`` (e.g. a torch tensor)."""
+    if isinstance(value, Tensor):
+        return value._data
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+class Module:
+    """Base class for all neural-network layers and models.
+
+    Subclasses call ``super().__init__()`` first, then assign parameters (:class:`Parameter`),
+    buffers (``register_buffer``) and submodules as attributes, and define ``forward``.
+
+    Example:
+        >>> class Net(gradkit.nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.fc = gradkit.nn.Linear(4, 2)
+        ...     def forward(self, x):
+        ...         return self.fc(x).relu()
+        >>> [name for name, _ in Net().named_parameters()]
+        ['fc.weight', 'fc.bias']
+    """
+
+    training: bool
+    _version: int = 1
+
+    def __init__(self, *args, **kwargs) -> None:
+        if args or kwargs:
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got unexpected arguments {args} {kwargs}: "
+                f"Module.__init__ takes none"
+            )
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = OrderedDict()
+        d["_buffers"] = OrderedDict()
+        d["_non_persistent_buffers_set"] = set()
+        d["_modules"] = OrderedDict()
+        d["_forward_hooks"] = OrderedDict()
+        d["_forward_pre_hooks"] = OrderedDict()
+        d["_forward_hooks_with_kwargs"] = set()
+        d["_forward_pre_hooks_with_kwargs"] = set()
+        d["_backward_hooks"] = OrderedDict()
+
+    # ------------------------------------------------------------------ forward and hooks
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function'
+        )
+
+    def __call__(self, *args, **kwargs):
+        d = self.__dict__
+        if not d["_forward_pre_hooks"] and not d["_forward_hooks"]:
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args, kwargs):
+        with_kw = self._forward_pre_hooks_with_kwargs
+        for hid, hook in list(self._forward_pre_hooks.items()):
+            if hid in with_kw:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    if not (isinstance(res, tuple) and len(res) == 2):
+                        raise RuntimeError(
+                            "forward pre-hook registered with with_kwargs=True must return None "
+                            f"or a tuple of (new_args, new_kwargs), but got {res!r}"
+                        )
+                    args, kwargs = res
+            else:
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+        out = self.forward(*args, **kwargs)
+        with_kw = self._forward_hooks_with_kwargs
+        for hid, hook in list(self._forward_hooks.items()):
+            res = hook(self, args, kwargs, out) if hid in with_kw else hook(self, args, out)
+            if res is not None:
+                out = res
+        return out
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args)`` before ``forward``; a returned value replaces ``args``.
+
+        With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs)`` and may return
+        ``(args, kwargs)``. Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs.add(handle.id)
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after ``forward``; a returned value replaces the
+        output. With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs, output)``.
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_hooks_with_kwargs.add(handle.id)
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    # ------------------------------------------------------------------ registration
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a parameter (or a None placeholder) under ``name``."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_name(name, "parameter", self._parameters)
+        if param is None:
+            self._parameters[name] = None
+            return
+        if not isinstance(param, Parameter):
+            raise TypeError(
+                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                f"(gradkit.nn.Parameter or None required)"
+            )
+        if param.grad_fn is not None:
+            raise ValueError(
+                f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
+                f"created explicitly. To express '{name}' as a function of another Tensor, "
+                f"compute the value in the forward() method."
+            )
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Add a buffer: state that is not a parameter (e.g. running statistics).
+
+        Args:
+            name: attribute name.
+            tensor: the buffer (None is allowed: then it is skipped by ``state_dict``).
+            persistent: whether the buffer goes into ``state_dict``.
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_name(name, "buffer", self._buffers)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                f"(gradkit Tensor or None required)"
+            )
+        if isinstance(tensor, Buffer):
+            persistent = tensor.persistent
+            tensor = tensor.detach()
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add a child module under ``name`` (``self.name`` afterwards)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        if "_modules" not in self.__dict__:
+            raise AttributeError("cannot assign module before Module.__init__() call")
+        self._check_name(name, "module", self._modules)
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def _check_name(self, name, kind, own):
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+        if name not in own and (hasattr(type(self), name) or name in self.__dict__):
+            raise KeyError(f"attribute '{name}' already exists")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        d = self.__dict__
+        params = d.get("_parameters")
+        if isinstance(value, Parameter):
+            if params is None:
+                raise AttributeError("cannot assign parameters before Module.__init__() call")
+            d.pop(name, None)
+            d["_buffers"].pop(name, None)
+            d["_modules"].pop(name, None)
+            d["_non_persistent_buffers_set"].discard(name)
+            self.register_parameter(name, value)
+            return
+        if params is not None and name in params:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                    f"(gradkit.nn.Parameter or None expected)"
+                )
+            params[name] = None
+            return
+        if isinstance(value, Module):
+            if params is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            d.pop(name, None)
+            params.pop(name, None)
+            d["_buffers"].pop(name, None)
+            d["_non_persistent_buffers_set"].discard(name)
+            d["_modules"][name] = value
+            return
+        mods = d.get("_modules")
+        if mods is not None and name in mods:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                    f"(gradkit.nn.Module or None expected)"
+                )
+            mods[name] = None
+            return
+        if isinstance(value, Buffer):
+            if params is None:
+                raise AttributeError("cannot assign buffer before Module.__init__() call")
+            d.pop(name, None)
+            self.register_buffer(name, value, value.persistent)
+            return
+        bufs = d.get("_buffers")
+        if bufs is not None and name in bufs:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                    f"(gradkit.Tensor or None expected)"
+                )
+            bufs[name] = value
+            return
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        d = self.__dict__
+        for store in ("_parameters", "_buffers", "_modules"):
+            s = d.get(store)
+            if s is not None and name in s:
+                return s[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        d = self.__dict__
+        for store in ("_parameters", "_buffers", "_modules"):
+            s = d.get(store)
+            if s is not None and name in s:
+                del s[name]
+                if store == "_buffers":
+                    d["_non_persistent_buffers_set"].discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self):
+        keys = set(dir(type(self))) | set(self.__dict__)
+        keys |= set(self._parameters) | set(self._buffers) | set(self._modules)
+        return sorted(k for k in keys if not k[0].isdigit())
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    # ------------------------------------------------------------------ traversal
+    def _named_members(self, get, prefix="", recurse=True, remove_duplicate=True):
+        memo = set()
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse \
+            else [(prefix, self)]
+        for mod_prefix, mod in mods:
+            for k, v in get(mod):
+                if v is None:
+                    continue
+                if remove_duplicate:
+                    if id(v) in memo:
+                        continue
+                    memo.add(id(v))
+                yield (mod_prefix + ("." if mod_prefix else "") + k), v
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The parameters of this module (and its submodules when ``recurse``), each once."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """``(dotted_name, parameter)`` pairs, e.g. ``("0.weight", Parameter)``."""
+        return self._named_members(lambda m: m._parameters.items(), prefix, recurse,
+                                   remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members(lambda m: m._buffers.items(), prefix, recurse,
+                                   remove_duplicate)
+
+    def children(self) -> Iterator[Module]:
+        for _, m in self.named_children():
+            yield m
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        memo = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in memo:
+                memo.add(id(m))
+                yield name, m
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """This module and all below it, depth first, as ``(dotted_name, module)``."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, m in self._modules.items():
+            if m is None:
+                continue
+            sub = prefix + ("." if prefix else "") + name
+            yield from m.named_modules(memo, sub, remove_duplicate)
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at dotted path ``target`` (``""`` is this module)."""
+        if target == "":
+            return self
+        mod = self
+        path = []
+        for item in target.split("."):
+            path.append(item)
+            if not isinstance(mod, Module) or item not in mod._modules:
+                raise AttributeError(
+                    f"{type(mod).__name__} has no attribute `{item}` (looking up submodule "
+                    f"'{target}')"
+                )
+            mod = mod._modules[item]
+            if not isinstance(mod, Module):
+                raise AttributeError(f"`{'.'.join(path)}` is not an nn.Module")  # noqa: TRY004
+        return mod
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path ``target`` (e.g. ``"0.weight"``)."""
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if name not in mod._parameters:
+            raise AttributeError(
+                f"{type(mod).__name__} has no parameter `{name}` (looking up '{target}')"
+            )
+        return mod._parameters[name]
+
+    def get_buffer(self, target: str) -> Tensor:
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if name not in mod._buffers:
+            raise AttributeError(
+                f"{type(mod).__name__} has no buffer `{name}` (looking up '{target}')"
+            )
+        return mod._buffers[name]
+
+    # ------------------------------------------------------------------ modes and grads
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (dropout active, batch norm updating statistics) on this module
+        and every submodule."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"training mode is expected to be boolean, got {mode!r}")
+        self.training = mode
+        for m in self.children():
+            m.train(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: ``train(False)``."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all parameters (to None by default, as PyTorch does)."""
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                g = p.grad
+                if g.grad_fn is not None:
+                    g = g.detach()
+                    p.grad = g
+                g.requires_grad = False
+                g.zero_()
+
+    def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Call ``fn`` on every submodule (children first) and then on this module."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------------ conversion
+    def _apply(self, fn: Callable[[Tensor], Tensor], *, only_float: bool = True) -> Module:
+        for m in self.modules():
+            with grad_mode.no_grad():
+                for name, p in m._parameters.items():
+                    if p is None:
+                        continue
+                    new = fn(p)
+                    if new is p:
+                        continue
+                    p.data = new
+                    if p.grad is not None:
+                        p.grad = fn(p.grad).detach()
+                for name, b in m._buffers.items():
+                    if b is not None:
+                        m._buffers[name] = fn(b)
+        return self
+
+    def to(self, *args, **kwargs) -> Module:
+        """Move and/or cast parameters and buffers in place: ``to(dtype)``, ``to(device)``,
+        ``to(device, dtype)``, ``to(tensor)``. Only floating-point tensors change dtype.
+        Parameters stay the same objects (their ``data`` is replaced)."""
+        from ...device import Device, _parse_device_dtype
+
+        device, dtype = _parse_device_dtype(args, kwargs)
+        if dtype is not None:
+            dtype = _dtype.to_dtype(dtype)
+            if dtype.kind not in "fc":
+                raise TypeError(
+                    f"nn.Module.to only accepts floating point or complex dtypes, but got "
+                    f"desired dtype={dtype}"
+                )
+        dev = Device(device) if device is not None else None
+
+        def convert(t):
+            out = t
+            if dev is not None and t.device != dev:
+                out = out.to(dev)
+            if dtype is not None and out.dtype.kind in "fc" and out.dtype != dtype:
+                out = out.to(dtype)
+            return out
+
+        return self._apply(convert)
+
+    def float(self) -> Module:
+        return self.to(_dtype.float32)
+
+    def double(self) -> Module:
+        return self.to(_dtype.float64)
+
+    def half(self) -> Module:
+        return self.to(_dtype.float16)
+
+    def type(self, dst_type) -> Module:
+        return self._apply(lambda t: t.to(dst_type))
+
+    def cpu(self) -> Module:
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> Module:
+        return self.to("cuda" if device is None else f"cuda:{int(device)}")
+
+    # ------------------------------------------------------------------ state dict
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers_set:
+                destination[prefix + name] = b if keep_vars else b.detach()
+
+    def state_dict(self, *args, destination=None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:
+        """Parameters and persistent buffers by dotted name (``"0.weight"``), detached unless
+        ``keep_vars``. The tensors share storage with the module."""
+        if args:  # the positional (destination, prefix, keep_vars) form, deprecated in PyTorch
+            destination = args[0]
+            if len(args) > 1:
+                prefix = args[1]
+            if len(args) > 2:
+                keep_vars = args[2]
+        if destination is None:
+            destination = OrderedDict()
+        self._save_to_state_dict(destination, prefix, keep_vars)
+        for name, m in self._modules.items():
+            if m is not None:
+                m.state_dict(destination=destination, prefix=prefix + name + ".",
+                             keep_vars=keep_vars)
+        return destination
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        persistent_buffers = {k: v for k, v in self._buffers.items()
+                              if k not in self._non_persistent_buffers_set}
+        local = itertools.chain(self._parameters.items(), persistent_buffers.items())
+        for name, cur in local:
+            key = prefix + name
+            if cur is None:
+                continue
+            if key not in state_dict:
+                if strict:
+                    missing_keys.append(key)
+                continue
+            value = state_dict[key]
+            try:
+                arr = _as_array(value)
+            except Exception as e:  # noqa: BLE001 - report any unreadable value by name
+                error_msgs.append(f'While copying the parameter named "{key}", whose value is '
+                                  f"not array-like ({type(value).__name__}): {e}")
+                continue
+            if tuple(arr.shape) != tuple(cur.shape):
+                error_msgs.append(
+                    f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} "
+                    f"from checkpoint, the shape in current model is {tuple(cur.shape)}."
+                )
+                continue
+            if arr.dtype.kind in "fc" and cur.dtype.kind not in "fc" or (
+                    arr.dtype.kind not in "fcbiu"):
+                error_msgs.append(
+                    f'While copying the parameter named "{key}": cannot copy a {arr.dtype} '
+                    f"value into a {cur.dtype} tensor."
+                )
+                continue
+            if assign:
+                new = wrap(np.array(arr, copy=True) if not isinstance(value, Tensor)
+                           else value._data)
+                if name in self._parameters:
+                    self._parameters[name] = Parameter(new, requires_grad=cur.requires_grad)
+                else:
+                    self._buffers[name] = new
+            else:
+                with grad_mode.no_grad():
+                    cur._data[...] = arr
+                    cur._vc[0] += 1
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        """Copy parameters and buffers from ``state_dict`` (values may be gradkit Tensors, NumPy
+        arrays or torch tensors) into this module.
+
+        Args:
+            state_dict: mapping from dotted names to values.
+            strict: require the keys to match exactly (missing and unexpected keys are errors).
+            assign: replace the module's tensors by the given ones instead of copying into them.
+
+        Returns:
+            ``NamedTuple(missing_keys, unexpected_keys)``.
+
+        Raises:
+            RuntimeError: listing missing and unexpected keys (with close-match suggestions) and
+                shape mismatches.
+        """
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise TypeError(
+                f"Expected state_dict to be dict-like, got {type(state_dict).__name__}."
+            )
+        missing, unexpected, errors = [], [], []
+        meta = {"assign_to_params_buffers": assign}
+        for name, mod in self.named_modules():
+            mod._load_from_state_dict(state_dict, name + "." if name else "", meta, True,
+                                      missing, unexpected, errors)
+        expected = set(self.state_dict(keep_vars=True).keys())
+        unexpected.extend(k for k in state_dict if k not in expected)
+        if strict:
+            if unexpected:
+                hints = []
+                for k in unexpected:
+                    close = difflib.get_close_matches(k, missing, n=1, cutoff=0.6)
+                    hints.append(f'"{k}"' + (f' (did you mean "{close[0]}"?)' if close else ""))
+                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(hints) + ". ")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in missing) + ". ")
+        if errors:
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(errors)
+            )
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------ repr
+    def extra_repr(self) -> str:
+        """The text between the parentheses of this module's repr; override in layers."""
+        return ""
+
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self):
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        for name, m in self._modules.items():
+            lines.append(f"({name}): " + _addindent(repr(m), 2))
+        head = self._get_name() + "("
+        if not lines:
+            return head + ")"
+        if len(lines) == 1 and not self._modules:
+            return head + lines[0] + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
