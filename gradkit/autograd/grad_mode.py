@@ -53,7 +53,18 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):
+class _NoParamContext(_GradModeContext):
+    """Also usable as a bare decorator: ``@no_grad`` as well as ``@no_grad()``."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__}() takes no arguments (got {orig_func!r})")
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamContext):
     """Context manager and decorator that turns off graph recording.
 
     Example:
@@ -64,7 +75,7 @@ class no_grad(_GradModeContext):
     _enabled = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamContext):
     """Context manager and decorator that turns graph recording back on inside ``no_grad``."""
 
     _enabled = True
@@ -98,7 +109,16 @@ class set_grad_enabled(_GradModeContext):
 class inference_mode(_GradModeContext):
     """Like ``no_grad`` (gradkit has no separate inference tensors); ``mode=False`` is a no-op."""
 
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        if not callable(mode):
+            raise TypeError(f"inference_mode(mode) expects a bool, got {type(mode).__name__}")
+        return cls()(mode)  # bare @inference_mode
+
     def __init__(self, mode: bool = True) -> None:
+        if not isinstance(mode, bool):
+            return  # bare decorator: __new__ already returned the wrapped function
         self._mode = mode
         self._enabled = not mode
 
