@@ -1,3 +1,234 @@
-"""(filled in by its owner)."""
+"""Recurrent computations: one layer and direction, fused or composed from differentiable ops.
+
+Two implementations of the same math:
+
+- the fused primitives in :mod:`gradkit.ops.rnn` (array loops, backpropagation through time on
+  arrays; the fast path the modules use);
+- the composite path: cells built from gradkit ops (``matmul``, ``sigmoid``, ``tanh``), differentiable
+  to any order. It is the reference the fused path is tested against, and the fused ops defer to it
+  under ``create_graph=True``.
+
+Gate order is PyTorch's: LSTM ``(i, f, g, o)``; GRU ``(r, z, n)`` with ``b_hn`` inside the
+``r *`` term.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import _functions as F
+from ..._backend import namespace_of
+from ...autograd import grad_mode
+from ...autograd.graph import SELECT, MultiNode, Node, Op
+from ...ops import rnn as R
+from ...tensor import Tensor, _make
 
 __all__ = []
+
+_LAYER_OPS = {"LSTM": R.LSTM_LAYER, "GRU": R.GRU_LAYER, "RNN_TANH": R.RNN_TANH_LAYER,
+              "RNN_RELU": R.RNN_RELU_LAYER}
+
+
+def _edge(t):
+    return t.grad_fn if t.grad_fn is not None else t
+
+
+def apply_multi(op, inputs, params=()):
+    """Run a multi-output op (forward returns ``(outputs, aux)``) and record one ``MultiNode``.
+
+    ``inputs`` are Tensors or None (an absent optional input). Returns a tuple of Tensors.
+    """
+    datas = tuple(t._data if t is not None else None for t in inputs)
+    outs, aux = op.forward(None, *datas, *params)
+    needs = tuple(t is not None and t.requires_grad for t in inputs)
+    if not (grad_mode.STATE[0] and any(needs)):
+        return tuple(_make(o, False, None) for o in outs)
+    nxt = tuple(_edge(t) if n else None for t, n in zip(inputs, needs))
+    versions = tuple(t._vc[0] if t is not None else None for t in inputs)
+    node = MultiNode(op, tuple(inputs), nxt, datas, None, aux, versions, needs)
+    node.n_out = len(outs)
+    node.out_meta = [(o.shape, o.dtype, namespace_of(o)) for o in outs]
+    return tuple(_make(o, True, Node(SELECT, (), (node,), None, None, i, None))
+                 for i, o in enumerate(outs))
+
+
+# ------------------------------------------------------------------------------- composite cells
+def _chunk(t, n):
+    """``n`` equal slices along the last dimension (views)."""
+    k = t.shape[-1] // n
+    return [t[..., j * k:(j + 1) * k] for j in range(n)]
+
+
+def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, *, xw=None):
+    """One LSTM step from differentiable ops. ``xw`` (optional) is ``x @ w_ih.T + biases``."""
+    gates = (F.matmul(x, w_ih.t()) if xw is None else xw) + F.matmul(h, w_hh.t())
+    if xw is None:
+        if b_ih is not None:
+            gates = gates + b_ih
+        if b_hh is not None:
+            gates = gates + b_hh
+    i, f, g, o = _chunk(gates, 4)
+    c = F.sigmoid(f) * c + F.sigmoid(i) * F.tanh(g)
+    h = F.sigmoid(o) * F.tanh(c)
+    if w_hr is not None:
+        h = F.matmul(h, w_hr.t())
+    return h, c
+
+
+def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, *, xw=None):
+    """One GRU step from differentiable ops (``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``)."""
+    gi = F.matmul(x, w_ih.t()) if xw is None else xw
+    if xw is None and b_ih is not None:
+        gi = gi + b_ih
+    gh = F.matmul(h, w_hh.t())
+    if b_hh is not None:
+        gh = gh + b_hh
+    i_r, i_z, i_n = _chunk(gi, 3)
+    h_r, h_z, h_n = _chunk(gh, 3)
+    r = F.sigmoid(i_r + h_r)
+    z = F.sigmoid(i_z + h_z)
+    n = F.tanh(i_n + r * h_n)
+    return n + z * (h - n)
+
+
+def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, *, nonlinearity="tanh", xw=None):
+    """One Elman RNN step: ``act(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
+    pre = (F.matmul(x, w_ih.t()) if xw is None else xw) + F.matmul(h, w_hh.t())
+    if xw is None:
+        if b_ih is not None:
+            pre = pre + b_ih
+        if b_hh is not None:
+            pre = pre + b_hh
+    return F.tanh(pre) if nonlinearity == "tanh" else F.relu(pre)
+
+
+def _zeros(B, n, like):
+    return _make(np.zeros((B, n), dtype=like.dtype), False, None)
+
+
+def _project(x, w_ih, b_ih, b_hh):
+    xw = F.matmul(x, w_ih.t())
+    if b_ih is not None:
+        xw = xw + b_ih
+    if b_hh is not None:
+        xw = xw + b_hh
+    return xw
+
+
+def _composite_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
+    """One layer and direction from cells; ``x`` is (T, B, I). Returns (output, h_n[, c_n])."""
+    T, B = x.shape[0], x.shape[1]
+    H = w_hh.shape[0] // 4
+    P = w_hh.shape[1]
+    h = h0 if h0 is not None else _zeros(B, P, x)
+    outs = [None] * T
+    steps = range(T - 1, -1, -1) if reverse else range(T)
+    if mode == "LSTM":
+        c = c0 if c0 is not None else _zeros(B, H, x)
+        xw = _project(x, w_ih, b_ih, b_hh)
+        for t in steps:
+            h, c = lstm_cell(None, h, c, w_ih, w_hh, w_hr=w_hr, xw=xw[t])
+            outs[t] = h
+        return F.stack(outs, 0), h, c
+    if mode == "GRU":
+        xw = _project(x, w_ih, b_ih, None)
+        for t in steps:
+            h = gru_cell(None, h, w_ih, w_hh, None, b_hh, xw=xw[t])
+            outs[t] = h
+        return F.stack(outs, 0), h
+    xw = _project(x, w_ih, b_ih, b_hh)
+    act = "tanh" if mode == "RNN_TANH" else "relu"
+    for t in steps:
+        h = rnn_cell(None, h, w_ih, w_hh, nonlinearity=act, xw=xw[t])
+        outs[t] = h
+    return F.stack(outs, 0), h
+
+
+def rnn_layer(mode, x, h0, c0, weights, *, reverse=False, fused=True):
+    """Run one recurrent layer in one direction.
+
+    Args:
+        mode: ``"LSTM"``, ``"GRU"``, ``"RNN_TANH"`` or ``"RNN_RELU"``.
+        x: time-major input.
+        h0, c0: initial states or None (zeros); ``c0`` only for LSTM.
+        weights: ``(w_ih, w_hh, b_ih, b_hh, w_hr)``; biases and ``w_hr`` may be None.
+        reverse: process the sequence from the last step to the first.
+        fused: use the fused primitive (fast); False composes differentiable ops.
+
+    Returns:
+        ``(output, h_n)`` or, for LSTM, ``(output, h_n, c_n)``.
+
+    Shape:
+        - x: :math:`(T, B, H_{in})`; h0: :math:`(B, H_{out})`; c0: :math:`(B, H_{cell})`
+        - output: :math:`(T, B, H_{out})`
+    """
+    w_ih, w_hh, b_ih, b_hh, w_hr = weights
+    if not fused:
+        return _composite_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse)
+    if x.dtype != w_ih.dtype:
+        raise TypeError(
+            f"{mode}: input dtype {x.dtype} does not match the weights' dtype {w_ih.dtype}; "
+            f"convert one of them (e.g. x.to(w.dtype) or module.double())"
+        )
+    op = _LAYER_OPS[mode]
+    if mode == "LSTM":
+        return apply_multi(op, (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr), (reverse,))
+    return apply_multi(op, (x, h0, w_ih, w_hh, b_ih, b_hh), (reverse,))
+
+
+# ----------------------------------------------------- create_graph fallback of the fused ops
+def _identity_b(xp, g, ins, out, aux, needs):
+    return (g,)
+
+
+_PROXY = Op("RNNInput", None, _identity_b, saves=0)
+
+
+def _composite_backward(name, ins, g, needs, aux):
+    """The fused ops' rule under create_graph: recompute with the composite path, then
+    differentiate it with ``create_graph=True``.
+
+    The inputs are stood in for by proxy nodes with no outgoing edge, so the nested backward stops
+    at them; once it is done, the proxies are linked to the real inputs, which makes the returned
+    gradients differentiable with respect to them.
+    """
+    from ...autograd.functional_core import grad
+
+    if name == "LSTM":
+        mode, reverse = "LSTM", aux[6]
+    elif name == "GRU":
+        mode, reverse = "GRU", aux[3]
+    else:
+        mode, reverse = ("RNN_RELU" if aux[2] else "RNN_TANH"), aux[1]
+    proxies = []
+    args = []
+    for t, need in zip(ins, needs):
+        if t is None:
+            args.append(None)
+        elif need:
+            node = Node(_PROXY, (t,), (None,), None, None, (), None, (True,))
+            p = _make(t._data, True, node)
+            proxies.append((p, node, t))
+            args.append(p)
+        else:
+            args.append(t.detach())
+    with grad_mode.enable_grad():
+        if mode == "LSTM":
+            x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = args
+            outs = _composite_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse)
+        else:
+            x, h0, w_ih, w_hh, b_ih, b_hh = args
+            outs = _composite_layer(mode, x, h0, None, w_ih, w_hh, b_ih, b_hh, None, reverse)
+        pairs = [(o, gi) for o, gi in zip(outs, g) if o.requires_grad]
+        grads = grad([o for o, _ in pairs], [p for p, _, _ in proxies],
+                     grad_outputs=[gi for _, gi in pairs], create_graph=True, allow_unused=True)
+    for _, node, t in proxies:
+        node.next = (_edge(t),)
+    result = []
+    it = iter(grads)
+    for t, need in zip(ins, needs):
+        result.append(next(it) if t is not None and need else None)
+    return tuple(result)
+
+
+R.COMPOSITE_BACKWARD["rnn"] = _composite_backward
