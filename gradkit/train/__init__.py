@@ -1,3 +1,46 @@
-"""(filled in by its owner)."""
+"""``gradkit.train``: a small fit loop with callbacks, history, plots, checkpoints and lr_find.
 
-__all__ = []
+Everything here is optional sugar over the plain PyTorch-style loop; the pieces (``Trainer``,
+``lr_find``, ``save_checkpoint``) can be used on their own.
+
+Example:
+    >>> from gradkit.train import Trainer, HistoryWriter, ModelCheckpoint
+    >>> trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), scheduler=sched,
+    ...                   grad_clip=1.0, callbacks=[ModelCheckpoint("run/checkpoint.gk")])
+    >>> trainer.fit(train_loader, val_loader, epochs=10)
+"""
+
+from .callbacks import (
+    Callback,
+    CallbackList,
+    HistoryWriter,
+    LambdaCallback,
+    ModelCheckpoint,
+    PlotHistory,
+)
+from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .history import History
+from .lr_finder import LRFindResult, lr_find, suggest_lr
+from .plots import plot_history, plot_lr_find
+from .progress import ProgressBar
+from .trainer import Trainer
+
+__all__ = [
+    "Callback",
+    "CallbackList",
+    "CheckpointError",
+    "History",
+    "HistoryWriter",
+    "LRFindResult",
+    "LambdaCallback",
+    "ModelCheckpoint",
+    "PlotHistory",
+    "ProgressBar",
+    "Trainer",
+    "load_checkpoint",
+    "lr_find",
+    "plot_history",
+    "plot_lr_find",
+    "save_checkpoint",
+    "suggest_lr",
+]

@@ -1,0 +1,110 @@
+"""A progress display for the fit loop: a tqdm bar when possible, one plain line per epoch otherwise.
+
+The bar shows the running loss and the throughput (samples/s). tqdm is optional: without it, or
+when the output is not a terminal, the callback prints one summary line per epoch instead.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING, TextIO
+
+from .callbacks import Callback
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .trainer import Trainer
+
+__all__ = ["ProgressBar", "format_logs"]
+
+
+def format_logs(logs: dict, keys=None) -> str:
+    """``loss 0.2134  accuracy 0.9432 ...`` for the given (or all numeric) keys."""
+    parts = []
+    for k, v in logs.items():
+        if keys is not None and k not in keys:
+            continue
+        if k == "epoch" or not isinstance(v, (int, float)) or isinstance(v, bool):
+            continue
+        if k == "lr":
+            parts.append(f"{k} {v:.3g}")
+        elif k in ("samples_per_s",):
+            parts.append(f"{v:.0f} samples/s")
+        elif k == "time":
+            parts.append(f"{v:.1f}s")
+        else:
+            parts.append(f"{k} {v:.4f}")
+    return "  ".join(parts)
+
+
+class ProgressBar(Callback):
+    """Show training progress.
+
+    Args:
+        mode: ``"auto"`` (a tqdm bar when tqdm is installed and ``file`` is a terminal, else
+            one line per epoch), ``"bar"`` (tqdm whenever installed), ``"epoch"`` (lines only)
+            or ``"off"``.
+        file: where to write (default ``sys.stderr`` for the bar, ``sys.stdout`` for lines).
+    """
+
+    def __init__(self, mode: str = "auto", file: TextIO | None = None):
+        if mode not in ("auto", "bar", "epoch", "off"):
+            raise ValueError(f"ProgressBar: mode must be auto, bar, epoch or off, got {mode!r}")
+        self.mode = mode
+        self.file = file
+        self._bar = None
+        self._seen = 0
+        self._loss_sum = 0.0
+        self._t0 = 0.0
+        self._epochs = 0
+
+    def _use_tqdm(self) -> bool:
+        if self.mode in ("epoch", "off"):
+            return False
+        try:
+            import tqdm  # noqa: F401
+        except ImportError:
+            return False
+        if self.mode == "bar":
+            return True
+        stream = self.file if self.file is not None else sys.stderr
+        return bool(getattr(stream, "isatty", lambda: False)())
+
+    def on_fit_start(self, trainer: Trainer) -> None:
+        self._epochs = trainer.target_epochs
+
+    def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
+        self._seen, self._loss_sum, self._t0 = 0, 0.0, time.perf_counter()
+        if self._use_tqdm():
+            from tqdm.auto import tqdm
+
+            total = trainer.batches_per_epoch
+            self._bar = tqdm(total=total, desc=f"epoch {epoch}/{self._epochs}", unit="batch",
+                             leave=True, file=self.file if self.file is not None else sys.stderr,
+                             dynamic_ncols=True)
+
+    def on_batch_end(self, trainer: Trainer, batch_idx: int, logs: dict) -> None:
+        n = logs.get("batch_size", 0)
+        self._seen += n
+        self._loss_sum += logs.get("loss", 0.0) * n
+        if self._bar is not None:
+            elapsed = max(time.perf_counter() - self._t0, 1e-9)
+            self._bar.set_postfix(loss=f"{self._loss_sum / max(self._seen, 1):.4f}",
+                                  samples_s=f"{self._seen / elapsed:.0f}", refresh=False)
+            self._bar.update(1)
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict) -> None:
+        if self._bar is not None:
+            self._bar.set_postfix_str(format_logs(logs, keys=[k for k in logs if k != "time"]))
+            self._bar.close()
+            self._bar = None
+            return
+        if self.mode == "off":
+            return
+        stream = self.file if self.file is not None else sys.stdout
+        print(f"epoch {epoch}/{self._epochs}  {format_logs(logs)}", file=stream, flush=True)
+
+    def on_fit_end(self, trainer: Trainer) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

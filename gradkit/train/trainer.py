@@ -1,0 +1,513 @@
+"""A small fit loop: train and validation epochs, metrics, schedulers, clipping, accumulation,
+early stopping, callbacks and resumable checkpoints.
+
+The loop is deliberately plain; reading :meth:`Trainer._train_epoch` shows everything it does, and
+a user can replace it with their own ``for`` loop over the same gradkit objects at any time.
+
+Example:
+    >>> model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+    >>> opt = gradkit.optim.Adam(model.parameters(), lr=1e-3)
+    >>> trainer = Trainer(model, opt, nn.CrossEntropyLoss())
+    >>> history = trainer.fit(train_loader, val_loader, epochs=10)
+    >>> trainer.evaluate(test_loader)
+    {'loss': 0.09, 'accuracy': 0.97}
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import gradkit
+
+from .callbacks import Callback, CallbackList
+from .checkpoint import load_checkpoint, save_checkpoint
+from .history import History
+
+__all__ = ["Trainer"]
+
+_STEP_SCHEDULERS = ("OneCycleLR", "CyclicLR")
+
+
+def _as_numpy(x) -> np.ndarray:
+    if isinstance(x, gradkit.Tensor):
+        return x.detach().numpy()
+    return np.asarray(x)
+
+
+def _count_correct(output, target) -> tuple[int, int]:
+    """(number correct, number counted) for class scores ``output`` and integer ``target``.
+
+    The class dimension is 1 (PyTorch's convention, ``(N, C, ...)``), except for batch-first
+    sequence outputs ``(N, T, C)`` with targets ``(N, T)``, where it is the last one.
+    """
+    out, tgt = _as_numpy(output), _as_numpy(target)
+    if not np.issubdtype(tgt.dtype, np.integer):
+        return 0, 0
+    if out.ndim == tgt.ndim + 1:
+        class_dim = -1 if (out.ndim == 3 and out.shape[:2] == tgt.shape) else 1
+        pred = out.argmax(axis=class_dim)
+    elif out.ndim == tgt.ndim and out.ndim >= 1 and out.shape[-1] == 1:
+        pred = (out > 0).astype(tgt.dtype)  # one logit per sample: binary classification
+    else:
+        return 0, 0
+    return int((pred == tgt).sum()), int(tgt.size)
+
+
+def _batch_size(x) -> int:
+    if isinstance(x, (list, tuple)):
+        return _batch_size(x[0])
+    if isinstance(x, dict):
+        return _batch_size(next(iter(x.values())))
+    shape = getattr(x, "shape", None)
+    return int(shape[0]) if shape else 1
+
+
+def _to_device(x, device):
+    if device is None:
+        return x
+    if isinstance(x, gradkit.Tensor):
+        return x.to(device)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_to_device(v, device) for v in x)
+    if isinstance(x, dict):
+        return {k: _to_device(v, device) for k, v in x.items()}
+    return x
+
+
+def _takes_metric(scheduler) -> bool:
+    """Whether ``scheduler.step``'s first parameter is a metric (ReduceLROnPlateau and friends)."""
+    try:
+        params = list(inspect.signature(scheduler.step).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return bool(params) and params[0].name in ("metrics", "metric", "value")
+
+
+class Trainer:
+    """Fit a model with an optimizer and a loss, one epoch at a time.
+
+    Args:
+        model: a ``gradkit.nn.Module``.
+        optimizer: a ``gradkit.optim.Optimizer`` over the model's parameters.
+        loss_fn: ``loss_fn(output, target) -> scalar Tensor`` (e.g. ``nn.CrossEntropyLoss()``).
+        scheduler: an LR scheduler. By default it steps once per epoch, after validation
+            (per batch for ``OneCycleLR``/``CyclicLR``); one whose ``step`` takes a metric first
+            (``ReduceLROnPlateau``, warm-up wrapped around it) is given ``monitor``'s value.
+        scheduler_interval: ``"epoch"`` or ``"step"`` (per optimizer step); ``None`` picks.
+        monitor: the history key schedulers and early stopping watch. Default ``"val_loss"``
+            when fitting with validation data, else ``"loss"``.
+        metrics: what to report per epoch: ``"loss"``, ``"accuracy"`` (integer targets only),
+            ``"perplexity"`` (``exp`` of the mean loss), or ``(name, fn)`` pairs where
+            ``fn(output, target)`` returns the batch mean of a number.
+        grad_clip: clip the global gradient norm to this value before each step
+            (``nn.utils.clip_grad_norm_``); ``None`` for no clipping.
+        accumulate_steps: add up gradients over this many batches per optimizer step. The loss
+            is divided by the group's size, so the step matches one on the combined batch.
+        early_stopping: a ``gradkit.optim.EarlyStopping`` fed the monitored value each epoch;
+            when it says stop, the fit ends and the best weights come back (if it keeps them).
+        callbacks: :class:`~gradkit.train.Callback` objects (progress, checkpoints, plots, ...).
+        progress: ``"auto"``, ``"bar"``, ``"epoch"`` or ``"off"``; adds a
+            :class:`~gradkit.train.ProgressBar` unless one is among ``callbacks``.
+        device: move the model and each batch there (``None`` leaves them where they are).
+
+    Attributes:
+        epoch: epochs completed (restored by :meth:`load_checkpoint`).
+        global_step: optimizer steps taken.
+        history: a :class:`~gradkit.train.History`, one row per epoch.
+        stop_training: set it to ``True`` (from a callback) to stop after the current epoch.
+    """
+
+    def __init__(self, model, optimizer, loss_fn: Callable, *, scheduler=None,
+                 scheduler_interval: str | None = None, monitor: str | None = None,
+                 metrics: Sequence[Any] = ("loss", "accuracy"), grad_clip: float | None = None,
+                 accumulate_steps: int = 1, early_stopping=None,
+                 callbacks: Iterable[Callback] = (), progress: str = "auto", device=None):
+        if not callable(loss_fn):
+            raise TypeError(f"Trainer: loss_fn must be callable, got {type(loss_fn).__name__}")
+        if grad_clip is not None and not (float(grad_clip) > 0):
+            raise ValueError(f"Trainer: grad_clip must be a positive number or None, "
+                             f"got {grad_clip!r}")
+        if int(accumulate_steps) != accumulate_steps or accumulate_steps < 1:
+            raise ValueError(f"Trainer: accumulate_steps must be an integer >= 1, "
+                             f"got {accumulate_steps!r}")
+        if scheduler_interval not in (None, "epoch", "step"):
+            raise ValueError(f"Trainer: scheduler_interval must be 'epoch', 'step' or None, "
+                             f"got {scheduler_interval!r}")
+        self.model = model
+        self.optimizer = optimizer
+        self.loss_fn = loss_fn
+        self.scheduler = scheduler
+        if scheduler_interval is None:
+            scheduler_interval = ("step" if type(scheduler).__name__ in _STEP_SCHEDULERS
+                                  else "epoch")
+        self.scheduler_interval = scheduler_interval
+        self.monitor = monitor
+        self.metrics = self._parse_metrics(metrics)
+        self.grad_clip = None if grad_clip is None else float(grad_clip)
+        self.accumulate_steps = int(accumulate_steps)
+        self.early_stopping = early_stopping
+        self.device = device
+        callbacks = list(callbacks)
+        from .progress import ProgressBar
+
+        if progress != "off" and not any(isinstance(c, ProgressBar) for c in callbacks):
+            callbacks.insert(0, ProgressBar(progress))
+        self.callbacks = CallbackList(callbacks)
+
+        self.epoch = 0
+        self.global_step = 0
+        self.history = History()
+        self.stop_training = False
+        self.target_epochs = 0
+        self.batches_per_epoch: int | None = None
+        self.train_loader = None
+        if device is not None:
+            self.model.to(device)
+
+    # -- configuration helpers --------------------------------------------------------------
+    @staticmethod
+    def _parse_metrics(metrics) -> list[tuple[str, Callable | None]]:
+        if isinstance(metrics, str):
+            metrics = (metrics,)
+        parsed: list[tuple[str, Callable | None]] = []
+        for m in metrics:
+            if isinstance(m, str):
+                if m not in ("loss", "accuracy", "perplexity"):
+                    raise ValueError(f"Trainer: unknown metric {m!r}; use 'loss', 'accuracy', "
+                                     f"'perplexity' or a (name, fn) pair")
+                parsed.append((m, None))
+            elif isinstance(m, tuple) and len(m) == 2 and callable(m[1]):
+                parsed.append((str(m[0]), m[1]))
+            else:
+                raise TypeError(f"Trainer: a metric is a name or a (name, fn) pair, got {m!r}")
+        return parsed
+
+    @property
+    def lr(self) -> float:
+        """The first parameter group's current learning rate."""
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def _monitor_key(self, row: dict) -> str:
+        if self.monitor is not None:
+            return self.monitor
+        return "val_loss" if "val_loss" in row else "loss"
+
+    # -- the loop ---------------------------------------------------------------------------
+    def fit(self, train_loader, val_loader=None, epochs: int = 1) -> History:
+        """Train until ``epochs`` epochs are complete in total.
+
+        ``epochs`` counts from the start of training, not from this call: a trainer restored
+        from a checkpoint after 3 epochs and given ``epochs=5`` trains 2 more.
+
+        Args:
+            train_loader: an iterable of ``(inputs, targets)`` batches (a ``DataLoader``).
+            val_loader: optional batches to evaluate after every epoch (``val_*`` columns).
+            epochs: the total number of epochs to reach.
+
+        Returns:
+            The :class:`~gradkit.train.History`.
+        """
+        if int(epochs) != epochs or epochs < 0:
+            raise ValueError(f"Trainer.fit: epochs must be a non-negative integer, got {epochs!r}")
+        self.target_epochs = int(epochs)
+        self.train_loader = train_loader
+        self.stop_training = False
+        self.callbacks.on_fit_start(self)
+        try:
+            while self.epoch < self.target_epochs and not self.stop_training:
+                self._run_epoch(train_loader, val_loader)
+        finally:
+            self._restore_best_if_stopped()
+            self.callbacks.on_fit_end(self)
+        return self.history
+
+    def _run_epoch(self, train_loader, val_loader) -> dict:
+        epoch = self.epoch + 1
+        self.callbacks.on_epoch_start(self, epoch)
+        lr = self.lr
+        t0 = time.perf_counter()
+        row: dict = {"epoch": epoch}
+        row.update(self._train_epoch(train_loader))
+        seconds = time.perf_counter() - t0
+        if val_loader is not None:
+            row.update({f"val_{k}": v for k, v in self.evaluate(val_loader).items()})
+        row["lr"] = lr
+        row["time"] = seconds
+        row["samples_per_s"] = self._samples_seen / max(seconds, 1e-9)
+        monitored = row.get(self._monitor_key(row))
+        if self.scheduler is not None and self.scheduler_interval == "epoch":
+            self._scheduler_step(monitored)
+        if self.early_stopping is not None:
+            self._early_stopping_step(monitored)
+        self.epoch = epoch
+        self.history.append(row)
+        self.callbacks.on_epoch_end(self, epoch, row)
+        return row
+
+    def _train_epoch(self, loader) -> dict:
+        """One pass over ``loader`` with optimizer steps; returns the epoch's mean metrics."""
+        self.model.train()
+        try:
+            n_batches: int | None = len(loader)
+        except TypeError:
+            n_batches = None
+        self.batches_per_epoch = n_batches
+        k = self.accumulate_steps
+        totals = _Totals(self.metrics)
+        self._samples_seen = 0
+        pending = False
+        self.optimizer.zero_grad()
+        i = -1
+        for i, batch in enumerate(loader):
+            self.callbacks.on_batch_start(self, i)
+            inputs, targets = self._split(batch)
+            output = self.model(inputs)
+            loss = self.loss_fn(output, targets)
+            group_start = (i // k) * k
+            group_size = k if n_batches is None else min(k, n_batches - group_start)
+            (loss / group_size if group_size > 1 else loss).backward()
+            pending = True
+            logs: dict = {"lr": self.lr}
+            if (i + 1 - group_start) == group_size:
+                logs.update(self._optimizer_step())
+                pending = False
+            n = _batch_size(inputs)
+            self._samples_seen += n
+            loss_value = float(loss.item())
+            totals.add(loss_value, output, targets, n)
+            logs.update(loss=loss_value, batch_size=n)
+            self.callbacks.on_batch_end(self, i, logs)
+        if i < 0:
+            raise ValueError("Trainer.fit: the training loader gave no batches")
+        if pending:  # a loader without len() ended inside an accumulation group
+            self._optimizer_step()
+        return totals.result()
+
+    def _optimizer_step(self) -> dict:
+        logs = {}
+        if self.grad_clip is not None:
+            from gradkit.nn.utils import clip_grad_norm_
+
+            params = [p for g in self.optimizer.param_groups for p in g["params"]]
+            logs["grad_norm"] = float(clip_grad_norm_(params, self.grad_clip))
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+        self.global_step += 1
+        if self.scheduler is not None and self.scheduler_interval == "step":
+            self.scheduler.step()
+        return logs
+
+    def _scheduler_step(self, monitored) -> None:
+        if _takes_metric(self.scheduler):
+            if monitored is None:
+                raise ValueError(f"Trainer: the scheduler {type(self.scheduler).__name__} needs "
+                                 f"a metric, but {self.monitor!r} is not in the epoch's logs")
+            self.scheduler.step(monitored)
+        else:
+            self.scheduler.step()
+
+    def _early_stopping_step(self, monitored) -> None:
+        if monitored is None:
+            raise ValueError(f"Trainer: early stopping watches {self.monitor!r}, which is not in "
+                             f"the epoch's logs")
+        stopper = self.early_stopping
+        params = list(inspect.signature(stopper.step).parameters)
+        if "model" in params:
+            stop = stopper.step(monitored, model=self.model)
+        else:
+            stop = stopper.step(monitored)
+        if stop or getattr(stopper, "should_stop", False):
+            self.stop_training = True
+
+    def _restore_best_if_stopped(self) -> None:
+        stopper = self.early_stopping
+        if stopper is None or not self.stop_training:
+            return
+        restore = getattr(stopper, "restore_best", None) or getattr(stopper, "restore", None)
+        if callable(restore):
+            params = list(inspect.signature(restore).parameters)
+            restore(self.model) if params else restore()
+
+    def _split(self, batch):
+        if isinstance(batch, (list, tuple)):
+            if len(batch) == 2:
+                return _to_device(batch[0], self.device), _to_device(batch[1], self.device)
+            if len(batch) == 1:
+                return _to_device(batch[0], self.device), None
+        raise TypeError(f"Trainer: each batch must be (inputs, targets), got "
+                        f"{type(batch).__name__} of length {len(batch) if hasattr(batch, '__len__') else '?'}; "
+                        f"subclass Trainer and override _split for other layouts")
+
+    # -- evaluation -------------------------------------------------------------------------
+    def evaluate(self, loader) -> dict:
+        """Mean loss and metrics over ``loader`` in eval mode without gradients.
+
+        Returns:
+            e.g. ``{"loss": 0.08, "accuracy": 0.98}``.
+        """
+        was_training = self.model.training
+        self.model.eval()
+        totals = _Totals(self.metrics)
+        try:
+            with gradkit.no_grad():
+                for batch in loader:
+                    inputs, targets = self._split(batch)
+                    output = self.model(inputs)
+                    loss = self.loss_fn(output, targets) if targets is not None else None
+                    totals.add(None if loss is None else float(loss.item()), output, targets,
+                               _batch_size(inputs))
+        finally:
+            self.model.train(was_training)
+        return totals.result()
+
+    def predict(self, data, batch_size: int = 256):
+        """The model's outputs for a Tensor of inputs or a loader of batches, concatenated.
+
+        Args:
+            data: a ``Tensor`` (split into ``batch_size`` rows at a time) or an iterable of
+                batches (``(inputs, targets)`` or ``(inputs,)`` or bare inputs).
+            batch_size: rows per forward pass when ``data`` is a Tensor.
+        """
+        was_training = self.model.training
+        self.model.eval()
+        outputs = []
+        try:
+            with gradkit.no_grad():
+                if isinstance(data, gradkit.Tensor):
+                    for start in range(0, data.shape[0], batch_size):
+                        outputs.append(self.model(_to_device(data[start:start + batch_size],
+                                                             self.device)))
+                else:
+                    for batch in data:
+                        inputs = batch[0] if isinstance(batch, (list, tuple)) else batch
+                        outputs.append(self.model(_to_device(inputs, self.device)))
+        finally:
+            self.model.train(was_training)
+        if not outputs:
+            raise ValueError("Trainer.predict: no inputs given")
+        return gradkit.cat(outputs, 0)
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything needed to continue training exactly where it stopped.
+
+        Model, optimizer, scheduler, early stopping and callback states, epoch and step
+        counters, history, and the random states: gradkit's default generator and the train
+        loader's own generator (when it has one).
+        """
+        loader_gen = getattr(self.train_loader, "generator", None)
+        cb_states = {str(i): cb.state_dict() for i, cb in enumerate(self.callbacks.callbacks)
+                     if hasattr(cb, "state_dict")}
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            "early_stopping": (self.early_stopping.state_dict()
+                               if hasattr(self.early_stopping, "state_dict") else None),
+            "callbacks": cb_states,
+            "epoch": self.epoch,
+            "global_step": self.global_step,
+            "history": self.history.state_dict(),
+            "rng": {"gradkit": gradkit.get_rng_state(),
+                    "loader": None if loader_gen is None else loader_gen.get_state()},
+        }
+
+    def load_state_dict(self, state: dict, train_loader=None) -> None:
+        """Restore what :meth:`state_dict` gave (the loader's generator if ``train_loader``)."""
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            if self.scheduler is not None and state.get("scheduler") is not None:
+                self.scheduler.load_state_dict(state["scheduler"])
+            if self.early_stopping is not None and state.get("early_stopping") is not None:
+                self.early_stopping.load_state_dict(state["early_stopping"])
+            for i, cb in enumerate(self.callbacks.callbacks):
+                cb_state = (state.get("callbacks") or {}).get(str(i))
+                if cb_state is not None and hasattr(cb, "load_state_dict"):
+                    cb.load_state_dict(cb_state)
+            self.epoch = int(state["epoch"])
+            self.global_step = int(state["global_step"])
+            self.history.load_state_dict(state.get("history") or [])
+            rng = state.get("rng") or {}
+        except KeyError as exc:
+            raise ValueError(f"Trainer.load_state_dict: the checkpoint lacks {exc}; was it "
+                             f"written by Trainer.save_checkpoint?") from None
+        if rng.get("gradkit") is not None:
+            gradkit.set_rng_state(rng["gradkit"])
+        loader = train_loader if train_loader is not None else self.train_loader
+        loader_gen = getattr(loader, "generator", None)
+        if loader_gen is not None and rng.get("loader") is not None:
+            loader_gen.set_state(rng["loader"])
+        if train_loader is not None:
+            self.train_loader = train_loader
+
+    def save_checkpoint(self, path: str | os.PathLike, **extra) -> Path:
+        """Write :meth:`state_dict` (plus JSON-serialisable ``extra``) to ``path`` atomically."""
+        state = self.state_dict()
+        if extra:
+            state["extra"] = extra
+        return save_checkpoint(state, path)
+
+    def load_checkpoint(self, path: str | os.PathLike, train_loader=None) -> dict:
+        """Restore a checkpoint written by :meth:`save_checkpoint`; returns the raw state.
+
+        Pass the ``train_loader`` you will fit on so its shuffling continues where it was.
+        """
+        state = load_checkpoint(path)
+        self.load_state_dict(state, train_loader=train_loader)
+        return state
+
+
+class _Totals:
+    """Running sums of loss and metrics over an epoch, weighted by batch size."""
+
+    def __init__(self, metrics):
+        self.metrics = metrics
+        self.loss_sum = 0.0
+        self.loss_n = 0
+        self.correct = 0
+        self.counted = 0
+        self.custom: dict[str, float] = {}
+        self.custom_n = 0
+
+    def add(self, loss_value, output, target, n):
+        names = [name for name, _ in self.metrics]
+        if loss_value is not None:
+            self.loss_sum += loss_value * n
+            self.loss_n += n
+        if target is None:
+            return
+        if "accuracy" in names:
+            c, m = _count_correct(output, target)
+            self.correct += c
+            self.counted += m
+        for name, fn in self.metrics:
+            if fn is not None:
+                value = fn(output, target)
+                value = float(value.item() if hasattr(value, "item") else value)
+                self.custom[name] = self.custom.get(name, 0.0) + value * n
+        self.custom_n += n
+
+    def result(self) -> dict:
+        out: dict = {}
+        mean_loss = self.loss_sum / self.loss_n if self.loss_n else None
+        for name, fn in self.metrics:
+            if name == "loss" and mean_loss is not None:
+                out["loss"] = mean_loss
+            elif name == "accuracy" and self.counted:
+                out["accuracy"] = self.correct / self.counted
+            elif name == "perplexity" and mean_loss is not None:
+                out["perplexity"] = math.exp(min(mean_loss, 700.0))
+            elif fn is not None and self.custom_n:
+                out[name] = self.custom[name] / self.custom_n
+        if "loss" not in out and mean_loss is not None:
+            out["loss"] = mean_loss  # the loss is always reported: schedulers watch it
+        return out
