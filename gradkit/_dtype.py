@@ -90,7 +90,15 @@ def _category(dtype) -> _pyint:
 
 
 def promote_types(a, b) -> np.dtype:
-    """The smallest dtype both ``a`` and ``b`` cast to safely (bool < int < float)."""
+    """PyTorch's ``promote_types``: across categories (bool < integer < floating) the higher
+    category's dtype wins as it is (int32 with float16 gives float16, unlike NumPy's float64);
+    within a category, the smallest dtype that holds both."""
+    a, b = to_dtype(a), to_dtype(b)
+    if a == b:
+        return a
+    ca, cb = _category(a), _category(b)
+    if ca != cb:
+        return a if ca > cb else b
     return np.promote_types(a, b)
 
 
@@ -101,11 +109,11 @@ def result_type(a_dtype, a_ndim, b_dtype, b_ndim) -> np.dtype:
         return a_dtype
     ca, cb = _category(a_dtype), _category(b_dtype)
     if (a_ndim == 0) == (b_ndim == 0):
-        return np.promote_types(a_dtype, b_dtype)
-    # exactly one is 0-d
+        return promote_types(a_dtype, b_dtype)
+    # exactly one is 0-d: it only counts when it is of a higher category
     if a_ndim == 0:
-        return np.promote_types(a_dtype, b_dtype) if ca > cb else b_dtype
-    return np.promote_types(a_dtype, b_dtype) if cb > ca else a_dtype
+        return a_dtype if ca > cb else b_dtype
+    return b_dtype if cb > ca else a_dtype
 
 
 def scalar_result_dtype(tensor_dtype, scalar) -> np.dtype:

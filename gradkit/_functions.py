@@ -16,8 +16,8 @@ from .ops import linalg as L
 from .ops import reduction as R
 from .ops import shape as S
 from .tensor import (
-    Tensor, _float_operand, _norm_axis, _scalar_or_tensor, _shape_arg, _wrap_dim, apply, apply1,
-    apply2, as_tensor_arg, wrap,
+    Tensor, _check_broadcast, _float_operand, _norm_axis, _scalar_or_tensor, _shape_arg,
+    _wrap_dim, apply, apply1, apply2, as_tensor_arg, wrap,
 )
 
 __all__ = [
@@ -167,14 +167,23 @@ def _promote_pair(a, b):
     return a, b
 
 
+def _apply2_named(op, a, b, name):
+    try:
+        return apply2(op, a, b)
+    except ValueError:
+        if isinstance(b, Tensor):
+            _check_broadcast(a, b, name)
+        raise
+
+
 def maximum(input, other):
     a, b = _promote_pair(input, other)
-    return apply2(E.MAXIMUM, a, b)
+    return _apply2_named(E.MAXIMUM, a, b, "maximum")
 
 
 def minimum(input, other):
     a, b = _promote_pair(input, other)
-    return apply2(E.MINIMUM, a, b)
+    return _apply2_named(E.MINIMUM, a, b, "minimum")
 
 
 def where(condition, input=None, other=None):
@@ -195,7 +204,14 @@ def where(condition, input=None, other=None):
         dt = _dtype.get_default_dtype() if isinstance(a, float) or isinstance(b, float) \
             else np.dtype(np.int64)
         return wrap(np.where(c, a, b).astype(dt))
-    return apply(E.WHERE, (a, b), (c,))
+    try:
+        return apply(E.WHERE, (a, b), (c,))
+    except ValueError:
+        shapes = [tuple(cond.shape)] + [tuple(x.shape) for x in (a, b) if isinstance(x, Tensor)]
+        raise RuntimeError(
+            f"where: the shapes of condition, input and other {shapes} cannot be broadcast "
+            f"together; make the sizes equal or 1"
+        ) from None
 
 
 def _zero_grad_op(name):

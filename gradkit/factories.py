@@ -24,18 +24,24 @@ __all__ = [
 
 
 def _infer_dtype(data):
-    """The PyTorch dtype of nested Python data (None when it is an array)."""
-    kinds = set()
+    """The PyTorch dtype of nested Python data: Python numbers count as the default float, int64
+    or bool; NumPy scalars and Tensors keep their own dtype; the result promotes all of them."""
+    found = set()
+    default = _dtype.get_default_dtype()
 
     def walk(x):
-        if isinstance(x, bool) or isinstance(x, np.bool_):
-            kinds.add("b")
-        elif isinstance(x, int) or isinstance(x, np.integer):
-            kinds.add("i")
-        elif isinstance(x, (float, np.floating)):
-            kinds.add("f")
+        if isinstance(x, np.generic):
+            if x.dtype.kind not in "biuf":
+                raise TypeError(f"can't convert a NumPy scalar of type {x.dtype} to a tensor")
+            found.add(x.dtype)
+        elif isinstance(x, bool):
+            found.add(_dtype.bool)
+        elif isinstance(x, int):
+            found.add(_dtype.int64)
+        elif isinstance(x, float):
+            found.add(default)
         elif isinstance(x, Tensor):
-            kinds.add(x.dtype.kind if x.dtype.kind != "u" else "i")
+            found.add(x.dtype)
         elif isinstance(x, (list, tuple)):
             for y in x:
                 walk(y)
@@ -48,13 +54,12 @@ def _infer_dtype(data):
             )
 
     walk(data)
-    if "f" in kinds:
-        return _dtype.get_default_dtype()
-    if "i" in kinds:
-        return _dtype.int64
-    if "b" in kinds:
-        return _dtype.bool
-    return _dtype.get_default_dtype()
+    if not found:
+        return default
+    result = None
+    for d in found:
+        result = d if result is None else _dtype.promote_types(result, d)
+    return result
 
 
 def _unwrap_nested(data):
