@@ -1,0 +1,5 @@
+"""``gradkit.nn.parallel``: data-parallel training (``DistributedDataParallel``)."""
+
+from .distributed import DistributedDataParallel
+
+__all__ = ["DistributedDataParallel"]
