@@ -1,3 +1,287 @@
-"""(filled in by its owner)."""
+"""Pooling: ``max_pool1d/2d``, ``avg_pool1d/2d``, ``adaptive_avg_pool1d/2d``,
+``adaptive_max_pool1d/2d`` (``torch.nn.functional``).
 
-__all__ = []
+The 1-D forms view their input as ``(N, C, 1, L)`` and run the 2-D primitives of
+:mod:`gradkit.ops.pooling`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..._functions import matmul
+from ...ops import pooling as P
+from ...tensor import Tensor, apply1, as_tensor_arg, wrap
+
+__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+           "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "max_pool1d", "max_pool2d"]
+
+_IntOr = int | Sequence[int]
+
+
+def _tuple(v, n, name, who, allow_none=False):
+    if v is None and allow_none:
+        return (None,) * n
+    if isinstance(v, bool):
+        raise TypeError(f"{who}: {name} must be an int or a tuple of {n} ints, got {v!r}")
+    if isinstance(v, int):
+        return (v,) * n
+    try:
+        t = tuple(None if (a is None and allow_none) else int(a) for a in v)
+    except TypeError:
+        raise TypeError(f"{who}: {name} must be an int or a tuple of {n} ints, got {v!r}") from None
+    if len(t) == 1 and n > 1:
+        t = t * n
+    if len(t) != n:
+        raise ValueError(f"{who}: {name} must be an int or a tuple of {n} ints, got {v!r}")
+    return t
+
+
+def _as4d(input, n, who):
+    """Check the rank, return ``(x as (N, C, H, W), undo)``."""
+    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
+    spatial = "L" if n == 1 else "H, W"
+    if x.ndim not in (n + 1, n + 2):
+        raise ValueError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
+                         f"a {x.ndim}-D input of shape {tuple(x.shape)}")
+    unbatched = x.ndim == n + 1
+    if unbatched:
+        x = x.unsqueeze(0)
+    if n == 1:
+        x = x.unsqueeze(2)
+
+    def undo(y):
+        if n == 1:
+            y = y.squeeze(2)
+        return y.squeeze(0) if unbatched else y
+
+    return x, undo
+
+
+def _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, n, who):
+    k = _tuple(kernel_size, n, "kernel_size", who)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _tuple(stride, n, "stride", who)
+    p = _tuple(padding, n, "padding", who)
+    d = _tuple(dilation, n, "dilation", who)
+    if any(v <= 0 for v in k + s + d):
+        raise ValueError(f"{who}: kernel_size, stride and dilation must be positive, got "
+                         f"kernel_size={k}, stride={s}, dilation={d}")
+    for kk, pp, dd in zip(k, p, d):
+        if pp < 0 or pp > (dd * (kk - 1) + 1) // 2:
+            raise ValueError(f"{who}: padding should be non-negative and at most half of the "
+                             f"(dilated) kernel size, got padding={p} for kernel_size={k}")
+    if n == 1:
+        k, s, p, d = (1,) + k, (1,) + s, (0,) + p, (1,) + d
+    in_hw = tuple(x.shape[2:])
+    out = tuple(P.pool_out_size(i, kk, ss, pp, dd, ceil_mode)
+                for i, kk, ss, pp, dd in zip(in_hw, k, s, p, d))
+    if any(o <= 0 for o in out):
+        shown = in_hw[1:] if n == 1 else in_hw
+        raise ValueError(f"{who}: the kernel ({k[-n:]}, dilation {d[-n:]}, padding {p[-n:]}) is "
+                         f"larger than the padded input of spatial size {shown}: output size "
+                         f"would be {out[-n:]}")
+    return k, s, p, d, out
+
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, n, who):
+    x, undo = _as4d(input, n, who)
+    k, s, p, d, out = _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, n, who)
+    box = [] if return_indices else None
+    y = apply1(P.MAX_POOL, x, (k, s, p, d, out, box))
+    if return_indices:
+        # for 1-D the (1, L) plane index is the index along L
+        return undo(y), undo(wrap(box[0]))
+    return undo(y)
+
+
+def max_pool2d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
+               padding: _IntOr = 0, dilation: _IntOr = 1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """2-D max pooling: the largest value of each (dilated) window.
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        kernel_size: window size, an int or ``(kH, kW)``.
+        stride: step between windows (default: ``kernel_size``).
+        padding: implicit ``-inf`` padding on both sides, at most half the kernel.
+        dilation: spacing between window elements.
+        ceil_mode: round the output size up, so a last partial window counts (one that starts
+            inside the input or its left padding).
+        return_indices: also return, for each output, the flat index of the chosen element in
+            its ``H * W`` input plane (what ``max_unpool2d`` takes).
+
+    Returns:
+        The pooled tensor, or ``(output, indices)`` when ``return_indices``.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
+        - Output: :math:`(N, C, H_{out}, W_{out})` with
+          :math:`H_{out} = \\lfloor (H + 2p - d (k - 1) - 1) / s \\rfloor + 1` (ceil in ceil mode)
+
+    Example:
+        >>> max_pool2d(gradkit.randn(1, 1, 4, 4), 2).shape
+        gradkit.Size([1, 1, 2, 2])
+    """
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
+                     2, "max_pool2d()")
+
+
+def max_pool1d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
+               padding: _IntOr = 0, dilation: _IntOr = 1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """1-D max pooling (see :func:`max_pool2d`).
+
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`
+    """
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
+                     1, "max_pool1d()")
+
+
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+              divisor_override, n, who):
+    x, undo = _as4d(input, n, who)
+    k, s, p, _d, out = _window_args(x, kernel_size, stride, padding, 1, ceil_mode, n, who)
+    if divisor_override is not None and divisor_override == 0:
+        raise ValueError(f"{who}: divisor_override must be non-zero")
+    in_hw = tuple(x.shape[2:])
+    div = P.avg_divisor(in_hw, k, s, p, out, count_include_pad, divisor_override)
+    y = apply1(P.AVG_POOL, x, (k, s, p, out, 1.0 / div, in_hw))
+    return undo(y)
+
+
+def avg_pool2d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
+               padding: _IntOr = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """2-D average pooling: the mean of each window.
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        kernel_size: window size.
+        stride: step between windows (default: ``kernel_size``).
+        padding: implicit zero padding on both sides, at most half the kernel.
+        ceil_mode: round the output size up.
+        count_include_pad: count padded zeros in the divisor.
+        divisor_override: divide every window sum by this instead.
+
+    Returns:
+        The pooled tensor.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
+        - Output: :math:`(N, C, H_{out}, W_{out})`,
+          :math:`H_{out} = \\lfloor (H + 2p - k) / s \\rfloor + 1` (ceil in ceil mode)
+    """
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 2, "avg_pool2d()")
+
+
+def avg_pool1d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
+               padding: _IntOr = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """1-D average pooling (see :func:`avg_pool2d`).
+
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`
+    """
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1,
+                     "avg_pool1d()")
+
+
+def _adaptive_out(x, output_size, n, who):
+    o = _tuple(output_size, n, "output_size", who, allow_none=True)
+    if n == 1:
+        o = (1,) + o
+    in_hw = tuple(x.shape[2:])
+    o = tuple(i if v is None else v for v, i in zip(o, in_hw))
+    if any(v <= 0 for v in o):
+        raise ValueError(f"{who}: output_size must be positive, got {output_size!r}")
+    if any(i == 0 for i in in_hw):
+        raise ValueError(f"{who}: input spatial size {in_hw[-n:]} must be non-zero")
+    return in_hw, o
+
+
+def _averaging_matrix(n_in, n_out, dtype):
+    m = np.zeros((n_out, n_in), dtype=dtype)
+    for i, (s, e) in enumerate(P.adaptive_windows(n_in, n_out)):
+        m[i, s:e] = 1.0 / (e - s)
+    return m
+
+
+def _adaptive_avg(input, output_size, n, who):
+    x, undo = _as4d(input, n, who)
+    in_hw, out = _adaptive_out(x, output_size, n, who)
+    if in_hw[0] % out[0] == 0 and in_hw[1] % out[1] == 0:
+        k = (in_hw[0] // out[0], in_hw[1] // out[1])
+        div = np.full(out, float(k[0] * k[1]))
+        y = apply1(P.AVG_POOL, x, (k, k, (0, 0), out, 1.0 / div, in_hw))
+        return undo(y)
+    # uneven windows: out = A_h @ x @ A_w^T with constant averaging matrices
+    ah = wrap(_averaging_matrix(in_hw[0], out[0], x.dtype))
+    awt = wrap(np.ascontiguousarray(_averaging_matrix(in_hw[1], out[1], x.dtype).T))
+    return undo(matmul(matmul(ah, x), awt))
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """2-D average pooling to a fixed output size; window ``i`` spans
+    ``[floor(i H / H_out), ceil((i + 1) H / H_out))``.
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        output_size: ``(H_out, W_out)`` or one int; ``None`` keeps that input size.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
+    """
+    return _adaptive_avg(input, output_size, 2, "adaptive_avg_pool2d()")
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """1-D adaptive average pooling (see :func:`adaptive_avg_pool2d`).
+
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`
+    """
+    return _adaptive_avg(input, output_size, 1, "adaptive_avg_pool1d()")
+
+
+def _adaptive_max(input, output_size, return_indices, n, who):
+    x, undo = _as4d(input, n, who)
+    _in_hw, out = _adaptive_out(x, output_size, n, who)
+    box = [] if return_indices else None
+    y = apply1(P.ADAPTIVE_MAX_POOL, x, (out, box))
+    if return_indices:
+        return undo(y), undo(wrap(box[0]))
+    return undo(y)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """2-D max pooling to a fixed output size (windows as in :func:`adaptive_avg_pool2d`).
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        output_size: ``(H_out, W_out)`` or one int; ``None`` keeps that input size.
+        return_indices: also return the flat index of each chosen element in its input plane.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
+    """
+    return _adaptive_max(input, output_size, return_indices, 2, "adaptive_max_pool2d()")
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """1-D adaptive max pooling (see :func:`adaptive_max_pool2d`).
+
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`
+    """
+    return _adaptive_max(input, output_size, return_indices, 1, "adaptive_max_pool1d()")

@@ -1,0 +1,233 @@
+"""Pooling primitives over (N, C, H, W) arrays: max pooling (fixed and adaptive windows) and
+average pooling with its adjoint.
+
+Max pooling picks one input element per window (the first maximum, as PyTorch does) and its
+backward scatters the output gradient to those positions: when windows do not overlap the
+positions are distinct, so a plain indexed assignment does it (or, when ``kernel == stride``, a
+one-hot product in the window layout); overlapping windows sum with ``bincount``. Under
+``create_graph`` the scatter is gradkit's ``index_add``, so second order works.
+
+Average pooling is linear: ``AVG_POOL`` and its adjoint ``AVG_POOL_T`` are each other's backward.
+Both sum ``kh * kw`` strided slices (one vectorised add per kernel offset).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..autograd.graph import Op
+
+__all__ = ["ADAPTIVE_MAX_POOL", "AVG_POOL", "AVG_POOL_T", "MAX_POOL", "avg_divisor",
+           "pool_out_size"]
+
+
+def pool_out_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """Output length of a pooling window sweep along one axis (PyTorch's rule)."""
+    span = n + 2 * p - d * (k - 1) - 1
+    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _recorded(xp) -> bool:
+    return getattr(xp, "name", "") == "tensor"
+
+
+def _pad_to(x, pt, pl, hp, wp, fill):
+    n, c, h, w = x.shape
+    if pt == 0 and pl == 0 and hp == h and wp == w:
+        return x
+    out = np.full((n, c, hp, wp), fill, dtype=x.dtype)
+    out[:, :, pt:pt + h, pl:pl + w] = x
+    return out
+
+
+def _padded_extent(n, k, s, p, d, out):
+    """Padded length needed so that ``out`` windows fit (ceil mode may need extra on the right)."""
+    return max(n + 2 * p, (out - 1) * s + d * (k - 1) + 1 + p) if out > 0 else n + 2 * p
+
+
+# ----------------------------------------------------------------------------- max pooling
+def _is_tiled(shape, kernel, stride, padding, dilation, out_hw):
+    h, w = shape[2:]
+    return (kernel == stride and padding == (0, 0) and dilation == (1, 1)
+            and h == out_hw[0] * kernel[0] and w == out_hw[1] * kernel[1])
+
+
+def _max_pool_f(xp, x, kernel, stride, padding, dilation, out_hw, box):
+    n, c, h, w = x.shape
+    kh, kw = kernel
+    ho, wo = out_hw
+    if _is_tiled(x.shape, kernel, stride, padding, dilation, out_hw):
+        win = x.reshape(n, c, ho, kh, wo, kw).transpose(0, 1, 2, 4, 3, 5).reshape(
+            n, c, ho, wo, kh * kw)
+        tiled = True
+    else:
+        sh, sw = stride
+        ph, pw = padding
+        dh, dw = dilation
+        hp = _padded_extent(h, kh, sh, ph, dh, ho)
+        wp = _padded_extent(w, kw, sw, pw, dw, wo)
+        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        xpad = _pad_to(x, ph, pw, hp, wp, fill)
+        s_n, s_c, s_h, s_w = xpad.strides
+        view = as_strided(xpad, shape=(n, c, ho, wo, kh, kw),
+                          strides=(s_n, s_c, s_h * sh, s_w * sw, s_h * dh, s_w * dw),
+                          writeable=False)
+        win = view.reshape(n, c, ho, wo, kh * kw)
+        tiled = False
+    k = np.argmax(win, axis=-1)[..., None]
+    out = np.take_along_axis(win, k, axis=-1)[..., 0]
+    aux = [tiled, k, x.shape, kernel, stride, padding, dilation, out_hw]
+    if box is not None:
+        box.append(_plane_indices(aux))
+    return out, aux
+
+
+def _plane_indices(aux):
+    """Index of each chosen element in its (H * W) input plane, shape (N, C, Ho, Wo), int64."""
+    if len(aux) == 2:  # adaptive: (idx, x_shape)
+        return aux[0]
+    _tiled, k, x_shape, kernel, stride, padding, dilation, out_hw = aux
+    k = k[..., 0]
+    kw = kernel[1]
+    w = x_shape[3]
+    rows = (np.arange(out_hw[0]) * stride[0] - padding[0])[:, None] + (k // kw) * dilation[0]
+    cols = (np.arange(out_hw[1]) * stride[1] - padding[1]) + (k % kw) * dilation[1]
+    return (rows * w + cols).astype(np.int64)
+
+
+def _scatter_planes(xp, g, idx, x_shape, unique):
+    n, c, h, w = x_shape
+    nc = n * c
+    if _recorded(xp):
+        flat = (np.arange(nc, dtype=np.int64)[:, None] * (h * w) + idx.reshape(nc, -1)).ravel()
+        gx = xp.index_add((nc * h * w,), (flat,), xp.reshape(g, (-1,)))
+        return xp.reshape(gx, tuple(x_shape))
+    g = np.asarray(g)
+    if unique:
+        gx = np.zeros((nc, h * w), dtype=g.dtype)
+        np.put_along_axis(gx, idx.reshape(nc, -1), g.reshape(nc, -1), axis=1)
+        return gx.reshape(x_shape)
+    flat = (np.arange(nc, dtype=np.int64)[:, None] * (h * w) + idx.reshape(nc, -1)).ravel()
+    gx = np.bincount(flat, weights=g.ravel(), minlength=nc * h * w)
+    return gx.astype(g.dtype, copy=False).reshape(x_shape)
+
+
+def _max_pool_b(xp, g, ins, out, aux, needs):
+    if len(aux) == 2:
+        idx, x_shape = aux
+        return (_scatter_planes(xp, g, idx, x_shape, unique=False),)
+    tiled, k, x_shape, kernel, stride, padding, dilation, out_hw = aux
+    if tiled and not _recorded(xp):
+        n, c, h, w = x_shape
+        kh, kw = kernel
+        ho, wo = out_hw
+        onehot = np.arange(kh * kw, dtype=k.dtype) == k
+        gwin = onehot * g[..., None]
+        gx = gwin.reshape(n, c, ho, wo, kh, kw).transpose(0, 1, 2, 4, 3, 5).reshape(x_shape)
+        return (gx,)
+    unique = all(s >= d * (kk - 1) + 1 for s, d, kk in zip(stride, dilation, kernel))
+    return (_scatter_planes(xp, g, _plane_indices(aux), x_shape, unique),)
+
+
+def adaptive_windows(n_in: int, n_out: int):
+    """``[(start, end)]`` of PyTorch's adaptive pooling windows along one axis."""
+    return [((i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)) for i in range(n_out)]
+
+
+def _adaptive_max_f(xp, x, out_hw, box):
+    n, c, h, w = x.shape
+    ho, wo = out_hw
+    idx = np.empty((n, c, ho, wo), dtype=np.int64)
+    for i, (hs, he) in enumerate(adaptive_windows(h, ho)):
+        for j, (ws, we) in enumerate(adaptive_windows(w, wo)):
+            win = x[:, :, hs:he, ws:we].reshape(n, c, -1)
+            a = np.argmax(win, axis=-1)
+            idx[:, :, i, j] = (hs + a // (we - ws)) * w + ws + a % (we - ws)
+    out = np.take_along_axis(x.reshape(n, c, h * w), idx.reshape(n, c, -1), axis=2)
+    if box is not None:
+        box.append(idx)
+    return out.reshape(n, c, ho, wo), (idx, x.shape)
+
+
+MAX_POOL = Op("MaxPool2D", _max_pool_f, _max_pool_b, saves=0, returns_aux=True)
+ADAPTIVE_MAX_POOL = Op("AdaptiveMaxPool2D", _adaptive_max_f, _max_pool_b, saves=0,
+                       returns_aux=True)
+
+
+# ----------------------------------------------------------------------------- average pooling
+def avg_divisor(in_hw, kernel, stride, padding, out_hw, count_include_pad, divisor_override):
+    """The (Ho, Wo) array each window's sum is divided by (PyTorch's rule)."""
+    if divisor_override:
+        return np.full(out_hw, float(divisor_override))
+    sizes = []
+    for n, k, s, p, o in zip(in_hw, kernel, stride, padding, out_hw):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        full = end - start
+        clipped = np.minimum(end, n) - np.maximum(start, 0)
+        sizes.append(full if count_include_pad else clipped)
+    return (sizes[0][:, None] * sizes[1][None, :]).astype(np.float64)
+
+
+def _avg_geometry(in_hw, kernel, stride, padding, out_hw):
+    hp = max(in_hw[0] + 2 * padding[0], (out_hw[0] - 1) * stride[0] + kernel[0])
+    wp = max(in_hw[1] + 2 * padding[1], (out_hw[1] - 1) * stride[1] + kernel[1])
+    return hp, wp
+
+
+def _avg_pool_f(xp, x, kernel, stride, padding, out_hw, inv_div):
+    n, c, h, w = x.shape
+    hp, wp = _avg_geometry((h, w), kernel, stride, padding, out_hw)
+    xpad = _pad_to(x, padding[0], padding[1], hp, wp, 0)
+    ho, wo = out_hw
+    sh, sw = stride
+    hspan = sh * (ho - 1) + 1
+    wspan = sw * (wo - 1) + 1
+    acc = np.zeros((n, c, ho, wo), dtype=x.dtype)
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            acc += xpad[:, :, i:i + hspan:sh, j:j + wspan:sw]
+    acc *= inv_div.astype(x.dtype, copy=False)
+    return acc
+
+
+def _avg_pool_t_f(xp, g, kernel, stride, padding, out_hw, inv_div, in_hw):
+    n, c = g.shape[:2]
+    hp, wp = _avg_geometry(in_hw, kernel, stride, padding, out_hw)
+    buf = np.zeros((n, c, hp, wp), dtype=g.dtype)
+    gd = g * inv_div.astype(g.dtype, copy=False)
+    ho, wo = out_hw
+    sh, sw = stride
+    hspan = sh * (ho - 1) + 1
+    wspan = sw * (wo - 1) + 1
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            buf[:, :, i:i + hspan:sh, j:j + wspan:sw] += gd
+    ph, pw = padding
+    return np.ascontiguousarray(buf[:, :, ph:ph + in_hw[0], pw:pw + in_hw[1]])
+
+
+def _avg_pool_b(xp, g, ins, out, aux, needs):
+    kernel, stride, padding, out_hw, inv_div, in_hw = aux
+    if _recorded(xp):
+        return (xp.apply(AVG_POOL_T, (g,), aux),)
+    return (_avg_pool_t_f(xp, g, kernel, stride, padding, out_hw, inv_div, in_hw),)
+
+
+def _avg_pool_t_b(xp, g, ins, out, aux, needs):
+    kernel, stride, padding, out_hw, inv_div, in_hw = aux
+    if _recorded(xp):
+        return (xp.apply(AVG_POOL, (g,), aux),)
+    return (_avg_pool_f(xp, g, kernel, stride, padding, out_hw, inv_div),)
+
+
+def _avg_pool_fwd(xp, x, kernel, stride, padding, out_hw, inv_div, in_hw):
+    return _avg_pool_f(xp, x, kernel, stride, padding, out_hw, inv_div)
+
+
+AVG_POOL = Op("AvgPool2D", _avg_pool_fwd, _avg_pool_b, saves=0)
+AVG_POOL_T = Op("AvgPool2DAdjoint", _avg_pool_t_f, _avg_pool_t_b, saves=0)
