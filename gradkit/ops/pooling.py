@@ -120,9 +120,9 @@ def _max_pool_b(xp, g, ins, out, aux, needs):
     if len(aux) == 2:
         idx, x_shape = aux
         return (_scatter_planes(xp, g, idx, x_shape, unique=False),)
-    tiled, k, x_shape, kernel, stride, padding, dilation, out_hw = aux
+    tiled, k, x_shape, kernel, stride, _padding, dilation, out_hw = aux
     if tiled and not _recorded(xp):
-        n, c, h, w = x_shape
+        n, c, _h, _w = x_shape
         kh, kw = kernel
         ho, wo = out_hw
         onehot = np.arange(kh * kw, dtype=k.dtype) == k
@@ -219,7 +219,7 @@ def _avg_pool_b(xp, g, ins, out, aux, needs):
 
 
 def _avg_pool_t_b(xp, g, ins, out, aux, needs):
-    kernel, stride, padding, out_hw, inv_div, in_hw = aux
+    kernel, stride, padding, out_hw, inv_div, _in_hw = aux
     if _recorded(xp):
         return (xp.apply(AVG_POOL, (g,), aux),)
     return (_avg_pool_f(xp, g, kernel, stride, padding, out_hw, inv_div),)
