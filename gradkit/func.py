@@ -10,7 +10,7 @@ from .autograd.functional import jacobian as _jacobian
 from .autograd.functional_core import grad as _grad
 from .autograd.grad_mode import enable_grad
 
-__all__ = ["grad", "value_and_grad", "jacrev", "hessian", "vjp"]
+__all__ = ["grad", "hessian", "jacrev", "value_and_grad", "vjp"]
 
 
 def _argnums_tuple(argnums, nargs):
@@ -56,8 +56,9 @@ def value_and_grad(func, argnums=0, has_aux=False):
                     f"{tuple(out.shape)}"
                 )
             gs = _grad(out, [args[n] for n in nums], create_graph=True, allow_unused=True)
-        from .tensor import wrap
         import numpy as np
+
+        from .tensor import wrap
 
         gs = tuple(g if g is not None else wrap(np.zeros_like(args[n]._data))
                    for g, n in zip(gs, nums))

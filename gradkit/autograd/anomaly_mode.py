@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .graph import anomaly_state
 
-__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
+__all__ = ["detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly"]
 
 
 class detect_anomaly:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from . import grad_mode
 from .graph import SELECT, MultiNode, Node, Op
 
@@ -68,7 +70,7 @@ def _function_backward(xp, g, ins, out, aux, needs):
     """Engine rule for a custom Function node: call the user's ``backward`` on Tensors."""
     from ..tensor import Tensor, wrap
 
-    cls, ctx, tensor_pos, n_args, retain = aux
+    cls, ctx, tensor_pos, n_args, in_shapes = aux
     grads_in = g if isinstance(g, list) else [g]
     as_tensors = [x if isinstance(x, Tensor) else (wrap(x) if x is not None else None)
                   for x in grads_in]
@@ -96,11 +98,33 @@ def _function_backward(xp, g, ins, out, aux, needs):
                 f"{cls.__name__}.backward must return Tensors or None, got {type(r).__name__} for "
                 f"argument {pos}"
             )
-        if create_graph:
-            outs.append(r)
-        else:
-            outs.append(r._data)
+        r = r if create_graph else r._data
+        if r.shape != in_shapes[k]:
+            r = _fit_shape(xp, cls, pos, r, in_shapes[k])
+        outs.append(r)
     return outs
+
+
+def _fit_shape(xp, cls, pos, r, shape):
+    """Sum a broadcast gradient back to its input's shape; refuse anything else."""
+    got = tuple(r.shape)
+    try:
+        ok = np.broadcast_shapes(shape, got) == got
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RuntimeError(
+            f"Function {cls.__name__}Backward returned an invalid gradient at index {pos} - got "
+            f"shape {got} but expected shape compatible with {shape}"
+        )
+    return xp.sum_to(r, shape)
+
+
+def _release(node):
+    """Backward without retain_graph: drop what ctx saved (reading it again raises)."""
+    ctx = node.aux[1]
+    if ctx._saved:
+        ctx._saved = None
 
 
 _FUNCTION_OP_CACHE = {}
@@ -109,7 +133,7 @@ _FUNCTION_OP_CACHE = {}
 def _op_for(cls):
     op = _FUNCTION_OP_CACHE.get(cls)
     if op is None:
-        op = Op(cls.__name__, None, _function_backward, saves=0)
+        op = Op(cls.__name__, None, _function_backward, saves=0, release=_release)
         _FUNCTION_OP_CACHE[cls] = op
     return op
 
@@ -142,7 +166,7 @@ class Function:
         inputs = tuple(args[i] for i in tensor_pos)
         nxt = tuple((t.grad_fn if t.grad_fn is not None else t) if t.requires_grad else None
                     for t in inputs)
-        aux = (cls, ctx, tensor_pos, len(args), False)
+        aux = (cls, ctx, tensor_pos, len(args), tuple(t._data.shape for t in inputs))
         diff = [isinstance(o, Tensor) and o.dtype.kind == "f" and id(o) not in ctx._non_diff
                 for o in outs]
         if single:
@@ -150,7 +174,9 @@ class Function:
             o = outs[0]
             if not diff[0]:
                 return o
-            return _make(o._data, True, node)
+            t = _make(o._data, True, node)
+            t._vc = o._vc  # same storage: in-place changes must reach ctx's version checks
+            return t
         node = MultiNode(_op_for(cls), inputs, nxt, None, None, aux, None)
         node.n_out = len(outs)
         node.out_meta = []
@@ -164,7 +190,9 @@ class Function:
                 node.out_meta.append(None)
             if diff[i]:
                 sel = Node(SELECT, (), (node,), None, None, i, None)
-                results.append(_make(o._data, True, sel))
+                t = _make(o._data, True, sel)
+                t._vc = o._vc
+                results.append(t)
             else:
                 results.append(o)
         return tuple(results)

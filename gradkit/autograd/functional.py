@@ -12,7 +12,7 @@ import numpy as np
 from .functional_core import grad as _grad
 from .grad_mode import enable_grad
 
-__all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
+__all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
 
 
 def _tuple(x):
@@ -42,7 +42,6 @@ def _zeros_like(t):
 
 
 def _grads(outputs, inputs, grad_outputs, create_graph, strict):
-    from ..tensor import Tensor
 
     diff_outs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
     if not diff_outs:
@@ -61,7 +60,7 @@ def _grads(outputs, inputs, grad_outputs, create_graph, strict):
                     f"is not allowed in strict mode."
                 )
             r = _zeros_like(t)
-        out.append(r if isinstance(r, Tensor) else r)
+        out.append(r)
     return tuple(out)
 
 
@@ -94,7 +93,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), J v)`` by the double-vjp trick."""
     from ..tensor import wrap
 
-    ins, single_in = _tuple(inputs)
+    ins, _single_in = _tuple(inputs)
     if v is None:
         if len(ins) != 1 or ins[0].numel() != 1:
             raise RuntimeError("The vector v can only be None if the input to the user-provided "

@@ -9,8 +9,12 @@ from __future__ import annotations
 import functools
 
 __all__ = [
-    "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+    "enable_grad",
+    "inference_mode",
+    "is_grad_enabled",
     "is_inference_mode_enabled",
+    "no_grad",
+    "set_grad_enabled",
 ]
 
 # STATE[0]: gradient recording on; STATE[1]: inference mode on.

@@ -7,7 +7,7 @@ import numpy as np
 from .functional_core import grad as _grad
 from .grad_mode import enable_grad
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
 
 class GradcheckError(RuntimeError):
@@ -25,22 +25,28 @@ def _outputs(func, inputs):
     return tuple(o for o in _as_tuple(out))
 
 
+def _numel(t):
+    """Elements of a Tensor input; 0 for non-Tensor arguments (they get empty Jacobian blocks)."""
+    return t.numel() if hasattr(t, "numel") else 0
+
+
 def _numerical_jacobian(func, inputs, eps):
     """J[out][in] as arrays of shape (out.numel, in.numel), by central differences."""
     with enable_grad():
         base = _outputs(func, inputs)
-    jac = [[np.zeros((o.numel(), t.numel())) for t in inputs] for o in base]
+    jac = [[np.zeros((o.numel(), _numel(t))) for t in inputs] for o in base]
     for j, t in enumerate(inputs):
         if not (hasattr(t, "requires_grad") and t.requires_grad):
             continue
-        flat = t._data.reshape(-1)
-        for k in range(flat.size):
-            orig = flat[k].item()
-            flat[k] = orig + eps
+        data = t._data  # perturbed in place, element by element (works for any strides)
+        for k in range(data.size):
+            idx = np.unravel_index(k, data.shape)
+            orig = data[idx].item()
+            data[idx] = orig + eps
             plus = [o._data.astype(np.float64).reshape(-1) for o in _outputs(func, inputs)]
-            flat[k] = orig - eps
+            data[idx] = orig - eps
             minus = [o._data.astype(np.float64).reshape(-1) for o in _outputs(func, inputs)]
-            flat[k] = orig
+            data[idx] = orig
             for i in range(len(base)):
                 jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
     return jac
@@ -51,7 +57,7 @@ def _analytical_jacobian(func, inputs):
 
     with enable_grad():
         outs = _outputs(func, inputs)
-    jac = [[np.zeros((o.numel(), t.numel())) for t in inputs] for o in outs]
+    jac = [[np.zeros((o.numel(), _numel(t))) for t in inputs] for o in outs]
     diff_inputs = [t for t in inputs if hasattr(t, "requires_grad") and t.requires_grad]
     for i, o in enumerate(outs):
         if not o.requires_grad:

@@ -28,7 +28,7 @@ import numpy as _np
 from .._backend import namespace_of
 from . import grad_mode
 
-__all__ = ["Op", "Node", "MultiNode", "run_backward", "configure", "anomaly_state"]
+__all__ = ["MultiNode", "Node", "Op", "anomaly_state", "configure", "run_backward"]
 
 _np_generic = _np.generic
 SAVES_INPUTS = 1
@@ -56,18 +56,21 @@ class Op:
             in-place checks and what is kept alive.
         broadcasts: the engine sums each gradient back to its input's shape.
         returns_aux: forward returns ``(out, aux)``; otherwise aux is the params tuple.
+        release: optional ``release(node)`` called when backward frees the node's saved state
+            (custom Functions drop their ``ctx`` saved tensors here).
     """
 
-    __slots__ = ("name", "forward", "backward", "saves", "broadcasts", "returns_aux")
+    __slots__ = ("backward", "broadcasts", "forward", "name", "release", "returns_aux", "saves")
 
     def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
-                 returns_aux=False):
+                 returns_aux=False, release=None):
         self.name = name
         self.forward = forward
         self.backward = backward
         self.saves = saves
         self.broadcasts = broadcasts
         self.returns_aux = returns_aux
+        self.release = release
 
     def __repr__(self):
         return f"Op({self.name})"
@@ -81,8 +84,21 @@ class Node:
     Tensors (for create_graph and version checks); ``versions`` their versions at forward time.
     """
 
-    __slots__ = ("op", "inputs", "next", "needs", "saved", "out", "aux", "versions", "pre_hooks",
-                 "released", "meta", "out_vc", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "aux",
+        "inputs",
+        "meta",
+        "needs",
+        "next",
+        "op",
+        "out",
+        "out_vc",
+        "pre_hooks",
+        "released",
+        "saved",
+        "versions",
+    )
 
     def __init__(self, op, inputs, next_, saved, out, aux, versions, needs=None):
         self.op = op
@@ -194,7 +210,7 @@ def _collect(roots):
     """Dependency counts for every vertex (Node or leaf Tensor) reachable from ``roots``."""
     deps = {}
     stack = [r for r in roots]
-    seen = set(id(r) for r in roots)
+    seen = {id(r) for r in roots}
     node_types = (Node, MultiNode)
     while stack:
         v = stack.pop()
@@ -236,7 +252,7 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
     captured = {}
     deps = _collect(roots)
     grads = {}
-    handed = set(id(g) for g in root_grads)  # arrays a leaf may not keep without copying
+    handed = {id(g) for g in root_grads}  # arrays a leaf may not keep without copying
     for r, g in zip(roots, root_grads):
         grads[r] = g if r not in grads else grads[r] + g
     ready = [r for r in grads if deps.get(r, 0) == 0]
@@ -268,7 +284,7 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
             if type(v) is MultiNode:
                 g = [x if x is not None else _zeros_for(v, i, create_graph, wrap)
                      for i, x in enumerate(g)]
-            if v.released and (op.saves or type(v) is MultiNode):
+            if v.released:
                 raise _released_error(v)
             if v.versions is not None or v.meta is not None or v.out_vc is not None:
                 _check_versions(v)
@@ -316,10 +332,10 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
             if not retain_graph:
                 v.saved = None
                 v.out = None if op.saves & SAVES_OUTPUT or type(v) is MultiNode else v.out
-                if op.saves:
+                if op.saves or type(v) is MultiNode:
                     v.released = True
-                if type(v) is MultiNode:
-                    v.released = True
+                if op.release is not None:
+                    op.release(v)
     finally:
         grad_mode.STATE[0] = prev_mode
     return captured

@@ -99,9 +99,8 @@ def test_mode_restored_on_exception(ctx):
     for outer in (True, False):
         gk.set_grad_enabled(outer)
         try:
-            with pytest.raises(ValueError):
-                with ctx():
-                    raise ValueError("boom")
+            with pytest.raises(ValueError), ctx():
+                raise ValueError("boom")
             assert gk.is_grad_enabled() is outer
             assert not grad_mode.is_inference_mode_enabled()
         finally:

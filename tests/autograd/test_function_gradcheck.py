@@ -1,0 +1,271 @@
+"""Custom autograd Functions, gradcheck and gradgradcheck."""
+
+import numpy as np
+import pytest
+from helpers import assert_close
+
+import gradkit as gk
+from gradkit.autograd import Function, GradcheckError, gradcheck, gradgradcheck, once_differentiable
+
+
+def leaf(arr):
+    return gk.tensor(np.asarray(arr, dtype=np.float64), dtype=gk.float64, requires_grad=True)
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.exp()
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y
+
+
+class ScaledMul(Function):
+    """x * y * scale, with a non-tensor argument; records needs_input_grad."""
+
+    seen = None
+
+    @staticmethod
+    def forward(ctx, x, scale, y):
+        ctx.save_for_backward(x, y)
+        ctx.scale = scale
+        ScaledMul.seen = ctx.needs_input_grad
+        return x * y * scale
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        gx = g * y * ctx.scale if ctx.needs_input_grad[0] else None
+        gy = g * x * ctx.scale if ctx.needs_input_grad[2] else None
+        return gx, None, gy
+
+
+class SplitTwo(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2, x * 3
+
+    @staticmethod
+    def backward(ctx, ga, gb):
+        return ga * 2 + gb * 3
+
+
+class ArgMax(Function):
+    @staticmethod
+    def forward(ctx, x):
+        idx = x.argmax()
+        out = x.max()
+        ctx.mark_non_differentiable(idx)
+        ctx.save_for_backward(x, idx)
+        return out, idx
+
+    @staticmethod
+    def backward(ctx, g, gidx):
+        x, idx = ctx.saved_tensors
+        res = gk.zeros_like(x)
+        res[int(idx)] = 1.0
+        return res * g
+
+
+class Cube(Function):
+    """Backward written with differentiable ops: double backward goes through it."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3 * x * x
+
+
+class CubeOnce(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3 * x * x
+
+
+class WrongSquare(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x  # should be 2 * x
+
+
+def test_function_forward_backward():
+    x = leaf([0.0, 1.0])
+    y = Exp.apply(x)
+    assert y.grad_fn is not None and not y.is_leaf
+    y.sum().backward()
+    assert_close(x.grad, np.exp([0.0, 1.0]))
+
+
+def test_function_non_tensor_args_and_needs_input_grad():
+    x = leaf([1.0, 2.0])
+    y = gk.tensor([3.0, 4.0], dtype=gk.float64)
+    out = ScaledMul.apply(x, 0.5, y)
+    assert ScaledMul.seen == (True, False, False)
+    out.sum().backward()
+    assert_close(x.grad, [1.5, 2.0])
+    assert y.grad is None
+
+
+def test_function_multiple_outputs_one_unused():
+    x = leaf([1.0, 2.0])
+    a, _b = SplitTwo.apply(x)
+    (a * 5).sum().backward()  # b unused: its gradient arrives as zeros
+    assert_close(x.grad, [10.0, 10.0])
+
+
+def test_function_mark_non_differentiable():
+    x = leaf([1.0, 5.0, 2.0])
+    out, idx = ArgMax.apply(x)
+    assert out.requires_grad and not idx.requires_grad
+    (out * 2).backward()
+    assert_close(x.grad, [0.0, 2.0, 0.0])
+
+
+def test_function_saved_tensor_modified_raises():
+    x = leaf([1.0, 2.0])
+    h = x * 1
+    y = Cube.apply(h)
+    h.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_function_saved_tensors_freed_after_backward():
+    x = leaf([1.0, 2.0])
+    y = Cube.apply(x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+
+
+def test_function_retain_graph():
+    x = leaf([1.0, 2.0])
+    y = Cube.apply(x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert_close(x.grad, 2 * 3 * np.array([1.0, 4.0]))
+
+
+def test_function_double_backward():
+    x = leaf([1.0, -2.0])
+    (g,) = gk.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+    assert_close(g, [3.0, 12.0])
+    (gg,) = gk.autograd.grad(g.sum(), x)
+    assert_close(gg, [6.0, -12.0])
+
+
+def test_once_differentiable_blocks_double_backward():
+    x = leaf([1.0, -2.0])
+    (g,) = gk.autograd.grad(CubeOnce.apply(x).sum(), x, create_graph=True)
+    assert_close(g, [3.0, 12.0])
+    assert not g.requires_grad
+
+
+def test_function_no_grad_input_returns_plain():
+    x = gk.tensor([1.0], dtype=gk.float64)
+    y = Exp.apply(x)
+    assert not y.requires_grad and y.grad_fn is None
+
+
+def test_function_in_bigger_graph(torch):
+    arr = np.array([0.3, -0.4])
+    x = leaf(arr)
+    (Exp.apply(x.sin()) * x).sum().backward()
+    xt = torch.tensor(arr, requires_grad=True)
+    (xt.sin().exp() * xt).sum().backward()
+    assert_close(x.grad, xt.grad, atol=1e-12)
+
+
+def test_function_backward_wrong_count():
+    class Bad(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+    x = leaf([1.0])
+    with pytest.raises(RuntimeError, match="returned 2 gradients"):
+        Bad.apply(x).sum().backward()
+
+
+def test_function_backward_returns_wrong_shape_raises():
+    class BadShape(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.sum()
+
+        @staticmethod
+        def backward(ctx, g):
+            return gk.ones(5, dtype=gk.float64)
+
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="shape"):
+        BadShape.apply(x).backward()
+
+
+# ---------------------------------------------------------------- gradcheck
+def test_gradcheck_passes_on_correct_functions(rng):
+    x = gk.tensor(rng.standard_normal((2, 3)), dtype=gk.float64, requires_grad=True)
+    w = gk.tensor(rng.standard_normal((3, 2)), dtype=gk.float64, requires_grad=True)
+    assert gradcheck(lambda a, b: (a @ b).tanh(), (x, w))
+    assert gradcheck(lambda a: Cube.apply(a), (x,))
+    assert gradcheck(lambda a: SplitTwo.apply(a), (x,))
+    assert gradcheck(lambda a, b: (a @ b).sigmoid(), (x, w), fast_mode=True)
+
+
+def test_gradcheck_fails_on_wrong_function(rng):
+    x = gk.tensor(rng.standard_normal(3), dtype=gk.float64, requires_grad=True)
+    with pytest.raises(GradcheckError, match="Jacobian mismatch"):
+        gradcheck(WrongSquare.apply, (x,))
+    with pytest.raises(GradcheckError, match="Jacobian mismatch"):
+        gradcheck(WrongSquare.apply, (x,), fast_mode=True)
+    assert gradcheck(WrongSquare.apply, (x,), raise_exception=False) is False
+
+
+def test_gradcheck_mixed_non_tensor_and_nograd_inputs(rng):
+    x = gk.tensor(rng.standard_normal(3), dtype=gk.float64, requires_grad=True)
+    c = gk.tensor(rng.standard_normal(3), dtype=gk.float64)
+    assert gradcheck(lambda a, b, s: ScaledMul.apply(a, s, b), (x, c, 2.0))
+
+
+def test_gradgradcheck(rng):
+    x = gk.tensor(rng.standard_normal((2, 2)), dtype=gk.float64, requires_grad=True)
+    assert gradgradcheck(lambda a: (a @ a).sin(), (x,))
+    assert gradgradcheck(Cube.apply, (x,))
+    with pytest.raises(GradcheckError):
+        gradgradcheck(CubeOnce.apply, (x,))
+
+
+def test_gradcheck_does_not_modify_inputs(rng):
+    arr = rng.standard_normal(4)
+    x = gk.tensor(arr.copy(), dtype=gk.float64, requires_grad=True)
+    gradcheck(lambda a: a.exp(), (x,))
+    gradcheck(lambda a: a.exp(), (x,), fast_mode=True)
+    assert_close(x.detach(), arr, atol=0, rtol=0)
+    assert x.grad is None
