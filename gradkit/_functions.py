@@ -329,7 +329,9 @@ def count_nonzero(input, dim=None):
 
 # ------------------------------------------------------------------ reductions
 def _reduce_args(x, dim):
-    return _norm_axis(dim, x.ndim)
+    axis = _norm_axis(dim, x.ndim)
+    # a 0-d tensor accepts dim 0 / -1 (as in PyTorch): reducing over it reduces over everything
+    return None if x.ndim == 0 else axis
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
@@ -501,6 +503,8 @@ def cumsum(input, dim, *, dtype=None):
     x = _t(input)
     if dtype is not None:
         x = x.to(dtype)
+    if x.ndim == 0:  # dim 0 of a 0-d tensor: the op over its single element
+        return apply1(R.CUMSUM, x.reshape(1), (_wrap_dim(dim, 0),)).reshape(())
     return apply1(R.CUMSUM, x, (_wrap_dim(dim, x.ndim),))
 
 
@@ -508,6 +512,8 @@ def softmax(input, dim, dtype=None):
     x = _float_operand(_t(input))
     if dtype is not None:
         x = x.to(dtype)
+    if x.ndim == 0:  # dim 0 of a 0-d tensor: the op over its single element
+        return apply1(R.SOFTMAX, x.reshape(1), (_wrap_dim(dim, 0),)).reshape(())
     return apply1(R.SOFTMAX, x, (_wrap_dim(dim, x.ndim),))
 
 
@@ -515,6 +521,8 @@ def log_softmax(input, dim, dtype=None):
     x = _float_operand(_t(input))
     if dtype is not None:
         x = x.to(dtype)
+    if x.ndim == 0:  # dim 0 of a 0-d tensor: the op over its single element
+        return apply1(R.LOG_SOFTMAX, x.reshape(1), (_wrap_dim(dim, 0),)).reshape(())
     return apply1(R.LOG_SOFTMAX, x, (_wrap_dim(dim, x.ndim),))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 
 __all__ = [
-    "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "RPOW", "EXP", "LOG", "LOG1P", "EXPM1", "SQRT",
+    "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "EXP", "LOG", "LOG1P", "EXPM1", "SQRT",
     "RSQRT", "SIN", "COS", "TANH", "SIGMOID", "RELU", "ABS", "CLAMP", "MAXIMUM", "MINIMUM",
     "WHERE", "CAST", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL",
 ]

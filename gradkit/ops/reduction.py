@@ -61,15 +61,35 @@ def _prod_f(xp, a, axis, keepdims, shape):
 
 
 def _prod_b(xp, g, ins, out, aux, needs):
-    # d prod / d x_i = product of the others; exact with zeros (no division by x_i == 0)
+    # d prod / d x_i = the product of the other elements
     axis, keepdims, shape = aux
     a = ins[0]
-    zero = a == 0
-    nz = xp.sum(zero, axis=axis, keepdims=True)
-    safe = xp.where(zero, 1.0, a)
-    p_nonzero = xp.prod(safe, axis=axis, keepdims=True)
-    others = xp.where(nz == 0, p_nonzero / safe, xp.where(zero & (nz == 1), p_nonzero, 0.0))
-    return (expand_reduced(xp, g, shape, axis, keepdims) * others,)
+    ge = expand_reduced(xp, g, shape, axis, keepdims)
+    if not (a == 0).any():
+        return (ge * (xp.prod(a, axis=axis, keepdims=True) / a),)
+    # with zeros, P / x_i is undefined: multiply the others explicitly (exact, and its own
+    # derivative is right too, which the zero-count shortcuts are not)
+    return (ge * _prod_of_others(xp, a, axis),)
+
+
+def _prod_of_others(xp, a, axis):
+    """For each element, the product of the other elements of its reduction group."""
+    import numpy as np
+
+    nd = a.ndim
+    axes = tuple(range(nd)) if axis is None else tuple(axis)
+    keep = [i for i in range(nd) if i not in axes]
+    perm = keep + list(axes)
+    at = xp.transpose(a, tuple(perm))
+    lead = tuple(at.shape[:len(keep)])
+    n = 1
+    for i in axes:
+        n *= a.shape[i]
+    flat = xp.reshape(at, lead + (1, n))
+    # row i of each (n, n) block is the group with element i replaced by 1
+    others = xp.prod(xp.where(np.eye(n, dtype=bool), 1.0, flat), axis=-1)
+    others = xp.reshape(others, tuple(at.shape))
+    return xp.transpose(others, tuple(int(i) for i in np.argsort(perm)))
 
 
 def _amax_f(xp, a, axis, keepdims, shape):
@@ -116,7 +136,8 @@ def _logsumexp_f(xp, a, axis, keepdims, shape):
     m = xp.where(xp.isfinite(m), m, 0.0)
     s = xp.log(xp.sum(xp.exp(a - m), axis=axis, keepdims=True)) + m
     if not keepdims:
-        s = xp.reshape(s, tuple(n for i, n in enumerate(s.shape) if not (axis is None or i in axis)))
+        s = xp.reshape(s, tuple(n for i, n in enumerate(s.shape)
+                                if not (axis is None or i in axis)))
     return s
 
 

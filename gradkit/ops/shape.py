@@ -14,7 +14,7 @@ __all__ = ["RESHAPE", "PERMUTE", "EXPAND", "CAT", "STACK", "FLIP", "REPEAT", "GE
 
 
 def is_basic_index(index) -> bool:
-    """True when ``index`` (a tuple) has only ints, slices, None and Ellipsis: no element repeats."""
+    """True when ``index`` (a tuple) has only ints, slices, None and Ellipsis (no repeats)."""
     for part in index:
         t = type(part)
         if t is not slice and t is not int and part is not None and part is not Ellipsis:
