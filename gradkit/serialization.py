@@ -1,3 +1,502 @@
-"""(filled in by its owner)."""
+"""Checkpoints without pickle: ``save``/``load`` in the safetensors format plus JSON metadata.
 
-__all__ = []
+A file is a valid `safetensors <https://huggingface.co/docs/safetensors>`_ file:
+
+* 8 bytes: the header length ``N`` (little-endian unsigned 64-bit);
+* ``N`` bytes: a JSON object mapping each tensor name to ``{"dtype", "shape", "data_offsets"}``,
+  plus ``"__metadata__"`` (a string-to-string map);
+* the tensors' bytes, little-endian, C order, back to back.
+
+gradkit reads and writes the format itself (NumPy only; the ``safetensors`` package is not
+needed). Everything that is not a tensor (nested dicts, lists, tuples, numbers, strings, bools,
+``None``: an optimizer state dict, the epoch, RNG states) goes as JSON into
+``__metadata__["gradkit"]``, with each tensor replaced by a reference to its name. Loading parses
+JSON and copies bytes; it never runs code from the file.
+
+A flat ``{name: tensor}`` dict (a model's ``state_dict()``) is stored under its own names, so
+``safetensors.torch.load_file`` and ``torch``'s ``load_state_dict`` read gradkit checkpoints, and
+``gradkit.load`` reads files written by ``safetensors.torch.save_file`` (as a dict of tensors).
+
+Writes to a path are atomic: the bytes go to a temporary file in the same folder, are flushed and
+fsync'ed, and then replace the target with ``os.replace``; a crash mid-write leaves the previous
+file untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import sys
+import tempfile
+import zlib
+from typing import Any, BinaryIO, Union
+
+import numpy as np
+
+from .tensor import Tensor, wrap
+
+__all__ = ["CheckpointError", "load", "load_state_dict", "save", "save_state_dict"]
+
+FileLike = Union[str, "os.PathLike[str]", BinaryIO]
+
+_FORMAT_VERSION = 1
+_META_KEY = "gradkit"
+_TAG = "__gk__"
+_MAX_HEADER = 100 * 1024 * 1024  # the limit the safetensors reference reader enforces
+
+_DTYPE_TO_ST = {
+    np.dtype(np.float16): "F16", np.dtype(np.float32): "F32", np.dtype(np.float64): "F64",
+    np.dtype(np.int8): "I8", np.dtype(np.int16): "I16", np.dtype(np.int32): "I32",
+    np.dtype(np.int64): "I64", np.dtype(np.uint8): "U8", np.dtype(np.uint16): "U16",
+    np.dtype(np.uint32): "U32", np.dtype(np.uint64): "U64", np.dtype(np.bool_): "BOOL",
+}
+_ST_TO_DTYPE = {v: k for k, v in _DTYPE_TO_ST.items()}
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is truncated, corrupted, or not what ``gradkit.load`` expects."""
+
+
+def _name_of(f) -> str:
+    if isinstance(f, (str, os.PathLike)):
+        return os.fspath(f)
+    return getattr(f, "name", None) or f"<{type(f).__name__}>"
+
+
+# --------------------------------------------------------------------------- encoding
+class _Encoder:
+    """Turns an object tree into JSON-able data plus a ``{name: array}`` table."""
+
+    def __init__(self):
+        self.arrays: dict[str, np.ndarray] = {}
+        self._by_id: dict[int, str] = {}
+
+    def _unique(self, path: str) -> str:
+        name = path or "tensor"
+        if name not in self.arrays:
+            return name
+        k = 1
+        while f"{name}.{k}" in self.arrays:
+            k += 1
+        return f"{name}.{k}"
+
+    def _array(self, value, path: str, kind: str) -> dict:
+        arr = value._data if isinstance(value, Tensor) else value
+        if type(arr) is not np.ndarray:  # a device array (CuPy)
+            arr = arr.get()
+        if arr.dtype not in _DTYPE_TO_ST:
+            raise TypeError(f"gradkit.save: can't store {path or 'the object'}: dtype {arr.dtype} "
+                            f"is not supported")
+        key = self._by_id.get(id(value))
+        if key is None:
+            key = self._unique(path)
+            self.arrays[key] = arr
+            self._by_id[id(value)] = key
+        ref = {_TAG: kind, "key": key}
+        if isinstance(value, Tensor) and value.requires_grad:
+            ref["requires_grad"] = True
+        return ref
+
+    def encode(self, obj, path: str = "") -> Any:
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, int):
+            return int(obj)
+        if isinstance(obj, float):
+            return obj if math.isfinite(obj) else {_TAG: "float", "value": repr(float(obj))}
+        if isinstance(obj, Tensor):
+            return self._array(obj, path, "tensor")
+        if isinstance(obj, np.ndarray):
+            return self._array(obj, path, "ndarray")
+        if isinstance(obj, np.bool_):
+            return bool(obj)
+        if isinstance(obj, np.integer):
+            return int(obj)
+        if isinstance(obj, np.floating):
+            return self.encode(float(obj), path)
+        if isinstance(obj, np.dtype):
+            return {_TAG: "dtype", "value": obj.name}
+        sub = (lambda k: f"{path}.{k}") if path else str
+        if isinstance(obj, dict):
+            if all(isinstance(k, str) for k in obj) and _TAG not in obj:
+                return {k: self.encode(v, sub(k)) for k, v in obj.items()}
+            items = []
+            for k, v in obj.items():
+                if isinstance(k, (Tensor, np.ndarray)) or not _hashable_key(k):
+                    raise TypeError(f"gradkit.save: dict key {k!r} at {path or 'the top'} is not "
+                                    f"a str, int, float, bool, None or tuple of those")
+                items.append([self.encode(k), self.encode(v, sub(k))])
+            return {_TAG: "dict", "items": items}
+        if isinstance(obj, list):
+            return [self.encode(v, sub(i)) for i, v in enumerate(obj)]
+        if isinstance(obj, tuple):
+            return {_TAG: "tuple", "items": [self.encode(v, sub(i)) for i, v in enumerate(obj)]}
+        raise TypeError(
+            f"gradkit.save: can't store {type(obj).__name__} at {path or 'the top level'}; "
+            f"checkpoints hold tensors, NumPy arrays, dicts, lists, tuples, numbers, strings, "
+            f"bools and None (no pickle). Convert it first, e.g. to a state_dict().")
+
+
+def _hashable_key(k) -> bool:
+    if k is None or isinstance(k, (bool, int, float, str)):
+        return True
+    return isinstance(k, tuple) and all(_hashable_key(x) for x in k)
+
+
+# --------------------------------------------------------------------------- writing
+def _header_bytes(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> tuple[bytes, list]:
+    header: dict[str, Any] = {"__metadata__": metadata}
+    order = []
+    offset = 0
+    for name, arr in arrays.items():
+        nbytes = arr.size * arr.dtype.itemsize
+        header[name] = {"dtype": _DTYPE_TO_ST[arr.dtype], "shape": list(arr.shape),
+                        "data_offsets": [offset, offset + nbytes]}
+        order.append(arr)
+        offset += nbytes
+    raw = json.dumps(header, separators=(",", ":"), ensure_ascii=False,
+                     allow_nan=False).encode("utf-8")
+    raw += b" " * (-len(raw) % 8)  # align the data section to 8 bytes, as safetensors does
+    return len(raw).to_bytes(8, "little") + raw, order
+
+
+def _le_bytes(arr: np.ndarray) -> memoryview:
+    """The array's bytes, little-endian, C order, without copying when already so."""
+    if arr.dtype.byteorder == ">" or (arr.dtype.byteorder == "=" and sys.byteorder == "big"):
+        arr = arr.astype(arr.dtype.newbyteorder("<"))
+    arr = np.ascontiguousarray(arr)
+    return memoryview(arr.reshape(-1)).cast("B")
+
+
+def _write_chunks(fh, header: bytes, arrays: list) -> None:
+    """Write the header and the tensors' bytes (a separate function so tests can break it)."""
+    fh.write(header)
+    for arr in arrays:
+        if arr.size:
+            fh.write(_le_bytes(arr))
+
+
+def _data_crc(arrays: list) -> int:
+    crc = 0
+    for arr in arrays:
+        if arr.size:
+            crc = zlib.crc32(_le_bytes(arr), crc)
+    return crc
+
+
+def _fsync_dir(path: str) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def save(obj: Any, f: FileLike) -> None:
+    """Save tensors and plain Python data to a checkpoint (safetensors + JSON, no pickle).
+
+    Args:
+        obj: a tensor, or nested dicts/lists/tuples of tensors, NumPy arrays, ints, floats,
+            strings, bools and ``None`` (a ``state_dict()``, an optimizer's state, the epoch...).
+            Dict keys may be str, int, float, bool, ``None`` or tuples of those.
+        f: a path (written atomically: temporary file, fsync, ``os.replace``) or a binary file
+            object opened for writing.
+
+    Raises:
+        TypeError: ``obj`` holds something that can't be stored without pickle.
+
+    Note:
+        Unlike ``torch.save``, tensors that are views of one another are stored as separate
+        copies (safetensors has no shared storage); the same Tensor object twice is stored once.
+
+    Example:
+        >>> gradkit.save({"model": model.state_dict(), "epoch": 3}, "ckpt.safetensors")
+    """
+    enc = _Encoder()
+    tree = enc.encode(obj)
+    arrays = list(enc.arrays.values())
+    meta = {"format": "pt", _META_KEY: json.dumps(
+        {"version": _FORMAT_VERSION, "tree": tree, "crc32": _data_crc(arrays)},
+        separators=(",", ":"), ensure_ascii=False, allow_nan=False)}
+    header, arrays = _header_bytes(enc.arrays, meta)
+
+    if not isinstance(f, (str, os.PathLike)):
+        if not hasattr(f, "write"):
+            raise TypeError(f"gradkit.save: f must be a path or a binary file object, got "
+                            f"{type(f).__name__}")
+        _write_chunks(f, header, arrays)
+        if hasattr(f, "flush"):
+            f.flush()
+        return
+
+    path = os.path.abspath(os.fspath(f))
+    folder = os.path.dirname(path)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"gradkit.save: the folder {folder!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            _write_chunks(fh, header, arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(folder)
+
+
+def save_state_dict(state_dict: dict[str, Tensor], f: FileLike) -> None:
+    """Save a flat ``{name: tensor}`` dict; the file is a plain safetensors file.
+
+    Args:
+        state_dict: names to tensors (e.g. ``model.state_dict()``).
+        f: a path or a binary file object.
+    """
+    if not isinstance(state_dict, dict) or not all(
+            isinstance(k, str) and isinstance(v, Tensor) for k, v in state_dict.items()):
+        raise TypeError("save_state_dict expects a flat dict of str names to Tensors")
+    save(state_dict, f)
+
+
+# --------------------------------------------------------------------------- reading
+def _read_all(f) -> tuple[bytearray, str]:
+    """The whole file as a (writable) bytearray, so loaded tensors can be updated in place."""
+    name = _name_of(f)
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            buf = bytearray(size)
+            got = fh.readinto(buf)
+            return (buf if got == size else buf[:got]), name
+    if not hasattr(f, "read"):
+        raise TypeError(f"gradkit.load: f must be a path or a binary file object, got "
+                        f"{type(f).__name__}")
+    data = f.read()
+    if isinstance(data, str):
+        raise TypeError(f"gradkit.load: {name} is open in text mode; open it with 'rb'")
+    return bytearray(data), name
+
+
+def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, str], memoryview]:
+    def fail(msg):
+        return CheckpointError(f"gradkit.load: {name}: {msg}")
+
+    if len(buf) < 8:
+        raise fail(f"file is too short to be a checkpoint ({len(buf)} bytes; a safetensors file "
+                   f"starts with an 8-byte header length)")
+    n = int.from_bytes(buf[:8], "little")
+    if n > _MAX_HEADER:
+        raise fail(f"header length {n} is implausible (not a safetensors file, or corrupted)")
+    if 8 + n > len(buf):
+        raise fail(f"file is truncated: the header says it is {n} bytes but only "
+                   f"{len(buf) - 8} bytes follow")
+    try:
+        header = json.loads(buf[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise fail(f"header is not valid JSON ({exc}); the file is corrupted or not a "
+                   f"safetensors checkpoint") from None
+    if not isinstance(header, dict):
+        raise fail("header is not a JSON object")
+    meta = header.pop("__metadata__", None) or {}
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        raise fail("__metadata__ is not a map of strings")
+    data = memoryview(buf)[8 + n:]
+    spans = []
+    arrays: dict[str, np.ndarray] = {}
+    for key, info in header.items():
+        if not isinstance(info, dict) or not {"dtype", "shape", "data_offsets"} <= info.keys():
+            raise fail(f"entry {key!r} lacks dtype/shape/data_offsets")
+        dtype = _ST_TO_DTYPE.get(info["dtype"])
+        if dtype is None:
+            raise fail(f"tensor {key!r} has dtype {info['dtype']!r}, which gradkit can't load "
+                       f"(supported: {', '.join(sorted(_ST_TO_DTYPE))})")
+        shape, offsets = info["shape"], info["data_offsets"]
+        if not (isinstance(shape, list) and all(isinstance(s, int) and s >= 0 for s in shape)):
+            raise fail(f"tensor {key!r} has an invalid shape {shape!r}")
+        if not (isinstance(offsets, list) and len(offsets) == 2
+                and all(isinstance(o, int) for o in offsets) and 0 <= offsets[0] <= offsets[1]):
+            raise fail(f"tensor {key!r} has invalid data_offsets {offsets!r}")
+        begin, end = offsets
+        expected = math.prod(shape) * dtype.itemsize
+        if end - begin != expected:
+            raise fail(f"size mismatch for tensor {key!r}: shape {shape} of {info['dtype']} needs "
+                       f"{expected} bytes but data_offsets span {end - begin}")
+        if end > len(data):
+            raise fail(f"file is truncated: tensor {key!r} ends at byte {end} of the data "
+                       f"section but only {len(data)} bytes are there")
+        spans.append((begin, end, key))
+        arr = np.frombuffer(data[begin:end], dtype=dtype.newbyteorder("<"))
+        if sys.byteorder == "big" or not arr.flags.aligned:
+            arr = arr.astype(dtype)
+        arrays[key] = arr.reshape(shape)
+    spans.sort()
+    pos = 0
+    for begin, end, key in spans:
+        if begin != pos:
+            raise fail(f"tensor {key!r} starts at byte {begin}, expected {pos} (overlapping or "
+                       f"missing data)")
+        pos = end
+    if pos != len(data):
+        raise fail(f"size mismatch: the header describes {pos} bytes of tensor data but the file "
+                   f"holds {len(data)}")
+    return arrays, meta, data
+
+
+class _Decoder:
+    def __init__(self, arrays, fail):
+        self.arrays = arrays
+        self.fail = fail
+        self.tensors: dict[str, Tensor] = {}
+
+    def decode(self, node):
+        if isinstance(node, list):
+            return [self.decode(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        tag = node.get(_TAG)
+        if tag is None:
+            return {k: self.decode(v) for k, v in node.items()}
+        if tag in ("tensor", "ndarray"):
+            key = node.get("key")
+            if key not in self.arrays:
+                raise self.fail(f"the metadata refers to tensor {key!r}, which the file does "
+                                f"not contain")
+            if tag == "ndarray":
+                return self.arrays[key]
+            t = self.tensors.get(key)
+            if t is None:
+                t = wrap(self.arrays[key])
+                if node.get("requires_grad"):
+                    t.requires_grad_(True)
+                self.tensors[key] = t
+            return t
+        if tag == "tuple":
+            return tuple(self.decode(v) for v in node["items"])
+        if tag == "dict":
+            return {_freeze(self.decode(k)): self.decode(v) for k, v in node["items"]}
+        if tag == "float":
+            return float(node["value"])
+        if tag == "dtype":
+            return np.dtype(node["value"])
+        raise self.fail(f"unknown entry type {tag!r} in the metadata (written by a newer "
+                        f"gradkit?)")
+
+
+def _freeze(k):
+    return tuple(_freeze(x) for x in k) if isinstance(k, list) else k
+
+
+def _map(t: Tensor, map_location) -> Tensor:
+    if map_location is None:
+        return t
+    if isinstance(map_location, dict):
+        target = map_location.get("cpu", map_location.get("cpu:0"))
+        return t if target is None else t.to(target)
+    if callable(map_location) and not isinstance(map_location, str):
+        out = map_location(t, "cpu")
+        return t if out is None else out
+    return t.to(map_location)
+
+
+def load(f: FileLike, map_location=None, *, weights_only: bool = True, mmap=None) -> Any:
+    """Load what ``gradkit.save`` wrote, or any safetensors file (as ``{name: tensor}``).
+
+    Only JSON is parsed and bytes copied: a checkpoint can't run code.
+
+    Args:
+        f: a path or a binary file object opened for reading.
+        map_location: where tensors go: ``None``/``'cpu'``, ``'cuda'``/``'cuda:N'`` or a
+            ``gradkit.device`` (moved with ``Tensor.to``, which explains when CUDA is missing),
+            a dict such as ``{'cpu': 'cuda:0'}``, or a callable ``fn(tensor, 'cpu')``.
+        weights_only: accepted for PyTorch compatibility; gradkit always loads data only.
+        mmap: accepted for PyTorch compatibility; ignored.
+
+    Returns:
+        the saved object (tuples, dicts with non-string keys and NumPy arrays come back as they
+        were saved).
+
+    Raises:
+        CheckpointError: (a ``ValueError``) the file is truncated, corrupted, or its metadata
+            does not match its tensors; the message names the file.
+    """
+    buf, name = _read_all(f)
+    arrays, meta, data = _parse(buf, name)
+
+    def fail(msg):
+        return CheckpointError(f"gradkit.load: {name}: {msg}")
+
+    raw = meta.get(_META_KEY)
+    if raw is None:  # a plain safetensors file (e.g. from safetensors.torch.save_file)
+        return {k: _map(wrap(a), map_location) for k, a in arrays.items()}
+    try:
+        info = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise fail(f"the gradkit metadata is not valid JSON ({exc})") from None
+    if not isinstance(info, dict) or "tree" not in info:
+        raise fail("the gradkit metadata has no 'tree' entry")
+    if info.get("version", 0) > _FORMAT_VERSION:
+        raise fail(f"written by a newer gradkit (format version {info.get('version')}); "
+                   f"this one reads up to {_FORMAT_VERSION}")
+    crc = info.get("crc32")
+    if crc is not None and zlib.crc32(data) != crc:
+        raise fail("checksum mismatch: the tensor data is corrupted")
+    dec = _Decoder(arrays, fail)
+    try:
+        tree = dec.decode(info["tree"])
+    except CheckpointError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise fail(f"the gradkit metadata is malformed ({exc!r})") from None
+    if map_location is not None:
+        moved = {k: _map(t, map_location) for k, t in dec.tensors.items()}
+        if any(moved[k] is not t for k, t in dec.tensors.items()):
+            tree = _replace(tree, {id(t): moved[k] for k, t in dec.tensors.items()})
+    return tree
+
+
+def _replace(node, table):
+    if isinstance(node, Tensor):
+        return table.get(id(node), node)
+    if isinstance(node, list):
+        return [_replace(v, table) for v in node]
+    if isinstance(node, tuple):
+        return tuple(_replace(v, table) for v in node)
+    if isinstance(node, dict):
+        return {k: _replace(v, table) for k, v in node.items()}
+    return node
+
+
+def load_state_dict(f: FileLike, map_location=None) -> dict[str, Tensor]:
+    """Load a flat ``{name: tensor}`` dict (any safetensors file).
+
+    Raises:
+        CheckpointError: the file holds something other than a flat dict of tensors.
+    """
+    obj = load(f, map_location=map_location)
+    if not isinstance(obj, dict) or not all(isinstance(v, Tensor) for v in obj.values()):
+        raise CheckpointError(f"gradkit.load_state_dict: {_name_of(f)} does not hold a flat dict "
+                              f"of tensors")
+    return obj
+

@@ -1,3 +1,417 @@
-"""(filled in by its owner)."""
+"""``DataLoader``: batches from a dataset, optionally prefetched by background worker threads.
 
-__all__ = []
+Differences from PyTorch:
+
+* ``num_workers > 0`` starts *threads*, not processes. Datasets and ``collate_fn`` need not be
+  picklable, and NumPy releases the GIL in its array work, so prefetching overlaps loading with
+  training. Batches come back in sampler order. ``pin_memory`` is accepted and ignored.
+* An ``IterableDataset`` is read by one background thread (``get_worker_info().num_workers`` is
+  1 there), so it is read once per epoch, never once per worker.
+* Fast path: when ``collate_fn`` is ``default_collate`` and the dataset defines
+  ``_batch_fetch(indices)`` (``TensorDataset``, ``Subset`` of one, gradkit's datasets without
+  transforms), a batch is one fancy index per array instead of one call per sample.
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import contextlib
+import itertools
+import math
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ...random import Generator
+from .collate import default_collate, default_convert
+from .dataset import Dataset, IterableDataset
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+
+__all__ = ["DataLoader", "WorkerInfo", "get_worker_info"]
+
+_local = threading.local()
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """What a worker thread knows about itself (see ``get_worker_info``)."""
+
+    id: int
+    num_workers: int
+    seed: int
+    dataset: Any
+
+
+def get_worker_info() -> WorkerInfo | None:
+    """The calling worker's ``WorkerInfo``, or ``None`` in the main thread."""
+    return getattr(_local, "info", None)
+
+
+class _InfiniteConstantSampler(Sampler):
+    """Yields ``None`` forever: the sampler of an ``IterableDataset``."""
+
+    def __iter__(self):
+        while True:
+            yield None
+
+
+def _positive_int_or_none(value, name):
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                              or value <= 0):
+        raise ValueError(f"{name} should be a positive integer value, but got {name}={value}")
+
+
+class DataLoader:
+    """Iterate over a dataset in batches.
+
+    Args:
+        dataset: a map-style ``Dataset`` (``__getitem__``/``__len__``) or an ``IterableDataset``.
+        batch_size: samples per batch; ``None`` turns automatic batching off.
+        shuffle: reshuffle the indices every epoch (a ``RandomSampler``).
+        sampler: the order of indices (excludes ``shuffle``).
+        batch_sampler: yields lists of indices (excludes ``batch_size``, ``shuffle``,
+            ``sampler``, ``drop_last``).
+        num_workers: background threads that prefetch batches (0: load in the calling thread).
+        collate_fn: merges a list of samples into a batch (default ``default_collate``, or
+            ``default_convert`` without automatic batching).
+        pin_memory: accepted for compatibility; ignored.
+        drop_last: drop the last incomplete batch.
+        timeout: seconds to wait for a batch from the workers (0: forever).
+        worker_init_fn: called as ``worker_init_fn(worker_id)`` in each worker thread.
+        multiprocessing_context: accepted for compatibility; gradkit's workers are threads.
+        generator: random stream for ``RandomSampler`` (with ``shuffle=True``).
+        prefetch_factor: batches prefetched per worker (default 2 when ``num_workers > 0``).
+        persistent_workers: keep the worker threads alive between epochs.
+        pin_memory_device: ignored.
+        in_order: accepted; batches are always returned in order.
+
+    Example:
+        >>> ds = TensorDataset(gradkit.randn(10, 3), gradkit.arange(10))
+        >>> for x, y in DataLoader(ds, batch_size=4, shuffle=True):
+        ...     pass
+    """
+
+    _frozen_attrs = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
+                     "persistent_workers")
+
+    def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool | None = None,
+                 sampler: Sampler | Iterable | None = None,
+                 batch_sampler: Sampler | Iterable | None = None, num_workers: int = 0,
+                 collate_fn: Callable[[list], Any] | None = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0,
+                 worker_init_fn: Callable[[int], None] | None = None,
+                 multiprocessing_context=None, generator: Generator | None = None, *,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False,
+                 pin_memory_device: str = "", in_order: bool = True) -> None:
+        if not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
+                             "disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
+                             "let num_workers > 0 to enable multiprocessing, otherwise set "
+                             "prefetch_factor to None.")
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        if prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        if multiprocessing_context not in (None, "thread", "spawn", "fork", "forkserver") and \
+                not hasattr(multiprocessing_context, "get_start_method"):
+            raise ValueError(
+                f"multiprocessing_context option should specify a valid start method, but got "
+                f"multiprocessing_context={multiprocessing_context!r}")
+
+        if isinstance(dataset, IterableDataset):
+            if shuffle not in (None, False):
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle "
+                                 f"option, but got shuffle={shuffle}")
+            if sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified sampler "
+                                 f"option, but got sampler={sampler}")
+            if batch_sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                                 f"batch_sampler option, but got batch_sampler={batch_sampler}")
+        shuffle = bool(shuffle)
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
+                                 "shuffle, sampler, and drop_last")
+            batch_size = None
+            drop_last = False
+        elif batch_size is None:
+            if drop_last:
+                raise ValueError("batch_size=None option disables auto-batching and is mutually "
+                                 "exclusive with drop_last")
+        else:
+            _positive_int_or_none(batch_size, "batch_size")
+
+        if sampler is None:
+            if isinstance(dataset, IterableDataset):
+                sampler = _InfiniteConstantSampler()
+            elif shuffle:
+                sampler = RandomSampler(dataset, generator=generator)
+            else:
+                sampler = SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.num_workers = num_workers
+        self.prefetch_factor = prefetch_factor
+        self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.generator = generator
+        self.persistent_workers = persistent_workers
+        self.in_order = in_order
+        if collate_fn is None:
+            collate_fn = default_collate if self._auto_collation else default_convert
+        self.collate_fn = collate_fn
+        self._pool = None
+        self._epoch = 0
+        self._initialized = True
+
+    def __setattr__(self, name, value):
+        if getattr(self, "_initialized", False) and name in self._frozen_attrs:
+            raise ValueError(
+                f"{name} attribute should not be set after {type(self).__name__} is initialized")
+        super().__setattr__(name, value)
+
+    @property
+    def _auto_collation(self) -> bool:
+        return self.batch_sampler is not None
+
+    @property
+    def _index_sampler(self):
+        return self.batch_sampler if self._auto_collation else self.sampler
+
+    def __len__(self) -> int:
+        if isinstance(self.dataset, IterableDataset):
+            n = len(self.dataset)
+            if self.batch_size is not None:
+                n = n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+            return n
+        return len(self._index_sampler)
+
+    # ------------------------------------------------------------------ fetching
+    def _fetcher(self) -> Callable:
+        ds, collate = self.dataset, self.collate_fn
+        if not self._auto_collation:
+            return lambda index: collate(ds[index])
+        fast = getattr(ds, "_batch_fetch", None) if collate is default_collate else None
+        if fast is not None:
+            return fast
+        getitems = getattr(ds, "__getitems__", None)
+        if callable(getitems):
+            return lambda indices: collate(getitems(indices))
+        return lambda indices: collate([ds[i] for i in indices])
+
+    def _base_seed(self) -> int:
+        self._epoch += 1
+        if self.generator is not None:
+            ss = np.random.SeedSequence([self.generator.initial_seed(), self._epoch])
+        else:
+            ss = np.random.SeedSequence()
+        return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+    def _worker_pool(self, base_seed):
+        if self._pool is not None:
+            return self._pool
+        counter = itertools.count()
+        lock = threading.Lock()
+        n, ds, init = self.num_workers, self.dataset, self.worker_init_fn
+
+        def initializer():
+            with lock:
+                wid = next(counter)
+            _local.info = WorkerInfo(wid, n, base_seed + wid, ds)
+            if init is not None:
+                init(wid)
+
+        pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=n, thread_name_prefix="gradkit-dataloader", initializer=initializer)
+        if self.persistent_workers:
+            super().__setattr__("_pool", pool)
+        return pool
+
+    def __iter__(self) -> Iterator:
+        if self.num_workers == 0:
+            return _SingleThreadIter(self)
+        if isinstance(self.dataset, IterableDataset):
+            return _IterableThreadIter(self)
+        return _PoolIter(self)
+
+
+class _BaseIter:
+    def __init__(self, loader: DataLoader):
+        self._loader = loader
+        self._length = None
+
+    def __iter__(self):
+        return self
+
+    def __len__(self):
+        return len(self._loader)
+
+    def _iterable_batches(self, it):
+        """Batches (collated) read from an iterable dataset's iterator ``it``."""
+        loader = self._loader
+        collate = loader.collate_fn
+        if not loader._auto_collation:
+            for item in it:
+                yield collate(item)
+            return
+        bs = loader.batch_size
+        while True:
+            batch = list(itertools.islice(it, bs))
+            if not batch or (len(batch) < bs and loader.drop_last):
+                return
+            yield collate(batch)
+            if len(batch) < bs:
+                return
+
+
+class _SingleThreadIter(_BaseIter):
+    def __init__(self, loader):
+        super().__init__(loader)
+        if isinstance(loader.dataset, IterableDataset):
+            self._gen = self._iterable_batches(iter(loader.dataset))
+        else:
+            fetch = loader._fetcher()
+            self._gen = (fetch(idx) for idx in loader._index_sampler)
+
+    def __next__(self):
+        return next(self._gen)
+
+
+def _timeout_error(seconds):
+    return RuntimeError(f"DataLoader timed out after {seconds} seconds waiting for a batch from "
+                        f"its worker threads")
+
+
+class _PoolIter(_BaseIter):
+    """Map-style dataset: batches fetched by a thread pool, returned in sampler order."""
+
+    def __init__(self, loader):
+        super().__init__(loader)
+        self._pool = loader._worker_pool(loader._base_seed())
+        self._owns_pool = not loader.persistent_workers
+        self._fetch = loader._fetcher()
+        self._indices = iter(loader._index_sampler)
+        self._pending = collections.deque()
+        self._depth = loader.num_workers * max(loader.prefetch_factor, 1)
+        self._done = False
+        self._fill()
+
+    def _fill(self):
+        while not self._done and len(self._pending) < self._depth:
+            try:
+                idx = next(self._indices)
+            except StopIteration:
+                self._done = True
+                break
+            self._pending.append(self._pool.submit(self._fetch, idx))
+
+    def __next__(self):
+        if not self._pending:
+            self._shutdown()
+            raise StopIteration
+        fut = self._pending.popleft()
+        try:
+            batch = fut.result(timeout=self._loader.timeout or None)
+        except concurrent.futures.TimeoutError:
+            self._shutdown()
+            raise _timeout_error(self._loader.timeout) from None
+        except BaseException:
+            self._shutdown()
+            raise
+        self._fill()
+        return batch
+
+    def _shutdown(self):
+        for fut in self._pending:
+            fut.cancel()
+        self._pending.clear()
+        self._done = True
+        if self._owns_pool and self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def __del__(self):
+        with contextlib.suppress(Exception):  # at interpreter shutdown
+            self._shutdown()
+
+
+
+class _IterableThreadIter(_BaseIter):
+    """Iterable dataset: one producer thread fills a bounded queue of batches."""
+
+    def __init__(self, loader):
+        super().__init__(loader)
+        self._queue = queue.Queue(maxsize=max(loader.num_workers * loader.prefetch_factor, 1))
+        self._stop = threading.Event()
+        seed = loader._base_seed()
+        self._thread = threading.Thread(target=self._produce, args=(seed,), daemon=True,
+                                        name="gradkit-dataloader-iterable")
+        self._thread.start()
+
+    def _put(self, item):
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self, seed):
+        loader = self._loader
+        _local.info = WorkerInfo(0, 1, seed, loader.dataset)
+        try:
+            if loader.worker_init_fn is not None:
+                loader.worker_init_fn(0)
+            for batch in self._iterable_batches(iter(loader.dataset)):
+                if not self._put(("ok", batch)):
+                    return
+            self._put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            self._put(("error", exc))
+
+    def __next__(self):
+        if self._thread is None:
+            raise StopIteration
+        try:
+            kind, value = self._queue.get(timeout=self._loader.timeout or None)
+        except queue.Empty:
+            self._close()
+            raise _timeout_error(self._loader.timeout) from None
+        if kind == "ok":
+            return value
+        self._close()
+        if kind == "error":
+            raise value
+        raise StopIteration
+
+    def _close(self):
+        self._stop.set()
+        self._thread = None
+
+    def __del__(self):
+        with contextlib.suppress(Exception):
+            self._stop.set()

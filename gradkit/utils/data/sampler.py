@@ -1,3 +1,225 @@
-"""(filled in by its owner)."""
+"""Samplers: the order in which a ``DataLoader`` reads a map-style dataset (``torch.utils.data``).
 
-__all__ = []
+Random samplers draw from a gradkit ``Generator`` (NumPy PCG64): a seed reproduces the order
+within gradkit, but the orders are not PyTorch's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence, Sized
+
+import numpy as np
+
+from ...random import Generator, _gen
+from ...tensor import Tensor
+
+__all__ = [
+    "BatchSampler",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+]
+
+
+class Sampler:
+    """Base class: an iterable of dataset indices (or of index lists, for batch samplers)."""
+
+    def __init__(self, data_source: Sized | None = None) -> None:
+        pass
+
+    def __iter__(self) -> Iterator:
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+
+class SequentialSampler(Sampler):
+    """Indices ``0, 1, ..., len(data_source) - 1`` in order."""
+
+    def __init__(self, data_source: Sized) -> None:
+        self.data_source = data_source
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self.data_source)))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+def _seeded_rng(generator):
+    """A NumPy stream for one epoch: ``generator`` itself, or a fresh one seeded from the global
+    generator when none was given (as PyTorch seeds a fresh generator per epoch)."""
+    if generator is not None:
+        return _gen(generator)
+    seed = int(_gen(None).integers(0, 2 ** 63 - 1))
+    return np.random.Generator(np.random.PCG64(seed))
+
+
+class RandomSampler(Sampler):
+    """Indices in random order.
+
+    Args:
+        data_source: the dataset (only its length is used).
+        replacement: draw with replacement (indices may repeat).
+        num_samples: how many indices per epoch (default ``len(data_source)``); without
+            replacement a larger value chains several permutations.
+        generator: the random stream (default: a fresh stream seeded from the global one).
+    """
+
+    def __init__(self, data_source: Sized, replacement: bool = False,
+                 num_samples: int | None = None, generator: Generator | None = None) -> None:
+        self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = num_samples
+        self.generator = generator
+        if not isinstance(replacement, bool):
+            raise TypeError(
+                f"replacement should be a boolean value, but got replacement={replacement}")
+        if not isinstance(self.num_samples, int) or isinstance(self.num_samples, bool) \
+                or self.num_samples <= 0:
+            raise ValueError(
+                f"num_samples should be a positive integer value, but got "
+                f"num_samples={self.num_samples}")
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def _indices(self) -> np.ndarray:
+        n = len(self.data_source)
+        rng = _seeded_rng(self.generator)
+        if self.replacement:
+            return rng.integers(0, n, size=self.num_samples, dtype=np.int64)
+        reps, rest = divmod(self.num_samples, n)
+        parts = [rng.permutation(n) for _ in range(reps)]
+        if rest:
+            parts.append(rng.permutation(n)[:rest])
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._indices().tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given ``indices`` in random order, without replacement.
+
+    Args:
+        indices: a sequence of dataset indices.
+        generator: the random stream.
+    """
+
+    def __init__(self, indices: Sequence[int], generator: Generator | None = None) -> None:
+        self.indices = indices
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        order = _seeded_rng(self.generator).permutation(len(self.indices))
+        for i in order.tolist():
+            yield self.indices[i]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """Indices ``0..len(weights)-1`` drawn with probabilities proportional to ``weights``.
+
+    Args:
+        weights: a 1-D sequence of non-negative weights (need not sum to 1).
+        num_samples: how many indices per epoch.
+        replacement: with replacement (default); without, ``num_samples`` must not exceed the
+            number of non-zero weights.
+        generator: the random stream.
+    """
+
+    def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
+                 generator: Generator | None = None) -> None:
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(
+                f"num_samples should be a positive integer value, but got "
+                f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(  # noqa: TRY004 - PyTorch raises ValueError here
+                f"replacement should be a boolean value, but got replacement={replacement}")
+        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights,
+                       dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(
+                f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
+        if (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
+            raise RuntimeError(
+                "WeightedRandomSampler: weights must be finite, non-negative and not all zero")
+        if not replacement and num_samples > int((w > 0).sum()):
+            raise RuntimeError(
+                f"WeightedRandomSampler: cannot draw num_samples={num_samples} without "
+                f"replacement from {int((w > 0).sum())} non-zero weights")
+        self.weights = w
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        rng = _seeded_rng(self.generator)
+        p = self.weights / self.weights.sum()
+        draw = rng.choice(len(p), size=self.num_samples, replace=self.replacement, p=p)
+        return iter(draw.tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """Groups the indices of ``sampler`` into lists of ``batch_size``.
+
+    Args:
+        sampler: any iterable of indices.
+        batch_size: indices per batch.
+        drop_last: drop the last batch when it is smaller than ``batch_size``.
+
+    Example:
+        >>> list(BatchSampler(SequentialSampler(range(5)), batch_size=2, drop_last=False))
+        [[0, 1], [2, 3], [4]]
+    """
+
+    def __init__(self, sampler: Sampler | Iterable[int], batch_size: int,
+                 drop_last: bool) -> None:
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError(
+                f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(  # noqa: TRY004 - PyTorch raises ValueError here
+                f"drop_last should be a boolean value, but got drop_last={drop_last}")
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+
+    def __iter__(self) -> Iterator[list[int]]:
+        bs = self.batch_size
+        if type(self.sampler) is SequentialSampler:  # fast paths: same order, fewer calls
+            n = len(self.sampler)
+            stop = n - n % bs if self.drop_last else n
+            for start in range(0, stop, bs):
+                yield list(range(start, min(start + bs, n)))
+            return
+        if type(self.sampler) is RandomSampler:
+            idx = self.sampler._indices()
+            n = len(idx)
+            stop = n - n % bs if self.drop_last else n
+            for start in range(0, stop, bs):
+                yield idx[start:start + bs].tolist()
+            return
+        batch = []
+        for i in self.sampler:
+            batch.append(i)
+            if len(batch) == bs:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self) -> int:
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
