@@ -29,7 +29,7 @@ import numpy as np
 
 from ..autograd.graph import Op
 
-__all__ = ["LSTM_LAYER", "GRU_LAYER", "RNN_TANH_LAYER", "RNN_RELU_LAYER", "COMPOSITE_BACKWARD"]
+__all__ = ["COMPOSITE_BACKWARD", "GRU_LAYER", "LSTM_LAYER", "RNN_RELU_LAYER", "RNN_TANH_LAYER"]
 
 # name -> fn(op_name, ins, g, needs, aux) returning the input gradients as Tensors; installed by
 # gradkit.nn.functional.rnn (ops know no Tensor).
@@ -117,7 +117,7 @@ def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
 def _lstm_b(xp, g, ins, out, aux, needs):
     if xp.name == "tensor":
         return _composite("LSTM", g, ins, aux, needs)
-    x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = ins
+    x, _h0, _c0, w_ih, w_hh, _b_ih, _b_hh, w_hr = ins
     A, Hb, C, TC, Hraw, perm, reverse = aux
     gout, ghn, gcn = g
     T, B, _ = x.shape
@@ -231,7 +231,7 @@ def _gru_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
 def _gru_b(xp, g, ins, out, aux, needs):
     if xp.name == "tensor":
         return _composite("GRU", g, ins, aux, needs)
-    x, h0, w_ih, w_hh, b_ih, b_hh = ins
+    x, _h0, w_ih, w_hh, _b_ih, _b_hh = ins
     A, Hb, HN, reverse = aux
     gout, ghn = g
     T, B, _ = x.shape
@@ -312,7 +312,7 @@ def _rnn_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu):
 def _rnn_b(xp, g, ins, out, aux, needs):
     if xp.name == "tensor":
         return _composite("RNN", g, ins, aux, needs)
-    x, h0, w_ih, w_hh, b_ih, b_hh = ins
+    x, _h0, w_ih, w_hh, _b_ih, _b_hh = ins
     Hb, reverse, relu = aux
     gout, ghn = g
     T, B, _ = x.shape

@@ -21,7 +21,7 @@ from ..._backend import namespace_of
 from ...autograd import grad_mode
 from ...autograd.graph import SELECT, MultiNode, Node, Op
 from ...ops import rnn as R
-from ...tensor import Tensor, _make
+from ...tensor import _make
 
 __all__ = []
 

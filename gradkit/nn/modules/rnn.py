@@ -1,3 +1,525 @@
-"""(filled in by its owner)."""
+"""Recurrent layers: RNN (tanh/relu), LSTM, GRU and their single-step cells.
 
-__all__ = []
+Parameter names, shapes, gate order and default initialisation follow PyTorch, so state dicts load
+in both directions. Each layer and direction runs as one fused primitive
+(:mod:`gradkit.ops.rnn`); set ``module.fused = False`` to run the composite reference path built
+from differentiable ops instead (same results; slower).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ... import _dtype
+from ... import _functions as F
+from ...random import _gen
+from ...tensor import Tensor, _make
+from ..functional import rnn as FR
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
+
+_GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+
+
+def _new_param(shape, dtype):
+    return Parameter(_make(np.empty(shape, dtype=dtype), False, None))
+
+
+def _init_uniform(params, hidden_size):
+    k = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
+    rng = _gen(None)
+    for p in params:
+        p._data[...] = rng.uniform(-k, k, size=p._data.shape).astype(p._data.dtype)
+
+
+def _dropout(x, p, name):
+    keep = _gen(None).random(tuple(x.shape)) >= p
+    mask = (keep / (1.0 - p)).astype(x.dtype)
+    return x * _make(mask, False, None)
+
+
+def _shape(t):
+    return tuple(t.shape)
+
+
+class RNNBase(Module):
+    """Shared machinery of :class:`RNN`, :class:`LSTM` and :class:`GRU` (``torch.nn.RNNBase``).
+
+    Args:
+        mode: ``"LSTM"``, ``"GRU"``, ``"RNN_TANH"`` or ``"RNN_RELU"``.
+        input_size: features of the input.
+        hidden_size: features of the hidden state.
+        num_layers: stacked recurrent layers. Default: 1.
+        bias: use ``bias_ih``/``bias_hh``. Default: True.
+        batch_first: input and output are ``(batch, seq, feature)``. Default: False.
+        dropout: dropout probability on the outputs of every layer but the last. Default: 0.
+        bidirectional: run a second, reversed direction and concatenate. Default: False.
+        proj_size: LSTM only: project ``h`` to this size (0: no projection). Default: 0.
+    """
+
+    fused = True
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        name = {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(mode, mode)
+        for arg, val in (("input_size", input_size), ("hidden_size", hidden_size),
+                         ("num_layers", num_layers), ("proj_size", proj_size)):
+            if not isinstance(val, (int, np.integer)) or isinstance(val, bool):
+                raise TypeError(f"{name}: {arg} should be of type int, got {type(val).__name__}")
+        if hidden_size <= 0:
+            raise ValueError(f"{name}: hidden_size must be greater than zero, got {hidden_size}")
+        if num_layers <= 0:
+            raise ValueError(f"{name}: num_layers must be greater than zero, got {num_layers}")
+        if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) or not (
+                0 <= dropout <= 1):
+            raise ValueError(
+                f"{name}: dropout should be a number in range [0, 1] representing the probability "
+                f"of an element being zeroed, got {dropout!r}"
+            )
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                f"dropout option adds dropout after all but last recurrent layer, so non-zero "
+                f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
+                f"num_layers={num_layers}", stacklevel=2)
+        if proj_size < 0:
+            raise ValueError(f"{name}: proj_size should be a positive integer or zero, got "
+                             f"{proj_size}")
+        if proj_size >= hidden_size and proj_size:
+            raise ValueError(f"{name}: proj_size ({proj_size}) has to be smaller than hidden_size "
+                             f"({hidden_size})")
+        if proj_size and mode != "LSTM":
+            raise ValueError(f"{name}: proj_size argument is only supported for LSTM, not {name}")
+        dtype = _dtype.get_default_dtype() if dtype is None else np.dtype(dtype)
+        self.mode = mode
+        self.input_size = int(input_size)
+        self.hidden_size = int(hidden_size)
+        self.num_layers = int(num_layers)
+        self.bias = bool(bias)
+        self.batch_first = bool(batch_first)
+        self.dropout = float(dropout)
+        self.bidirectional = bool(bidirectional)
+        self.proj_size = int(proj_size)
+        gates = _GATES[mode] * hidden_size
+        real_hidden = proj_size if proj_size > 0 else hidden_size
+        num_dir = 2 if bidirectional else 1
+        self._flat_weights_names = []
+        for layer in range(num_layers):
+            for d in range(num_dir):
+                layer_in = input_size if layer == 0 else real_hidden * num_dir
+                sfx = f"_l{layer}" + ("_reverse" if d == 1 else "")
+                names = [f"weight_ih{sfx}", f"weight_hh{sfx}"]
+                shapes = [(gates, layer_in), (gates, real_hidden)]
+                if bias:
+                    names += [f"bias_ih{sfx}", f"bias_hh{sfx}"]
+                    shapes += [(gates,), (gates,)]
+                if proj_size > 0:
+                    names.append(f"weight_hr{sfx}")
+                    shapes.append((proj_size, hidden_size))
+                for n, s in zip(names, shapes):
+                    setattr(self, n, _new_param(s, dtype))
+                self._flat_weights_names.extend(names)
+        self.reset_parameters()
+
+    @property
+    def _name(self) -> str:
+        return type(self).__name__
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``."""
+        _init_uniform(self.parameters(), self.hidden_size)
+
+    def flatten_parameters(self) -> None:
+        """No-op (kept for PyTorch compatibility: gradkit has no cuDNN weight buffer)."""
+
+    @property
+    def _flat_weights(self):
+        return [self._parameters[n] for n in self._flat_weights_names]
+
+    @property
+    def all_weights(self):
+        """Per layer and direction, the list of its parameters."""
+        n = len(self._flat_weights_names) // (self.num_layers * (2 if self.bidirectional else 1))
+        w = self._flat_weights
+        return [w[i:i + n] for i in range(0, len(w), n)]
+
+    def _weights(self, layer, d):
+        sfx = f"_l{layer}" + ("_reverse" if d == 1 else "")
+        p = self._parameters
+        return (p[f"weight_ih{sfx}"], p[f"weight_hh{sfx}"], p.get(f"bias_ih{sfx}"),
+                p.get(f"bias_hh{sfx}"), p.get(f"weight_hr{sfx}"))
+
+    def _check_state(self, h, expected, what):
+        if not isinstance(h, Tensor):
+            raise TypeError(f"{self._name}: {what} must be a Tensor, got {type(h).__name__}")
+        if _shape(h) != expected:
+            raise RuntimeError(
+                f"{self._name}: expected {what} of shape {expected}, got {_shape(h)}. The initial "
+                f"state is (num_layers * num_directions, batch, "
+                f"{'proj_size' if what == 'h0' and self.proj_size else 'hidden_size'})"
+                f"{' (no batch dimension for unbatched input)' if len(expected) == 2 else ''}"
+            )
+
+    def forward(self, input: Tensor, hx=None):
+        """Run the layers over a sequence.
+
+        Args:
+            input: the sequence (see Shape).
+            hx: initial hidden state ``h0`` (LSTM: the pair ``(h0, c0)``); zeros when None.
+
+        Returns:
+            ``(output, h_n)``; LSTM: ``(output, (h_n, c_n))``.
+
+        Shape:
+            - input: :math:`(L, N, H_{in})`, or :math:`(N, L, H_{in})` with ``batch_first``, or
+              :math:`(L, H_{in})` unbatched.
+            - h0, h_n: :math:`(D \\cdot num\\_layers, N, H_{out})` (unbatched: without ``N``), where
+              :math:`H_{out}` is ``proj_size`` if set, else ``hidden_size``; c0, c_n:
+              :math:`(D \\cdot num\\_layers, N, H_{cell})`.
+            - output: :math:`(L, N, D \\cdot H_{out})` (batch first / unbatched like the input).
+        """
+        name = self._name
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+        if input.ndim not in (2, 3):
+            raise ValueError(
+                f"{name}: Expected input to be 2D (unbatched) or 3D (batched), got a {input.ndim}D "
+                f"tensor of shape {_shape(input)}"
+            )
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(
+                f"{name}: input.size(-1) must be equal to input_size. Expected input_size="
+                f"{self.input_size}, got input of shape {_shape(input)} (last dimension "
+                f"{input.shape[-1]})"
+            )
+        is_lstm = self.mode == "LSTM"
+        batched = input.ndim == 3
+        x = input
+        if not batched:
+            x = F.unsqueeze(x, 1)
+        elif self.batch_first:
+            x = F.transpose(x, 0, 1)
+        B = x.shape[1]
+        D = 2 if self.bidirectional else 1
+        n_states = self.num_layers * D
+        h_out = self.proj_size if self.proj_size > 0 else self.hidden_size
+        h0 = c0 = None
+        if hx is not None:
+            if is_lstm:
+                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                    raise TypeError(f"{name}: hx must be a tuple (h0, c0) of Tensors, got "
+                                    f"{type(hx).__name__}")
+                h0, c0 = hx
+            else:
+                h0 = hx
+            lead = (n_states, B) if batched else (n_states,)
+            self._check_state(h0, lead + (h_out,), "h0")
+            if c0 is not None:
+                self._check_state(c0, lead + (self.hidden_size,), "c0")
+            if not batched:
+                h0 = F.unsqueeze(h0, 1)
+                c0 = F.unsqueeze(c0, 1) if c0 is not None else None
+        fused = self.fused
+        h_n, c_n = [], []
+        layer_in = x
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(D):
+                idx = layer * D + d
+                hi = h0[idx] if h0 is not None else None
+                ci = c0[idx] if c0 is not None else None
+                res = FR.rnn_layer(self.mode, layer_in, hi, ci, self._weights(layer, d),
+                                   reverse=d == 1, fused=fused)
+                outs.append(res[0])
+                h_n.append(res[1])
+                if is_lstm:
+                    c_n.append(res[2])
+            layer_in = outs[0] if D == 1 else F.cat(outs, 2)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                layer_in = _dropout(layer_in, self.dropout, name)
+        output = layer_in
+        hn = F.stack(h_n, 0)
+        cn = F.stack(c_n, 0) if is_lstm else None
+        if not batched:
+            output = F.squeeze(output, 1)
+            hn = F.squeeze(hn, 1)
+            cn = F.squeeze(cn, 1) if is_lstm else None
+        elif self.batch_first:
+            output = F.transpose(output, 0, 1)
+        if is_lstm:
+            return output, (hn, cn)
+        return output, hn
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
+
+
+class RNN(RNNBase):
+    """Elman RNN: :math:`h_t = \\tanh(x_t W_{ih}^T + b_{ih} + h_{t-1} W_{hh}^T + b_{hh})`.
+
+    Args:
+        input_size: features of the input.
+        hidden_size: features of the hidden state.
+        num_layers: stacked layers. Default: 1.
+        nonlinearity: ``'tanh'`` or ``'relu'``. Default: ``'tanh'``.
+        bias, batch_first, dropout, bidirectional: see :class:`RNNBase`.
+
+    Shape:
+        See :meth:`RNNBase.forward`.
+
+    Example:
+        >>> rnn = gradkit.nn.RNN(10, 20, 2)
+        >>> output, h_n = rnn(gradkit.randn(5, 3, 10))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, device=None,
+                 dtype=None) -> None:
+        if nonlinearity == "tanh":
+            mode = "RNN_TANH"
+        elif nonlinearity == "relu":
+            mode = "RNN_RELU"
+        else:
+            raise ValueError(f"RNN: unknown nonlinearity '{nonlinearity}'; use 'tanh' or 'relu'")
+        super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, 0, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def extra_repr(self) -> str:
+        s = super().extra_repr()
+        if self.nonlinearity != "tanh":
+            s += f", nonlinearity={self.nonlinearity!r}"
+        return s
+
+
+class LSTM(RNNBase):
+    """Long short-term memory (gate order i, f, g, o as in PyTorch).
+
+    .. math::
+        i, f, g, o = \\sigma, \\sigma, \\tanh, \\sigma\\,(x_t W_{ih}^T + b_{ih} + h_{t-1}
+        W_{hh}^T + b_{hh}); \\quad c_t = f c_{t-1} + i g; \\quad h_t = o \\tanh(c_t)
+
+    With ``proj_size > 0``, :math:`h_t = W_{hr}(o \\tanh(c_t))`.
+
+    Args:
+        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+        proj_size: see :class:`RNNBase`.
+
+    Shape:
+        See :meth:`RNNBase.forward`; returns ``(output, (h_n, c_n))``.
+
+    Example:
+        >>> lstm = gradkit.nn.LSTM(10, 20, batch_first=True)
+        >>> output, (h_n, c_n) = lstm(gradkit.randn(3, 5, 10))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 proj_size: int = 0, device=None, dtype=None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, device, dtype)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit (gate order r, z, n as in PyTorch).
+
+    .. math::
+        r, z = \\sigma(x_t W_{i\\{r,z\\}}^T + b + h_{t-1} W_{h\\{r,z\\}}^T + b); \\quad
+        n = \\tanh(x_t W_{in}^T + b_{in} + r (h_{t-1} W_{hn}^T + b_{hn})); \\quad
+        h_t = (1 - z) n + z h_{t-1}
+
+    Args:
+        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional: see
+        :class:`RNNBase`.
+
+    Shape:
+        See :meth:`RNNBase.forward`.
+
+    Example:
+        >>> gru = gradkit.nn.GRU(10, 20, 2)
+        >>> output, h_n = gru(gradkit.randn(5, 3, 10))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device=None, dtype=None) -> None:
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, 0, device, dtype)
+
+
+# --------------------------------------------------------------------------------------- cells
+class RNNCellBase(Module):
+    """Shared parameters of the cells: ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
+                 device=None, dtype=None) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if hidden_size <= 0:
+            raise ValueError(f"{name}: hidden_size must be greater than zero, got {hidden_size}")
+        dtype = _dtype.get_default_dtype() if dtype is None else np.dtype(dtype)
+        self.input_size = int(input_size)
+        self.hidden_size = int(hidden_size)
+        self.bias = bool(bias)
+        self.weight_ih = _new_param((num_chunks * hidden_size, input_size), dtype)
+        self.weight_hh = _new_param((num_chunks * hidden_size, hidden_size), dtype)
+        if bias:
+            self.bias_ih = _new_param((num_chunks * hidden_size,), dtype)
+            self.bias_hh = _new_param((num_chunks * hidden_size,), dtype)
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``."""
+        _init_uniform(self.parameters(), self.hidden_size)
+
+    def _prepare(self, input, states):
+        name = type(self).__name__
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+        if input.ndim not in (1, 2):
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D instead "
+                             f"(shape {_shape(input)})")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(
+                f"{name}: input has inconsistent input_size: got {input.shape[-1]} features "
+                f"(input of shape {_shape(input)}), expected input_size={self.input_size}"
+            )
+        batched = input.ndim == 2
+        x = input if batched else F.unsqueeze(input, 0)
+        B = x.shape[0]
+        out = []
+        for s, what in states:
+            if s is None:
+                out.append(_make(np.zeros((B, self.hidden_size), dtype=x.dtype), False, None))
+                continue
+            expected = (B, self.hidden_size) if batched else (self.hidden_size,)
+            if _shape(s) != expected:
+                raise RuntimeError(f"{name}: expected {what} of shape {expected}, got "
+                                   f"{_shape(s)}")
+            out.append(s if batched else F.unsqueeze(s, 0))
+        return x, batched, out
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            s += f", bias={self.bias}"
+        nl = getattr(self, "nonlinearity", "tanh")
+        if nl != "tanh":
+            s += f", nonlinearity={nl!r}"
+        return s
+
+
+class RNNCell(RNNCellBase):
+    """One step of an Elman RNN: :math:`h' = \\tanh(x W_{ih}^T + b_{ih} + h W_{hh}^T + b_{hh})`.
+
+    Args:
+        input_size: features of the input.
+        hidden_size: features of the hidden state.
+        bias: use biases. Default: True.
+        nonlinearity: ``'tanh'`` or ``'relu'``. Default: ``'tanh'``.
+
+    Shape:
+        - input: :math:`(N, H_{in})` or :math:`(H_{in})`; hx and output: :math:`(N, H)` or
+          :math:`(H)`.
+
+    Example:
+        >>> cell = gradkit.nn.RNNCell(10, 20)
+        >>> h = cell(gradkit.randn(3, 10))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device=None, dtype=None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: unknown nonlinearity '{nonlinearity}'; use 'tanh' or "
+                             f"'relu'")
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        x, batched, (h,) = self._prepare(input, [(hx, "hx")])
+        h = FR.rnn_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
+                        nonlinearity=self.nonlinearity)
+        return h if batched else F.squeeze(h, 0)
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step; returns ``(h', c')``.
+
+    Args:
+        input_size: features of the input.
+        hidden_size: features of the hidden and cell state.
+        bias: use biases. Default: True.
+
+    Shape:
+        - input: :math:`(N, H_{in})` or :math:`(H_{in})`; h, c: :math:`(N, H)` or :math:`(H)`.
+
+    Example:
+        >>> cell = gradkit.nn.LSTMCell(10, 20)
+        >>> h, c = cell(gradkit.randn(3, 10))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
+
+    def forward(self, input: Tensor, hx=None):
+        if hx is None:
+            hx = (None, None)
+        elif not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            raise TypeError("LSTMCell: hx must be a tuple (h, c) of Tensors")
+        x, batched, (h, c) = self._prepare(input, [(hx[0], "h"), (hx[1], "c")])
+        h, c = FR.lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        if not batched:
+            return F.squeeze(h, 0), F.squeeze(c, 0)
+        return h, c
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step (gates r, z, n; ``b_hn`` inside the ``r *`` term).
+
+    Args:
+        input_size: features of the input.
+        hidden_size: features of the hidden state.
+        bias: use biases. Default: True.
+
+    Shape:
+        - input: :math:`(N, H_{in})` or :math:`(H_{in})`; hx and output: :math:`(N, H)` or
+          :math:`(H)`.
+
+    Example:
+        >>> cell = gradkit.nn.GRUCell(10, 20)
+        >>> h = cell(gradkit.randn(3, 10))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        x, batched, (h,) = self._prepare(input, [(hx, "hx")])
+        h = FR.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        return h if batched else F.squeeze(h, 0)
