@@ -258,7 +258,7 @@ def test_second_order_fused_matches_composite(rng):
     for fused in (True, False):
         m.fused = fused
         x = gk.tensor(x_np, requires_grad=True)
-        out, h = m(x)
+        out, _h = m(x)
         (gx,) = gk.autograd.grad((out ** 2).sum(), [x], create_graph=True)
         res.append(gk.autograd.grad((gx ** 2).sum(), [x, m.weight_hh_l0]))
     for a, b in zip(*res):
@@ -312,5 +312,5 @@ def test_backward_twice_raises():
 def test_no_grad_forward():
     m = nn.LSTM(2, 3)
     with gk.no_grad():
-        out, (h, c) = m(gk.randn(4, 1, 2))
+        out, (_h, _c) = m(gk.randn(4, 1, 2))
     assert out.grad_fn is None and not out.requires_grad
