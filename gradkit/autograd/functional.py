@@ -133,8 +133,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             for k in range(n):
                 e = np.zeros(n, dtype=o.dtype)
                 e[k] = 1
-                gk = _grads((o,), ins, (wrap(e.reshape(o._data.shape)),), create_graph, strict) \
-                    if o.requires_grad else tuple(_zeros_like(t) for t in ins)
+                gk = _grads((o,), ins, (wrap(e.reshape(o._data.shape)),), create_graph, strict)
                 for j, gj in enumerate(gk):
                     per_input[j].append(gj)
             row = []
