@@ -1,3 +1,89 @@
-"""(filled in by its owner)."""
+"""Adadelta: step sizes from running averages of squared gradients and squared updates."""
 
-__all__ = []
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .optimizer import (
+    Optimizer,
+    _effective_grad,
+    _ema_sq_,
+    _grad_array,
+    _lr,
+    _validate_common,
+    _zeros_like,
+)
+
+__all__ = ["Adadelta"]
+
+
+def _adadelta_kernel(xp, p, g, v, acc, tg, t1, t2, lr, rho, eps, weight_decay, maximize):
+    """One Adadelta update in place."""
+    g = _effective_grad(xp, p, g, tg, t1, weight_decay, maximize)
+    _ema_sq_(xp, v, g, rho, t1)
+    xp.add(v, eps, out=t2)
+    xp.sqrt(t2, out=t2)
+    xp.add(acc, eps, out=t1)
+    xp.sqrt(t1, out=t1)
+    t1 /= t2
+    t1 *= g                      # t1 = delta
+    _ema_sq_(xp, acc, t1, rho, t2)
+    t1 *= -lr
+    p += t1
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta, as ``torch.optim.Adadelta``.
+
+    .. math::
+        v_t = \rho v_{t-1} + (1-\rho) g_t^2,\quad
+        \Delta_t = \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}} g_t,\quad
+        u_t = \rho u_{t-1} + (1-\rho)\Delta_t^2,\quad \theta_t = \theta_{t-1} - \gamma\Delta_t
+
+    Args:
+        params: parameters or parameter groups to optimize.
+        lr: coefficient of the update. Default: 1.0.
+        rho: running-average coefficient. Default: 0.9.
+        eps: term added inside the square roots. Default: 1e-6.
+        weight_decay: L2 penalty. Default: 0.
+        maximize: maximize the objective. Default: False.
+        foreach, capturable, differentiable: accepted for PyTorch compatibility.
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9,
+                 eps: float = 1e-6, weight_decay: float = 0, foreach: bool | None = None, *,
+                 capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
+                        "capturable": capturable, "foreach": foreach, "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        _validate_common(group)
+        if not 0.0 <= group["rho"] <= 1.0:
+            raise ValueError(f"Invalid rho value: {group['rho']}")
+
+    def step(self, closure=None):
+        """Perform one optimization step; returns the closure's loss (or None)."""
+        loss = self._eval_closure(closure)
+        tasks = []
+        state = self.state
+        for group in self.param_groups:
+            scalars = (_lr(group), group["rho"], group["eps"], group["weight_decay"],
+                       group["maximize"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = _grad_array(p)
+                st = state[p]
+                if not st:
+                    st["step"] = 0.0
+                    st["square_avg"] = _zeros_like(p)
+                    st["acc_delta"] = _zeros_like(p)
+                st["step"] += 1
+                tasks.append((_adadelta_kernel, p._data,
+                              (g, st["square_avg"]._data, st["acc_delta"]._data), scalars))
+                p._vc[0] += 1
+        self._run(tasks, 3)
+        return loss

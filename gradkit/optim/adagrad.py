@@ -1,3 +1,96 @@
-"""(filled in by its owner)."""
+"""Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 
-__all__ = []
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .optimizer import Optimizer, _effective_grad, _grad_array, _lr, _validate_common, wrap
+
+__all__ = ["Adagrad"]
+
+
+def _adagrad_kernel(xp, p, g, acc, tg, t1, t2, clr, eps, weight_decay, maximize):
+    """One Adagrad update in place: ``acc += g*g; p -= clr * g / (sqrt(acc) + eps)``."""
+    g = _effective_grad(xp, p, g, tg, t1, weight_decay, maximize)
+    xp.multiply(g, g, out=t1)
+    acc += t1
+    xp.sqrt(acc, out=t2)
+    t2 += eps
+    xp.divide(g, t2, out=t1)
+    t1 *= -clr
+    p += t1
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad, as ``torch.optim.Adagrad``.
+
+    .. math::
+        \tilde\gamma_t = \frac{\gamma}{1 + (t-1)\eta},\quad s_t = s_{t-1} + g_t^2,\quad
+        \theta_t = \theta_{t-1} - \tilde\gamma_t \frac{g_t}{\sqrt{s_t} + \epsilon}
+
+    Args:
+        params: parameters or parameter groups to optimize.
+        lr: learning rate. Default: 1e-2.
+        lr_decay: learning-rate decay :math:`\eta`. Default: 0.
+        weight_decay: L2 penalty. Default: 0.
+        initial_accumulator_value: starting value of the sum of squares. Default: 0.
+        eps: term added to the denominator. Default: 1e-10.
+        maximize: maximize the objective. Default: False.
+        foreach, differentiable, fused: accepted for PyTorch compatibility.
+
+    As in PyTorch, the state is created in the constructor (so ``state_dict`` has it before
+    the first step).
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                        "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
+                        "maximize": maximize, "differentiable": differentiable, "fused": fused}
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p, group)
+
+    def _init_state(self, p, group):
+        st = self.state[p]
+        st["step"] = 0.0
+        arr = p._data
+        from .._backend import namespace_of
+
+        st["sum"] = wrap(namespace_of(arr).full(arr.shape, group["initial_accumulator_value"],
+                                                dtype=arr.dtype))
+
+    def _validate_group(self, group):
+        _validate_common(group)
+        if not 0.0 <= group["lr_decay"]:
+            raise ValueError(f"Invalid lr_decay value: {group['lr_decay']}")
+        if not 0.0 <= group["initial_accumulator_value"]:
+            raise ValueError(
+                f"Invalid initial_accumulator_value value: {group['initial_accumulator_value']}")
+
+    def step(self, closure=None):
+        """Perform one optimization step; returns the closure's loss (or None)."""
+        loss = self._eval_closure(closure)
+        tasks = []
+        state = self.state
+        for group in self.param_groups:
+            lr = _lr(group)
+            lr_decay = group["lr_decay"]
+            rest = (group["eps"], group["weight_decay"], group["maximize"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = _grad_array(p)
+                st = state[p]
+                if not st:
+                    self._init_state(p, group)
+                step = st["step"] = st["step"] + 1
+                clr = lr / (1 + (step - 1) * lr_decay)
+                tasks.append((_adagrad_kernel, p._data, (g, st["sum"]._data), (clr, *rest)))
+                p._vc[0] += 1
+        self._run(tasks, 3)
+        return loss

@@ -1,3 +1,127 @@
-"""(filled in by its owner)."""
+"""NAdam: Adam with Nesterov momentum (and momentum decay)."""
 
-__all__ = []
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .optimizer import (
+    Optimizer,
+    _effective_grad,
+    _ema_sq_,
+    _grad_array,
+    _lerp_,
+    _lr,
+    _scalar_dtype,
+    _validate_common,
+    _zeros_like,
+)
+
+__all__ = ["NAdam"]
+
+
+def _nadam_kernel(xp, p, g, m, v, tg, t1, t2, lr, beta1, beta2, eps, weight_decay, decoupled,
+                  maximize, bias_correction2, grad_coef, avg_coef):
+    """One NAdam update in place."""
+    if maximize:
+        xp.negative(g, out=tg)
+        g = tg
+    if weight_decay != 0:
+        if decoupled:
+            p *= 1 - lr * weight_decay
+        else:
+            g = _effective_grad(xp, p, g, tg, t1, weight_decay, False)
+    _lerp_(xp, m, g, 1 - beta1, t1)
+    _ema_sq_(xp, v, g, beta2, t1)
+    xp.divide(v, bias_correction2, out=t2)
+    xp.sqrt(t2, out=t2)
+    t2 += eps
+    xp.divide(g, t2, out=t1)
+    t1 *= grad_coef
+    p += t1
+    xp.divide(m, t2, out=t1)
+    t1 *= avg_coef
+    p += t1
+
+
+class NAdam(Optimizer):
+    r"""NAdam, as ``torch.optim.NAdam``.
+
+    With :math:`\mu_t = \beta_1 (1 - \tfrac12 0.96^{t\psi})` and
+    :math:`\Pi_t = \prod_{i\le t}\mu_i`:
+
+    .. math::
+        \theta_t = \theta_{t-1} - \gamma\frac{(1-\mu_t)}{1-\Pi_t}\frac{g_t}{d_t}
+        - \gamma\frac{\mu_{t+1}}{1-\Pi_{t+1}}\frac{m_t}{d_t},\quad
+        d_t = \sqrt{v_t / (1-\beta_2^t)} + \epsilon
+
+    Args:
+        params: parameters or parameter groups to optimize.
+        lr: learning rate. Default: 2e-3.
+        betas: running-average coefficients. Default: (0.9, 0.999).
+        eps: term added to the denominator. Default: 1e-8.
+        weight_decay: weight decay. Default: 0.
+        momentum_decay: :math:`\psi`. Default: 4e-3.
+        decoupled_weight_decay: AdamW-style decay (NAdamW). Default: False.
+        maximize: maximize the objective. Default: False.
+        foreach, capturable, differentiable: accepted for PyTorch compatibility.
+
+    The running product ``mu_product`` is kept in float32 (float64 when that is the default
+    dtype), exactly as PyTorch keeps it, so trajectories agree.
+    """
+
+    _SCALAR_STATE = ("step", "mu_product")
+
+    def __init__(self, params: Iterable[Any], lr: float = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                        "momentum_decay": momentum_decay,
+                        "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
+                        "foreach": foreach, "capturable": capturable, "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        _validate_common(group)
+        if not 0.0 <= group["momentum_decay"]:
+            raise ValueError(f"Invalid momentum_decay value: {group['momentum_decay']}")
+
+    def step(self, closure=None):
+        """Perform one optimization step; returns the closure's loss (or None)."""
+        loss = self._eval_closure(closure)
+        tasks = []
+        state = self.state
+        sdt = _scalar_dtype()
+        for group in self.param_groups:
+            lr = _lr(group)
+            beta1, beta2 = (float(b) for b in group["betas"])
+            psi = group["momentum_decay"]
+            rest = (lr, beta1, beta2, group["eps"], group["weight_decay"],
+                    group["decoupled_weight_decay"], group["maximize"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = _grad_array(p)
+                st = state[p]
+                if not st:
+                    st["step"] = 0.0
+                    st["mu_product"] = 1.0
+                    st["exp_avg"] = _zeros_like(p)
+                    st["exp_avg_sq"] = _zeros_like(p)
+                step = st["step"] = st["step"] + 1
+                mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
+                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
+                mu_product = float(sdt(sdt(st["mu_product"]) * sdt(mu)))
+                st["mu_product"] = mu_product
+                grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product)
+                avg_coef = -lr * mu_next / (1.0 - mu_product * mu_next)
+                tasks.append((_nadam_kernel, p._data,
+                              (g, st["exp_avg"]._data, st["exp_avg_sq"]._data),
+                              (*rest, 1 - beta2 ** step, grad_coef, avg_coef)))
+                p._vc[0] += 1
+        self._run(tasks, 3)
+        return loss
+

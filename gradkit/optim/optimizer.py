@@ -1,3 +1,599 @@
-"""(filled in by its owner)."""
+"""The ``Optimizer`` base class: parameter groups, state, ``zero_grad``, ``step``, checkpoints.
 
-__all__ = []
+Every optimizer keeps PyTorch's public face (``param_groups``, ``state``, ``zero_grad``,
+``step(closure)``, ``state_dict``/``load_state_dict``, step hooks) and puts its math in one small
+per-parameter function (a *kernel*) that works on raw arrays in place. The kernels receive the
+array namespace ``xp`` of the parameter (NumPy today, CuPy later), the flattened parameter,
+gradient and state arrays, and persistent scratch buffers, and update everything with ``out=``
+ufunc calls: a step allocates no parameter-sized temporaries after the first one.
+
+Large parameters are cut into slices and the slices are shared between the CPU cores: NumPy's
+ufuncs release the GIL, so the elementwise update runs in parallel like PyTorch's intra-op
+threads.
+
+Gradient accumulation (several backward passes per optimizer step) works as in PyTorch, because
+``backward`` adds into ``.grad``::
+
+    optimizer.zero_grad()
+    for i, (x, y) in enumerate(loader):
+        loss = loss_fn(model(x), y) / accum_steps   # scale so the sum is a mean
+        loss.backward()                             # grads accumulate in p.grad
+        if (i + 1) % accum_steps == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from copy import deepcopy
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype
+from .._backend import namespace_of, numpy_ns
+from ..autograd.grad_mode import enable_grad
+from ..tensor import Tensor, wrap
+
+__all__ = ["Optimizer", "required"]
+
+
+class _RequiredParameter:
+    """Marks a hyperparameter that has no default (the group must give it)."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+# Parameters bigger than this are cut into slices that the CPU cores update in parallel.
+_PARALLEL_MIN = 1 << 18
+_THREADS = max(1, min(int(os.environ.get("GRADKIT_OPTIM_THREADS", os.cpu_count() or 1)), 8))
+_POOL: list = [None]
+
+
+def _pool() -> ThreadPoolExecutor:
+    if _POOL[0] is None:
+        _POOL[0] = ThreadPoolExecutor(_THREADS - 1, thread_name_prefix="gradkit-optim")
+    return _POOL[0]
+
+
+class _Handle:
+    """Returned by the ``register_*_hook`` methods; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: dict, key: int) -> None:
+        self._hooks = hooks
+        self._key = key
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _wrap_step(step):
+    """Run the optimizer's step pre/post hooks around ``step`` (added to every subclass)."""
+
+    def step_with_hooks(self, *args, **kwargs):
+        pre, post = self._step_pre_hooks, self._step_post_hooks
+        if pre:
+            for hook in list(pre.values()):
+                out = hook(self, args, kwargs)
+                if out is not None:
+                    if not (isinstance(out, tuple) and len(out) == 2):
+                        raise RuntimeError(
+                            f"optimizer step pre-hook {hook!r} must return None or a tuple "
+                            f"(new_args, new_kwargs), but returned {out!r}")
+                    args, kwargs = out
+        result = step(self, *args, **kwargs)
+        self._step_count += 1
+        if post:
+            for hook in list(post.values()):
+                hook(self, args, kwargs)
+        return result
+
+    step_with_hooks.__wrapped__ = step
+    step_with_hooks.__doc__ = step.__doc__
+    step_with_hooks.__name__ = step.__name__
+    step_with_hooks.__qualname__ = step.__qualname__
+    return step_with_hooks
+
+
+class Optimizer:
+    """Base class of all optimizers, with PyTorch's interface.
+
+    Args:
+        params: an iterable of Tensors, of ``(name, Tensor)`` pairs, or of dicts (parameter
+            groups, each with a ``"params"`` entry and any per-group options).
+        defaults: the default options, filled into each group that does not set them.
+
+    Attributes:
+        param_groups: list of dicts, one per group: ``"params"`` plus every option.
+        state: per-parameter state (a dict keyed by the parameter Tensor).
+        defaults: the options given to the constructor.
+
+    Differences from PyTorch: a parameter listed twice (in one group or across groups) is an
+    error (PyTorch only warns within a group); extra keys in a group dict are kept, as in
+    PyTorch, so that ``"name"`` and similar tags survive a checkpoint. ``foreach``, ``fused``
+    and ``capturable`` are accepted and ignored (the kernels are always in place); the
+    ``differentiable=True`` mode is not supported.
+
+    Gradient accumulation: see the module docstring (call ``backward`` several times, then
+    ``step`` and ``zero_grad``).
+    """
+
+    _step_pre_hooks: OrderedDict[int, Callable]
+    _step_post_hooks: OrderedDict[int, Callable]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__ and not hasattr(cls.__dict__["step"], "__wrapped__"):
+            cls.step = _wrap_step(cls.__dict__["step"])
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        self._step_pre_hooks = OrderedDict()
+        self._step_post_hooks = OrderedDict()
+        self._state_dict_pre_hooks: OrderedDict = OrderedDict()
+        self._state_dict_post_hooks: OrderedDict = OrderedDict()
+        self._load_state_dict_pre_hooks: OrderedDict = OrderedDict()
+        self._load_state_dict_post_hooks: OrderedDict = OrderedDict()
+        self._hook_id = 0
+        self._step_count = 0
+        self._scratch: list[dict] = [{} for _ in range(_THREADS)]
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                f"dicts, but got {type(params).__name__}; wrap it in a list: [tensor]")
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets will change between runs. Please use a list instead.")
+        self.state: defaultdict = defaultdict(dict)
+        self.param_groups: list[dict] = []
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    # ----------------------------------------------------------------- groups
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a parameter group (a dict with ``"params"`` and optional per-group options).
+
+        Useful to unfreeze layers during fine-tuning. Options the group does not set take the
+        optimizer's defaults.
+
+        Raises:
+            TypeError: if the group is not a dict or a parameter is not a Tensor.
+            ValueError: on a non-leaf tensor, a parameter already optimized, or a missing
+                required option.
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets will change between runs. Please use a list instead.")
+        else:
+            params = list(params)
+        group = dict(param_group)
+        if params and isinstance(params[0], tuple):
+            names = []
+            plain = []
+            for item in params:
+                if not (isinstance(item, tuple) and len(item) == 2):
+                    raise TypeError("named parameters must be (name, Tensor) pairs for every entry")
+                names.append(item[0])
+                plain.append(item[1])
+            params = plain
+            group["param_names"] = names
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    f"optimizer can only optimize Tensors, but one of the params is "
+                    f"{type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(
+                    "can't optimize a non-leaf Tensor (it was computed by an op, so updating it "
+                    "would not change the leaves it came from); optimize the leaf, or use "
+                    "t.detach().requires_grad_()")
+        ids = [id(p) for p in params]
+        if len(set(ids)) != len(ids):
+            raise ValueError(
+                "optimizer contains a parameter group with duplicate parameters; list each "
+                "parameter once")
+        group["params"] = params
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(
+                    f"parameter group didn't specify a value of required optimization parameter "
+                    f"{name}")
+            group.setdefault(name, default)
+        self._validate_group(group)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if not seen.isdisjoint(ids):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    def _validate_group(self, group: dict[str, Any]) -> None:
+        """Check a group's options (subclasses raise ValueError naming the bad value)."""
+
+    # ----------------------------------------------------------------- gradients
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all parameters.
+
+        Args:
+            set_to_none: set ``.grad`` to None (default, cheaper) instead of filling it with
+                zeros.
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if g.grad_fn is not None:
+                        g.detach_()
+                    else:
+                        g.requires_grad = False
+                    g._data[...] = 0
+                    g._vc[0] += 1
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """Update the parameters once. Subclasses implement it.
+
+        Args:
+            closure: a function that re-evaluates the model and returns the loss; it runs
+                with gradient recording on.
+        """
+        raise NotImplementedError
+
+    @staticmethod
+    def _eval_closure(closure):
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    # ----------------------------------------------------------------- hooks
+    def _add_hook(self, hooks: dict, hook: Callable) -> _Handle:
+        self._hook_id += 1
+        hooks[self._hook_id] = hook
+        return _Handle(hooks, self._hook_id)
+
+    def register_step_pre_hook(self, hook: Callable) -> _Handle:
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step``.
+
+        The hook may return ``(new_args, new_kwargs)`` to change the step's arguments.
+        Returns a handle whose ``remove()`` unregisters it.
+        """
+        return self._add_hook(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook: Callable) -> _Handle:
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step``; returns a handle."""
+        return self._add_hook(self._step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
+        """Call ``hook(optimizer)`` before ``state_dict`` builds its result."""
+        h = self._add_hook(self._state_dict_pre_hooks, hook)
+        if prepend:
+            self._state_dict_pre_hooks.move_to_end(h._key, last=False)
+        return h
+
+    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
+        """Call ``hook(optimizer, state_dict)``; a non-None return replaces the state dict."""
+        h = self._add_hook(self._state_dict_post_hooks, hook)
+        if prepend:
+            self._state_dict_post_hooks.move_to_end(h._key, last=False)
+        return h
+
+    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
+        """Call ``hook(optimizer, state_dict)``; a non-None return is loaded instead."""
+        h = self._add_hook(self._load_state_dict_pre_hooks, hook)
+        if prepend:
+            self._load_state_dict_pre_hooks.move_to_end(h._key, last=False)
+        return h
+
+    def register_load_state_dict_post_hook(self, hook: Callable,
+                                           prepend: bool = False) -> _Handle:
+        """Call ``hook(optimizer)`` after ``load_state_dict``."""
+        h = self._add_hook(self._load_state_dict_post_hooks, hook)
+        if prepend:
+            self._load_state_dict_post_hooks.move_to_end(h._key, last=False)
+        return h
+
+    # ----------------------------------------------------------------- checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state in PyTorch's layout.
+
+        Returns:
+            ``{"state": {index: {name: value}}, "param_groups": [{..., "params": [index]}]}``:
+            parameters are numbered in the order they appear across the groups. As in PyTorch,
+            state tensors are returned by reference (``copy.deepcopy`` it to keep a snapshot);
+            ``"step"`` is a 0-d float32 tensor like PyTorch's.
+        """
+        for hook in list(self._state_dict_pre_hooks.values()):
+            hook(self)
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            ids = []
+            for p in group["params"]:
+                if id(p) not in index:
+                    index[id(p)] = len(index)
+                ids.append(index[id(p)])
+            packed["params"] = ids
+            groups.append(packed)
+        state = {}
+        for p, st in self.state.items():
+            key = index[id(p)] if isinstance(p, Tensor) else p
+            state[key] = {k: self._export_value(k, v) for k, v in st.items()}
+        out = {"state": state, "param_groups": groups}
+        for hook in list(self._state_dict_post_hooks.values()):
+            result = hook(self, out)
+            if result is not None:
+                out = result
+        return out
+
+    _SCALAR_STATE = ("step",)
+
+    def _export_value(self, key: str, value: Any) -> Any:
+        if key in self._SCALAR_STATE and isinstance(value, (int, float)):
+            return wrap(np.array(value, dtype=_scalar_dtype()))
+        return value
+
+    def _import_value(self, key: str, value: Any, param: Tensor) -> Any:
+        """Convert a loaded state entry to what the kernels use (and copy it)."""
+        if key in self._SCALAR_STATE:
+            return float(_raw(value))
+        if isinstance(value, (Tensor, np.ndarray)) or hasattr(value, "__array__"):
+            arr = _raw(value)
+            if getattr(arr, "ndim", 0) == 0:
+                return wrap(np.array(arr, copy=True))
+            xp = namespace_of(param._data)
+            return wrap(xp.asarray(np.ascontiguousarray(arr) if xp is numpy_ns else arr,
+                                   dtype=param._data.dtype).copy().reshape(param._data.shape))
+        return deepcopy(value)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a state dict from :meth:`state_dict` (gradkit's or a converted PyTorch one).
+
+        State arrays are copied and cast to each parameter's dtype, so resuming continues
+        bit-identically.
+
+        Raises:
+            ValueError: if the number of groups or of parameters per group differs.
+        """
+        for hook in list(self._load_state_dict_pre_hooks.values()):
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        groups = self.param_groups
+        saved_groups = state_dict["param_groups"]
+        if len(groups) != len(saved_groups):
+            raise ValueError(
+                f"loaded state dict has {len(saved_groups)} parameter groups, but the optimizer "
+                f"has {len(groups)}")
+        for g, sg in zip(groups, saved_groups):
+            if len(g["params"]) != len(sg["params"]):
+                raise ValueError(
+                    "loaded state dict contains a parameter group that doesn't match the size of "
+                    f"optimizer's group ({len(sg['params'])} vs {len(g['params'])} parameters)")
+        id_map = {}
+        for g, sg in zip(groups, saved_groups):
+            for p, i in zip(g["params"], sg["params"]):
+                id_map[i] = p
+        state: defaultdict = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k in id_map:
+                p = id_map[k]
+                state[p] = {name: self._import_value(name, val, p) for name, val in v.items()}
+            else:
+                state[k] = deepcopy(v)
+        new_groups = []
+        for g, sg in zip(groups, saved_groups):
+            ng = {k: deepcopy(v) for k, v in sg.items() if k != "params"}
+            ng["params"] = g["params"]
+            if "param_names" in g and "param_names" not in ng:
+                ng["param_names"] = g["param_names"]
+            new_groups.append(ng)
+        self.state = state
+        self.param_groups = new_groups
+        for hook in list(self._load_state_dict_post_hooks.values()):
+            hook(self)
+
+    # ----------------------------------------------------------------- misc
+    def __getstate__(self):
+        return self.__dict__
+
+    def __repr__(self) -> str:
+        lines = [type(self).__name__ + " ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(group):
+                if key not in ("params", "param_names"):
+                    lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+    # ----------------------------------------------------------------- kernel driver
+    def _scratch_for(self, thread: int, xp, dtype, n: int, count: int) -> list:
+        """``count`` persistent flat buffers of at least ``n`` elements for one thread."""
+        key = (xp.name, np.dtype(dtype).str, count)
+        bufs = self._scratch[thread].get(key)
+        if bufs is None or bufs[0].shape[0] < n:
+            bufs = [xp.empty(n, dtype=dtype) for _ in range(count)]
+            self._scratch[thread][key] = bufs
+        return bufs
+
+    def _run(self, tasks: list, n_scratch: int) -> None:
+        """Run the kernel tasks ``(kernel, p, arrays, scalars)``; bump each parameter's version.
+
+        ``arrays`` are the gradient and state arrays (contiguous, the parameter's shape);
+        the kernel gets ``xp``, the parameter and those arrays (flattened or as slices),
+        ``n_scratch`` scratch buffers of the same length, then ``scalars``.
+        """
+        serial = []
+        parallel = []
+        for task in tasks:
+            p = task[1]
+            if p.size >= _PARALLEL_MIN and _THREADS > 1 and type(p) is np.ndarray \
+                    and p.flags.c_contiguous:
+                parallel.append(task)
+            else:
+                serial.append(task)
+        for kernel, p, arrays, scalars in serial:
+            xp = namespace_of(p)
+            n = p.size
+            bufs = self._scratch_for(0, xp, p.dtype, n, n_scratch)
+            if p.flags.c_contiguous:
+                kernel(xp, p.reshape(-1), *[a.reshape(-1) for a in arrays],
+                       *[b[:n] for b in bufs], *scalars)
+            else:
+                shape = p.shape
+                kernel(xp, p, *arrays, *[b[:n].reshape(shape) for b in bufs], *scalars)
+        if parallel:
+            self._run_parallel(parallel, n_scratch)
+
+    def _run_parallel(self, tasks: list, n_scratch: int) -> None:
+        per_thread: list[list] = [[] for _ in range(_THREADS)]
+        for kernel, p, arrays, scalars in tasks:
+            n = p.size
+            flat = [p.reshape(-1)] + [a.reshape(-1) for a in arrays]
+            step = -(-n // _THREADS)
+            for t in range(_THREADS):
+                lo, hi = t * step, min(n, (t + 1) * step)
+                if lo < hi:
+                    per_thread[t].append((kernel, [f[lo:hi] for f in flat], scalars))
+
+        def work(t):
+            items = per_thread[t]
+            for kernel, views, scalars in items:
+                k = views[0].shape[0]
+                bufs = self._scratch_for(t, numpy_ns, views[0].dtype, k, n_scratch)
+                kernel(numpy_ns, *views, *[b[:k] for b in bufs], *scalars)
+
+        pool = _pool()
+        futures = [pool.submit(work, t) for t in range(1, _THREADS) if per_thread[t]]
+        work(0)
+        for f in futures:
+            f.result()
+
+
+def _raw(x):
+    if isinstance(x, Tensor):
+        return x._data
+    return np.asarray(x) if not hasattr(x, "shape") else x
+
+
+def _scalar_dtype():
+    """PyTorch keeps ``step`` and similar scalars in float64 only when that is the default."""
+    d = _dtype.get_default_dtype()
+    return np.float64 if d == np.float64 else np.float32
+
+
+def _grad_array(p: Tensor):
+    """The gradient of ``p`` as an array the kernels can use (contiguous, ``p``'s dtype)."""
+    g = p.grad._data
+    pd = p._data
+    if g.dtype != pd.dtype or not g.flags.c_contiguous or g.shape != pd.shape:
+        xp = namespace_of(pd)
+        g = xp.ascontiguousarray(xp.broadcast_to(g, pd.shape), dtype=pd.dtype)
+    return g
+
+
+def _zeros_like(p: Tensor) -> Tensor:
+    """A state tensor of zeros with ``p``'s shape and dtype (contiguous)."""
+    xp = namespace_of(p._data)
+    return wrap(xp.zeros(p._data.shape, dtype=p._data.dtype))
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise ValueError(message)
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool)
+
+
+def _validate_common(group: dict[str, Any]) -> None:
+    """Checks shared by most optimizers (lr, eps, weight_decay, betas)."""
+    lr = group.get("lr")
+    if isinstance(lr, Tensor):
+        if lr._data.size != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        lr = float(lr._data)
+    if lr is not None and not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if "eps" in group and not 0.0 <= group["eps"]:
+        raise ValueError(f"Invalid epsilon value: {group['eps']}")
+    if "weight_decay" in group and not 0.0 <= group["weight_decay"]:
+        raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+    if "betas" in group:
+        betas = group["betas"]
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
+        for i, b in enumerate(betas):
+            if not 0.0 <= float(b) < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {b}")
+    if group.get("differentiable"):
+        raise NotImplementedError("gradkit optimizers do not support differentiable=True")
+
+
+def _lr(group) -> float:
+    lr = group["lr"]
+    return float(lr._data) if isinstance(lr, Tensor) else lr
+
+
+def _effective_grad(xp, p, g, tg, t1, weight_decay, maximize):
+    """The gradient the update uses: negated for ``maximize``, plus L2 ``weight_decay * p``.
+
+    Writes into the scratch buffer ``tg`` (never into the user's ``.grad``) and returns it, or
+    returns ``g`` unchanged when neither option is on.
+    """
+    if maximize:
+        xp.negative(g, out=tg)
+        g = tg
+    if weight_decay != 0:
+        xp.multiply(p, weight_decay, out=t1)
+        xp.add(g, t1, out=tg)
+        g = tg
+    return g
+
+
+def _lerp_(xp, m, g, weight, t1):
+    """``m`` moves to ``g`` by ``weight`` in place, with PyTorch's ``lerp_`` rounding."""
+    xp.subtract(g, m, out=t1)
+    if weight < 0.5:
+        t1 *= weight
+        m += t1
+    else:
+        t1 *= 1 - weight
+        xp.subtract(g, t1, out=m)
+
+
+def _ema_sq_(xp, v, g, beta, t1):
+    """``v = beta * v + (1 - beta) * g * g`` in place."""
+    v *= beta
+    xp.multiply(g, g, out=t1)
+    t1 *= 1 - beta
+    v += t1

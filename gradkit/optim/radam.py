@@ -1,3 +1,112 @@
-"""(filled in by its owner)."""
+"""RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
 
-__all__ = []
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from .optimizer import (
+    Optimizer,
+    _effective_grad,
+    _ema_sq_,
+    _grad_array,
+    _lerp_,
+    _lr,
+    _validate_common,
+    _zeros_like,
+)
+
+__all__ = ["RAdam"]
+
+
+def _radam_kernel(xp, p, g, m, v, tg, t1, t2, lr, beta1, beta2, eps, weight_decay, decoupled,
+                  maximize, bias_correction1, bias_correction2, rect):
+    """One RAdam update in place (``rect`` is None while the variance is not tractable)."""
+    if maximize:
+        xp.negative(g, out=tg)
+        g = tg
+    if weight_decay != 0:
+        if decoupled:
+            p *= 1 - lr * weight_decay
+        else:
+            g = _effective_grad(xp, p, g, tg, t1, weight_decay, False)
+    _lerp_(xp, m, g, 1 - beta1, t1)
+    _ema_sq_(xp, v, g, beta2, t1)
+    xp.divide(m, bias_correction1, out=t1)
+    t1 *= lr
+    if rect is not None:
+        xp.sqrt(v, out=t2)
+        t2 += eps
+        xp.divide(math.sqrt(bias_correction2), t2, out=t2)
+        t1 *= t2
+        t1 *= rect
+    p -= t1
+
+
+class RAdam(Optimizer):
+    r"""RAdam, as ``torch.optim.RAdam``.
+
+    With :math:`\rho_\infty = 2/(1-\beta_2) - 1` and
+    :math:`\rho_t = \rho_\infty - 2t\beta_2^t/(1-\beta_2^t)`, the step is Adam's with the
+    rectification :math:`r_t` when :math:`\rho_t > 5`, and plain momentum SGD otherwise.
+
+    Args:
+        params: parameters or parameter groups to optimize.
+        lr: learning rate. Default: 1e-3.
+        betas: running-average coefficients. Default: (0.9, 0.999).
+        eps: term added to the denominator. Default: 1e-8.
+        weight_decay: weight decay. Default: 0.
+        decoupled_weight_decay: AdamW-style decay. Default: False.
+        maximize: maximize the objective. Default: False.
+        foreach, capturable, differentiable: accepted for PyTorch compatibility.
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                        "maximize": maximize, "foreach": foreach, "capturable": capturable,
+                        "decoupled_weight_decay": decoupled_weight_decay,
+                        "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        _validate_common(group)
+
+    def step(self, closure=None):
+        """Perform one optimization step; returns the closure's loss (or None)."""
+        loss = self._eval_closure(closure)
+        tasks = []
+        state = self.state
+        for group in self.param_groups:
+            lr = _lr(group)
+            beta1, beta2 = (float(b) for b in group["betas"])
+            rest = (lr, beta1, beta2, group["eps"], group["weight_decay"],
+                    group["decoupled_weight_decay"], group["maximize"])
+            rho_inf = 2 / (1 - beta2) - 1
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = _grad_array(p)
+                st = state[p]
+                if not st:
+                    st["step"] = 0.0
+                    st["exp_avg"] = _zeros_like(p)
+                    st["exp_avg_sq"] = _zeros_like(p)
+                step = st["step"] = st["step"] + 1
+                bc1 = 1 - beta1 ** step
+                bc2 = 1 - beta2 ** step
+                rho_t = rho_inf - 2 * step * (beta2 ** step) / bc2
+                rect = None
+                if rho_t > 5.0:
+                    rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+                tasks.append((_radam_kernel, p._data,
+                              (g, st["exp_avg"]._data, st["exp_avg_sq"]._data),
+                              (*rest, bc1, bc2, rect)))
+                p._vc[0] += 1
+        self._run(tasks, 3)
+        return loss

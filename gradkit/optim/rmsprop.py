@@ -1,3 +1,113 @@
-"""(filled in by its owner)."""
+"""RMSprop, optionally centered and with momentum."""
 
-__all__ = []
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .optimizer import (
+    Optimizer,
+    _effective_grad,
+    _ema_sq_,
+    _grad_array,
+    _lerp_,
+    _lr,
+    _validate_common,
+    _zeros_like,
+)
+
+__all__ = ["RMSprop"]
+
+
+def _rmsprop_kernel(xp, p, g, v, gavg, buf, tg, t1, t2, lr, alpha, eps, weight_decay, momentum,
+                    centered, maximize):
+    """One RMSprop update in place (``gavg``/``buf`` are used only when centered/momentum)."""
+    g = _effective_grad(xp, p, g, tg, t1, weight_decay, maximize)
+    _ema_sq_(xp, v, g, alpha, t1)
+    if centered:
+        _lerp_(xp, gavg, g, 1 - alpha, t1)
+        xp.multiply(gavg, gavg, out=t2)
+        xp.subtract(v, t2, out=t2)
+        xp.sqrt(t2, out=t2)
+    else:
+        xp.sqrt(v, out=t2)
+    t2 += eps
+    xp.divide(g, t2, out=t1)
+    if momentum > 0:
+        buf *= momentum
+        buf += t1
+        xp.multiply(buf, -lr, out=t1)
+    else:
+        t1 *= -lr
+    p += t1
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop, as ``torch.optim.RMSprop``.
+
+    .. math::
+        v_t = \alpha v_{t-1} + (1-\alpha) g_t^2,\quad
+        \theta_t = \theta_{t-1} - \gamma \frac{g_t}{\sqrt{v_t - \bar g_t^2 \text{ (centered)}}
+        + \epsilon}
+
+    Args:
+        params: parameters or parameter groups to optimize.
+        lr: learning rate. Default: 1e-2.
+        alpha: smoothing constant. Default: 0.99.
+        eps: term added to the denominator. Default: 1e-8.
+        weight_decay: L2 penalty. Default: 0.
+        momentum: momentum factor. Default: 0.
+        centered: normalize by the estimated variance of the gradient. Default: False.
+        maximize: maximize the objective. Default: False.
+        capturable, foreach, differentiable: accepted for PyTorch compatibility.
+
+    Example:
+        >>> opt = gradkit.optim.RMSprop(model.parameters(), lr=1e-3, momentum=0.9)
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
+                 centered: bool = False, capturable: bool = False, foreach: bool | None = None,
+                 maximize: bool = False, differentiable: bool = False) -> None:
+        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
+                        "weight_decay": weight_decay, "capturable": capturable, "foreach": foreach,
+                        "maximize": maximize, "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        _validate_common(group)
+        if not 0.0 <= group["momentum"]:
+            raise ValueError(f"Invalid momentum value: {group['momentum']}")
+        if not 0.0 <= group["alpha"]:
+            raise ValueError(f"Invalid alpha value: {group['alpha']}")
+
+    def step(self, closure=None):
+        """Perform one optimization step; returns the closure's loss (or None)."""
+        loss = self._eval_closure(closure)
+        tasks = []
+        state = self.state
+        for group in self.param_groups:
+            momentum = group["momentum"]
+            centered = group["centered"]
+            scalars = (_lr(group), group["alpha"], group["eps"], group["weight_decay"], momentum,
+                       centered, group["maximize"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = _grad_array(p)
+                st = state[p]
+                if not st:
+                    st["step"] = 0.0
+                    st["square_avg"] = _zeros_like(p)
+                    if momentum > 0:
+                        st["momentum_buffer"] = _zeros_like(p)
+                    if centered:
+                        st["grad_avg"] = _zeros_like(p)
+                st["step"] += 1
+                v = st["square_avg"]._data
+                gavg = st["grad_avg"]._data if centered else v
+                buf = st["momentum_buffer"]._data if momentum > 0 else v
+                tasks.append((_rmsprop_kernel, p._data, (g, v, gavg, buf), scalars))
+                p._vc[0] += 1
+        self._run(tasks, 3)
+        return loss

@@ -1,3 +1,118 @@
-"""(filled in by its owner)."""
+"""Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
 
-__all__ = []
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .optimizer import (
+    Optimizer,
+    _effective_grad,
+    _grad_array,
+    _lr,
+    _validate_common,
+    _zeros_like,
+)
+
+__all__ = ["SGD"]
+
+
+def _sgd_kernel(xp, p, g, buf, tg, t1, lr, momentum, dampening, weight_decay, nesterov,
+                maximize, first):
+    """One SGD update of ``p`` in place (``buf`` is the momentum buffer, unused without it)."""
+    g = _effective_grad(xp, p, g, tg, t1, weight_decay, maximize)
+    if momentum != 0:
+        if first:
+            buf[...] = g
+        else:
+            buf *= momentum
+            if dampening != 0:
+                xp.multiply(g, 1 - dampening, out=t1)
+                buf += t1
+            else:
+                buf += g
+        if nesterov:
+            xp.multiply(buf, momentum, out=t1)
+            xp.add(g, t1, out=tg)
+            g = tg
+        else:
+            g = buf
+    xp.multiply(g, -lr, out=t1)
+    p += t1
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, optionally with (Nesterov) momentum, as ``torch.optim.SGD``.
+
+    .. math::
+        g_t = \nabla f(\theta_{t-1}) + \lambda \theta_{t-1},\quad
+        b_t = \mu b_{t-1} + (1 - \tau) g_t \ (b_1 = g_1),\quad
+        \theta_t = \theta_{t-1} - \gamma\,(g_t + \mu b_t \text{ if nesterov else } b_t)
+
+    Args:
+        params: parameters or parameter groups to optimize.
+        lr: learning rate :math:`\gamma`. Default: 1e-3 (as PyTorch >= 2.2).
+        momentum: momentum factor :math:`\mu`. Default: 0.
+        dampening: dampening :math:`\tau` of the momentum. Default: 0.
+        weight_decay: L2 penalty :math:`\lambda`. Default: 0.
+        nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0). Default: False.
+        maximize: maximize the objective instead of minimizing. Default: False.
+        foreach, differentiable, fused: accepted for PyTorch compatibility (see ``Optimizer``).
+
+    Example:
+        >>> opt = gradkit.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
+                        "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                        "foreach": foreach, "differentiable": differentiable, "fused": fused}
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        _validate_common(group)
+        if not 0.0 <= group["momentum"]:
+            raise ValueError(f"Invalid momentum value: {group['momentum']}")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def step(self, closure=None):
+        """Perform one optimization step.
+
+        Args:
+            closure: re-evaluates the model and returns the loss (optional).
+
+        Returns:
+            The closure's loss, or None.
+        """
+        loss = self._eval_closure(closure)
+        tasks = []
+        state = self.state
+        for group in self.param_groups:
+            lr = _lr(group)
+            momentum = group["momentum"]
+            scal_rest = (momentum, group["dampening"], group["weight_decay"], group["nesterov"],
+                         group["maximize"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = _grad_array(p)
+                first = False
+                buf = g
+                if momentum != 0:
+                    st = state[p]
+                    b = st.get("momentum_buffer")
+                    if b is None:
+                        b = st["momentum_buffer"] = _zeros_like(p)
+                        first = True
+                    buf = b._data
+                tasks.append((_sgd_kernel, p._data, (g, buf), (lr, *scal_rest, first)))
+                p._vc[0] += 1
+        self._run(tasks, 2)
+        return loss

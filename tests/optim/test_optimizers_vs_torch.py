@@ -1,0 +1,174 @@
+"""Optimizer trajectories against torch.optim: same initial parameters, same gradients."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit import optim
+
+# (name, kwargs) for every optimizer and option combination worth checking.
+CASES = [
+    ("SGD", {"lr": 0.1}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.3}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+    ("SGD", {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.01, "maximize": True}),
+    ("Adam", {"lr": 0.05}),
+    ("Adam", {"lr": 0.05, "weight_decay": 0.1}),
+    ("Adam", {"lr": 0.05, "amsgrad": True, "betas": (0.8, 0.99)}),
+    ("Adam", {"lr": 0.05, "maximize": True, "eps": 1e-6}),
+    ("Adam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("Adam", {"lr": 0.05, "betas": (0.3, 0.9)}),
+    ("AdamW", {"lr": 0.05}),
+    ("AdamW", {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True}),
+    ("AdamW", {"lr": 0.05, "maximize": True}),
+    ("RMSprop", {"lr": 0.01}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.9}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5, "alpha": 0.9, "maximize": True}),
+    ("Adagrad", {"lr": 0.1}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.1, "initial_accumulator_value": 0.5}),
+    ("Adagrad", {"lr": 0.1, "maximize": True, "eps": 1e-5}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "weight_decay": 0.1}),
+    ("Adadelta", {"lr": 0.5, "maximize": True}),
+    ("Adamax", {"lr": 0.05}),
+    ("Adamax", {"lr": 0.05, "weight_decay": 0.1, "betas": (0.8, 0.9)}),
+    ("Adamax", {"lr": 0.05, "maximize": True}),
+    ("NAdam", {"lr": 0.05}),
+    ("NAdam", {"lr": 0.05, "weight_decay": 0.1}),
+    ("NAdam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True, "momentum_decay": 0.01}),
+    ("NAdam", {"lr": 0.05, "maximize": True}),
+    ("RAdam", {"lr": 0.05}),
+    ("RAdam", {"lr": 0.05, "weight_decay": 0.1}),
+    ("RAdam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", {"lr": 0.05, "maximize": True, "betas": (0.9, 0.9)}),
+]
+IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'default'}" for n, kw in CASES]
+
+
+def _problem(seed=0):
+    """A least-squares problem with a weight matrix and a bias: 0.5 |A w + b - y|^2 + sum w^3 / 60."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((8, 5)) / 3
+    y = rng.standard_normal((8, 3))
+    w0 = rng.standard_normal((5, 3))
+    b0 = rng.standard_normal(3)
+    return a, y, w0, b0
+
+
+def _grads_np(a, y, w, b):
+    r = a @ w + b - y
+    return a.T @ r + 0.05 * w * w, r.sum(0)
+
+
+def _run_gradkit(name, kw, dtype, steps, a, y, w0, b0):
+    w = gk.tensor(w0.astype(dtype), requires_grad=True)
+    b = gk.tensor(b0.astype(dtype), requires_grad=True)
+    opt = getattr(optim, name)([w, b], **kw)
+    out = []
+    for _ in range(steps):
+        gw, gb = _grads_np(a.astype(dtype), y.astype(dtype), w.detach().numpy(),
+                           b.detach().numpy())
+        w.grad = gk.tensor(gw.astype(dtype))
+        b.grad = gk.tensor(gb.astype(dtype))
+        opt.step()
+        out.append((w.detach().numpy().copy(), b.detach().numpy().copy()))
+    return out
+
+
+def _run_torch(torch, name, kw, dtype, steps, a, y, w0, b0):
+    w = torch.tensor(w0.astype(dtype), requires_grad=True)
+    b = torch.tensor(b0.astype(dtype), requires_grad=True)
+    opt = getattr(torch.optim, name)([w, b], **kw)
+    out = []
+    for _ in range(steps):
+        gw, gb = _grads_np(a.astype(dtype), y.astype(dtype), w.detach().numpy(),
+                           b.detach().numpy())
+        w.grad = torch.tensor(gw.astype(dtype))
+        b.grad = torch.tensor(gb.astype(dtype))
+        opt.step()
+        out.append((w.detach().numpy().copy(), b.detach().numpy().copy()))
+    return out
+
+
+@pytest.mark.parametrize(("name", "kw"), CASES, ids=IDS)
+def test_trajectory_float64(torch, name, kw):
+    prob = _problem()
+    ours = _run_gradkit(name, kw, np.float64, 25, *prob)
+    ref = _run_torch(torch, name, kw, np.float64, 25, *prob)
+    for step in (0, 1, 24):
+        for x, r in zip(ours[step], ref[step]):
+            np.testing.assert_allclose(x, r, rtol=1e-10, atol=1e-12,
+                                       err_msg=f"{name} {kw} after {step + 1} steps")
+
+
+@pytest.mark.parametrize(("name", "kw"), CASES, ids=IDS)
+def test_trajectory_float32(torch, name, kw):
+    prob = _problem(1)
+    ours = _run_gradkit(name, kw, np.float32, 25, *prob)
+    ref = _run_torch(torch, name, kw, np.float32, 25, *prob)
+    for step in (0, 1, 24):
+        for x, r in zip(ours[step], ref[step]):
+            assert x.dtype == np.float32
+            np.testing.assert_allclose(x, r, rtol=3e-6, atol=1e-7,
+                                       err_msg=f"{name} {kw} after {step + 1} steps")
+
+
+@pytest.mark.parametrize(("name", "kw"), CASES[::3], ids=IDS[::3])
+def test_state_dict_matches_torch_layout(torch, name, kw):
+    _a, _y, w0, b0 = _problem()
+    w = gk.tensor(w0, requires_grad=True)
+    b = gk.tensor(b0, requires_grad=True)
+    tw = torch.tensor(w0, requires_grad=True)
+    tb = torch.tensor(b0, requires_grad=True)
+    opt = getattr(optim, name)([w, b], **kw)
+    topt = getattr(torch.optim, name)([tw, tb], **kw)
+    for p, tp in ((w, tw), (b, tb)):
+        p.grad = gk.ones(*p.shape, dtype=gk.float64)
+        tp.grad = torch.ones(*tp.shape, dtype=torch.float64)
+    opt.step()
+    topt.step()
+    sd, tsd = opt.state_dict(), topt.state_dict()
+    assert sd["param_groups"][0].keys() == tsd["param_groups"][0].keys()
+    assert sd["param_groups"][0]["params"] == tsd["param_groups"][0]["params"]
+    assert sd["state"].keys() == tsd["state"].keys()
+    for k in tsd["state"]:
+        assert sd["state"][k].keys() == tsd["state"][k].keys()
+        for name_, v in tsd["state"][k].items():
+            np.testing.assert_allclose(np.asarray(sd["state"][k][name_].numpy()), v.numpy(),
+                                       rtol=1e-6)
+
+
+@pytest.mark.parametrize(("name", "kw"), CASES, ids=IDS)
+def test_state_dict_resume_bit_identical(name, kw):
+    a, y, w0, b0 = _problem(2)
+
+    def make():
+        w = gk.tensor(w0, requires_grad=True)
+        b = gk.tensor(b0, requires_grad=True)
+        return [w, b], getattr(optim, name)([w, b], **kw)
+
+    def run(params, opt, n):
+        for _ in range(n):
+            w, b = params
+            gw, gb = _grads_np(a, y, w.detach().numpy(), b.detach().numpy())
+            w.grad, b.grad = gk.tensor(gw), gk.tensor(gb)
+            opt.step()
+
+    params, opt = make()
+    run(params, opt, 10)
+    saved_sd = copy.deepcopy(opt.state_dict())
+    saved_params = [p.detach().numpy().copy() for p in params]
+    run(params, opt, 10)
+    params2, opt2 = make()
+    for p, arr in zip(params2, saved_params):
+        p.data.copy_(gk.tensor(arr))
+    opt2.load_state_dict(saved_sd)
+    run(params2, opt2, 10)
+    for p, q in zip(params, params2):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
