@@ -21,7 +21,7 @@ import functools
 import numpy as np
 
 from . import grad_mode
-from .graph import SELECT, MultiNode, Node, Op
+from .graph import SELECT, MultiNode, Node, Op, anomaly_state, record_trace
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
@@ -171,6 +171,8 @@ class Function:
                 for o in outs]
         if single:
             node = Node(_op_for(cls), inputs, nxt, None, None, aux, None)
+            if anomaly_state[0]:
+                record_trace(node)
             o = outs[0]
             if not diff[0]:
                 return o
@@ -179,6 +181,8 @@ class Function:
             return t
         node = MultiNode(_op_for(cls), inputs, nxt, None, None, aux, None)
         node.n_out = len(outs)
+        if anomaly_state[0]:
+            record_trace(node)
         node.out_meta = []
         results = []
         from .._backend import namespace_of

@@ -21,6 +21,7 @@ own), ``needs`` a tuple of bools: True when input i needs a gradient.
 
 from __future__ import annotations
 
+import os
 import traceback
 
 import numpy as _np
@@ -31,6 +32,7 @@ from . import grad_mode
 __all__ = ["MultiNode", "Node", "Op", "anomaly_state", "configure", "run_backward"]
 
 _np_generic = _np.generic
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 SAVES_INPUTS = 1
 SAVES_OUTPUT = 2
 
@@ -200,10 +202,13 @@ def _anomaly_check(node, grads, create_graph):
 
 def record_trace(node) -> None:
     """Keep where in user code ``node`` was created (for detect_anomaly)."""
-    stack = traceback.format_stack()[:-3]
+    frames = traceback.extract_stack()[:-1]
+    # drop gradkit's own frames at the top (the op method, apply1, Function.apply, ...)
+    while len(frames) > 1 and frames[-1].filename.startswith(_PACKAGE_DIR):
+        frames.pop()
     if node.meta is None:
         node.meta = {}
-    node.meta["trace"] = stack[-8:]
+    node.meta["trace"] = traceback.format_list(frames[-8:])
 
 
 def _collect(roots):
