@@ -81,12 +81,12 @@ def default_collate(batch: Sequence[Any]) -> Any:
         except TypeError:
             return merged
     if _is_namedtuple(elem):
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         if any(len(b) != size for b in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        transposed = [list(s) for s in zip(*batch)]
+        transposed = list(zip(*batch))  # tuples, as in PyTorch (strings stay a tuple)
         if isinstance(elem, tuple):
             return [default_collate(s) for s in transposed]
         if isinstance(elem, collections.abc.MutableSequence):

@@ -1,0 +1,184 @@
+"""Datasets (TensorDataset, ConcatDataset, Subset, random_split) and samplers."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit.utils.data import (
+    BatchSampler,
+    ConcatDataset,
+    Dataset,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    WeightedRandomSampler,
+    random_split,
+)
+
+
+class Squares(Dataset):
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return i * i
+
+
+def test_tensor_dataset_rows_and_len():
+    x, y = gk.arange(12.0).reshape(6, 2), gk.arange(6)
+    ds = TensorDataset(x, y)
+    assert len(ds) == 6
+    a, b = ds[4]
+    assert a.tolist() == [8.0, 9.0] and b.item() == 4 and b.shape == ()
+    sl = ds[1:3]
+    assert sl[0].shape == (2, 2)
+    neg = ds[-1]
+    assert neg[1].item() == 5
+
+
+def test_tensor_dataset_size_mismatch_and_types():
+    with pytest.raises(ValueError, match="Size mismatch between tensors"):
+        TensorDataset(gk.zeros(3, 2), gk.zeros(4))
+    with pytest.raises(TypeError, match="expects Tensors"):
+        TensorDataset(np.zeros(3))
+
+
+def test_tensor_dataset_matches_torch(torch):
+    arr = np.arange(20, dtype=np.float32).reshape(10, 2)
+    ours = TensorDataset(gk.tensor(arr), gk.arange(10))
+    theirs = torch.utils.data.TensorDataset(torch.tensor(arr), torch.arange(10))
+    for i in (0, 3, -1):
+        for a, b in zip(ours[i], theirs[i]):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+            assert tuple(a.shape) == tuple(b.shape)
+
+
+def test_concat_and_add():
+    a, b = Squares(3), Squares(4)
+    cat = a + b
+    assert isinstance(cat, ConcatDataset)
+    assert len(cat) == 7 and cat.cumulative_sizes == [3, 7]
+    assert [cat[i] for i in range(7)] == [0, 1, 4, 0, 1, 4, 9]
+    assert cat[-1] == 9
+    with pytest.raises(IndexError):
+        cat[7]
+    with pytest.raises(ValueError, match="empty"):
+        ConcatDataset([])
+
+
+def test_subset():
+    s = Subset(Squares(10), [9, 2, 5])
+    assert len(s) == 3 and [s[i] for i in range(3)] == [81, 4, 25]
+    assert s.__getitems__([0, 2]) == [81, 25]
+
+
+def test_random_split_lengths_fractions_and_reproducibility():
+    ds = Squares(10)
+    parts = random_split(ds, [3, 7], generator=gk.Generator().manual_seed(1))
+    again = random_split(ds, [3, 7], generator=gk.Generator().manual_seed(1))
+    assert [len(p) for p in parts] == [3, 7]
+    assert [p.indices for p in parts] == [p.indices for p in again]
+    assert sorted(parts[0].indices + parts[1].indices) == list(range(10))
+    other = random_split(ds, [3, 7], generator=gk.Generator().manual_seed(2))
+    assert other[0].indices + other[1].indices != parts[0].indices + parts[1].indices
+
+
+def test_random_split_fractions_match_torch_sizes(torch):
+    for n, fracs in [(10, [0.3, 0.7]), (11, [0.5, 0.5]), (7, [0.1, 0.2, 0.7]), (5, [1 / 3] * 3)]:
+        ours = [len(p) for p in random_split(Squares(n), fracs)]
+        theirs = [len(p) for p in torch.utils.data.random_split(range(n), fracs)]
+        assert ours == theirs, (n, fracs)
+
+
+def test_random_split_errors():
+    with pytest.raises(ValueError, match="Sum of input lengths"):
+        random_split(Squares(10), [3, 3])
+
+
+def test_sequential_and_batch_sampler():
+    assert list(SequentialSampler(range(5))) == [0, 1, 2, 3, 4]
+    bs = BatchSampler(SequentialSampler(range(5)), batch_size=2, drop_last=False)
+    assert list(bs) == [[0, 1], [2, 3], [4]] and len(bs) == 3
+    bs = BatchSampler(SequentialSampler(range(5)), batch_size=2, drop_last=True)
+    assert list(bs) == [[0, 1], [2, 3]] and len(bs) == 2
+    # a plain iterable of indices works too
+    assert list(BatchSampler([4, 3, 2], 2, False)) == [[4, 3], [2]]
+
+
+def test_batch_sampler_matches_torch(torch):
+    tb = torch.utils.data.BatchSampler
+    for n, size, drop in [(10, 3, False), (10, 3, True), (9, 3, True), (2, 5, False)]:
+        ours = BatchSampler(SequentialSampler(range(n)), size, drop)
+        theirs = tb(torch.utils.data.SequentialSampler(range(n)), size, drop)
+        assert list(ours) == list(theirs) and len(ours) == len(theirs)
+
+
+@pytest.mark.parametrize("kwargs,exc,msg", [
+    ({"batch_size": 0, "drop_last": False}, ValueError, "batch_size should be a positive integer"),
+    ({"batch_size": True, "drop_last": False}, ValueError, "batch_size should be a positive"),
+    ({"batch_size": 2, "drop_last": 1}, ValueError, "drop_last should be a boolean value"),
+])
+def test_batch_sampler_errors(kwargs, exc, msg):
+    with pytest.raises(exc, match=msg):
+        BatchSampler(range(3), **kwargs)
+
+
+def test_random_sampler_is_a_seeded_permutation():
+    s = RandomSampler(range(20), generator=gk.Generator().manual_seed(3))
+    first = list(s)
+    assert sorted(first) == list(range(20)) and len(s) == 20
+    assert list(RandomSampler(range(20), generator=gk.Generator().manual_seed(3))) == first
+    assert list(s) != first  # the generator moves on: a new order each epoch
+
+
+def test_random_sampler_num_samples_and_replacement():
+    g = gk.Generator().manual_seed(0)
+    s = RandomSampler(range(5), num_samples=12, generator=g)
+    idx = list(s)
+    assert len(idx) == 12 and len(s) == 12
+    assert sorted(idx[:5]) == list(range(5)) and sorted(idx[5:10]) == list(range(5))
+    r = list(RandomSampler(range(5), replacement=True, num_samples=200, generator=g))
+    assert len(r) == 200 and set(r) == set(range(5))
+
+
+def test_random_sampler_uses_global_seed_without_generator():
+    gk.manual_seed(7)
+    a = list(RandomSampler(range(30)))
+    gk.manual_seed(7)
+    assert list(RandomSampler(range(30))) == a
+
+
+def test_random_sampler_errors_match_torch(torch):
+    for kwargs in [{"replacement": 1}, {"num_samples": 0}, {"num_samples": 2.5}]:
+        with pytest.raises(Exception) as theirs:
+            torch.utils.data.RandomSampler(range(4), **kwargs)
+        with pytest.raises(type(theirs.value)) as ours:
+            RandomSampler(range(4), **kwargs)
+        assert str(ours.value) == str(theirs.value)
+
+
+def test_subset_random_sampler():
+    s = SubsetRandomSampler([10, 20, 30, 40], generator=gk.Generator().manual_seed(0))
+    assert sorted(s) == [10, 20, 30, 40] and len(s) == 4
+
+
+def test_weighted_random_sampler():
+    g = gk.Generator().manual_seed(0)
+    s = WeightedRandomSampler([0.0, 1.0, 3.0], num_samples=4000, generator=g)
+    counts = np.bincount(list(s), minlength=3)
+    assert counts[0] == 0 and 0.7 < counts[2] / 4000 < 0.8 and len(s) == 4000
+    no_rep = list(WeightedRandomSampler([1.0, 1.0, 1.0, 0.0], 3, replacement=False, generator=g))
+    assert sorted(no_rep) == [0, 1, 2]
+    with pytest.raises(RuntimeError, match="without replacement"):
+        WeightedRandomSampler([1.0, 0.0], 2, replacement=False)
+    with pytest.raises(ValueError, match="num_samples should be a positive integer"):
+        WeightedRandomSampler([1.0], 0)
+    with pytest.raises(ValueError, match="weights should be a 1d sequence"):
+        WeightedRandomSampler([[1.0]], 1)

@@ -1,0 +1,304 @@
+"""DataLoader: batching, len, drop_last, samplers, workers, errors (PyTorch as the oracle)."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit.utils.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    SequentialSampler,
+    Subset,
+    TensorDataset,
+    default_collate,
+    get_worker_info,
+)
+
+
+class Records(Dataset):
+    """Map-style dataset of (array, int, dict) samples (per-sample collate path)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return np.full(3, i, dtype=np.float32), i, {"sq": float(i * i)}
+
+
+class Stream(IterableDataset):
+    def __init__(self, n, with_len=True):
+        self.n = n
+        self.with_len = with_len
+
+    def __iter__(self):
+        return iter(range(self.n))
+
+    def __len__(self):
+        if not self.with_len:
+            raise TypeError("no len")
+        return self.n
+
+
+def _np(batch):
+    if isinstance(batch, gk.Tensor):
+        return batch.numpy()
+    if isinstance(batch, dict):
+        return {k: _np(v) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return [_np(b) for b in batch]
+    return batch
+
+
+def _tnp(batch):
+    if hasattr(batch, "numpy") and not isinstance(batch, np.ndarray):
+        return batch.numpy()
+    if isinstance(batch, dict):
+        return {k: _tnp(v) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return [_tnp(b) for b in batch]
+    return batch
+
+
+def _assert_batches_equal(ours, theirs):
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        a, b = _np(a), _tnp(b)
+        flat_a, flat_b = _flatten(a), _flatten(b)
+        assert len(flat_a) == len(flat_b)
+        for x, y in zip(flat_a, flat_b):
+            np.testing.assert_array_equal(x, y)
+            assert np.asarray(x).dtype == np.asarray(y).dtype
+
+
+def _flatten(x):
+    if isinstance(x, dict):
+        return [v for k in sorted(x) for v in _flatten(x[k])]
+    if isinstance(x, list):
+        return [v for item in x for v in _flatten(item)]
+    return [x]
+
+
+@pytest.mark.parametrize("batch_size,drop_last", [(1, False), (4, False), (4, True), (10, True),
+                                                  (3, True), (16, False)])
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_tensor_dataset_batches_match_torch(torch, batch_size, drop_last, num_workers):
+    x = np.random.default_rng(0).standard_normal((10, 3)).astype(np.float32)
+    y = np.arange(10)
+    ours = DataLoader(TensorDataset(gk.tensor(x), gk.tensor(y)), batch_size=batch_size,
+                      drop_last=drop_last, num_workers=num_workers)
+    theirs = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y)), batch_size=batch_size,
+        drop_last=drop_last)
+    assert len(ours) == len(theirs)
+    _assert_batches_equal(list(ours), list(theirs))
+
+
+@pytest.mark.parametrize("num_workers", [0, 3])
+def test_records_batches_match_torch(torch, num_workers):
+    ours = list(DataLoader(Records(7), batch_size=3, num_workers=num_workers))
+    theirs = list(torch.utils.data.DataLoader(Records(7), batch_size=3))
+    _assert_batches_equal(ours, theirs)
+
+
+def test_same_sampler_same_batches_as_torch(torch):
+    order = [5, 1, 7, 0, 3, 2, 6, 4]
+    x = np.arange(16, dtype=np.float32).reshape(8, 2)
+    ours = DataLoader(TensorDataset(gk.tensor(x)), batch_size=3, sampler=order)
+    theirs = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(x)),
+                                         batch_size=3, sampler=order)
+    _assert_batches_equal(list(ours), list(theirs))
+    bs = [[0, 1], [7], [2, 3, 4]]
+    ours = DataLoader(TensorDataset(gk.tensor(x)), batch_sampler=bs)
+    theirs = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(x)),
+                                         batch_sampler=bs)
+    _assert_batches_equal(list(ours), list(theirs))
+
+
+def test_no_auto_batching_matches_torch(torch):
+    ours = list(DataLoader(Records(3), batch_size=None))
+    theirs = list(torch.utils.data.DataLoader(Records(3), batch_size=None))
+    _assert_batches_equal(ours, theirs)
+    assert isinstance(ours[0], list)  # tuples become lists in default_convert, as in PyTorch
+
+
+def test_fast_path_equals_per_sample_path():
+    rng = np.random.default_rng(1)
+    ds = TensorDataset(gk.tensor(rng.standard_normal((50, 2, 3))), gk.tensor(rng.integers(0, 9, 50)))
+    g1, g2 = gk.Generator().manual_seed(4), gk.Generator().manual_seed(4)
+    fast = list(DataLoader(ds, batch_size=8, shuffle=True, generator=g1))
+    slow = list(DataLoader(ds, batch_size=8, shuffle=True, generator=g2,
+                           collate_fn=lambda b: default_collate(b)))
+    assert len(fast) == len(slow) == 7
+    for (fx, fy), (sx, sy) in zip(fast, slow):
+        np.testing.assert_array_equal(fx.numpy(), sx.numpy())
+        np.testing.assert_array_equal(fy.numpy(), sy.numpy())
+        assert fx.dtype == sx.dtype and fy.dtype == sy.dtype
+    # a Subset of a TensorDataset takes the fast path too, with the same result
+    sub = Subset(ds, [3, 1, 4, 1, 5])
+    a = list(DataLoader(sub, batch_size=2))
+    b = list(DataLoader(sub, batch_size=2, collate_fn=lambda s: default_collate(s)))
+    for (ax, ay), (bx, by) in zip(a, b):
+        np.testing.assert_array_equal(ax.numpy(), bx.numpy())
+
+
+def test_fast_path_batches_are_copies():
+    x = gk.zeros(4, 2)
+    (xb,) = next(iter(DataLoader(TensorDataset(x), batch_size=2)))
+    xb.fill_(1.0)
+    assert x.sum().item() == 0.0
+
+
+def test_shuffle_each_epoch_and_reproducible_with_generator():
+    ds = TensorDataset(gk.arange(20))
+
+    def epochs(seed):
+        dl = DataLoader(ds, batch_size=5, shuffle=True, generator=gk.Generator().manual_seed(seed))
+        return [[b[0].tolist() for b in dl] for _ in range(2)]
+
+    a = epochs(0)
+    assert a == epochs(0)
+    assert a[0] != a[1]
+    assert sorted(i for batch in a[0] for i in batch) == list(range(20))
+
+
+def test_shuffle_order_does_not_depend_on_num_workers():
+    ds = TensorDataset(gk.arange(30))
+    orders = []
+    for nw in (0, 2):
+        dl = DataLoader(ds, batch_size=4, shuffle=True, num_workers=nw,
+                        generator=gk.Generator().manual_seed(11))
+        orders.append([b[0].tolist() for b in dl])
+    assert orders[0] == orders[1]
+
+
+def _torch_stream(torch, n):
+    class TorchStream(torch.utils.data.IterableDataset):
+        def __iter__(self):
+            return iter(range(n))
+
+        def __len__(self):
+            return n
+
+    return TorchStream()
+
+
+def test_iterable_dataset(torch):
+    for bs, drop in [(3, False), (3, True), (None, False)]:
+        for nw in (0, 2):
+            ours = list(DataLoader(Stream(10), batch_size=bs, drop_last=drop, num_workers=nw))
+            theirs = list(torch.utils.data.DataLoader(_torch_stream(torch, 10), batch_size=bs,
+                                                      drop_last=drop))
+            _assert_batches_equal(ours, theirs)
+            assert len(DataLoader(Stream(10), batch_size=bs, drop_last=drop)) == len(
+                torch.utils.data.DataLoader(_torch_stream(torch, 10), batch_size=bs,
+                                            drop_last=drop))
+    with pytest.raises(TypeError):
+        len(DataLoader(Stream(10, with_len=False)))
+
+
+def test_workers_run_in_threads_and_init_fn():
+    seen, inits = set(), []
+
+    class Who(Dataset):
+        def __len__(self):
+            return 12
+
+        def __getitem__(self, i):
+            info = get_worker_info()
+            seen.add((info.id, info.num_workers, threading.current_thread().name))
+            time.sleep(0.001)
+            return i
+
+    dl = DataLoader(Who(), batch_size=2, num_workers=3, worker_init_fn=inits.append)
+    assert [b.tolist() for b in dl] == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9], [10, 11]]
+    assert {s[1] for s in seen} == {3}
+    assert {s[0] for s in seen} <= {0, 1, 2}
+    assert sorted(inits) == sorted({s[0] for s in seen}) or len(inits) <= 3
+    assert get_worker_info() is None
+
+
+def test_persistent_workers_reuse_pool():
+    inits = []
+    dl = DataLoader(TensorDataset(gk.arange(8)), batch_size=2, num_workers=2,
+                    persistent_workers=True, worker_init_fn=inits.append)
+    for _ in range(3):
+        assert [b[0].tolist() for b in dl] == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert len(inits) <= 2
+
+
+def test_worker_exception_propagates():
+    class Bad(Dataset):
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, i):
+            if i == 3:
+                raise KeyError("sample 3 is broken")
+            return i
+
+    for nw in (0, 2):
+        with pytest.raises(KeyError, match="sample 3 is broken"):
+            list(DataLoader(Bad(), batch_size=2, num_workers=nw))
+
+
+def test_timeout():
+    class Slow(Dataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            time.sleep(0.5)
+            return i
+
+    with pytest.raises(RuntimeError, match="timed out after 0.05 seconds"):
+        list(DataLoader(Slow(), num_workers=1, timeout=0.05))
+
+
+def test_len_and_attributes():
+    ds = TensorDataset(gk.zeros(10))
+    dl = DataLoader(ds, batch_size=3)
+    assert len(dl) == 4 and isinstance(dl.sampler, SequentialSampler)
+    assert isinstance(dl.batch_sampler, BatchSampler)
+    assert len(DataLoader(ds, batch_size=3, drop_last=True)) == 3
+    assert len(DataLoader(ds, batch_size=None)) == 10
+    with pytest.raises(ValueError, match="batch_size attribute should not be set"):
+        dl.batch_size = 5
+    it = iter(dl)
+    assert len(it) == 4
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"batch_sampler": [[0]], "batch_size": 2},
+    {"batch_sampler": [[0]], "shuffle": True},
+    {"batch_sampler": [[0]], "sampler": [0]},
+    {"batch_sampler": [[0]], "drop_last": True},
+    {"sampler": [0], "shuffle": True},
+    {"batch_size": None, "drop_last": True},
+    {"num_workers": -1},
+    {"timeout": -1},
+    {"prefetch_factor": 2},
+    {"persistent_workers": True},
+    {"batch_size": 0},
+])
+def test_option_errors_match_torch(torch, kwargs):
+    data = list(range(4))
+    with pytest.raises(Exception) as theirs:
+        torch.utils.data.DataLoader(data, **kwargs)
+    with pytest.raises(type(theirs.value)) as ours:
+        DataLoader(TensorDataset(gk.arange(4)), **kwargs)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("kwargs", [{"shuffle": True}, {"sampler": [0]},
+                                    {"batch_sampler": [[0]]}])
+def test_iterable_dataset_option_errors(kwargs):
+    with pytest.raises(ValueError, match="DataLoader with IterableDataset: expected unspecified"):
+        DataLoader(Stream(3), **kwargs)
