@@ -650,8 +650,6 @@ def _infer_shape(shape, numel, name):
 def reshape(input, *shape):
     x = _t(input)
     shape = _infer_shape(_shape_arg(shape), x._data.size, "reshape")
-    if shape == x._data.shape:
-        return x if not x.requires_grad else apply1(S.RESHAPE, x, (shape, x._data.shape))
     return apply1(S.RESHAPE, x, (shape, x._data.shape))
 
 
@@ -679,7 +677,7 @@ def permute(input, *dims):
 def transpose(input, dim0, dim1):
     x = _t(input)
     if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
-        return x
+        return reshape(x, tuple(x.shape))
     axes = list(range(x.ndim))
     a, b = _wrap_dim(dim0, x.ndim), _wrap_dim(dim1, x.ndim)
     axes[a], axes[b] = axes[b], axes[a]
@@ -693,7 +691,7 @@ def t(input):
     x = _t(input)
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return transpose(x, 0, 1) if x.ndim == 2 else x
+    return transpose(x, 0, 1) if x.ndim == 2 else reshape(x, tuple(x.shape))
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -722,8 +720,6 @@ def squeeze(input, dim=None):
     else:
         dims = _norm_axis(dim, x.ndim) or ()
         shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
-    if shape == tuple(x.shape):
-        return x
     return reshape(x, shape)
 
 
@@ -762,8 +758,8 @@ def expand(input, *sizes):
             )
         shape.append(int(s))
     shape = tuple(shape)
-    if shape == tuple(x.shape):
-        return x
+    if shape == tuple(x.shape):  # a new view, as in PyTorch (never ``x`` itself)
+        return apply1(S.RESHAPE, x, (shape, shape))
     return apply1(S.EXPAND, x, (shape, tuple(x.shape)))
 
 
@@ -808,8 +804,6 @@ def cat(tensors, dim=0):
                 f"cat(): sizes of tensors must match except in dimension {d}: tensor 0 has shape "
                 f"{tuple(ref)} but tensor {i} has shape {tuple(x.shape)}"
             )
-    if len(tensors) == 1:
-        return tensors[0]
     return apply(S.CAT, tensors, (d, tuple(x.shape[d] for x in tensors)))
 
 
@@ -841,7 +835,7 @@ def split(tensor, split_size_or_sections, dim=0):
         size = split_size_or_sections
         if size <= 0:
             raise ValueError(f"split(): split_size must be positive, got {size}")
-        bounds = [(i, min(i + size, n)) for i in range(0, n, size)] or [(0, 0)]
+        bounds = [(i, builtins_min(i + size, n)) for i in range(0, n, size)] or [(0, 0)]
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if builtins_sum(sizes) != n:
@@ -1032,6 +1026,7 @@ def _xp(x):
 import builtins as _builtins  # noqa: E402
 
 builtins_sum, builtins_max, builtins_abs = _builtins.sum, _builtins.max, _builtins.abs
+builtins_min = _builtins.min
 builtins_any = _builtins.any
 
 

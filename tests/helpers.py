@@ -38,9 +38,9 @@ def check_grad(fn, inputs, *, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0, create_gra
         orig = x.detach().numpy().copy()
         with gk.no_grad():
             x.data.copy_(gk.tensor(orig + eps * v))
-            plus = fn(*inputs).numpy()
+            plus = fn(*inputs).numpy().copy()  # a view would change with x
             x.data.copy_(gk.tensor(orig - eps * v))
-            minus = fn(*inputs).numpy()
+            minus = fn(*inputs).numpy().copy()
             x.data.copy_(gk.tensor(orig))
         numeric = float(((plus - minus) / (2 * eps) * u).sum())
         analytic = 0.0 if g is None else float((g.detach().numpy() * v).sum())
