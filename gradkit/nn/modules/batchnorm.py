@@ -1,3 +1,137 @@
-"""(filled in by its owner)."""
+"""Batch normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``."""
 
-__all__ = []
+from __future__ import annotations
+
+import numpy as np
+
+from ... import _dtype
+from ...tensor import Tensor, wrap
+from ..functional import batchnorm as FB
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["BatchNorm1d", "BatchNorm2d"]
+
+
+class _BatchNorm(Module):
+    """Parameters, buffers and the train/eval logic shared by the batch-norm layers."""
+
+    _ranks = (4,)
+    _expect = "(N, {c}, H, W)"
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        layer = type(self).__name__
+        if not isinstance(num_features, int) or isinstance(num_features, bool) or \
+                num_features <= 0:
+            raise ValueError(f"{layer}: num_features must be a positive int, got "
+                             f"{num_features!r}")
+        if eps <= 0:
+            raise ValueError(f"{layer}: eps must be positive, got {eps!r}")
+        if momentum is not None and not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"{layer}: momentum must be in [0, 1] or None, got {momentum!r}")
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        dt = np.dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+        if affine:
+            self.weight = Parameter(np.ones((num_features,), dtype=dt))
+            self.bias = Parameter(np.zeros((num_features,), dtype=dt))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", wrap(np.zeros((num_features,), dtype=dt)))
+            self.register_buffer("running_var", wrap(np.ones((num_features,), dtype=dt)))
+            self.register_buffer("num_batches_tracked", wrap(np.array(0, dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, ``num_batches_tracked`` 0."""
+        if self.track_running_stats:
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
+
+    def reset_parameters(self) -> None:
+        """Reset the running statistics; weight 1 and bias 0 (PyTorch's default)."""
+        self.reset_running_stats()
+        if self.affine:
+            self.weight._data[...] = 1
+            self.bias._data[...] = 0
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+    def _check_input(self, x: Tensor) -> None:
+        c = self.num_features
+        if x.ndim not in self._ranks or x.shape[1] != c:
+            raise ValueError(f"{type(self).__name__}(num_features={c}) expects input of shape "
+                             f"{self._expect.format(c=c)}, got {tuple(x.shape)}")
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked._data += 1
+            self.num_batches_tracked._vc[0] += 1
+            if self.momentum is None:  # cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked._data)
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
+        keep = not self.training or self.track_running_stats
+        return FB.batch_norm(input, self.running_mean if keep else None,
+                             self.running_var if keep else None, self.weight, self.bias,
+                             use_batch, factor, self.eps)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation over a 4-D input (a batch of images), per channel.
+
+    .. math:: y = \\frac{x - \\mathrm{E}[x]}{\\sqrt{\\mathrm{Var}[x] + \\epsilon}} \\gamma + \\beta
+
+    In training mode the statistics are the batch's (biased variance) and the running estimates
+    are updated with ``momentum`` (unbiased variance; ``momentum=None`` keeps a cumulative
+    average); in eval mode the running estimates are used.
+
+    Args:
+        num_features: channels ``C``.
+        eps: added to the variance. Default: 1e-5.
+        momentum: weight of each new batch in the running statistics; None for a cumulative
+            average. Default: 0.1.
+        affine: learn ``weight`` (:math:`\\gamma`, init 1) and ``bias`` (:math:`\\beta`, init 0).
+        track_running_stats: keep ``running_mean``, ``running_var`` and ``num_batches_tracked``
+            buffers; without them batch statistics are used in eval mode too.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)`
+        - Output: :math:`(N, C, H, W)`
+
+    Example:
+        >>> bn = gradkit.nn.BatchNorm2d(16)
+        >>> bn(gradkit.randn(8, 16, 5, 5)).shape
+        gradkit.Size([8, 16, 5, 5])
+    """
+
+    _ranks = (4,)
+    _expect = "(N, {c}, H, W)"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation over a 2-D or 3-D input, per channel (see :class:`BatchNorm2d`).
+
+    Shape:
+        - Input: :math:`(N, C)` or :math:`(N, C, L)`
+        - Output: same as the input
+    """
+
+    _ranks = (2, 3)
+    _expect = "(N, {c}) or (N, {c}, L)"

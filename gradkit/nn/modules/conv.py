@@ -1,3 +1,301 @@
-"""(filled in by its owner)."""
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``."""
 
-__all__ = []
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ... import _dtype
+from ...autograd import grad_mode
+from ...tensor import Tensor
+from ..functional import conv as FC
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+_NUMPY_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _ntuple(v, n, name, layer):
+    if isinstance(v, bool):
+        raise TypeError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
+    if isinstance(v, int):
+        return (v,) * n
+    t = tuple(v)
+    if len(t) != n or not all(isinstance(a, int) and not isinstance(a, bool) for a in t):
+        raise ValueError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
+    return t
+
+
+class _ConvNd(Module):
+    """Shared configuration, parameters and initialisation of the convolution layers."""
+
+    _n = 2
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
+                 transposed, output_padding, groups, bias, padding_mode, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        layer = type(self).__name__
+        n = self._n
+        for name, v in (("in_channels", in_channels), ("out_channels", out_channels),
+                        ("groups", groups)):
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"{layer}: {name} must be a positive int, got {v!r}")
+        if in_channels % groups:
+            raise ValueError(f"{layer}: in_channels ({in_channels}) must be divisible by groups "
+                             f"({groups})")
+        if out_channels % groups:
+            raise ValueError(f"{layer}: out_channels ({out_channels}) must be divisible by groups "
+                             f"({groups})")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"{layer}: padding_mode must be one of {_PADDING_MODES}, got "
+                             f"{padding_mode!r}")
+        kernel_size = _ntuple(kernel_size, n, "kernel_size", layer)
+        stride = _ntuple(stride, n, "stride", layer)
+        dilation = _ntuple(dilation, n, "dilation", layer)
+        for name, t in (("kernel_size", kernel_size), ("stride", stride),
+                        ("dilation", dilation)):
+            if any(v <= 0 for v in t):
+                raise ValueError(f"{layer}: {name} must be positive, got {t}")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"{layer}: padding must be 'valid', 'same', an int or a tuple "
+                                 f"of {n} ints, got {padding!r}")
+            if padding == "same" and any(s != 1 for s in stride):
+                raise ValueError(f"{layer}: padding='same' is not supported for strided "
+                                 f"convolutions (stride={stride})")
+            if transposed:
+                raise ValueError(f"{layer}: padding must be an int or a tuple of ints, got "
+                                 f"{padding!r}")
+        else:
+            padding = _ntuple(padding, n, "padding", layer)
+            if any(v < 0 for v in padding):
+                raise ValueError(f"{layer}: padding must be non-negative, got {padding}")
+        if transposed and padding_mode != "zeros":
+            raise ValueError(f"{layer}: only padding_mode='zeros' is supported for transposed "
+                             f"convolutions, got {padding_mode!r}")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.transposed = transposed
+        self.output_padding = _ntuple(output_padding, n, "output_padding", layer)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        if isinstance(padding, str):
+            pads = []
+            for k, d in zip(kernel_size, dilation):
+                total = d * (k - 1) if padding == "same" else 0
+                pads.append((total // 2, total - total // 2))
+        else:
+            pads = [(p, p) for p in padding]
+        self._reversed_padding_repeated_twice = pads
+        dt = np.dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+        if transposed:
+            shape = (in_channels, out_channels // groups) + kernel_size
+        else:
+            shape = (out_channels, in_channels // groups) + kernel_size
+        self.weight = Parameter(np.empty(shape, dtype=dt))
+        if bias:
+            self.bias = Parameter(np.empty((out_channels,), dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default: ``kaiming_uniform_(weight, a=sqrt(5))``, i.e. U(-1/sqrt(fan_in),
+        1/sqrt(fan_in)), and the bias from the same range, with
+        ``fan_in = weight.shape[1] * prod(kernel_size)``."""
+        fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
+        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        with grad_mode.no_grad():
+            self.weight.uniform_(-bound, bound)
+            if self.bias is not None:
+                self.bias.uniform_(-bound, bound)
+
+    def _who(self) -> str:
+        return f"{type(self).__name__}(in_channels={self.in_channels})"
+
+    def extra_repr(self) -> str:
+        n = self._n
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0,) * n:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * n:
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * n:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+    def _pad_input(self, x: Tensor) -> Tensor:
+        """Non-zero padding modes: gather the padded input by index (reflect/replicate/circular)."""
+        n = self._n
+        FC.check_conv_input(x, self.weight, n, self._who(), self.in_channels)
+        mode = _NUMPY_PAD_MODE[self.padding_mode]
+        for axis, (lo, hi) in enumerate(self._reversed_padding_repeated_twice):
+            if lo or hi:
+                size = x.shape[x.ndim - n + axis]
+                if mode == "reflect" and max(lo, hi) >= size:
+                    raise ValueError(f"{self._who()}: padding ({lo}, {hi}) must be smaller than "
+                                     f"the input size {size} for padding_mode='reflect'")
+                idx = np.pad(np.arange(size), (lo, hi), mode=mode)
+                index = (slice(None),) * (x.ndim - n + axis) + (idx,)
+                x = x[index]
+        return x
+
+
+class _Conv(_ConvNd):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         False, 0, groups, bias, padding_mode, device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if self.padding_mode != "zeros":
+            x = self._pad_input(input)
+            return FC._conv_nd(x, self.weight, self.bias, self.stride, 0, self.dilation,
+                               self.groups, self._n, self._who())
+        return FC._conv_nd(input, self.weight, self.bias, self.stride, self.padding,
+                           self.dilation, self.groups, self._n, self._who())
+
+
+class Conv2d(_Conv):
+    """2-D convolution layer: ``y = conv2d(x, weight) + bias`` (see
+    :func:`gradkit.nn.functional.conv2d`).
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels produced.
+        kernel_size: window size, an int or ``(kH, kW)``.
+        stride: step between windows. Default: 1.
+        padding: an int, a pair, ``'valid'`` or ``'same'``. Default: 0.
+        dilation: spacing between kernel elements. Default: 1.
+        groups: independent channel groups. Default: 1.
+        bias: learn an additive bias. Default: True.
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+
+    Attributes:
+        weight: ``(out_channels, in_channels / groups, kH, kW)``, U(-sqrt(k), sqrt(k)) with
+            ``k = groups / (in_channels * kH * kW)``.
+        bias: ``(out_channels,)``, same range.
+
+    Shape:
+        - Input: :math:`(N, C_{in}, H, W)` or :math:`(C_{in}, H, W)`
+        - Output: :math:`(N, C_{out}, H_{out}, W_{out})` or :math:`(C_{out}, H_{out}, W_{out})`,
+          :math:`H_{out} = \\lfloor (H + 2p - d (k - 1) - 1) / s \\rfloor + 1`
+
+    Example:
+        >>> conv = gradkit.nn.Conv2d(3, 8, 3, padding=1)
+        >>> conv(gradkit.randn(2, 3, 16, 16)).shape
+        gradkit.Size([2, 8, 16, 16])
+    """
+
+    _n = 2
+
+
+class Conv1d(_Conv):
+    """1-D convolution layer (see :class:`Conv2d`).
+
+    Attributes:
+        weight: ``(out_channels, in_channels / groups, k)``.
+        bias: ``(out_channels,)``.
+
+    Shape:
+        - Input: :math:`(N, C_{in}, L)` or :math:`(C_{in}, L)`
+        - Output: :math:`(N, C_{out}, L_{out})` or :math:`(C_{out}, L_{out})`
+    """
+
+    _n = 1
+
+
+class _ConvTransposeNd(_ConvNd):
+    def _output_padding(self, x: Tensor, output_size) -> tuple:
+        if output_size is None:
+            return self.output_padding
+        n = self._n
+        size = tuple(output_size)[-n:]
+        if len(size) != n:
+            raise ValueError(f"{type(self).__name__}: output_size must have {n} or {n + 2} "
+                             f"elements, got {output_size!r}")
+        spatial = tuple(x.shape[-n:])
+        out = []
+        for i in range(n):
+            smallest = ((spatial[i] - 1) * self.stride[i] - 2 * self.padding[i]
+                        + self.dilation[i] * (self.kernel_size[i] - 1) + 1)
+            extra = size[i] - smallest
+            if extra < 0 or extra >= max(self.stride[i], self.dilation[i]):
+                largest = smallest + max(self.stride[i], self.dilation[i]) - 1
+                raise ValueError(f"{type(self).__name__}: requested output size {size} is not "
+                                 f"reachable from input {spatial}: along axis {i} it must be "
+                                 f"between {smallest} and {largest}")
+            out.append(extra)
+        return tuple(out)
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        x = input
+        FC.check_conv_input(x, self.weight, self._n, self._who(), self.in_channels)
+        opad = self._output_padding(x, output_size)
+        return FC._conv_transpose_nd(x, self.weight, self.bias, self.stride, self.padding, opad,
+                                     self.groups, self.dilation, self._n, self._who())
+
+
+class _ConvTranspose(_ConvTransposeNd):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         True, output_padding, groups, bias, padding_mode, device, dtype)
+
+
+class ConvTranspose2d(_ConvTranspose):
+    """2-D transposed convolution layer (the gradient of :class:`Conv2d` with respect to its
+    input; see :func:`gradkit.nn.functional.conv_transpose2d`).
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels produced.
+        kernel_size: window size.
+        stride: stride of the convolution this transposes. Default: 1.
+        padding: ``dilation * (k - 1) - padding`` zeros are added to the input. Default: 0.
+        output_padding: extra size on one side of the output. Default: 0.
+        groups: independent channel groups. Default: 1.
+        bias: learn an additive bias. Default: True.
+        dilation: spacing between kernel elements. Default: 1.
+        padding_mode: only ``'zeros'``.
+
+    Attributes:
+        weight: ``(in_channels, out_channels / groups, kH, kW)``.
+        bias: ``(out_channels,)``.
+
+    Shape:
+        - Input: :math:`(N, C_{in}, H, W)` or :math:`(C_{in}, H, W)`
+        - Output: :math:`(N, C_{out}, H_{out}, W_{out})` with
+          :math:`H_{out} = (H - 1) s - 2p + d (k - 1) + op + 1`
+    """
+
+    _n = 2
+
+
+class ConvTranspose1d(_ConvTranspose):
+    """1-D transposed convolution layer (see :class:`ConvTranspose2d`).
+
+    Shape:
+        - Input: :math:`(N, C_{in}, L)` or :math:`(C_{in}, L)`
+        - Output: :math:`(N, C_{out}, L_{out})` or :math:`(C_{out}, L_{out})`
+    """
+
+    _n = 1
