@@ -1,3 +1,401 @@
-"""(filled in by its owner)."""
+"""Loss functions (``torch.nn.functional``): cross entropy, NLL, MSE, L1, Huber, BCE, KL, ...
 
-__all__ = []
+Every loss takes ``reduction`` in ``{'none', 'mean', 'sum'}`` (and the deprecated
+``size_average``/``reduce`` flags, mapped as PyTorch maps them). Cross entropy and NLL over class
+indices are single fused nodes (see ``gradkit.ops.loss``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import _functions as _F
+from ...ops import loss as LO
+from ...tensor import Tensor, apply, apply1, apply2, as_tensor_arg
+from .activation import log_softmax
+
+__all__ = [
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
+    "cross_entropy", "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss",
+    "margin_ranking_loss", "mse_loss", "nll_loss", "smooth_l1_loss", "soft_margin_loss",
+]
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        return "mean"
+    return "sum" if reduce else "none"
+
+
+def _check_reduction(reduction: str, name: str) -> None:
+    if reduction not in _REDUCTIONS and reduction != "batchmean":
+        raise ValueError(
+            f"{name}: {reduction!r} is not a valid value for reduction; use 'none', 'mean' or "
+            f"'sum'"
+        )
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _t(x, name="input") -> Tensor:
+    return x if isinstance(x, Tensor) else as_tensor_arg(x, name=name)
+
+
+def _float_target(input: Tensor, target, name: str) -> Tensor:
+    target = _t(target, "target")
+    if target._data.dtype.kind not in "fc" or target._data.dtype != input._data.dtype:
+        target = target.to(input.dtype)
+    return target
+
+
+def _weight_array(weight, c: int, dtype, name: str):
+    if weight is None:
+        return None
+    w = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
+    if w.shape != (c,):
+        raise RuntimeError(
+            f"{name}: weight tensor should be defined either for all {c} classes or no classes "
+            f"but got weight tensor of shape: {list(w.shape)}"
+        )
+    return w.astype(dtype, copy=False)
+
+
+def _class_problem(input: Tensor, target, name: str):
+    """Flatten ``(N, C, d1, ...)`` / ``(C,)`` input and its integer target to ``(M, C)`` and
+    ``(M,)``. Returns (x2d, t1d, out_shape for reduction='none')."""
+    x = _t(input)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if x.ndim == 0:
+        raise ValueError(f"{name}: input must have at least 1 dimension (C) or 2 (N, C)")
+    if x.ndim == 1:
+        if t.ndim != 0:
+            raise ValueError(
+                f"{name}: for an unbatched input of shape {list(x.shape)} (C,), expected a 0-D "
+                f"target (a class index), got target of shape {list(t.shape)}"
+            )
+        return x.reshape(1, x.shape[0]), t.reshape(1), ()
+    c = x.shape[1]
+    expected = (x.shape[0],) + tuple(x.shape[2:])
+    if tuple(t.shape) != expected:
+        raise ValueError(
+            f"{name}: expected target of shape {list(expected)} (class indices for input of "
+            f"shape {list(x.shape)}), got target of shape {list(t.shape)}"
+        )
+    if x.ndim == 2:
+        return x, t, expected
+    perm = (0,) + tuple(range(2, x.ndim)) + (1,)
+    return x.permute(*perm).reshape(-1, c), t.reshape(-1), expected
+
+
+def _check_classes(t: np.ndarray, c: int, ignore_index: int, name: str) -> np.ndarray:
+    if t.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name}: expected target of an integer dtype (class indices, e.g. int64) or a "
+            f"floating target of the input's shape (class probabilities), got {t.dtype}"
+        )
+    if t.size:
+        bad = (t < 0) | (t >= c)
+        if ignore_index is not None:
+            bad &= t != ignore_index
+        if bad.any():
+            v = int(t[bad].reshape(-1)[0])
+            raise IndexError(
+                f"{name}: Target {v} is out of bounds: class indices must be in [0, {c - 1}] for "
+                f"input with {c} classes (or equal ignore_index={ignore_index})"
+            )
+    return t.astype(np.int64, copy=False)
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  size_average=None, ignore_index: int = -100, reduce=None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Cross entropy between logits ``input`` and ``target``: log-softmax + NLL, fused.
+
+    Args:
+        input: logits ``(N, C)``, ``(N, C, d1, ...)`` or ``(C,)``.
+        target: class indices ``(N,)``/``(N, d1, ...)``/``()`` (integer dtype), or class
+            probabilities of the input's shape (floating dtype).
+        weight: ``(C,)`` per-class weights.
+        ignore_index: target value that contributes nothing (index targets only).
+        reduction: ``'none'``, ``'mean'`` (weighted mean over non-ignored targets) or ``'sum'``.
+        label_smoothing: in ``[0, 1]``; mixes the target with the uniform distribution.
+
+    Example:
+        >>> F.cross_entropy(gradkit.randn(4, 3), gradkit.tensor([0, 2, 1, 0]))
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(
+            f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}"
+        )
+    x = _t(input)
+    tgt = target if isinstance(target, Tensor) else as_tensor_arg(target, name="target")
+    if tgt._data.dtype.kind == "f":
+        return _cross_entropy_probs(x, tgt, weight, reduction, label_smoothing)
+    x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
+    c = x2.shape[1]
+    t = _check_classes(t, c, ignore_index, "cross_entropy")
+    if x2._data.dtype.kind != "f":
+        x2 = x2.to(np.float32)
+    w = _weight_array(weight, c, x2._data.dtype, "cross_entropy")
+    out = apply1(LO.CROSS_ENTROPY, x2,
+                 (t, w, ignore_index, reduction, float(label_smoothing)))
+    if reduction == "none" and tuple(out.shape) != out_shape:
+        out = out.reshape(out_shape)
+    return out
+
+
+def _cross_entropy_probs(x, tgt, weight, reduction, smoothing):
+    if tuple(tgt.shape) != tuple(x.shape):
+        raise ValueError(
+            f"cross_entropy: a floating target means class probabilities and must have the "
+            f"input's shape {list(x.shape)}, got {list(tgt.shape)}; for class indices pass an "
+            f"integer (int64) target"
+        )
+    dim = 0 if x.ndim == 1 else 1
+    c = x.shape[dim]
+    if tgt.dtype != x.dtype:
+        tgt = tgt.to(x.dtype)
+    logp = log_softmax(x, dim)
+    if smoothing:
+        tgt = tgt * (1 - smoothing) + smoothing / c
+    prod = logp * tgt
+    if weight is not None:
+        w = _weight_array(weight, c, x._data.dtype, "cross_entropy")
+        prod = prod * as_tensor_arg(w.reshape((c,) + (1,) * (x.ndim - dim - 1)))
+    loss = -prod.sum(dim)
+    if reduction == "mean":
+        n = loss.numel()
+        return loss.sum() / n if n else loss.sum() * float("nan")
+    return _reduce(loss, reduction)
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    """Negative log likelihood of log-probabilities ``input`` at the ``target`` classes.
+
+    ``'mean'`` divides by the sum of the weights of the non-ignored targets, as PyTorch does.
+
+    Args:
+        input: log-probabilities ``(N, C)``, ``(N, C, d1, ...)`` or ``(C,)``.
+        target: integer class indices ``(N,)``/``(N, d1, ...)``/``()``.
+        weight: ``(C,)`` per-class weights.
+        ignore_index: target value that contributes nothing.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "nll_loss")
+    x2, t, out_shape = _class_problem(_t(input), target, "nll_loss")
+    c = x2.shape[1]
+    t = _check_classes(t, c, ignore_index, "nll_loss")
+    w = _weight_array(weight, c, x2._data.dtype, "nll_loss")
+    out = apply1(LO.NLL, x2, (t, w, ignore_index, reduction))
+    if reduction == "none" and tuple(out.shape) != out_shape:
+        out = out.reshape(out_shape)
+    return out
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean squared error ``(input - target)^2``, reduced."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "mse_loss")
+    x = _t(input)
+    d = x - _float_target(x, target, "mse_loss")
+    loss = d * d
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean absolute error ``|input - target|``, reduced."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "l1_loss")
+    x = _t(input)
+    loss = _F.abs(x - _float_target(x, target, "l1_loss"))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``).
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    x = _t(input)
+    d = _F.abs(x - _float_target(x, target, "smooth_l1_loss"))
+    if beta == 0:
+        return _reduce(d, reduction)
+    loss = _F.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
+    _check_reduction(reduction, "huber_loss")
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    x = _t(input)
+    d = _F.abs(x - _float_target(x, target, "huber_loss"))
+    loss = _F.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def _same_shape(x: Tensor, t: Tensor, name: str) -> None:
+    if tuple(x.shape) != tuple(t.shape):
+        raise ValueError(
+            f"{name}: Using a target size ({list(t.shape)}) that is different to the input size "
+            f"({list(x.shape)}) is not allowed; the target must have the input's shape"
+        )
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """``-(y log x + (1 - y) log(1 - x))`` for probabilities ``x`` in [0, 1]; the logs are
+    clamped at -100 as in PyTorch.
+
+    Args:
+        input: probabilities, any shape.
+        target: same shape, values in [0, 1].
+        weight: rescales each element's loss (broadcast to the input's shape).
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "binary_cross_entropy")
+    x = _t(input)
+    y = _float_target(x, target, "binary_cross_entropy")
+    _same_shape(x, y, "binary_cross_entropy")
+    a = x._data
+    if a.size and (a.min() < 0 or a.max() > 1):
+        raise RuntimeError(
+            "binary_cross_entropy: all elements of input should be between 0 and 1 (did you "
+            "mean binary_cross_entropy_with_logits?)"
+        )
+    loss = apply2(LO.BCE, x, y)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None, size_average=None,
+                                     reduce=None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Sigmoid + binary cross entropy in one stable formula (no overflow for large logits).
+
+    Args:
+        input: logits, any shape.
+        target: same shape, values in [0, 1].
+        weight: rescales each element's loss.
+        pos_weight: weight of positive examples, broadcast along the last (class) dimension.
+            Not differentiated.
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    x = _t(input)
+    y = _float_target(x, target, "binary_cross_entropy_with_logits")
+    _same_shape(x, y, "binary_cross_entropy_with_logits")
+    pw = None
+    if pos_weight is not None:
+        pw = pos_weight._data if isinstance(pos_weight, Tensor) else np.asarray(pos_weight)
+        pw = pw.astype(x._data.dtype, copy=False)
+    loss = apply(LO.BCE_LOGITS, (x, y), (pw,))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence ``target * (log target - input)`` with ``input`` given as
+    log-probabilities (and ``target`` too when ``log_target``).
+
+    ``reduction='batchmean'`` divides the sum by the batch size (the mathematically correct
+    KL); ``'mean'`` divides by the number of elements, as PyTorch does.
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "kl_div")
+    x = _t(input)
+    y = _float_target(x, target, "kl_div")
+    if log_target:
+        loss = _F.exp(y) * (y - x)
+    else:
+        safe = _F.where(y > 0, y, 1.0)
+        loss = y * _F.log(safe) - y * x
+    if reduction == "batchmean":
+        return loss.sum() / (x.shape[0] if x.ndim else 1)
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos(x1, x2) - margin)`` where
+    ``target == -1``."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "cosine_embedding_loss")
+    dim = input1.ndim - 1
+    cos = _dot(input1, input2, dim) / _F.sqrt(
+        (_dot(input1, input1, dim) + 1e-12) * (_dot(input2, input2, dim) + 1e-12))
+    y = _t(target, "target")
+    pos = 1 - cos
+    neg = _F.clamp(cos - margin, min=0.0)
+    zero = pos * 0
+    loss = _F.where(y == 1, pos, zero) + _F.where(y == -1, neg, zero)
+    return _reduce(loss, reduction)
+
+
+def _dot(a, b, dim):
+    return _F.sum(a * b, dim)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                        size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """``max(0, -target * (input1 - input2) + margin)``."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "margin_ranking_loss")
+    y = _float_target(_t(input1), target, "margin_ranking_loss")
+    return _reduce(_F.clamp(-y * (input1 - input2) + margin, min=0.0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None,
+                         reduce=None, reduction: str = "mean") -> Tensor:
+    """``x`` where ``target == 1``, ``max(0, margin - x)`` where ``target == -1``."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "hinge_embedding_loss")
+    x = _t(input)
+    y = _t(target, "target")
+    zero = x * 0
+    loss = _F.where(y == 1, x, zero) + _F.where(y == -1, _F.clamp(margin - x, min=0.0), zero)
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """``log(1 + exp(-target * input))``."""
+    from .activation import softplus
+
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "soft_margin_loss")
+    x = _t(input)
+    return _reduce(softplus(-_float_target(x, target, "soft_margin_loss") * x), reduction)
