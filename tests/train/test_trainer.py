@@ -1,0 +1,298 @@
+"""The fit loop: metrics, evaluation, accumulation, clipping, schedulers, early stopping,
+callbacks, history files and plots."""
+
+import json
+
+import numpy as np
+import pytest
+from train_helpers import cross_entropy
+
+import gradkit as gk
+from gradkit.train import Callback, History, HistoryWriter, LambdaCallback, PlotHistory, Trainer
+
+
+def params(model):
+    return [p.detach().numpy().copy() for p in model.parameters()]
+
+
+def test_fit_learns_digits_and_reports_metrics(make_job):
+    model, opt, train, test = make_job()
+    trainer = Trainer(model, opt, cross_entropy, progress="off")
+    history = trainer.fit(train, test, epochs=3)
+    assert len(history) == 3 and trainer.epoch == 3
+    row = history.last
+    for key in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "time",
+                "samples_per_s"):
+        assert key in row, key
+    assert history["loss"][0] > history["loss"][-1]
+    assert row["val_accuracy"] > 0.9
+    assert trainer.global_step == 3 * len(train)
+    result = trainer.evaluate(test)
+    assert result["accuracy"] == pytest.approx(row["val_accuracy"])
+    assert model.training  # evaluate restores the mode
+
+
+def test_predict_matches_forward(make_job):
+    model, opt, _train, test = make_job()
+    trainer = Trainer(model, opt, cross_entropy, progress="off")
+    x = gk.randn(300, 64)
+    out = trainer.predict(x, batch_size=128)
+    with gk.no_grad():
+        np.testing.assert_allclose(out.numpy(), model(x).numpy(), rtol=1e-6, atol=1e-6)
+    assert trainer.predict(test).shape == (450, 10)
+
+
+def test_fit_epochs_is_a_total_not_an_increment(make_job):
+    model, opt, train, _ = make_job()
+    trainer = Trainer(model, opt, cross_entropy, progress="off")
+    trainer.fit(train, epochs=2)
+    trainer.fit(train, epochs=2)
+    assert trainer.epoch == 2
+    trainer.fit(train, epochs=3)
+    assert trainer.epoch == 3 and len(trainer.history) == 3
+
+
+def test_gradient_accumulation_equals_the_big_batch(make_job):
+    # SGD without momentum: two half batches with accumulation == one full batch.
+    model_a, opt_a, _, _ = make_job(optimizer="sgd", lr=0.5, shuffle=False, batch_size=64)
+    model_b, opt_b, _, _ = make_job(optimizer="sgd", lr=0.5, shuffle=False, batch_size=32)
+    _, _, big, _ = make_job(shuffle=False, batch_size=64)
+    _, _, small, _ = make_job(shuffle=False, batch_size=32)
+    big_batches = [b for _, b in zip(range(4), big)]
+    small_batches = [b for _, b in zip(range(8), small)]
+    Trainer(model_a, opt_a, cross_entropy, progress="off").fit(big_batches, epochs=1)
+    tb = Trainer(model_b, opt_b, cross_entropy, progress="off", accumulate_steps=2)
+    tb.fit(small_batches, epochs=1)
+    assert tb.global_step == 4
+    for a, b in zip(params(model_a), params(model_b)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_accumulation_with_a_short_last_group_still_steps(make_job):
+    model, opt, train, _ = make_job()
+    batches = [b for _, b in zip(range(5), train)]
+    trainer = Trainer(model, opt, cross_entropy, progress="off", accumulate_steps=2)
+    trainer.fit(batches, epochs=1)
+    assert trainer.global_step == 3
+
+
+def test_grad_clip_bounds_the_norm_seen_by_the_optimizer(make_job, monkeypatch):
+    model, opt, train, _ = make_job(lr=0.1)
+    norms = []
+    real_step = opt.step
+
+    def spy_step(*a, **k):
+        g = np.concatenate([p.grad.numpy().ravel() for p in model.parameters()])
+        norms.append(float(np.linalg.norm(g)))
+        return real_step(*a, **k)
+
+    monkeypatch.setattr(opt, "step", spy_step)
+    logs = []
+    cb = LambdaCallback(on_batch_end=lambda t, i, lg: logs.append(lg))
+    Trainer(model, opt, cross_entropy, progress="off", grad_clip=0.05,
+            callbacks=[cb]).fit(train, epochs=1)
+    assert max(norms) <= 0.05 * (1 + 1e-4)
+    assert all("grad_norm" in lg for lg in logs)
+    assert max(lg["grad_norm"] for lg in logs) > 0.05  # clipping did something
+
+
+def test_callbacks_are_called_in_order(make_job):
+    model, opt, train, test = make_job()
+    calls = []
+
+    class Recorder(Callback):
+        def on_fit_start(self, trainer):
+            calls.append("fit_start")
+
+        def on_epoch_start(self, trainer, epoch):
+            calls.append(f"epoch_start {epoch}")
+
+        def on_batch_end(self, trainer, batch_idx, logs):
+            if batch_idx == 0:
+                calls.append(f"batch_end 0 loss={'loss' in logs} bs={logs['batch_size']}")
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            calls.append(f"epoch_end {epoch} val={'val_loss' in logs}")
+
+        def on_fit_end(self, trainer):
+            calls.append("fit_end")
+
+    Trainer(model, opt, cross_entropy, progress="off", callbacks=[Recorder()]).fit(
+        train, test, epochs=2)
+    assert calls == ["fit_start", "epoch_start 1", "batch_end 0 loss=True bs=64",
+                     "epoch_end 1 val=True", "epoch_start 2", "batch_end 0 loss=True bs=64",
+                     "epoch_end 2 val=True", "fit_end"]
+
+
+def test_a_callback_can_stop_training(make_job):
+    model, opt, train, _ = make_job()
+
+    class StopAfterOne(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            trainer.stop_training = True
+
+    trainer = Trainer(model, opt, cross_entropy, progress="off", callbacks=[StopAfterOne()])
+    trainer.fit(train, epochs=5)
+    assert trainer.epoch == 1
+
+
+class _FakePlateau:
+    """A scheduler whose step takes the metric first, like ReduceLROnPlateau."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.seen = []
+
+    def step(self, metrics):
+        self.seen.append(metrics)
+        for g in self.optimizer.param_groups:
+            g["lr"] *= 0.5
+
+    def state_dict(self):
+        return {"seen": list(self.seen)}
+
+    def load_state_dict(self, state):
+        self.seen = list(state["seen"])
+
+
+class _FakeStep:
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.count = 0
+
+    def step(self):
+        self.count += 1
+
+    def state_dict(self):
+        return {"count": self.count}
+
+    def load_state_dict(self, state):
+        self.count = state["count"]
+
+
+def test_metric_scheduler_gets_the_validation_loss(make_job):
+    model, opt, train, test = make_job()
+    sched = _FakePlateau(opt)
+    trainer = Trainer(model, opt, cross_entropy, scheduler=sched, progress="off")
+    history = trainer.fit(train, test, epochs=2)
+    assert sched.seen == pytest.approx(history["val_loss"])
+    assert history["lr"] == pytest.approx([0.05, 0.025])  # lr of the epoch, before stepping
+
+
+def test_monitor_picks_another_key_and_plain_schedulers_step_per_epoch(make_job):
+    model, opt, train, test = make_job()
+    sched = _FakePlateau(opt)
+    trainer = Trainer(model, opt, cross_entropy, scheduler=sched, monitor="val_accuracy",
+                      progress="off")
+    history = trainer.fit(train, test, epochs=1)
+    assert sched.seen == pytest.approx(history["val_accuracy"])
+    model, opt, train, _ = make_job()
+    step = _FakeStep(opt)
+    Trainer(model, opt, cross_entropy, scheduler=step, progress="off").fit(train, epochs=2)
+    assert step.count == 2
+    step = _FakeStep(opt)
+    t = Trainer(model, opt, cross_entropy, scheduler=step, scheduler_interval="step",
+                progress="off")
+    t.fit(train, epochs=1)
+    assert step.count == len(train)
+
+
+def test_real_reduce_lr_on_plateau_and_schedulers(make_job):
+    lrs = pytest.importorskip("gradkit.optim.lr_scheduler")
+    if not hasattr(lrs, "ReduceLROnPlateau"):
+        pytest.skip("ReduceLROnPlateau not built yet")
+    model, opt, train, test = make_job(lr=0.05)
+    sched = lrs.ReduceLROnPlateau(opt, mode="max", factor=0.1, patience=0)
+    trainer = Trainer(model, opt, cross_entropy, scheduler=sched, monitor="val_loss",
+                      progress="off")
+    # monitoring val_loss with mode="max": every epoch that does not raise the loss is a plateau
+    trainer.fit(train, test, epochs=3)
+    assert trainer.lr < 0.05
+
+
+def test_early_stopping_stops_and_restores_best_weights(make_job):
+    optim = pytest.importorskip("gradkit.optim")
+    if not hasattr(optim, "EarlyStopping"):
+        pytest.skip("EarlyStopping not built yet")
+    model, opt, train, test = make_job(lr=0.05)
+    stopper = optim.EarlyStopping(patience=1, mode="max")
+    # watch a number that never improves after epoch 1: training loss sign-flipped is "max"
+    trainer = Trainer(model, opt, cross_entropy, monitor="loss", early_stopping=stopper,
+                      progress="off")
+    trainer.fit(train, test, epochs=6)
+    assert trainer.epoch < 6
+
+
+def test_bad_arguments_are_rejected(make_job):
+    model, opt, _, _ = make_job()
+    with pytest.raises(ValueError, match="accumulate_steps"):
+        Trainer(model, opt, cross_entropy, accumulate_steps=0)
+    with pytest.raises(ValueError, match="grad_clip"):
+        Trainer(model, opt, cross_entropy, grad_clip=-1.0)
+    with pytest.raises(ValueError, match="unknown metric"):
+        Trainer(model, opt, cross_entropy, metrics=("f1",))
+    with pytest.raises(TypeError, match="loss_fn"):
+        Trainer(model, opt, "mse")
+    trainer = Trainer(model, opt, cross_entropy, progress="off")
+    with pytest.raises(ValueError, match="no batches"):
+        trainer.fit([], epochs=1)
+    with pytest.raises(TypeError, match="inputs, targets"):
+        trainer.fit([(gk.zeros(2, 64), gk.zeros(2), gk.zeros(2))], epochs=1)
+
+
+def test_custom_metric_and_perplexity(make_job):
+    model, opt, train, test = make_job()
+
+    def top2(out, y):
+        top = np.argsort(out.detach().numpy(), axis=1)[:, -2:]
+        return float((top == y.numpy()[:, None]).any(axis=1).mean())
+
+    trainer = Trainer(model, opt, cross_entropy, progress="off",
+                      metrics=("loss", "perplexity", ("top2", top2)))
+    row = trainer.fit(train, test, epochs=1).last
+    assert row["perplexity"] == pytest.approx(np.exp(row["loss"]))
+    assert row["val_top2"] >= row.get("val_accuracy", 0.0)
+    assert "accuracy" not in row
+
+
+def test_history_files_and_plots(make_job, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    model, opt, train, test = make_job()
+    cbs = [HistoryWriter(tmp_path / "h.csv", tmp_path / "h.jsonl"),
+           PlotHistory(tmp_path / "h.png")]
+    trainer = Trainer(model, opt, cross_entropy, callbacks=cbs, progress="epoch")
+    trainer.fit(train, test, epochs=2)
+    out = capsys.readouterr().out
+    assert "epoch 1/2" in out and "samples/s" in out
+    csv_rows = History.read(tmp_path / "h.csv")
+    json_rows = [json.loads(line) for line in (tmp_path / "h.jsonl").read_text().splitlines()]
+    assert len(csv_rows) == len(json_rows) == 2
+    assert csv_rows[1]["val_accuracy"] == pytest.approx(json_rows[1]["val_accuracy"])
+    assert History.read(tmp_path / "h.jsonl").rows == json_rows
+    png = (tmp_path / "h.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+def test_history_best_and_columns():
+    h = History()
+    h.append({"epoch": 1, "loss": 0.5, "val_loss": 0.7})
+    h.append({"epoch": 2, "loss": 0.3, "val_loss": 0.8, "lr": np.float32(0.1)})
+    assert h.best("val_loss")["epoch"] == 1
+    assert h.best("loss", mode="max")["epoch"] == 1
+    assert h.columns == ["epoch", "loss", "val_loss", "lr"]
+    assert h["lr"] == [None, pytest.approx(0.1)]
+    assert isinstance(h.rows[1]["lr"], float)
+
+
+def test_progress_bar_with_tqdm(make_job):
+    pytest.importorskip("tqdm")
+    import io
+
+    model, opt, train, _ = make_job()
+    stream = io.StringIO()
+    from gradkit.train import ProgressBar
+
+    Trainer(model, opt, cross_entropy, callbacks=[ProgressBar("bar", file=stream)]).fit(
+        train, epochs=1)
+    text = stream.getvalue()
+    assert "epoch 1/1" in text and "samples_s" in text or "samples/s" in text
