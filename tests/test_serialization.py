@@ -1,0 +1,331 @@
+"""gradkit.save / gradkit.load: round trips, atomic writes, corruption errors, safetensors and
+torch interoperability."""
+
+import io
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit import serialization
+from gradkit.serialization import CheckpointError
+
+DTYPES = [gk.float32, gk.float64, gk.float16, gk.int32, gk.int64, gk.bool, gk.uint8, gk.int8,
+          gk.int16]
+
+
+def _arr(rng, shape, dtype):
+    if dtype == gk.bool:
+        return rng.random(shape) > 0.5
+    return (rng.standard_normal(shape) * 50).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("shape", [(), (0,), (3, 0, 2), (5,), (2, 3, 4)], ids=str)
+def test_round_trip_dtypes_and_shapes(tmp_path, rng, dtype, shape):
+    t = gk.tensor(_arr(rng, shape, dtype))
+    gk.save(t, tmp_path / "t.safetensors")
+    back = gk.load(tmp_path / "t.safetensors")
+    assert isinstance(back, gk.Tensor)
+    assert back.dtype == t.dtype and tuple(back.shape) == shape
+    np.testing.assert_array_equal(back.numpy(), t.numpy())
+
+
+def test_non_contiguous_and_views(tmp_path, rng):
+    base = gk.tensor(rng.standard_normal((4, 6)).astype(np.float32))
+    obj = {"T": base.T, "step": base[:, ::2], "neg": gk.tensor(np.ascontiguousarray(
+        base.numpy()[::-1]))}
+    assert not obj["T"].is_contiguous()
+    gk.save(obj, tmp_path / "v.st")
+    back = gk.load(tmp_path / "v.st")
+    for k, v in obj.items():
+        np.testing.assert_array_equal(back[k].numpy(), v.numpy())
+
+
+def test_nested_checkpoint_round_trip(tmp_path):
+    model = {"fc.weight": gk.randn(3, 4), "fc.bias": gk.zeros(3)}
+    optim = {"state": {0: {"step": gk.tensor(3.0), "exp_avg": gk.ones(3, 4)},
+                       1: {"step": gk.tensor(3.0), "exp_avg": gk.ones(3)}},
+             "param_groups": [{"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8,
+                               "weight_decay": 0, "amsgrad": False, "params": [0, 1],
+                               "foreach": None}]}
+    ckpt = {"model": model, "optimizer": optim, "epoch": 7, "best": float("inf"),
+            "nan": float("nan"), "history": [{"loss": 0.5, "acc": 0.9}], "name": "run-ü",
+            "rng": gk.Generator().manual_seed(5).get_state(), "flag": True, "none": None,
+            (1, "tuple-key"): "odd keys", 2.5: "float key", None: "none key",
+            "__gk__": "reserved-looking key", "np": np.arange(4, dtype=np.int16),
+            "np_scalar": np.float32(1.5)}
+    gk.save(ckpt, tmp_path / "c.st")
+    back = gk.load(tmp_path / "c.st")
+    assert set(back) == set(ckpt)
+    assert back["epoch"] == 7 and back["best"] == math.inf and math.isnan(back["nan"])
+    assert back["optimizer"]["param_groups"][0]["betas"] == (0.9, 0.999)
+    assert back["optimizer"]["param_groups"][0]["foreach"] is None
+    assert list(back["optimizer"]["state"]) == [0, 1]
+    np.testing.assert_array_equal(back["optimizer"]["state"][0]["exp_avg"].numpy(), np.ones((3, 4)))
+    assert back["optimizer"]["state"][0]["step"].dtype == gk.float32
+    for k, v in model.items():
+        np.testing.assert_array_equal(back["model"][k].numpy(), v.numpy())
+    assert back["history"] == [{"loss": 0.5, "acc": 0.9}] and back["name"] == "run-ü"
+    assert back[(1, "tuple-key")] == "odd keys" and back[2.5] == "float key"
+    assert back[None] == "none key" and back["__gk__"] == "reserved-looking key"
+    assert isinstance(back["np"], np.ndarray) and back["np"].dtype == np.int16
+    assert back["np_scalar"] == 1.5 and back["flag"] is True and back["none"] is None
+    g = gk.Generator().set_state(back["rng"])
+    ref = gk.Generator().manual_seed(5)
+    assert gk.randn(3, generator=g).tolist() == gk.randn(3, generator=ref).tolist()
+
+
+def test_loaded_tensors_are_writable_and_keep_requires_grad(tmp_path):
+    w = gk.randn(3, requires_grad=True)
+    shared = gk.ones(2)
+    gk.save({"w": w, "a": shared, "b": shared}, tmp_path / "w.st")
+    back = gk.load(tmp_path / "w.st")
+    assert back["w"].requires_grad and back["w"].is_leaf
+    back["a"].add_(1.0)  # in-place update works (optimizer state after resume)
+    assert back["a"] is back["b"]  # the same tensor object saved twice comes back once
+
+
+def test_unsupported_objects_raise_type_error(tmp_path):
+    with pytest.raises(TypeError, match="can't store object at x"):
+        gk.save({"x": object()}, tmp_path / "bad.st")
+    with pytest.raises(TypeError, match="can't store set"):
+        gk.save({1, 2}, tmp_path / "bad.st")
+    assert not os.path.exists(tmp_path / "bad.st")
+
+
+def test_file_objects(tmp_path):
+    buf = io.BytesIO()
+    gk.save({"x": gk.arange(5)}, buf)
+    buf.seek(0)
+    assert gk.load(buf)["x"].tolist() == [0, 1, 2, 3, 4]
+    with open(tmp_path / "f.st", "wb") as fh:
+        gk.save([gk.ones(2), 3], fh)
+    with open(tmp_path / "f.st", "rb") as fh:
+        back = gk.load(fh)
+    assert back[0].tolist() == [1.0, 1.0] and back[1] == 3
+    assert gk.load(str(tmp_path / "f.st"))[1] == 3  # str paths too
+
+
+def test_map_location(tmp_path):
+    gk.save({"x": gk.ones(2)}, tmp_path / "m.st")
+    for loc in (None, "cpu", gk.device("cpu"), {"cpu": "cpu"}, lambda t, where: t):
+        assert gk.load(tmp_path / "m.st", map_location=loc)["x"].device == gk.device("cpu")
+    if not gk.cuda.is_available():
+        with pytest.raises(Exception) as expected:
+            gk.ones(1).to("cuda")
+        with pytest.raises(type(expected.value)) as got:
+            gk.load(tmp_path / "m.st", map_location="cuda")
+        assert str(got.value) == str(expected.value)
+
+
+# ----------------------------------------------------------------------------- atomic writes
+def test_atomic_write_keeps_previous_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.safetensors"
+    gk.save({"epoch": 1, "w": gk.ones(1000)}, path)
+    before = path.read_bytes()
+
+    real = serialization._write_chunks
+
+    def crash_halfway(fh, header, arrays):
+        fh.write(header)
+        fh.write(b"\0" * 100)
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(serialization, "_write_chunks", crash_halfway)
+    with pytest.raises(OSError, match="simulated"):
+        gk.save({"epoch": 2, "w": gk.zeros(1000)}, path)
+    assert path.read_bytes() == before
+    assert gk.load(path)["epoch"] == 1
+    assert sorted(os.listdir(tmp_path)) == ["ckpt.safetensors"]  # no temporary file left
+    monkeypatch.setattr(serialization, "_write_chunks", real)
+    gk.save({"epoch": 2, "w": gk.zeros(1000)}, path)
+    assert gk.load(path)["epoch"] == 2
+
+
+def test_atomic_write_crash_before_replace(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.st"
+    gk.save({"epoch": 1}, path)
+
+    def boom(*a, **k):
+        raise OSError("power cut (simulated)")
+
+    monkeypatch.setattr(serialization.os, "replace", boom)
+    with pytest.raises(OSError, match="power cut"):
+        gk.save({"epoch": 2}, path)
+    monkeypatch.undo()
+    assert gk.load(path)["epoch"] == 1
+    assert os.listdir(tmp_path) == ["ckpt.st"]
+
+
+def test_new_file_permissions_follow_umask(tmp_path):
+    path = tmp_path / "p.st"
+    gk.save({"a": 1}, path)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (os.stat(path).st_mode & 0o777) == (0o666 & ~mask)
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        gk.save({"a": 1}, tmp_path / "nope" / "x.st")
+
+
+# ----------------------------------------------------------------------------- corrupted files
+@pytest.fixture
+def good_file(tmp_path):
+    path = tmp_path / "good.st"
+    gk.save({"w": gk.arange(100.0), "b": gk.ones(3, dtype=gk.int64), "epoch": 3}, path)
+    return path
+
+
+def _expect_error(path, pattern):
+    with pytest.raises(CheckpointError, match=pattern) as info:
+        gk.load(path)
+    assert str(path) in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_truncated_files(good_file, tmp_path):
+    raw = good_file.read_bytes()
+    bad = tmp_path / "bad.st"
+    bad.write_bytes(raw[:5])
+    _expect_error(bad, "too short")
+    bad.write_bytes(raw[:40])
+    _expect_error(bad, "truncated")
+    bad.write_bytes(raw[:-10])
+    _expect_error(bad, "truncated")
+    bad.write_bytes(b"")
+    _expect_error(bad, "too short")
+
+
+def test_corrupted_files(good_file, tmp_path):
+    raw = bytearray(good_file.read_bytes())
+    bad = tmp_path / "bad.st"
+    flipped = bytearray(raw)
+    flipped[-5] ^= 0xFF  # a byte of tensor data
+    bad.write_bytes(bytes(flipped))
+    _expect_error(bad, "checksum mismatch")
+    bad.write_bytes(bytes(raw) + b"extra")
+    _expect_error(bad, "size mismatch")
+    garbage = bytearray(raw)
+    garbage[10:20] = b"\xff" * 10  # inside the JSON header
+    bad.write_bytes(bytes(garbage))
+    _expect_error(bad, "not valid JSON")
+    bad.write_bytes((10 ** 12).to_bytes(8, "little") + b"{}")
+    _expect_error(bad, "implausible")
+    bad.write_bytes(b"PK\x03\x04" + b"\0" * 100)  # e.g. a torch.save zip file
+    _expect_error(bad, "implausible|truncated|JSON")
+
+
+def _rewrite_header(raw, edit):
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + n])
+    edit(header)
+    new = json.dumps(header).encode()
+    new += b" " * (-len(new) % 8)
+    return len(new).to_bytes(8, "little") + new + raw[8 + n:]
+
+
+@pytest.mark.parametrize("edit,pattern", [
+    (lambda h: h["w"].update(shape=[99]), "size mismatch for tensor 'w'"),
+    (lambda h: h["w"].update(dtype="F8_E4M3"), "dtype 'F8_E4M3'"),
+    (lambda h: h["w"].update(data_offsets=[5, 3]), "invalid data_offsets"),
+    (lambda h: h["b"].update(data_offsets=[0, 24]), "expected"),
+    (lambda h: h.pop("b"), "size mismatch"),
+    (lambda h: h["__metadata__"].update(gradkit="{not json"), "metadata is not valid JSON"),
+    (lambda h: h["__metadata__"].update(
+        gradkit=json.dumps({"version": 1, "tree": {"__gk__": "tensor", "key": "zz"}})),
+     "refers to tensor 'zz'"),
+    (lambda h: h["__metadata__"].update(gradkit=json.dumps({"version": 99, "tree": 1})),
+     "newer gradkit"),
+])
+def test_mismatched_headers(good_file, tmp_path, edit, pattern):
+    bad = tmp_path / "bad.st"
+    bad.write_bytes(_rewrite_header(good_file.read_bytes(), edit))
+    _expect_error(bad, pattern)
+
+
+def test_text_mode_and_wrong_types(good_file):
+    with open(good_file, encoding="latin-1") as fh, pytest.raises(TypeError, match="text mode"):
+        gk.load(fh)
+    with pytest.raises(TypeError, match="path or a binary file"):
+        gk.load(42)
+
+
+# ----------------------------------------------------------------------------- interop
+def test_state_dict_loads_in_safetensors_and_torch(torch, tmp_path, rng):
+    pytest.importorskip("safetensors")
+    from safetensors.torch import load_file
+
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3),
+                              torch.nn.Linear(3, 2))
+    state = {k: gk.tensor(_arr(rng, tuple(v.shape), str(v.dtype).replace("torch.", "")))
+             for k, v in net.state_dict().items()}
+    path = tmp_path / "model.safetensors"
+    gk.save(state, path)
+    loaded = load_file(str(path))
+    assert list(loaded) == sorted(state) or set(loaded) == set(state)
+    for k, v in state.items():
+        assert str(loaded[k].dtype) == "torch." + str(v.dtype)
+        np.testing.assert_array_equal(loaded[k].numpy(), v.numpy())
+    net.load_state_dict(loaded)  # strict: names, shapes and dtypes all fit
+    np.testing.assert_array_equal(net[0].weight.detach().numpy(), state["0.weight"].numpy())
+
+
+def test_all_dtypes_load_in_safetensors(torch, tmp_path, rng):
+    pytest.importorskip("safetensors")
+    from safetensors.numpy import load_file
+
+    state = {f"t_{dt}_{i}": gk.tensor(_arr(rng, shape, dt))
+             for dt in DTYPES for i, shape in enumerate([(), (0,), (2, 3)])}
+    gk.save(state, tmp_path / "all.st")
+    loaded = load_file(str(tmp_path / "all.st"))
+    for k, v in state.items():
+        assert loaded[k].dtype == v.dtype and loaded[k].shape == tuple(v.shape)
+        np.testing.assert_array_equal(loaded[k], v.numpy())
+
+
+def test_safetensors_file_loads_in_gradkit(torch, tmp_path):
+    pytest.importorskip("safetensors")
+    from safetensors.torch import save_file
+
+    g = torch.Generator().manual_seed(0)
+    tensors = {"a.weight": torch.randn(3, 4, generator=g), "half": torch.randn(5).half(),
+               "ints": torch.arange(6, dtype=torch.int32).reshape(2, 3),
+               "longs": torch.arange(3), "mask": torch.tensor([True, False]),
+               "bytes": torch.arange(4, dtype=torch.uint8), "f64": torch.randn(2).double(),
+               "scalar": torch.tensor(2.5), "empty": torch.zeros(0, 3)}
+    path = tmp_path / "from_torch.safetensors"
+    save_file(tensors, str(path), metadata={"format": "pt", "author": "someone"})
+    back = gk.load(path)
+    assert set(back) == set(tensors)
+    for k, v in tensors.items():
+        assert str(back[k].dtype) == str(v.dtype).replace("torch.", "")
+        assert tuple(back[k].shape) == tuple(v.shape)
+        np.testing.assert_array_equal(back[k].numpy(), v.numpy())
+    assert serialization.load_state_dict(path)["longs"].tolist() == [0, 1, 2]
+
+
+def test_save_state_dict_helper(tmp_path):
+    serialization.save_state_dict({"w": gk.ones(2)}, tmp_path / "s.st")
+    assert serialization.load_state_dict(tmp_path / "s.st")["w"].tolist() == [1.0, 1.0]
+    with pytest.raises(TypeError, match="flat dict"):
+        serialization.save_state_dict({"w": 1}, tmp_path / "s.st")
+    gk.save({"nested": {"w": gk.ones(1)}}, tmp_path / "n.st")
+    with pytest.raises(CheckpointError, match="flat dict"):
+        serialization.load_state_dict(tmp_path / "n.st")
+
+
+def test_loading_runs_no_code(tmp_path):
+    # a tree entry can only name data types; anything else is rejected, never imported/called
+    payload = {"version": 1, "tree": {"__gk__": "os.system", "key": "echo pwned"}}
+    header = {"__metadata__": {"gradkit": json.dumps(payload)}}
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    path = tmp_path / "evil.st"
+    path.write_bytes(len(raw).to_bytes(8, "little") + raw)
+    _expect_error(path, "unknown entry type 'os.system'")
