@@ -93,25 +93,20 @@ def _einsum_b(xp, g, ins, out, aux, needs):
         eq = ",".join([rhs] + [s for s, _ in others]) + "->" + target
         gk = xp.einsum(eq, g, *[v for _, v in others])
         shape = ins[k].shape
-        # letters summed away only inside operand k (or repeated ones) come back by broadcast
+        # letters summed away only inside operand k (or repeated ones) come back by broadcast;
+        # ``target`` lists sk's letters in first-occurrence order, so no transpose is needed
         if target != sk:
             sizes = dict(zip(sk, shape))
-            full = [sizes[c] if c in target else 1 for c in sk]
-            # bring gk's axes into sk's order, with size-1 axes for missing letters
-            order = [target.index(c) for c in sk if c in target and sk.index(c) == _first(sk, c)]
-            gk = xp.transpose(gk, order) if order != list(range(len(order))) else gk
-            gk = xp.reshape(gk, tuple(sizes[c] if c in target and sk.index(c) == _first(sk, c)
-                                      else 1 for c in sk))
-            gk = xp.broadcast_to(gk, tuple(shape))
+            seen = set()
+            kept = []
+            for c in sk:
+                kept.append(sizes[c] if c in target and c not in seen else 1)
+                seen.add(c)
+            gk = xp.broadcast_to(xp.reshape(gk, tuple(kept)), tuple(shape))
             if len(set(sk)) != len(sk):
                 gk = gk * _diag_mask(xp, sk, shape)
-            del full
         grads.append(gk)
     return grads
-
-
-def _first(s, c):
-    return s.index(c)
 
 
 def _diag_mask(xp, sk, shape):
