@@ -27,6 +27,7 @@ import traceback
 import numpy as _np
 
 from .._backend import namespace_of
+from .._backend import numpy_ns as _numpy_ns
 from . import grad_mode
 
 __all__ = ["MultiNode", "Node", "Op", "anomaly_state", "configure", "run_backward"]
@@ -153,7 +154,7 @@ SELECT = Op("Select", None, _select_backward, saves=0)
 def _check_versions(node):
     inputs = node.inputs
     for i, v in enumerate(node.versions or ()):
-        if v is not None and inputs[i]._version != v:
+        if v is not None and inputs[i]._vc[0] != v:
             t = inputs[i]
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by an "
@@ -214,20 +215,22 @@ def record_trace(node) -> None:
 def _collect(roots):
     """Dependency counts for every vertex (Node or leaf Tensor) reachable from ``roots``."""
     deps = {}
-    stack = [r for r in roots]
-    seen = {id(r) for r in roots}
-    node_types = (Node, MultiNode)
+    stack = [r for r in roots if type(r) is Node or type(r) is MultiNode]
+    roots_seen = set(stack)
+    pop = stack.pop
+    push = stack.append
     while stack:
-        v = stack.pop()
-        if type(v) not in node_types:
-            continue
-        for n in v.next:
+        for n in pop().next:
             if n is None:
                 continue
-            deps[n] = deps.get(n, 0) + 1
-            if id(n) not in seen:
-                seen.add(id(n))
-                stack.append(n)
+            d = deps.get(n)
+            if d is None:
+                deps[n] = 1
+                tn = type(n)
+                if (tn is Node or tn is MultiNode) and n not in roots_seen:
+                    push(n)  # first visit: walk its inputs once
+            else:
+                deps[n] = d + 1
     return deps
 
 
@@ -261,18 +264,23 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
     for r, g in zip(roots, root_grads):
         grads[r] = g if r not in grads else grads[r] + g
     ready = [r for r in grads if deps.get(r, 0) == 0]
+    pop_ready = ready.pop
+    push_ready = ready.append
+    pop_grad = grads.pop
+    get_grad = grads.get
     anomaly = anomaly_state[0]
     prev_mode = grad_mode.STATE[0]
     grad_mode.STATE[0] = create_graph
-    node_types = (Node, MultiNode)
+    ndarray = _np.ndarray
     try:
         while ready:
-            v = ready.pop()
-            g = grads.pop(v)
-            if isinstance(g, _np_generic):  # NumPy turns 0-d results into scalars
-                g = _np.asarray(g)
-            if type(v) not in node_types:
+            v = pop_ready()
+            g = pop_grad(v)
+            tv = type(v)
+            if tv is not Node and tv is not MultiNode:
                 # a leaf Tensor
+                if isinstance(g, _np_generic):  # NumPy turns 0-d results into scalars
+                    g = _np.asarray(g)
                 if capture is not None and v in capture:
                     captured[v] = g
                     if not accumulate:
@@ -281,37 +289,47 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                     continue
                 _accumulate_leaf(v, g, create_graph, wrap, handed)
                 continue
+            multi = tv is MultiNode
+            if not multi and type(g) is not ndarray and isinstance(g, _np_generic):
+                g = _np.asarray(g)
             if capture is not None and v in capture:
                 captured[v] = g
             if v.pre_hooks is not None:
                 g = _run_prehooks(v, g, create_graph, wrap)
             op = v.op
-            if type(v) is MultiNode:
+            if multi:
                 g = [x if x is not None else _zeros_for(v, i, create_graph, wrap)
                      for i, x in enumerate(g)]
             if v.released:
                 raise _released_error(v)
-            if v.versions is not None or v.meta is not None or v.out_vc is not None:
+            vs = v.versions
+            if vs is not None:  # inline fast path; _check_versions builds the error
+                for t, ver in zip(v.inputs, vs):
+                    if ver is not None and t._vc[0] != ver:
+                        _check_versions(v)
+            if v.meta is not None or (v.out_vc is not None and v.out_vc[0]):
                 _check_versions(v)
             if create_graph:
                 xp = tensor_ns
                 ins = v.inputs
-                if op.saves & SAVES_OUTPUT:
+                if multi:
+                    out = v.out
+                elif op.saves & SAVES_OUTPUT:
                     out = wrap_node(v.out, v) if v.out is not None else None
                 else:
                     out = None
-                if type(v) is MultiNode:
-                    out = v.out
             else:
-                xp = namespace_of(g if type(v) is not MultiNode else g[0])
+                g0 = g[0] if multi else g
+                xp = _numpy_ns if type(g0) is ndarray else namespace_of(g0)
                 ins = v.saved
                 out = v.out
             in_grads = op.backward(xp, g, ins, out, v.aux, v.needs)
             if anomaly and anomaly_state[1]:
                 _anomaly_check(v, in_grads, create_graph)
-            nxt = v.next
             broadcasts = op.broadcasts
-            for i, n in enumerate(nxt):
+            i = -1
+            for n in v.next:
+                i += 1
                 if n is None:
                     continue
                 gi = in_grads[i]
@@ -322,22 +340,24 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                     if gi.shape != shape:
                         gi = xp.sum_to(gi, shape)
                 if type(n) is MultiNode:
-                    slot = grads.get(n)
+                    slot = get_grad(n)
                     if slot is None:
                         slot = grads[n] = [None] * n.n_out
                     k = v.aux
                     slot[k] = gi if slot[k] is None else slot[k] + gi
                 else:
-                    prev = grads.get(n)
+                    prev = get_grad(n)
                     grads[n] = gi if prev is None else prev + gi
                 left = deps[n] - 1
                 deps[n] = left
                 if left == 0:
-                    ready.append(n)
+                    push_ready(n)
             if not retain_graph:
                 v.saved = None
-                v.out = None if op.saves & SAVES_OUTPUT or type(v) is MultiNode else v.out
-                if op.saves or type(v) is MultiNode:
+                saves = op.saves
+                if saves or multi:
+                    if saves & SAVES_OUTPUT or multi:
+                        v.out = None
                     v.released = True
                 if op.release is not None:
                     op.release(v)
