@@ -1,3 +1,289 @@
-"""(filled in by its owner)."""
+"""Attention: scaled dot-product attention and the multi-head attention forward.
 
-__all__ = []
+Both are composed from differentiable gradkit ops (``matmul``, ``softmax``), so they support
+higher-order gradients. Mask conventions follow PyTorch, which differ between the two functions:
+
+- ``scaled_dot_product_attention``: a boolean ``attn_mask`` is True where a query **may** attend.
+- ``multi_head_attention_forward`` / ``nn.MultiheadAttention``: a boolean ``attn_mask`` or
+  ``key_padding_mask`` is True where attention is **not** allowed.
+
+Float masks are added to the attention scores in both.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ... import _functions as F
+from ...random import _gen
+from ...tensor import Tensor, _make
+
+__all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
+
+
+def _const(arr):
+    return _make(arr, False, None)
+
+
+def _dropout(x, p):
+    keep = _gen(None).random(tuple(x.shape)) >= p
+    return x * _const((keep / (1.0 - p)).astype(x.dtype))
+
+
+def _shape(t):
+    return tuple(t.shape)
+
+
+def _bool_to_bias(mask, dtype, allowed_when_true):
+    """A boolean mask as an additive float array: 0 where attention is allowed, -inf elsewhere."""
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    allowed = m if allowed_when_true else ~m
+    return np.where(allowed, 0.0, -np.inf).astype(dtype)
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """``softmax(Q K^T * scale + mask) V``, as ``torch.nn.functional.scaled_dot_product_attention``.
+
+    Args:
+        query: queries.
+        key: keys.
+        value: values.
+        attn_mask: boolean (True: may attend) or float (added to the scores) mask, broadcastable
+            to ``(..., L, S)``.
+        dropout_p: dropout probability on the attention weights (applied whenever > 0, as in
+            PyTorch: pass 0.0 in evaluation).
+        is_causal: mask out keys after each query (upper-left aligned lower triangle); do not
+            combine with ``attn_mask``.
+        scale: score scale; default ``1 / sqrt(E)``.
+        enable_gqa: grouped-query attention: ``query`` may have a multiple of the key/value heads
+            (dimension -3).
+
+    Returns:
+        The attention output.
+
+    Shape:
+        - query: :math:`(..., L, E)`; key: :math:`(..., S, E)`; value: :math:`(..., S, E_v)`
+        - output: :math:`(..., L, E_v)`
+
+    Example:
+        >>> q = k = v = gradkit.randn(2, 4, 5, 8)
+        >>> F.scaled_dot_product_attention(q, k, v, is_causal=True).shape
+        gradkit.Size([2, 4, 5, 8])
+    """
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"scaled_dot_product_attention: {name} must be a Tensor, got "
+                            f"{type(t).__name__}")
+    if query.shape[-1] != key.shape[-1]:
+        raise RuntimeError(
+            f"scaled_dot_product_attention: query and key must have the same embedding size "
+            f"(last dimension), got query {_shape(query)} and key {_shape(key)}"
+        )
+    if key.shape[-2] != value.shape[-2]:
+        raise RuntimeError(
+            f"scaled_dot_product_attention: key and value must have the same sequence length "
+            f"(dimension -2), got key {_shape(key)} and value {_shape(value)}"
+        )
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got "
+                         f"{dropout_p}")
+    L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
+    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        hq, hk = query.shape[-3], key.shape[-3]
+        if hq % hk:
+            raise RuntimeError(f"scaled_dot_product_attention: with enable_gqa the query heads "
+                               f"({hq}) must be a multiple of the key/value heads ({hk})")
+        idx = _const(np.repeat(np.arange(hk), hq // hk))
+        key = F.index_select(key, key.ndim - 3, idx)
+        value = F.index_select(value, value.ndim - 3, idx)
+    scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
+    scores = F.matmul(query, F.transpose(key, -2, -1)) * scale
+    dtype = scores.dtype
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError("scaled_dot_product_attention: an explicit attn_mask should not be "
+                               "set when is_causal=True")
+        causal = np.tril(np.ones((L, S), dtype=bool))
+        scores = scores + _const(_bool_to_bias(causal, dtype, True))
+    elif attn_mask is not None:
+        if not isinstance(attn_mask, Tensor):
+            attn_mask = _const(np.asarray(attn_mask))
+        if attn_mask.dtype.kind == "b":
+            scores = scores + _const(_bool_to_bias(attn_mask, dtype, True))
+        else:
+            scores = scores + attn_mask
+    attn = F.softmax(scores, -1)
+    if dropout_p > 0.0:
+        attn = _dropout(attn, dropout_p)
+    return F.matmul(attn, value)
+
+
+def _as_float_mask(mask, dtype, name, who):
+    """MHA masks (bool True = masked out, or float additive) as a float Tensor or None."""
+    if mask is None:
+        return None
+    if not isinstance(mask, Tensor):
+        mask = _const(np.asarray(mask))
+    if mask.dtype.kind == "b":
+        return _const(_bool_to_bias(mask, dtype, False))
+    if mask.dtype.kind != "f":
+        raise TypeError(f"{who}: only bool and floating types of {name} are supported, got "
+                        f"{mask.dtype}")
+    return mask.to(dtype) if mask.dtype != dtype else mask
+
+
+def _in_projection(x, w, b):
+    y = F.matmul(x, w.t())
+    return y + b if b is not None else y
+
+
+def multi_head_attention_forward(
+        query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+        in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Tensor | None,
+        bias_v: Tensor | None, add_zero_attn: bool, dropout_p: float, out_proj_weight: Tensor,
+        out_proj_bias: Tensor | None, training: bool = True,
+        key_padding_mask: Tensor | None = None, need_weights: bool = True,
+        attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False,
+        q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None,
+        v_proj_weight: Tensor | None = None, static_k: Tensor | None = None,
+        static_v: Tensor | None = None, average_attn_weights: bool = True,
+        is_causal: bool = False):
+    """Multi-head attention (``torch.nn.functional.multi_head_attention_forward``).
+
+    Inputs are sequence-first; :class:`~gradkit.nn.MultiheadAttention` handles ``batch_first``.
+
+    Returns:
+        ``(attn_output, attn_weights)``; ``attn_weights`` is None unless ``need_weights``.
+
+    Shape:
+        - query: :math:`(L, N, E)` or :math:`(L, E)`; key: :math:`(S, N, E_k)`; value:
+          :math:`(S, N, E_v)` (unbatched without ``N``)
+        - key_padding_mask: :math:`(N, S)` or :math:`(S)`; attn_mask: :math:`(L, S)` or
+          :math:`(N \\cdot H, L, S)`
+        - attn_output: :math:`(L, N, E)`; attn_weights: :math:`(N, L, S)` averaged over heads,
+          else :math:`(N, H, L, S)` (unbatched without ``N``)
+    """
+    who = "MultiheadAttention"
+    if static_k is not None or static_v is not None:
+        raise NotImplementedError(f"{who}: static_k/static_v are not supported by gradkit")
+    if query.ndim not in (2, 3):
+        raise ValueError(f"{who}: query should be unbatched 2D or batched 3D tensor but received "
+                         f"{query.ndim}-D query tensor of shape {_shape(query)}")
+    batched = query.ndim == 3
+    if key.ndim != query.ndim or value.ndim != query.ndim:
+        raise ValueError(f"{who}: query, key and value must all be batched (3D) or unbatched "
+                         f"(2D); got shapes {_shape(query)}, {_shape(key)}, {_shape(value)}")
+    if not batched:
+        query, key, value = (F.unsqueeze(t, 1) for t in (query, key, value))
+        if key_padding_mask is not None:
+            key_padding_mask = F.unsqueeze(key_padding_mask, 0)
+    L, N, E = query.shape
+    S = key.shape[0]
+    if E != embed_dim_to_check:
+        raise RuntimeError(f"{who}: was expecting embedding dimension of {embed_dim_to_check}, "
+                           f"but got query of shape {_shape(query)}")
+    if key.shape[:2] != value.shape[:2] or key.shape[1] != N:
+        raise RuntimeError(f"{who}: key shape {_shape(key)} does not match value shape "
+                           f"{_shape(value)} (or the query's batch size {N})")
+    head_dim = E // num_heads
+    if head_dim * num_heads != E:
+        raise ValueError(f"{who}: embed_dim {E} not divisible by num_heads {num_heads}")
+    if is_causal and attn_mask is None:
+        raise RuntimeError(f"{who}: need attn_mask if specifying the is_causal hint (e.g. "
+                           f"nn.Transformer.generate_square_subsequent_mask(L))")
+    # projections
+    if not use_separate_proj_weight:
+        wq, wk, wv = (in_proj_weight[i * E:(i + 1) * E] for i in range(3))
+    else:
+        wq, wk, wv = q_proj_weight, k_proj_weight, v_proj_weight
+    if in_proj_bias is not None:
+        bq, bk, bv = (in_proj_bias[i * E:(i + 1) * E] for i in range(3))
+    else:
+        bq = bk = bv = None
+    if query is key and key is value and not use_separate_proj_weight:
+        # self-attention: one matmul for the three projections
+        q, k, v = _split3(_in_projection(query, in_proj_weight, in_proj_bias), E)
+    else:
+        q = _in_projection(query, wq, bq)
+        k = _in_projection(key, wk, bk)
+        v = _in_projection(value, wv, bv)
+    dtype = q.dtype
+    attn_mask = _as_float_mask(attn_mask, dtype, "attn_mask", who)
+    key_padding_mask = _as_float_mask(key_padding_mask, dtype, "key_padding_mask", who)
+    if attn_mask is not None:
+        if attn_mask.ndim == 2:
+            if _shape(attn_mask) != (L, S):
+                raise RuntimeError(f"{who}: the shape of the 2D attn_mask is "
+                                   f"{_shape(attn_mask)}, but should be {(L, S)}.")
+            attn_mask = F.unsqueeze(attn_mask, 0)
+        elif attn_mask.ndim == 3:
+            if _shape(attn_mask) != (N * num_heads, L, S):
+                raise RuntimeError(f"{who}: the shape of the 3D attn_mask is "
+                                   f"{_shape(attn_mask)}, but should be "
+                                   f"{(N * num_heads, L, S)}.")
+        else:
+            raise RuntimeError(f"{who}: attn_mask's dimension {attn_mask.ndim} is not supported "
+                               f"(use 2D (L, S) or 3D (N * num_heads, L, S))")
+    if bias_k is not None and bias_v is not None:
+        k = F.cat([k, F.expand(bias_k, 1, N, E)], 0)
+        v = F.cat([v, F.expand(bias_v, 1, N, E)], 0)
+        if attn_mask is not None:
+            attn_mask = _pad_last(attn_mask)
+        if key_padding_mask is not None:
+            key_padding_mask = _pad_last(key_padding_mask)
+    S = k.shape[0]
+    # (S, N, E) -> (N * H, S, hd)
+    q = F.transpose(q.reshape(L, N * num_heads, head_dim), 0, 1)
+    k = F.transpose(k.reshape(S, N * num_heads, head_dim), 0, 1)
+    v = F.transpose(v.reshape(S, N * num_heads, head_dim), 0, 1)
+    if add_zero_attn:
+        z = _const(np.zeros((N * num_heads, 1, head_dim), dtype=dtype))
+        k = F.cat([k, z], 1)
+        v = F.cat([v, z], 1)
+        S += 1
+        if attn_mask is not None:
+            attn_mask = _pad_last(attn_mask)
+        if key_padding_mask is not None:
+            key_padding_mask = _pad_last(key_padding_mask)
+    if key_padding_mask is not None:
+        if _shape(key_padding_mask) != (N, S):
+            raise RuntimeError(f"{who}: expected key_padding_mask of shape {(N, S)}, got "
+                               f"{_shape(key_padding_mask)}")
+        kpm = F.expand(key_padding_mask.reshape(N, 1, 1, S), N, num_heads, 1, S)
+        kpm = kpm.reshape(N * num_heads, 1, S)
+        attn_mask = kpm if attn_mask is None else attn_mask + kpm
+    if not training:
+        dropout_p = 0.0
+    scores = F.matmul(q * (1.0 / math.sqrt(head_dim)), F.transpose(k, 1, 2))
+    if attn_mask is not None:
+        scores = scores + attn_mask
+    weights = F.softmax(scores, -1)
+    dropped = _dropout(weights, dropout_p) if dropout_p > 0.0 else weights
+    out = F.matmul(dropped, v)  # (N*H, L, hd)
+    out = F.transpose(out, 0, 1).reshape(L * N, E)
+    out = _in_projection(out, out_proj_weight, out_proj_bias).reshape(L, N, E)
+    if not batched:
+        out = F.squeeze(out, 1)
+    if not need_weights:
+        return out, None
+    weights = weights.reshape(N, num_heads, L, S)
+    if average_attn_weights:
+        weights = F.mean(weights, 1)
+    if not batched:
+        weights = F.squeeze(weights, 0)
+    return out, weights
+
+
+def _split3(t, E):
+    return t[..., :E], t[..., E:2 * E], t[..., 2 * E:]
+
+
+def _pad_last(mask):
+    """Append one zero (attend) column along the last dimension."""
+    shape = _shape(mask)[:-1] + (1,)
+    return F.cat([mask, _const(np.zeros(shape, dtype=mask.dtype))], -1)
