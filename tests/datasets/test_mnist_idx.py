@@ -52,7 +52,7 @@ def test_read_mnist(tmp_path, gz):
         assert img.dtype == gk.float32 and tuple(img.shape) == (1, 28, 28)
         np.testing.assert_allclose(img.numpy()[0], images[1] / 255.0, rtol=1e-6)
         assert label.item() == labels[1] and label.dtype == gk.int64
-        x, y = next(iter(DataLoader(ds, batch_size=3)))
+        x, _ = next(iter(DataLoader(ds, batch_size=3)))
         assert tuple(x.shape) == (3, 1, 28, 28)
         np.testing.assert_allclose(x.numpy()[:, 0], images[:3] / 255.0, rtol=1e-6)
 
