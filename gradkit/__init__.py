@@ -42,9 +42,7 @@ def promote_types(type1, type2):
 
 
 def result_type(tensor1, tensor2):
-    a = tensor1 if isinstance(tensor1, Tensor) else tensor(tensor1)
-    b = tensor2 if isinstance(tensor2, Tensor) else tensor(tensor2)
-    return _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+    return _dtype.operands_result_type(tensor1, tensor2)
 
 
 def is_floating_point(t) -> bool:

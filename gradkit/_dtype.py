@@ -128,3 +128,23 @@ def scalar_result_dtype(tensor_dtype, scalar) -> np.dtype:
     if k == "b" and t is _pyint:
         return int64
     return tensor_dtype
+
+
+def operands_result_type(a, b) -> np.dtype:
+    """``torch.result_type`` for two operands, each a Tensor (anything with ``dtype`` and
+    ``ndim``) or a Python number (weaker than any tensor of the same category)."""
+    a_num = isinstance(a, (_pybool, _pyint, _pyfloat))
+    b_num = isinstance(b, (_pybool, _pyint, _pyfloat))
+    if not a_num and not b_num:
+        return result_type(np.dtype(a.dtype), a.ndim, np.dtype(b.dtype), b.ndim)
+    if a_num and b_num:
+        return _python_scalar_dtype(a) if _category(_python_scalar_dtype(a)) >= \
+            _category(_python_scalar_dtype(b)) else _python_scalar_dtype(b)
+    t, num = (b, a) if a_num else (a, b)
+    return scalar_result_dtype(np.dtype(t.dtype), num)
+
+
+def _python_scalar_dtype(x) -> np.dtype:
+    if isinstance(x, _pybool):
+        return bool
+    return int64 if isinstance(x, _pyint) else get_default_dtype()

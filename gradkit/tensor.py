@@ -273,6 +273,22 @@ def _binary_tensors_reversed(op, a, b, opname):
     return apply2(op, b, a)
 
 
+def _div_operands(a, b):
+    """True division of a non-float Tensor ``a``: promote both operands as PyTorch does (so
+    int32 / float16 stays float16), then go to the default float if the result is integral."""
+    b = _scalar_or_tensor(b)
+    bt = isinstance(b, Tensor)
+    if bt:
+        rt = _dtype.result_type(a._data.dtype, a._data.ndim, b._data.dtype, b._data.ndim)
+    else:
+        rt = _dtype.scalar_result_dtype(a._data.dtype, b)
+    if rt.kind != "f":
+        rt = _dtype.get_default_dtype()
+    if bt and b._data.dtype != rt:
+        b = b.to(rt)
+    return (a.to(rt) if a._data.dtype != rt else a), b
+
+
 def _float_operand(a):
     """True division and transcendental ops promote integers to the default float dtype."""
     if a._data.dtype.kind != "f":
@@ -682,10 +698,14 @@ class Tensor:
         return _rbinary(E.MUL, self, other, "mul")
 
     def __truediv__(self, other):
-        return _binary(E.DIV, _float_operand(self), other, "div")
+        if self._data.dtype.kind != "f":
+            self, other = _div_operands(self, other)
+        return _binary(E.DIV, self, other, "div")
 
     def __rtruediv__(self, other):
-        return _rbinary(E.DIV, _float_operand(self), other, "div")
+        if self._data.dtype.kind != "f":
+            self, other = _div_operands(self, other)
+        return _rbinary(E.DIV, self, other, "div")
 
     def __pow__(self, other):
         return _binary(E.POW, self, other, "pow")
