@@ -1,5 +1,7 @@
 """DataLoader: batching, len, drop_last, samplers, workers, errors (PyTorch as the oracle)."""
 
+import multiprocessing
+import os
 import threading
 import time
 
@@ -302,3 +304,53 @@ def test_option_errors_match_torch(torch, kwargs):
 def test_iterable_dataset_option_errors(kwargs):
     with pytest.raises(ValueError, match="DataLoader with IterableDataset: expected unspecified"):
         DataLoader(Stream(3), **kwargs)
+
+
+class _WhoProc(Dataset):
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        if i == 7:
+            raise KeyError("sample 7 is broken")
+        info = get_worker_info()
+        return i, os.getpid(), info.id, info.num_workers
+
+
+@pytest.mark.parametrize("ctx", ["spawn", "fork"])
+def test_process_workers(ctx):
+    if ctx not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"{ctx} start method unavailable")
+    x = gk.tensor(np.arange(20, dtype=np.float32).reshape(10, 2))
+    ds = TensorDataset(x, gk.arange(10))
+    dl = DataLoader(ds, batch_size=3, num_workers=2, multiprocessing_context=ctx)
+    batches = list(dl)
+    assert [b[1].tolist() for b in batches] == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+    np.testing.assert_array_equal(batches[1][0].numpy(), x.numpy()[3:6])
+    assert batches[0][0].dtype == gk.float32
+
+
+def test_process_workers_info_and_errors():
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("fork unavailable")
+    dl = DataLoader(_WhoProc(), batch_size=2, num_workers=2, multiprocessing_context="fork",
+                    sampler=range(7))
+    out = list(dl)
+    pids = {p for b in out for p in b[1].tolist()}
+    assert os.getpid() not in pids
+    assert {n for b in out for n in b[3].tolist()} == {2}
+    assert {w for b in out for w in b[2].tolist()} <= {0, 1}
+    with pytest.raises(KeyError, match="sample 7 is broken"):
+        list(DataLoader(_WhoProc(), batch_size=2, num_workers=2, multiprocessing_context="fork"))
+
+
+def test_multiprocessing_context_errors(torch):
+    with pytest.raises(ValueError) as theirs:
+        torch.utils.data.DataLoader(list(range(3)), multiprocessing_context="spawn")
+    with pytest.raises(ValueError) as ours:
+        DataLoader(TensorDataset(gk.arange(3)), multiprocessing_context="spawn")
+    assert str(ours.value) == str(theirs.value)
+    with pytest.raises(ValueError, match="valid start method"):
+        DataLoader(TensorDataset(gk.arange(3)), num_workers=1, multiprocessing_context="nope")
+    with pytest.raises(ValueError, match="need a map-style dataset"):
+        DataLoader(Stream(3), num_workers=1, multiprocessing_context="spawn")

@@ -2,9 +2,14 @@
 
 Differences from PyTorch:
 
-* ``num_workers > 0`` starts *threads*, not processes. Datasets and ``collate_fn`` need not be
-  picklable, and NumPy releases the GIL in its array work, so prefetching overlaps loading with
-  training. Batches come back in sampler order. ``pin_memory`` is accepted and ignored.
+* ``num_workers > 0`` starts *threads* by default, not processes. Datasets and ``collate_fn``
+  need not be picklable, and NumPy releases the GIL in its array work, so prefetching overlaps
+  loading with training. Batches come back in sampler order. ``pin_memory`` is ignored.
+* ``multiprocessing_context='spawn'`` / ``'fork'`` / ``'forkserver'`` (or a context object) uses
+  worker *processes* instead, for per-sample Python work that holds the GIL; then the dataset,
+  ``collate_fn`` and ``worker_init_fn`` must be picklable (``'spawn'``) and batches are pickled
+  back. Each process seeds ``random``, NumPy's global RNG and gradkit's default generator with
+  ``base_seed + worker_id``. Map-style datasets only.
 * An ``IterableDataset`` is read by one background thread (``get_worker_info().num_workers`` is
   1 there), so it is read once per epoch, never once per worker.
 * Fast path: when ``collate_fn`` is ``default_collate`` and the dataset defines
@@ -19,7 +24,9 @@ import concurrent.futures
 import contextlib
 import itertools
 import math
+import multiprocessing
 import queue
+import random
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -83,7 +90,9 @@ class DataLoader:
         drop_last: drop the last incomplete batch.
         timeout: seconds to wait for a batch from the workers (0: forever).
         worker_init_fn: called as ``worker_init_fn(worker_id)`` in each worker thread.
-        multiprocessing_context: accepted for compatibility; gradkit's workers are threads.
+        multiprocessing_context: ``None`` (or ``'thread'``): worker threads; a start method
+            (``'spawn'``, ``'fork'``, ``'forkserver'``) or a ``multiprocessing`` context: worker
+            processes (map-style datasets only).
         generator: random stream for ``RandomSampler`` (with ``shuffle=True``).
         prefetch_factor: batches prefetched per worker (default 2 when ``num_workers > 0``).
         persistent_workers: keep the worker threads alive between epochs.
@@ -123,11 +132,26 @@ class DataLoader:
             raise ValueError("prefetch_factor option should be non-negative")
         if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
-        if multiprocessing_context not in (None, "thread", "spawn", "fork", "forkserver") and \
-                not hasattr(multiprocessing_context, "get_start_method"):
-            raise ValueError(
-                f"multiprocessing_context option should specify a valid start method, but got "
-                f"multiprocessing_context={multiprocessing_context!r}")
+        if multiprocessing_context is not None:
+            if num_workers == 0:
+                raise ValueError(
+                    f"multiprocessing_context can only be used with multi-process loading "
+                    f"(num_workers > 0), but got num_workers={num_workers}")
+            if isinstance(multiprocessing_context, str):
+                valid = ["thread", *multiprocessing.get_all_start_methods()]
+                if multiprocessing_context not in valid:
+                    raise ValueError(
+                        f"multiprocessing_context option should specify a valid start method in "
+                        f"{valid!r}, but got multiprocessing_context={multiprocessing_context!r}")
+            elif not hasattr(multiprocessing_context, "Pool"):
+                raise TypeError(
+                    f"multiprocessing_context option should be a valid context object or a "
+                    f"string specifying the start method, but got "
+                    f"multiprocessing_context={multiprocessing_context!r}")
+            if multiprocessing_context != "thread" and isinstance(dataset, IterableDataset):
+                raise ValueError(
+                    "gradkit's DataLoader reads an IterableDataset with a background thread; "
+                    "worker processes (multiprocessing_context) need a map-style dataset")
 
         if isinstance(dataset, IterableDataset):
             if shuffle not in (None, False):
@@ -211,16 +235,7 @@ class DataLoader:
 
     # ------------------------------------------------------------------ fetching
     def _fetcher(self) -> Callable:
-        ds, collate = self.dataset, self.collate_fn
-        if not self._auto_collation:
-            return lambda index: collate(ds[index])
-        fast = getattr(ds, "_batch_fetch", None) if collate is default_collate else None
-        if fast is not None:
-            return fast
-        getitems = getattr(ds, "__getitems__", None)
-        if callable(getitems):
-            return lambda indices: collate(getitems(indices))
-        return lambda indices: collate([ds[i] for i in indices])
+        return _make_fetcher(self.dataset, self.collate_fn, self._auto_collation)
 
     def _base_seed(self) -> int:
         self._epoch += 1
@@ -250,12 +265,77 @@ class DataLoader:
             super().__setattr__("_pool", pool)
         return pool
 
+    @property
+    def _uses_processes(self) -> bool:
+        return self.multiprocessing_context not in (None, "thread")
+
+    def _process_pool(self, base_seed):
+        if self._pool is not None:
+            return self._pool
+        ctx = self.multiprocessing_context
+        if isinstance(ctx, str):
+            ctx = multiprocessing.get_context(ctx)
+        counter = ctx.Value("i", 0)
+        pool = ctx.Pool(self.num_workers, initializer=_process_worker_init,
+                        initargs=(self.dataset, self.collate_fn, self._auto_collation,
+                                  self.worker_init_fn, base_seed, self.num_workers, counter))
+        if self.persistent_workers:
+            super().__setattr__("_pool", pool)
+        return pool
+
     def __iter__(self) -> Iterator:
         if self.num_workers == 0:
             return _SingleThreadIter(self)
         if isinstance(self.dataset, IterableDataset):
             return _IterableThreadIter(self)
         return _PoolIter(self)
+
+    def __del__(self):
+        pool = self.__dict__.get("_pool")
+        if pool is not None:
+            with contextlib.suppress(Exception):
+                if hasattr(pool, "terminate"):
+                    pool.terminate()
+                else:
+                    pool.shutdown(wait=False, cancel_futures=True)
+
+
+# ---------------------------------------------------------------------- process workers
+_process_fetch = None
+
+
+def _make_fetcher(dataset, collate_fn, auto_collation):
+    if not auto_collation:
+        return lambda index: collate_fn(dataset[index])
+    fast = getattr(dataset, "_batch_fetch", None) if collate_fn is default_collate else None
+    if fast is not None:
+        return fast
+    getitems = getattr(dataset, "__getitems__", None)
+    if callable(getitems):
+        return lambda indices: collate_fn(getitems(indices))
+    return lambda indices: collate_fn([dataset[i] for i in indices])
+
+
+def _process_worker_init(dataset, collate_fn, auto_collation, init_fn, base_seed, num_workers,
+                         counter):
+    global _process_fetch
+    from ...random import manual_seed
+
+    with counter.get_lock():
+        wid = counter.value
+        counter.value += 1
+    seed = base_seed + wid
+    random.seed(seed)
+    np.random.seed(seed % 2 ** 32)
+    manual_seed(seed % 2 ** 63)
+    _local.info = WorkerInfo(wid, num_workers, seed, dataset)
+    _process_fetch = _make_fetcher(dataset, collate_fn, auto_collation)
+    if init_fn is not None:
+        init_fn(wid)
+
+
+def _process_worker_fetch(index):
+    return _process_fetch(index)
 
 
 class _BaseIter:
@@ -310,9 +390,11 @@ class _PoolIter(_BaseIter):
 
     def __init__(self, loader):
         super().__init__(loader)
-        self._pool = loader._worker_pool(loader._base_seed())
+        self._processes = loader._uses_processes
+        seed = loader._base_seed()
+        self._pool = loader._process_pool(seed) if self._processes else loader._worker_pool(seed)
         self._owns_pool = not loader.persistent_workers
-        self._fetch = loader._fetcher()
+        self._fetch = None if self._processes else loader._fetcher()
         self._indices = iter(loader._index_sampler)
         self._pending = collections.deque()
         self._depth = loader.num_workers * max(loader.prefetch_factor, 1)
@@ -326,16 +408,20 @@ class _PoolIter(_BaseIter):
             except StopIteration:
                 self._done = True
                 break
-            self._pending.append(self._pool.submit(self._fetch, idx))
+            if self._processes:
+                self._pending.append(self._pool.apply_async(_process_worker_fetch, (idx,)))
+            else:
+                self._pending.append(self._pool.submit(self._fetch, idx))
 
     def __next__(self):
         if not self._pending:
             self._shutdown()
             raise StopIteration
         fut = self._pending.popleft()
+        timeout = self._loader.timeout or None
         try:
-            batch = fut.result(timeout=self._loader.timeout or None)
-        except concurrent.futures.TimeoutError:
+            batch = fut.get(timeout) if self._processes else fut.result(timeout=timeout)
+        except (concurrent.futures.TimeoutError, multiprocessing.TimeoutError):
             self._shutdown()
             raise _timeout_error(self._loader.timeout) from None
         except BaseException:
@@ -345,12 +431,16 @@ class _PoolIter(_BaseIter):
         return batch
 
     def _shutdown(self):
-        for fut in self._pending:
-            fut.cancel()
+        if not self._processes:
+            for fut in self._pending:
+                fut.cancel()
         self._pending.clear()
         self._done = True
         if self._owns_pool and self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            if self._processes:
+                self._pool.terminate()
+            else:
+                self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
     def __del__(self):
