@@ -1,3 +1,228 @@
-"""(filled in by its owner)."""
+"""Parameter initialisers (``torch.nn.init``).
 
-__all__ = []
+Each writes into the tensor in place under ``no_grad`` and returns it. Random ones draw from
+gradkit's default generator (seeded by ``gradkit.manual_seed``) or from ``generator=``. The
+streams are not PyTorch's: same distributions, other numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd import grad_mode
+from ..random import _gen
+from ..tensor import Tensor
+
+__all__ = [
+    "calculate_gain", "constant_", "dirac_", "eye_", "kaiming_normal_", "kaiming_uniform_",
+    "normal_", "ones_", "orthogonal_", "sparse_", "trunc_normal_", "uniform_",
+    "xavier_normal_", "xavier_uniform_", "zeros_",
+]
+
+_LINEAR_GAIN = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                "conv_transpose2d", "conv_transpose3d", "sigmoid")
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The recommended gain for a nonlinearity (``'relu'``: sqrt(2), ``'tanh'``: 5/3, ...).
+
+    Args:
+        nonlinearity: ``'linear'``, ``'conv*'``, ``'sigmoid'``, ``'tanh'``, ``'relu'``,
+            ``'leaky_relu'``, ``'selu'``.
+        param: the negative slope for ``'leaky_relu'`` (default 0.01).
+    """
+    if nonlinearity in _LINEAR_GAIN:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"calculate_gain: negative_slope {param} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+
+
+def _write(tensor: Tensor, arr) -> Tensor:
+    with grad_mode.no_grad():
+        tensor._data[...] = arr
+        tensor._vc[0] += 1
+    return tensor
+
+
+def _fans(tensor: Tensor) -> tuple[int, int]:
+    shape = tensor.shape
+    if len(shape) < 2:
+        raise ValueError(
+            f"Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
+            f"(got shape {list(shape)})"
+        )
+    receptive = 1
+    for s in shape[2:]:
+        receptive *= s
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+    """Fill with draws from U(a, b)."""
+    return _write(tensor, _gen(generator).uniform(a, b, tensor._data.shape))
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+    """Fill with draws from N(mean, std^2)."""
+    return _write(tensor, _gen(generator).normal(mean, std, tensor._data.shape))
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator=None) -> Tensor:
+    """Fill with draws from N(mean, std^2) truncated to [a, b] (rejection sampling)."""
+    if a >= b:
+        raise ValueError(f"trunc_normal_: a ({a}) must be less than b ({b})")
+    rng = _gen(generator)
+    n = tensor._data.size
+    out = np.empty(n)
+    filled = 0
+    lo_p = _phi((a - mean) / std) if std > 0 else 0.0
+    hi_p = _phi((b - mean) / std) if std > 0 else 1.0
+    if hi_p - lo_p < 0.05:  # narrow window far in a tail: sample U(a, b) instead of rejecting
+        return _write(tensor, rng.uniform(a, b, tensor._data.shape))
+    while filled < n:
+        draw = rng.normal(mean, std, max(2 * (n - filled), 16))
+        draw = draw[(draw >= a) & (draw <= b)][: n - filled]
+        out[filled:filled + draw.size] = draw
+        filled += draw.size
+    return _write(tensor, out.reshape(tensor._data.shape))
+
+
+def _phi(z: float) -> float:
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill with ``val``."""
+    return _write(tensor, val)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return _write(tensor, 1)
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return _write(tensor, 0)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity (ones on the diagonal)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: only tensors with 2 dimensions are supported, got "
+                         f"{tensor.ndim}")
+    return _write(tensor, np.eye(*tensor._data.shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a 3/4/5-D convolution weight with the Dirac delta (identity convolution)."""
+    nd = tensor.ndim
+    if nd not in (3, 4, 5):
+        raise ValueError("dirac_: only tensors with 3, 4, or 5 dimensions are supported")
+    shape = tensor._data.shape
+    if shape[0] % groups:
+        raise ValueError("dirac_: dim 0 must be divisible by groups")
+    out_per = shape[0] // groups
+    arr = np.zeros(shape)
+    centre = tuple(s // 2 for s in shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per, shape[1])):
+            arr[(g * out_per + d, d) + centre] = 1
+    return _write(tensor, arr)
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot)."""
+    fan_in, fan_out = _fans(tensor)
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -a, a, generator)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))`` (Glorot)."""
+    fan_in, fan_out = _fans(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    if 0 in tensor.shape:
+        return None
+    fan_in, fan_out = _fans(tensor)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
+    """U(-b, b) with ``b = gain * sqrt(3 / fan)`` (He et al.).
+
+    Args:
+        tensor: at least 2-D.
+        a: negative slope of the following leaky ReLU (``'leaky_relu'`` only).
+        mode: ``'fan_in'`` (preserve forward variance) or ``'fan_out'`` (backward).
+        nonlinearity: ``'relu'`` or ``'leaky_relu'`` recommended.
+    """
+    std = _kaiming_std(tensor, a, mode, nonlinearity)
+    if std is None:
+        return tensor
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
+    """N(0, std^2) with ``std = gain / sqrt(fan)`` (He et al.)."""
+    std = _kaiming_std(tensor, a, mode, nonlinearity)
+    if std is None:
+        return tensor
+    return normal_(tensor, 0.0, std, generator)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """A (semi-)orthogonal matrix (QR of a Gaussian matrix), scaled by ``gain``; tensors with
+    more than 2 dimensions are flattened after the first."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _gen(generator).normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    d = np.sign(np.diag(r))
+    d[d == 0] = 1
+    q = q * d
+    if rows < cols:
+        q = q.T
+    return _write(tensor, (q * gain).reshape(tensor._data.shape))
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """A 2-D matrix with a ``sparsity`` fraction of each column zero, the rest N(0, std^2)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    rng = _gen(generator)
+    arr = rng.normal(0.0, std, (rows, cols))
+    nz = math.ceil(sparsity * rows)
+    for c in range(cols):
+        arr[rng.permutation(rows)[:nz], c] = 0
+    return _write(tensor, arr)

@@ -123,14 +123,12 @@ def row_accumulate(index, g2, n_rows):
     return out
 
 
-def _embedding_f(xp, w, index, padding_idx, scale_grad_by_freq):
+def _embedding_f(xp, w, index, padding_idx, scale_grad_by_freq, w_shape):
     return w[index]
 
 
 def _embedding_b(xp, g, ins, out, aux, needs):
-    index, padding_idx, scale = aux
-    w = ins[0]
-    n, dim = w.shape[0], w.shape[1]
+    index, padding_idx, scale, (n, dim) = aux
     flat = index.reshape(-1)
     g2 = xp.reshape(g, (-1, dim))
     keep = None

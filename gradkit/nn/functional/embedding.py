@@ -49,7 +49,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         padding_idx += n
     if max_norm is not None:
         _renorm_rows(weight, idx, max_norm, norm_type)
-    return apply1(M.EMBEDDING, weight, (idx, padding_idx, bool(scale_grad_by_freq)))
+    return apply1(M.EMBEDDING, weight, (idx, padding_idx, bool(scale_grad_by_freq),
+                                          tuple(weight.shape)))
 
 
 def _renorm_rows(weight, idx, max_norm, norm_type):

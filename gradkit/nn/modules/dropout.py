@@ -1,3 +1,75 @@
-"""(filled in by its owner)."""
+"""Dropout layers: active in training mode, the identity in eval mode."""
 
-__all__ = []
+from __future__ import annotations
+
+from ...tensor import Tensor
+from ..functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
+from .module import Module
+
+__all__ = ["AlphaDropout", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
+
+
+class _DropoutNd(Module):
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+            raise ValueError(
+                f"{type(self).__name__}: dropout probability has to be between 0 and 1, but got "
+                f"{p!r}"
+            )
+        self.p = float(p)
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """Zero each element with probability ``p`` in training, scaling the rest by
+    ``1 / (1 - p)``; identity in eval mode.
+
+    Args:
+        p: probability of zeroing an element. Default: 0.5.
+        inplace: accepted; computed out of place.
+
+    Shape:
+        - Input: ``(*)``; Output: same shape.
+
+    Example:
+        >>> gradkit.manual_seed(0)
+        >>> gradkit.nn.Dropout(0.5)(gradkit.ones(4))
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        if not self.training or self.p == 0.0:
+            return input
+        return dropout(input, self.p, True)
+
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of ``(N, C, L)`` / ``(C, L)`` input with probability ``p``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return dropout1d(input, self.p, self.training)
+
+
+class Dropout2d(_DropoutNd):
+    """Zero whole channels of ``(N, C, H, W)`` input with probability ``p`` (3-D input is
+    treated as ``(N, C, L)``, as PyTorch does)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return dropout2d(input, self.p, self.training)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of ``(N, C, D, H, W)`` input with probability ``p``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return dropout3d(input, self.p, self.training)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout for SELU networks (keeps mean and variance)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return alpha_dropout(input, self.p, self.training)

@@ -1,3 +1,173 @@
-"""(filled in by its owner)."""
+"""Normalisation layers: ``LayerNorm`` (fused), ``GroupNorm``, ``RMSNorm``."""
 
-__all__ = []
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ...tensor import Tensor
+from .. import init
+from ..functional import normalization as FN
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["GroupNorm", "LayerNorm", "RMSNorm"]
+
+
+def _shape(normalized_shape, layer: str) -> tuple:
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not ns or any(not isinstance(s, int) or s <= 0 for s in ns):
+        raise ValueError(f"{layer}: normalized_shape must be positive ints, got "
+                         f"{normalized_shape!r}")
+    return ns
+
+
+class LayerNorm(Module):
+    """Normalise over the trailing ``normalized_shape`` dimensions, then scale and shift.
+
+    Args:
+        normalized_shape: the trailing shape (an int means the last dimension).
+        eps: added to the variance. Default: 1e-5.
+        elementwise_affine: learn ``weight`` (ones) and ``bias`` (zeros). Default: True.
+        bias: learn the bias (when ``elementwise_affine``). Default: True.
+
+    Shape:
+        - Input: ``(*, *normalized_shape)``; Output: same shape.
+
+    Example:
+        >>> ln = gradkit.nn.LayerNorm(8)
+        >>> ln(gradkit.randn(2, 5, 8)).shape
+        gradkit.Size([2, 5, 8])
+    """
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        from .linear import _empty
+
+        self.normalized_shape = _shape(normalized_shape, "LayerNorm")
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(_empty(*self.normalized_shape, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(_empty(*self.normalized_shape, dtype=dtype,
+                                             device=device))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        ns = self.normalized_shape
+        if tuple(input.shape[input.ndim - len(ns):]) != ns or input.ndim < len(ns):
+            raise RuntimeError(
+                f"LayerNorm(normalized_shape={ns}) expects input of shape (*, "
+                f"{', '.join(map(str, ns))}), but got input of shape {tuple(input.shape)}"
+            )
+        p = self._parameters
+        return FN.layer_norm(input, ns, p["weight"], p["bias"], self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class GroupNorm(Module):
+    """Normalise ``(N, C, *)`` input over groups of channels, then a per-channel affine map.
+
+    Args:
+        num_groups: number of groups; must divide ``num_channels``.
+        num_channels: ``C``.
+        eps: added to the variance. Default: 1e-5.
+        affine: learn per-channel ``weight`` (ones) and ``bias`` (zeros). Default: True.
+
+    Shape:
+        - Input: ``(N, C, *)``; Output: same shape.
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        from .linear import _empty
+
+        if num_groups <= 0 or num_channels <= 0:
+            raise ValueError(f"GroupNorm: num_groups ({num_groups}) and num_channels "
+                             f"({num_channels}) must be positive")
+        if num_channels % num_groups:
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                f"({num_groups})"
+            )
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        if affine:
+            self.weight = Parameter(_empty(num_channels, dtype=dtype, device=device))
+            self.bias = Parameter(_empty(num_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim < 2 or input.shape[1] != self.num_channels:
+            raise RuntimeError(
+                f"GroupNorm(num_groups={self.num_groups}, num_channels={self.num_channels}) "
+                f"expects input of shape (N, {self.num_channels}, *), but got input of shape "
+                f"{tuple(input.shape)}"
+            )
+        p = self._parameters
+        return FN.group_norm(input, self.num_groups, p["weight"], p["bias"], self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class RMSNorm(Module):
+    """``x / sqrt(mean(x^2) + eps) * weight`` over the trailing ``normalized_shape``.
+
+    Args:
+        normalized_shape: the trailing shape.
+        eps: added to the mean square; None uses the dtype's machine epsilon.
+        elementwise_affine: learn ``weight`` (ones). Default: True.
+    """
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        from .linear import _empty
+
+        self.normalized_shape = _shape(normalized_shape, "RMSNorm")
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(_empty(*self.normalized_shape, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return FN.rms_norm(input, self.normalized_shape, self._parameters["weight"], self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

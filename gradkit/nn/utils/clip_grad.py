@@ -1,3 +1,105 @@
-"""(filled in by its owner)."""
+"""Gradient clipping: ``clip_grad_norm_``, ``clip_grad_value_``, ``get_total_norm``."""
 
-__all__ = []
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from ...tensor import Tensor, wrap
+
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "get_total_norm"]
+
+
+def _as_list(parameters) -> list:
+    if isinstance(parameters, Tensor):
+        return [parameters]
+    return list(parameters)
+
+
+def _norm_of(arr: np.ndarray, norm_type: float) -> float:
+    if norm_type == math.inf:
+        return float(np.abs(arr).max()) if arr.size else 0.0
+    if norm_type == -math.inf:
+        return float(np.abs(arr).min()) if arr.size else math.inf
+    if norm_type == 2.0:
+        flat = arr.reshape(-1).astype(np.float64, copy=False)
+        return math.sqrt(float(np.dot(flat, flat)))
+    if norm_type == 1.0:
+        return float(np.abs(arr).sum(dtype=np.float64))
+    return float((np.abs(arr.astype(np.float64)) ** norm_type).sum()) ** (1.0 / norm_type)
+
+
+def get_total_norm(tensors: Iterable[Tensor] | Tensor, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False, foreach=None) -> Tensor:
+    """The norm of all ``tensors`` together (as if concatenated into one vector)."""
+    norm_type = float(norm_type)
+    arrays = [t._data for t in _as_list(tensors)]
+    dtype = arrays[0].dtype if arrays else np.float32
+    if not arrays:
+        return wrap(np.asarray(0.0, dtype=np.float32))
+    norms = [_norm_of(a, norm_type) for a in arrays]
+    if norm_type == math.inf:
+        total = max(norms)
+    elif norm_type == -math.inf:
+        total = min(norms)
+    else:
+        total = sum(n ** norm_type for n in norms) ** (1.0 / norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is "
+            f"non-finite, so it cannot be clipped. To disable this error and scale the gradients "
+            f"by the non-finite norm anyway, set `error_if_nonfinite=False`"
+        )
+    return wrap(np.asarray(total, dtype=dtype))
+
+
+def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach=None) -> Tensor:
+    """Scale the gradients of ``parameters`` in place so their total norm is at most
+    ``max_norm``.
+
+    Args:
+        parameters: tensors (or one tensor) whose ``.grad`` is clipped; those without a
+            gradient are skipped.
+        max_norm: the largest allowed total norm.
+        norm_type: the p of the norm (``inf`` for the max norm). Default: 2.
+        error_if_nonfinite: raise when the total norm is nan or inf.
+        foreach: accepted for compatibility.
+
+    Returns:
+        The total norm of the gradients before clipping (a 0-d Tensor).
+
+    Example:
+        >>> loss.backward()
+        >>> gradkit.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+    """
+    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    total = get_total_norm(grads, norm_type, error_if_nonfinite)
+    if not grads:
+        return total
+    coef = float(max_norm) / (float(total._data) + 1e-6)
+    if coef < 1.0:
+        for g in grads:
+            g._data *= np.asarray(coef, dtype=g._data.dtype)
+            g._vc[0] += 1
+    return total
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
+                   foreach=None) -> Tensor:
+    """Deprecated alias of :func:`clip_grad_norm_`."""
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+
+
+def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float,
+                     foreach=None) -> None:
+    """Clamp every gradient element of ``parameters`` into ``[-clip_value, clip_value]`` in
+    place."""
+    clip_value = float(clip_value)
+    for p in _as_list(parameters):
+        if p.grad is not None:
+            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
+            p.grad._vc[0] += 1
