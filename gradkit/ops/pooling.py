@@ -14,9 +14,8 @@ Both sum ``kh * kw`` strided slices (one vectorised add per kernel offset).
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
-from ..autograd.graph import Op
+from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 
 __all__ = ["ADAPTIVE_MAX_POOL", "AVG_POOL", "AVG_POOL_T", "MAX_POOL", "avg_divisor",
            "pool_out_size"]
@@ -50,53 +49,63 @@ def _padded_extent(n, k, s, p, d, out):
 
 
 # ----------------------------------------------------------------------------- max pooling
-def _is_tiled(shape, kernel, stride, padding, dilation, out_hw):
-    h, w = shape[2:]
-    return (kernel == stride and padding == (0, 0) and dilation == (1, 1)
-            and h == out_hw[0] * kernel[0] and w == out_hw[1] * kernel[1])
+def _offset_slices(kernel, stride, dilation, out_hw):
+    """For each kernel offset (row-major), the strided slice of the padded plane it reads."""
+    sh, sw = stride
+    dh, dw = dilation
+    ho, wo = out_hw
+    hspan = sh * (ho - 1) + 1
+    wspan = sw * (wo - 1) + 1
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            yield (Ellipsis, slice(i * dh, i * dh + hspan, sh), slice(j * dw, j * dw + wspan, sw))
+
+
+def _max_pool_padded(x, kernel, stride, padding, dilation, out_hw):
+    h, w = x.shape[2:]
+    ph, pw = padding
+    hp = _padded_extent(h, kernel[0], stride[0], ph, dilation[0], out_hw[0])
+    wp = _padded_extent(w, kernel[1], stride[1], pw, dilation[1], out_hw[1])
+    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    return _pad_to(x, ph, pw, hp, wp, fill)
 
 
 def _max_pool_f(xp, x, kernel, stride, padding, dilation, out_hw, box):
-    n, c, h, w = x.shape
-    kh, kw = kernel
-    ho, wo = out_hw
-    if _is_tiled(x.shape, kernel, stride, padding, dilation, out_hw):
-        win = x.reshape(n, c, ho, kh, wo, kw).transpose(0, 1, 2, 4, 3, 5).reshape(
-            n, c, ho, wo, kh * kw)
-        tiled = True
-    else:
-        sh, sw = stride
-        ph, pw = padding
-        dh, dw = dilation
-        hp = _padded_extent(h, kh, sh, ph, dh, ho)
-        wp = _padded_extent(w, kw, sw, pw, dw, wo)
-        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        xpad = _pad_to(x, ph, pw, hp, wp, fill)
-        s_n, s_c, s_h, s_w = xpad.strides
-        view = as_strided(xpad, shape=(n, c, ho, wo, kh, kw),
-                          strides=(s_n, s_c, s_h * sh, s_w * sw, s_h * dh, s_w * dw),
-                          writeable=False)
-        win = view.reshape(n, c, ho, wo, kh * kw)
-        tiled = False
-    k = np.argmax(win, axis=-1)[..., None]
-    out = np.take_along_axis(win, k, axis=-1)[..., 0]
-    aux = [tiled, k, x.shape, kernel, stride, padding, dilation, out_hw]
+    # a running maximum over the kernel offsets, each a strided view: no window copy, no argmax
+    xpad = _max_pool_padded(x, kernel, stride, padding, dilation, out_hw)
+    slices = _offset_slices(kernel, stride, dilation, out_hw)
+    best = xpad[next(slices)].copy()
+    for sl in slices:
+        np.maximum(best, xpad[sl], out=best)  # propagates NaN, as PyTorch
+    aux = (x.shape, kernel, stride, padding, dilation, out_hw)
     if box is not None:
-        box.append(_plane_indices(aux))
-    return out, aux
+        box.append(_plane_indices(_winners(xpad, best, aux), aux))
+    return best, aux
 
 
-def _plane_indices(aux):
+def _winners(xpad, out, aux):
+    """Which kernel offset (row-major) gave each output: the first one equal to the maximum."""
+    _x_shape, kernel, stride, _padding, dilation, out_hw = aux
+    which = np.zeros(out.shape, dtype=np.int64)
+    taken = np.zeros(out.shape, dtype=bool)
+    nan = np.isnan(out) if out.dtype.kind == "f" else np.zeros(out.shape, dtype=bool)
+    for k, sl in enumerate(_offset_slices(kernel, stride, dilation, out_hw)):
+        cand = xpad[sl]
+        hit = (cand == out) | (nan & np.isnan(cand))
+        hit &= ~taken
+        which[hit] = k
+        taken |= hit
+    return which
+
+
+def _plane_indices(which, aux):
     """Index of each chosen element in its (H * W) input plane, shape (N, C, Ho, Wo), int64."""
-    if len(aux) == 2:  # adaptive: (idx, x_shape)
-        return aux[0]
-    _tiled, k, x_shape, kernel, stride, padding, dilation, out_hw = aux
-    k = k[..., 0]
+    x_shape, kernel, stride, padding, dilation, out_hw = aux
     kw = kernel[1]
     w = x_shape[3]
-    rows = (np.arange(out_hw[0]) * stride[0] - padding[0])[:, None] + (k // kw) * dilation[0]
-    cols = (np.arange(out_hw[1]) * stride[1] - padding[1]) + (k % kw) * dilation[1]
-    return (rows * w + cols).astype(np.int64)
+    rows = (np.arange(out_hw[0]) * stride[0] - padding[0])[:, None] + (which // kw) * dilation[0]
+    cols = (np.arange(out_hw[1]) * stride[1] - padding[1]) + (which % kw) * dilation[1]
+    return rows * w + cols
 
 
 def _scatter_planes(xp, g, idx, x_shape, unique):
@@ -117,20 +126,38 @@ def _scatter_planes(xp, g, idx, x_shape, unique):
 
 
 def _max_pool_b(xp, g, ins, out, aux, needs):
-    if len(aux) == 2:
+    if len(aux) == 2:  # adaptive pooling: the forward kept the plane indices
         idx, x_shape = aux
         return (_scatter_planes(xp, g, idx, x_shape, unique=False),)
-    tiled, k, x_shape, kernel, stride, _padding, dilation, out_hw = aux
-    if tiled and not _recorded(xp):
-        n, c, _h, _w = x_shape
-        kh, kw = kernel
-        ho, wo = out_hw
-        onehot = np.arange(kh * kw, dtype=k.dtype) == k
-        gwin = onehot * g[..., None]
-        gx = gwin.reshape(n, c, ho, wo, kh, kw).transpose(0, 1, 2, 4, 3, 5).reshape(x_shape)
-        return (gx,)
-    unique = all(s >= d * (kk - 1) + 1 for s, d, kk in zip(stride, dilation, kernel))
-    return (_scatter_planes(xp, g, _plane_indices(aux), x_shape, unique),)
+    x_shape, kernel, stride, padding, dilation, out_hw = aux
+    x = getattr(ins[0], "_data", ins[0])
+    y = getattr(out, "_data", out)
+    xpad = _max_pool_padded(x, kernel, stride, padding, dilation, out_hw)
+    if _recorded(xp):
+        idx = _plane_indices(_winners(xpad, y, aux), aux)
+        return (_scatter_planes(xp, g, idx, x_shape, unique=False),)
+    # the adjoint of the running maximum: each offset's slice gets g where that offset won first
+    _n, _c, h, w = x_shape
+    ph, pw = padding
+    g = np.asarray(g)
+    buf = np.zeros(xpad.shape, dtype=g.dtype)
+    disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
+    taken = np.zeros(y.shape, dtype=bool)
+    nan = np.isnan(y) if y.dtype.kind == "f" else np.zeros(y.shape, dtype=bool)
+    for sl in _offset_slices(kernel, stride, dilation, out_hw):
+        cand = xpad[sl]
+        hit = np.equal(cand, y)
+        if nan.any():
+            hit |= nan & np.isnan(cand)
+        hit &= ~taken
+        taken |= hit
+        if disjoint:  # each input element is read by one window at most: assign
+            np.multiply(g, hit, out=buf[sl])
+        else:
+            buf[sl] += g * hit
+    if buf.shape[2:] == (h, w):
+        return (buf,)
+    return (np.ascontiguousarray(buf[:, :, ph:ph + h, pw:pw + w]),)
 
 
 def adaptive_windows(n_in: int, n_out: int):
@@ -153,7 +180,8 @@ def _adaptive_max_f(xp, x, out_hw, box):
     return out.reshape(n, c, ho, wo), (idx, x.shape)
 
 
-MAX_POOL = Op("MaxPool2D", _max_pool_f, _max_pool_b, saves=0, returns_aux=True)
+MAX_POOL = Op("MaxPool2D", _max_pool_f, _max_pool_b, saves=SAVES_INPUTS | SAVES_OUTPUT,
+              returns_aux=True)
 ADAPTIVE_MAX_POOL = Op("AdaptiveMaxPool2D", _adaptive_max_f, _max_pool_b, saves=0,
                        returns_aux=True)
 

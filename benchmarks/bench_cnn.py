@@ -1,0 +1,157 @@
+"""CNN training step against PyTorch, in the same run.
+
+The model (LeNet-like, float32, batch 64 on 1x28x28 inputs)::
+
+    conv(1->16, k5) ReLU maxpool2 -> conv(16->32, k5) ReLU maxpool2 -> linear(512->128) ReLU
+    -> linear(128->10)
+
+One step: forward, cross-entropy, backward, plain SGD update (ms per step). Also reported: the
+forward alone and the conv layers alone (forward + backward), to show where the time goes.
+
+Run: python benchmarks/bench_cnn.py [--quick]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Row, report, timeit, torch_or_none  # noqa: E402  (sets the BLAS env first)
+
+import numpy as np  # noqa: E402
+
+import gradkit as gk  # noqa: E402
+import gradkit.nn.functional as F  # noqa: E402
+
+QUICK = "--quick" in sys.argv
+BATCH = 64
+LR = 0.01
+
+
+def _params(rng):
+    def u(shape, fan_in):
+        b = 1.0 / np.sqrt(fan_in)
+        return rng.uniform(-b, b, size=shape).astype(np.float32)
+
+    return {
+        "c1.w": u((16, 1, 5, 5), 25), "c1.b": u((16,), 25),
+        "c2.w": u((32, 16, 5, 5), 400), "c2.b": u((32,), 400),
+        "f1.w": u((128, 512), 512), "f1.b": u((128,), 512),
+        "f2.w": u((10, 128), 128), "f2.b": u((10,), 128),
+    }
+
+
+def _data(rng):
+    x = rng.standard_normal((BATCH, 1, 28, 28)).astype(np.float32)
+    y = rng.integers(0, 10, size=BATCH).astype(np.int64)
+    return x, y
+
+
+def _gk_linear(x, w, b):
+    if hasattr(F, "linear"):
+        return F.linear(x, w, b)
+    return x @ w.t() + b
+
+
+def _gk_loss(logits, y):
+    if hasattr(F, "cross_entropy"):
+        return F.cross_entropy(logits, y)
+    logp = logits.log_softmax(1)
+    return -(logp * gk.tensor(np.eye(10, dtype=np.float32)[y._data])).sum() / logits.shape[0]
+
+
+def gradkit_model(params, x, y):
+    p = {k: gk.tensor(v.copy(), requires_grad=True) for k, v in params.items()}
+    xt, yt = gk.tensor(x), gk.tensor(y)
+
+    def forward():
+        h = F.max_pool2d(F.conv2d(xt, p["c1.w"], p["c1.b"]).relu(), 2)
+        h = F.max_pool2d(F.conv2d(h, p["c2.w"], p["c2.b"]).relu(), 2)
+        h = _gk_linear(h.reshape(BATCH, -1), p["f1.w"], p["f1.b"]).relu()
+        return _gk_loss(_gk_linear(h, p["f2.w"], p["f2.b"]), yt)
+
+    def step():
+        loss = forward()
+        loss.backward()
+        for t in p.values():
+            t._data -= LR * t.grad._data
+            t.grad = None
+        return loss
+
+    def fwd():
+        with gk.no_grad():
+            forward()
+
+    def convs():
+        h = F.max_pool2d(F.conv2d(xt, p["c1.w"], p["c1.b"]).relu(), 2)
+        h = F.max_pool2d(F.conv2d(h, p["c2.w"], p["c2.b"]).relu(), 2)
+        h.sum().backward()
+        for t in p.values():
+            t.grad = None
+
+    return step, fwd, convs
+
+
+def torch_model(torch, params, x, y):
+    tf = torch.nn.functional
+    p = {k: torch.tensor(v.copy(), requires_grad=True) for k, v in params.items()}
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def forward():
+        h = tf.max_pool2d(tf.conv2d(xt, p["c1.w"], p["c1.b"]).relu(), 2)
+        h = tf.max_pool2d(tf.conv2d(h, p["c2.w"], p["c2.b"]).relu(), 2)
+        h = tf.linear(h.reshape(BATCH, -1), p["f1.w"], p["f1.b"]).relu()
+        return tf.cross_entropy(tf.linear(h, p["f2.w"], p["f2.b"]), yt)
+
+    def step():
+        loss = forward()
+        loss.backward()
+        with torch.no_grad():
+            for t in p.values():
+                t.sub_(LR * t.grad)
+                t.grad = None
+        return loss
+
+    def fwd():
+        with torch.no_grad():
+            forward()
+
+    def convs():
+        h = tf.max_pool2d(tf.conv2d(xt, p["c1.w"], p["c1.b"]).relu(), 2)
+        h = tf.max_pool2d(tf.conv2d(h, p["c2.w"], p["c2.b"]).relu(), 2)
+        h.sum().backward()
+        for t in p.values():
+            t.grad = None
+
+    return step, fwd, convs
+
+
+def main():
+    rng = np.random.default_rng(0)
+    params = _params(rng)
+    x, y = _data(rng)
+    repeat = 10 if QUICK else 40
+    g_step, g_fwd, g_conv = gradkit_model(params, x, y)
+    torch = torch_or_none()
+    # same start, same data: the losses after a few steps must agree
+    if torch is not None:
+        t_step, t_fwd, t_conv = torch_model(torch, params, x, y)
+        for _ in range(3):
+            lg, lt = float(g_step().item()), float(t_step().item())
+        if abs(lg - lt) > 1e-3 * max(1.0, abs(lt)):
+            print(f"WARNING: losses differ after 3 steps: gradkit {lg:.6f} vs torch {lt:.6f}")
+    rows = []
+    for name, g, t in (("train step (fwd+CE+bwd+SGD)", g_step, "step"),
+                       ("forward only (no_grad)", g_fwd, "fwd"),
+                       ("2x(conv+relu+pool) fwd+bwd", g_conv, "conv")):
+        gt = timeit(g, repeat=repeat)
+        tt = None
+        if torch is not None:
+            tt = timeit({"step": t_step, "fwd": t_fwd, "conv": t_conv}[t], repeat=repeat)
+        rows.append(Row(name, "ms", gt, tt, scale=1e3))
+    report(f"CNN, batch {BATCH}, 1x28x28, float32", rows)
+
+
+if __name__ == "__main__":
+    main()
