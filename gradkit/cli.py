@@ -443,14 +443,18 @@ def cmd_info(args) -> int:
     return 0
 
 
+def _bench_candidates() -> list[Path]:
+    """Where the repository's benchmarks/ folder may be: next to the package, or here."""
+    return [Path(__file__).resolve().parent.parent / "benchmarks", Path.cwd() / "benchmarks"]
+
+
 def _benchmarks_dir(explicit: str | None) -> Path:
     if explicit:
         path = Path(explicit)
         if not path.is_dir():
             raise CLIError(f"--dir {path}: no such folder")
         return path
-    for candidate in (Path(__file__).resolve().parent.parent / "benchmarks",
-                      Path.cwd() / "benchmarks"):
+    for candidate in _bench_candidates():
         if candidate.is_dir() and any(candidate.glob("bench_*.py")):
             return candidate
     raise CLIError("no benchmarks/ folder found: the benchmarks ship with the source repository, "
@@ -518,9 +522,15 @@ def main(argv: list[str] | None = None) -> int:
               f"optional extras)", file=sys.stderr)
         return 1
     except (ValueError, TypeError, RuntimeError, OSError) as exc:
-        print(f"gradkit: error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         if os.environ.get("GRADKIT_DEBUG"):
             raise
+        print(f"gradkit: error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug, not a usage error: still one line, traceback on request
+        if os.environ.get("GRADKIT_DEBUG"):
+            raise
+        print(f"gradkit: error: internal error {type(exc).__name__}: {_one_line(exc)} (set "
+              f"GRADKIT_DEBUG=1 for the traceback and please report it)", file=sys.stderr)
         return 1
 
 

@@ -31,7 +31,7 @@ def format_logs(logs: dict, keys=None) -> str:
         elif k in ("samples_per_s",):
             parts.append(f"{v:.0f} samples/s")
         elif k == "time":
-            parts.append(f"{v:.1f}s")
+            parts.append(f"{v:.2f}s")
         else:
             parts.append(f"{k} {v:.4f}")
     return "  ".join(parts)
