@@ -1,0 +1,245 @@
+"""Learning-rate schedules against torch.optim.lr_scheduler, and the warm-up + plateau design."""
+
+# torch warns when a scheduler steps before its optimizer; these tests only compare schedules.
+# ruff: noqa: C408
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit import optim
+from gradkit.optim import lr_scheduler as sch
+
+pytestmark = pytest.mark.filterwarnings("ignore:Detected call of:UserWarning")
+
+
+def _pair(torch, opt_name="SGD", **opt_kw):
+    """The same two-group optimizer in gradkit and torch."""
+    opt_kw = opt_kw or {"lr": 0.1, "momentum": 0.9}
+    a = gk.tensor(np.ones(3), requires_grad=True)
+    b = gk.tensor(np.ones(2), requires_grad=True)
+    ta = torch.ones(3, requires_grad=True)
+    tb = torch.ones(2, requires_grad=True)
+    ours = getattr(optim, opt_name)([{"params": [a]}, {"params": [b], "lr": 0.05}], **opt_kw)
+    ref = getattr(torch.optim, opt_name)([{"params": [ta]}, {"params": [tb], "lr": 0.05}],
+                                         **opt_kw)
+    return ours, ref
+
+
+SCHEDULES = [
+    ("LambdaLR", dict(lr_lambda=lambda e: 0.97 ** e + 0.01 * (e % 3))),
+    ("MultiplicativeLR", dict(lr_lambda=lambda e: 0.95 if e % 2 else 1.01)),
+    ("StepLR", dict(step_size=7, gamma=0.5)),
+    ("MultiStepLR", dict(milestones=[10, 30, 30, 60], gamma=0.3)),
+    ("ConstantLR", dict(factor=0.25, total_iters=13)),
+    ("LinearLR", dict(start_factor=0.05, end_factor=0.9, total_iters=20)),
+    ("ExponentialLR", dict(gamma=0.96)),
+    ("PolynomialLR", dict(total_iters=40, power=2.0)),
+    ("CosineAnnealingLR", dict(T_max=30, eta_min=0.001)),
+    ("CosineAnnealingLR", dict(T_max=17)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=10, T_mult=2, eta_min=1e-3)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=7)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=8)),
+    ("CyclicLR", dict(base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=5, step_size_down=9,
+                      mode="triangular2")),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=6, mode="exp_range", gamma=0.98)),
+    ("OneCycleLR", dict(max_lr=0.2, total_steps=101)),
+    ("OneCycleLR", dict(max_lr=[0.2, 0.1], epochs=10, steps_per_epoch=11, pct_start=0.25,
+                        anneal_strategy="linear", three_phase=True)),
+]
+
+
+def _momenta(opt):
+    out = []
+    for g in opt.param_groups:
+        out.append(g["betas"][0] if "betas" in g else g.get("momentum"))
+    return out
+
+
+@pytest.mark.parametrize(("name", "kw"), SCHEDULES,
+                         ids=[f"{n}-{i}" for i, (n, _) in enumerate(SCHEDULES)])
+@pytest.mark.parametrize("opt_name", ["SGD", "Adam"])
+def test_lr_sequence_matches_torch(torch, name, kw, opt_name):
+    if opt_name == "Adam":
+        ours, ref = _pair(torch, "Adam", lr=0.1)
+    else:
+        ours, ref = _pair(torch)
+    s = getattr(sch, name)(ours, **kw)
+    t = getattr(torch.optim.lr_scheduler, name)(ref, **kw)
+    seq, tseq = [s.get_last_lr()], [t.get_last_lr()]
+    mom, tmom = [_momenta(ours)], [_momenta(ref)]
+    for _ in range(100):
+        ours.step()
+        ref.step()
+        s.step()
+        t.step()
+        seq.append(s.get_last_lr())
+        tseq.append(t.get_last_lr())
+        mom.append(_momenta(ours))
+        tmom.append(_momenta(ref))
+        assert [g["lr"] for g in ours.param_groups] == seq[-1]
+    np.testing.assert_allclose(np.array(seq, float), np.array(tseq, float), rtol=1e-13, atol=0)
+    np.testing.assert_allclose(np.array(mom, float), np.array(tmom, float), rtol=1e-13)
+
+
+@pytest.mark.parametrize("build", [
+    lambda m, o: m.SequentialLR(o, [m.LinearLR(o, start_factor=0.1, total_iters=4),
+                                    m.ExponentialLR(o, gamma=0.9)], milestones=[5]),
+    lambda m, o: m.SequentialLR(o, [m.ConstantLR(o, factor=0.5, total_iters=3),
+                                    m.CosineAnnealingLR(o, T_max=20),
+                                    m.StepLR(o, step_size=5)], milestones=[10, 40]),
+    lambda m, o: m.ChainedScheduler([m.LinearLR(o, start_factor=0.2, total_iters=10),
+                                     m.ExponentialLR(o, gamma=0.97)]),
+    lambda m, o: m.ChainedScheduler([m.ConstantLR(o, factor=0.1, total_iters=5),
+                                     m.MultiStepLR(o, milestones=[20, 50])]),
+], ids=["seq-linear-exp", "seq-three", "chain-linear-exp", "chain-const-multistep"])
+def test_composite_sequences_match_torch(torch, build):
+    ours, ref = _pair(torch)
+    s = build(sch, ours)
+    t = build(torch.optim.lr_scheduler, ref)
+    seq, tseq = [s.get_last_lr()], [t.get_last_lr()]
+    for _ in range(100):
+        s.step()
+        t.step()
+        seq.append(s.get_last_lr())
+        tseq.append(t.get_last_lr())
+    np.testing.assert_allclose(np.array(seq, float), np.array(tseq, float), rtol=1e-13)
+
+
+METRICS = [1.0, 0.9, 0.95, 0.95, 0.95, 0.94, 0.96, 0.97, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6,
+           0.49995, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7] * 3
+
+
+@pytest.mark.parametrize("kw", [
+    dict(),
+    dict(patience=2, factor=0.5),
+    dict(patience=1, factor=0.5, cooldown=2, min_lr=[0.02, 0.001]),
+    dict(mode="max", patience=2, threshold=0.01),
+    dict(patience=0, threshold_mode="abs", threshold=0.05, min_lr=0.004),
+    dict(patience=1, factor=0.9, eps=0.01),
+])
+def test_reduce_on_plateau_matches_torch(torch, kw):
+    ours, ref = _pair(torch)
+    s = sch.ReduceLROnPlateau(ours, **kw)
+    t = torch.optim.lr_scheduler.ReduceLROnPlateau(ref, **kw)
+    for m in METRICS:
+        s.step(m)
+        t.step(m)
+        assert s.get_last_lr() == pytest.approx(t.get_last_lr(), rel=1e-14)
+        assert s.num_bad_epochs == t.num_bad_epochs
+        assert s.best == t.best
+
+
+def _sgd():
+    return optim.SGD([gk.tensor(np.ones(2), requires_grad=True)], lr=1.0)
+
+
+def test_every_scheduler_accepts_metrics_keyword():
+    opt = _sgd()
+    scheds = [sch.StepLR(opt, 3), sch.LinearLR(opt), sch.CosineAnnealingLR(opt, 10),
+              sch.ReduceLROnPlateau(opt), sch.CosineAnnealingWarmRestarts(opt, 4),
+              sch.OneCycleLR(opt, max_lr=1.0, total_steps=50)]
+    for s in scheds:
+        s.step(metrics=0.5)
+
+
+def test_warmup_then_plateau_sequential():
+    opt = _sgd()
+    warm = sch.LinearLR(opt, start_factor=0.1, total_iters=5)
+    plateau = sch.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    s = sch.SequentialLR(opt, [warm, plateau], milestones=[5])
+    lrs = [s.get_last_lr()[0]]
+    metrics = [5, 4, 3, 2, 1, 1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]
+    for m in metrics:
+        s.step(metrics=m)
+        lrs.append(opt.param_groups[0]["lr"])
+    # warm-up ramps up from 0.1 over 5 steps, ignoring the metrics; at step 5 the plateau
+    # scheduler takes over from the base lr 1.0
+    np.testing.assert_allclose(lrs[:5], [0.1, 0.28, 0.46, 0.64, 0.82])
+    # the plateau scheduler sees 1.0, 0.9 (improving), 0.9, 0.9 (2 bad > patience 1) ...
+    np.testing.assert_allclose(lrs[5:], [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.25, 0.25])
+    with pytest.raises(TypeError, match="needs the monitored metric"):
+        s.step()
+
+
+def test_warmup_chained_with_plateau():
+    opt = _sgd()
+    s = sch.ChainedScheduler([sch.LinearLR(opt, start_factor=0.5, total_iters=2),
+                              sch.ReduceLROnPlateau(opt, factor=0.1, patience=0)])
+    s.step(metrics=1.0)        # warm-up 0.5 -> 0.75, plateau: first metric is an improvement
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.75)
+    s.step(metrics=2.0)        # warm-up -> 1.0, then the plateau cuts to 0.1
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1)
+
+
+def test_scheduler_state_dict_round_trip():
+    opt = _sgd()
+    s = sch.CosineAnnealingLR(opt, T_max=10)
+    for _ in range(4):
+        s.step()
+    state = s.state_dict()
+    assert "optimizer" not in state
+    opt2 = _sgd()
+    s2 = sch.CosineAnnealingLR(opt2, T_max=10)
+    s2.load_state_dict(state)
+    opt2.param_groups[0]["lr"] = opt.param_groups[0]["lr"]
+    for _ in range(5):
+        s.step()
+        s2.step()
+        assert s.get_last_lr() == s2.get_last_lr()
+
+
+def test_sequential_state_dict_round_trip():
+    def build(opt):
+        return sch.SequentialLR(opt, [sch.LinearLR(opt, start_factor=0.1, total_iters=3),
+                                      sch.ExponentialLR(opt, gamma=0.5)], milestones=[3])
+
+    opt, opt2 = _sgd(), _sgd()
+    s, s2 = build(opt), build(opt2)
+    for _ in range(5):
+        s.step()
+    s2.load_state_dict(s.state_dict())
+    opt2.param_groups[0]["lr"] = opt.param_groups[0]["lr"]
+    for _ in range(3):
+        s.step()
+        s2.step()
+    assert s.get_last_lr() == s2.get_last_lr()
+
+
+def test_scheduler_errors():
+    opt = _sgd()
+    with pytest.raises(ValueError, match="Factor should be < 1.0"):
+        sch.ReduceLROnPlateau(opt, factor=1.5)
+    with pytest.raises(ValueError, match="mode foo is unknown"):
+        sch.ReduceLROnPlateau(opt, mode="foo")
+    with pytest.raises(ValueError, match="start_factor=0"):
+        sch.LinearLR(opt, start_factor=0)
+    with pytest.raises(ValueError, match="total_steps OR"):
+        sch.OneCycleLR(opt, max_lr=0.1)
+    with pytest.raises(ValueError, match="T_0"):
+        sch.CosineAnnealingWarmRestarts(opt, T_0=0)
+    with pytest.raises(ValueError, match="number of milestones"):
+        sch.SequentialLR(opt, [sch.StepLR(opt, 2), sch.StepLR(opt, 3)], milestones=[])
+    with pytest.raises(TypeError, match="not an Optimizer"):
+        sch.StepLR(object(), 2)
+    with pytest.raises(KeyError, match="initial_lr"):
+        sch.StepLR(_sgd(), 2, last_epoch=3)
+    one = sch.OneCycleLR(opt, max_lr=0.1, total_steps=3)
+    for _ in range(3):
+        one.step()
+    with pytest.raises(ValueError, match="Tried to step 4 times"):
+        one.step()
+
+
+def test_cosine_closed_form_is_pure():
+    opt = _sgd()
+    s = sch.CosineAnnealingLR(opt, T_max=10, eta_min=0.1)
+    for _ in range(7):
+        s.step()
+    closed = s._get_closed_form_lr()[0]
+    assert closed == pytest.approx(0.1 + 0.9 * (1 + math.cos(math.pi * 7 / 10)) / 2)
+    assert opt.param_groups[0]["lr"] == pytest.approx(closed, rel=1e-12)
