@@ -207,15 +207,19 @@ def _umask() -> int:
     return mask
 
 
-def save(obj: Any, f: FileLike) -> None:
+def save(obj: Any, f: FileLike, pickle_module=None, pickle_protocol=None,
+         _use_new_zipfile_serialization: bool = True,
+         _disable_byteorder_record: bool = False) -> None:
     """Save tensors and plain Python data to a checkpoint (safetensors + JSON, no pickle).
 
     Args:
         obj: a tensor, or nested dicts/lists/tuples of tensors, NumPy arrays, ints, floats,
             strings, bools and ``None`` (a ``state_dict()``, an optimizer's state, the epoch...).
             Dict keys may be str, int, float, bool, ``None`` or tuples of those.
-        f: a path (written atomically: temporary file, fsync, ``os.replace``) or a binary file
-            object opened for writing.
+        f: a path (written atomically: temporary file, fsync, ``os.replace``; a symlink is
+            followed and its target replaced) or a binary file object opened for writing.
+        pickle_module: accepted for PyTorch compatibility and ignored (nothing is pickled), as
+            are ``pickle_protocol`` and the underscore options.
 
     Raises:
         TypeError: ``obj`` holds something that can't be stored without pickle.
@@ -244,7 +248,7 @@ def save(obj: Any, f: FileLike) -> None:
             f.flush()
         return
 
-    path = os.path.abspath(os.fspath(f))
+    path = os.path.realpath(os.fspath(f))
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"gradkit.save: the folder {folder!r} does not exist")
@@ -300,7 +304,15 @@ def _read_all(f) -> tuple[bytearray, str]:
 
 
 def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, str], memoryview]:
+    # only consulted once parsing failed: a valid header length may start with these bytes too
+    looks_pickled = bytes(buf[:4]) == b"PK\x03\x04" or (
+        len(buf) > 1 and buf[0] == 0x80 and 2 <= buf[1] <= 5)
+
     def fail(msg):
+        if looks_pickled:
+            msg = ("this looks like a torch.save file (a zip/pickle archive), not safetensors. "
+                   "gradkit never unpickles; in PyTorch, re-save the tensors with "
+                   "safetensors.torch.save_file(model.state_dict(), path) and load that")
         return CheckpointError(f"gradkit.load: {name}: {msg}")
 
     if len(buf) < 8:
