@@ -131,6 +131,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         )
     if allow_unused is None:
         allow_unused = materialize_grads
+    if is_grads_batched:
+        return _batched_grad(outs, ins, gouts, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(
@@ -163,4 +166,38 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not create_graph:
             g = wrap(g if g.shape == t._data.shape else np.broadcast_to(g, t._data.shape).copy())
         result.append(g)
+    return tuple(result)
+
+
+def _batched_grad(outs, ins, gouts, retain_graph, create_graph, allow_unused, materialize_grads):
+    """``is_grads_batched=True``: the first dimension of each grad_output is a batch of vectors;
+    one backward per vector (gradkit has no vmap), results stacked along a new first dimension."""
+    from .._functions import stack
+
+    if any(g is None for g in gouts):
+        raise RuntimeError("is_grads_batched=True needs a grad_output for every output")
+    sizes = {int(g.shape[0]) if len(g.shape) else -1 for g in gouts}
+    if len(sizes) != 1 or -1 in sizes:
+        raise RuntimeError(
+            f"is_grads_batched=True: every grad_output needs the same leading batch dimension, got "
+            f"shapes {[tuple(g.shape) for g in gouts]}"
+        )
+    (n,) = sizes
+    keep = create_graph if retain_graph is None else retain_graph
+    rows = []
+    for k in range(n):
+        rows.append(grad(outs, ins, [g[k] for g in gouts], retain_graph=True if k < n - 1 else keep,
+                         create_graph=create_graph, allow_unused=allow_unused,
+                         materialize_grads=materialize_grads))
+    result = []
+    for j, t in enumerate(ins):
+        col = [r[j] for r in rows]
+        if any(c is None for c in col):
+            result.append(None)
+        elif n == 0:
+            from ..tensor import wrap
+
+            result.append(wrap(np.zeros((0,) + tuple(t.shape), dtype=t.dtype)))
+        else:
+            result.append(stack(col) if create_graph else stack([c.detach() for c in col]))
     return tuple(result)

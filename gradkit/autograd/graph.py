@@ -215,8 +215,8 @@ def record_trace(node) -> None:
 def _collect(roots):
     """Dependency counts for every vertex (Node or leaf Tensor) reachable from ``roots``."""
     deps = {}
-    stack = [r for r in roots if type(r) is Node or type(r) is MultiNode]
-    roots_seen = set(stack)
+    roots_seen = {r for r in roots if type(r) is Node or type(r) is MultiNode}
+    stack = list(roots_seen)  # a root given twice is still walked once
     pop = stack.pop
     push = stack.append
     while stack:
@@ -281,13 +281,16 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                 # a leaf Tensor
                 if isinstance(g, _np_generic):  # NumPy turns 0-d results into scalars
                     g = _np.asarray(g)
-                if capture is not None and v in capture:
-                    captured[v] = g
-                    if not accumulate:
-                        continue
-                if not accumulate or (leaf_filter is not None and v not in leaf_filter):
+                cap = capture is not None and v in capture
+                acc = accumulate and (leaf_filter is None or v in leaf_filter)
+                if not (cap or acc):
                     continue
-                _accumulate_leaf(v, g, create_graph, wrap, handed)
+                if v._hooks:  # tensor hooks run for autograd.grad() too, as in PyTorch
+                    g = _run_leaf_hooks(v, g, create_graph, wrap)
+                if cap:
+                    captured[v] = g
+                if acc:
+                    _accumulate_leaf(v, g, create_graph, wrap, handed)
                 continue
             multi = tv is MultiNode
             if not multi and type(g) is not ndarray and isinstance(g, _np_generic):
@@ -398,17 +401,21 @@ class PostAccumulateHook:
         self.fn = fn
 
 
+def _run_leaf_hooks(t, g, create_graph, wrap):
+    """Tensor hooks of leaf ``t`` (not the post-accumulate ones); a returned tensor replaces g."""
+    gt = g if create_graph else wrap(g)
+    for hook in t._hooks:
+        if type(hook) is PostAccumulateHook:
+            continue
+        r = hook(gt)
+        if r is not None:
+            gt = r
+    return gt if create_graph else gt._data
+
+
 def _accumulate_leaf(t, g, create_graph, wrap, handed):
+    """Add ``g`` (already through the tensor hooks) into ``t.grad``, then post-accumulate hooks."""
     hooks = t._hooks
-    if hooks:
-        gt = g if create_graph else wrap(g)
-        for hook in hooks:
-            if type(hook) is PostAccumulateHook:
-                continue
-            r = hook(gt)
-            if r is not None:
-                gt = r
-        g = gt if create_graph else gt._data
     _accumulate_into(t, g, create_graph, wrap, handed)
     if hooks:
         for hook in hooks:
@@ -438,9 +445,9 @@ def _accumulate_into(t, g, create_graph, wrap, handed):
         t.grad = wrap(g)
     else:
         acc = t.grad._data
-        if acc.shape == g.shape:
+        if acc.shape == g.shape and not t.grad.requires_grad:
             acc += g
-        else:
+        else:  # a .grad that is part of a graph (create_graph earlier) is not changed in place
             t.grad = wrap(acc + g)
 
 

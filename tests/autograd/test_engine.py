@@ -206,3 +206,25 @@ def test_nonleaf_grad_is_none_without_retain_grad():
     y = x * 2
     (y * 3).sum().backward()
     assert y.grad is None
+
+
+def test_same_root_given_twice(torch):
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    gk.autograd.backward([y, y])
+    assert_close(x.grad, [4.0, 8.0])
+    x2 = leaf([1.0, 2.0])
+    h = x2 * 3
+    gk.autograd.backward([h.sum(), (h * h).sum()])
+    xt = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    ht = xt * 3
+    torch.autograd.backward([ht.sum(), (ht * ht).sum()])
+    assert_close(x2.grad, xt.grad)
+
+
+def test_root_reachable_from_another_root():
+    x = leaf([1.0, 2.0])
+    a = (x * x).sum()
+    b = a * 3
+    gk.autograd.backward([a, b])
+    assert_close(x.grad, 4 * 2 * np.array([1.0, 2.0]))

@@ -172,3 +172,37 @@ def test_create_graph_mixed_params_hessian_vector(torch):
     (gt,) = torch.autograd.grad(loss(torch, wt, torch.tensor(x_arr)), wt, create_graph=True)
     (hvt,) = torch.autograd.grad(gt, wt, torch.ones_like(gt))
     assert_close(hv, hvt, atol=1e-10)
+
+
+def test_leaf_hooks_run_in_autograd_grad(torch):
+    x = leaf([1.0, 2.0])
+    x.register_hook(lambda g: g * 2)
+    (g,) = gk.autograd.grad((x ** 3).sum(), x)
+    xt = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    xt.register_hook(lambda g: g * 2)
+    (gt,) = torch.autograd.grad((xt ** 3).sum(), xt)
+    assert_close(g, gt)
+    assert x.grad is None
+
+
+def test_is_grads_batched(torch):
+    arr = np.array([1.0, 2.0, 3.0])
+    x = leaf(arr)
+    (jac,) = gk.autograd.grad(x.sin() * x, x, gk.eye(3, dtype=gk.float64),
+                              is_grads_batched=True)
+    xt = torch.tensor(arr, requires_grad=True)
+    (jt,) = torch.autograd.grad(xt.sin() * xt, xt, torch.eye(3, dtype=torch.float64),
+                                is_grads_batched=True)
+    assert_close(jac, jt)
+
+
+def test_plain_backward_after_create_graph_keeps_first_grad_graph():
+    x = leaf([1.0, 2.0])
+    (x ** 3).sum().backward(create_graph=True)
+    first = x.grad
+    (x * 1).sum().backward()
+    assert_close(x.grad, [4.0, 13.0])
+    # the graph-carrying first gradient was not changed in place
+    (d,) = gk.autograd.grad(first.sum(), x)
+    assert_close(first, [3.0, 12.0])
+    assert_close(d, [6.0, 12.0])
