@@ -293,8 +293,8 @@ def _param_line(key, p):
     if isinstance(p, Tensor):
         size = "x".join(str(s) for s in p.shape)
         kind = "Parameter containing" if isinstance(p, Parameter) else "Tensor"
-        return f"({key}): {kind}: [gradkit.{p.dtype} of size {size}]"
-    return f"({key}): Object of type: {type(p).__name__}"
+        return f"  ({key}): {kind}: [gradkit.{p.dtype} of size {size}]"
+    return f"  ({key}): Object of type: {type(p).__name__}"
 
 
 class ParameterList(Module):
@@ -349,12 +349,6 @@ class ParameterList(Module):
 
     def extra_repr(self) -> str:
         return "\n".join(_param_line(i, p) for i, p in enumerate(self))
-
-    def __repr__(self):
-        extra = self.extra_repr()
-        if not extra:
-            return self._get_name() + "()"
-        return self._get_name() + "(\n  " + extra.replace("\n", "\n  ") + "\n)"
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterList is a container and has no forward()")
@@ -429,12 +423,6 @@ class ParameterDict(Module):
 
     def extra_repr(self) -> str:
         return "\n".join(_param_line(k, p) for k, p in self.items())
-
-    def __repr__(self):
-        extra = self.extra_repr()
-        if not extra:
-            return self._get_name() + "()"
-        return self._get_name() + "(\n  " + extra.replace("\n", "\n  ") + "\n)"
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict is a container and has no forward()")

@@ -78,7 +78,7 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
 class GroupNorm(Module):
@@ -89,13 +89,14 @@ class GroupNorm(Module):
         num_channels: ``C``.
         eps: added to the variance. Default: 1e-5.
         affine: learn per-channel ``weight`` (ones) and ``bias`` (zeros). Default: True.
+        bias: learn the bias (when ``affine``). Default: True.
 
     Shape:
         - Input: ``(N, C, *)``; Output: same shape.
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, device=None, dtype=None) -> None:
+                 affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         from .linear import _empty
 
@@ -113,7 +114,10 @@ class GroupNorm(Module):
         self.affine = affine
         if affine:
             self.weight = Parameter(_empty(num_channels, dtype=dtype, device=device))
-            self.bias = Parameter(_empty(num_channels, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(_empty(num_channels, dtype=dtype, device=device))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -122,7 +126,8 @@ class GroupNorm(Module):
     def reset_parameters(self) -> None:
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim < 2 or input.shape[1] != self.num_channels:
@@ -135,7 +140,8 @@ class GroupNorm(Module):
         return FN.group_norm(input, self.num_groups, p["weight"], p["bias"], self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
 
 
 class RMSNorm(Module):

@@ -1,0 +1,90 @@
+"""Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict."""
+
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit import nn
+
+
+def test_sequential_forward_index_slice():
+    a, b, c = nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)
+    s = nn.Sequential(a, b, c)
+    assert len(s) == 3 and s[0] is a and s[-1] is c
+    sub = s[1:]
+    assert isinstance(sub, nn.Sequential) and list(sub) == [b, c]
+    x = gk.randn(4, 2)
+    np.testing.assert_allclose(s(x).detach().numpy(), c(b(a(x))).detach().numpy())
+    with pytest.raises(IndexError, match="out of range"):
+        s[3]
+
+
+def test_sequential_ordered_dict_and_mutation():
+    s = nn.Sequential(OrderedDict([("fc", nn.Linear(2, 2)), ("act", nn.Tanh())]))
+    assert s.fc is s[0] and list(s.state_dict()) == ["fc.weight", "fc.bias"]
+    s = nn.Sequential(nn.Linear(2, 2))
+    s.append(nn.ReLU())
+    s.insert(0, nn.Identity())
+    s.extend([nn.Sigmoid()])
+    assert [type(m).__name__ for m in s] == ["Identity", "Linear", "ReLU", "Sigmoid"]
+    del s[0]
+    assert [type(m).__name__ for m in s] == ["Linear", "ReLU", "Sigmoid"]
+    assert list(s._modules) == ["0", "1", "2"]
+    s[1] = nn.Tanh()
+    assert isinstance(s[1], nn.Tanh)
+    popped = s.pop(2)
+    assert isinstance(popped, nn.Sigmoid) and len(s) == 2
+
+
+def test_module_list():
+    ml = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    assert len(ml) == 3 and len(list(ml.parameters())) == 6
+    ml.append(nn.ReLU())
+    ml.extend([nn.Tanh()])
+    ml.insert(1, nn.Sigmoid())
+    assert [type(m).__name__ for m in ml] == ["Linear", "Sigmoid", "Linear", "Linear", "ReLU",
+                                              "Tanh"]
+    assert isinstance(ml[1:3], nn.ModuleList) and len(ml[1:3]) == 2
+    del ml[1]
+    assert list(ml._modules) == [str(i) for i in range(5)]
+    ml += [nn.Identity()]
+    assert len(ml) == 6
+    with pytest.raises(TypeError, match="iterable"):
+        ml.extend(3)
+
+
+def test_module_dict():
+    md = nn.ModuleDict({"a": nn.Linear(2, 2), "b": nn.ReLU()})
+    assert list(md.keys()) == ["a", "b"] and "a" in md and len(md) == 2
+    md["c"] = nn.Tanh()
+    md.update([("d", nn.Sigmoid())])
+    assert list(md) == ["a", "b", "c", "d"]
+    assert isinstance(md.pop("b"), nn.ReLU) and "b" not in md
+    assert list(md.state_dict()) == ["a.weight", "a.bias"]
+
+
+def test_parameter_list_and_dict():
+    pl = nn.ParameterList([gk.ones(2), nn.Parameter(gk.zeros(3))])
+    assert all(isinstance(p, nn.Parameter) for p in pl)
+    pl.append(gk.ones(1))
+    assert len(pl) == 3 and list(pl.state_dict()) == ["0", "1", "2"]
+    assert len(list(pl.parameters())) == 3
+    pd = nn.ParameterDict({"w": gk.ones(2)})
+    pd["b"] = nn.Parameter(gk.zeros(1))
+    assert list(pd.keys()) == ["w", "b"] and isinstance(pd["w"], nn.Parameter)
+    assert sorted(n for n, _ in pd.named_parameters()) == ["b", "w"]
+    del pd["w"]
+    assert list(pd.keys()) == ["b"]
+
+
+def test_container_state_dict_keys_match_torch(torch):
+    g = nn.Sequential(nn.ModuleList([nn.Linear(2, 2)]), nn.ModuleDict({"x": nn.Linear(2, 1)}))
+    t = torch.nn.Sequential(torch.nn.ModuleList([torch.nn.Linear(2, 2)]),
+                            torch.nn.ModuleDict({"x": torch.nn.Linear(2, 1)}))
+    assert list(g.state_dict()) == list(t.state_dict())
+    assert repr(g) == repr(t)
+    gl = nn.ParameterList([nn.Parameter(gk.ones(2, 3))])
+    tl = torch.nn.ParameterList([torch.nn.Parameter(torch.ones(2, 3))])
+    assert repr(gl).replace("gradkit", "torch") == repr(tl)

@@ -1,0 +1,250 @@
+"""Module: registration, traversal, modes, hooks, conversion, state_dict, repr, errors."""
+
+import copy
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 8)
+        self.act = nn.ReLU()
+        self.fc2 = nn.Linear(8, 3)
+        self.register_buffer("steps", gk.zeros(1, dtype=gk.int64))
+        self.register_buffer("scratch", gk.zeros(2), persistent=False)
+        self.scale = nn.Parameter(gk.ones(1))
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x))) * self.scale
+
+
+def test_registration_and_names():
+    m = Net()
+    names = [n for n, _ in m.named_parameters()]
+    assert names == ["scale", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+    assert [n for n, _ in m.named_buffers()] == ["steps", "scratch"]
+    assert [n for n, _ in m.named_children()] == ["fc1", "act", "fc2"]
+    assert [n for n, _ in m.named_modules()] == ["", "fc1", "act", "fc2"]
+    assert len(list(m.parameters(recurse=False))) == 1
+    assert list(m.state_dict().keys()) == ["scale", "steps", "fc1.weight", "fc1.bias",
+                                           "fc2.weight", "fc2.bias"]
+    assert isinstance(m.fc1.weight, nn.Parameter)
+    assert m.get_parameter("fc1.bias") is m.fc1.bias
+    assert m.get_submodule("fc2") is m.fc2
+    assert m.get_buffer("steps") is m.steps
+    assert "fc1" in dir(m) and "scale" in dir(m)
+
+
+def test_shared_parameters_counted_once():
+    lin = nn.Linear(3, 3)
+    seq = nn.Sequential(lin, nn.ReLU(), lin)
+    assert len(list(seq.parameters())) == 2
+    assert len(list(seq.named_parameters(remove_duplicate=False))) == 4
+
+
+def test_setattr_rules_and_delattr():
+    m = nn.Module()
+    m.w = nn.Parameter(gk.zeros(2))
+    with pytest.raises(TypeError, match="cannot assign 'Tensor' as parameter 'w'"):
+        m.w = gk.zeros(2)
+    m.w = None
+    assert m.w is None and "w" in m._parameters
+    m.sub = nn.Linear(1, 1)
+    with pytest.raises(TypeError, match="child module 'sub'"):
+        m.sub = 3
+    del m.sub
+    assert "sub" not in m._modules
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        _ = m.nothing
+    with pytest.raises(KeyError, match="contain"):
+        m.register_buffer("a.b", gk.zeros(1))
+    with pytest.raises(TypeError, match="Parameter or None required"):
+        m.register_parameter("p", gk.zeros(1))
+
+
+def test_assign_before_init():
+    class Bad(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter(gk.zeros(1))
+
+    with pytest.raises(AttributeError, match="before Module.__init__"):
+        Bad()
+
+
+def test_missing_forward():
+    with pytest.raises(NotImplementedError, match='missing the required "forward"'):
+        nn.Module()(1)
+
+
+def test_train_eval_propagates():
+    m = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+    assert m.training and m[1].training
+    m.eval()
+    assert not m.training and not m[1].training
+    m.train()
+    assert m[1].training
+
+
+def test_zero_grad_and_requires_grad():
+    m = Net()
+    m(gk.randn(2, 4)).sum().backward()
+    assert m.fc1.weight.grad is not None
+    m.zero_grad(set_to_none=False)
+    assert float(m.fc1.weight.grad.abs().sum()) == 0.0
+    m.zero_grad()
+    assert m.fc1.weight.grad is None
+    m.requires_grad_(False)
+    assert not any(p.requires_grad for p in m.parameters())
+
+
+def test_apply_and_to_dtype_keeps_parameters():
+    m = Net()
+    w = m.fc1.weight
+    seen = []
+    m.apply(lambda mod: seen.append(type(mod).__name__))
+    assert seen[-1] == "Net" and seen.count("Linear") == 2
+    m.double()
+    assert m.fc1.weight is w and isinstance(w, nn.Parameter)
+    assert w.dtype == gk.float64
+    assert m.steps.dtype == gk.int64  # integer buffers keep their dtype
+    m.to(gk.float32)
+    assert w.dtype == gk.float32
+    m.to("cpu")
+    with pytest.raises(TypeError, match="floating point"):
+        m.to(gk.int64)
+
+
+def test_hooks():
+    m = nn.Linear(3, 2)
+    calls = []
+    h1 = m.register_forward_pre_hook(lambda mod, args: (args[0] * 0,))
+    h2 = m.register_forward_hook(lambda mod, args, out: calls.append(out.shape) or out + 1)
+    x = gk.randn(4, 3)
+    out = m(x)
+    np.testing.assert_allclose(out.detach().numpy(), (m.bias + 1).detach().numpy()[None].repeat(4, 0),
+                               rtol=1e-6)
+    assert calls == [gk.Size([4, 2])]
+    h1.remove()
+    h2.remove()
+    np.testing.assert_allclose(m(x).detach().numpy(), (x @ m.weight.T + m.bias).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    with m.register_forward_hook(lambda mod, args, kwargs, out: out * 0, with_kwargs=True):
+        assert float(m(x).abs().sum()) == 0.0
+    assert float(m(x).abs().sum()) != 0.0
+
+
+def test_repr_matches_torch_style():
+    m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1, bias=False)))
+    assert repr(m) == (
+        "Sequential(\n"
+        "  (0): Linear(in_features=2, out_features=3, bias=True)\n"
+        "  (1): ReLU()\n"
+        "  (2): Sequential(\n"
+        "    (0): Linear(in_features=3, out_features=1, bias=False)\n"
+        "  )\n"
+        ")"
+    )
+    assert repr(nn.Parameter(gk.tensor([1.0, 2.0]))).startswith("Parameter containing:\ntensor(")
+
+
+def test_repr_same_as_torch(torch):
+    g = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.LayerNorm(3), nn.Dropout(0.1),
+                      nn.ModuleList([nn.Linear(3, 3), nn.Linear(3, 3)]), nn.GELU(),
+                      nn.Embedding(5, 2, padding_idx=0), nn.Softmax(dim=1))
+    t = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.LayerNorm(3),
+                            torch.nn.Dropout(0.1),
+                            torch.nn.ModuleList([torch.nn.Linear(3, 3), torch.nn.Linear(3, 3)]),
+                            torch.nn.GELU(), torch.nn.Embedding(5, 2, padding_idx=0),
+                            torch.nn.Softmax(dim=1))
+    assert repr(g) == repr(t)
+
+
+def test_state_dict_round_trip():
+    a, b = Net(), Net()
+    sd = a.state_dict()
+    assert all(not v.requires_grad for v in sd.values())
+    assert "scratch" not in sd
+    res = b.load_state_dict(sd)
+    assert res.missing_keys == [] and res.unexpected_keys == []
+    for (n, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+    # loading copies: the source is not aliased
+    with gk.no_grad():
+        a.fc1.weight.add_(1.0)
+    assert not np.allclose(a.fc1.weight.detach().numpy(), b.fc1.weight.detach().numpy())
+    kv = a.state_dict(keep_vars=True)
+    assert kv["fc1.weight"] is a.fc1.weight
+
+
+def test_load_state_dict_errors_name_keys():
+    m = Net()
+    sd = OrderedDict(m.state_dict())
+    sd["fc1.wieght"] = sd.pop("fc1.weight")
+    sd["fc2.bias"] = gk.zeros(5)
+    with pytest.raises(RuntimeError) as err:
+        m.load_state_dict(sd)
+    msg = str(err.value)
+    assert 'Missing key(s) in state_dict: "fc1.weight"' in msg
+    assert 'Unexpected key(s) in state_dict: "fc1.wieght" (did you mean "fc1.weight"?)' in msg
+    assert "size mismatch for fc2.bias" in msg and "(5,)" in msg and "(3,)" in msg
+    assert "Net" in msg
+
+
+def test_load_state_dict_non_strict_and_assign():
+    m = Net()
+    sd = dict(m.state_dict())
+    del sd["scale"]
+    sd["extra"] = gk.zeros(1)
+    res = m.load_state_dict(sd, strict=False)
+    assert res.missing_keys == ["scale"] and res.unexpected_keys == ["extra"]
+    new = {k: gk.ones(*v.shape, dtype=v.dtype) for k, v in m.state_dict().items()}
+    old = m.fc1.weight
+    m.load_state_dict(new, assign=True)
+    assert m.fc1.weight is not old and isinstance(m.fc1.weight, nn.Parameter)
+    assert m.fc1.weight.requires_grad
+    assert float(m.fc1.weight.sum()) == 32.0
+
+
+def test_state_dict_interop_with_torch(torch):
+    g = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.LayerNorm(8), nn.Linear(8, 2))
+    t = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.LayerNorm(8),
+                            torch.nn.Linear(8, 2))
+    assert list(g.state_dict()) == list(t.state_dict())
+    # torch -> gradkit (NumPy arrays and torch tensors both accepted)
+    g.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    np.testing.assert_allclose(g(gk.tensor(x)).detach().numpy(),
+                               t(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    g.load_state_dict(t.state_dict())
+    # gradkit -> torch
+    g2 = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.LayerNorm(8), nn.Linear(8, 2))
+    t.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in g2.state_dict().items()})
+    np.testing.assert_allclose(g2(gk.tensor(x)).detach().numpy(),
+                               t(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_deepcopy_independent():
+    m = Net()
+    c = copy.deepcopy(m)
+    with gk.no_grad():
+        c.fc1.weight.fill_(0.0)
+    assert float(m.fc1.weight.abs().sum()) > 0
+    assert isinstance(c.fc1.weight, nn.Parameter)
+
+
+def test_parameter_basics():
+    t = gk.randn(3)
+    p = nn.Parameter(t)
+    assert p.requires_grad and p.is_leaf and isinstance(p, gk.Tensor)
+    assert np.shares_memory(p.numpy(force=True), t.numpy())
+    assert not nn.Parameter(t, requires_grad=False).requires_grad
+    assert nn.Parameter().shape == (0,)
+    m = nn.Module()
+    m.buf = nn.Buffer(gk.zeros(2), persistent=False)
+    assert "buf" in m._buffers and "buf" not in m.state_dict()
