@@ -1,0 +1,377 @@
+"""The Tensor object: construction, attributes, conversion, autograd attributes, hooks, repr,
+deep copy, in-place ops and version counters, factories and random generators."""
+
+import copy
+
+import numpy as np
+import pytest
+from helpers import assert_close, check_grad, t64, to_torch
+
+import gradkit as gk
+
+
+# ------------------------------------------------------------------ construction
+def test_tensor_copies_data():
+    a = np.arange(3.0)
+    t = gk.tensor(a)
+    a[0] = 100.0
+    assert t.tolist() == [0.0, 1.0, 2.0]
+    assert t.dtype == gk.float64  # NumPy arrays keep their dtype
+    lst = [1.0, 2.0]
+    assert gk.tensor(lst).dtype == gk.float32
+    u = gk.tensor(t)
+    u[0] = 5.0
+    assert t[0].item() == 0.0
+
+
+def test_from_numpy_shares_memory():
+    a = np.arange(4.0)
+    t = gk.from_numpy(a)
+    a[1] = 10.0
+    assert t[1].item() == 10.0
+    t[2] = -1.0
+    assert a[2] == -1.0
+    assert t.numpy() is a or np.shares_memory(t.numpy(), a)
+    with pytest.raises(TypeError, match="np.ndarray"):
+        gk.from_numpy([1.0, 2.0])
+    with pytest.raises(TypeError, match="can't convert np.ndarray of type"):
+        gk.from_numpy(np.array(["a"]))
+
+
+def test_as_tensor():
+    a = np.ones(3, dtype=np.float32)
+    t = gk.as_tensor(a)
+    a[0] = 7
+    assert t[0].item() == 7.0
+    t2 = gk.as_tensor(a, dtype=gk.float64)
+    a[0] = 8
+    assert t2[0].item() == 7.0 and t2.dtype == gk.float64
+    x = gk.ones(2)
+    assert gk.as_tensor(x) is x
+    assert gk.as_tensor([1, 2]).dtype == gk.int64
+
+
+def test_attributes(torch):
+    x = gk.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    tx = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    assert x.shape == (2, 3) == tuple(tx.shape)
+    assert x.size() == (2, 3) and x.size(1) == 3 and x.size(-1) == 3
+    assert x.ndim == 2 == x.dim()
+    assert x.numel() == 6
+    assert x.dtype == gk.float32
+    assert x.is_leaf and x.grad_fn is None and x.grad is None and x.requires_grad
+    assert repr(x.shape) == "gradkit.Size([2, 3])"
+    y = x * 2
+    assert not y.is_leaf and y.grad_fn is not None and y.requires_grad
+    assert y.grad_fn.name() == "MulBackward"
+    assert len(x) == 2
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        x.size(2)
+
+
+def test_item_tolist_numpy():
+    assert gk.tensor(2.5).item() == 2.5
+    assert isinstance(gk.tensor(3).item(), int)
+    assert isinstance(gk.tensor([True]).item(), bool)
+    assert gk.tensor([[1.5]]).item() == 1.5
+    with pytest.raises(RuntimeError, match="3 elements cannot be converted to Scalar"):
+        gk.ones(3).item()
+    assert gk.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]]
+    assert gk.tensor(1.5).tolist() == 1.5
+    x = gk.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Can't call numpy\(\) on Tensor that requires grad"):
+        x.numpy()
+    assert x.detach().numpy().tolist() == [1.0, 1.0]
+    assert float(gk.tensor(2.0)) == 2.0 and int(gk.tensor(3)) == 3
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(gk.ones(2))
+
+
+def test_detach_shares_storage():
+    x = gk.ones(3, requires_grad=True)
+    d = x.detach()
+    assert not d.requires_grad and d.grad_fn is None
+    d[0] = 5.0
+    assert x[0].item() == 5.0
+    assert x._version == d._version
+
+
+def test_requires_grad_():
+    x = gk.ones(2)
+    assert x.requires_grad_() is x and x.requires_grad
+    x.requires_grad_(False)
+    assert not x.requires_grad
+    y = gk.ones(2, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf"):
+        y.requires_grad_(False)
+
+
+def test_clone_is_differentiable_and_independent(rng):
+    x = t64(rng, 3)
+    c = x.clone()
+    assert c.grad_fn is not None and not c.is_leaf
+    with gk.no_grad():
+        c2 = x.clone()
+    c2[0] = 100.0
+    assert x[0].item() != 100.0
+    check_grad(lambda x: x.clone() * x, [x])
+
+
+def test_retain_grad():
+    x = gk.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    z = (y * y).sum()
+    z.backward()
+    assert y.grad.tolist() == [6.0, 12.0]
+    assert x.grad.tolist() == [18.0, 36.0]
+    assert y.retains_grad
+    w = x * 2
+    (w * 1).sum().backward()
+    assert w.grad is None
+
+
+def test_register_hook_on_leaf_and_nonleaf(torch):
+    x = gk.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    h = x.register_hook(lambda g: seen.append(g.tolist()))
+    y = x * 2
+    y.register_hook(lambda g: g * 10)
+    y.sum().backward()
+    assert seen == [[20.0, 20.0]]
+    assert x.grad.tolist() == [20.0, 20.0]
+    h.remove()
+    x.grad = None
+    (x * 1).sum().backward()
+    assert len(seen) == 1
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        gk.ones(1).register_hook(lambda g: g)
+
+
+def test_grad_accumulates_and_zero():
+    x = gk.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [5.0, 7.0]
+    x.grad.zero_()
+    assert x.grad.tolist() == [0.0, 0.0]
+
+
+def test_repr_matches_torch_style(torch):
+    cases = [
+        lambda m: m.tensor([1.0, 2.5, 3.0]), lambda m: m.tensor([[1, 2], [3, -4]]),
+        lambda m: m.tensor(1.5), lambda m: m.tensor([True, False]),
+        lambda m: m.tensor([1.0, 2.0], dtype=m.float64),
+        lambda m: m.tensor([1.0, 2.0], requires_grad=True), lambda m: m.zeros(0),
+        lambda m: m.zeros(2, 0), lambda m: m.tensor([1e-5, 1.0]), lambda m: m.tensor([1e10, 1.0]),
+        lambda m: m.arange(2000.0), lambda m: m.tensor([1, 2], dtype=m.int32),
+        lambda m: m.tensor([0.1, -2.0]), lambda m: m.tensor(3), lambda m: m.zeros(2, 3),
+        lambda m: m.tensor([float("nan"), 1.5, float("-inf")]),
+        lambda m: m.arange(12.0).reshape(3, 4) / 7, lambda m: m.arange(3000).reshape(30, 100),
+        lambda m: m.ones(2, dtype=m.float16) * 1.5,
+    ]
+    for mk in cases:
+        expected = repr(mk(torch)).replace("torch.", "gradkit.")
+        assert repr(mk(gk)) == expected
+    y = gk.tensor([1.0, 2.0], requires_grad=True) * 2
+    assert repr(y) == "tensor([2., 4.], grad_fn=<MulBackward>)"
+
+
+def test_deepcopy():
+    x = gk.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).sum().backward()
+    c = copy.deepcopy(x)
+    assert c is not x and c.requires_grad and c.is_leaf
+    assert c.grad.tolist() == [2.0, 2.0]
+    c.detach()[0] = 9.0
+    assert x[0].item() == 1.0
+    d = copy.deepcopy({"a": x, "b": x})
+    assert d["a"] is d["b"]
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(x * 2)
+
+
+# ------------------------------------------------------------------ in place
+INPLACE = [
+    ("add_", lambda t: t.add_(2.0), lambda a: a + 2),
+    ("add_t", lambda t: t.add_(t.new_ones(3) if hasattr(t, "new_ones") else gk.ones(3)),
+     lambda a: a + 1),
+    ("add_alpha", lambda t: t.add_(gk.ones(3), alpha=3), lambda a: a + 3),
+    ("sub_", lambda t: t.sub_(0.5), lambda a: a - 0.5),
+    ("mul_", lambda t: t.mul_(3.0), lambda a: a * 3),
+    ("div_", lambda t: t.div_(4.0), lambda a: a / 4),
+    ("pow_", lambda t: t.pow_(2), lambda a: a ** 2),
+    ("neg_", lambda t: t.neg_(), lambda a: -a),
+    ("exp_", lambda t: t.exp_(), np.exp),
+    ("clamp_", lambda t: t.clamp_(-0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5)),
+    ("clamp_min", lambda t: t.clamp_(min=0.0), lambda a: np.maximum(a, 0)),
+    ("zero_", lambda t: t.zero_(), np.zeros_like),
+    ("fill_", lambda t: t.fill_(1.5), lambda a: np.full_like(a, 1.5)),
+    ("copy_", lambda t: t.copy_(gk.tensor([7.0, 8.0, 9.0])), lambda a: np.array([7.0, 8, 9])),
+    ("copy_bcast", lambda t: t.copy_(gk.tensor(4.0)), lambda a: np.full_like(a, 4.0)),
+    ("relu_", lambda t: t.relu_(), lambda a: np.maximum(a, 0)),
+    ("sigmoid_", lambda t: t.sigmoid_(), lambda a: 1 / (1 + np.exp(-a))),
+    ("tanh_", lambda t: t.tanh_(), np.tanh),
+    ("abs_", lambda t: t.abs_(), np.abs),
+    ("sqrt_", lambda t: t.abs_().sqrt_(), lambda a: np.sqrt(np.abs(a))),
+    ("masked_fill_", lambda t: t.masked_fill_(gk.tensor([True, False, True]), 0.0),
+     lambda a: np.where([True, False, True], 0.0, a)),
+]
+
+
+@pytest.mark.parametrize("name,fn,ref", INPLACE, ids=[i[0] for i in INPLACE])
+def test_inplace_values_and_version(name, fn, ref):
+    data = np.array([-1.5, 0.25, 2.0])
+    x = gk.tensor(data)
+    v0 = x._version
+    out = fn(x)
+    assert out is x
+    np.testing.assert_allclose(x.numpy(), ref(data), rtol=1e-6)
+    assert x._version > v0
+
+
+@pytest.mark.parametrize("name,fn,ref", INPLACE, ids=[i[0] for i in INPLACE])
+def test_inplace_on_nonleaf_gradient(rng, name, fn, ref):
+    def f(x):
+        y = x * 1.0 + 0.0
+        fn(y)
+        return y * x
+
+    x = gk.tensor(np.array([-1.5, 0.25, 2.0]), dtype=gk.float64, requires_grad=True)
+    check_grad(f, [x])
+
+
+@pytest.mark.parametrize("name,fn,ref", INPLACE, ids=[i[0] for i in INPLACE])
+def test_inplace_on_leaf_requiring_grad_raises(name, fn, ref):
+    x = gk.tensor([-1.5, 0.25, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        fn(x)
+    with gk.no_grad():
+        fn(x)
+    assert x.requires_grad and x.is_leaf
+
+
+def test_inplace_vs_torch(torch):
+    data = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    x = gk.tensor(data, requires_grad=True)
+    tx = torch.tensor(data, requires_grad=True)
+    for mod, v in ((gk, x), (torch, tx)):
+        y = v * 2
+        y.mul_(v).add_(1.0).clamp_(min=0.0)
+        y.sub_(v, alpha=0.5)
+        y.sum().backward()
+    assert_close(x.grad, tx.grad)
+
+
+def test_inplace_modifying_saved_tensor_raises():
+    x = gk.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y * y
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+    a = x.exp()
+    a.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        a.sum().backward()
+
+
+def test_inplace_dtype_rules():
+    x = gk.tensor([1, 2, 3])
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        x.mul_(1.5)
+    x.mul_(2)
+    assert x.tolist() == [2, 4, 6] and x.dtype == gk.int64
+    f = gk.ones(2)
+    f.add_(gk.tensor([1, 2]))
+    assert f.dtype == gk.float32 and f.tolist() == [2.0, 3.0]
+    with pytest.raises(RuntimeError, match=r"output with shape \(2,\).*broadcast shape \(2, 2\)"):
+        f.add_(gk.ones(2, 2))
+
+
+# ------------------------------------------------------------------ factories
+def test_factories_vs_torch(torch):
+    pairs = [
+        lambda m: m.zeros(2, 3), lambda m: m.zeros((2, 3)), lambda m: m.ones(4),
+        lambda m: m.ones(2, dtype=m.int32), lambda m: m.full((2, 2), 7.5),
+        lambda m: m.full((2,), 3), lambda m: m.full((2,), True), lambda m: m.arange(5),
+        lambda m: m.arange(1, 4), lambda m: m.arange(0, 1, 0.25), lambda m: m.arange(5.0),
+        lambda m: m.arange(10, 0, -3), lambda m: m.linspace(0, 1, 5),
+        lambda m: m.linspace(-2, 2, 1), lambda m: m.eye(3), lambda m: m.eye(2, 3),
+        lambda m: m.eye(2, dtype=m.int64), lambda m: m.zeros_like(m.ones(2, dtype=m.int32)),
+        lambda m: m.ones_like(m.zeros(2, 2)), lambda m: m.full_like(m.zeros(3), 2.0),
+        lambda m: m.zeros(0, 2), lambda m: m.empty(2, 3).shape,
+        lambda m: m.empty_like(m.ones(2)).shape, lambda m: m.ones(()),
+    ]
+    for mk in pairs:
+        got, exp = mk(gk), mk(torch)
+        if isinstance(got, tuple):
+            assert tuple(got) == tuple(exp)
+            continue
+        assert str(got.dtype) == str(exp.dtype).replace("torch.", ""), mk
+        assert tuple(got.shape) == tuple(exp.shape)
+        assert_close(got, exp.numpy(), atol=1e-7)
+
+
+def test_factory_requires_grad():
+    for t in (gk.zeros(2, requires_grad=True), gk.ones(2, requires_grad=True),
+              gk.full((2,), 1.0, requires_grad=True), gk.randn(2, requires_grad=True),
+              gk.rand(2, requires_grad=True), gk.linspace(0, 1, 3, requires_grad=True),
+              gk.eye(2, requires_grad=True)):
+        assert t.requires_grad and t.is_leaf and t.dtype == gk.float32
+
+
+def test_random_factories_shapes_dtypes_ranges():
+    gk.manual_seed(0)
+    r = gk.rand(1000)
+    assert r.dtype == gk.float32 and 0 <= r.min().item() and r.max().item() < 1
+    n = gk.randn(2, 500)
+    assert n.shape == (2, 500) and abs(n.mean().item()) < 0.2 and 0.8 < n.std().item() < 1.2
+    i = gk.randint(3, 7, (100,))
+    assert i.dtype == gk.int64 and i.min().item() >= 3 and i.max().item() < 7
+    j = gk.randint(5, size=(2, 2))
+    assert j.shape == (2, 2) and j.max().item() < 5
+    p = gk.randperm(10)
+    assert p.dtype == gk.int64 and sorted(p.tolist()) == list(range(10))
+    m = gk.normal(2.0, 0.5, size=(1000,))
+    assert abs(m.mean().item() - 2.0) < 0.1
+    mt = gk.normal(gk.zeros(3), gk.ones(3))
+    assert mt.shape == (3,)
+    assert gk.rand_like(gk.ones(2, 2)).shape == (2, 2)
+    assert gk.randn_like(gk.ones(3, dtype=gk.float64)).dtype == gk.float64
+    assert gk.randint_like(gk.ones(3), 0, 4).dtype == gk.float32
+
+
+def test_manual_seed_and_generator_reproducible():
+    gk.manual_seed(123)
+    a = (gk.rand(3), gk.randn(2), gk.randint(0, 10, (4,)), gk.randperm(5))
+    gk.manual_seed(123)
+    b = (gk.rand(3), gk.randn(2), gk.randint(0, 10, (4,)), gk.randperm(5))
+    for x, y in zip(a, b):
+        assert x.tolist() == y.tolist()
+    g1 = gk.Generator().manual_seed(7)
+    g2 = gk.Generator().manual_seed(7)
+    assert gk.randn(4, generator=g1).tolist() == gk.randn(4, generator=g2).tolist()
+    # a generator does not touch the global stream
+    gk.manual_seed(5)
+    first = gk.rand(2).tolist()
+    gk.manual_seed(5)
+    gk.rand(3, generator=gk.Generator().manual_seed(1))
+    assert gk.rand(2).tolist() == first
+    state = gk.get_rng_state()
+    x = gk.rand(3).tolist()
+    gk.set_rng_state(state)
+    assert gk.rand(3).tolist() == x
+    assert gk.initial_seed() == 5
+
+
+def test_tensor_data_setter_and_new_leaf():
+    x = gk.ones(2, requires_grad=True)
+    x.data = gk.zeros(2)
+    assert x.tolist() == [0.0, 0.0] and x.requires_grad
+
+
+def test_to_torch_roundtrip(torch, rng):
+    x = t64(rng, 2, 3)
+    tx = to_torch(torch, x)
+    assert tx.dtype == torch.float64 and tx.requires_grad
