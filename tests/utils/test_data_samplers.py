@@ -90,8 +90,10 @@ def test_random_split_lengths_fractions_and_reproducibility():
     assert other[0].indices + other[1].indices != parts[0].indices + parts[1].indices
 
 
+@pytest.mark.filterwarnings("ignore:Length of split at index")
 def test_random_split_fractions_match_torch_sizes(torch):
-    for n, fracs in [(10, [0.3, 0.7]), (11, [0.5, 0.5]), (7, [0.1, 0.2, 0.7]), (5, [1 / 3] * 3)]:
+    for n, fracs in [(10, [0.3, 0.7]), (11, [0.5, 0.5]), (7, [0.1, 0.2, 0.7]), (5, [1 / 3] * 3),
+                     (10, [1, 0]), (1, [1, 0]), (6, [0.0, 1.0])]:
         ours = [len(p) for p in random_split(Squares(n), fracs)]
         theirs = [len(p) for p in torch.utils.data.random_split(range(n), fracs)]
         assert ours == theirs, (n, fracs)

@@ -217,8 +217,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
     """
     n = len(dataset)
     lengths = list(lengths)
-    if lengths and all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1) \
-            and sum(lengths) <= 1:
+    if lengths and math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         sizes = []
         for i, frac in enumerate(lengths):
             if frac < 0 or frac > 1:
