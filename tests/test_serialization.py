@@ -356,3 +356,44 @@ def test_header_length_starting_like_a_pickle_still_loads(tmp_path):
             assert gk.load(path)["w"].tolist() == [1.0, 1.0]
             return
     pytest.fail("no padding produced a header length of 0x02??")
+
+
+def _same(a, b):
+    if isinstance(a, gk.Tensor):
+        return (isinstance(b, gk.Tensor) and a.dtype == b.dtype and a.shape == b.shape
+                and np.array_equal(a.numpy(), b.numpy()))
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def test_random_trees_round_trip(tmp_path):
+    st = pytest.importorskip("hypothesis.strategies")
+    from hypothesis import HealthCheck, given, settings
+
+    dtypes = st.sampled_from([np.float32, np.float64, np.int64, np.bool_, np.uint8])
+    shapes = st.lists(st.integers(0, 3), max_size=3).map(tuple)
+    tensors = st.builds(lambda dt, sh, seed: gk.tensor(
+        _arr(np.random.default_rng(seed), sh, np.dtype(dt))), dtypes, shapes, st.integers(0, 9))
+    leaves = (st.none() | st.booleans() | st.integers(-2 ** 63, 2 ** 63 - 1)
+              | st.floats(allow_nan=True) | st.text(max_size=5) | tensors)
+    keys = st.text(max_size=4) | st.integers(-5, 5) | st.none() | st.booleans()
+    trees = st.recursive(leaves, lambda c: st.lists(c, max_size=3) | st.tuples(c, c)
+                         | st.dictionaries(keys, c, max_size=3), max_leaves=12)
+
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(trees)
+    def check(tree):
+        buf = io.BytesIO()
+        gk.save(tree, buf)
+        buf.seek(0)
+        assert _same(tree, gk.load(buf))
+
+    check()
