@@ -1,0 +1,158 @@
+# ruff: noqa: I001  (common must be imported before NumPy)
+"""LSTM training step against PyTorch, in the same run.
+
+Workload: a 1-layer LSTM (input 64, hidden 128) over 32 time steps, batch 32; the last hidden
+state goes through a linear layer to 10 classes; cross-entropy; backward; a plain SGD update
+(ms per step). Both frameworks start from the same weights and data.
+
+Also reported: the same step for GRU, and the LSTM forward alone under no_grad.
+
+Run: python benchmarks/bench_lstm.py [--quick]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Row, report, torch_or_none  # before NumPy: it sets the BLAS env first
+
+import numpy as np
+
+import gradkit as gk
+
+QUICK = "--quick" in sys.argv
+T, B, I, H, C = 32, 32, 64, 128, 10
+LR = 0.01
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((T, B, I)).astype(np.float32)
+    y = rng.integers(0, C, size=B)
+    k = 1 / np.sqrt(H)
+    w_out = rng.uniform(-k, k, size=(C, H)).astype(np.float32)
+    b_out = rng.uniform(-k, k, size=(C,)).astype(np.float32)
+    return x, y, w_out, b_out
+
+
+def _cross_entropy_gk(logits, y):
+    """Mean negative log-likelihood from log_softmax (nn.functional.cross_entropy if present)."""
+    ce = getattr(gk.nn.functional, "cross_entropy", None)
+    if ce is not None:
+        return ce(logits, y)
+    logp = gk.log_softmax(logits, 1)
+    return -gk.gather(logp, 1, y.reshape(-1, 1)).mean()
+
+
+def gradkit_step(kind):
+    x_np, y_np, w_out, b_out = _data()
+    gk.manual_seed(0)
+    rnn = getattr(gk.nn, kind)(I, H)
+    w = gk.tensor(w_out, requires_grad=True)
+    b = gk.tensor(b_out, requires_grad=True)
+    params = list(rnn.parameters()) + [w, b]
+    x = gk.tensor(x_np)
+    y = gk.tensor(y_np)
+
+    def step():
+        _, h = rnn(x)
+        h_n = h[0] if kind == "LSTM" else h
+        logits = gk.matmul(h_n[0], w.t()) + b
+        loss = _cross_entropy_gk(logits, y)
+        loss.backward()
+        with gk.no_grad():
+            for p in params:
+                p._data -= LR * p.grad._data
+                p.grad = None
+        return loss
+
+    return rnn, step
+
+
+def torch_step(torch, kind, rnn_gk):
+    x_np, y_np, w_out, b_out = _data()
+    rnn = getattr(torch.nn, kind)(I, H)
+    rnn.load_state_dict({k: torch.from_numpy(v.detach().numpy().copy())
+                         for k, v in rnn_gk.state_dict().items()})
+    w = torch.tensor(w_out, requires_grad=True)
+    b = torch.tensor(b_out, requires_grad=True)
+    params = list(rnn.parameters()) + [w, b]
+    x = torch.from_numpy(x_np)
+    y = torch.from_numpy(y_np)
+
+    def step():
+        _, h = rnn(x)
+        h_n = h[0] if kind == "LSTM" else h
+        logits = h_n[0] @ w.t() + b
+        loss = torch.nn.functional.cross_entropy(logits, y)
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+        return loss
+
+    return step
+
+
+def _interleaved(g_fn, t_fn, repeat, warmup=5):
+    """Medians of g_fn and t_fn timed in alternation, so load changes on a shared machine hit
+    both alike (common.timeit runs one after the other)."""
+    for _ in range(warmup):
+        g_fn()
+        if t_fn is not None:
+            t_fn()
+    tg, tt = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        g_fn()
+        tg.append(time.perf_counter() - t0)
+        if t_fn is not None:
+            t0 = time.perf_counter()
+            t_fn()
+            tt.append(time.perf_counter() - t0)
+    return statistics.median(tg), (statistics.median(tt) if tt else None)
+
+
+def main():
+    torch = torch_or_none()
+    repeat = 10 if QUICK else 60
+    rows = []
+    for kind in ("LSTM", "GRU"):
+        rnn, g_step = gradkit_step(kind)
+        t_step = torch_step(torch, kind, rnn) if torch is not None else None
+        if t_step is not None:  # same weights, same data: the first losses agree
+            lg, lt = float(g_step().item()), float(t_step().item())
+            if abs(lg - lt) > 1e-4 * max(1.0, abs(lt)):
+                print(f"warning: {kind} first-step losses differ: gradkit {lg} torch {lt}")
+        tg, tt = _interleaved(g_step, t_step, repeat)
+        rows.append(Row(f"{kind} train step T={T} B={B} {I}->{H}", "ms", tg, tt, 1e3))
+    x_np = _data()[0]
+    lstm = gk.nn.LSTM(I, H)
+    xg = gk.tensor(x_np)
+
+    def g_fwd():
+        with gk.no_grad():
+            lstm(xg)
+
+    if torch is not None:
+        tl = torch.nn.LSTM(I, H)
+        xt = torch.from_numpy(x_np)
+
+        def t_fwd():
+            with torch.no_grad():
+                tl(xt)
+
+    else:
+        t_fwd = None
+    tg, tf = _interleaved(g_fwd, t_fwd, repeat)
+    rows.append(Row("LSTM forward (no_grad)", "ms", tg, tf, 1e3))
+    report("LSTM / GRU training step", rows)
+
+
+if __name__ == "__main__":
+    main()
