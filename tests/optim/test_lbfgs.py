@@ -1,0 +1,97 @@
+"""LBFGS against torch.optim.LBFGS on Rosenbrock and a least-squares problem."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+import gradkit.optim as optim
+
+
+def _rosen(lib, x):
+    return (100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2).sum()
+
+
+def _run(lib, opt_cls, x0, steps, **kw):
+    if lib is gk:
+        x = gk.tensor(x0, requires_grad=True)
+    else:
+        x = lib.tensor(x0, requires_grad=True)
+    opt = opt_cls([x], **kw)
+    losses = []
+
+    def closure():
+        opt.zero_grad()
+        loss = _rosen(lib, x)
+        loss.backward()
+        return loss
+
+    for _ in range(steps):
+        losses.append(float(opt.step(closure).detach()))
+    return x.detach().numpy().copy(), losses, opt
+
+
+@pytest.mark.parametrize("kw", [
+    dict(lr=0.1, max_iter=5),
+    dict(lr=1, max_iter=10, history_size=3, line_search_fn="strong_wolfe"),
+    dict(line_search_fn="strong_wolfe"),
+    dict(lr=0.5, max_iter=7, max_eval=9, tolerance_change=1e-12),
+], ids=["fixed", "wolfe-short-history", "wolfe-default", "max-eval"])
+def test_lbfgs_matches_torch(torch, kw):
+    x0 = np.array([-1.2, 1.0, -0.5, 0.8])
+    ours, losses, opt = _run(gk, optim.LBFGS, x0, 4, **kw)
+    ref, tlosses, topt = _run(torch, torch.optim.LBFGS, x0, 4, **kw)
+    np.testing.assert_allclose(ours, ref, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(losses, tlosses, rtol=1e-9, atol=1e-14)
+    st = opt.state[opt.param_groups[0]["params"][0]]
+    tst = topt.state[topt.param_groups[0]["params"][0]]
+    assert st["func_evals"] == tst["func_evals"]
+    assert st["n_iter"] == tst["n_iter"]
+
+
+def test_lbfgs_converges_on_rosenbrock():
+    x, losses, _ = _run(gk, optim.LBFGS, np.array([-1.2, 1.0]), 10,
+                        line_search_fn="strong_wolfe")
+    np.testing.assert_allclose(x, [1.0, 1.0], atol=1e-4)
+
+
+def test_lbfgs_errors():
+    x = gk.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="strong_wolfe"):
+        optim.LBFGS([x], line_search_fn="armijo")
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        optim.LBFGS([x], lr=-1)
+    y = gk.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="parameter groups"):
+        optim.LBFGS([{"params": [x]}, {"params": [y]}])
+    with pytest.raises(RuntimeError, match="closure"):
+        optim.LBFGS([x]).step()
+
+
+def test_lbfgs_state_dict_resume():
+    x0 = np.array([-1.2, 1.0, 0.3])
+
+    def closure_for(x, opt):
+        def closure():
+            opt.zero_grad()
+            loss = _rosen(gk, x)
+            loss.backward()
+            return loss
+        return closure
+
+    x = gk.tensor(x0, requires_grad=True)
+    opt = optim.LBFGS([x], max_iter=3, line_search_fn="strong_wolfe")
+    for _ in range(2):
+        opt.step(closure_for(x, opt))
+    import copy
+    saved = copy.deepcopy(opt.state_dict())
+    saved_x = x.detach().numpy().copy()
+    for _ in range(2):
+        opt.step(closure_for(x, opt))
+    x2 = gk.tensor(saved_x, requires_grad=True)
+    opt2 = optim.LBFGS([x2], max_iter=3, line_search_fn="strong_wolfe")
+    opt2.load_state_dict(saved)
+    for _ in range(2):
+        opt2.step(closure_for(x2, opt2))
+    np.testing.assert_array_equal(x.detach().numpy(), x2.detach().numpy())
