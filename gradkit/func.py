@@ -89,32 +89,37 @@ def grad(func, argnums=0, has_aux=False):
     return wrapper
 
 
+def _at_argnums(func, args, argnums):
+    """``(f, point)``: ``func`` as a function of ``args[argnums]`` only, and that point."""
+    nums, single = _argnums_tuple(argnums, len(args))
+
+    def f(*xs):
+        a = list(args)
+        for n, x in zip(nums, xs):
+            a[n] = x
+        return func(*a)
+
+    return f, (args[nums[0]] if single else tuple(args[n] for n in nums))
+
+
 def jacrev(func, argnums=0):
-    """Return a function computing the Jacobian of ``func`` w.r.t. ``args[argnums]``."""
+    """Return a function computing the Jacobian of ``func`` w.r.t. ``args[argnums]`` (an int, or
+    a tuple of ints for one Jacobian per argument)."""
 
     def wrapper(*args):
-        args = list(args)
-
-        def f(x):
-            a = list(args)
-            a[argnums] = x
-            return func(*a)
-
-        return _jacobian(f, args[argnums], create_graph=True)
+        f, point = _at_argnums(func, args, argnums)
+        return _jacobian(f, point, create_graph=True)
 
     return wrapper
 
 
 def hessian(func, argnums=0):
+    """Return a function computing the Hessian of scalar ``func`` w.r.t. ``args[argnums]``; with
+    a tuple of argnums, ``result[i][j]`` is the block for arguments ``argnums[i], argnums[j]``."""
+
     def wrapper(*args):
-        args = list(args)
-
-        def f(x):
-            a = list(args)
-            a[argnums] = x
-            return func(*a)
-
-        return _hessian(f, args[argnums], create_graph=True)
+        f, point = _at_argnums(func, args, argnums)
+        return _hessian(f, point, create_graph=True)
 
     return wrapper
 

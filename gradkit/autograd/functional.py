@@ -176,11 +176,24 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T H)``."""
+    from ..tensor import wrap
+
     ins, single_in = _tuple(inputs)
-    v_t, _ = _tuple(v)
+    if v is None:
+        if len(ins) != 1 or ins[0].numel() != 1:
+            raise RuntimeError("The vector v can only be None if the input to the user-provided "
+                               "function is a single Tensor with a single element.")
+        v_t = (wrap(np.ones_like(ins[0]._data)),)
+    else:
+        v_t, _ = _tuple(v)
     with enable_grad():
         ins = _prepare(ins, True)
         out = func(*ins)
+        if not hasattr(out, "numel") or out.numel() != 1:
+            raise RuntimeError(
+                f"The function given to vhp/hvp should return a single element Tensor, got "
+                f"{tuple(out.shape) if hasattr(out, 'shape') else type(out).__name__}"
+            )
         g = _grad(out, list(ins), create_graph=True, allow_unused=True)
         g = tuple(_zeros_like(x) if gi is None else gi for gi, x in zip(g, ins))
         res = _grads(g, ins, v_t, create_graph, strict)

@@ -236,3 +236,32 @@ def test_func_jacrev_hessian_vjp(torch, data):
     same_structure(out, outt)
     vs = (np.ones((2, 3)), np.arange(4.0))
     same_structure(fn(tuple(T(a) for a in vs)), fnt(tuple(tt(torch, a) for a in vs)))
+
+
+def test_vhp_hvp_v_none_for_single_element(torch):
+    for ours, theirs in ((AF.hvp, torch.autograd.functional.hvp),
+                         (AF.vhp, torch.autograd.functional.vhp)):
+        same_structure(ours(lambda a: a ** 3, T(2.0)), theirs(lambda a: a ** 3, tt(torch, 2.0)))
+    with pytest.raises(RuntimeError, match="can only be None"):
+        AF.vhp(f_scalar1, T(np.ones(3)))
+    with pytest.raises(RuntimeError, match="single element"):
+        AF.hvp(lambda a: a * 2, T(np.ones(3)), T(np.ones(3)))
+
+
+def test_jacobian_tuple_outputs_and_inputs(torch, data):
+    x, y = data
+    same_structure(AF.jacobian(lambda a, b: (a * 2, b.exp()), (T(x), T(y))),
+                   torch.autograd.functional.jacobian(lambda a, b: (a * 2, b.exp()),
+                                                      (tt(torch, x), tt(torch, y))))
+
+
+def test_func_jacrev_hessian_tuple_argnums(torch, data):
+    x, y = data
+
+    def f(a, b):
+        return (a.sin() * b.sum()).sum() * (b ** 2).sum()
+
+    same_structure(gfunc.jacrev(f, argnums=(0, 1))(T(x), T(y)),
+                   torch.func.jacrev(f, argnums=(0, 1))(tt(torch, x), tt(torch, y)))
+    same_structure(gfunc.hessian(f, argnums=(0, 1))(T(x), T(y)),
+                   torch.func.hessian(f, argnums=(0, 1))(tt(torch, x), tt(torch, y)))
