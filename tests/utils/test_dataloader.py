@@ -354,3 +354,25 @@ def test_multiprocessing_context_errors(torch):
         DataLoader(TensorDataset(gk.arange(3)), num_workers=1, multiprocessing_context="nope")
     with pytest.raises(ValueError, match="need a map-style dataset"):
         DataLoader(Stream(3), num_workers=1, multiprocessing_context="spawn")
+
+
+def test_abandoned_iterable_iterator_stops_its_thread():
+    import gc
+
+    class Endless(IterableDataset):
+        def __iter__(self):
+            i = 0
+            while True:
+                yield i
+                i += 1
+
+    before = threading.active_count()
+    for _ in range(3):
+        it = iter(DataLoader(Endless(), batch_size=2, num_workers=1))
+        assert next(it).tolist() == [0, 1]
+        del it
+        gc.collect()
+    deadline = time.time() + 5
+    while threading.active_count() > before and time.time() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() <= before

@@ -349,29 +349,31 @@ class _BaseIter:
     def __len__(self):
         return len(self._loader)
 
-    def _iterable_batches(self, it):
-        """Batches (collated) read from an iterable dataset's iterator ``it``."""
-        loader = self._loader
-        collate = loader.collate_fn
-        if not loader._auto_collation:
-            for item in it:
-                yield collate(item)
+
+
+def _iterable_batches(loader: DataLoader) -> Iterator:
+    """Batches (collated) read from a fresh iterator over the loader's iterable dataset."""
+    it = iter(loader.dataset)
+    collate = loader.collate_fn
+    if not loader._auto_collation:
+        for item in it:
+            yield collate(item)
+        return
+    bs, drop_last = loader.batch_size, loader.drop_last
+    while True:
+        batch = list(itertools.islice(it, bs))
+        if not batch or (len(batch) < bs and drop_last):
             return
-        bs = loader.batch_size
-        while True:
-            batch = list(itertools.islice(it, bs))
-            if not batch or (len(batch) < bs and loader.drop_last):
-                return
-            yield collate(batch)
-            if len(batch) < bs:
-                return
+        yield collate(batch)
+        if len(batch) < bs:
+            return
 
 
 class _SingleThreadIter(_BaseIter):
     def __init__(self, loader):
         super().__init__(loader)
         if isinstance(loader.dataset, IterableDataset):
-            self._gen = self._iterable_batches(iter(loader.dataset))
+            self._gen = _iterable_batches(loader)
         else:
             fetch = loader._fetcher()
             self._gen = (fetch(idx) for idx in loader._index_sampler)
@@ -450,38 +452,22 @@ class _PoolIter(_BaseIter):
 
 
 class _IterableThreadIter(_BaseIter):
-    """Iterable dataset: one producer thread fills a bounded queue of batches."""
+    """Iterable dataset: one producer thread fills a bounded queue of batches.
+
+    The thread holds no reference to this iterator, so an abandoned iterator is collected and
+    its ``__del__`` stops the thread.
+    """
 
     def __init__(self, loader):
         super().__init__(loader)
         self._queue = queue.Queue(maxsize=max(loader.num_workers * loader.prefetch_factor, 1))
         self._stop = threading.Event()
-        seed = loader._base_seed()
-        self._thread = threading.Thread(target=self._produce, args=(seed,), daemon=True,
-                                        name="gradkit-dataloader-iterable")
+        self._thread = threading.Thread(
+            target=_produce, daemon=True, name="gradkit-dataloader-iterable",
+            args=(loader, loader.worker_init_fn, WorkerInfo(0, 1, loader._base_seed(),
+                                                             loader.dataset),
+                  self._queue, self._stop))
         self._thread.start()
-
-    def _put(self, item):
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _produce(self, seed):
-        loader = self._loader
-        _local.info = WorkerInfo(0, 1, seed, loader.dataset)
-        try:
-            if loader.worker_init_fn is not None:
-                loader.worker_init_fn(0)
-            for batch in self._iterable_batches(iter(loader.dataset)):
-                if not self._put(("ok", batch)):
-                    return
-            self._put(("end", None))
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            self._put(("error", exc))
 
     def __next__(self):
         if self._thread is None:
@@ -505,3 +491,27 @@ class _IterableThreadIter(_BaseIter):
     def __del__(self):
         with contextlib.suppress(Exception):
             self._stop.set()
+
+
+def _produce(loader, init_fn, info, out: queue.Queue, stop: threading.Event) -> None:
+    """The producer thread of ``_IterableThreadIter``."""
+
+    def put(item):
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    _local.info = info
+    try:
+        if init_fn is not None:
+            init_fn(0)
+        for batch in _iterable_batches(loader):
+            if not put(("ok", batch)):
+                return
+        put(("end", None))
+    except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+        put(("error", exc))
