@@ -328,10 +328,8 @@ def build_scheduler(cfg: dict, optimizer, steps_per_epoch: int):
 
 
 def _with_warmup(lrs, optimizer, main, warmup_epochs: int):
-    """Linear warm-up for ``warmup_epochs`` epochs, then ``main`` (which may be plateau)."""
-    warmup_cls = getattr(lrs, "WarmupLR", None) or getattr(lrs, "LinearWarmup", None)
-    if warmup_cls is not None:
-        return warmup_cls(optimizer, warmup_epochs, after=main)
+    """Linear warm-up for ``warmup_epochs`` epochs, then ``main`` (plateau included: gradkit's
+    SequentialLR passes the metric on to it)."""
     warmup = lrs.LinearLR(optimizer, start_factor=1.0 / (warmup_epochs + 1), end_factor=1.0,
                           total_iters=warmup_epochs)
     if main is None:

@@ -82,13 +82,21 @@ def _to_device(x, device):
     return x
 
 
-def _takes_metric(scheduler) -> bool:
-    """Whether ``scheduler.step``'s first parameter is a metric (ReduceLROnPlateau and friends)."""
+def _metric_style(scheduler) -> str:
+    """How ``scheduler.step`` takes a metric: ``"keyword"`` (``step(metrics=...)``, every gradkit
+    scheduler), ``"positional"`` (a first parameter named metrics, like PyTorch's
+    ReduceLROnPlateau) or ``"none"``."""
     try:
-        params = list(inspect.signature(scheduler.step).parameters.values())
+        params = inspect.signature(scheduler.step).parameters
     except (TypeError, ValueError):
-        return False
-    return bool(params) and params[0].name in ("metrics", "metric", "value")
+        return "none"
+    names = list(params)
+    if names and names[0] in ("metrics", "metric", "value"):
+        return "positional"
+    if "metrics" in params and params["metrics"].kind in (
+            inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+        return "keyword"
+    return "none"
 
 
 class Trainer:
@@ -99,8 +107,9 @@ class Trainer:
         optimizer: a ``gradkit.optim.Optimizer`` over the model's parameters.
         loss_fn: ``loss_fn(output, target) -> scalar Tensor`` (e.g. ``nn.CrossEntropyLoss()``).
         scheduler: an LR scheduler. By default it steps once per epoch, after validation
-            (per batch for ``OneCycleLR``/``CyclicLR``); one whose ``step`` takes a metric first
-            (``ReduceLROnPlateau``, warm-up wrapped around it) is given ``monitor``'s value.
+            (per batch for ``OneCycleLR``/``CyclicLR``), and is given ``monitor``'s value as
+            ``step(metrics=value)`` (gradkit's schedulers all accept it; ReduceLROnPlateau, alone
+            or after a warm-up in ``SequentialLR``, uses it).
         scheduler_interval: ``"epoch"`` or ``"step"`` (per optimizer step); ``None`` picks.
         monitor: the history key schedulers and early stopping watch. Default ``"val_loss"``
             when fitting with validation data, else ``"loss"``.
@@ -111,8 +120,9 @@ class Trainer:
             (``nn.utils.clip_grad_norm_``); ``None`` for no clipping.
         accumulate_steps: add up gradients over this many batches per optimizer step. The loss
             is divided by the group's size, so the step matches one on the combined batch.
-        early_stopping: a ``gradkit.optim.EarlyStopping`` fed the monitored value each epoch;
-            when it says stop, the fit ends and the best weights come back (if it keeps them).
+        early_stopping: a ``gradkit.optim.EarlyStopping`` fed the monitored value (and the
+            model) each epoch; when it says stop, the fit ends, and with
+            ``restore_best_weights=True`` the model holds the best epoch's weights.
         callbacks: :class:`~gradkit.train.Callback` objects (progress, checkpoints, plots, ...).
         progress: ``"auto"``, ``"bar"``, ``"epoch"`` or ``"off"``; adds a
             :class:`~gradkit.train.ProgressBar` unless one is among ``callbacks``.
@@ -306,35 +316,38 @@ class Trainer:
         return logs
 
     def _scheduler_step(self, monitored) -> None:
-        if _takes_metric(self.scheduler):
-            if monitored is None:
-                raise ValueError(f"Trainer: the scheduler {type(self.scheduler).__name__} needs "
-                                 f"a metric, but {self.monitor!r} is not in the epoch's logs")
+        style = _metric_style(self.scheduler)
+        if style == "none":
+            self.scheduler.step()
+            return
+        if monitored is None:
+            raise ValueError(f"Trainer: the scheduler {type(self.scheduler).__name__} watches "
+                             f"{self.monitor!r}, which is not in the epoch's logs")
+        if style == "positional":
             self.scheduler.step(monitored)
         else:
-            self.scheduler.step()
+            self.scheduler.step(metrics=monitored)
 
     def _early_stopping_step(self, monitored) -> None:
         if monitored is None:
             raise ValueError(f"Trainer: early stopping watches {self.monitor!r}, which is not in "
                              f"the epoch's logs")
         stopper = self.early_stopping
-        params = list(inspect.signature(stopper.step).parameters)
-        if "model" in params:
-            stop = stopper.step(monitored, model=self.model)
+        params = inspect.signature(stopper.step).parameters
+        if "module" in params:  # gradkit.optim.EarlyStopping snapshots the best weights
+            stop = stopper.step(monitored, module=self.model)
         else:
             stop = stopper.step(monitored)
-        if stop or getattr(stopper, "should_stop", False):
+        if stop:
             self.stop_training = True
 
     def _restore_best_if_stopped(self) -> None:
+        """Put the best weights back when early stopping ended the fit (and keeps them)."""
         stopper = self.early_stopping
-        if stopper is None or not self.stop_training:
+        if stopper is None or not getattr(stopper, "should_stop", False):
             return
-        restore = getattr(stopper, "restore_best", None) or getattr(stopper, "restore", None)
-        if callable(restore):
-            params = list(inspect.signature(restore).parameters)
-            restore(self.model) if params else restore()
+        if getattr(stopper, "restore_best_weights", False) and hasattr(stopper, "restore"):
+            stopper.restore(self.model)
 
     def _split(self, batch):
         if isinstance(batch, (list, tuple)):

@@ -176,3 +176,19 @@ def test_lr_find_validates_its_arguments(make_job):
         lr_find(model, opt, cross_entropy, train, start_lr=1.0, end_lr=0.1)
     with pytest.raises(ValueError, match="num_iter"):
         lr_find(model, opt, cross_entropy, train, num_iter=1)
+
+
+def test_early_stopping_state_survives_a_resume(make_job, tmp_path):
+    model, opt, train, test = make_job()
+    stopper = gk.optim.EarlyStopping(patience=3, restore_best_weights=True)
+    trainer = Trainer(model, opt, cross_entropy, early_stopping=stopper, progress="off")
+    trainer.fit(train, test, epochs=2)
+    trainer.save_checkpoint(tmp_path / "c")
+    model2, opt2, train2, _ = make_job(seed=3)
+    stopper2 = gk.optim.EarlyStopping(patience=3, restore_best_weights=True)
+    resumed = Trainer(model2, opt2, cross_entropy, early_stopping=stopper2, progress="off")
+    resumed.load_checkpoint(tmp_path / "c", train_loader=train2)
+    assert stopper2.steps == 2 and stopper2.best == pytest.approx(stopper.best)
+    assert stopper2.num_bad_steps == stopper.num_bad_steps
+    for name, t in stopper.best_weights.items():
+        np.testing.assert_array_equal(np.asarray(t), np.asarray(stopper2.best_weights[name]))

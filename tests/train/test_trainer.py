@@ -197,30 +197,53 @@ def test_monitor_picks_another_key_and_plain_schedulers_step_per_epoch(make_job)
     assert step.count == len(train)
 
 
-def test_real_reduce_lr_on_plateau_and_schedulers(make_job):
-    lrs = pytest.importorskip("gradkit.optim.lr_scheduler")
-    if not hasattr(lrs, "ReduceLROnPlateau"):
-        pytest.skip("ReduceLROnPlateau not built yet")
+def test_real_reduce_lr_on_plateau(make_job):
+    lrs = gk.optim.lr_scheduler
     model, opt, train, test = make_job(lr=0.05)
     sched = lrs.ReduceLROnPlateau(opt, mode="max", factor=0.1, patience=0)
-    trainer = Trainer(model, opt, cross_entropy, scheduler=sched, monitor="val_loss",
-                      progress="off")
-    # monitoring val_loss with mode="max": every epoch that does not raise the loss is a plateau
-    trainer.fit(train, test, epochs=3)
-    assert trainer.lr < 0.05
+    trainer = Trainer(model, opt, cross_entropy, scheduler=sched, progress="off")
+    # watching val_loss with mode="max": each epoch that lowers the loss is a plateau
+    history = trainer.fit(train, test, epochs=3)
+    assert history["val_loss"][1] < history["val_loss"][0]
+    assert history["lr"][0] == pytest.approx(0.05)
+    assert trainer.lr < 0.05 * 0.1 * 1.0001
+
+
+def test_warmup_then_plateau_gets_the_metric(make_job):
+    lrs = gk.optim.lr_scheduler
+    model, opt, train, test = make_job(lr=0.04)
+    warmup = lrs.LinearLR(opt, start_factor=0.25, total_iters=2)
+    plateau = lrs.ReduceLROnPlateau(opt, mode="max", factor=0.5, patience=0)
+    sched = lrs.SequentialLR(opt, [warmup, plateau], milestones=[2])
+    history = Trainer(model, opt, cross_entropy, scheduler=sched, progress="off").fit(
+        train, test, epochs=5)
+    lr = history["lr"]
+    assert lr[0] == pytest.approx(0.01) and lr[0] < lr[1] < lr[2]  # warm-up
+    assert lr[4] < lr[2]  # then plateau reductions, driven by the validation loss
+
+
+def test_onecycle_steps_per_batch(make_job):
+    lrs = gk.optim.lr_scheduler
+    model, opt, train, _ = make_job(lr=0.01)
+    sched = lrs.OneCycleLR(opt, max_lr=0.1, epochs=2, steps_per_epoch=len(train))
+    trainer = Trainer(model, opt, cross_entropy, scheduler=sched, progress="off")
+    assert trainer.scheduler_interval == "step"
+    trainer.fit(train, epochs=2)
+    assert sched.last_epoch == 2 * len(train)
 
 
 def test_early_stopping_stops_and_restores_best_weights(make_job):
-    optim = pytest.importorskip("gradkit.optim")
-    if not hasattr(optim, "EarlyStopping"):
-        pytest.skip("EarlyStopping not built yet")
     model, opt, train, test = make_job(lr=0.05)
-    stopper = optim.EarlyStopping(patience=1, mode="max")
-    # watch a number that never improves after epoch 1: training loss sign-flipped is "max"
+    stopper = gk.optim.EarlyStopping(patience=1, mode="max", restore_best_weights=True)
+    snapshots = {}
+    keep = LambdaCallback(on_epoch_end=lambda t, e, logs: snapshots.setdefault(e, params(model)))
+    # the training loss falls every epoch, so in mode="max" epoch 1 stays the best
     trainer = Trainer(model, opt, cross_entropy, monitor="loss", early_stopping=stopper,
-                      progress="off")
-    trainer.fit(train, test, epochs=6)
-    assert trainer.epoch < 6
+                      callbacks=[keep], progress="off")
+    history = trainer.fit(train, test, epochs=6)
+    assert trainer.epoch == 2 and len(history) == 2
+    for a, b in zip(snapshots[1], params(model)):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_bad_arguments_are_rejected(make_job):
