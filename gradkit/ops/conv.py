@@ -11,8 +11,9 @@ On the fast (first-order) path the rules call the array kernels directly and reu
 matrix the forward kept; under ``create_graph=True`` they call the ops through ``xp.apply``, so the
 backward is recorded and can be differentiated again.
 
-Layout: im2col builds a contiguous ``(C * kh * kw, N * Ho * Wo)`` matrix (rows ordered
-``(c, i, j)``, columns ``(n, ho, wo)``) with one strided copy, so every product is one large GEMM
+Layout: im2col builds a contiguous ``(C * kh * kw, Ho * Wo * N)`` matrix (rows ordered
+``(c, i, j)``, columns ``(ho, wo, n)``: batch last, so every strided copy and every col2im add
+runs over long contiguous stretches) with one strided copy, so every product is one large GEMM
 and the weight gradient is ``g2 @ cols.T`` with no further copy. The input gradient (col2im) sums
 the ``kh * kw`` kernel offsets into strided slices of a padded buffer: one vectorised add each.
 
@@ -41,28 +42,32 @@ def _recorded(xp) -> bool:
     return getattr(xp, "name", "") == "tensor"
 
 
-def _pad(x, padding):
+def _to_chwn(x, padding):
+    """(N, C, H, W) -> contiguous, zero-padded (C, H + pt + pb, W + pl + pr, N)."""
     pt, pb, pl, pr = padding
-    if not (pt or pb or pl or pr):
-        return x
     n, c, h, w = x.shape
-    out = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype=x.dtype)
-    out[:, :, pt:pt + h, pl:pl + w] = x
+    if not (pt or pb or pl or pr):
+        return np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+    out = np.zeros((c, h + pt + pb, w + pl + pr, n), dtype=x.dtype)
+    out[:, pt:pt + h, pl:pl + w, :] = x.transpose(1, 2, 3, 0)
     return out
 
 
 def im2col(x, kh, kw, out_hw, stride, padding, dilation):
-    """The ``(C * kh * kw, N * Ho * Wo)`` patch matrix of ``x`` (N, C, H, W), contiguous."""
+    """The ``(C * kh * kw, Ho * Wo * N)`` patch matrix of ``x`` (N, C, H, W), contiguous.
+
+    Built from a batch-last copy of the input, so each copied run is ``Wo * N`` long (stride 1).
+    """
     n, c = x.shape[:2]
     ho, wo = out_hw
-    xpad = _pad(x, padding)
-    s_n, s_c, s_h, s_w = xpad.strides
+    xt = _to_chwn(x, padding)
+    s_c, s_h, s_w, s_n = xt.strides
     sh, sw = stride
     dh, dw = dilation
-    view = as_strided(xpad, shape=(c, kh, kw, n, ho, wo),
-                      strides=(s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw), writeable=False)
+    view = as_strided(xt, shape=(c, kh, kw, ho, wo, n),
+                      strides=(s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw, s_n), writeable=False)
     cols = np.ascontiguousarray(view)
-    return cols.reshape(c * kh * kw, n * ho * wo)
+    return cols.reshape(c * kh * kw, ho * wo * n)
 
 
 def col2im(cols, x_shape, kh, kw, out_hw, stride, padding, dilation):
@@ -72,16 +77,16 @@ def col2im(cols, x_shape, kh, kw, out_hw, stride, padding, dilation):
     pt, pb, pl, pr = padding
     sh, sw = stride
     dh, dw = dilation
-    buf = np.zeros((c, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
-    g6 = cols.reshape(c, kh, kw, n, ho, wo)
+    buf = np.zeros((c, h + pt + pb, w + pl + pr, n), dtype=cols.dtype)
+    g6 = cols.reshape(c, kh, kw, ho, wo, n)
     hspan = sh * (ho - 1) + 1
     wspan = sw * (wo - 1) + 1
     for i in range(kh):
         r0 = i * dh
         for j in range(kw):
             c0 = j * dw
-            buf[:, :, r0:r0 + hspan:sh, c0:c0 + wspan:sw] += g6[:, i, j]
-    out = buf[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3)
+            buf[:, r0:r0 + hspan:sh, c0:c0 + wspan:sw, :] += g6[:, i, j]
+    out = buf[:, pt:pt + h, pl:pl + w, :].transpose(3, 0, 1, 2)
     return np.ascontiguousarray(out)
 
 
@@ -118,14 +123,14 @@ def _weight_grad(g2, cols, w_shape, groups):
 
 
 def _to_nchw(y2, n, o, ho, wo):
-    """(O, N*Ho*Wo) -> contiguous (N, O, Ho, Wo)."""
-    return np.ascontiguousarray(y2.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
+    """(O, Ho*Wo*N) -> contiguous (N, O, Ho, Wo)."""
+    return np.ascontiguousarray(y2.reshape(o, ho, wo, n).transpose(3, 0, 1, 2))
 
 
 def _to_rows(g):
-    """(N, O, Ho, Wo) -> contiguous (O, N*Ho*Wo)."""
+    """(N, O, Ho, Wo) -> contiguous (O, Ho*Wo*N), the column order of :func:`im2col`."""
     n, o, ho, wo = g.shape
-    return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, n * ho * wo)
+    return np.ascontiguousarray(g.transpose(1, 2, 3, 0)).reshape(o, ho * wo * n)
 
 
 def _out_hw(x_shape, kh, kw, stride, padding, dilation):

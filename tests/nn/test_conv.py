@@ -1,0 +1,275 @@
+"""Convolutions: F.conv1d/conv2d/conv_transpose1d/2d and the Conv*/ConvTranspose* layers,
+against PyTorch and central differences, including second order."""
+
+import math
+
+import numpy as np
+import pytest
+from helpers import check_grad
+
+import gradkit as gk
+import gradkit.nn.functional as F
+from gradkit import nn
+
+
+def _run_both(torch, fn_name, x, w, b, **kw):
+    """Forward + backward of <u, f(x, w, b)> in gradkit and torch (float64); compare all."""
+    gx = gk.tensor(x, requires_grad=True)
+    gw = gk.tensor(w, requires_grad=True)
+    gb = gk.tensor(b, requires_grad=True) if b is not None else None
+    tx = torch.tensor(x, requires_grad=True)
+    tw = torch.tensor(w, requires_grad=True)
+    tb = torch.tensor(b, requires_grad=True) if b is not None else None
+    y = getattr(F, fn_name)(gx, gw, gb, **kw)
+    ty = getattr(torch.nn.functional, fn_name)(tx, tw, tb, **kw)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-10)
+    u = np.random.default_rng(1).standard_normal(tuple(ty.shape))
+    (y * gk.tensor(u)).sum().backward()
+    (ty * torch.tensor(u)).sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(gw.grad.numpy(), tw.grad.numpy(), rtol=1e-10, atol=1e-10)
+    if b is not None:
+        np.testing.assert_allclose(gb.grad.numpy(), tb.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+CONV2D_CASES = [
+    {},
+    {"stride": 2},
+    {"stride": (2, 1), "padding": (1, 2)},
+    {"padding": 1, "dilation": 2},
+    {"padding": "same"},
+    {"padding": "same", "dilation": (2, 1)},
+    {"padding": "valid", "stride": (1, 3)},
+    {"groups": 2, "padding": 1},
+    {"groups": 4, "stride": 2, "dilation": (1, 2)},
+]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("kw", CONV2D_CASES, ids=str)
+@pytest.mark.parametrize("kernel", [(3, 3), (2, 3)])
+def test_conv2d_matches_torch(torch, rng, kw, bias, kernel):
+    groups = kw.get("groups", 1)
+    x = rng.standard_normal((2, 4, 9, 8))
+    w = rng.standard_normal((6 if groups != 4 else 8, 4 // groups) + kernel)
+    b = rng.standard_normal(w.shape[0]) if bias else None
+    _run_both(torch, "conv2d", x, w, b, **kw)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("kw", [{}, {"stride": 2, "padding": 1}, {"padding": "same", "dilation": 2},
+                                {"groups": 2, "dilation": 3}, {"padding": "valid"}], ids=str)
+def test_conv1d_matches_torch(torch, rng, kw):
+    groups = kw.get("groups", 1)
+    x = rng.standard_normal((3, 4, 13))
+    w = rng.standard_normal((6, 4 // groups, 4))
+    _run_both(torch, "conv1d", x, w, rng.standard_normal(6), **kw)
+
+
+CONVT_CASES = [
+    {},
+    {"stride": 2},
+    {"stride": 2, "padding": 1, "output_padding": 1},
+    {"stride": (3, 2), "padding": (1, 0), "output_padding": (2, 1)},
+    {"dilation": 2, "padding": 1},
+    {"stride": 2, "dilation": 2, "output_padding": 1},
+    {"groups": 2, "stride": 2, "padding": 1},
+]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("kw", CONVT_CASES, ids=str)
+def test_conv_transpose2d_matches_torch(torch, rng, kw, bias):
+    groups = kw.get("groups", 1)
+    x = rng.standard_normal((2, 4, 5, 6))
+    w = rng.standard_normal((4, 6 // groups, 3, 3))
+    b = rng.standard_normal(6) if bias else None
+    _run_both(torch, "conv_transpose2d", x, w, b, **kw)
+
+
+@pytest.mark.parametrize("kw", [{}, {"stride": 3, "padding": 1, "output_padding": 2},
+                                {"groups": 2, "dilation": 2}], ids=str)
+def test_conv_transpose1d_matches_torch(torch, rng, kw):
+    groups = kw.get("groups", 1)
+    x = rng.standard_normal((2, 4, 7))
+    w = rng.standard_normal((4, 6 // groups, 3))
+    _run_both(torch, "conv_transpose1d", x, w, rng.standard_normal(6), **kw)
+
+
+def test_unbatched_input(torch, rng):
+    x = rng.standard_normal((3, 7, 7))
+    w = rng.standard_normal((5, 3, 3, 3))
+    _run_both(torch, "conv2d", x, w, None, padding=1)
+    _run_both(torch, "conv_transpose2d", x, rng.standard_normal((3, 2, 3, 3)), None, stride=2)
+
+
+def test_float32_stays_float32(rng):
+    x = gk.randn(2, 3, 8, 8)
+    w = gk.randn(4, 3, 3, 3, requires_grad=True)
+    y = F.conv2d(x, w, gk.zeros(4))
+    assert y.dtype == gk.float32
+    y.sum().backward()
+    assert w.grad.dtype == gk.float32
+
+
+def test_non_contiguous_input(torch, rng):
+    x = rng.standard_normal((2, 8, 9, 3)).transpose(0, 3, 1, 2)  # (2, 3, 8, 9), not contiguous
+    _run_both(torch, "conv2d", x, rng.standard_normal((4, 3, 3, 3)), None, stride=2, padding=1)
+
+
+@pytest.mark.parametrize("kw", [{"stride": 2, "padding": 1}, {"dilation": 2, "groups": 2}], ids=str)
+def test_conv2d_gradcheck(rng, kw):
+    x = gk.tensor(rng.standard_normal((2, 4, 6, 7)), requires_grad=True)
+    w = gk.tensor(rng.standard_normal((4, 4 // kw.get("groups", 1), 3, 2)), requires_grad=True)
+    b = gk.tensor(rng.standard_normal(4), requires_grad=True)
+    check_grad(lambda x, w, b: F.conv2d(x, w, b, **kw), [x, w, b])
+
+
+def test_conv_transpose2d_gradcheck(rng):
+    x = gk.tensor(rng.standard_normal((2, 4, 4, 5)), requires_grad=True)
+    w = gk.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    b = gk.tensor(rng.standard_normal(3), requires_grad=True)
+    check_grad(lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1,
+                                                  output_padding=1), [x, w, b])
+
+
+def _second_order(fn):
+    def f(x, w):
+        with gk.enable_grad():
+            y = fn(x, w)
+            gx, gw = gk.autograd.grad((y * y * y).sum(), [x, w], create_graph=True)
+        return (gx * gx).sum() + (gw * gw).sum() + gx.sum() * gw.sum()
+    return f
+
+
+@pytest.mark.parametrize("kw", [{"stride": 2, "padding": 1}, {"groups": 2, "dilation": 2}], ids=str)
+def test_conv2d_second_order_gradcheck(rng, kw):
+    x = gk.tensor(rng.standard_normal((2, 4, 6, 6)), requires_grad=True)
+    w = gk.tensor(rng.standard_normal((4, 4 // kw.get("groups", 1), 3, 3)), requires_grad=True)
+    check_grad(_second_order(lambda x, w: F.conv2d(x, w, **kw)), [x, w])
+
+
+def test_conv_transpose2d_second_order_gradcheck(rng):
+    x = gk.tensor(rng.standard_normal((2, 3, 4, 4)), requires_grad=True)
+    w = gk.tensor(rng.standard_normal((3, 2, 3, 3)), requires_grad=True)
+    check_grad(_second_order(lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1,
+                                                             output_padding=1)), [x, w])
+
+
+def test_conv2d_double_backward_matches_torch(torch, rng):
+    x = rng.standard_normal((2, 3, 7, 7))
+    w = rng.standard_normal((4, 3, 3, 3))
+
+    def run(lib, F_, x, w):
+        y = F_.conv2d(x, w, stride=2, padding=1)
+        grad = gk.autograd.grad if lib is gk else torch.autograd.grad
+        gx, gw = grad((y * y).sum(), [x, w], create_graph=True)
+        ((gx * gx).sum() + (gw ** 3).sum()).backward()
+        return x.grad, w.grad
+
+    gx = gk.tensor(x, requires_grad=True)
+    gw = gk.tensor(w, requires_grad=True)
+    tx = torch.tensor(x, requires_grad=True)
+    tw = torch.tensor(w, requires_grad=True)
+    a = run(gk, F, gx, gw)
+    b = run(torch, torch.nn.functional, tx, tw)
+    for p, q in zip(a, b):
+        np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-9, atol=1e-9)
+
+
+# ----------------------------------------------------------------------------- modules
+MODULE_CASES = [
+    ("Conv2d", (3, 8, 3), {"padding": 1}),
+    ("Conv2d", (4, 6, (3, 2)), {"stride": 2, "groups": 2, "bias": False}),
+    ("Conv2d", (4, 6, 3), {"padding": 2, "padding_mode": "reflect"}),
+    ("Conv2d", (4, 6, 3), {"padding": (1, 2), "padding_mode": "circular", "dilation": 2}),
+    ("Conv2d", (4, 6, 3), {"padding": "same", "padding_mode": "replicate"}),
+    ("Conv1d", (4, 6, 3), {"padding": "same", "dilation": 2}),
+    ("Conv1d", (4, 6, 5), {"stride": 2, "padding": 2, "padding_mode": "reflect"}),
+    ("ConvTranspose2d", (4, 6, 3), {"stride": 2, "output_padding": 1, "groups": 2}),
+    ("ConvTranspose1d", (4, 6, 3), {"stride": 2, "padding": 1}),
+]
+
+
+@pytest.mark.parametrize("name,args,kw", MODULE_CASES, ids=str)
+def test_module_matches_torch(torch, rng, name, args, kw):
+    m = getattr(nn, name)(*args, **kw)
+    tm = getattr(torch.nn, name)(*args, **kw).double()
+    m = m.double()
+    assert list(m.state_dict().keys()) == list(tm.state_dict().keys())
+    assert repr(m) == repr(tm)
+    for k, v in m.state_dict().items():
+        assert tuple(v.shape) == tuple(tm.state_dict()[k].shape)
+    m.load_state_dict({k: v.numpy() for k, v in tm.state_dict().items()})
+    spatial = (11,) if name.endswith("1d") else (9, 10)
+    x = rng.standard_normal((2, args[0]) + spatial)
+    gx = gk.tensor(x, requires_grad=True)
+    tx = torch.tensor(x, requires_grad=True)
+    y, ty = m(gx), tm(tx)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-10)
+    y.square().sum().backward()
+    ty.square().sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(m.weight.grad.numpy(), tm.weight.grad.numpy(), rtol=1e-9,
+                               atol=1e-9)
+    if m.bias is not None:
+        np.testing.assert_allclose(m.bias.grad.numpy(), tm.bias.grad.numpy(), rtol=1e-9,
+                                   atol=1e-9)
+
+
+def test_conv_transpose_output_size(torch, rng):
+    m = nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1).double()
+    tm = torch.nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1).double()
+    m.load_state_dict({k: v.numpy() for k, v in tm.state_dict().items()})
+    x = rng.standard_normal((1, 3, 4, 5))
+    y = m(gk.tensor(x), output_size=(8, 10))
+    ty = tm(torch.tensor(x), output_size=(8, 10))
+    assert tuple(y.shape) == (1, 2, 8, 10)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), atol=1e-10)
+    with pytest.raises(ValueError, match="not reachable"):
+        m(gk.tensor(x), output_size=(12, 10))
+
+
+def test_default_init_range_and_dtype():
+    gk.manual_seed(0)
+    m = nn.Conv2d(16, 32, 5)
+    bound = 1 / math.sqrt(16 * 25)
+    w = m.weight.detach().numpy()
+    assert m.weight.dtype == gk.float32 and m.bias.dtype == gk.float32
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.1 * bound
+    assert np.abs(m.bias.detach().numpy()).max() <= bound
+    t = nn.ConvTranspose2d(8, 4, 3, groups=2)  # fan_in = weight.shape[1] * 9 = 2 * 9
+    assert tuple(t.weight.shape) == (8, 2, 3, 3)
+    assert np.abs(t.weight.detach().numpy()).max() <= 1 / math.sqrt(18)
+    assert nn.Conv2d(2, 3, 3, bias=False).bias is None
+
+
+def test_errors_name_layer_and_shapes():
+    m = nn.Conv2d(3, 4, 3)
+    with pytest.raises(ValueError, match=r"Conv2d\(in_channels=3\) expects input of shape "
+                                         r"\(N, 3, H, W\) or \(3, H, W\).*\(2, 4, 8, 8\)"):
+        m(gk.randn(2, 4, 8, 8))
+    with pytest.raises(ValueError, match=r"Conv2d\(in_channels=3\).*2-D input of shape \(3, 8\)"):
+        m(gk.randn(3, 8))
+    with pytest.raises(ValueError, match=r"kernel size \(5, 5\).*larger than the padded input"):
+        nn.Conv2d(3, 4, 5)(gk.randn(1, 3, 3, 3))
+    with pytest.raises(ValueError, match=r"Conv1d\(in_channels=2\) expects input of shape "
+                                         r"\(N, 2, L\)"):
+        nn.Conv1d(2, 4, 3)(gk.randn(1, 3, 8))
+    with pytest.raises(ValueError, match="divisible by groups"):
+        nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="padding_mode"):
+        nn.Conv2d(3, 4, 3, padding_mode="mirror")
+    with pytest.raises(ValueError, match="strided"):
+        nn.Conv2d(3, 4, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="kernel_size must be positive"):
+        nn.Conv2d(3, 4, 0)
+    with pytest.raises(ValueError, match="bias must have shape"):
+        F.conv2d(gk.randn(1, 3, 5, 5), gk.randn(4, 3, 3, 3), gk.randn(3))
+    with pytest.raises(TypeError, match="dtype"):
+        F.conv2d(gk.randn(1, 3, 5, 5), gk.randn(4, 3, 3, 3, dtype=gk.float64))
+    with pytest.raises(ValueError, match="output_padding"):
+        F.conv_transpose2d(gk.randn(1, 3, 5, 5), gk.randn(3, 2, 3, 3), stride=2,
+                           output_padding=2)
