@@ -1,0 +1,95 @@
+"""Activation layers and functions against PyTorch and finite differences."""
+
+import numpy as np
+import pytest
+from helpers import check_grad, t64
+from nn_oracle import compare_layer
+
+import gradkit as gk
+import gradkit.nn.functional as F
+from gradkit import nn
+
+# (gradkit constructor, torch constructor name, kwargs)
+CASES = [
+    ("ReLU", {}), ("ReLU6", {}), ("LeakyReLU", {}), ("LeakyReLU", {"negative_slope": 0.2}),
+    ("ELU", {}), ("ELU", {"alpha": 0.5}), ("CELU", {"alpha": 2.0}), ("SELU", {}),
+    ("GELU", {}), ("GELU", {"approximate": "tanh"}), ("SiLU", {}), ("Mish", {}),
+    ("Softplus", {}), ("Softplus", {"beta": 2.0, "threshold": 5.0}), ("Sigmoid", {}),
+    ("Tanh", {}), ("Hardtanh", {}), ("Hardtanh", {"min_val": -0.5, "max_val": 2.0}),
+    ("Softmax", {"dim": 1}), ("Softmax", {"dim": -1}), ("LogSoftmax", {"dim": 1}),
+    ("Softmin", {"dim": 0}), ("Softsign", {}), ("Tanhshrink", {}), ("Hardswish", {}),
+    ("Hardsigmoid", {}), ("LogSigmoid", {}), ("GLU", {}), ("Threshold", {"threshold": 0.1,
+                                                                          "value": 20.0}),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}{k}" for n, k in CASES])
+def test_activation_matches_torch(torch, name, kwargs):
+    g = getattr(nn, name)(**kwargs)
+    t = getattr(torch.nn, name)(**kwargs)
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((4, 6)) * 3).astype(np.float32)
+    x[x == 0] = 0.1
+    compare_layer(torch, g, t, [x], atol=2e-5)
+    assert repr(g) == repr(t)
+
+
+@pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}{k}" for n, k in CASES])
+def test_activation_float64_grad(name, kwargs):
+    m = getattr(nn, name)(**kwargs)
+    rng = np.random.default_rng(1)
+    x = t64(rng, 3, 4)
+    with gk.no_grad():  # keep away from kinks where finite differences are meaningless
+        x.data.copy_(x + gk.tensor(np.sign(x.detach().numpy()) * 0.05))
+    check_grad(lambda x: m(x) * 1.0, [x])
+
+
+@pytest.mark.parametrize("num", [1, 3])
+def test_prelu_matches_torch(torch, num):
+    g = nn.PReLU(num)
+    t = torch.nn.PReLU(num)
+    x = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
+    compare_layer(torch, g, t, [x])
+    with pytest.raises(RuntimeError, match="channel"):
+        nn.PReLU(5)(gk.randn(2, 3))
+
+
+def test_softplus_no_overflow_and_gelu_extremes():
+    x = gk.tensor([-1000.0, -30.0, 0.0, 30.0, 1000.0], requires_grad=True)
+    y = F.softplus(x, beta=0.5, threshold=1000.0)
+    assert np.isfinite(y.detach().numpy()).all()
+    y.sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+    z = F.gelu(gk.tensor([-50.0, 50.0]))
+    np.testing.assert_allclose(z.numpy(), [0.0, 50.0], atol=1e-6)
+    e = F.elu(gk.tensor([500.0], requires_grad=True))
+    e.backward()
+    assert np.isfinite(e.detach().numpy()).all()
+
+
+def test_second_order_gelu_softplus():
+    rng = np.random.default_rng(2)
+    x = t64(rng, 5)
+
+    def fn(x):
+        with gk.enable_grad():
+            (g,) = gk.autograd.grad((F.gelu(x) + F.softplus(x, 2.0)).sum(), [x],
+                                    create_graph=True)
+        return g * 1.0  # outside enable_grad: no graph during the finite differences
+
+    check_grad(fn, [x])
+
+
+def test_softmax_implicit_dim_and_functional_names():
+    x = gk.randn(2, 3)
+    np.testing.assert_allclose(F.softmax(x).sum(1).numpy(), [1, 1], rtol=1e-6)
+    for name in ["relu", "leaky_relu", "elu", "gelu", "silu", "mish", "softplus", "hardtanh",
+                 "sigmoid", "tanh", "softmax", "log_softmax", "relu6", "hardswish"]:
+        assert callable(getattr(F, name))
+
+
+def test_constructor_validation():
+    with pytest.raises(ValueError, match="approximate"):
+        nn.GELU("fast")
+    with pytest.raises(ValueError, match="max_val"):
+        nn.Hardtanh(1.0, -1.0)

@@ -1,0 +1,120 @@
+"""Linear, Bilinear, Identity, Flatten, Unflatten; F.linear, F.bilinear, F.pad."""
+
+import math
+
+import numpy as np
+import pytest
+from helpers import check_grad, t64
+from nn_oracle import compare_layer
+
+import gradkit as gk
+import gradkit.nn.functional as F
+from gradkit import nn
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("shape", [(5, 4), (2, 3, 4), (4,)])
+def test_linear_matches_torch(torch, bias, shape):
+    g = nn.Linear(4, 3, bias=bias)
+    t = torch.nn.Linear(4, 3, bias=bias)
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    compare_layer(torch, g, t, [x])
+
+
+def test_linear_default_init_bounds():
+    gk.manual_seed(0)
+    m = nn.Linear(100, 50)
+    bound = 1 / math.sqrt(100)
+    w = m.weight.detach().numpy()
+    assert w.shape == (50, 100) and w.dtype == np.float32
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+    assert np.abs(m.bias.detach().numpy()).max() <= bound
+    # uniform on [-b, b]: variance b^2 / 3
+    assert abs(w.var() - bound ** 2 / 3) < 0.1 * bound ** 2
+
+
+def test_linear_float64_grad():
+    rng = np.random.default_rng(0)
+    x, w, b = t64(rng, 2, 3, 4), t64(rng, 5, 4), t64(rng, 5)
+    check_grad(lambda x, w, b: F.linear(x, w, b), [x, w, b])
+    check_grad(lambda x, w: F.linear(x, w), [x, w])
+
+
+def test_linear_second_order():
+    rng = np.random.default_rng(0)
+    x, w, b = t64(rng, 3, 4), t64(rng, 2, 4), t64(rng, 2)
+
+    def fn(x, w, b):
+        with gk.enable_grad():
+            (gx,) = gk.autograd.grad(F.linear(x, w, b).tanh().sum(), [x], create_graph=True)
+        return gx * gx
+
+    check_grad(fn, [x, w, b])
+
+
+def test_linear_wrong_width_names_layer():
+    m = nn.Linear(784, 10)
+    with pytest.raises(RuntimeError, match=r"Linear\(in_features=784.*\(\*, 784\).*\(32, 28\)"):
+        m(gk.randn(32, 28))
+    with pytest.raises(RuntimeError, match="in_features=3"):
+        F.linear(gk.randn(2, 4), gk.randn(5, 3))
+
+
+@pytest.mark.parametrize("args,err", [((-1, 2), ValueError), ((2, -3), ValueError),
+                                      ((2.5, 3), TypeError)])
+def test_linear_validates_sizes(args, err):
+    with pytest.raises(err, match="features"):
+        nn.Linear(*args)
+
+
+def test_linear_dtype_mismatch_errors():
+    with pytest.raises(RuntimeError, match="same dtype"):
+        nn.Linear(2, 2)(gk.randn(3, 2, dtype=gk.float64))
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_bilinear_matches_torch(torch, bias):
+    g = nn.Bilinear(3, 4, 2, bias=bias)
+    t = torch.nn.Bilinear(3, 4, 2, bias=bias)
+    rng = np.random.default_rng(2)
+    x1 = rng.standard_normal((5, 3)).astype(np.float32)
+    x2 = rng.standard_normal((5, 4)).astype(np.float32)
+    compare_layer(torch, g, t, [x1, x2])
+    with pytest.raises(RuntimeError, match="Bilinear"):
+        g(gk.randn(5, 4), gk.randn(5, 4))
+
+
+def test_identity_flatten_unflatten(torch):
+    x = gk.randn(2, 3, 4, 5)
+    assert nn.Identity(1, foo=2)(x) is x
+    assert nn.Flatten()(x).shape == (2, 60)
+    assert nn.Flatten(0, 2)(x).shape == (24, 5)
+    assert nn.Unflatten(1, (3, 1))(gk.randn(2, 3)).shape == (2, 3, 1)
+    assert repr(nn.Flatten()) == repr(torch.nn.Flatten())
+    assert repr(nn.Unflatten(1, (3, 1))) == repr(torch.nn.Unflatten(1, (3, 1)))
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pad", [(2, 0, 1, 1), (1, 2, 0, 1)])
+def test_pad_matches_torch(torch, mode, pad):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 4, 5))
+    g = gk.tensor(x, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    kw = {"value": 1.5} if mode == "constant" else {}
+    out_g = F.pad(g, pad, mode=mode, **kw)
+    out_t = torch.nn.functional.pad(t, pad, mode=mode, **kw)
+    np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy())
+    u = rng.standard_normal(out_t.shape)
+    (out_g * gk.tensor(u)).sum().backward()
+    (out_t * torch.tensor(u)).sum().backward()
+    np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+
+def test_pad_negative_crops_and_errors():
+    x = gk.randn(3, 6)
+    assert F.pad(x, (-1, -2)).shape == (3, 3)
+    with pytest.raises(ValueError, match="divisible by 2"):
+        F.pad(x, (1,))
+    with pytest.raises(ValueError, match="reflect"):
+        F.pad(x, (6, 0), mode="reflect")
