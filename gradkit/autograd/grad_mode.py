@@ -7,6 +7,7 @@ list cell read on every op, so checking it costs one index.
 from __future__ import annotations
 
 import functools
+import inspect
 
 __all__ = [
     "enable_grad",
@@ -49,10 +50,40 @@ class _GradModeContext:
         return type(self)()
 
     def __call__(self, fn):
+        if inspect.isgeneratorfunction(fn):
+            return self._wrap_generator(fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with self._fresh():
                 return fn(*args, **kwargs)
+
+        return wrapper
+
+    def _wrap_generator(self, fn):
+        """Each resumption of the generator runs in this mode; the caller's mode in between."""
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            try:
+                with self._fresh():
+                    value = next(gen)
+                while True:
+                    try:
+                        sent = yield value
+                    except GeneratorExit:
+                        with self._fresh():
+                            gen.close()
+                        raise
+                    except BaseException as exc:  # noqa: BLE001 - forwarded into the generator
+                        with self._fresh():
+                            value = gen.throw(exc)
+                    else:
+                        with self._fresh():
+                            value = gen.send(sent)
+            except StopIteration as stop:
+                return stop.value
 
         return wrapper
 

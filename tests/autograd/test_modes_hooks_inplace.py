@@ -295,3 +295,23 @@ def test_inplace_with_retain_graph_second_backward_still_checks():
         b.mul_(2)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         s.backward()
+
+
+def test_decorated_generator_runs_each_step_in_mode():
+    x = leaf([1.0])
+
+    @gk.no_grad()
+    def gen():
+        for _ in range(2):
+            got = yield (x * 2).requires_grad
+            assert got is None or got == "ping"
+        return "done"
+
+    g = gen()
+    assert next(g) is False
+    assert gk.is_grad_enabled()  # the caller's mode between steps
+    assert g.send("ping") is False
+    with pytest.raises(StopIteration) as stop:
+        next(g)
+    assert stop.value.value == "done"
+    assert gk.is_grad_enabled()
