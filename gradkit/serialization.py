@@ -75,7 +75,7 @@ class _Encoder:
 
     def _unique(self, path: str) -> str:
         name = path or "tensor"
-        if name not in self.arrays:
+        if name not in self.arrays and name != "__metadata__":
             return name
         k = 1
         while f"{name}.{k}" in self.arrays:

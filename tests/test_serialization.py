@@ -79,6 +79,14 @@ def test_nested_checkpoint_round_trip(tmp_path):
     assert gk.randn(3, generator=g).tolist() == gk.randn(3, generator=ref).tolist()
 
 
+def test_tensor_names_never_clash(tmp_path):
+    obj = {"a.b": gk.ones(1), "a": {"b": gk.zeros(1)}, "__metadata__": gk.full((1,), 2.0)}
+    gk.save(obj, tmp_path / "n.st")
+    back = gk.load(tmp_path / "n.st")
+    assert back["a.b"].item() == 1.0 and back["a"]["b"].item() == 0.0
+    assert back["__metadata__"].item() == 2.0
+
+
 def test_loaded_tensors_are_writable_and_keep_requires_grad(tmp_path):
     w = gk.randn(3, requires_grad=True)
     shared = gk.ones(2)
