@@ -188,7 +188,7 @@ class Function:
         from .._backend import namespace_of
 
         for i, o in enumerate(outs):
-            if isinstance(o, Tensor):
+            if isinstance(o, Tensor) and ctx.materialize_grads:  # else unused outputs get None
                 node.out_meta.append((o._data.shape, o.dtype, namespace_of(o._data)))
             else:
                 node.out_meta.append(None)

@@ -269,3 +269,32 @@ def test_gradcheck_does_not_modify_inputs(rng):
     gradcheck(lambda a: a.exp(), (x,), fast_mode=True)
     assert_close(x.detach(), arr, atol=0, rtol=0)
     assert x.grad is None
+
+
+def test_function_set_materialize_grads_false():
+    seen = []
+
+    class Two(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(False)
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, ga, gb):
+            seen.append((ga is None, gb is None))
+            return ga * 2 if gb is None else ga * 2 + gb * 3
+
+    x = leaf([1.0, 2.0])
+    a, _ = Two.apply(x)
+    a.sum().backward()
+    assert seen == [(False, True)]
+    assert_close(x.grad, [2.0, 2.0])
+
+
+def test_function_saved_output_modified_in_place_raises():
+    x = leaf([0.0, 1.0])
+    y = Exp.apply(x)
+    y.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
