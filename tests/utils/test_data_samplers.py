@@ -10,6 +10,7 @@ from gradkit.utils.data import (
     Dataset,
     RandomSampler,
     SequentialSampler,
+    StackDataset,
     Subset,
     SubsetRandomSampler,
     TensorDataset,
@@ -184,3 +185,26 @@ def test_weighted_random_sampler():
         WeightedRandomSampler([1.0], 0)
     with pytest.raises(ValueError, match="weights should be a 1d sequence"):
         WeightedRandomSampler([[1.0]], 1)
+
+
+def test_stack_dataset_matches_torch(torch):
+    a, b = Squares(4), list("wxyz")
+    assert StackDataset(a, b)[2] == torch.utils.data.StackDataset(a, b)[2] == (4, "y")
+    assert StackDataset(n=a, c=b)[1] == torch.utils.data.StackDataset(n=a, c=b)[1]
+    assert len(StackDataset(a, b)) == 4
+    for args, kwargs in [((a, b), {"c": b}), ((a, Squares(3)), {}), ((), {})]:
+        with pytest.raises(ValueError) as theirs:
+            torch.utils.data.StackDataset(*args, **kwargs)
+        with pytest.raises(ValueError) as ours:
+            StackDataset(*args, **kwargs)
+        assert str(ours.value) == str(theirs.value)
+
+
+def test_tensor_dataset_batches_keep_autograd():
+    from gradkit.utils.data import DataLoader
+
+    w = gk.randn(5, 2, requires_grad=True)
+    (b,) = next(iter(DataLoader(TensorDataset(w), batch_size=3, sampler=[4, 0, 4])))
+    b.sum().backward()
+    assert b.requires_grad
+    assert w.grad.tolist() == [[1.0, 1.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [2.0, 2.0]]

@@ -25,6 +25,7 @@ __all__ = [
     "ConcatDataset",
     "Dataset",
     "IterableDataset",
+    "StackDataset",
     "Subset",
     "TensorDataset",
     "random_split",
@@ -111,6 +112,37 @@ class TensorDataset(Dataset):
             else:
                 out.append(wrap(t._data[idx]))
         return tuple(out)
+
+
+class StackDataset(Dataset):
+    """Several same-length datasets side by side: sample ``i`` is a tuple (positional
+    arguments) or a dict (keyword arguments) of their ``i``-th samples.
+
+    Example:
+        >>> ds = StackDataset(image=images, text=captions)
+        >>> ds[0]  # {"image": images[0], "text": captions[0]}
+    """
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
+                             "``kwargs``) like input/output, but both types are given.")
+        parts = list(args) or list(kwargs.values())
+        if not parts:
+            raise ValueError("At least one dataset should be passed")
+        length = len(parts[0])
+        if any(len(d) != length for d in parts):
+            raise ValueError("Size mismatch between datasets")
+        self._length = length
+        self.datasets = tuple(args) if args else dict(kwargs)
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class ConcatDataset(Dataset):
