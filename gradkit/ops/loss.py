@@ -133,8 +133,9 @@ NLL = Op("NllLoss", _nll_f, _nll_b, saves=SAVES_INPUTS, returns_aux=True)
 
 # ------------------------------------------------------------------ binary cross entropy
 def _bce_f(xp, x, y):
-    lx = xp.maximum(xp.log(x), -100.0)
-    l1x = xp.maximum(xp.log(1 - x), -100.0)
+    with np.errstate(divide="ignore"):  # log(0) = -inf, clamped to -100 below
+        lx = xp.maximum(xp.log(x), -100.0)
+        l1x = xp.maximum(xp.log(1 - x), -100.0)
     return -(y * lx + (1 - y) * l1x)
 
 
@@ -144,7 +145,8 @@ def _bce_b(xp, g, ins, out, aux, needs):
     if needs[0]:
         gx = g * (x - y) / xp.maximum((1 - x) * x, 1e-12)
     if needs[1]:
-        gy = g * (xp.maximum(xp.log(1 - x), -100.0) - xp.maximum(xp.log(x), -100.0))
+        with np.errstate(divide="ignore"):
+            gy = g * (xp.maximum(xp.log(1 - x), -100.0) - xp.maximum(xp.log(x), -100.0))
     return gx, gy
 
 
