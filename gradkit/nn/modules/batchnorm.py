@@ -21,7 +21,7 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device=None,
-                 dtype=None) -> None:
+                 dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         layer = type(self).__name__
         if not isinstance(num_features, int) or isinstance(num_features, bool) or \
@@ -40,9 +40,11 @@ class _BatchNorm(Module):
         dt = np.dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
         if affine:
             self.weight = Parameter(np.ones((num_features,), dtype=dt))
-            self.bias = Parameter(np.zeros((num_features,), dtype=dt))
         else:
             self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(np.zeros((num_features,), dtype=dt))
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", wrap(np.zeros((num_features,), dtype=dt)))
@@ -64,13 +66,15 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics; weight 1 and bias 0 (PyTorch's default)."""
         self.reset_running_stats()
-        if self.affine:
+        if self.weight is not None:
             self.weight._data[...] = 1
+        if self.bias is not None:
             self.bias._data[...] = 0
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
     def _check_input(self, x: Tensor) -> None:
         c = self.num_features
@@ -108,6 +112,7 @@ class BatchNorm2d(_BatchNorm):
         momentum: weight of each new batch in the running statistics; None for a cumulative
             average. Default: 0.1.
         affine: learn ``weight`` (:math:`\\gamma`, init 1) and ``bias`` (:math:`\\beta`, init 0).
+        bias: with ``affine``, whether to learn ``bias`` too (keyword-only, as in PyTorch 2.13).
         track_running_stats: keep ``running_mean``, ``running_var`` and ``num_batches_tracked``
             buffers; without them batch statistics are used in eval mode too.
 

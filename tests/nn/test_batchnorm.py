@@ -1,0 +1,128 @@
+"""Batch norm: F.batch_norm and BatchNorm1d/2d against PyTorch (train and eval, running
+statistics, num_batches_tracked), central differences, second order."""
+
+import numpy as np
+import pytest
+from helpers import check_grad
+
+import gradkit as gk
+import gradkit.nn.functional as F
+from gradkit import nn
+
+
+def _copy_from_torch(m, tm):
+    m.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+
+
+@pytest.mark.parametrize("momentum", [0.1, 0.5, None])
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("track", [True, False])
+@pytest.mark.parametrize(("name", "shape"), [("BatchNorm2d", (4, 3, 5, 6)),
+                                             ("BatchNorm1d", (6, 3)),
+                                             ("BatchNorm1d", (4, 3, 7))], ids=str)
+def test_module_train_then_eval_matches_torch(torch, rng, name, shape, momentum, affine, track):
+    kw = {"momentum": momentum, "affine": affine, "track_running_stats": track, "eps": 1e-3}
+    m = getattr(nn, name)(3, **kw).double()
+    tm = getattr(torch.nn, name)(3, **kw).double()
+    assert list(m.state_dict().keys()) == list(tm.state_dict().keys())
+    assert repr(m) == repr(tm)
+    if affine:  # non-trivial affine parameters
+        with torch.no_grad():
+            tm.weight.copy_(torch.tensor(rng.standard_normal(3)))
+            tm.bias.copy_(torch.tensor(rng.standard_normal(3)))
+    _copy_from_torch(m, tm)
+    for mode in ("train", "train", "train", "eval"):
+        getattr(m, mode)()
+        getattr(tm, mode)()
+        x = rng.standard_normal(shape) * 3 + 1
+        gx = gk.tensor(x, requires_grad=True)
+        tx = torch.tensor(x, requires_grad=True)
+        y, ty = m(gx), tm(tx)
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-10,
+                                   atol=1e-10)
+        u = rng.standard_normal(shape)
+        (y * gk.tensor(u)).sum().backward()
+        (ty * torch.tensor(u)).sum().backward()
+        np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-9)
+        if affine:
+            for p, tp in ((m.weight, tm.weight), (m.bias, tm.bias)):
+                np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-9, atol=1e-9)
+                p.grad = None
+                tp.grad = None
+        for k, v in tm.state_dict().items():
+            np.testing.assert_allclose(m.state_dict()[k].numpy(), v.numpy(), rtol=1e-12,
+                                       atol=1e-12, err_msg=k)
+
+
+def test_float32_buffers_and_num_batches_tracked(torch):
+    m = nn.BatchNorm2d(4)
+    assert m.running_mean.dtype == gk.float32 and m.num_batches_tracked.dtype == gk.int64
+    for _ in range(3):
+        y = m(gk.randn(8, 4, 3, 3))
+    assert y.dtype == gk.float32 and m.running_var.dtype == gk.float32
+    assert int(m.num_batches_tracked.item()) == 3
+    m.eval()
+    m(gk.randn(8, 4, 3, 3))
+    assert int(m.num_batches_tracked.item()) == 3
+    m.reset_running_stats()
+    assert int(m.num_batches_tracked.item()) == 0
+    np.testing.assert_array_equal(m.running_var.numpy(), np.ones(4, np.float32))
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_functional_matches_torch(torch, rng, training):
+    x = rng.standard_normal((5, 3, 4))
+    args = [rng.standard_normal(3), rng.uniform(0.5, 2, 3), rng.standard_normal(3),
+            rng.standard_normal(3)]
+    g = [gk.tensor(a) for a in args]
+    t = [torch.tensor(a) for a in args]
+    y = F.batch_norm(gk.tensor(x), *g, training=training, momentum=0.2, eps=1e-4)
+    ty = torch.nn.functional.batch_norm(torch.tensor(x), *t, training=training, momentum=0.2,
+                                        eps=1e-4)
+    np.testing.assert_allclose(y.numpy(), ty.numpy(), atol=1e-12)
+    np.testing.assert_allclose(g[0].numpy(), t[0].numpy(), atol=1e-12)
+    np.testing.assert_allclose(g[1].numpy(), t[1].numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_gradcheck_and_second_order(rng, training):
+    x = gk.tensor(rng.standard_normal((4, 3, 2, 3)), requires_grad=True)
+    w = gk.tensor(rng.standard_normal(3), requires_grad=True)
+    b = gk.tensor(rng.standard_normal(3), requires_grad=True)
+    rm, rv = gk.tensor(rng.standard_normal(3)), gk.tensor(rng.uniform(0.5, 2, 3))
+
+    def fn(x, w, b):
+        return F.batch_norm(x, None if training else rm, None if training else rv, w, b,
+                            training=training)
+
+    check_grad(fn, [x, w, b])
+
+    def second(x, w, b):
+        with gk.enable_grad():
+            gx, gw = gk.autograd.grad((fn(x, w, b) ** 3).sum(), [x, w], create_graph=True)
+        return (gx * gx).sum() + (gw * gw).sum()
+
+    check_grad(second, [x, w, b])
+
+
+def test_errors():
+    m = nn.BatchNorm2d(3)
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(num_features=3\) expects input of shape "
+                                         r"\(N, 3, H, W\), got \(2, 4, 5, 5\)"):
+        m(gk.randn(2, 4, 5, 5))
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(num_features=3\).*\(N, 3\) or "
+                                         r"\(N, 3, L\), got \(2, 3, 4, 4\)"):
+        nn.BatchNorm1d(3)(gk.randn(2, 3, 4, 4))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        nn.BatchNorm1d(3)(gk.randn(1, 3))
+    with pytest.raises(ValueError, match="momentum"):
+        nn.BatchNorm2d(3, momentum=2.0)
+
+
+def test_bias_false_matches_torch(torch, rng):
+    m, tm = nn.BatchNorm2d(3, bias=False).double(), torch.nn.BatchNorm2d(3, bias=False).double()
+    assert repr(m) == repr(tm)
+    assert list(m.state_dict().keys()) == list(tm.state_dict().keys())
+    x = rng.standard_normal((4, 3, 2, 2))
+    np.testing.assert_allclose(m(gk.tensor(x)).detach().numpy(),
+                               tm(torch.tensor(x)).detach().numpy(), atol=1e-12)
