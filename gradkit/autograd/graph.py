@@ -234,6 +234,46 @@ def _collect(roots):
     return deps
 
 
+def _prune(roots, deps, capture):
+    """Restrict the walk to vertices from which a ``capture`` vertex can be reached.
+
+    Returns ``(deps, walk, leads)``: dependency counts over the kept edges only, the Nodes whose
+    backward must run (those with a kept input edge), and every kept vertex (``walk`` plus the
+    capture vertices).
+    """
+    # reverse topological order (roots first) by Kahn's algorithm over a copy of the counts
+    left = dict(deps)
+    order = []
+    stack = [r for r in {id(r): r for r in roots}.values() if left.get(r, 0) == 0]
+    while stack:
+        v = stack.pop()
+        order.append(v)
+        tv = type(v)
+        if tv is Node or tv is MultiNode:
+            for n in v.next:
+                if n is not None:
+                    k = left[n] - 1
+                    left[n] = k
+                    if k == 0:
+                        stack.append(n)
+    leads = set()  # vertices that are, or lead to, a capture vertex
+    walk = set()
+    for v in reversed(order):
+        tv = type(v)
+        if (tv is Node or tv is MultiNode) and any(
+                n is not None and n in leads for n in v.next):
+            walk.add(v)
+            leads.add(v)
+        elif v in capture:
+            leads.add(v)
+    kept = {}
+    for v in walk:
+        for n in v.next:
+            if n is not None and n in leads:
+                kept[n] = kept.get(n, 0) + 1
+    return kept, walk, leads
+
+
 def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, capture=None,
                  accumulate=True):
     """Propagate ``root_grads`` from ``roots`` (Nodes or leaf Tensors) to the leaves.
@@ -259,9 +299,14 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
             leaf_filter = capture
     captured = {}
     deps = _collect(roots)
+    walk = None
+    if capture is not None:  # only walk the part of the graph that leads to the inputs
+        deps, walk, leads = _prune(roots, deps, capture)
     grads = {}
     handed = {id(g) for g in root_grads}  # arrays a leaf may not keep without copying
     for r, g in zip(roots, root_grads):
+        if walk is not None and r not in leads:
+            continue
         grads[r] = g if r not in grads else grads[r] + g
     ready = [r for r in grads if deps.get(r, 0) == 0]
     pop_ready = ready.pop
@@ -295,10 +340,13 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
             multi = tv is MultiNode
             if not multi and type(g) is not ndarray and isinstance(g, _np_generic):
                 g = _np.asarray(g)
-            if capture is not None and v in capture:
-                captured[v] = g
-            if v.pre_hooks is not None:
+            if v.pre_hooks is not None:  # the tensor's hooks: they also shape a captured grad
                 g = _run_prehooks(v, g, create_graph, wrap)
+            if capture is not None:
+                if v in capture:
+                    captured[v] = g
+                if v not in walk:
+                    continue  # nothing upstream of this node is wanted
             op = v.op
             if multi:
                 g = [x if x is not None else _zeros_for(v, i, create_graph, wrap)
@@ -333,7 +381,7 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
             i = -1
             for n in v.next:
                 i += 1
-                if n is None:
+                if n is None or (walk is not None and n not in leads):
                     continue
                 gi = in_grads[i]
                 if gi is None:

@@ -206,3 +206,41 @@ def test_plain_backward_after_create_graph_keeps_first_grad_graph():
     (d,) = gk.autograd.grad(first.sum(), x)
     assert_close(first, [3.0, 12.0])
     assert_close(d, [6.0, 12.0])
+
+
+def test_grad_walks_only_what_leads_to_inputs():
+    w = leaf([1.0, 2.0])
+    a = w.exp()
+    (a * 3).sum().backward()  # frees ExpBackward
+    # a's own history is not needed for d/da, so it must not be touched
+    (ga,) = gk.autograd.grad((a * a).sum(), a)
+    assert_close(ga, 2 * np.exp([1.0, 2.0]))
+    x, y = leaf([1.0]), leaf([2.0])
+    h = y.exp()
+    out = (x * 2 + h).sum()
+    h.add_(0)  # would fail ExpBackward's check if it ran
+    (gx,) = gk.autograd.grad(out, x)
+    assert_close(gx, [2.0])
+
+
+def test_backward_inputs_prunes_other_branches():
+    x, y = leaf([1.0]), leaf([2.0])
+    h = y * 1
+    e = h.exp()
+    out = (x * 2 + e).sum()
+    h.add_(1)  # ExpBackward's saved input changed: only a problem if that branch runs
+    out.backward(inputs=[x])
+    assert_close(x.grad, [2.0])
+    assert y.grad is None
+
+
+def test_nonleaf_hook_shapes_captured_grad(torch):
+    x = leaf([1.0, 2.0])
+    h = x * 2
+    h.register_hook(lambda g: g * 10)
+    (g,) = gk.autograd.grad((h * h).sum(), h)
+    xt = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    ht = xt * 2
+    ht.register_hook(lambda g: g * 10)
+    (gt,) = torch.autograd.grad((ht * ht).sum(), ht)
+    assert_close(g, gt)
