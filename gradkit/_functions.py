@@ -363,7 +363,9 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def _check_nonempty(x, name, axis):
-    if x.numel() == 0:
+    """Refuse to reduce over an empty dimension (there is no identity for max/min)."""
+    if x.numel() == 0 and (axis is None or x.ndim == 0
+                           or builtins_any(x.shape[d] == 0 for d in axis)):
         raise RuntimeError(
             f"{name}(): expected a non-empty tensor (or a dim to reduce that is not empty), got "
             f"shape {tuple(x.shape)}"
@@ -443,7 +445,7 @@ def _correction(unbiased, correction):
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Variance over ``dim`` with Bessel's ``correction`` (1 by default; ``unbiased=False`` is 0)."""
+    """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False``: 0)."""
     x = _float_operand(_t(input))
     if isinstance(dim, bool):  # var(x, unbiased)
         dim, unbiased = None, dim
@@ -609,7 +611,7 @@ def dot(input, other):
 
 
 def einsum(equation, *operands):
-    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; differentiable in every operand."""
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; differentiable in each operand."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ops_ = [_t(o, "operand") for o in operands]
@@ -622,7 +624,8 @@ def einsum(equation, *operands):
         sizes = {}
         for c, n in zip(s, o.shape):
             if sizes.setdefault(c, n) != n:
-                raise ValueError(f"einsum(): repeated subscript {c!r} with sizes {sizes[c]} and {n}")
+                raise ValueError(
+                    f"einsum(): repeated subscript {c!r} with sizes {sizes[c]} and {n}")
     return apply(L.EINSUM, ops_, (subs, rhs))
 
 
@@ -647,9 +650,10 @@ def _infer_shape(shape, numel, name):
     return tuple(shape)
 
 
-def reshape(input, *shape):
+def reshape(input, *args, shape=None):
     x = _t(input)
-    shape = _infer_shape(_shape_arg(shape), x._data.size, "reshape")
+    shape = _infer_shape(_shape_arg(args) if shape is None else tuple(shape), x._data.size,
+                         "reshape")
     return apply1(S.RESHAPE, x, (shape, x._data.shape))
 
 
@@ -659,9 +663,9 @@ def view(input, *shape):
     return reshape(input, *shape)
 
 
-def permute(input, *dims):
+def permute(input, *args, dims=None):
     x = _t(input)
-    dims = _shape_arg(dims)
+    dims = _shape_arg(args) if dims is None else tuple(dims)
     if len(dims) != x.ndim:
         raise RuntimeError(
             f"permute: number of dims don't match: the tensor has {x.ndim} dimensions but "
@@ -734,9 +738,9 @@ def broadcast_to(input, size):
     return _t(input).expand(*size)
 
 
-def expand(input, *sizes):
+def expand(input, *args, size=None):
     x = _t(input)
-    sizes = _shape_arg(sizes)
+    sizes = _shape_arg(args) if size is None else tuple(size)
     if len(sizes) < x.ndim:
         raise RuntimeError(
             f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the "
@@ -871,8 +875,11 @@ def narrow(input, dim, start, length):
     return _slice_along(x, d, start, start + length)
 
 
-def flip(input, dims):
+def flip(input, *args, dims=None):
+    """Reverse along ``dims``: ``flip(x, (0, 1))``, ``x.flip(0, 1)``, ``x.flip(dims=[0])``."""
     x = _t(input)
+    if dims is None:
+        dims = _shape_arg(args)
     if isinstance(dims, int):
         dims = (dims,)
     return apply1(S.FLIP, x, (tuple(_wrap_dim(d, x.ndim) for d in dims),))
@@ -1051,9 +1058,46 @@ def _install_methods():
     Tensor.absolute = g["abs"]
     Tensor.view_as = lambda self, other: reshape(self, *other.shape)
     Tensor.reshape_as = Tensor.view_as
+    Tensor.split = _split_method
+    Tensor.new_zeros = _new_factory("zeros")
+    Tensor.new_ones = _new_factory("ones")
+    Tensor.new_empty = _new_factory("empty")
+    Tensor.new_full = _new_full
+    Tensor.new_tensor = _new_tensor
     Tensor.masked_fill_ = _masked_fill_
     Tensor.scatter_add_ = _scatter_add_
     Tensor.index_add = _index_add_tensor
+
+
+def _split_method(self, split_size, dim=0):
+    return split(self, split_size, dim)
+
+
+def _new_factory(name):
+    def new(self, *size, dtype=None, device=None, requires_grad=False):
+        from . import factories
+
+        return getattr(factories, name)(*size, dtype=dtype or self.dtype,
+                                        device=device or self.device,
+                                        requires_grad=requires_grad)
+
+    new.__name__ = "new_" + name
+    new.__doc__ = f"``{name}`` with this tensor's dtype and device unless given."
+    return new
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    from .factories import full
+
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    from .factories import tensor
+
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                  requires_grad=requires_grad)
 
 
 def _masked_fill_(self, mask, value):

@@ -1,4 +1,4 @@
-"""Tensor factories: ``tensor``, ``from_numpy``, ``zeros``, ``randn``, ... and their ``*_like`` forms.
+"""Tensor factories: ``tensor``, ``from_numpy``, ``zeros``, ``randn``, ... and ``*_like`` forms.
 
 dtype inference follows PyTorch: Python floats give the default dtype (float32), Python ints
 int64, bools bool; a NumPy array keeps its dtype.
@@ -143,6 +143,15 @@ def _float_dtype(dtype):
     return _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
 
 
+def _sizes(sizes, size):
+    """The shape from ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``."""
+    if size is None:
+        return sizes
+    if sizes:
+        raise TypeError("give the size either positionally or as size=, not both")
+    return (size,)
+
+
 def _size(size):
     shape = _shape_arg(size)
     for s in shape:
@@ -153,16 +162,19 @@ def _size(size):
     return tuple(int(s) for s in shape)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(np.zeros(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+def zeros(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.zeros(_size(_sizes(sizes, size)), dtype=_float_dtype(dtype)), requires_grad,
+                   device)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(np.ones(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.ones(_size(_sizes(sizes, size)), dtype=_float_dtype(dtype)), requires_grad,
+                   device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(np.empty(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.empty(_size(_sizes(sizes, size)), dtype=_float_dtype(dtype)), requires_grad,
+                   device)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -200,17 +212,19 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples on [0, 1)."""
     dt = _float_dtype(dtype)
-    arr = _gen(generator).random(_size(size), dtype=dt if dt != np.float16 else np.float32)
+    arr = _gen(generator).random(_size(_sizes(sizes, size)),
+                                 dtype=dt if dt != np.float16 else np.float32)
     return _finish(arr.astype(dt, copy=False), requires_grad, device)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(*sizes, size=None, generator=None, dtype=None, device=None,
+          requires_grad=False) -> Tensor:
     """Standard normal samples."""
     dt = _float_dtype(dtype)
-    arr = _gen(generator).standard_normal(_size(size),
+    arr = _gen(generator).standard_normal(_size(_sizes(sizes, size)),
                                           dtype=dt if dt != np.float16 else np.float32)
     return _finish(arr.astype(dt, copy=False), requires_grad, device)
 

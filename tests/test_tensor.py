@@ -375,3 +375,56 @@ def test_to_torch_roundtrip(torch, rng):
     x = t64(rng, 2, 3)
     tx = to_torch(torch, x)
     assert tx.dtype == torch.float64 and tx.requires_grad
+
+
+# ------------------------------------------------------------------ call forms, as in torch
+CALL_FORMS = [
+    "x.flip(0, 2)", "x.flip(dims=(1,))", "m.flip(x, dims=[0])", "x.permute(dims=(2, 0, 1))",
+    "x.permute((2, 0, 1))", "x.reshape(shape=(6, 4))", "x.view(6, -1)", "x.expand(3, 2, 3, 4)",
+    "x.expand(size=(3, 2, 3, 4))", "x.split(split_size=2, dim=2)", "m.split(x, [1, 3], dim=2)",
+    "x.chunk(chunks=2, dim=2)", "x.new_zeros(2)", "x.new_ones((2, 3))", "x.new_full((2,), 3.0)",
+    "x.new_tensor([1, 2])", "m.ones(size=(2,))", "m.zeros((2, 3), dtype=m.int32)",
+    "m.zeros(0, 3).max(1)", "m.zeros(0, 3).amax(1)", "m.zeros(0, 3).sum(0)",
+    "m.zeros(0, 3).mean(0)", "m.zeros(2, 0).softmax(0)", "x.sum(dim=(0, 2))", "x.sum(1, True)",
+    "x.max(dim=1, keepdim=True)", "m.max(x, 1, True)", "x.std(dim=1, correction=0)",
+    "x.var(unbiased=False)", "x.norm(2, 1)", "x.unflatten(dim=2, sizes=(2, 2))",
+    "m.cat(tensors=[x, x])", "m.stack(tensors=[x, x], dim=-1)",
+    "x.gather(dim=2, index=m.zeros(2, 3, 1, dtype=m.int64))",
+    "x.index_select(dim=2, index=m.tensor([0, 3]))", "x.masked_fill(mask=x > 0, value=1.0)",
+    "x.div(2, rounding_mode='floor')", "x.div(2, rounding_mode='trunc')", "x // 2", "x % 2",
+    "i // 4", "i % 4", "i / 4", "i * 1.5", "b + b", "b * 2", "~b", "i.sum(0)", "i.prod()",
+    "i.cumsum(1)", "i.max(1)", "i.clamp(0, 3)", "i.clamp(0.5, 3)", "m.exp(i)", "m.sqrt(i)",
+    "i.sort(descending=True)", "x.sort(dim=1)", "x.topk(2, dim=1, largest=False)",
+    "x.argsort(dim=-1, descending=True)", "x.round(decimals=1)", "m.count_nonzero(x > 0, dim=1)",
+    "m.diag(x[0], 1)", "m.diag(x[0, 0], -1)", "m.tril(x[0], -1)", "m.unbind(x, 1)",
+    "m.norm(x, p=float('-inf'))", "m.norm(x, p=0)", "m.var_mean(x, 1)",
+    "m.zeros(3).index_add(0, m.tensor([0, 0, 2]), m.ones(3))",
+    "m.zeros(3, 2).scatter_add_(0, m.tensor([[0, 1], [0, 0]]), m.ones(2, 2))",
+    "m.arange(start=1, end=4)", "m.eye(n=2, m=3)", "m.tensor([[]])",
+    "m.ones(2, 3)[m.zeros(2, dtype=m.bool)]", "m.ones(2, 3)[m.tensor([], dtype=m.int64)]",
+]
+
+
+def _as_comparable(r):
+    if isinstance(r, (tuple, list)) and r and hasattr(r[0], "tolist"):
+        return [_as_comparable(t) for t in r]
+    if hasattr(r, "tolist"):
+        return (np.asarray(r.tolist()), str(r.dtype).split(".")[-1])
+    return r
+
+
+@pytest.mark.parametrize("expr", CALL_FORMS)
+def test_call_forms_match_torch(torch, expr):
+    results = []
+    for m in (gk, torch):
+        env = {"m": m, "x": m.tensor(np.arange(24.0).reshape(2, 3, 4) / 5 - 2),
+               "i": m.tensor(np.arange(6).reshape(2, 3)), "b": m.tensor([True, False, True])}
+        results.append(_as_comparable(eval(expr, env)))
+    got, exp = results
+
+    def same(a, b):
+        if isinstance(a, list):
+            return len(a) == len(b) and all(same(p, q) for p, q in zip(a, b))
+        return a[1] == b[1] and a[0].shape == b[0].shape and np.allclose(a[0], b[0], equal_nan=True)
+
+    assert same(got, exp)
