@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gradkit as gk
-import gradkit.optim as optim
+from gradkit import optim
 
 
 def _rosen(lib, x):

@@ -1,0 +1,66 @@
+"""One optimizer step (Adam, AdamW, SGD with momentum) over MLP parameters: gradkit vs torch.
+
+Usage: python benchmarks/bench_optim.py [--keep-blas-env]
+
+Both libraries update the same float32 parameters of an MLP 784-1024-1024-10 and of an MLP
+784-128-10 (weights and biases) with gradients present; torch uses ``torch.optim`` with its
+default (``foreach``) choice on CPU. The ratio gradkit/torch is what to read.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np
+from common import Row, report, timeit, torch_or_none
+
+import gradkit as gk
+import gradkit.optim as gopt
+
+MLPS = {"MLP 784-1024-1024-10": [784, 1024, 1024, 10], "MLP 784-128-10": [784, 128, 10]}
+OPTIMIZERS = [
+    ("Adam", {"lr": 1e-3}),
+    ("AdamW", {"lr": 1e-3}),
+    ("SGD momentum", {"lr": 1e-2, "momentum": 0.9}),
+]
+
+
+def _arrays(sizes, rng):
+    arrays = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        arrays.append(rng.standard_normal((fan_out, fan_in)).astype(np.float32) * 0.05)
+        arrays.append(rng.standard_normal(fan_out).astype(np.float32) * 0.05)
+    return arrays
+
+
+def main() -> None:
+    torch = torch_or_none()
+    rng = np.random.default_rng(0)
+    rows = []
+    for mlp_name, sizes in MLPS.items():
+        weights = _arrays(sizes, rng)
+        grads = [rng.standard_normal(w.shape).astype(np.float32) * 0.01 for w in weights]
+        for opt_name, kw in OPTIMIZERS:
+            cls_name = opt_name.split()[0]
+            params = [gk.nn.Parameter(gk.tensor(w.copy())) for w in weights]
+            for p, g in zip(params, grads):
+                p.grad = gk.tensor(g)
+            opt = getattr(gopt, cls_name)(params, **kw)
+            g_time = timeit(opt.step, repeat=50, warmup=5)
+            t_time = None
+            if torch is not None:
+                tparams = [torch.nn.Parameter(torch.from_numpy(w.copy())) for w in weights]
+                for p, g in zip(tparams, grads):
+                    p.grad = torch.from_numpy(g.copy())
+                topt = getattr(torch.optim, cls_name)(tparams, **kw)
+                t_time = timeit(topt.step, repeat=50, warmup=5)
+            rows.append(Row(f"{opt_name} step, {mlp_name}", "ms", g_time, t_time, scale=1e3))
+    report("optimizer step (float32, gradients present)", rows)
+
+
+if __name__ == "__main__":
+    main()

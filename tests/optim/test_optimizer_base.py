@@ -1,0 +1,326 @@
+"""Optimizer base: validation, groups, zero_grad, closures, hooks, convergence, EarlyStopping."""
+
+# ruff: noqa: C408
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit import nn, optim
+
+ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
+
+
+def _p(*values):
+    return gk.tensor(np.array(values, dtype=np.float64), requires_grad=True)
+
+
+# ----------------------------------------------------------------- hyperparameter validation
+@pytest.mark.parametrize(("name", "kw", "match"), [
+    ("SGD", dict(lr=-0.1), "Invalid learning rate: -0.1"),
+    ("SGD", dict(momentum=-1), "Invalid momentum value: -1"),
+    ("SGD", dict(weight_decay=-1e-3), "Invalid weight_decay value: -0.001"),
+    ("SGD", dict(nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
+    ("SGD", dict(nesterov=True, momentum=0.9, dampening=0.1), "Nesterov"),
+    ("Adam", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("Adam", dict(eps=-1e-8), "Invalid epsilon value: -1e-08"),
+    ("Adam", dict(betas=(1.0, 0.999)), "Invalid beta parameter at index 0: 1.0"),
+    ("Adam", dict(betas=(0.9, -0.1)), "Invalid beta parameter at index 1: -0.1"),
+    ("AdamW", dict(weight_decay=-0.01), "Invalid weight_decay value: -0.01"),
+    ("RMSprop", dict(alpha=-0.5), "Invalid alpha value: -0.5"),
+    ("RMSprop", dict(momentum=-0.5), "Invalid momentum value: -0.5"),
+    ("Adagrad", dict(lr_decay=-1), "Invalid lr_decay value: -1"),
+    ("Adagrad", dict(initial_accumulator_value=-1), "Invalid initial_accumulator_value value"),
+    ("Adadelta", dict(rho=1.5), "Invalid rho value: 1.5"),
+    ("Adamax", dict(eps=-1), "Invalid epsilon value: -1"),
+    ("NAdam", dict(momentum_decay=-1), "Invalid momentum_decay value: -1"),
+    ("RAdam", dict(betas=(0.9, 1.0)), "Invalid beta parameter at index 1: 1.0"),
+])
+def test_bad_hyperparameters_raise(name, kw, match):
+    with pytest.raises(ValueError, match=match):
+        getattr(optim, name)([_p(1.0)], **kw)
+
+
+def test_bad_hyperparameter_in_group_raises():
+    with pytest.raises(ValueError, match="Invalid learning rate: -2"):
+        optim.Adam([{"params": [_p(1.0)]}, {"params": [_p(2.0)], "lr": -2}])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_unknown_keyword_rejected(name):
+    with pytest.raises(TypeError):
+        getattr(optim, name)([_p(1.0)], not_an_option=1)
+
+
+# ----------------------------------------------------------------- parameter validation
+def test_parameter_validation():
+    p = _p(1.0, 2.0)
+    with pytest.raises(TypeError, match="ordering of tensors in sets"):
+        optim.SGD({p}, lr=0.1)
+    with pytest.raises(TypeError, match="iterable of Tensors"):
+        optim.SGD(p, lr=0.1)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="can only optimize Tensors, but one of the params is "
+                                        "ndarray"):
+        optim.SGD([np.zeros(3)], lr=0.1)
+    with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
+        optim.SGD([p * 2], lr=0.1)
+    with pytest.raises(ValueError, match="duplicate parameters"):
+        optim.SGD([p, p], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+    opt = optim.SGD([p], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        opt.add_param_group({"params": [p]})
+
+
+def test_param_groups_defaults_and_add_group():
+    a, b = _p(1.0), _p(2.0)
+    opt = optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5, "name": "head"}],
+                    lr=0.1, momentum=0.9)
+    assert opt.param_groups[0]["lr"] == 0.1
+    assert opt.param_groups[1]["lr"] == 0.5
+    assert opt.param_groups[1]["momentum"] == 0.9
+    assert opt.param_groups[1]["name"] == "head"
+    c = _p(3.0)
+    opt.add_param_group({"params": c, "lr": 0.2})
+    assert opt.param_groups[2]["params"] == [c]
+    assert opt.param_groups[2]["dampening"] == 0
+
+
+def test_accepts_parameters_and_named_parameters():
+    model = nn.Linear(3, 2)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    assert len(opt.param_groups[0]["params"]) == 2
+    opt2 = optim.SGD(model.named_parameters(), lr=0.1)
+    assert opt2.param_groups[0]["param_names"] == ["weight", "bias"]
+
+
+# ----------------------------------------------------------------- steps, grads, closures
+def test_zero_grad_and_skips_params_without_grad():
+    a, b = _p(1.0, 2.0), _p(3.0)
+    opt = optim.SGD([a, b], lr=0.1)
+    a.grad = gk.tensor(np.array([1.0, 1.0]))
+    v0 = b._version
+    opt.step()
+    np.testing.assert_allclose(a.detach().numpy(), [0.9, 1.9])
+    np.testing.assert_allclose(b.detach().numpy(), [3.0])
+    assert b._version == v0
+    opt.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.0])
+    opt.zero_grad()
+    assert a.grad is None
+
+
+def test_step_bumps_version_and_keeps_storage():
+    a = _p(1.0, 2.0)
+    arr = a._data
+    opt = optim.Adam([a], lr=0.1)
+    a.grad = gk.tensor(np.array([1.0, -1.0]))
+    v0 = a._version
+    opt.step()
+    assert a._version > v0
+    assert a._data is arr
+
+
+def test_closure_runs_with_grad_enabled_and_returns_loss():
+    x = _p(2.0, -1.0)
+    opt = optim.SGD([x], lr=0.1)
+
+    def closure():
+        assert gk.is_grad_enabled()
+        opt.zero_grad()
+        loss = (x * x).sum()
+        loss.backward()
+        return loss
+
+    with gk.no_grad():
+        loss = opt.step(closure)
+    assert float(loss) == pytest.approx(5.0)
+    np.testing.assert_allclose(x.detach().numpy(), [1.6, -0.8])
+
+
+def test_float32_state_and_non_contiguous_parameter():
+    base = gk.tensor(np.arange(12, dtype=np.float32).reshape(3, 4))
+    w = gk.tensor(np.asfortranarray(np.ones((3, 4), np.float32)), requires_grad=True)
+    opt = optim.Adam([w], lr=0.1)
+    w.grad = base
+    opt.step()
+    assert opt.state[w]["exp_avg"].dtype == np.float32
+    assert w.dtype == np.float32
+    ref = gk.tensor(np.ones((3, 4), np.float32), requires_grad=True)
+    ropt = optim.Adam([ref], lr=0.1)
+    ref.grad = base
+    ropt.step()
+    np.testing.assert_array_equal(w.detach().numpy(), ref.detach().numpy())
+
+
+def test_large_parameter_parallel_path_matches_serial(monkeypatch):
+    from gradkit.optim import optimizer as base_mod
+
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal(300_000).astype(np.float32)
+    grads = [rng.standard_normal(300_000).astype(np.float32) for _ in range(3)]
+
+    def run():
+        w = gk.tensor(w0, requires_grad=True)
+        opt = optim.AdamW([w], lr=0.01, amsgrad=True)
+        for g in grads:
+            w.grad = gk.tensor(g)
+            opt.step()
+        return w.detach().numpy().copy()
+
+    parallel = run()
+    monkeypatch.setattr(base_mod, "_PARALLEL_MIN", 1 << 40)
+    serial = run()
+    np.testing.assert_array_equal(parallel, serial)
+
+
+def test_step_hooks():
+    a = _p(1.0)
+    opt = optim.SGD([a], lr=0.1)
+    calls = []
+    h1 = opt.register_step_pre_hook(lambda o, args, kwargs: calls.append(("pre", o)))
+    opt.register_step_post_hook(lambda o, args, kwargs: calls.append(("post", o)))
+    a.grad = gk.tensor(np.array([1.0]))
+    opt.step()
+    assert calls == [("pre", opt), ("post", opt)]
+    h1.remove()
+    opt.step()
+    assert calls[-1] == ("post", opt) and len(calls) == 3
+
+
+def test_state_dict_hooks():
+    a = _p(1.0)
+    opt = optim.SGD([a], lr=0.1)
+    opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+    assert opt.state_dict()["extra"] == 1
+    seen = []
+    opt.register_load_state_dict_post_hook(lambda o: seen.append(o))
+    opt.load_state_dict(opt.state_dict())
+    assert seen == [opt]
+
+
+def test_load_state_dict_checks_sizes():
+    opt = optim.SGD([_p(1.0)], lr=0.1)
+    other = optim.SGD([_p(1.0), _p(2.0)], lr=0.1)
+    with pytest.raises(ValueError, match="doesn't match the size"):
+        opt.load_state_dict(other.state_dict())
+
+
+def test_load_state_dict_restores_hyperparameters():
+    a = _p(1.0)
+    opt = optim.Adam([a], lr=0.1)
+    sd = opt.state_dict()
+    sd["param_groups"][0]["lr"] = 0.01
+    opt.load_state_dict(sd)
+    assert opt.param_groups[0]["lr"] == 0.01
+    assert opt.param_groups[0]["params"][0] is a
+
+
+def test_gradient_accumulation_pattern():
+    x = _p(1.0, 2.0)
+    opt = optim.SGD([x], lr=0.5)
+    opt.zero_grad()
+    for _ in range(2):
+        ((x * x).sum() / 2).backward()
+    opt.step()
+    np.testing.assert_allclose(x.detach().numpy(), [0.0, 0.0])
+
+
+# ----------------------------------------------------------------- convergence
+CONVERGE = [
+    ("SGD", dict(lr=0.1, momentum=0.9), 300),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True), 300),
+    ("Adam", dict(lr=0.05), 500),
+    ("AdamW", dict(lr=0.05, weight_decay=0.0), 500),
+    ("RMSprop", dict(lr=0.01, momentum=0.5), 800),
+    ("Adagrad", dict(lr=0.5), 500),
+    ("Adadelta", dict(lr=1.0), 500),
+    ("Adamax", dict(lr=0.1), 600),
+    ("NAdam", dict(lr=0.05), 500),
+    ("RAdam", dict(lr=0.1), 600),
+]
+
+
+@pytest.mark.parametrize(("name", "kw", "steps"), CONVERGE, ids=[c[0] for c in CONVERGE])
+def test_converges_on_quadratic(name, kw, steps):
+    rng = np.random.default_rng(0)
+    q = rng.standard_normal((4, 4))
+    a = q @ q.T / 4 + np.eye(4)
+    target = rng.standard_normal(4)
+    x = gk.tensor(np.zeros(4), requires_grad=True)
+    opt = getattr(optim, name)([x], **kw)
+    for _ in range(steps):
+        xv = x.detach().numpy()
+        x.grad = gk.tensor(a @ (xv - target))
+        opt.step()
+    np.testing.assert_allclose(x.detach().numpy(), target, atol=2e-2)
+
+
+# Adadelta crawls along Rosenbrock's valley: it gets the most steps and the loosest tolerance.
+ROSEN = [
+    ("SGD", dict(lr=1e-3, momentum=0.9), 3000, 0.05),
+    ("Adam", dict(lr=0.02), 3000, 0.05),
+    ("AdamW", dict(lr=0.02, weight_decay=0.0), 3000, 0.05),
+    ("RMSprop", dict(lr=1e-3, momentum=0.9), 3000, 0.05),
+    ("Adagrad", dict(lr=0.3), 10000, 0.05),
+    ("Adadelta", dict(lr=1.0, rho=0.9995), 20000, 0.1),
+    ("Adamax", dict(lr=0.05), 3000, 0.05),
+    ("NAdam", dict(lr=0.02), 3000, 0.05),
+    ("RAdam", dict(lr=1e-3, betas=(0.9, 0.99)), 5000, 0.05),
+]
+
+
+@pytest.mark.parametrize(("name", "kw", "steps", "tol"), ROSEN, ids=[c[0] for c in ROSEN])
+def test_converges_on_rosenbrock(name, kw, steps, tol):
+    x = gk.tensor(np.array([-1.0, 1.5]), requires_grad=True)
+    opt = getattr(optim, name)([x], **kw)
+    for _ in range(steps):
+        u, v = x.detach().numpy()
+        x.grad = gk.tensor(np.array([-400 * u * (v - u * u) - 2 * (1 - u), 200 * (v - u * u)]))
+        opt.step()
+    np.testing.assert_allclose(x.detach().numpy(), [1.0, 1.0], atol=tol)
+
+
+# ----------------------------------------------------------------- EarlyStopping
+def test_early_stopping_counts_and_stops():
+    stopper = optim.EarlyStopping(patience=2, min_delta=0.01)
+    verdicts = [stopper.step(m) for m in [1.0, 0.9, 0.895, 0.95, 0.5, 0.6, 0.6]]
+    assert verdicts == [False, False, False, True, False, False, True]
+    assert stopper.best == 0.5
+    assert stopper.best_step == 5
+
+
+def test_early_stopping_max_mode_and_nan():
+    stopper = optim.EarlyStopping(patience=1, mode="max")
+    assert not stopper.step(0.5)
+    assert stopper.step(float("nan"))
+
+
+def test_early_stopping_restores_best_weights():
+    model = nn.Linear(2, 1)
+    stopper = optim.EarlyStopping(patience=1, restore_best_weights=True, module=model)
+    with gk.no_grad():
+        model.weight.fill_(1.0)
+    stopper.step(0.1)
+    with gk.no_grad():
+        model.weight.fill_(5.0)
+    assert stopper.step(0.2)
+    np.testing.assert_array_equal(model.weight.detach().numpy(), np.ones((1, 2), np.float32))
+    state = stopper.state_dict()
+    other = optim.EarlyStopping()
+    other.load_state_dict(state)
+    assert other.best == 0.1 and other.patience == 1
+
+
+def test_early_stopping_errors():
+    with pytest.raises(ValueError, match="mode must be 'min' or 'max'"):
+        optim.EarlyStopping(mode="up")
+    with pytest.raises(ValueError, match="patience"):
+        optim.EarlyStopping(patience=-1)
+    with pytest.raises(ValueError, match="needs the module"):
+        optim.EarlyStopping(restore_best_weights=True).step(1.0)
