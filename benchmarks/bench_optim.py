@@ -15,6 +15,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import itertools
+
 import numpy as np
 from common import Row, report, timeit, torch_or_none
 
@@ -31,7 +33,7 @@ OPTIMIZERS = [
 
 def _arrays(sizes, rng):
     arrays = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         arrays.append(rng.standard_normal((fan_out, fan_in)).astype(np.float32) * 0.05)
         arrays.append(rng.standard_normal(fan_out).astype(np.float32) * 0.05)
     return arrays

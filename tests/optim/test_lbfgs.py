@@ -33,10 +33,10 @@ def _run(lib, opt_cls, x0, steps, **kw):
 
 
 @pytest.mark.parametrize("kw", [
-    dict(lr=0.1, max_iter=5),
-    dict(lr=1, max_iter=10, history_size=3, line_search_fn="strong_wolfe"),
-    dict(line_search_fn="strong_wolfe"),
-    dict(lr=0.5, max_iter=7, max_eval=9, tolerance_change=1e-12),
+    {"lr": 0.1, "max_iter": 5},
+    {"lr": 1, "max_iter": 10, "history_size": 3, "line_search_fn": "strong_wolfe"},
+    {"line_search_fn": "strong_wolfe"},
+    {"lr": 0.5, "max_iter": 7, "max_eval": 9, "tolerance_change": 1e-12},
 ], ids=["fixed", "wolfe-short-history", "wolfe-default", "max-eval"])
 def test_lbfgs_matches_torch(torch, kw):
     x0 = np.array([-1.2, 1.0, -0.5, 0.8])
@@ -51,7 +51,7 @@ def test_lbfgs_matches_torch(torch, kw):
 
 
 def test_lbfgs_converges_on_rosenbrock():
-    x, losses, _ = _run(gk, optim.LBFGS, np.array([-1.2, 1.0]), 10,
+    x, _losses, _ = _run(gk, optim.LBFGS, np.array([-1.2, 1.0]), 10,
                         line_search_fn="strong_wolfe")
     np.testing.assert_allclose(x, [1.0, 1.0], atol=1e-4)
 
