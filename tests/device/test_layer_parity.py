@@ -87,7 +87,7 @@ def test_layer_matches_cpu(cuda, name, make, x):
     out_c, gx_c, gp_c = _run(cpu_model, x, "cpu")
     out_d, gx_d, gp_d = _run(dev_model, x, cuda)
     assert out_d.is_cuda
-    np.testing.assert_allclose(out_d.cpu().numpy(), out_c.numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(out_d.detach().cpu().numpy(), out_c.detach().numpy(), rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(gx_d.cpu().numpy(), gx_c.numpy(), rtol=RTOL, atol=ATOL)
     for k in gp_c:
         np.testing.assert_allclose(gp_d[k].cpu().numpy(), gp_c[k].numpy(), rtol=RTOL, atol=ATOL,
