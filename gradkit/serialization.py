@@ -340,10 +340,11 @@ def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, 
     for key, info in header.items():
         if not isinstance(info, dict) or not {"dtype", "shape", "data_offsets"} <= info.keys():
             raise fail(f"entry {key!r} lacks dtype/shape/data_offsets")
-        dtype = _ST_TO_DTYPE.get(info["dtype"])
+        is_bf16 = info.get("dtype") == "BF16"
+        dtype = np.dtype(np.uint16) if is_bf16 else _ST_TO_DTYPE.get(info["dtype"])
         if dtype is None:
             raise fail(f"tensor {key!r} has dtype {info['dtype']!r}, which gradkit can't load "
-                       f"(supported: {', '.join(sorted(_ST_TO_DTYPE))})")
+                       f"(supported: {', '.join(sorted(_ST_TO_DTYPE))}, and BF16 as float32)")
         shape, offsets = info["shape"], info["data_offsets"]
         if not (isinstance(shape, list) and all(isinstance(s, int) and s >= 0 for s in shape)):
             raise fail(f"tensor {key!r} has an invalid shape {shape!r}")
@@ -362,6 +363,8 @@ def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, 
         arr = np.frombuffer(data[begin:end], dtype=dtype.newbyteorder("<"))
         if sys.byteorder == "big" or not arr.flags.aligned:
             arr = arr.astype(dtype)
+        if is_bf16:  # NumPy has no bfloat16: widen exactly to float32 (the top 16 bits)
+            arr = (arr.astype(np.uint32) << np.uint32(16)).view(np.float32)
         arrays[key] = arr.reshape(shape)
     spans.sort()
     pos = 0
@@ -447,7 +450,8 @@ def load(f: FileLike, map_location=None, *, weights_only: bool = True, mmap=None
 
     Returns:
         the saved object (tuples, dicts with non-string keys and NumPy arrays come back as they
-        were saved).
+        were saved). bfloat16 tensors from other writers come back as float32 (exact; NumPy has
+        no bfloat16).
 
     Raises:
         CheckpointError: (a ``ValueError``) the file is truncated, corrupted, or its metadata

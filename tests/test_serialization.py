@@ -405,3 +405,15 @@ def test_random_trees_round_trip(tmp_path):
         assert _same(tree, gk.load(buf))
 
     check()
+
+
+def test_bfloat16_from_torch_loads_as_float32(torch, tmp_path):
+    pytest.importorskip("safetensors")
+    from safetensors.torch import save_file
+
+    t = torch.tensor([1.5, -2.25, 3.0e38, 1e-3, 0.0]).to(torch.bfloat16).reshape(5, 1)
+    save_file({"w": t, "b": torch.ones(3, dtype=torch.float16)}, str(tmp_path / "bf.st"))
+    back = gk.load(tmp_path / "bf.st")
+    assert back["w"].dtype == gk.float32 and tuple(back["w"].shape) == (5, 1)
+    np.testing.assert_array_equal(back["w"].numpy(), t.float().numpy())
+    assert back["b"].dtype == gk.float16
