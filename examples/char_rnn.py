@@ -23,6 +23,7 @@ QUICK = os.environ.get("GRADKIT_EXAMPLES_QUICK") == "1"
 SEQ_LEN = 32 if QUICK else 64
 EPOCHS = 1 if QUICK else 6
 MAX_BATCHES = 15 if QUICK else None  # per epoch
+MAX_EVAL_BATCHES = 2 if QUICK else None
 
 
 class CharLSTM(nn.Module):
@@ -57,7 +58,9 @@ def evaluate(model, loader, criterion):
     model.eval()
     total, n = 0.0, 0
     with gk.no_grad():
-        for x, y in loader:
+        for i, (x, y) in enumerate(loader):
+            if MAX_EVAL_BATCHES is not None and i >= MAX_EVAL_BATCHES:
+                break
             logits, _ = model(x)
             total += criterion(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)).item() * len(x)
             n += len(x)

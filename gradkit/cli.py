@@ -136,7 +136,7 @@ def _add_job_options(p: argparse.ArgumentParser, *, for_lr_find: bool = False) -
     p.add_argument("--no-plot", action="store_true", help="skip the PNG plots")
 
 
-_TEXT_EPOCHS = 8
+_TEXT_EPOCHS = 5
 _TEXT_LR = 5e-3
 
 
@@ -268,7 +268,9 @@ class _Job:
         return "".join(vocab[i] for i in ids)
 
 
-def _report(job: _Job, run_dir: Path | None, results: dict) -> None:
+def _report(job: _Job, run_dir: Path | None, results: dict, *, seconds: float | None = None
+            ) -> None:
+    """Print (and save) the test results; the last line is the headline number."""
     if job.data.kind == "text":
         line = (f"test loss {results['loss']:.4f}  test perplexity "
                 f"{math.exp(min(results['loss'], 700)):.2f}")
@@ -280,6 +282,8 @@ def _report(job: _Job, run_dir: Path | None, results: dict) -> None:
         line = f"test loss {results['loss']:.4f}  test accuracy {results['accuracy']:.4f}"
     if run_dir is not None:
         (run_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        took = "" if seconds is None else f" in {seconds:.1f}s"
+        print(f"run folder: {run_dir} (config, checkpoint, history, plots){took}")
     print(line)
 
 
@@ -304,9 +308,8 @@ def cmd_train(args) -> int:
     job = _Job(cfg, run_dir, progress=args.progress, plots=not args.no_plot)
     job.fit(int(cfg["epochs"]))
     results = job.test()
-    results["train_seconds"] = time.perf_counter() - t0
-    _report(job, run_dir, results)
-    print(f"run folder: {run_dir}  ({results['train_seconds']:.1f}s)")
+    results["seconds"] = time.perf_counter() - t0
+    _report(job, run_dir, results, seconds=results["seconds"])
     return 0
 
 
