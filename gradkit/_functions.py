@@ -620,12 +620,14 @@ def einsum(equation, *operands):
         dt = _dtype.promote_types(dt, o.dtype)
     ops_ = [o.to(dt) for o in ops_]
     subs, rhs = L.parse_einsum(equation, [o.shape for o in ops_])
+    sizes = {}
     for s, o in zip(subs, ops_):
-        sizes = {}
         for c, n in zip(s, o.shape):
             if sizes.setdefault(c, n) != n:
                 raise ValueError(
-                    f"einsum(): repeated subscript {c!r} with sizes {sizes[c]} and {n}")
+                    f"einsum(): subscript {c!r} of {equation!r} has sizes {sizes[c]} and {n} "
+                    f"(operand shapes {[tuple(o.shape) for o in ops_]}); every use of a "
+                    f"subscript must have one size")
     return apply(L.EINSUM, ops_, (subs, rhs))
 
 
@@ -945,6 +947,12 @@ def masked_fill(input, mask, value):
     if m.dtype.kind != "b":
         raise RuntimeError(
             f"masked_fill only supports boolean masks, but got mask with dtype {m.dtype}"
+        )
+    if m.ndim > x.ndim or builtins_any(
+            a != b and a != 1 for a, b in zip(reversed(m.shape), reversed(x.shape))):
+        raise RuntimeError(
+            f"masked_fill: the mask of shape {tuple(m.shape)} does not broadcast to the input's "
+            f"shape {tuple(x.shape)}"
         )
     v = value
     if isinstance(v, Tensor):

@@ -83,7 +83,13 @@ def _to_array(data, dtype=None, device=None, copy=True):
         arr = data if dtype is None else data.astype(_dtype.to_dtype(dtype))
     else:
         dt = _dtype.to_dtype(dtype) if dtype is not None else _infer_dtype(data)
-        arr = np.array(_unwrap_nested(data), dtype=dt)
+        try:
+            arr = np.array(_unwrap_nested(data), dtype=dt)
+        except ValueError:
+            raise ValueError(
+                "tensor(): the nested lists are ragged (rows of different lengths); every "
+                "row at one depth must have the same length"
+            ) from None
     if device is not None:
         arr = _array_to(arr, Device(device))
     return arr

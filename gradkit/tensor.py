@@ -674,7 +674,11 @@ class Tensor:
             from .device import _to_namespace_of
 
             arr = _to_namespace_of(arr, self._data)
-        self._data[...] = arr
+        try:
+            self._data[...] = arr
+        except ValueError:
+            _check_broadcast(self, src, "copy_")
+            raise
         self._vc[0] += 1
         return self
 
@@ -848,7 +852,12 @@ class Tensor:
             if other is None:
                 res = apply1(op, old, params)
             else:
-                res = apply2(op, old, _scalar_or_tensor(other), params)
+                other = _scalar_or_tensor(other)
+                try:
+                    res = apply2(op, old, other, params)
+                except ValueError:
+                    _check_broadcast(self, other, name)
+                    raise
             if tuple(res.shape) != tuple(self.shape):
                 raise RuntimeError(
                     f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast "
@@ -869,7 +878,12 @@ class Tensor:
         else:
             o = _scalar_or_tensor(other)
             od = o._data if isinstance(o, Tensor) else o
-            out = op.forward(_ns(self._data), self._data, od, *params)
+            try:
+                out = op.forward(_ns(self._data), self._data, od, *params)
+            except ValueError:
+                if isinstance(o, Tensor):
+                    _check_broadcast(self, o, name)
+                raise
         if op.returns_aux:
             out = out[0]
         if out.shape != self._data.shape:
@@ -975,7 +989,13 @@ class Tensor:
             if value.dtype != self.dtype:
                 value = value.to(self.dtype)
             old = _make(self._data.copy(), self.requires_grad, self.grad_fn)
-            res = apply2(_SETITEM, old, value, (idx,))
+            try:
+                res = apply2(_SETITEM, old, value, (idx,))
+            except ValueError:
+                raise RuntimeError(
+                    f"__setitem__: shape mismatch: a value of shape {tuple(value.shape)} cannot "
+                    f"be broadcast to the indexed part of shape {tuple(self._data[idx].shape)}"
+                ) from None
             _assign(self, res._data, "__setitem__")
             prev = self.grad_fn
             if prev is not None and prev.op.saves & SAVES_OUTPUT:
@@ -991,7 +1011,13 @@ class Tensor:
                 f"__setitem__: can't assign a {value.dtype} tensor into a {self.dtype} tensor; "
                 f"convert the value first"
             )
-        self._data[idx] = v
+        try:
+            self._data[idx] = v
+        except ValueError:
+            raise RuntimeError(
+                f"__setitem__: shape mismatch: a value of shape {tuple(np.shape(v))} cannot be "
+                f"broadcast to the indexed part of shape {tuple(self._data[idx].shape)}"
+            ) from None
         self._vc[0] += 1
 
     def __getitem__(self, index):

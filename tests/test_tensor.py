@@ -428,3 +428,37 @@ def test_call_forms_match_torch(torch, expr):
         return a[1] == b[1] and a[0].shape == b[0].shape and np.allclose(a[0], b[0], equal_nan=True)
 
     assert same(got, exp)
+
+
+# ------------------------------------------------------------------ bad input
+def test_inplace_and_assignment_shape_errors_name_shapes():
+    a, b = gk.ones(2, 3), gk.ones(4)
+    with pytest.raises(RuntimeError, match=r"add_.*\(2, 3\).*\(4,\)"):
+        a.add_(b)
+    with pytest.raises(RuntimeError, match=r"mul_.*\(2, 3\).*\(4,\)"):
+        (gk.ones(2, 3, requires_grad=True) * 1).mul_(b)
+    with pytest.raises(RuntimeError, match=r"copy_.*\(2, 3\).*\(4,\)"):
+        a.copy_(b)
+    with pytest.raises(RuntimeError, match=r"__setitem__.*\(4,\).*\(3,\)"):
+        a[0] = b
+    with pytest.raises(RuntimeError, match=r"__setitem__.*\(4,\).*\(3,\)"):
+        (gk.ones(2, 3, requires_grad=True) * 1)[0] = gk.ones(4, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"masked_fill.*\(4,\).*\(2, 3\)"):
+        a.masked_fill(gk.ones(4, dtype=gk.bool), 0.0)
+
+
+def test_construction_errors():
+    with pytest.raises(ValueError, match="ragged"):
+        gk.tensor([[1, 2], [3]])
+    with pytest.raises(TypeError, match="Could not infer dtype of str"):
+        gk.tensor("abc")
+    with pytest.raises(ValueError, match=r"non-negative integers.*\(-1,\)"):
+        gk.zeros(-1)
+    with pytest.raises(TypeError, match="unknown dtype 'float128'"):
+        gk.ones(2).to("float128")
+    with pytest.raises(TypeError, match="operand must be a Tensor or a number, got str"):
+        gk.ones(2) + "a"
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar"):
+        (gk.ones(2, requires_grad=True) * 2).backward()
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        gk.ones(2).sum().backward()

@@ -68,6 +68,12 @@ def parse_einsum(equation, shapes):
         rhs = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
     else:
         rhs = rhs.replace("...", ell)
+        seen = set("".join(out_subs))
+        for c in rhs:
+            if c not in seen:
+                raise ValueError(
+                    f"einsum(): the output subscript {c!r} of {equation!r} appears in no input"
+                )
     return out_subs, rhs
 
 
