@@ -203,6 +203,7 @@ def test_bce_with_logits(torch, reduction, pos_weight, weighted):
 
 
 # ------------------------------------------------------------------ KL divergence and others
+@pytest.mark.filterwarnings("ignore:reduction. .mean. divides")
 @pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
 @pytest.mark.parametrize("log_target", [False, True])
 def test_kl_div(torch, reduction, log_target):

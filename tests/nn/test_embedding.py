@@ -1,0 +1,89 @@
+"""Embedding and one_hot."""
+
+import numpy as np
+import pytest
+from nn_oracle import compare_layer
+
+import gradkit as gk
+import gradkit.nn.functional as F
+from gradkit import nn
+
+
+@pytest.mark.parametrize("padding_idx", [None, 0, -1])
+@pytest.mark.parametrize("scale", [False, True])
+def test_embedding_matches_torch(torch, padding_idx, scale):
+    g = nn.Embedding(7, 4, padding_idx=padding_idx, scale_grad_by_freq=scale)
+    t = torch.nn.Embedding(7, 4, padding_idx=padding_idx, scale_grad_by_freq=scale)
+    idx = np.array([[0, 2, 2, 6], [1, 0, 6, 3]], dtype=np.int64)
+    compare_layer(torch, g, t, [idx])
+    assert repr(g) == repr(t)
+
+
+def test_padding_row_zero_and_no_grad():
+    gk.manual_seed(0)
+    e = nn.Embedding(5, 3, padding_idx=2)
+    assert float(e.weight[2].abs().sum()) == 0.0
+    e(gk.tensor([2, 2, 1])).sum().backward()
+    np.testing.assert_array_equal(e.weight.grad.numpy()[2], 0.0)
+    np.testing.assert_array_equal(e.weight.grad.numpy()[1], 1.0)
+
+
+def test_embedding_gradient_accumulates_repeats():
+    w = gk.randn(4, 2, requires_grad=True)
+    F.embedding(gk.tensor([3, 3, 3, 0]), w).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [[1, 1], [0, 0], [0, 0], [3, 3]])
+
+
+def test_embedding_second_order_path():
+    w = gk.randn(4, 2, dtype=gk.float64, requires_grad=True)
+    idx = gk.tensor([1, 1, 3])
+    (g,) = gk.autograd.grad((F.embedding(idx, w) ** 2).sum(), [w], create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy()[1], 4 * w.detach().numpy()[1])
+    g.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy()[1], [4, 4])
+
+
+def test_max_norm_renormalises_rows(torch):
+    g = nn.Embedding(5, 3, max_norm=1.0)
+    t = torch.nn.Embedding(5, 3, max_norm=1.0)
+    with gk.no_grad():
+        g.weight.mul_(5.0)
+    idx = np.array([0, 1, 1, 4], dtype=np.int64)
+    compare_layer(torch, g, t, [idx])
+    norms = np.linalg.norm(g.weight.detach().numpy()[[0, 1, 4]], axis=1)
+    assert np.all(norms <= 1.0 + 1e-5)
+
+
+def test_from_pretrained():
+    w = gk.tensor([[1.0, 2.0], [3.0, 4.0]])
+    e = nn.Embedding.from_pretrained(w)
+    assert not e.weight.requires_grad
+    np.testing.assert_array_equal(e(gk.tensor([1])).numpy(), [[3.0, 4.0]])
+    e2 = nn.Embedding.from_pretrained(w, freeze=False, padding_idx=0)
+    assert e2.weight.requires_grad and e2.padding_idx == 0
+    np.testing.assert_array_equal(e2.weight.detach().numpy()[0], [1.0, 2.0])
+
+
+def test_embedding_errors():
+    e = nn.Embedding(10, 3)
+    with pytest.raises(IndexError, match=r"num_embeddings=10.*index 10"):
+        e(gk.tensor([1, 10]))
+    with pytest.raises(TypeError, match="integer"):
+        e(gk.tensor([1.0]))
+    with pytest.raises(ValueError, match="padding_idx"):
+        nn.Embedding(3, 2, padding_idx=3)
+    with pytest.raises(ValueError, match="embedding_dim"):
+        nn.Embedding(3, -2)
+
+
+def test_one_hot(torch):
+    idx = np.array([[0, 2], [3, 1]])
+    g = F.one_hot(gk.tensor(idx))
+    t = torch.nn.functional.one_hot(torch.from_numpy(idx))
+    np.testing.assert_array_equal(g.numpy(), t.numpy())
+    assert g.dtype == gk.int64
+    assert F.one_hot(gk.tensor([1]), num_classes=4).shape == (1, 4)
+    with pytest.raises(RuntimeError, match="smaller than num_classes"):
+        F.one_hot(gk.tensor([5]), 3)
+    with pytest.raises(RuntimeError, match="non-negative"):
+        F.one_hot(gk.tensor([-1]), 3)

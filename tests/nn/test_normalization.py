@@ -1,0 +1,102 @@
+"""LayerNorm, GroupNorm, RMSNorm; F.layer_norm, F.group_norm, F.normalize,
+F.cosine_similarity."""
+
+import numpy as np
+import pytest
+from helpers import check_grad, t64
+from nn_oracle import compare_layer
+
+import gradkit as gk
+import gradkit.nn.functional as F
+from gradkit import nn
+
+
+def _perturb_affine(m):
+    gen = np.random.default_rng(11)
+    with gk.no_grad():
+        for p in m.parameters():
+            p.add_(gk.tensor(gen.standard_normal(tuple(p.shape)).astype(np.float32)))
+
+
+@pytest.mark.parametrize("shape,ns", [((4, 6), 6), ((2, 3, 4, 5), (4, 5)), ((3, 8), [8])])
+@pytest.mark.parametrize("affine,bias", [(True, True), (True, False), (False, True)])
+def test_layer_norm_matches_torch(torch, shape, ns, affine, bias):
+    g = nn.LayerNorm(ns, elementwise_affine=affine, bias=bias)
+    t = torch.nn.LayerNorm(ns, elementwise_affine=affine, bias=bias)
+    _perturb_affine(g)
+    x = (np.random.default_rng(0).standard_normal(shape) * 3 + 1).astype(np.float32)
+    compare_layer(torch, g, t, [x], atol=1e-4)
+    assert repr(g) == repr(t)
+
+
+def test_layer_norm_float64_grads_and_second_order():
+    rng = np.random.default_rng(1)
+    x, w, b = t64(rng, 3, 5), t64(rng, 5), t64(rng, 5)
+    check_grad(lambda x, w, b: F.layer_norm(x, (5,), w, b), [x, w, b])
+    check_grad(lambda x: F.layer_norm(x, (5,), eps=1e-3), [x])
+
+    def grad_of(x, w):
+        with gk.enable_grad():
+            (g,) = gk.autograd.grad((F.layer_norm(x, (5,), w) ** 3).sum(), [x],
+                                    create_graph=True)
+        return g * 1.0
+
+    check_grad(grad_of, [x, w])
+
+
+@pytest.mark.parametrize("groups,affine", [(1, True), (2, True), (4, False), (4, True)])
+@pytest.mark.parametrize("shape", [(2, 4, 3, 3), (3, 4, 5), (2, 4)])
+def test_group_norm_matches_torch(torch, groups, affine, shape):
+    g = nn.GroupNorm(groups, 4, affine=affine)
+    t = torch.nn.GroupNorm(groups, 4, affine=affine)
+    _perturb_affine(g)
+    x = (np.random.default_rng(2).standard_normal(shape) * 2).astype(np.float32)
+    if shape == (2, 4) and groups == 4:
+        return  # one element per group: variance 0, not a meaningful comparison
+    compare_layer(torch, g, t, [x], atol=1e-4)
+    assert repr(g) == repr(t)
+
+
+def test_group_norm_float64_grad():
+    rng = np.random.default_rng(3)
+    x, w, b = t64(rng, 2, 6, 3), t64(rng, 6), t64(rng, 6)
+    check_grad(lambda x, w, b: F.group_norm(x, 3, w, b), [x, w, b])
+
+
+@pytest.mark.parametrize("eps", [None, 1e-3])
+def test_rms_norm_matches_torch(torch, eps):
+    g = nn.RMSNorm(6, eps=eps)
+    t = torch.nn.RMSNorm(6, eps=eps)
+    _perturb_affine(g)
+    x = np.random.default_rng(4).standard_normal((3, 6)).astype(np.float32)
+    compare_layer(torch, g, t, [x])
+
+
+def test_normalize_and_cosine_similarity(torch):
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((4, 3))
+    b = rng.standard_normal((4, 3))
+    for p, dim in [(2.0, 1), (1.0, 0)]:
+        np.testing.assert_allclose(
+            F.normalize(gk.tensor(a), p=p, dim=dim).numpy(),
+            torch.nn.functional.normalize(torch.tensor(a), p=p, dim=dim).numpy(), rtol=1e-10)
+    np.testing.assert_allclose(
+        F.cosine_similarity(gk.tensor(a), gk.tensor(b)).numpy(),
+        torch.nn.functional.cosine_similarity(torch.tensor(a), torch.tensor(b)).numpy(),
+        rtol=1e-10)
+    x, y = t64(rng, 3, 4), t64(rng, 3, 4)
+    check_grad(lambda x, y: F.cosine_similarity(x, y, dim=1), [x, y])
+    check_grad(lambda x: F.normalize(x, dim=0), [x])
+
+
+def test_norm_errors_name_layer():
+    with pytest.raises(RuntimeError, match=r"LayerNorm\(normalized_shape=\(8,\)\).*\(2, 7\)"):
+        nn.LayerNorm(8)(gk.randn(2, 7))
+    with pytest.raises(RuntimeError, match=r"GroupNorm\(num_groups=2, num_channels=4\)"):
+        nn.GroupNorm(2, 4)(gk.randn(2, 3, 5))
+    with pytest.raises(ValueError, match="divisible"):
+        nn.GroupNorm(3, 4)
+    with pytest.raises(ValueError, match="normalized_shape"):
+        nn.LayerNorm(0)
+    with pytest.raises(RuntimeError, match="layer_norm"):
+        F.layer_norm(gk.randn(2, 3), (4,))

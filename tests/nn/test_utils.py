@@ -1,0 +1,80 @@
+"""nn.utils: clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters."""
+
+import math
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit import nn
+from gradkit.nn.utils import (
+    clip_grad_norm_,
+    clip_grad_value_,
+    parameters_to_vector,
+    vector_to_parameters,
+)
+
+
+def _twin(torch, seed=0):
+    rng = np.random.default_rng(seed)
+    shapes = [(3, 4), (4,), (2, 2, 2)]
+    gs = [nn.Parameter(gk.zeros(*s)) for s in shapes]
+    ts = [torch.nn.Parameter(torch.zeros(*s)) for s in shapes]
+    for g, t in zip(gs, ts):
+        arr = (rng.standard_normal(g.shape) * 3).astype(np.float32)
+        g.grad = gk.tensor(arr)
+        t.grad = torch.from_numpy(arr.copy())
+    return gs, ts
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, math.inf])
+@pytest.mark.parametrize("max_norm", [0.5, 1e6])
+def test_clip_grad_norm_matches_torch(torch, norm_type, max_norm):
+    gs, ts = _twin(torch)
+    total_g = clip_grad_norm_(gs, max_norm, norm_type=norm_type)
+    total_t = torch.nn.utils.clip_grad_norm_(ts, max_norm, norm_type=norm_type)
+    assert isinstance(total_g, gk.Tensor) and total_g.ndim == 0
+    np.testing.assert_allclose(float(total_g), float(total_t), rtol=1e-5)
+    for g, t in zip(gs, ts):
+        np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_clip_grad_norm_skips_missing_and_single_tensor():
+    p = nn.Parameter(gk.ones(3))
+    q = nn.Parameter(gk.ones(2))
+    p.grad = gk.tensor([3.0, 4.0, 0.0])
+    total = clip_grad_norm_(p, 1.0)
+    assert float(total) == pytest.approx(5.0)
+    np.testing.assert_allclose(p.grad.numpy(), [0.6, 0.8, 0.0], rtol=1e-5)
+    assert float(clip_grad_norm_([q], 1.0)) == 0.0
+
+
+def test_clip_grad_norm_nonfinite():
+    p = nn.Parameter(gk.ones(2))
+    p.grad = gk.tensor([float("nan"), 1.0])
+    with pytest.raises(RuntimeError, match="non-finite"):
+        clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+
+
+def test_clip_grad_value(torch):
+    gs, ts = _twin(torch, 1)
+    clip_grad_value_(gs, 0.7)
+    torch.nn.utils.clip_grad_value_(ts, 0.7)
+    for g, t in zip(gs, ts):
+        np.testing.assert_array_equal(g.grad.numpy(), t.grad.numpy())
+
+
+def test_parameter_vector_round_trip():
+    m = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+    vec = parameters_to_vector(m.parameters())
+    assert vec.shape == (3 * 4 + 4 + 4 * 2 + 2,)
+    m2 = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+    vector_to_parameters(vec.detach(), m2.parameters())
+    for p, q in zip(m.parameters(), m2.parameters()):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+    vec.sum().backward()  # differentiable
+    assert all(float(p.grad.sum()) == p.numel() for p in m.parameters())
+    with pytest.raises(ValueError, match="elements"):
+        vector_to_parameters(gk.zeros(3), m2.parameters())
+    with pytest.raises(TypeError, match="Tensor"):
+        vector_to_parameters(np.zeros(3), m2.parameters())
