@@ -72,6 +72,8 @@ def suggest_lr(lrs, losses, *, skip_start: int = 5, skip_end: int = 3) -> float 
     if len(seg_loss) < 3:
         seg_lr, seg_loss = lrs, losses
     slope = np.gradient(seg_loss, np.log10(seg_lr))
+    if len(slope) > 3:  # central differences only: the ends use one-sided ones
+        return float(seg_lr[1 + int(np.argmin(slope[1:-1]))])
     return float(seg_lr[int(np.argmin(slope))])
 
 
