@@ -86,8 +86,8 @@ def col2im(cols, x_shape, kh, kw, out_hw, stride, padding, dilation):
         for j in range(kw):
             c0 = j * dw
             buf[:, r0:r0 + hspan:sh, c0:c0 + wspan:sw, :] += g6[:, i, j]
-    out = buf[:, pt:pt + h, pl:pl + w, :].transpose(3, 0, 1, 2)
-    return np.ascontiguousarray(out)
+    # an (N, C, H, W) view of batch-last memory: the next conv's im2col reads it without a copy
+    return buf[:, pt:pt + h, pl:pl + w, :].transpose(3, 0, 1, 2)
 
 
 def _grouped(mat, groups):
@@ -123,8 +123,11 @@ def _weight_grad(g2, cols, w_shape, groups):
 
 
 def _to_nchw(y2, n, o, ho, wo):
-    """(O, Ho*Wo*N) -> contiguous (N, O, Ho, Wo)."""
-    return np.ascontiguousarray(y2.reshape(o, ho, wo, n).transpose(3, 0, 1, 2))
+    """(O, Ho*Wo*N) -> (N, O, Ho, Wo), a view: the output keeps the batch-last memory layout
+    (like PyTorch's channels_last, it is an ordinary strided array), so elementwise ops and
+    pooling after it preserve that layout, and the next conv's im2col and this conv's backward
+    (``_to_rows``) need no transposing copy."""
+    return y2.reshape(o, ho, wo, n).transpose(3, 0, 1, 2)
 
 
 def _to_rows(g):

@@ -74,7 +74,7 @@ def _max_pool_f(xp, x, kernel, stride, padding, dilation, out_hw, box):
     # a running maximum over the kernel offsets, each a strided view: no window copy, no argmax
     xpad = _max_pool_padded(x, kernel, stride, padding, dilation, out_hw)
     slices = _offset_slices(kernel, stride, dilation, out_hw)
-    best = xpad[next(slices)].copy()
+    best = xpad[next(slices)].copy(order="K")  # keep the input's memory layout
     for sl in slices:
         np.maximum(best, xpad[sl], out=best)  # propagates NaN, as PyTorch
     aux = (x.shape, kernel, stride, padding, dilation, out_hw)
@@ -140,7 +140,7 @@ def _max_pool_b(xp, g, ins, out, aux, needs):
     _n, _c, h, w = x_shape
     ph, pw = padding
     g = np.asarray(g)
-    buf = np.zeros(xpad.shape, dtype=g.dtype)
+    buf = np.zeros_like(xpad, dtype=g.dtype)  # same memory layout as the input
     disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
     taken = np.zeros(y.shape, dtype=bool)
     nan = np.isnan(y) if y.dtype.kind == "f" else np.zeros(y.shape, dtype=bool)
