@@ -102,7 +102,8 @@ def erf(input):
 
 
 def square(input):
-    return apply1(E.SQUARE, _t(input))
+    x = _t(input)
+    return apply1(E.SQUARE, x if x.dtype.kind != "b" else x.to(_dtype.int64))
 
 
 def reciprocal(input):
@@ -197,9 +198,15 @@ def where(condition, input=None, other=None):
         c = c.astype(bool)
     a = _scalar_or_tensor(input)
     b = _scalar_or_tensor(other)
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype != b.dtype:
-        rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
-        a, b = a.to(rt), b.to(rt)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a.dtype != b.dtype:
+            rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+            a, b = a.to(rt), b.to(rt)
+    elif isinstance(a, Tensor) or isinstance(b, Tensor):
+        t, num = (a, b) if isinstance(a, Tensor) else (b, a)
+        rt = _dtype.scalar_result_dtype(t.dtype, num)
+        if rt != t.dtype:
+            a, b = (a.to(rt), b) if t is a else (a, b.to(rt))
     elif not isinstance(a, Tensor) and not isinstance(b, Tensor):
         dt = _dtype.get_default_dtype() if isinstance(a, float) or isinstance(b, float) \
             else np.dtype(np.int64)
@@ -218,7 +225,11 @@ def _zero_grad_op(name):
     def fn(input):
         x = _t(input)
         if x.dtype.kind != "f":
-            return wrap(getattr(np, name)(x._data)) if name != "sign" else wrap(np.sign(x._data))
+            # integers are already whole, and a bool is its own sign (NumPy's round of a bool
+            # would give float16, its sign of a bool fails)
+            if name != "sign" or x.dtype.kind == "b":
+                return wrap(x._data.copy())
+            return wrap(np.sign(x._data))
         return apply1(E.ZERO_GRAD, x, (name,))
 
     fn.__name__ = name
@@ -355,10 +366,15 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     return apply1(R.MEAN, x, (_reduce_args(x, dim), keepdim, x._data.shape))
 
 
+def _int64_accumulator(x):
+    """Integer and bool inputs of sum/prod/cumsum accumulate in int64, as in PyTorch (NumPy
+    would use uint64 for unsigned inputs)."""
+    return x.to(_dtype.int64) if x.dtype.kind in "biu" and x.dtype != np.int64 else x
+
+
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     x = _t(input)
-    if dtype is not None:
-        x = x.to(dtype)
+    x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
     return apply1(R.PROD, x, (_reduce_args(x, dim), keepdim, x._data.shape))
 
 
@@ -503,8 +519,7 @@ def logsumexp(input, dim, keepdim=False):
 
 def cumsum(input, dim, *, dtype=None):
     x = _t(input)
-    if dtype is not None:
-        x = x.to(dtype)
+    x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
     if x.ndim == 0:  # dim 0 of a 0-d tensor: the op over its single element
         return apply1(R.CUMSUM, x.reshape(1), (_wrap_dim(dim, 0),)).reshape(())
     return apply1(R.CUMSUM, x, (_wrap_dim(dim, x.ndim),))

@@ -169,3 +169,29 @@ def test_requires_grad_on_integer_raises(torch):
         gk.zeros(2, dtype=gk.int32, requires_grad=True)
     with pytest.raises(RuntimeError, match="floating point"):
         torch.tensor([1, 2], requires_grad=True)
+
+
+UNARY_NAMES = ["exp", "log", "sqrt", "sin", "tanh", "sigmoid", "abs", "neg", "square",
+               "reciprocal", "erf", "floor", "ceil", "round", "trunc", "sign", "log1p", "expm1",
+               "rsqrt", "cos", "tan", "log2"]
+EXPRS = ["x.sum()", "x.sum(0)", "x.prod()", "x.cumsum(0)", "x.amax()", "x.max()",
+         "m.maximum(x, x)", "m.where(x > 0, x, 2)", "m.where(x > 0, x, 2.5)",
+         "m.where(x > 1, 2.5, x)", "x.clamp(0, 1)", "x.clamp(0.5)", "x * True", "x + x", "x // 2",
+         "x % 2", "x ** 2", "x ** 0.5", "2 ** x", "m.cat([x, x.double()])",
+         "m.stack([x, x.int()])", "-x"]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64", "int32", "int64", "bool", "uint8"])
+def test_result_dtypes_of_ops_match_torch(torch, dtype):
+    mismatches = []
+    for expr in [f"m.{n}(x)" for n in UNARY_NAMES] + EXPRS:
+        got = []
+        for m in (gk, torch):
+            x = m.tensor([1, 2, 3]).to(getattr(m, dtype))
+            try:
+                got.append(_name(eval(expr, {"m": m, "x": x}).dtype))
+            except (RuntimeError, NotImplementedError, TypeError):
+                got.append(None)
+        if got[1] is not None and got[0] != got[1]:
+            mismatches.append((expr, got))
+    assert not mismatches
