@@ -1,6 +1,8 @@
 """A real task: a small CNN (Conv2d, BatchNorm2d, MaxPool2d, ReLU, Linear) learns the
 scikit-learn digits data set (1,797 real 8x8 images) to at least 97% test accuracy."""
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -24,7 +26,23 @@ class DigitsCNN(nn.Module):
         return self.fc(x.flatten(1))
 
 
+def _one_blas_thread():
+    """These GEMMs are small: on a loaded 2-core machine, a second OpenBLAS thread mostly waits
+    for a core (observed 20+ ms stalls per call), so the test pins BLAS to one thread when
+    threadpoolctl is available. Results do not depend on it."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
 def test_cnn_reaches_97_percent_on_digits():
+    with _one_blas_thread():
+        _train_and_check()
+
+
+def _train_and_check():
     datasets = pytest.importorskip("sklearn.datasets")
     model_selection = pytest.importorskip("sklearn.model_selection")
     digits = datasets.load_digits()
@@ -35,10 +53,10 @@ def test_cnn_reaches_97_percent_on_digits():
 
     gk.manual_seed(0)
     model = DigitsCNN()
-    opt = gk.optim.Adam(model.parameters(), lr=3e-3)
+    opt = gk.optim.Adam(model.parameters(), lr=5e-3)
     rng = np.random.default_rng(0)
-    batch = 32
-    for _epoch in range(10):
+    batch = 64
+    for _epoch in range(12):
         model.train()
         order = rng.permutation(len(x_train))
         for start in range(0, len(order) - batch + 1, batch):
@@ -52,4 +70,4 @@ def test_cnn_reaches_97_percent_on_digits():
         logits = model(gk.tensor(x_test))
     accuracy = float((logits.argmax(1).numpy() == y_test).mean())
     assert accuracy >= 0.97, f"test accuracy {accuracy:.4f}"
-    assert int(model.bn1.num_batches_tracked.item()) == 10 * (len(x_train) // batch)
+    assert int(model.bn1.num_batches_tracked.item()) == 12 * (len(x_train) // batch)
