@@ -17,8 +17,8 @@ def _adagrad_kernel(xp, p, g, acc, tg, t1, t2, clr, eps, weight_decay, maximize)
     acc += t1
     xp.sqrt(acc, out=t2)
     t2 += eps
-    xp.divide(g, t2, out=t1)
-    t1 *= -clr
+    xp.multiply(g, -clr, out=t1)
+    t1 /= t2
     p += t1
 
 

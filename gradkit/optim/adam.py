@@ -39,8 +39,8 @@ def _adam_kernel(xp, p, g, m, v, vmax, tg, t1, t2, lr, beta1, beta2, eps, weight
     xp.sqrt(v, out=t2)
     t2 /= bias_correction2_sqrt
     t2 += eps
-    xp.divide(m, t2, out=t1)
-    t1 *= -step_size
+    xp.multiply(m, -step_size, out=t1)   # PyTorch's addcdiv order: (value * m) / denom
+    t1 /= t2
     p += t1
 
 

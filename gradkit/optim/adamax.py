@@ -26,8 +26,8 @@ def _adamax_kernel(xp, p, g, m, u, tg, t1, beta1, beta2, eps, weight_decay, maxi
     xp.abs(g, out=t1)
     t1 += eps
     xp.maximum(u, t1, out=u)
-    xp.divide(m, u, out=t1)
-    t1 *= -clr
+    xp.multiply(m, -clr, out=t1)
+    t1 /= u
     p += t1
 
 

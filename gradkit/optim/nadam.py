@@ -36,11 +36,11 @@ def _nadam_kernel(xp, p, g, m, v, tg, t1, t2, lr, beta1, beta2, eps, weight_deca
     xp.divide(v, bias_correction2, out=t2)
     xp.sqrt(t2, out=t2)
     t2 += eps
-    xp.divide(g, t2, out=t1)
-    t1 *= grad_coef
+    xp.multiply(g, grad_coef, out=t1)
+    t1 /= t2
     p += t1
-    xp.divide(m, t2, out=t1)
-    t1 *= avg_coef
+    xp.multiply(m, avg_coef, out=t1)
+    t1 /= t2
     p += t1
 
 

@@ -437,7 +437,7 @@ class Optimizer:
     # ----------------------------------------------------------------- kernel driver
     def _scratch_for(self, thread: int, xp, dtype, n: int, count: int) -> list:
         """``count`` persistent flat buffers of at least ``n`` elements for one thread."""
-        key = (xp.name, np.dtype(dtype).str, count)
+        key = (xp.name, dtype, count)
         bufs = self._scratch[thread].get(key)
         if bufs is None or bufs[0].shape[0] < n:
             bufs = [xp.empty(n, dtype=dtype) for _ in range(count)]
@@ -594,6 +594,6 @@ def _lerp_(xp, m, g, weight, t1):
 def _ema_sq_(xp, v, g, beta, t1):
     """``v = beta * v + (1 - beta) * g * g`` in place."""
     v *= beta
-    xp.multiply(g, g, out=t1)
-    t1 *= 1 - beta
+    xp.multiply(g, 1 - beta, out=t1)     # PyTorch's addcmul order: (value * g) * g
+    t1 *= g
     v += t1

@@ -32,13 +32,14 @@ def _rmsprop_kernel(xp, p, g, v, gavg, buf, tg, t1, t2, lr, alpha, eps, weight_d
     else:
         xp.sqrt(v, out=t2)
     t2 += eps
-    xp.divide(g, t2, out=t1)
     if momentum > 0:
+        xp.divide(g, t2, out=t1)
         buf *= momentum
         buf += t1
         xp.multiply(buf, -lr, out=t1)
     else:
-        t1 *= -lr
+        xp.multiply(g, -lr, out=t1)
+        t1 /= t2
     p += t1
 
 

@@ -115,7 +115,7 @@ def test_trajectory_float32(torch, name, kw):
     for step in (0, 1, 24):
         for x, r in zip(ours[step], ref[step]):
             assert x.dtype == np.float32
-            np.testing.assert_allclose(x, r, rtol=3e-6, atol=1e-7,
+            np.testing.assert_allclose(x, r, rtol=1e-6, atol=1e-7,
                                        err_msg=f"{name} {kw} after {step + 1} steps")
 
 
