@@ -28,13 +28,13 @@ def _reduce(xp, loss, reduction, denom, dtype):
     total = loss.sum()
     if reduction == "mean":
         total = total / denom
-    return np.asarray(total, dtype=dtype)
+    return xp.asarray(total, dtype=dtype)
 
 
-def _class_weights(t, ignore_index, weight, dtype):
+def _class_weights(xp, t, ignore_index, weight, dtype):
     """(safe target, valid mask, per-sample weight w[t] zeroed where ignored, mean denominator)."""
     valid = t != ignore_index
-    tc = np.where(valid, t, 0)
+    tc = xp.where(valid, t, 0)
     if weight is None:
         w_t = valid.astype(dtype)
         denom = float(valid.sum())
@@ -58,52 +58,52 @@ def _ce_f(xp, x, t, weight, ignore_index, reduction, smoothing):
     m, c = x.shape
     mx = x.max(axis=1, keepdims=True)
     s = x - mx
-    e = np.exp(s)
+    e = xp.exp(s)
     se = e.sum(axis=1, keepdims=True)
     logp = s
-    logp -= np.log(se)
+    logp -= xp.log(se)
     e /= se  # e is now softmax(x)
-    tc, valid, w_t, denom = _class_weights(t, ignore_index, weight, x.dtype)
-    rows = np.arange(m)
+    tc, valid, w_t, denom = _class_weights(xp, t, ignore_index, weight, x.dtype)
+    rows = xp.arange(m)
     loss = -logp[rows, tc] * w_t
     if smoothing:
         loss *= 1 - smoothing
         wl = logp * weight if weight is not None else logp
         loss -= wl.sum(axis=1) * valid * (smoothing / c)
     out = _reduce(xp, loss, reduction, denom, x.dtype)
-    return out, (tc, valid, w_t, denom, weight, reduction, smoothing, e)
+    return out, (tc, valid, w_t, denom, weight, reduction, smoothing, e, xp)
 
 
-def _ce_coefs(m, c, tc, valid, w_t, weight, smoothing, dtype):
+def _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, dtype):
     """a (the target coefficient matrix) and s = a.sum(1) so that dl/dx = s * softmax - a."""
-    a = np.zeros((m, c), dtype=dtype)
-    a[np.arange(m), tc] = w_t * (1 - smoothing)
+    a = ns.zeros((m, c), dtype=dtype)
+    a[ns.arange(m), tc] = w_t * (1 - smoothing)
     s = w_t * (1 - smoothing)
     if smoothing:
-        wv = weight if weight is not None else np.ones(c, dtype=dtype)
+        wv = weight if weight is not None else ns.ones(c, dtype=dtype)
         a += (smoothing / c) * wv[None, :] * valid[:, None]
         s = s + (smoothing / c) * float(wv.sum()) * valid
     return a, s.astype(dtype, copy=False).reshape(m, 1)
 
 
 def _ce_b(xp, g, ins, out, aux, needs):
-    tc, valid, w_t, denom, weight, reduction, smoothing, p = aux
+    tc, valid, w_t, denom, weight, reduction, smoothing, p, ns = aux
     x = ins[0]
     m, c = x.shape[0], x.shape[1]
     scale = _scale_rows(xp, g, reduction, denom, m)
     if _is_array(x):
         if weight is None and not smoothing:
             grad = p.copy()
-            grad[np.arange(m), tc] -= 1
+            grad[ns.arange(m), tc] -= 1
             grad *= valid[:, None]
         else:
-            a, s = _ce_coefs(m, c, tc, valid, w_t, weight, smoothing, p.dtype)
+            a, s = _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, p.dtype)
             grad = p * s
             grad -= a
         return (grad * scale,)
     e = xp.exp(x - xp.amax(x, axis=1, keepdims=True))
     sm = e / xp.sum(e, axis=1, keepdims=True)
-    a, s = _ce_coefs(m, c, tc, valid, w_t, weight, smoothing, np.dtype(x.dtype))
+    a, s = _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, p.dtype)
     return ((sm * s - a) * scale,)
 
 
@@ -113,18 +113,18 @@ CROSS_ENTROPY = Op("CrossEntropyLoss", _ce_f, _ce_b, saves=SAVES_INPUTS, returns
 # ------------------------------------------------------------------ negative log likelihood
 def _nll_f(xp, x, t, weight, ignore_index, reduction):
     m = x.shape[0]
-    tc, _valid, w_t, denom = _class_weights(t, ignore_index, weight, x.dtype)
-    loss = -x[np.arange(m), tc] * w_t
+    tc, _, w_t, denom = _class_weights(xp, t, ignore_index, weight, x.dtype)
+    loss = -x[xp.arange(m), tc] * w_t
     out = _reduce(xp, loss, reduction, denom, x.dtype)
-    return out, (tc, w_t, denom, reduction)
+    return out, (tc, w_t, denom, reduction, xp)
 
 
 def _nll_b(xp, g, ins, out, aux, needs):
-    tc, w_t, denom, reduction = aux
+    tc, w_t, denom, reduction, ns = aux
     x = ins[0]
     m, c = x.shape[0], x.shape[1]
-    a = np.zeros((m, c), dtype=np.dtype(x.dtype))
-    a[np.arange(m), tc] = -w_t
+    a = ns.zeros((m, c), dtype=w_t.dtype)
+    a[ns.arange(m), tc] = -w_t
     return (_scale_rows(xp, g, reduction, denom, m) * a,)
 
 
