@@ -42,6 +42,10 @@ def test_saved_arrays_released_after_backward():
     z = y.sum()
     z.backward()
     assert y.grad_fn.saved is None and y.grad_fn.out is None
+    x2 = leaf([1.0, 2.0])
+    y2 = x2.exp() * x2
+    y2.sum().backward(retain_graph=True)
+    assert y2.grad_fn.saved is not None and y2.grad_fn.inputs[0].grad_fn.out is not None
 
 
 def test_retain_graph_allows_second_backward_and_doubles_grad():

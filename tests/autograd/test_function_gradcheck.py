@@ -298,3 +298,35 @@ def test_function_saved_output_modified_in_place_raises():
     y.mul_(2)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+class CubeWrongSecondOrder(Function):
+    """Right first derivative, but its backward hides x from the graph: wrong second order."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3 * (x * x).detach()
+
+
+def test_gradgradcheck_catches_wrong_double_backward(rng):
+    x = gk.tensor(rng.standard_normal(3), dtype=gk.float64, requires_grad=True)
+    assert gradcheck(CubeWrongSecondOrder.apply, (x,))
+    with pytest.raises(GradcheckError):
+        gradgradcheck(CubeWrongSecondOrder.apply, (x,))
+    with pytest.raises(GradcheckError):
+        gradgradcheck(CubeWrongSecondOrder.apply, (x,), fast_mode=True)
+
+
+def test_gradcheck_non_contiguous_input(rng):
+    base = gk.tensor(rng.standard_normal((3, 4)), dtype=gk.float64)
+    x = base.T.detach().requires_grad_()
+    assert not x.is_contiguous()
+    assert gradcheck(lambda a: (a * a).sum(dim=0), (x,))
+    with pytest.raises(GradcheckError):
+        gradcheck(WrongSquare.apply, (x,))
