@@ -60,7 +60,18 @@ def test_no_grad_bare_class_decorator():
     def f(t):
         return t * 2
 
+    @gk.inference_mode
+    def g(t):
+        return t * 2
+
+    @gk.enable_grad
+    def h(t):
+        return t * 2
+
     assert not f(x).requires_grad
+    assert not g(x).requires_grad
+    with gk.no_grad():
+        assert h(x).requires_grad
     assert gk.is_grad_enabled()
 
 
