@@ -8,21 +8,28 @@ The model (LeNet-like, float32, batch 64 on 1x28x28 inputs)::
 One step: forward, cross-entropy, backward, plain SGD update (ms per step). Also reported: the
 forward alone and the conv layers alone (forward + backward), to show where the time goes.
 
+Threads: ``BENCH_THREADS`` (default: all cores) sets both PyTorch's intra-op threads and, through
+threadpoolctl, NumPy's BLAS threads, so both libraries get the same number. On a shared 2-core
+machine under load, two BLAS threads often stall (a worker waits for a core), so compare with
+``BENCH_THREADS=1`` as well.
+
 Run: python benchmarks/bench_cnn.py [--quick]
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Row, report, timeit, torch_or_none  # noqa: E402  (sets the BLAS env first)
+from common import Row, report, timeit, torch_or_none  # noqa: I001  (sets the BLAS env first)
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import gradkit as gk  # noqa: E402
-import gradkit.nn.functional as F  # noqa: E402
+import gradkit as gk
+import gradkit.nn.functional as F
 
 QUICK = "--quick" in sys.argv
 BATCH = 64
@@ -127,7 +134,20 @@ def torch_model(torch, params, x, y):
     return step, fwd, convs
 
 
+def _blas_threads(n):
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(n, user_api="blas")
+
+
 def main():
+    with _blas_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1))):
+        _run()
+
+
+def _run():
     rng = np.random.default_rng(0)
     params = _params(rng)
     x, y = _data(rng)
