@@ -104,8 +104,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
         for t in nonleaf:
             g = captured.get(t.grad_fn)
-            if g is not None:
-                g = g if create_graph else wrap(g)
+            if g is not None:  # a copy: the same array may also have become a leaf's .grad
+                g = g if create_graph else wrap(np.array(g, copy=True))
                 t.grad = g if t.grad is None else t.grad + g
 
 

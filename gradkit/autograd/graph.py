@@ -331,7 +331,7 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                 if not (cap or acc):
                     continue
                 if v._hooks:  # tensor hooks run for autograd.grad() too, as in PyTorch
-                    g = _run_leaf_hooks(v, g, create_graph, wrap)
+                    g = _run_leaf_hooks(v, g, create_graph, wrap, handed)
                 if cap:
                     captured[v] = g
                 if acc:
@@ -341,7 +341,7 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
             if not multi and type(g) is not ndarray and isinstance(g, _np_generic):
                 g = _np.asarray(g)
             if v.pre_hooks is not None:  # the tensor's hooks: they also shape a captured grad
-                g = _run_prehooks(v, g, create_graph, wrap)
+                g = _run_prehooks(v, g, create_graph, wrap, handed)
             if capture is not None:
                 if v in capture:
                     captured[v] = g
@@ -430,13 +430,20 @@ def _zeros_for(node, i, create_graph, wrap):
     return wrap(z) if create_graph else z
 
 
-def _run_prehooks(node, g, create_graph, wrap):
+def _run_prehooks(node, g, create_graph, wrap, handed):
+    """A non-leaf tensor's hooks (and retain_grad). Arrays they saw may be kept by them, so no
+    leaf may later take them over as its ``.grad`` storage (``handed``)."""
     gt = g if create_graph else wrap(g)
     for hook in node.pre_hooks:
         r = hook(gt)
         if r is not None:
             gt = r
-    return gt if create_graph else gt._data
+    if create_graph:
+        return gt
+    if type(g) is not list:
+        handed.add(id(g))
+        handed.add(id(gt._data))
+    return gt._data
 
 
 class PostAccumulateHook:
@@ -449,16 +456,24 @@ class PostAccumulateHook:
         self.fn = fn
 
 
-def _run_leaf_hooks(t, g, create_graph, wrap):
-    """Tensor hooks of leaf ``t`` (not the post-accumulate ones); a returned tensor replaces g."""
+def _run_leaf_hooks(t, g, create_graph, wrap, handed):
+    """Tensor hooks of leaf ``t`` (not the post-accumulate ones); a returned tensor replaces g.
+    An array a hook saw may be kept by it: ``.grad`` then gets a copy (``handed``)."""
     gt = g if create_graph else wrap(g)
+    ran = False
     for hook in t._hooks:
         if type(hook) is PostAccumulateHook:
             continue
+        ran = True
         r = hook(gt)
         if r is not None:
             gt = r
-    return gt if create_graph else gt._data
+    if create_graph:
+        return gt
+    if ran:
+        handed.add(id(g))
+        handed.add(id(gt._data))
+    return gt._data
 
 
 def _accumulate_leaf(t, g, create_graph, wrap, handed):

@@ -232,3 +232,29 @@ def test_root_reachable_from_another_root():
     b = a * 3
     gk.autograd.backward([a, b])
     assert_close(x.grad, 4 * 2 * np.array([1.0, 2.0]))
+
+
+def test_leaf_grad_does_not_alias_arrays_hooks_kept():
+    x = leaf([1.0, 2.0])
+    w = leaf([1.0, 1.0])
+    y = w * 1
+    y.retain_grad()
+    ((x + y) * 1).backward(gk.ones(2, dtype=gk.float64))
+    x.grad.add_(100)
+    assert_close(y.grad, [1.0, 1.0])
+    kept = []
+    z = leaf([1.0, 2.0])
+    z.register_hook(lambda g: kept.append(g))
+    (z * 1).backward(gk.ones(2, dtype=gk.float64))
+    (z * 1).backward(gk.ones(2, dtype=gk.float64))  # accumulates in place into z.grad
+    assert_close(kept[0], [1.0, 1.0])
+    assert_close(z.grad, [2.0, 2.0])
+
+
+def test_backward_inputs_nonleaf_and_leaf_do_not_alias():
+    x = leaf([1.0, 2.0])
+    w = leaf([1.0, 1.0])
+    h = w * 1
+    ((x + h) * 1).backward(gk.ones(2, dtype=gk.float64), inputs=[x, h])
+    x.grad.add_(100)
+    assert_close(h.grad, [1.0, 1.0])
