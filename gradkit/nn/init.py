@@ -54,7 +54,12 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 def _write(tensor: Tensor, arr) -> Tensor:
     with grad_mode.no_grad():
-        tensor._data[...] = arr
+        dst = tensor._data
+        if type(dst) is not np.ndarray:  # initialise on the host, then copy to the device
+            from ..device import _to_namespace_of
+
+            arr = _to_namespace_of(np.asarray(arr, dtype=dst.dtype), dst)
+        dst[...] = arr
         tensor._vc[0] += 1
     return tensor
 

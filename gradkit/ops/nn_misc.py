@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, Op
 
 __all__ = ["EMBEDDING", "LAYER_NORM", "LINEAR", "SOFTPLUS", "row_accumulate"]
@@ -130,18 +131,19 @@ def _embedding_f(xp, w, index, padding_idx, scale_grad_by_freq, w_shape):
 def _embedding_b(xp, g, ins, out, aux, needs):
     index, padding_idx, scale, (n, dim) = aux
     flat = index.reshape(-1)
+    ns = namespace_of(flat)
     g2 = xp.reshape(g, (-1, dim))
     keep = None
     if padding_idx is not None or scale:
-        keep = np.ones((n, 1), dtype=g.dtype)
+        keep = ns.ones((n, 1), dtype=g.dtype)
         if scale:
-            counts = np.bincount(flat, minlength=n).astype(g.dtype)
-            keep[:, 0] = 1 / np.maximum(counts, 1)
+            counts = ns.bincount(flat, minlength=n).astype(g.dtype)
+            keep[:, 0] = 1 / ns.maximum(counts, 1)
         if padding_idx is not None:
             keep[padding_idx] = 0
-    if _is_array(g2):
+    if type(g2) is np.ndarray:
         gw = row_accumulate(flat, g2, n)
-    else:
+    else:  # a device array, or a Tensor under create_graph
         gw = xp.index_add((n, dim), (flat,), g2)
     if keep is not None:
         gw = gw * keep

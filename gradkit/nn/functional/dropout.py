@@ -22,11 +22,15 @@ def _check_p(p: float) -> None:
 def _masked(x: Tensor, p: float, mask_shape, generator) -> Tensor:
     dt = x._data.dtype
     if p == 1.0:
-        return x * wrap(np.zeros(mask_shape, dtype=dt))
+        return x * 0.0
     keep = _gen(generator).random(mask_shape, dtype=np.float64 if dt == np.float64
                                   else np.float32) >= p
-    scale = np.asarray(1.0 / (1.0 - p), dtype=dt)
-    return x * wrap(keep * scale)
+    mask = (keep * np.asarray(1.0 / (1.0 - p), dtype=dt)).astype(dt, copy=False)
+    if type(x._data) is not np.ndarray:  # draw on the host, then move next to the input
+        from ...device import _to_namespace_of
+
+        mask = _to_namespace_of(mask, x._data)
+    return x * wrap(mask)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,

@@ -152,6 +152,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
 
 
 def _full(shape, value, like):
+    from ..._backend import namespace_of
     from ...tensor import wrap
 
-    return wrap(np.full(shape, value, dtype=like._data.dtype))
+    return wrap(namespace_of(like._data).full(shape, value, dtype=like._data.dtype))

@@ -605,8 +605,14 @@ class Module:
                 else:
                     self._buffers[name] = new
             else:
+                dst = cur._data
+                if type(dst) is not type(arr):
+                    from ...device import _to_namespace_of
+
+                    arr = _to_namespace_of(np.asarray(arr) if type(arr) is not np.ndarray
+                                           and not hasattr(arr, "get") else arr, dst)
                 with grad_mode.no_grad():
-                    cur._data[...] = arr
+                    dst[...] = arr
                     cur._vc[0] += 1
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):

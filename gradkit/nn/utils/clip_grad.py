@@ -18,7 +18,9 @@ def _as_list(parameters) -> list:
     return list(parameters)
 
 
-def _norm_of(arr: np.ndarray, norm_type: float) -> float:
+def _norm_of(arr, norm_type: float) -> float:
+    if type(arr) is not np.ndarray:  # a device array: reduce on the host (one transfer each)
+        arr = arr.get()
     if norm_type == math.inf:
         return float(np.abs(arr).max()) if arr.size else 0.0
     if norm_type == -math.inf:
@@ -52,7 +54,12 @@ def get_total_norm(tensors: Iterable[Tensor] | Tensor, norm_type: float = 2.0,
             f"non-finite, so it cannot be clipped. To disable this error and scale the gradients "
             f"by the non-finite norm anyway, set `error_if_nonfinite=False`"
         )
-    return wrap(np.asarray(total, dtype=dtype))
+    out = np.asarray(total, dtype=dtype)
+    if type(arrays[0]) is not np.ndarray:  # report the norm on the gradients' device
+        from ...device import _to_namespace_of
+
+        out = _to_namespace_of(out, arrays[0])
+    return wrap(out)
 
 
 def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
@@ -83,7 +90,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
     coef = float(max_norm) / (float(total._data) + 1e-6)
     if coef < 1.0:
         for g in grads:
-            g._data *= np.asarray(coef, dtype=g._data.dtype)
+            g._data *= coef
             g._vc[0] += 1
     return total
 
@@ -101,5 +108,6 @@ def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float,
     clip_value = float(clip_value)
     for p in _as_list(parameters):
         if p.grad is not None:
-            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
+            d = p.grad._data
+            d.clip(-clip_value, clip_value, out=d)
             p.grad._vc[0] += 1

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
-
 from ... import _functions as _F
 from ...autograd import grad_mode
 from ...tensor import Tensor
@@ -45,6 +43,6 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     with grad_mode.no_grad():
         for p in params:
             n = p.numel()
-            p._data[...] = np.reshape(data[offset:offset + n], p._data.shape)
+            p._data[...] = data[offset:offset + n].reshape(p._data.shape)
             p._vc[0] += 1
             offset += n
