@@ -26,6 +26,7 @@ _new = object.__new__
 _VIEW_OPS = (S.RESHAPE, S.PERMUTE, S.EXPAND, S.GETITEM)
 _SCALARS = (int, float, bool)
 _NEEDS1 = (True,)
+_NEEDS_FIRST = (True, False)
 
 
 def _make(data, requires_grad, grad_fn):
@@ -212,8 +213,35 @@ def _check_broadcast(a, b, opname):
             )
 
 
+def _apply_scalar(op, a, s):
+    """``a op s`` for a floating Tensor and a Python number: apply2 without the type checks
+    (the most common op shape in user code, so it gets its own lean path)."""
+    da = a._data
+    out = op.forward(numpy_ns if type(da) is _ndarray else namespace_of(da), da, s)
+    if type(out) is not _ndarray:
+        out = _as_array(out)
+    if a.requires_grad and _STATE[0]:
+        saves = op.saves
+        if saves & SAVES_INPUTS:
+            node = Node(op, (a, s), (_edge(a), None), (da, s),
+                        out if saves & SAVES_OUTPUT else None, (), (a._vc[0], None), _NEEDS_FIRST)
+        else:
+            node = Node(op, (a, s), (_edge(a), None), None,
+                        out if saves & SAVES_OUTPUT else None, (), None, _NEEDS_FIRST)
+        if anomaly_state[0]:
+            record_trace(node)
+        t = _make(out, True, node)
+        if saves & SAVES_OUTPUT:
+            node.out_vc = t._vc
+        return t
+    return _make(out, False, None)
+
+
 def _binary(op, a, b, opname):
     """Promote dtypes as PyTorch does, then apply ``op`` to ``a`` (Tensor) and ``b``."""
+    tb = type(b)
+    if (tb is float or tb is int) and a._data.dtype.kind == "f":
+        return _apply_scalar(op, a, b)
     b = _scalar_or_tensor(b)
     if isinstance(b, Tensor):
         if type(a._data) is not type(b._data):
@@ -905,6 +933,22 @@ class Tensor:
 
     def div_(self, other):
         return self._inplace(E.DIV, other)
+
+    # ``x += y`` writes into x's storage, as in PyTorch (every alias sees it)
+    def __iadd__(self, other):
+        return self._inplace(E.ADD, other)
+
+    def __isub__(self, other):
+        return self._inplace(E.SUB, other)
+
+    def __imul__(self, other):
+        return self._inplace(E.MUL, other)
+
+    def __itruediv__(self, other):
+        return self._inplace(E.DIV, other, name="div_")
+
+    def __ipow__(self, other):
+        return self._inplace(E.POW, other)
 
     def pow_(self, exponent):
         return self._inplace(E.POW, exponent)
