@@ -6,42 +6,50 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import (
-    Optimizer,
-    _effective_grad,
-    _ema_sq_,
-    _grad_array,
-    _lerp_,
-    _lr,
-    _validate_common,
-    _zeros_like,
-)
+from .optimizer import Optimizer, _constants, _grad_array, _lr, _validate_common, _zeros_like
 
 __all__ = ["Adam", "AdamW"]
 
 
-def _adam_kernel(xp, p, g, m, v, vmax, tg, t1, t2, lr, beta1, beta2, eps, weight_decay,
-                 amsgrad, maximize, decoupled, step_size, bias_correction2_sqrt):
-    """One Adam/AdamW update of ``p`` in place (``vmax`` only used with ``amsgrad``)."""
+def _adam_kernel(xp, p, g, m, v, vmax, tg, t1, t2, consts, amsgrad, maximize, decoupled,
+                 has_weight_decay, lerp_high, neg_step_size, bias_correction2_sqrt):
+    """One Adam/AdamW update of ``p`` in place (``vmax`` only used with ``amsgrad``).
+
+    ``consts`` holds the per-group constants in ``p``'s dtype:
+    ``(1 - beta1, beta1, beta2, 1 - beta2, eps, weight_decay, 1 - lr * weight_decay)``.
+    Ufuncs get their ``out`` positionally (cheaper on small parameters).
+    """
+    w1, w1c, beta2, w2, eps, weight_decay, decay = consts
     if maximize:
-        xp.negative(g, out=tg)
+        xp.negative(g, tg)
         g = tg
-    if weight_decay != 0:
+    if has_weight_decay:
         if decoupled:
-            p *= 1 - lr * weight_decay
+            xp.multiply(p, decay, p)
         else:
-            g = _effective_grad(xp, p, g, tg, t1, weight_decay, False)
-    _lerp_(xp, m, g, 1 - beta1, t1)
-    _ema_sq_(xp, v, g, beta2, t1)
+            xp.multiply(p, weight_decay, t1)
+            xp.add(g, t1, tg)
+            g = tg
+    xp.subtract(g, m, t1)                   # m.lerp_(g, 1 - beta1), PyTorch's two branches
+    if lerp_high:
+        xp.multiply(t1, w1c, t1)
+        xp.subtract(g, t1, m)
+    else:
+        xp.multiply(t1, w1, t1)
+        xp.add(m, t1, m)
+    xp.multiply(v, beta2, v)                # v = beta2 * v + ((1 - beta2) * g) * g
+    xp.multiply(g, w2, t1)
+    xp.multiply(t1, g, t1)
+    xp.add(v, t1, v)
     if amsgrad:
         xp.maximum(vmax, v, out=vmax)
         v = vmax
-    xp.sqrt(v, out=t2)
-    t2 /= bias_correction2_sqrt
-    t2 += eps
-    xp.multiply(m, -step_size, out=t1)   # PyTorch's addcdiv order: (value * m) / denom
-    t1 /= t2
-    p += t1
+    xp.sqrt(v, t2)                          # denom = sqrt(v) / sqrt(1 - beta2^t) + eps
+    xp.divide(t2, bias_correction2_sqrt, t2)
+    xp.add(t2, eps, t2)
+    xp.multiply(m, neg_step_size, t1)       # p.addcdiv_(m, denom, value=-step_size)
+    xp.divide(t1, t2, t1)
+    xp.add(p, t1, p)
 
 
 class Adam(Optimizer):
@@ -101,12 +109,17 @@ class Adam(Optimizer):
             lr = _lr(group)
             beta1, beta2 = (float(b) for b in group["betas"])
             amsgrad = group["amsgrad"]
-            rest = (lr, beta1, beta2, group["eps"], group["weight_decay"], amsgrad,
-                    group["maximize"], group.get("decoupled_weight_decay", False))
+            wd = group["weight_decay"]
+            flags = (amsgrad, group["maximize"], group.get("decoupled_weight_decay", False),
+                     wd != 0, 1 - beta1 >= 0.5)
+            group_values = (1 - beta1, 1 - (1 - beta1), beta2, 1 - beta2, group["eps"], wd,
+                            1 - lr * wd)
+            consts = {}
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 g = _grad_array(p)
+                arr = p._data
                 st = state[p]
                 if not st:
                     st["step"] = 0.0
@@ -117,10 +130,13 @@ class Adam(Optimizer):
                 step = st["step"] = st["step"] + 1
                 v = st["exp_avg_sq"]._data
                 vmax = st["max_exp_avg_sq"]._data if amsgrad else v
-                step_size = lr / (1 - beta1 ** step)
-                bc2_sqrt = math.sqrt(1 - beta2 ** step)
-                tasks.append((_adam_kernel, p._data, (g, st["exp_avg"]._data, v, vmax),
-                              (*rest, step_size, bc2_sqrt)))
+                c = consts.get(arr.dtype)
+                if c is None:
+                    c = consts[arr.dtype] = _constants(arr, *group_values)
+                per_step = _constants(arr, -(lr / (1 - beta1 ** step)),
+                                      math.sqrt(1 - beta2 ** step))
+                tasks.append((_adam_kernel, arr, (g, st["exp_avg"]._data, v, vmax),
+                              (c, *flags, *per_step)))
                 p._vc[0] += 1
         self._run(tasks, 3)
         return loss

@@ -150,6 +150,7 @@ class Optimizer:
         self._hook_id = 0
         self._step_count = 0
         self._scratch: list[dict] = [{} for _ in range(_THREADS)]
+        self._views: dict = {}
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or "
@@ -442,34 +443,39 @@ class Optimizer:
         if bufs is None or bufs[0].shape[0] < n:
             bufs = [xp.empty(n, dtype=dtype) for _ in range(count)]
             self._scratch[thread][key] = bufs
+            self._views.clear()  # views of the old buffers would pin them in memory
         return bufs
 
-    def _run(self, tasks: list, n_scratch: int) -> None:
-        """Run the kernel tasks ``(kernel, p, arrays, scalars)``; bump each parameter's version.
+    def _scratch_views(self, p, count: int) -> list:
+        """Scratch buffers shaped like array ``p`` (views of the shared flat buffers, cached)."""
+        xp = namespace_of(p)
+        bufs = self._scratch_for(0, xp, p.dtype, p.size, count)
+        views = [b[:p.size].reshape(p.shape) for b in bufs]
+        self._views[(type(p), p.shape, p.dtype, count)] = views
+        return views
 
-        ``arrays`` are the gradient and state arrays (contiguous, the parameter's shape);
-        the kernel gets ``xp``, the parameter and those arrays (flattened or as slices),
-        ``n_scratch`` scratch buffers of the same length, then ``scalars``.
+    def _run(self, tasks: list, n_scratch: int) -> None:
+        """Run the kernel tasks ``(kernel, p, arrays, scalars)``.
+
+        ``p`` is the parameter's array and ``arrays`` the gradient and state arrays (contiguous,
+        ``p``'s shape). The kernel gets ``xp``, ``p``, the arrays, ``n_scratch`` scratch buffers
+        of the same shape, then ``scalars``. Large parameters are split across threads.
         """
-        serial = []
-        parallel = []
+        parallel = None
+        views = self._views
         for task in tasks:
-            p = task[1]
+            kernel, p, arrays, scalars = task
             if p.size >= _PARALLEL_MIN and _THREADS > 1 and type(p) is np.ndarray \
                     and p.flags.c_contiguous:
+                if parallel is None:
+                    parallel = []
                 parallel.append(task)
-            else:
-                serial.append(task)
-        for kernel, p, arrays, scalars in serial:
-            xp = namespace_of(p)
-            n = p.size
-            bufs = self._scratch_for(0, xp, p.dtype, n, n_scratch)
-            if p.flags.c_contiguous:
-                kernel(xp, p.reshape(-1), *[a.reshape(-1) for a in arrays],
-                       *[b[:n] for b in bufs], *scalars)
-            else:
-                shape = p.shape
-                kernel(xp, p, *arrays, *[b[:n].reshape(shape) for b in bufs], *scalars)
+                continue
+            bufs = views.get((type(p), p.shape, p.dtype, n_scratch))
+            if bufs is None:
+                bufs = self._scratch_views(p, n_scratch)
+            kernel(numpy_ns if type(p) is np.ndarray else namespace_of(p), p, *arrays, *bufs,
+                   *scalars)
         if parallel:
             self._run_parallel(parallel, n_scratch)
 
@@ -578,6 +584,19 @@ def _effective_grad(xp, p, g, tg, t1, weight_decay, maximize):
         xp.add(g, t1, out=tg)
         g = tg
     return g
+
+
+def _constants(arr, *values) -> tuple:
+    """``values`` as 0-d arrays of ``arr``'s dtype when ``arr`` is a NumPy array.
+
+    A NumPy ufunc takes a 0-d array operand about twice as fast as a Python float (no weak-scalar
+    promotion to resolve), and the value is rounded to the parameter's dtype exactly as the
+    Python float would be. Other array libraries get the Python floats.
+    """
+    if type(arr) is np.ndarray:
+        dt = arr.dtype
+        return tuple([np.array(v, dt) for v in values])
+    return values
 
 
 def _lerp_(xp, m, g, weight, t1):

@@ -5,40 +5,43 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import (
-    Optimizer,
-    _effective_grad,
-    _grad_array,
-    _lr,
-    _validate_common,
-    _zeros_like,
-)
+from .optimizer import Optimizer, _constants, _grad_array, _lr, _validate_common, _zeros_like
 
 __all__ = ["SGD"]
 
 
-def _sgd_kernel(xp, p, g, buf, tg, t1, lr, momentum, dampening, weight_decay, nesterov,
-                maximize, first):
-    """One SGD update of ``p`` in place (``buf`` is the momentum buffer, unused without it)."""
-    g = _effective_grad(xp, p, g, tg, t1, weight_decay, maximize)
-    if momentum != 0:
+def _sgd_kernel(xp, p, g, buf, tg, t1, consts, has_momentum, has_dampening,
+                has_weight_decay, nesterov, maximize, first):
+    """One SGD update of ``p`` in place (``buf`` is the momentum buffer, unused without it).
+
+    ``consts`` holds ``(momentum, 1 - dampening, weight_decay, -lr)`` in ``p``'s dtype.
+    """
+    momentum, keep, weight_decay, neg_lr = consts
+    if maximize:
+        xp.negative(g, tg)
+        g = tg
+    if has_weight_decay:
+        xp.multiply(p, weight_decay, t1)
+        xp.add(g, t1, tg)
+        g = tg
+    if has_momentum:
         if first:
             buf[...] = g
         else:
-            buf *= momentum
-            if dampening != 0:
-                xp.multiply(g, 1 - dampening, out=t1)
-                buf += t1
+            xp.multiply(buf, momentum, buf)
+            if has_dampening:
+                xp.multiply(g, keep, t1)
+                xp.add(buf, t1, buf)
             else:
-                buf += g
+                xp.add(buf, g, buf)
         if nesterov:
-            xp.multiply(buf, momentum, out=t1)
-            xp.add(g, t1, out=tg)
+            xp.multiply(buf, momentum, t1)
+            xp.add(g, t1, tg)
             g = tg
         else:
             g = buf
-    xp.multiply(g, -lr, out=t1)
-    p += t1
+    xp.multiply(g, neg_lr, t1)
+    xp.add(p, t1, p)
 
 
 class SGD(Optimizer):
@@ -97,12 +100,17 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr = _lr(group)
             momentum = group["momentum"]
-            scal_rest = (momentum, group["dampening"], group["weight_decay"], group["nesterov"],
-                         group["maximize"])
+            dampening = group["dampening"]
+            wd = group["weight_decay"]
+            flags = (momentum != 0, dampening != 0, wd != 0, group["nesterov"],
+                     group["maximize"])
+            group_values = (momentum, 1 - dampening, wd, -lr)
+            consts = {}
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 g = _grad_array(p)
+                arr = p._data
                 first = False
                 buf = g
                 if momentum != 0:
@@ -112,7 +120,10 @@ class SGD(Optimizer):
                         b = st["momentum_buffer"] = _zeros_like(p)
                         first = True
                     buf = b._data
-                tasks.append((_sgd_kernel, p._data, (g, buf), (lr, *scal_rest, first)))
+                c = consts.get(arr.dtype)
+                if c is None:
+                    c = consts[arr.dtype] = _constants(arr, *group_values)
+                tasks.append((_sgd_kernel, arr, (g, buf), (c, *flags, first)))
                 p._vc[0] += 1
         self._run(tasks, 2)
         return loss
