@@ -34,6 +34,7 @@ class FunctionCtx:
         self._saved_versions = ()
         self.needs_input_grad = ()
         self._non_diff = set()
+        self._dirty = ()
         self.materialize_grads = True
 
     def save_for_backward(self, *tensors):
@@ -60,7 +61,9 @@ class FunctionCtx:
         self._non_diff.update(id(t) for t in tensors)
 
     def mark_dirty(self, *tensors):
-        pass
+        """Declare inputs that ``forward`` modified in place (and returns): the returned tensor is
+        that same input, now with this function as its ``grad_fn``."""
+        self._dirty = tensors
 
     def set_materialize_grads(self, value: bool):
         self.materialize_grads = bool(value)
@@ -151,7 +154,7 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor, _make
+        from ..tensor import Tensor
 
         ctx = FunctionCtx()
         tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
@@ -163,6 +166,13 @@ class Function:
         needs_graph = grad_mode.STATE[0] and any(ctx.needs_input_grad)
         if not needs_graph:
             return outputs
+        dirty = {id(t) for t in ctx._dirty}
+        for t in ctx._dirty:
+            if t.grad_fn is None and t.requires_grad:
+                raise RuntimeError(
+                    f"{cls.__name__}: a leaf Variable that requires grad has been used in an "
+                    f"in-place operation (marked dirty in forward). Pass a clone() of it instead."
+                )
         inputs = tuple(args[i] for i in tensor_pos)
         nxt = tuple((t.grad_fn if t.grad_fn is not None else t) if t.requires_grad else None
                     for t in inputs)
@@ -176,9 +186,7 @@ class Function:
             o = outs[0]
             if not diff[0]:
                 return o
-            t = _make(o._data, True, node)
-            t._vc = o._vc  # same storage: in-place changes must reach ctx's version checks
-            return t
+            return _output(o, node, dirty)
         node = MultiNode(_op_for(cls), inputs, nxt, None, None, aux, None)
         node.n_out = len(outs)
         if anomaly_state[0]:
@@ -194,12 +202,24 @@ class Function:
                 node.out_meta.append(None)
             if diff[i]:
                 sel = Node(SELECT, (), (node,), None, None, i, None)
-                t = _make(o._data, True, sel)
-                t._vc = o._vc
-                results.append(t)
+                results.append(_output(o, sel, dirty))
             else:
                 results.append(o)
         return tuple(results)
+
+
+def _output(o, grad_fn, dirty):
+    """The Tensor handed back for forward's output ``o``: an input modified in place is rebased
+    onto this function; anything else is wrapped anew, sharing storage and version counter."""
+    from ..tensor import _make
+
+    if id(o) in dirty:
+        o.grad_fn = grad_fn
+        o.requires_grad = True
+        return o
+    t = _make(o._data, True, grad_fn)
+    t._vc = o._vc  # same storage: in-place changes must reach ctx's version checks
+    return t
 
 
 def once_differentiable(fn):

@@ -330,3 +330,41 @@ def test_gradcheck_non_contiguous_input(rng):
     assert gradcheck(lambda a: (a * a).sum(dim=0), (x,))
     with pytest.raises(GradcheckError):
         gradcheck(WrongSquare.apply, (x,))
+
+
+class DoubleInPlace(Function):
+    @staticmethod
+    def forward(ctx, x):
+        x.mul_(2)
+        ctx.mark_dirty(x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+
+
+def test_function_mark_dirty(torch):
+    class TDouble(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = leaf([1.0, 2.0])
+    h = x * 3
+    out = DoubleInPlace.apply(h)
+    assert out is h and h.grad_fn.name() == "DoubleInPlaceBackward"
+    (h * h).sum().backward()
+    xt = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    ht = xt * 3
+    TDouble.apply(ht)
+    (ht * ht).sum().backward()
+    assert_close(x.grad, xt.grad)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        DoubleInPlace.apply(leaf([1.0]))
