@@ -69,7 +69,7 @@ def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
     scale = np.ones((4 * H, 1), dtype=dt)
     scale[: 3 * H] = 0.5
     wih_s = w_ih[perm] * scale
-    whh_sT = (w_hh[perm] * scale).T
+    whh_sT = np.ascontiguousarray((w_hh[perm] * scale).T)
     A = (_seq(x, reverse) @ wih_s.T).reshape(T, B, 4 * H)
     if b_ih is not None or b_hh is not None:
         b = np.zeros(4 * H, dtype=dt)
@@ -195,7 +195,7 @@ def _gru_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
     else:
         b_hn = None
     A += b * scale[:, 0]
-    whh_sT = (w_hh * scale).T
+    whh_sT = np.ascontiguousarray((w_hh * scale).T)
     Hb = np.empty((T + 1, B, H), dtype=dt)
     Hb[0] = 0 if h0 is None else h0
     HN = np.empty((T, B, H), dtype=dt)
@@ -293,7 +293,7 @@ def _rnn_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu):
         A += b_hh
     Hb = np.empty((T + 1, B, H), dtype=dt)
     Hb[0] = 0 if h0 is None else h0
-    whhT = w_hh.T
+    whhT = np.ascontiguousarray(w_hh.T)
     tmp = np.empty((B, H), dtype=dt)
     mm, add = np.matmul, np.add
     act = np.tanh if not relu else None
