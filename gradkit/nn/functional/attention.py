@@ -194,8 +194,8 @@ def multi_head_attention_forward(
     if head_dim * num_heads != E:
         raise ValueError(f"{who}: embed_dim {E} not divisible by num_heads {num_heads}")
     if is_causal and attn_mask is None:
-        raise RuntimeError(f"{who}: need attn_mask if specifying the is_causal hint (e.g. "
-                           f"nn.Transformer.generate_square_subsequent_mask(L))")
+        raise RuntimeError(f"{who}: need attn_mask if specifying the is_causal hint (e.g. the "
+                           f"bool mask gradkit.ones(L, L, dtype=gradkit.bool).triu(1))")
     # projections
     if not use_separate_proj_weight:
         wq, wk, wv = (in_proj_weight[i * E:(i + 1) * E] for i in range(3))
