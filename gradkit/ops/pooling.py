@@ -1,11 +1,15 @@
 """Pooling primitives over (N, C, H, W) arrays: max pooling (fixed and adaptive windows) and
 average pooling with its adjoint.
 
-Max pooling picks one input element per window (the first maximum, as PyTorch does) and its
-backward scatters the output gradient to those positions: when windows do not overlap the
-positions are distinct, so a plain indexed assignment does it (or, when ``kernel == stride``, a
-one-hot product in the window layout); overlapping windows sum with ``bincount``. Under
-``create_graph`` the scatter is gradkit's ``index_add``, so second order works.
+Max pooling is a running maximum over the ``kh * kw`` kernel offsets, each a strided view of the
+(padded) input: no window copy and no argmax. Its backward walks the offsets again and hands each
+offset's slice the gradient still unassigned where it equals the maximum, so the first maximum
+in row-major window order receives it (PyTorch's choice): one assignment per offset when windows
+do not overlap, one vectorised add per offset when they do; no ``np.add.at``. Arrays keep the
+input's memory layout (convolution outputs are batch-last views), which keeps every loop
+contiguous. ``return_indices`` and the ``create_graph`` path compute the winners' plane indices;
+under ``create_graph`` the scatter is gradkit's ``index_add``, so second order works. Adaptive
+max pooling records plane indices in forward and scatters with ``bincount``.
 
 Average pooling is linear: ``AVG_POOL`` and its adjoint ``AVG_POOL_T`` are each other's backward.
 Both sum ``kh * kw`` strided slices (one vectorised add per kernel offset).
@@ -136,25 +140,31 @@ def _max_pool_b(xp, g, ins, out, aux, needs):
     if _recorded(xp):
         idx = _plane_indices(_winners(xpad, y, aux), aux)
         return (_scatter_planes(xp, g, idx, x_shape, unique=False),)
-    # the adjoint of the running maximum: each offset's slice gets g where that offset won first
+    # the adjoint of the running maximum: each offset's slice takes the gradient still unassigned
+    # where it equals the maximum, so the first maximum in row-major order wins (as PyTorch)
     _n, _c, h, w = x_shape
     ph, pw = padding
     g = np.asarray(g)
-    buf = np.zeros_like(xpad, dtype=g.dtype)  # same memory layout as the input
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        idx = _plane_indices(_winners(xpad, y, aux), aux)
+        return (_scatter_planes(xp, g, idx, x_shape, unique=False),)
     disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
-    taken = np.zeros(y.shape, dtype=bool)
-    nan = np.isnan(y) if y.dtype.kind == "f" else np.zeros(y.shape, dtype=bool)
-    for sl in _offset_slices(kernel, stride, dilation, out_hw):
-        cand = xpad[sl]
-        hit = np.equal(cand, y)
-        if nan.any():
-            hit |= nan & np.isnan(cand)
-        hit &= ~taken
-        taken |= hit
+    covered = (disjoint and dilation == (1, 1) and stride == tuple(kernel)
+               and xpad.shape[2:] == (out_hw[0] * kernel[0], out_hw[1] * kernel[1]))
+    # same memory layout as the input; uninitialised when the windows tile it exactly
+    buf = (np.empty_like if covered else np.zeros_like)(xpad, dtype=g.dtype)
+    left = np.empty_like(y)  # the output's memory layout, so the loop below runs in one order
+    np.copyto(left, g)
+    slices = list(_offset_slices(kernel, stride, dilation, out_hw))
+    for k, sl in enumerate(slices):
+        hit = np.equal(xpad[sl], y)
         if disjoint:  # each input element is read by one window at most: assign
-            np.multiply(g, hit, out=buf[sl])
+            part = np.multiply(left, hit, out=buf[sl])
         else:
-            buf[sl] += g * hit
+            part = left * hit
+            buf[sl] += part
+        if k + 1 < len(slices):
+            left -= part
     if buf.shape[2:] == (h, w):
         return (buf,)
     return (np.ascontiguousarray(buf[:, :, ph:ph + h, pw:pw + w]),)
