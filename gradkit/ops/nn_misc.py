@@ -66,7 +66,8 @@ def _layer_norm_f(xp, x, *rest):
     x2 = x.reshape(-1, d)
     if x2.dtype.kind != "f":
         x2 = x2.astype(np.float32)
-    mu = x2.mean(axis=-1, keepdims=True)
+    mu = x2.sum(axis=-1, keepdims=True)
+    mu *= 1.0 / d
     xc = x2 - mu
     if type(xc) is np.ndarray:
         var = np.einsum("ij,ij->i", xc, xc).reshape(-1, 1) / d
@@ -98,9 +99,19 @@ def _layer_norm_b(xp, g, ins, out, aux, needs):
     grads = [None] * len(ins)
     if needs[0]:
         gh = g2 * xp.reshape(w, (d,)) if has_w else g2
-        m1 = xp.mean(gh, axis=-1, keepdims=True)
-        m2 = xp.mean(gh * xhat, axis=-1, keepdims=True)
-        grads[0] = xp.reshape((gh - m1 - xhat * m2) * rstd, shape)
+        if type(gh) is np.ndarray:  # fast path: row sums without np.mean's bookkeeping
+            m1 = gh.sum(axis=-1, keepdims=True)
+            m1 *= 1.0 / d
+            m2 = np.einsum("ij,ij->i", gh, xhat).reshape(-1, 1)
+            m2 *= 1.0 / d
+            gx = gh - m1
+            gx -= xhat * m2
+            gx *= rstd
+            grads[0] = gx.reshape(shape)
+        else:
+            m1 = xp.mean(gh, axis=-1, keepdims=True)
+            m2 = xp.mean(gh * xhat, axis=-1, keepdims=True)
+            grads[0] = xp.reshape((gh - m1 - xhat * m2) * rstd, shape)
     if has_w and needs[1]:
         grads[1] = xp.reshape(xp.sum(g2 * xhat, axis=0), tuple(ins[1].shape))
     if has_b and needs[len(ins) - 1]:

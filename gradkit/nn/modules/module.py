@@ -21,7 +21,7 @@ from ...autograd import grad_mode
 from ...tensor import Tensor, wrap
 from ..parameter import Buffer, Parameter
 
-__all__ = ["Module", "RemovableHandle"]
+__all__ = ["Module"]
 
 _handle_ids = itertools.count()
 
