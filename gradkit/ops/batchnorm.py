@@ -69,7 +69,13 @@ def _bn_b(xp, g, ins, out, aux, needs):
     gx = None
     if needs[0]:
         scale = invstd if w is None else xp.reshape(w, shape) * invstd
-        gx = (g - gsum * (1.0 / m) - xhat * (gxhat * (1.0 / m))) * scale
+        if getattr(xp, "name", "") == "tensor":
+            gx = (g - gsum * (1.0 / m) - xhat * (gxhat * (1.0 / m))) * scale
+        else:  # the same formula with one temporary
+            gx = xhat * (gxhat * (1.0 / m))
+            np.subtract(g, gx, out=gx)
+            gx -= gsum * (1.0 / m)
+            gx *= scale
     return gx, gw, gb
 
 
