@@ -53,6 +53,8 @@ required = _RequiredParameter()
 
 # Parameters bigger than this are cut into slices that the CPU cores update in parallel.
 _PARALLEL_MIN = 1 << 18
+# ... and each thread updates its part in chunks of this many elements (they stay in cache).
+_CHUNK = 1 << 15
 _THREADS = max(1, min(int(os.environ.get("GRADKIT_OPTIM_THREADS", os.cpu_count() or 1)), 8))
 _POOL: list = [None]
 
@@ -490,12 +492,19 @@ class Optimizer:
                 if lo < hi:
                     per_thread[t].append((kernel, [f[lo:hi] for f in flat], scalars))
 
+        chunk = _CHUNK
+
         def work(t):
-            items = per_thread[t]
-            for kernel, views, scalars in items:
+            # Each thread walks its slices in cache-sized chunks, so that the kernel's passes
+            # over a chunk hit the cache instead of memory.
+            for kernel, views, scalars in per_thread[t]:
                 k = views[0].shape[0]
-                bufs = self._scratch_for(t, numpy_ns, views[0].dtype, k, n_scratch)
-                kernel(numpy_ns, *views, *[b[:k] for b in bufs], *scalars)
+                size = min(k, chunk)
+                bufs = self._scratch_for(t, numpy_ns, views[0].dtype, size, n_scratch)
+                for lo in range(0, k, size):
+                    hi = min(k, lo + size)
+                    kernel(numpy_ns, *[v[lo:hi] for v in views], *[b[:hi - lo] for b in bufs],
+                           *scalars)
 
         pool = _pool()
         futures = [pool.submit(work, t) for t in range(1, _THREADS) if per_thread[t]]

@@ -172,3 +172,33 @@ def test_state_dict_resume_bit_identical(name, kw):
     run(params2, opt2, 10)
     for p, q in zip(params, params2):
         np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+
+
+@pytest.mark.parametrize(("name", "kw"), CASES[::2], ids=IDS[::2])
+def test_resume_from_torch_state_dict(torch, name, kw):
+    """A torch optimizer's state_dict loads into gradkit and the runs continue together."""
+    a, y, w0, b0 = _problem(3)
+    tw = torch.tensor(w0, requires_grad=True)
+    tb = torch.tensor(b0, requires_grad=True)
+    topt = getattr(torch.optim, name)([tw, tb], **kw)
+
+    def grads(w, b):
+        return _grads_np(a, y, w.detach().numpy(), b.detach().numpy())
+
+    for _ in range(5):
+        gw, gb = grads(tw, tb)
+        tw.grad, tb.grad = torch.tensor(gw), torch.tensor(gb)
+        topt.step()
+    w = gk.tensor(tw.detach().numpy().copy(), requires_grad=True)
+    b = gk.tensor(tb.detach().numpy().copy(), requires_grad=True)
+    opt = getattr(optim, name)([w, b], **kw)
+    opt.load_state_dict(copy.deepcopy(topt.state_dict()))
+    for _ in range(5):
+        gw, gb = grads(tw, tb)
+        tw.grad, tb.grad = torch.tensor(gw), torch.tensor(gb)
+        topt.step()
+        gw, gb = grads(w, b)
+        w.grad, b.grad = gk.tensor(gw), gk.tensor(gb)
+        opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(b.detach().numpy(), tb.detach().numpy(), rtol=1e-10, atol=1e-12)
