@@ -1,13 +1,17 @@
-"""What dropout and batch norm do: the same MLP with and without them on a small training set.
+"""What dropout and batch norm do: the same MLP with and without them, on noisy labels.
 
-With only 300 training digits, a wide MLP memorises them (train accuracy near 100%) and
-generalises less well. Adding dropout and batch normalisation narrows the gap between train and
-test accuracy. The script trains both for the same number of steps and prints a table.
+600 training digits, 30% of them with a wrong label (real data sets have annotation errors). A
+wide MLP has the capacity to memorise the wrong labels, and as it does, its test accuracy drops.
+Dropout and batch normalisation slow that memorisation down: after the same number of steps the
+regularised network scores higher on the (clean) test set. The script trains both and prints
+train accuracy (on the labels it was given), test accuracy and their gap.
 
 Run: python examples/regularization.py   (GRADKIT_EXAMPLES_QUICK=1 for a smoke run)
 """
 
 import os
+
+import numpy as np
 
 import gradkit as gk
 from gradkit import nn
@@ -15,8 +19,9 @@ from gradkit.datasets import Digits
 from gradkit.utils.data import DataLoader, TensorDataset
 
 QUICK = os.environ.get("GRADKIT_EXAMPLES_QUICK") == "1"
-EPOCHS = 3 if QUICK else 60
-N_TRAIN = 300
+EPOCHS = 2 if QUICK else 60
+N_TRAIN = 200 if QUICK else 600
+NOISE = 0.3
 
 
 def mlp(regularised: bool) -> nn.Module:
@@ -36,6 +41,15 @@ def accuracy(model, x, y):
     return acc
 
 
+def noisy_labels(labels: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:
+    """A copy of ``labels`` with ``fraction`` of them replaced by a different, random class."""
+    rng = np.random.default_rng(seed)
+    flip = rng.random(len(labels)) < fraction
+    out = labels.copy()
+    out[flip] = (labels[flip] + rng.integers(1, 10, int(flip.sum()))) % 10
+    return out
+
+
 def train(regularised: bool, x, y, xte, yte):
     gk.manual_seed(0)
     model = mlp(regularised)
@@ -53,8 +67,10 @@ def train(regularised: bool, x, y, xte, yte):
 
 def main():
     data, test = Digits(train=True), Digits(train=False)
-    x, y = data.data[:N_TRAIN], data.targets[:N_TRAIN]
+    x = data.data[:N_TRAIN]
+    y = gk.tensor(noisy_labels(data.targets[:N_TRAIN].numpy(), NOISE))
     results = {}
+    print(f"{N_TRAIN} training digits, {NOISE:.0%} of the labels wrong, {EPOCHS} epochs")
     print(f"{'model':<28}{'train acc':>10}{'test acc':>10}{'gap':>8}")
     for regularised in (False, True):
         name = "MLP + dropout + batch norm" if regularised else "plain MLP"
