@@ -278,3 +278,32 @@ def test_the_installed_command_prints_no_traceback():
     assert proc.stderr.strip() == ("gradkit: error: argument --lr: expected a positive number, "
                                    "got 'fast'")
     assert proc.stdout == ""
+
+
+def _write_idx(path, array):
+    import struct
+
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(
+        f">{array.ndim}I", *array.shape)
+    path.write_bytes(header + array.tobytes())
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion-mnist"])
+def test_train_on_idx_files(capsys, tmp_path, name):
+    """MNIST-format files from --data-dir (synthetic: the label is the brightest quadrant)."""
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 240), ("t10k", 60)):
+        labels = rng.integers(0, 4, n)
+        images = rng.integers(0, 60, (n, 28, 28))
+        for i, lab in enumerate(labels):
+            r, c = divmod(int(lab), 2)
+            images[i, r * 14:(r + 1) * 14, c * 14:(c + 1) * 14] += 150
+        _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte", images)
+        _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte", labels)
+    rc, out, err = run(capsys, "train", "--data", name, "--data-dir", tmp_path, "--model", "cnn",
+                       "--epochs", "2", "--out", tmp_path / "run", "--progress", "off",
+                       "--no-plot")
+    assert rc == 0, err
+    assert f"cnn on {name}" in out
+    assert final_accuracy(out) >= 0.9

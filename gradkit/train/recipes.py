@@ -16,20 +16,9 @@ import gradkit
 from gradkit import nn
 
 __all__ = [
-    "DATASETS",
-    "DEFAULTS",
-    "MLP",
-    "MODELS",
-    "OPTIMIZERS",
-    "SCHEDULERS",
-    "CharRNN",
-    "DataBundle",
-    "SequenceCrossEntropyLoss",
-    "SmallCNN",
-    "build_data",
-    "build_model",
-    "build_optimizer",
-    "build_scheduler",
+    "DATASETS", "DEFAULTS", "MLP", "MODELS", "OPTIMIZERS", "SCHEDULERS", "CharRNN", "DataBundle",
+    "SequenceCrossEntropyLoss", "SmallCNN", "build_data", "build_loss", "build_model",
+    "build_optimizer", "build_scheduler", "default_run_dir",
 ]
 
 MODELS = ("mlp", "cnn", "lstm")
