@@ -317,3 +317,25 @@ def test_no_grad_forward():
     with gk.no_grad():
         out, (_h, _c) = m(gk.randn(4, 1, 2))
     assert out.grad_fn is None and not out.requires_grad
+
+
+def test_second_order_stacked_fused_matches_composite(rng):
+    m = nn.LSTM(2, 3, num_layers=2, bidirectional=True, proj_size=2).double()
+    x_np = rng.standard_normal((4, 2, 2))
+    res = []
+    for fused in (True, False):
+        m.fused = fused
+        x = gk.tensor(x_np, requires_grad=True)
+        out, (_, c) = m(x)
+        gx, gw = gk.autograd.grad((out ** 2).sum() + (c ** 2).sum(), [x, m.weight_hh_l0],
+                                  create_graph=True)
+        res.append(gk.autograd.grad((gx ** 2).sum() + (gw ** 2).sum(),
+                                    [x, m.weight_hh_l0, m.weight_ih_l1, m.weight_hr_l0_reverse]))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_batch_first_ignored_for_unbatched(torch):
+    m, tm = _make_pair(torch, "GRU", 3, 4, batch_first=True)
+    x = np.random.default_rng(7).standard_normal((5, 3)).astype(np.float32)
+    _run_both(torch, m, tm, x, None, False)
