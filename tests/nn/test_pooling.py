@@ -155,3 +155,12 @@ def test_errors():
         F.max_pool2d(gk.randn(1, 1, 8, 8), 0)
     with pytest.raises(ValueError, match="output_size must be positive"):
         F.adaptive_avg_pool2d(gk.randn(1, 1, 8, 8), (0, 2))
+
+
+def test_max_pool_nan_propagates_like_torch(torch, rng):
+    x = rng.standard_normal((1, 2, 4, 4))
+    x[0, 0, 1, 1] = np.nan
+    x[0, 1, 2, 3] = np.nan
+    _both_nan = _both  # values compared with assert_allclose, which treats NaN == NaN
+    _both_nan(torch, "max_pool2d", x, 2)
+    _both_nan(torch, "max_pool2d", x, 3, stride=1, padding=1)

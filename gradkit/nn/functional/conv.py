@@ -150,6 +150,12 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: _I
         - Input: :math:`(N, C_{in}, H, W)` or :math:`(C_{in}, H, W)`
         - Output: :math:`(N, C_{out}, H_{out}, W_{out})` or :math:`(C_{out}, H_{out}, W_{out})`
 
+    Note:
+        Unlike PyTorch, the output is a strided view whose memory is batch-last
+        (``(C_out, H_out, W_out, N)``), so ``is_contiguous()`` is False: that layout lets the
+        next convolution and the backward pass skip transposing copies. Values, shapes and
+        gradients are the same; call ``.contiguous()`` if you need NCHW memory.
+
     Example:
         >>> x = gradkit.randn(2, 3, 8, 8)
         >>> w = gradkit.randn(4, 3, 3, 3)
