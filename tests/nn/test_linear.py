@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 from helpers import check_grad, t64
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nn_oracle import compare_layer
 
 import gradkit as gk
@@ -118,3 +120,22 @@ def test_pad_negative_crops_and_errors():
         F.pad(x, (1,))
     with pytest.raises(ValueError, match="reflect"):
         F.pad(x, (6, 0), mode="reflect")
+
+
+@settings(max_examples=25, deadline=None)
+@given(lead=st.lists(st.integers(1, 3), min_size=0, max_size=3), fin=st.integers(1, 5),
+       fout=st.integers(1, 5), bias=st.booleans())
+def test_linear_any_leading_shape(lead, fin, fout, bias):
+    m = nn.Linear(fin, fout, bias=bias).double()
+    x = gk.tensor(np.random.default_rng(0).standard_normal(tuple(lead) + (fin,)),
+                  requires_grad=True)
+    y = m(x)
+    assert tuple(y.shape) == tuple(lead) + (fout,)
+    ref = x.detach().numpy() @ m.weight.detach().numpy().T
+    if bias:
+        ref = ref + m.bias.detach().numpy()
+    np.testing.assert_allclose(y.detach().numpy(), ref, rtol=1e-12, atol=1e-12)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(),
+                               np.broadcast_to(m.weight.detach().numpy().sum(0), x.shape),
+                               rtol=1e-12)

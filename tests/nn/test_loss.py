@@ -258,3 +258,28 @@ def test_loss_state_dict_has_weight_buffer(torch):
     w = gk.tensor([1.0, 2.0])
     assert list(nn.CrossEntropyLoss(weight=w).state_dict()) == list(
         torch.nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0])).state_dict())
+
+
+@pytest.mark.parametrize("name", ["bce", "bce_logits", "nll", "mse", "huber", "kl"])
+def test_loss_second_order(name):
+    rng = np.random.default_rng(12)
+    x = t64(rng, 3, 4, low=0.1, high=0.9) if name == "bce" else t64(rng, 3, 4)
+    y = t64(rng, 3, 4, low=0.0, high=1.0, requires_grad=False)
+    idx = gk.tensor([0, 3, 1])
+    fns = {
+        "bce": lambda x: F.binary_cross_entropy(x, y),
+        "bce_logits": lambda x: F.binary_cross_entropy_with_logits(
+            x, y, pos_weight=gk.tensor([1.0, 2.0, 0.5, 3.0], dtype=gk.float64)),
+        "nll": lambda x: F.nll_loss(F.log_softmax(x, 1), idx, reduction="sum"),
+        "mse": lambda x: F.mse_loss(x, y),
+        "huber": lambda x: F.huber_loss(x, y, delta=0.5),
+        "kl": lambda x: F.kl_div(F.log_softmax(x, 1), y, reduction="batchmean"),
+    }
+    fn = fns[name]
+
+    def grad_of(x):
+        with gk.enable_grad():
+            (g,) = gk.autograd.grad(fn(x), [x], create_graph=True)
+        return g * 1.0
+
+    check_grad(grad_of, [x])
