@@ -7,9 +7,12 @@ array namespace ``xp`` of the parameter (NumPy today, CuPy later), the flattened
 gradient and state arrays, and persistent scratch buffers, and update everything with ``out=``
 ufunc calls: a step allocates no parameter-sized temporaries after the first one.
 
-Large parameters are cut into slices and the slices are shared between the CPU cores: NumPy's
-ufuncs release the GIL, so the elementwise update runs in parallel like PyTorch's intra-op
-threads.
+Large parameters (from 2**18 elements) are cut into slices and the slices are shared between the
+CPU cores: NumPy's ufuncs release the GIL, so the elementwise update runs in parallel like
+PyTorch's intra-op threads, each thread walking its slice in cache-sized chunks. The environment
+variable ``GRADKIT_OPTIM_THREADS`` (read at import; default: the number of CPUs) sets the number
+of threads; ``GRADKIT_OPTIM_THREADS=1`` updates every parameter in one pass on the calling
+thread, which is faster on an oversubscribed machine.
 
 Gradient accumulation (several backward passes per optimizer step) works as in PyTorch, because
 ``backward`` adds into ``.grad``::
@@ -441,6 +444,8 @@ class Optimizer:
     def _scratch_for(self, thread: int, xp, dtype, n: int, count: int) -> list:
         """``count`` persistent flat buffers of at least ``n`` elements for one thread."""
         key = (xp.name, dtype, count)
+        while thread >= len(self._scratch):
+            self._scratch.append({})
         bufs = self._scratch[thread].get(key)
         if bufs is None or bufs[0].shape[0] < n:
             bufs = [xp.empty(n, dtype=dtype) for _ in range(count)]
@@ -482,12 +487,13 @@ class Optimizer:
             self._run_parallel(parallel, n_scratch)
 
     def _run_parallel(self, tasks: list, n_scratch: int) -> None:
-        per_thread: list[list] = [[] for _ in range(_THREADS)]
+        threads = _THREADS
+        per_thread: list[list] = [[] for _ in range(threads)]
         for kernel, p, arrays, scalars in tasks:
             n = p.size
             flat = [p.reshape(-1)] + [a.reshape(-1) for a in arrays]
-            step = -(-n // _THREADS)
-            for t in range(_THREADS):
+            step = -(-n // threads)
+            for t in range(threads):
                 lo, hi = t * step, min(n, (t + 1) * step)
                 if lo < hi:
                     per_thread[t].append((kernel, [f[lo:hi] for f in flat], scalars))
@@ -506,8 +512,10 @@ class Optimizer:
                     kernel(numpy_ns, *[v[lo:hi] for v in views], *[b[:hi - lo] for b in bufs],
                            *scalars)
 
-        pool = _pool()
-        futures = [pool.submit(work, t) for t in range(1, _THREADS) if per_thread[t]]
+        futures = []
+        if threads > 1:
+            pool = _pool()
+            futures = [pool.submit(work, t) for t in range(1, threads) if per_thread[t]]
         work(0)
         for f in futures:
             f.result()
