@@ -22,7 +22,8 @@ from gradkit.utils.data import DataLoader
 QUICK = os.environ.get("GRADKIT_EXAMPLES_QUICK") == "1"
 SEQ_LEN = 32 if QUICK else 64
 EPOCHS = 1 if QUICK else 6
-MAX_BATCHES = 15 if QUICK else None  # per epoch
+MAX_BATCHES = 10 if QUICK else None  # per epoch
+SAMPLE_LEN = 100 if QUICK else 300
 MAX_EVAL_BATCHES = 2 if QUICK else None
 
 
@@ -100,7 +101,7 @@ def main(text_file=None):
         val_loss = evaluate(model, val, criterion)
         print(f"epoch {epoch + 1}: train loss {total / n:.3f}  val loss {val_loss:.3f}  "
               f"val perplexity {math.exp(val_loss):.2f}")
-    text = sample(model, train_set)
+    text = sample(model, train_set, length=SAMPLE_LEN)
     print("sample:\n" + text)
     return val_loss, text
 
