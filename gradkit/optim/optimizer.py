@@ -89,6 +89,8 @@ def _wrap_step(step):
     """Run the optimizer's step pre/post hooks around ``step`` (added to every subclass)."""
 
     def step_with_hooks(self, *args, **kwargs):
+        if self.__dict__.get("_in_step"):       # a subclass's step calling super().step()
+            return step(self, *args, **kwargs)
         pre, post = self._step_pre_hooks, self._step_post_hooks
         if pre:
             for hook in list(pre.values()):
@@ -99,7 +101,11 @@ def _wrap_step(step):
                             f"optimizer step pre-hook {hook!r} must return None or a tuple "
                             f"(new_args, new_kwargs), but returned {out!r}")
                     args, kwargs = out
-        result = step(self, *args, **kwargs)
+        self._in_step = True
+        try:
+            result = step(self, *args, **kwargs)
+        finally:
+            self._in_step = False
         self._step_count += 1
         if post:
             for hook in list(post.values()):
@@ -132,8 +138,22 @@ class Optimizer:
     and ``capturable`` are accepted and ignored (the kernels are always in place); the
     ``differentiable=True`` mode is not supported.
 
-    Gradient accumulation: see the module docstring (call ``backward`` several times, then
-    ``step`` and ``zero_grad``).
+    Gradient accumulation: ``backward`` adds into ``.grad``, so several micro-batches can be
+    summed before one step (scale each loss so that the sum is the mean)::
+
+        optimizer.zero_grad()
+        for i, (x, y) in enumerate(loader):
+            (loss_fn(model(x), y) / accum_steps).backward()
+            if (i + 1) % accum_steps == 0:
+                optimizer.step()
+                optimizer.zero_grad()
+
+    Example:
+        >>> opt = gradkit.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> for x, y in loader:
+        ...     opt.zero_grad()
+        ...     loss_fn(model(x), y).backward()
+        ...     opt.step()
     """
 
     _step_pre_hooks: OrderedDict[int, Callable]

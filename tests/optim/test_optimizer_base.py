@@ -324,3 +324,23 @@ def test_early_stopping_errors():
         optim.EarlyStopping(patience=-1)
     with pytest.raises(ValueError, match="needs the module"):
         optim.EarlyStopping(restore_best_weights=True).step(1.0)
+
+
+def test_subclass_calling_super_step_runs_hooks_once():
+    class Clipped(optim.SGD):
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.grad._data.clip(-1, 1, out=p.grad._data)
+            return super().step(closure)
+
+    a = _p(0.0)
+    opt = Clipped([a], lr=0.5)
+    calls = []
+    opt.register_step_post_hook(lambda o, args, kwargs: calls.append(1))
+    a.grad = gk.tensor(np.array([10.0]))
+    opt.step()
+    assert calls == [1]
+    assert opt._step_count == 1
+    np.testing.assert_allclose(a.detach().numpy(), [-0.5])
