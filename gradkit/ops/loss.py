@@ -60,14 +60,15 @@ def _ce_f(xp, x, t, weight, ignore_index, reduction, smoothing):
     s = x - mx
     e = xp.exp(s)
     se = e.sum(axis=1, keepdims=True)
-    logp = s
-    logp -= xp.log(se)
+    lse = xp.log(se)
     e /= se  # e is now softmax(x)
     tc, valid, w_t, denom = _class_weights(xp, t, ignore_index, weight, x.dtype)
     rows = xp.arange(m)
-    loss = -logp[rows, tc] * w_t
+    loss = (lse[:, 0] - s[rows, tc]) * w_t  # -log_softmax at the targets only
     if smoothing:
         loss *= 1 - smoothing
+        logp = s
+        logp -= lse
         wl = logp * weight if weight is not None else logp
         loss -= wl.sum(axis=1) * valid * (smoothing / c)
     out = _reduce(xp, loss, reduction, denom, x.dtype)
@@ -95,12 +96,14 @@ def _ce_b(xp, g, ins, out, aux, needs):
         if weight is None and not smoothing:
             grad = p.copy()
             grad[ns.arange(m), tc] -= 1
-            grad *= valid[:, None]
+            if not valid.all():
+                grad *= valid[:, None]
         else:
             a, s = _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, p.dtype)
             grad = p * s
             grad -= a
-        return (grad * scale,)
+        grad *= scale
+        return (grad,)
     e = xp.exp(x - xp.amax(x, axis=1, keepdims=True))
     sm = e / xp.sum(e, axis=1, keepdims=True)
     a, s = _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, p.dtype)
