@@ -27,7 +27,8 @@ def _reduce(xp, loss, reduction, denom, dtype):
         return loss
     total = loss.sum()
     if reduction == "mean":
-        total = total / denom
+        with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as PyTorch
+            total = total / denom
     return xp.asarray(total, dtype=dtype)
 
 
