@@ -123,6 +123,17 @@ def make_fake_cupy():
     mod.cuda = cuda
     mod.random = types.SimpleNamespace(seed=lambda s: None)
     mod.add = np.add
-    mod.lib = np.lib
+
+    def _strided(fn):
+        def view(x, *args, **kwargs):
+            base = x.view(np.ndarray) if isinstance(x, FakeCudaArray) else x
+            return _wrap(fn(base, *args, **kwargs))
+
+        return view
+
+    mod.lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
+        as_strided=_strided(np.lib.stride_tricks.as_strided),
+        sliding_window_view=_strided(np.lib.stride_tricks.sliding_window_view),
+    ))
     mod.fake = True
     return mod
