@@ -11,8 +11,7 @@ Large parameters (from 2**18 elements) are cut into slices and the slices are sh
 CPU cores: NumPy's ufuncs release the GIL, so the elementwise update runs in parallel like
 PyTorch's intra-op threads, each thread walking its slice in cache-sized chunks. The environment
 variable ``GRADKIT_OPTIM_THREADS`` (read at import; default: the number of CPUs) sets the number
-of threads; ``GRADKIT_OPTIM_THREADS=1`` updates every parameter in one pass on the calling
-thread, which is faster on an oversubscribed machine.
+of threads; with ``GRADKIT_OPTIM_THREADS=1`` the calling thread walks the chunks alone.
 
 Gradient accumulation (several backward passes per optimizer step) works as in PyTorch, because
 ``backward`` adds into ``.grad``::
@@ -492,8 +491,7 @@ class Optimizer:
         views = self._views
         for task in tasks:
             kernel, p, arrays, scalars = task
-            if p.size >= _PARALLEL_MIN and _THREADS > 1 and type(p) is np.ndarray \
-                    and p.flags.c_contiguous:
+            if p.size >= _PARALLEL_MIN and type(p) is np.ndarray and p.flags.c_contiguous:
                 if parallel is None:
                     parallel = []
                 parallel.append(task)
