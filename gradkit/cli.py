@@ -524,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gradkit: error: {_one_line(exc)} (pip install gradkit[train] installs the "
               f"optional extras)", file=sys.stderr)
         return 1
-    except (ValueError, TypeError, RuntimeError, OSError) as exc:
+    except (ValueError, TypeError, RuntimeError, OSError, ArithmeticError) as exc:
         if os.environ.get("GRADKIT_DEBUG"):
             raise
         print(f"gradkit: error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)

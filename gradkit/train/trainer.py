@@ -127,6 +127,8 @@ class Trainer:
         progress: ``"auto"``, ``"bar"``, ``"epoch"`` or ``"off"``; adds a
             :class:`~gradkit.train.ProgressBar` unless one is among ``callbacks``.
         device: move the model and each batch there (``None`` leaves them where they are).
+        terminate_on_nan: raise ``FloatingPointError`` as soon as a training loss is NaN or
+            infinite (instead of training on garbage); the last checkpoint stays intact.
 
     Attributes:
         epoch: epochs completed (restored by :meth:`load_checkpoint`).
@@ -139,7 +141,8 @@ class Trainer:
                  scheduler_interval: str | None = None, monitor: str | None = None,
                  metrics: Sequence[Any] = ("loss", "accuracy"), grad_clip: float | None = None,
                  accumulate_steps: int = 1, early_stopping=None,
-                 callbacks: Iterable[Callback] = (), progress: str = "auto", device=None):
+                 callbacks: Iterable[Callback] = (), progress: str = "auto", device=None,
+                 terminate_on_nan: bool = True):
         if not callable(loss_fn):
             raise TypeError(f"Trainer: loss_fn must be callable, got {type(loss_fn).__name__}")
         if grad_clip is not None and not (float(grad_clip) > 0):
@@ -165,6 +168,7 @@ class Trainer:
         self.accumulate_steps = int(accumulate_steps)
         self.early_stopping = early_stopping
         self.device = device
+        self.terminate_on_nan = bool(terminate_on_nan)
         callbacks = list(callbacks)
         from .progress import ProgressBar
 
@@ -252,11 +256,12 @@ class Trainer:
         row["lr"] = lr
         row["time"] = seconds
         row["samples_per_s"] = self._samples_seen / max(seconds, 1e-9)
-        monitored = row.get(self._monitor_key(row))
+        key = self._monitor_key(row)
+        monitored = row.get(key)
         if self.scheduler is not None and self.scheduler_interval == "epoch":
-            self._scheduler_step(monitored)
+            self._scheduler_step(monitored, key)
         if self.early_stopping is not None:
-            self._early_stopping_step(monitored)
+            self._early_stopping_step(monitored, key)
         self.epoch = epoch
         self.history.append(row)
         self.callbacks.on_epoch_end(self, epoch, row)
@@ -281,6 +286,11 @@ class Trainer:
             inputs, targets = self._split(batch)
             output = self.model(inputs)
             loss = self.loss_fn(output, targets)
+            loss_value = float(loss.item())
+            if self.terminate_on_nan and not math.isfinite(loss_value):
+                raise FloatingPointError(
+                    f"the training loss is {loss_value} at epoch {self.epoch + 1}, batch {i}; "
+                    f"lower the learning rate or clip gradients (grad_clip)")
             group_start = (i // k) * k
             group_size = k if n_batches is None else min(k, n_batches - group_start)
             (loss / group_size if group_size > 1 else loss).backward()
@@ -291,7 +301,6 @@ class Trainer:
                 pending = False
             n = _batch_size(inputs)
             self._samples_seen += n
-            loss_value = float(loss.item())
             totals.add(loss_value, output, targets, n)
             logs.update(loss=loss_value, batch_size=n)
             self.callbacks.on_batch_end(self, i, logs)
@@ -315,23 +324,22 @@ class Trainer:
             self.scheduler.step()
         return logs
 
-    def _scheduler_step(self, monitored) -> None:
+    def _scheduler_step(self, monitored, key: str) -> None:
         style = _metric_style(self.scheduler)
-        if style == "none":
-            self.scheduler.step()
-            return
-        if monitored is None:
-            raise ValueError(f"Trainer: the scheduler {type(self.scheduler).__name__} watches "
-                             f"{self.monitor!r}, which is not in the epoch's logs")
         if style == "positional":
+            if monitored is None:
+                raise ValueError(f"Trainer: the scheduler {type(self.scheduler).__name__} "
+                                 f"watches {key!r}, which is not in the epoch's logs")
             self.scheduler.step(monitored)
-        else:
+        elif style == "keyword" and monitored is not None:
             self.scheduler.step(metrics=monitored)
+        else:
+            self.scheduler.step()
 
-    def _early_stopping_step(self, monitored) -> None:
+    def _early_stopping_step(self, monitored, key: str) -> None:
         if monitored is None:
-            raise ValueError(f"Trainer: early stopping watches {self.monitor!r}, which is not in "
-                             f"the epoch's logs")
+            raise ValueError(f"Trainer: early stopping watches {key!r}, which is not in the "
+                             f"epoch's logs")
         stopper = self.early_stopping
         params = inspect.signature(stopper.step).parameters
         if "module" in params:  # gradkit.optim.EarlyStopping snapshots the best weights

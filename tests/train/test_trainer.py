@@ -319,3 +319,31 @@ def test_progress_bar_with_tqdm(make_job):
         train, epochs=1)
     text = stream.getvalue()
     assert "epoch 1/1" in text and "samples_s" in text or "samples/s" in text
+
+
+def test_a_nan_loss_stops_with_a_clear_error(make_job):
+    def nan_after_three(out, y, calls=[0]):  # noqa: B006 - a call counter
+        calls[0] += 1
+        return cross_entropy(out, y) * (float("nan") if calls[0] > 3 else 1.0)
+
+    model, opt, train, _ = make_job()
+    trainer = Trainer(model, opt, nan_after_three, progress="off")
+    with pytest.raises(FloatingPointError, match="epoch 1, batch 3; lower the learning rate"):
+        trainer.fit(train, epochs=3)
+    model, opt, train, _ = make_job()
+    Trainer(model, opt, lambda o, y: cross_entropy(o, y) * float("nan"), progress="off",
+            terminate_on_nan=False).fit(train, epochs=1)
+
+
+def test_schedulers_without_the_monitored_key_still_step(make_job):
+    lrs = gk.optim.lr_scheduler
+    model, opt, train, _ = make_job(lr=0.1)
+    sched = lrs.StepLR(opt, step_size=1, gamma=0.5)
+    Trainer(model, opt, cross_entropy, scheduler=sched, monitor="val_accuracy",
+            progress="off").fit(train, epochs=2)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.025)
+    model, opt, train, _ = make_job()
+    plateau = _FakePlateau(opt)
+    with pytest.raises(ValueError, match="val_accuracy"):
+        Trainer(model, opt, cross_entropy, scheduler=plateau, monitor="val_accuracy",
+                progress="off").fit(train, epochs=1)
