@@ -79,9 +79,9 @@ class NAdam(Optimizer):
                  maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
-                        "momentum_decay": momentum_decay,
-                        "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
-                        "foreach": foreach, "capturable": capturable, "differentiable": differentiable}
+                    "momentum_decay": momentum_decay,
+                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
+                    "foreach": foreach, "capturable": capturable, "differentiable": differentiable}
         super().__init__(params, defaults)
 
     def _validate_group(self, group):

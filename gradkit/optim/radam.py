@@ -68,9 +68,9 @@ class RAdam(Optimizer):
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
-                        "maximize": maximize, "foreach": foreach, "capturable": capturable,
-                        "decoupled_weight_decay": decoupled_weight_decay,
-                        "differentiable": differentiable}
+                    "maximize": maximize, "foreach": foreach, "capturable": capturable,
+                    "decoupled_weight_decay": decoupled_weight_decay,
+                    "differentiable": differentiable}
         super().__init__(params, defaults)
 
     def _validate_group(self, group):

@@ -344,3 +344,23 @@ def test_subclass_calling_super_step_runs_hooks_once():
     assert calls == [1]
     assert opt._step_count == 1
     np.testing.assert_allclose(a.detach().numpy(), [-0.5])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_step_allocates_no_parameter_sized_arrays(name):
+    import tracemalloc
+
+    params = [gk.tensor(np.ones((300, 300), np.float32), requires_grad=True),
+              gk.tensor(np.ones(400_000, np.float32), requires_grad=True)]
+    for p in params:
+        p.grad = gk.tensor(np.ones(p.shape, np.float32))
+    opt = getattr(optim, name)(params, lr=1e-3)
+    opt.step()
+    opt.step()
+    tracemalloc.start()
+    try:
+        opt.step()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 100_000       # the smallest parameter is 360 kB

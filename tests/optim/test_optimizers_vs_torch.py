@@ -31,7 +31,8 @@ CASES = [
     ("RMSprop", {"lr": 0.01, "centered": True, "weight_decay": 0.1}),
     ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5, "alpha": 0.9, "maximize": True}),
     ("Adagrad", {"lr": 0.1}),
-    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.1, "initial_accumulator_value": 0.5}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.1,
+                 "initial_accumulator_value": 0.5}),
     ("Adagrad", {"lr": 0.1, "maximize": True, "eps": 1e-5}),
     ("Adadelta", {}),
     ("Adadelta", {"lr": 0.5, "rho": 0.8, "weight_decay": 0.1}),
@@ -41,7 +42,8 @@ CASES = [
     ("Adamax", {"lr": 0.05, "maximize": True}),
     ("NAdam", {"lr": 0.05}),
     ("NAdam", {"lr": 0.05, "weight_decay": 0.1}),
-    ("NAdam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True, "momentum_decay": 0.01}),
+    ("NAdam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True,
+               "momentum_decay": 0.01}),
     ("NAdam", {"lr": 0.05, "maximize": True}),
     ("RAdam", {"lr": 0.05}),
     ("RAdam", {"lr": 0.05, "weight_decay": 0.1}),
@@ -52,7 +54,7 @@ IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'default'}" for n, 
 
 
 def _problem(seed=0):
-    """A least-squares problem with a weight matrix and a bias: 0.5 |A w + b - y|^2 + sum w^3 / 60."""
+    """Least squares with a weight matrix and a bias: 0.5 |A w + b - y|^2 + sum w^3 / 60."""
     rng = np.random.default_rng(seed)
     a = rng.standard_normal((8, 5)) / 3
     y = rng.standard_normal((8, 3))
