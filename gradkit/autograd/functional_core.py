@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
 from .._backend import namespace_of
@@ -10,10 +12,17 @@ from .graph import run_backward
 __all__ = ["backward", "grad"]
 
 
-def _tensor_cls():
-    from ..tensor import Tensor
+_TENSOR_MODULE = []  # gradkit.tensor, imported on first use (it imports this package)
 
-    return Tensor
+
+def _tensor_mod():
+    if not _TENSOR_MODULE:  # (``gradkit.tensor`` the attribute is the factory function)
+        _TENSOR_MODULE.append(importlib.import_module("..tensor", __package__))
+    return _TENSOR_MODULE[0]
+
+
+def _tensor_cls():
+    return _tensor_mod().Tensor
 
 
 def _as_list(x, name):
@@ -27,8 +36,7 @@ def _as_list(x, name):
 
 def _root_grads(outputs, grad_outputs, create_graph, who):
     Tensor = _tensor_cls()
-    from ..tensor import wrap
-
+    wrap = _tensor_mod().wrap
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
@@ -36,7 +44,7 @@ def _root_grads(outputs, grad_outputs, create_graph, who):
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs: {who} was called on "
                     f"a tensor of shape {tuple(out.shape)}. Pass gradient= (a tensor of that "
-                    f"shape, e.g. torch-style y.backward(gkit.ones_like(y))) or reduce it first, "
+                    f"shape, e.g. y.backward(gradkit.ones_like(y))) or reduce it first, "
                     f"e.g. y.sum().backward()"
                 )
             arr = namespace_of(out._data).ones(out._data.shape, dtype=out.dtype)
@@ -66,7 +74,8 @@ def _check_outputs(outputs):
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate gradients of ``tensors`` into the leaves' ``.grad`` (``torch.autograd.backward``)."""
+    """Accumulate gradients of ``tensors`` into the leaves' ``.grad`` (as
+    ``torch.autograd.backward``)."""
     outputs = _as_list(tensors, "tensors")
     if grad_tensors is None:
         grad_tensors = [None] * len(outputs)

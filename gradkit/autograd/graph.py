@@ -159,8 +159,8 @@ def _check_versions(node):
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: input {i} of {node.name()} (a tensor of shape "
-                f"{tuple(t.shape)}) is at version {t._version}; expected version {v}. Hint: replace "
-                f"the in-place operation (e.g. x.add_(...), x[...] = ...) on it with an "
+                f"{tuple(t.shape)}) is at version {t._version}; expected version {v}. Hint: "
+                f"replace the in-place operation (e.g. x.add_(...), x[...] = ...) on it with an "
                 f"out-of-place one (x = x + ...), or clone() it before modifying."
             )
     if node.meta is not None and node.meta.get("output_modified"):
