@@ -7,6 +7,10 @@ state goes through a linear layer to 10 classes; cross-entropy; backward; a plai
 
 Also reported: the same step for GRU, and the LSTM forward alone under no_grad.
 
+gradkit and torch are timed in alternation (medians), so load on a shared machine hits both
+alike. For a single-thread comparison (much steadier on a loaded 2-core machine) run with
+``OPENBLAS_NUM_THREADS=1 BENCH_THREADS=1``.
+
 Run: python benchmarks/bench_lstm.py [--quick]
 """
 
