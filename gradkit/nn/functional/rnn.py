@@ -4,9 +4,9 @@ Two implementations of the same math:
 
 - the fused primitives in :mod:`gradkit.ops.rnn` (array loops, backpropagation through time on
   arrays; the fast path the modules use);
-- the composite path: cells built from gradkit ops (``matmul``, ``sigmoid``, ``tanh``), differentiable
-  to any order. It is the reference the fused path is tested against, and the fused ops defer to it
-  under ``create_graph=True``.
+- the composite path: cells built from gradkit ops (``matmul``, ``sigmoid``, ``tanh``),
+  differentiable to any order. It is the reference the fused path is tested against, and the
+  fused ops defer to it under ``create_graph=True``.
 
 Gate order is PyTorch's: LSTM ``(i, f, g, o)``; GRU ``(r, z, n)`` with ``b_hn`` inside the
 ``r *`` term.
