@@ -127,8 +127,8 @@ def test_hooks():
     h2 = m.register_forward_hook(lambda mod, args, out: calls.append(out.shape) or out + 1)
     x = gk.randn(4, 3)
     out = m(x)
-    np.testing.assert_allclose(out.detach().numpy(), (m.bias + 1).detach().numpy()[None].repeat(4, 0),
-                               rtol=1e-6)
+    expected = (m.bias + 1).detach().numpy()[None].repeat(4, 0)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-6)
     assert calls == [gk.Size([4, 2])]
     h1.remove()
     h2.remove()
@@ -172,7 +172,7 @@ def test_state_dict_round_trip():
     assert "scratch" not in sd
     res = b.load_state_dict(sd)
     assert res.missing_keys == [] and res.unexpected_keys == []
-    for (n, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
+    for p, q in zip(a.parameters(), b.parameters()):
         np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
     # loading copies: the source is not aliased
     with gk.no_grad():
@@ -248,3 +248,36 @@ def test_parameter_basics():
     m = nn.Module()
     m.buf = nn.Buffer(gk.zeros(2), persistent=False)
     assert "buf" in m._buffers and "buf" not in m.state_dict()
+
+
+def _record_backward_hooks(lib, tensor, with_input_grad):
+    m = lib.nn.Linear(3, 2)
+    rec = []
+    m.register_full_backward_pre_hook(lambda mod, go: rec.append(("pre", len(go))))
+    m.register_full_backward_hook(lambda mod, gi, go: rec.append(
+        ("hook", [None if g is None else tuple(g.shape) for g in gi],
+         [tuple(g.shape) for g in go])))
+    x = tensor(np.ones((4, 3), dtype=np.float32))
+    if with_input_grad:
+        x.requires_grad_(True)
+    m(x).sum().backward()
+    return rec
+
+
+@pytest.mark.filterwarnings("ignore:Full backward hook")
+@pytest.mark.parametrize("with_input_grad", [True, False])
+def test_full_backward_hooks_match_torch(torch, with_input_grad):
+    assert _record_backward_hooks(gk, gk.tensor, with_input_grad) == \
+        _record_backward_hooks(torch, torch.tensor, with_input_grad)
+
+
+def test_full_backward_hook_replaces_grad_input():
+    m = nn.Linear(3, 2)
+    handle = m.register_full_backward_hook(lambda mod, gi, go: (gi[0] * 0,))
+    x = gk.ones(4, 3, requires_grad=True)
+    m(x).sum().backward()
+    assert float(x.grad.abs().sum()) == 0.0 and float(m.weight.grad.abs().sum()) > 0
+    handle.remove()
+    x.grad = None
+    m(x).sum().backward()
+    assert float(x.grad.abs().sum()) > 0

@@ -18,6 +18,7 @@ import numpy as np
 
 from ... import _dtype
 from ...autograd import grad_mode
+from ...autograd.function import Function
 from ...tensor import Tensor, wrap
 from ..parameter import Buffer, Parameter
 
@@ -74,6 +75,95 @@ def _as_array(value):
     return np.asarray(value)
 
 
+class _HookIn(Function):
+    """Identity on the module's inputs; its backward sees (and may replace) grad_input."""
+
+    @staticmethod
+    def forward(ctx, state, *tensors):
+        ctx.state = state
+        return tuple(t.detach() for t in tensors)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None, *ctx.state.on_grad_input(grads))
+
+
+class _HookOut(Function):
+    """Identity on the module's outputs; its backward records (and may replace) grad_output."""
+
+    @staticmethod
+    def forward(ctx, state, *tensors):
+        ctx.state = state
+        return tuple(t.detach() for t in tensors)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None, *ctx.state.on_grad_output(grads))
+
+
+class _BackwardHookState:
+    """One forward call's bookkeeping for full backward hooks."""
+
+    def __init__(self, module):
+        self.module = module
+        self.grad_output = None
+        self.in_pos = ()
+        self.n_tensor_args = 0
+
+    def wrap_inputs(self, args):
+        tensors = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        self.n_tensor_args = len(tensors)
+        self.in_pos = [k for k, i in enumerate(tensors) if args[i].requires_grad]
+        grad_idx = [tensors[k] for k in self.in_pos]
+        if not grad_idx:
+            return args
+        wrapped = _HookIn.apply(self, *[args[i] for i in grad_idx])
+        args = list(args)
+        for i, w in zip(grad_idx, wrapped):
+            args[i] = w
+        return tuple(args)
+
+    def wrap_outputs(self, out):
+        if isinstance(out, Tensor):
+            return _HookOut.apply(self, out)[0] if out.requires_grad else out
+        if isinstance(out, tuple):
+            idx = [i for i, o in enumerate(out) if isinstance(o, Tensor) and o.requires_grad]
+            if not idx:
+                return out
+            wrapped = _HookOut.apply(self, *[out[i] for i in idx])
+            res = list(out)
+            for i, w in zip(idx, wrapped):
+                res[i] = w
+            return type(out)(res) if type(out) is tuple else type(out)(*res)
+        return out
+
+    def on_grad_output(self, grads):
+        m = self.module
+        for hook in list(m._backward_pre_hooks.values()):
+            r = hook(m, grads)
+            if r is not None:
+                grads = tuple(r) if isinstance(r, (tuple, list)) else (r,)
+        self.grad_output = grads
+        if not self.in_pos and m._backward_hooks:  # nothing upstream: report now
+            self._call_hooks((None,) * max(self.n_tensor_args, 1))
+        return grads
+
+    def on_grad_input(self, grads):
+        full = [None] * self.n_tensor_args
+        for k, g in zip(self.in_pos, grads):
+            full[k] = g
+        full = self._call_hooks(tuple(full))
+        return tuple(full[k] for k in self.in_pos)
+
+    def _call_hooks(self, grad_input):
+        m = self.module
+        for hook in list(m._backward_hooks.values()):
+            r = hook(m, grad_input, self.grad_output)
+            if r is not None:
+                grad_input = tuple(r) if isinstance(r, (tuple, list)) else (r,)
+        return grad_input
+
+
 class Module:
     """Base class for all neural-network layers and models.
 
@@ -111,6 +201,7 @@ class Module:
         d["_forward_hooks_with_kwargs"] = set()
         d["_forward_pre_hooks_with_kwargs"] = set()
         d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
 
     # ------------------------------------------------------------------ forward and hooks
     def forward(self, *args, **kwargs):
@@ -120,11 +211,16 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         d = self.__dict__
-        if not d["_forward_pre_hooks"] and not d["_forward_hooks"]:
+        if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
+                or d["_backward_pre_hooks"]):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args, kwargs):
+        state = None
+        if (self._backward_hooks or self._backward_pre_hooks) and grad_mode.STATE[0]:
+            state = _BackwardHookState(self)
+            args = state.wrap_inputs(args)
         with_kw = self._forward_pre_hooks_with_kwargs
         for hid, hook in list(self._forward_pre_hooks.items()):
             if hid in with_kw:
@@ -146,7 +242,30 @@ class Module:
             res = hook(self, args, kwargs, out) if hid in with_kw else hook(self, args, out)
             if res is not None:
                 out = res
+        if state is not None:
+            out = state.wrap_outputs(out)
         return out
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False
+                                        ) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients w.r.t. this module's outputs
+        are computed; a returned tuple replaces ``grad_output``."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False
+                                    ) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients w.r.t. the module's
+        Tensor inputs are computed (``None`` for inputs that do not require grad); a returned
+        tuple replaces ``grad_input``."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
 
     def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:
@@ -436,7 +555,8 @@ class Module:
         """Set training mode (dropout active, batch norm updating statistics) on this module
         and every submodule."""
         if not isinstance(mode, bool):
-            raise TypeError(f"training mode is expected to be boolean, got {mode!r}")
+            # ValueError, as PyTorch raises here
+            raise ValueError(f"training mode is expected to be boolean, got {mode!r}")  # noqa: TRY004
         self.training = mode
         for m in self.children():
             m.train(mode)
@@ -477,7 +597,7 @@ class Module:
     def _apply(self, fn: Callable[[Tensor], Tensor], *, only_float: bool = True) -> Module:
         for m in self.modules():
             with grad_mode.no_grad():
-                for name, p in m._parameters.items():
+                for p in m._parameters.values():
                     if p is None:
                         continue
                     new = fn(p)
