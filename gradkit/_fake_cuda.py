@@ -106,8 +106,15 @@ def make_fake_cupy():
 
         return make
 
+    def ascontiguousarray(a, dtype=None):  # like CuPy's: a device array in, a device array out
+        if not isinstance(a, FakeCudaArray):
+            raise TypeError(f"fake CUDA: ascontiguousarray expects a cuda array, got "
+                            f"{type(a).__name__} (CuPy raises here too)")
+        return _wrap(np.ascontiguousarray(a.view(np.ndarray), dtype=dtype))
+
     mod.asarray = asarray
     mod.array = asarray
+    mod.ascontiguousarray = ascontiguousarray
     for name in ("zeros", "ones", "empty", "full", "arange", "eye", "linspace", "zeros_like",
                  "ones_like", "empty_like", "full_like", "indices"):
         setattr(mod, name, creator(getattr(np, name)))

@@ -15,8 +15,6 @@ from the input through ``xp`` so that the rule itself is differentiable.
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..autograd.graph import SAVES_INPUTS, Op
 
 __all__ = ["BATCH_NORM", "channel_shape"]
@@ -30,8 +28,8 @@ def channel_shape(ndim: int, c: int) -> tuple:
 def _bn_f(xp, x, w, b, axes, eps, box):
     mean = x.mean(axis=axes, keepdims=True)
     xc = x - mean
-    var = np.mean(np.square(xc), axis=axes, keepdims=True)
-    invstd = 1.0 / np.sqrt(var + eps)
+    var = xp.mean(xp.square(xc), axis=axes, keepdims=True)
+    invstd = 1.0 / xp.sqrt(var + eps)
     invstd = invstd.astype(x.dtype, copy=False)
     xhat = xc
     xhat *= invstd
@@ -73,7 +71,7 @@ def _bn_b(xp, g, ins, out, aux, needs):
             gx = (g - gsum * (1.0 / m) - xhat * (gxhat * (1.0 / m))) * scale
         else:  # the same formula with one temporary
             gx = xhat * (gxhat * (1.0 / m))
-            np.subtract(g, gx, out=gx)
+            xp.subtract(g, gx, out=gx)
             gx -= gsum * (1.0 / m)
             gx *= scale
     return gx, gw, gb

@@ -24,9 +24,7 @@ asymmetric).
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.lib.stride_tricks import as_strided
-
+from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, Op
 
 __all__ = ["CONV", "CONV_T", "CONV_W", "col2im", "conv_out_size", "im2col"]
@@ -46,9 +44,10 @@ def _to_chwn(x, padding):
     """(N, C, H, W) -> contiguous, zero-padded (C, H + pt + pb, W + pl + pr, N)."""
     pt, pb, pl, pr = padding
     n, c, h, w = x.shape
+    xp = namespace_of(x)
     if not (pt or pb or pl or pr):
-        return np.ascontiguousarray(x.transpose(1, 2, 3, 0))
-    out = np.zeros((c, h + pt + pb, w + pl + pr, n), dtype=x.dtype)
+        return xp.ascontiguousarray(x.transpose(1, 2, 3, 0))
+    out = xp.zeros((c, h + pt + pb, w + pl + pr, n), dtype=x.dtype)
     out[:, pt:pt + h, pl:pl + w, :] = x.transpose(1, 2, 3, 0)
     return out
 
@@ -61,12 +60,15 @@ def im2col(x, kh, kw, out_hw, stride, padding, dilation):
     n, c = x.shape[:2]
     ho, wo = out_hw
     xt = _to_chwn(x, padding)
+    xp = namespace_of(xt)
     s_c, s_h, s_w, s_n = xt.strides
     sh, sw = stride
     dh, dw = dilation
-    view = as_strided(xt, shape=(c, kh, kw, ho, wo, n),
-                      strides=(s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw, s_n), writeable=False)
-    cols = np.ascontiguousarray(view)
+    # a read-only use (copied at once), so no writeable= (CuPy's as_strided has no such argument)
+    view = xp.lib.stride_tricks.as_strided(
+        xt, shape=(c, kh, kw, ho, wo, n),
+        strides=(s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw, s_n))
+    cols = xp.ascontiguousarray(view)
     return cols.reshape(c * kh * kw, ho * wo * n)
 
 
@@ -77,7 +79,7 @@ def col2im(cols, x_shape, kh, kw, out_hw, stride, padding, dilation):
     pt, pb, pl, pr = padding
     sh, sw = stride
     dh, dw = dilation
-    buf = np.zeros((c, h + pt + pb, w + pl + pr, n), dtype=cols.dtype)
+    buf = namespace_of(cols).zeros((c, h + pt + pb, w + pl + pr, n), dtype=cols.dtype)
     g6 = cols.reshape(c, kh, kw, ho, wo, n)
     hspan = sh * (ho - 1) + 1
     wspan = sw * (wo - 1) + 1
@@ -101,7 +103,7 @@ def _apply_weight(w, cols, groups):
     if groups == 1:
         return w.reshape(o, -1) @ cols
     wg = w.reshape(groups, o // groups, -1)
-    return np.matmul(wg, _grouped(cols, groups)).reshape(o, cols.shape[1])
+    return namespace_of(w).matmul(wg, _grouped(cols, groups)).reshape(o, cols.shape[1])
 
 
 def _apply_weight_t(w, g2, groups):
@@ -110,7 +112,7 @@ def _apply_weight_t(w, g2, groups):
     if groups == 1:
         return w.reshape(o, -1).T @ g2
     wg = w.reshape(groups, o // groups, -1)
-    out = np.matmul(wg.transpose(0, 2, 1), _grouped(g2, groups))
+    out = namespace_of(w).matmul(wg.transpose(0, 2, 1), _grouped(g2, groups))
     return out.reshape(-1, g2.shape[1])
 
 
@@ -118,7 +120,7 @@ def _weight_grad(g2, cols, w_shape, groups):
     """``g2`` (O, N*L) times the patch matrix transposed, shaped like the weight."""
     if groups == 1:
         return (g2 @ cols.T).reshape(w_shape)
-    out = np.matmul(_grouped(g2, groups), _grouped(cols, groups).transpose(0, 2, 1))
+    out = namespace_of(g2).matmul(_grouped(g2, groups), _grouped(cols, groups).transpose(0, 2, 1))
     return out.reshape(w_shape)
 
 
@@ -133,7 +135,7 @@ def _to_nchw(y2, n, o, ho, wo):
 def _to_rows(g):
     """(N, O, Ho, Wo) -> contiguous (O, Ho*Wo*N), the column order of :func:`im2col`."""
     n, o, ho, wo = g.shape
-    return np.ascontiguousarray(g.transpose(1, 2, 3, 0)).reshape(o, ho * wo * n)
+    return namespace_of(g).ascontiguousarray(g.transpose(1, 2, 3, 0)).reshape(o, ho * wo * n)
 
 
 def _out_hw(x_shape, kh, kw, stride, padding, dilation):

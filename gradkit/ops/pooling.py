@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 
 __all__ = ["ADAPTIVE_MAX_POOL", "AVG_POOL", "AVG_POOL_T", "MAX_POOL", "avg_divisor",
@@ -42,7 +43,7 @@ def _pad_to(x, pt, pl, hp, wp, fill):
     n, c, h, w = x.shape
     if pt == 0 and pl == 0 and hp == h and wp == w:
         return x
-    out = np.full((n, c, hp, wp), fill, dtype=x.dtype)
+    out = namespace_of(x).full((n, c, hp, wp), fill, dtype=x.dtype)
     out[:, :, pt:pt + h, pl:pl + w] = x
     return out
 
@@ -80,7 +81,7 @@ def _max_pool_f(xp, x, kernel, stride, padding, dilation, out_hw, box):
     slices = _offset_slices(kernel, stride, dilation, out_hw)
     best = xpad[next(slices)].copy(order="K")  # keep the input's memory layout
     for sl in slices:
-        np.maximum(best, xpad[sl], out=best)  # propagates NaN, as PyTorch
+        xp.maximum(best, xpad[sl], out=best)  # propagates NaN, as PyTorch
     aux = (x.shape, kernel, stride, padding, dilation, out_hw)
     if box is not None:
         box.append(_plane_indices(_winners(xpad, best, aux), aux))
@@ -90,12 +91,13 @@ def _max_pool_f(xp, x, kernel, stride, padding, dilation, out_hw, box):
 def _winners(xpad, out, aux):
     """Which kernel offset (row-major) gave each output: the first one equal to the maximum."""
     _x_shape, kernel, stride, _padding, dilation, out_hw = aux
-    which = np.zeros(out.shape, dtype=np.int64)
-    taken = np.zeros(out.shape, dtype=bool)
-    nan = np.isnan(out) if out.dtype.kind == "f" else np.zeros(out.shape, dtype=bool)
+    xp = namespace_of(out)
+    which = xp.zeros(out.shape, dtype=np.int64)
+    taken = xp.zeros(out.shape, dtype=bool)
+    nan = xp.isnan(out) if out.dtype.kind == "f" else xp.zeros(out.shape, dtype=bool)
     for k, sl in enumerate(_offset_slices(kernel, stride, dilation, out_hw)):
         cand = xpad[sl]
-        hit = (cand == out) | (nan & np.isnan(cand))
+        hit = (cand == out) | (nan & xp.isnan(cand))
         hit &= ~taken
         which[hit] = k
         taken |= hit
@@ -107,25 +109,25 @@ def _plane_indices(which, aux):
     x_shape, kernel, stride, padding, dilation, out_hw = aux
     kw = kernel[1]
     w = x_shape[3]
-    rows = (np.arange(out_hw[0]) * stride[0] - padding[0])[:, None] + (which // kw) * dilation[0]
-    cols = (np.arange(out_hw[1]) * stride[1] - padding[1]) + (which % kw) * dilation[1]
+    xp = namespace_of(which)
+    rows = (xp.arange(out_hw[0]) * stride[0] - padding[0])[:, None] + (which // kw) * dilation[0]
+    cols = (xp.arange(out_hw[1]) * stride[1] - padding[1]) + (which % kw) * dilation[1]
     return rows * w + cols
 
 
 def _scatter_planes(xp, g, idx, x_shape, unique):
     n, c, h, w = x_shape
     nc = n * c
+    ixp = namespace_of(idx)  # the arrays' namespace (xp is gradkit's under create_graph)
+    flat = (ixp.arange(nc, dtype=np.int64)[:, None] * (h * w) + idx.reshape(nc, -1)).ravel()
     if _recorded(xp):
-        flat = (np.arange(nc, dtype=np.int64)[:, None] * (h * w) + idx.reshape(nc, -1)).ravel()
         gx = xp.index_add((nc * h * w,), (flat,), xp.reshape(g, (-1,)))
         return xp.reshape(gx, tuple(x_shape))
-    g = np.asarray(g)
     if unique:
-        gx = np.zeros((nc, h * w), dtype=g.dtype)
-        np.put_along_axis(gx, idx.reshape(nc, -1), g.reshape(nc, -1), axis=1)
+        gx = xp.zeros(nc * h * w, dtype=g.dtype)
+        gx[flat] = g.ravel()
         return gx.reshape(x_shape)
-    flat = (np.arange(nc, dtype=np.int64)[:, None] * (h * w) + idx.reshape(nc, -1)).ravel()
-    gx = np.bincount(flat, weights=g.ravel(), minlength=nc * h * w)
+    gx = xp.bincount(flat, weights=g.ravel(), minlength=nc * h * w)
     return gx.astype(g.dtype, copy=False).reshape(x_shape)
 
 
@@ -144,22 +146,21 @@ def _max_pool_b(xp, g, ins, out, aux, needs):
     # where it equals the maximum, so the first maximum in row-major order wins (as PyTorch)
     _n, _c, h, w = x_shape
     ph, pw = padding
-    g = np.asarray(g)
-    if y.dtype.kind == "f" and np.isnan(y).any():
+    if y.dtype.kind == "f" and xp.isnan(y).any():
         idx = _plane_indices(_winners(xpad, y, aux), aux)
         return (_scatter_planes(xp, g, idx, x_shape, unique=False),)
     disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
     covered = (disjoint and dilation == (1, 1) and stride == tuple(kernel)
                and xpad.shape[2:] == (out_hw[0] * kernel[0], out_hw[1] * kernel[1]))
     # same memory layout as the input; uninitialised when the windows tile it exactly
-    buf = (np.empty_like if covered else np.zeros_like)(xpad, dtype=g.dtype)
-    left = np.empty_like(y)  # the output's memory layout, so the loop below runs in one order
-    np.copyto(left, g)
+    buf = (xp.empty_like if covered else xp.zeros_like)(xpad, dtype=g.dtype)
+    left = xp.empty_like(y)  # the output's memory layout, so the loop below runs in one order
+    xp.copyto(left, g)
     slices = list(_offset_slices(kernel, stride, dilation, out_hw))
     for k, sl in enumerate(slices):
-        hit = np.equal(xpad[sl], y)
+        hit = xp.equal(xpad[sl], y)
         if disjoint:  # each input element is read by one window at most: assign
-            part = np.multiply(left, hit, out=buf[sl])
+            part = xp.multiply(left, hit, out=buf[sl])
         else:
             part = left * hit
             buf[sl] += part
@@ -167,7 +168,7 @@ def _max_pool_b(xp, g, ins, out, aux, needs):
             left -= part
     if buf.shape[2:] == (h, w):
         return (buf,)
-    return (np.ascontiguousarray(buf[:, :, ph:ph + h, pw:pw + w]),)
+    return (xp.ascontiguousarray(buf[:, :, ph:ph + h, pw:pw + w]),)
 
 
 def adaptive_windows(n_in: int, n_out: int):
@@ -178,13 +179,13 @@ def adaptive_windows(n_in: int, n_out: int):
 def _adaptive_max_f(xp, x, out_hw, box):
     n, c, h, w = x.shape
     ho, wo = out_hw
-    idx = np.empty((n, c, ho, wo), dtype=np.int64)
+    idx = xp.empty((n, c, ho, wo), dtype=np.int64)
     for i, (hs, he) in enumerate(adaptive_windows(h, ho)):
         for j, (ws, we) in enumerate(adaptive_windows(w, wo)):
             win = x[:, :, hs:he, ws:we].reshape(n, c, -1)
-            a = np.argmax(win, axis=-1)
+            a = xp.argmax(win, axis=-1)
             idx[:, :, i, j] = (hs + a // (we - ws)) * w + ws + a % (we - ws)
-    out = np.take_along_axis(x.reshape(n, c, h * w), idx.reshape(n, c, -1), axis=2)
+    out = xp.take_along_axis(x.reshape(n, c, h * w), idx.reshape(n, c, -1), axis=2)
     if box is not None:
         box.append(idx)
     return out.reshape(n, c, ho, wo), (idx, x.shape)
@@ -225,19 +226,19 @@ def _avg_pool_f(xp, x, kernel, stride, padding, out_hw, inv_div):
     sh, sw = stride
     hspan = sh * (ho - 1) + 1
     wspan = sw * (wo - 1) + 1
-    acc = np.zeros((n, c, ho, wo), dtype=x.dtype)
+    acc = xp.zeros((n, c, ho, wo), dtype=x.dtype)
     for i in range(kernel[0]):
         for j in range(kernel[1]):
             acc += xpad[:, :, i:i + hspan:sh, j:j + wspan:sw]
-    acc *= inv_div.astype(x.dtype, copy=False)
+    acc *= xp.asarray(inv_div, dtype=x.dtype)  # a host array: moved to the input's device
     return acc
 
 
 def _avg_pool_t_f(xp, g, kernel, stride, padding, out_hw, inv_div, in_hw):
     n, c = g.shape[:2]
     hp, wp = _avg_geometry(in_hw, kernel, stride, padding, out_hw)
-    buf = np.zeros((n, c, hp, wp), dtype=g.dtype)
-    gd = g * inv_div.astype(g.dtype, copy=False)
+    buf = xp.zeros((n, c, hp, wp), dtype=g.dtype)
+    gd = g * xp.asarray(inv_div, dtype=g.dtype)
     ho, wo = out_hw
     sh, sw = stride
     hspan = sh * (ho - 1) + 1
@@ -246,7 +247,7 @@ def _avg_pool_t_f(xp, g, kernel, stride, padding, out_hw, inv_div, in_hw):
         for j in range(kernel[1]):
             buf[:, :, i:i + hspan:sh, j:j + wspan:sw] += gd
     ph, pw = padding
-    return np.ascontiguousarray(buf[:, :, ph:ph + in_hw[0], pw:pw + in_hw[1]])
+    return xp.ascontiguousarray(buf[:, :, ph:ph + in_hw[0], pw:pw + in_hw[1]])
 
 
 def _avg_pool_b(xp, g, ins, out, aux, needs):

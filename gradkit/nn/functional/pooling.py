@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..._backend import namespace_of
 from ..._functions import matmul
 from ...ops import pooling as P
 from ...tensor import Tensor, apply1, as_tensor_arg, wrap
@@ -221,9 +222,11 @@ def _adaptive_avg(input, output_size, n, who):
         div = np.full(out, float(k[0] * k[1]))
         y = apply1(P.AVG_POOL, x, (k, k, (0, 0), out, 1.0 / div, in_hw))
         return undo(y)
-    # uneven windows: out = A_h @ x @ A_w^T with constant averaging matrices
-    ah = wrap(_averaging_matrix(in_hw[0], out[0], x.dtype))
-    awt = wrap(np.ascontiguousarray(_averaging_matrix(in_hw[1], out[1], x.dtype).T))
+    # uneven windows: out = A_h @ x @ A_w^T with constant averaging matrices (built on the host,
+    # then moved to the input's device)
+    xp = namespace_of(x._data)
+    ah = wrap(xp.asarray(_averaging_matrix(in_hw[0], out[0], x.dtype)))
+    awt = wrap(xp.asarray(np.ascontiguousarray(_averaging_matrix(in_hw[1], out[1], x.dtype).T)))
     return undo(matmul(matmul(ah, x), awt))
 
 
