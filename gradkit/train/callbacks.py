@@ -98,7 +98,10 @@ class CallbackList(Callback):
 
 
 class LambdaCallback(Callback):
-    """A callback from plain functions, e.g. ``LambdaCallback(on_epoch_end=lambda t, e, l: ...)``."""
+    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda t, e, logs: ...)``.
+
+    Each function takes the same arguments as the hook it replaces.
+    """
 
     def __init__(self, **hooks: Callable):
         names = {"on_fit_start", "on_epoch_start", "on_batch_start", "on_batch_end",

@@ -1,4 +1,4 @@
-"""A progress display for the fit loop: a tqdm bar when possible, one plain line per epoch otherwise.
+"""Progress display for the fit loop: a tqdm bar when possible, else one plain line per epoch.
 
 The bar shows the running loss and the throughput (samples/s). tqdm is optional: without it, or
 when the output is not a terminal, the callback prints one summary line per epoch instead.

@@ -363,9 +363,10 @@ class Trainer:
                 return _to_device(batch[0], self.device), _to_device(batch[1], self.device)
             if len(batch) == 1:
                 return _to_device(batch[0], self.device), None
+        length = len(batch) if hasattr(batch, "__len__") else "?"
         raise TypeError(f"Trainer: each batch must be (inputs, targets), got "
-                        f"{type(batch).__name__} of length {len(batch) if hasattr(batch, '__len__') else '?'}; "
-                        f"subclass Trainer and override _split for other layouts")
+                        f"{type(batch).__name__} of length {length}; subclass Trainer and "
+                        f"override _split for other layouts")
 
     # -- evaluation -------------------------------------------------------------------------
     def evaluate(self, loader) -> dict:
