@@ -145,7 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     parser = _Parser(prog="gradkit", description="gradkit: train, evaluate and benchmark "
-                                                 "models with PyTorch's API on NumPy.")
+                                                 "models with PyTorch's API on NumPy.",
+                     epilog="examples:\n"
+                            "  gradkit train                       CNN on digits (the main job)\n"
+                            "  gradkit train --data text           character LSTM on text\n"
+                            "  gradkit resume runs/RUN --epochs 20 continue a run\n"
+                            "  gradkit eval runs/RUN               test metrics of a checkpoint\n"
+                            "  gradkit lr-find --model mlp         LR range test and plot\n"
+                            "  gradkit bench --quick               speed against PyTorch",
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"gradkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
