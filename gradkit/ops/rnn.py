@@ -14,9 +14,14 @@ a ``MultiNode``. Inputs, in order::
     RNN:  x, h0, w_ih, w_hh, b_ih, b_hh
 
 ``x`` is time-major ``(T, B, input_size)``; the one parameter is ``reverse`` (run from the last
-step to the first). Under ``create_graph=True`` the rule is handed Tensors; it then defers to the
-composite implementation (cells built from differentiable gradkit ops) that ``gradkit.nn``
-installs in ``COMPOSITE_BACKWARD``, so higher-order gradients stay exact.
+step to the first). Forward returns ``(outputs, (static, saved))``: ``static`` (flags) becomes the
+node's ``aux``; ``saved`` (gates and states for backpropagation through time) is stored after the
+input arrays in the node's ``saved``, so the engine frees it after backward unless
+``retain_graph``; the rule receives it as its last ``ins`` entry.
+
+Under ``create_graph=True`` the rule is handed Tensors; it then defers to the composite
+implementation (cells built from differentiable gradkit ops) that ``gradkit.nn`` installs in
+``COMPOSITE_BACKWARD``, so higher-order gradients stay exact.
 
 Sigmoids are computed as ``0.5 * tanh(x / 2) + 0.5`` (no overflow warnings for large |x|); the
 ``1/2`` is folded into a scaled copy of the weights (an exact power-of-two scale), so one ``tanh``
@@ -110,15 +115,15 @@ def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
             mul(a[:, :H], tc, out=Hraw[k])
             mm(Hraw[k], w_hrT, out=Hb[k + 1])
     out = _out_order(Hb[1:], reverse)
-    aux = (A, Hb, C, TC, Hraw, perm, reverse)
-    return (out, Hb[T].copy(), C[T].copy()), aux
+    return (out, Hb[T].copy(), C[T].copy()), ((reverse,), (A, Hb, C, TC, Hraw, perm))
 
 
 def _lstm_b(xp, g, ins, out, aux, needs):
     if xp.name == "tensor":
         return _composite("LSTM", g, ins, aux, needs)
-    x, _h0, _c0, w_ih, w_hh, _b_ih, _b_hh, w_hr = ins
-    A, Hb, C, TC, Hraw, perm, reverse = aux
+    x, _h0, _c0, w_ih, w_hh, _b_ih, _b_hh, w_hr, saved = ins
+    A, Hb, C, TC, Hraw, perm = saved
+    (reverse,) = aux
     gout, ghn, gcn = g
     T, B, _ = x.shape
     H = w_hh.shape[0] // 4
@@ -225,14 +230,15 @@ def _gru_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
         tmp *= a[:, H:h2]
         add(n, tmp, out=Hb[k + 1])
     out = _out_order(Hb[1:], reverse)
-    return (out, Hb[T].copy()), (A, Hb, HN, reverse)
+    return (out, Hb[T].copy()), ((reverse,), (A, Hb, HN))
 
 
 def _gru_b(xp, g, ins, out, aux, needs):
     if xp.name == "tensor":
         return _composite("GRU", g, ins, aux, needs)
-    x, _h0, w_ih, w_hh, _b_ih, _b_hh = ins
-    A, Hb, HN, reverse = aux
+    x, _h0, w_ih, w_hh, _b_ih, _b_hh, saved = ins
+    A, Hb, HN = saved
+    (reverse,) = aux
     gout, ghn = g
     T, B, _ = x.shape
     H = w_hh.shape[0] // 3
@@ -306,14 +312,15 @@ def _rnn_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu):
         else:
             act(h, out=h)
     out = _out_order(Hb[1:], reverse)
-    return (out, Hb[T].copy()), (Hb, reverse, relu)
+    return (out, Hb[T].copy()), ((reverse, relu), (Hb,))
 
 
 def _rnn_b(xp, g, ins, out, aux, needs):
     if xp.name == "tensor":
         return _composite("RNN", g, ins, aux, needs)
-    x, _h0, w_ih, w_hh, _b_ih, _b_hh = ins
-    Hb, reverse, relu = aux
+    x, _h0, w_ih, w_hh, _b_ih, _b_hh, saved = ins
+    (Hb,) = saved
+    reverse, relu = aux
     gout, ghn = g
     T, B, _ = x.shape
     H = w_hh.shape[0]

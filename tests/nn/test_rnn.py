@@ -339,3 +339,15 @@ def test_batch_first_ignored_for_unbatched(torch):
     m, tm = _make_pair(torch, "GRU", 3, 4, batch_first=True)
     x = np.random.default_rng(7).standard_normal((5, 3)).astype(np.float32)
     _run_both(torch, m, tm, x, None, False)
+
+
+def test_retain_graph_and_saved_freed():
+    m = nn.LSTM(2, 3)
+    x = gk.randn(4, 1, 2, requires_grad=True)
+    out, _ = m(x)
+    out.sum().backward(retain_graph=True)
+    g1 = x.grad.numpy().copy()
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * g1, rtol=1e-6)
+    node = out.grad_fn.next[0]
+    assert node.saved is None  # gates and states freed once the graph is released

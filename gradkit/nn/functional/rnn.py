@@ -34,18 +34,20 @@ def _edge(t):
 
 
 def apply_multi(op, inputs, params=()):
-    """Run a multi-output op (forward returns ``(outputs, aux)``) and record one ``MultiNode``.
+    """Run a multi-output op and record one ``MultiNode``.
 
+    The op's forward returns ``(outputs, (static, saved))``: ``static`` becomes the node's ``aux``,
+    ``saved`` is appended to the saved input arrays (freed by the engine after backward).
     ``inputs`` are Tensors or None (an absent optional input). Returns a tuple of Tensors.
     """
     datas = tuple(t._data if t is not None else None for t in inputs)
-    outs, aux = op.forward(None, *datas, *params)
+    outs, (aux, saved) = op.forward(None, *datas, *params)
     needs = tuple(t is not None and t.requires_grad for t in inputs)
     if not (grad_mode.STATE[0] and any(needs)):
         return tuple(_make(o, False, None) for o in outs)
     nxt = tuple(_edge(t) if n else None for t, n in zip(inputs, needs))
     versions = tuple(t._vc[0] if t is not None else None for t in inputs)
-    node = MultiNode(op, tuple(inputs), nxt, datas, None, aux, versions, needs)
+    node = MultiNode(op, tuple(inputs), nxt, datas + (saved,), None, aux, versions, needs)
     node.n_out = len(outs)
     node.out_meta = [(o.shape, o.dtype, namespace_of(o)) for o in outs]
     return tuple(_make(o, True, Node(SELECT, (), (node,), None, None, i, None))
@@ -194,12 +196,11 @@ def _composite_backward(name, ins, g, needs, aux):
     """
     from ...autograd.functional_core import grad
 
-    if name == "LSTM":
-        mode, reverse = "LSTM", aux[6]
-    elif name == "GRU":
-        mode, reverse = "GRU", aux[3]
+    reverse = aux[0]
+    if name in ("LSTM", "GRU"):
+        mode = name
     else:
-        mode, reverse = ("RNN_RELU" if aux[2] else "RNN_TANH"), aux[1]
+        mode = "RNN_RELU" if aux[1] else "RNN_TANH"
     proxies = []
     args = []
     for t, need in zip(ins, needs):
