@@ -410,6 +410,9 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                     if saves & SAVES_OUTPUT or multi:
                         v.out = None
                     v.released = True
+                    # a released node is never run again: let its input tensors (and their
+                    # arrays) go even while the output tensor is still referenced
+                    v.inputs = None
                 if op.release is not None:
                     op.release(v)
     finally:

@@ -198,3 +198,17 @@ def test_training_loop_memory_is_flat():
     assert last < first
     assert cur1000 - cur100 < 16_000, (cur100, cur1000)
     assert peak1000 - cur100 < 200_000, (cur100, peak1000)
+
+
+def test_intermediates_freed_by_backward_while_loss_is_held():
+    x = leaf(np.linspace(0.1, 1.0, 8))
+    w = leaf(np.ones(8))
+    h = x * w
+    ref = weakref.ref(h)
+    loss = h.exp().sum()
+    del h
+    assert ref() is not None  # the graph needs it until backward
+    loss.backward()
+    assert ref() is None  # freed although `loss` is still alive
+    with pytest.raises(RuntimeError, match="second time"):
+        loss.backward()
