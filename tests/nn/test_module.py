@@ -281,3 +281,12 @@ def test_full_backward_hook_replaces_grad_input():
     x.grad = None
     m(x).sum().backward()
     assert float(x.grad.abs().sum()) > 0
+
+
+def test_register_name_clashes():
+    m = nn.Module()
+    m.register_buffer("a", gk.zeros(1))
+    with pytest.raises(KeyError, match="already exists"):
+        m.register_parameter("a", nn.Parameter(gk.zeros(1)))
+    m.a = nn.Parameter(gk.ones(1))  # assignment moves it, as in PyTorch
+    assert "a" in m._parameters and "a" not in m._buffers

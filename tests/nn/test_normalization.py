@@ -100,3 +100,14 @@ def test_norm_errors_name_layer():
         nn.LayerNorm(0)
     with pytest.raises(RuntimeError, match="layer_norm"):
         F.layer_norm(gk.randn(2, 3), (4,))
+
+
+def test_distance_modules(torch):
+    rng = np.random.default_rng(6)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    np.testing.assert_allclose(
+        nn.PairwiseDistance(p=1.0)(gk.tensor(a), gk.tensor(b)).numpy(),
+        torch.nn.PairwiseDistance(p=1.0)(torch.tensor(a), torch.tensor(b)).numpy(), rtol=1e-10)
+    np.testing.assert_allclose(
+        nn.CosineSimilarity(dim=0)(gk.tensor(a), gk.tensor(b)).numpy(),
+        torch.nn.CosineSimilarity(dim=0)(torch.tensor(a), torch.tensor(b)).numpy(), rtol=1e-10)

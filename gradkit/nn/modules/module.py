@@ -362,8 +362,12 @@ class Module:
             raise KeyError(f'{kind} name can\'t be empty string ""')
         if "." in name:
             raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
-        if name not in own and (hasattr(type(self), name) or name in self.__dict__):
-            raise KeyError(f"attribute '{name}' already exists")
+        if name not in own:
+            d = self.__dict__
+            taken = name in d or hasattr(type(self), name) or any(
+                name in d[k] for k in ("_parameters", "_buffers", "_modules") if d[k] is not own)
+            if taken:
+                raise KeyError(f"attribute '{name}' already exists")
 
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__

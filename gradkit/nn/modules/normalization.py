@@ -10,7 +10,7 @@ from ..functional import normalization as FN
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["GroupNorm", "LayerNorm", "RMSNorm"]
+__all__ = ["CosineSimilarity", "GroupNorm", "LayerNorm", "PairwiseDistance", "RMSNorm"]
 
 
 def _shape(normalized_shape, layer: str) -> tuple:
@@ -177,3 +177,33 @@ class RMSNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")
+
+
+class CosineSimilarity(Module):
+    """Cosine similarity of two inputs along ``dim`` (see ``F.cosine_similarity``).
+
+    Args:
+        dim: the dimension to reduce. Default: 1.
+        eps: lower bound on each norm. Default: 1e-8.
+    """
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.dim = dim
+        self.eps = eps
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return FN.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class PairwiseDistance(Module):
+    """``||x1 - x2 + eps||_p`` along the last dimension (see ``F.pairwise_distance``)."""
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
+        super().__init__()
+        self.norm = p
+        self.eps = eps
+        self.keepdim = keepdim
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return FN.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
