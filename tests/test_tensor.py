@@ -462,3 +462,35 @@ def test_construction_errors():
         (gk.ones(2, requires_grad=True) * 2).backward()
     with pytest.raises(RuntimeError, match="does not require grad"):
         gk.ones(2).sum().backward()
+
+
+def test_augmented_assignment_is_in_place(torch):
+    a = gk.zeros(3)
+    b = a
+    b += 1
+    b *= 3
+    b -= gk.tensor([1.0, 2.0, 3.0])
+    b /= 2
+    b **= 2
+    assert a is b and a.tolist() == [1.0, 0.25, 0.0]
+    w = gk.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"leaf Variable that requires grad.*\(add_\)"):
+        w += 1
+    x = w * 1
+    x += w
+    x *= w
+    x.sum().backward()
+    assert w.grad.tolist() == [4.0, 4.0]
+    i = gk.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        i /= 2
+
+
+@pytest.mark.xfail(strict=True, reason="in-place ops on a view of a tensor that requires grad "
+                                       "are refused by gradkit (PyTorch rebases the view)")
+def test_inplace_on_view_of_nonleaf(torch):
+    v = gk.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    x = v * 1
+    x[1:].mul_(2)
+    x.sum().backward()
+    assert v.grad.tolist() == [1.0, 2.0, 2.0]
