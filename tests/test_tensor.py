@@ -194,8 +194,7 @@ def test_deepcopy():
 # ------------------------------------------------------------------ in place
 INPLACE = [
     ("add_", lambda t: t.add_(2.0), lambda a: a + 2),
-    ("add_t", lambda t: t.add_(t.new_ones(3) if hasattr(t, "new_ones") else gk.ones(3)),
-     lambda a: a + 1),
+    ("add_t", lambda t: t.add_(t.new_ones(3)), lambda a: a + 1),
     ("add_alpha", lambda t: t.add_(gk.ones(3), alpha=3), lambda a: a + 3),
     ("sub_", lambda t: t.sub_(0.5), lambda a: a - 0.5),
     ("mul_", lambda t: t.mul_(3.0), lambda a: a * 3),

@@ -50,7 +50,6 @@ def test_matmul_noncontiguous(rng):
     b = t64(rng, 4, 3, requires_grad=False)[:, ::1].t().detach().requires_grad_()
     check_grad(lambda a, b: a @ b, [a, b])
     c = t64(rng, 4, 6, requires_grad=False)[:, ::2].detach().requires_grad_()
-    check_grad(lambda a, c: a @ c.t()[:, :2].t(), [a, c]) if False else None
     check_grad(lambda c: c.t() @ c, [c])
 
 
