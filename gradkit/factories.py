@@ -268,8 +268,14 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         shape = _size((size,))
     if isinstance(std, (int, float)) and std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    dt = _float_dtype(dtype) if dtype is not None else (
-        mean.dtype if isinstance(mean, Tensor) else _dtype.get_default_dtype())
+    if dtype is not None:
+        dt = _float_dtype(dtype)
+    elif isinstance(mean, Tensor) or isinstance(std, Tensor):
+        # the tensor argument's dtype (both tensors: their promotion), as in PyTorch
+        dts = [t.dtype for t in (mean, std) if isinstance(t, Tensor)]
+        dt = dts[0] if len(dts) == 1 else _dtype.promote_types(*dts)
+    else:
+        dt = _dtype.get_default_dtype()
     arr = _gen(generator).normal(m, s, shape).astype(dt)
     return _finish(arr, requires_grad, device)
 

@@ -335,7 +335,8 @@ def test_random_factories_shapes_dtypes_ranges():
     m = gk.normal(2.0, 0.5, size=(1000,))
     assert abs(m.mean().item() - 2.0) < 0.1
     mt = gk.normal(gk.zeros(3), gk.ones(3))
-    assert mt.shape == (3,)
+    assert mt.shape == (3,) and mt.dtype == gk.float32
+    assert gk.normal(0.0, gk.ones(2, dtype=gk.float64)).dtype == gk.float64
     assert gk.rand_like(gk.ones(2, 2)).shape == (2, 2)
     assert gk.randn_like(gk.ones(3, dtype=gk.float64)).dtype == gk.float64
     assert gk.randint_like(gk.ones(3), 0, 4).dtype == gk.float32
