@@ -112,8 +112,12 @@ def make_fake_cupy():
                             f"{type(a).__name__} (CuPy raises here too)")
         return _wrap(np.ascontiguousarray(a.view(np.ndarray), dtype=dtype))
 
+    def array(x, dtype=None, copy=True, order="K"):
+        base = x.view(np.ndarray) if isinstance(x, FakeCudaArray) else x
+        return np.array(base, dtype=dtype, copy=copy, order=order).view(FakeCudaArray)
+
     mod.asarray = asarray
-    mod.array = asarray
+    mod.array = array
     mod.ascontiguousarray = ascontiguousarray
     for name in ("zeros", "ones", "empty", "full", "arange", "eye", "linspace", "zeros_like",
                  "ones_like", "empty_like", "full_like", "indices"):

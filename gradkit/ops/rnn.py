@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._backend import namespace_of
+
 from ..autograd.graph import Op
 
 __all__ = ["COMPOSITE_BACKWARD", "GRU_LAYER", "LSTM_LAYER", "RNN_RELU_LAYER", "RNN_TANH_LAYER"]
@@ -45,11 +47,11 @@ def _seq(x, reverse):
     """The input in processing order as a contiguous (T*B, I) matrix."""
     T, B, n = x.shape
     xs = x[::-1] if reverse else x
-    return np.ascontiguousarray(xs).reshape(T * B, n)
+    return namespace_of(x).ascontiguousarray(xs).reshape(T * B, n)
 
 
 def _out_order(a, reverse):
-    return np.ascontiguousarray(a[::-1]) if reverse else a.copy()
+    return namespace_of(a).ascontiguousarray(a[::-1]) if reverse else a.copy()
 
 
 def _composite(name, g, ins, aux, needs):
@@ -60,9 +62,9 @@ def _composite(name, g, ins, aux, needs):
 
 
 # --------------------------------------------------------------------------------------- LSTM
-def _lstm_perm(H):
+def _lstm_perm(xp, H):
     # internal gate order (o, i, f, g): the three sigmoid gates are contiguous
-    return np.concatenate([np.arange(3 * H, 4 * H), np.arange(0, 3 * H)])
+    return xp.concatenate([xp.arange(3 * H, 4 * H), xp.arange(0, 3 * H)])
 
 
 def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
@@ -70,29 +72,29 @@ def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
     H = w_hh.shape[0] // 4
     P = w_hh.shape[1]
     dt = x.dtype
-    perm = _lstm_perm(H)
-    scale = np.ones((4 * H, 1), dtype=dt)
+    perm = _lstm_perm(xp, H)
+    scale = xp.ones((4 * H, 1), dtype=dt)
     scale[: 3 * H] = 0.5
     wih_s = w_ih[perm] * scale
-    whh_sT = np.ascontiguousarray((w_hh[perm] * scale).T)
+    whh_sT = xp.ascontiguousarray((w_hh[perm] * scale).T)
     A = (_seq(x, reverse) @ wih_s.T).reshape(T, B, 4 * H)
     if b_ih is not None or b_hh is not None:
-        b = np.zeros(4 * H, dtype=dt)
+        b = xp.zeros(4 * H, dtype=dt)
         if b_ih is not None:
             b += b_ih
         if b_hh is not None:
             b += b_hh
         A += b[perm] * scale[:, 0]
-    Hb = np.empty((T + 1, B, P), dtype=dt)
+    Hb = xp.empty((T + 1, B, P), dtype=dt)
     Hb[0] = 0 if h0 is None else h0
-    C = np.empty((T + 1, B, H), dtype=dt)
+    C = xp.empty((T + 1, B, H), dtype=dt)
     C[0] = 0 if c0 is None else c0
-    TC = np.empty((T, B, H), dtype=dt)
-    Hraw = np.empty((T, B, H), dtype=dt) if w_hr is not None else None
+    TC = xp.empty((T, B, H), dtype=dt)
+    Hraw = xp.empty((T, B, H), dtype=dt) if w_hr is not None else None
     w_hrT = w_hr.T if w_hr is not None else None
-    tmp = np.empty((B, 4 * H), dtype=dt)
-    tmp2 = np.empty((B, H), dtype=dt)
-    mm, tanh, mul, add = np.matmul, np.tanh, np.multiply, np.add
+    tmp = xp.empty((B, 4 * H), dtype=dt)
+    tmp2 = xp.empty((B, H), dtype=dt)
+    mm, tanh, mul, add = xp.matmul, xp.tanh, xp.multiply, xp.add
     h3 = 3 * H
     for k in range(T):
         a = A[k]
@@ -133,18 +135,18 @@ def _lstm_b(xp, g, ins, out, aux, needs):
         gout = gout[::-1]
     Ao, Ai, Af, Ag = A[..., :H], A[..., H:2 * H], A[..., 2 * H:3 * H], A[..., 3 * H:]
     K = Ao * (1 - TC * TC)  # d c / d h_raw, per step
-    Q = np.empty((T, B, 4, H), dtype=dt)  # gate pre-activation grads per unit dh (o) or dc
-    np.multiply(TC, Ao * (1 - Ao), out=Q[:, :, 0])
-    np.multiply(Ag, Ai * (1 - Ai), out=Q[:, :, 1])
-    np.multiply(C[:-1], Af * (1 - Af), out=Q[:, :, 2])
-    np.multiply(Ai, 1 - Ag * Ag, out=Q[:, :, 3])
-    DG = np.empty((T, B, 4, H), dtype=dt)
+    Q = xp.empty((T, B, 4, H), dtype=dt)  # gate pre-activation grads per unit dh (o) or dc
+    xp.multiply(TC, Ao * (1 - Ao), out=Q[:, :, 0])
+    xp.multiply(Ag, Ai * (1 - Ai), out=Q[:, :, 1])
+    xp.multiply(C[:-1], Af * (1 - Af), out=Q[:, :, 2])
+    xp.multiply(Ai, 1 - Ag * Ag, out=Q[:, :, 3])
+    DG = xp.empty((T, B, 4, H), dtype=dt)
     whh_p = w_hh[perm]
-    dh = np.array(ghn, dtype=dt, copy=True)
-    dc = np.array(gcn, dtype=dt, copy=True)
-    tmp = np.empty((B, H), dtype=dt)
-    DH = np.empty((T, B, P), dtype=dt) if w_hr is not None else None
-    mul, mm = np.multiply, np.matmul
+    dh = xp.array(ghn, dtype=dt, copy=True)
+    dc = xp.array(gcn, dtype=dt, copy=True)
+    tmp = xp.empty((B, H), dtype=dt)
+    DH = xp.empty((T, B, P), dtype=dt) if w_hr is not None else None
+    mul, mm = xp.multiply, xp.matmul
     for k in range(T - 1, -1, -1):
         dh += gout[k]
         if w_hr is not None:
@@ -160,12 +162,12 @@ def _lstm_b(xp, g, ins, out, aux, needs):
         dc *= Af[k]
         mm(dg.reshape(B, 4 * H), whh_p, out=dh)
     DG2 = DG.reshape(T * B, 4 * H)
-    inv = np.argsort(perm)
+    inv = xp.argsort(perm)
     dx = dh0 = dc0 = dwih = dwhh = dbih = dbhh = dwhr = None
     if needs[0]:
         dx = (DG2 @ w_ih[perm]).reshape(T, B, -1)
         if reverse:
-            dx = np.ascontiguousarray(dx[::-1])
+            dx = xp.ascontiguousarray(dx[::-1])
     if needs[1]:
         dh0 = dh
     if needs[2]:
@@ -188,10 +190,10 @@ def _gru_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
     T, B, _ = x.shape
     H = w_hh.shape[0] // 3
     dt = x.dtype
-    scale = np.ones((3 * H, 1), dtype=dt)
+    scale = xp.ones((3 * H, 1), dtype=dt)
     scale[: 2 * H] = 0.5
     A = (_seq(x, reverse) @ (w_ih * scale).T).reshape(T, B, 3 * H)
-    b = np.zeros(3 * H, dtype=dt)
+    b = xp.zeros(3 * H, dtype=dt)
     if b_ih is not None:
         b += b_ih
     if b_hh is not None:
@@ -200,13 +202,13 @@ def _gru_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
     else:
         b_hn = None
     A += b * scale[:, 0]
-    whh_sT = np.ascontiguousarray((w_hh * scale).T)
-    Hb = np.empty((T + 1, B, H), dtype=dt)
+    whh_sT = xp.ascontiguousarray((w_hh * scale).T)
+    Hb = xp.empty((T + 1, B, H), dtype=dt)
     Hb[0] = 0 if h0 is None else h0
-    HN = np.empty((T, B, H), dtype=dt)
-    hh = np.empty((B, 3 * H), dtype=dt)
-    tmp = np.empty((B, H), dtype=dt)
-    mm, tanh, mul, add, sub = np.matmul, np.tanh, np.multiply, np.add, np.subtract
+    HN = xp.empty((T, B, H), dtype=dt)
+    hh = xp.empty((B, 3 * H), dtype=dt)
+    tmp = xp.empty((B, H), dtype=dt)
+    mm, tanh, mul, add, sub = xp.matmul, xp.tanh, xp.multiply, xp.add, xp.subtract
     h2 = 2 * H
     for k in range(T):
         a = A[k]
@@ -249,11 +251,11 @@ def _gru_b(xp, g, ins, out, aux, needs):
     dn_coef = (1 - Z) * (1 - N * N)
     dz_coef = (Hb[:-1] - N) * Z * (1 - Z)
     dr_coef = HN * R * (1 - R)
-    DGX = np.empty((T, B, 3, H), dtype=dt)
-    DGH = np.empty((T, B, 3, H), dtype=dt)
-    dh = np.array(ghn, dtype=dt, copy=True)
-    tmp = np.empty((B, H), dtype=dt)
-    mul, mm = np.multiply, np.matmul
+    DGX = xp.empty((T, B, 3, H), dtype=dt)
+    DGH = xp.empty((T, B, 3, H), dtype=dt)
+    dh = xp.array(ghn, dtype=dt, copy=True)
+    tmp = xp.empty((B, H), dtype=dt)
+    mul, mm = xp.multiply, xp.matmul
     for k in range(T - 1, -1, -1):
         dh += gout[k]
         dx_k = DGX[k]
@@ -273,7 +275,7 @@ def _gru_b(xp, g, ins, out, aux, needs):
     if needs[0]:
         dx = (DGX2 @ w_ih).reshape(T, B, -1)
         if reverse:
-            dx = np.ascontiguousarray(dx[::-1])
+            dx = xp.ascontiguousarray(dx[::-1])
     if needs[1]:
         dh0 = dh
     if needs[2]:
@@ -297,18 +299,18 @@ def _rnn_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu):
         A += b_ih
     if b_hh is not None:
         A += b_hh
-    Hb = np.empty((T + 1, B, H), dtype=dt)
+    Hb = xp.empty((T + 1, B, H), dtype=dt)
     Hb[0] = 0 if h0 is None else h0
-    whhT = np.ascontiguousarray(w_hh.T)
-    tmp = np.empty((B, H), dtype=dt)
-    mm, add = np.matmul, np.add
-    act = np.tanh if not relu else None
+    whhT = xp.ascontiguousarray(w_hh.T)
+    tmp = xp.empty((B, H), dtype=dt)
+    mm, add = xp.matmul, xp.add
+    act = xp.tanh if not relu else None
     for k in range(T):
         mm(Hb[k], whhT, out=tmp)
         h = Hb[k + 1]
         add(A[k], tmp, out=h)
         if relu:
-            np.maximum(h, 0, out=h)
+            xp.maximum(h, 0, out=h)
         else:
             act(h, out=h)
     out = _out_order(Hb[1:], reverse)
@@ -329,18 +331,18 @@ def _rnn_b(xp, g, ins, out, aux, needs):
         gout = gout[::-1]
     Hs = Hb[1:]
     D = (Hs > 0).astype(dt) if relu else 1 - Hs * Hs
-    DG = np.empty((T, B, H), dtype=dt)
-    dh = np.array(ghn, dtype=dt, copy=True)
+    DG = xp.empty((T, B, H), dtype=dt)
+    dh = xp.array(ghn, dtype=dt, copy=True)
     for k in range(T - 1, -1, -1):
         dh += gout[k]
-        np.multiply(dh, D[k], out=DG[k])
-        np.matmul(DG[k], w_hh, out=dh)
+        xp.multiply(dh, D[k], out=DG[k])
+        xp.matmul(DG[k], w_hh, out=dh)
     DG2 = DG.reshape(T * B, H)
     dx = dh0 = dwih = dwhh = dbih = dbhh = None
     if needs[0]:
         dx = (DG2 @ w_ih).reshape(T, B, -1)
         if reverse:
-            dx = np.ascontiguousarray(dx[::-1])
+            dx = xp.ascontiguousarray(dx[::-1])
     if needs[1]:
         dh0 = dh
     if needs[2]:

@@ -41,7 +41,7 @@ def apply_multi(op, inputs, params=()):
     ``inputs`` are Tensors or None (an absent optional input). Returns a tuple of Tensors.
     """
     datas = tuple(t._data if t is not None else None for t in inputs)
-    outs, (aux, saved) = op.forward(None, *datas, *params)
+    outs, (aux, saved) = op.forward(namespace_of(datas[0]), *datas, *params)
     needs = tuple(t is not None and t.requires_grad for t in inputs)
     if not (grad_mode.STATE[0] and any(needs)):
         return tuple(_make(o, False, None) for o in outs)
