@@ -254,7 +254,7 @@ def test_inplace_vs_torch(torch):
     data = np.array([0.5, -1.0, 2.0], dtype=np.float32)
     x = gk.tensor(data, requires_grad=True)
     tx = torch.tensor(data, requires_grad=True)
-    for mod, v in ((gk, x), (torch, tx)):
+    for v in (x, tx):
         y = v * 2
         y.mul_(v).add_(1.0).clamp_(min=0.0)
         y.sub_(v, alpha=0.5)

@@ -126,7 +126,7 @@ def test_cat_stack_grad(rng):
     check_grad(lambda a, b: gk.cat((a, gk.zeros(0, dtype=gk.float64), b)), [a, b])
     x, y = t64(rng, 2, 3), t64(rng, 2, 3)
     for d in (0, 1, 2, -1):
-        check_grad(lambda x, y: gk.stack([x, y], dim=d), [x, y])
+        check_grad(lambda x, y, d=d: gk.stack([x, y], dim=d), [x, y])
     check_second_order(lambda x, y: gk.stack([x * y, y], 1) ** 2, [x, y])
 
 
