@@ -245,6 +245,10 @@ class Trainer:
 
     def _run_epoch(self, train_loader, val_loader) -> dict:
         epoch = self.epoch + 1
+        try:
+            self.batches_per_epoch = len(train_loader)
+        except TypeError:
+            self.batches_per_epoch = None
         self.callbacks.on_epoch_start(self, epoch)
         lr = self.lr
         t0 = time.perf_counter()
@@ -274,7 +278,6 @@ class Trainer:
             n_batches: int | None = len(loader)
         except TypeError:
             n_batches = None
-        self.batches_per_epoch = n_batches
         k = self.accumulate_steps
         totals = _Totals(self.metrics)
         self._samples_seen = 0
