@@ -302,13 +302,17 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
     walk = None
     if capture is not None:  # only walk the part of the graph that leads to the inputs
         deps, walk, leads = _prune(roots, deps, capture)
+    # ``grads`` holds the partial sums of vertices still waiting for some of their consumers;
+    # a vertex whose last consumer has run moves to ``ready`` together with its total gradient
     grads = {}
     handed = {id(g) for g in root_grads}  # arrays a leaf may not keep without copying
     for r, g in zip(roots, root_grads):
         if walk is not None and r not in leads:
             continue
         grads[r] = g if r not in grads else grads[r] + g
-    ready = [r for r in grads if deps.get(r, 0) == 0]
+    ready = [(r, grads[r]) for r in grads if deps.get(r, 0) == 0]
+    for r, _ in ready:
+        del grads[r]
     pop_ready = ready.pop
     push_ready = ready.append
     pop_grad = grads.pop
@@ -319,12 +323,16 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
     ndarray = _np.ndarray
     try:
         while ready:
-            v = pop_ready()
-            g = pop_grad(v)
+            v, g = pop_ready()
             tv = type(v)
-            if tv is not Node and tv is not MultiNode:
-                # a leaf Tensor
-                if isinstance(g, _np_generic):  # NumPy turns 0-d results into scalars
+            if tv is Node:
+                multi = False
+                if type(g) is not ndarray and isinstance(g, _np_generic):
+                    g = _np.asarray(g)  # NumPy turns 0-d results into scalars
+            elif tv is MultiNode:
+                multi = True
+            else:  # a leaf Tensor
+                if isinstance(g, _np_generic):
                     g = _np.asarray(g)
                 cap = capture is not None and v in capture
                 acc = accumulate and (leaf_filter is None or v in leaf_filter)
@@ -337,9 +345,6 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                 if acc:
                     _accumulate_leaf(v, g, create_graph, wrap, handed)
                 continue
-            multi = tv is MultiNode
-            if not multi and type(g) is not ndarray and isinstance(g, _np_generic):
-                g = _np.asarray(g)
             if v.pre_hooks is not None:  # the tensor's hooks: they also shape a captured grad
                 g = _run_prehooks(v, g, create_graph, wrap, handed)
             if capture is not None:
@@ -390,19 +395,24 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                     shape = v.inputs[i]._data.shape
                     if gi.shape != shape:
                         gi = xp.sum_to(gi, shape)
+                d = deps[n]
                 if type(n) is MultiNode:
                     slot = get_grad(n)
                     if slot is None:
                         slot = grads[n] = [None] * n.n_out
                     k = v.aux
                     slot[k] = gi if slot[k] is None else slot[k] + gi
+                    if d == 1:
+                        push_ready((n, pop_grad(n)))
+                    else:
+                        deps[n] = d - 1
+                elif d == 1:  # its last consumer: the gradient is complete
+                    prev = pop_grad(n, None)
+                    push_ready((n, gi if prev is None else prev + gi))
                 else:
+                    deps[n] = d - 1
                     prev = get_grad(n)
                     grads[n] = gi if prev is None else prev + gi
-                left = deps[n] - 1
-                deps[n] = left
-                if left == 0:
-                    push_ready(n)
             if not retain_graph:
                 v.saved = None
                 saves = op.saves
