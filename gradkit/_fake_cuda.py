@@ -41,6 +41,13 @@ class FakeCudaArray(np.ndarray):
     def get(self):
         return np.array(self.view(np.ndarray))
 
+    def __getitem__(self, index):  # CuPy gives a 0-d device array where NumPy gives a scalar
+        res = super().__getitem__(index)
+        return _wrap(res) if isinstance(res, np.generic) else res
+
+    def nonzero(self):  # CuPy's method returns device arrays (NumPy's would give host ones)
+        return _wrap(self.view(np.ndarray).nonzero())
+
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         for x in inputs:
             if type(x) is np.ndarray and x.ndim > 0:

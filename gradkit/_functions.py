@@ -16,8 +16,18 @@ from .ops import linalg as L
 from .ops import reduction as R
 from .ops import shape as S
 from .tensor import (
-    Tensor, _check_broadcast, _float_operand, _norm_axis, _scalar_or_tensor, _shape_arg,
-    _wrap_dim, apply, apply1, apply2, as_tensor_arg, wrap,
+    Tensor,
+    _check_broadcast,
+    _float_operand,
+    _norm_axis,
+    _scalar_or_tensor,
+    _shape_arg,
+    _wrap_dim,
+    apply,
+    apply1,
+    apply2,
+    as_tensor_arg,
+    wrap,
 )
 
 __all__ = [
@@ -322,20 +332,30 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
                             equal_nan=equal_nan))
 
 
+def _on_device_of(x, r, dtype=None):
+    """A reduction's result as an array on ``x``'s device: NumPy returns scalars for 0-d
+    results (and ``np.asarray`` of a CuPy array would fail, so only scalars are converted)."""
+    if isinstance(r, (np.generic, int, float, bool)):
+        if type(x._data) is np.ndarray:
+            return np.asarray(r, dtype=dtype)
+        return _xp(x).asarray(r, dtype=dtype)
+    return r if dtype is None or r.dtype == dtype else r.astype(dtype)
+
+
 def all(input, dim=None, keepdim=False):
     x = _t(input)
-    return wrap(np.asarray(np.all(x._data, axis=_norm_axis(dim, x.ndim), keepdims=keepdim)))
+    return wrap(_on_device_of(x, np.all(x._data, axis=_norm_axis(dim, x.ndim), keepdims=keepdim)))
 
 
 def any(input, dim=None, keepdim=False):
     x = _t(input)
-    return wrap(np.asarray(np.any(x._data, axis=_norm_axis(dim, x.ndim), keepdims=keepdim)))
+    return wrap(_on_device_of(x, np.any(x._data, axis=_norm_axis(dim, x.ndim), keepdims=keepdim)))
 
 
 def count_nonzero(input, dim=None):
     x = _t(input)
-    return wrap(np.asarray(np.count_nonzero(x._data, axis=_norm_axis(dim, x.ndim)),
-                           dtype=np.int64))
+    return wrap(_on_device_of(x, np.count_nonzero(x._data, axis=_norm_axis(dim, x.ndim)),
+                              np.dtype(np.int64)))
 
 
 # ------------------------------------------------------------------ reductions
@@ -418,7 +438,8 @@ def _max_min(input, dim, keepdim, largest):
     d = _wrap_dim(dim, x.ndim)
     _check_nonempty(x, "max" if largest else "min", (d,))
     arg = np.argmax if largest else np.argmin
-    idx = arg(x._data, axis=d, keepdims=True) if x.ndim else np.zeros((), dtype=np.int64)
+    idx = arg(x._data, axis=d, keepdims=True) if x.ndim else \
+        _on_device_of(x, 0, np.dtype(np.int64))
     if x.ndim == 0:
         return MaxMin(x.clone(), wrap(idx))
     values = gather(x, d, wrap(idx))
@@ -441,14 +462,14 @@ def min(input, dim=None, keepdim=False):
 def argmax(input, dim=None, keepdim=False):
     x = _t(input)
     if dim is None:
-        return wrap(np.asarray(np.argmax(x._data), dtype=np.int64))
+        return wrap(_on_device_of(x, np.argmax(x._data), np.dtype(np.int64)))
     return wrap(np.argmax(x._data, axis=_wrap_dim(dim, x.ndim), keepdims=keepdim).astype(np.int64))
 
 
 def argmin(input, dim=None, keepdim=False):
     x = _t(input)
     if dim is None:
-        return wrap(np.asarray(np.argmin(x._data), dtype=np.int64))
+        return wrap(_on_device_of(x, np.argmin(x._data), np.dtype(np.int64)))
     return wrap(np.argmin(x._data, axis=_wrap_dim(dim, x.ndim), keepdims=keepdim).astype(np.int64))
 
 
@@ -902,10 +923,16 @@ def flip(input, *args, dims=None):
     return apply1(S.FLIP, x, (tuple(_wrap_dim(d, x.ndim) for d in dims),))
 
 
-def _index_array(index, name):
+def _index_array(index, name, x):
+    """``index`` as an integer array on ``x``'s device (a host index list or CPU index tensor
+    moves to the device, as index math on Python data is host-side)."""
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {idx.dtype}")
+    if type(idx) is not type(x._data):
+        from .device import _to_namespace_of
+
+        idx = _to_namespace_of(idx, x._data)
     return idx
 
 
@@ -913,7 +940,7 @@ def gather(input, dim, index):
     """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (differentiable in ``input``)."""
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
-    idx = _index_array(index, "gather")
+    idx = _index_array(index, "gather", x)
     if idx.ndim != x.ndim:
         raise RuntimeError(
             f"gather(): index tensor must have the same number of dimensions as input tensor "
@@ -939,7 +966,7 @@ def scatter_add(input, dim, index, src):
     """``input`` with ``src`` added at ``index`` along ``dim`` (repeated indices accumulate)."""
     x, s = _t(input), _t(src, "src")
     d = _wrap_dim(dim, x.ndim)
-    idx = _index_array(index, "scatter_add")
+    idx = _index_array(index, "scatter_add", x)
     xp = np if type(x._data) is np.ndarray else _xp(x)
     full = S.gather_index(xp, idx, d)
     if s.dtype != x.dtype:
@@ -950,7 +977,7 @@ def scatter_add(input, dim, index, src):
 def index_select(input, dim, index):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
-    idx = _index_array(index, "index_select")
+    idx = _index_array(index, "index_select", x)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     return x[(slice(None),) * d + (idx.reshape(-1),)]
@@ -1003,32 +1030,36 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if k > x.shape[d]:
         raise RuntimeError(f"topk(): selected index k={k} out of range for size {x.shape[d]}")
     idx = np.argsort(-x._data if largest else x._data, axis=d, kind="stable")
-    idx = np.take(idx, np.arange(k), axis=d)
+    idx = idx[(slice(None),) * d + (slice(0, k),)]
     return MaxMin(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
 
 
 def diag(input, diagonal=0):
     x = _t(input)
+    xp = _xp(x)
     if x.ndim == 1:
         n = x.shape[0] + builtins_abs(diagonal)
-        out = wrap(np.zeros((n, n), dtype=x.dtype))
+        out = wrap(xp.zeros((n, n), dtype=x.dtype))
         rows = np.arange(x.shape[0]) + builtins_max(-diagonal, 0)
         cols = np.arange(x.shape[0]) + builtins_max(diagonal, 0)
-        return scatter_add(out.reshape(-1), 0, wrap(rows * n + cols), x).reshape(n, n)
+        return scatter_add(out.reshape(-1), 0, wrap(xp.asarray(rows * n + cols)), x).reshape(n, n)
     rows, cols = np.nonzero(np.eye(x.shape[0], x.shape[1], k=diagonal, dtype=bool))
-    return x[wrap(rows), wrap(cols)]
+    return x[wrap(xp.asarray(rows)), wrap(xp.asarray(cols))]
+
+
+def _tri_mask(x, fn, diagonal):
+    mask = fn(np.ones(x.shape[-2:], dtype=bool), diagonal)
+    return wrap(mask if type(x._data) is np.ndarray else _xp(x).asarray(mask))
 
 
 def tril(input, diagonal=0):
     x = _t(input)
-    mask = np.tril(np.ones(x.shape[-2:], dtype=bool), diagonal)
-    return x * wrap(mask)
+    return x * _tri_mask(x, np.tril, diagonal)
 
 
 def triu(input, diagonal=0):
     x = _t(input)
-    mask = np.triu(np.ones(x.shape[-2:], dtype=bool), diagonal)
-    return x * wrap(mask)
+    return x * _tri_mask(x, np.triu, diagonal)
 
 
 def numel(input) -> int:
@@ -1145,14 +1176,14 @@ def _scatter_add_(self, dim, index, src):
 def _index_add_tensor(self, dim, index, source, *, alpha=1):
     x = _t(self)
     d = _wrap_dim(dim, x.ndim)
-    idx = _index_array(index, "index_add")
+    idx = _index_array(index, "index_add", x)
     src = _t(source, "source") * alpha if alpha != 1 else _t(source, "source")
     shape = list(src.shape)
     full_idx = idx.reshape([-1 if k == d else 1 for k in range(x.ndim)])
     full_idx = np.broadcast_to(full_idx, shape)
     big = list(x.shape)
     big[d] = builtins_max(big[d], shape[d])
-    return scatter_add(x, d, wrap(np.ascontiguousarray(full_idx)), src)
+    return scatter_add(x, d, wrap(full_idx.copy()), src)
 
 
 def _copy_from_f(xp, a, src):

@@ -260,8 +260,11 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False) -> Tensor:
     """Normal samples; ``mean``/``std`` may be tensors (elementwise) or numbers with ``size``."""
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
+    if device is None:  # tensor arguments on the device: sample there
+        device = next((t.device for t in (mean, std) if isinstance(t, Tensor) and t.is_cuda),
+                      None)
+    m = _host(mean._data) if isinstance(mean, Tensor) else mean
+    s = _host(std._data) if isinstance(std, Tensor) else std
     if size is None:
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     else:
@@ -280,14 +283,23 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     return _finish(arr, requires_grad, device)
 
 
+def _host(arr):
+    return arr if type(arr) is np.ndarray else arr.get()
+
+
+def _like_device(input):
+    return input.device if input.is_cuda else None
+
+
 def bernoulli(input, p=None, *, generator=None) -> Tensor:
-    probs = input._data if p is None else np.full(input.shape, p)
+    """Samples drawn on the host (one random stream for every device), placed like ``input``."""
+    probs = _host(input._data) if p is None else np.full(input.shape, p)
     draw = _gen(generator).random(probs.shape) < probs
-    return wrap(draw.astype(input.dtype))
+    return _finish(draw.astype(input.dtype), False, _like_device(input))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
-    probs = np.asarray(input._data, dtype=np.float64)
+    probs = np.asarray(_host(input._data), dtype=np.float64)
     rows = probs.reshape(-1, probs.shape[-1])
     g = _gen(generator)
     out = []
@@ -297,7 +309,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
                                "or sums to zero")
         out.append(g.choice(len(r), size=num_samples, replace=replacement, p=r / r.sum()))
     res = np.stack(out).astype(np.int64)
-    return wrap(res.reshape(probs.shape[:-1] + (num_samples,)))
+    return _finish(res.reshape(probs.shape[:-1] + (num_samples,)), False, _like_device(input))
 
 
 def _like(fn):
@@ -320,11 +332,13 @@ randn_like = _like(randn)
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     return full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,
-                device=device, requires_grad=requires_grad)
+                device=device if device is not None else _like_device(input),
+                requires_grad=requires_grad)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, generator=None) -> Tensor:
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, generator=None) -> Tensor:
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), dtype=input.dtype if dtype is None else dtype,
-                   generator=generator)
+                   generator=generator,
+                   device=device if device is not None else _like_device(input))

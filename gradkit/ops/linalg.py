@@ -110,14 +110,17 @@ def _einsum_b(xp, g, ins, out, aux, needs):
                 seen.add(c)
             gk = xp.broadcast_to(xp.reshape(gk, tuple(kept)), tuple(shape))
             if len(set(sk)) != len(sk):
-                gk = gk * _diag_mask(xp, sk, shape)
+                gk = gk * _diag_mask(g, sk, shape)
         grads.append(gk)
     return grads
 
 
-def _diag_mask(xp, sk, shape):
-    """1 where every repeated letter of ``sk`` takes equal indices (the diagonal), else 0."""
+def _diag_mask(like, sk, shape):
+    """1 where every repeated letter of ``sk`` takes equal indices (the diagonal), else 0; on
+    the device of ``like`` (an array, or a Tensor under create_graph)."""
     import numpy as np
+
+    from .._backend import namespace_of
 
     mask = np.ones(shape, dtype=bool)
     grids = np.indices(shape, sparse=True)
@@ -125,7 +128,8 @@ def _diag_mask(xp, sk, shape):
         pos = [i for i, d in enumerate(sk) if d == c]
         for p in pos[1:]:
             mask &= grids[pos[0]] == grids[p]
-    return mask
+    ns = namespace_of(getattr(like, "_data", like))
+    return mask if ns.name == "numpy" else ns.asarray(mask)
 
 
 EINSUM = Op("Einsum", _einsum_f, _einsum_b)
