@@ -27,6 +27,9 @@ _VIEW_OPS = (S.RESHAPE, S.PERMUTE, S.EXPAND, S.GETITEM)
 _SCALARS = (int, float, bool)
 _NEEDS1 = (True,)
 _NEEDS_FIRST = (True, False)
+_ADD, _SUB, _MUL = E.ADD, E.SUB, E.MUL
+_V0 = (0,)  # the versions tuple of a node whose one input is at version 0 (the usual case)
+_V0_NONE = (0, None)
 
 
 def _make(data, requires_grad, grad_fn):
@@ -69,11 +72,15 @@ def apply1(op, x, params=()):
         out = _as_array(out)
     if x.requires_grad and _STATE[0]:
         saves = op.saves
+        edge = x.grad_fn
+        if edge is None:
+            edge = x
         if saves & SAVES_INPUTS:
-            node = Node(op, (x,), (_edge(x),), (data,), out if saves & SAVES_OUTPUT else None,
-                        aux, (x._vc[0],), _NEEDS1)
+            ver = x._vc[0]
+            node = Node(op, (x,), (edge,), (data,), out if saves & SAVES_OUTPUT else None,
+                        aux, _V0 if ver == 0 else (ver,), _NEEDS1)
         else:
-            node = Node(op, (x,), (_edge(x),), None, out if saves & SAVES_OUTPUT else None,
+            node = Node(op, (x,), (edge,), None, out if saves & SAVES_OUTPUT else None,
                         aux, None, _NEEDS1)
         if anomaly_state[0]:
             record_trace(node)
@@ -222,11 +229,16 @@ def _apply_scalar(op, a, s):
         out = _as_array(out)
     if a.requires_grad and _STATE[0]:
         saves = op.saves
+        edge = a.grad_fn
+        if edge is None:
+            edge = a
         if saves & SAVES_INPUTS:
-            node = Node(op, (a, s), (_edge(a), None), (da, s),
-                        out if saves & SAVES_OUTPUT else None, (), (a._vc[0], None), _NEEDS_FIRST)
+            ver = a._vc[0]
+            node = Node(op, (a, s), (edge, None), (da, s),
+                        out if saves & SAVES_OUTPUT else None, (),
+                        _V0_NONE if ver == 0 else (ver, None), _NEEDS_FIRST)
         else:
-            node = Node(op, (a, s), (_edge(a), None), None,
+            node = Node(op, (a, s), (edge, None), None,
                         out if saves & SAVES_OUTPUT else None, (), None, _NEEDS_FIRST)
         if anomaly_state[0]:
             record_trace(node)
@@ -712,18 +724,27 @@ class Tensor:
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other):
+        t = type(other)  # a float Tensor and a Python number: skip _binary's checks
+        if (t is float or t is int) and self._data.dtype.kind == "f":
+            return _apply_scalar(_ADD, self, other)
         return _binary(E.ADD, self, other, "add")
 
     def __radd__(self, other):
         return _rbinary(E.ADD, self, other, "add")
 
     def __sub__(self, other):
+        t = type(other)  # a float Tensor and a Python number: skip _binary's checks
+        if (t is float or t is int) and self._data.dtype.kind == "f":
+            return _apply_scalar(_SUB, self, other)
         return _binary(E.SUB, self, other, "sub")
 
     def __rsub__(self, other):
         return _rbinary(E.SUB, self, other, "sub")
 
     def __mul__(self, other):
+        t = type(other)  # a float Tensor and a Python number: skip _binary's checks
+        if (t is float or t is int) and self._data.dtype.kind == "f":
+            return _apply_scalar(_MUL, self, other)
         return _binary(E.MUL, self, other, "mul")
 
     def __rmul__(self, other):
