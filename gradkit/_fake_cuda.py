@@ -38,6 +38,11 @@ class FakeCudaArray(np.ndarray):
 
     device = _Dev(0)
 
+    @property
+    def __cuda_array_interface__(self):  # marks a device array, as CuPy's does
+        return {"shape": self.shape, "typestr": self.dtype.str, "version": 3,
+                "data": (self.ctypes.data, False), "strides": None}
+
     def get(self):
         return np.array(self.view(np.ndarray))
 

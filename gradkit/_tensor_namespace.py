@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _functions as F
+from ._backend import namespace_of
 from .ops import shape as S
 from .tensor import Tensor, apply, apply1, wrap
 
@@ -22,6 +23,11 @@ def _t(x):
     if isinstance(x, (int, float, bool)):
         return x
     return wrap(x if not isinstance(x, np.generic) else np.asarray(x))
+
+
+def _xp_of(x):
+    """The array namespace of ``x`` (a Tensor or an array): constants follow its device."""
+    return namespace_of(x._data if isinstance(x, Tensor) else x)
 
 
 def _axis(axis):
@@ -71,7 +77,9 @@ class TensorNamespace:
 
     @staticmethod
     def where(cond, a, b):
-        c = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
+        c = cond._data if isinstance(cond, Tensor) else cond
+        if not hasattr(c, "dtype"):  # a Python bool/list (never np.asarray a device array)
+            c = np.asarray(c)
         a, b = _t(a), _t(b)
         if not isinstance(a, Tensor) and not isinstance(b, Tensor):
             return wrap(np.where(c, a, b))
@@ -152,20 +160,23 @@ class TensorNamespace:
         return F.stack([_t(x) for x in xs], axis)
 
     @staticmethod
-    def zeros(shape, dtype=None):
-        return wrap(np.zeros(shape, dtype=dtype or np.float32))
+    def zeros(shape, dtype=None, like=None):
+        """Zeros on the host, or on the device of ``like`` (a Tensor or array) when given."""
+        xp = np if like is None else _xp_of(like)
+        return wrap(xp.zeros(shape, dtype=dtype or np.float32))
 
     @staticmethod
-    def ones(shape, dtype=None):
-        return wrap(np.ones(shape, dtype=dtype or np.float32))
+    def ones(shape, dtype=None, like=None):
+        xp = np if like is None else _xp_of(like)
+        return wrap(xp.ones(shape, dtype=dtype or np.float32))
 
     @staticmethod
     def zeros_like(x, dtype=None):
-        return wrap(np.zeros(tuple(x.shape), dtype=dtype or x.dtype))
+        return wrap(_xp_of(x).zeros(tuple(x.shape), dtype=dtype or x.dtype))
 
     @staticmethod
     def ones_like(x, dtype=None):
-        return wrap(np.ones(tuple(x.shape), dtype=dtype or x.dtype))
+        return wrap(_xp_of(x).ones(tuple(x.shape), dtype=dtype or x.dtype))
 
     @staticmethod
     def astype(x, dtype):
@@ -192,6 +203,7 @@ class TensorNamespace:
     @staticmethod
     def pad(x, pad_width):
         x = _t(x)
+        xp = _xp_of(x)
         parts = []
         for k, (lo, hi) in enumerate(pad_width):
             if lo or hi:
@@ -199,11 +211,11 @@ class TensorNamespace:
                 pieces = []
                 if lo:
                     shape[k] = lo
-                    pieces.append(wrap(np.zeros(shape, dtype=x.dtype)))
+                    pieces.append(wrap(xp.zeros(shape, dtype=x.dtype)))
                 pieces.append(x)
                 if hi:
                     shape[k] = hi
-                    pieces.append(wrap(np.zeros(shape, dtype=x.dtype)))
+                    pieces.append(wrap(xp.zeros(shape, dtype=x.dtype)))
                 x = F.cat(pieces, k)
         del parts
         return x

@@ -75,12 +75,13 @@ def _to_array(data, dtype=None, device=None, copy=True):
         arr = data._data
         arr = arr.astype(_dtype.to_dtype(dtype)) if dtype is not None else \
             (arr.copy() if copy else arr)
+    elif hasattr(data, "__cuda_array_interface__"):
+        arr = data.astype(_dtype.to_dtype(dtype)) if dtype is not None else \
+            (data.copy() if copy else data)
     elif isinstance(data, np.ndarray):
         # copy=None: copy only when a conversion needs it (NumPy 2 raises for copy=False)
         arr = np.array(data, dtype=None if dtype is None else _dtype.to_dtype(dtype),
                        copy=True if copy else None)
-    elif hasattr(data, "__cuda_array_interface__"):
-        arr = data if dtype is None else data.astype(_dtype.to_dtype(dtype))
     else:
         dt = _dtype.to_dtype(dtype) if dtype is not None else _infer_dtype(data)
         try:

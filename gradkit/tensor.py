@@ -179,6 +179,8 @@ def as_tensor_arg(x, like=None, name="argument"):
     """Turn an operand into a Tensor (arrays, lists, NumPy scalars), keeping Tensors as they are."""
     if isinstance(x, Tensor):
         return x
+    if _is_device_array(x):  # before the ndarray check: np.asarray would copy it to the host
+        return wrap(x)
     if isinstance(x, np.ndarray) or isinstance(x, (list, tuple)):
         arr = np.asarray(x)
         if arr.dtype == np.float64 and not isinstance(x, np.ndarray):
@@ -186,8 +188,6 @@ def as_tensor_arg(x, like=None, name="argument"):
         return wrap(arr)
     if isinstance(x, np.generic):
         return wrap(np.asarray(x))
-    if _is_device_array(x):
-        return wrap(x)
     raise TypeError(f"{name} must be a Tensor or a number, got {type(x).__name__}")
 
 
@@ -1050,7 +1050,9 @@ class Tensor:
                     "(__setitem__). Wrap it in `with gradkit.no_grad():` or build a new tensor."
                 )
             if not vt:
-                value = wrap(np.asarray(value, dtype=self.dtype))
+                value = wrap(_ns(self._data).asarray(value, dtype=self.dtype))
+            elif type(value._data) is not type(self._data):  # e.g. a CPU value into a cuda tensor
+                value = value.to(self.device)
             if value.dtype != self.dtype:
                 value = value.to(self.dtype)
             old = _make(self._data.copy(), self.requires_grad, self.grad_fn)
@@ -1071,6 +1073,10 @@ class Tensor:
             self.requires_grad = True
             return
         v = value._data if vt else value
+        if vt and type(v) is not type(self._data):  # copy across devices, as PyTorch does
+            from .device import _to_namespace_of
+
+            v = _to_namespace_of(v, self._data)
         if vt and v.dtype.kind == "f" and self._data.dtype.kind in "iub":
             raise RuntimeError(
                 f"__setitem__: can't assign a {value.dtype} tensor into a {self.dtype} tensor; "

@@ -313,3 +313,37 @@ def test_transfers_item_tolist_repr(cuda):
     assert len(d) == 2 and [r.is_cuda for r in d] == [True, True]
     assert d.argmax().item() == 3 and d.long()[gk.tensor(1)].tolist() == [3, 4]
     assert np.asarray(d.cpu()).shape == (2, 2)
+
+
+SECOND_ORDER = {
+    "pow": lambda a, b: (a ** 3 * b).sum(),
+    "max-min": lambda a, b: (gk.maximum(a, b) * gk.minimum(a, b) * a).sum(),
+    "where": lambda a, b: gk.where(a > 0, a * a, b * a).sum(),
+    "softmax": lambda a, b: (a.softmax(1) * b).sum() + a.log_softmax(0).pow(2).sum(),
+    "einsum-diag": lambda a, b: (gk.einsum("ii->i", a[:, :3] @ b[:, :3].t()) ** 2).sum(),
+    "matmul-tanh": lambda a, b: (a @ b.t()).tanh().sum(),
+    "norm-var": lambda a, b: a.norm() * b.var() + (a * b).std(1).sum(),
+    "getitem-cat": lambda a, b: (gk.cat([a[gk.tensor([0, 2], device=a.device)], b]) ** 2).sum(),
+    "sum-to": lambda a, b: ((a + b[0]) ** 2 * a.amax(1, keepdim=True)).sum(),
+}
+
+
+@pytest.mark.parametrize("name", list(SECOND_ORDER))
+def test_second_order_matches_cpu(cuda, name):
+    """Under create_graph the backward rules run on Tensors: their constants (zeros, masks)
+    must follow the device too."""
+    res = []
+    for dev in ("cpu", cuda):
+        a = gk.tensor(DATA["a"], device=dev, requires_grad=True)
+        b = gk.tensor(DATA["b"], device=dev, requires_grad=True)
+        (ga,) = gk.autograd.grad(SECOND_ORDER[name](a, b), a, create_graph=True)
+        assert ga.is_cuda == (dev != "cpu")
+        (ga * ga).sum().backward()
+        for t in (a, b):
+            assert t.grad is None or t.grad.is_cuda == (dev != "cpu")
+        res.append([ga.detach().cpu().numpy()] + [
+            t.grad.cpu().numpy() if t.grad is not None else None for t in (a, b)])
+    for c, d in zip(*res):
+        assert (c is None) == (d is None)
+        if c is not None:
+            np.testing.assert_allclose(d, c, rtol=RTOL, atol=ATOL, err_msg=name)
