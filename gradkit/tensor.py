@@ -14,7 +14,16 @@ import numpy as np
 from . import _dtype
 from ._backend import namespace_of, numpy_ns
 from .autograd import grad_mode
-from .autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Node, anomaly_state, record_trace
+from .autograd.graph import (
+    SAVES_INPUTS,
+    SAVES_OUTPUT,
+    VERSIONS_0,
+    VERSIONS_0_NONE,
+    VERSIONS_00,
+    Node,
+    anomaly_state,
+    record_trace,
+)
 from .ops import elementwise as E
 from .ops import shape as S
 
@@ -28,8 +37,6 @@ _SCALARS = (int, float, bool)
 _NEEDS1 = (True,)
 _NEEDS_FIRST = (True, False)
 _ADD, _SUB, _MUL = E.ADD, E.SUB, E.MUL
-_V0 = (0,)  # the versions tuple of a node whose one input is at version 0 (the usual case)
-_V0_NONE = (0, None)
 
 
 def _make(data, requires_grad, grad_fn):
@@ -78,7 +85,7 @@ def apply1(op, x, params=()):
         if saves & SAVES_INPUTS:
             ver = x._vc[0]
             node = Node(op, (x,), (edge,), (data,), out if saves & SAVES_OUTPUT else None,
-                        aux, _V0 if ver == 0 else (ver,), _NEEDS1)
+                        aux, VERSIONS_0 if ver == 0 else (ver,), _NEEDS1)
         else:
             node = Node(op, (x,), (edge,), None, out if saves & SAVES_OUTPUT else None,
                         aux, None, _NEEDS1)
@@ -115,8 +122,16 @@ def apply2(op, a, b, params=()):
         saves = op.saves
         nxt = (_edge(a) if ra else None, _edge(b) if rb else None)
         if saves & SAVES_INPUTS:
+            va = a._vc[0] if ta else None
+            vb = b._vc[0] if tb else None
+            if va == 0 and vb == 0:
+                vs = VERSIONS_00
+            elif va == 0 and vb is None:
+                vs = VERSIONS_0_NONE
+            else:
+                vs = (va, vb)
             node = Node(op, (a, b), nxt, (da, db), out if saves & SAVES_OUTPUT else None, aux,
-                        (a._vc[0] if ta else None, b._vc[0] if tb else None), (ra, rb))
+                        vs, (ra, rb))
         else:
             node = Node(op, (a, b), nxt, None, out if saves & SAVES_OUTPUT else None, aux, None,
                         (ra, rb))
@@ -236,7 +251,7 @@ def _apply_scalar(op, a, s):
             ver = a._vc[0]
             node = Node(op, (a, s), (edge, None), (da, s),
                         out if saves & SAVES_OUTPUT else None, (),
-                        _V0_NONE if ver == 0 else (ver, None), _NEEDS_FIRST)
+                        VERSIONS_0_NONE if ver == 0 else (ver, None), _NEEDS_FIRST)
         else:
             node = Node(op, (a, s), (edge, None), None,
                         out if saves & SAVES_OUTPUT else None, (), None, _NEEDS_FIRST)

@@ -36,6 +36,11 @@ _np_generic = _np.generic
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 SAVES_INPUTS = 1
 SAVES_OUTPUT = 2
+# Shared ``versions`` tuples for the usual nodes (every input at version 0 when recorded; None
+# for a Python-scalar input): no allocation when recording, an identity test in the engine.
+VERSIONS_0 = (0,)
+VERSIONS_0_NONE = (0, None)
+VERSIONS_00 = (0, 0)
 
 # Filled in by tensor.py: wrap(array) -> leaf Tensor; wrap_node(array, node) -> Tensor with
 # grad_fn=node; tensor_ns: the Tensor namespace used under create_graph; is_tensor(x).
@@ -360,9 +365,17 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                 raise _released_error(v)
             vs = v.versions
             if vs is not None:  # inline fast path; _check_versions builds the error
-                for t, ver in zip(v.inputs, vs):
-                    if ver is not None and t._vc[0] != ver:
+                if vs is VERSIONS_0 or vs is VERSIONS_0_NONE:  # the usual node
+                    if v.inputs[0]._vc[0]:
                         _check_versions(v)
+                elif vs is VERSIONS_00:
+                    ins = v.inputs
+                    if ins[0]._vc[0] or ins[1]._vc[0]:
+                        _check_versions(v)
+                else:
+                    for t, ver in zip(v.inputs, vs):
+                        if ver is not None and t._vc[0] != ver:
+                            _check_versions(v)
             if v.meta is not None or (v.out_vc is not None and v.out_vc[0]):
                 _check_versions(v)
             if create_graph:
