@@ -15,6 +15,7 @@ from . import _dtype
 from ._backend import namespace_of, numpy_ns
 from .autograd import grad_mode
 from .autograd.graph import (
+    NEEDS_SCALAR_SECOND,
     SAVES_INPUTS,
     SAVES_OUTPUT,
     VERSIONS_0,
@@ -35,7 +36,6 @@ _new = object.__new__
 _VIEW_OPS = (S.RESHAPE, S.PERMUTE, S.EXPAND, S.GETITEM)
 _SCALARS = (int, float, bool)
 _NEEDS1 = (True,)
-_NEEDS_FIRST = (True, False)
 _ADD, _SUB, _MUL = E.ADD, E.SUB, E.MUL
 
 
@@ -237,7 +237,8 @@ def _check_broadcast(a, b, opname):
 
 def _apply_scalar(op, a, s):
     """``a op s`` for a floating Tensor and a Python number: apply2 without the type checks
-    (the most common op shape in user code, so it gets its own lean path)."""
+    (the most common op shape in user code, so it gets its own lean path). ``op`` must be
+    elementwise: the node's ``needs`` tells the engine that no broadcast check is needed."""
     da = a._data
     out = op.forward(numpy_ns if type(da) is _ndarray else namespace_of(da), da, s)
     if type(out) is not _ndarray:
@@ -251,10 +252,10 @@ def _apply_scalar(op, a, s):
             ver = a._vc[0]
             node = Node(op, (a, s), (edge, None), (da, s),
                         out if saves & SAVES_OUTPUT else None, (),
-                        VERSIONS_0_NONE if ver == 0 else (ver, None), _NEEDS_FIRST)
+                        VERSIONS_0_NONE if ver == 0 else (ver, None), NEEDS_SCALAR_SECOND)
         else:
             node = Node(op, (a, s), (edge, None), None,
-                        out if saves & SAVES_OUTPUT else None, (), None, _NEEDS_FIRST)
+                        out if saves & SAVES_OUTPUT else None, (), None, NEEDS_SCALAR_SECOND)
         if anomaly_state[0]:
             record_trace(node)
         t = _make(out, True, node)

@@ -41,6 +41,10 @@ SAVES_OUTPUT = 2
 VERSIONS_0 = (0,)
 VERSIONS_0_NONE = (0, None)
 VERSIONS_00 = (0, 0)
+# ``needs`` of a node recorded for ``tensor op python_number`` (an elementwise op): the output,
+# and so the first input's gradient, has the first input's shape; the engine skips its
+# broadcast check.
+NEEDS_SCALAR_SECOND = (True, False)
 
 # Filled in by tensor.py: wrap(array) -> leaf Tensor; wrap_node(array, node) -> Tensor with
 # grad_fn=node; tensor_ns: the Tensor namespace used under create_graph; is_tensor(x).
@@ -392,7 +396,8 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                 xp = _numpy_ns if type(g0) is ndarray else namespace_of(g0)
                 ins = v.saved
                 out = v.out
-            in_grads = op.backward(xp, g, ins, out, v.aux, v.needs)
+            needs = v.needs
+            in_grads = op.backward(xp, g, ins, out, v.aux, needs)
             if anomaly and anomaly_state[1]:
                 _anomaly_check(v, in_grads, create_graph)
             broadcasts = op.broadcasts
@@ -404,7 +409,7 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                 gi = in_grads[i]
                 if gi is None:
                     gi = _zero_grad_for(v, i, xp, create_graph)
-                elif broadcasts:
+                elif broadcasts and needs is not NEEDS_SCALAR_SECOND:
                     shape = v.inputs[i]._data.shape
                     if gi.shape != shape:
                         gi = xp.sum_to(gi, shape)
