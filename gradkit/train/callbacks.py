@@ -13,6 +13,11 @@ Every hook is optional. A callback may set ``trainer.stop_training = True`` to e
 the current epoch. Callbacks with state that must survive a resume implement ``state_dict`` and
 ``load_state_dict`` (JSON-serialisable values only).
 
+Under data-parallel training (several MPI ranks), a callback whose class sets
+``rank_zero_only = True`` runs on rank 0 only: the progress display, ``HistoryWriter``,
+``ModelCheckpoint`` and ``PlotHistory`` do, so one run prints once and writes one set of files.
+Other callbacks run on every rank (they see the same epoch logs everywhere).
+
 Example:
     >>> class PrintLR(Callback):
     ...     def on_epoch_end(self, trainer, epoch, logs):
@@ -41,7 +46,14 @@ __all__ = [
 
 
 class Callback:
-    """Base class: override the hooks you need; all default to doing nothing."""
+    """Base class: override the hooks you need; all default to doing nothing.
+
+    Attributes:
+        rank_zero_only: set to ``True`` on callbacks that print or write files, so that under
+            data-parallel training only rank 0 runs them.
+    """
+
+    rank_zero_only = False
 
     def on_fit_start(self, trainer: Trainer) -> None:
         pass
@@ -72,29 +84,39 @@ class CallbackList(Callback):
                 raise TypeError(f"callbacks must be gradkit.train.Callback instances, got "
                                 f"{type(cb).__name__}")
 
+    @staticmethod
+    def _runs_here(cb, trainer) -> bool:
+        return not cb.rank_zero_only or getattr(trainer, "rank", 0) == 0
+
     def on_fit_start(self, trainer):
         for cb in self.callbacks:
-            cb.on_fit_start(trainer)
+            if self._runs_here(cb, trainer):
+                cb.on_fit_start(trainer)
 
     def on_epoch_start(self, trainer, epoch):
         for cb in self.callbacks:
-            cb.on_epoch_start(trainer, epoch)
+            if self._runs_here(cb, trainer):
+                cb.on_epoch_start(trainer, epoch)
 
     def on_batch_start(self, trainer, batch_idx):
         for cb in self.callbacks:
-            cb.on_batch_start(trainer, batch_idx)
+            if self._runs_here(cb, trainer):
+                cb.on_batch_start(trainer, batch_idx)
 
     def on_batch_end(self, trainer, batch_idx, logs):
         for cb in self.callbacks:
-            cb.on_batch_end(trainer, batch_idx, logs)
+            if self._runs_here(cb, trainer):
+                cb.on_batch_end(trainer, batch_idx, logs)
 
     def on_epoch_end(self, trainer, epoch, logs):
         for cb in self.callbacks:
-            cb.on_epoch_end(trainer, epoch, logs)
+            if self._runs_here(cb, trainer):
+                cb.on_epoch_end(trainer, epoch, logs)
 
     def on_fit_end(self, trainer):
         for cb in self.callbacks:
-            cb.on_fit_end(trainer)
+            if self._runs_here(cb, trainer):
+                cb.on_fit_end(trainer)
 
 
 class LambdaCallback(Callback):
@@ -120,6 +142,8 @@ class HistoryWriter(Callback):
         csv_path: where to write CSV (``None`` for none).
         jsonl_path: where to write JSON lines (``None`` for none).
     """
+
+    rank_zero_only = True
 
     def __init__(self, csv_path: str | os.PathLike | None = None,
                  jsonl_path: str | os.PathLike | None = None):
@@ -147,6 +171,8 @@ class ModelCheckpoint(Callback):
         monitor: the history key that defines "best" (default ``"val_loss"``).
         mode: ``"min"`` or ``"max"``.
     """
+
+    rank_zero_only = True
 
     def __init__(self, path: str | os.PathLike, *, every: int = 1,
                  best_path: str | os.PathLike | None = None, monitor: str = "val_loss",
@@ -189,6 +215,8 @@ class PlotHistory(Callback):
         path: the PNG file.
         every_epoch: also redraw after each epoch (handy to watch a long run).
     """
+
+    rank_zero_only = True
 
     def __init__(self, path: str | os.PathLike, *, every_epoch: bool = False):
         self.path = Path(path)

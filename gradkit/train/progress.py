@@ -45,7 +45,11 @@ class ProgressBar(Callback):
             one line per epoch), ``"bar"`` (tqdm whenever installed), ``"epoch"`` (lines only)
             or ``"off"``.
         file: where to write (default ``sys.stderr`` for the bar, ``sys.stdout`` for lines).
+
+    Under data-parallel training it runs on rank 0 only; the bar's samples/s counts all ranks.
     """
+
+    rank_zero_only = True
 
     def __init__(self, mode: str = "auto", file: TextIO | None = None):
         if mode not in ("auto", "bar", "epoch", "off"):
@@ -85,8 +89,8 @@ class ProgressBar(Callback):
 
     def on_batch_end(self, trainer: Trainer, batch_idx: int, logs: dict) -> None:
         n = logs.get("batch_size", 0)
-        self._seen += n
-        self._loss_sum += logs.get("loss", 0.0) * n
+        self._seen += n * getattr(trainer, "world_size", 1)
+        self._loss_sum += logs.get("loss", 0.0) * n * getattr(trainer, "world_size", 1)
         if self._bar is not None:
             elapsed = max(time.perf_counter() - self._t0, 1e-9)
             self._bar.set_postfix(loss=f"{self._loss_sum / max(self._seen, 1):.4f}",

@@ -4,6 +4,15 @@ early stopping, callbacks and resumable checkpoints.
 The loop is deliberately plain; reading :meth:`Trainer._train_epoch` shows everything it does, and
 a user can replace it with their own ``for`` loop over the same gradkit objects at any time.
 
+Data-parallel training: launch the same script with ``mpiexec -n R`` and call
+``gradkit.distributed.init_process_group("mpi")`` before building the Trainer. The Trainer then
+wraps the model in ``DistributedDataParallel``, shards the training ``DataLoader`` with a
+``DistributedSampler`` (per-rank batch = the loader's batch size / R, so the global batch and the
+number of steps per epoch stay what they are on one process), averages the epoch metrics over all
+ranks (sums and counts), evaluates a shard of the validation data on every rank and combines the
+sums, and runs the callbacks that print or write files (progress, history, checkpoints, plots) on
+rank 0 only. Checkpoints hold the unwrapped model's state, so they load on any number of ranks.
+
 Example:
     >>> model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
     >>> opt = gradkit.optim.Adam(model.parameters(), lr=1e-3)
@@ -15,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import os
@@ -82,6 +92,15 @@ def _to_device(x, device):
     return x
 
 
+def _world():
+    """(rank, world size) of gradkit.distributed's default group; (0, 1) when not initialised."""
+    from gradkit import distributed as dist
+
+    if not dist.is_initialized():
+        return 0, 1
+    return dist.get_rank(), dist.get_world_size()
+
+
 def _metric_style(scheduler) -> str:
     """How ``scheduler.step`` takes a metric: ``"keyword"`` (``step(metrics=...)``, every gradkit
     scheduler), ``"positional"`` (a first parameter named metrics, like PyTorch's
@@ -129,8 +148,20 @@ class Trainer:
         device: move the model and each batch there (``None`` leaves them where they are).
         terminate_on_nan: raise ``FloatingPointError`` as soon as a training loss is NaN or
             infinite (instead of training on garbage); the last checkpoint stays intact.
+        distributed: data-parallel training over ``gradkit.distributed`` (MPI). ``None`` (the
+            default) turns it on when the process group is initialised with more than one
+            rank; ``True`` also initialises the group (``init_process_group("mpi")``) if needed;
+            ``False`` never shards or synchronises anything. An already wrapped
+            ``DistributedDataParallel`` model is accepted as well. Under more than one rank the
+            training loader must be a ``DataLoader`` whose batch size is divisible by the number
+            of ranks (it is re-sharded with ``DistributedSampler``, ``batch_size / world`` per
+            rank), or one that already uses a ``DistributedSampler`` (used as it is); every rank
+            must call ``fit``/``evaluate`` together.
 
     Attributes:
+        model: the unwrapped module (what checkpoints hold).
+        ddp_model: the ``DistributedDataParallel`` wrapper training runs through, or ``None``.
+        rank, world_size: this process's rank and the number of ranks (0 and 1 on one process).
         epoch: epochs completed (restored by :meth:`load_checkpoint`).
         global_step: optimizer steps taken.
         history: a :class:`~gradkit.train.History`, one row per epoch.
@@ -142,7 +173,7 @@ class Trainer:
                  metrics: Sequence[Any] = ("loss", "accuracy"), grad_clip: float | None = None,
                  accumulate_steps: int = 1, early_stopping=None,
                  callbacks: Iterable[Callback] = (), progress: str = "auto", device=None,
-                 terminate_on_nan: bool = True):
+                 terminate_on_nan: bool = True, distributed: bool | None = None):
         if not callable(loss_fn):
             raise TypeError(f"Trainer: loss_fn must be callable, got {type(loss_fn).__name__}")
         if grad_clip is not None and not (float(grad_clip) > 0):
@@ -154,7 +185,14 @@ class Trainer:
         if scheduler_interval not in (None, "epoch", "step"):
             raise ValueError(f"Trainer: scheduler_interval must be 'epoch', 'step' or None, "
                              f"got {scheduler_interval!r}")
+        if distributed not in (None, True, False):
+            raise ValueError(f"Trainer: distributed must be None, True or False, "
+                             f"got {distributed!r}")
         self.model = model
+        self.ddp_model = None
+        self.rank, self.world_size = 0, 1
+        self._setup_distributed(distributed)
+        self._eval_shards: dict = {}
         self.optimizer = optimizer
         self.loss_fn = loss_fn
         self.scheduler = scheduler
@@ -185,6 +223,29 @@ class Trainer:
         self.train_loader = None
         if device is not None:
             self.model.to(device)
+
+    def _setup_distributed(self, distributed) -> None:
+        from gradkit import distributed as dist
+        from gradkit.nn.parallel import DistributedDataParallel
+
+        if isinstance(self.model, DistributedDataParallel):
+            if distributed is False:
+                raise ValueError("Trainer: distributed=False but the model is wrapped in "
+                                 "DistributedDataParallel; pass the plain module instead")
+            self.ddp_model, self.model = self.model, self.model.module
+        elif distributed is False:
+            return
+        else:
+            if distributed and not dist.is_initialized():
+                dist.init_process_group("mpi")
+            if _world()[1] > 1:
+                self.ddp_model = DistributedDataParallel(self.model)
+        self.rank, self.world_size = _world()
+
+    @property
+    def is_main_process(self) -> bool:
+        """True on rank 0 (and on a single process): the rank that prints and writes files."""
+        return self.rank == 0
 
     # -- configuration helpers --------------------------------------------------------------
     @staticmethod
@@ -234,17 +295,95 @@ class Trainer:
         self.target_epochs = int(epochs)
         self.train_loader = train_loader
         self.stop_training = False
+        loader = self._shard_train(train_loader) if self.world_size > 1 else train_loader
         self.callbacks.on_fit_start(self)
         try:
             while self.epoch < self.target_epochs and not self.stop_training:
-                self._run_epoch(train_loader, val_loader)
+                self._run_epoch(loader, val_loader)
         finally:
             self._restore_best_if_stopped()
             self.callbacks.on_fit_end(self)
         return self.history
 
+    def _shard_train(self, loader):
+        """The training loader for this rank: ``loader``'s dataset through a DistributedSampler,
+        ``batch_size / world_size`` samples per rank and batch."""
+        from gradkit.utils.data import (
+            DataLoader,
+            IterableDataset,
+            RandomSampler,
+            SequentialSampler,
+        )
+        from gradkit.utils.data.distributed import DistributedSampler
+
+        world = self.world_size
+        if isinstance(loader, DataLoader) and isinstance(loader.sampler, DistributedSampler):
+            return loader  # sharded by the caller
+        if (not isinstance(loader, DataLoader) or isinstance(loader.dataset, IterableDataset)
+                or loader.batch_size is None
+                or not isinstance(loader.sampler, (RandomSampler, SequentialSampler))):
+            raise TypeError(
+                f"Trainer: distributed training over {world} ranks shards the training data, "
+                f"which needs a DataLoader over a map-style dataset with batch_size and "
+                f"shuffle (got {type(loader).__name__}); or build the loader yourself with "
+                f"sampler=DistributedSampler(dataset) and pass that")
+        if loader.batch_size % world:
+            raise ValueError(
+                f"Trainer: the batch size {loader.batch_size} is split over {world} ranks and "
+                f"must be divisible by {world}; use a batch size of "
+                f"{-(-loader.batch_size // world) * world}")
+        shuffle = isinstance(loader.sampler, RandomSampler)
+        seed = loader.generator.initial_seed() if loader.generator is not None else 0
+        sampler = DistributedSampler(loader.dataset, num_replicas=world, rank=self.rank,
+                                     shuffle=shuffle, seed=seed)
+        extra = {}
+        if loader.num_workers:
+            extra = {"num_workers": loader.num_workers, "prefetch_factor": loader.prefetch_factor,
+                     "persistent_workers": loader.persistent_workers,
+                     "worker_init_fn": loader.worker_init_fn,
+                     "multiprocessing_context": loader.multiprocessing_context}
+        return DataLoader(loader.dataset, batch_size=loader.batch_size // world, sampler=sampler,
+                          drop_last=loader.drop_last, collate_fn=loader.collate_fn, **extra)
+
+    def _shard_eval(self, loader):
+        """(loader, sharded): every ``world_size``-th sample of ``loader`` from this rank on (no
+        padding, so no sample counts twice), or ``loader`` itself when it cannot be split."""
+        from gradkit.utils.data import DataLoader, IterableDataset, Subset
+
+        key = id(loader)
+        if key in self._eval_shards and self._eval_shards[key][0] is loader:
+            return self._eval_shards[key][1:]
+        if (isinstance(loader, DataLoader) and not isinstance(loader.dataset, IterableDataset)
+                and loader.batch_size is not None):
+            indices = list(range(self.rank, len(loader.dataset), self.world_size))
+            shard = DataLoader(Subset(loader.dataset, indices), batch_size=loader.batch_size,
+                               collate_fn=loader.collate_fn)
+            result = (shard, True)
+        else:
+            result = (loader, False)
+        self._eval_shards[key] = (loader, *result)
+        return result
+
+    def _sync_buffers(self) -> None:
+        """Give every rank rank 0's buffers (BatchNorm statistics drift apart during an epoch)."""
+        from gradkit import distributed as dist
+
+        for b in self.model.buffers():
+            if b._data.size and b._data.flags.c_contiguous:
+                dist.broadcast(b, src=0)
+
+    def _any_rank(self, flag: bool) -> bool:
+        from gradkit import distributed as dist
+
+        t = gradkit.tensor([1.0 if flag else 0.0], dtype=gradkit.float64)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return bool(t.item() > 0)
+
     def _run_epoch(self, train_loader, val_loader) -> dict:
         epoch = self.epoch + 1
+        sampler = getattr(train_loader, "sampler", None)
+        if self.world_size > 1 and hasattr(sampler, "set_epoch"):
+            sampler.set_epoch(self.epoch)  # a new shuffle per epoch, the same on every rank
         try:
             self.batches_per_epoch = len(train_loader)
         except TypeError:
@@ -259,7 +398,7 @@ class Trainer:
             row.update({f"val_{k}": v for k, v in self.evaluate(val_loader).items()})
         row["lr"] = lr
         row["time"] = seconds
-        row["samples_per_s"] = self._samples_seen / max(seconds, 1e-9)
+        row["samples_per_s"] = self._samples_seen / max(seconds, 1e-9)  # over all ranks
         key = self._monitor_key(row)
         monitored = row.get(key)
         if self.scheduler is not None and self.scheduler_interval == "epoch":
@@ -269,11 +408,14 @@ class Trainer:
         self.epoch = epoch
         self.history.append(row)
         self.callbacks.on_epoch_end(self, epoch, row)
+        if self.world_size > 1:  # a callback on one rank may stop: all ranks stop together
+            self.stop_training = self._any_rank(self.stop_training)
         return row
 
     def _train_epoch(self, loader) -> dict:
         """One pass over ``loader`` with optimizer steps; returns the epoch's mean metrics."""
         self.model.train()
+        model = self.ddp_model if self.ddp_model is not None else self.model
         try:
             n_batches: int | None = len(loader)
         except TypeError:
@@ -287,19 +429,26 @@ class Trainer:
         for i, batch in enumerate(loader):
             self.callbacks.on_batch_start(self, i)
             inputs, targets = self._split(batch)
-            output = self.model(inputs)
-            loss = self.loss_fn(output, targets)
-            loss_value = float(loss.item())
-            if self.terminate_on_nan and not math.isfinite(loss_value):
-                raise FloatingPointError(
-                    f"the training loss is {loss_value} at epoch {self.epoch + 1}, batch {i}; "
-                    f"lower the learning rate or clip gradients (grad_clip)")
             group_start = (i // k) * k
             group_size = k if n_batches is None else min(k, n_batches - group_start)
-            (loss / group_size if group_size > 1 else loss).backward()
+            last_of_group = (i + 1 - group_start) == group_size
+            # inside an accumulation group, gradients add up locally; the group's last backward
+            # averages them over the ranks
+            no_sync = (self.ddp_model.no_sync() if self.ddp_model is not None
+                       and not last_of_group else contextlib.nullcontext())
+            with no_sync:
+                output = model(inputs)
+                loss = self.loss_fn(output, targets)
+                loss_value = float(loss.item())
+                if self.terminate_on_nan and not math.isfinite(loss_value):
+                    rank = f" on rank {self.rank}" if self.world_size > 1 else ""
+                    raise FloatingPointError(
+                        f"the training loss is {loss_value} at epoch {self.epoch + 1}, batch "
+                        f"{i}{rank}; lower the learning rate or clip gradients (grad_clip)")
+                (loss / group_size if group_size > 1 else loss).backward()
             pending = True
             logs: dict = {"lr": self.lr}
-            if (i + 1 - group_start) == group_size:
+            if last_of_group:
                 logs.update(self._optimizer_step())
                 pending = False
             n = _batch_size(inputs)
@@ -311,6 +460,9 @@ class Trainer:
             raise ValueError("Trainer.fit: the training loader gave no batches")
         if pending:  # a loader without len() ended inside an accumulation group
             self._optimizer_step()
+        if self.world_size > 1:
+            self._samples_seen = totals.reduce_over_ranks(self._samples_seen)
+            self._sync_buffers()
         return totals.result()
 
     def _optimizer_step(self) -> dict:
@@ -375,9 +527,17 @@ class Trainer:
     def evaluate(self, loader) -> dict:
         """Mean loss and metrics over ``loader`` in eval mode without gradients.
 
+        Under more than one rank (call it on every rank), each rank evaluates every
+        ``world_size``-th sample of a ``DataLoader`` and the sums are combined, so every rank
+        gets the numbers one process would; other iterables are evaluated whole on every rank
+        and rank 0's numbers are used.
+
         Returns:
             e.g. ``{"loss": 0.08, "accuracy": 0.98}``.
         """
+        sharded = False
+        if self.world_size > 1:
+            loader, sharded = self._shard_eval(loader)
         was_training = self.model.training
         self.model.eval()
         totals = _Totals(self.metrics)
@@ -391,6 +551,14 @@ class Trainer:
                                _batch_size(inputs))
         finally:
             self.model.train(was_training)
+        if sharded:
+            totals.reduce_over_ranks()
+        elif self.world_size > 1:  # every rank saw everything: use rank 0's numbers, bit for bit
+            from gradkit import distributed as dist
+
+            box = [totals.result()]
+            dist.broadcast_object_list(box, src=0)
+            return box[0]
         return totals.result()
 
     def predict(self, data, batch_size: int = 256):
@@ -502,6 +670,27 @@ class _Totals:
         self.counted = 0
         self.custom: dict[str, float] = {}
         self.custom_n = 0
+
+    def reduce_over_ranks(self, samples: int = 0) -> int:
+        """Replace the sums and counts by their totals over all ranks (returns the total of
+        ``samples``). All-gathered and added in rank order in float64, so every rank gets the
+        same bits and stays in lockstep (schedulers, early stopping)."""
+        from gradkit import distributed as dist
+
+        names = [name for name, fn in self.metrics if fn is not None]
+        mine = [self.loss_sum, self.loss_n, self.correct, self.counted, self.custom_n, samples]
+        mine += [self.custom.get(name, 0.0) for name in names]
+        world = dist.get_world_size()
+        local = gradkit.tensor(np.asarray(mine, dtype=np.float64))
+        gathered = [gradkit.zeros(len(mine), dtype=gradkit.float64) for _ in range(world)]
+        dist.all_gather(gathered, local)
+        total = np.zeros(len(mine), dtype=np.float64)
+        for t in gathered:
+            total += t.numpy()
+        self.loss_sum = float(total[0])
+        self.loss_n, self.correct, self.counted, self.custom_n = (int(v) for v in total[1:5])
+        self.custom = {name: float(v) for name, v in zip(names, total[6:])}
+        return int(total[5])
 
     def add(self, loss_value, output, target, n):
         names = [name for name, _ in self.metrics]
