@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._backend import namespace_of
 from .functional_core import grad as _grad
 from .grad_mode import enable_grad
 
@@ -38,7 +39,7 @@ def _prepare(inputs, create_graph):
 def _zeros_like(t):
     from ..tensor import wrap
 
-    return wrap(np.zeros(t._data.shape, dtype=t.dtype))
+    return wrap(namespace_of(t._data).zeros(t._data.shape, dtype=t.dtype))
 
 
 def _grads(outputs, inputs, grad_outputs, create_graph, strict):
@@ -131,7 +132,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             per_input = [[] for _ in ins]
             n = o.numel()
             for k in range(n):
-                e = np.zeros(n, dtype=o.dtype)
+                e = namespace_of(o._data).zeros(n, dtype=o.dtype)  # on the output's device
                 e[k] = 1
                 gk = _grads((o,), ins, (wrap(e.reshape(o._data.shape)),), create_graph, strict)
                 for j, gj in enumerate(gk):
@@ -139,7 +140,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             row = []
             for j, t in enumerate(ins):
                 if n == 0:
-                    row.append(wrap(np.zeros(tuple(o.shape) + tuple(t.shape), dtype=t.dtype)))
+                    row.append(wrap(namespace_of(t._data).zeros(tuple(o.shape) + tuple(t.shape),
+                                                                dtype=t.dtype)))
                     continue
                 st = stack(per_input[j]) if create_graph else wrap(
                     np.stack([g._data for g in per_input[j]]))

@@ -391,11 +391,16 @@ class Optimizer:
             return float(_raw(value))
         if isinstance(value, (Tensor, np.ndarray)) or hasattr(value, "__array__"):
             arr = _raw(value)
-            if getattr(arr, "ndim", 0) == 0:
-                return wrap(np.array(arr, copy=True))
+            on_host = not hasattr(arr, "__cuda_array_interface__")  # NumPy, torch CPU, ...
+            if getattr(arr, "ndim", 0) == 0:  # scalars stay where they were saved
+                return wrap(np.array(arr, copy=True) if on_host or not hasattr(arr, "copy")
+                            else arr.copy())
             xp = namespace_of(param._data)
-            return wrap(xp.asarray(np.ascontiguousarray(arr) if xp is numpy_ns else arr,
-                                   dtype=param._data.dtype).copy().reshape(param._data.shape))
+            if xp is numpy_ns:  # a device checkpoint into a CPU optimizer: copy to the host
+                arr = np.ascontiguousarray(arr if on_host else arr.get())
+            # state follows its parameter's device (as load_state_dict does in PyTorch)
+            return wrap(xp.asarray(arr, dtype=param._data.dtype).copy().reshape(
+                param._data.shape))
         return deepcopy(value)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:

@@ -87,7 +87,8 @@ def test_layer_matches_cpu(cuda, name, make, x):
     out_c, gx_c, gp_c = _run(cpu_model, x, "cpu")
     out_d, gx_d, gp_d = _run(dev_model, x, cuda)
     assert out_d.is_cuda
-    np.testing.assert_allclose(out_d.detach().cpu().numpy(), out_c.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(out_d.detach().cpu().numpy(), out_c.detach().numpy(), rtol=RTOL,
+                               atol=ATOL)
     np.testing.assert_allclose(gx_d.cpu().numpy(), gx_c.numpy(), rtol=RTOL, atol=ATOL)
     for k in gp_c:
         np.testing.assert_allclose(gp_d[k].cpu().numpy(), gp_c[k].numpy(), rtol=RTOL, atol=ATOL,
@@ -132,18 +133,70 @@ def test_loss_matches_cpu(cuda, name, fn, kind):
     np.testing.assert_allclose(res[1][1], res[0][1], rtol=RTOL, atol=ATOL)
 
 
-@pytest.mark.parametrize("opt", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
-def test_optimizer_steps_on_device(cuda, opt):
+OPTIMIZERS = {
+    "SGD": ("SGD", {}),
+    "SGD-momentum": ("SGD", {"momentum": 0.9, "dampening": 0.1, "weight_decay": 0.01}),
+    "SGD-nesterov": ("SGD", {"momentum": 0.9, "nesterov": True, "maximize": True}),
+    "Adam": ("Adam", {}),
+    "Adam-amsgrad": ("Adam", {"amsgrad": True, "weight_decay": 0.01}),
+    "AdamW": ("AdamW", {}),
+    "AdamW-amsgrad": ("AdamW", {"amsgrad": True, "maximize": True}),
+    "RMSprop": ("RMSprop", {}),
+    "RMSprop-centered": ("RMSprop", {"centered": True, "momentum": 0.5, "weight_decay": 0.01}),
+    "Adagrad": ("Adagrad", {"lr_decay": 0.01, "initial_accumulator_value": 0.1}),
+    "Adadelta": ("Adadelta", {"weight_decay": 0.01}),
+    "Adamax": ("Adamax", {"weight_decay": 0.01}),
+    "NAdam": ("NAdam", {}),
+    "NAdam-decoupled": ("NAdam", {"weight_decay": 0.01, "decoupled_weight_decay": True}),
+    "RAdam": ("RAdam", {}),
+    "RAdam-decoupled": ("RAdam", {"weight_decay": 0.01, "decoupled_weight_decay": True}),
+    "LBFGS": ("LBFGS", {"lr": 0.5, "history_size": 3, "max_iter": 4}),
+    "LBFGS-wolfe": ("LBFGS", {"lr": 1.0, "max_iter": 4, "line_search_fn": "strong_wolfe"}),
+}
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_optimizer_steps_on_device(cuda, name):
+    opt, kwargs = OPTIMIZERS[name]
+    kwargs = {"lr": 0.01, **kwargs}
     gk.manual_seed(0)
     cpu_model = nn.Linear(4, 3)
     dev_model = copy.deepcopy(cpu_model).to(cuda)
     x = np.random.default_rng(2).standard_normal((8, 4)).astype(np.float32)
+    opts, closures = [], []
     for model, dev in ((cpu_model, "cpu"), (dev_model, cuda)):
-        o = getattr(gk.optim, opt)(model.parameters(), lr=0.01)
-        for _ in range(3):
+        o = getattr(gk.optim, opt)(model.parameters(), **kwargs)
+        xt = gk.tensor(x, device=dev)
+
+        def closure(model=model, o=o, xt=xt):
             o.zero_grad()
-            model(gk.tensor(x, device=dev)).pow(2).mean().backward()
-            o.step()
+            loss = model(xt).pow(2).mean()
+            loss.backward()
+            return loss
+
+        for _ in range(3):
+            o.step(closure)
+        opts.append(o)
+        closures.append(closure)
+    _assert_same_params(cpu_model, dev_model)
+    for p in dev_model.parameters():
+        for key, v in opts[1].state[p].items():
+            if isinstance(v, gk.Tensor) and v.ndim > 0:
+                assert v.is_cuda, f"{name}: state {key!r} left the device"
+    # a checkpoint of the device optimizer loads into a fresh one on the device and steps there
+    sd = opts[1].state_dict()
+    fresh = getattr(gk.optim, opt)(dev_model.parameters(), **kwargs)
+    fresh.load_state_dict(sd)
+    for p in dev_model.parameters():
+        for key, v in fresh.state[p].items():
+            if isinstance(v, gk.Tensor) and v.ndim > 0:
+                assert v.is_cuda, f"{name}: loaded state {key!r} is not on the device"
+    opts[0].step(closures[0])
+    fresh.step(closures[1])
+    _assert_same_params(cpu_model, dev_model)
+
+
+def _assert_same_params(cpu_model, dev_model):
     for (k, a), (_, b) in zip(cpu_model.state_dict().items(), dev_model.state_dict().items()):
         assert b.is_cuda
         np.testing.assert_allclose(b.cpu().numpy(), a.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)

@@ -347,3 +347,71 @@ def test_second_order_matches_cpu(cuda, name):
         assert (c is None) == (d is None)
         if c is not None:
             np.testing.assert_allclose(d, c, rtol=RTOL, atol=ATOL, err_msg=name)
+
+
+def _clip(a, b):
+    a.grad = b.detach() * 3
+    b.grad = a.detach() * 2
+    total = gk.nn.utils.clip_grad_norm_([a, b], 1.0)
+    gk.nn.utils.clip_grad_value_([a], 0.1)
+    return total, a.grad * 1, b.grad * 1, gk.nn.utils.get_total_norm([a, b], 1.0)
+
+
+def _init(a, b):
+    w = gk.nn.Linear(4, 3).to(a.device).weight
+    out = []
+    for name, args in (("zeros_", ()), ("ones_", ()), ("constant_", (0.3,)), ("eye_", ()),
+                       ("uniform_", ()), ("normal_", ()), ("xavier_uniform_", ()),
+                       ("xavier_normal_", ()), ("kaiming_uniform_", ()), ("kaiming_normal_", ()),
+                       ("trunc_normal_", ()), ("orthogonal_", ()), ("dirac_", ())):
+        if name == "dirac_":
+            w = gk.nn.Conv1d(3, 3, 3).to(a.device).weight
+        gk.manual_seed(5)
+        getattr(gk.nn.init, name)(w, *args)
+        out.append(w.detach() * 1)
+    return tuple(out)
+
+
+def _functional_api(a, b):
+    def f(x):
+        return (x ** 3).sum(1)
+
+    v = b[:, 0].detach()
+    fa = gk.autograd.functional
+    return (fa.jacobian(f, a), fa.hessian(lambda x: (x ** 3).sum(), a[0]),
+            fa.vjp(f, a, v)[1], fa.jvp(f, a, b.detach())[1],
+            fa.hvp(lambda x: (x ** 3).sum(), a, b.detach())[1],
+            gk.autograd.grad(f(a).sum(), a, create_graph=True)[0])
+
+
+NN = {
+    "one_hot": (lambda j: gk.nn.functional.one_hot(j, 4), "j"),
+    "pad": (lambda a: tuple(gk.nn.functional.pad(a, (1, 2), mode=m) for m in
+                            ("constant", "reflect", "replicate", "circular")), "a"),
+    "embedding": (lambda m, i: (gk.nn.functional.embedding(i, m.t() * 1.0),
+                                gk.nn.functional.embedding(i, m.t() * 1.0, padding_idx=1,
+                                                           scale_grad_by_freq=True)), "mi"),
+    "embedding-max_norm": (lambda m, i: gk.nn.functional.embedding(
+        i, m.t().detach().clone(), max_norm=0.5) * m.sum(), "mi"),
+    "dropout": (lambda a: (gk.nn.functional.dropout(a, 0.3, generator=gk.Generator().manual_seed(
+        1)), gk.nn.functional.dropout(a, 1.0)), "a"),
+    "clip_grad": (_clip, "ab"),
+    "init": (_init, "ab"),
+    "functional-api": (_functional_api, "ab"),
+    "losses-weights": (lambda a, j: (
+        gk.nn.functional.cross_entropy(a, j, weight=gk.tensor([1.0, 2.0, 0.5, 1.0],
+                                                              device=a.device)),
+        gk.nn.functional.binary_cross_entropy_with_logits(
+            a, (a > 0).float(), pos_weight=gk.tensor([1.0, 2.0, 3.0, 4.0], device=a.device)),
+        gk.nn.functional.cross_entropy(a, j, ignore_index=2, reduction="sum")), "aj"),
+}
+
+
+@pytest.mark.parametrize("name", list(NN))
+def test_nn_helpers_match_cpu(cuda, name):
+    fn, names = NN[name]
+    CASES[name] = (fn, names)
+    try:
+        test_op_matches_cpu(cuda, name)
+    finally:
+        del CASES[name]

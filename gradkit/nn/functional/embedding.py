@@ -90,6 +90,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             f"one_hot: Class values must be smaller than num_classes ({num_classes}), got "
             f"{int(idx.max())}"
         )
-    out = np.zeros(idx.shape + (num_classes,), dtype=np.int64)
-    np.put_along_axis(out, idx[..., None].astype(np.int64), 1, axis=-1)
-    return wrap(out)
+    from ..._backend import namespace_of
+
+    classes = namespace_of(idx).arange(num_classes)  # on the device of the indices
+    return wrap((idx[..., None] == classes).astype(np.int64))
