@@ -223,23 +223,23 @@ def record_trace(node) -> None:
 
 def _collect(roots):
     """Dependency counts for every vertex (Node or leaf Tensor) reachable from ``roots``."""
-    deps = {}
-    roots_seen = {r for r in roots if type(r) is Node or type(r) is MultiNode}
-    stack = list(roots_seen)  # a root given twice is still walked once
+    # roots start at 0, so reaching one from another root only counts it (it is walked as a root)
+    deps = {r: 0 for r in roots if type(r) is Node or type(r) is MultiNode}
+    stack = list(deps)  # a root given twice is still walked once
     pop = stack.pop
     push = stack.append
+    get = deps.get
     while stack:
         for n in pop().next:
-            if n is None:
-                continue
-            d = deps.get(n)
-            if d is None:
-                deps[n] = 1
-                tn = type(n)
-                if (tn is Node or tn is MultiNode) and n not in roots_seen:
-                    push(n)  # first visit: walk its inputs once
-            else:
-                deps[n] = d + 1
+            if n is not None:
+                d = get(n)
+                if d is None:
+                    deps[n] = 1
+                    tn = type(n)
+                    if tn is Node or tn is MultiNode:
+                        push(n)  # first visit: walk its inputs once
+                else:
+                    deps[n] = d + 1
     return deps
 
 
