@@ -12,11 +12,19 @@ Run ``gradkit train`` with no arguments for the main job: a small CNN on scikit-
 
 Errors (unknown options, missing files, bad values) are one line on stderr,
 ``gradkit: error: ...``, with exit status 2 for usage errors and 1 for failures.
+
+Data-parallel: ``mpiexec -n 4 gradkit train ...`` (and ``resume``, ``eval``) joins the MPI world
+(``gradkit.distributed``) and trains with the global batch ``--batch-size`` split over the ranks.
+Rank 0 picks the run folder, prints, and writes every file; the others print nothing. An error
+that every rank meets (a bad option, an existing run folder) ends every rank cleanly; an error
+on one rank alone aborts the whole job (``MPI_Abort``) so no rank waits forever.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import math
 import os
@@ -33,11 +41,88 @@ CONFIG = "config.json"
 
 
 class CLIError(Exception):
-    """A user-facing error: printed as one line, exit status ``code``."""
+    """A user-facing error: printed as one line, exit status ``code``.
 
-    def __init__(self, message: str, code: int = 1):
+    ``collective=True`` says every MPI rank raises it at the same point (so the ranks can end
+    cleanly, and only rank 0 prints it); any other error on a rank aborts the whole job.
+    """
+
+    def __init__(self, message: str, code: int = 1, *, collective: bool = False):
         super().__init__(message)
         self.code = code
+        self.collective = collective
+
+
+# --------------------------------------------------------------------- MPI (data-parallel)
+def _world() -> tuple[int, int]:
+    """(rank, world size); (0, 1) without an initialised process group."""
+    from . import distributed as dist
+
+    if not dist.is_initialized():
+        return 0, 1
+    return dist.get_rank(), dist.get_world_size()
+
+
+def _env_rank() -> int:
+    """This process's rank as mpiexec announced it (before the process group exists)."""
+    for key in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK"):
+        if os.environ.get(key, "").isdigit():
+            return int(os.environ[key])
+    return 0
+
+
+def _join_mpi_world() -> bool:
+    """Join the MPI world when launched by mpiexec; True if this call initialised it."""
+    from . import distributed as dist
+
+    if dist.is_initialized() or not dist._launched_under_mpi():
+        return False
+    dist.init_process_group("mpi")
+    return True
+
+
+def _on_rank0(fn):
+    """Run ``fn`` on rank 0 only and give every rank its result (the run folder, the config);
+    when it fails, every rank raises the same collective :class:`CLIError`."""
+    rank, world = _world()
+    if world == 1:
+        return fn()
+    from . import distributed as dist
+
+    payload = None
+    if rank == 0:
+        try:
+            payload = ("ok", fn())
+        except CLIError as exc:
+            payload = ("error", str(exc), exc.code)
+        except (OSError, ValueError) as exc:
+            payload = ("error", f"{type(exc).__name__}: {_one_line(exc)}", 1)
+    box = [payload]
+    dist.broadcast_object_list(box, src=0)
+    payload = box[0]
+    if payload[0] == "error":
+        raise CLIError(payload[1], payload[2], collective=True)
+    return payload[1]
+
+
+def _load_checkpoint_everywhere(job: _Job, path: Path, *, train_loader=None) -> None:
+    """Restore ``path`` into ``job.trainer`` on every rank. Rank 0 reads the file and sends its
+    bytes to the others, so the run folder only has to be on rank 0's machine."""
+    rank, world = _world()
+    if world == 1:
+        job.trainer.load_checkpoint(path, train_loader=train_loader)
+        return
+    import gradkit
+
+    from .train.checkpoint import load_checkpoint
+
+    def read():
+        load_checkpoint(path)  # validates, with a clear message for a bad file
+        return path.read_bytes()
+
+    data = _on_rank0(read)
+    state = gradkit.load(io.BytesIO(data))
+    job.trainer.load_state_dict(state, train_loader=train_loader)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -278,7 +363,9 @@ class _Job:
 
 def _report(job: _Job, run_dir: Path | None, results: dict, *, seconds: float | None = None
             ) -> None:
-    """Print (and save) the test results; the last line is the headline number."""
+    """Print (and save) the test results; the last line is the headline number (rank 0)."""
+    if _world()[0] != 0:
+        return
     if job.data.kind == "text":
         line = (f"test loss {results['loss']:.4f}  test perplexity "
                 f"{math.exp(min(results['loss'], 700)):.2f}")
@@ -306,12 +393,35 @@ def _run_dir_for_new(out: str | None) -> Path:
     return run_dir
 
 
+def _collective_config(args) -> dict:
+    """The config from the options; its errors are the same on every rank."""
+    try:
+        return _config_from_args(args)
+    except CLIError as exc:
+        exc.collective = True
+        raise
+
+
+def _world_note(cfg: dict) -> str:
+    world = _world()[1]
+    if world == 1:
+        return ""
+    return (f" on {world} MPI ranks ({int(cfg['batch_size']) // world} samples per rank and "
+            f"batch)")
+
+
 def cmd_train(args) -> int:
-    cfg = _config_from_args(args)
-    run_dir = _run_dir_for_new(args.out)
-    (run_dir / CONFIG).write_text(json.dumps(cfg, indent=2) + "\n")
+    cfg = _collective_config(args)
+
+    def prepare() -> Path:  # rank 0 names the run folder (the ranks' clocks may differ)
+        run_dir = _run_dir_for_new(args.out)
+        (run_dir / CONFIG).write_text(json.dumps(cfg, indent=2) + "\n")
+        return run_dir
+
+    run_dir = _on_rank0(prepare)
     print(f"gradkit train: {cfg['model']} on {cfg['data']}, {cfg['optimizer']} lr {cfg['lr']:g}, "
-          f"scheduler {cfg['scheduler']}, {cfg['epochs']} epochs -> {run_dir}", flush=True)
+          f"scheduler {cfg['scheduler']}, {cfg['epochs']} epochs{_world_note(cfg)} -> {run_dir}",
+          flush=True)
     t0 = time.perf_counter()
     job = _Job(cfg, run_dir, progress=args.progress, plots=not args.no_plot)
     job.fit(int(cfg["epochs"]))
@@ -341,18 +451,23 @@ def _read_run(run_dir_text: str) -> tuple[Path, dict]:
 
 
 def cmd_resume(args) -> int:
-    run_dir, cfg = _read_run(args.run_dir)
+    run_dir, cfg = _on_rank0(lambda: _read_run(args.run_dir))
     epochs = args.epochs or int(cfg["epochs"])
+    if cfg.get("scheduler") == "onecycle" and epochs > int(cfg["epochs"]):
+        raise CLIError(f"{run_dir} uses --scheduler onecycle, whose LR schedule is planned for "
+                       f"its {cfg['epochs']} epochs and cannot be extended to {epochs}; start a "
+                       f"new run with --epochs {epochs}", 2, collective=True)
     job = _Job(cfg, run_dir, progress=args.progress, plots=not args.no_plot)
-    job.trainer.load_checkpoint(run_dir / CHECKPOINT, train_loader=job.data.train)
+    _load_checkpoint_everywhere(job, run_dir / CHECKPOINT, train_loader=job.data.train)
     done = job.trainer.epoch
     if epochs <= done:
         print(f"{run_dir} has already trained {done} epochs (asked for {epochs}); use "
               f"--epochs N with N > {done} to train more")
     else:
-        print(f"gradkit resume: epoch {done} -> {epochs} in {run_dir}", flush=True)
+        print(f"gradkit resume: epoch {done} -> {epochs} in {run_dir}{_world_note(cfg)}",
+              flush=True)
         job.fit(epochs)
-    if epochs != int(cfg["epochs"]) and epochs > done:
+    if epochs != int(cfg["epochs"]) and epochs > done and _world()[0] == 0:
         cfg["epochs"] = epochs  # so a later resume without --epochs continues from here
         (run_dir / CONFIG).write_text(json.dumps(cfg, indent=2) + "\n")
     _report(job, run_dir, job.test())
@@ -360,9 +475,9 @@ def cmd_resume(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    run_dir, cfg = _read_run(args.run_dir)
+    run_dir, cfg = _on_rank0(lambda: _read_run(args.run_dir))
     job = _Job(cfg, None, progress="off")
-    job.trainer.load_checkpoint(run_dir / CHECKPOINT)
+    _load_checkpoint_everywhere(job, run_dir / CHECKPOINT)
     print(f"{run_dir}: {job.cfg['model']} on {job.cfg['data']} after {job.trainer.epoch} epochs")
     _report(job, None, job.test())
     return 0
@@ -509,40 +624,73 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+_MPI_COMMANDS = ("train", "resume", "eval")
+
+
+def _fail(message: str, code: int, exc: BaseException | None = None) -> int:
+    """Print the one-line error and return ``code``; under several MPI ranks, an error that is
+    not known to happen on every rank aborts the job so that no rank waits in a collective."""
+    from . import distributed as dist
+
+    rank, world = _world()
+    if world == 1:
+        if not dist.is_initialized() and _env_rank() != 0 and dist._launched_under_mpi():
+            return code  # an option error before joining the world: rank 0 reports it
+        print(message, file=sys.stderr, flush=True)
+        return code
+    if getattr(exc, "collective", False):
+        if rank == 0:
+            print(message, file=sys.stderr, flush=True)
+        return code
+    print(f"{message} [rank {rank} of {world}; aborting the MPI job]", file=sys.stderr,
+          flush=True)
+    sys.stdout.flush()
+    dist._W.comm.Abort(code)
+    return code  # pragma: no cover (Abort does not return)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``gradkit`` command with ``argv`` (default ``sys.argv[1:]``); return the status."""
+    """Run the ``gradkit`` command with ``argv`` (default ``sys.argv[1:]``); return the status.
+
+    Launched by ``mpiexec``, ``train``, ``resume`` and ``eval`` run data-parallel over the ranks.
+    """
+    joined = False
     try:
         parser = build_parser()
         try:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # --help and --version
             return int(exc.code or 0)
-        return _COMMANDS[args.command](args)
+        if args.command in _MPI_COMMANDS:
+            joined = _join_mpi_world()
+        quiet = (contextlib.redirect_stdout(io.StringIO()) if _world()[0] != 0
+                 else contextlib.nullcontext())
+        with quiet:  # only rank 0 prints
+            return _COMMANDS[args.command](args)
     except CLIError as exc:
-        print(f"gradkit: error: {_one_line(exc)}", file=sys.stderr)
-        return exc.code
-    except KeyboardInterrupt:
-        print("gradkit: interrupted (the last checkpoint is intact; `gradkit resume RUN_DIR` "
-              "continues)", file=sys.stderr)
-        return 130
+        return _fail(f"gradkit: error: {_one_line(exc)}", exc.code, exc)
+    except KeyboardInterrupt as exc:
+        return _fail("gradkit: interrupted (the last checkpoint is intact; `gradkit resume "
+                     "RUN_DIR` continues)", 130, exc)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        print(f"gradkit: error: {_one_line(exc)}", file=sys.stderr)
-        return 1
+        return _fail(f"gradkit: error: {_one_line(exc)}", 1, exc)
     except ImportError as exc:
-        print(f"gradkit: error: {_one_line(exc)} (pip install gradkit[train] installs the "
-              f"optional extras)", file=sys.stderr)
-        return 1
+        return _fail(f"gradkit: error: {_one_line(exc)} (pip install gradkit[train] installs the "
+                     f"optional extras)", 1, exc)
     except (ValueError, TypeError, RuntimeError, OSError, ArithmeticError) as exc:
         if os.environ.get("GRADKIT_DEBUG"):
-            raise
-        print(f"gradkit: error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
-        return 1
+            raise  # under several ranks the abort hook of gradkit.distributed ends the job
+        return _fail(f"gradkit: error: {type(exc).__name__}: {_one_line(exc)}", 1, exc)
     except Exception as exc:  # a bug, not a usage error: still one line, traceback on request
         if os.environ.get("GRADKIT_DEBUG"):
             raise
-        print(f"gradkit: error: internal error {type(exc).__name__}: {_one_line(exc)} (set "
-              f"GRADKIT_DEBUG=1 for the traceback and please report it)", file=sys.stderr)
-        return 1
+        return _fail(f"gradkit: error: internal error {type(exc).__name__}: {_one_line(exc)} "
+                     f"(set GRADKIT_DEBUG=1 for the traceback and please report it)", 1, exc)
+    finally:
+        if joined:
+            from . import distributed as dist
+
+            dist.destroy_process_group()
 
 
 if __name__ == "__main__":  # pragma: no cover
