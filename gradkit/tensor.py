@@ -34,6 +34,7 @@ _ndarray = np.ndarray
 _STATE = grad_mode.STATE
 _new = object.__new__
 _VIEW_OPS = (S.RESHAPE, S.PERMUTE, S.EXPAND, S.GETITEM)
+_VIEW_OPS_SET = frozenset(_VIEW_OPS)  # a hash lookup, cheaper than the tuple's == scan
 _SCALARS = (int, float, bool)
 _NEEDS1 = (True,)
 _ADD, _SUB, _MUL = E.ADD, E.SUB, E.MUL
@@ -70,7 +71,8 @@ def _ns(a):
 def apply1(op, x, params=()):
     """Run a one-input op on Tensor ``x`` and record it when needed."""
     data = x._data
-    out = op.forward(_ns(data), data, *params)
+    xp = numpy_ns if type(data) is _ndarray else namespace_of(data)
+    out = op.forward(xp, data, *params) if params else op.forward(xp, data)
     if op.returns_aux:
         out, aux = out
     else:
@@ -91,14 +93,20 @@ def apply1(op, x, params=()):
                         aux, None, _NEEDS1)
         if anomaly_state[0]:
             record_trace(node)
-        t = _make(out, True, node)
+        t = _new(Tensor)  # _make, inlined
+        t._data = out
+        t.requires_grad = True
+        t.grad_fn = node
+        t.grad = None
+        t._vc = vc = [0]
+        t._hooks = None
         if saves & SAVES_OUTPUT:
-            node.out_vc = t._vc
-        if op in _VIEW_OPS:
+            node.out_vc = vc
+        if op in _VIEW_OPS_SET:
             t._vc = x._vc
         return t
     t = _make(out, False, None)
-    if op in _VIEW_OPS:
+    if op in _VIEW_OPS_SET:
         t._vc = x._vc
     return t
 
@@ -258,9 +266,15 @@ def _apply_scalar(op, a, s):
                         out if saves & SAVES_OUTPUT else None, (), None, NEEDS_SCALAR_SECOND)
         if anomaly_state[0]:
             record_trace(node)
-        t = _make(out, True, node)
+        t = _new(Tensor)  # _make, inlined
+        t._data = out
+        t.requires_grad = True
+        t.grad_fn = node
+        t.grad = None
+        t._vc = vc = [0]
+        t._hooks = None
         if saves & SAVES_OUTPUT:
-            node.out_vc = t._vc
+            node.out_vc = vc
         return t
     return _make(out, False, None)
 
