@@ -68,3 +68,27 @@ if rank == 0:
         for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
             np.testing.assert_allclose(mine[key], theirs[key], rtol=1e-5, err_msg=key)
 print(f"trainer equivalence ok rank {rank}/{world} accum={accum}", flush=True)
+
+# resume: 2 epochs, checkpoint, a fresh trainer continues to 3 == 3 epochs without a break
+ckpt = sys.argv[2] if len(sys.argv) > 2 else None
+if ckpt:
+    def shuffled(seed=0):
+        gk.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(6, 16), nn.Dropout(0.2), nn.Tanh(), nn.Linear(16, 3))
+        opt = gk.optim.Adam(model.parameters(), lr=0.01)
+        train = DataLoader(TensorDataset(gk.tensor(X), gk.tensor(Y)), batch_size=16,
+                           shuffle=True, generator=gk.Generator().manual_seed(7))
+        return model, Trainer(model, opt, nn.CrossEntropyLoss(), progress="off"), train
+
+    model_a, trainer_a, train_a = shuffled()
+    trainer_a.fit(train_a, epochs=2)
+    if rank == 0:
+        trainer_a.save_checkpoint(ckpt)
+    dist.barrier()
+    trainer_a.fit(train_a, epochs=3)
+    model_b, trainer_b, train_b = shuffled(seed=5)
+    trainer_b.load_checkpoint(ckpt, train_loader=train_b)
+    trainer_b.fit(train_b, epochs=3)
+    for (n, a), (_, b) in zip(model_a.named_parameters(), model_b.named_parameters()):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy(), err_msg=n)
+    print(f"trainer resume ok rank {rank}/{world}", flush=True)
