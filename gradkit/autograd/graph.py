@@ -330,10 +330,76 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
     prev_mode = grad_mode.STATE[0]
     grad_mode.STATE[0] = create_graph
     ndarray = _np.ndarray
+    simple = capture is None and not create_graph and not anomaly
     try:
         while ready:
             v, g = pop_ready()
             tv = type(v)
+            if tv is Node and simple:
+                # the usual node (no capture, create_graph or anomaly mode): the general path
+                # below, without the branches those need
+                if type(g) is ndarray:
+                    xp = _numpy_ns
+                else:
+                    if isinstance(g, _np_generic):
+                        g = _np.asarray(g)  # NumPy turns 0-d results into scalars
+                    xp = namespace_of(g)
+                if v.pre_hooks is not None:
+                    g = _run_prehooks(v, g, False, wrap, handed)
+                    xp = _numpy_ns if type(g) is ndarray else namespace_of(g)
+                if v.released:
+                    raise _released_error(v)
+                vs = v.versions
+                if vs is not None:
+                    if vs is VERSIONS_0 or vs is VERSIONS_0_NONE:
+                        if v.inputs[0]._vc[0]:
+                            _check_versions(v)
+                    elif vs is VERSIONS_00:
+                        ins = v.inputs
+                        if ins[0]._vc[0] or ins[1]._vc[0]:
+                            _check_versions(v)
+                    else:
+                        for t, ver in zip(v.inputs, vs):
+                            if ver is not None and t._vc[0] != ver:
+                                _check_versions(v)
+                if v.meta is not None or (v.out_vc is not None and v.out_vc[0]):
+                    _check_versions(v)
+                op = v.op
+                needs = v.needs
+                in_grads = op.backward(xp, g, v.saved, v.out, v.aux, needs)
+                broadcasts = op.broadcasts and needs is not NEEDS_SCALAR_SECOND
+                i = 0
+                for n in v.next:
+                    if n is not None:
+                        gi = in_grads[i]
+                        if gi is None:
+                            gi = _zero_grad_for(v, i, xp, False)
+                        elif broadcasts:
+                            shape = v.inputs[i]._data.shape
+                            if gi.shape != shape:
+                                gi = xp.sum_to(gi, shape)
+                        d = deps[n]
+                        if type(n) is MultiNode:
+                            _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
+                        elif d == 1:  # its last consumer: the gradient is complete
+                            prev = pop_grad(n, None)
+                            push_ready((n, gi if prev is None else prev + gi))
+                        else:
+                            deps[n] = d - 1
+                            prev = get_grad(n)
+                            grads[n] = gi if prev is None else prev + gi
+                    i += 1
+                if not retain_graph:
+                    v.saved = None
+                    saves = op.saves
+                    if saves:
+                        if saves & SAVES_OUTPUT:
+                            v.out = None
+                        v.released = True
+                        v.inputs = None
+                    if op.release is not None:
+                        op.release(v)
+                continue
             if tv is Node:
                 multi = False
                 if type(g) is not ndarray and isinstance(g, _np_generic):
@@ -415,15 +481,7 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                         gi = xp.sum_to(gi, shape)
                 d = deps[n]
                 if type(n) is MultiNode:
-                    slot = get_grad(n)
-                    if slot is None:
-                        slot = grads[n] = [None] * n.n_out
-                    k = v.aux
-                    slot[k] = gi if slot[k] is None else slot[k] + gi
-                    if d == 1:
-                        push_ready((n, pop_grad(n)))
-                    else:
-                        deps[n] = d - 1
+                    _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
                 elif d == 1:  # its last consumer: the gradient is complete
                     prev = pop_grad(n, None)
                     push_ready((n, gi if prev is None else prev + gi))
@@ -446,6 +504,19 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
     finally:
         grad_mode.STATE[0] = prev_mode
     return captured
+
+
+def _add_to_multi(n, d, gi, k, grads, deps, push_ready):
+    """Put ``gi``, the gradient of output ``k`` of MultiNode ``n``, into its list of output
+    gradients (``d`` consumers of ``n`` left, this one included)."""
+    slot = grads.get(n)
+    if slot is None:
+        slot = grads[n] = [None] * n.n_out
+    slot[k] = gi if slot[k] is None else slot[k] + gi
+    if d == 1:
+        push_ready((n, grads.pop(n)))
+    else:
+        deps[n] = d - 1
 
 
 def _zero_grad_for(node, i, xp, create_graph):
