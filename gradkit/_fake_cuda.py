@@ -54,8 +54,8 @@ class FakeCudaArray(np.ndarray):
         return _wrap(self.view(np.ndarray).nonzero())
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        for x in inputs:
-            if type(x) is np.ndarray and x.ndim > 0:
+        for x in inputs:  # 0-d host arrays too: CuPy accepts NumPy scalars, not 0-d arrays
+            if type(x) is np.ndarray:
                 raise TypeError(
                     f"fake CUDA: {ufunc.__name__} mixes a cuda array with a host NumPy array of "
                     f"shape {x.shape} (CuPy raises here too)"
@@ -73,7 +73,7 @@ class FakeCudaArray(np.ndarray):
         def unwrap(x):
             if isinstance(x, FakeCudaArray):
                 return x.view(np.ndarray)
-            if type(x) is np.ndarray and x.ndim > 0 and func.__name__ not in _HOST_OK:
+            if type(x) is np.ndarray and func.__name__ not in _HOST_OK:
                 raise TypeError(
                     f"fake CUDA: numpy.{func.__name__} mixes a cuda array with a host NumPy array "
                     f"of shape {x.shape}"

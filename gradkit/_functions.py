@@ -1003,7 +1003,7 @@ def masked_fill(input, mask, value):
                 f"masked_fill only supports a 0-dimensional value tensor, but got tensor with "
                 f"{v.ndim} dimension(s)"
             )
-        v = v.to(x.dtype)
+        v = v.to(x.device, x.dtype)  # a 0-d CPU value follows x's device, as in PyTorch
     elif isinstance(v, float) and x.dtype.kind != "f":
         v = int(v) if float(v).is_integer() else v
     out = apply(E.WHERE, (v, x), (np.broadcast_to(m._data, x.shape) if m.shape != x.shape

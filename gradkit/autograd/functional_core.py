@@ -51,7 +51,7 @@ def _root_grads(outputs, grad_outputs, create_graph, who):
             grads.append(wrap(arr) if create_graph else arr)
             continue
         if not isinstance(g, Tensor):
-            g = wrap(np.asarray(g, dtype=out.dtype))
+            g = wrap(namespace_of(out._data).asarray(g, dtype=out.dtype))  # on out's device
         if tuple(g.shape) != tuple(out.shape):
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
@@ -114,7 +114,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for t in nonleaf:
             g = captured.get(t.grad_fn)
             if g is not None:  # a copy: the same array may also have become a leaf's .grad
-                g = g if create_graph else wrap(np.array(g, copy=True))
+                if not create_graph:  # np.array would refuse a GPU array
+                    g = wrap(g.copy() if hasattr(g, "__cuda_array_interface__")
+                             else np.array(g, copy=True))
                 t.grad = g if t.grad is None else t.grad + g
 
 

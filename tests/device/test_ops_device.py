@@ -384,7 +384,28 @@ def _functional_api(a, b):
             gk.autograd.grad(f(a).sum(), a, create_graph=True)[0])
 
 
+def _attention(B, C):
+    F = gk.nn.functional
+    q, k = B, C.transpose(1, 2)[:, :3]  # (2, 3, 4) each
+    causal = F.scaled_dot_product_attention(q, k, k, is_causal=True)
+    masked = F.scaled_dot_product_attention(q, k, k, attn_mask=[[True, False, True]] * 3)
+    dropped = F.scaled_dot_product_attention(q, k, k, dropout_p=0.3) if gk.manual_seed(4) else None
+    gk.manual_seed(0)
+    mha = gk.nn.MultiheadAttention(4, 2, add_bias_kv=True, add_zero_attn=True,
+                                 batch_first=True).to(B.device)
+    kpm = gk.tensor([[False, False, True], [False, True, False]], device=B.device)
+    out, w = mha(q, k, k, key_padding_mask=kpm, attn_mask=np.triu(np.ones((3, 3), bool), 1))
+    return causal, masked, dropped, out, w
+
+
 NN = {
+    "attention": (_attention, "BC"),
+    "loss-list-targets": (lambda a: (
+        gk.nn.functional.cross_entropy(a, [0, 3, 1], weight=[1.0, 2.0, 0.5, 1.0]),
+        gk.nn.functional.mse_loss(a, DATA["b"].tolist()),
+        gk.nn.functional.binary_cross_entropy_with_logits(a, (DATA["b"] > 0).astype(np.float32),
+                                                          pos_weight=np.ones(4, np.float32))),
+                          "a"),
     "one_hot": (lambda j: gk.nn.functional.one_hot(j, 4), "j"),
     "pad": (lambda a: tuple(gk.nn.functional.pad(a, (1, 2), mode=m) for m in
                             ("constant", "reflect", "replicate", "circular")), "a"),
@@ -415,3 +436,13 @@ def test_nn_helpers_match_cpu(cuda, name):
         test_op_matches_cpu(cuda, name)
     finally:
         del CASES[name]
+
+
+def test_backward_with_array_gradient_and_nonleaf_inputs(cuda):
+    x = gk.tensor(DATA["a"], device=cuda, requires_grad=True)
+    y = x * 2
+    z = y.sin()
+    z.backward(DATA["b"].tolist(), inputs=[x, y])  # a list gradient goes to z's device
+    assert x.grad.is_cuda and y.grad.is_cuda
+    np.testing.assert_allclose(y.grad.cpu().numpy(), DATA["b"] * np.cos(DATA["a"] * 2),
+                               rtol=RTOL, atol=ATOL)

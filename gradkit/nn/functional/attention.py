@@ -23,13 +23,18 @@ from ...tensor import Tensor, _make
 __all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
 
 
-def _const(arr):
+def _const(arr, like=None):
+    """A constant Tensor around ``arr``, moved to the device of the Tensor ``like`` if needed."""
+    if like is not None and type(arr) is not type(like._data):
+        from ...device import _to_namespace_of
+
+        arr = _to_namespace_of(arr, like._data)
     return _make(arr, False, None)
 
 
 def _dropout(x, p):
     keep = _gen(None).random(tuple(x.shape)) >= p
-    return x * _const((keep / (1.0 - p)).astype(x.dtype))
+    return x * _const((keep / (1.0 - p)).astype(x.dtype), x)
 
 
 def _shape(t):
@@ -109,12 +114,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             raise RuntimeError("scaled_dot_product_attention: an explicit attn_mask should not be "
                                "set when is_causal=True")
         causal = np.tril(np.ones((L, S), dtype=bool))
-        scores = scores + _const(_bool_to_bias(causal, dtype, True))
+        scores = scores + _const(_bool_to_bias(causal, dtype, True), scores)
     elif attn_mask is not None:
         if not isinstance(attn_mask, Tensor):
-            attn_mask = _const(np.asarray(attn_mask))
+            attn_mask = _const(np.asarray(attn_mask), scores)
         if attn_mask.dtype.kind == "b":
-            scores = scores + _const(_bool_to_bias(attn_mask, dtype, True))
+            scores = scores + _const(_bool_to_bias(attn_mask, dtype, True), scores)
         else:
             scores = scores + attn_mask
     attn = F.softmax(scores, -1)
@@ -123,14 +128,14 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     return F.matmul(attn, value)
 
 
-def _as_float_mask(mask, dtype, name, who):
+def _as_float_mask(mask, dtype, name, who, like):
     """MHA masks (bool True = masked out, or float additive) as a float Tensor or None."""
     if mask is None:
         return None
     if not isinstance(mask, Tensor):
-        mask = _const(np.asarray(mask))
+        mask = _const(np.asarray(mask), like)
     if mask.dtype.kind == "b":
-        return _const(_bool_to_bias(mask, dtype, False))
+        return _const(_bool_to_bias(mask, dtype, False), like)
     if mask.dtype.kind != "f":
         raise TypeError(f"{who}: only bool and floating types of {name} are supported, got "
                         f"{mask.dtype}")
@@ -213,8 +218,8 @@ def multi_head_attention_forward(
         k = _in_projection(key, wk, bk)
         v = _in_projection(value, wv, bv)
     dtype = q.dtype
-    attn_mask = _as_float_mask(attn_mask, dtype, "attn_mask", who)
-    key_padding_mask = _as_float_mask(key_padding_mask, dtype, "key_padding_mask", who)
+    attn_mask = _as_float_mask(attn_mask, dtype, "attn_mask", who, q)
+    key_padding_mask = _as_float_mask(key_padding_mask, dtype, "key_padding_mask", who, q)
     if attn_mask is not None:
         if attn_mask.ndim == 2:
             if _shape(attn_mask) != (L, S):
@@ -242,7 +247,7 @@ def multi_head_attention_forward(
     k = F.transpose(k.reshape(S, N * num_heads, head_dim), 0, 1)
     v = F.transpose(v.reshape(S, N * num_heads, head_dim), 0, 1)
     if add_zero_attn:
-        z = _const(np.zeros((N * num_heads, 1, head_dim), dtype=dtype))
+        z = _const(np.zeros((N * num_heads, 1, head_dim), dtype=dtype), k)
         k = F.cat([k, z], 1)
         v = F.cat([v, z], 1)
         S += 1
@@ -286,4 +291,4 @@ def _split3(t, E):
 def _pad_last(mask):
     """Append one zero (attend) column along the last dimension."""
     shape = _shape(mask)[:-1] + (1,)
-    return F.cat([mask, _const(np.zeros(shape, dtype=mask.dtype))], -1)
+    return F.cat([mask, _const(np.zeros(shape, dtype=mask.dtype), mask)], -1)

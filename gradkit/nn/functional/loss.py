@@ -53,17 +53,38 @@ def _t(x, name="input") -> Tensor:
     return x if isinstance(x, Tensor) else as_tensor_arg(x, name=name)
 
 
+def _on_device_of(value, x: Tensor, what: str, who: str):
+    """The array of ``value`` on ``x``'s device: lists and NumPy arrays move there; a Tensor on
+    another device is an error naming both (as in PyTorch)."""
+    if isinstance(value, Tensor):
+        arr = value._data
+        if type(arr) is not type(x._data):
+            raise RuntimeError(
+                f"{who}: expected {what} on the input's device {x.device}, but it is on "
+                f"{value.device}; move it with .to({str(x.device)!r})"
+            )
+        return arr
+    arr = np.asarray(value)
+    if type(x._data) is not np.ndarray:
+        from ...device import _to_namespace_of
+
+        arr = _to_namespace_of(arr, x._data)
+    return arr
+
+
 def _float_target(input: Tensor, target, name: str) -> Tensor:
+    if not isinstance(target, Tensor) and input.is_cuda:  # a list/array target: to the device
+        target = _t(target, "target").to(input.device)
     target = _t(target, "target")
     if target._data.dtype.kind not in "fc" or target._data.dtype != input._data.dtype:
         target = target.to(input.dtype)
     return target
 
 
-def _weight_array(weight, c: int, dtype, name: str):
+def _weight_array(weight, c: int, dtype, name: str, x: Tensor):
     if weight is None:
         return None
-    w = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
+    w = _on_device_of(weight, x, "weight", name)
     if w.shape != (c,):
         raise RuntimeError(
             f"{name}: weight tensor should be defined either for all {c} classes or no classes "
@@ -76,7 +97,7 @@ def _class_problem(input: Tensor, target, name: str):
     """Flatten ``(N, C, d1, ...)`` / ``(C,)`` input and its integer target to ``(M, C)`` and
     ``(M,)``. Returns (x2d, t1d, out_shape for reduction='none')."""
     x = _t(input)
-    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    t = _on_device_of(target, x, "target", name)
     if x.ndim == 0:
         raise ValueError(f"{name}: input must have at least 1 dimension (C) or 2 (N, C)")
     if x.ndim == 1:
@@ -142,7 +163,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}"
         )
     x = _t(input)
-    tgt = target if isinstance(target, Tensor) else as_tensor_arg(target, name="target")
+    tgt = target if isinstance(target, Tensor) else \
+        as_tensor_arg(target, name="target").to(x.device)
     if tgt._data.dtype.kind == "f":
         return _cross_entropy_probs(x, tgt, weight, reduction, label_smoothing)
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
@@ -150,7 +172,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     t = _check_classes(t, c, ignore_index, "cross_entropy")
     if x2._data.dtype.kind != "f":
         x2 = x2.to(np.float32)
-    w = _weight_array(weight, c, x2._data.dtype, "cross_entropy")
+    w = _weight_array(weight, c, x2._data.dtype, "cross_entropy", x2)
     out = apply1(LO.CROSS_ENTROPY, x2,
                  (t, w, ignore_index, reduction, float(label_smoothing)))
     if reduction == "none" and tuple(out.shape) != out_shape:
@@ -174,7 +196,7 @@ def _cross_entropy_probs(x, tgt, weight, reduction, smoothing):
         tgt = tgt * (1 - smoothing) + smoothing / c
     prod = logp * tgt
     if weight is not None:
-        w = _weight_array(weight, c, x._data.dtype, "cross_entropy")
+        w = _weight_array(weight, c, x._data.dtype, "cross_entropy", x)
         prod = prod * as_tensor_arg(w.reshape((c,) + (1,) * (x.ndim - dim - 1)))
     loss = -prod.sum(dim)
     if reduction == "mean":
@@ -201,7 +223,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     x2, t, out_shape = _class_problem(_t(input), target, "nll_loss")
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "nll_loss")
-    w = _weight_array(weight, c, x2._data.dtype, "nll_loss")
+    w = _weight_array(weight, c, x2._data.dtype, "nll_loss", x2)
     out = apply1(LO.NLL, x2, (t, w, ignore_index, reduction))
     if reduction == "none" and tuple(out.shape) != out_shape:
         out = out.reshape(out_shape)
@@ -318,7 +340,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     _same_shape(x, y, "binary_cross_entropy_with_logits")
     pw = None
     if pos_weight is not None:
-        pw = pos_weight._data if isinstance(pos_weight, Tensor) else np.asarray(pos_weight)
+        pw = _on_device_of(pos_weight, x, "pos_weight", "binary_cross_entropy_with_logits")
         pw = pw.astype(x._data.dtype, copy=False)
     loss = apply(LO.BCE_LOGITS, (x, y), (pw,))
     if weight is not None:
@@ -357,7 +379,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     dim = input1.ndim - 1
     cos = _dot(input1, input2, dim) / _F.sqrt(
         (_dot(input1, input1, dim) + 1e-12) * (_dot(input2, input2, dim) + 1e-12))
-    y = _t(target, "target")
+    y = target if isinstance(target, Tensor) else _t(target, "target").to(input1.device)
     pos = 1 - cos
     neg = _F.clamp(cos - margin, min=0.0)
     zero = pos * 0
@@ -384,7 +406,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "hinge_embedding_loss")
     x = _t(input)
-    y = _t(target, "target")
+    y = target if isinstance(target, Tensor) else _t(target, "target").to(x.device)
     zero = x * 0
     loss = _F.where(y == 1, x, zero) + _F.where(y == -1, _F.clamp(margin - x, min=0.0), zero)
     return _reduce(loss, reduction)
