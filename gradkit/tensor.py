@@ -21,8 +21,8 @@ from .autograd.graph import (
     VERSIONS_0,
     VERSIONS_0_NONE,
     VERSIONS_00,
-    Node,
     anomaly_state,
+    make_node,
     record_trace,
 )
 from .ops import elementwise as E
@@ -86,11 +86,11 @@ def apply1(op, x, params=()):
             edge = x
         if saves & SAVES_INPUTS:
             ver = x._vc[0]
-            node = Node(op, (x,), (edge,), (data,), out if saves & SAVES_OUTPUT else None,
-                        aux, VERSIONS_0 if ver == 0 else (ver,), _NEEDS1)
+            node = make_node(op, (x,), (edge,), (data,), out if saves & SAVES_OUTPUT else None,
+                             aux, VERSIONS_0 if ver == 0 else (ver,), _NEEDS1)
         else:
-            node = Node(op, (x,), (edge,), None, out if saves & SAVES_OUTPUT else None,
-                        aux, None, _NEEDS1)
+            node = make_node(op, (x,), (edge,), None, out if saves & SAVES_OUTPUT else None,
+                             aux, None, _NEEDS1)
         if anomaly_state[0]:
             record_trace(node)
         t = _new(Tensor)  # _make, inlined
@@ -138,11 +138,11 @@ def apply2(op, a, b, params=()):
                 vs = VERSIONS_0_NONE
             else:
                 vs = (va, vb)
-            node = Node(op, (a, b), nxt, (da, db), out if saves & SAVES_OUTPUT else None, aux,
-                        vs, (ra, rb))
+            node = make_node(op, (a, b), nxt, (da, db), out if saves & SAVES_OUTPUT else None,
+                             aux, vs, (ra, rb))
         else:
-            node = Node(op, (a, b), nxt, None, out if saves & SAVES_OUTPUT else None, aux, None,
-                        (ra, rb))
+            node = make_node(op, (a, b), nxt, None, out if saves & SAVES_OUTPUT else None, aux,
+                             None, (ra, rb))
         if anomaly_state[0]:
             record_trace(node)
         t = _make(out, True, node)
@@ -180,8 +180,9 @@ def apply(op, inputs, params=()):
         versions = None
         if saves & SAVES_INPUTS:
             versions = tuple(t._vc[0] if isinstance(t, Tensor) else None for t in inputs)
-        node = Node(op, tuple(inputs), nxt, tuple(datas) if saves & SAVES_INPUTS else None,
-                    out if saves & SAVES_OUTPUT else None, aux, versions)
+        node = make_node(op, tuple(inputs), nxt, tuple(datas) if saves & SAVES_INPUTS else None,
+                         out if saves & SAVES_OUTPUT else None, aux, versions,
+                         tuple(n is not None for n in nxt))
         if anomaly_state[0]:
             record_trace(node)
         t = _make(out, True, node)
@@ -258,12 +259,12 @@ def _apply_scalar(op, a, s):
             edge = a
         if saves & SAVES_INPUTS:
             ver = a._vc[0]
-            node = Node(op, (a, s), (edge, None), (da, s),
-                        out if saves & SAVES_OUTPUT else None, (),
-                        VERSIONS_0_NONE if ver == 0 else (ver, None), NEEDS_SCALAR_SECOND)
+            node = make_node(op, (a, s), (edge, None), (da, s),
+                             out if saves & SAVES_OUTPUT else None, (),
+                             VERSIONS_0_NONE if ver == 0 else (ver, None), NEEDS_SCALAR_SECOND)
         else:
-            node = Node(op, (a, s), (edge, None), None,
-                        out if saves & SAVES_OUTPUT else None, (), None, NEEDS_SCALAR_SECOND)
+            node = make_node(op, (a, s), (edge, None), None,
+                             out if saves & SAVES_OUTPUT else None, (), None, NEEDS_SCALAR_SECOND)
         if anomaly_state[0]:
             record_trace(node)
         t = _new(Tensor)  # _make, inlined
@@ -1150,7 +1151,12 @@ def _assign(t, arr, name):
 
 def _raw(x):
     if isinstance(x, Tensor):
-        return x._data
+        d = x._data
+        if type(d) is _ndarray and d.ndim == 0:
+            # a 0-d CPU tensor acts as a scalar (as in PyTorch): a NumPy scalar, which CuPy
+            # accepts beside a device array (a 0-d NumPy array it refuses); same result in NumPy
+            return d[()]
+        return d
     return x
 
 

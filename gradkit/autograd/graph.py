@@ -30,7 +30,7 @@ from .._backend import namespace_of
 from .._backend import numpy_ns as _numpy_ns
 from . import grad_mode
 
-__all__ = ["MultiNode", "Node", "Op", "anomaly_state", "configure", "run_backward"]
+__all__ = ["MultiNode", "Node", "Op", "anomaly_state", "configure", "make_node", "run_backward"]
 
 _np_generic = _np.generic
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -143,6 +143,28 @@ class Node:
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+_new = object.__new__
+
+
+def make_node(op, inputs, next_, saved, out, aux, versions, needs):
+    """``Node(...)`` for the per-op hot path: a plain call with ``needs`` given is ~25 ns cheaper
+    than calling the class (which goes through ``__init__``). Sets every slot ``__init__`` sets."""
+    n = _new(Node)
+    n.op = op
+    n.inputs = inputs
+    n.next = next_
+    n.needs = needs
+    n.saved = saved
+    n.out = out
+    n.aux = aux
+    n.versions = versions
+    n.pre_hooks = None
+    n.released = False
+    n.meta = None
+    n.out_vc = None
+    return n
 
 
 class MultiNode(Node):
