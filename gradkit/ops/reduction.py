@@ -7,6 +7,7 @@ parameters, so rules never need the input values unless the math does.
 
 from __future__ import annotations
 
+from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 
 __all__ = ["SUM", "MEAN", "PROD", "AMAX", "AMIN", "NORM", "LOGSUMEXP", "CUMSUM", "SOFTMAX",
@@ -87,7 +88,11 @@ def _prod_of_others(xp, a, axis):
         n *= a.shape[i]
     flat = xp.reshape(at, lead + (1, n))
     # row i of each (n, n) block is the group with element i replaced by 1
-    others = xp.prod(xp.where(np.eye(n, dtype=bool), 1.0, flat), axis=-1)
+    eye = np.eye(n, dtype=bool)
+    ns = namespace_of(getattr(flat, "_data", flat))  # flat may be a Tensor (create_graph)
+    if ns.name != "numpy":  # the constant goes to flat's device
+        eye = ns.asarray(eye)
+    others = xp.prod(xp.where(eye, 1.0, flat), axis=-1)
     others = xp.reshape(others, tuple(at.shape))
     return xp.transpose(others, tuple(int(i) for i in np.argsort(perm)))
 

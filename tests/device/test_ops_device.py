@@ -118,6 +118,10 @@ CASES = {
     "compare": (lambda a, b: (a == b, a != b, a < b, a <= b, a > b, a >= b, a > 0, a.eq(b),
                               gk.ne(a, 0.5), gk.lt(a, b), gk.le(a, b), gk.gt(a, b), gk.ge(a, b)),
                 "ab"),
+    "compare-0d-cpu": (lambda a, k: (a > gk.tensor(0.5), a == gk.tensor(0.5),
+                                     gk.lt(a, gk.tensor(0)), k // gk.tensor(2), k % gk.tensor(3),
+                                     (a > 0) & gk.tensor(True),
+                                     a.div(gk.tensor(2.0), rounding_mode="floor")), "ak"),
     "logic": (lambda a, b: ((a > 0) & (b > 0), (a > 0) | (b > 0), (a > 0) ^ (b > 0), ~(a > 0),
                             gk.logical_and(a > 0, b > 0), gk.logical_or(a > 0, b),
                             gk.logical_not(a > 0)), "ab"),
@@ -133,6 +137,7 @@ CASES = {
     "sum-int": (lambda k: (k.sum(), (k > 0).sum(0), k.sum(dtype=gk.float32)), "k"),
     "mean": (lambda a: (a.mean(), a.mean(0, keepdim=True)), "a"),
     "prod": (lambda p: (p.prod(), p.prod(1)), "p"),
+    "prod-zeros": (lambda a: ((a * (a > 0)).prod(1), gk.relu(a).prod()), "a"),
     "amax-amin": (lambda a: (a.amax(), a.amin(1), gk.amax(a, (0, 1)), a.amax(0, keepdim=True)),
                   "a"),
     "max-min": (lambda a: (a.max(), a.min(), gk.max(a, a * 0.5)), "a"),
@@ -398,7 +403,18 @@ def _attention(B, C):
     return causal, masked, dropped, out, w
 
 
+def _cells(a, b):
+    out = []
+    for cell in (gk.nn.RNNCell(4, 5), gk.nn.LSTMCell(4, 5), gk.nn.GRUCell(4, 5)):
+        gk.manual_seed(0)
+        cell.reset_parameters()
+        res = cell.to(a.device)(a)
+        out.extend(res if isinstance(res, tuple) else (res,))
+    return tuple(out)
+
+
 NN = {
+    "rnn-cells": (_cells, "ab"),
     "attention": (_attention, "BC"),
     "loss-list-targets": (lambda a: (
         gk.nn.functional.cross_entropy(a, [0, 3, 1], weight=[1.0, 2.0, 0.5, 1.0]),

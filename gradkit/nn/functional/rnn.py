@@ -14,8 +14,6 @@ Gate order is PyTorch's: LSTM ``(i, f, g, o)``; GRU ``(r, z, n)`` with ``b_hn`` 
 
 from __future__ import annotations
 
-import numpy as np
-
 from ... import _functions as F
 from ..._backend import namespace_of
 from ...autograd import grad_mode
@@ -105,7 +103,8 @@ def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, *, nonlinearity="tanh", xw=
 
 
 def _zeros(B, n, like):
-    return _make(np.zeros((B, n), dtype=like.dtype), False, None)
+    """Zero initial state on ``like``'s device."""
+    return _make(namespace_of(like._data).zeros((B, n), dtype=like.dtype), False, None)
 
 
 def _project(x, w_ih, b_ih, b_hh):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ... import _dtype
 from ... import _functions as F
+from ..._backend import namespace_of
 from ...random import _gen
 from ...tensor import Tensor, _make
 from ..functional import rnn as FR
@@ -414,7 +415,8 @@ class RNNCellBase(Module):
         out = []
         for s, what in states:
             if s is None:
-                out.append(_make(np.zeros((B, self.hidden_size), dtype=x.dtype), False, None))
+                out.append(_make(namespace_of(x._data).zeros((B, self.hidden_size),
+                                                             dtype=x.dtype), False, None))
                 continue
             expected = (B, self.hidden_size) if batched else (self.hidden_size,)
             if _shape(s) != expected:
