@@ -11,6 +11,7 @@ import collections
 import numpy as np
 
 from . import _dtype
+from .device import _to_namespace_of
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import reduction as R
@@ -20,6 +21,7 @@ from .tensor import (
     _check_broadcast,
     _float_operand,
     _norm_axis,
+    _same_device,
     _scalar_or_tensor,
     _shape_arg,
     _wrap_dim,
@@ -208,6 +210,7 @@ def where(condition, input=None, other=None):
         c = c.astype(bool)
     a = _scalar_or_tensor(input)
     b = _scalar_or_tensor(other)
+    a, b, c = _where_devices(cond, c, a, b)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a.dtype != b.dtype:
             rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
@@ -229,6 +232,27 @@ def where(condition, input=None, other=None):
             f"where: the shapes of condition, input and other {shapes} cannot be broadcast "
             f"together; make the sizes equal or 1"
         ) from None
+
+
+def _where_devices(cond, c, a, b):
+    """Put where()'s operands on one device: a 0-d CPU tensor follows the others (as in
+    PyTorch); anything else on another device is an error naming both."""
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb and type(a._data) is not type(b._data):
+        a, b = _same_device(a, b, "where")
+    t = a if ta else b if tb else None
+    if t is not None and type(c) is not type(t._data):
+        if c.ndim == 0 and type(c) is np.ndarray:
+            c = _to_namespace_of(c, t._data)
+        elif t.ndim == 0 and type(t._data) is np.ndarray:
+            a = a.to(cond.device) if ta else a
+            b = b.to(cond.device) if tb else b
+        else:
+            raise RuntimeError(
+                f"where: expected condition, input and other on the same device, but condition "
+                f"is on {cond.device} and the values on {t.device}; move them with .to()"
+            )
+    return a, b, c
 
 
 def _zero_grad_op(name):
@@ -825,8 +849,14 @@ def _cat_prepare(tensors, dim, name):
     if not tensors:
         raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
     dt = tensors[0].dtype
-    for x in tensors[1:]:
+    kind = type(tensors[0]._data)
+    for i, x in enumerate(tensors[1:], 1):
         dt = _dtype.promote_types(dt, x.dtype)
+        if type(x._data) is not kind:
+            raise RuntimeError(
+                f"{name}(): expected all tensors to be on the same device, but tensor 0 is on "
+                f"{tensors[0].device} and tensor {i} on {x.device}; move them with .to()"
+            )
     return [x.to(dt) if x.dtype != dt else x for x in tensors]
 
 

@@ -198,6 +198,8 @@ CASES = {
     "where": (lambda a, b, mask: (gk.where(mask, a, b), gk.where(a > 0, a, 0.0),
                                   gk.where(a > 0, 1.0, b), gk.where(mask, 1.0, 0.0),
                                   gk.where(mask)[0], gk.where(a > 0, a, b.double())), "ab,mask"),
+    "where-0d-cpu": (lambda a, b: (gk.where(a > 0, gk.tensor(1.0), b),
+                                   gk.where(gk.tensor(True), a, b)), "ab"),
     "sort-topk": (lambda a: _tuple(a.sort(1)) + _tuple(gk.sort(a, 0, descending=True))
                   + _tuple(a.topk(2)) + _tuple(gk.topk(a, 2, 0, largest=False))
                   + (a.argsort(1), gk.argsort(a, 0, descending=True)), "a"),
@@ -462,3 +464,17 @@ def test_backward_with_array_gradient_and_nonleaf_inputs(cuda):
     assert x.grad.is_cuda and y.grad.is_cuda
     np.testing.assert_allclose(y.grad.cpu().numpy(), DATA["b"] * np.cos(DATA["a"] * 2),
                                rtol=RTOL, atol=ATOL)
+
+
+def test_mixed_devices_are_clear_errors(cuda):
+    a, h = gk.ones(3, device=cuda), gk.ones(3)
+    with pytest.raises(RuntimeError, match="cat.*same device.*cuda:0.*cpu"):
+        gk.cat([a, h])
+    with pytest.raises(RuntimeError, match="stack.*same device"):
+        gk.stack([a, h])
+    with pytest.raises(RuntimeError, match="where.*same device"):
+        gk.where(h > 0, a, a)
+    with pytest.raises(RuntimeError, match="where.*same device.*cuda:0 and cpu"):
+        gk.where(a > 0, a, h)
+    with pytest.raises(RuntimeError, match="cross_entropy.*target.*device"):
+        gk.nn.functional.cross_entropy(gk.ones(2, 3, device=cuda), gk.tensor([0, 1]))
