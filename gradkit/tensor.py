@@ -14,6 +14,7 @@ import numpy as np
 from . import _dtype
 from ._backend import namespace_of, numpy_ns
 from .autograd import grad_mode
+from .autograd.functional_core import backward as _autograd_backward
 from .autograd.graph import (
     NEEDS_SCALAR_SECOND,
     SAVES_INPUTS,
@@ -594,10 +595,8 @@ class Tensor:
             create_graph: record the backward pass, for higher-order derivatives.
             inputs: only these leaves accumulate ``.grad``.
         """
-        from .autograd.functional_core import backward as _backward
-
-        _backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
-                  inputs)
+        _autograd_backward([self], None if gradient is None else [gradient], retain_graph,
+                           create_graph, inputs)
 
     def detach(self) -> "Tensor":
         t = _make(self._data, False, None)

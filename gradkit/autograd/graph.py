@@ -246,7 +246,10 @@ def record_trace(node) -> None:
 def _collect(roots):
     """Dependency counts for every vertex (Node or leaf Tensor) reachable from ``roots``."""
     # roots start at 0, so reaching one from another root only counts it (it is walked as a root)
-    deps = {r: 0 for r in roots if type(r) is Node or type(r) is MultiNode}
+    deps = {}
+    for r in roots:
+        if type(r) is Node or type(r) is MultiNode:
+            deps[r] = 0
     stack = list(deps)  # a root given twice is still walked once
     pop = stack.pop
     push = stack.append
@@ -336,14 +339,16 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
     # ``grads`` holds the partial sums of vertices still waiting for some of their consumers;
     # a vertex whose last consumer has run moves to ``ready`` together with its total gradient
     grads = {}
-    handed = {id(g) for g in root_grads}  # arrays a leaf may not keep without copying
+    handed = set()  # ids of arrays a leaf may not keep without copying
     for r, g in zip(roots, root_grads):
+        handed.add(id(g))
         if walk is not None and r not in leads:
             continue
         grads[r] = g if r not in grads else grads[r] + g
-    ready = [(r, grads[r]) for r in grads if deps.get(r, 0) == 0]
-    for r, _ in ready:
-        del grads[r]
+    ready = []
+    for r in list(grads):
+        if deps.get(r, 0) == 0:
+            ready.append((r, grads.pop(r)))
     pop_ready = ready.pop
     push_ready = ready.append
     pop_grad = grads.pop
