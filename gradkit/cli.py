@@ -71,6 +71,12 @@ def _env_rank() -> int:
     return 0
 
 
+def _launched_under_mpi() -> bool:
+    from . import distributed as dist
+
+    return dist._launched_under_mpi()
+
+
 def _join_mpi_world() -> bool:
     """Join the MPI world when launched by mpiexec; True if this call initialised it."""
     from . import distributed as dist
@@ -634,7 +640,7 @@ def _fail(message: str, code: int, exc: BaseException | None = None) -> int:
 
     rank, world = _world()
     if world == 1:
-        if not dist.is_initialized() and _env_rank() != 0 and dist._launched_under_mpi():
+        if not dist.is_initialized() and _env_rank() != 0 and _launched_under_mpi():
             return code  # an option error before joining the world: rank 0 reports it
         print(message, file=sys.stderr, flush=True)
         return code
@@ -663,6 +669,8 @@ def main(argv: list[str] | None = None) -> int:
             return int(exc.code or 0)
         if args.command in _MPI_COMMANDS:
             joined = _join_mpi_world()
+        elif args.command == "lr-find" and _env_rank() != 0 and _launched_under_mpi():
+            return 0  # a sweep is not data-parallel: rank 0 runs it alone, once
         quiet = (contextlib.redirect_stdout(io.StringIO()) if _world()[0] != 0
                  else contextlib.nullcontext())
         with quiet:  # only rank 0 prints

@@ -309,3 +309,22 @@ def test_train_on_idx_files(capsys, tmp_path, name):
     assert rc == 0, err
     assert f"cnn on {name}" in out
     assert final_accuracy(out) >= 0.9
+
+
+# ------------------------------------------------------------------- under mpiexec (faked)
+def test_an_option_error_under_mpiexec_is_printed_by_rank_0_only(capsys, monkeypatch):
+    # before the ranks join the MPI world, each would print the same usage error
+    monkeypatch.setenv("PMI_SIZE", "2")
+    monkeypatch.setenv("PMI_RANK", "1")
+    rc, out, err = run(capsys, "train", "--epochs", "0")
+    assert rc == 2 and out == "" and err == ""
+    monkeypatch.setenv("PMI_RANK", "0")
+    rc, out, err = run(capsys, "train", "--epochs", "0")
+    assert_one_line_error(rc, err, pattern="--epochs", code=2)
+
+
+def test_lr_find_under_mpiexec_runs_on_rank_0_only(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("PMI_SIZE", "2")
+    monkeypatch.setenv("PMI_RANK", "1")
+    rc, out, err = run(capsys, "lr-find", "--out", tmp_path / "lr.png")
+    assert rc == 0 and out == "" and err == "" and not (tmp_path / "lr.png").exists()

@@ -348,3 +348,67 @@ def test_schedulers_without_the_monitored_key_still_step(make_job):
     with pytest.raises(ValueError, match="val_accuracy"):
         Trainer(model, opt, cross_entropy, scheduler=plateau, monitor="val_accuracy",
                 progress="off").fit(train, epochs=1)
+
+
+# ---------------------------------------------------------------- data-parallel, one process
+def test_rank_zero_only_callbacks_are_skipped_on_other_ranks():
+    from gradkit.train import CallbackList, ModelCheckpoint, ProgressBar
+
+    calls = []
+
+    class Everywhere(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            calls.append("everywhere")
+
+    class Writer(Callback):
+        rank_zero_only = True
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            calls.append("writer")
+
+    class FakeTrainer:
+        rank = 1
+
+    assert ProgressBar.rank_zero_only and ModelCheckpoint.rank_zero_only
+    assert HistoryWriter.rank_zero_only and PlotHistory.rank_zero_only
+    assert not LambdaCallback.rank_zero_only
+    cbs = CallbackList([Everywhere(), Writer()])
+    cbs.on_epoch_end(FakeTrainer(), 1, {})
+    assert calls == ["everywhere"]
+    FakeTrainer.rank = 0
+    cbs.on_epoch_end(FakeTrainer(), 1, {})
+    assert calls == ["everywhere", "everywhere", "writer"]
+
+
+def test_one_process_is_a_world_of_one(make_job):
+    model, opt, train, test = make_job()
+    trainer = Trainer(model, opt, cross_entropy, progress="off")
+    assert (trainer.rank, trainer.world_size, trainer.ddp_model) == (0, 1, None)
+    assert trainer.is_main_process and trainer.model is model
+    with pytest.raises(ValueError, match="distributed must be None, True or False"):
+        Trainer(model, opt, cross_entropy, distributed="yes")
+
+
+def test_a_wrapped_model_in_a_world_of_one_checkpoints_plain_keys(make_job, tmp_path):
+    pytest.importorskip("mpi4py")
+    import gradkit.distributed as dist
+    from gradkit.nn.parallel import DistributedDataParallel
+
+    if dist.is_initialized():
+        pytest.skip("a process group is active in this process")
+    model, opt, train, test = make_job()
+    dist.init_process_group("mpi")
+    try:
+        trainer = Trainer(DistributedDataParallel(model), opt, cross_entropy, progress="off")
+        assert trainer.model is model and trainer.ddp_model is not None
+        trainer.fit(train, test, epochs=1)
+        path = trainer.save_checkpoint(tmp_path / "ck.safetensors")
+        with pytest.raises(ValueError, match="distributed=False"):
+            Trainer(DistributedDataParallel(model), opt, cross_entropy, distributed=False)
+    finally:
+        dist.destroy_process_group()
+    fresh, fresh_opt, _, _ = make_job(seed=3)
+    plain = Trainer(fresh, fresh_opt, cross_entropy, progress="off")
+    plain.load_checkpoint(path)
+    assert sorted(plain.state_dict()["model"]) == ["bias", "weight"]
+    assert plain.evaluate(test)["accuracy"] == pytest.approx(trainer.history.last["val_accuracy"])

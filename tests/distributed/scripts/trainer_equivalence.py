@@ -67,6 +67,20 @@ if rank == 0:
     for mine, theirs in zip(trainer.history, ref.history):
         for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
             np.testing.assert_allclose(mine[key], theirs[key], rtol=1e-5, err_msg=key)
+# an iterable that cannot be sharded is evaluated whole on every rank, with rank 0's numbers
+batches = [(gk.tensor(Xv[:20]), gk.tensor(Yv[:20])), (gk.tensor(Xv[20:]), gk.tensor(Yv[20:]))]
+everywhere = [None] * world
+dist.all_gather_object(everywhere, trainer.evaluate(batches))
+assert all(e == everywhere[0] for e in everywhere)
+if rank == 0:
+    np.testing.assert_allclose(everywhere[0]["loss"], ref.evaluate(batches)["loss"], rtol=1e-5)
+# training data that cannot be sharded: the same clear error on every rank, nobody hangs
+try:
+    trainer.fit(batches, epochs=3)
+except TypeError as exc:
+    assert "needs a DataLoader" in str(exc), exc
+else:
+    raise AssertionError("a list of batches was accepted for distributed training")
 print(f"trainer equivalence ok rank {rank}/{world} accum={accum}", flush=True)
 
 # resume: 2 epochs, checkpoint, a fresh trainer continues to 3 == 3 epochs without a break
