@@ -14,6 +14,20 @@ class GradcheckError(RuntimeError):
     """Raised by ``gradcheck`` when analytical and numerical Jacobians differ."""
 
 
+def _host(a):
+    """A host (NumPy) copy of a device array; NumPy arrays as they are."""
+    return a if type(a) is np.ndarray else a.get()
+
+
+def _on(arr, t):
+    """Host array ``arr`` moved to the device of Tensor ``t`` (a no-op on the CPU)."""
+    if type(t._data) is np.ndarray:
+        return arr
+    from ..device import _to_namespace_of
+
+    return _to_namespace_of(arr, t._data)
+
+
 def _as_tuple(x):
     from ..tensor import Tensor
 
@@ -43,9 +57,11 @@ def _numerical_jacobian(func, inputs, eps):
             idx = np.unravel_index(k, data.shape)
             orig = data[idx].item()
             data[idx] = orig + eps
-            plus = [o._data.astype(np.float64).reshape(-1) for o in _outputs(func, inputs)]
+            plus = [_host(o._data).astype(np.float64).reshape(-1)
+                     for o in _outputs(func, inputs)]
             data[idx] = orig - eps
-            minus = [o._data.astype(np.float64).reshape(-1) for o in _outputs(func, inputs)]
+            minus = [_host(o._data).astype(np.float64).reshape(-1)
+                     for o in _outputs(func, inputs)]
             data[idx] = orig
             for i in range(len(base)):
                 jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
@@ -65,13 +81,13 @@ def _analytical_jacobian(func, inputs):
         for r in range(o.numel()):
             e = np.zeros(o.numel(), dtype=o.dtype)
             e[r] = 1
-            gs = _grad(o, diff_inputs, wrap(e.reshape(o._data.shape)), retain_graph=True,
+            gs = _grad(o, diff_inputs, wrap(_on(e.reshape(o._data.shape), o)), retain_graph=True,
                        allow_unused=True)
             k = 0
             for j, t in enumerate(inputs):
                 if hasattr(t, "requires_grad") and t.requires_grad:
                     if gs[k] is not None:
-                        jac[i][j][r, :] = gs[k]._data.reshape(-1)
+                        jac[i][j][r, :] = _host(gs[k]._data).reshape(-1)
                     k += 1
     return jac
 
@@ -134,16 +150,19 @@ def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
         ana = 0.0
         for o, u in zip(outs, us):
             if o.requires_grad:
-                (g,) = _grad(o, [t], wrap(u.astype(o.dtype)), allow_unused=True)
+                # outputs may share a graph (gradgradcheck's first gradients): keep it
+                (g,) = _grad(o, [t], wrap(_on(u.astype(o.dtype), o)), retain_graph=True,
+                             allow_unused=True)
                 if g is not None:
-                    ana += float((g._data * v).sum())
+                    ana += float((_host(g._data) * v).sum())
         orig = t._data.copy()
-        t._data[...] = orig + eps * v
+        v_t = _on(v, t)
+        t._data[...] = orig + eps * v_t
         plus = _outputs(func, inputs)
-        t._data[...] = orig - eps * v
+        t._data[...] = orig - eps * v_t
         minus = _outputs(func, inputs)
         t._data[...] = orig
-        num = sum(float(((p._data - m._data) / (2 * eps) * u).sum())
+        num = sum(float(((_host(p._data) - _host(m._data)) / (2 * eps) * u).sum())
                   for p, m, u in zip(plus, minus, us))
         if abs(ana - num) > atol + rtol * abs(num):
             if raise_exception:
@@ -167,7 +186,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     rng = np.random.default_rng(1)
     if grad_outputs is None:
         grad_outputs = tuple(
-            wrap(rng.standard_normal(o._data.shape).astype(o.dtype)).requires_grad_(True)
+            wrap(_on(rng.standard_normal(o._data.shape).astype(o.dtype), o)).requires_grad_(True)
             for o in outs)
     else:
         grad_outputs = _as_tuple(grad_outputs)
@@ -181,7 +200,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
             pairs = [(o, g) for o, g in zip(os_, gos) if o.requires_grad]
             gs = _grad([o for o, _ in pairs], [xs[k] for k in diff_idx], [g for _, g in pairs],
                        create_graph=True, allow_unused=True)
-        return tuple(g if g is not None else wrap(np.zeros(xs[k]._data.shape))
+        return tuple(g if g is not None else wrap(_on(np.zeros(xs[k]._data.shape), xs[k]))
                      for g, k in zip(gs, diff_idx))
 
     return gradcheck(first_grads, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,

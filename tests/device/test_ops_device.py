@@ -478,3 +478,11 @@ def test_mixed_devices_are_clear_errors(cuda):
         gk.where(a > 0, a, h)
     with pytest.raises(RuntimeError, match="cross_entropy.*target.*device"):
         gk.nn.functional.cross_entropy(gk.ones(2, 3, device=cuda), gk.tensor([0, 1]))
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_gradcheck_on_device(cuda, fast):
+    x = gk.tensor(DATA["a"][:2, :3], dtype=gk.float64, device=cuda, requires_grad=True)
+    w = gk.tensor(DATA["m"][:3, :2], dtype=gk.float64, device=cuda, requires_grad=True)
+    assert gk.autograd.gradcheck(lambda x, w: (x @ w).tanh(), (x, w), fast_mode=fast)
+    assert gk.autograd.gradgradcheck(lambda x, w: (x @ w).sin(), (x, w), fast_mode=fast)
