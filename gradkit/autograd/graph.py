@@ -255,16 +255,23 @@ def _collect(roots):
     push = stack.append
     get = deps.get
     while stack:
-        for n in pop().next:
-            if n is not None:
-                d = get(n)
-                if d is None:
-                    deps[n] = 1
-                    tn = type(n)
-                    if tn is Node or tn is MultiNode:
-                        push(n)  # first visit: walk its inputs once
-                else:
-                    deps[n] = d + 1
+        v = pop()
+        while v is not None:  # follow the first new input directly (chains need no stack)
+            follow = None
+            for n in v.next:
+                if n is not None:
+                    d = get(n)
+                    if d is None:
+                        deps[n] = 1
+                        tn = type(n)
+                        if tn is Node or tn is MultiNode:  # first visit: walk its inputs once
+                            if follow is None:
+                                follow = n
+                            else:
+                                push(n)
+                    else:
+                        deps[n] = d + 1
+            v = follow
     return deps
 
 
