@@ -695,7 +695,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"gradkit: error: internal error {type(exc).__name__}: {_one_line(exc)} "
                      f"(set GRADKIT_DEBUG=1 for the traceback and please report it)", 1, exc)
     finally:
-        if joined:
+        # leave the world only on the way out of a normal return: an exception still going
+        # up (GRADKIT_DEBUG) must reach gradkit.distributed's abort hook
+        if joined and sys.exc_info()[0] is None:
             from . import distributed as dist
 
             dist.destroy_process_group()
