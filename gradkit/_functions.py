@@ -210,7 +210,10 @@ def where(condition, input=None, other=None):
         c = c.astype(bool)
     a = _scalar_or_tensor(input)
     b = _scalar_or_tensor(other)
-    a, b, c = _where_devices(cond, c, a, b)
+    ka = type(a._data) if isinstance(a, Tensor) else None
+    kb = type(b._data) if isinstance(b, Tensor) else None
+    if (ka is not None and ka is not type(c)) or (kb is not None and kb is not type(c)):
+        a, b, c = _where_devices(cond, c, a, b)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a.dtype != b.dtype:
             rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)

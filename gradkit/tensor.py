@@ -204,7 +204,9 @@ def as_tensor_arg(x, like=None, name="argument"):
     """Turn an operand into a Tensor (arrays, lists, NumPy scalars), keeping Tensors as they are."""
     if isinstance(x, Tensor):
         return x
-    if _is_device_array(x):  # before the ndarray check: np.asarray would copy it to the host
+    tx = type(x)
+    # a device array (CuPy) before the ndarray check, where np.asarray would copy it to the host
+    if tx is not _ndarray and tx is not list and tx is not tuple and _is_device_array(x):
         return wrap(x)
     if isinstance(x, np.ndarray) or isinstance(x, (list, tuple)):
         arr = np.asarray(x)
