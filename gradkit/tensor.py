@@ -118,7 +118,9 @@ def apply2(op, a, b, params=()):
     tb = type(b) is Tensor or isinstance(b, Tensor)
     da = a._data if ta else a
     db = b._data if tb else b
-    out = op.forward(_ns(da if ta else db), da, db, *params)
+    d0 = da if ta else db
+    xp = numpy_ns if type(d0) is _ndarray else namespace_of(d0)
+    out = op.forward(xp, da, db, *params) if params else op.forward(xp, da, db)
     if op.returns_aux:
         out, aux = out
     else:
@@ -129,7 +131,16 @@ def apply2(op, a, b, params=()):
     rb = tb and b.requires_grad
     if (ra or rb) and _STATE[0]:
         saves = op.saves
-        nxt = (_edge(a) if ra else None, _edge(b) if rb else None)
+        ea = eb = None
+        if ra:
+            ea = a.grad_fn
+            if ea is None:
+                ea = a
+        if rb:
+            eb = b.grad_fn
+            if eb is None:
+                eb = b
+        nxt = (ea, eb)
         if saves & SAVES_INPUTS:
             va = a._vc[0] if ta else None
             vb = b._vc[0] if tb else None
@@ -146,9 +157,15 @@ def apply2(op, a, b, params=()):
                              None, (ra, rb))
         if anomaly_state[0]:
             record_trace(node)
-        t = _make(out, True, node)
+        t = _new(Tensor)  # _make, inlined
+        t._data = out
+        t.requires_grad = True
+        t.grad_fn = node
+        t.grad = None
+        t._vc = vc = [0]
+        t._hooks = None
         if saves & SAVES_OUTPUT:
-            node.out_vc = t._vc
+            node.out_vc = vc
         return t
     return _make(out, False, None)
 
@@ -288,12 +305,13 @@ def _binary(op, a, b, opname):
     tb = type(b)
     if (tb is float or tb is int) and a._data.dtype.kind == "f":
         return _apply_scalar(op, a, b)
-    b = _scalar_or_tensor(b)
-    if isinstance(b, Tensor):
+    if tb is not Tensor:
+        b = _scalar_or_tensor(b)
+    if type(b) is Tensor or isinstance(b, Tensor):
         if type(a._data) is not type(b._data):
             a, b = _same_device(a, b, opname)
         da, db = a._data.dtype, b._data.dtype
-        if da != db:
+        if da is not db and da != db:
             rt = _dtype.result_type(da, a._data.ndim, db, b._data.ndim)
             if da != rt:
                 a = a.to(rt)
