@@ -99,7 +99,8 @@ def test_a_two_rank_checkpoint_loads_in_one_process(mpi_run, capsys):
 
 def test_resume_under_mpiexec_continues_and_one_process_run_resumes_on_two(mpi_run, tmp_path):
     cwd, _ = mpi_run
-    run = next((cwd / "runs").iterdir())
+    run = tmp_path / "copy"  # resume a copy: the other tests read the 3-epoch run
+    shutil.copytree(next((cwd / "runs").iterdir()), run)
     res = gradkit_mpi("resume", run, "--epochs", "4", "--progress", "epoch", "--no-plot", cwd=cwd)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "epoch 3 -> 4" in res.stdout and res.stdout.count("epoch 4/4 ") == 1
