@@ -47,7 +47,7 @@ def _make(data, requires_grad, grad_fn):
     t.requires_grad = requires_grad
     t.grad_fn = grad_fn
     t.grad = None
-    t._vc = [0]
+    t._vcl = None
     t._hooks = None
     return t
 
@@ -86,7 +86,8 @@ def apply1(op, x, params=()):
         if edge is None:
             edge = x
         if saves & SAVES_INPUTS:
-            ver = x._vc[0]
+            vl = x._vcl
+            ver = 0 if vl is None else vl[0]
             node = make_node(op, (x,), (edge,), (data,), out if saves & SAVES_OUTPUT else None,
                              aux, VERSIONS_0 if ver == 0 else (ver,), _NEEDS1)
         else:
@@ -99,16 +100,17 @@ def apply1(op, x, params=()):
         t.requires_grad = True
         t.grad_fn = node
         t.grad = None
-        t._vc = vc = [0]
         t._hooks = None
         if saves & SAVES_OUTPUT:
-            node.out_vc = vc
+            t._vcl = node.out_vc = [0]
+        else:
+            t._vcl = None
         if op in _VIEW_OPS_SET:
-            t._vc = x._vc
+            t._vcl = x._vc
         return t
     t = _make(out, False, None)
     if op in _VIEW_OPS_SET:
-        t._vc = x._vc
+        t._vcl = x._vc
     return t
 
 
@@ -142,8 +144,13 @@ def apply2(op, a, b, params=()):
                 eb = b
         nxt = (ea, eb)
         if saves & SAVES_INPUTS:
-            va = a._vc[0] if ta else None
-            vb = b._vc[0] if tb else None
+            va = vb = None
+            if ta:
+                vl = a._vcl
+                va = 0 if vl is None else vl[0]
+            if tb:
+                vl = b._vcl
+                vb = 0 if vl is None else vl[0]
             if va == 0 and vb == 0:
                 vs = VERSIONS_00
             elif va == 0 and vb is None:
@@ -162,10 +169,11 @@ def apply2(op, a, b, params=()):
         t.requires_grad = True
         t.grad_fn = node
         t.grad = None
-        t._vc = vc = [0]
         t._hooks = None
         if saves & SAVES_OUTPUT:
-            node.out_vc = vc
+            t._vcl = node.out_vc = [0]
+        else:
+            t._vcl = None
         return t
     return _make(out, False, None)
 
@@ -278,7 +286,8 @@ def _apply_scalar(op, a, s):
         if edge is None:
             edge = a
         if saves & SAVES_INPUTS:
-            ver = a._vc[0]
+            vl = a._vcl
+            ver = 0 if vl is None else vl[0]
             node = make_node(op, (a, s), (edge, None), (da, s),
                              out if saves & SAVES_OUTPUT else None, (),
                              VERSIONS_0_NONE if ver == 0 else (ver, None), NEEDS_SCALAR_SECOND)
@@ -292,10 +301,11 @@ def _apply_scalar(op, a, s):
         t.requires_grad = True
         t.grad_fn = node
         t.grad = None
-        t._vc = vc = [0]
         t._hooks = None
         if saves & SAVES_OUTPUT:
-            node.out_vc = vc
+            t._vcl = node.out_vc = [0]
+        else:
+            t._vcl = None
         return t
     return _make(out, False, None)
 
@@ -424,7 +434,9 @@ class Tensor:
     ``grad_fn``, ``is_leaf``, ``shape``, ``dtype``, ``device``.
     """
 
-    __slots__ = ("_data", "requires_grad", "grad_fn", "grad", "_vc", "_hooks", "__weakref__")
+    # ``_vcl``: the version counter, a one-element list shared by views of the same storage;
+    # None until first needed (version 0), read and shared through the ``_vc`` property
+    __slots__ = ("_data", "requires_grad", "grad_fn", "grad", "_vcl", "_hooks", "__weakref__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to Tensor's operators
 
     def __init__(self, data=None, *, dtype=None, requires_grad=False):
@@ -435,7 +447,7 @@ class Tensor:
         self.requires_grad = False
         self.grad_fn = None
         self.grad = None
-        self._vc = [0]
+        self._vcl = None
         self._hooks = None
         if requires_grad:
             self.requires_grad_(True)
@@ -469,7 +481,21 @@ class Tensor:
 
     @property
     def _version(self) -> int:
-        return self._vc[0]
+        vl = self._vcl
+        return 0 if vl is None else vl[0]
+
+    @property
+    def _vc(self) -> list:
+        """The version counter: ``[version]``, shared with views; in-place ops do
+        ``t._vc[0] += 1``. Created on first use (most tensors are never modified)."""
+        vl = self._vcl
+        if vl is None:
+            vl = self._vcl = [0]
+        return vl
+
+    @_vc.setter
+    def _vc(self, value):
+        self._vcl = value
 
     @property
     def device(self):

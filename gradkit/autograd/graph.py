@@ -386,11 +386,14 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                 vs = v.versions
                 if vs is not None:
                     if vs is VERSIONS_0 or vs is VERSIONS_0_NONE:
-                        if v.inputs[0]._vc[0]:
+                        vl = v.inputs[0]._vcl  # (None: never modified)
+                        if vl is not None and vl[0]:
                             _check_versions(v)
                     elif vs is VERSIONS_00:
                         ins = v.inputs
-                        if ins[0]._vc[0] or ins[1]._vc[0]:
+                        v0 = ins[0]._vcl
+                        v1 = ins[1]._vcl
+                        if (v0 is not None and v0[0]) or (v1 is not None and v1[0]):
                             _check_versions(v)
                     else:
                         for t, ver in zip(v.inputs, vs):
@@ -470,11 +473,14 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
             vs = v.versions
             if vs is not None:  # inline fast path; _check_versions builds the error
                 if vs is VERSIONS_0 or vs is VERSIONS_0_NONE:  # the usual node
-                    if v.inputs[0]._vc[0]:
+                    vl = v.inputs[0]._vcl  # (None: never modified)
+                    if vl is not None and vl[0]:
                         _check_versions(v)
                 elif vs is VERSIONS_00:
                     ins = v.inputs
-                    if ins[0]._vc[0] or ins[1]._vc[0]:
+                    v0 = ins[0]._vcl
+                    v1 = ins[1]._vcl
+                    if (v0 is not None and v0[0]) or (v1 is not None and v1[0]):
                         _check_versions(v)
                 else:
                     for t, ver in zip(v.inputs, vs):
