@@ -53,20 +53,33 @@ def _t(x, name="input"):
 
 
 # ------------------------------------------------------------------ elementwise
-def exp(input):
-    return apply1(E.EXP, _float_operand(_t(input)))
+def _float_unary(op, name, doc):
+    """A one-input function of floats: integer inputs become the default float dtype first.
+
+    Built by a factory so that the common case (a floating Tensor) is one type test and one
+    dtype test before ``apply1``: these run once per op in user code.
+    """
+
+    def fn(input):
+        if type(input) is Tensor and input._data.dtype.kind == "f":
+            return apply1(op, input)
+        return apply1(op, _float_operand(_t(input)))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
-def log(input):
-    return apply1(E.LOG, _float_operand(_t(input)))
+exp = _float_unary(E.EXP, "exp", "e to the power of each element.")
 
 
-def log1p(input):
-    return apply1(E.LOG1P, _float_operand(_t(input)))
+log = _float_unary(E.LOG, "log", "Natural logarithm of each element.")
 
 
-def expm1(input):
-    return apply1(E.EXPM1, _float_operand(_t(input)))
+log1p = _float_unary(E.LOG1P, "log1p", "``log(1 + x)``, accurate for small ``x``.")
+
+
+expm1 = _float_unary(E.EXPM1, "expm1", "``exp(x) - 1``, accurate for small ``x``.")
 
 
 def log2(input):
@@ -77,32 +90,27 @@ def log10(input):
     return log(input) * (1.0 / np.log(10.0))
 
 
-def sqrt(input):
-    return apply1(E.SQRT, _float_operand(_t(input)))
+sqrt = _float_unary(E.SQRT, "sqrt", "Square root of each element.")
 
 
-def rsqrt(input):
-    return apply1(E.RSQRT, _float_operand(_t(input)))
+rsqrt = _float_unary(E.RSQRT, "rsqrt", "``1 / sqrt(x)`` of each element.")
 
 
-def sin(input):
-    return apply1(E.SIN, _float_operand(_t(input)))
+sin = _float_unary(E.SIN, "sin", "Sine of each element.")
 
 
-def cos(input):
-    return apply1(E.COS, _float_operand(_t(input)))
+cos = _float_unary(E.COS, "cos", "Cosine of each element.")
 
 
 def tan(input):
     return sin(input) / cos(input)
 
 
-def tanh(input):
-    return apply1(E.TANH, _float_operand(_t(input)))
+tanh = _float_unary(E.TANH, "tanh", "Hyperbolic tangent of each element.")
 
 
-def sigmoid(input):
-    return apply1(E.SIGMOID, _float_operand(_t(input)))
+sigmoid = _float_unary(E.SIGMOID, "sigmoid",
+                       "Logistic sigmoid ``1 / (1 + exp(-x))``, computed without overflow.")
 
 
 def relu(input):
@@ -1151,6 +1159,8 @@ def _install_methods():
     Tensor.new_empty = _new_factory("empty")
     Tensor.new_full = _new_full
     Tensor.new_tensor = _new_tensor
+    Tensor.__matmul__ = matmul
+    Tensor.__rmatmul__ = lambda self, other: matmul(as_tensor_arg(other), self)
     Tensor.masked_fill_ = _masked_fill_
     Tensor.scatter_add_ = _scatter_add_
     Tensor.index_add = _index_add_tensor

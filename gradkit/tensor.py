@@ -248,7 +248,7 @@ def _is_device_array(x):
 
 
 def _scalar_or_tensor(x):
-    """Python numbers pass through (weak scalars, as in PyTorch); everything else becomes a Tensor."""
+    """Python numbers pass through (weak scalars, as in PyTorch); anything else becomes a Tensor."""
     t = type(x)
     if t is float or t is int or t is bool:
         return x
@@ -851,15 +851,7 @@ class Tensor:
     def __abs__(self):
         return apply1(E.ABS, self)
 
-    def __matmul__(self, other):
-        from ._functions import matmul
-
-        return matmul(self, other)
-
-    def __rmatmul__(self, other):
-        from ._functions import matmul
-
-        return matmul(as_tensor_arg(other), self)
+    # __matmul__ / __rmatmul__ are attached by _functions (matmul lives there)
 
     def __floordiv__(self, other):
         return wrap(self._data // _raw(other))
@@ -1397,8 +1389,8 @@ def _format(t) -> str:
 
 # the engine needs to make Tensors and to know the Tensor namespace
 def _install():
-    from .autograd import graph
     from ._tensor_namespace import tensor_ns
+    from .autograd import graph
 
     graph.configure(wrap=wrap, wrap_node=_wrap_node, tensor_ns=tensor_ns)
 
