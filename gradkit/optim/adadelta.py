@@ -5,15 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import (
-    Optimizer,
-    _effective_grad,
-    _ema_sq_,
-    _grad_array,
-    _lr,
-    _validate_common,
-    _zeros_like,
-)
+from .optimizer import _effective_grad, _ema_sq_, _KernelOptimizer, _lr
 
 __all__ = ["Adadelta"]
 
@@ -33,7 +25,7 @@ def _adadelta_kernel(xp, p, g, v, acc, tg, t1, t2, lr, rho, eps, weight_decay, m
     p += t1
 
 
-class Adadelta(Optimizer):
+class Adadelta(_KernelOptimizer):
     r"""Adadelta, as ``torch.optim.Adadelta``.
 
     .. math::
@@ -51,6 +43,10 @@ class Adadelta(Optimizer):
         foreach, capturable, differentiable: accepted for PyTorch compatibility.
     """
 
+    _kernel = staticmethod(_adadelta_kernel)
+    _n_scratch = 3
+    _state_arrays = ("square_avg", "acc_delta")
+
     def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9,
                  eps: float = 1e-6, weight_decay: float = 0, foreach: bool | None = None, *,
                  capturable: bool = False, maximize: bool = False,
@@ -61,30 +57,13 @@ class Adadelta(Optimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
-        _validate_common(group)
+        super()._validate_group(group)
         if not 0.0 <= group["rho"] <= 1.0:
             raise ValueError(f"Invalid rho value: {group['rho']}")
 
-    def step(self, closure=None):
-        """Perform one optimization step; returns the closure's loss (or None)."""
-        loss = self._eval_closure(closure)
-        tasks = []
-        state = self.state
-        for group in self.param_groups:
-            scalars = (_lr(group), group["rho"], group["eps"], group["weight_decay"],
-                       group["maximize"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = _grad_array(p)
-                st = state[p]
-                if not st:
-                    st["step"] = 0.0
-                    st["square_avg"] = _zeros_like(p)
-                    st["acc_delta"] = _zeros_like(p)
-                st["step"] += 1
-                tasks.append((_adadelta_kernel, p._data,
-                              (g, st["square_avg"]._data, st["acc_delta"]._data), scalars))
-                p._vc[0] += 1
-        self._run(tasks, 3)
-        return loss
+    def _group_args(self, group):
+        return (_lr(group), group["rho"], group["eps"], group["weight_decay"], group["maximize"])
+
+    def _param_args(self, p, group, scalars):
+        st, _ = self._step_state(p, group)
+        return (st["square_avg"]._data, st["acc_delta"]._data), scalars

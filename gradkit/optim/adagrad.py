@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import Optimizer, _effective_grad, _grad_array, _lr, _validate_common, wrap
+from .._backend import namespace_of
+from .optimizer import _effective_grad, _KernelOptimizer, _lr, wrap
 
 __all__ = ["Adagrad"]
 
@@ -22,7 +23,7 @@ def _adagrad_kernel(xp, p, g, acc, tg, t1, t2, clr, eps, weight_decay, maximize)
     p += t1
 
 
-class Adagrad(Optimizer):
+class Adagrad(_KernelOptimizer):
     r"""Adagrad, as ``torch.optim.Adagrad``.
 
     .. math::
@@ -43,6 +44,9 @@ class Adagrad(Optimizer):
     the first step).
     """
 
+    _kernel = staticmethod(_adagrad_kernel)
+    _n_scratch = 3
+
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
                  eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
@@ -53,44 +57,28 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, group)
+                self._init_state(self.state[p], p, group)
 
-    def _init_state(self, p, group):
-        st = self.state[p]
+    def _init_state(self, st, p, group):
         st["step"] = 0.0
         arr = p._data
-        from .._backend import namespace_of
-
         st["sum"] = wrap(namespace_of(arr).full(arr.shape, group["initial_accumulator_value"],
                                                 dtype=arr.dtype))
 
     def _validate_group(self, group):
-        _validate_common(group)
+        super()._validate_group(group)
         if not 0.0 <= group["lr_decay"]:
             raise ValueError(f"Invalid lr_decay value: {group['lr_decay']}")
         if not 0.0 <= group["initial_accumulator_value"]:
             raise ValueError(
                 f"Invalid initial_accumulator_value value: {group['initial_accumulator_value']}")
 
-    def step(self, closure=None):
-        """Perform one optimization step; returns the closure's loss (or None)."""
-        loss = self._eval_closure(closure)
-        tasks = []
-        state = self.state
-        for group in self.param_groups:
-            lr = _lr(group)
-            lr_decay = group["lr_decay"]
-            rest = (group["eps"], group["weight_decay"], group["maximize"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = _grad_array(p)
-                st = state[p]
-                if not st:
-                    self._init_state(p, group)
-                step = st["step"] = st["step"] + 1
-                clr = lr / (1 + (step - 1) * lr_decay)
-                tasks.append((_adagrad_kernel, p._data, (g, st["sum"]._data), (clr, *rest)))
-                p._vc[0] += 1
-        self._run(tasks, 3)
-        return loss
+    def _group_args(self, group):
+        rest = (group["eps"], group["weight_decay"], group["maximize"])
+        return _lr(group), group["lr_decay"], rest
+
+    def _param_args(self, p, group, args):
+        lr, lr_decay, rest = args
+        st, step = self._step_state(p, group)
+        clr = lr / (1 + (step - 1) * lr_decay)
+        return (st["sum"]._data,), (clr, *rest)

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import Optimizer, _constants, _grad_array, _lr, _validate_common, _zeros_like
+from .optimizer import _constants, _KernelOptimizer, _lr, _zeros_like
 
 __all__ = ["Adam", "AdamW"]
 
@@ -52,7 +52,7 @@ def _adam_kernel(xp, p, g, m, v, vmax, tg, t1, t2, consts, amsgrad, maximize, de
     xp.add(p, t1, p)
 
 
-class Adam(Optimizer):
+class Adam(_KernelOptimizer):
     r"""Adam, as ``torch.optim.Adam``.
 
     .. math::
@@ -78,6 +78,10 @@ class Adam(Optimizer):
         >>> opt = gradkit.optim.Adam(model.parameters(), lr=1e-3)
     """
 
+    _kernel = staticmethod(_adam_kernel)
+    _n_scratch = 3
+    _state_arrays = ("exp_avg", "exp_avg_sq")
+
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *,
@@ -90,56 +94,31 @@ class Adam(Optimizer):
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
-        _validate_common(group)
+    def _init_state(self, st, p, group):
+        super()._init_state(st, p, group)
+        if group["amsgrad"]:
+            st["max_exp_avg_sq"] = _zeros_like(p)
 
-    def step(self, closure=None):
-        """Perform one optimization step.
+    def _group_args(self, group):
+        lr = _lr(group)
+        beta1, beta2 = (float(b) for b in group["betas"])
+        wd = group["weight_decay"]
+        flags = (group["amsgrad"], group["maximize"], group.get("decoupled_weight_decay", False),
+                 wd != 0, 1 - beta1 >= 0.5)
+        values = (1 - beta1, 1 - (1 - beta1), beta2, 1 - beta2, group["eps"], wd, 1 - lr * wd)
+        return lr, beta1, beta2, flags, values, {}
 
-        Args:
-            closure: re-evaluates the model and returns the loss (optional).
-
-        Returns:
-            The closure's loss, or None.
-        """
-        loss = self._eval_closure(closure)
-        tasks = []
-        state = self.state
-        for group in self.param_groups:
-            lr = _lr(group)
-            beta1, beta2 = (float(b) for b in group["betas"])
-            amsgrad = group["amsgrad"]
-            wd = group["weight_decay"]
-            flags = (amsgrad, group["maximize"], group.get("decoupled_weight_decay", False),
-                     wd != 0, 1 - beta1 >= 0.5)
-            group_values = (1 - beta1, 1 - (1 - beta1), beta2, 1 - beta2, group["eps"], wd,
-                            1 - lr * wd)
-            consts = {}
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = _grad_array(p)
-                arr = p._data
-                st = state[p]
-                if not st:
-                    st["step"] = 0.0
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_avg_sq"] = _zeros_like(p)
-                    if amsgrad:
-                        st["max_exp_avg_sq"] = _zeros_like(p)
-                step = st["step"] = st["step"] + 1
-                v = st["exp_avg_sq"]._data
-                vmax = st["max_exp_avg_sq"]._data if amsgrad else v
-                c = consts.get(arr.dtype)
-                if c is None:
-                    c = consts[arr.dtype] = _constants(arr, *group_values)
-                per_step = _constants(arr, -(lr / (1 - beta1 ** step)),
-                                      math.sqrt(1 - beta2 ** step))
-                tasks.append((_adam_kernel, arr, (g, st["exp_avg"]._data, v, vmax),
-                              (c, *flags, *per_step)))
-                p._vc[0] += 1
-        self._run(tasks, 3)
-        return loss
+    def _param_args(self, p, group, args):
+        lr, beta1, beta2, flags, values, consts = args
+        arr = p._data
+        st, step = self._step_state(p, group)
+        v = st["exp_avg_sq"]._data
+        vmax = st["max_exp_avg_sq"]._data if flags[0] else v
+        c = consts.get(arr.dtype)       # the group's constants in each parameter dtype
+        if c is None:
+            c = consts[arr.dtype] = _constants(arr, *values)
+        per_step = _constants(arr, -(lr / (1 - beta1 ** step)), math.sqrt(1 - beta2 ** step))
+        return (st["exp_avg"]._data, v, vmax), (c, *flags, *per_step)
 
 
 class AdamW(Adam):

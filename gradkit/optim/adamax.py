@@ -5,15 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import (
-    Optimizer,
-    _effective_grad,
-    _grad_array,
-    _lerp_,
-    _lr,
-    _validate_common,
-    _zeros_like,
-)
+from .optimizer import _effective_grad, _KernelOptimizer, _lerp_, _lr
 
 __all__ = ["Adamax"]
 
@@ -31,7 +23,7 @@ def _adamax_kernel(xp, p, g, m, u, tg, t1, beta1, beta2, eps, weight_decay, maxi
     p += t1
 
 
-class Adamax(Optimizer):
+class Adamax(_KernelOptimizer):
     r"""Adamax, as ``torch.optim.Adamax``.
 
     .. math::
@@ -49,6 +41,10 @@ class Adamax(Optimizer):
         foreach, differentiable, capturable: accepted for PyTorch compatibility.
     """
 
+    _kernel = staticmethod(_adamax_kernel)
+    _n_scratch = 2
+    _state_arrays = ("exp_avg", "exp_inf")
+
     def __init__(self, params: Iterable[Any], lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, foreach: bool | None = None, *,
@@ -59,31 +55,12 @@ class Adamax(Optimizer):
                     "capturable": capturable}
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
-        _validate_common(group)
+    def _group_args(self, group):
+        beta1, beta2 = (float(b) for b in group["betas"])
+        return _lr(group), (beta1, beta2, group["eps"], group["weight_decay"], group["maximize"])
 
-    def step(self, closure=None):
-        """Perform one optimization step; returns the closure's loss (or None)."""
-        loss = self._eval_closure(closure)
-        tasks = []
-        state = self.state
-        for group in self.param_groups:
-            lr = _lr(group)
-            beta1, beta2 = (float(b) for b in group["betas"])
-            rest = (beta1, beta2, group["eps"], group["weight_decay"], group["maximize"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = _grad_array(p)
-                st = state[p]
-                if not st:
-                    st["step"] = 0.0
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_inf"] = _zeros_like(p)
-                step = st["step"] = st["step"] + 1
-                clr = lr / (1 - beta1 ** step)
-                tasks.append((_adamax_kernel, p._data,
-                              (g, st["exp_avg"]._data, st["exp_inf"]._data), (*rest, clr)))
-                p._vc[0] += 1
-        self._run(tasks, 2)
-        return loss
+    def _param_args(self, p, group, args):
+        lr, rest = args
+        st, step = self._step_state(p, group)
+        clr = lr / (1 - rest[0] ** step)
+        return (st["exp_avg"]._data, st["exp_inf"]._data), (*rest, clr)

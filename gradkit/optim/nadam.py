@@ -6,14 +6,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from .optimizer import (
-    Optimizer,
     _effective_grad,
     _ema_sq_,
-    _grad_array,
+    _KernelOptimizer,
     _lerp_,
     _lr,
     _scalar_dtype,
-    _validate_common,
     _zeros_like,
 )
 
@@ -23,14 +21,7 @@ __all__ = ["NAdam"]
 def _nadam_kernel(xp, p, g, m, v, tg, t1, t2, lr, beta1, beta2, eps, weight_decay, decoupled,
                   maximize, bias_correction2, grad_coef, avg_coef):
     """One NAdam update in place."""
-    if maximize:
-        xp.negative(g, out=tg)
-        g = tg
-    if weight_decay != 0:
-        if decoupled:
-            p *= 1 - lr * weight_decay
-        else:
-            g = _effective_grad(xp, p, g, tg, t1, weight_decay, False)
+    g = _effective_grad(xp, p, g, tg, t1, weight_decay, maximize, lr if decoupled else None)
     _lerp_(xp, m, g, 1 - beta1, t1)
     _ema_sq_(xp, v, g, beta2, t1)
     xp.divide(v, bias_correction2, out=t2)
@@ -44,7 +35,7 @@ def _nadam_kernel(xp, p, g, m, v, tg, t1, t2, lr, beta1, beta2, eps, weight_deca
     p += t1
 
 
-class NAdam(Optimizer):
+class NAdam(_KernelOptimizer):
     r"""NAdam, as ``torch.optim.NAdam``.
 
     With :math:`\mu_t = \beta_1 (1 - \tfrac12 0.96^{t\psi})` and
@@ -72,6 +63,8 @@ class NAdam(Optimizer):
 
     _SCALAR_STATE = ("step", "mu_product")
 
+    _kernel = staticmethod(_nadam_kernel)
+    _n_scratch = 3
     def __init__(self, params: Iterable[Any], lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3,
@@ -85,43 +78,32 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
-        _validate_common(group)
+        super()._validate_group(group)
         if not 0.0 <= group["momentum_decay"]:
             raise ValueError(f"Invalid momentum_decay value: {group['momentum_decay']}")
 
-    def step(self, closure=None):
-        """Perform one optimization step; returns the closure's loss (or None)."""
-        loss = self._eval_closure(closure)
-        tasks = []
-        state = self.state
-        sdt = _scalar_dtype()
-        for group in self.param_groups:
-            lr = _lr(group)
-            beta1, beta2 = (float(b) for b in group["betas"])
-            psi = group["momentum_decay"]
-            rest = (lr, beta1, beta2, group["eps"], group["weight_decay"],
-                    group["decoupled_weight_decay"], group["maximize"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = _grad_array(p)
-                st = state[p]
-                if not st:
-                    st["step"] = 0.0
-                    st["mu_product"] = 1.0
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_avg_sq"] = _zeros_like(p)
-                step = st["step"] = st["step"] + 1
-                mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
-                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
-                mu_product = float(sdt(sdt(st["mu_product"]) * sdt(mu)))
-                st["mu_product"] = mu_product
-                grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product)
-                avg_coef = -lr * mu_next / (1.0 - mu_product * mu_next)
-                tasks.append((_nadam_kernel, p._data,
-                              (g, st["exp_avg"]._data, st["exp_avg_sq"]._data),
-                              (*rest, 1 - beta2 ** step, grad_coef, avg_coef)))
-                p._vc[0] += 1
-        self._run(tasks, 3)
-        return loss
+    def _init_state(self, st, p, group):
+        st["step"] = 0.0
+        st["mu_product"] = 1.0
+        st["exp_avg"] = _zeros_like(p)
+        st["exp_avg_sq"] = _zeros_like(p)
 
+    def _group_args(self, group):
+        lr = _lr(group)
+        beta1, beta2 = (float(b) for b in group["betas"])
+        rest = (lr, beta1, beta2, group["eps"], group["weight_decay"],
+                group["decoupled_weight_decay"], group["maximize"])
+        return rest, group["momentum_decay"], _scalar_dtype()
+
+    def _param_args(self, p, group, args):
+        rest, psi, sdt = args
+        lr, beta1, beta2 = rest[:3]
+        st, step = self._step_state(p, group)
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
+        mu_product = float(sdt(sdt(st["mu_product"]) * sdt(mu)))
+        st["mu_product"] = mu_product
+        grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product)
+        avg_coef = -lr * mu_next / (1.0 - mu_product * mu_next)
+        return ((st["exp_avg"]._data, st["exp_avg_sq"]._data),
+                (*rest, 1 - beta2 ** step, grad_coef, avg_coef))

@@ -544,6 +544,77 @@ class Optimizer:
             f.result()
 
 
+class _KernelOptimizer(Optimizer):
+    """An optimizer whose step runs one kernel per parameter (every optimizer but LBFGS).
+
+    ``step`` is written once, here: it evaluates the closure, skips parameters without a
+    gradient, bumps each updated parameter's version and runs the kernels (see :meth:`_run`).
+    A subclass holds its math and says what the kernel needs:
+
+    * ``_kernel``: ``staticmethod(kernel)``, called as ``kernel(xp, p, g, *arrays, *scratch,
+      *scalars)``; ``_n_scratch``: how many scratch buffers it takes.
+    * ``_group_args(group)``: values computed once per group and step.
+    * ``_param_args(p, group, args)``: ``(arrays, scalars)`` for one parameter, ``args`` being
+      what ``_group_args`` returned. It usually starts with ``st, step = self._step_state(p,
+      group)``, which makes the state on first use (``"step"`` plus the zero tensors named in
+      ``_state_arrays``; override ``_init_state`` for more) and counts the step.
+
+    Group options are checked with :func:`_validate_common`; subclasses extend
+    ``_validate_group`` for their own options.
+    """
+
+    _kernel: Callable
+    _n_scratch = 0
+    _state_arrays: tuple[str, ...] = ()
+
+    def _validate_group(self, group: dict[str, Any]) -> None:
+        _validate_common(group)
+
+    def _init_state(self, st: dict, p: Tensor, group: dict[str, Any]) -> None:
+        """Fill the empty state ``st`` of ``p`` (before its first step)."""
+        st["step"] = 0.0
+        for name in self._state_arrays:
+            st[name] = _zeros_like(p)
+
+    def _step_state(self, p: Tensor, group: dict[str, Any]) -> tuple[dict, float]:
+        """``p``'s state (made on first use) and its step count, incremented."""
+        st = self.state[p]
+        if not st:
+            self._init_state(st, p, group)
+        step = st["step"] = st["step"] + 1
+        return st, step
+
+    def _group_args(self, group: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def _param_args(self, p: Tensor, group: dict[str, Any], args: Any) -> tuple[tuple, tuple]:
+        raise NotImplementedError
+
+    def step(self, closure=None):
+        """Perform one optimization step.
+
+        Args:
+            closure: re-evaluates the model and returns the loss (optional).
+
+        Returns:
+            The closure's loss, or None.
+        """
+        loss = self._eval_closure(closure)
+        tasks = []
+        kernel = self._kernel
+        for group in self.param_groups:
+            args = self._group_args(group)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = _grad_array(p)
+                arrays, scalars = self._param_args(p, group, args)
+                tasks.append((kernel, p._data, (g, *arrays), scalars))
+                p._vc[0] += 1
+        self._run(tasks, self._n_scratch)
+        return loss
+
+
 def _raw(x):
     if isinstance(x, Tensor):
         return x._data
@@ -610,19 +681,24 @@ def _lr(group) -> float:
     return float(lr._data) if isinstance(lr, Tensor) else lr
 
 
-def _effective_grad(xp, p, g, tg, t1, weight_decay, maximize):
+def _effective_grad(xp, p, g, tg, t1, weight_decay, maximize, decoupled_lr=None):
     """The gradient the update uses: negated for ``maximize``, plus L2 ``weight_decay * p``.
 
-    Writes into the scratch buffer ``tg`` (never into the user's ``.grad``) and returns it, or
-    returns ``g`` unchanged when neither option is on.
+    With ``decoupled_lr`` (AdamW-style decay) the parameter is shrunk in place by
+    ``1 - decoupled_lr * weight_decay`` instead. Writes into the scratch buffer ``tg`` (never
+    into the user's ``.grad``) and returns it, or returns ``g`` unchanged when the gradient
+    needs no change.
     """
     if maximize:
         xp.negative(g, out=tg)
         g = tg
     if weight_decay != 0:
-        xp.multiply(p, weight_decay, out=t1)
-        xp.add(g, t1, out=tg)
-        g = tg
+        if decoupled_lr is not None:
+            p *= 1 - decoupled_lr * weight_decay
+        else:
+            xp.multiply(p, weight_decay, out=t1)
+            xp.add(g, t1, out=tg)
+            g = tg
     return g
 
 

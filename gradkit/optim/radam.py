@@ -6,16 +6,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import (
-    Optimizer,
-    _effective_grad,
-    _ema_sq_,
-    _grad_array,
-    _lerp_,
-    _lr,
-    _validate_common,
-    _zeros_like,
-)
+from .optimizer import _effective_grad, _ema_sq_, _KernelOptimizer, _lerp_, _lr
 
 __all__ = ["RAdam"]
 
@@ -23,14 +14,7 @@ __all__ = ["RAdam"]
 def _radam_kernel(xp, p, g, m, v, tg, t1, t2, lr, beta1, beta2, eps, weight_decay, decoupled,
                   maximize, bias_correction1, bias_correction2, rect):
     """One RAdam update in place (``rect`` is None while the variance is not tractable)."""
-    if maximize:
-        xp.negative(g, out=tg)
-        g = tg
-    if weight_decay != 0:
-        if decoupled:
-            p *= 1 - lr * weight_decay
-        else:
-            g = _effective_grad(xp, p, g, tg, t1, weight_decay, False)
+    g = _effective_grad(xp, p, g, tg, t1, weight_decay, maximize, lr if decoupled else None)
     _lerp_(xp, m, g, 1 - beta1, t1)
     _ema_sq_(xp, v, g, beta2, t1)
     xp.divide(m, bias_correction1, out=t1)
@@ -44,7 +28,7 @@ def _radam_kernel(xp, p, g, m, v, tg, t1, t2, lr, beta1, beta2, eps, weight_deca
     p -= t1
 
 
-class RAdam(Optimizer):
+class RAdam(_KernelOptimizer):
     r"""RAdam, as ``torch.optim.RAdam``.
 
     With :math:`\rho_\infty = 2/(1-\beta_2) - 1` and
@@ -62,6 +46,10 @@ class RAdam(Optimizer):
         foreach, capturable, differentiable: accepted for PyTorch compatibility.
     """
 
+    _kernel = staticmethod(_radam_kernel)
+    _n_scratch = 3
+    _state_arrays = ("exp_avg", "exp_avg_sq")
+
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
@@ -73,40 +61,22 @@ class RAdam(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
-        _validate_common(group)
+    def _group_args(self, group):
+        lr = _lr(group)
+        beta1, beta2 = (float(b) for b in group["betas"])
+        rest = (lr, beta1, beta2, group["eps"], group["weight_decay"],
+                group["decoupled_weight_decay"], group["maximize"])
+        return rest, 2 / (1 - beta2) - 1
 
-    def step(self, closure=None):
-        """Perform one optimization step; returns the closure's loss (or None)."""
-        loss = self._eval_closure(closure)
-        tasks = []
-        state = self.state
-        for group in self.param_groups:
-            lr = _lr(group)
-            beta1, beta2 = (float(b) for b in group["betas"])
-            rest = (lr, beta1, beta2, group["eps"], group["weight_decay"],
-                    group["decoupled_weight_decay"], group["maximize"])
-            rho_inf = 2 / (1 - beta2) - 1
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = _grad_array(p)
-                st = state[p]
-                if not st:
-                    st["step"] = 0.0
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_avg_sq"] = _zeros_like(p)
-                step = st["step"] = st["step"] + 1
-                bc1 = 1 - beta1 ** step
-                bc2 = 1 - beta2 ** step
-                rho_t = rho_inf - 2 * step * (beta2 ** step) / bc2
-                rect = None
-                if rho_t > 5.0:
-                    rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
-                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                tasks.append((_radam_kernel, p._data,
-                              (g, st["exp_avg"]._data, st["exp_avg_sq"]._data),
-                              (*rest, bc1, bc2, rect)))
-                p._vc[0] += 1
-        self._run(tasks, 3)
-        return loss
+    def _param_args(self, p, group, args):
+        rest, rho_inf = args
+        beta1, beta2 = rest[1], rest[2]
+        st, step = self._step_state(p, group)
+        bc1 = 1 - beta1 ** step
+        bc2 = 1 - beta2 ** step
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / bc2
+        rect = None
+        if rho_t > 5.0:
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                    / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        return (st["exp_avg"]._data, st["exp_avg_sq"]._data), (*rest, bc1, bc2, rect)

@@ -5,16 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import (
-    Optimizer,
-    _effective_grad,
-    _ema_sq_,
-    _grad_array,
-    _lerp_,
-    _lr,
-    _validate_common,
-    _zeros_like,
-)
+from .optimizer import _effective_grad, _ema_sq_, _KernelOptimizer, _lerp_, _lr, _zeros_like
 
 __all__ = ["RMSprop"]
 
@@ -43,7 +34,7 @@ def _rmsprop_kernel(xp, p, g, v, gavg, buf, tg, t1, t2, lr, alpha, eps, weight_d
     p += t1
 
 
-class RMSprop(Optimizer):
+class RMSprop(_KernelOptimizer):
     r"""RMSprop, as ``torch.optim.RMSprop``.
 
     .. math::
@@ -66,6 +57,10 @@ class RMSprop(Optimizer):
         >>> opt = gradkit.optim.RMSprop(model.parameters(), lr=1e-3, momentum=0.9)
     """
 
+    _kernel = staticmethod(_rmsprop_kernel)
+    _n_scratch = 3
+    _state_arrays = ("square_avg",)
+
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
                  centered: bool = False, capturable: bool = False, foreach: bool | None = None,
@@ -76,39 +71,26 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
-        _validate_common(group)
+        super()._validate_group(group)
         if not 0.0 <= group["momentum"]:
             raise ValueError(f"Invalid momentum value: {group['momentum']}")
         if not 0.0 <= group["alpha"]:
             raise ValueError(f"Invalid alpha value: {group['alpha']}")
 
-    def step(self, closure=None):
-        """Perform one optimization step; returns the closure's loss (or None)."""
-        loss = self._eval_closure(closure)
-        tasks = []
-        state = self.state
-        for group in self.param_groups:
-            momentum = group["momentum"]
-            centered = group["centered"]
-            scalars = (_lr(group), group["alpha"], group["eps"], group["weight_decay"], momentum,
-                       centered, group["maximize"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = _grad_array(p)
-                st = state[p]
-                if not st:
-                    st["step"] = 0.0
-                    st["square_avg"] = _zeros_like(p)
-                    if momentum > 0:
-                        st["momentum_buffer"] = _zeros_like(p)
-                    if centered:
-                        st["grad_avg"] = _zeros_like(p)
-                st["step"] += 1
-                v = st["square_avg"]._data
-                gavg = st["grad_avg"]._data if centered else v
-                buf = st["momentum_buffer"]._data if momentum > 0 else v
-                tasks.append((_rmsprop_kernel, p._data, (g, v, gavg, buf), scalars))
-                p._vc[0] += 1
-        self._run(tasks, 3)
-        return loss
+    def _init_state(self, st, p, group):
+        super()._init_state(st, p, group)
+        if group["momentum"] > 0:
+            st["momentum_buffer"] = _zeros_like(p)
+        if group["centered"]:
+            st["grad_avg"] = _zeros_like(p)
+
+    def _group_args(self, group):
+        return (_lr(group), group["alpha"], group["eps"], group["weight_decay"],
+                group["momentum"], group["centered"], group["maximize"])
+
+    def _param_args(self, p, group, scalars):
+        st, _ = self._step_state(p, group)
+        v = st["square_avg"]._data
+        gavg = st["grad_avg"]._data if group["centered"] else v
+        buf = st["momentum_buffer"]._data if group["momentum"] > 0 else v
+        return (v, gavg, buf), scalars

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import Optimizer, _constants, _grad_array, _lr, _validate_common, _zeros_like
+from .optimizer import _constants, _KernelOptimizer, _lr, _zeros_like
 
 __all__ = ["SGD"]
 
@@ -44,7 +44,7 @@ def _sgd_kernel(xp, p, g, buf, tg, t1, consts, has_momentum, has_dampening,
     xp.add(p, t1, p)
 
 
-class SGD(Optimizer):
+class SGD(_KernelOptimizer):
     r"""Stochastic gradient descent, optionally with (Nesterov) momentum, as ``torch.optim.SGD``.
 
     .. math::
@@ -67,6 +67,9 @@ class SGD(Optimizer):
         >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """
 
+    _kernel = staticmethod(_sgd_kernel)
+    _n_scratch = 2
+
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0,
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
                  maximize: bool = False, foreach: bool | None = None,
@@ -79,51 +82,32 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
-        _validate_common(group)
+        super()._validate_group(group)
         if not 0.0 <= group["momentum"]:
             raise ValueError(f"Invalid momentum value: {group['momentum']}")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
-    def step(self, closure=None):
-        """Perform one optimization step.
+    def _group_args(self, group):
+        momentum = group["momentum"]
+        dampening = group["dampening"]
+        wd = group["weight_decay"]
+        flags = (momentum != 0, dampening != 0, wd != 0, group["nesterov"], group["maximize"])
+        return flags, (momentum, 1 - dampening, wd, -_lr(group)), {}
 
-        Args:
-            closure: re-evaluates the model and returns the loss (optional).
-
-        Returns:
-            The closure's loss, or None.
-        """
-        loss = self._eval_closure(closure)
-        tasks = []
-        state = self.state
-        for group in self.param_groups:
-            lr = _lr(group)
-            momentum = group["momentum"]
-            dampening = group["dampening"]
-            wd = group["weight_decay"]
-            flags = (momentum != 0, dampening != 0, wd != 0, group["nesterov"],
-                     group["maximize"])
-            group_values = (momentum, 1 - dampening, wd, -lr)
-            consts = {}
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = _grad_array(p)
-                arr = p._data
-                first = False
-                buf = g
-                if momentum != 0:
-                    st = state[p]
-                    b = st.get("momentum_buffer")
-                    if b is None:
-                        b = st["momentum_buffer"] = _zeros_like(p)
-                        first = True
-                    buf = b._data
-                c = consts.get(arr.dtype)
-                if c is None:
-                    c = consts[arr.dtype] = _constants(arr, *group_values)
-                tasks.append((_sgd_kernel, arr, (g, buf), (c, *flags, first)))
-                p._vc[0] += 1
-        self._run(tasks, 2)
-        return loss
+    def _param_args(self, p, group, args):
+        flags, values, consts = args
+        arr = p._data
+        first = False
+        buf = arr                       # (unused without momentum)
+        if flags[0]:
+            st = self.state[p]
+            b = st.get("momentum_buffer")
+            if b is None:
+                b = st["momentum_buffer"] = _zeros_like(p)
+                first = True
+            buf = b._data
+        c = consts.get(arr.dtype)       # the group's constants in each parameter dtype
+        if c is None:
+            c = consts[arr.dtype] = _constants(arr, *values)
+        return (buf,), (c, *flags, first)
