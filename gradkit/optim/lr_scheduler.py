@@ -80,6 +80,20 @@ def _lrs(optimizer) -> list:
     return [g["lr"] for g in optimizer.param_groups]
 
 
+def _per_group(name: str, optimizer, value,
+               message: str = "expected {n} values for {name}, got {got}") -> list:
+    """``value`` for each parameter group: one per group (a list or tuple) or one for all."""
+    n = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(message.format(n=n, name=name, got=len(value)))
+        return list(value)
+    return [value] * n
+
+
+_LAMBDAS_MESSAGE = "Expected {n} lr_lambdas, but got {got}"
+
+
 class LRScheduler:
     """Base class of the learning-rate schedulers.
 
@@ -148,6 +162,10 @@ class LRScheduler:
             self.last_epoch = epoch
             closed = getattr(self, "_get_closed_form_lr", None)
             values = closed() if closed is not None else self.get_lr()
+        self._write_lrs(values)
+
+    def _write_lrs(self, values) -> None:
+        """Set each group's ``"lr"`` to ``values`` and remember them as the last lrs."""
         for group, lr in zip(self.optimizer.param_groups, values):
             _set_lr(group, lr)
         self._last_lr = _lrs(self.optimizer)
@@ -159,15 +177,6 @@ class LRScheduler:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state from :meth:`state_dict`."""
         self.__dict__.update(state_dict)
-
-
-def _lambdas(optimizer, fn, name) -> list:
-    n = len(optimizer.param_groups)
-    if isinstance(fn, (list, tuple)):
-        if len(fn) != n:
-            raise ValueError(f"Expected {n} lr_lambdas, but got {len(fn)}")
-        return list(fn)
-    return [fn] * n
 
 
 class _LambdaState:
@@ -207,7 +216,7 @@ class LambdaLR(_LambdaState, LRScheduler):
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable | Sequence[Callable],
                  last_epoch: int = -1) -> None:
         self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda, "lr_lambda")
+        self.lr_lambdas = _per_group("lr_lambda", optimizer, lr_lambda, _LAMBDAS_MESSAGE)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
@@ -226,7 +235,7 @@ class MultiplicativeLR(_LambdaState, LRScheduler):
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable | Sequence[Callable],
                  last_epoch: int = -1) -> None:
         self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda, "lr_lambda")
+        self.lr_lambdas = _per_group("lr_lambda", optimizer, lr_lambda, _LAMBDAS_MESSAGE)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
@@ -512,18 +521,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_i = self.T_0
                 self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
-            _set_lr(group, lr)
-        self._last_lr = _lrs(self.optimizer)
+        self._write_lrs(self.get_lr())
 
 
-def _per_group(name: str, optimizer, value) -> list:
-    n = len(optimizer.param_groups)
-    if isinstance(value, (list, tuple)):
-        if len(value) != n:
-            raise ValueError(f"expected {n} values for {name}, got {len(value)}")
-        return list(value)
-    return [value] * n
 
 
 def _momentum_key(optimizer) -> bool:
@@ -539,6 +539,24 @@ def _set_momentum(group: dict, value: float, use_beta1: bool) -> None:
         group["betas"] = (value, *group["betas"][1:])
     else:
         group["momentum"] = value
+
+
+def _start_momentum_cycle(optimizer, base_momentum, max_momentum,
+                          last_epoch: int) -> tuple[bool, list, list]:
+    """Momentum cycling of CyclicLR and OneCycleLR: ``(use_beta1, base_ms, max_ms)``.
+
+    A fresh run (``last_epoch == -1``) records the bounds in each group and starts the
+    momentum (or beta1) at its maximum.
+    """
+    use_beta1 = _momentum_key(optimizer)
+    base_ms = _per_group("base_momentum", optimizer, base_momentum)
+    max_ms = _per_group("max_momentum", optimizer, max_momentum)
+    if last_epoch == -1:
+        for m, b, group in zip(max_ms, base_ms, optimizer.param_groups):
+            _set_momentum(group, m, use_beta1)
+            group["max_momentum"] = m
+            group["base_momentum"] = b
+    return use_beta1, base_ms, max_ms
 
 
 class CyclicLR(LRScheduler):
@@ -586,15 +604,8 @@ class CyclicLR(LRScheduler):
             self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            self.use_beta1 = _momentum_key(optimizer)
-            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            if last_epoch == -1:
-                for m, b, group in zip(self.max_momentums, self.base_momentums,
-                                       optimizer.param_groups):
-                    _set_momentum(group, m, self.use_beta1)
-                    group["max_momentum"] = m
-                    group["base_momentum"] = b
+            self.use_beta1, self.base_momentums, self.max_momentums = _start_momentum_cycle(
+                optimizer, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -702,14 +713,8 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            self.use_beta1 = _momentum_key(optimizer)
-            max_ms = _per_group("max_momentum", optimizer, max_momentum)
-            base_ms = _per_group("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for m, b, group in zip(max_ms, base_ms, optimizer.param_groups):
-                    _set_momentum(group, m, self.use_beta1)
-                    group["max_momentum"] = m
-                    group["base_momentum"] = b
+            self.use_beta1 = _start_momentum_cycle(optimizer, base_momentum, max_momentum,
+                                                   last_epoch)[0]
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
@@ -905,15 +910,9 @@ class ReduceLROnPlateau(LRScheduler):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.factor = factor
         self.optimizer = optimizer
-        n = len(optimizer.param_groups)
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != n:
-                raise ValueError(f"expected {n} min_lrs, got {len(min_lr)}")
-            self.default_min_lr = None
-            self.min_lrs = list(min_lr)
-        else:
-            self.default_min_lr = min_lr
-            self.min_lrs = [min_lr] * n
+        min_lrs = _per_group("min_lr", optimizer, min_lr, "expected {n} min_lrs, got {got}")
+        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else min_lr
+        self.min_lrs = min_lrs
         if mode not in ("min", "max"):
             raise ValueError(f"mode {mode} is unknown! Use 'min' or 'max'.")
         if threshold_mode not in ("rel", "abs"):
