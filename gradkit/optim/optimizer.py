@@ -601,15 +601,17 @@ class _KernelOptimizer(Optimizer):
         """
         loss = self._eval_closure(closure)
         tasks = []
+        append = tasks.append
         kernel = self._kernel
+        param_args = self._param_args
         for group in self.param_groups:
             args = self._group_args(group)
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 g = _grad_array(p)
-                arrays, scalars = self._param_args(p, group, args)
-                tasks.append((kernel, p._data, (g, *arrays), scalars))
+                arrays, scalars = param_args(p, group, args)
+                append((kernel, p._data, (g, *arrays), scalars))
                 p._vc[0] += 1
         self._run(tasks, self._n_scratch)
         return loss
