@@ -89,9 +89,9 @@ def main():
     rows = []
     gm, tm = _models(gk), _models(torch)
     for name in gm:
-        g = timeit(_step_fn(gk, *gm[name], "cuda", gk.cuda.synchronize), repeat=30, warmup=5)
-        t = timeit(_step_fn(torch, *tm[name], "cuda", torch.cuda.synchronize), repeat=30,
-                   warmup=5)
+        g = timeit(_step_fn(gk, *gm[name], "cuda", gk.cuda.synchronize), repeat=100, warmup=10)
+        t = timeit(_step_fn(torch, *tm[name], "cuda", torch.cuda.synchronize), repeat=100,
+                   warmup=10)
         rows.append(Row(name, "ms", g, t, scale=1e3))
     report("GPU training steps (gradkit on CuPy vs PyTorch on the same GPU)", rows)
 

@@ -7,6 +7,8 @@ Broadcasting ops set ``broadcasts=True``: the engine sums gradients back to each
 
 from __future__ import annotations
 
+import math
+
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 
 __all__ = [
@@ -76,8 +78,14 @@ def _pow_b(xp, g, ins, out, aux, needs):
             # where b == 0 the derivative is 0 even at a == 0 (avoid 0 * inf)
             ga = xp.where(b == 0, 0.0, g * b * a ** xp.where(b == 0, 1.0, b - 1))
     if needs[1]:
-        safe = xp.where(a == 0, 1.0, a)
-        gb = xp.where((a == 0) & (b >= 0), 0.0, g * (a ** b) * xp.log(safe))
+        if isinstance(a, (int, float)):  # a Python base (2 ** t): its log is a number
+            if a == 0:
+                gb = xp.where(b >= 0, 0.0, g * (a ** b) * -math.inf)
+            else:
+                gb = g * (a ** b) * (math.log(a) if a > 0 else math.nan)
+        else:
+            safe = xp.where(a == 0, 1.0, a)
+            gb = xp.where((a == 0) & (b >= 0), 0.0, g * (a ** b) * xp.log(safe))
     return ga, gb
 
 
