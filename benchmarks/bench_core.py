@@ -8,6 +8,7 @@
 Run: python benchmarks/bench_core.py [--quick]
 """
 
+# ruff: noqa: I001  (common must be imported before NumPy: it sets the BLAS environment)
 from __future__ import annotations
 
 import sys
@@ -29,7 +30,7 @@ def overhead_gradkit():
 
     def step():
         y = x
-        for i in range(N_OPS // 4):
+        for _ in range(N_OPS // 4):
             y = y * 1.0001
             y = y + 0.001
             y = y.tanh()
@@ -45,7 +46,7 @@ def overhead_torch(torch):
 
     def step():
         y = x
-        for i in range(N_OPS // 4):
+        for _ in range(N_OPS // 4):
             y = y * 1.0001
             y = y + 0.001
             y = y.tanh()

@@ -9,6 +9,7 @@ Workloads (float32, forward + cross-entropy + backward + SGD update):
 Run on a machine with a CUDA GPU, CuPy and PyTorch: python benchmarks/bench_gpu.py
 """
 
+# ruff: noqa: I001  (common must be imported before NumPy: it sets the BLAS environment)
 from __future__ import annotations
 
 import sys

@@ -26,7 +26,7 @@ from .factories import __all__ as _factory_names
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from . import autograd, func, random  # noqa: E402
 from . import cuda  # noqa: E402
-from . import nn, optim, utils  # noqa: E402
+from . import distributed, nn, optim, utils  # noqa: E402
 
 _install()
 
@@ -50,7 +50,7 @@ def is_floating_point(t) -> bool:
 
 
 def save(obj, f, **kwargs):
-    """Save tensors / state dicts with safetensors + JSON (no pickle); see ``gradkit.serialization``."""
+    """Save tensors and state dicts as safetensors + JSON (no pickle); see gradkit.serialization."""
     from .serialization import save as _save
 
     return _save(obj, f, **kwargs)
@@ -69,5 +69,5 @@ __all__ = [
     "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "half", "float",
     "double", "short", "int", "long", "manual_seed", "Generator", "seed", "initial_seed",
     "get_rng_state", "set_rng_state", "autograd", "func", "random", "device", "Device", "cuda",
-    "promote_types", "result_type", "save", "load", "nn", "optim", "utils",
+    "promote_types", "result_type", "save", "load", "nn", "optim", "utils", "distributed",
 ] + list(_function_names) + list(_factory_names)

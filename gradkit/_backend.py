@@ -73,7 +73,8 @@ class NumpyNamespace:
 for _name in (
     "add", "subtract", "multiply", "divide", "negative", "power", "exp", "log", "log1p", "expm1",
     "sqrt", "sin", "cos", "tan", "tanh", "abs", "sign", "where", "maximum", "minimum", "matmul",
-    "swapaxes", "transpose", "reshape", "broadcast_to", "expand_dims", "zeros", "ones", "zeros_like",
+    "swapaxes", "transpose", "reshape", "broadcast_to", "expand_dims", "zeros", "ones",
+    "zeros_like",
     "ones_like", "full", "empty", "sum", "mean", "concatenate", "stack", "take_along_axis",
     "put_along_axis", "squeeze", "flip", "cumsum", "einsum", "clip", "square", "reciprocal",
     "logical_and", "logical_or", "logical_not", "equal", "greater", "less", "isfinite", "pad",

@@ -40,11 +40,12 @@ def get_default_dtype() -> np.dtype:
 
 
 def set_default_dtype(dtype) -> None:
-    """Set the default floating dtype (float16, float32 or float64), as ``torch.set_default_dtype``."""
+    """Set the default floating dtype (float16, float32 or float64), as in PyTorch."""
     d = to_dtype(dtype)
     if d not in _FLOATING:
         raise TypeError(
-            f"set_default_dtype() only supports floating dtypes (float16, float32, float64), got {d}"
+            f"set_default_dtype() only supports floating dtypes (float16, float32, float64), "
+            f"got {d}"
         )
     _default[0] = d
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _backend
-from . import _dtype
+from . import _backend, _dtype
 
 __all__ = ["device", "Device", "device_of"]
 

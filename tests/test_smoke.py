@@ -1,7 +1,7 @@
 import numpy as np
+from helpers import check_grad, t64
 
 import gradkit as gk
-from helpers import check_grad, t64
 
 
 def test_square_sum_gradient():

@@ -97,8 +97,10 @@ class MNIST(Dataset):
         IDXFormatError: a file is malformed or truncated, or images and labels disagree.
     """
 
-    classes: ClassVar[list[str]] = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six",
-               "7 - seven", "8 - eight", "9 - nine"]
+    classes: ClassVar[list[str]] = [
+        "0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six",
+        "7 - seven", "8 - eight", "9 - nine"
+    ]
     _source = "https://yann.lecun.com/exdb/mnist/ (or a mirror such as ossci-datasets.s3)"
 
     def __init__(self, root: str | os.PathLike, train: bool = True,
@@ -180,6 +182,8 @@ class MNIST(Dataset):
 class FashionMNIST(MNIST):
     """Zalando's Fashion-MNIST (same IDX layout and sizes as ``MNIST``), from local files."""
 
-    classes: ClassVar[list[str]] = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-               "Sneaker", "Bag", "Ankle boot"]
+    classes: ClassVar[list[str]] = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+        "Bag", "Ankle boot"
+    ]
     _source = "https://github.com/zalandoresearch/fashion-mnist (data/fashion)"

@@ -133,7 +133,8 @@ def test_no_auto_batching_matches_torch(torch):
 
 def test_fast_path_equals_per_sample_path():
     rng = np.random.default_rng(1)
-    ds = TensorDataset(gk.tensor(rng.standard_normal((50, 2, 3))), gk.tensor(rng.integers(0, 9, 50)))
+    ds = TensorDataset(gk.tensor(rng.standard_normal((50, 2, 3))),
+                       gk.tensor(rng.integers(0, 9, 50)))
     g1, g2 = gk.Generator().manual_seed(4), gk.Generator().manual_seed(4)
     fast = list(DataLoader(ds, batch_size=8, shuffle=True, generator=g1))
     slow = list(DataLoader(ds, batch_size=8, shuffle=True, generator=g2,
@@ -147,7 +148,7 @@ def test_fast_path_equals_per_sample_path():
     sub = Subset(ds, [3, 1, 4, 1, 5])
     a = list(DataLoader(sub, batch_size=2))
     b = list(DataLoader(sub, batch_size=2, collate_fn=lambda s: default_collate(s)))
-    for (ax, ay), (bx, by) in zip(a, b):
+    for (ax, _), (bx, _) in zip(a, b):
         np.testing.assert_array_equal(ax.numpy(), bx.numpy())
 
 

@@ -1,4 +1,4 @@
-"""``gradkit.nn.functional``: the functional form of every layer and loss (``torch.nn.functional``)."""
+"""``gradkit.nn.functional``: the functional form of every layer and loss (as torch's)."""
 
 from .activation import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
