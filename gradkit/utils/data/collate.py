@@ -71,15 +71,8 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
-        merged = {key: default_collate([d[key] for d in batch]) for key in elem}
-        if isinstance(elem, collections.abc.MutableMapping):
-            clone = copy.copy(elem)
-            clone.update(merged)
-            return clone
-        try:
-            return type(elem)(merged)
-        except TypeError:
-            return merged
+        return _like_mapping(elem, {key: default_collate([d[key] for d in batch])
+                                    for key in elem})
     if _is_namedtuple(elem):
         return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
@@ -89,16 +82,35 @@ def default_collate(batch: Sequence[Any]) -> Any:
         transposed = list(zip(*batch))  # tuples, as in PyTorch (strings stay a tuple)
         if isinstance(elem, tuple):
             return [default_collate(s) for s in transposed]
-        if isinstance(elem, collections.abc.MutableSequence):
-            clone = copy.copy(elem)
-            for i, s in enumerate(transposed):
-                clone[i] = default_collate(s)
-            return clone
-        try:
-            return type(elem)([default_collate(s) for s in transposed])
-        except TypeError:
-            return [default_collate(s) for s in transposed]
+        return _like_sequence(elem, [default_collate(s) for s in transposed])
     raise TypeError(_ERR.format(type(elem)))
+
+
+def _like_mapping(original, items: dict) -> Any:
+    """``items`` in ``original``'s mapping type: a shallow copy updated in place when mutable,
+    else ``type(original)(items)``, else a plain dict."""
+    if isinstance(original, collections.abc.MutableMapping):
+        clone = copy.copy(original)
+        clone.update(items)
+        return clone
+    try:
+        return type(original)(items)
+    except TypeError:
+        return items
+
+
+def _like_sequence(original, items: list) -> Any:
+    """``items`` in ``original``'s sequence type: a shallow copy filled in place when mutable,
+    else ``type(original)(items)``, else a plain list."""
+    if isinstance(original, collections.abc.MutableSequence):
+        clone = copy.copy(original)
+        for i, item in enumerate(items):
+            clone[i] = item
+        return clone
+    try:
+        return type(original)(items)
+    except TypeError:
+        return items
 
 
 def default_convert(data: Any) -> Any:
@@ -116,27 +128,11 @@ def default_convert(data: Any) -> Any:
     if isinstance(data, (str, bytes)):
         return data
     if isinstance(data, collections.abc.Mapping):
-        converted = {key: default_convert(data[key]) for key in data}
-        if isinstance(data, collections.abc.MutableMapping):
-            clone = copy.copy(data)
-            clone.update(converted)
-            return clone
-        try:
-            return type(data)(converted)
-        except TypeError:
-            return converted
+        return _like_mapping(data, {key: default_convert(data[key]) for key in data})
     if _is_namedtuple(data):
         return type(data)(*(default_convert(d) for d in data))
     if isinstance(data, tuple):
         return [default_convert(d) for d in data]
     if isinstance(data, collections.abc.Sequence):
-        if isinstance(data, collections.abc.MutableSequence):
-            clone = copy.copy(data)
-            for i, d in enumerate(data):
-                clone[i] = default_convert(d)
-            return clone
-        try:
-            return type(data)([default_convert(d) for d in data])
-        except TypeError:
-            return [default_convert(d) for d in data]
+        return _like_sequence(data, [default_convert(d) for d in data])
     return data
