@@ -240,6 +240,29 @@ def _lstm_b(xp, g, ins, out, aux, needs):
 
 
 # ---------------------------------------------------------------------------------------- GRU
+def _input_weight_grads(xp, x, Hb, dh, w_ih, DGX2, DGH2, reverse, needs):
+    """(dx, dh0, dw_ih, dw_hh, db_ih, db_hh) of a GRU or RNN layer from its per-step gate
+    gradients ``DGX2`` (input side) and ``DGH2`` (hidden side), each ``(T * B, gates)``; the
+    RNN passes one array for both, and its two bias gradients are then one sum, copied."""
+    T, B, _ = x.shape
+    dx = dh0 = dwih = dwhh = dbih = dbhh = None
+    if needs[0]:
+        dx = (DGX2 @ w_ih).reshape(T, B, -1)
+        if reverse:
+            dx = xp.ascontiguousarray(dx[::-1])
+    if needs[1]:
+        dh0 = dh
+    if needs[2]:
+        dwih = DGX2.T @ _seq(x, reverse)
+    if needs[3]:
+        dwhh = DGH2.T @ Hb[:-1].reshape(T * B, Hb.shape[2])
+    if needs[4]:
+        dbih = DGX2.sum(0)
+    if needs[5]:
+        dbhh = dbih.copy() if dbih is not None and DGH2 is DGX2 else DGH2.sum(0)
+    return dx, dh0, dwih, dwhh, dbih, dbhh
+
+
 def _gru_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
     T, B, _ = x.shape
     H = w_hh.shape[0] // 3
@@ -323,24 +346,8 @@ def _gru_b(xp, g, ins, out, aux, needs):
         mm(dh_k.reshape(B, 3 * H), w_hh, out=tmp)
         dh *= Z[k]
         dh += tmp
-    DGX2 = DGX.reshape(T * B, 3 * H)
-    DGH2 = DGH.reshape(T * B, 3 * H)
-    dx = dh0 = dwih = dwhh = dbih = dbhh = None
-    if needs[0]:
-        dx = (DGX2 @ w_ih).reshape(T, B, -1)
-        if reverse:
-            dx = xp.ascontiguousarray(dx[::-1])
-    if needs[1]:
-        dh0 = dh
-    if needs[2]:
-        dwih = DGX2.T @ _seq(x, reverse)
-    if needs[3]:
-        dwhh = DGH2.T @ Hb[:-1].reshape(T * B, H)
-    if needs[4]:
-        dbih = DGX2.sum(0)
-    if needs[5]:
-        dbhh = DGH2.sum(0)
-    return dx, dh0, dwih, dwhh, dbih, dbhh
+    return _input_weight_grads(xp, x, Hb, dh, w_ih, DGX.reshape(T * B, 3 * H),
+                               DGH.reshape(T * B, 3 * H), reverse, needs)
 
 
 # ---------------------------------------------------------------------------------------- RNN
@@ -392,22 +399,7 @@ def _rnn_b(xp, g, ins, out, aux, needs):
         xp.multiply(dh, D[k], out=DG[k])
         xp.matmul(DG[k], w_hh, out=dh)
     DG2 = DG.reshape(T * B, H)
-    dx = dh0 = dwih = dwhh = dbih = dbhh = None
-    if needs[0]:
-        dx = (DG2 @ w_ih).reshape(T, B, -1)
-        if reverse:
-            dx = xp.ascontiguousarray(dx[::-1])
-    if needs[1]:
-        dh0 = dh
-    if needs[2]:
-        dwih = DG2.T @ _seq(x, reverse)
-    if needs[3]:
-        dwhh = DG2.T @ Hb[:-1].reshape(T * B, H)
-    if needs[4] or needs[5]:
-        db = DG2.sum(0)
-        dbih = db if needs[4] else None
-        dbhh = db.copy() if needs[5] else None
-    return dx, dh0, dwih, dwhh, dbih, dbhh
+    return _input_weight_grads(xp, x, Hb, dh, w_ih, DG2, DG2, reverse, needs)
 
 
 def _rnn_tanh_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
