@@ -21,6 +21,24 @@ def _shape(normalized_shape, layer: str) -> tuple:
     return ns
 
 
+def _affine_parameters(module: Module, affine: bool, bias: bool, shape: tuple, dtype,
+                       device) -> None:
+    """Register ``weight`` and ``bias`` of ``shape`` on ``module`` (values set by
+    :func:`_reset_affine`); None where not ``affine``, and ``bias`` None where not ``bias``."""
+    from .linear import _empty
+
+    for name, learn in (("weight", affine), ("bias", affine and bias)):
+        module.register_parameter(
+            name, Parameter(_empty(*shape, dtype=dtype, device=device)) if learn else None)
+
+
+def _reset_affine(module: Module, affine: bool) -> None:
+    if affine:
+        init.ones_(module.weight)
+        if module.bias is not None:
+            init.zeros_(module.bias)
+
+
 class LayerNorm(Module):
     """Normalise over the trailing ``normalized_shape`` dimensions, then scale and shift.
 
@@ -43,28 +61,14 @@ class LayerNorm(Module):
                  elementwise_affine: bool = True, bias: bool = True, device=None,
                  dtype=None) -> None:
         super().__init__()
-        from .linear import _empty
-
         self.normalized_shape = _shape(normalized_shape, "LayerNorm")
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(_empty(*self.normalized_shape, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(_empty(*self.normalized_shape, dtype=dtype,
-                                             device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, elementwise_affine, bias, self.normalized_shape, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.elementwise_affine)
 
     def forward(self, input: Tensor) -> Tensor:
         ns = self.normalized_shape
@@ -98,8 +102,6 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
                  affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
-        from .linear import _empty
-
         if num_groups <= 0 or num_channels <= 0:
             raise ValueError(f"GroupNorm: num_groups ({num_groups}) and num_channels "
                              f"({num_channels}) must be positive")
@@ -112,22 +114,11 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(_empty(num_channels, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(_empty(num_channels, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, affine, bias, (num_channels,), dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.affine)
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim < 2 or input.shape[1] != self.num_channels:
