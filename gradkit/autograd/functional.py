@@ -42,6 +42,19 @@ def _zeros_like(t):
     return wrap(namespace_of(t._data).zeros(t._data.shape, dtype=t.dtype))
 
 
+def _input_vector(ins, v):
+    """``v`` (a Tensor or tuple) as a tuple; None means ones, allowed only for a single
+    one-element input (jvp, vhp)."""
+    if v is not None:
+        return _tuple(v)[0]
+    if len(ins) != 1 or ins[0].numel() != 1:
+        raise RuntimeError("The vector v can only be None if the input to the user-provided "
+                           "function is a single Tensor with a single element.")
+    from ..tensor import wrap
+
+    return (wrap(np.ones_like(ins[0]._data)),)
+
+
 def _grads(outputs, inputs, grad_outputs, create_graph, strict):
 
     diff_outs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
@@ -95,13 +108,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     from ..tensor import wrap
 
     ins, _single_in = _tuple(inputs)
-    if v is None:
-        if len(ins) != 1 or ins[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided "
-                               "function is a single Tensor with a single element.")
-        v_t = (wrap(np.ones_like(ins[0]._data)),)
-    else:
-        v_t, _ = _tuple(v)
+    v_t = _input_vector(ins, v)
     with enable_grad():
         ins = _prepare(ins, create_graph)
         outs = func(*ins)
@@ -178,16 +185,8 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T H)``."""
-    from ..tensor import wrap
-
     ins, single_in = _tuple(inputs)
-    if v is None:
-        if len(ins) != 1 or ins[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided "
-                               "function is a single Tensor with a single element.")
-        v_t = (wrap(np.ones_like(ins[0]._data)),)
-    else:
-        v_t, _ = _tuple(v)
+    v_t = _input_vector(ins, v)
     with enable_grad():
         ins = _prepare(ins, True)
         out = func(*ins)
