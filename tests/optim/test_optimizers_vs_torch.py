@@ -68,31 +68,18 @@ def _grads_np(a, y, w, b):
     return a.T @ r + 0.05 * w * w, r.sum(0)
 
 
-def _run_gradkit(name, kw, dtype, steps, a, y, w0, b0):
-    w = gk.tensor(w0.astype(dtype), requires_grad=True)
-    b = gk.tensor(b0.astype(dtype), requires_grad=True)
-    opt = getattr(optim, name)([w, b], **kw)
+def _run(lib, name, kw, dtype, steps, a, y, w0, b0):
+    """``steps`` of optimizer ``name`` from ``lib`` (gradkit or torch) on the fixed gradients
+    of :func:`_grads_np`; the (w, b) values after each step."""
+    w = lib.tensor(w0.astype(dtype), requires_grad=True)
+    b = lib.tensor(b0.astype(dtype), requires_grad=True)
+    opt = getattr(lib.optim, name)([w, b], **kw)
     out = []
     for _ in range(steps):
         gw, gb = _grads_np(a.astype(dtype), y.astype(dtype), w.detach().numpy(),
                            b.detach().numpy())
-        w.grad = gk.tensor(gw.astype(dtype))
-        b.grad = gk.tensor(gb.astype(dtype))
-        opt.step()
-        out.append((w.detach().numpy().copy(), b.detach().numpy().copy()))
-    return out
-
-
-def _run_torch(torch, name, kw, dtype, steps, a, y, w0, b0):
-    w = torch.tensor(w0.astype(dtype), requires_grad=True)
-    b = torch.tensor(b0.astype(dtype), requires_grad=True)
-    opt = getattr(torch.optim, name)([w, b], **kw)
-    out = []
-    for _ in range(steps):
-        gw, gb = _grads_np(a.astype(dtype), y.astype(dtype), w.detach().numpy(),
-                           b.detach().numpy())
-        w.grad = torch.tensor(gw.astype(dtype))
-        b.grad = torch.tensor(gb.astype(dtype))
+        w.grad = lib.tensor(gw.astype(dtype))
+        b.grad = lib.tensor(gb.astype(dtype))
         opt.step()
         out.append((w.detach().numpy().copy(), b.detach().numpy().copy()))
     return out
@@ -101,8 +88,8 @@ def _run_torch(torch, name, kw, dtype, steps, a, y, w0, b0):
 @pytest.mark.parametrize(("name", "kw"), CASES, ids=IDS)
 def test_trajectory_float64(torch, name, kw):
     prob = _problem()
-    ours = _run_gradkit(name, kw, np.float64, 25, *prob)
-    ref = _run_torch(torch, name, kw, np.float64, 25, *prob)
+    ours = _run(gk, name, kw, np.float64, 25, *prob)
+    ref = _run(torch, name, kw, np.float64, 25, *prob)
     for step in (0, 1, 24):
         for x, r in zip(ours[step], ref[step]):
             np.testing.assert_allclose(x, r, rtol=1e-10, atol=1e-12,
@@ -112,8 +99,8 @@ def test_trajectory_float64(torch, name, kw):
 @pytest.mark.parametrize(("name", "kw"), CASES, ids=IDS)
 def test_trajectory_float32(torch, name, kw):
     prob = _problem(1)
-    ours = _run_gradkit(name, kw, np.float32, 25, *prob)
-    ref = _run_torch(torch, name, kw, np.float32, 25, *prob)
+    ours = _run(gk, name, kw, np.float32, 25, *prob)
+    ref = _run(torch, name, kw, np.float32, 25, *prob)
     for step in (0, 1, 24):
         for x, r in zip(ours[step], ref[step]):
             assert x.dtype == np.float32
