@@ -36,7 +36,6 @@ _STATE = grad_mode.STATE
 _new = object.__new__
 _VIEW_OPS = (S.RESHAPE, S.PERMUTE, S.EXPAND, S.GETITEM)
 _VIEW_OPS_SET = frozenset(_VIEW_OPS)  # a hash lookup, cheaper than the tuple's == scan
-_SCALARS = (int, float, bool)
 _NEEDS1 = (True,)
 _ADD, _SUB, _MUL = E.ADD, E.SUB, E.MUL
 
