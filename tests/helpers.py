@@ -6,7 +6,12 @@ projected on a random direction (cheap, and exact enough to catch any wrong rule
 
 from __future__ import annotations
 
+import shutil
+import sys
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 import gradkit as gk
 
@@ -67,3 +72,18 @@ def assert_close(a, b, atol=1e-5, rtol=1e-5):
         return np.asarray(v)
 
     np.testing.assert_allclose(arr(a), arr(b), atol=atol, rtol=rtol)
+
+
+def mpiexec() -> str:
+    """The ``mpiexec`` next to this Python (else on PATH); skips the test without one."""
+    pytest.importorskip("mpi4py")
+    exe = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or shutil.which("mpiexec")
+    if exe is None:
+        pytest.skip("mpiexec not found (pip install mpich)")
+    return exe
+
+
+def final_accuracy(out: str) -> float:
+    """The number after "test accuracy" in a ``gradkit train``/``eval`` printout."""
+    line = next(s for s in out.splitlines() if "test accuracy" in s)
+    return float(line.split("test accuracy")[1].split()[0])

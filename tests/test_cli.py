@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import final_accuracy
 
 import gradkit as gk
 from gradkit import cli
@@ -30,11 +31,6 @@ def assert_one_line_error(rc, err, *, pattern, code=None):
     assert lines[0].startswith("gradkit: error: "), err
     assert "Traceback" not in err
     assert pattern in lines[0], err
-
-
-def final_accuracy(out: str) -> float:
-    line = next(s for s in out.splitlines() if "test accuracy" in s)
-    return float(line.split("test accuracy")[1].split()[0])
 
 
 @pytest.fixture(scope="module")

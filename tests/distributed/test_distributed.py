@@ -1,7 +1,6 @@
 """Distributed tests: each script runs under `mpiexec -n 2` (CI installs mpi4py and mpich)."""
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -9,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import mpiexec
 
 import gradkit as gk
 import gradkit.distributed as dist
@@ -16,20 +16,12 @@ import gradkit.distributed as dist
 SCRIPTS = Path(__file__).parent / "scripts"
 
 
-def _mpiexec():
-    pytest.importorskip("mpi4py")
-    exe = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or shutil.which("mpiexec")
-    if exe is None:
-        pytest.skip("mpiexec not found (pip install mpich)")
-    return exe
-
-
 def _run(args, n=2, timeout=120):
     env = dict(os.environ)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2]) + os.pathsep + \
         env.get("PYTHONPATH", "")
     env.pop("GRADKIT_FAKE_CUDA", None)
-    cmd = ([_mpiexec(), "-n", str(n)] if n else []) + [sys.executable] + args
+    cmd = ([mpiexec(), "-n", str(n)] if n else []) + [sys.executable] + args
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
@@ -61,7 +53,7 @@ def test_mismatched_parameter_shapes_are_named():
     assert "'weight' has shape" in res.stdout
 
 
-def test_size_one_world_without_mpiexec():
+def test_size_one_world_withoutmpiexec():
     res = _run([str(SCRIPTS / "equivalence.py"), "Adam", "2"], n=0)
     assert res.returncode == 0, res.stderr
     assert "equivalence ok rank 0/1" in res.stdout

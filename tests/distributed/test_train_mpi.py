@@ -12,20 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import final_accuracy, mpiexec
 
 from gradkit import cli
 
 SCRIPTS = Path(__file__).parent / "scripts"
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["--model", "mlp", "--epochs", "3", "--scheduler", "cosine", "--no-plot"]
-
-
-def _mpiexec():
-    pytest.importorskip("mpi4py")
-    exe = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or shutil.which("mpiexec")
-    if exe is None:
-        pytest.skip("mpiexec not found (pip install mpich)")
-    return exe
 
 
 def _env():
@@ -37,14 +30,9 @@ def _env():
 
 def gradkit_mpi(*argv, cwd, n=2, timeout=120):
     """``mpiexec -n 2 gradkit argv...`` (the command through ``python -m gradkit.cli``)."""
-    cmd = [_mpiexec(), "-n", str(n), sys.executable, "-m", "gradkit.cli", *map(str, argv)]
+    cmd = [mpiexec(), "-n", str(n), sys.executable, "-m", "gradkit.cli", *map(str, argv)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=_env(),
                           cwd=cwd)
-
-
-def accuracy(out: str) -> float:
-    line = next(s for s in out.splitlines() if "test accuracy" in s)
-    return float(line.split("test accuracy")[1].split()[0])
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +65,8 @@ def test_two_rank_train_prints_once_and_writes_one_run_folder(mpi_run):
 def test_two_rank_accuracy_is_close_to_one_process(mpi_run, tmp_path, capsys):
     _, res = mpi_run
     rc = cli.main(["train", *SMALL, "--progress", "off", "--out", str(tmp_path / "one")])
-    one = accuracy(capsys.readouterr().out)
-    two = accuracy(res.stdout)
+    one = final_accuracy(capsys.readouterr().out)
+    two = final_accuracy(res.stdout)
     assert rc == 0
     # Same global batch, steps and schedule; only the shuffle differs (DistributedSampler's
     # permutation, not the DataLoader's), and different shuffles of this 3-epoch run move the
@@ -94,7 +82,8 @@ def test_a_two_rank_checkpoint_loads_in_one_process(mpi_run, capsys):
     out = capsys.readouterr().out
     assert rc == 0 and "after 3 epochs" in out
     saved = json.loads((run / "results.json").read_text())
-    assert accuracy(out) == pytest.approx(saved["accuracy"], abs=1e-4)  # sharded eval is exact
+    # sharded eval is exact
+    assert final_accuracy(out) == pytest.approx(saved["accuracy"], abs=1e-4)
 
 
 def test_resume_under_mpiexec_continues_and_one_process_run_resumes_on_two(mpi_run, tmp_path):
@@ -113,7 +102,7 @@ def test_resume_under_mpiexec_continues_and_one_process_run_resumes_on_two(mpi_r
                      "--out", str(one)]) == 0
     res = gradkit_mpi("resume", one, "--epochs", "3", "--progress", "epoch", cwd=tmp_path)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert res.stdout.count("epoch 3/3 ") == 1 and accuracy(res.stdout) >= 0.8
+    assert res.stdout.count("epoch 3/3 ") == 1 and final_accuracy(res.stdout) >= 0.8
 
 
 def test_an_error_every_rank_meets_ends_cleanly_with_one_line(mpi_run):
@@ -130,7 +119,7 @@ def test_an_error_on_one_rank_aborts_the_job(tmp_path):
     pytest.importorskip("sklearn")
     # rank 1 alone cannot read its data: it must not leave rank 0 waiting in a collective
     res = subprocess.run(
-        [_mpiexec(), "-n", "1", sys.executable, "-m", "gradkit.cli", "train", *SMALL,
+        [mpiexec(), "-n", "1", sys.executable, "-m", "gradkit.cli", "train", *SMALL,
          "--progress", "off", "--out", str(tmp_path / "ok"), ":", "-n", "1", sys.executable,
          "-m", "gradkit.cli", "train", *SMALL, "--data", "mnist", "--data-dir",
          str(tmp_path / "missing"), "--progress", "off", "--out", str(tmp_path / "ok")],
@@ -141,7 +130,7 @@ def test_an_error_on_one_rank_aborts_the_job(tmp_path):
 
 @pytest.mark.parametrize("accum", [1, 2])
 def test_trainer_on_two_ranks_matches_one_process(accum, tmp_path):
-    cmd = [_mpiexec(), "-n", "2", sys.executable, str(SCRIPTS / "trainer_equivalence.py"),
+    cmd = [mpiexec(), "-n", "2", sys.executable, str(SCRIPTS / "trainer_equivalence.py"),
            str(accum)] + ([str(tmp_path / "ck.safetensors")] if accum == 2 else [])
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=_env())
     assert res.returncode == 0, res.stdout + res.stderr
