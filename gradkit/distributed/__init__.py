@@ -238,6 +238,13 @@ def _host_buffer(tensor, name):
     return arr
 
 
+def _check_per_rank(items, name, what):
+    if len(items) != _W.size:
+        raise ValueError(
+            f"{name}: {what} has {len(items)} entries but the world has {_W.size} ranks"
+        )
+
+
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``tensor`` across all ranks, in place (SUM, AVG, MAX, MIN, PRODUCT)."""
     _check()
@@ -278,11 +285,7 @@ def broadcast(tensor, src=0, group=None, async_op=False):
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     """Fill ``tensor_list[r]`` with rank r's ``tensor`` on every rank."""
     _check()
-    if len(tensor_list) != _W.size:
-        raise ValueError(
-            f"all_gather: tensor_list has {len(tensor_list)} entries but the world has {_W.size} "
-            f"ranks"
-        )
+    _check_per_rank(tensor_list, "all_gather", "tensor_list")
     src = _host_buffer(tensor, "all_gather")
     if _W.comm is None:
         tensor_list[0]._data[...] = src
@@ -316,11 +319,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``input_list`` elementwise across ranks; rank r receives the r-th piece."""
     _check()
-    if len(input_list) != _W.size:
-        raise ValueError(
-            f"reduce_scatter: input_list has {len(input_list)} entries but the world has "
-            f"{_W.size} ranks"
-        )
+    _check_per_rank(input_list, "reduce_scatter", "input_list")
     dst = _host_buffer(output, "reduce_scatter")
     if _W.comm is None:
         dst[...] = input_list[0]._data
