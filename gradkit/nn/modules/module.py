@@ -164,6 +164,19 @@ class _BackwardHookState:
         return grad_input
 
 
+def _add_hook(hooks, hook: Callable, prepend: bool, with_kwargs_ids: set | None = None
+              ) -> RemovableHandle:
+    """Put ``hook`` in the ordered dict ``hooks`` (first if ``prepend``) under a new handle's
+    id, also recorded in ``with_kwargs_ids`` when given."""
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if with_kwargs_ids is not None:
+        with_kwargs_ids.add(handle.id)
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
 class Module:
     """Base class for all neural-network layers and models.
 
@@ -250,22 +263,14 @@ class Module:
                                         ) -> RemovableHandle:
         """Call ``hook(module, grad_output)`` when the gradients w.r.t. this module's outputs
         are computed; a returned tuple replaces ``grad_output``."""
-        handle = RemovableHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[handle.id] = hook
-        if prepend:
-            self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._backward_pre_hooks, hook, prepend)
 
     def register_full_backward_hook(self, hook: Callable, prepend: bool = False
                                     ) -> RemovableHandle:
         """Call ``hook(module, grad_input, grad_output)`` once the gradients w.r.t. the module's
         Tensor inputs are computed (``None`` for inputs that do not require grad); a returned
         tuple replaces ``grad_input``."""
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._backward_hooks, hook, prepend)
 
     def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:
@@ -274,13 +279,8 @@ class Module:
         With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs)`` and may return
         ``(args, kwargs)``. Returns a handle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs.add(handle.id)
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._forward_pre_hooks, hook, prepend,
+                         self._forward_pre_hooks_with_kwargs if with_kwargs else None)
 
     def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
                               with_kwargs: bool = False,
@@ -289,13 +289,8 @@ class Module:
         output. With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs, output)``.
         Returns a handle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs.add(handle.id)
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._forward_hooks, hook, prepend,
+                         self._forward_hooks_with_kwargs if with_kwargs else None)
 
     # ------------------------------------------------------------------ registration
     def register_parameter(self, name: str, param: Parameter | None) -> None:
