@@ -8,7 +8,7 @@ Example:
     tensor([2., 4., 6.])
 """
 
-from . import _dtype
+from . import _dtype, _malloc  # noqa: F401 (_malloc: heap options, at import)
 from ._dtype import (
     bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16,
     int32, int64, long, set_default_dtype, short, uint8,
