@@ -59,14 +59,21 @@ def _chunk(t, n):
     return [t[..., j * k:(j + 1) * k] for j in range(n)]
 
 
-def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, *, xw=None):
-    """One LSTM step from differentiable ops. ``xw`` (optional) is ``x @ w_ih.T + biases``."""
-    gates = (F.matmul(x, w_ih.t()) if xw is None else xw) + F.matmul(h, w_hh.t())
+def _pre_activation(x, h, w_ih, w_hh, b_ih, b_hh, xw):
+    """``x W_ih^T + h W_hh^T + b_ih + b_hh``; a given ``xw`` already holds ``x W_ih^T`` and the
+    biases (LSTM and RNN cells; the GRU keeps the two halves apart)."""
+    pre = (F.matmul(x, w_ih.t()) if xw is None else xw) + F.matmul(h, w_hh.t())
     if xw is None:
         if b_ih is not None:
-            gates = gates + b_ih
+            pre = pre + b_ih
         if b_hh is not None:
-            gates = gates + b_hh
+            pre = pre + b_hh
+    return pre
+
+
+def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, *, xw=None):
+    """One LSTM step from differentiable ops. ``xw`` (optional) is ``x @ w_ih.T + biases``."""
+    gates = _pre_activation(x, h, w_ih, w_hh, b_ih, b_hh, xw)
     i, f, g, o = _chunk(gates, 4)
     c = F.sigmoid(f) * c + F.sigmoid(i) * F.tanh(g)
     h = F.sigmoid(o) * F.tanh(c)
@@ -93,12 +100,7 @@ def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, *, xw=None):
 
 def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, *, nonlinearity="tanh", xw=None):
     """One Elman RNN step: ``act(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
-    pre = (F.matmul(x, w_ih.t()) if xw is None else xw) + F.matmul(h, w_hh.t())
-    if xw is None:
-        if b_ih is not None:
-            pre = pre + b_ih
-        if b_hh is not None:
-            pre = pre + b_hh
+    pre = _pre_activation(x, h, w_ih, w_hh, b_ih, b_hh, xw)
     return F.tanh(pre) if nonlinearity == "tanh" else F.relu(pre)
 
 
