@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..tensor import Tensor, wrap
-from ..utils.data.dataset import Dataset
+from ._base import ImageLabelDataset
 
 __all__ = ["Digits"]
 
@@ -45,7 +45,7 @@ def _stratified_split(labels: np.ndarray, test_size: float, seed: int) -> tuple[
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
-class Digits(Dataset):
+class Digits(ImageLabelDataset):
     """Handwritten digits 0-9 as 8x8 grey images (UCI "optdigits" test set, via scikit-learn).
 
     Each sample is ``(image, label)``: a float32 tensor of shape ``(1, 8, 8)`` scaled to
@@ -89,29 +89,5 @@ class Digits(Dataset):
         self.data = wrap(self._images)
         self.targets = wrap(self._labels)
 
-    def __len__(self) -> int:
-        return len(self._labels)
-
-    def __getitem__(self, index: int):
-        img = wrap(self._images[index])
-        target = wrap(self._labels[index, ...])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def __getattr__(self, name):
-        if name == "_batch_fetch" and self.__dict__.get("transform") is None \
-                and self.__dict__.get("target_transform") is None:
-            return lambda indices: _fetch_rows(self._images, self._labels, indices)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
     def __repr__(self) -> str:
         return f"Digits(train={self.train}, samples={len(self)})"
-
-
-def _fetch_rows(images: np.ndarray, labels: np.ndarray, indices) -> tuple[Tensor, Tensor]:
-    """The default-collated batch ``(images[indices], labels[indices])`` in one fancy index."""
-    idx = np.asarray(indices, dtype=np.int64)
-    return wrap(images[idx]), wrap(labels[idx])

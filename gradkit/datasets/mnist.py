@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..tensor import Tensor, wrap
-from ..utils.data.dataset import Dataset
+from ._base import ImageLabelDataset
 
 __all__ = ["MNIST", "FashionMNIST", "IDXFormatError", "read_idx"]
 
@@ -75,7 +75,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     return arr.astype(dtype.newbyteorder("="))
 
 
-class MNIST(Dataset):
+class MNIST(ImageLabelDataset):
     """The MNIST handwritten digits (28x28, 60,000 train / 10,000 test) from local IDX files.
 
     Each sample is ``(image, label)``: a float32 tensor of shape ``(1, 28, 28)`` scaled to
@@ -151,29 +151,8 @@ class MNIST(Dataset):
             f"{type(self).__name__}: {base}[.gz] not found; looked for: {', '.join(tried)}. "
             f"gradkit downloads nothing: get the IDX files from {self._source}.")
 
-    def __len__(self) -> int:
-        return len(self._labels)
-
     def _image(self, rows: np.ndarray) -> np.ndarray:
         return rows.astype(np.float32)[..., None, :, :] * np.float32(1 / 255)
-
-    def __getitem__(self, index: int):
-        img = wrap(self._image(self._images[index]))
-        target = wrap(self._labels[index, ...])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def __getattr__(self, name):
-        if name == "_batch_fetch" and self.__dict__.get("transform") is None \
-                and self.__dict__.get("target_transform") is None:
-            def fetch(indices):
-                idx = np.asarray(indices, dtype=np.int64)
-                return wrap(self._image(self._images[idx])), wrap(self._labels[idx])
-            return fetch
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(root={self.root!r}, train={self.train}, samples={len(self)})"
