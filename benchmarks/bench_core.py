@@ -25,8 +25,8 @@ QUICK = "--quick" in sys.argv
 N_OPS = 200
 
 
-def overhead_gradkit():
-    x = gk.tensor(np.linspace(0.1, 1.0, 16, dtype=np.float32), requires_grad=True)
+def _overhead_chain(x):
+    """The same chain of tiny ops for either library (x: a 16-element leaf requiring grad)."""
 
     def step():
         y = x
@@ -39,22 +39,16 @@ def overhead_gradkit():
         x.grad = None
 
     return step
+
+
+def overhead_gradkit():
+    return _overhead_chain(
+        gk.tensor(np.linspace(0.1, 1.0, 16, dtype=np.float32), requires_grad=True))
 
 
 def overhead_torch(torch):
-    x = torch.linspace(0.1, 1.0, 16, dtype=torch.float32, requires_grad=True)
-
-    def step():
-        y = x
-        for _ in range(N_OPS // 4):
-            y = y * 1.0001
-            y = y + 0.001
-            y = y.tanh()
-            y = y - 0.0001
-        y.sum().backward()
-        x.grad = None
-
-    return step
+    return _overhead_chain(
+        torch.linspace(0.1, 1.0, 16, dtype=torch.float32, requires_grad=True))
 
 
 def _mlp_data():
