@@ -650,10 +650,6 @@ def _check(ok: bool, message: str) -> None:
         raise ValueError(message)
 
 
-def _is_number(x) -> bool:
-    return isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool)
-
-
 def _validate_common(group: dict[str, Any]) -> None:
     """Checks shared by most optimizers (lr, eps, weight_decay, betas)."""
     lr = group.get("lr")
