@@ -7,9 +7,10 @@ state goes through a linear layer to 10 classes; cross-entropy; backward; a plai
 
 Also reported: the same step for GRU, and the LSTM forward alone under no_grad.
 
-gradkit and torch are timed in alternation (medians), so load on a shared machine hits both
-alike. For a single-thread comparison (much steadier on a loaded 2-core machine) run with
-``OPENBLAS_NUM_THREADS=1 BENCH_THREADS=1``.
+gradkit and torch are timed in alternating blocks of calls (medians), so load on a shared
+machine hits both alike while neither library's spinning worker threads are timed against the
+other (a user runs one library, not both in turn). For a single-thread comparison (much
+steadier on a loaded 2-core machine) run with ``OPENBLAS_NUM_THREADS=1 BENCH_THREADS=1``.
 
 Run: python benchmarks/bench_lstm.py [--quick]
 """
@@ -103,22 +104,30 @@ def torch_step(torch, kind, rnn_gk):
     return step
 
 
-def _interleaved(g_fn, t_fn, repeat, warmup=5):
-    """Medians of g_fn and t_fn timed in alternation, so load changes on a shared machine hit
-    both alike (common.timeit runs one after the other)."""
-    for _ in range(warmup):
+def _interleaved(g_fn, t_fn, repeat, block=10, settle=2, pause=0.25):
+    """Medians of g_fn and t_fn, timed in alternating blocks of ``block`` calls.
+
+    Alternating keeps load changes on a shared machine hitting both libraries alike. Blocks
+    with a ``pause`` before each keep one library's idle worker threads from being timed against
+    the other: OpenBLAS's workers spin for up to about 0.1 s after a parallel call, PyTorch's
+    OpenMP workers for a shorter while, and on a 2-core machine a spinning thread takes a core
+    from the other library. The first ``settle`` calls of each block are not timed.
+    """
+    for _ in range(settle):
         g_fn()
         if t_fn is not None:
             t_fn()
     tg, tt = [], []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        g_fn()
-        tg.append(time.perf_counter() - t0)
-        if t_fn is not None:
-            t0 = time.perf_counter()
-            t_fn()
-            tt.append(time.perf_counter() - t0)
+    for _ in range(max(1, repeat // block)):
+        for fn, times in ((g_fn, tg), (t_fn, tt)):
+            if fn is None:
+                continue
+            time.sleep(pause)
+            for i in range(block + settle):
+                t0 = time.perf_counter()
+                fn()
+                if i >= settle:
+                    times.append(time.perf_counter() - t0)
     return statistics.median(tg), (statistics.median(tt) if tt else None)
 
 

@@ -14,13 +14,11 @@ Besides the NumPy names the rules use, each namespace offers a few helpers that 
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 import numpy as np
 
-__all__ = ["np", "NumpyNamespace", "numpy_ns", "namespace_of", "cupy_ns", "has_cupy",
-           "single_blas_thread"]
+__all__ = ["np", "NumpyNamespace", "numpy_ns", "namespace_of", "cupy_ns", "has_cupy"]
 
 
 def _sum_to(xp, g, shape):
@@ -165,27 +163,3 @@ def namespace_of(array):
     if _cupy is not None and isinstance(array, _cupy.ndarray):
         return _cupy_ns if _cupy_ns is not None else cupy_ns()
     return numpy_ns
-
-
-_blas_controller = []
-
-
-def single_blas_thread():
-    """A context in which NumPy's BLAS runs on one thread.
-
-    For loops of small matrix products (a recurrent layer's per-step ``h @ W_hh``), OpenBLAS's
-    threading costs more than it gains: an LSTM step took twice as long on 2 threads as on 1.
-    Uses threadpoolctl when it is installed (it is in the ``train`` and ``bench`` extras);
-    without it, this is a no-op.
-    """
-    if not _blas_controller:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _blas_controller.append(ThreadpoolController())
-        except Exception:  # not installed, or it cannot inspect this process
-            _blas_controller.append(None)
-    ctl = _blas_controller[0]
-    if ctl is None:
-        return contextlib.nullcontext()
-    return ctl.limit(limits=1, user_api="blas")

@@ -30,7 +30,7 @@ call covers all four LSTM gates.
 
 from __future__ import annotations
 
-from .._backend import namespace_of, single_blas_thread
+from .._backend import namespace_of
 from ..autograd.graph import Op
 
 __all__ = ["COMPOSITE_BACKWARD", "GRU_LAYER", "LSTM_LAYER", "RNN_RELU_LAYER", "RNN_TANH_LAYER"]
@@ -410,26 +410,7 @@ def _rnn_relu_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
     return _rnn_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, True)
 
 
-def _one_blas_thread(fn):
-    """Run a recurrent kernel with NumPy's BLAS on one thread: its time loop is made of small
-    matrix products, where OpenBLAS's threading costs more than it gains (measured: an LSTM
-    training step 9.7 ms on 2 BLAS threads, 4.6 ms on 1)."""
-
-    def run(xp, *args):
-        if xp.name != "numpy":
-            return fn(xp, *args)
-        with single_blas_thread():
-            return fn(xp, *args)
-
-    run.__name__ = fn.__name__
-    return run
-
-
-LSTM_LAYER = Op("LSTM", _one_blas_thread(_lstm_f), _one_blas_thread(_lstm_b), saves=0,
-                returns_aux=True)
-GRU_LAYER = Op("GRU", _one_blas_thread(_gru_f), _one_blas_thread(_gru_b), saves=0,
-               returns_aux=True)
-RNN_TANH_LAYER = Op("RNNTanh", _one_blas_thread(_rnn_tanh_f), _one_blas_thread(_rnn_b), saves=0,
-                    returns_aux=True)
-RNN_RELU_LAYER = Op("RNNReLU", _one_blas_thread(_rnn_relu_f), _one_blas_thread(_rnn_b),
-                    saves=0, returns_aux=True)
+LSTM_LAYER = Op("LSTM", _lstm_f, _lstm_b, saves=0, returns_aux=True)
+GRU_LAYER = Op("GRU", _gru_f, _gru_b, saves=0, returns_aux=True)
+RNN_TANH_LAYER = Op("RNNTanh", _rnn_tanh_f, _rnn_b, saves=0, returns_aux=True)
+RNN_RELU_LAYER = Op("RNNReLU", _rnn_relu_f, _rnn_b, saves=0, returns_aux=True)
