@@ -117,125 +117,135 @@ def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
     perm = _lstm_perm(xp, H)
     scale = xp.ones((4 * H, 1), dtype=dt)
     scale[: 3 * H] = 0.5
-    wih_s = w_ih[perm] * scale
-    whh_sT = xp.ascontiguousarray((w_hh[perm] * scale).T)
-    A = (_seq(x, reverse) @ wih_s.T).reshape(T, B, 4 * H)
+    whh_s = w_hh[perm] * scale
+    # Input projections of all steps, feature-major: AF[k] is step k's (4H, B).
+    xs = x[::-1] if reverse else x
+    AF = xp.matmul(w_ih[perm] * scale, xp.ascontiguousarray(xs.transpose(0, 2, 1)))
     if b_ih is not None or b_hh is not None:
         b = xp.zeros(4 * H, dtype=dt)
         if b_ih is not None:
             b += b_ih
         if b_hh is not None:
             b += b_hh
-        A += b[perm] * scale[:, 0]
-    Hb = xp.empty((T + 1, B, P), dtype=dt)
-    Hb[0] = 0 if h0 is None else h0
-    C = xp.empty((T + 1, B, H), dtype=dt)
-    C[0] = 0 if c0 is None else c0
-    TC = xp.empty((T, B, H), dtype=dt)
-    Hraw = xp.empty((T, B, H), dtype=dt) if w_hr is not None else None
-    w_hrT = w_hr.T if w_hr is not None else None
-    tmp = xp.empty((B, 4 * H), dtype=dt)
-    tmp2 = xp.empty((B, H), dtype=dt)
+        AF += (b[perm] * scale[:, 0])[:, None]
+    G = xp.empty((T, 4 * H, B), dtype=dt)       # activated gates (o, i, f, g) per step
+    Hf = xp.empty((T + 1, P, B), dtype=dt)      # hidden states
+    Hf[0] = 0 if h0 is None else h0.T
+    C = xp.empty((T + 1, H, B), dtype=dt)       # cell states
+    C[0] = 0 if c0 is None else c0.T
+    TC = xp.empty((T, H, B), dtype=dt)          # tanh of the cell states
+    Hraw = xp.empty((H, T, B), dtype=dt) if w_hr is not None else None
+    tmp = xp.empty((H, B), dtype=dt)
     mm, tanh, mul, add = xp.matmul, xp.tanh, xp.multiply, xp.add
-    h3 = 3 * H
+    h1, h2, h3 = H, 2 * H, 3 * H
     gpu = _lstm_gpu_kernels(xp) if w_hr is None else None
     for k in range(T):
-        a = A[k]
+        a = G[k]
         if k or h0 is not None:
-            mm(Hb[k], whh_sT, out=tmp)
-            add(a, tmp, out=a)
+            mm(whh_s, Hf[k], out=a)
+            add(a, AF[k], out=a)
+        else:
+            a[...] = AF[k]
         if gpu is not None:
-            gpu[0](C[k], a[:, :H], a[:, H:2 * H], a[:, 2 * H:h3], a[:, h3:], C[k + 1], TC[k],
-                   Hb[k + 1])
+            gpu[0](C[k], a[:h1], a[h1:h2], a[h2:h3], a[h3:], C[k + 1], TC[k], Hf[k + 1])
             continue
         tanh(a, out=a)
-        s = a[:, :h3]
+        s = a[:h3]
         s *= 0.5
         s += 0.5
         c = C[k + 1]
-        mul(a[:, 2 * H:h3], C[k], out=c)
-        mul(a[:, H:2 * H], a[:, h3:], out=tmp2)
-        c += tmp2
+        mul(a[h2:h3], C[k], out=c)
+        mul(a[h1:h2], a[h3:], out=tmp)
+        c += tmp
         tc = TC[k]
         tanh(c, out=tc)
         if w_hr is None:
-            mul(a[:, :H], tc, out=Hb[k + 1])
+            mul(a[:h1], tc, out=Hf[k + 1])
         else:
-            mul(a[:, :H], tc, out=Hraw[k])
-            mm(Hraw[k], w_hrT, out=Hb[k + 1])
+            hr = Hraw[:, k]
+            mul(a[:h1], tc, out=hr)
+            mm(w_hr, hr, out=Hf[k + 1])
+    # Batch-major hidden states: the output, and the left operand of dW_hh in backward.
+    Hb = xp.empty((T + 1, B, P), dtype=dt)
+    Hb[...] = Hf.transpose(0, 2, 1)
     out = _out_order(Hb[1:], reverse)
-    return (out, Hb[T].copy(), C[T].copy()), ((reverse,), (A, Hb, C, TC, Hraw, perm))
+    return (out, Hb[T].copy(), xp.ascontiguousarray(C[T].T)), \
+        ((reverse,), (G, Hb, C, TC, Hraw, perm))
 
 
 def _lstm_b(xp, g, ins, out, aux, needs):
     if xp.name == "tensor":
         return _composite("LSTM", g, ins, aux, needs)
     x, _h0, _c0, w_ih, w_hh, _b_ih, _b_hh, w_hr, saved = ins
-    A, Hb, C, TC, Hraw, perm = saved
+    G, Hb, C, TC, Hraw, perm = saved
     (reverse,) = aux
     gout, ghn, gcn = g
     T, B, _ = x.shape
     H = w_hh.shape[0] // 4
     P = w_hh.shape[1]
-    dt = A.dtype
-    if reverse:
-        gout = gout[::-1]
-    Ao, Ai, Af, Ag = A[..., :H], A[..., H:2 * H], A[..., 2 * H:3 * H], A[..., 3 * H:]
-    K = Ao * (1 - TC * TC)  # d c / d h_raw, per step
-    Q = xp.empty((T, B, 4, H), dtype=dt)  # gate pre-activation grads per unit dh (o) or dc
-    xp.multiply(TC, Ao * (1 - Ao), out=Q[:, :, 0])
-    xp.multiply(Ag, Ai * (1 - Ai), out=Q[:, :, 1])
-    xp.multiply(C[:-1], Af * (1 - Af), out=Q[:, :, 2])
-    xp.multiply(Ai, 1 - Ag * Ag, out=Q[:, :, 3])
-    DG = xp.empty((T, B, 4, H), dtype=dt)
-    whh_p = w_hh[perm]
-    dh = xp.array(ghn, dtype=dt, copy=True)
-    dc = xp.array(gcn, dtype=dt, copy=True)
-    tmp = xp.empty((B, H), dtype=dt)
-    DH = xp.empty((T, B, P), dtype=dt) if w_hr is not None else None
+    dt = G.dtype
+    h1, h2, h3 = H, 2 * H, 3 * H
+    Go, Gi, Gf, Gg = G[:, :h1], G[:, h1:h2], G[:, h2:h3], G[:, h3:]
+    K = Go * (1 - TC * TC)  # d c / d h_raw, per step
+    Q = xp.empty((T, 4, H, B), dtype=dt)  # gate pre-activation grads per unit dh (o) or dc
+    xp.multiply(TC, Go * (1 - Go), out=Q[:, 0])
+    xp.multiply(Gg, Gi * (1 - Gi), out=Q[:, 1])
+    xp.multiply(C[:-1], Gf * (1 - Gf), out=Q[:, 2])
+    xp.multiply(Gi, 1 - Gg * Gg, out=Q[:, 3])
+    GO = xp.empty((T, P, B), dtype=dt)  # output gradients, processing order, feature-major
+    GO[...] = (gout[::-1] if reverse else gout).transpose(0, 2, 1)
+    whh_pT = xp.ascontiguousarray(w_hh[perm].T)
+    w_hrT = xp.ascontiguousarray(w_hr.T) if w_hr is not None else None
+    dh = xp.empty((P, B), dtype=dt)
+    dh[...] = ghn.T
+    dc = xp.empty((H, B), dtype=dt)
+    dc[...] = gcn.T
+    dg = xp.empty((4 * H, B), dtype=dt)
+    dg3 = dg[h1:].reshape(3, H, B)
+    tmp = xp.empty((H, B), dtype=dt)
+    DG = xp.empty((4 * H, T, B), dtype=dt)  # gate grads of all steps, laid out for dW products
+    DH = xp.empty((P, T, B), dtype=dt) if w_hr is not None else None
     mul, mm = xp.multiply, xp.matmul
     gpu = _lstm_gpu_kernels(xp) if w_hr is None else None
     for k in range(T - 1, -1, -1):
         if gpu is not None:
-            dg = DG[k]
-            gpu[1](gout[k], K[k], Q[k, :, 0], Q[k, :, 1], Q[k, :, 2], Q[k, :, 3], Af[k],
-                   dh, dc, dg[:, 0], dg[:, 1], dg[:, 2], dg[:, 3])
-            mm(dg.reshape(B, 4 * H), whh_p, out=dh)
-            continue
-        dh += gout[k]
-        if w_hr is not None:
-            DH[k] = dh
-            dhr = dh @ w_hr
+            gpu[1](GO[k], K[k], Q[k, 0], Q[k, 1], Q[k, 2], Q[k, 3], Gf[k],
+                   dh, dc, dg[:h1], dg[h1:h2], dg[h2:h3], dg[h3:])
         else:
-            dhr = dh
-        mul(dhr, K[k], out=tmp)
-        dc += tmp
-        dg = DG[k]
-        mul(dhr, Q[k, :, 0], out=dg[:, 0])
-        mul(dc[:, None, :], Q[k, :, 1:], out=dg[:, 1:])
-        dc *= Af[k]
-        mm(dg.reshape(B, 4 * H), whh_p, out=dh)
-    DG2 = DG.reshape(T * B, 4 * H)
+            dh += GO[k]
+            if w_hr is not None:
+                DH[:, k] = dh
+                dhr = mm(w_hrT, dh)
+            else:
+                dhr = dh
+            mul(dhr, K[k], out=tmp)
+            dc += tmp
+            mul(dhr, Q[k, 0], out=dg[:h1])
+            mul(dc, Q[k, 1:], out=dg3)
+            dc *= Gf[k]
+        DG[:, k] = dg
+        mm(whh_pT, dg, out=dh)
+    DG2 = DG.reshape(4 * H, T * B)  # columns in (step, batch) order
     inv = xp.argsort(perm)
     dx = dh0 = dc0 = dwih = dwhh = dbih = dbhh = dwhr = None
     if needs[0]:
-        dx = (DG2 @ w_ih[perm]).reshape(T, B, -1)
+        dx = (DG2.T @ w_ih[perm]).reshape(T, B, -1)
         if reverse:
             dx = xp.ascontiguousarray(dx[::-1])
     if needs[1]:
-        dh0 = dh
+        dh0 = xp.ascontiguousarray(dh.T)
     if needs[2]:
-        dc0 = dc
+        dc0 = xp.ascontiguousarray(dc.T)
     if needs[3]:
-        dwih = (DG2.T @ _seq(x, reverse))[inv]
+        dwih = (DG2 @ _seq(x, reverse))[inv]
     if needs[4]:
-        dwhh = (DG2.T @ Hb[:-1].reshape(T * B, P))[inv]
+        dwhh = (DG2 @ Hb[:-1].reshape(T * B, P))[inv]
     if needs[5] or needs[6]:
-        db = DG2.sum(0)[inv]
+        db = (DG2 @ xp.ones(T * B, dtype=dt))[inv]
         dbih = db if needs[5] else None
         dbhh = db.copy() if needs[6] else None
     if needs[7]:
-        dwhr = DH.reshape(T * B, P).T @ Hraw.reshape(T * B, H)
+        dwhr = DH.reshape(P, T * B) @ Hraw.reshape(H, T * B).T
     return dx, dh0, dc0, dwih, dwhh, dbih, dbhh, dwhr
 
 
