@@ -1,3 +1,4 @@
+# ruff: noqa: I001  (common must be imported before NumPy)
 """One optimizer step (Adam, AdamW, SGD with momentum) over MLP parameters: gradkit vs torch.
 
 Usage: python benchmarks/bench_optim.py [--keep-blas-env]
@@ -18,8 +19,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import itertools
 
+from common import Row, report, timeit, torch_or_none  # before NumPy: it sets the BLAS env first
+
 import numpy as np
-from common import Row, report, timeit, torch_or_none
 
 import gradkit as gk
 import gradkit.optim as gopt
