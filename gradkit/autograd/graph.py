@@ -70,13 +70,17 @@ class Op:
         returns_aux: forward returns ``(out, aux)``; otherwise aux is the params tuple.
         release: optional ``release(node)`` called when backward frees the node's saved state
             (custom Functions drop their ``ctx`` saved tensors here).
+        none_grads: a multi-output op whose rule takes None for an output that received no
+            gradient (otherwise the engine hands it zeros; with ``create_graph`` it always does).
     """
 
-    __slots__ = ("backward", "broadcasts", "forward", "name", "release", "returns_aux", "saves")
+    __slots__ = ("backward", "broadcasts", "forward", "name", "none_grads", "release",
+                 "returns_aux", "saves")
 
     def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
-                 returns_aux=False, release=None):
+                 returns_aux=False, release=None, none_grads=False):
         self.name = name
+        self.none_grads = none_grads
         self.forward = forward
         self.backward = backward
         self.saves = saves
@@ -465,7 +469,7 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                 if v not in walk:
                     continue  # nothing upstream of this node is wanted
             op = v.op
-            if multi:
+            if multi and (create_graph or not op.none_grads):
                 g = [x if x is not None else _zeros_for(v, i, create_graph, wrap)
                      for i, x in enumerate(g)]
             if v.released:
@@ -499,6 +503,8 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                     out = None
             else:
                 g0 = g[0] if multi else g
+                if g0 is None:  # an op taking None grads (Op.none_grads): any output's grad
+                    g0 = next(x for x in g if x is not None)
                 xp = _numpy_ns if type(g0) is ndarray else namespace_of(g0)
                 ins = v.saved
                 out = v.out

@@ -185,44 +185,62 @@ def _lstm_b(xp, g, ins, out, aux, needs):
     P = w_hh.shape[1]
     dt = G.dtype
     h1, h2, h3 = H, 2 * H, 3 * H
-    Go, Gi, Gf, Gg = G[:, :h1], G[:, h1:h2], G[:, h2:h3], G[:, h3:]
-    K = Go * (1 - TC * TC)  # d c / d h_raw, per step
-    Q = xp.empty((T, 4, H, B), dtype=dt)  # gate pre-activation grads per unit dh (o) or dc
-    xp.multiply(TC, Go * (1 - Go), out=Q[:, 0])
-    xp.multiply(Gg, Gi * (1 - Gi), out=Q[:, 1])
-    xp.multiply(C[:-1], Gf * (1 - Gf), out=Q[:, 2])
-    xp.multiply(Gi, 1 - Gg * Gg, out=Q[:, 3])
-    GO = xp.empty((T, P, B), dtype=dt)  # output gradients, processing order, feature-major
-    GO[...] = (gout[::-1] if reverse else gout).transpose(0, 2, 1)
+    # Per step k, multipliers of the incoming dh (Q[k, :2]) and dc (Q[k, 2:]):
+    # Q[:, 0] = d c / d h_raw = o (1 - tanh(c)^2); Q[:, 1:] = gate pre-activation grads per unit
+    # dh (o) or dc (i, f, g): tanh(c) o(1-o), g i(1-i), c_prev f(1-f), i (1-g^2).
+    Q = xp.empty((T, 5, H, B), dtype=dt)
+    S = G[:, :h3].reshape(T, 3, H, B)  # the sigmoid gates o, i, f
+    Qs = Q[:, 1:4]
+    xp.subtract(1, S, out=Qs)
+    Qs *= S
+    Q[:, 1] *= TC
+    Q[:, 2] *= G[:, h3:]
+    Q[:, 3] *= C[:-1]
+    q = Q[:, 0]
+    xp.multiply(TC, TC, out=q)
+    xp.subtract(1, q, out=q)
+    q *= G[:, :h1]
+    q = Q[:, 4]
+    xp.multiply(G[:, h3:], G[:, h3:], out=q)
+    xp.subtract(1, q, out=q)
+    q *= G[:, h1:h2]
+    if gout is not None:  # output gradients, processing order, feature-major
+        GO = xp.empty((T, P, B), dtype=dt)
+        GO[...] = (gout[::-1] if reverse else gout).transpose(0, 2, 1)
     whh_pT = xp.ascontiguousarray(w_hh[perm].T)
     w_hrT = xp.ascontiguousarray(w_hr.T) if w_hr is not None else None
-    dh = xp.empty((P, B), dtype=dt)
-    dh[...] = ghn.T
-    dc = xp.empty((H, B), dtype=dt)
-    dc[...] = gcn.T
-    dg = xp.empty((4 * H, B), dtype=dt)
+    dh = xp.zeros((P, B), dtype=dt)
+    if ghn is not None:
+        dh[...] = ghn.T
+    dc = xp.zeros((H, B), dtype=dt)
+    if gcn is not None:
+        dc[...] = gcn.T
+    E = xp.empty((5 * H, B), dtype=dt)  # [dh_raw * Q0 | the gate grads dg (o, i, f, g)]
+    tmp, dg = E[:h1], E[h1:]
+    E2 = E[:2 * H].reshape(2, H, B)
     dg3 = dg[h1:].reshape(3, H, B)
-    tmp = xp.empty((H, B), dtype=dt)
     DG = xp.empty((4 * H, T, B), dtype=dt)  # gate grads of all steps, laid out for dW products
     DH = xp.empty((P, T, B), dtype=dt) if w_hr is not None else None
     mul, mm = xp.multiply, xp.matmul
     gpu = _lstm_gpu_kernels(xp) if w_hr is None else None
+    zero = xp.zeros((P, B), dtype=dt) if gpu is not None and gout is None else None
     for k in range(T - 1, -1, -1):
         if gpu is not None:
-            gpu[1](GO[k], K[k], Q[k, 0], Q[k, 1], Q[k, 2], Q[k, 3], Gf[k],
+            Qk = Q[k]
+            gpu[1](GO[k] if zero is None else zero, Qk[0], Qk[1], Qk[2], Qk[3], Qk[4], G[k, h2:h3],
                    dh, dc, dg[:h1], dg[h1:h2], dg[h2:h3], dg[h3:])
         else:
-            dh += GO[k]
+            if gout is not None:
+                dh += GO[k]
             if w_hr is not None:
                 DH[:, k] = dh
                 dhr = mm(w_hrT, dh)
             else:
                 dhr = dh
-            mul(dhr, K[k], out=tmp)
+            mul(dhr, Q[k, :2], out=E2)
             dc += tmp
-            mul(dhr, Q[k, 0], out=dg[:h1])
-            mul(dc, Q[k, 1:], out=dg3)
-            dc *= Gf[k]
+            mul(dc, Q[k, 2:], out=dg3)
+            dc *= G[k, h2:h3]
         DG[:, k] = dg
         mm(whh_pT, dg, out=dh)
     DG2 = DG.reshape(4 * H, T * B)  # columns in (step, batch) order
@@ -332,7 +350,7 @@ def _gru_b(xp, g, ins, out, aux, needs):
     T, B, _ = x.shape
     H = w_hh.shape[0] // 3
     dt = A.dtype
-    if reverse:
+    if reverse and gout is not None:
         gout = gout[::-1]
     R, Z, N = A[..., :H], A[..., H:2 * H], A[..., 2 * H:]
     dn_coef = (1 - Z) * (1 - N * N)
@@ -340,11 +358,12 @@ def _gru_b(xp, g, ins, out, aux, needs):
     dr_coef = HN * R * (1 - R)
     DGX = xp.empty((T, B, 3, H), dtype=dt)
     DGH = xp.empty((T, B, 3, H), dtype=dt)
-    dh = xp.array(ghn, dtype=dt, copy=True)
+    dh = xp.zeros((B, H), dtype=dt) if ghn is None else xp.array(ghn, dtype=dt, copy=True)
     tmp = xp.empty((B, H), dtype=dt)
     mul, mm = xp.multiply, xp.matmul
     for k in range(T - 1, -1, -1):
-        dh += gout[k]
+        if gout is not None:
+            dh += gout[k]
         dx_k = DGX[k]
         dn = dx_k[:, 2]
         mul(dh, dn_coef[k], out=dn)
@@ -398,14 +417,15 @@ def _rnn_b(xp, g, ins, out, aux, needs):
     T, B, _ = x.shape
     H = w_hh.shape[0]
     dt = Hb.dtype
-    if reverse:
+    if reverse and gout is not None:
         gout = gout[::-1]
     Hs = Hb[1:]
     D = (Hs > 0).astype(dt) if relu else 1 - Hs * Hs
     DG = xp.empty((T, B, H), dtype=dt)
-    dh = xp.array(ghn, dtype=dt, copy=True)
+    dh = xp.zeros((B, H), dtype=dt) if ghn is None else xp.array(ghn, dtype=dt, copy=True)
     for k in range(T - 1, -1, -1):
-        dh += gout[k]
+        if gout is not None:
+            dh += gout[k]
         xp.multiply(dh, D[k], out=DG[k])
         xp.matmul(DG[k], w_hh, out=dh)
     DG2 = DG.reshape(T * B, H)
@@ -420,7 +440,7 @@ def _rnn_relu_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
     return _rnn_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, True)
 
 
-LSTM_LAYER = Op("LSTM", _lstm_f, _lstm_b, saves=0, returns_aux=True)
-GRU_LAYER = Op("GRU", _gru_f, _gru_b, saves=0, returns_aux=True)
-RNN_TANH_LAYER = Op("RNNTanh", _rnn_tanh_f, _rnn_b, saves=0, returns_aux=True)
-RNN_RELU_LAYER = Op("RNNReLU", _rnn_relu_f, _rnn_b, saves=0, returns_aux=True)
+LSTM_LAYER = Op("LSTM", _lstm_f, _lstm_b, saves=0, returns_aux=True, none_grads=True)
+GRU_LAYER = Op("GRU", _gru_f, _gru_b, saves=0, returns_aux=True, none_grads=True)
+RNN_TANH_LAYER = Op("RNNTanh", _rnn_tanh_f, _rnn_b, saves=0, returns_aux=True, none_grads=True)
+RNN_RELU_LAYER = Op("RNNReLU", _rnn_relu_f, _rnn_b, saves=0, returns_aux=True, none_grads=True)

@@ -82,6 +82,38 @@ def test_against_torch(torch, kind, num_layers, bidirectional, batch_first, with
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("used", ["output", "h_n", "c_n"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_gradient_through_some_outputs(torch, kind, used, bidirectional):
+    """The layer's backward gets no gradient for the outputs the loss does not use (the fused
+    recurrent ops take None there instead of zeros); the gradients must not change."""
+    if used == "c_n" and kind != "LSTM":
+        pytest.skip("only the LSTM has a cell state")
+    m, tm = _make_pair(torch, kind, 3, 4, bidirectional=bidirectional)
+    rng = np.random.default_rng(5)
+    x_np = rng.standard_normal((6, 2, 3)).astype(np.float32)
+    x = gk.tensor(x_np, requires_grad=True)
+    tx = torch.tensor(x_np, requires_grad=True)
+
+    def pick(out, h):
+        if used == "output":
+            return out
+        if kind == "LSTM":
+            return h[0] if used == "h_n" else h[1]
+        return h
+
+    o, to = pick(*m(x)), pick(*tm(tx))
+    w = rng.standard_normal(tuple(o.shape)).astype(np.float32)
+    (o * gk.tensor(w)).sum().backward()
+    (to * torch.from_numpy(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=2e-5, rtol=1e-4)
+    tparams = dict(tm.named_parameters())
+    for n, p in m.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), tparams[n].grad.numpy(), atol=3e-5, rtol=1e-4,
+                                   err_msg=n)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
 def test_unbatched(torch, kind):
     m, tm = _make_pair(torch, kind, 3, 4, num_layers=2, bidirectional=True)
     rng = np.random.default_rng(2)
