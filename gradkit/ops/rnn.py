@@ -118,16 +118,21 @@ def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
     scale = xp.ones((4 * H, 1), dtype=dt)
     scale[: 3 * H] = 0.5
     whh_s = w_hh[perm] * scale
-    # Input projections of all steps, feature-major: AF[k] is step k's (4H, B).
-    xs = x[::-1] if reverse else x
-    AF = xp.matmul(w_ih[perm] * scale, xp.ascontiguousarray(xs.transpose(0, 2, 1)))
-    if b_ih is not None or b_hh is not None:
-        b = xp.zeros(4 * H, dtype=dt)
-        if b_ih is not None:
-            b += b_ih
-        if b_hh is not None:
-            b += b_hh
-        AF += (b[perm] * scale[:, 0])[:, None]
+    # Input projections of all steps, feature-major: AF[k] is step k's (4H, B). The biases ride
+    # in the same product, as one more input column against a row of ones.
+    I = x.shape[2]
+    has_bias = b_ih is not None or b_hh is not None
+    xt = xp.empty((T, I + has_bias, B), dtype=dt)
+    xt[:, :I] = (x[::-1] if reverse else x).transpose(0, 2, 1)
+    wx = w_ih[perm] * scale
+    if has_bias:
+        xt[:, I] = 1
+        b = xp.zeros((4 * H, 1), dtype=dt)
+        for bias in (b_ih, b_hh):
+            if bias is not None:
+                b[:, 0] += bias
+        wx = xp.concatenate([wx, b[perm] * scale], axis=1)
+    AF = xp.matmul(wx, xt)
     G = xp.empty((T, 4 * H, B), dtype=dt)       # activated gates (o, i, f, g) per step
     Hf = xp.empty((T + 1, P, B), dtype=dt)      # hidden states
     Hf[0] = 0 if h0 is None else h0.T
