@@ -19,6 +19,11 @@ node's ``aux``; ``saved`` (gates and states for backpropagation through time) is
 input arrays in the node's ``saved``, so the engine frees it after backward unless
 ``retain_graph``; the rule receives it as its last ``ins`` entry.
 
+The LSTM runs feature-major inside (each step's gates are a ``(4H, B)`` block, computed as
+``W_hh @ h``): OpenBLAS spreads a product with 4H rows over its threads far better than one with
+B rows (13-14 vs 18-31 us per step on 2 cores), the gate slices are contiguous row blocks, and
+the weight gradients become single products over a ``(4H, T * B)`` gate-gradient buffer.
+
 Under ``create_graph=True`` the rule is handed Tensors; it then defers to the composite
 implementation (cells built from differentiable gradkit ops) that ``gradkit.nn`` installs in
 ``COMPOSITE_BACKWARD``, so higher-order gradients stay exact.
