@@ -290,3 +290,50 @@ def test_register_name_clashes():
         m.register_parameter("a", nn.Parameter(gk.zeros(1)))
     m.a = nn.Parameter(gk.ones(1))  # assignment moves it, as in PyTorch
     assert "a" in m._parameters and "a" not in m._buffers
+
+
+class _Failing(nn.Module):
+    def forward(self, x):
+        raise ValueError("forward failed")
+
+
+def test_forward_hook_always_call_runs_when_forward_raises():
+    m = _Failing()
+    seen = []
+    m.register_forward_hook(lambda mod, args, out: seen.append(("always", out)), always_call=True)
+    m.register_forward_hook(lambda mod, args, out: seen.append(("plain", out)))
+    with pytest.raises(ValueError, match="forward failed"):
+        m(gk.ones(2))
+    assert seen == [("always", None)]
+
+
+def test_forward_hook_always_call_runs_once_and_its_error_becomes_a_warning():
+    m = nn.Identity()
+    calls = []
+
+    def boom(mod, args, out):
+        raise RuntimeError("second hook failed")
+
+    def always(mod, args, out):
+        calls.append(out)
+        raise KeyError("always hook failed")
+
+    m.register_forward_hook(lambda mod, args, out: calls.append("first"), always_call=True)
+    m.register_forward_hook(boom)
+    m.register_forward_hook(always, always_call=True)
+    with pytest.warns(UserWarning, match="always hook failed"):
+        with pytest.raises(RuntimeError, match="second hook failed"):
+            m(gk.ones(2))
+    # the first always_call hook already ran before the error: not called twice
+    assert calls[0] == "first" and len(calls) == 2 and calls[1] is not None
+
+
+def test_removed_always_call_hook_no_longer_runs():
+    m = _Failing()
+    seen = []
+    h = m.register_forward_hook(lambda mod, args, out: seen.append(out), always_call=True)
+    h.remove()
+    assert not m._forward_hooks_always_called
+    with pytest.raises(ValueError):
+        m(gk.ones(2))
+    assert seen == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
@@ -31,12 +32,15 @@ class RemovableHandle:
     """What ``register_*_hook`` returns: ``remove()`` unregisters the hook; usable as a context
     manager."""
 
-    def __init__(self, hooks_dict: dict):
+    def __init__(self, hooks_dict: dict, *id_sets: set):
         self.hooks_dict = hooks_dict
+        self.id_sets = id_sets  # sets that mark this hook (with_kwargs, always_call)
         self.id = next(_handle_ids)
 
     def remove(self) -> None:
         self.hooks_dict.pop(self.id, None)
+        for ids in self.id_sets:
+            ids.discard(self.id)
 
     def __enter__(self):
         return self
@@ -164,14 +168,14 @@ class _BackwardHookState:
         return grad_input
 
 
-def _add_hook(hooks, hook: Callable, prepend: bool, with_kwargs_ids: set | None = None
-              ) -> RemovableHandle:
+def _add_hook(hooks, hook: Callable, prepend: bool, *id_sets: set | None) -> RemovableHandle:
     """Put ``hook`` in the ordered dict ``hooks`` (first if ``prepend``) under a new handle's
-    id, also recorded in ``with_kwargs_ids`` when given."""
-    handle = RemovableHandle(hooks)
+    id, also recorded in each of ``id_sets`` that is not None (and removed with the hook)."""
+    id_sets = tuple(ids for ids in id_sets if ids is not None)
+    handle = RemovableHandle(hooks, *id_sets)
     hooks[handle.id] = hook
-    if with_kwargs_ids is not None:
-        with_kwargs_ids.add(handle.id)
+    for ids in id_sets:
+        ids.add(handle.id)
     if prepend:
         hooks.move_to_end(handle.id, last=False)
     return handle
@@ -213,6 +217,7 @@ class Module:
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_hooks_with_kwargs"] = set()
         d["_forward_pre_hooks_with_kwargs"] = set()
+        d["_forward_hooks_always_called"] = set()
         d["_backward_hooks"] = OrderedDict()
         d["_backward_pre_hooks"] = OrderedDict()
 
@@ -230,34 +235,54 @@ class Module:
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args, kwargs):
-        state = None
-        if (self._backward_hooks or self._backward_pre_hooks) and grad_mode.STATE[0]:
-            state = _BackwardHookState(self)
-            args = state.wrap_inputs(args)
-        with_kw = self._forward_pre_hooks_with_kwargs
-        for hid, hook in list(self._forward_pre_hooks.items()):
-            if hid in with_kw:
-                res = hook(self, args, kwargs)
+        out = None
+        called = set()
+        try:
+            state = None
+            if (self._backward_hooks or self._backward_pre_hooks) and grad_mode.STATE[0]:
+                state = _BackwardHookState(self)
+                args = state.wrap_inputs(args)
+            with_kw = self._forward_pre_hooks_with_kwargs
+            for hid, hook in list(self._forward_pre_hooks.items()):
+                if hid in with_kw:
+                    res = hook(self, args, kwargs)
+                    if res is not None:
+                        if not (isinstance(res, tuple) and len(res) == 2):
+                            raise RuntimeError(
+                                "forward pre-hook registered with with_kwargs=True must return "
+                                f"None or a tuple of (new_args, new_kwargs), but got {res!r}"
+                            )
+                        args, kwargs = res
+                else:
+                    res = hook(self, args)
+                    if res is not None:
+                        args = res if isinstance(res, tuple) else (res,)
+            out = self.forward(*args, **kwargs)
+            with_kw = self._forward_hooks_with_kwargs
+            for hid, hook in list(self._forward_hooks.items()):
+                called.add(hid)
+                res = hook(self, args, kwargs, out) if hid in with_kw else hook(self, args, out)
                 if res is not None:
-                    if not (isinstance(res, tuple) and len(res) == 2):
-                        raise RuntimeError(
-                            "forward pre-hook registered with with_kwargs=True must return None "
-                            f"or a tuple of (new_args, new_kwargs), but got {res!r}"
-                        )
-                    args, kwargs = res
-            else:
-                res = hook(self, args)
-                if res is not None:
-                    args = res if isinstance(res, tuple) else (res,)
-        out = self.forward(*args, **kwargs)
-        with_kw = self._forward_hooks_with_kwargs
-        for hid, hook in list(self._forward_hooks.items()):
-            res = hook(self, args, kwargs, out) if hid in with_kw else hook(self, args, out)
-            if res is not None:
-                out = res
-        if state is not None:
-            out = state.wrap_outputs(out)
-        return out
+                    out = res
+            if state is not None:
+                out = state.wrap_outputs(out)
+            return out
+        except Exception:
+            # Hooks registered with always_call=True still run (once), then the error goes on.
+            always = self._forward_hooks_always_called
+            with_kw = self._forward_hooks_with_kwargs
+            for hid, hook in list(self._forward_hooks.items()):
+                if hid not in always or hid in called:
+                    continue
+                try:
+                    res = hook(self, args, kwargs, out) if hid in with_kw else hook(self, args, out)
+                    if res is not None:
+                        out = res
+                except Exception as e:
+                    warnings.warn(
+                        "forward hook with always_call=True raised an exception that was "
+                        f"silenced as another error was raised in forward: {e}", stacklevel=2)
+            raise
 
     def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False
                                         ) -> RemovableHandle:
@@ -287,10 +312,14 @@ class Module:
                               always_call: bool = False) -> RemovableHandle:
         """Call ``hook(module, args, output)`` after ``forward``; a returned value replaces the
         output. With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs, output)``.
-        Returns a handle whose ``remove()`` unregisters the hook.
+        With ``always_call=True`` it also runs when ``forward`` (or a hook) raises, with the
+        output so far (None if ``forward`` raised); the error then propagates, and an error in
+        such a hook is turned into a warning. Returns a handle whose ``remove()`` unregisters
+        the hook.
         """
         return _add_hook(self._forward_hooks, hook, prepend,
-                         self._forward_hooks_with_kwargs if with_kwargs else None)
+                         self._forward_hooks_with_kwargs if with_kwargs else None,
+                         self._forward_hooks_always_called if always_call else None)
 
     # ------------------------------------------------------------------ registration
     def register_parameter(self, name: str, param: Parameter | None) -> None:
