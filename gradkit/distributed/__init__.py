@@ -219,11 +219,17 @@ def _check_op(op):
 def _mpi_op(op):
     from mpi4py import MPI
 
+    _check_op(op)
     table = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.MAX: MPI.MAX,
              ReduceOp.MIN: MPI.MIN, ReduceOp.PRODUCT: MPI.PROD}
-    if op not in table:
-        raise ValueError(f"unknown reduce op {op!r}; use gradkit.distributed.ReduceOp.SUM/AVG/...")
     return table[op]
+
+
+def _check_rank(rank, name, what):
+    if not isinstance(rank, int) or not 0 <= rank < _W.size:
+        raise ValueError(
+            f"{name}: {what}={rank!r} is not a rank of this world (ranks 0..{_W.size - 1})"
+        )
 
 
 def _host_buffer(tensor, name):
@@ -272,6 +278,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
 def broadcast(tensor, src=0, group=None, async_op=False):
     """Copy rank ``src``'s ``tensor`` into every rank's ``tensor``, in place."""
     _check()
+    _check_rank(src, "broadcast", "src")
     if _W.comm is None:
         return Work() if async_op else None
     arr = _host_buffer(tensor, "broadcast")
@@ -319,6 +326,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``input_list`` elementwise across ranks; rank r receives the r-th piece."""
     _check()
+    _check_op(op)
     _check_per_rank(input_list, "reduce_scatter", "input_list")
     dst = _host_buffer(output, "reduce_scatter")
     if _W.comm is None:
@@ -335,6 +343,8 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
 def reduce(tensor, dst=0, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce onto rank ``dst`` only (in place there)."""
     _check()
+    _check_op(op)
+    _check_rank(dst, "reduce", "dst")
     if _W.comm is None:
         return Work() if async_op else None
     from mpi4py import MPI

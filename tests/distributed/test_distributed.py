@@ -103,3 +103,28 @@ def test_single_process_world_collectives_are_no_ops():
     assert res.returncode == 0, res.stderr
     assert "[1.0, 1.0]" in res.stdout
     assert np.isfinite(gk.ones(1).numpy()).all()
+
+
+def test_bad_reduce_op_and_rank_are_named_in_a_one_process_world():
+    """Arguments are checked the same way with or without other ranks (a typo must not pass
+    on one process and fail only under mpiexec)."""
+    code = """
+import gradkit as gk, gradkit.distributed as d
+d.init_process_group('mpi')
+t = gk.ones(2)
+for call in (lambda: d.reduce(t, op='add'), lambda: d.reduce_scatter(t, [t], op='maximum'),
+             lambda: d.reduce(t, dst=1), lambda: d.broadcast(t, src=-1)):
+    try:
+        call()
+    except ValueError as e:
+        print('ValueError:', e)
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ), timeout=60)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.strip().splitlines()
+    assert len(lines) == 4, res.stdout
+    assert "unknown reduce op 'add'" in lines[0] and "ReduceOp.SUM" in lines[0]
+    assert "unknown reduce op 'maximum'" in lines[1]
+    assert "reduce: dst=1 is not a rank of this world (ranks 0..0)" in lines[2]
+    assert "broadcast: src=-1" in lines[3]
