@@ -102,6 +102,46 @@ def _wrap(res):
     return res
 
 
+class ElementwiseKernel:
+    """CuPy's ``ElementwiseKernel`` for the simple kernels gradkit writes: the C body (typed
+    declarations, ``(T)`` casts, arithmetic and ``tanh``) runs as whole-array NumPy statements,
+    which is exact for elementwise code. Strict like CuPy: every argument must be a cuda array of
+    the same shape, inputs first, then outputs (written in place)."""
+
+    def __init__(self, in_params, out_params, operation, name="kernel"):
+        self.ins = [p.split()[-1] for p in in_params.split(",")]
+        self.outs = [p.split()[-1] for p in out_params.split(",")]
+        self.name = name
+        lines = []
+        for stmt in operation.split(";"):
+            stmt = stmt.strip()
+            if not stmt:
+                continue
+            if stmt.startswith("T "):
+                stmt = stmt[2:]
+            lines.append(stmt.replace("(T)", "").replace("tanh(", "_np.tanh("))
+        self.code = compile("\n".join(lines), f"<fake kernel {name}>", "exec")
+
+    def __call__(self, *args):
+        names = self.ins + self.outs
+        if len(args) != len(names):
+            raise TypeError(f"fake CUDA: kernel {self.name} takes {len(names)} arrays, got "
+                            f"{len(args)}")
+        shape = args[0].shape
+        for n, a in zip(names, args):
+            if not isinstance(a, FakeCudaArray):
+                raise TypeError(f"fake CUDA: kernel {self.name} argument {n} is a "
+                                f"{type(a).__name__}, not a cuda array")
+            if a.shape != shape:
+                raise ValueError(f"fake CUDA: kernel {self.name} argument {n} has shape "
+                                 f"{a.shape}, expected {shape}")
+        env = {n: a.view(np.ndarray) for n, a in zip(names, args)}
+        env["_np"] = np
+        exec(self.code, env)
+        for n, a in zip(self.outs, args[len(self.ins):]):
+            np.copyto(a.view(np.ndarray), env[n])
+
+
 def make_fake_cupy():
     """A module object with the parts of CuPy's API that gradkit uses."""
     mod = types.ModuleType("fake_cupy")
@@ -158,5 +198,6 @@ def make_fake_cupy():
         as_strided=_strided(np.lib.stride_tricks.as_strided),
         sliding_window_view=_strided(np.lib.stride_tricks.sliding_window_view),
     ))
+    mod.ElementwiseKernel = ElementwiseKernel
     mod.fake = True
     return mod

@@ -200,3 +200,28 @@ def _assert_same_params(cpu_model, dev_model):
     for (k, a), (_, b) in zip(cpu_model.state_dict().items(), dev_model.state_dict().items()):
         assert b.is_cuda
         np.testing.assert_allclose(b.cpu().numpy(), a.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+@pytest.mark.parametrize("used", ["h_n", "c_n", "all"])
+def test_lstm_state_outputs_match_cpu(cuda, used):
+    """The fused per-step LSTM kernels (CuPy ElementwiseKernel; emulated by the stand-in) with
+    gradients through the final states only: the output's gradient is then absent."""
+    gk.manual_seed(0)
+    cpu_model = nn.LSTM(6, 7, bidirectional=True)
+    dev_model = copy.deepcopy(cpu_model).to(cuda)
+    x = np.random.default_rng(2).standard_normal((5, 3, 6)).astype(np.float32)
+
+    def run(model, device):
+        xt = gk.tensor(x, device=device, requires_grad=True)
+        out, (h, c) = model(xt)
+        loss = {"h_n": h.sum(), "c_n": (c * c).sum(),
+                "all": out.sum() + (h * 2).sum() + (c * 3).sum()}[used]
+        loss.backward()
+        return xt.grad, {n: p.grad for n, p in model.named_parameters()}
+
+    gx_c, gp_c = run(cpu_model, "cpu")
+    gx_d, gp_d = run(dev_model, cuda)
+    np.testing.assert_allclose(gx_d.cpu().numpy(), gx_c.numpy(), rtol=RTOL, atol=ATOL)
+    for k in gp_c:
+        np.testing.assert_allclose(gp_d[k].cpu().numpy(), gp_c[k].numpy(), rtol=RTOL, atol=ATOL,
+                                   err_msg=f"gradient of {k}")
