@@ -44,7 +44,9 @@ __all__ = [
     "isinf", "isfinite", "allclose", "isclose", "sort", "argsort", "topk", "lerp", "addcmul",
     "broadcast_to", "narrow", "t", "numel", "clone", "detach", "zeros_like_grad", "eq", "ne", "lt",
     "le", "gt", "ge", "equal", "logical_and", "logical_or", "logical_not", "count_nonzero", "diag",
-    "tril", "triu",
+    "tril", "triu", "roll", "repeat_interleave", "tile", "movedim", "moveaxis", "diagonal",
+    "trace", "meshgrid", "nonzero", "argwhere", "scatter", "scatter_reduce", "take_along_dim",
+    "tensordot", "cumprod", "diff",
 ]
 
 
@@ -1119,6 +1121,516 @@ def zeros_like_grad(x):
     return wrap(np.zeros_like(x._data))
 
 
+# ------------------------------------------------------------------ more shape / indexing ops
+# Composites of the primitives above unless a comment says why not, so autograd (and higher
+# order) come for free. Index arithmetic runs on the host with NumPy.
+def _host(a):
+    """An array's values as a NumPy array (a device array is copied to the host)."""
+    return a if type(a) is np.ndarray else a.get()
+
+
+def _const_like(x, arr):
+    """A host constant (mask, index) on ``x``'s device."""
+    return arr if type(x._data) is np.ndarray else _xp(x).asarray(arr)
+
+
+def _int_arg(value, fn, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{fn}(): argument '{name}' must be an int, got {type(value).__name__}")
+    return int(value)
+
+
+def _dims_tuple(dims, fn, name):
+    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+        return (int(dims),)
+    if isinstance(dims, (tuple, list)):
+        return tuple(_int_arg(d, fn, name) for d in dims)
+    raise TypeError(f"{fn}(): argument '{name}' must be an int or a tuple of ints, got "
+                    f"{type(dims).__name__}")
+
+
+def _dim_in(d, ndim, fn):
+    """``_wrap_dim`` with the function's name in the message."""
+    try:
+        return _wrap_dim(d, ndim)
+    except IndexError as e:
+        raise IndexError(f"{fn}(): {e}") from None
+    except TypeError as e:
+        raise TypeError(f"{fn}(): {e}") from None
+
+
+def roll(input, shifts, dims=None):
+    """Shift elements cyclically by ``shifts`` along ``dims`` (the flattened tensor if None)."""
+    x = _t(input)
+    shifts_t = _dims_tuple(shifts, "roll", "shifts")
+    if dims is None:
+        if len(shifts_t) != 1:
+            raise ValueError(f"roll(): with dims=None, shifts must be a single int, got "
+                             f"{shifts!r}")
+        return roll(flatten(x), shifts_t, 0).reshape(tuple(x.shape))
+    dims_t = _dims_tuple(dims, "roll", "dims")
+    if len(shifts_t) != len(dims_t):
+        raise ValueError(f"roll(): shifts and dims must have the same length, got "
+                         f"shifts={shifts!r} and dims={dims!r}")
+    out = x
+    for s, d in zip(shifts_t, dims_t):
+        d = _dim_in(d, x.ndim, "roll")
+        if x.ndim == 0:
+            continue
+        n = x.shape[d]
+        s = s % n if n else 0
+        if s:
+            out = cat([narrow(out, d, n - s, s), narrow(out, d, 0, n - s)], d)
+    return out if out is not x else x.clone()
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Repeat each element ``repeats`` times (an int, or a tensor with one count per element)
+    along ``dim`` (the flattened input if None). ``repeat_interleave(counts)`` repeats the
+    indices ``0..len(counts)-1``."""
+    if repeats is None:  # repeat_interleave(repeats): the indices, each repeated
+        r = _t(input, "repeats")
+        if r.ndim > 1 or r.dtype.kind not in "iu":
+            raise TypeError(f"repeat_interleave(): repeats must be a 0-d or 1-d integer tensor, "
+                            f"got shape {tuple(r.shape)} and dtype {r.dtype}")
+        counts = _host(r._data).reshape(-1)
+        if counts.size and counts.min() < 0:
+            raise ValueError("repeat_interleave(): repeats can not be negative, got "
+                             f"{int(counts.min())}")
+        return wrap(_const_like(r, np.repeat(np.arange(counts.size, dtype=np.int64), counts)))
+    x = _t(input)
+    if dim is None:
+        x = flatten(x)
+        d = 0
+    else:
+        d = _dim_in(dim, x.ndim, "repeat_interleave")
+        if x.ndim == 0:
+            x = x.reshape(1)
+    n = x.shape[d]
+    if isinstance(repeats, Tensor) and repeats.ndim == 0:
+        repeats = int(repeats.item())
+    if isinstance(repeats, (int, np.integer)) and not isinstance(repeats, bool):
+        r = int(repeats)
+        if r < 0:
+            raise ValueError(f"repeat_interleave(): repeats can not be negative, got {r}")
+        shape = tuple(x.shape)
+        y = unsqueeze(x, d + 1).expand(*shape[:d + 1], r, *shape[d + 1:])
+        return y.reshape(shape[:d] + (n * r,) + shape[d + 1:])
+    rt = _t(repeats, "repeats")
+    if rt.dtype.kind not in "iu" or rt.ndim != 1:
+        raise TypeError(f"repeat_interleave(): repeats must be an int or a 1-d integer tensor, "
+                        f"got shape {tuple(rt.shape)} and dtype {rt.dtype}")
+    counts = _host(rt._data)
+    if counts.size == 1:
+        return repeat_interleave(x, int(counts[0]), d)
+    if counts.size != n:
+        raise ValueError(f"repeat_interleave(): repeats must have the same size as input along "
+                         f"dim {d} ({n}), got {counts.size}")
+    if counts.size and counts.min() < 0:
+        raise ValueError(f"repeat_interleave(): repeats can not be negative, got "
+                         f"{int(counts.min())}")
+    idx = np.repeat(np.arange(n), counts)
+    return x[(slice(None),) * d + (_const_like(x, idx),)]
+
+
+def tile(input, dims):
+    """Repeat the whole tensor ``dims[i]`` times along each dimension (missing leading dims
+    count as 1, so ``dims`` may be shorter than ``input.ndim``)."""
+    x = _t(input)
+    reps = _dims_tuple(dims, "tile", "dims")
+    if len(reps) < x.ndim:
+        reps = (1,) * (x.ndim - len(reps)) + reps
+    if builtins_any(r < 0 for r in reps):
+        raise ValueError(f"tile(): dims can not be negative, got {tuple(dims)}")
+    return repeat(x, *reps)
+
+
+def movedim(input, source, destination):
+    """Move dimensions ``source`` to positions ``destination``; the others keep their order."""
+    x = _t(input)
+    src = _dims_tuple(source, "movedim", "source")
+    dst = _dims_tuple(destination, "movedim", "destination")
+    if len(src) != len(dst):
+        raise ValueError(f"movedim(): source and destination must have the same number of dims, "
+                         f"got {len(src)} ({source!r}) and {len(dst)} ({destination!r})")
+    nd = x.ndim
+    src = tuple(_dim_in(d, nd, "movedim") for d in src)
+    dst = tuple(_dim_in(d, nd, "movedim") for d in dst)
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"movedim(): repeated dim in source {source!r} or destination "
+                         f"{destination!r}")
+    if nd == 0:
+        return x.clone()
+    order = [None] * nd
+    for s, t_ in zip(src, dst):
+        order[t_] = s
+    rest = iter(d for d in range(nd) if d not in src)
+    order = [o if o is not None else next(rest) for o in order]
+    return permute(x, *order)
+
+
+moveaxis = movedim
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal of the 2-D slices over ``dim1``/``dim2`` (above it for ``offset > 0``),
+    appended as the last dimension. Unlike PyTorch this is a copy, not a view."""
+    x = _t(input)
+    if x.ndim < 2:
+        raise ValueError(f"diagonal(): expected a tensor with at least 2 dimensions, got shape "
+                         f"{tuple(x.shape)}")
+    offset = _int_arg(offset, "diagonal", "offset")
+    d1, d2 = _dim_in(dim1, x.ndim, "diagonal"), _dim_in(dim2, x.ndim, "diagonal")
+    if d1 == d2:
+        raise ValueError(f"diagonal(): dim1 and dim2 must be different, both are {d1}")
+    y = movedim(x, (d1, d2), (-2, -1))
+    n1, n2 = y.shape[-2], y.shape[-1]
+    length = builtins_max(0, builtins_min(n1 + builtins_min(offset, 0),
+                                          n2 - builtins_max(offset, 0)))
+    rows = np.arange(length) + builtins_max(-offset, 0)
+    cols = np.arange(length) + builtins_max(offset, 0)
+    return y[..., _const_like(x, rows), _const_like(x, cols)]
+
+
+def trace(input):
+    """Sum of the main diagonal of a 2-D tensor (integers sum in int64)."""
+    x = _t(input)
+    if x.ndim != 2:
+        raise ValueError(f"trace(): expected a 2-D tensor, got shape {tuple(x.shape)}")
+    return sum(diagonal(x))
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-D tensors: ``indexing='ij'`` (matrix, the default) or ``'xy'``
+    (Cartesian: the first two output dimensions swapped)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid(): indexing must be 'ij' or 'xy', got {indexing!r}")
+    ts = [_t(v, "tensors") for v in tensors]
+    if not ts:
+        raise ValueError("meshgrid(): expected at least one tensor, got none")
+    for i, v in enumerate(ts):
+        if v.ndim > 1:
+            raise ValueError(f"meshgrid(): expected 0-D or 1-D tensors, tensor {i} has shape "
+                             f"{tuple(v.shape)}")
+        if v.dtype != ts[0].dtype:
+            raise TypeError(f"meshgrid(): expected all tensors to have the same dtype, tensor 0 "
+                            f"is {ts[0].dtype} and tensor {i} is {v.dtype}")
+    sizes = [v.numel() for v in ts]
+    pos = list(range(len(ts)))
+    if indexing == "xy" and len(ts) >= 2:
+        pos[0], pos[1] = 1, 0
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for v, p in zip(ts, pos):
+        view_shape = [1] * len(ts)
+        view_shape[p] = -1
+        out.append(v.reshape(*view_shape).expand(*sizes))
+    return tuple(out)
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or (``as_tuple``) one
+    1-D tensor per dimension. Not differentiable."""
+    x = _t(input)
+    a = x._data
+    if as_tuple:
+        return tuple(wrap(i.astype(np.int64)) for i in (a.reshape(1) if a.ndim == 0
+                                                        else a).nonzero())
+    if a.ndim == 0:
+        return wrap(_const_like(x, np.zeros((1 if _host(a) else 0, 0), dtype=np.int64)))
+    return wrap(_xp(x).stack(a.nonzero(), axis=1).astype(np.int64))
+
+
+def argwhere(input):
+    """``nonzero(input)``: an ``(n, ndim)`` int64 tensor of the non-zero positions."""
+    return nonzero(input)
+
+
+def _scatter_index(x, dim, index, src, fn):
+    """Validate a scatter's index (as PyTorch does) and return (dim, index array, flat target
+    positions in index order)."""
+    d = _dim_in(dim, x.ndim, fn)
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{fn}(): index must be a Tensor of int64, got {type(index).__name__}")
+    if index.dtype != np.int64:
+        raise TypeError(f"{fn}(): expected dtype int64 for index, got {index.dtype}")
+    idx = _host(index._data)
+    if idx.size == 0:
+        return d, idx, np.zeros(0, dtype=np.int64)
+    xnd = builtins_max(x.ndim, 1)
+    if idx.ndim != x.ndim and not (x.ndim == 0 and idx.ndim <= 1):
+        raise ValueError(f"{fn}(): index must have as many dimensions as input ({x.ndim}), got "
+                         f"index shape {tuple(idx.shape)}")
+    xshape = tuple(x.shape) if x.ndim else (1,)
+    idx = idx.reshape(-1) if x.ndim == 0 else idx
+    for k in range(xnd):
+        if k != d and idx.shape[k] > xshape[k]:
+            raise ValueError(f"{fn}(): index shape {tuple(idx.shape)} is larger than input shape "
+                             f"{tuple(x.shape)} in dimension {k}")
+        if src is not None and idx.shape[k] > (src.shape[k] if src.ndim else 1):
+            raise ValueError(f"{fn}(): index shape {tuple(idx.shape)} is larger than src shape "
+                             f"{tuple(src.shape)} in dimension {k}")
+    n = xshape[d]
+    lo, hi = int(idx.min()), int(idx.max())
+    if lo < 0 or hi >= n:
+        raise IndexError(f"{fn}(): index {lo if lo < 0 else hi} is out of bounds for dimension "
+                         f"{d} with size {n}")
+    full = S.gather_index(np, idx, d)
+    return d, idx, np.ravel_multi_index(full, xshape).reshape(-1)
+
+
+def _src_used(src, idx):
+    """The part of ``src`` a scatter reads (the leading ``index.shape`` block), flattened."""
+    if src.ndim == 0:
+        return src.reshape(1)
+    if tuple(src.shape) != tuple(idx.shape):
+        src = src[tuple(slice(0, k) for k in idx.shape)]
+    return src.reshape(-1)
+
+
+def _place(x_flat, targets, values):
+    """``x_flat`` with ``values`` written at the unique positions ``targets`` (differentiable
+    in both)."""
+    n = x_flat.shape[0]
+    mask = np.zeros(n, dtype=bool)
+    mask[targets] = True
+    placed = apply1(S.INDEX_ADD, values, ((n,), (_const_like(x_flat, targets),)))
+    return apply(E.WHERE, (placed, x_flat), (_const_like(x_flat, mask),))
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """``input`` with ``src`` (a tensor, or the number ``value``) written at ``index`` along
+    ``dim``: ``out[i][index[i][j]] = src[i][j]`` for ``dim=1``.
+
+    Where ``index`` repeats a position PyTorch leaves unspecified which write wins; gradkit
+    keeps the last one (in ``index``'s row-major order) and only that element of ``src`` gets a
+    gradient (PyTorch gives every duplicate one). ``reduce='add'``/``'multiply'`` are
+    ``scatter_reduce`` with ``'sum'``/``'prod'``.
+    """
+    x = _t(input)
+    if src is not None and not isinstance(src, Tensor):
+        if value is not None:
+            raise TypeError("scatter(): give either src or value, not both")
+        src, value = None, src
+    if src is None and value is None:
+        raise TypeError("scatter(): expected src (a Tensor) or value (a number), got neither")
+    if reduce is not None:
+        modes = {"add": "sum", "multiply": "prod"}
+        if reduce not in modes:
+            raise ValueError(f"scatter(): reduce must be 'add' or 'multiply', got {reduce!r}")
+        if src is None:
+            src = _full_like_index(x, index, value)
+        return scatter_reduce(x, dim, index, src, modes[reduce])
+    if src is not None and src.dtype != x.dtype:
+        raise TypeError(f"scatter(): expected src to have the dtype of input ({x.dtype}), got "
+                        f"{src.dtype}")
+    d, idx, targets = _scatter_index(x, dim, index, src, "scatter")
+    if targets.size == 0:
+        return x.clone()
+    # the last write to each position wins
+    rev_unique, first_rev = np.unique(targets[::-1], return_index=True)
+    last = targets.size - 1 - first_rev
+    flat = x.reshape(-1)
+    if src is None:
+        mask = np.zeros(flat.shape[0], dtype=bool)
+        mask[rev_unique] = True
+        return masked_fill(flat, wrap(_const_like(x, mask)), value).reshape(tuple(x.shape))
+    vals = _src_used(src, idx)[_const_like(x, last)]
+    return _place(flat, rev_unique, vals).reshape(tuple(x.shape))
+
+
+def _full_like_index(x, index, value):
+    from .factories import full
+
+    return full(tuple(index.shape), value, dtype=x.dtype, device=x.device)
+
+
+def _scatter_identity(dtype, reduce):
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    if dtype.kind == "b":
+        return reduce != "amax"
+    info = np.iinfo(dtype)
+    return int(info.min) if reduce == "amax" else int(info.max)
+
+
+_SCATTER_REDUCES = ("sum", "prod", "mean", "amax", "amin")
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """Reduce ``src`` into ``input`` at ``index`` along ``dim`` with ``reduce`` in ``'sum'``,
+    ``'prod'``, ``'mean'``, ``'amax'``, ``'amin'``; ``include_self=False`` leaves the old values
+    of the positions written to out of the reduction.
+
+    Gradients follow PyTorch: ties in amax/amin share the gradient evenly among the tied
+    elements of the group (``input``'s element included when ``include_self``). One difference:
+    with ``include_self=False`` PyTorch also counts a tied ``input`` element when splitting
+    (so the src gradients then sum to less than the output's); gradkit splits among src only.
+    Integer ``'mean'`` rounds down, as PyTorch does.
+    """
+    x = _t(input)
+    if reduce not in _SCATTER_REDUCES:
+        raise ValueError(f"scatter_reduce(): reduce must be one of {_SCATTER_REDUCES}, got "
+                         f"{reduce!r}")
+    s = _t(src, "src")
+    if s.dtype != x.dtype:
+        raise TypeError(f"scatter_reduce(): expected src to have the dtype of input ({x.dtype}), "
+                        f"got {s.dtype}")
+    d, idx, targets = _scatter_index(x, dim, index, s, "scatter_reduce")
+    shape = tuple(x.shape)
+    if targets.size == 0:
+        return x.clone()
+    flat = x.reshape(-1)
+    vals = _src_used(s, idx)
+    u, inverse, counts = np.unique(targets, return_inverse=True, return_counts=True)
+    if reduce in ("sum", "mean"):
+        base = flat if include_self else _place(flat, u, _zeros_of(flat, u.size))
+        total = scatter_add(base, 0, wrap(_const_like(x, targets)), vals)
+        if reduce == "sum":
+            return total.reshape(shape)
+        n = np.ones(flat.shape[0], dtype=np.int64) if include_self else \
+            np.zeros(flat.shape[0], dtype=np.int64)
+        n[u] += counts
+        n[n == 0] = 1
+        nt = wrap(_const_like(x, n.astype(x.dtype if x.dtype.kind == "f" else np.int64)))
+        if x.dtype.kind == "f":
+            return (total / nt).reshape(shape)
+        return wrap(total._data // nt._data).to(x.dtype).reshape(shape)
+    # prod / amax / amin: each written position's group as a row of a padded matrix, reduced
+    # by the prod/amax/amin primitives (exact with zeros, PyTorch's tie rule)
+    order = np.argsort(inverse, kind="stable")
+    k = int(counts.max())
+    valid = np.arange(k) < counts[:, None]
+    pick = np.zeros((u.size, k), dtype=np.int64)
+    pick[valid] = order
+    groups = where(wrap(_const_like(x, valid)), vals[_const_like(x, pick)],
+                   _scatter_identity(x.dtype, reduce))
+    if include_self:
+        groups = cat([flat[_const_like(x, u)].unsqueeze(1), groups], 1)
+    if reduce == "prod":
+        red = prod(groups, 1)
+    else:
+        red = amax(groups, 1) if reduce == "amax" else amin(groups, 1)
+    return _place(flat, u, red.to(x.dtype)).reshape(shape)
+
+
+def _zeros_of(x, n):
+    return wrap(_const_like(x, np.zeros(n, dtype=x.dtype)))
+
+
+def take_along_dim(input, indices, dim=None):
+    """Pick values along ``dim`` at ``indices`` (``input`` and ``indices`` broadcast in the
+    other dimensions); with ``dim=None``, from the flattened input."""
+    x = _t(input)
+    if not isinstance(indices, Tensor) or indices.dtype.kind not in "iu":
+        got = indices.dtype if isinstance(indices, Tensor) else type(indices).__name__
+        raise TypeError(f"take_along_dim(): indices must be an integer Tensor, got {got}")
+    if dim is None:
+        return gather(flatten(x), 0, flatten(indices))
+    if x.ndim != indices.ndim:
+        raise ValueError(f"take_along_dim(): input and indices should have the same number of "
+                         f"dimensions, got shapes {tuple(x.shape)} and {tuple(indices.shape)}")
+    d = _dim_in(dim, x.ndim, "take_along_dim")
+    try:
+        b = np.broadcast_shapes(tuple(s for k, s in enumerate(x.shape) if k != d),
+                                tuple(s for k, s in enumerate(indices.shape) if k != d))
+    except ValueError:
+        raise ValueError(f"take_along_dim(): input {tuple(x.shape)} and indices "
+                         f"{tuple(indices.shape)} do not broadcast outside dim {d}") from None
+    bx = list(b[:d]) + [x.shape[d]] + list(b[d:])
+    bi = list(b[:d]) + [indices.shape[d]] + list(b[d:])
+    xi = x.expand(*bx) if tuple(bx) != tuple(x.shape) else x
+    ii = indices.expand(*bi) if tuple(bi) != tuple(indices.shape) else indices
+    return gather(xi, d, wrap(_xp(ii).ascontiguousarray(ii._data)))
+
+
+def tensordot(a, b, dims=2):
+    """Sum products over the last ``dims`` dimensions of ``a`` and the first of ``b``, or over
+    the dimension lists ``dims = (dims_a, dims_b)``."""
+    x, y = _t(a, "a"), _t(b, "b")
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+        if dims < 0 or dims > builtins_min(x.ndim, y.ndim):
+            raise ValueError(f"tensordot(): dims must be in [0, {builtins_min(x.ndim, y.ndim)}] "
+                             f"for shapes {tuple(x.shape)} and {tuple(y.shape)}, got {dims}")
+        da = list(range(x.ndim - dims, x.ndim))
+        db = list(range(dims))
+    elif isinstance(dims, (list, tuple)) and len(dims) == 2:
+        da = list(_dims_tuple(dims[0], "tensordot", "dims"))
+        db = list(_dims_tuple(dims[1], "tensordot", "dims"))
+        da = [_dim_in(k, x.ndim, "tensordot") for k in da]
+        db = [_dim_in(k, y.ndim, "tensordot") for k in db]
+    else:
+        raise TypeError(f"tensordot(): dims must be an int or a pair of dim lists, got {dims!r}")
+    if len(da) != len(db):
+        raise ValueError(f"tensordot(): both dim lists must have the same length, got {da} and "
+                         f"{db}")
+    for i, j in zip(da, db):
+        if x.shape[i] != y.shape[j]:
+            raise ValueError(f"tensordot(): contracted dimensions need the same size: a "
+                             f"{tuple(x.shape)} dim {i} has {x.shape[i]}, b {tuple(y.shape)} "
+                             f"dim {j} has {y.shape[j]}")
+    fa = [k for k in range(x.ndim) if k not in da]
+    fb = [k for k in range(y.ndim) if k not in db]
+    kk = 1
+    for i in da:
+        kk *= x.shape[i]
+    xa = permute(x, *(fa + da)).reshape(-1, kk) if x.ndim else x.reshape(1, 1)
+    yb = permute(y, *(db + fb)).reshape(kk, -1) if y.ndim else y.reshape(1, 1)
+    out = matmul(xa, yb)
+    return out.reshape(tuple(x.shape[k] for k in fa) + tuple(y.shape[k] for k in fb))
+
+
+def cumprod(input, dim, *, dtype=None):
+    """Cumulative product along ``dim`` (integers accumulate in int64); exact gradients with
+    zeros in the input."""
+    x = _t(input)
+    x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
+    if x.ndim == 0:
+        return apply1(R.CUMPROD, x.reshape(1), (_dim_in(dim, 0, "cumprod"),)).reshape(())
+    return apply1(R.CUMPROD, x, (_dim_in(dim, x.ndim, "cumprod"),))
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference along ``dim``, after concatenating ``prepend`` and
+    ``append`` (tensors) on either side. Booleans give ``!=`` of neighbours, as in PyTorch."""
+    x = _t(input)
+    if x.ndim == 0:
+        raise ValueError("diff(): expected a tensor with at least one dimension, got a 0-d "
+                         "tensor")
+    n = _int_arg(n, "diff", "n")
+    if n < 0:
+        raise ValueError(f"diff(): order n must be non-negative, got {n}")
+    d = _dim_in(dim, x.ndim, "diff")
+    parts = []
+    for name, extra in (("prepend", prepend), (None, x), ("append", append)):
+        if extra is None:
+            continue
+        if name is not None:
+            extra = _t(extra, name)
+            if extra.ndim == 0:
+                shape = list(x.shape)
+                shape[d] = 1
+                extra = extra.expand(*shape)
+            elif extra.ndim != x.ndim:
+                raise ValueError(f"diff(): {name} must have as many dimensions as input "
+                                 f"({x.ndim}), got shape {tuple(extra.shape)}")
+        parts.append(extra)
+    y = cat(parts, d) if len(parts) > 1 else x
+    for _ in range(n):
+        m = y.shape[d]
+        if m == 0:
+            break
+        hi, lo = narrow(y, d, 1, m - 1), narrow(y, d, 0, m - 1)
+        y = (hi != lo) if y.dtype.kind == "b" else hi - lo
+    return y if y is not x else x.clone()
+
+
 def _xp(x):
     from ._backend import namespace_of
 
@@ -1145,6 +1657,8 @@ def _install_methods():
         "index_select", "masked_fill", "all", "any", "isnan", "isinf", "isfinite", "allclose",
         "isclose", "sort", "argsort", "topk", "lerp", "addcmul", "t", "broadcast_to",
         "count_nonzero", "logical_and", "logical_or", "logical_not", "diag", "tril", "triu",
+        "roll", "repeat_interleave", "tile", "movedim", "moveaxis", "diagonal", "trace",
+        "nonzero", "argwhere", "scatter", "scatter_reduce", "take_along_dim", "cumprod", "diff",
     ]
     g = globals()
     for name in same:
@@ -1163,6 +1677,8 @@ def _install_methods():
     Tensor.__rmatmul__ = lambda self, other: matmul(as_tensor_arg(other), self)
     Tensor.masked_fill_ = _masked_fill_
     Tensor.scatter_add_ = _scatter_add_
+    Tensor.scatter_ = _scatter_
+    Tensor.scatter_reduce_ = _scatter_reduce_
     Tensor.index_add = _index_add_tensor
 
 
@@ -1214,6 +1730,25 @@ def _scatter_add_(self, dim, index, src):
     self._data[...] = res._data
     self._vc[0] += 1
     return self
+
+
+def _inplace_result(self, res, name):
+    """Write ``res`` (same shape and dtype) into ``self``, recording the graph when needed."""
+    if res.requires_grad:
+        return self._inplace(_COPY_FROM, res, name=name)
+    self._data[...] = res._data
+    self._vc[0] += 1
+    return self
+
+
+def _scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+    return _inplace_result(self, scatter(self, dim, index, src, value=value, reduce=reduce),
+                           "scatter_")
+
+
+def _scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+    return _inplace_result(self, scatter_reduce(self, dim, index, src, reduce,
+                                                include_self=include_self), "scatter_reduce_")
 
 
 def _index_add_tensor(self, dim, index, source, *, alpha=1):

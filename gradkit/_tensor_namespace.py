@@ -152,6 +152,10 @@ class TensorNamespace:
         return F.cumsum(_t(x), axis)
 
     @staticmethod
+    def cumprod(x, axis):
+        return F.cumprod(_t(x), axis)
+
+    @staticmethod
     def concatenate(xs, axis=0):
         return F.cat([_t(x) for x in xs], axis)
 

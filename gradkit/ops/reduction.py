@@ -11,7 +11,7 @@ from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 
 __all__ = ["SUM", "MEAN", "PROD", "AMAX", "AMIN", "NORM", "LOGSUMEXP", "CUMSUM", "SOFTMAX",
-           "LOG_SOFTMAX", "expand_reduced"]
+           "LOG_SOFTMAX", "CUMPROD", "expand_reduced"]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT
 
@@ -196,3 +196,39 @@ LOGSUMEXP = Op("Logsumexp", _logsumexp_f, _logsumexp_b, saves=_BOTH)
 CUMSUM = Op("Cumsum", _cumsum_f, _cumsum_b, saves=0)
 SOFTMAX = Op("Softmax", _softmax_f, _softmax_b, saves=SAVES_OUTPUT)
 LOG_SOFTMAX = Op("LogSoftmax", _log_softmax_f, _log_softmax_b, saves=SAVES_OUTPUT)
+
+
+def _cumprod_f(xp, a, axis):
+    return xp.cumprod(a, axis=axis)
+
+
+def _cumprod_b(xp, g, ins, out, aux, needs):
+    # a primitive, not a composite: exp(cumsum(log)) fails on zeros and negatives
+    (axis,) = aux
+    a = ins[0]
+    if not (a == 0).any():
+        # d out_k / d a_j = out_k / a_j for k >= j: a reversed cumsum
+        return (xp.flip(xp.cumsum(xp.flip(g * out, axis), axis=axis), axis) / a,)
+    return (_cumprod_grad_with_zeros(xp, g, a, axis),)
+
+
+def _cumprod_grad_with_zeros(xp, g, a, axis):
+    """sum over k >= j of g_k * prod_{i <= k, i != j} a_i, by products with a_j set to 1
+    (O(n^2) along ``axis``, only taken when the input has zeros)."""
+    import numpy as np
+
+    at = xp.swapaxes(a, axis, -1)
+    gt = xp.swapaxes(g, axis, -1)
+    n = at.shape[-1]
+    eye = np.eye(n, dtype=bool)
+    upper = np.triu(np.ones((n, n), dtype=bool))  # [j, k]: k >= j
+    ns = namespace_of(getattr(at, "_data", at))
+    if ns.name != "numpy":
+        eye, upper = ns.asarray(eye), ns.asarray(upper)
+    rows = xp.where(eye, 1.0, xp.expand_dims(at, -2))  # [..., j, k]: a_k, or 1 where k == j
+    p = xp.cumprod(rows, axis=-1)
+    grad = xp.sum(xp.where(upper, p * xp.expand_dims(gt, -2), 0.0), axis=-1)
+    return xp.swapaxes(grad, axis, -1)
+
+
+CUMPROD = Op("Cumprod", _cumprod_f, _cumprod_b, saves=_BOTH)
