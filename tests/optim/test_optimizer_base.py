@@ -158,9 +158,13 @@ def test_float32_state_and_non_contiguous_parameter():
     np.testing.assert_array_equal(w.detach().numpy(), ref.detach().numpy())
 
 
-def test_large_parameter_parallel_path_matches_serial(monkeypatch):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_large_parameter_parallel_path_matches_serial(monkeypatch, threads):
+    """The threaded path (whole slices) and the one-thread path (cache-sized chunks) give the
+    same bits as the plain kernel."""
     from gradkit.optim import optimizer as base_mod
 
+    monkeypatch.setattr(base_mod, "_THREADS", threads)
     rng = np.random.default_rng(0)
     w0 = rng.standard_normal(300_000).astype(np.float32)
     grads = [rng.standard_normal(300_000).astype(np.float32) for _ in range(3)]
