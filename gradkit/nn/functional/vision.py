@@ -1,0 +1,423 @@
+"""Vision helpers: ``interpolate`` (and the deprecated ``upsample*`` aliases), ``pixel_shuffle``,
+``pixel_unshuffle``, ``unfold`` and ``fold`` (``torch.nn.functional``).
+
+Interpolation is separable: one :data:`gradkit.ops.vision.RESAMPLE` node per spatial axis, each
+a gather of one (nearest) or two (linear) taps whose indices and weights follow PyTorch's CPU
+kernels (same index rules, weights computed in the input's precision). ``unfold``/``fold`` are
+the im2col/col2im kernels of the convolutions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from ...ops import vision as V
+from ...tensor import Tensor, apply1, as_tensor_arg
+from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+
+__all__ = ["fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample",
+           "upsample_bilinear", "upsample_nearest"]
+
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area", "bicubic")
+_LINEAR_RANK = {"linear": 3, "bilinear": 4, "trilinear": 5}
+_SHAPES = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
+
+
+def _tensor(input, name="input"):
+    return input if isinstance(input, Tensor) else as_tensor_arg(input, name=name)
+
+
+def _opmath(dtype):
+    return np.float64 if np.dtype(dtype) == np.float64 else np.float32
+
+
+def _nearest_taps(n_in, n_out, scale, exact, dtype):
+    """Source index of each output position (PyTorch's ``HelperInterpNearest[Exact]``; like
+    it, an axis that keeps its size is still resampled with a given scale factor)."""
+    if n_out == n_in and scale is None:
+        return np.arange(n_out)
+    ft = _opmath(dtype)
+    ratio = ft(1.0 / scale) if scale is not None and scale > 0 else ft(n_in) / ft(n_out)
+    dst = np.arange(n_out, dtype=ft)
+    if exact:
+        src = np.maximum(ratio * (dst + ft(0.5)) - ft(0.5), ft(0)) + ft(0.5)
+    else:
+        src = ratio * dst
+    return np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+
+
+def _linear_taps(n_in, n_out, scale, align_corners, dtype):
+    """``(i0, w0, i1, w1)`` per output position (PyTorch's ``compute_source_index_and_lambda``);
+    None when the axis keeps its size (a copy)."""
+    if n_out == n_in:
+        return None
+    ft = _opmath(dtype)
+    dst = np.arange(n_out, dtype=ft)
+    if align_corners:
+        ratio = ft(n_in - 1) / ft(n_out - 1) if n_out > 1 else ft(0)
+        src = ratio * dst
+    else:
+        ratio = ft(1.0 / scale) if scale is not None and scale > 0 else ft(n_in) / ft(n_out)
+        src = np.maximum(ratio * (dst + ft(0.5)) - ft(0.5), ft(0))
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    w1 = np.clip(src - i0.astype(ft), 0, 1)
+    i1 = i0 + (i0 < n_in - 1)
+    w0 = ft(1) - w1
+    dt = np.dtype(dtype)
+    return i0, w0.astype(dt), i1, w1.astype(dt)
+
+
+def _sizes(x, size, scale_factor, recompute_scale_factor, dim, who):
+    """``(output_size, scale_factors or None)`` as ``torch.nn.functional.interpolate`` computes
+    them."""
+    spatial = list(x.shape[2:])
+    if size is not None and scale_factor is not None:
+        raise ValueError(f"{who}: only one of size or scale_factor should be defined")
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError(f"{who}: recompute_scale_factor is not meaningful with an explicit "
+                             f"size.")
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(
+                    f"{who}: Input and output must have the same number of spatial dimensions, "
+                    f"but got input with spatial dimensions of {spatial} and output size of "
+                    f"{size}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                    f"output size in (o1, o2, ...,oK) format.")
+            out = [int(s) for s in size]
+        else:
+            out = [int(size)] * dim
+        scales = None
+    elif scale_factor is not None:
+        if isinstance(scale_factor, (list, tuple)):
+            if len(scale_factor) != dim:
+                raise ValueError(
+                    f"{who}: Input and scale_factor must have the same number of spatial "
+                    f"dimensions, but got input with spatial dimensions of {spatial} and "
+                    f"scale_factor of shape {scale_factor}. Please provide input tensor in "
+                    f"(N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")
+            scales = [float(s) for s in scale_factor]
+        else:
+            scales = [float(scale_factor)] * dim
+        out = [math.floor(float(n) * s) for n, s in zip(spatial, scales)]
+        if recompute_scale_factor:
+            scales = None
+    else:
+        raise ValueError(f"{who}: either size or scale_factor should be defined")
+    if any(o <= 0 for o in out) or any(n <= 0 for n in spatial):
+        raise ValueError(f"{who}: input and output sizes should be greater than 0, but got "
+                         f"input of shape {tuple(x.shape)} and output size {tuple(out)}")
+    return out, scales
+
+
+def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
+                scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resize a batch of signals, images or volumes to ``size`` or by ``scale_factor``.
+
+    Output position ``j`` of an axis of length ``n_in`` resized to ``n_out`` reads, with
+    ``r = n_in / n_out`` (or ``1 / scale_factor`` when the scale factor is given and not
+    recomputed):
+
+    - ``'nearest'``: ``floor(j r)``; ``'nearest-exact'``: ``floor((j + 0.5) r)``;
+    - ``'linear'``/``'bilinear'``/``'trilinear'``: the two neighbours of
+      ``max(r (j + 0.5) - 0.5, 0)`` (or ``j (n_in - 1) / (n_out - 1)`` with ``align_corners``),
+      weighted linearly, one axis after the other;
+    - ``'area'``: adaptive average pooling.
+
+    Args:
+        input: ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)``.
+        size: output spatial size (an int for every axis, or one per axis).
+        scale_factor: multiplier of the spatial size (one, or one per axis); the output size is
+            ``floor(n_in * scale_factor)``.
+        mode: ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (3-D), ``'bilinear'`` (4-D),
+            ``'trilinear'`` (5-D) or ``'area'`` (3-D, 4-D).
+        align_corners: linear modes only: map the corner pixels' centres onto each other.
+            Default: False.
+        recompute_scale_factor: with ``scale_factor``, compute the sampling ratio from the
+            output size instead of the given factor.
+        antialias: not supported (only False).
+
+    Returns:
+        ``(N, C, *size)``.
+
+    Shape:
+        - Input: :math:`(N, C, *)` with one, two or three spatial axes
+        - Output: :math:`(N, C, *\\text{size})`
+
+    Note:
+        ``'bicubic'`` and ``antialias=True`` are not implemented (``NotImplementedError``).
+
+    Example:
+        >>> x = gradkit.randn(1, 3, 4, 4)
+        >>> interpolate(x, scale_factor=2, mode="bilinear").shape
+        gradkit.Size([1, 3, 8, 8])
+    """
+    return _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor,
+                        antialias, "interpolate()")
+
+
+def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor,
+                 antialias, who):
+    x = _tensor(input)
+    if mode not in _MODES:
+        raise ValueError(f"{who}: mode must be one of {', '.join(repr(m) for m in _MODES)}, "
+                         f"got {mode!r}")
+    if mode in ("nearest", "nearest-exact", "area"):
+        if align_corners is not None:
+            raise ValueError(f"{who}: align_corners option can only be set with the "
+                             f"interpolating modes: linear | bilinear | bicubic | trilinear "
+                             f"(got mode={mode!r})")
+    elif align_corners is None:
+        align_corners = False
+    if x.ndim not in (3, 4, 5):
+        raise ValueError(f"{who} expects a 3-D {_SHAPES[3]}, 4-D {_SHAPES[4]} or 5-D "
+                         f"{_SHAPES[5]} input, got a {x.ndim}-D input of shape "
+                         f"{tuple(x.shape)}")
+    if mode == "bicubic":
+        raise NotImplementedError(f"{who}: mode 'bicubic' is not implemented in gradkit")
+    if antialias:
+        raise NotImplementedError(f"{who}: antialias=True is not implemented in gradkit")
+    rank = _LINEAR_RANK.get(mode)
+    if rank is not None and x.ndim != rank:
+        raise NotImplementedError(f"{who}: mode {mode!r} needs a {rank}-D input "
+                                  f"{_SHAPES[rank]}, got a {x.ndim}-D input of shape "
+                                  f"{tuple(x.shape)}")
+    if np.dtype(x._data.dtype).kind != "f":
+        raise TypeError(f"{who}: expects a floating-point input, got dtype {x.dtype}")
+    dim = x.ndim - 2
+    if mode == "area" and scale_factor is not None:
+        recompute_scale_factor = True
+    out, scales = _sizes(x, size, scale_factor, recompute_scale_factor, dim, who)
+    if mode == "area":
+        if dim == 1:
+            return adaptive_avg_pool1d(x, out[0])
+        if dim == 2:
+            return adaptive_avg_pool2d(x, tuple(out))
+        raise NotImplementedError(f"{who}: mode 'area' supports 3-D and 4-D inputs, got shape "
+                                  f"{tuple(x.shape)}")
+    dtype = x._data.dtype
+    y = x
+    for k in range(dim):
+        n_in, n_out = x.shape[2 + k], out[k]
+        scale = None if scales is None else scales[k]
+        if mode in ("nearest", "nearest-exact"):
+            idx = _nearest_taps(n_in, n_out, scale, mode == "nearest-exact", dtype)
+            taps = (idx, None, None, None)
+        else:
+            taps = _linear_taps(n_in, n_out, scale, align_corners, dtype)
+        if taps is None or (taps[1] is None and n_in == n_out
+                            and bool((taps[0] == np.arange(n_in)).all())):
+            continue
+        y = apply1(V.RESAMPLE, y, (2 + k, n_in) + taps)
+    if y is x:
+        y = x * 1  # PyTorch returns a new tensor even when no axis changes size
+    return y
+
+
+def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """Deprecated alias of :func:`interpolate` (kept, as in PyTorch)."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')``."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='bilinear',
+    align_corners=True)``."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# ----------------------------------------------------------------------------- pixel shuffle
+def _factor(v, name, who):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
+        raise ValueError(f"{who}: {name} must be a positive int, got {v!r}")
+    return int(v)
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """Rearrange ``(*, C r^2, H, W)`` into ``(*, C, H r, W r)`` (sub-pixel convolution).
+
+    ``out[..., c, h r + i, w r + j] = in[..., c r^2 + i r + j, h, w]``.
+
+    Args:
+        input: at least 3-D, ``(*, C r^2, H, W)``.
+        upscale_factor: ``r``.
+
+    Shape:
+        - Input: :math:`(*, C r^2, H, W)`
+        - Output: :math:`(*, C, H r, W r)`
+    """
+    return _pixel_shuffle(input, upscale_factor, "pixel_shuffle()")
+
+
+def _pixel_shuffle(input, upscale_factor, who):
+    x = _tensor(input)
+    r = _factor(upscale_factor, "upscale_factor", who)
+    if x.ndim < 3:
+        raise ValueError(f"{who} expects an input of shape (*, C * {r}^2, H, W) (at least 3-D), "
+                         f"got shape {tuple(x.shape)}")
+    *b, c, h, w = x.shape
+    if c % (r * r):
+        raise ValueError(f"{who} expects an input of shape (*, C * {r}^2, H, W): the channel "
+                         f"size {c} of input shape {tuple(x.shape)} is not divisible by "
+                         f"upscale_factor^2 = {r * r}")
+    k = len(b)
+    y = x.reshape(tuple(b) + (c // (r * r), r, r, h, w))
+    y = y.permute(*range(k), k, k + 3, k + 1, k + 4, k + 2)
+    return y.reshape(tuple(b) + (c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """Rearrange ``(*, C, H r, W r)`` into ``(*, C r^2, H, W)`` (the inverse of
+    :func:`pixel_shuffle`).
+
+    Shape:
+        - Input: :math:`(*, C, H r, W r)`
+        - Output: :math:`(*, C r^2, H, W)`
+    """
+    return _pixel_unshuffle(input, downscale_factor, "pixel_unshuffle()")
+
+
+def _pixel_unshuffle(input, downscale_factor, who):
+    x = _tensor(input)
+    r = _factor(downscale_factor, "downscale_factor", who)
+    if x.ndim < 3:
+        raise ValueError(f"{who} expects an input of shape (*, C, H * {r}, W * {r}) (at least "
+                         f"3-D), got shape {tuple(x.shape)}")
+    *b, c, h, w = x.shape
+    if h % r or w % r:
+        raise ValueError(f"{who} expects an input of shape (*, C, H * {r}, W * {r}): the "
+                         f"height and width of input shape {tuple(x.shape)} must be divisible "
+                         f"by downscale_factor {r}")
+    k = len(b)
+    y = x.reshape(tuple(b) + (c, h // r, r, w // r, r))
+    y = y.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
+    return y.reshape(tuple(b) + (c * r * r, h // r, w // r))
+
+
+# ----------------------------------------------------------------------------- unfold / fold
+def _pair(v, name, who, minimum):
+    if isinstance(v, bool):
+        raise TypeError(f"{who}: {name} must be an int or a tuple of 2 ints, got {v!r}")
+    if isinstance(v, (int, np.integer)):
+        t = (int(v), int(v))
+    else:
+        try:
+            t = tuple(int(a) for a in v)
+        except TypeError:
+            raise TypeError(f"{who}: {name} must be an int or a tuple of 2 ints, got "
+                            f"{v!r}") from None
+        if len(t) != 2:
+            raise ValueError(f"{who}: {name} must be an int or a tuple of 2 ints, got {v!r}")
+    if any(a < minimum for a in t):
+        bound = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{who}: {name} must be {bound}, got {t}")
+    return t
+
+
+def _geometry(kernel_size, dilation, padding, stride, who):
+    k = _pair(kernel_size, "kernel_size", who, 1)
+    d = _pair(dilation, "dilation", who, 1)
+    p = _pair(padding, "padding", who, 0)
+    s = _pair(stride, "stride", who, 1)
+    return k, d, p, s
+
+
+def _blocks(hw, k, d, p, s):
+    return tuple((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1
+                 for n, kk, dd, pp, ss in zip(hw, k, d, p, s))
+
+
+def unfold(input: Tensor, kernel_size: int | Sequence[int], dilation: int | Sequence[int] = 1,
+           padding: int | Sequence[int] = 0, stride: int | Sequence[int] = 1) -> Tensor:
+    """Extract sliding local blocks (im2col): ``(N, C, H, W) -> (N, C kh kw, L)``.
+
+    Column ``l`` holds the block at output position ``l`` (row-major over the
+    ``L = H_out W_out`` positions); rows are ordered ``(c, i, j)``.
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        kernel_size: block size.
+        dilation: spacing between block elements.
+        padding: zeros added on both sides of each spatial axis.
+        stride: step between blocks.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
+        - Output: :math:`(N, C k_h k_w, L)` or :math:`(C k_h k_w, L)`
+    """
+    return _unfold(input, kernel_size, dilation, padding, stride, "unfold()")
+
+
+def _unfold(input, kernel_size, dilation, padding, stride, who):
+    x = _tensor(input)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{who} expects an input of shape (N, C, H, W) or (C, H, W), got a "
+                         f"{x.ndim}-D input of shape {tuple(x.shape)}")
+    k, d, p, s = _geometry(kernel_size, dilation, padding, stride, who)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    out_hw = _blocks(x.shape[2:], k, d, p, s)
+    if any(o <= 0 for o in out_hw):
+        raise ValueError(f"{who}: the padded input of shape {tuple(x.shape)} (padding {p}) is "
+                         f"smaller than the dilated kernel {k} (dilation {d}): no block fits; "
+                         f"got {out_hw} blocks")
+    params = (tuple(x.shape), k, out_hw, s, (p[0], p[0], p[1], p[1]), d)
+    y = apply1(V.UNFOLD, x, params)
+    return y.squeeze(0) if unbatched else y
+
+
+def fold(input: Tensor, output_size: int | Sequence[int], kernel_size: int | Sequence[int],
+         dilation: int | Sequence[int] = 1, padding: int | Sequence[int] = 0,
+         stride: int | Sequence[int] = 1) -> Tensor:
+    """Sum sliding local blocks into a tensor (col2im), the adjoint of :func:`unfold`:
+    ``(N, C kh kw, L) -> (N, C, *output_size)``; overlapping values add up.
+
+    Args:
+        input: ``(N, C kh kw, L)`` or ``(C kh kw, L)``, ``L`` the number of blocks that fit
+            ``output_size``.
+        output_size: ``(H, W)`` of the result (an int for both).
+        kernel_size, dilation, padding, stride: as in :func:`unfold`.
+
+    Shape:
+        - Input: :math:`(N, C k_h k_w, L)` or :math:`(C k_h k_w, L)`
+        - Output: :math:`(N, C, H, W)` or :math:`(C, H, W)`
+    """
+    return _fold(input, output_size, kernel_size, dilation, padding, stride, "fold()")
+
+
+def _fold(input, output_size, kernel_size, dilation, padding, stride, who):
+    x = _tensor(input)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{who} expects an input of shape (N, C * kh * kw, L) or "
+                         f"(C * kh * kw, L), got a {x.ndim}-D input of shape {tuple(x.shape)}")
+    hw = _pair(output_size, "output_size", who, 1)
+    k, d, p, s = _geometry(kernel_size, dilation, padding, stride, who)
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = x.unsqueeze(0)
+    ck = x.shape[1]
+    if ck % (k[0] * k[1]):
+        raise ValueError(f"{who} expects an input of shape (N, C * {k[0]} * {k[1]}, L): size "
+                         f"{ck} of dimension 1 of input shape {tuple(input.shape)} is not "
+                         f"divisible by the kernel size product {k[0] * k[1]}")
+    out_hw = _blocks(hw, k, d, p, s)
+    if any(o <= 0 for o in out_hw) or x.shape[2] != out_hw[0] * out_hw[1]:
+        raise ValueError(f"{who}: given output_size={hw}, kernel_size={k}, dilation={d}, "
+                         f"padding={p}, stride={s}, expected an input of shape "
+                         f"(N, {ck}, {out_hw[0]} * {out_hw[1]} = {out_hw[0] * out_hw[1]}) (the "
+                         f"number of sliding blocks), got input of shape {tuple(input.shape)}")
+    x_shape = (x.shape[0], ck // (k[0] * k[1])) + hw
+    params = (x_shape, k, out_hw, s, (p[0], p[0], p[1], p[1]), d)
+    y = apply1(V.FOLD, x, params)
+    return y.squeeze(0) if unbatched else y

@@ -1,0 +1,133 @@
+"""F.interpolate, nn.Upsample, UpsamplingNearest2d, UpsamplingBilinear2d."""
+
+import numpy as np
+import pytest
+from helpers import check_grad, t64
+from nn_oracle import compare_layer
+
+import gradkit as gk
+import gradkit.nn.functional as F
+from gradkit import nn
+
+# sizes chosen so that, with a scale factor, no output axis is exactly twice its input or its
+# input's size unless the factor is 2 or 1: PyTorch's nearest backward then uses another index
+# rule than its forward (see test_nearest_gradient_is_the_adjoint_of_the_forward)
+_OPTIONS = [dict(scale_factor=2), dict(scale_factor=0.5), dict(scale_factor=1.7),
+            dict(scale_factor=1.7, recompute_scale_factor=True), dict(size=9), dict(size=3),
+            dict(size=1), "per-axis"]
+
+
+def _kwargs(opt, d):
+    if opt == "per-axis":
+        return dict(scale_factor=(2.3, 0.6, 1.0)[:d])
+    return dict(opt)
+
+
+@pytest.mark.parametrize("opt", _OPTIONS, ids=str)
+@pytest.mark.parametrize("mode,rank,align_corners", [
+    ("nearest", 3, None), ("nearest", 4, None), ("nearest", 5, None),
+    ("nearest-exact", 3, None), ("nearest-exact", 4, None),
+    ("linear", 3, None), ("linear", 3, True), ("bilinear", 4, False), ("bilinear", 4, True),
+    ("trilinear", 5, None), ("trilinear", 5, True)])
+def test_upsample_matches_torch(torch, mode, rank, opt, align_corners):
+    shape = {3: (2, 3, 7), 4: (2, 3, 5, 6), 5: (1, 2, 3, 4, 5)}[rank]
+    kw = _kwargs(opt, rank - 2)
+    if mode == "nearest" and rank == 5 and opt == "per-axis":
+        kw = dict(scale_factor=(1.7, 0.6, 1.0))  # 3 * 2.3 -> 6 = 2 * 3 (see module comment)
+    g = nn.Upsample(mode=mode, align_corners=align_corners, **kw)
+    t = torch.nn.Upsample(mode=mode, align_corners=align_corners, **kw)
+    x = np.random.default_rng(rank).standard_normal(shape).astype(np.float32)
+    out, _ = compare_layer(torch, g, t, [x], atol=1e-5, rtol=1e-5)
+    assert repr(g) == repr(t)
+    assert g.state_dict().keys() == t.state_dict().keys()
+    assert out.dtype == gk.float32
+
+
+@pytest.mark.filterwarnings("ignore:`nn.functional.upsample")
+@pytest.mark.parametrize("kw", [dict(size=(4, 7)), dict(scale_factor=3)])
+def test_area_mode_and_aliases_match_torch(torch, kw):
+    x = np.random.default_rng(1).standard_normal((2, 2, 8, 14)).astype(np.float32)
+    for name in ("upsample_nearest", "upsample_bilinear"):
+        np.testing.assert_allclose(getattr(F, name)(gk.tensor(x), **kw).numpy(),
+                                   getattr(torch.nn.functional, name)(torch.tensor(x),
+                                                                      **kw).numpy(), atol=1e-5)
+    for cls in ("UpsamplingNearest2d", "UpsamplingBilinear2d"):
+        g, t = getattr(nn, cls)(**kw), getattr(torch.nn, cls)(**kw)
+        compare_layer(torch, g, t, [x])
+        assert repr(g) == repr(t)
+    if "size" in kw:
+        compare_layer(torch, nn.Upsample(mode="area", **kw), torch.nn.Upsample(mode="area", **kw),
+                      [x])
+
+
+def test_nearest_gradient_is_the_adjoint_of_the_forward(torch):
+    # 3 -> 6 positions with scale_factor 2.3: the forward reads rows [0, 0, 0, 1, 1, 2] (as
+    # PyTorch's forward); PyTorch's backward uses j // 2 instead, gradkit's the forward's rows
+    x = gk.zeros(1, 1, 3, requires_grad=True)
+    y = F.interpolate(x, scale_factor=2.3)
+    assert y.shape == (1, 1, 6)
+    xt = torch.arange(3.0).reshape(1, 1, 3)
+    np.testing.assert_array_equal(
+        F.interpolate(gk.tensor(xt.numpy()), scale_factor=2.3).numpy(),
+        torch.nn.functional.interpolate(xt, scale_factor=2.3).numpy())
+    y.backward(gk.arange(1.0, 7.0).reshape(1, 1, 6))
+    np.testing.assert_array_equal(x.grad.numpy().ravel(), [6.0, 9.0, 6.0])
+
+
+@pytest.mark.parametrize("mode,shape,kw", [
+    ("nearest", (2, 2, 3, 4), dict(scale_factor=(2.5, 0.7))),
+    ("nearest-exact", (2, 2, 5), dict(size=3)),
+    ("nearest", (2, 2, 2), dict(size=23)),  # runs longer than 8: the reduceat scatter
+    ("linear", (2, 2, 2), dict(size=25, align_corners=True)),
+    ("linear", (2, 2, 5), dict(size=8, align_corners=True)),
+    ("linear", (2, 2, 5), dict(scale_factor=0.6)),
+    ("bilinear", (1, 2, 3, 4), dict(size=(5, 3))),
+    ("bilinear", (1, 2, 3, 4), dict(scale_factor=2.0, align_corners=True)),
+    ("trilinear", (1, 1, 2, 3, 3), dict(size=(3, 4, 2))),
+])
+def test_interpolate_float64_gradients(mode, shape, kw):
+    rng = np.random.default_rng(2)
+    x = t64(rng, *shape)
+    check_grad(lambda x: F.interpolate(x, mode=mode, **kw), [x])
+
+    def grad_of(x):  # second order: the backward is itself recorded
+        with gk.enable_grad():
+            (g,) = gk.autograd.grad((F.interpolate(x, mode=mode, **kw) ** 2).sum(), [x],
+                                    create_graph=True)
+        return g * 1.0
+
+    check_grad(grad_of, [x])
+
+
+def test_interpolate_keeps_float64_and_copies():
+    x = gk.randn(1, 2, 4, 4, dtype=gk.float64)
+    assert F.interpolate(x, scale_factor=2, mode="bilinear").dtype == gk.float64
+    y = F.interpolate(x, size=(4, 4), mode="bilinear")
+    assert y is not x
+    np.testing.assert_array_equal(y.numpy(), x.numpy())
+
+
+def test_upsample_errors():
+    up = nn.Upsample(scale_factor=2, mode="bilinear")
+    with pytest.raises(NotImplementedError,
+                       match=r"Upsample\(scale_factor=2.0, mode='bilinear'\).*4-D.*\(2, 3, 5\)"):
+        up(gk.randn(2, 3, 5))
+    with pytest.raises(ValueError, match=r"Upsample\(scale_factor=2.0.*got a 2-D input of "
+                                         r"shape \(3, 5\)"):
+        nn.Upsample(scale_factor=2)(gk.randn(3, 5))
+    with pytest.raises(ValueError, match="only one of size or scale_factor"):
+        F.interpolate(gk.randn(1, 1, 4), size=3, scale_factor=2)
+    with pytest.raises(ValueError, match="either size or scale_factor"):
+        F.interpolate(gk.randn(1, 1, 4))
+    with pytest.raises(ValueError, match="align_corners option can only be set"):
+        F.interpolate(gk.randn(1, 1, 4), size=3, align_corners=True)
+    with pytest.raises(ValueError, match=r"spatial dimensions of \[4, 4\] and output size"):
+        F.interpolate(gk.randn(1, 1, 4, 4), size=(3, 3, 3))
+    with pytest.raises(ValueError, match="recompute_scale_factor is not meaningful"):
+        F.interpolate(gk.randn(1, 1, 4), size=3, recompute_scale_factor=True)
+    with pytest.raises(ValueError, match=r"greater than 0.*\(1, 1, 4\).*\(0,\)"):
+        F.interpolate(gk.randn(1, 1, 4), scale_factor=0.1)
+    with pytest.raises(NotImplementedError, match="bicubic"):
+        F.interpolate(gk.randn(1, 1, 4, 4), size=3, mode="bicubic")
+    with pytest.raises(ValueError, match="mode must be one of"):
+        F.interpolate(gk.randn(1, 1, 4), size=3, mode="cubic")
