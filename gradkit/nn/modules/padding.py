@@ -1,0 +1,244 @@
+"""Padding layers: ``ZeroPad1d/2d/3d``, ``ConstantPad1d/2d/3d``, ``ReflectionPad1d/2d/3d``,
+``ReplicationPad1d/2d/3d``, ``CircularPad1d/2d/3d`` (all on :func:`gradkit.nn.functional.pad`).
+
+``padding`` is stored as PyTorch stores it: a ``2 n``-tuple ``(left, right, top, bottom, front,
+back)``, last dimension first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ...ops import vision as V
+from ...tensor import Tensor, apply1, as_tensor_arg
+from ..functional.linear import pad as _pad
+from .module import Module
+
+__all__ = ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d",
+           "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
+           "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d",
+           "ZeroPad3d"]
+
+_NP_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+_SPATIAL = {1: "W", 2: "H, W", 3: "D, H, W"}
+
+
+def _ntuple(padding, n, layer):
+    if isinstance(padding, bool):
+        raise TypeError(f"{layer}: padding must be an int or a tuple of {2 * n} ints, got "
+                        f"{padding!r}")
+    if isinstance(padding, int):
+        return (padding,) * (2 * n)
+    try:
+        t = tuple(int(p) for p in padding)
+    except TypeError:
+        raise TypeError(f"{layer}: padding must be an int or a tuple of {2 * n} ints, got "
+                        f"{padding!r}") from None
+    if len(t) != 2 * n:
+        raise ValueError(f"{layer}: padding must be an int or a tuple of {2 * n} ints, got "
+                         f"{padding!r}")
+    return t
+
+
+class _PadNd(Module):
+    _n = 1
+    _mode = "constant"
+
+    def __init__(self, padding: int | Sequence[int]) -> None:
+        super().__init__()
+        self.padding = _ntuple(padding, self._n, type(self).__name__)
+
+    def _check(self, x: Tensor) -> Tensor:
+        x = x if isinstance(x, Tensor) else as_tensor_arg(x, name="input")
+        n = self._n
+        layer = f"{type(self).__name__}({self.extra_repr()})"
+        if self._mode == "constant":
+            if x.ndim < n:
+                raise ValueError(f"{layer} expects an input with at least {n} dimensions "
+                                 f"(*, {_SPATIAL[n]}), got a {x.ndim}-D input of shape "
+                                 f"{tuple(x.shape)}")
+            return x
+        s = _SPATIAL[n]
+        if x.ndim not in (n + 1, n + 2):
+            raise ValueError(f"{layer} expects an input of shape (N, C, {s}) or (C, {s}), got a "
+                             f"{x.ndim}-D input of shape {tuple(x.shape)}")
+        for k in range(n):
+            size = x.shape[x.ndim - 1 - k]
+            lo, hi = self.padding[2 * k], self.padding[2 * k + 1]
+            if self._mode == "reflect" and (lo >= size or hi >= size):
+                raise ValueError(f"{layer}: padding ({lo}, {hi}) must be smaller than the size "
+                                 f"{size} of dimension {x.ndim - 1 - k} of input shape "
+                                 f"{tuple(x.shape)}")
+            if self._mode == "circular" and (lo > size or hi > size):
+                raise ValueError(f"{layer}: padding ({lo}, {hi}) wraps around dimension "
+                                 f"{x.ndim - 1 - k} of input shape {tuple(x.shape)} more than "
+                                 f"once; use at most {size}")
+        return x
+
+    def forward(self, input: Tensor) -> Tensor:
+        x = self._check(input)
+        if min(self.padding) < 0:
+            return _pad(x, self.padding, self._mode)
+        # one gather per padded axis; its backward sums with reduceat (F.pad's index_select
+        # would scatter with np.add.at)
+        for k in range(self._n):
+            lo, hi = self.padding[2 * k], self.padding[2 * k + 1]
+            if lo or hi:
+                d = x.ndim - 1 - k
+                n = x.shape[d]
+                idx = np.pad(np.arange(n), (lo, hi), mode=_NP_MODES[self._mode])
+                x = apply1(V.RESAMPLE, x, (d, n, idx, None, None, None))
+        return x
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class _ConstantPadNd(_PadNd):
+    def __init__(self, padding: int | Sequence[int], value: float) -> None:
+        super().__init__(padding)
+        self.value = value
+
+    def forward(self, input: Tensor) -> Tensor:
+        return _pad(self._check(input), self.padding, "constant", self.value)
+
+    def extra_repr(self) -> str:
+        return f"padding={self.padding}, value={self.value}"
+
+
+_CONST_DOC = """Pad the last {n} dimension(s) with a constant ``value``.
+
+    Args:
+        padding: an int (every side) or a {m}-tuple ``{names}``.
+        value: the fill value.
+
+    Shape:
+        - Input: :math:`(*, {s})`
+        - Output: the padded sizes, e.g. :math:`W_{{out}} = W + left + right`
+"""
+
+
+class ConstantPad1d(_ConstantPadNd):
+    __doc__ = _CONST_DOC.format(n=1, m=2, names="(left, right)", s="W")
+    _n = 1
+
+
+class ConstantPad2d(_ConstantPadNd):
+    __doc__ = _CONST_DOC.format(n=2, m=4, names="(left, right, top, bottom)", s="H, W")
+    _n = 2
+
+
+class ConstantPad3d(_ConstantPadNd):
+    __doc__ = _CONST_DOC.format(n=3, m=6, names="(left, right, top, bottom, front, back)",
+                                s="D, H, W")
+    _n = 3
+
+
+class _ZeroPadNd(_ConstantPadNd):
+    def __init__(self, padding: int | Sequence[int]) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+_ZERO_DOC = """Pad the last {n} dimension(s) with zeros.
+
+    Args:
+        padding: an int (every side) or a {m}-tuple ``{names}``.
+
+    Shape:
+        - Input: :math:`(*, {s})`
+        - Output: the padded sizes
+
+    Example:
+        >>> gradkit.nn.ZeroPad{n}d(1)(gradkit.ones({ex})).shape
+        gradkit.Size([{exo}])
+"""
+
+
+class ZeroPad1d(_ZeroPadNd):
+    __doc__ = _ZERO_DOC.format(n=1, m=2, names="(left, right)", s="W", ex="2, 3", exo="2, 5")
+    _n = 1
+
+
+class ZeroPad2d(_ZeroPadNd):
+    __doc__ = _ZERO_DOC.format(n=2, m=4, names="(left, right, top, bottom)", s="H, W",
+                               ex="1, 2, 3", exo="1, 4, 5")
+    _n = 2
+
+
+class ZeroPad3d(_ZeroPadNd):
+    __doc__ = _ZERO_DOC.format(n=3, m=6, names="(left, right, top, bottom, front, back)",
+                               s="D, H, W", ex="1, 2, 2, 2", exo="1, 4, 4, 4")
+    _n = 3
+
+
+_MODE_DOC = """Pad the last {n} dimension(s) {how}.
+
+    Args:
+        padding: an int (every side) or a {m}-tuple ``{names}``.{extra}
+
+    Shape:
+        - Input: :math:`(N, C, {s})` or :math:`(C, {s})`
+        - Output: the padded sizes, e.g. :math:`W_{{out}} = W + left + right`
+"""
+_REFLECT = ("by reflecting the input at its border (the edge value is not repeated)",
+            "\n        Each amount must be smaller than the padded dimension.")
+_REPLICATE = ("by repeating the edge value", "")
+_CIRCULAR = ("by wrapping around (the input is treated as periodic)",
+             "\n        Each amount must be at most the padded dimension.")
+_NAMES = {1: "(left, right)", 2: "(left, right, top, bottom)",
+          3: "(left, right, top, bottom, front, back)"}
+
+
+def _doc(n, how):
+    return _MODE_DOC.format(n=n, m=2 * n, names=_NAMES[n], s=_SPATIAL[n], how=how[0],
+                            extra=how[1])
+
+
+class ReflectionPad1d(_PadNd):
+    __doc__ = _doc(1, _REFLECT)
+    _n, _mode = 1, "reflect"
+
+
+class ReflectionPad2d(_PadNd):
+    __doc__ = _doc(2, _REFLECT)
+    _n, _mode = 2, "reflect"
+
+
+class ReflectionPad3d(_PadNd):
+    __doc__ = _doc(3, _REFLECT)
+    _n, _mode = 3, "reflect"
+
+
+class ReplicationPad1d(_PadNd):
+    __doc__ = _doc(1, _REPLICATE)
+    _n, _mode = 1, "replicate"
+
+
+class ReplicationPad2d(_PadNd):
+    __doc__ = _doc(2, _REPLICATE)
+    _n, _mode = 2, "replicate"
+
+
+class ReplicationPad3d(_PadNd):
+    __doc__ = _doc(3, _REPLICATE)
+    _n, _mode = 3, "replicate"
+
+
+class CircularPad1d(_PadNd):
+    __doc__ = _doc(1, _CIRCULAR)
+    _n, _mode = 1, "circular"
+
+
+class CircularPad2d(_PadNd):
+    __doc__ = _doc(2, _CIRCULAR)
+    _n, _mode = 2, "circular"
+
+
+class CircularPad3d(_PadNd):
+    __doc__ = _doc(3, _CIRCULAR)
+    _n, _mode = 3, "circular"

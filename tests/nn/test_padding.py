@@ -1,0 +1,77 @@
+"""Padding layers: ZeroPad, ConstantPad, ReflectionPad, ReplicationPad, CircularPad (1d/2d/3d)."""
+
+import numpy as np
+import pytest
+from helpers import check_grad, t64
+from nn_oracle import compare_layer
+
+import gradkit as gk
+from gradkit import nn
+
+_CASES = [
+    ("ZeroPad1d", 2, (2, 3, 5)), ("ZeroPad1d", (1, 3), (3, 5)),
+    ("ZeroPad2d", (1, 2, 0, 3), (2, 3, 4, 5)), ("ZeroPad2d", 1, (3, 4)),
+    ("ZeroPad3d", 1, (1, 2, 3, 3, 3)),
+    ("ReflectionPad1d", (2, 3), (2, 3, 5)), ("ReflectionPad1d", 1, (3, 5)),
+    ("ReflectionPad2d", (1, 2, 3, 0), (2, 3, 4, 5)), ("ReflectionPad2d", 2, (3, 4, 5)),
+    ("ReflectionPad3d", 1, (1, 2, 3, 3, 3)),
+    ("ReplicationPad1d", (3, 1), (2, 3, 5)), ("ReplicationPad2d", (1, 2, 6, 0), (2, 3, 4, 5)),
+    ("ReplicationPad2d", 2, (3, 4, 5)), ("ReplicationPad3d", (1, 0, 2, 1, 0, 2), (1, 2, 3, 3, 3)),
+    ("CircularPad1d", (2, 5), (2, 3, 5)), ("CircularPad2d", (1, 2, 3, 0), (2, 3, 4, 5)),
+    ("CircularPad3d", 1, (2, 3, 3, 3)),
+]
+
+
+@pytest.mark.parametrize("name,padding,shape", _CASES, ids=str)
+def test_padding_matches_torch(torch, name, padding, shape):
+    g, t = getattr(nn, name)(padding), getattr(torch.nn, name)(padding)
+    assert g.padding == t.padding
+    assert repr(g) == repr(t)
+    assert g.state_dict().keys() == t.state_dict().keys()
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    compare_layer(torch, g, t, [x])
+
+
+@pytest.mark.parametrize("name,padding,value,shape", [
+    ("ConstantPad1d", 2, 3.5, (2, 3, 5)), ("ConstantPad2d", (1, 0, 2, 3), -1.0, (2, 4, 5)),
+    ("ConstantPad3d", (1, 1, 0, 2, 1, 0), 0.5, (2, 3, 3, 3)),
+    ("ConstantPad2d", (-1, 2, 0, -2), 1.0, (1, 4, 5))])
+def test_constant_padding_matches_torch(torch, name, padding, value, shape):
+    g, t = getattr(nn, name)(padding, value), getattr(torch.nn, name)(padding, value)
+    assert repr(g) == repr(t)
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    compare_layer(torch, g, t, [x])
+
+
+@pytest.mark.parametrize("name", ["ReflectionPad2d", "ReplicationPad2d", "CircularPad2d",
+                                  "ZeroPad2d"])
+def test_padding_float64_gradients(name):
+    x = t64(np.random.default_rng(2), 2, 2, 4, 5)
+    m = getattr(nn, name)((3, 1, 2, 3))
+    check_grad(m, [x])
+
+    def grad_of(x):  # second order
+        with gk.enable_grad():
+            (g,) = gk.autograd.grad((m(x) ** 3).sum(), [x], create_graph=True)
+        return g * 1.0
+
+    check_grad(grad_of, [x])
+
+
+def test_padding_errors():
+    with pytest.raises(ValueError, match=r"ReflectionPad2d\(\(1, 1, 1, 1\)\) expects an input of "
+                                         r"shape \(N, C, H, W\) or \(C, H, W\), got a 2-D input "
+                                         r"of shape \(4, 4\)"):
+        nn.ReflectionPad2d(1)(gk.randn(4, 4))
+    with pytest.raises(ValueError, match=r"ReflectionPad1d\(\(3, 3\)\): padding \(3, 3\) must be "
+                                         r"smaller than the size 3 of dimension 2 of input shape "
+                                         r"\(1, 2, 3\)"):
+        nn.ReflectionPad1d(3)(gk.randn(1, 2, 3))
+    with pytest.raises(ValueError, match=r"CircularPad1d\(\(4, 4\)\): padding \(4, 4\) wraps"):
+        nn.CircularPad1d(4)(gk.randn(1, 2, 3))
+    with pytest.raises(ValueError, match=r"ZeroPad2d\(\(1, 1, 1, 1\)\) expects an input with at "
+                                         r"least 2 dimensions.*shape \(4,\)"):
+        nn.ZeroPad2d(1)(gk.randn(4))
+    with pytest.raises(ValueError, match=r"ReplicationPad2d: padding must be an int or a tuple "
+                                         r"of 4 ints"):
+        nn.ReplicationPad2d((1, 2))
