@@ -1,5 +1,5 @@
-"""Normalisation: ``layer_norm`` (fused), ``group_norm``, ``rms_norm``, ``normalize``,
-``cosine_similarity``, ``pairwise_distance``."""
+"""Normalisation: ``layer_norm`` (fused), ``group_norm``, ``instance_norm``, ``rms_norm``,
+``local_response_norm``, ``normalize``, ``cosine_similarity``, ``pairwise_distance``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from ... import _functions as _F
 from ...ops import nn_misc as M
 from ...tensor import Tensor, apply, as_tensor_arg
 
-__all__ = ["cosine_similarity", "group_norm", "layer_norm", "normalize", "pairwise_distance",
-           "rms_norm"]
+__all__ = ["cosine_similarity", "group_norm", "instance_norm", "layer_norm", "local_response_norm",
+           "normalize", "pairwise_distance", "rms_norm"]
 
 
 def _shape_tuple(normalized_shape) -> tuple:
@@ -126,3 +126,98 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     """``||x1 - x2 + eps||_p`` along the last dimension."""
     return _F.norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample over its spatial positions, then apply a
+    per-channel affine transform.
+
+    .. math:: y_{nc} = \\frac{x_{nc} - \\mathrm{E}[x_{nc}]}{\\sqrt{\\mathrm{Var}[x_{nc}] +
+        \\epsilon}} \\gamma_c + \\beta_c
+
+    With ``use_input_stats`` (the default) each sample's own statistics (biased variance) are
+    used, and the running statistics, when given, are updated in place with the batch average
+    of the per-sample mean and unbiased variance. Without it the running statistics normalise
+    the input.
+
+    Args:
+        input: ``(N, C, *)`` with at least one spatial axis.
+        running_mean, running_var: ``(C,)`` buffers or None.
+        weight, bias: ``(C,)`` or None.
+        use_input_stats: use the per-sample statistics.
+        momentum: weight of the new statistic in the running update.
+        eps: added to the variance.
+
+    Shape:
+        - Input: :math:`(N, C, *)`
+        - Output: same as the input
+    """
+    from . import batchnorm as FB
+
+    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    if x.ndim < 3:
+        raise ValueError(f"instance_norm() expects an input of shape (N, C, *) with at least one "
+                         f"spatial dimension, got shape {tuple(x.shape)}")
+    n, c = x.shape[0], x.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ValueError(f"instance_norm(): {name} must have shape ({c},) for an input with "
+                             f"{c} channels (shape {tuple(x.shape)}), got {tuple(t.shape)}")
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm(): running_mean and running_var are required when "
+                             "use_input_stats=False")
+        return FB.batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+    d = x.numel() // max(n * c, 1)
+    if d <= 1:
+        raise ValueError(f"instance_norm(): expected more than 1 spatial element when using the "
+                         f"input statistics, got input of shape {tuple(x.shape)}")
+    y = apply(M.LAYER_NORM, [x.reshape(n * c, d)], (d, float(eps), False, False))
+    y = y.reshape(tuple(x.shape))
+    if running_mean is not None or running_var is not None:
+        arr = x._data.reshape(n, c, d)
+        if running_mean is not None:
+            FB._update_running(running_mean, arr.mean(axis=(0, 2)), momentum)
+        if running_var is not None:
+            FB._update_running(running_var, arr.var(axis=2, ddof=1).mean(axis=0), momentum)
+    bshape = (c,) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(bshape)
+    if bias is not None:
+        y = y + bias.reshape(bshape)
+    return y
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """Normalise each value by its neighbours across channels:
+    ``y = x / (k + alpha / size * sum_{c' in window(c)} x_{c'}^2) ** beta``, the window being
+    ``size`` channels from ``c - size // 2`` (zeros beyond the edges).
+
+    Args:
+        input: ``(N, C, *)`` with at least one spatial axis.
+        size: channels in the window.
+        alpha: multiplier. beta: exponent. k: additive constant.
+
+    Shape:
+        - Input: :math:`(N, C, *)`
+        - Output: same as the input
+    """
+    from .linear import pad
+    from .pooling import avg_pool2d
+
+    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    if x.ndim < 3:
+        raise ValueError(f"local_response_norm() expects an input of shape (N, C, *) with at "
+                         f"least 3 dimensions, got shape {tuple(x.shape)}")
+    if x.numel() == 0:
+        return x
+    shape = tuple(x.shape)
+    sq = (x * x).reshape(shape[0], 1, shape[1], -1)
+    sq = pad(sq, (0, 0, size // 2, (size - 1) // 2))
+    div = avg_pool2d(sq, (size, 1), stride=1).reshape(shape)
+    return x / (div * alpha + k) ** beta

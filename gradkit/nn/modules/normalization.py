@@ -1,4 +1,5 @@
-"""Normalisation layers: ``LayerNorm`` (fused), ``GroupNorm``, ``RMSNorm``."""
+"""Normalisation layers: ``LayerNorm`` (fused), ``GroupNorm``, ``RMSNorm``,
+``LocalResponseNorm``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from ..functional import normalization as FN
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["CosineSimilarity", "GroupNorm", "LayerNorm", "PairwiseDistance", "RMSNorm"]
+__all__ = ["CosineSimilarity", "GroupNorm", "LayerNorm", "LocalResponseNorm", "PairwiseDistance",
+           "RMSNorm"]
 
 
 def _shape(normalized_shape, layer: str) -> tuple:
@@ -198,3 +200,40 @@ class PairwiseDistance(Module):
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
         return FN.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class LocalResponseNorm(Module):
+    """Normalise each value by the squares of its neighbours across channels (see
+    :func:`gradkit.nn.functional.local_response_norm`).
+
+    Args:
+        size: channels in the window.
+        alpha: multiplier. Default: 1e-4.
+        beta: exponent. Default: 0.75.
+        k: additive constant. Default: 1.
+
+    Shape:
+        - Input: :math:`(N, C, *)`
+        - Output: same as the input
+
+    Example:
+        >>> gradkit.nn.LocalResponseNorm(2)(gradkit.randn(1, 4, 3, 3)).shape
+        gradkit.Size([1, 4, 3, 3])
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim < 3:
+            raise ValueError(f"LocalResponseNorm({self.extra_repr()}) expects an input of shape "
+                             f"(N, C, *) with at least 3 dimensions, got shape "
+                             f"{tuple(input.shape)}")
+        return FN.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)

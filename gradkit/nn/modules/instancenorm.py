@@ -1,0 +1,87 @@
+"""Instance normalisation: ``InstanceNorm1d``, ``InstanceNorm2d``, ``InstanceNorm3d``."""
+
+from __future__ import annotations
+
+from ...tensor import Tensor, as_tensor_arg
+from ..functional import normalization as FN
+from .batchnorm import _BatchNorm
+
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+
+_SPATIAL = {2: "L", 3: "H, W", 4: "D, H, W"}
+
+
+class _InstanceNorm(_BatchNorm):
+    """Parameters and buffers as :class:`BatchNorm2d` (PyTorch's ``_NormBase``), with
+    PyTorch's instance-norm defaults ``affine=False``, ``track_running_stats=False``."""
+
+    _no_batch_dim = 3
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device=None,
+                 dtype=None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias=bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
+        nb = self._no_batch_dim
+        c = self.num_features
+        s = _SPATIAL[nb]
+        if x.ndim not in (nb, nb + 1) or (self.affine and x.shape[x.ndim - nb] != c):
+            raise ValueError(f"{type(self).__name__}(num_features={c}) expects input of shape "
+                             f"(N, {c}, {s}) or ({c}, {s}), got {tuple(x.shape)}")
+        unbatched = x.ndim == nb
+        if unbatched:
+            x = x.unsqueeze(0)
+        use_input = self.training or not self.track_running_stats
+        y = FN.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                             use_input, self.momentum if self.momentum is not None else 0.0,
+                             self.eps)
+        return y.squeeze(0) if unbatched else y
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation over a batch of sequences: each channel of each sample is
+    normalised over its length (see :func:`gradkit.nn.functional.instance_norm`).
+
+    Args:
+        num_features: channels ``C``.
+        eps: added to the variance. Default: 1e-5.
+        momentum: weight of each new batch in the running statistics. Default: 0.1.
+        affine: learn per-channel ``weight`` (init 1) and ``bias`` (init 0). Default: False.
+        track_running_stats: keep running statistics (used in eval mode). Default: False.
+        bias: with ``affine``, learn ``bias`` too (keyword-only).
+
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`
+        - Output: same as the input
+
+    Example:
+        >>> gradkit.nn.InstanceNorm1d(4)(gradkit.randn(2, 4, 10)).shape
+        gradkit.Size([2, 4, 10])
+    """
+
+    _no_batch_dim = 2
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation over a batch of images (see :class:`InstanceNorm1d`).
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
+        - Output: same as the input
+    """
+
+    _no_batch_dim = 3
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation over a batch of volumes (see :class:`InstanceNorm1d`).
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: same as the input
+    """
+
+    _no_batch_dim = 4

@@ -1,0 +1,87 @@
+"""InstanceNorm1d/2d/3d, F.instance_norm; LocalResponseNorm, F.local_response_norm."""
+
+import numpy as np
+import pytest
+from helpers import check_grad, t64
+from nn_oracle import compare_layer
+
+import gradkit as gk
+import gradkit.nn.functional as F
+from gradkit import nn
+
+
+def _perturb(m, seed=11):
+    gen = np.random.default_rng(seed)
+    with gk.no_grad():
+        for p in m.parameters():
+            p.add_(gk.tensor(gen.standard_normal(tuple(p.shape)).astype(np.float32)))
+
+
+@pytest.mark.parametrize("name,shape", [("InstanceNorm1d", (2, 3, 7)),
+                                        ("InstanceNorm1d", (3, 7)),
+                                        ("InstanceNorm2d", (2, 3, 4, 5)),
+                                        ("InstanceNorm2d", (3, 4, 5)),
+                                        ("InstanceNorm3d", (2, 3, 2, 3, 4))])
+@pytest.mark.parametrize("affine,track,bias", [(False, False, True), (True, False, True),
+                                               (True, True, True), (False, True, True),
+                                               (True, False, False)])
+def test_instance_norm_matches_torch(torch, name, shape, affine, track, bias):
+    g = getattr(nn, name)(3, affine=affine, track_running_stats=track, bias=bias)
+    t = getattr(torch.nn, name)(3, affine=affine, track_running_stats=track, bias=bias)
+    assert repr(g) == repr(t)
+    assert list(g.state_dict()) == list(t.state_dict())
+    _perturb(g)
+    rng = np.random.default_rng(0)
+    for _step in range(2):  # train twice (running statistics move), then eval
+        x = (rng.standard_normal(shape) * 2 + 1).astype(np.float32)
+        compare_layer(torch, g, t, [x], atol=1e-4, train=True)
+        for k, v in t.state_dict().items():
+            np.testing.assert_allclose(g.state_dict()[k].detach().numpy(), v.detach().numpy(),
+                                       atol=1e-5, err_msg=k)
+        for m in (g, t):
+            m.zero_grad()
+    x = (rng.standard_normal(shape) * 2 + 1).astype(np.float32)
+    g_sd = {k: v.detach().numpy().copy() for k, v in g.state_dict().items()}
+    out_g = g.eval()(gk.tensor(x))
+    out_t = t.eval()(torch.tensor(x)).detach()
+    np.testing.assert_allclose(out_g.detach().numpy(), out_t.numpy(), atol=1e-4)
+    for k, v in g.state_dict().items():  # eval leaves the buffers alone
+        np.testing.assert_array_equal(v.detach().numpy(), g_sd[k])
+
+
+def test_instance_norm_float64_gradients():
+    rng = np.random.default_rng(1)
+    x, w, b = t64(rng, 2, 3, 4, 2), t64(rng, 3), t64(rng, 3)
+    check_grad(lambda x, w, b: F.instance_norm(x, weight=w, bias=b), [x, w, b])
+    rm = gk.tensor(rng.standard_normal(3))
+    rv = gk.tensor(rng.uniform(0.5, 2, 3))
+    check_grad(lambda x, w, b: F.instance_norm(x, rm, rv, w, b, use_input_stats=False),
+               [x, w, b])
+
+
+def test_instance_norm_errors():
+    with pytest.raises(ValueError, match=r"InstanceNorm2d\(num_features=3\) expects input of "
+                                         r"shape \(N, 3, H, W\) or \(3, H, W\), got \(2, 4\)"):
+        nn.InstanceNorm2d(3)(gk.randn(2, 4))
+    with pytest.raises(ValueError, match=r"InstanceNorm1d\(num_features=3\) expects input of "
+                                         r"shape \(N, 3, L\) or \(3, L\), got \(2, 4, 5\)"):
+        nn.InstanceNorm1d(3, affine=True)(gk.randn(2, 4, 5))
+    with pytest.raises(ValueError, match=r"instance_norm\(\): expected more than 1 spatial "
+                                         r"element.*\(2, 3, 1\)"):
+        F.instance_norm(gk.randn(2, 3, 1))
+    with pytest.raises(ValueError, match="running_mean and running_var are required"):
+        F.instance_norm(gk.randn(2, 3, 4), use_input_stats=False)
+
+
+@pytest.mark.parametrize("size,shape", [(2, (2, 5, 7)), (3, (2, 6, 3, 4)), (4, (1, 5, 2, 2, 3))])
+def test_local_response_norm_matches_torch(torch, size, shape):
+    g = nn.LocalResponseNorm(size, alpha=0.3, beta=0.6, k=1.5)
+    t = torch.nn.LocalResponseNorm(size, alpha=0.3, beta=0.6, k=1.5)
+    assert repr(g) == repr(t)
+    x = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    compare_layer(torch, g, t, [x])
+    check_grad(lambda x: F.local_response_norm(x, size, 0.3, 0.6, 1.5),
+               [t64(np.random.default_rng(3), *shape[:2], 3)])
+    with pytest.raises(ValueError, match=r"LocalResponseNorm\(2, alpha=0.0001.*\(N, C, \*\).*"
+                                         r"shape \(4, 5\)"):
+        nn.LocalResponseNorm(2)(gk.randn(4, 5))
