@@ -1,4 +1,5 @@
-"""Matrix products: matmul (2-D and batched, with broadcasting of batch dimensions) and einsum.
+"""Matrix products (matmul, einsum) and the primitives of ``gradkit.linalg`` (inverse,
+determinant, solve, Cholesky, vector norm, eigh, SVD, QR, pseudo-inverse).
 
 1-D operands of ``matmul`` are reshaped to matrices by the Tensor layer, so the primitive sees
 only operands with at least two dimensions.
@@ -8,9 +9,17 @@ from __future__ import annotations
 
 import string
 
-from ..autograd.graph import Op
+import numpy as _np
 
-__all__ = ["MATMUL", "EINSUM", "parse_einsum"]
+from .._backend import namespace_of
+from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
+from .reduction import expand_reduced
+
+__all__ = [
+    "CHOLESKY", "DET", "EIGH", "EIGVALSH", "EINSUM", "INV", "LinAlgError", "MATMUL", "PINV", "QR",
+    "SLOGDET", "SOLVE", "SVD", "SVDVALS", "VECTOR_NORM", "eigh_unpack", "parse_einsum",
+    "qr_unpack", "singular_error", "svd_unpack",
+]
 
 
 def _matmul_f(xp, a, b):
@@ -133,3 +142,433 @@ def _diag_mask(like, sk, shape):
 
 
 EINSUM = Op("Einsum", _einsum_f, _einsum_b)
+
+
+# =============================================================================== gradkit.linalg
+# Primitives of ``gradkit.linalg`` (the public functions, their checks and the composites such as
+# norms, cross, matrix_power and lstsq live in gradkit/linalg.py).
+#
+# Each rule is written once against ``xp``. A rule that needs another factorization (det needs
+# an inverse, cholesky a triangular inverse, solve a transposed solve) runs that primitive through
+# ``_run``: its plain forward on arrays, or ``xp.apply`` under create_graph, so the rule is itself
+# recorded and higher derivatives follow.
+#
+# Several results (eigh: values and vectors; svd: U, S, Vh; qr: Q, R; slogdet: sign and
+# logabsdet) come from one factorization. Such an op returns them packed into one array, which
+# the public function slices apart: the op stays a one-output node whose ``out`` (a Tensor under
+# create_graph) carries every factor to the rule. ``*_unpack`` is the one place that knows each
+# layout; it works on arrays and Tensors alike.
+
+
+class LinAlgError(RuntimeError):
+    """A linear-algebra routine failed: a singular matrix where an inverse is needed, or a
+    matrix that is not positive definite in ``cholesky`` (``torch.linalg.LinAlgError``)."""
+
+
+def _run(xp, op, *args, params=()):
+    """``op`` inside a backward rule: recorded under create_graph, its plain forward otherwise."""
+    if xp.name == "tensor":
+        return xp.apply(op, list(args), params)
+    return op.forward(xp, *args, *params)
+
+
+def _mT(xp, a):
+    return xp.swapaxes(a, -1, -2)
+
+
+def _const(like, arr):
+    """The NumPy array ``arr`` as a constant of ``like``'s dtype on ``like``'s device."""
+    data = getattr(like, "_data", like)
+    arr = arr.astype(data.dtype)
+    ns = namespace_of(data)
+    return arr if ns.name == "numpy" else ns.asarray(arr)
+
+
+def _eye(like, n):
+    return _const(like, _np.eye(n))
+
+
+def _tril_mask(like, n, k=0):
+    return _const(like, _np.tri(n, n, k))
+
+
+def _batch_prefix(index, batch):
+    """``(Batch element i): `` as PyTorch writes it, for a matrix of a batch (none for one)."""
+    if not batch:
+        return ""
+    return f"(Batch element {index}): "
+
+
+def _is_linalg_error(e):
+    return type(e).__name__ == "LinAlgError"
+
+
+def singular_error(name, a):
+    """The LinAlgError for a singular ``a`` (or a batch containing one), naming which matrix."""
+    batch = a.shape[:-2]
+    flat = _np.asarray(a).reshape((-1,) + a.shape[-2:])
+    sign, _ = _np.linalg.slogdet(flat)
+    bad = _np.flatnonzero(sign == 0)
+    index = int(bad[0]) if bad.size else 0
+    return LinAlgError(
+        f"{name}: {_batch_prefix(index, batch)}the input matrix is singular (its LU factorization "
+        f"has a zero pivot), so the computation could not be completed. If singular matrices are "
+        f"expected, use gradkit.linalg.pinv or gradkit.linalg.lstsq; to regularise, add a small "
+        f"multiple of the identity (A + eps * I)."
+    )
+
+
+def _not_pd_error(name, a):
+    flat = _np.asarray(a).reshape((-1,) + a.shape[-2:])
+    n = a.shape[-1]
+    index, m = 0, flat[0]
+    for i, mi in enumerate(flat):
+        try:
+            _np.linalg.cholesky(mi)
+        except Exception as e:  # noqa: BLE001 - LinAlgError of NumPy
+            if not _is_linalg_error(e):
+                raise
+            index, m = i, mi
+            break
+    order = n
+    for k in range(1, n + 1):  # the first leading minor that is not positive definite
+        try:
+            _np.linalg.cholesky(m[:k, :k])
+        except Exception:  # noqa: BLE001
+            order = k
+            break
+    return LinAlgError(
+        f"{name}: {_batch_prefix(index, a.shape[:-2])}the factorization could not be completed "
+        f"because the input is not positive-definite (the leading minor of order {order} is not "
+        f"positive-definite). Check that the matrix is symmetric positive definite; to make a "
+        f"nearly singular one factorizable, add a small multiple of the identity (A + eps * I)."
+    )
+
+
+# ------------------------------------------------------------------------------ inv, det, solve
+def _inv_f(xp, a):
+    try:
+        return xp.linalg.inv(a)
+    except Exception as e:  # noqa: BLE001 - NumPy/CuPy LinAlgError
+        if _is_linalg_error(e):
+            raise singular_error("linalg.inv", a) from None
+        raise
+
+
+def _inv_b(xp, g, ins, out, aux, needs):
+    # d(A^-1) = -A^-1 dA A^-1  =>  gA = -A^-T g A^-T
+    t = _mT(xp, out)
+    return (-xp.matmul(t, xp.matmul(g, t)),)
+
+
+INV = Op("LinalgInv", _inv_f, _inv_b, saves=SAVES_OUTPUT)
+
+
+def _det_f(xp, a):
+    return xp.linalg.det(a)
+
+
+def _det_b(xp, g, ins, out, aux, needs):
+    # d det(A) = det(A) tr(A^-1 dA)  =>  gA = g det(A) A^-T
+    inv = _run(xp, INV, ins[0])
+    return ((g * out)[..., None, None] * _mT(xp, inv),)
+
+
+DET = Op("LinalgDet", _det_f, _det_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
+
+
+def _slogdet_f(xp, a):
+    sign, logabsdet = xp.linalg.slogdet(a)
+    return xp.stack([sign, logabsdet], axis=-1)
+
+
+def _slogdet_b(xp, g, ins, out, aux, needs):
+    # packed (..., 2): [sign, logabsdet]; d log|det A| = tr(A^-1 dA); the sign is constant
+    inv = _run(xp, INV, ins[0])
+    return (g[..., 1][..., None, None] * _mT(xp, inv),)
+
+
+SLOGDET = Op("LinalgSlogdet", _slogdet_f, _slogdet_b, saves=SAVES_INPUTS)
+
+
+def _solve_f(xp, a, b):
+    try:
+        return xp.linalg.solve(a, b)
+    except Exception as e:  # noqa: BLE001
+        if _is_linalg_error(e):
+            raise singular_error("linalg.solve", a) from None
+        raise
+
+
+def _solve_b(xp, g, ins, out, aux, needs):
+    # X = A^-1 B:  gB = A^-T g,  gA = -gB X^T  (batch dimensions broadcast; the engine sums)
+    a = ins[0]
+    gb = _run(xp, SOLVE, _mT(xp, a), g)
+    ga = -xp.matmul(gb, _mT(xp, out)) if needs[0] else None
+    return ga, (gb if needs[1] else None)
+
+
+SOLVE = Op("LinalgSolve", _solve_f, _solve_b, saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True)
+
+
+# ----------------------------------------------------------------------------------- cholesky
+def _cholesky_f(xp, a):
+    try:
+        return xp.linalg.cholesky(a)
+    except Exception as e:  # noqa: BLE001
+        if _is_linalg_error(e):
+            raise _not_pd_error("linalg.cholesky", a) from None
+        raise
+
+
+def _cholesky_b(xp, g, ins, out, aux, needs):
+    # PyTorch's rule: P = Φ(L^T g) symmetrised (the strictly lower part mirrored, the diagonal
+    # halved), gA = L^-T P L^-1 (a symmetric gradient: A is read as a symmetric matrix)
+    L = out
+    n = L.shape[-1]
+    t = xp.matmul(_mT(xp, L), g) * _tril_mask(L, n)
+    p = 0.5 * (t + _mT(xp, t * _tril_mask(L, n, -1)))
+    linv = _run(xp, INV, L)
+    return (xp.matmul(_mT(xp, linv), xp.matmul(p, linv)),)
+
+
+CHOLESKY = Op("LinalgCholesky", _cholesky_f, _cholesky_b, saves=SAVES_OUTPUT)
+
+
+# -------------------------------------------------------------------------------- vector norm
+def _vector_norm_f(xp, a, p, axis, keepdims, shape):
+    if p == 2:
+        return xp.sqrt(xp.sum(a * a, axis=axis, keepdims=keepdims))
+    if p == 1:
+        return xp.sum(xp.abs(a), axis=axis, keepdims=keepdims)
+    with _np.errstate(divide="ignore"):  # p < 0 with a zero entry: the norm is 0, as in PyTorch
+        return xp.sum(xp.abs(a) ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
+
+
+def _vector_norm_b(xp, g, ins, out, aux, needs):
+    # d||a||_p / da = sign(a) |a|^(p-1) / ||a||^(p-1); 0 where ||a|| = 0 and, for p < 1, where
+    # a = 0 (PyTorch's subgradients)
+    p, axis, keepdims, shape = aux
+    a = ins[0]
+    ge = expand_reduced(xp, g, shape, axis, keepdims)
+    if p == 1:
+        return (ge * xp.sign(a),)
+    n = expand_reduced(xp, out, shape, axis, keepdims)
+    zero = n == 0
+    safe_n = xp.where(zero, 1.0, n)
+    if p == 2:
+        scaled = a / safe_n
+    elif p > 1:
+        scaled = xp.sign(a) * (xp.abs(a) / safe_n) ** (p - 1)
+    else:
+        nz = a != 0
+        scaled = xp.where(nz, xp.sign(a) * (xp.where(nz, xp.abs(a), 1.0) / safe_n) ** (p - 1),
+                          0.0)
+    return (xp.where(zero, 0.0, ge * scaled),)
+
+
+VECTOR_NORM = Op("LinalgVectorNorm", _vector_norm_f, _vector_norm_b,
+                 saves=SAVES_INPUTS | SAVES_OUTPUT)
+
+
+# ---------------------------------------------------------------------------------- eigh, svd
+def eigh_unpack(x):
+    """(eigenvalues, eigenvectors) from EIGH's packed (..., n + 1, n) output."""
+    n = x.shape[-1]
+    return x[..., n, :], x[..., :n, :]
+
+
+def _eigh_f(xp, a, uplo):
+    w, v = xp.linalg.eigh(a, UPLO=uplo)
+    return xp.concatenate([v, w[..., None, :]], axis=-2)
+
+
+def _eigh_b(xp, g, ins, out, aux, needs):
+    # PyTorch's rule for distinct eigenvalues: with E_ij = L_j - L_i,
+    # gA = V (skew(V^T gV) / E + diag(gL)) V^T
+    lam, V = eigh_unpack(out)
+    g_lam, gV = eigh_unpack(g)
+    n = V.shape[-1]
+    eye = _eye(out, n)
+    vtgv = xp.matmul(_mT(xp, V), gV)
+    skew = 0.5 * (vtgv - _mT(xp, vtgv))
+    E = lam[..., None, :] - lam[..., :, None] + eye
+    inner = skew / E + g_lam[..., None, :] * eye
+    return (xp.matmul(V, xp.matmul(inner, _mT(xp, V))),)
+
+
+EIGH = Op("LinalgEigh", _eigh_f, _eigh_b, saves=SAVES_OUTPUT)
+
+
+def _eigvalsh_f(xp, a, uplo):
+    return xp.linalg.eigvalsh(a, UPLO=uplo)
+
+
+def _eigvalsh_b(xp, g, ins, out, aux, needs):
+    # gA = V diag(g) V^T; the eigenvectors come from EIGH (recorded under create_graph)
+    _, V = eigh_unpack(_run(xp, EIGH, ins[0], params=aux))
+    return (xp.matmul(V * g[..., None, :], _mT(xp, V)),)
+
+
+EIGVALSH = Op("LinalgEigvalsh", _eigvalsh_f, _eigvalsh_b, saves=SAVES_INPUTS)
+
+
+def svd_unpack(x, m, n, full_matrices):
+    """(U, S, Vh) from SVD's packed (..., m*ku + k + kv*n) output."""
+    k = min(m, n)
+    ku, kv = (m, n) if full_matrices else (k, k)
+    batch = tuple(x.shape[:-1])
+    u = x[..., :m * ku].reshape(batch + (m, ku))
+    s = x[..., m * ku:m * ku + k]
+    vh = x[..., m * ku + k:].reshape(batch + (kv, n))
+    return u, s, vh
+
+
+def _svd_f(xp, a, full_matrices, m, n):
+    u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
+    batch = a.shape[:-2]
+    return xp.concatenate([u.reshape(batch + (u.shape[-2] * u.shape[-1],)), s,
+                           vh.reshape(batch + (vh.shape[-2] * vh.shape[-1],))], axis=-1)
+
+
+def _svd_b(xp, g, ins, out, aux, needs):
+    # PyTorch's svd_backward for distinct non-zero singular values (full_matrices: the extra
+    # columns of U / rows of Vh get no gradient, as there)
+    full_matrices, m, n = aux
+    k = min(m, n)
+    U, S, Vh = svd_unpack(out, m, n, full_matrices)
+    gU, gS, gVh = svd_unpack(g, m, n, full_matrices)
+    if full_matrices:
+        U, gU = U[..., :, :k], gU[..., :, :k]
+        Vh, gVh = Vh[..., :k, :], gVh[..., :k, :]
+    eye = _eye(out, k)
+    utgu = xp.matmul(_mT(xp, U), gU)
+    vtgv = xp.matmul(Vh, _mT(xp, gVh))
+    S2 = S * S
+    E = S2[..., None, :] - S2[..., :, None] + eye
+    inner = ((utgu - _mT(xp, utgu)) * S[..., None, :]
+             + S[..., :, None] * (vtgv - _mT(xp, vtgv))) / E
+    inner = inner + gS[..., None, :] * eye
+    if m > n:
+        gus = gU / S[..., None, :]
+        ga = xp.matmul(U, inner) + gus - xp.matmul(U, xp.matmul(_mT(xp, U), gus))
+        ga = xp.matmul(ga, Vh)
+    elif m < n:
+        sgv = gVh / S[..., :, None]
+        ga = xp.matmul(inner, Vh) + sgv - xp.matmul(xp.matmul(sgv, _mT(xp, Vh)), Vh)
+        ga = xp.matmul(U, ga)
+    else:
+        ga = xp.matmul(U, xp.matmul(inner, Vh))
+    return (ga,)
+
+
+SVD = Op("LinalgSvd", _svd_f, _svd_b, saves=SAVES_OUTPUT)
+
+
+def _svdvals_f(xp, a):
+    return xp.linalg.svd(a, compute_uv=False)
+
+
+def _svdvals_b(xp, g, ins, out, aux, needs):
+    # gA = U diag(g) Vh; U and Vh come from SVD (recorded under create_graph)
+    a = ins[0]
+    m, n = a.shape[-2], a.shape[-1]
+    U, _, Vh = svd_unpack(_run(xp, SVD, a, params=(False, m, n)), m, n, False)
+    return (xp.matmul(U * g[..., None, :], Vh),)
+
+
+SVDVALS = Op("LinalgSvdvals", _svdvals_f, _svdvals_b, saves=SAVES_INPUTS)
+
+
+# ----------------------------------------------------------------------------------------- qr
+def qr_unpack(x, m, n, mode):
+    """(Q, R) from QR's packed output; Q is None for mode 'r'."""
+    k = min(m, n)
+    kq = m if mode == "complete" else k
+    kr = kq
+    batch = tuple(x.shape[:-1])
+    if mode == "r":
+        return None, x.reshape(batch + (k, n))
+    q = x[..., :m * kq].reshape(batch + (m, kq))
+    r = x[..., m * kq:].reshape(batch + (kr, n))
+    return q, r
+
+
+def _qr_f(xp, a, mode, m, n):
+    batch = a.shape[:-2]
+    if mode == "r":
+        r = xp.linalg.qr(a, mode="r")
+        return r.reshape(batch + (r.shape[-2] * r.shape[-1],))
+    q, r = xp.linalg.qr(a, mode=mode)
+    return xp.concatenate([q.reshape(batch + (q.shape[-2] * q.shape[-1],)),
+                           r.reshape(batch + (r.shape[-2] * r.shape[-1],))], axis=-1)
+
+
+def _times_inv_rt(xp, x, r):
+    """x R^-T, as solve(R, x^T)^T."""
+    return _mT(xp, _run(xp, SOLVE, r, _mT(xp, x)))
+
+
+def _qr_grad_square_or_tall(xp, q, r, gq, gr):
+    # m >= n: gA = Q (gR + tril(skew(Q^T gQ) + skew(R gR^T)) R^-T) + (gQ - Q Q^T gQ) R^-T
+    n = r.shape[-1]
+    qdq = xp.matmul(_mT(xp, q), gq)
+    rdr = xp.matmul(r, _mT(xp, gr))
+    low = (qdq - _mT(xp, qdq) + rdr - _mT(xp, rdr)) * _tril_mask(r, n)
+    ga = xp.matmul(q, gr + _times_inv_rt(xp, low, r))
+    return ga + _times_inv_rt(xp, gq - xp.matmul(q, qdq), r)
+
+
+def _qr_b(xp, g, ins, out, aux, needs):
+    mode, m, n = aux
+    if mode == "r":
+        raise RuntimeError(
+            "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+            "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "
+            "linalg.qr.")
+    if mode == "complete" and m > n:
+        raise RuntimeError(
+            "The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+    q, r = qr_unpack(out, m, n, mode)
+    gq, gr = qr_unpack(g, m, n, mode)
+    if m >= n:
+        return (_qr_grad_square_or_tall(xp, q, r, gq, gr),)
+    # m < n: A = [X | Y], R = [U | V] with X = Q U square; Y = Q V
+    u, v = r[..., :, :m], r[..., :, m:]
+    gu, gv = gr[..., :, :m], gr[..., :, m:]
+    y = xp.matmul(q, v)
+    gx = _qr_grad_square_or_tall(xp, q, u, gq + xp.matmul(y, _mT(xp, gv)), gu)
+    return (xp.concatenate([gx, xp.matmul(q, gv)], axis=-1),)
+
+
+QR = Op("LinalgQr", _qr_f, _qr_b, saves=SAVES_OUTPUT)
+
+
+# --------------------------------------------------------------------------------------- pinv
+def _pinv_f(xp, a, atol, rtol, hermitian):
+    if hermitian:
+        w, v = xp.linalg.eigh(a)
+        aw = xp.abs(w)
+        tol = xp.maximum(atol, rtol * xp.max(aw, axis=-1, keepdims=True))
+        winv = xp.where(aw > tol, 1.0 / xp.where(aw > tol, w, 1.0), 0.0).astype(a.dtype)
+        return xp.matmul(v * winv[..., None, :], _mT(xp, v))
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    if s.shape[-1] == 0:
+        return xp.zeros(a.shape[:-2] + (a.shape[-1], a.shape[-2]), dtype=a.dtype)
+    tol = xp.maximum(atol, rtol * s[..., :1])
+    sinv = xp.where(s > tol, 1.0 / xp.where(s > tol, s, 1.0), 0.0).astype(a.dtype)
+    return xp.matmul(_mT(xp, vh) * sinv[..., None, :], _mT(xp, u))
+
+
+def _pinv_b(xp, g, ins, out, aux, needs):
+    # PyTorch's pinv_backward (a matrix of constant rank):
+    # gA = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A)
+    a, p = ins[0], out
+    pt, gt = _mT(xp, p), _mT(xp, g)
+    k = xp.matmul(gt, xp.matmul(p, pt))  # g^T P P^T
+    ga = -xp.matmul(pt, xp.matmul(g, pt)) + k - xp.matmul(a, xp.matmul(p, k))
+    h = xp.matmul(pt, p)  # P^T P
+    return (ga + xp.matmul(h, gt) - xp.matmul(xp.matmul(h, gt), xp.matmul(p, a)),)
+
+
+PINV = Op("LinalgPinv", _pinv_f, _pinv_b, saves=SAVES_INPUTS | SAVES_OUTPUT)

@@ -1,0 +1,626 @@
+"""Linear algebra, like ``torch.linalg``: same names, arguments, batching and dtype rules.
+
+Every function takes matrices with any number of leading batch dimensions (``(*, m, n)``),
+accepts float32 and float64 (integer and float16 inputs raise as in PyTorch), and is
+differentiable to any order: the primitives (inverse, determinant, solve, Cholesky, eigh, SVD,
+QR, pseudo-inverse) live in :mod:`gradkit.ops.linalg` with backward rules that are themselves
+recorded under ``create_graph=True``; norms, ``cross``, ``matrix_power``, ``multi_dot``,
+``lstsq`` and ``cond`` are built from them.
+
+Gradients of ``eigh``/``eigvalsh`` assume distinct eigenvalues and those of ``svd``/``svdvals``
+distinct, non-zero singular values (the formulas divide by their differences), as in PyTorch;
+as there, losses should not depend on the arbitrary signs of eigen- or singular vectors.
+
+Example:
+    >>> import gradkit as gk
+    >>> import gradkit.linalg
+    >>> A = gk.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)
+    >>> gk.linalg.det(A)
+    tensor(5., grad_fn=<LinalgDetBackward>)
+    >>> gk.linalg.solve(A, gk.tensor([1.0, 2.0]))
+    tensor([0.2000, 0.6000], grad_fn=<SqueezeBackward>)
+
+Differences from PyTorch: no complex dtypes; ``det``/``slogdet`` gradients of an exactly
+singular matrix raise ``LinAlgError`` (PyTorch returns a subgradient); ``lstsq`` computes the
+minimum-norm solution through the pseudo-inverse for every driver.
+"""
+
+from __future__ import annotations
+
+import builtins
+import collections
+import math
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from . import _dtype
+from . import _functions as F
+from .ops import linalg as L
+from .ops.linalg import LinAlgError
+from .tensor import Tensor, apply, apply1, as_tensor_arg, wrap
+
+__all__ = [
+    "LinAlgError", "cholesky", "cond", "cross", "det", "eigh", "eigvalsh", "inv", "lstsq",
+    "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
+    "solve", "svd", "svdvals", "vector_norm",
+]
+
+_inf = math.inf
+
+slogdet_result = collections.namedtuple("linalg_slogdet", ["sign", "logabsdet"])
+eigh_result = collections.namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
+svd_result = collections.namedtuple("linalg_svd", ["U", "S", "Vh"])
+qr_result = collections.namedtuple("linalg_qr", ["Q", "R"])
+lstsq_result = collections.namedtuple("linalg_lstsq",
+                                      ["solution", "residuals", "rank", "singular_values"])
+
+_TORCH_DTYPE_NAMES = {
+    np.dtype(np.int64): "Long", np.dtype(np.int32): "Int", np.dtype(np.int16): "Short",
+    np.dtype(np.int8): "Char", np.dtype(np.uint8): "Byte", np.dtype(np.bool_): "Bool",
+    np.dtype(np.float16): "Half", np.dtype(np.float32): "Float", np.dtype(np.float64): "Double",
+}
+
+
+# ------------------------------------------------------------------------------------ checks
+def _t(x, name="A"):
+    return x if isinstance(x, Tensor) else as_tensor_arg(x, name=name)
+
+
+def _dtype_name(dtype):
+    return _TORCH_DTYPE_NAMES.get(np.dtype(dtype), str(dtype))
+
+
+def _floating(x, name, what="input"):
+    """``x`` as a Tensor; raise like PyTorch unless it is float32 or float64."""
+    x = _t(x)
+    kind = x.dtype.kind
+    if kind != "f":
+        raise RuntimeError(
+            f"{name}: Expected a floating point or complex tensor as {what}. Got "
+            f"{_dtype_name(x.dtype)} (convert it with .float() or .double())")
+    if x.dtype == _dtype.float16:
+        raise RuntimeError(
+            f"{name}: Low precision dtypes not supported. Got Half (convert it with .float())")
+    return x
+
+
+def _matrices(x, name, arg="A"):
+    if x.ndim < 2:
+        raise RuntimeError(
+            f"{name}: The input tensor {arg} must have at least 2 dimensions. Got shape "
+            f"{tuple(x.shape)}.")
+
+
+def _square(x, name, arg="A"):
+    _matrices(x, name, arg)
+    if x.shape[-1] != x.shape[-2]:
+        raise RuntimeError(
+            f"{name}: {arg} must be batches of square matrices, but they are {x.shape[-2]} by "
+            f"{x.shape[-1]} matrices (shape {tuple(x.shape)})")
+
+
+def _square_float(A, name):
+    A = _floating(A, name)
+    _square(A, name)
+    return A
+
+
+def _mT(x):
+    return F.transpose(x, -1, -2)
+
+
+# -------------------------------------------------------------------- inverse, det, solve
+def inv(A) -> Tensor:
+    """The inverse of each square matrix of ``A`` (``(*, n, n)``).
+
+    Raises:
+        LinAlgError: a matrix is singular (the message names which one of the batch).
+    """
+    A = _square_float(A, "linalg.inv")
+    return apply1(L.INV, A)
+
+
+def det(A) -> Tensor:
+    """The determinant of each square matrix of ``A``: shape ``(*)``."""
+    A = _square_float(A, "linalg.det")
+    return apply1(L.DET, A)
+
+
+def slogdet(A):
+    """``(sign, logabsdet)`` of the determinant of each matrix of ``A`` (sign 0 and logabsdet
+    ``-inf`` for a singular matrix); only ``logabsdet`` is differentiable."""
+    A = _square_float(A, "linalg.slogdet")
+    packed = apply1(L.SLOGDET, A)
+    return slogdet_result(packed[..., 0].detach(), packed[..., 1])
+
+
+def _solve_is_vector(A, B):
+    # PyTorch: B is a (batch of) vector(s) when 1-D, or when its shape is A's without the last dim
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+
+
+def solve(A, B, *, left: bool = True) -> Tensor:
+    """The solution ``X`` of ``A X = B`` (``X A = B`` when ``left=False``).
+
+    Args:
+        A: ``(*, n, n)`` invertible matrices.
+        B: ``(*, n, k)`` matrices, or ``(*, n)`` vectors (see ``torch.linalg.solve``); batch
+            dimensions broadcast.
+        left: solve ``A X = B`` (True) or ``X A = B`` (False).
+
+    Raises:
+        LinAlgError: ``A`` (or a matrix of its batch) is singular.
+        RuntimeError: the shapes or dtypes of ``A`` and ``B`` do not fit.
+    """
+    name = "linalg.solve"
+    A = _square_float(A, name)
+    B = _floating(_t(B, "B"), name, "B")
+    if A.dtype != B.dtype:
+        raise RuntimeError(
+            f"{name}: Expected A and B to have the same dtype, but found A of type "
+            f"{_dtype_name(A.dtype)} and B of type {_dtype_name(B.dtype)} instead (convert one "
+            f"with .to())")
+    vector = _solve_is_vector(A, B)
+    if not left:
+        if vector:
+            raise RuntimeError(f"{name}: Vector broadcasting of the left hand side is not "
+                               f"supported for left=False. In this case linalg.solve is "
+                               f"equivalent to B / A.squeeze(-1)")
+        return _mT(solve(_mT(A), _mT(B)))
+    Bm = B.unsqueeze(-1) if vector else B
+    n = A.shape[-1]
+    if Bm.shape[-2] != n:
+        shown = (f"{B.shape[-1]}" if vector else f"{B.shape[-2]}x{B.shape[-1]}")
+        raise RuntimeError(
+            f"{name}: Incompatible shapes of A and B for the equation AX = B ({n}x{n} and "
+            f"{shown}); A has shape {tuple(A.shape)}, B has shape {tuple(B.shape)}")
+    try:
+        np.broadcast_shapes(tuple(A.shape[:-2]), tuple(Bm.shape[:-2]))
+    except ValueError:
+        raise RuntimeError(
+            f"{name}: the batch dimensions of A {tuple(A.shape)} and B {tuple(B.shape)} cannot "
+            f"be broadcast together") from None
+    X = apply(L.SOLVE, (A, Bm))
+    return X.squeeze(-1) if vector else X
+
+
+def cholesky(A, *, upper: bool = False) -> Tensor:
+    """The Cholesky factor of each symmetric positive-definite matrix of ``A``: lower
+    triangular ``L`` with ``A = L L^T`` (``U = L^T`` with ``A = U^T U`` when ``upper``). Only
+    the lower triangle of ``A`` is read.
+
+    Raises:
+        LinAlgError: a matrix is not positive definite (the message names which one).
+    """
+    A = _square_float(A, "linalg.cholesky")
+    out = apply1(L.CHOLESKY, A)
+    return _mT(out) if upper else out
+
+
+def matrix_power(A, n: int) -> Tensor:
+    """``A`` to the integer power ``n`` (``n < 0``: powers of the inverse; ``n = 0``: the
+    identity), by repeated squaring."""
+    A = _t(A)
+    _square(A, "linalg.matrix_power")
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"linalg.matrix_power: n must be an int, got {type(n).__name__}")
+    n = int(n)
+    if n == 0:
+        eye = np.eye(A.shape[-1], dtype=A.dtype)
+        data = np.broadcast_to(eye, tuple(A.shape)).copy()
+        return wrap(data if type(A._data) is np.ndarray else F._xp(A).asarray(data))
+    if n < 0:
+        A, n = inv(A), -n
+    result = None
+    base = A
+    while True:
+        if n & 1:
+            result = base if result is None else F.matmul(result, base)
+        n >>= 1
+        if not n:
+            return result
+        base = F.matmul(base, base)
+
+
+def multi_dot(tensors: Sequence[Tensor]) -> Tensor:
+    """The product of a chain of matrices (the first may be 1-D, a row vector, and the last
+    1-D, a column vector), in the cheapest order."""
+    ts = [_t(t, "tensors") for t in tensors]
+    name = "multi_dot()"
+    if len(ts) < 2:
+        raise RuntimeError(f"{name}: expected at least 2 tensors but got {len(ts)}")
+    for i, t in enumerate(ts):
+        ok = t.ndim in (1, 2) if i in (0, len(ts) - 1) else t.ndim == 2
+        if not ok:
+            which = ("the first" if i == 0 else "the last" if i == len(ts) - 1
+                     else f"tensor {i}")
+            allowed = "1D or 2D" if i in (0, len(ts) - 1) else "2D"
+            raise RuntimeError(f"{name}: {which} tensor must be {allowed} but got {t.ndim}D "
+                               f"(shape {tuple(t.shape)})")
+    first_vec, last_vec = ts[0].ndim == 1, ts[-1].ndim == 1
+    mats = list(ts)
+    if first_vec:
+        mats[0] = mats[0].unsqueeze(0)
+    if last_vec:
+        mats[-1] = mats[-1].unsqueeze(-1)
+    for i in range(len(mats) - 1):
+        if mats[i].shape[1] != mats[i + 1].shape[0]:
+            raise RuntimeError(
+                f"{name}: tensors {i} and {i + 1} with shapes {list(ts[i].shape)} and "
+                f"{list(ts[i + 1].shape)} cannot be multiplied")
+    out = _chain(mats)
+    if first_vec:
+        out = out.squeeze(0)
+    if last_vec:
+        out = out.squeeze(-1)
+    return out
+
+
+def _chain(mats):
+    """The product of matrices in the order with the fewest scalar multiplications (the
+    classic dynamic programme over split points)."""
+    k = len(mats)
+    dims = [mats[0].shape[0]] + [m.shape[1] for m in mats]
+    cost = [[0] * k for _ in range(k)]
+    split = [[0] * k for _ in range(k)]
+    for length in range(1, k):
+        for i in range(k - length):
+            j = i + length
+            cost[i][j] = None
+            for s in range(i, j):
+                c = cost[i][s] + cost[s + 1][j] + dims[i] * dims[s + 1] * dims[j + 1]
+                if cost[i][j] is None or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, s
+
+    def product(i, j):
+        if i == j:
+            return mats[i]
+        s = split[i][j]
+        return F.matmul(product(i, s), product(s + 1, j))
+
+    return product(0, k - 1)
+
+
+def cross(input, other, *, dim: int = -1) -> Tensor:
+    """The cross product of 3-vectors along ``dim`` (the inputs broadcast)."""
+    a, b = _t(input, "input"), _t(other, "other")
+    try:
+        shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    except ValueError:
+        raise RuntimeError(
+            f"linalg.cross: the shapes of input {tuple(a.shape)} and other {tuple(b.shape)} "
+            f"cannot be broadcast together") from None
+    nd = len(shape)
+    if not -nd <= dim < nd:
+        raise IndexError(f"linalg.cross: dim {dim} is out of range for {nd}-D inputs")
+    d = dim % nd
+    sa = a.shape[d - nd] if d - nd >= -a.ndim else 1
+    sb = b.shape[d - nd] if d - nd >= -b.ndim else 1
+    if sa != 3 or sb != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {sa} and {sb} "
+            f"(shapes {tuple(a.shape)} and {tuple(b.shape)})")
+    if tuple(a.shape) != shape:
+        a = F.broadcast_to(a, shape)
+    if tuple(b.shape) != shape:
+        b = F.broadcast_to(b, shape)
+    a0, a1, a2 = (F.narrow(a, d, i, 1) for i in range(3))
+    b0, b1, b2 = (F.narrow(b, d, i, 1) for i in range(3))
+    return F.cat([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
+
+
+# ------------------------------------------------------------------------------------ norms
+def _dims(dim, ndim, name):
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
+            raise IndexError(f"{name}: dim {d} is out of range for a {ndim}-D tensor")
+        out.append(int(d) % builtins.max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"{name}: dim {dims} names a dimension twice")
+    return tuple(out)
+
+
+def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The vector ``ord``-norm of ``x`` over ``dim`` (every element when None).
+
+    ``ord`` is any real number or ``±inf``: ``inf`` is ``max |x|``, ``-inf`` is ``min |x|``, 0
+    counts the non-zero entries (not differentiable), others give ``(sum |x|^ord)^(1/ord)``.
+    At points where the norm is not differentiable the gradient is PyTorch's subgradient (0 at
+    the zero vector, shared equally between tied maxima for ``inf``).
+    """
+    name = "linalg.vector_norm"
+    if isinstance(ord, str) or not isinstance(ord, (int, float, np.number)):
+        raise TypeError(f"{name}: argument 'ord' must be a number, not {type(ord).__name__} "
+                        f"(use linalg.matrix_norm for 'fro' and 'nuc')")
+    x = _floating(x, name)
+    if dtype is not None:
+        x = x.to(dtype)
+    axis = _dims(dim, x.ndim, name)
+    if x.ndim == 0:
+        x = x.reshape(1)
+        axis = None if axis is None else (0,)
+        out = vector_norm(x, ord, axis, keepdim)
+        return out.reshape(()) if out.ndim else out
+    ord = float(ord)
+    if ord == _inf or ord == -_inf:
+        fn = F.amax if ord > 0 else F.amin
+        return fn(F.abs(x), dim=axis if axis is not None else tuple(range(x.ndim)),
+                  keepdim=keepdim)
+    if ord == 0:
+        nz = (x != 0).to(x.dtype)
+        return F.sum(nz, dim=axis, keepdim=keepdim)
+    return apply1(L.VECTOR_NORM, x, (2 if ord == 2 else ord, axis, keepdim, tuple(x.shape)))
+
+
+_MATRIX_ORDS = ("fro", "nuc", _inf, -_inf, 1, -1, 2, -2)
+
+
+def _two_dims(dim, ndim, name):
+    if isinstance(dim, (int, np.integer)) or dim is None or len(tuple(dim)) != 2:
+        raise RuntimeError(f"{name}: dim must be a 2-tuple. Got {dim}")
+    d = _dims(dim, ndim, name)
+    if d[0] == d[1]:
+        raise RuntimeError(f"{name}: dims must be different. Got ({dim[0]}, {dim[1]})")
+    return d
+
+
+def _last_two(A, d):
+    """``A`` with dims ``d`` moved to the end (in that order)."""
+    if d == (A.ndim - 2, A.ndim - 1):
+        return A
+    rest = [i for i in range(A.ndim) if i not in d]
+    return F.permute(A, *rest, *d)
+
+
+def _restore(out, d, keepdim):
+    """A result over the matrices of ``_last_two(A, d)``: unsqueeze the two dims back."""
+    if keepdim:
+        for i in sorted(d):
+            out = out.unsqueeze(i)
+    return out
+
+
+def matrix_norm(A, ord: Union[str, float] = "fro", dim=(-2, -1), keepdim: bool = False, *,
+                dtype=None) -> Tensor:
+    """The matrix norm of the matrices of ``A`` over the two dims ``dim``.
+
+    ``ord``: ``'fro'`` (Frobenius), ``'nuc'`` (sum of singular values), ``inf``/``-inf`` (max/min
+    absolute row sum), ``1``/``-1`` (max/min absolute column sum), ``2``/``-2`` (largest/smallest
+    singular value).
+    """
+    name = "linalg.matrix_norm"
+    A = _floating(A, name)
+    if dtype is not None:
+        A = A.to(dtype)
+    _matrices(A, name)
+    d = _two_dims(dim, A.ndim, name)
+    if ord not in _MATRIX_ORDS:
+        raise RuntimeError(f"{name}: Order {ord} not supported. Use one of 'fro', 'nuc', inf, "
+                           f"-inf, 1, -1, 2, -2")
+    if ord == "fro":
+        return vector_norm(A, 2, d, keepdim)
+    if ord in ("nuc", 2, -2):
+        s = svdvals(_last_two(A, d))
+        if ord == "nuc":
+            out = F.sum(s, dim=-1)
+        elif ord == 2:
+            out = F.amax(s, dim=-1)
+        else:
+            out = F.amin(s, dim=-1)
+        return _restore(out, d, keepdim)
+    # 1 / -1: column sums (over rows) then max/min over columns; inf / -inf: row sums
+    sum_dim, pick_dim = (d[0], d[1]) if ord in (1, -1) else (d[1], d[0])
+    sums = F.sum(F.abs(A), dim=sum_dim, keepdim=True)
+    out = (F.amax if ord > 0 else F.amin)(sums, dim=pick_dim, keepdim=True)
+    if not keepdim:
+        out = F.squeeze(out, builtins.max(d))
+        out = F.squeeze(out, builtins.min(d))
+    return out
+
+
+def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """A vector or matrix norm, chosen as ``torch.linalg.norm`` does: with ``dim`` an int or
+    1-tuple a vector norm, a 2-tuple a matrix norm; without ``dim``, the 2-norm of the flattened
+    input when ``ord`` is None, else a vector norm of a 1-D or a matrix norm of a 2-D input."""
+    name = "linalg.norm"
+    A = _floating(A, "linalg.vector_norm" if not isinstance(ord, str) else "linalg.matrix_norm")
+    if dim is not None:
+        if isinstance(ord, str):
+            return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+        dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+        if len(dims) == 1:
+            return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+        if len(dims) == 2:
+            return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
+        raise RuntimeError(f"{name}: If dim is specified, it must be of length 1 or 2. Got "
+                           f"{list(dims)}")
+    if ord is None:
+        return vector_norm(A, 2, None, keepdim, dtype=dtype)
+    if A.ndim not in (1, 2):
+        raise RuntimeError(f"{name}: If dim is not specified but ord is, the input must be 1D "
+                           f"or 2D. Got {A.ndim}D.")
+    if A.ndim == 1:
+        return vector_norm(A, ord, None, keepdim, dtype=dtype)
+    return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+
+
+# ------------------------------------------------------------------ decompositions
+def _uplo(UPLO, name):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"{name}: Expected UPLO argument to be 'L' or 'U', but got {UPLO!r}")
+    return UPLO
+
+
+def eigh(A, UPLO: str = "L"):
+    """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of the symmetric
+    matrices of ``A``, reading only the ``UPLO`` triangle. Gradients assume distinct
+    eigenvalues; losses should not depend on the eigenvectors' signs."""
+    name = "linalg.eigh"
+    A = _square_float(A, name)
+    packed = apply1(L.EIGH, A, (_uplo(UPLO, name),))
+    w, v = L.eigh_unpack(packed)
+    return eigh_result(w, v)
+
+
+def eigvalsh(A, UPLO: str = "L") -> Tensor:
+    """The eigenvalues (ascending) of the symmetric matrices of ``A``."""
+    name = "linalg.eigvalsh"
+    A = _square_float(A, name)
+    return apply1(L.EIGVALSH, A, (_uplo(UPLO, name),))
+
+
+def svd(A, full_matrices: bool = True, *, driver=None):
+    """``A = U diag(S) Vh`` with singular values ``S`` in descending order.
+
+    With ``full_matrices`` (the default, as in PyTorch) ``U`` is ``(*, m, m)`` and ``Vh``
+    ``(*, n, n)``; otherwise ``(*, m, k)`` and ``(*, k, n)``, ``k = min(m, n)``. Gradients
+    assume distinct, non-zero singular values and losses that do not depend on the singular
+    vectors' signs; the extra columns of a full ``U``/``Vh`` get no gradient, as in PyTorch.
+    """
+    name = "linalg.svd"
+    A = _floating(A, name)
+    _matrices(A, name)
+    m, n = A.shape[-2], A.shape[-1]
+    packed = apply1(L.SVD, A, (bool(full_matrices), m, n))
+    return svd_result(*L.svd_unpack(packed, m, n, bool(full_matrices)))
+
+
+def svdvals(A, *, driver=None) -> Tensor:
+    """The singular values of the matrices of ``A``, descending: ``(*, min(m, n))``."""
+    name = "linalg.svdvals"
+    A = _floating(A, name)
+    _matrices(A, name)
+    return apply1(L.SVDVALS, A)
+
+
+def qr(A, mode: str = "reduced"):
+    """``A = Q R`` with orthonormal columns in ``Q`` and upper-triangular ``R``.
+
+    ``mode``: ``'reduced'`` (``Q`` is ``(*, m, k)``), ``'complete'`` (``(*, m, m)``) or ``'r'``
+    (``Q`` is an empty tensor; not differentiable, as in PyTorch).
+    """
+    name = "linalg.qr"
+    A = _floating(A, name)
+    _matrices(A, name)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"{name}: qr received unrecognized mode '{mode}' but expected one of "
+                           f"'reduced' (default), 'r', or 'complete'")
+    m, n = A.shape[-2], A.shape[-1]
+    packed = apply1(L.QR, A, (mode, m, n))
+    q, r = L.qr_unpack(packed, m, n, mode)
+    if q is None:
+        q = wrap(F._xp(A).zeros((0,), dtype=A.dtype))
+    return qr_result(q, r)
+
+
+def _tolerances(A, atol, rtol, name):
+    """PyTorch's rule: rtol = eps * max(m, n) when neither is given, else 0 when only atol is."""
+    if rtol is None:
+        rtol = (float(np.finfo(A.dtype).eps) * builtins.max(A.shape[-2], A.shape[-1])
+                if atol is None or atol <= 0 else 0.0)
+    atol = 0.0 if atol is None else atol
+    for v, label in ((atol, "atol"), (rtol, "rtol")):
+        if isinstance(v, Tensor):
+            raise TypeError(f"{name}: {label} as a Tensor is not supported; pass a float")
+    return float(atol), float(rtol)
+
+
+def pinv(A, *, atol: Optional[float] = None, rtol: Optional[float] = None,
+         hermitian: bool = False) -> Tensor:
+    """The Moore-Penrose pseudo-inverse of the matrices of ``A`` (``(*, m, n)`` to
+    ``(*, n, m)``): singular values at most ``max(atol, rtol * largest)`` count as zero.
+    ``hermitian=True`` reads ``A`` as symmetric (an eigendecomposition)."""
+    name = "linalg.pinv"
+    A = _floating(A, name)
+    _matrices(A, name)
+    if hermitian:
+        _square(A, name)
+    atol, rtol = _tolerances(A, atol, rtol, name)
+    return apply1(L.PINV, A, (atol, rtol, bool(hermitian)))
+
+
+def lstsq(A, B, rcond: Optional[float] = None, *, driver: Optional[str] = None):
+    """The least-squares solution of ``A X = B`` (minimum norm when ``A`` is rank deficient).
+
+    Returns ``(solution, residuals, rank, singular_values)`` as PyTorch does on the CPU: with
+    the default driver ``'gelsy'`` residuals and singular values are empty; ``'gelsd'`` and
+    ``'gelss'`` return the singular values, and every driver but ``'gelsy'`` the squared
+    residuals for tall full-rank ``A``.
+    The solution is differentiable in ``A`` (full rank) and ``B``.
+    """
+    name = "linalg.lstsq"
+    A = _floating(A, name)
+    B = _floating(_t(B, "B"), name, "B")
+    _matrices(A, name)
+    if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError(f"{name}: parameter `driver` should be one of (gels, gelsy, gelsd, "
+                           f"gelss), got {driver!r}")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"{name}: Expected input and other to have the same dtype, but got "
+                           f"input's dtype {_dtype_name(A.dtype)} and other's dtype "
+                           f"{_dtype_name(B.dtype)}")
+    vector = B.ndim == A.ndim - 1
+    Bm = B.unsqueeze(-1) if vector else B
+    if Bm.ndim < 2 or Bm.shape[-2] != A.shape[-2]:
+        raise RuntimeError(f"{name}: input.size(-2) should match other.size(-2): A has shape "
+                           f"{tuple(A.shape)}, B has shape {tuple(B.shape)}")
+    m, n = A.shape[-2], A.shape[-1]
+    if rcond is None:
+        rcond = float(np.finfo(A.dtype).eps) * builtins.max(m, n)
+    X = F.matmul(apply1(L.PINV, A, (0.0, float(rcond), False)), Bm)
+    xp = F._xp(A)
+    empty = wrap(xp.zeros((0,), dtype=A.dtype))
+    driver = driver or "gelsy"
+    s = svdvals(A.detach())
+    rank = F.sum(s > float(rcond) * F.amax(s, dim=-1, keepdim=True), dim=-1)
+    residuals = empty
+    if driver != "gelsy" and m > n and bool(F.all(rank == n)):
+        residuals = F.sum((F.matmul(A, X) - Bm) ** 2, dim=-2)
+        if vector:
+            residuals = residuals.squeeze(-1)
+    return lstsq_result(
+        X.squeeze(-1) if vector else X,
+        residuals,
+        rank if driver != "gels" else wrap(xp.zeros((0,), dtype=np.int64)),
+        s if driver in ("gelsd", "gelss") else empty,
+    )
+
+
+def matrix_rank(A, *, atol: Optional[float] = None, rtol: Optional[float] = None,
+                hermitian: bool = False) -> Tensor:
+    """The number of singular values of each matrix above ``max(atol, rtol * largest)``
+    (int64, not differentiable)."""
+    name = "linalg.matrix_rank"
+    A = _floating(A, name)
+    _matrices(A, name)
+    atol, rtol = _tolerances(A, atol, rtol, name)
+    A = A.detach()
+    s = F.abs(eigvalsh(A)) if hermitian else svdvals(A)
+    if s.shape[-1] == 0:
+        return wrap(F._xp(A).zeros(tuple(A.shape[:-2]), dtype=np.int64))
+    tol = F.maximum(F.amax(s, dim=-1, keepdim=True) * rtol, wrap(F._xp(A).asarray(atol,
+                                                                            dtype=A.dtype)))
+    return F.sum(s > tol, dim=-1)
+
+
+def cond(A, p=None) -> Tensor:
+    """The condition number of the matrices of ``A`` in the norm ``p``: ``None``/2 (largest over
+    smallest singular value, any shape), -2, or for square matrices 'fro', 'nuc', inf, -inf, 1,
+    -1 (``norm(A) * norm(inv(A))``)."""
+    name = "linalg.cond"
+    A = _floating(A, name)
+    _matrices(A, name)
+    if p is None or p == 2 or p == -2:
+        s = svdvals(A)
+        big, small = s[..., 0], s[..., -1]
+        with np.errstate(divide="ignore", invalid="ignore"):  # singular: inf (or nan), as torch
+            return big / small if p != -2 else small / big
+    if p not in _MATRIX_ORDS:
+        raise RuntimeError(f"{name}: Order {p} not supported.")
+    _square(A, f"linalg.cond(ord={p})")
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)

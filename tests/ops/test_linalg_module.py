@@ -1,0 +1,521 @@
+"""gradkit.linalg against torch.linalg: values (float32 and float64, batched and not), gradients
+against central differences and torch, second order, and errors (type and message).
+
+Inputs are well conditioned by construction (A = Q1 diag(s) Q2^T with s in [1, 3]; symmetric
+positive definite Q diag(s) Q^T with well-separated s for cholesky/eigh; distinct singular values
+for svd), so central differences are accurate. Losses of eigh/svd/qr use only gauge-invariant
+quantities (eigen/singular values, squared entries of the vectors), as torch's docs recommend.
+Functions that read a symmetric matrix (cholesky, eigh, eigvalsh, pinv(hermitian=True)) are
+checked against central differences through ``sym(X) = (X + X^T) / 2``.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from helpers import assert_close, check_grad, to_torch
+from op_helpers import check_second_order
+
+import gradkit as gk
+import gradkit.linalg as LA
+
+INF = math.inf
+
+
+# ---------------------------------------------------------------------------- input makers
+def _orth(rng, batch, n):
+    q, _ = np.linalg.qr(rng.standard_normal(batch + (n, n)))
+    return q
+
+
+def _gen(rng, batch, n=3):
+    """A well-conditioned general square matrix (singular values in [1, 3])."""
+    s = rng.uniform(1, 3, batch + (n,))
+    return _orth(rng, batch, n) @ (s[..., :, None] * np.swapaxes(_orth(rng, batch, n), -1, -2))
+
+
+def _spd(rng, batch, n=3):
+    """Symmetric positive definite with eigenvalues about 1, 2, 3 (well separated)."""
+    s = np.arange(1, n + 1) + rng.uniform(-0.2, 0.2, batch + (n,))
+    q = _orth(rng, batch, n)
+    a = q @ (s[..., :, None] * np.swapaxes(q, -1, -2))
+    return (a + np.swapaxes(a, -1, -2)) / 2
+
+
+def _rect(rng, batch, m, n):
+    """An m x n matrix with singular values about 1, 2, ... (distinct, non-zero)."""
+    k = min(m, n)
+    s = np.arange(1, k + 1) + rng.uniform(-0.2, 0.2, batch + (k,))
+    u = _orth(rng, batch, m)[..., :, :k]
+    v = _orth(rng, batch, n)[..., :, :k]
+    return u @ (s[..., :, None] * np.swapaxes(v, -1, -2))
+
+
+MAKERS = {
+    "gen": _gen,
+    "spd": _spd,
+    "tall": lambda rng, b: _rect(rng, b, 4, 3),
+    "wide": lambda rng, b: _rect(rng, b, 3, 4),
+    "sq": lambda rng, b: _rect(rng, b, 3, 3),
+    "rhs": lambda rng, b: rng.standard_normal(b + (3, 2)),
+    "rhs4": lambda rng, b: rng.standard_normal(b + (4, 2)),
+    "rhsT": lambda rng, b: rng.standard_normal(b + (2, 3)),
+    "vec": lambda rng, b: rng.standard_normal(b + (3,)),
+    "x": lambda rng, b: rng.standard_normal(b + (4, 3)),
+    "v3": lambda rng, b: rng.standard_normal(b + (4, 3)),
+}
+
+
+def _sym(A):
+    return (A + A.mT) / 2
+
+
+def _cat(lib, *ts):
+    return lib.cat([t.reshape(-1) for t in ts])
+
+
+def _eigh(lib, la, A):
+    w, v = la.eigh(A)
+    return _cat(lib, w, v * v)
+
+
+def _eigh_upper(lib, la, A):
+    w, v = la.eigh(A, UPLO="U")
+    return _cat(lib, w, v * v)
+
+
+def _svd(lib, la, A):
+    u, s, vh = la.svd(A, full_matrices=False)
+    return _cat(lib, s, u * u, vh * vh)
+
+
+def _svd_full(lib, la, A):
+    u, s, vh = la.svd(A)  # full_matrices=True: the extra columns of U carry no gradient
+    k = min(A.shape[-2], A.shape[-1])
+    return _cat(lib, s, u[..., :, :k] * u[..., :, :k], vh[..., :k, :] * vh[..., :k, :])
+
+
+def _svd_uv(lib, la, A):
+    # U diag(S) Vh products are sign-invariant: the reconstruction and U Vh
+    u, s, vh = la.svd(A, full_matrices=False)
+    return _cat(lib, (u * s[..., None, :]) @ vh, u @ vh)
+
+
+def _qr(mode):
+    def fn(lib, la, A):
+        q, r = la.qr(A, mode=mode)
+        return _cat(lib, q, r)
+    return fn
+
+
+def _slogdet(lib, la, A):
+    r = la.slogdet(A)
+    return r.sign * r.logabsdet
+
+
+def _lstsq(lib, la, A, B):
+    return la.lstsq(A, B).solution
+
+
+# name -> (fn(lib, la, *inputs), input kinds, symmetric input, batched)
+CASES = {
+    "inv": (lambda lib, la, A: la.inv(A), ["gen"], False, True),
+    "det": (lambda lib, la, A: la.det(A), ["gen"], False, True),
+    "slogdet": (_slogdet, ["gen"], False, True),
+    "solve": (lambda lib, la, A, B: la.solve(A, B), ["gen", "rhs"], False, True),
+    "solve_vec": (lambda lib, la, A, b: la.solve(A, b), ["gen", "vec"], False, True),
+    "solve_right": (lambda lib, la, A, B: la.solve(A, B, left=False), ["gen", "rhsT"], False,
+                    True),
+    "cholesky": (lambda lib, la, A: la.cholesky(A), ["spd"], True, True),
+    "cholesky_upper": (lambda lib, la, A: la.cholesky(A, upper=True), ["spd"], True, True),
+    "vector_norm_2": (lambda lib, la, x: la.vector_norm(x), ["x"], False, True),
+    "vector_norm_1_dim": (lambda lib, la, x: la.vector_norm(x, 1, dim=-1), ["x"], False, True),
+    "vector_norm_3.5_keep": (lambda lib, la, x: la.vector_norm(x, 3.5, dim=(0, -1),
+                                                                keepdim=True), ["x"], False, True),
+    "vector_norm_0.5": (lambda lib, la, x: la.vector_norm(x, 0.5, dim=-2), ["x"], False, True),
+    "vector_norm_-1.5": (lambda lib, la, x: la.vector_norm(x, -1.5, dim=-1), ["x"], False, True),
+    "vector_norm_inf": (lambda lib, la, x: la.vector_norm(x, INF, dim=-1), ["x"], False, True),
+    "vector_norm_-inf": (lambda lib, la, x: la.vector_norm(x, -INF), ["x"], False, True),
+    "matrix_norm_fro": (lambda lib, la, A: la.matrix_norm(A), ["tall"], False, True),
+    "matrix_norm_nuc": (lambda lib, la, A: la.matrix_norm(A, "nuc"), ["tall"], False, True),
+    "matrix_norm_2": (lambda lib, la, A: la.matrix_norm(A, 2), ["wide"], False, True),
+    "matrix_norm_-2": (lambda lib, la, A: la.matrix_norm(A, -2), ["tall"], False, True),
+    "matrix_norm_1": (lambda lib, la, A: la.matrix_norm(A, 1), ["x"], False, True),
+    "matrix_norm_-1": (lambda lib, la, A: la.matrix_norm(A, -1), ["x"], False, True),
+    "matrix_norm_inf": (lambda lib, la, A: la.matrix_norm(A, INF), ["x"], False, True),
+    "matrix_norm_-inf_dims": (lambda lib, la, A: la.matrix_norm(A, -INF, dim=(-1, 0),
+                                                                 keepdim=True), ["x"], False,
+                              True),
+    "matrix_norm_nuc_dims": (lambda lib, la, A: la.matrix_norm(A, "nuc", dim=(-1, -2)),
+                             ["tall"], False, True),
+    "norm_default": (lambda lib, la, A: la.norm(A), ["x"], False, True),
+    "norm_dim1": (lambda lib, la, A: la.norm(A, 3, dim=-1), ["x"], False, True),
+    "norm_ord_2d": (lambda lib, la, A: la.norm(A, "nuc"), ["tall"], False, False),
+    "norm_ord_1d": (lambda lib, la, x: la.norm(x, -INF), ["vec"], False, False),
+    "cross": (lambda lib, la, a, b: la.cross(a, b), ["v3", "v3"], False, True),
+    "cross_dim0": (lambda lib, la, a, b: la.cross(a.mT, b.mT, dim=-2), ["v3", "v3"], False,
+                   True),
+    "matrix_power_3": (lambda lib, la, A: la.matrix_power(A, 3), ["gen"], False, True),
+    "matrix_power_-2": (lambda lib, la, A: la.matrix_power(A, -2), ["gen"], False, True),
+    "multi_dot": (lambda lib, la, a, B, C, D, e: la.multi_dot([a, B, C, D, e]),
+                  ["vec", "gen", "wide", "x", "vec"], False, False),
+    "multi_dot_mats": (lambda lib, la, A, B, C: la.multi_dot([A, B, C]),
+                       ["x", "wide", "tall"], False, False),
+    "eigh": (_eigh, ["spd"], True, True),
+    "eigh_upper": (_eigh_upper, ["spd"], True, True),
+    "eigvalsh": (lambda lib, la, A: la.eigvalsh(A), ["spd"], True, True),
+    "svd_tall": (_svd, ["tall"], False, True),
+    "svd_wide": (_svd, ["wide"], False, True),
+    "svd_square": (_svd, ["sq"], False, True),
+    "svd_full_tall": (_svd_full, ["tall"], False, True),
+    "svd_uv_wide": (_svd_uv, ["wide"], False, True),
+    "svdvals_tall": (lambda lib, la, A: la.svdvals(A), ["tall"], False, True),
+    "svdvals_wide": (lambda lib, la, A: la.svdvals(A), ["wide"], False, True),
+    "qr_tall": (_qr("reduced"), ["tall"], False, True),
+    "qr_square": (_qr("reduced"), ["gen"], False, True),
+    "qr_wide": (_qr("reduced"), ["wide"], False, True),
+    "qr_complete_wide": (_qr("complete"), ["wide"], False, True),
+    "pinv_tall": (lambda lib, la, A: la.pinv(A), ["tall"], False, True),
+    "pinv_wide": (lambda lib, la, A: la.pinv(A), ["wide"], False, True),
+    "pinv_hermitian": (lambda lib, la, A: la.pinv(A, hermitian=True), ["spd"], True, True),
+    "lstsq": (_lstsq, ["tall", "rhs4"], False, True),
+    "cond": (lambda lib, la, A: la.cond(A), ["gen"], False, True),
+    "cond_1": (lambda lib, la, A: la.cond(A, 1), ["gen"], False, True),
+    "cond_fro": (lambda lib, la, A: la.cond(A, "fro"), ["gen"], False, True),
+}
+# torch.linalg.cond(A, p) for p other than None/2/-2 fails in backward (an in-place change of
+# inv's output, torch 2.13): its gradients are compared with torch's norm(A) * norm(inv(A))
+TORCH_GRAD_FNS = {
+    "cond_1": lambda lib, la, A: la.matrix_norm(A, 1) * la.matrix_norm(la.inv(A), 1),
+    "cond_fro": lambda lib, la, A: la.matrix_norm(A) * la.matrix_norm(la.inv(A)),
+}
+# where torch's result is only defined up to signs the values are compared through the same
+# gauge-invariant loss; cases without a batched form run unbatched only
+BATCHES = [(), (2,)]
+
+
+def _inputs(kinds, batch, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    return [MAKERS[k](rng, batch).astype(dtype) for k in kinds]
+
+
+def _case_params():
+    out = []
+    for name, (_, _, _, batched) in CASES.items():
+        for b in BATCHES if batched else [()]:
+            out.append(pytest.param(name, b, id=f"{name}-{'x'.join(map(str, b)) or 'single'}"))
+    return out
+
+
+def _gk_fn(name, use_sym):
+    fn, _, sym, _ = CASES[name]
+    if sym and use_sym:
+        return lambda *xs: fn(gk, LA, _sym(xs[0]), *xs[1:])
+    return lambda *xs: fn(gk, LA, *xs)
+
+
+@pytest.mark.parametrize("name,batch", _case_params())
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_values_vs_torch(torch, name, batch, dtype):
+    fn, kinds, _, _ = CASES[name]
+    arrays = _inputs(kinds, batch, dtype=dtype)
+    out = fn(gk, LA, *[gk.tensor(a) for a in arrays])
+    tout = fn(torch, torch.linalg, *[torch.from_numpy(a) for a in arrays])
+    assert tuple(out.shape) == tuple(tout.shape)
+    assert out.dtype == (gk.float32 if dtype == np.float32 else gk.float64)
+    tol = 2e-4 if dtype == np.float32 else 1e-9
+    assert_close(out, tout, atol=tol, rtol=tol)
+
+
+@pytest.mark.parametrize("name,batch", _case_params())
+def test_grad_vs_torch_and_central_differences(torch, name, batch):
+    fn, kinds, sym, _ = CASES[name]
+    xs = [gk.tensor(a, requires_grad=True) for a in _inputs(kinds, batch, seed=1)]
+    grads = check_grad(_gk_fn(name, True), xs)
+    # torch, with the same cotangent, on the raw (unsymmetrised) inputs
+    txs = [to_torch(torch, x) for x in xs]
+    tout = TORCH_GRAD_FNS.get(name, fn)(torch, torch.linalg, *txs)
+    out = fn(gk, LA, *xs)
+    u = np.random.default_rng(2).standard_normal(tuple(tout.shape))
+    tgrads = torch.autograd.grad(tout, txs, torch.from_numpy(u))
+    grads = gk.autograd.grad(out, xs, gk.tensor(u))
+    for g, tg in zip(grads, tgrads):
+        assert_close(g, tg, atol=1e-8, rtol=1e-7)
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if n not in (
+    "vector_norm_inf", "vector_norm_-inf", "matrix_norm_1", "matrix_norm_-1", "matrix_norm_inf",
+    "matrix_norm_-inf_dims", "norm_ord_1d", "cond_1")])
+def test_second_order(name):
+    # batched where the function batches; max/min-based norms are piecewise linear (their second
+    # derivative is 0 almost everywhere) and are covered by test_second_order_piecewise
+    _, kinds, _, batched = CASES[name]
+    xs = [gk.tensor(a, requires_grad=True)
+          for a in _inputs(kinds, (2,) if batched else (), seed=3)]
+    check_second_order(_gk_fn(name, True), xs)
+
+
+@pytest.mark.parametrize("name", ["vector_norm_inf", "matrix_norm_1", "cond_1"])
+def test_second_order_piecewise(name):
+    _, kinds, _, _ = CASES[name]
+    xs = [gk.tensor(a, requires_grad=True) for a in _inputs(kinds, (), seed=3)]
+    check_second_order(_gk_fn(name, True), xs)
+
+
+# ---------------------------------------------------------------------------- special values
+def test_slogdet_namedtuple_and_sign(torch):
+    a = _gen(np.random.default_rng(4), (5,))
+    a[::2, 0] *= -1  # flip the sign of every other determinant
+    r, tr = LA.slogdet(gk.tensor(a)), torch.linalg.slogdet(torch.from_numpy(a))
+    assert r._fields == ("sign", "logabsdet")
+    assert_close(r.sign, tr.sign, atol=0)
+    assert set(r.sign.numpy().tolist()) == {-1.0, 1.0}  # both signs occur in this batch
+    s = LA.slogdet(gk.zeros(2, 2))
+    assert float(s.sign) == 0.0 and float(s.logabsdet) == -INF
+
+
+def test_solve_batch_broadcast(torch):
+    rng = np.random.default_rng(5)
+    for sa, sb in [((2, 3, 3), (3, 2)), ((3, 3), (4, 3, 2)), ((2, 1, 3, 3), (5, 3, 1)),
+                   ((2, 3, 3), (2, 3)), ((3, 3, 3), (3, 3))]:
+        A = gk.tensor(_gen(rng, sa[:-2]), requires_grad=True)
+        B = gk.tensor(rng.standard_normal(sb), requires_grad=True)
+        check_grad(LA.solve, [A, B])
+        tA, tB = to_torch(torch, A), to_torch(torch, B)
+        out, tout = LA.solve(A, B), torch.linalg.solve(tA, tB)
+        assert tuple(out.shape) == tuple(tout.shape)
+        assert_close(out, tout, atol=1e-10)
+        out.sum().backward()
+        tout.sum().backward()
+        assert_close(A.grad, tA.grad, atol=1e-9)
+        assert_close(B.grad, tB.grad, atol=1e-9)
+
+
+def test_vector_norm_subgradients(torch):
+    # zero entries and the zero vector: torch's subgradients (0), no nan
+    for ord in [2, 1, 3, 1.5, 0.5, -1, INF]:
+        for vals in ([0.0, 1.0, -2.0], [0.0, 0.0, 0.0], [2.0, -1.0, 2.0]):
+            x = gk.tensor(vals, dtype=gk.float64, requires_grad=True)
+            tx = to_torch(torch, x)
+            LA.vector_norm(x, ord).backward()
+            torch.linalg.vector_norm(tx, ord).backward()
+            assert_close(x.grad, tx.grad, atol=1e-12)
+            assert_close(LA.vector_norm(x, ord), torch.linalg.vector_norm(tx, ord))
+    x = gk.tensor([0.0, 3.0, -1.0])
+    assert float(LA.vector_norm(x, 0)) == 2.0
+    assert LA.vector_norm(gk.tensor(2.5), 3).shape == ()
+
+
+def test_vector_norm_dtype_argument(torch):
+    x = np.random.default_rng(6).standard_normal((3, 4)).astype(np.float32)
+    out = LA.vector_norm(gk.tensor(x), dtype=gk.float64)
+    assert out.dtype == gk.float64
+    assert_close(out, torch.linalg.vector_norm(torch.from_numpy(x), dtype=torch.float64),
+                 atol=1e-12)
+
+
+def test_norm_dispatch_shapes(torch):
+    x = np.random.default_rng(7).standard_normal((2, 3, 4))
+    for kw in [{}, {"keepdim": True}, {"dim": 1}, {"dim": (0, 2)}, {"ord": 1, "dim": (2, 1)},
+               {"ord": "fro", "dim": (0, 1), "keepdim": True}, {"ord": 0.5, "dim": (0, 1, 2)}]:
+        if "ord" in kw and kw.get("dim") == (0, 1, 2):
+            with pytest.raises(RuntimeError, match="length 1 or 2"):
+                LA.norm(gk.tensor(x), **kw)
+            continue
+        out, tout = LA.norm(gk.tensor(x), **kw), torch.linalg.norm(torch.from_numpy(x), **kw)
+        assert tuple(out.shape) == tuple(tout.shape), kw
+        assert_close(out, tout, atol=1e-12)
+
+
+def test_matrix_power_zero_and_ints(torch):
+    a = np.arange(8).reshape(2, 2, 2)
+    out = LA.matrix_power(gk.tensor(a), 0)
+    assert_close(out, torch.linalg.matrix_power(torch.from_numpy(a), 0))
+    out3 = LA.matrix_power(gk.tensor(a), 3)
+    assert out3.dtype == gk.int64
+    assert_close(out3, torch.linalg.matrix_power(torch.from_numpy(a), 3))
+
+
+def test_eigh_reconstructs_and_reads_one_triangle():
+    A = _spd(np.random.default_rng(8), (2,))
+    noisy = A.copy()
+    noisy[..., 0, 2] += 5.0  # upper triangle: ignored with UPLO='L'
+    w, v = LA.eigh(gk.tensor(noisy))
+    rec = v @ (w[..., :, None] * v.mT)
+    assert_close(rec, A, atol=1e-12)
+    assert_close(LA.eigvalsh(gk.tensor(noisy)), w, atol=1e-12)
+    assert not np.allclose(LA.eigvalsh(gk.tensor(noisy), "U").numpy(), w.numpy())
+
+
+def test_svd_full_matrices_shapes_and_reconstruction():
+    A = _rect(np.random.default_rng(9), (2,), 4, 3)
+    u, s, vh = LA.svd(gk.tensor(A))
+    assert tuple(u.shape) == (2, 4, 4) and tuple(s.shape) == (2, 3) and tuple(vh.shape) == (2, 3,
+                                                                                              3)
+    assert_close((u[..., :3] * s[..., None, :]) @ vh, A, atol=1e-12)
+    assert_close(u.mT @ u, np.broadcast_to(np.eye(4), (2, 4, 4)), atol=1e-12)
+
+
+def test_qr_not_differentiable_cases():
+    A = gk.tensor(_rect(np.random.default_rng(10), (), 4, 3), requires_grad=True)
+    q, r = LA.qr(A, mode="complete")
+    with pytest.raises(RuntimeError, match="not differentiable when mode='complete'"):
+        (q.sum() + r.sum()).backward()
+    q, r = LA.qr(A, mode="r")
+    assert tuple(q.shape) == (0,)
+    with pytest.raises(RuntimeError, match="depends on Q, which is not computed when mode='r'"):
+        r.sum().backward()
+
+
+def test_lstsq_fields_and_drivers(torch):
+    rng = np.random.default_rng(11)
+    A, B = _rect(rng, (2,), 5, 3), rng.standard_normal((2, 5, 2))
+    for driver in [None, "gelsy", "gelsd", "gelss", "gels"]:
+        r = LA.lstsq(gk.tensor(A), gk.tensor(B), driver=driver)
+        tr = torch.linalg.lstsq(torch.from_numpy(A), torch.from_numpy(B), driver=driver)
+        assert r._fields == ("solution", "residuals", "rank", "singular_values")
+        for f in r._fields:
+            assert tuple(getattr(r, f).shape) == tuple(getattr(tr, f).shape), (driver, f)
+            assert_close(getattr(r, f), getattr(tr, f), atol=1e-10)
+    b = rng.standard_normal(5)
+    r = LA.lstsq(gk.tensor(A[0]), gk.tensor(b))
+    assert_close(r.solution, torch.linalg.lstsq(torch.from_numpy(A[0]),
+                                                torch.from_numpy(b)).solution, atol=1e-10)
+
+
+def test_matrix_rank(torch):
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal((3, 5, 2)) @ rng.standard_normal((3, 2, 4))  # rank 2
+    for kw in [{}, {"atol": 1e-3}, {"rtol": 0.5}, {"atol": 0.1, "rtol": 1e-9}]:
+        out = LA.matrix_rank(gk.tensor(a), **kw)
+        tout = torch.linalg.matrix_rank(torch.from_numpy(a), **kw)
+        assert out.dtype == gk.int64
+        assert out.numpy().tolist() == tout.numpy().tolist()
+    assert LA.matrix_rank(gk.tensor(a)).numpy().tolist() == [2, 2, 2]
+    s = _spd(rng, ())
+    s[2] = s[1]
+    s[:, 2] = s[:, 1]
+    assert int(LA.matrix_rank(gk.tensor(s), hermitian=True)) == int(
+        torch.linalg.matrix_rank(torch.from_numpy(s), hermitian=True))
+
+
+def test_cond_singular_is_inf(torch):
+    out = LA.cond(gk.zeros(2, 2))
+    assert_close(out, torch.linalg.cond(torch.zeros(2, 2)))
+
+
+def test_linalg_error_is_runtime_error():
+    assert issubclass(LA.LinAlgError, RuntimeError)
+
+
+# -------------------------------------------------------------------------------------- errors
+SINGULAR = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 1.0]])
+
+
+@pytest.mark.parametrize("fn", [lambda A: LA.inv(A),
+                                lambda A: LA.solve(A, gk.ones(3, dtype=gk.float64))],
+                         ids=["inv", "solve"])
+def test_singular_raises_linalg_error(fn):
+    with pytest.raises(LA.LinAlgError, match=r"singular.*pinv.*lstsq.*identity"):
+        fn(gk.tensor(SINGULAR))
+    batch = np.stack([np.eye(3), np.eye(3), SINGULAR])
+    with pytest.raises(LA.LinAlgError, match=r"\(Batch element 2\): the input matrix is singular"):
+        fn(gk.tensor(batch))
+
+
+def test_cholesky_not_positive_definite():
+    with pytest.raises(LA.LinAlgError, match=r"not positive-definite \(the leading minor of "
+                                             r"order 1 .*small multiple of the identity"):
+        LA.cholesky(-gk.eye(3))
+    bad = np.diag([1.0, 2.0, -1.0])
+    with pytest.raises(LA.LinAlgError, match=r"\(Batch element 1\).*leading minor of order 3"):
+        LA.cholesky(gk.tensor(np.stack([np.eye(3), bad])))
+
+
+INT_FUNCS = {
+    "linalg.inv": LA.inv, "linalg.det": LA.det, "linalg.slogdet": LA.slogdet,
+    "linalg.cholesky": LA.cholesky, "linalg.vector_norm": LA.vector_norm,
+    "linalg.matrix_norm": LA.matrix_norm, "linalg.eigh": LA.eigh, "linalg.eigvalsh": LA.eigvalsh,
+    "linalg.svd": LA.svd, "linalg.svdvals": LA.svdvals, "linalg.qr": LA.qr,
+    "linalg.pinv": LA.pinv, "linalg.matrix_rank": LA.matrix_rank, "linalg.cond": LA.cond,
+    "linalg.solve": lambda A: LA.solve(A, A),
+}
+
+
+@pytest.mark.parametrize("name", list(INT_FUNCS))
+def test_integer_input_raises(torch, name):
+    with pytest.raises(RuntimeError, match=rf"{name}: Expected a floating point or complex "
+                                           rf"tensor as input. Got Long"):
+        INT_FUNCS[name](gk.ones(3, 3, dtype=gk.int64))
+    if name not in ("linalg.pinv", "linalg.matrix_rank", "linalg.cond", "linalg.eigh",
+                    "linalg.eigvalsh"):  # torch words these differently; the gist is the same
+        tfn = getattr(torch.linalg, name.split(".")[1])
+        args = (torch.ones(3, 3, dtype=torch.long),) * (2 if name == "linalg.solve" else 1)
+        with pytest.raises(RuntimeError, match="Expected a floating point or complex tensor"):
+            tfn(*args)
+
+
+def test_float16_raises():
+    with pytest.raises(RuntimeError, match="linalg.inv: Low precision dtypes not supported. "
+                                           "Got Half"):
+        LA.inv(gk.ones(2, 2, dtype=gk.float16))
+
+
+@pytest.mark.parametrize("name", ["inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh"])
+def test_non_square_raises(name):
+    with pytest.raises(RuntimeError, match=rf"linalg.{name}: A must be batches of square "
+                                           rf"matrices, but they are 2 by 3 matrices"):
+        getattr(LA, name)(gk.ones(2, 3))
+    with pytest.raises(RuntimeError, match="must have at least 2 dimensions"):
+        getattr(LA, name)(gk.ones(3))
+
+
+def test_shape_and_argument_errors():
+    with pytest.raises(RuntimeError, match=r"linalg.solve: Incompatible shapes of A and B for "
+                                           r"the equation AX = B \(3x3 and 2x1\)"):
+        LA.solve(gk.eye(3), gk.ones(2, 1))
+    with pytest.raises(RuntimeError, match=r"Incompatible shapes.*\(3x3 and 2\)"):
+        LA.solve(gk.eye(3), gk.ones(2))
+    with pytest.raises(RuntimeError, match="cannot be broadcast"):
+        LA.solve(gk.eye(3).expand(2, 3, 3), gk.ones(3, 3, 1))
+    with pytest.raises(RuntimeError, match="same dtype.*Float and B of type Double"):
+        LA.solve(gk.eye(3), gk.ones(3, dtype=gk.float64))
+    with pytest.raises(RuntimeError, match="linalg.cross: inputs dimension -1 must have length "
+                                           "3. Got 2 and 2"):
+        LA.cross(gk.ones(3, 2), gk.ones(3, 2))
+    with pytest.raises(RuntimeError, match="cannot be broadcast"):
+        LA.cross(gk.ones(2, 3), gk.ones(4, 3))
+    with pytest.raises(RuntimeError, match="linalg.matrix_power: A must be batches of square"):
+        LA.matrix_power(gk.ones(2, 3), 2)
+    with pytest.raises(RuntimeError, match="multi_dot\\(\\): expected at least 2 tensors but "
+                                           "got 1"):
+        LA.multi_dot([gk.ones(3)])
+    with pytest.raises(RuntimeError, match=r"tensors 0 and 1 with shapes \[3, 2\] and \[3, 2\] "
+                                           r"cannot be multiplied"):
+        LA.multi_dot([gk.ones(3, 2), gk.ones(3, 2)])
+    with pytest.raises(RuntimeError, match="the first tensor must be 1D or 2D but got 3D"):
+        LA.multi_dot([gk.ones(3, 2, 2), gk.ones(2, 2)])
+    with pytest.raises(RuntimeError, match="linalg.matrix_norm: Order 3 not supported"):
+        LA.matrix_norm(gk.ones(3, 3), ord=3)
+    with pytest.raises(RuntimeError, match="linalg.matrix_norm: dim must be a 2-tuple. Got 0"):
+        LA.norm(gk.ones(3, 3), ord="fro", dim=0)
+    with pytest.raises(TypeError, match="'ord' must be a number, not str"):
+        LA.vector_norm(gk.ones(3, 3), ord="fro")
+    with pytest.raises(RuntimeError, match="the input must be 1D or 2D. Got 3D"):
+        LA.norm(gk.ones(3, 3, 3), ord=2)
+    with pytest.raises(RuntimeError, match="UPLO argument to be 'L' or 'U'"):
+        LA.eigh(gk.eye(3), UPLO="X")
+    with pytest.raises(RuntimeError, match="unrecognized mode 'full'"):
+        LA.qr(gk.eye(3), mode="full")
+    with pytest.raises(RuntimeError, match=r"input.size\(-2\) should match other.size\(-2\)"):
+        LA.lstsq(gk.ones(3, 2), gk.ones(4, 2))
+    with pytest.raises(RuntimeError, match=r"linalg.cond\(ord=1\): A must be batches of square"):
+        LA.cond(gk.ones(3, 2), 1)
+
+
+def test_det_at_singular_matrix_gradient_raises():
+    A = gk.tensor(SINGULAR, requires_grad=True)
+    d = LA.det(A)
+    assert float(d) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(LA.LinAlgError, match="singular"):
+        d.backward()
