@@ -46,7 +46,9 @@ __all__ = [
     "le", "gt", "ge", "equal", "logical_and", "logical_or", "logical_not", "count_nonzero", "diag",
     "tril", "triu", "roll", "repeat_interleave", "tile", "movedim", "moveaxis", "diagonal",
     "trace", "meshgrid", "nonzero", "argwhere", "scatter", "scatter_reduce", "take_along_dim",
-    "tensordot", "cumprod", "diff",
+    "tensordot", "cumprod", "diff", "atan2", "arctan2", "hypot", "logaddexp", "logaddexp2",
+    "xlogy", "sinc", "nan_to_num", "nansum", "nanmean", "median", "kthvalue", "quantile", "cummax",
+    "cummin", "logcumsumexp",
 ]
 
 
@@ -1631,6 +1633,315 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     return y if y is not x else x.clone()
 
 
+# ------------------------------------------------------------------ more elementwise functions
+def _float_pair(input, other, fn, scalars=False):
+    """Both operands as one floating dtype (PyTorch's promotion; integers become the default
+    float). Python numbers are allowed when ``scalars``."""
+    if scalars and not isinstance(input, Tensor) and isinstance(other, Tensor):
+        a = _scalar_or_tensor(input)
+        b = other
+    else:
+        a = _t(input)
+        b = _scalar_or_tensor(other) if scalars else _t(other, "other")
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if type(a._data) is not type(b._data):
+            a, b = _same_device(a, b, fn)
+        rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+    else:
+        t_, num = (a, b) if isinstance(a, Tensor) else (b, a)
+        if not isinstance(num, (int, float, bool)):
+            raise TypeError(f"{fn}(): expected a Tensor or a number, got {type(num).__name__}")
+        rt = _dtype.scalar_result_dtype(t_.dtype, num)
+    if rt.kind != "f":
+        rt = _dtype.get_default_dtype()
+    a = a.to(rt) if isinstance(a, Tensor) and a.dtype != rt else a
+    b = b.to(rt) if isinstance(b, Tensor) and b.dtype != rt else b
+    return a, b
+
+
+def _binary_float_op(op, input, other, fn, params=()):
+    a, b = _float_pair(input, other, fn)
+    try:
+        return apply2(op, a, b, params)
+    except ValueError:
+        _check_broadcast(a, b, fn)
+        raise
+
+
+def atan2(input, other):
+    """Angle of the point ``(other, input)``: ``atan(input / other)`` in the right quadrant."""
+    return _binary_float_op(E.ATAN2, input, other, "atan2")
+
+
+arctan2 = atan2
+
+
+def hypot(input, other):
+    """``sqrt(input**2 + other**2)`` without overflow or underflow."""
+    return _binary_float_op(E.HYPOT, input, other, "hypot")
+
+
+def logaddexp(input, other):
+    """``log(exp(input) + exp(other))``, computed stably."""
+    return _binary_float_op(E.LOGADDEXP, input, other, "logaddexp", (False,))
+
+
+def logaddexp2(input, other):
+    """``log2(2**input + 2**other)``, computed stably."""
+    return _binary_float_op(E.LOGADDEXP, input, other, "logaddexp2", (True,))
+
+
+def xlogy(input, other):
+    """``input * log(other)``, and 0 where ``input == 0`` (unless ``other`` is NaN). Either
+    argument may be a number. Gradients as PyTorch's: ``log(other)`` for ``input`` (0 where
+    ``input == 0`` and ``other <= 0``) and ``input / other`` for ``other``."""
+    a, b = _float_pair(input, other, "xlogy", scalars=True)
+    if not isinstance(a, Tensor):
+        a = wrap(_const_like(b, np.asarray(a, dtype=b.dtype)))
+    if not isinstance(b, Tensor):
+        b = wrap(_const_like(a, np.asarray(b, dtype=a.dtype)))
+    _check_broadcast(a, b, "xlogy")
+    # where x == 0 and y <= 0, log(1) = 0 stands in for log(y), so no 0 * -inf or log(<0)
+    safe = (a == 0) & (b <= 0)
+    return a * log(where(safe, 1.0, b))
+
+
+def sinc(input):
+    """The normalised sinc ``sin(pi x) / (pi x)``, 1 at 0."""
+    x = _float_operand(_t(input))
+    zero = x == 0
+    px = where(zero, 1.0, x) * np.pi
+    return where(zero, 1.0, sin(px) / px)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the
+    largest and lowest finite values of the dtype). The gradient is 0 at replaced elements."""
+    x = _t(input)
+    if x.dtype.kind != "f":
+        return x.clone()
+    info = np.finfo(x.dtype)
+    a = _host(x._data)
+    fill = np.zeros(a.shape, dtype=a.dtype)
+    fill[np.isnan(a)] = nan
+    fill[np.isposinf(a)] = info.max if posinf is None else posinf
+    fill[np.isneginf(a)] = info.min if neginf is None else neginf
+    finite = np.isfinite(a)
+    return apply(E.WHERE, (x, wrap(_const_like(x, fill))), (_const_like(x, finite),))
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum treating NaN as zero."""
+    x = _t(input)
+    if x.dtype.kind == "f":
+        x = where(isnan(x), 0.0, x)
+    return sum(x, dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean of the non-NaN elements (NaN where all are NaN)."""
+    x = _t(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.dtype.kind != "f":
+        raise TypeError(f"nanmean(): expected a floating point input, got {x.dtype}; convert "
+                        f"first, e.g. x.float()")
+    keep = ~isnan(x)
+    axis = _reduce_args(x, dim)
+    count = np.sum(_host(keep._data), axis=axis, keepdims=keepdim).astype(x.dtype)
+    return sum(where(keep, x, 0.0), dim, keepdim) / wrap(_const_like(x, np.asarray(count)))
+
+
+# ------------------------------------------------------------------ order statistics
+class _Values(collections.namedtuple("_Values", ["values", "indices"])):
+    """``(values, indices)``, as ``torch.return_types.median`` and friends."""
+
+
+def _select_sorted(x, d, pos, keepdim, fn):
+    """values/indices of the element at rank ``pos`` (per slice along ``d``) in a stable sort
+    where NaN sorts last."""
+    if x.ndim == 0:
+        return _Values(x.clone(), wrap(_const_like(x, np.asarray(0, dtype=np.int64))))
+    a = _host(x._data)
+    order = np.argsort(a, axis=d, kind="stable")
+    idx = pos(order) if callable(pos) else np.take(order, [pos], axis=d)
+    idx = idx.astype(np.int64)
+    values = gather(x, d, wrap(_const_like(x, idx)))
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return _Values(values, wrap(_const_like(x, idx)))
+
+
+def median(input, dim=None, keepdim=False):
+    """The lower median (the smaller middle value for an even count), as PyTorch.
+
+    ``median(x)``: over all elements; its gradient is shared evenly by the elements equal to
+    the median (as PyTorch). ``median(x, dim)``: ``(values, indices)``; the gradient goes to
+    ``indices``. Among equal values the index is the median's place in a stable sort, which
+    may differ from PyTorch's (implementation-defined) choice. NaN propagates: a slice with
+    NaN has median NaN (at its first NaN).
+    """
+    x = _t(input)
+    if dim is None:
+        flat = flatten(x)
+        n = flat.shape[0]
+        if n == 0:
+            return wrap(_const_like(x, np.asarray(np.nan, dtype=x.dtype if x.dtype.kind == "f"
+                                                   else _dtype.get_default_dtype())))
+        a = _host(flat._data)
+        nan_mask = np.isnan(a) if a.dtype.kind == "f" else np.zeros(n, dtype=bool)
+        if nan_mask.any():
+            # NaN: the gradient is shared by the NaN elements, as in PyTorch
+            keep = wrap(_const_like(x, nan_mask))
+            return sum(where(keep, flat, 0.0)) / float(nan_mask.sum())
+        v = np.partition(a, (n - 1) // 2)[(n - 1) // 2]
+        mask = wrap(_const_like(x, a == v))
+        # amax over the equal elements: the exact value, and its rule shares ties evenly
+        return amax(where(mask, flat, _scatter_identity(x.dtype, "amax")))
+    d = _dim_in(dim, x.ndim, "median")
+    n = x.shape[d] if x.ndim else 1
+    if n == 0:
+        raise IndexError(f"median(): expected a non-empty dimension {d}, got shape "
+                         f"{tuple(x.shape)}")
+
+    def pick(order):
+        idx = np.take(order, [(n - 1) // 2], axis=d)
+        a = _host(x._data)
+        if a.dtype.kind == "f":
+            nan = np.isnan(a)
+            has = nan.any(axis=d, keepdims=True)
+            if has.any():
+                idx = np.where(has, np.argmax(nan, axis=d, keepdims=True), idx)
+        return idx
+
+    return _select_sorted(x, d, pick, keepdim, "median")
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """``(values, indices)`` of the ``k``-th smallest element (1-based) along ``dim``. Among
+    equal values the index is the k-th place in a stable sort (NaN sorts last)."""
+    x = _t(input)
+    k = _int_arg(k, "kthvalue", "k")
+    d = _dim_in(dim, x.ndim, "kthvalue")
+    n = x.shape[d] if x.ndim else 1
+    if not 1 <= k <= n:
+        raise IndexError(f"kthvalue(): k must be in [1, {n}] (the size of dim {d}), got {k}")
+    return _select_sorted(x, d, k - 1, keepdim, "kthvalue")
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The ``q``-quantiles (``q`` a number or a 1-D tensor in [0, 1]) over ``dim`` (all
+    elements if None), interpolating between order statistics as ``interpolation`` says. A
+    1-D ``q`` adds a leading output dimension. Slices with NaN give NaN."""
+    x = _t(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"quantile(): input must be a float or double tensor, got {x.dtype}")
+    if interpolation not in _INTERPOLATIONS:
+        raise ValueError(f"quantile(): interpolation must be one of {_INTERPOLATIONS}, got "
+                         f"{interpolation!r}")
+    scalar_q = not isinstance(q, Tensor)
+    if scalar_q:
+        if not isinstance(q, (int, float)) or isinstance(q, bool):
+            raise TypeError(f"quantile(): q must be a number or a Tensor, got "
+                            f"{type(q).__name__}")
+        qs = np.asarray([float(q)])
+    else:
+        if q.ndim > 1:
+            raise ValueError(f"quantile(): q must be a scalar or 1-D tensor, got shape "
+                             f"{tuple(q.shape)}")
+        scalar_q = q.ndim == 0
+        qs = _host(q._data).reshape(-1).astype(np.float64)
+    if qs.size and (np.isnan(qs).any() or qs.min() < 0 or qs.max() > 1):
+        raise ValueError(f"quantile(): q values must be in the range [0, 1], got "
+                         f"{qs.tolist() if qs.size > 1 else float(qs[0])}")
+    if x.numel() == 0:
+        raise ValueError(f"quantile(): input tensor must be non-empty, got shape "
+                         f"{tuple(x.shape)}")
+    if dim is None:
+        y = flatten(x)
+        d_out = None
+    else:
+        d_out = _dim_in(dim, x.ndim, "quantile")
+        y = movedim(x, d_out, -1) if x.ndim else x.reshape(1)
+    s = sort(y, -1).values  # NaN last
+    n = s.shape[-1]
+    a = _host(s._data)
+    has_nan = np.isnan(a[..., -1:])  # (..., 1)
+    ranks = np.where(has_nan, float(n - 1), qs * (n - 1))  # (..., nq)
+    if interpolation == "nearest":
+        lo = hi = np.round(ranks)
+    else:
+        lo, hi = np.floor(ranks), np.ceil(ranks)
+    lo_t = wrap(_const_like(x, lo.astype(np.int64)))
+    below = gather(s, -1, lo_t.expand(*ranks.shape) if lo.shape != ranks.shape else lo_t)
+    if interpolation in ("lower", "nearest"):
+        out = below
+    else:
+        above = gather(s, -1, wrap(_const_like(x, np.broadcast_to(hi, ranks.shape)
+                                               .astype(np.int64))))
+        if interpolation == "higher":
+            out = above
+        else:
+            w = ranks - lo if interpolation == "linear" else np.full(ranks.shape, 0.5)
+            out = below + (above - below) * wrap(_const_like(x, w.astype(x.dtype)))
+    out = movedim(out, -1, 0)  # (nq, ...)
+    if keepdim:
+        if d_out is None:
+            out = out.reshape((out.shape[0],) + (1,) * x.ndim)
+        elif x.ndim:
+            out = out.unsqueeze(d_out + 1)
+    return out[0] if scalar_q else out
+
+
+def _cum_extreme(input, dim, largest, fn):
+    x = _t(input)
+    d = _dim_in(dim, x.ndim, fn)
+    if x.ndim == 0:
+        return _Values(x.clone(), wrap(_const_like(x, np.asarray(0, dtype=np.int64))))
+    a = _host(x._data)
+    acc = np.maximum.accumulate(a, axis=d) if largest else np.minimum.accumulate(a, axis=d)
+    shape = [1] * a.ndim
+    shape[d] = a.shape[d]
+    pos = np.arange(a.shape[d]).reshape(shape)
+    # PyTorch's scan moves the index on >= (<= for min) and on NaN: the last element equal to
+    # the running extreme, or the last NaN once one is met
+    update = a == acc
+    if a.dtype.kind == "f":
+        update |= np.isnan(a)
+    idx = np.maximum.accumulate(np.where(update, pos, 0), axis=d).astype(np.int64)
+    return _Values(gather(x, d, wrap(_const_like(x, idx))), wrap(_const_like(x, idx)))
+
+
+def cummax(input, dim):
+    """``(values, indices)`` of the running maximum along ``dim``; ties take the latest index
+    (as PyTorch) and the gradient goes to it."""
+    return _cum_extreme(input, dim, True, "cummax")
+
+
+def cummin(input, dim):
+    """``(values, indices)`` of the running minimum along ``dim``; ties take the latest index."""
+    return _cum_extreme(input, dim, False, "cummin")
+
+
+def logcumsumexp(input, dim):
+    """``log(cumsum(exp(input)))`` along ``dim``, computed stably.
+
+    Where every element up to a position is -inf, the gradient of those elements is 0 here
+    (PyTorch gives NaN there, from ``exp(-inf - -inf)``).
+    """
+    x = _t(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"logcumsumexp(): expected a floating point input, got {x.dtype}; "
+                        f"convert first, e.g. x.float()")
+    if x.ndim == 0:
+        return apply1(R.LOGCUMSUMEXP, x.reshape(1),
+                      (_dim_in(dim, 0, "logcumsumexp"),)).reshape(())
+    return apply1(R.LOGCUMSUMEXP, x, (_dim_in(dim, x.ndim, "logcumsumexp"),))
+
+
 def _xp(x):
     from ._backend import namespace_of
 
@@ -1659,6 +1970,9 @@ def _install_methods():
         "count_nonzero", "logical_and", "logical_or", "logical_not", "diag", "tril", "triu",
         "roll", "repeat_interleave", "tile", "movedim", "moveaxis", "diagonal", "trace",
         "nonzero", "argwhere", "scatter", "scatter_reduce", "take_along_dim", "cumprod", "diff",
+        "atan2", "arctan2", "hypot", "logaddexp", "logaddexp2", "xlogy", "sinc", "nan_to_num",
+        "nansum", "nanmean", "median", "kthvalue", "quantile", "cummax", "cummin",
+        "logcumsumexp",
     ]
     g = globals()
     for name in same:

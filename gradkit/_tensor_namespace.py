@@ -156,6 +156,10 @@ class TensorNamespace:
         return F.cumprod(_t(x), axis)
 
     @staticmethod
+    def logcumsumexp(x, axis):
+        return F.logcumsumexp(_t(x), axis)
+
+    @staticmethod
     def concatenate(xs, axis=0):
         return F.cat([_t(x) for x in xs], axis)
 

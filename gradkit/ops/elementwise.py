@@ -14,7 +14,7 @@ from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 __all__ = [
     "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "EXP", "LOG", "LOG1P", "EXPM1", "SQRT",
     "RSQRT", "SIN", "COS", "TANH", "SIGMOID", "RELU", "ABS", "CLAMP", "MAXIMUM", "MINIMUM",
-    "WHERE", "CAST", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL",
+    "WHERE", "CAST", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL", "ATAN2", "HYPOT", "LOGADDEXP",
 ]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT
@@ -354,6 +354,41 @@ def _erf_b(xp, g, ins, out, aux, needs):
     return (g * xp.exp(-(a * a)) * 1.1283791670955126,)
 
 
+def _atan2_f(xp, a, b):
+    return xp.arctan2(a, b)
+
+
+def _atan2_b(xp, g, ins, out, aux, needs):
+    # a primitive: NumPy's arctan2 has no composite in the other primitives (no atan)
+    a, b = ins
+    r = g / (a * a + b * b)
+    return (r * b if needs[0] else None), (-(r * a) if needs[1] else None)
+
+
+def _hypot_f(xp, a, b):
+    return xp.hypot(a, b)
+
+
+def _hypot_b(xp, g, ins, out, aux, needs):
+    # a primitive: sqrt(a*a + b*b) overflows for large a, b where hypot does not
+    a, b = ins
+    r = g / out
+    return (r * a if needs[0] else None), (r * b if needs[1] else None)
+
+
+def _logaddexp_f(xp, a, b, base2):
+    return xp.logaddexp2(a, b) if base2 else xp.logaddexp(a, b)
+
+
+def _logaddexp_b(xp, g, ins, out, aux, needs):
+    # a primitive: log(exp(a) + exp(b)) overflows; d/da = exp(a - out) (2 ** (a - out) in base 2)
+    a, b = ins
+    k = 0.6931471805599453 if aux[0] else 1.0
+    ga = g * xp.exp((a - out) * k) if needs[0] else None
+    gb = g * xp.exp((b - out) * k) if needs[1] else None
+    return ga, gb
+
+
 ADD = Op("Add", _add_f, _add_b, saves=0, broadcasts=True)
 SUB = Op("Sub", _sub_f, _sub_b, saves=0, broadcasts=True)
 MUL = Op("Mul", _mul_f, _mul_b, broadcasts=True)
@@ -381,4 +416,7 @@ ZERO_GRAD = Op("ZeroGrad", _zero_grad_f, _zero_grad_b, saves=0)
 ERF = Op("Erf", _erf_f, _erf_b)
 SQUARE = Op("Square", _square_f, _square_b)
 RECIPROCAL = Op("Reciprocal", _reciprocal_f, _reciprocal_b, saves=SAVES_OUTPUT)
+ATAN2 = Op("Atan2", _atan2_f, _atan2_b, broadcasts=True)
+HYPOT = Op("Hypot", _hypot_f, _hypot_b, saves=_BOTH, broadcasts=True)
+LOGADDEXP = Op("Logaddexp", _logaddexp_f, _logaddexp_b, saves=_BOTH, broadcasts=True)
 del _BOTH

@@ -11,7 +11,7 @@ from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 
 __all__ = ["SUM", "MEAN", "PROD", "AMAX", "AMIN", "NORM", "LOGSUMEXP", "CUMSUM", "SOFTMAX",
-           "LOG_SOFTMAX", "CUMPROD", "expand_reduced"]
+           "LOG_SOFTMAX", "CUMPROD", "LOGCUMSUMEXP", "expand_reduced"]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT
 
@@ -232,3 +232,33 @@ def _cumprod_grad_with_zeros(xp, g, a, axis):
 
 
 CUMPROD = Op("Cumprod", _cumprod_f, _cumprod_b, saves=_BOTH)
+
+
+def _logcumsumexp(xp, a, axis):
+    if xp.name == "tensor":  # create_graph: the recorded op
+        return xp.logcumsumexp(a, axis)
+    return xp.logaddexp.accumulate(a, axis=axis)
+
+
+def _logcumsumexp_f(xp, a, axis):
+    return _logcumsumexp(xp, a, axis)
+
+
+def _logcumsumexp_b(xp, g, ins, out, aux, needs):
+    # a primitive: log(cumsum(exp(a))) underflows/overflows. grad_j = sum_{k >= j} g_k
+    # exp(a_j - out_k), summed in log space for the positive and negative parts of g apart
+    (axis,) = aux
+    a = ins[0]
+    live = out != -float("inf")  # where every earlier a is -inf: no contribution (NaN: NaN)
+    grad = None
+    for sign in (1.0, -1.0):
+        part = (g * sign > 0) & live
+        lg = xp.where(part, xp.log(xp.where(part, g * sign, 1.0)), -float("inf"))
+        lg = xp.where(part, lg - xp.where(live, out, 0.0), -float("inf"))
+        rev = xp.flip(_logcumsumexp(xp, xp.flip(lg, axis), axis), axis)
+        term = xp.exp(a + rev) * sign
+        grad = term if grad is None else grad + term
+    return (grad,)
+
+
+LOGCUMSUMEXP = Op("Logcumsumexp", _logcumsumexp_f, _logcumsumexp_b, saves=_BOTH)

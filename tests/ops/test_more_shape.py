@@ -5,39 +5,10 @@ cumprod, diff. Values and gradients against PyTorch, central differences, second
 import numpy as np
 import pytest
 from helpers import assert_close, check_grad, t64
+from more_helpers import both, dtype_name
 from op_helpers import check_second_order
 
 import gradkit as gk
-
-
-def _dtype_name(d):
-    return str(d).replace("torch.", "")
-
-
-def both(torch, fn, *arrays, grad=True, seed=0, atol=1e-10):
-    """Run ``fn(lib, *tensors)`` in gradkit and torch on the same arrays; compare the values,
-    the dtype and (for float inputs when ``grad``) the gradients of a random projection."""
-    gx = [gk.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
-    tx = [torch.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
-    go, to = fn(gk, *gx), fn(torch, *tx)
-    gos = go if isinstance(go, tuple) else (go,)
-    tos = to if isinstance(to, tuple) else (to,)
-    assert len(gos) == len(tos)
-    for g, t in zip(gos, tos):
-        assert tuple(g.shape) == tuple(t.shape)
-        assert _dtype_name(g.dtype) == _dtype_name(t.dtype), (g.dtype, t.dtype)
-        assert_close(g, t, atol=atol)
-    if grad and go.requires_grad:
-        u = np.random.default_rng(seed).standard_normal(tuple(go.shape))
-        (go * gk.tensor(u)).sum().backward()
-        (to * torch.tensor(u)).sum().backward()
-        for a, b in zip(gx, tx):
-            if b.grad is not None or a.grad is not None:
-                assert_close(a.grad if a.grad is not None else np.zeros(a.shape),
-                             b.grad if b.grad is not None else np.zeros(tuple(b.shape)),
-                             atol=atol)
-    return go
-
 
 R = np.random.default_rng(0)
 A34 = R.standard_normal((3, 4))
@@ -123,7 +94,7 @@ def test_integer_inputs(torch, fn, dtype):
     except RuntimeError:
         pytest.skip("torch does not support this dtype here")
     g_out = fn(gk, gk.tensor(arr))
-    assert _dtype_name(g_out.dtype) == _dtype_name(t_out.dtype)
+    assert dtype_name(g_out.dtype) == dtype_name(t_out.dtype)
     np.testing.assert_array_equal(g_out.numpy(), t_out.numpy())
 
 

@@ -1,0 +1,136 @@
+"""Elementwise functions beyond the core set: atan2/arctan2, hypot, logaddexp, logaddexp2,
+xlogy, sinc, nan_to_num. Values, dtypes and gradients against PyTorch, central differences,
+second order, special values, errors."""
+
+import numpy as np
+import pytest
+from helpers import check_grad
+from more_helpers import both, dtype_name
+from op_helpers import check_second_order
+
+import gradkit as gk
+
+R = np.random.default_rng(1)
+A = R.standard_normal((3, 4))
+B = R.standard_normal((3, 4))
+POS = R.uniform(0.5, 2.0, (3, 4))
+SPECIAL = np.zeros((3, 4))
+SPECIAL[0, 1], SPECIAL[1, 2], SPECIAL[2, 0], SPECIAL[2, 3] = np.nan, np.inf, -np.inf, np.nan
+
+# name, fn(lib, x, y), x, y (broadcasting shapes included)
+BINARY = [
+    ("atan2", lambda m, x, y: m.atan2(x, y), A, B),
+    ("atan2_bcast", lambda m, x, y: x.atan2(y), A, B[:1]),
+    ("arctan2", lambda m, x, y: m.arctan2(x, y), A[0], B),
+    ("hypot", lambda m, x, y: m.hypot(x, y), A, B),
+    ("hypot_bcast", lambda m, x, y: x.hypot(y), A[:, :1], B),
+    ("logaddexp", lambda m, x, y: m.logaddexp(x, y), A, B),
+    ("logaddexp_bcast", lambda m, x, y: x.logaddexp(y), A, B[0]),
+    ("logaddexp2", lambda m, x, y: m.logaddexp2(x, y), A, B),
+    ("logaddexp2_big", lambda m, x, y: x.logaddexp2(y), A * 800, B * 800),
+    ("xlogy", lambda m, x, y: m.xlogy(x, y), A, POS),
+    ("xlogy_bcast", lambda m, x, y: x.xlogy(y), A[:1], POS),
+]
+
+UNARY = [
+    ("sinc", lambda m, x: m.sinc(x), A),
+    ("sinc_method", lambda m, x: (x * 3).sinc(), A),
+    ("xlogy_scalar_x", lambda m, x: m.xlogy(2.0, x), POS),
+    ("xlogy_scalar_y", lambda m, x: m.xlogy(x, 3.0), A),
+    ("nan_to_num", lambda m, x: m.nan_to_num(m.where(m.tensor(SPECIAL) != 0,
+                                                     m.tensor(SPECIAL), x)), A),
+    ("nan_to_num_args", lambda m, x: m.where(m.tensor(SPECIAL) != 0, m.tensor(SPECIAL), x)
+     .nan_to_num(1.0, 2.0, -3.0), A),
+]
+
+
+@pytest.mark.parametrize("name,fn,x,y", BINARY, ids=[c[0] for c in BINARY])
+def test_binary_against_torch(torch, name, fn, x, y):
+    both(torch, fn, x, y)
+    check_grad(lambda a, b: fn(gk, a, b), [gk.tensor(x, requires_grad=True),
+                                           gk.tensor(y, requires_grad=True)])
+    if "big" not in name:
+        check_second_order(lambda a, b: fn(gk, a, b), [gk.tensor(x, requires_grad=True),
+                                                       gk.tensor(y, requires_grad=True)])
+
+
+@pytest.mark.parametrize("name,fn,x", UNARY, ids=[c[0] for c in UNARY])
+def test_unary_against_torch(torch, name, fn, x):
+    with np.errstate(all="ignore"):
+        both(torch, fn, x)
+        x64 = gk.tensor(x, requires_grad=True)
+        check_grad(lambda a: fn(gk, a), [x64])
+        if name in ("sinc", "sinc_method", "xlogy_scalar_x"):  # (xlogy(x, c) is linear)
+            check_second_order(lambda a: fn(gk, a), [x64])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, x, y: m.atan2(x, y), lambda m, x, y: m.hypot(x, y),
+    lambda m, x, y: m.logaddexp(x, y), lambda m, x, y: m.logaddexp2(x, y),
+    lambda m, x, y: m.xlogy(x, y), lambda m, x, y: m.sinc(x),
+    lambda m, x, y: m.nan_to_num(x),
+], ids=["atan2", "hypot", "logaddexp", "logaddexp2", "xlogy", "sinc", "nan_to_num"])
+@pytest.mark.parametrize("dtypes", [("int64", "int64"), ("int32", "float64"),
+                                    ("float32", "float64"), ("bool", "int64")])
+def test_dtypes(torch, fn, dtypes):
+    x = (np.arange(6).reshape(2, 3) % 3).astype(dtypes[0])
+    y = (np.arange(6).reshape(2, 3) % 4 + 1).astype(dtypes[1])
+    try:
+        t_out = fn(torch, torch.tensor(x), torch.tensor(y))
+    except (RuntimeError, NotImplementedError):
+        pytest.skip("torch does not support these dtypes here")
+    g_out = fn(gk, gk.tensor(x), gk.tensor(y))
+    assert dtype_name(g_out.dtype) == dtype_name(t_out.dtype)
+    np.testing.assert_allclose(g_out.numpy(), t_out.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_special_values(torch):
+    inf, nan = np.inf, np.nan
+    x = np.array([0.0, 0.0, 0.0, 1.0, -inf, inf, nan, 2.0, -1.0])
+    y = np.array([0.0, -1.0, nan, 0.0, -inf, inf, 1.0, inf, -inf])
+    with np.errstate(all="ignore"):
+        for fn in (lambda m, a, b: m.xlogy(a, b), lambda m, a, b: m.atan2(a, b),
+                   lambda m, a, b: m.hypot(a, b), lambda m, a, b: m.logaddexp(a, b),
+                   lambda m, a, b: m.logaddexp2(a, b)):
+            both(torch, fn, x, y, grad=False)
+        both(torch, lambda m, a: m.sinc(a), np.array([0.0, 1.0, -2.5, inf, nan]), grad=False)
+        both(torch, lambda m, a: m.nan_to_num(a), x.astype(np.float32), grad=False)
+        both(torch, lambda m, a: m.nan_to_num(a, posinf=5.0), x, grad=False)
+
+
+def test_xlogy_gradient_at_zero_matches_torch(torch):
+    x = np.array([0.0, 0.0, 0.0, 1.5])
+    y = np.array([2.0, 0.5, -1.0, 3.0])
+    both(torch, lambda m, a, b: m.xlogy(a, b), x, y)  # d/dx = log(y), and 0 where y <= 0
+
+
+def test_sinc_gradient_at_zero(torch):
+    both(torch, lambda m, a: m.sinc(a), np.array([0.0, 0.5, -1.0]))
+
+
+def test_nan_to_num_gradient_zero_where_replaced():
+    x = gk.tensor([np.nan, 1.0, np.inf, -2.0], dtype=gk.float64, requires_grad=True)
+    (gk.nan_to_num(x, posinf=1.0) * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 3.0, 0.0, 3.0])
+
+
+def test_0d_and_empty(torch):
+    for fn in (lambda m, a, b: m.atan2(a, b), lambda m, a, b: m.hypot(a, b),
+               lambda m, a, b: m.logaddexp(a, b), lambda m, a, b: m.xlogy(a, b)):
+        both(torch, fn, np.array(0.5), np.array(2.0))
+        both(torch, fn, np.zeros((0, 3)), np.zeros((1, 3)), grad=False)
+    both(torch, lambda m, a: m.sinc(a), np.array(0.25))
+    both(torch, lambda m, a: m.nan_to_num(a), np.zeros((0,)), grad=False)
+
+
+@pytest.mark.parametrize("call,exc,pattern", [
+    (lambda: gk.atan2(gk.zeros(3), gk.zeros(4)), RuntimeError, r"atan2.*\(3,\).*\(4,\)"),
+    (lambda: gk.hypot(gk.zeros(2, 3), gk.zeros(3, 2)), RuntimeError, r"hypot.*\(2, 3\)"),
+    (lambda: gk.logaddexp(gk.zeros(3), gk.zeros(2)), RuntimeError, r"logaddexp.*broadcast"),
+    (lambda: gk.xlogy(gk.zeros(3), gk.zeros(2)), RuntimeError, r"xlogy.*broadcast"),
+    (lambda: gk.xlogy(gk.zeros(3), "a"), TypeError, r"operand must be a Tensor.*str"),
+    (lambda: gk.atan2(gk.zeros(3), "a"), TypeError, r"other must be a Tensor.*str"),
+])
+def test_errors(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
