@@ -20,9 +20,10 @@ Example:
     >>> gk.linalg.solve(A, gk.tensor([1.0, 2.0]))
     tensor([0.2000, 0.6000], grad_fn=<SqueezeBackward>)
 
-Differences from PyTorch: no complex dtypes; ``det``/``slogdet`` gradients of an exactly
-singular matrix raise ``LinAlgError`` (PyTorch returns a subgradient); ``lstsq`` computes the
-minimum-norm solution through the pseudo-inverse for every driver.
+Differences from PyTorch: no complex dtypes; the gradient of ``det`` at an exactly singular
+matrix is the cofactor matrix (PyTorch 2.13 returns zeros), that of ``slogdet`` raises
+``LinAlgError`` there (it is infinite); ``lstsq`` computes the minimum-norm solution through the
+pseudo-inverse for every driver.
 """
 
 from __future__ import annotations

@@ -269,9 +269,27 @@ def _det_f(xp, a):
 
 
 def _det_b(xp, g, ins, out, aux, needs):
-    # d det(A) = det(A) tr(A^-1 dA)  =>  gA = g det(A) A^-T
-    inv = _run(xp, INV, ins[0])
-    return ((g * out)[..., None, None] * _mT(xp, inv),)
+    # d det(A) = tr(adj(A) dA)  =>  gA = g adj(A)^T, the cofactor matrix: det(A) A^-T, or for a
+    # batch holding a singular matrix the SVD form below (PyTorch returns 0 there)
+    try:
+        cof = out[..., None, None] * _mT(xp, _run(xp, INV, ins[0]))
+    except LinAlgError:
+        cof = _cofactor(xp, ins[0])
+    return (g[..., None, None] * cof,)
+
+
+def _cofactor(xp, a):
+    """adj(A)^T = det(U) det(V) U diag(prod_{j != i} s_j) V^T, defined for singular A too.
+
+    Its own derivative (under create_graph) needs distinct singular values, as the SVD's."""
+    n = a.shape[-1]
+    U, S, Vh = svd_unpack(_run(xp, SVD, a, params=(False, n, n)), n, n, False)
+    u, vh = getattr(U, "_data", U), getattr(Vh, "_data", Vh)
+    ns = namespace_of(u)
+    sign = ns.asarray(ns.linalg.det(u) * ns.linalg.det(vh))  # +-1, locally constant
+    eye = _eye(a, n)
+    others = xp.prod(S[..., None, :] * (1.0 - eye) + eye, axis=-1)  # prod_{j != i} s_j
+    return xp.matmul(U * others[..., None, :], Vh) * sign[..., None, None]
 
 
 DET = Op("LinalgDet", _det_f, _det_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
