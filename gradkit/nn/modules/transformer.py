@@ -1,7 +1,9 @@
-"""Transformer encoder: ``TransformerEncoderLayer`` and the ``TransformerEncoder`` stack.
+"""Transformers: ``TransformerEncoderLayer``/``TransformerEncoder``,
+``TransformerDecoderLayer``/``TransformerDecoder`` and the full ``Transformer``.
 
-Submodule names match PyTorch (``self_attn``, ``linear1``, ``dropout``, ``linear2``, ``norm1``,
-``norm2``, ``dropout1``, ``dropout2``; ``layers.<i>``, ``norm``) so state dicts load.
+Submodule names match PyTorch (``self_attn``, ``multihead_attn``, ``linear1``, ``dropout``,
+``linear2``, ``norm1``..``norm3``, ``dropout1``..``dropout3``; ``layers.<i>``, ``norm``;
+``encoder``, ``decoder``) so state dicts load.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ... import _dtype
 from ...tensor import Tensor, _make
 from .. import functional as NF
 from .attention import MultiheadAttention
 from .container import ModuleList
 from .module import Module
 
-__all__ = ["TransformerEncoder", "TransformerEncoderLayer"]
+__all__ = ["Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+           "TransformerEncoderLayer"]
 
 
 def _activation(activation, who):
@@ -174,3 +178,297 @@ class TransformerEncoder(Module):
             x = self.norm(x)
         return x
 
+
+
+def _causal_bool(n):
+    return _make(~np.tril(np.ones((n, n), dtype=bool)), False, None)
+
+
+def _check_seq(x, name, d_model, batch_first, who):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}: {name} must be a Tensor, got {type(x).__name__}")
+    order = "(N, S, E)" if batch_first else "(S, N, E)"
+    if x.ndim not in (2, 3) or x.shape[-1] != d_model:
+        raise RuntimeError(f"{who}(d_model={d_model}) expects {name} of shape "
+                           f"{order.replace('E', str(d_model))} or (S, {d_model}), got "
+                           f"{tuple(x.shape)}")
+
+
+class TransformerDecoderLayer(Module):
+    """Self-attention, attention over the encoder's output (``memory``) and a feed-forward
+    block, each with a residual connection and LayerNorm.
+
+    Post-norm (default): ``x = norm1(x + sa(x)); x = norm2(x + mha(x, memory));
+    x = norm3(x + ff(x))``; with ``norm_first`` each block reads ``norm_i(x)`` and adds to
+    ``x``, where ``ff(x) = linear2(dropout(activation(linear1(x))))``.
+
+    Args:
+        d_model: model width.
+        nhead: attention heads.
+        dim_feedforward: hidden width of the feed-forward block. Default: 2048.
+        dropout: dropout probability. Default: 0.1.
+        activation: ``"relu"``, ``"gelu"`` or a callable. Default: ``"relu"``.
+        layer_norm_eps: LayerNorm epsilon. Default: 1e-5.
+        batch_first: inputs are ``(N, T, E)``. Default: False.
+        norm_first: pre-norm instead of post-norm. Default: False.
+        bias: biases in the linear layers and LayerNorms. Default: True.
+
+    Shape:
+        - tgt: :math:`(T, N, E)`, :math:`(N, T, E)` batch first, or :math:`(T, E)` unbatched
+        - memory: :math:`(S, N, E)`, :math:`(N, S, E)` batch first, or :math:`(S, E)`
+        - tgt_mask: :math:`(T, T)` or :math:`(N \\cdot H, T, T)`; memory_mask: :math:`(T, S)`
+        - tgt_key_padding_mask: :math:`(N, T)`; memory_key_padding_mask: :math:`(N, S)`
+        - output: like tgt
+
+    Note:
+        ``tgt_is_causal=True`` without ``tgt_mask`` builds the causal mask (PyTorch raises).
+
+    Example:
+        >>> layer = gradkit.nn.TransformerDecoderLayer(d_model=16, nhead=4, batch_first=True)
+        >>> out = layer(gradkit.randn(2, 5, 16), gradkit.randn(2, 7, 16))
+    """
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
+                 dropout: float = 0.1, activation: str | Callable = "relu",
+                 layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                 norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        from .dropout import Dropout
+        from .linear import Linear
+        from .normalization import LayerNorm
+
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                            batch_first=batch_first, dtype=dtype)
+        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                 batch_first=batch_first, dtype=dtype)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        self.dropout3 = Dropout(dropout)
+        self.activation = _activation(activation, "TransformerDecoderLayer")
+        self.batch_first = batch_first
+
+    def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor | None = None,
+                memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
+                memory_key_padding_mask: Tensor | None = None, tgt_is_causal: bool = False,
+                memory_is_causal: bool = False) -> Tensor:
+        """Run one decoder layer.
+
+        Args:
+            tgt: the target sequence.
+            memory: the encoder's output.
+            tgt_mask: self-attention mask (bool True: not allowed; float: added).
+            memory_mask: mask of the attention over ``memory``.
+            tgt_key_padding_mask: target positions to ignore per batch element.
+            memory_key_padding_mask: memory positions to ignore per batch element.
+            tgt_is_causal: hint that ``tgt_mask`` is causal; with no ``tgt_mask``, a causal
+                mask is built.
+            memory_is_causal: hint that ``memory_mask`` is causal.
+
+        Returns:
+            A tensor shaped like ``tgt``.
+        """
+        d = self.self_attn.embed_dim
+        _check_seq(tgt, "tgt", d, self.batch_first, "TransformerDecoderLayer")
+        _check_seq(memory, "memory", d, self.batch_first, "TransformerDecoderLayer")
+        if tgt.ndim != memory.ndim:
+            raise RuntimeError(f"TransformerDecoderLayer(d_model={d}) expects tgt and memory "
+                               f"both batched or both unbatched, got tgt {tuple(tgt.shape)} and "
+                               f"memory {tuple(memory.shape)}")
+        if tgt_is_causal and tgt_mask is None:
+            T = tgt.shape[1] if (self.batch_first and tgt.ndim == 3) else tgt.shape[0]
+            tgt_mask = _causal_bool(T)
+        x = tgt
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
+            x = x + self._mha_block(self.norm2(x), memory, memory_mask,
+                                    memory_key_padding_mask, memory_is_causal)
+            x = x + self._ff_block(self.norm3(x))
+        else:
+            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
+            x = self.norm2(x + self._mha_block(x, memory, memory_mask, memory_key_padding_mask,
+                                               memory_is_causal))
+            x = self.norm3(x + self._ff_block(x))
+        return x
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                           need_weights=False, is_causal=is_causal and attn_mask is not None)[0]
+        return self.dropout1(x)
+
+    def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal):
+        x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask,
+                                key_padding_mask=key_padding_mask, need_weights=False,
+                                is_causal=is_causal and attn_mask is not None)[0]
+        return self.dropout2(x)
+
+    def _ff_block(self, x):
+        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        return self.dropout3(x)
+
+
+class TransformerDecoder(Module):
+    """A stack of ``num_layers`` deep copies of ``decoder_layer``, then an optional norm.
+
+    Args:
+        decoder_layer: the layer to copy (a :class:`TransformerDecoderLayer`).
+        num_layers: how many copies.
+        norm: optional final normalization module (e.g. ``LayerNorm(d_model)``).
+
+    Shape:
+        Same as :class:`TransformerDecoderLayer`.
+
+    Example:
+        >>> layer = gradkit.nn.TransformerDecoderLayer(16, 4, dim_feedforward=32)
+        >>> dec = gradkit.nn.TransformerDecoder(layer, num_layers=2)
+        >>> out = dec(gradkit.randn(5, 2, 16), gradkit.randn(7, 2, 16))
+    """
+
+    def __init__(self, decoder_layer: Module, num_layers: int,
+                 norm: Module | None = None) -> None:
+        super().__init__()
+        if not isinstance(decoder_layer, Module):
+            raise TypeError(f"TransformerDecoder: decoder_layer must be a Module, got "
+                            f"{type(decoder_layer).__name__}")
+        if num_layers < 1:
+            raise ValueError(f"TransformerDecoder: num_layers must be at least 1, got "
+                             f"{num_layers}")
+        self.layers = ModuleList([copy.deepcopy(decoder_layer) for _ in range(num_layers)])
+        self.num_layers = num_layers
+        self.norm = norm
+
+    def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor | None = None,
+                memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
+                memory_key_padding_mask: Tensor | None = None,
+                tgt_is_causal: bool | None = None, memory_is_causal: bool = False) -> Tensor:
+        """Run every layer in turn (then ``norm``); arguments as
+        :meth:`TransformerDecoderLayer.forward`.
+
+        Returns:
+            A tensor shaped like ``tgt``.
+        """
+        x = tgt
+        for layer in self.layers:
+            x = layer(x, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                      tgt_key_padding_mask=tgt_key_padding_mask,
+                      memory_key_padding_mask=memory_key_padding_mask,
+                      tgt_is_causal=bool(tgt_is_causal), memory_is_causal=memory_is_causal)
+        if self.norm is not None:
+            x = self.norm(x)
+        return x
+
+
+class Transformer(Module):
+    """The encoder-decoder transformer of "Attention Is All You Need".
+
+    ``encoder``: a :class:`TransformerEncoder` of ``num_encoder_layers`` layers and a final
+    LayerNorm; ``decoder``: a :class:`TransformerDecoder` of ``num_decoder_layers`` layers and a
+    final LayerNorm. Every parameter with more than one dimension is re-initialised
+    Xavier-uniform (as PyTorch).
+
+    Args:
+        d_model: model width. Default: 512.
+        nhead: attention heads. Default: 8.
+        num_encoder_layers: Default: 6.
+        num_decoder_layers: Default: 6.
+        dim_feedforward: Default: 2048.
+        dropout: Default: 0.1.
+        activation: ``"relu"``, ``"gelu"`` or a callable. Default: ``"relu"``.
+        custom_encoder: use this module as the encoder.
+        custom_decoder: use this module as the decoder.
+        layer_norm_eps: Default: 1e-5.
+        batch_first: inputs are ``(N, S, E)``. Default: False.
+        norm_first: pre-norm layers. Default: False.
+        bias: biases in the linear layers and LayerNorms. Default: True.
+
+    Shape:
+        - src: :math:`(S, N, E)` (:math:`(N, S, E)` batch first, :math:`(S, E)` unbatched)
+        - tgt: :math:`(T, N, E)` (:math:`(N, T, E)` batch first, :math:`(T, E)` unbatched)
+        - src_mask: :math:`(S, S)`; tgt_mask: :math:`(T, T)`; memory_mask: :math:`(T, S)`
+        - key padding masks: :math:`(N, S)`, :math:`(N, T)`, :math:`(N, S)`
+        - output: :math:`(T, N, E)` (:math:`(N, T, E)` batch first)
+
+    Example:
+        >>> model = gradkit.nn.Transformer(d_model=16, nhead=4, num_encoder_layers=1,
+        ...                                num_decoder_layers=1, dim_feedforward=32)
+        >>> src, tgt = gradkit.randn(7, 2, 16), gradkit.randn(5, 2, 16)
+        >>> mask = gradkit.nn.Transformer.generate_square_subsequent_mask(5)
+        >>> model(src, tgt, tgt_mask=mask).shape
+        gradkit.Size([5, 2, 16])
+    """
+
+    def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,
+                 num_decoder_layers: int = 6, dim_feedforward: int = 2048,
+                 dropout: float = 0.1, activation: str | Callable = "relu",
+                 custom_encoder: Module | None = None, custom_decoder: Module | None = None,
+                 layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                 norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        from .. import init
+        from .normalization import LayerNorm
+
+        if custom_encoder is not None:
+            self.encoder = custom_encoder
+        else:
+            layer = TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
+                                            layer_norm_eps, batch_first, norm_first, bias,
+                                            dtype=dtype)
+            self.encoder = TransformerEncoder(
+                layer, num_encoder_layers,
+                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        if custom_decoder is not None:
+            self.decoder = custom_decoder
+        else:
+            layer = TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
+                                            layer_norm_eps, batch_first, norm_first, bias,
+                                            dtype=dtype)
+            self.decoder = TransformerDecoder(
+                layer, num_decoder_layers,
+                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        for p in self.parameters():
+            if p.ndim > 1:
+                init.xavier_uniform_(p)
+        self.d_model = d_model
+        self.nhead = nhead
+        self.batch_first = batch_first
+
+    def forward(self, src: Tensor, tgt: Tensor, src_mask: Tensor | None = None,
+                tgt_mask: Tensor | None = None, memory_mask: Tensor | None = None,
+                src_key_padding_mask: Tensor | None = None,
+                tgt_key_padding_mask: Tensor | None = None,
+                memory_key_padding_mask: Tensor | None = None,
+                src_is_causal: bool | None = None, tgt_is_causal: bool | None = None,
+                memory_is_causal: bool = False) -> Tensor:
+        """Encode ``src``, then decode ``tgt`` attending to the encoding.
+
+        Returns:
+            A tensor shaped like ``tgt``.
+        """
+        who = "Transformer"
+        _check_seq(src, "src", self.d_model, self.batch_first, who)
+        _check_seq(tgt, "tgt", self.d_model, self.batch_first, who)
+        if src.ndim == 3 and tgt.ndim == 3:
+            b = 0 if self.batch_first else 1
+            if src.shape[b] != tgt.shape[b]:
+                raise RuntimeError(f"Transformer: the batch number of src and tgt must be equal, "
+                                   f"got src {tuple(src.shape)} and tgt {tuple(tgt.shape)} "
+                                   f"(batch_first={self.batch_first})")
+        memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask,
+                              is_causal=src_is_causal)
+        return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                            tgt_key_padding_mask=tgt_key_padding_mask,
+                            memory_key_padding_mask=memory_key_padding_mask,
+                            tgt_is_causal=tgt_is_causal, memory_is_causal=memory_is_causal)
+
+    @staticmethod
+    def generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
+        """The ``(sz, sz)`` causal mask: ``-inf`` above the diagonal, 0 elsewhere (float,
+        default dtype)."""
+        dt = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
+        return _make(np.triu(np.full((sz, sz), -np.inf, dtype=dt), 1), False, None)
