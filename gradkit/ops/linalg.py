@@ -199,6 +199,11 @@ def _batch_prefix(index, batch):
     return f"(Batch element {index}): "
 
 
+def _host(a):
+    """A NumPy copy of array ``a`` (a CuPy array is fetched): for building error messages."""
+    return a.get() if hasattr(a, "get") and not isinstance(a, _np.ndarray) else _np.asarray(a)
+
+
 def _is_linalg_error(e):
     return type(e).__name__ == "LinAlgError"
 
@@ -206,7 +211,7 @@ def _is_linalg_error(e):
 def singular_error(name, a):
     """The LinAlgError for a singular ``a`` (or a batch containing one), naming which matrix."""
     batch = a.shape[:-2]
-    flat = _np.asarray(a).reshape((-1,) + a.shape[-2:])
+    flat = _host(a).reshape((-1,) + a.shape[-2:])
     sign, _ = _np.linalg.slogdet(flat)
     bad = _np.flatnonzero(sign == 0)
     index = int(bad[0]) if bad.size else 0
@@ -219,7 +224,7 @@ def singular_error(name, a):
 
 
 def _not_pd_error(name, a):
-    flat = _np.asarray(a).reshape((-1,) + a.shape[-2:])
+    flat = _host(a).reshape((-1,) + a.shape[-2:])
     n = a.shape[-1]
     index, m = 0, flat[0]
     for i, mi in enumerate(flat):
@@ -302,7 +307,11 @@ def _slogdet_f(xp, a):
 
 def _slogdet_b(xp, g, ins, out, aux, needs):
     # packed (..., 2): [sign, logabsdet]; d log|det A| = tr(A^-1 dA); the sign is constant
-    inv = _run(xp, INV, ins[0])
+    try:
+        inv = _run(xp, INV, ins[0])
+    except LinAlgError as e:
+        raise LinAlgError(f"linalg.slogdet: the gradient of logabsdet is infinite at a singular "
+                          f"matrix. {e}") from None
     return (g[..., 1][..., None, None] * _mT(xp, inv),)
 
 
