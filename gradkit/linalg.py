@@ -43,8 +43,8 @@ from .tensor import Tensor, apply, apply1, as_tensor_arg, wrap
 
 __all__ = [
     "LinAlgError", "cholesky", "cond", "cross", "det", "eigh", "eigvalsh", "inv", "lstsq",
-    "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
-    "solve", "svd", "svdvals", "vector_norm",
+    "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
+    "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
 ]
 
 _inf = math.inf
@@ -184,6 +184,103 @@ def solve(A, B, *, left: bool = True) -> Tensor:
             f"be broadcast together") from None
     X = apply(L.SOLVE, (A, Bm))
     return X.squeeze(-1) if vector else X
+
+
+def _tri_mask(A, upper, unitriangular):
+    n = A.shape[-1]
+    mask = np.triu(np.ones((n, n)), 1 if unitriangular else 0)
+    if not upper:
+        mask = mask.T
+    mask = mask.astype(A.dtype)
+    return wrap(mask if type(A._data) is np.ndarray else F._xp(A).asarray(mask))
+
+
+def solve_triangular(A, B, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """The solution of ``A X = B`` (``X A = B`` when ``left=False``) for triangular ``A``: only
+    its upper (``upper=True``) or lower triangle is read, and with ``unitriangular`` its
+    diagonal is taken as ones. ``B`` is ``(*, n, k)`` (``(*, k, n)`` when not ``left``); batch
+    dimensions broadcast. Gradients with respect to ``A`` lie in the triangle read.
+
+    Differs from PyTorch: a zero on the diagonal raises ``LinAlgError`` (PyTorch returns
+    inf/nan).
+    """
+    name = "linalg.solve_triangular"
+    A = _square_float(A, name)
+    B = _floating(_t(B, "B"), name, "B")
+    _matrices(B, name, "B")
+    if A.dtype != B.dtype:
+        raise RuntimeError(
+            f"{name}: Expected A and B to have the same dtype, but found A of type "
+            f"{_dtype_name(A.dtype)} and B of type {_dtype_name(B.dtype)} instead")
+    n = A.shape[-1]
+    inner = B.shape[-2] if left else B.shape[-1]
+    if inner != n:
+        raise RuntimeError(
+            f"{name}: Incompatible shapes of A and B for the equation "
+            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    T = A * _tri_mask(A, upper, unitriangular)
+    if unitriangular:
+        T = T + _eye_like(A)
+    if left:
+        return solve(T, B)
+    return _mT(solve(_mT(T), _mT(B)))
+
+
+def _eye_like(A):
+    eye = np.eye(A.shape[-1], dtype=A.dtype)
+    return wrap(eye if type(A._data) is np.ndarray else F._xp(A).asarray(eye))
+
+
+# Padé (13, 13) coefficients and the 1-norm bound for it (Higham 2005, "The scaling and squaring
+# method for the matrix exponential revisited")
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+           40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_THETA13 = 5.371920351148152
+
+
+def matrix_exp(A) -> Tensor:
+    """The matrix exponential ``exp(A) = sum_k A^k / k!`` of the square matrices of ``A``.
+
+    Scaling and squaring with a degree-13 Padé approximant, built from differentiable matmul and
+    solve, so gradients of every order follow (the number of squarings comes from the largest
+    1-norm in the batch).
+    """
+    name = "linalg.matrix_exp"
+    A = _square_float(A, name)
+    if A.numel() == 0:
+        return A * 1
+    norm1 = float(F.amax(F.sum(F.abs(A.detach()), dim=-2)))
+    squarings = builtins.max(0, math.ceil(math.log2(norm1 / _THETA13))) if norm1 > 0 else 0
+    X = A / float(2 ** squarings) if squarings else A
+    b = _PADE13
+    eye = _eye_like(A)
+    X2 = F.matmul(X, X)
+    X4 = F.matmul(X2, X2)
+    X6 = F.matmul(X4, X2)
+    U = F.matmul(X, F.matmul(X6, b[13] * X6 + b[11] * X4 + b[9] * X2)
+                 + b[7] * X6 + b[5] * X4 + b[3] * X2 + b[1] * eye)
+    V = (F.matmul(X6, b[12] * X6 + b[10] * X4 + b[8] * X2)
+         + b[6] * X6 + b[4] * X4 + b[2] * X2 + b[0] * eye)
+    R = solve(V - U, V + U)
+    for _ in range(squarings):
+        R = F.matmul(R, R)
+    return R
+
+
+def vecdot(x, y, *, dim: int = -1) -> Tensor:
+    """The dot product of vectors along ``dim`` (the inputs broadcast): ``sum(x * y, dim)``."""
+    x, y = _t(x, "x"), _t(y, "y")
+    try:
+        shape = np.broadcast_shapes(tuple(x.shape), tuple(y.shape))
+    except ValueError:
+        raise RuntimeError(
+            f"linalg.vecdot: the shapes of x {tuple(x.shape)} and y {tuple(y.shape)} cannot be "
+            f"broadcast together") from None
+    if not -len(shape) <= dim < builtins.max(len(shape), 1):
+        raise IndexError(f"linalg.vecdot: dim {dim} is out of range for {len(shape)}-D inputs")
+    return F.sum(x * y, dim=dim)
 
 
 def cholesky(A, *, upper: bool = False) -> Tensor:

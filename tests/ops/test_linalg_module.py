@@ -63,6 +63,11 @@ MAKERS = {
     "vec": lambda rng, b: rng.standard_normal(b + (3,)),
     "x": lambda rng, b: rng.standard_normal(b + (4, 3)),
     "v3": lambda rng, b: rng.standard_normal(b + (4, 3)),
+    # both triangles well conditioned: diagonal in [1.5, 2.5], off-diagonal entries ~0.3
+    "tri": lambda rng, b: (0.3 * rng.standard_normal(b + (3, 3))
+                           + np.eye(3) * rng.uniform(1.5, 2.5, b + (3, 1))),
+    "small": lambda rng, b: 0.5 * rng.standard_normal(b + (3, 3)),
+    "big": lambda rng, b: 4.0 * rng.standard_normal(b + (3, 3)),  # exp needs squarings
 }
 
 
@@ -152,6 +157,16 @@ CASES = {
     "norm_dim1": (lambda lib, la, A: la.norm(A, 3, dim=-1), ["x"], False, True),
     "norm_ord_2d": (lambda lib, la, A: la.norm(A, "nuc"), ["tall"], False, False),
     "norm_ord_1d": (lambda lib, la, x: la.norm(x, -INF), ["vec"], False, False),
+    "solve_triangular_lower": (lambda lib, la, A, B: la.solve_triangular(A, B, upper=False),
+                               ["tri", "rhs"], False, True),
+    "solve_triangular_upper_right_unit": (
+        lambda lib, la, A, B: la.solve_triangular(A, B, upper=True, left=False,
+                                                  unitriangular=True), ["tri", "rhsT"], False,
+        True),
+    "matrix_exp": (lambda lib, la, A: la.matrix_exp(A), ["small"], False, True),
+    "matrix_exp_squared": (lambda lib, la, A: la.matrix_exp(A), ["big"], False, True),
+    "vecdot": (lambda lib, la, a, b: la.vecdot(a, b), ["v3", "v3"], False, True),
+    "vecdot_dim0": (lambda lib, la, a, b: la.vecdot(a, b[0], dim=0), ["v3", "v3"], False, True),
     "cross": (lambda lib, la, a, b: la.cross(a, b), ["v3", "v3"], False, True),
     "cross_dim0": (lambda lib, la, a, b: la.cross(a.mT, b.mT, dim=-2), ["v3", "v3"], False,
                    True),
