@@ -48,7 +48,8 @@ __all__ = [
     "trace", "meshgrid", "nonzero", "argwhere", "scatter", "scatter_reduce", "take_along_dim",
     "tensordot", "cumprod", "diff", "atan2", "arctan2", "hypot", "logaddexp", "logaddexp2",
     "xlogy", "sinc", "nan_to_num", "nansum", "nanmean", "median", "kthvalue", "quantile", "cummax",
-    "cummin", "logcumsumexp",
+    "cummin", "logcumsumexp", "unique", "bincount", "searchsorted", "bucketize", "cdist", "rot90",
+    "kron",
 ]
 
 
@@ -1942,6 +1943,203 @@ def logcumsumexp(input, dim):
     return apply1(R.LOGCUMSUMEXP, x, (_dim_in(dim, x.ndim, "logcumsumexp"),))
 
 
+# ------------------------------------------------------------------ sets, counts, search
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (or, with ``dim``, the distinct slices along ``dim``), sorted;
+    optionally the index of each input element in them and their counts. Not differentiable.
+    NaNs are not merged (as PyTorch). The values come back sorted even for ``sorted=False``
+    (PyTorch's CPU order then is also sorted)."""
+    x = _t(input)
+    a = _host(x._data)
+    if dim is None:
+        vals, inv, counts = np.unique(a.reshape(-1), return_inverse=True, return_counts=True,
+                                      equal_nan=False)
+        inv = inv.reshape(a.shape)
+    else:
+        d = _dim_in(dim, x.ndim, "unique")
+        if a.shape[d] == 0:
+            vals, inv, counts = a, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        else:
+            vals, inv, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d,
+                                          equal_nan=False)
+        inv = inv.reshape(-1)
+    out = [wrap(_const_like(x, np.ascontiguousarray(vals)))]
+    if return_inverse:
+        out.append(wrap(_const_like(x, inv.astype(np.int64))))
+    if return_counts:
+        out.append(wrap(_const_like(x, counts.astype(np.int64))))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(input, weights=None, minlength=0):
+    """Count each value of a 1-D non-negative integer tensor (sum ``weights`` instead when
+    given); the result has ``max(input) + 1`` entries, at least ``minlength``. Not
+    differentiable (as PyTorch). int64 counts; float64 sums unless ``weights`` is float32."""
+    x = _t(input)
+    if x.ndim != 1 or x.dtype.kind not in "iub":
+        raise TypeError(f"bincount(): input must be a 1-D tensor of non-negative integers, got "
+                        f"shape {tuple(x.shape)} and dtype {x.dtype}")
+    minlength = _int_arg(minlength, "bincount", "minlength")
+    if minlength < 0:
+        raise ValueError(f"bincount(): minlength must be non-negative, got {minlength}")
+    a = _host(x._data).astype(np.int64)
+    if a.size and a.min() < 0:
+        raise ValueError(f"bincount(): input must be non-negative, got {int(a.min())}")
+    if weights is None:
+        return wrap(_const_like(x, np.bincount(a, minlength=minlength).astype(np.int64)))
+    w = _t(weights, "weights")
+    if tuple(w.shape) != tuple(x.shape):
+        raise ValueError(f"bincount(): weights must have the shape of input {tuple(x.shape)}, "
+                         f"got {tuple(w.shape)}")
+    dt = np.float32 if w.dtype == np.float32 else np.float64
+    return wrap(_const_like(x, np.bincount(a, weights=_host(w._data).astype(np.float64),
+                                           minlength=minlength).astype(dt)))
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    """For each value of ``input``, the index where it would go in ``sorted_sequence`` (its
+    last dimension, per leading index when it has more than one) to keep it sorted: the
+    first such index, or the last with ``right=True`` / ``side='right'``. int64 (int32 with
+    ``out_int32``); ``input`` may be a number."""
+    seq = _t(sorted_sequence, "sorted_sequence")
+    if side is not None:
+        if side not in ("left", "right"):
+            raise ValueError(f"searchsorted(): side must be 'left' or 'right', got {side!r}")
+        if right and side == "left":
+            raise ValueError("searchsorted(): side='left' and right=True contradict each other")
+        right = side == "right"
+    scalar = not isinstance(input, Tensor)
+    if scalar and not isinstance(input, (int, float)):
+        raise TypeError(f"searchsorted(): input must be a Tensor or a number, got "
+                        f"{type(input).__name__}")
+    s = _host(seq._data)
+    v = np.asarray(input) if scalar else _host(input._data)
+    if s.ndim == 0:
+        raise ValueError("searchsorted(): sorted_sequence must have at least one dimension, "
+                         "got a 0-d tensor")
+    if sorter is not None:
+        srt = _host(_t(sorter, "sorter")._data)
+        if srt.shape != s.shape or srt.dtype.kind not in "iu":
+            raise ValueError(f"searchsorted(): sorter must be an integer tensor of the shape of "
+                             f"sorted_sequence {s.shape}, got {srt.shape} {srt.dtype}")
+        s = np.take_along_axis(s, srt.astype(np.int64), axis=-1)
+    mode = "right" if right else "left"
+    if s.ndim == 1:
+        res = np.searchsorted(s, v, side=mode)
+    else:
+        if scalar or v.ndim != s.ndim or v.shape[:-1] != s.shape[:-1]:
+            raise ValueError(f"searchsorted(): with a {s.ndim}-D sorted_sequence, input needs "
+                             f"the same leading dimensions {s.shape[:-1]}, got shape "
+                             f"{tuple(np.shape(v))}")
+        res = np.empty(v.shape, dtype=np.int64)
+        for lead in np.ndindex(*s.shape[:-1]):
+            res[lead] = np.searchsorted(s[lead], v[lead], side=mode)
+    out = np.asarray(res).astype(np.int32 if out_int32 else np.int64)
+    return wrap(_const_like(seq, out))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value of ``input`` among the sorted 1-D ``boundaries``: ``i`` with
+    ``boundaries[i-1] < x <= boundaries[i]`` (``<= x <`` with ``right=True``)."""
+    b = _t(boundaries, "boundaries")
+    if b.ndim != 1:
+        raise ValueError(f"bucketize(): boundaries must be 1-D, got shape {tuple(b.shape)}")
+    return searchsorted(b, input, out_int32=out_int32, right=right)
+
+
+# ------------------------------------------------------------------ distances, rotations
+_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                "donot_use_mm_for_euclid_dist")
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """p-norm distances between each row of ``x1`` ``(*, P, M)`` and each row of ``x2``
+    ``(*, R, M)``: ``(*, P, R)``, batch dimensions broadcast. For ``p=2`` with more than 25
+    rows on a side (or ``compute_mode='use_mm_for_euclid_dist'``) it uses one matmul, as
+    PyTorch. The gradient at a zero distance is 0 (PyTorch's matmul path gives NaN there)."""
+    a, b = _t(x1, "x1"), _t(x2, "x2")
+    if a.dtype.kind != "f" or b.dtype.kind != "f":
+        raise TypeError(f"cdist(): only floating point inputs are supported, got {a.dtype} and "
+                        f"{b.dtype}")
+    if a.ndim < 2 or b.ndim < 2:
+        raise ValueError(f"cdist(): x1 and x2 need at least 2 dimensions, got shapes "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"cdist(): x1 and x2 must have the same number of columns, got shapes "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or p < 0:
+        raise ValueError(f"cdist(): p must be a non-negative number, got {p!r}")
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"cdist(): compute_mode must be one of {_CDIST_MODES}, got "
+                         f"{compute_mode!r}")
+    if a.dtype != b.dtype:
+        rt = _dtype.promote_types(a.dtype, b.dtype)
+        a, b = a.to(rt), b.to(rt)
+    try:
+        batch = np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    except ValueError:
+        raise ValueError(f"cdist(): the batch dimensions of {tuple(a.shape)} and "
+                         f"{tuple(b.shape)} do not broadcast") from None
+    n1, n2, m = a.shape[-2], b.shape[-2], a.shape[-1]
+    if tuple(a.shape[:-2]) != batch:
+        a = a.expand(*batch, n1, m)
+    if tuple(b.shape[:-2]) != batch:
+        b = b.expand(*batch, n2, m)
+    use_mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist" or (
+        compute_mode == "use_mm_for_euclid_dist_if_necessary" and (n1 > 25 or n2 > 25)))
+    if use_mm and m and n1 and n2:
+        sq = (a * a).sum(-1, keepdim=True) + (b * b).sum(-1).unsqueeze(-2) \
+            - 2 * matmul(a, b.transpose(-1, -2))
+        pos = sq > 0
+        # sqrt only of positive entries: a zero distance has gradient 0, not 0 * inf
+        return where(pos, sqrt(where(pos, sq, 1.0)), 0.0)
+    diff_ = a.unsqueeze(-2) - b.unsqueeze(-3)  # (*, P, R, M)
+    if p == float("inf"):
+        return amax(abs(diff_), -1) if m else sum(diff_, -1)
+    if p == 0:  # the count of differing coordinates; connected to the graph (gradient 0)
+        return sum(where(diff_ != 0, 1.0, diff_ * 0.0), -1)
+    return norm(diff_, p=p, dim=-1)
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane of ``dims``, from the first towards the
+    second."""
+    x = _t(input)
+    k = _int_arg(k, "rot90", "k")
+    dims = _dims_tuple(dims, "rot90", "dims")
+    if len(dims) != 2:
+        raise ValueError(f"rot90(): dims must have length 2, got {dims}")
+    if x.ndim < 2:
+        raise ValueError(f"rot90(): expected a tensor with at least 2 dimensions, got shape "
+                         f"{tuple(x.shape)}")
+    d0, d1 = _dim_in(dims[0], x.ndim, "rot90"), _dim_in(dims[1], x.ndim, "rot90")
+    if d0 == d1:
+        raise ValueError(f"rot90(): the two dims must be different, got {dims}")
+    k %= 4
+    if k == 1:
+        return flip(x, d1).transpose(d0, d1)
+    if k == 2:
+        return flip(x, (d0, d1))
+    if k == 3:
+        return flip(x, d0).transpose(d0, d1)
+    return x.clone()
+
+
+def kron(input, other):
+    """The Kronecker product: every element of ``input`` times the whole of ``other``."""
+    a, b = _t(input), _t(other, "other")
+    n = builtins_max(a.ndim, b.ndim)
+    sa = (1,) * (n - a.ndim) + tuple(a.shape)
+    sb = (1,) * (n - b.ndim) + tuple(b.shape)
+    ia, ib = [], []
+    for p_, q_ in zip(sa, sb):
+        ia += [p_, 1]
+        ib += [1, q_]
+    out = a.reshape(*ia) * b.reshape(*ib)
+    return out.reshape(tuple(p_ * q_ for p_, q_ in zip(sa, sb)))
+
+
 def _xp(x):
     from ._backend import namespace_of
 
@@ -1972,7 +2170,7 @@ def _install_methods():
         "nonzero", "argwhere", "scatter", "scatter_reduce", "take_along_dim", "cumprod", "diff",
         "atan2", "arctan2", "hypot", "logaddexp", "logaddexp2", "xlogy", "sinc", "nan_to_num",
         "nansum", "nanmean", "median", "kthvalue", "quantile", "cummax", "cummin",
-        "logcumsumexp",
+        "logcumsumexp", "unique", "bincount", "rot90", "kron",
     ]
     g = globals()
     for name in same:
