@@ -11,13 +11,15 @@ import numpy as np
 
 from ... import _functions as _F
 from ...ops import loss as LO
-from ...tensor import Tensor, apply, apply1, apply2, as_tensor_arg
+from ...tensor import Tensor, apply, apply1, apply2, as_tensor_arg, wrap
 from .activation import log_softmax
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
-    "cross_entropy", "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss",
-    "margin_ranking_loss", "mse_loss", "nll_loss", "smooth_l1_loss", "soft_margin_loss",
+    "cross_entropy", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div",
+    "l1_loss", "margin_ranking_loss", "mse_loss", "multi_margin_loss",
+    "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss", "smooth_l1_loss",
+    "soft_margin_loss", "triplet_margin_loss",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -421,3 +423,183 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     _check_reduction(reduction, "soft_margin_loss")
     x = _t(input)
     return _reduce(softplus(-_float_target(x, target, "soft_margin_loss") * x), reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
+                        p: float = 2, eps: float = 1e-6, swap: bool = False, size_average=None,
+                        reduce=None, reduction: str = "mean") -> Tensor:
+    """``max(0, margin + d(a, p) - d(a, n))`` with ``d(x, y) = ||x - y + eps||_p`` along the
+    last dimension; with ``swap``, ``d(a, n)`` is replaced by ``min(d(a, n), d(p, n))``.
+
+    Args:
+        anchor, positive, negative: ``(N, D)`` or ``(D,)``, all of the same rank.
+        margin: the margin. p: the norm degree. eps: added inside the norm.
+        swap: use the distance swap (Balntas et al., 2016).
+
+    Shape:
+        - Inputs: :math:`(N, D)` or :math:`(D)`
+        - Output: :math:`(N)` for ``reduction='none'``, else a scalar
+    """
+    from .normalization import pairwise_distance
+
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "triplet_margin_loss")
+    a, pos, neg = _t(anchor, "anchor"), _t(positive, "positive"), _t(negative, "negative")
+    if not a.ndim == pos.ndim == neg.ndim or a.ndim not in (1, 2):
+        raise ValueError(
+            f"triplet_margin_loss: expected anchor, positive and negative of the same shape "
+            f"(N, D) or (D,), got anchor {tuple(a.shape)}, positive {tuple(pos.shape)} and "
+            f"negative {tuple(neg.shape)}")
+    d_pos = pairwise_distance(a, pos, p, eps)
+    d_neg = pairwise_distance(a, neg, p, eps)
+    if swap:
+        d_neg = _F.minimum(d_neg, pairwise_distance(pos, neg, p, eps))
+    return _reduce(_F.clamp(d_pos - d_neg + margin, min=0.0), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                size_average=None, reduce=None,
+                                reduction: str = "mean") -> Tensor:
+    """One-versus-all logistic loss averaged over the ``C`` classes:
+    ``-mean_c(y_c log sigmoid(x_c) + (1 - y_c) log sigmoid(-x_c))``, each class's term scaled
+    by ``weight[c]``.
+
+    Args:
+        input: ``(N, C)`` or ``(C,)`` logits.
+        target: same shape, 0 or 1.
+        weight: ``(C,)`` per-class weights (broadcast against the input).
+
+    Shape:
+        - Output: :math:`(N)` for ``reduction='none'``, else a scalar
+    """
+    from .activation import logsigmoid
+
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "multilabel_soft_margin_loss")
+    x = _t(input)
+    y = _float_target(x, target, "multilabel_soft_margin_loss")
+    _same_shape(x, y, "multilabel_soft_margin_loss")
+    if x.ndim == 0:
+        raise ValueError("multilabel_soft_margin_loss: expected input of shape (N, C) or (C,), "
+                         "got a 0-D input")
+    loss = -(y * logsigmoid(x) + (1 - y) * logsigmoid(-x))
+    if weight is not None:
+        loss = loss * weight
+    loss = _F.sum(loss, x.ndim - 1) / x.shape[-1]
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average=None, eps: float = 1e-8, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of ``target ~ Poisson(rate)``:
+    ``exp(input) - target * input`` (``log_input``) or ``input - target * log(input + eps)``.
+
+    Args:
+        input: the log-rate (``log_input``) or the rate, any shape.
+        target: counts, the input's shape (broadcasting allowed).
+        log_input: whether ``input`` is the log-rate.
+        full: add the Stirling term ``t log t - t + log(2 pi t) / 2`` (where ``t > 1``).
+        eps: keeps the log finite when ``log_input`` is False.
+    """
+    import math
+
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "poisson_nll_loss")
+    x = _t(input)
+    y = _float_target(x, target, "poisson_nll_loss")
+    if log_input:
+        loss = _F.exp(x) - y * x
+    else:
+        loss = x - y * _F.log(x + eps)
+    if full:
+        safe = _F.where(y > 1, y, 2.0)
+        stirling = safe * _F.log(safe) - safe + 0.5 * _F.log(safe * (2 * math.pi))
+        loss = loss + _F.where(y > 1, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of ``target ~ N(input, var)``:
+    ``(log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2``.
+
+    As in PyTorch, the clamp at ``eps`` does not stop the gradient: ``var`` receives the
+    gradient taken at the clamped value.
+
+    Args:
+        input: the means, ``(N, *)`` or ``(*)``.
+        target: the samples, the input's shape.
+        var: the variances: the input's shape, one dimension short of it, the input's shape
+            with one dimension of size 1 (homoscedastic), or a float.
+        full: add the constant ``log(2 pi) / 2``.
+        eps: lower bound of the variance.
+    """
+    import math
+
+    _check_reduction(reduction, "gaussian_nll_loss")
+    x = _t(input)
+    y = _float_target(x, target, "gaussian_nll_loss")
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+        v = x.detach() * 0 + float(var)
+    else:
+        v = _t(var, "var")
+        if v._data.size and bool((v._data < 0).any()):
+            raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+    xs, vs = tuple(x.shape), tuple(v.shape)
+    if vs != xs:
+        if xs[:-1] == vs:
+            v = v.unsqueeze(-1)
+        elif not (len(xs) == len(vs) and sum(b for a, b in zip(xs, vs) if a != b) == 1):
+            raise ValueError(f"gaussian_nll_loss: var is of incorrect size: expected the input's "
+                             f"shape {xs}, {xs[:-1]}, or {xs} with one dimension of size 1, "
+                             f"got {vs}")
+    with_floor = v.detach().clamp(min=eps) - v.detach()  # a constant: the gradient passes
+    v = v + with_floor
+    loss = 0.5 * (_F.log(v) + (x - y) ** 2 / v)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+                      weight: Tensor | None = None, size_average=None, reduce=None,
+                      reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss: ``sum_{i != y} w_y max(0, margin - x_y + x_i)^p / C``.
+
+    Args:
+        input: ``(N, C)`` or ``(C,)`` scores.
+        target: ``(N,)`` or ``()`` class indices.
+        p: 1 or 2.
+        margin: the margin.
+        weight: ``(C,)`` per-class weights (of the target class).
+
+    Shape:
+        - Output: :math:`(N)` for ``reduction='none'``, else a scalar
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "multi_margin_loss")
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got p={p!r}")
+    x = _t(input)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"multi_margin_loss: expected input of shape (N, C) or (C,), got "
+                         f"{tuple(x.shape)}")
+    x2, t, out_shape = _class_problem(x, target, "multi_margin_loss")
+    c = x2.shape[1]
+    t = _check_classes(t, c, None, "multi_margin_loss")
+    w = _weight_array(weight, c, x._data.dtype, "multi_margin_loss", x)
+    xy = _F.gather(x2, 1, wrap(t.reshape(-1, 1)))
+    z = _F.clamp(xy * -1 + margin + x2, min=0.0)
+    if p == 2:
+        z = z * z
+    not_target = np.ones((x2.shape[0], c), dtype=x._data.dtype)
+    not_target[np.arange(x2.shape[0]), t] = 0
+    scale = not_target / c
+    if w is not None:
+        scale = scale * w[t].reshape(-1, 1)
+    loss = _F.sum(z * wrap(scale), 1).reshape(out_shape)
+    return _reduce(loss, reduction)
+

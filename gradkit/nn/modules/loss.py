@@ -8,9 +8,10 @@ from ..functional import loss as FL
 from .module import Module
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CrossEntropyLoss",
+    "BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CrossEntropyLoss", "GaussianNLLLoss",
     "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss", "L1Loss", "MSELoss", "MarginRankingLoss",
-    "NLLLoss", "SmoothL1Loss", "SoftMarginLoss",
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "NLLLoss", "PoissonNLLLoss", "SmoothL1Loss",
+    "SoftMarginLoss", "TripletMarginLoss",
 ]
 
 _VALID = ("none", "mean", "sum")
@@ -241,3 +242,141 @@ class SoftMarginLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return FL.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """``max(0, margin + ||a - p + eps||_p - ||a - n + eps||_p)`` (see
+    :func:`gradkit.nn.functional.triplet_margin_loss`).
+
+    Args:
+        margin: Default: 1.
+        p: norm degree. Default: 2.
+        eps: added inside the norm. Default: 1e-6.
+        swap: use ``min(d(a, n), d(p, n))`` as the negative distance. Default: False.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape:
+        - anchor, positive, negative: :math:`(N, D)` or :math:`(D)`
+        - output: :math:`(N)` for ``reduction='none'``, else a scalar
+
+    Example:
+        >>> loss = gradkit.nn.TripletMarginLoss(margin=0.5)
+        >>> a, p, n = gradkit.randn(4, 8), gradkit.randn(4, 8), gradkit.randn(4, 8)
+        >>> loss(a, p, n).shape
+        gradkit.Size([])
+    """
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                 swap: bool = False, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
+        self.margin = margin
+        self.p = p
+        self.eps = eps
+        self.swap = swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return FL.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
+                                      eps=self.eps, swap=self.swap, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """One-versus-all logistic loss over ``C`` labels (see
+    :func:`gradkit.nn.functional.multilabel_soft_margin_loss`).
+
+    Args:
+        weight: optional ``(C,)`` per-class weights (a buffer, as in PyTorch).
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape:
+        - input, target: :math:`(N, C)` or :math:`(C)`
+        - output: :math:`(N)` for ``reduction='none'``, else a scalar
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return FL.multilabel_soft_margin_loss(input, target, weight=self.weight,
+                                              reduction=self.reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    """Poisson negative log-likelihood (see :func:`gradkit.nn.functional.poisson_nll_loss`).
+
+    Args:
+        log_input: the input is the log-rate. Default: True.
+        full: add the Stirling approximation term. Default: False.
+        eps: keeps ``log(input + eps)`` finite when ``log_input`` is False. Default: 1e-8.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape:
+        - input, target: any shape, the same
+        - output: like the input for ``reduction='none'``, else a scalar
+    """
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average=None,
+                 eps: float = 1e-8, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_input = log_input
+        self.full = full
+        self.eps = eps
+
+    def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
+        return FL.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
+                                   eps=self.eps, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """Gaussian negative log-likelihood with predicted variances (see
+    :func:`gradkit.nn.functional.gaussian_nll_loss`).
+
+    Args:
+        full: add the constant ``log(2 pi) / 2``. Default: False.
+        eps: lower bound of the variance. Default: 1e-6.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape:
+        - input, target: :math:`(N, *)` or :math:`(*)`
+        - var: the input's shape, one dimension short, or one dimension of size 1
+        - output: like the input for ``reduction='none'``, else a scalar
+    """
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6,
+                 reduction: str = "mean") -> None:
+        super().__init__(None, None, reduction)
+        self.full = full
+        self.eps = eps
+
+    def forward(self, input: Tensor, target: Tensor, var: Tensor | float) -> Tensor:
+        return FL.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                    reduction=self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """Multi-class hinge loss (see :func:`gradkit.nn.functional.multi_margin_loss`).
+
+    Args:
+        p: 1 or 2. Default: 1.
+        margin: Default: 1.
+        weight: optional ``(C,)`` per-class weights (a buffer, as in PyTorch).
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape:
+        - input: :math:`(N, C)` or :math:`(C)`; target: :math:`(N)` or :math:`()`
+        - output: :math:`(N)` for ``reduction='none'``, else a scalar
+    """
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                 size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        if p not in (1, 2):
+            raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 supported, got p={p!r}")
+        if weight is not None and weight.ndim != 1:
+            raise ValueError(f"MultiMarginLoss: weight must be one-dimensional, got shape "
+                             f"{tuple(weight.shape)}")
+        self.p = p
+        self.margin = margin
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return FL.multi_margin_loss(input, target, p=self.p, margin=self.margin,
+                                    weight=self.weight, reduction=self.reduction)
