@@ -31,6 +31,7 @@ from __future__ import annotations
 import builtins
 import collections
 import math
+import warnings
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -722,3 +723,83 @@ def cond(A, p=None) -> Tensor:
         raise RuntimeError(f"{name}: Order {p} not supported.")
     _square(A, f"linalg.cond(ord={p})")
     return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+# ------------------------------------------------------- PyTorch's top-level forms (torch.*)
+# torch.logdet, torch.cholesky, torch.cross, ... differ from their torch.linalg namesakes in
+# arguments or results; gradkit/__init__.py exposes these under torch's top-level names. They are
+# private here so that gradkit.linalg lists exactly torch.linalg's names.
+svd_legacy_result = collections.namedtuple("svd", ["U", "S", "V"])
+qr_legacy_result = collections.namedtuple("qr", ["Q", "R"])
+
+
+def _top_logdet(input) -> Tensor:
+    """``torch.logdet``: ``log(det(A))``; nan where the determinant is negative, ``-inf`` where
+    it is zero."""
+    A = _square_float(input, "logdet")
+    s = slogdet(A)
+    return F.where(s.sign < 0, math.nan, s.logabsdet)
+
+
+def _top_cholesky(input, upper: bool = False) -> Tensor:
+    """``torch.cholesky`` (``upper`` may be positional)."""
+    return cholesky(input, upper=upper)
+
+
+def _top_cross(input, other, dim: Optional[int] = None) -> Tensor:
+    """``torch.cross``: without ``dim``, the first dimension of size 3 (deprecated in PyTorch,
+    which warns; pass ``dim`` or use ``linalg.cross``)."""
+    if dim is None:
+        warnings.warn("Using cross without specifying the dim arg is deprecated (as in "
+                      "PyTorch): pass dim explicitly, or use linalg.cross (dim=-1 by default)",
+                      UserWarning, stacklevel=2)
+        a, b = _t(input, "input"), _t(other, "other")
+        shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+        found = [i for i, n in enumerate(shape) if n == 3]
+        if not found:
+            raise RuntimeError(f"cross: no dimension of size 3 in input (broadcast shape "
+                               f"{tuple(shape)})")
+        dim = found[0]
+    return cross(input, other, dim=dim)
+
+
+def _top_pinverse(input, rcond: float = 1e-15) -> Tensor:
+    """``torch.pinverse``: ``linalg.pinv`` with ``rtol=rcond``."""
+    return pinv(input, atol=0.0, rtol=rcond)
+
+
+def _top_svd(input, some: bool = True, compute_uv: bool = True):
+    """``torch.svd``: ``(U, S, V)`` with ``V`` (not ``Vh``); ``some=False`` gives full ``U``, ``V``;
+    without ``compute_uv``, ``U`` and ``V`` are zero ``(m, m)`` and ``(n, n)`` matrices."""
+    A = _floating(input, "svd")
+    _matrices(A, "svd")
+    if not compute_uv:
+        xp = F._xp(A)
+        m, n = A.shape[-2], A.shape[-1]
+        batch = tuple(A.shape[:-2])
+        return svd_legacy_result(wrap(xp.zeros(batch + (m, m), dtype=A.dtype)), svdvals(A),
+                                 wrap(xp.zeros(batch + (n, n), dtype=A.dtype)))
+    U, S, Vh = svd(A, full_matrices=not some)
+    return svd_legacy_result(U, S, _mT(Vh))
+
+
+def _top_qr(input, some: bool = True):
+    """``torch.qr``: ``linalg.qr`` with ``some=True`` as mode 'reduced', else 'complete'."""
+    return qr_legacy_result(*qr(input, mode="reduced" if some else "complete"))
+
+
+def _top_cholesky_solve(B, L, upper: bool = False) -> Tensor:
+    """``torch.cholesky_solve``: the solution of ``A X = B`` given the Cholesky factor of ``A``
+    (lower ``L`` with ``A = L L^T``, or upper ``U`` with ``A = U^T U`` when ``upper``)."""
+    L = _square_float(L, "cholesky_solve")
+    if upper:
+        Y = solve_triangular(_mT(L), B, upper=False)
+        return solve_triangular(L, Y, upper=True)
+    Y = solve_triangular(L, B, upper=False)
+    return solve_triangular(_mT(L), Y, upper=True)
+
+
+def _top_cholesky_inverse(L, upper: bool = False) -> Tensor:
+    """``torch.cholesky_inverse``: ``A^-1`` given the Cholesky factor of ``A``."""
+    L = _square_float(L, "cholesky_inverse")
+    return _top_cholesky_solve(F.broadcast_to(_eye_like(L), tuple(L.shape)), L, upper)

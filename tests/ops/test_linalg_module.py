@@ -587,3 +587,86 @@ def test_float32_grads_vs_torch(torch, name):
     for g, tg in zip(grads, tgrads):
         assert g.dtype == gk.float32
         assert_close(g, tg, atol=2e-4, rtol=2e-4)
+
+
+# ------------------------------------------------------- PyTorch's top-level forms (torch.*)
+def _top_svd(f, la, A, **kw):
+    u, s, v = f(A, **kw)
+    k = min(A.shape[-2], A.shape[-1])
+    return _cat(gk if isinstance(A, gk.Tensor) else __import__("torch"), s,
+                u[..., :, :k] * u[..., :, :k], v[..., :, :k] * v[..., :, :k])
+
+
+def _lib(x):
+    return gk if isinstance(x, gk.Tensor) else __import__("torch")
+
+
+# name -> (gradkit.linalg function, torch top-level name, fn(f, la, *inputs), kinds, symmetric)
+TOP_CASES = {
+    "logdet": ("_top_logdet", "logdet", lambda f, la, A: f(A), ["spd"], False),
+    "cholesky_upper": ("_top_cholesky", "cholesky", lambda f, la, A: f(A, True), ["spd"], True),
+    "cross": ("_top_cross", "cross", lambda f, la, a, b: f(a, b), ["v3", "v3"], False),
+    "cross_first": ("_top_cross", "cross", lambda f, la, a, b: f(a.mT, b.mT), ["v3", "v3"],
+                    False),
+    "pinverse": ("_top_pinverse", "pinverse", lambda f, la, A: f(A), ["wide"], False),
+    "svd": ("_top_svd", "svd", _top_svd, ["tall"], False),
+    "svd_full": ("_top_svd", "svd", lambda f, la, A: _top_svd(f, la, A, some=False), ["wide"],
+                 False),
+    "qr": ("_top_qr", "qr", lambda f, la, A: _cat(_lib(A), *f(A)), ["tall"], False),
+    "qr_complete": ("_top_qr", "qr", lambda f, la, A: _cat(_lib(A), *f(A, some=False)),
+                    ["wide"], False),
+    "cholesky_solve": ("_top_cholesky_solve", "cholesky_solve",
+                       lambda f, la, A, B: f(B, la.cholesky(A)), ["spd", "rhs"], True),
+    "cholesky_solve_upper": ("_top_cholesky_solve", "cholesky_solve",
+                             lambda f, la, A, B: f(B, la.cholesky(A, upper=True), upper=True),
+                             ["spd", "rhs"], True),
+    "cholesky_inverse": ("_top_cholesky_inverse", "cholesky_inverse",
+                         lambda f, la, A: f(la.cholesky(A)), ["spd"], True),
+    "cholesky_inverse_upper": ("_top_cholesky_inverse", "cholesky_inverse",
+                               lambda f, la, A: f(la.cholesky(A, upper=True), True), ["spd"],
+                               True),
+}
+
+
+@pytest.mark.filterwarnings("ignore:Using torch.cross without specifying the dim")
+@pytest.mark.filterwarnings("ignore:torch.cholesky is deprecated")
+@pytest.mark.filterwarnings("ignore:torch.qr is deprecated")
+@pytest.mark.filterwarnings("ignore:Using cross without specifying the dim")
+@pytest.mark.parametrize("batch", BATCHES, ids=["single", "2"])
+@pytest.mark.parametrize("name", list(TOP_CASES))
+def test_top_level_forms_vs_torch(torch, name, batch):
+    gname, tname, fn, kinds, sym = TOP_CASES[name]
+    gf, tf = getattr(LA, gname), getattr(torch, tname)
+    xs = [gk.tensor(a, requires_grad=True) for a in _inputs(kinds, batch, seed=16)]
+    txs = [to_torch(torch, x) for x in xs]
+    out, tout = fn(gf, LA, *xs), fn(tf, torch.linalg, *txs)
+    assert tuple(out.shape) == tuple(tout.shape)
+    assert_close(out, tout, atol=1e-10, rtol=1e-9)
+    u = np.random.default_rng(17).standard_normal(tuple(tout.shape))
+    grads = gk.autograd.grad(out, xs, gk.tensor(u))
+    tgrads = torch.autograd.grad(tout, txs, torch.from_numpy(u))
+    for g, tg in zip(grads, tgrads):
+        assert_close(g, tg, atol=1e-8, rtol=1e-7)
+
+    def through(*zs):
+        return fn(gf, LA, _sym(zs[0]) if sym else zs[0], *zs[1:])
+
+    check_grad(through, xs)
+    if batch:
+        check_second_order(through, [x.detach().requires_grad_() for x in xs])
+
+
+def test_top_level_special_cases(torch):
+    A = gk.tensor([[0.0, 1.0], [1.0, 0.0]])  # det -1: nan, as torch.logdet
+    assert np.isnan(float(LA._top_logdet(A)))
+    assert float(LA._top_logdet(gk.zeros(2, 2))) == -INF
+    a = _rect(np.random.default_rng(18), (2,), 4, 3)
+    u, s, v = LA._top_svd(gk.tensor(a), compute_uv=False)
+    tu, ts, tv = torch.svd(torch.from_numpy(a), compute_uv=False)
+    assert tuple(u.shape) == tuple(tu.shape) == (2, 4, 4) and float(u.abs().sum()) == 0
+    assert tuple(v.shape) == tuple(tv.shape) == (2, 3, 3)
+    assert_close(s, ts, atol=1e-12)
+    with pytest.raises(RuntimeError, match="no dimension of size 3"), pytest.warns(UserWarning):
+        LA._top_cross(gk.ones(2, 4), gk.ones(2, 4))
+    with pytest.warns(UserWarning, match="cross without specifying the dim arg is deprecated"):
+        LA._top_cross(gk.ones(3), gk.ones(3))
