@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pytest
 from helpers import assert_close, check_grad, to_torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from op_helpers import check_second_order
 
 import gradkit as gk
@@ -670,3 +672,56 @@ def test_top_level_special_cases(torch):
         LA._top_cross(gk.ones(2, 4), gk.ones(2, 4))
     with pytest.warns(UserWarning, match="cross without specifying the dim arg is deprecated"):
         LA._top_cross(gk.ones(3), gk.ones(3))
+
+
+# ------------------------------------------------------------------------------ properties
+_batches = st.lists(st.integers(1, 3), max_size=2).map(tuple)
+
+
+@settings(max_examples=30, deadline=None)
+@given(batch_a=_batches, batch_b=_batches, n=st.integers(1, 4), k=st.integers(1, 3),
+       vector=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_solve_broadcasting_property(batch_a, batch_b, n, k, vector, seed):
+    # the batch of B broadcast against A's (1s stretch): values and gradient shapes
+    batch_b = tuple(1 if i % 2 else d for i, d in enumerate(batch_b))
+    try:
+        batch = np.broadcast_shapes(batch_a, batch_b)
+    except ValueError:
+        return
+    rng = np.random.default_rng(seed)
+    A = gk.tensor(_gen(rng, batch_a, n), requires_grad=True)
+    if vector:
+        batch_b = batch_a  # a batch of vectors must have A's batch shape exactly
+    B = gk.tensor(rng.standard_normal(batch_b + ((n,) if vector else (n, k))), requires_grad=True)
+    X = LA.solve(A, B)
+    # torch's rule: B is a batch of vectors when 1-D or shaped like A without its last dim
+    # (which a matrix B of shape (*, n, 1) can also be: (1, 1) against A (1, 1, 1))
+    vector = B.ndim == 1 or tuple(B.shape) == tuple(A.shape[:-1])
+    want = np.linalg.solve(A.detach().numpy(), B.detach().numpy()[..., None] if vector
+                           else B.detach().numpy())
+    np.testing.assert_allclose(X.detach().numpy(), want[..., 0] if vector else want, atol=1e-10)
+    assert tuple(X.shape) == (batch_a + (n,) if vector else batch + (n, k))
+    ga, gb = gk.autograd.grad(X.sum(), [A, B])
+    assert tuple(ga.shape) == tuple(A.shape) and tuple(gb.shape) == tuple(B.shape)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple),
+       ord=st.sampled_from([2, 1, 3, 0.5, -1, INF, -INF, 0]), keepdim=st.booleans(),
+       data=st.data())
+def test_vector_norm_property(shape, ord, keepdim, data):
+    dims = data.draw(st.lists(st.integers(-len(shape), len(shape) - 1), max_size=len(shape),
+                              unique_by=lambda d: d % len(shape)))
+    dim = tuple(dims) if dims else None
+    x = np.random.default_rng(len(shape)).standard_normal(shape)
+    out = LA.vector_norm(gk.tensor(x), ord, dim, keepdim)
+    axis = None if dim is None else tuple(d % len(shape) for d in dim)
+    if ord == INF:
+        want = np.abs(x).max(axis=axis, keepdims=keepdim)
+    elif ord == -INF:
+        want = np.abs(x).min(axis=axis, keepdims=keepdim)
+    elif ord == 0:
+        want = (x != 0).sum(axis=axis, keepdims=keepdim).astype(float)
+    else:
+        want = (np.abs(x) ** ord).sum(axis=axis, keepdims=keepdim) ** (1 / ord)
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-12)
