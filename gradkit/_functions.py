@@ -1201,7 +1201,14 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             raise ValueError("repeat_interleave(): repeats can not be negative, got "
                              f"{int(counts.min())}")
         return wrap(_const_like(r, np.repeat(np.arange(counts.size, dtype=np.int64), counts)))
-    x = _t(input)
+    out = _repeat_interleave(_t(input), repeats, dim)
+    if output_size is not None and out.shape[dim if dim is not None else 0] != output_size:
+        raise ValueError(f"repeat_interleave(): output_size={output_size} does not match the "
+                         f"output's size {out.shape[dim if dim is not None else 0]}")
+    return out
+
+
+def _repeat_interleave(x, repeats, dim):
     if dim is None:
         x = flatten(x)
         d = 0
@@ -1225,7 +1232,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                         f"got shape {tuple(rt.shape)} and dtype {rt.dtype}")
     counts = _host(rt._data)
     if counts.size == 1:
-        return repeat_interleave(x, int(counts[0]), d)
+        return _repeat_interleave(x, int(counts[0]), d)
     if counts.size != n:
         raise ValueError(f"repeat_interleave(): repeats must have the same size as input along "
                          f"dim {d} ({n}), got {counts.size}")
@@ -2191,6 +2198,7 @@ def _install_methods():
     Tensor.scatter_add_ = _scatter_add_
     Tensor.scatter_ = _scatter_
     Tensor.scatter_reduce_ = _scatter_reduce_
+    Tensor.nan_to_num_ = _nan_to_num_
     Tensor.index_add = _index_add_tensor
 
 
@@ -2256,6 +2264,10 @@ def _inplace_result(self, res, name):
 def _scatter_(self, dim, index, src=None, *, value=None, reduce=None):
     return _inplace_result(self, scatter(self, dim, index, src, value=value, reduce=reduce),
                            "scatter_")
+
+
+def _nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+    return _inplace_result(self, nan_to_num(self, nan, posinf, neginf), "nan_to_num_")
 
 
 def _scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):

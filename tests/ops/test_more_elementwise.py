@@ -134,3 +134,15 @@ def test_0d_and_empty(torch):
 def test_errors(call, exc, pattern):
     with pytest.raises(exc, match=pattern):
         call()
+
+
+def test_nan_to_num_inplace(torch):
+    arr = np.array([np.nan, 1.0, np.inf, -2.0, -np.inf], dtype=np.float32)
+    x = gk.tensor(arr)
+    assert x.nan_to_num_(posinf=9.0) is x
+    np.testing.assert_array_equal(x.numpy(), torch.tensor(arr).nan_to_num_(posinf=9.0).numpy())
+    w = gk.tensor(arr.astype(np.float64), requires_grad=True)
+    y = w * 2.0
+    y.nan_to_num_()
+    y.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [0.0, 2.0, 0.0, 2.0, 0.0])

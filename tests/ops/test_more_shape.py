@@ -26,6 +26,8 @@ CASES = [
     ("ri_flat", lambda m, x: x.repeat_interleave(3), A34),
     ("ri_tensor", lambda m, x: m.repeat_interleave(x, m.tensor([2, 0, 1, 3]), -1), A34),
     ("ri_0d", lambda m, x: m.repeat_interleave(x, 2), np.array(1.5)),
+    ("ri_output_size", lambda m, x: x.repeat_interleave(m.tensor([1, 2, 0]), 0, output_size=3),
+     A34),
     ("tile_short", lambda m, x: m.tile(x, (2,)), A34),
     ("tile_long", lambda m, x: x.tile((2, 1, 2)), A34),
     ("movedim", lambda m, x: m.movedim(x, 0, -1), A234),
@@ -237,6 +239,16 @@ def test_scatter_reduce_ties_split_like_torch(torch, reduce):
                                                  include_self=False), x + 10, src)
 
 
+def test_scatter_reduce_amax_without_self_splits_among_src_only():
+    # documented difference: PyTorch would also count the (excluded) tied input element
+    x = gk.tensor([5.0, 0.0], dtype=gk.float64)
+    src = gk.tensor([5.0, 5.0, 1.0], dtype=gk.float64, requires_grad=True)
+    out = gk.scatter_reduce(x, 0, gk.tensor([0, 0, 1]), src, "amax", include_self=False)
+    np.testing.assert_array_equal(out.detach().numpy(), [5.0, 1.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(src.grad.numpy(), [0.5, 0.5, 1.0])
+
+
 # ------------------------------------------------------------------ cumprod with zeros
 @pytest.mark.parametrize("zeros", [[1], [0, 3], [2, 2]], ids=["one", "two", "same"])
 def test_cumprod_zeros(torch, zeros):
@@ -259,6 +271,8 @@ def test_cumprod_zeros(torch, zeros):
      r"repeat_interleave\(\).*same size.*\(3\), got 2"),
     (lambda x: gk.repeat_interleave(x, gk.tensor([1.0, 2.0, 1.0]), 0), TypeError,
      r"repeat_interleave\(\).*integer"),
+    (lambda x: gk.repeat_interleave(x, 2, 0, output_size=5), ValueError,
+     r"repeat_interleave\(\).*output_size=5.*size 6"),
     (lambda x: gk.tile(x, (2, -1)), ValueError, r"tile\(\).*negative"),
     (lambda x: gk.movedim(x, (0, 1), 0), ValueError, r"movedim\(\).*same number"),
     (lambda x: gk.movedim(x, (0, 0), (1, 0)), ValueError, r"movedim\(\).*repeated"),
