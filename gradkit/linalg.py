@@ -18,7 +18,7 @@ Example:
     >>> gk.linalg.det(A)
     tensor(5., grad_fn=<LinalgDetBackward>)
     >>> gk.linalg.solve(A, gk.tensor([1.0, 2.0]))
-    tensor([0.2000, 0.6000], grad_fn=<SqueezeBackward>)
+    tensor([0.2000, 0.6000], grad_fn=<ReshapeBackward>)
 
 Differences from PyTorch: no complex dtypes; the gradient of ``det`` at an exactly singular
 matrix is the cofactor matrix (PyTorch 2.13 returns zeros), that of ``slogdet`` raises
