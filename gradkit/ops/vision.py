@@ -1,9 +1,10 @@
 """Vision primitives: separable resampling along one axis (interpolate) and sliding-window
 extraction (unfold/fold).
 
-``RESAMPLE`` computes ``y[..., j, ...] = w0[j] x[..., i0[j], ...] + w1[j] x[..., i1[j], ...]``
-along one axis (nearest: one tap and no weights); nearest, linear, bilinear and trilinear
-interpolation, and reflect/replicate/circular padding, are one such op per spatial axis.
+``RESAMPLE`` computes ``y[..., j, ...] = sum_k w_k[j] x[..., i_k[j], ...]`` along one axis over
+a few taps ``k`` (nearest and padding: one tap, no weights; linear: two; cubic: four); nearest,
+(bi/tri)linear and bicubic interpolation, and reflect/replicate/circular padding, are one such
+op per spatial axis.
 ``RESAMPLE_T`` is its adjoint (the scatter of each output back to its taps): the two are each
 other's backward, so gradients of any order work. The scatter sums runs of equal indices with
 ``np.add.reduceat`` (interpolation indices are already sorted; padding indices are sorted once):
@@ -88,20 +89,21 @@ def _scatter_into(out, g, axis, idx, w):
 
 
 # ----------------------------------------------------------------------------- RESAMPLE
-def _resample_f(xp, x, axis, n_in, idx0, w0, idx1, w1):
-    y = _gather(x, axis, idx0, w0)
-    if idx1 is not None:
-        y += _gather(x, axis, idx1, w1)
+# params: (axis, n_in, idxs, ws): a tuple of index arrays (one per tap) and a tuple of weight
+# arrays in the input's dtype, or None for a single unweighted tap
+def _resample_f(xp, x, axis, n_in, idxs, ws):
+    y = _gather(x, axis, idxs[0], None if ws is None else ws[0])
+    for k in range(1, len(idxs)):
+        y += _gather(x, axis, idxs[k], ws[k])
     return y
 
 
-def _resample_t_f(xp, g, axis, n_in, idx0, w0, idx1, w1):
+def _resample_t_f(xp, g, axis, n_in, idxs, ws):
     shape = list(g.shape)
     shape[axis] = n_in
     out = namespace_of(g).zeros(tuple(shape), dtype=g.dtype)
-    _scatter_into(out, g, axis, idx0, w0)
-    if idx1 is not None:
-        _scatter_into(out, g, axis, idx1, w1)
+    for k, idx in enumerate(idxs):
+        _scatter_into(out, g, axis, idx, None if ws is None else ws[k])
     return out
 
 

@@ -28,6 +28,7 @@ def _kwargs(opt, d):
     ("nearest", 3, None), ("nearest", 4, None), ("nearest", 5, None),
     ("nearest-exact", 3, None), ("nearest-exact", 4, None),
     ("linear", 3, None), ("linear", 3, True), ("bilinear", 4, False), ("bilinear", 4, True),
+    ("bicubic", 4, False), ("bicubic", 4, True),
     ("trilinear", 5, None), ("trilinear", 5, True)])
 def test_upsample_matches_torch(torch, mode, rank, opt, align_corners):
     shape = {3: (2, 3, 7), 4: (2, 3, 5, 6), 5: (1, 2, 3, 4, 5)}[rank]
@@ -83,6 +84,8 @@ def test_nearest_gradient_is_the_adjoint_of_the_forward(torch):
     ("linear", (2, 2, 5), dict(scale_factor=0.6)),
     ("bilinear", (1, 2, 3, 4), dict(size=(5, 3))),
     ("bilinear", (1, 2, 3, 4), dict(scale_factor=2.0, align_corners=True)),
+    ("bicubic", (1, 2, 3, 4), dict(size=(7, 3))),
+    ("bicubic", (1, 2, 5, 4), dict(scale_factor=0.6, align_corners=True)),
     ("trilinear", (1, 1, 2, 3, 3), dict(size=(3, 4, 2))),
 ])
 def test_interpolate_float64_gradients(mode, shape, kw):
@@ -127,7 +130,7 @@ def test_upsample_errors():
         F.interpolate(gk.randn(1, 1, 4), size=3, recompute_scale_factor=True)
     with pytest.raises(ValueError, match=r"greater than 0.*\(1, 1, 4\).*\(0,\)"):
         F.interpolate(gk.randn(1, 1, 4), scale_factor=0.1)
-    with pytest.raises(NotImplementedError, match="bicubic"):
-        F.interpolate(gk.randn(1, 1, 4, 4), size=3, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="antialias"):
+        F.interpolate(gk.randn(1, 1, 4, 4), size=3, mode="bilinear", antialias=True)
     with pytest.raises(ValueError, match="mode must be one of"):
         F.interpolate(gk.randn(1, 1, 4), size=3, mode="cubic")

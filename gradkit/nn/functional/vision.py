@@ -22,7 +22,7 @@ __all__ = ["fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", 
            "upsample_bilinear", "upsample_nearest"]
 
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area", "bicubic")
-_LINEAR_RANK = {"linear": 3, "bilinear": 4, "trilinear": 5}
+_LINEAR_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
 _SHAPES = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
 
 
@@ -50,24 +50,53 @@ def _nearest_taps(n_in, n_out, scale, exact, dtype):
 
 
 def _linear_taps(n_in, n_out, scale, align_corners, dtype):
-    """``(i0, w0, i1, w1)`` per output position (PyTorch's ``compute_source_index_and_lambda``);
-    None when the axis keeps its size (a copy)."""
+    """``((i0, i1), (w0, w1))`` per output position (PyTorch's
+    ``compute_source_index_and_lambda``); None when the axis keeps its size (a copy)."""
     if n_out == n_in:
         return None
     ft = _opmath(dtype)
-    dst = np.arange(n_out, dtype=ft)
-    if align_corners:
-        ratio = ft(n_in - 1) / ft(n_out - 1) if n_out > 1 else ft(0)
-        src = ratio * dst
-    else:
-        ratio = ft(1.0 / scale) if scale is not None and scale > 0 else ft(n_in) / ft(n_out)
-        src = np.maximum(ratio * (dst + ft(0.5)) - ft(0.5), ft(0))
+    src = _source_index(n_in, n_out, scale, align_corners, ft)
+    src = np.maximum(src, ft(0))
     i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
     w1 = np.clip(src - i0.astype(ft), 0, 1)
     i1 = i0 + (i0 < n_in - 1)
     w0 = ft(1) - w1
     dt = np.dtype(dtype)
-    return i0, w0.astype(dt), i1, w1.astype(dt)
+    return (i0, i1), (w0.astype(dt), w1.astype(dt))
+
+
+def _source_index(n_in, n_out, scale, align_corners, ft):
+    """PyTorch's ``area_pixel_compute_source_index`` before its clamp at 0, in ``ft``."""
+    dst = np.arange(n_out, dtype=ft)
+    if align_corners:
+        ratio = ft(n_in - 1) / ft(n_out - 1) if n_out > 1 else ft(0)
+        return ratio * dst
+    ratio = ft(1.0 / scale) if scale is not None and scale > 0 else ft(n_in) / ft(n_out)
+    return ratio * (dst + ft(0.5)) - ft(0.5)
+
+
+_CUBIC_A = -0.75
+
+
+def _cubic_taps(n_in, n_out, scale, align_corners, dtype):
+    """Four taps ``i - 1 .. i + 2`` (clamped to the axis) with the cubic-convolution weights
+    of PyTorch's bicubic kernel (``A = -0.75``)."""
+    ft = _opmath(dtype)
+    src = _source_index(n_in, n_out, scale, align_corners, ft)
+    i = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    t = np.clip(src - i.astype(ft), 0, 1)
+    a = ft(_CUBIC_A)
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    ws = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    idxs = tuple(np.clip(i + k - 1, 0, n_in - 1) for k in range(4))
+    dt = np.dtype(dtype)
+    return idxs, tuple(w.astype(dt) for w in ws)
 
 
 def _sizes(x, size, scale_factor, recompute_scale_factor, dim, who):
@@ -127,6 +156,9 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     - ``'linear'``/``'bilinear'``/``'trilinear'``: the two neighbours of
       ``max(r (j + 0.5) - 0.5, 0)`` (or ``j (n_in - 1) / (n_out - 1)`` with ``align_corners``),
       weighted linearly, one axis after the other;
+    - ``'bicubic'``: the four neighbours of ``r (j + 0.5) - 0.5`` (indices clamped to the
+      image), weighted by the cubic convolution kernel with ``A = -0.75``, one axis after the
+      other (may overshoot the input's range, as in PyTorch);
     - ``'area'``: adaptive average pooling.
 
     Args:
@@ -135,7 +167,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         scale_factor: multiplier of the spatial size (one, or one per axis); the output size is
             ``floor(n_in * scale_factor)``.
         mode: ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (3-D), ``'bilinear'`` (4-D),
-            ``'trilinear'`` (5-D) or ``'area'`` (3-D, 4-D).
+            ``'bicubic'`` (4-D), ``'trilinear'`` (5-D) or ``'area'`` (3-D, 4-D).
         align_corners: linear modes only: map the corner pixels' centres onto each other.
             Default: False.
         recompute_scale_factor: with ``scale_factor``, compute the sampling ratio from the
@@ -150,7 +182,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         - Output: :math:`(N, C, *\\text{size})`
 
     Note:
-        ``'bicubic'`` and ``antialias=True`` are not implemented (``NotImplementedError``).
+        ``antialias=True`` is not implemented (``NotImplementedError``).
 
     Example:
         >>> x = gradkit.randn(1, 3, 4, 4)
@@ -178,8 +210,6 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
         raise ValueError(f"{who} expects a 3-D {_SHAPES[3]}, 4-D {_SHAPES[4]} or 5-D "
                          f"{_SHAPES[5]} input, got a {x.ndim}-D input of shape "
                          f"{tuple(x.shape)}")
-    if mode == "bicubic":
-        raise NotImplementedError(f"{who}: mode 'bicubic' is not implemented in gradkit")
     if antialias:
         raise NotImplementedError(f"{who}: antialias=True is not implemented in gradkit")
     rank = _LINEAR_RANK.get(mode)
@@ -207,12 +237,15 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
         scale = None if scales is None else scales[k]
         if mode in ("nearest", "nearest-exact"):
             idx = _nearest_taps(n_in, n_out, scale, mode == "nearest-exact", dtype)
-            taps = (idx, None, None, None)
+            if n_in == n_out and bool((idx == np.arange(n_in)).all()):
+                continue
+            taps = ((idx,), None)
+        elif mode == "bicubic":
+            taps = _cubic_taps(n_in, n_out, scale, align_corners, dtype)
         else:
             taps = _linear_taps(n_in, n_out, scale, align_corners, dtype)
-        if taps is None or (taps[1] is None and n_in == n_out
-                            and bool((taps[0] == np.arange(n_in)).all())):
-            continue
+            if taps is None:
+                continue
         y = apply1(V.RESAMPLE, y, (2 + k, n_in) + taps)
     if y is x:
         y = x * 1  # PyTorch returns a new tensor even when no axis changes size

@@ -89,7 +89,7 @@ class _PadNd(Module):
                 d = x.ndim - 1 - k
                 n = x.shape[d]
                 idx = np.pad(np.arange(n), (lo, hi), mode=_NP_MODES[self._mode])
-                x = apply1(V.RESAMPLE, x, (d, n, idx, None, None, None))
+                x = apply1(V.RESAMPLE, x, (d, n, (idx,), None))
         return x
 
     def extra_repr(self) -> str:
