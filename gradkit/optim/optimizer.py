@@ -9,9 +9,9 @@ ufunc calls: a step allocates no parameter-sized temporaries after the first one
 
 Large parameters (from 2**18 elements) are cut into slices and the slices are shared between the
 CPU cores: NumPy's ufuncs release the GIL, so the elementwise update runs in parallel like
-PyTorch's intra-op threads. The environment variable ``GRADKIT_OPTIM_THREADS`` (read at import;
-default: the number of CPUs) sets the number of threads; with ``GRADKIT_OPTIM_THREADS=1`` the
-calling thread walks the parameter alone, in cache-sized chunks.
+PyTorch's intra-op threads, each thread walking its slice in cache-sized chunks. The environment
+variable ``GRADKIT_OPTIM_THREADS`` (read at import; default: the number of CPUs) sets the number
+of threads; with ``GRADKIT_OPTIM_THREADS=1`` the calling thread walks the chunks alone.
 
 Gradient accumulation (several backward passes per optimizer step) works as in PyTorch, because
 ``backward`` adds into ``.grad``::
@@ -56,12 +56,14 @@ required = _RequiredParameter()
 # Parameters bigger than this are cut into slices that the CPU cores update in parallel.
 _PARALLEL_MIN = 1 << 18
 _THREADS = max(1, min(int(os.environ.get("GRADKIT_OPTIM_THREADS", os.cpu_count() or 1)), 8))
-# A single thread updates a large parameter in chunks of this many elements, so that the
-# kernel's passes over a chunk hit the cache (Adam, 1.86M float32 elements on 1 thread: 2.4 ms at
-# 2**15-2**16 against 2.7 ms unchunked). Several threads take their whole slice at once: each
-# ufunc call takes the GIL to start, and with many small chunks the threads queue for it (2
-# threads, Adam: 1.9-2.3 ms at 2**15-2**16 against 1.5 ms unchunked; SGD with momentum, ufunc
-# path: 0.77 ms against 0.44 ms).
+# Each thread updates its part of a large parameter in chunks of this many elements, so that the
+# kernel's passes over a chunk hit the cache. Measured on 2 cores (Adam, MLP 784-1024-1024-10,
+# 1.86M float32 elements): one optimizer step alone is faster with 2 threads and whole slices
+# (1.46-1.53 ms against 1.9-2.3 ms at 2**15; each ufunc call takes the GIL to start, and the
+# threads queue for it), but in a training step (forward + backward + Adam, batch 64) the chunks
+# win: 5.0-5.2 ms per step at 2**15, 5.3-5.6 at 2**16-2**17, 5.7-6.3 with whole slices, because
+# NumPy's BLAS threads keep spinning after the backward matmuls and a thread holding a core for a
+# whole slice loses it to them. (One optimizer thread measured 4.9 ms there.)
 _CHUNK = 1 << 15
 _POOL: list = [None]
 
@@ -526,14 +528,13 @@ class Optimizer:
                 if lo < hi:
                     per_thread[t].append((kernel, [f[lo:hi] for f in flat], scalars))
 
-        chunk = _CHUNK if threads == 1 else None
+        chunk = _CHUNK
 
         def work(t):
-            # One thread walks its slices in cache-sized chunks, so that the kernel's passes
-            # over a chunk hit the cache instead of memory; several take each slice whole.
+            # Each thread walks its slices in cache-sized chunks (see _CHUNK).
             for kernel, views, scalars in per_thread[t]:
                 k = views[0].shape[0]
-                size = k if chunk is None else min(k, chunk)
+                size = min(k, chunk)
                 bufs = self._scratch_for(t, numpy_ns, views[0].dtype, size, n_scratch)
                 for lo in range(0, k, size):
                     hi = min(k, lo + size)

@@ -160,8 +160,8 @@ def test_float32_state_and_non_contiguous_parameter():
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_large_parameter_parallel_path_matches_serial(monkeypatch, threads):
-    """The threaded path (whole slices) and the one-thread path (cache-sized chunks) give the
-    same bits as the plain kernel."""
+    """The chunked path for large parameters, on one thread or several, gives the same bits as
+    the plain kernel."""
     from gradkit.optim import optimizer as base_mod
 
     monkeypatch.setattr(base_mod, "_THREADS", threads)
