@@ -5,8 +5,13 @@ Usage: python benchmarks/bench_optim.py [--keep-blas-env]
 
 Both libraries update the same float32 parameters of an MLP 784-1024-1024-10 and of an MLP
 784-128-10 (weights and biases) with gradients present; torch uses ``torch.optim`` with its
-default (``foreach``) choice on CPU. The ratio gradkit/torch is what to read. Each number is
-the best of 5 medians (20 steps each), the libraries taking turns.
+default choice, which on CPU is the per-parameter loop (``foreach`` is for CUDA only), each op
+using torch's intra-op threads. The ratio gradkit/torch is what to read. Each number is the best
+of 5 medians (20 steps each), the libraries taking turns.
+
+gradkit's SGD updates the two big weights with NumPy's own BLAS (``axpy``/``scal``, see
+``gradkit.optim.optimizer``); ``GRADKIT_OPTIM_BLAS=0`` times its ufunc path instead.
+Threads: ``BENCH_THREADS=1 GRADKIT_OPTIM_THREADS=1 OMP_NUM_THREADS=1`` for one thread everywhere.
 """
 
 from __future__ import annotations

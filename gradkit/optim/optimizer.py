@@ -13,6 +13,12 @@ PyTorch's intra-op threads, each thread walking its slice in cache-sized chunks.
 variable ``GRADKIT_OPTIM_THREADS`` (read at import; default: the number of CPUs) sets the number
 of threads; with ``GRADKIT_OPTIM_THREADS=1`` the calling thread walks the chunks alone.
 
+An optimizer may also give a BLAS form of its kernel (SGD does): large float32/float64 parameters
+are then updated with the level-1 BLAS (``scal``, ``axpy``) of the OpenBLAS that NumPy's wheels
+carry, called through ctypes: one fused multiply-add pass per operation, on the BLAS threads that
+NumPy's matmuls use, instead of a ufunc pass per arithmetic operation. Where that library cannot
+be found the ufunc kernel runs. ``GRADKIT_OPTIM_BLAS=0`` (read at import) turns this off.
+
 Gradient accumulation (several backward passes per optimizer step) works as in PyTorch, because
 ``backward`` adds into ``.grad``::
 
@@ -66,6 +72,81 @@ _THREADS = max(1, min(int(os.environ.get("GRADKIT_OPTIM_THREADS", os.cpu_count()
 # whole slice loses it to them. (One optimizer thread measured 4.9 ms there.)
 _CHUNK = 1 << 15
 _POOL: list = [None]
+# Parameters from this size take the BLAS form of a kernel (``_blas_kernel``) where NumPy's own
+# BLAS can be reached; smaller ones stay on ufuncs, whose calls cost less.
+_BLAS_MIN = _PARALLEL_MIN
+_BLAS_ENABLED = os.environ.get("GRADKIT_OPTIM_BLAS", "1") != "0"
+_BLAS: list = []        # [{dtype: (scal, axpy)} or None], filled on first use
+
+
+def _numpy_blas() -> dict | None:
+    """``{dtype: (scal, axpy)}`` for float32 and float64 from the OpenBLAS inside NumPy's wheels,
+    through ctypes, or None where it cannot be found.
+
+    NumPy's wheels link a 64-bit-integer OpenBLAS whose C functions are named
+    ``scipy_cblas_<x>64_``; the names are looked up through NumPy's extension module (whose
+    library dependencies the dynamic linker searches). Other builds (Accelerate, MKL, a system
+    BLAS, Windows) do not export these exact names, and then the ufunc kernels run instead.
+    These are the BLAS threads NumPy's matmuls already use: a second BLAS library (SciPy's own
+    OpenBLAS) was tried and made a training step more than twice as slow on 2 cores, its
+    threads and NumPy's spinning against each other after every call.
+    """
+    try:
+        import ctypes
+
+        from numpy._core import _multiarray_umath
+
+        lib = ctypes.CDLL(_multiarray_umath.__file__)
+        n_t, ptr = ctypes.c_int64, ctypes.c_void_p
+        table = {}
+        for dtype, x, real in ((np.float32, "s", ctypes.c_float),
+                               (np.float64, "d", ctypes.c_double)):
+            c_scal = getattr(lib, f"scipy_cblas_{x}scal64_")
+            c_scal.argtypes = [n_t, real, ptr, n_t]
+            c_scal.restype = None
+            c_axpy = getattr(lib, f"scipy_cblas_{x}axpy64_")
+            c_axpy.argtypes = [n_t, real, ptr, n_t, ptr, n_t]
+            c_axpy.restype = None
+            table[np.dtype(dtype)] = (_scal_fn(c_scal), _axpy_fn(c_axpy))
+        return table
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
+def _scal_fn(c_scal):
+    def scal(a, x):
+        """``x *= a`` in place (``x`` flat and contiguous)."""
+        c_scal(x.size, float(a), x.ctypes.data, 1)
+    return scal
+
+
+def _axpy_fn(c_axpy):
+    def axpy(a, x, y):
+        """``y += a * x`` in place, one fused multiply-add per element (flat, contiguous)."""
+        c_axpy(y.size, float(a), x.ctypes.data, 1, y.ctypes.data, 1)
+    return axpy
+
+
+def _blas_routines(dtype):
+    """``(scal, axpy)`` for ``dtype`` from NumPy's BLAS, or None (not found, another dtype, or
+    ``GRADKIT_OPTIM_BLAS=0``). Looked up on first use."""
+    if not _BLAS:
+        _BLAS.append(_numpy_blas() if _BLAS_ENABLED else None)
+    table = _BLAS[0]
+    return None if table is None else table.get(dtype)
+
+
+def _blas_ready(p, arrays) -> bool:
+    """Whether BLAS may work on ``p`` and ``arrays`` (raw pointers): each must be a NumPy array of
+    ``p``'s dtype, C-contiguous, aligned and writeable."""
+    dt = p.dtype
+    for a in (p, *arrays):
+        if type(a) is not np.ndarray or a.dtype != dt:
+            return False
+        f = a.flags
+        if not (f.c_contiguous and f.aligned and f.writeable):
+            return False
+    return True
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -501,8 +582,18 @@ class Optimizer:
         """
         parallel = None
         views = self._views
+        blas_kernel = self._blas_kernel
         for task in tasks:
             kernel, p, arrays, scalars = task
+            if blas_kernel is not None and p.size >= _BLAS_MIN and type(p) is np.ndarray:
+                routines = _blas_routines(p.dtype)
+                if routines is not None and _blas_ready(p, arrays):
+                    bufs = views.get((type(p), p.shape, p.dtype, n_scratch))
+                    if bufs is None:
+                        bufs = self._scratch_views(p, n_scratch)
+                    blas_kernel(routines, p.reshape(-1), *[a.reshape(-1) for a in arrays],
+                                *[b.reshape(-1) for b in bufs], *scalars)
+                    continue
             if p.size >= _PARALLEL_MIN and type(p) is np.ndarray and p.flags.c_contiguous:
                 if parallel is None:
                     parallel = []
@@ -559,6 +650,10 @@ class _KernelOptimizer(Optimizer):
 
     * ``_kernel``: ``staticmethod(kernel)``, called as ``kernel(xp, p, g, *arrays, *scratch,
       *scalars)``; ``_n_scratch``: how many scratch buffers it takes.
+    * ``_blas_kernel`` (optional): the same update written with BLAS, called as
+      ``blas_kernel((scal, axpy), p, g, *arrays, *scratch, *scalars)`` on flat contiguous arrays
+      of large float32/float64 parameters, ``scal(a, x)`` being ``x *= a`` and ``axpy(a, x, y)``
+      ``y += a * x`` (see the module docstring).
     * ``_group_args(group)``: values computed once per group and step.
     * ``_param_args(p, group, args)``: ``(arrays, scalars)`` for one parameter, ``args`` being
       what ``_group_args`` returned. It usually starts with ``st, step = self._step_state(p,
@@ -570,6 +665,7 @@ class _KernelOptimizer(Optimizer):
     """
 
     _kernel: Callable
+    _blas_kernel: Callable | None = None
     _n_scratch = 0
     _state_arrays: tuple[str, ...] = ()
 

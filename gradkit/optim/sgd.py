@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from .optimizer import _constants, _KernelOptimizer, _lr, _zeros_like
 
 __all__ = ["SGD"]
@@ -44,6 +46,41 @@ def _sgd_kernel(xp, p, g, buf, tg, t1, consts, has_momentum, has_dampening,
     xp.add(p, t1, p)
 
 
+def _sgd_blas_kernel(blas, p, g, buf, tg, t1, consts, has_momentum, has_dampening,
+                     has_weight_decay, nesterov, maximize, first):
+    """``_sgd_kernel`` with BLAS on flat contiguous NumPy arrays (``blas`` is ``(scal, axpy)``,
+    see ``optimizer._numpy_blas``): PyTorch's ``buf.mul_(momentum).add_(g, alpha=1 - dampening)``
+    is one ``scal`` and one ``axpy``, ``p.add_(buf, alpha=-lr)`` one ``axpy``."""
+    momentum, keep, weight_decay, neg_lr = consts
+    if keep == 0 or neg_lr == 0:
+        # BLAS skips a zero multiple outright; ufuncs give 0 * inf = nan, as PyTorch does.
+        return _sgd_kernel(np, p, g, buf, tg, t1, consts, has_momentum, has_dampening,
+                           has_weight_decay, nesterov, maximize, first)
+    scal, axpy = blas
+    if maximize:
+        np.negative(g, tg)
+        g = tg
+    if has_weight_decay:
+        if g is not tg:
+            np.copyto(tg, g)
+            g = tg
+        axpy(weight_decay, p, g)
+    if has_momentum:
+        if first:
+            np.copyto(buf, g)
+        else:
+            scal(momentum, buf)
+            axpy(keep, g, buf)
+        if nesterov:
+            if g is not tg:
+                np.copyto(tg, g)
+                g = tg
+            axpy(momentum, buf, g)
+        else:
+            g = buf
+    axpy(neg_lr, g, p)
+
+
 class SGD(_KernelOptimizer):
     r"""Stochastic gradient descent, optionally with (Nesterov) momentum, as ``torch.optim.SGD``.
 
@@ -68,6 +105,7 @@ class SGD(_KernelOptimizer):
     """
 
     _kernel = staticmethod(_sgd_kernel)
+    _blas_kernel = staticmethod(_sgd_blas_kernel)
     _n_scratch = 2
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0,

@@ -1,0 +1,137 @@
+"""SGD's BLAS path (NumPy's own OpenBLAS through ctypes) against its ufunc fallback and torch.
+
+The BLAS path only runs for parameters of at least ``_BLAS_MIN`` elements; these tests lower the
+threshold so that the small trajectory problems of ``test_optimizers_vs_torch`` take it, and hold
+both paths to the same tolerances against torch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_optimizers_vs_torch import CASES, IDS, _problem, _run
+
+import gradkit as gk
+from gradkit import optim
+from gradkit.optim import optimizer as base_mod
+
+SGD_CASES = [(n, kw) for n, kw in CASES if n == "SGD"]
+SGD_IDS = [i for (n, _), i in zip(CASES, IDS) if n == "SGD"]
+TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-6, atol=1e-7)}
+
+
+def _have_blas():
+    return base_mod._blas_routines(np.dtype(np.float32)) is not None
+
+
+@pytest.fixture
+def fast(monkeypatch):
+    """Every parameter takes the BLAS path (skips where NumPy's BLAS is not reachable)."""
+    if not _have_blas():
+        pytest.skip("NumPy's OpenBLAS symbols not found: only the ufunc path exists here")
+    monkeypatch.setattr(base_mod, "_BLAS_MIN", 0)
+    calls = []
+    real = optim.SGD._blas_kernel
+
+    def counting(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(optim.SGD, "_blas_kernel", staticmethod(counting))
+    return calls
+
+
+def _fallback(monkeypatch):
+    monkeypatch.setattr(base_mod, "_BLAS", [None])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize(("name", "kw"), SGD_CASES, ids=SGD_IDS)
+def test_blas_and_ufunc_paths_follow_torch(torch, fast, monkeypatch, dtype, name, kw):
+    prob = _problem(1)
+    blas = _run(gk, name, kw, dtype, 25, *prob)
+    assert fast, "the BLAS kernel did not run"
+    _fallback(monkeypatch)
+    ufunc = _run(gk, name, kw, dtype, 25, *prob)
+    ref = _run(torch, name, kw, dtype, 25, *prob)
+    for step in (0, 1, 24):
+        for b, u, r in zip(blas[step], ufunc[step], ref[step]):
+            assert b.dtype == dtype
+            msg = f"{name} {kw} after {step + 1} steps"
+            np.testing.assert_allclose(b, r, **TOL[dtype], err_msg="BLAS vs torch: " + msg)
+            np.testing.assert_allclose(u, r, **TOL[dtype], err_msg="ufunc vs torch: " + msg)
+            np.testing.assert_allclose(b, u, **TOL[dtype], err_msg="BLAS vs ufunc: " + msg)
+
+
+def test_blas_path_on_a_large_parameter_matches_torch(torch):
+    """At the real threshold, a 600x500 float32 weight takes the BLAS path by default."""
+    if not _have_blas():
+        pytest.skip("NumPy's OpenBLAS symbols not found")
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal((600, 500)).astype(np.float32)
+    assert w0.size >= base_mod._BLAS_MIN
+    grads = [rng.standard_normal(w0.shape).astype(np.float32) for _ in range(4)]
+    kw = dict(lr=0.1, momentum=0.9, weight_decay=0.01, nesterov=True)
+    w = gk.tensor(w0, requires_grad=True)
+    tw = torch.tensor(w0, requires_grad=True)
+    opt, topt = optim.SGD([w], **kw), torch.optim.SGD([tw], **kw)
+    for g in grads:
+        w.grad, tw.grad = gk.tensor(g), torch.tensor(g)
+        opt.step()
+        topt.step()
+    np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(opt.state[w]["momentum_buffer"].numpy(),
+                               topt.state[tw]["momentum_buffer"].numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+@pytest.mark.parametrize("kw", [dict(lr=0.0, momentum=0.9), dict(lr=0.1, momentum=0.9,
+                                                                   dampening=1.0)])
+def test_blas_path_keeps_nan_of_zero_times_inf(torch, fast, kw):
+    """BLAS skips ``0 * x`` outright; the kernel falls back to ufuncs then (torch gives nan)."""
+    w0 = np.array([1.0, 2.0, 3.0], np.float32)
+    w, tw = gk.tensor(w0, requires_grad=True), torch.tensor(w0, requires_grad=True)
+    opt, topt = optim.SGD([w], **kw), torch.optim.SGD([tw], **kw)
+    for g in ([1.0, 1.0, 1.0], [np.inf, 1.0, np.nan]):
+        g = np.array(g, np.float32)
+        w.grad, tw.grad = gk.tensor(g), torch.tensor(g)
+        opt.step()
+        topt.step()
+    np.testing.assert_array_equal(w.detach().numpy(), tw.detach().numpy())
+    np.testing.assert_array_equal(opt.state[w]["momentum_buffer"].numpy(),
+                                  topt.state[tw]["momentum_buffer"].numpy())
+
+
+def test_blas_ready_refuses_arrays_it_cannot_update_in_place():
+    a = np.zeros(8, np.float32)
+    assert base_mod._blas_ready(a, [np.ones(8, np.float32)])
+    assert not base_mod._blas_ready(a, [np.ones(8, np.float64)])        # another dtype
+    assert not base_mod._blas_ready(a, [np.ones(16, np.float32)[::2]])  # not contiguous
+    ro = np.ones(8, np.float32)
+    ro.flags.writeable = False
+    assert not base_mod._blas_ready(a, [ro])
+    assert not base_mod._blas_ready(np.zeros((4, 2), np.float32).T, [])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_other_dtypes_and_strided_parameters_take_the_ufunc_path(fast, dtype):
+    """float16 has no BLAS routine; a transposed (non-contiguous) parameter cannot be handed
+    to BLAS either. Both run the ufunc kernel and still update in place."""
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal((6, 4)).astype(dtype)
+    w = gk.tensor(w0, requires_grad=True)
+    if dtype == np.float32:
+        w._data = np.asfortranarray(w._data)    # strided storage, as after an in-place transpose
+    ref = gk.tensor(w0, requires_grad=True)
+    opt = optim.SGD([w], lr=0.1, momentum=0.9)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(base_mod, "_BLAS", [None])
+        ropt = optim.SGD([ref], lr=0.1, momentum=0.9)
+        for _ in range(3):
+            ref.grad = gk.tensor(np.ones((6, 4), dtype))
+            ropt.step()
+    for _ in range(3):
+        w.grad = gk.tensor(np.ones((6, 4), dtype))
+        opt.step()
+    assert not fast
+    np.testing.assert_array_equal(w.detach().numpy(), ref.detach().numpy())
