@@ -61,6 +61,28 @@ def test_area_mode_and_aliases_match_torch(torch, kw):
                       [x])
 
 
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("kw", [dict(size=(5, 7)), dict(size=(1, 2)), dict(scale_factor=0.3),
+                                dict(size=(20, 30), align_corners=True),
+                                dict(scale_factor=0.5, align_corners=True)], ids=str)
+def test_antialias_matches_torch(torch, mode, kw):
+    x = np.random.default_rng(5).standard_normal((2, 2, 17, 13)).astype(np.float32)
+    g = gk.tensor(x, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    out_g = F.interpolate(g, mode=mode, antialias=True, **kw)
+    out_t = torch.nn.functional.interpolate(t, mode=mode, antialias=True, **kw)
+    np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), atol=1e-5)
+    u = np.random.default_rng(6).standard_normal(tuple(out_g.shape)).astype(np.float32)
+    (out_g * gk.tensor(u)).sum().backward()
+    (out_t * torch.from_numpy(u)).sum().backward()
+    np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), atol=3e-5, rtol=1e-4)
+    if kw.get("scale_factor") == 0.3:  # a wide filter: differs from plain interpolation
+        plain = F.interpolate(gk.tensor(x), mode=mode, **kw).numpy()
+        assert not np.allclose(plain, out_g.detach().numpy(), atol=1e-3)
+    xx = t64(np.random.default_rng(7), 1, 1, 7, 6)
+    check_grad(lambda x: F.interpolate(x, mode=mode, antialias=True, size=(3, 2)), [xx])
+
+
 def test_nearest_gradient_is_the_adjoint_of_the_forward(torch):
     # 3 -> 6 positions with scale_factor 2.3: the forward reads rows [0, 0, 0, 1, 1, 2] (as
     # PyTorch's forward); PyTorch's backward uses j // 2 instead, gradkit's the forward's rows
@@ -130,7 +152,8 @@ def test_upsample_errors():
         F.interpolate(gk.randn(1, 1, 4), size=3, recompute_scale_factor=True)
     with pytest.raises(ValueError, match=r"greater than 0.*\(1, 1, 4\).*\(0,\)"):
         F.interpolate(gk.randn(1, 1, 4), scale_factor=0.1)
-    with pytest.raises(NotImplementedError, match="antialias"):
-        F.interpolate(gk.randn(1, 1, 4, 4), size=3, mode="bilinear", antialias=True)
+    with pytest.raises(ValueError, match=r"anti-alias option is restricted to bilinear and "
+                                         r"bicubic.*mode='nearest'.*\(1, 1, 4, 4\)"):
+        F.interpolate(gk.randn(1, 1, 4, 4), size=3, antialias=True)
     with pytest.raises(ValueError, match="mode must be one of"):
         F.interpolate(gk.randn(1, 1, 4), size=3, mode="cubic")

@@ -99,6 +99,39 @@ def _cubic_taps(n_in, n_out, scale, align_corners, dtype):
     return idxs, tuple(w.astype(dt) for w in ws)
 
 
+def _aa_taps(n_in, n_out, scale, align_corners, cubic, dtype):
+    """Antialiased taps (PyTorch's ``_compute_indices_min_size_weights_aa``): a triangle
+    (bilinear) or Keys cubic (``A = -0.5``) filter stretched by the downsampling ratio, its
+    weights normalised per output position; unused taps get weight 0."""
+    ft = _opmath(dtype)
+    if align_corners:
+        ratio = ft(n_in - 1) / ft(n_out - 1) if n_out > 1 else ft(0)
+    else:
+        ratio = ft(1.0 / scale) if scale is not None and scale > 0 else ft(n_in) / ft(n_out)
+    interp = 4 if cubic else 2
+    support = ft(interp * 0.5) * ratio if ratio >= 1 else ft(interp * 0.5)
+    width = int(math.ceil(support)) * 2 + 1
+    invscale = ft(1) / ratio if ratio >= 1 else ft(1)
+    center = ratio * (np.arange(n_out, dtype=ft) + ft(0.5))
+    xmin = np.maximum((center - support + ft(0.5)).astype(np.int64), 0)
+    xsize = np.minimum((center + support + ft(0.5)).astype(np.int64), n_in) - xmin
+    j = np.arange(width)
+    x = np.abs((xmin[:, None] + j - center[:, None] + ft(0.5)) * invscale).astype(ft)
+    if cubic:
+        a = ft(-0.5)
+        w = np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                     np.where(x < 2, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, 0))
+    else:
+        w = np.maximum(1 - x, 0)
+    w = np.where(j < xsize[:, None], w, 0).astype(ft)
+    total = w.sum(axis=1, keepdims=True)
+    w = np.where(total != 0, w / np.where(total != 0, total, 1), w)
+    idx = np.minimum(xmin[:, None] + j, n_in - 1)
+    dt = np.dtype(dtype)
+    return (tuple(np.ascontiguousarray(idx[:, k]) for k in range(width)),
+            tuple(np.ascontiguousarray(w[:, k]).astype(dt) for k in range(width)))
+
+
 def _sizes(x, size, scale_factor, recompute_scale_factor, dim, who):
     """``(output_size, scale_factors or None)`` as ``torch.nn.functional.interpolate`` computes
     them."""
@@ -172,7 +205,8 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
             Default: False.
         recompute_scale_factor: with ``scale_factor``, compute the sampling ratio from the
             output size instead of the given factor.
-        antialias: not supported (only False).
+        antialias: bilinear and bicubic only: when downsampling, widen the filter by the
+            ratio so every input pixel contributes (as PIL and PyTorch do).
 
     Returns:
         ``(N, C, *size)``.
@@ -180,9 +214,6 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     Shape:
         - Input: :math:`(N, C, *)` with one, two or three spatial axes
         - Output: :math:`(N, C, *\\text{size})`
-
-    Note:
-        ``antialias=True`` is not implemented (``NotImplementedError``).
 
     Example:
         >>> x = gradkit.randn(1, 3, 4, 4)
@@ -210,8 +241,10 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
         raise ValueError(f"{who} expects a 3-D {_SHAPES[3]}, 4-D {_SHAPES[4]} or 5-D "
                          f"{_SHAPES[5]} input, got a {x.ndim}-D input of shape "
                          f"{tuple(x.shape)}")
-    if antialias:
-        raise NotImplementedError(f"{who}: antialias=True is not implemented in gradkit")
+    if antialias and not (mode in ("bilinear", "bicubic") and x.ndim == 4):
+        raise ValueError(f"{who}: anti-alias option is restricted to bilinear and bicubic modes "
+                         f"and requires a 4-D input (N, C, H, W), got mode={mode!r} and input "
+                         f"of shape {tuple(x.shape)}")
     rank = _LINEAR_RANK.get(mode)
     if rank is not None and x.ndim != rank:
         raise NotImplementedError(f"{who}: mode {mode!r} needs a {rank}-D input "
@@ -240,6 +273,8 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
             if n_in == n_out and bool((idx == np.arange(n_in)).all()):
                 continue
             taps = ((idx,), None)
+        elif antialias:
+            taps = _aa_taps(n_in, n_out, scale, align_corners, mode == "bicubic", dtype)
         elif mode == "bicubic":
             taps = _cubic_taps(n_in, n_out, scale, align_corners, dtype)
         else:
