@@ -26,9 +26,29 @@ from .factories import __all__ as _factory_names
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from . import autograd, func, random  # noqa: E402
 from . import cuda  # noqa: E402
-from . import distributed, nn, optim, utils  # noqa: E402
+from . import distributed, linalg, nn, optim, utils  # noqa: E402
 
 _install()
+
+# PyTorch's top-level linear-algebra functions (and their Tensor methods), from gradkit.linalg.
+det = linalg.det
+inverse = linalg.inv
+slogdet = linalg.slogdet
+matrix_power = linalg.matrix_power
+matrix_exp = linalg.matrix_exp
+logdet = linalg._top_logdet
+cholesky = linalg._top_cholesky
+cross = linalg._top_cross
+pinverse = linalg._top_pinverse
+svd = linalg._top_svd
+qr = linalg._top_qr
+cholesky_solve = linalg._top_cholesky_solve
+cholesky_inverse = linalg._top_cholesky_inverse
+_LINALG_NAMES = ["det", "inverse", "slogdet", "matrix_power", "matrix_exp", "logdet", "cholesky",
+                 "cross", "pinverse", "svd", "qr", "cholesky_solve", "cholesky_inverse"]
+for _name in _LINALG_NAMES:
+    setattr(Tensor, _name, globals()[_name])
+del _name
 
 __version__ = "0.1.0"
 
@@ -70,4 +90,5 @@ __all__ = [
     "double", "short", "int", "long", "manual_seed", "Generator", "seed", "initial_seed",
     "get_rng_state", "set_rng_state", "autograd", "func", "random", "device", "Device", "cuda",
     "promote_types", "result_type", "save", "load", "nn", "optim", "utils", "distributed",
-] + list(_function_names) + list(_factory_names)
+    "linalg",
+] + _LINALG_NAMES + list(_function_names) + list(_factory_names)
