@@ -132,7 +132,8 @@ def test_more_loss_errors():
                                          r"negative of the same shape.*anchor \(3, 4\), "
                                          r"positive \(4,\)"):
         F.triplet_margin_loss(gk.randn(3, 4), gk.randn(4), gk.randn(3, 4))
-    with pytest.raises(ValueError, match="margin must be greater than 0"):
+    with pytest.raises(ValueError, match="TripletMarginLoss: expected margin to be greater "
+                                         "than 0, got 0.0"):
         nn.TripletMarginLoss(margin=0.0)
     with pytest.raises(ValueError, match=r"multilabel_soft_margin_loss: Using a target size "
                                          r"\(\[2, 4\]\).*input size \(\[2, 3\]\)"):
@@ -150,3 +151,51 @@ def test_more_loss_errors():
         F.multi_margin_loss(gk.randn(2, 3), gk.tensor(np.array([0, 5])))
     with pytest.raises(ValueError, match="'avg' is not a valid value for reduction"):
         nn.PoissonNLLLoss(reduction="avg")
+
+
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("custom,swap", [(False, False), (True, True)])
+def test_triplet_margin_with_distance_loss(torch, reduction, custom, swap):
+    rng = np.random.default_rng(5)
+    a, pos, neg = (rng.standard_normal((5, 4)).astype(np.float32) for _ in range(3))
+
+    def cos_g(x, y):
+        return 1 - F.cosine_similarity(x, y)
+
+    def cos_t(x, y):
+        return 1 - torch.nn.functional.cosine_similarity(x, y)
+
+    g = nn.TripletMarginWithDistanceLoss(distance_function=cos_g if custom else None,
+                                         margin=0.7, swap=swap, reduction=reduction)
+    t = torch.nn.TripletMarginWithDistanceLoss(distance_function=cos_t if custom else None,
+                                               margin=0.7, swap=swap, reduction=reduction)
+    if not custom:
+        assert repr(g) == repr(t)
+    _run(torch, g, t, [a, pos, neg], [True] * 3)
+    x = [t64(rng, 5, 4) for _ in range(3)]
+    check_grad(lambda a, b, c: F.triplet_margin_with_distance_loss(
+        a, b, c, distance_function=cos_g if custom else None, margin=0.7, swap=swap), x)
+
+
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("batched", [True, False])
+def test_multilabel_margin_loss(torch, reduction, batched):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((4, 5)).astype(np.float32)
+    y = np.array([[3, 0, -1, 1, 2], [1, 2, 3, 0, 4], [-1, 1, 2, 0, 0], [4, 4, 1, -1, -1]])
+    if not batched:
+        x, y = x[0], y[0]
+    g = nn.MultiLabelMarginLoss(reduction=reduction)
+    t = torch.nn.MultiLabelMarginLoss(reduction=reduction)
+    out = _run(torch, g, t, [x, y], [True, False])
+    if batched and reduction == "none":
+        v = out.detach().numpy()
+        assert v[1] == 0 and v[2] == 0 and v[0] > 0  # all classes listed; none listed
+    xx = t64(rng, *x.shape)
+    check_grad(lambda x: F.multilabel_margin_loss(x, gk.tensor(y), reduction=reduction), [xx])
+    with pytest.raises(ValueError, match=r"multilabel_margin_loss: expected input of shape "
+                                         r"\(N, C\).*target \(3,\)"):
+        F.multilabel_margin_loss(gk.randn(2, 3), gk.tensor(np.array([0, 1, -1])))
+    with pytest.raises(ValueError, match="TripletMarginWithDistanceLoss: expected margin to be "
+                                         "greater than 0, got -1.0"):
+        nn.TripletMarginWithDistanceLoss(margin=-1.0)

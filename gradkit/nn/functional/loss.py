@@ -18,8 +18,9 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
     "cross_entropy", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div",
     "l1_loss", "margin_ranking_loss", "mse_loss", "multi_margin_loss",
-    "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss", "smooth_l1_loss",
-    "soft_margin_loss", "triplet_margin_loss",
+    "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss",
+    "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -603,3 +604,75 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     loss = _F.sum(z * wrap(scale), 1).reshape(out_shape)
     return _reduce(loss, reduction)
 
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function=None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Tensor:
+    """``max(0, margin + d(a, p) - d(a, n))`` for any distance function ``d`` (default
+    :func:`pairwise_distance`); with ``swap``, ``d(a, n)`` becomes ``min(d(a, n), d(p, n))``.
+
+    Args:
+        anchor, positive, negative: tensors of the same rank that ``distance_function`` takes.
+        distance_function: maps two tensors to a tensor of distances.
+        margin: must be positive.
+        swap: use the distance swap.
+
+    Shape:
+        - Output: the distances' shape for ``reduction='none'``, else a scalar
+    """
+    from .normalization import pairwise_distance
+
+    _check_reduction(reduction, "triplet_margin_with_distance_loss")
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_with_distance_loss: margin must be greater than 0, "
+                         f"got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ValueError(
+            f"triplet_margin_with_distance_loss: expected anchor, positive and negative of the "
+            f"same number of dimensions, got anchor {tuple(anchor.shape)}, positive "
+            f"{tuple(positive.shape)} and negative {tuple(negative.shape)}")
+    d = pairwise_distance if distance_function is None else distance_function
+    d_pos = d(anchor, positive)
+    d_neg = d(anchor, negative)
+    if swap:
+        d_neg = _F.minimum(d_neg, d(positive, negative))
+    return _reduce(_F.clamp(d_pos - d_neg + margin, min=0.0), reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss: ``sum_{j in Y} sum_{i not in Y} max(0, 1 - (x_j - x_i)) / C``
+    where ``Y`` holds the class indices at the start of each target row, up to the first -1.
+
+    Args:
+        input: ``(N, C)`` or ``(C,)`` scores.
+        target: the input's shape, integer class indices padded with -1.
+
+    Shape:
+        - Output: :math:`(N)` for ``reduction='none'``, else a scalar
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "multilabel_margin_loss")
+    x = _t(input)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if x.ndim not in (1, 2) or tuple(t.shape) != tuple(x.shape) or t.dtype.kind not in "iu":
+        raise ValueError(
+            f"multilabel_margin_loss: expected input of shape (N, C) or (C,) and an integer "
+            f"target of the same shape, got input {tuple(x.shape)} and target "
+            f"{tuple(t.shape)} of dtype {t.dtype}")
+    c = x.shape[-1]
+    t2 = t.reshape(-1, c).astype(np.int64)
+    if t2.size and (t2.max() >= c or t2.min() < -1):
+        raise IndexError(f"multilabel_margin_loss: target values must be class indices in "
+                         f"[0, {c - 1}] or -1, got values in [{t2.min()}, {t2.max()}]")
+    valid = np.cumprod(t2 >= 0, axis=1).astype(bool)  # entries before the first -1
+    rows = np.broadcast_to(np.arange(t2.shape[0])[:, None], t2.shape)
+    count = np.bincount(rows[valid] * c + t2[valid], minlength=t2.size).reshape(t2.shape)
+    count = count.astype(x._data.dtype)  # how often each row lists each class
+    others = (count == 0).astype(x._data.dtype)
+    x2 = x.reshape(-1, c)
+    hinge = _F.clamp(1 - x2.unsqueeze(2) + x2.unsqueeze(1), min=0.0)  # [n, j, i]
+    scale = count[:, :, None] * others[:, None, :] / c
+    loss = _F.sum(hinge * wrap(scale), (1, 2))
+    return _reduce(loss.reshape(tuple(x.shape[:-1])), reduction)

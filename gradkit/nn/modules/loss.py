@@ -10,8 +10,9 @@ from .module import Module
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CrossEntropyLoss", "GaussianNLLLoss",
     "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss", "L1Loss", "MSELoss", "MarginRankingLoss",
-    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "NLLLoss", "PoissonNLLLoss", "SmoothL1Loss",
-    "SoftMarginLoss", "TripletMarginLoss",
+    "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "NLLLoss",
+    "PoissonNLLLoss", "SmoothL1Loss", "SoftMarginLoss", "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
 ]
 
 _VALID = ("none", "mean", "sum")
@@ -271,7 +272,8 @@ class TripletMarginLoss(_Loss):
                  reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
         if margin <= 0:
-            raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
+            raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got "
+                             f"{margin} instead")
         self.margin = margin
         self.p = p
         self.eps = eps
@@ -380,3 +382,47 @@ class MultiMarginLoss(_WeightedLoss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return FL.multi_margin_loss(input, target, p=self.p, margin=self.margin,
                                     weight=self.weight, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """Triplet loss with any distance function (see
+    :func:`gradkit.nn.functional.triplet_margin_with_distance_loss`).
+
+    Args:
+        distance_function: maps two tensors to distances; default
+            :class:`PairwiseDistance` (stored as a submodule, as in PyTorch).
+        margin: must be positive. Default: 1.
+        swap: use the distance swap. Default: False.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+    """
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean") -> None:
+        super().__init__(None, None, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater "
+                             f"than 0, got {margin} instead")
+        from .normalization import PairwiseDistance
+
+        self.distance_function = (distance_function if distance_function is not None
+                                  else PairwiseDistance())
+        self.margin = margin
+        self.swap = swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return FL.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge loss (see :func:`gradkit.nn.functional.multilabel_margin_loss`).
+
+    Shape:
+        - input: :math:`(N, C)` or :math:`(C)`; target: the same shape, class indices padded
+          with -1
+        - output: :math:`(N)` for ``reduction='none'``, else a scalar
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return FL.multilabel_margin_loss(input, target, reduction=self.reduction)
