@@ -13,6 +13,11 @@ no ``np.add.at``, no Python loop over pixels.
 ``UNFOLD`` (``F.unfold``) is :func:`gradkit.ops.conv.im2col` viewed as ``(N, C*kh*kw, L)``;
 ``FOLD`` (``F.fold``) is its adjoint, :func:`gradkit.ops.conv.col2im`. Again each is the other's
 backward.
+
+``UNPOOL`` (``F.max_unpool``) puts each row's values at the given positions of a zero row;
+``PICK`` reads them back. They are each other's backward (the exact adjoints when no position
+repeats in a row; where one does, the last value is kept and every copy reads its gradient, as
+PyTorch's CPU kernels do).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from .._backend import namespace_of
 from ..autograd.graph import Op
 from .conv import col2im, im2col
 
-__all__ = ["FOLD", "RESAMPLE", "RESAMPLE_T", "UNFOLD"]
+__all__ = ["FOLD", "PICK", "RESAMPLE", "RESAMPLE_T", "UNFOLD", "UNPOOL"]
 
 
 def _recorded(xp) -> bool:
@@ -151,3 +156,31 @@ def _fold_b(xp, g, ins, out, aux, needs):
 
 UNFOLD = Op("Im2Col", _unfold_f, _unfold_b, saves=0)
 FOLD = Op("Col2Im", _fold_f, _fold_b, saves=0)
+
+
+# ----------------------------------------------------------------------------- UNPOOL / PICK
+# params: (idx (M, K) int array, L): rows of K values go to positions idx of rows of length L
+def _unpool_f(xp, x, idx, length):
+    out = namespace_of(x).zeros((x.shape[0], length), dtype=x.dtype)
+    out[np.arange(x.shape[0])[:, None], idx] = x  # repeated positions: the last value wins
+    return out
+
+
+def _pick_f(xp, g, idx, length):
+    return namespace_of(g).take_along_axis(g, idx, axis=1)
+
+
+def _unpool_b(xp, g, ins, out, aux, needs):
+    if _recorded(xp):
+        return (xp.apply(PICK, (g,), aux),)
+    return (_pick_f(xp, g, *aux),)
+
+
+def _pick_b(xp, g, ins, out, aux, needs):
+    if _recorded(xp):
+        return (xp.apply(UNPOOL, (g,), aux),)
+    return (_unpool_f(xp, g, *aux),)
+
+
+UNPOOL = Op("MaxUnpool", _unpool_f, _unpool_b, saves=0)
+PICK = Op("MaxUnpoolAdjoint", _pick_f, _pick_b, saves=0)

@@ -105,3 +105,18 @@ def test_pixel_shuffle_float64_gradient_and_errors():
         nn.PixelUnshuffle(2)(gk.randn(1, 1, 3, 4))
     with pytest.raises(ValueError, match="upscale_factor must be a positive int"):
         F.pixel_shuffle(gk.randn(1, 4, 2, 2), 0)
+
+
+@pytest.mark.parametrize("shape,groups", [((2, 6, 3, 4), 3), ((2, 4, 5), 2), ((1, 8, 2, 2, 2), 4)])
+def test_channel_shuffle_matches_torch(torch, shape, groups):
+    x = np.random.default_rng(6).standard_normal(shape).astype(np.float32)
+    g, t = nn.ChannelShuffle(groups), torch.nn.ChannelShuffle(groups)
+    assert repr(g) == repr(t)
+    compare_layer(torch, g, t, [x])
+    np.testing.assert_array_equal(F.channel_shuffle(gk.tensor(x), groups).numpy(),
+                                  torch.nn.functional.channel_shuffle(torch.tensor(x),
+                                                                      groups).numpy())
+    with pytest.raises(ValueError, match=r"ChannelShuffle\(groups=5\) expects the number of "
+                                         rf"channels to be divisible by groups \(5\), got input "
+                                         rf"of shape \({shape[0]}, {shape[1]}"):
+        nn.ChannelShuffle(5)(gk.tensor(x))

@@ -1,5 +1,5 @@
 """Pooling: ``max_pool1d/2d``, ``avg_pool1d/2d``, ``adaptive_avg_pool1d/2d``,
-``adaptive_max_pool1d/2d`` (``torch.nn.functional``).
+``adaptive_max_pool1d/2d``, ``lp_pool1d/2d``, ``max_unpool1d/2d`` (``torch.nn.functional``).
 
 The 1-D forms view their input as ``(N, C, 1, L)`` and run the 2-D primitives of
 :mod:`gradkit.ops.pooling`.
@@ -17,7 +17,8 @@ from ...ops import pooling as P
 from ...tensor import Tensor, apply1, as_tensor_arg, wrap
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
-           "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "max_pool1d", "max_pool2d"]
+           "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "lp_pool1d", "lp_pool2d",
+           "max_pool1d", "max_pool2d", "max_unpool1d", "max_unpool2d"]
 
 _IntOr = int | Sequence[int]
 
@@ -288,3 +289,127 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
         - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`
     """
     return _adaptive_max(input, output_size, return_indices, 1, "adaptive_max_pool1d()")
+
+
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, who):
+    from ..._functions import abs as _abs
+    from ..._functions import relu, sign
+
+    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
+    k = _tuple(kernel_size, n, "kernel_size", who)
+    if norm_type == float("inf"):
+        return _max_pool(_abs(x), kernel_size, stride, 0, 1, ceil_mode, False, n, who)
+    if norm_type == -float("inf"):
+        return -_max_pool(-_abs(x), kernel_size, stride, 0, 1, ceil_mode, False, n, who)
+    out = _avg_pool(x ** norm_type, kernel_size, kernel_size if stride is None else stride, 0,
+                    ceil_mode, True, None, n, who)
+    size = 1
+    for v in k:
+        size *= v
+    return (sign(out) * relu(_abs(out)) * size) ** (1.0 / norm_type)  # PyTorch's formula
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: _IntOr, stride: _IntOr | None = None,
+              ceil_mode: bool = False) -> Tensor:
+    """2-D power-average pooling: ``(sum_{window} x^p)^(1/p)`` (``p = inf``: max of ``|x|``).
+
+    As in PyTorch, a window whose sum of powers is negative (odd or fractional ``p``) gives NaN.
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        norm_type: ``p``.
+        kernel_size: window size.
+        stride: step between windows (default: ``kernel_size``).
+        ceil_mode: round the output size up.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
+    """
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2, "lp_pool2d()")
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: int | None = None,
+              ceil_mode: bool = False) -> Tensor:
+    """1-D power-average pooling (see :func:`lp_pool2d`).
+
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`
+    """
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1, "lp_pool1d()")
+
+
+def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, who):
+    from ...ops import vision as V
+
+    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
+    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    spatial = "L" if n == 1 else "H, W"
+    if x.ndim not in (n + 1, n + 2):
+        raise ValueError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
+                         f"a {x.ndim}-D input of shape {tuple(x.shape)}")
+    if tuple(idx.shape) != tuple(x.shape) or idx.dtype.kind not in "iu":
+        raise ValueError(f"{who} expects integer indices of the input's shape "
+                         f"{tuple(x.shape)}, got indices of shape {tuple(idx.shape)} and dtype "
+                         f"{idx.dtype}")
+    k = _tuple(kernel_size, n, "kernel_size", who)
+    s = _tuple(k if stride is None else stride, n, "stride", who)
+    p = _tuple(padding, n, "padding", who)
+    in_sp = tuple(x.shape[x.ndim - n:])
+    default = tuple((i - 1) * ss - 2 * pp + kk for i, ss, pp, kk in zip(in_sp, s, p, k))
+    if output_size is None:
+        out = default
+    else:
+        out = tuple(int(v) for v in output_size)[-n:]
+        if len(out) != n or any(abs(o - d) >= ss for o, d, ss in zip(out, default, s)):
+            raise ValueError(f"{who}: output_size {tuple(output_size)} must be within one stride "
+                             f"of the default size {default} for input of shape "
+                             f"{tuple(x.shape)}")
+    plane = 1
+    for v in out:
+        plane *= v
+    lead = tuple(x.shape[:x.ndim - n])
+    flat_idx = idx.reshape(-1, int(np.prod(in_sp)))
+    if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= plane):
+        bad = int(flat_idx[(flat_idx < 0) | (flat_idx >= plane)][0])
+        raise IndexError(f"{who}: found an invalid max index {bad} (the output plane "
+                         f"{out} has {plane} positions)")
+    y = apply1(V.UNPOOL, x.reshape(flat_idx.shape), (flat_idx, plane))
+    return y.reshape(lead + out)
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: _IntOr,
+                 stride: _IntOr | None = None, padding: _IntOr = 0,
+                 output_size: Sequence[int] | None = None) -> Tensor:
+    """The partial inverse of :func:`max_pool2d`: put each value at the position its index
+    names in a zero plane (the indices ``max_pool2d(..., return_indices=True)`` returns).
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        indices: the pooling's indices (into each ``H_out * W_out`` plane), the input's shape.
+        kernel_size, stride, padding: the pooling's.
+        output_size: the exact output size (default ``(H - 1) s - 2 p + k``).
+
+    Shape:
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
+
+    Note:
+        Where indices repeat (overlapping windows) the last value is kept, as in PyTorch's CPU
+        kernel.
+    """
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2,
+                       "max_unpool2d()")
+
+
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: _IntOr,
+                 stride: _IntOr | None = None, padding: _IntOr = 0,
+                 output_size: Sequence[int] | None = None) -> Tensor:
+    """The partial inverse of :func:`max_pool1d` (see :func:`max_unpool2d`).
+
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`
+    """
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1,
+                       "max_unpool1d()")

@@ -18,8 +18,8 @@ from ...ops import vision as V
 from ...tensor import Tensor, apply1, as_tensor_arg
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
-__all__ = ["fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample",
-           "upsample_bilinear", "upsample_nearest"]
+__all__ = ["channel_shuffle", "fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold",
+           "upsample", "upsample_bilinear", "upsample_nearest"]
 
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area", "bicubic")
 _LINEAR_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
@@ -370,6 +370,31 @@ def _pixel_unshuffle(input, downscale_factor, who):
     y = x.reshape(tuple(b) + (c, h // r, r, w // r, r))
     y = y.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
     return y.reshape(tuple(b) + (c * r * r, h // r, w // r))
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleave the channels of ``groups`` groups (ShuffleNet): ``(N, g * k, *)`` viewed as
+    ``(N, g, k, *)``, transposed to ``(N, k, g, *)`` and flattened back.
+
+    Shape:
+        - Input: :math:`(N, C, *)` with ``C`` divisible by ``groups``
+        - Output: same as the input
+    """
+    return _channel_shuffle(input, groups, "channel_shuffle()")
+
+
+def _channel_shuffle(input, groups, who):
+    x = _tensor(input)
+    g = _factor(groups, "groups", who)
+    if x.ndim < 3:
+        raise ValueError(f"{who} expects an input of shape (N, C, *) with at least 3 "
+                         f"dimensions, got shape {tuple(x.shape)}")
+    n, c, *rest = x.shape
+    if c % g:
+        raise ValueError(f"{who} expects the number of channels to be divisible by groups "
+                         f"({g}), got input of shape {tuple(x.shape)} with {c} channels")
+    y = x.reshape((n, g, c // g) + tuple(rest)).transpose(1, 2)
+    return y.reshape(tuple(x.shape))
 
 
 # ----------------------------------------------------------------------------- unfold / fold

@@ -1,4 +1,4 @@
-"""``PixelShuffle`` and ``PixelUnshuffle``."""
+"""``PixelShuffle``, ``PixelUnshuffle`` and ``ChannelShuffle``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from ...tensor import Tensor
 from ..functional import vision as FV
 from .module import Module
 
-__all__ = ["PixelShuffle", "PixelUnshuffle"]
+__all__ = ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle"]
 
 
 class PixelShuffle(Module):
@@ -59,3 +59,30 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """Interleave the channels of ``groups`` groups (see
+    :func:`gradkit.nn.functional.channel_shuffle`).
+
+    Args:
+        groups: number of channel groups; divides ``C``.
+
+    Shape:
+        - Input: :math:`(N, C, *)`
+        - Output: same as the input
+
+    Example:
+        >>> gradkit.nn.ChannelShuffle(2)(gradkit.arange(4.0).reshape(1, 4, 1)).flatten()
+        tensor([0., 2., 1., 3.])
+    """
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input: Tensor) -> Tensor:
+        return FV._channel_shuffle(input, self.groups, f"ChannelShuffle(groups={self.groups})")
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"

@@ -1,5 +1,5 @@
 """Pooling layers: ``MaxPool1d/2d``, ``AvgPool1d/2d``, ``AdaptiveAvgPool1d/2d``,
-``AdaptiveMaxPool1d/2d``."""
+``AdaptiveMaxPool1d/2d``, ``LPPool1d/2d``, ``MaxUnpool1d/2d``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from ..functional import pooling as FP
 from .module import Module
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+           "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d",
            "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d"]
 
 
@@ -205,6 +206,115 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     Shape:
         - Input: :math:`(N, C, L)` or :math:`(C, L)`
         - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`
+    """
+
+    _n = 1
+
+
+class _LPPoolNd(Module):
+    _n = 2
+
+    def __init__(self, norm_type: float, kernel_size, stride=None,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+    def forward(self, input: Tensor) -> Tensor:
+        return FP._lp_pool(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode,
+                           self._n, f"{type(self).__name__}({self.extra_repr()})")
+
+
+class LPPool2d(_LPPoolNd):
+    """2-D power-average pooling ``(sum_{window} x^p)^(1/p)`` (see
+    :func:`gradkit.nn.functional.lp_pool2d`).
+
+    Args:
+        norm_type: ``p`` (``inf``: max pooling of ``|x|``).
+        kernel_size: window size.
+        stride: step between windows. Default: ``kernel_size``.
+        ceil_mode: round the output size up. Default: False.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
+
+    Example:
+        >>> gradkit.nn.LPPool2d(2, 3, stride=2)(gradkit.randn(1, 4, 9, 9)).shape
+        gradkit.Size([1, 4, 4, 4])
+    """
+
+    _n = 2
+
+
+class LPPool1d(_LPPoolNd):
+    """1-D power-average pooling (see :class:`LPPool2d`).
+
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`
+    """
+
+    _n = 1
+
+
+def _ntuple(v, n):
+    return (v,) * n if isinstance(v, int) else tuple(v)
+
+
+class _MaxUnpoolNd(Module):
+    _n = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        n = self._n
+        self.kernel_size = _ntuple(kernel_size, n)
+        self.stride = _ntuple(stride if stride is not None else kernel_size, n)
+        self.padding = _ntuple(padding, n)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        return FP._max_unpool(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size, self._n, f"{type(self).__name__}({self.extra_repr()})")
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The partial inverse of :class:`MaxPool2d` (see
+    :func:`gradkit.nn.functional.max_unpool2d`): values go back to the positions their
+    indices name; every other position is zero.
+
+    Args:
+        kernel_size, stride, padding: the pooling's. ``stride`` defaults to ``kernel_size``.
+
+    Shape:
+        - Input and indices: :math:`(N, C, H, W)` or :math:`(C, H, W)`
+        - Output: :math:`(N, C, H_{out}, W_{out})`, :math:`H_{out} = (H - 1) s - 2 p + k`, or
+          ``output_size``
+
+    Example:
+        >>> pool = gradkit.nn.MaxPool2d(2, return_indices=True)
+        >>> y, idx = pool(gradkit.randn(1, 1, 4, 4))
+        >>> gradkit.nn.MaxUnpool2d(2)(y, idx).shape
+        gradkit.Size([1, 1, 4, 4])
+    """
+
+    _n = 2
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The partial inverse of :class:`MaxPool1d` (see :class:`MaxUnpool2d`).
+
+    Shape:
+        - Input and indices: :math:`(N, C, L)` or :math:`(C, L)`
+        - Output: :math:`(N, C, L_{out})`, :math:`L_{out} = (L - 1) s - 2 p + k`
     """
 
     _n = 1
