@@ -1,5 +1,6 @@
 """Vision helpers: ``interpolate`` (and the deprecated ``upsample*`` aliases), ``pixel_shuffle``,
-``pixel_unshuffle``, ``unfold`` and ``fold`` (``torch.nn.functional``).
+``pixel_unshuffle``, ``channel_shuffle``, ``unfold``, ``fold``, ``affine_grid`` and
+``grid_sample`` (``torch.nn.functional``).
 
 Interpolation is separable: one :data:`gradkit.ops.vision.RESAMPLE` node per spatial axis, each
 a gather of one (nearest) or two (linear) taps whose indices and weights follow PyTorch's CPU
@@ -14,12 +15,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ... import _functions as _F
 from ...ops import vision as V
-from ...tensor import Tensor, apply1, as_tensor_arg
+from ...tensor import Tensor, apply1, as_tensor_arg, wrap
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
-__all__ = ["channel_shuffle", "fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold",
-           "upsample", "upsample_bilinear", "upsample_nearest"]
+__all__ = ["affine_grid", "channel_shuffle", "fold", "grid_sample", "interpolate", "pixel_shuffle",
+           "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest"]
 
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area", "bicubic")
 _LINEAR_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
@@ -514,3 +516,167 @@ def _fold(input, output_size, kernel_size, dilation, padding, stride, who):
     params = (x_shape, k, out_hw, s, (p[0], p[0], p[1], p[1]), d)
     y = apply1(V.FOLD, x, params)
     return y.squeeze(0) if unbatched else y
+
+
+# ----------------------------------------------------------------------------- affine_grid
+def _base_coords(n, align_corners, dtype):
+    if n <= 1:
+        return np.zeros(max(n, 1), dtype=dtype)
+    r = np.linspace(-1, 1, n, dtype=np.float64)
+    if not align_corners:
+        r = r * (n - 1) / n
+    return r.astype(dtype)
+
+
+def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None = None) -> Tensor:
+    """The sampling grid of a batch of 2-D affine transforms, for :func:`grid_sample`.
+
+    ``grid[n, h, w] = theta[n] @ (x_w, y_h, 1)`` where ``x``/``y`` run over ``[-1, 1]`` (pixel
+    centres when ``align_corners`` is False, corner pixels' centres when True).
+
+    Args:
+        theta: ``(N, 2, 3)`` affine matrices.
+        size: the target ``(N, C, H, W)``.
+        align_corners: as in :func:`grid_sample`. Default: False.
+
+    Returns:
+        ``(N, H, W, 2)`` ``(x, y)`` coordinates.
+
+    Note:
+        Only 2-D transforms (4-D sizes); PyTorch also has 3-D ones.
+    """
+    who = "affine_grid()"
+    t = _tensor(theta, "theta")
+    if np.dtype(t._data.dtype).kind != "f":
+        raise TypeError(f"{who}: expected theta to have a floating point dtype, got {t.dtype}")
+    size = tuple(int(v) for v in size)
+    if len(size) != 4:
+        raise NotImplementedError(f"{who}: only 4-D sizes (N, C, H, W) are supported (2-D "
+                                  f"affine transforms), got size {size}")
+    if t.ndim != 3 or tuple(t.shape[1:]) != (2, 3) or t.shape[0] != size[0]:
+        raise ValueError(f"{who}: expected theta of shape ({size[0]}, 2, 3) (a batch of 2-D "
+                         f"affine matrices) for size {size}, got {tuple(t.shape)}")
+    if min(size) <= 0:
+        raise ValueError(f"{who}: expected a positive output size, got {size}")
+    n, _c, h, w = size
+    dt = t._data.dtype
+    xs = _base_coords(w, bool(align_corners), dt)
+    ys = _base_coords(h, bool(align_corners), dt)
+    base = np.empty((h, w, 3), dtype=dt)
+    base[..., 0] = xs[None, :]
+    base[..., 1] = ys[:, None]
+    base[..., 2] = 1
+    grid = wrap(base.reshape(1, h * w, 3)) @ t.transpose(1, 2)  # (N, H*W, 2)
+    return grid.reshape(n, h, w, 2)
+
+
+# ----------------------------------------------------------------------------- grid_sample
+def _unnormalize(coord, size, align_corners):
+    if align_corners:
+        return (coord + 1) * ((size - 1) / 2)
+    return ((coord + 1) * size - 1) / 2
+
+
+def _reflect(coord, twice_low, twice_high):
+    """PyTorch's ``reflect_coordinates`` (differentiable: the fold count is a constant)."""
+    if twice_low == twice_high:
+        return coord * 0
+    low = twice_low / 2
+    span = (twice_high - twice_low) / 2
+    a = _F.abs(coord - low)
+    flips = np.floor(a._data / span)
+    extra = a - wrap((flips * span).astype(a._data.dtype))
+    return _F.where(wrap((flips % 2) == 0), extra + low, (extra * -1) + (span + low))
+
+
+def _source_coord(coord, size, padding_mode, align_corners):
+    c = _unnormalize(coord, size, align_corners)
+    if padding_mode == "border":
+        c = _F.clamp(c, 0, size - 1)
+    elif padding_mode == "reflection":
+        if align_corners:
+            c = _reflect(c, 0, 2 * (size - 1))
+        else:
+            c = _reflect(c, -1, 2 * size - 1)
+        c = _F.clamp(c, 0, size - 1)
+    return c
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
+                padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
+    """Sample ``input`` at the ``(x, y)`` locations of ``grid`` (spatial transformer networks).
+
+    ``grid[n, h, w] = (x, y)`` in ``[-1, 1]`` addresses ``input[n]``: ``-1`` is the left/top
+    edge (the centre of the first pixel with ``align_corners``), ``+1`` the right/bottom one.
+
+    Args:
+        input: ``(N, C, H_in, W_in)``.
+        grid: ``(N, H_out, W_out, 2)``, the input's dtype.
+        mode: ``'bilinear'`` or ``'nearest'`` (round half to even).
+        padding_mode: outside locations read ``'zeros'``, the ``'border'`` pixels, or the
+            image ``'reflection'``.
+        align_corners: see above. Default: False.
+
+    Returns:
+        ``(N, C, H_out, W_out)``. Differentiable in ``input`` and (bilinear) ``grid``.
+
+    Note:
+        ``mode='bicubic'`` and 5-D (volumetric) inputs are not implemented.
+    """
+    who = "grid_sample()"
+    x = _tensor(input)
+    g = _tensor(grid, "grid")
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"{who}: expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
+                         f"got: {mode!r}")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"{who}: expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: {padding_mode!r}")
+    if mode == "bicubic":
+        raise NotImplementedError(f"{who}: mode 'bicubic' is not implemented in gradkit")
+    if x.ndim != 4:
+        raise ValueError(f"{who} expects a 4-D input (N, C, H, W) (5-D inputs are not "
+                         f"supported), got input of shape {tuple(x.shape)}")
+    if g.ndim != 4 or g.shape[-1] != 2 or g.shape[0] != x.shape[0]:
+        raise ValueError(f"{who} expects grid of shape ({x.shape[0]}, H_out, W_out, 2) for "
+                         f"input of shape {tuple(x.shape)}, got grid of shape {tuple(g.shape)}")
+    if g._data.dtype != x._data.dtype:
+        raise TypeError(f"{who}: expected input and grid of the same dtype, got {x.dtype} and "
+                        f"{g.dtype}")
+    n, c, h, w = x.shape
+    ho, wo = g.shape[1], g.shape[2]
+    ac = bool(align_corners)
+    ix = _source_coord(g[..., 0], w, padding_mode, ac)  # (N, Ho, Wo)
+    iy = _source_coord(g[..., 1], h, padding_mode, ac)
+    rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)
+    base = (np.arange(n) * (h * w)).reshape(n, 1, 1)
+
+    def pick(yi, xi):
+        """Rows of ``rows`` at integer positions (clamped) and the in-bounds mask."""
+        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+        idx = (base + np.clip(yi, 0, h - 1) * w + np.clip(xi, 0, w - 1)).reshape(-1)
+        v = apply1(V.RESAMPLE, rows, (0, n * h * w, (idx,), None))
+        return v, ok.reshape(-1, 1)
+
+    dt = x._data.dtype
+    if mode == "nearest":
+        xi = np.rint(ix._data).astype(np.int64)
+        yi = np.rint(iy._data).astype(np.int64)
+        v, ok = pick(yi, xi)
+        out = v * wrap(ok.astype(dt)) if not ok.all() else v
+    else:
+        x0 = np.floor(ix._data).astype(np.int64)
+        y0 = np.floor(iy._data).astype(np.int64)
+        wx1 = (ix - wrap(x0.astype(dt))).reshape(-1, 1)
+        wy1 = (iy - wrap(y0.astype(dt))).reshape(-1, 1)
+        wx0, wy0 = 1 - wx1, 1 - wy1
+        out = None
+        for dy, wy in ((0, wy0), (1, wy1)):
+            for dx, wx in ((0, wx0), (1, wx1)):
+                v, ok = pick(y0 + dy, x0 + dx)
+                wt = wy * wx
+                if not ok.all():
+                    wt = wt * wrap(ok.astype(dt))
+                term = v * wt
+                out = term if out is None else out + term
+    return out.reshape(n, ho, wo, c).permute(0, 3, 1, 2)
