@@ -41,10 +41,16 @@ def _along(w, axis, ndim):
     return w.reshape((-1,) + (1,) * (ndim - axis - 1))
 
 
+def _on(xp, a):
+    """Host index/weight array ``a`` on ``xp``'s device (a no-op for NumPy)."""
+    return a if xp.name == "numpy" else xp.asarray(a)
+
+
 def _gather(x, axis, idx, w):
-    y = namespace_of(x).take(x, idx, axis=axis)
+    xp = namespace_of(x)
+    y = xp.take(x, _on(xp, idx), axis=axis)
     if w is not None:
-        y *= _along(w, axis, x.ndim)
+        y *= _on(xp, _along(w, axis, x.ndim))
     return y
 
 
@@ -66,11 +72,15 @@ def _scatter_into(out, g, axis, idx, w):
     where the positions are regular, e.g. integer scale factors). Long runs (large downsampling
     factors) are summed by ``np.add.reduceat`` instead.
     """
+    xp = namespace_of(g)
     if w is not None:
-        g = g * _along(w, axis, g.ndim)
+        g = g * _on(xp, _along(w, axis, g.ndim))
     if idx.size == 0:
         return
-    xp = namespace_of(g)
+    lead = (slice(None),) * axis
+    if xp.name != "numpy":  # a device array: the backend's scatter-add
+        out += xp.index_add(out.shape, lead + (_on(xp, idx),), g)
+        return
     pos = np.arange(idx.size)
     permuted = idx.size > 1 and bool((idx[1:] < idx[:-1]).any())  # e.g. reflect padding
     if permuted:
@@ -78,7 +88,6 @@ def _scatter_into(out, g, axis, idx, w):
         idx = idx[pos]
     new_run = np.concatenate(([True], idx[1:] != idx[:-1]))
     starts = np.flatnonzero(new_run)
-    lead = (slice(None),) * axis
     lengths = np.diff(np.append(starts, idx.size))
     longest = int(lengths.max())
     if longest > 8:
@@ -161,13 +170,16 @@ FOLD = Op("Col2Im", _fold_f, _fold_b, saves=0)
 # ----------------------------------------------------------------------------- UNPOOL / PICK
 # params: (idx (M, K) int array, L): rows of K values go to positions idx of rows of length L
 def _unpool_f(xp, x, idx, length):
-    out = namespace_of(x).zeros((x.shape[0], length), dtype=x.dtype)
-    out[np.arange(x.shape[0])[:, None], idx] = x  # repeated positions: the last value wins
+    ns = namespace_of(x)
+    out = ns.zeros((x.shape[0], length), dtype=x.dtype)
+    rows = _on(ns, np.arange(x.shape[0])[:, None])
+    out[rows, _on(ns, idx)] = x  # repeated positions: the last value wins
     return out
 
 
 def _pick_f(xp, g, idx, length):
-    return namespace_of(g).take_along_axis(g, idx, axis=1)
+    ns = namespace_of(g)
+    return ns.take_along_axis(g, _on(ns, idx), axis=1)
 
 
 def _unpool_b(xp, g, ins, out, aux, needs):

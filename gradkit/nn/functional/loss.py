@@ -75,6 +75,11 @@ def _on_device_of(value, x: Tensor, what: str, who: str):
     return arr
 
 
+def _host(arr):
+    """A device array's host copy (NumPy arrays as they are)."""
+    return arr if type(arr) is np.ndarray else arr.get()
+
+
 def _float_target(input: Tensor, target, name: str) -> Tensor:
     if not isinstance(target, Tensor) and input.is_cuda:  # a list/array target: to the device
         target = _t(target, "target").to(input.device)
@@ -590,18 +595,17 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
                          f"{tuple(x.shape)}")
     x2, t, out_shape = _class_problem(x, target, "multi_margin_loss")
     c = x2.shape[1]
-    t = _check_classes(t, c, None, "multi_margin_loss")
+    t = _check_classes(_host(t), c, None, "multi_margin_loss")
     w = _weight_array(weight, c, x._data.dtype, "multi_margin_loss", x)
-    xy = _F.gather(x2, 1, wrap(t.reshape(-1, 1)))
+    xy = _F.gather(x2, 1, wrap(_on_device_of(t.reshape(-1, 1), x, "target", "")))
     z = _F.clamp(xy * -1 + margin + x2, min=0.0)
     if p == 2:
         z = z * z
-    not_target = np.ones((x2.shape[0], c), dtype=x._data.dtype)
-    not_target[np.arange(x2.shape[0]), t] = 0
-    scale = not_target / c
+    scale = np.full((x2.shape[0], c), 1.0 / c, dtype=x._data.dtype)
+    scale[np.arange(x2.shape[0]), t] = 0  # the target class is not a margin violation
     if w is not None:
-        scale = scale * w[t].reshape(-1, 1)
-    loss = _F.sum(z * wrap(scale), 1).reshape(out_shape)
+        scale *= _host(w)[t].reshape(-1, 1)
+    loss = _F.sum(z * wrap(_on_device_of(scale, x, "scale", "")), 1).reshape(out_shape)
     return _reduce(loss, reduction)
 
 
@@ -655,7 +659,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "multilabel_margin_loss")
     x = _t(input)
-    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    t = _host(target._data) if isinstance(target, Tensor) else np.asarray(target)
     if x.ndim not in (1, 2) or tuple(t.shape) != tuple(x.shape) or t.dtype.kind not in "iu":
         raise ValueError(
             f"multilabel_margin_loss: expected input of shape (N, C) or (C,) and an integer "
@@ -674,5 +678,5 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     x2 = x.reshape(-1, c)
     hinge = _F.clamp(1 - x2.unsqueeze(2) + x2.unsqueeze(1), min=0.0)  # [n, j, i]
     scale = count[:, :, None] * others[:, None, :] / c
-    loss = _F.sum(hinge * wrap(scale), (1, 2))
+    loss = _F.sum(hinge * wrap(_on_device_of(scale, x, "scale", "")), (1, 2))
     return _reduce(loss.reshape(tuple(x.shape[:-1])), reduction)

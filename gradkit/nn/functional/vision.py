@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ... import _functions as _F
+from ..._backend import namespace_of
 from ...ops import vision as V
 from ...tensor import Tensor, apply1, as_tensor_arg, wrap
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
@@ -566,11 +567,16 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
     base[..., 0] = xs[None, :]
     base[..., 1] = ys[:, None]
     base[..., 2] = 1
-    grid = wrap(base.reshape(1, h * w, 3)) @ t.transpose(1, 2)  # (N, H*W, 2)
+    base = namespace_of(t._data).asarray(base.reshape(1, h * w, 3))
+    grid = wrap(base) @ t.transpose(1, 2)  # (N, H*W, 2)
     return grid.reshape(n, h, w, 2)
 
 
 # ----------------------------------------------------------------------------- grid_sample
+def _host(a):
+    return a if type(a) is np.ndarray else a.get()
+
+
 def _unnormalize(coord, size, align_corners):
     if align_corners:
         return (coord + 1) * ((size - 1) / 2)
@@ -650,6 +656,10 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     iy = _source_coord(g[..., 1], h, padding_mode, ac)
     rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)
     base = (np.arange(n) * (h * w)).reshape(n, 1, 1)
+    dev = namespace_of(x._data)
+
+    def const(a):  # a host array as a constant Tensor on the input's device
+        return wrap(dev.asarray(a))
 
     def pick(yi, xi):
         """Rows of ``rows`` at integer positions (clamped) and the in-bounds mask."""
@@ -660,15 +670,15 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
 
     dt = x._data.dtype
     if mode == "nearest":
-        xi = np.rint(ix._data).astype(np.int64)
-        yi = np.rint(iy._data).astype(np.int64)
+        xi = np.rint(_host(ix._data)).astype(np.int64)
+        yi = np.rint(_host(iy._data)).astype(np.int64)
         v, ok = pick(yi, xi)
-        out = v * wrap(ok.astype(dt)) if not ok.all() else v
+        out = v * const(ok.astype(dt)) if not ok.all() else v
     else:
-        x0 = np.floor(ix._data).astype(np.int64)
-        y0 = np.floor(iy._data).astype(np.int64)
-        wx1 = (ix - wrap(x0.astype(dt))).reshape(-1, 1)
-        wy1 = (iy - wrap(y0.astype(dt))).reshape(-1, 1)
+        x0 = np.floor(_host(ix._data)).astype(np.int64)
+        y0 = np.floor(_host(iy._data)).astype(np.int64)
+        wx1 = (ix - const(x0.astype(dt))).reshape(-1, 1)
+        wy1 = (iy - const(y0.astype(dt))).reshape(-1, 1)
         wx0, wy0 = 1 - wx1, 1 - wy1
         out = None
         for dy, wy in ((0, wy0), (1, wy1)):
@@ -676,7 +686,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                 v, ok = pick(y0 + dy, x0 + dx)
                 wt = wy * wx
                 if not ok.all():
-                    wt = wt * wrap(ok.astype(dt))
+                    wt = wt * const(ok.astype(dt))
                 term = v * wt
                 out = term if out is None else out + term
     return out.reshape(n, ho, wo, c).permute(0, 3, 1, 2)
