@@ -277,6 +277,8 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
                 continue
             taps = ((idx,), None)
         elif antialias:
+            if n_in == n_out:  # PyTorch's separable antialiased kernel skips such an axis
+                continue
             taps = _aa_taps(n_in, n_out, scale, align_corners, mode == "bicubic", dtype)
         elif mode == "bicubic":
             taps = _cubic_taps(n_in, n_out, scale, align_corners, dtype)
