@@ -76,7 +76,7 @@ def _targets(kind, dev):
     if kind == "index":
         return (gk.tensor(g.integers(0, 4, 5), device=dev),)
     if kind == "labels":
-        return (gk.tensor(np.array([[0, 2, -1, 0]] * 5), device=dev),)
+        return (gk.tensor(np.array([[1, 2, -1, 0]] * 5), device=dev),)
     if kind == "var":
         return (gk.tensor(g.standard_normal((5, 4)).astype(np.float32), device=dev),
                 gk.tensor(g.uniform(0.5, 2, (5, 1)).astype(np.float32), device=dev))
@@ -98,6 +98,8 @@ FUNCS = [
     ("max_unpool2d", lambda x: F.max_unpool2d(*F.max_pool2d(x.reshape(1, 1, 5, 4), 2,
                                                              return_indices=True), 2), None),
     ("fold", lambda x: F.fold(x.reshape(1, 4, 5), (2, 6), 2), None),
+    ("ctc_loss", lambda x, t: F.ctc_loss(x.reshape(5, 1, 4).log_softmax(-1), t[:1, :2],
+                                         [5], [2], reduction="none"), "labels"),
 ]
 
 

@@ -16,8 +16,8 @@ from .activation import log_softmax
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
-    "cross_entropy", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div",
-    "l1_loss", "margin_ranking_loss", "mse_loss", "multi_margin_loss",
+    "cross_entropy", "ctc_loss", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss",
+    "kl_div", "l1_loss", "margin_ranking_loss", "mse_loss", "multi_margin_loss",
     "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss",
     "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
     "triplet_margin_with_distance_loss",
@@ -680,3 +680,93 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     scale = count[:, :, None] * others[:, None, :] / c
     loss = _F.sum(hinge * wrap(_on_device_of(scale, x, "scale", "")), (1, 2))
     return _reduce(loss.reshape(tuple(x.shape[:-1])), reduction)
+
+
+def _lengths(v, n, name):
+    arr = _host(v._data) if isinstance(v, Tensor) else np.asarray(v)
+    if arr.dtype.kind not in "iu" or arr.reshape(-1).shape[0] != n:
+        raise ValueError(f"ctc_loss: expected {name} to hold {n} integer lengths (one per "
+                         f"batch element), got {arr.reshape(-1).tolist()!r} of dtype {arr.dtype}")
+    return arr.reshape(-1).astype(np.int64)
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
+             blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification loss: ``-log`` of the total probability of every
+    alignment of each target sequence to its input frames (blanks between and around labels,
+    repeats merged).
+
+    Args:
+        log_probs: ``(T, N, C)`` or ``(T, C)`` per-frame log-probabilities (``log_softmax``
+            over ``C``).
+        targets: ``(N, S)`` padded label rows or the ``sum(target_lengths)`` labels
+            concatenated; values in ``[0, C)``, never ``blank``.
+        input_lengths: ``(N,)`` frames used per sample (at most ``T``).
+        target_lengths: ``(N,)`` labels per sample.
+        blank: the blank class. Default: 0.
+        reduction: ``'mean'`` (each loss divided by its target length, then the batch mean),
+            ``'sum'`` or ``'none'``.
+        zero_infinity: impossible alignments (too few frames) give 0 loss and 0 gradient
+            instead of an ``inf`` loss and a NaN gradient.
+
+    Returns:
+        A scalar, or ``(N,)`` for ``reduction='none'``.
+
+    Note:
+        The gradient with respect to ``log_probs`` is the true derivative; PyTorch's differs
+        by ``exp(log_probs)``, which cancels once it flows through ``log_softmax`` (so the
+        gradients of the logits agree). Second derivatives are not supported (as in PyTorch).
+    """
+    from ...ops import ctc as CT
+
+    _check_reduction(reduction, "ctc_loss")
+    lp = _t(log_probs, "log_probs")
+    if lp.ndim not in (2, 3):
+        raise ValueError(f"ctc_loss: expected log_probs of shape (T, N, C) or (T, C), got "
+                         f"{tuple(lp.shape)}")
+    unbatched = lp.ndim == 2
+    if unbatched:
+        lp = lp.unsqueeze(1)
+    t_max, n, c = lp.shape
+    if not 0 <= blank < c:
+        raise ValueError(f"ctc_loss: blank must be in [0, {c}) for {c} classes, got {blank}")
+    tg = _host(targets._data) if isinstance(targets, Tensor) else np.asarray(targets)
+    if tg.dtype.kind not in "iu":
+        raise TypeError(f"ctc_loss: targets must hold integer class indices, got {tg.dtype}")
+    in_len = _lengths(input_lengths, n, "input_lengths")
+    lab_len = _lengths(target_lengths, n, "target_lengths")
+    if (in_len > t_max).any() or (in_len < 1).any():
+        raise ValueError(f"ctc_loss: input_lengths must be in [1, {t_max}] for log_probs of "
+                         f"shape {tuple(log_probs.shape)}, got {in_len.tolist()}")
+    if (lab_len < 0).any():
+        raise ValueError(f"ctc_loss: target_lengths must be non-negative, got "
+                         f"{lab_len.tolist()}")
+    if unbatched or tg.ndim == 1:
+        if tg.ndim != 1 or tg.shape[0] < lab_len.sum():
+            raise ValueError(f"ctc_loss: expected concatenated targets of length "
+                             f"sum(target_lengths) = {int(lab_len.sum())}, got shape "
+                             f"{tuple(tg.shape)}")
+        offsets = np.concatenate(([0], np.cumsum(lab_len)[:-1]))
+        rows = [tg[o:o + k] for o, k in zip(offsets, lab_len)]
+    else:
+        if tg.ndim != 2 or tg.shape[0] != n or (lab_len > tg.shape[1]).any():
+            raise ValueError(f"ctc_loss: expected padded targets of shape ({n}, S) with "
+                             f"S >= max(target_lengths) = {int(lab_len.max(initial=0))}, got "
+                             f"{tuple(tg.shape)}")
+        rows = [tg[i, :k] for i, k in enumerate(lab_len)]
+    s_max = int(lab_len.max(initial=0))
+    ext = np.full((n, 2 * s_max + 1), blank, dtype=np.int64)
+    for i, r in enumerate(rows):
+        if r.size and ((r < 0).any() or (r >= c).any() or (r == blank).any()):
+            raise ValueError(f"ctc_loss: target labels must be in [0, {c}) and differ from "
+                             f"blank={blank}, got {r.tolist()} for batch element {i}")
+        ext[i, 1:2 * len(r):2] = r
+    skip = np.zeros(ext.shape, dtype=bool)
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    nll = apply(CT.CTC, (lp,), (ext, skip, in_len, lab_len, blank, bool(zero_infinity)))
+    if reduction == "mean":
+        div = _on_device_of(np.maximum(lab_len, 1).astype(lp._data.dtype), lp, "lengths", "")
+        return (nll / wrap(div)).mean()
+    if reduction == "sum":
+        return nll.sum()
+    return nll.squeeze(0) if unbatched else nll

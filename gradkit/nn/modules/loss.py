@@ -8,10 +8,10 @@ from ..functional import loss as FL
 from .module import Module
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CrossEntropyLoss", "GaussianNLLLoss",
-    "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss", "L1Loss", "MSELoss", "MarginRankingLoss",
-    "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "NLLLoss",
-    "PoissonNLLLoss", "SmoothL1Loss", "SoftMarginLoss", "TripletMarginLoss",
+    "BCELoss", "BCEWithLogitsLoss", "CTCLoss", "CosineEmbeddingLoss", "CrossEntropyLoss",
+    "GaussianNLLLoss", "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss", "L1Loss", "MSELoss",
+    "MarginRankingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
+    "NLLLoss", "PoissonNLLLoss", "SmoothL1Loss", "SoftMarginLoss", "TripletMarginLoss",
     "TripletMarginWithDistanceLoss",
 ]
 
@@ -426,3 +426,38 @@ class MultiLabelMarginLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return FL.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss (see
+    :func:`gradkit.nn.functional.ctc_loss`).
+
+    Args:
+        blank: the blank class. Default: 0.
+        reduction: ``'mean'`` (per-sample loss over its target length, then the batch mean),
+            ``'sum'`` or ``'none'``.
+        zero_infinity: impossible alignments give 0 loss and gradient. Default: False.
+
+    Shape:
+        - log_probs: :math:`(T, N, C)` or :math:`(T, C)`; targets: :math:`(N, S)` or the
+          concatenated labels; input_lengths, target_lengths: :math:`(N)`
+        - output: a scalar, or :math:`(N)` for ``reduction='none'``
+
+    Example:
+        >>> ctc = gradkit.nn.CTCLoss()
+        >>> lp = gradkit.randn(12, 2, 5).log_softmax(2)
+        >>> targets = gradkit.tensor([[1, 2, 2], [3, 1, 0]])
+        >>> ctc(lp, targets, [12, 10], [3, 2]).shape
+        gradkit.Size([])
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean",
+                 zero_infinity: bool = False) -> None:
+        super().__init__(None, None, reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths,
+                target_lengths) -> Tensor:
+        return FL.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                           self.reduction, self.zero_infinity)

@@ -1,0 +1,98 @@
+"""CTCLoss / F.ctc_loss against PyTorch (values and the gradients of the logits), central
+differences, target formats and bad input."""
+
+import numpy as np
+import pytest
+from helpers import check_grad, t64
+
+import gradkit as gk
+import gradkit.nn.functional as F
+from gradkit import nn
+
+T, N, C = 12, 3, 6
+_PADDED = np.array([[1, 2, 2, 3], [3, 1, 0, 0], [5, 5, 5, 0]])
+_LENGTHS = np.array([4, 2, 3])
+
+
+def _compare(torch, logits, targets, il, tl, **kw):
+    tx = torch.tensor(logits, requires_grad=True)
+    gx = gk.tensor(logits, requires_grad=True)
+    t_loss = torch.nn.functional.ctc_loss(tx.log_softmax(-1), torch.tensor(targets),
+                                          torch.tensor(il), torch.tensor(tl), **kw)
+    g_loss = F.ctc_loss(gx.log_softmax(-1), gk.tensor(targets), gk.tensor(il), gk.tensor(tl),
+                        **kw)
+    np.testing.assert_allclose(g_loss.detach().numpy(), t_loss.detach().numpy(), rtol=1e-5,
+                               atol=1e-5)
+    u = np.random.default_rng(1).standard_normal(tuple(t_loss.shape)).astype(np.float32)
+    (t_loss * torch.from_numpy(u)).sum().backward()
+    (g_loss * gk.tensor(u)).sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-5)
+    return g_loss
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("blank", [0, 4])
+@pytest.mark.parametrize("concatenated", [False, True])
+def test_ctc_loss_matches_torch(torch, reduction, blank, concatenated):
+    logits = np.random.default_rng(0).standard_normal((T, N, C)).astype(np.float32)
+    targets = _PADDED.copy()
+    targets[targets == blank] = 1 if blank else targets[targets == blank]
+    if blank == 0:
+        targets = np.where(np.arange(4) < _LENGTHS[:, None], targets, 0)
+    if concatenated:
+        targets = np.concatenate([r[:k] for r, k in zip(targets, _LENGTHS)])
+    il = np.array([12, 9, 7])
+    g = nn.CTCLoss(blank=blank, reduction=reduction)
+    t = torch.nn.CTCLoss(blank=blank, reduction=reduction)
+    assert repr(g) == repr(t)
+    out = _compare(torch, logits, targets, il, _LENGTHS, blank=blank, reduction=reduction)
+    assert out.shape == ((N,) if reduction == "none" else ())
+
+
+@pytest.mark.parametrize("zero_infinity", [False, True])
+def test_ctc_impossible_alignment(torch, zero_infinity):
+    # [5, 5, 5] needs 5 frames (a blank between repeats); sample 2 has 4
+    logits = np.random.default_rng(2).standard_normal((T, N, C)).astype(np.float32)
+    il = np.array([12, 9, 4])
+    out = _compare(torch, logits, _PADDED, il, _LENGTHS, reduction="none",
+                   zero_infinity=zero_infinity)
+    v = out.detach().numpy()
+    assert np.isfinite(v[:2]).all()
+    assert (v[2] == 0.0) if zero_infinity else np.isinf(v[2])
+
+
+def test_ctc_unbatched_and_empty_target(torch):
+    logits = np.random.default_rng(3).standard_normal((7, C)).astype(np.float32)
+    _compare(torch, logits, np.array([2, 3]), np.array(7), np.array(2), reduction="sum")
+    logits3 = np.random.default_rng(4).standard_normal((5, 2, C)).astype(np.float32)
+    _compare(torch, logits3, np.array([[1, 2], [0, 0]]), np.array([5, 4]), np.array([2, 0]))
+
+
+def test_ctc_float64_gradient_of_log_probs():
+    rng = np.random.default_rng(5)
+    x = t64(rng, 6, 2, 4)
+    tg = gk.tensor(np.array([[1, 1], [2, 3]]))
+    # the true derivative with respect to log_probs (any values, not only log_softmax outputs)
+    check_grad(lambda lp: F.ctc_loss(lp, tg, [6, 5], [2, 2], reduction="none"), [x])
+    check_grad(lambda z: F.ctc_loss(z.log_softmax(-1), tg, [6, 5], [2, 2]), [x])
+
+
+def test_ctc_errors():
+    lp = gk.randn(T, N, C).log_softmax(2)
+    with pytest.raises(ValueError, match=r"input_lengths must be in \[1, 12\].*got \[13, 2, 2\]"):
+        F.ctc_loss(lp, gk.tensor(_PADDED), [13, 2, 2], _LENGTHS)
+    with pytest.raises(ValueError, match=r"expected padded targets of shape \(3, S\) with "
+                                         r"S >= max\(target_lengths\) = 5, got \(3, 4\)"):
+        F.ctc_loss(lp, gk.tensor(_PADDED), [12, 12, 12], [5, 2, 3])
+    with pytest.raises(ValueError, match=r"differ from blank=0, got \[1, 0\]"):
+        F.ctc_loss(lp, gk.tensor(np.array([[1, 0], [1, 2], [1, 2]])), [12] * 3, [2, 2, 2])
+    with pytest.raises(ValueError, match=r"log_probs of shape \(T, N, C\) or \(T, C\), got "
+                                         r"\(12,\)"):
+        F.ctc_loss(gk.randn(12), gk.tensor(np.array([1])), [12], [1])
+    with pytest.raises(ValueError, match="expected target_lengths to hold 3 integer lengths"):
+        F.ctc_loss(lp, gk.tensor(_PADDED), [12] * 3, [1, 1])
+    with pytest.raises(RuntimeError, match="gradient of the CTC gradient"):
+        z = gk.randn(4, 1, 3, requires_grad=True)
+        loss = F.ctc_loss(z.log_softmax(-1), gk.tensor(np.array([[1]])), [4], [1])
+        (g,) = gk.autograd.grad(loss, [z], create_graph=True)
+        g.sum().backward()
