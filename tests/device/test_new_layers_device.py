@@ -98,6 +98,13 @@ FUNCS = [
     ("max_unpool2d", lambda x: F.max_unpool2d(*F.max_pool2d(x.reshape(1, 1, 5, 4), 2,
                                                              return_indices=True), 2), None),
     ("fold", lambda x: F.fold(x.reshape(1, 4, 5), (2, 6), 2), None),
+    ("embedding_bag-max", lambda x: F.embedding_bag(gk.tensor(np.array([1, 2, 4, 0, 3]),
+                                                              device=x.device), x,
+                                                    gk.tensor(np.array([0, 2, 2]),
+                                                              device=x.device), mode="max"),
+     None),
+    ("embedding_bag-mean", lambda x: F.embedding_bag(gk.tensor(np.array([[1, 2], [4, 4]]),
+                                                               device=x.device), x), None),
     ("ctc_loss", lambda x, t: F.ctc_loss(x.reshape(5, 1, 4).log_softmax(-1), t[:1, :2],
                                          [5], [2], reduction="none"), "labels"),
 ]

@@ -1,0 +1,104 @@
+"""EmbeddingBag / F.embedding_bag against PyTorch: modes, offsets, padding, per-sample weights,
+gradients of the weight (and the per-sample weights), errors."""
+
+import numpy as np
+import pytest
+from helpers import check_grad, t64
+
+import gradkit as gk
+import gradkit.nn.functional as F
+from gradkit import nn
+
+_FLAT = np.array([1, 2, 4, 5, 4, 3, 2, 9, 0, 0])
+_OFFSETS = np.array([0, 4, 4, 7])  # bag 1 is empty
+
+
+def _compare(torch, g, t, args, psw=None):
+    with gk.no_grad():
+        g.weight.copy_(gk.tensor(t.weight.detach().numpy()))
+    g_args = [gk.tensor(a) for a in args]
+    t_args = [torch.tensor(a) for a in args]
+    kw_g, kw_t = {}, {}
+    if psw is not None:
+        kw_g["per_sample_weights"] = gk.tensor(psw, requires_grad=True)
+        kw_t["per_sample_weights"] = torch.tensor(psw, requires_grad=True)
+    out_g, out_t = g(*g_args, **kw_g), t(*t_args, **kw_t)
+    np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), atol=1e-6)
+    u = np.random.default_rng(1).standard_normal(tuple(out_t.shape)).astype(np.float32)
+    (out_g * gk.tensor(u)).sum().backward()
+    (out_t * torch.from_numpy(u)).sum().backward()
+    np.testing.assert_allclose(g.weight.grad.numpy(), t.weight.grad.numpy(), atol=1e-5)
+    if psw is not None:
+        np.testing.assert_allclose(kw_g["per_sample_weights"].grad.numpy(),
+                                   kw_t["per_sample_weights"].grad.numpy(), atol=1e-5)
+    return out_g
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("padding_idx", [None, 4])
+@pytest.mark.parametrize("layout", ["offsets", "last_offset", "2d"])
+def test_embedding_bag_matches_torch(torch, mode, padding_idx, layout):
+    torch.manual_seed(0)
+    kw = dict(mode=mode, padding_idx=padding_idx, include_last_offset=layout == "last_offset")
+    g, t = nn.EmbeddingBag(10, 3, **kw), torch.nn.EmbeddingBag(10, 3, **kw)
+    assert repr(g) == repr(t)
+    assert list(g.state_dict()) == list(t.state_dict())
+    if padding_idx is not None:
+        assert not g.weight.detach().numpy()[padding_idx].any()
+    if layout == "2d":
+        args = [_FLAT[:9].reshape(3, 3)]
+    elif layout == "offsets":
+        args = [_FLAT, _OFFSETS]
+    else:
+        args = [_FLAT, np.append(_OFFSETS, _FLAT.size)]
+    out = _compare(torch, g, t, args)
+    if layout == "offsets":
+        assert not out.detach().numpy()[1].any()  # the empty bag
+
+
+def test_embedding_bag_per_sample_weights_and_max_norm(torch):
+    torch.manual_seed(1)
+    psw = np.random.default_rng(2).uniform(0.5, 2, _FLAT.size).astype(np.float32)
+    for pad in (None, 2):
+        g = nn.EmbeddingBag(10, 4, mode="sum", padding_idx=pad)
+        t = torch.nn.EmbeddingBag(10, 4, mode="sum", padding_idx=pad)
+        _compare(torch, g, t, [_FLAT, _OFFSETS], psw=psw)
+    g = nn.EmbeddingBag(10, 4, max_norm=1.0, mode="mean")
+    t = torch.nn.EmbeddingBag(10, 4, max_norm=1.0, mode="mean")
+    assert repr(g) == repr(t)
+    _compare(torch, g, t, [_FLAT, _OFFSETS])
+    np.testing.assert_allclose(g.weight.detach().numpy(), t.weight.detach().numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_float64_gradient(mode):
+    w = t64(np.random.default_rng(3), 8, 3)
+    idx = gk.tensor(np.array([1, 2, 1, 7, 0, 3]))
+    off = gk.tensor(np.array([0, 3, 3]))
+    check_grad(lambda w: F.embedding_bag(idx, w, off, mode=mode), [w])
+    psw = t64(np.random.default_rng(4), 6)
+    if mode == "sum":
+        check_grad(lambda w, p: F.embedding_bag(idx, w, off, mode="sum",
+                                                per_sample_weights=p), [w, psw])
+
+
+def test_embedding_bag_from_pretrained_and_errors():
+    w = gk.randn(5, 2)
+    bag = nn.EmbeddingBag.from_pretrained(w, mode="max")
+    assert not bag.weight.requires_grad
+    np.testing.assert_array_equal(
+        bag(gk.tensor(np.array([[0, 3]]))).numpy(),
+        np.maximum(w.numpy()[0], w.numpy()[3])[None])
+    with pytest.raises(ValueError, match=r"offsets has to be None if input is 2-D.*\(2, 2\)"):
+        F.embedding_bag(gk.tensor(np.array([[0, 1], [2, 3]])), w, gk.tensor(np.array([0])))
+    with pytest.raises(ValueError, match=r"offsets has to be a 1-D tensor.*\(3,\)"):
+        F.embedding_bag(gk.tensor(np.array([0, 1, 2])), w)
+    with pytest.raises(ValueError, match=r"offsets must start at 0.*got \[1, 2\]"):
+        F.embedding_bag(gk.tensor(np.array([0, 1, 2])), w, gk.tensor(np.array([1, 2])))
+    with pytest.raises(IndexError, match="index 7 is out of range for a weight of 5 rows"):
+        F.embedding_bag(gk.tensor(np.array([[0, 7]])), w)
+    with pytest.raises(NotImplementedError, match="per_sample_weights are only supported for "
+                                                  "mode='sum'"):
+        F.embedding_bag(gk.tensor(np.array([[0, 1]])), w, per_sample_weights=gk.ones(1, 2))
+    with pytest.raises(ValueError, match="mode has to be one of"):
+        nn.EmbeddingBag(5, 2, mode="min")
