@@ -66,7 +66,10 @@ def test_scatter_reduce_random(shape, data, reduce):
     x = _arr(data, shape)
     ishape = tuple(data.draw(st.integers(0, s)) for s in shape)
     ishape = ishape[:dim % nd] + (data.draw(st.integers(0, 5)),) + ishape[dim % nd + 1:]
-    rng = np.random.default_rng(data.draw(st.integers(0, 1000)))
+    # A stream of its own (never the one x came from): with include_self=False, a tie between an
+    # excluded input element and src splits the amax/amin gradient differently in PyTorch (a
+    # documented difference, see scatter_reduce), so values must be distinct.
+    rng = np.random.default_rng((data.draw(st.integers(0, 1000)), 7))
     idx = rng.integers(0, shape[dim], ishape)
     src = rng.standard_normal(ishape)
     include_self = data.draw(st.booleans())
