@@ -8,6 +8,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+try:  # property tests draw the same examples on every run (CI decides on one run); set
+    # HYPOTHESIS_PROFILE=explore to search with fresh random examples instead.
+    import os
+
+    from hypothesis import settings
+
+    settings.register_profile("repeatable", derandomize=True)
+    settings.register_profile("explore", derandomize=False)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+except ImportError:
+    pass
+
 
 @pytest.fixture
 def rng():
