@@ -1,8 +1,9 @@
-"""Convolutions: ``conv1d``, ``conv2d``, ``conv_transpose1d``, ``conv_transpose2d``
-(``torch.nn.functional``).
+"""Convolutions: ``conv1d``, ``conv2d``, ``conv3d``, ``conv_transpose1d``,
+``conv_transpose2d``, ``conv_transpose3d`` (``torch.nn.functional``).
 
-All of them run on the 2-D primitives in :mod:`gradkit.ops.conv` (im2col + one GEMM); the 1-D
-forms view their input as ``(N, C, 1, L)``. Gradients of any order are supported.
+The 1-D and 2-D forms run on the 2-D primitives in :mod:`gradkit.ops.conv` (im2col + one GEMM);
+the 1-D forms view their input as ``(N, C, 1, L)``. The 3-D forms run on their volumetric twins
+in :mod:`gradkit.ops.conv3d`. Gradients of any order are supported.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...ops import conv as C
+from ...ops import conv3d as C3
 from ...tensor import Tensor, apply, as_tensor_arg
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"]
 
 _IntOr = int | Sequence[int]
 
@@ -61,7 +64,7 @@ def _padding(padding, kernel, dilation, stride, n, who):
 def check_conv_input(x: Tensor, w: Tensor, n: int, who: str, in_channels: int,
                      transposed: bool = False) -> None:
     """Raise a clear error when ``x`` does not fit a convolution with weight ``w``."""
-    spatial = ("L",) if n == 1 else ("H", "W")
+    spatial = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}[n]
     expect = (f"(N, {in_channels}, {', '.join(spatial)}) or ({in_channels}, "
               f"{', '.join(spatial)})")
     if x.ndim not in (n + 1, n + 2):
@@ -113,6 +116,9 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, n, who):
         raise ValueError(f"{who}: kernel size {kernel} (dilated: {eff}) is larger than the padded "
                          f"input size {padded} (input {spatial} plus padding); use a smaller "
                          f"kernel or more padding")
+    if n == 3:
+        y = apply(C3.CONV3, (x, w, b), (stride, pads[0] + pads[1] + pads[2], dilation, groups))
+        return y.squeeze(0) if unbatched else y
     if n == 1:
         x = x.unsqueeze(2)
         w = w.unsqueeze(2)
@@ -218,6 +224,10 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     if any(v <= 0 for v in out):
         raise ValueError(f"{who}: the output size {out} computed from input {spatial} is not "
                          f"positive; reduce padding or enlarge the input")
+    if n == 3:
+        geo = (stride, (pad[0], pad[0], pad[1], pad[1], pad[2], pad[2]), dilation, groups, out)
+        y = apply(C3.CONV3_T, (x, w, b), geo)
+        return y.squeeze(0) if unbatched else y
     if n == 1:
         x = x.unsqueeze(2)
         w = w.unsqueeze(2)
@@ -272,3 +282,39 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     """
     return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
                               dilation, 1, "conv_transpose1d()")
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: _IntOr = 1,
+           padding: str | _IntOr = 0, dilation: _IntOr = 1, groups: int = 1) -> Tensor:
+    """3-D convolution over an input of several volumes (see :func:`conv2d`).
+
+    Args:
+        input: ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)``.
+        weight: ``(C_out, C_in / groups, kD, kH, kW)``.
+        bias: optional ``(C_out,)``.
+        stride, padding, dilation, groups: as in :func:`conv2d`, one value per axis.
+
+    Shape:
+        - Input: :math:`(N, C_{in}, D, H, W)` or :math:`(C_{in}, D, H, W)`
+        - Output: :math:`(N, C_{out}, D_{out}, H_{out}, W_{out})`, each
+          :math:`\\lfloor (n + 2p - d (k - 1) - 1) / s \\rfloor + 1`
+
+    Example:
+        >>> conv3d(gradkit.randn(1, 2, 5, 6, 6), gradkit.randn(4, 2, 3, 3, 3)).shape
+        gradkit.Size([1, 4, 3, 4, 4])
+    """
+    return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d()")
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: _IntOr = 1, padding: _IntOr = 0, output_padding: _IntOr = 0,
+                     groups: int = 1, dilation: _IntOr = 1) -> Tensor:
+    """3-D transposed convolution (see :func:`conv_transpose2d`).
+
+    Shape:
+        - Input: :math:`(N, C_{in}, D, H, W)` or :math:`(C_{in}, D, H, W)`
+        - Output: :math:`(N, C_{out}, D_{out}, H_{out}, W_{out})`, each
+          :math:`(n - 1) s - 2p + d (k - 1) + op + 1`
+    """
+    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                              dilation, 3, "conv_transpose3d()")

@@ -1,4 +1,5 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``."""
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d``,
+``ConvTranspose2d``, ``ConvTranspose3d``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ..functional import conv as FC
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _NUMPY_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -222,6 +223,27 @@ class Conv1d(_Conv):
     _n = 1
 
 
+class Conv3d(_Conv):
+    """3-D convolution layer over volumes (see :class:`Conv2d` and
+    :func:`gradkit.nn.functional.conv3d`).
+
+    Attributes:
+        weight: ``(out_channels, in_channels / groups, kD, kH, kW)``.
+        bias: ``(out_channels,)``.
+
+    Shape:
+        - Input: :math:`(N, C_{in}, D, H, W)` or :math:`(C_{in}, D, H, W)`
+        - Output: :math:`(N, C_{out}, D_{out}, H_{out}, W_{out})` or without the batch axis
+
+    Example:
+        >>> conv = gradkit.nn.Conv3d(2, 4, 3, padding=1)
+        >>> conv(gradkit.randn(1, 2, 4, 5, 5)).shape
+        gradkit.Size([1, 4, 4, 5, 5])
+    """
+
+    _n = 3
+
+
 class _ConvTransposeNd(_ConvNd):
     def _output_padding(self, x: Tensor, output_size) -> tuple:
         if output_size is None:
@@ -299,3 +321,19 @@ class ConvTranspose1d(_ConvTranspose):
     """
 
     _n = 1
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """3-D transposed convolution layer (see :class:`ConvTranspose2d`).
+
+    Attributes:
+        weight: ``(in_channels, out_channels / groups, kD, kH, kW)``.
+        bias: ``(out_channels,)``.
+
+    Shape:
+        - Input: :math:`(N, C_{in}, D, H, W)` or :math:`(C_{in}, D, H, W)`
+        - Output: :math:`(N, C_{out}, D_{out}, H_{out}, W_{out})`, each
+          :math:`(n - 1) s - 2p + d (k - 1) + op + 1`
+    """
+
+    _n = 3

@@ -1,0 +1,68 @@
+"""Conv3d / ConvTranspose3d and F.conv3d / F.conv_transpose3d against PyTorch, central
+differences (first and second order) and bad input."""
+
+import numpy as np
+import pytest
+from helpers import check_grad, t64
+from nn_oracle import compare_layer
+
+import gradkit as gk
+import gradkit.nn.functional as F
+from gradkit import nn
+
+
+@pytest.mark.parametrize("kw,shape", [
+    (dict(kernel_size=3), (2, 4, 5, 6, 7)),
+    (dict(kernel_size=(2, 3, 1), stride=(2, 1, 2), padding=(1, 0, 1), bias=False), (1, 4, 6, 5, 5)),
+    (dict(kernel_size=3, padding="same", dilation=(1, 2, 1), groups=2), (2, 4, 5, 6, 5)),
+    (dict(kernel_size=2, padding=1, padding_mode="replicate"), (4, 4, 4, 4)),
+])
+def test_conv3d_matches_torch(torch, kw, shape):
+    gk.manual_seed(0)
+    g, t = nn.Conv3d(4, 6, **kw), torch.nn.Conv3d(4, 6, **kw)
+    assert repr(g) == repr(t)
+    assert list(g.state_dict()) == list(t.state_dict())
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    compare_layer(torch, g, t, [x], atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("kw,shape", [
+    (dict(kernel_size=3), (2, 4, 3, 4, 2)),
+    (dict(kernel_size=(2, 3, 2), stride=(2, 1, 2), padding=(1, 0, 0), output_padding=(1, 0, 1),
+          groups=2, dilation=(1, 2, 1)), (1, 4, 3, 3, 4)),
+])
+def test_conv_transpose3d_matches_torch(torch, kw, shape):
+    g, t = nn.ConvTranspose3d(4, 6, **kw), torch.nn.ConvTranspose3d(4, 6, **kw)
+    assert repr(g) == repr(t)
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    compare_layer(torch, g, t, [x], atol=1e-4, rtol=1e-4)
+
+
+def test_conv3d_float64_gradients_first_and_second_order():
+    rng = np.random.default_rng(2)
+    x, w, b = t64(rng, 2, 2, 4, 3, 5), t64(rng, 4, 1, 2, 2, 3), t64(rng, 4)
+    geo = dict(stride=(1, 2, 1), padding=(1, 0, 1), groups=2)
+    check_grad(lambda x, w, b: F.conv3d(x, w, b, **geo), [x, w, b])
+    y = t64(rng, 2, 4, 3, 2, 3)
+    wt = t64(rng, 4, 1, 2, 2, 2)
+    check_grad(lambda y, w: F.conv_transpose3d(y, w, stride=2, groups=2), [y, wt])
+
+    def grad_of(x, w):
+        with gk.enable_grad():
+            gx, gw = gk.autograd.grad((F.conv3d(x, w, **geo) ** 2).sum(), [x, w],
+                                      create_graph=True)
+        return (gx * gx).sum() + (gw * gw).sum()
+
+    check_grad(grad_of, [x, w])
+
+
+def test_conv3d_errors():
+    conv = nn.Conv3d(3, 2, 2)
+    with pytest.raises(ValueError, match=r"Conv3d\(in_channels=3\) expects input of shape "
+                                         r"\(N, 3, D, H, W\) or \(3, D, H, W\), got a 3-D "
+                                         r"input of shape \(3, 4, 4\)"):
+        conv(gk.randn(3, 4, 4))
+    with pytest.raises(ValueError, match=r"with 2 channels"):
+        conv(gk.randn(1, 2, 4, 4, 4))
+    with pytest.raises(ValueError, match=r"kernel size \(2, 2, 2\).*larger than the padded"):
+        conv(gk.randn(1, 3, 1, 4, 4))
