@@ -1,5 +1,10 @@
 """Pooling: ``max_pool1d/2d``, ``avg_pool1d/2d``, ``adaptive_avg_pool1d/2d``,
-``adaptive_max_pool1d/2d``, ``lp_pool1d/2d``, ``max_unpool1d/2d`` (``torch.nn.functional``).
+``adaptive_max_pool1d/2d``, ``lp_pool1d/2d``, ``max_unpool1d/2d``, and the 3-D forms
+``max_pool3d``, ``avg_pool3d``, ``adaptive_avg_pool3d``, ``adaptive_max_pool3d``
+(``torch.nn.functional``).
+
+The 3-D forms pool each depth slice with the 2-D primitive, then pool across depth with the
+per-axis gather of :mod:`gradkit.ops.vision` (box windows are separable).
 
 The 1-D forms view their input as ``(N, C, 1, L)`` and run the 2-D primitives of
 :mod:`gradkit.ops.pooling`.
@@ -16,9 +21,10 @@ from ..._functions import matmul
 from ...ops import pooling as P
 from ...tensor import Tensor, apply1, as_tensor_arg, wrap
 
-__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
-           "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "lp_pool1d", "lp_pool2d",
-           "max_pool1d", "max_pool2d", "max_unpool1d", "max_unpool2d"]
+__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "avg_pool1d",
+           "avg_pool2d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "max_pool1d", "max_pool2d",
+           "max_pool3d", "max_unpool1d", "max_unpool2d"]
 
 _IntOr = int | Sequence[int]
 
@@ -413,3 +419,219 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: _IntOr,
     """
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1,
                        "max_unpool1d()")
+
+
+# ----------------------------------------------------------------------------- 3-D pooling
+def _as5d(input, who):
+    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
+    if x.ndim not in (4, 5):
+        raise ValueError(f"{who} expects input of shape (N, C, D, H, W) or (C, D, H, W), got a "
+                         f"{x.ndim}-D input of shape {tuple(x.shape)}")
+    unbatched = x.ndim == 4
+    return (x.unsqueeze(0) if unbatched else x), unbatched
+
+
+def _depth_taps(n_in, starts, width, step=1):
+    """Tap ``a`` of output ``o`` reads ``starts[o] + a * step``: clamped indices, valid mask."""
+    raw = starts[:, None] + np.arange(width)[None, :] * step
+    ok = (raw >= 0) & (raw < n_in)
+    return np.clip(raw, 0, n_in - 1), ok
+
+
+def _depth_out(dep, k, s, p, d, ceil_mode, who):
+    """Output depth of a window sweep (checked like the other two axes)."""
+    if k[0] <= 0 or s[0] <= 0 or d[0] <= 0:
+        raise ValueError(f"{who}: kernel_size, stride and dilation must be positive, got "
+                         f"kernel_size={k}, stride={s}, dilation={d}")
+    if p[0] < 0 or p[0] > (d[0] * (k[0] - 1) + 1) // 2:
+        raise ValueError(f"{who}: padding should be non-negative and at most half of the "
+                         f"(dilated) kernel size, got padding={p} for kernel_size={k}")
+    out = P.pool_out_size(dep, k[0], s[0], p[0], d[0], ceil_mode)
+    if out <= 0:
+        raise ValueError(f"{who}: the kernel {k} (dilation {d}, padding {p}) is larger than the "
+                         f"padded input depth {dep}: output depth would be {out}")
+    return out
+
+
+def _slices_2d(x):
+    n, c, d, h, w = x.shape
+    return x.reshape(n, c * d, h, w)
+
+
+def _depth_max(y, idx, ok, hw_idx, plane, return_indices):
+    """Max over depth taps (the first maximal tap wins, as PyTorch's window order)."""
+    from ... import _functions as _F
+    from ...ops import vision as V
+
+    n_in = y.shape[2]
+    taps = [apply1(V.RESAMPLE, y, (2, n_in, (idx[:, a],), None)) for a in range(idx.shape[1])]
+    vals = np.stack([_host(t._data) for t in taps], axis=-1)  # (N, C, Do, Ho, Wo, K)
+    mask = ok.reshape((1, 1, -1, 1, 1, idx.shape[1]))
+    vals = np.where(mask, vals, -np.inf)
+    first = np.argmax(np.where(np.isnan(vals), np.inf, vals), axis=-1)  # NaN propagates
+    dev = namespace_of(y._data)
+    out = None
+    for a, t in enumerate(taps):
+        sel = wrap(dev.asarray(first == a))
+        term = _F.where(sel, t, t.detach() * 0)
+        out = term if out is None else out + term
+    if not return_indices:
+        return out, None
+    d_sel = np.take_along_axis(np.broadcast_to(idx[None, None, :, None, None, :],
+                                               vals.shape), first[..., None], -1)[..., 0]
+    hw = _host(hw_idx._data)  # (N, C, D, Ho, Wo) plane indices per depth slice
+    hw_sel = np.take_along_axis(hw, d_sel, axis=2)
+    return out, wrap(dev.asarray(d_sel * plane + hw_sel))
+
+
+def _host(a):
+    return a if type(a) is np.ndarray else a.get()
+
+
+def max_pool3d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
+               padding: _IntOr = 0, dilation: _IntOr = 1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """3-D max pooling: the largest value of each (dilated) box window.
+
+    Args:
+        input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+        kernel_size, stride (default ``kernel_size``), padding (``-inf``, at most half the
+            kernel), dilation, ceil_mode: per axis, as in :func:`max_pool2d`.
+        return_indices: also return each maximum's flat index into its ``D * H * W`` volume.
+
+    Shape:
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch axis
+    """
+    return _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices, "max_pool3d()")
+
+
+def _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, who):
+    x, unbatched = _as5d(input, who)
+    k = _tuple(kernel_size, 3, "kernel_size", who)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _tuple(stride, 3, "stride", who)
+    p = _tuple(padding, 3, "padding", who)
+    d = _tuple(dilation, 3, "dilation", who)
+    n, c, dep = x.shape[:3]
+    got = _max_pool(_slices_2d(x), k[1:], s[1:], p[1:], d[1:], ceil_mode, return_indices, 2, who)
+    y2, hw_idx = got if return_indices else (got, None)
+    out_d = _depth_out(dep, k, s, p, d, ceil_mode, who)
+    y = y2.reshape((n, c, dep) + tuple(y2.shape[2:]))
+    if hw_idx is not None:
+        hw_idx = hw_idx.reshape(tuple(y.shape))
+    starts = np.arange(out_d) * s[0] - p[0]
+    idx, ok = _depth_taps(dep, starts, k[0], d[0])
+    res, ind = _depth_max(y, idx, ok, hw_idx, x.shape[3] * x.shape[4], return_indices)
+    if unbatched:
+        res = res.squeeze(0)
+        ind = ind.squeeze(0) if ind is not None else None
+    return (res, ind) if return_indices else res
+
+
+def avg_pool3d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
+               padding: _IntOr = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """3-D average pooling: the mean of each box window (see :func:`avg_pool2d`).
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch axis
+    """
+    return _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override, "avg_pool3d()")
+
+
+def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override, who):
+    from ...ops import vision as V
+
+    x, unbatched = _as5d(input, who)
+    k = _tuple(kernel_size, 3, "kernel_size", who)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _tuple(stride, 3, "stride", who)
+    p = _tuple(padding, 3, "padding", who)
+    if divisor_override is not None and divisor_override == 0:
+        raise ValueError(f"{who}: divisor_override must be non-zero")
+    n, c, dep = x.shape[:3]
+    y2 = _avg_pool(_slices_2d(x), k[1:], s[1:], p[1:], ceil_mode, count_include_pad,
+                   None if divisor_override is None else 1, 2, who)
+    out_d = _depth_out(dep, k, s, p, (1, 1, 1), ceil_mode, who)
+    y = y2.reshape((n, c, dep) + tuple(y2.shape[2:]))
+    starts = np.arange(out_d) * s[0] - p[0]
+    idx, ok = _depth_taps(dep, starts, k[0])
+    if divisor_override is not None:
+        div = np.full(out_d, float(divisor_override))
+    elif count_include_pad:
+        div = (np.minimum(starts + k[0], dep + p[0]) - starts).astype(np.float64)
+    else:
+        div = (np.minimum(starts + k[0], dep) - np.maximum(starts, 0)).astype(np.float64)
+    dt = x._data.dtype
+    ws = tuple((ok[:, a] / div).astype(dt) for a in range(k[0]))
+    res = apply1(V.RESAMPLE, y, (2, dep, tuple(idx[:, a] for a in range(k[0])), ws))
+    return res.squeeze(0) if unbatched else res
+
+
+def _adaptive3d(input, output_size, who):
+    x, unbatched = _as5d(input, who)
+    o = _tuple(output_size, 3, "output_size", who, allow_none=True)
+    o = tuple(i if v is None else v for v, i in zip(o, x.shape[2:]))
+    if any(v <= 0 for v in o):
+        raise ValueError(f"{who}: output_size must be positive, got {output_size!r}")
+    if any(i == 0 for i in x.shape[2:]):
+        raise ValueError(f"{who}: input spatial size {tuple(x.shape[2:])} must be non-zero")
+    wins = P.adaptive_windows(x.shape[2], o[0])
+    width = max(e - b for b, e in wins)
+    starts = np.array([b for b, _e in wins])
+    ends = np.array([e for _b, e in wins])
+    idx, ok = _depth_taps(x.shape[2], starts, width)
+    ok &= (starts[:, None] + np.arange(width)[None, :]) < ends[:, None]
+    return x, unbatched, o, idx, ok, ends - starts
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """3-D average pooling to a fixed output size (windows as :func:`adaptive_avg_pool2d`).
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, *output\\_size)`; ``None`` keeps that input size
+    """
+    return _adaptive_avg_pool3d(input, output_size, "adaptive_avg_pool3d()")
+
+
+def _adaptive_avg_pool3d(input, output_size, who):
+    from ...ops import vision as V
+
+    x, unbatched, o, idx, ok, lengths = _adaptive3d(input, output_size, who)
+    n, c, dep = x.shape[:3]
+    y2 = _adaptive_avg(_slices_2d(x), o[1:], 2, who)
+    y = y2.reshape((n, c, dep) + o[1:])
+    dt = x._data.dtype
+    ws = tuple((ok[:, a] / lengths).astype(dt) for a in range(idx.shape[1]))
+    res = apply1(V.RESAMPLE, y, (2, dep, tuple(idx[:, a] for a in range(idx.shape[1])), ws))
+    return res.squeeze(0) if unbatched else res
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    """3-D max pooling to a fixed output size (windows as :func:`adaptive_avg_pool2d`).
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, *output\\_size)`
+    """
+    return _adaptive_max_pool3d(input, output_size, return_indices, "adaptive_max_pool3d()")
+
+
+def _adaptive_max_pool3d(input, output_size, return_indices, who):
+    x, unbatched, o, idx, ok, _lengths = _adaptive3d(input, output_size, who)
+    n, c, dep = x.shape[:3]
+    got = _adaptive_max(_slices_2d(x), o[1:], return_indices, 2, who)
+    y2, hw_idx = got if return_indices else (got, None)
+    y = y2.reshape((n, c, dep) + o[1:])
+    if hw_idx is not None:
+        hw_idx = hw_idx.reshape(tuple(y.shape))
+    res, ind = _depth_max(y, idx, ok, hw_idx, x.shape[3] * x.shape[4], return_indices)
+    if unbatched:
+        res = res.squeeze(0)
+        ind = ind.squeeze(0) if ind is not None else None
+    return (res, ind) if return_indices else res

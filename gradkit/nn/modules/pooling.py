@@ -1,5 +1,6 @@
 """Pooling layers: ``MaxPool1d/2d``, ``AvgPool1d/2d``, ``AdaptiveAvgPool1d/2d``,
-``AdaptiveMaxPool1d/2d``, ``LPPool1d/2d``, ``MaxUnpool1d/2d``."""
+``AdaptiveMaxPool1d/2d``, ``LPPool1d/2d``, ``MaxUnpool1d/2d``; ``MaxPool3d``, ``AvgPool3d``,
+``AdaptiveAvgPool3d``, ``AdaptiveMaxPool3d``."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from ...tensor import Tensor
 from ..functional import pooling as FP
 from .module import Module
 
-__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
-           "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d",
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
+           "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AvgPool3d", "LPPool1d", "LPPool2d",
+           "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d",
            "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d"]
 
 
@@ -318,3 +320,95 @@ class MaxUnpool1d(_MaxUnpoolNd):
     """
 
     _n = 1
+
+
+class MaxPool3d(_MaxPoolNd):
+    """3-D max pooling (see :func:`gradkit.nn.functional.max_pool3d`).
+
+    Args:
+        kernel_size, stride (default ``kernel_size``), padding, dilation, return_indices,
+        ceil_mode: as in :class:`MaxPool2d`, per axis.
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch axis
+
+    Example:
+        >>> gradkit.nn.MaxPool3d(2)(gradkit.randn(1, 2, 4, 4, 6)).shape
+        gradkit.Size([1, 2, 2, 2, 3])
+    """
+
+    _n = 3
+
+    def forward(self, input: Tensor):
+        return FP._max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                              self.ceil_mode, self.return_indices,
+                              f"MaxPool3d({self.extra_repr()})")
+
+
+class AvgPool3d(Module):
+    """3-D average pooling (see :func:`gradkit.nn.functional.avg_pool3d`).
+
+    Args:
+        kernel_size, stride (default ``kernel_size``), padding, ceil_mode, count_include_pad,
+        divisor_override: as in :class:`AvgPool2d`, per axis.
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch axis
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input: Tensor) -> Tensor:
+        return FP._avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                              self.count_include_pad, self.divisor_override,
+                              f"AvgPool3d({self.extra_repr()})")
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    """3-D adaptive average pooling (see :func:`gradkit.nn.functional.adaptive_avg_pool3d`).
+
+    Args:
+        output_size: ``(D_out, H_out, W_out)`` or one int; ``None`` keeps that input size.
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch axis
+    """
+
+    _n = 3
+
+    def forward(self, input: Tensor) -> Tensor:
+        return FP._adaptive_avg_pool3d(input, self.output_size,
+                                       f"AdaptiveAvgPool3d({self.extra_repr()})")
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """3-D adaptive max pooling (see :func:`gradkit.nn.functional.adaptive_max_pool3d`).
+
+    Args:
+        output_size: ``(D_out, H_out, W_out)`` or one int; ``None`` keeps that input size.
+        return_indices: also return the flat ``D * H * W`` indices. Default: False.
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch axis
+    """
+
+    _n = 3
+
+    def forward(self, input: Tensor):
+        return FP._adaptive_max_pool3d(input, self.output_size, self.return_indices,
+                                       f"AdaptiveMaxPool3d({self.extra_repr()})")

@@ -1,0 +1,68 @@
+"""MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d (and functional forms) against
+PyTorch, central differences and bad input."""
+
+import numpy as np
+import pytest
+from helpers import check_grad, t64
+from nn_oracle import compare_layer
+
+import gradkit as gk
+import gradkit.nn.functional as F
+from gradkit import nn
+
+_X = np.random.default_rng(0).standard_normal((2, 3, 7, 6, 8)).astype(np.float32)
+
+
+@pytest.mark.parametrize("name,args,kw", [
+    ("MaxPool3d", (2,), {}),
+    ("MaxPool3d", ((3, 2, 3),), dict(stride=(2, 1, 2), padding=(1, 1, 1))),
+    ("MaxPool3d", (3,), dict(stride=2, padding=1, dilation=(2, 1, 1), ceil_mode=True)),
+    ("AvgPool3d", (2,), {}),
+    ("AvgPool3d", (3,), dict(stride=2, padding=1)),
+    ("AvgPool3d", (3,), dict(stride=2, padding=1, count_include_pad=False, ceil_mode=True)),
+    ("AvgPool3d", ((2, 3, 3),), dict(stride=(1, 2, 2), padding=(1, 1, 0), divisor_override=5)),
+    ("AdaptiveAvgPool3d", ((3, 4, 5),), {}), ("AdaptiveAvgPool3d", ((2, None, 3),), {}),
+    ("AdaptiveMaxPool3d", ((3, 4, 5),), {}), ("AdaptiveMaxPool3d", ((7, None, 3),), {}),
+])
+@pytest.mark.parametrize("batched", [True, False])
+def test_pool3d_matches_torch(torch, name, args, kw, batched):
+    g, t = getattr(nn, name)(*args, **kw), getattr(torch.nn, name)(*args, **kw)
+    assert repr(g) == repr(t)
+    compare_layer(torch, g, t, [_X if batched else _X[0]], atol=1e-5)
+
+
+@pytest.mark.parametrize("fn", ["max_pool3d", "adaptive_max_pool3d"])
+def test_max_pool3d_indices_match_torch(torch, fn):
+    kw = dict(kernel_size=3, stride=2, padding=1) if fn == "max_pool3d" else \
+        dict(output_size=(3, 2, 5))
+    y, i = getattr(F, fn)(gk.tensor(_X), return_indices=True, **kw)
+    ty, ti = getattr(torch.nn.functional, fn)(torch.tensor(_X), return_indices=True, **kw)
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+
+
+def test_pool3d_float64_gradients():
+    x = t64(np.random.default_rng(1), 1, 2, 5, 4, 4)
+    check_grad(lambda x: F.avg_pool3d(x, 3, stride=2, padding=1, count_include_pad=False), [x])
+    check_grad(lambda x: F.max_pool3d(x, (2, 3, 2), stride=1, padding=(1, 1, 0)), [x])
+    check_grad(lambda x: F.adaptive_avg_pool3d(x, (3, 2, 3)), [x])
+    check_grad(lambda x: F.adaptive_max_pool3d(x, (2, 3, 3)), [x])
+
+    def grad_of(x):  # second order through the depth gather
+        with gk.enable_grad():
+            (g,) = gk.autograd.grad((F.avg_pool3d(x, 2, stride=1) ** 3).sum(), [x],
+                                    create_graph=True)
+        return g * 1.0
+
+    check_grad(grad_of, [x])
+
+
+def test_pool3d_errors():
+    with pytest.raises(ValueError, match=r"MaxPool3d\(kernel_size=2.*\(N, C, D, H, W\) or "
+                                         r"\(C, D, H, W\), got a 3-D input of shape \(2, 4, 4\)"):
+        nn.MaxPool3d(2)(gk.randn(2, 4, 4))
+    with pytest.raises(ValueError, match=r"avg_pool3d\(\): padding should be non-negative and "
+                                         r"at most half"):
+        F.avg_pool3d(gk.randn(1, 1, 4, 4, 4), 2, padding=(2, 0, 0))
+    with pytest.raises(ValueError, match=r"larger than the padded input depth 1"):
+        F.max_pool3d(gk.randn(1, 1, 1, 4, 4), 2)
