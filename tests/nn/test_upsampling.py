@@ -59,6 +59,9 @@ def test_area_mode_and_aliases_match_torch(torch, kw):
     if "size" in kw:
         compare_layer(torch, nn.Upsample(mode="area", **kw), torch.nn.Upsample(mode="area", **kw),
                       [x])
+        x5 = x.reshape(2, 2, 4, 4, 7)
+        compare_layer(torch, nn.Upsample(size=(3, 2, 5), mode="area"),
+                      torch.nn.Upsample(size=(3, 2, 5), mode="area"), [x5])
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic"])

@@ -19,7 +19,7 @@ from ... import _functions as _F
 from ..._backend import namespace_of
 from ...ops import vision as V
 from ...tensor import Tensor, apply1, as_tensor_arg, wrap
-from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["affine_grid", "channel_shuffle", "fold", "grid_sample", "interpolate", "pixel_shuffle",
            "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest"]
@@ -203,7 +203,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         scale_factor: multiplier of the spatial size (one, or one per axis); the output size is
             ``floor(n_in * scale_factor)``.
         mode: ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (3-D), ``'bilinear'`` (4-D),
-            ``'bicubic'`` (4-D), ``'trilinear'`` (5-D) or ``'area'`` (3-D, 4-D).
+            ``'bicubic'`` (4-D), ``'trilinear'`` (5-D) or ``'area'``.
         align_corners: linear modes only: map the corner pixels' centres onto each other.
             Default: False.
         recompute_scale_factor: with ``scale_factor``, compute the sampling ratio from the
@@ -264,8 +264,7 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
             return adaptive_avg_pool1d(x, out[0])
         if dim == 2:
             return adaptive_avg_pool2d(x, tuple(out))
-        raise NotImplementedError(f"{who}: mode 'area' supports 3-D and 4-D inputs, got shape "
-                                  f"{tuple(x.shape)}")
+        return adaptive_avg_pool3d(x, tuple(out))
     dtype = x._data.dtype
     y = x
     for k in range(dim):
