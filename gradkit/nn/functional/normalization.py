@@ -1,5 +1,6 @@
 """Normalisation: ``layer_norm`` (fused), ``group_norm``, ``instance_norm``, ``rms_norm``,
-``local_response_norm``, ``normalize``, ``cosine_similarity``, ``pairwise_distance``."""
+``local_response_norm``, ``normalize``, ``cosine_similarity``, ``pairwise_distance``,
+``pdist``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ...ops import nn_misc as M
 from ...tensor import Tensor, apply, as_tensor_arg
 
 __all__ = ["cosine_similarity", "group_norm", "instance_norm", "layer_norm", "local_response_norm",
-           "normalize", "pairwise_distance", "rms_norm"]
+           "normalize", "pairwise_distance", "pdist", "rms_norm"]
 
 
 def _shape_tuple(normalized_shape) -> tuple:
@@ -221,3 +222,54 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     sq = pad(sq, (0, 0, size // 2, (size - 1) // 2))
     div = avg_pool2d(sq, (size, 1), stride=1).reshape(shape)
     return x / (div * alpha + k) ** beta
+
+
+def pdist(input: Tensor, p: float = 2) -> Tensor:
+    """The p-norm distances between every pair of rows: ``||x_i - x_j||_p`` for ``i < j``, in
+    row-major order of the upper triangle.
+
+    At a zero distance the gradient is 0 (as PyTorch); with ``p = inf`` every coordinate that
+    attains the maximum receives the full gradient (as PyTorch).
+
+    Args:
+        input: ``(N, M)``.
+        p: the norm degree, ``>= 0`` (``0`` counts differing coordinates; not differentiable).
+
+    Returns:
+        ``(N (N - 1) / 2,)``.
+    """
+    import math
+
+    import numpy as np
+
+    from ...tensor import wrap
+
+    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    if x.ndim != 2:
+        raise ValueError(f"pdist() expects an input of shape (N, M), got shape "
+                         f"{tuple(x.shape)}")
+    if p < 0:
+        raise ValueError(f"pdist(): p must be non-negative, got {p}")
+    n = x.shape[0]
+    i, j = np.triu_indices(n, 1)
+    diff = x[i] - x[j] if i.size else x[:0]
+    if p == 0:
+        return wrap((diff._data != 0).sum(axis=1).astype(x._data.dtype))
+    a = _F.abs(diff)
+    if math.isinf(p):
+        if not i.size:
+            return a.sum(1)
+        top = a._data.max(axis=1, keepdims=True)
+        hit = wrap((a._data == top).astype(x._data.dtype))
+        return wrap(top[:, 0]) + _F.sum((a - a.detach()) * hit, 1)
+    if p == 1:
+        return a.sum(1)
+    if p == 2:
+        total = _F.sum(a * a, 1)
+    else:  # |d|^p with a zero gradient where d = 0 (p < 1 would divide by zero)
+        moved = wrap(a._data > 0)
+        total = _F.sum(_F.where(moved, _F.where(moved, a, 1.0) ** p, 0.0), 1)
+    nonzero = wrap(total._data > 0)
+    safe = _F.where(nonzero, total, 1.0)
+    root = _F.sqrt(safe) if p == 2 else safe ** (1.0 / p)
+    return _F.where(nonzero, root, 0.0)

@@ -1,0 +1,39 @@
+"""F.pdist against PyTorch, including zero distances, ties for p = inf, and central
+differences."""
+
+import numpy as np
+import pytest
+from helpers import check_grad, t64
+
+import gradkit as gk
+import gradkit.nn.functional as F
+
+
+@pytest.mark.parametrize("p", [0, 0.5, 1, 2, 3.5, float("inf")])
+def test_pdist_matches_torch(torch, p):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 3))
+    x[2] = x[1]  # a zero distance
+    x[3, 0] = x[4, 0]  # a zero coordinate difference
+    x[0, 1] = x[0, 2] + (x[3, 1] - x[3, 2])  # some ties in |difference|
+    tx = torch.tensor(x, requires_grad=True)
+    gx = gk.tensor(x, requires_grad=True)
+    ty, gy = torch.nn.functional.pdist(tx, p), F.pdist(gx, p)
+    np.testing.assert_allclose(gy.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
+    if p == 0:
+        assert not gy.requires_grad
+        return
+    u = rng.standard_normal(tuple(ty.shape))
+    (ty * torch.from_numpy(u)).sum().backward()
+    (gy * gk.tensor(u)).sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_pdist_float64_gradient_and_errors():
+    x = t64(np.random.default_rng(1), 4, 3)
+    for p in (1.5, 2, 3):
+        check_grad(lambda x, p=p: F.pdist(x, p), [x])
+    assert F.pdist(gk.randn(1, 3)).shape == (0,)
+    with pytest.raises(ValueError, match=r"pdist\(\) expects an input of shape \(N, M\), got "
+                                         r"shape \(2, 3, 4\)"):
+        F.pdist(gk.randn(2, 3, 4))
