@@ -1,5 +1,6 @@
 """Layers, one file per kind (the same split as torch.nn.modules)."""
 
+from .adaptive import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
