@@ -66,3 +66,28 @@ def test_pool3d_errors():
         F.avg_pool3d(gk.randn(1, 1, 4, 4, 4), 2, padding=(2, 0, 0))
     with pytest.raises(ValueError, match=r"larger than the padded input depth 1"):
         F.max_pool3d(gk.randn(1, 1, 1, 4, 4), 2)
+
+
+@pytest.mark.parametrize("args,kw", [((2, 2), {}), ((1.5, (2, 3, 2)), dict(stride=1)),
+                                     ((float("inf"), 2), dict(ceil_mode=True))])
+def test_lp_pool3d_matches_torch(torch, args, kw):
+    g, t = nn.LPPool3d(*args, **kw), torch.nn.LPPool3d(*args, **kw)
+    assert repr(g) == repr(t)
+    compare_layer(torch, g, t, [np.abs(_X) + 0.1], atol=1e-4, rtol=1e-4)
+
+
+def test_max_unpool3d_and_nll_loss2d_match_torch(torch):  # NLLLoss2d: a deprecated alias
+    y, idx = torch.nn.functional.max_pool3d(torch.tensor(_X), 2, return_indices=True)
+    g, t = nn.MaxUnpool3d(2), torch.nn.MaxUnpool3d(2)
+    assert repr(g) == repr(t)
+    gy = gk.tensor(y.numpy(), requires_grad=True)
+    out = g(gy, gk.tensor(idx.numpy()), output_size=_X.shape)
+    np.testing.assert_array_equal(out.detach().numpy(),
+                                  t(y, idx, output_size=_X.shape).numpy())
+    out.sum().backward()
+    np.testing.assert_array_equal(gy.grad.numpy(), np.ones(y.shape, np.float32))
+    x = np.random.default_rng(3).standard_normal((2, 4, 3, 3)).astype(np.float32)
+    tg = np.random.default_rng(4).integers(0, 4, (2, 3, 3))
+    a = nn.NLLLoss2d()(gk.tensor(x), gk.tensor(tg))
+    b = torch.nn.NLLLoss()(torch.tensor(x), torch.tensor(tg))
+    np.testing.assert_allclose(a.item(), b.item(), rtol=1e-6)

@@ -23,8 +23,8 @@ from ...tensor import Tensor, apply1, as_tensor_arg, wrap
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "avg_pool1d",
-           "avg_pool2d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "max_pool1d", "max_pool2d",
-           "max_pool3d", "max_unpool1d", "max_unpool2d"]
+           "avg_pool2d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d",
+           "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 _IntOr = int | Sequence[int]
 
@@ -303,12 +303,24 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, who):
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
     k = _tuple(kernel_size, n, "kernel_size", who)
+    stride = kernel_size if stride is None else stride
+    if n == 3:
+        def pool_max(v):
+            return _max_pool3d(v, kernel_size, stride, 0, 1, ceil_mode, False, who)
+
+        def pool_avg(v):
+            return _avg_pool3d(v, kernel_size, stride, 0, ceil_mode, True, None, who)
+    else:
+        def pool_max(v):
+            return _max_pool(v, kernel_size, stride, 0, 1, ceil_mode, False, n, who)
+
+        def pool_avg(v):
+            return _avg_pool(v, kernel_size, stride, 0, ceil_mode, True, None, n, who)
     if norm_type == float("inf"):
-        return _max_pool(_abs(x), kernel_size, stride, 0, 1, ceil_mode, False, n, who)
+        return pool_max(_abs(x))
     if norm_type == -float("inf"):
-        return -_max_pool(-_abs(x), kernel_size, stride, 0, 1, ceil_mode, False, n, who)
-    out = _avg_pool(x ** norm_type, kernel_size, kernel_size if stride is None else stride, 0,
-                    ceil_mode, True, None, n, who)
+        return -pool_max(-_abs(x))
+    out = pool_avg(x ** norm_type)
     size = 1
     for v in k:
         size *= v
@@ -351,7 +363,7 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
     idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
-    spatial = "L" if n == 1 else "H, W"
+    spatial = {1: "L", 2: "H, W", 3: "D, H, W"}[n]
     if x.ndim not in (n + 1, n + 2):
         raise ValueError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
                          f"a {x.ndim}-D input of shape {tuple(x.shape)}")
@@ -635,3 +647,28 @@ def _adaptive_max_pool3d(input, output_size, return_indices, who):
         res = res.squeeze(0)
         ind = ind.squeeze(0) if ind is not None else None
     return (res, ind) if return_indices else res
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size: _IntOr, stride: _IntOr | None = None,
+              ceil_mode: bool = False) -> Tensor:
+    """3-D power-average pooling (see :func:`lp_pool2d`).
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch axis
+    """
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3, "lp_pool3d()")
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: _IntOr,
+                 stride: _IntOr | None = None, padding: _IntOr = 0,
+                 output_size: Sequence[int] | None = None) -> Tensor:
+    """The partial inverse of :func:`max_pool3d` (see :func:`max_unpool2d`); ``indices`` index
+    each ``D_out * H_out * W_out`` volume.
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})`, each :math:`(n - 1) s - 2 p + k`
+    """
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3,
+                       "max_unpool3d()")

@@ -10,7 +10,7 @@ from .module import Module
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
            "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AvgPool3d", "LPPool1d", "LPPool2d",
-           "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d",
+           "LPPool3d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
            "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d"]
 
 
@@ -412,3 +412,25 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     def forward(self, input: Tensor):
         return FP._adaptive_max_pool3d(input, self.output_size, self.return_indices,
                                        f"AdaptiveMaxPool3d({self.extra_repr()})")
+
+
+class LPPool3d(_LPPoolNd):
+    """3-D power-average pooling (see :class:`LPPool2d`).
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch axis
+    """
+
+    _n = 3
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of :class:`MaxPool3d` (see :class:`MaxUnpool2d`).
+
+    Shape:
+        - Input and indices: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})`, each :math:`(n - 1) s - 2 p + k`
+    """
+
+    _n = 3
