@@ -66,3 +66,20 @@ def test_conv3d_errors():
         conv(gk.randn(1, 2, 4, 4, 4))
     with pytest.raises(ValueError, match=r"kernel size \(2, 2, 2\).*larger than the padded"):
         conv(gk.randn(1, 3, 1, 4, 4))
+
+
+@pytest.mark.parametrize("affine,track", [(True, True), (False, True), (True, False)])
+def test_batch_norm3d_matches_torch(torch, affine, track):
+    g = nn.BatchNorm3d(4, affine=affine, track_running_stats=track)
+    t = torch.nn.BatchNorm3d(4, affine=affine, track_running_stats=track)
+    assert repr(g) == repr(t)
+    assert list(g.state_dict()) == list(t.state_dict())
+    x = (np.random.default_rng(5).standard_normal((2, 4, 3, 4, 5)) * 2 + 1).astype(np.float32)
+    compare_layer(torch, g, t, [x], atol=1e-4)
+    for k, v in t.state_dict().items():
+        np.testing.assert_allclose(g.state_dict()[k].detach().numpy(), v.numpy(), rtol=1e-5,
+                                   atol=1e-6, err_msg=k)
+    compare_layer(torch, g, t, [x], atol=1e-4, train=False)
+    with pytest.raises(ValueError, match=r"BatchNorm3d\(num_features=4\) expects input of shape "
+                                         r"\(N, 4, D, H, W\), got \(2, 4, 3, 4\)"):
+        g(gk.randn(2, 4, 3, 4))
