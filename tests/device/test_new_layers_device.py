@@ -112,6 +112,10 @@ FUNCS = [
      None),
     ("embedding_bag-mean", lambda x: F.embedding_bag(gk.tensor(np.array([[1, 2], [4, 4]]),
                                                                device=x.device), x), None),
+    ("fractional_max_pool2d", lambda x: F.fractional_max_pool2d(
+        x.reshape(1, 1, 5, 4), 2, output_size=(3, 2),
+        _random_samples=gk.tensor(np.array([[[0.3, 0.7]]], np.float32), device=x.device)),
+     None),
     ("ctc_loss", lambda x, t: F.ctc_loss(x.reshape(5, 1, 4).log_softmax(-1), t[:1, :2],
                                          [5], [2], reduction="none"), "labels"),
 ]

@@ -82,3 +82,47 @@ def test_max_unpool_second_order_and_errors():
         F.max_unpool2d(gk.randn(1, 1, 1, 1), gk.tensor(np.array([[[[40]]]])), 2)
     with pytest.raises(ValueError, match=r"LPPool2d\(norm_type=2.*\(N, C, H, W\).*\(4,\)"):
         nn.LPPool2d(2, 2)(gk.randn(4))
+
+
+@pytest.mark.parametrize("shape,kw", [((2, 3, 10, 9), dict(kernel_size=3, output_size=(5, 4))),
+                                      ((2, 3, 10, 9), dict(kernel_size=(2, 3),
+                                                           output_ratio=(0.6, 0.5))),
+                                      ((3, 7, 8), dict(kernel_size=2, output_size=(6, 3)))])
+def test_fractional_max_pool2d_matches_torch(torch, shape, kw):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape).astype(np.float32)
+    samples = rng.random((1 if len(shape) == 3 else shape[0], shape[-3], 2)).astype(np.float32)
+    g = nn.FractionalMaxPool2d(return_indices=True, _random_samples=gk.tensor(samples), **kw)
+    t = torch.nn.FractionalMaxPool2d(return_indices=True,
+                                     _random_samples=torch.tensor(samples), **kw)
+    assert repr(g) == repr(t)
+    assert list(g.state_dict()) == list(t.state_dict())
+    gx, tx = gk.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (gy, gi), (ty, ti) = g(gx), t(tx)
+    np.testing.assert_array_equal(gy.detach().numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(gi.numpy(), ti.numpy())
+    u = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    (gy * gk.tensor(u)).sum().backward()
+    (ty * torch.from_numpy(u)).sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), atol=1e-6)
+
+
+def test_fractional_max_pool2d_random_windows_and_errors():
+    x = t64(np.random.default_rng(6), 2, 2, 9, 9)
+    gk.manual_seed(0)
+    a = F.fractional_max_pool2d(x, 2, output_size=(5, 6))
+    gk.manual_seed(0)
+    b = F.fractional_max_pool2d(x, 2, output_size=(5, 6))
+    np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    assert a.shape == (2, 2, 5, 6)
+    s = gk.tensor(np.random.default_rng(7).random((2, 2, 2)))
+    check_grad(lambda x: F.fractional_max_pool2d(x, 3, output_size=(4, 5), _random_samples=s),
+               [x])
+    with pytest.raises(ValueError, match="requires specifying either an output size, or a "
+                                         "pooling ratio"):
+        nn.FractionalMaxPool2d(2)
+    with pytest.raises(ValueError, match=r"output_ratio must be between 0 and 1 \(got 1.5\)"):
+        nn.FractionalMaxPool2d(2, output_ratio=1.5)
+    with pytest.raises(ValueError, match=r"output size \(9, 9\) with kernel \(2, 2\) does not "
+                                         r"fit the input of shape \(2, 2, 9, 9\)"):
+        F.fractional_max_pool2d(x, 2, output_size=(9, 9))

@@ -23,6 +23,7 @@ from ...tensor import Tensor, apply1, as_tensor_arg, wrap
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "avg_pool1d",
+           "fractional_max_pool2d",
            "avg_pool2d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d",
            "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
@@ -672,3 +673,90 @@ def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: _IntOr,
     """
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3,
                        "max_unpool3d()")
+
+
+def _fractional_intervals(sample, n_in, n_out, pool, dtype):
+    """Window starts of fractional max pooling (PyTorch's ``generate_intervals``): ``(P, n_out)``
+    for ``P`` planes' samples."""
+    seq = np.empty(sample.shape + (n_out,), dtype=np.int64)
+    if n_out > 1:
+        ft = np.dtype(dtype).type
+        alpha = ft(n_in - pool) / ft(n_out - 1)
+        i = np.arange(n_out - 1, dtype=dtype)
+        sample = sample.astype(dtype)[..., None]
+        seq[..., :-1] = (((i + sample) * alpha).astype(np.int64)
+                         - (sample * alpha).astype(np.int64))
+    seq[..., -1] = n_in - pool
+    return seq
+
+
+def fractional_max_pool2d(input: Tensor, kernel_size: _IntOr, output_size=None,
+                          output_ratio=None, return_indices: bool = False,
+                          _random_samples: Tensor | None = None):
+    """Fractional max pooling (Graham, 2014): max over ``kernel_size`` windows whose starts
+    advance by a pseudo-random mix of two step lengths, giving any ``output_size`` (or
+    ``floor(input_size * output_ratio)``).
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        kernel_size: window size.
+        output_size: the output ``(H_out, W_out)``.
+        output_ratio: or the output size as a fraction of the input's, in ``(0, 1)``.
+        return_indices: also return each maximum's flat index into its ``H * W`` plane.
+        _random_samples: ``(N, C, 2)`` samples in ``[0, 1)`` (column samples, then row
+            samples) fixing the windows; drawn from gradkit's generator when None.
+
+    Shape:
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
+    """
+    return _fractional_max_pool2d(input, kernel_size, output_size, output_ratio,
+                                  return_indices, _random_samples, "fractional_max_pool2d()")
+
+
+def _fractional_max_pool2d(input, kernel_size, output_size, output_ratio, return_indices,
+                           samples, who):
+    from ... import _functions as _F
+    from ...random import _gen
+
+    x, undo = _as4d(input, 2, who)
+    kh, kw = _tuple(kernel_size, 2, "kernel_size", who)
+    n, c, h, w = x.shape
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{who} requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        ratio = (output_ratio, output_ratio) if isinstance(output_ratio, (int, float)) \
+            else tuple(output_ratio)
+        if len(ratio) != 2 or not all(0 < r < 1 for r in ratio):
+            raise ValueError(f"{who}: output_ratio must be in (0, 1) (one value or a pair), "
+                             f"got {output_ratio!r}")
+        output_size = (int(h * ratio[0]), int(w * ratio[1]))
+    ho, wo = _tuple(output_size, 2, "output_size", who)
+    if ho + kh - 1 > h or wo + kw - 1 > w or min(ho, wo) <= 0:
+        raise ValueError(f"{who}: output size ({ho}, {wo}) with kernel ({kh}, {kw}) does not "
+                         f"fit the input of shape {tuple(input.shape)}: need "
+                         f"output + kernel - 1 <= input size per axis")
+    dt = x._data.dtype
+    if samples is None:
+        smp = _gen(None).random((n, c, 2)).astype(dt)
+    else:
+        smp = samples._data if isinstance(samples, Tensor) else np.asarray(samples)
+        smp = smp if type(smp) is np.ndarray else smp.get()
+        if tuple(smp.shape) != (n, c, 2):
+            raise ValueError(f"{who}: _random_samples must have shape ({n}, {c}, 2), got "
+                             f"{tuple(smp.shape)}")
+    w0 = _fractional_intervals(smp[..., 0], w, wo, kw, dt)  # (N, C, Wo)
+    h0 = _fractional_intervals(smp[..., 1], h, ho, kh, dt)  # (N, C, Ho)
+    hi = h0[:, :, :, None, None, None] + np.arange(kh)[:, None]  # (N, C, Ho, 1, kh, 1)
+    wi = w0[:, :, None, :, None, None] + np.arange(kw)[None, :]  # (N, C, 1, Wo, 1, kw)
+    flat = (hi * w + wi).reshape(n, c, ho, wo, kh * kw)  # row-major window order
+    vals = x._data.reshape(n, c, h * w)
+    vals = vals if type(vals) is np.ndarray else vals.get()
+    cand = np.take_along_axis(vals, flat.reshape(n, c, -1), axis=2).reshape(flat.shape)
+    first = np.argmax(np.where(np.isnan(cand), np.inf, cand), axis=-1)  # first max (NaN wins)
+    idx = np.take_along_axis(flat, first[..., None], -1)[..., 0]  # (N, C, Ho, Wo)
+    dev = namespace_of(x._data)
+    y = _F.gather(x.reshape(n, c, h * w), 2, wrap(dev.asarray(idx.reshape(n, c, -1))))
+    y = undo(y.reshape(n, c, ho, wo))
+    if return_indices:
+        return y, undo(wrap(dev.asarray(idx)))
+    return y

@@ -9,7 +9,8 @@ from ..functional import pooling as FP
 from .module import Module
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
-           "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AvgPool3d", "LPPool1d", "LPPool2d",
+           "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AvgPool3d", "FractionalMaxPool2d",
+           "LPPool1d", "LPPool2d",
            "LPPool3d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
            "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d"]
 
@@ -434,3 +435,48 @@ class MaxUnpool3d(_MaxUnpoolNd):
     """
 
     _n = 3
+
+
+class FractionalMaxPool2d(Module):
+    """Fractional max pooling (see :func:`gradkit.nn.functional.fractional_max_pool2d`).
+
+    Args:
+        kernel_size: window size.
+        output_size: the output ``(H_out, W_out)``; or
+        output_ratio: the output size as a fraction of the input's, in ``(0, 1)``.
+        return_indices: also return the flat ``H * W`` indices. Default: False.
+        _random_samples: fixed ``(N, C, 2)`` samples (a buffer, as in PyTorch).
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
+
+    Example:
+        >>> gradkit.nn.FractionalMaxPool2d(3, output_ratio=0.5)(gradkit.randn(1, 2, 10, 9)).shape
+        gradkit.Size([1, 2, 5, 4])
+    """
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None,
+                 return_indices: bool = False, _random_samples: Tensor | None = None) -> None:
+        super().__init__()
+        self.kernel_size = _ntuple(kernel_size, 2)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = _ntuple(output_size, 2) if output_size is not None else None
+        self.output_ratio = (_ntuple(output_ratio, 2) if not isinstance(output_ratio, float)
+                             else (output_ratio, output_ratio)) \
+            if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError("FractionalMaxPool2d requires specifying either an output size, or "
+                             "a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("FractionalMaxPool2d: only one of output_size and output_ratio may "
+                             "be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"FractionalMaxPool2d: output_ratio must be between 0 and 1 (got "
+                             f"{output_ratio})")
+
+    def forward(self, input: Tensor):
+        return FP._fractional_max_pool2d(input, self.kernel_size, self.output_size,
+                                         self.output_ratio, self.return_indices,
+                                         self._random_samples, "FractionalMaxPool2d")
