@@ -126,3 +126,26 @@ def test_fractional_max_pool2d_random_windows_and_errors():
     with pytest.raises(ValueError, match=r"output size \(9, 9\) with kernel \(2, 2\) does not "
                                          r"fit the input of shape \(2, 2, 9, 9\)"):
         F.fractional_max_pool2d(x, 2, output_size=(9, 9))
+
+
+@pytest.mark.parametrize("shape,kw", [((2, 2, 7, 8, 9), dict(kernel_size=2, output_size=(4, 5, 3))),
+                                      ((2, 6, 7, 8), dict(kernel_size=(3, 2, 2),
+                                                          output_ratio=(0.5, 0.6, 0.7)))])
+def test_fractional_max_pool3d_matches_torch(torch, shape, kw):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(shape).astype(np.float32)
+    samples = rng.random((1 if len(shape) == 4 else shape[0], shape[-4], 3)).astype(np.float32)
+    g = nn.FractionalMaxPool3d(return_indices=True, _random_samples=gk.tensor(samples), **kw)
+    t = torch.nn.FractionalMaxPool3d(return_indices=True,
+                                     _random_samples=torch.tensor(samples), **kw)
+    gx, tx = gk.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (gy, gi), (ty, ti) = g(gx), t(tx)
+    np.testing.assert_array_equal(gy.detach().numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(gi.numpy(), ti.numpy())
+    u = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    (gy * gk.tensor(u)).sum().backward()
+    (ty * torch.from_numpy(u)).sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match=r"_random_samples must have shape"):
+        F.fractional_max_pool3d(gk.tensor(x), 2, output_size=(2, 2, 2),
+                                _random_samples=gk.tensor(samples[..., :2]))

@@ -23,7 +23,7 @@ from ...tensor import Tensor, apply1, as_tensor_arg, wrap
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "avg_pool1d",
-           "fractional_max_pool2d",
+           "fractional_max_pool2d", "fractional_max_pool3d",
            "avg_pool2d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d",
            "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
@@ -760,3 +760,72 @@ def _fractional_max_pool2d(input, kernel_size, output_size, output_ratio, return
     if return_indices:
         return y, undo(wrap(dev.asarray(idx)))
     return y
+
+
+def fractional_max_pool3d(input: Tensor, kernel_size: _IntOr, output_size=None,
+                          output_ratio=None, return_indices: bool = False,
+                          _random_samples: Tensor | None = None):
+    """3-D fractional max pooling (see :func:`fractional_max_pool2d`); ``_random_samples`` is
+    ``(N, C, 3)`` (depth, row, column samples, as PyTorch) and the indices are flat
+    ``D * H * W`` positions.
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch axis
+    """
+    return _fractional_max_pool3d(input, kernel_size, output_size, output_ratio,
+                                  return_indices, _random_samples, "fractional_max_pool3d()")
+
+
+def _fractional_max_pool3d(input, kernel_size, output_size, output_ratio, return_indices,
+                           samples, who):
+    from ... import _functions as _F
+    from ...random import _gen
+
+    x, unbatched = _as5d(input, who)
+    k = _tuple(kernel_size, 3, "kernel_size", who)
+    n, c = x.shape[:2]
+    size = tuple(x.shape[2:])
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{who} requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        ratio = (output_ratio,) * 3 if isinstance(output_ratio, (int, float)) \
+            else tuple(output_ratio)
+        if len(ratio) != 3 or not all(0 < r < 1 for r in ratio):
+            raise ValueError(f"{who}: output_ratio must be in (0, 1) (one value or three), got "
+                             f"{output_ratio!r}")
+        output_size = tuple(int(v * r) for v, r in zip(size, ratio))
+    out = _tuple(output_size, 3, "output_size", who)
+    if any(o + kk - 1 > v or o <= 0 for o, kk, v in zip(out, k, size)):
+        raise ValueError(f"{who}: output size {out} with kernel {k} does not fit the input of "
+                         f"shape {tuple(input.shape)}: need output + kernel - 1 <= input size "
+                         f"per axis")
+    dt = x._data.dtype
+    if samples is None:
+        smp = _gen(None).random((n, c, 3)).astype(dt)
+    else:
+        smp = samples._data if isinstance(samples, Tensor) else np.asarray(samples)
+        smp = smp if type(smp) is np.ndarray else smp.get()
+        if tuple(smp.shape) != (n, c, 3):
+            raise ValueError(f"{who}: _random_samples must have shape ({n}, {c}, 3), got "
+                             f"{tuple(smp.shape)}")
+    d, h, w = size
+    t0 = _fractional_intervals(smp[..., 0], d, out[0], k[0], dt)
+    h0 = _fractional_intervals(smp[..., 1], h, out[1], k[1], dt)
+    w0 = _fractional_intervals(smp[..., 2], w, out[2], k[2], dt)
+    ti = t0[:, :, :, None, None, None, None, None] + np.arange(k[0])[:, None, None]
+    hi = h0[:, :, None, :, None, None, None, None] + np.arange(k[1])[None, :, None]
+    wi = w0[:, :, None, None, :, None, None, None] + np.arange(k[2])[None, None, :]
+    flat = ((ti * h + hi) * w + wi).reshape(n, c, out[0], out[1], out[2], -1)
+    vals = x._data.reshape(n, c, d * h * w)
+    vals = vals if type(vals) is np.ndarray else vals.get()
+    cand = np.take_along_axis(vals, flat.reshape(n, c, -1), axis=2).reshape(flat.shape)
+    first = np.argmax(np.where(np.isnan(cand), np.inf, cand), axis=-1)
+    idx = np.take_along_axis(flat, first[..., None], -1)[..., 0]
+    dev = namespace_of(x._data)
+    y = _F.gather(x.reshape(n, c, d * h * w), 2, wrap(dev.asarray(idx.reshape(n, c, -1))))
+    y = y.reshape((n, c) + out)
+    ind = wrap(dev.asarray(idx))
+    if unbatched:
+        y, ind = y.squeeze(0), ind.squeeze(0)
+    return (y, ind) if return_indices else y

@@ -10,6 +10,7 @@ from .module import Module
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
            "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AvgPool3d", "FractionalMaxPool2d",
+           "FractionalMaxPool3d",
            "LPPool1d", "LPPool2d",
            "LPPool3d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
            "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d"]
@@ -437,7 +438,38 @@ class MaxUnpool3d(_MaxUnpoolNd):
     _n = 3
 
 
-class FractionalMaxPool2d(Module):
+class _FractionalMaxPoolNd(Module):
+    _n = 2
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None,
+                 return_indices: bool = False, _random_samples: Tensor | None = None) -> None:
+        super().__init__()
+        n, layer = self._n, type(self).__name__
+        self.kernel_size = _ntuple(kernel_size, n)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = _ntuple(output_size, n) if output_size is not None else None
+        self.output_ratio = None
+        if output_ratio is not None:
+            self.output_ratio = ((output_ratio,) * n if isinstance(output_ratio, (int, float))
+                                 else tuple(output_ratio))
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{layer} requires specifying either an output size, or a pooling "
+                             f"ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError(f"{layer}: only one of output_size and output_ratio may be "
+                             f"specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"{layer}: output_ratio must be between 0 and 1 (got "
+                             f"{output_ratio})")
+
+    def forward(self, input: Tensor):
+        fn = FP._fractional_max_pool2d if self._n == 2 else FP._fractional_max_pool3d
+        return fn(input, self.kernel_size, self.output_size, self.output_ratio,
+                  self.return_indices, self._random_samples, type(self).__name__)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
     """Fractional max pooling (see :func:`gradkit.nn.functional.fractional_max_pool2d`).
 
     Args:
@@ -456,27 +488,15 @@ class FractionalMaxPool2d(Module):
         gradkit.Size([1, 2, 5, 4])
     """
 
-    def __init__(self, kernel_size, output_size=None, output_ratio=None,
-                 return_indices: bool = False, _random_samples: Tensor | None = None) -> None:
-        super().__init__()
-        self.kernel_size = _ntuple(kernel_size, 2)
-        self.return_indices = return_indices
-        self.register_buffer("_random_samples", _random_samples)
-        self.output_size = _ntuple(output_size, 2) if output_size is not None else None
-        self.output_ratio = (_ntuple(output_ratio, 2) if not isinstance(output_ratio, float)
-                             else (output_ratio, output_ratio)) \
-            if output_ratio is not None else None
-        if output_size is None and output_ratio is None:
-            raise ValueError("FractionalMaxPool2d requires specifying either an output size, or "
-                             "a pooling ratio")
-        if output_size is not None and output_ratio is not None:
-            raise ValueError("FractionalMaxPool2d: only one of output_size and output_ratio may "
-                             "be specified")
-        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
-            raise ValueError(f"FractionalMaxPool2d: output_ratio must be between 0 and 1 (got "
-                             f"{output_ratio})")
+    _n = 2
 
-    def forward(self, input: Tensor):
-        return FP._fractional_max_pool2d(input, self.kernel_size, self.output_size,
-                                         self.output_ratio, self.return_indices,
-                                         self._random_samples, "FractionalMaxPool2d")
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """3-D fractional max pooling (see :func:`gradkit.nn.functional.fractional_max_pool3d`).
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch axis
+    """
+
+    _n = 3
