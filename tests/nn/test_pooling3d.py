@@ -91,3 +91,20 @@ def test_max_unpool3d_and_nll_loss2d_match_torch(torch):  # NLLLoss2d: a depreca
     a = nn.NLLLoss2d()(gk.tensor(x), gk.tensor(tg))
     b = torch.nn.NLLLoss()(torch.tensor(x), torch.tensor(tg))
     np.testing.assert_allclose(a.item(), b.item(), rtol=1e-6)
+
+
+def test_with_indices_aliases_match_torch(torch):
+    x4 = _X[:, :, 0]
+    cases = [("max_pool1d_with_indices", x4[:, :, 0], (2,)),
+             ("max_pool2d_with_indices", x4, (2,)), ("max_pool3d_with_indices", _X, (2,)),
+             ("adaptive_max_pool1d_with_indices", x4[:, :, 0], (4,)),
+             ("adaptive_max_pool2d_with_indices", x4, ((3, 4),)),
+             ("adaptive_max_pool3d_with_indices", _X, ((3, 4, 5),))]
+    for name, x, args in cases:
+        y, i = getattr(F, name)(gk.tensor(x), *args)
+        ty, ti = getattr(torch.nn.functional, name)(torch.tensor(x), *args)
+        np.testing.assert_array_equal(y.numpy(), ty.numpy(), err_msg=name)
+        np.testing.assert_array_equal(i.numpy(), ti.numpy(), err_msg=name)
+    np.testing.assert_array_equal(F.native_channel_shuffle(gk.tensor(x4), 3).numpy(),
+                                  torch.nn.functional.native_channel_shuffle(
+                                      torch.tensor(x4), 3).numpy())

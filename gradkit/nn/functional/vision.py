@@ -21,8 +21,9 @@ from ...ops import vision as V
 from ...tensor import Tensor, apply1, as_tensor_arg, wrap
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
-__all__ = ["affine_grid", "channel_shuffle", "fold", "grid_sample", "interpolate", "pixel_shuffle",
-           "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest"]
+__all__ = ["affine_grid", "channel_shuffle", "fold", "grid_sample", "interpolate",
+           "native_channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample",
+           "upsample_bilinear", "upsample_nearest"]
 
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area", "bicubic")
 _LINEAR_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
@@ -385,6 +386,11 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
         - Output: same as the input
     """
     return _channel_shuffle(input, groups, "channel_shuffle()")
+
+
+def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """:func:`channel_shuffle` (PyTorch's non-composite spelling)."""
+    return _channel_shuffle(input, groups, "native_channel_shuffle()")
 
 
 def _channel_shuffle(input, groups, who):
