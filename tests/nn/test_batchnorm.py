@@ -126,3 +126,11 @@ def test_bias_false_matches_torch(torch, rng):
     x = rng.standard_normal((4, 3, 2, 2))
     np.testing.assert_allclose(m(gk.tensor(x)).detach().numpy(),
                                tm(torch.tensor(x)).detach().numpy(), atol=1e-12)
+
+
+def test_batch_norm3d_lives_beside_1d_and_2d():
+    from gradkit.nn.modules import batchnorm
+
+    assert "BatchNorm3d" in batchnorm.__all__
+    assert nn.BatchNorm3d is batchnorm.BatchNorm3d
+    assert nn.BatchNorm3d.__module__ == "gradkit.nn.modules.batchnorm"

@@ -1,4 +1,4 @@
-"""Batch normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``."""
+"""Batch normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ..functional import batchnorm as FB
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 
 class _BatchNorm(Module):
@@ -140,3 +140,20 @@ class BatchNorm1d(_BatchNorm):
 
     _ranks = (2, 3)
     _expect = "(N, {c}) or (N, {c}, L)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over a 5-D input (a batch of volumes), per channel (see
+    :class:`BatchNorm2d`).
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)`
+        - Output: same as the input
+
+    Example:
+        >>> gradkit.nn.BatchNorm3d(4)(gradkit.randn(2, 4, 3, 5, 5)).shape
+        gradkit.Size([2, 4, 3, 5, 5])
+    """
+
+    _ranks = (5,)
+    _expect = "(N, {c}, D, H, W)"
