@@ -1128,8 +1128,11 @@ def zeros_like_grad(x):
 # Composites of the primitives above unless a comment says why not, so autograd (and higher
 # order) come for free. Index arithmetic runs on the host with NumPy.
 def _host(a):
-    """An array's values as a NumPy array (a device array is copied to the host)."""
-    return a if type(a) is np.ndarray else a.get()
+    """An array's values as a NumPy array (a device array is copied to the host; a NumPy
+    scalar, which some 0-d results hold, becomes a 0-d array)."""
+    if isinstance(a, (np.ndarray, np.generic)):
+        return np.asarray(a)
+    return a.get()
 
 
 def _const_like(x, arr):

@@ -25,6 +25,8 @@ CASES = [
     ("nanmean", lambda m, x: m.nanmean(x), NANS),
     ("nanmean_dim", lambda m, x: x.nanmean(-1), NANS),
     ("nanmean_keep", lambda m, x: m.nanmean(x, 0, keepdim=True), NANS),
+    ("nanmean_0d", lambda m, x: m.nanmean(x), np.array(1.5)),
+    ("nanmean_0d_dim", lambda m, x: x.nanmean(0, keepdim=True), np.array(-0.5)),
     ("median_all", lambda m, x: m.median(x), A),
     ("median_all_even", lambda m, x: x.median(), A[:, :4]),
     ("median_dim", lambda m, x: m.median(x, 1), A),
