@@ -225,3 +225,29 @@ def test_lstm_state_outputs_match_cpu(cuda, used):
     for k in gp_c:
         np.testing.assert_allclose(gp_d[k].cpu().numpy(), gp_c[k].numpy(), rtol=RTOL, atol=ATOL,
                                    err_msg=f"gradient of {k}")
+
+
+def test_packed_sequence_lstm_matches_cpu(cuda):
+    """A PackedSequence moves with .to(); its index tensors follow the data onto the device."""
+    from gradkit.nn.utils import rnn as R
+
+    gk.manual_seed(0)
+    cpu_model = nn.LSTM(6, 7, bidirectional=True)
+    dev_model = copy.deepcopy(cpu_model).to(cuda)
+    x = np.random.default_rng(3).standard_normal((5, 3, 6)).astype(np.float32)
+
+    def run(model, device):
+        xt = gk.tensor(x, device=device, requires_grad=True)
+        packed = R.pack_padded_sequence(xt, [2, 5, 3], enforce_sorted=False)
+        out, (h, c) = model(packed)
+        padded, lengths = R.pad_packed_sequence(out)
+        assert lengths.tolist() == [2, 5, 3]
+        (padded.sum() + (h * c).sum()).backward()
+        return padded, xt.grad
+
+    out_c, gx_c = run(cpu_model, "cpu")
+    out_d, gx_d = run(dev_model, cuda)
+    assert out_d.is_cuda
+    np.testing.assert_allclose(out_d.detach().cpu().numpy(), out_c.detach().numpy(), rtol=RTOL,
+                               atol=ATOL)
+    np.testing.assert_allclose(gx_d.cpu().numpy(), gx_c.numpy(), rtol=RTOL, atol=ATOL)

@@ -20,6 +20,7 @@ from ...random import _gen
 from ...tensor import Tensor, _make
 from ..functional import rnn as FR
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence, _device_index
 from .module import Module
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
@@ -177,7 +178,9 @@ class RNNBase(Module):
         """Run the layers over a sequence.
 
         Args:
-            input: the sequence (see Shape).
+            input: the sequence (see Shape), or a :class:`~gradkit.nn.utils.rnn.PackedSequence`
+                of variable-length sequences (the output is then packed the same way, and each
+                sequence's final state is the one after its own last step).
             hx: initial hidden state ``h0`` (LSTM: the pair ``(h0, c0)``); zeros when None.
 
         Returns:
@@ -192,8 +195,11 @@ class RNNBase(Module):
             - output: :math:`(L, N, D \\cdot H_{out})` (batch first / unbatched like the input).
         """
         name = self._name
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+            raise TypeError(f"{name}: input must be a Tensor or a PackedSequence, got "
+                            f"{type(input).__name__}")
         if input.ndim not in (2, 3):
             raise ValueError(
                 f"{name}: Expected input to be 2D (unbatched) or 3D (batched), got a {input.ndim}D "
@@ -262,6 +268,121 @@ class RNNBase(Module):
         if is_lstm:
             return output, (hn, cn)
         return output, hn
+
+    def _initial_states(self, hx, B, like):
+        """``(h0, c0)`` (c0 None but for LSTM) checked against the batch size ``B``."""
+        name = self._name
+        D = 2 if self.bidirectional else 1
+        n_states = self.num_layers * D
+        h_out = self.proj_size if self.proj_size > 0 else self.hidden_size
+        h0 = c0 = None
+        if hx is not None:
+            if self.mode == "LSTM":
+                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                    raise TypeError(f"{name}: hx must be a tuple (h0, c0) of Tensors, got "
+                                    f"{type(hx).__name__}")
+                h0, c0 = hx
+                self._check_state(c0, (n_states, B, self.hidden_size), "c0")
+            else:
+                h0 = hx
+            self._check_state(h0, (n_states, B, h_out), "h0")
+        if h0 is None:
+            h0 = _make(namespace_of(like._data).zeros((n_states, B, h_out), dtype=like.dtype),
+                       False, None)
+        if c0 is None and self.mode == "LSTM":
+            c0 = _make(namespace_of(like._data).zeros((n_states, B, self.hidden_size),
+                                                      dtype=like.dtype), False, None)
+        return h0, c0
+
+    def _forward_packed(self, packed, hx):
+        """The layers over a :class:`PackedSequence`.
+
+        The steps are cut into segments over which the number of running sequences stays the
+        same; each segment runs as one fused layer call on its ``(steps, running, features)``
+        block of ``packed.data`` (a contiguous slice), the state passed from segment to segment.
+        Forward in time, a sequence's final state is taken when it stops running; backward in
+        time, a sequence joins with its initial state where it starts running.
+        """
+        name = self._name
+        data, sizes = packed.data, packed.batch_sizes.numpy().astype(np.int64)
+        if data.ndim != 2 or data.shape[1] != self.input_size:
+            raise RuntimeError(
+                f"{name}: packed data must be (sum of lengths, input_size={self.input_size}), "
+                f"got shape {_shape(data)}"
+            )
+        B = int(sizes[0])
+        h0, c0 = self._initial_states(hx, B, data)
+        if packed.sorted_indices is not None:  # the states follow the packed (sorted) order
+            order = _device_index(packed.sorted_indices.numpy(), data)
+            h0 = F.index_select(h0, 1, order)
+            c0 = F.index_select(c0, 1, order) if c0 is not None else None
+        # segments (first step, steps, running sequences, first row in data)
+        segments, t, row = [], 0, 0
+        while t < sizes.size:
+            b = int(sizes[t])
+            n = 1
+            while t + n < sizes.size and sizes[t + n] == b:
+                n += 1
+            segments.append((t, n, b, row))
+            t, row = t + n, row + n * b
+        is_lstm = self.mode == "LSTM"
+        D = 2 if self.bidirectional else 1
+        h_n, c_n = [], []
+        layer_in = data
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(D):
+                idx = layer * D + d
+                out, h, c = self._packed_direction(layer_in, segments, h0[idx],
+                                                   c0[idx] if is_lstm else None,
+                                                   self._weights(layer, d), d == 1)
+                outs.append(out)
+                h_n.append(h)
+                c_n.append(c)
+            layer_in = outs[0] if D == 1 else F.cat(outs, 1)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                layer_in = _dropout(layer_in, self.dropout, name)
+        hn = F.stack(h_n, 0)
+        cn = F.stack(c_n, 0) if is_lstm else None
+        if packed.unsorted_indices is not None:
+            back = _device_index(packed.unsorted_indices.numpy(), data)
+            hn = F.index_select(hn, 1, back)
+            cn = F.index_select(cn, 1, back) if is_lstm else None
+        output = packed._replace(data=layer_in)
+        return (output, (hn, cn)) if is_lstm else (output, hn)
+
+    def _packed_direction(self, data, segments, h0, c0, weights, reverse):
+        """One layer and direction over packed rows: ``(output rows, h_n, c_n or None)``."""
+        is_lstm = self.mode == "LSTM"
+        feat = data.shape[1]
+        outs = [None] * len(segments)
+        done_h, done_c = [], []            # forward: final states of finished sequences
+        h = c = None
+        order = range(len(segments) - 1, -1, -1) if reverse else range(len(segments))
+        for k in order:
+            _, n, b, row = segments[k]
+            x = F.reshape(data[row:row + n * b], (n, b, feat))
+            if h is None:
+                h_in, c_in = h0[:b], (c0[:b] if is_lstm else None)
+            elif reverse:                  # more sequences join, from their initial state
+                grow = b - h.shape[0]
+                h_in = F.cat([h, h0[b - grow:b]], 0) if grow else h
+                c_in = (F.cat([c, c0[b - grow:b]], 0) if grow else c) if is_lstm else None
+            else:                          # fewer sequences go on
+                h_in, c_in = h[:b], (c[:b] if is_lstm else None)
+            res = FR.rnn_layer(self.mode, x, h_in, c_in, weights, reverse=reverse,
+                               fused=self.fused)
+            outs[k] = F.reshape(res[0], (n * b, res[0].shape[2]))
+            h, c = res[1], (res[2] if is_lstm else None)
+            if not reverse:
+                b_next = segments[k + 1][2] if k + 1 < len(segments) else 0
+                done_h.append(h[b_next:])
+                if is_lstm:
+                    done_c.append(c[b_next:])
+        if not reverse:                    # sequences finished shortest first: reverse order
+            h = F.cat(done_h[::-1], 0)
+            c = F.cat(done_c[::-1], 0) if is_lstm else None
+        return F.cat(outs, 0), h, c
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"

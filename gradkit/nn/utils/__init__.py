@@ -2,3 +2,4 @@
 
 from .clip_grad import *  # noqa: F401,F403
 from .convert_parameters import *  # noqa: F401,F403
+from . import rnn  # noqa: F401  (PackedSequence, pack_padded_sequence, ...)
