@@ -75,3 +75,58 @@ def test_padding_errors():
     with pytest.raises(ValueError, match=r"ReplicationPad2d: padding must be an int or a tuple "
                                          r"of 4 ints"):
         nn.ReplicationPad2d((1, 2))
+
+
+# F.pad itself: the non-constant modes are one resample gather per axis (backward sums sorted
+# runs, no np.add.at) and follow torch where one side pads and the other crops
+@pytest.mark.parametrize("mode,pad,shape", [
+    ("reflect", (3, -2), (2, 3, 5)), ("reflect", (-1, 2, 2, -1), (1, 2, 4, 5)),
+    ("replicate", (-5, 1), (2, 3, 5)), ("replicate", (4, -3, 0, 2), (1, 1, 4)),
+    ("circular", (3, -2), (2, 3, 5)), ("circular", (-1, 2, 1, 1, 0, -1), (1, 2, 3, 3, 3)),
+    ("reflect", (2, 1, 0, 3), (3, 4, 5))], ids=str)
+def test_functional_pad_mixed_signs_match_torch(torch, mode, pad, shape):
+    import gradkit.nn.functional as F
+
+    x = np.random.default_rng(4).standard_normal(shape)
+    g, t = gk.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out_g = F.pad(g, pad, mode=mode)
+    out_t = torch.nn.functional.pad(t, pad, mode=mode)
+    np.testing.assert_array_equal(out_g.detach().numpy(), out_t.detach().numpy())
+    assert repr(out_g.grad_fn) == "<UpsampleAxisBackward>"  # not index_select (np.add.at)
+    u = np.random.default_rng(5).standard_normal(tuple(out_t.shape))
+    (out_g * gk.tensor(u)).sum().backward()
+    (out_t * torch.tensor(u)).sum().backward()
+    np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_functional_pad_float64_gradients(mode):
+    import gradkit.nn.functional as F
+
+    x = t64(np.random.default_rng(6), 2, 3, 4, 5)
+    check_grad(lambda x: F.pad(x, (2, -1, 1, 3), mode=mode), [x])
+
+    def grad_of(x):  # second order
+        with gk.enable_grad():
+            (g,) = gk.autograd.grad((F.pad(x, (3, 1, 2, 0), mode=mode) ** 3).sum(), [x],
+                                    create_graph=True)
+        return g * 1.0
+
+    check_grad(grad_of, [x])
+
+
+def test_functional_pad_errors_as_torch():
+    import gradkit.nn.functional as F
+
+    x = gk.randn(2, 3, 5)
+    with pytest.raises(ValueError, match=r"pad: padding \(7, 0\) in circular mode wraps around "
+                                         r"dimension 2 of input \(2, 3, 5\) more than once"):
+        F.pad(x, (7, 0), mode="circular")
+    with pytest.raises(ValueError, match=r"pad: mode 'reflect' with 2 padding values pads the "
+                                         r"last 1 dimension\(s\) of an input with 2 or 3 "
+                                         r"dimensions.*got a 4-D input of shape \(1, 2, 3, 5\)"):
+        F.pad(gk.randn(1, 2, 3, 5), (1, 1), mode="reflect")
+    with pytest.raises(ValueError, match=r"pad: padding \(-6, 1\) crops dimension 2 \(size 5\)"):
+        F.pad(x, (-6, 1))
+    with pytest.raises(ValueError, match=r"leaves no element"):
+        F.pad(x, (-4, -1), mode="replicate")

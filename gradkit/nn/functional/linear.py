@@ -8,7 +8,8 @@ import numpy as np
 
 from ... import _functions as _F
 from ...ops import nn_misc as M
-from ...tensor import Tensor, apply, as_tensor_arg
+from ...ops import vision as V
+from ...tensor import Tensor, apply, apply1, as_tensor_arg
 
 __all__ = ["bilinear", "linear", "pad"]
 
@@ -117,17 +118,45 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         )
     if mode != "constant" and value not in (None, 0):
         raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
+    if mode != "constant" and x.ndim not in (len(pad) // 2 + 1, len(pad) // 2 + 2):
+        k = len(pad) // 2
+        raise ValueError(
+            f"pad: mode {mode!r} with {len(pad)} padding values pads the last {k} dimension(s) "
+            f"of an input with {k + 1} or {k + 2} dimensions (batch and channel first), got a "
+            f"{x.ndim}-D input of shape {tuple(x.shape)}"
+        )
+    if mode in ("reflect", "replicate") and pad:
+        out = [x.shape[-1 - k] + pad[2 * k] + pad[2 * k + 1] for k in range(len(pad) // 2)]
+        if max(out) < 1:
+            raise ValueError(
+                f"pad: padding {tuple(pad)} in {mode} mode leaves no element of input "
+                f"{tuple(x.shape)} (output sizes {tuple(reversed(out))} of the padded dimensions)"
+            )
     fill = 0 if value is None else value
     for k in range(len(pad) // 2):
         d = x.ndim - 1 - k
         lo, hi = pad[2 * k], pad[2 * k + 1]
-        if lo < 0 or hi < 0:  # crop first
-            n = x.shape[d]
-            x = _F.narrow(x, d, max(-lo, 0), n - max(-lo, 0) - max(-hi, 0))
-            lo, hi = max(lo, 0), max(hi, 0)
         if not lo and not hi:
             continue
         n = x.shape[d]
+        crop_first = mode in ("constant", "circular")  # reflect/replicate: pad, then crop
+        if n + lo + hi < 0 or (crop_first and max(-lo, 0) + max(-hi, 0) > n):
+            raise ValueError(
+                f"pad: padding ({lo}, {hi}) crops dimension {d} (size {n}) of input "
+                f"{tuple(input.shape)} below zero size"
+            )
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise ValueError(
+                f"pad: padding size should be less than the corresponding input dimension "
+                f"for reflect mode, but got padding ({lo}, {hi}) at dimension {d} of input "
+                f"{tuple(input.shape)}"
+            )
+        if crop_first and (lo < 0 or hi < 0):
+            start, stop = max(-lo, 0), n - max(-hi, 0)
+            x = _F.narrow(x, d, start, stop - start)
+            n, lo, hi = stop - start, max(lo, 0), max(hi, 0)
+            if not lo and not hi:
+                continue
         if mode == "constant":
             parts = []
             shape = list(x.shape)
@@ -139,15 +168,24 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                 shape[d] = hi
                 parts.append(_full(shape, fill, x))
             x = _F.cat(parts, d)
-        else:
-            if mode == "reflect" and (lo >= n or hi >= n):
-                raise ValueError(
-                    f"pad: padding size should be less than the corresponding input dimension "
-                    f"for reflect mode, but got padding ({lo}, {hi}) at dimension {d} of input "
-                    f"{tuple(input.shape)}"
-                )
-            idx = np.pad(np.arange(n), (lo, hi), mode=_PAD_MODES[mode])
-            x = _F.index_select(x, d, idx)
+            continue
+        if mode == "circular" and (lo > n or hi > n):
+            raise ValueError(
+                f"pad: padding ({pad[2 * k]}, {pad[2 * k + 1]}) in circular mode wraps around "
+                f"dimension {d} of input {tuple(input.shape)} more than once; use at most {n} "
+                f"(after cropping)"
+            )
+        if n == 0:
+            raise ValueError(
+                f"pad: mode {mode!r} cannot pad dimension {d} of input {tuple(input.shape)}: "
+                f"it is empty"
+            )
+        # reflect/replicate pad about the input's own edges, then crop (as torch); one gather
+        # along the axis whose backward (RESAMPLE_T) sums repeated sources over sorted runs,
+        # not with np.add.at as index_select's would
+        idx = np.pad(np.arange(n), (max(lo, 0), max(hi, 0)), mode=_PAD_MODES[mode])
+        idx = idx[max(-lo, 0): idx.size - max(-hi, 0)]
+        x = apply1(V.RESAMPLE, x, (d, n, (idx,), None))
     return x
 
 

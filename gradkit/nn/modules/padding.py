@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
-from ...ops import vision as V
-from ...tensor import Tensor, apply1, as_tensor_arg
+from ...tensor import Tensor, as_tensor_arg
 from ..functional.linear import pad as _pad
 from .module import Module
 
@@ -21,7 +18,6 @@ __all__ = ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "
            "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d",
            "ZeroPad3d"]
 
-_NP_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 _SPATIAL = {1: "W", 2: "H, W", 3: "D, H, W"}
 
 
@@ -78,19 +74,7 @@ class _PadNd(Module):
         return x
 
     def forward(self, input: Tensor) -> Tensor:
-        x = self._check(input)
-        if min(self.padding) < 0:
-            return _pad(x, self.padding, self._mode)
-        # one gather per padded axis; its backward sums with reduceat (F.pad's index_select
-        # would scatter with np.add.at)
-        for k in range(self._n):
-            lo, hi = self.padding[2 * k], self.padding[2 * k + 1]
-            if lo or hi:
-                d = x.ndim - 1 - k
-                n = x.shape[d]
-                idx = np.pad(np.arange(n), (lo, hi), mode=_NP_MODES[self._mode])
-                x = apply1(V.RESAMPLE, x, (d, n, (idx,), None))
-        return x
+        return _pad(self._check(input), self.padding, self._mode)
 
     def extra_repr(self) -> str:
         return f"{self.padding}"
