@@ -220,24 +220,10 @@ class RNNBase(Module):
             x = F.transpose(x, 0, 1)
         B = x.shape[1]
         D = 2 if self.bidirectional else 1
-        n_states = self.num_layers * D
-        h_out = self.proj_size if self.proj_size > 0 else self.hidden_size
-        h0 = c0 = None
-        if hx is not None:
-            if is_lstm:
-                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                    raise TypeError(f"{name}: hx must be a tuple (h0, c0) of Tensors, got "
-                                    f"{type(hx).__name__}")
-                h0, c0 = hx
-            else:
-                h0 = hx
-            lead = (n_states, B) if batched else (n_states,)
-            self._check_state(h0, lead + (h_out,), "h0")
-            if c0 is not None:
-                self._check_state(c0, lead + (self.hidden_size,), "c0")
-            if not batched:
-                h0 = F.unsqueeze(h0, 1)
-                c0 = F.unsqueeze(c0, 1) if c0 is not None else None
+        h0, c0 = self._given_states(hx, (B,) if batched else ())
+        if h0 is not None and not batched:
+            h0 = F.unsqueeze(h0, 1)
+            c0 = F.unsqueeze(c0, 1) if c0 is not None else None
         fused = self.fused
         h_n, c_n = [], []
         layer_in = x
@@ -269,29 +255,38 @@ class RNNBase(Module):
             return output, (hn, cn)
         return output, hn
 
-    def _initial_states(self, hx, B, like):
-        """``(h0, c0)`` (c0 None but for LSTM) checked against the batch size ``B``."""
+    def _given_states(self, hx, batch: tuple):
+        """``(h0, c0)`` from ``hx`` (None, None when not given; c0 None but for LSTM), checked
+        against ``(num_layers * num_directions, *batch, features)``."""
+        if hx is None:
+            return None, None
         name = self._name
-        D = 2 if self.bidirectional else 1
-        n_states = self.num_layers * D
+        n_states = self.num_layers * (2 if self.bidirectional else 1)
         h_out = self.proj_size if self.proj_size > 0 else self.hidden_size
-        h0 = c0 = None
-        if hx is not None:
-            if self.mode == "LSTM":
-                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                    raise TypeError(f"{name}: hx must be a tuple (h0, c0) of Tensors, got "
-                                    f"{type(hx).__name__}")
-                h0, c0 = hx
-                self._check_state(c0, (n_states, B, self.hidden_size), "c0")
-            else:
-                h0 = hx
-            self._check_state(h0, (n_states, B, h_out), "h0")
+        c0 = None
+        if self.mode == "LSTM":
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise TypeError(f"{name}: hx must be a tuple (h0, c0) of Tensors, got "
+                                f"{type(hx).__name__}")
+            h0, c0 = hx
+        else:
+            h0 = hx
+        self._check_state(h0, (n_states, *batch, h_out), "h0")
+        if c0 is not None:
+            self._check_state(c0, (n_states, *batch, self.hidden_size), "c0")
+        return h0, c0
+
+    def _initial_states(self, hx, B, like):
+        """``(h0, c0)`` for a batch of ``B``: the given states, else zeros on ``like``'s device
+        (c0 None but for LSTM)."""
+        h0, c0 = self._given_states(hx, (B,))
+        n_states = self.num_layers * (2 if self.bidirectional else 1)
+        xp = namespace_of(like._data)
         if h0 is None:
-            h0 = _make(namespace_of(like._data).zeros((n_states, B, h_out), dtype=like.dtype),
-                       False, None)
+            h_out = self.proj_size if self.proj_size > 0 else self.hidden_size
+            h0 = _make(xp.zeros((n_states, B, h_out), dtype=like.dtype), False, None)
         if c0 is None and self.mode == "LSTM":
-            c0 = _make(namespace_of(like._data).zeros((n_states, B, self.hidden_size),
-                                                      dtype=like.dtype), False, None)
+            c0 = _make(xp.zeros((n_states, B, self.hidden_size), dtype=like.dtype), False, None)
         return h0, c0
 
     def _forward_packed(self, packed, hx):
