@@ -1705,24 +1705,34 @@ def logaddexp2(input, other):
 def xlogy(input, other):
     """``input * log(other)``, and 0 where ``input == 0`` (unless ``other`` is NaN). Either
     argument may be a number. Gradients as PyTorch's: ``log(other)`` for ``input`` (0 where
-    ``input == 0`` and ``other <= 0``) and ``input / other`` for ``other``."""
+    ``input == 0`` and ``other <= 0``) and ``input / other`` for ``other``; where ``input == 0``
+    and ``other`` is +inf the value is 0 and so is the gradient for ``input`` (PyTorch: inf)."""
     a, b = _float_pair(input, other, "xlogy", scalars=True)
     if not isinstance(a, Tensor):
         a = wrap(_const_like(b, np.asarray(a, dtype=b.dtype)))
     if not isinstance(b, Tensor):
         b = wrap(_const_like(a, np.asarray(b, dtype=a.dtype)))
     _check_broadcast(a, b, "xlogy")
-    # where x == 0 and y <= 0, log(1) = 0 stands in for log(y), so no 0 * -inf or log(<0)
-    safe = (a == 0) & (b <= 0)
+    # where x == 0 and y <= 0 or y = +inf, log(1) = 0 stands in for log(y), so no 0 * +-inf
+    # or log(<0)
+    safe = (a == 0) & ((b <= 0) | (b == np.inf))
     return a * log(where(safe, 1.0, b))
 
 
 def sinc(input):
     """The normalised sinc ``sin(pi x) / (pi x)``, 1 at 0."""
     x = _float_operand(_t(input))
-    zero = x == 0
-    px = where(zero, 1.0, x) * np.pi
-    return where(zero, 1.0, sin(px) / px)
+    px = x * np.pi
+    # near 0 the gradient of sin(px) / px is the difference of two terms of size 1/px, all
+    # rounding error: there (|pi x| below ``cut``) a Taylor polynomial in (pi x)^2 whose
+    # truncation error is below the dtype's precision, value and gradient
+    cut = 0.1 if x.dtype == np.float64 else 0.5
+    small = abs(px) < cut
+    far = where(small, cut, px)
+    near = where(small, px, 0.0)
+    y = near * near
+    taylor = 1.0 + y * (-1.0 / 6 + y * (1.0 / 120 + y * (-1.0 / 5040 + y * (1.0 / 362880))))
+    return where(small, taylor, sin(far) / far)
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):

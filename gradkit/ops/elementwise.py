@@ -360,8 +360,11 @@ def _atan2_f(xp, a, b):
 
 def _atan2_b(xp, g, ins, out, aux, needs):
     # a primitive: NumPy's arctan2 has no composite in the other primitives (no atan)
+    # at the origin (a = b = 0) both gradients are 0, as PyTorch's, not 0 * inf = NaN
     a, b = ins
-    r = g / (a * a + b * b)
+    d = a * a + b * b
+    zero = d == 0
+    r = xp.where(zero, 0.0, g / xp.where(zero, 1.0, d))
     return (r * b if needs[0] else None), (-(r * a) if needs[1] else None)
 
 

@@ -86,8 +86,8 @@ def test_dtypes(torch, fn, dtypes):
 
 def test_special_values(torch):
     inf, nan = np.inf, np.nan
-    x = np.array([0.0, 0.0, 0.0, 1.0, -inf, inf, nan, 2.0, -1.0])
-    y = np.array([0.0, -1.0, nan, 0.0, -inf, inf, 1.0, inf, -inf])
+    x = np.array([0.0, 0.0, 0.0, 1.0, -inf, inf, nan, 2.0, -1.0, 0.0, 0.0])
+    y = np.array([0.0, -1.0, nan, 0.0, -inf, inf, 1.0, inf, -inf, inf, -inf])
     with np.errstate(all="ignore"):
         for fn in (lambda m, a, b: m.xlogy(a, b), lambda m, a, b: m.atan2(a, b),
                    lambda m, a, b: m.hypot(a, b), lambda m, a, b: m.logaddexp(a, b),
@@ -106,6 +106,41 @@ def test_xlogy_gradient_at_zero_matches_torch(torch):
 
 def test_sinc_gradient_at_zero(torch):
     both(torch, lambda m, a: m.sinc(a), np.array([0.0, 0.5, -1.0]))
+
+
+@pytest.mark.parametrize("dtype,rtol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+def test_sinc_accurate_near_zero(dtype, rtol):
+    # sin(px) / px differentiated as a quotient cancels two terms of size 1/px: at x = 1e-20 in
+    # float32 that gave a gradient of about -1e13 instead of -3.3e-20
+    mpmath = pytest.importorskip("mpmath")
+    xs = np.array([1e-20, -1e-8, 1e-4, -1e-3, 0.02, 0.03, -0.15, 0.16, 0.4], dtype=dtype)
+    x = gk.tensor(xs, requires_grad=True)
+    y = gk.sinc(x)
+    y.sum().backward()
+    ref_y, ref_g = [], []
+    with mpmath.workdps(100):  # the reference cancels as much as the quotient rule does
+        for v in xs.astype(np.float64):
+            px = mpmath.pi * mpmath.mpf(float(v))
+            ref_y.append(float(mpmath.sin(px) / px))
+            ref_g.append(float(mpmath.pi * (mpmath.cos(px) - mpmath.sin(px) / px) / px))
+    assert y.dtype == x.grad.dtype == x.dtype
+    np.testing.assert_allclose(y.detach().numpy(), ref_y, rtol=rtol)
+    np.testing.assert_allclose(x.grad.numpy(), ref_g, rtol=10 * rtol, atol=0)
+
+
+def test_sinc_small_arguments_second_order():
+    x = gk.tensor(R.uniform(-0.05, 0.05, (2, 3)), requires_grad=True)
+    check_grad(gk.sinc, [x])
+    check_second_order(gk.sinc, [x])
+
+
+def test_atan2_gradient_at_origin_is_zero(torch):
+    # PyTorch's subgradient at (0, 0); g / (a^2 + b^2) there is inf, and inf * 0 was NaN
+    x, y = np.array([0.0, -0.0, 1.0]), np.array([0.0, 0.0, 2.0])
+    both(torch, lambda m, a, b: m.atan2(a, b), x, y)
+    a, b = gk.tensor(x, requires_grad=True), gk.tensor(y, requires_grad=True)
+    ga, gb = gk.autograd.grad(gk.atan2(a, b).sum(), [a, b], create_graph=True)
+    assert np.isfinite(ga.detach().numpy()).all() and np.isfinite(gb.detach().numpy()).all()
 
 
 def test_nan_to_num_gradient_zero_where_replaced():
