@@ -20,6 +20,7 @@ def _run(torch, g_loss, t_loss, arrays, grad, atol=1e-5):
     t_in = [torch.from_numpy(a.copy()).requires_grad_(r) if isinstance(a, np.ndarray) else a
             for a, r in zip(arrays, grad)]
     out_g, out_t = g_loss(*g_in), t_loss(*t_in)
+    assert tuple(out_g.shape) == tuple(out_t.shape)  # assert_allclose broadcasts a 0-d side
     np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), atol=atol,
                                rtol=1e-5)
     u = np.random.default_rng(9).standard_normal(tuple(out_g.shape)).astype(np.float32)
@@ -111,12 +112,13 @@ def test_gaussian_nll_loss(torch, reduction, var_shape, full):
 
 
 @pytest.mark.parametrize("reduction", _RED)
-@pytest.mark.parametrize("p,weighted,batched", [(1, False, True), (2, True, True),
-                                                (1, True, False)])
-def test_multi_margin_loss(torch, reduction, p, weighted, batched):
+@pytest.mark.parametrize("p,weighted,shapes", [
+    (1, False, ((6, 4), (6,))), (2, True, ((6, 4), (6,))), (1, True, ((4,), ())),
+    (2, False, ((4,), (1,))), (1, False, ((1, 4), ())), (1, False, ((1, 4), (1,)))], ids=str)
+def test_multi_margin_loss(torch, reduction, p, weighted, shapes):
     rng = np.random.default_rng(4)
-    x = rng.standard_normal((6, 4) if batched else (4,)).astype(np.float32)
-    y = rng.integers(0, 4, (6,) if batched else ()).astype(np.int64)
+    x = rng.standard_normal(shapes[0]).astype(np.float32)
+    y = rng.integers(0, 4, shapes[1]).astype(np.int64)
     w = rng.uniform(0.5, 2, 4).astype(np.float32) if weighted else None
     kw = dict(p=p, margin=0.8, reduction=reduction)
     g = nn.MultiMarginLoss(weight=None if w is None else gk.tensor(w), **kw)
@@ -144,8 +146,9 @@ def test_more_loss_errors():
         F.gaussian_nll_loss(gk.randn(4, 3), gk.randn(4, 3), -gk.ones(4, 3))
     with pytest.raises(ValueError, match="only p == 1 and p == 2"):
         nn.MultiMarginLoss(p=3)
-    with pytest.raises(ValueError, match=r"multi_margin_loss: expected target of shape \[2\].*"
-                                         r"input of shape \[2, 3\].*got target of shape \[3\]"):
+    with pytest.raises(ValueError, match=r"multi_margin_loss: expected a target of 2 class "
+                                         r"index\(es\), of shape \(2,\), for input of shape "
+                                         r"\[2, 3\], got target of shape \[3\]"):
         F.multi_margin_loss(gk.randn(2, 3), gk.tensor(np.array([0, 1, 2])))
     with pytest.raises(IndexError, match="Target 5 is out of bounds"):
         F.multi_margin_loss(gk.randn(2, 3), gk.tensor(np.array([0, 5])))

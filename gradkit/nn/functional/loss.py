@@ -577,13 +577,13 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
 
     Args:
         input: ``(N, C)`` or ``(C,)`` scores.
-        target: ``(N,)`` or ``()`` class indices.
+        target: ``(N,)`` class indices (``()`` or ``(1,)`` for a single sample).
         p: 1 or 2.
         margin: the margin.
         weight: ``(C,)`` per-class weights (of the target class).
 
     Shape:
-        - Output: :math:`(N)` for ``reduction='none'``, else a scalar
+        - Output: the target's shape for ``reduction='none'``, else a scalar
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "multi_margin_loss")
@@ -593,9 +593,17 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if x.ndim not in (1, 2):
         raise ValueError(f"multi_margin_loss: expected input of shape (N, C) or (C,), got "
                          f"{tuple(x.shape)}")
-    x2, t, out_shape = _class_problem(x, target, "multi_margin_loss")
+    t = _on_device_of(target, x, "target", "multi_margin_loss")
+    frames = 1 if x.ndim == 1 else x.shape[0]
+    if t.ndim > 1 or t.size != frames:  # torch: a 0-D or 1-D target of one index per frame
+        raise ValueError(
+            f"multi_margin_loss: expected a target of {frames} class index(es), of shape "
+            f"({frames},){' or ()' if frames == 1 else ''}, for input of shape "
+            f"{list(x.shape)}, got target of shape {list(t.shape)}"
+        )
+    x2, out_shape = x.reshape(frames, x.shape[-1]), tuple(t.shape)
     c = x2.shape[1]
-    t = _check_classes(_host(t), c, None, "multi_margin_loss")
+    t = _check_classes(_host(t).reshape(-1), c, None, "multi_margin_loss")
     w = _weight_array(weight, c, x._data.dtype, "multi_margin_loss", x)
     xy = _F.gather(x2, 1, wrap(_on_device_of(t.reshape(-1, 1), x, "target", "")))
     z = _F.clamp(xy * -1 + margin + x2, min=0.0)
