@@ -208,13 +208,51 @@ def _cumprod_b(xp, g, ins, out, aux, needs):
     a = ins[0]
     if not (a == 0).any():
         # d out_k / d a_j = out_k / a_j for k >= j: a reversed cumsum
-        return (xp.flip(xp.cumsum(xp.flip(g * out, axis), axis=axis), axis) / a,)
-    return (_cumprod_grad_with_zeros(xp, g, a, axis),)
+        return (_reversed_cumsum(xp, g * out, axis) / a,)
+    if xp.name == "tensor":
+        # create_graph: the O(n) rule's 0 past the first zero has the wrong derivative (that
+        # zero is a factor of it); the O(n^2) products are exact to every order
+        return (_cumprod_grad_with_zeros_recorded(xp, g, a, axis),)
+    return (_cumprod_grad_with_zeros(xp, g, a, out, axis),)
 
 
-def _cumprod_grad_with_zeros(xp, g, a, axis):
-    """sum over k >= j of g_k * prod_{i <= k, i != j} a_i, by products with a_j set to 1
-    (O(n^2) along ``axis``, only taken when the input has zeros)."""
+def _reversed_cumsum(xp, x, axis):
+    return xp.flip(xp.cumsum(xp.flip(x, axis), axis=axis), axis)
+
+
+def _cumprod_grad_with_zeros(xp, g, a, out, axis):
+    """grad_j = sum over k >= j of g_k * prod_{i <= k, i != j} a_i, in O(n) per slice (as
+    PyTorch's first derivative): with z the first zero of the slice, every product for j > z
+    holds a_z = 0, so
+
+    - j < z: a_j != 0, the reversed cumsum of g * out over a_j (out_k = 0 from z on);
+    - j = z: the reversed cumsum, from z on, of g times the cumprod with a_z set to 1;
+    - j > z: 0.
+    """
+    import numpy as np
+
+    data = getattr(a, "_data", a)
+    host = np.asarray(data) if isinstance(data, (np.ndarray, np.generic)) else data.get()
+    zero = host == 0
+    n = host.shape[axis]
+    first = np.where(zero.any(axis=axis, keepdims=True),
+                     zero.argmax(axis=axis, keepdims=True), n)
+    shape = [1] * host.ndim
+    shape[axis] = n
+    pos = np.arange(n).reshape(shape)
+    before, at, after = pos < first, pos == first, pos >= first
+    ns = namespace_of(data)
+    if ns.name != "numpy":
+        before, at, after = ns.asarray(before), ns.asarray(at), ns.asarray(after)
+    others = xp.cumprod(xp.where(at, 1.0, a), axis=axis)  # a_z left out of the products
+    g_before = _reversed_cumsum(xp, g * out, axis) / xp.where(before, a, 1.0)
+    g_at = _reversed_cumsum(xp, xp.where(after, g * others, 0.0), axis)
+    return xp.where(before, g_before, xp.where(at, g_at, 0.0))
+
+
+def _cumprod_grad_with_zeros_recorded(xp, g, a, axis):
+    """The same sum as :func:`_cumprod_grad_with_zeros` by products with a_j set to 1
+    (O(n^2) along ``axis``; differentiable again, as each term keeps every factor)."""
     import numpy as np
 
     at = xp.swapaxes(a, axis, -1)

@@ -261,6 +261,19 @@ def test_cumprod_zeros(torch, zeros):
     check_second_order(lambda t: gk.cumprod(t, 1), [x])
 
 
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cumprod_zeros_per_slice(torch, dim):
+    # the O(n) rule: each slice's first zero at its own place (first, last, none, several)
+    arr = R.uniform(0.5, 1.5, (5, 6, 4)) * np.sign(R.standard_normal((5, 6, 4)))
+    mask = R.random((5, 6, 4)) < 0.2
+    mask[0], mask[:, 0], mask[..., -1] = True, False, False
+    arr[mask] = 0.0
+    both(torch, lambda m, x: m.cumprod(x, dim), arr)
+    x = gk.tensor(arr, requires_grad=True)
+    check_grad(lambda t: gk.cumprod(t, dim), [x])
+    check_second_order(lambda t: gk.cumprod(t, dim), [x])
+
+
 # ------------------------------------------------------------------ errors
 @pytest.mark.parametrize("call,exc,pattern", [
     (lambda x: gk.roll(x, (1, 2), 0), ValueError, r"roll\(\).*same length"),
