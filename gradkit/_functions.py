@@ -7,6 +7,7 @@ Each function is written once here and attached to ``Tensor`` as a method at the
 from __future__ import annotations
 
 import collections
+import math
 
 import numpy as np
 
@@ -1590,11 +1591,10 @@ def tensordot(a, b, dims=2):
                              f"dim {j} has {y.shape[j]}")
     fa = [k for k in range(x.ndim) if k not in da]
     fb = [k for k in range(y.ndim) if k not in db]
-    kk = 1
-    for i in da:
-        kk *= x.shape[i]
-    xa = permute(x, *(fa + da)).reshape(-1, kk) if x.ndim else x.reshape(1, 1)
-    yb = permute(y, *(db + fb)).reshape(kk, -1) if y.ndim else y.reshape(1, 1)
+    kk = math.prod(x.shape[i] for i in da)
+    # explicit sizes: reshape(-1, kk) is ambiguous when kk is 0 (an empty contraction)
+    xa = (permute(x, *(fa + da)) if x.ndim else x).reshape(math.prod(x.shape[k] for k in fa), kk)
+    yb = (permute(y, *(db + fb)) if y.ndim else y).reshape(kk, math.prod(y.shape[k] for k in fb))
     out = matmul(xa, yb)
     return out.reshape(tuple(x.shape[k] for k in fa) + tuple(y.shape[k] for k in fb))
 

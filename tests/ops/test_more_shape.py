@@ -145,6 +145,17 @@ def test_tensordot(torch):
     check_second_order(lambda p, q: gk.tensordot(p, q, ([0, 1], [1, 0])), [x, y])
 
 
+@pytest.mark.parametrize("sa,sb,dims", [((3, 0), (0, 2), 1), ((0, 3), (3, 0), 1),
+                                        ((2, 0), (0,), 1), ((0, 4), (4,), 1),
+                                        ((2, 0, 3), (0, 3, 4), 2), ((3,), (0, 2), 0),
+                                        ((), (2, 0), 0)])
+def test_tensordot_empty(torch, sa, sb, dims):
+    # an empty contracted or free dimension: zeros of the right shape (was a reshape error
+    # for an empty contraction)
+    both(torch, lambda m, x, y: m.tensordot(x, y, dims), R.standard_normal(sa),
+         R.standard_normal(sb))
+
+
 # ------------------------------------------------------------------ scatter family
 IDX = np.array([[0, 2, 1, 0], [1, 0, 2, 2]])  # no duplicate position along dim 0 per column
 
