@@ -164,6 +164,11 @@ def test_decoder_errors():
         m(gk.randn(2, 3, 2, 4), gk.randn(3, 2, 4))
     with pytest.raises(RuntimeError, match="both batched or both unbatched"):
         m(gk.randn(3, 4), gk.randn(3, 2, 4))
+    with pytest.raises(RuntimeError, match=r"TransformerDecoderLayer\(d_model=4\) expects tgt "
+                                           r"and memory with the same batch size \(dimension 1, "
+                                           r"batch_first=False\), got tgt \(3, 2, 4\) and "
+                                           r"memory \(5, 3, 4\)"):
+        m(gk.randn(3, 2, 4), gk.randn(5, 3, 4))
     with pytest.raises(ValueError, match="num_layers"):
         nn.TransformerDecoder(m, num_layers=0)
     with pytest.raises(RuntimeError, match="relu/gelu"):
