@@ -20,9 +20,7 @@ def test_pdist_matches_torch(torch, p):
     gx = gk.tensor(x, requires_grad=True)
     ty, gy = torch.nn.functional.pdist(tx, p), F.pdist(gx, p)
     np.testing.assert_allclose(gy.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
-    if p == 0:
-        assert not gy.requires_grad
-        return
+    assert gy.requires_grad == ty.requires_grad  # p = 0 too: a zero gradient, as torch
     u = rng.standard_normal(tuple(ty.shape))
     (ty * torch.from_numpy(u)).sum().backward()
     (gy * gk.tensor(u)).sum().backward()
@@ -34,6 +32,7 @@ def test_pdist_float64_gradient_and_errors():
     for p in (1.5, 2, 3):
         check_grad(lambda x, p=p: F.pdist(x, p), [x])
     assert F.pdist(gk.randn(1, 3)).shape == (0,)
+    assert not F.pdist(gk.randn(3, 2), 0).requires_grad
     with pytest.raises(ValueError, match=r"pdist\(\) expects an input of shape \(N, M\), got "
                                          r"shape \(2, 3, 4\)"):
         F.pdist(gk.randn(2, 3, 4))

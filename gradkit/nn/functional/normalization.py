@@ -233,7 +233,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
 
     Args:
         input: ``(N, M)``.
-        p: the norm degree, ``>= 0`` (``0`` counts differing coordinates; not differentiable).
+        p: the norm degree, ``>= 0`` (``0`` counts differing coordinates; its gradient is 0).
 
     Returns:
         ``(N (N - 1) / 2,)``.
@@ -242,6 +242,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
 
     import numpy as np
 
+    from ..._backend import namespace_of
     from ...tensor import wrap
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
@@ -253,9 +254,13 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     n = x.shape[0]
     i, j = np.triu_indices(n, 1)
     diff = x[i] - x[j] if i.size else x[:0]
-    if p == 0:
-        return wrap((diff._data != 0).sum(axis=1).astype(x._data.dtype))
     a = _F.abs(diff)
+    if p == 0:  # a count: zero gradient, but on the graph as torch's (backward() works)
+        counts = wrap((diff._data != 0).sum(axis=1).astype(x._data.dtype))
+        if not a.requires_grad:
+            return counts
+        return _F.where(wrap(namespace_of(a._data).zeros(counts.shape, dtype=bool)), a.sum(1),
+                        counts)
     if math.isinf(p):
         if not i.size:
             return a.sum(1)
