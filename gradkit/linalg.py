@@ -245,16 +245,28 @@ def matrix_exp(A) -> Tensor:
     """The matrix exponential ``exp(A) = sum_k A^k / k!`` of the square matrices of ``A``.
 
     Scaling and squaring with a degree-13 Padé approximant, built from differentiable matmul and
-    solve, so gradients of every order follow (the number of squarings comes from the largest
-    1-norm in the batch).
+    solve, so gradients of every order follow. Each matrix of a batch is scaled and squared by
+    its own 1-norm (one large matrix does not cost the others their accuracy); a matrix with
+    inf or nan gives NaN, as in PyTorch.
     """
     name = "linalg.matrix_exp"
     A = _square_float(A, name)
     if A.numel() == 0:
         return A * 1
-    norm1 = float(F.amax(F.sum(F.abs(A.detach()), dim=-2)))
-    squarings = builtins.max(0, math.ceil(math.log2(norm1 / _THETA13))) if norm1 > 0 else 0
-    X = A / float(2 ** squarings) if squarings else A
+    norms = F.amax(F.sum(F.abs(A.detach()), dim=-2), dim=-1)  # the 1-norm of each matrix
+    finite = F.isfinite(norms)
+    if not bool(F.all(finite)):
+        bad = ~finite.unsqueeze(-1).unsqueeze(-1)
+        return F.where(bad, math.nan, matrix_exp(F.where(bad, 0.0, A)))
+    norms = F._host(norms._data)
+    with np.errstate(divide="ignore"):
+        need = np.ceil(np.log2(norms / _THETA13))
+    squarings = np.where(norms > 0, np.maximum(need, 0), 0).astype(np.int64)  # per matrix
+    most = int(squarings.max())
+    X = A
+    if most:
+        scale = np.ldexp(1.0, -squarings)[..., None, None].astype(A.dtype)
+        X = A * wrap(F._const_like(A, scale))
     b = _PADE13
     eye = _eye_like(A)
     X2 = F.matmul(X, X)
@@ -265,8 +277,11 @@ def matrix_exp(A) -> Tensor:
     V = (F.matmul(X6, b[12] * X6 + b[10] * X4 + b[8] * X2)
          + b[6] * X6 + b[4] * X4 + b[2] * X2 + b[0] * eye)
     R = solve(V - U, V + U)
-    for _ in range(squarings):
-        R = F.matmul(R, R)
+    for i in range(most):
+        squared = F.matmul(R, R)
+        more = squarings > i
+        R = squared if more.all() else F.where(
+            wrap(F._const_like(A, more[..., None, None])), squared, R)
     return R
 
 

@@ -424,6 +424,37 @@ def test_cond_singular_is_inf(torch):
     assert_close(out, torch.linalg.cond(torch.zeros(2, 2)))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_matrix_exp_non_finite_is_nan_per_matrix(torch, dtype):
+    # was OverflowError (ceil(log2(inf))) for a whole batch holding one such matrix
+    big = np.finfo(dtype).max * 0.75  # a finite matrix whose 1-norm overflows
+    a = np.stack([[[INF, 0.0], [0.0, 1.0]], [[0.5, 1.0], [-1.0, 0.2]],
+                  [[np.nan, 0.0], [0.0, 0.0]], [[big, big], [big, 1.0]]]).astype(dtype)
+    x = gk.tensor(a, requires_grad=True)
+    with np.errstate(all="ignore"):
+        out = LA.matrix_exp(x)
+        tout = torch.linalg.matrix_exp(torch.from_numpy(a))
+    assert out.dtype == x.dtype
+    assert_close(out[:3], tout[:3], atol=1e-6, rtol=1e-6)  # (torch's [3] is overflow noise)
+    assert np.isnan(out.detach().numpy()[[0, 2, 3]]).all()
+    out[1].sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_matrix_exp_batch_scales_each_matrix(torch):
+    # one matrix of large norm used to set the squarings of the whole batch: the small one lost
+    # digits with each needless squaring (error 3e-12 next to a norm of 1e5; skew-symmetric,
+    # so that its exponential, a rotation, does not overflow)
+    a = np.random.default_rng(13).standard_normal((3, 3))
+    batch = np.stack([a * 1e-3, (a - a.T) * 1e5])
+    out = LA.matrix_exp(gk.tensor(batch))
+    assert_close(out[0], torch.linalg.matrix_exp(torch.from_numpy(batch[0])), atol=2e-15,
+                 rtol=1e-14)
+    x = gk.tensor(np.stack([a * 0.1, a * 3.0]), requires_grad=True)
+    check_grad(LA.matrix_exp, [x])
+    check_second_order(LA.matrix_exp, [x])
+
+
 def test_linalg_error_is_runtime_error():
     assert issubclass(LA.LinAlgError, RuntimeError)
 
