@@ -29,6 +29,8 @@ def compare_layer(torch, g_mod, t_mod, inputs, *, grad_inputs=None, atol=1e-5, r
             for a, r in zip(inputs, grad_inputs)]
     out_g = g_mod(*g_in)
     out_t = t_mod(*t_in)
+    # assert_allclose broadcasts a 0-d or size-1 side: compare the shapes first
+    assert tuple(out_g.shape) == tuple(out_t.shape), (tuple(out_g.shape), tuple(out_t.shape))
     np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), atol=atol,
                                rtol=rtol, err_msg="forward output")
     u = np.random.default_rng(seed).standard_normal(tuple(out_g.shape)).astype(

@@ -21,6 +21,7 @@ def _compare(torch, logits, targets, il, tl, **kw):
                                           torch.tensor(il), torch.tensor(tl), **kw)
     g_loss = F.ctc_loss(gx.log_softmax(-1), gk.tensor(targets), gk.tensor(il), gk.tensor(tl),
                         **kw)
+    assert tuple(g_loss.shape) == tuple(t_loss.shape)
     np.testing.assert_allclose(g_loss.detach().numpy(), t_loss.detach().numpy(), rtol=1e-5,
                                atol=1e-5)
     u = np.random.default_rng(1).standard_normal(tuple(t_loss.shape)).astype(np.float32)

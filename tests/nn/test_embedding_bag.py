@@ -23,6 +23,7 @@ def _compare(torch, g, t, args, psw=None):
         kw_g["per_sample_weights"] = gk.tensor(psw, requires_grad=True)
         kw_t["per_sample_weights"] = torch.tensor(psw, requires_grad=True)
     out_g, out_t = g(*g_args, **kw_g), t(*t_args, **kw_t)
+    assert tuple(out_g.shape) == tuple(out_t.shape)
     np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), atol=1e-6)
     u = np.random.default_rng(1).standard_normal(tuple(out_t.shape)).astype(np.float32)
     (out_g * gk.tensor(u)).sum().backward()

@@ -12,6 +12,7 @@ def _both(torch, fn_g, fn_t, arrays, atol=1e-5):
     g_in = [gk.tensor(a, requires_grad=True) for a in arrays]
     t_in = [torch.tensor(a, requires_grad=True) for a in arrays]
     out_g, out_t = fn_g(*g_in), fn_t(*t_in)
+    assert tuple(out_g.shape) == tuple(out_t.shape)
     np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), atol=atol)
     u = np.random.default_rng(1).standard_normal(tuple(out_t.shape)).astype(np.float32)
     (out_g * gk.tensor(u)).sum().backward()
