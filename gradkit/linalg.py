@@ -454,7 +454,7 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
     x = _floating(x, name)
     if dtype is not None:
         x = x.to(dtype)
-    axis = _dims(dim, x.ndim, name)
+    axis = _dims(dim, x.ndim, name) or None  # dim=() reduces every dimension, as in PyTorch
     if x.ndim == 0:
         x = x.reshape(1)
         axis = None if axis is None else (0,)

@@ -326,6 +326,18 @@ def test_vector_norm_subgradients(torch):
     assert LA.vector_norm(gk.tensor(2.5), 3).shape == ()
 
 
+@pytest.mark.parametrize("ord", [2, 1, 3.5, 0, INF, -INF])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_vector_norm_empty_dim_tuple_reduces_all(torch, ord, keepdim):
+    # dim=() (or []) means every dimension in torch.linalg.vector_norm; it was read as none
+    x = np.random.default_rng(6).standard_normal((2, 3, 4))
+    for dim in [(), []]:
+        out = LA.vector_norm(gk.tensor(x), ord, dim=dim, keepdim=keepdim)
+        tout = torch.linalg.vector_norm(torch.from_numpy(x), ord, dim=dim, keepdim=keepdim)
+        assert tuple(out.shape) == tuple(tout.shape)
+        assert_close(out, tout, atol=1e-12)
+
+
 def test_vector_norm_dtype_argument(torch):
     x = np.random.default_rng(6).standard_normal((3, 4)).astype(np.float32)
     out = LA.vector_norm(gk.tensor(x), dtype=gk.float64)
