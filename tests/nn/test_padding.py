@@ -130,3 +130,17 @@ def test_functional_pad_errors_as_torch():
         F.pad(x, (-6, 1))
     with pytest.raises(ValueError, match=r"leaves no element"):
         F.pad(x, (-4, -1), mode="replicate")
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_functional_pad_backward_scatters_without_add_at(monkeypatch, mode):
+    import gradkit._backend as B
+    import gradkit.nn.functional as F
+
+    def no_add_at(*args, **kwargs):
+        raise AssertionError("F.pad's backward went through np.add.at")
+
+    monkeypatch.setattr(B, "_index_add_numpy", no_add_at)
+    x = gk.randn(2, 3, 6, 7, requires_grad=True)
+    F.pad(x, (2, 3, 1, 2), mode=mode).sum().backward()
+    assert x.grad.shape == (2, 3, 6, 7)

@@ -243,7 +243,8 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     import numpy as np
 
     from ..._backend import namespace_of
-    from ...tensor import wrap
+    from ...ops import vision as V
+    from ...tensor import apply1, wrap
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
     if x.ndim != 2:
@@ -253,7 +254,15 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
         raise ValueError(f"pdist(): p must be non-negative, got {p}")
     n = x.shape[0]
     i, j = np.triu_indices(n, 1)
-    diff = x[i] - x[j] if i.size else x[:0]
+    if i.size:  # x[i] - x[j] as one two-tap gather: its backward sums sorted runs, no add.at
+        taps = np.ones(i.size, dtype=x._data.dtype), np.full(i.size, -1, dtype=x._data.dtype)
+        diff = apply1(V.RESAMPLE, x, (0, n, (i, j), taps))
+    else:
+        diff = x[:0]
+    if p == 2:
+        total = _F.sum(diff * diff, 1)
+        nonzero = wrap(total._data > 0)
+        return _F.where(nonzero, _F.sqrt(_F.where(nonzero, total, 1.0)), 0.0)
     a = _F.abs(diff)
     if p == 0:  # a count: zero gradient, but on the graph as torch's (backward() works)
         counts = wrap((diff._data != 0).sum(axis=1).astype(x._data.dtype))
@@ -269,12 +278,8 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
         return wrap(top[:, 0]) + _F.sum((a - a.detach()) * hit, 1)
     if p == 1:
         return a.sum(1)
-    if p == 2:
-        total = _F.sum(a * a, 1)
-    else:  # |d|^p with a zero gradient where d = 0 (p < 1 would divide by zero)
-        moved = wrap(a._data > 0)
-        total = _F.sum(_F.where(moved, _F.where(moved, a, 1.0) ** p, 0.0), 1)
+    # |d|^p with a zero gradient where d = 0 (p < 1 would divide by zero)
+    moved = wrap(a._data > 0)
+    total = _F.sum(_F.where(moved, _F.where(moved, a, 1.0) ** p, 0.0), 1)
     nonzero = wrap(total._data > 0)
-    safe = _F.where(nonzero, total, 1.0)
-    root = _F.sqrt(safe) if p == 2 else safe ** (1.0 / p)
-    return _F.where(nonzero, root, 0.0)
+    return _F.where(nonzero, _F.where(nonzero, total, 1.0) ** (1.0 / p), 0.0)
