@@ -1204,6 +1204,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         if counts.size and counts.min() < 0:
             raise ValueError("repeat_interleave(): repeats can not be negative, got "
                              f"{int(counts.min())}")
+        if output_size is not None and int(counts.sum()) != output_size:
+            raise ValueError(f"repeat_interleave(): output_size={output_size} does not match "
+                             f"the output's size {int(counts.sum())} (the sum of repeats)")
         return wrap(_const_like(r, np.repeat(np.arange(counts.size, dtype=np.int64), counts)))
     out = _repeat_interleave(_t(input), repeats, dim)
     if output_size is not None and out.shape[dim if dim is not None else 0] != output_size:

@@ -297,6 +297,8 @@ def test_cumprod_zeros_per_slice(torch, dim):
      r"repeat_interleave\(\).*integer"),
     (lambda x: gk.repeat_interleave(x, 2, 0, output_size=5), ValueError,
      r"repeat_interleave\(\).*output_size=5.*size 6"),
+    (lambda x: gk.repeat_interleave(gk.tensor([1, 2]), output_size=4), ValueError,
+     r"repeat_interleave\(\).*output_size=4.*size 3"),
     (lambda x: gk.tile(x, (2, -1)), ValueError, r"tile\(\).*negative"),
     (lambda x: gk.movedim(x, (0, 1), 0), ValueError, r"movedim\(\).*same number"),
     (lambda x: gk.movedim(x, (0, 0), (1, 0)), ValueError, r"movedim\(\).*repeated"),
