@@ -384,11 +384,16 @@ def _logaddexp_f(xp, a, b, base2):
 
 
 def _logaddexp_b(xp, g, ins, out, aux, needs):
-    # a primitive: log(exp(a) + exp(b)) overflows; d/da = exp(a - out) (2 ** (a - out) in base 2)
+    # a primitive: log(exp(a) + exp(b)) overflows. d/da = sigmoid(d), d/db = sigmoid(-d) with
+    # d = a - b ((a - b) ln 2 in base 2), as PyTorch's 1 / (1 + exp(b - a)): 1 next to a = +inf
+    # (where exp(a - out) is NaN); through e = exp(-|d|), which never overflows
     a, b = ins
-    k = 0.6931471805599453 if aux[0] else 1.0
-    ga = g * xp.exp((a - out) * k) if needs[0] else None
-    gb = g * xp.exp((b - out) * k) if needs[1] else None
+    d = (a - b) * 0.6931471805599453 if aux[0] else a - b
+    e = xp.exp(-xp.abs(d))
+    big, small = 1.0 / (1.0 + e), e / (1.0 + e)  # sigmoid(|d|), sigmoid(-|d|)
+    pos = d >= 0
+    ga = g * xp.where(pos, big, small) if needs[0] else None
+    gb = g * xp.where(pos, small, big) if needs[1] else None
     return ga, gb
 
 
@@ -421,5 +426,5 @@ SQUARE = Op("Square", _square_f, _square_b)
 RECIPROCAL = Op("Reciprocal", _reciprocal_f, _reciprocal_b, saves=SAVES_OUTPUT)
 ATAN2 = Op("Atan2", _atan2_f, _atan2_b, broadcasts=True)
 HYPOT = Op("Hypot", _hypot_f, _hypot_b, saves=_BOTH, broadcasts=True)
-LOGADDEXP = Op("Logaddexp", _logaddexp_f, _logaddexp_b, saves=_BOTH, broadcasts=True)
+LOGADDEXP = Op("Logaddexp", _logaddexp_f, _logaddexp_b, broadcasts=True)
 del _BOTH

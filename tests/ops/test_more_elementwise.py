@@ -134,6 +134,21 @@ def test_sinc_small_arguments_second_order():
     check_second_order(gk.sinc, [x])
 
 
+@pytest.mark.parametrize("name", ["logaddexp", "logaddexp2"])
+def test_logaddexp_gradient_at_infinities(torch, name):
+    # PyTorch's weights 1 / (1 + exp(b - a)): 1 next to +inf (exp(a - out) gave NaN there),
+    # and no overflow warning for far-apart arguments
+    inf = np.inf
+    x = np.array([inf, 1.0, -inf, -inf, inf, 3.0, -2000.0])
+    y = np.array([1.0, inf, 2.0, -inf, inf, 3.0, 2000.0])
+    with np.errstate(invalid="ignore"):
+        both(torch, lambda m, a, b: getattr(m, name)(a, b), x, y)
+    a = gk.tensor([-2000.0, 2000.0], dtype=gk.float64, requires_grad=True)
+    with np.errstate(over="raise"):
+        getattr(gk, name)(a, a.flip(0)).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0, 2.0])
+
+
 def test_atan2_gradient_at_origin_is_zero(torch):
     # PyTorch's subgradient at (0, 0); g / (a^2 + b^2) there is inf, and inf * 0 was NaN
     x, y = np.array([0.0, -0.0, 1.0]), np.array([0.0, 0.0, 2.0])
