@@ -53,19 +53,26 @@ def _alpha(em, skip, in_len, lab_len):
     alpha = np.full((t_max, n, length), _NEG, dtype=em.dtype)
     alpha[0, :, 0] = em[0, :, 0]
     has = lab_len > 0
-    alpha[0, has, 1] = em[0, has, 1]
+    if has.any():  # (with every target empty the extended sequence is one blank long)
+        alpha[0, has, 1] = em[0, has, 1]
     for t in range(1, t_max):
         prev = alpha[t - 1]
         two = np.where(skip, _shift(prev, 2), _NEG)
         alpha[t] = _lse3(prev, _shift(prev, 1), two) + em[t]
-    rows = np.arange(n)
-    last = in_len - 1
+    return alpha, -_log_likelihood(alpha, in_len, lab_len)
+
+
+def _log_likelihood(alpha, in_len, lab_len):
+    """``log p(target | input)`` per sample: the paths that end on the last label or the final
+    blank at the last frame. No frames: 1 for an empty target, else 0 (as PyTorch)."""
+    rows = np.arange(alpha.shape[1])
+    last = np.maximum(in_len - 1, 0)
     end = 2 * lab_len  # index of the final blank
     a_end = alpha[last, rows, end]
     a_lab = np.where(lab_len > 0, alpha[last, rows, np.maximum(end - 1, 0)], _NEG)
     with np.errstate(invalid="ignore"):
-        nll = -np.logaddexp(a_end, a_lab)
-    return alpha, nll
+        logp = np.logaddexp(a_end, a_lab)
+    return np.where(in_len > 0, logp, np.where(lab_len > 0, _NEG, 0.0)).astype(alpha.dtype)
 
 
 def _beta(em, skip, in_len, lab_len):
@@ -115,12 +122,8 @@ def _ctc_b(xp, g, ins, out, aux, needs):
     t_max, n, c = lp.shape
     beta = _beta(em, skip, in_len, lab_len)
     rows = np.arange(n)
-    last = in_len - 1
-    end = 2 * lab_len
+    logp = _log_likelihood(alpha, in_len, lab_len)
     with np.errstate(invalid="ignore"):
-        logp = np.logaddexp(alpha[last, rows, end],
-                            np.where(lab_len > 0, alpha[last, rows, np.maximum(end - 1, 0)],
-                                     _NEG))
         log_gamma = alpha + beta - em - logp[None, :, None]
     gamma = np.exp(log_gamma)
     gamma[~np.isfinite(gamma)] = 0

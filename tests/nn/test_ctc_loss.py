@@ -69,6 +69,22 @@ def test_ctc_unbatched_and_empty_target(torch):
     _compare(torch, logits3, np.array([[1, 2], [0, 0]]), np.array([5, 4]), np.array([2, 0]))
 
 
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+def test_ctc_every_target_empty_and_no_frames(torch, reduction, zero_infinity):
+    # a batch of silences (the extended label sequence is one blank long), and samples with no
+    # frames: loss 0 for an empty target, inf (or 0) otherwise, no gradient
+    logits = np.random.default_rng(6).standard_normal((5, 3, C)).astype(np.float32)
+    kw = dict(reduction=reduction, zero_infinity=zero_infinity)
+    _compare(torch, logits, np.zeros((3, 0), dtype=np.int64), np.array([5, 3, 1]),
+             np.array([0, 0, 0]), **kw)
+    out = _compare(torch, logits, np.array([[1, 2], [3, 3], [2, 1]]), np.array([0, 0, 5]),
+                   np.array([0, 2, 2]), **kw)
+    if reduction == "none":
+        assert out.detach().numpy()[0] == 0
+        assert out.detach().numpy()[1] == (0 if zero_infinity else np.inf)
+
+
 def test_ctc_float64_gradient_of_log_probs():
     rng = np.random.default_rng(5)
     x = t64(rng, 6, 2, 4)
@@ -80,7 +96,7 @@ def test_ctc_float64_gradient_of_log_probs():
 
 def test_ctc_errors():
     lp = gk.randn(T, N, C).log_softmax(2)
-    with pytest.raises(ValueError, match=r"input_lengths must be in \[1, 12\].*got \[13, 2, 2\]"):
+    with pytest.raises(ValueError, match=r"input_lengths must be in \[0, 12\].*got \[13, 2, 2\]"):
         F.ctc_loss(lp, gk.tensor(_PADDED), [13, 2, 2], _LENGTHS)
     with pytest.raises(ValueError, match=r"expected padded targets of shape \(3, S\) with "
                                          r"S >= max\(target_lengths\) = 5, got \(3, 4\)"):

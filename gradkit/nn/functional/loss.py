@@ -743,8 +743,8 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
         raise TypeError(f"ctc_loss: targets must hold integer class indices, got {tg.dtype}")
     in_len = _lengths(input_lengths, n, "input_lengths")
     lab_len = _lengths(target_lengths, n, "target_lengths")
-    if (in_len > t_max).any() or (in_len < 1).any():
-        raise ValueError(f"ctc_loss: input_lengths must be in [1, {t_max}] for log_probs of "
+    if (in_len > t_max).any() or (in_len < 0).any():
+        raise ValueError(f"ctc_loss: input_lengths must be in [0, {t_max}] for log_probs of "
                          f"shape {tuple(log_probs.shape)}, got {in_len.tolist()}")
     if (lab_len < 0).any():
         raise ValueError(f"ctc_loss: target_lengths must be non-negative, got "
