@@ -518,6 +518,8 @@ def matrix_norm(A, ord: Union[str, float] = "fro", dim=(-2, -1), keepdim: bool =
                            f"-inf, 1, -1, 2, -2")
     if ord == "fro":
         return vector_norm(A, 2, d, keepdim)
+    if ord in (1, 2, _inf) and (A.shape[d[0]] == 0 or A.shape[d[1]] == 0):
+        return F.sum(F.abs(A), dim=d, keepdim=keepdim)  # an empty matrix: 0, as in PyTorch
     if ord in ("nuc", 2, -2):
         s = svdvals(_last_two(A, d))
         if ord == "nuc":
@@ -729,14 +731,17 @@ def cond(A, p=None) -> Tensor:
     name = "linalg.cond"
     A = _floating(A, name)
     _matrices(A, name)
+    if p not in (None, 2, -2) and p not in _MATRIX_ORDS:
+        raise RuntimeError(f"{name}: Order {p} not supported.")
+    if p not in (None, 2, -2):
+        _square(A, f"linalg.cond(ord={p})")
+    if A.shape[-1] == 0 or A.shape[-2] == 0:  # an empty matrix: 0, as in PyTorch
+        return F.sum(F.abs(A), dim=(-2, -1))
     if p is None or p == 2 or p == -2:
         s = svdvals(A)
         big, small = s[..., 0], s[..., -1]
         with np.errstate(divide="ignore", invalid="ignore"):  # singular: inf (or nan), as torch
             return big / small if p != -2 else small / big
-    if p not in _MATRIX_ORDS:
-        raise RuntimeError(f"{name}: Order {p} not supported.")
-    _square(A, f"linalg.cond(ord={p})")
     return matrix_norm(A, p) * matrix_norm(inv(A), p)
 
 

@@ -467,6 +467,20 @@ def test_matrix_exp_batch_scales_each_matrix(torch):
     check_second_order(LA.matrix_exp, [x])
 
 
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (3, 0), (2, 0, 4)])
+def test_norms_and_cond_of_empty_matrices_are_zero(torch, shape):
+    # max-based matrix norms and cond of an empty matrix: 0 as in PyTorch (they raised)
+    x = np.zeros(shape)
+    calls = [lambda la, A, o=o: la.matrix_norm(A, o) for o in (1, 2, INF, "nuc", "fro")]
+    calls += [lambda la, A: la.matrix_norm(A, 1, keepdim=True), lambda la, A: la.cond(A)]
+    if shape[-1] == shape[-2]:
+        calls += [lambda la, A, o=o: la.cond(A, o) for o in (1, INF, "fro", "nuc", -2)]
+    for fn in calls:
+        out, tout = fn(LA, gk.tensor(x)), fn(torch.linalg, torch.from_numpy(x))
+        assert tuple(out.shape) == tuple(tout.shape)
+        assert_close(out, tout, atol=0)
+
+
 def test_linalg_error_is_runtime_error():
     assert issubclass(LA.LinAlgError, RuntimeError)
 
