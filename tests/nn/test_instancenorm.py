@@ -85,3 +85,15 @@ def test_local_response_norm_matches_torch(torch, size, shape):
     with pytest.raises(ValueError, match=r"LocalResponseNorm\(2, alpha=0.0001.*\(N, C, \*\).*"
                                          r"shape \(4, 5\)"):
         nn.LocalResponseNorm(2)(gk.randn(4, 5))
+
+
+def test_instance_norm_empty_batch_matches_torch(torch):
+    g = nn.InstanceNorm2d(3, affine=True, track_running_stats=True)
+    t = torch.nn.InstanceNorm2d(3, affine=True, track_running_stats=True)
+    x = gk.randn(0, 3, 4, 5, requires_grad=True)
+    y = g(x)
+    assert tuple(y.shape) == tuple(t(torch.zeros(0, 3, 4, 5)).shape)
+    y.sum().backward()
+    assert x.grad.shape == (0, 3, 4, 5)
+    for k, v in t.state_dict().items():  # NaN running statistics, as torch's
+        np.testing.assert_array_equal(g.state_dict()[k].numpy(), v.numpy(), err_msg=k)

@@ -4,9 +4,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from ... import _functions as _F
+from ..._backend import namespace_of
 from ...ops import nn_misc as M
 from ...tensor import Tensor, apply, as_tensor_arg
 
@@ -173,7 +177,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
             raise ValueError("instance_norm(): running_mean and running_var are required when "
                              "use_input_stats=False")
         return FB.batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
-    d = x.numel() // max(n * c, 1)
+    d = math.prod(x.shape[2:])
     if d <= 1:
         raise ValueError(f"instance_norm(): expected more than 1 spatial element when using the "
                          f"input statistics, got input of shape {tuple(x.shape)}")
@@ -181,10 +185,14 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     y = y.reshape(tuple(x.shape))
     if running_mean is not None or running_var is not None:
         arr = x._data.reshape(n, c, d)
+        if n == 0:  # an empty batch has no statistics: NaN, as torch's
+            mean = var = namespace_of(arr).full((c,), np.nan, dtype=arr.dtype)
+        else:
+            mean, var = arr.mean(axis=(0, 2)), arr.var(axis=2, ddof=1).mean(axis=0)
         if running_mean is not None:
-            FB._update_running(running_mean, arr.mean(axis=(0, 2)), momentum)
+            FB._update_running(running_mean, mean, momentum)
         if running_var is not None:
-            FB._update_running(running_var, arr.var(axis=2, ddof=1).mean(axis=0), momentum)
+            FB._update_running(running_var, var, momentum)
     bshape = (c,) + (1,) * (x.ndim - 2)
     if weight is not None:
         y = y * weight.reshape(bshape)
@@ -238,11 +246,6 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     Returns:
         ``(N (N - 1) / 2,)``.
     """
-    import math
-
-    import numpy as np
-
-    from ..._backend import namespace_of
     from ...ops import vision as V
     from ...tensor import apply1, wrap
 
