@@ -103,3 +103,20 @@ def test_embedding_bag_from_pretrained_and_errors():
         F.embedding_bag(gk.tensor(np.array([[0, 1]])), w, per_sample_weights=gk.ones(1, 2))
     with pytest.raises(ValueError, match="mode has to be one of"):
         nn.EmbeddingBag(5, 2, mode="min")
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+def test_embedding_bag_scale_grad_by_freq_divides_by_each_index_count(mode):
+    # the count of each row's own index, as F.embedding (torch 2.13's CPU embedding_bag divides
+    # index 2 below by index 1's count: pytorch/pytorch#190063)
+    idx = np.array([4, 1, 1, 2, 1, 4])
+    off = np.array([0, 3])
+    w = t64(np.random.default_rng(3), 6, 2)
+    F.embedding_bag(gk.tensor(idx), w, gk.tensor(off), mode=mode,
+                    scale_grad_by_freq=True).sum().backward()
+    sizes = np.diff(np.append(off, idx.size))
+    per_entry = np.repeat(1.0 / sizes, sizes) if mode == "mean" else np.ones(idx.size)
+    counts = np.bincount(idx, minlength=6)
+    expect = np.zeros(6)
+    np.add.at(expect, idx, per_entry / counts[idx])
+    np.testing.assert_allclose(w.grad.numpy(), np.repeat(expect[:, None], 2, axis=1))

@@ -47,6 +47,12 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
 
     Returns:
         ``(B, D)``; an empty bag gives zeros.
+
+    Note:
+        With ``scale_grad_by_freq`` each row's gradient is divided by its index's count in the
+        mini-batch, as :func:`embedding` does. PyTorch 2.13's CPU kernel divides some rows by
+        another index's count (pytorch/pytorch#190063, fixed after 2.13); gradkit does not
+        copy that.
     """
     who = "embedding_bag()"
     if mode not in _MODES:
