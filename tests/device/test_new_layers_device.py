@@ -118,6 +118,14 @@ FUNCS = [
      None),
     ("ctc_loss", lambda x, t: F.ctc_loss(x.reshape(5, 1, 4).log_softmax(-1), t[:1, :2],
                                          [5], [2], reduction="none"), "labels"),
+    ("ctc_loss-empty-targets", lambda x: F.ctc_loss(x.reshape(5, 1, 4).log_softmax(-1),
+                                                    np.zeros((1, 0), np.int64), [5], [0]), None),
+    ("pad-reflect-crop", lambda x: F.pad(x.reshape(1, 5, 4), (3, -1, -1, 2), mode="reflect"),
+     None),
+    ("pad-circular", lambda x: F.pad(x.reshape(1, 5, 4), (2, 1), mode="circular"), None),
+    ("pdist", lambda x: F.pdist(x), None),
+    ("pdist-p3", lambda x: F.pdist(x, 3), None),
+    ("pdist-p0", lambda x: F.pdist(x, 0), None),
 ]
 
 
