@@ -174,6 +174,29 @@ def test_prod_with_zeros_second_order(torch):
     assert_close(h, th)
 
 
+@pytest.mark.parametrize("dim", [None, 1, (0, 2), -1])
+def test_prod_with_zeros_groups_vs_torch(torch, dim):
+    # the product of the others by exclusive cumulative products (O(n) per group): one, two and
+    # no zeros per group, first and second order
+    rng = np.random.default_rng(3)
+    data = rng.uniform(0.5, 1.5, (3, 4, 5)) * np.sign(rng.standard_normal((3, 4, 5)))
+    data[0, 1, 2] = data[1, :, 0] = data[2, 3, 4] = data[2, 3, 1] = 0.0
+    x = gk.tensor(data, requires_grad=True)
+    tx = torch.tensor(data, requires_grad=True)
+    out = x.prod() if dim is None else gk.prod(x, dim)
+    tout = tx.prod() if dim is None else (tx.prod(dim) if isinstance(dim, int)
+                                          else tx.prod(dim[1]).prod(dim[0]))
+    assert_close(out, tout, atol=1e-12)
+    w = rng.standard_normal(tuple(out.shape))
+    (g,) = gk.autograd.grad((out * gk.tensor(w)).sum(), [x], create_graph=True)
+    (tg,) = torch.autograd.grad((tout * torch.tensor(w)).sum(), [tx], create_graph=True)
+    assert_close(g, tg, atol=1e-12)
+    v = rng.standard_normal(data.shape)
+    (h,) = gk.autograd.grad((g * gk.tensor(v)).sum(), [x])
+    (th,) = torch.autograd.grad((tg * torch.tensor(v)).sum(), [tx])
+    assert_close(h, th, atol=1e-12)
+
+
 def test_max_min_indices_and_ties(torch):
     data = np.array([[1.0, 3.0, 3.0], [2.0, -1.0, 0.5]], dtype=np.float32)
     x = gk.tensor(data, requires_grad=True)
