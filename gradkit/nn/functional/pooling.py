@@ -12,6 +12,7 @@ The 1-D forms view their input as ``(N, C, 1, L)`` and run the 2-D primitives of
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -712,57 +713,75 @@ def fractional_max_pool2d(input: Tensor, kernel_size: _IntOr, output_size=None,
     Shape:
         - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
     """
-    return _fractional_max_pool2d(input, kernel_size, output_size, output_ratio,
-                                  return_indices, _random_samples, "fractional_max_pool2d()")
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_indices,
+                                _random_samples, 2, "fractional_max_pool2d()")
 
 
-def _fractional_max_pool2d(input, kernel_size, output_size, output_ratio, return_indices,
-                           samples, who):
+def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_indices,
+                         samples, dims, who):
+    """Fractional max pooling over the last ``dims`` (2 or 3) axes of a batched or unbatched
+    input: windows from PyTorch's interval rule, the first maximum of each (NaN wins)."""
     from ... import _functions as _F
     from ...random import _gen
 
-    x, undo = _as4d(input, 2, who)
-    kh, kw = _tuple(kernel_size, 2, "kernel_size", who)
-    n, c, h, w = x.shape
+    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
+    spatial = "H, W" if dims == 2 else "D, H, W"
+    if x.ndim not in (dims + 1, dims + 2):
+        raise ValueError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
+                         f"a {x.ndim}-D input of shape {tuple(x.shape)}")
+    unbatched = x.ndim == dims + 1
+    if unbatched:
+        x = x.unsqueeze(0)
+    k = _tuple(kernel_size, dims, "kernel_size", who)
+    n, c = x.shape[:2]
+    size = tuple(x.shape[2:])
     if output_size is None and output_ratio is None:
         raise ValueError(f"{who} requires specifying either an output_size or an output_ratio")
     if output_size is None:
-        ratio = (output_ratio, output_ratio) if isinstance(output_ratio, (int, float)) \
+        ratio = (output_ratio,) * dims if isinstance(output_ratio, (int, float)) \
             else tuple(output_ratio)
-        if len(ratio) != 2 or not all(0 < r < 1 for r in ratio):
-            raise ValueError(f"{who}: output_ratio must be in (0, 1) (one value or a pair), "
-                             f"got {output_ratio!r}")
-        output_size = (int(h * ratio[0]), int(w * ratio[1]))
-    ho, wo = _tuple(output_size, 2, "output_size", who)
-    if ho + kh - 1 > h or wo + kw - 1 > w or min(ho, wo) <= 0:
-        raise ValueError(f"{who}: output size ({ho}, {wo}) with kernel ({kh}, {kw}) does not "
-                         f"fit the input of shape {tuple(input.shape)}: need "
-                         f"output + kernel - 1 <= input size per axis")
+        if len(ratio) != dims or not all(0 < r < 1 for r in ratio):
+            raise ValueError(f"{who}: output_ratio must be in (0, 1) (one value or "
+                             f"{'a pair' if dims == 2 else 'three'}), got {output_ratio!r}")
+        output_size = tuple(int(v * r) for v, r in zip(size, ratio))
+    out = _tuple(output_size, dims, "output_size", who)
+    if any(o + kk - 1 > v or o <= 0 for o, kk, v in zip(out, k, size)):
+        raise ValueError(f"{who}: output size {out} with kernel {k} does not fit the input of "
+                         f"shape {tuple(input.shape)}: need output + kernel - 1 <= input size "
+                         f"per axis")
     dt = x._data.dtype
     if samples is None:
-        smp = _gen(None).random((n, c, 2)).astype(dt)
+        smp = _gen(None).random((n, c, dims)).astype(dt)
     else:
         smp = samples._data if isinstance(samples, Tensor) else np.asarray(samples)
         smp = smp if type(smp) is np.ndarray else smp.get()
-        if tuple(smp.shape) != (n, c, 2):
-            raise ValueError(f"{who}: _random_samples must have shape ({n}, {c}, 2), got "
+        if tuple(smp.shape) != (n, c, dims):
+            raise ValueError(f"{who}: _random_samples must have shape ({n}, {c}, {dims}), got "
                              f"{tuple(smp.shape)}")
-    w0 = _fractional_intervals(smp[..., 0], w, wo, kw, dt)  # (N, C, Wo)
-    h0 = _fractional_intervals(smp[..., 1], h, ho, kh, dt)  # (N, C, Ho)
-    hi = h0[:, :, :, None, None, None] + np.arange(kh)[:, None]  # (N, C, Ho, 1, kh, 1)
-    wi = w0[:, :, None, :, None, None] + np.arange(kw)[None, :]  # (N, C, 1, Wo, 1, kw)
-    flat = (hi * w + wi).reshape(n, c, ho, wo, kh * kw)  # row-major window order
-    vals = x._data.reshape(n, c, h * w)
+    # which sample drives which axis: (W, H) in 2-D, (D, H, W) in 3-D (as PyTorch)
+    order = (1, 0) if dims == 2 else (0, 1, 2)
+    flat = np.zeros((n, c) + (1,) * (2 * dims), dtype=np.int64)
+    for a in range(dims):  # flat (row-major) positions of every window tap
+        starts = _fractional_intervals(smp[..., order[a]], size[a], out[a], k[a], dt)
+        taps = starts.reshape((n, c) + tuple(out[a] if i == a else 1 for i in range(dims))
+                              + (1,) * dims) \
+            + np.arange(k[a]).reshape((1, 1) + (1,) * dims
+                                      + tuple(k[a] if i == a else 1 for i in range(dims)))
+        flat = flat * size[a] + taps
+    flat = flat.reshape((n, c) + out + (-1,))  # (N, C, *out, prod(k)): row-major window order
+    planes = math.prod(size)
+    vals = x._data.reshape(n, c, planes)
     vals = vals if type(vals) is np.ndarray else vals.get()
     cand = np.take_along_axis(vals, flat.reshape(n, c, -1), axis=2).reshape(flat.shape)
     first = np.argmax(np.where(np.isnan(cand), np.inf, cand), axis=-1)  # first max (NaN wins)
-    idx = np.take_along_axis(flat, first[..., None], -1)[..., 0]  # (N, C, Ho, Wo)
+    idx = np.take_along_axis(flat, first[..., None], -1)[..., 0]  # (N, C, *out)
     dev = namespace_of(x._data)
-    y = _F.gather(x.reshape(n, c, h * w), 2, wrap(dev.asarray(idx.reshape(n, c, -1))))
-    y = undo(y.reshape(n, c, ho, wo))
-    if return_indices:
-        return y, undo(wrap(dev.asarray(idx)))
-    return y
+    y = _F.gather(x.reshape(n, c, planes), 2, wrap(dev.asarray(idx.reshape(n, c, -1))))
+    y = y.reshape((n, c) + out)
+    ind = wrap(dev.asarray(idx))
+    if unbatched:
+        y, ind = y.squeeze(0), ind.squeeze(0)
+    return (y, ind) if return_indices else y
 
 
 def fractional_max_pool3d(input: Tensor, kernel_size: _IntOr, output_size=None,
@@ -776,62 +795,8 @@ def fractional_max_pool3d(input: Tensor, kernel_size: _IntOr, output_size=None,
         - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
         - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch axis
     """
-    return _fractional_max_pool3d(input, kernel_size, output_size, output_ratio,
-                                  return_indices, _random_samples, "fractional_max_pool3d()")
-
-
-def _fractional_max_pool3d(input, kernel_size, output_size, output_ratio, return_indices,
-                           samples, who):
-    from ... import _functions as _F
-    from ...random import _gen
-
-    x, unbatched = _as5d(input, who)
-    k = _tuple(kernel_size, 3, "kernel_size", who)
-    n, c = x.shape[:2]
-    size = tuple(x.shape[2:])
-    if output_size is None and output_ratio is None:
-        raise ValueError(f"{who} requires specifying either an output_size or an output_ratio")
-    if output_size is None:
-        ratio = (output_ratio,) * 3 if isinstance(output_ratio, (int, float)) \
-            else tuple(output_ratio)
-        if len(ratio) != 3 or not all(0 < r < 1 for r in ratio):
-            raise ValueError(f"{who}: output_ratio must be in (0, 1) (one value or three), got "
-                             f"{output_ratio!r}")
-        output_size = tuple(int(v * r) for v, r in zip(size, ratio))
-    out = _tuple(output_size, 3, "output_size", who)
-    if any(o + kk - 1 > v or o <= 0 for o, kk, v in zip(out, k, size)):
-        raise ValueError(f"{who}: output size {out} with kernel {k} does not fit the input of "
-                         f"shape {tuple(input.shape)}: need output + kernel - 1 <= input size "
-                         f"per axis")
-    dt = x._data.dtype
-    if samples is None:
-        smp = _gen(None).random((n, c, 3)).astype(dt)
-    else:
-        smp = samples._data if isinstance(samples, Tensor) else np.asarray(samples)
-        smp = smp if type(smp) is np.ndarray else smp.get()
-        if tuple(smp.shape) != (n, c, 3):
-            raise ValueError(f"{who}: _random_samples must have shape ({n}, {c}, 3), got "
-                             f"{tuple(smp.shape)}")
-    d, h, w = size
-    t0 = _fractional_intervals(smp[..., 0], d, out[0], k[0], dt)
-    h0 = _fractional_intervals(smp[..., 1], h, out[1], k[1], dt)
-    w0 = _fractional_intervals(smp[..., 2], w, out[2], k[2], dt)
-    ti = t0[:, :, :, None, None, None, None, None] + np.arange(k[0])[:, None, None]
-    hi = h0[:, :, None, :, None, None, None, None] + np.arange(k[1])[None, :, None]
-    wi = w0[:, :, None, None, :, None, None, None] + np.arange(k[2])[None, None, :]
-    flat = ((ti * h + hi) * w + wi).reshape(n, c, out[0], out[1], out[2], -1)
-    vals = x._data.reshape(n, c, d * h * w)
-    vals = vals if type(vals) is np.ndarray else vals.get()
-    cand = np.take_along_axis(vals, flat.reshape(n, c, -1), axis=2).reshape(flat.shape)
-    first = np.argmax(np.where(np.isnan(cand), np.inf, cand), axis=-1)
-    idx = np.take_along_axis(flat, first[..., None], -1)[..., 0]
-    dev = namespace_of(x._data)
-    y = _F.gather(x.reshape(n, c, d * h * w), 2, wrap(dev.asarray(idx.reshape(n, c, -1))))
-    y = y.reshape((n, c) + out)
-    ind = wrap(dev.asarray(idx))
-    if unbatched:
-        y, ind = y.squeeze(0), ind.squeeze(0)
-    return (y, ind) if return_indices else y
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_indices,
+                                _random_samples, 3, "fractional_max_pool3d()")
 
 
 # ----------------------------------------------------------------------------- *_with_indices

@@ -464,9 +464,9 @@ class _FractionalMaxPoolNd(Module):
                              f"{output_ratio})")
 
     def forward(self, input: Tensor):
-        fn = FP._fractional_max_pool2d if self._n == 2 else FP._fractional_max_pool3d
-        return fn(input, self.kernel_size, self.output_size, self.output_ratio,
-                  self.return_indices, self._random_samples, type(self).__name__)
+        return FP._fractional_max_pool(input, self.kernel_size, self.output_size,
+                                       self.output_ratio, self.return_indices,
+                                       self._random_samples, self._n, type(self).__name__)
 
 
 class FractionalMaxPool2d(_FractionalMaxPoolNd):
