@@ -1518,21 +1518,31 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
             return (total / nt).reshape(shape)
         return wrap(total._data // nt._data).to(x.dtype).reshape(shape)
     # prod / amax / amin: each written position's group as a row of a padded matrix, reduced
-    # by the prod/amax/amin primitives (exact with zeros, PyTorch's tie rule)
+    # by the prod/amax/amin primitives (exact with zeros, PyTorch's tie rule). Groups of about
+    # the same size share a matrix (sizes in [2^j, 2^(j+1))), so padding at most doubles the
+    # work: one large group among many small ones does not pad them all to its size.
     order = np.argsort(inverse, kind="stable")
-    k = int(counts.max())
-    valid = np.arange(k) < counts[:, None]
-    pick = np.zeros((u.size, k), dtype=np.int64)
-    pick[valid] = order
-    groups = where(wrap(_const_like(x, valid)), vals[_const_like(x, pick)],
-                   _scatter_identity(x.dtype, reduce))
-    if include_self:
-        groups = cat([flat[_const_like(x, u)].unsqueeze(1), groups], 1)
-    if reduce == "prod":
-        red = prod(groups, 1)
-    else:
-        red = amax(groups, 1) if reduce == "amax" else amin(groups, 1)
-    return _place(flat, u, red.to(x.dtype)).reshape(shape)
+    first = np.cumsum(counts) - counts  # each group's start in ``order``
+    level = np.log2(counts).astype(np.int64)
+    identity = _scatter_identity(x.dtype, reduce)
+    placed, reduced = [], []
+    for lv in np.unique(level):
+        sel = np.flatnonzero(level == lv)
+        k = int(counts[sel].max())
+        valid = np.arange(k) < counts[sel, None]
+        pick = np.zeros((sel.size, k), dtype=np.int64)
+        pick[valid] = order[(first[sel, None] + np.arange(k))[valid]]
+        groups = where(wrap(_const_like(x, valid)), vals[_const_like(x, pick)], identity)
+        if include_self:
+            groups = cat([flat[_const_like(x, u[sel])].unsqueeze(1), groups], 1)
+        if reduce == "prod":
+            red = prod(groups, 1)
+        else:
+            red = amax(groups, 1) if reduce == "amax" else amin(groups, 1)
+        placed.append(u[sel])
+        reduced.append(red)
+    red = reduced[0] if len(reduced) == 1 else cat(reduced, 0)
+    return _place(flat, np.concatenate(placed), red.to(x.dtype)).reshape(shape)
 
 
 def _zeros_of(x, n):

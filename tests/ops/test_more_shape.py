@@ -250,6 +250,26 @@ def test_scatter_reduce_ties_split_like_torch(torch, reduce):
                                                  include_self=False), x + 10, src)
 
 
+@pytest.mark.parametrize("reduce", ["prod", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_groups_of_many_sizes(torch, reduce, include_self):
+    # groups of 1 to 40 writes (one padded matrix per size class, not one padded to the
+    # largest), in a shuffled order, with zeros and ties
+    rng = np.random.default_rng(4)
+    sizes = [40, 1, 2, 3, 5, 8, 13, 1, 17, 1, 4]
+    index = rng.permutation(np.repeat(np.arange(len(sizes)), sizes))
+    src = rng.integers(-3, 4, index.size).astype(np.float64)  # zeros and ties
+    x = rng.integers(-3, 4, len(sizes) + 2).astype(np.float64)
+    if not include_self:  # no tie with an excluded input element (a documented difference)
+        x += 10
+    both(torch, lambda m, a, b: m.scatter_reduce(a, 0, m.tensor(index), b, reduce,
+                                                 include_self=include_self), x, src)
+    xa = gk.tensor(rng.uniform(0.5, 1.5, x.shape), requires_grad=True)
+    sa = gk.tensor(rng.uniform(0.5, 1.5, src.shape), requires_grad=True)
+    check_grad(lambda a, b: gk.scatter_reduce(a, 0, gk.tensor(index), b, reduce,
+                                              include_self=include_self), [xa, sa])
+
+
 def test_scatter_reduce_amax_without_self_splits_among_src_only():
     # documented difference: PyTorch would also count the (excluded) tied input element
     x = gk.tensor([5.0, 0.0], dtype=gk.float64)
