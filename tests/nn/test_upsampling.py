@@ -202,3 +202,24 @@ def test_interpolate_random_geometries_match_torch(torch):
         np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), atol=5e-5, rtol=1e-4)
 
     check()
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+@pytest.mark.parametrize("kw", [dict(scale_factor=2.3), dict(size=(3, 11)), dict(size=(5, 7)),
+                                dict(scale_factor=(0.5, 1.5))], ids=str)
+def test_nearest_modes_take_uint8_as_torch(torch, mode, kw):
+    # uint8 images and label masks: the nearest modes are a gather, exact in any dtype
+    x = np.random.default_rng(8).integers(0, 256, (2, 3, 5, 7)).astype(np.uint8)
+    out = F.interpolate(gk.tensor(x), mode=mode, **kw)
+    ref = torch.nn.functional.interpolate(torch.tensor(x), mode=mode, **kw)
+    assert out.dtype == gk.uint8
+    np.testing.assert_array_equal(out.numpy(), ref.numpy())
+
+
+def test_interpolate_rejects_other_integer_inputs():
+    with pytest.raises(TypeError, match=r"interpolate\(\): expects a floating-point input \(or "
+                                        r"uint8 for the nearest modes.*got dtype .*int64"):
+        F.interpolate(gk.tensor(np.ones((1, 1, 2, 2), dtype=np.int64)), scale_factor=2)
+    with pytest.raises(TypeError, match=r"got dtype .*uint8"):
+        F.interpolate(gk.tensor(np.ones((1, 1, 2, 2), dtype=np.uint8)), scale_factor=2,
+                      mode="bilinear")

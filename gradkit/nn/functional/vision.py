@@ -254,8 +254,10 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
         raise NotImplementedError(f"{who}: mode {mode!r} needs a {rank}-D input "
                                   f"{_SHAPES[rank]}, got a {x.ndim}-D input of shape "
                                   f"{tuple(x.shape)}")
-    if np.dtype(x._data.dtype).kind != "f":
-        raise TypeError(f"{who}: expects a floating-point input, got dtype {x.dtype}")
+    if np.dtype(x._data.dtype).kind != "f" and not (
+            x._data.dtype == np.uint8 and mode in ("nearest", "nearest-exact")):
+        raise TypeError(f"{who}: expects a floating-point input (or uint8 for the nearest "
+                        f"modes, e.g. an image or a label mask), got dtype {x.dtype}")
     dim = x.ndim - 2
     if mode == "area" and scale_factor is not None:
         recompute_scale_factor = True
@@ -266,7 +268,7 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
         if dim == 2:
             return adaptive_avg_pool2d(x, tuple(out))
         return adaptive_avg_pool3d(x, tuple(out))
-    dtype = x._data.dtype
+    dtype = x._data.dtype if x._data.dtype.kind == "f" else np.dtype(np.float32)  # (uint8)
     y = x
     for k in range(dim):
         n_in, n_out = x.shape[2 + k], out[k]
@@ -287,8 +289,8 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
             if taps is None:
                 continue
         y = apply1(V.RESAMPLE, y, (2 + k, n_in) + taps)
-    if y is x:
-        y = x * 1  # PyTorch returns a new tensor even when no axis changes size
+    if y is x:  # PyTorch returns a new tensor even when no axis changes size
+        y = x * 1 if x._data.dtype.kind == "f" else wrap(x._data.copy())
     return y
 
 
