@@ -193,7 +193,7 @@ def _tri_mask(A, upper, unitriangular):
     if not upper:
         mask = mask.T
     mask = mask.astype(A.dtype)
-    return wrap(mask if type(A._data) is np.ndarray else F._xp(A).asarray(mask))
+    return wrap(F._const_like(A, mask))
 
 
 def solve_triangular(A, B, *, upper: bool, left: bool = True,
@@ -230,7 +230,7 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True,
 
 def _eye_like(A):
     eye = np.eye(A.shape[-1], dtype=A.dtype)
-    return wrap(eye if type(A._data) is np.ndarray else F._xp(A).asarray(eye))
+    return wrap(F._const_like(A, eye))
 
 
 # Padé (13, 13) coefficients and the 1-norm bound for it (Higham 2005, "The scaling and squaring
@@ -323,7 +323,7 @@ def matrix_power(A, n: int) -> Tensor:
     if n == 0:
         eye = np.eye(A.shape[-1], dtype=A.dtype)
         data = np.broadcast_to(eye, tuple(A.shape)).copy()
-        return wrap(data if type(A._data) is np.ndarray else F._xp(A).asarray(data))
+        return wrap(F._const_like(A, data))
     if n < 0:
         A, n = inv(A), -n
     result = None
@@ -810,7 +810,11 @@ def _top_qr(input, some: bool = True):
 
 def _top_cholesky_solve(B, L, upper: bool = False) -> Tensor:
     """``torch.cholesky_solve``: the solution of ``A X = B`` given the Cholesky factor of ``A``
-    (lower ``L`` with ``A = L L^T``, or upper ``U`` with ``A = U^T U`` when ``upper``)."""
+    (lower ``L`` with ``A = L L^T``, or upper ``U`` with ``A = U^T U`` when ``upper``).
+
+    Only the factor's triangle is read, and its gradient lies in that triangle; PyTorch's is
+    dense (it differentiates ``L L^T`` as if the other triangle counted). The two agree after
+    ``cholesky``, whose backward reads only that triangle of the gradient."""
     L = _square_float(L, "cholesky_solve")
     if upper:
         Y = solve_triangular(_mT(L), B, upper=False)
@@ -820,6 +824,7 @@ def _top_cholesky_solve(B, L, upper: bool = False) -> Tensor:
 
 
 def _top_cholesky_inverse(L, upper: bool = False) -> Tensor:
-    """``torch.cholesky_inverse``: ``A^-1`` given the Cholesky factor of ``A``."""
+    """``torch.cholesky_inverse``: ``A^-1`` given the Cholesky factor of ``A`` (its gradient
+    lies in the factor's triangle, see ``_top_cholesky_solve``)."""
     L = _square_float(L, "cholesky_inverse")
     return _top_cholesky_solve(F.broadcast_to(_eye_like(L), tuple(L.shape)), L, upper)

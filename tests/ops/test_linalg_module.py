@@ -715,6 +715,23 @@ def test_top_level_forms_vs_torch(torch, name, batch):
         check_second_order(through, [x.detach().requires_grad_() for x in xs])
 
 
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_solve_gradient_lies_in_the_factor_triangle(torch, upper):
+    # documented difference: PyTorch's gradient for the factor is dense; gradkit's is that of
+    # what is computed (only the triangle is read); the triangles themselves agree
+    a = _spd(np.random.default_rng(19), ())
+    L = np.linalg.cholesky(a)
+    L = L.T.copy() if upper else L
+    b = np.random.default_rng(20).standard_normal((3, 2))
+    x = gk.tensor(L, requires_grad=True)
+    tx = torch.tensor(L, requires_grad=True)
+    LA._top_cholesky_solve(gk.tensor(b), x, upper).sum().backward()
+    torch.cholesky_solve(torch.from_numpy(b), tx, upper).sum().backward()
+    tri = np.triu(np.ones((3, 3))) if upper else np.tril(np.ones((3, 3)))
+    np.testing.assert_array_equal(x.grad.numpy() * (1 - tri), 0.0)
+    assert_close(x.grad, tx.grad.numpy() * tri, atol=1e-12)
+
+
 def test_top_level_special_cases(torch):
     A = gk.tensor([[0.0, 1.0], [1.0, 0.0]])  # det -1: nan, as torch.logdet
     assert np.isnan(float(LA._top_logdet(A)))
