@@ -202,3 +202,12 @@ def test_multilabel_margin_loss(torch, reduction, batched):
     with pytest.raises(ValueError, match="TripletMarginWithDistanceLoss: expected margin to be "
                                          "greater than 0, got -1.0"):
         nn.TripletMarginWithDistanceLoss(margin=-1.0)
+
+
+@pytest.mark.parametrize("name", ["poisson_nll_loss", "mse_loss", "soft_margin_loss"])
+def test_target_shape_errors_name_the_loss(name):
+    with pytest.raises(RuntimeError, match=name + r": the target's shape \(3, 3\) cannot be "
+                                                  r"broadcast with the input's shape \(3, 2\)"):
+        getattr(F, name)(gk.randn(3, 2), gk.randn(3, 3))
+    with pytest.raises(RuntimeError, match=r"gaussian_nll_loss: the target's shape \(3, 3\)"):
+        F.gaussian_nll_loss(gk.randn(3, 2), gk.randn(3, 3), gk.ones(3, 2))

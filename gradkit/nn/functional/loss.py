@@ -84,6 +84,14 @@ def _float_target(input: Tensor, target, name: str) -> Tensor:
     if not isinstance(target, Tensor) and input.is_cuda:  # a list/array target: to the device
         target = _t(target, "target").to(input.device)
     target = _t(target, "target")
+    if target._data.shape != input._data.shape:
+        try:
+            np.broadcast_shapes(target._data.shape, input._data.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{name}: the target's shape {tuple(target.shape)} cannot be broadcast with the "
+                f"input's shape {tuple(input.shape)}; pass a target of the input's shape"
+            ) from None
     if target._data.dtype.kind not in "fc" or target._data.dtype != input._data.dtype:
         target = target.to(input.dtype)
     return target
@@ -483,8 +491,8 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "multilabel_soft_margin_loss")
     x = _t(input)
+    _same_shape(x, _t(target, "target"), "multilabel_soft_margin_loss")  # (torch's message)
     y = _float_target(x, target, "multilabel_soft_margin_loss")
-    _same_shape(x, y, "multilabel_soft_margin_loss")
     if x.ndim == 0:
         raise ValueError("multilabel_soft_margin_loss: expected input of shape (N, C) or (C,), "
                          "got a 0-D input")
