@@ -108,3 +108,13 @@ def test_with_indices_aliases_match_torch(torch):
     np.testing.assert_array_equal(F.native_channel_shuffle(gk.tensor(x4), 3).numpy(),
                                   torch.nn.functional.native_channel_shuffle(
                                       torch.tensor(x4), 3).numpy())
+
+
+def test_max_pool3d_window_wholly_in_the_padding_is_minus_inf(torch):
+    # dilation 2 over a width of 1 with padding 1: the taps at -1 and 1 both miss the input
+    x = np.random.default_rng(9).standard_normal((1, 1, 5, 5, 1))
+    args = ((3, 3, 2), (1, 2, 2), (0, 1, 1), (1, 1, 2))
+    out = F.max_pool3d(gk.tensor(x), *args).numpy()
+    np.testing.assert_array_equal(out, torch.nn.functional.max_pool3d(torch.tensor(x),
+                                                                      *args).numpy())
+    assert np.isneginf(out).all()

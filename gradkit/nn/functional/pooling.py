@@ -490,7 +490,7 @@ def _depth_max(y, idx, ok, hw_idx, plane, return_indices):
     out = None
     for a, t in enumerate(taps):
         sel = wrap(dev.asarray(first == a))
-        term = _F.where(sel, t, t.detach() * 0)
+        term = _F.where(sel, t, 0.0)  # (not t * 0: a window all in the padding holds -inf)
         out = term if out is None else out + term
     if not return_indices:
         return out, None
