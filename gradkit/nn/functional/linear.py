@@ -93,9 +93,13 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     starting from the last dimension.
 
     Args:
-        input: the tensor.
-        pad: pairs of (before, after) amounts, last dimension first. Negative amounts crop.
-        mode: ``'constant'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+        input: the tensor (for the non-constant modes, the ``k`` padded dimensions plus one or
+            two leading ones: ``(C, *)`` or ``(N, C, *)``).
+        pad: pairs of (before, after) amounts, last dimension first. Negative amounts crop:
+            ``'constant'`` and ``'circular'`` crop first, ``'reflect'`` and ``'replicate'``
+            pad about the input's own edges, then crop (as PyTorch).
+        mode: ``'constant'``, ``'reflect'`` (each amount below the size), ``'replicate'`` or
+            ``'circular'`` (each amount at most the size: it wraps around once).
         value: fill value for ``'constant'`` (default 0).
 
     Example:
