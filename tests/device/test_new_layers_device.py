@@ -142,3 +142,24 @@ def test_new_function_matches_cpu(cuda, name, fn, kind):
         res.append((out.detach().cpu().numpy(), xt.grad.cpu().numpy()))
     np.testing.assert_allclose(res[1][0], res[0][0], rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(res[1][1], res[0][1], rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: nn.TransformerDecoderLayer(8, 2, 16, device=d),
+    lambda d: nn.TransformerEncoderLayer(8, 2, 16, device=d),
+    lambda d: nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+                             dim_feedforward=16, device=d),
+    lambda d: nn.MultiheadAttention(8, 2, device=d),
+    lambda d: nn.AdaptiveLogSoftmaxWithLoss(8, 20, [5], device=d),
+    lambda d: nn.InstanceNorm2d(3, affine=True, track_running_stats=True, device=d),
+    lambda d: nn.BatchNorm3d(3, device=d),
+    lambda d: nn.BatchNorm1d(3, device=d),
+    lambda d: nn.Conv3d(2, 3, 2, device=d),
+    lambda d: nn.ConvTranspose3d(2, 3, 2, device=d),
+    lambda d: nn.Conv2d(2, 3, 2, device=d),
+], ids=["decoder_layer", "encoder_layer", "transformer", "mha", "adaptive_softmax",
+        "instance_norm", "batch_norm3d", "batch_norm1d", "conv3d", "conv_transpose3d", "conv2d"])
+def test_device_argument_creates_parameters_and_buffers_there(cuda, make):
+    m = make(cuda)
+    off = [k for k, v in [*m.named_parameters(), *m.named_buffers()] if not v.is_cuda]
+    assert not off, f"left on the host: {off}"

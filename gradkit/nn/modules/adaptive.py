@@ -80,6 +80,8 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             osz = self.cutoffs[i + 1] - self.cutoffs[i]
             self.tail.append(Sequential(Linear(in_features, hsz, bias=False, dtype=dtype),
                                         Linear(hsz, osz, bias=False, dtype=dtype)))
+        if device is not None:  # built on the host, then moved
+            self.to(device)
 
     def reset_parameters(self) -> None:
         """Each Linear's default initialisation."""

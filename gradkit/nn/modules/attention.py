@@ -124,6 +124,8 @@ class MultiheadAttention(Module):
         else:
             self.bias_k = self.bias_v = None
         self._reset_parameters()
+        if device is not None:  # built on the host, then moved
+            self.to(device)
 
     def _reset_parameters(self) -> None:
         """Xavier-uniform projections, zero biases (the output projection's weight keeps the

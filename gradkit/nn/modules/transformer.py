@@ -84,6 +84,8 @@ class TransformerEncoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         self.activation = _activation(activation, "TransformerEncoderLayer")
         self.batch_first = batch_first
+        if device is not None:  # built on the host, then moved
+            self.to(device)
 
     def forward(self, src: Tensor, src_mask: Tensor | None = None,
                 src_key_padding_mask: Tensor | None = None, is_causal: bool = False) -> Tensor:
@@ -253,6 +255,8 @@ class TransformerDecoderLayer(Module):
         self.dropout3 = Dropout(dropout)
         self.activation = _activation(activation, "TransformerDecoderLayer")
         self.batch_first = batch_first
+        if device is not None:  # built on the host, then moved
+            self.to(device)
 
     def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor | None = None,
                 memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
@@ -424,19 +428,21 @@ class Transformer(Module):
         else:
             layer = TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
                                             layer_norm_eps, batch_first, norm_first, bias,
-                                            dtype=dtype)
+                                            device=device, dtype=dtype)
             self.encoder = TransformerEncoder(
                 layer, num_encoder_layers,
-                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, device=device,
+                          dtype=dtype))
         if custom_decoder is not None:
             self.decoder = custom_decoder
         else:
             layer = TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
                                             layer_norm_eps, batch_first, norm_first, bias,
-                                            dtype=dtype)
+                                            device=device, dtype=dtype)
             self.decoder = TransformerDecoder(
                 layer, num_decoder_layers,
-                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, device=device,
+                          dtype=dtype))
         for p in self.parameters():
             if p.ndim > 1:
                 init.xavier_uniform_(p)
