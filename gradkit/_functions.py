@@ -1371,8 +1371,9 @@ def _scatter_index(x, dim, index, src, fn):
     d = _dim_in(dim, x.ndim, fn)
     if not isinstance(index, Tensor):
         raise TypeError(f"{fn}(): index must be a Tensor of int64, got {type(index).__name__}")
-    if index.dtype != np.int64:
-        raise TypeError(f"{fn}(): expected dtype int64 for index, got {index.dtype}")
+    if index.dtype.kind not in "iu":  # int32 too, as PyTorch (and gather, scatter_add) take
+        raise TypeError(f"{fn}(): expected an integer (int64) index, got dtype {index.dtype}; "
+                        f"convert it with .long()")
     idx = _host(index._data)
     if idx.size == 0:
         return d, idx, np.zeros(0, dtype=np.int64)
@@ -1820,8 +1821,9 @@ def median(input, dim=None, keepdim=False):
         flat = flatten(x)
         n = flat.shape[0]
         if n == 0:
-            return wrap(_const_like(x, np.asarray(np.nan, dtype=x.dtype if x.dtype.kind == "f"
-                                                   else _dtype.get_default_dtype())))
+            if x.dtype.kind == "f":  # NaN, connected to the graph as PyTorch's
+                return sum(flat) * np.nan
+            return wrap(_const_like(x, np.asarray(np.nan, dtype=_dtype.get_default_dtype())))
         a = _host(flat._data)
         nan_mask = np.isnan(a) if a.dtype.kind == "f" else np.zeros(n, dtype=bool)
         if nan_mask.any():
@@ -1989,6 +1991,9 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
                                       equal_nan=False)
         inv = inv.reshape(a.shape)
     else:
+        if x.ndim == 0:
+            raise IndexError(f"unique(): dim={dim} given for a 0-d tensor, which has no "
+                             f"dimensions; use dim=None")
         d = _dim_in(dim, x.ndim, "unique")
         if a.shape[d] == 0:
             vals, inv, counts = a, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)

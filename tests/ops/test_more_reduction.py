@@ -206,3 +206,18 @@ def test_float32_scans_accumulate_in_double_like_torch(torch, name):
     assert out.dtype == gk.float32
     np.testing.assert_allclose(out.numpy(), tout.numpy(), rtol=2e-7, atol=0)
 
+
+def test_median_of_empty_is_nan_on_the_graph(torch):
+    # as torch.median: NaN with a grad_fn, so a loss built on it can run backward
+    x = gk.zeros(0, requires_grad=True)
+    m = gk.median(x)
+    assert m.requires_grad and np.isnan(float(m))
+    m.backward()
+    assert tuple(x.grad.shape) == (0,)
+    assert np.isnan(float(gk.median(gk.zeros(0, dtype=gk.int64))))
+
+
+def test_unique_dim_of_0d_names_the_problem():
+    with pytest.raises(IndexError, match=r"unique\(\): dim=0 given for a 0-d tensor.*dim=None"):
+        gk.unique(gk.tensor(2.0), dim=0)
+

@@ -270,6 +270,18 @@ def test_scatter_reduce_groups_of_many_sizes(torch, reduce, include_self):
                                               include_self=include_self), [xa, sa])
 
 
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
+def test_scatter_takes_an_int32_index_like_torch(torch):
+    # as torch.scatter/scatter_reduce (and gradkit's gather and scatter_add); was a TypeError
+    x, src = R.standard_normal((3, 4)), R.standard_normal((3, 4))
+    idx = DUP.astype(np.int32)
+    both(torch, lambda m, a, b: m.scatter(a, 0, m.tensor(IDX.astype(np.int32)), b[:2]), x, src)
+    both(torch, lambda m, a: m.scatter(a, 1, m.tensor(idx), 2.5), x)
+    both(torch, lambda m, a, b: m.scatter_reduce(a, 0, m.tensor(idx), b, "amax"), x, src)
+    both(torch, lambda m, a, b: a.scatter(0, m.tensor(idx), b, reduce="add"), x, src,
+         grad=False)
+
+
 def test_scatter_reduce_amax_without_self_splits_among_src_only():
     # documented difference: PyTorch would also count the (excluded) tied input element
     x = gk.tensor([5.0, 0.0], dtype=gk.float64)
