@@ -18,7 +18,8 @@ import os
 
 import numpy as np
 
-__all__ = ["np", "NumpyNamespace", "numpy_ns", "namespace_of", "cupy_ns", "has_cupy"]
+__all__ = ["np", "NumpyNamespace", "numpy_ns", "namespace_of", "cupy_ns", "has_cupy",
+           "to_host"]
 
 
 def _sum_to(xp, g, shape):
@@ -163,3 +164,12 @@ def namespace_of(array):
     if _cupy is not None and isinstance(array, _cupy.ndarray):
         return _cupy_ns if _cupy_ns is not None else cupy_ns()
     return numpy_ns
+
+
+def to_host(a):
+    """The values of array ``a`` as a NumPy array: a device array is copied to the host; a NumPy
+    array passes as it is and a NumPy scalar (some 0-d results hold one) becomes a 0-d array."""
+    if type(a) is np.ndarray or isinstance(a, np.generic):
+        return np.asarray(a)
+    get = getattr(a, "get", None)
+    return get() if get is not None else np.asarray(a)

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from . import _dtype
+from ._backend import to_host
 from .device import _to_namespace_of
 from .ops import elementwise as E
 from .ops import linalg as L
@@ -1128,14 +1129,6 @@ def zeros_like_grad(x):
 # ------------------------------------------------------------------ more shape / indexing ops
 # Composites of the primitives above unless a comment says why not, so autograd (and higher
 # order) come for free. Index arithmetic runs on the host with NumPy.
-def _host(a):
-    """An array's values as a NumPy array (a device array is copied to the host; a NumPy
-    scalar, which some 0-d results hold, becomes a 0-d array)."""
-    if isinstance(a, (np.ndarray, np.generic)):
-        return np.asarray(a)
-    return a.get()
-
-
 def _const_like(x, arr):
     """A host constant (mask, index) on ``x``'s device."""
     return arr if type(x._data) is np.ndarray else _xp(x).asarray(arr)
@@ -1200,7 +1193,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         if r.ndim > 1 or r.dtype.kind not in "iu":
             raise TypeError(f"repeat_interleave(): repeats must be a 0-d or 1-d integer tensor, "
                             f"got shape {tuple(r.shape)} and dtype {r.dtype}")
-        counts = _host(r._data).reshape(-1)
+        counts = to_host(r._data).reshape(-1)
         if counts.size and counts.min() < 0:
             raise ValueError("repeat_interleave(): repeats can not be negative, got "
                              f"{int(counts.min())}")
@@ -1237,7 +1230,7 @@ def _repeat_interleave(x, repeats, dim):
     if rt.dtype.kind not in "iu" or rt.ndim != 1:
         raise TypeError(f"repeat_interleave(): repeats must be an int or a 1-d integer tensor, "
                         f"got shape {tuple(rt.shape)} and dtype {rt.dtype}")
-    counts = _host(rt._data)
+    counts = to_host(rt._data)
     if counts.size == 1:
         return _repeat_interleave(x, int(counts[0]), d)
     if counts.size != n:
@@ -1356,7 +1349,7 @@ def nonzero(input, *, as_tuple=False):
         return tuple(wrap(i.astype(np.int64)) for i in (a.reshape(1) if a.ndim == 0
                                                         else a).nonzero())
     if a.ndim == 0:
-        return wrap(_const_like(x, np.zeros((1 if _host(a) else 0, 0), dtype=np.int64)))
+        return wrap(_const_like(x, np.zeros((1 if to_host(a) else 0, 0), dtype=np.int64)))
     return wrap(_xp(x).stack(a.nonzero(), axis=1).astype(np.int64))
 
 
@@ -1374,7 +1367,7 @@ def _scatter_index(x, dim, index, src, fn):
     if index.dtype.kind not in "iu":  # int32 too, as PyTorch (and gather, scatter_add) take
         raise TypeError(f"{fn}(): expected an integer (int64) index, got dtype {index.dtype}; "
                         f"convert it with .long()")
-    idx = _host(index._data)
+    idx = to_host(index._data)
     if idx.size == 0:
         return d, idx, np.zeros(0, dtype=np.int64)
     xnd = builtins_max(x.ndim, 1)
@@ -1756,7 +1749,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     if x.dtype.kind != "f":
         return x.clone()
     info = np.finfo(x.dtype)
-    a = _host(x._data)
+    a = to_host(x._data)
     fill = np.zeros(a.shape, dtype=a.dtype)
     fill[np.isnan(a)] = nan
     fill[np.isposinf(a)] = info.max if posinf is None else posinf
@@ -1783,7 +1776,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
                         f"first, e.g. x.float()")
     keep = ~isnan(x)
     axis = _reduce_args(x, dim)
-    count = np.sum(_host(keep._data), axis=axis, keepdims=keepdim).astype(x.dtype)
+    count = np.sum(to_host(keep._data), axis=axis, keepdims=keepdim).astype(x.dtype)
     return sum(where(keep, x, 0.0), dim, keepdim) / wrap(_const_like(x, np.asarray(count)))
 
 
@@ -1797,7 +1790,7 @@ def _select_sorted(x, d, pos, keepdim, fn):
     where NaN sorts last."""
     if x.ndim == 0:
         return _Values(x.clone(), wrap(_const_like(x, np.asarray(0, dtype=np.int64))))
-    a = _host(x._data)
+    a = to_host(x._data)
     order = np.argsort(a, axis=d, kind="stable")
     idx = pos(order) if callable(pos) else np.take(order, [pos], axis=d)
     idx = idx.astype(np.int64)
@@ -1824,7 +1817,7 @@ def median(input, dim=None, keepdim=False):
             if x.dtype.kind == "f":  # NaN, connected to the graph as PyTorch's
                 return sum(flat) * np.nan
             return wrap(_const_like(x, np.asarray(np.nan, dtype=_dtype.get_default_dtype())))
-        a = _host(flat._data)
+        a = to_host(flat._data)
         nan_mask = np.isnan(a) if a.dtype.kind == "f" else np.zeros(n, dtype=bool)
         if nan_mask.any():
             # NaN: the gradient is shared by the NaN elements, as in PyTorch
@@ -1842,7 +1835,7 @@ def median(input, dim=None, keepdim=False):
 
     def pick(order):
         idx = np.take(order, [(n - 1) // 2], axis=d)
-        a = _host(x._data)
+        a = to_host(x._data)
         if a.dtype.kind == "f":
             nan = np.isnan(a)
             has = nan.any(axis=d, keepdims=True)
@@ -1889,7 +1882,7 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
             raise ValueError(f"quantile(): q must be a scalar or 1-D tensor, got shape "
                              f"{tuple(q.shape)}")
         scalar_q = q.ndim == 0
-        qs = _host(q._data).reshape(-1).astype(np.float64)
+        qs = to_host(q._data).reshape(-1).astype(np.float64)
     if qs.size and (np.isnan(qs).any() or qs.min() < 0 or qs.max() > 1):
         raise ValueError(f"quantile(): q values must be in the range [0, 1], got "
                          f"{qs.tolist() if qs.size > 1 else float(qs[0])}")
@@ -1904,7 +1897,7 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
         y = movedim(x, d_out, -1) if x.ndim else x.reshape(1)
     s = sort(y, -1).values  # NaN last
     n = s.shape[-1]
-    a = _host(s._data)
+    a = to_host(s._data)
     has_nan = np.isnan(a[..., -1:])  # (..., 1)
     ranks = np.where(has_nan, float(n - 1), qs * (n - 1))  # (..., nq)
     if interpolation == "nearest":
@@ -1937,7 +1930,7 @@ def _cum_extreme(input, dim, largest, fn):
     d = _dim_in(dim, x.ndim, fn)
     if x.ndim == 0:
         return _Values(x.clone(), wrap(_const_like(x, np.asarray(0, dtype=np.int64))))
-    a = _host(x._data)
+    a = to_host(x._data)
     acc = np.maximum.accumulate(a, axis=d) if largest else np.minimum.accumulate(a, axis=d)
     shape = [1] * a.ndim
     shape[d] = a.shape[d]
@@ -1985,7 +1978,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     NaNs are not merged (as PyTorch). The values come back sorted even for ``sorted=False``
     (PyTorch's CPU order then is also sorted)."""
     x = _t(input)
-    a = _host(x._data)
+    a = to_host(x._data)
     if dim is None:
         vals, inv, counts = np.unique(a.reshape(-1), return_inverse=True, return_counts=True,
                                       equal_nan=False)
@@ -2020,7 +2013,7 @@ def bincount(input, weights=None, minlength=0):
     minlength = _int_arg(minlength, "bincount", "minlength")
     if minlength < 0:
         raise ValueError(f"bincount(): minlength must be non-negative, got {minlength}")
-    a = _host(x._data).astype(np.int64)
+    a = to_host(x._data).astype(np.int64)
     if a.size and a.min() < 0:
         raise ValueError(f"bincount(): input must be non-negative, got {int(a.min())}")
     if weights is None:
@@ -2030,7 +2023,7 @@ def bincount(input, weights=None, minlength=0):
         raise ValueError(f"bincount(): weights must have the shape of input {tuple(x.shape)}, "
                          f"got {tuple(w.shape)}")
     dt = np.float32 if w.dtype == np.float32 else np.float64
-    return wrap(_const_like(x, np.bincount(a, weights=_host(w._data).astype(np.float64),
+    return wrap(_const_like(x, np.bincount(a, weights=to_host(w._data).astype(np.float64),
                                            minlength=minlength).astype(dt)))
 
 
@@ -2051,13 +2044,13 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if scalar and not isinstance(input, (int, float)):
         raise TypeError(f"searchsorted(): input must be a Tensor or a number, got "
                         f"{type(input).__name__}")
-    s = _host(seq._data)
-    v = np.asarray(input) if scalar else _host(input._data)
+    s = to_host(seq._data)
+    v = np.asarray(input) if scalar else to_host(input._data)
     if s.ndim == 0:
         raise ValueError("searchsorted(): sorted_sequence must have at least one dimension, "
                          "got a 0-d tensor")
     if sorter is not None:
-        srt = _host(_t(sorter, "sorter")._data)
+        srt = to_host(_t(sorter, "sorter")._data)
         if srt.shape != s.shape or srt.dtype.kind not in "iu":
             raise ValueError(f"searchsorted(): sorter must be an integer tensor of the shape of "
                              f"sorted_sequence {s.shape}, got {srt.shape} {srt.dtype}")

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from . import _dtype
+from ._backend import to_host
 from .device import Device, _array_to
 from .random import _gen
 from .tensor import Tensor, _shape_arg, wrap
@@ -264,8 +265,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     if device is None:  # tensor arguments on the device: sample there
         device = next((t.device for t in (mean, std) if isinstance(t, Tensor) and t.is_cuda),
                       None)
-    m = _host(mean._data) if isinstance(mean, Tensor) else mean
-    s = _host(std._data) if isinstance(std, Tensor) else std
+    m = to_host(mean._data) if isinstance(mean, Tensor) else mean
+    s = to_host(std._data) if isinstance(std, Tensor) else std
     if size is None:
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     else:
@@ -284,23 +285,19 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     return _finish(arr, requires_grad, device)
 
 
-def _host(arr):
-    return arr if type(arr) is np.ndarray else arr.get()
-
-
 def _like_device(input):
     return input.device if input.is_cuda else None
 
 
 def bernoulli(input, p=None, *, generator=None) -> Tensor:
     """Samples drawn on the host (one random stream for every device), placed like ``input``."""
-    probs = _host(input._data) if p is None else np.full(input.shape, p)
+    probs = to_host(input._data) if p is None else np.full(input.shape, p)
     draw = _gen(generator).random(probs.shape) < probs
     return _finish(draw.astype(input.dtype), False, _like_device(input))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
-    probs = np.asarray(_host(input._data), dtype=np.float64)
+    probs = np.asarray(to_host(input._data), dtype=np.float64)
     rows = probs.reshape(-1, probs.shape[-1])
     g = _gen(generator)
     out = []

@@ -38,6 +38,7 @@ import numpy as np
 
 from . import _dtype
 from . import _functions as F
+from ._backend import to_host
 from .ops import linalg as L
 from .ops.linalg import LinAlgError
 from .tensor import Tensor, apply, apply1, as_tensor_arg, wrap
@@ -258,7 +259,7 @@ def matrix_exp(A) -> Tensor:
     if not bool(F.all(finite)):
         bad = ~finite.unsqueeze(-1).unsqueeze(-1)
         return F.where(bad, math.nan, matrix_exp(F.where(bad, 0.0, A)))
-    norms = F._host(norms._data)
+    norms = to_host(norms._data)
     with np.errstate(divide="ignore"):
         need = np.ceil(np.log2(norms / _THETA13))
     squarings = np.where(norms > 0, np.maximum(need, 0), 0).astype(np.int64)  # per matrix

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._backend import to_host
 from ..autograd.graph import Op
 
 __all__ = ["CTC"]
@@ -99,13 +100,9 @@ def _beta(em, skip, in_len, lab_len):
     return beta
 
 
-def _host(a):
-    return a if type(a) is np.ndarray else a.get()
-
-
 def _ctc_f(xp, lp, ext, skip, in_len, lab_len, blank, zero_infinity):
     # the recursions run on the host (a device input is copied over, its result copied back)
-    em = _emissions(_host(lp), ext)
+    em = _emissions(to_host(lp), ext)
     alpha, nll = _alpha(em, skip, in_len, lab_len)
     if zero_infinity:
         nll = np.where(np.isinf(nll), 0, nll)
@@ -133,7 +130,7 @@ def _ctc_b(xp, g, ins, out, aux, needs):
             + ext[None, :, :])
     occ = np.bincount(flat.reshape(-1), weights=gamma.reshape(-1).astype(np.float64),
                       minlength=t_max * n * c).reshape(t_max, n, c)
-    grad = -occ.astype(lp.dtype) * _host(g).reshape(1, n, 1)
+    grad = -occ.astype(lp.dtype) * to_host(g).reshape(1, n, 1)
     if bad.any() and not zero_infinity:  # inf loss: NaN over the sample's frames (as PyTorch)
         frames = np.arange(t_max)[:, None] < in_len[None, :]
         grad[frames[:, :, None] & bad[None, :, None] & np.ones((1, 1, c), dtype=bool)] = np.nan

@@ -11,7 +11,7 @@ import string
 
 import numpy as _np
 
-from .._backend import namespace_of
+from .._backend import namespace_of, to_host
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from .reduction import expand_reduced
 
@@ -199,11 +199,6 @@ def _batch_prefix(index, batch):
     return f"(Batch element {index}): "
 
 
-def _host(a):
-    """A NumPy copy of array ``a`` (a CuPy array is fetched): for building error messages."""
-    return a.get() if hasattr(a, "get") and not isinstance(a, _np.ndarray) else _np.asarray(a)
-
-
 def _is_linalg_error(e):
     return type(e).__name__ == "LinAlgError"
 
@@ -211,7 +206,7 @@ def _is_linalg_error(e):
 def singular_error(name, a):
     """The LinAlgError for a singular ``a`` (or a batch containing one), naming which matrix."""
     batch = a.shape[:-2]
-    flat = _host(a).reshape((-1,) + a.shape[-2:])
+    flat = to_host(a).reshape((-1,) + a.shape[-2:])
     sign, _ = _np.linalg.slogdet(flat)
     bad = _np.flatnonzero(sign == 0)
     index = int(bad[0]) if bad.size else 0
@@ -224,7 +219,7 @@ def singular_error(name, a):
 
 
 def _not_pd_error(name, a):
-    flat = _host(a).reshape((-1,) + a.shape[-2:])
+    flat = to_host(a).reshape((-1,) + a.shape[-2:])
     n = a.shape[-1]
     index, m = 0, flat[0]
     for i, mi in enumerate(flat):

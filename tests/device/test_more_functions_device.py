@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import gradkit as gk
-from gradkit import _backend
 
 _g = np.random.default_rng(5)
 DATA = {
@@ -18,28 +17,6 @@ DATA = {
     "i": np.array([[0, 2, 1, 0], [2, 0, 1, 2]]),
     "k": np.array([1, 0, 3, 1, 1]),
 }
-
-
-@pytest.fixture
-def cuda():
-    try:
-        import cupy
-
-        if cupy.cuda.runtime.getDeviceCount() > 0:
-            yield "cuda"
-            return
-    except Exception:
-        pass
-    saved = (_backend._cupy, _backend._cupy_ns, _backend._cupy_checked)
-    from gradkit._fake_cuda import make_fake_cupy
-
-    _backend._cupy = make_fake_cupy()
-    _backend._cupy_ns = None
-    _backend._cupy_checked = True
-    try:
-        yield "cuda"
-    finally:
-        _backend._cupy, _backend._cupy_ns, _backend._cupy_checked = saved
 
 
 def _nan(a):
