@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._backend import to_host
 from .functional_core import grad as _grad
 from .grad_mode import enable_grad
 
@@ -12,11 +13,6 @@ __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
 class GradcheckError(RuntimeError):
     """Raised by ``gradcheck`` when analytical and numerical Jacobians differ."""
-
-
-def _host(a):
-    """A host (NumPy) copy of a device array; NumPy arrays as they are."""
-    return a if type(a) is np.ndarray else a.get()
 
 
 def _on(arr, t):
@@ -57,10 +53,10 @@ def _numerical_jacobian(func, inputs, eps):
             idx = np.unravel_index(k, data.shape)
             orig = data[idx].item()
             data[idx] = orig + eps
-            plus = [_host(o._data).astype(np.float64).reshape(-1)
+            plus = [to_host(o._data).astype(np.float64).reshape(-1)
                      for o in _outputs(func, inputs)]
             data[idx] = orig - eps
-            minus = [_host(o._data).astype(np.float64).reshape(-1)
+            minus = [to_host(o._data).astype(np.float64).reshape(-1)
                      for o in _outputs(func, inputs)]
             data[idx] = orig
             for i in range(len(base)):
@@ -87,7 +83,7 @@ def _analytical_jacobian(func, inputs):
             for j, t in enumerate(inputs):
                 if hasattr(t, "requires_grad") and t.requires_grad:
                     if gs[k] is not None:
-                        jac[i][j][r, :] = _host(gs[k]._data).reshape(-1)
+                        jac[i][j][r, :] = to_host(gs[k]._data).reshape(-1)
                     k += 1
     return jac
 
@@ -154,7 +150,7 @@ def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
                 (g,) = _grad(o, [t], wrap(_on(u.astype(o.dtype), o)), retain_graph=True,
                              allow_unused=True)
                 if g is not None:
-                    ana += float((_host(g._data) * v).sum())
+                    ana += float((to_host(g._data) * v).sum())
         orig = t._data.copy()
         v_t = _on(v, t)
         t._data[...] = orig + eps * v_t
@@ -162,7 +158,7 @@ def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
         t._data[...] = orig - eps * v_t
         minus = _outputs(func, inputs)
         t._data[...] = orig
-        num = sum(float(((_host(p._data) - _host(m._data)) / (2 * eps) * u).sum())
+        num = sum(float(((to_host(p._data) - to_host(m._data)) / (2 * eps) * u).sum())
                   for p, m, u in zip(plus, minus, us))
         if abs(ana - num) > atol + rtol * abs(num):
             if raise_exception:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _functions as _F
-from ..._backend import namespace_of
+from ..._backend import namespace_of, to_host
 from ...ops import vision as V
 from ...tensor import Tensor, apply1, wrap
 from .embedding import embedding
@@ -20,10 +20,6 @@ from .embedding import embedding
 __all__ = ["embedding_bag"]
 
 _MODES = ("sum", "mean", "max")
-
-
-def _host(a):
-    return a if type(a) is np.ndarray else a.get()
 
 
 def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
@@ -57,7 +53,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     who = "embedding_bag()"
     if mode not in _MODES:
         raise ValueError(f"{who}: mode has to be one of 'sum', 'mean' or 'max', got {mode!r}")
-    idx = _host(input._data) if isinstance(input, Tensor) else np.asarray(input)
+    idx = to_host(input._data) if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{who}: input must hold integer indices, got dtype {idx.dtype}")
     n_rows = weight.shape[0]
@@ -71,7 +67,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         if offsets is None:
             raise ValueError(f"{who}: offsets has to be a 1-D tensor for a 1-D input of shape "
                              f"{tuple(idx.shape)}")
-        off = _host(offsets._data) if isinstance(offsets, Tensor) else np.asarray(offsets)
+        off = to_host(offsets._data) if isinstance(offsets, Tensor) else np.asarray(offsets)
         off = off.astype(np.int64).reshape(-1)
         if include_last_offset:
             if off.size < 1:
@@ -127,7 +123,7 @@ def _bag_max(e, bag_ids, bags, d, dev):
     """Each bag's maximum per column: the first maximal row's value (zeros for empty bags)."""
     if bag_ids.size == 0:
         return e.sum(0, keepdim=True).reshape(1, d).expand(bags, d) * 0
-    vals = _host(e._data)
+    vals = to_host(e._data)
     starts = np.flatnonzero(np.concatenate(([True], bag_ids[1:] != bag_ids[:-1])))
     peak = np.maximum.reduceat(vals, starts, axis=0)  # (bags present, D)
     run = np.repeat(np.arange(starts.size), np.diff(np.append(starts, bag_ids.size)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _functions as _F
+from ..._backend import to_host
 from ...ops import loss as LO
 from ...tensor import Tensor, apply, apply1, apply2, as_tensor_arg, wrap
 from .activation import log_softmax
@@ -73,11 +74,6 @@ def _on_device_of(value, x: Tensor, what: str, who: str):
 
         arr = _to_namespace_of(arr, x._data)
     return arr
-
-
-def _host(arr):
-    """A device array's host copy (NumPy arrays as they are)."""
-    return arr if type(arr) is np.ndarray else arr.get()
 
 
 def _float_target(input: Tensor, target, name: str) -> Tensor:
@@ -611,7 +607,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         )
     x2, out_shape = x.reshape(frames, x.shape[-1]), tuple(t.shape)
     c = x2.shape[1]
-    t = _check_classes(_host(t).reshape(-1), c, None, "multi_margin_loss")
+    t = _check_classes(to_host(t).reshape(-1), c, None, "multi_margin_loss")
     w = _weight_array(weight, c, x._data.dtype, "multi_margin_loss", x)
     xy = _F.gather(x2, 1, wrap(_on_device_of(t.reshape(-1, 1), x, "target", "")))
     z = _F.clamp(xy * -1 + margin + x2, min=0.0)
@@ -620,7 +616,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     scale = np.full((x2.shape[0], c), 1.0 / c, dtype=x._data.dtype)
     scale[np.arange(x2.shape[0]), t] = 0  # the target class is not a margin violation
     if w is not None:
-        scale *= _host(w)[t].reshape(-1, 1)
+        scale *= to_host(w)[t].reshape(-1, 1)
     loss = _F.sum(z * wrap(_on_device_of(scale, x, "scale", "")), 1).reshape(out_shape)
     return _reduce(loss, reduction)
 
@@ -675,7 +671,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "multilabel_margin_loss")
     x = _t(input)
-    t = _host(target._data) if isinstance(target, Tensor) else np.asarray(target)
+    t = to_host(target._data) if isinstance(target, Tensor) else np.asarray(target)
     if x.ndim not in (1, 2) or tuple(t.shape) != tuple(x.shape) or t.dtype.kind not in "iu":
         raise ValueError(
             f"multilabel_margin_loss: expected input of shape (N, C) or (C,) and an integer "
@@ -699,7 +695,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
 
 
 def _lengths(v, n, name):
-    arr = _host(v._data) if isinstance(v, Tensor) else np.asarray(v)
+    arr = to_host(v._data) if isinstance(v, Tensor) else np.asarray(v)
     if arr.dtype.kind not in "iu" or arr.reshape(-1).shape[0] != n:
         raise ValueError(f"ctc_loss: expected {name} to hold {n} integer lengths (one per "
                          f"batch element), got {arr.reshape(-1).tolist()!r} of dtype {arr.dtype}")
@@ -746,7 +742,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
     t_max, n, c = lp.shape
     if not 0 <= blank < c:
         raise ValueError(f"ctc_loss: blank must be in [0, {c}) for {c} classes, got {blank}")
-    tg = _host(targets._data) if isinstance(targets, Tensor) else np.asarray(targets)
+    tg = to_host(targets._data) if isinstance(targets, Tensor) else np.asarray(targets)
     if tg.dtype.kind not in "iu":
         raise TypeError(f"ctc_loss: targets must hold integer class indices, got {tg.dtype}")
     in_len = _lengths(input_lengths, n, "input_lengths")

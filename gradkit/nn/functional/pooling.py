@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..._backend import namespace_of
+from ..._backend import namespace_of, to_host
 from ..._functions import matmul
 from ...ops import pooling as P
 from ...tensor import Tensor, apply1, as_tensor_arg, wrap
@@ -482,7 +482,7 @@ def _depth_max(y, idx, ok, hw_idx, plane, return_indices):
 
     n_in = y.shape[2]
     taps = [apply1(V.RESAMPLE, y, (2, n_in, (idx[:, a],), None)) for a in range(idx.shape[1])]
-    vals = np.stack([_host(t._data) for t in taps], axis=-1)  # (N, C, Do, Ho, Wo, K)
+    vals = np.stack([to_host(t._data) for t in taps], axis=-1)  # (N, C, Do, Ho, Wo, K)
     mask = ok.reshape((1, 1, -1, 1, 1, idx.shape[1]))
     vals = np.where(mask, vals, -np.inf)
     first = np.argmax(np.where(np.isnan(vals), np.inf, vals), axis=-1)  # NaN propagates
@@ -496,13 +496,9 @@ def _depth_max(y, idx, ok, hw_idx, plane, return_indices):
         return out, None
     d_sel = np.take_along_axis(np.broadcast_to(idx[None, None, :, None, None, :],
                                                vals.shape), first[..., None], -1)[..., 0]
-    hw = _host(hw_idx._data)  # (N, C, D, Ho, Wo) plane indices per depth slice
+    hw = to_host(hw_idx._data)  # (N, C, D, Ho, Wo) plane indices per depth slice
     hw_sel = np.take_along_axis(hw, d_sel, axis=2)
     return out, wrap(dev.asarray(d_sel * plane + hw_sel))
-
-
-def _host(a):
-    return a if type(a) is np.ndarray else a.get()
 
 
 def max_pool3d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,

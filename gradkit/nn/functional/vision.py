@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ... import _functions as _F
-from ..._backend import namespace_of
+from ..._backend import namespace_of, to_host
 from ...ops import vision as V
 from ...tensor import Tensor, apply1, as_tensor_arg, wrap
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
@@ -582,10 +582,6 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
 
 
 # ----------------------------------------------------------------------------- grid_sample
-def _host(a):
-    return a if type(a) is np.ndarray else a.get()
-
-
 def _unnormalize(coord, size, align_corners):
     if align_corners:
         return (coord + 1) * ((size - 1) / 2)
@@ -679,13 +675,13 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
 
     dt = x._data.dtype
     if mode == "nearest":
-        xi = np.rint(_host(ix._data)).astype(np.int64)
-        yi = np.rint(_host(iy._data)).astype(np.int64)
+        xi = np.rint(to_host(ix._data)).astype(np.int64)
+        yi = np.rint(to_host(iy._data)).astype(np.int64)
         v, ok = pick(yi, xi)
         out = v * const(ok.astype(dt)) if not ok.all() else v
     else:
-        x0 = np.floor(_host(ix._data)).astype(np.int64)
-        y0 = np.floor(_host(iy._data)).astype(np.int64)
+        x0 = np.floor(to_host(ix._data)).astype(np.int64)
+        y0 = np.floor(to_host(iy._data)).astype(np.int64)
         wx1 = (ix - const(x0.astype(dt))).reshape(-1, 1)
         wy1 = (iy - const(y0.astype(dt))).reshape(-1, 1)
         wx0, wy0 = 1 - wx1, 1 - wy1

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ... import _functions as _F
-from ..._backend import namespace_of
+from ..._backend import namespace_of, to_host
 from ...ops import vision as V
 from ...tensor import Tensor, apply1, wrap
 from ..functional import activation as FA
@@ -20,10 +20,6 @@ from .module import Module
 __all__ = ["AdaptiveLogSoftmaxWithLoss"]
 
 _ASMoutput = namedtuple("_ASMoutput", ["output", "loss"])
-
-
-def _host(a):
-    return a if type(a) is np.ndarray else a.get()
 
 
 class AdaptiveLogSoftmaxWithLoss(Module):
@@ -93,7 +89,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
     def forward(self, input_: Tensor, target_: Tensor) -> _ASMoutput:
         """Each target's log-probability and the mean negative log-likelihood."""
         who = f"AdaptiveLogSoftmaxWithLoss(in_features={self.in_features})"
-        t = _host(target_._data) if isinstance(target_, Tensor) else np.asarray(target_)
+        t = to_host(target_._data) if isinstance(target_, Tensor) else np.asarray(target_)
         if t.ndim == 1:
             if input_.ndim != 2 or input_.shape[0] != t.shape[0]:
                 raise RuntimeError(f"{who} expects input of shape ({t.shape[0]}, "
