@@ -7,7 +7,7 @@ Both libraries update the same float32 parameters of an MLP 784-1024-1024-10 and
 784-128-10 (weights and biases) with gradients present; torch uses ``torch.optim`` with its
 default choice, which on CPU is the per-parameter loop (``foreach`` is for CUDA only), each op
 using torch's intra-op threads. The ratio gradkit/torch is what to read. Each number is the best
-of 5 medians (20 steps each), the libraries taking turns.
+of 5 medians (20 steps each), the libraries taking turns, each block after a short pause.
 
 gradkit's SGD updates the two big weights with NumPy's own BLAS (``axpy``/``scal``, see
 ``gradkit.optim.optimizer``); ``GRADKIT_OPTIM_BLAS=0`` times its ufunc path instead.
@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import itertools
+import time
 
 from common import Row, report, timeit, torch_or_none  # before NumPy: it sets the BLAS env first
 
@@ -33,6 +34,7 @@ import gradkit.optim as gopt
 
 MLPS = {"MLP 784-1024-1024-10": [784, 1024, 1024, 10], "MLP 784-128-10": [784, 128, 10]}
 ROUNDS = 5
+PAUSE = 0.25  # seconds before each timed block
 OPTIMIZERS = [
     ("Adam", {"lr": 1e-3}),
     ("AdamW", {"lr": 1e-3}),
@@ -68,11 +70,16 @@ def main() -> None:
                     p.grad = torch.from_numpy(g.copy())
                 topt = getattr(torch.optim, cls_name)(tparams, **kw)
             # Alternate the two libraries over several rounds and keep each one's best median:
-            # on a shared machine a burst of load then hits both alike.
+            # on a shared machine a burst of load then hits both alike. A pause before each
+            # block lets the other library's idle threads stop spinning (PyTorch's OpenMP
+            # workers and OpenBLAS's both spin a while after parallel work; on 2 cores a
+            # spinning thread takes the core the next block's threads need).
             g_times, t_times = [], []
             for _ in range(ROUNDS):
+                time.sleep(PAUSE)
                 g_times.append(timeit(opt.step, repeat=20, warmup=3))
                 if topt is not None:
+                    time.sleep(PAUSE)
                     t_times.append(timeit(topt.step, repeat=20, warmup=3))
             rows.append(Row(f"{opt_name} step, {mlp_name}", "ms", min(g_times),
                             min(t_times) if t_times else None, scale=1e3))
