@@ -270,3 +270,19 @@ def test_float32_reductions_stay_float32():
     for out in (x.sum(), x.mean(), x.var(), x.std(0), x.norm(), x.prod(), x.logsumexp(1),
                 x.softmax(0), x.mean(0) * 0.5, x.cumsum(1)):
         assert out.dtype == gk.float32
+
+
+def test_cumsum_float32_accumulates_like_torch():
+    """PyTorch's CPU cumsum of float32 accumulates in float64; so does gradkit's (forward and
+    the reversed running sum of the backward), to the bit."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).random(200_000).astype(np.float32)
+    g = gk.tensor(x, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    out, tout = gk.cumsum(g, 0), torch.cumsum(t, 0)
+    np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
+    w = np.random.default_rng(1).random(x.shape).astype(np.float32)
+    (out * gk.tensor(w)).sum().backward()
+    (tout * torch.from_numpy(w)).sum().backward()
+    np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+    assert out.dtype == gk.float32 and g.grad.dtype == gk.float32
