@@ -124,18 +124,20 @@ def _weight_grad(g2, cols, w_shape, groups):
     return out.reshape(w_shape)
 
 
-def _to_nchw(y2, n, o, ho, wo):
-    """(O, Ho*Wo*N) -> (N, O, Ho, Wo), a view: the output keeps the batch-last memory layout
-    (like PyTorch's channels_last, it is an ordinary strided array), so elementwise ops and
-    pooling after it preserve that layout, and the next conv's im2col and this conv's backward
-    (``_to_rows``) need no transposing copy."""
-    return y2.reshape(o, ho, wo, n).transpose(3, 0, 1, 2)
+def _to_batch_first(y2, n, o, spatial):
+    """(O, prod(spatial)*N) -> (N, O, *spatial), a view: the output keeps the batch-last memory
+    layout (like PyTorch's channels_last, it is an ordinary strided array), so elementwise ops
+    and pooling after it preserve that layout, and the next conv's im2col and this conv's
+    backward (``_to_rows``) need no transposing copy. Any number of spatial dimensions."""
+    k = len(spatial)
+    return y2.reshape((o, *spatial, n)).transpose(k + 1, *range(k + 1))
 
 
 def _to_rows(g):
-    """(N, O, Ho, Wo) -> contiguous (O, Ho*Wo*N), the column order of :func:`im2col`."""
-    n, o, ho, wo = g.shape
-    return namespace_of(g).ascontiguousarray(g.transpose(1, 2, 3, 0)).reshape(o, ho * wo * n)
+    """(N, O, *spatial) -> contiguous (O, prod(spatial)*N), the column order of :func:`im2col`
+    (and of ``im2col3d``)."""
+    o = g.shape[1]
+    return namespace_of(g).ascontiguousarray(g.transpose(*range(1, g.ndim), 0)).reshape(o, -1)
 
 
 def _out_hw(x_shape, kh, kw, stride, padding, dilation):
@@ -153,7 +155,7 @@ def _conv_kernel(x, w, b, stride, padding, dilation, groups):
     y2 = _apply_weight(w, cols, groups)
     if b is not None:
         y2 += b.reshape(-1, 1)
-    return _to_nchw(y2, x.shape[0], w.shape[0], ho, wo), cols
+    return _to_batch_first(y2, x.shape[0], w.shape[0], (ho, wo)), cols
 
 
 def _conv_t_kernel(g2, w, x_shape, out_hw, stride, padding, dilation, groups):
@@ -214,7 +216,7 @@ def _conv_t_b(xp, g, ins, out, aux, needs):
     cols = im2col(g, kh, kw, (ho, wo), stride, padding, dilation)
     gy = gw = None
     if needs[0]:
-        gy = _to_nchw(_apply_weight(w, cols, groups), y.shape[0], w.shape[0], ho, wo)
+        gy = _to_batch_first(_apply_weight(w, cols, groups), y.shape[0], w.shape[0], (ho, wo))
     if needs[1]:
         gw = _weight_grad(_to_rows(y), cols, w.shape, groups)
     return gy, gw, gb

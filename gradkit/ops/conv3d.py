@@ -16,7 +16,15 @@ from __future__ import annotations
 
 from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, Op
-from .conv import _apply_weight, _apply_weight_t, _recorded, _weight_grad, conv_out_size
+from .conv import (
+    _apply_weight,
+    _apply_weight_t,
+    _recorded,
+    _to_batch_first,
+    _to_rows,
+    _weight_grad,
+    conv_out_size,
+)
 
 __all__ = ["CONV3", "CONV3_T", "CONV3_W", "col2im3d", "im2col3d"]
 
@@ -71,17 +79,6 @@ def col2im3d(cols, x_shape, kernel, out_dhw, stride, padding, dilation):
     return buf[:, pf:pf + d, pt:pt + h, pl:pl + w, :].transpose(4, 0, 1, 2, 3)
 
 
-def _to_ncdhw(y2, n, o, dhw):
-    """(O, Do*Ho*Wo*N) -> an (N, O, Do, Ho, Wo) view of batch-last memory."""
-    return y2.reshape((o,) + tuple(dhw) + (n,)).transpose(4, 0, 1, 2, 3)
-
-
-def _to_rows(g):
-    """(N, O, Do, Ho, Wo) -> contiguous (O, Do*Ho*Wo*N)."""
-    o = g.shape[1]
-    return namespace_of(g).ascontiguousarray(g.transpose(1, 2, 3, 4, 0)).reshape(o, -1)
-
-
 def _out_dhw(x_shape, kernel, stride, padding, dilation):
     return tuple(conv_out_size(x_shape[2 + i], kernel[i], stride[i], padding[2 * i],
                                padding[2 * i + 1], dilation[i]) for i in range(3))
@@ -94,7 +91,7 @@ def _conv_kernel(x, w, b, stride, padding, dilation, groups):
     y2 = _apply_weight(w, cols, groups)
     if b is not None:
         y2 += b.reshape(-1, 1)
-    return _to_ncdhw(y2, x.shape[0], w.shape[0], out), cols
+    return _to_batch_first(y2, x.shape[0], w.shape[0], out), cols
 
 
 def _conv_t_kernel(g2, w, x_shape, out_dhw, stride, padding, dilation, groups):
@@ -149,7 +146,7 @@ def _conv_t_b(xp, g, ins, out, aux, needs):
     cols = im2col3d(g, kernel, tuple(y.shape[2:]), stride, padding, dilation)
     gy = gw = None
     if needs[0]:
-        gy = _to_ncdhw(_apply_weight(w, cols, groups), y.shape[0], w.shape[0], y.shape[2:])
+        gy = _to_batch_first(_apply_weight(w, cols, groups), y.shape[0], w.shape[0], y.shape[2:])
     if needs[1]:
         gw = _weight_grad(_to_rows(y), cols, w.shape, groups)
     return gy, gw, gb
