@@ -115,7 +115,7 @@ def _lstm_gpu_kernels(xp):
 
 
 def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
-    T, B, _ = x.shape
+    T, B, I = x.shape
     H = w_hh.shape[0] // 4
     P = w_hh.shape[1]
     dt = x.dtype
@@ -125,7 +125,6 @@ def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
     whh_s = w_hh[perm] * scale
     # Input projections of all steps, feature-major: AF[k] is step k's (4H, B). The biases ride
     # in the same product, as one more input column against a row of ones.
-    I = x.shape[2]
     has_bias = b_ih is not None or b_hh is not None
     xt = xp.empty((T, I + has_bias, B), dtype=dt)
     xt[:, :I] = (x[::-1] if reverse else x).transpose(0, 2, 1)
