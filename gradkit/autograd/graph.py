@@ -502,8 +502,8 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
                 else:
                     out = None
             else:
-                g0 = g[0] if multi else g
-                if g0 is None:  # an op taking None grads (Op.none_grads): any output's grad
+                g0 = g
+                if multi:  # an op taking None grads (Op.none_grads): any output's grad
                     g0 = next(x for x in g if x is not None)
                 xp = _numpy_ns if type(g0) is ndarray else namespace_of(g0)
                 ins = v.saved
