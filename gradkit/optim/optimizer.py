@@ -10,8 +10,9 @@ ufunc calls: a step allocates no parameter-sized temporaries after the first one
 Large parameters (from 2**18 elements) are cut into slices and the slices are shared between the
 CPU cores: NumPy's ufuncs release the GIL, so the elementwise update runs in parallel like
 PyTorch's intra-op threads, each thread walking its slice in cache-sized chunks. The environment
-variable ``GRADKIT_OPTIM_THREADS`` (read at import; default: the number of CPUs) sets the number
-of threads; with ``GRADKIT_OPTIM_THREADS=1`` the calling thread walks the chunks alone.
+variable ``GRADKIT_OPTIM_THREADS`` (read at import; default: the CPUs the process may run on, at
+most 8) sets the number of threads; with ``GRADKIT_OPTIM_THREADS=1`` the calling thread walks
+the chunks alone. ``gradkit.optim._threads`` says how the threads are kept on separate cores.
 
 An optimizer may also give a BLAS form of its kernel (SGD does): large float32/float64 parameters
 are then updated with the level-1 BLAS (``scal``, ``axpy``) of the OpenBLAS that NumPy's wheels
@@ -36,7 +37,6 @@ from __future__ import annotations
 import os
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
 from typing import Any
 
@@ -46,6 +46,7 @@ from .. import _dtype
 from .._backend import namespace_of, numpy_ns
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor, wrap
+from ._threads import WorkerPool, usable_cpus
 
 __all__ = ["Optimizer", "required"]
 
@@ -61,17 +62,18 @@ required = _RequiredParameter()
 
 # Parameters bigger than this are cut into slices that the CPU cores update in parallel.
 _PARALLEL_MIN = 1 << 18
-_THREADS = max(1, min(int(os.environ.get("GRADKIT_OPTIM_THREADS", os.cpu_count() or 1)), 8))
+_CPUS = usable_cpus()
+_THREADS = max(1, min(int(os.environ.get("GRADKIT_OPTIM_THREADS",
+                                         len(_CPUS) if _CPUS else os.cpu_count() or 1)), 8))
+_POOL: list = [None]     # the WorkerPool, made on first use
+if hasattr(os, "register_at_fork"):    # a forked child has none of the parent's threads
+    os.register_at_fork(after_in_child=lambda: _POOL.__setitem__(0, None))
 # Each thread updates its part of a large parameter in chunks of this many elements, so that the
-# kernel's passes over a chunk hit the cache. Measured on 2 cores (Adam, MLP 784-1024-1024-10,
-# 1.86M float32 elements): one optimizer step alone is faster with 2 threads and whole slices
-# (1.46-1.53 ms against 1.9-2.3 ms at 2**15; each ufunc call takes the GIL to start, and the
-# threads queue for it), but in a training step (forward + backward + Adam, batch 64) the chunks
-# win: 5.0-5.2 ms per step at 2**15, 5.3-5.6 at 2**16-2**17, 5.7-6.3 with whole slices, because
-# NumPy's BLAS threads keep spinning after the backward matmuls and a thread holding a core for a
-# whole slice loses it to them. (One optimizer thread measured 4.9 ms there.)
-_CHUNK = 1 << 15
-_POOL: list = [None]
+# kernel's passes over a chunk stay in the cache. The size trades cache against the GIL (every
+# ufunc call takes it; see ``_threads``). Measured on 2 cores, Adam over the 1.86M float32
+# parameters of an MLP 784-1024-1024-10, median of 10 blocks: 2**15 1.93 ms, 2**16 1.72,
+# 2**17 1.69, 2**18 1.74 (whole slices stream from memory: ~2 ms).
+_CHUNK = 1 << 17
 # Parameters from this size take the BLAS form of a kernel (``_blas_kernel``) where NumPy's own
 # BLAS can be reached; smaller ones stay on ufuncs, whose calls cost less.
 _BLAS_MIN = _PARALLEL_MIN
@@ -147,12 +149,6 @@ def _blas_ready(p, arrays) -> bool:
         if not (f.c_contiguous and f.aligned and f.writeable):
             return False
     return True
-
-
-def _pool() -> ThreadPoolExecutor:
-    if _POOL[0] is None:
-        _POOL[0] = ThreadPoolExecutor(_THREADS - 1, thread_name_prefix="gradkit-optim")
-    return _POOL[0]
 
 
 class _Handle:
@@ -632,13 +628,17 @@ class Optimizer:
                     kernel(numpy_ns, *[v[lo:hi] for v in views], *[b[:hi - lo] for b in bufs],
                            *scalars)
 
-        futures = []
-        if threads > 1:
-            pool = _pool()
-            futures = [pool.submit(work, t) for t in range(1, threads) if per_thread[t]]
-        work(0)
-        for f in futures:
-            f.result()
+        busy = [t for t in range(threads) if per_thread[t]]
+        if len(busy) > 1:
+            pool = _POOL[0]
+            if pool is None or pool.size < threads:
+                if pool is not None:
+                    pool.close()
+                pool = _POOL[0] = WorkerPool(threads, _CPUS)
+            pool.run(lambda i: work(busy[i]), len(busy))
+        else:
+            for t in busy:
+                work(t)
 
 
 class _KernelOptimizer(Optimizer):

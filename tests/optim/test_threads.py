@@ -1,0 +1,110 @@
+"""The worker pool behind the parallel optimizer step (gradkit.optim._threads)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit import optim
+from gradkit.optim import _threads
+from gradkit.optim import optimizer as base_mod
+
+
+def test_each_share_runs_once_on_its_own_thread():
+    pool = _threads.WorkerPool(3, None)
+    seen = {}
+    lock = threading.Lock()
+
+    def fn(i):
+        with lock:
+            seen.setdefault(i, []).append(threading.get_ident())
+
+    pool.run(fn, 3)
+    pool.run(fn, 2)
+    assert sorted(seen) == [0, 1, 2]
+    assert [len(seen[i]) for i in range(3)] == [2, 2, 1]
+    first_round = {seen[i][0] for i in range(3)}
+    assert len(first_round) == 3                       # three threads, the caller among them
+    assert threading.get_ident() in first_round
+    pool.close()
+
+
+def test_an_error_in_a_pool_thread_reaches_the_caller_and_the_pool_goes_on():
+    pool = _threads.WorkerPool(2, None)
+    caller = threading.get_ident()
+
+    def fn(i):
+        if threading.get_ident() != caller:
+            raise ValueError(f"share {i} failed")
+
+    with pytest.raises(ValueError, match="failed"):
+        pool.run(fn, 2)
+    done = []
+    pool.run(lambda i: done.append(i), 2)
+    assert sorted(done) == [0, 1]
+    pool.close()
+
+
+def test_switch_interval_is_short_while_running_and_restored_after():
+    before = sys.getswitchinterval()
+    pool = _threads.WorkerPool(2, None)
+    during = []
+    pool.run(lambda i: during.append(sys.getswitchinterval()), 2)
+    assert during == pytest.approx([_threads.GIL_WAIT] * 2)   # stored in microseconds
+    assert sys.getswitchinterval() == before
+    with pytest.raises(RuntimeError):
+        pool.run(lambda i: (_ for _ in ()).throw(RuntimeError("x")), 2)
+    assert sys.getswitchinterval() == before
+    pool.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs thread affinity and two CPUs")
+def test_pool_threads_keep_to_disjoint_cpu_blocks():
+    cpus = sorted(os.sched_getaffinity(0))
+    pool = _threads.WorkerPool(2, cpus)
+    masks = {}
+    caller = threading.get_ident()
+
+    def fn(i):
+        if threading.get_ident() != caller:
+            masks[i] = os.sched_getaffinity(0)
+
+    for _ in range(4):     # the caller may sit on either block; see both pool threads
+        pool.run(fn, 2)
+    for i, mask in masks.items():
+        assert mask == set(cpus[i * len(cpus) // 2:(i + 1) * len(cpus) // 2])
+    assert os.sched_getaffinity(0) == set(cpus)        # the caller is never pinned
+    pool.close()
+
+
+def _step_in_child(queue):
+    w = gk.tensor(np.ones(300_000, np.float32), requires_grad=True)
+    opt = optim.Adam([w], lr=0.1)
+    w.grad = gk.tensor(np.ones(300_000, np.float32))
+    opt.step()
+    queue.put(float(w.detach().numpy().sum()))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork start method")
+def test_a_forked_child_makes_its_own_pool(monkeypatch):
+    monkeypatch.setattr(base_mod, "_THREADS", 2)
+    w = gk.tensor(np.ones(300_000, np.float32), requires_grad=True)
+    opt = optim.Adam([w], lr=0.1)
+    w.grad = gk.tensor(np.ones(300_000, np.float32))
+    opt.step()                                          # the parent's pool exists now
+    assert base_mod._POOL[0] is not None
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    child = ctx.Process(target=_step_in_child, args=(q,))
+    child.start()
+    total = q.get(timeout=60)
+    child.join(60)
+    assert child.exitcode == 0
+    assert total == pytest.approx(300_000 * 0.9)
