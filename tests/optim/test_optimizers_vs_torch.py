@@ -98,14 +98,56 @@ def test_trajectory_float64(torch, name, kw):
 
 @pytest.mark.parametrize(("name", "kw"), CASES, ids=IDS)
 def test_trajectory_float32(torch, name, kw):
+    """The first two float32 steps, run freely, agree with torch's to float32 rounding.
+
+    Later steps are checked one at a time (next test): on this problem a difference of one
+    rounding grows with the steps, and after 25 float32 steps even PyTorch's own ``fused=True``
+    Adam is off its default Adam by up to 55x this tolerance (3 of 180 (case, seed) pairs), so a
+    free-running float32 comparison at step 25 passes or fails with the seed, not the code.
+    The 25-step trajectories are compared in float64 above.
+    """
     prob = _problem(1)
-    ours = _run(gk, name, kw, np.float32, 25, *prob)
-    ref = _run(torch, name, kw, np.float32, 25, *prob)
-    for step in (0, 1, 24):
+    ours = _run(gk, name, kw, np.float32, 2, *prob)
+    ref = _run(torch, name, kw, np.float32, 2, *prob)
+    for step in (0, 1):
         for x, r in zip(ours[step], ref[step]):
             assert x.dtype == np.float32
             np.testing.assert_allclose(x, r, rtol=1e-6, atol=1e-7,
                                        err_msg=f"{name} {kw} after {step + 1} steps")
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+@pytest.mark.parametrize(("name", "kw"), CASES, ids=IDS)
+def test_every_float32_step_matches_torch_to_rounding(torch, name, kw, seed):
+    """Each of 25 float32 steps, started from torch's parameters and optimizer state, lands
+    within float32 rounding of torch's step: two units in the last place of the parameter,
+    plus 16 float32 epsilons of the largest update in the tensor (the update itself is a few
+    roundings; a wrong formula is off by orders of magnitude more)."""
+    a, y, w0, b0 = (x.astype(np.float32) for x in _problem(seed))
+    tw = torch.tensor(w0, requires_grad=True)
+    tb = torch.tensor(b0, requires_grad=True)
+    topt = getattr(torch.optim, name)([tw, tb], **kw)
+    eps = np.finfo(np.float32).eps
+    for step in range(25):
+        before = [tw.detach().numpy().copy(), tb.detach().numpy().copy()]
+        w = gk.tensor(before[0].copy(), requires_grad=True)
+        b = gk.tensor(before[1].copy(), requires_grad=True)
+        opt = getattr(optim, name)([w, b], **kw)
+        if step:
+            opt.load_state_dict(copy.deepcopy(topt.state_dict()))
+        gw, gb = _grads_np(a, y, *before)
+        tw.grad, tb.grad = torch.tensor(gw), torch.tensor(gb)
+        w.grad, b.grad = gk.tensor(gw), gk.tensor(gb)
+        topt.step()
+        opt.step()
+        for x, r, r0 in ((w, tw, before[0]), (b, tb, before[1])):
+            x, r = x.detach().numpy(), r.detach().numpy()
+            assert x.dtype == np.float32
+            tol = 2 * np.spacing(np.abs(r)) + 16 * eps * np.abs(r - r0).max()
+            bad = np.abs(x - r) > tol
+            assert not bad.any(), (
+                f"{name} {kw} step {step + 1}: {x[bad][:3]} vs torch {r[bad][:3]} "
+                f"(tolerance {tol[bad][:3]})")
 
 
 @pytest.mark.parametrize(("name", "kw"), CASES[::3], ids=IDS[::3])
