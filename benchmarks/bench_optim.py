@@ -8,9 +8,12 @@ Both libraries update the same float32 parameters of an MLP 784-1024-1024-10 and
 default choice, which on CPU is the per-parameter loop (``foreach`` is for CUDA only), each op
 using torch's intra-op threads. The ratio gradkit/torch is what to read. Each number is the best
 of 5 medians (20 steps each), the libraries taking turns, each block after a short pause.
+A last table times whole training steps (forward, cross-entropy, backward, Adam) of the large
+MLP on a batch of 64, where the optimizer shares the cores with the matrix products.
 
-gradkit's SGD updates the two big weights with NumPy's own BLAS (``axpy``/``scal``, see
-``gradkit.optim.optimizer``); ``GRADKIT_OPTIM_BLAS=0`` times its ufunc path instead.
+gradkit's Adam/AdamW split the two big weights between threads kept on separate cores
+(``gradkit.optim._threads``); its SGD updates them with NumPy's own BLAS (``axpy``/``scal``,
+see ``gradkit.optim.optimizer``); ``GRADKIT_OPTIM_BLAS=0`` times its ufunc path instead.
 Threads: ``BENCH_THREADS=1 GRADKIT_OPTIM_THREADS=1 OMP_NUM_THREADS=1`` for one thread everywhere.
 """
 
@@ -84,6 +87,46 @@ def main() -> None:
             rows.append(Row(f"{opt_name} step, {mlp_name}", "ms", min(g_times),
                             min(t_times) if t_times else None, scale=1e3))
     report("optimizer step (float32, gradients present)", rows)
+    report("training step: MLP 784-1024-1024-10, batch 64, cross-entropy, Adam",
+           [_training_step(torch, rng)])
+
+
+def _training_step(torch, rng) -> Row:
+    """Forward, loss, backward and Adam step of the large MLP in both libraries."""
+    sizes = MLPS["MLP 784-1024-1024-10"]
+    weights = _arrays(sizes, rng)
+    x = rng.standard_normal((64, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], 64)
+
+    def build(lib, tensor):
+        layers = []
+        for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
+            lin = lib.nn.Linear(fan_in, fan_out)
+            with lib.no_grad():
+                lin.weight.copy_(tensor(weights[2 * i].copy()))
+                lin.bias.copy_(tensor(weights[2 * i + 1].copy()))
+            layers += [lin, lib.nn.ReLU()]
+        model = lib.nn.Sequential(*layers[:-1])
+        opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+        xt, yt = tensor(x), tensor(y)
+
+        def step():
+            opt.zero_grad()
+            lib.nn.functional.cross_entropy(model(xt), yt).backward()
+            opt.step()
+        return step
+
+    g_step = build(gk, gk.tensor)
+    t_step = build(torch, torch.from_numpy) if torch is not None else None
+    g_times, t_times = [], []
+    for _ in range(ROUNDS):
+        time.sleep(PAUSE)
+        g_times.append(timeit(g_step, repeat=20, warmup=3))
+        if t_step is not None:
+            time.sleep(PAUSE)
+            t_times.append(timeit(t_step, repeat=20, warmup=3))
+    return Row("Adam training step, MLP 784-1024-1024-10", "ms", min(g_times),
+               min(t_times) if t_times else None, scale=1e3)
 
 
 if __name__ == "__main__":
