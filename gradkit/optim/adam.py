@@ -6,6 +6,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from .optimizer import _constants, _KernelOptimizer, _lr, _zeros_like
 
 __all__ = ["Adam", "AdamW"]
@@ -54,6 +56,42 @@ def _adam_kernel(xp, p, g, m, v, vmax, tg, t1, t2, consts, amsgrad, maximize, de
     xp.add(p, t1, p)
 
 
+def _adam_blas_kernel(blas, p, g, m, v, vmax, tg, t1, t2, consts, amsgrad, maximize, decoupled,
+                      has_weight_decay, lerp_high, neg_scaled_step, eps_scaled):
+    """``_adam_kernel`` with BLAS on flat contiguous chunks (``blas`` is an ``optimizer.Blas``):
+    nine passes instead of twelve. ``m.lerp_(g, 1 - beta1)`` and
+    ``grad.add(p, alpha=weight_decay)`` are one fused multiply-add per element, rounded as
+    PyTorch rounds them; ``v`` is updated with one ``axpby``."""
+    w1, w1c, beta2, w2, eps, weight_decay, decay = consts
+    if maximize:
+        np.negative(g, tg)
+        g = tg
+    if has_weight_decay:
+        if decoupled:
+            np.multiply(p, decay, p)
+        else:
+            if g is not tg:
+                np.copyto(tg, g)
+                g = tg
+            blas.axpy(weight_decay, p, g)
+    np.subtract(g, m, t1)                   # m.lerp_(g, w): m + w * (g - m), one rounding;
+    if lerp_high:                           # for w >= 0.5, g + (w - 1) * (g - m)
+        np.copyto(m, g)
+        blas.axpy(w1 - 1, t1, m)
+    else:
+        blas.axpy(w1, t1, m)
+    np.multiply(g, w2, t1)                  # v = beta2 * v + ((1 - beta2) * g) * g
+    np.multiply(t1, g, t1)
+    blas.axpby(t1, beta2, v)
+    if amsgrad:
+        np.maximum(vmax, v, out=vmax)
+        v = vmax
+    np.sqrt(v, t2)                          # as _adam_kernel, the last multiply-add fused
+    np.add(t2, eps_scaled, t2)
+    np.divide(m, t2, t1)
+    blas.axpy(neg_scaled_step, t1, p)
+
+
 class Adam(_KernelOptimizer):
     r"""Adam, as ``torch.optim.Adam``.
 
@@ -81,6 +119,7 @@ class Adam(_KernelOptimizer):
     """
 
     _kernel = staticmethod(_adam_kernel)
+    _blas_kernel = staticmethod(_adam_blas_kernel)
     _n_scratch = 3
     _state_arrays = ("exp_avg", "exp_avg_sq")
 

@@ -14,11 +14,13 @@ variable ``GRADKIT_OPTIM_THREADS`` (read at import; default: the CPUs the proces
 most 8) sets the number of threads; with ``GRADKIT_OPTIM_THREADS=1`` the calling thread walks
 the chunks alone. ``gradkit.optim._threads`` says how the threads are kept on separate cores.
 
-An optimizer may also give a BLAS form of its kernel (SGD does): large float32/float64 parameters
-are then updated with the level-1 BLAS (``scal``, ``axpy``) of the OpenBLAS that NumPy's wheels
-carry, called through ctypes: one fused multiply-add pass per operation, on the BLAS threads that
-NumPy's matmuls use, instead of a ufunc pass per arithmetic operation. Where that library cannot
-be found the ufunc kernel runs. ``GRADKIT_OPTIM_BLAS=0`` (read at import) turns this off.
+An optimizer may also give a BLAS form of its kernel (Adam, AdamW and SGD do): large
+float32/float64 parameters are then updated with level-1 BLAS (``scal``, ``axpy``, ``axpby``)
+from the OpenBLAS that NumPy's wheels carry, called through ctypes on the same threads and
+chunks: one fused pass where ufuncs take two, rounded as PyTorch's CPU kernels round (a fused
+multiply-add for ``lerp`` and ``add(..., alpha=...)``). OpenBLAS is held to the calling thread
+meanwhile. Where that library cannot be found the ufunc kernel runs. ``GRADKIT_OPTIM_BLAS=0``
+(read at import) turns this off.
 
 Gradient accumulation (several backward passes per optimizer step) works as in PyTorch, because
 ``backward`` adds into ``.grad``::
@@ -78,20 +80,49 @@ _CHUNK = 1 << 17
 # BLAS can be reached; smaller ones stay on ufuncs, whose calls cost less.
 _BLAS_MIN = _PARALLEL_MIN
 _BLAS_ENABLED = os.environ.get("GRADKIT_OPTIM_BLAS", "1") != "0"
-_BLAS: list = []        # [{dtype: (scal, axpy)} or None], filled on first use
+_BLAS: list = []        # [({dtype: Blas}, get_num_threads, set_num_threads) or None]
 
 
-def _numpy_blas() -> dict | None:
-    """``{dtype: (scal, axpy)}`` for float32 and float64 from the OpenBLAS inside NumPy's wheels,
-    through ctypes, or None where it cannot be found.
+class Blas:
+    """Level-1 BLAS routines of one dtype on contiguous, writeable arrays (``_numpy_blas``).
+
+    ``scal(a, x)``: ``x *= a``; ``axpy(a, x, y)``: ``y += a * x`` with one fused multiply-add
+    per element, rounded once as PyTorch's CPU kernels round ``y.add_(x, alpha=a)`` and
+    ``lerp``; ``axpby(x, b, y)``: ``y = x + b * y``, that is ``round(x + round(b * y))``,
+    PyTorch's ``y.mul_(b).add_(x)`` in one pass. (OpenBLAS's ``axpby`` also takes a multiple of
+    ``x``, but then rounds one way or the other depending on the kernel it picked for the CPU.)
+    """
+
+    __slots__ = ("axpby", "axpy", "scal")
+
+    def __init__(self, c_scal, c_axpy, c_axpby) -> None:
+        import ctypes
+
+        # The address of an array's first element: 0.3 us, against 0.9 us for ``a.ctypes.data``.
+        addr, view = ctypes.addressof, ctypes.c_char.from_buffer
+
+        def scal(a, x):
+            c_scal(x.size, float(a), addr(view(x)), 1)
+
+        def axpy(a, x, y):
+            c_axpy(y.size, float(a), addr(view(x)), 1, addr(view(y)), 1)
+
+        def axpby(x, b, y):
+            c_axpby(y.size, 1.0, addr(view(x)), 1, float(b), addr(view(y)), 1)
+
+        self.scal, self.axpy, self.axpby = scal, axpy, axpby
+
+
+def _numpy_blas() -> tuple[dict, Callable, Callable] | None:
+    """``({dtype: Blas}, get_num_threads, set_num_threads)`` for float32 and float64 from the
+    OpenBLAS inside NumPy's wheels, through ctypes, or None where it cannot be found.
 
     NumPy's wheels link a 64-bit-integer OpenBLAS whose C functions are named
     ``scipy_cblas_<x>64_``; the names are looked up through NumPy's extension module (whose
     library dependencies the dynamic linker searches). Other builds (Accelerate, MKL, a system
     BLAS, Windows) do not export these exact names, and then the ufunc kernels run instead.
-    These are the BLAS threads NumPy's matmuls already use: a second BLAS library (SciPy's own
-    OpenBLAS) was tried and made a training step more than twice as slow on 2 cores, its
-    threads and NumPy's spinning against each other after every call.
+    A second BLAS library (SciPy's own OpenBLAS) was tried and made a training step more than
+    twice as slow on 2 cores, its threads and NumPy's spinning against each other.
     """
     try:
         import ctypes
@@ -105,37 +136,54 @@ def _numpy_blas() -> dict | None:
                                (np.float64, "d", ctypes.c_double)):
             c_scal = getattr(lib, f"scipy_cblas_{x}scal64_")
             c_scal.argtypes = [n_t, real, ptr, n_t]
-            c_scal.restype = None
             c_axpy = getattr(lib, f"scipy_cblas_{x}axpy64_")
             c_axpy.argtypes = [n_t, real, ptr, n_t, ptr, n_t]
-            c_axpy.restype = None
-            table[np.dtype(dtype)] = (_scal_fn(c_scal), _axpy_fn(c_axpy))
-        return table
+            c_axpby = getattr(lib, f"scipy_cblas_{x}axpby64_")
+            c_axpby.argtypes = [n_t, real, ptr, n_t, real, ptr, n_t]
+            for f in (c_scal, c_axpy, c_axpby):
+                f.restype = None
+            table[np.dtype(dtype)] = Blas(c_scal, c_axpy, c_axpby)
+        get_threads = lib.scipy_openblas_get_num_threads64_
+        get_threads.restype = ctypes.c_int
+        get_threads.argtypes = []
+        set_threads = lib.scipy_openblas_set_num_threads64_
+        set_threads.restype = None
+        set_threads.argtypes = [ctypes.c_int]
+        return table, get_threads, set_threads
     except (ImportError, OSError, AttributeError):
         return None
 
 
-def _scal_fn(c_scal):
-    def scal(a, x):
-        """``x *= a`` in place (``x`` flat and contiguous)."""
-        c_scal(x.size, float(a), x.ctypes.data, 1)
-    return scal
-
-
-def _axpy_fn(c_axpy):
-    def axpy(a, x, y):
-        """``y += a * x`` in place, one fused multiply-add per element (flat, contiguous)."""
-        c_axpy(y.size, float(a), x.ctypes.data, 1, y.ctypes.data, 1)
-    return axpy
-
-
-def _blas_routines(dtype):
-    """``(scal, axpy)`` for ``dtype`` from NumPy's BLAS, or None (not found, another dtype, or
+def _blas_routines(dtype) -> Blas | None:
+    """The ``Blas`` of ``dtype`` from NumPy's BLAS, or None (not found, another dtype, or
     ``GRADKIT_OPTIM_BLAS=0``). Looked up on first use."""
     if not _BLAS:
         _BLAS.append(_numpy_blas() if _BLAS_ENABLED else None)
-    table = _BLAS[0]
-    return None if table is None else table.get(dtype)
+    found = _BLAS[0]
+    return None if found is None else found[0].get(dtype)
+
+
+class _OneBlasThread:
+    """OpenBLAS works on the calling thread only while the optimizer's threads call it
+    (otherwise each of them would hand its ``axpy`` to OpenBLAS's own workers at once); the
+    thread count is restored afterwards. Setting it costs ~0.2 us."""
+
+    def __enter__(self) -> None:
+        _, get_threads, set_threads = _BLAS[0]
+        self._saved = get_threads()
+        if self._saved != 1:
+            set_threads(1)
+
+    def __exit__(self, *exc) -> None:
+        if self._saved != 1:
+            _BLAS[0][2](self._saved)
+
+
+def _with_blas(blas_kernel, blas):
+    """``blas_kernel`` called like a ufunc kernel (its ``xp`` argument replaced by ``blas``)."""
+    def kernel(xp, *args):
+        blas_kernel(blas, *args)
+    return kernel
 
 
 def _blas_ready(p, arrays) -> bool:
@@ -577,18 +625,17 @@ class Optimizer:
         of the same shape, then ``scalars``. Large parameters are split across threads.
         """
         parallel = None
+        blas_tasks = None
         views = self._views
         blas_kernel = self._blas_kernel
         for task in tasks:
             kernel, p, arrays, scalars = task
             if blas_kernel is not None and p.size >= _BLAS_MIN and type(p) is np.ndarray:
-                routines = _blas_routines(p.dtype)
-                if routines is not None and _blas_ready(p, arrays):
-                    bufs = views.get((type(p), p.shape, p.dtype, n_scratch))
-                    if bufs is None:
-                        bufs = self._scratch_views(p, n_scratch)
-                    blas_kernel(routines, p.reshape(-1), *[a.reshape(-1) for a in arrays],
-                                *[b.reshape(-1) for b in bufs], *scalars)
+                blas = _blas_routines(p.dtype)
+                if blas is not None and _blas_ready(p, arrays):
+                    if blas_tasks is None:
+                        blas_tasks = []
+                    blas_tasks.append((_with_blas(blas_kernel, blas), p, arrays, scalars))
                     continue
             if p.size >= _PARALLEL_MIN and type(p) is np.ndarray and p.flags.c_contiguous:
                 if parallel is None:
@@ -601,9 +648,14 @@ class Optimizer:
             kernel(numpy_ns if type(p) is np.ndarray else namespace_of(p), p, *arrays, *bufs,
                    *scalars)
         if parallel:
-            self._run_parallel(parallel, n_scratch)
+            self._run_parallel(parallel, n_scratch, _CHUNK)
+        if blas_tasks:
+            with _OneBlasThread():
+                self._run_parallel(blas_tasks, n_scratch, self._blas_chunk)
 
-    def _run_parallel(self, tasks: list, n_scratch: int) -> None:
+    def _run_parallel(self, tasks: list, n_scratch: int, chunk: int | None) -> None:
+        """Run large tasks split between the threads, each walking its slices in chunks of
+        ``chunk`` elements (None: whole slices)."""
         threads = _THREADS
         per_thread: list[list] = [[] for _ in range(threads)]
         for kernel, p, arrays, scalars in tasks:
@@ -615,13 +667,10 @@ class Optimizer:
                 if lo < hi:
                     per_thread[t].append((kernel, [f[lo:hi] for f in flat], scalars))
 
-        chunk = _CHUNK
-
         def work(t):
-            # Each thread walks its slices in cache-sized chunks (see _CHUNK).
             for kernel, views, scalars in per_thread[t]:
                 k = views[0].shape[0]
-                size = min(k, chunk)
+                size = k if chunk is None else min(k, chunk)
                 bufs = self._scratch_for(t, numpy_ns, views[0].dtype, size, n_scratch)
                 for lo in range(0, k, size):
                     hi = min(k, lo + size)
@@ -651,9 +700,9 @@ class _KernelOptimizer(Optimizer):
     * ``_kernel``: ``staticmethod(kernel)``, called as ``kernel(xp, p, g, *arrays, *scratch,
       *scalars)``; ``_n_scratch``: how many scratch buffers it takes.
     * ``_blas_kernel`` (optional): the same update written with BLAS, called as
-      ``blas_kernel((scal, axpy), p, g, *arrays, *scratch, *scalars)`` on flat contiguous arrays
-      of large float32/float64 parameters, ``scal(a, x)`` being ``x *= a`` and ``axpy(a, x, y)``
-      ``y += a * x`` (see the module docstring).
+      ``blas_kernel(blas, p, g, *arrays, *scratch, *scalars)`` on flat contiguous slices of
+      large float32/float64 parameters, ``blas`` being a :class:`Blas` (see the module
+      docstring); ``_blas_chunk``: the slices' size (None: one slice per thread).
     * ``_group_args(group)``: values computed once per group and step.
     * ``_param_args(p, group, args)``: ``(arrays, scalars)`` for one parameter, ``args`` being
       what ``_group_args`` returned. It usually starts with ``st, step = self._step_state(p,
@@ -666,6 +715,7 @@ class _KernelOptimizer(Optimizer):
 
     _kernel: Callable
     _blas_kernel: Callable | None = None
+    _blas_chunk: int | None = _CHUNK
     _n_scratch = 0
     _state_arrays: tuple[str, ...] = ()
 

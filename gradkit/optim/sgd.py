@@ -48,15 +48,15 @@ def _sgd_kernel(xp, p, g, buf, tg, t1, consts, has_momentum, has_dampening,
 
 def _sgd_blas_kernel(blas, p, g, buf, tg, t1, consts, has_momentum, has_dampening,
                      has_weight_decay, nesterov, maximize, first):
-    """``_sgd_kernel`` with BLAS on flat contiguous NumPy arrays (``blas`` is ``(scal, axpy)``,
-    see ``optimizer._numpy_blas``): PyTorch's ``buf.mul_(momentum).add_(g, alpha=1 - dampening)``
-    is one ``scal`` and one ``axpy``, ``p.add_(buf, alpha=-lr)`` one ``axpy``."""
+    """``_sgd_kernel`` with BLAS on flat contiguous slices (``blas`` is an ``optimizer.Blas``),
+    bit for bit as PyTorch's CPU kernels: ``grad.add(p, alpha=weight_decay)``,
+    ``grad.add(buf, alpha=momentum)`` and ``p.add_(g, alpha=-lr)`` are one ``axpy`` each,
+    ``buf.mul_(momentum).add_(g)`` one ``axpby`` (with dampening, a ``scal`` and an ``axpy``)."""
     momentum, keep, weight_decay, neg_lr = consts
     if keep == 0 or neg_lr == 0:
         # BLAS skips a zero multiple outright; ufuncs give 0 * inf = nan, as PyTorch does.
         return _sgd_kernel(np, p, g, buf, tg, t1, consts, has_momentum, has_dampening,
                            has_weight_decay, nesterov, maximize, first)
-    scal, axpy = blas
     if maximize:
         np.negative(g, tg)
         g = tg
@@ -64,21 +64,23 @@ def _sgd_blas_kernel(blas, p, g, buf, tg, t1, consts, has_momentum, has_dampenin
         if g is not tg:
             np.copyto(tg, g)
             g = tg
-        axpy(weight_decay, p, g)
+        blas.axpy(weight_decay, p, g)
     if has_momentum:
         if first:
             np.copyto(buf, g)
+        elif has_dampening:
+            blas.scal(momentum, buf)
+            blas.axpy(keep, g, buf)
         else:
-            scal(momentum, buf)
-            axpy(keep, g, buf)
+            blas.axpby(g, momentum, buf)
         if nesterov:
             if g is not tg:
                 np.copyto(tg, g)
                 g = tg
-            axpy(momentum, buf, g)
+            blas.axpy(momentum, buf, g)
         else:
             g = buf
-    axpy(neg_lr, g, p)
+    blas.axpy(neg_lr, g, p)
 
 
 class SGD(_KernelOptimizer):
@@ -106,6 +108,7 @@ class SGD(_KernelOptimizer):
 
     _kernel = staticmethod(_sgd_kernel)
     _blas_kernel = staticmethod(_sgd_blas_kernel)
+    _blas_chunk = None      # memory-bound passes: whole slices (chunks of 2**17 measured slower)
     _n_scratch = 2
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0,
