@@ -17,9 +17,9 @@ the chunks alone. ``gradkit.optim._threads`` says how the threads are kept on se
 An optimizer may also give a BLAS form of its kernel (Adam, AdamW and SGD do): large
 float32/float64 parameters are then updated with level-1 BLAS (``scal``, ``axpy``, ``axpby``)
 from the OpenBLAS that NumPy's wheels carry, called through ctypes on the same threads and
-chunks: one fused pass where ufuncs take two, rounded as PyTorch's CPU kernels round (a fused
-multiply-add for ``lerp`` and ``add(..., alpha=...)``). OpenBLAS is held to the calling thread
-meanwhile. Where that library cannot be found the ufunc kernel runs. ``GRADKIT_OPTIM_BLAS=0``
+chunks: one pass where ufuncs take two, and rounded once, as PyTorch's CPU kernels round ``lerp``
+and ``add(..., alpha=...)`` (a fused multiply-add; OpenBLAS's Haswell kernels round the last few
+elements of a call twice). OpenBLAS is held to the calling thread meanwhile. Where that library cannot be found the ufunc kernel runs. ``GRADKIT_OPTIM_BLAS=0``
 (read at import) turns this off.
 
 Gradient accumulation (several backward passes per optimizer step) works as in PyTorch, because
