@@ -94,7 +94,6 @@ class WorkerPool:
 
     def __init__(self, size: int, cpus: list[int] | None) -> None:
         self.size = size
-        self._done: queue.SimpleQueue = queue.SimpleQueue()
         self._inboxes: list[queue.SimpleQueue] = []
         self._block_of: dict[int, int] = {}
         self._getcpu = None
@@ -116,9 +115,8 @@ class WorkerPool:
                 os.sched_setaffinity(0, block)  # on Linux, the calling thread only
             except OSError:
                 pass
-        done = self._done
         while True:
-            fn, arg = inbox.get()
+            fn, arg, done = inbox.get()
             if fn is None:
                 return
             try:
@@ -134,14 +132,15 @@ class WorkerPool:
             mine = self._block_of.get(self._getcpu(), 0) % n
         others = [i for i in range(n) if i != mine]
         error = None
+        done: queue.SimpleQueue = queue.SimpleQueue()   # this run's replies (runs may overlap)
         with _short_gil_waits:
             for i in others:
-                self._inboxes[i].put((fn, i))
+                self._inboxes[i].put((fn, i, done))
             try:
                 fn(mine)
             except BaseException as e:
                 error = e
-            for e in [self._done.get() for _ in others]:
+            for e in [done.get() for _ in others]:
                 error = error or e
         if error is not None:
             raise error
@@ -149,4 +148,4 @@ class WorkerPool:
     def close(self) -> None:
         """Let the threads end (they finish what they were given first)."""
         for inbox in self._inboxes:
-            inbox.put((None, None))
+            inbox.put((None, None, None))

@@ -15,12 +15,12 @@ most 8) sets the number of threads; with ``GRADKIT_OPTIM_THREADS=1`` the calling
 the chunks alone. ``gradkit.optim._threads`` says how the threads are kept on separate cores.
 
 An optimizer may also give a BLAS form of its kernel (Adam, AdamW and SGD do): large
-float32/float64 parameters are then updated with level-1 BLAS (``scal``, ``axpy``, ``axpby``)
-from the OpenBLAS that NumPy's wheels carry, called through ctypes on the same threads and
-chunks: one pass where ufuncs take two, and rounded once, as PyTorch's CPU kernels round ``lerp``
-and ``add(..., alpha=...)`` (a fused multiply-add; OpenBLAS's Haswell kernels round the last few
-elements of a call twice). OpenBLAS is held to the calling thread meanwhile. Where that library cannot be found the ufunc kernel runs. ``GRADKIT_OPTIM_BLAS=0``
-(read at import) turns this off.
+float32/float64 parameters are then updated with level-1 BLAS (``scal``, ``axpy``, ``axpby``) from
+the OpenBLAS that NumPy's wheels carry, called through ctypes on the same threads and chunks: one
+pass where ufuncs take two, and rounded once, as PyTorch's CPU kernels round ``lerp`` and
+``add(..., alpha=...)`` (a fused multiply-add; OpenBLAS's Haswell kernels round the last few
+elements of a call twice). OpenBLAS is held to the calling thread meanwhile. Where that library
+cannot be found the ufunc kernel runs. ``GRADKIT_OPTIM_BLAS=0`` (read at import) turns this off.
 
 Gradient accumulation (several backward passes per optimizer step) works as in PyTorch, because
 ``backward`` adds into ``.grad``::
@@ -76,6 +76,10 @@ if hasattr(os, "register_at_fork"):    # a forked child has none of the parent's
 # parameters of an MLP 784-1024-1024-10, median of 10 blocks: 2**15 1.93 ms, 2**16 1.72,
 # 2**17 1.69, 2**18 1.74 (whole slices stream from memory: ~2 ms).
 _CHUNK = 1 << 17
+# Slices and chunks begin at multiples of this many elements. OpenBLAS's Haswell kernels round
+# the last (n mod 32) elements of each call twice instead of once, so where calls begin and end
+# would change the last bit of some results; aligned, they do not depend on the thread count.
+_ALIGN = 64
 # Parameters from this size take the BLAS form of a kernel (``_blas_kernel``) where NumPy's own
 # BLAS can be reached; smaller ones stay on ufuncs, whose calls cost less.
 _BLAS_MIN = _PARALLEL_MIN
@@ -166,17 +170,33 @@ def _blas_routines(dtype) -> Blas | None:
 class _OneBlasThread:
     """OpenBLAS works on the calling thread only while the optimizer's threads call it
     (otherwise each of them would hand its ``axpy`` to OpenBLAS's own workers at once); the
-    thread count is restored afterwards. Setting it costs ~0.2 us."""
+    thread count is restored when the last step that needed it ends (steps of several
+    optimizers may overlap in different threads). Setting it costs ~0.2 us."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._saved = 1
 
     def __enter__(self) -> None:
-        _, get_threads, set_threads = _BLAS[0]
-        self._saved = get_threads()
-        if self._saved != 1:
-            set_threads(1)
+        with self._lock:
+            if self._inside == 0:
+                _, get_threads, set_threads = _BLAS[0]
+                self._saved = get_threads()
+                if self._saved != 1:
+                    set_threads(1)
+            self._inside += 1
 
     def __exit__(self, *exc) -> None:
-        if self._saved != 1:
-            _BLAS[0][2](self._saved)
+        with self._lock:
+            self._inside -= 1
+            if self._inside == 0 and self._saved != 1:
+                _BLAS[0][2](self._saved)
+
+
+_one_blas_thread = _OneBlasThread()
 
 
 def _with_blas(blas_kernel, blas):
@@ -650,7 +670,7 @@ class Optimizer:
         if parallel:
             self._run_parallel(parallel, n_scratch, _CHUNK)
         if blas_tasks:
-            with _OneBlasThread():
+            with _one_blas_thread:
                 self._run_parallel(blas_tasks, n_scratch, self._blas_chunk)
 
     def _run_parallel(self, tasks: list, n_scratch: int, chunk: int | None) -> None:
@@ -662,6 +682,7 @@ class Optimizer:
             n = p.size
             flat = [p.reshape(-1)] + [a.reshape(-1) for a in arrays]
             step = -(-n // threads)
+            step = -(-step // _ALIGN) * _ALIGN
             for t in range(threads):
                 lo, hi = t * step, min(n, (t + 1) * step)
                 if lo < hi:

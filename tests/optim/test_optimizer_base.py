@@ -158,29 +158,36 @@ def test_float32_state_and_non_contiguous_parameter():
     np.testing.assert_array_equal(w.detach().numpy(), ref.detach().numpy())
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_large_parameter_parallel_path_matches_serial(monkeypatch, threads):
-    """The chunked path for large parameters, on one thread or several, gives the same bits as
-    the plain kernel."""
+@pytest.mark.parametrize("name", ["AdamW", "SGD"])
+def test_large_parameter_results_do_not_depend_on_the_thread_count(monkeypatch, name):
+    """The chunked, threaded path for large parameters gives the same bits on 1, 2 or 3 threads,
+    on the BLAS kernels and on the ufunc kernels, and the ufunc kernels the same bits as one
+    whole-parameter call."""
     from gradkit.optim import optimizer as base_mod
 
-    monkeypatch.setattr(base_mod, "_THREADS", threads)
     rng = np.random.default_rng(0)
-    w0 = rng.standard_normal(300_000).astype(np.float32)
-    grads = [rng.standard_normal(300_000).astype(np.float32) for _ in range(3)]
+    w0 = rng.standard_normal(300_001).astype(np.float32)
+    grads = [rng.standard_normal(300_001).astype(np.float32) for _ in range(3)]
+    kw = (dict(lr=0.01, amsgrad=True) if name == "AdamW"
+          else dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.1))
 
-    def run():
+    def run(threads):
+        monkeypatch.setattr(base_mod, "_THREADS", threads)
         w = gk.tensor(w0, requires_grad=True)
-        opt = optim.AdamW([w], lr=0.01, amsgrad=True)
+        opt = getattr(optim, name)([w], **kw)
         for g in grads:
             w.grad = gk.tensor(g)
             opt.step()
         return w.detach().numpy().copy()
 
-    parallel = run()
-    monkeypatch.setattr(base_mod, "_PARALLEL_MIN", 1 << 40)
-    serial = run()
-    np.testing.assert_array_equal(parallel, serial)
+    for blas in (True, False):
+        if not blas:
+            monkeypatch.setattr(base_mod, "_BLAS", [None])
+        results = [run(t) for t in (1, 2, 3)]
+        for r in results[1:]:
+            np.testing.assert_array_equal(r, results[0], err_msg=f"blas={blas}")
+    monkeypatch.setattr(base_mod, "_PARALLEL_MIN", 1 << 40)   # one ufunc call per parameter
+    np.testing.assert_array_equal(run(1), results[0])
 
 
 def test_step_hooks():

@@ -108,3 +108,33 @@ def test_a_forked_child_makes_its_own_pool(monkeypatch):
     child.join(60)
     assert child.exitcode == 0
     assert total == pytest.approx(300_000 * 0.9)
+
+
+def test_optimizers_stepping_in_two_threads_at_once_match_serial_steps(monkeypatch):
+    """Two optimizers stepped from two threads share the pool; each run waits for its own
+    shares only."""
+    monkeypatch.setattr(base_mod, "_THREADS", 2)
+    rng = np.random.default_rng(0)
+    w0 = [rng.standard_normal(300_000).astype(np.float32) for _ in range(2)]
+    grads = [[rng.standard_normal(300_000).astype(np.float32) for _ in range(5)] for _ in w0]
+
+    def train(k, out):
+        w = gk.tensor(w0[k], requires_grad=True)
+        opt = optim.Adam([w], lr=0.01)
+        for g in grads[k]:
+            w.grad = gk.tensor(g)
+            opt.step()
+        out[k] = w.detach().numpy().copy()
+
+    serial = {}
+    for k in range(2):
+        train(k, serial)
+    for _ in range(3):
+        together = {}
+        threads = [threading.Thread(target=train, args=(k, together)) for k in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for k in range(2):
+            np.testing.assert_array_equal(together[k], serial[k])
