@@ -10,9 +10,10 @@ ufunc calls: a step allocates no parameter-sized temporaries after the first one
 Large parameters (from 2**18 elements) are cut into slices and the slices are shared between the
 CPU cores: NumPy's ufuncs release the GIL, so the elementwise update runs in parallel like
 PyTorch's intra-op threads, each thread walking its slice in cache-sized chunks. The environment
-variable ``GRADKIT_OPTIM_THREADS`` (read at import; default: the CPUs the process may run on, at
-most 8) sets the number of threads; with ``GRADKIT_OPTIM_THREADS=1`` the calling thread walks
-the chunks alone. ``gradkit.optim._threads`` says how the threads are kept on separate cores.
+variable ``GRADKIT_OPTIM_THREADS`` (read at import; default: ``OMP_NUM_THREADS`` if set, as
+PyTorch, else the CPUs the process may run on; at most 8) sets the number of threads; with
+``GRADKIT_OPTIM_THREADS=1`` the calling thread walks the chunks alone.
+``gradkit.optim._threads`` says how the threads are kept on separate cores.
 
 An optimizer may also give a BLAS form of its kernel (Adam, AdamW and SGD do): large
 float32/float64 parameters are then updated with level-1 BLAS (``scal``, ``axpy``, ``axpby``) from
@@ -65,8 +66,26 @@ required = _RequiredParameter()
 # Parameters bigger than this are cut into slices that the CPU cores update in parallel.
 _PARALLEL_MIN = 1 << 18
 _CPUS = usable_cpus()
-_THREADS = max(1, min(int(os.environ.get("GRADKIT_OPTIM_THREADS",
-                                         len(_CPUS) if _CPUS else os.cpu_count() or 1)), 8))
+
+
+def _thread_count() -> int:
+    """``GRADKIT_OPTIM_THREADS``, else ``OMP_NUM_THREADS`` (PyTorch's intra-op thread count
+    follows it, and so do ranks started with one thread each), else the CPUs the process may
+    run on; at most 8."""
+    value = os.environ.get("GRADKIT_OPTIM_THREADS", "").strip()
+    if value:
+        try:
+            return max(1, min(int(value), 8))
+        except ValueError:
+            raise ValueError(f"GRADKIT_OPTIM_THREADS={value!r}: expected a whole number of "
+                             f"threads, e.g. GRADKIT_OPTIM_THREADS=2") from None
+    omp = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()  # OpenMP allows "4,2"
+    if omp.isdigit() and int(omp) > 0:
+        return min(int(omp), 8)
+    return max(1, min(len(_CPUS) if _CPUS else os.cpu_count() or 1, 8))
+
+
+_THREADS = _thread_count()
 _POOL: list = [None]     # the WorkerPool, made on first use
 if hasattr(os, "register_at_fork"):    # a forked child has none of the parent's threads
     os.register_at_fork(after_in_child=lambda: _POOL.__setitem__(0, None))

@@ -138,3 +138,32 @@ def test_optimizers_stepping_in_two_threads_at_once_match_serial_steps(monkeypat
             t.join()
         for k in range(2):
             np.testing.assert_array_equal(together[k], serial[k])
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"GRADKIT_OPTIM_THREADS": "3", "OMP_NUM_THREADS": "1"}, 3),
+    ({"OMP_NUM_THREADS": "1"}, 1),
+    ({"OMP_NUM_THREADS": "2,1"}, 2),        # OpenMP's nested form: the outer level counts
+    ({"GRADKIT_OPTIM_THREADS": "64"}, 8),   # at most 8
+    ({"GRADKIT_OPTIM_THREADS": "0"}, 1),
+])
+def test_thread_count_follows_the_environment(monkeypatch, env, expected):
+    for name in ("GRADKIT_OPTIM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert base_mod._thread_count() == expected
+
+
+def test_thread_count_defaults_to_the_usable_cpus(monkeypatch):
+    for name in ("GRADKIT_OPTIM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "many")          # not ours to judge: ignored
+    expected = min(len(base_mod._CPUS) if base_mod._CPUS else os.cpu_count() or 1, 8)
+    assert base_mod._thread_count() == expected
+
+
+def test_a_bad_thread_count_is_named(monkeypatch):
+    monkeypatch.setenv("GRADKIT_OPTIM_THREADS", "two")
+    with pytest.raises(ValueError, match=r"GRADKIT_OPTIM_THREADS='two'.*whole number"):
+        base_mod._thread_count()
