@@ -11,9 +11,10 @@ of 5 medians (20 steps each), the libraries taking turns, each block after a sho
 A last table times whole training steps (forward, cross-entropy, backward, Adam) of the large
 MLP on a batch of 64, where the optimizer shares the cores with the matrix products.
 
-gradkit's Adam/AdamW split the two big weights between threads kept on separate cores
-(``gradkit.optim._threads``); its SGD updates them with NumPy's own BLAS (``axpy``/``scal``,
-see ``gradkit.optim.optimizer``); ``GRADKIT_OPTIM_BLAS=0`` times its ufunc path instead.
+gradkit splits the two big weights between threads kept on separate cores
+(``gradkit.optim._threads``) and updates them with NumPy's own BLAS where a multiply-add fuses
+(``axpy``/``axpby``, see ``gradkit.optim.optimizer``); ``GRADKIT_OPTIM_BLAS=0`` times its ufunc
+kernels instead.
 Threads: ``BENCH_THREADS=1 GRADKIT_OPTIM_THREADS=1 OMP_NUM_THREADS=1`` for one thread everywhere.
 """
 

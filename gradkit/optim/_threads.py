@@ -27,7 +27,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-__all__ = ["WorkerPool", "usable_cpus"]
+__all__ = ["WorkerPool", "short_gil_waits", "usable_cpus"]
 
 # How long a thread waits for the GIL before asking its holder to let go, while the pool runs.
 GIL_WAIT = 1e-4
@@ -64,6 +64,12 @@ class _ShortGilWaits:
         self._inside = 0
         self._saved = 0.0
 
+    def reset_after_fork(self) -> None:
+        """In a forked child: no pool runs there, whatever the parent was doing."""
+        if self._inside:
+            sys.setswitchinterval(self._saved)
+        self.__init__()
+
     def __enter__(self) -> None:
         with self._lock:
             if self._inside == 0:
@@ -78,7 +84,7 @@ class _ShortGilWaits:
                 sys.setswitchinterval(self._saved)
 
 
-_short_gil_waits = _ShortGilWaits()
+short_gil_waits = _ShortGilWaits()
 
 
 class WorkerPool:
@@ -133,15 +139,23 @@ class WorkerPool:
         others = [i for i in range(n) if i != mine]
         error = None
         done: queue.SimpleQueue = queue.SimpleQueue()   # this run's replies (runs may overlap)
-        with _short_gil_waits:
+        with short_gil_waits:
             for i in others:
                 self._inboxes[i].put((fn, i, done))
             try:
                 fn(mine)
             except BaseException as e:
                 error = e
-            for e in [done.get() for _ in others]:
-                error = error or e
+            finally:
+                pending = len(others)
+                while pending:  # every share ends before this returns, even on Ctrl-C
+                    try:
+                        e = done.get()
+                    except BaseException as interrupt:
+                        error = error or interrupt
+                        continue
+                    pending -= 1
+                    error = error or e
         if error is not None:
             raise error
 

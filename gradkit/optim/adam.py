@@ -61,8 +61,13 @@ def _adam_blas_kernel(blas, p, g, m, v, vmax, tg, t1, t2, consts, amsgrad, maxim
     """``_adam_kernel`` with BLAS on flat contiguous chunks (``blas`` is an ``optimizer.Blas``):
     nine passes instead of twelve. ``m.lerp_(g, 1 - beta1)`` and
     ``grad.add(p, alpha=weight_decay)`` are one fused multiply-add per element, rounded as
-    PyTorch rounds them; ``v`` is updated with one ``axpby``."""
+    PyTorch rounds them; ``v`` is updated with one ``axpby``, and the last update is one
+    ``axpy`` (both within a rounding of PyTorch's, which fuses other operations)."""
     w1, w1c, beta2, w2, eps, weight_decay, decay = consts
+    if neg_scaled_step == 0 or beta2 == 0 or (lerp_high and w1 == 1):
+        # BLAS skips a zero multiple outright; ufuncs give 0 * inf = nan, as PyTorch does.
+        return _adam_kernel(np, p, g, m, v, vmax, tg, t1, t2, consts, amsgrad, maximize,
+                            decoupled, has_weight_decay, lerp_high, neg_scaled_step, eps_scaled)
     if maximize:
         np.negative(g, tg)
         g = tg

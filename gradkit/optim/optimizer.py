@@ -17,11 +17,14 @@ PyTorch, else the CPUs the process may run on; at most 8) sets the number of thr
 
 An optimizer may also give a BLAS form of its kernel (Adam, AdamW and SGD do): large
 float32/float64 parameters are then updated with level-1 BLAS (``scal``, ``axpy``, ``axpby``) from
-the OpenBLAS that NumPy's wheels carry, called through ctypes on the same threads and chunks: one
-pass where ufuncs take two, and rounded once, as PyTorch's CPU kernels round ``lerp`` and
-``add(..., alpha=...)`` (a fused multiply-add; OpenBLAS's Haswell kernels round the last few
-elements of a call twice). OpenBLAS is held to the calling thread meanwhile. Where that library
-cannot be found the ufunc kernel runs. ``GRADKIT_OPTIM_BLAS=0`` (read at import) turns this off.
+the OpenBLAS that NumPy's wheels carry, called through ctypes on the same threads (Adam in
+cache-sized chunks, SGD in whole slices): one pass where ufuncs take two. ``axpy`` rounds once, a
+fused multiply-add, as PyTorch's CPU kernels compute ``lerp`` and ``add(..., alpha=...)``: SGD's
+update and Adam's first moment round as PyTorch's (except the last n mod 32 elements of a call
+under OpenBLAS's Haswell kernels), Adam's second moment and last update within a rounding of it.
+OpenBLAS is held to one thread meanwhile (a matrix product in another Python thread then runs on
+one thread too). Where that library cannot be found the ufunc kernel runs. ``GRADKIT_OPTIM_BLAS=0``
+(read at import) turns this off.
 
 Gradient accumulation (several backward passes per optimizer step) works as in PyTorch, because
 ``backward`` adds into ``.grad``::
@@ -38,6 +41,7 @@ Gradient accumulation (several backward passes per optimizer step) works as in P
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from copy import deepcopy
@@ -49,7 +53,7 @@ from .. import _dtype
 from .._backend import namespace_of, numpy_ns
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor, wrap
-from ._threads import WorkerPool, usable_cpus
+from ._threads import WorkerPool, short_gil_waits, usable_cpus
 
 __all__ = ["Optimizer", "required"]
 
@@ -86,9 +90,8 @@ def _thread_count() -> int:
 
 
 _THREADS = _thread_count()
-_POOL: list = [None]     # the WorkerPool, made on first use
-if hasattr(os, "register_at_fork"):    # a forked child has none of the parent's threads
-    os.register_at_fork(after_in_child=lambda: _POOL.__setitem__(0, None))
+_POOL: list = [None]     # the WorkerPool, made on first use (under _POOL_LOCK)
+_POOL_LOCK = threading.Lock()
 # Each thread updates its part of a large parameter in chunks of this many elements, so that the
 # kernel's passes over a chunk stay in the cache. The size trades cache against the GIL (every
 # ufunc call takes it; see ``_threads``). Measured on 2 cores, Adam over the 1.86M float32
@@ -214,8 +217,28 @@ class _OneBlasThread:
             if self._inside == 0 and self._saved != 1:
                 _BLAS[0][2](self._saved)
 
+    def reset_after_fork(self) -> None:
+        """In a forked child: no step runs there, whatever the parent was doing."""
+        if self._inside and self._saved != 1:
+            _BLAS[0][2](self._saved)
+        self.__init__()
+
 
 _one_blas_thread = _OneBlasThread()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of the parent's threads, and may have been forked in the middle
+    of a parallel step (whose lock and settings it would otherwise keep)."""
+    global _POOL_LOCK
+    _POOL[0] = None
+    _POOL_LOCK = threading.Lock()
+    short_gil_waits.reset_after_fork()
+    _one_blas_thread.reset_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _with_blas(blas_kernel, blas):
@@ -719,11 +742,13 @@ class Optimizer:
 
         busy = [t for t in range(threads) if per_thread[t]]
         if len(busy) > 1:
-            pool = _POOL[0]
-            if pool is None or pool.size < threads:
-                if pool is not None:
-                    pool.close()
-                pool = _POOL[0] = WorkerPool(threads, _CPUS)
+            with _POOL_LOCK:
+                pool = _POOL[0]
+                if pool is None or pool.size < threads:
+                    if pool is not None:
+                        pool.close()
+                    # The affinity mask as it is now (a launcher may have narrowed it).
+                    pool = _POOL[0] = WorkerPool(threads, usable_cpus())
             pool.run(lambda i: work(busy[i]), len(busy))
         else:
             for t in busy:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -76,8 +78,11 @@ def test_pool_threads_keep_to_disjoint_cpu_blocks():
         if threading.get_ident() != caller:
             masks[i] = os.sched_getaffinity(0)
 
-    for _ in range(4):     # the caller may sit on either block; see both pool threads
+    for _ in range(50):    # the caller may sit on either block: try to see both pool threads
         pool.run(fn, 2)
+        if len(masks) == 2:
+            break
+    assert masks, "no share ran on a pool thread"
     for i, mask in masks.items():
         assert mask == set(cpus[i * len(cpus) // 2:(i + 1) * len(cpus) // 2])
     assert os.sched_getaffinity(0) == set(cpus)        # the caller is never pinned
@@ -167,3 +172,49 @@ def test_a_bad_thread_count_is_named(monkeypatch):
     monkeypatch.setenv("GRADKIT_OPTIM_THREADS", "two")
     with pytest.raises(ValueError, match=r"GRADKIT_OPTIM_THREADS='two'.*whole number"):
         base_mod._thread_count()
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
+def test_ctrl_c_while_the_caller_waits_lets_every_share_finish_first():
+    """A KeyboardInterrupt reaches the caller only once no pool thread is still writing."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    pool = _threads.WorkerPool(2, None)
+    main = threading.get_ident()
+    finished = []
+
+    def fn(i):
+        if threading.get_ident() == main:
+            return                                   # the caller waits from now on
+        time.sleep(0.05)
+        signal.pthread_kill(main, signal.SIGINT)     # Ctrl-C during the wait
+        time.sleep(0.2)
+        finished.append(i)
+
+    with pytest.raises(KeyboardInterrupt):
+        pool.run(fn, 2)
+    assert len(finished) == 1
+    assert sys.getswitchinterval() != _threads.GIL_WAIT
+    pool.close()
+
+
+def _report_after_fork(queue):
+    from gradkit.optim import optimizer as base
+
+    queue.put((sys.getswitchinterval(), _threads.short_gil_waits._inside,
+               base._one_blas_thread._inside, base._POOL[0] is None))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork start method")
+def test_a_child_forked_during_a_parallel_step_starts_clean():
+    before = sys.getswitchinterval()
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    with _threads.short_gil_waits:                   # as if a step were running in the parent
+        child = ctx.Process(target=_report_after_fork, args=(q,))
+        child.start()
+    interval, inside_gil, inside_blas, no_pool = q.get(timeout=60)
+    child.join(60)
+    assert child.exitcode == 0
+    assert interval == pytest.approx(before)
+    assert (inside_gil, inside_blas, no_pool) == (0, 0, True)
