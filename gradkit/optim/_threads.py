@@ -27,7 +27,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-__all__ = ["WorkerPool", "short_gil_waits", "usable_cpus"]
+__all__ = ["CountedSetting", "WorkerPool", "short_gil_waits", "usable_cpus"]
 
 # How long a thread waits for the GIL before asking its holder to let go, while the pool runs.
 GIL_WAIT = 1e-4
@@ -55,36 +55,48 @@ def _sched_getcpu() -> Callable[[], int] | None:
         return None
 
 
-class _ShortGilWaits:
-    """Lowers the switch interval to ``GIL_WAIT`` while any pool runs (nested or from several
-    threads), restoring the user's value when the last one leaves."""
+class CountedSetting:
+    """A process-wide setting changed while any of several overlapping users needs it.
 
-    def __init__(self) -> None:
+    ``with setting:`` reads the current value with ``get()`` and installs ``value(current)``
+    with ``put`` when the first user enters; the last user out puts the saved value back.
+    Users may nest or come from several threads (two optimizers stepping at once).
+    """
+
+    def __init__(self, get: Callable[[], object], put: Callable[[object], None],
+                 value: Callable[[object], object]) -> None:
+        self._get, self._put, self._value = get, put, value
         self._lock = threading.Lock()
         self._inside = 0
-        self._saved = 0.0
-
-    def reset_after_fork(self) -> None:
-        """In a forked child: no pool runs there, whatever the parent was doing."""
-        if self._inside:
-            sys.setswitchinterval(self._saved)
-        self.__init__()
+        self._saved: object = None
 
     def __enter__(self) -> None:
         with self._lock:
             if self._inside == 0:
-                self._saved = sys.getswitchinterval()
-                sys.setswitchinterval(min(self._saved, GIL_WAIT))
+                self._saved = self._get()
+                wanted = self._value(self._saved)
+                if wanted != self._saved:
+                    self._put(wanted)
             self._inside += 1
 
     def __exit__(self, *exc) -> None:
         with self._lock:
             self._inside -= 1
-            if self._inside == 0:
-                sys.setswitchinterval(self._saved)
+            if self._inside == 0 and self._get() != self._saved:
+                self._put(self._saved)
+
+    def reset_after_fork(self) -> None:
+        """In a forked child no one is inside, whatever the parent was doing: restore the
+        saved value if it was changed, and start with a fresh lock."""
+        if self._inside and self._get() != self._saved:
+            self._put(self._saved)
+        self._lock = threading.Lock()
+        self._inside = 0
 
 
-short_gil_waits = _ShortGilWaits()
+# The switch interval is lowered to GIL_WAIT while any pool runs (see the module docstring).
+short_gil_waits = CountedSetting(sys.getswitchinterval, sys.setswitchinterval,
+                                 lambda current: min(current, GIL_WAIT))
 
 
 class WorkerPool:

@@ -53,7 +53,7 @@ from .. import _dtype
 from .._backend import namespace_of, numpy_ns
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor, wrap
-from ._threads import WorkerPool, short_gil_waits, usable_cpus
+from ._threads import CountedSetting, WorkerPool, short_gil_waits, usable_cpus
 
 __all__ = ["Optimizer", "required"]
 
@@ -189,42 +189,17 @@ def _blas_routines(dtype) -> Blas | None:
     return None if found is None else found[0].get(dtype)
 
 
-class _OneBlasThread:
-    """OpenBLAS works on the calling thread only while the optimizer's threads call it
-    (otherwise each of them would hand its ``axpy`` to OpenBLAS's own workers at once); the
-    thread count is restored when the last step that needed it ends (steps of several
-    optimizers may overlap in different threads). Setting it costs ~0.2 us."""
-
-    def __init__(self) -> None:
-        import threading
-
-        self._lock = threading.Lock()
-        self._inside = 0
-        self._saved = 1
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._inside == 0:
-                _, get_threads, set_threads = _BLAS[0]
-                self._saved = get_threads()
-                if self._saved != 1:
-                    set_threads(1)
-            self._inside += 1
-
-    def __exit__(self, *exc) -> None:
-        with self._lock:
-            self._inside -= 1
-            if self._inside == 0 and self._saved != 1:
-                _BLAS[0][2](self._saved)
-
-    def reset_after_fork(self) -> None:
-        """In a forked child: no step runs there, whatever the parent was doing."""
-        if self._inside and self._saved != 1:
-            _BLAS[0][2](self._saved)
-        self.__init__()
+def _get_blas_threads() -> int:
+    return _BLAS[0][1]()
 
 
-_one_blas_thread = _OneBlasThread()
+def _put_blas_threads(n: int) -> None:
+    _BLAS[0][2](n)
+
+
+# OpenBLAS works on the calling thread only while the optimizer's threads call it (otherwise each
+# of them would hand its ``axpy`` to OpenBLAS's own workers at once). Setting it costs ~0.2 us.
+_one_blas_thread = CountedSetting(_get_blas_threads, _put_blas_threads, lambda current: 1)
 
 
 def _after_fork_in_child() -> None:
