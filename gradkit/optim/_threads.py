@@ -16,7 +16,8 @@ measured on a 2-core VM (Adam over the 1.86M float32 parameters of an MLP 784-10
   about a third of the steps. While the pool runs, ``sys.setswitchinterval`` is lowered to
   100 us, so a waiting thread asks the holder to let go in time; it is restored afterwards.
 
-With both: 1.5-1.7 ms per step, two threads each doing half the work at the speed of one.
+With both: 1.5-1.7 ms per step (ufunc kernels), two threads each doing half the work at the
+speed of one.
 """
 
 from __future__ import annotations

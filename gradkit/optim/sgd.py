@@ -49,7 +49,8 @@ def _sgd_kernel(xp, p, g, buf, tg, t1, consts, has_momentum, has_dampening,
 def _sgd_blas_kernel(blas, p, g, buf, tg, t1, consts, has_momentum, has_dampening,
                      has_weight_decay, nesterov, maximize, first):
     """``_sgd_kernel`` with BLAS on flat contiguous slices (``blas`` is an ``optimizer.Blas``),
-    bit for bit as PyTorch's CPU kernels: ``grad.add(p, alpha=weight_decay)``,
+    rounded as PyTorch's CPU kernels (but see ``optimizer`` on OpenBLAS's Haswell kernels):
+    ``grad.add(p, alpha=weight_decay)``,
     ``grad.add(buf, alpha=momentum)`` and ``p.add_(g, alpha=-lr)`` are one ``axpy`` each,
     ``buf.mul_(momentum).add_(g)`` one ``axpby`` (with dampening, a ``scal`` and an ``axpy``)."""
     momentum, keep, weight_decay, neg_lr = consts
