@@ -539,10 +539,20 @@ def cmd_info(args) -> int:
     except ImportError:
         print("  BLAS: unknown (pip install threadpoolctl to see the kernel)")
     pinned = [f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS",
-                                               "OMP_NUM_THREADS") if k in os.environ]
+                                               "OMP_NUM_THREADS", "GRADKIT_OPTIM_THREADS",
+                                               "GRADKIT_OPTIM_BLAS") if k in os.environ]
     if pinned:
         print(f"  environment: {' '.join(pinned)}")
-    print(f"CPU cores: {os.cpu_count()}")
+    from .optim import optimizer as _optim
+
+    usable = _optim.usable_cpus()
+    print(f"CPU cores: {os.cpu_count()}"
+          + (f" ({len(usable)} usable by this process)" if usable is not None else ""))
+    n = _optim._THREADS
+    fused = ("multiply-adds from NumPy's OpenBLAS"
+             if _optim._blas_routines(np.dtype(np.float32)) is not None
+             else "NumPy ufuncs only (GRADKIT_OPTIM_BLAS=0, or NumPy's OpenBLAS not found)")
+    print(f"optimizer steps on large parameters: {n} thread{'s' if n > 1 else ''}, {fused}")
     print("optional extras:")
     for mod, use in (("sklearn", "digits data"), ("tqdm", "progress bars"),
                      ("matplotlib", "plots"), ("safetensors", ("interop (gradkit reads/writes the "

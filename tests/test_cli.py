@@ -169,6 +169,7 @@ def test_info(capsys):
     assert f"gradkit {gk.__version__}" in out
     assert "Python 3." in out and f"NumPy {np.__version__}" in out
     assert "BLAS" in out
+    assert "optimizer steps on large parameters:" in out
     for extra in ("scikit-learn", "tqdm", "matplotlib", "safetensors", "torch", "mpi4py",
                   "cupy"):
         assert extra in out
