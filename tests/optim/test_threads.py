@@ -186,7 +186,7 @@ def test_ctrl_c_while_the_caller_waits_lets_every_share_finish_first():
     def fn(i):
         if threading.get_ident() == main:
             return                                   # the caller waits from now on
-        time.sleep(0.05)
+        time.sleep(0.2)                              # the caller is waiting by now
         signal.pthread_kill(main, signal.SIGINT)     # Ctrl-C during the wait
         time.sleep(0.2)
         finished.append(i)
