@@ -22,6 +22,7 @@ from .autograd.graph import (
     VERSIONS_0,
     VERSIONS_0_NONE,
     VERSIONS_00,
+    Node,
     anomaly_state,
     make_node,
     record_trace,
@@ -276,7 +277,12 @@ def _apply_scalar(op, a, s):
     (the most common op shape in user code, so it gets its own lean path). ``op`` must be
     elementwise: the node's ``needs`` tells the engine that no broadcast check is needed."""
     da = a._data
-    out = op.forward(numpy_ns if type(da) is _ndarray else namespace_of(da), da, s)
+    return _scalar_result(op, a, s, da,
+                          op.forward(numpy_ns if type(da) is _ndarray else namespace_of(da), da, s))
+
+
+def _scalar_result(op, a, s, da, out):
+    """The Tensor for ``out = a op s`` (``da``: ``a``'s array), recorded when needed."""
     if type(out) is not _ndarray:
         out = _as_array(out)
     if a.requires_grad and _STATE[0]:
@@ -284,17 +290,22 @@ def _apply_scalar(op, a, s):
         edge = a.grad_fn
         if edge is None:
             edge = a
+        node = _new(Node)  # make_node, inlined
+        node.op = op
+        node.inputs = (a, s)
+        node.next = (edge, None)
+        node.needs = NEEDS_SCALAR_SECOND
+        node.aux = ()
+        node.pre_hooks = None
+        node.released = False
+        node.meta = None
+        node.out_vc = None
         if saves & SAVES_INPUTS:
             vl = a._vcl
-            ver = 0 if vl is None else vl[0]
-            node = make_node(op, (a, s), (edge, None), (da, s),
-                             out if saves & SAVES_OUTPUT else None, (),
-                             VERSIONS_0_NONE if ver == 0 else (ver, None), NEEDS_SCALAR_SECOND)
+            node.saved = (da, s)
+            node.versions = VERSIONS_0_NONE if vl is None or vl[0] == 0 else (vl[0], None)
         else:
-            node = make_node(op, (a, s), (edge, None), None,
-                             out if saves & SAVES_OUTPUT else None, (), None, NEEDS_SCALAR_SECOND)
-        if anomaly_state[0]:
-            record_trace(node)
+            node.saved = node.versions = None
         t = _new(Tensor)  # _make, inlined
         t._data = out
         t.requires_grad = True
@@ -302,9 +313,13 @@ def _apply_scalar(op, a, s):
         t.grad = None
         t._hooks = None
         if saves & SAVES_OUTPUT:
+            node.out = out
             t._vcl = node.out_vc = [0]
         else:
+            node.out = None
             t._vcl = None
+        if anomaly_state[0]:
+            record_trace(node)
         return t
     return _make(out, False, None)
 
@@ -800,8 +815,12 @@ class Tensor:
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other):
         t = type(other)  # a float Tensor and a Python number: skip _binary's checks
-        if (t is float or t is int) and self._data.dtype.kind == "f":
-            return _apply_scalar(_ADD, self, other)
+        if t is float or t is int:
+            da = self._data
+            if type(da) is _ndarray and da.dtype.kind == "f":  # the op's forward, inlined
+                return _scalar_result(_ADD, self, other, da, da + other)
+            if da.dtype.kind == "f":
+                return _apply_scalar(_ADD, self, other)
         return _binary(E.ADD, self, other, "add")
 
     def __radd__(self, other):
@@ -809,8 +828,12 @@ class Tensor:
 
     def __sub__(self, other):
         t = type(other)  # a float Tensor and a Python number: skip _binary's checks
-        if (t is float or t is int) and self._data.dtype.kind == "f":
-            return _apply_scalar(_SUB, self, other)
+        if t is float or t is int:
+            da = self._data
+            if type(da) is _ndarray and da.dtype.kind == "f":  # the op's forward, inlined
+                return _scalar_result(_SUB, self, other, da, da - other)
+            if da.dtype.kind == "f":
+                return _apply_scalar(_SUB, self, other)
         return _binary(E.SUB, self, other, "sub")
 
     def __rsub__(self, other):
@@ -818,8 +841,12 @@ class Tensor:
 
     def __mul__(self, other):
         t = type(other)  # a float Tensor and a Python number: skip _binary's checks
-        if (t is float or t is int) and self._data.dtype.kind == "f":
-            return _apply_scalar(_MUL, self, other)
+        if t is float or t is int:
+            da = self._data
+            if type(da) is _ndarray and da.dtype.kind == "f":  # the op's forward, inlined
+                return _scalar_result(_MUL, self, other, da, da * other)
+            if da.dtype.kind == "f":
+                return _apply_scalar(_MUL, self, other)
         return _binary(E.MUL, self, other, "mul")
 
     def __rmul__(self, other):
