@@ -36,7 +36,9 @@ def _strong_wolfe(evaluate, t, d, f0, g0, gtd0, c1=1e-4, c2=0.9, tolerance_chang
 
     ``evaluate(t)`` returns ``(loss, flat_grad)`` at ``x + t d``. Returns
     ``(loss, flat_grad, t, evaluations)`` of the accepted step (bracketing, then zoom with
-    cubic interpolation, after Nocedal & Wright, algorithms 3.5 and 3.6).
+    cubic interpolation, after Nocedal & Wright, algorithms 3.5 and 3.6). ``max_ls`` bounds the
+    evaluations after the first (LBFGS passes the evaluations left in its ``max_eval``, as
+    PyTorch does); at 0 or below the search takes the better of ``0`` and ``t``.
     """
     d_norm = float(np.abs(d).max())
     f, g = evaluate(t)
@@ -65,7 +67,7 @@ def _strong_wolfe(evaluate, t, d, f0, g0, gtd0, c1=1e-4, c2=0.9, tolerance_chang
         evals += 1
         gtd = float(g @ d)
         it += 1
-    if it == max_ls:
+    if it >= max_ls:   # PyTorch: ``==`` (a negative ``max_ls`` leaves it without a bracket)
         bracket = [[0.0, f0, g0, gtd0], [t, f, g, gtd]]
 
     if not found and len(bracket) == 2:
@@ -277,7 +279,8 @@ class LBFGS(Optimizer):
                     self._restore(start)
                     return value, grad
 
-                loss, g, t, ls_evals = _strong_wolfe(evaluate, t, d, loss, g, gtd)
+                loss, g, t, ls_evals = _strong_wolfe(evaluate, t, d, loss, g, gtd,
+                                                     max_ls=max_eval - evals)
                 self._add(t, d)
                 converged = float(np.abs(g).max()) <= tol_grad
             else:

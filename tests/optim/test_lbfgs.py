@@ -95,3 +95,52 @@ def test_lbfgs_state_dict_resume():
     for _ in range(2):
         opt2.step(closure_for(x2, opt2))
     np.testing.assert_array_equal(x.detach().numpy(), x2.detach().numpy())
+
+
+def _lsq_problem(lib):
+    """Two parameters (a matrix and a bias) of a regularized least-squares problem; returns
+    ``(params, f)``."""
+    rng = np.random.default_rng(0)
+    a, y = lib.tensor(rng.standard_normal((12, 6))), lib.tensor(rng.standard_normal((12, 2)))
+    w = lib.tensor(np.full((6, 2), 0.1), requires_grad=True)
+    b = lib.tensor(np.zeros(2), requires_grad=True)
+
+    def f():
+        r = a @ w + b - y
+        return (r * r).sum() * 0.5 + (w ** 4).sum() * 0.1
+    return [w, b], f
+
+
+def _logged(lib, params, f, **kw):
+    """An LBFGS over ``params`` and a closure that records the parameters at each call."""
+    opt = (optim.LBFGS if lib is gk else lib.optim.LBFGS)(params, **kw)
+    log = []
+
+    def closure():
+        opt.zero_grad()
+        loss = f()
+        loss.backward()
+        log.append([p.detach().numpy().copy() for p in params])
+        return loss
+    return opt, closure, log
+
+
+@pytest.mark.parametrize("max_eval", [8, 3, 1])
+def test_lbfgs_line_search_respects_max_eval(torch, max_eval):
+    """torch bounds each strong-Wolfe search by the evaluations left (``max_eval`` minus those
+    made in this step); the closure is called at the same points, as often."""
+    x0 = np.array([-1.2, 1.0, -0.5, 0.8, 0.3])
+    runs = []
+    for lib in (gk, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        opt, closure, log = _logged(lib, [x], lambda x=x, lib=lib: _rosen(lib, x),
+                                    line_search_fn="strong_wolfe", max_eval=max_eval)
+        for _ in range(3):
+            opt.step(closure)
+        runs.append((log, opt.state[x]))
+    (ours, st), (ref, tst) = runs
+    assert len(ours) == len(ref)
+    for a, b in zip(ours, ref):
+        np.testing.assert_allclose(a[0], b[0], rtol=1e-10, atol=1e-12)
+    assert (st["func_evals"], st["n_iter"]) == (tst["func_evals"], tst["n_iter"])
+
