@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import namespace_of
+from ..tensor import Tensor, wrap
 from .optimizer import Optimizer, _lr
 
 __all__ = ["LBFGS"]
@@ -159,7 +160,28 @@ class LBFGS(Optimizer):
         if group["history_size"] < 1:
             raise ValueError(f"Invalid history_size value: {group['history_size']}")
 
+    # The state is kept as NumPy arrays and floats. ``state_dict`` hands the arrays out as
+    # Tensors (by reference, as PyTorch), lists of them as lists of Tensors;
+    # ``load_state_dict`` takes gradkit's or PyTorch's (torch tensors, 0-d tensors for
+    # ``H_diag``, ``t`` and ``ro``) and copies them back to arrays of the parameters' dtype.
+    def _export_value(self, key, value):
+        if isinstance(value, np.ndarray):
+            return wrap(value)
+        if isinstance(value, list):
+            return [wrap(v) if isinstance(v, np.ndarray) else v for v in value]
+        return value
+
     def _import_value(self, key, value, param):
+        if isinstance(value, list):
+            return [self._import_value(key, v, param) for v in value]
+        if isinstance(value, Tensor) or hasattr(value, "__array__"):
+            arr = value._data if isinstance(value, Tensor) else value
+            if hasattr(arr, "get") and not isinstance(arr, np.ndarray):  # a device array
+                arr = arr.get()
+            arr = np.asarray(arr)
+            if arr.ndim == 0:
+                return arr.item()
+            return arr.astype(param._data.dtype)   # a copy
         return deepcopy(value)
 
     # ----------------------------------------------------------------- flat views

@@ -144,3 +144,37 @@ def test_lbfgs_line_search_respects_max_eval(torch, max_eval):
         np.testing.assert_allclose(a[0], b[0], rtol=1e-10, atol=1e-12)
     assert (st["func_evals"], st["n_iter"]) == (tst["func_evals"], tst["n_iter"])
 
+
+@pytest.mark.parametrize("kw", [{"lr": 0.2, "history_size": 3},
+                                {"line_search_fn": "strong_wolfe", "history_size": 3}],
+                         ids=["fixed", "wolfe"])
+def test_lbfgs_loads_torch_state_dict(torch, kw):
+    """A torch LBFGS state dict (torch tensors, lists of them) loads and continues as torch."""
+    tparams, tf = _lsq_problem(torch)
+    topt, tclosure, _ = _logged(torch, tparams, tf, **kw)
+    for _ in range(2):
+        topt.step(tclosure)
+    params, f = _lsq_problem(gk)
+    for p, q in zip(params, tparams):
+        p._data[...] = q.detach().numpy()
+    opt, closure, _ = _logged(gk, params, f, **kw)
+    opt.load_state_dict(topt.state_dict())
+    for _ in range(2):
+        opt.step(closure)
+        topt.step(tclosure)
+    for p, q in zip(params, tparams):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-9,
+                                   atol=1e-12)
+
+
+def test_lbfgs_state_dict_holds_tensors(torch):
+    """As torch's, the history in ``state_dict()`` is tensors (lists of tensors), so that a
+    checkpoint can be converted tensor by tensor."""
+    params, f = _lsq_problem(gk)
+    opt, closure, _ = _logged(gk, params, f, history_size=3)
+    opt.step(closure)
+    st = opt.state_dict()["state"][0]
+    for key in ("d", "prev_flat_grad"):
+        assert isinstance(st[key], gk.Tensor), key
+    for key in ("old_dirs", "old_stps"):
+        assert st[key] and all(isinstance(v, gk.Tensor) for v in st[key]), key
