@@ -76,8 +76,13 @@ def _set_lr(group: dict, value: Any) -> None:
         group["lr"] = value
 
 
-def _lrs(optimizer) -> list:
-    return [g["lr"] for g in optimizer.param_groups]
+def _copy(value: Any) -> Any:
+    """A Tensor is cloned (as PyTorch does), so that no list aliases a group's value."""
+    return value.clone() if isinstance(value, Tensor) else value
+
+
+def _lrs(optimizer, key: str = "lr") -> list:
+    return [_copy(g[key]) for g in optimizer.param_groups]
 
 
 def _per_group(name: str, optimizer, value,
@@ -87,8 +92,8 @@ def _per_group(name: str, optimizer, value,
     if isinstance(value, (list, tuple)):
         if len(value) != n:
             raise ValueError(message.format(n=n, name=name, got=len(value)))
-        return list(value)
-    return [value] * n
+        return [_copy(v) for v in value]
+    return [_copy(value) for _ in range(n)]
 
 
 _LAMBDAS_MESSAGE = "Expected {n} lr_lambdas, but got {got}"
@@ -124,7 +129,7 @@ class LRScheduler:
                         f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
                         f"a scheduler with last_epoch={last_epoch} >= 0; load the optimizer's "
                         f"state dict first, or pass last_epoch=-1 for a fresh run")
-        self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
+        self.base_lrs = _lrs(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         self._initial_step()
 

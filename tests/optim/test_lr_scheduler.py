@@ -243,3 +243,39 @@ def test_cosine_closed_form_is_pure():
     closed = s._get_closed_form_lr()[0]
     assert closed == pytest.approx(0.1 + 0.9 * (1 + math.cos(math.pi * 7 / 10)) / 2)
     assert opt.param_groups[0]["lr"] == pytest.approx(closed, rel=1e-12)
+
+
+@pytest.mark.parametrize("build", [
+    lambda m, o: m.ExponentialLR(o, gamma=0.5),
+    lambda m, o: m.CosineAnnealingLR(o, T_max=4),
+    lambda m, o: m.ReduceLROnPlateau(o, patience=0),
+], ids=["exp", "cos", "plateau"])
+def test_get_last_lr_copies_tensor_lrs(torch, build):
+    """With a Tensor lr, get_last_lr() returns copies (PyTorch clones), not group["lr"] itself."""
+    p = gk.tensor(np.ones(2), requires_grad=True)
+    ours = optim.SGD([p], lr=gk.tensor(0.1))
+    ref = torch.optim.SGD([torch.ones(2, requires_grad=True)], lr=torch.tensor(0.1))
+    s, t = build(sch, ours), build(torch.optim.lr_scheduler, ref)
+    history, thistory = [], []
+    for m in [1.0, 2.0, 3.0, 4.0]:
+        history.append(s.get_last_lr())
+        thistory.append(t.get_last_lr())
+        if isinstance(s, sch.ReduceLROnPlateau):
+            s.step(m)
+            t.step(m)
+        else:
+            s.step()
+            t.step()
+    assert history[0][0] is not ours.param_groups[0]["lr"]
+    np.testing.assert_allclose([float(h[0]) for h in history],
+                               [float(h[0]) for h in thistory], rtol=1e-7)
+
+
+def test_cyclic_lr_leaves_tensor_bounds_alone(torch):
+    """A Tensor base_lr is copied (as PyTorch's _format_param does), not written into."""
+    base = gk.tensor(0.01)
+    opt = optim.SGD([gk.tensor(np.ones(2), requires_grad=True)], lr=0.1, momentum=0.9)
+    s = sch.CyclicLR(opt, base, 0.1, step_size_up=4)
+    for _ in range(6):
+        s.step()
+    assert float(base) == pytest.approx(0.01)
