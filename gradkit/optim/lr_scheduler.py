@@ -241,6 +241,9 @@ class MultiplicativeLR(_LambdaState, LRScheduler):
                  last_epoch: int = -1) -> None:
         self.optimizer = optimizer
         self.lr_lambdas = _per_group("lr_lambda", optimizer, lr_lambda, _LAMBDAS_MESSAGE)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:

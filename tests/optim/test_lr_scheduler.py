@@ -279,3 +279,12 @@ def test_cyclic_lr_leaves_tensor_bounds_alone(torch):
     for _ in range(6):
         s.step()
     assert float(base) == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("lr_lambda", [0.5, [0.5, lambda e: 1.0]], ids=["one", "list"])
+def test_multiplicative_lr_rejects_non_callable(torch, lr_lambda):
+    ours, ref = _pair(torch)
+    with pytest.raises(TypeError, match="lr_lambda should be a function, but got float"):
+        torch.optim.lr_scheduler.MultiplicativeLR(ref, lr_lambda)
+    with pytest.raises(TypeError, match="lr_lambda should be a function, but got float"):
+        sch.MultiplicativeLR(ours, lr_lambda)
