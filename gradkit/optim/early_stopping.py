@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -55,15 +56,16 @@ class EarlyStopping:
 
     def __init__(self, patience: int = 10, min_delta: float = 0.0, mode: str = "min",
                  restore_best_weights: bool = False, module: Any = None) -> None:
-        if not isinstance(patience, int) or isinstance(patience, bool) or patience < 0:
+        if (not isinstance(patience, numbers.Integral) or isinstance(patience, bool)
+                or patience < 0):
             raise ValueError(f"EarlyStopping: patience must be an integer >= 0, got {patience!r}")
         if mode not in ("min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'min' or 'max', got {mode!r}")
-        if min_delta < 0:
+        if not min_delta >= 0:   # also NaN, which no metric would ever improve on
             raise ValueError(
                 f"EarlyStopping: min_delta must be >= 0 (the direction comes from mode), "
                 f"got {min_delta}")
-        self.patience = patience
+        self.patience = int(patience)
         self.min_delta = float(min_delta)
         self.mode = mode
         self.restore_best_weights = restore_best_weights
