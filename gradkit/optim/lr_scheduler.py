@@ -644,9 +644,22 @@ class CyclicLR(LRScheduler):
         return lrs
 
     def state_dict(self) -> dict[str, Any]:
+        """The state; a custom ``scale_fn`` is kept as its ``__dict__`` if it is a callable
+        object, and dropped (``None``) if it is a function, as PyTorch."""
         state = super().state_dict()
-        state.pop("_scale_fn_custom", None)
+        fn = state.pop("_scale_fn_custom", None)
+        state["_scale_fn_custom"] = None
+        if fn is not None and not isinstance(fn, types.FunctionType) and hasattr(fn, "__dict__"):
+            state["_scale_fn_custom"] = dict(fn.__dict__)
         return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state from :meth:`state_dict` (the ``scale_fn`` object's state included)."""
+        state = dict(state_dict)
+        fn_state = state.pop("_scale_fn_custom", None)
+        self.__dict__.update(state)
+        if fn_state is not None and self._scale_fn_custom is not None:
+            self._scale_fn_custom.__dict__.update(fn_state)
 
 
 class OneCycleLR(LRScheduler):

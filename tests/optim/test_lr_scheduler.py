@@ -288,3 +288,42 @@ def test_multiplicative_lr_rejects_non_callable(torch, lr_lambda):
         torch.optim.lr_scheduler.MultiplicativeLR(ref, lr_lambda)
     with pytest.raises(TypeError, match="lr_lambda should be a function, but got float"):
         sch.MultiplicativeLR(ours, lr_lambda)
+
+
+class _Decay:
+    """A callable object with state, as a CyclicLR scale_fn or an lr_lambda."""
+
+    def __init__(self, base=0.5):
+        self.base = base
+
+    def __call__(self, x):
+        return self.base ** x
+
+
+def test_cyclic_lr_state_dict_keeps_callable_scale_fn_state(torch):
+    """Like torch, state_dict() keeps a callable object's __dict__ (a plain function is dropped)."""
+    def run(m, ours_opt):
+        fn = _Decay()
+        s = m.CyclicLR(ours_opt, 0.01, 0.1, step_size_up=3, scale_fn=fn, scale_mode="cycle")
+        for _ in range(7):
+            s.step()
+        fn.base = 0.8
+        state = s.state_dict()
+        saved = state["_scale_fn_custom"]   # (torch's load_state_dict pops it from state)
+        fresh = m.CyclicLR(ours_opt, 0.01, 0.1, step_size_up=3, scale_fn=_Decay(),
+                           scale_mode="cycle")
+        fresh.load_state_dict(state)
+        out = []
+        for _ in range(12):
+            fresh.step()
+            out.append(fresh.get_last_lr())
+        assert fresh._scale_fn_custom.base == 0.8
+        return saved, out
+
+    ours, ref = _pair(torch)
+    st, seq = run(sch, ours)
+    tst, tseq = run(torch.optim.lr_scheduler, ref)
+    assert st == tst == {"base": 0.8}
+    np.testing.assert_allclose(np.array(seq, float), np.array(tseq, float), rtol=1e-13)
+    plain = sch.CyclicLR(_sgd(), 0.01, 0.1, scale_fn=lambda x: 1.0).state_dict()
+    assert plain["_scale_fn_custom"] is None
