@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import namespace_of
+from .._backend import namespace_of, numpy_ns
 from ..tensor import Tensor, wrap
 from .optimizer import Optimizer, _lr
 
@@ -165,10 +165,10 @@ class LBFGS(Optimizer):
     # ``load_state_dict`` takes gradkit's or PyTorch's (torch tensors, 0-d tensors for
     # ``H_diag``, ``t`` and ``ro``) and copies them back to arrays of the parameters' dtype.
     def _export_value(self, key, value):
-        if isinstance(value, np.ndarray):
-            return wrap(value)
         if isinstance(value, list):
-            return [wrap(v) if isinstance(v, np.ndarray) else v for v in value]
+            return [self._export_value(key, v) for v in value]
+        if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
+            return wrap(value)
         return value
 
     def _import_value(self, key, value, param):
@@ -176,12 +176,14 @@ class LBFGS(Optimizer):
             return [self._import_value(key, v, param) for v in value]
         if isinstance(value, Tensor) or hasattr(value, "__array__"):
             arr = value._data if isinstance(value, Tensor) else value
-            if hasattr(arr, "get") and not isinstance(arr, np.ndarray):  # a device array
-                arr = arr.get()
-            arr = np.asarray(arr)
-            if arr.ndim == 0:
-                return arr.item()
-            return arr.astype(param._data.dtype)   # a copy
+            if getattr(arr, "ndim", 0) == 0:
+                return float(arr)
+            xp = namespace_of(param._data)
+            if xp is numpy_ns:  # a device checkpoint into a CPU optimizer: copy to the host
+                on_host = not hasattr(arr, "__cuda_array_interface__")
+                arr = np.ascontiguousarray(arr if on_host else arr.get())
+            # the history follows the parameters' device and dtype (a copy)
+            return xp.asarray(arr, dtype=param._data.dtype).copy()
         return deepcopy(value)
 
     # ----------------------------------------------------------------- flat views

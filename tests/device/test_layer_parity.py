@@ -185,6 +185,14 @@ def test_optimizer_steps_on_device(cuda, name):
                 assert v.is_cuda, f"{name}: state {key!r} left the device"
     # a checkpoint of the device optimizer loads into a fresh one on the device and steps there
     sd = opts[1].state_dict()
+    for entry in sd["state"].values():
+        for key, v in entry.items():
+            for t in v if isinstance(v, list) else [v]:
+                if isinstance(t, gk.Tensor) and t.ndim > 0:
+                    assert t.is_cuda, f"{name}: state_dict entry {key!r} is not on the device"
+                if not isinstance(t, gk.Tensor) and getattr(t, "ndim", 0) > 0:
+                    raise AssertionError(f"{name}: state_dict entry {key!r} is a raw array "
+                                         f"({type(t).__name__}), not a Tensor")
     fresh = getattr(gk.optim, opt)(dev_model.parameters(), **kwargs)
     fresh.load_state_dict(sd)
     for p in dev_model.parameters():
