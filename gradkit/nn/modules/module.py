@@ -785,7 +785,8 @@ class Module:
             )
         missing, unexpected, errors = [], [], []
         meta = {"assign_to_params_buffers": assign}
-        for name, mod in self.named_modules():
+        # every name of a shared submodule is loaded (the last wins) and checked, as in torch
+        for name, mod in self.named_modules(remove_duplicate=False):
             mod._load_from_state_dict(state_dict, name + "." if name else "", meta, True,
                                       missing, unexpected, errors)
         expected = set(self.state_dict(keep_vars=True).keys())

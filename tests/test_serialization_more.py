@@ -1,0 +1,46 @@
+"""More checkpoint checks: Module.load_state_dict against torch's semantics, and gradkit.load on
+malformed headers (every failure a CheckpointError naming the file)."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit import nn
+from gradkit.serialization import CheckpointError
+
+
+def _raw(header: dict, data: bytes = b"") -> io.BytesIO:
+    raw = json.dumps(header).encode()
+    f = io.BytesIO(len(raw).to_bytes(8, "little") + raw + data)
+    f.name = "ckpt.safetensors"
+    return f
+
+
+def _meta(tree_json: str) -> io.BytesIO:
+    return _raw({"__metadata__": {"gradkit": tree_json}})
+
+
+class _Aliased(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(2, 3)
+        self.b = self.a  # one submodule under two names: state_dict has a.* and b.*
+
+
+# ----------------------------------------------------------------------- load_state_dict
+def test_load_state_dict_visits_every_alias_of_a_shared_submodule():
+    # torch loads a shared submodule once per name (the last name wins) and reports a key
+    # missing under any of its names
+    m = _Aliased()
+    sd = dict(m.state_dict())
+    sd["b.bias"] = gk.full((3,), 7.0)
+    m.load_state_dict(sd)
+    np.testing.assert_array_equal(m.a.bias.detach().numpy(), np.full(3, 7.0, np.float32))
+    del sd["b.bias"]
+    res = m.load_state_dict(sd, strict=False)
+    assert res.missing_keys == ["b.bias"] and res.unexpected_keys == []
+    with pytest.raises(RuntimeError, match='Missing key.*"b.bias"'):
+        m.load_state_dict(sd)
