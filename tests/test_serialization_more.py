@@ -44,3 +44,19 @@ def test_load_state_dict_visits_every_alias_of_a_shared_submodule():
     assert res.missing_keys == ["b.bias"] and res.unexpected_keys == []
     with pytest.raises(RuntimeError, match='Missing key.*"b.bias"'):
         m.load_state_dict(sd)
+
+
+def test_load_state_dict_assign_keeps_the_given_objects():
+    # torch: assign=True puts a given Parameter (and a buffer tensor) in the module as is, and
+    # wraps a plain tensor in a Parameter that shares its memory, in the checkpoint's dtype
+    m = nn.BatchNorm1d(2)
+    w = nn.Parameter(gk.zeros(2, dtype=gk.float64))
+    b = gk.ones(2)
+    rm = gk.full((2,), 3.0)
+    sd = dict(m.state_dict())
+    sd.update({"weight": w, "bias": b, "running_mean": rm})
+    m.load_state_dict(sd, assign=True)
+    assert m.weight is w and m.weight.dtype == gk.float64
+    assert m.running_mean is rm
+    assert isinstance(m.bias, nn.Parameter) and m.bias.requires_grad
+    assert np.shares_memory(m.bias._data, b._data)

@@ -745,11 +745,12 @@ class Module:
                     f"value into a {cur.dtype} tensor."
                 )
                 continue
-            if assign:
-                new = wrap(np.array(arr, copy=True) if not isinstance(value, Tensor)
-                           else value._data)
+            if assign:  # as torch: a given Parameter (or buffer Tensor) goes in as it is
+                new = value if isinstance(value, Tensor) else wrap(np.array(arr, copy=True))
                 if name in self._parameters:
-                    self._parameters[name] = Parameter(new, requires_grad=cur.requires_grad)
+                    if not isinstance(new, Parameter):
+                        new = Parameter(wrap(new._data), requires_grad=cur.requires_grad)
+                    self._parameters[name] = new
                 else:
                     self._buffers[name] = new
             else:
