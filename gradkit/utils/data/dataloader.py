@@ -248,19 +248,26 @@ class DataLoader:
     def _worker_pool(self, base_seed):
         if self._pool is not None:
             return self._pool
-        counter = itertools.count()
-        lock = threading.Lock()
         n, ds, init = self.num_workers, self.dataset, self.worker_init_fn
+        # every worker is started up front, as in torch: n start tasks that wait for each other
+        # occupy n distinct threads, each runs worker_init_fn(its id) once; an error in it is
+        # kept in that task's future and raised by the iterator (an initializer= error would
+        # only break the pool, losing the message)
+        barrier = threading.Barrier(n)
 
-        def initializer():
-            with lock:
-                wid = next(counter)
+        def start_worker(wid):
             _local.info = WorkerInfo(wid, n, base_seed + wid, ds)
-            if init is not None:
-                init(wid)
+            try:
+                if init is not None:
+                    init(wid)
+            finally:
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.wait()
 
         pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=n, thread_name_prefix="gradkit-dataloader", initializer=initializer)
+            max_workers=n, thread_name_prefix="gradkit-dataloader")
+        pool._gradkit_barrier = barrier
+        pool._gradkit_started = [pool.submit(start_worker, wid) for wid in range(n)]
         if self.persistent_workers:
             super().__setattr__("_pool", pool)
         return pool
@@ -276,9 +283,12 @@ class DataLoader:
         if isinstance(ctx, str):
             ctx = multiprocessing.get_context(ctx)
         counter = ctx.Value("i", 0)
+        started = ctx.SimpleQueue()
         pool = ctx.Pool(self.num_workers, initializer=_process_worker_init,
                         initargs=(self.dataset, self.collate_fn, self._auto_collation,
-                                  self.worker_init_fn, base_seed, self.num_workers, counter))
+                                  self.worker_init_fn, base_seed, self.num_workers, counter,
+                                  started))
+        pool._gradkit_started = _ProcessStarts(started, self.num_workers)
         if self.persistent_workers:
             super().__setattr__("_pool", pool)
         return pool
@@ -294,10 +304,19 @@ class DataLoader:
         pool = self.__dict__.get("_pool")
         if pool is not None:
             with contextlib.suppress(Exception):
-                if hasattr(pool, "terminate"):
-                    pool.terminate()
-                else:
-                    pool.shutdown(wait=False, cancel_futures=True)
+                _stop_pool(pool)
+
+
+def _stop_pool(pool) -> None:
+    """Stop a worker pool: terminate processes, or cancel a thread pool's queued work (a worker
+    still waiting for the others to start is released)."""
+    if hasattr(pool, "terminate"):
+        pool.terminate()
+        return
+    barrier = getattr(pool, "_gradkit_barrier", None)
+    if barrier is not None:
+        barrier.abort()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 # ---------------------------------------------------------------------- process workers
@@ -317,7 +336,9 @@ def _make_fetcher(dataset, collate_fn, auto_collation):
 
 
 def _process_worker_init(dataset, collate_fn, auto_collation, init_fn, base_seed, num_workers,
-                         counter):
+                         counter, started):
+    """A worker process's start; it reports ``None`` or the error of ``worker_init_fn`` on
+    ``started`` instead of raising (a Pool whose initializer raises respawns it forever)."""
     global _process_fetch
     from ...random import manual_seed
 
@@ -330,8 +351,41 @@ def _process_worker_init(dataset, collate_fn, auto_collation, init_fn, base_seed
     manual_seed(seed % 2 ** 63)
     _local.info = WorkerInfo(wid, num_workers, seed, dataset)
     _process_fetch = _make_fetcher(dataset, collate_fn, auto_collation)
+    error = None
     if init_fn is not None:
-        init_fn(wid)
+        try:
+            init_fn(wid)
+        except Exception as exc:  # noqa: BLE001 - handed to the main process
+            error = exc
+    try:
+        started.put(error)
+    except Exception:  # noqa: BLE001 - an error that does not pickle
+        started.put(RuntimeError(f"worker_init_fn failed in DataLoader worker process {wid}: "
+                                 f"{error!r}"))
+
+
+class _ProcessStarts:
+    """The start reports of a process pool's workers, read once; ``result`` raises the first
+    worker_init_fn error (again on later epochs of a persistent pool)."""
+
+    def __init__(self, reports, n):
+        self._reports, self._left, self._error = reports, n, None
+
+    def result(self, timeout=None):
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._left:
+            while deadline is not None and self._reports.empty():
+                if time.monotonic() > deadline:
+                    raise multiprocessing.TimeoutError
+                time.sleep(0.01)
+            error = self._reports.get()
+            self._left -= 1
+            if error is not None and self._error is None:
+                self._error = error
+        if self._error is not None:
+            raise self._error
 
 
 def _process_worker_fetch(index):
@@ -397,6 +451,8 @@ class _PoolIter(_BaseIter):
         self._pool = loader._process_pool(seed) if self._processes else loader._worker_pool(seed)
         self._owns_pool = not loader.persistent_workers
         self._fetch = None if self._processes else loader._fetcher()
+        started = getattr(self._pool, "_gradkit_started", ())
+        self._started = [started] if self._processes else list(started)
         self._indices = iter(loader._index_sampler)
         self._pending = collections.deque()
         self._depth = loader.num_workers * max(loader.prefetch_factor, 1)
@@ -419,9 +475,12 @@ class _PoolIter(_BaseIter):
         if not self._pending:
             self._shutdown()
             raise StopIteration
-        fut = self._pending.popleft()
         timeout = self._loader.timeout or None
         try:
+            while self._started:  # the workers' start (worker_init_fn) before the first batch
+                self._started[0].result(timeout=timeout)
+                self._started.pop(0)
+            fut = self._pending.popleft()
             batch = fut.get(timeout) if self._processes else fut.result(timeout=timeout)
         except (concurrent.futures.TimeoutError, multiprocessing.TimeoutError):
             self._shutdown()
@@ -439,10 +498,7 @@ class _PoolIter(_BaseIter):
         self._pending.clear()
         self._done = True
         if self._owns_pool and self._pool is not None:
-            if self._processes:
-                self._pool.terminate()
-            else:
-                self._pool.shutdown(wait=False, cancel_futures=True)
+            _stop_pool(self._pool)
             self._pool = None
 
     def __del__(self):
