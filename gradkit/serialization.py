@@ -326,6 +326,8 @@ def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, 
                    f"{len(buf) - 8} bytes follow")
     try:
         header = json.loads(buf[8:8 + n].decode("utf-8"))
+    except RecursionError:
+        raise fail("header is nested too deeply to be a safetensors header (corrupted)") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise fail(f"header is not valid JSON ({exc}); the file is corrupted or not a "
                    f"safetensors checkpoint") from None
@@ -340,16 +342,17 @@ def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, 
     for key, info in header.items():
         if not isinstance(info, dict) or not {"dtype", "shape", "data_offsets"} <= info.keys():
             raise fail(f"entry {key!r} lacks dtype/shape/data_offsets")
-        is_bf16 = info.get("dtype") == "BF16"
-        dtype = np.dtype(np.uint16) if is_bf16 else _ST_TO_DTYPE.get(info["dtype"])
+        is_bf16 = info["dtype"] == "BF16"
+        dtype = np.dtype(np.uint16) if is_bf16 else (
+            _ST_TO_DTYPE.get(info["dtype"]) if isinstance(info["dtype"], str) else None)
         if dtype is None:
             raise fail(f"tensor {key!r} has dtype {info['dtype']!r}, which gradkit can't load "
                        f"(supported: {', '.join(sorted(_ST_TO_DTYPE))}, and BF16 as float32)")
         shape, offsets = info["shape"], info["data_offsets"]
-        if not (isinstance(shape, list) and all(isinstance(s, int) and s >= 0 for s in shape)):
+        if not (isinstance(shape, list) and all(type(s) is int and s >= 0 for s in shape)):
             raise fail(f"tensor {key!r} has an invalid shape {shape!r}")
         if not (isinstance(offsets, list) and len(offsets) == 2
-                and all(isinstance(o, int) for o in offsets) and 0 <= offsets[0] <= offsets[1]):
+                and all(type(o) is int for o in offsets) and 0 <= offsets[0] <= offsets[1]):
             raise fail(f"tensor {key!r} has invalid data_offsets {offsets!r}")
         begin, end = offsets
         expected = math.prod(shape) * dtype.itemsize
@@ -468,10 +471,14 @@ def load(f: FileLike, map_location=None, *, weights_only: bool = True, mmap=None
         return {k: _map(wrap(a), map_location) for k, a in arrays.items()}
     try:
         info = json.loads(raw)
+    except RecursionError:
+        raise fail("the gradkit metadata is nested too deeply (corrupted)") from None
     except json.JSONDecodeError as exc:
         raise fail(f"the gradkit metadata is not valid JSON ({exc})") from None
     if not isinstance(info, dict) or "tree" not in info:
         raise fail("the gradkit metadata has no 'tree' entry")
+    if type(info.get("version", 0)) is not int:
+        raise fail(f"the gradkit metadata has an invalid version {info.get('version')!r}")
     if info.get("version", 0) > _FORMAT_VERSION:
         raise fail(f"written by a newer gradkit (format version {info.get('version')}); "
                    f"this one reads up to {_FORMAT_VERSION}")
@@ -483,6 +490,8 @@ def load(f: FileLike, map_location=None, *, weights_only: bool = True, mmap=None
         tree = dec.decode(info["tree"])
     except CheckpointError:
         raise
+    except RecursionError:
+        raise fail("the gradkit metadata is nested too deeply (corrupted)") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise fail(f"the gradkit metadata is malformed ({exc!r})") from None
     if map_location is not None:

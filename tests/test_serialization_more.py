@@ -60,3 +60,24 @@ def test_load_state_dict_assign_keeps_the_given_objects():
     assert m.running_mean is rm
     assert isinstance(m.bias, nn.Parameter) and m.bias.requires_grad
     assert np.shares_memory(m.bias._data, b._data)
+
+
+# ----------------------------------------------------------------------- malformed files
+@pytest.mark.parametrize("make", [
+    lambda: _raw({"a": {"dtype": ["F32"], "shape": [1], "data_offsets": [0, 4]}}, b"\0" * 4),
+    lambda: _raw({"a": {"dtype": "F32", "shape": [True], "data_offsets": [0, 4]}}, b"\0" * 4),
+    lambda: _meta(json.dumps({"version": "2", "tree": 1})),
+    lambda: _meta('{"version": 1, "tree": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    lambda: _meta(json.dumps({"version": 1, "tree": {"__gk__": "tuple", "items": 5}})),
+], ids=["dtype-list", "bool-shape", "version-str", "deep-tree", "items-int"])
+def test_malformed_metadata_gives_a_checkpoint_error(make):
+    with pytest.raises(CheckpointError, match="ckpt.safetensors"):
+        gk.load(make())
+
+
+def test_deeply_nested_header_gives_a_checkpoint_error():
+    body = b"[" * 100_000 + b"]" * 100_000
+    f = io.BytesIO(len(body).to_bytes(8, "little") + body)
+    f.name = "ckpt.safetensors"
+    with pytest.raises(CheckpointError, match="ckpt.safetensors"):
+        gk.load(f)
