@@ -52,3 +52,17 @@ def test_worker_init_error_surfaces_with_its_message_processes():
                     multiprocessing_context="fork", timeout=30)
     with pytest.raises(ValueError, match="worker init failed in worker"):
         list(dl)
+
+
+def test_distributed_sampler_is_a_sampler_exported_from_utils_data():
+    # torch: ``from torch.utils.data import DistributedSampler`` and it subclasses Sampler;
+    # gradkit only had gradkit.utils.data.distributed.DistributedSampler, not a Sampler
+    torch = pytest.importorskip("torch")
+    assert issubclass(torch.utils.data.DistributedSampler, torch.utils.data.Sampler)
+    from gradkit.utils.data.distributed import DistributedSampler
+
+    assert gd.DistributedSampler is DistributedSampler
+    assert issubclass(gd.DistributedSampler, gd.Sampler)
+    s = gd.DistributedSampler(list(range(10)), num_replicas=3, rank=1, shuffle=False)
+    assert list(s) == list(torch.utils.data.DistributedSampler(
+        list(range(10)), num_replicas=3, rank=1, shuffle=False))

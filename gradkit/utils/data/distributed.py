@@ -6,10 +6,12 @@ import math
 
 import numpy as np
 
+from .sampler import Sampler
+
 __all__ = ["DistributedSampler"]
 
 
-class DistributedSampler:
+class DistributedSampler(Sampler):
     """Restrict data loading to a subset of the dataset, one shard per rank.
 
     Every rank draws the same permutation (from ``seed + epoch``), pads it (or drops the tail with

@@ -15,6 +15,7 @@ from ...tensor import Tensor
 
 __all__ = [
     "BatchSampler",
+    "DistributedSampler",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
@@ -223,3 +224,8 @@ class BatchSampler(Sampler):
     def __len__(self) -> int:
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+# exported here so that ``from gradkit.utils.data import DistributedSampler`` works as in torch;
+# imported last because distributed.py subclasses Sampler from this module
+from .distributed import DistributedSampler  # noqa: E402
