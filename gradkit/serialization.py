@@ -86,6 +86,8 @@ class _Encoder:
         arr = value._data if isinstance(value, Tensor) else value
         if type(arr) is not np.ndarray:  # a device array (CuPy)
             arr = arr.get()
+        if not arr.dtype.isnative:  # e.g. '>f4' from a big-endian file: stored by value
+            arr = arr.astype(arr.dtype.newbyteorder("="))
         if arr.dtype not in _DTYPE_TO_ST:
             raise TypeError(f"gradkit.save: can't store {path or 'the object'}: dtype {arr.dtype} "
                             f"is not supported")

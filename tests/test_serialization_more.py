@@ -81,3 +81,16 @@ def test_deeply_nested_header_gives_a_checkpoint_error():
     f.name = "ckpt.safetensors"
     with pytest.raises(CheckpointError, match="ckpt.safetensors"):
         gk.load(f)
+
+
+# ----------------------------------------------------------------------- round trips
+@pytest.mark.parametrize("dtype", [">f4", ">f8", ">i8", ">u2", ">f2"])
+def test_non_native_byte_order_saves_and_loads_by_value(dtype):
+    a = (np.arange(6) - 2).reshape(2, 3).astype(np.dtype(dtype).newbyteorder("=")).astype(dtype)
+    f = io.BytesIO()
+    gk.save({"arr": a, "t": gk.tensor(a)}, f)
+    f.seek(0)
+    out = gk.load(f)
+    assert out["arr"].dtype == a.dtype.newbyteorder("=") and out["arr"].dtype.isnative
+    np.testing.assert_array_equal(out["arr"], a)
+    np.testing.assert_array_equal(out["t"].numpy(), a)
