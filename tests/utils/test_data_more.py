@@ -66,3 +66,11 @@ def test_distributed_sampler_is_a_sampler_exported_from_utils_data():
     s = gd.DistributedSampler(list(range(10)), num_replicas=3, rank=1, shuffle=False)
     assert list(s) == list(torch.utils.data.DistributedSampler(
         list(range(10)), num_replicas=3, rank=1, shuffle=False))
+
+
+def test_collate_ragged_arrays_name_the_offending_entry():
+    # torch: "stack expects each tensor to be equal size, but got [2] at entry 0 and [3] at
+    # entry 2"; gradkit listed the set of shapes without saying which sample differs
+    batch = [np.ones(2), np.ones(2), np.ones(3)]
+    with pytest.raises(RuntimeError, match=r"got \[2\] at entry 0 and \[3\] at entry 2"):
+        gd.default_collate(batch)

@@ -56,11 +56,11 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind not in "biuf":
             raise TypeError(_ERR.format(elem.dtype))
-        shapes = {b.shape for b in batch}
-        if len(shapes) != 1:
-            raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got shapes {sorted(shapes)} "
-                f"in the batch")
+        for i, b in enumerate(batch):
+            if b.shape != elem.shape:  # the first sample that differs, named as torch does
+                raise RuntimeError(
+                    f"stack expects each tensor to be equal size, but got {list(elem.shape)} "
+                    f"at entry 0 and {list(b.shape)} at entry {i}")
         return wrap(np.stack(batch))
     if isinstance(elem, (np.bool_, np.number)):
         return _numpy_to_tensor(np.asarray(batch))
