@@ -99,6 +99,8 @@ class _Encoder:
         ref = {_TAG: kind, "key": key}
         if isinstance(value, Tensor) and value.requires_grad:
             ref["requires_grad"] = True
+        if _is_parameter(value):  # older readers ignore the flag and load a Tensor
+            ref["parameter"] = True
         return ref
 
     def encode(self, obj, path: str = "") -> Any:
@@ -139,6 +141,12 @@ class _Encoder:
             f"gradkit.save: can't store {type(obj).__name__} at {path or 'the top level'}; "
             f"checkpoints hold tensors, NumPy arrays, dicts, lists, tuples, numbers, strings, "
             f"bools and None (no pickle). Convert it first, e.g. to a state_dict().")
+
+
+def _is_parameter(value) -> bool:
+    from .nn.parameter import Parameter
+
+    return isinstance(value, Parameter)
 
 
 def _hashable_key(k) -> bool:
@@ -408,7 +416,11 @@ class _Decoder:
             t = self.tensors.get(key)
             if t is None:
                 t = wrap(self.arrays[key])
-                if node.get("requires_grad"):
+                if node.get("parameter"):
+                    from .nn.parameter import Parameter
+
+                    t = Parameter(t, requires_grad=bool(node.get("requires_grad")))
+                elif node.get("requires_grad"):
                     t.requires_grad_(True)
                 self.tensors[key] = t
             return t

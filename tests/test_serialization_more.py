@@ -94,3 +94,18 @@ def test_non_native_byte_order_saves_and_loads_by_value(dtype):
     assert out["arr"].dtype == a.dtype.newbyteorder("=") and out["arr"].dtype.isnative
     np.testing.assert_array_equal(out["arr"], a)
     np.testing.assert_array_equal(out["t"].numpy(), a)
+
+
+def test_parameters_come_back_as_parameters():
+    # torch.load (weights_only too) gives back nn.Parameter objects, with their requires_grad
+    p = nn.Parameter(gk.randn(3))
+    q = nn.Parameter(gk.randn(2), requires_grad=False)
+    f = io.BytesIO()
+    gk.save({"p": p, "q": q, "again": p, "plain": gk.ones(1)}, f)
+    f.seek(0)
+    out = gk.load(f)
+    assert isinstance(out["p"], nn.Parameter) and out["p"].requires_grad
+    assert isinstance(out["q"], nn.Parameter) and not out["q"].requires_grad
+    assert out["again"] is out["p"]
+    assert not isinstance(out["plain"], nn.Parameter) and not out["plain"].requires_grad
+    np.testing.assert_array_equal(out["p"].detach().numpy(), p.detach().numpy())
