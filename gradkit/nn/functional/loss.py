@@ -242,6 +242,23 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     return out
 
 
+def _weighted(loss: Tensor, weight, x: Tensor, reduction: str, name: str,
+              weighted_mean: bool) -> Tensor:
+    """``loss * weight`` reduced as PyTorch's weighted mse/l1/huber losses: the weight must have
+    the input's shape, and ``'mean'`` is ``sum(w * loss) / sum(w)`` (mse, l1) or the plain mean
+    (huber)."""
+    w = weight if isinstance(weight, Tensor) else _t(weight, "weight").to(x.device)
+    if tuple(w.shape) != tuple(x.shape):
+        raise ValueError(
+            f"{name}: weight of shape {tuple(w.shape)} must have the input's shape "
+            f"{tuple(x.shape)} (Weights and input must have the same size); expand it first"
+        )
+    loss = loss * w
+    if reduction == "mean" and weighted_mean:
+        return loss.sum() / w.sum()
+    return _reduce(loss, reduction)
+
+
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean squared error ``(input - target)^2``, reduced."""
@@ -251,7 +268,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     d = x - _float_target(x, target, "mse_loss")
     loss = d * d
     if weight is not None:
-        loss = loss * weight
+        return _weighted(loss, weight, x, reduction, "mse_loss", weighted_mean=True)
     return _reduce(loss, reduction)
 
 
@@ -263,7 +280,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     x = _t(input)
     loss = _F.abs(x - _float_target(x, target, "l1_loss"))
     if weight is not None:
-        loss = loss * weight
+        return _weighted(loss, weight, x, reduction, "l1_loss", weighted_mean=True)
     return _reduce(loss, reduction)
 
 
@@ -293,7 +310,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     d = _F.abs(x - _float_target(x, target, "huber_loss"))
     loss = _F.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
     if weight is not None:
-        loss = loss * weight
+        return _weighted(loss, weight, x, reduction, "huber_loss", weighted_mean=False)
     return _reduce(loss, reduction)
 
 

@@ -1,0 +1,58 @@
+"""Loss-function edge cases checked against PyTorch (values and gradients of every
+differentiable input, float64 and float32, each reduction)."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+import gradkit.nn.functional as F
+
+_RED = ["none", "mean", "sum"]
+_DT = ["float64", "float32"]
+
+
+def _cmp(torch, g_fn, t_fn, arrays, grad, dtype):
+    """Call both functions on the arrays (floating ones cast to ``dtype``); compare the values
+    and the gradients of the arrays flagged in ``grad``."""
+    tol = 1e-10 if dtype == "float64" else 1e-5
+    arrays = [a.astype(dtype) if a.dtype.kind == "f" else a for a in arrays]
+    g_in = [gk.tensor(a, requires_grad=r) for a, r in zip(arrays, grad)]
+    t_in = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, grad)]
+    out_g, out_t = g_fn(*g_in), t_fn(*t_in)
+    assert tuple(out_g.shape) == tuple(out_t.shape)
+    assert str(out_g.dtype).endswith(dtype)
+    np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), rtol=tol,
+                               atol=tol)
+    u = np.random.default_rng(9).standard_normal(tuple(out_g.shape)).astype(dtype)
+    wanted = [i for i, r in enumerate(grad) if r]
+    gg = gk.autograd.grad(out_g, [g_in[i] for i in wanted], gk.tensor(u))
+    tg = torch.autograd.grad(out_t, [t_in[i] for i in wanted], torch.tensor(u))
+    for i, a, b in zip(wanted, gg, tg):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=tol, atol=tol,
+                                   err_msg=f"gradient of argument {i}")
+
+
+@pytest.mark.parametrize("dtype", _DT)
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+def test_weighted_regression_losses(torch, name, reduction, dtype):
+    # torch: weighted 'mean' of mse_loss and l1_loss is sum(w * loss) / sum(w); huber_loss's
+    # is mean(w * loss)
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    w = np.abs(rng.standard_normal((4, 3))) + 0.1
+    _cmp(torch, lambda a, b, c: getattr(F, name)(a, b, reduction=reduction, weight=c),
+         lambda a, b, c: getattr(torch.nn.functional, name)(a, b, reduction=reduction,
+                                                            weight=c),
+         [x, y, w], [True, True, True], dtype)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+def test_weighted_regression_losses_weight_shape(torch, name):
+    x, y = gk.randn(4, 3), gk.randn(4, 3)
+    with pytest.raises(ValueError):
+        getattr(torch.nn.functional, name)(torch.randn(4, 3), torch.randn(4, 3),
+                                           weight=torch.ones(3))
+    with pytest.raises(ValueError, match=name + r": weight of shape \(3,\).*input's shape "
+                                                r"\(4, 3\)"):
+        getattr(F, name)(x, y, weight=gk.ones(3))
