@@ -56,3 +56,17 @@ def test_weighted_regression_losses_weight_shape(torch, name):
     with pytest.raises(ValueError, match=name + r": weight of shape \(3,\).*input's shape "
                                                 r"\(4, 3\)"):
         getattr(F, name)(x, y, weight=gk.ones(3))
+
+
+@pytest.mark.parametrize("dtype", _DT)
+@pytest.mark.parametrize("reduction", _RED)
+def test_hinge_embedding_loss_targets_other_than_plus_minus_one(torch, reduction, dtype):
+    # torch adds x where target != -1 and max(0, margin - x) where target != 1, so a target of
+    # 0 or 2 gets both terms (gradkit gave 0)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 3))
+    y = np.array([[1.0, -1.0, 0.0], [2.0, 1.0, -1.0], [-1.0, 0.5, 1.0], [0.0, 0.0, -1.0]])
+    _cmp(torch, lambda a, b: F.hinge_embedding_loss(a, b, margin=0.7, reduction=reduction),
+         lambda a, b: torch.nn.functional.hinge_embedding_loss(a, b, margin=0.7,
+                                                               reduction=reduction),
+         [x, y], [True, False], dtype)

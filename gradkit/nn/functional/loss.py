@@ -436,8 +436,8 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     _check_reduction(reduction, "hinge_embedding_loss")
     x = _t(input)
     y = target if isinstance(target, Tensor) else _t(target, "target").to(x.device)
-    zero = x * 0
-    loss = _F.where(y == 1, x, zero) + _F.where(y == -1, _F.clamp(margin - x, min=0.0), zero)
+    zero = x * 0  # as torch: x where target != -1, the hinge where target != 1 (both for 0)
+    loss = _F.where(y != -1, x, zero) + _F.where(y != 1, _F.clamp(margin - x, min=0.0), zero)
     return _reduce(loss, reduction)
 
 
