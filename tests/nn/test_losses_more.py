@@ -70,3 +70,20 @@ def test_hinge_embedding_loss_targets_other_than_plus_minus_one(torch, reduction
          lambda a, b: torch.nn.functional.hinge_embedding_loss(a, b, margin=0.7,
                                                                reduction=reduction),
          [x, y], [True, False], dtype)
+
+
+@pytest.mark.parametrize("dtype", _DT)
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("shape,smoothing", [((5, 4), 0.0), ((2, 4, 3), 0.2), ((4,), 0.1)])
+def test_cross_entropy_probabilities_weight_gradient(torch, shape, smoothing, reduction, dtype):
+    # with class-probability targets torch's weight is an ordinary factor: the input, the
+    # target and the weight all get gradients (gradkit's weight got none)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(shape)
+    p = np.abs(rng.standard_normal(shape))
+    w = np.abs(rng.standard_normal(4)) + 0.1
+    _cmp(torch, lambda a, b, c: F.cross_entropy(a, b, c, reduction=reduction,
+                                                label_smoothing=smoothing),
+         lambda a, b, c: torch.nn.functional.cross_entropy(a, b, c, reduction=reduction,
+                                                           label_smoothing=smoothing),
+         [x, p, w], [True, True, True], dtype)

@@ -209,7 +209,9 @@ def _cross_entropy_probs(x, tgt, weight, reduction, smoothing):
     prod = logp * tgt
     if weight is not None:
         w = _weight_array(weight, c, x._data.dtype, "cross_entropy", x)
-        prod = prod * as_tensor_arg(w.reshape((c,) + (1,) * (x.ndim - dim - 1)))
+        # a Tensor weight stays in the graph: torch differentiates it for probability targets
+        w = weight.to(x.dtype) if isinstance(weight, Tensor) else as_tensor_arg(w)
+        prod = prod * w.reshape((c,) + (1,) * (x.ndim - dim - 1))
     loss = -prod.sum(dim)
     if reduction == "mean":
         n = loss.numel()
