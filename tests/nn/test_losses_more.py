@@ -87,3 +87,29 @@ def test_cross_entropy_probabilities_weight_gradient(torch, shape, smoothing, re
          lambda a, b, c: torch.nn.functional.cross_entropy(a, b, c, reduction=reduction,
                                                            label_smoothing=smoothing),
          [x, p, w], [True, True, True], dtype)
+
+
+def test_triplet_margin_loss_rejects_non_positive_margin(torch):
+    # torch.nn.functional.triplet_margin_loss raises ValueError for margin <= 0 (gradkit's
+    # functional form accepted it; only the module checked)
+    a, p, n = gk.randn(3, 4), gk.randn(3, 4), gk.randn(3, 4)
+    for margin in (0.0, -1.0):
+        with pytest.raises(ValueError):
+            torch.nn.functional.triplet_margin_loss(torch.randn(3, 4), torch.randn(3, 4),
+                                                    torch.randn(3, 4), margin=margin)
+        with pytest.raises(ValueError, match=r"triplet_margin_loss: margin must be greater "
+                                             r"than 0, got " + str(margin)):
+            F.triplet_margin_loss(a, p, n, margin=margin)
+
+
+@pytest.mark.parametrize("dtype", _DT)
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("swap", [False, True])
+def test_triplet_margin_loss_more_than_two_dims(torch, swap, reduction, dtype):
+    # torch takes inputs of any (equal) rank, distances along the last dimension
+    rng = np.random.default_rng(3)
+    a, p, n = (rng.standard_normal((2, 4, 3)) for _ in range(3))
+    _cmp(torch, lambda *t: F.triplet_margin_loss(*t, p=3, swap=swap, reduction=reduction),
+         lambda *t: torch.nn.functional.triplet_margin_loss(*t, p=3, swap=swap,
+                                                             reduction=reduction),
+         [a, p, n], [True, True, True], dtype)

@@ -461,8 +461,9 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     last dimension; with ``swap``, ``d(a, n)`` is replaced by ``min(d(a, n), d(p, n))``.
 
     Args:
-        anchor, positive, negative: ``(N, D)`` or ``(D,)``, all of the same rank.
-        margin: the margin. p: the norm degree. eps: added inside the norm.
+        anchor, positive, negative: ``(N, D)`` or ``(D,)`` (or ``(N, *, D)``), all of the
+            same rank.
+        margin: the margin (> 0). p: the norm degree. eps: added inside the norm.
         swap: use the distance swap (Balntas et al., 2016).
 
     Shape:
@@ -473,6 +474,8 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
 
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "triplet_margin_loss")
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
     a, pos, neg = _t(anchor, "anchor"), _t(positive, "positive"), _t(negative, "negative")
     if not a.ndim == pos.ndim == neg.ndim or a.ndim not in (1, 2):
         raise ValueError(
