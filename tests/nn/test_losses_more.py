@@ -113,3 +113,15 @@ def test_triplet_margin_loss_more_than_two_dims(torch, swap, reduction, dtype):
          lambda *t: torch.nn.functional.triplet_margin_loss(*t, p=3, swap=swap,
                                                              reduction=reduction),
          [a, p, n], [True, True, True], dtype)
+
+
+def test_margin_ranking_loss_requires_equal_ranks(torch):
+    # torch raises RuntimeError when input1, input2 and target differ in rank (gradkit
+    # broadcast a (3,) target against (4, 3) inputs)
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.margin_ranking_loss(torch.randn(4, 3), torch.randn(4, 3),
+                                                torch.ones(3))
+    with pytest.raises(RuntimeError, match=r"margin_ranking_loss: input1, input2 and target "
+                                           r"must have the same number of dimensions, got "
+                                           r"\(4, 3\), \(4, 3\) and \(3,\)"):
+        F.margin_ranking_loss(gk.randn(4, 3), gk.randn(4, 3), gk.ones(3))

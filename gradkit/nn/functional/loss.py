@@ -427,8 +427,14 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     """``max(0, -target * (input1 - input2) + margin)``."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "margin_ranking_loss")
-    y = _float_target(_t(input1), target, "margin_ranking_loss")
-    return _reduce(_F.clamp(-y * (input1 - input2) + margin, min=0.0), reduction)
+    x1, x2 = _t(input1, "input1"), _t(input2, "input2")
+    y = _float_target(x1, target, "margin_ranking_loss")
+    if not x1.ndim == x2.ndim == y.ndim:  # as torch: no broadcasting across ranks
+        raise RuntimeError(
+            f"margin_ranking_loss: input1, input2 and target must have the same number of "
+            f"dimensions, got {tuple(x1.shape)}, {tuple(x2.shape)} and {tuple(y.shape)}; "
+            f"reshape them to one shape")
+    return _reduce(_F.clamp(-y * (x1 - x2) + margin, min=0.0), reduction)
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None,
