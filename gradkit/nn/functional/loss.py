@@ -483,7 +483,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     if margin <= 0:
         raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
     a, pos, neg = _t(anchor, "anchor"), _t(positive, "positive"), _t(negative, "negative")
-    if not a.ndim == pos.ndim == neg.ndim or a.ndim not in (1, 2):
+    if not a.ndim == pos.ndim == neg.ndim or a.ndim == 0:  # torch: any equal rank
         raise ValueError(
             f"triplet_margin_loss: expected anchor, positive and negative of the same shape "
             f"(N, D) or (D,), got anchor {tuple(a.shape)}, positive {tuple(pos.shape)} and "
