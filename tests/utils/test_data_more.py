@@ -6,7 +6,6 @@ import threading
 import numpy as np
 import pytest
 
-import gradkit as gk
 import gradkit.utils.data as gd
 from gradkit.utils.data import DataLoader
 
