@@ -45,12 +45,18 @@ def _class_weights(xp, t, ignore_index, weight, dtype):
     return tc, valid, w_t, denom
 
 
-def _scale_rows(xp, g, reduction, denom, m):
-    """The upstream gradient per row: shape (m, 1) for 'none', a scalar otherwise."""
+def _scale_rows(xp, g, reduction, denom, m, any_valid=True):
+    """The upstream gradient per row: shape (m, 1) for 'none', a scalar otherwise.
+
+    A 'mean' over a zero total weight is nan (its gradient too), except when every target is
+    ignored: then no row takes part and the gradient is 0, as PyTorch's (a batch of padding
+    gives a nan loss but leaves the parameters alone)."""
     if reduction == "none":
         return xp.reshape(g, (m, 1))
     if reduction == "mean":
-        return g * (1.0 / denom) if denom else g * float("nan")
+        if denom:
+            return g * (1.0 / denom)
+        return g * (float("nan") if any_valid else 0.0)
     return g
 
 
@@ -92,7 +98,7 @@ def _ce_b(xp, g, ins, out, aux, needs):
     tc, valid, w_t, denom, weight, reduction, smoothing, p, ns = aux
     x = ins[0]
     m, c = x.shape[0], x.shape[1]
-    scale = _scale_rows(xp, g, reduction, denom, m)
+    scale = _scale_rows(xp, g, reduction, denom, m, bool(valid.any()))
     if _is_array(x):
         if weight is None and not smoothing:
             grad = p.copy()
@@ -117,19 +123,25 @@ CROSS_ENTROPY = Op("CrossEntropyLoss", _ce_f, _ce_b, saves=SAVES_INPUTS, returns
 # ------------------------------------------------------------------ negative log likelihood
 def _nll_f(xp, x, t, weight, ignore_index, reduction):
     m = x.shape[0]
-    tc, _, w_t, denom = _class_weights(xp, t, ignore_index, weight, x.dtype)
+    tc, valid, w_t, denom = _class_weights(xp, t, ignore_index, weight, x.dtype)
     loss = -x[xp.arange(m), tc] * w_t
     out = _reduce(xp, loss, reduction, denom, x.dtype)
-    return out, (tc, w_t, denom, reduction, xp)
+    return out, (tc, w_t, denom, reduction, xp, valid)
 
 
 def _nll_b(xp, g, ins, out, aux, needs):
-    tc, w_t, denom, reduction, ns = aux
+    tc, w_t, denom, reduction, ns, valid = aux
     x = ins[0]
     m, c = x.shape[0], x.shape[1]
     a = ns.zeros((m, c), dtype=w_t.dtype)
+    if reduction == "mean" and not denom and valid.any() and _is_array(g):
+        # valid targets of total weight 0: -w * g / 0 at each of them (nan, or inf for
+        # weights of both signs) and 0 elsewhere, as PyTorch writes only the target entries
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a[ns.arange(m)[valid], tc[valid]] = -w_t[valid] * g / w_t.dtype.type(0)
+        return (a,)
     a[ns.arange(m), tc] = -w_t
-    return (_scale_rows(xp, g, reduction, denom, m) * a,)
+    return (_scale_rows(xp, g, reduction, denom, m, bool(valid.any())) * a,)
 
 
 NLL = Op("NllLoss", _nll_f, _nll_b, saves=SAVES_INPUTS, returns_aux=True)

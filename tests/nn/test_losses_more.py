@@ -125,3 +125,31 @@ def test_margin_ranking_loss_requires_equal_ranks(torch):
                                            r"must have the same number of dimensions, got "
                                            r"\(4, 3\), \(4, 3\) and \(3,\)"):
         F.margin_ranking_loss(gk.randn(4, 3), gk.randn(4, 3), gk.ones(3))
+
+
+@pytest.mark.parametrize("kw", [{}, {"weight": [1.0, 2.0, 0.5, 1.0]}, {"label_smoothing": 0.1}],
+                         ids=["plain", "weight", "smoothing"])
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+def test_a_batch_with_every_target_ignored_has_zero_gradient(torch, fn, kw):
+    """Mean over no target: nan loss, but a zero gradient as PyTorch's (a nan one would ruin
+    the parameters at the next optimizer step); a zero total weight of valid targets stays nan
+    (as PyTorch)."""
+    if fn == "nll_loss" and "label_smoothing" in kw:
+        pytest.skip("nll_loss has no label smoothing")
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    for t, expect_nan_grad in (([-100, -100, -100], False), ([0, 1, 2], True)):
+        tkw = {k: torch.tensor(v, dtype=torch.float64) if isinstance(v, list) else v
+               for k, v in kw.items()}
+        gkw = {k: gk.tensor(np.array(v)) if isinstance(v, list) else v for k, v in kw.items()}
+        if expect_nan_grad:           # every valid target weighted 0
+            if "weight" not in kw:
+                continue
+            tkw["weight"] = torch.zeros(4, dtype=torch.float64)
+            gkw["weight"] = gk.tensor(np.zeros(4))
+        tx = torch.tensor(x, requires_grad=True)
+        gx = gk.tensor(x, requires_grad=True)
+        getattr(torch.nn.functional, fn)(tx, torch.tensor(t), **tkw).backward()
+        loss = getattr(F, fn)(gx, gk.tensor(np.array(t)), **gkw)
+        loss.backward()
+        assert np.isnan(loss.item())
+        np.testing.assert_array_equal(gx.grad.numpy(), tx.grad.numpy())
