@@ -59,12 +59,13 @@ def _adam_kernel(xp, p, g, m, v, vmax, tg, t1, t2, consts, amsgrad, maximize, de
 def _adam_blas_kernel(blas, p, g, m, v, vmax, tg, t1, t2, consts, amsgrad, maximize, decoupled,
                       has_weight_decay, lerp_high, neg_scaled_step, eps_scaled):
     """``_adam_kernel`` with BLAS on flat contiguous chunks (``blas`` is an ``optimizer.Blas``):
-    nine passes instead of twelve. ``m.lerp_(g, 1 - beta1)`` and
-    ``grad.add(p, alpha=weight_decay)`` are one fused multiply-add per element, rounded as
-    PyTorch rounds them; ``v`` is updated with one ``axpby``, and the last update is one
-    ``axpy`` (both within a rounding of PyTorch's, which fuses other operations)."""
+    seven passes, as PyTorch's seven kernels, instead of twelve. Each moment is one ``axpby``
+    (``m = beta1 m + (1 - beta1) g``, PyTorch's ``lerp`` rearranged; ``v = beta2 v + (1 - beta2)
+    g^2``) and the last update one ``axpy``: the same values up to rounding, every step within
+    a few ulps of PyTorch's (see the tests). ``grad.add(p, alpha=weight_decay)`` is one fused
+    multiply-add, rounded as PyTorch's."""
     w1, w1c, beta2, w2, eps, weight_decay, decay = consts
-    if neg_scaled_step == 0 or beta2 == 0 or (lerp_high and w1 == 1):
+    if neg_scaled_step == 0 or beta2 == 0 or w1c == 0:
         # BLAS skips a zero multiple outright; ufuncs give 0 * inf = nan, as PyTorch does.
         return _adam_kernel(np, p, g, m, v, vmax, tg, t1, t2, consts, amsgrad, maximize,
                             decoupled, has_weight_decay, lerp_high, neg_scaled_step, eps_scaled)
@@ -79,15 +80,9 @@ def _adam_blas_kernel(blas, p, g, m, v, vmax, tg, t1, t2, consts, amsgrad, maxim
                 np.copyto(tg, g)
                 g = tg
             blas.axpy(weight_decay, p, g)
-    np.subtract(g, m, t1)                   # m.lerp_(g, w): m + w * (g - m), one rounding;
-    if lerp_high:                           # for w >= 0.5, g + (w - 1) * (g - m)
-        np.copyto(m, g)
-        blas.axpy(w1 - 1, t1, m)
-    else:
-        blas.axpy(w1, t1, m)
-    np.multiply(g, w2, t1)                  # v = beta2 * v + ((1 - beta2) * g) * g
-    np.multiply(t1, g, t1)
-    blas.axpby(t1, beta2, v)
+    blas.axpby(w1, g, w1c, m)               # m = (1 - beta1) g + beta1 m
+    np.multiply(g, g, t1)                   # v = (1 - beta2) g^2 + beta2 v
+    blas.axpby(w2, t1, beta2, v)
     if amsgrad:
         np.maximum(vmax, v, out=vmax)
         v = vmax

@@ -18,13 +18,13 @@ PyTorch, else the CPUs the process may run on; at most 8) sets the number of thr
 An optimizer may also give a BLAS form of its kernel (Adam, AdamW and SGD do): large
 float32/float64 parameters are then updated with level-1 BLAS (``scal``, ``axpy``, ``axpby``) from
 the OpenBLAS that NumPy's wheels carry, called through ctypes on the same threads (Adam in
-cache-sized chunks, SGD in whole slices): one pass where ufuncs take two. ``axpy`` rounds once, a
-fused multiply-add, as PyTorch's CPU kernels compute ``lerp`` and ``add(..., alpha=...)``: SGD's
-update and Adam's first moment round as PyTorch's (except the last n mod 32 elements of a call
-under OpenBLAS's Haswell kernels), Adam's second moment and last update within a rounding of it.
-OpenBLAS is held to one thread meanwhile (a matrix product in another Python thread then runs on
-one thread too). Where that library cannot be found the ufunc kernel runs. ``GRADKIT_OPTIM_BLAS=0``
-(read at import) turns this off.
+cache-sized chunks, SGD in whole slices): one pass where ufuncs take two or three. ``axpy`` rounds
+once, a fused multiply-add, as PyTorch's CPU kernels compute ``add(..., alpha=...)``: SGD's update
+rounds as PyTorch's (except the last n mod 32 elements of a call under OpenBLAS's Haswell kernels);
+Adam's moments and update stay within a rounding of PyTorch's. OpenBLAS is held to one thread
+meanwhile (a matrix product in another Python thread then runs on one thread too). Where that
+library cannot be found the ufunc kernel runs. ``GRADKIT_OPTIM_BLAS=0`` (read at import) turns this
+off.
 
 Gradient accumulation (several backward passes per optimizer step) works as in PyTorch, because
 ``backward`` adds into ``.grad``::
@@ -114,9 +114,9 @@ class Blas:
 
     ``scal(a, x)``: ``x *= a``; ``axpy(a, x, y)``: ``y += a * x`` with one fused multiply-add
     per element, rounded once as PyTorch's CPU kernels round ``y.add_(x, alpha=a)`` and
-    ``lerp``; ``axpby(x, b, y)``: ``y = x + b * y``, that is ``round(x + round(b * y))``,
-    PyTorch's ``y.mul_(b).add_(x)`` in one pass. (OpenBLAS's ``axpby`` also takes a multiple of
-    ``x``, but then rounds one way or the other depending on the kernel it picked for the CPU.)
+    ``lerp``; ``axpby(a, x, b, y)``: ``y = a * x + b * y`` in one pass. With ``a = 1`` that is
+    ``round(x + round(b * y))``, PyTorch's ``y.mul_(b).add_(x)``; otherwise it rounds once or
+    twice depending on the kernel OpenBLAS picked for the CPU (within a rounding either way).
     """
 
     __slots__ = ("axpby", "axpy", "scal")
@@ -133,8 +133,8 @@ class Blas:
         def axpy(a, x, y):
             c_axpy(y.size, float(a), addr(view(x)), 1, addr(view(y)), 1)
 
-        def axpby(x, b, y):
-            c_axpby(y.size, 1.0, addr(view(x)), 1, float(b), addr(view(y)), 1)
+        def axpby(a, x, b, y):
+            c_axpby(y.size, float(a), addr(view(x)), 1, float(b), addr(view(y)), 1)
 
         self.scal, self.axpy, self.axpby = scal, axpy, axpby
 

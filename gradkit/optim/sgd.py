@@ -73,7 +73,7 @@ def _sgd_blas_kernel(blas, p, g, buf, tg, t1, consts, has_momentum, has_dampenin
             blas.scal(momentum, buf)
             blas.axpy(keep, g, buf)
         else:
-            blas.axpby(g, momentum, buf)
+            blas.axpby(1.0, g, momentum, buf)
         if nesterov:
             if g is not tg:
                 np.copyto(tg, g)
