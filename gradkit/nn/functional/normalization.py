@@ -82,6 +82,14 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
             f"group_norm: Expected number of channels in input ({c}) to be divisible by "
             f"num_groups ({num_groups}); input shape {list(x.shape)}"
         )
+    # PyTorch's check on the (N * C // G, G, *) view: a single sample whose groups hold one
+    # value each has no statistics to normalise with.
+    prods = n * c // num_groups
+    for s in x.shape[2:]:
+        prods *= s
+    if prods == 1:
+        raise ValueError(f"group_norm: expected more than 1 value per channel when training, "
+                         f"got input of shape {list(x.shape)} with num_groups={num_groups}")
     d = x.numel() // max(n * num_groups, 1)
     y = apply(M.LAYER_NORM, [x.reshape(n, num_groups, d)], (d, float(eps), False, False))
     y = y.reshape(tuple(x.shape))
