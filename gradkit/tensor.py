@@ -1255,19 +1255,30 @@ class Size(tuple):
 def _norm_index(index, shape):
     """Convert Tensors in an index to arrays, and boolean masks to integer arrays."""
     if type(index) is not tuple:
-        index = (index,)
+        if type(index) is list and any(type(p) is slice or p is None or p is Ellipsis
+                                       for p in index):
+            index = tuple(index)  # PyTorch reads x[[0, slice(None)]] as x[0, :]
+        else:
+            index = (index,)
     out = []
-    has_bool = False
+    has_bool = has_adv = False
     for part in index:
         if isinstance(part, Tensor):
             part = part._data
+            if part.dtype == np.uint8:  # a byte tensor is a mask in PyTorch (deprecated there)
+                part = part.astype(bool)
         elif isinstance(part, list):
-            part = np.asarray(part)
+            # an empty list selects nothing (np.asarray([]) would be float64)
+            part = np.asarray(part) if part else np.zeros(0, dtype=np.int64)
         elif isinstance(part, np.integer):
             part = int(part)
+        elif type(part) is slice and part.step is not None and part.step <= 0:
+            raise ValueError("step must be greater than zero")
         if isinstance(part, np.ndarray) or _is_device_array(part):
             if part.dtype.kind == "b":
-                has_bool = True
+                has_adv = True
+                if part.ndim:  # a 0-d mask adds a dim of size 1 or 0, as NumPy does it
+                    has_bool = True
             elif part.dtype.kind not in "iu":
                 raise IndexError(
                     f"tensors used as indices must be long, int, byte or bool tensors, got "
@@ -1275,16 +1286,93 @@ def _norm_index(index, shape):
                 )
             elif part.ndim == 0:
                 part = int(part)
+            else:
+                has_adv = True
         out.append(part)
     if has_bool:
         expanded = []
         for part in out:
-            if (isinstance(part, np.ndarray) or _is_device_array(part)) and part.dtype.kind == "b":
+            if ((isinstance(part, np.ndarray) or _is_device_array(part))
+                    and part.dtype.kind == "b" and part.ndim):
                 expanded.extend(part.nonzero())
             else:
                 expanded.append(part)
         out = expanded
+    if has_adv:
+        return _torch_adv_layout(out, shape)
     return tuple(out)
+
+
+def _torch_adv_layout(out, shape):
+    """The index as NumPy must see it to place dims as PyTorch does.
+
+    PyTorch applies integers before advanced (tensor) indexing, so ``x[1, :, idx]`` puts the
+    slice's dim first; NumPy counts the integer as an advanced index and, the two being
+    separated, puts ``idx``'s dims first. Where the two placements differ, return an index of
+    broadcast integer arrays (one per indexed dim) whose result has PyTorch's layout.
+    """
+    kinds = []
+    for part in out:
+        if part is None:
+            kinds.append("n")
+        elif part is Ellipsis:
+            kinds.append("e")
+        elif type(part) is int:
+            kinds.append("i")
+        elif type(part) is slice:
+            kinds.append("s")
+        elif part.dtype.kind == "b":  # a 0-d mask: leave NumPy's rules
+            return tuple(out)
+        else:
+            kinds.append("a")
+    if "i" not in kinds or kinds.count("e") > 1:
+        return tuple(out)
+    if "e" in kinds:
+        k = kinds.index("e")
+        n_fill = max(len(shape) - sum(1 for c in kinds if c in "isa"), 0)
+        out = out[:k] + [slice(None)] * n_fill + out[k + 1:]
+        kinds = kinds[:k] + ["s"] * n_fill + kinds[k + 1:]
+    adv = [j for j, c in enumerate(kinds) if c in "ia"]
+    if adv[-1] - adv[0] + 1 == len(adv):
+        return tuple(out)  # NumPy keeps the block in place, as PyTorch does
+    torch_kinds = [c for c in kinds if c != "i"]
+    arr_pos = [j for j, c in enumerate(torch_kinds) if c == "a"]
+    if arr_pos[-1] - arr_pos[0] + 1 != len(arr_pos) or arr_pos[0] == 0:
+        return tuple(out)  # PyTorch puts the block first too
+    arrays = [part for part, c in zip(out, kinds) if c == "a"]
+    try:
+        bshape = np.broadcast_shapes(*[a.shape for a in arrays])
+    except ValueError:
+        raise IndexError(
+            "shape mismatch: indexing tensors could not be broadcast together with shapes "
+            + " ".join(str(list(a.shape)) for a in arrays)
+        ) from None
+    xp = _ns(arrays[0])
+    n_before = arr_pos[0]
+    nb = len(bshape)
+    n_out = len(torch_kinds) - len(arrays) + nb
+    res = []
+    d = q = 0
+    for part, c in zip(out, kinds):
+        if c == "i":
+            res.append(part)
+            d += 1
+        elif c == "n":
+            q += 1
+        elif c == "s":
+            if d >= len(shape):
+                raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+            r = xp.arange(*part.indices(shape[d]))
+            res.append(r.reshape((1,) * q + (r.shape[0],) + (1,) * (n_out - q - 1)))
+            q += 1
+            d += 1
+        else:
+            if q == n_before:
+                q += nb
+            res.append(part.reshape((1,) * n_before + (1,) * (nb - part.ndim) + part.shape
+                                    + (1,) * (n_out - n_before - nb)))
+            d += 1
+    return tuple(res)
 
 
 # ----------------------------------------------------------------- private ops used above
