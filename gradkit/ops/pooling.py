@@ -89,15 +89,22 @@ def _max_pool_f(xp, x, kernel, stride, padding, dilation, out_hw, box):
 
 
 def _winners(xpad, out, aux):
-    """Which kernel offset (row-major) gave each output: the first one equal to the maximum."""
-    _x_shape, kernel, stride, _padding, dilation, out_hw = aux
+    """Which kernel offset (row-major) gave each output: the first one equal to the maximum.
+
+    Padding is never chosen: a window whose elements are all -inf picks its first element
+    inside the input, as PyTorch (the padding's -inf fill equals that maximum too)."""
+    x_shape, kernel, stride, padding, dilation, out_hw = aux
     xp = namespace_of(out)
     which = xp.zeros(out.shape, dtype=np.int64)
     taken = xp.zeros(out.shape, dtype=bool)
     nan = xp.isnan(out) if out.dtype.kind == "f" else xp.zeros(out.shape, dtype=bool)
+    h, w = x_shape[2:]
+    inside = xp.zeros(xpad.shape[2:], dtype=bool)
+    inside[padding[0]:padding[0] + h, padding[1]:padding[1] + w] = True
     for k, sl in enumerate(_offset_slices(kernel, stride, dilation, out_hw)):
         cand = xpad[sl]
         hit = (cand == out) | (nan & xp.isnan(cand))
+        hit &= inside[sl[1:]]
         hit &= ~taken
         which[hit] = k
         taken |= hit
@@ -146,7 +153,9 @@ def _max_pool_b(xp, g, ins, out, aux, needs):
     # where it equals the maximum, so the first maximum in row-major order wins (as PyTorch)
     _n, _c, h, w = x_shape
     ph, pw = padding
-    if y.dtype.kind == "f" and xp.isnan(y).any():
+    if y.dtype.kind == "f" and (xp.isnan(y).any()
+                                or (xpad.shape != x.shape and xp.isneginf(y).any())):
+        # NaN, or an all -inf window that the padding's -inf fill would also match
         idx = _plane_indices(_winners(xpad, y, aux), aux)
         return (_scatter_planes(xp, g, idx, x_shape, unique=False),)
     disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
