@@ -48,6 +48,16 @@ def _bool_to_bias(mask, dtype, allowed_when_true):
     return np.where(allowed, 0.0, -np.inf).astype(dtype)
 
 
+def _safe_softmax(scores):
+    """Softmax over the last dimension that gives 0 (and 0 gradients) for a row whose scores are
+    all ``-inf`` (every key masked out), as PyTorch's SDPA; plain softmax gives nan there."""
+    full = np.all(scores._data == -np.inf, axis=-1, keepdims=True)
+    if not full.any():
+        return F.softmax(scores, -1)
+    scores = F.masked_fill(scores, _const(full, scores), 0.0)
+    return F.softmax(scores, -1) * _const((~full).astype(scores.dtype), scores)
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
@@ -63,7 +73,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         dropout_p: dropout probability on the attention weights (applied whenever > 0, as in
             PyTorch: pass 0.0 in evaluation).
         is_causal: mask out keys after each query (upper-left aligned lower triangle); do not
-            combine with ``attn_mask``.
+            combine with ``attn_mask``. A query whose keys are all masked out gets a zero output
+            (and zero gradients), as PyTorch.
         scale: score scale; default ``1 / sqrt(E)``.
         enable_gqa: grouped-query attention: ``query`` may have a multiple of the key/value heads
             (dimension -3).
@@ -122,7 +133,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             scores = scores + _const(_bool_to_bias(attn_mask, dtype, True), scores)
         else:
             scores = scores + attn_mask
-    attn = F.softmax(scores, -1)
+    attn = _safe_softmax(scores)
     if dropout_p > 0.0:
         attn = _dropout(attn, dropout_p)
     return F.matmul(attn, value)
@@ -267,7 +278,9 @@ def multi_head_attention_forward(
     scores = F.matmul(q * (1.0 / math.sqrt(head_dim)), F.transpose(k, 1, 2))
     if attn_mask is not None:
         scores = scores + attn_mask
-    weights = F.softmax(scores, -1)
+    # PyTorch runs SDPA (safe softmax: a query whose keys are all masked gets 0) unless the
+    # weights are wanted, and then a plain softmax (nan for such a query)
+    weights = F.softmax(scores, -1) if need_weights else _safe_softmax(scores)
     dropped = _dropout(weights, dropout_p) if dropout_p > 0.0 else weights
     out = F.matmul(dropped, v)  # (N*H, L, hd)
     out = F.transpose(out, 0, 1).reshape(L * N, E)

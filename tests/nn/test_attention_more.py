@@ -1,0 +1,71 @@
+"""More attention checks against PyTorch: fully-masked rows, dropout edge cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit import nn
+from gradkit.nn import functional as F
+
+
+def _np(t):
+    return t.detach().numpy()
+
+
+@pytest.mark.parametrize("kind", ["bool", "float"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sdpa_fully_masked_row_is_zero_as_torch(torch, kind, dtype):
+    # PyTorch's SDPA (a "safe" softmax) gives 0 output and 0 gradients for a query whose keys are
+    # all masked out, and finite gradients elsewhere; gradkit gave nan everywhere in k/v grads.
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal(s).astype(dtype) for s in ((2, 3, 4, 5), (2, 3, 6, 5),
+                                                              (2, 3, 6, 7)))
+    if kind == "bool":
+        m = np.ones((4, 6), dtype=bool)
+        m[1] = False
+    else:
+        m = np.zeros((4, 6), dtype=dtype)
+        m[1] = -np.inf
+    w = rng.standard_normal((2, 3, 4, 7)).astype(dtype)
+    tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
+    to = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, attn_mask=torch.tensor(m))
+    (to * torch.tensor(w)).sum().backward()
+    gq, gk_, gv = (gk.tensor(a, requires_grad=True) for a in (q, k, v))
+    go = F.scaled_dot_product_attention(gq, gk_, gv, attn_mask=gk.tensor(m))
+    (go * gk.tensor(w)).sum().backward()
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(_np(go), to.detach().numpy(), rtol=tol, atol=tol)
+    for g, t in ((gq, tq), (gk_, tk), (gv, tv)):
+        np.testing.assert_allclose(_np(g.grad), t.grad.numpy(), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("need_weights", [False, True])
+@pytest.mark.parametrize("train", [False, True])
+def test_mha_fully_padded_batch_element_as_torch(torch, need_weights, train):
+    # torch: need_weights=False runs SDPA, so a batch element whose keys are all padded gives the
+    # output projection's bias (0 attention); need_weights=True runs softmax and gives nan.
+    rng = np.random.default_rng(1)
+    E, H, L, S, N = 8, 2, 4, 5, 3
+    t = torch.nn.MultiheadAttention(E, H, dtype=torch.float64).train(train)
+    g = nn.MultiheadAttention(E, H, dtype=gk.float64).train(train)
+    g.load_state_dict({k: gk.tensor(v.detach().numpy()) for k, v in t.state_dict().items()})
+    x, kk, vv = rng.standard_normal((L, N, E)), rng.standard_normal((S, N, E)), \
+        rng.standard_normal((S, N, E))
+    kpm = np.zeros((N, S), dtype=bool)
+    kpm[1] = True
+    kpm[0, 2] = True
+    to, tw = t(*(torch.tensor(a) for a in (x, kk, vv)), key_padding_mask=torch.tensor(kpm),
+               need_weights=need_weights)
+    gi = [gk.tensor(a, requires_grad=True) for a in (x, kk, vv)]
+    go, gw = g(*gi, key_padding_mask=gk.tensor(kpm), need_weights=need_weights)
+    np.testing.assert_allclose(_np(go), to.detach().numpy(), rtol=1e-10, atol=1e-12)
+    if need_weights:
+        np.testing.assert_allclose(_np(gw), tw.detach().numpy(), rtol=1e-10, atol=1e-12)
+    else:
+        assert gw is None and tw is None
+        go.sum().backward()
+        assert all(np.isfinite(_np(a.grad)).all() for a in gi)
+        assert np.isfinite(_np(g.in_proj_weight.grad)).all()
+
