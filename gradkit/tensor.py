@@ -1143,6 +1143,14 @@ class Tensor:
                     "a leaf Variable that requires grad is being used in an in-place operation "
                     "(__setitem__). Wrap it in `with gradkit.no_grad():` or build a new tensor."
                 )
+            gf = self.grad_fn
+            if gf is not None and gf.op in _VIEW_OPS_SET and _writes_through(self, gf):
+                raise RuntimeError(
+                    f"__setitem__: in-place modification of a view ({gf.name()}) of a tensor "
+                    f"that requires grad is not supported by gradkit: the write would reach the "
+                    f"base tensor behind autograd's back. Index the base instead (x[i, j] = v "
+                    f"rather than x[i][j] = v), or clone() the view first."
+                )
             if not vt:
                 value = wrap(_ns(self._data).asarray(value, dtype=self.dtype))
             elif type(value._data) is not type(self._data):  # e.g. a CPU value into a cuda tensor
@@ -1197,6 +1205,15 @@ def _rebuild(arr, requires_grad, cls):
     t = _make(arr, requires_grad, None)
     t.__class__ = cls
     return t
+
+
+def _writes_through(view, node):
+    """Whether ``view`` (made by the view op ``node``) shares memory with its input: advanced
+    indexing also records GETITEM but copies. Unknown (released graph, device arrays): True."""
+    ins = node.inputs
+    if not ins or type(view._data) is not _ndarray or type(ins[0]._data) is not _ndarray:
+        return True
+    return np.may_share_memory(view._data, ins[0]._data)
 
 
 def _assign(t, arr, name):
