@@ -69,3 +69,15 @@ def test_mha_fully_padded_batch_element_as_torch(torch, need_weights, train):
         assert all(np.isfinite(_np(a.grad)).all() for a in gi)
         assert np.isfinite(_np(g.in_proj_weight.grad)).all()
 
+
+def test_sdpa_dropout_one_gives_zeros_as_torch(torch):
+    # dropout_p=1 drops every weight: torch returns zeros; gradkit divided by 1 - p = 0 (nan)
+    rng = np.random.default_rng(2)
+    q = rng.standard_normal((1, 2, 3, 4))
+    to = torch.nn.functional.scaled_dot_product_attention(*(torch.tensor(q),) * 3, dropout_p=1.0)
+    gq = gk.tensor(q, requires_grad=True)
+    go = F.scaled_dot_product_attention(gq, gq, gq, dropout_p=1.0)
+    np.testing.assert_array_equal(_np(go), to.numpy())
+    go.sum().backward()
+    np.testing.assert_array_equal(_np(gq.grad), np.zeros_like(q))
+

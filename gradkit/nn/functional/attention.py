@@ -33,6 +33,8 @@ def _const(arr, like=None):
 
 
 def _dropout(x, p):
+    if p >= 1.0:  # every weight dropped: zeros, as PyTorch (not 0 / (1 - p) = nan)
+        return x * _const(np.zeros((), dtype=x.dtype), x)
     keep = _gen(None).random(tuple(x.shape)) >= p
     return x * _const((keep / (1.0 - p)).astype(x.dtype), x)
 
