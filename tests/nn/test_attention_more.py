@@ -81,3 +81,37 @@ def test_sdpa_dropout_one_gives_zeros_as_torch(torch):
     go.sum().backward()
     np.testing.assert_array_equal(_np(gq.grad), np.zeros_like(q))
 
+
+def test_mha_dropout_one_gives_zero_attention_as_torch(torch):
+    rng = np.random.default_rng(3)
+    t = torch.nn.MultiheadAttention(4, 2, dropout=1.0, dtype=torch.float64).train()
+    g = nn.MultiheadAttention(4, 2, dropout=1.0, dtype=gk.float64).train()
+    g.load_state_dict({k: gk.tensor(v.detach().numpy()) for k, v in t.state_dict().items()})
+    x = rng.standard_normal((3, 2, 4))
+    to, tw = t(*(torch.tensor(x),) * 3)
+    go, gw = g(*(gk.tensor(x),) * 3)
+    np.testing.assert_allclose(_np(go), to.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(_np(gw), tw.detach().numpy())
+
+
+def test_mha_returned_weights_are_after_dropout_as_torch(torch):
+    # torch returns the attention weights after dropout (the ones multiplied into V): each entry
+    # is 0 or the eval-mode weight / (1 - p); gradkit returned the weights before dropout.
+    rng = np.random.default_rng(4)
+    g = nn.MultiheadAttention(8, 2, dropout=0.5, dtype=gk.float64)
+    x = gk.tensor(rng.standard_normal((6, 3, 8)))
+    g.eval()
+    _, w_eval = g(x, x, x, average_attn_weights=False)
+    g.train()
+    gk.manual_seed(0)
+    out, w = g(x, x, x, average_attn_weights=False)
+    w, w_eval = _np(w), _np(w_eval)
+    dropped = w == 0
+    assert dropped.any() and not dropped.all()
+    np.testing.assert_allclose(w[~dropped], 2 * w_eval[~dropped], rtol=1e-12)
+    # and they are the weights the output was computed from
+    v = x._data @ _np(g.in_proj_weight)[16:].T + _np(g.in_proj_bias)[16:]
+    v = v.reshape(6, 3, 2, 4).transpose(1, 2, 0, 3)  # (N, H, S, hd)
+    o = (w @ v).transpose(2, 0, 1, 3).reshape(6, 3, 8)
+    o = o @ _np(g.out_proj.weight).T + _np(g.out_proj.bias)
+    np.testing.assert_allclose(_np(out), o, rtol=1e-10, atol=1e-12)

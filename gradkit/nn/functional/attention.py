@@ -291,7 +291,8 @@ def multi_head_attention_forward(
         out = F.squeeze(out, 1)
     if not need_weights:
         return out, None
-    weights = weights.reshape(N, num_heads, L, S)
+    # as PyTorch, the returned weights are the ones multiplied into V (after dropout)
+    weights = dropped.reshape(N, num_heads, L, S)
     if average_attn_weights:
         weights = F.mean(weights, 1)
     if not batched:
