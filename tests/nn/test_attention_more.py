@@ -115,3 +115,27 @@ def test_mha_returned_weights_are_after_dropout_as_torch(torch):
     o = (w @ v).transpose(2, 0, 1, 3).reshape(6, 3, 8)
     o = o @ _np(g.out_proj.weight).T + _np(g.out_proj.bias)
     np.testing.assert_allclose(_np(out), o, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("qdt,mdt,ok", [(np.float32, np.float64, False),
+                                         (np.float64, np.int64, False),
+                                         (np.float32, np.int32, False),
+                                         (np.float64, np.float32, True),
+                                         (np.float32, np.float32, True)])
+def test_sdpa_float_mask_dtype_as_torch(torch, qdt, mdt, ok):
+    # torch refuses a non-bool mask that is neither float32 nor the query's dtype; gradkit added
+    # it (a float64 mask turned float32 attention into float64, an int mask was added as is)
+    rng = np.random.default_rng(5)
+    q = rng.standard_normal((1, 2, 3, 4)).astype(qdt)
+    m = np.zeros((3, 3), dtype=mdt)
+    tq = torch.tensor(q)
+    if ok:
+        to = torch.nn.functional.scaled_dot_product_attention(tq, tq, tq,
+                                                              attn_mask=torch.tensor(m))
+        go = F.scaled_dot_product_attention(*(gk.tensor(q),) * 3, attn_mask=gk.tensor(m))
+        assert go.dtype == np.dtype(qdt) and str(to.dtype).endswith(np.dtype(qdt).name)
+        return
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.scaled_dot_product_attention(tq, tq, tq, attn_mask=torch.tensor(m))
+    with pytest.raises(RuntimeError, match="attn_mask dtype"):
+        F.scaled_dot_product_attention(*(gk.tensor(q),) * 3, attn_mask=gk.tensor(m))

@@ -133,8 +133,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             attn_mask = _const(np.asarray(attn_mask), scores)
         if attn_mask.dtype.kind == "b":
             scores = scores + _const(_bool_to_bias(attn_mask, dtype, True), scores)
-        else:
+        elif attn_mask.dtype == query.dtype or attn_mask.dtype == np.float32:
             scores = scores + attn_mask
+        else:  # as PyTorch: an int mask, or a float64 mask on float32 queries (which would
+            # silently promote the output to float64), is refused
+            raise RuntimeError(
+                f"scaled_dot_product_attention: expected attn_mask dtype to be bool or float32 or "
+                f"to match the query dtype, but got attn_mask.dtype {attn_mask.dtype} and "
+                f"query.dtype {query.dtype}"
+            )
     attn = _safe_softmax(scores)
     if dropout_p > 0.0:
         attn = _dropout(attn, dropout_p)
