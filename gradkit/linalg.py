@@ -286,15 +286,20 @@ def matrix_exp(A) -> Tensor:
     return R
 
 
+def _broadcast_shape(who, xname, x, yname, y) -> tuple:
+    """The broadcast shape of tensors ``x`` and ``y``; a RuntimeError naming both otherwise."""
+    try:
+        return np.broadcast_shapes(tuple(x.shape), tuple(y.shape))
+    except ValueError:
+        raise RuntimeError(
+            f"{who}: the shapes of {xname} {tuple(x.shape)} and {yname} {tuple(y.shape)} cannot "
+            f"be broadcast together") from None
+
+
 def vecdot(x, y, *, dim: int = -1) -> Tensor:
     """The dot product of vectors along ``dim`` (the inputs broadcast): ``sum(x * y, dim)``."""
     x, y = _t(x, "x"), _t(y, "y")
-    try:
-        shape = np.broadcast_shapes(tuple(x.shape), tuple(y.shape))
-    except ValueError:
-        raise RuntimeError(
-            f"linalg.vecdot: the shapes of x {tuple(x.shape)} and y {tuple(y.shape)} cannot be "
-            f"broadcast together") from None
+    shape = _broadcast_shape("linalg.vecdot", "x", x, "y", y)
     if not -len(shape) <= dim < builtins.max(len(shape), 1):
         raise IndexError(f"linalg.vecdot: dim {dim} is out of range for {len(shape)}-D inputs")
     return F.sum(x * y, dim=dim)
@@ -400,12 +405,7 @@ def _chain(mats):
 def cross(input, other, *, dim: int = -1) -> Tensor:
     """The cross product of 3-vectors along ``dim`` (the inputs broadcast)."""
     a, b = _t(input, "input"), _t(other, "other")
-    try:
-        shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
-    except ValueError:
-        raise RuntimeError(
-            f"linalg.cross: the shapes of input {tuple(a.shape)} and other {tuple(b.shape)} "
-            f"cannot be broadcast together") from None
+    shape = _broadcast_shape("linalg.cross", "input", a, "other", b)
     nd = len(shape)
     if not -nd <= dim < nd:
         raise IndexError(f"linalg.cross: dim {dim} is out of range for {nd}-D inputs")
@@ -775,7 +775,7 @@ def _top_cross(input, other, dim: Optional[int] = None) -> Tensor:
                       "PyTorch): pass dim explicitly, or use linalg.cross (dim=-1 by default)",
                       UserWarning, stacklevel=2)
         a, b = _t(input, "input"), _t(other, "other")
-        shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+        shape = _broadcast_shape("cross", "input", a, "other", b)
         found = [i for i, n in enumerate(shape) if n == 3]
         if not found:
             raise RuntimeError(f"cross: no dimension of size 3 in input (broadcast shape "

@@ -54,3 +54,10 @@ def test_matrix_power_cross_svd_qr_and_names():
     assert gk.linalg.inv is gk.inverse
     for name in ("det", "inverse", "logdet", "cholesky", "linalg"):
         assert name in gk.__all__
+
+
+def test_cross_without_dim_names_shapes_that_do_not_broadcast():
+    with pytest.warns(UserWarning, match="dim"), \
+            pytest.raises(RuntimeError, match=r"cross: the shapes of input \(2, 3\) and other "
+                                              r"\(4, 3\) cannot be broadcast"):
+        gk.cross(gk.ones(2, 3), gk.ones(4, 3))
