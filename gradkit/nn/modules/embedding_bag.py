@@ -8,6 +8,7 @@ from .. import init
 from ..functional.embedding_bag import embedding_bag
 from ..parameter import Parameter
 from .module import Module
+from .sparse import _padding_index
 
 __all__ = ["EmbeddingBag"]
 
@@ -52,20 +53,13 @@ class EmbeddingBag(Module):
         if mode not in ("sum", "mean", "max"):
             raise ValueError(f"EmbeddingBag: mode has to be one of 'sum', 'mean' or 'max', got "
                              f"{mode!r}")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"EmbeddingBag: padding_idx must be within num_embeddings (in "
-                                 f"[{-num_embeddings}, {num_embeddings - 1}]), got "
-                                 f"{padding_idx}")
-            if padding_idx < 0:
-                padding_idx += num_embeddings
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.mode = mode
         self.sparse = sparse
         self.include_last_offset = include_last_offset
-        self.padding_idx = padding_idx
+        self.padding_idx = _padding_index(padding_idx, num_embeddings, "EmbeddingBag")
         if _weight is None:
             self.weight = Parameter(_empty(num_embeddings, embedding_dim, dtype=dtype,
                                            device=device))

@@ -12,6 +12,16 @@ from .module import Module
 __all__ = ["Embedding"]
 
 
+def _padding_index(padding_idx, num_embeddings: int, who: str):
+    """``padding_idx`` checked against ``num_embeddings`` and made non-negative (or None)."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"{who}: padding_idx must be within num_embeddings (in "
+                         f"[{-num_embeddings}, {num_embeddings - 1}]), got {padding_idx}")
+    return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
+
+
 class Embedding(Module):
     """A table of ``num_embeddings`` vectors of size ``embedding_dim``, indexed by integers.
 
@@ -48,15 +58,7 @@ class Embedding(Module):
 
         self.num_embeddings = _check_size(num_embeddings, "num_embeddings", "Embedding")
         self.embedding_dim = _check_size(embedding_dim, "embedding_dim", "Embedding")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(
-                    f"Embedding: padding_idx must be within num_embeddings (in "
-                    f"[{-num_embeddings}, {num_embeddings - 1}]), got {padding_idx}"
-                )
-            if padding_idx < 0:
-                padding_idx += num_embeddings
-        self.padding_idx = padding_idx
+        self.padding_idx = _padding_index(padding_idx, num_embeddings, "Embedding")
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
