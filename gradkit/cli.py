@@ -640,8 +640,7 @@ def _fail(message: str, code: int, exc: BaseException | None = None) -> int:
         return code
     print(f"{message} [rank {rank} of {world}; aborting the MPI job]", file=sys.stderr,
           flush=True)
-    sys.stdout.flush()
-    dist._W.comm.Abort(code)
+    dist._abort(code)
     return code  # pragma: no cover (Abort does not return)
 
 

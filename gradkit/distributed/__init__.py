@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 
 import numpy as np
@@ -131,10 +132,19 @@ def _install_abort_hook():
     def hook(exc_type, exc, tb):
         sys.stderr.write(f"[rank {_W.rank}] uncaught exception; aborting the MPI job\n")
         traceback.print_exception(exc_type, exc, tb)
-        sys.stderr.flush()
-        _W.comm.Abort(1)
+        _abort(1)
 
     sys.excepthook = hook
+
+
+def _abort(code: int) -> None:
+    """End every rank of the job with ``code``, after what this rank printed has gone out:
+    mpiexec kills all ranks on Abort, and without a moment for its proxy to forward the last
+    lines a rank's error message was lost (once in CI, the job ending with an empty stderr)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    time.sleep(0.2)
+    _W.comm.Abort(code)
 
 
 def destroy_process_group(group=None) -> None:
