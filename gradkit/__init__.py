@@ -17,10 +17,9 @@ from .autograd.grad_mode import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled,
 )
-from .tensor import Size, Tensor, _install
-from ._functions import *  # noqa: F401,F403 - the public op functions
-from ._functions import __all__ as _function_names
+from ._tensor import Size, Tensor
 from .device import Device, device
+from . import functions  # noqa: E402 (declares every op; its faces are installed below)
 from .factories import *  # noqa: F401,F403
 from .factories import __all__ as _factory_names
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
@@ -28,27 +27,18 @@ from . import autograd, func, random  # noqa: E402
 from . import cuda  # noqa: E402
 from . import distributed, linalg, nn, optim, utils  # noqa: E402
 
-_install()
+# Every declared op (gradkit/functions/ by kind, the top-level linear algebra in gradkit/linalg.py)
+# gets its faces: Tensor methods, in-place methods, and the gradkit.X functions with out=.
+functions.install(Tensor)
+_function_faces = functions.public_functions()
+globals().update(_function_faces)
+from . import special  # noqa: E402 (built from the declarations above)
+from ._tensor.namespace import tensor_ns as _tensor_ns  # noqa: E402
+from .autograd import graph as _graph  # noqa: E402
+from ._tensor.tensor import _wrap_node as _wrap_node, wrap as _wrap  # noqa: E402
 
-# PyTorch's top-level linear-algebra functions (and their Tensor methods), from gradkit.linalg.
-det = linalg.det
-inverse = linalg.inv
-slogdet = linalg.slogdet
-matrix_power = linalg.matrix_power
-matrix_exp = linalg.matrix_exp
-logdet = linalg._top_logdet
-cholesky = linalg._top_cholesky
-cross = linalg._top_cross
-pinverse = linalg._top_pinverse
-svd = linalg._top_svd
-qr = linalg._top_qr
-cholesky_solve = linalg._top_cholesky_solve
-cholesky_inverse = linalg._top_cholesky_inverse
-_LINALG_NAMES = ["det", "inverse", "slogdet", "matrix_power", "matrix_exp", "logdet", "cholesky",
-                 "cross", "pinverse", "svd", "qr", "cholesky_solve", "cholesky_inverse"]
-for _name in _LINALG_NAMES:
-    setattr(Tensor, _name, globals()[_name])
-del _name
+# the engine makes Tensors, and hands backward rules the Tensor namespace under create_graph
+_graph.configure(wrap=_wrap, wrap_node=_wrap_node, tensor_ns=_tensor_ns)
 
 __version__ = "0.1.0"
 
@@ -90,5 +80,5 @@ __all__ = [
     "double", "short", "int", "long", "manual_seed", "Generator", "seed", "initial_seed",
     "get_rng_state", "set_rng_state", "autograd", "func", "random", "device", "Device", "cuda",
     "promote_types", "result_type", "save", "load", "nn", "optim", "utils", "distributed",
-    "linalg",
-] + _LINALG_NAMES + list(_function_names) + list(_factory_names)
+    "linalg", "special",
+] + sorted(_function_faces) + list(_factory_names)

@@ -93,22 +93,5 @@ def _to_namespace_of(arr, like):
     return _array_to(arr, device_of(like))
 
 
-def _transfer(t, dev: Device):
-    from .autograd.graph import Op
-    from .tensor import apply1
-
-    src = t.device
-
-    def fwd(xp, a):
-        return _array_to(a, dev)
-
-    def bwd(xp, g, ins, out, aux, needs):
-        if hasattr(g, "_data"):  # create_graph: move the Tensor back
-            return (g.to(src),)
-        return (_array_to(g, src),)
-
-    return apply1(Op("ToDevice", fwd, bwd, saves=0), t)
-
-
 def default_float():
     return _dtype.get_default_dtype()

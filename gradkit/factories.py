@@ -14,7 +14,7 @@ from . import _dtype
 from ._backend import to_host
 from .device import Device, _array_to
 from .random import _gen
-from .tensor import Tensor, _shape_arg, wrap
+from ._tensor.tensor import Tensor, _shape_arg, wrap
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",

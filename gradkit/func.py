@@ -58,7 +58,7 @@ def value_and_grad(func, argnums=0, has_aux=False):
             gs = _grad(out, [args[n] for n in nums], create_graph=True, allow_unused=True)
         import numpy as np
 
-        from .tensor import wrap
+        from ._tensor import wrap
 
         gs = tuple(g if g is not None else wrap(np.zeros_like(args[n]._data))
                    for g, n in zip(gs, nums))

@@ -37,11 +37,13 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from . import _dtype
-from . import _functions as F
+from . import functions as F
 from ._backend import to_host
+from ._tensor import Tensor, apply, apply1, as_tensor_arg, wrap
+from .functions._args import _const_like, _xp
+from .functions._registry import declare
 from .ops import linalg as L
 from .ops.linalg import LinAlgError
-from .tensor import Tensor, apply, apply1, as_tensor_arg, wrap
 
 __all__ = [
     "LinAlgError", "cholesky", "cond", "cross", "det", "eigh", "eigvalsh", "inv", "lstsq",
@@ -194,7 +196,7 @@ def _tri_mask(A, upper, unitriangular):
     if not upper:
         mask = mask.T
     mask = mask.astype(A.dtype)
-    return wrap(F._const_like(A, mask))
+    return wrap(_const_like(A, mask))
 
 
 def solve_triangular(A, B, *, upper: bool, left: bool = True,
@@ -231,7 +233,7 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True,
 
 def _eye_like(A):
     eye = np.eye(A.shape[-1], dtype=A.dtype)
-    return wrap(F._const_like(A, eye))
+    return wrap(_const_like(A, eye))
 
 
 # Padé (13, 13) coefficients and the 1-norm bound for it (Higham 2005, "The scaling and squaring
@@ -267,7 +269,7 @@ def matrix_exp(A) -> Tensor:
     X = A
     if most:
         scale = np.ldexp(1.0, -squarings)[..., None, None].astype(A.dtype)
-        X = A * wrap(F._const_like(A, scale))
+        X = A * wrap(_const_like(A, scale))
     b = _PADE13
     eye = _eye_like(A)
     X2 = F.matmul(X, X)
@@ -282,7 +284,7 @@ def matrix_exp(A) -> Tensor:
         squared = F.matmul(R, R)
         more = squarings > i
         R = squared if more.all() else F.where(
-            wrap(F._const_like(A, more[..., None, None])), squared, R)
+            wrap(_const_like(A, more[..., None, None])), squared, R)
     return R
 
 
@@ -329,7 +331,7 @@ def matrix_power(A, n: int) -> Tensor:
     if n == 0:
         eye = np.eye(A.shape[-1], dtype=A.dtype)
         data = np.broadcast_to(eye, tuple(A.shape)).copy()
-        return wrap(F._const_like(A, data))
+        return wrap(_const_like(A, data))
     if n < 0:
         A, n = inv(A), -n
     result = None
@@ -631,7 +633,7 @@ def qr(A, mode: str = "reduced"):
     packed = apply1(L.QR, A, (mode, m, n))
     q, r = L.qr_unpack(packed, m, n, mode)
     if q is None:
-        q = wrap(F._xp(A).zeros((0,), dtype=A.dtype))
+        q = wrap(_xp(A).zeros((0,), dtype=A.dtype))
     return qr_result(q, r)
 
 
@@ -690,7 +692,7 @@ def lstsq(A, B, rcond: Optional[float] = None, *, driver: Optional[str] = None):
     if rcond is None:
         rcond = float(np.finfo(A.dtype).eps) * builtins.max(m, n)
     X = F.matmul(apply1(L.PINV, A, (0.0, float(rcond), False)), Bm)
-    xp = F._xp(A)
+    xp = _xp(A)
     empty = wrap(xp.zeros((0,), dtype=A.dtype))
     driver = driver or "gelsy"
     s = svdvals(A.detach())
@@ -719,8 +721,8 @@ def matrix_rank(A, *, atol: Optional[float] = None, rtol: Optional[float] = None
     A = A.detach()
     s = F.abs(eigvalsh(A)) if hermitian else svdvals(A)
     if s.shape[-1] == 0:
-        return wrap(F._xp(A).zeros(tuple(A.shape[:-2]), dtype=np.int64))
-    tol = F.maximum(F.amax(s, dim=-1, keepdim=True) * rtol, wrap(F._xp(A).asarray(atol,
+        return wrap(_xp(A).zeros(tuple(A.shape[:-2]), dtype=np.int64))
+    tol = F.maximum(F.amax(s, dim=-1, keepdim=True) * rtol, wrap(_xp(A).asarray(atol,
                                                                             dtype=A.dtype)))
     return F.sum(s > tol, dim=-1)
 
@@ -795,7 +797,7 @@ def _top_svd(input, some: bool = True, compute_uv: bool = True):
     A = _floating(input, "svd")
     _matrices(A, "svd")
     if not compute_uv:
-        xp = F._xp(A)
+        xp = _xp(A)
         m, n = A.shape[-2], A.shape[-1]
         batch = tuple(A.shape[:-2])
         return svd_legacy_result(wrap(xp.zeros(batch + (m, m), dtype=A.dtype)), svdvals(A),
@@ -829,3 +831,16 @@ def _top_cholesky_inverse(L, upper: bool = False) -> Tensor:
     lies in the factor's triangle, see ``_top_cholesky_solve``)."""
     L = _square_float(L, "cholesky_inverse")
     return _top_cholesky_solve(F.broadcast_to(_eye_like(L), tuple(L.shape)), L, upper)
+
+
+# PyTorch's top-level linear-algebra functions and their Tensor methods (``gradkit.det``,
+# ``x.inverse()``, ...): the same implementations, declared under their top-level names.
+for _name, _fn in (("det", det), ("inverse", inv), ("slogdet", slogdet),
+                   ("matrix_power", matrix_power), ("matrix_exp", matrix_exp),
+                   ("logdet", _top_logdet), ("cholesky", _top_cholesky), ("cross", _top_cross),
+                   ("pinverse", _top_pinverse), ("svd", _top_svd), ("qr", _top_qr),
+                   ("cholesky_solve", _top_cholesky_solve),
+                   ("cholesky_inverse", _top_cholesky_inverse)):
+    declare(_fn, name=_name)
+del _name, _fn
+

@@ -35,7 +35,7 @@ from typing import Any, BinaryIO, Union
 
 import numpy as np
 
-from .tensor import Tensor, wrap
+from ._tensor import Tensor, wrap
 
 __all__ = ["CheckpointError", "load", "load_state_dict", "save", "save_state_dict"]
 

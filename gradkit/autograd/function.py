@@ -71,7 +71,7 @@ class FunctionCtx:
 
 def _function_backward(xp, g, ins, out, aux, needs):
     """Engine rule for a custom Function node: call the user's ``backward`` on Tensors."""
-    from ..tensor import Tensor, wrap
+    from .._tensor import Tensor, wrap
 
     cls, ctx, tensor_pos, n_args, in_shapes = aux
     grads_in = g if isinstance(g, list) else [g]
@@ -154,7 +154,7 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor
+        from .._tensor import Tensor
 
         ctx = FunctionCtx()
         tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
@@ -211,7 +211,7 @@ class Function:
 def _output(o, grad_fn, dirty):
     """The Tensor handed back for forward's output ``o``: an input modified in place is rebased
     onto this function; anything else is wrapped anew, sharing storage and version counter."""
-    from ..tensor import _make
+    from .._tensor import _make
 
     if id(o) in dirty:
         o.grad_fn = grad_fn

@@ -17,7 +17,7 @@ __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
 
 
 def _tuple(x):
-    from ..tensor import Tensor
+    from .._tensor import Tensor
 
     if isinstance(x, Tensor):
         return (x,), True
@@ -37,7 +37,7 @@ def _prepare(inputs, create_graph):
 
 
 def _zeros_like(t):
-    from ..tensor import wrap
+    from .._tensor import wrap
 
     return wrap(namespace_of(t._data).zeros(t._data.shape, dtype=t.dtype))
 
@@ -50,7 +50,7 @@ def _input_vector(ins, v):
     if len(ins) != 1 or ins[0].numel() != 1:
         raise RuntimeError("The vector v can only be None if the input to the user-provided "
                            "function is a single Tensor with a single element.")
-    from ..tensor import wrap
+    from .._tensor import wrap
 
     return (wrap(np.ones_like(ins[0]._data)),)
 
@@ -105,7 +105,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), J v)`` by the double-vjp trick."""
-    from ..tensor import wrap
+    from .._tensor import wrap
 
     ins, _single_in = _tuple(inputs)
     v_t = _input_vector(ins, v)
@@ -126,8 +126,8 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
              strategy="reverse-mode"):
     """The Jacobian of ``func`` at ``inputs``: shape ``out.shape + in.shape`` per pair."""
-    from .._functions import stack
-    from ..tensor import wrap
+    from ..functions import stack
+    from .._tensor import wrap
 
     ins, single_in = _tuple(inputs)
     with enable_grad():

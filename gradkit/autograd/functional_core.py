@@ -19,7 +19,7 @@ def _tensor_mod():
     if _TENSOR_MODULE:
         return _TENSOR_MODULE[0]
     # (``gradkit.tensor`` the attribute is the factory function)
-    _TENSOR_MODULE.append(importlib.import_module("..tensor", __package__))
+    _TENSOR_MODULE.append(importlib.import_module(".._tensor.tensor", __package__))
     return _TENSOR_MODULE[0]
 
 
@@ -116,7 +116,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     captured = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
                             capture=capture, accumulate=True)
     if nonleaf:
-        from ..tensor import wrap
+        from .._tensor import wrap
 
         for t in nonleaf:
             g = captured.get(t.grad_fn)
@@ -134,7 +134,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     Returns:
         A tuple with one gradient per input (None for an unused input when ``allow_unused``).
     """
-    from ..tensor import wrap
+    from .._tensor import wrap
 
     outs = _as_list(outputs, "outputs")
     ins = _as_list(inputs, "inputs")
@@ -190,7 +190,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def _batched_grad(outs, ins, gouts, retain_graph, create_graph, allow_unused, materialize_grads):
     """``is_grads_batched=True``: the first dimension of each grad_output is a batch of vectors;
     one backward per vector (gradkit has no vmap), results stacked along a new first dimension."""
-    from .._functions import stack
+    from ..functions import stack
 
     if any(g is None for g in gouts):
         raise RuntimeError("is_grads_batched=True needs a grad_output for every output")
@@ -213,7 +213,7 @@ def _batched_grad(outs, ins, gouts, retain_graph, create_graph, allow_unused, ma
         if any(c is None for c in col):
             result.append(None)
         elif n == 0:
-            from ..tensor import wrap
+            from .._tensor import wrap
 
             result.append(wrap(np.zeros((0,) + tuple(t.shape), dtype=t.dtype)))
         else:

@@ -25,7 +25,7 @@ def _on(arr, t):
 
 
 def _as_tuple(x):
-    from ..tensor import Tensor
+    from .._tensor import Tensor
 
     return (x,) if isinstance(x, Tensor) else tuple(x)
 
@@ -65,7 +65,7 @@ def _numerical_jacobian(func, inputs, eps):
 
 
 def _analytical_jacobian(func, inputs):
-    from ..tensor import wrap
+    from .._tensor import wrap
 
     with enable_grad():
         outs = _outputs(func, inputs)
@@ -131,7 +131,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
 
 def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
-    from ..tensor import wrap
+    from .._tensor import wrap
 
     rng = np.random.default_rng(0)
     with enable_grad():
@@ -174,7 +174,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   gen_non_contig_grad_outputs=False, raise_exception=True, fast_mode=False,
                   **unused) -> bool:
     """Check second derivatives: ``gradcheck`` of the function ``inputs -> grad(func)``."""
-    from ..tensor import wrap
+    from .._tensor import wrap
 
     inputs = _as_tuple(inputs)
     with enable_grad():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import wrap
+from .._tensor import wrap
 from ..utils.data.dataset import Dataset
 
 __all__ = ["ImageLabelDataset"]

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..tensor import Tensor, wrap
+from .._tensor import Tensor, wrap
 from ._base import ImageLabelDataset
 
 __all__ = ["MNIST", "FashionMNIST", "IDXFormatError", "read_idx"]

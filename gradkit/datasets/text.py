@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..tensor import Tensor, wrap
+from .._tensor import Tensor, wrap
 from ..utils.data.dataset import Dataset
 
 __all__ = ["CharCorpus", "default_corpus_text"]

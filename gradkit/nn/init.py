@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ..random import _gen
-from ..tensor import Tensor
+from .._tensor import Tensor
 
 __all__ = [
     "calculate_gain", "constant_", "dirac_", "eye_", "kaiming_normal_", "kaiming_uniform_",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
-from ..tensor import Tensor, _format
+from .._tensor import Tensor
+from .._tensor.repr import format_tensor as _format
 
 __all__ = ["Buffer", "Parameter", "UninitializedParameter"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..autograd.graph import Op
 
-__all__ = ["RESHAPE", "PERMUTE", "EXPAND", "CAT", "STACK", "FLIP", "REPEAT", "GETITEM",
+__all__ = ["RESHAPE", "PERMUTE", "EXPAND", "CAT", "STACK", "FLIP", "REPEAT", "GETITEM", "SETITEM",
            "INDEX_ADD", "GATHER", "SCATTER_ADD", "is_basic_index", "gather_index"]
 
 
@@ -166,3 +166,24 @@ GETITEM = Op("Index", _getitem_f, _getitem_b, saves=0)
 INDEX_ADD = Op("IndexAdd", _index_add_f, _index_add_b, saves=0)
 GATHER = Op("Gather", _gather_f, _gather_b, saves=0)
 SCATTER_ADD = Op("ScatterAdd", _scatter_add_f, _scatter_add_b, saves=0, broadcasts=False)
+
+
+def _setitem_f(xp, a, v, index):
+    out = a.copy()
+    out[index] = v
+    mask = xp.zeros(a.shape, dtype=bool)
+    mask[index] = True
+    return out, (index, mask)
+
+
+def _setitem_b(xp, g, ins, out, aux, needs):
+    index, mask = aux
+    ga = xp.where(mask, 0.0, g) if needs[0] else None
+    gv = g[index] if needs[1] else None
+    return ga, gv
+
+
+# ``x[index] = value`` under autograd: the value's gradient is the indexed part of g; the old
+# tensor's is g with the written part zeroed
+SETITEM = Op("IndexPut", _setitem_f, _setitem_b, saves=0, broadcasts=True, returns_aux=True)
+

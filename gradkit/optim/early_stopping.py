@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, wrap
+from .._tensor import Tensor, wrap
 
 __all__ = ["EarlyStopping"]
 

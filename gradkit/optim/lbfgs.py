@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import namespace_of, numpy_ns
-from ..tensor import Tensor, wrap
+from .._tensor import Tensor, wrap
 from .optimizer import Optimizer, _lr
 
 __all__ = ["LBFGS"]

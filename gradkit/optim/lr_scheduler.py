@@ -46,7 +46,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..tensor import Tensor
+from .._tensor import Tensor
 from .optimizer import Optimizer
 
 __all__ = [

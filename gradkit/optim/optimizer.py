@@ -52,7 +52,7 @@ import numpy as np
 from .. import _dtype
 from .._backend import namespace_of, numpy_ns
 from ..autograd.grad_mode import enable_grad
-from ..tensor import Tensor, wrap
+from .._tensor import Tensor, wrap
 from ._threads import CountedSetting, WorkerPool, short_gil_waits, usable_cpus
 
 __all__ = ["Optimizer", "required"]

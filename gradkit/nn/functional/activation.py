@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 
-from ... import _functions as _F
+from ... import functions as _F
 from ...ops import elementwise as E
 from ...ops import nn_misc as M
-from ...tensor import Tensor, _float_operand, apply1, as_tensor_arg
+from ..._tensor import Tensor, apply1, as_tensor_arg
+from ...functions._args import _float_operand
 
 __all__ = [
     "celu", "elu", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu",

@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 
-from ... import _functions as F
+from ... import functions as F
 from ...random import _gen
-from ...tensor import Tensor, _make
+from ..._tensor import Tensor, _make
 
 __all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...ops import batchnorm as B
-from ...tensor import Tensor, apply, as_tensor_arg, wrap
+from ..._tensor import Tensor, apply, as_tensor_arg, wrap
 
 __all__ = ["batch_norm"]
 

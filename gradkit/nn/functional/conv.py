@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ...ops import conv as C
 from ...ops import conv3d as C3
-from ...tensor import Tensor, apply, as_tensor_arg
+from ..._tensor import Tensor, apply, as_tensor_arg
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]

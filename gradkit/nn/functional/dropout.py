@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...random import _gen
-from ...tensor import Tensor, as_tensor_arg, wrap
+from ..._tensor import Tensor, as_tensor_arg, wrap
 
 __all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d"]
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ...autograd import grad_mode
 from ...ops import nn_misc as M
-from ...tensor import Tensor, apply1, wrap
+from ..._tensor import Tensor, apply1, wrap
 
 __all__ = ["embedding", "one_hot"]
 

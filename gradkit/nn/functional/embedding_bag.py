@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import _functions as _F
+from ... import functions as _F
 from ..._backend import namespace_of, to_host
 from ...ops import vision as V
-from ...tensor import Tensor, apply1, wrap
+from ..._tensor import Tensor, apply1, wrap
 from .embedding import embedding
 
 __all__ = ["embedding_bag"]

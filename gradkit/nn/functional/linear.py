@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ... import _functions as _F
+from ... import functions as _F
 from ...ops import nn_misc as M
 from ...ops import vision as V
-from ...tensor import Tensor, apply, apply1, as_tensor_arg
+from ..._tensor import Tensor, apply, apply1, as_tensor_arg
 
 __all__ = ["bilinear", "linear", "pad"]
 
@@ -195,6 +195,6 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
 
 def _full(shape, value, like):
     from ..._backend import namespace_of
-    from ...tensor import wrap
+    from ..._tensor import wrap
 
     return wrap(namespace_of(like._data).full(shape, value, dtype=like._data.dtype))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import _functions as _F
+from ... import functions as _F
 from ..._backend import to_host
 from ...ops import loss as LO
-from ...tensor import Tensor, apply, apply1, apply2, as_tensor_arg, wrap
+from ..._tensor import Tensor, apply, apply1, apply2, as_tensor_arg, wrap
 from .activation import log_softmax
 
 __all__ = [

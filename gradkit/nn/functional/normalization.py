@@ -9,10 +9,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ... import _functions as _F
+from ... import functions as _F
 from ..._backend import namespace_of
 from ...ops import nn_misc as M
-from ...tensor import Tensor, apply, as_tensor_arg
+from ..._tensor import Tensor, apply, as_tensor_arg
 
 __all__ = ["cosine_similarity", "group_norm", "instance_norm", "layer_norm", "local_response_norm",
            "normalize", "pairwise_distance", "pdist", "rms_norm"]
@@ -255,7 +255,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
         ``(N (N - 1) / 2,)``.
     """
     from ...ops import vision as V
-    from ...tensor import apply1, wrap
+    from ..._tensor import apply1, wrap
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
     if x.ndim != 2:

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..._backend import namespace_of, to_host
-from ..._functions import matmul
+from ...functions import matmul
 from ...ops import pooling as P
-from ...tensor import Tensor, apply1, as_tensor_arg, wrap
+from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
@@ -303,8 +303,8 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
 
 
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, who):
-    from ..._functions import abs as _abs
-    from ..._functions import relu, sign
+    from ...functions import abs as _abs
+    from ...functions import relu, sign
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
     k = _tuple(kernel_size, n, "kernel_size", who)
@@ -477,7 +477,7 @@ def _slices_2d(x):
 
 def _depth_max(y, idx, ok, hw_idx, plane, return_indices):
     """Max over depth taps (the first maximal tap wins, as PyTorch's window order)."""
-    from ... import _functions as _F
+    from ... import functions as _F
     from ...ops import vision as V
 
     n_in = y.shape[2]
@@ -717,7 +717,7 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
                          samples, dims, who):
     """Fractional max pooling over the last ``dims`` (2 or 3) axes of a batched or unbatched
     input: windows from PyTorch's interval rule, the first maximum of each (NaN wins)."""
-    from ... import _functions as _F
+    from ... import functions as _F
     from ...random import _gen
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")

@@ -14,12 +14,12 @@ Gate order is PyTorch's: LSTM ``(i, f, g, o)``; GRU ``(r, z, n)`` with ``b_hn`` 
 
 from __future__ import annotations
 
-from ... import _functions as F
+from ... import functions as F
 from ..._backend import namespace_of
 from ...autograd import grad_mode
 from ...autograd.graph import SELECT, MultiNode, Node, Op
 from ...ops import rnn as R
-from ...tensor import _make
+from ..._tensor import _make
 
 __all__ = []
 

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ... import _functions as _F
+from ... import functions as _F
 from ..._backend import namespace_of, to_host
 from ...ops import vision as V
-from ...tensor import Tensor, apply1, as_tensor_arg, wrap
+from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["affine_grid", "channel_shuffle", "fold", "grid_sample", "interpolate",

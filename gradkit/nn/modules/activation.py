@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...tensor import Tensor
+from ..._tensor import Tensor
 from .. import init
 from ..functional import activation as FA
 from ..parameter import Parameter

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ... import _functions as _F
+from ... import functions as _F
 from ..._backend import namespace_of, to_host
 from ...ops import vision as V
-from ...tensor import Tensor, apply1, wrap
+from ..._tensor import Tensor, apply1, wrap
 from ..functional import activation as FA
 from .container import ModuleList, Sequential
 from .linear import Linear

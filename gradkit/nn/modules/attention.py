@@ -11,9 +11,9 @@ import math
 import numpy as np
 
 from ... import _dtype
-from ... import _functions as F
+from ... import functions as F
 from ...random import _gen
-from ...tensor import Tensor, _make
+from ..._tensor import Tensor, _make
 from ..functional import attention as FA
 from ..parameter import Parameter
 from .module import Module

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _dtype
-from ...tensor import Tensor, wrap
+from ..._tensor import Tensor, wrap
 from ..functional import batchnorm as FB
 from ..parameter import Parameter
 from .module import Module

@@ -9,7 +9,7 @@ import numpy as np
 
 from ... import _dtype
 from ...autograd import grad_mode
-from ...tensor import Tensor
+from ..._tensor import Tensor
 from ..functional import conv as FC
 from ..parameter import Parameter
 from .module import Module

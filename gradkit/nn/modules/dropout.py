@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...tensor import Tensor
+from ..._tensor import Tensor
 from ..functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
 from .module import Module
 

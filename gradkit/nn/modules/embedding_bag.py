@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...autograd import grad_mode
-from ...tensor import Tensor
+from ..._tensor import Tensor
 from .. import init
 from ..functional.embedding_bag import embedding_bag
 from ..parameter import Parameter

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...tensor import Tensor, as_tensor_arg
+from ..._tensor import Tensor, as_tensor_arg
 from ..functional import normalization as FN
 from .batchnorm import _BatchNorm
 

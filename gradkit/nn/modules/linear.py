@@ -7,9 +7,9 @@ import math
 from collections.abc import Sequence
 
 from ... import _dtype
-from ... import _functions as _F
+from ... import functions as _F
 from ...ops import nn_misc as M
-from ...tensor import Tensor, apply, as_tensor_arg
+from ..._tensor import Tensor, apply, as_tensor_arg
 from .. import init
 from ..functional.linear import bilinear as _bilinear
 from ..functional.linear import linear as _linear

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ...tensor import Tensor
+from ..._tensor import Tensor
 from ..functional import loss as FL
 from .module import Module
 

@@ -20,7 +20,7 @@ import numpy as np
 from ... import _dtype
 from ...autograd import grad_mode
 from ...autograd.function import Function
-from ...tensor import Tensor, wrap
+from ..._tensor import Tensor, wrap
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module"]

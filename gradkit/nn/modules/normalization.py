@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ...tensor import Tensor
+from ..._tensor import Tensor
 from .. import init
 from ..functional import normalization as FN
 from ..parameter import Parameter

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ...tensor import Tensor, as_tensor_arg
+from ..._tensor import Tensor, as_tensor_arg
 from ..functional.linear import pad as _pad
 from .module import Module
 

@@ -14,10 +14,10 @@ import warnings
 import numpy as np
 
 from ... import _dtype
-from ... import _functions as F
+from ... import functions as F
 from ..._backend import namespace_of
 from ...random import _gen
-from ...tensor import Tensor, _make
+from ..._tensor import Tensor, _make
 from ..functional import rnn as FR
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, _device_index

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...autograd import grad_mode
-from ...tensor import Tensor
+from ..._tensor import Tensor
 from .. import init
 from ..functional.embedding import embedding as _embedding
 from ..parameter import Parameter

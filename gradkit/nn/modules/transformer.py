@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ... import _dtype
-from ...tensor import Tensor, _make
+from ..._tensor import Tensor, _make
 from .. import functional as NF
 from .attention import MultiheadAttention
 from .container import ModuleList

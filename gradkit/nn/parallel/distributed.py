@@ -22,7 +22,7 @@ import contextlib
 import numpy as np
 
 from ... import distributed as dist
-from ...tensor import wrap
+from ..._tensor import wrap
 from ..modules.module import Module
 
 __all__ = ["DistributedDataParallel"]

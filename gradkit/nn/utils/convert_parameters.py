@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ... import _functions as _F
+from ... import functions as _F
 from ...autograd import grad_mode
-from ...tensor import Tensor
+from ..._tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
 

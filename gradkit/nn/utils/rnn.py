@@ -20,9 +20,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ... import _functions as F
+from ... import functions as F
 from ...factories import full_like
-from ...tensor import Tensor, _make
+from ..._tensor import Tensor, _make
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pack_sequence",
            "pad_packed_sequence", "pad_sequence", "unpack_sequence", "unpad_sequence"]

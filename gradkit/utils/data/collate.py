@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..._functions import stack
+from ...functions import stack
 from ...factories import tensor
-from ...tensor import Tensor, wrap
+from ..._tensor import Tensor, wrap
 
 __all__ = ["default_collate", "default_convert"]
 

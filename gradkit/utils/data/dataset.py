@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ...random import Generator, _gen
-from ...tensor import Tensor, wrap
+from ..._tensor import Tensor, wrap
 
 __all__ = [
     "ChainDataset",

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 import numpy as np
 
 from ...random import Generator, _gen
-from ...tensor import Tensor
+from ..._tensor import Tensor
 
 __all__ = [
     "BatchSampler",

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _functions as F
-from ._backend import namespace_of
-from .ops import shape as S
-from .tensor import Tensor, apply, apply1, wrap
+from .. import functions as F
+from .._backend import namespace_of
+from ..ops import shape as S
+from .record import apply, apply1
+from .tensor import Tensor, wrap
 
 __all__ = ["tensor_ns"]
 

@@ -1,0 +1,356 @@
+"""Recording: run an op's forward on arrays and, when an input requires grad in grad mode,
+build the graph node for it.
+
+This is the one place where graph nodes of Tensor ops are made (``apply1``/``apply2``/``apply``,
+the scalar fast path ``scalar_result``, in-place rewrites ``inplace``). It is the per-op hot
+path: no kwargs parsing, no logging, type tests by identity; the Node is built inline where a
+call would cost measurable time (see the comments).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._backend import namespace_of, numpy_ns
+from ..autograd import grad_mode
+from ..autograd.graph import (
+    NEEDS_SCALAR_SECOND,
+    SAVES_INPUTS,
+    SAVES_OUTPUT,
+    VERSIONS_0,
+    VERSIONS_0_NONE,
+    VERSIONS_00,
+    Node,
+    anomaly_state,
+    make_node,
+    record_trace,
+)
+from ..ops import shape as S
+from .tensor import Tensor, _edge, _make, _scalar_or_tensor
+
+__all__ = ["VIEW_OPS", "apply", "apply1", "apply2", "apply_scalar", "assign", "check_broadcast",
+           "inplace", "scalar_result"]
+
+_ndarray = np.ndarray
+_STATE = grad_mode.STATE
+_new = object.__new__
+VIEW_OPS = (S.RESHAPE, S.PERMUTE, S.EXPAND, S.GETITEM)
+_VIEW_OPS_SET = frozenset(VIEW_OPS)  # a hash lookup, cheaper than the tuple's == scan
+_NEEDS1 = (True,)
+
+
+def _ns(a):
+    return numpy_ns if type(a) is _ndarray else namespace_of(a)
+
+
+def apply1(op, x, params=()):
+    """Run a one-input op on Tensor ``x`` and record it when needed."""
+    data = x._data
+    xp = numpy_ns if type(data) is _ndarray else namespace_of(data)
+    out = op.forward(xp, data, *params) if params else op.forward(xp, data)
+    if op.returns_aux:
+        out, aux = out
+    else:
+        aux = params
+    if type(out) is not _ndarray:
+        out = _as_array(out)
+    if x.requires_grad and _STATE[0]:
+        saves = op.saves
+        edge = x.grad_fn
+        if edge is None:
+            edge = x
+        if saves & SAVES_INPUTS:
+            vl = x._vcl
+            ver = 0 if vl is None else vl[0]
+            node = make_node(op, (x,), (edge,), (data,), out if saves & SAVES_OUTPUT else None,
+                             aux, VERSIONS_0 if ver == 0 else (ver,), _NEEDS1)
+        else:
+            node = make_node(op, (x,), (edge,), None, out if saves & SAVES_OUTPUT else None,
+                             aux, None, _NEEDS1)
+        if anomaly_state[0]:
+            record_trace(node)
+        t = _new(Tensor)  # _make, inlined
+        t._data = out
+        t.requires_grad = True
+        t.grad_fn = node
+        t.grad = None
+        t._hooks = None
+        if saves & SAVES_OUTPUT:
+            t._vcl = node.out_vc = [0]
+        else:
+            t._vcl = None
+        if op in _VIEW_OPS_SET:
+            t._vcl = x._vc
+        return t
+    t = _make(out, False, None)
+    if op in _VIEW_OPS_SET:
+        t._vcl = x._vc
+    return t
+
+
+def apply2(op, a, b, params=()):
+    """Run a two-input op; either input may be a Python scalar (a constant)."""
+    ta = type(a) is Tensor or isinstance(a, Tensor)
+    tb = type(b) is Tensor or isinstance(b, Tensor)
+    da = a._data if ta else a
+    db = b._data if tb else b
+    d0 = da if ta else db
+    xp = numpy_ns if type(d0) is _ndarray else namespace_of(d0)
+    out = op.forward(xp, da, db, *params) if params else op.forward(xp, da, db)
+    if op.returns_aux:
+        out, aux = out
+    else:
+        aux = params
+    if type(out) is not _ndarray:
+        out = _as_array(out)
+    ra = ta and a.requires_grad
+    rb = tb and b.requires_grad
+    if (ra or rb) and _STATE[0]:
+        saves = op.saves
+        ea = eb = None
+        if ra:
+            ea = a.grad_fn
+            if ea is None:
+                ea = a
+        if rb:
+            eb = b.grad_fn
+            if eb is None:
+                eb = b
+        nxt = (ea, eb)
+        if saves & SAVES_INPUTS:
+            va = vb = None
+            if ta:
+                vl = a._vcl
+                va = 0 if vl is None else vl[0]
+            if tb:
+                vl = b._vcl
+                vb = 0 if vl is None else vl[0]
+            if va == 0 and vb == 0:
+                vs = VERSIONS_00
+            elif va == 0 and vb is None:
+                vs = VERSIONS_0_NONE
+            else:
+                vs = (va, vb)
+            node = make_node(op, (a, b), nxt, (da, db), out if saves & SAVES_OUTPUT else None,
+                             aux, vs, (ra, rb))
+        else:
+            node = make_node(op, (a, b), nxt, None, out if saves & SAVES_OUTPUT else None, aux,
+                             None, (ra, rb))
+        if anomaly_state[0]:
+            record_trace(node)
+        t = _new(Tensor)  # _make, inlined
+        t._data = out
+        t.requires_grad = True
+        t.grad_fn = node
+        t.grad = None
+        t._hooks = None
+        if saves & SAVES_OUTPUT:
+            t._vcl = node.out_vc = [0]
+        else:
+            t._vcl = None
+        return t
+    return _make(out, False, None)
+
+
+def apply(op, inputs, params=()):
+    """Run an op over any number of inputs (Tensors or Python scalars)."""
+    datas = []
+    first = None
+    any_grad = False
+    for t in inputs:
+        if isinstance(t, Tensor):
+            datas.append(t._data)
+            if first is None:
+                first = t._data
+            if t.requires_grad:
+                any_grad = True
+        else:
+            datas.append(t)
+    out = op.forward(_ns(first), *datas, *params)
+    if op.returns_aux:
+        out, aux = out
+    else:
+        aux = params
+    if type(out) is not _ndarray:
+        out = _as_array(out)
+    if any_grad and _STATE[0]:
+        saves = op.saves
+        nxt = tuple(_edge(t) if isinstance(t, Tensor) and t.requires_grad else None
+                    for t in inputs)
+        versions = None
+        if saves & SAVES_INPUTS:
+            versions = tuple(t._vc[0] if isinstance(t, Tensor) else None for t in inputs)
+        node = make_node(op, tuple(inputs), nxt, tuple(datas) if saves & SAVES_INPUTS else None,
+                         out if saves & SAVES_OUTPUT else None, aux, versions,
+                         tuple(n is not None for n in nxt))
+        if anomaly_state[0]:
+            record_trace(node)
+        t = _make(out, True, node)
+        if saves & SAVES_OUTPUT:
+            node.out_vc = t._vc
+        return t
+    return _make(out, False, None)
+
+
+def _as_array(out):
+    """NumPy returns scalars from 0-d computations; Tensors always hold arrays."""
+    if isinstance(out, np.generic):
+        return np.asarray(out)
+    return out
+
+
+
+def apply_scalar(op, a, s):
+    """``a op s`` for a floating Tensor and a Python number: apply2 without the type checks
+    (the most common op shape in user code, so it gets its own lean path). ``op`` must be
+    elementwise: the node's ``needs`` tells the engine that no broadcast check is needed."""
+    da = a._data
+    return scalar_result(op, a, s, da,
+                          op.forward(numpy_ns if type(da) is _ndarray else namespace_of(da), da, s))
+
+
+def scalar_result(op, a, s, da, out):
+    """The Tensor for ``out = a op s`` (``da``: ``a``'s array), recorded when needed."""
+    if type(out) is not _ndarray:
+        out = _as_array(out)
+    if a.requires_grad and _STATE[0]:
+        saves = op.saves
+        edge = a.grad_fn
+        if edge is None:
+            edge = a
+        node = _new(Node)  # make_node, inlined
+        node.op = op
+        node.inputs = (a, s)
+        node.next = (edge, None)
+        node.needs = NEEDS_SCALAR_SECOND
+        node.aux = ()
+        node.pre_hooks = None
+        node.released = False
+        node.meta = None
+        node.out_vc = None
+        if saves & SAVES_INPUTS:
+            vl = a._vcl
+            node.saved = (da, s)
+            node.versions = VERSIONS_0_NONE if vl is None or vl[0] == 0 else (vl[0], None)
+        else:
+            node.saved = node.versions = None
+        t = _new(Tensor)  # _make, inlined
+        t._data = out
+        t.requires_grad = True
+        t.grad_fn = node
+        t.grad = None
+        t._hooks = None
+        if saves & SAVES_OUTPUT:
+            node.out = out
+            t._vcl = node.out_vc = [0]
+        else:
+            node.out = None
+            t._vcl = None
+        if anomaly_state[0]:
+            record_trace(node)
+        return t
+    return _make(out, False, None)
+
+
+
+def _writes_through(view, node):
+    """Whether ``view`` (made by the view op ``node``) shares memory with its input: advanced
+    indexing also records GETITEM but copies. Unknown (released graph, device arrays): True."""
+    ins = node.inputs
+    if not ins or type(view._data) is not _ndarray or type(ins[0]._data) is not _ndarray:
+        return True
+    return np.may_share_memory(view._data, ins[0]._data)
+
+
+def assign(t, arr, name):
+    """Write ``arr`` into ``t``'s storage, refusing float-into-integer as PyTorch does."""
+    dst = t._data
+    if arr.dtype != dst.dtype:
+        if dst.dtype.kind in "iub" and arr.dtype.kind == "f":
+            raise RuntimeError(
+                f"{name}: result type {arr.dtype} can't be cast to the desired output type "
+                f"{dst.dtype}"
+            )
+    dst[...] = arr
+    t._vc[0] += 1
+
+
+
+def check_broadcast(a, b, opname):
+    sa, sb = a.shape, b.shape
+    for x, y in zip(reversed(sa), reversed(sb)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"{opname}: the shapes {tuple(sa)} and {tuple(sb)} cannot be broadcast together "
+                f"(size {x} against {y} in a trailing dimension). Make the sizes equal or 1, e.g. "
+                f"with unsqueeze()/reshape()."
+            )
+
+
+
+def inplace(self, op, other=None, params=(), name=None):
+    """Apply ``op`` to ``self`` (and ``other``) and write the result into self's storage: the
+    one in-place primitive behind ``x.add_(y)``, ``x += y``, ``x.exp_()`` and the generated
+    in-place faces. Under grad mode the node of the out-of-place op becomes self's ``grad_fn``."""
+    rg = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+    name = name or op.name.lower() + "_"
+    if rg and _STATE[0]:
+        if self.grad_fn is None and self.requires_grad:
+            raise RuntimeError(
+                f"a leaf Variable that requires grad is being used in an in-place operation "
+                f"({name}). Wrap the update in `with gradkit.no_grad():` (as optimizers do) "
+                f"or use the out-of-place form."
+            )
+        if self.grad_fn is not None and self.grad_fn.op in VIEW_OPS:
+            raise RuntimeError(
+                f"{name}: in-place modification of a view ({self.grad_fn.name()}) of a tensor "
+                f"that requires grad is not supported by gradkit. Use the out-of-place form "
+                f"or clone() the view first."
+            )
+        keep = self._data.copy() if op.saves & SAVES_INPUTS else self._data
+        old = _make(keep, self.requires_grad, self.grad_fn)
+        old._vc = [self._vc[0]]
+        if other is None:
+            res = apply1(op, old, params)
+        else:
+            other = _scalar_or_tensor(other)
+            try:
+                res = apply2(op, old, other, params)
+            except ValueError:
+                check_broadcast(self, other, name)
+                raise
+        if tuple(res.shape) != tuple(self.shape):
+            raise RuntimeError(
+                f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast "
+                f"shape {tuple(res.shape)}"
+            )
+        prev = self.grad_fn
+        if prev is not None and prev.op.saves & SAVES_OUTPUT:
+            if prev.meta is None:
+                prev.meta = {}
+            prev.meta["output_modified"] = name
+        assign(self, res._data, name)
+        self.grad_fn = res.grad_fn
+        self.requires_grad = True
+        return self
+    # no graph: compute and write in place
+    if other is None:
+        out = op.forward(_ns(self._data), self._data, *params)
+    else:
+        o = _scalar_or_tensor(other)
+        od = o._data if isinstance(o, Tensor) else o
+        try:
+            out = op.forward(_ns(self._data), self._data, od, *params)
+        except ValueError:
+            if isinstance(o, Tensor):
+                check_broadcast(self, o, name)
+            raise
+    if op.returns_aux:
+        out = out[0]
+    if out.shape != self._data.shape:
+        raise RuntimeError(
+            f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
+            f"{tuple(out.shape)}"
+        )
+    assign(self, out, name)
+    return self

@@ -1,0 +1,448 @@
+"""The Tensor class: an array, its gradient and the node that produced it.
+
+This file holds the class's state (``__slots__``), its attributes, Python protocols and the
+autograd methods (``backward``, ``detach``, hooks). Every op method and operator (``x.sum``,
+``x + y``, ``x.add_``, ``x[i]``, ``x.to``) is declared once in ``gradkit/functions/``, in the file
+of its kind (elementwise, comparison, reduction, products, shape, indexing, sorting, memory,
+random, ...), and attached to this class by ``gradkit.functions.install``; ``Tensor.X.__module__``
+names that file. Recording a graph node when an op runs is ``_tensor/record.py``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _dtype
+from ..autograd.functional_core import backward as _autograd_backward
+from .repr import format_tensor
+
+__all__ = ["Size", "Tensor", "as_tensor_arg", "wrap"]
+
+_ndarray = np.ndarray
+_new = object.__new__
+
+
+def _make(data, requires_grad, grad_fn):
+    t = _new(Tensor)
+    t._data = data
+    t.requires_grad = requires_grad
+    t.grad_fn = grad_fn
+    t.grad = None
+    t._vcl = None
+    t._hooks = None
+    return t
+
+
+def wrap(data):
+    """A leaf Tensor around an array (no copy)."""
+    return _make(data, False, None)
+
+
+def _wrap_node(data, node):
+    return _make(data, True, node)
+
+
+def _edge(t):
+    return t.grad_fn if t.grad_fn is not None else t
+
+
+
+def as_tensor_arg(x, like=None, name="argument"):
+    """Turn an operand into a Tensor (arrays, lists, NumPy scalars), keeping Tensors as they are."""
+    if isinstance(x, Tensor):
+        return x
+    tx = type(x)
+    # a device array (CuPy) before the ndarray check, where np.asarray would copy it to the host
+    if tx is not _ndarray and tx is not list and tx is not tuple and _is_device_array(x):
+        return wrap(x)
+    if isinstance(x, np.ndarray) or isinstance(x, (list, tuple)):
+        arr = np.asarray(x)
+        if arr.dtype == np.float64 and not isinstance(x, np.ndarray):
+            arr = arr.astype(_dtype.get_default_dtype())
+        return wrap(arr)
+    if isinstance(x, np.generic):
+        return wrap(np.asarray(x))
+    raise TypeError(f"{name} must be a Tensor or a number, got {type(x).__name__}")
+
+
+def _is_device_array(x):
+    return hasattr(x, "__cuda_array_interface__")
+
+
+def _scalar_or_tensor(x):
+    """Python numbers pass through (weak scalars, as in PyTorch); anything else becomes a Tensor."""
+    t = type(x)
+    if t is float or t is int or t is bool:
+        return x
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, numbers.Number):
+        return x
+    return as_tensor_arg(x, name="operand")
+
+
+
+def _wrap_dim(d, ndim):
+    if not isinstance(d, (int, np.integer)):
+        raise TypeError(f"dim must be an int, got {type(d).__name__}")
+    n = max(ndim, 1)
+    if d < -n or d >= n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})"
+        )
+    return int(d) % n if ndim else 0
+
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+class Tensor:
+    """A multi-dimensional array that records the ops applied to it for automatic differentiation.
+
+    Create tensors with :func:`gradkit.tensor`, the factories (``zeros``, ``randn``, ...) or
+    :func:`gradkit.from_numpy`. Attributes follow PyTorch: ``grad``, ``requires_grad``,
+    ``grad_fn``, ``is_leaf``, ``shape``, ``dtype``, ``device``.
+    """
+
+    # ``_vcl``: the version counter, a one-element list shared by views of the same storage;
+    # None until first needed (version 0), read and shared through the ``_vc`` property
+    __slots__ = ("_data", "requires_grad", "grad_fn", "grad", "_vcl", "_hooks", "__weakref__")
+    __array_priority__ = 1000  # numpy scalars/arrays on the left defer to Tensor's operators
+
+    def __init__(self, data=None, *, dtype=None, requires_grad=False):
+        from ..factories import _to_array
+
+        arr = _to_array([] if data is None else data, dtype)
+        self._data = arr
+        self.requires_grad = False
+        self.grad_fn = None
+        self.grad = None
+        self._vcl = None
+        self._hooks = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def data(self) -> "Tensor":
+        """The same storage, detached from the graph (like ``Tensor.data`` in PyTorch)."""
+        return _make(self._data, False, None)
+
+    @data.setter
+    def data(self, value):
+        value = as_tensor_arg(value, name="data")
+        self._data = value._data
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def _version(self) -> int:
+        vl = self._vcl
+        return 0 if vl is None else vl[0]
+
+    @property
+    def _vc(self) -> list:
+        """The version counter: ``[version]``, shared with views; in-place ops do
+        ``t._vc[0] += 1``. Created on first use (most tensors are never modified)."""
+        vl = self._vcl
+        if vl is None:
+            vl = self._vcl = [0]
+        return vl
+
+    @_vc.setter
+    def _vc(self, value):
+        self._vcl = value
+
+    @property
+    def device(self):
+        from ..device import device_of
+
+        return device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return type(self._data) is not _ndarray
+
+    @property
+    def T(self) -> "Tensor":
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"Tensor.T on a {self.ndim}-D tensor is ambiguous; use .mT for the last two "
+                f"dimensions or permute() to choose the order"
+            )
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> "Tensor":
+        return self.transpose(-2, -1)
+
+    def size(self, dim=None):
+        if dim is None:
+            return self.shape
+        return self._data.shape[_wrap_dim(dim, self.ndim)]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def contiguous(self) -> "Tensor":
+        if self._data.flags.c_contiguous:
+            return self
+        return self.clone()
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar; item() "
+                f"needs exactly one element (shape {tuple(self.shape)})"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return _to_host(self._data).tolist()
+
+    def numpy(self, *, force=False) -> np.ndarray:
+        """The NumPy array behind this tensor (shared, not copied) — as in PyTorch, it refuses
+        when the tensor requires grad unless ``force=True``."""
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        if type(self._data) is not _ndarray:
+            if not force:
+                raise TypeError(
+                    "can't convert a cuda tensor to numpy. Use Tensor.cpu() to copy the tensor to "
+                    "host memory first."
+                )
+            return _to_host(self._data)
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        arr = _to_host(self._data)
+        return arr if dtype is None else arr.astype(dtype)
+
+    # identity hash in C (a Python-level __hash__ costs ~50 ns per dict operation in the engine)
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self._data.size} values is ambiguous; use .any() "
+                f"or .all()"
+            )
+        return bool(self._data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __repr__(self):
+        return format_tensor(self)
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment. Use detach().clone() first."
+            )
+        new = _make(self._data.copy(), self.requires_grad, None)
+        new.__class__ = self.__class__
+        if self.grad is not None:
+            new.grad = _make(self.grad._data.copy(), False, None)
+        memo[id(self)] = new
+        return new
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (_to_host(self._data), self.requires_grad, type(self)))
+
+    # ----------------------------------------------------------------- autograd
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves.
+
+        Args:
+            gradient: the gradient of some scalar w.r.t. this tensor; needed unless it has one
+                element.
+            retain_graph: keep the graph for another backward (defaults to ``create_graph``).
+            create_graph: record the backward pass, for higher-order derivatives.
+            inputs: only these leaves accumulate ``.grad``.
+        """
+        _autograd_backward([self], None if gradient is None else [gradient], retain_graph,
+                           create_graph, inputs)
+
+    def detach(self) -> "Tensor":
+        t = _make(self._data, False, None)
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if not self.is_leaf:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use "
+                    "a computed variable in a subgraph that doesn't require differentiation use "
+                    "var_no_grad = var.detach()."
+                )
+            return self
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients (got {self.dtype}); "
+                f"convert first, e.g. x.float().requires_grad_()"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.is_leaf:
+            return
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._hooks and any(getattr(h, "_retain", False) for h in self._hooks):
+            return
+        import weakref
+
+        ref = weakref.ref(self)
+
+        def retain(g):
+            t = ref()
+            if t is not None:
+                t.grad = g.detach() if t.grad is None else t.grad + g.detach()
+
+        retain._retain = True
+        self.grad_fn.register_prehook(retain)
+        self._hooks = (self._hooks or []) + [retain]
+
+    @property
+    def retains_grad(self) -> bool:
+        return bool(self._hooks) and any(getattr(h, "_retain", False) for h in self._hooks)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            self.grad_fn.register_prehook(hook)
+            target = self.grad_fn.pre_hooks
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+            target = self._hooks
+        return _HookHandle(target, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` after backward has accumulated into this leaf's ``.grad``."""
+        from ..autograd.graph import PostAccumulateHook
+
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        wrapped = PostAccumulateHook(hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(wrapped)
+        return _HookHandle(self._hooks, wrapped)
+
+
+    # ----------------------------------------------------------------- pickling helpers
+    def __getstate__(self):
+        raise TypeError("use gradkit.save() (safetensors) to store tensors; pickling is refused")
+
+
+def _rebuild(arr, requires_grad, cls):
+    t = _make(arr, requires_grad, None)
+    t.__class__ = cls
+    return t
+
+
+
+def _to_host(a):
+    if type(a) is _ndarray:
+        return a
+    return a.get()
+
+
+class _HookHandle:
+    def __init__(self, hooks, hook):
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class Size(tuple):
+    """``tensor.shape``: a tuple that prints like PyTorch's ``torch.Size``."""
+
+    def __repr__(self):
+        return f"gradkit.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+

@@ -1,0 +1,189 @@
+"""Argument handling shared by the function files: operands to Tensors, dims to axes, dtype
+promotion of binary operands as PyTorch does it."""
+
+from __future__ import annotations
+
+import builtins as _builtins
+
+import numpy as np
+
+from .. import _dtype
+from .._backend import namespace_of
+from .._tensor.record import apply2, apply_scalar, check_broadcast
+from .._tensor.tensor import Tensor, _scalar_or_tensor, _shape_arg, _wrap_dim, as_tensor_arg
+
+__all__ = [
+    "_binary", "_const_like", "_dim_in", "_dims_tuple", "_div_operands", "_float_operand",
+    "_int_arg", "_norm_axis", "_on_device_of", "_raw", "_rbinary", "_same_device",
+    "_scalar_or_tensor", "_shape_arg", "_t", "_wrap_dim", "_xp", "builtins_abs", "builtins_any",
+    "builtins_max", "builtins_min", "builtins_sum",
+]
+
+builtins_sum, builtins_max, builtins_abs = _builtins.sum, _builtins.max, _builtins.abs
+builtins_min = _builtins.min
+builtins_any = _builtins.any
+_ndarray = np.ndarray
+
+
+def _t(x, name="input"):
+    return x if isinstance(x, Tensor) else as_tensor_arg(x, name=name)
+
+
+def _on_device_of(x, r, dtype=None):
+    """A reduction's result as an array on ``x``'s device: NumPy returns scalars for 0-d
+    results (and ``np.asarray`` of a CuPy array would fail, so only scalars are converted)."""
+    if isinstance(r, (np.generic, int, float, bool)):
+        if type(x._data) is np.ndarray:
+            return np.asarray(r, dtype=dtype)
+        return _xp(x).asarray(r, dtype=dtype)
+    return r if dtype is None or r.dtype == dtype else r.astype(dtype)
+
+
+# Composites of the primitives above unless a comment says why not, so autograd (and higher
+# order) come for free. Index arithmetic runs on the host with NumPy.
+def _const_like(x, arr):
+    """A host constant (mask, index) on ``x``'s device."""
+    return arr if type(x._data) is np.ndarray else _xp(x).asarray(arr)
+
+
+def _int_arg(value, fn, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{fn}(): argument '{name}' must be an int, got {type(value).__name__}")
+    return int(value)
+
+
+def _dims_tuple(dims, fn, name):
+    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+        return (int(dims),)
+    if isinstance(dims, (tuple, list)):
+        return tuple(_int_arg(d, fn, name) for d in dims)
+    raise TypeError(f"{fn}(): argument '{name}' must be an int or a tuple of ints, got "
+                    f"{type(dims).__name__}")
+
+
+def _dim_in(d, ndim, fn):
+    """``_wrap_dim`` with the function's name in the message."""
+    try:
+        return _wrap_dim(d, ndim)
+    except IndexError as e:
+        raise IndexError(f"{fn}(): {e}") from None
+    except TypeError as e:
+        raise TypeError(f"{fn}(): {e}") from None
+
+
+def _xp(x):
+    return namespace_of(x._data)
+
+
+def _binary(op, a, b, opname):
+    """Promote dtypes as PyTorch does, then apply ``op`` to ``a`` (Tensor) and ``b``."""
+    tb = type(b)
+    if (tb is float or tb is int) and a._data.dtype.kind == "f":
+        return apply_scalar(op, a, b)
+    if tb is not Tensor:
+        b = _scalar_or_tensor(b)
+    if type(b) is Tensor or isinstance(b, Tensor):
+        if type(a._data) is not type(b._data):
+            a, b = _same_device(a, b, opname)
+        da, db = a._data.dtype, b._data.dtype
+        if da is not db and da != db:
+            rt = _dtype.result_type(da, a._data.ndim, db, b._data.ndim)
+            if da != rt:
+                a = a.to(rt)
+            if db != rt:
+                b = b.to(rt)
+        try:
+            return apply2(op, a, b)
+        except ValueError:
+            check_broadcast(a, b, opname)
+            raise
+    if a._data.dtype.kind != "f":
+        rt = _dtype.scalar_result_dtype(a._data.dtype, b)
+        if rt != a._data.dtype:
+            a = a.to(rt)
+    return apply2(op, a, b)
+
+
+def _rbinary(op, a, b, opname):
+    """``b op a`` where ``b`` is the non-Tensor left operand."""
+    b = _scalar_or_tensor(b)
+    if isinstance(b, Tensor):
+        return _binary_tensors_reversed(op, a, b, opname)
+    if a._data.dtype.kind != "f":
+        rt = _dtype.scalar_result_dtype(a._data.dtype, b)
+        if rt != a._data.dtype:
+            a = a.to(rt)
+    return apply2(op, b, a)
+
+
+def _same_device(a, b, opname):
+    """Operands on different devices: a 0-d CPU tensor follows the other (as in PyTorch);
+    anything else is an error naming both devices."""
+    if b.ndim == 0 and type(b._data) is _ndarray:
+        return a, b.to(a.device)
+    if a.ndim == 0 and type(a._data) is _ndarray:
+        return a.to(b.device), b
+    raise RuntimeError(
+        f"{opname}: expected all tensors to be on the same device, but found at least two "
+        f"devices, {a.device} and {b.device}! Move one with .to(device) (e.g. x.to('{a.device}'))."
+    )
+
+
+def _binary_tensors_reversed(op, a, b, opname):
+    if type(a._data) is not type(b._data):
+        a, b = _same_device(a, b, opname)
+    da, db = a._data.dtype, b._data.dtype
+    if da != db:
+        rt = _dtype.result_type(da, a._data.ndim, db, b._data.ndim)
+        a = a.to(rt) if da != rt else a
+        b = b.to(rt) if db != rt else b
+    return apply2(op, b, a)
+
+
+def _div_operands(a, b):
+    """True division of a non-float Tensor ``a``: promote both operands as PyTorch does (so
+    int32 / float16 stays float16), then go to the default float if the result is integral."""
+    b = _scalar_or_tensor(b)
+    bt = isinstance(b, Tensor)
+    if bt:
+        rt = _dtype.result_type(a._data.dtype, a._data.ndim, b._data.dtype, b._data.ndim)
+    else:
+        rt = _dtype.scalar_result_dtype(a._data.dtype, b)
+    if rt.kind != "f":
+        rt = _dtype.get_default_dtype()
+    if bt and b._data.dtype != rt:
+        b = b.to(rt)
+    return (a.to(rt) if a._data.dtype != rt else a), b
+
+
+def _float_operand(a):
+    """True division and transcendental ops promote integers to the default float dtype."""
+    if a._data.dtype.kind != "f":
+        return a.to(_dtype.get_default_dtype())
+    return a
+
+
+
+def _norm_axis(dim, ndim):
+    """``dim`` (int, tuple or None) as a sorted tuple of non-negative axes, or None."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        return tuple(sorted(_wrap_dim(d, ndim) for d in dim))
+    return (_wrap_dim(dim, ndim),)
+
+
+
+
+def _raw(x):
+    if isinstance(x, Tensor):
+        d = x._data
+        if type(d) is _ndarray and d.ndim == 0:
+            # a 0-d CPU tensor acts as a scalar (as in PyTorch): a NumPy scalar, which CuPy
+            # accepts beside a device array (a 0-d NumPy array it refuses); same result in NumPy
+            return d[()]
+        return d
+    return x
+

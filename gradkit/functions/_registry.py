@@ -1,0 +1,332 @@
+"""The op registry: every public function is declared once, and its faces are generated.
+
+A declaration sits on the function that implements the op (in the file of its kind)::
+
+    @declare(inplace=E.EXP, out=True, aliases=("special:exp",))
+    def exp(input): ...
+
+and says which faces the op has, as PyTorch's ``native_functions.yaml`` does with
+``variants: function, method`` and its ``_out``/in-place overloads:
+
+- ``gradkit.exp``: the function (``function=True``, the default);
+- ``Tensor.exp``: the method (``method=True``, the default); the function itself, bound;
+- ``Tensor.exp_``: the in-place method (``inplace=``): ``True`` generates it (compute the
+  out-of-place result, then write it into ``self``, recording the graph); an ``Op`` writes
+  through that primitive directly (no temporary, the measured fast path of ``x.add_(y)``); a
+  function is used as it is (ops with extra in-place rules such as ``add_``'s ``alpha``);
+- ``gradkit.exp(x, out=y)`` (``out=True``): the function face gains a keyword-only ``out``;
+  the result is written into ``out`` as PyTorch does (cast, resize, version bump);
+- aliases (``aliases=("arcsin",)``): every face again under another name; a ``"special:"``
+  prefix puts the function in ``gradkit.special`` only (``"special:expit"``).
+
+Methods that are not functions (operators such as ``__add__``, conversions such as ``float``)
+are declared with ``@tensor_method`` in the file of their kind.
+
+``install(Tensor)`` attaches every method once; ``public_functions()`` gives the function faces
+that ``gradkit`` exports, ``special_functions()`` those of ``gradkit.special``. Internal code
+calls the implementations (``gradkit.functions.exp``), which never pay for the ``out=`` face.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import numpy as np
+
+from .._tensor.record import inplace as _record_inplace
+from .._tensor.tensor import Tensor
+
+__all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "public_functions",
+           "special_functions", "tensor_method", "write_inplace", "write_out"]
+
+
+class Declaration:
+    """One op's faces (see the module docstring)."""
+
+    __slots__ = ("aliases", "differentiable", "function", "impl", "inplace", "kind", "method",
+                 "name", "out")
+
+    def __init__(self, name, impl, kind, *, function, method, inplace, out, aliases,
+                 differentiable):
+        self.name = name
+        self.impl = impl
+        self.kind = kind
+        self.function = function
+        self.method = method
+        self.inplace = inplace
+        self.out = out
+        self.aliases = aliases
+        self.differentiable = differentiable
+
+    def __repr__(self):
+        faces = [f for f, on in (("function", self.function), ("method", self.method),
+                                 ("inplace", self.inplace is not None), ("out", self.out)) if on]
+        return f"Declaration({self.name!r}, kind={self.kind!r}, faces={faces})"
+
+
+# name -> Declaration, in declaration order (grouped by kind)
+REGISTRY: dict[str, Declaration] = {}
+# Tensor-only methods and operators: name -> (function, kind)
+TENSOR_METHODS: dict[str, tuple] = {}
+
+
+def _kind_of(fn) -> str:
+    return fn.__module__.rsplit(".", 1)[-1]
+
+
+def declare(fn=None, *, name=None, function=True, method=True, inplace=None, out=False,
+            aliases=(), differentiable=True):
+    """Register ``fn`` as a public op with the faces given (see the module docstring).
+
+    Args:
+        name: the op's name (defaults to the function's ``__name__``).
+        function: a ``gradkit.<name>`` function face.
+        method: a ``Tensor.<name>`` method face.
+        inplace: ``None`` (no ``Tensor.<name>_``), ``True`` (generated), an ``Op`` (written through
+            that primitive) or a function ``(self, *args)`` used as the in-place method.
+        out: the function face takes ``out=``.
+        aliases: other names for every face; ``"special:name"`` only in ``gradkit.special``.
+        differentiable: whether gradients flow through the op (tests check them when True).
+
+    Returns:
+        ``fn`` unchanged (internal callers use it directly).
+    """
+
+    def register(f):
+        op_name = name or f.__name__
+        if op_name in REGISTRY:
+            raise ValueError(f"declare: the op {op_name!r} is declared twice "
+                             f"({REGISTRY[op_name].kind} and {_kind_of(f)})")
+        REGISTRY[op_name] = Declaration(
+            op_name, f, _kind_of(f), function=function, method=method, inplace=inplace,
+            out=out, aliases=tuple(aliases), differentiable=differentiable)
+        return f
+
+    return register if fn is None else register(fn)
+
+
+def tensor_method(*names):
+    """Register the decorated function as the Tensor method(s) ``names`` (default: its name)."""
+
+    def register(f):
+        for n in names or (f.__name__,):
+            TENSOR_METHODS[n] = (f, _kind_of(f))
+        return f
+
+    return register
+
+
+# ------------------------------------------------------------------ writing results
+def _dtype_name(dt) -> str:
+    return {"f": "Float", "i": "Long", "u": "Byte", "b": "Bool", "c": "ComplexFloat"}.get(
+        np.dtype(dt).kind, str(dt))
+
+
+def _can_cast(src, dst) -> bool:
+    """PyTorch's ``canCast``: no floating into integral, no non-bool into bool."""
+    src, dst = np.dtype(src).kind, np.dtype(dst).kind
+    if src == "f" and dst in "iub":
+        return False
+    if src in "iuf" and dst == "b":
+        return False
+    return not (src == "c" and dst != "c")
+
+
+def _check_cast(res, dst_dtype, name):
+    if not _can_cast(res.dtype, dst_dtype):
+        raise RuntimeError(
+            f"{name}: result type {_dtype_name(res.dtype)} can't be cast to the desired output "
+            f"type {_dtype_name(dst_dtype)} (the result is {res.dtype}, the output {dst_dtype}); "
+            f"convert the tensor first, e.g. x.float()"
+        )
+
+
+def write_inplace(self, res, name):
+    """Write the out-of-place result ``res`` of op ``name`` into ``self`` (the generated in-place
+    face): same shape required, dtype cast as PyTorch allows, graph recorded when needed."""
+    if not isinstance(res, Tensor):
+        raise TypeError(f"{name}: the op returned {type(res).__name__}, not a Tensor")
+    if res.shape != self.shape:
+        raise RuntimeError(
+            f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
+            f"{tuple(res.shape)}"
+        )
+    if res.dtype != self.dtype:
+        _check_cast(res, self.dtype, name)
+        res = res.to(self.dtype)
+    if res.requires_grad or self.requires_grad:
+        from ..ops.memory import COPY_FROM
+
+        return _record_inplace(self, COPY_FROM, res, name=name)
+    data = res._data
+    if type(data) is not type(self._data):
+        raise RuntimeError(f"{name}: expected the result on {self.device}, got {res.device}")
+    self._data[...] = data
+    self._vc[0] += 1
+    return self
+
+
+def write_out(out, res, name):
+    """Write ``res`` into the ``out=`` tensor(s) as PyTorch does and return ``out``."""
+    if isinstance(res, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(res):
+            raise TypeError(
+                f"{name}(): argument 'out' must be a tuple of {len(res)} Tensors, got "
+                f"{type(out).__name__}"
+            )
+        written = tuple(write_out(o, r, name) for o, r in zip(out, res))
+        return type(res)(*written) if hasattr(res, "_fields") else written
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    from ..autograd import grad_mode
+
+    if grad_mode.STATE[0] and (res.requires_grad or out.requires_grad):
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic "
+            f"differentiation, but one of the arguments requires grad. Call it under "
+            f"gradkit.no_grad(), or drop out= and use the result"
+        )
+    data = res._data
+    if type(data) is not type(out._data):
+        raise RuntimeError(
+            f"{name}(): expected out on {res.device} (the inputs' device), got {out.device}")
+    if data.dtype != out._data.dtype:
+        _check_cast(res, out._data.dtype, name + "()")
+        data = data.astype(out._data.dtype)
+    if data.shape != out._data.shape:
+        if out._data.size:
+            warnings.warn(
+                f"{name}(): an output with one or more elements was resized since it had shape "
+                f"{list(out._data.shape)}, which does not match the required output shape "
+                f"{list(data.shape)}. Pass an empty tensor (or one of the right shape) as out",
+                UserWarning, stacklevel=3)
+        out._data = data.copy() if data is res._data else data
+    else:
+        out._data[...] = data
+    out._vc[0] += 1
+    return out
+
+
+# ------------------------------------------------------------------ generated faces
+def _signature_source(fn):
+    """``(parameters, call)`` source texts reproducing ``fn``'s signature, defaults by name."""
+    sig = inspect.signature(fn)
+    params, call, defaults = [], [], {}
+    star = False
+    for p in sig.parameters.values():
+        text = p.name
+        if p.default is not inspect.Parameter.empty:
+            key = f"_d{len(defaults)}"
+            defaults[key] = p.default
+            text += f"={key}"
+        if p.kind is p.VAR_POSITIONAL:
+            params.append("*" + p.name)
+            call.append("*" + p.name)
+            star = True
+        elif p.kind is p.VAR_KEYWORD:
+            params.append("**" + p.name)
+            call.append("**" + p.name)
+        elif p.kind is p.KEYWORD_ONLY:
+            if not star:
+                params.append("*")
+                star = True
+            params.append(text)
+            call.append(f"{p.name}={p.name}")
+        else:
+            params.append(text)
+            call.append(p.name)
+    return params, call, defaults, star
+
+
+def _compile(name, params, body, namespace, like):
+    src = f"def {name}({', '.join(params)}):\n    {body}\n"
+    exec(compile(src, f"<gradkit face {name}>", "exec"), namespace)  # noqa: S102 (our own text)
+    face = namespace[name]
+    face.__doc__ = like.__doc__
+    face.__module__ = like.__module__
+    face.__qualname__ = name
+    face.__wrapped__ = like
+    return face
+
+
+def _out_face(decl, name):
+    """``gradkit.<name>(..., out=None)``: the function, plus the ``out=`` keyword."""
+    params, call, defaults, star = _signature_source(decl.impl)
+    kw = [p for p in params if p.startswith("**")]
+    params = [p for p in params if not p.startswith("**")]
+    params += ([] if star else ["*"]) + ["out=None"] + kw
+    body = (f"r = _impl({', '.join(call)})\n    "
+            f"return r if out is None else _write_out(out, r, {name!r})")
+    ns = dict(defaults, _impl=decl.impl, _write_out=write_out)
+    return _compile(name, params, body, ns, decl.impl)
+
+
+def _inplace_face(decl, name):
+    """``Tensor.<name>_``: compute the op, then write the result into ``self``."""
+    spec = decl.inplace
+    if spec is not True and callable(spec) and not hasattr(spec, "forward"):
+        return spec
+    params, call, defaults, _ = _signature_source(decl.impl)
+    params = ["self"] + params[1:]
+    call = ["self"] + call[1:]
+    if spec is True:
+        body = f"return _write(self, _impl({', '.join(call)}), {name!r})"
+        ns = dict(defaults, _impl=decl.impl, _write=write_inplace)
+    else:  # an Op: written through the primitive (no out-of-place temporary)
+        body = f"return _inplace(self, _op, None, (), {name!r})"
+        if len(params) > 1:
+            raise ValueError(f"declare({decl.name}): inplace=Op only for one-input ops")
+        ns = dict(defaults, _inplace=_record_inplace, _op=spec)
+    face = _compile(name, params, body, ns, decl.impl)
+    face.__doc__ = f"In-place form of :func:`{decl.name}`: writes the result into ``self``."
+    return face
+
+
+def _names(decl):
+    plain = [decl.name] + [a for a in decl.aliases if not a.startswith("special:")]
+    special = [a.split(":", 1)[1] for a in decl.aliases if a.startswith("special:")]
+    return plain, special
+
+
+def install(tensor_cls=Tensor) -> None:
+    """Attach every declared method, in-place method and operator to ``tensor_cls``."""
+    for decl in REGISTRY.values():
+        plain, _ = _names(decl)
+        inplace_face = None
+        for n in plain:
+            if decl.method:
+                setattr(tensor_cls, n, decl.impl)
+            if decl.inplace is not None:
+                if inplace_face is None:
+                    inplace_face = _inplace_face(decl, n + "_")
+                setattr(tensor_cls, n + "_", inplace_face)
+    for n, (fn, _) in TENSOR_METHODS.items():
+        setattr(tensor_cls, n, fn)
+
+
+_FACES: dict = {}
+
+
+def public_functions() -> dict:
+    """``name -> function face`` for every op with a function face (``gradkit.<name>``)."""
+    if not _FACES:
+        for decl in REGISTRY.values():
+            if not decl.function:
+                continue
+            plain, _ = _names(decl)
+            face = _out_face(decl, decl.name) if decl.out else decl.impl
+            for n in plain:
+                _FACES[n] = face
+    return _FACES
+
+
+def special_functions() -> dict:
+    """``name -> function`` for ``gradkit.special`` (PyTorch's ``torch.special``)."""
+    faces = public_functions()
+    out = {}
+    for decl in REGISTRY.values():
+        _, special = _names(decl)
+        for n in special:
+            out[n] = faces.get(decl.name, decl.impl)
+    return out

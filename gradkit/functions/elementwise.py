@@ -1,0 +1,644 @@
+"""Elementwise functions: arithmetic, powers and logarithms, trigonometry, rounding, clamping,
+selection (``where``) and the Tensor arithmetic operators (``x + y``, ``x * 2``, ``x += y``).
+
+Primitives (forward and backward rules) are in ``gradkit/ops/elementwise.py``; this file holds
+the public faces: argument handling, dtype promotion as PyTorch, and the declaration of each op's
+faces (see ``_registry.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype
+from .._backend import to_host
+from .._tensor.record import (
+    apply,
+    apply1,
+    apply2,
+    apply_scalar,
+    check_broadcast,
+    inplace,
+    scalar_result,
+)
+from .._tensor.tensor import Tensor, wrap
+from ..device import _to_namespace_of
+from ..ops import elementwise as E
+from ._args import (
+    _binary,
+    _const_like,
+    _div_operands,
+    _float_operand,
+    _raw,
+    _rbinary,
+    _same_device,
+    _scalar_or_tensor,
+    _t,
+)
+from ._registry import declare, tensor_method, write_inplace
+
+_ndarray = np.ndarray
+_ADD, _SUB, _MUL = E.ADD, E.SUB, E.MUL
+
+__all__ = ["abs", "add", "addcdiv", "addcmul", "atan2", "ceil", "clamp", "cos", "div", "erf",
+    "exp", "expm1", "floor", "hypot", "lerp", "log", "log10", "log1p", "log2", "logaddexp",
+    "logaddexp2", "maximum", "minimum", "mul", "nan_to_num", "neg", "pow", "reciprocal", "relu",
+    "round", "rsqrt", "sigmoid", "sign", "sin", "sinc", "sqrt", "square", "sub", "tan", "tanh",
+    "trunc", "where", "xlogy"]
+
+
+# ------------------------------------------------------------------ in-place rules
+# Each writes through the primitive (``record.inplace``): no out-of-place temporary, as measured
+# for optimizers' and users' ``x.add_(y)``. ``x += y`` writes into x's storage, as in PyTorch
+# (every alias sees it).
+def add_(self, other, *, alpha=1):
+    return inplace(self, E.ADD, other if alpha == 1 else other * alpha)
+
+
+def sub_(self, other, *, alpha=1):
+    return inplace(self, E.SUB, other if alpha == 1 else other * alpha)
+
+
+def mul_(self, other):
+    return inplace(self, E.MUL, other)
+
+
+def div_(self, other, *, rounding_mode=None):
+    if rounding_mode is None:
+        return inplace(self, E.DIV, other)
+    return write_inplace(self, div(self, other, rounding_mode=rounding_mode), "div_")
+
+
+def pow_(self, exponent):
+    return inplace(self, E.POW, exponent)
+
+
+def clamp_(self, min=None, max=None):
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return write_inplace(self, clamp(self, min, max), "clamp_")
+    return inplace(self, E.CLAMP, None, (min, max))
+
+
+def addcmul_(self, tensor1, tensor2, *, value=1):
+    return add_(self, tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2)
+
+
+def addcdiv_(self, tensor1, tensor2, *, value=1):
+    return add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
+
+
+def lerp_(self, end, weight):
+    return add_(self, (end - self) * weight)
+
+
+@tensor_method()
+def __iadd__(self, other):
+    return inplace(self, E.ADD, other)
+
+
+@tensor_method()
+def __isub__(self, other):
+    return inplace(self, E.SUB, other)
+
+
+@tensor_method()
+def __imul__(self, other):
+    return inplace(self, E.MUL, other)
+
+
+@tensor_method()
+def __itruediv__(self, other):
+    return inplace(self, E.DIV, other, name="div_")
+
+
+@tensor_method()
+def __ipow__(self, other):
+    return inplace(self, E.POW, other)
+
+
+# ------------------------------------------------------------------ functions
+
+
+def _float_unary(op, name, doc):
+    """A one-input function of floats: integer inputs become the default float dtype first.
+
+    Built by a factory so that the common case (a floating Tensor) is one type test and one
+    dtype test before ``apply1``: these run once per op in user code.
+    """
+
+    def fn(input):
+        if type(input) is Tensor and input._data.dtype.kind == "f":
+            return apply1(op, input)
+        return apply1(op, _float_operand(_t(input)))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+exp = _float_unary(E.EXP, "exp", "e to the power of each element.")
+declare(exp, inplace=E.EXP, out=True, aliases=("special:exp",))
+
+
+log = _float_unary(E.LOG, "log", "Natural logarithm of each element.")
+declare(log, inplace=True, out=True)
+
+
+log1p = _float_unary(E.LOG1P, "log1p", "``log(1 + x)``, accurate for small ``x``.")
+declare(log1p, inplace=True, out=True, aliases=("special:log1p",))
+
+
+expm1 = _float_unary(E.EXPM1, "expm1", "``exp(x) - 1``, accurate for small ``x``.")
+declare(expm1, inplace=True, out=True, aliases=("special:expm1",))
+
+
+@declare(inplace=True, out=True)
+def log2(input):
+    return log(input) * (1.0 / np.log(2.0))
+
+
+@declare(inplace=True, out=True)
+def log10(input):
+    return log(input) * (1.0 / np.log(10.0))
+
+
+sqrt = _float_unary(E.SQRT, "sqrt", "Square root of each element.")
+declare(sqrt, inplace=E.SQRT, out=True)
+
+
+rsqrt = _float_unary(E.RSQRT, "rsqrt", "``1 / sqrt(x)`` of each element.")
+declare(rsqrt, inplace=True, out=True)
+
+
+sin = _float_unary(E.SIN, "sin", "Sine of each element.")
+declare(sin, inplace=True, out=True)
+
+
+cos = _float_unary(E.COS, "cos", "Cosine of each element.")
+declare(cos, inplace=True, out=True)
+
+
+@declare(inplace=True, out=True)
+def tan(input):
+    return sin(input) / cos(input)
+
+
+tanh = _float_unary(E.TANH, "tanh", "Hyperbolic tangent of each element.")
+declare(tanh, inplace=E.TANH, out=True)
+
+
+sigmoid = _float_unary(E.SIGMOID, "sigmoid",
+                       "Logistic sigmoid ``1 / (1 + exp(-x))``, computed without overflow.")
+declare(sigmoid, inplace=E.SIGMOID, out=True, aliases=("special:expit",))
+
+
+@declare(inplace=E.RELU)
+def relu(input):
+    return apply1(E.RELU, _t(input))
+
+
+@declare(inplace=True, out=True, aliases=("special:erf",))
+def erf(input):
+    return apply1(E.ERF, _float_operand(_t(input)))
+
+
+@declare(inplace=True, out=True)
+def square(input):
+    x = _t(input)
+    return apply1(E.SQUARE, x if x.dtype.kind != "b" else x.to(_dtype.int64))
+
+
+@declare(inplace=True, out=True)
+def reciprocal(input):
+    return apply1(E.RECIPROCAL, _float_operand(_t(input)))
+
+
+@declare(inplace=E.ABS, out=True, aliases=("absolute",))
+def abs(input):
+    return apply1(E.ABS, _t(input))
+
+
+@declare(inplace=E.NEG, out=True, aliases=("negative",))
+def neg(input):
+    return apply1(E.NEG, _t(input))
+
+
+@declare(inplace=add_, out=True)
+def add(input, other, *, alpha=1):
+    """``input + alpha * other``; either may be a number."""
+    return _t(input) + (other if alpha == 1 else other * alpha)
+
+
+@declare(inplace=sub_, out=True, aliases=("subtract",))
+def sub(input, other, *, alpha=1):
+    """``input - alpha * other``; either may be a number."""
+    return _t(input) - (other if alpha == 1 else other * alpha)
+
+
+@declare(inplace=mul_, out=True, aliases=("multiply",))
+def mul(input, other):
+    return _t(input) * other
+
+
+@declare(inplace=div_, out=True, aliases=("divide", "true_divide"))
+def div(input, other, *, rounding_mode=None):
+    """``input / other``: true division, or rounded ``"trunc"``/``"floor"`` division."""
+    x = _t(input)
+    if rounding_mode is None:
+        return x / other
+    q = x._data / _raw(other)
+    q = np.floor(q) if rounding_mode == "floor" else np.trunc(q)
+    return wrap(q.astype(x.dtype) if x.dtype.kind != "f" else q)
+
+
+@declare(inplace=pow_, out=True)
+def pow(input, exponent):
+    if not isinstance(input, Tensor):
+        return _t(exponent).__rpow__(input)
+    return input ** exponent
+
+
+@declare(inplace=clamp_, out=True, aliases=("clip",))
+def clamp(input, min=None, max=None):
+    """Clamp into ``[min, max]``; bounds may be numbers or Tensors (then differentiable)."""
+    x = _t(input)
+    if min is None and max is None:
+        raise ValueError("clamp(): at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if min is not None:
+            x = maximum(x, min)
+        if max is not None:
+            x = minimum(x, max)
+        return x
+    if x.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        x = _float_operand(x)
+    return apply1(E.CLAMP, x, (min, max))
+
+
+def _promote_pair(a, b):
+    a = _t(a)
+    b = _scalar_or_tensor(b)
+    if isinstance(b, Tensor) and a.dtype != b.dtype:
+        rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+        a, b = a.to(rt), b.to(rt)
+    return a, b
+
+
+def _apply2_named(op, a, b, name):
+    try:
+        return apply2(op, a, b)
+    except ValueError:
+        if isinstance(b, Tensor):
+            check_broadcast(a, b, name)
+        raise
+
+
+@declare(out=True)
+def maximum(input, other):
+    a, b = _promote_pair(input, other)
+    return _apply2_named(E.MAXIMUM, a, b, "maximum")
+
+
+@declare(out=True)
+def minimum(input, other):
+    a, b = _promote_pair(input, other)
+    return _apply2_named(E.MINIMUM, a, b, "minimum")
+
+
+@declare(method=False, out=True)
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` else ``other``; either may be a number. With one argument,
+    the indices where ``condition`` is true (like ``nonzero(as_tuple=True)``)."""
+    cond = _t(condition, "condition")
+    if input is None and other is None:
+        return tuple(wrap(i) for i in cond._data.nonzero())
+    c = cond._data
+    if c.dtype.kind != "b":
+        c = c.astype(bool)
+    a = _scalar_or_tensor(input)
+    b = _scalar_or_tensor(other)
+    ka = type(a._data) if isinstance(a, Tensor) else None
+    kb = type(b._data) if isinstance(b, Tensor) else None
+    if (ka is not None and ka is not type(c)) or (kb is not None and kb is not type(c)):
+        a, b, c = _where_devices(cond, c, a, b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a.dtype != b.dtype:
+            rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+            a, b = a.to(rt), b.to(rt)
+    elif isinstance(a, Tensor) or isinstance(b, Tensor):
+        t, num = (a, b) if isinstance(a, Tensor) else (b, a)
+        rt = _dtype.scalar_result_dtype(t.dtype, num)
+        if rt != t.dtype:
+            a, b = (a.to(rt), b) if t is a else (a, b.to(rt))
+    elif not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        dt = _dtype.get_default_dtype() if isinstance(a, float) or isinstance(b, float) \
+            else np.dtype(np.int64)
+        return wrap(np.where(c, a, b).astype(dt))
+    try:
+        return apply(E.WHERE, (a, b), (c,))
+    except ValueError:
+        shapes = [tuple(cond.shape)] + [tuple(x.shape) for x in (a, b) if isinstance(x, Tensor)]
+        raise RuntimeError(
+            f"where: the shapes of condition, input and other {shapes} cannot be broadcast "
+            f"together; make the sizes equal or 1"
+        ) from None
+
+
+def _where_devices(cond, c, a, b):
+    """Put where()'s operands on one device: a 0-d CPU tensor follows the others (as in
+    PyTorch); anything else on another device is an error naming both."""
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb and type(a._data) is not type(b._data):
+        a, b = _same_device(a, b, "where")
+    t = a if ta else b if tb else None
+    if t is not None and type(c) is not type(t._data):
+        if c.ndim == 0 and type(c) is np.ndarray:
+            c = _to_namespace_of(c, t._data)
+        elif t.ndim == 0 and type(t._data) is np.ndarray:
+            a = a.to(cond.device) if ta else a
+            b = b.to(cond.device) if tb else b
+        else:
+            raise RuntimeError(
+                f"where: expected condition, input and other on the same device, but condition "
+                f"is on {cond.device} and the values on {t.device}; move them with .to()"
+            )
+    return a, b, c
+
+
+def _zero_grad_op(name):
+    def fn(input):
+        x = _t(input)
+        if x.dtype.kind != "f":
+            # integers are already whole, and a bool is its own sign (NumPy's round of a bool
+            # would give float16, its sign of a bool fails)
+            if name != "sign" or x.dtype.kind == "b":
+                return wrap(x._data.copy())
+            return wrap(np.sign(x._data))
+        return apply1(E.ZERO_GRAD, x, (name,))
+
+    fn.__name__ = name
+    fn.__doc__ = f"{name} of each element; its gradient is zero (as in PyTorch)."
+    return fn
+
+
+floor = _zero_grad_op("floor")
+declare(floor, inplace=True, out=True, differentiable=False)
+
+
+ceil = _zero_grad_op("ceil")
+declare(ceil, inplace=True, out=True, differentiable=False)
+
+
+trunc = _zero_grad_op("trunc")
+declare(trunc, inplace=True, out=True, aliases=("fix",), differentiable=False)
+
+
+sign = _zero_grad_op("sign")
+declare(sign, inplace=True, out=True, differentiable=False)
+
+
+_round_half_even = _zero_grad_op("round")
+
+
+@declare(inplace=True, out=True, aliases=("special:round",), differentiable=False)
+def round(input, *, decimals=0):
+    if decimals:
+        scale = 10.0 ** decimals
+        return _round_half_even(_t(input) * scale) / scale
+    return _round_half_even(input)
+
+
+@declare(inplace=lerp_, out=True)
+def lerp(input, end, weight):
+    return input + (end - input) * weight
+
+
+@declare(inplace=addcmul_, out=True)
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return input + tensor1 * tensor2 * value
+
+
+def _float_pair(input, other, fn, scalars=False):
+    """Both operands as one floating dtype (PyTorch's promotion; integers become the default
+    float). Python numbers are allowed when ``scalars``."""
+    if scalars and not isinstance(input, Tensor) and isinstance(other, Tensor):
+        a = _scalar_or_tensor(input)
+        b = other
+    else:
+        a = _t(input)
+        b = _scalar_or_tensor(other) if scalars else _t(other, "other")
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if type(a._data) is not type(b._data):
+            a, b = _same_device(a, b, fn)
+        rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+    else:
+        t_, num = (a, b) if isinstance(a, Tensor) else (b, a)
+        if not isinstance(num, (int, float, bool)):
+            raise TypeError(f"{fn}(): expected a Tensor or a number, got {type(num).__name__}")
+        rt = _dtype.scalar_result_dtype(t_.dtype, num)
+    if rt.kind != "f":
+        rt = _dtype.get_default_dtype()
+    a = a.to(rt) if isinstance(a, Tensor) and a.dtype != rt else a
+    b = b.to(rt) if isinstance(b, Tensor) and b.dtype != rt else b
+    return a, b
+
+
+def _binary_float_op(op, input, other, fn, params=()):
+    a, b = _float_pair(input, other, fn)
+    try:
+        return apply2(op, a, b, params)
+    except ValueError:
+        check_broadcast(a, b, fn)
+        raise
+
+
+@declare(inplace=True, out=True, aliases=("arctan2",))
+def atan2(input, other):
+    """Angle of the point ``(other, input)``: ``atan(input / other)`` in the right quadrant."""
+    return _binary_float_op(E.ATAN2, input, other, "atan2")
+
+
+@declare(inplace=True, out=True)
+def hypot(input, other):
+    """``sqrt(input**2 + other**2)`` without overflow or underflow."""
+    return _binary_float_op(E.HYPOT, input, other, "hypot")
+
+
+@declare(out=True)
+def logaddexp(input, other):
+    """``log(exp(input) + exp(other))``, computed stably."""
+    return _binary_float_op(E.LOGADDEXP, input, other, "logaddexp", (False,))
+
+
+@declare(out=True)
+def logaddexp2(input, other):
+    """``log2(2**input + 2**other)``, computed stably."""
+    return _binary_float_op(E.LOGADDEXP, input, other, "logaddexp2", (True,))
+
+
+@declare(inplace=True, out=True, aliases=("special:xlogy",))
+def xlogy(input, other):
+    """``input * log(other)``, and 0 where ``input == 0`` (unless ``other`` is NaN). Either
+    argument may be a number. Gradients as PyTorch's: ``log(other)`` for ``input`` (0 where
+    ``input == 0`` and ``other <= 0``) and ``input / other`` for ``other``; where ``input == 0``
+    and ``other`` is +inf the value is 0 and so is the gradient for ``input`` (PyTorch: inf)."""
+    a, b = _float_pair(input, other, "xlogy", scalars=True)
+    if not isinstance(a, Tensor):
+        a = wrap(_const_like(b, np.asarray(a, dtype=b.dtype)))
+    if not isinstance(b, Tensor):
+        b = wrap(_const_like(a, np.asarray(b, dtype=a.dtype)))
+    check_broadcast(a, b, "xlogy")
+    # where x == 0 and y <= 0 or y = +inf, log(1) = 0 stands in for log(y), so no 0 * +-inf
+    # or log(<0)
+    safe = (a == 0) & ((b <= 0) | (b == np.inf))
+    return a * log(where(safe, 1.0, b))
+
+
+@declare(inplace=True, out=True, aliases=("special:sinc",))
+def sinc(input):
+    """The normalised sinc ``sin(pi x) / (pi x)``, 1 at 0."""
+    x = _float_operand(_t(input))
+    px = x * np.pi
+    # near 0 the gradient of sin(px) / px is the difference of two terms of size 1/px, all
+    # rounding error: there (|pi x| below ``cut``) a Taylor polynomial in (pi x)^2 whose
+    # truncation error is below the dtype's precision, value and gradient
+    cut = 0.1 if x.dtype == np.float64 else 0.5
+    small = abs(px) < cut
+    far = where(small, cut, px)
+    near = where(small, px, 0.0)
+    y = near * near
+    taylor = 1.0 + y * (-1.0 / 6 + y * (1.0 / 120 + y * (-1.0 / 5040 + y * (1.0 / 362880))))
+    return where(small, taylor, sin(far) / far)
+
+
+@declare(inplace=True, out=True)
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the
+    largest and lowest finite values of the dtype). The gradient is 0 at replaced elements."""
+    x = _t(input)
+    if x.dtype.kind != "f":
+        return x.clone()
+    info = np.finfo(x.dtype)
+    a = to_host(x._data)
+    fill = np.zeros(a.shape, dtype=a.dtype)
+    fill[np.isnan(a)] = nan
+    fill[np.isposinf(a)] = info.max if posinf is None else posinf
+    fill[np.isneginf(a)] = info.min if neginf is None else neginf
+    finite = np.isfinite(a)
+    return apply(E.WHERE, (x, wrap(_const_like(x, fill))), (_const_like(x, finite),))
+
+
+@declare(inplace=addcdiv_, out=True)
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 / tensor2``."""
+    return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
+
+
+# ------------------------------------------------------------------ operators
+# ``a op number`` for a float Tensor is the most common op in user code: the scalar paths below
+# skip ``_binary``'s promotion checks and inline the forward (measured by bench_core's overhead).
+@tensor_method()
+def __add__(self, other):
+    t = type(other)  # a float Tensor and a Python number: skip _binary's checks
+    if t is float or t is int:
+        da = self._data
+        if type(da) is _ndarray and da.dtype.kind == "f":  # the op's forward, inlined
+            return scalar_result(_ADD, self, other, da, da + other)
+        if da.dtype.kind == "f":
+            return apply_scalar(_ADD, self, other)
+    return _binary(E.ADD, self, other, "add")
+
+
+@tensor_method()
+def __radd__(self, other):
+    return _rbinary(E.ADD, self, other, "add")
+
+
+@tensor_method()
+def __sub__(self, other):
+    t = type(other)  # a float Tensor and a Python number: skip _binary's checks
+    if t is float or t is int:
+        da = self._data
+        if type(da) is _ndarray and da.dtype.kind == "f":  # the op's forward, inlined
+            return scalar_result(_SUB, self, other, da, da - other)
+        if da.dtype.kind == "f":
+            return apply_scalar(_SUB, self, other)
+    return _binary(E.SUB, self, other, "sub")
+
+
+@tensor_method()
+def __rsub__(self, other):
+    return _rbinary(E.SUB, self, other, "sub")
+
+
+@tensor_method()
+def __mul__(self, other):
+    t = type(other)  # a float Tensor and a Python number: skip _binary's checks
+    if t is float or t is int:
+        da = self._data
+        if type(da) is _ndarray and da.dtype.kind == "f":  # the op's forward, inlined
+            return scalar_result(_MUL, self, other, da, da * other)
+        if da.dtype.kind == "f":
+            return apply_scalar(_MUL, self, other)
+    return _binary(E.MUL, self, other, "mul")
+
+
+@tensor_method()
+def __rmul__(self, other):
+    return _rbinary(E.MUL, self, other, "mul")
+
+
+@tensor_method()
+def __truediv__(self, other):
+    if self._data.dtype.kind != "f":
+        self, other = _div_operands(self, other)
+    return _binary(E.DIV, self, other, "div")
+
+
+@tensor_method()
+def __rtruediv__(self, other):
+    if self._data.dtype.kind != "f":
+        self, other = _div_operands(self, other)
+    return _rbinary(E.DIV, self, other, "div")
+
+
+@tensor_method()
+def __pow__(self, other):
+    return _binary(E.POW, self, other, "pow")
+
+
+@tensor_method()
+def __rpow__(self, other):
+    return _rbinary(E.POW, self, other, "pow")
+
+
+@tensor_method()
+def __neg__(self):
+    return apply1(E.NEG, self)
+
+
+@tensor_method()
+def __pos__(self):
+    return self
+
+
+@tensor_method()
+def __abs__(self):
+    return apply1(E.ABS, self)
+
+# __matmul__ / __rmatmul__ are declared with matmul in products.py
+
+
+@tensor_method()
+def __floordiv__(self, other):
+    return wrap(self._data // _raw(other))
+
+
+@tensor_method()
+def __rfloordiv__(self, other):
+    return wrap(_raw(other) // self._data)
+
+
+@tensor_method()
+def __mod__(self, other):
+    return wrap(self._data % _raw(other))

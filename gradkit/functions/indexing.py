@@ -1,0 +1,571 @@
+"""Indexing: ``x[i]`` and ``x[i] = v``, ``gather``/``scatter``, ``index_select``,
+``masked_fill``, ``take_along_dim``, ``nonzero``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._backend import to_host
+from .._tensor.record import (
+    VIEW_OPS,
+    _ns,
+    _writes_through,
+    apply,
+    apply1,
+    apply2,
+    assign,
+)
+from .._tensor.tensor import Tensor, _is_device_array, _make, wrap
+from ..autograd import grad_mode
+from ..autograd.graph import SAVES_OUTPUT
+from ..device import _to_namespace_of
+from ..ops import elementwise as E
+from ..ops import shape as S
+from ._args import (
+    _const_like,
+    _dim_in,
+    _scalar_or_tensor,
+    _t,
+    _wrap_dim,
+    _xp,
+    builtins_any,
+    builtins_max,
+)
+from ._registry import declare, tensor_method
+from .elementwise import where
+from .shape import cat, flatten
+
+__all__ = ["argwhere", "gather", "index_add", "index_select", "masked_fill", "nonzero", "scatter",
+    "scatter_add", "scatter_reduce", "take_along_dim"]
+
+
+def _index_array(index, name, x):
+    """``index`` as an integer array on ``x``'s device (a host index list or CPU index tensor
+    moves to the device, as index math on Python data is host-side)."""
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {idx.dtype}")
+    if type(idx) is not type(x._data):
+        from .device import _to_namespace_of
+
+        idx = _to_namespace_of(idx, x._data)
+    return idx
+
+
+@declare(out=True)
+def gather(input, dim, index):
+    """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (differentiable in ``input``)."""
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    idx = _index_array(index, "gather", x)
+    if idx.ndim != x.ndim:
+        raise RuntimeError(
+            f"gather(): index tensor must have the same number of dimensions as input tensor "
+            f"({idx.ndim} vs {x.ndim})"
+        )
+    n = x.shape[d]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise RuntimeError(
+            f"gather(): index {int(idx.max() if idx.max() >= n else idx.min())} is out of bounds "
+            f"for dimension {d} with size {n}"
+        )
+    xp = np if type(x._data) is np.ndarray else _xp(x)
+    full = S.gather_index(xp, idx, d)
+    if builtins_any(idx.shape[k] > x.shape[k] for k in range(x.ndim) if k != d):
+        raise RuntimeError(
+            f"gather(): index {tuple(idx.shape)} is larger than input {tuple(x.shape)} outside "
+            f"dimension {d}"
+        )
+    return apply1(S.GATHER, x, (d, idx, full, tuple(x.shape)))
+
+
+@declare(inplace=True)
+def scatter_add(input, dim, index, src):
+    """``input`` with ``src`` added at ``index`` along ``dim`` (repeated indices accumulate)."""
+    x, s = _t(input), _t(src, "src")
+    d = _wrap_dim(dim, x.ndim)
+    idx = _index_array(index, "scatter_add", x)
+    xp = np if type(x._data) is np.ndarray else _xp(x)
+    full = S.gather_index(xp, idx, d)
+    if s.dtype != x.dtype:
+        s = s.to(x.dtype)
+    return apply2(S.SCATTER_ADD, x, s, (d, idx, full, tuple(s.shape)))
+
+
+@declare(out=True)
+def index_select(input, dim, index):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    idx = _index_array(index, "index_select", x)
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    return x[(slice(None),) * d + (idx.reshape(-1),)]
+
+
+@declare(inplace=True)
+def masked_fill(input, mask, value):
+    x = _t(input)
+    m = _t(mask, "mask")
+    if m.dtype.kind != "b":
+        raise RuntimeError(
+            f"masked_fill only supports boolean masks, but got mask with dtype {m.dtype}"
+        )
+    if m.ndim > x.ndim or builtins_any(
+            a != b and a != 1 for a, b in zip(reversed(m.shape), reversed(x.shape))):
+        raise RuntimeError(
+            f"masked_fill: the mask of shape {tuple(m.shape)} does not broadcast to the input's "
+            f"shape {tuple(x.shape)}"
+        )
+    v = value
+    if isinstance(v, Tensor):
+        if v.ndim != 0:
+            raise RuntimeError(
+                f"masked_fill only supports a 0-dimensional value tensor, but got tensor with "
+                f"{v.ndim} dimension(s)"
+            )
+        v = v.to(x.device, x.dtype)  # a 0-d CPU value follows x's device, as in PyTorch
+    elif isinstance(v, float) and x.dtype.kind != "f":
+        v = int(v) if float(v).is_integer() else v
+    out = apply(E.WHERE, (v, x), (np.broadcast_to(m._data, x.shape) if m.shape != x.shape
+                                  else m._data,))
+    if out.dtype != x.dtype:
+        out = out.to(x.dtype)
+    return out
+
+
+@declare(out=True, differentiable=False)
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or (``as_tuple``) one
+    1-D tensor per dimension. Not differentiable."""
+    x = _t(input)
+    a = x._data
+    if as_tuple:
+        return tuple(wrap(i.astype(np.int64)) for i in (a.reshape(1) if a.ndim == 0
+                                                        else a).nonzero())
+    if a.ndim == 0:
+        return wrap(_const_like(x, np.zeros((1 if to_host(a) else 0, 0), dtype=np.int64)))
+    return wrap(_xp(x).stack(a.nonzero(), axis=1).astype(np.int64))
+
+
+@declare(differentiable=False)
+def argwhere(input):
+    """``nonzero(input)``: an ``(n, ndim)`` int64 tensor of the non-zero positions."""
+    return nonzero(input)
+
+
+def _scatter_index(x, dim, index, src, fn):
+    """Validate a scatter's index (as PyTorch does) and return (dim, index array, flat target
+    positions in index order)."""
+    d = _dim_in(dim, x.ndim, fn)
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{fn}(): index must be a Tensor of int64, got {type(index).__name__}")
+    if index.dtype.kind not in "iu":  # int32 too, as PyTorch (and gather, scatter_add) take
+        raise TypeError(f"{fn}(): expected an integer (int64) index, got dtype {index.dtype}; "
+                        f"convert it with .long()")
+    idx = to_host(index._data)
+    if idx.size == 0:
+        return d, idx, np.zeros(0, dtype=np.int64)
+    xnd = builtins_max(x.ndim, 1)
+    if idx.ndim != x.ndim and not (x.ndim == 0 and idx.ndim <= 1):
+        raise ValueError(f"{fn}(): index must have as many dimensions as input ({x.ndim}), got "
+                         f"index shape {tuple(idx.shape)}")
+    xshape = tuple(x.shape) if x.ndim else (1,)
+    idx = idx.reshape(-1) if x.ndim == 0 else idx
+    for k in range(xnd):
+        if k != d and idx.shape[k] > xshape[k]:
+            raise ValueError(f"{fn}(): index shape {tuple(idx.shape)} is larger than input shape "
+                             f"{tuple(x.shape)} in dimension {k}")
+        if src is not None and idx.shape[k] > (src.shape[k] if src.ndim else 1):
+            raise ValueError(f"{fn}(): index shape {tuple(idx.shape)} is larger than src shape "
+                             f"{tuple(src.shape)} in dimension {k}")
+    n = xshape[d]
+    lo, hi = int(idx.min()), int(idx.max())
+    if lo < 0 or hi >= n:
+        raise IndexError(f"{fn}(): index {lo if lo < 0 else hi} is out of bounds for dimension "
+                         f"{d} with size {n}")
+    full = S.gather_index(np, idx, d)
+    return d, idx, np.ravel_multi_index(full, xshape).reshape(-1)
+
+
+def _src_used(src, idx):
+    """The part of ``src`` a scatter reads (the leading ``index.shape`` block), flattened."""
+    if src.ndim == 0:
+        return src.reshape(1)
+    if tuple(src.shape) != tuple(idx.shape):
+        src = src[tuple(slice(0, k) for k in idx.shape)]
+    return src.reshape(-1)
+
+
+def _place(x_flat, targets, values):
+    """``x_flat`` with ``values`` written at the unique positions ``targets`` (differentiable
+    in both)."""
+    n = x_flat.shape[0]
+    mask = np.zeros(n, dtype=bool)
+    mask[targets] = True
+    placed = apply1(S.INDEX_ADD, values, ((n,), (_const_like(x_flat, targets),)))
+    return apply(E.WHERE, (placed, x_flat), (_const_like(x_flat, mask),))
+
+
+@declare(inplace=True)
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """``input`` with ``src`` (a tensor, or the number ``value``) written at ``index`` along
+    ``dim``: ``out[i][index[i][j]] = src[i][j]`` for ``dim=1``.
+
+    Where ``index`` repeats a position PyTorch leaves unspecified which write wins; gradkit
+    keeps the last one (in ``index``'s row-major order) and only that element of ``src`` gets a
+    gradient (PyTorch gives every duplicate one). ``reduce='add'``/``'multiply'`` are
+    ``scatter_reduce`` with ``'sum'``/``'prod'``.
+    """
+    x = _t(input)
+    if src is not None and not isinstance(src, Tensor):
+        if value is not None:
+            raise TypeError("scatter(): give either src or value, not both")
+        src, value = None, src
+    if src is None and value is None:
+        raise TypeError("scatter(): expected src (a Tensor) or value (a number), got neither")
+    if reduce is not None:
+        modes = {"add": "sum", "multiply": "prod"}
+        if reduce not in modes:
+            raise ValueError(f"scatter(): reduce must be 'add' or 'multiply', got {reduce!r}")
+        if src is None:
+            src = _full_like_index(x, index, value)
+        return scatter_reduce(x, dim, index, src, modes[reduce])
+    if src is not None and src.dtype != x.dtype:
+        raise TypeError(f"scatter(): expected src to have the dtype of input ({x.dtype}), got "
+                        f"{src.dtype}")
+    d, idx, targets = _scatter_index(x, dim, index, src, "scatter")
+    if targets.size == 0:
+        return x.clone()
+    # the last write to each position wins
+    rev_unique, first_rev = np.unique(targets[::-1], return_index=True)
+    last = targets.size - 1 - first_rev
+    flat = x.reshape(-1)
+    if src is None:
+        mask = np.zeros(flat.shape[0], dtype=bool)
+        mask[rev_unique] = True
+        return masked_fill(flat, wrap(_const_like(x, mask)), value).reshape(tuple(x.shape))
+    vals = _src_used(src, idx)[_const_like(x, last)]
+    return _place(flat, rev_unique, vals).reshape(tuple(x.shape))
+
+
+def _full_like_index(x, index, value):
+    from .factories import full
+
+    return full(tuple(index.shape), value, dtype=x.dtype, device=x.device)
+
+
+def _scatter_identity(dtype, reduce):
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    if dtype.kind == "b":
+        return reduce != "amax"
+    info = np.iinfo(dtype)
+    return int(info.min) if reduce == "amax" else int(info.max)
+
+
+_SCATTER_REDUCES = ("sum", "prod", "mean", "amax", "amin")
+
+
+@declare(inplace=True)
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """Reduce ``src`` into ``input`` at ``index`` along ``dim`` with ``reduce`` in ``'sum'``,
+    ``'prod'``, ``'mean'``, ``'amax'``, ``'amin'``; ``include_self=False`` leaves the old values
+    of the positions written to out of the reduction.
+
+    Gradients follow PyTorch: ties in amax/amin share the gradient evenly among the tied
+    elements of the group (``input``'s element included when ``include_self``). One difference:
+    with ``include_self=False`` PyTorch also counts a tied ``input`` element when splitting
+    (so the src gradients then sum to less than the output's); gradkit splits among src only.
+    Integer ``'mean'`` rounds down, as PyTorch does.
+    """
+    x = _t(input)
+    if reduce not in _SCATTER_REDUCES:
+        raise ValueError(f"scatter_reduce(): reduce must be one of {_SCATTER_REDUCES}, got "
+                         f"{reduce!r}")
+    s = _t(src, "src")
+    if s.dtype != x.dtype:
+        raise TypeError(f"scatter_reduce(): expected src to have the dtype of input ({x.dtype}), "
+                        f"got {s.dtype}")
+    d, idx, targets = _scatter_index(x, dim, index, s, "scatter_reduce")
+    shape = tuple(x.shape)
+    if targets.size == 0:
+        return x.clone()
+    flat = x.reshape(-1)
+    vals = _src_used(s, idx)
+    u, inverse, counts = np.unique(targets, return_inverse=True, return_counts=True)
+    if reduce in ("sum", "mean"):
+        base = flat if include_self else _place(flat, u, _zeros_of(flat, u.size))
+        total = scatter_add(base, 0, wrap(_const_like(x, targets)), vals)
+        if reduce == "sum":
+            return total.reshape(shape)
+        n = np.ones(flat.shape[0], dtype=np.int64) if include_self else \
+            np.zeros(flat.shape[0], dtype=np.int64)
+        n[u] += counts
+        n[n == 0] = 1
+        nt = wrap(_const_like(x, n.astype(x.dtype if x.dtype.kind == "f" else np.int64)))
+        if x.dtype.kind == "f":
+            return (total / nt).reshape(shape)
+        return wrap(total._data // nt._data).to(x.dtype).reshape(shape)
+    # prod / amax / amin: each written position's group as a row of a padded matrix, reduced
+    # by the prod/amax/amin primitives (exact with zeros, PyTorch's tie rule). Groups of about
+    # the same size share a matrix (sizes in [2^j, 2^(j+1))), so padding at most doubles the
+    # work: one large group among many small ones does not pad them all to its size.
+    order = np.argsort(inverse, kind="stable")
+    first = np.cumsum(counts) - counts  # each group's start in ``order``
+    level = np.log2(counts).astype(np.int64)
+    identity = _scatter_identity(x.dtype, reduce)
+    placed, reduced = [], []
+    for lv in np.unique(level):
+        sel = np.flatnonzero(level == lv)
+        k = int(counts[sel].max())
+        valid = np.arange(k) < counts[sel, None]
+        pick = np.zeros((sel.size, k), dtype=np.int64)
+        pick[valid] = order[(first[sel, None] + np.arange(k))[valid]]
+        groups = where(wrap(_const_like(x, valid)), vals[_const_like(x, pick)], identity)
+        if include_self:
+            groups = cat([flat[_const_like(x, u[sel])].unsqueeze(1), groups], 1)
+        if reduce == "prod":
+            red = groups.prod(1)  # (methods: reduction.py is a layer above)
+        else:
+            red = groups.amax(1) if reduce == "amax" else groups.amin(1)
+        placed.append(u[sel])
+        reduced.append(red)
+    red = reduced[0] if len(reduced) == 1 else cat(reduced, 0)
+    return _place(flat, np.concatenate(placed), red.to(x.dtype)).reshape(shape)
+
+
+def _zeros_of(x, n):
+    return wrap(_const_like(x, np.zeros(n, dtype=x.dtype)))
+
+
+@declare(out=True)
+def take_along_dim(input, indices, dim=None):
+    """Pick values along ``dim`` at ``indices`` (``input`` and ``indices`` broadcast in the
+    other dimensions); with ``dim=None``, from the flattened input."""
+    x = _t(input)
+    if not isinstance(indices, Tensor) or indices.dtype.kind not in "iu":
+        got = indices.dtype if isinstance(indices, Tensor) else type(indices).__name__
+        raise TypeError(f"take_along_dim(): indices must be an integer Tensor, got {got}")
+    if dim is None:
+        return gather(flatten(x), 0, flatten(indices))
+    if x.ndim != indices.ndim:
+        raise ValueError(f"take_along_dim(): input and indices should have the same number of "
+                         f"dimensions, got shapes {tuple(x.shape)} and {tuple(indices.shape)}")
+    d = _dim_in(dim, x.ndim, "take_along_dim")
+    try:
+        b = np.broadcast_shapes(tuple(s for k, s in enumerate(x.shape) if k != d),
+                                tuple(s for k, s in enumerate(indices.shape) if k != d))
+    except ValueError:
+        raise ValueError(f"take_along_dim(): input {tuple(x.shape)} and indices "
+                         f"{tuple(indices.shape)} do not broadcast outside dim {d}") from None
+    bx = list(b[:d]) + [x.shape[d]] + list(b[d:])
+    bi = list(b[:d]) + [indices.shape[d]] + list(b[d:])
+    xi = x.expand(*bx) if tuple(bx) != tuple(x.shape) else x
+    ii = indices.expand(*bi) if tuple(bi) != tuple(indices.shape) else indices
+    return gather(xi, d, wrap(_xp(ii).ascontiguousarray(ii._data)))
+
+
+@declare(inplace=True)
+def index_add(input, dim, index, source, *, alpha=1):
+    """Add ``alpha * source`` into ``input`` at ``index`` along ``dim``."""
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    idx = _index_array(index, "index_add", x)
+    src = _t(source, "source") * alpha if alpha != 1 else _t(source, "source")
+    shape = list(src.shape)
+    full_idx = idx.reshape([-1 if k == d else 1 for k in range(x.ndim)])
+    full_idx = np.broadcast_to(full_idx, shape)
+    big = list(x.shape)
+    big[d] = builtins_max(big[d], shape[d])
+    return scatter_add(x, d, wrap(full_idx.copy()), src)
+
+
+# ------------------------------------------------------------------ x[index], x[index] = value
+@tensor_method()
+def __setitem__(self, index, value):
+    idx = _norm_index(index, self._data.shape)
+    value = _scalar_or_tensor(value)
+    vt = isinstance(value, Tensor)
+    rg = self.requires_grad or (vt and value.requires_grad)
+    if rg and grad_mode.STATE[0]:
+        if self.grad_fn is None and self.requires_grad:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation "
+                "(__setitem__). Wrap it in `with gradkit.no_grad():` or build a new tensor."
+            )
+        gf = self.grad_fn
+        if gf is not None and gf.op in VIEW_OPS and _writes_through(self, gf):
+            raise RuntimeError(
+                f"__setitem__: in-place modification of a view ({gf.name()}) of a tensor "
+                f"that requires grad is not supported by gradkit: the write would reach the "
+                f"base tensor behind autograd's back. Index the base instead (x[i, j] = v "
+                f"rather than x[i][j] = v), or clone() the view first."
+            )
+        if not vt:
+            value = wrap(_ns(self._data).asarray(value, dtype=self.dtype))
+        elif type(value._data) is not type(self._data):  # e.g. a CPU value into a cuda tensor
+            value = value.to(self.device)
+        if value.dtype != self.dtype:
+            value = value.to(self.dtype)
+        old = _make(self._data.copy(), self.requires_grad, self.grad_fn)
+        try:
+            res = apply2(S.SETITEM, old, value, (idx,))
+        except ValueError:
+            raise RuntimeError(
+                f"__setitem__: shape mismatch: a value of shape {tuple(value.shape)} cannot "
+                f"be broadcast to the indexed part of shape {tuple(self._data[idx].shape)}"
+            ) from None
+        assign(self, res._data, "__setitem__")
+        prev = self.grad_fn
+        if prev is not None and prev.op.saves & SAVES_OUTPUT:
+            if prev.meta is None:
+                prev.meta = {}
+            prev.meta["output_modified"] = "__setitem__"
+        self.grad_fn = res.grad_fn
+        self.requires_grad = True
+        return
+    v = value._data if vt else value
+    if vt and type(v) is not type(self._data):  # copy across devices, as PyTorch does
+        v = _to_namespace_of(v, self._data)
+    if vt and v.dtype.kind == "f" and self._data.dtype.kind in "iub":
+        raise RuntimeError(
+            f"__setitem__: can't assign a {value.dtype} tensor into a {self.dtype} tensor; "
+            f"convert the value first"
+        )
+    try:
+        self._data[idx] = v
+    except ValueError:
+        raise RuntimeError(
+            f"__setitem__: shape mismatch: a value of shape {tuple(np.shape(v))} cannot be "
+            f"broadcast to the indexed part of shape {tuple(self._data[idx].shape)}"
+        ) from None
+    self._vc[0] += 1
+
+@tensor_method()
+def __getitem__(self, index):
+    return apply1(S.GETITEM, self, (_norm_index(index, self._data.shape), self._data.shape))
+
+
+def _norm_index(index, shape):
+    """Convert Tensors in an index to arrays, and boolean masks to integer arrays."""
+    if type(index) is not tuple:
+        if type(index) is list and any(type(p) is slice or p is None or p is Ellipsis
+                                       for p in index):
+            index = tuple(index)  # PyTorch reads x[[0, slice(None)]] as x[0, :]
+        else:
+            index = (index,)
+    out = []
+    has_bool = has_adv = False
+    for part in index:
+        if isinstance(part, Tensor):
+            part = part._data
+            if part.dtype == np.uint8:  # a byte tensor is a mask in PyTorch (deprecated there)
+                part = part.astype(bool)
+        elif isinstance(part, list):
+            # an empty list selects nothing (np.asarray([]) would be float64)
+            part = np.asarray(part) if part else np.zeros(0, dtype=np.int64)
+        elif isinstance(part, np.integer):
+            part = int(part)
+        elif type(part) is slice and part.step is not None and part.step <= 0:
+            raise ValueError("step must be greater than zero")
+        if isinstance(part, np.ndarray) or _is_device_array(part):
+            if part.dtype.kind == "b":
+                has_adv = True
+                if part.ndim:  # a 0-d mask adds a dim of size 1 or 0, as NumPy does it
+                    has_bool = True
+            elif part.dtype.kind not in "iu":
+                raise IndexError(
+                    f"tensors used as indices must be long, int, byte or bool tensors, got "
+                    f"{part.dtype}"
+                )
+            elif part.ndim == 0:
+                part = int(part)
+            else:
+                has_adv = True
+        out.append(part)
+    if has_bool:
+        expanded = []
+        for part in out:
+            if ((isinstance(part, np.ndarray) or _is_device_array(part))
+                    and part.dtype.kind == "b" and part.ndim):
+                expanded.extend(part.nonzero())
+            else:
+                expanded.append(part)
+        out = expanded
+    if has_adv:
+        return _torch_adv_layout(out, shape)
+    return tuple(out)
+
+
+def _torch_adv_layout(out, shape):
+    """The index as NumPy must see it to place dims as PyTorch does.
+
+    PyTorch applies integers before advanced (tensor) indexing, so ``x[1, :, idx]`` puts the
+    slice's dim first; NumPy counts the integer as an advanced index and, the two being
+    separated, puts ``idx``'s dims first. Where the two placements differ, return an index of
+    broadcast integer arrays (one per indexed dim) whose result has PyTorch's layout.
+    """
+    kinds = []
+    for part in out:
+        if part is None:
+            kinds.append("n")
+        elif part is Ellipsis:
+            kinds.append("e")
+        elif type(part) is int:
+            kinds.append("i")
+        elif type(part) is slice:
+            kinds.append("s")
+        elif part.dtype.kind == "b":  # a 0-d mask: leave NumPy's rules
+            return tuple(out)
+        else:
+            kinds.append("a")
+    if "i" not in kinds or kinds.count("e") > 1:
+        return tuple(out)
+    if "e" in kinds:
+        k = kinds.index("e")
+        n_fill = max(len(shape) - sum(1 for c in kinds if c in "isa"), 0)
+        out = out[:k] + [slice(None)] * n_fill + out[k + 1:]
+        kinds = kinds[:k] + ["s"] * n_fill + kinds[k + 1:]
+    adv = [j for j, c in enumerate(kinds) if c in "ia"]
+    if adv[-1] - adv[0] + 1 == len(adv):
+        return tuple(out)  # NumPy keeps the block in place, as PyTorch does
+    torch_kinds = [c for c in kinds if c != "i"]
+    arr_pos = [j for j, c in enumerate(torch_kinds) if c == "a"]
+    if arr_pos[-1] - arr_pos[0] + 1 != len(arr_pos) or arr_pos[0] == 0:
+        return tuple(out)  # PyTorch puts the block first too
+    arrays = [part for part, c in zip(out, kinds) if c == "a"]
+    try:
+        bshape = np.broadcast_shapes(*[a.shape for a in arrays])
+    except ValueError:
+        raise IndexError(
+            "shape mismatch: indexing tensors could not be broadcast together with shapes "
+            + " ".join(str(list(a.shape)) for a in arrays)
+        ) from None
+    xp = _ns(arrays[0])
+    n_before = arr_pos[0]
+    nb = len(bshape)
+    n_out = len(torch_kinds) - len(arrays) + nb
+    res = []
+    d = q = 0
+    for part, c in zip(out, kinds):
+        if c == "i":
+            res.append(part)
+            d += 1
+        elif c == "n":
+            q += 1
+        elif c == "s":
+            if d >= len(shape):
+                raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+            r = xp.arange(*part.indices(shape[d]))
+            res.append(r.reshape((1,) * q + (r.shape[0],) + (1,) * (n_out - q - 1)))
+            q += 1
+            d += 1
+        else:
+            if q == n_before:
+                q += nb
+            res.append(part.reshape((1,) * n_before + (1,) * (nb - part.ndim) + part.shape
+                                    + (1,) * (n_out - n_before - nb)))
+            d += 1
+    return tuple(res)

@@ -1,0 +1,157 @@
+"""Memory: copies and conversions (``clone``, ``copy_``, ``to``, ``float()``, ...), ``fill_``/
+``zero_``, ``detach`` and the ``new_*`` factories of Tensor."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype, factories
+from .._tensor.record import apply1, check_broadcast, inplace
+from .._tensor.tensor import Tensor, as_tensor_arg, wrap
+from ..autograd import grad_mode
+from ..device import Device, _parse_device_dtype, _to_namespace_of
+from ..ops import elementwise as E
+from ..ops import memory as M
+from ._args import _t
+from ._registry import declare, tensor_method
+
+__all__ = ["clone", "detach", "numel", "zeros_like_grad"]
+
+
+@declare(method=False, differentiable=False)
+def numel(input) -> int:
+    """The number of elements."""
+    return _t(input).numel()
+
+
+@declare()
+def clone(input):
+    """A copy with its own storage; differentiable."""
+    return apply1(M.CLONE, _t(input))
+
+
+@declare(method=False, differentiable=False)
+def detach(input):
+    """The same storage, out of the graph."""
+    return _t(input).detach()
+
+
+@declare(method=False)
+def zeros_like_grad(x):
+    return wrap(np.zeros_like(x._data))
+
+
+# ------------------------------------------------------------------ conversions
+@tensor_method()
+def to(self, *args, **kwargs):
+    """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``,
+    ``to(device, dtype)``; differentiable."""
+    device, dtype = _parse_device_dtype(args, kwargs)
+    t = self
+    if device is not None and Device(device) != self.device:
+        t = apply1(M.TO_DEVICE, t, (Device(device), t.device))
+    if dtype is not None:
+        dtype = _dtype.to_dtype(dtype)
+        if dtype != t._data.dtype:
+            if t.requires_grad and dtype.kind not in "fc":
+                return wrap(t._data.astype(dtype))
+            t = apply1(E.CAST, t, (dtype, t._data.dtype))
+    if kwargs.get("copy") and t is self:
+        t = clone(t)
+    return t
+
+
+@tensor_method("type")
+def _type(self, dtype=None):
+    if dtype is None:
+        return str(self.dtype)
+    return to(self, dtype)
+
+
+def _conversion(name, target):
+    def convert(self):
+        return to(self, target)
+
+    convert.__name__ = convert.__qualname__ = name
+    convert.__doc__ = f"``self.to({target!r})``."
+    return tensor_method(name)(convert)
+
+
+for _name, _target in (("float", _dtype.float32), ("double", _dtype.float64),
+                       ("half", _dtype.float16), ("long", _dtype.int64), ("int", _dtype.int32),
+                       ("bool", _dtype.bool), ("cpu", "cpu")):
+    _conversion(_name, _target)
+
+
+@tensor_method()
+def cuda(self, device=None):
+    return to(self, "cuda" if device is None else f"cuda:{int(device)}")
+
+
+# ------------------------------------------------------------------ writes
+@tensor_method()
+def copy_(self, src):
+    """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
+    src = as_tensor_arg(src, name="src")
+    if self.requires_grad or src.requires_grad:
+        return inplace(self, M.COPY, src)
+    arr = src._data
+    if type(arr) is not type(self._data):
+        arr = _to_namespace_of(arr, self._data)
+    try:
+        self._data[...] = arr
+    except ValueError:
+        check_broadcast(self, src, "copy_")
+        raise
+    self._vc[0] += 1
+    return self
+
+
+@tensor_method()
+def fill_(self, value):
+    """Fill with ``value`` (a number or a 0-d Tensor, then differentiable)."""
+    if isinstance(value, Tensor):
+        if value.requires_grad and grad_mode.STATE[0]:
+            return inplace(self, M.FILL_T, value)
+        value = value.item()
+    if self.requires_grad and grad_mode.STATE[0]:
+        return inplace(self, M.FILL, None, (value,), name="fill_")
+    self._data.fill(value)
+    self._vc[0] += 1
+    return self
+
+
+@tensor_method()
+def zero_(self):
+    return fill_(self, 0)
+
+
+# ------------------------------------------------------------------ new_* factories
+def _new_factory(name):
+    def new(self, *size, dtype=None, device=None, requires_grad=False):
+        return getattr(factories, name)(*size, dtype=dtype or self.dtype,
+                                        device=device or self.device,
+                                        requires_grad=requires_grad)
+
+    new.__name__ = new.__qualname__ = "new_" + name
+    new.__doc__ = f"``{name}`` with this tensor's dtype and device unless given."
+    return tensor_method("new_" + name)(new)
+
+
+for _name in ("zeros", "ones", "empty"):
+    _new_factory(_name)
+
+
+@tensor_method()
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return factories.full(size, fill_value, dtype=dtype or self.dtype,
+                          device=device or self.device, requires_grad=requires_grad)
+
+
+@tensor_method()
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    return factories.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                            requires_grad=requires_grad)
+
+
+del _name, _target

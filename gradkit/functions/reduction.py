@@ -1,0 +1,411 @@
+"""Reductions and scans: ``sum``, ``mean``, ``prod``, ``max``/``min``, ``var``/``std``, ``norm``,
+``logsumexp``, ``softmax``, the ``nan*`` reductions and the cumulative ops (``cumsum``, ``cummax``,
+...). Primitives are in ``gradkit/ops/reduction.py``."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+from .. import _dtype
+from .._backend import to_host
+from .._tensor.record import apply1
+from .._tensor.tensor import Tensor, wrap
+from ..ops import reduction as R
+from ._args import (
+    _const_like,
+    _dim_in,
+    _float_operand,
+    _int_arg,
+    _norm_axis,
+    _on_device_of,
+    _t,
+    _wrap_dim,
+    builtins_any,
+)
+from ._registry import declare
+from .comparison import isnan
+from .elementwise import abs, maximum, minimum, sqrt, where
+from .indexing import gather
+from .shape import cat, diagonal, narrow
+
+__all__ = ["MaxMin", "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cummax",
+    "cummin", "cumprod", "cumsum", "diff", "log_softmax", "logcumsumexp", "logsumexp", "max",
+    "mean", "min", "nanmean", "nansum", "norm", "prod", "softmax", "std", "std_mean", "sum",
+    "trace", "var", "var_mean"]
+
+
+@declare(out=True, differentiable=False)
+def all(input, dim=None, keepdim=False):
+    x = _t(input)
+    return wrap(_on_device_of(x, np.all(x._data, axis=_norm_axis(dim, x.ndim), keepdims=keepdim)))
+
+
+@declare(out=True, differentiable=False)
+def any(input, dim=None, keepdim=False):
+    x = _t(input)
+    return wrap(_on_device_of(x, np.any(x._data, axis=_norm_axis(dim, x.ndim), keepdims=keepdim)))
+
+
+@declare(differentiable=False)
+def count_nonzero(input, dim=None):
+    x = _t(input)
+    return wrap(_on_device_of(x, np.count_nonzero(x._data, axis=_norm_axis(dim, x.ndim)),
+                              np.dtype(np.int64)))
+
+
+def _reduce_args(x, dim):
+    axis = _norm_axis(dim, x.ndim)
+    # a 0-d tensor accepts dim 0 / -1 (as in PyTorch): reducing over it reduces over everything
+    return None if x.ndim == 0 else axis
+
+
+@declare(out=True)
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    x = _t(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.dtype.kind in "biu" and x.dtype != np.int64:
+        x = x.to(_dtype.int64)
+    return apply1(R.SUM, x, (_reduce_args(x, dim), keepdim, x._data.shape))
+
+
+@declare(out=True)
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    x = _t(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.dtype.kind != "f":
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+            f"or complex dtype. Got: {x.dtype}. Convert first, e.g. x.float().mean()"
+        )
+    return apply1(R.MEAN, x, (_reduce_args(x, dim), keepdim, x._data.shape))
+
+
+def _int64_accumulator(x):
+    """Integer and bool inputs of sum/prod/cumsum accumulate in int64, as in PyTorch (NumPy
+    would use uint64 for unsigned inputs)."""
+    return x.to(_dtype.int64) if x.dtype.kind in "biu" and x.dtype != np.int64 else x
+
+
+@declare(out=True)
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    x = _t(input)
+    x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
+    return apply1(R.PROD, x, (_reduce_args(x, dim), keepdim, x._data.shape))
+
+
+def _check_nonempty(x, name, axis):
+    """Refuse to reduce over an empty dimension (there is no identity for max/min)."""
+    if x.numel() == 0 and (axis is None or x.ndim == 0
+                           or builtins_any(x.shape[d] == 0 for d in axis)):
+        raise RuntimeError(
+            f"{name}(): expected a non-empty tensor (or a dim to reduce that is not empty), got "
+            f"shape {tuple(x.shape)}"
+        )
+
+
+@declare(out=True)
+def amax(input, dim=(), keepdim=False):
+    x = _t(input)
+    axis = _reduce_args(x, dim)
+    _check_nonempty(x, "amax", axis)
+    return apply1(R.AMAX, x, (axis, keepdim, x._data.shape))
+
+
+@declare(out=True)
+def amin(input, dim=(), keepdim=False):
+    x = _t(input)
+    axis = _reduce_args(x, dim)
+    _check_nonempty(x, "amin", axis)
+    return apply1(R.AMIN, x, (axis, keepdim, x._data.shape))
+
+
+_MinMax = collections.namedtuple("_MinMax", ["values", "indices"])
+
+
+class _Values(collections.namedtuple("_Values", ["values", "indices"])):
+    """``(values, indices)``, as ``torch.return_types.median`` and friends."""
+
+
+class MaxMin(_MinMax):
+    """``(values, indices)`` as ``torch.return_types.max``/``min``."""
+
+
+def _max_min(input, dim, keepdim, largest):
+    x = _t(input)
+    if dim is None:
+        return amax(x) if largest else amin(x)
+    if isinstance(dim, Tensor):  # max(input, other)
+        return maximum(x, dim) if largest else minimum(x, dim)
+    d = _wrap_dim(dim, x.ndim)
+    _check_nonempty(x, "max" if largest else "min", (d,))
+    arg = np.argmax if largest else np.argmin
+    idx = arg(x._data, axis=d, keepdims=True) if x.ndim else \
+        _on_device_of(x, 0, np.dtype(np.int64))
+    if x.ndim == 0:
+        return MaxMin(x.clone(), wrap(idx))
+    values = gather(x, d, wrap(idx))
+    if not keepdim:
+        values = values.squeeze(d)
+        idx = idx.squeeze(d)
+    return MaxMin(values, wrap(idx.astype(np.int64)))
+
+
+@declare(out=True)
+def max(input, dim=None, keepdim=False):
+    """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)``;
+    ``max(x, other)``: elementwise maximum."""
+    return _max_min(input, dim, keepdim, True)
+
+
+@declare(out=True)
+def min(input, dim=None, keepdim=False):
+    return _max_min(input, dim, keepdim, False)
+
+
+@declare(out=True, differentiable=False)
+def argmax(input, dim=None, keepdim=False):
+    x = _t(input)
+    if dim is None:
+        return wrap(_on_device_of(x, np.argmax(x._data), np.dtype(np.int64)))
+    return wrap(np.argmax(x._data, axis=_wrap_dim(dim, x.ndim), keepdims=keepdim).astype(np.int64))
+
+
+@declare(out=True, differentiable=False)
+def argmin(input, dim=None, keepdim=False):
+    x = _t(input)
+    if dim is None:
+        return wrap(_on_device_of(x, np.argmin(x._data), np.dtype(np.int64)))
+    return wrap(np.argmin(x._data, axis=_wrap_dim(dim, x.ndim), keepdims=keepdim).astype(np.int64))
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+@declare(out=True)
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False``: 0)."""
+    x = _float_operand(_t(input))
+    if isinstance(dim, bool):  # var(x, unbiased)
+        dim, unbiased = None, dim
+    c = _correction(unbiased, correction)
+    axis = _reduce_args(x, dim)
+    n = 1
+    for i, s in enumerate(x.shape):
+        if axis is None or i in axis:
+            n *= s
+    d = x - mean(x, dim=axis if axis is not None else None, keepdim=True)
+    denom = n - c
+    ss = sum(d * d, dim=axis, keepdim=keepdim)
+    return ss / denom if denom > 0 else ss * float("nan") if n else ss
+
+
+@declare(out=True)
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+@declare(method=False)
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(_float_operand(_t(input)), dim, keepdim))
+
+
+@declare(method=False)
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(_float_operand(_t(input)), dim, keepdim))
+
+
+@declare(out=True)
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm."""
+    x = _float_operand(_t(input))
+    if dtype is not None:
+        x = x.to(dtype)
+    axis = _reduce_args(x, dim)
+    if p == "fro" or p is None:
+        p = 2
+    if p == "nuc":
+        raise NotImplementedError("norm(p='nuc') is not supported; use an SVD of the matrix")
+    if p == float("inf"):
+        return amax(abs(x), dim=axis if axis is not None else (), keepdim=keepdim)
+    if p == -float("inf"):
+        return amin(abs(x), dim=axis if axis is not None else (), keepdim=keepdim)
+    if p == 1:
+        return sum(abs(x), dim=axis, keepdim=keepdim)
+    if p == 0:
+        return sum((x != 0).to(x.dtype), dim=axis, keepdim=keepdim)
+    return apply1(R.NORM, x, (float(p) if p != 2 else 2, axis, keepdim, x._data.shape))
+
+
+@declare(out=True, aliases=("special:logsumexp",))
+def logsumexp(input, dim, keepdim=False):
+    x = _float_operand(_t(input))
+    return apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim), keepdim, x._data.shape))
+
+
+@declare(inplace=True, out=True)
+def cumsum(input, dim, *, dtype=None):
+    x = _t(input)
+    x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
+    if x.ndim == 0:  # dim 0 of a 0-d tensor: the op over its single element
+        return apply1(R.CUMSUM, x.reshape(1), (_wrap_dim(dim, 0),)).reshape(())
+    return apply1(R.CUMSUM, x, (_wrap_dim(dim, x.ndim),))
+
+
+@declare(aliases=("special:softmax",))
+def softmax(input, dim, dtype=None):
+    x = _float_operand(_t(input))
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.ndim == 0:  # dim 0 of a 0-d tensor: the op over its single element
+        return apply1(R.SOFTMAX, x.reshape(1), (_wrap_dim(dim, 0),)).reshape(())
+    return apply1(R.SOFTMAX, x, (_wrap_dim(dim, x.ndim),))
+
+
+@declare(aliases=("special:log_softmax",))
+def log_softmax(input, dim, dtype=None):
+    x = _float_operand(_t(input))
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.ndim == 0:  # dim 0 of a 0-d tensor: the op over its single element
+        return apply1(R.LOG_SOFTMAX, x.reshape(1), (_wrap_dim(dim, 0),)).reshape(())
+    return apply1(R.LOG_SOFTMAX, x, (_wrap_dim(dim, x.ndim),))
+
+
+@declare()
+def trace(input):
+    """Sum of the main diagonal of a 2-D tensor (integers sum in int64)."""
+    x = _t(input)
+    if x.ndim != 2:
+        raise ValueError(f"trace(): expected a 2-D tensor, got shape {tuple(x.shape)}")
+    return sum(diagonal(x))
+
+
+@declare(inplace=True, out=True)
+def cumprod(input, dim, *, dtype=None):
+    """Cumulative product along ``dim`` (integers accumulate in int64); exact gradients with
+    zeros in the input."""
+    x = _t(input)
+    x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
+    if x.ndim == 0:
+        return apply1(R.CUMPROD, x.reshape(1), (_dim_in(dim, 0, "cumprod"),)).reshape(())
+    return apply1(R.CUMPROD, x, (_dim_in(dim, x.ndim, "cumprod"),))
+
+
+@declare(out=True)
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference along ``dim``, after concatenating ``prepend`` and
+    ``append`` (tensors) on either side. Booleans give ``!=`` of neighbours, as in PyTorch."""
+    x = _t(input)
+    if x.ndim == 0:
+        raise ValueError("diff(): expected a tensor with at least one dimension, got a 0-d "
+                         "tensor")
+    n = _int_arg(n, "diff", "n")
+    if n < 0:
+        raise ValueError(f"diff(): order n must be non-negative, got {n}")
+    d = _dim_in(dim, x.ndim, "diff")
+    parts = []
+    for name, extra in (("prepend", prepend), (None, x), ("append", append)):
+        if extra is None:
+            continue
+        if name is not None:
+            extra = _t(extra, name)
+            if extra.ndim == 0:
+                shape = list(x.shape)
+                shape[d] = 1
+                extra = extra.expand(*shape)
+            elif extra.ndim != x.ndim:
+                raise ValueError(f"diff(): {name} must have as many dimensions as input "
+                                 f"({x.ndim}), got shape {tuple(extra.shape)}")
+        parts.append(extra)
+    y = cat(parts, d) if len(parts) > 1 else x
+    for _ in range(n):
+        m = y.shape[d]
+        if m == 0:
+            break
+        hi, lo = narrow(y, d, 1, m - 1), narrow(y, d, 0, m - 1)
+        y = (hi != lo) if y.dtype.kind == "b" else hi - lo
+    return y if y is not x else x.clone()
+
+
+@declare(out=True)
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum treating NaN as zero."""
+    x = _t(input)
+    if x.dtype.kind == "f":
+        x = where(isnan(x), 0.0, x)
+    return sum(x, dim, keepdim, dtype=dtype)
+
+
+@declare(out=True)
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean of the non-NaN elements (NaN where all are NaN)."""
+    x = _t(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.dtype.kind != "f":
+        raise TypeError(f"nanmean(): expected a floating point input, got {x.dtype}; convert "
+                        f"first, e.g. x.float()")
+    keep = ~isnan(x)
+    axis = _reduce_args(x, dim)
+    count = np.sum(to_host(keep._data), axis=axis, keepdims=keepdim).astype(x.dtype)
+    return sum(where(keep, x, 0.0), dim, keepdim) / wrap(_const_like(x, np.asarray(count)))
+
+
+def _cum_extreme(input, dim, largest, fn):
+    x = _t(input)
+    d = _dim_in(dim, x.ndim, fn)
+    if x.ndim == 0:
+        return _Values(x.clone(), wrap(_const_like(x, np.asarray(0, dtype=np.int64))))
+    a = to_host(x._data)
+    acc = np.maximum.accumulate(a, axis=d) if largest else np.minimum.accumulate(a, axis=d)
+    shape = [1] * a.ndim
+    shape[d] = a.shape[d]
+    pos = np.arange(a.shape[d]).reshape(shape)
+    # PyTorch's scan moves the index on >= (<= for min) and on NaN: the last element equal to
+    # the running extreme, or the last NaN once one is met
+    update = a == acc
+    if a.dtype.kind == "f":
+        update |= np.isnan(a)
+    idx = np.maximum.accumulate(np.where(update, pos, 0), axis=d).astype(np.int64)
+    return _Values(gather(x, d, wrap(_const_like(x, idx))), wrap(_const_like(x, idx)))
+
+
+@declare(out=True)
+def cummax(input, dim):
+    """``(values, indices)`` of the running maximum along ``dim``; ties take the latest index
+    (as PyTorch) and the gradient goes to it."""
+    return _cum_extreme(input, dim, True, "cummax")
+
+
+@declare(out=True)
+def cummin(input, dim):
+    """``(values, indices)`` of the running minimum along ``dim``; ties take the latest index."""
+    return _cum_extreme(input, dim, False, "cummin")
+
+
+@declare(out=True)
+def logcumsumexp(input, dim):
+    """``log(cumsum(exp(input)))`` along ``dim``, computed stably.
+
+    Where every element up to a position is -inf, the gradient of those elements is 0 here
+    (PyTorch gives NaN there, from ``exp(-inf - -inf)``).
+    """
+    x = _t(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"logcumsumexp(): expected a floating point input, got {x.dtype}; "
+                        f"convert first, e.g. x.float()")
+    if x.ndim == 0:
+        return apply1(R.LOGCUMSUMEXP, x.reshape(1),
+                      (_dim_in(dim, 0, "logcumsumexp"),)).reshape(())
+    return apply1(R.LOGCUMSUMEXP, x, (_dim_in(dim, x.ndim, "logcumsumexp"),))

@@ -1,0 +1,554 @@
+"""Shapes and views: ``reshape``/``view``, ``permute``/``transpose``, ``squeeze``/``unsqueeze``,
+``expand``, joining and splitting (``cat``, ``stack``, ``split``, ``chunk``), ``flip``, ``roll``,
+``tril``/``triu``, ``diagonal``, ... Primitives are in ``gradkit/ops/shape.py``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype
+from .._backend import to_host
+from .._tensor.record import apply, apply1
+from .._tensor.tensor import Tensor, wrap
+from ..ops import shape as S
+from ._args import (
+    _const_like,
+    _dim_in,
+    _dims_tuple,
+    _int_arg,
+    _norm_axis,
+    _shape_arg,
+    _t,
+    _wrap_dim,
+    _xp,
+    builtins_abs,
+    builtins_any,
+    builtins_max,
+    builtins_min,
+    builtins_sum,
+)
+from ._registry import declare, tensor_method
+
+__all__ = ["broadcast_to", "cat", "chunk", "diag", "diagonal", "expand", "expand_as", "flatten",
+    "flip", "meshgrid", "movedim", "narrow", "permute", "repeat", "repeat_interleave", "reshape",
+    "roll", "rot90", "split", "squeeze", "stack", "t", "tile", "transpose", "tril", "triu",
+    "unbind", "unflatten", "unsqueeze", "view"]
+
+
+def _infer_shape(shape, numel, name):
+    shape = [int(s) for s in shape]
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError(f"{name}: only one dimension can be inferred (-1), got {tuple(shape)}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(
+                f"{name}: shape {tuple(shape)} is invalid for input of size {numel}"
+            )
+        shape[neg[0]] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"{name}: shape {tuple(shape)} is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+@declare()
+def reshape(input, *args, shape=None):
+    x = _t(input)
+    shape = _infer_shape(_shape_arg(args) if shape is None else tuple(shape), x._data.size,
+                         "reshape")
+    return apply1(S.RESHAPE, x, (shape, x._data.shape))
+
+
+@declare(function=False)
+def view(input, *shape):
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
+        return _t(input).to(shape[0])  # view(dtype) reinterprets in PyTorch; we convert
+    return reshape(input, *shape)
+
+
+@declare()
+def permute(input, *args, dims=None):
+    x = _t(input)
+    dims = _shape_arg(args) if dims is None else tuple(dims)
+    if len(dims) != x.ndim:
+        raise RuntimeError(
+            f"permute: number of dims don't match: the tensor has {x.ndim} dimensions but "
+            f"{len(dims)} were given ({dims})"
+        )
+    axes = tuple(_wrap_dim(d, x.ndim) for d in dims)
+    if sorted(axes) != list(range(x.ndim)):
+        raise RuntimeError(f"permute: repeated or missing dims in {dims}")
+    inverse = tuple(int(i) for i in np.argsort(axes))
+    return apply1(S.PERMUTE, x, (axes, inverse))
+
+
+@declare(aliases=("swapaxes", "swapdims"))
+def transpose(input, dim0, dim1):
+    x = _t(input)
+    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return reshape(x, tuple(x.shape))
+    axes = list(range(x.ndim))
+    a, b = _wrap_dim(dim0, x.ndim), _wrap_dim(dim1, x.ndim)
+    axes[a], axes[b] = axes[b], axes[a]
+    return permute(x, *axes)
+
+
+@declare()
+def t(input):
+    x = _t(input)
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return transpose(x, 0, 1) if x.ndim == 2 else reshape(x, tuple(x.shape))
+
+
+@declare()
+def flatten(input, start_dim=0, end_dim=-1):
+    x = _t(input)
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s, e = _wrap_dim(start_dim, x.ndim), _wrap_dim(end_dim, x.ndim)
+    shape = x.shape
+    n = 1
+    for k in shape[s:e + 1]:
+        n *= k
+    return reshape(x, tuple(shape[:s]) + (n,) + tuple(shape[e + 1:]))
+
+
+@declare()
+def unflatten(input, dim, sizes):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    sizes = _infer_shape(sizes, x.shape[d], "unflatten")
+    return reshape(x, tuple(x.shape[:d]) + tuple(sizes) + tuple(x.shape[d + 1:]))
+
+
+@declare()
+def squeeze(input, dim=None):
+    x = _t(input)
+    if dim is None:
+        shape = tuple(s for s in x.shape if s != 1)
+    else:
+        dims = _norm_axis(dim, x.ndim) or ()
+        shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
+    return reshape(x, shape)
+
+
+@declare()
+def unsqueeze(input, dim):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim + 1)
+    shape = tuple(x.shape)
+    return apply1(S.RESHAPE, x, (shape[:d] + (1,) + shape[d:], shape))
+
+
+@declare()
+def broadcast_to(input, size):
+    return _t(input).expand(*size)
+
+
+@declare(function=False)
+def expand(input, *args, size=None):
+    x = _t(input)
+    sizes = _shape_arg(args) if size is None else tuple(size)
+    if len(sizes) < x.ndim:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the "
+            f"number of dimensions in the tensor ({x.ndim})"
+        )
+    lead = len(sizes) - x.ndim
+    shape = []
+    for i, s in enumerate(sizes):
+        cur = x.shape[i - lead] if i >= lead else None
+        if s == -1:
+            if cur is None:
+                raise RuntimeError("expand: -1 is not allowed in a leading, new dimension")
+            s = cur
+        elif cur is not None and cur != s and cur != 1:
+            raise RuntimeError(
+                f"expand: the expanded size of the tensor ({s}) must match the existing size "
+                f"({cur}) at non-singleton dimension {i}. Target sizes: {tuple(sizes)}. Tensor "
+                f"sizes: {tuple(x.shape)}"
+            )
+        shape.append(int(s))
+    shape = tuple(shape)
+    if shape == tuple(x.shape):  # a new view, as in PyTorch (never ``x`` itself)
+        return apply1(S.RESHAPE, x, (shape, shape))
+    return apply1(S.EXPAND, x, (shape, tuple(x.shape)))
+
+
+@declare(function=False)
+def expand_as(input, other):
+    return expand(input, *other.shape)
+
+
+@declare(function=False)
+def repeat(input, *sizes):
+    x = _t(input)
+    reps = _shape_arg(sizes)
+    if len(reps) < x.ndim:
+        raise RuntimeError(
+            f"repeat: number of repeat dims ({len(reps)}) can not be smaller than the number of "
+            f"dimensions of the tensor ({x.ndim})"
+        )
+    return apply1(S.REPEAT, x, (tuple(int(r) for r in reps), tuple(x.shape)))
+
+
+def _cat_prepare(tensors, dim, name):
+    tensors = [_t(x, "tensors") for x in tensors]
+    if not tensors:
+        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+    dt = tensors[0].dtype
+    kind = type(tensors[0]._data)
+    for i, x in enumerate(tensors[1:], 1):
+        dt = _dtype.promote_types(dt, x.dtype)
+        if type(x._data) is not kind:
+            raise RuntimeError(
+                f"{name}(): expected all tensors to be on the same device, but tensor 0 is on "
+                f"{tensors[0].device} and tensor {i} on {x.device}; move them with .to()"
+            )
+    return [x.to(dt) if x.dtype != dt else x for x in tensors]
+
+
+@declare(method=False, out=True, aliases=("concat", "concatenate"))
+def cat(tensors, dim=0):
+    """Concatenate along an existing dimension ``dim``."""
+    tensors = _cat_prepare(tensors, dim, "cat")
+    tensors = [x for x in tensors if not (x.ndim == 1 and x.shape[0] == 0)] or tensors[:1]
+    nd = tensors[0].ndim
+    if nd == 0:
+        raise RuntimeError("cat(): zero-dimensional tensor cannot be concatenated")
+    d = _wrap_dim(dim, nd)
+    ref = tensors[0].shape
+    for i, x in enumerate(tensors):
+        if x.ndim != nd or builtins_any(
+                a != b for k, (a, b) in enumerate(zip(x.shape, ref)) if k != d):
+            raise RuntimeError(
+                f"cat(): sizes of tensors must match except in dimension {d}: tensor 0 has shape "
+                f"{tuple(ref)} but tensor {i} has shape {tuple(x.shape)}"
+            )
+    return apply(S.CAT, tensors, (d, tuple(x.shape[d] for x in tensors)))
+
+
+@declare(method=False, out=True)
+def stack(tensors, dim=0):
+    """Stack along a new dimension ``dim``."""
+    tensors = _cat_prepare(tensors, dim, "stack")
+    ref = tensors[0].shape
+    for i, x in enumerate(tensors):
+        if x.shape != ref:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {tuple(ref)} at entry 0 and "
+                f"{tuple(x.shape)} at entry {i}"
+            )
+    return apply(S.STACK, tensors, (_wrap_dim(dim, len(ref) + 1),))
+
+
+def _slice_along(x, d, start, stop):
+    return x[(slice(None),) * d + (slice(start, stop),)]
+
+
+@declare(method=False)
+def split(tensor, split_size_or_sections, dim=0):
+    x = _t(tensor)
+    d = _wrap_dim(dim, x.ndim)
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0:
+            raise ValueError(f"split(): split_size must be positive, got {size}")
+        bounds = [(i, builtins_min(i + size, n)) for i in range(0, n, size)] or [(0, 0)]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if builtins_sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                f"at dimension {d}), but got split_sizes={sizes}"
+            )
+        bounds, start = [], 0
+        for s in sizes:
+            bounds.append((start, start + s))
+            start += s
+    return tuple(_slice_along(x, d, a, b) for a, b in bounds)
+
+
+@declare()
+def chunk(input, chunks, dim=0):
+    x = _t(input)
+    if chunks <= 0:
+        raise ValueError(f"chunk(): chunks must be positive, got {chunks}")
+    n = x.shape[_wrap_dim(dim, x.ndim)]
+    size = -(-n // chunks) if n else 1
+    return split(x, builtins_max(size, 1), dim)
+
+
+@declare()
+def unbind(input, dim=0):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    return tuple(x[(slice(None),) * d + (i,)] for i in range(x.shape[d]))
+
+
+@declare()
+def narrow(input, dim, start, length):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    return _slice_along(x, d, start, start + length)
+
+
+@declare()
+def flip(input, *args, dims=None):
+    """Reverse along ``dims``: ``flip(x, (0, 1))``, ``x.flip(0, 1)``, ``x.flip(dims=[0])``."""
+    x = _t(input)
+    if dims is None:
+        dims = _shape_arg(args)
+    if isinstance(dims, int):
+        dims = (dims,)
+    return apply1(S.FLIP, x, (tuple(_wrap_dim(d, x.ndim) for d in dims),))
+
+
+@declare(out=True)
+def diag(input, diagonal=0):
+    x = _t(input)
+    xp = _xp(x)
+    if x.ndim == 1:
+        n = x.shape[0] + builtins_abs(diagonal)
+        out = wrap(xp.zeros((n, n), dtype=x.dtype))
+        rows = np.arange(x.shape[0]) + builtins_max(-diagonal, 0)
+        cols = np.arange(x.shape[0]) + builtins_max(diagonal, 0)
+        # (the method: indexing.py is the layer above this one)
+        return out.reshape(-1).scatter_add(0, wrap(xp.asarray(rows * n + cols)), x).reshape(n, n)
+    rows, cols = np.nonzero(np.eye(x.shape[0], x.shape[1], k=diagonal, dtype=bool))
+    return x[wrap(xp.asarray(rows)), wrap(xp.asarray(cols))]
+
+
+def _tri_mask(x, fn, diagonal):
+    mask = fn(np.ones(x.shape[-2:], dtype=bool), diagonal)
+    return wrap(mask if type(x._data) is np.ndarray else _xp(x).asarray(mask))
+
+
+@declare(inplace=True, out=True)
+def tril(input, diagonal=0):
+    x = _t(input)
+    return x * _tri_mask(x, np.tril, diagonal)
+
+
+@declare(inplace=True, out=True)
+def triu(input, diagonal=0):
+    x = _t(input)
+    return x * _tri_mask(x, np.triu, diagonal)
+
+
+@declare()
+def roll(input, shifts, dims=None):
+    """Shift elements cyclically by ``shifts`` along ``dims`` (the flattened tensor if None)."""
+    x = _t(input)
+    shifts_t = _dims_tuple(shifts, "roll", "shifts")
+    if dims is None:
+        if len(shifts_t) != 1:
+            raise ValueError(f"roll(): with dims=None, shifts must be a single int, got "
+                             f"{shifts!r}")
+        return roll(flatten(x), shifts_t, 0).reshape(tuple(x.shape))
+    dims_t = _dims_tuple(dims, "roll", "dims")
+    if len(shifts_t) != len(dims_t):
+        raise ValueError(f"roll(): shifts and dims must have the same length, got "
+                         f"shifts={shifts!r} and dims={dims!r}")
+    out = x
+    for s, d in zip(shifts_t, dims_t):
+        d = _dim_in(d, x.ndim, "roll")
+        if x.ndim == 0:
+            continue
+        n = x.shape[d]
+        s = s % n if n else 0
+        if s:
+            out = cat([narrow(out, d, n - s, s), narrow(out, d, 0, n - s)], d)
+    return out if out is not x else x.clone()
+
+
+@declare()
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Repeat each element ``repeats`` times (an int, or a tensor with one count per element)
+    along ``dim`` (the flattened input if None). ``repeat_interleave(counts)`` repeats the
+    indices ``0..len(counts)-1``."""
+    if repeats is None:  # repeat_interleave(repeats): the indices, each repeated
+        r = _t(input, "repeats")
+        if r.ndim > 1 or r.dtype.kind not in "iu":
+            raise TypeError(f"repeat_interleave(): repeats must be a 0-d or 1-d integer tensor, "
+                            f"got shape {tuple(r.shape)} and dtype {r.dtype}")
+        counts = to_host(r._data).reshape(-1)
+        if counts.size and counts.min() < 0:
+            raise ValueError("repeat_interleave(): repeats can not be negative, got "
+                             f"{int(counts.min())}")
+        if output_size is not None and int(counts.sum()) != output_size:
+            raise ValueError(f"repeat_interleave(): output_size={output_size} does not match "
+                             f"the output's size {int(counts.sum())} (the sum of repeats)")
+        return wrap(_const_like(r, np.repeat(np.arange(counts.size, dtype=np.int64), counts)))
+    out = _repeat_interleave(_t(input), repeats, dim)
+    if output_size is not None and out.shape[dim if dim is not None else 0] != output_size:
+        raise ValueError(f"repeat_interleave(): output_size={output_size} does not match the "
+                         f"output's size {out.shape[dim if dim is not None else 0]}")
+    return out
+
+
+def _repeat_interleave(x, repeats, dim):
+    if dim is None:
+        x = flatten(x)
+        d = 0
+    else:
+        d = _dim_in(dim, x.ndim, "repeat_interleave")
+        if x.ndim == 0:
+            x = x.reshape(1)
+    n = x.shape[d]
+    if isinstance(repeats, Tensor) and repeats.ndim == 0:
+        repeats = int(repeats.item())
+    if isinstance(repeats, (int, np.integer)) and not isinstance(repeats, bool):
+        r = int(repeats)
+        if r < 0:
+            raise ValueError(f"repeat_interleave(): repeats can not be negative, got {r}")
+        shape = tuple(x.shape)
+        y = unsqueeze(x, d + 1).expand(*shape[:d + 1], r, *shape[d + 1:])
+        return y.reshape(shape[:d] + (n * r,) + shape[d + 1:])
+    rt = _t(repeats, "repeats")
+    if rt.dtype.kind not in "iu" or rt.ndim != 1:
+        raise TypeError(f"repeat_interleave(): repeats must be an int or a 1-d integer tensor, "
+                        f"got shape {tuple(rt.shape)} and dtype {rt.dtype}")
+    counts = to_host(rt._data)
+    if counts.size == 1:
+        return _repeat_interleave(x, int(counts[0]), d)
+    if counts.size != n:
+        raise ValueError(f"repeat_interleave(): repeats must have the same size as input along "
+                         f"dim {d} ({n}), got {counts.size}")
+    if counts.size and counts.min() < 0:
+        raise ValueError(f"repeat_interleave(): repeats can not be negative, got "
+                         f"{int(counts.min())}")
+    idx = np.repeat(np.arange(n), counts)
+    return x[(slice(None),) * d + (_const_like(x, idx),)]
+
+
+@declare()
+def tile(input, dims):
+    """Repeat the whole tensor ``dims[i]`` times along each dimension (missing leading dims
+    count as 1, so ``dims`` may be shorter than ``input.ndim``)."""
+    x = _t(input)
+    reps = _dims_tuple(dims, "tile", "dims")
+    if len(reps) < x.ndim:
+        reps = (1,) * (x.ndim - len(reps)) + reps
+    if builtins_any(r < 0 for r in reps):
+        raise ValueError(f"tile(): dims can not be negative, got {tuple(dims)}")
+    return repeat(x, *reps)
+
+
+@declare(aliases=("moveaxis",))
+def movedim(input, source, destination):
+    """Move dimensions ``source`` to positions ``destination``; the others keep their order."""
+    x = _t(input)
+    src = _dims_tuple(source, "movedim", "source")
+    dst = _dims_tuple(destination, "movedim", "destination")
+    if len(src) != len(dst):
+        raise ValueError(f"movedim(): source and destination must have the same number of dims, "
+                         f"got {len(src)} ({source!r}) and {len(dst)} ({destination!r})")
+    nd = x.ndim
+    src = tuple(_dim_in(d, nd, "movedim") for d in src)
+    dst = tuple(_dim_in(d, nd, "movedim") for d in dst)
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"movedim(): repeated dim in source {source!r} or destination "
+                         f"{destination!r}")
+    if nd == 0:
+        return x.clone()
+    order = [None] * nd
+    for s, t_ in zip(src, dst):
+        order[t_] = s
+    rest = iter(d for d in range(nd) if d not in src)
+    order = [o if o is not None else next(rest) for o in order]
+    return permute(x, *order)
+
+
+@declare()
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal of the 2-D slices over ``dim1``/``dim2`` (above it for ``offset > 0``),
+    appended as the last dimension. Unlike PyTorch this is a copy, not a view."""
+    x = _t(input)
+    if x.ndim < 2:
+        raise ValueError(f"diagonal(): expected a tensor with at least 2 dimensions, got shape "
+                         f"{tuple(x.shape)}")
+    offset = _int_arg(offset, "diagonal", "offset")
+    d1, d2 = _dim_in(dim1, x.ndim, "diagonal"), _dim_in(dim2, x.ndim, "diagonal")
+    if d1 == d2:
+        raise ValueError(f"diagonal(): dim1 and dim2 must be different, both are {d1}")
+    y = movedim(x, (d1, d2), (-2, -1))
+    n1, n2 = y.shape[-2], y.shape[-1]
+    length = builtins_max(0, builtins_min(n1 + builtins_min(offset, 0),
+                                          n2 - builtins_max(offset, 0)))
+    rows = np.arange(length) + builtins_max(-offset, 0)
+    cols = np.arange(length) + builtins_max(offset, 0)
+    return y[..., _const_like(x, rows), _const_like(x, cols)]
+
+
+@declare(method=False)
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-D tensors: ``indexing='ij'`` (matrix, the default) or ``'xy'``
+    (Cartesian: the first two output dimensions swapped)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid(): indexing must be 'ij' or 'xy', got {indexing!r}")
+    ts = [_t(v, "tensors") for v in tensors]
+    if not ts:
+        raise ValueError("meshgrid(): expected at least one tensor, got none")
+    for i, v in enumerate(ts):
+        if v.ndim > 1:
+            raise ValueError(f"meshgrid(): expected 0-D or 1-D tensors, tensor {i} has shape "
+                             f"{tuple(v.shape)}")
+        if v.dtype != ts[0].dtype:
+            raise TypeError(f"meshgrid(): expected all tensors to have the same dtype, tensor 0 "
+                            f"is {ts[0].dtype} and tensor {i} is {v.dtype}")
+    sizes = [v.numel() for v in ts]
+    pos = list(range(len(ts)))
+    if indexing == "xy" and len(ts) >= 2:
+        pos[0], pos[1] = 1, 0
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for v, p in zip(ts, pos):
+        view_shape = [1] * len(ts)
+        view_shape[p] = -1
+        out.append(v.reshape(*view_shape).expand(*sizes))
+    return tuple(out)
+
+
+@declare()
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane of ``dims``, from the first towards the
+    second."""
+    x = _t(input)
+    k = _int_arg(k, "rot90", "k")
+    dims = _dims_tuple(dims, "rot90", "dims")
+    if len(dims) != 2:
+        raise ValueError(f"rot90(): dims must have length 2, got {dims}")
+    if x.ndim < 2:
+        raise ValueError(f"rot90(): expected a tensor with at least 2 dimensions, got shape "
+                         f"{tuple(x.shape)}")
+    d0, d1 = _dim_in(dims[0], x.ndim, "rot90"), _dim_in(dims[1], x.ndim, "rot90")
+    if d0 == d1:
+        raise ValueError(f"rot90(): the two dims must be different, got {dims}")
+    k %= 4
+    if k == 1:
+        return flip(x, d1).transpose(d0, d1)
+    if k == 2:
+        return flip(x, (d0, d1))
+    if k == 3:
+        return flip(x, d0).transpose(d0, d1)
+    return x.clone()
+
+
+@tensor_method("split")
+def _split_method(self, split_size, dim=0):
+    """``Tensor.split(split_size, dim=0)`` (the function's first argument is named ``tensor``)."""
+    return split(self, split_size, dim)
+
+
+@tensor_method("view_as", "reshape_as")
+def view_as(self, other):
+    return reshape(self, *other.shape)

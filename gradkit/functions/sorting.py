@@ -1,0 +1,303 @@
+"""Sorting, order statistics and search: ``sort``, ``argsort``, ``topk``, ``median``,
+``kthvalue``, ``quantile``, ``unique``, ``bincount``, ``searchsorted``, ``bucketize``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype
+from .._backend import to_host
+from .._tensor.tensor import Tensor, wrap
+from ._args import (
+    _const_like,
+    _dim_in,
+    _int_arg,
+    _t,
+    _wrap_dim,
+)
+from ._registry import declare
+from .elementwise import where
+from .indexing import _scatter_identity, gather
+from .reduction import MaxMin, _Values, amax, sum
+from .shape import flatten, movedim
+
+__all__ = ["argsort", "bincount", "bucketize", "kthvalue", "median", "quantile", "searchsorted",
+    "sort", "topk", "unique"]
+
+
+@declare(out=True)
+def sort(input, dim=-1, descending=False, stable=False):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    idx = np.argsort(-x._data if descending else x._data, axis=d, kind="stable")
+    return MaxMin(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
+
+
+@declare(differentiable=False)
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending, stable).indices
+
+
+@declare(out=True)
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim)
+    if k > x.shape[d]:
+        raise RuntimeError(f"topk(): selected index k={k} out of range for size {x.shape[d]}")
+    idx = np.argsort(-x._data if largest else x._data, axis=d, kind="stable")
+    idx = idx[(slice(None),) * d + (slice(0, k),)]
+    return MaxMin(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
+
+
+def _select_sorted(x, d, pos, keepdim, fn):
+    """values/indices of the element at rank ``pos`` (per slice along ``d``) in a stable sort
+    where NaN sorts last."""
+    if x.ndim == 0:
+        return _Values(x.clone(), wrap(_const_like(x, np.asarray(0, dtype=np.int64))))
+    a = to_host(x._data)
+    order = np.argsort(a, axis=d, kind="stable")
+    idx = pos(order) if callable(pos) else np.take(order, [pos], axis=d)
+    idx = idx.astype(np.int64)
+    values = gather(x, d, wrap(_const_like(x, idx)))
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return _Values(values, wrap(_const_like(x, idx)))
+
+
+@declare(out=True)
+def median(input, dim=None, keepdim=False):
+    """The lower median (the smaller middle value for an even count), as PyTorch.
+
+    ``median(x)``: over all elements; its gradient is shared evenly by the elements equal to
+    the median (as PyTorch). ``median(x, dim)``: ``(values, indices)``; the gradient goes to
+    ``indices``. Among equal values the index is the median's place in a stable sort, which
+    may differ from PyTorch's (implementation-defined) choice. NaN propagates: a slice with
+    NaN has median NaN (at its first NaN).
+    """
+    x = _t(input)
+    if dim is None:
+        flat = flatten(x)
+        n = flat.shape[0]
+        if n == 0:
+            if x.dtype.kind == "f":  # NaN, connected to the graph as PyTorch's
+                return sum(flat) * np.nan
+            return wrap(_const_like(x, np.asarray(np.nan, dtype=_dtype.get_default_dtype())))
+        a = to_host(flat._data)
+        nan_mask = np.isnan(a) if a.dtype.kind == "f" else np.zeros(n, dtype=bool)
+        if nan_mask.any():
+            # NaN: the gradient is shared by the NaN elements, as in PyTorch
+            keep = wrap(_const_like(x, nan_mask))
+            return sum(where(keep, flat, 0.0)) / float(nan_mask.sum())
+        v = np.partition(a, (n - 1) // 2)[(n - 1) // 2]
+        mask = wrap(_const_like(x, a == v))
+        # amax over the equal elements: the exact value, and its rule shares ties evenly
+        return amax(where(mask, flat, _scatter_identity(x.dtype, "amax")))
+    d = _dim_in(dim, x.ndim, "median")
+    n = x.shape[d] if x.ndim else 1
+    if n == 0:
+        raise IndexError(f"median(): expected a non-empty dimension {d}, got shape "
+                         f"{tuple(x.shape)}")
+
+    def pick(order):
+        idx = np.take(order, [(n - 1) // 2], axis=d)
+        a = to_host(x._data)
+        if a.dtype.kind == "f":
+            nan = np.isnan(a)
+            has = nan.any(axis=d, keepdims=True)
+            if has.any():
+                idx = np.where(has, np.argmax(nan, axis=d, keepdims=True), idx)
+        return idx
+
+    return _select_sorted(x, d, pick, keepdim, "median")
+
+
+@declare(out=True)
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """``(values, indices)`` of the ``k``-th smallest element (1-based) along ``dim``. Among
+    equal values the index is the k-th place in a stable sort (NaN sorts last)."""
+    x = _t(input)
+    k = _int_arg(k, "kthvalue", "k")
+    d = _dim_in(dim, x.ndim, "kthvalue")
+    n = x.shape[d] if x.ndim else 1
+    if not 1 <= k <= n:
+        raise IndexError(f"kthvalue(): k must be in [1, {n}] (the size of dim {d}), got {k}")
+    return _select_sorted(x, d, k - 1, keepdim, "kthvalue")
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+@declare(out=True)
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The ``q``-quantiles (``q`` a number or a 1-D tensor in [0, 1]) over ``dim`` (all
+    elements if None), interpolating between order statistics as ``interpolation`` says. A
+    1-D ``q`` adds a leading output dimension. Slices with NaN give NaN."""
+    x = _t(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"quantile(): input must be a float or double tensor, got {x.dtype}")
+    if interpolation not in _INTERPOLATIONS:
+        raise ValueError(f"quantile(): interpolation must be one of {_INTERPOLATIONS}, got "
+                         f"{interpolation!r}")
+    scalar_q = not isinstance(q, Tensor)
+    if scalar_q:
+        if not isinstance(q, (int, float)) or isinstance(q, bool):
+            raise TypeError(f"quantile(): q must be a number or a Tensor, got "
+                            f"{type(q).__name__}")
+        qs = np.asarray([float(q)])
+    else:
+        if q.ndim > 1:
+            raise ValueError(f"quantile(): q must be a scalar or 1-D tensor, got shape "
+                             f"{tuple(q.shape)}")
+        scalar_q = q.ndim == 0
+        qs = to_host(q._data).reshape(-1).astype(np.float64)
+    if qs.size and (np.isnan(qs).any() or qs.min() < 0 or qs.max() > 1):
+        raise ValueError(f"quantile(): q values must be in the range [0, 1], got "
+                         f"{qs.tolist() if qs.size > 1 else float(qs[0])}")
+    if x.numel() == 0:
+        raise ValueError(f"quantile(): input tensor must be non-empty, got shape "
+                         f"{tuple(x.shape)}")
+    if dim is None:
+        y = flatten(x)
+        d_out = None
+    else:
+        d_out = _dim_in(dim, x.ndim, "quantile")
+        y = movedim(x, d_out, -1) if x.ndim else x.reshape(1)
+    s = sort(y, -1).values  # NaN last
+    n = s.shape[-1]
+    a = to_host(s._data)
+    has_nan = np.isnan(a[..., -1:])  # (..., 1)
+    ranks = np.where(has_nan, float(n - 1), qs * (n - 1))  # (..., nq)
+    if interpolation == "nearest":
+        lo = hi = np.round(ranks)
+    else:
+        lo, hi = np.floor(ranks), np.ceil(ranks)
+    lo_t = wrap(_const_like(x, lo.astype(np.int64)))
+    below = gather(s, -1, lo_t.expand(*ranks.shape) if lo.shape != ranks.shape else lo_t)
+    if interpolation in ("lower", "nearest"):
+        out = below
+    else:
+        above = gather(s, -1, wrap(_const_like(x, np.broadcast_to(hi, ranks.shape)
+                                               .astype(np.int64))))
+        if interpolation == "higher":
+            out = above
+        else:
+            w = ranks - lo if interpolation == "linear" else np.full(ranks.shape, 0.5)
+            out = below + (above - below) * wrap(_const_like(x, w.astype(x.dtype)))
+    out = movedim(out, -1, 0)  # (nq, ...)
+    if keepdim:
+        if d_out is None:
+            out = out.reshape((out.shape[0],) + (1,) * x.ndim)
+        elif x.ndim:
+            out = out.unsqueeze(d_out + 1)
+    return out[0] if scalar_q else out
+
+
+@declare(differentiable=False)
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (or, with ``dim``, the distinct slices along ``dim``), sorted;
+    optionally the index of each input element in them and their counts. Not differentiable.
+    NaNs are not merged (as PyTorch). The values come back sorted even for ``sorted=False``
+    (PyTorch's CPU order then is also sorted)."""
+    x = _t(input)
+    a = to_host(x._data)
+    if dim is None:
+        vals, inv, counts = np.unique(a.reshape(-1), return_inverse=True, return_counts=True,
+                                      equal_nan=False)
+        inv = inv.reshape(a.shape)
+    else:
+        if x.ndim == 0:
+            raise IndexError(f"unique(): dim={dim} given for a 0-d tensor, which has no "
+                             f"dimensions; use dim=None")
+        d = _dim_in(dim, x.ndim, "unique")
+        if a.shape[d] == 0:
+            vals, inv, counts = a, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        else:
+            vals, inv, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d,
+                                          equal_nan=False)
+        inv = inv.reshape(-1)
+    out = [wrap(_const_like(x, np.ascontiguousarray(vals)))]
+    if return_inverse:
+        out.append(wrap(_const_like(x, inv.astype(np.int64))))
+    if return_counts:
+        out.append(wrap(_const_like(x, counts.astype(np.int64))))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+@declare(differentiable=False)
+def bincount(input, weights=None, minlength=0):
+    """Count each value of a 1-D non-negative integer tensor (sum ``weights`` instead when
+    given); the result has ``max(input) + 1`` entries, at least ``minlength``. Not
+    differentiable (as PyTorch). int64 counts; float64 sums unless ``weights`` is float32."""
+    x = _t(input)
+    if x.ndim != 1 or x.dtype.kind not in "iub":
+        raise TypeError(f"bincount(): input must be a 1-D tensor of non-negative integers, got "
+                        f"shape {tuple(x.shape)} and dtype {x.dtype}")
+    minlength = _int_arg(minlength, "bincount", "minlength")
+    if minlength < 0:
+        raise ValueError(f"bincount(): minlength must be non-negative, got {minlength}")
+    a = to_host(x._data).astype(np.int64)
+    if a.size and a.min() < 0:
+        raise ValueError(f"bincount(): input must be non-negative, got {int(a.min())}")
+    if weights is None:
+        return wrap(_const_like(x, np.bincount(a, minlength=minlength).astype(np.int64)))
+    w = _t(weights, "weights")
+    if tuple(w.shape) != tuple(x.shape):
+        raise ValueError(f"bincount(): weights must have the shape of input {tuple(x.shape)}, "
+                         f"got {tuple(w.shape)}")
+    dt = np.float32 if w.dtype == np.float32 else np.float64
+    return wrap(_const_like(x, np.bincount(a, weights=to_host(w._data).astype(np.float64),
+                                           minlength=minlength).astype(dt)))
+
+
+@declare(method=False, out=True, differentiable=False)
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    """For each value of ``input``, the index where it would go in ``sorted_sequence`` (its
+    last dimension, per leading index when it has more than one) to keep it sorted: the
+    first such index, or the last with ``right=True`` / ``side='right'``. int64 (int32 with
+    ``out_int32``); ``input`` may be a number."""
+    seq = _t(sorted_sequence, "sorted_sequence")
+    if side is not None:
+        if side not in ("left", "right"):
+            raise ValueError(f"searchsorted(): side must be 'left' or 'right', got {side!r}")
+        if right and side == "left":
+            raise ValueError("searchsorted(): side='left' and right=True contradict each other")
+        right = side == "right"
+    scalar = not isinstance(input, Tensor)
+    if scalar and not isinstance(input, (int, float)):
+        raise TypeError(f"searchsorted(): input must be a Tensor or a number, got "
+                        f"{type(input).__name__}")
+    s = to_host(seq._data)
+    v = np.asarray(input) if scalar else to_host(input._data)
+    if s.ndim == 0:
+        raise ValueError("searchsorted(): sorted_sequence must have at least one dimension, "
+                         "got a 0-d tensor")
+    if sorter is not None:
+        srt = to_host(_t(sorter, "sorter")._data)
+        if srt.shape != s.shape or srt.dtype.kind not in "iu":
+            raise ValueError(f"searchsorted(): sorter must be an integer tensor of the shape of "
+                             f"sorted_sequence {s.shape}, got {srt.shape} {srt.dtype}")
+        s = np.take_along_axis(s, srt.astype(np.int64), axis=-1)
+    mode = "right" if right else "left"
+    if s.ndim == 1:
+        res = np.searchsorted(s, v, side=mode)
+    else:
+        if scalar or v.ndim != s.ndim or v.shape[:-1] != s.shape[:-1]:
+            raise ValueError(f"searchsorted(): with a {s.ndim}-D sorted_sequence, input needs "
+                             f"the same leading dimensions {s.shape[:-1]}, got shape "
+                             f"{tuple(np.shape(v))}")
+        res = np.empty(v.shape, dtype=np.int64)
+        for lead in np.ndindex(*s.shape[:-1]):
+            res[lead] = np.searchsorted(s[lead], v[lead], side=mode)
+    out = np.asarray(res).astype(np.int32 if out_int32 else np.int64)
+    return wrap(_const_like(seq, out))
+
+
+@declare(method=False, out=True, differentiable=False)
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value of ``input`` among the sorted 1-D ``boundaries``: ``i`` with
+    ``boundaries[i-1] < x <= boundaries[i]`` (``<= x <`` with ``right=True``)."""
+    b = _t(boundaries, "boundaries")
+    if b.ndim != 1:
+        raise ValueError(f"bucketize(): boundaries must be 1-D, got shape {tuple(b.shape)}")
+    return searchsorted(b, input, out_int32=out_int32, right=right)
