@@ -69,6 +69,14 @@ class TensorNamespace:
         return F.sign(_t(x))
 
     @staticmethod
+    def trunc(x):
+        return F.trunc(_t(x))
+
+    @staticmethod
+    def floor(x):
+        return F.floor(_t(x))
+
+    @staticmethod
     def abs(x):
         return F.abs(_t(x))
 

@@ -534,6 +534,35 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
 
 
+def _modulo(op, input, other, name):
+    """``fmod``/``remainder``: PyTorch's dtype promotion; an integer division by zero raises
+    (NumPy would give 0 with a warning)."""
+    x = _t(input)
+    if x.dtype.kind in "iub":
+        b = other._data if isinstance(other, Tensor) else other
+        kind = b.dtype.kind if hasattr(b, "dtype") else ("f" if isinstance(b, float) else "i")
+        if kind in "iub" and bool((np.asarray(to_host(b)) == 0).any()):
+            raise RuntimeError(f"{name}: ZeroDivisionError (an integer division by zero)")
+    return _binary(op, x, other, name)
+
+
+@declare(inplace=True, out=True)
+def fmod(input, other):
+    """The remainder of ``input / other`` with the sign of ``input`` (C's ``fmod``):
+    ``input - trunc(input / other) * other``; ``other`` may be a number."""
+    return _modulo(E.FMOD, input, other, "fmod")
+
+
+@declare(inplace=True, out=True)
+def remainder(input, other):
+    """The remainder of ``input / other`` with the sign of ``other`` (Python's ``%``):
+    ``input - floor(input / other) * other``; ``other`` may be a number."""
+    if not isinstance(input, Tensor) and isinstance(other, Tensor):  # remainder(3, t)
+        return _binary(E.REMAINDER, wrap(_const_like(other, np.asarray(input, dtype=other.dtype))),
+                       other, "remainder")
+    return _modulo(E.REMAINDER, input, other, "remainder")
+
+
 # ------------------------------------------------------------------ operators
 # ``a op number`` for a float Tensor is the most common op in user code: the scalar paths below
 # skip ``_binary``'s promotion checks and inline the forward (measured by bench_core's overhead).
@@ -641,4 +670,9 @@ def __rfloordiv__(self, other):
 
 @tensor_method()
 def __mod__(self, other):
-    return wrap(self._data % _raw(other))
+    return remainder(self, other)
+
+
+@tensor_method()
+def __rmod__(self, other):
+    return remainder(other, self)

@@ -15,6 +15,7 @@ __all__ = [
     "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "EXP", "LOG", "LOG1P", "EXPM1", "SQRT",
     "RSQRT", "SIN", "COS", "TANH", "SIGMOID", "RELU", "ABS", "CLAMP", "MAXIMUM", "MINIMUM",
     "WHERE", "CAST", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL", "ATAN2", "HYPOT", "LOGADDEXP",
+    "FMOD", "REMAINDER",
 ]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT
@@ -397,6 +398,24 @@ def _logaddexp_b(xp, g, ins, out, aux, needs):
     return ga, gb
 
 
+def _fmod_f(xp, a, b):
+    return xp.fmod(a, b)
+
+
+def _fmod_b(xp, g, ins, out, aux, needs):
+    a, b = ins
+    return g, (-(g * xp.trunc(a / b)) if needs[1] else None)
+
+
+def _remainder_f(xp, a, b):
+    return xp.remainder(a, b)
+
+
+def _remainder_b(xp, g, ins, out, aux, needs):
+    a, b = ins
+    return g, (-(g * xp.floor(a / b)) if needs[1] else None)
+
+
 ADD = Op("Add", _add_f, _add_b, saves=0, broadcasts=True)
 SUB = Op("Sub", _sub_f, _sub_b, saves=0, broadcasts=True)
 MUL = Op("Mul", _mul_f, _mul_b, broadcasts=True)
@@ -427,4 +446,8 @@ RECIPROCAL = Op("Reciprocal", _reciprocal_f, _reciprocal_b, saves=SAVES_OUTPUT)
 ATAN2 = Op("Atan2", _atan2_f, _atan2_b, broadcasts=True)
 HYPOT = Op("Hypot", _hypot_f, _hypot_b, saves=_BOTH, broadcasts=True)
 LOGADDEXP = Op("Logaddexp", _logaddexp_f, _logaddexp_b, broadcasts=True)
+# C's fmod (the sign of the dividend) and Python's % (the sign of the divisor); d/db is
+# -trunc(a / b), resp. -floor(a / b), as PyTorch's derivatives.yaml
+FMOD = Op("Fmod", _fmod_f, _fmod_b, broadcasts=True)
+REMAINDER = Op("Remainder", _remainder_f, _remainder_b, broadcasts=True)
 del _BOTH

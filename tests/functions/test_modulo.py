@@ -1,0 +1,74 @@
+"""fmod and remainder: every face from one declaration, against PyTorch and finite differences."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit.autograd import gradcheck, gradgradcheck
+
+A = np.array([[-3.5, -1.25, 2.0, 5.5], [0.3, -7.1, 4.4, -0.2]])
+B = np.array([[2.0, -1.5, 0.7, -2.0], [0.9, 2.2, -1.3, 0.45]])
+
+
+@pytest.mark.parametrize("name", ["fmod", "remainder"])
+def test_values_and_gradients_match_torch(torch, name):
+    ga, gb = gk.tensor(A, requires_grad=True), gk.tensor(B, requires_grad=True)
+    ta, tb = torch.tensor(A, requires_grad=True), torch.tensor(B, requires_grad=True)
+    w = np.random.default_rng(0).standard_normal(A.shape)
+    (getattr(gk, name)(ga, gb) * gk.tensor(w)).sum().backward()
+    (getattr(torch, name)(ta, tb) * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(getattr(gk, name)(ga, gb).detach().numpy(),
+                               getattr(torch, name)(ta, tb).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ga.grad.numpy(), ta.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gb.grad.numpy(), tb.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["fmod", "remainder"])
+def test_finite_differences_first_and_second_order(name):
+    fn = getattr(gk, name)
+    inputs = (gk.tensor(A, requires_grad=True), gk.tensor(B, requires_grad=True))
+    assert gradcheck(fn, inputs)
+    # second order through a smooth dividend (the op's own second derivative is 0)
+    assert gradgradcheck(lambda a, b: fn(a * a, b), inputs)
+
+
+@pytest.mark.parametrize("name", ["fmod", "remainder"])
+@pytest.mark.parametrize("other", [3, -2.5, np.array([2, -3, 4, 5])])
+def test_faces_inplace_out_and_scalars_match_torch(torch, name, other):
+    a = np.array([5, -7, 8, -1])
+    for dtype in (np.int64, np.float32):
+        o = other if not isinstance(other, np.ndarray) else gk.tensor(other.astype(dtype))
+        to = other if not isinstance(other, np.ndarray) else torch.tensor(other.astype(dtype))
+        expect = getattr(torch, name)(torch.tensor(a.astype(dtype)), to)
+        if dtype is np.int64 and isinstance(other, float):
+            with pytest.raises(RuntimeError, match="can't be cast"):
+                getattr(gk.tensor(a.astype(dtype)), name + "_")(o)
+        else:
+            x = gk.tensor(a.astype(dtype))
+            assert getattr(x, name + "_")(o) is x
+            np.testing.assert_array_equal(x.numpy(), getattr(torch.tensor(a.astype(dtype)),
+                                                             name + "_")(to).numpy())
+        got = getattr(gk, name)(gk.tensor(a.astype(dtype)), o)
+        assert str(got.dtype) == str(expect.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(got.numpy(), expect.numpy())
+        out = gk.empty(4, dtype=got.dtype)
+        assert getattr(gk, name)(gk.tensor(a.astype(dtype)), o, out=out) is out
+        np.testing.assert_array_equal(out.numpy(), expect.numpy())
+
+
+def test_operator_percent_is_remainder_and_keeps_the_graph(torch):
+    x = gk.tensor([1.5, -2.5, 7.0], requires_grad=True)
+    y = x % 2.0
+    assert y.requires_grad
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal((3 % gk.tensor([2, 5, -2])).numpy(),
+                                  (3 % torch.tensor([2, 5, -2])).numpy())
+
+
+def test_integer_division_by_zero_raises():
+    for name in ("fmod", "remainder"):
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            getattr(gk, name)(gk.tensor([1, 2]), 0)
+    # floats follow IEEE: nan, as in PyTorch
+    assert np.isnan(gk.fmod(gk.tensor([1.0]), 0.0).item())
