@@ -69,6 +69,10 @@ class TensorNamespace:
         return F.sign(_t(x))
 
     @staticmethod
+    def isnan(x):
+        return F.isnan(_t(x))
+
+    @staticmethod
     def trunc(x):
         return F.trunc(_t(x))
 

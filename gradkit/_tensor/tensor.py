@@ -11,11 +11,14 @@ names that file. Recording a graph node when an op runs is ``_tensor/record.py``
 from __future__ import annotations
 
 import numbers
+import weakref
 
 import numpy as np
 
 from .. import _dtype
 from ..autograd.functional_core import backward as _autograd_backward
+from ..autograd.graph import PostAccumulateHook
+from ..device import device_of
 from .repr import format_tensor
 
 __all__ = ["Size", "Tensor", "as_tensor_arg", "wrap"]
@@ -36,7 +39,10 @@ def _make(data, requires_grad, grad_fn):
 
 
 def wrap(data):
-    """A leaf Tensor around an array (no copy)."""
+    """A leaf Tensor around an array (no copy); a NumPy scalar (what NumPy returns for a 0-d
+    result) becomes a 0-d array."""
+    if type(data) is not _ndarray and isinstance(data, np.generic):
+        data = np.asarray(data)
     return _make(data, False, None)
 
 
@@ -118,7 +124,7 @@ class Tensor:
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to Tensor's operators
 
     def __init__(self, data=None, *, dtype=None, requires_grad=False):
-        from ..factories import _to_array
+        from ..factories import _to_array  # (factories makes Tensors: it imports this module)
 
         arr = _to_array([] if data is None else data, dtype)
         self._data = arr
@@ -177,8 +183,6 @@ class Tensor:
 
     @property
     def device(self):
-        from ..device import device_of
-
         return device_of(self._data)
 
     @property
@@ -357,8 +361,6 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._hooks and any(getattr(h, "_retain", False) for h in self._hooks):
             return
-        import weakref
-
         ref = weakref.ref(self)
 
         def retain(g):
@@ -391,8 +393,6 @@ class Tensor:
 
     def register_post_accumulate_grad_hook(self, hook):
         """Call ``hook(tensor)`` after backward has accumulated into this leaf's ``.grad``."""
-        from ..autograd.graph import PostAccumulateHook
-
         if self.grad_fn is not None:
             raise RuntimeError(
                 "post accumulate grad hooks cannot be registered on non-leaf tensors"

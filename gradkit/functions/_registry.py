@@ -36,6 +36,8 @@ import numpy as np
 
 from .._tensor.record import inplace as _record_inplace
 from .._tensor.tensor import Tensor
+from ..autograd import grad_mode
+from ..ops.memory import COPY_FROM
 
 __all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "public_functions",
            "special_functions", "tensor_method", "write_inplace", "write_out"]
@@ -156,8 +158,6 @@ def write_inplace(self, res, name):
         _check_cast(res, self.dtype, name)
         res = res.to(self.dtype)
     if res.requires_grad or self.requires_grad:
-        from ..ops.memory import COPY_FROM
-
         return _record_inplace(self, COPY_FROM, res, name=name)
     data = res._data
     if type(data) is not type(self._data):
@@ -179,8 +179,6 @@ def write_out(out, res, name):
         return type(res)(*written) if hasattr(res, "_fields") else written
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
-    from ..autograd import grad_mode
-
     if grad_mode.STATE[0] and (res.requires_grad or out.requires_grad):
         raise RuntimeError(
             f"{name}(): functions with out=... arguments don't support automatic "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import factories
 from .._backend import to_host
 from .._tensor.record import (
     VIEW_OPS,
@@ -46,8 +47,6 @@ def _index_array(index, name, x):
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {idx.dtype}")
     if type(idx) is not type(x._data):
-        from .device import _to_namespace_of
-
         idx = _to_namespace_of(idx, x._data)
     return idx
 
@@ -64,7 +63,7 @@ def gather(input, dim, index):
             f"({idx.ndim} vs {x.ndim})"
         )
     n = x.shape[d]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
+    if idx.size and (idx.min() < 0 or idx.max() >= n):  # no wrap-around, as PyTorch
         raise RuntimeError(
             f"gather(): index {int(idx.max() if idx.max() >= n else idx.min())} is out of bounds "
             f"for dimension {d} with size {n}"
@@ -99,6 +98,12 @@ def index_select(input, dim, index):
     idx = _index_array(index, "index_select", x)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
+    n = x.shape[d] if x.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= n):  # no wrap-around, as PyTorch
+        raise IndexError(
+            f"index_select(): index {int(idx.max() if idx.max() >= n else idx.min())} is out of "
+            f"range for dimension {d} with size {n}"
+        )
     return x[(slice(None),) * d + (idx.reshape(-1),)]
 
 
@@ -249,9 +254,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 
 
 def _full_like_index(x, index, value):
-    from .factories import full
-
-    return full(tuple(index.shape), value, dtype=x.dtype, device=x.device)
+    return factories.full(tuple(index.shape), value, dtype=x.dtype, device=x.device)
 
 
 def _scatter_identity(dtype, reduce):

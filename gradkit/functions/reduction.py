@@ -12,6 +12,7 @@ from .. import _dtype
 from .._backend import to_host
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, wrap
+from ..ops import elementwise as E
 from ..ops import reduction as R
 from ._args import (
     _const_like,
@@ -26,7 +27,7 @@ from ._args import (
 )
 from ._registry import declare
 from .comparison import isnan
-from .elementwise import abs, maximum, minimum, sqrt, where
+from .elementwise import abs, maximum, minimum, where
 from .indexing import gather
 from .shape import cat, diagonal, narrow
 
@@ -137,7 +138,8 @@ class MaxMin(_MinMax):
 def _max_min(input, dim, keepdim, largest):
     x = _t(input)
     if dim is None:
-        return amax(x) if largest else amin(x)
+        _check_nonempty(x, "max" if largest else "min", None)
+        return apply1(R.MAX_ALL if largest else R.MIN_ALL, x, (None, False, x._data.shape))
     if isinstance(dim, Tensor):  # max(input, other)
         return maximum(x, dim) if largest else minimum(x, dim)
     d = _wrap_dim(dim, x.ndim)
@@ -205,12 +207,14 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     d = x - mean(x, dim=axis if axis is not None else None, keepdim=True)
     denom = n - c
     ss = sum(d * d, dim=axis, keepdim=keepdim)
-    return ss / denom if denom > 0 else ss * float("nan") if n else ss
+    # no degrees of freedom left (an empty reduction included): nan, as PyTorch
+    return ss / denom if denom > 0 else ss * float("nan")
 
 
 @declare(out=True)
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    """Standard deviation: the square root of :func:`var` (a zero deviation has gradient 0)."""
+    return apply1(E.STD_ROOT, var(input, dim, unbiased, keepdim, correction=correction))
 
 
 @declare(method=False)

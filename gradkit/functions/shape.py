@@ -28,6 +28,7 @@ from ._args import (
     builtins_sum,
 )
 from ._registry import declare, tensor_method
+from .elementwise import where
 
 __all__ = ["broadcast_to", "cat", "chunk", "diag", "diagonal", "expand", "expand_as", "flatten",
     "flip", "meshgrid", "movedim", "narrow", "permute", "repeat", "repeat_interleave", "reshape",
@@ -294,8 +295,22 @@ def unbind(input, dim=0):
 
 @declare()
 def narrow(input, dim, start, length):
+    """The ``length`` elements from ``start`` along ``dim`` (a view); ``start`` may be
+    negative (counted from the end)."""
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
+    if isinstance(start, Tensor):  # a 0-d tensor start, as PyTorch accepts
+        start = start.item()
+    start, length = _int_arg(start, "narrow", "start"), _int_arg(length, "narrow", "length")
+    n = x.shape[d]
+    if start < -n or start > n:
+        raise IndexError(f"narrow(): start ({start}) out of range for dimension {d} of size {n} "
+                         f"(expected to be in range of [{-n}, {n}])")
+    if start < 0:
+        start += n
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension "
+                           f"size ({n}) of dimension {d}")
     return _slice_along(x, d, start, start + length)
 
 
@@ -332,14 +347,18 @@ def _tri_mask(x, fn, diagonal):
 
 @declare(inplace=True, out=True)
 def tril(input, diagonal=0):
+    """The lower triangle (``diagonal`` > 0: above the main diagonal too); zeros elsewhere."""
     x = _t(input)
-    return x * _tri_mask(x, np.tril, diagonal)
+    # a selection, not a multiplication by the mask: an inf outside the triangle gives 0, not
+    # nan (the causal-mask idiom triu(full((T, T), -inf), 1))
+    return where(_tri_mask(x, np.tril, diagonal), x, 0)
 
 
 @declare(inplace=True, out=True)
 def triu(input, diagonal=0):
+    """The upper triangle (``diagonal`` < 0: below the main diagonal too); zeros elsewhere."""
     x = _t(input)
-    return x * _tri_mask(x, np.triu, diagonal)
+    return where(_tri_mask(x, np.triu, diagonal), x, 0)
 
 
 @declare()

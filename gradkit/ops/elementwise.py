@@ -13,7 +13,7 @@ from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 
 __all__ = [
     "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "EXP", "LOG", "LOG1P", "EXPM1", "SQRT",
-    "RSQRT", "SIN", "COS", "TANH", "SIGMOID", "RELU", "ABS", "CLAMP", "MAXIMUM", "MINIMUM",
+    "RSQRT", "STD_ROOT", "SIN", "COS", "TANH", "SIGMOID", "RELU", "ABS", "CLAMP", "MAXIMUM", "MINIMUM",
     "WHERE", "CAST", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL", "ATAN2", "HYPOT", "LOGADDEXP",
     "FMOD", "REMAINDER",
 ]
@@ -179,7 +179,9 @@ def _relu_f(xp, a):
 
 
 def _relu_b(xp, g, ins, out, aux, needs):
-    return (g * (out > 0),)
+    # a mask selects, it does not multiply: an inf or nan gradient where the output is 0 stays
+    # out (PyTorch's threshold_backward); a nan input passes its gradient, as in PyTorch
+    return (xp.where(out <= 0, 0.0, g),)
 
 
 def _abs_f(xp, a):
@@ -187,7 +189,8 @@ def _abs_f(xp, a):
 
 
 def _abs_b(xp, g, ins, out, aux, needs):
-    return (g * xp.sign(ins[0]),)
+    a = ins[0]
+    return (g * xp.where(a == a, xp.sign(a), 0.0),)  # PyTorch's sgn: 0 at nan
 
 
 def _clamp_f(xp, a, lo, hi):
@@ -203,7 +206,7 @@ def _clamp_b(xp, g, ins, out, aux, needs):
         mask = a >= lo
     else:
         mask = (a >= lo) & (a <= hi)
-    return (g * mask,)
+    return (xp.where(mask, g, 0.0),)  # selects (an inf gradient outside the range stays out)
 
 
 def _maximum_f(xp, a, b):
@@ -212,11 +215,11 @@ def _maximum_f(xp, a, b):
 
 def _maximum_b(xp, g, ins, out, aux, needs):
     a, b = ins
-    # ties split the gradient in half, as PyTorch does
-    tie = a == b
-    half = g * 0.5
-    ga = xp.where(tie, half, g * (a > b)) if needs[0] else None
-    gb = xp.where(tie, half, g * (a < b)) if needs[1] else None
+    # PyTorch's rule: ties split the gradient in half; an operand gets none where it is the
+    # smaller one, and both get it where a comparison with nan is false
+    shared = xp.where(a == b, g * 0.5, g)
+    ga = xp.where(a < b, 0.0, shared) if needs[0] else None
+    gb = xp.where(a > b, 0.0, shared) if needs[1] else None
     return ga, gb
 
 
@@ -226,10 +229,9 @@ def _minimum_f(xp, a, b):
 
 def _minimum_b(xp, g, ins, out, aux, needs):
     a, b = ins
-    tie = a == b
-    half = g * 0.5
-    ga = xp.where(tie, half, g * (a < b)) if needs[0] else None
-    gb = xp.where(tie, half, g * (a > b)) if needs[1] else None
+    shared = xp.where(a == b, g * 0.5, g)
+    ga = xp.where(a > b, 0.0, shared) if needs[0] else None
+    gb = xp.where(a < b, 0.0, shared) if needs[1] else None
     return ga, gb
 
 
@@ -254,11 +256,20 @@ def _cast_b(xp, g, ins, out, aux, needs):
 
 
 def _zero_grad_f(xp, a, fn_name):
-    return getattr(xp, fn_name)(a)
+    out = getattr(xp, fn_name)(a)
+    if fn_name == "sign" and a.dtype.kind == "f":
+        out = xp.where(a == a, out, 0.0).astype(a.dtype)  # sign(nan) is 0 in PyTorch
+    return out
 
 
 def _zero_grad_b(xp, g, ins, out, aux, needs):
     return (g * 0,)
+
+
+def _std_root_b(xp, g, ins, out, aux, needs):
+    # std = sqrt(var): where the deviation is 0 the gradient is 0, not nan (as PyTorch's
+    # std_backward masks it)
+    return (xp.where(out == 0, 0.0, g / (out * 2)),)
 
 
 def _square_f(xp, a):
@@ -427,6 +438,7 @@ LOG = Op("Log", _log_f, _log_b)
 LOG1P = Op("Log1p", _log1p_f, _log1p_b)
 EXPM1 = Op("Expm1", _expm1_f, _expm1_b, saves=SAVES_OUTPUT)
 SQRT = Op("Sqrt", _sqrt_f, _sqrt_b, saves=SAVES_OUTPUT)
+STD_ROOT = Op("Std", _sqrt_f, _std_root_b, saves=SAVES_OUTPUT)
 RSQRT = Op("Rsqrt", _rsqrt_f, _rsqrt_b, saves=SAVES_OUTPUT)
 SIN = Op("Sin", _sin_f, _sin_b)
 COS = Op("Cos", _cos_f, _cos_b)

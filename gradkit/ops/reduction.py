@@ -10,7 +10,7 @@ from __future__ import annotations
 from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 
-__all__ = ["SUM", "MEAN", "PROD", "AMAX", "AMIN", "NORM", "LOGSUMEXP", "CUMSUM", "SOFTMAX",
+__all__ = ["SUM", "MEAN", "PROD", "AMAX", "AMIN", "MAX_ALL", "MIN_ALL", "NORM", "LOGSUMEXP", "CUMSUM", "SOFTMAX",
            "LOG_SOFTMAX", "CUMPROD", "LOGCUMSUMEXP", "expand_reduced"]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT
@@ -106,13 +106,22 @@ def _amin_f(xp, a, axis, keepdims, shape):
 
 
 def _amax_b(xp, g, ins, out, aux, needs):
-    # ties share the gradient evenly, as in PyTorch
+    # ties share the gradient evenly, as in PyTorch (a nan result matches no element: nan)
     axis, keepdims, shape = aux
     a = ins[0]
     o = expand_reduced(xp, out, shape, axis, keepdims)
     mask = a == o
     count = xp.sum(mask, axis=axis, keepdims=True)
     return (expand_reduced(xp, g, shape, axis, keepdims) * mask / count,)
+
+
+def _max_all_b(xp, g, ins, out, aux, needs):
+    # max()/min() of all elements: as amax, but a nan result is shared by the nan elements
+    # (PyTorch's evenly_distribute_backward; its amax gives nan there)
+    axis, keepdims, shape = aux
+    a = ins[0]
+    mask = (a == out) | ((a != a) & (out != out))
+    return (g * mask / xp.sum(mask),)
 
 
 def _norm_f(xp, a, p, axis, keepdims, shape):
@@ -172,6 +181,8 @@ def _cumsum_b(xp, g, ins, out, aux, needs):
 
 
 def _softmax_f(xp, a, axis):
+    if a.size == 0:  # (amax has no identity) an empty input gives an empty output
+        return a.copy()
     e = a - xp.amax(a, axis=axis, keepdims=True)
     xp.exp(e, out=e)
     e /= xp.sum(e, axis=axis, keepdims=True)
@@ -185,6 +196,8 @@ def _softmax_b(xp, g, ins, out, aux, needs):
 
 
 def _log_softmax_f(xp, a, axis):
+    if a.size == 0:
+        return a.copy()
     s = a - xp.amax(a, axis=axis, keepdims=True)
     s -= xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
     return s
@@ -200,6 +213,8 @@ MEAN = Op("Mean", _mean_f, _mean_b, saves=0)
 PROD = Op("Prod", _prod_f, _prod_b)
 AMAX = Op("Amax", _amax_f, _amax_b, saves=_BOTH)
 AMIN = Op("Amin", _amin_f, _amax_b, saves=_BOTH)
+MAX_ALL = Op("Max", _amax_f, _max_all_b, saves=_BOTH)
+MIN_ALL = Op("Min", _amin_f, _max_all_b, saves=_BOTH)
 NORM = Op("Norm", _norm_f, _norm_b, saves=_BOTH)
 LOGSUMEXP = Op("Logsumexp", _logsumexp_f, _logsumexp_b, saves=_BOTH)
 CUMSUM = Op("Cumsum", _cumsum_f, _cumsum_b, saves=0)

@@ -111,7 +111,12 @@ def _repeat_b(xp, g, ins, out, aux, needs):
 
 
 def _getitem_f(xp, a, index, in_shape):
-    return a[index]
+    out = a[index]
+    if type(out) is not type(a):
+        # NumPy gives a scalar (a copy) for a full integer index; PyTorch a 0-d view, so that
+        # x[0, 1].zero_() writes into x
+        out = a[index + (Ellipsis,)]
+    return out
 
 
 def _getitem_b(xp, g, ins, out, aux, needs):
@@ -128,7 +133,9 @@ def _index_add_b(xp, g, ins, out, aux, needs):
 
 
 def _gather_f(xp, a, dim, index, full, in_shape):
-    return xp.take_along_axis(a, index, axis=dim)
+    # the full index, not take_along_axis: an index smaller than the input outside ``dim``
+    # reads that corner (take_along_axis would broadcast it), as PyTorch
+    return a[full]
 
 
 def _gather_b(xp, g, ins, out, aux, needs):
