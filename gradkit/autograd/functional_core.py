@@ -7,7 +7,7 @@ import importlib
 import numpy as np
 
 from .._backend import namespace_of
-from .graph import run_backward
+from .engine import run_backward
 
 __all__ = ["backward", "grad"]
 
