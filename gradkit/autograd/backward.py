@@ -1,0 +1,221 @@
+"""``backward`` and ``grad``: the two ways to run the engine, with PyTorch's argument checks."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from .._backend import namespace_of
+from .engine import run_backward
+
+__all__ = ["backward", "grad"]
+
+
+_TENSOR_MODULE = []  # gradkit.tensor, imported on first use (it imports this package)
+
+
+def _tensor_mod():
+    if _TENSOR_MODULE:
+        return _TENSOR_MODULE[0]
+    # (``gradkit.tensor`` the attribute is the factory function)
+    _TENSOR_MODULE.append(importlib.import_module("..tensor", __package__))
+    return _TENSOR_MODULE[0]
+
+
+def _tensor_cls():
+    return _tensor_mod().Tensor
+
+
+def _as_list(x, name):
+    if type(x) is list:  # Tensor.backward passes [self]
+        return list(x)
+    Tensor = _tensor_cls()
+    if isinstance(x, Tensor):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    raise TypeError(f"{name} must be a Tensor or a sequence of Tensors, got {type(x).__name__}")
+
+
+def _root_grads(outputs, grad_outputs, create_graph, who):
+    tensor_mod = _tensor_mod()
+    Tensor = tensor_mod.Tensor
+    wrap = tensor_mod.wrap
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs: {who} was called on "
+                    f"a tensor of shape {tuple(out.shape)}. Pass gradient= (a tensor of that "
+                    f"shape, e.g. y.backward(gradkit.ones_like(y))) or reduce it first, "
+                    f"e.g. y.sum().backward()"
+                )
+            data = out._data
+            arr = namespace_of(data).empty(data.shape, dtype=data.dtype)
+            arr.fill(1)  # (faster than ones(), which is written in Python)
+            grads.append(wrap(arr) if create_graph else arr)
+            continue
+        if not isinstance(g, Tensor):
+            g = wrap(namespace_of(out._data).asarray(g, dtype=out.dtype))  # on out's device
+        if tuple(g.shape) != tuple(out.shape):
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
+                f"output[{i}] has a shape of {tuple(out.shape)}."
+            )
+        if g.dtype != out.dtype:
+            g = g.to(out.dtype)
+        grads.append(g if create_graph else g._data)
+    return grads
+
+
+def _check_outputs(outputs):
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn: "
+                f"nothing upstream of it requires grad. Set requires_grad=True on the leaves you "
+                f"want gradients for (and don't compute it under no_grad())."
+            )
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate gradients of ``tensors`` into the leaves' ``.grad`` (as
+    ``torch.autograd.backward``)."""
+    outputs = _as_list(tensors, "tensors")
+    if grad_tensors is None:
+        grad_tensors = [None] * len(outputs)
+    else:
+        grad_tensors = _as_list(grad_tensors, "grad_tensors") if not isinstance(
+            grad_tensors, (list, tuple)) else list(grad_tensors)
+    if len(grad_tensors) != len(outputs):
+        raise RuntimeError(
+            f"got {len(grad_tensors)} gradients for {len(outputs)} tensors; give one per tensor"
+        )
+    _check_outputs(outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = [t.grad_fn if t.grad_fn is not None else t for t in outputs]
+    grads = _root_grads(outputs, grad_tensors, create_graph, "backward()")
+    capture = None
+    nonleaf = []
+    if inputs is not None:
+        ins = _as_list(inputs, "inputs")
+        if not ins:
+            raise RuntimeError("backward(inputs=...) was given an empty sequence")
+        capture = []
+        for t in ins:
+            if not t.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            if t.grad_fn is None:
+                capture.append(t)
+            else:
+                capture.append(t.grad_fn)
+                nonleaf.append(t)
+    captured = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                            capture=capture, accumulate=True)
+    if nonleaf:
+        from ..tensor import wrap
+
+        for t in nonleaf:
+            g = captured.get(t.grad_fn)
+            if g is not None:  # a copy: the same array may also have become a leaf's .grad
+                if not create_graph:  # np.array would refuse a GPU array
+                    g = wrap(g.copy() if hasattr(g, "__cuda_array_interface__")
+                             else np.array(g, copy=True))
+                t.grad = g if t.grad is None else t.grad + g
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated).
+
+    Returns:
+        A tuple with one gradient per input (None for an unused input when ``allow_unused``).
+    """
+    from ..tensor import wrap
+
+    outs = _as_list(outputs, "outputs")
+    ins = _as_list(inputs, "inputs")
+    if grad_outputs is None:
+        gouts = [None] * len(outs)
+    else:
+        gouts = _as_list(grad_outputs, "grad_outputs") if not isinstance(
+            grad_outputs, (list, tuple)) else list(grad_outputs)
+    if len(gouts) != len(outs):
+        raise RuntimeError(
+            f"grad_outputs has {len(gouts)} entries but outputs has {len(outs)}; give one each"
+        )
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if is_grads_batched:
+        return _batched_grad(outs, ins, gouts, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
+    for i, t in enumerate(ins):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"One of the differentiated Tensors does not require grad (inputs[{i}], shape "
+                f"{tuple(t.shape)}); set requires_grad=True on it"
+            )
+    _check_outputs(outs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = [t.grad_fn if t.grad_fn is not None else t for t in outs]
+    grads = _root_grads(outs, gouts, create_graph, "grad()")
+    capture = [t.grad_fn if t.grad_fn is not None else t for t in ins]
+    captured = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                            capture=capture, accumulate=False)
+    result = []
+    for i, (t, key) in enumerate(zip(ins, capture)):
+        g = captured.get(key)
+        if g is None:
+            if materialize_grads:
+                result.append(wrap(np.zeros(t._data.shape, dtype=t.dtype)))
+                continue
+            if not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (inputs[{i}], shape {tuple(t.shape)}) "
+                    f"appears to not have been used in the graph. Set allow_unused=True if this is "
+                    f"the desired behavior."
+                )
+            result.append(None)
+            continue
+        if not create_graph:
+            g = wrap(g if g.shape == t._data.shape else np.broadcast_to(g, t._data.shape).copy())
+        result.append(g)
+    return tuple(result)
+
+
+def _batched_grad(outs, ins, gouts, retain_graph, create_graph, allow_unused, materialize_grads):
+    """``is_grads_batched=True``: the first dimension of each grad_output is a batch of vectors;
+    one backward per vector (gradkit has no vmap), results stacked along a new first dimension."""
+    from .._functions import stack
+
+    if any(g is None for g in gouts):
+        raise RuntimeError("is_grads_batched=True needs a grad_output for every output")
+    sizes = {int(g.shape[0]) if len(g.shape) else -1 for g in gouts}
+    if len(sizes) != 1 or -1 in sizes:
+        raise RuntimeError(
+            f"is_grads_batched=True: every grad_output needs the same leading batch dimension, got "
+            f"shapes {[tuple(g.shape) for g in gouts]}"
+        )
+    (n,) = sizes
+    keep = create_graph if retain_graph is None else retain_graph
+    rows = []
+    for k in range(n):
+        rows.append(grad(outs, ins, [g[k] for g in gouts], retain_graph=True if k < n - 1 else keep,
+                         create_graph=create_graph, allow_unused=allow_unused,
+                         materialize_grads=materialize_grads))
+    result = []
+    for j, t in enumerate(ins):
+        col = [r[j] for r in rows]
+        if any(c is None for c in col):
+            result.append(None)
+        elif n == 0:
+            from ..tensor import wrap
+
+            result.append(wrap(np.zeros((0,) + tuple(t.shape), dtype=t.dtype)))
+        else:
+            result.append(stack(col) if create_graph else stack([c.detach() for c in col]))
+    return tuple(result)
