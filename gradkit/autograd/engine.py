@@ -86,6 +86,78 @@ def _plan(roots, capture):
     return _prune(roots, deps, capture)  # only walk the part of the graph that leads to the inputs
 
 
+def _collect(roots):
+    """Dependency counts for every vertex (Node or leaf Tensor) reachable from ``roots``."""
+    # roots start at 0, so reaching one from another root only counts it (it is walked as a root)
+    deps = {}
+    for r in roots:
+        if type(r) is Node or type(r) is MultiNode:
+            deps[r] = 0
+    stack = list(deps)  # a root given twice is still walked once
+    pop = stack.pop
+    push = stack.append
+    get = deps.get
+    while stack:
+        v = pop()
+        while v is not None:  # follow the first new input directly (chains need no stack)
+            follow = None
+            for n in v.next:
+                if n is not None:
+                    d = get(n)
+                    if d is None:
+                        deps[n] = 1
+                        tn = type(n)
+                        if tn is Node or tn is MultiNode:  # first visit: walk its inputs once
+                            if follow is None:
+                                follow = n
+                            else:
+                                push(n)
+                    else:
+                        deps[n] = d + 1
+            v = follow
+    return deps
+
+
+def _prune(roots, deps, capture):
+    """Restrict the walk to vertices from which a ``capture`` vertex can be reached.
+
+    Returns ``(deps, walk, leads)``: dependency counts over the kept edges only, the Nodes whose
+    backward must run (those with a kept input edge), and every kept vertex (``walk`` plus the
+    capture vertices).
+    """
+    # reverse topological order (roots first) by Kahn's algorithm over a copy of the counts
+    left = dict(deps)
+    order = []
+    stack = [r for r in {id(r): r for r in roots}.values() if left.get(r, 0) == 0]
+    while stack:
+        v = stack.pop()
+        order.append(v)
+        tv = type(v)
+        if tv is Node or tv is MultiNode:
+            for n in v.next:
+                if n is not None:
+                    k = left[n] - 1
+                    left[n] = k
+                    if k == 0:
+                        stack.append(n)
+    leads = set()  # vertices that are, or lead to, a capture vertex
+    walk = set()
+    for v in reversed(order):
+        tv = type(v)
+        if (tv is Node or tv is MultiNode) and any(
+                n is not None and n in leads for n in v.next):
+            walk.add(v)
+            leads.add(v)
+        elif v in capture:
+            leads.add(v)
+    kept = {}
+    for v in walk:
+        for n in v.next:
+            if n is not None and n in leads:
+                kept[n] = kept.get(n, 0) + 1
+    return kept, walk, leads
+
+
 def _seed(roots, root_grads, deps, leads, handed):
     """The roots' gradients: ``(grads, ready)``.
 
@@ -256,78 +328,6 @@ def _reach_leaf(v, g, capture, captured, accumulate, leaf_filter, create_graph, 
         captured[v] = g
     if acc:
         _accumulate_leaf(v, g, create_graph, wrap, handed)
-
-
-def _collect(roots):
-    """Dependency counts for every vertex (Node or leaf Tensor) reachable from ``roots``."""
-    # roots start at 0, so reaching one from another root only counts it (it is walked as a root)
-    deps = {}
-    for r in roots:
-        if type(r) is Node or type(r) is MultiNode:
-            deps[r] = 0
-    stack = list(deps)  # a root given twice is still walked once
-    pop = stack.pop
-    push = stack.append
-    get = deps.get
-    while stack:
-        v = pop()
-        while v is not None:  # follow the first new input directly (chains need no stack)
-            follow = None
-            for n in v.next:
-                if n is not None:
-                    d = get(n)
-                    if d is None:
-                        deps[n] = 1
-                        tn = type(n)
-                        if tn is Node or tn is MultiNode:  # first visit: walk its inputs once
-                            if follow is None:
-                                follow = n
-                            else:
-                                push(n)
-                    else:
-                        deps[n] = d + 1
-            v = follow
-    return deps
-
-
-def _prune(roots, deps, capture):
-    """Restrict the walk to vertices from which a ``capture`` vertex can be reached.
-
-    Returns ``(deps, walk, leads)``: dependency counts over the kept edges only, the Nodes whose
-    backward must run (those with a kept input edge), and every kept vertex (``walk`` plus the
-    capture vertices).
-    """
-    # reverse topological order (roots first) by Kahn's algorithm over a copy of the counts
-    left = dict(deps)
-    order = []
-    stack = [r for r in {id(r): r for r in roots}.values() if left.get(r, 0) == 0]
-    while stack:
-        v = stack.pop()
-        order.append(v)
-        tv = type(v)
-        if tv is Node or tv is MultiNode:
-            for n in v.next:
-                if n is not None:
-                    k = left[n] - 1
-                    left[n] = k
-                    if k == 0:
-                        stack.append(n)
-    leads = set()  # vertices that are, or lead to, a capture vertex
-    walk = set()
-    for v in reversed(order):
-        tv = type(v)
-        if (tv is Node or tv is MultiNode) and any(
-                n is not None and n in leads for n in v.next):
-            walk.add(v)
-            leads.add(v)
-        elif v in capture:
-            leads.add(v)
-    kept = {}
-    for v in walk:
-        for n in v.next:
-            if n is not None and n in leads:
-                kept[n] = kept.get(n, 0) + 1
-    return kept, walk, leads
 
 
 def _check_versions(node):
