@@ -16,7 +16,7 @@ import weakref
 import numpy as np
 
 from .. import _dtype
-from ..autograd.functional_core import backward as _autograd_backward
+from ..autograd.backward import backward as _autograd_backward
 from ..autograd.graph import PostAccumulateHook
 from ..device import device_of
 from .repr import format_tensor

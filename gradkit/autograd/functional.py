@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import namespace_of
-from .functional_core import grad as _grad
+from .backward import grad as _grad
 from .grad_mode import enable_grad
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import to_host
-from .functional_core import grad as _grad
+from .backward import grad as _grad
 from .grad_mode import enable_grad
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]

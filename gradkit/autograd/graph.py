@@ -1,14 +1,15 @@
-"""The graph and the backward engine.
+"""The graph: what a recorded computation is made of.
 
 An ``Op`` is a primitive: an array-level ``forward`` and one ``backward`` rule that returns the
 vector-Jacobian product for every input. A ``Node`` is one application of an op, recorded when any
-input requires grad. The engine walks nodes in reverse topological order without recursion.
+input requires grad (``make_node`` on the per-op hot path). ``engine.py`` walks nodes in reverse
+topological order without recursion (``run_backward``).
 
 Backward rules are written once against a namespace ``xp``. Normally the engine hands them raw
 arrays and the array library (NumPy or CuPy); under ``create_graph=True`` it hands them Tensors and
 gradkit's Tensor namespace, so the rule's own computation is recorded and can be differentiated
-again. This module knows nothing about Tensor: ``tensor.py`` installs the two hooks it needs
-(``configure``).
+again. The autograd package knows nothing about Tensor: ``tensor.py`` installs the hooks the engine
+needs (``configure``).
 
 Rule signature::
 
@@ -24,15 +25,18 @@ from __future__ import annotations
 import os
 import traceback
 
-import numpy as _np
+__all__ = [
+    "SELECT",
+    "MultiNode",
+    "Node",
+    "Op",
+    "PostAccumulateHook",
+    "anomaly_state",
+    "configure",
+    "make_node",
+    "record_trace",
+]
 
-from .._backend import namespace_of
-from .._backend import numpy_ns as _numpy_ns
-from . import grad_mode
-
-__all__ = ["MultiNode", "Node", "Op", "anomaly_state", "configure", "make_node", "run_backward"]
-
-_np_generic = _np.generic
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 SAVES_INPUTS = 1
 SAVES_OUTPUT = 2
@@ -186,56 +190,6 @@ def _select_backward(xp, g, ins, out, aux, needs):
 SELECT = Op("Select", None, _select_backward, saves=0)
 
 
-def _check_versions(node):
-    inputs = node.inputs
-    for i, v in enumerate(node.versions or ()):
-        if v is not None and inputs[i]._vc[0] != v:
-            t = inputs[i]
-            raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: input {i} of {node.name()} (a tensor of shape "
-                f"{tuple(t.shape)}) is at version {t._version}; expected version {v}. Hint: "
-                f"replace the in-place operation (e.g. x.add_(...), x[...] = ...) on it with an "
-                f"out-of-place one (x = x + ...), or clone() it before modifying."
-            )
-    if node.meta is not None and node.meta.get("output_modified"):
-        raise RuntimeError(
-            f"one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: the output of {node.name()} was changed in place by "
-            f"{node.meta['output_modified']}. Hint: use the out-of-place form, or clone() the "
-            f"output before modifying it."
-        )
-    if node.out_vc is not None and node.out_vc[0] != 0:
-        raise RuntimeError(
-            f"one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: the output of {node.name()} is at version {node.out_vc[0]}; "
-            f"expected version 0. Hint: use the out-of-place form, or clone() the output before "
-            f"modifying it."
-        )
-
-
-def _released_error(node):
-    return RuntimeError(
-        f"Trying to backward through the graph a second time (or directly access saved tensors "
-        f"after they have already been freed): {node.name()} already released what it saved. "
-        f"Specify retain_graph=True in the first backward() (or autograd.grad()) call if you need "
-        f"to backward through the graph again."
-    )
-
-
-def _anomaly_check(node, grads, create_graph):
-    xp_arrays = [g if not create_graph else g._data for g in grads if g is not None]
-    for g in xp_arrays:
-        xp = namespace_of(g)
-        if g.dtype.kind in "fc" and not bool(xp.isfinite(g).all()):
-            where = ""
-            if node.meta is not None and "trace" in node.meta:
-                where = "\nThe forward op was called at:\n" + "".join(node.meta["trace"])
-            raise RuntimeError(
-                f"Function '{node.name()}' returned nan or inf values in its gradient.{where}"
-            )
-
-
 def record_trace(node) -> None:
     """Keep where in user code ``node`` was created (for detect_anomaly)."""
     frames = traceback.extract_stack()[:-1]
@@ -247,353 +201,6 @@ def record_trace(node) -> None:
     node.meta["trace"] = traceback.format_list(frames[-8:])
 
 
-def _collect(roots):
-    """Dependency counts for every vertex (Node or leaf Tensor) reachable from ``roots``."""
-    # roots start at 0, so reaching one from another root only counts it (it is walked as a root)
-    deps = {}
-    for r in roots:
-        if type(r) is Node or type(r) is MultiNode:
-            deps[r] = 0
-    stack = list(deps)  # a root given twice is still walked once
-    pop = stack.pop
-    push = stack.append
-    get = deps.get
-    while stack:
-        v = pop()
-        while v is not None:  # follow the first new input directly (chains need no stack)
-            follow = None
-            for n in v.next:
-                if n is not None:
-                    d = get(n)
-                    if d is None:
-                        deps[n] = 1
-                        tn = type(n)
-                        if tn is Node or tn is MultiNode:  # first visit: walk its inputs once
-                            if follow is None:
-                                follow = n
-                            else:
-                                push(n)
-                    else:
-                        deps[n] = d + 1
-            v = follow
-    return deps
-
-
-def _prune(roots, deps, capture):
-    """Restrict the walk to vertices from which a ``capture`` vertex can be reached.
-
-    Returns ``(deps, walk, leads)``: dependency counts over the kept edges only, the Nodes whose
-    backward must run (those with a kept input edge), and every kept vertex (``walk`` plus the
-    capture vertices).
-    """
-    # reverse topological order (roots first) by Kahn's algorithm over a copy of the counts
-    left = dict(deps)
-    order = []
-    stack = [r for r in {id(r): r for r in roots}.values() if left.get(r, 0) == 0]
-    while stack:
-        v = stack.pop()
-        order.append(v)
-        tv = type(v)
-        if tv is Node or tv is MultiNode:
-            for n in v.next:
-                if n is not None:
-                    k = left[n] - 1
-                    left[n] = k
-                    if k == 0:
-                        stack.append(n)
-    leads = set()  # vertices that are, or lead to, a capture vertex
-    walk = set()
-    for v in reversed(order):
-        tv = type(v)
-        if (tv is Node or tv is MultiNode) and any(
-                n is not None and n in leads for n in v.next):
-            walk.add(v)
-            leads.add(v)
-        elif v in capture:
-            leads.add(v)
-    kept = {}
-    for v in walk:
-        for n in v.next:
-            if n is not None and n in leads:
-                kept[n] = kept.get(n, 0) + 1
-    return kept, walk, leads
-
-
-def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, capture=None,
-                 accumulate=True):
-    """Propagate ``root_grads`` from ``roots`` (Nodes or leaf Tensors) to the leaves.
-
-    Args:
-        roots: vertices to start from (a tensor's grad_fn, or the tensor itself if a leaf).
-        root_grads: the gradient for each root (arrays, or Tensors when ``create_graph``).
-        retain_graph: keep saved values so the graph can be walked again.
-        create_graph: record the backward computation itself (higher-order gradients).
-        capture: vertices whose total incoming gradient should be returned (autograd.grad).
-        accumulate: write into leaves' ``.grad`` (False for autograd.grad).
-
-    Returns:
-        dict vertex -> gradient for the vertices in ``capture`` (empty when None).
-    """
-    wrap = _hooks["wrap"]
-    wrap_node = _hooks["wrap_node"]
-    tensor_ns = _hooks["tensor_ns"]
-    leaf_filter = None
-    if capture is not None:
-        capture = set(capture)
-        if accumulate:  # backward(inputs=...): only those leaves accumulate
-            leaf_filter = capture
-    captured = {}
-    deps = _collect(roots)
-    walk = None
-    if capture is not None:  # only walk the part of the graph that leads to the inputs
-        deps, walk, leads = _prune(roots, deps, capture)
-    # ``grads`` holds the partial sums of vertices still waiting for some of their consumers;
-    # a vertex whose last consumer has run moves to ``ready`` together with its total gradient
-    grads = {}
-    handed = set()  # ids of arrays a leaf may not keep without copying
-    for r, g in zip(roots, root_grads):
-        handed.add(id(g))
-        if walk is not None and r not in leads:
-            continue
-        grads[r] = g if r not in grads else grads[r] + g
-    ready = []
-    for r in list(grads):
-        if deps.get(r, 0) == 0:
-            ready.append((r, grads.pop(r)))
-    pop_ready = ready.pop
-    push_ready = ready.append
-    pop_grad = grads.pop
-    get_grad = grads.get
-    anomaly = anomaly_state[0]
-    prev_mode = grad_mode.STATE[0]
-    grad_mode.STATE[0] = create_graph
-    ndarray = _np.ndarray
-    simple = capture is None and not create_graph and not anomaly
-    try:
-        while ready:
-            v, g = pop_ready()
-            tv = type(v)
-            if tv is Node and simple:
-                # the usual node (no capture, create_graph or anomaly mode): the general path
-                # below, without the branches those need
-                if type(g) is ndarray:
-                    xp = _numpy_ns
-                else:
-                    if isinstance(g, _np_generic):
-                        g = _np.asarray(g)  # NumPy turns 0-d results into scalars
-                    xp = namespace_of(g)
-                if v.pre_hooks is not None:
-                    g = _run_prehooks(v, g, False, wrap, handed)
-                    xp = _numpy_ns if type(g) is ndarray else namespace_of(g)
-                if v.released:
-                    raise _released_error(v)
-                vs = v.versions
-                if vs is not None:
-                    if vs is VERSIONS_0 or vs is VERSIONS_0_NONE:
-                        vl = v.inputs[0]._vcl  # (None: never modified)
-                        if vl is not None and vl[0]:
-                            _check_versions(v)
-                    elif vs is VERSIONS_00:
-                        ins = v.inputs
-                        v0 = ins[0]._vcl
-                        v1 = ins[1]._vcl
-                        if (v0 is not None and v0[0]) or (v1 is not None and v1[0]):
-                            _check_versions(v)
-                    else:
-                        for t, ver in zip(v.inputs, vs):
-                            if ver is not None and t._vc[0] != ver:
-                                _check_versions(v)
-                if v.meta is not None or (v.out_vc is not None and v.out_vc[0]):
-                    _check_versions(v)
-                op = v.op
-                needs = v.needs
-                in_grads = op.backward(xp, g, v.saved, v.out, v.aux, needs)
-                broadcasts = op.broadcasts and needs is not NEEDS_SCALAR_SECOND
-                i = 0
-                for n in v.next:
-                    if n is not None:
-                        gi = in_grads[i]
-                        if gi is None:
-                            gi = _zero_grad_for(v, i, xp, False)
-                        elif broadcasts:
-                            shape = v.inputs[i]._data.shape
-                            if gi.shape != shape:
-                                gi = xp.sum_to(gi, shape)
-                        d = deps[n]
-                        if type(n) is MultiNode:
-                            _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
-                        elif d == 1:  # its last consumer: the gradient is complete
-                            prev = pop_grad(n, None)
-                            push_ready((n, gi if prev is None else prev + gi))
-                        else:
-                            deps[n] = d - 1
-                            prev = get_grad(n)
-                            grads[n] = gi if prev is None else prev + gi
-                    i += 1
-                if not retain_graph:
-                    v.saved = None
-                    saves = op.saves
-                    if saves:
-                        if saves & SAVES_OUTPUT:
-                            v.out = None
-                        v.released = True
-                        v.inputs = None
-                    if op.release is not None:
-                        op.release(v)
-                continue
-            if tv is Node:
-                multi = False
-                if type(g) is not ndarray and isinstance(g, _np_generic):
-                    g = _np.asarray(g)  # NumPy turns 0-d results into scalars
-            elif tv is MultiNode:
-                multi = True
-            else:  # a leaf Tensor
-                if isinstance(g, _np_generic):
-                    g = _np.asarray(g)
-                cap = capture is not None and v in capture
-                acc = accumulate and (leaf_filter is None or v in leaf_filter)
-                if not (cap or acc):
-                    continue
-                if v._hooks:  # tensor hooks run for autograd.grad() too, as in PyTorch
-                    g = _run_leaf_hooks(v, g, create_graph, wrap, handed)
-                if cap:
-                    captured[v] = g
-                if acc:
-                    _accumulate_leaf(v, g, create_graph, wrap, handed)
-                continue
-            if v.pre_hooks is not None:  # the tensor's hooks: they also shape a captured grad
-                g = _run_prehooks(v, g, create_graph, wrap, handed)
-            if capture is not None:
-                if v in capture:
-                    captured[v] = g
-                if v not in walk:
-                    continue  # nothing upstream of this node is wanted
-            op = v.op
-            if multi and (create_graph or not op.none_grads):
-                g = [x if x is not None else _zeros_for(v, i, create_graph, wrap)
-                     for i, x in enumerate(g)]
-            if v.released:
-                raise _released_error(v)
-            vs = v.versions
-            if vs is not None:  # inline fast path; _check_versions builds the error
-                if vs is VERSIONS_0 or vs is VERSIONS_0_NONE:  # the usual node
-                    vl = v.inputs[0]._vcl  # (None: never modified)
-                    if vl is not None and vl[0]:
-                        _check_versions(v)
-                elif vs is VERSIONS_00:
-                    ins = v.inputs
-                    v0 = ins[0]._vcl
-                    v1 = ins[1]._vcl
-                    if (v0 is not None and v0[0]) or (v1 is not None and v1[0]):
-                        _check_versions(v)
-                else:
-                    for t, ver in zip(v.inputs, vs):
-                        if ver is not None and t._vc[0] != ver:
-                            _check_versions(v)
-            if v.meta is not None or (v.out_vc is not None and v.out_vc[0]):
-                _check_versions(v)
-            if create_graph:
-                xp = tensor_ns
-                ins = v.inputs
-                if multi:
-                    out = v.out
-                elif op.saves & SAVES_OUTPUT:
-                    out = wrap_node(v.out, v) if v.out is not None else None
-                else:
-                    out = None
-            else:
-                g0 = g
-                if multi:  # an op taking None grads (Op.none_grads): any output's grad
-                    g0 = next(x for x in g if x is not None)
-                xp = _numpy_ns if type(g0) is ndarray else namespace_of(g0)
-                ins = v.saved
-                out = v.out
-            needs = v.needs
-            in_grads = op.backward(xp, g, ins, out, v.aux, needs)
-            if anomaly and anomaly_state[1]:
-                _anomaly_check(v, in_grads, create_graph)
-            broadcasts = op.broadcasts
-            i = -1
-            for n in v.next:
-                i += 1
-                if n is None or (walk is not None and n not in leads):
-                    continue
-                gi = in_grads[i]
-                if gi is None:
-                    gi = _zero_grad_for(v, i, xp, create_graph)
-                elif broadcasts and needs is not NEEDS_SCALAR_SECOND:
-                    shape = v.inputs[i]._data.shape
-                    if gi.shape != shape:
-                        gi = xp.sum_to(gi, shape)
-                d = deps[n]
-                if type(n) is MultiNode:
-                    _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
-                elif d == 1:  # its last consumer: the gradient is complete
-                    prev = pop_grad(n, None)
-                    push_ready((n, gi if prev is None else prev + gi))
-                else:
-                    deps[n] = d - 1
-                    prev = get_grad(n)
-                    grads[n] = gi if prev is None else prev + gi
-            if not retain_graph:
-                v.saved = None
-                saves = op.saves
-                if saves or multi:
-                    if saves & SAVES_OUTPUT or multi:
-                        v.out = None
-                    v.released = True
-                    # a released node is never run again: let its input tensors (and their
-                    # arrays) go even while the output tensor is still referenced
-                    v.inputs = None
-                if op.release is not None:
-                    op.release(v)
-    finally:
-        grad_mode.STATE[0] = prev_mode
-    return captured
-
-
-def _add_to_multi(n, d, gi, k, grads, deps, push_ready):
-    """Put ``gi``, the gradient of output ``k`` of MultiNode ``n``, into its list of output
-    gradients (``d`` consumers of ``n`` left, this one included)."""
-    slot = grads.get(n)
-    if slot is None:
-        slot = grads[n] = [None] * n.n_out
-    slot[k] = gi if slot[k] is None else slot[k] + gi
-    if d == 1:
-        push_ready((n, grads.pop(n)))
-    else:
-        deps[n] = d - 1
-
-
-def _zero_grad_for(node, i, xp, create_graph):
-    t = node.inputs[i]
-    return xp.zeros(t.shape, dtype=t.dtype)
-
-
-def _zeros_for(node, i, create_graph, wrap):
-    if node.out_meta[i] is None:
-        return None
-    shape, dtype, ns = node.out_meta[i]
-    z = ns.zeros(shape, dtype=dtype)
-    return wrap(z) if create_graph else z
-
-
-def _run_prehooks(node, g, create_graph, wrap, handed):
-    """A non-leaf tensor's hooks (and retain_grad). Arrays they saw may be kept by them, so no
-    leaf may later take them over as its ``.grad`` storage (``handed``)."""
-    gt = g if create_graph else wrap(g)
-    for hook in node.pre_hooks:
-        r = hook(gt)
-        if r is not None:
-            gt = r
-    if create_graph:
-        return gt
-    if type(g) is not list:
-        handed.add(id(g))
-        handed.add(id(gt._data))
-    return gt._data
-
-
 class PostAccumulateHook:
     """Wraps ``fn(tensor)`` to run after a leaf's ``.grad`` has been updated
     (``Tensor.register_post_accumulate_grad_hook``)."""
@@ -602,65 +209,3 @@ class PostAccumulateHook:
 
     def __init__(self, fn):
         self.fn = fn
-
-
-def _run_leaf_hooks(t, g, create_graph, wrap, handed):
-    """Tensor hooks of leaf ``t`` (not the post-accumulate ones); a returned tensor replaces g.
-    An array a hook saw may be kept by it: ``.grad`` then gets a copy (``handed``)."""
-    gt = g if create_graph else wrap(g)
-    ran = False
-    for hook in t._hooks:
-        if type(hook) is PostAccumulateHook:
-            continue
-        ran = True
-        r = hook(gt)
-        if r is not None:
-            gt = r
-    if create_graph:
-        return gt
-    if ran:
-        handed.add(id(g))
-        handed.add(id(gt._data))
-    return gt._data
-
-
-def _accumulate_leaf(t, g, create_graph, wrap, handed):
-    """Add ``g`` (already through the tensor hooks) into ``t.grad``, then post-accumulate hooks."""
-    hooks = t._hooks
-    _accumulate_into(t, g, create_graph, wrap, handed)
-    if hooks:
-        for hook in hooks:
-            if type(hook) is PostAccumulateHook:
-                hook.fn(t)
-
-
-def _accumulate_into(t, g, create_graph, wrap, handed):
-    if create_graph:
-        if g.dtype != t.dtype:
-            g = g.to(t.dtype)
-        t.grad = g if t.grad is None else t.grad + g
-        return
-    if g.dtype != t._data.dtype:
-        g = g.astype(t._data.dtype)
-    if isinstance(g, _np_generic):
-        g = _np.array(g)
-    if t.grad is None:
-        # Take ownership of a freshly computed array; copy anything that may be shared
-        # (a view, the user's gradient, or an array another leaf also received).
-        if g.base is not None or not g.flags.owndata or g.shape != t._data.shape:
-            g = g.copy() if g.shape == t._data.shape else _broadcast_copy(g, t._data.shape)
-        else:
-            if id(g) in handed:
-                g = g.copy()
-            handed.add(id(g))
-        t.grad = wrap(g)
-    else:
-        acc = t.grad._data
-        if acc.shape == g.shape and not t.grad.requires_grad:
-            acc += g
-        else:  # a .grad that is part of a graph (create_graph earlier) is not changed in place
-            t.grad = wrap(acc + g)
-
-
-def _broadcast_copy(g, shape):
-    return namespace_of(g).broadcast_to(g, shape).copy()

@@ -37,11 +37,10 @@ import numpy as np
 
 import gradkit
 
-from .callbacks import Callback, CallbackList
 from .checkpoint import load_checkpoint, save_checkpoint
 from .history import History
 
-__all__ = ["Trainer"]
+__all__ = ["Callback", "CallbackList", "Trainer"]
 
 _STEP_SCHEDULERS = ("OneCycleLR", "CyclicLR")
 
@@ -116,6 +115,80 @@ def _metric_style(scheduler) -> str:
             inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
         return "keyword"
     return "none"
+
+
+class Callback:
+    """Base class: override the hooks you need; all default to doing nothing.
+
+    Attributes:
+        rank_zero_only: set to ``True`` on callbacks that print or write files, so that under
+            data-parallel training only rank 0 runs them.
+    """
+
+    rank_zero_only = False
+
+    def on_fit_start(self, trainer: Trainer) -> None:
+        pass
+
+    def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
+        pass
+
+    def on_batch_start(self, trainer: Trainer, batch_idx: int) -> None:
+        pass
+
+    def on_batch_end(self, trainer: Trainer, batch_idx: int, logs: dict) -> None:
+        pass
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict) -> None:
+        pass
+
+    def on_fit_end(self, trainer: Trainer) -> None:
+        pass
+
+
+class CallbackList(Callback):
+    """Calls each hook on every callback, in order."""
+
+    def __init__(self, callbacks: Iterable[Callback] = ()):
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks must be gradkit.train.Callback instances, got "
+                                f"{type(cb).__name__}")
+
+    @staticmethod
+    def _runs_here(cb, trainer) -> bool:
+        return not cb.rank_zero_only or getattr(trainer, "rank", 0) == 0
+
+    def on_fit_start(self, trainer):
+        for cb in self.callbacks:
+            if self._runs_here(cb, trainer):
+                cb.on_fit_start(trainer)
+
+    def on_epoch_start(self, trainer, epoch):
+        for cb in self.callbacks:
+            if self._runs_here(cb, trainer):
+                cb.on_epoch_start(trainer, epoch)
+
+    def on_batch_start(self, trainer, batch_idx):
+        for cb in self.callbacks:
+            if self._runs_here(cb, trainer):
+                cb.on_batch_start(trainer, batch_idx)
+
+    def on_batch_end(self, trainer, batch_idx, logs):
+        for cb in self.callbacks:
+            if self._runs_here(cb, trainer):
+                cb.on_batch_end(trainer, batch_idx, logs)
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        for cb in self.callbacks:
+            if self._runs_here(cb, trainer):
+                cb.on_epoch_end(trainer, epoch, logs)
+
+    def on_fit_end(self, trainer):
+        for cb in self.callbacks:
+            if self._runs_here(cb, trainer):
+                cb.on_fit_end(trainer)
 
 
 class Trainer:

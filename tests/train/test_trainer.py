@@ -1,18 +1,13 @@
-"""The fit loop: metrics, evaluation, accumulation, clipping, schedulers, early stopping,
-callbacks, history files and plots."""
+"""The fit loop: metrics, evaluation, accumulation, clipping, schedulers, early stopping, the
+order in which it calls the callbacks, and a world of one process."""
 
-import json
 
 import numpy as np
 import pytest
-from train_helpers import cross_entropy
+from train_helpers import cross_entropy, params
 
 import gradkit as gk
-from gradkit.train import Callback, History, HistoryWriter, LambdaCallback, PlotHistory, Trainer
-
-
-def params(model):
-    return [p.detach().numpy().copy() for p in model.parameters()]
+from gradkit.train import Callback, LambdaCallback, Trainer
 
 
 def test_fit_learns_digits_and_reports_metrics(make_job):
@@ -278,50 +273,6 @@ def test_custom_metric_and_perplexity(make_job):
     assert "accuracy" not in row
 
 
-def test_history_files_and_plots(make_job, tmp_path, capsys):
-    pytest.importorskip("matplotlib")
-    model, opt, train, test = make_job()
-    cbs = [HistoryWriter(tmp_path / "h.csv", tmp_path / "h.jsonl"),
-           PlotHistory(tmp_path / "h.png")]
-    trainer = Trainer(model, opt, cross_entropy, callbacks=cbs, progress="epoch")
-    trainer.fit(train, test, epochs=2)
-    out = capsys.readouterr().out
-    assert "epoch 1/2" in out and "samples/s" in out
-    csv_rows = History.read(tmp_path / "h.csv")
-    json_rows = [json.loads(line) for line in (tmp_path / "h.jsonl").read_text().splitlines()]
-    assert len(csv_rows) == len(json_rows) == 2
-    assert csv_rows[1]["val_accuracy"] == pytest.approx(json_rows[1]["val_accuracy"])
-    assert History.read(tmp_path / "h.jsonl").rows == json_rows
-    png = (tmp_path / "h.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
-
-
-def test_history_best_and_columns():
-    h = History()
-    h.append({"epoch": 1, "loss": 0.5, "val_loss": 0.7})
-    h.append({"epoch": 2, "loss": 0.3, "val_loss": 0.8, "lr": np.float32(0.1)})
-    assert h.best("val_loss")["epoch"] == 1
-    assert h.best("loss", mode="max")["epoch"] == 1
-    assert h.columns == ["epoch", "loss", "val_loss", "lr"]
-    assert h["lr"] == [None, pytest.approx(0.1)]
-    assert isinstance(h.rows[1]["lr"], float)
-
-
-def test_progress_bar_with_tqdm(make_job):
-    pytest.importorskip("tqdm")
-    import io
-
-    model, opt, train, _ = make_job()
-    stream = io.StringIO()
-    from gradkit.train import ProgressBar
-
-    Trainer(model, opt, cross_entropy, callbacks=[ProgressBar("bar", file=stream)]).fit(
-        train, epochs=1)
-    text = stream.getvalue()
-    assert "epoch 1/1" in text and f"{len(train)}/{len(train)}" in text
-    assert "loss " in text and "samples/s" in text
-
-
 def test_a_nan_loss_stops_with_a_clear_error(make_job):
     def nan_after_three(out, y, calls=[0]):  # noqa: B006 - a call counter
         calls[0] += 1
@@ -348,36 +299,6 @@ def test_schedulers_without_the_monitored_key_still_step(make_job):
     with pytest.raises(ValueError, match="val_accuracy"):
         Trainer(model, opt, cross_entropy, scheduler=plateau, monitor="val_accuracy",
                 progress="off").fit(train, epochs=1)
-
-
-# ---------------------------------------------------------------- data-parallel, one process
-def test_rank_zero_only_callbacks_are_skipped_on_other_ranks():
-    from gradkit.train import CallbackList, ModelCheckpoint, ProgressBar
-
-    calls = []
-
-    class Everywhere(Callback):
-        def on_epoch_end(self, trainer, epoch, logs):
-            calls.append("everywhere")
-
-    class Writer(Callback):
-        rank_zero_only = True
-
-        def on_epoch_end(self, trainer, epoch, logs):
-            calls.append("writer")
-
-    class FakeTrainer:
-        rank = 1
-
-    assert ProgressBar.rank_zero_only and ModelCheckpoint.rank_zero_only
-    assert HistoryWriter.rank_zero_only and PlotHistory.rank_zero_only
-    assert not LambdaCallback.rank_zero_only
-    cbs = CallbackList([Everywhere(), Writer()])
-    cbs.on_epoch_end(FakeTrainer(), 1, {})
-    assert calls == ["everywhere"]
-    FakeTrainer.rank = 0
-    cbs.on_epoch_end(FakeTrainer(), 1, {})
-    assert calls == ["everywhere", "everywhere", "writer"]
 
 
 def test_one_process_is_a_world_of_one(make_job):

@@ -377,3 +377,46 @@ def test_abandoned_iterable_iterator_stops_its_thread():
     while threading.active_count() > before and time.time() < deadline:
         time.sleep(0.05)
     assert threading.active_count() <= before
+
+
+def _bad_init(worker_id):
+    raise ValueError(f"worker init failed in worker {worker_id}")
+
+
+def test_worker_init_error_surfaces_with_its_message_threads():
+    # torch re-raises the worker's ValueError in the main process; gradkit's thread pool
+    # raised BrokenThreadPool("A thread initializer failed ...") and lost the message
+    dl = DataLoader(list(range(6)), batch_size=2, num_workers=2, worker_init_fn=_bad_init,
+                    timeout=20)
+    with pytest.raises(ValueError, match="worker init failed in worker"):
+        list(dl)
+
+
+def test_worker_init_fn_runs_once_for_every_worker_threads():
+    # torch starts num_workers workers and calls worker_init_fn(i) for each i, however few
+    # batches there are; gradkit's lazily grown thread pool only initialised the threads it
+    # happened to start (1 of 4 for a single batch)
+    seen, lock = [], threading.Lock()
+
+    def init(i):
+        with lock:
+            seen.append((i, get_worker_info().id, get_worker_info().num_workers))
+
+    dl = DataLoader(list(range(2)), batch_size=2, num_workers=4, worker_init_fn=init)
+    assert len(list(dl)) == 1
+    assert sorted(seen) == [(i, i, 4) for i in range(4)]
+    seen.clear()
+    dl = DataLoader(list(range(40)), batch_size=1, num_workers=3, worker_init_fn=init,
+                    persistent_workers=True)
+    for _ in range(2):
+        assert len(list(dl)) == 40
+    assert sorted(seen) == [(i, i, 3) for i in range(3)]  # persistent: initialised once
+
+
+def test_worker_init_error_surfaces_with_its_message_processes():
+    # a failing initializer made multiprocessing.Pool respawn workers forever: the loader hung
+    # (or timed out) instead of raising the worker's error as torch does
+    dl = DataLoader(list(range(6)), batch_size=2, num_workers=2, worker_init_fn=_bad_init,
+                    multiprocessing_context="fork", timeout=30)
+    with pytest.raises(ValueError, match="worker init failed in worker"):
+        list(dl)

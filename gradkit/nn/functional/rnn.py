@@ -195,7 +195,7 @@ def _composite_backward(name, ins, g, needs, aux):
     at them; once it is done, the proxies are linked to the real inputs, which makes the returned
     gradients differentiable with respect to them.
     """
-    from ...autograd.functional_core import grad
+    from ...autograd.backward import grad
 
     reverse = aux[0]
     if name in ("LSTM", "GRU"):

@@ -3,4 +3,5 @@
 from .collate import *  # noqa: F401,F403
 from .dataloader import *  # noqa: F401,F403
 from .dataset import *  # noqa: F401,F403
+from .distributed import *  # noqa: F401,F403
 from .sampler import *  # noqa: F401,F403

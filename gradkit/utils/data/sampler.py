@@ -15,7 +15,6 @@ from ..._tensor import Tensor
 
 __all__ = [
     "BatchSampler",
-    "DistributedSampler",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
@@ -226,6 +225,11 @@ class BatchSampler(Sampler):
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
 
-# exported here so that ``from gradkit.utils.data import DistributedSampler`` works as in torch;
-# imported last because distributed.py subclasses Sampler from this module
-from .distributed import DistributedSampler  # noqa: E402
+def __getattr__(name):
+    # ``gradkit.utils.data.sampler.DistributedSampler`` (exported from here before): imported on
+    # first use because distributed.py subclasses Sampler from this module
+    if name == "DistributedSampler":
+        from .distributed import DistributedSampler
+
+        return DistributedSampler
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

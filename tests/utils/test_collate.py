@@ -113,3 +113,11 @@ def test_collate_errors():
         default_collate([object(), object()])
     with pytest.raises(TypeError, match="default_collate: batch must contain"):
         default_collate([np.array(["a"]), np.array(["b"])])
+
+
+def test_collate_ragged_arrays_name_the_offending_entry():
+    # torch: "stack expects each tensor to be equal size, but got [2] at entry 0 and [3] at
+    # entry 2"; gradkit listed the set of shapes without saying which sample differs
+    batch = [np.ones(2), np.ones(2), np.ones(3)]
+    with pytest.raises(RuntimeError, match=r"got \[2\] at entry 0 and \[3\] at entry 2"):
+        default_collate(batch)

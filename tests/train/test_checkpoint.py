@@ -1,8 +1,8 @@
-"""Training checkpoints: exact resume, atomic writes, clean errors; the LR range test."""
+"""Training checkpoints: exact resume, atomic writes, clean errors."""
 
 import numpy as np
 import pytest
-from train_helpers import cross_entropy
+from train_helpers import cross_entropy, params
 
 import gradkit as gk
 from gradkit.train import (
@@ -10,13 +10,8 @@ from gradkit.train import (
     ModelCheckpoint,
     Trainer,
     load_checkpoint,
-    lr_find,
     save_checkpoint,
 )
-
-
-def params(model):
-    return [p.detach().numpy().copy() for p in model.parameters()]
 
 
 def _scheduler(opt):
@@ -141,41 +136,6 @@ def test_missing_and_foreign_files(tmp_path):
     save_checkpoint({"weights": gk.zeros(3)}, tmp_path / "other.safetensors")
     with pytest.raises(CheckpointError, match="not a gradkit training checkpoint"):
         load_checkpoint(tmp_path / "other.safetensors")
-
-
-def test_lr_find_suggests_a_sane_lr_and_restores_everything(make_job, tmp_path):
-    model, opt, train, _ = make_job(optimizer="sgd", lr=0.1, dropout=0.1)
-    before = params(model)
-    rng_before = gk.get_rng_state()
-    loader_before = train.generator.get_state()
-    result = lr_find(model, opt, cross_entropy, train, start_lr=1e-4, end_lr=100.0, num_iter=60)
-    assert len(result.lrs) == len(result.losses) == len(result.raw_losses) >= 10
-    assert result.lrs == sorted(result.lrs)
-    assert 1e-3 < result.suggestion < 30.0
-    # the loss around the suggestion is lower than at the start of the sweep
-    assert min(result.losses) < result.losses[0]
-    for a, b in zip(before, params(model)):
-        np.testing.assert_array_equal(a, b)
-    assert opt.param_groups[0]["lr"] == 0.1
-    assert gk.get_rng_state() == rng_before
-    assert train.generator.get_state() == loader_before
-    pytest.importorskip("matplotlib")
-    png = result.plot(tmp_path / "lr.png")
-    assert png.read_bytes()[:4] == b"\x89PNG"
-
-
-def test_lr_find_stops_when_the_loss_diverges(make_job):
-    model, opt, train, _ = make_job(optimizer="sgd", lr=0.1)
-    result = lr_find(model, opt, cross_entropy, train, start_lr=1e-2, end_lr=1e6, num_iter=80)
-    assert result.diverged and len(result.lrs) < 80
-
-
-def test_lr_find_validates_its_arguments(make_job):
-    model, opt, train, _ = make_job()
-    with pytest.raises(ValueError, match="start_lr"):
-        lr_find(model, opt, cross_entropy, train, start_lr=1.0, end_lr=0.1)
-    with pytest.raises(ValueError, match="num_iter"):
-        lr_find(model, opt, cross_entropy, train, num_iter=1)
 
 
 def test_early_stopping_state_survives_a_resume(make_job, tmp_path):

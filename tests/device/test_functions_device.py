@@ -1,6 +1,7 @@
-"""The functions of the test_more_* files on the device: same values and gradients as on the
-CPU, results stay on the device. A real GPU through CuPy when present, else the CPU stand-in
-(gradkit/_fake_cuda.py), which refuses to mix device and host arrays where CuPy would."""
+"""Shape, indexing, scatter, scan, binary/unary, order-statistics, set/search and distance
+functions on the device: same values and gradients as on the CPU, results stay on the device.
+A real GPU through CuPy when present, else the CPU stand-in (gradkit/_fake_cuda.py), which
+refuses to mix device and host arrays where CuPy would."""
 
 import numpy as np
 import pytest

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 
 from .._backend import namespace_of
-from .graph import run_backward
+from .engine import run_backward
 
 __all__ = ["backward", "grad"]
 
 
-_TENSOR_MODULE = []  # gradkit.tensor, imported on first use (it imports this package)
-
-
 def _tensor_mod():
-    if _TENSOR_MODULE:
-        return _TENSOR_MODULE[0]
-    # (``gradkit.tensor`` the attribute is the factory function)
-    _TENSOR_MODULE.append(importlib.import_module(".._tensor.tensor", __package__))
-    return _TENSOR_MODULE[0]
+    # imported on use: the Tensor class's module imports this one (for Tensor.backward)
+    from .._tensor import tensor
+
+    return tensor
 
 
 def _tensor_cls():
@@ -116,7 +110,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     captured = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
                             capture=capture, accumulate=True)
     if nonleaf:
-        from .._tensor import wrap
+        from .._tensor.tensor import wrap  # (imported on use: that module imports this one)
 
         for t in nonleaf:
             g = captured.get(t.grad_fn)
@@ -134,7 +128,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     Returns:
         A tuple with one gradient per input (None for an unused input when ``allow_unused``).
     """
-    from .._tensor import wrap
+    from .._tensor.tensor import wrap  # (imported on use: that module imports this one)
 
     outs = _as_list(outputs, "outputs")
     ins = _as_list(inputs, "inputs")
@@ -190,7 +184,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def _batched_grad(outs, ins, gouts, retain_graph, create_graph, allow_unused, materialize_grads):
     """``is_grads_batched=True``: the first dimension of each grad_output is a batch of vectors;
     one backward per vector (gradkit has no vmap), results stacked along a new first dimension."""
-    from ..functions import stack
+    from ..functions import stack  # (imported on use: functions import the Tensor module)
 
     if any(g is None for g in gouts):
         raise RuntimeError("is_grads_batched=True needs a grad_output for every output")
@@ -213,7 +207,7 @@ def _batched_grad(outs, ins, gouts, retain_graph, create_graph, allow_unused, ma
         if any(c is None for c in col):
             result.append(None)
         elif n == 0:
-            from .._tensor import wrap
+            from .._tensor.tensor import wrap  # (imported on use: that module imports this one)
 
             result.append(wrap(np.zeros((0,) + tuple(t.shape), dtype=t.dtype)))
         else:
