@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 
 from ... import _functions as _F
+from ...ops import activation as AC
 from ...ops import elementwise as E
-from ...ops import nn_misc as M
 from ...tensor import Tensor, _float_operand, apply1, as_tensor_arg
 
 __all__ = [
@@ -89,7 +89,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``; computed without
     overflow."""
-    return apply1(M.SOFTPLUS, _float_operand(_t(input)), (beta, threshold))
+    return apply1(AC.SOFTPLUS, _float_operand(_t(input)), (beta, threshold))
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,

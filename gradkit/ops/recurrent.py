@@ -41,7 +41,7 @@ from ..autograd.graph import Op
 __all__ = ["COMPOSITE_BACKWARD", "GRU_LAYER", "LSTM_LAYER", "RNN_RELU_LAYER", "RNN_TANH_LAYER"]
 
 # name -> fn(op_name, ins, g, needs, aux) returning the input gradients as Tensors; installed by
-# gradkit.nn.functional.rnn (ops know no Tensor).
+# gradkit.nn.functional.recurrent (ops know no Tensor).
 COMPOSITE_BACKWARD = {}
 
 

@@ -2,7 +2,7 @@
 
 Two implementations of the same math:
 
-- the fused primitives in :mod:`gradkit.ops.rnn` (array loops, backpropagation through time on
+- the fused primitives in :mod:`gradkit.ops.recurrent` (array loops, backpropagation through time on
   arrays; the fast path the modules use);
 - the composite path: cells built from gradkit ops (``matmul``, ``sigmoid``, ``tanh``),
   differentiable to any order. It is the reference the fused path is tested against, and the
@@ -18,7 +18,7 @@ from ... import _functions as F
 from ..._backend import namespace_of
 from ...autograd import grad_mode
 from ...autograd.graph import SELECT, MultiNode, Node, Op
-from ...ops import rnn as R
+from ...ops import recurrent as R
 from ...tensor import _make
 
 __all__ = []
