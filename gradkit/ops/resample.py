@@ -136,14 +136,14 @@ RESAMPLE_T = Op("UpsampleAxisAdjoint", _resample_t_f, _resample_t_b, saves=0)
 # params: (x_shape (N, C, H, W), kernel, out_hw, stride, padding (t, b, l, r), dilation)
 def _unfold_f(xp, x, x_shape, kernel, out_hw, stride, padding, dilation):
     n, c = x_shape[:2]
-    cols = im2col(x, kernel[0], kernel[1], out_hw, stride, padding, dilation)
+    cols = im2col(x, tuple(kernel), out_hw, stride, padding, dilation)
     # (C*kh*kw, Ho*Wo*N) -> (N, C*kh*kw, L): a view of the batch-last patch matrix
     return cols.reshape(cols.shape[0], out_hw[0] * out_hw[1], n).transpose(2, 0, 1)
 
 
 def _fold_f(xp, g, x_shape, kernel, out_hw, stride, padding, dilation):
     cols = namespace_of(g).ascontiguousarray(g.transpose(1, 2, 0)).reshape(g.shape[1], -1)
-    return col2im(cols, x_shape, kernel[0], kernel[1], out_hw, stride, padding, dilation)
+    return col2im(cols, x_shape, tuple(kernel), out_hw, stride, padding, dilation)
 
 
 def _unfold_b(xp, g, ins, out, aux, needs):
