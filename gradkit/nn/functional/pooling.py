@@ -4,7 +4,7 @@
 (``torch.nn.functional``).
 
 The 3-D forms pool each depth slice with the 2-D primitive, then pool across depth with the
-per-axis gather of :mod:`gradkit.ops.vision` (box windows are separable).
+per-axis gather of :mod:`gradkit.ops.resample` (box windows are separable).
 
 The 1-D forms view their input as ``(N, C, 1, L)`` and run the 2-D primitives of
 :mod:`gradkit.ops.pooling`.

@@ -1,8 +1,8 @@
-"""Vision helpers: ``interpolate`` (and the deprecated ``upsample*`` aliases), ``pixel_shuffle``,
-``pixel_unshuffle``, ``channel_shuffle``, ``unfold``, ``fold``, ``affine_grid`` and
-``grid_sample`` (``torch.nn.functional``).
+"""Resampling (PyTorch's "vision functions"): ``interpolate`` (and the deprecated ``upsample*``
+aliases), ``pad``, ``pixel_shuffle``, ``pixel_unshuffle``, ``channel_shuffle``, ``unfold``,
+``fold``, ``affine_grid`` and ``grid_sample`` (``torch.nn.functional``).
 
-Interpolation is separable: one :data:`gradkit.ops.vision.RESAMPLE` node per spatial axis, each
+Interpolation is separable: one :data:`gradkit.ops.resample.RESAMPLE` node per spatial axis, each
 a gather of one (nearest) or two (linear) taps whose indices and weights follow PyTorch's CPU
 kernels (same index rules, weights computed in the input's precision). ``unfold``/``fold`` are
 the im2col/col2im kernels of the convolutions.
