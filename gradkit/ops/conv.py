@@ -1,33 +1,45 @@
-"""Convolution primitives: 2-D convolution, its input-gradient (the transposed convolution) and its
+"""Convolution primitives for any number of spatial dimensions (1-D runs as 2-D with a unit
+height; 2-D; 3-D): the convolution, its input-gradient (the transposed convolution) and its
 weight-gradient, as three ops that are closed under differentiation.
 
 All three are bilinear, so each one's backward rule is made of the other two:
 
 * ``CONV(x, w, b)``: the convolution (cross-correlation) ``y = conv(x, w) + b``.
-* ``CONV_T(y, w, b)``: the adjoint of ``x -> conv(x, w)`` applied to ``y`` (``conv_transpose2d``).
+* ``CONV_T(y, w, b)``: the adjoint of ``x -> conv(x, w)`` applied to ``y`` (``conv_transpose``).
 * ``CONV_W(x, g)``: the adjoint of ``w -> conv(x, w)`` applied to ``g`` (the weight gradient).
+
+``CONV3``, ``CONV3_T`` and ``CONV3_W`` are the same rules under the node names the volumetric
+ops have always had (``Convolution3dBackward``, ...); the rank comes from the arrays, and a rule
+that records its siblings picks them by the weight's rank (:data:`_FAMILY`).
 
 On the fast (first-order) path the rules call the array kernels directly and reuse the im2col
 matrix the forward kept; under ``create_graph=True`` they call the ops through ``xp.apply``, so the
 backward is recorded and can be differentiated again.
 
-Layout: im2col builds a contiguous ``(C * kh * kw, Ho * Wo * N)`` matrix (rows ordered
-``(c, i, j)``, columns ``(ho, wo, n)``: batch last, so every strided copy and every col2im add
-runs over long contiguous stretches) with one strided copy, so every product is one large GEMM
-and the weight gradient is ``g2 @ cols.T`` with no further copy. The input gradient (col2im) sums
-the ``kh * kw`` kernel offsets into strided slices of a padded buffer: one vectorised add each.
+Layout: im2col builds a contiguous ``(C * prod(kernel), prod(out) * N)`` matrix (rows ordered
+``(c, *kernel offset)``, columns ``(*out position, n)``: batch last, so every strided copy and
+every col2im add runs over long contiguous stretches) with one strided copy, so every product is
+one large GEMM (grouped: one batched matmul) and the weight gradient is ``g2 @ cols.T`` with no
+further copy. The input gradient (col2im) sums the ``prod(kernel)`` kernel offsets into strided
+slices of a padded buffer: one vectorised add each.
 
 Geometry travels as static op parameters ``(stride, padding, dilation, groups)``: ``stride`` and
-``dilation`` are ``(sh, sw)``, ``padding`` is ``(top, bottom, left, right)`` (``'same'`` may be
-asymmetric).
+``dilation`` have one entry per spatial axis, ``padding`` two (``(top, bottom, left, right)`` in
+2-D, ``(front, back, top, bottom, left, right)`` in 3-D; ``'same'`` may be asymmetric).
 """
 
 from __future__ import annotations
 
+from itertools import product
+from math import prod
+
 from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, Op
 
-__all__ = ["CONV", "CONV_T", "CONV_W", "col2im", "conv_out_size", "im2col"]
+__all__ = ["CONV", "CONV3", "CONV3_T", "CONV3_W", "CONV_T", "CONV_W", "col2im", "conv_out_size",
+           "im2col"]
+
+_ALL = slice(None)
 
 
 def conv_out_size(n: int, k: int, stride: int, pad_lo: int, pad_hi: int, dilation: int) -> int:
@@ -40,56 +52,59 @@ def _recorded(xp) -> bool:
     return getattr(xp, "name", "") == "tensor"
 
 
-def _to_chwn(x, padding):
-    """(N, C, H, W) -> contiguous, zero-padded (C, H + pt + pb, W + pl + pr, N)."""
-    pt, pb, pl, pr = padding
-    n, c, h, w = x.shape
+def _to_batch_last(x, padding):
+    """(N, C, *S) -> contiguous, zero-padded (C, *S_padded, N)."""
+    n, c = x.shape[:2]
+    spatial = x.shape[2:]
+    k = len(spatial)
     xp = namespace_of(x)
-    if not (pt or pb or pl or pr):
-        return xp.ascontiguousarray(x.transpose(1, 2, 3, 0))
-    out = xp.zeros((c, h + pt + pb, w + pl + pr, n), dtype=x.dtype)
-    out[:, pt:pt + h, pl:pl + w, :] = x.transpose(1, 2, 3, 0)
+    xt = x.transpose(*range(1, k + 2), 0)
+    if not any(padding):
+        return xp.ascontiguousarray(xt)
+    lows = padding[::2]
+    padded = tuple(s + lo + hi for s, lo, hi in zip(spatial, lows, padding[1::2]))
+    out = xp.zeros((c, *padded, n), dtype=x.dtype)
+    out[(_ALL, *(slice(lo, lo + s) for lo, s in zip(lows, spatial)), _ALL)] = xt
     return out
 
 
-def im2col(x, kh, kw, out_hw, stride, padding, dilation):
-    """The ``(C * kh * kw, Ho * Wo * N)`` patch matrix of ``x`` (N, C, H, W), contiguous.
+def im2col(x, kernel, out_size, stride, padding, dilation):
+    """The ``(C * prod(kernel), prod(out_size) * N)`` patch matrix of ``x`` (N, C, *S), contiguous.
 
-    Built from a batch-last copy of the input, so each copied run is ``Wo * N`` long (stride 1).
+    Built from a batch-last copy of the input, so each copied run is ``out_size[-1] * N`` long
+    (stride 1).
     """
     n, c = x.shape[:2]
-    ho, wo = out_hw
-    xt = _to_chwn(x, padding)
+    xt = _to_batch_last(x, padding)
     xp = namespace_of(xt)
-    s_c, s_h, s_w, s_n = xt.strides
-    sh, sw = stride
-    dh, dw = dilation
+    strides = xt.strides
+    s_sp = strides[1:-1]
     # a read-only use (copied at once), so no writeable= (CuPy's as_strided has no such argument)
     view = xp.lib.stride_tricks.as_strided(
-        xt, shape=(c, kh, kw, ho, wo, n),
-        strides=(s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw, s_n))
+        xt, shape=(c, *kernel, *out_size, n),
+        strides=(strides[0], *[s * d for s, d in zip(s_sp, dilation)],
+                 *[s * q for s, q in zip(s_sp, stride)], strides[-1]))
     cols = xp.ascontiguousarray(view)
-    return cols.reshape(c * kh * kw, ho * wo * n)
+    return cols.reshape(c * prod(kernel), prod(out_size) * n)
 
 
-def col2im(cols, x_shape, kh, kw, out_hw, stride, padding, dilation):
-    """The adjoint of :func:`im2col`: sum patch gradients back into an (N, C, H, W) array."""
-    n, c, h, w = x_shape
-    ho, wo = out_hw
-    pt, pb, pl, pr = padding
-    sh, sw = stride
-    dh, dw = dilation
-    buf = namespace_of(cols).zeros((c, h + pt + pb, w + pl + pr, n), dtype=cols.dtype)
-    g6 = cols.reshape(c, kh, kw, ho, wo, n)
-    hspan = sh * (ho - 1) + 1
-    wspan = sw * (wo - 1) + 1
-    for i in range(kh):
-        r0 = i * dh
-        for j in range(kw):
-            c0 = j * dw
-            buf[:, r0:r0 + hspan:sh, c0:c0 + wspan:sw, :] += g6[:, i, j]
-    # an (N, C, H, W) view of batch-last memory: the next conv's im2col reads it without a copy
-    return buf[:, pt:pt + h, pl:pl + w, :].transpose(3, 0, 1, 2)
+def col2im(cols, x_shape, kernel, out_size, stride, padding, dilation):
+    """The adjoint of :func:`im2col`: sum patch gradients back into an (N, C, *S) array."""
+    n, c = x_shape[:2]
+    spatial = x_shape[2:]
+    k = len(spatial)
+    lows = padding[::2]
+    padded = tuple(s + lo + hi for s, lo, hi in zip(spatial, lows, padding[1::2]))
+    buf = namespace_of(cols).zeros((c, *padded, n), dtype=cols.dtype)
+    gk = cols.reshape(c, prod(kernel), *out_size, n)
+    # per axis, the strided slice of the padded buffer each kernel offset adds into
+    axes = [[slice(i * d, i * d + q * (o - 1) + 1, q) for i in range(kk)]
+            for kk, d, q, o in zip(kernel, dilation, stride, out_size)]
+    for j, sl in enumerate(product(*axes)):  # row-major offsets: the row order of im2col
+        buf[(_ALL, *sl, _ALL)] += gk[:, j]
+    # an (N, C, *S) view of batch-last memory: the next conv's im2col reads it without a copy
+    inner = buf[(_ALL, *(slice(lo, lo + s) for lo, s in zip(lows, spatial)), _ALL)]
+    return inner.transpose(k + 1, *range(k + 1))
 
 
 def _grouped(mat, groups):
@@ -98,7 +113,7 @@ def _grouped(mat, groups):
 
 
 def _apply_weight(w, cols, groups):
-    """``w`` (O, C/g, kh, kw) times the patch matrix: (O, N*L)."""
+    """``w`` (O, C/g, *kernel) times the patch matrix: (O, N*L)."""
     o = w.shape[0]
     if groups == 1:
         return w.reshape(o, -1) @ cols
@@ -107,7 +122,7 @@ def _apply_weight(w, cols, groups):
 
 
 def _apply_weight_t(w, g2, groups):
-    """``w`` transposed times the output gradient matrix ``g2`` (O, N*L): (C*kh*kw, N*L)."""
+    """``w`` transposed times the output gradient matrix ``g2`` (O, N*L): (C*prod(kernel), N*L)."""
     o = w.shape[0]
     if groups == 1:
         return w.reshape(o, -1).T @ g2
@@ -134,38 +149,35 @@ def _to_batch_first(y2, n, o, spatial):
 
 
 def _to_rows(g):
-    """(N, O, *spatial) -> contiguous (O, prod(spatial)*N), the column order of :func:`im2col`
-    (and of ``im2col3d``)."""
+    """(N, O, *spatial) -> contiguous (O, prod(spatial)*N), the column order of :func:`im2col`."""
     o = g.shape[1]
     return namespace_of(g).ascontiguousarray(g.transpose(*range(1, g.ndim), 0)).reshape(o, -1)
 
 
-def _out_hw(x_shape, kh, kw, stride, padding, dilation):
-    h, w = x_shape[2:]
-    pt, pb, pl, pr = padding
-    return (conv_out_size(h, kh, stride[0], pt, pb, dilation[0]),
-            conv_out_size(w, kw, stride[1], pl, pr, dilation[1]))
+def _out_size(x_shape, kernel, stride, padding, dilation):
+    return tuple(conv_out_size(n, k, s, lo, hi, d) for n, k, s, lo, hi, d
+                 in zip(x_shape[2:], kernel, stride, padding[::2], padding[1::2], dilation))
+
+
+def _channel_sum_axes(ndim):
+    """The axes a bias gradient sums over: batch and every spatial axis."""
+    return (0, *range(2, ndim))
 
 
 # ----------------------------------------------------------------------------- kernels
 def _conv_kernel(x, w, b, stride, padding, dilation, groups):
-    kh, kw = w.shape[2:]
-    ho, wo = _out_hw(x.shape, kh, kw, stride, padding, dilation)
-    cols = im2col(x, kh, kw, (ho, wo), stride, padding, dilation)
+    kernel = w.shape[2:]
+    out = _out_size(x.shape, kernel, stride, padding, dilation)
+    cols = im2col(x, kernel, out, stride, padding, dilation)
     y2 = _apply_weight(w, cols, groups)
     if b is not None:
         y2 += b.reshape(-1, 1)
-    return _to_batch_first(y2, x.shape[0], w.shape[0], (ho, wo)), cols
+    return _to_batch_first(y2, x.shape[0], w.shape[0], out), cols
 
 
-def _conv_t_kernel(g2, w, x_shape, out_hw, stride, padding, dilation, groups):
-    kh, kw = w.shape[2:]
+def _conv_t_kernel(g2, w, x_shape, out_size, stride, padding, dilation, groups):
     gcols = _apply_weight_t(w, g2, groups)
-    return col2im(gcols, x_shape, kh, kw, out_hw, stride, padding, dilation)
-
-
-def _x_shape_for(y, w, x_hw, groups):
-    return (y.shape[0], w.shape[1] * groups, x_hw[0], x_hw[1])
+    return col2im(gcols, x_shape, w.shape[2:], out_size, stride, padding, dilation)
 
 
 # ----------------------------------------------------------------------------- CONV
@@ -177,13 +189,14 @@ def _conv_f(xp, x, w, b, stride, padding, dilation, groups):
 def _conv_b(xp, g, ins, out, aux, needs):
     x, w, _b = ins
     stride, padding, dilation, groups, cols = aux
-    gb = xp.sum(g, axis=(0, 2, 3)) if needs[2] else None
+    gb = xp.sum(g, axis=_channel_sum_axes(len(g.shape))) if needs[2] else None
     x_shape = tuple(x.shape)
     w_shape = tuple(w.shape)
     if _recorded(xp):
+        _conv, conv_t, conv_w = _FAMILY[len(w_shape)]
         geo = (stride, padding, dilation, groups)
-        gx = xp.apply(CONV_T, (g, w, None), geo + (x_shape[2:],)) if needs[0] else None
-        gw = xp.apply(CONV_W, (x, g), geo + (w_shape,)) if needs[1] else None
+        gx = xp.apply(conv_t, (g, w, None), geo + (x_shape[2:],)) if needs[0] else None
+        gw = xp.apply(conv_w, (x, g), geo + (w_shape,)) if needs[1] else None
         return gx, gw, gb
     g2 = _to_rows(g)
     gw = _weight_grad(g2, cols, w_shape, groups) if needs[1] else None
@@ -194,29 +207,29 @@ def _conv_b(xp, g, ins, out, aux, needs):
 
 
 # ----------------------------------------------------------------------------- CONV_T
-def _conv_t_f(xp, y, w, b, stride, padding, dilation, groups, x_hw):
-    x_shape = _x_shape_for(y, w, x_hw, groups)
+def _conv_t_f(xp, y, w, b, stride, padding, dilation, groups, x_spatial):
+    x_shape = (y.shape[0], w.shape[1] * groups, *x_spatial)
     out = _conv_t_kernel(_to_rows(y), w, x_shape, y.shape[2:], stride, padding, dilation, groups)
     if b is not None:
-        out += b.reshape(1, -1, 1, 1)
+        out += b.reshape((1, -1) + (1,) * len(x_spatial))
     return out
 
 
 def _conv_t_b(xp, g, ins, out, aux, needs):
     y, w, _b = ins
-    stride, padding, dilation, groups, _x_hw = aux
-    gb = xp.sum(g, axis=(0, 2, 3)) if needs[2] else None
+    stride, padding, dilation, groups, _x_spatial = aux
+    gb = xp.sum(g, axis=_channel_sum_axes(len(g.shape))) if needs[2] else None
     geo = (stride, padding, dilation, groups)
     if _recorded(xp):
-        gy = xp.apply(CONV, (g, w, None), geo) if needs[0] else None
-        gw = xp.apply(CONV_W, (g, y), geo + (tuple(w.shape),)) if needs[1] else None
+        conv, _conv_t, conv_w = _FAMILY[len(w.shape)]
+        gy = xp.apply(conv, (g, w, None), geo) if needs[0] else None
+        gw = xp.apply(conv_w, (g, y), geo + (tuple(w.shape),)) if needs[1] else None
         return gy, gw, gb
-    kh, kw = w.shape[2:]
-    ho, wo = y.shape[2:]
-    cols = im2col(g, kh, kw, (ho, wo), stride, padding, dilation)
+    y_spatial = y.shape[2:]
+    cols = im2col(g, w.shape[2:], y_spatial, stride, padding, dilation)
     gy = gw = None
     if needs[0]:
-        gy = _to_batch_first(_apply_weight(w, cols, groups), y.shape[0], w.shape[0], (ho, wo))
+        gy = _to_batch_first(_apply_weight(w, cols, groups), y.shape[0], w.shape[0], y_spatial)
     if needs[1]:
         gw = _weight_grad(_to_rows(y), cols, w.shape, groups)
     return gy, gw, gb
@@ -224,8 +237,7 @@ def _conv_t_b(xp, g, ins, out, aux, needs):
 
 # ----------------------------------------------------------------------------- CONV_W
 def _conv_w_f(xp, x, g, stride, padding, dilation, groups, w_shape):
-    kh, kw = w_shape[2:]
-    cols = im2col(x, kh, kw, g.shape[2:], stride, padding, dilation)
+    cols = im2col(x, w_shape[2:], g.shape[2:], stride, padding, dilation)
     return _weight_grad(_to_rows(g), cols, w_shape, groups)
 
 
@@ -235,8 +247,9 @@ def _conv_w_b(xp, gg, ins, out, aux, needs):
     stride, padding, dilation, groups, _w_shape = aux
     geo = (stride, padding, dilation, groups)
     if _recorded(xp):
-        gx = xp.apply(CONV_T, (g, gg, None), geo + (tuple(x.shape[2:]),)) if needs[0] else None
-        gg_ = xp.apply(CONV, (x, gg, None), geo) if needs[1] else None
+        conv, conv_t, _conv_w = _FAMILY[len(gg.shape)]
+        gx = xp.apply(conv_t, (g, gg, None), geo + (tuple(x.shape[2:]),)) if needs[0] else None
+        gg_ = xp.apply(conv, (x, gg, None), geo) if needs[1] else None
         return gx, gg_
     gx = gg_ = None
     if needs[0]:
@@ -249,3 +262,9 @@ def _conv_w_b(xp, gg, ins, out, aux, needs):
 CONV = Op("Convolution", _conv_f, _conv_b, saves=SAVES_INPUTS, returns_aux=True)
 CONV_T = Op("ConvolutionTranspose", _conv_t_f, _conv_t_b, saves=SAVES_INPUTS)
 CONV_W = Op("ConvolutionWeight", _conv_w_f, _conv_w_b, saves=SAVES_INPUTS)
+CONV3 = Op("Convolution3d", _conv_f, _conv_b, saves=SAVES_INPUTS, returns_aux=True)
+CONV3_T = Op("ConvolutionTranspose3d", _conv_t_f, _conv_t_b, saves=SAVES_INPUTS)
+CONV3_W = Op("ConvolutionWeight3d", _conv_w_f, _conv_w_b, saves=SAVES_INPUTS)
+
+# weight rank -> (conv, transposed conv, weight gradient): the ops a recorded rule applies
+_FAMILY = {4: (CONV, CONV_T, CONV_W), 5: (CONV3, CONV3_T, CONV3_W)}

@@ -13,6 +13,11 @@ max pooling records plane indices in forward and scatters with ``bincount``.
 
 Average pooling is linear: ``AVG_POOL`` and its adjoint ``AVG_POOL_T`` are each other's backward.
 Both sum ``kh * kw`` strided slices (one vectorised add per kernel offset).
+
+``UNPOOL`` (``F.max_unpool``) puts each row's values at the given positions of a zero row;
+``PICK`` reads them back. They are each other's backward (the exact adjoints when no position
+repeats in a row; where one does, the last value is kept and every copy reads its gradient, as
+PyTorch's CPU kernels do).
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ import numpy as np
 from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 
-__all__ = ["ADAPTIVE_MAX_POOL", "AVG_POOL", "AVG_POOL_T", "MAX_POOL", "avg_divisor",
-           "pool_out_size"]
+__all__ = ["ADAPTIVE_MAX_POOL", "AVG_POOL", "AVG_POOL_T", "MAX_POOL", "PICK", "UNPOOL",
+           "avg_divisor", "pool_out_size"]
 
 
 def pool_out_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -279,3 +284,39 @@ def _avg_pool_fwd(xp, x, kernel, stride, padding, out_hw, inv_div, in_hw):
 
 AVG_POOL = Op("AvgPool2D", _avg_pool_fwd, _avg_pool_b, saves=0)
 AVG_POOL_T = Op("AvgPool2DAdjoint", _avg_pool_t_f, _avg_pool_t_b, saves=0)
+
+
+def _on(xp, a):
+    """Host index array ``a`` on ``xp``'s device (a no-op for NumPy)."""
+    return a if xp.name == "numpy" else xp.asarray(a)
+
+
+# ----------------------------------------------------------------------------- UNPOOL / PICK
+# params: (idx (M, K) int array, L): rows of K values go to positions idx of rows of length L
+def _unpool_f(xp, x, idx, length):
+    ns = namespace_of(x)
+    out = ns.zeros((x.shape[0], length), dtype=x.dtype)
+    rows = _on(ns, np.arange(x.shape[0])[:, None])
+    out[rows, _on(ns, idx)] = x  # repeated positions: the last value wins
+    return out
+
+
+def _pick_f(xp, g, idx, length):
+    ns = namespace_of(g)
+    return ns.take_along_axis(g, _on(ns, idx), axis=1)
+
+
+def _unpool_b(xp, g, ins, out, aux, needs):
+    if _recorded(xp):
+        return (xp.apply(PICK, (g,), aux),)
+    return (_pick_f(xp, g, *aux),)
+
+
+def _pick_b(xp, g, ins, out, aux, needs):
+    if _recorded(xp):
+        return (xp.apply(UNPOOL, (g,), aux),)
+    return (_unpool_f(xp, g, *aux),)
+
+
+UNPOOL = Op("MaxUnpool", _unpool_f, _unpool_b, saves=0)
+PICK = Op("MaxUnpoolAdjoint", _pick_f, _pick_b, saves=0)

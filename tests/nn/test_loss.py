@@ -283,3 +283,354 @@ def test_loss_second_order(name):
         return g * 1.0
 
     check_grad(grad_of, [x])
+
+
+_RED = ["none", "mean", "sum"]
+
+
+_DT = ["float64", "float32"]
+
+
+def _cmp(torch, g_fn, t_fn, arrays, grad, dtype):
+    """Call both functions on the arrays (floating ones cast to ``dtype``); compare the values
+    and the gradients of the arrays flagged in ``grad``."""
+    tol = 1e-10 if dtype == "float64" else 1e-5
+    arrays = [a.astype(dtype) if a.dtype.kind == "f" else a for a in arrays]
+    g_in = [gk.tensor(a, requires_grad=r) for a, r in zip(arrays, grad)]
+    t_in = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, grad)]
+    out_g, out_t = g_fn(*g_in), t_fn(*t_in)
+    assert tuple(out_g.shape) == tuple(out_t.shape)
+    assert str(out_g.dtype).endswith(dtype)
+    np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), rtol=tol,
+                               atol=tol)
+    u = np.random.default_rng(9).standard_normal(tuple(out_g.shape)).astype(dtype)
+    wanted = [i for i, r in enumerate(grad) if r]
+    gg = gk.autograd.grad(out_g, [g_in[i] for i in wanted], gk.tensor(u))
+    tg = torch.autograd.grad(out_t, [t_in[i] for i in wanted], torch.tensor(u))
+    for i, a, b in zip(wanted, gg, tg):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=tol, atol=tol,
+                                   err_msg=f"gradient of argument {i}")
+
+
+@pytest.mark.parametrize("dtype", _DT)
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+def test_weighted_regression_losses(torch, name, reduction, dtype):
+    # torch: weighted 'mean' of mse_loss and l1_loss is sum(w * loss) / sum(w); huber_loss's
+    # is mean(w * loss)
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    w = np.abs(rng.standard_normal((4, 3))) + 0.1
+    _cmp(torch, lambda a, b, c: getattr(F, name)(a, b, reduction=reduction, weight=c),
+         lambda a, b, c: getattr(torch.nn.functional, name)(a, b, reduction=reduction,
+                                                            weight=c),
+         [x, y, w], [True, True, True], dtype)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+def test_weighted_regression_losses_weight_shape(torch, name):
+    x, y = gk.randn(4, 3), gk.randn(4, 3)
+    with pytest.raises(ValueError):
+        getattr(torch.nn.functional, name)(torch.randn(4, 3), torch.randn(4, 3),
+                                           weight=torch.ones(3))
+    with pytest.raises(ValueError, match=name + r": weight of shape \(3,\).*input's shape "
+                                                r"\(4, 3\)"):
+        getattr(F, name)(x, y, weight=gk.ones(3))
+
+
+@pytest.mark.parametrize("dtype", _DT)
+@pytest.mark.parametrize("reduction", _RED)
+def test_hinge_embedding_loss_targets_other_than_plus_minus_one(torch, reduction, dtype):
+    # torch adds x where target != -1 and max(0, margin - x) where target != 1, so a target of
+    # 0 or 2 gets both terms (gradkit gave 0)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 3))
+    y = np.array([[1.0, -1.0, 0.0], [2.0, 1.0, -1.0], [-1.0, 0.5, 1.0], [0.0, 0.0, -1.0]])
+    _cmp(torch, lambda a, b: F.hinge_embedding_loss(a, b, margin=0.7, reduction=reduction),
+         lambda a, b: torch.nn.functional.hinge_embedding_loss(a, b, margin=0.7,
+                                                               reduction=reduction),
+         [x, y], [True, False], dtype)
+
+
+@pytest.mark.parametrize("dtype", _DT)
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("shape,smoothing", [((5, 4), 0.0), ((2, 4, 3), 0.2), ((4,), 0.1)])
+def test_cross_entropy_probabilities_weight_gradient(torch, shape, smoothing, reduction, dtype):
+    # with class-probability targets torch's weight is an ordinary factor: the input, the
+    # target and the weight all get gradients (gradkit's weight got none)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(shape)
+    p = np.abs(rng.standard_normal(shape))
+    w = np.abs(rng.standard_normal(4)) + 0.1
+    _cmp(torch, lambda a, b, c: F.cross_entropy(a, b, c, reduction=reduction,
+                                                label_smoothing=smoothing),
+         lambda a, b, c: torch.nn.functional.cross_entropy(a, b, c, reduction=reduction,
+                                                           label_smoothing=smoothing),
+         [x, p, w], [True, True, True], dtype)
+
+
+def test_triplet_margin_loss_rejects_non_positive_margin(torch):
+    # torch.nn.functional.triplet_margin_loss raises ValueError for margin <= 0 (gradkit's
+    # functional form accepted it; only the module checked)
+    a, p, n = gk.randn(3, 4), gk.randn(3, 4), gk.randn(3, 4)
+    for margin in (0.0, -1.0):
+        with pytest.raises(ValueError):
+            torch.nn.functional.triplet_margin_loss(torch.randn(3, 4), torch.randn(3, 4),
+                                                    torch.randn(3, 4), margin=margin)
+        with pytest.raises(ValueError, match=r"triplet_margin_loss: margin must be greater "
+                                             r"than 0, got " + str(margin)):
+            F.triplet_margin_loss(a, p, n, margin=margin)
+
+
+@pytest.mark.parametrize("dtype", _DT)
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("swap", [False, True])
+def test_triplet_margin_loss_more_than_two_dims(torch, swap, reduction, dtype):
+    # torch takes inputs of any (equal) rank, distances along the last dimension
+    rng = np.random.default_rng(3)
+    a, p, n = (rng.standard_normal((2, 4, 3)) for _ in range(3))
+    _cmp(torch, lambda *t: F.triplet_margin_loss(*t, p=3, swap=swap, reduction=reduction),
+         lambda *t: torch.nn.functional.triplet_margin_loss(*t, p=3, swap=swap,
+                                                             reduction=reduction),
+         [a, p, n], [True, True, True], dtype)
+
+
+def test_margin_ranking_loss_requires_equal_ranks(torch):
+    # torch raises RuntimeError when input1, input2 and target differ in rank (gradkit
+    # broadcast a (3,) target against (4, 3) inputs)
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.margin_ranking_loss(torch.randn(4, 3), torch.randn(4, 3),
+                                                torch.ones(3))
+    with pytest.raises(RuntimeError, match=r"margin_ranking_loss: input1, input2 and target "
+                                           r"must have the same number of dimensions, got "
+                                           r"\(4, 3\), \(4, 3\) and \(3,\)"):
+        F.margin_ranking_loss(gk.randn(4, 3), gk.randn(4, 3), gk.ones(3))
+
+
+@pytest.mark.parametrize("kw", [{}, {"weight": [1.0, 2.0, 0.5, 1.0]}, {"label_smoothing": 0.1}],
+                         ids=["plain", "weight", "smoothing"])
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+def test_a_batch_with_every_target_ignored_has_zero_gradient(torch, fn, kw):
+    """Mean over no target: nan loss, but a zero gradient as PyTorch's (a nan one would ruin
+    the parameters at the next optimizer step); a zero total weight of valid targets stays nan
+    (as PyTorch)."""
+    if fn == "nll_loss" and "label_smoothing" in kw:
+        pytest.skip("nll_loss has no label smoothing")
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    for t, expect_nan_grad in (([-100, -100, -100], False), ([0, 1, 2], True)):
+        tkw = {k: torch.tensor(v, dtype=torch.float64) if isinstance(v, list) else v
+               for k, v in kw.items()}
+        gkw = {k: gk.tensor(np.array(v)) if isinstance(v, list) else v for k, v in kw.items()}
+        if expect_nan_grad:           # every valid target weighted 0
+            if "weight" not in kw:
+                continue
+            tkw["weight"] = torch.zeros(4, dtype=torch.float64)
+            gkw["weight"] = gk.tensor(np.zeros(4))
+        tx = torch.tensor(x, requires_grad=True)
+        gx = gk.tensor(x, requires_grad=True)
+        getattr(torch.nn.functional, fn)(tx, torch.tensor(t), **tkw).backward()
+        loss = getattr(F, fn)(gx, gk.tensor(np.array(t)), **gkw)
+        loss.backward()
+        assert np.isnan(loss.item())
+        np.testing.assert_array_equal(gx.grad.numpy(), tx.grad.numpy())
+
+
+def _run_2(torch, g_loss, t_loss, arrays, grad, atol=1e-5):
+    """Call both losses on the arrays; compare the value and the gradients of the arrays
+    flagged in ``grad``."""
+    g_in = [gk.tensor(a, requires_grad=r) if isinstance(a, np.ndarray) else a
+            for a, r in zip(arrays, grad)]
+    t_in = [torch.from_numpy(a.copy()).requires_grad_(r) if isinstance(a, np.ndarray) else a
+            for a, r in zip(arrays, grad)]
+    out_g, out_t = g_loss(*g_in), t_loss(*t_in)
+    assert tuple(out_g.shape) == tuple(out_t.shape)  # assert_allclose broadcasts a 0-d side
+    np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), atol=atol,
+                               rtol=1e-5)
+    u = np.random.default_rng(9).standard_normal(tuple(out_g.shape)).astype(np.float32)
+    (out_g * gk.tensor(u)).sum().backward()
+    (out_t * torch.from_numpy(u)).sum().backward()
+    for i, (a, b) in enumerate(zip(g_in, t_in)):
+        if grad[i]:
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), atol=atol, rtol=1e-4,
+                                       err_msg=f"gradient of argument {i}")
+    return out_g
+
+
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("p,swap,batched", [(2.0, False, True), (1.0, True, True),
+                                            (3.0, False, False)])
+def test_triplet_margin_loss(torch, reduction, p, swap, batched):
+    rng = np.random.default_rng(0)
+    shape = (6, 5) if batched else (5,)
+    a, pos, neg = (rng.standard_normal(shape).astype(np.float32) for _ in range(3))
+    if batched:  # rows 0-2: positive near, negative far (zero loss); rows 3-5: random
+        pos[:3] = a[:3] + 0.1 * pos[:3]
+        neg[:3] = a[:3] + 3.0
+    kw = dict(margin=1.5, p=p, swap=swap, reduction=reduction)
+    g, t = nn.TripletMarginLoss(**kw), torch.nn.TripletMarginLoss(**kw)
+    assert repr(g) == repr(t)
+    out = _run_2(torch, g, t, [a, pos, neg], [True] * 3)
+    if reduction == "none" and batched:
+        assert 0 < int((out.detach().numpy() > 0).sum()) < 6  # both sides of the hinge
+    x = [t64(rng, *shape) for _ in range(3)]
+    check_grad(lambda a, b, c: F.triplet_margin_loss(a, b, c, margin=1.5, p=p, swap=swap,
+                                                     reduction=reduction), x)
+
+
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("weighted,batched", [(False, True), (True, True), (True, False)])
+def test_multilabel_soft_margin_loss(torch, reduction, weighted, batched):
+    rng = np.random.default_rng(1)
+    shape = (4, 3) if batched else (3,)
+    x = (rng.standard_normal(shape) * 3).astype(np.float32)
+    y = (rng.random(shape) < 0.5).astype(np.float32)
+    w = rng.uniform(0.5, 2, 3).astype(np.float32) if weighted else None
+    g = nn.MultiLabelSoftMarginLoss(weight=None if w is None else gk.tensor(w),
+                                    reduction=reduction)
+    t = torch.nn.MultiLabelSoftMarginLoss(weight=None if w is None else torch.tensor(w),
+                                          reduction=reduction)
+    assert list(g.state_dict()) == list(t.state_dict())
+    _run_2(torch, g, t, [x, y], [True, False])
+    xx = t64(rng, *shape)
+    check_grad(lambda x: F.multilabel_soft_margin_loss(x, gk.tensor(y.astype(np.float64)),
+                                                       reduction=reduction), [xx])
+
+
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("log_input,full", [(True, False), (False, False), (True, True),
+                                            (False, True)])
+def test_poisson_nll_loss(torch, reduction, log_input, full):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 5)).astype(np.float32)
+    if not log_input:
+        x = np.abs(x) + 0.1
+    y = rng.poisson(2.0, (4, 5)).astype(np.float32)
+    kw = dict(log_input=log_input, full=full, reduction=reduction)
+    g, t = nn.PoissonNLLLoss(**kw), torch.nn.PoissonNLLLoss(**kw)
+    _run_2(torch, g, t, [x, y], [True, False], atol=1e-4)
+    xx = gk.tensor(x.astype(np.float64), requires_grad=True)
+    check_grad(lambda x: F.poisson_nll_loss(x, gk.tensor(y.astype(np.float64)), **kw), [xx])
+
+
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("var_shape,full", [((4, 3), False), ((4,), True), ((4, 1), False),
+                                            ("float", True)])
+def test_gaussian_nll_loss(torch, reduction, var_shape, full):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    y = rng.standard_normal((4, 3)).astype(np.float32)
+    if var_shape == "float":
+        var, grads = 0.7, [True, True, False]
+    else:
+        var = rng.uniform(0.2, 2, var_shape).astype(np.float32)
+        var.reshape(-1)[0] = 1e-8  # below eps: clamped, the gradient still flows
+        grads = [True, True, True]
+    g = nn.GaussianNLLLoss(full=full, reduction=reduction)
+    t = torch.nn.GaussianNLLLoss(full=full, reduction=reduction)
+    _run_2(torch, g, t, [x, y, var], grads, atol=1e-4)
+    xx, yy = t64(rng, 4, 3), t64(rng, 4, 3)
+    vv = t64(rng, *((4, 3) if var_shape == "float" else var_shape), low=0.5, high=2.0)
+    check_grad(lambda a, b, v: F.gaussian_nll_loss(a, b, v, full=full, reduction=reduction),
+               [xx, yy, vv])
+
+
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("p,weighted,shapes", [
+    (1, False, ((6, 4), (6,))), (2, True, ((6, 4), (6,))), (1, True, ((4,), ())),
+    (2, False, ((4,), (1,))), (1, False, ((1, 4), ())), (1, False, ((1, 4), (1,)))], ids=str)
+def test_multi_margin_loss(torch, reduction, p, weighted, shapes):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shapes[0]).astype(np.float32)
+    y = rng.integers(0, 4, shapes[1]).astype(np.int64)
+    w = rng.uniform(0.5, 2, 4).astype(np.float32) if weighted else None
+    kw = dict(p=p, margin=0.8, reduction=reduction)
+    g = nn.MultiMarginLoss(weight=None if w is None else gk.tensor(w), **kw)
+    t = torch.nn.MultiMarginLoss(weight=None if w is None else torch.tensor(w), **kw)
+    assert list(g.state_dict()) == list(t.state_dict())
+    _run_2(torch, g, t, [x, y], [True, False])
+    xx = t64(rng, *x.shape)
+    check_grad(lambda x: F.multi_margin_loss(x, gk.tensor(y), **kw), [xx])
+
+
+def test_more_loss_errors():
+    with pytest.raises(ValueError, match=r"triplet_margin_loss: expected anchor, positive and "
+                                         r"negative of the same shape.*anchor \(3, 4\), "
+                                         r"positive \(4,\)"):
+        F.triplet_margin_loss(gk.randn(3, 4), gk.randn(4), gk.randn(3, 4))
+    with pytest.raises(ValueError, match="TripletMarginLoss: expected margin to be greater "
+                                         "than 0, got 0.0"):
+        nn.TripletMarginLoss(margin=0.0)
+    with pytest.raises(ValueError, match=r"multilabel_soft_margin_loss: Using a target size "
+                                         r"\(\[2, 4\]\).*input size \(\[2, 3\]\)"):
+        nn.MultiLabelSoftMarginLoss()(gk.randn(2, 3), gk.zeros(2, 4))
+    with pytest.raises(ValueError, match=r"var is of incorrect size.*got \(3, 2\)"):
+        nn.GaussianNLLLoss()(gk.randn(4, 3), gk.randn(4, 3), gk.ones(3, 2))
+    with pytest.raises(ValueError, match="var has negative entry"):
+        F.gaussian_nll_loss(gk.randn(4, 3), gk.randn(4, 3), -gk.ones(4, 3))
+    with pytest.raises(ValueError, match="only p == 1 and p == 2"):
+        nn.MultiMarginLoss(p=3)
+    with pytest.raises(ValueError, match=r"multi_margin_loss: expected a target of 2 class "
+                                         r"index\(es\), of shape \(2,\), for input of shape "
+                                         r"\[2, 3\], got target of shape \[3\]"):
+        F.multi_margin_loss(gk.randn(2, 3), gk.tensor(np.array([0, 1, 2])))
+    with pytest.raises(IndexError, match="Target 5 is out of bounds"):
+        F.multi_margin_loss(gk.randn(2, 3), gk.tensor(np.array([0, 5])))
+    with pytest.raises(ValueError, match="'avg' is not a valid value for reduction"):
+        nn.PoissonNLLLoss(reduction="avg")
+
+
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("custom,swap", [(False, False), (True, True)])
+def test_triplet_margin_with_distance_loss(torch, reduction, custom, swap):
+    rng = np.random.default_rng(5)
+    a, pos, neg = (rng.standard_normal((5, 4)).astype(np.float32) for _ in range(3))
+
+    def cos_g(x, y):
+        return 1 - F.cosine_similarity(x, y)
+
+    def cos_t(x, y):
+        return 1 - torch.nn.functional.cosine_similarity(x, y)
+
+    g = nn.TripletMarginWithDistanceLoss(distance_function=cos_g if custom else None,
+                                         margin=0.7, swap=swap, reduction=reduction)
+    t = torch.nn.TripletMarginWithDistanceLoss(distance_function=cos_t if custom else None,
+                                               margin=0.7, swap=swap, reduction=reduction)
+    if not custom:
+        assert repr(g) == repr(t)
+    _run_2(torch, g, t, [a, pos, neg], [True] * 3)
+    x = [t64(rng, 5, 4) for _ in range(3)]
+    check_grad(lambda a, b, c: F.triplet_margin_with_distance_loss(
+        a, b, c, distance_function=cos_g if custom else None, margin=0.7, swap=swap), x)
+
+
+@pytest.mark.parametrize("reduction", _RED)
+@pytest.mark.parametrize("batched", [True, False])
+def test_multilabel_margin_loss(torch, reduction, batched):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((4, 5)).astype(np.float32)
+    y = np.array([[3, 0, -1, 1, 2], [1, 2, 3, 0, 4], [-1, 1, 2, 0, 0], [4, 4, 1, -1, -1]])
+    if not batched:
+        x, y = x[0], y[0]
+    g = nn.MultiLabelMarginLoss(reduction=reduction)
+    t = torch.nn.MultiLabelMarginLoss(reduction=reduction)
+    out = _run_2(torch, g, t, [x, y], [True, False])
+    if batched and reduction == "none":
+        v = out.detach().numpy()
+        assert v[1] == 0 and v[2] == 0 and v[0] > 0  # all classes listed; none listed
+    xx = t64(rng, *x.shape)
+    check_grad(lambda x: F.multilabel_margin_loss(x, gk.tensor(y), reduction=reduction), [xx])
+    with pytest.raises(ValueError, match=r"multilabel_margin_loss: expected input of shape "
+                                         r"\(N, C\).*target \(3,\)"):
+        F.multilabel_margin_loss(gk.randn(2, 3), gk.tensor(np.array([0, 1, -1])))
+    with pytest.raises(ValueError, match="TripletMarginWithDistanceLoss: expected margin to be "
+                                         "greater than 0, got -1.0"):
+        nn.TripletMarginWithDistanceLoss(margin=-1.0)
+
+
+@pytest.mark.parametrize("name", ["poisson_nll_loss", "mse_loss", "soft_margin_loss"])
+def test_target_shape_errors_name_the_loss(name):
+    with pytest.raises(RuntimeError, match=name + r": the target's shape \(3, 3\) cannot be "
+                                                  r"broadcast with the input's shape \(3, 2\)"):
+        getattr(F, name)(gk.randn(3, 2), gk.randn(3, 3))
+    with pytest.raises(RuntimeError, match=r"gaussian_nll_loss: the target's shape \(3, 3\)"):
+        F.gaussian_nll_loss(gk.randn(3, 2), gk.randn(3, 3), gk.ones(3, 2))

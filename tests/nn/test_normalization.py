@@ -111,3 +111,24 @@ def test_distance_modules(torch):
     np.testing.assert_allclose(
         nn.CosineSimilarity(dim=0)(gk.tensor(a), gk.tensor(b)).numpy(),
         torch.nn.CosineSimilarity(dim=0)(torch.tensor(a), torch.tensor(b)).numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [(1, 6), (1, 6, 1), (1, 6, 1, 1)])
+def test_group_norm_one_value_per_group_raises_like_torch(torch, shape):
+    # torch: GroupNorm(6, 6) on a single sample with one value per group has nothing to
+    # normalise over and raises "Expected more than 1 value per channel when training".
+    x = np.ones(shape, dtype=np.float32)
+    with pytest.raises(ValueError):
+        torch.nn.GroupNorm(6, 6)(torch.tensor(x))
+    with pytest.raises(ValueError, match="more than 1 value"):
+        nn.GroupNorm(6, 6)(gk.tensor(x))
+    with pytest.raises(ValueError, match="more than 1 value"):
+        F.group_norm(gk.tensor(x), 6)
+
+
+def test_group_norm_two_samples_one_value_per_group_matches_torch(torch):
+    # torch's check multiplies the batch in: two samples of one value per group do not raise.
+    x = np.random.default_rng(0).standard_normal((2, 6, 1)).astype(np.float32)
+    t = torch.nn.GroupNorm(6, 6)(torch.tensor(x)).detach().numpy()
+    g = nn.GroupNorm(6, 6)(gk.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(g, t, atol=1e-5)  # both 0 up to torch float32 rounding

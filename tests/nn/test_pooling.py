@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from helpers import check_grad
+from helpers import check_grad, t64
+from nn_oracle import compare_layer
 
 import gradkit as gk
 import gradkit.nn.functional as F
@@ -164,3 +165,164 @@ def test_max_pool_nan_propagates_like_torch(torch, rng):
     # assert_allclose treats NaN == NaN; the gradient must go where torch sends it
     _both(torch, "max_pool2d", x, 2)
     _both(torch, "max_pool2d", x, 3, stride=1, padding=1)
+
+
+@pytest.mark.parametrize("name,args,shape", [
+    ("LPPool2d", (2, 3), (2, 3, 7, 8)), ("LPPool2d", (1.5, (2, 3), (1, 2)), (2, 3, 6, 7)),
+    ("LPPool2d", (float("inf"), 2), (3, 6, 6)), ("LPPool2d", (3, 2, None, True), (1, 2, 5, 5)),
+    ("LPPool1d", (2, 3, 2), (2, 3, 9)), ("LPPool1d", (1.0, 2), (3, 8))])
+def test_lp_pool_matches_torch(torch, name, args, shape):
+    g, t = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(g) == repr(t)
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    if args[0] not in (1.0, 2, float("inf")):
+        x = np.abs(x) + 0.1  # odd/fractional powers: negative window sums give NaN in both
+    compare_layer(torch, g, t, [x], atol=1e-4, rtol=1e-4)
+
+
+def test_lp_pool_float64_gradient():
+    x = t64(np.random.default_rng(1), 2, 2, 4, 6, low=0.5, high=2.0)
+    check_grad(lambda x: F.lp_pool2d(x, 2.5, (2, 3), stride=1), [x])
+    check_grad(lambda x: F.lp_pool1d(x.reshape(4, 4, 6), 2, 3), [x])
+
+
+@pytest.mark.parametrize("n,shape,kernel,stride,padding,out_size", [
+    (2, (2, 3, 6, 8), 2, None, 0, None), (2, (1, 2, 7, 7), 3, 2, 1, None),
+    (2, (3, 5, 5), 2, 2, 0, (5, 5)), (1, (2, 3, 9), 3, 2, 1, None), (1, (3, 8), 2, None, 0, (9,))])
+def test_max_unpool_matches_torch(torch, n, shape, kernel, stride, padding, out_size):
+    x = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    pool = getattr(torch.nn, f"MaxPool{n}d")(kernel, stride, padding, return_indices=True)
+    y, idx = pool(torch.tensor(x))
+    g = getattr(nn, f"MaxUnpool{n}d")(kernel, stride, padding)
+    t = getattr(torch.nn, f"MaxUnpool{n}d")(kernel, stride, padding)
+    assert repr(g) == repr(t)
+    yn = y.numpy()
+    gy = gk.tensor(yn, requires_grad=True)
+    ty = torch.tensor(yn, requires_grad=True)
+    kw = {} if out_size is None else {"output_size": out_size}
+    out_g, out_t = g(gy, gk.tensor(idx.numpy()), **kw), t(ty, idx, **kw)
+    np.testing.assert_array_equal(out_g.detach().numpy(), out_t.detach().numpy())
+    u = np.random.default_rng(3).standard_normal(tuple(out_t.shape)).astype(np.float32)
+    (out_g * gk.tensor(u)).sum().backward()
+    (out_t * torch.from_numpy(u)).sum().backward()
+    np.testing.assert_allclose(gy.grad.numpy(), ty.grad.numpy(), atol=1e-6)
+    # gradkit's own pooling indices round-trip too
+    gp, gi = getattr(F, f"max_pool{n}d")(gk.tensor(x), kernel, stride, padding,
+                                         return_indices=True)
+    np.testing.assert_array_equal(
+        getattr(F, f"max_unpool{n}d")(gp, gi, kernel, stride, padding, **kw).numpy(),
+        out_t.detach().numpy())
+
+
+def test_max_unpool_second_order_and_errors():
+    y = t64(np.random.default_rng(4), 1, 2, 3, 3)
+    _, idx = F.max_pool2d(gk.randn(1, 2, 6, 6), 2, return_indices=True)
+
+    def grad_of(y):
+        with gk.enable_grad():
+            (g,) = gk.autograd.grad((F.max_unpool2d(y, idx, 2) ** 3).sum(), [y],
+                                    create_graph=True)
+        return g * 1.0
+
+    check_grad(lambda y: F.max_unpool2d(y, idx, 2), [y])
+    check_grad(grad_of, [y])
+    with pytest.raises(ValueError, match=r"MaxUnpool2d\(kernel_size=\(2, 2\).*indices of the "
+                                         r"input's shape \(1, 2, 3, 3\), got indices of shape "
+                                         r"\(1, 2, 3, 2\)"):
+        nn.MaxUnpool2d(2)(gk.randn(1, 2, 3, 3), gk.tensor(np.zeros((1, 2, 3, 2), np.int64)))
+    with pytest.raises(ValueError, match=r"MaxUnpool1d.*\(N, C, L\) or \(C, L\).*\(4,\)"):
+        nn.MaxUnpool1d(2)(gk.randn(4), gk.tensor(np.zeros(4, np.int64)))
+    with pytest.raises(ValueError, match=r"output_size \(9, 9\) must be within one stride of "
+                                         r"the default size \(6, 6\)"):
+        F.max_unpool2d(gk.randn(1, 2, 3, 3), idx, 2, output_size=(9, 9))
+    with pytest.raises(IndexError, match="invalid max index 40"):
+        F.max_unpool2d(gk.randn(1, 1, 1, 1), gk.tensor(np.array([[[[40]]]])), 2)
+    with pytest.raises(ValueError, match=r"LPPool2d\(norm_type=2.*\(N, C, H, W\).*\(4,\)"):
+        nn.LPPool2d(2, 2)(gk.randn(4))
+
+
+@pytest.mark.parametrize("shape,kw", [((2, 3, 10, 9), dict(kernel_size=3, output_size=(5, 4))),
+                                      ((2, 3, 10, 9), dict(kernel_size=(2, 3),
+                                                           output_ratio=(0.6, 0.5))),
+                                      ((3, 7, 8), dict(kernel_size=2, output_size=(6, 3)))])
+def test_fractional_max_pool2d_matches_torch(torch, shape, kw):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape).astype(np.float32)
+    samples = rng.random((1 if len(shape) == 3 else shape[0], shape[-3], 2)).astype(np.float32)
+    g = nn.FractionalMaxPool2d(return_indices=True, _random_samples=gk.tensor(samples), **kw)
+    t = torch.nn.FractionalMaxPool2d(return_indices=True,
+                                     _random_samples=torch.tensor(samples), **kw)
+    assert repr(g) == repr(t)
+    assert list(g.state_dict()) == list(t.state_dict())
+    gx, tx = gk.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (gy, gi), (ty, ti) = g(gx), t(tx)
+    np.testing.assert_array_equal(gy.detach().numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(gi.numpy(), ti.numpy())
+    u = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    (gy * gk.tensor(u)).sum().backward()
+    (ty * torch.from_numpy(u)).sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), atol=1e-6)
+
+
+def test_fractional_max_pool2d_random_windows_and_errors():
+    x = t64(np.random.default_rng(6), 2, 2, 9, 9)
+    gk.manual_seed(0)
+    a = F.fractional_max_pool2d(x, 2, output_size=(5, 6))
+    gk.manual_seed(0)
+    b = F.fractional_max_pool2d(x, 2, output_size=(5, 6))
+    np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    assert a.shape == (2, 2, 5, 6)
+    s = gk.tensor(np.random.default_rng(7).random((2, 2, 2)))
+    check_grad(lambda x: F.fractional_max_pool2d(x, 3, output_size=(4, 5), _random_samples=s),
+               [x])
+    with pytest.raises(ValueError, match="requires specifying either an output size, or a "
+                                         "pooling ratio"):
+        nn.FractionalMaxPool2d(2)
+    with pytest.raises(ValueError, match=r"output_ratio must be between 0 and 1 \(got 1.5\)"):
+        nn.FractionalMaxPool2d(2, output_ratio=1.5)
+    with pytest.raises(ValueError, match=r"output size \(9, 9\) with kernel \(2, 2\) does not "
+                                         r"fit the input of shape \(2, 2, 9, 9\)"):
+        F.fractional_max_pool2d(x, 2, output_size=(9, 9))
+
+
+@pytest.mark.parametrize("shape,kw", [((2, 2, 7, 8, 9), dict(kernel_size=2, output_size=(4, 5, 3))),
+                                      ((2, 6, 7, 8), dict(kernel_size=(3, 2, 2),
+                                                          output_ratio=(0.5, 0.6, 0.7)))])
+def test_fractional_max_pool3d_matches_torch(torch, shape, kw):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(shape).astype(np.float32)
+    samples = rng.random((1 if len(shape) == 4 else shape[0], shape[-4], 3)).astype(np.float32)
+    g = nn.FractionalMaxPool3d(return_indices=True, _random_samples=gk.tensor(samples), **kw)
+    t = torch.nn.FractionalMaxPool3d(return_indices=True,
+                                     _random_samples=torch.tensor(samples), **kw)
+    gx, tx = gk.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (gy, gi), (ty, ti) = g(gx), t(tx)
+    np.testing.assert_array_equal(gy.detach().numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(gi.numpy(), ti.numpy())
+    u = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+    (gy * gk.tensor(u)).sum().backward()
+    (ty * torch.from_numpy(u)).sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match=r"_random_samples must have shape"):
+        F.fractional_max_pool3d(gk.tensor(x), 2, output_size=(2, 2, 2),
+                                _random_samples=gk.tensor(samples[..., :2]))
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("args", [(3, 2, 1), (2, 2, 1), (3, 1, 1), (2, 2, 1, 1, True)])
+def test_max_pool_all_neg_inf_window_picks_input_not_padding(torch, nd, args):
+    # torch: a window of -inf values picks its first element inside the input; gradkit picked
+    # the padding (which is filled with -inf), giving negative indices and a lost gradient.
+    x = np.full((1, 2) + (5,) * nd, -np.inf)
+    x[0, 1] = np.random.default_rng(0).standard_normal((5,) * nd)
+    x[0, 1].flat[::3] = -np.inf
+    tx = torch.tensor(x, requires_grad=True)
+    gx = gk.tensor(x, requires_grad=True)
+    to, ti = getattr(torch.nn.functional, f"max_pool{nd}d")(tx, *args, return_indices=True)
+    go, gi = getattr(F, f"max_pool{nd}d")(gx, *args, return_indices=True)
+    np.testing.assert_array_equal(gi.numpy(), ti.numpy())
+    np.testing.assert_array_equal(go.detach().numpy(), to.detach().numpy())
+    w = np.random.default_rng(1).standard_normal(tuple(to.shape))
+    to.backward(torch.tensor(w))
+    go.backward(gk.tensor(w))
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), atol=1e-12)

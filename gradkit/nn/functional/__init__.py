@@ -2,14 +2,12 @@
 
 from .activation import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
-from .batchnorm import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .embedding import *  # noqa: F401,F403
-from .embedding_bag import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
-from .rnn import *  # noqa: F401,F403
-from .vision import *  # noqa: F401,F403
+from .recurrent import *  # noqa: F401,F403
+from .resample import *  # noqa: F401,F403

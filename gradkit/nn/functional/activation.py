@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 
 from ... import functions as _F
+from ...ops import activation as AC
 from ...ops import elementwise as E
-from ...ops import nn_misc as M
 from ..._tensor import Tensor, apply1, as_tensor_arg
 from ...functions._args import _float_operand
 
@@ -90,7 +90,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``; computed without
     overflow."""
-    return apply1(M.SOFTPLUS, _float_operand(_t(input)), (beta, threshold))
+    return apply1(AC.SOFTPLUS, _float_operand(_t(input)), (beta, threshold))
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,

@@ -1,9 +1,8 @@
 """Convolutions: ``conv1d``, ``conv2d``, ``conv3d``, ``conv_transpose1d``,
 ``conv_transpose2d``, ``conv_transpose3d`` (``torch.nn.functional``).
 
-The 1-D and 2-D forms run on the 2-D primitives in :mod:`gradkit.ops.conv` (im2col + one GEMM);
-the 1-D forms view their input as ``(N, C, 1, L)``. The 3-D forms run on their volumetric twins
-in :mod:`gradkit.ops.conv3d`. Gradients of any order are supported.
+All run on the rank-generic primitives in :mod:`gradkit.ops.conv` (im2col + one GEMM); the 1-D
+forms view their input as ``(N, C, 1, L)``. Gradients of any order are supported.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...ops import conv as C
-from ...ops import conv3d as C3
 from ..._tensor import Tensor, apply, as_tensor_arg
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -117,7 +115,7 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, n, who):
                          f"input size {padded} (input {spatial} plus padding); use a smaller "
                          f"kernel or more padding")
     if n == 3:
-        y = apply(C3.CONV3, (x, w, b), (stride, pads[0] + pads[1] + pads[2], dilation, groups))
+        y = apply(C.CONV3, (x, w, b), (stride, pads[0] + pads[1] + pads[2], dilation, groups))
         return y.squeeze(0) if unbatched else y
     if n == 1:
         x = x.unsqueeze(2)
@@ -226,7 +224,7 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
                          f"positive; reduce padding or enlarge the input")
     if n == 3:
         geo = (stride, (pad[0], pad[0], pad[1], pad[1], pad[2], pad[2]), dilation, groups, out)
-        y = apply(C3.CONV3_T, (x, w, b), geo)
+        y = apply(C.CONV3_T, (x, w, b), geo)
         return y.squeeze(0) if unbatched else y
     if n == 1:
         x = x.unsqueeze(2)

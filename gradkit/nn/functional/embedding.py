@@ -1,14 +1,26 @@
-"""Embedding lookup and one-hot encoding."""
+"""Embedding lookup, bags of embeddings and one-hot encoding.
+
+``embedding_bag``: sums, means or maxima of bags of embedding rows without building the
+``(bags, bag_size, dim)`` intermediate (``torch.nn.functional.embedding_bag``).
+
+The rows are looked up with :func:`gradkit.nn.functional.embedding` (its fused op and
+``max_norm``/``scale_grad_by_freq``), then each bag is reduced by one segment sum (the
+:data:`gradkit.ops.resample.RESAMPLE_T` scatter over the sorted bag ids, whose backward is a
+gather); ``'max'`` gathers each bag's first maximal row per column.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ... import functions as _F
+from ..._backend import namespace_of, to_host
 from ...autograd import grad_mode
-from ...ops import nn_misc as M
+from ...ops import embedding as EM
+from ...ops import resample as RS
 from ..._tensor import Tensor, apply1, wrap
 
-__all__ = ["embedding", "one_hot"]
+__all__ = ["embedding", "embedding_bag", "one_hot"]
 
 
 def _index_of(input, name: str) -> np.ndarray:
@@ -49,7 +61,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         padding_idx += n
     if max_norm is not None:
         _renorm_rows(weight, idx, max_norm, norm_type)
-    return apply1(M.EMBEDDING, weight, (idx, padding_idx, bool(scale_grad_by_freq),
+    return apply1(EM.EMBEDDING, weight, (idx, padding_idx, bool(scale_grad_by_freq),
                                           tuple(weight.shape)))
 
 
@@ -94,3 +106,117 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
     classes = namespace_of(idx).arange(num_classes)  # on the device of the indices
     return wrap((idx[..., None] == classes).astype(np.int64))
+
+
+_MODES = ("sum", "mean", "max")
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
+                  max_norm: float | None = None, norm_type: float = 2, scale_grad_by_freq=False,
+                  mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """Reduce bags of rows of ``weight``: ``out[b] = reduce_{i in bag b} weight[input[i]]``.
+
+    Args:
+        input: ``(B, L)`` (one bag per row) or ``(M,)`` indices with ``offsets``.
+        weight: ``(num_embeddings, D)``.
+        offsets: with a 1-D input, the start of each bag (``(B,)``, or ``(B + 1,)`` ending with
+            ``M`` when ``include_last_offset``).
+        max_norm, norm_type, scale_grad_by_freq: as in :func:`embedding`.
+        mode: ``'sum'``, ``'mean'`` or ``'max'`` (per column).
+        sparse: accepted; gradients are dense in gradkit.
+        per_sample_weights: ``input``-shaped weights of each row (``mode='sum'`` only).
+        include_last_offset: ``offsets`` has one more entry, the end of the last bag.
+        padding_idx: entries equal to it are left out of their bag (and of its count).
+
+    Returns:
+        ``(B, D)``; an empty bag gives zeros.
+
+    Note:
+        With ``scale_grad_by_freq`` each row's gradient is divided by its index's count in the
+        mini-batch, as :func:`embedding` does. PyTorch 2.13's CPU kernel divides some rows by
+        another index's count (pytorch/pytorch#190063, fixed after 2.13); gradkit does not
+        copy that.
+    """
+    who = "embedding_bag()"
+    if mode not in _MODES:
+        raise ValueError(f"{who}: mode has to be one of 'sum', 'mean' or 'max', got {mode!r}")
+    idx = to_host(input._data) if isinstance(input, Tensor) else np.asarray(input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{who}: input must hold integer indices, got dtype {idx.dtype}")
+    n_rows = weight.shape[0]
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError(f"{who}: offsets has to be None if input is 2-D (one bag per row), "
+                             f"got input of shape {tuple(idx.shape)}")
+        bags, width = idx.shape
+        starts = np.arange(bags, dtype=np.int64) * width
+    elif idx.ndim == 1:
+        if offsets is None:
+            raise ValueError(f"{who}: offsets has to be a 1-D tensor for a 1-D input of shape "
+                             f"{tuple(idx.shape)}")
+        off = to_host(offsets._data) if isinstance(offsets, Tensor) else np.asarray(offsets)
+        off = off.astype(np.int64).reshape(-1)
+        if include_last_offset:
+            if off.size < 1:
+                raise ValueError(f"{who}: include_last_offset needs at least one offset")
+            off = off[:-1]
+        if off.size and (off[0] != 0 or (np.diff(off) < 0).any() or off[-1] > idx.size):
+            raise ValueError(f"{who}: offsets must start at 0, be non-decreasing and not exceed "
+                             f"the input's length {idx.size}, got {off.tolist()}")
+        starts = off
+        bags = off.size
+    else:
+        raise ValueError(f"{who} expects input of shape (B, L) or (M,) with offsets, got "
+                         f"shape {tuple(idx.shape)}")
+    flat = idx.reshape(-1).astype(np.int64)
+    if flat.size and (flat.min() < 0 or flat.max() >= n_rows):
+        bad = int(flat.min()) if flat.min() < 0 else int(flat.max())
+        raise IndexError(f"{who}: index {bad} is out of range for a weight of {n_rows} rows")
+    bag_of = np.repeat(np.arange(bags), np.diff(np.append(starts, flat.size)))
+    keep = np.ones(flat.size, dtype=bool)
+    if padding_idx is not None:
+        pad = padding_idx + n_rows if padding_idx < 0 else padding_idx
+        keep = flat != pad
+    psw = None
+    if per_sample_weights is not None:
+        if mode != "sum":
+            raise NotImplementedError(f"{who}: per_sample_weights are only supported for "
+                                      f"mode='sum', got mode={mode!r}")
+        if tuple(per_sample_weights.shape) != tuple(idx.shape):
+            raise ValueError(f"{who}: per_sample_weights must have the input's shape "
+                             f"{tuple(idx.shape)}, got {tuple(per_sample_weights.shape)}")
+        psw = per_sample_weights.reshape(-1)
+    kept = np.flatnonzero(keep)
+    rows_idx = flat[kept]
+    bag_ids = bag_of[kept]
+    dev = namespace_of(weight._data)
+    e = embedding(wrap(dev.asarray(rows_idx)), weight, None, max_norm, norm_type,
+                  scale_grad_by_freq, sparse)  # (K, D)
+    d = weight.shape[1]
+    if mode == "max":
+        return _bag_max(e, bag_ids, bags, d, dev)
+    if psw is not None:
+        if not keep.all():
+            psw = psw[wrap(dev.asarray(kept))]
+        e = e * psw.reshape(-1, 1)
+    ws = None
+    if mode == "mean":
+        counts = np.bincount(bag_ids, minlength=bags)
+        ws = ((1.0 / np.maximum(counts, 1))[bag_ids].astype(weight._data.dtype),)
+    return apply1(RS.RESAMPLE_T, e, (0, bags, (bag_ids,), ws))
+
+
+def _bag_max(e, bag_ids, bags, d, dev):
+    """Each bag's maximum per column: the first maximal row's value (zeros for empty bags)."""
+    if bag_ids.size == 0:
+        return e.sum(0, keepdim=True).reshape(1, d).expand(bags, d) * 0
+    vals = to_host(e._data)
+    starts = np.flatnonzero(np.concatenate(([True], bag_ids[1:] != bag_ids[:-1])))
+    peak = np.maximum.reduceat(vals, starts, axis=0)  # (bags present, D)
+    run = np.repeat(np.arange(starts.size), np.diff(np.append(starts, bag_ids.size)))
+    rows = np.where(vals == peak[run], np.arange(bag_ids.size)[:, None], bag_ids.size)
+    first = np.minimum.reduceat(rows, starts, axis=0)  # (bags present, D) row of each max
+    picked = _F.gather(e, 0, wrap(dev.asarray(first)))
+    return apply1(RS.RESAMPLE_T, picked, (0, bags, (bag_ids[starts],), None))

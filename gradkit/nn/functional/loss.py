@@ -757,7 +757,6 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
         by ``exp(log_probs)``, which cancels once it flows through ``log_softmax`` (so the
         gradients of the logits agree). Second derivatives are not supported (as in PyTorch).
     """
-    from ...ops import ctc as CT
 
     _check_reduction(reduction, "ctc_loss")
     lp = _t(log_probs, "log_probs")
@@ -803,7 +802,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
         ext[i, 1:2 * len(r):2] = r
     skip = np.zeros(ext.shape, dtype=bool)
     skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
-    nll = apply(CT.CTC, (lp,), (ext, skip, in_len, lab_len, blank, bool(zero_infinity)))
+    nll = apply(LO.CTC, (lp,), (ext, skip, in_len, lab_len, blank, bool(zero_infinity)))
     if reduction == "mean":
         div = _on_device_of(np.maximum(lab_len, 1).astype(lp._data.dtype), lp, "lengths", "")
         return (nll / wrap(div)).mean()

@@ -1,6 +1,6 @@
-"""Normalisation: ``layer_norm`` (fused), ``group_norm``, ``instance_norm``, ``rms_norm``,
-``local_response_norm``, ``normalize``, ``cosine_similarity``, ``pairwise_distance``,
-``pdist``."""
+"""Normalisation: ``batch_norm`` (fused), ``layer_norm`` (fused), ``group_norm``,
+``instance_norm``, ``rms_norm``, ``local_response_norm``, ``normalize``, ``cosine_similarity``,
+``pairwise_distance``, ``pdist``."""
 
 from __future__ import annotations
 
@@ -11,11 +11,84 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import namespace_of
-from ...ops import nn_misc as M
-from ..._tensor import Tensor, apply, as_tensor_arg
+from ...ops import normalization as NO
+from ..._tensor import Tensor, apply, as_tensor_arg, wrap
 
-__all__ = ["cosine_similarity", "group_norm", "instance_norm", "layer_norm", "local_response_norm",
-           "normalize", "pairwise_distance", "pdist", "rms_norm"]
+__all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "layer_norm",
+           "local_response_norm", "normalize", "pairwise_distance", "pdist", "rms_norm"]
+
+
+def _update_running(buf: Tensor, value, momentum: float) -> None:
+    arr = buf._data
+    arr *= 1.0 - momentum
+    arr += (momentum * value).astype(arr.dtype, copy=False)
+    buf._vc[0] += 1
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalisation over every axis but the channel axis (1).
+
+    In training mode the batch mean and (biased) variance normalise the input, and the running
+    statistics, when given, are updated in place:
+    ``running = (1 - momentum) * running + momentum * batch_stat``, where the running variance
+    takes the unbiased batch variance (as PyTorch). In evaluation mode the running statistics
+    normalise the input.
+
+    .. math:: y = \\frac{x - \\mathrm{E}[x]}{\\sqrt{\\mathrm{Var}[x] + \\epsilon}} \\gamma + \\beta
+
+    Args:
+        input: ``(N, C)``, ``(N, C, L)``, ``(N, C, H, W)``, ...
+        running_mean: ``(C,)`` buffer or None.
+        running_var: ``(C,)`` buffer or None.
+        weight: optional ``(C,)`` scale :math:`\\gamma`.
+        bias: optional ``(C,)`` shift :math:`\\beta`.
+        training: use batch statistics (and update the running ones).
+        momentum: weight of the new batch statistic in the running update.
+        eps: added to the variance for numerical stability.
+
+    Returns:
+        The normalised tensor, same shape as ``input``.
+
+    Shape:
+        - Input: :math:`(N, C, *)`
+        - Output: :math:`(N, C, *)`
+    """
+    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm(): expected an input with at least 2 dimensions (N, C, ...), "
+                         f"got shape {tuple(x.shape)}")
+    c = x.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ValueError(f"batch_norm(): {name} must have shape ({c},) for an input with {c} "
+                             f"channels (shape {tuple(x.shape)}), got {tuple(t.shape)}")
+    axes = (0,) + tuple(range(2, x.ndim))
+    if training:
+        m = x.numel() // c if c else 0
+        if m <= 1:
+            raise ValueError(f"batch_norm(): expected more than 1 value per channel when training, "
+                             f"got input of shape {tuple(x.shape)}")
+        track = running_mean is not None or running_var is not None
+        box = [] if track else None
+        y = apply(NO.BATCH_NORM, (x, weight, bias), (axes, eps, box))
+        if track:
+            mean, var = box[0]
+            if running_mean is not None:
+                _update_running(running_mean, mean, momentum)
+            if running_var is not None:
+                _update_running(running_var, var * (m / (m - 1)), momentum)
+        return y
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm(): running_mean and running_var are required when "
+                         "training=False")
+    shape = NO.channel_shape(x.ndim, c)
+    invstd = wrap((1.0 / (running_var._data + eps) ** 0.5).astype(x._data.dtype, copy=False))
+    scale = invstd if weight is None else weight * invstd
+    shift = -(running_mean * scale) if bias is None else bias - running_mean * scale
+    return x * scale.reshape(shape) + shift.reshape(shape)
 
 
 def _shape_tuple(normalized_shape) -> tuple:
@@ -57,7 +130,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
         inputs.append(weight)
     if bias is not None:
         inputs.append(bias)
-    return apply(M.LAYER_NORM, inputs, (d, float(eps), weight is not None, bias is not None))
+    return apply(NO.LAYER_NORM, inputs, (d, float(eps), weight is not None, bias is not None))
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
@@ -91,7 +164,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         raise ValueError(f"group_norm: expected more than 1 value per channel when training, "
                          f"got input of shape {list(x.shape)} with num_groups={num_groups}")
     d = x.numel() // max(n * num_groups, 1)
-    y = apply(M.LAYER_NORM, [x.reshape(n, num_groups, d)], (d, float(eps), False, False))
+    y = apply(NO.LAYER_NORM, [x.reshape(n, num_groups, d)], (d, float(eps), False, False))
     y = y.reshape(tuple(x.shape))
     bshape = (c,) + (1,) * (x.ndim - 2)
     if weight is not None:
@@ -168,8 +241,6 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         - Input: :math:`(N, C, *)`
         - Output: same as the input
     """
-    from . import batchnorm as FB
-
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
     if x.ndim < 3:
         raise ValueError(f"instance_norm() expects an input of shape (N, C, *) with at least one "
@@ -184,12 +255,12 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         if running_mean is None or running_var is None:
             raise ValueError("instance_norm(): running_mean and running_var are required when "
                              "use_input_stats=False")
-        return FB.batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+        return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
     d = math.prod(x.shape[2:])
     if d <= 1:
         raise ValueError(f"instance_norm(): expected more than 1 spatial element when using the "
                          f"input statistics, got input of shape {tuple(x.shape)}")
-    y = apply(M.LAYER_NORM, [x.reshape(n * c, d)], (d, float(eps), False, False))
+    y = apply(NO.LAYER_NORM, [x.reshape(n * c, d)], (d, float(eps), False, False))
     y = y.reshape(tuple(x.shape))
     if running_mean is not None or running_var is not None:
         arr = x._data.reshape(n, c, d)
@@ -198,9 +269,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         else:
             mean, var = arr.mean(axis=(0, 2)), arr.var(axis=2, ddof=1).mean(axis=0)
         if running_mean is not None:
-            FB._update_running(running_mean, mean, momentum)
+            _update_running(running_mean, mean, momentum)
         if running_var is not None:
-            FB._update_running(running_var, var, momentum)
+            _update_running(running_var, var, momentum)
     bshape = (c,) + (1,) * (x.ndim - 2)
     if weight is not None:
         y = y * weight.reshape(bshape)
@@ -224,8 +295,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
         - Input: :math:`(N, C, *)`
         - Output: same as the input
     """
-    from .linear import pad
     from .pooling import avg_pool2d
+    from .resample import pad
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
     if x.ndim < 3:
@@ -254,7 +325,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     Returns:
         ``(N (N - 1) / 2,)``.
     """
-    from ...ops import vision as V
+    from ...ops import resample as RS
     from ..._tensor import apply1, wrap
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
@@ -267,7 +338,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     i, j = np.triu_indices(n, 1)
     if i.size:  # x[i] - x[j] as one two-tap gather: its backward sums sorted runs, no add.at
         taps = np.ones(i.size, dtype=x._data.dtype), np.full(i.size, -1, dtype=x._data.dtype)
-        diff = apply1(V.RESAMPLE, x, (0, n, (i, j), taps))
+        diff = apply1(RS.RESAMPLE, x, (0, n, (i, j), taps))
     else:
         diff = x[:0]
     if p == 2:

@@ -4,7 +4,7 @@
 (``torch.nn.functional``).
 
 The 3-D forms pool each depth slice with the 2-D primitive, then pool across depth with the
-per-axis gather of :mod:`gradkit.ops.vision` (box windows are separable).
+per-axis gather of :mod:`gradkit.ops.resample` (box windows are separable).
 
 The 1-D forms view their input as ``(N, C, 1, L)`` and run the 2-D primitives of
 :mod:`gradkit.ops.pooling`.
@@ -364,7 +364,6 @@ def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: int | N
 
 
 def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, who):
-    from ...ops import vision as V
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
     idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
@@ -398,7 +397,7 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
         bad = int(flat_idx[(flat_idx < 0) | (flat_idx >= plane)][0])
         raise IndexError(f"{who}: found an invalid max index {bad} (the output plane "
                          f"{out} has {plane} positions)")
-    y = apply1(V.UNPOOL, x.reshape(flat_idx.shape), (flat_idx, plane))
+    y = apply1(P.UNPOOL, x.reshape(flat_idx.shape), (flat_idx, plane))
     return y.reshape(lead + out)
 
 
@@ -478,10 +477,10 @@ def _slices_2d(x):
 def _depth_max(y, idx, ok, hw_idx, plane, return_indices):
     """Max over depth taps (the first maximal tap wins, as PyTorch's window order)."""
     from ... import functions as _F
-    from ...ops import vision as V
+    from ...ops import resample as RS
 
     n_in = y.shape[2]
-    taps = [apply1(V.RESAMPLE, y, (2, n_in, (idx[:, a],), None)) for a in range(idx.shape[1])]
+    taps = [apply1(RS.RESAMPLE, y, (2, n_in, (idx[:, a],), None)) for a in range(idx.shape[1])]
     vals = np.stack([to_host(t._data) for t in taps], axis=-1)  # (N, C, Do, Ho, Wo, K)
     mask = ok.reshape((1, 1, -1, 1, 1, idx.shape[1]))
     vals = np.where(mask, vals, -np.inf)
@@ -557,7 +556,7 @@ def avg_pool3d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
 
 def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                 divisor_override, who):
-    from ...ops import vision as V
+    from ...ops import resample as RS
 
     x, unbatched = _as5d(input, who)
     k = _tuple(kernel_size, 3, "kernel_size", who)
@@ -581,7 +580,7 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
         div = (np.minimum(starts + k[0], dep) - np.maximum(starts, 0)).astype(np.float64)
     dt = x._data.dtype
     ws = tuple((ok[:, a] / div).astype(dt) for a in range(k[0]))
-    res = apply1(V.RESAMPLE, y, (2, dep, tuple(idx[:, a] for a in range(k[0])), ws))
+    res = apply1(RS.RESAMPLE, y, (2, dep, tuple(idx[:, a] for a in range(k[0])), ws))
     return res.squeeze(0) if unbatched else res
 
 
@@ -613,7 +612,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
 
 
 def _adaptive_avg_pool3d(input, output_size, who):
-    from ...ops import vision as V
+    from ...ops import resample as RS
 
     x, unbatched, o, idx, ok, lengths = _adaptive3d(input, output_size, who)
     n, c, dep = x.shape[:3]
@@ -621,7 +620,7 @@ def _adaptive_avg_pool3d(input, output_size, who):
     y = y2.reshape((n, c, dep) + o[1:])
     dt = x._data.dtype
     ws = tuple((ok[:, a] / lengths).astype(dt) for a in range(idx.shape[1]))
-    res = apply1(V.RESAMPLE, y, (2, dep, tuple(idx[:, a] for a in range(idx.shape[1])), ws))
+    res = apply1(RS.RESAMPLE, y, (2, dep, tuple(idx[:, a] for a in range(idx.shape[1])), ws))
     return res.squeeze(0) if unbatched else res
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import namespace_of, to_host
-from ...ops import vision as V
+from ...ops import resample as RS
 from ..._tensor import Tensor, apply1, wrap
 from ..functional import activation as FA
 from .container import ModuleList, Sequential
@@ -126,7 +126,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             cluster_logprob = FA.log_softmax(self.tail[i](sub), 1)
             rel = wrap(dev.asarray((t[rows] - low).reshape(-1, 1)))
             local = _F.gather(cluster_logprob, 1, rel).reshape(-1)
-            placed = apply1(V.RESAMPLE_T, local, (0, n, (rows,), None))
+            placed = apply1(RS.RESAMPLE_T, local, (0, n, (rows,), None))
             output = placed if output is None else output + placed
         head_part = _F.gather(head_logprob, 1, wrap(dev.asarray(gather_inds.reshape(-1, 1))))
         head_part = head_part.reshape(-1)

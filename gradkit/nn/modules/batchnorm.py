@@ -6,7 +6,7 @@ import numpy as np
 
 from ... import _dtype
 from ..._tensor import Tensor, wrap
-from ..functional import batchnorm as FB
+from ..functional import normalization as FN
 from ..parameter import Parameter
 from .module import Module
 
@@ -94,7 +94,7 @@ class _BatchNorm(Module):
                 factor = 1.0 / float(self.num_batches_tracked._data)
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         keep = not self.training or self.track_running_stats
-        return FB.batch_norm(input, self.running_mean if keep else None,
+        return FN.batch_norm(input, self.running_mean if keep else None,
                              self.running_var if keep else None, self.weight, self.bias,
                              use_batch, factor, self.eps)
 

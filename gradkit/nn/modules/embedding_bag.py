@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...autograd import grad_mode
 from ..._tensor import Tensor
 from .. import init
-from ..functional.embedding_bag import embedding_bag
+from ..functional.embedding import embedding_bag
 from ..parameter import Parameter
 from .module import Module
 from .sparse import _padding_index

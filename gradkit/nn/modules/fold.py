@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..._tensor import Tensor
-from ..functional import vision as FV
+from ..functional import resample as FRS
 from .module import Module
 
 __all__ = ["Fold", "Unfold"]
@@ -43,7 +43,7 @@ class Fold(Module):
         self.stride = stride
 
     def forward(self, input: Tensor) -> Tensor:
-        return FV._fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
+        return FRS._fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
                         self.stride, f"Fold({self.extra_repr()})")
 
     def extra_repr(self) -> str:
@@ -78,7 +78,7 @@ class Unfold(Module):
         self.stride = stride
 
     def forward(self, input: Tensor) -> Tensor:
-        return FV._unfold(input, self.kernel_size, self.dilation, self.padding, self.stride,
+        return FRS._unfold(input, self.kernel_size, self.dilation, self.padding, self.stride,
                           f"Unfold({self.extra_repr()})")
 
     def extra_repr(self) -> str:

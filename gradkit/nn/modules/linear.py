@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from ... import _dtype
 from ... import functions as _F
-from ...ops import nn_misc as M
+from ...ops import linear as LI
 from ..._tensor import Tensor, apply, as_tensor_arg
 from .. import init
 from ..functional.linear import bilinear as _bilinear
@@ -94,7 +94,7 @@ class Linear(Module):
             self._bad_input(input)
         if input._data.dtype != w._data.dtype:
             return _linear(input, w, b)
-        return apply(M.LINEAR, (input, w) if b is None else (input, w, b))
+        return apply(LI.LINEAR, (input, w) if b is None else (input, w, b))
 
     def _bad_input(self, input):
         if not isinstance(input, Tensor):

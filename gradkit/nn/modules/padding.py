@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..._tensor import Tensor, as_tensor_arg
-from ..functional.linear import pad as _pad
+from ..functional.resample import pad as _pad
 from .module import Module
 
 __all__ = ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from ..functional import vision as FV
+from ..functional import resample as FRS
 from .module import Module
 
 __all__ = ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle"]
@@ -30,7 +30,7 @@ class PixelShuffle(Module):
         self.upscale_factor = upscale_factor
 
     def forward(self, input: Tensor) -> Tensor:
-        return FV._pixel_shuffle(input, self.upscale_factor,
+        return FRS._pixel_shuffle(input, self.upscale_factor,
                                  f"PixelShuffle(upscale_factor={self.upscale_factor})")
 
     def extra_repr(self) -> str:
@@ -54,7 +54,7 @@ class PixelUnshuffle(Module):
         self.downscale_factor = downscale_factor
 
     def forward(self, input: Tensor) -> Tensor:
-        return FV._pixel_unshuffle(input, self.downscale_factor,
+        return FRS._pixel_unshuffle(input, self.downscale_factor,
                                    f"PixelUnshuffle(downscale_factor={self.downscale_factor})")
 
     def extra_repr(self) -> str:
@@ -82,7 +82,7 @@ class ChannelShuffle(Module):
         self.groups = groups
 
     def forward(self, input: Tensor) -> Tensor:
-        return FV._channel_shuffle(input, self.groups, f"ChannelShuffle(groups={self.groups})")
+        return FRS._channel_shuffle(input, self.groups, f"ChannelShuffle(groups={self.groups})")
 
     def extra_repr(self) -> str:
         return f"groups={self.groups}"

@@ -2,8 +2,8 @@
 
 Parameter names, shapes, gate order and default initialisation follow PyTorch, so state dicts load
 in both directions. Each layer and direction runs as one fused primitive
-(:mod:`gradkit.ops.rnn`); set ``module.fused = False`` to run the composite reference path built
-from differentiable ops instead (same results; slower).
+(:mod:`gradkit.ops.recurrent`); set ``module.fused = False`` to run the composite reference path
+built from differentiable ops instead (same results; slower).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ... import functions as F
 from ..._backend import namespace_of
 from ...random import _gen
 from ..._tensor import Tensor, _make
-from ..functional import rnn as FR
+from ..functional import recurrent as FR
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, _device_index
 from .module import Module

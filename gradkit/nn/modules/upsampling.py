@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..._tensor import Tensor
-from ..functional import vision as FV
+from ..functional import resample as FRS
 from .module import Module
 
 __all__ = ["Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
@@ -51,7 +51,7 @@ class Upsample(Module):
         self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, input: Tensor) -> Tensor:
-        return FV._interpolate(input, self.size, self.scale_factor, self.mode,
+        return FRS._interpolate(input, self.size, self.scale_factor, self.mode,
                                self.align_corners, self.recompute_scale_factor, False,
                                f"{type(self).__name__}({self.extra_repr()})")
 

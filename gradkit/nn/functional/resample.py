@@ -1,8 +1,8 @@
-"""Vision helpers: ``interpolate`` (and the deprecated ``upsample*`` aliases), ``pixel_shuffle``,
-``pixel_unshuffle``, ``channel_shuffle``, ``unfold``, ``fold``, ``affine_grid`` and
-``grid_sample`` (``torch.nn.functional``).
+"""Resampling (PyTorch's "vision functions"): ``interpolate`` (and the deprecated ``upsample*``
+aliases), ``pad``, ``pixel_shuffle``, ``pixel_unshuffle``, ``channel_shuffle``, ``unfold``,
+``fold``, ``affine_grid`` and ``grid_sample`` (``torch.nn.functional``).
 
-Interpolation is separable: one :data:`gradkit.ops.vision.RESAMPLE` node per spatial axis, each
+Interpolation is separable: one :data:`gradkit.ops.resample.RESAMPLE` node per spatial axis, each
 a gather of one (nearest) or two (linear) taps whose indices and weights follow PyTorch's CPU
 kernels (same index rules, weights computed in the input's precision). ``unfold``/``fold`` are
 the im2col/col2im kernels of the convolutions.
@@ -17,13 +17,13 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import namespace_of, to_host
-from ...ops import vision as V
+from ...ops import resample as RS
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["affine_grid", "channel_shuffle", "fold", "grid_sample", "interpolate",
-           "native_channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample",
-           "upsample_bilinear", "upsample_nearest"]
+           "native_channel_shuffle", "pad", "pixel_shuffle", "pixel_unshuffle", "unfold",
+           "upsample", "upsample_bilinear", "upsample_nearest"]
 
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area", "bicubic")
 _LINEAR_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
@@ -288,7 +288,7 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
             taps = _linear_taps(n_in, n_out, scale, align_corners, dtype)
             if taps is None:
                 continue
-        y = apply1(V.RESAMPLE, y, (2 + k, n_in) + taps)
+        y = apply1(RS.RESAMPLE, y, (2 + k, n_in) + taps)
     if y is x:  # PyTorch returns a new tensor even when no axis changes size
         y = x * 1 if x._data.dtype.kind == "f" else wrap(x._data.copy())
     return y
@@ -478,7 +478,7 @@ def _unfold(input, kernel_size, dilation, padding, stride, who):
                          f"smaller than the dilated kernel {k} (dilation {d}): no block fits; "
                          f"got {out_hw} blocks")
     params = (tuple(x.shape), k, out_hw, s, (p[0], p[0], p[1], p[1]), d)
-    y = apply1(V.UNFOLD, x, params)
+    y = apply1(RS.UNFOLD, x, params)
     return y.squeeze(0) if unbatched else y
 
 
@@ -524,7 +524,7 @@ def _fold(input, output_size, kernel_size, dilation, padding, stride, who):
                          f"number of sliding blocks), got input of shape {tuple(input.shape)}")
     x_shape = (x.shape[0], ck // (k[0] * k[1])) + hw
     params = (x_shape, k, out_hw, s, (p[0], p[0], p[1], p[1]), d)
-    y = apply1(V.FOLD, x, params)
+    y = apply1(RS.FOLD, x, params)
     return y.squeeze(0) if unbatched else y
 
 
@@ -670,7 +670,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         """Rows of ``rows`` at integer positions (clamped) and the in-bounds mask."""
         ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
         idx = (base + np.clip(yi, 0, h - 1) * w + np.clip(xi, 0, w - 1)).reshape(-1)
-        v = apply1(V.RESAMPLE, rows, (0, n * h * w, (idx,), None))
+        v = apply1(RS.RESAMPLE, rows, (0, n * h * w, (idx,), None))
         return v, ok.reshape(-1, 1)
 
     dt = x._data.dtype
@@ -695,3 +695,119 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                 term = v * wt
                 out = term if out is None else out + term
     return out.reshape(n, ho, wo, c).permute(0, 3, 1, 2)
+
+
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
+        value: float | None = None) -> Tensor:
+    """Pad the last ``len(pad) // 2`` dimensions: ``pad = (left, right, top, bottom, ...)``,
+    starting from the last dimension.
+
+    Args:
+        input: the tensor (for the non-constant modes, the ``k`` padded dimensions plus one or
+            two leading ones: ``(C, *)`` or ``(N, C, *)``).
+        pad: pairs of (before, after) amounts, last dimension first. Negative amounts crop:
+            ``'constant'`` and ``'circular'`` crop first, ``'reflect'`` and ``'replicate'``
+            pad about the input's own edges, then crop (as PyTorch).
+        mode: ``'constant'``, ``'reflect'`` (each amount below the size), ``'replicate'`` or
+            ``'circular'`` (each amount at most the size: it wraps around once).
+        value: fill value for ``'constant'`` (default 0).
+
+    Example:
+        >>> F.pad(gradkit.ones(2, 3), (1, 1)).shape
+        gradkit.Size([2, 5])
+    """
+    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    pad = [int(p) for p in pad]
+    if len(pad) % 2:
+        raise ValueError(f"pad: padding length must be divisible by 2, got {len(pad)}")
+    if len(pad) // 2 > x.ndim:
+        raise ValueError(
+            f"pad: padding length {len(pad)} is too large for a {x.ndim}-D input (at most "
+            f"{2 * x.ndim})"
+        )
+    if mode not in ("constant", *_PAD_MODES):
+        raise NotImplementedError(
+            f"pad: mode {mode!r} is not supported; use 'constant', 'reflect', 'replicate' or "
+            f"'circular'"
+        )
+    if mode != "constant" and value not in (None, 0):
+        raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
+    if mode != "constant" and x.ndim not in (len(pad) // 2 + 1, len(pad) // 2 + 2):
+        k = len(pad) // 2
+        raise ValueError(
+            f"pad: mode {mode!r} with {len(pad)} padding values pads the last {k} dimension(s) "
+            f"of an input with {k + 1} or {k + 2} dimensions (batch and channel first), got a "
+            f"{x.ndim}-D input of shape {tuple(x.shape)}"
+        )
+    if mode in ("reflect", "replicate") and pad:
+        out = [x.shape[-1 - k] + pad[2 * k] + pad[2 * k + 1] for k in range(len(pad) // 2)]
+        if max(out) < 1:
+            raise ValueError(
+                f"pad: padding {tuple(pad)} in {mode} mode leaves no element of input "
+                f"{tuple(x.shape)} (output sizes {tuple(reversed(out))} of the padded dimensions)"
+            )
+    fill = 0 if value is None else value
+    for k in range(len(pad) // 2):
+        d = x.ndim - 1 - k
+        lo, hi = pad[2 * k], pad[2 * k + 1]
+        if not lo and not hi:
+            continue
+        n = x.shape[d]
+        crop_first = mode in ("constant", "circular")  # reflect/replicate: pad, then crop
+        if n + lo + hi < 0 or (crop_first and max(-lo, 0) + max(-hi, 0) > n):
+            raise ValueError(
+                f"pad: padding ({lo}, {hi}) crops dimension {d} (size {n}) of input "
+                f"{tuple(input.shape)} below zero size"
+            )
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise ValueError(
+                f"pad: padding size should be less than the corresponding input dimension "
+                f"for reflect mode, but got padding ({lo}, {hi}) at dimension {d} of input "
+                f"{tuple(input.shape)}"
+            )
+        if crop_first and (lo < 0 or hi < 0):
+            start, stop = max(-lo, 0), n - max(-hi, 0)
+            x = _F.narrow(x, d, start, stop - start)
+            n, lo, hi = stop - start, max(lo, 0), max(hi, 0)
+            if not lo and not hi:
+                continue
+        if mode == "constant":
+            parts = []
+            shape = list(x.shape)
+            if lo:
+                shape[d] = lo
+                parts.append(_full(shape, fill, x))
+            parts.append(x)
+            if hi:
+                shape[d] = hi
+                parts.append(_full(shape, fill, x))
+            x = _F.cat(parts, d)
+            continue
+        if mode == "circular" and (lo > n or hi > n):
+            raise ValueError(
+                f"pad: padding ({pad[2 * k]}, {pad[2 * k + 1]}) in circular mode wraps around "
+                f"dimension {d} of input {tuple(input.shape)} more than once; use at most {n} "
+                f"(after cropping)"
+            )
+        if n == 0:
+            raise ValueError(
+                f"pad: mode {mode!r} cannot pad dimension {d} of input {tuple(input.shape)}: "
+                f"it is empty"
+            )
+        # reflect/replicate pad about the input's own edges, then crop (as torch); one gather
+        # along the axis whose backward (RESAMPLE_T) sums repeated sources over sorted runs,
+        # not with np.add.at as index_select's would
+        idx = np.pad(np.arange(n), (max(lo, 0), max(hi, 0)), mode=_PAD_MODES[mode])
+        idx = idx[max(-lo, 0): idx.size - max(-hi, 0)]
+        x = apply1(RS.RESAMPLE, x, (d, n, (idx,), None))
+    return x
+
+
+def _full(shape, value, like):
+    from ..._backend import namespace_of
+    from ..._tensor import wrap
+
+    return wrap(namespace_of(like._data).full(shape, value, dtype=like._data.dtype))

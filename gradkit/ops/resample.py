@@ -1,5 +1,5 @@
-"""Vision primitives: separable resampling along one axis (interpolate) and sliding-window
-extraction (unfold/fold).
+"""Resampling primitives: separable resampling along one axis (interpolate, padding) and
+sliding-window extraction (unfold/fold).
 
 ``RESAMPLE`` computes ``y[..., j, ...] = sum_k w_k[j] x[..., i_k[j], ...]`` along one axis over
 a few taps ``k`` (nearest and padding: one tap, no weights; linear: two; cubic: four); nearest,
@@ -13,11 +13,6 @@ no ``np.add.at``, no Python loop over pixels.
 ``UNFOLD`` (``F.unfold``) is :func:`gradkit.ops.conv.im2col` viewed as ``(N, C*kh*kw, L)``;
 ``FOLD`` (``F.fold``) is its adjoint, :func:`gradkit.ops.conv.col2im`. Again each is the other's
 backward.
-
-``UNPOOL`` (``F.max_unpool``) puts each row's values at the given positions of a zero row;
-``PICK`` reads them back. They are each other's backward (the exact adjoints when no position
-repeats in a row; where one does, the last value is kept and every copy reads its gradient, as
-PyTorch's CPU kernels do).
 """
 
 from __future__ import annotations
@@ -28,7 +23,7 @@ from .._backend import namespace_of
 from ..autograd.graph import Op
 from .conv import col2im, im2col
 
-__all__ = ["FOLD", "PICK", "RESAMPLE", "RESAMPLE_T", "UNFOLD", "UNPOOL"]
+__all__ = ["FOLD", "RESAMPLE", "RESAMPLE_T", "UNFOLD"]
 
 
 def _recorded(xp) -> bool:
@@ -141,14 +136,14 @@ RESAMPLE_T = Op("UpsampleAxisAdjoint", _resample_t_f, _resample_t_b, saves=0)
 # params: (x_shape (N, C, H, W), kernel, out_hw, stride, padding (t, b, l, r), dilation)
 def _unfold_f(xp, x, x_shape, kernel, out_hw, stride, padding, dilation):
     n, c = x_shape[:2]
-    cols = im2col(x, kernel[0], kernel[1], out_hw, stride, padding, dilation)
+    cols = im2col(x, tuple(kernel), out_hw, stride, padding, dilation)
     # (C*kh*kw, Ho*Wo*N) -> (N, C*kh*kw, L): a view of the batch-last patch matrix
     return cols.reshape(cols.shape[0], out_hw[0] * out_hw[1], n).transpose(2, 0, 1)
 
 
 def _fold_f(xp, g, x_shape, kernel, out_hw, stride, padding, dilation):
     cols = namespace_of(g).ascontiguousarray(g.transpose(1, 2, 0)).reshape(g.shape[1], -1)
-    return col2im(cols, x_shape, kernel[0], kernel[1], out_hw, stride, padding, dilation)
+    return col2im(cols, x_shape, tuple(kernel), out_hw, stride, padding, dilation)
 
 
 def _unfold_b(xp, g, ins, out, aux, needs):
@@ -165,34 +160,3 @@ def _fold_b(xp, g, ins, out, aux, needs):
 
 UNFOLD = Op("Im2Col", _unfold_f, _unfold_b, saves=0)
 FOLD = Op("Col2Im", _fold_f, _fold_b, saves=0)
-
-
-# ----------------------------------------------------------------------------- UNPOOL / PICK
-# params: (idx (M, K) int array, L): rows of K values go to positions idx of rows of length L
-def _unpool_f(xp, x, idx, length):
-    ns = namespace_of(x)
-    out = ns.zeros((x.shape[0], length), dtype=x.dtype)
-    rows = _on(ns, np.arange(x.shape[0])[:, None])
-    out[rows, _on(ns, idx)] = x  # repeated positions: the last value wins
-    return out
-
-
-def _pick_f(xp, g, idx, length):
-    ns = namespace_of(g)
-    return ns.take_along_axis(g, _on(ns, idx), axis=1)
-
-
-def _unpool_b(xp, g, ins, out, aux, needs):
-    if _recorded(xp):
-        return (xp.apply(PICK, (g,), aux),)
-    return (_pick_f(xp, g, *aux),)
-
-
-def _pick_b(xp, g, ins, out, aux, needs):
-    if _recorded(xp):
-        return (xp.apply(UNPOOL, (g,), aux),)
-    return (_unpool_f(xp, g, *aux),)
-
-
-UNPOOL = Op("MaxUnpool", _unpool_f, _unpool_b, saves=0)
-PICK = Op("MaxUnpoolAdjoint", _pick_f, _pick_b, saves=0)

@@ -24,9 +24,11 @@ The LSTM runs feature-major inside (each step's gates are a ``(4H, B)`` block, c
 B rows (13-14 vs 18-31 us per step on 2 cores), the gate slices are contiguous row blocks, and
 the weight gradients become single products over a ``(4H, T * B)`` gate-gradient buffer.
 
-Under ``create_graph=True`` the rule is handed Tensors; it then defers to the composite
-implementation (cells built from differentiable gradkit ops) that ``gradkit.nn`` installs in
-``COMPOSITE_BACKWARD``, so higher-order gradients stay exact.
+Under ``create_graph=True`` the rule is handed Tensors and gradkit's Tensor namespace as ``xp``;
+it then recomputes the layer's states and runs backpropagation through time written against
+``xp`` (the ``_*_b_recorded`` rules below: the same formulas as the array loops, step by step in
+PyTorch's gate order), so the backward is itself recorded and higher-order gradients stay exact.
+The array path is untouched by this: it never reaches those rules.
 
 Sigmoids are computed as ``0.5 * tanh(x / 2) + 0.5`` (no overflow warnings for large |x|); the
 ``1/2`` is folded into a scaled copy of the weights (an exact power-of-two scale), so one ``tanh``
@@ -38,11 +40,7 @@ from __future__ import annotations
 from .._backend import namespace_of
 from ..autograd.graph import Op
 
-__all__ = ["COMPOSITE_BACKWARD", "GRU_LAYER", "LSTM_LAYER", "RNN_RELU_LAYER", "RNN_TANH_LAYER"]
-
-# name -> fn(op_name, ins, g, needs, aux) returning the input gradients as Tensors; installed by
-# gradkit.nn.functional.rnn (ops know no Tensor).
-COMPOSITE_BACKWARD = {}
+__all__ = ["GRU_LAYER", "LSTM_LAYER", "RNN_RELU_LAYER", "RNN_TANH_LAYER"]
 
 
 def _seq(x, reverse):
@@ -54,13 +52,6 @@ def _seq(x, reverse):
 
 def _out_order(a, reverse):
     return namespace_of(a).ascontiguousarray(a[::-1]) if reverse else a.copy()
-
-
-def _composite(name, g, ins, aux, needs):
-    fn = COMPOSITE_BACKWARD.get("rnn")
-    if fn is None:
-        raise RuntimeError(f"{name}: create_graph=True needs gradkit.nn imported")
-    return fn(name, ins, g, needs, aux)
 
 
 # --------------------------------------------------------------------------------------- LSTM
@@ -184,7 +175,7 @@ def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
 
 def _lstm_b(xp, g, ins, out, aux, needs):
     if xp.name == "tensor":
-        return _composite("LSTM", g, ins, aux, needs)
+        return _lstm_b_recorded(xp, g, ins, aux, needs)
     x, _h0, _c0, w_ih, w_hh, _b_ih, _b_hh, w_hr, saved = ins
     G, Hb, C, TC, Hraw, perm = saved
     (reverse,) = aux
@@ -351,7 +342,7 @@ def _gru_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
 
 def _gru_b(xp, g, ins, out, aux, needs):
     if xp.name == "tensor":
-        return _composite("GRU", g, ins, aux, needs)
+        return _gru_b_recorded(xp, g, ins, aux, needs)
     x, _h0, w_ih, w_hh, _b_ih, _b_hh, saved = ins
     A, Hb, HN = saved
     (reverse,) = aux
@@ -418,7 +409,7 @@ def _rnn_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu):
 
 def _rnn_b(xp, g, ins, out, aux, needs):
     if xp.name == "tensor":
-        return _composite("RNN", g, ins, aux, needs)
+        return _rnn_b_recorded(xp, g, ins, aux, needs)
     x, _h0, w_ih, w_hh, _b_ih, _b_hh, saved = ins
     (Hb,) = saved
     reverse, relu = aux
@@ -447,6 +438,172 @@ def _rnn_tanh_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
 
 def _rnn_relu_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
     return _rnn_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, True)
+
+
+# ------------------------------------------------- backpropagation through time under create_graph
+# ``xp`` is gradkit's Tensor namespace and ``ins`` are Tensors (or None): every line below is a
+# recorded op, so the returned gradients are differentiable functions of the inputs and of ``g``.
+# Gate order is PyTorch's: LSTM (i, f, g, o), GRU (r, z, n) with ``b_hn`` inside the ``r *`` term.
+def _sigmoid(xp, z):
+    return (xp.tanh(z * 0.5) + 1) * 0.5
+
+
+def _steps(T, reverse):
+    return range(T - 1, -1, -1) if reverse else range(T)
+
+
+def _projected(xp, x, w_ih, biases):
+    """``x W_ih^T`` plus the given biases, (T, B, gates)."""
+    xw = xp.matmul(x, xp.transpose(w_ih))
+    for b in biases:
+        if b is not None:
+            xw = xw + b
+    return xw
+
+
+def _state(xp, s, B, n, like):
+    return s if s is not None else xp.zeros((B, n), dtype=like.dtype, like=like)
+
+
+def _rows(xp, a):
+    """(T, B, n) -> (T * B, n)."""
+    return xp.reshape(a, (-1, a.shape[-1]))
+
+
+def _weight_grads_recorded(xp, x, H_prev, dh, w_ih, DGX, DGH, needs):
+    """(dx, dh0, dw_ih, dw_hh, db_ih, db_hh) from the per-step gate gradients
+    ``DGX`` (input side) and ``DGH`` (hidden side), each (T, B, gates) in time order."""
+    dx = xp.matmul(DGX, w_ih) if needs[0] else None
+    dh0 = dh if needs[1] else None
+    dwih = xp.matmul(xp.transpose(_rows(xp, DGX)), _rows(xp, x)) if needs[2] else None
+    dwhh = xp.matmul(xp.transpose(_rows(xp, DGH)), _rows(xp, H_prev)) if needs[3] else None
+    dbih = xp.sum(_rows(xp, DGX), axis=0) if needs[4] else None
+    dbhh = xp.sum(_rows(xp, DGH), axis=0) if needs[5] else None
+    return dx, dh0, dwih, dwhh, dbih, dbhh
+
+
+def _lstm_b_recorded(xp, g, ins, aux, needs):
+    x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = ins[:8]
+    (reverse,) = aux
+    gout, ghn, gcn = g
+    T, B = x.shape[0], x.shape[1]
+    H = w_hh.shape[0] // 4
+    P = w_hh.shape[1]
+    xw = _projected(xp, x, w_ih, (b_ih, b_hh))
+    w_hhT = xp.transpose(w_hh)
+    w_hrT = xp.transpose(w_hr) if w_hr is not None else None
+    h = _state(xp, h0, B, P, x)
+    c = _state(xp, c0, B, H, x)
+    cache = [None] * T
+    for t in _steps(T, reverse):
+        pre = xw[t] + xp.matmul(h, w_hhT)
+        i = _sigmoid(xp, pre[:, :H])
+        f = _sigmoid(xp, pre[:, H:2 * H])
+        gg = xp.tanh(pre[:, 2 * H:3 * H])
+        o = _sigmoid(xp, pre[:, 3 * H:])
+        c_new = f * c + i * gg
+        tc = xp.tanh(c_new)
+        hr = o * tc
+        cache[t] = (h, c, i, f, gg, o, tc, hr)
+        h = xp.matmul(hr, w_hrT) if w_hr is not None else hr
+        c = c_new
+    dh = _state(xp, ghn, B, P, x)
+    dc = _state(xp, gcn, B, H, x)
+    DG = [None] * T
+    DH = [None] * T
+    for t in reversed(_steps(T, reverse)):
+        h_prev, c_prev, i, f, gg, o, tc, hr = cache[t]
+        if gout is not None:
+            dh = dh + gout[t]
+        DH[t] = dh
+        dhr = xp.matmul(dh, w_hr) if w_hr is not None else dh
+        dc = dc + dhr * o * (1 - tc * tc)
+        dpre = xp.concatenate([dc * gg * i * (1 - i), dc * c_prev * f * (1 - f),
+                               dc * i * (1 - gg * gg), dhr * tc * o * (1 - o)], axis=1)
+        dc = dc * f
+        DG[t] = dpre
+        dh = xp.matmul(dpre, w_hh)
+    DG = xp.stack(DG, 0)
+    H_prev = xp.stack([cache[t][0] for t in range(T)], 0)
+    dx, dh0, dwih, dwhh, dbih, dbhh = _weight_grads_recorded(
+        xp, x, H_prev, dh, w_ih, DG, DG,
+        (needs[0], needs[1], needs[3], needs[4], needs[5], needs[6]))
+    dc0 = dc if needs[2] else None
+    dwhr = None
+    if needs[7]:
+        HR = xp.stack([cache[t][7] for t in range(T)], 0)
+        dwhr = xp.matmul(xp.transpose(_rows(xp, xp.stack(DH, 0))), _rows(xp, HR))
+    return dx, dh0, dc0, dwih, dwhh, dbih, dbhh, dwhr
+
+
+def _gru_b_recorded(xp, g, ins, aux, needs):
+    x, h0, w_ih, w_hh, b_ih, b_hh = ins[:6]
+    (reverse,) = aux
+    gout, ghn = g
+    T, B = x.shape[0], x.shape[1]
+    H = w_hh.shape[0] // 3
+    xw = _projected(xp, x, w_ih, (b_ih,))
+    w_hhT = xp.transpose(w_hh)
+    h = _state(xp, h0, B, H, x)
+    cache = [None] * T
+    for t in _steps(T, reverse):
+        gi = xw[t]
+        gh = xp.matmul(h, w_hhT)
+        if b_hh is not None:
+            gh = gh + b_hh
+        r = _sigmoid(xp, gi[:, :H] + gh[:, :H])
+        z = _sigmoid(xp, gi[:, H:2 * H] + gh[:, H:2 * H])
+        hn = gh[:, 2 * H:]
+        n = xp.tanh(gi[:, 2 * H:] + r * hn)
+        cache[t] = (h, r, z, n, hn)
+        h = n + z * (h - n)
+    dh = _state(xp, ghn, B, H, x)
+    DGX = [None] * T
+    DGH = [None] * T
+    for t in reversed(_steps(T, reverse)):
+        h_prev, r, z, n, hn = cache[t]
+        if gout is not None:
+            dh = dh + gout[t]
+        dpn = dh * (1 - z) * (1 - n * n)
+        dpr = dpn * hn * r * (1 - r)
+        dpz = dh * (h_prev - n) * z * (1 - z)
+        DGX[t] = xp.concatenate([dpr, dpz, dpn], axis=1)
+        DGH[t] = xp.concatenate([dpr, dpz, dpn * r], axis=1)
+        dh = dh * z + xp.matmul(DGH[t], w_hh)
+    H_prev = xp.stack([cache[t][0] for t in range(T)], 0)
+    return _weight_grads_recorded(xp, x, H_prev, dh, w_ih, xp.stack(DGX, 0), xp.stack(DGH, 0),
+                                  needs)
+
+
+def _rnn_b_recorded(xp, g, ins, aux, needs):
+    x, h0, w_ih, w_hh, b_ih, b_hh = ins[:6]
+    reverse, relu = aux
+    gout, ghn = g
+    T, B = x.shape[0], x.shape[1]
+    H = w_hh.shape[0]
+    xw = _projected(xp, x, w_ih, (b_ih, b_hh))
+    w_hhT = xp.transpose(w_hh)
+    h = _state(xp, h0, B, H, x)
+    H_prev = [None] * T
+    slope = [None] * T  # d h_t / d pre-activation
+    for t in _steps(T, reverse):
+        H_prev[t] = h
+        pre = xw[t] + xp.matmul(h, w_hhT)
+        if relu:
+            h = xp.maximum(pre, 0)
+            slope[t] = xp.astype(h > 0, h.dtype)
+        else:
+            h = xp.tanh(pre)
+            slope[t] = 1 - h * h
+    dh = _state(xp, ghn, B, H, x)
+    DG = [None] * T
+    for t in reversed(_steps(T, reverse)):
+        if gout is not None:
+            dh = dh + gout[t]
+        DG[t] = dh * slope[t]
+        dh = xp.matmul(DG[t], w_hh)
+    DG = xp.stack(DG, 0)
+    return _weight_grads_recorded(xp, x, xp.stack(H_prev, 0), dh, w_ih, DG, DG, needs)
 
 
 LSTM_LAYER = Op("LSTM", _lstm_f, _lstm_b, saves=0, returns_aux=True, none_grads=True)

@@ -2,11 +2,11 @@
 
 Two implementations of the same math:
 
-- the fused primitives in :mod:`gradkit.ops.rnn` (array loops, backpropagation through time on
-  arrays; the fast path the modules use);
+- the fused primitives in :mod:`gradkit.ops.recurrent` (array loops, backpropagation through
+  time on arrays; the fast path the modules use; under ``create_graph=True`` their rules run
+  the same recursion on Tensors, so it is recorded);
 - the composite path: cells built from gradkit ops (``matmul``, ``sigmoid``, ``tanh``),
-  differentiable to any order. It is the reference the fused path is tested against, and the
-  fused ops defer to it under ``create_graph=True``.
+  differentiable to any order. It is the reference the fused path is tested against.
 
 Gate order is PyTorch's: LSTM ``(i, f, g, o)``; GRU ``(r, z, n)`` with ``b_hn`` inside the
 ``r *`` term.
@@ -17,8 +17,8 @@ from __future__ import annotations
 from ... import functions as F
 from ..._backend import namespace_of
 from ...autograd import grad_mode
-from ...autograd.graph import SELECT, MultiNode, Node, Op
-from ...ops import rnn as R
+from ...autograd.graph import SELECT, MultiNode, Node
+from ...ops import recurrent as R
 from ..._tensor import _make
 
 __all__ = []
@@ -177,60 +177,3 @@ def rnn_layer(mode, x, h0, c0, weights, *, reverse=False, fused=True):
     if mode == "LSTM":
         return apply_multi(op, (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr), (reverse,))
     return apply_multi(op, (x, h0, w_ih, w_hh, b_ih, b_hh), (reverse,))
-
-
-# ----------------------------------------------------- create_graph fallback of the fused ops
-def _identity_b(xp, g, ins, out, aux, needs):
-    return (g,)
-
-
-_PROXY = Op("RNNInput", None, _identity_b, saves=0)
-
-
-def _composite_backward(name, ins, g, needs, aux):
-    """The fused ops' rule under create_graph: recompute with the composite path, then
-    differentiate it with ``create_graph=True``.
-
-    The inputs are stood in for by proxy nodes with no outgoing edge, so the nested backward stops
-    at them; once it is done, the proxies are linked to the real inputs, which makes the returned
-    gradients differentiable with respect to them.
-    """
-    from ...autograd.backward import grad
-
-    reverse = aux[0]
-    if name in ("LSTM", "GRU"):
-        mode = name
-    else:
-        mode = "RNN_RELU" if aux[1] else "RNN_TANH"
-    proxies = []
-    args = []
-    for t, need in zip(ins, needs):
-        if t is None:
-            args.append(None)
-        elif need:
-            node = Node(_PROXY, (t,), (None,), None, None, (), None, (True,))
-            p = _make(t._data, True, node)
-            proxies.append((p, node, t))
-            args.append(p)
-        else:
-            args.append(t.detach())
-    with grad_mode.enable_grad():
-        if mode == "LSTM":
-            x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = args
-            outs = _composite_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse)
-        else:
-            x, h0, w_ih, w_hh, b_ih, b_hh = args
-            outs = _composite_layer(mode, x, h0, None, w_ih, w_hh, b_ih, b_hh, None, reverse)
-        pairs = [(o, gi) for o, gi in zip(outs, g) if o.requires_grad]
-        grads = grad([o for o, _ in pairs], [p for p, _, _ in proxies],
-                     grad_outputs=[gi for _, gi in pairs], create_graph=True, allow_unused=True)
-    for _, node, t in proxies:
-        node.next = (_edge(t),)
-    result = []
-    it = iter(grads)
-    for t, need in zip(ins, needs):
-        result.append(next(it) if t is not None and need else None)
-    return tuple(result)
-
-
-R.COMPOSITE_BACKWARD["rnn"] = _composite_backward

@@ -1,0 +1,163 @@
+"""Normalization primitives with fused backwards: batch norm (training mode) and layer norm.
+
+Batch normalisation in training mode is one primitive with a fused backward.
+
+Forward normalises over every axis but the channel axis (1) with the batch statistics::
+
+    x_hat = (x - mean) / sqrt(var + eps),    y = weight * x_hat + bias
+
+Backward uses the three-term formula (one pass over ``g`` and the saved ``x_hat``) instead of
+differentiating the composite mean/var graph, which would keep several input-sized temporaries::
+
+    dx = weight * invstd * (g - mean(g) - x_hat * mean(g * x_hat))
+
+Under ``create_graph`` the same formula runs on Tensors, with ``x_hat`` and ``invstd`` recomputed
+from the input through ``xp`` so that the rule itself is differentiable.
+
+Layer norm is fused the same way (one node, no intermediate tensors): on the fast path the rule
+reuses the ``x_hat`` and ``1/std`` forward stored in ``aux``; under ``create_graph`` (``ins`` are
+Tensors) it recomputes them with ``xp`` so the recomputation is differentiated too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.graph import SAVES_INPUTS, Op
+
+__all__ = ["BATCH_NORM", "LAYER_NORM", "channel_shape"]
+
+
+def channel_shape(ndim: int, c: int) -> tuple:
+    """``(1, C, 1, ...)``: the shape a per-channel vector broadcasts as."""
+    return (1, c) + (1,) * (ndim - 2)
+
+
+def _bn_f(xp, x, w, b, axes, eps, box):
+    mean = x.mean(axis=axes, keepdims=True)
+    xc = x - mean
+    var = xp.mean(xp.square(xc), axis=axes, keepdims=True)
+    invstd = 1.0 / xp.sqrt(var + eps)
+    invstd = invstd.astype(x.dtype, copy=False)
+    xhat = xc
+    xhat *= invstd
+    shape = channel_shape(x.ndim, x.shape[1])
+    if w is not None:
+        y = xhat * w.reshape(shape)
+        if b is not None:
+            y += b.reshape(shape)
+    elif b is not None:
+        y = xhat + b.reshape(shape)
+    else:
+        y = xhat.copy()
+    if box is not None:
+        box.append((mean.reshape(-1), var.reshape(-1)))
+    return y, (axes, eps, xhat, invstd)
+
+
+def _bn_b(xp, g, ins, out, aux, needs):
+    x, w, _b = ins
+    axes, eps, xhat, invstd = aux
+    shape = channel_shape(len(x.shape), x.shape[1])
+    m = 1
+    for a in axes:
+        m *= x.shape[a]
+    if getattr(xp, "name", "") == "tensor":
+        mean = xp.mean(x, axis=axes, keepdims=True)
+        xc = x - mean
+        var = xp.mean(xc * xc, axis=axes, keepdims=True)
+        invstd = 1.0 / xp.sqrt(var + eps)
+        xhat = xc * invstd
+    gsum = xp.sum(g, axis=axes, keepdims=True)
+    gxhat = xp.sum(g * xhat, axis=axes, keepdims=True)
+    gw = xp.reshape(gxhat, (-1,)) if needs[1] else None
+    gb = xp.reshape(gsum, (-1,)) if needs[2] else None
+    gx = None
+    if needs[0]:
+        scale = invstd if w is None else xp.reshape(w, shape) * invstd
+        if getattr(xp, "name", "") == "tensor":
+            gx = (g - gsum * (1.0 / m) - xhat * (gxhat * (1.0 / m))) * scale
+        else:  # the same formula with one temporary
+            gx = xhat * (gxhat * (1.0 / m))
+            xp.subtract(g, gx, out=gx)
+            gx -= gsum * (1.0 / m)
+            gx *= scale
+    return gx, gw, gb
+
+
+BATCH_NORM = Op("NativeBatchNorm", _bn_f, _bn_b, saves=SAVES_INPUTS, returns_aux=True)
+
+
+def _is_array(x) -> bool:
+    return not hasattr(x, "grad_fn")
+
+
+# ------------------------------------------------------------------ layer norm
+def _ln_stats(xp, x2, eps):
+    mu = xp.mean(x2, axis=-1, keepdims=True)
+    xc = x2 - mu
+    var = xp.mean(xc * xc, axis=-1, keepdims=True)
+    rstd = 1 / xp.sqrt(var + eps)
+    return xc * rstd, rstd
+
+
+def _layer_norm_f(xp, x, *rest):
+    *wb, d, eps, has_w, has_b = rest
+    shape = x.shape
+    x2 = x.reshape(-1, d)
+    if x2.dtype.kind != "f":
+        x2 = x2.astype(np.float32)
+    mu = x2.sum(axis=-1, keepdims=True)
+    mu *= 1.0 / d
+    xc = x2 - mu
+    if type(xc) is np.ndarray:
+        var = np.einsum("ij,ij->i", xc, xc).reshape(-1, 1) / d
+    else:
+        var = (xc * xc).mean(axis=-1, keepdims=True)
+    rstd = 1 / xp.sqrt(var + eps)
+    xc *= rstd
+    xhat = xc
+    out = xhat
+    if has_w:
+        out = out * wb[0].reshape(-1)
+        if has_b:
+            out += wb[1].reshape(-1)
+    elif has_b:
+        out = out + wb[0].reshape(-1)
+    return out.reshape(shape), (d, eps, has_w, has_b, xhat, rstd)
+
+
+def _layer_norm_b(xp, g, ins, out, aux, needs):
+    d, eps, has_w, has_b = aux[:4]
+    x = ins[0]
+    shape = tuple(x.shape)
+    g2 = xp.reshape(g, (-1, d))
+    if _is_array(x):
+        xhat, rstd = aux[4], aux[5]
+    else:
+        xhat, rstd = _ln_stats(xp, xp.reshape(x, (-1, d)), eps)
+    w = ins[1] if has_w else None
+    grads = [None] * len(ins)
+    if needs[0]:
+        gh = g2 * xp.reshape(w, (d,)) if has_w else g2
+        if type(gh) is np.ndarray:  # fast path: row sums without np.mean's bookkeeping
+            m1 = gh.sum(axis=-1, keepdims=True)
+            m1 *= 1.0 / d
+            m2 = np.einsum("ij,ij->i", gh, xhat).reshape(-1, 1)
+            m2 *= 1.0 / d
+            gx = gh - m1
+            gx -= xhat * m2
+            gx *= rstd
+            grads[0] = gx.reshape(shape)
+        else:
+            m1 = xp.mean(gh, axis=-1, keepdims=True)
+            m2 = xp.mean(gh * xhat, axis=-1, keepdims=True)
+            grads[0] = xp.reshape((gh - m1 - xhat * m2) * rstd, shape)
+    if has_w and needs[1]:
+        grads[1] = xp.reshape(xp.sum(g2 * xhat, axis=0), tuple(ins[1].shape))
+    if has_b and needs[len(ins) - 1]:
+        grads[-1] = xp.reshape(xp.sum(g2, axis=0), tuple(ins[-1].shape))
+    return grads
+
+
+LAYER_NORM = Op("NativeLayerNorm", _layer_norm_f, _layer_norm_b, returns_aux=True)
