@@ -4,9 +4,7 @@ included), central differences, second order, errors."""
 
 import numpy as np
 import pytest
-from helpers import check_grad
-from more_helpers import both
-from op_helpers import check_second_order
+from oracle import both, check_grad, check_second_order
 
 import gradkit as gk
 

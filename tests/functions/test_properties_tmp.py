@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from more_helpers import both
+from oracle import both
 
 torch = pytest.importorskip("torch")
 

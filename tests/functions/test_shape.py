@@ -4,9 +4,7 @@ cumprod, diff. Values and gradients against PyTorch, central differences, second
 
 import numpy as np
 import pytest
-from helpers import assert_close, check_grad, t64
-from more_helpers import both, dtype_name
-from op_helpers import check_second_order
+from oracle import assert_close, both, check_grad, check_second_order, dtype_name, t64
 
 import gradkit as gk
 

@@ -4,9 +4,7 @@ second order, special values, errors."""
 
 import numpy as np
 import pytest
-from helpers import check_grad
-from more_helpers import both, dtype_name
-from op_helpers import check_second_order
+from oracle import both, check_grad, check_second_order, dtype_name
 
 import gradkit as gk
 
