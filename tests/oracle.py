@@ -88,13 +88,18 @@ def check_grad(fn, inputs, *, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0, create_gra
 
 
 def check_second_order(fn, inputs, seed=1):
-    """check_grad of the first-order gradient <u, d fn / d inputs> (computed with create_graph)."""
+    """check_grad of the first-order gradient <u, d fn / d inputs> (computed with create_graph),
+    as a function of the inputs and of the output gradient u (as PyTorch's gradgradcheck): the
+    gradient of a linear op does not depend on its inputs but does on u, so every op has a
+    second order to check."""
     rng = np.random.default_rng(seed)
     out = fn(*inputs)
-    u = gk.tensor(rng.standard_normal(out.shape), dtype=out.dtype)
+    u = gk.tensor(rng.standard_normal(out.shape), dtype=out.dtype, requires_grad=True)
     w = [gk.tensor(rng.standard_normal(x.shape), dtype=x.dtype) for x in inputs]
+    n = len(inputs)
 
-    def first(*xs):
+    def first(*xs_u):
+        xs, u = xs_u[:n], xs_u[n]
         outer = gk.is_grad_enabled()
         with gk.enable_grad():
             gs = gk.autograd.grad(fn(*xs), list(xs), u, create_graph=outer,
@@ -106,7 +111,7 @@ def check_second_order(fn, inputs, seed=1):
             total = term if total is None else total + term
         return total
 
-    return check_grad(first, inputs)
+    return check_grad(first, list(inputs) + [u])
 
 
 # ------------------------------------------------------------------ PyTorch as the oracle
