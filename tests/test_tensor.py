@@ -5,7 +5,7 @@ import copy
 
 import numpy as np
 import pytest
-from helpers import assert_close, check_grad, t64, to_torch
+from oracle import assert_close, check_grad, t64, to_torch
 
 import gradkit as gk
 

@@ -3,11 +3,10 @@ and values/gradients vs PyTorch."""
 
 import numpy as np
 import pytest
-from helpers import assert_close, check_grad, t64, to_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import broadcastable_shapes
-from op_helpers import check_second_order
+from oracle import assert_close, check_grad, check_second_order, t64, to_torch
 
 import gradkit as gk
 

@@ -13,10 +13,9 @@ import math
 
 import numpy as np
 import pytest
-from helpers import assert_close, check_grad, to_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from op_helpers import check_second_order
+from oracle import assert_close, check_grad, check_second_order, to_torch
 
 import gradkit as gk
 import gradkit.linalg as LA

@@ -3,9 +3,9 @@ agree with PyTorch in values, output shapes and gradient shapes."""
 
 import numpy as np
 import pytest
-from helpers import assert_close
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle import assert_close
 
 import gradkit as gk
 

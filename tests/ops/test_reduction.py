@@ -3,8 +3,7 @@ PyTorch parity, ties, zeros in prod, empty inputs."""
 
 import numpy as np
 import pytest
-from helpers import assert_close, check_grad, t64, to_torch
-from op_helpers import check_second_order
+from oracle import assert_close, check_grad, check_second_order, t64, to_torch
 
 import gradkit as gk
 

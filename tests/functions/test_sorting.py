@@ -1,12 +1,12 @@
-"""unique, bincount, searchsorted, bucketize, cdist, rot90, kron: values and dtypes against
-PyTorch; gradients (cdist, rot90, kron) against PyTorch, central differences and second
-order; errors."""
+"""gradkit/functions/sorting.py: unique, bincount, searchsorted, bucketize, median, kthvalue,
+quantile against PyTorch (ties, empty inputs, float32), random order statistics (hypothesis),
+errors."""
 
 import numpy as np
 import pytest
-from helpers import check_grad
-from more_helpers import both
-from op_helpers import check_second_order
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracle import both
 
 import gradkit as gk
 
@@ -77,82 +77,6 @@ def test_bucketize(torch, kw):
          np.array([1, 3, 5]), grad=False)
 
 
-# name, fn, inputs
-CDIST = [
-    ("p2", lambda m, a, b: m.cdist(a, b), (4, 3), (5, 3)),
-    ("p2_batch", lambda m, a, b: m.cdist(a, b), (2, 4, 3), (2, 5, 3)),
-    ("p2_bcast", lambda m, a, b: m.cdist(a, b), (2, 1, 4, 3), (3, 5, 3)),
-    ("p2_mm", lambda m, a, b: m.cdist(a, b), (30, 3), (6, 3)),
-    ("p2_mm_forced", lambda m, a, b: m.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
-     (4, 3), (5, 3)),
-    ("p2_no_mm", lambda m, a, b: m.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist"),
-     (30, 3), (6, 3)),
-    ("p1", lambda m, a, b: m.cdist(a, b, p=1), (4, 3), (5, 3)),
-    ("p3", lambda m, a, b: m.cdist(a, b, p=3), (2, 4, 3), (5, 3)),
-    ("p0_5", lambda m, a, b: m.cdist(a, b, p=0.5), (4, 3), (5, 3)),
-    ("pinf", lambda m, a, b: m.cdist(a, b, p=float("inf")), (4, 3), (5, 3)),
-    ("p0", lambda m, a, b: m.cdist(a, b, p=0), (4, 3), (5, 3)),
-]
-
-
-@pytest.mark.parametrize("name,fn,sa,sb", CDIST, ids=[c[0] for c in CDIST])
-def test_cdist(torch, name, fn, sa, sb):
-    a, b = R.standard_normal(sa), R.standard_normal(sb)
-    both(torch, fn, a, b, atol=1e-8)
-    ga, gb = gk.tensor(a, requires_grad=True), gk.tensor(b, requires_grad=True)
-    check_grad(lambda x, y: fn(gk, x, y), [ga, gb])
-    if name in ("p2", "p2_mm", "p3"):
-        check_second_order(lambda x, y: fn(gk, x, y), [ga, gb])
-
-
-def test_cdist_float32_and_empty(torch):
-    a = R.standard_normal((3, 4)).astype(np.float32)
-    b = R.standard_normal((2, 4)).astype(np.float32)
-    both(torch, lambda m, x, y: m.cdist(x, y), a, b, atol=1e-5)
-    both(torch, lambda m, x, y: m.cdist(x, y), a[:0], b, grad=False)
-    both(torch, lambda m, x, y: m.cdist(x, y, p=1), a[:, :0], b[:, :0], grad=False)
-
-
-def test_cdist_zero_distance_gradient_is_zero():
-    a = gk.tensor(R.standard_normal((30, 3)), requires_grad=True)
-    d = gk.cdist(a, a)  # the matmul path: a zero diagonal
-    d.sum().backward()
-    assert np.isfinite(a.grad.numpy()).all()
-    b = gk.tensor(R.standard_normal((3, 3)), requires_grad=True)
-    gk.cdist(b, b).sum().backward()  # the direct path
-    assert np.isfinite(b.grad.numpy()).all()
-
-
-ROT = [(k, dims) for k in (1, 2, 3, 4, -1, 6) for dims in ((0, 1), (1, 0), (-1, 0))]
-
-
-@pytest.mark.parametrize("k,dims", ROT)
-def test_rot90(torch, k, dims):
-    x = R.standard_normal((2, 3, 4))
-    out = both(torch, lambda m, t: m.rot90(t, k, dims), x)
-    assert out.requires_grad
-    both(torch, lambda m, t: t.rot90(k, list(dims)), np.arange(6).reshape(2, 3), grad=False)
-
-
-def test_rot90_grad():
-    x = gk.tensor(R.standard_normal((3, 4)), requires_grad=True)
-    check_grad(lambda t: gk.rot90(t), [x])
-    check_second_order(lambda t: gk.rot90(t * t, 3), [x])
-
-
-@pytest.mark.parametrize("sa,sb", [((2,), (3,)), ((2, 3), (2, 2)), ((2,), (2, 3)),
-                                   ((2, 1, 3), (2, 2)), ((), (3,)), ((0, 2), (2, 2))])
-def test_kron(torch, sa, sb):
-    a, b = R.standard_normal(sa), R.standard_normal(sb)
-    both(torch, lambda m, x, y: m.kron(x, y), a, b)
-    both(torch, lambda m, x, y: x.kron(y), (a * 3).astype(np.int64), (b * 3).astype(np.int32),
-         grad=False)
-    if a.size:
-        ga, gb = gk.tensor(a, requires_grad=True), gk.tensor(b, requires_grad=True)
-        check_grad(lambda x, y: gk.kron(x, y), [ga, gb])
-        check_second_order(lambda x, y: gk.kron(x, y), [ga, gb])
-
-
 @pytest.mark.parametrize("call,exc,pattern", [
     (lambda: gk.unique(gk.zeros(2, 3), dim=2), IndexError, r"unique\(\).*range"),
     (lambda: gk.bincount(gk.zeros(3)), TypeError, r"bincount\(\).*integers.*float32"),
@@ -174,22 +98,77 @@ def test_kron(torch, sa, sb):
     (lambda: gk.searchsorted(gk.zeros(3), "a"), TypeError, r"searchsorted\(\).*str"),
     (lambda: gk.bucketize(gk.zeros(3), gk.zeros(2, 2)), ValueError,
      r"bucketize\(\).*1-D.*\(2, 2\)"),
-    (lambda: gk.cdist(gk.zeros(3, 2), gk.zeros(3, 4)), ValueError,
-     r"cdist\(\).*same number of columns.*\(3, 2\).*\(3, 4\)"),
-    (lambda: gk.cdist(gk.zeros(3), gk.zeros(3, 3)), ValueError, r"cdist\(\).*2 dimensions"),
-    (lambda: gk.cdist(gk.zeros(3, 2), gk.zeros(3, 2), p=-1), ValueError,
-     r"cdist\(\).*non-negative.*-1"),
-    (lambda: gk.cdist(gk.zeros(3, 2, dtype=gk.int64), gk.zeros(3, 2)), TypeError,
-     r"cdist\(\).*floating.*int64"),
-    (lambda: gk.cdist(gk.zeros(2, 3, 2), gk.zeros(3, 3, 2)), ValueError,
-     r"cdist\(\).*batch.*broadcast"),
-    (lambda: gk.cdist(gk.zeros(3, 2), gk.zeros(3, 2), compute_mode="fast"), ValueError,
-     r"cdist\(\).*compute_mode.*'fast'"),
-    (lambda: gk.rot90(gk.zeros(3), 1), ValueError, r"rot90\(\).*at least 2.*\(3,\)"),
-    (lambda: gk.rot90(gk.zeros(3, 3), 1, (0, 0)), ValueError, r"rot90\(\).*different"),
-    (lambda: gk.rot90(gk.zeros(3, 3), 1, (0, 1, 2)), ValueError, r"rot90\(\).*length 2"),
-    (lambda: gk.rot90(gk.zeros(3, 3), 1.0), TypeError, r"rot90\(\).*'k'.*float"),
 ])
 def test_errors(call, exc, pattern):
+    args = (gk.zeros(3, 4),) if call.__code__.co_argcount else ()  # a call of x: a 3x4 tensor
     with pytest.raises(exc, match=pattern):
-        call()
+        call(*args)
+
+
+A = R.standard_normal((3, 5))
+
+TIES = np.array([[1.0, 2.0, 2.0, 1.0, 0.5], [3.0, 3.0, 3.0, 3.0, 3.0], [0.0, -1.0, 2.0, -1.0, 2.0]])
+
+def test_median_kthvalue_ties_indices_are_consistent():
+    # PyTorch's choice among equal values is implementation-defined: gradkit returns the
+    # value's place in a stable sort; the index always points at an element with that value
+    x = gk.tensor(TIES)
+    for out in (x.median(1), x.kthvalue(2, 1), x.kthvalue(3, 1)):
+        np.testing.assert_array_equal(x.gather(1, out.indices.unsqueeze(1)).squeeze(1).numpy(),
+                                      out.values.numpy())
+    np.testing.assert_array_equal(x.kthvalue(2, 1).indices.numpy(), [0, 1, 3])
+
+def test_float32_quantile(torch):
+    x = A.astype(np.float32)
+    both(torch, lambda m, t: m.quantile(t, m.tensor([0.3, 0.7]), dim=1), x, atol=1e-6)
+
+def test_median_of_empty_is_nan_on_the_graph(torch):
+    # as torch.median: NaN with a grad_fn, so a loss built on it can run backward
+    x = gk.zeros(0, requires_grad=True)
+    m = gk.median(x)
+    assert m.requires_grad and np.isnan(float(m))
+    m.backward()
+    assert tuple(x.grad.shape) == (0,)
+    assert np.isnan(float(gk.median(gk.zeros(0, dtype=gk.int64))))
+
+def test_unique_dim_of_0d_names_the_problem():
+    with pytest.raises(IndexError, match=r"unique\(\): dim=0 given for a 0-d tensor.*dim=None"):
+        gk.unique(gk.tensor(2.0), dim=0)
+
+
+def _arr(data, shape):
+    return np.random.default_rng(data.draw(st.integers(0, 1000))).standard_normal(shape)
+
+@settings(max_examples=30, deadline=None)
+@given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple), data=st.data())
+def test_order_statistics_random(shape, data):
+    torch = pytest.importorskip("torch")
+    nd = len(shape)
+    dim = data.draw(st.integers(-nd, nd - 1))
+    x = _arr(data, shape)  # continuous values: no ties, so indices are unique
+    k = data.draw(st.integers(1, shape[dim]))
+    q = data.draw(st.floats(0, 1))
+    both(torch, lambda m, t: m.kthvalue(t, k, dim), x)
+    both(torch, lambda m, t: m.median(t, dim), x)
+    both(torch, lambda m, t: m.quantile(t, q, dim), x)
+    both(torch, lambda m, t: m.median(t), x)
+
+
+@pytest.mark.parametrize("call,exc,pattern", [
+    (lambda x: gk.median(x, 2), IndexError, r"median\(\).*range"),
+    (lambda x: gk.median(x[:, :0], 1), IndexError, r"median\(\).*non-empty.*\(3, 0\)"),
+    (lambda x: gk.kthvalue(x, 0), IndexError, r"kthvalue\(\).*\[1, 4\].*got 0"),
+    (lambda x: gk.kthvalue(x, 5, 1), IndexError, r"kthvalue\(\).*\[1, 4\].*got 5"),
+    (lambda x: gk.kthvalue(x, 1.5), TypeError, r"kthvalue\(\).*'k'.*float"),
+    (lambda x: gk.quantile(x.long(), 0.5), TypeError, r"quantile\(\).*float.*int64"),
+    (lambda x: gk.quantile(x, 1.5), ValueError, r"quantile\(\).*\[0, 1\].*1.5"),
+    (lambda x: gk.quantile(x, gk.tensor([0.5, -0.1])), ValueError, r"quantile\(\).*\[0, 1\]"),
+    (lambda x: gk.quantile(x, gk.zeros(2, 2)), ValueError, r"quantile\(\).*1-D.*\(2, 2\)"),
+    (lambda x: gk.quantile(x, "a"), TypeError, r"quantile\(\).*number.*str"),
+    (lambda x: gk.quantile(x, 0.5, interpolation="cubic"), ValueError,
+     r"quantile\(\).*interpolation.*'cubic'"),
+    (lambda x: gk.quantile(x[:0], 0.5), ValueError, r"quantile\(\).*non-empty"),
+])
+def test_errors_on_a_matrix(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call(gk.zeros(3, 4))

@@ -1,12 +1,10 @@
-"""Reductions and scans beyond the core set: nansum, nanmean, median, kthvalue, quantile,
-cummax/cummin, logcumsumexp. Values, indices, dtypes and gradients against PyTorch (ties
-included), central differences, second order, errors."""
+"""gradkit/functions/reduction.py: nansum, nanmean, cummax/cummin, logcumsumexp, cumprod
+with zeros, diff (and the order statistics in the shared CASES table) against PyTorch, ties
+included; central differences, second order, errors."""
 
 import numpy as np
 import pytest
-from helpers import check_grad
-from more_helpers import both
-from op_helpers import check_second_order
+from oracle import both, check_grad, check_second_order
 
 import gradkit as gk
 
@@ -98,16 +96,6 @@ def test_ties_against_torch(torch, fn):
     both(torch, fn, TIES)
 
 
-def test_median_kthvalue_ties_indices_are_consistent():
-    # PyTorch's choice among equal values is implementation-defined: gradkit returns the
-    # value's place in a stable sort; the index always points at an element with that value
-    x = gk.tensor(TIES)
-    for out in (x.median(1), x.kthvalue(2, 1), x.kthvalue(3, 1)):
-        np.testing.assert_array_equal(x.gather(1, out.indices.unsqueeze(1)).squeeze(1).numpy(),
-                                      out.values.numpy())
-    np.testing.assert_array_equal(x.kthvalue(2, 1).indices.numpy(), [0, 1, 3])
-
-
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's, on NaN and inf
 def test_nan_handling(torch):
     for fn in (lambda m, x: m.median(x), lambda m, x: m.median(x, 1),
@@ -165,33 +153,21 @@ def test_empty(torch):
     both(torch, lambda m, x: m.logcumsumexp(x, 1), np.zeros((2, 0)), grad=False)
 
 
-def test_float32_quantile(torch):
-    x = A.astype(np.float32)
-    both(torch, lambda m, t: m.quantile(t, m.tensor([0.3, 0.7]), dim=1), x, atol=1e-6)
-
-
 @pytest.mark.parametrize("call,exc,pattern", [
     (lambda x: gk.nanmean(x.long()), TypeError, r"nanmean\(\).*floating.*int64"),
-    (lambda x: gk.median(x, 2), IndexError, r"median\(\).*range"),
-    (lambda x: gk.median(x[:, :0], 1), IndexError, r"median\(\).*non-empty.*\(3, 0\)"),
-    (lambda x: gk.kthvalue(x, 0), IndexError, r"kthvalue\(\).*\[1, 4\].*got 0"),
-    (lambda x: gk.kthvalue(x, 5, 1), IndexError, r"kthvalue\(\).*\[1, 4\].*got 5"),
-    (lambda x: gk.kthvalue(x, 1.5), TypeError, r"kthvalue\(\).*'k'.*float"),
-    (lambda x: gk.quantile(x.long(), 0.5), TypeError, r"quantile\(\).*float.*int64"),
-    (lambda x: gk.quantile(x, 1.5), ValueError, r"quantile\(\).*\[0, 1\].*1.5"),
-    (lambda x: gk.quantile(x, gk.tensor([0.5, -0.1])), ValueError, r"quantile\(\).*\[0, 1\]"),
-    (lambda x: gk.quantile(x, gk.zeros(2, 2)), ValueError, r"quantile\(\).*1-D.*\(2, 2\)"),
-    (lambda x: gk.quantile(x, "a"), TypeError, r"quantile\(\).*number.*str"),
-    (lambda x: gk.quantile(x, 0.5, interpolation="cubic"), ValueError,
-     r"quantile\(\).*interpolation.*'cubic'"),
-    (lambda x: gk.quantile(x[:0], 0.5), ValueError, r"quantile\(\).*non-empty"),
     (lambda x: gk.cummax(x, 3), IndexError, r"cummax\(\).*range"),
     (lambda x: gk.cummin(x, "a"), TypeError, r"cummin\(\).*dim must be an int.*str"),
     (lambda x: gk.logcumsumexp(x.long(), 0), TypeError, r"logcumsumexp\(\).*floating.*int64"),
+    (lambda x: gk.trace(x.reshape(12)), ValueError, r"trace\(\).*2-D.*\(12,\)"),
+    (lambda x: gk.cumprod(x, 2), IndexError, r"cumprod\(\).*range"),
+    (lambda x: gk.diff(x, -1), ValueError, r"diff\(\).*non-negative, got -1"),
+    (lambda x: gk.diff(x.sum()), ValueError, r"diff\(\).*0-d"),
+    (lambda x: gk.diff(x, prepend=x[0]), ValueError, r"diff\(\).*prepend.*\(4,\)"),
 ])
 def test_errors(call, exc, pattern):
+    args = (gk.zeros(3, 4),) if call.__code__.co_argcount else ()  # a call of x: a 3x4 tensor
     with pytest.raises(exc, match=pattern):
-        call(gk.zeros(3, 4))
+        call(*args)
 
 
 @pytest.mark.parametrize("name", ["cumprod", "logcumsumexp"])
@@ -207,17 +183,31 @@ def test_float32_scans_accumulate_in_double_like_torch(torch, name):
     np.testing.assert_allclose(out.numpy(), tout.numpy(), rtol=2e-7, atol=0)
 
 
-def test_median_of_empty_is_nan_on_the_graph(torch):
-    # as torch.median: NaN with a grad_fn, so a loss built on it can run backward
-    x = gk.zeros(0, requires_grad=True)
-    m = gk.median(x)
-    assert m.requires_grad and np.isnan(float(m))
-    m.backward()
-    assert tuple(x.grad.shape) == (0,)
-    assert np.isnan(float(gk.median(gk.zeros(0, dtype=gk.int64))))
+def test_diff_bool_and_int_prepend(torch):
+    b = np.array([True, False, False, True])
+    both(torch, lambda m, x: m.diff(x), b, grad=False)
+    i = np.array([[1, 4, 9], [2, 2, 7]])
+    both(torch, lambda m, x: m.diff(x, prepend=m.zeros(2, 1, dtype=m.int64)), i, grad=False)
 
+# ------------------------------------------------------------------ cumprod with zeros
+@pytest.mark.parametrize("zeros", [[1], [0, 3], [2, 2]], ids=["one", "two", "same"])
+def test_cumprod_zeros(torch, zeros):
+    arr = R.standard_normal((2, 5))
+    arr[0, zeros] = 0.0
+    arr[1, zeros[0]] = 0.0
+    both(torch, lambda m, x: m.cumprod(x, 1), arr)
+    x = gk.tensor(arr, requires_grad=True)
+    check_grad(lambda t: gk.cumprod(t, 1), [x])
+    check_second_order(lambda t: gk.cumprod(t, 1), [x])
 
-def test_unique_dim_of_0d_names_the_problem():
-    with pytest.raises(IndexError, match=r"unique\(\): dim=0 given for a 0-d tensor.*dim=None"):
-        gk.unique(gk.tensor(2.0), dim=0)
-
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cumprod_zeros_per_slice(torch, dim):
+    # the O(n) rule: each slice's first zero at its own place (first, last, none, several)
+    arr = R.uniform(0.5, 1.5, (5, 6, 4)) * np.sign(R.standard_normal((5, 6, 4)))
+    mask = R.random((5, 6, 4)) < 0.2
+    mask[0], mask[:, 0], mask[..., -1] = True, False, False
+    arr[mask] = 0.0
+    both(torch, lambda m, x: m.cumprod(x, dim), arr)
+    x = gk.tensor(arr, requires_grad=True)
+    check_grad(lambda t: gk.cumprod(t, dim), [x])
+    check_second_order(lambda t: gk.cumprod(t, dim), [x])

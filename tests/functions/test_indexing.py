@@ -1,0 +1,332 @@
+"""gradkit/functions/indexing.py: x[i] and x[i] = v against PyTorch (dimension placement,
+0-d masks, empty lists, slice steps), nonzero/argwhere, scatter/scatter_reduce/take_along_dim
+(values, gradients, duplicates, ties), random scatter_reduce properties (hypothesis), errors."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracle import assert_close, both, check_grad, check_second_order
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+A = np.random.RandomState(0).randn(3, 4, 5, 2)
+
+
+def _both(index_fn):
+    """Values and gradients of ``x[index]`` in gradkit and in PyTorch (float64)."""
+    out = []
+    for T in (gk, torch):
+        x = T.tensor(A, requires_grad=True)
+        y = x[index_fn(T)]
+        w = np.random.RandomState(1).randn(*tuple(y.shape))
+        (y * T.tensor(w)).sum().backward()
+        out.append((y.detach().numpy().copy(), x.grad.numpy().copy()))
+    return out
+
+
+PLACEMENT = {
+    "int_slice_tensor": lambda T: (1, slice(None), T.tensor([0, 1, 1])),
+    "0d_tensor_slice_tensor": lambda T: (T.tensor(1), slice(None), T.tensor([0, 1, 1])),
+    "tensor_slice_int": lambda T: (T.tensor([[0, 2], [1, 1]]), slice(1, 3), slice(None), 1),
+    "slice_tensor_slice_int": lambda T: (slice(None), T.tensor([0, 3]), slice(None, None, 2), 0),
+    "none_int_slice_tensor": lambda T: (None, 2, slice(None), None, T.tensor([4, 0])),
+    "ellipsis": lambda T: (0, Ellipsis, T.tensor([1, 0, 1])),
+    "int_slice_mask": lambda T: (2, slice(None), T.tensor(A[0, 0] > 0)),
+    "two_tensors_int_between": lambda T: (T.tensor([0, 2]), 1, T.tensor([3, 4]), slice(None)),
+    "slice_tensor_int_tensor": lambda T: (slice(None), T.tensor([0, 1]), 1, T.tensor([1, 0])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLACEMENT))
+def test_getitem_integer_and_tensor_index_place_dims_as_torch(name):
+    (yg, gg), (yt, gt) = _both(PLACEMENT[name])
+    assert yg.shape == yt.shape
+    np.testing.assert_allclose(yg, yt)
+    np.testing.assert_allclose(gg, gt)
+
+
+@pytest.mark.parametrize("name", sorted(PLACEMENT))
+def test_setitem_integer_and_tensor_index_place_dims_as_torch(name):
+    res = []
+    for T in (gk, torch):
+        x0 = T.tensor(A, requires_grad=True)
+        shape = tuple(T.tensor(A)[PLACEMENT[name](T)].shape)
+        v = T.tensor(np.random.RandomState(2).randn(*shape), requires_grad=True)
+        x = x0 * 1
+        x[PLACEMENT[name](T)] = v
+        w = np.random.RandomState(1).randn(*A.shape)
+        (x * T.tensor(w)).sum().backward()
+        res.append((x.detach().numpy().copy(), x0.grad.numpy().copy(), v.grad.numpy().copy()))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b)
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_getitem_0d_bool_tensor_adds_a_dim(flag):
+    (yg, gg), (yt, gt) = _both(lambda T: T.tensor(flag))
+    assert yg.shape == yt.shape == ((1,) if flag else (0,)) + A.shape
+    np.testing.assert_allclose(gg, gt)
+
+
+def test_setitem_0d_bool_tensor():
+    x = gk.zeros(2, 3)
+    x[gk.tensor(True)] = 5.0
+    assert (x.numpy() == 5.0).all()
+    x[gk.tensor(False)] = 7.0
+    assert (x.numpy() == 5.0).all()
+
+
+def test_empty_list_index_selects_nothing():
+    (yg, gg), (yt, gt) = _both(lambda T: [])
+    assert yg.shape == yt.shape == (0,) + A.shape[1:]
+    np.testing.assert_allclose(gg, gt)
+    x = gk.zeros(3)
+    x[[]] = 1.0
+    assert (x.numpy() == 0).all()
+
+
+def test_list_with_slice_is_a_tuple_index():
+    (yg, gg), (yt, gt) = _both(lambda T: [1, slice(None), 0])
+    assert yg.shape == yt.shape
+    np.testing.assert_allclose(yg, yt)
+    np.testing.assert_allclose(gg, gt)
+
+
+def test_uint8_tensor_index_is_a_mask():
+    m = (A[:, 0, 0, 0] > 0).astype(np.uint8)
+    (yg, gg), (yt, gt) = _both(lambda T: T.tensor(m))
+    assert yg.shape == yt.shape
+    np.testing.assert_allclose(yg, yt)
+    np.testing.assert_allclose(gg, gt)
+
+
+@pytest.mark.parametrize("step", [-1, -2, 0])
+def test_slice_step_must_be_positive(step):
+    x = gk.tensor(A)
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[::step]
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[:, 1:3:step]
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[::step] = 0.0
+
+
+def test_setitem_on_a_view_of_a_tensor_that_requires_grad_raises():
+    """The README's promise: writing into a view would change the base behind autograd's back
+    (the base's gradient came out wrong, silently); it raises and says what to do instead."""
+    x = gk.tensor(np.ones((3, 4)), requires_grad=True) * 1
+    v = x[1]
+    with pytest.raises(RuntimeError, match=r"view.*x\[i, j\] = v"):
+        v[0] = 3.0
+    np.testing.assert_array_equal(x.detach().numpy(), np.ones((3, 4)))   # nothing written
+
+
+def test_setitem_on_an_advanced_index_copy_stays_differentiable(torch):
+    x0 = np.arange(12.0).reshape(3, 4)
+    gx = gk.tensor(x0, requires_grad=True)
+    tx = torch.tensor(x0, requires_grad=True)
+    outs = []
+    for x in (gx, tx):
+        y = x[[0, 2]]             # advanced indexing copies: writing into it leaves x alone
+        y[0, 1] = 5.0
+        (y * y).sum().backward()
+        outs.append(y.detach().numpy())
+    np.testing.assert_array_equal(outs[0], outs[1])
+    np.testing.assert_array_equal(gx.grad.numpy(), tx.grad.numpy())
+
+
+R = np.random.default_rng(0)
+
+def test_nonzero_and_argwhere(torch):
+    arr = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]])
+    for fn in (lambda m, x: m.nonzero(x), lambda m, x: x.nonzero(as_tuple=True),
+               lambda m, x: m.argwhere(x), lambda m, x: x.argwhere()):
+        both(torch, fn, arr, grad=False)
+    for arr in (np.array(3.0), np.array(0.0), np.zeros((0, 2)), np.zeros((2, 3))):
+        both(torch, lambda m, x: m.nonzero(x), arr, grad=False)
+        both(torch, lambda m, x: m.nonzero(x, as_tuple=True), arr, grad=False)
+    out = gk.nonzero(gk.tensor(arr, requires_grad=True))
+    assert out.dtype == gk.int64 and not out.requires_grad
+
+# ------------------------------------------------------------------ scatter family
+IDX = np.array([[0, 2, 1, 0], [1, 0, 2, 2]])  # no duplicate position along dim 0 per column
+
+def test_scatter_values_and_grads(torch):
+    x = R.standard_normal((3, 4))
+    src = R.standard_normal((2, 4))
+    both(torch, lambda m, a, s: m.scatter(a, 0, m.tensor(IDX), s), x, src)
+    both(torch, lambda m, a, s: a.scatter(-2, m.tensor(IDX), s), x, src)
+    # src larger than index: only its leading block is read
+    big = R.standard_normal((3, 5))  # (PyTorch has no backward for this case)
+    both(torch, lambda m, a, s: m.scatter(a, 0, m.tensor(IDX), s), x, big, grad=False)
+    check_grad(lambda s: gk.scatter(gk.tensor(x), 0, gk.tensor(IDX), s),
+               [gk.tensor(big, requires_grad=True)])
+    both(torch, lambda m, a: m.scatter(a, 1, m.tensor([[3], [0], [1]]), 2.5), x)
+    both(torch, lambda m, a: a.scatter(1, m.tensor([[3], [0], [1]]), value=-1.0), x)
+    both(torch, lambda m, a: m.scatter(a, 0, m.tensor(IDX[:, :0]), 2.5), x)
+    both(torch, lambda m, a: m.scatter(a, 1, m.tensor([[1, 0]] * 3), 7),
+         np.arange(12).reshape(3, 4), grad=False)
+    xa, sa = gk.tensor(x, requires_grad=True), gk.tensor(src, requires_grad=True)
+    check_grad(lambda a, s: gk.scatter(a, 0, gk.tensor(IDX), s), [xa, sa])
+    check_second_order(lambda a, s: gk.scatter(a * a, 0, gk.tensor(IDX), s * s), [xa, sa])
+
+def test_scatter_duplicates_last_write_wins():
+    x = gk.zeros(4, dtype=gk.float64)
+    src = gk.tensor([1.0, 2.0, 3.0], dtype=gk.float64, requires_grad=True)
+    out = gk.scatter(x, 0, gk.tensor([1, 1, 3]), src)
+    np.testing.assert_array_equal(out.detach().numpy(), [0.0, 2.0, 0.0, 3.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(src.grad.numpy(), [0.0, 1.0, 1.0])  # documented difference
+
+def test_scatter_inplace(torch):
+    one_hot = gk.zeros(3, 4).scatter_(1, gk.tensor([[2], [0], [3]]), 1.0)
+    ref = torch.zeros(3, 4).scatter_(1, torch.tensor([[2], [0], [3]]), 1.0)
+    assert_close(one_hot, ref)
+    w = gk.tensor(R.standard_normal((2, 4)), requires_grad=True)
+    base = gk.zeros(3, 4, dtype=gk.float64)
+    y = base * 1.0
+    assert y.scatter_(0, gk.tensor(IDX), w) is y
+    tw = torch.tensor(w.detach().numpy(), requires_grad=True)
+    ty = torch.zeros(3, 4, dtype=torch.float64).scatter_(0, torch.tensor(IDX), tw)
+    assert_close(y, ty)
+    (y * y).sum().backward()
+    (ty * ty).sum().backward()
+    assert_close(w.grad, tw.grad)
+    z = gk.ones(3, 4)
+    z.scatter_reduce_(0, gk.tensor(IDX), gk.full((2, 4), 3.0), "sum")
+    assert_close(z, torch.ones(3, 4).scatter_reduce_(0, torch.tensor(IDX),
+                                                     torch.full((2, 4), 3.0), "sum"))
+
+DUP = np.array([[0, 2, 1, 0], [0, 2, 1, 2], [0, 0, 1, 2]])  # repeated positions
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_against_torch(torch, reduce, include_self):
+    x = R.standard_normal((3, 4))
+    src = R.standard_normal((3, 5))
+    src[0, 0] = 0.0  # a zero in a prod group
+    # src larger than index: PyTorch has no backward for it, so values only
+    both(torch, lambda m, a, s: m.scatter_reduce(a, 0, m.tensor(DUP), s, reduce,
+                                                 include_self=include_self), x, src, grad=False)
+    both(torch, lambda m, a, s: m.scatter_reduce(a, 0, m.tensor(DUP), s, reduce,
+                                                 include_self=include_self), x, src[:, :4])
+    both(torch, lambda m, a, s: a.scatter_reduce(-1, m.tensor(DUP), s, reduce,
+                                                 include_self=include_self), x, src[:, :4])
+    xi = (np.arange(12).reshape(3, 4) % 5) + 1
+    si = (np.arange(15).reshape(3, 5) % 4) - 1
+    both(torch, lambda m, a, s: m.scatter_reduce(a, 0, m.tensor(DUP), s, reduce,
+                                                 include_self=include_self), xi, si, grad=False)
+    xa = gk.tensor(x, requires_grad=True)
+    sa = gk.tensor(src, requires_grad=True)
+    check_grad(lambda a, s: gk.scatter_reduce(a, 0, gk.tensor(DUP), s, reduce,
+                                              include_self=include_self), [xa, sa])
+    if reduce in ("sum", "prod", "mean"):
+        check_second_order(lambda a, s: gk.scatter_reduce(a * a, 0, gk.tensor(DUP), s * s,
+                                                          reduce, include_self=include_self),
+                           [xa, sa])
+
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+def test_scatter_reduce_ties_split_like_torch(torch, reduce):
+    x = np.array([[1.0, 5.0, 2.0], [3.0, 3.0, 0.0]])
+    src = np.array([[3.0, 5.0, 2.0], [3.0, 1.0, 2.0], [1.0, 5.0, 0.0]])
+    idx = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1]])
+    both(torch, lambda m, a, s: m.scatter_reduce(a, 0, m.tensor(idx), s, reduce), x, src)
+    # without include_self: ties among src only (see scatter_reduce's docstring)
+    both(torch, lambda m, a, s: m.scatter_reduce(a, 0, m.tensor(idx), s, reduce,
+                                                 include_self=False), x + 10, src)
+
+@pytest.mark.parametrize("reduce", ["prod", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_groups_of_many_sizes(torch, reduce, include_self):
+    # groups of 1 to 40 writes (one padded matrix per size class, not one padded to the
+    # largest), in a shuffled order, with zeros and ties
+    rng = np.random.default_rng(4)
+    sizes = [40, 1, 2, 3, 5, 8, 13, 1, 17, 1, 4]
+    index = rng.permutation(np.repeat(np.arange(len(sizes)), sizes))
+    src = rng.integers(-3, 4, index.size).astype(np.float64)  # zeros and ties
+    x = rng.integers(-3, 4, len(sizes) + 2).astype(np.float64)
+    if not include_self:  # no tie with an excluded input element (a documented difference)
+        x += 10
+    both(torch, lambda m, a, b: m.scatter_reduce(a, 0, m.tensor(index), b, reduce,
+                                                 include_self=include_self), x, src)
+    xa = gk.tensor(rng.uniform(0.5, 1.5, x.shape), requires_grad=True)
+    sa = gk.tensor(rng.uniform(0.5, 1.5, src.shape), requires_grad=True)
+    check_grad(lambda a, b: gk.scatter_reduce(a, 0, gk.tensor(index), b, reduce,
+                                              include_self=include_self), [xa, sa])
+
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
+def test_scatter_takes_an_int32_index_like_torch(torch):
+    # as torch.scatter/scatter_reduce (and gradkit's gather and scatter_add); was a TypeError
+    x, src = R.standard_normal((3, 4)), R.standard_normal((3, 4))
+    idx = DUP.astype(np.int32)
+    both(torch, lambda m, a, b: m.scatter(a, 0, m.tensor(IDX.astype(np.int32)), b[:2]), x, src)
+    both(torch, lambda m, a: m.scatter(a, 1, m.tensor(idx), 2.5), x)
+    both(torch, lambda m, a, b: m.scatter_reduce(a, 0, m.tensor(idx), b, "amax"), x, src)
+    both(torch, lambda m, a, b: a.scatter(0, m.tensor(idx), b, reduce="add"), x, src,
+         grad=False)
+
+def test_scatter_reduce_amax_without_self_splits_among_src_only():
+    # documented difference: PyTorch would also count the (excluded) tied input element
+    x = gk.tensor([5.0, 0.0], dtype=gk.float64)
+    src = gk.tensor([5.0, 5.0, 1.0], dtype=gk.float64, requires_grad=True)
+    out = gk.scatter_reduce(x, 0, gk.tensor([0, 0, 1]), src, "amax", include_self=False)
+    np.testing.assert_array_equal(out.detach().numpy(), [5.0, 1.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(src.grad.numpy(), [0.5, 0.5, 1.0])
+
+
+def _arr(data, shape):
+    return np.random.default_rng(data.draw(st.integers(0, 1000))).standard_normal(shape)
+
+@settings(max_examples=30, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple), data=st.data(),
+       reduce=st.sampled_from(["sum", "prod", "mean", "amax", "amin"]))
+def test_scatter_reduce_random(shape, data, reduce):
+    torch = pytest.importorskip("torch")
+    nd = len(shape)
+    dim = data.draw(st.integers(-nd, nd - 1))
+    x = _arr(data, shape)
+    ishape = tuple(data.draw(st.integers(0, s)) for s in shape)
+    ishape = ishape[:dim % nd] + (data.draw(st.integers(0, 5)),) + ishape[dim % nd + 1:]
+    # A stream of its own (never the one x came from): with include_self=False, a tie between an
+    # excluded input element and src splits the amax/amin gradient differently in PyTorch (a
+    # documented difference, see scatter_reduce), so values must be distinct.
+    rng = np.random.default_rng((data.draw(st.integers(0, 1000)), 7))
+    idx = rng.integers(0, shape[dim], ishape)
+    src = rng.standard_normal(ishape)
+    include_self = data.draw(st.booleans())
+    both(torch, lambda m, a, s: m.scatter_reduce(a, dim, m.tensor(idx), s, reduce,
+                                                 include_self=include_self), x, src, atol=1e-9)
+
+
+@pytest.mark.parametrize("call,exc,pattern", [
+    (lambda x: gk.scatter(x, 0, gk.tensor([[3, 0]]), x), IndexError,
+     r"scatter\(\).*index 3 is out of bounds.*size 3"),
+    (lambda x: gk.scatter(x, 0, gk.tensor([[-1, 0]]), x), IndexError,
+     r"scatter\(\).*index -1"),
+    (lambda x: gk.scatter(x, 0, gk.tensor([[1.0]]), x), TypeError, r"scatter\(\).*int64.*float"),
+    (lambda x: gk.scatter(x, 0, gk.tensor([0, 1]), x), ValueError,
+     r"scatter\(\).*as many dimensions"),
+    (lambda x: gk.scatter(x, 0, gk.tensor([[0, 1]]), x[:, :1]), ValueError,
+     r"scatter\(\).*larger than src"),
+    (lambda x: gk.scatter(x, 0, gk.tensor([[0, 1]]), x.double()), TypeError,
+     r"scatter\(\).*dtype"),
+    (lambda x: gk.scatter(x, 0, gk.tensor([[0, 1]])), TypeError, r"scatter\(\).*neither"),
+    (lambda x: gk.scatter(x, 0, gk.tensor([[0]]), x, reduce="max"), ValueError,
+     r"scatter\(\).*reduce.*'max'"),
+    (lambda x: gk.scatter_reduce(x, 0, gk.tensor([[0]]), x, "max"), ValueError,
+     r"scatter_reduce\(\).*reduce.*'max'"),
+    (lambda x: gk.take_along_dim(x, gk.tensor([[0.0]]), 0), TypeError,
+     r"take_along_dim\(\).*integer"),
+    (lambda x: gk.take_along_dim(x, gk.tensor([0]), 0), ValueError,
+     r"take_along_dim\(\).*same number of dimensions"),
+    (lambda x: gk.take_along_dim(x, gk.zeros(2, 2, dtype=gk.int64), 0), ValueError,
+     r"take_along_dim\(\).*broadcast"),
+])
+def test_errors(call, exc, pattern):
+    args = (gk.zeros(3, 4),) if call.__code__.co_argcount else ()  # a call of x: a 3x4 tensor
+    with pytest.raises(exc, match=pattern):
+        call(*args)

@@ -1,0 +1,109 @@
+"""gradkit/functions/products.py: tensordot, cdist, kron against PyTorch (values, dtypes,
+gradients, empty inputs), central differences, second order, errors."""
+
+import numpy as np
+import pytest
+from oracle import both, check_grad, check_second_order, t64
+
+import gradkit as gk
+
+R = np.random.default_rng(0)
+
+def test_tensordot(torch):
+    a, b = R.standard_normal((2, 3, 4)), R.standard_normal((3, 4, 5))
+    both(torch, lambda m, x, y: m.tensordot(x, y), a, b)
+    both(torch, lambda m, x, y: m.tensordot(x, y, dims=([1, 2], [0, 1])), a, b)
+    both(torch, lambda m, x, y: m.tensordot(x, y, dims=([-2], [0])), a, b)
+    both(torch, lambda m, x, y: m.tensordot(x, y, dims=0), a[0, 0], b[0, 0])
+    both(torch, lambda m, x, y: m.tensordot(x, y, dims=([0, 1], [1, 0])), a[0], a[0].T)
+    x, y = t64(R, 2, 3), t64(R, 3, 2)
+    check_grad(lambda p, q: gk.tensordot(p, q, 1), [x, y])
+    check_second_order(lambda p, q: gk.tensordot(p, q, ([0, 1], [1, 0])), [x, y])
+
+@pytest.mark.parametrize("sa,sb,dims", [((3, 0), (0, 2), 1), ((0, 3), (3, 0), 1),
+                                        ((2, 0), (0,), 1), ((0, 4), (4,), 1),
+                                        ((2, 0, 3), (0, 3, 4), 2), ((3,), (0, 2), 0),
+                                        ((), (2, 0), 0)])
+def test_tensordot_empty(torch, sa, sb, dims):
+    # an empty contracted or free dimension: zeros of the right shape (was a reshape error
+    # for an empty contraction)
+    both(torch, lambda m, x, y: m.tensordot(x, y, dims), R.standard_normal(sa),
+         R.standard_normal(sb))
+
+
+# name, fn, inputs
+CDIST = [
+    ("p2", lambda m, a, b: m.cdist(a, b), (4, 3), (5, 3)),
+    ("p2_batch", lambda m, a, b: m.cdist(a, b), (2, 4, 3), (2, 5, 3)),
+    ("p2_bcast", lambda m, a, b: m.cdist(a, b), (2, 1, 4, 3), (3, 5, 3)),
+    ("p2_mm", lambda m, a, b: m.cdist(a, b), (30, 3), (6, 3)),
+    ("p2_mm_forced", lambda m, a, b: m.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
+     (4, 3), (5, 3)),
+    ("p2_no_mm", lambda m, a, b: m.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist"),
+     (30, 3), (6, 3)),
+    ("p1", lambda m, a, b: m.cdist(a, b, p=1), (4, 3), (5, 3)),
+    ("p3", lambda m, a, b: m.cdist(a, b, p=3), (2, 4, 3), (5, 3)),
+    ("p0_5", lambda m, a, b: m.cdist(a, b, p=0.5), (4, 3), (5, 3)),
+    ("pinf", lambda m, a, b: m.cdist(a, b, p=float("inf")), (4, 3), (5, 3)),
+    ("p0", lambda m, a, b: m.cdist(a, b, p=0), (4, 3), (5, 3)),
+]
+
+@pytest.mark.parametrize("name,fn,sa,sb", CDIST, ids=[c[0] for c in CDIST])
+def test_cdist(torch, name, fn, sa, sb):
+    a, b = R.standard_normal(sa), R.standard_normal(sb)
+    both(torch, fn, a, b, atol=1e-8)
+    ga, gb = gk.tensor(a, requires_grad=True), gk.tensor(b, requires_grad=True)
+    check_grad(lambda x, y: fn(gk, x, y), [ga, gb])
+    if name in ("p2", "p2_mm", "p3"):
+        check_second_order(lambda x, y: fn(gk, x, y), [ga, gb])
+
+def test_cdist_float32_and_empty(torch):
+    a = R.standard_normal((3, 4)).astype(np.float32)
+    b = R.standard_normal((2, 4)).astype(np.float32)
+    both(torch, lambda m, x, y: m.cdist(x, y), a, b, atol=1e-5)
+    both(torch, lambda m, x, y: m.cdist(x, y), a[:0], b, grad=False)
+    both(torch, lambda m, x, y: m.cdist(x, y, p=1), a[:, :0], b[:, :0], grad=False)
+
+def test_cdist_zero_distance_gradient_is_zero():
+    a = gk.tensor(R.standard_normal((30, 3)), requires_grad=True)
+    d = gk.cdist(a, a)  # the matmul path: a zero diagonal
+    d.sum().backward()
+    assert np.isfinite(a.grad.numpy()).all()
+    b = gk.tensor(R.standard_normal((3, 3)), requires_grad=True)
+    gk.cdist(b, b).sum().backward()  # the direct path
+    assert np.isfinite(b.grad.numpy()).all()
+
+@pytest.mark.parametrize("sa,sb", [((2,), (3,)), ((2, 3), (2, 2)), ((2,), (2, 3)),
+                                   ((2, 1, 3), (2, 2)), ((), (3,)), ((0, 2), (2, 2))])
+def test_kron(torch, sa, sb):
+    a, b = R.standard_normal(sa), R.standard_normal(sb)
+    both(torch, lambda m, x, y: m.kron(x, y), a, b)
+    both(torch, lambda m, x, y: x.kron(y), (a * 3).astype(np.int64), (b * 3).astype(np.int32),
+         grad=False)
+    if a.size:
+        ga, gb = gk.tensor(a, requires_grad=True), gk.tensor(b, requires_grad=True)
+        check_grad(lambda x, y: gk.kron(x, y), [ga, gb])
+        check_second_order(lambda x, y: gk.kron(x, y), [ga, gb])
+
+
+@pytest.mark.parametrize("call,exc,pattern", [
+    (lambda x: gk.tensordot(x, x, 3), ValueError, r"tensordot\(\).*dims must be in \[0, 2\]"),
+    (lambda x: gk.tensordot(x, x, ([0], [1])), ValueError, r"tensordot\(\).*same size"),
+    (lambda x: gk.tensordot(x, x, ([0], [0, 1])), ValueError, r"tensordot\(\).*same length"),
+    (lambda x: gk.tensordot(x, x, "ab"), TypeError, r"tensordot\(\).*'ab'"),
+    (lambda: gk.cdist(gk.zeros(3, 2), gk.zeros(3, 4)), ValueError,
+     r"cdist\(\).*same number of columns.*\(3, 2\).*\(3, 4\)"),
+    (lambda: gk.cdist(gk.zeros(3), gk.zeros(3, 3)), ValueError, r"cdist\(\).*2 dimensions"),
+    (lambda: gk.cdist(gk.zeros(3, 2), gk.zeros(3, 2), p=-1), ValueError,
+     r"cdist\(\).*non-negative.*-1"),
+    (lambda: gk.cdist(gk.zeros(3, 2, dtype=gk.int64), gk.zeros(3, 2)), TypeError,
+     r"cdist\(\).*floating.*int64"),
+    (lambda: gk.cdist(gk.zeros(2, 3, 2), gk.zeros(3, 3, 2)), ValueError,
+     r"cdist\(\).*batch.*broadcast"),
+    (lambda: gk.cdist(gk.zeros(3, 2), gk.zeros(3, 2), compute_mode="fast"), ValueError,
+     r"cdist\(\).*compute_mode.*'fast'"),
+])
+def test_errors(call, exc, pattern):
+    args = (gk.zeros(3, 4),) if call.__code__.co_argcount else ()  # a call of x: a 3x4 tensor
+    with pytest.raises(exc, match=pattern):
+        call(*args)
