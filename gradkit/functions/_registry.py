@@ -2,19 +2,19 @@
 
 A declaration sits on the function that implements the op (in the file of its kind)::
 
-    @declare(inplace=E.EXP, out=True, aliases=("special:exp",))
-    def exp(input): ...
+    @declare(inplace=True, out=True, aliases=("arcsin",))
+    def asin(input): ...
 
 and says which faces the op has, as PyTorch's ``native_functions.yaml`` does with
 ``variants: function, method`` and its ``_out``/in-place overloads:
 
-- ``gradkit.exp``: the function (``function=True``, the default);
-- ``Tensor.exp``: the method (``method=True``, the default); the function itself, bound;
-- ``Tensor.exp_``: the in-place method (``inplace=``): ``True`` generates it (compute the
+- ``gradkit.asin``: the function (``function=True``, the default);
+- ``Tensor.asin``: the method (``method=True``, the default); the function itself, bound;
+- ``Tensor.asin_``: the in-place method (``inplace=``): ``True`` generates it (compute the
   out-of-place result, then write it into ``self``, recording the graph); an ``Op`` writes
   through that primitive directly (no temporary, the measured fast path of ``x.add_(y)``); a
   function is used as it is (ops with extra in-place rules such as ``add_``'s ``alpha``);
-- ``gradkit.exp(x, out=y)`` (``out=True``): the function face gains a keyword-only ``out``;
+- ``gradkit.asin(x, out=y)`` (``out=True``): the function face gains a keyword-only ``out``;
   the result is written into ``out`` as PyTorch does (cast, resize, version bump);
 - aliases (``aliases=("arcsin",)``): every face again under another name; a ``"special:"``
   prefix puts the function in ``gradkit.special`` only (``"special:expit"``).

@@ -137,7 +137,7 @@ def _float_unary(op, name, doc):
 
 
 exp = _float_unary(E.EXP, "exp", "e to the power of each element.")
-declare(exp, inplace=E.EXP, out=True, aliases=("special:exp",))
+declare(exp, inplace=E.EXP, out=True)
 
 
 log = _float_unary(E.LOG, "log", "Natural logarithm of each element.")

@@ -333,11 +333,7 @@ def test_alias_faces(torch, sample, alias):
         assert hasattr(gk.Tensor, alias + "_"), f"Tensor.{alias}_ missing"
 
 
-@pytest.mark.parametrize("sample,name", [
-    pytest.param(s, n, id=n, marks=[pytest.mark.xfail(
-        strict=True, reason="gradkit.special.exp has no twin: torch.special has no exp "
-                            "(exp is torch.exp only)")] if n == "exp" else [])
-    for s, n in _SPECIAL])
+@pytest.mark.parametrize("sample,name", [pytest.param(s, n, id=n) for s, n in _SPECIAL])
 def test_special_faces_match_torch_special(torch, sample, name):
     assert hasattr(torch.special, name), f"torch.special has no {name}"
     g, _, _ = _run(gk, getattr(gk.special, name), sample)
