@@ -1,10 +1,7 @@
-"""Test helpers shared by every test file.
+"""Helpers of the MPI and training tests: the ``mpiexec`` to run, the accuracy a run printed.
 
-The oracle helpers (``t64``, ``check_grad``, ``to_torch``, ``assert_close``, ...) live in
-``oracle.py`` and are re-exported here for the files that still import them from ``helpers``;
-new tests import from ``oracle``. ``mpiexec`` and ``final_accuracy`` belong to the MPI and
-training tests.
-"""
+The oracle helpers (PyTorch comparison, finite differences, second order) are in
+``oracle.py``."""
 
 from __future__ import annotations
 
@@ -13,9 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from oracle import assert_close, check_grad, t64, to_torch
 
-__all__ = ["assert_close", "check_grad", "final_accuracy", "mpiexec", "t64", "to_torch"]
+__all__ = ["final_accuracy", "mpiexec"]
 
 
 def mpiexec() -> str:

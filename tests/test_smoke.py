@@ -1,5 +1,5 @@
 import numpy as np
-from helpers import check_grad, t64
+from oracle import check_grad, t64
 
 import gradkit as gk
 

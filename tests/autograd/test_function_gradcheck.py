@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from helpers import assert_close
+from oracle import assert_close
 
 import gradkit as gk
 from gradkit.autograd import Function, GradcheckError, gradcheck, gradgradcheck, once_differentiable

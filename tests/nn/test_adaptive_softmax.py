@@ -3,7 +3,7 @@ log_prob, predict; bad input."""
 
 import numpy as np
 import pytest
-from helpers import check_grad
+from oracle import check_grad
 
 import gradkit as gk
 from gradkit import nn

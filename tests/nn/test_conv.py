@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from helpers import check_grad
+from oracle import check_grad
 
 import gradkit as gk
 import gradkit.nn.functional as F

@@ -3,7 +3,7 @@ differences, target formats and bad input."""
 
 import numpy as np
 import pytest
-from helpers import check_grad, t64
+from oracle import check_grad, t64
 
 import gradkit as gk
 import gradkit.nn.functional as F

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from nn_oracle import compare_layer
+from oracle import compare_layer
 
 import gradkit as gk
 import gradkit.nn.functional as F

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from helpers import check_grad, t64
+from oracle import check_grad, t64
 
 import gradkit as gk
 import gradkit.nn.functional as F

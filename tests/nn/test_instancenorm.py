@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-from helpers import check_grad, t64
-from nn_oracle import compare_layer
+from oracle import check_grad, compare_layer, t64
 
 import gradkit as gk
 import gradkit.nn.functional as F

@@ -4,7 +4,7 @@ states and every gradient; finite differences; errors."""
 
 import numpy as np
 import pytest
-from helpers import check_grad
+from oracle import check_grad
 
 import gradkit as gk
 from gradkit import nn

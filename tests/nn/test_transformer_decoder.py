@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import check_grad
+from oracle import check_grad
 
 import gradkit as gk
 from gradkit import nn
