@@ -12,9 +12,9 @@ import numpy as np
 
 from . import _dtype
 from ._backend import to_host
+from ._tensor.tensor import Tensor, _shape_arg, wrap
 from .device import Device, _array_to
 from .random import _gen
-from ._tensor.tensor import Tensor, _shape_arg, wrap
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",

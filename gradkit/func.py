@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import functools
 
+from .autograd.backward import grad as _grad
 from .autograd.functional import hessian as _hessian
 from .autograd.functional import jacobian as _jacobian
-from .autograd.backward import grad as _grad
 from .autograd.grad_mode import enable_grad
 
 __all__ = ["grad", "hessian", "jacrev", "value_and_grad", "vjp"]

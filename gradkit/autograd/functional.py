@@ -126,8 +126,8 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
              strategy="reverse-mode"):
     """The Jacobian of ``func`` at ``inputs``: shape ``out.shape + in.shape`` per pair."""
-    from ..functions import stack
     from .._tensor import wrap
+    from ..functions import stack
 
     ins, single_in = _tuple(inputs)
     with enable_grad():

@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
+from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..random import _gen
-from .._tensor import Tensor
 
 __all__ = [
     "calculate_gain", "constant_", "dirac_", "eye_", "kaiming_normal_", "kaiming_uniform_",

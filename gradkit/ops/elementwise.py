@@ -13,9 +13,9 @@ from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 
 __all__ = [
     "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "EXP", "LOG", "LOG1P", "EXPM1", "SQRT",
-    "RSQRT", "STD_ROOT", "SIN", "COS", "TANH", "SIGMOID", "RELU", "ABS", "CLAMP", "MAXIMUM", "MINIMUM",
-    "WHERE", "CAST", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL", "ATAN2", "HYPOT", "LOGADDEXP",
-    "FMOD", "REMAINDER",
+    "RSQRT", "STD_ROOT", "SIN", "COS", "TANH", "SIGMOID", "RELU", "ABS", "CLAMP", "MAXIMUM",
+    "MINIMUM", "WHERE", "CAST", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL", "ATAN2", "HYPOT",
+    "LOGADDEXP", "FMOD", "REMAINDER",
 ]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT

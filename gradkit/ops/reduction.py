@@ -10,8 +10,8 @@ from __future__ import annotations
 from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 
-__all__ = ["SUM", "MEAN", "PROD", "AMAX", "AMIN", "MAX_ALL", "MIN_ALL", "NORM", "LOGSUMEXP", "CUMSUM", "SOFTMAX",
-           "LOG_SOFTMAX", "CUMPROD", "LOGCUMSUMEXP", "expand_reduced"]
+__all__ = ["SUM", "MEAN", "PROD", "AMAX", "AMIN", "MAX_ALL", "MIN_ALL", "NORM", "LOGSUMEXP",
+           "CUMSUM", "SOFTMAX", "LOG_SOFTMAX", "CUMPROD", "LOGCUMSUMEXP", "expand_reduced"]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT
 

@@ -51,8 +51,8 @@ import numpy as np
 
 from .. import _dtype
 from .._backend import namespace_of, numpy_ns
-from ..autograd.grad_mode import enable_grad
 from .._tensor import Tensor, wrap
+from ..autograd.grad_mode import enable_grad
 from ._threads import CountedSetting, WorkerPool, short_gil_waits, usable_cpus
 
 __all__ = ["Optimizer", "required"]

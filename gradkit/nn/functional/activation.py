@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 
 from ... import functions as _F
-from ...ops import activation as AC
-from ...ops import elementwise as E
 from ..._tensor import Tensor, apply1, as_tensor_arg
 from ...functions._args import _float_operand
+from ...ops import activation as AC
+from ...ops import elementwise as E
 
 __all__ = [
     "celu", "elu", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu",

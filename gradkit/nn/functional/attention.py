@@ -17,8 +17,8 @@ import math
 import numpy as np
 
 from ... import functions as F
-from ...random import _gen
 from ..._tensor import Tensor, _make
+from ...random import _gen
 
 __all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
 

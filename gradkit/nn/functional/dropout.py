@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...random import _gen
 from ..._tensor import Tensor, as_tensor_arg, wrap
+from ...random import _gen
 
 __all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d"]
 

@@ -15,10 +15,10 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import namespace_of, to_host
+from ..._tensor import Tensor, apply1, wrap
 from ...autograd import grad_mode
 from ...ops import embedding as EM
 from ...ops import resample as RS
-from ..._tensor import Tensor, apply1, wrap
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ... import functions as _F
-from ...ops import linear as LI
 from ..._tensor import Tensor, apply, as_tensor_arg
+from ...ops import linear as LI
 
 __all__ = ["bilinear", "linear"]
 

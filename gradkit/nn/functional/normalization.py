@@ -11,8 +11,8 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import namespace_of
-from ...ops import normalization as NO
 from ..._tensor import Tensor, apply, as_tensor_arg, wrap
+from ...ops import normalization as NO
 
 __all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "layer_norm",
            "local_response_norm", "normalize", "pairwise_distance", "pdist", "rms_norm"]
@@ -325,8 +325,8 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     Returns:
         ``(N (N - 1) / 2,)``.
     """
-    from ...ops import resample as RS
     from ..._tensor import apply1, wrap
+    from ...ops import resample as RS
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
     if x.ndim != 2:

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..._backend import namespace_of, to_host
+from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ...functions import matmul
 from ...ops import pooling as P
-from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",

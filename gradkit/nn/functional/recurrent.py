@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from ... import functions as F
 from ..._backend import namespace_of
+from ..._tensor import _make
 from ...autograd import grad_mode
 from ...autograd.graph import SELECT, MultiNode, Node
 from ...ops import recurrent as R
-from ..._tensor import _make
 
 __all__ = []
 

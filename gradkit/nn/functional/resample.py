@@ -17,8 +17,8 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import namespace_of, to_host
-from ...ops import resample as RS
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
+from ...ops import resample as RS
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["affine_grid", "channel_shuffle", "fold", "grid_sample", "interpolate",

@@ -10,8 +10,8 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import namespace_of, to_host
-from ...ops import resample as RS
 from ..._tensor import Tensor, apply1, wrap
+from ...ops import resample as RS
 from ..functional import activation as FA
 from .container import ModuleList, Sequential
 from .linear import Linear

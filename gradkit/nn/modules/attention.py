@@ -12,8 +12,8 @@ import numpy as np
 
 from ... import _dtype
 from ... import functions as F
-from ...random import _gen
 from ..._tensor import Tensor, _make
+from ...random import _gen
 from ..functional import attention as FA
 from ..parameter import Parameter
 from .module import Module

@@ -8,8 +8,8 @@ import math
 import numpy as np
 
 from ... import _dtype
-from ...autograd import grad_mode
 from ..._tensor import Tensor
+from ...autograd import grad_mode
 from ..functional import conv as FC
 from ..parameter import Parameter
 from .module import Module

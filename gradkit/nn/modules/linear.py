@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from ... import _dtype
 from ... import functions as _F
-from ...ops import linear as LI
 from ..._tensor import Tensor, apply, as_tensor_arg
+from ...ops import linear as LI
 from .. import init
 from ..functional.linear import bilinear as _bilinear
 from ..functional.linear import linear as _linear

@@ -18,9 +18,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ... import _dtype
+from ..._tensor import Tensor, wrap
 from ...autograd import grad_mode
 from ...autograd.function import Function
-from ..._tensor import Tensor, wrap
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module"]

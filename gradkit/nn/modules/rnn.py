@@ -16,8 +16,8 @@ import numpy as np
 from ... import _dtype
 from ... import functions as F
 from ..._backend import namespace_of
-from ...random import _gen
 from ..._tensor import Tensor, _make
+from ...random import _gen
 from ..functional import recurrent as FR
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, _device_index

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...autograd import grad_mode
 from ..._tensor import Tensor
+from ...autograd import grad_mode
 from .. import init
 from ..functional.embedding import embedding as _embedding
 from ..parameter import Parameter

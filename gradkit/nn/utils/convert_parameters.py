@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ... import functions as _F
-from ...autograd import grad_mode
 from ..._tensor import Tensor
+from ...autograd import grad_mode
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
 

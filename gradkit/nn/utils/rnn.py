@@ -21,8 +21,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ... import functions as F
-from ...factories import full_like
 from ..._tensor import Tensor, _make
+from ...factories import full_like
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pack_sequence",
            "pad_packed_sequence", "pad_sequence", "unpack_sequence", "unpad_sequence"]

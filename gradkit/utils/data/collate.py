@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ...functions import stack
-from ...factories import tensor
 from ..._tensor import Tensor, wrap
+from ...factories import tensor
+from ...functions import stack
 
 __all__ = ["default_collate", "default_convert"]
 

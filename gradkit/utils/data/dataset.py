@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ...random import Generator, _gen
 from ..._tensor import Tensor, wrap
+from ...random import Generator, _gen
 
 __all__ = [
     "ChainDataset",

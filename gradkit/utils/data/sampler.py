@@ -10,8 +10,8 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 
 import numpy as np
 
-from ...random import Generator, _gen
 from ..._tensor import Tensor
+from ...random import Generator, _gen
 
 __all__ = [
     "BatchSampler",
