@@ -17,9 +17,11 @@ from ..autograd.graph import (
     NEEDS_SCALAR_SECOND,
     SAVES_INPUTS,
     SAVES_OUTPUT,
+    SELECT,
     VERSIONS_0,
     VERSIONS_0_NONE,
     VERSIONS_00,
+    MultiNode,
     Node,
     anomaly_state,
     make_node,
@@ -28,8 +30,8 @@ from ..autograd.graph import (
 from ..ops import shape as S
 from .tensor import Tensor, _edge, _make, _scalar_or_tensor
 
-__all__ = ["VIEW_OPS", "apply", "apply1", "apply2", "apply_scalar", "assign", "check_broadcast",
-           "inplace", "scalar_result"]
+__all__ = ["VIEW_OPS", "apply", "apply1", "apply2", "apply_multi", "apply_scalar", "assign",
+           "check_broadcast", "function_node", "inplace", "scalar_result", "select_node"]
 
 _ndarray = np.ndarray
 _STATE = grad_mode.STATE
@@ -354,3 +356,44 @@ def inplace(self, op, other=None, params=(), name=None):
         )
     assign(self, out, name)
     return self
+
+
+# ------------------------------------------------------------------ several outputs
+def apply_multi(op, inputs, params=()):
+    """Run a multi-output op and record one ``MultiNode``.
+
+    The op's forward returns ``(outputs, (static, saved))``: ``static`` becomes the node's ``aux``,
+    ``saved`` is appended to the saved input arrays (freed by the engine after backward).
+    ``inputs`` are Tensors or None (an absent optional input). Returns a tuple of Tensors.
+    """
+    datas = tuple(t._data if t is not None else None for t in inputs)
+    outs, (aux, saved) = op.forward(namespace_of(datas[0]), *datas, *params)
+    needs = tuple(t is not None and t.requires_grad for t in inputs)
+    if not (grad_mode.STATE[0] and any(needs)):
+        return tuple(_make(o, False, None) for o in outs)
+    nxt = tuple(_edge(t) if n else None for t, n in zip(inputs, needs))
+    versions = tuple(t._vc[0] if t is not None else None for t in inputs)
+    node = MultiNode(op, tuple(inputs), nxt, datas + (saved,), None, aux, versions, needs)
+    node.n_out = len(outs)
+    node.out_meta = [(o.shape, o.dtype, namespace_of(o)) for o in outs]
+    return tuple(_make(o, True, select_node(node, i)) for i, o in enumerate(outs))
+
+
+def function_node(op, inputs, next_, aux, n_out=None):
+    """The node of one application of a custom autograd Function: a Node (one output) or a
+    MultiNode (``n_out`` outputs, each reached through ``select_node``)."""
+    if n_out is None:
+        node = make_node(op, inputs, next_, None, None, aux, None, tuple(n is not None
+                                                                          for n in next_))
+    else:
+        node = MultiNode(op, inputs, next_, None, None, aux, None)
+        node.n_out = n_out
+        node.out_meta = []
+    if anomaly_state[0]:
+        record_trace(node)
+    return node
+
+
+def select_node(node, i):
+    """The ``grad_fn`` of output ``i`` of a multi-output node."""
+    return Node(SELECT, (), (node,), None, None, i, None)

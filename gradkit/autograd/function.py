@@ -20,8 +20,9 @@ import functools
 
 import numpy as np
 
+from .._backend import namespace_of
 from . import grad_mode
-from .graph import SELECT, MultiNode, Node, Op, anomaly_state, record_trace
+from .graph import Op
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
@@ -154,7 +155,7 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor
+        from .._tensor import Tensor, record  # (imported on use: they import this package)
 
         ctx = FunctionCtx()
         tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
@@ -180,29 +181,20 @@ class Function:
         diff = [isinstance(o, Tensor) and o.dtype.kind == "f" and id(o) not in ctx._non_diff
                 for o in outs]
         if single:
-            node = Node(_op_for(cls), inputs, nxt, None, None, aux, None)
-            if anomaly_state[0]:
-                record_trace(node)
+            node = record.function_node(_op_for(cls), inputs, nxt, aux)
             o = outs[0]
             if not diff[0]:
                 return o
             return _output(o, node, dirty)
-        node = MultiNode(_op_for(cls), inputs, nxt, None, None, aux, None)
-        node.n_out = len(outs)
-        if anomaly_state[0]:
-            record_trace(node)
-        node.out_meta = []
+        node = record.function_node(_op_for(cls), inputs, nxt, aux, n_out=len(outs))
         results = []
-        from .._backend import namespace_of
-
         for i, o in enumerate(outs):
             if isinstance(o, Tensor) and ctx.materialize_grads:  # else unused outputs get None
                 node.out_meta.append((o._data.shape, o.dtype, namespace_of(o._data)))
             else:
                 node.out_meta.append(None)
             if diff[i]:
-                sel = Node(SELECT, (), (node,), None, None, i, None)
-                results.append(_output(o, sel, dirty))
+                results.append(_output(o, record.select_node(node, i), dirty))
             else:
                 results.append(o)
         return tuple(results)

@@ -17,39 +17,13 @@ from __future__ import annotations
 from ... import functions as F
 from ..._backend import namespace_of
 from ..._tensor import _make
-from ...autograd import grad_mode
-from ...autograd.graph import SELECT, MultiNode, Node
+from ..._tensor.record import apply_multi
 from ...ops import recurrent as R
 
 __all__ = []
 
 _LAYER_OPS = {"LSTM": R.LSTM_LAYER, "GRU": R.GRU_LAYER, "RNN_TANH": R.RNN_TANH_LAYER,
               "RNN_RELU": R.RNN_RELU_LAYER}
-
-
-def _edge(t):
-    return t.grad_fn if t.grad_fn is not None else t
-
-
-def apply_multi(op, inputs, params=()):
-    """Run a multi-output op and record one ``MultiNode``.
-
-    The op's forward returns ``(outputs, (static, saved))``: ``static`` becomes the node's ``aux``,
-    ``saved`` is appended to the saved input arrays (freed by the engine after backward).
-    ``inputs`` are Tensors or None (an absent optional input). Returns a tuple of Tensors.
-    """
-    datas = tuple(t._data if t is not None else None for t in inputs)
-    outs, (aux, saved) = op.forward(namespace_of(datas[0]), *datas, *params)
-    needs = tuple(t is not None and t.requires_grad for t in inputs)
-    if not (grad_mode.STATE[0] and any(needs)):
-        return tuple(_make(o, False, None) for o in outs)
-    nxt = tuple(_edge(t) if n else None for t, n in zip(inputs, needs))
-    versions = tuple(t._vc[0] if t is not None else None for t in inputs)
-    node = MultiNode(op, tuple(inputs), nxt, datas + (saved,), None, aux, versions, needs)
-    node.n_out = len(outs)
-    node.out_meta = [(o.shape, o.dtype, namespace_of(o)) for o in outs]
-    return tuple(_make(o, True, Node(SELECT, (), (node,), None, None, i, None))
-                 for i, o in enumerate(outs))
 
 
 # ------------------------------------------------------------------------------- composite cells
