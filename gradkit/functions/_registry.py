@@ -287,18 +287,25 @@ def _names(decl):
     return plain, special
 
 
+_INPLACE_FACES: dict = {}
+
+
+def _inplace_of(decl):
+    face = _INPLACE_FACES.get(decl.name)
+    if face is None:
+        face = _INPLACE_FACES[decl.name] = _inplace_face(decl, decl.name + "_")
+    return face
+
+
 def install(tensor_cls=Tensor) -> None:
     """Attach every declared method, in-place method and operator to ``tensor_cls``."""
     for decl in REGISTRY.values():
         plain, _ = _names(decl)
-        inplace_face = None
         for n in plain:
             if decl.method:
                 setattr(tensor_cls, n, decl.impl)
             if decl.inplace is not None:
-                if inplace_face is None:
-                    inplace_face = _inplace_face(decl, n + "_")
-                setattr(tensor_cls, n + "_", inplace_face)
+                setattr(tensor_cls, n + "_", _inplace_of(decl))
     for n, (fn, _) in TENSOR_METHODS.items():
         setattr(tensor_cls, n, fn)
 
@@ -307,7 +314,8 @@ _FACES: dict = {}
 
 
 def public_functions() -> dict:
-    """``name -> function face`` for every op with a function face (``gradkit.<name>``)."""
+    """``name -> function face`` for every op with a function face (``gradkit.<name>``, and
+    ``gradkit.<name>_`` for an op with an in-place form, as ``torch.exp_(x)``)."""
     if not _FACES:
         for decl in REGISTRY.values():
             if not decl.function:
@@ -316,6 +324,8 @@ def public_functions() -> dict:
             face = _out_face(decl, decl.name) if decl.out else decl.impl
             for n in plain:
                 _FACES[n] = face
+                if decl.inplace is not None:
+                    _FACES[n + "_"] = _inplace_of(decl)
     return _FACES
 
 
