@@ -1,0 +1,29 @@
+"""Registry samples of the comparison ops (see ``samples/__init__.py``)."""
+
+import numpy as np  # noqa: F401
+
+from . import *  # noqa: F403
+
+SAMPLES = [
+    S("eq", small_ints_as_float(3, 4), small_ints_as_float(3, 4)),
+    S("eq", small_ints_as_float(3, 4), small_ints_as_float(4)),
+    S("ne", small_ints_as_float(3, 4), small_ints_as_float(3, 4)),
+    S("lt", small_ints_as_float(3, 4), small_ints_as_float(3, 4)),
+    S("le", small_ints_as_float(3, 4), small_ints_as_float(1, 4)),
+    S("gt", small_ints_as_float(3, 4), small_ints_as_float(3, 4)),
+    S("ge", small_ints_as_float(3, 4), small_ints_as_float(3, 4)),
+    S("equal", X34, X34.copy()),
+    S("equal", X34, X34 + 1e-3),
+    S("logical_and", B(3, 4), B(3, 4)),
+    S("logical_and", small_ints_as_float(3, 4), small_ints_as_float(3, 4)),
+    S("logical_or", B(3, 4), B(4)),
+    S("logical_not", B(3, 4)),
+    S("logical_not", small_ints_as_float(3, 4)),
+    S("isnan", with_specials(3, 4)),
+    S("isinf", with_specials(3, 4)),
+    S("isfinite", with_specials(3, 4)),
+    S("isclose", X34, X34 + np.where(B(3, 4), 1e-9, 1e-3)),
+    S("isclose", with_specials(2, 3), with_specials(2, 3), equal_nan=True),
+    S("allclose", X34, X34 + 1e-9),
+    S("allclose", X34, X34 + 1e-3, atol=1e-2),
+]

@@ -1,0 +1,47 @@
+"""Registry samples of the shape ops (see ``samples/__init__.py``)."""
+
+import numpy as np  # noqa: F401
+
+from . import *  # noqa: F403
+
+SAMPLES = [
+    S("reshape", N(2, 3, 4), (4, 6)),
+    S("reshape", N(2, 3, 4), (-1, 2)),
+    S("view", N(2, 3, 4), 4, 6),
+    S("permute", N(2, 3, 4), (2, 0, 1)),
+    S("transpose", N(2, 3, 4), 0, 2),
+    S("t", N(3, 4)),
+    S("flatten", N(2, 3, 4), 1),
+    S("unflatten", N(2, 6), 1, (2, 3)),
+    S("squeeze", N(2, 1, 3, 1)),
+    S("squeeze", N(2, 1, 3), 1),
+    S("unsqueeze", N(2, 3), 1),
+    S("broadcast_to", N(3, 1), (2, 3, 4)),
+    S("expand", N(3, 1), 2, 3, 4),
+    S("expand_as", N(3, 1), N(2, 3, 4), nograd=(1,)),
+    S("repeat", N(2, 3), 2, 1, 2),
+    S("cat", [N(2, 3), N(2, 1)], dim=1),
+    S("stack", [N(2, 3), N(2, 3)], 1),
+    S("split", N(5, 3), 2),
+    S("split", N(2, 5), [1, 4], dim=1),
+    S("chunk", N(2, 7), 3, 1),
+    S("unbind", N(2, 3), 1),
+    S("narrow", N(3, 5), 1, 1, 3),
+    S("flip", N(2, 3, 4), (0, 2)),
+    S("diag", N(4)),
+    S("diag", N(3, 4), 1),
+    S("tril", N(4, 4), -1),
+    S("triu", N(2, 3, 4), 1),
+    S("roll", N(3, 4), 2, 1),
+    S("roll", N(3, 4), (1, -2), (0, 1)),
+    S("roll", N(3, 4), 3),
+    S("repeat_interleave", N(2, 3), 2, dim=1),
+    S("repeat_interleave", N(3, 2), np.array([1, 0, 2]), dim=0),
+    S("tile", N(2, 3), (2, 1, 2)),
+    S("movedim", N(2, 3, 4), 0, 2),
+    S("diagonal", N(3, 4, 2), 1, 0, 1),
+    S("meshgrid", N(3), N(2), indexing="ij"),
+    S("meshgrid", N(3), N(2), indexing="xy"),
+    S("rot90", N(3, 4), 1, (0, 1)),
+    S("rot90", N(2, 3, 4), -1, (1, 2)),
+]
