@@ -472,3 +472,11 @@ def cauchy(g: Generator, n: int, median: float = 0.0, sigma: float = 1.0) -> np.
 def log_normal(g: Generator, n: int, mean: float = 1.0, std: float = 2.0) -> np.ndarray:
     """``log_normal_(mean, std)``: ``exp`` of the scalar normal stream."""
     return _vmap(math.exp, normal_serial(g, n, mean, std))
+
+
+def dropout_mask(g: Generator, shape, p: float, dt) -> np.ndarray:
+    """PyTorch's dropout noise: ``bernoulli_(1 - p)`` divided by ``1 - p`` in the dtype."""
+    dt = np.dtype(dt)
+    n = int(np.prod(shape, dtype=np.int64))
+    keep = bernoulli_scalar(g, n, 1.0 - p).reshape(shape)
+    return keep.astype(dt) / dt.type(1.0 - p)
