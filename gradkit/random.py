@@ -38,7 +38,7 @@ def _os_seed() -> int:
 def _check_seed(seed) -> int:
     seed = int(seed)
     if seed >= 2 ** 64 or seed < -(2 ** 63):
-        raise RuntimeError("Overflow when unpacking long long")
+        raise ValueError("Overflow when unpacking long long")
     return seed % 2 ** 64  # PyTorch keeps a negative seed as its two's complement
 
 
