@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 import numpy as np
 
 from ... import random as _random
-from ...random import Generator, _gen
 from ..._tensor import Tensor
+from ...random import Generator, _gen
 
 __all__ = [
     "BatchSampler",
@@ -165,8 +165,8 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        from ...factories import multinomial  # PyTorch's torch.multinomial over the weights
         from ..._tensor.tensor import wrap
+        from ...factories import multinomial  # PyTorch's torch.multinomial over the weights
 
         draw = multinomial(wrap(self.weights), self.num_samples, self.replacement,
                            generator=self.generator)
