@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from . import _dtype
+from . import random as _random
 from ._backend import to_host
 from ._tensor.tensor import Tensor, _shape_arg, wrap
 from .device import Device, _array_to
@@ -220,21 +221,26 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
+def _numel(shape) -> int:
+    return int(np.prod(shape, dtype=np.int64)) if shape else 1
+
+
 def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Uniform samples on [0, 1)."""
+    """Uniform samples on [0, 1): PyTorch's stream (24 bits of a 32-bit draw for float32, 53 of
+    a 64-bit draw for float64)."""
     dt = _float_dtype(dtype)
-    arr = _gen(generator).random(_size(_sizes(sizes, size)),
-                                 dtype=dt if dt != np.float16 else np.float32)
-    return _finish(arr.astype(dt, copy=False), requires_grad, device)
+    shape = _size(_sizes(sizes, size))
+    arr = _random.uniform(_gen(generator), _numel(shape), dt).reshape(shape)
+    return _finish(arr, requires_grad, device)
 
 
 def randn(*sizes, size=None, generator=None, dtype=None, device=None,
           requires_grad=False) -> Tensor:
-    """Standard normal samples."""
+    """Standard normal samples: PyTorch's Box-Muller stream."""
     dt = _float_dtype(dtype)
-    arr = _gen(generator).standard_normal(_size(_sizes(sizes, size)),
-                                          dtype=dt if dt != np.float16 else np.float32)
-    return _finish(arr.astype(dt, copy=False), requires_grad, device)
+    shape = _size(_sizes(sizes, size))
+    arr = _random.normal(_gen(generator), _numel(shape), dt).reshape(shape)
+    return _finish(arr, requires_grad, device)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
@@ -250,18 +256,26 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     if high <= low:
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
-    arr = _gen(generator).integers(low, high, size=_size((size,))).astype(dt)
-    return _finish(arr, requires_grad, device)
+    shape = _size((size,))
+    arr = _random.random_from_to(_gen(generator), _numel(shape), int(low), int(high))
+    return _finish(arr.reshape(shape).astype(dt, copy=False), requires_grad, device)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A random permutation of ``0..n-1``: PyTorch's shuffle of the same draws."""
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
-    return _finish(_gen(generator).permutation(int(n)).astype(dt), requires_grad, device)
+    if int(n) < 0:
+        raise RuntimeError(f"n must be non-negative, got{int(n)}")
+    arr = _random.randperm(_gen(generator), int(n))
+    return _finish(arr.astype(dt, copy=False), requires_grad, device)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False) -> Tensor:
-    """Normal samples; ``mean``/``std`` may be tensors (elementwise) or numbers with ``size``."""
+    """Normal samples; ``mean``/``std`` may be tensors (elementwise) or numbers with ``size``.
+
+    As PyTorch: standard samples scaled by ``std`` and shifted by ``mean`` when either is a
+    tensor (``normal_(0, std) + mean`` for a number ``std``)."""
     if device is None:  # tensor arguments on the device: sample there
         device = next((t.device for t in (mean, std) if isinstance(t, Tensor) and t.is_cuda),
                       None)
@@ -281,7 +295,16 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         dt = dts[0] if len(dts) == 1 else _dtype.promote_types(*dts)
     else:
         dt = _dtype.get_default_dtype()
-    arr = _gen(generator).normal(m, s, shape).astype(dt)
+    g, n = _gen(generator), _numel(shape)
+    if isinstance(std, Tensor):
+        arr = _random.normal(g, n, dt).reshape(shape)
+        arr = (arr * np.asarray(s, dtype=dt)).astype(dt, copy=False)
+        arr = (arr + np.asarray(m, dtype=dt)).astype(dt, copy=False)
+    elif isinstance(mean, Tensor):
+        arr = _random.normal(g, n, dt, 0.0, float(s)).reshape(shape)
+        arr = (arr + np.asarray(m, dtype=dt)).astype(dt, copy=False)
+    else:
+        arr = _random.normal(g, n, dt, float(m), float(s)).reshape(shape)
     return _finish(arr, requires_grad, device)
 
 
@@ -290,23 +313,53 @@ def _like_device(input):
 
 
 def bernoulli(input, p=None, *, generator=None) -> Tensor:
-    """Samples drawn on the host (one random stream for every device), placed like ``input``."""
-    probs = to_host(input._data) if p is None else np.full(input.shape, p)
-    draw = _gen(generator).random(probs.shape) < probs
+    """1 with probability ``input`` (or the number ``p``), in ``input``'s dtype. Samples are
+    drawn on the host (one random stream for every device), placed like ``input``."""
+    g = _gen(generator)
+    if p is None:
+        draw = _random.bernoulli_tensor(g, np.asarray(to_host(input._data)))
+    else:
+        draw = _random.bernoulli_scalar(g, input.numel(), float(p)).reshape(tuple(input.shape))
     return _finish(draw.astype(input.dtype), False, _like_device(input))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
-    probs = np.asarray(to_host(input._data), dtype=np.float64)
+    """Indices drawn from the rows of ``input`` (weights, need not sum to 1), PyTorch's way:
+    with replacement by inverting each row's cumulative sum with a 53-bit uniform; without
+    replacement (or one sample) as the largest ``input / q`` with ``q ~ Exponential(1)``."""
+    probs = np.asarray(to_host(input._data))
+    if probs.ndim not in (1, 2):
+        raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {probs.ndim}")
     rows = probs.reshape(-1, probs.shape[-1])
+    num_samples = int(num_samples)
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > rows.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    if (rows < 0).any() or not np.isfinite(rows).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if (rows.sum(-1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     g = _gen(generator)
-    out = []
-    for r in rows:
-        if (r < 0).any() or not np.isfinite(r).all() or r.sum() <= 0:
-            raise RuntimeError("multinomial: probability tensor contains inf, nan or element < 0, "
-                               "or sums to zero")
-        out.append(g.choice(len(r), size=num_samples, replace=replacement, p=r / r.sum()))
-    res = np.stack(out).astype(np.int64)
+    dt = rows.dtype if rows.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    if not replacement or num_samples == 1:
+        q = _random.exponential(g, rows.size).astype(rows.dtype).reshape(rows.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = (rows / q).astype(rows.dtype, copy=False)
+        if num_samples == 1:
+            res = np.argmax(q, axis=-1)[:, None]
+        else:  # topk: largest first (a stable sort keeps the first of equal values first)
+            res = np.argsort(-q, axis=-1, kind="stable")[:, :num_samples]
+    else:
+        res = np.empty((rows.shape[0], num_samples), dtype=np.int64)
+        for i, row in enumerate(rows.astype(dt, copy=False)):
+            cum = np.cumsum(row, dtype=dt)
+            cum = (cum / cum[-1]).astype(dt, copy=False)
+            cum[-1] = 1
+            u = _random.uniform(g, num_samples, np.float64)
+            res[i] = np.searchsorted(cum, u, side="left")
+    res = res.astype(np.int64, copy=False)
     return _finish(res.reshape(probs.shape[:-1] + (num_samples,)), False, _like_device(input))
 
 

@@ -1,80 +1,196 @@
 """Random number generation: ``manual_seed``, ``Generator``, and the default generator.
 
-gradkit draws from NumPy's PCG64. Seeding makes runs reproducible within gradkit; the streams are
-not PyTorch's, so ``manual_seed(0); randn(3)`` gives other numbers than in PyTorch.
+gradkit's generator is PyTorch's CPU generator: a Mersenne Twister (mt19937) seeded with
+``init_genrand(seed & 0xFFFFFFFF)``, the engine and seeding of NumPy's legacy ``RandomState``.
+The 32-bit words come from NumPy's ``MT19937`` (vectorised, in C) after its state is set from the
+624-word key; every distribution below transforms those words as PyTorch's ATen kernels do, so
+``manual_seed(s)`` followed by ``rand``/``randn``/``randint``/``randperm``/``bernoulli``/dropout/
+``nn.init``/sampler orders gives PyTorch's numbers (see README, "Where gradkit differs", for the
+few streams that agree only to within rounding).
+
+``get_rng_state``/``set_rng_state`` use PyTorch's CPU state layout (5056 bytes: initial seed,
+``left``, ``seeded``, ``next``, the 624 words as 64-bit integers, the cached normal sample), so a
+state saved by ``torch.get_rng_state()`` restores here and the reverse.
 """
 
 from __future__ import annotations
+
+import math
+import os
 
 import numpy as np
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
            "default_generator"]
 
+_N = 624
+_DEFAULT_SEED = 67280421310721  # PyTorch's seed of a new ``torch.Generator()``
+_STATE_BYTES = 5056            # sizeof(CPUGeneratorImplState)
+_LEGACY_STATE_BYTES = 5048     # sizeof(CPUGeneratorImplStateLegacy): no float normal cache
+_U32 = np.uint64(0xFFFFFFFF)
+_SHIFT32 = np.uint64(32)
+
+
+def _os_seed() -> int:
+    return int.from_bytes(os.urandom(8), "little")
+
+
+def _check_seed(seed) -> int:
+    seed = int(seed)
+    if seed >= 2 ** 64 or seed < -(2 ** 63):
+        raise ValueError("Overflow when unpacking long long")
+    return seed % 2 ** 64  # PyTorch keeps a negative seed as its two's complement
+
+
+def _init_key(seed32: int) -> np.ndarray:
+    """mt19937's ``init_genrand``: NumPy's legacy seeding of ``RandomState`` is the same."""
+    return np.random.RandomState(seed32).get_state()[1]
+
 
 class Generator:
-    """A seeded random stream, like ``torch.Generator``.
+    """A seeded random stream, PyTorch's CPU ``torch.Generator``.
+
+    A new generator has PyTorch's default seed (67280421310721); ``manual_seed`` returns the
+    generator, so ``Generator().manual_seed(s)`` reads as in PyTorch.
 
     Example:
         >>> g = gradkit.Generator().manual_seed(0)
-        >>> gradkit.randn(3, generator=g)
+        >>> gradkit.randn(3, generator=g)   # torch.randn(3, generator=...) with seed 0
     """
 
     def __init__(self, device="cpu"):
-        self._seed = int(np.random.SeedSequence().entropy % (2 ** 63))
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        self.device = device
+        self._bg = np.random.MT19937(0)
+        self.manual_seed(_DEFAULT_SEED)
 
+    # -- seeding ------------------------------------------------------------------------------
     def manual_seed(self, seed) -> "Generator":
-        seed = int(seed)
-        if seed < 0:
-            raise ValueError(f"manual_seed expects a non-negative integer, got {seed}")
+        seed = _check_seed(seed)
         self._seed = seed
-        self._rng = np.random.Generator(np.random.PCG64(seed))
+        self._normal_double = None  # Box-Muller's cached second sample (normal, < 16 values)
+        self._normal_float = None
+        self._bg.state = {"bit_generator": "MT19937",
+                          "state": {"key": _init_key(seed & 0xFFFFFFFF), "pos": _N}}
         return self
 
     def seed(self) -> int:
-        s = int(np.random.SeedSequence().entropy % (2 ** 63))
+        """Seed from the operating system's entropy; returns the seed."""
+        s = _os_seed()
         self.manual_seed(s)
         return s
 
     def initial_seed(self) -> int:
         return self._seed
 
-    def get_state(self) -> dict:
-        """The stream's state as a JSON-serialisable dict (gradkit checkpoints store it)."""
-        st = self._rng.bit_generator.state
-        return {"bit_generator": st["bit_generator"],
-                "state": {"state": int(st["state"]["state"]), "inc": int(st["state"]["inc"])},
-                "has_uint32": int(st["has_uint32"]), "uinteger": int(st["uinteger"]),
-                "seed": self._seed}
+    # -- raw words ----------------------------------------------------------------------------
+    def _u32(self, n: int) -> np.ndarray:
+        """``n`` 32-bit draws (PyTorch's ``random()``) as uint64."""
+        return self._bg.random_raw(n)
 
-    def set_state(self, state: dict) -> "Generator":
-        if not isinstance(state, dict) or "state" not in state:
-            raise TypeError("set_state expects a dict from Generator.get_state()")
-        st = {k: v for k, v in state.items() if k != "seed"}
-        self._rng.bit_generator.state = st
-        self._seed = state.get("seed", self._seed)
+    def _u64(self, n: int) -> np.ndarray:
+        """``n`` 64-bit draws (PyTorch's ``random64()``: the first word is the high half)."""
+        r = self._bg.random_raw(2 * n)
+        return (r[0::2] << _SHIFT32) | r[1::2]
+
+    # -- state ----------------------------------------------------------------------------------
+    def get_state(self):
+        """The state as a ``uint8`` tensor in PyTorch's CPU layout (5056 bytes)."""
+        from ._tensor.tensor import wrap
+
+        return wrap(self._state_bytes())
+
+    def _state_bytes(self) -> np.ndarray:
+        st = self._bg.state["state"]
+        key, pos = np.asarray(st["key"], dtype=np.uint64), int(st["pos"])
+        if pos >= _N:
+            # just seeded (untwisted key: word 1 is init_genrand's function of word 0) or a
+            # block used up; PyTorch writes next=0 for the first, next=624 for the second
+            k0 = int(key[0])
+            fresh = int(key[1]) == (1812433253 * (k0 ^ (k0 >> 30)) + 1) & 0xFFFFFFFF
+            left, nxt = 1, (0 if fresh else _N)
+        else:
+            left, nxt = _N + 1 - pos, pos
+        out = np.zeros(_STATE_BYTES, dtype=np.uint8)
+        out[0:8] = np.array([self._seed], "<u8").view(np.uint8)
+        out[8:16] = np.array([left, 1], "<i4").view(np.uint8)
+        out[16:24] = np.array([nxt], "<u8").view(np.uint8)
+        out[24:24 + 8 * _N] = key.astype("<u8").view(np.uint8)
+        tail = 24 + 8 * _N
+        if self._normal_double is not None:
+            out[tail + 8:tail + 16] = np.array([self._normal_double], "<f8").view(np.uint8)
+            out[tail + 24:tail + 28] = np.array([1], "<i4").view(np.uint8)
+        if self._normal_float is not None:
+            out[tail + 32:tail + 36] = np.array([self._normal_float], "<f4").view(np.uint8)
+            out[tail + 36] = 1
+        return out
+
+    def set_state(self, new_state) -> "Generator":
+        """Restore a state from :meth:`get_state` or from PyTorch's ``get_rng_state()``."""
+        raw = _state_array(new_state)
+        if raw.size not in (_STATE_BYTES, _LEGACY_STATE_BYTES):
+            raise RuntimeError(
+                f"Expected either a CPUGeneratorImplStateLegacy of size {_LEGACY_STATE_BYTES} or "
+                f"a CPUGeneratorImplState of size {_STATE_BYTES} but found the input RNG state "
+                f"size to be {raw.size}")
+        seed = int(raw[0:8].view("<u8")[0])
+        left, seeded = (int(v) for v in raw[8:16].view("<i4"))
+        nxt = int(raw[16:24].view("<u8")[0])
+        key = raw[24:24 + 8 * _N].view("<u8")
+        if not (seeded == 1 and 0 < left <= _N and nxt <= _N) or (key > 0xFFFFFFFF).any():
+            raise RuntimeError("Expected a valid RNG state: left, next or the words are out "
+                               "of range (was it saved by get_rng_state?)")
+        tail = 24 + 8 * _N
+        normal_double = None
+        if int(raw[tail + 24:tail + 28].view("<i4")[0]):
+            normal_double = float(raw[tail + 8:tail + 16].view("<f8")[0])
+        normal_float = None
+        if raw.size == _STATE_BYTES and raw[tail + 36]:
+            normal_float = float(raw[tail + 32:tail + 36].view("<f4")[0])
+        self._bg.state = {"bit_generator": "MT19937",
+                          "state": {"key": key.astype(np.uint32),
+                                    "pos": _N if left == 1 else nxt}}
+        self._seed = seed
+        self._normal_double, self._normal_float = normal_double, normal_float
         return self
 
-    @property
-    def numpy(self) -> np.random.Generator:
-        """The underlying ``numpy.random.Generator``."""
-        return self._rng
+    def __repr__(self):
+        return f"<gradkit.Generator object (initial seed {self._seed})>"
 
 
-default_generator = Generator().manual_seed(0x5EED)
+def _state_array(state) -> np.ndarray:
+    if isinstance(state, dict):
+        raise TypeError(
+            "set_state: this is a random state of gradkit before version 0.2 (NumPy PCG64, a "
+            "dict); gradkit's generator is now PyTorch's mt19937 and that stream cannot be "
+            "continued. Pass a uint8 tensor from get_rng_state() (gradkit's or PyTorch's)")
+    if isinstance(state, (bytes, bytearray)):
+        return np.frombuffer(bytes(state), dtype=np.uint8)
+    data = getattr(state, "_data", None)  # a gradkit Tensor
+    if data is None and hasattr(state, "numpy"):  # a torch tensor
+        data = state.detach().cpu().numpy() if hasattr(state, "detach") else state.numpy()
+    if data is None:
+        data = state
+    arr = np.asarray(data)
+    if arr.dtype != np.uint8:
+        raise TypeError(f"RNG state must be a torch.ByteTensor (uint8), got dtype {arr.dtype}")
+    return np.ascontiguousarray(arr.reshape(-1))
 
 
-def _gen(generator=None) -> np.random.Generator:
-    return (generator if generator is not None else default_generator)._rng
+default_generator = Generator()
+default_generator.manual_seed(_os_seed())  # as PyTorch: unseeded programs differ run to run
+
+
+def _gen(generator=None) -> Generator:
+    return default_generator if generator is None else generator
 
 
 def manual_seed(seed) -> Generator:
-    """Seed the default generator (and return it)."""
+    """Seed the default generator (and return it), as ``torch.manual_seed``."""
     return default_generator.manual_seed(seed)
 
 
 def seed() -> int:
+    """Seed the default generator from the operating system; returns the seed."""
     return default_generator.seed()
 
 
@@ -82,9 +198,285 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def get_rng_state() -> dict:
+def get_rng_state():
+    """The default generator's state: a ``uint8`` tensor in PyTorch's CPU layout."""
     return default_generator.get_state()
 
 
-def set_rng_state(state) -> None:
-    default_generator.set_state(state)
+def set_rng_state(new_state) -> None:
+    """Restore the default generator from :func:`get_rng_state` (gradkit's or PyTorch's)."""
+    default_generator.set_state(new_state)
+
+
+# -- the distributions: PyTorch's CPU kernels over the raw words ------------------------------
+# Each returns a NumPy array of ``numel`` values in draw order (reshape is the caller's);
+# ``dt`` is np.float32 or np.float64.
+
+_F24 = np.float32(2.0 ** -24)
+_F53 = 2.0 ** -53
+_M24 = np.uint64((1 << 24) - 1)
+_M53 = np.uint64((1 << 53) - 1)
+
+
+def _unit(g: Generator, n: int, dt) -> np.ndarray:
+    """``uniform_real_distribution(0, 1)``: 24 bits of a 32-bit word for float32 (and half
+    types), 53 bits of a 64-bit draw for float64."""
+    if dt == np.float64:
+        return (g._u64(n) & _M53).astype(np.float64) * _F53
+    return (g._u32(n) & _M24).astype(np.float32) * _F24
+
+
+def uniform(g: Generator, n: int, dt, a=0.0, b=1.0) -> np.ndarray:
+    """``uniform_(a, b)``: ``x * (b - a) + a`` in the dtype's precision (float32 for float32 and
+    half types), a result equal to ``b`` replaced by ``a``."""
+    dt = np.dtype(dt)
+    wdt = np.float64 if dt == np.float64 else np.float32
+    x = _unit(g, n, wdt)
+    if a == 0.0 and b == 1.0 and dt == wdt:
+        return x
+    lo, hi = wdt(a), wdt(b)
+    # x * (b - a) + a, a multiply-add that GCC fuses into one FMA in PyTorch's kernel
+    out = _fma32(x, hi - lo, np.float64(lo)) if wdt == np.float32 else _fma64(x, hi - lo, lo)
+    if dt != wdt:
+        out = out.astype(dt)
+    out[out == dt.type(b)] = dt.type(a)
+    return out
+
+
+# float32 Box-Muller as PyTorch's AVX2 kernel computes it (x86-64 builds with AVX2 or AVX-512
+# use it for normal_): Cephes' float32 log and sincos polynomials, with the multiply-adds that
+# GCC fuses into FMA instructions fused here too (an exact float32 FMA: the product is exact in
+# float64, the sum rounded once there and once to float32, which differs from one rounding only
+# in about one case in 2**29).
+_F = np.float32
+_LOG_P = tuple(_F(v) for v in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1,
+                               -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
+                               2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1))
+
+
+def _fma32(a, b, c):
+    return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + c).astype(_F)
+
+
+def _log32(x):
+    bits = x.view(np.int32)
+    e = ((bits >> 23) - 127).astype(_F) + _F(1)
+    m = ((bits & ~0x7F800000) | 0x3F000000).view(_F)  # mantissa in [0.5, 1)
+    small = m < _F(0.707106781186547524)
+    x = m - _F(1)
+    e = e - small.astype(_F)
+    x = x + np.where(small, m, _F(0))
+    z = x * x
+    y = np.full_like(x, _LOG_P[0])
+    for p in _LOG_P[1:]:
+        y = _fma32(y, x, p)
+    y = _fma32(y * x, z, e * _F(-2.12194440e-4))
+    y = _fma32(-z, _F(0.5), y)
+    return _fma32(e, _F(0.693359375), x + y)
+
+
+def _sincos32(x):
+    """sin and cos of ``x >= 0``."""
+    j = (x * _F(1.27323954473516)).astype(np.int32)  # 4 / pi
+    j = (j + 1) & ~1
+    y = j.astype(_F)
+    sin_sign = (j & 4) << 29
+    cos_sign = (~(j - 2) & 4) << 29
+    sin_poly = (j & 2) == 0
+    x = _fma32(y, _F(-0.78515625), x)
+    x = _fma32(y, _F(-2.4187564849853515625e-4), x)
+    x = _fma32(y, _F(-3.77489497744594108e-8), x)
+    z = x * x
+    yc = _fma32(_fma32(_F(2.443315711809948e-5), z, _F(-1.388731625493765e-3)), z,
+                _F(4.166664568298827e-2)) * z
+    yc = _fma32(yc, z, -(z * _F(0.5))) + _F(1)
+    ys = _fma32(_fma32(_F(-1.9515295891e-4), z, _F(8.3321608736e-3)), z,
+                _F(-1.6666654611e-1)) * z
+    ys = _fma32(ys, x, x)
+    s = np.where(sin_poly, ys, yc).view(np.int32) ^ sin_sign
+    c = np.where(sin_poly, yc, ys).view(np.int32) ^ cos_sign
+    return s.view(_F), c.view(_F)
+
+
+def _fma64(a, b, c):
+    """``fma(a, b, c)`` in float64 from error-free transformations (Dekker's product, Knuth's
+    sum): the exact ``a * b + c`` to within a rounding far below the last bit."""
+    a = np.asarray(a, np.float64)
+    p = a * b
+    split = 134217729.0  # 2**27 + 1
+    t = a * split
+    ah = t - (t - a)
+    al = a - ah
+    t = b * split
+    bh = t - (t - b)
+    bl = b - bh
+    perr = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    s = p + c
+    bb = s - p
+    serr = (p - (s - bb)) + (c - bb)
+    return s + (serr + perr)
+
+
+def _vmap(fn, a: np.ndarray) -> np.ndarray:
+    """``fn`` (a ``math`` function: the C library's, as PyTorch's scalar kernels call) over
+    ``a``; NumPy's own SIMD ``log``/``log1p`` differ from it in the last bit."""
+    return np.fromiter(map(fn, a.ravel().tolist()), dtype=np.float64,
+                       count=a.size).reshape(a.shape)
+
+
+def _box_muller_16(u: np.ndarray, dt, mean, std) -> np.ndarray:
+    """PyTorch's ``normal_fill_16`` over rows of 16 uniforms: radius from the first 8
+    (``1 - u``), angle from the last 8, ``fma(radius * cos, std, mean)``."""
+    u = u.reshape(-1, 16)
+    if dt == np.float64:
+        radius = np.sqrt(-2.0 * _vmap(math.log, 1.0 - u[:, :8]))
+        theta = (2.0 * math.pi) * u[:, 8:]
+        out = np.concatenate([radius * _vmap(math.cos, theta),
+                              radius * _vmap(math.sin, theta)], axis=1)
+        return _fma64(out, std, mean) if (std, mean) != (1.0, 0.0) else out
+    radius = np.sqrt(_F(-2) * _log32(_F(1) - u[:, :8]))
+    s, c = _sincos32(_F(2.0 * math.pi) * u[:, 8:])
+    out = np.concatenate([radius * c, radius * s], axis=1)
+    if (std, mean) == (1.0, 0.0):
+        return out
+    return _fma32(out, _F(std), np.float64(_F(mean)))
+
+
+def normal(g: Generator, n: int, dt, mean=0.0, std=1.0) -> np.ndarray:
+    """``normal_(mean, std)`` of a contiguous tensor of ``n`` elements: Box-Muller over blocks
+    of 16 uniforms from 16 values on (the last block redrawn when ``n % 16``), one pair at a
+    time below."""
+    dt = np.dtype(dt)
+    wdt = np.float64 if dt == np.float64 else np.float32
+    if n >= 16:
+        u = _unit(g, n, wdt)
+        full = n - n % 16
+        out = np.empty(n, dtype=wdt)
+        out[:full] = _box_muller_16(u[:full], wdt, mean, std).reshape(-1)
+        if n % 16:  # the last 16 values again from 16 fresh uniforms
+            out[n - 16:] = _box_muller_16(_unit(g, 16, wdt), wdt, mean, std).reshape(-1)
+        return out if dt == wdt else out.astype(dt)
+    return normal_serial(g, n, mean, std).astype(dt)
+
+
+def normal_serial(g: Generator, n: int, mean=0.0, std=1.0) -> np.ndarray:
+    """PyTorch's scalar ``normal_distribution<double>``: one Box-Muller pair per two values
+    (the sine half cached in the generator for the next call), ``value * std + mean``."""
+    out = np.empty(n, dtype=np.float64)
+    i = 0
+    if n and g._normal_double is not None:
+        out[0] = g._normal_double
+        g._normal_double = None
+        i = 1
+    pairs = (n - i + 1) // 2
+    if pairs:
+        u = (g._u64(2 * pairs) & _M53).astype(np.float64) * _F53
+        r = np.sqrt(-2.0 * _vmap(math.log1p, -u[1::2]))
+        theta = 2.0 * math.pi * u[0::2]
+        vals = np.empty(2 * pairs)
+        vals[0::2] = r * _vmap(math.cos, theta)
+        vals[1::2] = r * _vmap(math.sin, theta)
+        take = n - i
+        out[i:] = vals[:take]
+        if take < 2 * pairs:
+            g._normal_double = float(vals[-1])
+    return out if (std, mean) == (1.0, 0.0) else _fma64(out, float(std), float(mean))
+
+
+def random_from_to(g: Generator, n: int, low: int, high: int) -> np.ndarray:
+    """``randint(low, high)``/``random_(low, high)``: a draw modulo ``high - low`` plus ``low``;
+    32-bit draws while the range is below 2**28, 64-bit draws above, as int64."""
+    rng = int(high) - int(low)
+    words = g._u32(n) if rng < (1 << 28) else g._u64(n)
+    return (words % np.uint64(rng)).astype(np.int64) + np.int64(low)
+
+
+def random_full(g: Generator, n: int, dt) -> np.ndarray:
+    """``random_()`` without bounds: 64-bit draws for int64/float64, 32-bit ones otherwise,
+    modulo the dtype's largest exactly representable range."""
+    dt = np.dtype(dt)
+    if dt == np.bool_:
+        return (g._u32(n) & np.uint64(1)).astype(np.bool_)
+    if dt == np.float64:
+        return (g._u64(n) % np.uint64(2 ** 53 + 1)).astype(np.float64)
+    if dt == np.float32:
+        return (g._u32(n) % np.uint64(2 ** 24 + 1)).astype(np.float32)
+    if dt == np.float16:
+        return (g._u32(n) % np.uint64(2 ** 11 + 1)).astype(np.float16)
+    if dt == np.int64:
+        return (g._u64(n) % np.uint64(2 ** 63)).astype(np.int64)
+    info = np.iinfo(dt)
+    return (g._u32(n) % np.uint64(int(info.max) + 1)).astype(dt)
+
+
+def randperm(g: Generator, n: int) -> np.ndarray:
+    """PyTorch's shuffle: for ``i < n - 1`` swap ``i`` with ``i + random() % (n - i)``."""
+    n = int(n)
+    if n >= 0xFFFFFFFF // 20:
+        # PyTorch's inside-out variant with 64-bit draws for huge n
+        z = (g._u64(n) % np.arange(1, n + 1, dtype=np.uint64)).tolist()
+        r = [0] * n
+        for i in range(n):
+            j = z[i]
+            r[i] = r[j]
+            r[j] = i
+        return np.asarray(r, dtype=np.int64)
+    perm = list(range(n))
+    if n > 1:
+        z = (g._u32(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+        for i, k in enumerate(z):
+            j = i + k
+            perm[i], perm[j] = perm[j], perm[i]
+    return np.asarray(perm, dtype=np.int64)
+
+
+def bernoulli_scalar(g: Generator, n: int, p: float) -> np.ndarray:
+    """``bernoulli_(p)`` with a number ``p`` (dropout's path): ``u < p`` with 53-bit uniforms.
+
+    PyTorch's MKL builds on Intel processors draw this one from MKL's own stream instead (see
+    README, "Where gradkit differs")."""
+    return (g._u64(n) & _M53).astype(np.float64) * _F53 < p
+
+
+def bernoulli_tensor(g: Generator, p: np.ndarray) -> np.ndarray:
+    """``bernoulli(p)`` with a tensor ``p``: ``u < p`` per element, ``u`` 53-bit for float64
+    ``p`` and 24-bit otherwise."""
+    if p.dtype == np.float64:
+        return _unit(g, p.size, np.float64).reshape(p.shape) < p
+    return _unit(g, p.size, np.float32).reshape(p.shape) < p.astype(np.float32)
+
+
+def exponential(g: Generator, n: int, lambd: float = 1.0) -> np.ndarray:
+    """``exponential_(lambd)``: ``-1/lambd * log1p(-u)`` with 53-bit uniforms, in float64."""
+    u = _unit(g, n, np.float64)
+    return (-1.0 / lambd) * _vmap(math.log1p, -u)
+
+
+def geometric(g: Generator, n: int, p: float) -> np.ndarray:
+    """``geometric_(p)``: ``ceil(log(u) / log1p(-p))`` with 53-bit uniforms."""
+    u = _unit(g, n, np.float64)
+    with np.errstate(divide="ignore"):
+        return np.ceil(_vmap(_log_or_ninf, u) / math.log1p(-p))
+
+
+def _log_or_ninf(x):
+    return math.log(x) if x > 0 else -math.inf
+
+
+def cauchy(g: Generator, n: int, median: float = 0.0, sigma: float = 1.0) -> np.ndarray:
+    """``cauchy_(median, sigma)``: ``median + sigma * tan(pi * (u - 0.5))``."""
+    u = _unit(g, n, np.float64)
+    return median + sigma * _vmap(math.tan, math.pi * (u - 0.5))
+
+
+def log_normal(g: Generator, n: int, mean: float = 1.0, std: float = 2.0) -> np.ndarray:
+    """``log_normal_(mean, std)``: ``exp`` of the scalar normal stream."""
+    return _vmap(math.exp, normal_serial(g, n, mean, std))
+
+
+def dropout_mask(g: Generator, shape, p: float, dt) -> np.ndarray:
+    """PyTorch's dropout noise: ``bernoulli_(1 - p)`` divided by ``1 - p`` in the dtype."""
+    dt = np.dtype(dt)
+    n = int(np.prod(shape, dtype=np.int64))
+    keep = bernoulli_scalar(g, n, 1.0 - p).reshape(shape)
+    return keep.astype(dt) / dt.type(1.0 - p)

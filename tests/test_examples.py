@@ -65,6 +65,6 @@ def test_regression_diabetes(example, capsys):
 def test_regularization(example, capsys):
     results = example("regularization")["main"]()
     assert set(results) == {"plain MLP", "MLP + dropout + batch norm"}
-    for train_acc, test_acc in results.values():
-        assert 0.3 < train_acc <= 1.0 and 0.3 < test_acc <= 1.0
+    for train_acc, test_acc in results.values():  # 2 quick epochs: well above chance (0.1)
+        assert 0.2 < train_acc <= 1.0 and 0.2 < test_acc <= 1.0
     assert "gap" in capsys.readouterr().out

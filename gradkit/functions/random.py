@@ -1,29 +1,113 @@
-"""Random in-place fillers of Tensor: ``uniform_``, ``normal_``. The random factories
-(``rand``, ``randn``, ``randint``, ...) are in ``gradkit/factories.py``; the generators in
-``gradkit/random.py``."""
+"""Random in-place fillers of Tensor: ``uniform_``, ``normal_``, ``bernoulli_``,
+``exponential_``, ``random_``, ``geometric_``, ``cauchy_``, ``log_normal_``. Each draws PyTorch's
+CPU stream (``gradkit/random.py`` holds the streams and the generators); the random factories
+(``rand``, ``randn``, ``randint``, ...) are in ``gradkit/factories.py``."""
 
 from __future__ import annotations
 
-from .._tensor.tensor import wrap
+import numpy as np
+
+from .. import random as _random
+from .._tensor.tensor import Tensor, wrap
 from ..autograd import grad_mode
 from ..random import _gen
 from ._registry import tensor_method
 
-__all__ = ["normal_", "uniform_"]
+__all__ = ["bernoulli_", "cauchy_", "exponential_", "geometric_", "log_normal_", "normal_",
+           "random_", "uniform_"]
+
+
+def _fill(self, arr):
+    arr = np.asarray(arr).reshape(tuple(self.shape)).astype(self._data.dtype, copy=False)
+    with grad_mode.no_grad():
+        self.copy_(wrap(arr))
+    return self
+
+
+def _float_check(self, name):
+    if self._data.dtype.kind != "f":
+        raise RuntimeError(f"{name} expects a floating point tensor, got {self.dtype}")
 
 
 @tensor_method()
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
     """Fill with samples from the uniform distribution on ``[a, b)``."""
-    with grad_mode.no_grad():
-        self.copy_(wrap(_gen(generator).uniform(a, b, self._data.shape).astype(self.dtype)))
-    return self
+    _float_check(self, "uniform_")
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={a} > to={b}")
+    return _fill(self, _random.uniform(_gen(generator), self.numel(), self._data.dtype,
+                                       float(a), float(b)))
 
 
 @tensor_method()
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Fill with samples from the normal distribution ``N(mean, std**2)``."""
-    with grad_mode.no_grad():
-        arr = _gen(generator).normal(mean, std, self._data.shape).astype(self.dtype)
-        self.copy_(wrap(arr))
-    return self
+    _float_check(self, "normal_")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _fill(self, _random.normal(_gen(generator), self.numel(), self._data.dtype,
+                                      float(mean), float(std)))
+
+
+@tensor_method()
+def bernoulli_(self, p=0.5, *, generator=None):
+    """Fill with 1 with probability ``p`` (a number or a tensor of probabilities), else 0."""
+    g = _gen(generator)
+    if isinstance(p, Tensor):
+        probs = np.broadcast_to(np.asarray(p.detach().cpu()._data), tuple(self.shape))
+        return _fill(self, _random.bernoulli_tensor(g, np.ascontiguousarray(probs)))
+    if not 0.0 <= p <= 1.0:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    return _fill(self, _random.bernoulli_scalar(g, self.numel(), float(p)))
+
+
+@tensor_method()
+def exponential_(self, lambd=1.0, *, generator=None):
+    """Fill with samples from the exponential distribution of rate ``lambd``."""
+    _float_check(self, "exponential_")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    return _fill(self, _random.exponential(_gen(generator), self.numel(), float(lambd)))
+
+
+@tensor_method()
+def geometric_(self, p, *, generator=None):
+    """Fill with the number of Bernoulli(``p``) trials up to the first success."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    return _fill(self, _random.geometric(_gen(generator), self.numel(), float(p)))
+
+
+@tensor_method()
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    """Fill with samples from the Cauchy distribution."""
+    _float_check(self, "cauchy_")
+    return _fill(self, _random.cauchy(_gen(generator), self.numel(), float(median),
+                                      float(sigma)))
+
+
+@tensor_method()
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    """Fill with ``exp`` of samples from ``N(mean, std**2)``."""
+    _float_check(self, "log_normal_")
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    return _fill(self, _random.log_normal(_gen(generator), self.numel(), float(mean),
+                                          float(std)))
+
+
+@tensor_method()
+def random_(self, from_=None, to=None, *, generator=None):
+    """``random_()``: integers in ``[0, 2**mantissa]`` (floats) or ``[0, max]`` (integers);
+    ``random_(to)``: in ``[0, to)``; ``random_(from, to)``: in ``[from, to)``."""
+    g, n, dt = _gen(generator), self.numel(), self._data.dtype
+    if from_ is None and to is None:
+        return _fill(self, _random.random_full(g, n, dt))
+    if to is None:
+        from_, to = 0, from_
+    from_, to = int(from_), int(to)
+    if from_ >= to:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                           f"from={from_} >= to={to}")
+    return _fill(self, _random.random_from_to(g, n, from_, to))

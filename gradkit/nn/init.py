@@ -1,16 +1,18 @@
 """Parameter initialisers (``torch.nn.init``).
 
 Each writes into the tensor in place under ``no_grad`` and returns it. Random ones draw from
-gradkit's default generator (seeded by ``gradkit.manual_seed``) or from ``generator=``. The
-streams are not PyTorch's: same distributions, other numbers.
+gradkit's default generator (seeded by ``gradkit.manual_seed``) or from ``generator=``, with
+PyTorch's formulas and streams: after the same seed a layer starts from PyTorch's weights.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
+from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..random import _gen
@@ -77,35 +79,63 @@ def _fans(tensor: Tensor) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
+def _host_dtype(tensor: Tensor):
+    return np.dtype(str(tensor._data.dtype))
+
+
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill with draws from U(a, b)."""
-    return _write(tensor, _gen(generator).uniform(a, b, tensor._data.shape))
+    arr = _random.uniform(_gen(generator), tensor.numel(), _host_dtype(tensor), float(a),
+                          float(b))
+    return _write(tensor, arr.reshape(tensor._data.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill with draws from N(mean, std^2)."""
-    return _write(tensor, _gen(generator).normal(mean, std, tensor._data.shape))
+    arr = _random.normal(_gen(generator), tensor.numel(), _host_dtype(tensor), float(mean),
+                         float(std))
+    return _write(tensor, arr.reshape(tensor._data.shape))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator=None) -> Tensor:
-    """Fill with draws from N(mean, std^2) truncated to [a, b] (rejection sampling)."""
+    """Fill with draws from N(mean, std^2) truncated to [a, b], by PyTorch's rejection
+    sampling: normal draws redrawn where outside when the window holds more than 30% of the
+    mass, else uniform candidates on [a, b] accepted with probability pdf / peak."""
     if a >= b:
         raise ValueError(f"trunc_normal_: a ({a}) must be less than b ({b})")
-    rng = _gen(generator)
-    n = tensor._data.size
-    out = np.empty(n)
-    filled = 0
-    lo_p = _phi((a - mean) / std) if std > 0 else 0.0
-    hi_p = _phi((b - mean) / std) if std > 0 else 1.0
-    if hi_p - lo_p < 0.05:  # narrow window far in a tail: sample U(a, b) instead of rejecting
-        return _write(tensor, rng.uniform(a, b, tensor._data.shape))
-    while filled < n:
-        draw = rng.normal(mean, std, max(2 * (n - filled), 16))
-        draw = draw[(draw >= a) & (draw <= b)][: n - filled]
-        out[filled:filled + draw.size] = draw
-        filled += draw.size
-    return _write(tensor, out.reshape(tensor._data.shape))
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    g, n, dt = _gen(generator), tensor.numel(), _host_dtype(tensor)
+    f = np.float64 if dt == np.float64 else np.float32
+    if _phi((b - mean) / std) - _phi((a - mean) / std) > 0.3:
+        lo, hi = dt.type(a), dt.type(b)
+        result = _random.normal(g, n, dt, float(mean), float(std))
+        while True:
+            bad = (result < lo) | (result > hi)
+            if not bad.any():
+                break
+            result = np.where(bad, _random.normal(g, n, dt, float(mean), float(std)), result)
+        return _write(tensor, result.reshape(tensor._data.shape))
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def log_pdf(c):
+        c = ((c.astype(f) - f(mean)) / f(std)).astype(f)
+        return (c * c * f(-0.5) - f(log_peak)).astype(f)
+
+    def log_u():  # log of U(0, 1), rounded once from float64
+        with np.errstate(divide="ignore"):
+            return np.log(_random.uniform(g, n, dt).astype(np.float64)).astype(f)
+
+    result = _random.uniform(g, n, dt, float(a), float(b))
+    pending = log_u() > log_pdf(result)
+    while pending.any():
+        cand = _random.uniform(g, n, dt, float(a), float(b))
+        result = np.where(pending, cand, result)
+        pending = np.where(pending, log_u() > log_pdf(cand), pending)
+    return _write(tensor, result.reshape(tensor._data.shape))
 
 
 def _phi(z: float) -> float:
@@ -153,7 +183,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot)."""
     fan_in, fan_out = _fans(tensor)
-    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    a = math.sqrt(3.0) * (gain * math.sqrt(2.0 / float(fan_in + fan_out)))
     return uniform_(tensor, -a, a, generator)
 
 
@@ -208,7 +238,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _gen(generator).normal(0.0, 1.0, (rows, cols))
+    flat = _random.normal(_gen(generator), rows * cols, _host_dtype(tensor)).reshape(rows, cols)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -225,9 +255,9 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
-    rng = _gen(generator)
-    arr = rng.normal(0.0, std, (rows, cols))
+    arr = _random.normal(_gen(generator), rows * cols, _host_dtype(tensor), 0.0,
+                         float(std)).reshape(rows, cols)
     nz = math.ceil(sparsity * rows)
-    for c in range(cols):
-        arr[rng.permutation(rows)[:nz], c] = 0
+    for c in range(cols):  # PyTorch draws these from the default generator
+        arr[_random.randperm(_gen(None), rows)[:nz], c] = 0
     return _write(tensor, arr)

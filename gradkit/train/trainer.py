@@ -29,6 +29,7 @@ import inspect
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,26 @@ class CallbackList(Callback):
         for cb in self.callbacks:
             if self._runs_here(cb, trainer):
                 cb.on_fit_end(trainer)
+
+
+def _restore_rng(generator, state) -> None:
+    """Restore a generator's state from a checkpoint. A checkpoint written before gradkit's
+    generator became PyTorch's mt19937 holds a NumPy PCG64 state (a dict), which the new stream
+    cannot continue: the generator is then seeded from that state (the same seed on every
+    resume) with a warning; training resumes, but its later dropout masks and shuffles differ
+    from those of the interrupted run."""
+    if isinstance(state, dict):
+        inner = state.get("state")
+        word = inner.get("state", 0) if isinstance(inner, dict) else 0
+        seed = (int(word) ^ int(state.get("seed", 0) or 0)) % 2 ** 63
+        warnings.warn(
+            "this checkpoint's random state is gradkit's former NumPy PCG64 stream, which "
+            "gradkit's generator (now PyTorch's mt19937) cannot continue; the generator is "
+            f"seeded from it instead (seed {seed}), so the resumed run draws other dropout masks "
+            "and shuffles than the interrupted one would have", RuntimeWarning, stacklevel=3)
+        generator.manual_seed(seed)
+        return
+    generator.set_state(state)
 
 
 class Trainer:
@@ -707,11 +728,11 @@ class Trainer:
             raise ValueError(f"Trainer.load_state_dict: the checkpoint lacks {exc}; was it "
                              f"written by Trainer.save_checkpoint?") from None
         if rng.get("gradkit") is not None:
-            gradkit.set_rng_state(rng["gradkit"])
+            _restore_rng(gradkit.random.default_generator, rng["gradkit"])
         loader = train_loader if train_loader is not None else self.train_loader
         loader_gen = getattr(loader, "generator", None)
         if loader_gen is not None and rng.get("loader") is not None:
-            loader_gen.set_state(rng["loader"])
+            _restore_rng(loader_gen, rng["loader"])
         if train_loader is not None:
             self.train_loader = train_loader
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ... import functions as F
 from ..._tensor import Tensor, _make
-from ...random import _gen
+from ...random import _gen, dropout_mask
 
 __all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
 
@@ -35,8 +35,7 @@ def _const(arr, like=None):
 def _dropout(x, p):
     if p >= 1.0:  # every weight dropped: zeros, as PyTorch (not 0 / (1 - p) = nan)
         return x * _const(np.zeros((), dtype=x.dtype), x)
-    keep = _gen(None).random(tuple(x.shape)) >= p
-    return x * _const((keep / (1.0 - p)).astype(x.dtype), x)
+    return x * _const(dropout_mask(_gen(None), tuple(x.shape), p, x.dtype), x)
 
 
 def _shape(t):

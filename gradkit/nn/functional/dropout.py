@@ -1,7 +1,8 @@
 """Dropout (``torch.nn.functional.dropout``, ``dropout1d/2d/3d``, ``alpha_dropout``).
 
 Masks come from gradkit's default generator (``gradkit.manual_seed`` makes them reproducible)
-or from ``generator=`` when given. Kept elements are scaled by ``1 / (1 - p)``.
+or from ``generator=`` when given, drawn as PyTorch draws them (``bernoulli_(1 - p)``, then
+divided by ``1 - p``): after the same seed the masks are PyTorch's.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._tensor import Tensor, as_tensor_arg, wrap
-from ...random import _gen
+from ...random import _gen, dropout_mask
 
 __all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d"]
 
@@ -23,9 +24,7 @@ def _masked(x: Tensor, p: float, mask_shape, generator) -> Tensor:
     dt = x._data.dtype
     if p == 1.0:
         return x * 0.0
-    keep = _gen(generator).random(mask_shape, dtype=np.float64 if dt == np.float64
-                                  else np.float32) >= p
-    mask = (keep * np.asarray(1.0 / (1.0 - p), dtype=dt)).astype(dt, copy=False)
+    mask = dropout_mask(_gen(generator), tuple(mask_shape), p, dt)
     if type(x._data) is not np.ndarray:  # draw on the host, then move next to the input
         from ...device import _to_namespace_of
 
@@ -104,7 +103,7 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
     if p == 1.0:
         return x * 0.0
     alpha_p = -1.7580993408473766
-    keep = _gen(generator).random(x._data.shape) >= p
+    keep = dropout_mask(_gen(generator), tuple(x._data.shape), p, np.float64) > 0
     a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
     b = -a * alpha_p * p
     dt = x._data.dtype

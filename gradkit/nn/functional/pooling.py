@@ -718,6 +718,7 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
     input: windows from PyTorch's interval rule, the first maximum of each (NaN wins)."""
     from ... import functions as _F
     from ...random import _gen
+    from ...random import uniform as _uniform
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
     spatial = "H, W" if dims == 2 else "D, H, W"
@@ -746,7 +747,7 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
                          f"per axis")
     dt = x._data.dtype
     if samples is None:
-        smp = _gen(None).random((n, c, dims)).astype(dt)
+        smp = _uniform(_gen(None), n * c * dims, dt).reshape(n, c, dims)
     else:
         smp = samples._data if isinstance(samples, Tensor) else np.asarray(samples)
         smp = smp if type(smp) is np.ndarray else smp.get()

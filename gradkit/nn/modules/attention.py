@@ -6,14 +6,11 @@ state dicts load in both directions: ``in_proj_weight``, ``in_proj_bias`` (or
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ... import _dtype
 from ... import functions as F
 from ..._tensor import Tensor, _make
-from ...random import _gen
 from ..functional import attention as FA
 from ..parameter import Parameter
 from .module import Module
@@ -25,21 +22,16 @@ def _param(arr):
     return Parameter(_make(arr, False, None))
 
 
-def _fans(shape):
-    receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
-    return shape[1] * receptive, shape[0] * receptive
-
-
 def _xavier_uniform(p):
-    fan_in, fan_out = _fans(p._data.shape)
-    a = math.sqrt(6.0 / (fan_in + fan_out))
-    p._data[...] = _gen(None).uniform(-a, a, size=p._data.shape)
+    from .. import init
+
+    init.xavier_uniform_(p)
 
 
 def _xavier_normal(p):
-    fan_in, fan_out = _fans(p._data.shape)
-    std = math.sqrt(2.0 / (fan_in + fan_out))
-    p._data[...] = _gen(None).normal(0.0, std, size=p._data.shape)
+    from .. import init
+
+    init.xavier_normal_(p)
 
 
 def _out_proj(embed_dim, bias, dtype):

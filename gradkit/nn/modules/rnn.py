@@ -17,7 +17,7 @@ from ... import _dtype
 from ... import functions as F
 from ..._backend import namespace_of
 from ..._tensor import Tensor, _make
-from ...random import _gen
+from ...random import _gen, dropout_mask, uniform
 from ..functional import recurrent as FR
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, _device_index
@@ -34,14 +34,13 @@ def _new_param(shape, dtype):
 
 def _init_uniform(params, hidden_size):
     k = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
-    rng = _gen(None)
-    for p in params:
-        p._data[...] = rng.uniform(-k, k, size=p._data.shape).astype(p._data.dtype)
+    for p in params:  # PyTorch's uniform_(-k, k) stream, parameter by parameter
+        p._data[...] = uniform(_gen(None), p._data.size, p._data.dtype, -k, k).reshape(
+            p._data.shape)
 
 
 def _dropout(x, p, name):
-    keep = _gen(None).random(tuple(x.shape)) >= p
-    mask = (keep / (1.0 - p)).astype(x.dtype)
+    mask = dropout_mask(_gen(None), tuple(x.shape), p, x.dtype)
     return x * _make(mask, False, None)
 
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ...random import Generator
+from ...random import Generator, _gen, random_full
 from .collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
@@ -239,11 +239,9 @@ class DataLoader:
 
     def _base_seed(self) -> int:
         self._epoch += 1
-        if self.generator is not None:
-            ss = np.random.SeedSequence([self.generator.initial_seed(), self._epoch])
-        else:
-            ss = np.random.SeedSequence()
-        return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+        # PyTorch's: one int64 random_() of the loader's generator (or the default one) for
+        # every iterator, before the sampler's first draw
+        return int(random_full(_gen(self.generator), 1, np.int64)[0])
 
     def _worker_pool(self, base_seed):
         if self._pool is not None:
@@ -426,6 +424,7 @@ def _iterable_batches(loader: DataLoader) -> Iterator:
 class _SingleThreadIter(_BaseIter):
     def __init__(self, loader):
         super().__init__(loader)
+        loader._base_seed()  # drawn (and unused) as PyTorch does, keeping the streams in step
         if isinstance(loader.dataset, IterableDataset):
             self._gen = _iterable_batches(loader)
         else:

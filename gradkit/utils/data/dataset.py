@@ -19,6 +19,7 @@ import numpy as np
 
 from ..._tensor import Tensor, wrap
 from ...random import Generator, _gen
+from ...random import randperm as _randperm
 
 __all__ = [
     "ChainDataset",
@@ -272,7 +273,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
         raise ValueError(
             f"Sum of input lengths ({sum(lengths)}) does not equal the length of the input "
             f"dataset ({n})!")
-    perm = _gen(generator).permutation(n).tolist()
+    perm = _randperm(_gen(generator), n).tolist()  # PyTorch's randperm
     out, offset = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[offset:offset + int(length)]))

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ...random import Generator, randperm
 from .sampler import Sampler
 
 __all__ = ["DistributedSampler"]
@@ -56,8 +57,8 @@ class DistributedSampler(Sampler):
     def __iter__(self):
         n = len(self.dataset)
         if self.shuffle:
-            rng = np.random.Generator(np.random.PCG64(self.seed + self.epoch))
-            indices = rng.permutation(n)
+            g = Generator().manual_seed(self.seed + self.epoch)  # PyTorch's order
+            indices = randperm(g, n)
         else:
             indices = np.arange(n)
         if not self.drop_last:

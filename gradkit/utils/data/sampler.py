@@ -1,7 +1,8 @@
 """Samplers: the order in which a ``DataLoader`` reads a map-style dataset (``torch.utils.data``).
 
-Random samplers draw from a gradkit ``Generator`` (NumPy PCG64): a seed reproduces the order
-within gradkit, but the orders are not PyTorch's.
+Random samplers draw PyTorch's streams: without a generator, ``RandomSampler`` seeds a fresh
+one per epoch from a 64-bit draw of the default generator (as PyTorch does), so after the same
+``manual_seed`` the orders are PyTorch's.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 
 import numpy as np
 
+from ... import random as _random
 from ..._tensor import Tensor
 from ...random import Generator, _gen
 
@@ -47,12 +49,12 @@ class SequentialSampler(Sampler):
 
 
 def _seeded_rng(generator):
-    """A NumPy stream for one epoch: ``generator`` itself, or a fresh one seeded from the global
-    generator when none was given (as PyTorch seeds a fresh generator per epoch)."""
+    """The stream for one epoch: ``generator`` itself, or a fresh one seeded from a 64-bit draw
+    of the default generator when none was given (PyTorch's ``RandomSampler``)."""
     if generator is not None:
-        return _gen(generator)
-    seed = int(_gen(None).integers(0, 2 ** 63 - 1))
-    return np.random.Generator(np.random.PCG64(seed))
+        return generator
+    seed = int(_random.random_full(_gen(None), 1, np.int64)[0])
+    return Generator().manual_seed(seed)
 
 
 class RandomSampler(Sampler):
@@ -88,13 +90,13 @@ class RandomSampler(Sampler):
     def _indices(self) -> np.ndarray:
         n = len(self.data_source)
         rng = _seeded_rng(self.generator)
-        if self.replacement:
-            return rng.integers(0, n, size=self.num_samples, dtype=np.int64)
+        if self.replacement:  # PyTorch's randint(n) in chunks of 32: the same draws in order
+            return _random.random_from_to(rng, self.num_samples, 0, n)
         reps, rest = divmod(self.num_samples, n)
-        parts = [rng.permutation(n) for _ in range(reps)]
-        if rest:
-            parts.append(rng.permutation(n)[:rest])
-        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+        # as PyTorch: one more permutation after the whole ones, cut to ``rest`` (even to 0)
+        parts = [_random.randperm(rng, n) for _ in range(reps)]
+        parts.append(_random.randperm(rng, n)[:rest])
+        return np.concatenate(parts)
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._indices().tolist())
@@ -116,7 +118,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        order = _seeded_rng(self.generator).permutation(len(self.indices))
+        order = _random.randperm(_gen(self.generator), len(self.indices))
         for i in order.tolist():
             yield self.indices[i]
 
@@ -162,10 +164,12 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        rng = _seeded_rng(self.generator)
-        p = self.weights / self.weights.sum()
-        draw = rng.choice(len(p), size=self.num_samples, replace=self.replacement, p=p)
-        return iter(draw.tolist())
+        from ..._tensor.tensor import wrap
+        from ...factories import multinomial  # PyTorch's torch.multinomial over the weights
+
+        draw = multinomial(wrap(self.weights), self.num_samples, self.replacement,
+                           generator=self.generator)
+        return iter(draw._data.tolist())
 
     def __len__(self) -> int:
         return self.num_samples

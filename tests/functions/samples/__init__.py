@@ -1,6 +1,7 @@
 """The registry samples: one or more for every op in ``gradkit.functions.REGISTRY``, in one
-file per kind beside this one (``SAMPLES`` in each). A sample is the arguments of a call, built from a seeded NumPy RNG in a domain where the op is smooth (positive for log/sqrt, away
-from the kinks of abs/clamp/floor, distinct values for max/sort, integer arrays for indices).
+file per kind beside this one (``SAMPLES`` in each). A sample is the arguments of a call, built
+from a seeded NumPy RNG in a domain where the op is smooth (positive for log/sqrt, away from the
+kinks of abs/clamp/floor, distinct values for max/sort, integer arrays for indices).
 
 A sample's arguments are NumPy arrays (they become tensors; float arrays require grad when the op
 is differentiable), lists of arrays (``cat``'s tensors) and plain Python values. ``test_registry``
