@@ -486,11 +486,79 @@ def test_augmented_assignment_is_in_place(torch):
         i /= 2
 
 
-@pytest.mark.xfail(strict=True, reason="in-place ops on a view of a tensor that requires grad "
-                                       "are refused by gradkit (PyTorch rebases the view)")
 def test_inplace_on_view_of_nonleaf(torch):
     v = gk.tensor([1.0, -2.0, 3.0], requires_grad=True)
     x = v * 1
     x[1:].mul_(2)
     x.sum().backward()
     assert v.grad.tolist() == [1.0, 2.0, 2.0]
+
+
+def _view_writes(case):
+    """In-place changes of views of a non-leaf, each as PyTorch's CopySlices rebases them."""
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        w = lib.tensor([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]])
+        y = x * 2
+        if case == "column_mul":
+            y[:, 0].mul_(3)
+        elif case == "row_add_tensor":
+            y[1].add_(w[0] * x[0])
+        elif case == "reshape_then_index_exp":
+            y.reshape(3, 2)[0].exp_()
+        elif case == "transpose_slice_mul":
+            y.t()[1:].mul_(w.t()[1:])
+        elif case == "several":
+            y[:, 0].mul_(3)
+            y[1].add_(x[0])
+            y.reshape(3, 2)[0].exp_()
+        elif case == "view_used_after":
+            v = y[1]
+            v.mul_(2)
+            (v * w[1]).sum().backward(retain_graph=True)
+        elif case == "view_of_view":
+            v = y[1:]
+            u = v[:, 1]
+            u.mul_(x[0, 1])
+            (v * 3).sum().backward(retain_graph=True)
+        elif case == "operator":
+            y[0] += x[1] * 5
+        elif case == "generated_inplace_face":
+            y[:, 1:].clamp_(min=5.0)
+        (y * w).sum().backward()
+        return y.detach().numpy(), x.grad.numpy()
+    return run
+
+
+@pytest.mark.parametrize("case", ["column_mul", "row_add_tensor", "reshape_then_index_exp",
+                                  "transpose_slice_mul", "several", "view_used_after",
+                                  "view_of_view", "operator", "generated_inplace_face"])
+def test_inplace_on_views_rebases_the_base_as_torch(torch, case):
+    (gy, gg), (ty, tg) = _view_writes(case)(gk), _view_writes(case)(torch)
+    np.testing.assert_allclose(gy, ty, rtol=1e-6)
+    np.testing.assert_allclose(gg, tg, rtol=1e-6)
+
+
+def test_inplace_on_a_view_second_order(torch):
+    def grads(lib):
+        x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = x * x
+        y[1:].mul_(x[:2])
+        (g,) = lib.autograd.grad((y * y).sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad(g.sum(), x)
+        return g.detach().numpy(), h.numpy()
+    for a, b in zip(grads(gk), grads(torch)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_inplace_on_views_refuses_what_torch_refuses():
+    x = gk.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="view of a leaf Variable"):
+        x[0].add_(1)
+    y = gk.tensor([1.0, 2.0], requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match="single memory location"):
+        y.expand(2, 2).add_(1)
+    # an advanced-index copy is not a view: changing it leaves y alone
+    z = y[gk.tensor([0, 0])]
+    z.mul_(3)
+    assert y.tolist() == [1.0, 2.0]

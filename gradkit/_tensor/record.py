@@ -27,16 +27,20 @@ from ..autograd.graph import (
     make_node,
     record_trace,
 )
+from ..ops import memory as M
 from ..ops import shape as S
 from .tensor import Tensor, _edge, _make, _scalar_or_tensor
 
 __all__ = ["VIEW_OPS", "apply", "apply1", "apply2", "apply_multi", "apply_scalar", "assign",
-           "check_broadcast", "function_node", "inplace", "scalar_result", "select_node"]
+           "check_broadcast", "function_node", "inplace", "rebase_view", "scalar_result",
+           "select_node", "view_chain"]
 
 _ndarray = np.ndarray
 _STATE = grad_mode.STATE
 _new = object.__new__
 VIEW_OPS = (S.RESHAPE, S.PERMUTE, S.EXPAND, S.GETITEM)
+_EXPAND = S.EXPAND
+_VIEW_SCATTER = M.VIEW_SCATTER
 _VIEW_OPS_SET = frozenset(VIEW_OPS)  # a hash lookup, cheaper than the tuple's == scan
 _NEEDS1 = (True,)
 
@@ -303,12 +307,9 @@ def inplace(self, op, other=None, params=(), name=None):
                 f"({name}). Wrap the update in `with gradkit.no_grad():` (as optimizers do) "
                 f"or use the out-of-place form."
             )
-        if self.grad_fn is not None and self.grad_fn.op in VIEW_OPS:
-            raise RuntimeError(
-                f"{name}: in-place modification of a view ({self.grad_fn.name()}) of a tensor "
-                f"that requires grad is not supported by gradkit. Use the out-of-place form "
-                f"or clone() the view first."
-            )
+        root, chain = view_chain(self)
+        if chain:
+            _check_view_write(root, chain, name)
         keep = self._data.copy() if op.saves & SAVES_INPUTS else self._data
         old = _make(keep, self.requires_grad, self.grad_fn)
         old._vc = [self._vc[0]]
@@ -332,6 +333,9 @@ def inplace(self, op, other=None, params=(), name=None):
                 prev.meta = {}
             prev.meta["output_modified"] = name
         assign(self, res._data, name)
+        if chain:
+            rebase_view(self, root, chain, res)
+            return self
         self.grad_fn = res.grad_fn
         self.requires_grad = True
         return self
@@ -356,6 +360,64 @@ def inplace(self, op, other=None, params=(), name=None):
         )
     assign(self, out, name)
     return self
+
+
+# ------------------------------------------------------------------ in-place changes of views
+def view_chain(t):
+    """``(root, nodes)``: when ``t`` is a view whose writes reach another tensor's storage (a
+    basic index, reshape or permute recorded with grad), the tensor at the end of the chain of
+    views and the view nodes from ``t`` up to it; else ``(t, [])``."""
+    chain = []
+    while True:
+        node = t.grad_fn
+        if node is None or node.op not in _VIEW_OPS_SET:
+            break
+        ins = node.inputs
+        if not ins or not _writes_through(t, node):  # released, or an advanced-index copy
+            break
+        chain.append(node)
+        t = ins[0]
+    return t, chain
+
+
+def _check_view_write(root, chain, name):
+    if root.grad_fn is None and root.requires_grad:
+        raise RuntimeError(
+            f"{name}: a view of a leaf Variable that requires grad is being used in an in-place "
+            f"operation. Modify the leaf under `with gradkit.no_grad():`, or clone() it first."
+        )
+    if any(node.op is _EXPAND for node in chain):
+        raise RuntimeError(
+            f"{name}: unsupported operation: more than one element of the written-to tensor "
+            f"refers to a single memory location (an expand()ed view). Please clone() the "
+            f"tensor before performing the operation."
+        )
+
+
+def rebase_view(view, root, chain, res):
+    """``view`` (the head of ``chain``) was overwritten in place with ``res``, its data already
+    in the shared storage: ``root`` becomes ``CopySlices(root_old, res)`` and every view of the
+    chain a fresh view of it, so gradients reach both the result and the rest of the root, as
+    PyTorch's CopySlices."""
+    views = tuple((node.op, node.aux) for node in reversed(chain))  # root -> view
+    data = root._data
+    mask = namespace_of(data).zeros_like(data, dtype=bool)
+    region = mask
+    for op, view_aux in views:
+        region = op.forward(numpy_ns if type(region) is _ndarray else namespace_of(region),
+                            region, *view_aux)
+    region[...] = True
+    new = apply2(_VIEW_SCATTER, _make(data, root.requires_grad, root.grad_fn), res,
+                 (views, mask))
+    root.grad_fn = new.grad_fn
+    root.requires_grad = True
+    # the tensors whose grad_fn the chain's nodes are: the view, then each intermediate base
+    tensors = [view] + [node.inputs[0] for node in chain[:-1]]
+    t = root
+    for node, tensor in zip(reversed(chain), reversed(tensors)):
+        tensor.grad_fn = apply1(node.op, t, node.aux).grad_fn
+        tensor.requires_grad = True
+        t = tensor
 
 
 # ------------------------------------------------------------------ several outputs

@@ -4,7 +4,8 @@
 its shape); ``FILL``/``FILL_T`` fill with a number or a (differentiable) 0-d Tensor;
 ``COPY_FROM`` writes an out-of-place result into a tensor in place (the generated in-place faces
 and ``out=``: the gradient goes to the result, whose own graph reaches the old value);
-``TO_DEVICE`` moves an array between the host and a GPU, its gradient moved back.
+``TO_DEVICE`` moves an array between the host and a GPU, its gradient moved back;
+``VIEW_SCATTER`` records an in-place change of a view as a change of the tensor it views.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from ..autograd.graph import Op
 from ..device import _array_to
 
-__all__ = ["CLONE", "COPY", "COPY_FROM", "FILL", "FILL_T", "TO_DEVICE"]
+__all__ = ["CLONE", "COPY", "COPY_FROM", "FILL", "FILL_T", "TO_DEVICE", "VIEW_SCATTER"]
 
 
 def _clone_f(xp, a):
@@ -56,6 +57,23 @@ def _copy_from_b(xp, g, ins, out, aux, needs):
     return None, g
 
 
+def _view_scatter_f(xp, root, region, views, mask):
+    # the root's storage already holds the written region (the in-place op wrote through the
+    # view): the output is that storage
+    return root
+
+
+def _view_scatter_b(xp, g, ins, out, aux, needs):
+    views, mask = aux
+    g_root = xp.where(mask, 0.0, g) if needs[0] else None
+    g_region = None
+    if needs[1]:
+        g_region = g
+        for op, view_aux in views:  # from the root to the view
+            g_region = op.forward(xp, g_region, *view_aux)
+    return g_root, g_region
+
+
 def _to_device_f(xp, a, dev, src):
     return _array_to(a, dev)
 
@@ -73,3 +91,7 @@ FILL = Op("Fill", _fill_f, _fill_b, saves=0)
 FILL_T = Op("Fill", _fill_t_f, _fill_t_b, saves=0)
 COPY_FROM = Op("CopyFrom", _copy_from_f, _copy_from_b, saves=0)
 TO_DEVICE = Op("ToDevice", _to_device_f, _to_device_b, saves=0)
+# an in-place op on a view: the root tensor's new value is its old value with the view's region
+# replaced by the op's result (PyTorch's CopySlices); ``views`` replays the view from the root,
+# ``mask`` marks the region
+VIEW_SCATTER = Op("CopySlices", _view_scatter_f, _view_scatter_b, saves=0)
