@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import _effective_grad, _ema_sq_, _KernelOptimizer, _lr
+from ._kernels import _effective_grad, _ema_sq_
+from ._runner import _KernelOptimizer
+from .optimizer import _lr
 
 __all__ = ["Adadelta"]
 

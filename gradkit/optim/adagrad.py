@@ -6,7 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from .._backend import namespace_of
-from .optimizer import _effective_grad, _KernelOptimizer, _lr, wrap
+from .._tensor import wrap
+from ._kernels import _effective_grad
+from ._runner import _KernelOptimizer
+from .optimizer import _lr
 
 __all__ = ["Adagrad"]
 

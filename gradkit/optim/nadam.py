@@ -5,15 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import (
-    _effective_grad,
-    _ema_sq_,
-    _KernelOptimizer,
-    _lerp_,
-    _lr,
-    _scalar_dtype,
-    _zeros_like,
-)
+from ._kernels import _effective_grad, _ema_sq_, _lerp_
+from ._runner import _KernelOptimizer, _zeros_like
+from .optimizer import _lr, _scalar_dtype
 
 __all__ = ["NAdam"]
 

@@ -6,7 +6,9 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import _effective_grad, _ema_sq_, _KernelOptimizer, _lerp_, _lr
+from ._kernels import _effective_grad, _ema_sq_, _lerp_
+from ._runner import _KernelOptimizer
+from .optimizer import _lr
 
 __all__ = ["RAdam"]
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import _constants, _KernelOptimizer, _lr, _zeros_like
+from ._kernels import _constants
+from ._runner import _KernelOptimizer, _zeros_like
+from .optimizer import _lr
 
 __all__ = ["SGD"]
 

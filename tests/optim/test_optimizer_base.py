@@ -163,7 +163,7 @@ def test_large_parameter_results_do_not_depend_on_the_thread_count(monkeypatch, 
     """The chunked, threaded path for large parameters gives the same bits on 1, 2 or 3 threads,
     on the BLAS kernels and on the ufunc kernels, and the ufunc kernels the same bits as one
     whole-parameter call."""
-    from gradkit.optim import optimizer as base_mod
+    from gradkit.optim import _blas, _runner
 
     rng = np.random.default_rng(0)
     w0 = rng.standard_normal(300_001).astype(np.float32)
@@ -172,7 +172,7 @@ def test_large_parameter_results_do_not_depend_on_the_thread_count(monkeypatch, 
           else dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.1))
 
     def run(threads):
-        monkeypatch.setattr(base_mod, "_THREADS", threads)
+        monkeypatch.setattr(_runner, "_THREADS", threads)
         w = gk.tensor(w0, requires_grad=True)
         opt = getattr(optim, name)([w], **kw)
         for g in grads:
@@ -182,11 +182,11 @@ def test_large_parameter_results_do_not_depend_on_the_thread_count(monkeypatch, 
 
     for blas in (True, False):
         if not blas:
-            monkeypatch.setattr(base_mod, "_BLAS", [None])
+            monkeypatch.setattr(_blas, "_BLAS", [None])
         results = [run(t) for t in (1, 2, 3)]
         for r in results[1:]:
             np.testing.assert_array_equal(r, results[0], err_msg=f"blas={blas}")
-    monkeypatch.setattr(base_mod, "_PARALLEL_MIN", 1 << 40)   # one ufunc call per parameter
+    monkeypatch.setattr(_runner, "_PARALLEL_MIN", 1 << 40)   # one ufunc call per parameter
     np.testing.assert_array_equal(run(1), results[0])
 
 
