@@ -93,14 +93,16 @@ class _KernelOptimizer(Optimizer):
     gradient, bumps each updated parameter's version and runs the kernels (see :meth:`_run`).
     A subclass holds its math and says what the kernel needs:
 
-    * ``_kernel``: ``staticmethod(kernel)``, called as ``kernel(xp, p, g, *arrays, *scratch,
-      *scalars)``; ``_n_scratch``: how many scratch buffers it takes.
+    * ``_kernel``: ``staticmethod(kernel)``, called as ``kernel(xp, p, g, *arrays, *scratch, hp)``,
+      ``hp`` being the family's record of named hyperparameters (a ``_kernels.Hyperparameters``);
+      ``_n_scratch``: how many scratch buffers it takes.
     * ``_blas_kernel`` (optional): the same update written with BLAS, called as
-      ``blas_kernel(blas, p, g, *arrays, *scratch, *scalars)`` on flat contiguous slices of
-      large float32/float64 parameters, ``blas`` being a :class:`Blas` (see the module
-      docstring); ``_blas_chunk``: the slices' size (None: one slice per thread).
-    * ``_group_args(group)``: values computed once per group and step.
-    * ``_param_args(p, group, args)``: ``(arrays, scalars)`` for one parameter, ``args`` being
+      ``blas_kernel(blas, p, g, *arrays, *scratch, hp)`` on flat contiguous slices of
+      large float32/float64 parameters, ``blas`` being a ``_blas.Blas``; ``_blas_chunk``: the
+      slices' size (None: one slice per thread).
+    * ``_group_args(group)``: values computed once per group and step (the record, or a cache
+      of records by parameter dtype and step count where its values depend on them).
+    * ``_param_args(p, group, args)``: ``(arrays, hp)`` for one parameter, ``args`` being
       what ``_group_args`` returned. It usually starts with ``st, step = self._step_state(p,
       group)``, which makes the state on first use (``"step"`` plus the zero tensors named in
       ``_state_arrays``; override ``_init_state`` for more) and counts the step.
@@ -140,7 +142,7 @@ class _KernelOptimizer(Optimizer):
     def _group_args(self, group: dict[str, Any]) -> Any:
         raise NotImplementedError
 
-    def _param_args(self, p: Tensor, group: dict[str, Any], args: Any) -> tuple[tuple, tuple]:
+    def _param_args(self, p: Tensor, group: dict[str, Any], args: Any) -> tuple[tuple, Any]:
         raise NotImplementedError
 
     def step(self, closure=None):
@@ -163,8 +165,8 @@ class _KernelOptimizer(Optimizer):
                 if p.grad is None:
                     continue
                 g = _grad_array(p)
-                arrays, scalars = param_args(p, group, args)
-                append((kernel, p._data, (g, *arrays), scalars))
+                arrays, hp = param_args(p, group, args)
+                append((kernel, p._data, (g, *arrays), hp))
                 p._vc[0] += 1
         self._run(tasks, self._n_scratch)
         return loss
@@ -191,24 +193,25 @@ class _KernelOptimizer(Optimizer):
         return views
 
     def _run(self, tasks: list, n_scratch: int) -> None:
-        """Run the kernel tasks ``(kernel, p, arrays, scalars)``.
+        """Run the kernel tasks ``(kernel, p, arrays, hp)``.
 
         ``p`` is the parameter's array and ``arrays`` the gradient and state arrays (contiguous,
         ``p``'s shape). The kernel gets ``xp``, ``p``, the arrays, ``n_scratch`` scratch buffers
-        of the same shape, then ``scalars``. Large parameters are split across threads.
+        of the same shape, then the hyperparameters ``hp``. Large parameters are split across
+        threads.
         """
         parallel = None
         blas_tasks = None
         views = self._views
         blas_kernel = self._blas_kernel
         for task in tasks:
-            kernel, p, arrays, scalars = task
+            kernel, p, arrays, hp = task
             if blas_kernel is not None and p.size >= _BLAS_MIN and type(p) is np.ndarray:
                 blas = _blas_routines(p.dtype)
                 if blas is not None and _blas_ready(p, arrays):
                     if blas_tasks is None:
                         blas_tasks = []
-                    blas_tasks.append((_with_blas(blas_kernel, blas), p, arrays, scalars))
+                    blas_tasks.append((_with_blas(blas_kernel, blas), p, arrays, hp))
                     continue
             if p.size >= _PARALLEL_MIN and type(p) is np.ndarray and p.flags.c_contiguous:
                 if parallel is None:
@@ -218,8 +221,7 @@ class _KernelOptimizer(Optimizer):
             bufs = views.get((type(p), p.shape, p.dtype, n_scratch))
             if bufs is None:
                 bufs = self._scratch_views(p, n_scratch)
-            kernel(numpy_ns if type(p) is np.ndarray else namespace_of(p), p, *arrays, *bufs,
-                   *scalars)
+            kernel(numpy_ns if type(p) is np.ndarray else namespace_of(p), p, *arrays, *bufs, hp)
         if parallel:
             self._run_parallel(parallel, n_scratch, _CHUNK)
         if blas_tasks:
@@ -231,7 +233,7 @@ class _KernelOptimizer(Optimizer):
         ``chunk`` elements (None: whole slices)."""
         threads = _THREADS
         per_thread: list[list] = [[] for _ in range(threads)]
-        for kernel, p, arrays, scalars in tasks:
+        for kernel, p, arrays, hp in tasks:
             n = p.size
             flat = [p.reshape(-1)] + [a.reshape(-1) for a in arrays]
             step = -(-n // threads)
@@ -239,17 +241,16 @@ class _KernelOptimizer(Optimizer):
             for t in range(threads):
                 lo, hi = t * step, min(n, (t + 1) * step)
                 if lo < hi:
-                    per_thread[t].append((kernel, [f[lo:hi] for f in flat], scalars))
+                    per_thread[t].append((kernel, [f[lo:hi] for f in flat], hp))
 
         def work(t):
-            for kernel, views, scalars in per_thread[t]:
+            for kernel, views, hp in per_thread[t]:
                 k = views[0].shape[0]
                 size = k if chunk is None else min(k, chunk)
                 bufs = self._scratch_for(t, numpy_ns, views[0].dtype, size, n_scratch)
                 for lo in range(0, k, size):
                     hi = min(k, lo + size)
-                    kernel(numpy_ns, *[v[lo:hi] for v in views], *[b[:hi - lo] for b in bufs],
-                           *scalars)
+                    kernel(numpy_ns, *[v[lo:hi] for v in views], *[b[:hi - lo] for b in bufs], hp)
 
         busy = [t for t in range(threads) if per_thread[t]]
         if len(busy) > 1:
