@@ -13,7 +13,7 @@ MLP on a batch of 64, where the optimizer shares the cores with the matrix produ
 
 gradkit splits the two big weights between threads kept on separate cores
 (``gradkit.optim._threads``) and updates them with NumPy's own BLAS where a multiply-add fuses
-(``axpy``/``axpby``, see ``gradkit.optim.optimizer``); ``GRADKIT_OPTIM_BLAS=0`` times its ufunc
+(``axpy``/``axpby``, see ``gradkit.optim._blas``); ``GRADKIT_OPTIM_BLAS=0`` times its ufunc
 kernels instead.
 Threads: ``BENCH_THREADS=1 GRADKIT_OPTIM_THREADS=1 OMP_NUM_THREADS=1`` for one thread everywhere.
 """

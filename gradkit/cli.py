@@ -543,14 +543,14 @@ def cmd_info(args) -> int:
                                                "GRADKIT_OPTIM_BLAS") if k in os.environ]
     if pinned:
         print(f"  environment: {' '.join(pinned)}")
-    from .optim import optimizer as _optim
+    from .optim import _blas, _runner, _threads
 
-    usable = _optim.usable_cpus()
+    usable = _threads.usable_cpus()
     print(f"CPU cores: {os.cpu_count()}"
           + (f" ({len(usable)} usable by this process)" if usable is not None else ""))
-    n = _optim._THREADS
+    n = _runner._THREADS
     fused = ("multiply-adds from NumPy's OpenBLAS"
-             if _optim._blas_routines(np.dtype(np.float32)) is not None
+             if _blas._blas_routines(np.dtype(np.float32)) is not None
              else "NumPy ufuncs only (GRADKIT_OPTIM_BLAS=0, or NumPy's OpenBLAS not found)")
     print(f"optimizer steps on large parameters: {n} thread{'s' if n > 1 else ''}, {fused}")
     print("optional extras:")

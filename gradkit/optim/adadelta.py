@@ -5,23 +5,38 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import _effective_grad, _ema_sq_, _KernelOptimizer, _lr
+from ._kernels import Hyperparameters, _effective_grad, _ema_sq_
+from ._runner import _KernelOptimizer
+from .optimizer import _lr
 
 __all__ = ["Adadelta"]
 
 
-def _adadelta_kernel(xp, p, g, v, acc, tg, t1, t2, lr, rho, eps, weight_decay, maximize):
+class _AdadeltaHyper(Hyperparameters):
+    """What one Adadelta kernel call needs, for one group (Python numbers)."""
+
+    __slots__ = ("lr", "rho", "eps", "weight_decay", "maximize")
+
+    def __init__(self, *, lr, rho, eps, weight_decay, maximize) -> None:
+        self.lr = lr
+        self.rho = rho
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.maximize = maximize
+
+
+def _adadelta_kernel(xp, p, g, v, acc, tg, t1, t2, hp: _AdadeltaHyper):
     """One Adadelta update in place."""
-    g = _effective_grad(xp, p, g, tg, t1, weight_decay, maximize)
-    _ema_sq_(xp, v, g, rho, t1)
-    xp.add(v, eps, out=t2)
+    g = _effective_grad(xp, p, g, tg, t1, hp.weight_decay, hp.maximize)
+    _ema_sq_(xp, v, g, hp.rho, t1)
+    xp.add(v, hp.eps, out=t2)
     xp.sqrt(t2, out=t2)
-    xp.add(acc, eps, out=t1)
+    xp.add(acc, hp.eps, out=t1)
     xp.sqrt(t1, out=t1)
     t1 /= t2
     t1 *= g                      # t1 = delta
-    _ema_sq_(xp, acc, t1, rho, t2)
-    t1 *= -lr
+    _ema_sq_(xp, acc, t1, hp.rho, t2)
+    t1 *= -hp.lr
     p += t1
 
 
@@ -62,8 +77,9 @@ class Adadelta(_KernelOptimizer):
             raise ValueError(f"Invalid rho value: {group['rho']}")
 
     def _group_args(self, group):
-        return (_lr(group), group["rho"], group["eps"], group["weight_decay"], group["maximize"])
+        return _AdadeltaHyper(lr=_lr(group), rho=group["rho"], eps=group["eps"],
+                              weight_decay=group["weight_decay"], maximize=group["maximize"])
 
-    def _param_args(self, p, group, scalars):
+    def _param_args(self, p, group, hp):
         st, _ = self._step_state(p, group)
-        return (st["square_avg"]._data, st["acc_delta"]._data), scalars
+        return (st["square_avg"]._data, st["acc_delta"]._data), hp

@@ -6,19 +6,35 @@ from collections.abc import Iterable
 from typing import Any
 
 from .._backend import namespace_of
-from .optimizer import _effective_grad, _KernelOptimizer, _lr, wrap
+from .._tensor import wrap
+from ._kernels import Hyperparameters, _effective_grad
+from ._runner import _KernelOptimizer
+from .optimizer import _lr
 
 __all__ = ["Adagrad"]
 
 
-def _adagrad_kernel(xp, p, g, acc, tg, t1, t2, clr, eps, weight_decay, maximize):
+class _AdagradHyper(Hyperparameters):
+    """What one Adagrad kernel call needs, for one group and step count (Python numbers):
+    ``clr`` is the learning rate decayed to this step."""
+
+    __slots__ = ("clr", "eps", "weight_decay", "maximize")
+
+    def __init__(self, *, clr, eps, weight_decay, maximize) -> None:
+        self.clr = clr
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.maximize = maximize
+
+
+def _adagrad_kernel(xp, p, g, acc, tg, t1, t2, hp: _AdagradHyper):
     """One Adagrad update in place: ``acc += g*g; p -= clr * g / (sqrt(acc) + eps)``."""
-    g = _effective_grad(xp, p, g, tg, t1, weight_decay, maximize)
+    g = _effective_grad(xp, p, g, tg, t1, hp.weight_decay, hp.maximize)
     xp.multiply(g, g, out=t1)
     acc += t1
     xp.sqrt(acc, out=t2)
-    t2 += eps
-    xp.multiply(g, -clr, out=t1)
+    t2 += hp.eps
+    xp.multiply(g, -hp.clr, out=t1)
     t1 /= t2
     p += t1
 
@@ -74,11 +90,15 @@ class Adagrad(_KernelOptimizer):
                 f"Invalid initial_accumulator_value value: {group['initial_accumulator_value']}")
 
     def _group_args(self, group):
-        rest = (group["eps"], group["weight_decay"], group["maximize"])
-        return _lr(group), group["lr_decay"], rest
+        """The group's options, and the cache of its records by step count."""
+        return group, _lr(group), {}
 
     def _param_args(self, p, group, args):
-        lr, lr_decay, rest = args
+        group, lr, records = args
         st, step = self._step_state(p, group)
-        clr = lr / (1 + (step - 1) * lr_decay)
-        return (st["sum"]._data,), (clr, *rest)
+        hp = records.get(step)
+        if hp is None:
+            hp = records[step] = _AdagradHyper(
+                clr=lr / (1 + (step - 1) * group["lr_decay"]), eps=group["eps"],
+                weight_decay=group["weight_decay"], maximize=group["maximize"])
+        return (st["sum"]._data,), hp

@@ -8,88 +8,118 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import _constants, _KernelOptimizer, _lr, _zeros_like
+from ._kernels import Hyperparameters, _constants
+from ._runner import _KernelOptimizer, _zeros_like
+from .optimizer import _lr
 
 __all__ = ["Adam", "AdamW"]
 
 
-def _adam_kernel(xp, p, g, m, v, vmax, tg, t1, t2, consts, amsgrad, maximize, decoupled,
-                 has_weight_decay, lerp_high, neg_scaled_step, eps_scaled):
-    """One Adam/AdamW update of ``p`` in place (``vmax`` only used with ``amsgrad``).
+class _AdamHyper(Hyperparameters):
+    """What one Adam/AdamW kernel call needs, for one group, parameter dtype and step count.
 
-    ``consts`` holds the per-group constants in ``p``'s dtype:
-    ``(1 - beta1, beta1, beta2, 1 - beta2, eps, weight_decay, 1 - lr * weight_decay)``.
+    The numbers are 0-d arrays of the parameter's dtype (``_constants``): ``lerp_weight``
+    (``1 - beta1``), ``lerp_keep`` (``1 - lerp_weight``, as PyTorch's ``lerp`` computes it),
+    ``beta2``, ``one_minus_beta2``, ``eps``, ``weight_decay``, ``decay`` (``1 - lr *
+    weight_decay``, AdamW's shrink), ``neg_scaled_step`` and ``eps_scaled`` (the step size and
+    ``eps`` scaled by ``sqrt(1 - beta2^t)``, see ``_adam_kernel``). The flags: ``amsgrad``,
+    ``maximize``, ``decoupled`` (AdamW's decay), ``has_weight_decay``, ``lerp_high`` (PyTorch's
+    ``lerp`` branch for weights from 0.5).
+    """
+
+    __slots__ = ("amsgrad", "maximize", "decoupled", "has_weight_decay", "lerp_high",
+                 "lerp_weight", "lerp_keep", "beta2", "one_minus_beta2", "eps", "weight_decay",
+                 "decay", "neg_scaled_step", "eps_scaled")
+
+    def __init__(self, *, amsgrad, maximize, decoupled, has_weight_decay, lerp_high, lerp_weight,
+                 lerp_keep, beta2, one_minus_beta2, eps, weight_decay, decay, neg_scaled_step,
+                 eps_scaled) -> None:
+        self.amsgrad = amsgrad
+        self.maximize = maximize
+        self.decoupled = decoupled
+        self.has_weight_decay = has_weight_decay
+        self.lerp_high = lerp_high
+        self.lerp_weight = lerp_weight
+        self.lerp_keep = lerp_keep
+        self.beta2 = beta2
+        self.one_minus_beta2 = one_minus_beta2
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.decay = decay
+        self.neg_scaled_step = neg_scaled_step
+        self.eps_scaled = eps_scaled
+
+
+def _adam_kernel(xp, p, g, m, v, vmax, tg, t1, t2, hp: _AdamHyper):
+    """One Adam/AdamW update of ``p`` in place (``vmax`` only used with ``hp.amsgrad``).
+
     Ufuncs get their ``out`` positionally (cheaper on small parameters).
     """
-    w1, w1c, beta2, w2, eps, weight_decay, decay = consts
-    if maximize:
+    if hp.maximize:
         xp.negative(g, tg)
         g = tg
-    if has_weight_decay:
-        if decoupled:
-            xp.multiply(p, decay, p)
+    if hp.has_weight_decay:
+        if hp.decoupled:
+            xp.multiply(p, hp.decay, p)
         else:
-            xp.multiply(p, weight_decay, t1)
+            xp.multiply(p, hp.weight_decay, t1)
             xp.add(g, t1, tg)
             g = tg
     xp.subtract(g, m, t1)                   # m.lerp_(g, 1 - beta1), PyTorch's two branches
-    if lerp_high:
-        xp.multiply(t1, w1c, t1)
+    if hp.lerp_high:
+        xp.multiply(t1, hp.lerp_keep, t1)
         xp.subtract(g, t1, m)
     else:
-        xp.multiply(t1, w1, t1)
+        xp.multiply(t1, hp.lerp_weight, t1)
         xp.add(m, t1, m)
-    xp.multiply(v, beta2, v)                # v = beta2 * v + ((1 - beta2) * g) * g
-    xp.multiply(g, w2, t1)
+    xp.multiply(v, hp.beta2, v)             # v = beta2 * v + ((1 - beta2) * g) * g
+    xp.multiply(g, hp.one_minus_beta2, t1)
     xp.multiply(t1, g, t1)
     xp.add(v, t1, v)
-    if amsgrad:
+    if hp.amsgrad:
         xp.maximum(vmax, v, out=vmax)
         v = vmax
     # PyTorch: denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p.addcdiv_(m, denom, -step_size).
     # Here denom is scaled by sqrt(1 - beta2^t) and step_size with it, which saves a pass: the
     # same value up to float rounding (every step within a few ulps of torch's, see the tests).
     xp.sqrt(v, t2)
-    xp.add(t2, eps_scaled, t2)
+    xp.add(t2, hp.eps_scaled, t2)
     xp.divide(m, t2, t1)
-    xp.multiply(t1, neg_scaled_step, t1)
+    xp.multiply(t1, hp.neg_scaled_step, t1)
     xp.add(p, t1, p)
 
 
-def _adam_blas_kernel(blas, p, g, m, v, vmax, tg, t1, t2, consts, amsgrad, maximize, decoupled,
-                      has_weight_decay, lerp_high, neg_scaled_step, eps_scaled):
-    """``_adam_kernel`` with BLAS on flat contiguous chunks (``blas`` is an ``optimizer.Blas``):
+def _adam_blas_kernel(blas, p, g, m, v, vmax, tg, t1, t2, hp: _AdamHyper):
+    """``_adam_kernel`` with BLAS on flat contiguous chunks (``blas`` is a ``_blas.Blas``):
     seven passes, as PyTorch's seven kernels, instead of twelve. Each moment is one ``axpby``
     (``m = beta1 m + (1 - beta1) g``, PyTorch's ``lerp`` rearranged; ``v = beta2 v + (1 - beta2)
     g^2``) and the last update one ``axpy``: the same values up to rounding, every step within
     a few ulps of PyTorch's (see the tests). ``grad.add(p, alpha=weight_decay)`` is one fused
     multiply-add, rounded as PyTorch's."""
-    w1, w1c, beta2, w2, eps, weight_decay, decay = consts
-    if neg_scaled_step == 0 or beta2 == 0 or w1c == 0:
+    if hp.neg_scaled_step == 0 or hp.beta2 == 0 or hp.lerp_keep == 0:
         # BLAS skips a zero multiple outright; ufuncs give 0 * inf = nan, as PyTorch does.
-        return _adam_kernel(np, p, g, m, v, vmax, tg, t1, t2, consts, amsgrad, maximize,
-                            decoupled, has_weight_decay, lerp_high, neg_scaled_step, eps_scaled)
-    if maximize:
+        return _adam_kernel(np, p, g, m, v, vmax, tg, t1, t2, hp)
+    if hp.maximize:
         np.negative(g, tg)
         g = tg
-    if has_weight_decay:
-        if decoupled:
-            np.multiply(p, decay, p)
+    if hp.has_weight_decay:
+        if hp.decoupled:
+            np.multiply(p, hp.decay, p)
         else:
             if g is not tg:
                 np.copyto(tg, g)
                 g = tg
-            blas.axpy(weight_decay, p, g)
-    blas.axpby(w1, g, w1c, m)               # m = (1 - beta1) g + beta1 m
-    np.multiply(g, g, t1)                   # v = (1 - beta2) g^2 + beta2 v
-    blas.axpby(w2, t1, beta2, v)
-    if amsgrad:
+            blas.axpy(hp.weight_decay, p, g)
+    blas.axpby(hp.lerp_weight, g, hp.lerp_keep, m)     # m = (1 - beta1) g + beta1 m
+    np.multiply(g, g, t1)                               # v = (1 - beta2) g^2 + beta2 v
+    blas.axpby(hp.one_minus_beta2, t1, hp.beta2, v)
+    if hp.amsgrad:
         np.maximum(vmax, v, out=vmax)
         v = vmax
     np.sqrt(v, t2)                          # as _adam_kernel, the last multiply-add fused
-    np.add(t2, eps_scaled, t2)
+    np.add(t2, hp.eps_scaled, t2)
     np.divide(m, t2, t1)
-    blas.axpy(neg_scaled_step, t1, p)
+    blas.axpy(hp.neg_scaled_step, t1, p)
 
 
 class Adam(_KernelOptimizer):
@@ -141,26 +171,33 @@ class Adam(_KernelOptimizer):
             st["max_exp_avg_sq"] = _zeros_like(p)
 
     def _group_args(self, group):
-        lr = _lr(group)
-        beta1, beta2 = (float(b) for b in group["betas"])
+        """The group's options, and the cache of its records by parameter type, dtype and step."""
+        return group, _lr(group), tuple(float(b) for b in group["betas"]), {}
+
+    def _hyper(self, arr, step, group, lr, betas) -> _AdamHyper:
+        beta1, beta2 = betas
         wd = group["weight_decay"]
-        flags = (group["amsgrad"], group["maximize"], group.get("decoupled_weight_decay", False),
-                 wd != 0, 1 - beta1 >= 0.5)
-        values = (1 - beta1, 1 - (1 - beta1), beta2, 1 - beta2, group["eps"], wd, 1 - lr * wd)
-        return lr, beta1, beta2, flags, values, {}
+        eps = group["eps"]
+        bc2_sqrt = math.sqrt(1 - beta2 ** step)
+        c = _constants(arr, 1 - beta1, 1 - (1 - beta1), beta2, 1 - beta2, eps, wd, 1 - lr * wd,
+                       -(lr / (1 - beta1 ** step)) * bc2_sqrt, eps * bc2_sqrt)
+        return _AdamHyper(amsgrad=group["amsgrad"], maximize=group["maximize"],
+                         decoupled=group.get("decoupled_weight_decay", False),
+                         has_weight_decay=wd != 0, lerp_high=1 - beta1 >= 0.5, lerp_weight=c[0],
+                         lerp_keep=c[1], beta2=c[2], one_minus_beta2=c[3], eps=c[4],
+                         weight_decay=c[5], decay=c[6], neg_scaled_step=c[7], eps_scaled=c[8])
 
     def _param_args(self, p, group, args):
-        lr, beta1, beta2, flags, values, consts = args
+        group, lr, betas, records = args
         arr = p._data
         st, step = self._step_state(p, group)
         v = st["exp_avg_sq"]._data
-        vmax = st["max_exp_avg_sq"]._data if flags[0] else v
-        c = consts.get(arr.dtype)       # the group's constants in each parameter dtype
-        if c is None:
-            c = consts[arr.dtype] = _constants(arr, *values)
-        bc2_sqrt = math.sqrt(1 - beta2 ** step)
-        per_step = _constants(arr, -(lr / (1 - beta1 ** step)) * bc2_sqrt, group["eps"] * bc2_sqrt)
-        return (st["exp_avg"]._data, v, vmax), (c, *flags, *per_step)
+        vmax = st["max_exp_avg_sq"]._data if group["amsgrad"] else v
+        key = (type(arr), arr.dtype, step)
+        hp = records.get(key)
+        if hp is None:
+            hp = records[key] = self._hyper(arr, step, group, lr, betas)
+        return (st["exp_avg"]._data, v, vmax), hp
 
 
 class AdamW(Adam):

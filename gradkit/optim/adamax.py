@@ -5,20 +5,37 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import _effective_grad, _KernelOptimizer, _lerp_, _lr
+from ._kernels import Hyperparameters, _effective_grad, _lerp_
+from ._runner import _KernelOptimizer
+from .optimizer import _lr
 
 __all__ = ["Adamax"]
 
 
-def _adamax_kernel(xp, p, g, m, u, tg, t1, beta1, beta2, eps, weight_decay, maximize, clr):
+class _AdamaxHyper(Hyperparameters):
+    """What one Adamax kernel call needs, for one group and step count (Python numbers):
+    ``clr`` is the bias-corrected learning rate of this step."""
+
+    __slots__ = ("beta1", "beta2", "eps", "weight_decay", "maximize", "clr")
+
+    def __init__(self, *, beta1, beta2, eps, weight_decay, maximize, clr) -> None:
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.maximize = maximize
+        self.clr = clr
+
+
+def _adamax_kernel(xp, p, g, m, u, tg, t1, hp: _AdamaxHyper):
     """One Adamax update in place: ``u = max(beta2 * u, |g| + eps); p -= clr * m / u``."""
-    g = _effective_grad(xp, p, g, tg, t1, weight_decay, maximize)
-    _lerp_(xp, m, g, 1 - beta1, t1)
-    u *= beta2
+    g = _effective_grad(xp, p, g, tg, t1, hp.weight_decay, hp.maximize)
+    _lerp_(xp, m, g, 1 - hp.beta1, t1)
+    u *= hp.beta2
     xp.abs(g, out=t1)
-    t1 += eps
+    t1 += hp.eps
     xp.maximum(u, t1, out=u)
-    xp.multiply(m, -clr, out=t1)
+    xp.multiply(m, -hp.clr, out=t1)
     t1 /= u
     p += t1
 
@@ -56,11 +73,15 @@ class Adamax(_KernelOptimizer):
         super().__init__(params, defaults)
 
     def _group_args(self, group):
-        beta1, beta2 = (float(b) for b in group["betas"])
-        return _lr(group), (beta1, beta2, group["eps"], group["weight_decay"], group["maximize"])
+        """The group's options, and the cache of its records by step count."""
+        return group, _lr(group), tuple(float(b) for b in group["betas"]), {}
 
     def _param_args(self, p, group, args):
-        lr, rest = args
+        group, lr, (beta1, beta2), records = args
         st, step = self._step_state(p, group)
-        clr = lr / (1 - rest[0] ** step)
-        return (st["exp_avg"]._data, st["exp_inf"]._data), (*rest, clr)
+        hp = records.get(step)
+        if hp is None:
+            hp = records[step] = _AdamaxHyper(
+                beta1=beta1, beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"],
+                maximize=group["maximize"], clr=lr / (1 - beta1 ** step))
+        return (st["exp_avg"]._data, st["exp_inf"]._data), hp

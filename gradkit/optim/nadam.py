@@ -5,32 +5,49 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import (
-    _effective_grad,
-    _ema_sq_,
-    _KernelOptimizer,
-    _lerp_,
-    _lr,
-    _scalar_dtype,
-    _zeros_like,
-)
+from ._kernels import Hyperparameters, _effective_grad, _ema_sq_, _lerp_
+from ._runner import _KernelOptimizer, _zeros_like
+from .optimizer import _lr, _scalar_dtype
 
 __all__ = ["NAdam"]
 
 
-def _nadam_kernel(xp, p, g, m, v, tg, t1, t2, lr, beta1, beta2, eps, weight_decay, decoupled,
-                  maximize, bias_correction2, grad_coef, avg_coef):
+class _NAdamHyper(Hyperparameters):
+    """What one NAdam kernel call needs, for one group, step count and running product of the
+    momentum coefficients (Python numbers): ``bias_correction2`` is ``1 - beta2^t``,
+    ``grad_coef`` and ``avg_coef`` the (negative) weights of the gradient and of the running
+    average in the update."""
+
+    __slots__ = ("lr", "beta1", "beta2", "eps", "weight_decay", "decoupled", "maximize",
+                 "bias_correction2", "grad_coef", "avg_coef")
+
+    def __init__(self, *, lr, beta1, beta2, eps, weight_decay, decoupled, maximize,
+                 bias_correction2, grad_coef, avg_coef) -> None:
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.decoupled = decoupled
+        self.maximize = maximize
+        self.bias_correction2 = bias_correction2
+        self.grad_coef = grad_coef
+        self.avg_coef = avg_coef
+
+
+def _nadam_kernel(xp, p, g, m, v, tg, t1, t2, hp: _NAdamHyper):
     """One NAdam update in place."""
-    g = _effective_grad(xp, p, g, tg, t1, weight_decay, maximize, lr if decoupled else None)
-    _lerp_(xp, m, g, 1 - beta1, t1)
-    _ema_sq_(xp, v, g, beta2, t1)
-    xp.divide(v, bias_correction2, out=t2)
+    g = _effective_grad(xp, p, g, tg, t1, hp.weight_decay, hp.maximize,
+                        hp.lr if hp.decoupled else None)
+    _lerp_(xp, m, g, 1 - hp.beta1, t1)
+    _ema_sq_(xp, v, g, hp.beta2, t1)
+    xp.divide(v, hp.bias_correction2, out=t2)
     xp.sqrt(t2, out=t2)
-    t2 += eps
-    xp.multiply(g, grad_coef, out=t1)
+    t2 += hp.eps
+    xp.multiply(g, hp.grad_coef, out=t1)
     t1 /= t2
     p += t1
-    xp.multiply(m, avg_coef, out=t1)
+    xp.multiply(m, hp.avg_coef, out=t1)
     t1 /= t2
     p += t1
 
@@ -89,21 +106,25 @@ class NAdam(_KernelOptimizer):
         st["exp_avg_sq"] = _zeros_like(p)
 
     def _group_args(self, group):
-        lr = _lr(group)
-        beta1, beta2 = (float(b) for b in group["betas"])
-        rest = (lr, beta1, beta2, group["eps"], group["weight_decay"],
-                group["decoupled_weight_decay"], group["maximize"])
-        return rest, group["momentum_decay"], _scalar_dtype()
+        """The group's options, and the cache of its records by step count and running
+        product."""
+        return (group, _lr(group), tuple(float(b) for b in group["betas"]), _scalar_dtype(), {})
 
     def _param_args(self, p, group, args):
-        rest, psi, sdt = args
-        lr, beta1, beta2 = rest[:3]
+        group, lr, (beta1, beta2), sdt, records = args
+        psi = group["momentum_decay"]
         st, step = self._step_state(p, group)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
-        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
         mu_product = float(sdt(sdt(st["mu_product"]) * sdt(mu)))
         st["mu_product"] = mu_product
-        grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product)
-        avg_coef = -lr * mu_next / (1.0 - mu_product * mu_next)
-        return ((st["exp_avg"]._data, st["exp_avg_sq"]._data),
-                (*rest, 1 - beta2 ** step, grad_coef, avg_coef))
+        key = (step, mu_product)
+        hp = records.get(key)
+        if hp is None:
+            mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
+            hp = records[key] = _NAdamHyper(
+                lr=lr, beta1=beta1, beta2=beta2, eps=group["eps"],
+                weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"],
+                maximize=group["maximize"], bias_correction2=1 - beta2 ** step,
+                grad_coef=-lr * (1.0 - mu) / (1.0 - mu_product),
+                avg_coef=-lr * mu_next / (1.0 - mu_product * mu_next))
+        return (st["exp_avg"]._data, st["exp_avg_sq"]._data), hp

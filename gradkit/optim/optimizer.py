@@ -1,30 +1,9 @@
 """The ``Optimizer`` base class: parameter groups, state, ``zero_grad``, ``step``, checkpoints.
 
 Every optimizer keeps PyTorch's public face (``param_groups``, ``state``, ``zero_grad``,
-``step(closure)``, ``state_dict``/``load_state_dict``, step hooks) and puts its math in one small
-per-parameter function (a *kernel*) that works on raw arrays in place. The kernels receive the
-array namespace ``xp`` of the parameter (NumPy today, CuPy later), the flattened parameter,
-gradient and state arrays, and persistent scratch buffers, and update everything with ``out=``
-ufunc calls: a step allocates no parameter-sized temporaries after the first one.
-
-Large parameters (from 2**18 elements) are cut into slices and the slices are shared between the
-CPU cores: NumPy's ufuncs release the GIL, so the elementwise update runs in parallel like
-PyTorch's intra-op threads, each thread walking its slice in cache-sized chunks. The environment
-variable ``GRADKIT_OPTIM_THREADS`` (read at import; default: ``OMP_NUM_THREADS`` if set, as
-PyTorch, else the CPUs the process may run on; at most 8) sets the number of threads; with
-``GRADKIT_OPTIM_THREADS=1`` the calling thread walks the chunks alone.
-``gradkit.optim._threads`` says how the threads are kept on separate cores.
-
-An optimizer may also give a BLAS form of its kernel (Adam, AdamW and SGD do): large
-float32/float64 parameters are then updated with level-1 BLAS (``scal``, ``axpy``, ``axpby``) from
-the OpenBLAS that NumPy's wheels carry, called through ctypes on the same threads (Adam in
-cache-sized chunks, SGD in whole slices): one pass where ufuncs take two or three. ``axpy`` rounds
-once, a fused multiply-add, as PyTorch's CPU kernels compute ``add(..., alpha=...)``: SGD's update
-rounds as PyTorch's (except the last n mod 32 elements of a call under OpenBLAS's Haswell kernels);
-Adam's moments and update stay within a rounding of PyTorch's. OpenBLAS is held to one thread
-meanwhile (a matrix product in another Python thread then runs on one thread too). Where that
-library cannot be found the ufunc kernel runs. ``GRADKIT_OPTIM_BLAS=0`` (read at import) turns this
-off.
+``step(closure)``, ``state_dict``/``load_state_dict``, step hooks). The optimizers that update
+each parameter with a kernel (all but LBFGS) derive from ``_runner._KernelOptimizer``, which runs
+the kernels (scratch buffers, threads, the BLAS path of ``_blas``).
 
 Gradient accumulation (several backward passes per optimizer step) works as in PyTorch, because
 ``backward`` adds into ``.grad``::
@@ -40,8 +19,6 @@ Gradient accumulation (several backward passes per optimizer step) works as in P
 
 from __future__ import annotations
 
-import os
-import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from copy import deepcopy
@@ -53,7 +30,6 @@ from .. import _dtype
 from .._backend import namespace_of, numpy_ns
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import enable_grad
-from ._threads import CountedSetting, WorkerPool, short_gil_waits, usable_cpus
 
 __all__ = ["Optimizer", "required"]
 
@@ -66,174 +42,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-# Parameters bigger than this are cut into slices that the CPU cores update in parallel.
-_PARALLEL_MIN = 1 << 18
-_CPUS = usable_cpus()
-
-
-def _thread_count() -> int:
-    """``GRADKIT_OPTIM_THREADS``, else ``OMP_NUM_THREADS`` (PyTorch's intra-op thread count
-    follows it, and so do ranks started with one thread each), else the CPUs the process may
-    run on; at most 8."""
-    value = os.environ.get("GRADKIT_OPTIM_THREADS", "").strip()
-    if value:
-        try:
-            return max(1, min(int(value), 8))
-        except ValueError:
-            raise ValueError(f"GRADKIT_OPTIM_THREADS={value!r}: expected a whole number of "
-                             f"threads, e.g. GRADKIT_OPTIM_THREADS=2") from None
-    omp = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()  # OpenMP allows "4,2"
-    if omp.isdigit() and int(omp) > 0:
-        return min(int(omp), 8)
-    return max(1, min(len(_CPUS) if _CPUS else os.cpu_count() or 1, 8))
-
-
-_THREADS = _thread_count()
-_POOL: list = [None]     # the WorkerPool, made on first use (under _POOL_LOCK)
-_POOL_LOCK = threading.Lock()
-# Each thread updates its part of a large parameter in chunks of this many elements, so that the
-# kernel's passes over a chunk stay in the cache. The size trades cache against the GIL (every
-# ufunc call takes it; see ``_threads``). Measured on 2 cores, Adam over the 1.86M float32
-# parameters of an MLP 784-1024-1024-10, median of 10 blocks: 2**15 1.93 ms, 2**16 1.72,
-# 2**17 1.69, 2**18 1.74 (whole slices stream from memory: ~2 ms).
-_CHUNK = 1 << 17
-# Slices and chunks begin at multiples of this many elements. OpenBLAS's Haswell kernels round
-# the last (n mod 32) elements of each call twice instead of once, so where calls begin and end
-# would change the last bit of some results; aligned, they do not depend on the thread count.
-_ALIGN = 64
-# Parameters from this size take the BLAS form of a kernel (``_blas_kernel``) where NumPy's own
-# BLAS can be reached; smaller ones stay on ufuncs, whose calls cost less.
-_BLAS_MIN = _PARALLEL_MIN
-_BLAS_ENABLED = os.environ.get("GRADKIT_OPTIM_BLAS", "1") != "0"
-_BLAS: list = []        # [({dtype: Blas}, get_num_threads, set_num_threads) or None]
-
-
-class Blas:
-    """Level-1 BLAS routines of one dtype on contiguous, writeable arrays (``_numpy_blas``).
-
-    ``scal(a, x)``: ``x *= a``; ``axpy(a, x, y)``: ``y += a * x`` with one fused multiply-add
-    per element, rounded once as PyTorch's CPU kernels round ``y.add_(x, alpha=a)`` and
-    ``lerp``; ``axpby(a, x, b, y)``: ``y = a * x + b * y`` in one pass. With ``a = 1`` that is
-    ``round(x + round(b * y))``, PyTorch's ``y.mul_(b).add_(x)``; otherwise it rounds once or
-    twice depending on the kernel OpenBLAS picked for the CPU (within a rounding either way).
-    """
-
-    __slots__ = ("axpby", "axpy", "scal")
-
-    def __init__(self, c_scal, c_axpy, c_axpby) -> None:
-        import ctypes
-
-        # The address of an array's first element: 0.3 us, against 0.9 us for ``a.ctypes.data``.
-        addr, view = ctypes.addressof, ctypes.c_char.from_buffer
-
-        def scal(a, x):
-            c_scal(x.size, float(a), addr(view(x)), 1)
-
-        def axpy(a, x, y):
-            c_axpy(y.size, float(a), addr(view(x)), 1, addr(view(y)), 1)
-
-        def axpby(a, x, b, y):
-            c_axpby(y.size, float(a), addr(view(x)), 1, float(b), addr(view(y)), 1)
-
-        self.scal, self.axpy, self.axpby = scal, axpy, axpby
-
-
-def _numpy_blas() -> tuple[dict, Callable, Callable] | None:
-    """``({dtype: Blas}, get_num_threads, set_num_threads)`` for float32 and float64 from the
-    OpenBLAS inside NumPy's wheels, through ctypes, or None where it cannot be found.
-
-    NumPy's wheels link a 64-bit-integer OpenBLAS whose C functions are named
-    ``scipy_cblas_<x>64_``; the names are looked up through NumPy's extension module (whose
-    library dependencies the dynamic linker searches). Other builds (Accelerate, MKL, a system
-    BLAS, Windows) do not export these exact names, and then the ufunc kernels run instead.
-    A second BLAS library (SciPy's own OpenBLAS) was tried and made a training step more than
-    twice as slow on 2 cores, its threads and NumPy's spinning against each other.
-    """
-    try:
-        import ctypes
-
-        from numpy._core import _multiarray_umath
-
-        lib = ctypes.CDLL(_multiarray_umath.__file__)
-        n_t, ptr = ctypes.c_int64, ctypes.c_void_p
-        table = {}
-        for dtype, x, real in ((np.float32, "s", ctypes.c_float),
-                               (np.float64, "d", ctypes.c_double)):
-            c_scal = getattr(lib, f"scipy_cblas_{x}scal64_")
-            c_scal.argtypes = [n_t, real, ptr, n_t]
-            c_axpy = getattr(lib, f"scipy_cblas_{x}axpy64_")
-            c_axpy.argtypes = [n_t, real, ptr, n_t, ptr, n_t]
-            c_axpby = getattr(lib, f"scipy_cblas_{x}axpby64_")
-            c_axpby.argtypes = [n_t, real, ptr, n_t, real, ptr, n_t]
-            for f in (c_scal, c_axpy, c_axpby):
-                f.restype = None
-            table[np.dtype(dtype)] = Blas(c_scal, c_axpy, c_axpby)
-        get_threads = lib.scipy_openblas_get_num_threads64_
-        get_threads.restype = ctypes.c_int
-        get_threads.argtypes = []
-        set_threads = lib.scipy_openblas_set_num_threads64_
-        set_threads.restype = None
-        set_threads.argtypes = [ctypes.c_int]
-        return table, get_threads, set_threads
-    except (ImportError, OSError, AttributeError):
-        return None
-
-
-def _blas_routines(dtype) -> Blas | None:
-    """The ``Blas`` of ``dtype`` from NumPy's BLAS, or None (not found, another dtype, or
-    ``GRADKIT_OPTIM_BLAS=0``). Looked up on first use."""
-    if not _BLAS:
-        _BLAS.append(_numpy_blas() if _BLAS_ENABLED else None)
-    found = _BLAS[0]
-    return None if found is None else found[0].get(dtype)
-
-
-def _get_blas_threads() -> int:
-    return _BLAS[0][1]()
-
-
-def _put_blas_threads(n: int) -> None:
-    _BLAS[0][2](n)
-
-
-# OpenBLAS works on the calling thread only while the optimizer's threads call it (otherwise each
-# of them would hand its ``axpy`` to OpenBLAS's own workers at once). Setting it costs ~0.2 us.
-_one_blas_thread = CountedSetting(_get_blas_threads, _put_blas_threads, lambda current: 1)
-
-
-def _after_fork_in_child() -> None:
-    """A forked child has none of the parent's threads, and may have been forked in the middle
-    of a parallel step (whose lock and settings it would otherwise keep)."""
-    global _POOL_LOCK
-    _POOL[0] = None
-    _POOL_LOCK = threading.Lock()
-    short_gil_waits.reset_after_fork()
-    _one_blas_thread.reset_after_fork()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _with_blas(blas_kernel, blas):
-    """``blas_kernel`` called like a ufunc kernel (its ``xp`` argument replaced by ``blas``)."""
-    def kernel(xp, *args):
-        blas_kernel(blas, *args)
-    return kernel
-
-
-def _blas_ready(p, arrays) -> bool:
-    """Whether BLAS may work on ``p`` and ``arrays`` (raw pointers): each must be a NumPy array of
-    ``p``'s dtype, C-contiguous, aligned and writeable."""
-    dt = p.dtype
-    for a in (p, *arrays):
-        if type(a) is not np.ndarray or a.dtype != dt:
-            return False
-        f = a.flags
-        if not (f.c_contiguous and f.aligned and f.writeable):
-            return False
-    return True
 
 
 class _Handle:
@@ -342,8 +150,6 @@ class Optimizer:
         self._load_state_dict_post_hooks: OrderedDict = OrderedDict()
         self._hook_id = 0
         self._step_count = 0
-        self._scratch: list[dict] = [{} for _ in range(_THREADS)]
-        self._views: dict = {}
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or "
@@ -633,181 +439,6 @@ class Optimizer:
         lines.append(")")
         return "\n".join(lines)
 
-    # ----------------------------------------------------------------- kernel driver
-    def _scratch_for(self, thread: int, xp, dtype, n: int, count: int) -> list:
-        """``count`` persistent flat buffers of at least ``n`` elements for one thread."""
-        key = (xp.name, dtype, count)
-        while thread >= len(self._scratch):
-            self._scratch.append({})
-        bufs = self._scratch[thread].get(key)
-        if bufs is None or bufs[0].shape[0] < n:
-            bufs = [xp.empty(n, dtype=dtype) for _ in range(count)]
-            self._scratch[thread][key] = bufs
-            self._views.clear()  # views of the old buffers would pin them in memory
-        return bufs
-
-    def _scratch_views(self, p, count: int) -> list:
-        """Scratch buffers shaped like array ``p`` (views of the shared flat buffers, cached)."""
-        xp = namespace_of(p)
-        bufs = self._scratch_for(0, xp, p.dtype, p.size, count)
-        views = [b[:p.size].reshape(p.shape) for b in bufs]
-        self._views[(type(p), p.shape, p.dtype, count)] = views
-        return views
-
-    def _run(self, tasks: list, n_scratch: int) -> None:
-        """Run the kernel tasks ``(kernel, p, arrays, scalars)``.
-
-        ``p`` is the parameter's array and ``arrays`` the gradient and state arrays (contiguous,
-        ``p``'s shape). The kernel gets ``xp``, ``p``, the arrays, ``n_scratch`` scratch buffers
-        of the same shape, then ``scalars``. Large parameters are split across threads.
-        """
-        parallel = None
-        blas_tasks = None
-        views = self._views
-        blas_kernel = self._blas_kernel
-        for task in tasks:
-            kernel, p, arrays, scalars = task
-            if blas_kernel is not None and p.size >= _BLAS_MIN and type(p) is np.ndarray:
-                blas = _blas_routines(p.dtype)
-                if blas is not None and _blas_ready(p, arrays):
-                    if blas_tasks is None:
-                        blas_tasks = []
-                    blas_tasks.append((_with_blas(blas_kernel, blas), p, arrays, scalars))
-                    continue
-            if p.size >= _PARALLEL_MIN and type(p) is np.ndarray and p.flags.c_contiguous:
-                if parallel is None:
-                    parallel = []
-                parallel.append(task)
-                continue
-            bufs = views.get((type(p), p.shape, p.dtype, n_scratch))
-            if bufs is None:
-                bufs = self._scratch_views(p, n_scratch)
-            kernel(numpy_ns if type(p) is np.ndarray else namespace_of(p), p, *arrays, *bufs,
-                   *scalars)
-        if parallel:
-            self._run_parallel(parallel, n_scratch, _CHUNK)
-        if blas_tasks:
-            with _one_blas_thread:
-                self._run_parallel(blas_tasks, n_scratch, self._blas_chunk)
-
-    def _run_parallel(self, tasks: list, n_scratch: int, chunk: int | None) -> None:
-        """Run large tasks split between the threads, each walking its slices in chunks of
-        ``chunk`` elements (None: whole slices)."""
-        threads = _THREADS
-        per_thread: list[list] = [[] for _ in range(threads)]
-        for kernel, p, arrays, scalars in tasks:
-            n = p.size
-            flat = [p.reshape(-1)] + [a.reshape(-1) for a in arrays]
-            step = -(-n // threads)
-            step = -(-step // _ALIGN) * _ALIGN
-            for t in range(threads):
-                lo, hi = t * step, min(n, (t + 1) * step)
-                if lo < hi:
-                    per_thread[t].append((kernel, [f[lo:hi] for f in flat], scalars))
-
-        def work(t):
-            for kernel, views, scalars in per_thread[t]:
-                k = views[0].shape[0]
-                size = k if chunk is None else min(k, chunk)
-                bufs = self._scratch_for(t, numpy_ns, views[0].dtype, size, n_scratch)
-                for lo in range(0, k, size):
-                    hi = min(k, lo + size)
-                    kernel(numpy_ns, *[v[lo:hi] for v in views], *[b[:hi - lo] for b in bufs],
-                           *scalars)
-
-        busy = [t for t in range(threads) if per_thread[t]]
-        if len(busy) > 1:
-            with _POOL_LOCK:
-                pool = _POOL[0]
-                if pool is None or pool.size < threads:
-                    if pool is not None:
-                        pool.close()
-                    # The affinity mask as it is now (a launcher may have narrowed it).
-                    pool = _POOL[0] = WorkerPool(threads, usable_cpus())
-            pool.run(lambda i: work(busy[i]), len(busy))
-        else:
-            for t in busy:
-                work(t)
-
-
-class _KernelOptimizer(Optimizer):
-    """An optimizer whose step runs one kernel per parameter (every optimizer but LBFGS).
-
-    ``step`` is written once, here: it evaluates the closure, skips parameters without a
-    gradient, bumps each updated parameter's version and runs the kernels (see :meth:`_run`).
-    A subclass holds its math and says what the kernel needs:
-
-    * ``_kernel``: ``staticmethod(kernel)``, called as ``kernel(xp, p, g, *arrays, *scratch,
-      *scalars)``; ``_n_scratch``: how many scratch buffers it takes.
-    * ``_blas_kernel`` (optional): the same update written with BLAS, called as
-      ``blas_kernel(blas, p, g, *arrays, *scratch, *scalars)`` on flat contiguous slices of
-      large float32/float64 parameters, ``blas`` being a :class:`Blas` (see the module
-      docstring); ``_blas_chunk``: the slices' size (None: one slice per thread).
-    * ``_group_args(group)``: values computed once per group and step.
-    * ``_param_args(p, group, args)``: ``(arrays, scalars)`` for one parameter, ``args`` being
-      what ``_group_args`` returned. It usually starts with ``st, step = self._step_state(p,
-      group)``, which makes the state on first use (``"step"`` plus the zero tensors named in
-      ``_state_arrays``; override ``_init_state`` for more) and counts the step.
-
-    Group options are checked with :func:`_validate_common`; subclasses extend
-    ``_validate_group`` for their own options.
-    """
-
-    _kernel: Callable
-    _blas_kernel: Callable | None = None
-    _blas_chunk: int | None = _CHUNK
-    _n_scratch = 0
-    _state_arrays: tuple[str, ...] = ()
-
-    def _validate_group(self, group: dict[str, Any]) -> None:
-        _validate_common(group)
-
-    def _init_state(self, st: dict, p: Tensor, group: dict[str, Any]) -> None:
-        """Fill the empty state ``st`` of ``p`` (before its first step)."""
-        st["step"] = 0.0
-        for name in self._state_arrays:
-            st[name] = _zeros_like(p)
-
-    def _step_state(self, p: Tensor, group: dict[str, Any]) -> tuple[dict, float]:
-        """``p``'s state (made on first use) and its step count, incremented."""
-        st = self.state[p]
-        if not st:
-            self._init_state(st, p, group)
-        step = st["step"] = st["step"] + 1
-        return st, step
-
-    def _group_args(self, group: dict[str, Any]) -> Any:
-        raise NotImplementedError
-
-    def _param_args(self, p: Tensor, group: dict[str, Any], args: Any) -> tuple[tuple, tuple]:
-        raise NotImplementedError
-
-    def step(self, closure=None):
-        """Perform one optimization step.
-
-        Args:
-            closure: re-evaluates the model and returns the loss (optional).
-
-        Returns:
-            The closure's loss, or None.
-        """
-        loss = self._eval_closure(closure)
-        tasks = []
-        append = tasks.append
-        kernel = self._kernel
-        param_args = self._param_args
-        for group in self.param_groups:
-            args = self._group_args(group)
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = _grad_array(p)
-                arrays, scalars = param_args(p, group, args)
-                append((kernel, p._data, (g, *arrays), scalars))
-                p._vc[0] += 1
-        self._run(tasks, self._n_scratch)
-        return loss
-
 
 def _raw(x):
     if isinstance(x, Tensor):
@@ -819,27 +450,6 @@ def _scalar_dtype():
     """PyTorch keeps ``step`` and similar scalars in float64 only when that is the default."""
     d = _dtype.get_default_dtype()
     return np.float64 if d == np.float64 else np.float32
-
-
-def _grad_array(p: Tensor):
-    """The gradient of ``p`` as an array the kernels can use (contiguous, ``p``'s dtype)."""
-    g = p.grad._data
-    pd = p._data
-    if g.dtype != pd.dtype or not g.flags.c_contiguous or g.shape != pd.shape:
-        xp = namespace_of(pd)
-        g = xp.ascontiguousarray(xp.broadcast_to(g, pd.shape), dtype=pd.dtype)
-    return g
-
-
-def _zeros_like(p: Tensor) -> Tensor:
-    """A state tensor of zeros with ``p``'s shape and dtype (contiguous)."""
-    xp = namespace_of(p._data)
-    return wrap(xp.zeros(p._data.shape, dtype=p._data.dtype))
-
-
-def _check(ok: bool, message: str) -> None:
-    if not ok:
-        raise ValueError(message)
 
 
 def _validate_common(group: dict[str, Any]) -> None:
@@ -869,56 +479,3 @@ def _validate_common(group: dict[str, Any]) -> None:
 def _lr(group) -> float:
     lr = group["lr"]
     return float(lr._data) if isinstance(lr, Tensor) else lr
-
-
-def _effective_grad(xp, p, g, tg, t1, weight_decay, maximize, decoupled_lr=None):
-    """The gradient the update uses: negated for ``maximize``, plus L2 ``weight_decay * p``.
-
-    With ``decoupled_lr`` (AdamW-style decay) the parameter is shrunk in place by
-    ``1 - decoupled_lr * weight_decay`` instead. Writes into the scratch buffer ``tg`` (never
-    into the user's ``.grad``) and returns it, or returns ``g`` unchanged when the gradient
-    needs no change.
-    """
-    if maximize:
-        xp.negative(g, out=tg)
-        g = tg
-    if weight_decay != 0:
-        if decoupled_lr is not None:
-            p *= 1 - decoupled_lr * weight_decay
-        else:
-            xp.multiply(p, weight_decay, out=t1)
-            xp.add(g, t1, out=tg)
-            g = tg
-    return g
-
-
-def _constants(arr, *values) -> tuple:
-    """``values`` as 0-d arrays of ``arr``'s dtype when ``arr`` is a NumPy array.
-
-    A NumPy ufunc takes a 0-d array operand about twice as fast as a Python float (no weak-scalar
-    promotion to resolve), and the value is rounded to the parameter's dtype exactly as the
-    Python float would be. Other array libraries get the Python floats.
-    """
-    if type(arr) is np.ndarray:
-        dt = arr.dtype
-        return tuple([np.array(v, dt) for v in values])
-    return values
-
-
-def _lerp_(xp, m, g, weight, t1):
-    """``m`` moves to ``g`` by ``weight`` in place, with PyTorch's ``lerp_`` rounding."""
-    xp.subtract(g, m, out=t1)
-    if weight < 0.5:
-        t1 *= weight
-        m += t1
-    else:
-        t1 *= 1 - weight
-        xp.subtract(g, t1, out=m)
-
-
-def _ema_sq_(xp, v, g, beta, t1):
-    """``v = beta * v + (1 - beta) * g * g`` in place."""
-    v *= beta
-    xp.multiply(g, 1 - beta, out=t1)     # PyTorch's addcmul order: (value * g) * g
-    t1 *= g
-    v += t1

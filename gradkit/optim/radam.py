@@ -6,25 +6,50 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import _effective_grad, _ema_sq_, _KernelOptimizer, _lerp_, _lr
+from ._kernels import Hyperparameters, _effective_grad, _ema_sq_, _lerp_
+from ._runner import _KernelOptimizer
+from .optimizer import _lr
 
 __all__ = ["RAdam"]
 
 
-def _radam_kernel(xp, p, g, m, v, tg, t1, t2, lr, beta1, beta2, eps, weight_decay, decoupled,
-                  maximize, bias_correction1, bias_correction2, rect):
-    """One RAdam update in place (``rect`` is None while the variance is not tractable)."""
-    g = _effective_grad(xp, p, g, tg, t1, weight_decay, maximize, lr if decoupled else None)
-    _lerp_(xp, m, g, 1 - beta1, t1)
-    _ema_sq_(xp, v, g, beta2, t1)
-    xp.divide(m, bias_correction1, out=t1)
+class _RAdamHyper(Hyperparameters):
+    """What one RAdam kernel call needs, for one group and step count (Python numbers):
+    ``bias_correction1``/``2`` are ``1 - beta1^t`` and ``1 - beta2^t``, ``rect`` the
+    rectification (None while the variance is not tractable)."""
+
+    __slots__ = ("lr", "beta1", "beta2", "eps", "weight_decay", "decoupled", "maximize",
+                 "bias_correction1", "bias_correction2", "rect")
+
+    def __init__(self, *, lr, beta1, beta2, eps, weight_decay, decoupled, maximize,
+                 bias_correction1, bias_correction2, rect) -> None:
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.decoupled = decoupled
+        self.maximize = maximize
+        self.bias_correction1 = bias_correction1
+        self.bias_correction2 = bias_correction2
+        self.rect = rect
+
+
+def _radam_kernel(xp, p, g, m, v, tg, t1, t2, hp: _RAdamHyper):
+    """One RAdam update in place (``hp.rect`` is None while the variance is not tractable)."""
+    lr = hp.lr
+    g = _effective_grad(xp, p, g, tg, t1, hp.weight_decay, hp.maximize,
+                        lr if hp.decoupled else None)
+    _lerp_(xp, m, g, 1 - hp.beta1, t1)
+    _ema_sq_(xp, v, g, hp.beta2, t1)
+    xp.divide(m, hp.bias_correction1, out=t1)
     t1 *= lr
-    if rect is not None:
+    if hp.rect is not None:
         xp.sqrt(v, out=t2)
-        t2 += eps
-        xp.divide(math.sqrt(bias_correction2), t2, out=t2)
+        t2 += hp.eps
+        xp.divide(math.sqrt(hp.bias_correction2), t2, out=t2)
         t1 *= t2
-        t1 *= rect
+        t1 *= hp.rect
     p -= t1
 
 
@@ -62,16 +87,12 @@ class RAdam(_KernelOptimizer):
         super().__init__(params, defaults)
 
     def _group_args(self, group):
-        lr = _lr(group)
-        beta1, beta2 = (float(b) for b in group["betas"])
-        rest = (lr, beta1, beta2, group["eps"], group["weight_decay"],
-                group["decoupled_weight_decay"], group["maximize"])
-        return rest, 2 / (1 - beta2) - 1
+        """The group's options, and the cache of its records by step count."""
+        return group, _lr(group), tuple(float(b) for b in group["betas"]), {}
 
-    def _param_args(self, p, group, args):
-        rest, rho_inf = args
-        beta1, beta2 = rest[1], rest[2]
-        st, step = self._step_state(p, group)
+    @staticmethod
+    def _hyper(step, group, lr, beta1, beta2) -> _RAdamHyper:
+        rho_inf = 2 / (1 - beta2) - 1
         bc1 = 1 - beta1 ** step
         bc2 = 1 - beta2 ** step
         rho_t = rho_inf - 2 * step * (beta2 ** step) / bc2
@@ -79,4 +100,15 @@ class RAdam(_KernelOptimizer):
         if rho_t > 5.0:
             rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-        return (st["exp_avg"]._data, st["exp_avg_sq"]._data), (*rest, bc1, bc2, rect)
+        return _RAdamHyper(lr=lr, beta1=beta1, beta2=beta2, eps=group["eps"],
+                           weight_decay=group["weight_decay"],
+                           decoupled=group["decoupled_weight_decay"], maximize=group["maximize"],
+                           bias_correction1=bc1, bias_correction2=bc2, rect=rect)
+
+    def _param_args(self, p, group, args):
+        group, lr, (beta1, beta2), records = args
+        st, step = self._step_state(p, group)
+        hp = records.get(step)
+        if hp is None:
+            hp = records[step] = self._hyper(step, group, lr, beta1, beta2)
+        return (st["exp_avg"]._data, st["exp_avg_sq"]._data), hp

@@ -5,31 +5,47 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .optimizer import _effective_grad, _ema_sq_, _KernelOptimizer, _lerp_, _lr, _zeros_like
+from ._kernels import Hyperparameters, _effective_grad, _ema_sq_, _lerp_
+from ._runner import _KernelOptimizer, _zeros_like
+from .optimizer import _lr
 
 __all__ = ["RMSprop"]
 
 
-def _rmsprop_kernel(xp, p, g, v, gavg, buf, tg, t1, t2, lr, alpha, eps, weight_decay, momentum,
-                    centered, maximize):
+class _RMSpropHyper(Hyperparameters):
+    """What one RMSprop kernel call needs, for one group (Python numbers)."""
+
+    __slots__ = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
+
+    def __init__(self, *, lr, alpha, eps, weight_decay, momentum, centered, maximize) -> None:
+        self.lr = lr
+        self.alpha = alpha
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.momentum = momentum
+        self.centered = centered
+        self.maximize = maximize
+
+
+def _rmsprop_kernel(xp, p, g, v, gavg, buf, tg, t1, t2, hp: _RMSpropHyper):
     """One RMSprop update in place (``gavg``/``buf`` are used only when centered/momentum)."""
-    g = _effective_grad(xp, p, g, tg, t1, weight_decay, maximize)
-    _ema_sq_(xp, v, g, alpha, t1)
-    if centered:
-        _lerp_(xp, gavg, g, 1 - alpha, t1)
+    g = _effective_grad(xp, p, g, tg, t1, hp.weight_decay, hp.maximize)
+    _ema_sq_(xp, v, g, hp.alpha, t1)
+    if hp.centered:
+        _lerp_(xp, gavg, g, 1 - hp.alpha, t1)
         xp.multiply(gavg, gavg, out=t2)
         xp.subtract(v, t2, out=t2)
         xp.sqrt(t2, out=t2)
     else:
         xp.sqrt(v, out=t2)
-    t2 += eps
-    if momentum > 0:
+    t2 += hp.eps
+    if hp.momentum > 0:
         xp.divide(g, t2, out=t1)
-        buf *= momentum
+        buf *= hp.momentum
         buf += t1
-        xp.multiply(buf, -lr, out=t1)
+        xp.multiply(buf, -hp.lr, out=t1)
     else:
-        xp.multiply(g, -lr, out=t1)
+        xp.multiply(g, -hp.lr, out=t1)
         t1 /= t2
     p += t1
 
@@ -85,12 +101,13 @@ class RMSprop(_KernelOptimizer):
             st["grad_avg"] = _zeros_like(p)
 
     def _group_args(self, group):
-        return (_lr(group), group["alpha"], group["eps"], group["weight_decay"],
-                group["momentum"], group["centered"], group["maximize"])
+        return _RMSpropHyper(lr=_lr(group), alpha=group["alpha"], eps=group["eps"],
+                             weight_decay=group["weight_decay"], momentum=group["momentum"],
+                             centered=group["centered"], maximize=group["maximize"])
 
-    def _param_args(self, p, group, scalars):
+    def _param_args(self, p, group, hp):
         st, _ = self._step_state(p, group)
         v = st["square_avg"]._data
         gavg = st["grad_avg"]._data if group["centered"] else v
         buf = st["momentum_buffer"]._data if group["momentum"] > 0 else v
-        return (v, gavg, buf), scalars
+        return (v, gavg, buf), hp

@@ -7,81 +7,101 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import _constants, _KernelOptimizer, _lr, _zeros_like
+from ._kernels import Hyperparameters, _constants
+from ._runner import _KernelOptimizer, _zeros_like
+from .optimizer import _lr
 
 __all__ = ["SGD"]
 
 
-def _sgd_kernel(xp, p, g, buf, tg, t1, consts, has_momentum, has_dampening,
-                has_weight_decay, nesterov, maximize, first):
-    """One SGD update of ``p`` in place (``buf`` is the momentum buffer, unused without it).
+class _SGDHyper(Hyperparameters):
+    """What one SGD kernel call needs, for one group, parameter dtype and first step or not.
 
-    ``consts`` holds ``(momentum, 1 - dampening, weight_decay, -lr)`` in ``p``'s dtype.
+    The numbers are 0-d arrays of the parameter's dtype (``_constants``): ``momentum``, ``keep``
+    (``1 - dampening``), ``weight_decay``, ``neg_lr``. The flags: ``has_momentum``,
+    ``has_dampening``, ``has_weight_decay``, ``nesterov``, ``maximize``, ``first`` (the momentum
+    buffer was made this step: it takes the gradient as it is).
     """
-    momentum, keep, weight_decay, neg_lr = consts
-    if maximize:
+
+    __slots__ = ("has_momentum", "has_dampening", "has_weight_decay", "nesterov", "maximize",
+                 "first", "momentum", "keep", "weight_decay", "neg_lr")
+
+    def __init__(self, *, has_momentum, has_dampening, has_weight_decay, nesterov, maximize,
+                 first, momentum, keep, weight_decay, neg_lr) -> None:
+        self.has_momentum = has_momentum
+        self.has_dampening = has_dampening
+        self.has_weight_decay = has_weight_decay
+        self.nesterov = nesterov
+        self.maximize = maximize
+        self.first = first
+        self.momentum = momentum
+        self.keep = keep
+        self.weight_decay = weight_decay
+        self.neg_lr = neg_lr
+
+
+def _sgd_kernel(xp, p, g, buf, tg, t1, hp: _SGDHyper):
+    """One SGD update of ``p`` in place (``buf`` is the momentum buffer, unused without it)."""
+    if hp.maximize:
         xp.negative(g, tg)
         g = tg
-    if has_weight_decay:
-        xp.multiply(p, weight_decay, t1)
+    if hp.has_weight_decay:
+        xp.multiply(p, hp.weight_decay, t1)
         xp.add(g, t1, tg)
         g = tg
-    if has_momentum:
-        if first:
+    if hp.has_momentum:
+        if hp.first:
             buf[...] = g
         else:
-            xp.multiply(buf, momentum, buf)
-            if has_dampening:
-                xp.multiply(g, keep, t1)
+            xp.multiply(buf, hp.momentum, buf)
+            if hp.has_dampening:
+                xp.multiply(g, hp.keep, t1)
                 xp.add(buf, t1, buf)
             else:
                 xp.add(buf, g, buf)
-        if nesterov:
-            xp.multiply(buf, momentum, t1)
+        if hp.nesterov:
+            xp.multiply(buf, hp.momentum, t1)
             xp.add(g, t1, tg)
             g = tg
         else:
             g = buf
-    xp.multiply(g, neg_lr, t1)
+    xp.multiply(g, hp.neg_lr, t1)
     xp.add(p, t1, p)
 
 
-def _sgd_blas_kernel(blas, p, g, buf, tg, t1, consts, has_momentum, has_dampening,
-                     has_weight_decay, nesterov, maximize, first):
-    """``_sgd_kernel`` with BLAS on flat contiguous slices (``blas`` is an ``optimizer.Blas``),
-    rounded as PyTorch's CPU kernels (but see ``optimizer`` on OpenBLAS's Haswell kernels):
+def _sgd_blas_kernel(blas, p, g, buf, tg, t1, hp: _SGDHyper):
+    """``_sgd_kernel`` with BLAS on flat contiguous slices (``blas`` is a ``_blas.Blas``),
+    rounded as PyTorch's CPU kernels (but see ``_blas`` on OpenBLAS's Haswell kernels):
     ``grad.add(p, alpha=weight_decay)``,
     ``grad.add(buf, alpha=momentum)`` and ``p.add_(g, alpha=-lr)`` are one ``axpy`` each,
     ``buf.mul_(momentum).add_(g)`` one ``axpby`` (with dampening, a ``scal`` and an ``axpy``)."""
-    momentum, keep, weight_decay, neg_lr = consts
-    if keep == 0 or neg_lr == 0:
+    if hp.keep == 0 or hp.neg_lr == 0:
         # BLAS skips a zero multiple outright; ufuncs give 0 * inf = nan, as PyTorch does.
-        return _sgd_kernel(np, p, g, buf, tg, t1, consts, has_momentum, has_dampening,
-                           has_weight_decay, nesterov, maximize, first)
-    if maximize:
+        return _sgd_kernel(np, p, g, buf, tg, t1, hp)
+    if hp.maximize:
         np.negative(g, tg)
         g = tg
-    if has_weight_decay:
+    if hp.has_weight_decay:
         if g is not tg:
             np.copyto(tg, g)
             g = tg
-        blas.axpy(weight_decay, p, g)
-    if has_momentum:
-        if first:
+        blas.axpy(hp.weight_decay, p, g)
+    if hp.has_momentum:
+        if hp.first:
             np.copyto(buf, g)
-        elif has_dampening:
-            blas.scal(momentum, buf)
-            blas.axpy(keep, g, buf)
+        elif hp.has_dampening:
+            blas.scal(hp.momentum, buf)
+            blas.axpy(hp.keep, g, buf)
         else:
-            blas.axpby(1.0, g, momentum, buf)
-        if nesterov:
+            blas.axpby(1.0, g, hp.momentum, buf)
+        if hp.nesterov:
             if g is not tg:
                 np.copyto(tg, g)
                 g = tg
-            blas.axpy(momentum, buf, g)
+            blas.axpy(hp.momentum, buf, g)
         else:
             g = buf
-    blas.axpy(neg_lr, g, p)
+    blas.axpy(hp.neg_lr, g, p)
 
 
 class SGD(_KernelOptimizer):
@@ -131,25 +151,34 @@ class SGD(_KernelOptimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def _group_args(self, group):
+        """The group's options, and the cache of its records by parameter dtype (and array type,
+        for arrays other than NumPy's)."""
+        return group, -_lr(group), group["momentum"] != 0, {}
+
+    @staticmethod
+    def _hyper(arr, first, group, neg_lr) -> _SGDHyper:
         momentum = group["momentum"]
         dampening = group["dampening"]
         wd = group["weight_decay"]
-        flags = (momentum != 0, dampening != 0, wd != 0, group["nesterov"], group["maximize"])
-        return flags, (momentum, 1 - dampening, wd, -_lr(group)), {}
+        c = _constants(arr, momentum, 1 - dampening, wd, neg_lr)
+        return _SGDHyper(has_momentum=momentum != 0, has_dampening=dampening != 0,
+                         has_weight_decay=wd != 0, nesterov=group["nesterov"],
+                         maximize=group["maximize"], first=first, momentum=c[0], keep=c[1],
+                         weight_decay=c[2], neg_lr=c[3])
 
     def _param_args(self, p, group, args):
-        flags, values, consts = args
+        group, neg_lr, has_momentum, records = args
         arr = p._data
-        first = False
         buf = arr                       # (unused without momentum)
-        if flags[0]:
+        if has_momentum:
             st = self.state[p]
             b = st.get("momentum_buffer")
-            if b is None:
+            if b is None:               # its first step: the buffer takes the gradient as it is
                 b = st["momentum_buffer"] = _zeros_like(p)
-                first = True
+                return (b._data,), self._hyper(arr, True, group, neg_lr)
             buf = b._data
-        c = consts.get(arr.dtype)       # the group's constants in each parameter dtype
-        if c is None:
-            c = consts[arr.dtype] = _constants(arr, *values)
-        return (buf,), (c, *flags, first)
+        key = arr.dtype if type(arr) is np.ndarray else (type(arr), arr.dtype)
+        hp = records.get(key)
+        if hp is None:
+            hp = records[key] = self._hyper(arr, False, group, neg_lr)
+        return (buf,), hp

@@ -19,6 +19,7 @@ from .callbacks import (
     PlotHistory,
 )
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .early_stopping import EarlyStopping
 from .history import History
 from .lr_finder import LRFindResult, lr_find, suggest_lr
 from .plots import plot_history, plot_lr_find
@@ -29,6 +30,7 @@ __all__ = [
     "Callback",
     "CallbackList",
     "CheckpointError",
+    "EarlyStopping",
     "History",
     "HistoryWriter",
     "LRFindResult",

@@ -233,7 +233,7 @@ class Trainer:
             (``nn.utils.clip_grad_norm_``); ``None`` for no clipping.
         accumulate_steps: add up gradients over this many batches per optimizer step. The loss
             is divided by the group's size, so the step matches one on the combined batch.
-        early_stopping: a ``gradkit.optim.EarlyStopping`` fed the monitored value (and the
+        early_stopping: a ``gradkit.train.EarlyStopping`` fed the monitored value (and the
             model) each epoch; when it says stop, the fit ends, and with
             ``restore_best_weights=True`` the model holds the best epoch's weights.
         callbacks: :class:`~gradkit.train.Callback` objects (progress, checkpoints, plots, ...).
@@ -591,7 +591,7 @@ class Trainer:
                              f"epoch's logs")
         stopper = self.early_stopping
         params = inspect.signature(stopper.step).parameters
-        if "module" in params:  # gradkit.optim.EarlyStopping snapshots the best weights
+        if "module" in params:  # gradkit.train.EarlyStopping snapshots the best weights
             stop = stopper.step(monitored, module=self.model)
         else:
             stop = stopper.step(monitored)

@@ -17,7 +17,7 @@ from test_optimizers_vs_torch import CASES, IDS, _check_float32_steps, _problem,
 
 import gradkit as gk
 from gradkit import optim
-from gradkit.optim import optimizer as base_mod
+from gradkit.optim import _blas, _runner
 
 BLAS_CASES = [(n, kw) for n, kw in CASES if n in ("SGD", "Adam", "AdamW")]
 BLAS_IDS = [i for (n, _), i in zip(CASES, IDS) if n in ("SGD", "Adam", "AdamW")]
@@ -26,7 +26,7 @@ WIDTH = 40
 
 
 def _have_blas():
-    return base_mod._blas_routines(np.dtype(np.float32)) is not None
+    return _blas._blas_routines(np.dtype(np.float32)) is not None
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def fast(monkeypatch):
     ``count(name)``, how often optimizer ``name``'s BLAS kernel has run."""
     if not _have_blas():
         pytest.skip("NumPy's OpenBLAS symbols not found: only the ufunc path exists here")
-    monkeypatch.setattr(base_mod, "_BLAS_MIN", 0)
+    monkeypatch.setattr(_runner, "_BLAS_MIN", 0)
     calls = {}
     for name in ("SGD", "Adam", "AdamW"):
         cls = getattr(optim, name)
@@ -50,7 +50,7 @@ def fast(monkeypatch):
 
 
 def _fallback(monkeypatch):
-    monkeypatch.setattr(base_mod, "_BLAS", [None])
+    monkeypatch.setattr(_blas, "_BLAS", [None])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
@@ -92,7 +92,7 @@ def test_blas_path_on_a_large_parameter_matches_torch(torch, name, kw, states):
         pytest.skip("NumPy's OpenBLAS symbols not found")
     rng = np.random.default_rng(0)
     w0 = rng.standard_normal((600, 500)).astype(np.float32)
-    assert w0.size >= base_mod._BLAS_MIN
+    assert w0.size >= _runner._BLAS_MIN
     grads = [rng.standard_normal(w0.shape).astype(np.float32) for _ in range(4)]
     w = gk.tensor(w0, requires_grad=True)
     tw = torch.tensor(w0, requires_grad=True)
@@ -139,13 +139,13 @@ def test_blas_path_keeps_nan_of_zero_times_inf(torch, fast, name, kw):
 
 def test_blas_ready_refuses_arrays_it_cannot_update_in_place():
     a = np.zeros(8, np.float32)
-    assert base_mod._blas_ready(a, [np.ones(8, np.float32)])
-    assert not base_mod._blas_ready(a, [np.ones(8, np.float64)])        # another dtype
-    assert not base_mod._blas_ready(a, [np.ones(16, np.float32)[::2]])  # not contiguous
+    assert _blas._blas_ready(a, [np.ones(8, np.float32)])
+    assert not _blas._blas_ready(a, [np.ones(8, np.float64)])        # another dtype
+    assert not _blas._blas_ready(a, [np.ones(16, np.float32)[::2]])  # not contiguous
     ro = np.ones(8, np.float32)
     ro.flags.writeable = False
-    assert not base_mod._blas_ready(a, [ro])
-    assert not base_mod._blas_ready(np.zeros((4, 2), np.float32).T, [])
+    assert not _blas._blas_ready(a, [ro])
+    assert not _blas._blas_ready(np.zeros((4, 2), np.float32).T, [])
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])
@@ -160,7 +160,7 @@ def test_other_dtypes_and_strided_parameters_take_the_ufunc_path(fast, dtype):
     ref = gk.tensor(w0, requires_grad=True)
     opt = optim.SGD([w], lr=0.1, momentum=0.9)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(base_mod, "_BLAS", [None])
+        mp.setattr(_blas, "_BLAS", [None])
         ropt = optim.SGD([ref], lr=0.1, momentum=0.9)
         for _ in range(3):
             ref.grad = gk.tensor(np.ones((6, 4), dtype))

@@ -1,4 +1,4 @@
-"""Optimizer base: validation, groups, zero_grad, closures, hooks, convergence, EarlyStopping."""
+"""Optimizer base: validation, groups, zero_grad, closures, hooks, convergence."""
 
 # ruff: noqa: C408
 
@@ -163,7 +163,7 @@ def test_large_parameter_results_do_not_depend_on_the_thread_count(monkeypatch, 
     """The chunked, threaded path for large parameters gives the same bits on 1, 2 or 3 threads,
     on the BLAS kernels and on the ufunc kernels, and the ufunc kernels the same bits as one
     whole-parameter call."""
-    from gradkit.optim import optimizer as base_mod
+    from gradkit.optim import _blas, _runner
 
     rng = np.random.default_rng(0)
     w0 = rng.standard_normal(300_001).astype(np.float32)
@@ -172,7 +172,7 @@ def test_large_parameter_results_do_not_depend_on_the_thread_count(monkeypatch, 
           else dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.1))
 
     def run(threads):
-        monkeypatch.setattr(base_mod, "_THREADS", threads)
+        monkeypatch.setattr(_runner, "_THREADS", threads)
         w = gk.tensor(w0, requires_grad=True)
         opt = getattr(optim, name)([w], **kw)
         for g in grads:
@@ -182,11 +182,11 @@ def test_large_parameter_results_do_not_depend_on_the_thread_count(monkeypatch, 
 
     for blas in (True, False):
         if not blas:
-            monkeypatch.setattr(base_mod, "_BLAS", [None])
+            monkeypatch.setattr(_blas, "_BLAS", [None])
         results = [run(t) for t in (1, 2, 3)]
         for r in results[1:]:
             np.testing.assert_array_equal(r, results[0], err_msg=f"blas={blas}")
-    monkeypatch.setattr(base_mod, "_PARALLEL_MIN", 1 << 40)   # one ufunc call per parameter
+    monkeypatch.setattr(_runner, "_PARALLEL_MIN", 1 << 40)   # one ufunc call per parameter
     np.testing.assert_array_equal(run(1), results[0])
 
 
@@ -295,46 +295,6 @@ def test_converges_on_rosenbrock(name, kw, steps, tol):
         x.grad = gk.tensor(np.array([-400 * u * (v - u * u) - 2 * (1 - u), 200 * (v - u * u)]))
         opt.step()
     np.testing.assert_allclose(x.detach().numpy(), [1.0, 1.0], atol=tol)
-
-
-# ----------------------------------------------------------------- EarlyStopping
-def test_early_stopping_counts_and_stops():
-    stopper = optim.EarlyStopping(patience=2, min_delta=0.01)
-    verdicts = [stopper.step(m) for m in [1.0, 0.9, 0.895, 0.95, 0.5, 0.6, 0.6]]
-    assert verdicts == [False, False, False, True, False, False, True]
-    assert stopper.best == 0.5
-    assert stopper.best_step == 5
-
-
-def test_early_stopping_max_mode_and_nan():
-    stopper = optim.EarlyStopping(patience=1, mode="max")
-    assert not stopper.step(0.5)
-    assert stopper.step(float("nan"))
-
-
-def test_early_stopping_restores_best_weights():
-    model = nn.Linear(2, 1)
-    stopper = optim.EarlyStopping(patience=1, restore_best_weights=True, module=model)
-    with gk.no_grad():
-        model.weight.fill_(1.0)
-    stopper.step(0.1)
-    with gk.no_grad():
-        model.weight.fill_(5.0)
-    assert stopper.step(0.2)
-    np.testing.assert_array_equal(model.weight.detach().numpy(), np.ones((1, 2), np.float32))
-    state = stopper.state_dict()
-    other = optim.EarlyStopping()
-    other.load_state_dict(state)
-    assert other.best == 0.1 and other.patience == 1
-
-
-def test_early_stopping_errors():
-    with pytest.raises(ValueError, match="mode must be 'min' or 'max'"):
-        optim.EarlyStopping(mode="up")
-    with pytest.raises(ValueError, match="patience"):
-        optim.EarlyStopping(patience=-1)
-    with pytest.raises(ValueError, match="needs the module"):
-        optim.EarlyStopping(restore_best_weights=True).step(1.0)
 
 
 def test_subclass_calling_super_step_runs_hooks_once():

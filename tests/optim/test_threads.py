@@ -14,8 +14,7 @@ import pytest
 
 import gradkit as gk
 from gradkit import optim
-from gradkit.optim import _threads
-from gradkit.optim import optimizer as base_mod
+from gradkit.optim import _runner, _threads
 
 
 def test_each_share_runs_once_on_its_own_thread():
@@ -99,12 +98,12 @@ def _step_in_child(queue):
 
 @pytest.mark.skipif(sys.platform != "linux", reason="fork start method")
 def test_a_forked_child_makes_its_own_pool(monkeypatch):
-    monkeypatch.setattr(base_mod, "_THREADS", 2)
+    monkeypatch.setattr(_runner, "_THREADS", 2)
     w = gk.tensor(np.ones(300_000, np.float32), requires_grad=True)
     opt = optim.Adam([w], lr=0.1)
     w.grad = gk.tensor(np.ones(300_000, np.float32))
     opt.step()                                          # the parent's pool exists now
-    assert base_mod._POOL[0] is not None
+    assert _runner._POOL[0] is not None
     ctx = multiprocessing.get_context("fork")
     q = ctx.Queue()
     child = ctx.Process(target=_step_in_child, args=(q,))
@@ -118,7 +117,7 @@ def test_a_forked_child_makes_its_own_pool(monkeypatch):
 def test_optimizers_stepping_in_two_threads_at_once_match_serial_steps(monkeypatch):
     """Two optimizers stepped from two threads share the pool; each run waits for its own
     shares only."""
-    monkeypatch.setattr(base_mod, "_THREADS", 2)
+    monkeypatch.setattr(_runner, "_THREADS", 2)
     rng = np.random.default_rng(0)
     w0 = [rng.standard_normal(300_000).astype(np.float32) for _ in range(2)]
     grads = [[rng.standard_normal(300_000).astype(np.float32) for _ in range(5)] for _ in w0]
@@ -157,21 +156,21 @@ def test_thread_count_follows_the_environment(monkeypatch, env, expected):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert base_mod._thread_count() == expected
+    assert _runner._thread_count() == expected
 
 
 def test_thread_count_defaults_to_the_usable_cpus(monkeypatch):
     for name in ("GRADKIT_OPTIM_THREADS", "OMP_NUM_THREADS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "many")          # not ours to judge: ignored
-    expected = min(len(base_mod._CPUS) if base_mod._CPUS else os.cpu_count() or 1, 8)
-    assert base_mod._thread_count() == expected
+    expected = min(len(_runner._CPUS) if _runner._CPUS else os.cpu_count() or 1, 8)
+    assert _runner._thread_count() == expected
 
 
 def test_a_bad_thread_count_is_named(monkeypatch):
     monkeypatch.setenv("GRADKIT_OPTIM_THREADS", "two")
     with pytest.raises(ValueError, match=r"GRADKIT_OPTIM_THREADS='two'.*whole number"):
-        base_mod._thread_count()
+        _runner._thread_count()
 
 
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
@@ -199,10 +198,10 @@ def test_ctrl_c_while_the_caller_waits_lets_every_share_finish_first():
 
 
 def _report_after_fork(queue):
-    from gradkit.optim import optimizer as base
+    from gradkit.optim import _blas
 
     queue.put((sys.getswitchinterval(), _threads.short_gil_waits._inside,
-               base._one_blas_thread._inside, base._POOL[0] is None))
+               _blas._one_blas_thread._inside, _runner._POOL[0] is None))
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="fork start method")

@@ -140,12 +140,12 @@ def test_missing_and_foreign_files(tmp_path):
 
 def test_early_stopping_state_survives_a_resume(make_job, tmp_path):
     model, opt, train, test = make_job()
-    stopper = gk.optim.EarlyStopping(patience=3, restore_best_weights=True)
+    stopper = gk.train.EarlyStopping(patience=3, restore_best_weights=True)
     trainer = Trainer(model, opt, cross_entropy, early_stopping=stopper, progress="off")
     trainer.fit(train, test, epochs=2)
     trainer.save_checkpoint(tmp_path / "c")
     model2, opt2, train2, _ = make_job(seed=3)
-    stopper2 = gk.optim.EarlyStopping(patience=3, restore_best_weights=True)
+    stopper2 = gk.train.EarlyStopping(patience=3, restore_best_weights=True)
     resumed = Trainer(model2, opt2, cross_entropy, early_stopping=stopper2, progress="off")
     resumed.load_checkpoint(tmp_path / "c", train_loader=train2)
     assert stopper2.steps == 2 and stopper2.best == pytest.approx(stopper.best)

@@ -1,0 +1,122 @@
+"""The base class ``LRScheduler`` and the helpers the schedulers share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..._tensor import Tensor
+from ..optimizer import Optimizer
+
+__all__ = ["LRScheduler"]
+
+
+def _set_lr(group: dict, value: Any) -> None:
+    if isinstance(group["lr"], Tensor):
+        group["lr"].fill_(float(value))
+    else:
+        group["lr"] = value
+
+
+def _copy(value: Any) -> Any:
+    """A Tensor is cloned (as PyTorch does), so that no list aliases a group's value."""
+    return value.clone() if isinstance(value, Tensor) else value
+
+
+def _lrs(optimizer, key: str = "lr") -> list:
+    return [_copy(g[key]) for g in optimizer.param_groups]
+
+
+def _per_group(name: str, optimizer, value,
+               message: str = "expected {n} values for {name}, got {got}") -> list:
+    """``value`` for each parameter group: one per group (a list or tuple) or one for all."""
+    n = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(message.format(n=n, name=name, got=len(value)))
+        return [_copy(v) for v in value]
+    return [_copy(value) for _ in range(n)]
+
+
+class LRScheduler:
+    """Base class of the learning-rate schedulers.
+
+    Args:
+        optimizer: the optimizer whose ``group["lr"]`` values the scheduler sets.
+        last_epoch: the index of the last step, to resume a schedule (-1 starts fresh; other
+            values need ``"initial_lr"`` in each group, as written by a previous scheduler).
+
+    Attributes:
+        base_lrs: the initial learning rate of each group.
+        last_epoch: the number of ``step()`` calls since the start (0 after construction).
+    """
+
+    _is_initial = False
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                lr = group["lr"]
+                group.setdefault("initial_lr", lr.clone() if isinstance(lr, Tensor) else lr)
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
+                        f"a scheduler with last_epoch={last_epoch} >= 0; load the optimizer's "
+                        f"state dict first, or pass last_epoch=-1 for a fresh run")
+        self.base_lrs = _lrs(optimizer, "initial_lr")
+        self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def get_lr(self) -> list:
+        """The learning rates of the current step (PyTorch's chainable form)."""
+        raise NotImplementedError
+
+    def get_last_lr(self) -> list:
+        """The learning rates the last ``step()`` set, one per parameter group."""
+        return self._last_lr
+
+    def step(self, epoch: int | None = None, *, metrics: Any = None) -> None:
+        """Advance the schedule by one step and write the new ``group["lr"]`` values.
+
+        Args:
+            epoch: deprecated in PyTorch: jump to this step (uses the closed form).
+            metrics: ignored (accepted so that every scheduler has the same ``step``).
+        """
+        self._step_count += 1
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            closed = getattr(self, "_get_closed_form_lr", None)
+            values = closed() if closed is not None else self.get_lr()
+        self._write_lrs(values)
+
+    def _write_lrs(self, values) -> None:
+        """Set each group's ``"lr"`` to ``values`` and remember them as the last lrs."""
+        for group, lr in zip(self.optimizer.param_groups, values):
+            _set_lr(group, lr)
+        self._last_lr = _lrs(self.optimizer)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything in the scheduler except the optimizer (and unpicklable functions)."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state from :meth:`state_dict`."""
+        self.__dict__.update(state_dict)
