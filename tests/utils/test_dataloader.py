@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 
@@ -419,4 +420,52 @@ def test_worker_init_error_surfaces_with_its_message_processes():
     dl = DataLoader(list(range(6)), batch_size=2, num_workers=2, worker_init_fn=_bad_init,
                     multiprocessing_context="fork", timeout=30)
     with pytest.raises(ValueError, match="worker init failed in worker"):
+        list(dl)
+
+
+class _KillsItsWorker(Dataset):
+    """Item 5 kills the worker process that loads it (as the kernel's OOM killer would)."""
+
+    def __len__(self):
+        return 12
+
+    def __getitem__(self, i):
+        if i == 5:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return np.float32(i)
+
+
+class _ExitsWhileStarting(Dataset):
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return np.float32(i)
+
+
+def _exit_at_start(worker_id):
+    os._exit(3)
+
+
+def _fork_or_skip():
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("fork unavailable")
+
+
+def test_a_killed_worker_process_raises_instead_of_hanging():
+    _fork_or_skip()
+    dl = DataLoader(_KillsItsWorker(), batch_size=2, num_workers=2, multiprocessing_context="fork")
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid \d+\) is killed by signal: "
+                                           r"SIGKILL"):
+        list(dl)
+    # detected by polling the workers, not by a timeout (none was set)
+    assert time.monotonic() - start < 30
+
+
+def test_a_worker_process_that_dies_while_starting_raises():
+    _fork_or_skip()
+    dl = DataLoader(_ExitsWhileStarting(), batch_size=2, num_workers=2,
+                    multiprocessing_context="fork", worker_init_fn=_exit_at_start)
+    with pytest.raises(RuntimeError, match=r"exited unexpectedly \(exit code 3\)"):
         list(dl)

@@ -27,7 +27,9 @@ import math
 import multiprocessing
 import queue
 import random
+import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -286,7 +288,10 @@ class DataLoader:
                         initargs=(self.dataset, self.collate_fn, self._auto_collation,
                                   self.worker_init_fn, base_seed, self.num_workers, counter,
                                   started))
-        pool._gradkit_started = _ProcessStarts(started, self.num_workers)
+        pool._gradkit_started = _ProcessStarts(started, self.num_workers, pool)
+        # the worker processes as started: the Pool quietly replaces one that dies (and its
+        # task is lost), so waiting polls these to report a killed worker instead of hanging
+        pool._gradkit_workers = list(pool._pool)
         if self.persistent_workers:
             super().__setattr__("_pool", pool)
         return pool
@@ -366,16 +371,15 @@ class _ProcessStarts:
     """The start reports of a process pool's workers, read once; ``result`` raises the first
     worker_init_fn error (again on later epochs of a persistent pool)."""
 
-    def __init__(self, reports, n):
-        self._reports, self._left, self._error = reports, n, None
+    def __init__(self, reports, n, pool):
+        self._reports, self._left, self._error, self._pool = reports, n, None, pool
 
     def result(self, timeout=None):
-        import time
-
         deadline = None if timeout is None else time.monotonic() + timeout
         while self._left:
-            while deadline is not None and self._reports.empty():
-                if time.monotonic() > deadline:
+            while self._reports.empty():
+                _check_workers_alive(self._pool)
+                if deadline is not None and time.monotonic() > deadline:
                     raise multiprocessing.TimeoutError
                 time.sleep(0.01)
             error = self._reports.get()
@@ -388,6 +392,43 @@ class _ProcessStarts:
 
 def _process_worker_fetch(index):
     return _process_fetch(index)
+
+
+_POLL = 0.05  # seconds between checks of the worker processes while waiting for a batch
+
+
+def _check_workers_alive(pool) -> None:
+    """Raise PyTorch's error when a worker process has died (killed, or exited while starting):
+    its batch would never come."""
+    dead = [p for p in getattr(pool, "_gradkit_workers", ()) if p.exitcode is not None]
+    if not dead:
+        return
+    p = dead[0]
+    if p.exitcode < 0:
+        try:
+            how = f"is killed by signal: {signal.Signals(-p.exitcode).name}"
+        except ValueError:
+            how = f"is killed by signal {-p.exitcode}"
+        raise RuntimeError(f"DataLoader worker (pid {p.pid}) {how}. It may have run out of "
+                           f"memory (check dmesg), or something killed it; num_workers=0 "
+                           f"loads in the main process")
+    pids = ", ".join(str(q.pid) for q in dead)
+    raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly (exit code "
+                       f"{p.exitcode}). Run with num_workers=0 to see the error in the main "
+                       f"process")
+
+
+def _process_result(fut, pool, timeout):
+    """A process pool's batch, checking that the workers live while waiting."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        try:
+            return fut.get(_POLL)
+        except multiprocessing.TimeoutError:
+            pass
+        _check_workers_alive(pool)
+        if deadline is not None and time.monotonic() > deadline:
+            raise multiprocessing.TimeoutError
 
 
 class _BaseIter:
@@ -480,7 +521,8 @@ class _PoolIter(_BaseIter):
                 self._started[0].result(timeout=timeout)
                 self._started.pop(0)
             fut = self._pending.popleft()
-            batch = fut.get(timeout) if self._processes else fut.result(timeout=timeout)
+            batch = (_process_result(fut, self._pool, timeout) if self._processes
+                     else fut.result(timeout=timeout))
         except (concurrent.futures.TimeoutError, multiprocessing.TimeoutError):
             self._shutdown()
             raise _timeout_error(self._loader.timeout) from None
