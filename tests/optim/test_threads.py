@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import linecache
 import multiprocessing
 import os
 import signal
@@ -182,12 +183,22 @@ def test_ctrl_c_while_the_caller_waits_lets_every_share_finish_first():
     main = threading.get_ident()
     finished = []
 
+    def caller_waits():
+        """Whether the main thread is blocked in run()'s wait for the other shares (checked
+        on its stack, so the test does not depend on how loaded the machine is)."""
+        frame = sys._current_frames().get(main)
+        return (frame is not None and frame.f_code.co_name == "run"
+                and linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+                == "e = done.get()")
+
     def fn(i):
         if threading.get_ident() == main:
             return                                   # the caller waits from now on
-        time.sleep(0.2)                              # the caller is waiting by now
+        deadline = time.monotonic() + 60
+        while not caller_waits() and time.monotonic() < deadline:
+            time.sleep(0.001)
         signal.pthread_kill(main, signal.SIGINT)     # Ctrl-C during the wait
-        time.sleep(0.2)
+        time.sleep(0.2)                              # still writing when the interrupt lands
         finished.append(i)
 
     with pytest.raises(KeyboardInterrupt):
