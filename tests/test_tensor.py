@@ -562,3 +562,23 @@ def test_inplace_on_views_refuses_what_torch_refuses():
     z = y[gk.tensor([0, 0])]
     z.mul_(3)
     assert y.tolist() == [1.0, 2.0]
+
+
+def test_a_product_with_a_number_keeps_only_the_number(torch):
+    """x * 2 and x / 4 need only the number for their gradient (PyTorch saves only it): x may
+    then change in place; x * y (tensors) still keeps x and refuses."""
+    grads = []
+    for lib in (gk, torch):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 1
+        v = y[1:]
+        z, q = v * 2, v / 4
+        v.add_(1)
+        (z.sum() + q.sum()).backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    x = gk.tensor([1.0, 2.0], requires_grad=True) * 1
+    z = x * gk.tensor([3.0, 4.0], requires_grad=True)
+    x.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()

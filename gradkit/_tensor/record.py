@@ -17,6 +17,7 @@ from ..autograd.graph import (
     NEEDS_SCALAR_SECOND,
     SAVES_INPUTS,
     SAVES_OUTPUT,
+    SCALAR_KEEPS_NUMBER_ONLY,
     SELECT,
     VERSIONS_0,
     VERSIONS_0_NONE,
@@ -235,9 +236,13 @@ def scalar_result(op, a, s, da, out):
         node.meta = None
         node.out_vc = None
         if saves & SAVES_INPUTS:
-            vl = a._vcl
-            node.saved = (da, s)
-            node.versions = VERSIONS_0_NONE if vl is None or vl[0] == 0 else (vl[0], None)
+            if saves & SCALAR_KEEPS_NUMBER_ONLY:  # x * 2, x / 2: the rule reads only the 2
+                node.saved = (None, s)
+                node.versions = None
+            else:
+                vl = a._vcl
+                node.saved = (da, s)
+                node.versions = VERSIONS_0_NONE if vl is None or vl[0] == 0 else (vl[0], None)
         else:
             node.saved = node.versions = None
         t = _new(Tensor)  # _make, inlined

@@ -40,6 +40,7 @@ __all__ = [
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 SAVES_INPUTS = 1
 SAVES_OUTPUT = 2
+SCALAR_KEEPS_NUMBER_ONLY = 4
 # Shared ``versions`` tuples for the usual nodes (every input at version 0 when recorded; None
 # for a Python-scalar input): no allocation when recording, an identity test in the engine.
 VERSIONS_0 = (0,)
@@ -69,7 +70,10 @@ class Op:
         forward: computes the output array; returns ``(out, aux)`` when ``returns_aux``.
         backward: the rule described in the module docstring.
         saves: ``SAVES_INPUTS | SAVES_OUTPUT`` bits: which values backward reads. Drives the
-            in-place checks and what is kept alive.
+            in-place checks and what is kept alive. ``SCALAR_KEEPS_NUMBER_ONLY`` (with
+            ``SAVES_INPUTS``): when the second operand is a Python number the rule reads only
+            that number (``x * 2``, ``x / 2``), so the tensor is neither kept nor version-checked
+            (as PyTorch, which saves only the scalar there).
         broadcasts: the engine sums each gradient back to its input's shape.
         returns_aux: forward returns ``(out, aux)``; otherwise aux is the params tuple.
         release: optional ``release(node)`` called when backward frees the node's saved state

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
+from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, SCALAR_KEEPS_NUMBER_ONLY, Op
 
 __all__ = [
     "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "EXP", "LOG", "LOG1P", "EXPM1", "SQRT",
@@ -429,8 +429,8 @@ def _remainder_b(xp, g, ins, out, aux, needs):
 
 ADD = Op("Add", _add_f, _add_b, saves=0, broadcasts=True)
 SUB = Op("Sub", _sub_f, _sub_b, saves=0, broadcasts=True)
-MUL = Op("Mul", _mul_f, _mul_b, broadcasts=True)
-DIV = Op("Div", _div_f, _div_b, broadcasts=True)
+MUL = Op("Mul", _mul_f, _mul_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True)
+DIV = Op("Div", _div_f, _div_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True)
 NEG = Op("Neg", _neg_f, _neg_b, saves=0)
 POW = Op("Pow", _pow_f, _pow_b, broadcasts=True)
 EXP = Op("Exp", _exp_f, _exp_b, saves=SAVES_OUTPUT)
