@@ -171,6 +171,9 @@ def squeeze(input, dim=None):
         shape = tuple(s for s in x.shape if s != 1)
     else:
         dims = _norm_axis(dim, x.ndim) or ()
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"squeeze(): dim {_repeated(dims)} appears multiple times in the "
+                               f"list of dims {dim}; give each dim once")
         shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
     return reshape(x, shape)
 
