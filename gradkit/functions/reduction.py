@@ -24,15 +24,14 @@ from ._args import (
     _on_device_of,
     _t,
     _wrap_dim,
-    builtins_any,
 )
-
-builtins_all = builtins.all
 from ._registry import declare, tensor_method
 from .comparison import isnan
 from .elementwise import abs, maximum, minimum, where
 from .indexing import gather
 from .shape import cat, diagonal, narrow
+
+builtins_all = builtins.all
 
 __all__ = ["AminMax", "MaxMin", "all", "amax", "amin", "aminmax", "any", "argmax", "argmin",
     "corrcoef", "count_nonzero", "cov", "cummax", "cummin", "cumprod", "cumsum",
@@ -486,7 +485,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     ``aweights``; a 1-D input is one variable (a 0-d result)."""
     x = _t(input)
     if x.ndim > 2:
-        raise ValueError(f"cov(): expected input to have two or fewer dimensions but got an "
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
                          f"input with {x.ndim} dimensions")
     x = _float_operand(x)
     obs = x.reshape(1, -1) if x.ndim < 2 else x

@@ -50,9 +50,9 @@ def _check_source(x, d, idx, src, name):
         raise RuntimeError(f"{name}(): source and input must have the same number of dimensions, "
                          f"got shapes {tuple(src.shape)} and {tuple(x.shape)}")
     if ss[d] != idx.size:
-        raise RuntimeError(f"{name}(): number of indices ({idx.size}) should be equal to "
-                           f"source.size(dim) ({ss[d]}) at dim {d} (source shape "
-                           f"{tuple(src.shape)})")
+        exc = IndexError if name == "index_copy" else RuntimeError  # (PyTorch's types)
+        raise exc(f"{name}(): number of indices ({idx.size}) should be equal to "
+                  f"source.size(dim) ({ss[d]}) at dim {d} (source shape {tuple(src.shape)})")
     for k, (a, b) in enumerate(zip(xs, ss)):
         if k != d and a != b:
             raise RuntimeError(f"{name}(): source/destination tensor must have same slice shapes: "
@@ -145,7 +145,7 @@ def put(input, index, source, accumulate=False):
     x, src = _t(input), _t(source, "source")
     pos = _flat_positions(x, index, "put").reshape(-1)
     if src.numel() != pos.size:
-        raise RuntimeError(f"put(): Expected source and index to have the same number of "
+        raise IndexError(f"put(): Expected source and index to have the same number of "
                            f"elements, but got {src.numel()} and {pos.size}")
     if src.dtype != x.dtype:
         raise RuntimeError(f"put(): self and source expected to have the same dtype, got "

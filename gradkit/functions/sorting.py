@@ -353,7 +353,7 @@ def nanmedian(input, dim=None, keepdim=False):
         count = np.sum(~np.isnan(a), axis=d, keepdims=True) if a.dtype.kind == "f" else \
             np.full(np.take(order, [0], axis=d).shape, n)
         # an all-NaN slice reads the middle of its (all-NaN) order, as PyTorch
-        pos = np.where(count == 0, (n - 1) // 2, np.maximum(count - 1, 0) // 2)
+        pos = np.where(count == 0, n // 2, np.maximum(count - 1, 0) // 2)
         return np.take_along_axis(order, pos, axis=d)
 
     return _select_sorted(x, d, pick, keepdim, "nanmedian")
