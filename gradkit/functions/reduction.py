@@ -125,14 +125,14 @@ def _check_nonempty(x, name, axis, dim_given=False):
         return
     if axis is None or x.ndim == 0:
         exc = IndexError if name.startswith("arg") else RuntimeError
-        raise exc(f"{name}(): Expected reduction dim to be specified for input.numel() == 0 "
-                  f"(got shape {tuple(x.shape)}); specify the reduction dim with the dim "
-                  f"argument, or give a non-empty tensor")
+        raise exc(f"{name}(): Expected reduction dim to be specified for input.numel() == 0: "
+                  f"expected a non-empty tensor, got shape {tuple(x.shape)}; specify the "
+                  f"reduction dim with the dim argument")
     for d in axis:
         if x.shape[d] == 0:
             exc = IndexError if dim_given else RuntimeError
-            raise exc(f"{name}(): Expected reduction dim {d} to have non-zero size (got shape "
-                      f"{tuple(x.shape)}); reduce over a non-empty dim")
+            raise exc(f"{name}(): Expected reduction dim {d} to have non-zero size: expected a "
+                      f"non-empty dim, got shape {tuple(x.shape)}; reduce over a non-empty dim")
 
 
 @declare(out=True)
