@@ -218,6 +218,66 @@ class Tensor:
     def element_size(self) -> int:
         return self._data.itemsize
 
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the elements (``numel() * itemsize``)."""
+        return int(self._data.size) * self._data.itemsize
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def stride(self, dim=None):
+        """Steps in elements between neighbours along each dimension (PyTorch's strides); the
+        tuple, or the stride of ``dim``."""
+        isz = self._data.itemsize
+        st = tuple(s // isz for s in self._data.strides)
+        if dim is None:
+            return st
+        return st[_wrap_dim(dim, self.ndim)] if self.ndim else 1
+
+    def storage_offset(self) -> int:
+        """The offset in elements of the first element from the start of its storage."""
+        a = self._data
+        if type(a) is not _ndarray:
+            return 0
+        base = a
+        while isinstance(base.base, _ndarray):
+            base = base.base
+        if base is a or not a.size:
+            return 0
+        lo = base.__array_interface__["data"][0]
+        return (a.__array_interface__["data"][0] - lo) // a.itemsize
+
+    def is_signed(self) -> bool:
+        return self._data.dtype.kind in "fic"
+
+    def is_nonzero(self) -> bool:
+        if self._data.size != 1:
+            if self._data.size == 0:
+                raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
+                               f"(shape {tuple(self.shape)}); use .any() or .all()")
+        return bool(self._data.reshape(()))
+
+    def is_same_size(self, other) -> bool:
+        return tuple(self._data.shape) == tuple(other.shape)
+
+    def is_inference(self) -> bool:
+        """gradkit has no inference mode: tensors are never inference tensors."""
+        return False
+
+    def get_device(self) -> int:
+        """The CUDA device index, -1 for a CPU tensor (as PyTorch)."""
+        if type(self._data) is _ndarray:
+            return -1
+        idx = self.device.index
+        return 0 if idx is None else int(idx)
+
     def __len__(self):
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")

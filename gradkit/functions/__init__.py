@@ -11,8 +11,12 @@ comparison      eq/lt/..., isnan/isfinite, isclose, logical and bitwise ops
 reduction       sum, mean, prod, max/min, var/std, norm, logsumexp, softmax, scans
 products        matmul, mm, bmm, dot, outer, einsum, tensordot, kron, cdist
 shape           reshape/view, permute/transpose, squeeze, expand, cat/stack, split,
-                flip, roll, tril/triu, diagonal, ...
+                flip, roll, tril/triu, diagonal, unfold, ...
+joining         hstack/vstack/dstack, tensor_split/hsplit, block_diag, atleast_*d,
+                cartesian_prod, combinations, broadcast_tensors
 indexing        x[i], x[i] = v, gather/scatter, index_select, masked_fill, nonzero
+scattering      index_copy/index_fill/index_put/index_reduce, put/take, masked_select/
+                masked_scatter, select/slice/diagonal_scatter, fill_diagonal_
 sorting         sort, topk, median, kthvalue, quantile, unique, searchsorted
 memory          clone, copy_, to/float()/..., fill_/zero_, detach, new_* factories
 random          uniform_, normal_
@@ -25,19 +29,22 @@ the implementations (no ``out=``), for gradkit's own use; ``gradkit.X`` is the p
 """
 
 from . import comparison, elementwise, indexing, memory, products, random, reduction, shape
-from . import sorting
+from . import joining, scattering, sorting
 from ._registry import REGISTRY, install, public_functions, special_functions, tensor_method
 from .comparison import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .indexing import *  # noqa: F403
+from .joining import *  # noqa: F403
 from .memory import *  # noqa: F403
 from .products import *  # noqa: F403
 from .reduction import *  # noqa: F403
+from .scattering import *  # noqa: F403
 from .shape import *  # noqa: F403
 from .sorting import *  # noqa: F403
 
 __all__ = ["REGISTRY", "install", "public_functions", "special_functions", "tensor_method"] + [
-    n for m in (comparison, elementwise, indexing, memory, products, reduction, shape, sorting)
+    n for m in (comparison, elementwise, indexing, joining, memory, products, reduction,
+                scattering, shape, sorting)
     for n in m.__all__]
 
 # aliases (``clip``, ``concat``, ``arctan2``, ...) as attributes too, for gradkit's own callers

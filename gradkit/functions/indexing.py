@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .. import factories
@@ -374,7 +376,9 @@ def take_along_dim(input, indices, dim=None):
 def index_add(input, dim, index, source, *, alpha=1):
     """Add ``alpha * source`` into ``input`` at ``index`` along ``dim``."""
     x = _t(input)
-    d = _wrap_dim(dim, x.ndim)
+    from .scattering import _vector_index  # (scattering builds on this file)
+
+    d, _ = _vector_index(x, dim, index, "index_add", _t(source, "source"))
     idx = _index_array(index, "index_add", x)
     src = _t(source, "source") * alpha if alpha != 1 else _t(source, "source")
     shape = list(src.shape)
@@ -388,7 +392,10 @@ def index_add(input, dim, index, source, *, alpha=1):
 # ------------------------------------------------------------------ x[index], x[index] = value
 @tensor_method()
 def __setitem__(self, index, value):
-    idx = _norm_index(index, self._data.shape)
+    try:
+        idx = _norm_index(index, self._data.shape)
+    except IndexError as e:
+        raise _index_error(e, self._data.shape) from None
     value = _scalar_or_tensor(value)
     vt = isinstance(value, Tensor)
     rg = self.requires_grad or (vt and value.requires_grad)
@@ -439,6 +446,8 @@ def __setitem__(self, index, value):
         )
     try:
         self._data[idx] = v
+    except IndexError as e:
+        raise _index_error(e, self._data.shape) from None
     except ValueError:
         raise RuntimeError(
             f"__setitem__: shape mismatch: a value of shape {tuple(np.shape(v))} cannot be "
@@ -448,7 +457,32 @@ def __setitem__(self, index, value):
 
 @tensor_method()
 def __getitem__(self, index):
-    return apply1(S.GETITEM, self, (_norm_index(index, self._data.shape), self._data.shape))
+    try:
+        return apply1(S.GETITEM, self, (_norm_index(index, self._data.shape), self._data.shape))
+    except IndexError as e:
+        raise _index_error(e, self._data.shape) from None
+
+
+def _index_error(e, shape):
+    """NumPy's indexing error in PyTorch's words, with the tensor's shape and what to do."""
+    msg = str(e)
+    m = re.match(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)", msg)
+    if m:
+        i, d, n = m.groups()
+        return IndexError(f"index {i} is out of bounds for dimension {d} with size {n} (indexing "
+                          f"a tensor of shape {tuple(shape)}); valid indices are {-int(n)} to "
+                          f"{int(n) - 1}")
+    if msg.startswith("too many indices"):
+        if len(shape) == 0:
+            return IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` to get its "
+                              "value as a Python number")
+        m = re.search(r"but (\d+) were indexed", msg)
+        given = f": {m.group(1)} were given" if m else ""
+        return IndexError(f"too many indices for tensor of dimension {len(shape)} (shape "
+                          f"{tuple(shape)}){given}; index at most {len(shape)} dimensions")
+    if msg.startswith("tensors used as indices") or msg.startswith("The shape of the mask"):
+        return IndexError(msg)
+    return IndexError(f"x[...] on a tensor of shape {tuple(shape)}: {msg}")
 
 
 def _norm_index(index, shape):
@@ -489,6 +523,7 @@ def _norm_index(index, shape):
                 has_adv = True
         out.append(part)
     if has_bool:
+        _check_masks(out, shape)
         expanded = []
         for part in out:
             if ((isinstance(part, np.ndarray) or _is_device_array(part))
@@ -500,6 +535,24 @@ def _norm_index(index, shape):
     if has_adv:
         return _torch_adv_layout(out, shape)
     return tuple(out)
+
+
+def _check_masks(parts, shape):
+    """A boolean mask must have the shape of the dims it indexes (NumPy accepts some others)."""
+    if builtins_any(p is Ellipsis for p in parts):
+        return
+    d = 0
+    for p in parts:
+        if p is None:
+            continue
+        if (isinstance(p, np.ndarray) or _is_device_array(p)) and p.dtype.kind == "b" and p.ndim:
+            if tuple(p.shape) != tuple(shape[d:d + p.ndim]):
+                raise IndexError(f"The shape of the mask {list(p.shape)} at index {d} does not "
+                                 f"match the shape of the indexed tensor {list(shape)}; give a "
+                                 f"mask of shape {list(shape[d:d + p.ndim])}")
+            d += p.ndim
+        else:
+            d += 1
 
 
 def _torch_adv_layout(out, shape):

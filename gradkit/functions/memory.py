@@ -155,3 +155,50 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
 
 
 del _name, _target
+
+
+for _name, _target in (("short", _dtype.int16), ("char", _dtype.int8), ("byte", _dtype.uint8)):
+    _conversion(_name, _target)
+del _name, _target
+# (no bfloat16(): NumPy has no bfloat16 dtype, so gradkit has none)
+
+
+@tensor_method()
+def type_as(self, other):
+    """This tensor converted to ``other``'s dtype."""
+    return to(self, other.dtype)
+
+
+@tensor_method()
+def resize_(self, *sizes, memory_format=None):
+    """Change the shape in place: the first elements are kept (in row-major order); new ones
+    are uninitialised (zeros here). Refused for a tensor that requires grad, as PyTorch."""
+    shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)) else sizes
+    shape = tuple(int(s) for s in shape)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"resize_(): Trying to create tensor with negative dimension: "
+                           f"{list(shape)}")
+    if self.requires_grad:
+        raise RuntimeError("resize_(): cannot resize variables that require grad; detach() "
+                           "the tensor or resize a copy")
+    n = int(np.prod(shape, dtype=np.int64))
+    flat = self._data.reshape(-1)
+    if n <= flat.size and self._data.flags.c_contiguous:
+        self._data = flat[:n].reshape(shape)
+    else:
+        new = np.zeros(n, dtype=self._data.dtype) if type(self._data) is np.ndarray else \
+            self._data.__class__(n, dtype=self._data.dtype)
+        k = min(n, flat.size)
+        new[:k] = flat[:k]
+        self._data = new.reshape(shape)
+    self._vc[0] += 1
+    return self
+
+
+@declare(method=False, differentiable=False)
+def resize_as_(input, the_template, *, memory_format=None):
+    """``input.resize_(the_template.shape)``."""
+    return resize_(_t(input), tuple(the_template.shape))
+
+
+tensor_method("resize_as_")(resize_as_)

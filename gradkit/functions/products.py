@@ -1,5 +1,6 @@
-"""Products: ``matmul``, ``mm``, ``bmm``, ``dot``, ``outer``, ``einsum``, ``tensordot``, ``kron``,
-``cdist``. Primitives are in ``gradkit/ops/linalg.py``."""
+"""Products: ``matmul``, ``mm``, ``bmm``, ``mv``, ``dot``/``vdot``/``inner``, ``outer``, the fused
+``addmm``/``addmv``/``addr``/``addbmm``/``baddbmm``, ``chain_matmul``, ``einsum``, ``tensordot``,
+``kron``, ``cdist``, ``dist``. Primitives are in ``gradkit/ops/linalg.py``."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from .elementwise import abs, sqrt, where
 from .reduction import amax, norm, sum
 from .shape import permute
 
-__all__ = ["bmm", "cdist", "dot", "einsum", "kron", "matmul", "mm", "outer", "tensordot"]
+__all__ = ["addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "cdist", "chain_matmul", "dist",
+    "dot", "einsum", "inner", "kron", "matmul", "mm", "mv", "outer", "tensordot", "vdot"]
 
 
 @declare(out=True)
@@ -247,3 +249,164 @@ tensor_method("__matmul__")(matmul)
 @tensor_method()
 def __rmatmul__(self, other):
     return matmul(as_tensor_arg(other), self)
+
+
+# ------------------------------------------------------------------ mv, vdot, inner, dist
+def _same_dtype(name, *pairs):
+    """PyTorch's products refuse mixed dtypes (no promotion): ``pairs`` of (label, tensor)."""
+    dt = pairs[0][1].dtype
+    for label, x in pairs[1:]:
+        if x.dtype != dt:
+            got = ", ".join(f"{lb} {t.dtype}" for lb, t in pairs)
+            raise RuntimeError(f"{name}(): expected all tensors to have the same dtype, got {got}; "
+                               f"convert one first, e.g. {label}.to({pairs[0][0]}.dtype)")
+
+
+@declare(out=True)
+def mv(input, vec):
+    """Matrix-vector product of an ``(n, m)`` matrix and an ``(m,)`` vector."""
+    a, v = _t(input), _t(vec, "vec")
+    if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
+        raise RuntimeError(f"mv(): expected an (n, m) matrix and an (m,) vector, got shapes "
+                           f"{tuple(a.shape)} and {tuple(v.shape)}")
+    _same_dtype("mv", ("input", a), ("vec", v))
+    return matmul(a, v)
+
+
+@declare(out=True)
+def vdot(input, other):
+    """The dot product of two 1-D tensors (the first conjugated; gradkit is real-valued)."""
+    a, b = _t(input), _t(other, "other")
+    if a.ndim != 1 or b.ndim != 1 or a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"vdot(): expected two 1-D tensors of the same size, got shapes "
+                           f"{tuple(a.shape)} and {tuple(b.shape)}")
+    _same_dtype("vdot", ("input", a), ("other", b))
+    return sum(a * b)
+
+
+@declare(out=True)
+def inner(input, other):
+    """Sum of products over the last dimension of both (a number times a tensor for 0-d):
+    shape ``input.shape[:-1] + other.shape[:-1]``."""
+    a, b = _t(input), _t(other, "other")
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    _same_dtype("inner", ("input", a), ("other", b))
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"inner(): the last dimensions must match, got shapes "
+                           f"{tuple(a.shape)} and {tuple(b.shape)}")
+    return tensordot(a, b, ([-1], [-1]))
+
+
+@declare()
+def dist(input, other, p=2):
+    """``norm(input - other, p)`` over all elements (the two broadcast)."""
+    a, b = _t(input), _t(other, "other")
+    if a.dtype.kind != "f" or b.dtype.kind != "f":
+        raise RuntimeError(f"dist(): input dtype should be floating point, got {a.dtype} and "
+                           f"{b.dtype}; convert first, e.g. x.float()")
+    if isinstance(p, Tensor):
+        p = p.item()
+    return norm(a - b, p)
+
+
+# ------------------------------------------------------------------ beta * input + alpha * (A @ B)
+def _scaled_sum(name, x, prod, beta, alpha):
+    """``beta * x + alpha * prod`` as PyTorch: ``x`` broadcast to the product's shape, and
+    ignored (no nan from it) when ``beta`` is 0; integer tensors refuse float factors."""
+    if prod.dtype.kind != "f":
+        for label, v in (("beta", beta), ("alpha", alpha)):
+            if isinstance(v, float) and not isinstance(v, bool):
+                raise RuntimeError(f"{name}(): for integral input tensors, argument {label} "
+                                   f"must not be a floating point number, got {v}")
+    try:
+        np.broadcast_shapes(tuple(x.shape), tuple(prod.shape))
+        bad = np.broadcast_shapes(tuple(x.shape), tuple(prod.shape)) != tuple(prod.shape)
+    except ValueError:
+        bad = True
+    if bad:
+        raise RuntimeError(f"{name}(): input of shape {tuple(x.shape)} does not broadcast to the "
+                           f"product's shape {tuple(prod.shape)}")
+    out = prod if alpha == 1 else prod * alpha
+    if beta == 0:
+        return out
+    return out + (x if beta == 1 else x * beta)
+
+
+def _check_mats(name, shapes, pairs):
+    for label, x, nd in shapes:
+        if x.ndim != nd:
+            raise RuntimeError(f"{name}(): {label} must be a {nd}-D tensor, got shape "
+                               f"{tuple(x.shape)}")
+    _same_dtype(name, *pairs)
+
+
+@declare(inplace=True, out=True)
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to ``(n, p)``."""
+    x, a, b = _t(input), _t(mat1, "mat1"), _t(mat2, "mat2")
+    _check_mats("addmm", (("mat1", a, 2), ("mat2", b, 2)), (("input", x), ("mat1", a),
+                                                            ("mat2", b)))
+    return _scaled_sum("addmm", x, mm(a, b), beta, alpha)
+
+
+@declare(inplace=True, out=True)
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """``beta * input + alpha * (mat @ vec)``; ``input`` broadcasts to ``(n,)``."""
+    x, a, v = _t(input), _t(mat, "mat"), _t(vec, "vec")
+    _check_mats("addmv", (("mat", a, 2), ("vec", v, 1)), (("input", x), ("mat", a), ("vec", v)))
+    return _scaled_sum("addmv", x, mv(a, v), beta, alpha)
+
+
+@declare(inplace=True, out=True)
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """``beta * input + alpha * outer(vec1, vec2)`` (dtypes promote, as PyTorch's addr)."""
+    x, a, b = _t(input), _t(vec1, "vec1"), _t(vec2, "vec2")
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"addr(): vec1 and vec2 must be 1-D, got shapes {tuple(a.shape)} and "
+                           f"{tuple(b.shape)}")
+    rt = _dtype.promote_types(_dtype.promote_types(x.dtype, a.dtype), b.dtype)
+    if rt.kind == "b":
+        raise RuntimeError("addr(): bool tensors are not supported; convert them first")
+    x, a, b = x.to(rt), a.to(rt), b.to(rt)
+    return _scaled_sum("addr", x, outer(a, b), beta, alpha)
+
+
+@declare(inplace=True, out=True)
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``."""
+    x, a, b = _t(input), _t(batch1, "batch1"), _t(batch2, "batch2")
+    _check_mats("addbmm", (("batch1", a, 3), ("batch2", b, 3)),
+                (("input", x), ("batch1", a), ("batch2", b)))
+    return _scaled_sum("addbmm", x, sum(bmm(a, b), 0), beta, alpha)
+
+
+@declare(inplace=True, out=True)
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """``beta * input + alpha * (batch1 @ batch2)`` per batch; ``input`` broadcasts."""
+    x, a, b = _t(input), _t(batch1, "batch1"), _t(batch2, "batch2")
+    _check_mats("baddbmm", (("batch1", a, 3), ("batch2", b, 3)),
+                (("input", x), ("batch1", a), ("batch2", b)))
+    return _scaled_sum("baddbmm", x, bmm(a, b), beta, alpha)
+
+
+@declare(method=False, out=True)
+def chain_matmul(*matrices):
+    """The product of 2-D tensors, left to right (PyTorch deprecates it for
+    ``linalg.multi_dot``)."""
+    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
+        matrices = tuple(matrices[0])
+    ms = [_t(m, "matrices") for m in matrices]
+    if not ms:
+        raise RuntimeError("chain_matmul(): expected one or more tensors, got none")
+    for i, m in enumerate(ms):
+        if m.ndim != 2:
+            raise RuntimeError(f"chain_matmul(): tensor {i} must be 2-D, got shape "
+                               f"{tuple(m.shape)}")
+    _same_dtype("chain_matmul", *((f"matrices[{i}]", m) for i, m in enumerate(ms)))
+    if len(ms) == 1:
+        return ms[0].clone()
+    out = ms[0]
+    for m in ms[1:]:
+        out = mm(out, m)
+    return out

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import builtins
 import collections
 
 import numpy as np
@@ -23,41 +24,59 @@ from ._args import (
     _on_device_of,
     _t,
     _wrap_dim,
-    builtins_any,
 )
-from ._registry import declare
+from ._registry import declare, tensor_method
 from .comparison import isnan
 from .elementwise import abs, maximum, minimum, where
 from .indexing import gather
 from .shape import cat, diagonal, narrow
 
-__all__ = ["MaxMin", "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cummax",
-    "cummin", "cumprod", "cumsum", "diff", "log_softmax", "logcumsumexp", "logsumexp", "max",
-    "mean", "min", "nanmean", "nansum", "norm", "prod", "softmax", "std", "std_mean", "sum",
-    "trace", "var", "var_mean"]
+builtins_all = builtins.all
+
+__all__ = ["AminMax", "MaxMin", "all", "amax", "amin", "aminmax", "any", "argmax", "argmin",
+    "corrcoef", "count_nonzero", "cov", "cummax", "cummin", "cumprod", "cumsum",
+    "cumulative_trapezoid", "diff", "log_softmax", "logcumsumexp", "logsumexp", "max", "mean",
+    "min", "nanmean", "nansum", "norm", "prod", "renorm", "softmax", "std", "std_mean", "sum",
+    "trace", "trapezoid", "trapz", "var", "var_mean"]
 
 
 @declare(out=True, differentiable=False)
 def all(input, dim=None, keepdim=False):
     x = _t(input)
-    return wrap(_on_device_of(x, np.all(x._data, axis=_norm_axis(dim, x.ndim), keepdims=keepdim)))
+    return wrap(_on_device_of(x, np.all(x._data, axis=_axes(x, dim, "all"), keepdims=keepdim)))
 
 
 @declare(out=True, differentiable=False)
 def any(input, dim=None, keepdim=False):
     x = _t(input)
-    return wrap(_on_device_of(x, np.any(x._data, axis=_norm_axis(dim, x.ndim), keepdims=keepdim)))
+    return wrap(_on_device_of(x, np.any(x._data, axis=_axes(x, dim, "any"), keepdims=keepdim)))
 
 
 @declare(differentiable=False)
 def count_nonzero(input, dim=None):
     x = _t(input)
-    return wrap(_on_device_of(x, np.count_nonzero(x._data, axis=_norm_axis(dim, x.ndim)),
+    return wrap(_on_device_of(x, np.count_nonzero(x._data, axis=_axes(x, dim, "count_nonzero")),
                               np.dtype(np.int64)))
 
 
-def _reduce_args(x, dim):
-    axis = _norm_axis(dim, x.ndim)
+def _axes(x, dim, name="reduction"):
+    """``dim`` as sorted axes (None: all); a dim out of range or given twice raises as
+    PyTorch, naming the op."""
+    if isinstance(dim, (list, tuple)) and len(dim) > 1:
+        axes = [_dim_in(d, x.ndim, name) for d in dim]
+        for i, a in enumerate(axes):
+            if a in axes[:i]:
+                raise RuntimeError(f"{name}(): dim {a} appears multiple times in the list of dims "
+                                   f"{tuple(dim)} (tensor of shape {tuple(x.shape)}); give each "
+                                   f"dim once")
+    try:
+        return _norm_axis(dim, x.ndim)
+    except IndexError as e:
+        raise IndexError(f"{name}(): {e}") from None
+
+
+def _reduce_args(x, dim, name="reduction"):
+    axis = _axes(x, dim, name)
     # a 0-d tensor accepts dim 0 / -1 (as in PyTorch): reducing over it reduces over everything
     return None if x.ndim == 0 else axis
 
@@ -69,7 +88,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         x = x.to(dtype)
     elif x.dtype.kind in "biu" and x.dtype != np.int64:
         x = x.to(_dtype.int64)
-    return apply1(R.SUM, x, (_reduce_args(x, dim), keepdim, x._data.shape))
+    return apply1(R.SUM, x, (_reduce_args(x, dim, "sum"), keepdim, x._data.shape))
 
 
 @declare(out=True)
@@ -82,7 +101,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
             f"mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {x.dtype}. Convert first, e.g. x.float().mean()"
         )
-    return apply1(R.MEAN, x, (_reduce_args(x, dim), keepdim, x._data.shape))
+    return apply1(R.MEAN, x, (_reduce_args(x, dim, "mean"), keepdim, x._data.shape))
 
 
 def _int64_accumulator(x):
@@ -95,32 +114,40 @@ def _int64_accumulator(x):
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     x = _t(input)
     x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
-    return apply1(R.PROD, x, (_reduce_args(x, dim), keepdim, x._data.shape))
+    return apply1(R.PROD, x, (_reduce_args(x, dim, "prod"), keepdim, x._data.shape))
 
 
-def _check_nonempty(x, name, axis):
-    """Refuse to reduce over an empty dimension (there is no identity for max/min)."""
-    if x.numel() == 0 and (axis is None or x.ndim == 0
-                           or builtins_any(x.shape[d] == 0 for d in axis)):
-        raise RuntimeError(
-            f"{name}(): expected a non-empty tensor (or a dim to reduce that is not empty), got "
-            f"shape {tuple(x.shape)}"
-        )
+def _check_nonempty(x, name, axis, dim_given=False):
+    """Refuse to reduce over an empty dimension (there is no identity for max/min): PyTorch's
+    RuntimeError over all elements (amax/amin with an empty dim list too), IndexError for a
+    ``dim`` of size 0 (max/min/argmax/argmin with a dim)."""
+    if x.numel() != 0:
+        return
+    if axis is None or x.ndim == 0:
+        exc = IndexError if name.startswith("arg") else RuntimeError
+        raise exc(f"{name}(): Expected reduction dim to be specified for input.numel() == 0: "
+                  f"expected a non-empty tensor, got shape {tuple(x.shape)}; specify the "
+                  f"reduction dim with the dim argument")
+    for d in axis:
+        if x.shape[d] == 0:
+            exc = IndexError if dim_given else RuntimeError
+            raise exc(f"{name}(): Expected reduction dim {d} to have non-zero size: expected a "
+                      f"non-empty dim, got shape {tuple(x.shape)}; reduce over a non-empty dim")
 
 
 @declare(out=True)
 def amax(input, dim=(), keepdim=False):
     x = _t(input)
-    axis = _reduce_args(x, dim)
-    _check_nonempty(x, "amax", axis)
+    axis = _reduce_args(x, dim, "amax")
+    _check_nonempty(x, "amax", axis, dim not in ((), [], None))
     return apply1(R.AMAX, x, (axis, keepdim, x._data.shape))
 
 
 @declare(out=True)
 def amin(input, dim=(), keepdim=False):
     x = _t(input)
-    axis = _reduce_args(x, dim)
-    _check_nonempty(x, "amin", axis)
+    axis = _reduce_args(x, dim, "amin")
+    _check_nonempty(x, "amin", axis, dim not in ((), [], None))
     return apply1(R.AMIN, x, (axis, keepdim, x._data.shape))
 
 
@@ -142,8 +169,8 @@ def _max_min(input, dim, keepdim, largest):
         return apply1(R.MAX_ALL if largest else R.MIN_ALL, x, (None, False, x._data.shape))
     if isinstance(dim, Tensor):  # max(input, other)
         return maximum(x, dim) if largest else minimum(x, dim)
-    d = _wrap_dim(dim, x.ndim)
-    _check_nonempty(x, "max" if largest else "min", (d,))
+    d = _dim_in(dim, x.ndim, "max" if largest else "min")
+    _check_nonempty(x, "max" if largest else "min", (d,), True)
     arg = np.argmax if largest else np.argmin
     idx = arg(x._data, axis=d, keepdims=True) if x.ndim else \
         _on_device_of(x, 0, np.dtype(np.int64))
@@ -172,16 +199,26 @@ def min(input, dim=None, keepdim=False):
 def argmax(input, dim=None, keepdim=False):
     x = _t(input)
     if dim is None:
+        _check_nonempty(x, "argmax", None)
         return wrap(_on_device_of(x, np.argmax(x._data), np.dtype(np.int64)))
-    return wrap(np.argmax(x._data, axis=_wrap_dim(dim, x.ndim), keepdims=keepdim).astype(np.int64))
+    d = _dim_in(dim, x.ndim, "argmax")
+    _check_nonempty(x, "argmax", (d,), True)
+    if x.ndim == 0:
+        return wrap(_on_device_of(x, 0, np.dtype(np.int64)))
+    return wrap(np.argmax(x._data, axis=d, keepdims=keepdim).astype(np.int64))
 
 
 @declare(out=True, differentiable=False)
 def argmin(input, dim=None, keepdim=False):
     x = _t(input)
     if dim is None:
+        _check_nonempty(x, "argmin", None)
         return wrap(_on_device_of(x, np.argmin(x._data), np.dtype(np.int64)))
-    return wrap(np.argmin(x._data, axis=_wrap_dim(dim, x.ndim), keepdims=keepdim).astype(np.int64))
+    d = _dim_in(dim, x.ndim, "argmin")
+    _check_nonempty(x, "argmin", (d,), True)
+    if x.ndim == 0:
+        return wrap(_on_device_of(x, 0, np.dtype(np.int64)))
+    return wrap(np.argmin(x._data, axis=d, keepdims=keepdim).astype(np.int64))
 
 
 def _correction(unbiased, correction):
@@ -199,7 +236,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):  # var(x, unbiased)
         dim, unbiased = None, dim
     c = _correction(unbiased, correction)
-    axis = _reduce_args(x, dim)
+    axis = _reduce_args(x, dim, "var")
     n = 1
     for i, s in enumerate(x.shape):
         if axis is None or i in axis:
@@ -235,7 +272,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     x = _float_operand(_t(input))
     if dtype is not None:
         x = x.to(dtype)
-    axis = _reduce_args(x, dim)
+    axis = _reduce_args(x, dim, "norm")
     if p == "fro" or p is None:
         p = 2
     if p == "nuc":
@@ -254,7 +291,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 @declare(out=True, aliases=("special:logsumexp",))
 def logsumexp(input, dim, keepdim=False):
     x = _float_operand(_t(input))
-    return apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim), keepdim, x._data.shape))
+    return apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim, "logsumexp"), keepdim, x._data.shape))
 
 
 @declare(inplace=True, out=True)
@@ -361,7 +398,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
         raise TypeError(f"nanmean(): expected a floating point input, got {x.dtype}; convert "
                         f"first, e.g. x.float()")
     keep = ~isnan(x)
-    axis = _reduce_args(x, dim)
+    axis = _reduce_args(x, dim, "nanmean")
     count = np.sum(to_host(keep._data), axis=axis, keepdims=keepdim).astype(x.dtype)
     return sum(where(keep, x, 0.0), dim, keepdim) / wrap(_const_like(x, np.asarray(count)))
 
@@ -413,3 +450,200 @@ def logcumsumexp(input, dim):
         return apply1(R.LOGCUMSUMEXP, x.reshape(1),
                       (_dim_in(dim, 0, "logcumsumexp"),)).reshape(())
     return apply1(R.LOGCUMSUMEXP, x, (_dim_in(dim, x.ndim, "logcumsumexp"),))
+
+
+# ------------------------------------------------------------------ more reductions
+_MinMaxPair = collections.namedtuple("_MinMaxPair", ["min", "max"])
+
+
+class AminMax(_MinMaxPair):
+    """``(min, max)`` as ``torch.return_types.aminmax``."""
+
+
+@declare(out=True)
+def aminmax(input, *, dim=None, keepdim=False):
+    """``(min, max)`` over all elements or over ``dim`` (the gradients of amin and amax)."""
+    x = _t(input)
+    if x.numel() == 0 and (dim is None or x.ndim == 0
+                           or x.shape[_dim_in(dim, x.ndim, "aminmax")] == 0):
+        raise RuntimeError(f"aminmax(): cannot compute aminmax over an empty dimension as the "
+                           f"operation has no identity (shape {tuple(x.shape)}); reduce over a "
+                           f"non-empty dim")
+    if dim is None:
+        lo, hi = amin(x), amax(x)
+        if keepdim:
+            lo, hi = lo.reshape((1,) * x.ndim), hi.reshape((1,) * x.ndim)
+        return AminMax(lo, hi)
+    d = _dim_in(dim, x.ndim, "aminmax")
+    return AminMax(amin(x, d, keepdim), amax(x, d, keepdim))
+
+
+@declare()
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance matrix of the variables in the rows of ``input`` (observations in
+    columns), with integer frequency weights ``fweights`` and observation weights
+    ``aweights``; a 1-D input is one variable (a 0-d result)."""
+    x = _t(input)
+    if x.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
+                         f"input with {x.ndim} dimensions")
+    x = _float_operand(x)
+    obs = x.reshape(1, -1) if x.ndim < 2 else x
+    n = obs.shape[1]
+    w = None
+    if fweights is not None:
+        f = _t(fweights, "fweights")
+        if f.ndim > 1 or f.numel() != n or f.dtype.kind not in "iu":
+            raise ValueError(f"cov(): fweights must be a 1-D integer tensor of {n} entries, got "
+                             f"shape {tuple(f.shape)} and dtype {f.dtype}")
+        if f.numel() and to_host(f._data).min() < 0:
+            raise ValueError("cov(): fweights cannot be negative")
+        w = f.to(x.dtype)
+    if aweights is not None:
+        a = _t(aweights, "aweights")
+        if a.ndim > 1 or a.numel() != n or a.dtype.kind != "f":
+            raise ValueError(f"cov(): aweights must be a 1-D floating tensor of {n} entries, "
+                             f"got shape {tuple(a.shape)} and dtype {a.dtype}")
+        if a.numel() and to_host(a._data).min() < 0:
+            raise ValueError("cov(): aweights cannot be negative")
+        a = a.to(x.dtype)
+        w = a if w is None else w * a
+    if w is None:
+        wsum = float(n)
+        avg = mean(obs, 1, keepdim=True) if n else sum(obs, 1, keepdim=True) * float("nan")
+        norm_factor = wsum - correction
+    else:
+        wsum_t = sum(w)
+        avg = sum(obs * w, 1, keepdim=True) / wsum_t
+        if correction == 0:
+            norm_factor = wsum_t
+        elif aweights is None:
+            norm_factor = wsum_t - correction
+        else:
+            norm_factor = wsum_t - correction * sum(w * a) / wsum_t
+    xm = obs - avg
+    xw = xm * w if w is not None else xm
+    c = xw.matmul(xm.transpose(0, 1))
+    if isinstance(norm_factor, float) and norm_factor <= 0:
+        norm_factor = 0.0
+        out = c / norm_factor if c.numel() else c
+    else:
+        if isinstance(norm_factor, Tensor):
+            norm_factor = where(norm_factor <= 0, 0.0, norm_factor)
+        out = c / norm_factor
+    return out.squeeze() if x.ndim < 2 or obs.shape[0] == 1 else out
+
+
+@declare()
+def corrcoef(input):
+    """Pearson correlation coefficients of the variables in the rows of ``input``, clipped to
+    [-1, 1] (as NumPy and PyTorch)."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = diagonal(c)
+    stddev = d.sqrt()
+    c = c / stddev.unsqueeze(1)
+    c = c / stddev.unsqueeze(0)
+    return c.clamp(-1, 1)
+
+
+def _trapz_parts(y, x, dx, dim, name):
+    y = _t(y, "y")
+    if y.ndim == 0:
+        raise IndexError(f"{name}(): Dimension out of range: y is a 0-d tensor; give a tensor "
+                         f"with at least one dimension")
+    d = _dim_in(dim, y.ndim, name)
+    n = y.shape[d]
+    y = _float_operand(y)
+    left = narrow(y, d, 0, n - 1) if n else y
+    right = narrow(y, d, 1, n - 1) if n else y
+    if x is not None:
+        xt = _float_operand(_t(x, "x"))
+        if xt.ndim == 1:
+            if xt.shape[0] != n:
+                raise RuntimeError(f"{name}(): There must be one `x` value for each sample point; "
+                                   f"x has {xt.shape[0]}, y has {n} along dim {d}")
+            shape = [1] * y.ndim
+            shape[d] = n
+            xt = xt.reshape(shape)
+            dd = _dim_in(d, y.ndim, name)
+        else:
+            dd = _dim_in(dim, xt.ndim, name)
+        spacing = diff(xt, dim=dd)
+    else:
+        spacing = 1.0 if dx is None else dx
+    return d, n, left, right, spacing
+
+
+@declare(method=False)
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoidal rule along ``dim``: sample points ``x`` (a tensor) or constant spacing
+    ``dx`` (default 1)."""
+    if x is not None and dx is not None:
+        raise TypeError("trapezoid(): give x or dx, not both")
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        x, dx = None, x
+    d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "trapezoid")
+    if n == 0:
+        return sum(left, d)
+    return sum((left + right) * spacing, d) / 2
+
+
+@declare(method=False)
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """Alias of :func:`trapezoid` (``trapz(y, dx=..., dim=...)`` too)."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+@declare(method=False)
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoidal integral along ``dim`` (one element shorter than ``y``)."""
+    if x is not None and dx is not None:
+        raise TypeError("cumulative_trapezoid(): give x or dx, not both")
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        x, dx = None, x
+    d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "cumulative_trapezoid")
+    if n == 0:
+        return left
+    return cumsum((left + right) * spacing / 2, d)
+
+
+@declare(inplace=True, out=True)
+def renorm(input, p, dim, maxnorm):
+    """Each slice along ``dim`` rescaled so its ``p``-norm is at most ``maxnorm`` (slices
+    under it unchanged); the scale counts as a function of the input (PyTorch's gradient)."""
+    x = _t(input)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"renorm(): expected a floating point input, got {x.dtype}")
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or p <= 0:
+        raise RuntimeError(f"renorm(): non-positive-norm not supported, got p={p!r}")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm(): expected maxnorm to be >= 0 but got {maxnorm}")
+    if x.ndim <= 1:
+        raise RuntimeError(f"renorm(): input needs at least 2 dimensions, got shape "
+                           f"{tuple(x.shape)}")
+    d = _dim_in(dim, x.ndim, "renorm")
+    others = tuple(k for k in range(x.ndim) if k != d)
+    nrm = norm(x, p, others, keepdim=True)
+    over = nrm > maxnorm
+    scale = where(over, maxnorm / where(over, nrm, 1.0).add(1e-7), 1.0)
+    return x * scale
+
+
+def _sum_to_size(self, *size):
+    """Sum this tensor down to ``size`` (which must expand to this tensor's shape)."""
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (list, tuple)) else size
+    x = self
+    lead = x.ndim - len(shape)
+    ok = lead >= 0 and builtins_all(s == t_ or s == 1 for s, t_ in zip(shape, x.shape[lead:]))
+    if not ok:
+        raise RuntimeError(f"sum_to_size(): size {list(shape)} is not expandable to size "
+                           f"{list(x.shape)}")
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                      if s == 1 and x.shape[lead + i] != 1)
+    out = sum(x, axes, keepdim=True) if axes else x
+    return out.reshape(shape) if tuple(out.shape) != tuple(shape) else out
+
+
+tensor_method("sum_to_size")(_sum_to_size)

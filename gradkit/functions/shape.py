@@ -10,6 +10,7 @@ from .. import _dtype
 from .._backend import to_host
 from .._tensor.record import apply, apply1
 from .._tensor.tensor import Tensor, wrap
+from ..autograd import grad_mode
 from ..ops import shape as S
 from ._args import (
     _const_like,
@@ -30,10 +31,11 @@ from ._args import (
 from ._registry import declare, tensor_method
 from .elementwise import where
 
-__all__ = ["broadcast_to", "cat", "chunk", "diag", "diagonal", "expand", "expand_as", "flatten",
-    "flip", "meshgrid", "movedim", "narrow", "permute", "repeat", "repeat_interleave", "reshape",
-    "roll", "rot90", "split", "squeeze", "stack", "t", "tile", "transpose", "tril", "triu",
-    "unbind", "unflatten", "unsqueeze", "view"]
+__all__ = ["broadcast_to", "cat", "chunk", "diag", "diag_embed", "diagflat", "diagonal", "expand",
+    "expand_as", "flatten", "flip", "fliplr", "flipud", "meshgrid", "movedim", "narrow", "permute",
+    "ravel", "repeat", "repeat_interleave", "reshape", "roll", "rot90", "select", "split",
+    "squeeze", "stack", "t", "tile", "transpose", "tril", "tril_indices", "triu", "triu_indices",
+    "unbind", "unflatten", "unfold", "unsqueeze", "vander", "view"]
 
 
 def _infer_shape(shape, numel, name):
@@ -80,14 +82,45 @@ def permute(input, *args, dims=None):
             f"permute: number of dims don't match: the tensor has {x.ndim} dimensions but "
             f"{len(dims)} were given ({dims})"
         )
-    axes = tuple(_wrap_dim(d, x.ndim) for d in dims)
+    axes = tuple(_dim_in(d, x.ndim, "permute") for d in dims)
     if sorted(axes) != list(range(x.ndim)):
-        raise RuntimeError(f"permute: repeated or missing dims in {dims}")
+        raise RuntimeError(f"permute(): duplicate dims are not allowed: got dims {dims} for a "
+                           f"tensor of shape {tuple(x.shape)}; give each dim exactly once")
     inverse = tuple(int(i) for i in np.argsort(axes))
     return apply1(S.PERMUTE, x, (axes, inverse))
 
 
-@declare(aliases=("swapaxes", "swapdims"))
+def _metadata_inplace(self, res, name):
+    """Make ``self`` the view ``res`` of itself (its shape changes, as PyTorch's ``squeeze_``,
+    ``t_``, ...): same storage, the graph continues from ``res``'s node."""
+    if self.requires_grad and self.grad_fn is None and grad_mode.STATE[0]:
+        raise RuntimeError(
+            f"{name}(): a leaf Variable that requires grad is being used in an in-place "
+            f"operation. Use the out-of-place {name[:-1]}() or wrap it in gradkit.no_grad()")
+    self._data = res._data
+    if res.grad_fn is not None:
+        self.grad_fn = res.grad_fn
+    self._vc[0] += 1
+    return self
+
+
+def _squeeze_(self, dim=None):
+    return _metadata_inplace(self, squeeze(self, dim), "squeeze_")
+
+
+def _unsqueeze_(self, dim):
+    return _metadata_inplace(self, unsqueeze(self, dim), "unsqueeze_")
+
+
+def _transpose_(self, dim0, dim1):
+    return _metadata_inplace(self, transpose(self, dim0, dim1), "transpose_")
+
+
+def _t_(self):
+    return _metadata_inplace(self, t(self), "t_")
+
+
+@declare(aliases=("swapaxes", "swapdims"), inplace=_transpose_)
 def transpose(input, dim0, dim1):
     x = _t(input)
     if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
@@ -98,7 +131,7 @@ def transpose(input, dim0, dim1):
     return permute(x, *axes)
 
 
-@declare()
+@declare(inplace=_t_)
 def t(input):
     x = _t(input)
     if x.ndim > 2:
@@ -111,7 +144,11 @@ def flatten(input, start_dim=0, end_dim=-1):
     x = _t(input)
     if x.ndim == 0:
         return reshape(x, 1)
-    s, e = _wrap_dim(start_dim, x.ndim), _wrap_dim(end_dim, x.ndim)
+    s, e = _dim_in(start_dim, x.ndim, "flatten"), _dim_in(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise RuntimeError(f"flatten(): start_dim cannot come after end_dim: got start_dim="
+                           f"{start_dim} and end_dim={end_dim} for shape {tuple(x.shape)}; "
+                           f"give start_dim <= end_dim")
     shape = x.shape
     n = 1
     for k in shape[s:e + 1]:
@@ -127,18 +164,21 @@ def unflatten(input, dim, sizes):
     return reshape(x, tuple(x.shape[:d]) + tuple(sizes) + tuple(x.shape[d + 1:]))
 
 
-@declare()
+@declare(inplace=_squeeze_)
 def squeeze(input, dim=None):
     x = _t(input)
     if dim is None:
         shape = tuple(s for s in x.shape if s != 1)
     else:
         dims = _norm_axis(dim, x.ndim) or ()
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"squeeze(): dim {_repeated(dims)} appears multiple times in the "
+                               f"list of dims {dim}; give each dim once")
         shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
     return reshape(x, shape)
 
 
-@declare()
+@declare(inplace=_unsqueeze_)
 def unsqueeze(input, dim):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim + 1)
@@ -322,7 +362,40 @@ def flip(input, *args, dims=None):
         dims = _shape_arg(args)
     if isinstance(dims, int):
         dims = (dims,)
-    return apply1(S.FLIP, x, (tuple(_wrap_dim(d, x.ndim) for d in dims),))
+    axes = tuple(_dim_in(d, x.ndim, "flip") for d in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"flip(): dim {_repeated(axes)} appears multiple times in the list of "
+                           f"dims {tuple(dims)}; give each dim once")
+    return apply1(S.FLIP, x, (axes,))
+
+
+def _repeated(axes):
+    seen = set()
+    for a in axes:
+        if a in seen:
+            return a
+        seen.add(a)
+    return None
+
+
+@declare()
+def fliplr(input):
+    """Reverse the columns (dim 1) of a tensor with at least 2 dimensions."""
+    x = _t(input)
+    if x.ndim < 2:
+        raise RuntimeError(f"fliplr(): input tensor must have at least 2 dimensions, got shape "
+                           f"{tuple(x.shape)}; use flip(x, 0) for a 1-D tensor")
+    return flip(x, 1)
+
+
+@declare()
+def flipud(input):
+    """Reverse the rows (dim 0) of a tensor with at least 1 dimension."""
+    x = _t(input)
+    if x.ndim < 1:
+        raise RuntimeError("flipud(): input tensor must have at least 1 dimension, got a 0-d "
+                           "tensor")
+    return flip(x, 0)
 
 
 @declare(out=True)
@@ -571,3 +644,143 @@ def _split_method(self, split_size, dim=0):
 @tensor_method("view_as", "reshape_as")
 def view_as(self, other):
     return reshape(self, *other.shape)
+
+
+# ------------------------------------------------------------------ views and diagonals
+@declare()
+def ravel(input):
+    """The elements as a 1-D tensor (a view when the layout allows)."""
+    return reshape(_t(input), -1)
+
+
+@declare()
+def select(input, dim, index):
+    """The slice at ``index`` along ``dim`` (that dimension removed): ``x[:, index]`` for
+    ``dim=1``."""
+    x = _t(input)
+    if x.ndim == 0:
+        raise IndexError("select(): cannot be applied to a 0-dim tensor; use item() or a "
+                         "tensor with at least one dimension")
+    d = _dim_in(dim, x.ndim, "select")
+    if isinstance(index, Tensor):
+        index = index.item()
+    index = _int_arg(index, "select", "index")
+    n = x.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(x.shape)} at dimension {d}; expected an index in [{-n}, {n - 1}]")
+    return x[(slice(None),) * d + (index,)]
+
+
+@declare(function=False)
+def unfold(input, dimension, size, step):
+    """Every window of ``size`` elements along ``dimension``, ``step`` apart, as a new last
+    dimension: a view sharing this tensor's memory (as PyTorch's), shape
+    ``(..., (n - size) // step + 1, ..., size)``."""
+    x = _t(input)
+    size, step = _int_arg(size, "unfold", "size"), _int_arg(step, "unfold", "step")
+    if x.ndim == 0:
+        _dim_in(dimension, 0, "unfold")
+        if size > 1:
+            raise RuntimeError(f"unfold(): maximum size for tensor at dimension 0 is 1 but "
+                               f"size is {size}")
+        return x.reshape(1)
+    d = _dim_in(dimension, x.ndim, "unfold")
+    if size < 0 or size > x.shape[d]:
+        raise RuntimeError(f"unfold(): maximum size for tensor at dimension {d} is {x.shape[d]} "
+                           f"but size is {size} (shape {tuple(x.shape)})")
+    if step <= 0:
+        raise RuntimeError(f"unfold(): step is {step} but must be > 0")
+    n = (x.shape[d] - size) // step + 1
+    nd = x.ndim + 1
+    full = []
+    for k in range(x.ndim):
+        shape = [1] * nd
+        if k == d:
+            win = np.arange(n).reshape([n if j == d else 1 for j in range(nd)]) * step
+            full.append(win + np.arange(size).reshape([1] * (nd - 1) + [size]))
+        else:
+            shape[k] = x.shape[k]
+            full.append(np.arange(x.shape[k]).reshape(shape))
+    full = tuple(_const_like(x, f) for f in full)
+    out = apply1(S.UNFOLD, x, (d, size, step, full, tuple(x.shape)))
+    out._vc = x._vc  # a view: writes through either bump the same version
+    return out
+
+
+@declare()
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """A tensor whose diagonals (``offset`` above the main one) over ``dim1``/``dim2`` hold the
+    last dimension of ``input``; zeros elsewhere. One more dimension than ``input``."""
+    x = _t(input)
+    offset = _int_arg(offset, "diag_embed", "offset")
+    nd = x.ndim + 1
+    d1, d2 = _dim_in(dim1, nd, "diag_embed"), _dim_in(dim2, nd, "diag_embed")
+    if d1 == d2:
+        raise RuntimeError(f"diag_embed(): diagonal dimensions cannot be identical {dim1}, "
+                           f"{dim2}")
+    if x.ndim == 0:
+        x = x.reshape(1)
+    m = x.shape[-1]
+    n = m + builtins_abs(offset)
+    rows = np.arange(m) + builtins_max(-offset, 0)
+    cols = np.arange(m) + builtins_max(offset, 0)
+    pick = np.zeros((n, n), dtype=np.int64)
+    mask = np.zeros((n, n), dtype=bool)
+    pick[rows, cols] = np.arange(m)
+    mask[rows, cols] = True
+    # a selection (no multiplication by a 0/1 mask: an inf on the diagonal leaves 0 around it)
+    out = where(wrap(_const_like(x, mask)), x[..., _const_like(x, pick)], 0)
+    return movedim(out, (-2, -1), (d1, d2)) if (d1, d2) != (nd - 2, nd - 1) else out
+
+
+@declare()
+def diagflat(input, offset=0):
+    """A 2-D tensor with the flattened ``input`` on its ``offset``-th diagonal."""
+    return diag(flatten(_t(input)), _int_arg(offset, "diagflat", "offset"))
+
+
+def _tri_indices(row, col, offset, dtype, device, fn, name):
+    from .. import factories  # (factories sits above this file)
+
+    row, col = _int_arg(row, name, "row"), _int_arg(col, name, "col")
+    offset = _int_arg(offset, name, "offset")
+    if row < 0 or col < 0:
+        raise RuntimeError(f"{name}(): row and col must be non-negative, got {row} and {col}")
+    r, c = fn(row, offset, col)
+    dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
+    if dt.kind not in "iu":
+        raise RuntimeError(f"{name}(): dtype must be an integer type, got {dt}")
+    return factories.tensor(np.stack([r, c]).astype(dt).reshape(2, -1), device=device)
+
+
+@declare(method=False, differentiable=False)
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) indices of the lower triangle of a ``row`` x ``col`` matrix, row by row."""
+    return _tri_indices(row, col, offset, dtype, device, np.tril_indices, "tril_indices")
+
+
+@declare(method=False, differentiable=False)
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) indices of the upper triangle of a ``row`` x ``col`` matrix, row by row."""
+    return _tri_indices(row, col, offset, dtype, device, np.triu_indices, "triu_indices")
+
+
+@declare(method=False)
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of the 1-D ``x``: columns ``x**(N-1), ..., x, 1`` (reversed with
+    ``increasing=True``); integers compute in int64, as PyTorch."""
+    v = _t(x, "x")
+    if v.ndim != 1:
+        raise RuntimeError(f"vander(): x must be a one-dimensional tensor, got shape "
+                           f"{tuple(v.shape)}")
+    n = v.shape[0] if N is None else _int_arg(N, "vander", "N")
+    if n < 0:
+        raise RuntimeError(f"vander(): N must be non-negative, got {n}")
+    if v.dtype.kind in "biu":
+        v = v.to(_dtype.int64)
+    if n == 0:
+        return v.reshape(-1, 1)[:, :0]
+    ones = wrap(_const_like(v, np.ones((v.shape[0], 1), dtype=v.dtype)))
+    cols = cat([ones, v.unsqueeze(1).expand(v.shape[0], n - 1)], 1).cumprod(1)
+    return cols if increasing else flip(cols, 1)

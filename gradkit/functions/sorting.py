@@ -21,8 +21,9 @@ from .indexing import _scatter_identity, gather
 from .reduction import MaxMin, _Values, amax, sum
 from .shape import flatten, movedim
 
-__all__ = ["argsort", "bincount", "bucketize", "kthvalue", "median", "quantile", "searchsorted",
-    "sort", "topk", "unique"]
+__all__ = ["argsort", "bincount", "bucketize", "histc", "histogram", "kthvalue", "median", "mode",
+    "msort", "nanmedian", "nanquantile", "quantile", "searchsorted", "sort", "topk", "unique",
+    "unique_consecutive"]
 
 
 @declare(out=True)
@@ -132,6 +133,17 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The ``q``-quantiles (``q`` a number or a 1-D tensor in [0, 1]) over ``dim`` (all
     elements if None), interpolating between order statistics as ``interpolation`` says. A
     1-D ``q`` adds a leading output dimension. Slices with NaN give NaN."""
+    return _quantile(input, q, dim, keepdim, interpolation, False)
+
+
+@declare(out=True)
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """:func:`quantile` ignoring NaN: the quantiles of each slice's other values (NaN where a
+    slice is all NaN)."""
+    return _quantile(input, q, dim, keepdim, interpolation, True)
+
+
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     x = _t(input)
     if x.dtype.kind != "f":
         raise TypeError(f"quantile(): input must be a float or double tensor, got {x.dtype}")
@@ -165,8 +177,12 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     s = sort(y, -1).values  # NaN last
     n = s.shape[-1]
     a = to_host(s._data)
-    has_nan = np.isnan(a[..., -1:])  # (..., 1)
-    ranks = np.where(has_nan, float(n - 1), qs * (n - 1))  # (..., nq)
+    if ignore_nan:  # NaN sorts last: the first ``count`` elements of each slice are the values
+        count = np.sum(~np.isnan(a), axis=-1, keepdims=True)
+        ranks = qs * (np.maximum(count, 1) - 1)  # an all-NaN slice reads its first NaN
+    else:
+        has_nan = np.isnan(a[..., -1:])  # (..., 1)
+        ranks = np.where(has_nan, float(n - 1), qs * (n - 1))  # (..., nq)
     if interpolation == "nearest":
         lo = hi = np.round(ranks)
     else:
@@ -301,3 +317,182 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     if b.ndim != 1:
         raise ValueError(f"bucketize(): boundaries must be 1-D, got shape {tuple(b.shape)}")
     return searchsorted(b, input, out_int32=out_int32, right=right)
+
+
+@declare(out=True)
+def msort(input):
+    """Sorted along dim 0 (the values of ``sort(input, 0)``)."""
+    return sort(input, 0).values
+
+
+@declare(out=True)
+def nanmedian(input, dim=None, keepdim=False):
+    """:func:`median` ignoring NaN: the lower median of each slice's other values (NaN for an
+    all-NaN slice)."""
+    x = _t(input)
+    if dim is None:
+        flat = flatten(x)
+        a = to_host(flat._data)
+        keep = ~np.isnan(a) if a.dtype.kind == "f" else np.ones(a.shape, dtype=bool)
+        n = int(keep.sum())
+        if n == 0:
+            if a.size == 0:
+                return median(x)
+            return flat[0] + 0  # NaN (an all-NaN tensor), connected to the graph
+        v = np.partition(a[keep], (n - 1) // 2)[(n - 1) // 2]
+        mask = wrap(_const_like(x, a == v))
+        return amax(where(mask, flat, _scatter_identity(x.dtype, "amax")))
+    d = _dim_in(dim, x.ndim, "nanmedian")
+    n = x.shape[d] if x.ndim else 1
+    if n == 0:
+        raise IndexError(f"nanmedian(): Expected reduction dim {d} to have non-zero size (got "
+                         f"shape {tuple(x.shape)})")
+
+    def pick(order):
+        a = to_host(x._data)
+        count = np.sum(~np.isnan(a), axis=d, keepdims=True) if a.dtype.kind == "f" else \
+            np.full(np.take(order, [0], axis=d).shape, n)
+        # an all-NaN slice reads the middle of its (all-NaN) order, as PyTorch
+        pos = np.where(count == 0, n // 2, np.maximum(count - 1, 0) // 2)
+        return np.take_along_axis(order, pos, axis=d)
+
+    return _select_sorted(x, d, pick, keepdim, "nanmedian")
+
+
+@declare(out=True)
+def mode(input, dim=-1, keepdim=False):
+    """``(values, indices)`` of the most frequent value along ``dim`` (the smallest among
+    equally frequent ones) and the last index where it occurs; the gradient goes there."""
+    x = _t(input)
+    d = _dim_in(dim, x.ndim, "mode")
+    if x.ndim == 0:
+        return _Values(x.clone(), wrap(_const_like(x, np.asarray(0, dtype=np.int64))))
+    if x.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size (got shape "
+                         f"{tuple(x.shape)})")
+    a = np.moveaxis(to_host(x._data), d, -1)
+    lead = a.shape[:-1]
+    rows = a.reshape(-1, a.shape[-1])
+    idx = np.empty(rows.shape[0], dtype=np.int64)
+    for i, row in enumerate(rows):
+        vals, counts = np.unique(row, return_counts=True)
+        best = vals[np.argmax(counts)]  # argmax: the first (smallest) of the most frequent
+        hits = np.flatnonzero((row == best) | (np.isnan(row) & np.isnan(best)
+                                               if row.dtype.kind == "f" else False))
+        idx[i] = hits[-1]
+    idx = np.expand_dims(idx.reshape(lead), d)
+    values = gather(x, d, wrap(_const_like(x, idx)))
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return _Values(values, wrap(_const_like(x, idx)))
+
+
+@declare(out=True, differentiable=False)
+def histc(input, bins=100, min=0, max=0):
+    """Counts of the elements in ``bins`` equal-width bins over ``[min, max]`` (the data's
+    range when both are 0); elements outside are ignored. Same dtype as ``input``."""
+    x = _t(input)
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"histc(): not implemented for dtype {x.dtype}; convert the "
+                                  f"input first, e.g. x.float()")
+    bins = _int_arg(bins, "histc", "bins")
+    if bins <= 0:
+        raise RuntimeError(f"histc(): bins must be > 0, but got {bins}")
+    a = to_host(x._data).reshape(-1).astype(np.float64)
+    lo, hi = float(min), float(max)
+    if lo > hi:
+        raise RuntimeError(f"histc(): max must be larger than min, got min={min} and max={max}")
+    if lo == hi and a.size:
+        finite = a[np.isfinite(a)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (lo, hi)
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"histc(): range of [{lo}, {hi}] is not finite")
+    inside = a[(a >= lo) & (a <= hi)]
+    pos = ((inside - lo) * bins / (hi - lo)).astype(np.int64)
+    pos = np.minimum(pos, bins - 1)
+    counts = np.bincount(pos, minlength=bins).astype(x.dtype)
+    return wrap(_const_like(x, counts))
+
+
+class _Histogram(tuple):
+    """``(hist, bin_edges)`` as ``torch.return_types.histogram``."""
+
+    def __new__(cls, hist, bin_edges):
+        return tuple.__new__(cls, (hist, bin_edges))
+
+    hist = property(lambda self: self[0])
+    bin_edges = property(lambda self: self[1])
+
+
+@declare(out=True, differentiable=False)
+def histogram(input, bins, *, range=None, weight=None, density=False):
+    """``(hist, bin_edges)``: counts (or summed ``weight``, or a density) of the elements in
+    ``bins`` equal bins over ``range`` (the data's range by default), or in the bins whose
+    edges are the 1-D tensor ``bins``."""
+    x = _t(input)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"histogram(): input must be a floating point tensor, got "
+                           f"{x.dtype}")
+    a = to_host(x._data).reshape(-1)
+    w = None
+    if weight is not None:
+        wt = _t(weight, "weight")
+        if tuple(wt.shape) != tuple(x.shape):
+            raise RuntimeError(f"histogram(): weight must have the shape of input "
+                               f"{tuple(x.shape)}, got {tuple(wt.shape)}")
+        w = to_host(wt._data).reshape(-1)
+    if isinstance(bins, Tensor):
+        edges = to_host(bins._data).astype(x.dtype)
+        if edges.ndim != 1 or edges.size < 1:
+            raise RuntimeError("histogram(): bins must be a 1-D tensor with at least one edge")
+    else:
+        nb = _int_arg(bins, "histogram", "bins")
+        if nb <= 0:
+            raise RuntimeError(f"histogram(): bins must be > 0, got {nb}")
+        if range is not None:
+            lo, hi = float(range[0]), float(range[1])
+        elif a.size:
+            lo, hi = float(a.min()), float(a.max())
+        else:
+            lo, hi = 0.0, 0.0
+        if lo > hi:
+            raise RuntimeError(f"histogram(): min should not exceed max, got min={lo}, max={hi}")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, nb + 1).astype(x.dtype)
+    hist, _ = np.histogram(a, bins=edges.astype(np.float64), weights=w, density=density)
+    return _Histogram(wrap(_const_like(x, hist.astype(x.dtype))),
+                      wrap(_const_like(x, edges)))
+
+
+@declare(differentiable=False)
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """The values (or slices along ``dim``) with consecutive repeats collapsed; optionally the
+    index of each input element in them and the length of each run. Not differentiable."""
+    x = _t(input)
+    a = to_host(x._data)
+    if dim is None:
+        flat = a.reshape(-1)
+        change = np.ones(flat.size, dtype=bool)
+        if flat.size:
+            change[1:] = flat[1:] != flat[:-1]
+        vals = flat[change]
+        inv = (np.cumsum(change) - 1).reshape(a.shape)
+    else:
+        d = _dim_in(dim, x.ndim, "unique_consecutive")
+        m = np.moveaxis(a, d, 0).reshape(a.shape[d], -1)
+        change = np.ones(m.shape[0], dtype=bool)
+        if m.shape[0]:
+            change[1:] = (m[1:] != m[:-1]).any(axis=1)
+        vals = np.compress(change, a, axis=d)
+        inv = np.cumsum(change) - 1
+    starts = np.flatnonzero(change)
+    counts = np.diff(np.append(starts, change.size))
+    out = [wrap(_const_like(x, np.ascontiguousarray(vals)))]
+    if return_inverse:
+        out.append(wrap(_const_like(x, inv.astype(np.int64))))
+    if return_counts:
+        out.append(wrap(_const_like(x, counts.astype(np.int64))))
+    return out[0] if len(out) == 1 else tuple(out)

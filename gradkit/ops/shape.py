@@ -7,10 +7,12 @@ are getitems; ``masked_fill`` is a where. The Tensor layer builds them from thes
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd.graph import Op
 
 __all__ = ["RESHAPE", "PERMUTE", "EXPAND", "CAT", "STACK", "FLIP", "REPEAT", "GETITEM", "SETITEM",
-           "INDEX_ADD", "GATHER", "SCATTER_ADD", "is_basic_index", "gather_index"]
+           "INDEX_ADD", "GATHER", "SCATTER_ADD", "UNFOLD", "is_basic_index", "gather_index"]
 
 
 def is_basic_index(index) -> bool:
@@ -194,3 +196,24 @@ def _setitem_b(xp, g, ins, out, aux, needs):
 # tensor's is g with the written part zeroed
 SETITEM = Op("IndexPut", _setitem_f, _setitem_b, saves=0, broadcasts=True, returns_aux=True)
 
+
+
+def _unfold_f(xp, a, dim, size, step, full):
+    n = (a.shape[dim] - size) // step + 1
+    if type(a) is np.ndarray:  # a view of ``a``'s memory (windows overlap when step < size)
+        shape = a.shape[:dim] + (n,) + a.shape[dim + 1:] + (size,)
+        strides = (a.strides[:dim] + (a.strides[dim] * step,) + a.strides[dim + 1:]
+                   + (a.strides[dim],))
+        return np.lib.stride_tricks.as_strided(a, shape, strides)
+    return a[full]
+
+
+def _unfold_b(xp, g, ins, out, aux, needs):
+    dim, size, step, full, in_shape = aux
+    return (xp.index_add(in_shape, full, g),)
+
+
+# Tensor.unfold: sliding windows along ``dim``, a strided view; the gradient sums the windows
+# back (IndexAdd, whose own rule is a gather: second order for free)
+UNFOLD = Op("Unfold", lambda xp, a, dim, size, step, full, in_shape:
+            _unfold_f(xp, a, dim, size, step, full), _unfold_b, saves=0)

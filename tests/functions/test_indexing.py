@@ -330,3 +330,66 @@ def test_errors(call, exc, pattern):
     args = (gk.zeros(3, 4),) if call.__code__.co_argcount else ()  # a call of x: a 3x4 tensor
     with pytest.raises(exc, match=pattern):
         call(*args)
+
+
+# ------------------------------------------------------------------ errors as PyTorch's
+@pytest.mark.parametrize("call,exc,pattern", [
+    (lambda m: m.ones(2, 3)[5], IndexError, r"index 5 is out of bounds for dimension 0 with size 2"
+     r" \(indexing a tensor of shape \(2, 3\)\)"),
+    (lambda m: m.ones(2, 3)[:, 7], IndexError, r"index 7 .* dimension 1 with size 3"),
+    (lambda m: m.ones(2, 3)[[0, 5]], IndexError, r"index 5 .* dimension 0"),
+    (lambda m: m.ones(2, 3)[m.tensor([7])], IndexError, r"index 7 .* dimension 0"),
+    (lambda m: m.ones(2, 3)[0, 0, 0], IndexError, r"too many indices for tensor of dimension 2"),
+    (lambda m: m.ones(2, 3)[None][0, 0, 0, 0], IndexError, r"too many indices .* dimension 3"),
+    (lambda m: m.ones(2, 3)[0][0][0], IndexError, r"invalid index of a 0-dim tensor"),
+    (lambda m: m.ones(2, 3)[m.tensor([True])], IndexError, r"shape of the mask \[1\] at index 0"),
+    (lambda m: m.ones(2, 3).__setitem__(5, 1.0), IndexError, r"index 5 .* dimension 0"),
+    (lambda m: m.ones(2, 3).__setitem__((0, 0, 0), 1.0), IndexError, r"too many indices"),
+    (lambda m: m.ones(2, 3).index_add(0, m.tensor([5]), m.ones(2, 3)), RuntimeError,
+     r"index_add\(\): number of indices \(1\) should be equal to source.size\(dim\) \(2\)"),
+    (lambda m: m.ones(2, 3).index_add(0, m.tensor([0, 1]), m.ones(2, 4)), RuntimeError,
+     r"index_add\(\).*same slice shapes"),
+    (lambda m: m.ones(2, 3).index_add(0, m.tensor([0, 1]), m.ones(2, 3, 4)), RuntimeError,
+     r"index_add\(\).*number of dimensions"),
+    (lambda m: m.ones(2, 3).index_copy(0, m.tensor([0]), m.ones(2, 3)), IndexError,
+     r"index_copy\(\).*number of indices"),
+    (lambda m: m.ones(2, 3).index_fill(1, m.tensor([3]), 0.0), IndexError,
+     r"index_fill\(\): index 3 is out of bounds"),
+    (lambda m: m.take(m.ones(2, 2), m.tensor([4])), IndexError, r"take\(\).*index 4 on a tensor "
+     r"of 4"),
+    (lambda m: m.ones(2, 2).put(m.tensor([0]), m.ones(2)), IndexError, r"put\(\).*same number"),
+    (lambda m: m.ones(2, 2).masked_scatter(m.ones(2, 2, dtype=m.bool), m.ones(3)), RuntimeError,
+     r"masked_scatter\(\).*number of ones in mask \(4\)"),
+    (lambda m: m.select_scatter(m.ones(2, 3), m.ones(2), 0, 0), RuntimeError,
+     r"select_scatter\(\).*slice size = \[3\]"),
+    (lambda m: m.ones(3).fill_diagonal_(1.0), RuntimeError, r"fill_diagonal_\(\)"),
+])
+def test_indexing_errors_as_torch(torch, call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call(gk)
+    with pytest.raises(exc):
+        call(torch)
+
+
+@pytest.mark.parametrize("shape,wrap_", [((3, 3), False), ((7, 3), True), ((7, 3), False),
+                                         ((3, 5), False), ((2, 2, 2), False)])
+def test_fill_diagonal_(torch, shape, wrap_):
+    g, t = gk.zeros(shape), torch.zeros(shape)
+    assert g.fill_diagonal_(2.5, wrap_) is g
+    t.fill_diagonal_(2.5, wrap_)
+    np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
+def test_inplace_scatter_faces_write_into_self(torch):
+    for lib in (gk, torch):
+        x = lib.zeros(4, 3)
+        x.index_copy_(0, lib.tensor([3, 1]), lib.ones(2, 3))
+        x.index_fill_(1, lib.tensor([0]), -1.0)
+        x.index_put_((lib.tensor([0, 0]), lib.tensor([2, 2])), lib.tensor([1.0, 2.0]),
+                     accumulate=True)
+        x.masked_scatter_(x > 0.5, lib.arange(10.0))
+        x.put_(lib.tensor([11]), lib.tensor([7.0]))
+        if lib is gk:
+            got = x.numpy().copy()
+        else:
+            np.testing.assert_array_equal(got, x.numpy())

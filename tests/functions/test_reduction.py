@@ -211,3 +211,49 @@ def test_cumprod_zeros_per_slice(torch, dim):
     x = gk.tensor(arr, requires_grad=True)
     check_grad(lambda t: gk.cumprod(t, dim), [x])
     check_second_order(lambda t: gk.cumprod(t, dim), [x])
+
+
+# ------------------------------------------------------------------ errors as PyTorch's
+@pytest.mark.parametrize("call,exc,pattern", [
+    (lambda m: m.ones(2, 3, 4).sum((0, 0)), RuntimeError, r"sum\(\): dim 0 appears multiple"),
+    (lambda m: m.ones(2, 3, 4).sum((0, -3)), RuntimeError, r"sum\(\): dim 0 appears multiple"),
+    (lambda m: m.ones(2, 3, 4).mean((1, 1)), RuntimeError, r"mean\(\): dim 1 appears"),
+    (lambda m: m.ones(2, 3, 4).var((0, 0)), RuntimeError, r"var\(\): dim 0 appears"),
+    (lambda m: m.ones(2, 3, 4).amax((1, 1)), RuntimeError, r"amax\(\): dim 1 appears"),
+    (lambda m: m.ones(2, 3, 4).logsumexp((1, 1)), RuntimeError, r"logsumexp\(\): dim 1"),
+    (lambda m: m.ones(2, 3, 4).all((0, 0)), RuntimeError, r"all\(\): dim 0 appears"),
+    (lambda m: m.ones(2, 3, 4).count_nonzero((0, 0)), RuntimeError, r"count_nonzero\(\)"),
+    (lambda m: m.ones(2, 3, 4).norm(dim=(1, 1)), RuntimeError, r"norm\(\): dim 1 appears"),
+    (lambda m: m.ones(2, 3).sum(5), IndexError, r"sum\(\).*range"),
+    (lambda m: m.ones(0, 3).argmax(), IndexError, r"argmax\(\).*numel\(\) == 0.*shape \(0, 3\)"),
+    (lambda m: m.ones(0, 3).argmin(), IndexError, r"argmin\(\).*numel\(\) == 0"),
+    (lambda m: m.ones(0, 3).argmax(0), IndexError, r"argmax\(\).*dim 0 to have non-zero"),
+    (lambda m: m.ones(0, 3).max(), RuntimeError, r"max\(\).*numel\(\) == 0"),
+    (lambda m: m.ones(0, 3).max(0), IndexError, r"max\(\).*dim 0 to have non-zero"),
+    (lambda m: m.ones(0, 3).min(0), IndexError, r"min\(\).*dim 0 to have non-zero"),
+    (lambda m: m.ones(0, 3).amin(0), IndexError, r"amin\(\).*dim 0 to have non-zero"),
+    (lambda m: m.ones(0, 3).amax(), RuntimeError, r"amax\(\).*numel\(\) == 0"),
+    (lambda m: m.ones(0, 3).aminmax(), RuntimeError, r"aminmax\(\).*empty"),
+    (lambda m: m.ones(2, 2).sum_to_size(3, 2), RuntimeError, r"sum_to_size\(\).*expandable"),
+    (lambda m: m.renorm(m.ones(2, 2), 0, 0, 1.0), RuntimeError, r"renorm\(\).*norm"),
+    (lambda m: m.cov(m.ones(2, 2, 2)), RuntimeError, r"cov\(\).*two or fewer"),
+])
+def test_reduction_errors_as_torch(torch, call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call(gk)
+    with pytest.raises(exc):
+        call(torch)
+
+
+@pytest.mark.parametrize("shape,size", [((2, 3), (1, 3)), ((2, 3), (3,)), ((2, 3, 4), (3, 1)),
+                                        ((2, 3), (2, 3)), ((4, 1), (1,))])
+def test_sum_to_size(torch, shape, size):
+    from oracle import both
+
+    both(torch, lambda m, x: x.sum_to_size(*size), np.random.default_rng(3).standard_normal(shape))
+
+
+def test_aminmax_int_and_keepdim(torch):
+    a = np.array([[3, -1, 2], [0, 5, 5]])
+    g, t = gk.aminmax(gk.tensor(a), keepdim=True), torch.aminmax(torch.tensor(a), keepdim=True)
+    assert g.min.tolist() == t.min.tolist() and g.max.tolist() == t.max.tolist()

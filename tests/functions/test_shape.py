@@ -207,3 +207,112 @@ def test_shape_ops(shape, data):
     else:
         fn = lambda m, t: m.roll(t, 1)  # noqa: E731
     both(torch, fn, x, atol=1e-9)
+
+
+# ------------------------------------------------------------------ in-place metadata ops
+@pytest.mark.parametrize("call", [
+    lambda x: x.squeeze_(), lambda x: x.squeeze_(0), lambda x: x.unsqueeze_(-1),
+    lambda x: x.t_(), lambda x: x.transpose_(0, 1), lambda x: x.swapaxes_(1, 0),
+    lambda x: x.swapdims_(0, -1),
+], ids=["squeeze_", "squeeze_dim", "unsqueeze_", "t_", "transpose_", "swapaxes_", "swapdims_"])
+def test_inplace_metadata_ops_change_self_as_torch(torch, call):
+    arr = np.random.default_rng(1).standard_normal((1, 3))
+    gl, tl = gk.tensor(arr, requires_grad=True), torch.tensor(arr, requires_grad=True)
+    g, t = gl * 2, tl * 2
+    gv, tv = g._version, t._version
+    assert call(g) is g and call(t) is t
+    assert tuple(g.shape) == tuple(t.shape)
+    assert g._version - gv == t._version - tv
+    np.testing.assert_allclose(g.detach().numpy(), t.detach().numpy())
+    u = np.random.default_rng(2).standard_normal(tuple(t.shape))
+    (ga,) = gk.autograd.grad((g * gk.tensor(u)).sum(), [gl])
+    (ta,) = torch.autograd.grad((t * torch.tensor(u)).sum(), [tl])
+    np.testing.assert_allclose(ga.numpy(), ta.numpy())
+
+
+def test_inplace_metadata_op_refuses_a_leaf_that_requires_grad(torch):
+    with pytest.raises(RuntimeError, match=r"squeeze_\(\).*leaf Variable"):
+        gk.ones(2, 1, requires_grad=True).squeeze_()
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 1, requires_grad=True).squeeze_()
+
+
+def test_inplace_metadata_op_keeps_the_storage():
+    x = gk.zeros(1, 3)
+    y = x[0]
+    x.squeeze_(0)
+    x[1] = 5.0
+    assert y[1].item() == 5.0
+
+
+# ------------------------------------------------------------------ unfold
+def test_unfold_is_a_view_as_torch(torch):
+    for lib in (gk, torch):
+        x = lib.arange(12.0).reshape(3, 4)
+        u = x.unfold(1, 2, 1)
+        u[0, 0, 1] = 100.0
+        assert x[0, 1].item() == 100.0
+        assert x._version == 1
+
+
+@pytest.mark.parametrize("dim,size,step", [(0, 2, 1), (1, 3, 2), (-1, 1, 5), (1, 0, 1)])
+def test_unfold_against_torch(torch, dim, size, step):
+    both(torch, lambda m, x: x.unfold(dim, size, step), A34)
+
+
+def test_unfold_errors(torch):
+    for lib in (gk, torch):
+        x = lib.ones(3, 4)
+        with pytest.raises(RuntimeError, match="size"):
+            x.unfold(1, 5, 1)
+        with pytest.raises(RuntimeError, match="step"):
+            x.unfold(1, 2, 0)
+        with pytest.raises(IndexError):
+            x.unfold(2, 1, 1)
+
+
+# ------------------------------------------------------------------ raising as PyTorch
+@pytest.mark.parametrize("call,exc,pattern", [
+    (lambda m: m.ones(2, 3, 4).flatten(1, 0), RuntimeError, r"flatten\(\).*start_dim.*\(2, 3, 4\)"),
+    (lambda m: m.ones(2, 3).flip(0, 0), RuntimeError, r"flip\(\): dim 0 appears multiple"),
+    (lambda m: m.ones(2, 3).flip(0, -2), RuntimeError, r"flip\(\): dim 0 appears multiple"),
+    (lambda m: m.ones(2, 3, 4).permute(0, 0, 1), RuntimeError, r"permute\(\).*duplicate"),
+    (lambda m: m.ones(2, 3).permute(0, 5), IndexError, r"permute\(\).*range"),
+    (lambda m: m.ones(2, 3).select(0, 2), IndexError, r"select\(\): index 2 out of range"),
+    (lambda m: m.ones(2, 3).select(2, 0), IndexError, r"select\(\).*range"),
+    (lambda m: m.ones(5).hsplit(2), RuntimeError, r"hsplit\(\).*divisible"),
+    (lambda m: m.ones(4).vsplit(2), RuntimeError, r"vsplit\(\).*at least 2"),
+    (lambda m: m.ones(3).fliplr(), RuntimeError, r"fliplr\(\).*at least 2"),
+    (lambda m: m.diag_embed(m.ones(3), 0, 0, 0), RuntimeError, r"diag_embed\(\).*identical"),
+    (lambda m: m.broadcast_tensors(m.ones(2), m.ones(3)), RuntimeError, r"broadcast"),
+    (lambda m: m.tensor_split(m.ones(3), 0), RuntimeError, r"tensor_split\(\).*larger than 0"),
+    (lambda m: m.vander(m.ones(2, 2)), RuntimeError, r"vander\(\).*one-dimensional"),
+])
+def test_errors_as_torch(torch, call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call(gk)
+    with pytest.raises(exc):
+        call(torch)
+
+
+def test_tensor_split_by_tensor_and_dtype_promotion(torch):
+    g = gk.tensor_split(gk.arange(7), gk.tensor([2, 5]))
+    t = torch.tensor_split(torch.arange(7), torch.tensor([2, 5]))
+    assert [x.tolist() for x in g] == [x.tolist() for x in t]
+    g = gk.hstack([gk.ones(2, dtype=gk.int64), gk.ones(2, dtype=gk.float32)])
+    assert dtype_name(g.dtype) == dtype_name(torch.hstack(
+        [torch.ones(2, dtype=torch.int64), torch.ones(2)]).dtype)
+    g = gk.block_diag(gk.ones(2, 2, dtype=gk.int64), gk.ones(1, dtype=gk.float64))
+    assert dtype_name(g.dtype) == "float64" and tuple(g.shape) == (3, 3)
+
+
+def test_diag_embed_keeps_inf_off_the_diagonal(torch):
+    g = gk.diag_embed(gk.full((3,), float("-inf")))
+    t = torch.diag_embed(torch.full((3,), float("-inf")))
+    np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
+def test_index_tensors_from_tril_indices(torch):
+    for r, c, o in [(0, 3, 0), (3, 0, 0), (4, 4, -5), (4, 4, 5), (3, 5, 2)]:
+        assert gk.tril_indices(r, c, o).tolist() == torch.tril_indices(r, c, o).tolist()
+        assert gk.triu_indices(r, c, o).tolist() == torch.triu_indices(r, c, o).tolist()

@@ -172,3 +172,34 @@ def test_order_statistics_random(shape, data):
 def test_errors_on_a_matrix(call, exc, pattern):
     with pytest.raises(exc, match=pattern):
         call(gk.zeros(3, 4))
+
+
+# ------------------------------------------------------------------ NaN-aware order statistics
+_NAN_ROWS = np.array([[1.0, np.nan, 3.0, -2.0], [np.nan] * 4, [0.5, 2.5, np.nan, np.nan]])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, x: m.nanmedian(x, 1), lambda m, x: x.nanmedian(0, keepdim=True),
+    lambda m, x: m.nanquantile(x, 0.25, dim=1), lambda m, x: x[0].nanmedian(),
+    lambda m, x: m.nanquantile(x, m.tensor([0.1, 0.9], dtype=m.float64), dim=1),
+], ids=["nanmedian_dim", "nanmedian_keepdim", "nanquantile", "nanmedian_all", "nanquantile_q"])
+def test_nan_statistics_and_gradients_against_torch(torch, fn):
+    from oracle import both
+
+    both(torch, fn, _NAN_ROWS)
+
+
+def test_mode_picks_smallest_most_frequent_and_last_index(torch):
+    a = np.array([[2, 1, 2, 1, 3], [4, 4, 0, 0, 4]])
+    g, t = gk.mode(gk.tensor(a)), torch.mode(torch.tensor(a))
+    assert g.values.tolist() == t.values.tolist() and g.indices.tolist() == t.indices.tolist()
+
+
+def test_sorting_errors_as_torch(torch):
+    for call, exc in [(lambda m: m.ones(0, 3).mode(0), IndexError),
+                      (lambda m: m.histc(m.arange(4), 3), NotImplementedError),
+                      (lambda m: m.histc(m.ones(3), 0), RuntimeError)]:
+        with pytest.raises(exc):
+            call(gk)
+        with pytest.raises(exc):
+            call(torch)

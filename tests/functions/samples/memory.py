@@ -9,3 +9,7 @@ SAMPLES = [
     S("clone", N(3, 4)),
     S("detach", N(3, 4)),
 ]
+
+SAMPLES += [
+    S("resize_as_", N(3, 4), N(2, 3), grad=False),
+]

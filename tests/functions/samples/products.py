@@ -19,3 +19,26 @@ SAMPLES = [
     S("cdist", N(2, 3, 4), N(2, 5, 4), p=1.0),
     S("kron", N(2, 3), N(3, 2)),
 ]
+
+SAMPLES += [
+    S("mv", N(3, 4), N(4)),
+    S("vdot", N(4), N(4)),
+    S("inner", N(2, 3, 4), N(5, 4)),
+    S("inner", N(4), N(4)),
+    S("inner", N(3, 2), N(1).reshape(())),
+    S("dist", N(3, 4), N(4)),
+    S("dist", N(3, 4), N(3, 4), 3),
+    S("dist", N(3, 4), N(3, 4), 1.5),
+    S("addmm", N(3, 2), N(3, 4), N(4, 2)),
+    S("addmm", N(2), N(3, 4), N(4, 2), beta=0.5, alpha=-2.0),
+    S("addmm", N(3, 2), N(3, 4), N(4, 2), beta=0),
+    S("addmv", N(3), N(3, 4), N(4), beta=2.0, alpha=0.5),
+    S("addmv", N(1).reshape(()), N(3, 4), N(4)),
+    S("addr", N(3, 4), N(3), N(4), alpha=1.5),
+    S("addr", N(4), N(3), N(4), beta=0.0),
+    S("addbmm", N(3, 2), N(5, 3, 4), N(5, 4, 2), beta=0.5, alpha=2.0),
+    S("baddbmm", N(5, 3, 2), N(5, 3, 4), N(5, 4, 2), beta=-1.0),
+    S("baddbmm", N(3, 1), N(5, 3, 4), N(5, 4, 2)),
+    S("chain_matmul", N(2, 3), N(3, 4), N(4, 2)),
+    S("chain_matmul", N(2, 3)),
+]

@@ -54,3 +54,27 @@ SAMPLES = [
     S("cummin", distinct(3, 4), 0),
     S("logcumsumexp", N(3, 4), 1),
 ]
+
+SAMPLES += [
+    S("aminmax", distinct(3, 4)),
+    S("aminmax", distinct(3, 4), dim=1),
+    S("aminmax", distinct(3, 4), dim=0, keepdim=True),
+    S("cov", N(3, 5)),
+    S("cov", N(5), correction=0),
+    S("cov", N(2, 6), fweights=Idx(3, 6) + 1, aweights=P(6)),
+    S("cov", N(2, 6), correction=2, aweights=P(6)),
+    S("corrcoef", N(3, 5)),
+    S("corrcoef", N(5)),
+    S("trapezoid", N(3, 5)),
+    S("trapezoid", N(3, 5), np.sort(N(5)), dim=1),
+    S("trapezoid", N(4, 3), dx=0.5, dim=0),
+    S("trapezoid", N(4, 3), N(4, 3), dim=0),
+    S("trapz", N(3, 5), np.sort(N(5))),
+    S("trapz", N(3, 5), dx=2.0, dim=0),
+    S("cumulative_trapezoid", N(3, 5)),
+    S("cumulative_trapezoid", N(3, 5), np.sort(N(5))),
+    S("cumulative_trapezoid", N(4, 3), dx=0.3, dim=0),
+    S("renorm", N(3, 4), 2, 0, 1.0),
+    S("renorm", N(3, 4) * 3, 1, 1, 2.5),
+    S("renorm", N(2, 3, 2), 3, -1, 0.8),
+]

@@ -45,3 +45,31 @@ SAMPLES = [
     S("rot90", N(3, 4), 1, (0, 1)),
     S("rot90", N(2, 3, 4), -1, (1, 2)),
 ]
+
+# torch.vander's backward raises (its forward modifies a saved tensor in place): gradients are
+# checked against finite differences only
+_VANDER_TORCH = "PyTorch's vander backward fails: 'modified by an inplace operation'"
+
+SAMPLES += [
+    S("ravel", N(2, 3, 4)),
+    S("ravel", N(3, 4)[:, ::2]),
+    S("select", N(2, 3, 4), 1, -1),
+    S("select", N(2, 3), 0, 1),
+    S("fliplr", N(2, 3, 4)),
+    S("flipud", N(3, 2)),
+    S("unfold", N(3, 7), 1, 3, 2),
+    S("unfold", N(6, 2), 0, 2, 1),
+    S("unfold", N(5), 0, 5, 1),
+    S("diag_embed", N(2, 3)),
+    S("diag_embed", N(2, 3), 1, 0, 2),
+    S("diag_embed", N(3), -2, 1, 0),
+    S("diagflat", N(2, 2)),
+    S("diagflat", N(3), -1),
+    S("tril_indices", 3, 4, grad=False),
+    S("tril_indices", 4, 3, -1, grad=False),
+    S("triu_indices", 3, 4, 1, grad=False),
+    S("triu_indices", 5, 2, grad=False),
+    S("vander", N(4), xfail={"grad_torch": _VANDER_TORCH}),
+    S("vander", N(3), 5, True, xfail={"grad_torch": _VANDER_TORCH}),
+    S("vander", Idx(5, 4), 3, grad=False),
+]

@@ -29,3 +29,35 @@ SAMPLES = [
     S("bucketize", N(3, 4), np.sort(N(6))),
     S("bucketize", N(3, 4), np.sort(N(6)), right=True, out_int32=True),
 ]
+
+_NANS = np.where(B(4, 5) & B(4, 5), np.nan, distinct(4, 5))
+_NANS[2] = np.nan
+
+SAMPLES += [
+    S("msort", distinct(4, 3)),
+    # NaN in the input: values and indices here (finite differences of a NaN are NaN); the
+    # gradients through NaN-holding inputs are compared with PyTorch in test_sorting.py
+    S("nanmedian", np.where(B(3, 5), np.nan, distinct(3, 5)), grad=False),
+    S("nanmedian", _NANS, 1, grad=False),
+    S("nanmedian", _NANS, 0, keepdim=True, grad=False),
+    S("nanmedian", distinct(3, 5), 1),
+    S("nanmedian", distinct(3, 4)),
+    S("nanquantile", _NANS, 0.3, dim=1, grad=False),
+    S("nanquantile", np.where(B(3, 5), np.nan, distinct(3, 5)), 0.75, grad=False),
+    S("nanquantile", _NANS, 0.4, dim=0, keepdim=True, interpolation="midpoint", grad=False),
+    S("nanquantile", distinct(3, 5), 0.3, dim=1),
+    # ties decide the mode, so its gradient is checked where every value is distinct (the mode
+    # is then the smallest value)
+    S("mode", small_ints_as_float(4, 7), grad=False),
+    S("mode", small_ints_as_float(4, 7), 0, keepdim=True, grad=False),
+    S("mode", distinct(4, 7), 1),
+    S("histc", N(20)),
+    S("histc", N(4, 5), 7, -1.0, 1.0),
+    S("histogram", N(20), 5),
+    S("histogram", N(4, 5), 4, range=(-1.0, 2.0), density=True),
+    S("histogram", N(20), np.sort(N(6)), weight=P(20)),
+    S("unique_consecutive", np.array([1, 1, 2, 2, 2, 3, 1, 1], dtype=np.int64)),
+    S("unique_consecutive", small_ints_as_float(9), return_inverse=True, return_counts=True),
+    S("unique_consecutive", np.array([[1, 1, 2], [1, 1, 2], [3, 0, 0]]), return_counts=True,
+      return_inverse=True, dim=0),
+]

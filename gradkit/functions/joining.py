@@ -1,0 +1,258 @@
+"""Joining and splitting families: ``atleast_1d/2d/3d``, ``hstack``/``vstack``/``dstack``/
+``column_stack``, ``hsplit``/``vsplit``/``dsplit``/``tensor_split``, ``block_diag``,
+``cartesian_prod``, ``combinations``, ``broadcast_tensors``. Built on ``cat``/``stack``/
+slicing from ``shape.py`` (no primitives of their own)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .. import _dtype
+from .._backend import to_host
+from .._tensor.tensor import Tensor
+from ._args import _const_like, _dim_in, _int_arg, _t, builtins_sum
+from ._registry import declare
+from .shape import cat, meshgrid, stack
+
+__all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_tensors",
+           "cartesian_prod", "column_stack", "combinations", "dsplit", "dstack", "hsplit",
+           "hstack", "tensor_split", "vsplit", "vstack"]
+
+
+def _tensors(args, name):
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        return [_t(a, "tensors") for a in args[0]], True
+    return [_t(a, "tensors") for a in args], len(args) != 1
+
+
+def _atleast(args, nd, name):
+    ts, many = _tensors(args, name)
+    out = []
+    for x in ts:
+        if x.ndim < nd:
+            if nd == 3 and x.ndim == 2:
+                x = x.unsqueeze(-1)
+            elif nd == 3 and x.ndim == 1:
+                x = x.reshape(1, -1, 1)
+            else:
+                x = x.reshape((1,) * (nd - x.ndim) + tuple(x.shape))
+        else:
+            x = x.reshape(tuple(x.shape))  # a view, as PyTorch returns
+        out.append(x)
+    return tuple(out) if many else out[0]
+
+
+@declare(method=False)
+def atleast_1d(*tensors):
+    """Each tensor with at least 1 dimension (0-d ones become shape (1,)); a tuple for several."""
+    return _atleast(tensors, 1, "atleast_1d")
+
+
+@declare(method=False)
+def atleast_2d(*tensors):
+    """Each tensor with at least 2 dimensions (leading dims of size 1 added)."""
+    return _atleast(tensors, 2, "atleast_2d")
+
+
+@declare(method=False)
+def atleast_3d(*tensors):
+    """Each tensor with at least 3 dimensions: (n,) becomes (1, n, 1), (m, n) (m, n, 1)."""
+    return _atleast(tensors, 3, "atleast_3d")
+
+
+def _seq(tensors, name):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): expected a list or tuple of tensors, got "
+                        f"{type(tensors).__name__}")
+    if not tensors:
+        raise RuntimeError(f"{name}(): expected a non-empty list of tensors")
+    return [_t(x, "tensors") for x in tensors]
+
+
+@declare(method=False, out=True)
+def hstack(tensors):
+    """Concatenate column-wise: along dim 0 for 1-D tensors, dim 1 otherwise."""
+    ts = _atleast(_seq(tensors, "hstack"), 1, "hstack")
+    ts = list(ts) if isinstance(ts, tuple) else [ts]
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+@declare(method=False, out=True, aliases=("row_stack",))
+def vstack(tensors):
+    """Concatenate row-wise (along dim 0 after ``atleast_2d``)."""
+    ts = _atleast([_seq(tensors, "vstack")], 2, "vstack")
+    return cat(list(ts), 0)
+
+
+@declare(method=False, out=True)
+def dstack(tensors):
+    """Concatenate depth-wise (along dim 2 after ``atleast_3d``)."""
+    ts = _atleast([_seq(tensors, "dstack")], 3, "dstack")
+    return cat(list(ts), 2)
+
+
+@declare(method=False, out=True)
+def column_stack(tensors):
+    """Stack as columns: 0-d and 1-D tensors become ``(n, 1)`` columns, then ``hstack``."""
+    ts = _seq(tensors, "column_stack")
+    ts = [x.reshape(x.numel(), 1) if x.ndim <= 1 else x for x in ts]
+    return cat(ts, 1)
+
+
+def _slice_along(x, d, a, b):
+    return x[(slice(None),) * d + (slice(a, b),)]
+
+
+@declare()
+def tensor_split(input, indices_or_sections, dim=0):
+    """Split into ``n`` near-equal parts (the first ``size % n`` one longer), or at the given
+    indices, along ``dim``: views, as PyTorch."""
+    x = _t(input)
+    if x.ndim == 0:
+        raise RuntimeError("tensor_split(): expected at least a 1-dimensional tensor, got a 0-d "
+                           "tensor")
+    d = _dim_in(dim, x.ndim, "tensor_split")
+    n = x.shape[d]
+    ios = indices_or_sections
+    if isinstance(ios, Tensor):
+        if ios.dtype.kind not in "iu" or ios.ndim > 1:
+            raise RuntimeError(f"tensor_split(): indices_or_sections must be a 0-D or 1-D long "
+                               f"tensor, got dtype {ios.dtype} and shape {tuple(ios.shape)}")
+        ios = int(ios.item()) if ios.ndim == 0 else [int(i) for i in to_host(ios._data)]
+    if isinstance(ios, (int, np.integer)) and not isinstance(ios, bool):
+        k = int(ios)
+        if k <= 0:
+            raise RuntimeError(f"tensor_split(): number of sections must be larger than 0, got "
+                               f"{k}")
+        size, extra = divmod(n, k)
+        bounds, start = [], 0
+        for i in range(k):
+            stop = start + size + (1 if i < extra else 0)
+            bounds.append((start, stop))
+            start = stop
+    else:
+        idx = [_int_arg(i, "tensor_split", "indices") for i in ios]
+        edges = [0] + idx + [n]
+        bounds = []
+        for a, b in zip(edges[:-1], edges[1:]):
+            a = min(max(a + n if a < 0 else a, 0), n)
+            b = min(max(b + n if b < 0 else b, 0), n)
+            bounds.append((a, max(a, b)))
+    return tuple(_slice_along(x, d, a, b) for a, b in bounds)
+
+
+def _directional_split(x, sections, d, name, min_nd):
+    x = _t(x)
+    if x.ndim < min_nd:
+        raise RuntimeError(f"{name}(): requires a tensor with at least {min_nd} dimension(s), but "
+                           f"got a tensor with {x.ndim} dimensions (shape {tuple(x.shape)})")
+    if isinstance(sections, (int, np.integer)) and not isinstance(sections, bool):
+        if sections <= 0 or x.shape[d] % sections:
+            raise RuntimeError(f"{name}(): the size of dimension {d} ({x.shape[d]}) is not "
+                               f"divisible by the split size {sections}; give sections that "
+                               f"divide it, or a list of indices")
+    return tensor_split(x, sections, d)
+
+
+@declare()
+def hsplit(input, sections):
+    """Split column-wise: along dim 1 (dim 0 for 1-D tensors)."""
+    x = _t(input)
+    return _directional_split(x, sections, 0 if x.ndim == 1 else 1, "hsplit", 1)
+
+
+@declare()
+def vsplit(input, sections):
+    """Split row-wise, along dim 0 (at least 2-D)."""
+    return _directional_split(input, sections, 0, "vsplit", 2)
+
+
+@declare()
+def dsplit(input, sections):
+    """Split depth-wise, along dim 2 (at least 3-D)."""
+    return _directional_split(input, sections, 2, "dsplit", 3)
+
+
+@declare(method=False)
+def block_diag(*tensors):
+    """A block-diagonal matrix of the tensors (0-d as 1x1, 1-D as one row); dtypes promote."""
+    ts = [_t(a, "tensors") for a in tensors]
+    for i, x in enumerate(ts):
+        if x.ndim > 2:
+            raise RuntimeError(f"block_diag(): input tensors must have 2 or fewer dimensions. "
+                               f"Input {i} has {x.ndim} dimensions (shape {tuple(x.shape)})")
+    if not ts:
+        from .. import factories
+
+        return factories.zeros(1, 0)
+    dt = ts[0].dtype
+    for x in ts[1:]:
+        dt = _dtype.promote_types(dt, x.dtype)
+    mats = [x.to(dt).reshape((1,) * (2 - x.ndim) + tuple(x.shape)) for x in ts]
+    cols = builtins_sum(m.shape[1] for m in mats)
+    rows, start = [], 0
+    for m in mats:
+        r, c = m.shape
+        parts = []
+        if start:
+            parts.append(m.new_zeros(r, start))
+        parts.append(m)
+        if cols - start - c:
+            parts.append(m.new_zeros(r, cols - start - c))
+        rows.append(cat(parts, 1) if len(parts) > 1 else m)
+        start += c
+    return cat(rows, 0)
+
+
+@declare(method=False)
+def cartesian_prod(*tensors):
+    """Every combination of one element from each 1-D tensor: ``(prod(n_i), k)`` (a single
+    tensor comes back as it is)."""
+    ts = [_t(a, "tensors") for a in tensors]
+    for i, x in enumerate(ts):
+        if x.ndim != 1:
+            raise RuntimeError(f"cartesian_prod(): expect a 1D vector, but got shape "
+                               f"{tuple(x.shape)} at position {i}")
+    if len(ts) == 1:
+        return ts[0]
+    for x in ts[1:]:
+        if x.dtype != ts[0].dtype:
+            raise RuntimeError(f"cartesian_prod(): expects all tensors to have the same dtype, "
+                               f"got {ts[0].dtype} and {x.dtype}")
+    grids = meshgrid(*ts, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], 1)
+
+
+@declare(method=False)
+def combinations(input, r=2, with_replacement=False):
+    """The length-``r`` combinations of the elements of a 1-D tensor (as
+    ``itertools.combinations``, or ``combinations_with_replacement``): ``(count, r)``."""
+    x = _t(input)
+    if x.ndim != 1:
+        raise RuntimeError(f"combinations(): expect a 1D vector, but got shape {tuple(x.shape)}")
+    r = _int_arg(r, "combinations", "r")
+    if r < 0:
+        raise RuntimeError(f"combinations(): r must be non-negative, got {r}")
+    if r == 0:
+        return x[:0]
+    gen = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    idx = np.array(list(gen(range(x.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    if idx.shape[0] == 0:
+        return x[:0].reshape(0, r) if r > 1 else x[:0]
+    return x[_const_like(x, idx)]
+
+
+@declare(method=False)
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common broadcast shape (views)."""
+    ts = [_t(a, "tensors") for a in tensors]
+    try:
+        shape = np.broadcast_shapes(*(tuple(x.shape) for x in ts))
+    except ValueError:
+        raise RuntimeError(f"broadcast_tensors(): shapes "
+                           f"{', '.join(str(tuple(x.shape)) for x in ts)} do not broadcast "
+                           f"together (each dim must match or be 1)") from None
+    return tuple(x.expand(*shape) for x in ts)

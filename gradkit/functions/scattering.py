@@ -1,0 +1,317 @@
+"""Writing into positions: ``index_copy``/``index_fill``/``index_reduce``/``index_put``,
+``put``/``take``, ``masked_select``/``masked_scatter``, ``select_scatter``/``slice_scatter``/
+``diagonal_scatter``, ``fill_diagonal_``. Built on the indexing ops of ``indexing.py`` (gather,
+scatter, ``x[i] = v``), so gradients (and second order) come from their rules."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._backend import to_host
+from .._tensor.tensor import Tensor, wrap
+from ..ops import shape as S
+from ._args import _const_like, _dim_in, _int_arg, _t
+from ._registry import declare, tensor_method
+from .indexing import _norm_index, _place, masked_fill, scatter, scatter_reduce
+from .shape import flatten, movedim
+
+__all__ = ["diagonal_scatter", "index_copy", "index_fill", "index_put", "index_reduce",
+           "masked_scatter", "masked_select", "put", "select_scatter", "slice_scatter", "take"]
+
+
+def _vector_index(x, dim, index, name, source=None):
+    """``(dim, host int64 index)`` of the ``index_*`` ops: a 0-d or 1-D integer tensor whose
+    entries lie in ``[0, size)`` of ``dim``."""
+    d = _dim_in(dim, x.ndim, name)
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name}(): index must be a Tensor of int64, got {type(index).__name__}")
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index, got {index.dtype}; "
+                           f"convert it with .long()")
+    if index.ndim > 1:
+        raise IndexError(f"{name}(): Index is supposed to be a vector, got shape "
+                         f"{tuple(index.shape)}")
+    idx = to_host(index._data).reshape(-1).astype(np.int64)
+    if source is not None:
+        _check_source(x, d, idx, source, name)
+    n = x.shape[d] if x.ndim else 1
+    bad = idx[(idx < 0) | (idx >= n)]
+    if bad.size:
+        raise IndexError(f"{name}(): index {int(bad[0])} is out of bounds for dimension {d} with "
+                         f"size {n}")
+    return d, idx
+
+
+def _check_source(x, d, idx, src, name):
+    """PyTorch's slice-shape check of ``index_add``/``index_copy``/``index_reduce``."""
+    xs = tuple(x.shape) if x.ndim else (1,)
+    ss = tuple(src.shape) if src.ndim else (1,)
+    if len(xs) != len(ss):
+        raise RuntimeError(f"{name}(): source and input must have the same number of dimensions, "
+                         f"got shapes {tuple(src.shape)} and {tuple(x.shape)}")
+    if ss[d] != idx.size:
+        exc = IndexError if name == "index_copy" else RuntimeError  # (PyTorch's types)
+        raise exc(f"{name}(): number of indices ({idx.size}) should be equal to "
+                  f"source.size(dim) ({ss[d]}) at dim {d} (source shape {tuple(src.shape)})")
+    for k, (a, b) in enumerate(zip(xs, ss)):
+        if k != d and a != b:
+            raise RuntimeError(f"{name}(): source/destination tensor must have same slice shapes: "
+                               f"input {tuple(x.shape)} and source {tuple(src.shape)} differ at "
+                               f"dimension {k} ({a} vs {b})")
+
+
+def _full(x, d, idx, src_shape):
+    """The vector index broadcast to the source's shape along ``d`` (a scatter's index)."""
+    nd = max(x.ndim, 1)
+    shape = [-1 if k == d else 1 for k in range(nd)]
+    full = np.broadcast_to(idx.reshape(shape), src_shape if src_shape else (idx.size,))
+    return wrap(_const_like(x, np.ascontiguousarray(full)))
+
+
+@declare(inplace=True, out=True)
+def index_copy(input, dim, index, source):
+    """``input`` with the slices ``source[..., i, ...]`` copied to ``index[i]`` along ``dim``
+    (a repeated index keeps the last copy)."""
+    x, src = _t(input), _t(source, "source")
+    d, idx = _vector_index(x, dim, index, "index_copy", src)
+    if src.dtype != x.dtype:
+        raise RuntimeError(f"index_copy(): self and source expected to have the same dtype, got "
+                           f"{x.dtype} and {src.dtype}")
+    if x.ndim == 0:
+        return src.reshape(()).clone() if idx.size else x.clone()
+    return scatter(x, d, _full(x, d, idx, tuple(src.shape)), src)
+
+
+@declare(inplace=True)
+def index_fill(input, dim, index, value):
+    """``input`` with the slices at ``index`` along ``dim`` set to ``value`` (a number or a
+    0-d tensor, differentiable)."""
+    x = _t(input)
+    d, idx = _vector_index(x, dim, index, "index_fill")
+    n = x.shape[d] if x.ndim else 1
+    mask = np.zeros(n, dtype=bool)
+    mask[idx] = True
+    if x.ndim:
+        mask = mask.reshape([-1 if k == d else 1 for k in range(x.ndim)])
+    else:
+        mask = mask.reshape(())
+    return masked_fill(x, wrap(_const_like(x, mask)), value)
+
+
+@declare(inplace=True, out=True)
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """Reduce the slices of ``source`` into ``input`` at ``index`` along ``dim`` with
+    ``reduce`` in ``'prod'``, ``'mean'``, ``'amax'``, ``'amin'``."""
+    x, src = _t(input), _t(source, "source")
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): reduce argument must be either prod, mean, amax or "
+                           f"amin, got {reduce!r}")
+    d, idx = _vector_index(x, dim, index, "index_reduce", src)
+    if x.ndim == 0:
+        x1 = x.reshape(1)
+        out = scatter_reduce(x1, 0, _full(x1, 0, idx, (idx.size,)), src.reshape(-1), reduce,
+                             include_self=include_self)
+        return out.reshape(())
+    return scatter_reduce(x, d, _full(x, d, idx, tuple(src.shape)), src, reduce,
+                          include_self=include_self)
+
+
+def _flat_positions(x, index, name):
+    if not isinstance(index, Tensor) or index.dtype.kind not in "iu":
+        got = index.dtype if isinstance(index, Tensor) else type(index).__name__
+        raise RuntimeError(f"{name}(): Expected a long tensor for index, but got {got}")
+    n = x.numel()
+    idx = to_host(index._data).astype(np.int64)
+    bad = idx[(idx < -n) | (idx >= n)]
+    if bad.size:
+        raise IndexError(f"{name}(): out of range: tried to access index {int(bad.flat[0])} on a "
+                         f"tensor of {n} elements (shape {tuple(x.shape)})")
+    return np.where(idx < 0, idx + n, idx)
+
+
+@declare()
+def take(input, index):
+    """The elements of the flattened ``input`` at ``index`` (negative counts from the end);
+    the result has ``index``'s shape."""
+    x = _t(input)
+    pos = _flat_positions(x, index, "take")
+    return flatten(x)[_const_like(x, pos)]
+
+
+@declare(inplace=True)
+def put(input, index, source, accumulate=False):
+    """``input`` (seen flattened) with ``source``'s elements written at ``index`` (added with
+    ``accumulate``); a repeated index without ``accumulate`` keeps the last write."""
+    x, src = _t(input), _t(source, "source")
+    pos = _flat_positions(x, index, "put").reshape(-1)
+    if src.numel() != pos.size:
+        raise IndexError(f"put(): Expected source and index to have the same number of "
+                           f"elements, but got {src.numel()} and {pos.size}")
+    if src.dtype != x.dtype:
+        raise RuntimeError(f"put(): self and source expected to have the same dtype, got "
+                           f"{x.dtype} and {src.dtype}")
+    flat, vals = flatten(x), src.reshape(-1)
+    if pos.size == 0:
+        return x.clone()
+    if accumulate:
+        from .._tensor.record import apply1
+
+        added = apply1(S.INDEX_ADD, vals, ((flat.shape[0],), (_const_like(x, pos),)))
+        return (flat + added).reshape(tuple(x.shape))
+    u, first_rev = np.unique(pos[::-1], return_index=True)
+    last = pos.size - 1 - first_rev
+    return _place(flat, u, vals[_const_like(x, last)]).reshape(tuple(x.shape))
+
+
+@declare(inplace=True)
+def index_put(input, indices, values, accumulate=False):
+    """``input`` with ``input[indices] = values`` (``+=`` with ``accumulate``, repeated
+    positions adding up); ``indices`` is a tuple of index tensors, one per leading dim."""
+    x = _t(input)
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put(): indices must be a tuple of Tensors, got "
+                        f"{type(indices).__name__}")
+    v = _t(values, "values")
+    if v.dtype != x.dtype:
+        raise RuntimeError(f"index_put(): values and self must have the same dtype, got "
+                           f"{v.dtype} and {x.dtype}; convert values first")
+    idx = tuple(indices)
+    if not accumulate:
+        out = x.clone()
+        out[idx] = v
+        return out
+    norm = _norm_index(idx, x._data.shape)
+    try:
+        part = np.empty(x.shape, dtype=bool)[norm].shape
+    except IndexError as e:
+        raise IndexError(f"index_put(): {e} (input shape {tuple(x.shape)})") from None
+    try:
+        vb = v.expand(*part) if tuple(v.shape) != part else v
+    except RuntimeError:
+        raise RuntimeError(f"index_put(): shape mismatch: values of shape {tuple(v.shape)} "
+                           f"cannot be broadcast to the indexed shape {part}") from None
+    from .._tensor.record import apply1
+
+    return x + apply1(S.INDEX_ADD, vb, (tuple(x.shape), norm))
+
+
+@declare(out=True)
+def masked_select(input, mask):
+    """The elements of ``input`` where ``mask`` (broadcast with it) is True, as a 1-D tensor."""
+    x, m = _t(input), _t(mask, "mask")
+    if m.dtype.kind != "b":
+        raise RuntimeError(f"masked_select(): expected a bool mask, got dtype {m.dtype}")
+    try:
+        shape = np.broadcast_shapes(tuple(x.shape), tuple(m.shape))
+    except ValueError:
+        raise RuntimeError(f"masked_select(): the mask of shape {tuple(m.shape)} does not "
+                           f"broadcast with the input's shape {tuple(x.shape)}") from None
+    xb = x.expand(*shape) if tuple(x.shape) != shape else x
+    mb = np.broadcast_to(to_host(m._data), shape).reshape(-1)
+    return flatten(xb)[_const_like(x, np.flatnonzero(mb))]
+
+
+@declare(inplace=True)
+def masked_scatter(input, mask, source):
+    """``input`` with the positions where ``mask`` is True filled, in order, with the leading
+    elements of ``source``."""
+    x, m, src = _t(input), _t(mask, "mask"), _t(source, "source")
+    if m.dtype.kind != "b":
+        raise RuntimeError(f"masked_scatter(): expected a bool mask, got dtype {m.dtype}")
+    if src.dtype != x.dtype:
+        raise RuntimeError(f"masked_scatter(): expected source and input to have the same "
+                           f"dtype, got {src.dtype} and {x.dtype}")
+    try:
+        shape = np.broadcast_shapes(tuple(x.shape), tuple(m.shape))
+    except ValueError:
+        raise RuntimeError(f"masked_scatter(): the mask of shape {tuple(m.shape)} does not "
+                           f"broadcast with the input's shape {tuple(x.shape)}") from None
+    xb = x.expand(*shape) if tuple(x.shape) != shape else x
+    pos = np.flatnonzero(np.broadcast_to(to_host(m._data), shape))
+    if pos.size > src.numel():
+        raise RuntimeError(f"masked_scatter(): number of elements in source ({src.numel()}) < "
+                           f"number of ones in mask ({pos.size})")
+    flat = flatten(xb)
+    if pos.size == 0:
+        return xb.clone()
+    return _place(flat, pos, src.reshape(-1)[:pos.size]).reshape(shape)
+
+
+def _embed(x, index, src, name, part_shape):
+    """``x`` with ``x[index] = src`` (out of place, differentiable in both)."""
+    s = _t(src, "src")
+    if tuple(s.shape) != tuple(part_shape):
+        raise RuntimeError(f"{name}(): expected src to have a size equal to the slice of self. "
+                           f"src size = {list(s.shape)}, slice size = {list(part_shape)}")
+    if s.dtype != x.dtype:
+        s = s.to(x.dtype)
+    out = x.clone()
+    out[index] = s
+    return out
+
+
+@declare()
+def select_scatter(input, src, dim, index):
+    """``input`` with ``src`` embedded at ``index`` along ``dim`` (``out.select(dim, index)
+    == src``)."""
+    x = _t(input)
+    d = _dim_in(dim, x.ndim, "select_scatter")
+    index = _int_arg(index, "select_scatter", "index")
+    n = x.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select_scatter(): index {index} out of range for tensor of size "
+                         f"{list(x.shape)} at dimension {d}")
+    key = (slice(None),) * d + (index % n,)
+    return _embed(x, key, src, "select_scatter", x._data[key].shape)
+
+
+@declare()
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """``input`` with ``src`` embedded at ``start:end:step`` along ``dim``."""
+    x = _t(input)
+    d = _dim_in(dim, x.ndim, "slice_scatter")
+    step = _int_arg(step, "slice_scatter", "step")
+    if step <= 0:
+        raise RuntimeError(f"slice_scatter(): slice step must be positive, got {step}")
+    key = (slice(None),) * d + (slice(start, end, step),)
+    return _embed(x, key, src, "slice_scatter", x._data[key].shape)
+
+
+@declare()
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """``input`` with ``src`` embedded as its ``offset`` diagonal over ``dim1``/``dim2``."""
+    x = _t(input)
+    if x.ndim < 2:
+        raise RuntimeError(f"diagonal_scatter(): expected a tensor with at least 2 dimensions, "
+                           f"got shape {tuple(x.shape)}")
+    offset = _int_arg(offset, "diagonal_scatter", "offset")
+    d1, d2 = _dim_in(dim1, x.ndim, "diagonal_scatter"), _dim_in(dim2, x.ndim, "diagonal_scatter")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal_scatter(): dim1 and dim2 must be different, both are {d1}")
+    y = movedim(x, (d1, d2), (-2, -1))
+    n1, n2 = y.shape[-2], y.shape[-1]
+    length = max(0, min(n1 + min(offset, 0), n2 - max(offset, 0)))
+    rows = _const_like(x, np.arange(length) + max(-offset, 0))
+    cols = _const_like(x, np.arange(length) + max(offset, 0))
+    key = (Ellipsis, rows, cols)
+    out = _embed(y, key, src, "diagonal_scatter", tuple(y.shape[:-2]) + (length,))
+    return movedim(out, (-2, -1), (d1, d2)).contiguous()
+
+
+@tensor_method()
+def fill_diagonal_(self, fill_value, wrap=False):
+    """Fill the main diagonal in place (all dims of equal size beyond 2-D; a tall matrix with
+    ``wrap=True`` starts again every ``ncols + 1`` rows, as NumPy's ``fill_diagonal``)."""
+    if self.ndim < 2:
+        raise RuntimeError(f"fill_diagonal_(): dimensions must larger than 1, got shape "
+                           f"{tuple(self.shape)}")
+    if self.ndim > 2 and len(set(self.shape)) != 1:
+        raise RuntimeError(f"fill_diagonal_(): all dimensions of input must be of equal length, "
+                           f"got shape {tuple(self.shape)}")
+    mask = np.zeros(self.shape, dtype=bool)
+    np.fill_diagonal(mask, True, wrap=bool(wrap))
+    return self.masked_fill_(_wrap_mask(self, mask), fill_value)
+
+
+def _wrap_mask(x, mask):
+    return wrap(_const_like(x, mask))

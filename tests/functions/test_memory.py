@@ -1,0 +1,83 @@
+"""Tensor attributes, conversions and in-place resizing against PyTorch."""
+
+import numpy as np
+import pytest
+from oracle import dtype_name
+
+import gradkit as gk
+
+
+def _views(lib):
+    x = lib.arange(24.0).reshape(2, 3, 4)
+    return [x, x.transpose(0, 2), x[1], x[:, 1:, ::2], x.transpose(0, 2)[1:, ::2],
+            x.unfold(2, 2, 1), x.reshape(-1)[5:], x.expand(3, 2, 3, 4), x[0, 0, 0]]
+
+
+def test_stride_and_storage_offset_as_torch(torch):
+    for g, t in zip(_views(gk), _views(torch)):
+        assert g.stride() == t.stride()
+        assert g.storage_offset() == t.storage_offset()
+        for d in range(g.ndim):
+            assert g.stride(d) == t.stride(d)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int32", "int16", "int8",
+                                   "uint8", "bool", "float16"])
+def test_sizes_and_predicates_as_torch(torch, dtype):
+    g = gk.ones(2, 3, dtype=getattr(gk, dtype))
+    t = torch.ones(2, 3, dtype=getattr(torch, dtype))
+    assert (g.nbytes, g.itemsize, g.ndimension(), g.is_signed(), g.get_device(),
+            g.is_inference()) == (t.nbytes, t.itemsize, t.ndimension(), t.is_signed(),
+                                  t.get_device(), t.is_inference())
+    assert g.is_same_size(gk.zeros(2, 3)) and not g.is_same_size(gk.zeros(3, 2))
+
+
+@pytest.mark.parametrize("value", [0.0, 2.5, -1.0])
+def test_is_nonzero(torch, value):
+    assert gk.tensor([value]).is_nonzero() == torch.tensor([value]).is_nonzero()
+
+
+@pytest.mark.parametrize("shape", [(0,), (2,)])
+def test_is_nonzero_refuses_other_sizes(torch, shape):
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        gk.zeros(shape).is_nonzero()
+    with pytest.raises(RuntimeError):
+        torch.zeros(shape).is_nonzero()
+
+
+@pytest.mark.parametrize("method", ["short", "char", "byte"])
+def test_conversions(torch, method):
+    arr = np.array([1.7, -2.2, 3.0])
+    g, t = getattr(gk.tensor(arr), method)(), getattr(torch.tensor(arr), method)()
+    assert dtype_name(g.dtype) == dtype_name(t.dtype)
+    np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
+def test_type_as(torch):
+    g = gk.tensor([1.5, 2.5]).type_as(gk.zeros(1, dtype=gk.int32))
+    t = torch.tensor([1.5, 2.5]).type_as(torch.zeros(1, dtype=torch.int32))
+    assert dtype_name(g.dtype) == dtype_name(t.dtype) and g.tolist() == t.tolist()
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (6,), (3, 2), (0,), (1, 1, 2)])
+def test_resize_keeps_the_leading_elements(torch, shape):
+    g, t = gk.arange(6.0), torch.arange(6.0)
+    assert g.resize_(*shape) is g and t.resize_(*shape) is t
+    assert tuple(g.shape) == tuple(t.shape) and g.tolist() == t.tolist()
+
+
+def test_resize_grows_and_resize_as(torch):
+    g = gk.arange(4.0)
+    g.resize_(2, 3)
+    assert tuple(g.shape) == (2, 3) and g.reshape(-1)[:4].tolist() == [0.0, 1.0, 2.0, 3.0]
+    g.resize_as_(gk.zeros(2))
+    assert g.tolist() == torch.arange(4.0).resize_as_(torch.zeros(2)).tolist()
+
+
+def test_resize_refuses_grad_and_negative_sizes(torch):
+    with pytest.raises(RuntimeError, match="require grad"):
+        gk.ones(3, requires_grad=True).resize_(2)
+    with pytest.raises(RuntimeError):
+        torch.ones(3, requires_grad=True).resize_(2)
+    with pytest.raises(RuntimeError, match="negative"):
+        gk.ones(3).resize_(-1)
