@@ -518,7 +518,8 @@ def _bessel(x, nu, scaled):
             s = _bessel_scaled_asym(ax[big], nu)
             out[big] = s if scaled else s * np.exp(ax[big])
         inf = np.isinf(v)
-        out[inf] = 0.0 if scaled else np.inf
+        # as PyTorch (Cephes): nan at +-inf; the scaled ones 0
+        out[inf] = 0.0 if scaled else np.nan
     out[np.isnan(v)] = np.nan
     if nu == 1:
         out = np.copysign(out, v)  # I1 is odd
