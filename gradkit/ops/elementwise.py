@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from .._backend import to_host
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from .special import erf_array
 
@@ -291,7 +294,9 @@ def _reciprocal_b(xp, g, ins, out, aux, needs):
 
 
 def _erf_f(xp, a):
-    return erf_array(xp, a)
+    if type(a) is not np.ndarray:  # a device array: the NumPy implementation on the host
+        return xp.asarray(erf_array(np, to_host(a)))
+    return erf_array(np, a)
 
 
 def _erf_b(xp, g, ins, out, aux, needs):
