@@ -29,8 +29,9 @@ the implementations (no ``out=``), for gradkit's own use; ``gradkit.X`` is the p
 """
 
 from . import comparison, elementwise, indexing, memory, products, random, reduction, shape
-from . import joining, scattering, sorting
+from . import bitwise, joining, scattering, sorting, special
 from ._registry import REGISTRY, install, public_functions, special_functions, tensor_method
+from .bitwise import *  # noqa: F403
 from .comparison import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .indexing import *  # noqa: F403
@@ -41,10 +42,11 @@ from .reduction import *  # noqa: F403
 from .scattering import *  # noqa: F403
 from .shape import *  # noqa: F403
 from .sorting import *  # noqa: F403
+from .special import *  # noqa: F403
 
 __all__ = ["REGISTRY", "install", "public_functions", "special_functions", "tensor_method"] + [
-    n for m in (comparison, elementwise, indexing, joining, memory, products, reduction,
-                scattering, shape, sorting)
+    n for m in (bitwise, comparison, elementwise, indexing, joining, memory, products, reduction,
+                scattering, shape, sorting, special)
     for n in m.__all__]
 
 # aliases (``clip``, ``concat``, ``arctan2``, ...) as attributes too, for gradkit's own callers

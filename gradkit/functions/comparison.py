@@ -5,45 +5,67 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._tensor.tensor import wrap
-from ._args import (
-    _raw,
-    _t,
-)
+from .. import _dtype
+from .._backend import to_host
+from .._tensor.record import check_broadcast
+from .._tensor.tensor import Tensor, wrap
+from ._args import _const_like, _raw, _same_device, _scalar_or_tensor, _t
 from ._registry import declare, tensor_method
 
-__all__ = ["allclose", "eq", "equal", "ge", "gt", "isclose", "isfinite", "isinf", "isnan", "le",
-    "logical_and", "logical_not", "logical_or", "lt", "ne"]
+__all__ = ["allclose", "eq", "equal", "ge", "gt", "isclose", "isfinite", "isin", "isinf", "isnan",
+    "isneginf", "isposinf", "isreal", "le", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "lt", "ne"]
+
+
+def _pair(input, other, name):
+    """The two operands' arrays (a number stays a number), on one device, checked to broadcast
+    with PyTorch's message naming both shapes."""
+    a = _t(input)
+    b = _scalar_or_tensor(other)
+    if isinstance(b, Tensor):
+        if type(a._data) is not type(b._data):
+            a, b = _same_device(a, b, name)
+        check_broadcast(a, b, name)
+        return a._data, _raw(b)
+    if not isinstance(b, (bool, int, float, complex, np.number, np.bool_)):
+        raise TypeError(f"{name}(): argument 'other' must be a Tensor or a number, got "
+                        f"{type(b).__name__}")
+    return a._data, b
+
+
+def _compare(ufunc, input, other, name):
+    a, b = _pair(input, other, name)
+    return wrap(ufunc(a, b))
 
 
 @declare(inplace=True, out=True, differentiable=False)
 def eq(input, other):
-    return _t(input) == other
+    return _compare(np.equal, input, other, "eq")
 
 
 @declare(inplace=True, out=True, aliases=("not_equal",), differentiable=False)
 def ne(input, other):
-    return _t(input) != other
+    return _compare(np.not_equal, input, other, "ne")
 
 
 @declare(inplace=True, out=True, aliases=("less",), differentiable=False)
 def lt(input, other):
-    return _t(input) < other
+    return _compare(np.less, input, other, "lt")
 
 
 @declare(inplace=True, out=True, aliases=("less_equal",), differentiable=False)
 def le(input, other):
-    return _t(input) <= other
+    return _compare(np.less_equal, input, other, "le")
 
 
 @declare(inplace=True, out=True, aliases=("greater",), differentiable=False)
 def gt(input, other):
-    return _t(input) > other
+    return _compare(np.greater, input, other, "gt")
 
 
 @declare(inplace=True, out=True, aliases=("greater_equal",), differentiable=False)
 def ge(input, other):
-    return _t(input) >= other
+    return _compare(np.greater_equal, input, other, "ge")
 
 
 @declare(differentiable=False)
@@ -55,12 +77,17 @@ def equal(input, other) -> bool:
 
 @declare(inplace=True, out=True, differentiable=False)
 def logical_and(input, other):
-    return wrap(np.logical_and(_t(input)._data, _t(other)._data))
+    return wrap(np.logical_and(*_pair(input, _t(other, "other"), "logical_and")))
 
 
 @declare(inplace=True, out=True, differentiable=False)
 def logical_or(input, other):
-    return wrap(np.logical_or(_t(input)._data, _t(other)._data))
+    return wrap(np.logical_or(*_pair(input, _t(other, "other"), "logical_or")))
+
+
+@declare(inplace=True, out=True, differentiable=False)
+def logical_xor(input, other):
+    return wrap(np.logical_xor(*_pair(input, _t(other, "other"), "logical_xor")))
 
 
 @declare(inplace=True, out=True, differentiable=False)
@@ -83,6 +110,41 @@ def isfinite(input):
     return wrap(np.isfinite(_t(input)._data))
 
 
+@declare(out=True, differentiable=False)
+def isposinf(input):
+    return wrap(np.isposinf(_t(input)._data))
+
+
+@declare(out=True, differentiable=False)
+def isneginf(input):
+    return wrap(np.isneginf(_t(input)._data))
+
+
+@declare(differentiable=False)
+def isreal(input):
+    """True for every element of a real tensor (the imaginary part of a complex one is 0)."""
+    d = _t(input)._data
+    return wrap(np.isreal(d) if d.dtype.kind == "c" else _const_like(_t(input),
+                                                                     np.ones(d.shape, bool)))
+
+
+@declare(method=False, out=True, differentiable=False)
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """True where an element of ``elements`` is in ``test_elements``; either may be a number."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin(): at least one of 'elements' and 'test_elements' must be a Tensor")
+    e = _scalar_or_tensor(elements)
+    t = _scalar_or_tensor(test_elements)
+    ref = e if isinstance(e, Tensor) else t
+    ea = to_host(e._data) if isinstance(e, Tensor) else np.asarray(e)
+    ta = to_host(t._data) if isinstance(t, Tensor) else np.asarray(t)
+    if isinstance(e, Tensor) and isinstance(t, Tensor) and ea.dtype != ta.dtype:
+        rt = _dtype.promote_types(ea.dtype, ta.dtype)
+        ea, ta = ea.astype(rt), ta.astype(rt)
+    r = np.isin(ea, ta, assume_unique=assume_unique, invert=invert)
+    return wrap(_const_like(ref, np.asarray(r)))
+
+
 @declare(differentiable=False)
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return wrap(np.isclose(_t(input)._data, _t(other)._data, rtol=rtol, atol=atol,
@@ -96,55 +158,37 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 
 
 # ------------------------------------------------------------------ operators
+# ``x == y`` and the others: the functions above (PyTorch's broadcasting error naming both
+# shapes, never NumPy's); the bitwise operators are in bitwise.py
 @tensor_method()
 def __eq__(self, other):
-    return wrap(self._data == _raw(other))
+    if other is None or isinstance(other, str):
+        return NotImplemented  # Python's fallback: x == None is False
+    return _compare(np.equal, self, other, "eq")
 
 
 @tensor_method()
 def __ne__(self, other):
-    return wrap(self._data != _raw(other))
+    if other is None or isinstance(other, str):
+        return NotImplemented
+    return _compare(np.not_equal, self, other, "ne")
 
 
 @tensor_method()
 def __lt__(self, other):
-    return wrap(self._data < _raw(other))
+    return _compare(np.less, self, other, "lt")
 
 
 @tensor_method()
 def __le__(self, other):
-    return wrap(self._data <= _raw(other))
+    return _compare(np.less_equal, self, other, "le")
 
 
 @tensor_method()
 def __gt__(self, other):
-    return wrap(self._data > _raw(other))
+    return _compare(np.greater, self, other, "gt")
 
 
 @tensor_method()
 def __ge__(self, other):
-    return wrap(self._data >= _raw(other))
-
-
-@tensor_method()
-def __and__(self, other):
-    return wrap(self._data & _raw(other))
-
-
-@tensor_method()
-def __or__(self, other):
-    return wrap(self._data | _raw(other))
-
-
-@tensor_method()
-def __xor__(self, other):
-    return wrap(self._data ^ _raw(other))
-
-
-@tensor_method()
-def __invert__(self):
-    return wrap(~self._data)
-
-
-tensor_method("__rand__")(__and__)
-tensor_method("__ror__")(__or__)
+    return _compare(np.greater_equal, self, other, "ge")

@@ -35,7 +35,7 @@ from ._args import (
     _scalar_or_tensor,
     _t,
 )
-from ._registry import declare, tensor_method, write_inplace
+from ._registry import _check_cast, declare, tensor_method, write_inplace
 
 _ndarray = np.ndarray
 _ADD, _SUB, _MUL = E.ADD, E.SUB, E.MUL
@@ -44,22 +44,42 @@ __all__ = ["abs", "add", "addcdiv", "addcmul", "atan2", "ceil", "clamp", "cos", 
     "exp", "expm1", "floor", "hypot", "lerp", "log", "log10", "log1p", "log2", "logaddexp",
     "logaddexp2", "maximum", "minimum", "mul", "nan_to_num", "neg", "pow", "reciprocal", "relu",
     "round", "rsqrt", "sigmoid", "sign", "sin", "sinc", "sqrt", "square", "sub", "tan", "tanh",
-    "trunc", "where", "xlogy"]
+    "trunc", "where", "xlogy", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sinh", "cosh",
+    "deg2rad", "rad2deg", "exp2", "frac", "floor_divide", "copysign", "float_power", "ldexp",
+    "nextafter", "fmax", "fmin", "sgn", "signbit", "positive", "rsub", "clamp_min", "clamp_max",
+    "heaviside"]
 
 
 # ------------------------------------------------------------------ in-place rules
 # Each writes through the primitive (``record.inplace``): no out-of-place temporary, as measured
 # for optimizers' and users' ``x.add_(y)``. ``x += y`` writes into x's storage, as in PyTorch
 # (every alias sees it).
+def _inplace_dtype(self, other, name):
+    """An in-place op on an integral or bool tensor whose result type it cannot hold raises as
+    PyTorch does (``b += 1`` on a bool tensor: "result type Long can't be cast to ... Bool")."""
+    if self._data.dtype.kind in "biu":
+        if isinstance(other, Tensor):
+            rt = _dtype.result_type(self.dtype, self.ndim, other.dtype, other.ndim)
+        elif isinstance(other, (bool, int, float)):
+            rt = _dtype.scalar_result_dtype(self.dtype, other)
+        else:
+            return
+        _check_cast(np.empty(0, dtype=rt), self.dtype, name)
+
+
 def add_(self, other, *, alpha=1):
+    _inplace_dtype(self, other, "add_")
     return inplace(self, E.ADD, other if alpha == 1 else other * alpha)
 
 
 def sub_(self, other, *, alpha=1):
+    _check_sub(self, other)
+    _inplace_dtype(self, other, "sub_")
     return inplace(self, E.SUB, other if alpha == 1 else other * alpha)
 
 
 def mul_(self, other):
+    _inplace_dtype(self, other, "mul_")
     return inplace(self, E.MUL, other)
 
 
@@ -93,16 +113,20 @@ def lerp_(self, end, weight):
 
 @tensor_method()
 def __iadd__(self, other):
+    _inplace_dtype(self, other, "add_")
     return inplace(self, E.ADD, other)
 
 
 @tensor_method()
 def __isub__(self, other):
+    _check_sub(self, other)
+    _inplace_dtype(self, other, "sub_")
     return inplace(self, E.SUB, other)
 
 
 @tensor_method()
 def __imul__(self, other):
+    _inplace_dtype(self, other, "mul_")
     return inplace(self, E.MUL, other)
 
 
@@ -178,6 +202,55 @@ cos = _float_unary(E.COS, "cos", "Cosine of each element.")
 declare(cos, inplace=True, out=True)
 
 
+asin = _float_unary(E.ASIN, "asin", "Arcsine of each element.")
+declare(asin, inplace=True, out=True, aliases=("arcsin",))
+
+
+acos = _float_unary(E.ACOS, "acos", "Arccosine of each element.")
+declare(acos, inplace=True, out=True, aliases=("arccos",))
+
+
+atan = _float_unary(E.ATAN, "atan", "Arctangent of each element.")
+declare(atan, inplace=True, out=True, aliases=("arctan",))
+
+
+asinh = _float_unary(E.ASINH, "asinh", "Inverse hyperbolic sine of each element.")
+declare(asinh, inplace=True, out=True, aliases=("arcsinh",))
+
+
+acosh = _float_unary(E.ACOSH, "acosh", "Inverse hyperbolic cosine of each element (nan below 1).")
+declare(acosh, inplace=True, out=True, aliases=("arccosh",))
+
+
+atanh = _float_unary(E.ATANH, "atanh",
+                     "Inverse hyperbolic tangent of each element (nan outside [-1, 1]).")
+declare(atanh, inplace=True, out=True, aliases=("arctanh",))
+
+
+sinh = _float_unary(E.SINH, "sinh", "Hyperbolic sine of each element.")
+declare(sinh, inplace=True, out=True)
+
+
+cosh = _float_unary(E.COSH, "cosh", "Hyperbolic cosine of each element.")
+declare(cosh, inplace=True, out=True)
+
+
+exp2 = _float_unary(E.EXP2, "exp2", "2 to the power of each element.")
+declare(exp2, inplace=True, out=True, aliases=("special:exp2",))
+
+
+@declare(inplace=True, out=True)
+def deg2rad(input):
+    """Degrees to radians (integers become the default float dtype)."""
+    return _float_operand(_t(input)) * (np.pi / 180.0)
+
+
+@declare(inplace=True, out=True)
+def rad2deg(input):
+    """Radians to degrees (integers become the default float dtype)."""
+    return _float_operand(_t(input)) * (180.0 / np.pi)
+
+
 @declare(inplace=True, out=True)
 def tan(input):
     return sin(input) / cos(input)
@@ -220,7 +293,12 @@ def abs(input):
 
 @declare(inplace=E.NEG, out=True, aliases=("negative",))
 def neg(input):
-    return apply1(E.NEG, _t(input))
+    x = _t(input)
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead.")
+    return apply1(E.NEG, x)
 
 
 @declare(inplace=add_, out=True)
@@ -563,6 +641,207 @@ def remainder(input, other):
     return _modulo(E.REMAINDER, input, other, "remainder")
 
 
+# ------------------------------------------------------------------ more binary and unary ops
+def _dtype_label(dt):
+    return {"b": "Bool", "f": "Float", "i": "Long", "u": "Byte"}.get(np.dtype(dt).kind, str(dt))
+
+
+def _operands(input, other, name):
+    """Both operands as Tensors of PyTorch's promoted dtype, on one device, checked to
+    broadcast; either may be a number (it becomes a 0-d constant of that dtype)."""
+    if isinstance(input, Tensor) or not isinstance(other, Tensor):
+        a, b = _t(input), _scalar_or_tensor(other)
+        if isinstance(b, Tensor):
+            if type(a._data) is not type(b._data):
+                a, b = _same_device(a, b, name)
+            rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+        else:
+            _check_number(b, name, "other")
+            rt = _dtype.scalar_result_dtype(a.dtype, b)
+            b = wrap(_const_like(a, np.asarray(b, dtype=rt)))
+    else:
+        b, a = other, _scalar_or_tensor(input)
+        _check_number(a, name, "input")
+        rt = _dtype.scalar_result_dtype(b.dtype, a)
+        a = wrap(_const_like(b, np.asarray(a, dtype=rt)))
+    a = a.to(rt) if a.dtype != rt else a
+    b = b.to(rt) if b.dtype != rt else b
+    check_broadcast(a, b, name)
+    return a, b
+
+
+def _check_number(x, name, arg):
+    if not isinstance(x, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"{name}(): argument '{arg}' must be a Tensor or a number, got "
+                        f"{type(x).__name__}")
+
+
+def _not_bool():
+    raise RuntimeError(
+        "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+        "to invert a mask, use the `~` or `logical_not()` operator instead."
+    )
+
+
+def _check_sub(a, b):
+    """PyTorch refuses ``-`` on bool tensors (NumPy's "boolean subtract" would leak)."""
+    ab = a.dtype.kind == "b" if isinstance(a, Tensor) else isinstance(a, (bool, np.bool_))
+    bb = b.dtype.kind == "b" if isinstance(b, Tensor) else isinstance(b, (bool, np.bool_))
+    if ab and bb and isinstance(a, Tensor) and isinstance(b, Tensor):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    if (isinstance(a, Tensor) and ab) or (isinstance(b, Tensor) and bb):
+        _not_bool()
+
+
+@declare(inplace=True, out=True)
+def frac(input):
+    """The fractional part ``input - trunc(input)`` (sign of ``input``); gradient 1."""
+    x = _t(input)
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"frac_cpu" not implemented for \'{_dtype_label(x.dtype)}\'; '
+                                  f"frac() takes floating tensors: convert with .float()")
+    return x - trunc(x)
+
+
+@declare(inplace=True, out=True, differentiable=False)
+def floor_divide(input, other):
+    """``input // other`` rounded toward minus infinity (Python's ``//``), with PyTorch's dtype
+    promotion; an integer division by zero raises. Not differentiable (as in PyTorch)."""
+    a, b = _operands(input, other, "floor_divide")
+    da, db = a._data, b._data
+    if a.dtype.kind in "iub":
+        if bool((to_host(db) == 0).any()):
+            raise RuntimeError("floor_divide: ZeroDivisionError (an integer division by zero)")
+        if a.dtype.kind == "b":
+            da, db = da.astype(np.int64), db.astype(np.int64)
+            return wrap(np.floor_divide(da, db).astype(bool))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return wrap(da // db)
+
+
+@declare(inplace=True, out=True)
+def copysign(input, other):
+    """``|input|`` with the sign of ``other`` (a Tensor or a number); always floating."""
+    a, b = _float_pair(input, other, "copysign", scalars=True)
+    if isinstance(b, Tensor):
+        check_broadcast(a, b, "copysign")
+    return apply2(E.COPYSIGN, a, b)
+
+
+@declare(inplace=True, out=True, differentiable=False)
+def heaviside(input, values):
+    """The step function: 0 below 0, ``values`` at 0, 1 above. Both the same dtype (PyTorch);
+    not differentiable (PyTorch raises)."""
+    x, v = _t(input), _t(values, "values")
+    if x.dtype != v.dtype:
+        raise RuntimeError(f"heaviside is not yet implemented for tensors with different dtypes "
+                           f"(input {x.dtype}, values {v.dtype}); convert one with .to()")
+    if type(x._data) is not type(v._data):
+        x, v = _same_device(x, v, "heaviside")
+    check_broadcast(x, v, "heaviside")
+    d = x._data
+    return wrap(np.where(d == 0, v._data, (d > 0)).astype(x.dtype))
+
+
+def _float_power_(self, exponent):
+    if self.dtype != np.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {_dtype_label(self.dtype)} "
+                           f"but the operation's result requires dtype Double; call "
+                           f"x.double() first")
+    return write_inplace(self, float_power(self, exponent), "float_power_")
+
+
+@declare(inplace=_float_power_, out=True)
+def float_power(input, exponent):
+    """``input ** exponent`` in float64, whatever the inputs' dtypes."""
+    f64 = np.dtype(np.float64)
+    a = _t(input).to(f64) if isinstance(input, Tensor) else float(input)
+    b = exponent.to(f64) if isinstance(exponent, Tensor) else float(exponent)
+    return pow(a, b)
+
+
+@declare(inplace=True, out=True)
+def ldexp(input, other):
+    """``input * 2 ** other`` (PyTorch's composite: floating result)."""
+    return _t(input) * _t(other, "other").__rpow__(2.0)
+
+
+@declare(inplace=True, out=True, differentiable=False)
+def nextafter(input, other):
+    """The next floating-point value after ``input`` toward ``other``."""
+    a, b = _operands(input, other, "nextafter")
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f'"nextafter_cpu" not implemented for '
+                                  f"'{_dtype_label(a.dtype)}'; nextafter() takes floating tensors")
+    return wrap(np.nextafter(a._data, b._data))
+
+
+def _fminmax(op, input, other, name):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+    a, b = _promote_pair(input, other)
+    check_broadcast(a, b, name)
+    return apply2(op, a, b)
+
+
+@declare(out=True)
+def fmax(input, other):
+    """The elementwise maximum, ignoring nan (nan only where both are nan)."""
+    return _fminmax(E.FMAX, input, other, "fmax")
+
+
+@declare(out=True)
+def fmin(input, other):
+    """The elementwise minimum, ignoring nan (nan only where both are nan)."""
+    return _fminmax(E.FMIN, input, other, "fmin")
+
+
+@declare(inplace=True, out=True, differentiable=False)
+def sgn(input):
+    """The sign of each element (for real tensors the same as :func:`sign`)."""
+    return sign(input)
+
+
+@declare(out=True, differentiable=False)
+def signbit(input):
+    """True where the sign bit is set (negative numbers and -0.0)."""
+    d = _t(input)._data
+    return wrap(np.signbit(d if d.dtype.kind != "b" else d.astype(np.uint8)))
+
+
+@declare()
+def positive(input):
+    """``input`` itself (``+input``); a bool tensor raises, as in PyTorch."""
+    x = _t(input)
+    if x.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return x
+
+
+@declare()
+def rsub(input, other, *, alpha=1):
+    """``other - alpha * input`` (reversed subtraction)."""
+    x = _t(input)
+    _check_sub(x, other)
+    return (x if alpha == 1 else x * alpha).__rsub__(other)
+
+
+@declare(inplace=True, out=True)
+def clamp_min(input, min):
+    """``clamp(input, min=min)``."""
+    return clamp(input, min=min)
+
+
+@declare(inplace=True, out=True)
+def clamp_max(input, max):
+    """``clamp(input, max=max)``."""
+    return clamp(input, max=max)
+
+
 # ------------------------------------------------------------------ operators
 # ``a op number`` for a float Tensor is the most common op in user code: the scalar paths below
 # skip ``_binary``'s promotion checks and inline the forward (measured by bench_core's overhead).
@@ -592,11 +871,13 @@ def __sub__(self, other):
             return scalar_result(_SUB, self, other, da, da - other)
         if da.dtype.kind == "f":
             return apply_scalar(_SUB, self, other)
+    _check_sub(self, other)
     return _binary(E.SUB, self, other, "sub")
 
 
 @tensor_method()
 def __rsub__(self, other):
+    _check_sub(other, self)
     return _rbinary(E.SUB, self, other, "sub")
 
 
@@ -643,12 +924,12 @@ def __rpow__(self, other):
 
 @tensor_method()
 def __neg__(self):
-    return apply1(E.NEG, self)
+    return neg(self)
 
 
 @tensor_method()
 def __pos__(self):
-    return self
+    return positive(self)
 
 
 @tensor_method()
@@ -660,12 +941,22 @@ def __abs__(self):
 
 @tensor_method()
 def __floordiv__(self, other):
-    return wrap(self._data // _raw(other))
+    return floor_divide(self, other)
 
 
 @tensor_method()
 def __rfloordiv__(self, other):
-    return wrap(_raw(other) // self._data)
+    return floor_divide(other, self)
+
+
+@tensor_method()
+def __ifloordiv__(self, other):
+    return write_inplace(self, floor_divide(self, other), "floor_divide_")
+
+
+@tensor_method()
+def __imod__(self, other):
+    return write_inplace(self, remainder(self, other), "remainder_")
 
 
 @tensor_method()

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from .._backend import to_host
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, SCALAR_KEEPS_NUMBER_ONLY, Op
+from .special import erf_array
 
 __all__ = [
     "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "EXP", "LOG", "LOG1P", "EXPM1", "SQRT",
     "RSQRT", "STD_ROOT", "SIN", "COS", "TANH", "SIGMOID", "RELU", "ABS", "CLAMP", "MAXIMUM",
     "MINIMUM", "WHERE", "CAST", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL", "ATAN2", "HYPOT",
-    "LOGADDEXP", "FMOD", "REMAINDER",
+    "LOGADDEXP", "FMOD", "REMAINDER", "ASIN", "ACOS", "ATAN", "ASINH", "ACOSH", "ATANH", "SINH",
+    "COSH", "EXP2", "FMAX", "FMIN", "COPYSIGN", "erf_array",
 ]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT
@@ -288,77 +293,10 @@ def _reciprocal_b(xp, g, ins, out, aux, needs):
     return (-(g * out * out),)
 
 
-# erf: NumPy has none. W. J. Cody's rational Chebyshev approximations (Math. Comp. 1969),
-# accurate to float64 round-off, so finite-difference checks in float64 hold.
-_ERF_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
-          3.20937758913846947e03, 1.85777706184603153e-1)
-_ERF_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
-          2.84423683343917062e03)
-_ERF_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
-          2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
-          2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
-_ERF_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
-          1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
-          3.43936767414372164e03, 1.23033935480374942e03)
-_ERF_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
-          1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
-_ERF_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
-          6.05183413124413191e-2, 2.33520497626869185e-3)
-_SQRPI = 5.6418958354775628695e-1
-
-
-def erf_array(xp, x):
-    """erf(x) for a float array, to float64 round-off (Cody's three-range approximation)."""
-    dtype = x.dtype
-    x = x.astype("float64")
-    ax = xp.abs(x)
-    out = xp.empty_like(x)
-    small = ax <= 0.46875
-    mid = (ax > 0.46875) & (ax <= 4.0)
-    big = ax > 4.0
-    if small.any():
-        y = ax[small]
-        z = y * y
-        num = _ERF_A[4] * z
-        den = z
-        for i in range(3):
-            num = (num + _ERF_A[i]) * z
-            den = (den + _ERF_B[i]) * z
-        out[small] = x[small] * (num + _ERF_A[3]) / (den + _ERF_B[3])
-    if mid.any():
-        y = ax[mid]
-        num = _ERF_C[8] * y
-        den = y
-        for i in range(7):
-            num = (num + _ERF_C[i]) * y
-            den = (den + _ERF_D[i]) * y
-        erfc = (num + _ERF_C[7]) / (den + _ERF_D[7])
-        erfc = _erfc_scale(xp, y, erfc)
-        out[mid] = xp.sign(x[mid]) * (1.0 - erfc)
-    if big.any():
-        y = ax[big]
-        z = 1.0 / (y * y)
-        num = _ERF_P[5] * z
-        den = z
-        for i in range(4):
-            num = (num + _ERF_P[i]) * z
-            den = (den + _ERF_Q[i]) * z
-        r = z * (num + _ERF_P[4]) / (den + _ERF_Q[4])
-        r = (_SQRPI - r) / y
-        erfc = _erfc_scale(xp, y, r)
-        out[big] = xp.sign(x[big]) * (1.0 - erfc)
-    return out.astype(dtype)
-
-
-def _erfc_scale(xp, y, r):
-    # multiply by exp(-y*y) split to keep precision, as in Cody's code
-    ysq = xp.trunc(y * 16.0) / 16.0
-    d = (y - ysq) * (y + ysq)
-    return xp.exp(-ysq * ysq) * xp.exp(-d) * r
-
-
 def _erf_f(xp, a):
-    return erf_array(xp, a)
+    if type(a) is not np.ndarray:  # a device array: the NumPy implementation on the host
+        return xp.asarray(erf_array(np, to_host(a)))
+    return erf_array(np, a)
 
 
 def _erf_b(xp, g, ins, out, aux, needs):
@@ -462,4 +400,140 @@ LOGADDEXP = Op("Logaddexp", _logaddexp_f, _logaddexp_b, broadcasts=True)
 # -trunc(a / b), resp. -floor(a / b), as PyTorch's derivatives.yaml
 FMOD = Op("Fmod", _fmod_f, _fmod_b, broadcasts=True)
 REMAINDER = Op("Remainder", _remainder_f, _remainder_b, broadcasts=True)
+
+
+# inverse trigonometric and hyperbolic functions: NumPy's ufuncs, PyTorch's derivatives
+def _asin_f(xp, a):
+    return xp.arcsin(a)
+
+
+def _asin_b(xp, g, ins, out, aux, needs):
+    a = ins[0]
+    return (g / xp.sqrt(1 - a * a),)
+
+
+def _acos_f(xp, a):
+    return xp.arccos(a)
+
+
+def _acos_b(xp, g, ins, out, aux, needs):
+    a = ins[0]
+    return (-(g / xp.sqrt(1 - a * a)),)
+
+
+def _atan_f(xp, a):
+    return xp.arctan(a)
+
+
+def _atan_b(xp, g, ins, out, aux, needs):
+    a = ins[0]
+    return (g / (a * a + 1),)
+
+
+def _asinh_f(xp, a):
+    return xp.arcsinh(a)
+
+
+def _asinh_b(xp, g, ins, out, aux, needs):
+    a = ins[0]
+    return (g / xp.sqrt(a * a + 1),)
+
+
+def _acosh_f(xp, a):
+    return xp.arccosh(a)
+
+
+def _acosh_b(xp, g, ins, out, aux, needs):
+    a = ins[0]
+    return (g / xp.sqrt(a * a - 1),)
+
+
+def _atanh_f(xp, a):
+    return xp.arctanh(a)
+
+
+def _atanh_b(xp, g, ins, out, aux, needs):
+    a = ins[0]
+    return (g / (1 - a * a),)
+
+
+def _call(xp, op, x):
+    """``op`` on ``x`` inside a rule: its forward on arrays, recorded under create_graph."""
+    if getattr(xp, "name", "") == "tensor":
+        return xp.apply(op, (x,))
+    return op.forward(xp, x)
+
+
+def _sinh_f(xp, a):
+    return xp.sinh(a)
+
+
+def _sinh_b(xp, g, ins, out, aux, needs):
+    return (g * _call(xp, COSH, ins[0]),)
+
+
+def _cosh_f(xp, a):
+    return xp.cosh(a)
+
+
+def _cosh_b(xp, g, ins, out, aux, needs):
+    return (g * _call(xp, SINH, ins[0]),)
+
+
+def _exp2_f(xp, a):
+    return xp.exp2(a)
+
+
+def _exp2_b(xp, g, ins, out, aux, needs):
+    return (g * out * 0.6931471805599453,)
+
+
+def _fmax_f(xp, a, b):
+    return xp.fmax(a, b)
+
+
+def _fmin_f(xp, a, b):
+    return xp.fmin(a, b)
+
+
+def _fmax_b(xp, g, ins, out, aux, needs):
+    # PyTorch's rule: all of the gradient to input where input >= other or other is nan (no
+    # split at ties, unlike maximum)
+    a, b = ins
+    first = (a >= b) | xp.isnan(b)
+    return (xp.where(first, g, 0.0) if needs[0] else None,
+            xp.where(first, 0.0, g) if needs[1] else None)
+
+
+def _fmin_b(xp, g, ins, out, aux, needs):
+    a, b = ins
+    first = (a <= b) | xp.isnan(b)
+    return (xp.where(first, g, 0.0) if needs[0] else None,
+            xp.where(first, 0.0, g) if needs[1] else None)
+
+
+def _copysign_f(xp, a, b):
+    return xp.copysign(a, b)
+
+
+def _copysign_b(xp, g, ins, out, aux, needs):
+    # PyTorch's: d/dinput = out / input (+-1), 0 where input is 0; no gradient for other
+    a = ins[0]
+    zero = a == 0
+    ga = xp.where(zero, 0.0, g * out / xp.where(zero, 1.0, a)) if needs[0] else None
+    return ga, (g * 0 if needs[1] else None)
+
+
+ASIN = Op("Asin", _asin_f, _asin_b)
+ACOS = Op("Acos", _acos_f, _acos_b)
+ATAN = Op("Atan", _atan_f, _atan_b)
+ASINH = Op("Asinh", _asinh_f, _asinh_b)
+ACOSH = Op("Acosh", _acosh_f, _acosh_b)
+ATANH = Op("Atanh", _atanh_f, _atanh_b)
+SINH = Op("Sinh", _sinh_f, _sinh_b)
+COSH = Op("Cosh", _cosh_f, _cosh_b)
+EXP2 = Op("Exp2", _exp2_f, _exp2_b, saves=SAVES_OUTPUT)
+FMAX = Op("Fmax", _fmax_f, _fmax_b, broadcasts=True)
+FMIN = Op("Fmin", _fmin_f, _fmin_b, broadcasts=True)
+COPYSIGN = Op("Copysign", _copysign_f, _copysign_b, saves=_BOTH, broadcasts=True)
 del _BOTH

@@ -80,15 +80,25 @@ def _fill(lib, sample, args, kwargs, xs):
     return args, kwargs
 
 
+def _special_only(name):
+    """An op PyTorch has only in ``torch.special`` (declared with neither face)."""
+    d = REGISTRY[name]
+    return not d.function and not d.method
+
+
 def _torch_face(torch, sample):
     if sample.torch is not None:
         return sample.torch(torch)
+    if _special_only(sample.name):
+        return getattr(torch.special, sample.name)
     if not REGISTRY[sample.name].function:  # method-only ops (view, expand, repeat, ...)
         return getattr(torch.Tensor, sample.name)
     return getattr(torch, sample.name)
 
 
 def _gk_face(sample):
+    if _special_only(sample.name):
+        return getattr(gk.special, sample.name)
     if not REGISTRY[sample.name].function:
         return getattr(gk.Tensor, sample.name)
     return getattr(gk, sample.name)

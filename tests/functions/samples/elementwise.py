@@ -61,3 +61,43 @@ SAMPLES = [
     S("nan_to_num", with_specials(3, 4), nan=0.5, posinf=9.0, neginf=-9.0, grad=False),
     S("addcdiv", N(3, 4), N(3, 4), away(N(4), gap=0.3), value=0.5),
 ]
+
+I34 = np.arange(-5, 7, dtype=np.int64).reshape(3, 4)
+
+SAMPLES += [
+    S("asin", U(-0.9, 0.9, 3, 4)),
+    S("acos", U(-0.9, 0.9, 3, 4)),
+    S("atan", N(3, 4) * 2),
+    S("asinh", N(3, 4) * 2),
+    S("acosh", U(1.2, 4.0, 3, 4)),
+    S("atanh", U(-0.9, 0.9, 3, 4)),
+    S("sinh", N(3, 4) * 2),
+    S("cosh", N(3, 4) * 2),
+    S("deg2rad", N(3, 4) * 90),
+    S("rad2deg", N(3, 4)),
+    S("exp2", N(3, 4) * 3),
+    S("frac", off_integers(3, 4)),
+    S("floor_divide", off_integers(3, 4), away(N(3, 4), gap=0.3)),
+    S("floor_divide", I34, np.array([3, -2, 5, 7], dtype=np.int64)),
+    S("copysign", away(N(3, 4)), away(N(4))),
+    S("copysign", away(N(3, 4)), -1.0),
+    S("heaviside", small_ints_as_float(3, 4), np.array([0.5, 1.0, 0.0, 2.0])),
+    S("float_power", P(3, 4), N(3, 4)),
+    S("float_power", N(3, 4), 2),
+    S("ldexp", N(3, 4), np.array([[1, -2, 3, 0]], dtype=np.int64),
+      xfail={"grad_torch": "PyTorch's gradient is 2 ** other in the integer dtype of other: 0 "
+                           "where other < 0 (gradkit's is 2 ** other, as finite differences)"}),
+    S("ldexp", N(3, 4), N(3, 4)),
+    S("nextafter", N(3, 4), N(3, 4)),
+    S("fmax", X34, X34 + away(N(3, 4))),
+    S("fmax", with_specials(3, 4), N(4), grad=False),
+    S("fmin", X34, X34 + away(N(3, 4))),
+    S("sgn", away(N(3, 4))),
+    S("signbit", with_specials(3, 4)),
+    # positive returns its input itself (as PyTorch); "* 1" gives the checks a new tensor
+    S("positive", N(3, 4), post=lambda lib, out: out * 1),
+    S("rsub", N(3, 4), N(4), alpha=2),
+    S("rsub", N(3, 4), 1.5),
+    S("clamp_min", away(N(3, 4), (0.2,)), 0.2),
+    S("clamp_max", away(N(3, 4), (-0.3,)), -0.3),
+]

@@ -1,0 +1,171 @@
+"""Special functions: the error-function family (erfc, erfinv, and ``special.erfcx``), the gamma
+family (lgamma, digamma, polygamma, mvlgamma), the modified Bessel functions (i0, and
+``special.i0e/i1/i1e``), the normal distribution (``special.ndtr/ndtri/log_ndtr``), logit,
+``special.xlog1py`` and ``special.entr``.
+
+Ops that PyTorch has only in ``torch.special`` are declared with ``function=False,
+method=False`` and a ``"special:"`` alias; the others have every face PyTorch gives them. The
+primitives (NumPy implementations and derivatives) are in ``gradkit/ops/special.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._backend import to_host
+from .._tensor.record import apply1
+from .._tensor.tensor import Tensor
+from ..ops import special as SP
+from ._args import _float_operand, _t
+from ._registry import declare
+from .elementwise import _float_pair, clamp, log, log1p, where
+
+__all__ = ["digamma", "entr", "erfc", "erfcx", "erfinv", "i0", "i0e", "i1", "i1e", "lgamma",
+           "log_ndtr", "logit", "mvlgamma", "ndtr", "ndtri", "polygamma", "xlog1py"]
+
+
+def _unary(op, input):
+    return apply1(op, _float_operand(_t(input)))
+
+
+@declare(inplace=True, out=True, aliases=("special:erfc",))
+def erfc(input):
+    """The complementary error function ``1 - erf(x)``, without its cancellation."""
+    return _unary(SP.ERFC, input)
+
+
+@declare(function=False, method=False, aliases=("special:erfcx",))
+def erfcx(input):
+    """The scaled complementary error function ``exp(x^2) erfc(x)``."""
+    return _unary(SP.ERFCX, input)
+
+
+@declare(inplace=True, out=True, aliases=("special:erfinv",))
+def erfinv(input):
+    """The inverse of erf on [-1, 1] (+-inf at +-1, nan outside)."""
+    return _unary(SP.ERFINV, input)
+
+
+@declare(inplace=True, out=True, aliases=("special:gammaln",))
+def lgamma(input):
+    """``log |gamma(x)|`` (inf at 0, -1, -2, ...)."""
+    return _unary(SP.LGAMMA, input)
+
+
+@declare(inplace=True, out=True, aliases=("special:digamma", "special:psi"))
+def digamma(input):
+    """The logarithmic derivative of gamma (-inf at 0, +inf at -0, nan at negative integers,
+    as PyTorch)."""
+    return _unary(SP.DIGAMMA, input)
+
+
+def _polygamma_args(n, input):
+    if isinstance(n, Tensor) and not isinstance(input, Tensor):  # the method: x.polygamma(n)
+        n, input = input, n
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"polygamma(): argument 'n' must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n (got n={n})")
+    return int(n), input
+
+
+@declare(inplace=True, out=True, aliases=("special:polygamma",))
+def polygamma(n, input):
+    """The ``n``-th derivative of digamma (``polygamma(0, x)`` is digamma). The method is
+    ``x.polygamma(n)``."""
+    n, input = _polygamma_args(n, input)
+    return apply1(SP.POLYGAMMA, _float_operand(_t(input)), (n,))
+
+
+@declare(inplace=True, out=True, aliases=("special:multigammaln",))
+def mvlgamma(input, p):
+    """The multivariate log-gamma of dimension ``p``:
+    ``p(p-1)/4 log(pi) + sum_j lgamma(x - j/2)``; every element must exceed ``(p - 1) / 2``."""
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+        raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1, got {p!r}")
+    x = _float_operand(_t(input))
+    if bool((to_host(x._data) <= (p - 1) / 2).any()):
+        raise RuntimeError(f"All elements must be greater than (p-1)/2 = {(p - 1) / 2} "
+                           f"(mvlgamma with p={p})")
+    out = lgamma(x)
+    for j in range(1, p):
+        out = out + lgamma(x - j / 2)
+    return out + p * (p - 1) / 4 * math.log(math.pi)
+
+
+@declare(inplace=True, out=True, aliases=("special:i0",))
+def i0(input):
+    """The modified Bessel function of the first kind, order 0."""
+    return _unary(SP.I0, input)
+
+
+@declare(function=False, method=False, aliases=("special:i0e",))
+def i0e(input):
+    """``i0(x) * exp(-|x|)``, without overflow."""
+    return _unary(SP.I0E, input)
+
+
+@declare(function=False, method=False, aliases=("special:i1",))
+def i1(input):
+    """The modified Bessel function of the first kind, order 1."""
+    return _unary(SP.I1, input)
+
+
+@declare(function=False, method=False, aliases=("special:i1e",))
+def i1e(input):
+    """``i1(x) * exp(-|x|)``, without overflow."""
+    return _unary(SP.I1E, input)
+
+
+@declare(function=False, method=False, aliases=("special:ndtr",))
+def ndtr(input):
+    """The standard normal CDF ``(1 + erf(x / sqrt 2)) / 2``, as ``erfc(-x / sqrt 2) / 2`` (no
+    cancellation in the left tail)."""
+    x = _float_operand(_t(input))
+    return erfc(x * -0.7071067811865476) * 0.5
+
+
+@declare(function=False, method=False, aliases=("special:ndtri",))
+def ndtri(input):
+    """The inverse of the standard normal CDF (quantile function) on [0, 1]."""
+    return _unary(SP.NDTRI, input)
+
+
+@declare(function=False, method=False, aliases=("special:log_ndtr",))
+def log_ndtr(input):
+    """log of the standard normal CDF, accurate far in both tails."""
+    return _unary(SP.LOG_NDTR, input)
+
+
+@declare(inplace=True, out=True, aliases=("special:logit",))
+def logit(input, eps=None):
+    """``log(p / (1 - p))``; with ``eps``, p clamped to ``[eps, 1 - eps]`` first (gradient 0
+    outside, as PyTorch)."""
+    x = _float_operand(_t(input))
+    if eps is not None:
+        x = clamp(x, eps, 1.0 - eps)
+    return log(x) - log1p(-x)
+
+
+@declare(function=False, method=False, aliases=("special:xlog1py",))
+def xlog1py(input, other):
+    """``input * log1p(other)``, and 0 where ``input == 0`` (unless ``other`` is nan)."""
+    a, b = _float_pair(input, other, "xlog1py", scalars=True)
+    if not isinstance(a, Tensor):
+        a = b * 0 + a
+    if not isinstance(b, Tensor):
+        b = a * 0 + b
+    # as xlogy: where input is 0 and log1p(other) is -inf, nan or +inf, 0 stands in for it
+    safe = (a == 0) & ((b <= -1) | (b == np.inf))
+    return a * log1p(where(safe, 0.0, b))
+
+
+@declare(function=False, method=False, aliases=("special:entr",))
+def entr(input):
+    """The elementwise entropy ``-x log x``: 0 at 0, -inf below 0."""
+    x = _float_operand(_t(input))
+    pos = x > 0
+    safe = where(pos, x, 1.0)
+    return where(pos, -(x * log(safe)), where(x == 0, 0.0, -np.inf))

@@ -1,0 +1,84 @@
+"""Comparisons, logical and bitwise ops beyond the registry samples: PyTorch's errors (shapes
+that do not broadcast, bool subtraction, floats in bitwise ops), operator dtypes, in-place
+arithmetic on bool tensors, floor division."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+
+def _err(torch, fn):
+    """Run fn in both libraries: the same exception type, and gradkit's names both shapes."""
+    with pytest.raises(Exception) as te:
+        fn(torch)
+    with pytest.raises(type(te.value)) as ge:
+        fn(gk)
+    return str(ge.value)
+
+
+@pytest.mark.parametrize("op", ["lt", "eq", "ge", "logical_and", "logical_xor", "bitwise_and",
+                                "__lt__", "__eq__", "__ne__"])
+def test_non_broadcasting_shapes_name_both(torch, op):
+    def fn(m):
+        a, b = m.ones((2, 3), dtype=m.int64), m.ones(4, dtype=m.int64)
+        return getattr(a, op)(b) if op.startswith("__") else getattr(m, op)(a, b)
+    msg = _err(torch, fn)
+    assert "(2, 3)" in msg and "(4,)" in msg and "broadcast together" not in msg.split(":")[0]
+
+
+@pytest.mark.parametrize("expr", [lambda m: -m.tensor([True]), lambda m: m.tensor([True]) -
+                                  m.tensor([False]), lambda m: m.tensor([True]) - 1,
+                                  lambda m: 1 - m.tensor([True]), lambda m: +m.tensor([True]),
+                                  lambda m: m.tensor([True]).__iadd__(1),
+                                  lambda m: m.tensor([1, 2]).__iadd__(1.5),
+                                  lambda m: m.tensor([1.0]) & m.tensor([1.0]),
+                                  lambda m: ~m.tensor([1.0]),
+                                  lambda m: m.gcd(m.tensor([1.0]), m.tensor([2.0])),
+                                  lambda m: m.tensor([3]) // 0,
+                                  lambda m: m.frac(m.tensor([3]))])
+def test_errors_as_torch(torch, expr):
+    msg = _err(torch, expr)
+    assert "numpy" not in msg.lower()
+
+
+@pytest.mark.parametrize("expr", [
+    lambda m: m.tensor([3, -4]) & m.tensor([True, False]), lambda m: m.tensor([True]) & True,
+    lambda m: m.tensor([True, False]) & 1, lambda m: m.tensor([6, 5]) | 3,
+    lambda m: 3 ^ m.tensor([6, 5]), lambda m: ~m.tensor([6, -5]), lambda m: ~m.tensor([True]),
+    lambda m: m.tensor([True, False]) << 1, lambda m: 1 << m.tensor([1, 3]),
+    lambda m: m.tensor([-8, 8]) >> m.tensor([1, 70]), lambda m: m.tensor([8]) << 70,
+    lambda m: m.tensor([7, -7]) // 2, lambda m: m.tensor([7, -7]) // 2.5,
+    lambda m: 7 // m.tensor([2, -3]), lambda m: m.tensor([7.5, -7.5]) // m.tensor([2, -2]),
+    lambda m: m.tensor([1.0, -1.0]) // 0.0, lambda m: m.tensor([1, 2], dtype=m.int32) // 2,
+    lambda m: m.tensor([True, False]).__iadd__(m.tensor([True, True])),
+    lambda m: m.tensor([1, 5]) < 2.5, lambda m: m.tensor([True, False]) == 1,
+    lambda m: m.isin(m.tensor([1, 2, 3]), 2), lambda m: m.isin(2, m.tensor([1, 2])),
+    lambda m: m.logical_xor(m.tensor([0, 2]), m.tensor([0.0, 0.0])),
+    lambda m: m.gcd(m.tensor([12, -18, 0]), m.tensor([8, 12, 0])),
+    lambda m: m.lcm(m.tensor([4, -6, 0]), m.tensor([6, 4, 3])),
+])
+def test_values_and_dtypes(torch, expr):
+    t, g = expr(torch), expr(gk)
+    assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
+def test_floordiv_keeps_the_graph_out_of_float_division():
+    x = gk.tensor([7.5, -7.5], requires_grad=True)
+    y = x // 2
+    assert y.dtype == gk.float32 and y.tolist() == [3.0, -4.0]
+
+
+def test_inplace_operators(torch):
+    for op in ("__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__", "__ifloordiv__"):
+        a, b = gk.tensor([6, 5, -3]), torch.tensor([6, 5, -3])
+        ra = getattr(a, op)(2)
+        getattr(b, op)(2)
+        assert ra is a
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_none_comparison():
+    assert (gk.ones(2) == None) is False  # noqa: E711
+    assert (gk.ones(2) != None) is True  # noqa: E711

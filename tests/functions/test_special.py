@@ -1,0 +1,111 @@
+"""gradkit/ops/special.py's NumPy implementations against PyTorch (and mpmath where PyTorch's own
+algorithm is the less accurate) over wide ranges, in float64; special values; errors."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+R = np.random.default_rng(7)
+WIDE = np.concatenate([R.uniform(-30, 30, 2000), R.uniform(-5, 5, 2000),
+                       10 ** R.uniform(-300, 300, 300), -(10 ** R.uniform(-20, 2, 300)),
+                       [0.0, -0.0, 1.0, 2.0, -1.0, -2.5, np.inf, -np.inf, np.nan, 1e-310]])
+UNIT = np.concatenate([R.uniform(-1, 1, 2000), 1 - 10 ** R.uniform(-16, -1, 200),
+                       -1 + 10 ** R.uniform(-16, -1, 200), [1.0, -1.0, 0.0, 2.0, -2.0]])
+PROB = np.concatenate([R.uniform(0, 1, 2000), 10 ** R.uniform(-300, -1, 200),
+                       1 - 10 ** R.uniform(-16, -1, 200), [0.0, 1.0, -1.0, 2.0]])
+
+CASES = [  # name, gradkit, torch, inputs, rtol
+    ("erfc", lambda x: gk.erfc(x), lambda t, x: t.erfc(x), WIDE, 1e-13),
+    ("erfcx", lambda x: gk.special.erfcx(x), lambda t, x: t.special.erfcx(x), WIDE, 1e-12),
+    ("lgamma", lambda x: gk.lgamma(x), lambda t, x: t.lgamma(x), WIDE, 1e-12),
+    ("digamma", lambda x: gk.digamma(x), lambda t, x: t.digamma(x), WIDE, 1e-12),
+    ("trigamma", lambda x: gk.polygamma(1, x), lambda t, x: t.polygamma(1, x), WIDE, 1e-12),
+    ("polygamma3", lambda x: gk.polygamma(3, x), lambda t, x: t.polygamma(3, x), WIDE, 1e-12),
+    ("i0", lambda x: gk.i0(x), lambda t, x: t.i0(x), WIDE, 1e-12),
+    ("i0e", lambda x: gk.special.i0e(x), lambda t, x: t.special.i0e(x), WIDE, 1e-12),
+    ("i1", lambda x: gk.special.i1(x), lambda t, x: t.special.i1(x), WIDE, 1e-12),
+    ("i1e", lambda x: gk.special.i1e(x), lambda t, x: t.special.i1e(x), WIDE, 1e-12),
+    ("log_ndtr", lambda x: gk.special.log_ndtr(x), lambda t, x: t.special.log_ndtr(x), WIDE,
+     1e-12),
+    ("erfinv", lambda x: gk.erfinv(x), lambda t, x: t.erfinv(x), UNIT, 1e-12),
+    ("ndtri", lambda x: gk.special.ndtri(x), lambda t, x: t.special.ndtri(x), PROB, 1e-12),
+]
+
+
+@pytest.mark.parametrize("name,g,t,x,rtol", CASES, ids=[c[0] for c in CASES])
+def test_wide_range_against_torch(torch, name, g, t, x, rtol):
+    with np.errstate(all="ignore"):
+        got = g(gk.tensor(x)).numpy()
+    want = t(torch, torch.tensor(x)).numpy()
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("name,g,t,x,rtol", CASES[:4], ids=[c[0] for c in CASES[:4]])
+def test_float32(torch, name, g, t, x, rtol):
+    x32 = np.clip(x, -20, 20).astype(np.float32)
+    with np.errstate(all="ignore"):
+        got = g(gk.tensor(x32))
+    assert got.dtype == gk.float32
+    want = t(torch, torch.tensor(x32)).numpy()
+    np.testing.assert_allclose(got.numpy(), want, rtol=2e-5, atol=1e-6, equal_nan=True)
+
+
+def test_ndtr(torch):
+    # PyTorch's ndtr is (1 + erf(x / sqrt 2)) / 2: 0 below about -8.3 (absolute error 3e-17);
+    # gradkit's erfc(-x / sqrt 2) / 2 keeps the tail (checked against mpmath)
+    with np.errstate(all="ignore"):
+        got = gk.special.ndtr(gk.tensor(WIDE)).numpy()
+    want = torch.special.ndtr(torch.tensor(WIDE)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=3e-17, equal_nan=True)
+    mpmath = pytest.importorskip("mpmath")
+    x = R.uniform(-35, -5, 50)
+    ref = np.array([float(mpmath.ncdf(mpmath.mpf(v))) for v in x])
+    # the condition number of ndtr at x is about x^2 (~1e3 here): 1e-12 is round-off
+    np.testing.assert_allclose(gk.special.ndtr(gk.tensor(x)).numpy(), ref, rtol=1e-12)
+
+
+def test_lgamma_erfinv_against_mpmath():
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    x = np.concatenate([R.uniform(0.01, 20, 200), 10 ** R.uniform(-10, 5, 100),
+                        1 + R.uniform(-1e-3, 1e-3, 50), 2 + R.uniform(-1e-3, 1e-3, 50)])
+    ref = np.array([float(mpmath.loggamma(mpmath.mpf(v)).real) for v in x])
+    np.testing.assert_allclose(gk.lgamma(gk.tensor(x)).numpy(), ref, rtol=1e-14)
+    y = UNIT[:-5]
+    ref = np.array([float(mpmath.erfinv(mpmath.mpf(v))) for v in y])
+    np.testing.assert_allclose(gk.erfinv(gk.tensor(y)).numpy(), ref, rtol=1e-14)
+
+
+def test_integer_inputs_become_float(torch):
+    i = np.arange(1, 7)
+    for name in ("lgamma", "digamma", "erfc", "erfinv", "i0"):
+        g = getattr(gk, name)(gk.tensor(i))
+        t = getattr(torch, name)(torch.tensor(i))
+        assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+
+
+def test_errors(torch):
+    x = gk.tensor([0.4, 3.0])
+    with pytest.raises(RuntimeError, match=r"greater than \(p-1\)/2"):
+        gk.mvlgamma(x, 2)
+    with pytest.raises(RuntimeError, match="negative n"):
+        gk.polygamma(-1, x)
+    with pytest.raises(RuntimeError):
+        torch.polygamma(-1, torch.tensor([0.4]))
+
+
+def test_special_namespace_matches_torch_special(torch):
+    ours = set(gk.special.__all__)
+    for name in ("expit", "logit", "erf", "erfc", "erfcx", "erfinv", "gammaln", "digamma", "psi",
+                 "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e", "ndtr", "ndtri",
+                 "log_ndtr", "xlog1py", "xlogy", "entr", "sinc", "round", "log1p", "expm1",
+                 "exp2", "softmax", "log_softmax", "logsumexp"):
+        assert name in ours and hasattr(torch.special, name), name
+
+
+def test_second_order_through_the_gamma_family():
+    from oracle import check_second_order
+    x = gk.tensor(R.uniform(0.5, 4, (5,)), requires_grad=True)
+    for f in (gk.lgamma, gk.digamma, gk.special.i1e, gk.erfinv):
+        check_second_order(lambda a, f=f: f(a * 0.2), [x])
