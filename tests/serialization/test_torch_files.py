@@ -3,6 +3,7 @@ models (same outputs after load_state_dict), optimizer states, nested containers
 share storage, non-contiguous tensors, every dtype, 0-d and empty tensors, map_location."""
 
 import io
+import os
 
 import numpy as np
 import pytest
@@ -286,3 +287,39 @@ def test_storage_saved_on_cuda_needs_map_location(torch, tmp_path):
     if not gk.cuda.is_available():
         with pytest.raises(RuntimeError, match="map_location='cpu'"):
             gk.load(io.BytesIO(buf.getvalue()))
+
+
+def test_map_location_cuda_keeps_views_shared_on_the_device(torch, tmp_path):
+    """With GRADKIT_FAKE_CUDA=1 (CuPy's CPU stand-in), map_location='cuda' moves each storage
+    once and rebuilds the views on the device; saving again records 'cuda:0'."""
+    import subprocess
+    import sys
+
+    for fmt in FORMATS:
+        base = torch.arange(12.0).reshape(3, 4)
+        _save(torch, {"a": base, "t": base.T, "p": torch.nn.Parameter(torch.ones(2))},
+              tmp_path / f"c-{fmt}.pt", fmt)
+    script = """
+import sys, numpy as np, gradkit as gk
+for path in sys.argv[1:3]:
+    r = gk.load(path, map_location='cuda')
+    assert r['a'].device == gk.device('cuda:0') and r['t'].is_cuda and r['p'].is_cuda
+    assert type(r['t']._data) is not np.ndarray and np.shares_memory(r['a']._data, r['t']._data)
+    assert isinstance(r['p'], gk.nn.Parameter)
+    r['a'].add_(1)
+    assert r['t'].cpu().tolist()[1] == [2.0, 6.0, 10.0]
+    gk.save(r, sys.argv[3], format='torch')
+    again = gk.load(sys.argv[3])  # saved from the device: restored there by default
+    assert again['t'].is_cuda and again['t'].cpu().tolist()[1] == [2.0, 6.0, 10.0]
+    assert not gk.load(sys.argv[3], map_location='cpu')['t'].is_cuda
+print('ok')
+"""
+    out = tmp_path / "out.pt"
+    env = dict(os.environ, GRADKIT_FAKE_CUDA="1")
+    res = subprocess.run([sys.executable, "-c", script, str(tmp_path / "c-zip.pt"),
+                          str(tmp_path / "c-legacy.pt"), str(out)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
+    got = torch.load(out, weights_only=True, map_location="cpu")
+    assert got["t"].untyped_storage().data_ptr() == got["a"].untyped_storage().data_ptr()
+    assert got["t"][1].tolist() == [2.0, 6.0, 10.0]
