@@ -747,6 +747,11 @@ def _load_zip(fh, name, map_location, weights_only):
                           f"corrupted") from None
     with zf:
         infos = {i.filename: i for i in zf.infolist()}
+        for i in infos.values():  # deflate expands at most ~1032x: larger claims are lies
+            if i.compress_type != zipfile.ZIP_STORED and i.file_size > 1100 * i.compress_size \
+                    + 4096:
+                raise _fail(name, f"record {i.filename} claims {i.file_size} bytes from "
+                                  f"{i.compress_size} compressed (corrupted)")
         pkl = [k for k in infos if k.endswith("data.pkl") and k.count("/") == 1]
         if not pkl:
             raise _fail(name, "the zip archive has no <archive>/data.pkl: not a torch.save file")
