@@ -59,18 +59,21 @@ def is_floating_point(t) -> bool:
     return t.is_floating_point()
 
 
-def save(obj, f, **kwargs):
-    """Save tensors and state dicts as safetensors + JSON (no pickle); see gradkit.serialization."""
+def save(obj, f, *args, format="safetensors", **kwargs):
+    """Save tensors and state dicts as safetensors + JSON (no pickle), or with ``format="torch"``
+    as ``torch.save`` does; see gradkit.serialization.save."""
     from .serialization import save as _save
 
-    return _save(obj, f, **kwargs)
+    return _save(obj, f, *args, format=format, **kwargs)
 
 
-def load(f, map_location=None, **kwargs):
-    """Load what ``gradkit.save`` wrote; never runs code from the file."""
+def load(f, map_location=None, pickle_module=None, *, weights_only=True, **kwargs):
+    """Load a gradkit checkpoint, a safetensors file or a PyTorch ``.pt``/``.pth`` file; PyTorch
+    files are unpickled with PyTorch's weights_only allow-list unless ``weights_only=False``;
+    see gradkit.serialization.load."""
     from .serialization import load as _load
 
-    return _load(f, map_location=map_location, **kwargs)
+    return _load(f, map_location=map_location, weights_only=weights_only, **kwargs)
 
 
 __all__ = [

@@ -219,41 +219,65 @@ def _umask() -> int:
 
 def save(obj: Any, f: FileLike, pickle_module=None, pickle_protocol=None,
          _use_new_zipfile_serialization: bool = True,
-         _disable_byteorder_record: bool = False) -> None:
-    """Save tensors and plain Python data to a checkpoint (safetensors + JSON, no pickle).
+         _disable_byteorder_record: bool = False, *, format: str = "safetensors") -> None:
+    """Save tensors and plain Python data to a checkpoint.
+
+    By default the file is safetensors + JSON (no pickle). ``format="torch"`` writes PyTorch's own
+    format instead (what ``torch.save`` writes: a zip archive of a protocol-2 pickle and the
+    tensors' storages, or the legacy format with ``_use_new_zipfile_serialization=False``), which
+    ``torch.load(f, weights_only=True)`` reads when ``obj`` holds only tensors, containers and
+    plain data; any other object (a whole Module) is pickled, as ``torch.save`` does, and can only
+    be loaded with ``weights_only=False``.
 
     Args:
         obj: a tensor, or nested dicts/lists/tuples of tensors, NumPy arrays, ints, floats,
             strings, bools and ``None`` (a ``state_dict()``, an optimizer's state, the epoch...).
-            Dict keys may be str, int, float, bool, ``None`` or tuples of those.
+            Dict keys may be str, int, float, bool, ``None`` or tuples of those. With
+            ``format="torch"``, any picklable object.
         f: a path (written atomically: temporary file, fsync, ``os.replace``; a symlink is
             followed and its target replaced) or a binary file object opened for writing.
-        pickle_module: accepted for PyTorch compatibility and ignored (nothing is pickled), as
-            are ``pickle_protocol`` and the underscore options.
+        pickle_module: accepted for PyTorch compatibility and ignored, as is
+            ``_disable_byteorder_record``. ``pickle_protocol`` is used by ``format="torch"``
+            (default 2, as PyTorch).
+        format: ``"safetensors"`` (the default) or ``"torch"``.
 
     Raises:
-        TypeError: ``obj`` holds something that can't be stored without pickle.
+        TypeError: ``obj`` holds something that can't be stored without pickle (default format).
 
     Note:
-        Unlike ``torch.save``, tensors that are views of one another are stored as separate
+        In the default format, tensors that are views of one another are stored as separate
         copies (safetensors has no shared storage); the same Tensor object twice is stored once.
+        ``format="torch"`` keeps views of one array as views of one storage.
 
     Example:
         >>> gradkit.save({"model": model.state_dict(), "epoch": 3}, "ckpt.safetensors")
+        >>> gradkit.save(model.state_dict(), "model.pt", format="torch")  # for torch.load
     """
-    enc = _Encoder()
-    tree = enc.encode(obj)
-    arrays = list(enc.arrays.values())
-    meta = {"format": "pt", _META_KEY: json.dumps(
-        {"version": _FORMAT_VERSION, "tree": tree, "crc32": _data_crc(arrays)},
-        separators=(",", ":"), ensure_ascii=False, allow_nan=False)}
-    header, arrays = _header_bytes(enc.arrays, meta)
+    if format == "torch":
+        from ._torch_save import save_torch
+
+        def write(fh):
+            save_torch(obj, fh, legacy=not _use_new_zipfile_serialization,
+                       protocol=pickle_protocol)
+    elif format in ("safetensors", None):
+        enc = _Encoder()
+        tree = enc.encode(obj)
+        arrays = list(enc.arrays.values())
+        meta = {"format": "pt", _META_KEY: json.dumps(
+            {"version": _FORMAT_VERSION, "tree": tree, "crc32": _data_crc(arrays)},
+            separators=(",", ":"), ensure_ascii=False, allow_nan=False)}
+        header, arrays = _header_bytes(enc.arrays, meta)
+
+        def write(fh):
+            _write_chunks(fh, header, arrays)
+    else:
+        raise ValueError(f"gradkit.save: format must be 'safetensors' or 'torch', got {format!r}")
 
     if not isinstance(f, (str, os.PathLike)):
         if not hasattr(f, "write"):
             raise TypeError(f"gradkit.save: f must be a path or a binary file object, got "
                             f"{type(f).__name__}")
-        _write_chunks(f, header, arrays)
+        write(f)
         if hasattr(f, "flush"):
             f.flush()
         return
@@ -265,7 +289,7 @@ def save(obj: Any, f: FileLike, pickle_module=None, pickle_protocol=None,
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
-            _write_chunks(fh, header, arrays)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         try:
@@ -320,9 +344,9 @@ def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, 
 
     def fail(msg):
         if looks_pickled:
-            msg = ("this looks like a torch.save file (a zip/pickle archive), not safetensors. "
-                   "gradkit never unpickles; in PyTorch, re-save the tensors with "
-                   "safetensors.torch.save_file(model.state_dict(), path) and load that")
+            msg = ("this looks like a pickle, but neither a torch.save file (a zip archive "
+                   "with data.pkl, or the legacy format's magic number) nor safetensors; "
+                   "gradkit loads pickles only in PyTorch's checkpoint formats")
         return CheckpointError(f"gradkit.load: {name}: {msg}")
 
     if len(buf) < 8:
@@ -452,28 +476,69 @@ def _map(t: Tensor, map_location) -> Tensor:
     return t.to(map_location)
 
 
-def load(f: FileLike, map_location=None, *, weights_only: bool = True, mmap=None) -> Any:
-    """Load what ``gradkit.save`` wrote, or any safetensors file (as ``{name: tensor}``).
+def _peek(f, n: int) -> tuple[bytes, Any]:
+    """The first ``n`` bytes of ``f`` and something to read the whole file from afterwards."""
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "rb") as fh:
+            return fh.read(n), f
+    if not hasattr(f, "read"):
+        raise TypeError(f"gradkit.load: f must be a path or a binary file object, got "
+                        f"{type(f).__name__}")
+    if hasattr(f, "seekable") and f.seekable():
+        pos = f.tell()
+        head = f.read(n)
+        f.seek(pos)
+        return head, f
+    import io
 
-    Only JSON is parsed and bytes copied: a checkpoint can't run code.
+    data = f.read()
+    if isinstance(data, str):
+        raise TypeError(f"gradkit.load: {_name_of(f)} is open in text mode; open it with 'rb'")
+    buf = io.BytesIO(data)
+    buf.name = _name_of(f)
+    return data[:n], buf
+
+
+def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bool = True,
+         mmap=None, **pickle_load_args) -> Any:
+    """Load a checkpoint: what ``gradkit.save`` wrote, any safetensors file (as
+    ``{name: tensor}``), or PyTorch's own ``.pt``/``.pth`` files (zip or legacy format).
+
+    safetensors files are parsed as JSON and bytes: they can't run code. PyTorch files are
+    pickles; with ``weights_only=True`` (the default, as in PyTorch 2.6+) they are read by a
+    restricted unpickler that admits only PyTorch's ``weights_only`` allow-list (tensors,
+    storages, dtypes, devices, ``torch.Size``, ``OrderedDict``, containers, numbers, strings), so
+    nothing in the file runs. ``weights_only=False`` unpickles anything (a whole pickled gradkit
+    Module): only for files from a trusted source. A whole PyTorch model pickled by
+    ``torch.save(model)`` can't be rebuilt without PyTorch: save its ``state_dict()`` instead.
 
     Args:
         f: a path or a binary file object opened for reading.
-        map_location: where tensors go: ``None``/``'cpu'``, ``'cuda'``/``'cuda:N'`` or a
-            ``gradkit.device`` (moved with ``Tensor.to``, which explains when CUDA is missing),
-            a dict such as ``{'cpu': 'cuda:0'}``, or a callable ``fn(tensor, 'cpu')``.
-        weights_only: accepted for PyTorch compatibility; gradkit always loads data only.
+        map_location: where tensors go: ``None`` (where they were saved: ``'cuda'`` needs CUDA),
+            ``'cpu'``, ``'cuda'``/``'cuda:N'`` or a ``gradkit.device``, a dict such as
+            ``{'cuda:0': 'cpu'}``, or a callable ``fn(storage, location)`` as in PyTorch.
+        pickle_module: accepted for PyTorch compatibility; ignored.
+        weights_only: for PyTorch files: restrict unpickling to the allow-list (default True).
         mmap: accepted for PyTorch compatibility; ignored.
 
     Returns:
-        the saved object (tuples, dicts with non-string keys and NumPy arrays come back as they
-        were saved). bfloat16 tensors from other writers come back as float32 (exact; NumPy has
-        no bfloat16).
+        the saved object. Tensors saved as views of one storage come back as views of one
+        array; Parameters as Parameters. bfloat16 tensors come back as float32 (exact; a
+        one-time warning) unless gradkit has a bfloat16 dtype.
 
     Raises:
         CheckpointError: (a ``ValueError``) the file is truncated, corrupted, or its metadata
             does not match its tensors; the message names the file.
+        gradkit._torch_format.WeightsOnlyError: (a ``CheckpointError`` and
+            ``pickle.UnpicklingError``) a PyTorch file holds a global outside the allow-list.
     """
+    from ._torch_format import is_torch_file, load_torch
+
+    head, src = _peek(f, 16)
+    if is_torch_file(head):
+        return load_torch(src, _name_of(f), map_location=map_location,
+                          weights_only=weights_only is not False)
+    f = src
     buf, name = _read_all(f)
     arrays, meta, data = _parse(buf, name)
 
