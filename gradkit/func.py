@@ -1,137 +1,589 @@
-"""``gradkit.func``: function transforms over Tensors (``grad``, ``value_and_grad``), in the style
-of ``torch.func``. They are built on the reverse-mode engine; there is no vmap."""
+"""``gradkit.func``: function transforms over Tensors, as ``torch.func``: ``grad``,
+``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``, ``hessian``, ``vmap`` and
+``functional_call``.
+
+They are built on the reverse-mode engine, which records every backward rule, so transforms
+nest to any order (``grad(grad(f))``, ``jacrev(jacrev(f))``, ``vmap(grad(f))``). Differences
+from PyTorch, with the same results:
+
+- ``vmap`` calls ``func`` once per batch entry and stacks the outputs along ``out_dims`` (no
+  batching rules): correct for any function of Tensors, ``batch size`` times slower than a
+  batched op. ``randomness='error'`` (the default) raises when ``func`` draws random numbers,
+  ``'same'`` replays one draw for every entry, ``'different'`` draws anew for each.
+- ``jvp`` and ``jacfwd`` use reverse mode (``jvp`` the double-vjp identity: two backward passes;
+  ``jacfwd`` the same Jacobian as ``jacrev``).
+
+Arguments and results may be Tensors or (nested) tuples, lists and dicts of them (pytrees).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
-from .autograd.backward import grad as _grad
-from .autograd.functional import hessian as _hessian
-from .autograd.functional import jacobian as _jacobian
-from .autograd.grad_mode import enable_grad
+import numpy as np
 
-__all__ = ["grad", "hessian", "jacrev", "value_and_grad", "vjp"]
+from .autograd.backward import grad as _grad
+from .autograd.grad_mode import enable_grad, is_grad_enabled
+
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
+           "value_and_grad", "vjp", "vmap"]
+
+_depth = [0]  # how many transforms are running: results keep their graph inside another one
+
+
+@contextlib.contextmanager
+def _transform():
+    _depth[0] += 1
+    try:
+        with enable_grad():
+            yield
+    finally:
+        _depth[0] -= 1
+
+
+def _Tensor():
+    from ._tensor import Tensor
+
+    return Tensor
+
+
+# ------------------------------------------------------------------------------------ pytrees
+def _flatten(tree):
+    """``(leaves, spec)``: the Tensors (and other leaves) of nested tuples, lists and dicts."""
+    if isinstance(tree, (tuple, list)):
+        leaves, specs = [], []
+        for t in tree:
+            lv, sp = _flatten(t)
+            leaves += lv
+            specs.append(sp)
+        return leaves, (type(tree), specs)
+    if isinstance(tree, dict):
+        leaves, specs = [], []
+        for t in tree.values():
+            lv, sp = _flatten(t)
+            leaves += lv
+            specs.append(sp)
+        return leaves, (dict, (list(tree.keys()), specs))
+    return [tree], None
+
+
+def _unflatten(leaves, spec):
+    it = iter(leaves)
+
+    def build(sp):
+        if sp is None:
+            return next(it)
+        kind, inner = sp
+        if kind is dict:
+            keys, specs = inner
+            return {k: build(s) for k, s in zip(keys, specs)}
+        items = [build(s) for s in inner]
+        return kind(items) if kind is not tuple else tuple(items)
+
+    return build(spec)
+
+
+def _map(fn, tree):
+    leaves, spec = _flatten(tree)
+    return _unflatten([fn(x) for x in leaves], spec)
+
+
+def _tensors(leaves, what):
+    T = _Tensor()
+    for x in leaves:
+        if not isinstance(x, T):
+            raise RuntimeError(f"{what}: expected Tensors (or tuples, lists and dicts of them), "
+                               f"got {type(x).__name__}")
+    return leaves
+
+
+def _zeros_like(t):
+    from ._tensor import wrap
+
+    return wrap(np.zeros_like(t.detach().numpy()))
+
+
+def _finish(tree, keep):
+    """Results outside every transform with no input requiring grad carry no graph (as in
+    PyTorch); inside another transform, or when an input requires grad, they keep it."""
+    if keep or _depth[0] > 0:
+        return tree
+    T = _Tensor()
+    return _map(lambda x: x.detach() if isinstance(x, T) else x, tree)
+
+
+def _any_requires_grad(trees):
+    T = _Tensor()
+    return is_grad_enabled() and any(
+        isinstance(x, T) and x.requires_grad for x in _flatten(list(trees))[0])
 
 
 def _argnums_tuple(argnums, nargs):
-    if isinstance(argnums, int):
-        return (argnums,), True
-    if isinstance(argnums, tuple) and all(isinstance(a, int) for a in argnums):
-        return argnums, False
-    raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+    if isinstance(argnums, bool) or not isinstance(argnums, (int, tuple)) or (
+            isinstance(argnums, tuple) and (not argnums or not all(
+                isinstance(a, int) and not isinstance(a, bool) for a in argnums))):
+        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {argnums!r}")
+    nums, single = ((argnums,), True) if isinstance(argnums, int) else (argnums, False)
+    for n in nums:
+        if not -nargs <= n < nargs:
+            raise RuntimeError(f"Got argnums={n}, but only {nargs} positional inputs")
+    return tuple(n % nargs for n in nums), single
 
 
-def value_and_grad(func, argnums=0, has_aux=False):
-    """Return a function computing ``(func(*args), d func / d args[argnums])``.
+def _watched(tree):
+    """``tree`` with every float Tensor made a graph input (a detached copy when it does not
+    require grad; the Tensor itself when it does, so outer transforms see through)."""
+    T = _Tensor()
 
-    ``func`` must return a one-element Tensor (or ``(output, aux)`` with ``has_aux=True``).
-    Gradients of nested calls compose: ``grad(grad(f))`` gives second derivatives.
-    """
+    def watch(x):
+        if isinstance(x, T) and not x.requires_grad and x.dtype.kind == "f":
+            return x.detach().requires_grad_(True)
+        return x
+
+    return _map(watch, tree)
+
+
+def _grads_of(out, inputs, cotangent=None):
+    """d<cotangent, out>/d inputs (zeros for inputs the output does not depend on)."""
+    outs = [o for o in out if o.requires_grad] if isinstance(out, list) else out
+    cot = cotangent
+    if isinstance(out, list):
+        cot = [c for o, c in zip(out, cotangent) if o.requires_grad]
+        if not outs:
+            return [_zeros_like(x) for x in inputs]
+    elif not out.requires_grad:
+        return [_zeros_like(x) for x in inputs]
+    gs = _grad(outs, list(inputs), cot, create_graph=True, allow_unused=True)
+    return [_zeros_like(x) if g is None else g for g, x in zip(gs, inputs)]
+
+
+# --------------------------------------------------------------------------------- gradients
+def grad_and_value(func, argnums=0, has_aux=False):
+    """A function computing ``(gradient, value)`` of ``func`` with respect to
+    ``args[argnums]`` (``(gradient, (value, aux))`` with ``has_aux``). ``func`` returns a
+    one-element Tensor; the arguments named by ``argnums`` may be pytrees of Tensors and the
+    gradient has their structure."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         nums, single = _argnums_tuple(argnums, len(args))
-        args = list(args)
-        with enable_grad():
+        keep = _any_requires_grad([args[n] for n in nums])
+        with _transform():
+            args = list(args)
             for n in nums:
-                if n >= len(args) or n < -len(args):
-                    raise RuntimeError(
-                        f"argnums {n} is out of range for a function called with {len(args)} "
-                        f"positional arguments"
-                    )
-                a = args[n]
-                if not a.requires_grad:
-                    args[n] = a.detach().requires_grad_(True)
+                args[n] = _watched(args[n])
             out = func(*args, **kwargs)
             aux = None
             if has_aux:
                 if not (isinstance(out, tuple) and len(out) == 2):
-                    raise RuntimeError(
-                        "value_and_grad(f, has_aux=True): f must return a (output, aux) tuple"
-                    )
+                    raise RuntimeError("grad_and_value(f)(*args): output of function f should be "
+                                       "a tuple: (output, aux) if has_aux is True")
                 out, aux = out
+            if not isinstance(out, _Tensor()):
+                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a "
+                                   f"Tensor, got {type(out).__name__}")
             if out.numel() != 1:
-                raise RuntimeError(
-                    f"grad(f)(*args): f must return a scalar (one-element) Tensor, got shape "
-                    f"{tuple(out.shape)}"
-                )
-            gs = _grad(out, [args[n] for n in nums], create_graph=True, allow_unused=True)
-        import numpy as np
-
-        from ._tensor import wrap
-
-        gs = tuple(g if g is not None else wrap(np.zeros_like(args[n]._data))
-                   for g, n in zip(gs, nums))
-        g = gs[0] if single else gs
+                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a "
+                                   f"scalar Tensor, got tensor with {out.ndim} dims (shape "
+                                   f"{tuple(out.shape)}). Maybe you wanted to use the vjp or "
+                                   f"jacrev APIs instead?")
+            flat = [_flatten(args[n]) for n in nums]
+            leaves = _tensors([x for lv, _ in flat for x in lv], "grad")
+            gs = _grads_of(out.reshape(()), leaves)
+            grads, i = [], 0
+            for lv, spec in flat:
+                grads.append(_unflatten(gs[i:i + len(lv)], spec))
+                i += len(lv)
+            g = grads[0] if single else tuple(grads)
+        g = _finish(g, keep)
+        value = _finish(out, keep)
         if has_aux:
-            return (out, aux), g
-        return out, g
+            return g, (value, _finish(aux, keep))
+        return g, value
 
     return wrapper
 
 
 def grad(func, argnums=0, has_aux=False):
-    """Return a function computing the gradient of ``func`` with respect to ``args[argnums]``.
+    """A function computing the gradient of ``func`` (a one-element Tensor) with respect to
+    ``args[argnums]`` (``(gradient, aux)`` with ``has_aux``). Nests: ``grad(grad(f))``.
 
     Example:
         >>> d2 = gradkit.func.grad(gradkit.func.grad(lambda x: (x ** 3).sum()))
         >>> d2(gradkit.tensor(2.0))   # 6 * 2
+        tensor(12.)
     """
-    vg = value_and_grad(func, argnums, has_aux)
+    gv = grad_and_value(func, argnums, has_aux)
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        (value_aux), g = vg(*args, **kwargs)
-        if has_aux:
-            return g, value_aux[1]
-        return g
+        g, value = gv(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
 
     return wrapper
 
 
-def _at_argnums(func, args, argnums):
-    """``(f, point)``: ``func`` as a function of ``args[argnums]`` only, and that point."""
+def value_and_grad(func, argnums=0, has_aux=False):
+    """``(value, gradient)`` (``((value, aux), gradient)`` with ``has_aux``): the JAX order of
+    ``grad_and_value``."""
+    gv = grad_and_value(func, argnums, has_aux)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        g, value = gv(*args, **kwargs)
+        return value, g
+
+    return wrapper
+
+
+def vjp(func, *primals, has_aux=False):
+    """``(func(*primals), vjp_fn)`` (and ``aux`` with ``has_aux``): ``vjp_fn(cotangents)``
+    returns the vector-Jacobian products, a tuple with one entry per primal."""
+    keep = _any_requires_grad(primals)
+    with _transform():
+        ps = [_watched(p) for p in primals]
+        out = func(*ps)
+        aux = None
+        if has_aux:
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise RuntimeError("vjp(f, *primals): output of function f should be a tuple: "
+                                   "(output, aux) if has_aux is True")
+            out, aux = out
+    out_leaves, out_spec = _flatten(out)
+    _tensors(out_leaves, "vjp(f, *primals)")
+    flat = [_flatten(p) for p in ps]
+
+    def vjp_fn(*cotangents):
+        cot = cotangents[0] if len(cotangents) == 1 else cotangents
+        c_leaves, c_spec = _flatten(cot)
+        if c_spec != out_spec and not (len(c_leaves) == len(out_leaves) == 1):
+            raise RuntimeError("Expected pytree structure of cotangents to be the same as "
+                               "pytree structure of outputs to the function")
+        for c, o in zip(c_leaves, out_leaves):
+            if tuple(c.shape) != tuple(o.shape):
+                raise RuntimeError(f"Mismatch in shape: grad_output has a shape of "
+                                   f"{tuple(c.shape)} and output has a shape of "
+                                   f"{tuple(o.shape)}")
+        with _transform():
+            leaves = [x for lv, _ in flat for x in lv]
+            gs = _grads_of(list(out_leaves), leaves, list(c_leaves))
+        res, i = [], 0
+        for lv, spec in flat:
+            res.append(_unflatten(gs[i:i + len(lv)], spec))
+            i += len(lv)
+        return _finish(tuple(res), keep or _any_requires_grad([cot]))
+
+    if has_aux:
+        return _finish(out, keep), vjp_fn, _finish(aux, keep)
+    return _finish(out, keep), vjp_fn
+
+
+def jvp(func, primals, tangents, *, strict=False, has_aux=False):
+    """``(func(*primals), J v)`` with ``v = tangents`` (and ``aux`` with ``has_aux``);
+    ``primals`` and ``tangents`` are tuples of the same structure. Computed as the vjp of a
+    vjp (two backward passes)."""
+    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to be "
+                           "tuples. E.g. it should be valid to call f(*primals).")
+    p_leaves, p_spec = _flatten(primals)
+    t_leaves, t_spec = _flatten(tangents)
+    if p_spec != t_spec:
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have "
+                           "the same python structure.")
+    for p, t in zip(_tensors(p_leaves, "jvp"), _tensors(t_leaves, "jvp")):
+        if tuple(p.shape) != tuple(t.shape):
+            raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to "
+                               f"have the same shape, got {tuple(p.shape)} and "
+                               f"{tuple(t.shape)}")
+    keep = _any_requires_grad([primals, tangents])
+    from ._tensor import wrap
+
+    with _transform():
+        ps = _watched(primals)
+        out = func(*ps)
+        aux = None
+        if has_aux:
+            out, aux = out
+        o_leaves, o_spec = _flatten(out)
+        _tensors(o_leaves, "jvp(f, primals, tangents)")
+        us = [wrap(np.zeros_like(o.detach().numpy())).requires_grad_(True) for o in o_leaves]
+        g = _grads_of(list(o_leaves), _flatten(ps)[0], us)
+        live = [(gi, ti) for gi, ti in zip(g, t_leaves) if gi.requires_grad]
+        if live:
+            jv = _grad([gi for gi, _ in live], us, [ti for _, ti in live], create_graph=True,
+                       allow_unused=True)
+        else:
+            jv = [None] * len(us)
+        jv = [_zeros_like(o) if r is None else r for r, o in zip(jv, o_leaves)]
+    res = (_finish(out, keep), _finish(_unflatten(jv, o_spec), keep))
+    return res + (_finish(aux, keep),) if has_aux else res
+
+
+# -------------------------------------------------------------------------------- Jacobians
+def _jacobian(func, argnums, has_aux, args, kwargs):
+    from .functions import stack
+
     nums, single = _argnums_tuple(argnums, len(args))
+    keep = _any_requires_grad([args[n] for n in nums])
+    with _transform():
+        args = list(args)
+        for n in nums:
+            args[n] = _watched(args[n])
+        out = func(*args, **kwargs)
+        aux = None
+        if has_aux:
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise RuntimeError("jacrev(f, ...)(*args): output of function f should be a "
+                                   "tuple: (output, aux) if has_aux is True")
+            out, aux = out
+        o_leaves, o_spec = _flatten(out)
+        _tensors(o_leaves, "jacrev(f, ...)(*args)")
+        flat = [_flatten(args[n]) for n in nums]
+        ins = [x for lv, _ in flat for x in lv]
+        per_out = []
+        for o in o_leaves:
+            rows = []
+            n = o.numel()
+            flat_o = o.reshape(-1)
+            for k in range(n):
+                rows.append(_grads_of(flat_o[k], ins))
+            jac = []
+            for j, x in enumerate(ins):
+                if n == 0:
+                    from ._tensor import wrap
+                    jac.append(wrap(np.zeros(tuple(o.shape) + tuple(x.shape),
+                                             dtype=x.dtype)))
+                    continue
+                jac.append(stack([r[j] for r in rows]).reshape(tuple(o.shape) + tuple(x.shape)))
+            grouped, i = [], 0
+            for lv, spec in flat:
+                grouped.append(_unflatten(jac[i:i + len(lv)], spec))
+                i += len(lv)
+            per_out.append(grouped[0] if single else tuple(grouped))
+        result = _unflatten(per_out, o_spec)
+    result = _finish(result, keep)
+    return (result, _finish(aux, keep)) if has_aux else result
 
-    def f(*xs):
-        a = list(args)
-        for n, x in zip(nums, xs):
-            a[n] = x
-        return func(*a)
 
-    return f, (args[nums[0]] if single else tuple(args[n] for n in nums))
+def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
+    """A function computing the Jacobian of ``func`` with respect to ``args[argnums]``: for an
+    output of shape ``O`` and an input of shape ``I``, shape ``O + I``; tuples of argnums and
+    pytrees of outputs give the matching nested structure (outputs outside)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return _jacobian(func, argnums, has_aux, args, kwargs)
+
+    return wrapper
 
 
-def jacrev(func, argnums=0):
-    """Return a function computing the Jacobian of ``func`` w.r.t. ``args[argnums]`` (an int, or
-    a tuple of ints for one Jacobian per argument)."""
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """The Jacobian as ``jacrev`` (gradkit computes it in reverse mode; the values are those of
+    forward mode)."""
+    _randomness(randomness)
 
-    def wrapper(*args):
-        f, point = _at_argnums(func, args, argnums)
-        return _jacobian(f, point, create_graph=True)
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return _jacobian(func, argnums, has_aux, args, kwargs)
 
     return wrapper
 
 
 def hessian(func, argnums=0):
-    """Return a function computing the Hessian of scalar ``func`` w.r.t. ``args[argnums]``; with
-    a tuple of argnums, ``result[i][j]`` is the block for arguments ``argnums[i], argnums[j]``."""
+    """The Hessian of scalar ``func`` with respect to ``args[argnums]``: ``jacfwd(jacrev(f))``
+    (shape ``I + I``; tuples of argnums give nested blocks)."""
+    return jacfwd(jacrev(func, argnums), argnums)
 
-    def wrapper(*args):
-        f, point = _at_argnums(func, args, argnums)
-        return _hessian(f, point, create_graph=True)
+
+# ------------------------------------------------------------------------------------- vmap
+def _randomness(r):
+    if r not in ("error", "different", "same"):
+        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or "
+                           f"'same'. Got {r}")
+
+
+def _rng_state():
+    from . import random
+
+    return random.get_rng_state()
+
+
+def _fn_name(func):
+    return getattr(func, "__name__", type(func).__name__)
+
+
+def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+    """``func`` mapped over a dimension of its inputs: ``vmap(f)(x)[i] == f(x[i])``.
+
+    ``in_dims``: an int (every input's dimension), ``None`` (not mapped), or a tuple with one
+    entry per positional argument (itself nested for pytree arguments). ``out_dims``: where the
+    batch dimension goes in each output (an int or a tuple per output). See the module
+    docstring for how it runs and for ``randomness``.
+    """
+    _randomness(randomness)
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got "
+                         f"{chunk_size})")
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        name = f"vmap({_fn_name(func)}, in_dims={in_dims!r}, ...)(<inputs>)"
+        T = _Tensor()
+        if isinstance(in_dims, int) and not isinstance(in_dims, bool):
+            dims_tree = _map(lambda _: in_dims, list(args))
+        elif isinstance(in_dims, tuple):
+            if len(in_dims) != len(args):
+                raise ValueError(f"{name}: in_dims is not compatible with the structure of "
+                                 f"`inputs`: in_dims has {len(in_dims)} entries but there are "
+                                 f"{len(args)} positional inputs")
+            dims_tree = []
+            for d, a in zip(in_dims, args):
+                if d is None or isinstance(d, int):
+                    dims_tree.append(_map(lambda _, d=d: d, a))
+                else:
+                    if _flatten(d)[1] != _flatten(a)[1]:
+                        raise ValueError(f"{name}: in_dims is not compatible with the "
+                                         f"structure of `inputs`")
+                    dims_tree.append(d)
+        else:
+            raise ValueError(f"{name}: expected `in_dims` to be int or a (potentially nested) "
+                             f"tuple matching the structure of inputs, got: {type(in_dims)}.")
+        leaves, spec = _flatten(list(args))
+        dims = _flatten(dims_tree)[0]
+        sizes, norm = [], []
+        for x, d in zip(leaves, dims):
+            if d is None:
+                norm.append(None)
+                continue
+            if not isinstance(x, T):
+                raise ValueError(f"{name}: Got in_dim={d} for an input but the input is of type "
+                                 f"{type(x).__name__}. We cannot vmap over non-Tensor "
+                                 f"arguments, please use None as the respective in_dim")
+            nd = x.ndim
+            if not -max(nd, 1) <= d < max(nd, 1) or nd == 0:
+                raise ValueError(f"{name}: Got in_dim={d} for some input, but that input is a "
+                                 f"Tensor of dimensionality {nd} so expected in_dim to satisfy "
+                                 f"-{nd} <= in_dim < {nd}.")
+            d %= nd
+            norm.append(d)
+            sizes.append(x.shape[d])
+        if not sizes:
+            raise ValueError(f"{name}: at least one input must be mapped over (got "
+                             f"in_dims={in_dims!r}; in_dims=None for every input maps nothing)")
+        if len(set(sizes)) != 1:
+            raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped "
+                             f"dimension, got sizes {sizes} for the mapped dimension")
+        batch = sizes[0]
+        outs = []
+        state = _rng_state() if randomness in ("error", "same") else None
+        from . import random
+
+        for i in range(batch):
+            if randomness == "same":
+                random.set_rng_state(state)
+            sliced = [x if d is None else x[(slice(None),) * d + (i,)]
+                      for x, d in zip(leaves, norm)]
+            a = _unflatten(sliced, spec)
+            outs.append(func(*a, **kwargs))
+            if randomness == "error" and not np.array_equal(_rng_state().numpy(),
+                                                            state.numpy()):
+                random.set_rng_state(state)
+                raise RuntimeError("vmap: called random operation while in randomness error "
+                                   "mode. Please either use the 'same' or 'different' "
+                                   "randomness flags on vmap or perform the randomness "
+                                   "operation out of vmap")
+        return _stack_outputs(outs, out_dims, batch, name)
 
     return wrapper
 
 
-def vjp(func, *primals):
-    """``(func(*primals), vjp_fn)``; ``vjp_fn(v)`` returns the tuple of vector-Jacobian products."""
-    with enable_grad():
-        ps = [p.detach().requires_grad_(True) if not p.requires_grad else p for p in primals]
-        out = func(*ps)
+def _stack_outputs(outs, out_dims, batch, name):
+    from .functions import stack
 
-    def vjp_fn(v):
-        with enable_grad():
-            return _grad(out, ps, v, retain_graph=True, create_graph=True, allow_unused=True)
+    T = _Tensor()
+    if batch == 0:
+        raise ValueError(f"{name}: the mapped dimension has size 0 (gradkit's vmap calls the "
+                         f"function once per entry, so it cannot infer the output)")
+    first_leaves, spec = _flatten(outs[0])
+    if isinstance(out_dims, int):
+        o_dims = [out_dims] * len(first_leaves)
+    else:
+        o_dims = _flatten(out_dims)[0]
+        if len(o_dims) != len(first_leaves):
+            raise ValueError(f"{name}: out_dims is not compatible with the structure of "
+                             f"`outputs`: {len(o_dims)} out_dims for {len(first_leaves)} "
+                             f"outputs")
+    per = [_flatten(o)[0] for o in outs]
+    stacked = []
+    for j, d in enumerate(o_dims):
+        col = [p[j] for p in per]
+        if not isinstance(col[0], T):
+            raise ValueError(f"{name}: `{name.split('(')[1].split(',')[0]}` must only return "
+                             f"Tensors, got type {type(col[0]).__name__}. Did you mean to set "
+                             f"out_dims= to None for output?")
+        if d is None:
+            stacked.append(col[0])
+            continue
+        nd = col[0].ndim + 1
+        if not -nd <= d < nd:
+            raise ValueError(f"{name}: Got out_dim={d} for an output of dimensionality "
+                             f"{nd - 1}, expected -{nd} <= out_dim < {nd}")
+        stacked.append(stack(col, d % nd))
+    return _unflatten(stacked, spec)
 
-    return out, vjp_fn
+
+# -------------------------------------------------------------------------- functional_call
+def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,
+                    tie_weights=True, strict=False):
+    """``module(*args, **kwargs)`` with the parameters and buffers named in
+    ``parameter_and_buffer_dicts`` (a dict, or a sequence of dicts, of dotted names to Tensors)
+    in place of the module's own, which are restored afterwards. With ``tie_weights`` a
+    replaced tensor also replaces the names tied to it; with ``strict`` every parameter and
+    buffer must be given."""
+    dicts = ([parameter_and_buffer_dicts] if isinstance(parameter_and_buffer_dicts, dict)
+             else list(parameter_and_buffer_dicts))
+    given = {}
+    for d in dicts:
+        for k, v in d.items():
+            if k in given:
+                raise ValueError(f"functional_call got multiple values for keys ['{k}'], which "
+                                 f"are used in both a dictionary and a separate one")
+            given[k] = v
+    own = {}
+    for n, p in module.named_parameters(remove_duplicate=False):
+        own[n] = p
+    for n, b in module.named_buffers(remove_duplicate=False):
+        own[n] = b
+    if tie_weights:
+        by_id = {}
+        for n, t in own.items():
+            by_id.setdefault(id(t), []).append(n)
+        for n in list(given):
+            if n in own:
+                for other in by_id[id(own[n])]:
+                    given.setdefault(other, given[n])
+    unexpected = [k for k in given if k not in own]
+    missing = [k for k in own if k not in given]
+    if unexpected or (strict and missing):
+        raise RuntimeError("Error(s) in reparametrizing for " + type(module).__name__ + ": "
+                           + (f"Unexpected key(s): {', '.join(map(repr, unexpected))}. "
+                              if unexpected else "")
+                           + (f"Missing key(s): {', '.join(map(repr, missing))}."
+                              if strict and missing else ""))
+    saved = []
+    try:
+        for n, t in given.items():
+            owner, _, leaf = n.rpartition(".")
+            sub = module.get_submodule(owner) if owner else module
+            store = sub._parameters if leaf in sub._parameters else sub._buffers
+            saved.append((store, leaf, store[leaf]))
+            store[leaf] = t
+        if args is None:
+            args = ()
+        elif not isinstance(args, tuple):
+            args = (args,)
+        return module(*args, **(kwargs or {}))
+    finally:
+        for store, leaf, old in reversed(saved):
+            store[leaf] = old

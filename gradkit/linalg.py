@@ -36,19 +36,32 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from . import _dtype
 from . import functions as F
 from ._backend import to_host
-from ._tensor import Tensor, apply, apply1, as_tensor_arg, wrap
+from ._linalg.checks import (
+    _dtype_name,
+    _eye_like,
+    _floating,
+    _matrices,
+    _mT,
+    _square,
+    _square_float,
+    _t,
+    _tri_mask,
+)
+from ._tensor import Tensor, apply, apply1, wrap
 from .functions._args import _const_like, _xp
 from .functions._registry import declare
 from .ops import linalg as L
 from .ops.linalg import LinAlgError
 
 __all__ = [
-    "LinAlgError", "cholesky", "cond", "cross", "det", "eigh", "eigvalsh", "inv", "lstsq",
-    "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
-    "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
+    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh",
+    "eigvals", "eigvalsh", "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor",
+    "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power",
+    "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
+    "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot",
+    "vector_norm",
 ]
 
 _inf = math.inf
@@ -59,61 +72,6 @@ svd_result = collections.namedtuple("linalg_svd", ["U", "S", "Vh"])
 qr_result = collections.namedtuple("linalg_qr", ["Q", "R"])
 lstsq_result = collections.namedtuple("linalg_lstsq",
                                       ["solution", "residuals", "rank", "singular_values"])
-
-_TORCH_DTYPE_NAMES = {
-    np.dtype(np.int64): "Long", np.dtype(np.int32): "Int", np.dtype(np.int16): "Short",
-    np.dtype(np.int8): "Char", np.dtype(np.uint8): "Byte", np.dtype(np.bool_): "Bool",
-    np.dtype(np.float16): "Half", np.dtype(np.float32): "Float", np.dtype(np.float64): "Double",
-}
-
-
-# ------------------------------------------------------------------------------------ checks
-def _t(x, name="A"):
-    return x if isinstance(x, Tensor) else as_tensor_arg(x, name=name)
-
-
-def _dtype_name(dtype):
-    return _TORCH_DTYPE_NAMES.get(np.dtype(dtype), str(dtype))
-
-
-def _floating(x, name, what="input"):
-    """``x`` as a Tensor; raise like PyTorch unless it is float32 or float64."""
-    x = _t(x)
-    kind = x.dtype.kind
-    if kind != "f":
-        raise RuntimeError(
-            f"{name}: Expected a floating point or complex tensor as {what}. Got "
-            f"{_dtype_name(x.dtype)} (convert it with .float() or .double())")
-    if x.dtype == _dtype.float16:
-        raise RuntimeError(
-            f"{name}: Low precision dtypes not supported. Got Half (convert it with .float())")
-    return x
-
-
-def _matrices(x, name, arg="A"):
-    if x.ndim < 2:
-        raise RuntimeError(
-            f"{name}: The input tensor {arg} must have at least 2 dimensions. Got shape "
-            f"{tuple(x.shape)}.")
-
-
-def _square(x, name, arg="A"):
-    _matrices(x, name, arg)
-    if x.shape[-1] != x.shape[-2]:
-        raise RuntimeError(
-            f"{name}: {arg} must be batches of square matrices, but they are {x.shape[-2]} by "
-            f"{x.shape[-1]} matrices (shape {tuple(x.shape)})")
-
-
-def _square_float(A, name):
-    A = _floating(A, name)
-    _square(A, name)
-    return A
-
-
-def _mT(x):
-    return F.transpose(x, -1, -2)
-
 
 # -------------------------------------------------------------------- inverse, det, solve
 def inv(A) -> Tensor:
@@ -190,15 +148,6 @@ def solve(A, B, *, left: bool = True) -> Tensor:
     return X.squeeze(-1) if vector else X
 
 
-def _tri_mask(A, upper, unitriangular):
-    n = A.shape[-1]
-    mask = np.triu(np.ones((n, n)), 1 if unitriangular else 0)
-    if not upper:
-        mask = mask.T
-    mask = mask.astype(A.dtype)
-    return wrap(_const_like(A, mask))
-
-
 def solve_triangular(A, B, *, upper: bool, left: bool = True,
                      unitriangular: bool = False) -> Tensor:
     """The solution of ``A X = B`` (``X A = B`` when ``left=False``) for triangular ``A``: only
@@ -229,11 +178,6 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True,
     if left:
         return solve(T, B)
     return _mT(solve(_mT(T), _mT(B)))
-
-
-def _eye_like(A):
-    eye = np.eye(A.shape[-1], dtype=A.dtype)
-    return wrap(_const_like(A, eye))
 
 
 # Padé (13, 13) coefficients and the 1-norm bound for it (Higham 2005, "The scaling and squaring
@@ -309,15 +253,16 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
 
 def cholesky(A, *, upper: bool = False) -> Tensor:
     """The Cholesky factor of each symmetric positive-definite matrix of ``A``: lower
-    triangular ``L`` with ``A = L L^T`` (``U = L^T`` with ``A = U^T U`` when ``upper``). Only
-    the lower triangle of ``A`` is read.
+    triangular ``L`` with ``A = L L^T`` (``U`` with ``A = U^T U`` when ``upper``). Only the
+    lower triangle of ``A`` is read (the upper one when ``upper``, as LAPACK and PyTorch).
 
     Raises:
         LinAlgError: a matrix is not positive definite (the message names which one).
     """
     A = _square_float(A, "linalg.cholesky")
-    out = apply1(L.CHOLESKY, A)
-    return _mT(out) if upper else out
+    if upper:  # LAPACK's 'U': the upper triangle is read (that of A^T is its lower one)
+        return _mT(apply1(L.CHOLESKY, _mT(A)))
+    return apply1(L.CHOLESKY, A)
 
 
 def matrix_power(A, n: int) -> Tensor:
@@ -843,4 +788,43 @@ for _name, _fn in (("det", det), ("inverse", inv), ("slogdet", slogdet),
                    ("cholesky_inverse", _top_cholesky_inverse)):
     declare(_fn, name=_name)
 del _name, _fn
+
+# LU, eig, Householder and the tensor forms live in gradkit/_linalg/ (one file per family);
+# their public path is gradkit.linalg.X, and the legacy top-level forms are declared here.
+from ._linalg.eig import (  # noqa: E402
+    _top_vander,
+    diagonal,
+    eig,
+    eigvals,
+    geqrf,
+    householder_product,
+    matmul,
+    orgqr,
+    ormqr,
+    tensorinv,
+    tensorsolve,
+    vander,
+)
+from ._linalg.lu import (  # noqa: E402
+    _top_lu,
+    _top_lu_solve,
+    cholesky_ex,
+    inv_ex,
+    lu,
+    lu_factor,
+    lu_factor_ex,
+    lu_solve,
+    lu_unpack,
+    solve_ex,
+    triangular_solve,
+)
+
+declare(_top_lu, name="lu")
+declare(_top_lu_solve, name="lu_solve")
+declare(lu_unpack, method=False)
+declare(triangular_solve)
+declare(geqrf, differentiable=False)
+declare(orgqr)
+declare(ormqr)
+declare(_top_vander, name="vander", method=False)
 

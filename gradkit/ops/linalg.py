@@ -594,3 +594,144 @@ def _pinv_b(xp, g, ins, out, aux, needs):
 
 
 PINV = Op("LinalgPinv", _pinv_f, _pinv_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
+
+
+# ----------------------------------------------------------------------------------------- LU
+def lu_numpy(a):
+    """LU with partial pivoting of the matrices of the host array ``a`` (``(*, m, n)``), as
+    LAPACK's getrf: ``(lu, pivots, info)`` with ``lu`` packing unit-lower ``L`` (below the
+    diagonal) and ``U``; ``pivots`` 1-based int32 row swaps, ``(*, min(m, n))``; ``info`` the
+    1-based index of the first zero pivot (0 when none), ``(*)``."""
+    a = _np.array(a, dtype=a.dtype, copy=True)
+    m, n = a.shape[-2], a.shape[-1]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    flat = a.reshape((-1, m, n))
+    nb = flat.shape[0]
+    piv = _np.zeros((nb, k), dtype=_np.int32)
+    info = _np.zeros(nb, dtype=_np.int32)
+    rows = _np.arange(nb)
+    for j in range(k):
+        p = j + _np.argmax(_np.abs(flat[:, j:, j]), axis=1) if nb else _np.zeros(0, int)
+        piv[:, j] = p + 1
+        top = flat[rows, j, :].copy()
+        flat[rows, j, :] = flat[rows, p, :]
+        flat[rows, p, :] = top
+        pivot = flat[:, j, j]
+        zero = pivot == 0
+        info[(info == 0) & zero] = j + 1
+        if j + 1 < m:
+            col = flat[:, j + 1:, j] / _np.where(zero, 1, pivot)[:, None]
+            flat[:, j + 1:, j] = col
+            flat[:, j + 1:, j + 1:] -= col[:, :, None] * flat[:, j, None, j + 1:]
+    return (flat.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch))
+
+
+def permutation_numpy(pivots, m):
+    """The permutation matrices ``P`` (``(*, m, m)``) with ``A = P L U`` for LAPACK pivots."""
+    pivots = _np.asarray(pivots).astype(_np.int64)
+    batch, k = pivots.shape[:-1], pivots.shape[-1]
+    flat = pivots.reshape((-1, k))
+    perm = _np.tile(_np.arange(m), (flat.shape[0], 1))
+    rows = _np.arange(flat.shape[0])
+    for j in range(k):
+        p = flat[:, j] - 1
+        top = perm[rows, j].copy()
+        perm[rows, j] = perm[rows, p]
+        perm[rows, p] = top
+    P = _np.zeros((flat.shape[0], m, m))
+    P[rows[:, None], perm, _np.arange(m)[None, :]] = 1.0  # row perm[i] of A is row i of LU
+    return P.reshape(batch + (m, m))
+
+
+def lu_unpack_packed(x, m):
+    """``(LU, pivots-as-floats)`` from LU_FACTOR's packed ``(*, m + 1, n)`` output."""
+    return x[..., :m, :], x[..., m, :]
+
+
+def _lu_factor_f(xp, a):
+    m, n = a.shape[-2], a.shape[-1]
+    lu, piv, _ = lu_numpy(to_host(a))
+    packed = _np.zeros(lu.shape[:-2] + (m + 1, n), dtype=lu.dtype)
+    packed[..., :m, :] = lu
+    packed[..., m, :min(m, n)] = piv
+    return _const(a, packed)
+
+
+def _lu_factor_b(xp, g, ins, out, aux, needs):
+    # PyTorch's linalg_lu_backward (square, wide and tall cases), with A = P L U
+    a = ins[0]
+    m, n = a.shape[-2], a.shape[-1]
+    k = min(m, n)
+    lu, piv = lu_unpack_packed(out, m)
+    glu, _ = lu_unpack_packed(g, m)
+    P = _const(a, permutation_numpy(to_host(getattr(piv, "_data", piv))[..., :k], m))
+    low = _const(a, _np.tri(m, k, -1))
+    up = _const(a, _np.triu(_np.ones((k, n))))
+    L = lu[..., :, :k] * low + _const(a, _np.eye(m, k))
+    U = lu[..., :k, :] * up
+    gL = glu[..., :, :k] * low
+    gU = glu[..., :k, :] * up
+
+    def right_solve_uT(x, u):  # x u^-T
+        return _mT(xp, _run(xp, SOLVE, u, _mT(xp, x)))
+
+    if m == n:
+        inner = xp.matmul(_mT(xp, L), gL) * low + xp.matmul(gU, _mT(xp, U)) * up
+        ga = _run(xp, SOLVE, _mT(xp, L), right_solve_uT(inner, U))
+    elif m < n:
+        U1, gU1, gU2 = U[..., :, :m], gU[..., :, :m], gU[..., :, m:]
+        inner = xp.matmul(_mT(xp, L), gL) - xp.matmul(gU, _mT(xp, U))
+        inner = right_solve_uT(inner * _const(a, _np.tri(m, m, -1)), U1)
+        ga = xp.concatenate([inner + gU1, gU2], axis=-1)
+        ga = _run(xp, SOLVE, _mT(xp, L), ga)
+    else:
+        L1, gL1, gL2 = L[..., :n, :], gL[..., :n, :], gL[..., n:, :]
+        inner = xp.matmul(gU, _mT(xp, U)) - xp.matmul(_mT(xp, L), gL)
+        inner = _run(xp, SOLVE, _mT(xp, L1), inner * _const(a, _np.triu(_np.ones((n, n)))))
+        ga = xp.concatenate([inner + gL1, gL2], axis=-2)
+        ga = right_solve_uT(ga, U)
+    return (xp.matmul(P, ga),)
+
+
+LU_FACTOR = Op("LinalgLuFactor", _lu_factor_f, _lu_factor_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
+
+
+# ---------------------------------------------------------------------------------------- eig
+def eig_unpack(x):
+    """(eigenvalues, eigenvectors) from EIG's packed (..., n + 1, n) output."""
+    n = x.shape[-1]
+    return x[..., n, :], x[..., :n, :]
+
+
+def _eig_f(xp, a, name):
+    host = to_host(a)
+    w, v = _np.linalg.eig(host)
+    if _np.iscomplexobj(w):
+        flat = w.reshape((-1, w.shape[-1]))
+        index = int(_np.flatnonzero(_np.any(flat.imag != 0, axis=-1))[0])
+        raise RuntimeError(
+            f"{name}: {_batch_prefix(index, a.shape[:-2])}the matrix has complex eigenvalues, "
+            f"and gradkit has no complex dtype: only real matrices whose eigenvalues are all "
+            f"real are supported (for a symmetric matrix use gradkit.linalg.eigh, whose "
+            f"eigenvalues are always real)")
+    return _const(a, _np.concatenate([v, w[..., None, :]], axis=-2))
+
+
+def _eig_b(xp, g, ins, out, aux, needs):
+    # PyTorch's linalg_eig_backward for real eigenvalues, with E_ij = L_j - L_i:
+    # gA = V^-T (diag(gL) + (V^T gV - V^T V diag(diag(V^T gV))) / E) V^T
+    lam, V = eig_unpack(out)
+    g_lam, gV = eig_unpack(g)
+    n = V.shape[-1]
+    eye = _eye(out, n)
+    Vt = _mT(xp, V)
+    vtgv = xp.matmul(Vt, gV)
+    d = xp.sum(vtgv * eye, axis=-1)
+    num = vtgv - xp.matmul(Vt, V) * d[..., None, :]
+    E = lam[..., None, :] - lam[..., :, None] + eye
+    inner = num / E * (1.0 - eye) + g_lam[..., None, :] * eye
+    return (_run(xp, SOLVE, Vt, xp.matmul(inner, Vt)),)
+
+
+EIG = Op("LinalgEig", _eig_f, _eig_b, saves=SAVES_OUTPUT)

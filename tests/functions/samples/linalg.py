@@ -23,3 +23,30 @@ SAMPLES = [
     S("cholesky_solve", N(3, 2), N(3, 3), pre=solve_lower),
     S("cholesky_inverse", N(3, 3), pre=lower),
 ]
+
+def _torch_vander(torch):
+    def vander(x, N=None, increasing=False):
+        out = torch.linalg.vander(x, N=N)
+        return out if increasing else out.flip(-1)
+
+    return vander
+
+
+_PIVOTS = np.array([2, 3, 3], dtype=np.int32)  # LAPACK's 1-based row swaps of a 3x3 LU
+SAMPLES += [
+    S("lu", N(3, 3)),
+    S("lu", N(2, 4, 3)),
+    S("lu", N(3, 3), get_infos=True),
+    S("lu_unpack", N(3, 3) + 3 * np.eye(3), _PIVOTS, method=False),
+    S("lu_unpack", N(4, 3), _PIVOTS, method=False),
+    S("lu_solve", N(3, 2), N(3, 3) + 3 * np.eye(3), _PIVOTS),
+    S("triangular_solve", N(3, 2), N(3, 3) + 3 * np.eye(3)),
+    S("triangular_solve", N(2, 3, 2), N(3, 3) + 3 * np.eye(3), upper=False, transpose=True),
+    S("geqrf", N(4, 3), grad=False),
+    S("orgqr", N(4, 3), N(3)),
+    S("ormqr", N(4, 3), N(3), N(4, 2)),
+    S("ormqr", N(4, 3), N(3), N(2, 4), left=False, transpose=True),
+    # torch.vander's own backward fails in 2.13 (an in-place error); the twin is linalg.vander
+    S("vander", N(4), method=False, torch=_torch_vander),
+    S("vander", N(3), 5, True, method=False, torch=_torch_vander),
+]

@@ -1,0 +1,1 @@
+"""The implementation modules of :mod:`gradkit.linalg` (its public names live there)."""

@@ -1,0 +1,252 @@
+"""``gradkit.linalg``: ``eig``/``eigvals``, Householder products and QR in LAPACK's form
+(``householder_product``, and the top-level ``geqrf``, ``orgqr``, ``ormqr``), ``tensorinv``,
+``tensorsolve``, ``vander``, ``diagonal`` and ``matmul``.
+
+``eig``/``eigvals`` return complex tensors in PyTorch; gradkit has no complex dtype, so they
+accept real matrices whose eigenvalues are all real and return real tensors (the real parts of
+PyTorch's results, in LAPACK's order, eigenvectors of unit norm), and raise a RuntimeError
+naming the matrix otherwise. Their gradients are PyTorch's (distinct eigenvalues assumed).
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+
+import numpy as np
+
+from .. import functions as F
+from .._backend import to_host
+from .._tensor import Tensor, apply1, wrap
+from ..functions._args import _const_like
+from ..ops import linalg as L
+from .checks import _floating, _matrices, _mT, _square_float, _t
+
+eig_result = collections.namedtuple("linalg_eig", ["eigenvalues", "eigenvectors"])
+geqrf_result = collections.namedtuple("geqrf", ["a", "tau"])
+
+
+def _const(A, arr, dtype=None):
+    return wrap(_const_like(A, np.asarray(arr, dtype=dtype or A.dtype)))
+
+
+def eig(A):
+    """``(eigenvalues, eigenvectors)`` of the square matrices of ``A``: ``A V = V diag(w)``.
+
+    Real results (see the module docstring): a matrix with complex eigenvalues raises.
+    Differentiable; gradients assume distinct eigenvalues, and a loss should not depend on the
+    eigenvectors' signs."""
+    name = "linalg.eig"
+    A = _square_float(A, name)
+    w, v = L.eig_unpack(apply1(L.EIG, A, (name,)))
+    return eig_result(w, v)
+
+
+def eigvals(A) -> Tensor:
+    """The eigenvalues of the square matrices of ``A`` (real only; see ``eig``)."""
+    name = "linalg.eigvals"
+    A = _square_float(A, name)
+    return L.eig_unpack(apply1(L.EIG, A, (name,)))[0]
+
+
+# -------------------------------------------------------------------------------- Householder
+def householder_product(A, tau) -> Tensor:
+    """The first ``n`` columns of ``H_1 H_2 ... H_k``, ``H_i = I - tau_i v_i v_i^T`` with
+    ``v_i`` the ``i``-th column of ``A`` below the diagonal and a 1 on it (``(*, m, n)``,
+    ``m >= n >= k``). Differentiable in ``A`` and ``tau``."""
+    name = "linalg.householder_product"
+    A = _floating(A, name)
+    tau = _floating(_t(tau, "tau"), name, "tau")
+    _matrices(A, name, "input")
+    m, n = A.shape[-2], A.shape[-1]
+    if m < n:
+        raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to "
+                           f"input.shape[-1] (got shape {tuple(A.shape)})")
+    if tau.ndim != A.ndim - 1 or tau.shape[-1] > n:
+        raise RuntimeError(f"{name}: tau must have shape input.shape[:-2] + (k,) with k <= "
+                           f"input.shape[-1]; got input {tuple(A.shape)} and tau "
+                           f"{tuple(tau.shape)}")
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to "
+                           f"input.shape[:-2], but got {tuple(tau.shape[:-1])} and "
+                           f"{tuple(A.shape[:-2])}")
+    if A.dtype != tau.dtype:
+        raise RuntimeError(f"{name}: tau dtype {tau.dtype} does not match input dtype "
+                           f"{A.dtype}")
+    k = tau.shape[-1]
+    Q = F.broadcast_to(_const(A, np.eye(m, n)), tuple(A.shape[:-2]) + (m, n))
+    rows = np.arange(m)
+    for i in reversed(range(k)):  # Q = H_i Q, from the last reflector back
+        below = _const(A, (rows > i).astype(float))
+        v = A[..., :, i] * below + _const(A, (rows == i).astype(float))
+        vq = F.sum(v.unsqueeze(-1) * Q, dim=-2, keepdim=True)  # v^T Q
+        Q = Q - tau[..., i, None, None] * v.unsqueeze(-1) * vq
+    return Q
+
+
+def _geqrf_numpy(a):
+    a = np.array(a, dtype=a.dtype, copy=True)
+    m, n = a.shape[-2], a.shape[-1]
+    k = min(m, n)
+    flat = a.reshape((-1, m, n))
+    tau = np.zeros((flat.shape[0], k), dtype=a.dtype)
+    for j in range(k):
+        alpha = flat[:, j, j].copy()
+        x = flat[:, j + 1:, j]
+        xnorm = np.sqrt(np.sum(x * x, axis=-1))
+        active = xnorm != 0
+        beta = -np.copysign(np.hypot(alpha, xnorm), alpha)
+        safe_beta = np.where(active, beta, 1)
+        t = np.where(active, (beta - alpha) / safe_beta, 0)
+        scale = np.where(active, 1 / np.where(active, alpha - beta, 1), 1)
+        flat[:, j + 1:, j] = x * scale[:, None]
+        flat[:, j, j] = np.where(active, beta, alpha)
+        tau[:, j] = t
+        v = np.concatenate([np.ones((flat.shape[0], 1), a.dtype), flat[:, j + 1:, j]], axis=1)
+        w = np.einsum("bi,bij->bj", v, flat[:, j:, j + 1:])
+        flat[:, j:, j + 1:] -= t[:, None, None] * v[:, :, None] * w[:, None, :]
+    return flat.reshape(a.shape), tau.reshape(a.shape[:-2] + (k,))
+
+
+def geqrf(input):
+    """``torch.geqrf``: QR in LAPACK's form ``(a, tau)`` (``R`` on and above ``a``'s diagonal,
+    the Householder vectors below it; see ``householder_product``). Not differentiable, as in
+    PyTorch."""
+    name = "geqrf"
+    A = _floating(input, name)
+    _matrices(A, name, "input")
+    a, tau = _geqrf_numpy(to_host(A.detach()._data))
+    return geqrf_result(_const(A, a), _const(A, tau))
+
+
+def orgqr(input, tau) -> Tensor:
+    """``torch.orgqr``: ``linalg.householder_product``."""
+    return householder_product(input, tau)
+
+
+def ormqr(input, tau, other, left: bool = True, transpose: bool = False) -> Tensor:
+    """``torch.ormqr``: ``op(Q) @ other`` (``other @ op(Q)`` when not ``left``) with the
+    ``(m, m)`` orthogonal ``Q`` of the reflectors ``(input, tau)`` from ``geqrf`` and
+    ``op(Q) = Q^T`` when ``transpose``. Differentiable in the three tensors."""
+    name = "ormqr"
+    A = _floating(input, name)
+    C = _floating(_t(other, "other"), name, "other")
+    tau = _floating(_t(tau, "tau"), name, "tau")
+    _matrices(A, name, "input")
+    _matrices(C, name, "other")
+    m = A.shape[-2]
+    k = tau.shape[-1] if tau.ndim else 0
+    side = C.shape[-2] if left else C.shape[-1]
+    if side != m:
+        raise RuntimeError(f"{name}: input.shape[-2] ({m}) must equal other.shape"
+                           f"[{-2 if left else -1}] ({side}) for left={left}")
+    if k != min(side, A.shape[-1]):
+        where = "other.shape[-2]" if left else "other.shape[-1]"
+        raise RuntimeError(f"{name}: tau.shape[-1] must be equal to min({where}, "
+                           f"input.shape[-1]): got tau {tuple(tau.shape)}, input "
+                           f"{tuple(A.shape)}, other {tuple(C.shape)}")
+    batch = tuple(A.shape[:-2])
+    V = A[..., :, :k]
+    if k < m:
+        V = F.cat([V, _const(A, np.zeros(batch + (m, m - k)))], -1)
+        tau = F.cat([tau, _const(A, np.zeros(batch + (m - k,)))], -1)
+    Q = householder_product(V, tau)
+    if transpose:
+        Q = _mT(Q)
+    return F.matmul(Q, C) if left else F.matmul(C, Q)
+
+
+# ---------------------------------------------------------------------------- tensor inverse
+def tensorinv(A, ind: int = 2) -> Tensor:
+    """The inverse of ``A`` read as a linear map from its last ``A.ndim - ind`` dimensions to
+    its first ``ind``: shape ``A.shape[ind:] + A.shape[:ind]``."""
+    from .. import linalg as LA
+
+    name = "linalg.tensorinv"
+    A = _t(A)
+    if not isinstance(ind, int) or ind <= 0:
+        raise RuntimeError(f"{name}: Expected a strictly positive integer for 'ind', but got "
+                           f"{ind}")
+    out_shape, in_shape = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    rows, cols = math.prod(out_shape), math.prod(in_shape)
+    if rows != cols:
+        raise RuntimeError(f"{name}: Expected self to satisfy the requirement "
+                           f"prod(self.shape[ind:]) == prod(self.shape[:ind]), but got "
+                           f"{cols} != {rows} (shape {tuple(A.shape)}, ind={ind})")
+    return LA.inv(A.reshape(rows, cols)).reshape(in_shape + out_shape)
+
+
+def tensorsolve(A, B, dims=None) -> Tensor:
+    """The ``X`` with ``tensordot(A, X, X.ndim) == B``: ``X.shape`` is ``A.shape[B.ndim:]``;
+    ``dims`` first moves those dimensions of ``A`` to the end."""
+    from .. import linalg as LA
+
+    name = "linalg.tensorsolve"
+    A, B = _t(A), _t(B, "B")
+    if dims is not None:
+        nd = A.ndim
+        dims = [d % nd for d in dims]
+        rest = [i for i in range(nd) if i not in dims]
+        A = F.permute(A, *rest, *dims)
+    result_shape = tuple(A.shape[B.ndim:])
+    rows, cols = B.numel(), math.prod(result_shape)
+    if tuple(A.shape[:B.ndim]) != tuple(B.shape) or rows != cols:
+        raise RuntimeError(f"{name}: Expected self to satisfy the requirement "
+                           f"prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]) "
+                           f"with self.shape[:other.ndim] == other.shape, but got A "
+                           f"{tuple(A.shape)} and B {tuple(B.shape)}")
+    return LA.solve(A.reshape(rows, cols), B.reshape(rows)).reshape(result_shape)
+
+
+# ---------------------------------------------------------------------------------- vander
+def vander(x, *, N=None) -> Tensor:
+    """``linalg.vander``: the powers ``x^0, x^1, ..., x^(N-1)`` of the last dimension of ``x``
+    (``(*, n)`` to ``(*, n, N)``, ``N = n`` by default), built by repeated products."""
+    name = "linalg.vander"
+    x = _t(x, "x")
+    if x.ndim == 0:
+        raise RuntimeError(f"{name}: x must have at least one dimension (got a 0-d tensor)")
+    if x.dtype == np.bool_:
+        raise RuntimeError(f"{name}: does not support Bool tensors (convert with .int())")
+    N = x.shape[-1] if N is None else N
+    if N <= 1:
+        raise RuntimeError(f"{name}: N must be greater than 1 (got N={N}): it is the number "
+                           f"of columns, the powers 0 to N - 1")
+    return _powers(x, N)
+
+
+def _powers(x, N):
+    if N == 0:
+        return _const(x, np.zeros(tuple(x.shape) + (0,)))
+    cols = [_const(x, np.ones(tuple(x.shape)))]
+    for _ in range(N - 1):
+        cols.append(cols[-1] * x)
+    return F.stack(cols, -1)
+
+
+def _top_vander(x, N=None, increasing: bool = False) -> Tensor:
+    """``torch.vander``: the powers of a 1-D ``x``, decreasing unless ``increasing``."""
+    x = _t(x, "x")
+    if x.ndim != 1:
+        raise RuntimeError(f"vander: x must be a one-dimensional tensor, got {x.ndim}-D")
+    N = x.shape[0] if N is None else N
+    if N < 0:
+        raise RuntimeError(f"vander: N must be non-negative, got {N}")
+    if x.dtype == np.bool_:
+        raise RuntimeError("vander: does not support Bool tensors (convert with .int())")
+    out = _powers(x, N)
+    return out if increasing else F.flip(out, (-1,))
+
+
+def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """``linalg.diagonal``: ``torch.diagonal`` with the last two dimensions by default."""
+    return F.diagonal(_t(A), offset=offset, dim1=dim1, dim2=dim2)
+
+
+def matmul(input, other) -> Tensor:
+    """``linalg.matmul``: an alias of ``gradkit.matmul``."""
+    return F.matmul(input, other)
+
+
+__all__ = ["diagonal", "eig", "eigvals", "householder_product", "matmul", "tensorinv",
+           "tensorsolve", "vander"]

@@ -1,0 +1,299 @@
+"""LU factorization and the ``_ex`` variants of ``gradkit.linalg`` (``lu``, ``lu_factor``,
+``lu_factor_ex``, ``lu_solve``, ``cholesky_ex``, ``inv_ex``, ``solve_ex``) and PyTorch's legacy
+top-level forms (``gradkit.lu``, ``lu_unpack``, ``lu_solve``, ``triangular_solve``).
+
+The factorization is LAPACK's ``getrf`` (partial pivoting, the first largest pivot of each
+column), so ``LU`` and ``pivots`` match PyTorch's; its backward is PyTorch's rule for square,
+wide and tall matrices, recorded under ``create_graph`` for higher orders. ``lu_solve`` is built
+from triangular solves of the packed factors, so gradients reach ``LU`` and ``B``.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+from .. import functions as F
+from .._backend import to_host
+from .._tensor import Tensor, apply, apply1, wrap
+from ..functions._args import _const_like
+from ..ops import linalg as L
+from ..ops.linalg import LinAlgError
+from .checks import _dtype_name, _floating, _matrices, _mT, _square_float, _t
+
+lu_factor_result = collections.namedtuple("linalg_lu_factor", ["LU", "pivots"])
+lu_factor_ex_result = collections.namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
+lu_result = collections.namedtuple("linalg_lu", ["P", "L", "U"])
+lu_unpack_result = collections.namedtuple("lu_unpack", ["P", "L", "U"])
+cholesky_ex_result = collections.namedtuple("linalg_cholesky_ex", ["L", "info"])
+inv_ex_result = collections.namedtuple("linalg_inv_ex", ["inverse", "info"])
+solve_ex_result = collections.namedtuple("linalg_solve_ex", ["result", "info"])
+triangular_solve_result = collections.namedtuple("triangular_solve",
+                                                 ["solution", "cloned_coefficient"])
+
+
+def _const(A, arr, dtype=None):
+    return wrap(_const_like(A, np.asarray(arr, dtype=dtype or A.dtype)))
+
+
+def _no_pivot(pivot, name):
+    if not pivot:
+        raise RuntimeError(f"{name}: LU without pivoting is not implemented on the CPU (as in "
+                           f"PyTorch); pass pivot=True")
+
+
+def _check_errors(name, info, what):
+    """Raise as PyTorch's ``check_errors=True`` / the plain functions do when ``info`` > 0."""
+    flat = np.asarray(info).reshape(-1)
+    bad = np.flatnonzero(flat > 0)
+    if not bad.size:
+        return
+    i = int(bad[0])
+    prefix = f"(Batch element {i}): " if np.ndim(info) else ""
+    raise LinAlgError(f"{name}: {prefix}{what(int(flat[i]))}")
+
+
+def _singular_what(k):
+    return (f"The diagonal element {k} is zero, the inversion could not be completed because "
+            f"the input matrix is singular. Use gradkit.linalg.pinv or lstsq for singular "
+            f"matrices.")
+
+
+# ------------------------------------------------------------------------------ factorization
+def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False):
+    """``(LU, pivots, info)``: the packed LU factorization of the ``(*, m, n)`` matrices of
+    ``A`` with partial pivoting (``A = P L U``), 1-based int32 ``pivots`` (``(*, min(m, n))``)
+    and int32 ``info``, the 1-based index of the first zero on ``U``'s diagonal (0 when none).
+    Singular matrices do not raise unless ``check_errors``. Differentiable in ``A``."""
+    name = "linalg.lu_factor_ex"
+    A = _floating(A, name)
+    _matrices(A, name)
+    _no_pivot(pivot, name)
+    m, n = A.shape[-2], A.shape[-1]
+    packed = apply1(L.LU_FACTOR, A)
+    lu, piv = L.lu_unpack_packed(packed, m)
+    k = min(m, n)
+    piv_host = to_host(piv.detach()._data)[..., :k].astype(np.int32)
+    diag = to_host(lu.detach()._data)[..., np.arange(k), np.arange(k)]
+    zero = diag == 0
+    info = np.where(zero.any(-1), zero.argmax(-1) + 1, 0).astype(np.int32) if k else \
+        np.zeros(tuple(A.shape[:-2]), np.int32)
+    if check_errors:
+        _check_errors(name, info, lambda i: f"The factorization could not be completed because "
+                                            f"U[{i},{i}] is zero (the input is singular)")
+    return lu_factor_ex_result(lu, _const(A, piv_host, np.int32), _const(A, info, np.int32))
+
+
+def lu_factor(A, *, pivot: bool = True):
+    """``(LU, pivots)`` as ``lu_factor_ex``; raises ``LinAlgError`` for a singular matrix (whose
+    factorization ``lu_solve`` could not use), naming which matrix of a batch."""
+    name = "linalg.lu_factor"
+    LU, piv, info = lu_factor_ex(A, pivot=pivot)
+    _check_errors(name, to_host(info._data), lambda i: (
+        f"U[{i},{i}] is zero and using it on lu_solve would result in a division by zero. If "
+        f"you still want to perform the factorization, consider calling linalg.lu(A, pivot) or "
+        f"linalg.lu_factor_ex(A, pivot)"))
+    return lu_factor_result(LU, piv)
+
+
+def _unpack(LU, pivots, name, unpack_data=True, unpack_pivots=True):
+    LU = _floating(LU, name, "LU_data")
+    _matrices(LU, name, "LU_data")
+    m, n = LU.shape[-2], LU.shape[-1]
+    k = min(m, n)
+    pivots = _t(pivots, "LU_pivots")
+    if pivots.dtype != np.int32:
+        raise RuntimeError(f"{name}: LU_pivots is expected to be a contiguous tensor of "
+                           f"torch.int32 "
+                           f"dtype. Got {_dtype_name(pivots.dtype)} (convert with .int())")
+    if tuple(pivots.shape) != tuple(LU.shape[:-2]) + (k,):
+        raise RuntimeError(f"{name}: the pivots of LU_data of shape {tuple(LU.shape)} must have "
+                           f"shape {tuple(LU.shape[:-2]) + (k,)}, got {tuple(pivots.shape)}")
+    empty = _const(LU, np.zeros((0,)))
+    P = empty
+    if unpack_pivots:
+        piv = to_host(pivots._data)
+        if piv.size and (piv.min() < 1 or piv.max() > m):
+            raise RuntimeError(f"{name}: pivots must be between 1 and {m} (LAPACK's 1-based row "
+                               f"swaps), got values in [{piv.min()}, {piv.max()}]")
+        P = _const(LU, L.permutation_numpy(piv, m))
+    Lf = Uf = empty
+    if unpack_data:
+        Lf = LU[..., :, :k] * _const(LU, np.tri(m, k, -1)) + _const(LU, np.eye(m, k))
+        Uf = LU[..., :k, :] * _const(LU, np.triu(np.ones((k, n))))
+    return P, Lf, Uf
+
+
+def lu(A, *, pivot: bool = True):
+    """``(P, L, U)`` with ``A = P L U``: ``P`` a permutation matrix, ``L`` unit lower
+    triangular ``(*, m, k)``, ``U`` upper triangular ``(*, k, n)``, ``k = min(m, n)``.
+    Singular matrices factor without error; differentiable in ``A``."""
+    name = "linalg.lu"
+    LU, piv, _ = lu_factor_ex(_floating(A, name), pivot=pivot)
+    return lu_result(*_unpack(LU, piv, name))
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool = True):
+    """``torch.lu_unpack``: ``(P, L, U)`` from ``lu_factor``'s packed output (empty tensors in
+    place of what is not unpacked)."""
+    return lu_unpack_result(*_unpack(LU_data, LU_pivots, "lu_unpack", unpack_data,
+                                     unpack_pivots))
+
+
+def _solve(A, B):
+    return apply(L.SOLVE, (A, B))
+
+
+def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tensor:
+    """The solution of ``A X = B`` given ``lu_factor(A)`` (``X A = B`` when not ``left``;
+    ``A^T`` in place of ``A`` with ``adjoint``). Batch dimensions broadcast; differentiable in
+    ``LU`` (its two triangles) and ``B``."""
+    name = "linalg.lu_solve"
+    LU = _square_float(LU, name)
+    B = _floating(_t(B, "B"), name, "B")
+    _matrices(B, name, "B")
+    if LU.dtype != B.dtype:
+        raise RuntimeError(f"{name}: Expected LU and B to have the same dtype, but found LU of "
+                           f"type {_dtype_name(LU.dtype)} and B of type {_dtype_name(B.dtype)}")
+    n = LU.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and "
+                           f"{B.shape[-2]}x{B.shape[-1]})")
+    P, Lf, Uf = _unpack(LU, pivots, name)
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        return _mT(lu_solve(LU, pivots, _mT(B), adjoint=not adjoint))
+    if not adjoint:  # P L U X = B:  X = U^-1 L^-1 P^T B
+        return _solve(Uf, _solve(Lf, F.matmul(_mT(P), B)))
+    # U^T L^T P^T X = B:  X = P L^-T U^-T B
+    return F.matmul(P, _solve(_mT(Lf), _solve(_mT(Uf), B)))
+
+
+def _top_lu_solve(b, LU_data, LU_pivots) -> Tensor:
+    """``torch.lu_solve(b, LU_data, LU_pivots)``: ``linalg.lu_solve(LU_data, LU_pivots, b)``."""
+    return lu_solve(LU_data, LU_pivots, b)
+
+
+def _top_lu(A, pivot: bool = True, get_infos: bool = False):
+    """``torch.lu`` (``Tensor.lu``): ``(LU, pivots)``, or ``(LU, pivots, infos)`` with
+    ``get_infos``; singular matrices do not raise."""
+    LU, piv, info = lu_factor_ex(A, pivot=pivot)
+    return (LU, piv, info) if get_infos else (LU, piv)
+
+
+def triangular_solve(b, A, upper: bool = True, transpose: bool = False,
+                     unitriangular: bool = False):
+    """``torch.triangular_solve``: ``(solution, cloned_coefficient)`` with ``solution`` solving
+    ``op(A) X = b`` (``op(A) = A^T`` with ``transpose``) for triangular ``A`` (its ``upper``
+    triangle, ones on the diagonal with ``unitriangular``); batch dimensions broadcast."""
+    from .. import linalg as LA
+
+    name = "triangular_solve"
+    A = _square_float(A, name)
+    b = _floating(_t(b, "b"), name, "b")
+    _matrices(b, name, "b")
+    if transpose:
+        T = A * LA._tri_mask(A, upper, unitriangular)
+        if unitriangular:
+            T = T + LA._eye_like(A)
+        X = LA.solve_triangular(_mT(T), b, upper=not upper)
+    else:
+        X = LA.solve_triangular(A, b, upper=upper, unitriangular=unitriangular)
+    coefficient = A.clone()
+    batch = tuple(X.shape[:-2])
+    if tuple(A.shape[:-2]) != batch:  # PyTorch returns A broadcast to the batch
+        coefficient = F.broadcast_to(A, batch + tuple(A.shape[-2:])).clone()
+    return triangular_solve_result(X, coefficient)
+
+
+# ------------------------------------------------------------------------------- _ex variants
+def _info_zero(A):
+    return _const(A, np.zeros(tuple(A.shape[:-2]), np.int32), np.int32)
+
+
+def _guarded(A, info, compute):
+    """``compute`` on ``A`` with every matrix whose ``info`` > 0 replaced by the identity; those
+    results are zeros (PyTorch leaves them unspecified)."""
+    bad = np.asarray(info) > 0
+    if not bad.any():
+        return compute(A)
+    mask = _const(A, bad[..., None, None], bool)
+    eye = _const(A, np.eye(A.shape[-1]))
+    out = compute(F.where(mask, eye, A))
+    extra = out.ndim - A.ndim
+    m = mask.reshape(tuple(mask.shape) + (1,) * extra) if extra > 0 else mask
+    return F.where(m, 0.0, out)
+
+
+def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False):
+    """``(L, info)``: the Cholesky factor as ``linalg.cholesky``, and int32 ``info``, the order
+    of the first leading minor that is not positive definite (0 when the matrix is). Does not
+    raise unless ``check_errors``; the factor of a failing matrix is zeros here (unspecified in
+    PyTorch)."""
+    from .. import linalg as LA
+
+    name = "linalg.cholesky_ex"
+    A = _square_float(A, name)
+    host = to_host(A.detach()._data)
+    n = A.shape[-1]
+    flat = host.reshape((-1, n, n))
+    info = np.zeros(flat.shape[0], np.int32)
+    try:
+        np.linalg.cholesky(flat)
+    except np.linalg.LinAlgError:
+        for i, mi in enumerate(flat):
+            for k in range(1, n + 1):
+                try:
+                    np.linalg.cholesky(mi[:k, :k])
+                except np.linalg.LinAlgError:
+                    info[i] = k
+                    break
+    info = info.reshape(host.shape[:-2])
+    if check_errors:
+        _check_errors(name, info, lambda k: f"The factorization could not be completed because "
+                                            f"the input is not positive-definite (the leading "
+                                            f"minor of order {k} is not positive-definite).")
+    out = _guarded(A, info, lambda M: LA.cholesky(M, upper=upper))
+    return cholesky_ex_result(out, _const(A, info, np.int32))
+
+
+def _lu_info(A):
+    """The getrf ``info`` of each matrix of ``A`` (0, or the first zero pivot, 1-based)."""
+    return L.lu_numpy(to_host(A.detach()._data))[2]
+
+
+def inv_ex(A, *, check_errors: bool = False):
+    """``(inverse, info)``: ``linalg.inv`` without raising; ``info`` (int32) is the 1-based
+    index of the first zero pivot of a singular matrix (0 otherwise), whose inverse is zeros
+    here (unspecified in PyTorch). ``check_errors=True`` raises as ``inv``."""
+    from .. import linalg as LA
+
+    name = "linalg.inv_ex"
+    A = _square_float(A, name)
+    info = _lu_info(A)
+    if check_errors:
+        _check_errors(name, info, _singular_what)
+    return inv_ex_result(_guarded(A, info, LA.inv), _const(A, info, np.int32))
+
+
+def solve_ex(A, B, *, left: bool = True, check_errors: bool = False):
+    """``(result, info)``: ``linalg.solve`` without raising (see ``inv_ex`` for ``info``)."""
+    from .. import linalg as LA
+
+    name = "linalg.solve_ex"
+    A = _square_float(A, name)
+    info = _lu_info(A)
+    if check_errors:
+        _check_errors(name, info, _singular_what)
+    if not np.any(info > 0):
+        return solve_ex_result(LA.solve(A, B, left=left), _const(A, info, np.int32))
+    mask = _const(A, (info > 0)[..., None, None], bool)
+    safe = F.where(mask, _const(A, np.eye(A.shape[-1])), A)
+    X = LA.solve(safe, B, left=left)
+    vector = LA._solve_is_vector(A, _t(B, "B")) and left
+    m = mask.squeeze(-1) if vector else mask
+    return solve_ex_result(F.where(m, 0.0, X), _const(A, info, np.int32))
+
+
+__all__ = ["cholesky_ex", "inv_ex", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_ex"]

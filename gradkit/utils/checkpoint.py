@@ -1,0 +1,104 @@
+"""``gradkit.utils.checkpoint``: activation checkpointing, as ``torch.utils.checkpoint``.
+
+``checkpoint(function, *args)`` runs ``function`` without recording its graph, so none of its
+intermediate activations stay alive; in backward it runs ``function`` again (with the RNG state
+of the first run restored, so dropout draws the same masks) and back-propagates through that
+recomputation. Gradients equal those of ``function(*args)``.
+
+Both ``use_reentrant`` values run this scheme (the graph of ``function`` is rebuilt inside the
+backward pass and its gradients, parameters included, are accumulated there), so gradients of
+tensors used inside ``function`` but not passed as arguments (module parameters) reach their
+``.grad`` through ``Tensor.backward()``; ``autograd.grad`` returns those of the arguments.
+"""
+
+from __future__ import annotations
+
+from .. import random as _random
+from ..autograd.function import Function
+from ..autograd.grad_mode import enable_grad
+
+__all__ = ["checkpoint", "checkpoint_sequential"]
+
+
+def _is_tensor(x):
+    from .._tensor import Tensor
+
+    return isinstance(x, Tensor)
+
+
+class _Checkpoint(Function):
+    @staticmethod
+    def forward(ctx, run, preserve_rng_state, kwargs, anchor, *args):
+        ctx.run, ctx.kwargs = run, kwargs
+        ctx.rng = _random.get_rng_state() if preserve_rng_state else None
+        ctx.args = args  # the inputs only: no activation of run is kept
+        out = run(*args, **kwargs)
+        ctx.single = not isinstance(out, tuple)
+        return out.detach() if ctx.single else tuple(
+            o.detach() if _is_tensor(o) else o for o in out)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        from ..autograd.backward import backward
+
+        current = _random.get_rng_state() if ctx.rng is not None else None
+        if ctx.rng is not None:
+            _random.set_rng_state(ctx.rng)
+        try:
+            inputs = [a.detach().requires_grad_(a.requires_grad) if _is_tensor(a) else a
+                      for a in ctx.args]
+            with enable_grad():
+                out = ctx.run(*inputs, **ctx.kwargs)
+        finally:
+            if current is not None:
+                _random.set_rng_state(current)
+        outs = (out,) if ctx.single else out
+        pairs = [(o, g) for o, g in zip(outs, grads)
+                 if _is_tensor(o) and o.requires_grad and g is not None]
+        if pairs:
+            backward([o for o, _ in pairs], [g for _, g in pairs])
+        arg_grads = tuple(a.grad if _is_tensor(a) and a.requires_grad else None
+                          for a in inputs)
+        return (None, None, None, None) + arg_grads
+
+
+def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism_check="default",
+               debug=False, preserve_rng_state=True, **kwargs):
+    """``function(*args, **kwargs)`` without keeping its activations; they are recomputed in
+    backward (see the module docstring). ``use_reentrant`` must be given (True or False), as
+    PyTorch recommends; ``context_fn``, ``determinism_check`` and ``debug`` are accepted for
+    compatibility."""
+    import warnings
+
+    if use_reentrant is None:
+        warnings.warn("gradkit.utils.checkpoint: the use_reentrant parameter should be passed "
+                      "explicitly (True or False), as in PyTorch", UserWarning, stacklevel=2)
+    if context_fn is not None and use_reentrant:
+        raise ValueError("Passing `context_fn` or `debug` is only supported when "
+                         "use_reentrant=False.")
+    from .. import tensor
+
+    anchor = tensor(0.0, requires_grad=True)  # records the node even when no input needs grad
+    return _Checkpoint.apply(function, preserve_rng_state, kwargs, anchor, *args)
+
+
+def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):
+    """Run ``functions`` (a ``Sequential`` or a list of modules/functions) in ``segments``
+    chunks, checkpointing every chunk but the last (as PyTorch)."""
+    fns = list(functions.children()) if hasattr(functions, "children") else list(functions)
+    if segments < 1:
+        raise ValueError(f"checkpoint_sequential: segments must be positive, got {segments}")
+    size = len(fns) // segments
+
+    def run(start, end):
+        def forward(x):
+            for f in fns[start:end + 1]:
+                x = f(x)
+            return x
+        return forward
+
+    end = -1
+    for start in range(0, size * (segments - 1), size):
+        end = start + size - 1
+        input = checkpoint(run(start, end), input, use_reentrant=use_reentrant, **kwargs)
+    return run(end + 1, len(fns) - 1)(input)
