@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from ..functional import dropout as FD
+from ..functional.dropout import (
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
 from .module import Module
 
 __all__ = ["AlphaDropout", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
@@ -44,14 +51,14 @@ class Dropout(_DropoutNd):
     def forward(self, input: Tensor) -> Tensor:
         if not self.training or self.p == 0.0:
             return input
-        return FD.dropout(input, self.p, True, self.inplace)
+        return dropout(input, self.p, True, self.inplace)
 
 
 class Dropout1d(_DropoutNd):
     """Zero whole channels of ``(N, C, L)`` / ``(C, L)`` input with probability ``p``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FD.dropout1d(input, self.p, self.training, self.inplace)
+        return dropout1d(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(_DropoutNd):
@@ -59,25 +66,25 @@ class Dropout2d(_DropoutNd):
     treated as ``(N, C, L)``, as PyTorch does)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FD.dropout2d(input, self.p, self.training, self.inplace)
+        return dropout2d(input, self.p, self.training, self.inplace)
 
 
 class Dropout3d(_DropoutNd):
     """Zero whole channels of ``(N, C, D, H, W)`` input with probability ``p``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FD.dropout3d(input, self.p, self.training, self.inplace)
+        return dropout3d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(_DropoutNd):
     """Dropout for SELU networks (keeps mean and variance)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FD.alpha_dropout(input, self.p, self.training, self.inplace)
+        return alpha_dropout(input, self.p, self.training, self.inplace)
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels of ``(N, C, ...)`` input (for SELU networks)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FD.feature_alpha_dropout(input, self.p, self.training, self.inplace)
+        return feature_alpha_dropout(input, self.p, self.training, self.inplace)
