@@ -80,11 +80,11 @@ class AlphaDropout(_DropoutNd):
     """Dropout for SELU networks (keeps mean and variance)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return alpha_dropout(input, self.p, self.training, self.inplace)
+        return alpha_dropout(input, self.p, self.training)  # inplace ignored, as PyTorch
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels of ``(N, C, ...)`` input (for SELU networks)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return feature_alpha_dropout(input, self.p, self.training, self.inplace)
+        return feature_alpha_dropout(input, self.p, self.training)  # as PyTorch: not in place
