@@ -13,7 +13,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from .._tensor.repr import format_tensor as _format
 
-__all__ = ["Buffer", "Parameter", "UninitializedParameter"]
+__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter"]
 
 
 def _array_of(data):
@@ -58,10 +58,44 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + _format(self)
 
 
-class UninitializedParameter(Parameter):
-    """Placeholder for lazily initialised modules (not used by gradkit's layers)."""
+class _Uninitialized:
+    """What the two placeholders share: no shape yet, ``materialize(shape)`` gives one (and turns
+    the object into ``cls_to_become``, as PyTorch's ``UninitializedTensorMixin``)."""
 
     __slots__ = ()
+    cls_to_become: type = Tensor
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Allocate the tensor with ``shape`` (uninitialised values) and become a plain
+        ``Parameter`` (or ``Tensor`` for a buffer)."""
+        from ..factories import empty
+
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        t = empty(*shape, dtype=dtype or self._data.dtype, device=device)
+        self._data = t._data
+        self._vc[0] += 1
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError(f"Can't access the shape of an uninitialized parameter or buffer "
+                           f"({type(self).__name__}). Run a forward pass (or load a state "
+                           f"dict) to initialize the lazy module first.")
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+class UninitializedParameter(_Uninitialized, Parameter):
+    """A parameter of a lazy module (``LazyLinear``, ...) whose shape is not known yet: it is
+    materialised from the first input (or from a loaded state dict)."""
+
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None):
+        super().__init__(np.empty((0,), dtype=np.dtype(dtype) if dtype is not None
+                                  else _dtype.get_default_dtype()), requires_grad)
 
 
 class Buffer(Tensor):
@@ -82,3 +116,20 @@ class Buffer(Tensor):
         self._vc = data._vc if isinstance(data, Tensor) else [0]
         self._hooks = None
         self.persistent = bool(persistent)
+
+
+class UninitializedBuffer(_Uninitialized, Tensor):
+    """A buffer of a lazy module whose shape is not known yet (see UninitializedParameter)."""
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __init__(self, requires_grad: bool = False, device=None, dtype=None,
+                 persistent: bool = True):
+        self._data = np.empty((0,), dtype=np.dtype(dtype) if dtype is not None
+                              else _dtype.get_default_dtype())
+        self.requires_grad = bool(requires_grad)
+        self.grad_fn = None
+        self.grad = None
+        self._vc = [0]
+        self._hooks = None

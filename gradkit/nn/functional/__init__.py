@@ -11,3 +11,5 @@ from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .resample import *  # noqa: F401,F403
+
+from . import _toplevel  # noqa: E402,F401  (declares torch's top-level nn functions)

@@ -1,23 +1,30 @@
 """Activation functions (``torch.nn.functional``): relu, gelu, softmax, ...
 
-``inplace=True`` is accepted for compatibility; gradkit computes out of place and returns the
-result (use the return value, as PyTorch code usually does).
+``inplace=True`` writes the result into ``input`` and returns it, as PyTorch does (``F.relu_``,
+``F.elu_``, ... are the same in-place forms); under autograd the graph records the write, and a
+leaf that requires grad is refused as in PyTorch.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ... import functions as _F
-from ..._tensor import Tensor, apply1, as_tensor_arg
+from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
+from ...autograd import grad_mode as _grad_mode
 from ...functions._args import _float_operand
+from ...functions._registry import write_inplace as _write_inplace
 from ...ops import activation as AC
 from ...ops import elementwise as E
 
 __all__ = [
-    "celu", "elu", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu",
-    "log_softmax", "logsigmoid", "mish", "prelu", "relu", "relu6", "selu", "sigmoid", "silu",
-    "softmax", "softmin", "softplus", "softsign", "tanh", "tanhshrink", "threshold",
+    "celu", "celu_", "elu", "elu_", "gelu", "glu", "gumbel_softmax", "hardshrink", "hardsigmoid",
+    "hardswish", "hardtanh", "hardtanh_", "leaky_relu", "leaky_relu_", "log_softmax",
+    "logsigmoid", "mish", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_", "selu", "selu_",
+    "sigmoid", "silu", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh",
+    "tanhshrink", "threshold", "threshold_",
 ]
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -28,25 +35,38 @@ def _t(x) -> Tensor:
     return x if isinstance(x, Tensor) else as_tensor_arg(x, name="input")
 
 
+def _in_place(x: Tensor, fn, name: str) -> Tensor:
+    """Write ``fn(x)`` into ``x`` and return ``x`` (``inplace=True``, ``F.relu_``, ...). Under
+    grad mode ``fn`` reads a clone, so what its backward saved is not the overwritten storage."""
+    src = x.clone() if x.requires_grad and _grad_mode.STATE[0] else x
+    return _write_inplace(x, fn(src), name)
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(x, 0)``."""
+    if inplace:
+        return _in_place(_t(input), relu, "relu_")
     return apply1(E.RELU, _t(input))
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """``min(max(x, 0), 6)``."""
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``negative_slope * x``."""
     x = _t(input)
+    if inplace:
+        return _in_place(x, lambda t: leaky_relu(t, negative_slope), "leaky_relu_")
     return _F.where(x > 0, x, x * negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
     x = _t(input)
+    if inplace:
+        return _in_place(x, lambda t: elu(t, alpha), "elu_")
     neg = _F.expm1(_F.clamp(x, max=0.0))
     return _F.where(x > 0, x, neg * alpha if alpha != 1 else neg)
 
@@ -54,12 +74,16 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     x = _t(input)
+    if inplace:
+        return _in_place(x, lambda t: celu(t, alpha), "celu_")
     neg = _F.expm1(_F.clamp(x, max=0.0) / alpha) * alpha
     return _F.where(x > 0, x, neg)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """``scale * elu(x, alpha)`` with the self-normalising constants."""
+    if inplace:
+        return _in_place(_t(input), selu, "selu_")
     return elu(input, 1.6732632423543772848170429916717) * 1.0507009873554804934193349852946
 
 
@@ -78,12 +102,16 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * sigmoid(x)`` (swish)."""
     x = _t(input)
+    if inplace:
+        return _in_place(x, silu, "silu_")
     return x * _F.sigmoid(x)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * tanh(softplus(x))``."""
     x = _t(input)
+    if inplace:
+        return _in_place(x, mish, "mish_")
     return x * _F.tanh(softplus(x))
 
 
@@ -99,17 +127,23 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
+    if inplace:
+        return _in_place(_t(input), lambda t: hardtanh(t, min_val, max_val), "hardtanh_")
     return _F.clamp(_t(input), min_val, max_val)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """``relu6(x + 3) / 6``."""
+    if inplace:
+        return _in_place(_t(input), hardsigmoid, "hardsigmoid_")
     return _F.clamp(_t(input) + 3.0, 0.0, 6.0) * (1.0 / 6.0)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * relu6(x + 3) / 6``."""
     x = _t(input)
+    if inplace:
+        return _in_place(x, hardswish, "hardswish_")
     return x * _F.clamp(x + 3.0, 0.0, 6.0) * (1.0 / 6.0)
 
 
@@ -142,7 +176,104 @@ def tanhshrink(input: Tensor) -> Tensor:
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``x`` where ``x > threshold``, else ``value``."""
     x = _t(input)
-    return _F.where(x > threshold, x, value)
+    if inplace:
+        return _in_place(x, lambda t: _F.where(t <= threshold, value, t), "threshold_")
+    return _F.where(x <= threshold, value, x)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > lambd``, else 0."""
+    x = _t(input)
+    return _F.where((x >= -lambd) & (x <= lambd), 0.0, x)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be "
+                           f"{lambd}; pass a non-negative lambd")
+    x = _t(input)
+    return _F.where(x > lambd, x - lambd, _F.where(x < -lambd, x + lambd, x * 0.0))
+
+
+def _rrelu_noise(x: Tensor, lower: float, upper: float, generator) -> np.ndarray:
+    """PyTorch's training noise: for every element ``<= 0`` in order, one 53-bit uniform in
+    ``[lower, upper)`` (bounds rounded to the input's precision first); 1 elsewhere."""
+    from ...random import _gen, _unit
+
+    data = np.asarray(x._data)
+    wdt = np.float64 if data.dtype == np.float64 else np.float32
+    lo, hi = float(wdt(lower)), float(wdt(upper))
+    neg = data <= 0
+    noise = np.ones(data.shape, dtype=data.dtype)
+    u = _unit(_gen(generator), int(neg.sum()), np.float64)
+    noise[neg] = (u * (hi - lo) + lo).astype(wdt)
+    return noise
+
+
+def _rrelu(x: Tensor, lower, upper, training, generator) -> Tensor:
+    if not training:
+        return leaky_relu(x, (lower + upper) / 2)
+    if not x.is_floating_point():
+        raise RuntimeError(f"rrelu: expected a floating-point input, got {x.dtype}")
+    noise = _rrelu_noise(x, lower, upper, generator)
+    if type(x._data) is not np.ndarray:
+        from ...device import _to_namespace_of
+
+        noise = _to_namespace_of(noise, x._data)
+    return x * wrap(noise)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: in training, each non-positive element is multiplied by a slope
+    drawn uniformly from ``[lower, upper)`` (PyTorch's stream after the same seed); in eval the
+    slope is ``(lower + upper) / 2``."""
+    x = _t(input)
+    if inplace:
+        return _in_place(x, lambda t: _rrelu(t, lower, upper, training, None), "rrelu_")
+    return _rrelu(x, lower, upper, training, None)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place :func:`relu`."""
+    return relu(input, inplace=True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place :func:`elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place :func:`celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place :func:`selu`."""
+    return selu(input, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place :func:`leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place :func:`threshold`."""
+    return globals()["threshold"](input, threshold, value, inplace=True)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    """In-place :func:`rrelu`."""
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -195,3 +326,29 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     """``x - logsumexp(x)`` along ``dim`` (stable)."""
     x = _t(input)
     return _F.log_softmax(x, _softmax_dim(x.ndim) if dim is None else dim, dtype)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """Samples from the Gumbel-softmax distribution: ``softmax((logits + g) / tau)`` with
+    ``g = -log(Exponential(1))`` drawn from gradkit's generator as PyTorch draws it (the same
+    sample after the same seed). With ``hard=True`` the result is one-hot in the forward pass
+    and has the soft sample's gradient (straight-through).
+
+    Args:
+        logits: unnormalized log-probabilities ``(*, num_features)``.
+        tau: non-negative temperature.
+        hard: return one-hot samples (straight-through gradient).
+        eps: unused, kept for PyTorch's signature.
+        dim: the dimension of the categories.
+    """
+    from ...factories import empty_like, zeros_like
+
+    x = _t(logits)
+    noise = empty_like(x, requires_grad=False).exponential_().log()
+    y_soft = _F.softmax((x - noise) / tau, dim)
+    if not hard:
+        return y_soft
+    index = y_soft.detach().argmax(dim, keepdim=True)
+    y_hard = zeros_like(x, requires_grad=False).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft

@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..._tensor import Tensor, as_tensor_arg, wrap
-from ...random import _gen, dropout_mask
+from ...random import _gen, bernoulli_scalar, dropout_mask
+from .activation import _in_place
 
-__all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d"]
+__all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d",
+           "feature_alpha_dropout"]
 
 
 def _check_p(p: float) -> None:
@@ -45,10 +47,12 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
     if not training or p == 0.0:
         return x
+    if inplace:
+        return _in_place(x, lambda t: _masked(t, p, t._data.shape, generator), "dropout_")
     return _masked(x, p, x._data.shape, generator)
 
 
-def _channel_dropout(x, p, training, name, feat_dims, generator):
+def _channel_dropout(x, p, training, name, feat_dims, generator, inplace=False):
     _check_p(p)
     x = x if isinstance(x, Tensor) else as_tensor_arg(x)
     if x.ndim not in (feat_dims + 1, feat_dims + 2):
@@ -60,13 +64,15 @@ def _channel_dropout(x, p, training, name, feat_dims, generator):
         return x
     lead = x.ndim - feat_dims
     shape = tuple(x.shape[:lead]) + (1,) * feat_dims
+    if inplace:
+        return _in_place(x, lambda t: _masked(t, p, shape, generator), name + "_")
     return _masked(x, p, shape, generator)
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
               generator=None) -> Tensor:
     """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` input with probability ``p``."""
-    return _channel_dropout(input, p, training, "dropout1d", 1, generator)
+    return _channel_dropout(input, p, training, "dropout1d", 1, generator, inplace)
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
@@ -84,13 +90,15 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     if not training or p == 0.0:
         return x
     shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
+    if inplace:
+        return _in_place(x, lambda t: _masked(t, p, shape, generator), "dropout2d_")
     return _masked(x, p, shape, generator)
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
               generator=None) -> Tensor:
     """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input."""
-    return _channel_dropout(input, p, training, "dropout3d", 3, generator)
+    return _channel_dropout(input, p, training, "dropout3d", 3, generator, inplace)
 
 
 def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False,
@@ -100,11 +108,60 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
     if not training or p == 0.0:
         return x
+    if inplace:
+        return _in_place(x, lambda t: alpha_dropout(t, p, True, generator=generator),
+                         "alpha_dropout_")
+    return _alpha_masked(x, p, tuple(x._data.shape), generator)
+
+
+def _feature_noise_shape(x: Tensor, name: str):
+    if x.ndim < 2:
+        raise RuntimeError(
+            f"{name}: feature dropout requires at least 2 dimensions in the input (N, C, ...), "
+            f"got shape {tuple(x.shape)}")
+    return tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
+
+
+def _alpha_masked(x: Tensor, p: float, shape, generator) -> Tensor:
+    """PyTorch's alpha dropout: ``x * noise * a + (noise - 1) * alpha * a + alpha * a * p`` with
+    ``noise ~ bernoulli(1 - p)`` of ``shape`` (the same draws and float arithmetic)."""
     if p == 1.0:
         return x * 0.0
-    alpha_p = -1.7580993408473766
-    keep = dropout_mask(_gen(generator), tuple(x._data.shape), p, np.float64) > 0
-    a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
-    b = -a * alpha_p * p
     dt = x._data.dtype
-    return x * wrap((keep * a).astype(dt)) + wrap((~keep * (a * alpha_p) + b).astype(dt))
+    n = int(np.prod(shape, dtype=np.int64))
+    noise = bernoulli_scalar(_gen(generator), n, 1.0 - p).reshape(shape).astype(dt)
+    alpha = 1.7580993408473766
+    a = 1.0 / np.sqrt((alpha * alpha * p + 1) * (1 - p))
+    b = (noise - dt.type(1)) * dt.type(alpha * a) + dt.type(alpha * a * p)
+    noise = noise * dt.type(a)
+    if type(x._data) is not np.ndarray:
+        from ...device import _to_namespace_of
+
+        noise, b = _to_namespace_of(noise, x._data), _to_namespace_of(b, x._data)
+    return x * wrap(noise) + wrap(b)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels: each ``(n, c)`` feature map of ``(N, C, ...)`` input is
+    set to SELU's negative saturation with probability ``p``, keeping mean and variance."""
+    _check_p(p)
+    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    if not training or p == 0.0:
+        return x
+    shape = _feature_noise_shape(x, "feature_alpha_dropout")
+    if inplace:
+        return _in_place(x, lambda t: _alpha_masked(t, p, shape, None), "feature_alpha_dropout_")
+    return _alpha_masked(x, p, shape, None)
+
+
+def _feature_dropout(input, p, train, inplace=False):
+    """``torch.feature_dropout``: channel dropout of any ``(N, C, ...)`` input."""
+    _check_p(p)
+    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    if not train or p == 0.0:
+        return x
+    shape = _feature_noise_shape(x, "feature_dropout")
+    if inplace:
+        return _in_place(x, lambda t: _masked(t, p, shape, None), "feature_dropout_")
+    return _masked(x, p, shape, None)

@@ -13,6 +13,9 @@ __all__ = [
     "ELU",
     "GELU",
     "GLU",
+    "Hardshrink",
+    "RReLU",
+    "Softshrink",
     "SELU",
     "Hardsigmoid",
     "Hardswish",
@@ -58,49 +61,49 @@ class ReLU(_Inplace):
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.relu(input)
+        return FA.relu(input, self.inplace)
 
 
 class ReLU6(_Inplace):
     """``min(max(x, 0), 6)``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.relu6(input)
+        return FA.relu6(input, self.inplace)
 
 
 class SELU(_Inplace):
     """Scaled ELU with the self-normalising constants."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.selu(input)
+        return FA.selu(input, self.inplace)
 
 
 class SiLU(_Inplace):
     """``x * sigmoid(x)``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.silu(input)
+        return FA.silu(input, self.inplace)
 
 
 class Mish(_Inplace):
     """``x * tanh(softplus(x))``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.mish(input)
+        return FA.mish(input, self.inplace)
 
 
 class Hardswish(_Inplace):
     """``x * relu6(x + 3) / 6``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.hardswish(input)
+        return FA.hardswish(input, self.inplace)
 
 
 class Hardsigmoid(_Inplace):
     """``relu6(x + 3) / 6``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.hardsigmoid(input)
+        return FA.hardsigmoid(input, self.inplace)
 
 
 class LeakyReLU(Module):
@@ -108,7 +111,7 @@ class LeakyReLU(Module):
 
     Args:
         negative_slope: slope for negative inputs. Default: 0.01.
-        inplace: accepted; computed out of place.
+        inplace: write the result into the input.
     """
 
     def __init__(self, negative_slope: float = 1e-2, inplace: bool = False) -> None:
@@ -117,7 +120,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.leaky_relu(input, self.negative_slope)
+        return FA.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace
@@ -133,7 +136,7 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.elu(input, self.alpha)
+        return FA.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -143,7 +146,7 @@ class CELU(ELU):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.celu(input, self.alpha)
+        return FA.celu(input, self.alpha, self.inplace)
 
 
 class GELU(Module):
@@ -204,7 +207,7 @@ class Hardtanh(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.hardtanh(input, self.min_val, self.max_val)
+        return FA.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + (
@@ -221,7 +224,7 @@ class Threshold(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.threshold(input, self.threshold, self.value)
+        return FA.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}"
@@ -349,3 +352,60 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
+
+
+class Hardshrink(Module):
+    """``x`` where ``|x| > lambd``, else 0 (see :func:`gradkit.nn.functional.hardshrink`)."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:
+        return FA.hardshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Module):
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:
+        return FA.softshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: a random slope in ``[lower, upper)`` for each non-positive element
+    in training, the mean slope ``(lower + upper) / 2`` in eval mode.
+
+    Args:
+        lower: lower bound of the slope. Default: 1/8.
+        upper: upper bound of the slope. Default: 1/3.
+        inplace: write the result into the input.
+
+    Example:
+        >>> m = gradkit.nn.RReLU(0.1, 0.3)
+        >>> m(gradkit.randn(2))
+    """
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return FA.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                            else "")

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from ..functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
+from ..functional.dropout import (
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
 from .module import Module
 
-__all__ = ["AlphaDropout", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
+__all__ = ["AlphaDropout", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+           "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
@@ -30,7 +38,7 @@ class Dropout(_DropoutNd):
 
     Args:
         p: probability of zeroing an element. Default: 0.5.
-        inplace: accepted; computed out of place.
+        inplace: write the result into the input.
 
     Shape:
         - Input: ``(*)``; Output: same shape.
@@ -43,14 +51,14 @@ class Dropout(_DropoutNd):
     def forward(self, input: Tensor) -> Tensor:
         if not self.training or self.p == 0.0:
             return input
-        return dropout(input, self.p, True)
+        return dropout(input, self.p, True, self.inplace)
 
 
 class Dropout1d(_DropoutNd):
     """Zero whole channels of ``(N, C, L)`` / ``(C, L)`` input with probability ``p``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return dropout1d(input, self.p, self.training)
+        return dropout1d(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(_DropoutNd):
@@ -58,18 +66,25 @@ class Dropout2d(_DropoutNd):
     treated as ``(N, C, L)``, as PyTorch does)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return dropout2d(input, self.p, self.training)
+        return dropout2d(input, self.p, self.training, self.inplace)
 
 
 class Dropout3d(_DropoutNd):
     """Zero whole channels of ``(N, C, D, H, W)`` input with probability ``p``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return dropout3d(input, self.p, self.training)
+        return dropout3d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(_DropoutNd):
     """Dropout for SELU networks (keeps mean and variance)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return alpha_dropout(input, self.p, self.training)
+        return alpha_dropout(input, self.p, self.training)  # inplace ignored, as PyTorch
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels of ``(N, C, ...)`` input (for SELU networks)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return feature_alpha_dropout(input, self.p, self.training)  # as PyTorch: not in place

@@ -87,8 +87,10 @@ class Linear(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         p = self._parameters
-        w = p["weight"]
-        b = p["bias"]
+        w = p.get("weight")
+        if w is None:  # parametrized (nn.utils.parametrize): computed by a property
+            w = self.weight
+        b = p["bias"] if "bias" in p else self.bias
         shape = input._data.shape if isinstance(input, Tensor) else None
         if shape is None or not shape or shape[-1] != self.in_features:
             self._bad_input(input)

@@ -11,6 +11,12 @@ from ..functional import normalization as FN
 from ..parameter import Parameter
 from .module import Module
 
+
+def _param(module, params, name):
+    """``params[name]``, or the attribute when a parametrization replaced the parameter."""
+    return params[name] if name in params else getattr(module, name)
+
+
 __all__ = ["CosineSimilarity", "GroupNorm", "LayerNorm", "LocalResponseNorm", "PairwiseDistance",
            "RMSNorm"]
 
@@ -80,7 +86,8 @@ class LayerNorm(Module):
                 f"{', '.join(map(str, ns))}), but got input of shape {tuple(input.shape)}"
             )
         p = self._parameters
-        return FN.layer_norm(input, ns, p["weight"], p["bias"], self.eps)
+        return FN.layer_norm(input, ns, _param(self, p, "weight"), _param(self, p, "bias"),
+                             self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
@@ -130,7 +137,8 @@ class GroupNorm(Module):
                 f"{tuple(input.shape)}"
             )
         p = self._parameters
-        return FN.group_norm(input, self.num_groups, p["weight"], p["bias"], self.eps)
+        return FN.group_norm(input, self.num_groups, _param(self, p, "weight"),
+                             _param(self, p, "bias"), self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
@@ -165,7 +173,8 @@ class RMSNorm(Module):
             init.ones_(self.weight)
 
     def forward(self, input: Tensor) -> Tensor:
-        return FN.rms_norm(input, self.normalized_shape, self._parameters["weight"], self.eps)
+        return FN.rms_norm(input, self.normalized_shape,
+                           _param(self, self._parameters, "weight"), self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "

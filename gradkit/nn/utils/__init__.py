@@ -1,5 +1,6 @@
-"""``gradkit.nn.utils``: gradient clipping and parameter/vector conversion."""
+"""``gradkit.nn.utils``: gradient clipping, parameter/vector conversion, parametrizations."""
 
 from .clip_grad import *  # noqa: F401,F403
 from .convert_parameters import *  # noqa: F401,F403
 from . import rnn  # noqa: F401  (PackedSequence, pack_padded_sequence, ...)
+from . import parametrizations, parametrize  # noqa: E402,F401
