@@ -792,7 +792,6 @@ del _name, _fn
 # LU, eig, Householder and the tensor forms live in gradkit/_linalg/ (one file per family);
 # their public path is gradkit.linalg.X, and the legacy top-level forms are declared here.
 from ._linalg.eig import (  # noqa: E402
-    _top_vander,
     diagonal,
     eig,
     eigvals,
@@ -826,5 +825,4 @@ declare(triangular_solve)
 declare(geqrf, differentiable=False)
 declare(orgqr)
 declare(ormqr)
-declare(_top_vander, name="vander", method=False)
 

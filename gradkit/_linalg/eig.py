@@ -224,20 +224,6 @@ def _powers(x, N):
     return F.stack(cols, -1)
 
 
-def _top_vander(x, N=None, increasing: bool = False) -> Tensor:
-    """``torch.vander``: the powers of a 1-D ``x``, decreasing unless ``increasing``."""
-    x = _t(x, "x")
-    if x.ndim != 1:
-        raise RuntimeError(f"vander: x must be a one-dimensional tensor, got {x.ndim}-D")
-    N = x.shape[0] if N is None else N
-    if N < 0:
-        raise RuntimeError(f"vander: N must be non-negative, got {N}")
-    if x.dtype == np.bool_:
-        raise RuntimeError("vander: does not support Bool tensors (convert with .int())")
-    out = _powers(x, N)
-    return out if increasing else F.flip(out, (-1,))
-
-
 def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     """``linalg.diagonal``: ``torch.diagonal`` with the last two dimensions by default."""
     return F.diagonal(_t(A), offset=offset, dim1=dim1, dim2=dim2)
