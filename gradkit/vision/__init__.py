@@ -1,0 +1,16 @@
+"""``gradkit.vision``: the part of torchvision that training programs use, on NumPy and Pillow.
+
+* ``transforms`` (and ``transforms.v2``, ``transforms.functional``): PIL images and tensors;
+* ``datasets``: MNIST, FashionMNIST, CIFAR10/100 from their standard local files, ImageFolder,
+  DatasetFolder, FakeData (nothing is downloaded);
+* ``models``: ResNet-18/34/50 and VGG-11 (with and without batch norm) with torchvision's
+  state_dict keys;
+* ``utils``: ``make_grid``, ``save_image``.
+
+Pillow (``pip install gradkit[vision]``) is imported only when a PIL image or an image file is
+used; ``import gradkit`` never imports it.
+"""
+
+from . import datasets, models, transforms, utils
+
+__all__ = ["datasets", "models", "transforms", "utils"]
