@@ -30,6 +30,7 @@ import math
 import os
 import sys
 import tempfile
+import time
 import zlib
 from typing import Any, BinaryIO, Union
 
@@ -156,16 +157,30 @@ def _hashable_key(k) -> bool:
 
 
 # --------------------------------------------------------------------------- writing
-def _header_bytes(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> tuple[bytes, list]:
-    header: dict[str, Any] = {"__metadata__": metadata}
-    order = []
+def _tensor_table(arrays: dict[str, np.ndarray]) -> dict[str, dict]:
+    """The header's entry of each tensor: dtype, shape, where its bytes are."""
+    table = {}
     offset = 0
     for name, arr in arrays.items():
         nbytes = arr.size * arr.dtype.itemsize
-        header[name] = {"dtype": _DTYPE_TO_ST[arr.dtype], "shape": list(arr.shape),
-                        "data_offsets": [offset, offset + nbytes]}
-        order.append(arr)
+        table[name] = {"dtype": _DTYPE_TO_ST[arr.dtype], "shape": list(arr.shape),
+                       "data_offsets": [offset, offset + nbytes]}
         offset += nbytes
+    return table
+
+
+def _header_crc(table: dict, tree: Any) -> int:
+    """A checksum of what the header says (every tensor's name, dtype, shape and offsets, and the
+    tree of everything else), so a bit flip there is caught as one in the data is."""
+    canonical = json.dumps({"tensors": table, "tree": tree}, sort_keys=True,
+                           separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return zlib.crc32(canonical.encode("utf-8"))
+
+
+def _header_bytes(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> tuple[bytes, list]:
+    header: dict[str, Any] = {"__metadata__": metadata}
+    header.update(_tensor_table(arrays))
+    order = list(arrays.values())
     raw = json.dumps(header, separators=(",", ":"), ensure_ascii=False,
                      allow_nan=False).encode("utf-8")
     raw += b" " * (-len(raw) % 8)  # align the data section to 8 bytes, as safetensors does
@@ -264,7 +279,8 @@ def save(obj: Any, f: FileLike, pickle_module=None, pickle_protocol=None,
         tree = enc.encode(obj)
         arrays = list(enc.arrays.values())
         meta = {"format": "pt", _META_KEY: json.dumps(
-            {"version": _FORMAT_VERSION, "tree": tree, "crc32": _data_crc(arrays)},
+            {"version": _FORMAT_VERSION, "tree": tree, "crc32": _data_crc(arrays),
+             "header_crc32": _header_crc(_tensor_table(enc.arrays), tree)},
             separators=(",", ":"), ensure_ascii=False, allow_nan=False)}
         header, arrays = _header_bytes(enc.arrays, meta)
 
@@ -286,7 +302,11 @@ def save(obj: Any, f: FileLike, pickle_module=None, pickle_protocol=None,
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"gradkit.save: the folder {folder!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    _remove_stale_temporaries(path)
+    # the writer's pid in the name: a later save can tell a temporary file left by a killed
+    # writer from one a live process is still writing
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=".tmp",
+                               dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -303,6 +323,44 @@ def save(obj: Any, f: FileLike, pickle_module=None, pickle_protocol=None,
             os.unlink(tmp)
         raise
     _fsync_dir(folder)
+
+
+_STALE_AFTER = 3600.0  # seconds: a temporary file without a pid is left by a killed writer
+
+
+def _remove_stale_temporaries(path: str) -> None:
+    """Remove the temporary files earlier saves to ``path`` left behind when they were killed
+    mid-write (a live writer's file is kept)."""
+    folder, base = os.path.split(path)
+    prefix = f".{base}."
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for n in names:
+        middle = n[len(prefix):-len(".tmp")].split(".")[0]
+        full = os.path.join(folder, n)
+        try:
+            if middle.isdigit():
+                if _process_alive(int(middle)):
+                    continue
+            elif time.time() - os.stat(full).st_mtime < _STALE_AFTER:
+                continue
+            os.unlink(full)
+        except OSError:
+            continue
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, AttributeError):
+        return True  # (another user's process, or no way to tell: keep the file)
+    return True
 
 
 def save_state_dict(state_dict: dict[str, Tensor], f: FileLike) -> None:
@@ -325,6 +383,7 @@ def _read_all(f) -> tuple[bytearray, str]:
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
+            _check_size_before_reading(fh, size, name)
             buf = bytearray(size)
             got = fh.readinto(buf)
             return (buf if got == size else buf[:got]), name
@@ -337,7 +396,32 @@ def _read_all(f) -> tuple[bytearray, str]:
     return bytearray(data), name
 
 
-def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, str], memoryview]:
+def _check_size_before_reading(fh, size: int, name: str) -> None:
+    """Compare the file's size with what its header describes before reading it whole: a huge
+    (e.g. sparse) file that is not what its header says fails here with a clear error, not with
+    a MemoryError. Anything unparsable is left for ``_parse`` to report."""
+    if size < 8:
+        return
+    n = int.from_bytes(fh.read(8), "little")
+    if n > _MAX_HEADER or 8 + n > size:
+        fh.seek(0)
+        return
+    try:
+        header = json.loads(fh.read(n).decode("utf-8"))
+        end = max((info["data_offsets"][1] for k, info in header.items()
+                   if k != "__metadata__"), default=0)
+    except Exception:  # noqa: BLE001 - _parse reports what is wrong with the header
+        fh.seek(0)
+        return
+    fh.seek(0)
+    if type(end) is int and 8 + n + end != size:
+        raise CheckpointError(
+            f"gradkit.load: {name}: size mismatch: the header describes {end} bytes of tensor "
+            f"data but the file holds {size - 8 - n} (the file is truncated, padded or corrupted)")
+
+
+def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, str], memoryview,
+                                              dict[str, dict]]:
     # only consulted once parsing failed: a valid header length may start with these bytes too
     looks_pickled = bytes(buf[:4]) == b"PK\x03\x04" or (
         len(buf) > 1 and buf[0] == 0x80 and 2 <= buf[1] <= 5)
@@ -373,6 +457,7 @@ def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, 
     data = memoryview(buf)[8 + n:]
     spans = []
     arrays: dict[str, np.ndarray] = {}
+    table = {}
     for key, info in header.items():
         if not isinstance(info, dict) or not {"dtype", "shape", "data_offsets"} <= info.keys():
             raise fail(f"entry {key!r} lacks dtype/shape/data_offsets")
@@ -397,6 +482,7 @@ def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, 
             raise fail(f"file is truncated: tensor {key!r} ends at byte {end} of the data "
                        f"section but only {len(data)} bytes are there")
         spans.append((begin, end, key))
+        table[key] = {"dtype": info["dtype"], "shape": shape, "data_offsets": offsets}
         arr = np.frombuffer(data[begin:end], dtype=dtype.newbyteorder("<"))
         if sys.byteorder == "big" or not arr.flags.aligned:
             arr = arr.astype(dtype)
@@ -413,7 +499,7 @@ def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, 
     if pos != len(data):
         raise fail(f"size mismatch: the header describes {pos} bytes of tensor data but the file "
                    f"holds {len(data)}")
-    return arrays, meta, data
+    return arrays, meta, data, table
 
 
 class _Decoder:
@@ -540,7 +626,7 @@ def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bo
                           weights_only=weights_only is not False)
     f = src
     buf, name = _read_all(f)
-    arrays, meta, data = _parse(buf, name)
+    arrays, meta, data, table = _parse(buf, name)
 
     def fail(msg):
         return CheckpointError(f"gradkit.load: {name}: {msg}")
@@ -564,6 +650,10 @@ def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bo
     crc = info.get("crc32")
     if crc is not None and zlib.crc32(data) != crc:
         raise fail("checksum mismatch: the tensor data is corrupted")
+    header_crc = info.get("header_crc32")  # (files from before it have none)
+    if header_crc is not None and _header_crc(table, info["tree"]) != header_crc:
+        raise fail("checksum mismatch: the header (tensor names, dtypes, shapes or the saved "
+                   "structure) is corrupted")
     dec = _Decoder(arrays, fail)
     try:
         tree = dec.decode(info["tree"])

@@ -6,6 +6,7 @@ import io
 import json
 import math
 import os
+import time
 
 import numpy as np
 import pytest
@@ -519,3 +520,52 @@ def test_parameters_come_back_as_parameters():
     assert out["again"] is out["p"]
     assert not isinstance(out["plain"], nn.Parameter) and not out["plain"].requires_grad
     np.testing.assert_array_equal(out["p"].detach().numpy(), p.detach().numpy())
+
+
+# ------------------------------------------------------------------ robustness of the file itself
+def _ckpt(tmp_path):
+    path = tmp_path / "ckpt.safetensors"
+    gk.save({"alpha": gk.arange(4.0), "beta": gk.ones(2, 3), "epoch": 3, "name": "run"}, path)
+    return path
+
+
+@pytest.mark.parametrize("old,new", [
+    (b'"beta":{"dtype"', b'"bexa":{"dtype"'),           # a tensor renamed in the table
+    (b'\\"epoch\\":3', b'\\"epoch\\":4'),               # a number in the saved structure
+    (b'\\"name\\":\\"run\\"', b'\\"name\\":\\"ruN\\"'),  # a string in it
+    (b'"beta":{"dtype":"F32","shape":[2,3]', b'"beta":{"dtype":"F32","shape":[3,2]'),  # shape
+], ids=["tensor_name", "number_in_tree", "string_in_tree", "shape"])
+def test_a_bit_flip_in_the_header_is_caught(tmp_path, old, new):
+    path = _ckpt(tmp_path)
+    raw = path.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    header = raw[8:8 + n]
+    assert header.count(old) >= 1, header
+    path.write_bytes(raw[:8] + header.replace(old, new) + raw[8 + n:])
+    with pytest.raises(CheckpointError, match="checksum mismatch|size mismatch"):
+        gk.load(path)
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
+    path = _ckpt(tmp_path)
+    size = path.stat().st_size
+    with open(path, "r+b") as fh:  # a sparse 64 GiB tail: reading it whole would need 64 GiB
+        fh.truncate(size + (64 << 30))
+    with pytest.raises(CheckpointError, match="size mismatch"):
+        gk.load(path)
+
+
+def test_temporary_files_of_a_killed_save_are_removed_by_the_next_save(tmp_path):
+    path = _ckpt(tmp_path)
+    dead = tmp_path / ".ckpt.safetensors.999999999.ab12.tmp"   # no such process
+    alive = tmp_path / f".ckpt.safetensors.{os.getpid()}.cd34.tmp"  # a writer still running
+    legacy_old = tmp_path / ".ckpt.safetensors.ef56.tmp"         # older name, hours old
+    legacy_new = tmp_path / ".ckpt.safetensors.gh78.tmp"         # older name, just written
+    other = tmp_path / ".other.safetensors.999999999.ij90.tmp"    # another file's
+    for p in (dead, alive, legacy_old, legacy_new, other):
+        p.write_bytes(b"partial")
+    os.utime(legacy_old, (time.time() - 7200, time.time() - 7200))
+    gk.save({"x": gk.zeros(2)}, path)
+    assert not dead.exists() and not legacy_old.exists()
+    assert alive.exists() and legacy_new.exists() and other.exists()
+    assert gk.load(path)["x"].tolist() == [0.0, 0.0]
