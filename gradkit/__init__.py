@@ -26,6 +26,7 @@ from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, s
 from . import autograd, func, random  # noqa: E402
 from . import cuda  # noqa: E402
 from . import distributed, linalg, nn, optim, utils  # noqa: E402
+from . import distributions  # noqa: E402
 
 # Every declared op (gradkit/functions/ by kind, the top-level linear algebra in gradkit/linalg.py)
 # gets its faces: Tensor methods, in-place methods, and the gradkit.X functions with out=.
