@@ -120,47 +120,68 @@ def _erfinv_np(y):
 
 def _gammainc_np(a, x):
     """Regularised lower incomplete gamma P(a, x): series for x < a + 1, else Lentz's continued
-    fraction for Q (Numerical Recipes 6.2)."""
+    fraction for Q (Numerical Recipes 6.2); each on its own elements."""
     a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
+    shape = a.shape
+    a, x = a.reshape(-1), x.reshape(-1)
     out = np.zeros(a.shape)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        lg = _lgamma_np(a)
-        logpre = a * np.log(np.where(x > 0, x, 1.0)) - x - lg
         ser = x < a + 1.0
-        # series
-        ap = a.copy()
-        term = 1.0 / a
-        total = term.copy()
-        for _ in range(500):
-            ap = ap + 1.0
-            term = term * x / ap
-            total = total + term
-            if np.all(np.abs(term[ser]) < np.abs(total[ser]) * 1e-16):
-                break
-        p_ser = total * np.exp(logpre)
-        # continued fraction
-        tiny = 1e-300
-        b = x + 1.0 - a
-        c = np.full(a.shape, 1.0 / tiny)
-        d = 1.0 / np.where(b == 0, tiny, b)
-        h = d.copy()
-        for i in range(1, 500):
-            an = -i * (i - a)
-            b = b + 2.0
-            d = an * d + b
-            d = np.where(np.abs(d) < tiny, tiny, d)
-            c = b + an / c
-            c = np.where(np.abs(c) < tiny, tiny, c)
-            d = 1.0 / d
-            delta = d * c
-            h = h * delta
-            if np.all(np.abs(delta[~ser] - 1.0) < 1e-16):
-                break
-        q_cf = np.exp(logpre) * h
-        out = np.where(ser, p_ser, 1.0 - q_cf)
+        i = np.nonzero(ser & (x > 0))[0]
+        if i.size:
+            aa, xx = a[i], x[i]
+            ap = aa.copy()
+            term = 1.0 / aa
+            total = term.copy()
+            done = np.empty_like(total)
+            act = np.arange(aa.size)
+            for _ in range(2000):  # converged elements leave the working set
+                ap = ap + 1.0
+                term = term * xx[act] / ap
+                total = total + term
+                fin = np.abs(term) <= np.abs(total) * 1e-17
+                done[act[fin]] = total[fin]
+                keep = ~fin
+                act, ap, term, total = act[keep], ap[keep], term[keep], total[keep]
+                if not act.size:
+                    break
+            done[act] = total
+            total = done
+            out[i] = total * np.exp(aa * np.log(xx) - xx - _lgamma_np(aa))
+        j = np.nonzero(~ser & np.isfinite(x))[0]
+        if j.size:
+            aa, xx = a[j], x[j]
+            tiny = 1e-300
+            b = xx + 1.0 - aa
+            c = np.full(aa.shape, 1.0 / tiny)
+            d = 1.0 / np.where(b == 0, tiny, b)
+            h = d.copy()
+            res = np.empty_like(h)
+            act = np.arange(aa.size)
+            am = aa.copy()
+            for n in range(1, 2000):
+                an = -n * (n - am)
+                b = b + 2.0
+                d = an * d + b
+                d = np.where(np.abs(d) < tiny, tiny, d)
+                c = b + an / c
+                c = np.where(np.abs(c) < tiny, tiny, c)
+                d = 1.0 / d
+                delta = d * c
+                h = h * delta
+                fin = np.abs(delta - 1.0) <= 2.3e-16
+                res[act[fin]] = h[fin]
+                keep = ~fin
+                act, am, b, c, d, h = act[keep], am[keep], b[keep], c[keep], d[keep], h[keep]
+                if not act.size:
+                    break
+            res[act] = h
+            h = res
+            out[j] = 1.0 - np.exp(aa * np.log(xx) - xx - _lgamma_np(aa)) * h
     out = np.where(x <= 0, 0.0, out)
     out = np.where(np.isposinf(x), 1.0, out)
-    return np.clip(out, 0.0, 1.0)
+    out = np.where(np.isnan(a) | np.isnan(x), np.nan, out)
+    return np.clip(out, 0.0, 1.0).reshape(shape)
 
 
 def _arr(t):
