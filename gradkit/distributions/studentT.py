@@ -2,8 +2,8 @@ import math
 
 from . import constraints
 from ._base import _expand_params, _finish
-from ._sampling import standard_gamma
 from ._special import digamma, lgamma
+from .chi2 import Chi2
 from .distribution import Distribution
 from .utils import _standard_normal, broadcast_all
 
@@ -41,19 +41,21 @@ class StudentT(Distribution):
 
     def __init__(self, df, loc=0.0, scale=1.0, validate_args=None):
         self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
+        self._chi2 = Chi2(self.df)
         batch_shape = self.df.shape
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new, batch_shape = _expand_params(self, StudentT, batch_shape, _instance,
                                           ("df", "loc", "scale"))
+        new._chi2 = self._chi2.expand(batch_shape)
         return _finish(new, self, StudentT, batch_shape)
 
     def rsample(self, sample_shape=()):
         # X ~ Normal(0, 1), Z ~ Chi2(df), Y = X / sqrt(Z / df) ~ StudentT(df)
         shape = tuple(self._extended_shape(sample_shape))
         x = _standard_normal(shape, dtype=self.df.dtype)
-        z = 2.0 * standard_gamma(0.5 * self.df.expand(shape))
+        z = self._chi2.rsample(sample_shape)
         y = x * (self.df / z).sqrt()
         return self.loc + self.scale * y
 
