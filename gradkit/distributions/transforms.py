@@ -710,7 +710,7 @@ class StickBreakingTransform(Transform):
         from .. import arange
 
         y_crop = y[..., :-1]
-        offset = y.shape[-1] - arange(0, y.shape[-1] - 1, dtype=y.dtype)
+        offset = y.shape[-1] - arange(1, y.shape[-1], dtype=y.dtype)
         sf = 1 - y_crop.cumsum(-1)
         sf = sf.clamp(min=float(np.finfo(np.dtype(y.dtype)).tiny))
         return y_crop.log() - sf.log() + offset.log()
