@@ -98,6 +98,8 @@ CASES = [
      dict(loc=real(2, 3), cov_factor=real(3, 2), cov_diag=pos(2, 3))),
     ("kumaraswamy", "Kumaraswamy", dict(concentration1=pos(3, low=1.2),
                                         concentration0=pos(2, 3, low=1.2))),
+    ("vonmises", "VonMises", dict(loc=real(2, 3), concentration=np.array([0.3, 2.0, 6.0]))),
+    ("lkj", "LKJCholesky", dict(dim=("int", 3), concentration=pos(2, low=0.5, high=3.0))),
 ]
 
 # (id, family of p, kwargs p, family of q, kwargs q) for kl_divergence: built in test_kl.py
