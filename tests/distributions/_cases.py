@@ -98,6 +98,10 @@ CASES = [
      dict(loc=real(2, 3), cov_factor=real(3, 2), cov_diag=pos(2, 3))),
     ("kumaraswamy", "Kumaraswamy", dict(concentration1=pos(3, low=1.2),
                                         concentration0=pos(2, 3, low=1.2))),
+    ("inversegamma", "InverseGamma", dict(concentration=pos(2, 3, low=0.5, high=4.0),
+                                          rate=pos(3))),
+    ("logisticnormal", "LogisticNormal", dict(loc=real(2, 3), scale=pos(3))),
+    ("logisticnormal-0d", "LogisticNormal", dict(loc=real(), scale=pos())),
     ("vonmises", "VonMises", dict(loc=real(2, 3), concentration=np.array([0.3, 2.0, 6.0]))),
     ("lkj", "LKJCholesky", dict(dim=("int", 3), concentration=pos(2, low=0.5, high=3.0))),
 ]
