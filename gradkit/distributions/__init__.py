@@ -49,6 +49,9 @@ from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
 from .transforms import *  # noqa: F401,F403
 from .transforms import __all__ as _transforms_all
+from .transforms_matrix import (
+    CatTransform, CorrCholeskyTransform, PositiveDefiniteTransform, StackTransform,
+)
 from .uniform import Uniform
 from .von_mises import VonMises
 from .weibull import Weibull
@@ -65,4 +68,5 @@ __all__ = [
     "RelaxedBernoulli", "RelaxedOneHotCategorical", "StudentT", "TransformedDistribution",
     "Uniform", "VonMises", "Weibull", "biject_to", "constraints", "kl_divergence", "register_kl",
     "transform_to", "transforms",
+    "CatTransform", "CorrCholeskyTransform", "PositiveDefiniteTransform", "StackTransform",
 ] + list(_transforms_all)

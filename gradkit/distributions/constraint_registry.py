@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 
-from . import constraints, transforms
+from . import constraints, transforms, transforms_matrix
 
 __all__ = ["ConstraintRegistry", "biject_to", "transform_to"]
 
@@ -117,3 +117,38 @@ def _transform_to_simplex(constraint):
 @transform_to.register(constraints.lower_cholesky)
 def _transform_to_lower_cholesky(constraint):
     return transforms.LowerCholeskyTransform()
+
+
+@biject_to.register(constraints.corr_cholesky)
+@transform_to.register(constraints.corr_cholesky)
+def _transform_to_corr_cholesky(constraint):
+    return transforms_matrix.CorrCholeskyTransform()
+
+
+@transform_to.register(constraints.positive_definite)
+def _transform_to_positive_definite(constraint):
+    return transforms_matrix.PositiveDefiniteTransform()
+
+
+@biject_to.register(constraints.cat)
+def _biject_to_cat(constraint):
+    return transforms_matrix.CatTransform([biject_to(c) for c in constraint.cseq],
+                                          constraint.dim, constraint.lengths)
+
+
+@transform_to.register(constraints.cat)
+def _transform_to_cat(constraint):
+    return transforms_matrix.CatTransform([transform_to(c) for c in constraint.cseq],
+                                          constraint.dim, constraint.lengths)
+
+
+@biject_to.register(constraints.stack)
+def _biject_to_stack(constraint):
+    return transforms_matrix.StackTransform([biject_to(c) for c in constraint.cseq],
+                                            constraint.dim)
+
+
+@transform_to.register(constraints.stack)
+def _transform_to_stack(constraint):
+    return transforms_matrix.StackTransform([transform_to(c) for c in constraint.cseq],
+                                            constraint.dim)
