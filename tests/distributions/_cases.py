@@ -102,6 +102,10 @@ CASES = [
                                           rate=pos(3))),
     ("logisticnormal", "LogisticNormal", dict(loc=real(2, 3), scale=pos(3))),
     ("logisticnormal-0d", "LogisticNormal", dict(loc=real(), scale=pos())),
+    ("genpareto", "GeneralizedPareto", dict(loc=real(3), scale=pos(3),
+                                            concentration=np.array([-0.3, 0.0, 0.2]))),
+    ("genpareto-heavy", "GeneralizedPareto", dict(loc=real(2, 1), scale=pos(2),
+                                                  concentration=np.array([0.6, 1.2]))),
     ("vonmises", "VonMises", dict(loc=real(2, 3), concentration=np.array([0.3, 2.0, 6.0]))),
     ("lkj", "LKJCholesky", dict(dim=("int", 3), concentration=pos(2, low=0.5, high=3.0))),
 ]
