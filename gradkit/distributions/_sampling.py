@@ -8,8 +8,6 @@ are not PyTorch's (PyTorch's own samplers for these families are not bit-reprodu
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..autograd.function import Function
@@ -89,8 +87,8 @@ class _StandardGamma(Function):
 
         alpha, x = ctx.saved_tensors
         g = _standard_gamma_grad_np(alpha.detach().numpy(), x.detach().numpy())
-        return grad * tensor(g.astype(alpha.numpy().dtype if not alpha.requires_grad
-                                      else alpha.detach().numpy().dtype))
+        # d x / d alpha enters as a constant: no second derivative through the sampler
+        return grad * tensor(g.astype(np.dtype(alpha.dtype)))
 
 
 def standard_gamma(alpha):
@@ -197,7 +195,3 @@ def binomial_np(count, prob):
     out = np.where(flip, n - out, out)
     out = np.where(np.isnan(p0) | np.isnan(n), np.nan, out)
     return out.reshape(count.shape)
-
-
-def _log1mexp(x):
-    return math.log(-math.expm1(x))

@@ -15,7 +15,7 @@ def _bce_with_logits(logits, value):
     return F.binary_cross_entropy_with_logits(logits, value, reduction="none")
 
 
-def _probs_or_logits(self, probs, logits, name):
+def _probs_or_logits(self, probs, logits):
     if (probs is None) == (logits is None):
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
     if probs is not None:
@@ -36,7 +36,7 @@ class Bernoulli(ExponentialFamily):
     _mean_carrier_measure = 0
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        self._param, is_scalar = _probs_or_logits(self, probs, logits, "Bernoulli")
+        self._param, is_scalar = _probs_or_logits(self, probs, logits)
         batch_shape = Size() if is_scalar else self._param.shape
         super().__init__(batch_shape, validate_args=validate_args)
 
@@ -104,8 +104,7 @@ class Bernoulli(ExponentialFamily):
 
     @property
     def _natural_params(self):
-        return (self.logits.log() - (-self.logits).log1p(),) if False else (
-            (self.probs / (1 - self.probs)).log(),)
+        return (self.probs.log() - (-self.probs).log1p(),)  # logit(probs)
 
     def _log_normalizer(self, x):
         return x.exp().log1p()

@@ -2,7 +2,7 @@ from numbers import Number, Real
 
 from .._tensor import Size
 from . import constraints
-from ._special import digamma, lgamma
+from ._special import lgamma
 from .dirichlet import Dirichlet
 from .exp_family import ExponentialFamily
 from .utils import broadcast_all
@@ -97,5 +97,3 @@ class Beta(ExponentialFamily):
     def _log_normalizer(self, x, y):
         return lgamma(x) + lgamma(y) - lgamma(x + y)
 
-
-_ = digamma

@@ -209,3 +209,26 @@ def test_float32_dtypes(cid, family, kwargs):
         return
     e_g = g.entropy()
     assert str(e_g.dtype) == str(e_t.dtype).replace("torch.", "")
+
+
+@pytest.mark.parametrize("cid", ["normal-broadcast", "gamma", "beta", "studentt", "dirichlet",
+                                 "binomial-logits", "vonmises", "lowrank-mvn", "mvn-tril"])
+def test_second_order_gradients(cid):
+    """Hessian-vector products of log_prob with respect to the parameters (lgamma -> digamma ->
+    trigamma, solves and Cholesky factors twice differentiated)."""
+    family, kwargs = {c[0]: c[1:] for c in CASES}[cid]
+    g, t, leaves = build(family, kwargs)
+    value = values_for(t)
+    lp_g = g.log_prob(gk.tensor(value.numpy())).sum()
+    lp_t = t.log_prob(value).sum()
+    g_leaves = [x for _, x, _ in leaves]
+    t_leaves = [x for _, _, x in leaves]
+    gg = gk.autograd.grad(lp_g, g_leaves, create_graph=True)
+    tg = torch.autograd.grad(lp_t, t_leaves, create_graph=True)
+    rng = np.random.default_rng(1)
+    vs = [rng.standard_normal(tuple(x.shape)) for x in t_leaves]
+    hv_g = gk.autograd.grad(sum((a * gk.tensor(v)).sum() for a, v in zip(gg, vs)), g_leaves)
+    hv_t = torch.autograd.grad(sum((a * torch.tensor(v)).sum() for a, v in zip(tg, vs)),
+                               t_leaves)
+    for (name, _, _), a, b in zip(leaves, hv_g, hv_t):
+        compare(a, b, f"{cid} Hessian-vector wrt {name}", rtol=1e-6, atol=1e-8)
