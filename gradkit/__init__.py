@@ -25,7 +25,7 @@ from .factories import __all__ as _factory_names
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from . import autograd, func, random  # noqa: E402
 from . import cuda  # noqa: E402
-from . import distributed, linalg, nn, optim, testing, utils  # noqa: E402
+from . import distributed, distributions, linalg, nn, optim, testing, utils  # noqa: E402
 
 # Every declared op (gradkit/functions/ by kind, the top-level linear algebra in gradkit/linalg.py)
 # gets its faces: Tensor methods, in-place methods, and the gradkit.X functions with out=.
