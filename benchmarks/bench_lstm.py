@@ -17,13 +17,11 @@ Run: python benchmarks/bench_lstm.py [--quick]
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Row, report, torch_or_none  # before NumPy: it sets the BLAS env first
+from common import Row, interleaved, report, torch_or_none  # before NumPy (sets the BLAS env)
 
 import numpy as np
 
@@ -104,33 +102,6 @@ def torch_step(torch, kind, rnn_gk):
     return step
 
 
-def _interleaved(g_fn, t_fn, repeat, block=10, settle=2, pause=0.25):
-    """Medians of g_fn and t_fn, timed in alternating blocks of ``block`` calls.
-
-    Alternating keeps load changes on a shared machine hitting both libraries alike. Blocks
-    with a ``pause`` before each keep one library's idle worker threads from being timed against
-    the other: OpenBLAS's workers spin for up to about 0.1 s after a parallel call, PyTorch's
-    OpenMP workers for a shorter while, and on a 2-core machine a spinning thread takes a core
-    from the other library. The first ``settle`` calls of each block are not timed.
-    """
-    for _ in range(settle):
-        g_fn()
-        if t_fn is not None:
-            t_fn()
-    tg, tt = [], []
-    for _ in range(max(1, repeat // block)):
-        for fn, times in ((g_fn, tg), (t_fn, tt)):
-            if fn is None:
-                continue
-            time.sleep(pause)
-            for i in range(block + settle):
-                t0 = time.perf_counter()
-                fn()
-                if i >= settle:
-                    times.append(time.perf_counter() - t0)
-    return statistics.median(tg), (statistics.median(tt) if tt else None)
-
-
 def main():
     torch = torch_or_none()
     repeat = 10 if QUICK else 60
@@ -142,7 +113,7 @@ def main():
             lg, lt = float(g_step().item()), float(t_step().item())
             if abs(lg - lt) > 1e-4 * max(1.0, abs(lt)):
                 print(f"warning: {kind} first-step losses differ: gradkit {lg} torch {lt}")
-        tg, tt = _interleaved(g_step, t_step, repeat)
+        tg, tt = interleaved(g_step, t_step, repeat)
         rows.append(Row(f"{kind} train step T={T} B={B} {I}->{H}", "ms", tg, tt, 1e3))
     x_np = _data()[0]
     lstm = gk.nn.LSTM(I, H)
@@ -162,7 +133,7 @@ def main():
 
     else:
         t_fwd = None
-    tg, tf = _interleaved(g_fwd, t_fwd, repeat)
+    tg, tf = interleaved(g_fwd, t_fwd, repeat)
     rows.append(Row("LSTM forward (no_grad)", "ms", tg, tf, 1e3))
     report("LSTM / GRU training step", rows)
 

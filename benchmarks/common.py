@@ -23,7 +23,7 @@ else:
 
 import numpy as np  # noqa: E402
 
-__all__ = ["timeit", "blas_report", "report", "torch_or_none", "Row"]
+__all__ = ["timeit", "blas_report", "report", "torch_or_none", "Row", "interleaved"]
 
 
 def torch_or_none():
@@ -81,3 +81,30 @@ def report(title, rows):
         ratio = f"{r.g / r.t:.2f}x" if r.t else "n/a"
         print(f"{r.name:<40} {g:>12} {t:>12} {ratio:>8}")
     sys.stdout.flush()
+
+
+def interleaved(g_fn, t_fn, repeat, block=10, settle=2, pause=0.25):
+    """Medians of g_fn and t_fn, timed in alternating blocks of ``block`` calls.
+
+    Alternating keeps load changes on a shared machine hitting both libraries alike. Blocks
+    with a ``pause`` before each keep one library's idle worker threads from being timed against
+    the other: OpenBLAS's workers spin for up to about 0.1 s after a parallel call, PyTorch's
+    OpenMP workers for a shorter while, and on a 2-core machine a spinning thread takes a core
+    from the other library. The first ``settle`` calls of each block are not timed.
+    """
+    for _ in range(settle):
+        g_fn()
+        if t_fn is not None:
+            t_fn()
+    tg, tt = [], []
+    for _ in range(max(1, repeat // block)):
+        for fn, times in ((g_fn, tg), (t_fn, tt)):
+            if fn is None:
+                continue
+            time.sleep(pause)
+            for i in range(block + settle):
+                t0 = time.perf_counter()
+                fn()
+                if i >= settle:
+                    times.append(time.perf_counter() - t0)
+    return statistics.median(tg), (statistics.median(tt) if tt else None)

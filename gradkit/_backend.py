@@ -37,9 +37,28 @@ def _sum_to(xp, g, shape):
     return g
 
 
+def _selects_each_element_once(index) -> bool:
+    """Whether ``x[index]`` reads no element twice: ints, slices, None, Ellipsis and boolean
+    masks (then ``out[index] = g`` adds ``g`` into zeros exactly)."""
+    parts = index if type(index) is tuple else (index,)
+    for part in parts:
+        t = type(part)
+        if t is slice or t is int or part is None or part is Ellipsis:
+            continue
+        if getattr(part, "dtype", None) is not None and part.dtype.kind == "b":
+            continue
+        return False
+    return True
+
+
 def _index_add_numpy(shape, index, g, dtype=None):
     out = np.zeros(shape, dtype=g.dtype if dtype is None else dtype)
-    np.add.at(out, index, g)
+    if _selects_each_element_once(index):
+        # a slice's gradient (x[:, t], q/k/v splits): a plain assignment, ~10-50x faster than
+        # np.add.at, which is only needed where an index repeats elements
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
     return out
 
 
@@ -140,7 +159,10 @@ def cupy_ns():
             @staticmethod
             def index_add(shape, index, g):
                 out = cp.zeros(shape, dtype=g.dtype)
-                cp.add.at(out, index, g)
+                if _selects_each_element_once(index):
+                    out[index] = g
+                else:
+                    cp.add.at(out, index, g)
                 return out
 
             @staticmethod
