@@ -83,7 +83,7 @@ RAW_MESSAGES = (
     "output array is read-only", "cannot be safely cast", "invalid literal for int",
     "Python int too large", "object of type .* has no len", "negative dimensions are not allowed",
     "maximum supported dimension", "could not broadcast", "setting an array element",
-    "division by zero", "Integers to negative integer powers", "array is too big",
+    "Integers to negative integer powers are not allowed.$", "array is too big",
     "Unable to allocate", "input operand has more dimensions", "einstein sum subscripts",
     "NoneType", "not enough values to unpack", "too many values to unpack",
 )
