@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from . import fuzzer
+from .known_open import KNOWN_OPEN
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -33,13 +34,19 @@ def _report(findings, limit=40):
 
 def test_fuzz_sample_matches_torch(torch):
     counts, findings = fuzzer.run(SEED, CASES)
-    failing = [f for f in findings if f[1] in fuzzer.FAILING]
+    failing = [f for f in findings
+               if f[1] in fuzzer.FAILING and (f[2].name, f[1]) not in KNOWN_OPEN]
     print(f"\nfuzz seed {SEED}, {CASES} cases: {dict(sorted(counts.items()))}")
     assert not failing, (f"{len(failing)} failing cases of {CASES} (seed {SEED}); "
                          f"reproduce with python tests/fuzz/fuzzer.py --seed {SEED} --case I\n"
                          + _report(failing))
     # the sample reaches the surface: most cases run to a comparison in both libraries
     assert counts["match"] > CASES // 2, counts
+
+
+def test_known_open_entries_give_a_reason():
+    assert all(isinstance(r, str) and r.startswith("open, in ") for r in KNOWN_OPEN.values())
+    assert all(cls in fuzzer.FAILING for _, cls in KNOWN_OPEN)
 
 
 def test_cases_are_reproducible(torch):
