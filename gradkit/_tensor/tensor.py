@@ -88,6 +88,10 @@ def _scalar_or_tensor(x):
         return x.item()
     if isinstance(x, numbers.Number):
         return x
+    if t is list or t is tuple:
+        # as PyTorch: `x + [1, 2]` and `torch.add(x, [1, 2])` raise TypeError
+        raise TypeError(f"the operand must be a Tensor or a number, not {t.__name__}; make a "
+                        f"Tensor first, e.g. gradkit.tensor(...)")
     return as_tensor_arg(x, name="operand")
 
 

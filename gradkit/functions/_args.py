@@ -26,7 +26,13 @@ _ndarray = np.ndarray
 
 
 def _t(x, name="input"):
-    return x if isinstance(x, Tensor) else as_tensor_arg(x, name=name)
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (list, tuple)):
+        # PyTorch's functions take Tensors, not nested sequences (torch.exp([1.0]) raises)
+        raise TypeError(f"argument '{name}' must be Tensor, not {type(x).__name__}; make one "
+                        f"first, e.g. gradkit.tensor({name})")
+    return as_tensor_arg(x, name=name)
 
 
 def _on_device_of(x, r, dtype=None):

@@ -147,14 +147,25 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 
 @declare(differentiable=False)
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return wrap(np.isclose(_t(input)._data, _t(other)._data, rtol=rtol, atol=atol,
-                           equal_nan=equal_nan))
+    a, b = _close_operands(input, other, "isclose")
+    return wrap(np.isclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def _close_operands(input, other, fn):
+    """``isclose``/``allclose`` compare two tensors of one dtype and broadcastable shapes."""
+    a, b = _t(input), _t(other, "other")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{fn}(): {np.dtype(a.dtype).name} did not match "
+                           f"{np.dtype(b.dtype).name}: both tensors must have the same "
+                           f"dtype; convert one first, e.g. other.to(input.dtype)")
+    check_broadcast(a, b, f"{fn}()")
+    return a, b
 
 
 @declare(differentiable=False)
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    return bool(np.allclose(_t(input)._data, _t(other)._data, rtol=rtol, atol=atol,
-                            equal_nan=equal_nan))
+    a, b = _close_operands(input, other, "allclose")
+    return bool(np.allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 # ------------------------------------------------------------------ operators

@@ -84,12 +84,18 @@ def gather(input, dim, index):
 def scatter_add(input, dim, index, src):
     """``input`` with ``src`` added at ``index`` along ``dim`` (repeated indices accumulate)."""
     x, s = _t(input), _t(src, "src")
+    if s.dtype != x.dtype:
+        raise RuntimeError(f"scatter_add(): expected src to have the dtype of input ({x.dtype}), "
+                           f"got {s.dtype}; convert it first, e.g. src.to(input.dtype)")
+    if s.ndim == 0 and x.ndim:
+        raise RuntimeError(f"scatter_add(): index tensor must have the same number of dimensions "
+                           f"as src tensor (src is 0-d, input {tuple(x.shape)})")
     d = _wrap_dim(dim, x.ndim)
+    if isinstance(index, Tensor):
+        _scatter_index(x, dim, index, s, "scatter_add")
     idx = _index_array(index, "scatter_add", x)
     xp = np if type(x._data) is np.ndarray else _xp(x)
     full = S.gather_index(xp, idx, d)
-    if s.dtype != x.dtype:
-        s = s.to(x.dtype)
     return apply2(S.SCATTER_ADD, x, s, (d, idx, full, tuple(s.shape)))
 
 
@@ -167,28 +173,32 @@ def _scatter_index(x, dim, index, src, fn):
     if not isinstance(index, Tensor):
         raise TypeError(f"{fn}(): index must be a Tensor of int64, got {type(index).__name__}")
     if index.dtype.kind not in "iu":  # int32 too, as PyTorch (and gather, scatter_add) take
-        raise TypeError(f"{fn}(): expected an integer (int64) index, got dtype {index.dtype}; "
+        raise RuntimeError(f"{fn}(): expected an integer (int64) index, got dtype {index.dtype}; "
                         f"convert it with .long()")
     idx = to_host(index._data)
     if idx.size == 0:
         return d, idx, np.zeros(0, dtype=np.int64)
     xnd = builtins_max(x.ndim, 1)
     if idx.ndim != x.ndim and not (x.ndim == 0 and idx.ndim <= 1):
-        raise ValueError(f"{fn}(): index must have as many dimensions as input ({x.ndim}), got "
+        raise RuntimeError(f"{fn}(): index must have as many dimensions as input ({x.ndim}), got "
                          f"index shape {tuple(idx.shape)}")
     xshape = tuple(x.shape) if x.ndim else (1,)
     idx = idx.reshape(-1) if x.ndim == 0 else idx
     for k in range(xnd):
         if k != d and idx.shape[k] > xshape[k]:
-            raise ValueError(f"{fn}(): index shape {tuple(idx.shape)} is larger than input shape "
+            raise RuntimeError(f"{fn}(): index shape {tuple(idx.shape)} is larger than input shape "
                              f"{tuple(x.shape)} in dimension {k}")
+        if src is not None and src.ndim and src.ndim != idx.ndim:
+            raise RuntimeError(f"{fn}(): index tensor must have the same number of dimensions "
+                               f"as src tensor (index {tuple(idx.shape)}, src "
+                               f"{tuple(src.shape)})")
         if src is not None and idx.shape[k] > (src.shape[k] if src.ndim else 1):
-            raise ValueError(f"{fn}(): index shape {tuple(idx.shape)} is larger than src shape "
+            raise RuntimeError(f"{fn}(): index shape {tuple(idx.shape)} is larger than src shape "
                              f"{tuple(src.shape)} in dimension {k}")
     n = xshape[d]
     lo, hi = int(idx.min()), int(idx.max())
     if lo < 0 or hi >= n:
-        raise IndexError(f"{fn}(): index {lo if lo < 0 else hi} is out of bounds for dimension "
+        raise RuntimeError(f"{fn}(): index {lo if lo < 0 else hi} is out of bounds for dimension "
                          f"{d} with size {n}")
     full = S.gather_index(np, idx, d)
     return d, idx, np.ravel_multi_index(full, xshape).reshape(-1)
@@ -233,13 +243,13 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     if reduce is not None:
         modes = {"add": "sum", "multiply": "prod"}
         if reduce not in modes:
-            raise ValueError(f"scatter(): reduce must be 'add' or 'multiply', got {reduce!r}")
+            raise RuntimeError(f"scatter(): reduce must be 'add' or 'multiply', got {reduce!r}")
         if src is None:
             src = _full_like_index(x, index, value)
         return scatter_reduce(x, dim, index, src, modes[reduce])
     if src is not None and src.dtype != x.dtype:
-        raise TypeError(f"scatter(): expected src to have the dtype of input ({x.dtype}), got "
-                        f"{src.dtype}")
+        raise RuntimeError(f"scatter(): expected src to have the dtype of input ({x.dtype}), got "
+                           f"{src.dtype}; convert it first, e.g. src.to(input.dtype)")
     d, idx, targets = _scatter_index(x, dim, index, src, "scatter")
     if targets.size == 0:
         return x.clone()
@@ -287,12 +297,13 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """
     x = _t(input)
     if reduce not in _SCATTER_REDUCES:
-        raise ValueError(f"scatter_reduce(): reduce must be one of {_SCATTER_REDUCES}, got "
-                         f"{reduce!r}")
+        raise RuntimeError(f"scatter_reduce(): reduce must be one of {_SCATTER_REDUCES}, got "
+                           f"{reduce!r}")
     s = _t(src, "src")
     if s.dtype != x.dtype:
-        raise TypeError(f"scatter_reduce(): expected src to have the dtype of input ({x.dtype}), "
-                        f"got {s.dtype}")
+        raise RuntimeError(f"scatter_reduce(): expected src to have the dtype of input "
+                           f"({x.dtype}), got {s.dtype}; convert it first, e.g. "
+                           f"src.to(input.dtype)")
     d, idx, targets = _scatter_index(x, dim, index, s, "scatter_reduce")
     shape = tuple(x.shape)
     if targets.size == 0:
@@ -350,20 +361,23 @@ def take_along_dim(input, indices, dim=None):
     """Pick values along ``dim`` at ``indices`` (``input`` and ``indices`` broadcast in the
     other dimensions); with ``dim=None``, from the flattened input."""
     x = _t(input)
-    if not isinstance(indices, Tensor) or indices.dtype.kind not in "iu":
-        got = indices.dtype if isinstance(indices, Tensor) else type(indices).__name__
-        raise TypeError(f"take_along_dim(): indices must be an integer Tensor, got {got}")
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"take_along_dim(): indices must be an integer Tensor, got "
+                        f"{type(indices).__name__}")
+    if indices.dtype.kind not in "iu":
+        raise RuntimeError(f"take_along_dim(): expected dtype int32/int64 for indices, got "
+                           f"{indices.dtype}; convert them with .long()")
     if dim is None:
         return gather(flatten(x), 0, flatten(indices))
     if x.ndim != indices.ndim:
-        raise ValueError(f"take_along_dim(): input and indices should have the same number of "
+        raise RuntimeError(f"take_along_dim(): input and indices should have the same number of "
                          f"dimensions, got shapes {tuple(x.shape)} and {tuple(indices.shape)}")
     d = _dim_in(dim, x.ndim, "take_along_dim")
     try:
         b = np.broadcast_shapes(tuple(s for k, s in enumerate(x.shape) if k != d),
                                 tuple(s for k, s in enumerate(indices.shape) if k != d))
     except ValueError:
-        raise ValueError(f"take_along_dim(): input {tuple(x.shape)} and indices "
+        raise RuntimeError(f"take_along_dim(): input {tuple(x.shape)} and indices "
                          f"{tuple(indices.shape)} do not broadcast outside dim {d}") from None
     bx = list(b[:d]) + [x.shape[d]] + list(b[d:])
     bi = list(b[:d]) + [indices.shape[d]] + list(b[d:])
@@ -386,12 +400,27 @@ def index_add(input, dim, index, source, *, alpha=1):
     full_idx = np.broadcast_to(full_idx, shape)
     big = list(x.shape)
     big[d] = builtins_max(big[d], shape[d])
+    if src.dtype != x.dtype:
+        src = src.to(x.dtype)
     return scatter_add(x, d, wrap(full_idx.copy()), src)
 
 
 # ------------------------------------------------------------------ x[index], x[index] = value
+def _check_fits(value, dtype):
+    """A Python number assigned into an integer tensor must be representable, as in PyTorch."""
+    if isinstance(value, (bool, np.bool_)) or dtype.kind not in "iub" or dtype.kind == "b":
+        return
+    if isinstance(value, (int, float, np.number)):
+        info = np.iinfo(dtype)
+        if not np.isfinite(value) or dtype.kind == "i" and not info.min <= value <= info.max \
+                or dtype.kind == "u" and not -2 ** 63 <= value < 2 ** 64:
+            raise RuntimeError(f"__setitem__: value {value!r} cannot be converted to type "
+                               f"{dtype} without overflow")
+
+
 @tensor_method()
 def __setitem__(self, index, value):
+    _check_fits(value, self._data.dtype)
     try:
         idx = _norm_index(index, self._data.shape)
     except IndexError as e:
@@ -437,6 +466,9 @@ def __setitem__(self, index, value):
         self.requires_grad = True
         return
     v = value._data if vt else value
+    if not vt and isinstance(v, int) and self._data.dtype.kind in "iu" \
+            and -2 ** 63 <= v < 2 ** 63:
+        v = np.asarray(v, dtype=np.int64).astype(self._data.dtype)  # wraps, as PyTorch
     if vt and type(v) is not type(self._data):  # copy across devices, as PyTorch does
         v = _to_namespace_of(v, self._data)
     if vt and v.dtype.kind == "f" and self._data.dtype.kind in "iub":
@@ -573,8 +605,8 @@ def _torch_adv_layout(out, shape):
             kinds.append("i")
         elif type(part) is slice:
             kinds.append("s")
-        elif part.dtype.kind == "b":  # a 0-d mask: leave NumPy's rules
-            return tuple(out)
+        elif isinstance(part, (bool, np.bool_)) or part.dtype.kind == "b":
+            return tuple(out)  # a 0-d mask (True/False): leave NumPy's rules
         else:
             kinds.append("a")
     if "i" not in kinds or kinds.count("e") > 1:

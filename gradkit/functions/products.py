@@ -32,9 +32,8 @@ __all__ = ["addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "cdist", "chain
 def matmul(input, other):
     """Matrix product with PyTorch's rules for 1-D operands and broadcast batch dimensions."""
     a, b = _t(input), _t(other, "other")
-    if a.dtype != b.dtype:
-        rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
-        a, b = a.to(rt), b.to(rt)
+    if a.dtype != b.dtype:  # PyTorch's products do not promote
+        _same_dtype("matmul", ("input", a), ("other", b))
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
             f"matmul: both arguments need to be at least 1D, but they are {a.ndim}D and {b.ndim}D "
@@ -49,7 +48,7 @@ def matmul(input, other):
             f"{'second-to-last' if b.ndim >= 2 else 'only'} dimension of the second ({kb})"
         )
     if a.ndim == 1 and b.ndim == 1:
-        return sum(a * b)
+        return sum(a * b, dtype=a.dtype)  # int32 stays int32, as PyTorch's dot
     if a.ndim == 1:
         return apply2(L.MATMUL, a.unsqueeze(0), b).squeeze(-2)
     if b.ndim == 1:
@@ -111,7 +110,8 @@ def dot(input, other):
             f"dot: expected two 1-D tensors of the same size, got shapes {tuple(a.shape)} and "
             f"{tuple(b.shape)}"
         )
-    return sum(a * b)
+    _same_dtype("dot", ("input", a), ("other", b))
+    return sum(a * b, dtype=a.dtype)
 
 
 @declare(method=False)
@@ -281,7 +281,7 @@ def vdot(input, other):
         raise RuntimeError(f"vdot(): expected two 1-D tensors of the same size, got shapes "
                            f"{tuple(a.shape)} and {tuple(b.shape)}")
     _same_dtype("vdot", ("input", a), ("other", b))
-    return sum(a * b)
+    return sum(a * b, dtype=a.dtype)
 
 
 @declare(out=True)

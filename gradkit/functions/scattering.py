@@ -255,6 +255,9 @@ def select_scatter(input, src, dim, index):
     """``input`` with ``src`` embedded at ``index`` along ``dim`` (``out.select(dim, index)
     == src``)."""
     x = _t(input)
+    if x.ndim == 0:
+        raise IndexError("select_scatter(): select() cannot be applied to a 0-dim tensor; "
+                         "give an input with at least one dimension")
     d = _dim_in(dim, x.ndim, "select_scatter")
     index = _int_arg(index, "select_scatter", "index")
     n = x.shape[d]

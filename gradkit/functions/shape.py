@@ -235,6 +235,9 @@ def repeat(input, *sizes):
             f"repeat: number of repeat dims ({len(reps)}) can not be smaller than the number of "
             f"dimensions of the tensor ({x.ndim})"
         )
+    if builtins_any(int(r) < 0 for r in reps):
+        raise RuntimeError(f"repeat: Trying to create tensor with negative dimension: repeats "
+                           f"{list(reps)} for shape {tuple(x.shape)}; give counts >= 0")
     return apply1(S.REPEAT, x, (tuple(int(r) for r in reps), tuple(x.shape)))
 
 
@@ -414,6 +417,10 @@ def diag(input, diagonal=0):
 
 
 def _tri_mask(x, fn, diagonal):
+    if x.ndim < 2:
+        raise RuntimeError(f"{fn.__name__}: input tensor must have at least 2 dimensions, got "
+                           f"shape {tuple(x.shape)}; use diag()/unsqueeze() for a vector")
+    diagonal = _int_arg(diagonal, fn.__name__, "diagonal")
     mask = fn(np.ones(x.shape[-2:], dtype=bool), diagonal)
     return wrap(mask if type(x._data) is np.ndarray else _xp(x).asarray(mask))
 

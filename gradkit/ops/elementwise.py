@@ -71,7 +71,36 @@ def _neg_b(xp, g, ins, out, aux, needs):
 
 
 def _pow_f(xp, a, b):
+    if _int_kind(a) and _int_kind(b):
+        return _int_pow(xp, a, b)
     return a ** b
+
+
+def _int_kind(v):
+    if isinstance(v, bool):
+        return True
+    if isinstance(v, int):
+        return True
+    return getattr(getattr(v, "dtype", None), "kind", "f") in "iub"
+
+
+def _int_pow(xp, a, b):
+    """Integer powers as PyTorch: a negative exponent gives 1 for a base of 1, +-1 for -1 and 0
+    otherwise (elementwise); a negative Python int exponent is an error."""
+    if isinstance(b, (int, bool)) and not hasattr(b, "dtype"):
+        if b < 0:
+            raise RuntimeError(
+                "pow(): Integers to negative integer powers are not allowed (an integer tensor "
+                f"to the power {b}); convert the base first, e.g. x.float() ** {b}")
+        return a ** b
+    if getattr(b, "dtype", None) is not None and b.dtype.kind == "u" or not (b < 0).any():
+        return a ** b
+    neg = b < 0
+    pos = a ** xp.where(neg, 0, b)
+    one = xp.ones_like(pos)
+    odd = (b % 2) != 0
+    small = xp.where(a == 1, one, xp.where(a == -1, xp.where(odd, -one, one), 0 * one))
+    return xp.where(neg, small, pos).astype(pos.dtype, copy=False)
 
 
 def _pow_b(xp, g, ins, out, aux, needs):

@@ -39,7 +39,8 @@ def _count(shape, axis):
 
 
 def _sum_f(xp, a, axis, keepdims, shape):
-    return xp.sum(a, axis=axis, keepdims=keepdims)
+    # the input's dtype (NumPy would widen int32 to int64; the caller picks the accumulator)
+    return xp.sum(a, axis=axis, keepdims=keepdims, dtype=getattr(a, "dtype", None))
 
 
 def _sum_b(xp, g, ins, out, aux, needs):

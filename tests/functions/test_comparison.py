@@ -82,3 +82,23 @@ def test_inplace_operators(torch):
 def test_none_comparison():
     assert (gk.ones(2) == None) is False  # noqa: E711
     assert (gk.ones(2) != None) is True  # noqa: E711
+
+
+# ------------------------------------------------------------------ found by the fuzzer
+@pytest.mark.parametrize("fn", ["isclose", "allclose"])
+@pytest.mark.parametrize("a, b", [((3, 4), (3, 0)), ((2, 3), (4,))])
+def test_close_of_shapes_that_do_not_broadcast(fn, a, b):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        getattr(torch, fn)(torch.ones(a), torch.ones(b))
+    with pytest.raises(RuntimeError, match=f"{fn}.*cannot be broadcast"):
+        getattr(gk, fn)(gk.ones(a), gk.ones(b))
+
+
+@pytest.mark.parametrize("fn", ["isclose", "allclose"])
+def test_close_of_two_dtypes_is_refused_as_torch(fn):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        getattr(torch, fn)(torch.ones(3, dtype=torch.float64), torch.ones(3, dtype=torch.int32))
+    with pytest.raises(RuntimeError, match="did not match"):
+        getattr(gk, fn)(gk.ones(3, dtype=gk.float64), gk.ones(3, dtype=gk.int32))

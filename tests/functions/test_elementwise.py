@@ -195,3 +195,32 @@ def test_nan_to_num_inplace(torch):
     y.nan_to_num_()
     y.sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), [0.0, 2.0, 0.0, 2.0, 0.0])
+
+
+# ------------------------------------------------------------------ found by the fuzzer
+def test_integer_tensor_to_negative_integer_tensor_powers_as_torch():
+    torch = pytest.importorskip("torch")
+    base = [-3, -2, -1, 0, 1, 2, 3]
+    for e in ([-1], [-2], [-3, 2, -1, 0, 1, -2, 2]):
+        t = torch.tensor(base) ** torch.tensor(e)
+        g = gk.tensor(base) ** gk.tensor(e)
+        np.testing.assert_array_equal(g.numpy(), t.numpy())
+        assert str(g.dtype) == str(t.dtype).replace("torch.", "")
+    with pytest.raises(RuntimeError):
+        torch.tensor(base) ** -1
+    with pytest.raises(RuntimeError, match="negative integer powers"):
+        gk.tensor(base) ** -1
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.exp([1.0, 2.0]),
+    lambda m: m.add(m.ones(2), [1.0, 2.0]),
+    lambda m: m.ones(2) + [1.0, 2.0],
+    lambda m: m.sinc([[0.5]]),
+])
+def test_a_nested_list_where_a_tensor_goes_is_a_type_error(call):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError, match="Tensor"):
+        call(gk)

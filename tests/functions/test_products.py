@@ -107,3 +107,25 @@ def test_errors(call, exc, pattern):
     args = (gk.zeros(3, 4),) if call.__code__.co_argcount else ()  # a call of x: a 3x4 tensor
     with pytest.raises(exc, match=pattern):
         call(*args)
+
+
+# ------------------------------------------------------------------ found by the fuzzer
+def test_products_refuse_mixed_dtypes_as_torch():
+    torch = pytest.importorskip("torch")
+    for m in (torch,):
+        with pytest.raises(RuntimeError):
+            m.ones(2, 2, dtype=m.int32) @ m.ones(2, 2, dtype=m.float32)
+    with pytest.raises(RuntimeError, match="matmul.*same dtype"):
+        gk.ones(2, 2, dtype=gk.int32) @ gk.ones(2, 2, dtype=gk.float32)
+    with pytest.raises(RuntimeError, match="dot.*same dtype"):
+        gk.dot(gk.ones(2, dtype=gk.int32), gk.ones(2, dtype=gk.int64))
+
+
+def test_integer_dot_keeps_the_dtype_as_torch():
+    torch = pytest.importorskip("torch")
+    for f in (lambda m, a, b: a @ b, lambda m, a, b: m.dot(a, b), lambda m, a, b: m.vdot(a, b)):
+        t = f(torch, torch.tensor([5, 6], dtype=torch.int32), torch.tensor([1, 2],
+                                                                          dtype=torch.int32))
+        g = f(gk, gk.tensor([5, 6], dtype=gk.int32), gk.tensor([1, 2], dtype=gk.int32))
+        assert str(g.dtype) == "int32" == str(t.dtype).replace("torch.", "")
+        assert int(g) == int(t)

@@ -316,3 +316,20 @@ def test_index_tensors_from_tril_indices(torch):
     for r, c, o in [(0, 3, 0), (3, 0, 0), (4, 4, -5), (4, 4, 5), (3, 5, 2)]:
         assert gk.tril_indices(r, c, o).tolist() == torch.tril_indices(r, c, o).tolist()
         assert gk.triu_indices(r, c, o).tolist() == torch.triu_indices(r, c, o).tolist()
+
+
+# ------------------------------------------------------------------ found by the fuzzer
+@pytest.mark.parametrize("call, exc", [
+    (lambda m: m.triu(m.tensor(1.0), 1), RuntimeError),
+    (lambda m: m.tril(m.ones(3), 0), RuntimeError),
+    (lambda m: m.ones(2, 3).repeat(2, 1, -2), RuntimeError),
+    (lambda m: m.select_scatter(m.tensor(1.0), m.ones(2, 3), 0, -2), IndexError),
+])
+def test_invalid_shapes_raise_as_torch(call, exc):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(exc):
+        call(torch)
+    with pytest.raises(exc) as e:
+        call(gk)
+    assert "missing 1 required positional" not in str(e.value)
+    assert "negative dimensions are not allowed" not in str(e.value)
