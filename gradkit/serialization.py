@@ -396,6 +396,9 @@ def _read_all(f) -> tuple[bytearray, str]:
     return bytearray(data), name
 
 
+_SLACK_BEFORE_READING = 1 << 20  # bytes beyond what the header describes
+
+
 def _check_size_before_reading(fh, size: int, name: str) -> None:
     """Compare the file's size with what its header describes before reading it whole: a huge
     (e.g. sparse) file that is not what its header says fails here with a clear error, not with
@@ -414,7 +417,9 @@ def _check_size_before_reading(fh, size: int, name: str) -> None:
         fh.seek(0)
         return
     fh.seek(0)
-    if type(end) is int and 8 + n + end != size:
+    # only a file much larger than its header says is refused here (reading it whole could
+    # exhaust memory); smaller mismatches get _parse's more precise message
+    if type(end) is int and size - (8 + n + end) > _SLACK_BEFORE_READING:
         raise CheckpointError(
             f"gradkit.load: {name}: size mismatch: the header describes {end} bytes of tensor "
             f"data but the file holds {size - 8 - n} (the file is truncated, padded or corrupted)")

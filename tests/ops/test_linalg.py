@@ -145,10 +145,13 @@ def test_matmul_errors_name_both_shapes():
         gk.einsum("i->j", gk.ones(3))
 
 
-def test_matmul_promotes_like_torch(torch):
+def test_matmul_dtypes_like_torch(torch):
     a = gk.ones(2, 3, dtype=gk.float64)
     b = gk.ones(3, 2)
-    assert (a @ b).dtype == gk.float64
+    with pytest.raises(RuntimeError, match="same dtype"):  # torch: "expected m1 and m2 to ..."
+        a @ b
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 3, dtype=torch.float64) @ torch.ones(3, 2)
     ti = torch.ones(2, 3, dtype=torch.int64)
     assert str((gk.ones(2, 3, dtype=gk.int64) @ gk.ones(3, 2, dtype=gk.int64)).dtype) == \
         str((ti @ ti.t()).dtype)[6:]
