@@ -66,13 +66,14 @@ def _element_formatter(arr):
     """PyTorch's element style: floats with 4 decimals ("1.5000"), whole floats as "1.",
     scientific notation for wide ranges; every element right-aligned to one width."""
     kind = arr.dtype.kind
+    shown = _shown(arr)  # as PyTorch: the style is chosen from the elements printed
     if kind == "b":
         def fmt(v):
             return "True" if v else "False"
     elif kind in "iu":
         fmt = str
     else:
-        finite = np.abs(arr[np.isfinite(arr)]).astype(np.float64)
+        finite = np.abs(shown[np.isfinite(shown)]).astype(np.float64)
         nonzero = finite[finite != 0]
         lo = float(nonzero.min()) if nonzero.size else 0.0
         hi = float(nonzero.max()) if nonzero.size else 0.0
@@ -93,7 +94,9 @@ def _element_formatter(arr):
             if v in (float("inf"), float("-inf")):
                 return "inf" if v > 0 else "-inf"
             return spec.format(v)
-    width = max((len(fmt(v)) for v in _shown(arr)), default=0)
+    if kind == "f":  # as PyTorch: the width of the finite values (inf/nan may stick out)
+        shown = shown[np.isfinite(shown)]
+    width = max((len(fmt(v)) for v in shown), default=0)
     pad = {"bool": lambda v: fmt(v).rjust(width), "int_kind": lambda v: fmt(v).rjust(width),
            "float_kind": lambda v: fmt(v).rjust(width)}
     return pad

@@ -21,22 +21,24 @@ from numbers import Number
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, accelerator, amp, backends, onnx  # noqa: F401 (torch.accelerator, ...)
 from .. import factories as _factories
 from .._tensor import Size, Tensor
 from .._tensor.repr import get_printoptions, set_printoptions
+from ..amp import autocast
 from ..device import Device
 from ..functions._registry import REGISTRY, _inplace_of, tensor_method
-from ..amp import autocast
 from . import jit
 
 __all__ = [
     "inf", "nan", "pi", "e", "newaxis", "set_printoptions", "get_printoptions",
     "set_default_device", "get_default_device", "compile", "set_float32_matmul_precision",
-    "get_float32_matmul_precision", "autocast", "jit", "FloatTensor", "DoubleTensor",
+    "get_float32_matmul_precision", "autocast", "jit", "accelerator", "amp", "backends",
+    "onnx", "FloatTensor", "DoubleTensor",
     "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
     "BoolTensor",
 ]
+# (``Variable`` is PyTorch's ``torch.autograd.Variable``; ``gradkit run`` puts it there)
 
 inf = math.inf
 nan = math.nan
@@ -180,6 +182,24 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
         if dtype in _BY_NAME:
             return self.to(_BY_NAME[dtype].dtype)
     return self.to(_dtype.to_dtype(dtype))
+
+
+class _VariableType(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor)
+
+    def __call__(cls, data, requires_grad=False, volatile=False):
+        """``Variable(t, requires_grad=...)``: a tensor sharing ``t``'s values (a leaf)."""
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        out = data.detach()
+        out.requires_grad_(bool(requires_grad))
+        return out
+
+
+class Variable(metaclass=_VariableType):
+    """PyTorch's deprecated ``torch.autograd.Variable``: since PyTorch 0.4 a Tensor itself;
+    ``Variable(t, requires_grad=True)`` gives a leaf tensor sharing ``t``'s values."""
 
 
 # ------------------------------------------------------------------ trivial Tensor attributes

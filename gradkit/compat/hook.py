@@ -1,4 +1,4 @@
-"""The import hook behind ``gradkit run``: ``torch`` -> ``gradkit``, ``torchvision`` -> ``gradkit.vision``.
+"""The import hook behind ``gradkit run``: ``torch`` -> gradkit, ``torchvision`` -> gradkit.vision.
 
 A ``sys.meta_path`` finder maps each requested name to a gradkit module and hands back that very
 module object (so ``torch.nn is gradkit.nn`` and ``isinstance`` checks hold across both names).

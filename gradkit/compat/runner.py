@@ -65,6 +65,10 @@ def _prepare() -> None:
             if exc.name is None or not name.startswith(exc.name):
                 raise
     gk.jit = sys.modules["gradkit.compat.jit"]
+    if not hasattr(gk.autograd, "Variable"):  # torch.autograd.Variable (PyTorch < 0.4 code)
+        from ._api import Variable
+
+        gk.autograd.Variable = Variable
     torch_style(True)
 
 
