@@ -340,7 +340,8 @@ def test_run_program_sees_torch_as_gradkit(tmp_path, capsys):
         "from torch.utils.data import DataLoader\nimport torch.optim.lr_scheduler as sched\n"
         "import gradkit\n"
         "print(__name__, sys.argv[1:], torch is gradkit, nn is gradkit.nn,"
-        " F is gradkit.nn.functional, DataLoader is gradkit.utils.data.DataLoader, sched is gradkit.optim.lr_scheduler)\n"
+        " F is gradkit.nn.functional, DataLoader is gradkit.utils.data.DataLoader,"
+        " sched is gradkit.optim.lr_scheduler)\n"
         "print(torch.zeros(2, 3).shape, torch.ones(2, dtype=torch.float64))\n"))
     rc, out, err = run(capsys, "run", prog, "--lr", "0.1", "x")
     assert rc == 0, err
