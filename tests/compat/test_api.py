@@ -181,3 +181,35 @@ def test_random_sampler_with_replacement_is_lazy_and_keeps_torch_stream():
                for ns in (gk, torch)]
     got = [[b.tolist() for b in itertools.islice(ld, 6)] for ld in loaders]
     assert got[0] == got[1]
+
+
+def test_accelerator_and_amp_with_cuda_on_the_cpu_stand_in():
+    """With CUDA (gradkit's CPU stand-in for CuPy, GRADKIT_FAKE_CUDA=1) the accelerator is
+    cuda, a "cuda" GradScaler is enabled and scales, and enabled CUDA autocast is refused."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import gradkit as gk\n"
+        "print(gk.accelerator.is_available(), gk.accelerator.current_accelerator(),"
+        " gk.accelerator.device_count(), gk.accelerator.current_device_index(),"
+        " gk.backends.cuda.is_built())\n"
+        "s = gk.amp.GradScaler(init_scale=8.0)\n"
+        "lin = gk.nn.Linear(2, 1).cuda()\n"
+        "opt = gk.optim.SGD(lin.parameters(), lr=0.1)\n"
+        "s.scale(lin(gk.ones(3, 2, device='cuda')).sum()).backward()\n"
+        "print(s.is_enabled(), lin.weight.grad.cpu().tolist())\n"
+        "s.step(opt); s.update()\n"
+        "print(lin.weight.grad.cpu().tolist(), s.get_scale())\n"
+        "try:\n    gk.autocast('cuda')\nexcept NotImplementedError as e:\n    print('refused')\n")
+    env = dict(os.environ, GRADKIT_FAKE_CUDA="1",
+               PYTHONPATH=str(Path(gk.__file__).resolve().parents[1]))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "True cuda 1 0 True"
+    assert lines[1] == "True [[24.0, 24.0]]"  # d(sum)/dw = 3 per entry, times the scale 8
+    assert lines[2] == "[[3.0, 3.0]] 8.0"  # unscaled before the step; scale kept (1 good step)
+    assert lines[3] == "refused"
