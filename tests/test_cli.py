@@ -375,6 +375,8 @@ def test_run_missing_torch_module_is_a_clear_import_error(tmp_path, capsys):
     rc, out, err = run(capsys, "run", prog)
     assert rc == 1
     assert "ModuleNotFoundError: No module named 'torch.fx': gradkit does not provide" in err
+    frames = [ln for ln in err.splitlines() if ln.strip().startswith("File ")]
+    assert len(frames) == 1 and str(prog) in frames[0], err  # the import line, no hook frames
 
 
 def test_run_compile_and_jit_pass_through_with_one_note(tmp_path, capsys):

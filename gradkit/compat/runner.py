@@ -16,6 +16,7 @@ import os
 import runpy
 import sys
 import traceback
+import types
 
 from . import hook
 
@@ -87,6 +88,20 @@ def _program_frames(tb, filename: str | None):
     return first
 
 
+def _without_hook(tb):
+    """The traceback without the import hook's frames (an ImportError then points at the
+    program's import line, as Python's own does)."""
+    frames = []
+    while tb is not None:
+        if os.path.abspath(tb.tb_frame.f_code.co_filename) != os.path.abspath(hook.__file__):
+            frames.append(tb)
+        tb = tb.tb_next
+    out = None
+    for t in reversed(frames):
+        out = types.TracebackType(out, t.tb_frame, t.tb_lasti, t.tb_lineno)
+    return out
+
+
 def _exit_code(exc: SystemExit) -> int:
     code = exc.code
     if code is None:
@@ -130,7 +145,7 @@ def main(argv: list[str]) -> int:
         return _exit_code(exc)
     except BaseException as exc:  # noqa: BLE001 (a program's error: its traceback, status 1)
         sys.stdout.flush()
-        tb = _program_frames(exc.__traceback__, filename)
+        tb = _without_hook(_program_frames(exc.__traceback__, filename))
         traceback.print_exception(type(exc), exc, tb)
         sys.stderr.flush()
         return 130 if isinstance(exc, KeyboardInterrupt) else 1
