@@ -62,9 +62,8 @@ def _prepare() -> None:
     for name in _EAGER:
         try:
             importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a package not (yet) in this gradkit
-            if exc.name is None or not name.startswith(exc.name):
-                raise
+        except Exception:  # noqa: BLE001 (not in this gradkit: the program's own import of it
+            pass  # raises the clear error, at its own line)
     gk.jit = sys.modules["gradkit.compat.jit"]
     if not hasattr(gk.autograd, "Variable"):  # torch.autograd.Variable (PyTorch < 0.4 code)
         from ._api import Variable
