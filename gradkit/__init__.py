@@ -20,6 +20,7 @@ from .autograd.grad_mode import (
 from ._tensor import Size, Tensor
 from .device import Device, device
 from . import functions  # noqa: E402 (declares every op; its faces are installed below)
+from .compat._api import *  # noqa: E402,F401,F403 (torch.inf, LongTensor, set_printoptions, ...)
 from .factories import *  # noqa: F401,F403
 from .factories import __all__ as _factory_names
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state

@@ -1,4 +1,5 @@
-"""The ``gradkit`` command: train, resume, evaluate, find a learning rate, report, benchmark.
+"""The ``gradkit`` command: train, resume, evaluate, find a learning rate, report, benchmark,
+and run a PyTorch program unchanged (``gradkit run prog.py [args]``, see gradkit.compat.runner).
 
 Run ``gradkit train`` with no arguments for the main job: a small CNN on scikit-learn's digits
 (about 97-99% test accuracy in well under a minute on two CPU cores). Each run writes a folder::
@@ -257,6 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="lr_find.png", help="the plot (default: %(default)s)")
 
     sub.add_parser("info", help="versions, BLAS kernel, optional extras")
+
+    p = sub.add_parser("run", help="run an unmodified PyTorch program on gradkit",
+                       description="Run PROGRAM with `import torch` giving gradkit and "
+                                   "`import torchvision` giving gradkit.vision; ARGS go to the "
+                                   "program (gradkit run -m MODULE runs a module).")
+    p.add_argument("program", help="the program's .py file (or -m MODULE)")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="the program's arguments")
 
     p = sub.add_parser("bench", help="run the benchmarks in benchmarks/ against PyTorch")
     p.add_argument("--quick", action="store_true", help="fewer repeats, smaller sizes")
@@ -649,6 +657,11 @@ def main(argv: list[str] | None = None) -> int:
 
     Launched by ``mpiexec``, ``train``, ``resume`` and ``eval`` run data-parallel over the ranks.
     """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "run":  # the program's own options and errors are its own
+        from .compat import runner
+
+        return runner.main(argv[1:])
     joined = False
     try:
         parser = build_parser()

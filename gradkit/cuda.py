@@ -31,3 +31,12 @@ def manual_seed(seed: int) -> None:
 
 def manual_seed_all(seed: int) -> None:
     manual_seed(seed)
+
+
+def __getattr__(name):
+    # torch.cuda.amp (autocast, GradScaler), loaded on first use
+    if name == "amp":
+        import importlib
+
+        return importlib.import_module("gradkit.amp.cuda")
+    raise AttributeError(f"module 'gradkit.cuda' has no attribute {name!r}")

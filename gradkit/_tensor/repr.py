@@ -2,13 +2,58 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from .. import _dtype
 
-__all__ = ["format_tensor"]
+__all__ = ["format_tensor", "set_printoptions", "get_printoptions", "set_namespace_name"]
 
 _ndarray = np.ndarray
+
+# PyTorch's print options (``torch.set_printoptions``); "namespace" is the module name that
+# reprs show in ``dtype=...``: "torch" under ``gradkit run``
+_DEFAULTS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
+_PROFILES = {"default": dict(_DEFAULTS), "short": {**_DEFAULTS, "precision": 2, "edgeitems": 2},
+             "full": {**_DEFAULTS, "threshold": float("inf")}}
+_OPTIONS = dict(_DEFAULTS)
+_NAMESPACE = ["gradkit"]
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None) -> None:
+    """PyTorch's ``torch.set_printoptions``: how tensors print.
+
+    Args:
+        precision: digits after the decimal point (default 4).
+        threshold: print a summary (``...``) above this many elements (default 1000).
+        edgeitems: items shown at each end of a summarised dimension (default 3).
+        linewidth: characters per line before wrapping (default 80).
+        profile: ``"default"``, ``"short"`` (precision 2, 2 edge items) or ``"full"`` (never
+            summarise); the other arguments override it.
+        sci_mode: True always scientific, False never, None (default) chosen per tensor.
+    """
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"set_printoptions: unknown profile {profile!r}; use one of "
+                             f"{sorted(_PROFILES)}")
+        _OPTIONS.update(_PROFILES[profile])
+    for key, value in (("precision", precision), ("threshold", threshold),
+                       ("edgeitems", edgeitems), ("linewidth", linewidth)):
+        if value is not None:
+            _OPTIONS[key] = value
+    _OPTIONS["sci_mode"] = sci_mode
+
+
+def get_printoptions() -> dict:
+    """The current print options (a copy)."""
+    return dict(_OPTIONS)
+
+
+def set_namespace_name(name: str) -> None:
+    """The module name reprs show for dtypes: "gradkit", or "torch" under ``gradkit run``."""
+    _NAMESPACE[0] = name
 
 
 def _to_host(a):
@@ -21,21 +66,26 @@ def _element_formatter(arr):
     """PyTorch's element style: floats with 4 decimals ("1.5000"), whole floats as "1.",
     scientific notation for wide ranges; every element right-aligned to one width."""
     kind = arr.dtype.kind
+    shown = _shown(arr)  # as PyTorch: the style is chosen from the elements printed
     if kind == "b":
         def fmt(v):
             return "True" if v else "False"
     elif kind in "iu":
         fmt = str
     else:
-        finite = np.abs(arr[np.isfinite(arr)]).astype(np.float64)
+        finite = np.abs(shown[np.isfinite(shown)]).astype(np.float64)
         nonzero = finite[finite != 0]
         lo = float(nonzero.min()) if nonzero.size else 0.0
         hi = float(nonzero.max()) if nonzero.size else 0.0
         wide = nonzero.size and (hi / lo > 1000.0 or hi > 1e8)
+        digits, sci = _OPTIONS["precision"], _OPTIONS["sci_mode"]
         if np.all(np.ceil(nonzero) == nonzero):
-            spec = "{:.4e}" if wide else "{:.0f}."
+            wide = wide if sci is None else sci
+            spec = f"{{:.{digits}e}}" if wide else "{:.0f}."
         else:
-            spec = "{:.4e}" if wide or (nonzero.size and lo < 1e-4) else "{:.4f}"
+            if sci is None:
+                sci = wide or (nonzero.size and lo < 1e-4)
+            spec = f"{{:.{digits}e}}" if sci else f"{{:.{digits}f}}"
 
         def fmt(v):
             v = float(v)
@@ -44,7 +94,9 @@ def _element_formatter(arr):
             if v in (float("inf"), float("-inf")):
                 return "inf" if v > 0 else "-inf"
             return spec.format(v)
-    width = max((len(fmt(v)) for v in _shown(arr)), default=0)
+    if kind == "f":  # as PyTorch: the width of the finite values (inf/nan may stick out)
+        shown = shown[np.isfinite(shown)]
+    width = max((len(fmt(v)) for v in shown), default=0)
     pad = {"bool": lambda v: fmt(v).rjust(width), "int_kind": lambda v: fmt(v).rjust(width),
            "float_kind": lambda v: fmt(v).rjust(width)}
     return pad
@@ -52,10 +104,16 @@ def _element_formatter(arr):
 
 def _shown(arr):
     """The elements the repr prints (the corners of a summarised tensor)."""
-    if arr.size <= 1000:
+    if arr.size <= _OPTIONS["threshold"]:
         return arr.reshape(-1)
-    index = tuple(np.r_[0:min(3, n), max(n - 3, 3):n] for n in arr.shape)
+    k = _OPTIONS["edgeitems"]
+    index = tuple(np.r_[0:min(k, n), max(n - k, k):n] for n in arr.shape)
     return arr[np.ix_(*index)].reshape(-1)
+
+
+def _threshold():
+    t = _OPTIONS["threshold"]
+    return sys.maxsize if t == float("inf") else int(t)
 
 
 def format_tensor(t) -> str:
@@ -65,15 +123,16 @@ def format_tensor(t) -> str:
         body = "[]"
     else:
         body = np.array2string(
-            arr, separator=", ", prefix=prefix, threshold=1000, edgeitems=3,
-            max_line_width=80, formatter=_element_formatter(arr),
+            arr, separator=", ", prefix=prefix, threshold=_threshold(),
+            edgeitems=_OPTIONS["edgeitems"], max_line_width=_OPTIONS["linewidth"],
+            formatter=_element_formatter(arr),
         ).replace(", ...,", ",  ...,")
     extras = []
     if arr.size == 0 and arr.ndim != 1:
         extras.append(f"size={tuple(arr.shape)}")
     default_float = _dtype.get_default_dtype()
     if not (arr.dtype == default_float or arr.dtype == np.int64 or arr.dtype == np.bool_):
-        extras.append(f"dtype=gradkit.{arr.dtype}")
+        extras.append(f"dtype={_NAMESPACE[0]}.{arr.dtype}")
     if type(t._data) is not _ndarray:
         extras.append(f"device='{t.device}'")
     if t.grad_fn is not None:

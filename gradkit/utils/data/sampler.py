@@ -87,11 +87,21 @@ class RandomSampler(Sampler):
     def num_samples(self) -> int:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
+    # with replacement, indices are drawn lazily in blocks of this many (a multiple of
+    # PyTorch's 32, and the draws are sequential, so the stream is PyTorch's whatever the block)
+    _BLOCK = 32 * 256
+
+    def _replacement_indices(self, n: int) -> Iterator[int]:
+        rng = _seeded_rng(self.generator)
+        left = self.num_samples
+        while left > 0:
+            k = min(left, self._BLOCK)
+            yield from _random.random_from_to(rng, k, 0, n).tolist()
+            left -= k
+
     def _indices(self) -> np.ndarray:
         n = len(self.data_source)
         rng = _seeded_rng(self.generator)
-        if self.replacement:  # PyTorch's randint(n) in chunks of 32: the same draws in order
-            return _random.random_from_to(rng, self.num_samples, 0, n)
         reps, rest = divmod(self.num_samples, n)
         # as PyTorch: one more permutation after the whole ones, cut to ``rest`` (even to 0)
         parts = [_random.randperm(rng, n) for _ in range(reps)]
@@ -99,6 +109,8 @@ class RandomSampler(Sampler):
         return np.concatenate(parts)
 
     def __iter__(self) -> Iterator[int]:
+        if self.replacement:  # PyTorch's randint(n) in chunks of 32, drawn as they are read
+            return self._replacement_indices(len(self.data_source))
         return iter(self._indices().tolist())
 
     def __len__(self) -> int:
@@ -208,7 +220,7 @@ class BatchSampler(Sampler):
             for start in range(0, stop, bs):
                 yield list(range(start, min(start + bs, n)))
             return
-        if type(self.sampler) is RandomSampler:
+        if type(self.sampler) is RandomSampler and not self.sampler.replacement:
             idx = self.sampler._indices()
             n = len(idx)
             stop = n - n % bs if self.drop_last else n

@@ -1,0 +1,296 @@
+"""Top-level PyTorch names that programs touch, exported as ``gradkit.X`` (``torch.X`` under
+``gradkit run``), and Tensor attributes of PyTorch's that gradkit answers trivially.
+
+- constants ``inf``, ``nan``, ``pi``, ``e``, ``newaxis``;
+- the legacy tensor types ``FloatTensor``, ``LongTensor``, ... (constructors, ``isinstance``,
+  ``x.type(torch.LongTensor)``, ``x.type() == 'torch.FloatTensor'``);
+- ``set_printoptions``, ``set_default_device``/``get_default_device``, ``compile`` (returns the
+  model unchanged), ``set_float32_matmul_precision``, ``autocast``;
+- ``Tensor.is_xpu``/``is_mps``/``is_meta``/... (False), ``Tensor.share_memory_``/``is_shared``,
+  and PyTorch's deprecated positional-``alpha``/``value`` overloads (``x.add_(2, y)``,
+  ``x.addcmul_(0.5, a, b)``), which warn as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import mmap
+import warnings
+from numbers import Number
+
+import numpy as np
+
+from .. import _dtype, accelerator, amp, backends, onnx  # noqa: F401 (torch.accelerator, ...)
+from .. import factories as _factories
+from .._tensor import Size, Tensor
+from .._tensor.repr import get_printoptions, set_printoptions
+from ..amp import autocast
+from ..device import Device
+from ..functions._registry import REGISTRY, _inplace_of, tensor_method
+from . import jit
+
+__all__ = [
+    "inf", "nan", "pi", "e", "newaxis", "set_printoptions", "get_printoptions",
+    "set_default_device", "get_default_device", "compile", "set_float32_matmul_precision",
+    "get_float32_matmul_precision", "autocast", "jit", "accelerator", "amp", "backends",
+    "onnx", "FloatTensor", "DoubleTensor",
+    "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
+    "BoolTensor",
+]
+# (``Variable`` is PyTorch's ``torch.autograd.Variable``; ``gradkit run`` puts it there)
+
+inf = math.inf
+nan = math.nan
+pi = math.pi
+e = math.e
+newaxis = None
+
+
+# ------------------------------------------------------------------ default device
+_DEFAULT_DEVICE = [Device("cpu")]
+
+
+def get_default_device() -> Device:
+    """The device new tensors are made on: ``device('cpu')``."""
+    return _DEFAULT_DEVICE[0]
+
+
+def set_default_device(device) -> None:
+    """PyTorch's ``torch.set_default_device``. ``"cpu"`` (or None) is accepted; gradkit's
+    factories do not yet follow a CUDA default, so ``"cuda"`` raises rather than silently
+    making CPU tensors (pass ``device=`` to the factories, or ``.to(device)``)."""
+    dev = Device("cpu") if device is None else Device(device)
+    if dev.type != "cpu":
+        from .. import cuda
+
+        if not cuda.is_available():
+            raise RuntimeError(f"set_default_device({str(device)!r}): CUDA is not available "
+                               f"(gradkit needs CuPy and an NVIDIA GPU)")
+        raise NotImplementedError(
+            f"set_default_device({str(device)!r}): gradkit's factories do not follow a CUDA "
+            f"default device yet; pass device= to the factories or move tensors with .to()")
+    _DEFAULT_DEVICE[0] = dev
+
+
+# ------------------------------------------------------------------ compile / precision
+_NOTED: set = set()
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None,  # noqa: A001
+            options=None, disable=False):
+    """PyTorch's ``torch.compile``: gradkit runs eagerly, so the model or function is returned
+    unchanged (one note on stderr per process). Usable as ``@compile`` and ``@compile(...)``."""
+    if model is None:
+        return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
+                                 mode=mode, options=options, disable=disable)
+    jit.note_once("torch.compile")
+    return model
+
+
+_MATMUL_PRECISION = ["highest"]
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Accepted ("highest", "high", "medium"): gradkit's float32 matmuls are always full
+    precision (NumPy's BLAS; no TF32 or bfloat16 passes)."""
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"set_float32_matmul_precision: invalid precision {precision!r}; use "
+                           f"'highest', 'high' or 'medium'")
+    _MATMUL_PRECISION[0] = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _MATMUL_PRECISION[0]
+
+
+# ------------------------------------------------------------------ legacy tensor types
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+               "bfloat16": "BFloat16", "complex64": "ComplexFloat",
+               "complex128": "ComplexDouble"}
+_BY_NAME: dict = {}
+
+
+def type_name(t) -> str:
+    """PyTorch's ``x.type()``: ``'torch.FloatTensor'``, ``'torch.cuda.LongTensor'``."""
+    kind = _TYPE_NAMES.get(str(t.dtype), str(t.dtype))
+    return f"torch.cuda.{kind}Tensor" if t.is_cuda else f"torch.{kind}Tensor"
+
+
+class _TensorType(type):
+    """The metaclass of the legacy types: ``isinstance(x, LongTensor)`` is "a CPU int64 Tensor"."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype and not obj.is_cuda
+
+    def __call__(cls, *args, device=None):
+        dtype = cls.dtype
+        if len(args) == 0:
+            return _factories.empty(0, dtype=dtype, device=device)
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            src = args[0]
+            if src.dtype != dtype:
+                raise TypeError(f"{cls.__name__}(): expected {_TYPE_NAMES[str(dtype)]} "
+                                f"(got {_TYPE_NAMES.get(str(src.dtype), src.dtype)})")
+            return src.view(src.shape)
+        if all(isinstance(a, (builtins.int, np.integer)) and not isinstance(a, builtins.bool)
+               for a in args):
+            return _factories.empty(*[builtins.int(a) for a in args], dtype=dtype, device=device)
+        if len(args) == 1 and isinstance(args[0], Size):
+            return _factories.empty(tuple(args[0]), dtype=dtype, device=device)
+        if len(args) == 1:
+            return _factories.tensor(args[0], dtype=dtype, device=device)
+        raise TypeError(f"{cls.__name__}(): expected sizes (ints), a sequence of numbers or a "
+                        f"tensor; got {tuple(type(a).__name__ for a in args)}")
+
+    def __repr__(cls):
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+def _legacy(name: str, dtype) -> type:
+    cls = _TensorType(name, (), {"dtype": dtype, "is_cuda": False, "is_sparse": False,
+                                 "__doc__": f"PyTorch's legacy ``torch.{name}`` ({dtype})."})
+    _BY_NAME[f"torch.{name}"] = cls
+    return cls
+
+
+FloatTensor = _legacy("FloatTensor", _dtype.float32)
+DoubleTensor = _legacy("DoubleTensor", _dtype.float64)
+HalfTensor = _legacy("HalfTensor", _dtype.float16)
+LongTensor = _legacy("LongTensor", _dtype.int64)
+IntTensor = _legacy("IntTensor", _dtype.int32)
+ShortTensor = _legacy("ShortTensor", _dtype.int16)
+CharTensor = _legacy("CharTensor", _dtype.int8)
+ByteTensor = _legacy("ByteTensor", _dtype.uint8)
+BoolTensor = _legacy("BoolTensor", _dtype.bool)
+
+
+@tensor_method("type")
+def _type(self, dtype=None, non_blocking=False, **kwargs):
+    """``x.type()``: PyTorch's type string (``'torch.FloatTensor'``); ``x.type(T)`` converts to
+    a dtype, a legacy type (``torch.LongTensor``) or a type string."""
+    if dtype is None:
+        return type_name(self)
+    if isinstance(dtype, _TensorType):
+        return self.to(dtype.dtype)
+    if isinstance(dtype, str):
+        if dtype.startswith("torch.cuda."):
+            cls = _BY_NAME.get(dtype.replace("torch.cuda.", "torch."))
+            if cls is not None:
+                return self.to("cuda").to(cls.dtype)
+        if dtype in _BY_NAME:
+            return self.to(_BY_NAME[dtype].dtype)
+    return self.to(_dtype.to_dtype(dtype))
+
+
+class _VariableType(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor)
+
+    def __call__(cls, data, requires_grad=False, volatile=False):
+        """``Variable(t, requires_grad=...)``: a tensor sharing ``t``'s values (a leaf)."""
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        out = data.detach()
+        out.requires_grad_(bool(requires_grad))
+        return out
+
+
+class Variable(metaclass=_VariableType):
+    """PyTorch's deprecated ``torch.autograd.Variable``: since PyTorch 0.4 a Tensor itself;
+    ``Variable(t, requires_grad=True)`` gives a leaf tensor sharing ``t``'s values."""
+
+
+# ------------------------------------------------------------------ trivial Tensor attributes
+class _const_property(property):
+    """A read-only Tensor attribute (a ``property`` subclass so the registry can read its
+    ``__module__``)."""
+
+
+def _false(self) -> bool:
+    return False
+
+
+for _name in ("is_xpu", "is_mps", "is_meta", "is_quantized", "is_mkldnn", "is_vulkan",
+              "is_ipu", "is_hpu", "is_mtia", "is_maia", "is_nested"):
+    tensor_method(_name)(_const_property(_false, doc=f"``{_name}``: always False in gradkit."))
+
+
+@tensor_method()
+def share_memory_(self):
+    """Move this CPU tensor's values into anonymous shared memory (``MAP_SHARED``), so processes
+    forked afterwards share in-place writes with this one (see :mod:`gradkit.multiprocessing`).
+    A tensor already shared, or on the GPU, is left as it is. Returns ``self``."""
+    arr = self._data
+    if type(arr) is not np.ndarray or is_shared(self):
+        return self
+    nbytes = max(arr.nbytes, 1)
+    buf = mmap.mmap(-1, nbytes)
+    shared = np.frombuffer(buf, dtype=arr.dtype, count=arr.size).reshape(arr.shape)
+    shared[...] = arr
+    self._data = shared
+    return self
+
+
+@tensor_method()
+def is_shared(self) -> bool:
+    """True after ``share_memory_()`` (the values live in a shared memory map)."""
+    arr = self._data
+    while isinstance(arr, np.ndarray) and arr.base is not None:
+        arr = arr.base
+    if isinstance(arr, memoryview):
+        arr = arr.obj
+    return isinstance(arr, mmap.mmap)
+
+
+# ------------------------------------------------------------------ deprecated overloads
+def _deprecated(name: str, old: str, new: str) -> None:
+    warnings.warn(f"This overload of {name} is deprecated:\n\t{name}({old})\nConsider using one "
+                  f"of the following signatures instead:\n\t{name}({new})", UserWarning,
+                  stacklevel=3)
+
+
+def _alpha_overload(name: str, face):
+    """``x.add_(alpha, other)`` as PyTorch's deprecated overload of ``add_(other, alpha=)``."""
+
+    def method(self, other, *args, **kwargs):
+        if args and isinstance(other, Number) and isinstance(args[0], Tensor):
+            _deprecated(name, "Number alpha, Tensor other", "Tensor other, *, Number alpha = 1")
+            return face(self, args[0], *args[1:], alpha=other, **kwargs)
+        return face(self, other, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = face.__doc__
+    return method
+
+
+def _value_overload(name: str, face):
+    """``x.addcmul_(value, t1, t2)`` as PyTorch's deprecated overload of ``addcmul_(t1, t2,
+    value=)``."""
+
+    def method(self, tensor1, *args, **kwargs):
+        if len(args) == 2 and isinstance(tensor1, Number):
+            _deprecated(name, "Number value, Tensor tensor1, Tensor tensor2",
+                        "Tensor tensor1, Tensor tensor2, *, Number value = 1")
+            return face(self, args[0], args[1], value=tensor1, **kwargs)
+        return face(self, tensor1, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = face.__doc__
+    return method
+
+
+def _install_overloads() -> None:
+    for base, wrap in (("add", _alpha_overload), ("sub", _alpha_overload),
+                       ("addcmul", _value_overload), ("addcdiv", _value_overload)):
+        decl = REGISTRY.get(base)
+        if decl is None:  # pragma: no cover (declared in gradkit.functions.elementwise)
+            continue
+        if decl.method:
+            tensor_method(base)(wrap(base, decl.impl))
+        if decl.inplace is not None:
+            tensor_method(base + "_")(wrap(base + "_", _inplace_of(decl)))
+
+
+_install_overloads()

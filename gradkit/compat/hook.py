@@ -1,0 +1,128 @@
+"""The import hook behind ``gradkit run``: ``torch`` -> gradkit, ``torchvision`` -> gradkit.vision.
+
+A ``sys.meta_path`` finder maps each requested name to a gradkit module and hands back that very
+module object (so ``torch.nn is gradkit.nn`` and ``isinstance`` checks hold across both names).
+The rule is by name: ``torch.X.Y`` -> ``gradkit.X.Y``, with a few renames in ``_RENAMES``
+(``torch.jit``, ``torch.cuda.amp``). A name gradkit lacks raises ``ImportError`` naming the module
+and saying gradkit does not provide it.
+
+Opt-in only: nothing installs this on ``import gradkit``; :func:`install` does, and
+:func:`uninstall` removes it (and the aliases it put in ``sys.modules``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+
+__all__ = ["install", "uninstall", "installed", "target_of"]
+
+# torch/torchvision names whose gradkit module is not the same dotted path under ``gradkit``
+_RENAMES = {
+    "torch": "gradkit",
+    "torchvision": "gradkit.vision",
+    "torch.jit": "gradkit.compat.jit",
+    "torch.cuda.amp": "gradkit.amp.cuda",
+    "torch.amp.autocast_mode": "gradkit.amp",
+    "torch.amp.grad_scaler": "gradkit.amp",
+}
+_ROOTS = ("torch", "torchvision")
+
+
+def target_of(fullname: str) -> str | None:
+    """The gradkit module that stands for ``fullname`` (None for a name the hook leaves alone)."""
+    root = fullname.split(".", 1)[0]
+    if root not in _ROOTS:
+        return None
+    # the longest renamed prefix wins: torchvision.models.resnet -> gradkit.vision.models.resnet
+    parts = fullname.split(".")
+    for cut in range(len(parts), 0, -1):
+        head = ".".join(parts[:cut])
+        if head in _RENAMES:
+            return ".".join([_RENAMES[head], *parts[cut:]])
+    return None  # pragma: no cover (both roots are renamed)
+
+
+class _AliasLoader(importlib.abc.Loader):
+    """Hands the import system the already-imported gradkit module, and leaves its own
+    ``__spec__`` in place (the import system overwrites it with the alias spec)."""
+
+    def __init__(self, module):
+        self.module = module
+        self.spec = getattr(module, "__spec__", None)
+
+    def create_module(self, spec):
+        return self.module
+
+    def exec_module(self, module):
+        if self.spec is not None:
+            module.__spec__ = self.spec
+
+
+def _missing(fullname: str, target: str) -> ImportError:
+    root = fullname.split(".", 1)[0]
+    what = "torchvision" if root == "torchvision" else "PyTorch"
+    return ModuleNotFoundError(
+        f"No module named '{fullname}': gradkit does not provide {what}'s {fullname} (looked for "
+        f"{target}); this program uses a part of {what} that gradkit has not implemented. Run it "
+        f"with real PyTorch, or see README's 'Running PyTorch programs' for what is supported.",
+        name=fullname)
+
+
+class TorchFinder(importlib.abc.MetaPathFinder):
+    """Resolves ``torch``, ``torch.*``, ``torchvision`` and ``torchvision.*`` to gradkit."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        dest = target_of(fullname)
+        if dest is None:
+            return None
+        try:
+            module = importlib.import_module(dest)
+        except ModuleNotFoundError as exc:
+            # only the target (or a package above it) missing means "gradkit lacks it"; an
+            # import error inside an existing gradkit module is a bug to show as it is
+            if exc.name is not None and (dest == exc.name or dest.startswith(exc.name + ".")):
+                raise _missing(fullname, dest) from None
+            raise
+        is_pkg = hasattr(module, "__path__")
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(module), is_package=is_pkg)
+
+
+_FINDER: list[TorchFinder] = []
+
+
+def installed() -> bool:
+    return bool(_FINDER)
+
+
+def install() -> None:
+    """Put the finder first on ``sys.meta_path``. A real ``torch``/``torchvision`` already
+    imported in this process is set aside from ``sys.modules`` (restored by :func:`uninstall`)."""
+    if _FINDER:
+        return
+    finder = TorchFinder()
+    _SAVED.clear()
+    for name in list(sys.modules):
+        if name.split(".", 1)[0] in _ROOTS:
+            _SAVED[name] = sys.modules.pop(name)
+    sys.meta_path.insert(0, finder)
+    _FINDER.append(finder)
+
+
+_SAVED: dict = {}
+
+
+def uninstall() -> None:
+    """Remove the finder and the ``torch*`` aliases; put back a real torch set aside."""
+    if not _FINDER:
+        return
+    finder = _FINDER.pop()
+    if finder in sys.meta_path:
+        sys.meta_path.remove(finder)
+    for name in list(sys.modules):
+        if name.split(".", 1)[0] in _ROOTS:
+            del sys.modules[name]
+    sys.modules.update(_SAVED)
+    _SAVED.clear()

@@ -1,0 +1,155 @@
+"""``gradkit run prog.py [args...]``: run an unmodified PyTorch program on gradkit.
+
+The program sees ``torch`` (and every ``torch.X.Y`` gradkit has) as gradkit and ``torchvision``
+as ``gradkit.vision`` (:mod:`gradkit.compat.hook`), ``sys.argv == [prog.py, *args]``,
+``__name__ == "__main__"``, its own folder first on ``sys.path``, and tensors, sizes and dtypes
+in tensor reprs printing as PyTorch's (``torch.Size([2, 3])``, ``dtype=torch.float16``). An
+uncaught exception prints a traceback that starts at the program's own frames and exits 1;
+``sys.exit(n)`` exits ``n``, as ``python prog.py`` would. ``gradkit run -m pkg.mod`` runs a
+module as ``python -m`` does.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import runpy
+import sys
+import traceback
+import types
+
+from . import hook
+
+__all__ = ["main", "torch_style"]
+
+USAGE = """usage: gradkit run [-m] PROGRAM [ARGS ...]
+
+Run an unmodified PyTorch program on gradkit: `import torch` gives gradkit (and torch.nn,
+torch.optim, torch.utils.data, ... gradkit's modules), `import torchvision` gives gradkit.vision.
+ARGS are passed to the program as sys.argv[1:].
+
+  -m MODULE   run a module as `python -m MODULE` does
+"""
+
+# torch submodules that ``import torch`` alone makes available as attributes in PyTorch
+# (``torch.backends.cudnn.benchmark = True`` with no import of torch.backends)
+_EAGER = ("gradkit.nn", "gradkit.nn.functional", "gradkit.nn.init", "gradkit.optim",
+          "gradkit.optim.lr_scheduler", "gradkit.utils.data", "gradkit.autograd",
+          "gradkit.linalg", "gradkit.special", "gradkit.func", "gradkit.cuda",
+          "gradkit.backends", "gradkit.accelerator", "gradkit.amp", "gradkit.onnx",
+          "gradkit.multiprocessing", "gradkit.distributions", "gradkit.testing",
+          "gradkit.utils.checkpoint", "gradkit.compat.jit")
+
+
+def torch_style(on: bool = True) -> None:
+    """Tensor reprs name PyTorch (``torch.Size``, ``dtype=torch.float64``) while ``on``."""
+    from .. import _tensor
+    from .._tensor import repr as _repr
+
+    _repr.set_namespace_name("torch" if on else "gradkit")
+    size = _tensor.Size
+    if on:
+        if "_gradkit_repr" not in size.__dict__:
+            size._gradkit_repr = size.__repr__
+        size.__repr__ = lambda self: f"torch.Size({list(self)})"
+    elif "_gradkit_repr" in size.__dict__:
+        size.__repr__ = size._gradkit_repr
+
+
+def _prepare() -> None:
+    hook.install()
+    gk = importlib.import_module("gradkit")
+    for name in _EAGER:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 (not in this gradkit: the program's own import of it
+            pass  # raises the clear error, at its own line)
+    gk.jit = sys.modules["gradkit.compat.jit"]
+    if not hasattr(gk.autograd, "Variable"):  # torch.autograd.Variable (PyTorch < 0.4 code)
+        from ._api import Variable
+
+        gk.autograd.Variable = Variable
+    torch_style(True)
+
+
+def _program_frames(tb, filename: str | None):
+    """The traceback from the program's first frame on (drops runpy's and the runner's)."""
+    first = tb
+    while tb is not None:
+        code = tb.tb_frame.f_code.co_filename
+        if filename is None:
+            if not (code.startswith(os.path.dirname(runpy.__file__))
+                    or code == __file__ or "<frozen runpy>" in code):
+                return tb
+        elif os.path.abspath(code) == filename:
+            return tb
+        tb = tb.tb_next
+    return first
+
+
+def _without_hook(tb):
+    """The traceback without the import hook's frames (an ImportError then points at the
+    program's import line, as Python's own does)."""
+    frames = []
+    while tb is not None:
+        if os.path.abspath(tb.tb_frame.f_code.co_filename) != os.path.abspath(hook.__file__):
+            frames.append(tb)
+        tb = tb.tb_next
+    out = None
+    for t in reversed(frames):
+        out = types.TracebackType(out, t.tb_frame, t.tb_lasti, t.tb_lineno)
+    return out
+
+
+def _exit_code(exc: SystemExit) -> int:
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str]) -> int:
+    """Run the program ``argv[0]`` (or ``-m MODULE``) with ``argv[1:]``; return the exit status."""
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE, end="", file=sys.stdout if argv else sys.stderr)
+        return 0 if argv else 2
+    as_module = argv[0] == "-m"
+    if as_module:
+        if len(argv) < 2:
+            print("gradkit run: error: -m needs a module name", file=sys.stderr)
+            return 2
+        target, args = argv[1], argv[2:]
+        filename = None
+    else:
+        target, args = argv[0], argv[1:]
+        filename = os.path.abspath(target)
+        if not os.path.exists(filename):
+            print(f"gradkit run: error: can't open file {target!r}: no such file",
+                  file=sys.stderr)
+            return 2
+    saved = sys.argv[:], sys.path[:]
+    sys.argv = [target, *args]
+    sys.path.insert(0, os.getcwd() if as_module else os.path.dirname(filename))
+    try:
+        _prepare()
+        if as_module:
+            runpy.run_module(target, run_name="__main__", alter_sys=True)
+        else:
+            runpy.run_path(filename, run_name="__main__")
+        return 0
+    except SystemExit as exc:
+        return _exit_code(exc)
+    except BaseException as exc:  # noqa: BLE001 (a program's error: its traceback, status 1)
+        sys.stdout.flush()
+        tb = _without_hook(_program_frames(exc.__traceback__, filename))
+        traceback.print_exception(type(exc), exc, tb)
+        sys.stderr.flush()
+        return 130 if isinstance(exc, KeyboardInterrupt) else 1
+    finally:
+        sys.stdout.flush()
+        sys.argv, sys.path[:] = saved[0], saved[1]
+        torch_style(False)
+        hook.uninstall()

@@ -1,0 +1,215 @@
+"""The PyTorch names programs touch that gradkit.compat, accelerator, backends, amp, onnx and
+multiprocessing add, checked against torch where torch has them."""
+
+import itertools
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+
+def test_constants_match_torch():
+    assert (gk.inf, gk.pi, gk.e) == (torch.inf, torch.pi, torch.e)
+    assert np.isnan(gk.nan) and gk.newaxis is None
+
+
+def test_legacy_types_construct_and_check_as_torch():
+    for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor",
+                 "ByteTensor", "HalfTensor", "ShortTensor", "CharTensor"):
+        ours, theirs = getattr(gk, name), getattr(torch, name)
+        a, b = ours([1, 0, 1]), theirs([1, 0, 1])
+        assert str(a.dtype) == str(b.dtype).replace("torch.", "") and a.tolist() == b.tolist()
+        assert a.type() == b.type() == f"torch.{name}"
+        assert isinstance(a, ours) and ours(3, 4).shape == tuple(theirs(3, 4).shape)
+        assert ours().shape == (0,) and ours(gk.Size([2, 5])).shape == (2, 5)
+    assert not isinstance(gk.zeros(2), gk.LongTensor)
+    x = gk.tensor([1.7, -2.2])
+    assert x.type(gk.LongTensor).tolist() == torch.tensor([1.7, -2.2]).type(
+        torch.LongTensor).tolist()
+    assert x.type("torch.DoubleTensor").dtype == gk.float64
+    assert x.type(gk.int32).dtype == gk.int32
+    with pytest.raises(TypeError, match="expected Float"):
+        gk.FloatTensor(gk.tensor([1, 2]))
+    with pytest.raises(TypeError, match="LongTensor"):
+        gk.LongTensor(1, "a")
+
+
+def test_deprecated_positional_alpha_and_value_overloads():
+    a, b = np.array([1.0, 2.0], np.float32), np.array([3.0, -1.0], np.float32)
+    for name, args in (("add_", (2,)), ("sub_", (2,)), ("add", (2,)), ("sub", (0.5,)),
+                       ("addcmul_", (0.5, "b")), ("addcdiv", (0.5, "b"))):
+        results = []
+        for ns in (gk, torch):
+            x = ns.tensor(a.copy())
+            call = [ns.tensor(b) if v == "b" else v for v in args] + [ns.tensor(b)]
+            with warnings.catch_warnings(record=True) as seen:
+                warnings.simplefilter("always")
+                out = getattr(x, name)(*call)
+            if ns is gk:  # (torch warns once per process)
+                assert any("deprecated" in str(w.message) for w in seen), name
+            results.append((out.tolist(), x.tolist()))
+        assert results[0] == results[1], name
+    x = gk.ones(2)
+    assert x.add_(gk.ones(2), alpha=3).tolist() == [4.0, 4.0]  # the ordinary form still works
+
+
+def test_tensor_device_kind_attributes_are_false():
+    x = gk.ones(2)
+    assert not any((x.is_xpu, x.is_mps, x.is_meta, x.is_quantized, x.is_mkldnn, x.is_nested))
+
+
+def test_share_memory_is_seen_by_a_forked_process():
+    if not hasattr(os, "fork"):
+        pytest.skip("needs fork")
+    import gradkit.multiprocessing as mp
+
+    model = gk.nn.Linear(2, 1)
+    assert model.share_memory() is model
+    w = model.weight
+    assert w.is_shared() and not gk.zeros(1).is_shared()
+    before = w.detach().clone()
+    ctx = mp.get_context("fork")
+    p = ctx.Process(target=lambda: w.data.add_(1.0))
+    p.start()
+    p.join()
+    assert p.exitcode == 0
+    assert np.allclose(w.detach().numpy(), before.numpy() + 1.0)
+
+
+def test_set_printoptions_matches_torch():
+    values = [[1e-5, 1.23456789, -100.5], [2.0, 3.0, 4.0]]
+    try:
+        for kwargs in ({"precision": 2}, {"sci_mode": False, "precision": 6}, {"sci_mode": True},
+                       {"profile": "short"}, {"threshold": 5, "edgeitems": 1},
+                       {"linewidth": 30}):
+            gk.set_printoptions(**kwargs)
+            torch.set_printoptions(**kwargs)
+            assert repr(gk.tensor(values)) == repr(torch.tensor(values)), kwargs
+            big = np.arange(40, dtype=np.float32).reshape(4, 10) / 3
+            assert repr(gk.tensor(big)) == repr(torch.tensor(big)), kwargs
+    finally:
+        gk.set_printoptions(profile="default")
+        torch.set_printoptions(profile="default")
+    with pytest.raises(ValueError, match="profile"):
+        gk.set_printoptions(profile="tiny")
+
+
+def test_accelerator_and_backends_report_the_truth():
+    assert gk.accelerator.is_available() == gk.cuda.is_available()
+    if not gk.cuda.is_available():
+        assert gk.accelerator.current_accelerator() is None
+        assert gk.accelerator.device_count() == 0
+        with pytest.raises(RuntimeError, match="none is available"):
+            gk.accelerator.current_device_index()
+    assert gk.backends.mps.is_available() is False and gk.backends.cudnn.is_available() is False
+    assert (gk.backends.cudnn.benchmark, gk.backends.cudnn.deterministic,
+            gk.backends.cudnn.enabled) == (torch.backends.cudnn.benchmark,
+                                           torch.backends.cudnn.deterministic,
+                                           torch.backends.cudnn.enabled)
+    with gk.backends.cudnn.flags(benchmark=True, deterministic=True):
+        assert gk.backends.cudnn.benchmark and gk.backends.cudnn.deterministic
+    assert not gk.backends.cudnn.benchmark
+    assert gk.backends.cuda.matmul.allow_tf32 is torch.backends.cuda.matmul.allow_tf32
+    gk.set_float32_matmul_precision("high")
+    assert gk.get_float32_matmul_precision() == "high"
+    gk.set_float32_matmul_precision("highest")
+    with pytest.raises(RuntimeError):
+        gk.set_float32_matmul_precision("low")
+    assert gk.get_default_device() == "cpu"
+    gk.set_default_device("cpu")
+    if not gk.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            gk.set_default_device("cuda")
+
+
+def test_autocast_and_grad_scaler():
+    from gradkit.amp import cuda as amp_cuda
+    with gk.autocast("cpu", enabled=False):
+        assert (gk.ones(2) @ gk.ones(2)).dtype == gk.float32
+    with pytest.raises(NotImplementedError, match="bfloat16 CPU autocast"):
+        gk.autocast("cpu")
+    if not gk.cuda.is_available():
+        with pytest.warns(UserWarning, match="CUDA is not available"):
+            with amp_cuda.autocast():
+                pass
+        with pytest.warns(UserWarning, match="Disabling"):
+            assert not gk.amp.GradScaler().is_enabled()
+    # CPU GradScaler: the same scale trajectory and parameters as torch's
+    results = []
+    for ns in (gk, torch):
+        ns.manual_seed(0)
+        lin = ns.nn.Linear(3, 1)
+        opt = ns.optim.SGD(lin.parameters(), lr=0.1)
+        scaler = ns.amp.GradScaler("cpu", init_scale=2.0 ** 10, growth_interval=2)
+        scales = []
+        for step in range(5):
+            opt.zero_grad()
+            loss = lin(ns.ones(4, 3) * (1e38 if step == 2 else 1.0)).pow(2).mean()
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            scales.append(scaler.get_scale())
+        results.append((scales, lin.weight.detach().numpy().copy()))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-6)
+
+
+def test_onnx_export_is_planned():
+    import gradkit.onnx
+
+    with pytest.raises(NotImplementedError, match="planned"):
+        gradkit.onnx.export(gk.nn.Linear(1, 1), gk.zeros(1, 1), "m.onnx")
+
+
+def test_random_sampler_with_replacement_is_lazy_and_keeps_torch_stream():
+    for seed in (0, 5):
+        gk.manual_seed(seed)
+        torch.manual_seed(seed)
+        ours = gk.utils.data.RandomSampler(range(10), replacement=True, num_samples=int(1e10))
+        theirs = torch.utils.data.RandomSampler(range(10), replacement=True,
+                                                num_samples=int(1e10))
+        assert list(itertools.islice(ours, 9000)) == list(itertools.islice(theirs, 9000))
+    gk.manual_seed(1)
+    torch.manual_seed(1)
+    loaders = [ns.utils.data.DataLoader(list(range(30)), batch_size=4, sampler=ns.utils.data.
+                                        RandomSampler(range(30), True, int(1e10)))
+               for ns in (gk, torch)]
+    got = [[b.tolist() for b in itertools.islice(ld, 6)] for ld in loaders]
+    assert got[0] == got[1]
+
+
+def test_accelerator_and_amp_with_cuda_on_the_cpu_stand_in():
+    """With CUDA (gradkit's CPU stand-in for CuPy, GRADKIT_FAKE_CUDA=1) the accelerator is
+    cuda, a "cuda" GradScaler is enabled and scales, and enabled CUDA autocast is refused."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import gradkit as gk\n"
+        "print(gk.accelerator.is_available(), gk.accelerator.current_accelerator(),"
+        " gk.accelerator.device_count(), gk.accelerator.current_device_index(),"
+        " gk.backends.cuda.is_built())\n"
+        "s = gk.amp.GradScaler(init_scale=8.0)\n"
+        "lin = gk.nn.Linear(2, 1).cuda()\n"
+        "opt = gk.optim.SGD(lin.parameters(), lr=0.1)\n"
+        "s.scale(lin(gk.ones(3, 2, device='cuda')).sum()).backward()\n"
+        "print(s.is_enabled(), lin.weight.grad.cpu().tolist())\n"
+        "s.step(opt); s.update()\n"
+        "print(lin.weight.grad.cpu().tolist(), s.get_scale())\n"
+        "try:\n    gk.autocast('cuda')\nexcept NotImplementedError as e:\n    print('refused')\n")
+    env = dict(os.environ, GRADKIT_FAKE_CUDA="1",
+               PYTHONPATH=str(Path(gk.__file__).resolve().parents[1]))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "True cuda 1 0 True"
+    assert lines[1] == "True [[24.0, 24.0]]"  # d(sum)/dw = 3 per entry, times the scale 8
+    assert lines[2] == "[[3.0, 3.0]] 8.0"  # unscaled before the step; scale kept (1 good step)
+    assert lines[3] == "refused"
