@@ -582,3 +582,19 @@ def test_a_product_with_a_number_keeps_only_the_number(torch):
     x.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         z.sum().backward()
+
+
+def test_format_with_a_spec_as_torch(torch):
+    for make in (lambda m: m.tensor(1.23456), lambda m: m.tensor(7), lambda m: m.tensor(True)):
+        for spec in (".4f", "", ">10", "e"):
+            g, t = make(gk), make(torch)
+            try:
+                want = format(t, spec)
+            except (TypeError, ValueError) as e:
+                with pytest.raises(type(e)):
+                    format(g, spec)
+                continue
+            assert format(g, spec) == want
+    with pytest.raises(TypeError, match="unsupported format string"):
+        format(gk.tensor([1.0, 2.0]), ".2f")
+    assert format(gk.tensor([1.0, 2.0]), "") == repr(gk.tensor([1.0, 2.0]))

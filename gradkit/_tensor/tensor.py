@@ -360,6 +360,13 @@ class Tensor:
     def __repr__(self):
         return format_tensor(self)
 
+    def __format__(self, format_spec):
+        """``f"{loss:.4f}"``: a one-element 0-d tensor formats as its number, as in PyTorch;
+        any other tensor takes only the empty spec (its repr)."""
+        if self._data.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def __deepcopy__(self, memo):
         if not self.is_leaf:
             raise RuntimeError(

@@ -1,4 +1,3 @@
-# compat: xfail (Tensor.__format__ with a spec, f"{loss:.4f}" on a 0-d tensor: issue 14)
 """A character-level GPT in the style of the well-known lecture: Head, MultiHeadAttention with a
 causal tril mask, FeedForward, Block with LayerNorm, AdamW, estimate_loss, generate with
 multinomial sampling."""
