@@ -53,8 +53,6 @@ def test_dropout2d_zeroes_whole_channels(shape):
     assert np.all((per_channel == 0).all(-1) | (per_channel == 2.0).all(-1))
     assert (per_channel == 0).all(-1).any() and (per_channel == 2.0).all(-1).any()
     assert nn.Dropout2d(0.5).eval()(x) is x
-    with pytest.raises(RuntimeError, match="3-D or 4-D"):
-        F.dropout2d(gk.ones(2, 3))
 
 
 def test_dropout1d_3d_shapes():
@@ -75,3 +73,17 @@ def test_dropout_validates_p(p):
 def test_dropout_repr_matches_torch(torch):
     assert repr(nn.Dropout(0.2)) == repr(torch.nn.Dropout(0.2))
     assert repr(nn.Dropout2d()) == repr(torch.nn.Dropout2d())
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (2, 2, 2, 2, 2)], ids=["2-D", "5-D"])
+def test_dropout2d_outside_3d_4d_warns_and_matches_torch(torch, shape):
+    x = np.ones(shape, np.float32)
+    gk.manual_seed(0)
+    with pytest.warns(UserWarning, match="Received a"):
+        a = gk.nn.functional.dropout2d(gk.tensor(x), 0.5)
+    torch.manual_seed(0)
+    with pytest.warns(UserWarning):
+        b = torch.nn.functional.dropout2d(torch.tensor(x), 0.5)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="at least 2 dimensions"):
+        gk.nn.functional.dropout2d(gk.ones(4), 0.5)

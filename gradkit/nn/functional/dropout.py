@@ -7,6 +7,8 @@ divided by ``1 - p``): after the same seed the masks are PyTorch's.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..._tensor import Tensor, as_tensor_arg, wrap
@@ -83,10 +85,18 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """
     _check_p(p)
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
-    if x.ndim not in (3, 4):
-        raise RuntimeError(
-            f"dropout2d: expected a 3-D or 4-D input (N, C, H, W), got shape {tuple(x.shape)}"
-        )
+    if x.ndim not in (3, 4):  # PyTorch warns, then treats dim 1 as the channels (2-D: dropout)
+        warnings.warn(
+            f"dropout2d: Received a {x.ndim}-D input to dropout2d, which is deprecated and will "
+            f"result in an error in a future release. To retain the behavior and silence this "
+            f"warning, please use dropout instead. Note that dropout2d exists to provide "
+            f"channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
+            f"an optional batch dimension (i.e. 3D or 4D inputs).", UserWarning, stacklevel=2)
+        if x.ndim < 2:
+            raise RuntimeError(f"dropout2d: Feature dropout requires at least 2 dimensions in the "
+                               f"input, got shape {tuple(x.shape)}")
+        if x.ndim == 2:
+            return dropout(x, p, training, inplace, generator=generator)
     if not training or p == 0.0:
         return x
     shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
