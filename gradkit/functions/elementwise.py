@@ -67,15 +67,32 @@ def _inplace_dtype(self, other, name):
         _check_cast(np.empty(0, dtype=rt), self.dtype, name)
 
 
+def _times_alpha(input, other, alpha, name):
+    """``alpha * other`` for add/sub: ``other`` first in the dtype that ``input`` and ``other``
+    promote to (so a float alpha does not promote float16 + uint8 to float32), and a float
+    alpha refused for integral results, as PyTorch."""
+    if alpha == 1:
+        return other
+    if isinstance(other, Tensor):
+        x = _t(input)
+        rt = _dtype.result_type(x.dtype, x.ndim, other.dtype, other.ndim)
+        if rt.kind in "iub" and isinstance(alpha, float):
+            raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be "
+                               f"a floating point number (got alpha={alpha})")
+        if other.dtype != rt:
+            other = other.to(rt)
+    return other * alpha
+
+
 def add_(self, other, *, alpha=1):
     _inplace_dtype(self, other, "add_")
-    return inplace(self, E.ADD, other if alpha == 1 else other * alpha)
+    return inplace(self, E.ADD, _times_alpha(self, other, alpha, "add_"))
 
 
 def sub_(self, other, *, alpha=1):
     _check_sub(self, other)
     _inplace_dtype(self, other, "sub_")
-    return inplace(self, E.SUB, other if alpha == 1 else other * alpha)
+    return inplace(self, E.SUB, _times_alpha(self, other, alpha, "sub_"))
 
 
 def mul_(self, other):
@@ -304,13 +321,13 @@ def neg(input):
 @declare(inplace=add_, out=True)
 def add(input, other, *, alpha=1):
     """``input + alpha * other``; either may be a number."""
-    return _t(input) + (other if alpha == 1 else other * alpha)
+    return _t(input) + _times_alpha(input, other, alpha, "add")
 
 
 @declare(inplace=sub_, out=True, aliases=("subtract",))
 def sub(input, other, *, alpha=1):
     """``input - alpha * other``; either may be a number."""
-    return _t(input) - (other if alpha == 1 else other * alpha)
+    return _t(input) - _times_alpha(input, other, alpha, "sub")
 
 
 @declare(inplace=mul_, out=True, aliases=("multiply",))

@@ -224,3 +224,15 @@ def test_a_nested_list_where_a_tensor_goes_is_a_type_error(call):
         call(torch)
     with pytest.raises(TypeError, match="Tensor"):
         call(gk)
+
+
+def test_add_sub_alpha_keeps_the_promoted_dtype(torch):
+    for name in ("add", "sub"):
+        g = getattr(gk, name)(gk.ones(3, 4, dtype=gk.float16),
+                              gk.tensor([[1], [2], [1]], dtype=gk.uint8), alpha=0.5)
+        t = getattr(torch, name)(torch.ones(3, 4, dtype=torch.float16),
+                                 torch.tensor([[1], [2], [1]], dtype=torch.uint8), alpha=0.5)
+        assert str(g.dtype) == str(t.dtype)[6:]
+        np.testing.assert_array_equal(g.numpy(), t.numpy())
+        with pytest.raises(RuntimeError, match="alpha must not be a floating point"):
+            getattr(gk, name)(gk.ones(2, dtype=gk.int64), gk.ones(2, dtype=gk.int64), alpha=0.5)

@@ -242,7 +242,6 @@ KNOWN_OPEN = {
     ('stack', 'wrong-error-type'): "open, in gradkit/functions/shape.py; e.g. seed 0 case 1600",
     ('std_mean', 'accepted-invalid'):
         "open, in gradkit/functions/reduction.py; e.g. seed 0 case 443",
-    ('sub', 'wrong'): "open, in gradkit/functions/elementwise.py; e.g. seed 0 case 2046",
     ('svd', 'raw'): "open, in gradkit/linalg.py; e.g. seed 0 case 2553",
     ('svd', 'wrong-error-type'): "open, in gradkit/linalg.py; e.g. seed 0 case 1296",
     ('tensordot', 'wrong-error-type'):
