@@ -37,6 +37,9 @@ def _sum_to(xp, g, shape):
     return g
 
 
+_ndarray = np.ndarray
+
+
 def _selects_each_element_once(index) -> bool:
     """Whether ``x[index]`` reads no element twice: ints, slices, None, Ellipsis and boolean
     masks (then ``out[index] = g`` adds ``g`` into zeros exactly)."""
@@ -60,6 +63,16 @@ def _index_add_numpy(shape, index, g, dtype=None):
     else:
         np.add.at(out, index, g)
     return out
+
+
+def _keep(mask, g):
+    """``g`` where ``mask``, else exactly 0 (also where ``g`` is inf or nan, which a product
+    with the mask would turn into nan). A multiply, not ``np.where``: on a conv-sized gradient
+    NumPy's where is ~14x slower (it branches per element); the where runs only when ``g``
+    holds a non-finite value."""
+    if g.dtype.kind == "f" and not np.isfinite(g).all():
+        return np.where(mask, g, np.zeros((), g.dtype))
+    return g * mask
 
 
 class NumpyNamespace:
@@ -87,6 +100,8 @@ class NumpyNamespace:
     @staticmethod
     def asarray(x, dtype=None):
         return np.asarray(x, dtype=dtype)
+
+    keep = staticmethod(_keep)
 
 
 # Hot names copied onto the class so the common rules avoid __getattr__.
@@ -169,10 +184,14 @@ def cupy_ns():
             def asarray(x, dtype=None):
                 return cp.asarray(x, dtype=dtype)
 
+            @staticmethod
+            def keep(mask, g):  # (a GPU's where does not branch per element)
+                return cp.where(mask, g, cp.zeros((), g.dtype))
+
         for name in list(vars(NumpyNamespace)):
             fn = getattr(cp, name, None)
             if fn is not None and not name.startswith("_") and name not in (
-                "name", "module", "ndarray", "sum_to", "index_add", "asarray"
+                "name", "module", "ndarray", "sum_to", "index_add", "asarray", "keep"
             ):
                 setattr(CupyNamespace, name, staticmethod(fn) if callable(fn) else fn)
         _cupy_ns = CupyNamespace()

@@ -89,6 +89,10 @@ class TensorNamespace:
         return F.isfinite(_t(x))
 
     @staticmethod
+    def keep(mask, g):
+        return F.where(_t(mask), _t(g), 0.0)
+
+    @staticmethod
     def where(cond, a, b):
         c = cond._data if isinstance(cond, Tensor) else cond
         if not hasattr(c, "dtype"):  # a Python bool/list (never np.asarray a device array)

@@ -215,7 +215,7 @@ def _relu_f(xp, a):
 def _relu_b(xp, g, ins, out, aux, needs):
     # a mask selects, it does not multiply: an inf or nan gradient where the output is 0 stays
     # out (PyTorch's threshold_backward); a nan input passes its gradient, as in PyTorch
-    return (xp.where(out <= 0, 0.0, g),)
+    return (xp.keep(~(out <= 0), g),)
 
 
 def _abs_f(xp, a):
@@ -240,7 +240,7 @@ def _clamp_b(xp, g, ins, out, aux, needs):
         mask = a >= lo
     else:
         mask = (a >= lo) & (a <= hi)
-    return (xp.where(mask, g, 0.0),)  # selects (an inf gradient outside the range stays out)
+    return (xp.keep(mask, g),)  # selects (an inf gradient outside the range stays out)
 
 
 def _maximum_f(xp, a, b):
