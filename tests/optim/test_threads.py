@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import linecache
 import multiprocessing
 import os
-import signal
 import sys
 import threading
 import time
@@ -174,35 +172,45 @@ def test_a_bad_thread_count_is_named(monkeypatch):
         _runner._thread_count()
 
 
-@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
-def test_ctrl_c_while_the_caller_waits_lets_every_share_finish_first():
-    """A KeyboardInterrupt reaches the caller only once no pool thread is still writing."""
-    if threading.current_thread() is not threading.main_thread():
-        pytest.skip("signals reach the main thread only")
+def test_ctrl_c_while_the_caller_waits_lets_every_share_finish_first(monkeypatch):
+    """A KeyboardInterrupt reaches the caller only once no pool thread is still writing.
+
+    The interrupt is raised by the caller's wait itself (its queue's first ``get``), which is
+    where Ctrl-C lands while the other shares run: no signal and no timing, so a loaded machine
+    can neither make the test fail nor hang it."""
+    real = _threads.queue.SimpleQueue
+
+    class InterruptedOnce:
+        def __init__(self):
+            self._q = real()
+            self._interrupted = False
+
+        def put(self, item):
+            self._q.put(item)
+
+        def get(self):
+            if not self._interrupted:
+                self._interrupted = True
+                raise KeyboardInterrupt
+            return self._q.get()
+
     pool = _threads.WorkerPool(2, None)
     main = threading.get_ident()
     finished = []
-
-    def caller_waits():
-        """Whether the main thread is blocked in run()'s wait for the other shares (checked
-        on its stack, so the test does not depend on how loaded the machine is)."""
-        frame = sys._current_frames().get(main)
-        return (frame is not None and frame.f_code.co_name == "run"
-                and linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-                == "e = done.get()")
+    started = threading.Event()
 
     def fn(i):
         if threading.get_ident() == main:
+            started.wait(30)                         # the other share is running
             return                                   # the caller waits from now on
-        deadline = time.monotonic() + 60
-        while not caller_waits() and time.monotonic() < deadline:
-            time.sleep(0.001)
-        signal.pthread_kill(main, signal.SIGINT)     # Ctrl-C during the wait
+        started.set()
         time.sleep(0.2)                              # still writing when the interrupt lands
         finished.append(i)
 
+    monkeypatch.setattr(_threads.queue, "SimpleQueue", InterruptedOnce)
     with pytest.raises(KeyboardInterrupt):
         pool.run(fn, 2)
+    monkeypatch.undo()
     assert len(finished) == 1
     assert sys.getswitchinterval() != _threads.GIL_WAIT
     pool.close()
