@@ -11,7 +11,11 @@
 # Then it builds gradkit's wheel, installs it in Pyodide with micropip and runs
 # tests/pyodide/suite.py there. Exit code 0 only when every test passed; the last line is
 # "N passed, M failed".
+# With --setup-only it stops after building the wheel and prints "DIST=..." and "WHEEL=..."
+# (web/build.sh uses that to lay out the browser page).
 set -euo pipefail
+SETUP_ONLY=0
+[ "${1:-}" = "--setup-only" ] && SETUP_ONLY=1
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -92,6 +96,11 @@ find "$SRC" -name __pycache__ -prune -exec rm -rf {} +
 rm -rf "$SRC"
 WHEEL=$(ls "$WHEEL_DIR"/gradkit-*.whl)
 say "built $(basename "$WHEEL")"
+if [ "$SETUP_ONLY" = 1 ]; then
+  echo "DIST=$DIST"
+  echo "WHEEL=$WHEEL"
+  exit 0
+fi
 
 # 5. the suite, inside Pyodide
 say "running tests/pyodide/suite.py in Pyodide $PYODIDE_VERSION under Node"
