@@ -28,8 +28,8 @@ import contextlib
 import json
 import math
 import os
+import secrets
 import sys
-import tempfile
 import time
 import zlib
 from typing import Any, BinaryIO, Union
@@ -226,10 +226,22 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def _create_temporary(folder: str, base: str) -> tuple[int, str]:
+    """Create the file a save writes before renaming it over ``base``: created as ``open``
+    creates a file (mode 0o666 less what the process's umask takes away, applied by the
+    operating system), unlike ``tempfile.mkstemp``'s 0o600. The umask is not read: Emscripten
+    (Pyodide) reports 0o777 while its file system never applies one. The writer's pid is in the
+    name: a later save can tell a temporary file left by a killed writer from one a live process
+    is still writing."""
+    flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+             | getattr(os, "O_CLOEXEC", 0))
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{base}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"gradkit.save: could not create a temporary file in {folder!r}")
 
 
 def save(obj: Any, f: FileLike, pickle_module=None, pickle_protocol=None,
@@ -303,20 +315,16 @@ def save(obj: Any, f: FileLike, pickle_module=None, pickle_protocol=None,
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"gradkit.save: the folder {folder!r} does not exist")
     _remove_stale_temporaries(path)
-    # the writer's pid in the name: a later save can tell a temporary file left by a killed
-    # writer from one a live process is still writing
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=".tmp",
-                               dir=folder)
+    fd, tmp = _create_temporary(folder, os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        try:
-            mode = os.stat(path).st_mode & 0o7777
+        try:  # an existing checkpoint keeps its permissions
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
         except FileNotFoundError:
-            mode = 0o666 & ~_umask()
-        os.chmod(tmp, mode)
+            pass
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -15,6 +15,7 @@ import) turns this off.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -23,7 +24,9 @@ from ._threads import CountedSetting
 
 __all__ = ["Blas"]
 
-_BLAS_ENABLED = os.environ.get("GRADKIT_OPTIM_BLAS", "1") != "0"
+# (Pyodide's NumPy has no BLAS, and ctypes is not worth probing there)
+_BLAS_ENABLED = os.environ.get("GRADKIT_OPTIM_BLAS", "1") != "0" and sys.platform not in (
+    "emscripten", "wasi")
 _BLAS: list = []        # [({dtype: Blas}, get_num_threads, set_num_threads) or None]
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from .._backend import namespace_of, numpy_ns
 from .._tensor import Tensor, wrap
 from ._blas import _blas_ready, _blas_routines, _one_blas_thread, _with_blas
-from ._threads import WorkerPool, short_gil_waits, usable_cpus
+from ._threads import NO_THREADS, WorkerPool, short_gil_waits, usable_cpus
 from .optimizer import Optimizer, _validate_common
 
 __all__: list[str] = []
@@ -41,7 +41,9 @@ _CPUS = usable_cpus()
 def _thread_count() -> int:
     """``GRADKIT_OPTIM_THREADS``, else ``OMP_NUM_THREADS`` (PyTorch's intra-op thread count
     follows it, and so do ranks started with one thread each), else the CPUs the process may
-    run on; at most 8."""
+    run on; at most 8. One where threads cannot be started (Pyodide)."""
+    if NO_THREADS:
+        return 1
     value = os.environ.get("GRADKIT_OPTIM_THREADS", "").strip()
     if value:
         try:

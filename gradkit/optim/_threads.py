@@ -28,7 +28,11 @@ import sys
 import threading
 from collections.abc import Callable
 
-__all__ = ["CountedSetting", "WorkerPool", "short_gil_waits", "usable_cpus"]
+__all__ = ["NO_THREADS", "CountedSetting", "WorkerPool", "short_gil_waits", "usable_cpus"]
+
+# Pyodide (Emscripten) and WASI builds of Python start no threads and have no ctypes-reachable
+# C library: the optimizers then run on the calling thread alone, with their ufunc kernels.
+NO_THREADS = sys.platform in ("emscripten", "wasi")
 
 # How long a thread waits for the GIL before asking its holder to let go, while the pool runs.
 GIL_WAIT = 1e-4
@@ -37,6 +41,8 @@ GIL_WAIT = 1e-4
 def usable_cpus() -> list[int] | None:
     """The CPUs this process may run on (its affinity mask), or None where the platform does
     not say."""
+    if NO_THREADS:
+        return None
     try:
         return sorted(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -45,6 +51,8 @@ def usable_cpus() -> list[int] | None:
 
 def _sched_getcpu() -> Callable[[], int] | None:
     """The C library's ``sched_getcpu`` (the CPU the calling thread runs on), or None."""
+    if NO_THREADS:
+        return None
     try:
         import ctypes
 

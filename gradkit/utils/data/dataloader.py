@@ -12,6 +12,9 @@ Differences from PyTorch:
   ``base_seed + worker_id``. Map-style datasets only.
 * An ``IterableDataset`` is read by one background thread (``get_worker_info().num_workers`` is
   1 there), so it is read once per epoch, never once per worker.
+* Where threads cannot be started (Pyodide/WebAssembly, or a process at its thread limit:
+  ``RuntimeError: can't start new thread``), ``num_workers > 0`` loads in the calling thread as
+  ``num_workers=0`` does, with one ``RuntimeWarning`` per loader.
 * Fast path: when ``collate_fn`` is ``default_collate`` and the dataset defines
   ``_batch_fetch(indices)`` (``TensorDataset``, ``Subset`` of one, gradkit's datasets without
   transforms), a batch is one fancy index per array instead of one call per sample.
@@ -28,8 +31,10 @@ import multiprocessing
 import queue
 import random
 import signal
+import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -267,7 +272,11 @@ class DataLoader:
         pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=n, thread_name_prefix="gradkit-dataloader")
         pool._gradkit_barrier = barrier
-        pool._gradkit_started = [pool.submit(start_worker, wid) for wid in range(n)]
+        try:
+            pool._gradkit_started = [pool.submit(start_worker, wid) for wid in range(n)]
+        except RuntimeError:  # a thread could not be started: release those that were
+            _stop_pool(pool)
+            raise
         if self.persistent_workers:
             super().__setattr__("_pool", pool)
         return pool
@@ -299,15 +308,44 @@ class DataLoader:
     def __iter__(self) -> Iterator:
         if self.num_workers == 0:
             return _SingleThreadIter(self)
-        if isinstance(self.dataset, IterableDataset):
-            return _IterableThreadIter(self)
-        return _PoolIter(self)
+        if _NO_THREADS:
+            return self._in_calling_thread("this platform has no threads or processes "
+                                           f"({sys.platform})", draw_seed=True)
+        try:
+            if isinstance(self.dataset, IterableDataset):
+                return _IterableThreadIter(self)
+            return _PoolIter(self)
+        except RuntimeError as e:
+            if not _cannot_start_thread(e):
+                raise
+            # the iterator drew its base seed before its first thread failed to start
+            return self._in_calling_thread(f"a worker thread could not be started ({e})",
+                                           draw_seed=False)
+
+    def _in_calling_thread(self, why: str, draw_seed: bool) -> _SingleThreadIter:
+        """The ``num_workers=0`` iterator, used where workers cannot be started; warns once per
+        loader."""
+        if not self.__dict__.get("_warned_no_workers"):
+            super().__setattr__("_warned_no_workers", True)
+            warnings.warn(f"DataLoader(num_workers={self.num_workers}): {why}; loading in the "
+                          f"calling thread instead, as with num_workers=0", RuntimeWarning,
+                          stacklevel=3)
+        return _SingleThreadIter(self, draw_seed=draw_seed)
 
     def __del__(self):
         pool = self.__dict__.get("_pool")
         if pool is not None:
             with contextlib.suppress(Exception):
                 _stop_pool(pool)
+
+
+# Pyodide (Emscripten) and WASI builds of Python can start neither threads nor processes.
+_NO_THREADS = sys.platform in ("emscripten", "wasi")
+
+
+def _cannot_start_thread(e: RuntimeError) -> bool:
+    """Whether ``e`` is CPython's error for a thread that could not be started."""
+    return "can't start new thread" in str(e)
 
 
 def _stop_pool(pool) -> None:
@@ -463,9 +501,10 @@ def _iterable_batches(loader: DataLoader) -> Iterator:
 
 
 class _SingleThreadIter(_BaseIter):
-    def __init__(self, loader):
+    def __init__(self, loader, draw_seed: bool = True):
         super().__init__(loader)
-        loader._base_seed()  # drawn (and unused) as PyTorch does, keeping the streams in step
+        if draw_seed:  # drawn (and unused) as PyTorch does, keeping the streams in step
+            loader._base_seed()
         if isinstance(loader.dataset, IterableDataset):
             self._gen = _iterable_batches(loader)
         else:

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The web page's test in headless Chromium: bash tests/pyodide/run_web.sh
+#
+# Lays out web/ (web/build.sh: Pyodide 0.27.7, its NumPy checked by hash, gradkit's wheel),
+# installs Debian's chromium when missing and the npm driver puppeteer-core (npm ci, pinned by
+# tests/pyodide/browser/package-lock.json; it downloads no browser), serves web/ on 127.0.0.1,
+# and runs tests/pyodide/web_test.mjs: the page loads from its own origin, training reaches >= 90%
+# test accuracy, drawn digits are classified, the page works offline. The screenshot is kept in
+# $GRADKIT_ARTIFACTS (default .pyodide-cache/artifacts/web-page.png). Ends with
+# "N passed, M failed"; exit code 0 only when all passed.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+CACHE=${GRADKIT_PYODIDE_CACHE:-$ROOT/.pyodide-cache}
+ARTIFACTS=${GRADKIT_ARTIFACTS:-$CACHE/artifacts}
+PYTHON=${PYTHON:-python3}
+T0=$(date +%s)
+say() { echo "[web-job $(( $(date +%s) - T0 ))s] $*"; }
+
+bash "$ROOT/web/build.sh" | sed 's/^/  /'
+
+CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
+if [ -z "$CHROMIUM" ]; then
+  say "installing Debian's chromium"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  CHROMIUM=$(command -v chromium)
+fi
+say "$("$CHROMIUM" --version 2>/dev/null | head -1)"
+
+BROWSER_DIR=$CACHE/browser
+if ! cmp -s "$HERE/browser/package-lock.json" "$BROWSER_DIR/package-lock.json" ||
+   [ ! -d "$BROWSER_DIR/node_modules/puppeteer-core" ]; then
+  say "npm ci (puppeteer-core)"
+  rm -rf "$BROWSER_DIR"; mkdir -p "$BROWSER_DIR"
+  cp "$HERE/browser/package.json" "$HERE/browser/package-lock.json" "$BROWSER_DIR/"
+  (cd "$BROWSER_DIR" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$PYTHON" -m http.server --bind 127.0.0.1 --directory "$ROOT/web" "$PORT" >"$CACHE/http.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  "$PYTHON" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/')" \
+    2>/dev/null && break
+  sleep 0.1
+done
+mkdir -p "$ARTIFACTS"
+say "testing http://127.0.0.1:$PORT/ in headless Chromium"
+set +e
+CHROMIUM=$CHROMIUM BROWSER_MODULES=$BROWSER_DIR/node_modules \
+  node "$HERE/web_test.mjs" "http://127.0.0.1:$PORT/" "$ARTIFACTS/web-page.png"
+rc=$?
+set -e
+say "done (exit $rc)"
+exit $rc
