@@ -4,6 +4,7 @@
 """
 
 from . import lr_scheduler  # noqa: F401
+from . import swa_utils  # noqa: F401
 from .adafactor import *  # noqa: F401,F403
 from .adadelta import *  # noqa: F401,F403
 from .adagrad import *  # noqa: F401,F403

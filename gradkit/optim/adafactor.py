@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import namespace_of
+from .._backend import namespace_of, numpy_ns
 from .._tensor import Tensor, wrap
 from ._runner import _grad_array
 from .optimizer import Optimizer, _lr
@@ -102,6 +102,16 @@ class Adafactor(Optimizer):
             raise ValueError(f"Clipping threshold d should be >= 1 but is: {group['d']}")
         if not 0.0 <= group["weight_decay"]:
             raise ValueError(f"weight_decay should be >= 0 but is: {group['weight_decay']}")
+
+    def _import_value(self, key: str, value: Any, param: Tensor) -> Any:
+        """As the base class, but the row and column factors keep their own shapes."""
+        if key in ("row_var", "col_var"):
+            arr = value._data if isinstance(value, Tensor) else value
+            xp = namespace_of(param._data)
+            if xp is numpy_ns and hasattr(arr, "__cuda_array_interface__"):
+                arr = arr.get()   # a device checkpoint into a CPU optimizer
+            return wrap(xp.asarray(arr, dtype=param._data.dtype).copy())
+        return super()._import_value(key, value, param)
 
     def _init_state(self, st: dict, p: Tensor) -> None:
         arr = p._data
