@@ -96,13 +96,18 @@ def get_swa_multi_avg_fn() -> Callable[[PARAM_LIST, PARAM_LIST, Any], None]:
                 weight = 1 / (num_averaged + 1)
                 _lerp_all_(averaged_param_list, current_param_list, float(weight))
             else:
+                if isinstance(num_averaged, Tensor):
+                    # PyTorch divides with addcdiv here, which refuses integer tensors
+                    raise RuntimeError(
+                        "get_swa_multi_avg_fn: cannot average integer tensors (dtype "
+                        f"{averaged_param_list[0].dtype}) with a Tensor num_averaged: integer "
+                        "division with addcdiv is not supported, as in PyTorch. Use "
+                        "AveragedModel's default averaging (avg_fn=None, multi_avg_fn=None) or "
+                        "use_buffers=False to average models with integer buffers such as "
+                        "BatchNorm's num_batches_tracked")
                 for p_avg, p_model in zip(averaged_param_list, current_param_list,
                                           strict=True):
-                    diff = p_model - p_avg
-                    if isinstance(num_averaged, Tensor):
-                        p_avg.copy_(p_avg + diff / (num_averaged + 1))
-                    else:
-                        p_avg.copy_(p_avg + diff * (1.0 / (num_averaged + 1)))
+                    p_avg.copy_(p_avg + (p_model - p_avg) * (1.0 / (num_averaged + 1)))
 
     return swa_update
 
