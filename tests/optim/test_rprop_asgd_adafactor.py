@@ -350,8 +350,9 @@ def test_differentiable_is_refused(name):
 
 
 def test_torch_optim_names_all_present(torch):
-    """Every optimizer torch.optim exports exists in gradkit.optim, but for the ones this
-    library leaves out on purpose (SparseAdam needs sparse gradients; see the README)."""
+    """Every name torch.optim exports exists in gradkit.optim, but two left out on purpose:
+    SparseAdam refuses dense gradients (gradkit has no sparse gradients), and
+    swap_in_optimizer_params_and_state serves FX tracing of a step with fake tensors."""
     skipped = {"SparseAdam", "swap_in_optimizer_params_and_state"}
     missing = [n for n in torch.optim.__all__ if n not in skipped and not hasattr(optim, n)]
     assert missing == []
