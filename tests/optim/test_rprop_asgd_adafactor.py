@@ -356,3 +356,23 @@ def test_torch_optim_names_all_present(torch):
     skipped = {"SparseAdam", "swap_in_optimizer_params_and_state"}
     missing = [n for n in torch.optim.__all__ if n not in skipped and not hasattr(optim, n)]
     assert missing == []
+
+
+@pytest.mark.parametrize("name", ["Rprop", "ASGD", "Adafactor"])
+def test_large_parameter_split_between_threads_matches_torch(torch, name):
+    """A parameter of 2**18 + 3 elements (cut into slices that threads update in parallel by
+    the kernel runner) follows torch."""
+    kw = {"ASGD": dict(t0=1, lambd=0.01)}.get(name, {})
+    rng = np.random.default_rng(0)
+    x0 = rng.standard_normal((2 ** 9 + 3, 2 ** 9)).astype(np.float32)
+    grads = [rng.standard_normal(x0.shape).astype(np.float32) for _ in range(3)]
+
+    def run(lib):
+        p = lib.tensor(x0.copy(), requires_grad=True)
+        opt = getattr(lib.optim, name)([p], **kw)
+        for g in grads:
+            p.grad = lib.tensor(g)
+            opt.step()
+        return p.detach().numpy()
+
+    np.testing.assert_allclose(run(gk), run(torch), rtol=1e-6, atol=1e-6)
