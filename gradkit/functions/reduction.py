@@ -298,29 +298,27 @@ def logsumexp(input, dim, keepdim=False):
 def cumsum(input, dim, *, dtype=None):
     x = _t(input)
     x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
-    if x.ndim == 0:  # dim 0 of a 0-d tensor: the op over its single element
-        return apply1(R.CUMSUM, x.reshape(1), (_wrap_dim(dim, 0),)).reshape(())
-    return apply1(R.CUMSUM, x, (_wrap_dim(dim, x.ndim),))
+    return _along_dim(R.CUMSUM, x, dim)
+
+
+def _along_dim(op, x, dim):
+    """``op`` (a primitive with one ``axis`` parameter) along ``dim``; dim 0 of a 0-d tensor is
+    the op over its single element."""
+    if x.ndim == 0:
+        return apply1(op, x.reshape(1), (_wrap_dim(dim, 0),)).reshape(())
+    return apply1(op, x, (_wrap_dim(dim, x.ndim),))
 
 
 @declare(aliases=("special:softmax",))
 def softmax(input, dim, dtype=None):
     x = _float_operand(_t(input))
-    if dtype is not None:
-        x = x.to(dtype)
-    if x.ndim == 0:  # dim 0 of a 0-d tensor: the op over its single element
-        return apply1(R.SOFTMAX, x.reshape(1), (_wrap_dim(dim, 0),)).reshape(())
-    return apply1(R.SOFTMAX, x, (_wrap_dim(dim, x.ndim),))
+    return _along_dim(R.SOFTMAX, x.to(dtype) if dtype is not None else x, dim)
 
 
 @declare(aliases=("special:log_softmax",))
 def log_softmax(input, dim, dtype=None):
     x = _float_operand(_t(input))
-    if dtype is not None:
-        x = x.to(dtype)
-    if x.ndim == 0:  # dim 0 of a 0-d tensor: the op over its single element
-        return apply1(R.LOG_SOFTMAX, x.reshape(1), (_wrap_dim(dim, 0),)).reshape(())
-    return apply1(R.LOG_SOFTMAX, x, (_wrap_dim(dim, x.ndim),))
+    return _along_dim(R.LOG_SOFTMAX, x.to(dtype) if dtype is not None else x, dim)
 
 
 @declare()
