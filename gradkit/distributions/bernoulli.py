@@ -1,10 +1,9 @@
-from numbers import Number
 
 from .._tensor import Size
 from . import constraints
-from ._base import _expand_params, _finish
+from ._base import BinaryParameters, _expand_params, _finish
 from .exp_family import ExponentialFamily
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import broadcast_all
 
 __all__ = ["Bernoulli"]
 
@@ -15,19 +14,7 @@ def _bce_with_logits(logits, value):
     return F.binary_cross_entropy_with_logits(logits, value, reduction="none")
 
 
-def _probs_or_logits(self, probs, logits):
-    if (probs is None) == (logits is None):
-        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-    if probs is not None:
-        is_scalar = isinstance(probs, Number)
-        (self.probs,) = broadcast_all(probs)
-        return self.probs, is_scalar
-    is_scalar = isinstance(logits, Number)
-    (self.logits,) = broadcast_all(logits)
-    return self.logits, is_scalar
-
-
-class Bernoulli(ExponentialFamily):
+class Bernoulli(BinaryParameters, ExponentialFamily):
     """Bernoulli distribution parameterised by ``probs`` or ``logits`` (not both)."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -36,18 +23,14 @@ class Bernoulli(ExponentialFamily):
     _mean_carrier_measure = 0
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        self._param, is_scalar = _probs_or_logits(self, probs, logits)
+        _, is_scalar = self._set_probs_or_logits(probs, logits)
         batch_shape = Size() if is_scalar else self._param.shape
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new, batch_shape = _expand_params(self, Bernoulli, batch_shape, _instance,
-                                          ("probs", "logits"))
-        new._param = new.probs if "probs" in self.__dict__ else new.logits
+        new, batch_shape = _expand_params(self, Bernoulli, batch_shape, _instance, ())
+        self._expand_probs_or_logits(new, batch_shape)
         return _finish(new, self, Bernoulli, batch_shape)
-
-    def _new(self, *args, **kwargs):
-        return self._param.new_tensor(*args, **kwargs)
 
     @property
     def mean(self):
@@ -63,18 +46,6 @@ class Bernoulli(ExponentialFamily):
     @property
     def variance(self):
         return self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.shape
 
     def sample(self, sample_shape=()):
         from .. import bernoulli
