@@ -19,6 +19,7 @@ from .callbacks import (
     PlotHistory,
 )
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .diagnostics import GradientDiagnostics, grad_flow, snapshot_weights
 from .early_stopping import EarlyStopping
 from .history import History
 from .lr_finder import LRFindResult, lr_find, suggest_lr
@@ -31,6 +32,7 @@ __all__ = [
     "CallbackList",
     "CheckpointError",
     "EarlyStopping",
+    "GradientDiagnostics",
     "History",
     "HistoryWriter",
     "LRFindResult",
@@ -39,10 +41,12 @@ __all__ = [
     "PlotHistory",
     "ProgressBar",
     "Trainer",
+    "grad_flow",
     "load_checkpoint",
     "lr_find",
     "plot_history",
     "plot_lr_find",
     "save_checkpoint",
+    "snapshot_weights",
     "suggest_lr",
 ]
