@@ -25,6 +25,7 @@ from .history import History
 from .lr_finder import LRFindResult, lr_find, suggest_lr
 from .plots import plot_history, plot_lr_find
 from .progress import ProgressBar
+from .report import write_report
 from .trainer import Trainer
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "save_checkpoint",
     "snapshot_weights",
     "suggest_lr",
+    "write_report",
 ]
