@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["write_report"]
+__all__ = ["draw_run_graph", "write_report"]
 
 CONFIG = "config.json"
 CHECKPOINT = "checkpoint.safetensors"
@@ -469,6 +469,47 @@ def _section_confusion(run_dir, model, data, reason) -> str:
         return f'<p class="note">No confusion matrix: {_e(reason)}</p>'
     cm = _confusion(target.ravel(), pred.ravel(), k)
     return f'<p class="sub">{source}</p>' + _confusion_html(cm, [str(i) for i in range(k)])
+
+
+# ------------------------------------------------------------------------- the run's graph
+def draw_run_graph(run_dir: str | os.PathLike, out: str | os.PathLike | None = None, *,
+                   collapse: str | None = "auto", depth: int | None = None,
+                   engine: str = "auto") -> Path:
+    """Draw the backward graph of a run's model (``gradkit graph RUN_DIR``).
+
+    The model is rebuilt from ``config.json`` (with the checkpoint's weights when there is one)
+    and run in training mode on two test samples; see :func:`gradkit.utils.viz.draw_model`.
+
+    Args:
+        run_dir: a folder written by ``gradkit train``.
+        out: the picture; its suffix picks the format (``.svg``, ``.png``, ``.dot``). Default
+            ``run_dir/graph.svg``.
+        collapse, depth, engine: as in :func:`~gradkit.utils.viz.draw_model`.
+
+    Returns:
+        The path written.
+    """
+    from gradkit.utils.viz import draw_model
+
+    from . import recipes
+
+    run_dir = Path(run_dir)
+    cfg = _read_json(run_dir / CONFIG)
+    if not isinstance(cfg, dict):
+        raise FileNotFoundError(f"draw_run_graph: {run_dir} has no readable {CONFIG}; is it a "
+                                f"folder written by `gradkit train`?")
+    if (run_dir / CHECKPOINT).is_file():
+        model, data = _rebuild(cfg, run_dir)
+        if model is None:
+            raise ValueError(f"draw_run_graph: cannot rebuild the model of {run_dir}: {data}")
+    else:
+        data = recipes.build_data(cfg)
+        model = recipes.build_model(cfg, data)
+    out = run_dir / "graph.svg" if out is None else Path(out)
+    model.train()
+    pic = draw_model(model, _example_batch(data), collapse=collapse, depth=depth, engine=engine,
+                     title=f"{cfg.get('model', '?')} on {cfg.get('data', '?')}: backward graph")
+    return pic.save(out)
 
 
 # ------------------------------------------------------------------------------ the page

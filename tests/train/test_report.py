@@ -155,3 +155,17 @@ def test_report_errors(tmp_path):
     text = write_report(tmp_path).read_text()  # a run that never finished an epoch
     _parse(text)
     assert "No results.json" in text and "no checkpoint.safetensors" in text
+
+
+def test_draw_run_graph(tmp_path):
+    from gradkit.train.report import draw_run_graph
+
+    run = tmp_path / "run"
+    _make_run(run, diagnostics=False)
+    path = draw_run_graph(run, engine="builtin")
+    assert path == run / "graph.svg"
+    svg = path.read_text()
+    for name in ("fc1.weight", "fc2.bias", "ReluBackward", "mlp on digits"):
+        assert name in svg
+    dot = draw_run_graph(run, tmp_path / "g.dot", collapse="module").read_text()
+    assert '"fc1: Linear' in dot and "2 params (2,080 values)" in dot

@@ -154,8 +154,8 @@ def test_resnet18_collapses_by_module():
     assert edge[(by_title["layer1.1: BasicBlock"], by_title["layer2.0: BasicBlock"])] == \
         "(2, 64, 4, 4) float32"
     # every parameter went into a box: counts add up to the model's
-    counted = sum(int(re.search(r"(\d+) params", line).group(1))
-                  for n in auto.nodes.values() for line in n.lines if "params" in line)
+    counted = sum(int(m.group(1)) for n in auto.nodes.values() for line in n.lines
+                  for m in [re.match(r"(\d+) params? \(", line)] if m)
     assert counted == n_params
     leafmods = draw_model(model, x, collapse="module", engine="builtin")
     assert sum(n.title.endswith(": Conv2d") for n in leafmods.nodes.values()) == 20

@@ -232,7 +232,11 @@ def render_svg(lay: Layout) -> str:
     if lay.title:
         out.append(f'<text x="{MARGIN}" y="{MARGIN + LINE_H - 3}" font-weight="bold">'
                    f'{escape(lay.title)}</text>')
+    labelled = set()
     for pts, label, src, dst in lay.edges:
+        if (src, label) in labelled:  # one node's outputs share a label: write it once
+            label = ""
+        labelled.add((src, label))
         out.append(f'<path class="edge" data-src="{escape(src)}" data-dst="{escape(dst)}" '
                    f'd="{_path_d(pts)}" fill="none" stroke="#555" stroke-width="1.2" '
                    f'marker-end="url(#arrow)"/>')
@@ -274,7 +278,11 @@ def render_png_matplotlib(lay: Layout, path, dpi: int = 110) -> None:
     if lay.title:
         ax.text(MARGIN, MARGIN + LINE_H - 3, lay.title, fontsize=FONT, fontweight="bold",
                 family="monospace")
-    for pts, label, _, _ in lay.edges:
+    labelled = set()
+    for pts, label, src, _ in lay.edges:
+        if (src, label) in labelled:
+            label = ""
+        labelled.add((src, label))
         verts, codes = [pts[0]], [MPath.MOVETO]
         for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
             dy = (y1 - y0) / 2

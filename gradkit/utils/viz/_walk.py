@@ -45,6 +45,7 @@ class VGraph:
     nodes: dict  # id -> VNode, in discovery order (output first)
     edges: list  # VEdge
     stacks: dict = field(default_factory=dict)  # op id -> module call stack (when traced)
+    parents: set = field(default_factory=set)  # (name, call) of calls that called modules
 
     def node_titles(self, kind: str | None = None) -> list:
         return [n.title for n in self.nodes.values() if kind is None or n.kind == kind]
@@ -198,7 +199,7 @@ def build_graph(outputs, params=None, *, show_saved: bool = True,
             # a leaf's box shows its shape already
             label = describe(value) if value is not None and src[0] == "n" else ""
             edges.append(VEdge(src, me, label))
-    return VGraph(nodes, edges, stacks)
+    return VGraph(nodes, edges, stacks, set(trace.parents) if trace is not None else set())
 
 
 # ------------------------------------------------------------------------ module tracing
@@ -230,6 +231,7 @@ class ModuleTrace:
         self._stack: list = []
         self._entries: list = []
         self._calls: dict = {}
+        self.parents: set = set()  # (name, call) of the calls inside which modules were called
         self._handles: list = []
         self.max_depth = 0
 
@@ -252,6 +254,8 @@ class ModuleTrace:
         def hook(module, args, kwargs):
             call = self._calls.get(name, 0) + 1
             self._calls[name] = call
+            if self._stack:
+                self.parents.add((self._stack[-1][0], self._stack[-1][2]))
             self._stack.append((name, type_name, call, is_leaf))
             self.max_depth = max(self.max_depth, len(self._stack) - 1)
             entries = set()
@@ -288,17 +292,17 @@ class ModuleTrace:
 
 
 # ------------------------------------------------------------------------------ collapse
-def _group_of(stack, depth):
-    """The module call whose box an op with this stack goes into (None: stays an op)."""
+def _group_of(stack, depth, parents):
+    """The module call whose box an op with this stack goes into (None: stays an op).
+
+    A "leaf" call is one inside which no other module was called (a Linear, or a
+    MultiheadAttention, whose out_proj is used through its weight only)."""
     if not stack:
         return None
-    if depth is None:
-        frame = stack[-1]
-        return frame if frame[3] and len(stack) > 1 else None
-    if len(stack) > depth:
+    if depth is not None and len(stack) > depth:
         return stack[depth]
-    frame = stack[-1]  # a leaf module above the depth (a stem's Conv2d) is still one box
-    return frame if frame[3] and len(stack) > 1 else None
+    frame = stack[-1]  # above the depth, a leaf call (a stem's Conv2d) is still one box
+    return frame if len(stack) > 1 and (frame[0], frame[2]) not in parents else None
 
 
 def _sccs(ids: list, succ: dict) -> list:
@@ -347,8 +351,9 @@ def _sccs(ids: list, succ: dict) -> list:
 def collapse_graph(graph: VGraph, depth: int | None = None) -> VGraph:
     """Merge the op nodes of each module call into one box.
 
-    ``depth=None``: every call of a leaf module (one without children: Linear, Conv2d, ReLU,
-    ...) becomes a box; ops made directly by a container's ``forward`` stay ops. ``depth=d``:
+    ``depth=None``: every call of a module inside which no other module was called (Linear,
+    Conv2d, ReLU, MultiheadAttention, ...) becomes a box; ops made directly by a container's
+    ``forward`` stay ops. ``depth=d``:
     every call of a module ``d`` levels below the model (1: the model's children) becomes a box
     holding everything made inside it. A parameter used only inside one box goes into it.
     A box that would make the picture cyclic (a module whose call interleaves with others) is
@@ -358,7 +363,7 @@ def collapse_graph(graph: VGraph, depth: int | None = None) -> VGraph:
     while True:
         owner = {}
         for nid, stack in graph.stacks.items():
-            g = _group_of(stack, depth)
+            g = _group_of(stack, depth, graph.parents)
             if g is not None and g not in expanded:
                 owner[nid] = g
         # leaves used only by one box join it
@@ -406,13 +411,14 @@ def collapse_graph(graph: VGraph, depth: int | None = None) -> VGraph:
             continue
         ops = [m for m in box.members if graph.nodes[m].kind == "op"]
         params = [graph.nodes[m] for m in box.members if graph.nodes[m].kind == "param"]
-        if len(ops) <= 3:
-            box.lines.append(" ".join(graph.nodes[m].title for m in ops))
+        if len(ops) <= 3:  # in forward order (the walk found them output first)
+            box.lines.append(" ".join(graph.nodes[m].title for m in reversed(ops)))
         else:
             box.lines.append(f"{len(ops)} ops")
         if params:
             count = sum(p.size for p in params)
-            box.lines.append(f"{len(params)} params ({count:,} values)")
+            noun = "param" if len(params) == 1 else "params"
+            box.lines.append(f"{len(params)} {noun} ({count:,} values)")
     edges: list = []
     seen: dict = {}
     for e in graph.edges:
