@@ -237,7 +237,7 @@ class GradientDiagnostics(Callback):
         self._flagged.add((layer, kind))
         self.flags.append({"layer": layer, "kind": kind, "step": step, "value": value,
                            "message": message})
-        if self.verbose:
+        if self.verbose and getattr(self._trainer, "rank", 0) == 0:  # one line per job
             print(f"gradkit: warning: {message}", file=sys.stderr, flush=True)
 
     def _check(self, step, rows, relus):

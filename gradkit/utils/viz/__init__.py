@@ -50,7 +50,10 @@ def draw_graph(output, params=None, *, modules: ModuleTrace | None = None,
     Returns:
         A :class:`GraphPicture` (``_repr_svg_``, ``.source``, ``save(path)``).
 
-    Works on PyTorch tensors too (same walk over ``grad_fn.next_functions``).
+    Draw before ``backward()``: it frees what the nodes saved (unless ``retain_graph=True``),
+    and the picture then shows the nodes without their saved tensors and edge shapes. Works on
+    PyTorch tensors too (the same walk over ``grad_fn.next_functions``; PyTorch's
+    ``_saved_*`` attributes are listed by name).
     """
     if collapse not in (None, "module"):
         raise ValueError(f"draw_graph: collapse must be None or 'module', got {collapse!r}")

@@ -144,18 +144,26 @@ def layout(graph, title: str = "") -> Layout:
             x[v] = cur + w / 2
             cur += w + GAP_X
     def place(row, want):
-        n = len(row)
-        if not n:
+        """x for ``row`` (in its order, ``GAP_X`` apart) nearest to ``want`` in the weighted
+        least-squares sense: an isotonic regression (pool adjacent violators) on the wanted
+        positions less each node's minimal offset from the row's first."""
+        if not row:
             return
-        xs = [want[v] for v in row]
-        for i in range(1, n):  # push right
-            lo = xs[i - 1] + (width[row[i - 1]][0] + width[row[i]][0]) / 2 + GAP_X
-            xs[i] = max(xs[i], lo)
-        for i in range(n - 2, -1, -1):  # pull back left where the right end overshot
-            hi = xs[i + 1] - (width[row[i + 1]][0] + width[row[i]][0]) / 2 - GAP_X
-            xs[i] = min(xs[i], hi)
-        for v, xv in zip(row, xs):
-            x[v] = xv
+        off = [0.0]
+        for a, b in zip(row, row[1:]):
+            off.append(off[-1] + (width[a][0] + width[b][0]) / 2 + GAP_X)
+        blocks = []  # [value, weight, count]
+        for v, o in zip(row, off):
+            blocks.append([want[v] - o, weight[v], 1])
+            while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+                v2, w2, c2 = blocks.pop()
+                v1, w1, c1 = blocks.pop()
+                blocks.append([(v1 * w1 + v2 * w2) / (w1 + w2), w1 + w2, c1 + c2])
+        ys = [value for value, _, count in blocks for _ in range(count)]
+        for v, yv, o in zip(row, ys, off):
+            x[v] = yv + o
+    weight = {v: 0.15 if v not in nodes or nodes[v].kind in ("param", "leaf", "constant")
+              else 1.0 for v in x}
     for it in range(12):
         down = it % 2 == 0
         rng = range(len(rows)) if down else range(len(rows) - 1, -1, -1)
@@ -164,7 +172,11 @@ def layout(graph, title: str = "") -> Layout:
             for v in rows[r]:
                 ns = (vpred[v] + vsucc[v]) if it >= 10 else (vpred[v] if down else vsucc[v])
                 ns = ns or vpred[v] or vsucc[v]
-                want[v] = sum(x[n] for n in ns) / len(ns) if ns else x[v]
+                # a long edge's bend points and the leaves pull weakly: a skip connection
+                # bends around the main path, and a layer's weights sit beside it, instead of
+                # dragging it sideways block after block
+                wts = [weight[n] for n in ns]
+                want[v] = (sum(x[n] * w for n, w in zip(ns, wts)) / sum(wts)) if ns else x[v]
             place(rows[r], want)
     # y coordinates
     y, cur = {}, MARGIN + (LINE_H + 10 if title else 0)
