@@ -9,9 +9,14 @@ down), then place nodes horizontally near their neighbours' mean without overlap
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 __all__ = ["Layout", "layout", "render_png_matplotlib", "render_svg"]
+
+def escape(text: str) -> str:
+    """Text for SVG content and attribute values."""
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
 
 FONT = 12
 CHAR_W = 7.3  # monospace advance at 12px
