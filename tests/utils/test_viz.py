@@ -223,3 +223,31 @@ def test_errors():
         out = lin(gradkit.randn(1, 2))
     assert not lin._forward_hooks  # the hooks are removed on exit
     assert isinstance(draw_graph(out, modules=trace, collapse="module"), GraphPicture)
+
+
+def test_accumulate_grad_style_leaves():
+    """Leaves reached through PyTorch-style AccumulateGrad nodes (``.variable``) are drawn as the
+    tensors they hold, under their parameter names."""
+
+    class AccumulateGrad:
+        def __init__(self, variable):
+            self.variable = variable
+            self.next_functions = ()
+
+        def name(self):
+            return "torch::autograd::AccumulateGrad"
+
+    class Node:
+        def __init__(self, name, nexts):
+            self._name, self.next_functions = name, tuple((n, 0) for n in nexts)
+
+        def name(self):
+            return self._name
+
+    w = gradkit.randn(2, 2, requires_grad=True)
+    out = gradkit.randn(2, requires_grad=True).sum()
+    out.grad_fn = Node("SumBackward0", [Node("MvBackward0", [AccumulateGrad(w), None])])
+    pic = draw_graph(out, {"w": w})
+    assert {n.title: n.kind for n in pic.nodes.values()} == {
+        "output": "output", "SumBackward0": "op", "MvBackward0": "op", "w": "param"}
+    assert len(pic.edges) == 3

@@ -158,7 +158,7 @@ def build_graph(outputs, params=None, *, show_saved: bool = True,
         if _is_tensor_like(fn):
             return leaf_node(fn)
         variable = getattr(fn, "variable", None)
-        if variable is not None and not hasattr(fn, "inputs"):  # PyTorch's AccumulateGrad
+        if variable is not None and _is_tensor_like(variable):  # an AccumulateGrad node
             return leaf_node(variable)
         nid = ids(fn, "n")
         if nid not in nodes:
