@@ -18,6 +18,8 @@ import os
 
 import numpy as np
 
+from . import _noblas
+
 __all__ = ["np", "NumpyNamespace", "numpy_ns", "namespace_of", "cupy_ns", "has_cupy",
            "to_host"]
 
@@ -118,6 +120,9 @@ for _name in (
 ):
     if hasattr(np, _name):
         setattr(NumpyNamespace, _name, staticmethod(getattr(np, _name)))
+
+if _noblas.ENABLED:  # NumPy without BLAS (Pyodide): einsum's loops for matrix products
+    NumpyNamespace.matmul = staticmethod(_noblas.matmul)
 
 numpy_ns = NumpyNamespace()
 

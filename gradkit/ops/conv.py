@@ -116,7 +116,7 @@ def _apply_weight(w, cols, groups):
     """``w`` (O, C/g, *kernel) times the patch matrix: (O, N*L)."""
     o = w.shape[0]
     if groups == 1:
-        return w.reshape(o, -1) @ cols
+        return namespace_of(w).matmul(w.reshape(o, -1), cols)
     wg = w.reshape(groups, o // groups, -1)
     return namespace_of(w).matmul(wg, _grouped(cols, groups)).reshape(o, cols.shape[1])
 
@@ -125,7 +125,7 @@ def _apply_weight_t(w, g2, groups):
     """``w`` transposed times the output gradient matrix ``g2`` (O, N*L): (C*prod(kernel), N*L)."""
     o = w.shape[0]
     if groups == 1:
-        return w.reshape(o, -1).T @ g2
+        return namespace_of(w).matmul(w.reshape(o, -1).T, g2)
     wg = w.reshape(groups, o // groups, -1)
     out = namespace_of(w).matmul(wg.transpose(0, 2, 1), _grouped(g2, groups))
     return out.reshape(-1, g2.shape[1])
@@ -134,7 +134,7 @@ def _apply_weight_t(w, g2, groups):
 def _weight_grad(g2, cols, w_shape, groups):
     """``g2`` (O, N*L) times the patch matrix transposed, shaped like the weight."""
     if groups == 1:
-        return (g2 @ cols.T).reshape(w_shape)
+        return namespace_of(g2).matmul(g2, cols.T).reshape(w_shape)
     out = namespace_of(g2).matmul(_grouped(g2, groups), _grouped(cols, groups).transpose(0, 2, 1))
     return out.reshape(w_shape)
 

@@ -247,7 +247,7 @@ def _lstm_b(xp, g, ins, out, aux, needs):
     inv = xp.argsort(perm)
     dx = dh0 = dc0 = dwih = dwhh = dbih = dbhh = dwhr = None
     if needs[0]:
-        dx = (DG2.T @ w_ih[perm]).reshape(T, B, -1)
+        dx = xp.matmul(DG2.T, w_ih[perm]).reshape(T, B, -1)
         if reverse:
             dx = xp.ascontiguousarray(dx[::-1])
     if needs[1]:
@@ -255,15 +255,15 @@ def _lstm_b(xp, g, ins, out, aux, needs):
     if needs[2]:
         dc0 = xp.ascontiguousarray(dc.T)
     if needs[3]:
-        dwih = (DG2 @ _seq(x, reverse))[inv]
+        dwih = xp.matmul(DG2, _seq(x, reverse))[inv]
     if needs[4]:
-        dwhh = (DG2 @ Hb[:-1].reshape(T * B, P))[inv]
+        dwhh = xp.matmul(DG2, Hb[:-1].reshape(T * B, P))[inv]
     if needs[5] or needs[6]:
         db = (DG2 @ xp.ones(T * B, dtype=dt))[inv]
         dbih = db if needs[5] else None
         dbhh = db.copy() if needs[6] else None
     if needs[7]:
-        dwhr = DH.reshape(P, T * B) @ Hraw.reshape(H, T * B).T
+        dwhr = xp.matmul(DH.reshape(P, T * B), Hraw.reshape(H, T * B).T)
     return dx, dh0, dc0, dwih, dwhh, dbih, dbhh, dwhr
 
 
@@ -275,15 +275,15 @@ def _input_weight_grads(xp, x, Hb, dh, w_ih, DGX2, DGH2, reverse, needs):
     T, B, _ = x.shape
     dx = dh0 = dwih = dwhh = dbih = dbhh = None
     if needs[0]:
-        dx = (DGX2 @ w_ih).reshape(T, B, -1)
+        dx = xp.matmul(DGX2, w_ih).reshape(T, B, -1)
         if reverse:
             dx = xp.ascontiguousarray(dx[::-1])
     if needs[1]:
         dh0 = dh
     if needs[2]:
-        dwih = DGX2.T @ _seq(x, reverse)
+        dwih = xp.matmul(DGX2.T, _seq(x, reverse))
     if needs[3]:
-        dwhh = DGH2.T @ Hb[:-1].reshape(T * B, Hb.shape[2])
+        dwhh = xp.matmul(DGH2.T, Hb[:-1].reshape(T * B, Hb.shape[2]))
     if needs[4]:
         dbih = DGX2.sum(0)
     if needs[5]:
@@ -297,7 +297,7 @@ def _gru_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
     dt = x.dtype
     scale = xp.ones((3 * H, 1), dtype=dt)
     scale[: 2 * H] = 0.5
-    A = (_seq(x, reverse) @ (w_ih * scale).T).reshape(T, B, 3 * H)
+    A = xp.matmul(_seq(x, reverse), (w_ih * scale).T).reshape(T, B, 3 * H)
     b = xp.zeros(3 * H, dtype=dt)
     if b_ih is not None:
         b += b_ih
@@ -384,7 +384,7 @@ def _rnn_f(xp, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu):
     T, B, _ = x.shape
     H = w_hh.shape[0]
     dt = x.dtype
-    A = (_seq(x, reverse) @ w_ih.T).reshape(T, B, H)
+    A = xp.matmul(_seq(x, reverse), w_ih.T).reshape(T, B, H)
     if b_ih is not None:
         A += b_ih
     if b_hh is not None:

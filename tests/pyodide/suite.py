@@ -48,6 +48,13 @@ def test_platform_paths_are_off():
     assert _blas._blas_routines(np.dtype(np.float32)) is None
     assert _threads.usable_cpus() is None and _threads._sched_getcpu() is None
     assert _malloc.tune() is False
+    # no BLAS: matrix products go through einsum's loops (gradkit/_noblas.py)
+    from gradkit import _backend, _noblas
+    assert _noblas.ENABLED and _backend.numpy_ns.matmul is _noblas.matmul
+    a = rng(1).standard_normal((64, 128)).astype(np.float32)
+    b = rng(2).standard_normal((128, 80)).astype(np.float32)
+    for x, y in ((a, b), (a[:, :20], b[:20]), (a.T.copy().T, b[:, :16])):
+        close(_noblas.matmul(x, y), x.astype(np.float64) @ y, rtol=1e-4, atol=1e-4)
 
 
 # ------------------------------------------------------------------------------------ autograd

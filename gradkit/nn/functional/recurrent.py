@@ -19,6 +19,7 @@ from ..._backend import namespace_of
 from ..._tensor import _make
 from ..._tensor.record import apply_multi
 from ...ops import recurrent as R
+from ...ops import recurrent_cell as RC
 
 __all__ = []
 
@@ -70,6 +71,28 @@ def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, *, xw=None):
     z = F.sigmoid(i_z + h_z)
     n = F.tanh(i_n + r * h_n)
     return n + z * (h - n)
+
+
+def _check_cell(name, x, states, w_ih):
+    for t, what in [(x, "input")] + states:
+        if t.dtype != w_ih.dtype:
+            raise RuntimeError(
+                f"{name}: {what} dtype {t.dtype} does not match the weights' dtype {w_ih.dtype}; "
+                f"convert one of them (e.g. x.to(w.dtype) or module.double())")
+
+
+def fused_lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One LSTM step as one node (:mod:`gradkit.ops.recurrent_cell`); ``x`` (B, I), ``h`` and
+    ``c`` (B, H) Tensors. Returns ``(h', c')``."""
+    _check_cell("LSTMCell", x, [(h, "h"), (c, "c")], w_ih)
+    return apply_multi(RC.LSTM_CELL, (x, h, c, w_ih, w_hh, b_ih, b_hh))
+
+
+def fused_gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step as one node (:mod:`gradkit.ops.recurrent_cell`); ``x`` (B, I), ``h``
+    (B, H) Tensors. Returns ``h'``."""
+    _check_cell("GRUCell", x, [(h, "hx")], w_ih)
+    return apply_multi(RC.GRU_CELL, (x, h, w_ih, w_hh, b_ih, b_hh))[0]
 
 
 def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, *, nonlinearity="tanh", xw=None):

@@ -606,7 +606,8 @@ class LSTMCell(RNNCellBase):
         elif not isinstance(hx, (tuple, list)) or len(hx) != 2:
             raise TypeError("LSTMCell: hx must be a tuple (h, c) of Tensors")
         x, batched, (h, c) = self._prepare(input, [(hx[0], "h"), (hx[1], "c")])
-        h, c = FR.lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        h, c = FR.fused_lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih,
+                                  self.bias_hh)
         if not batched:
             return F.squeeze(h, 0), F.squeeze(c, 0)
         return h, c
@@ -635,5 +636,5 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, batched, (h,) = self._prepare(input, [(hx, "hx")])
-        h = FR.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        h = FR.fused_gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return h if batched else F.squeeze(h, 0)

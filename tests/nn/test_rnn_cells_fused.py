@@ -1,0 +1,111 @@
+"""The fused LSTM and GRU cells (gradkit/ops/recurrent_cell.py) that nn.LSTMCell and
+nn.GRUCell run: values and every gradient against PyTorch's cells, against the composite
+cells built from gradkit ops, finite differences and second order."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+import gradkit.nn as nn
+from gradkit.autograd import gradcheck, gradgradcheck
+from gradkit.nn.functional import recurrent as FR
+
+torch = pytest.importorskip("torch")
+
+
+def _pair(kind, bias, dtype, seed=0):
+    gk.manual_seed(seed)
+    cell = getattr(nn, kind)(3, 5, bias=bias).to(dtype)
+    ref = getattr(torch.nn, kind)(3, 5, bias=bias).to(getattr(torch, np.dtype(dtype).name))
+    ref.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in cell.state_dict().items()})
+    return cell, ref
+
+
+@pytest.mark.parametrize("kind,which", [("LSTMCell", "h"), ("LSTMCell", "c"), ("LSTMCell", "both"),
+                                        ("GRUCell", "h")])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_matches_torch(kind, bias, dtype, tol, which):
+    cell, ref = _pair(kind, bias, dtype)
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in ((4, 3), (4, 5), (4, 5))]
+    g = [gk.tensor(a, requires_grad=True) for a in arrays]
+    t = [torch.tensor(a, requires_grad=True) for a in arrays]
+    if kind == "LSTMCell":
+        (h, c), (th, tc) = cell(g[0], (g[1], g[2])), ref(t[0], (t[1], t[2]))
+        outs = {"h": [(h, th)], "c": [(c, tc)], "both": [(h, th), (c, tc)]}[which]
+    else:
+        outs = [(cell(g[0], g[1]), ref(t[0], t[1]))]
+        g, t = g[:2], t[:2]
+    w = rng.standard_normal((4, 5)).astype(dtype)
+    loss = sum((o * gk.tensor(w)).sum() for o, _ in outs)
+    tloss = sum((o * torch.tensor(w)).sum() for _, o in outs)
+    for o, to in outs:
+        np.testing.assert_allclose(o.detach().numpy(), to.detach().numpy(), rtol=tol, atol=tol)
+    loss.backward()
+    tloss.backward()
+    for a, b in zip(g, t):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=tol, atol=tol)
+    for (name, p), q in zip(cell.named_parameters(), ref.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=tol, atol=tol,
+                                   err_msg=name)
+
+
+def _inputs(kind, bias):
+    rng = np.random.default_rng(2)
+    H, n = 4, (4 if kind == "lstm" else 3)
+    shapes = [(3, 2), (3, H)] + ([(3, H)] if kind == "lstm" else []) + [(n * H, 2), (n * H, H)]
+    if bias:
+        shapes += [(n * H,), (n * H,)]
+    ts = [gk.tensor(rng.standard_normal(s), requires_grad=True) for s in shapes]
+    return ts if bias else ts + [None, None]
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_gradients_first_and_second_order(kind, bias):
+    args = _inputs(kind, bias)
+    leaves = [a for a in args if a is not None]
+
+    def f(*xs):
+        it = iter(xs)
+        full = [next(it) if a is not None else None for a in args]
+        if kind == "lstm":
+            h, c = FR.fused_lstm_cell(*full)
+            return (h * h).sum() + c.sin().sum()
+        return FR.fused_gru_cell(*full).pow(2).sum()
+
+    assert gradcheck(f, leaves)
+    assert gradgradcheck(f, leaves)
+
+
+def test_fused_equals_composite_over_a_loop():
+    """A loop of cells, as time-series code writes it: equal to the composite cells."""
+    gk.manual_seed(0)
+    cell = nn.LSTMCell(2, 6).double()
+    x = gk.randn(5, 7, 2, dtype=gk.float64)
+
+    def run(step):
+        h = c = gk.zeros(5, 6, dtype=gk.float64)
+        for t in range(7):
+            h, c = step(x[:, t], h, c)
+        return (h.sum() + c.pow(2).sum())
+
+    weights = (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
+    fused = run(lambda xt, h, c: FR.fused_lstm_cell(xt, h, c, *weights))
+    gf = gk.autograd.grad(fused, list(cell.parameters()))
+    comp = run(lambda xt, h, c: FR.lstm_cell(xt, h, c, *weights))
+    gc = gk.autograd.grad(comp, list(cell.parameters()))
+    np.testing.assert_allclose(fused.item(), comp.item(), rtol=1e-13)
+    for a, b in zip(gf, gc):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-13)
+
+
+def test_one_node_per_step_and_dtype_error():
+    cell = nn.LSTMCell(2, 3)
+    h, c = cell(gk.randn(4, 2))
+    assert h.grad_fn.next_functions[0][0] is c.grad_fn.next_functions[0][0]
+    with pytest.raises(RuntimeError, match="LSTMCell: input dtype .*float64.* weights"):
+        cell(gk.randn(4, 2, dtype=gk.float64))
+    with pytest.raises(RuntimeError, match="GRUCell: hx dtype"):
+        nn.GRUCell(2, 3)(gk.randn(4, 2), gk.zeros(4, 3, dtype=gk.float64))
