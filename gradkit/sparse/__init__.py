@@ -9,12 +9,30 @@ sparse leaf a sparse one where PyTorch gives one. Other ops raise PyTorch's erro
 use ``.to_dense()``.
 
 - ``_coo.py``: the array behind a sparse tensor (``SparseCOO``) and the layout objects;
-- ``_ops.py``: construction, conversions and the differentiable sparse ops;
+- ``_ops.py``: construction, conversions, the differentiable sparse ops and the legacy types
+  (``gradkit.sparse.FloatTensor(indices, values, size)``);
 - ``_repr.py``: printing as PyTorch does.
 """
 
 from ._coo import layout, sparse_coo, strided
-from ._ops import addmm, log_softmax, mm, softmax, sparse_coo_tensor, spmm, sum
+from ._ops import (
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    addmm,
+    log_softmax,
+    mm,
+    softmax,
+    sparse_coo_tensor,
+    spmm,
+    sum,
+)
 
-__all__ = ["addmm", "layout", "log_softmax", "mm", "softmax", "sparse_coo", "sparse_coo_tensor",
-           "spmm", "strided", "sum"]
+__all__ = ["ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor",
+           "LongTensor", "ShortTensor", "addmm", "layout", "log_softmax", "mm", "softmax",
+           "sparse_coo", "sparse_coo_tensor", "spmm", "strided", "sum"]

@@ -29,6 +29,7 @@ class layout:
     ``gradkit.sparse_coo``."""
 
     __slots__ = ("_name",)
+    __module__ = "gradkit"  # prints as gradkit.layout (torch.layout)
 
     def __init__(self, name):
         self._name = name
@@ -265,6 +266,9 @@ class SparseCOO:
             )
         ov = other.values if sign > 0 else -other.values
         dt = np.result_type(self.values.dtype, other.values.dtype)
+        if self.indices is other.indices:  # one pattern (s + s, s + 2 * s): add the values
+            return SparseCOO(self.indices, self.values.astype(dt, copy=False) + ov, self.shape,
+                             self.coalesced)
         idx = np.concatenate([self.indices, other.indices], axis=1)
         vals = np.concatenate([self.values.astype(dt, copy=False), ov.astype(dt, copy=False)])
         out = SparseCOO(idx, vals, self.shape, False)
@@ -335,6 +339,14 @@ class SparseCOO:
 
     def __rtruediv__(self, other):
         raise unsupported("div(dense, sparse)")
+
+    def __pow__(self, other):
+        if isinstance(other, (int, float, np.integer, np.floating)) and not \
+                isinstance(other, bool) and other > 0:
+            c = self.coalesce()
+            return c.with_values(c.values ** other)
+        raise unsupported(f"pow with exponent {other!r} (a sparse tensor takes a positive "
+                          f"number)")
 
     def __matmul__(self, other):
         return _matmul(self, other)

@@ -105,16 +105,17 @@ TO_SPARSE = Op("ToSparse", _to_sparse_f, _to_sparse_b, saves=0)
 
 
 def _coalesce_f(xp, s):
-    return s.coalesce(), (s.indices, s.shape)
+    return s.coalesce()
 
 
 def _coalesce_b(xp, g, ins, out, aux, needs):
+    # the same tensor, stored differently: its gradient as it is (a sparse gradient is the sum
+    # of its entries at each position, so handing it per stored duplicate would count it twice)
     _arrays_only(xp, "coalesce")
-    idx, shape = aux
-    return (SparseCOO(idx, _gather_grad(g, idx), shape, False),)
+    return (g,)
 
 
-COALESCE = Op("Coalesce", _coalesce_f, _coalesce_b, saves=0, returns_aux=True)
+COALESCE = Op("Coalesce", _coalesce_f, _coalesce_b, saves=0)
 
 
 def _values_f(xp, s):
@@ -262,8 +263,9 @@ def _index_array(indices):
     return arr.astype(np.int64)
 
 
-def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pin_memory=False,
-                      requires_grad=False, check_invariants=None, is_coalesced=None):
+def sparse_coo_tensor(indices, values=None, size=None, *, dtype=None, device=None,
+                      pin_memory=False, requires_grad=False, check_invariants=None,
+                      is_coalesced=None):
     """A sparse COO tensor with entries ``values[k]`` at ``indices[:, k]`` (PyTorch's
     ``torch.sparse_coo_tensor``). ``indices``: ``(sparse_dim, nnz)`` integers; ``values``:
     ``(nnz, *dense_dims)``; ``size``: the full shape (default: the smallest that holds the
@@ -275,6 +277,13 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pi
     if device is not None and str(device).split(":")[0] not in ("cpu",):
         raise RuntimeError(f"sparse_coo_tensor(): gradkit keeps sparse tensors on the CPU, got "
                            f"device={device!r}")
+    if values is None:  # sparse_coo_tensor(size): an empty tensor of that size
+        if size is not None or not isinstance(indices, (tuple, list)) or not all(
+                isinstance(n, numbers.Integral) for n in indices):
+            raise TypeError("sparse_coo_tensor(): expected (indices, values[, size]) or (size)")
+        dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+        return sparse_coo_tensor(np.zeros((len(indices), 0), np.int64), np.zeros(0, dt),
+                                 tuple(indices), requires_grad=requires_grad)
     idx = _index_array(indices)
     if isinstance(values, Tensor):
         if is_sparse(values):
@@ -496,7 +505,8 @@ def _softmax(input, dim, dtype, log):
     name = "sparse.log_softmax" if log else "sparse.softmax"
     x = _dense_operand(input, f"{name}(): input")
     if not is_sparse(x):
-        from ..functions import log_softmax as _ls, softmax as _sm
+        from ..functions import log_softmax as _ls
+        from ..functions import softmax as _sm
 
         return (_ls if log else _sm)(x, dim, dtype=dtype)
     s = x._data
@@ -520,3 +530,51 @@ def log_softmax(input, dim, dtype=None):
     """Log-softmax along ``dim`` over the specified entries (``torch.sparse.log_softmax``)."""
     return _softmax(input, dim, dtype, True)
 
+
+
+# ------------------------------------------------------------------ legacy sparse tensor types
+class _SparseTypeMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and is_sparse(obj) and obj.dtype == cls.dtype
+
+    def __repr__(cls):
+        return f"<class 'gradkit.sparse.{cls.__name__}'>"
+
+
+def _legacy_new(cls, *args, device=None):
+    """``torch.sparse.FloatTensor(indices, values[, size])`` or ``FloatTensor(*size)`` (an
+    empty sparse tensor of that size), as PyTorch's legacy constructors."""
+    if len(args) >= 2 and isinstance(args[0], (Tensor, np.ndarray, list, tuple)) and \
+            not isinstance(args[0], numbers.Integral) and not (
+                isinstance(args[0], tuple) and all(isinstance(a, numbers.Integral)
+                                                   for a in args)):
+        if len(args) > 3:
+            raise TypeError(f"sparse.{cls.__name__}(indices, values, size): got {len(args)} "
+                            f"arguments")
+        size = args[2] if len(args) == 3 else None
+        # as PyTorch: a values tensor keeps its dtype (FloatTensor(i, double_values) is float64)
+        dt = None if isinstance(args[1], Tensor) else cls.dtype
+        return sparse_coo_tensor(args[0], args[1], size, dtype=dt, device=device)
+    size = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+    if not all(isinstance(n, numbers.Integral) for n in size):
+        raise TypeError(f"sparse.{cls.__name__}(): expected (indices, values[, size]) or sizes, "
+                        f"got {args!r}")
+    return sparse_coo_tensor(np.zeros((len(size), 0), np.int64), np.zeros(0, cls.dtype), size,
+                             device=device)
+
+
+def _legacy_type(name, dtype):
+    return _SparseTypeMeta(name, (), {"dtype": np.dtype(dtype), "is_sparse": True,
+                                      "__new__": _legacy_new, "__module__": "gradkit.sparse",
+                                      "__doc__": f"PyTorch's legacy ``torch.sparse.{name}``: "
+                                                 f"a sparse COO tensor of dtype {dtype}."})
+
+
+FloatTensor = _legacy_type("FloatTensor", np.float32)
+DoubleTensor = _legacy_type("DoubleTensor", np.float64)
+HalfTensor = _legacy_type("HalfTensor", np.float16)
+LongTensor = _legacy_type("LongTensor", np.int64)
+IntTensor = _legacy_type("IntTensor", np.int32)
+ShortTensor = _legacy_type("ShortTensor", np.int16)
+CharTensor = _legacy_type("CharTensor", np.int8)
+ByteTensor = _legacy_type("ByteTensor", np.uint8)

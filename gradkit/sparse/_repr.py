@@ -22,7 +22,11 @@ def _inner(arr, indent):
     if m:
         dtype = m.group(1)
         text = text[:m.start()] + ")"
-    return text.replace("\n", "\n" + " " * indent), dtype
+    if arr.size == 0 and arr.ndim == 1:  # PyTorch names the size of empty parts here
+        text = text[:-1] + ", size=(0,))"
+    pad = " " * indent
+    lines = text.split("\n")
+    return "\n".join([lines[0]] + [pad + ln if ln else ln for ln in lines[1:]]), dtype
 
 
 def format_sparse(t) -> str:
