@@ -492,3 +492,26 @@ def test_dense_ops_are_untouched_by_the_sparse_hooks():
     assert x.grad.layout is gk.strided
     assert repr(x).startswith("tensor([[1., 2.],")
     assert x.detach().numpy().sum() == 10
+
+
+# ------------------------------------------------------------------ saving
+def test_save_and_load_round_trip(tmp_path):
+    s = gk.sparse_coo_tensor(gk.tensor(IDX), gk.tensor(VAL, dtype=gk.float64), SIZE,
+                             requires_grad=True)
+    h = gk.sparse_coo_tensor(gk.tensor(IDX), gk.arange(10, dtype=gk.int32).reshape(5, 2),
+                             SIZE + (2,)).coalesce()
+    f = tmp_path / "sparse.gk"
+    gk.save({"adj": s, "hybrid": h, "dense": gk.ones(2)}, f)
+    back = gk.load(f)
+    for name, orig in (("adj", s), ("hybrid", h)):
+        got = back[name]
+        assert got.is_sparse and got.layout is gk.sparse_coo
+        assert repr(got) == repr(orig)
+        assert got.is_coalesced() == orig.is_coalesced()
+        assert got.requires_grad == orig.requires_grad
+        np.testing.assert_array_equal(got._indices().numpy(), orig._indices().numpy())
+        np.testing.assert_array_equal(got._values().detach().numpy(),
+                                      orig._values().detach().numpy())
+    assert not back["dense"].is_sparse
+    with pytest.raises(RuntimeError, match="sparse COO"):
+        gk.save(s, tmp_path / "t.pt", format="torch")
