@@ -2,12 +2,13 @@
 adjacency built with the legacy torch.sparse.FloatTensor, torch.spmm message passing, Adam with
 weight decay; printed losses and accuracies are compared between PyTorch and gradkit run."""
 import math
+
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.nn.parameter import Parameter
 import torch.optim as optim
+from torch.nn.parameter import Parameter
 
 torch.manual_seed(42)
 np.random.seed(42)
@@ -62,20 +63,25 @@ adj = dense_to_torch_sparse(normalize(a))
 print(adj.shape, adj.layout, adj.is_sparse, adj._nnz())
 features = torch.FloatTensor(normalize(rng.rand(n, 10).astype(np.float32)))
 labels = torch.LongTensor(rng.randint(0, 3, n))
-idx_train = torch.LongTensor(range(40)); idx_val = torch.LongTensor(range(40, 60))
+idx_train = torch.LongTensor(range(40))
+idx_val = torch.LongTensor(range(40, 60))
 model = GCN(10, 16, 3, 0.0)
 optimizer = optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
 def accuracy(output, labels):
     preds = output.max(1)[1].type_as(labels)
     return preds.eq(labels).double().sum() / len(labels)
 for epoch in range(30):
-    model.train(); optimizer.zero_grad()
+    model.train()
+    optimizer.zero_grad()
     output = model(features, adj)
     loss_train = F.nll_loss(output[idx_train], labels[idx_train])
     acc_train = accuracy(output[idx_train], labels[idx_train])
-    loss_train.backward(); optimizer.step()
+    loss_train.backward()
+    optimizer.step()
     if epoch % 10 == 0:
-        print('Epoch: {:04d}'.format(epoch + 1), 'loss_train: {:.4f}'.format(loss_train.item()), 'acc_train: {:.4f}'.format(acc_train.item()))
+        print('Epoch: {:04d}'.format(epoch + 1),
+              'loss_train: {:.4f}'.format(loss_train.item()),
+              'acc_train: {:.4f}'.format(acc_train.item()))
 adj2 = torch.eye(4).to_sparse()
 print(adj2)
 print(torch.sparse.mm(adj2, torch.ones(4, 2)).sum().item())
