@@ -515,3 +515,27 @@ def test_save_and_load_round_trip(tmp_path):
     assert not back["dense"].is_sparse
     with pytest.raises(RuntimeError, match="sparse COO"):
         gk.save(s, tmp_path / "t.pt", format="torch")
+
+
+@pytest.mark.parametrize("case", ["s*d", "d+s", "d-s", "s.sum", "to64", "clone", "neg", "div",
+                                  "sub", "pow"])
+def test_gradient_layouts_of_mixed_sparse_dense_ops_match_torch(torch, case):
+    results = []
+    for m in (gk, torch):
+        s = m.sparse_coo_tensor(m.tensor(IDX), m.tensor(VAL), SIZE, requires_grad=True)
+        s2 = m.sparse_coo_tensor(m.tensor([[0, 2, 1], [2, 1, 3]]), m.tensor([2.0, -1.0, 4.0]),
+                                 SIZE, requires_grad=True)
+        d = (m.arange(12.0).reshape(*SIZE) - 4).requires_grad_()
+        f64 = gk.float64 if m is gk else torch.float64
+        out = {"s*d": lambda: (s * d).to_dense(), "d+s": lambda: d + s, "d-s": lambda: d - s,
+               "s.sum": lambda: s.sum(), "to64": lambda: s.to(f64).to_dense(),
+               "clone": lambda: s.clone().to_dense(), "neg": lambda: (-s).to_dense(),
+               "div": lambda: (s / 2).to_dense(), "sub": lambda: (s - s2).to_dense(),
+               "pow": lambda: (s ** 2).to_dense()}[case]()
+        w = m.arange(out.numel(), dtype=out.dtype).reshape(out.shape) + 1
+        (out * w).sum().backward()
+        results.append([x.grad for x in (s, s2, d)])
+    for gg, tg in zip(*results):
+        assert (gg is None) == (tg is None)
+        if gg is not None:
+            same(gg, tg)
