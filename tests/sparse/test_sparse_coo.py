@@ -517,6 +517,15 @@ def test_save_and_load_round_trip(tmp_path):
         gk.save(s, tmp_path / "t.pt", format="torch")
 
 
+def _mixed(case, s, s2, d, f64):
+    fns = {"s*d": lambda: (s * d).to_dense(), "d+s": lambda: d + s, "d-s": lambda: d - s,
+           "s.sum": lambda: s.sum(), "to64": lambda: s.to(f64).to_dense(),
+           "clone": lambda: s.clone().to_dense(), "neg": lambda: (-s).to_dense(),
+           "div": lambda: (s / 2).to_dense(), "sub": lambda: (s - s2).to_dense(),
+           "pow": lambda: (s ** 2).to_dense()}
+    return fns[case]()
+
+
 @pytest.mark.parametrize("case", ["s*d", "d+s", "d-s", "s.sum", "to64", "clone", "neg", "div",
                                   "sub", "pow"])
 def test_gradient_layouts_of_mixed_sparse_dense_ops_match_torch(torch, case):
@@ -527,11 +536,7 @@ def test_gradient_layouts_of_mixed_sparse_dense_ops_match_torch(torch, case):
                                  SIZE, requires_grad=True)
         d = (m.arange(12.0).reshape(*SIZE) - 4).requires_grad_()
         f64 = gk.float64 if m is gk else torch.float64
-        out = {"s*d": lambda: (s * d).to_dense(), "d+s": lambda: d + s, "d-s": lambda: d - s,
-               "s.sum": lambda: s.sum(), "to64": lambda: s.to(f64).to_dense(),
-               "clone": lambda: s.clone().to_dense(), "neg": lambda: (-s).to_dense(),
-               "div": lambda: (s / 2).to_dense(), "sub": lambda: (s - s2).to_dense(),
-               "pow": lambda: (s ** 2).to_dense()}[case]()
+        out = _mixed(case, s, s2, d, f64)
         w = m.arange(out.numel(), dtype=out.dtype).reshape(out.shape) + 1
         (out * w).sum().backward()
         results.append([x.grad for x in (s, s2, d)])
