@@ -516,7 +516,8 @@ def _softmax(input, dim, dtype, log):
     if dtype is not None:
         x = x.to(dtype)
     if x.dtype.kind != "f":
-        raise RuntimeError(f"{name}(): expected a floating point tensor, got {x.dtype}")
+        raise NotImplementedError(f"{name}(): not implemented for {x.dtype} values; convert "
+                                  f"to a floating dtype first (or pass dtype=)")
     return apply1(SPARSE_SOFTMAX, x, (d, log))
 
 

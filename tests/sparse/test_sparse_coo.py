@@ -544,3 +544,31 @@ def test_gradient_layouts_of_mixed_sparse_dense_ops_match_torch(torch, case):
         assert (gg is None) == (tg is None)
         if gg is not None:
             same(gg, tg)
+
+
+def _dtype_case(m, case):
+    i = m.tensor(IDX)
+    si = m.sparse_coo_tensor(i, m.tensor([1, 2, 3, 4, 5]), SIZE)
+    sf = m.sparse_coo_tensor(i, m.tensor(VAL), SIZE)
+    f64 = m.float64
+    fns = {"i*2.5": lambda: si * 2.5, "i/2": lambda: si / 2, "i*2": lambda: si * 2,
+           "f+d64": lambda: m.ones(*SIZE, dtype=f64) + sf, "i+f": lambda: si + sf,
+           "f*d64": lambda: sf * m.ones(*SIZE, dtype=f64),
+           "mm_int": lambda: si @ m.ones(4, 2, dtype=m.int64),
+           "sum_int": lambda: m.sparse.sum(si), "float": lambda: si.float(),
+           "neg_int": lambda: -si, "mm_mixed": lambda: sf @ m.ones(4, 2, dtype=f64),
+           "softmax_int": lambda: m.sparse.softmax(si, 1)}
+    try:
+        return fns[case]()
+    except Exception as exc:  # noqa: BLE001 (the error type is compared)
+        return type(exc)
+
+
+@pytest.mark.parametrize("case", ["i*2.5", "i/2", "i*2", "f+d64", "i+f", "f*d64", "mm_int",
+                                  "sum_int", "float", "neg_int", "mm_mixed", "softmax_int"])
+def test_dtypes_of_sparse_results_match_torch(torch, case):
+    g, t = _dtype_case(gk, case), _dtype_case(torch, case)
+    if isinstance(t, type):
+        assert g is t
+    else:
+        same(g, t)
