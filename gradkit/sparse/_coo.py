@@ -127,7 +127,7 @@ class SparseCOO:
     def __getattr__(self, name):
         # only for names the class lacks: private/dunder lookups (hasattr probes) stay
         # AttributeErrors, an array method (sum, reshape, ...) is an unsupported op
-        if name.startswith("_") or name in ("get", "__cuda_array_interface__"):
+        if name.startswith("_"):
             raise AttributeError(name)
         raise unsupported(name)
 
@@ -138,7 +138,7 @@ class SparseCOO:
         )
 
     def __array__(self, dtype=None, copy=None):
-        self.get()
+        return self.get()
 
     def __bool__(self):
         if self.size != 1:
@@ -174,9 +174,15 @@ class SparseCOO:
         return SparseCOO(self.indices, values, self.shape, self.coalesced)
 
     def to_dense(self):
+        if self.sparse_dim == 0:  # the dense part only: the sum of the entries
+            return self.values.sum(axis=0).astype(self.values.dtype, copy=False).reshape(
+                self.shape)
         out = np.zeros(self.shape, dtype=self.values.dtype)
         if self.nnz:
-            np.add.at(out, tuple(self.indices), self.values)
+            if self.coalesced:  # unique positions: a plain assignment
+                out[tuple(self.indices)] = self.values
+            else:
+                np.add.at(out, tuple(self.indices), self.values)
         return out
 
     def keys(self):

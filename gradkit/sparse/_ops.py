@@ -79,17 +79,16 @@ TO_DENSE = Op("ToDense", _to_dense_f, _to_dense_b, saves=0, returns_aux=True)
 
 def _dense_to_coo(x, sd):
     """The nonzero entries (slices over the last ``ndim - sd`` dims) of array ``x``."""
-    if x.ndim == sd:
-        nz = np.nonzero(x)
-        idx = np.stack(nz).astype(np.int64) if sd else np.zeros((0, int(x != 0)), np.int64)
-        vals = x[nz] if sd else x.reshape(-1)[: idx.shape[1]]
-    else:
-        mask = (x != 0).reshape(x.shape[:sd] + (-1,)).any(axis=-1) if x.size else \
-            np.zeros(x.shape[:sd], dtype=bool)
-        nz = np.nonzero(mask)
-        idx = np.stack(nz).astype(np.int64) if sd else np.zeros((0, int(mask)), np.int64)
-        vals = x[nz] if sd else x[None][: idx.shape[1]]
-    return SparseCOO(idx.reshape(sd, -1), np.ascontiguousarray(vals), x.shape, True)
+    if sd == 0:  # a 0-d tensor: one entry, or none when it is 0
+        keep = int(bool(x != 0))
+        return SparseCOO(np.zeros((0, keep), np.int64), x.reshape(1)[:keep].copy(), x.shape,
+                         True)
+    mask = x != 0
+    if x.ndim > sd:
+        mask = (mask.reshape(x.shape[:sd] + (-1,)).any(axis=-1) if x.size
+                else np.zeros(x.shape[:sd], dtype=bool))
+    nz = np.nonzero(mask)
+    return SparseCOO(np.stack(nz).astype(np.int64), np.ascontiguousarray(x[nz]), x.shape, True)
 
 
 def _to_sparse_f(xp, x, sd):
@@ -367,9 +366,9 @@ def to_sparse(t, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None
         return t
     n = t.ndim
     sd = n - (dense_dim or 0) if sparse_dim is None else sparse_dim
-    if not isinstance(sd, numbers.Integral) or sd < 0 or sd > n:
-        raise RuntimeError(f"to_sparse(): sparse_dim must be in [0, {n}] for a {n}-D tensor, "
-                           f"got {sd}")
+    if not isinstance(sd, numbers.Integral) or sd < (1 if n else 0) or sd > n:
+        raise RuntimeError(f"to_sparse(): sparse_dim must be in [{1 if n else 0}, {n}] for a "
+                           f"{n}-D tensor, got {sd}")
     return apply1(TO_SPARSE, t, (int(sd),))
 
 

@@ -572,3 +572,16 @@ def test_dtypes_of_sparse_results_match_torch(torch, case):
         assert g is t
     else:
         same(g, t)
+
+
+def test_to_sparse_edge_shapes_match_torch(torch):
+    cases = [(np.array([[0.0, 2.0], [3.0, 0.0]]), (1, 2)), (np.zeros((2, 2)), (1, 2)),
+             (np.zeros((0, 3)), (1, 2)), (np.array(3.0), (0,)), (np.array(0.0), (0,))]
+    for a, dims in cases:
+        for sd in dims:
+            g, t = gk.tensor(a).to_sparse(sd), torch.tensor(a).to_sparse(sd)
+            assert tuple(g._indices().shape) == tuple(t._indices().shape)
+            assert tuple(g._values().shape) == tuple(t._values().shape)
+            assert g.is_coalesced() == t.is_coalesced()
+            same(g, t)
+    _raises_like(lambda: gk.ones(2, 2).to_sparse(0), lambda: torch.ones(2, 2).to_sparse(0))
