@@ -154,7 +154,26 @@ class SparseCOO:
         raise unsupported("indexing (x[...])")
 
     def __setitem__(self, index, value):
+        if index is Ellipsis and isinstance(value, SparseCOO):  # copy_ (load_state_dict)
+            # as PyTorch's copy_ of sparse tensors: this tensor takes src's entries and size
+            self.indices = value.indices.copy()
+            self.values = value.values.astype(self.values.dtype)
+            self.shape = value.shape
+            self.coalesced = value.coalesced
+            return
+        if index is Ellipsis and isinstance(value, (_ndarray, np.generic)):
+            raise RuntimeError("copy_() between dense and sparse Tensors is not implemented: "
+                               "copy a sparse tensor into a sparse one (or convert with "
+                               ".to_sparse() / .to_dense() first)")
         raise unsupported("index assignment (x[...] = v)")
+
+    def fill(self, value):
+        """``zero_()``: no entries left (PyTorch has no other fill for sparse tensors)."""
+        if value != 0:
+            raise unsupported(f"fill_ with the nonzero value {value!r}")
+        self.indices = np.zeros((self.sparse_dim, 0), dtype=np.int64)
+        self.values = np.zeros((0,) + self.values.shape[1:], dtype=self.values.dtype)
+        self.coalesced = True
 
     def reshape(self, *shape, **kwargs):
         raise RuntimeError("reshape is not implemented for sparse tensors; convert with "

@@ -585,3 +585,46 @@ def test_to_sparse_edge_shapes_match_torch(torch):
             assert g.is_coalesced() == t.is_coalesced()
             same(g, t)
     _raises_like(lambda: gk.ones(2, 2).to_sparse(0), lambda: torch.ones(2, 2).to_sparse(0))
+
+
+def test_sparse_buffer_in_a_module_state_dict_copy_zero_and_deepcopy(torch, tmp_path):
+    import copy
+
+    def build(m):
+        class Net(m.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.register_buffer("adj", m.sparse_coo_tensor(m.tensor(IDX), m.tensor(VAL),
+                                                                SIZE))
+                self.lin = m.nn.Linear(2, 2)
+
+            def forward(self, x):
+                return m.sparse.mm(self.adj, self.lin(x))
+
+        return Net()
+
+    net, ref = build(gk), build(torch)
+    assert net(gk.ones(4, 2)).shape == ref(torch.ones(4, 2)).shape
+    assert net.double().adj.dtype == gk.float64 and ref.double().adj.dtype == torch.float64
+    other = build(gk)
+    other.adj.mul_(1)  # (a no-op here; an in-place op on a sparse buffer keeps it sparse)
+    state = build(gk).state_dict()
+    state["adj"] = gk.sparse_coo_tensor(gk.tensor([[2], [3]]), gk.tensor([9.0]), SIZE)
+    other.load_state_dict(state)
+    assert other.adj.is_sparse and other.adj._nnz() == 1
+    assert other.adj.to_dense()[2, 3].item() == 9.0
+    gk.save(other.state_dict(), tmp_path / "net.gk")
+    back = gk.load(tmp_path / "net.gk")
+    assert back["adj"].is_sparse and back["adj"].to_dense()[2, 3].item() == 9.0
+    with pytest.raises(RuntimeError, match="between dense and sparse"):
+        other.adj.copy_(gk.ones(*SIZE))
+    # zero_ empties a sparse gradient (optimizer.zero_grad(set_to_none=False))
+    s = gk.sparse_coo_tensor(gk.tensor(IDX), gk.tensor(VAL), SIZE, requires_grad=True)
+    t = torch.sparse_coo_tensor(torch.tensor(IDX), torch.tensor(VAL), SIZE, requires_grad=True)
+    gk.sparse.mm(s, gk.ones(4, 2)).sum().backward()
+    torch.sparse.mm(t, torch.ones(4, 2)).sum().backward()
+    s.grad.zero_()
+    t.grad.zero_()
+    assert s.grad._nnz() == t.grad._nnz() == 0 and s.grad.is_sparse
+    c = copy.deepcopy(s)
+    assert c.is_sparse and c.requires_grad and repr(c) == repr(s)
