@@ -27,6 +27,8 @@ from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, s
 from . import autograd, func, random  # noqa: E402
 from . import cuda  # noqa: E402
 from . import distributed, distributions, linalg, nn, optim, testing, utils  # noqa: E402
+from . import sparse  # noqa: E402
+from .sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided  # noqa: E402,F401
 
 # Every declared op (gradkit/functions/ by kind, the top-level linear algebra in gradkit/linalg.py)
 # gets its faces: Tensor methods, in-place methods, and the gradkit.X functions with out=.
@@ -84,5 +86,5 @@ __all__ = [
     "double", "short", "int", "long", "manual_seed", "Generator", "seed", "initial_seed",
     "get_rng_state", "set_rng_state", "autograd", "func", "random", "device", "Device", "cuda",
     "promote_types", "result_type", "save", "load", "nn", "optim", "utils", "distributed",
-    "linalg", "special",
+    "linalg", "special", "sparse", "sparse_coo_tensor", "spmm", "layout", "strided", "sparse_coo",
 ] + sorted(_function_faces) + list(_factory_names)

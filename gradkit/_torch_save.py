@@ -190,6 +190,10 @@ class _TorchPickler(pickle._Pickler):
                                "boundaries. If you just want to transfer the data, call "
                                "detach() on the tensor before serializing (e.g., putting it on "
                                "the queue).")
+        if t.is_sparse:
+            raise RuntimeError("gradkit.save(..., format='torch'): sparse COO tensors are not "
+                               "written in PyTorch's format by gradkit; save them with gradkit's "
+                               "own format (the default), or store t.to_dense()")
         if isinstance(t, Parameter):
             return (_name("torch._utils", "_rebuild_parameter"),
                     (wrap(t._data), bool(t.requires_grad), OrderedDict()))

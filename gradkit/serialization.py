@@ -104,6 +104,17 @@ class _Encoder:
             ref["parameter"] = True
         return ref
 
+    def _sparse(self, t, path: str) -> dict:
+        """A sparse COO tensor: its indices and values arrays, size and coalesced flag."""
+        s = t._data
+        name = path or "sparse"
+        ref = {_TAG: "sparse_coo", "indices": self._array(s.indices, name + ".indices", "ndarray"),
+               "values": self._array(s.values, name + ".values", "ndarray"),
+               "size": list(s.shape), "coalesced": bool(s.coalesced)}
+        if t.requires_grad:
+            ref["requires_grad"] = True
+        return ref
+
     def encode(self, obj, path: str = "") -> Any:
         if obj is None or isinstance(obj, (bool, str)):
             return obj
@@ -112,6 +123,8 @@ class _Encoder:
         if isinstance(obj, float):
             return obj if math.isfinite(obj) else {_TAG: "float", "value": repr(float(obj))}
         if isinstance(obj, Tensor):
+            if obj.is_sparse:
+                return self._sparse(obj, path)
             return self._array(obj, path, "tensor")
         if isinstance(obj, np.ndarray):
             return self._array(obj, path, "ndarray")
@@ -547,6 +560,12 @@ class _Decoder:
                     t.requires_grad_(True)
                 self.tensors[key] = t
             return t
+        if tag == "sparse_coo":
+            from .sparse import sparse_coo_tensor
+
+            return sparse_coo_tensor(self.decode(node["indices"]), self.decode(node["values"]),
+                                     tuple(node["size"]), is_coalesced=bool(node["coalesced"]),
+                                     requires_grad=bool(node.get("requires_grad")))
         if tag == "tuple":
             return tuple(self.decode(v) for v in node["items"])
         if tag == "dict":

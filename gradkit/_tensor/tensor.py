@@ -191,7 +191,19 @@ class Tensor:
 
     @property
     def is_cuda(self) -> bool:
-        return type(self._data) is not _ndarray
+        return type(self._data) is not _ndarray and not _is_sparse_data(self._data)
+
+    @property
+    def is_sparse(self) -> bool:
+        """Whether this is a sparse COO tensor (``gradkit.sparse_coo_tensor``, ``to_sparse``)."""
+        return type(self._data) is not _ndarray and _is_sparse_data(self._data)
+
+    @property
+    def layout(self):
+        """``gradkit.strided`` (dense) or ``gradkit.sparse_coo``."""
+        from ..sparse import _coo
+
+        return _coo.sparse_coo if self.is_sparse else _coo.strided
 
     @property
     def T(self) -> "Tensor":
@@ -318,6 +330,9 @@ class Tensor:
                 "instead."
             )
         if type(self._data) is not _ndarray:
+            if _is_sparse_data(self._data):
+                raise TypeError("can't convert Sparse layout tensor to numpy. Use "
+                                "Tensor.to_dense() first.")
             if not force:
                 raise TypeError(
                     "can't convert a cuda tensor to numpy. Use Tensor.cpu() to copy the tensor to "
@@ -358,6 +373,10 @@ class Tensor:
         return (self[i] for i in range(self._data.shape[0]))
 
     def __repr__(self):
+        if type(self._data) is not _ndarray and _is_sparse_data(self._data):
+            from ..sparse._repr import format_sparse
+
+            return format_sparse(self)
         return format_tensor(self)
 
     def __format__(self, format_spec):
@@ -487,6 +506,11 @@ def _rebuild(arr, requires_grad, cls):
     t.__class__ = cls
     return t
 
+
+
+def _is_sparse_data(a) -> bool:
+    """Whether ``a`` (a non-ndarray ``_data``) is a sparse COO tensor's (gradkit/sparse/)."""
+    return getattr(type(a), "_is_sparse_coo", False)
 
 
 def _to_host(a):

@@ -19,6 +19,7 @@ scattering      index_copy/index_fill/index_put/index_reduce, put/take, masked_s
                 masked_scatter, select/slice/diagonal_scatter, fill_diagonal_
 sorting         sort, topk, median, kthvalue, quantile, unique, searchsorted
 memory          clone, copy_, to/float()/..., fill_/zero_, detach, new_* factories
+sparse          to_sparse/to_dense, coalesce, indices/values (gradkit/sparse/ has the rest)
 random          uniform_, normal_
 ==============  ===================================================================
 
@@ -29,7 +30,7 @@ the implementations (no ``out=``), for gradkit's own use; ``gradkit.X`` is the p
 """
 
 from . import comparison, elementwise, indexing, memory, products, random, reduction, shape
-from . import bitwise, joining, scattering, sorting, special
+from . import bitwise, joining, scattering, sorting, sparse, special
 from ._registry import REGISTRY, install, public_functions, special_functions, tensor_method
 from .bitwise import *  # noqa: F403
 from .comparison import *  # noqa: F403
