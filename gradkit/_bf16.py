@@ -44,7 +44,7 @@ _ROUNDS_SCALAR = frozenset({"Add", "Sub"})
 def _wrap_forward(fn, bf, returns_aux, rounds_scalar):
     def forward(xp, *args):
         for a in args:
-            if type(a) is _ndarray and a.dtype is bf:
+            if a.__class__ is _ndarray and a.dtype is bf:
                 break
         else:
             return fn(xp, *args)
@@ -62,7 +62,12 @@ def _wrap_forward(fn, bf, returns_aux, rounds_scalar):
 
 def _wrap_backward(fn, bf):
     def backward(xp, g, ins, out, aux, needs):
-        if not _has_bf16(g, bf) and not _has_bf16(ins, bf) and not _has_bf16(out, bf):
+        # the gradient has the output's dtype, bfloat16 exactly when a bfloat16 input made it
+        tg = type(g)
+        if tg is _ndarray:
+            if g.dtype is not bf:
+                return fn(xp, g, ins, out, aux, needs)
+        elif (tg is not tuple and tg is not list) or not _has_bf16(g, bf):
             return fn(xp, g, ins, out, aux, needs)
         grads = fn(xp, _up(g, bf), _up(ins, bf), _up(out, bf), aux, needs)
         return _down(grads, bf)

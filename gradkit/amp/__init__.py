@@ -5,7 +5,7 @@
   lower-precision list (linear, matmul, mm, bmm, addmm, addbmm, baddbmm, conv1d/2d/3d,
   conv_transpose1d/2d/3d, prelu, scaled_dot_product_attention) cast their floating inputs to
   that dtype and compute in float32, rounding the output; the ops on the float32 list (the
-  losses, ``prod``, ``cdist``) compute in float32; the rest promote as usual. Regions nest, and
+  losses, ``cdist``) compute in float32; the rest promote as usual. Regions nest, and
   ``enabled=False`` turns autocast off inside an enabled one. ``device_type="cuda"`` without a
   GPU warns and disables itself, as PyTorch does; CUDA autocast on a GPU is not implemented and
   raises ``NotImplementedError``. See :mod:`gradkit.amp._state` for how an op applies it.

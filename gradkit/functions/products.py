@@ -13,6 +13,7 @@ from .._tensor.record import apply, apply2
 from .._tensor.tensor import Tensor, as_tensor_arg
 from ..amp._state import CPU as _AUTOCAST
 from ..amp._state import lower as _ac_lower
+from ..amp._state import run_fp32 as _ac_run_fp32
 from ..ops import linalg as L
 from ._args import (
     _dim_in,
@@ -192,6 +193,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     ``(*, R, M)``: ``(*, P, R)``, batch dimensions broadcast. For ``p=2`` with more than 25
     rows on a side (or ``compute_mode='use_mm_for_euclid_dist'``) it uses one matmul, as
     PyTorch. The gradient at a zero distance is 0 (PyTorch's matmul path gives NaN there)."""
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        return _ac_run_fp32(cdist, x1, x2, p, compute_mode)
     a, b = _t(x1, "x1"), _t(x2, "x2")
     if a.dtype.kind != "f" or b.dtype.kind != "f":
         raise TypeError(f"cdist(): only floating point inputs are supported, got {a.dtype} and "

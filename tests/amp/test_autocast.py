@@ -83,6 +83,9 @@ def test_lower_precision_ops_dtypes_match_torch(torch):
         "add promotes": lambda m, T: m.mm(T(a), T(b)) + T(bias),
         "exp keeps": lambda m, T: m.exp(m.mm(T(a), T(b))),
         "mse float32": lambda m, T: m.nn.functional.mse_loss(m.mm(T(a), T(b)), T(bias)),
+        "cdist float32": lambda m, T: m.cdist(m.mm(T(a), T(b)), T(bias) * 2),
+        "cdist mm path": lambda m, T: m.cdist(T(c).reshape(6, 4), T(c).reshape(6, 4) + 1,
+                                             compute_mode="use_mm_for_euclid_dist"),
     }
     for name, f in cases.items():
         with gk.autocast("cpu"):
