@@ -150,6 +150,8 @@ def of(np_dtype) -> dtype:
     d = np.dtype(np_dtype)
     got = _BY_NP.get(d)
     if got is None:
+        if d.name == "bfloat16" and d.kind == "V" and not _BF16:
+            return _load_bfloat16()  # ml_dtypes' dtype handed in: set up bfloat16 ops first
         got = _BY_NP[d] = dtype(d, "bfloat16" if d.name == "bfloat16" else None)
     return got
 
@@ -196,7 +198,10 @@ def _load_bfloat16() -> dtype:
             raise ImportError(
                 "gradkit.bfloat16 needs the ml_dtypes package (NumPy has no bfloat16): "
                 "pip install 'gradkit[bf16]' (or pip install ml_dtypes)") from None
-        bf = of(np.dtype(ml_dtypes.bfloat16))
+        d = np.dtype(ml_dtypes.bfloat16)
+        bf = _BY_NP.get(d)
+        if bf is None:
+            bf = _BY_NP[d] = dtype(d, "bfloat16")
         from . import _bf16  # every primitive computes bfloat16 in float32, as PyTorch
 
         _bf16.install(bf.dtype)

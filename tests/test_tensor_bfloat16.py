@@ -160,3 +160,14 @@ def test_without_ml_dtypes_import_gradkit_works_and_bfloat16_names_the_extra():
                            "print('ml_dtypes' in sys.modules)"],
                           capture_output=True, text=True, check=True).stdout
     assert lazy.strip() == "False"
+
+
+def test_ml_dtypes_own_dtype_sets_up_bfloat16_ops():
+    code = ("import ml_dtypes, gradkit as gk\n"
+            "from gradkit import _bf16\n"
+            "before = _bf16.installed()\n"
+            "x = gk.zeros(2, dtype=ml_dtypes.bfloat16)\n"
+            "print(before, x.dtype is gk.bfloat16, _bf16.installed())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["False", "True", "True"]
