@@ -210,7 +210,7 @@ def _parameter(data, requires_grad=True):
 
     if not isinstance(data, Tensor):
         raise ValueError(f"a Parameter's data is a {type(data).__name__}, not a tensor")
-    if requires_grad and data._data.dtype.kind not in "fc":
+    if requires_grad and data.dtype.kind not in "fc":
         requires_grad = False  # as torch: only floating tensors can require grad
     return Parameter(data, requires_grad=bool(requires_grad))
 

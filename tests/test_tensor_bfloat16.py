@@ -171,3 +171,31 @@ def test_ml_dtypes_own_dtype_sets_up_bfloat16_ops():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == ["False", "True", "True"]
+
+
+def test_layers_and_losses_keep_bfloat16_like_torch(torch):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 3, 6, 6)).astype(np.float32)
+    y = np.array([0, 2, 1, 0])
+
+    def build(m):
+        return m.nn.Sequential(m.nn.Conv2d(3, 4, 3), m.nn.BatchNorm2d(4), m.nn.GELU(),
+                               m.nn.Flatten(), m.nn.Linear(64, 3)).bfloat16()
+
+    torch.manual_seed(0)
+    t_net, g_net = build(torch), build(gk)
+    g_net.load_state_dict({k: gk.tensor(v.float().numpy()).to(gk.bfloat16)
+                           if v.is_floating_point() else gk.tensor(v.numpy())
+                           for k, v in t_net.state_dict().items()})
+    outs = []
+    for m, net in ((gk, g_net), (torch, t_net)):
+        out = net(m.tensor(x).bfloat16())
+        loss = m.nn.functional.cross_entropy(out, m.tensor(y))
+        loss.backward()
+        outs.append((out, loss, net[0].weight.grad))
+    (go, gl, gg), (to, tl, tg) = outs
+    for g, t in ((go, to), (gl, tl), (gg, tg)):
+        assert str(g.dtype).replace("gradkit.", "torch.") == str(t.dtype)
+    np.testing.assert_allclose(_bits(go), _bits(to), rtol=3e-2, atol=3e-2)
+    np.testing.assert_allclose(_bits(gl), _bits(tl), rtol=2e-2)
+    np.testing.assert_allclose(_bits(gg), _bits(tg), rtol=5e-2, atol=5e-2)

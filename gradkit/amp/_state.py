@@ -6,10 +6,10 @@ matmul, mm, bmm, addmm, addbmm, baddbmm, conv1d/2d/3d, conv_transpose1d/2d/3d, p
 scaled_dot_product_attention) starts with ``if CPU[0]: args = lower(*args)``: floating CPU
 tensors other than float64 become the lower dtype (a recorded, differentiable cast, so gradients
 reach float32 parameters as float32), and the op computes in float32 and rounds its output, as
-PyTorch's kernels do. An op on the float32 list (the losses, ``cdist``) casts such
-tensors to float32 with :func:`fp32` (``cdist``, which computes with matmul, runs whole in
-float32 with autocast off inside, :func:`run_fp32`, as PyTorch's kernel runs below autocast). Every other op runs on the dtypes it is given, promoting
-as usual (bfloat16 with float32 gives float32).
+PyTorch's kernels do. An op on the float32 list (the losses, ``cdist``) casts such tensors to
+float32 with :func:`fp32`; ``cdist``, which computes with matmul, runs whole in float32 with
+autocast off inside (:func:`run_fp32`), as PyTorch's kernel runs below autocast. Every other op
+runs on the dtypes it is given, promoting as usual (bfloat16 with float32 gives float32).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ __all__ = ["bilinear", "linear"]
 
 def _same_dtype(x: Tensor, w: Tensor, name: str) -> Tensor:
     if x._data.dtype != w._data.dtype:
-        if x._data.dtype.kind != "f":
+        if x.dtype.kind != "f":
             return x.to(w.dtype)
         raise RuntimeError(
             f"{name}: mat1 and mat2 must have the same dtype, but got {x.dtype} and {w.dtype}"

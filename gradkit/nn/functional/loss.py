@@ -90,7 +90,7 @@ def _float_target(input: Tensor, target, name: str) -> Tensor:
                 f"{name}: the target's shape {tuple(target.shape)} cannot be broadcast with the "
                 f"input's shape {tuple(input.shape)}; pass a target of the input's shape"
             ) from None
-    if target._data.dtype.kind not in "fc" or target._data.dtype != input._data.dtype:
+    if target.dtype.kind not in "fc" or target._data.dtype != input._data.dtype:
         target = target.to(input.dtype)
     return target
 
@@ -181,12 +181,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     x = _t(input)
     tgt = target if isinstance(target, Tensor) else \
         as_tensor_arg(target, name="target").to(x.device)
-    if tgt._data.dtype.kind == "f":
+    if tgt.dtype.kind == "f":
         return _cross_entropy_probs(x, tgt, weight, reduction, label_smoothing)
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "cross_entropy")
-    if x2._data.dtype.kind != "f":
+    if x2.dtype.kind != "f":  # (bfloat16 is "f" here, "V" to NumPy)
         x2 = x2.to(np.float32)
     w = _weight_array(weight, c, x2._data.dtype, "cross_entropy", x2)
     out = apply1(LO.CROSS_ENTROPY, x2,
