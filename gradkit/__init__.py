@@ -13,6 +13,7 @@ from ._dtype import (
     bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16,
     int32, int64, long, set_default_dtype, short, uint8,
 )
+from ._dtype import cdouble, cfloat, complex64, complex128, dtype, uint16, uint32, uint64
 from .autograd.grad_mode import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled,
@@ -23,6 +24,10 @@ from . import functions  # noqa: E402 (declares every op; its faces are installe
 from .compat._api import *  # noqa: E402,F401,F403 (torch.inf, LongTensor, set_printoptions, ...)
 from .factories import *  # noqa: F401,F403
 from .factories import __all__ as _factory_names
+from .amp import (  # noqa: E402
+    get_autocast_cpu_dtype, get_autocast_dtype, is_autocast_cpu_enabled, is_autocast_enabled,
+    set_autocast_dtype, set_autocast_enabled,
+)
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from . import autograd, func, random  # noqa: E402
 from . import cuda  # noqa: E402
@@ -44,6 +49,17 @@ from ._tensor.tensor import _wrap_node as _wrap_node, wrap as _wrap  # noqa: E40
 _graph.configure(wrap=_wrap, wrap_node=_wrap_node, tensor_ns=_tensor_ns)
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # gradkit.bfloat16 imports ml_dtypes (the ``bf16`` extra) on first use, not at import
+    if name == "bfloat16":
+        return _dtype._load_bfloat16()
+    if name == "cpu":  # torch.cpu (torch.cpu.amp.autocast)
+        import importlib
+
+        return importlib.import_module("gradkit.cpu")
+    raise AttributeError(f"module 'gradkit' has no attribute {name!r}")
 
 
 def is_tensor(obj) -> bool:
@@ -87,4 +103,7 @@ __all__ = [
     "get_rng_state", "set_rng_state", "autograd", "func", "random", "device", "Device", "cuda",
     "promote_types", "result_type", "save", "load", "nn", "optim", "utils", "distributed",
     "linalg", "special", "sparse", "sparse_coo_tensor", "spmm", "layout", "strided", "sparse_coo",
+    "is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled",
+    "set_autocast_dtype", "is_autocast_cpu_enabled", "get_autocast_cpu_dtype", "dtype",
+    "complex64", "complex128", "cfloat", "cdouble", "uint16", "uint32", "uint64",
 ] + sorted(_function_faces) + list(_factory_names)

@@ -1,9 +1,24 @@
 """dtypes, the default floating dtype, and PyTorch's type-promotion rules.
 
-gradkit's dtypes are NumPy dtype objects (``gradkit.float32 is numpy.dtype('float32')``), so they
-compare equal to NumPy's and cost nothing to pass around. Promotion follows PyTorch, not NumPy:
-a Python float never turns float32 into float64, and a 0-d tensor of the same category as a
-dimensioned one does not widen it.
+gradkit's dtypes are instances of :class:`dtype` (PyTorch's ``torch.dtype``): they print as
+``gradkit.float32`` (``torch.float32`` under ``gradkit run``) and carry PyTorch's attributes
+(``is_floating_point``, ``is_complex``, ``is_signed``, ``itemsize``, ``to_real()``,
+``to_complex()``). Each wraps one NumPy dtype and stands in for it wherever NumPy expects a dtype
+(``np.dtype(d)``, ``arr.astype(d)``, ``np.zeros(n, dtype=d)``: NumPy reads the wrapped dtype from
+the ``dtype`` attribute), compares and hashes equal to it (``gradkit.float32 == np.float32``,
+``{np.dtype('float32'): v}[gradkit.float32]``) and forwards ``kind``, ``itemsize``, ``name``,
+``char``, ``type``. There is one instance per NumPy dtype (``Tensor.dtype`` is a dict lookup), so
+identity comparisons hold too. Every function that takes a dtype accepts gradkit dtypes, NumPy
+dtypes and scalar types, names (``"float32"``, ``"torch.float32"``) and Python ``float``/``int``/
+``bool``.
+
+``bfloat16`` comes from the ``ml_dtypes`` NumPy extension (the ``bf16`` extra), imported on
+first use of ``gradkit.bfloat16``; its NumPy kind is ``"V"``, but the gradkit dtype reports
+``kind == "f"`` (it is a floating dtype to every rule here).
+
+Promotion follows PyTorch, not NumPy: a Python float never turns float32 into float64, a 0-d
+tensor of the same category as a dimensioned one does not widen it, and bfloat16 with float16
+gives float32.
 """
 
 from __future__ import annotations
@@ -15,137 +30,353 @@ import numpy as np
 _pyfloat, _pyint, _pybool = builtins.float, builtins.int, builtins.bool
 
 __all__ = [
-    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
-    "half", "float", "double", "short", "int", "long", "get_default_dtype", "set_default_dtype",
-    "promote_types", "result_type", "is_floating_dtype", "to_dtype",
+    "dtype", "float16", "float32", "float64", "complex64", "complex128", "int8",
+    "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool", "half", "float",
+    "double", "short", "int", "long", "cfloat", "cdouble", "get_default_dtype",
+    "set_default_dtype", "promote_types", "result_type", "is_floating_dtype", "to_dtype",
+    "np_dtype", "of_array", "bfloat16_np",
 ]
 
-float16 = half = np.dtype(np.float16)
-float32 = float = np.dtype(np.float32)  # noqa: A001 - PyTorch's alias
-float64 = double = np.dtype(np.float64)
-int8 = np.dtype(np.int8)
-int16 = short = np.dtype(np.int16)
-int32 = int = np.dtype(np.int32)  # noqa: A001
-int64 = long = np.dtype(np.int64)
-uint8 = np.dtype(np.uint8)
-bool = np.dtype(np.bool_)  # noqa: A001
+_NAMESPACE = ["gradkit"]  # the module name dtypes print with: "torch" under ``gradkit run``
 
-_FLOATING = (float16, float32, float64)
+# (is_floating_point, is_complex, is_signed) by NumPy kind
+_TRAITS = {"f": (True, False, True), "c": (False, True, True), "i": (False, False, True),
+           "u": (False, False, False), "b": (False, False, False)}
+
+
+class dtype:  # noqa: N801 (PyTorch's name)
+    """A tensor element type, as PyTorch's ``torch.dtype`` (``gradkit.float32``, ...).
+
+    Wraps one NumPy dtype (the ``dtype`` attribute) and works wherever NumPy takes a dtype.
+    """
+
+    __slots__ = ("dtype", "__numpy_dtype__", "_name", "kind", "itemsize", "name", "char", "type",
+                 "is_floating_point", "is_complex", "is_signed", "_hash")
+
+    def __init__(self, np_dtype, name=None):
+        d = np.dtype(np_dtype)
+        self.dtype = d
+        self.__numpy_dtype__ = d
+        self._name = name or d.name
+        self.kind = "f" if self._name == "bfloat16" else d.kind
+        self.itemsize = d.itemsize
+        self.name = d.name
+        self.char = d.char
+        self.type = d.type
+        self.is_floating_point, self.is_complex, self.is_signed = _TRAITS.get(
+            self.kind, (False, False, False))
+        self._hash = hash(d)
+
+    def __repr__(self):
+        return f"{_NAMESPACE[0]}.{self._name}"
+
+    __str__ = __repr__
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        if other is self:
+            return True
+        if type(other) is dtype:
+            return self.dtype == other.dtype
+        if isinstance(other, np.dtype):
+            return self.dtype == other
+        if isinstance(other, (type, str)):
+            try:
+                return self.dtype == _as_np(other)
+            except TypeError:
+                return False
+        return NotImplemented
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __reduce__(self):
+        return (_from_name, (self._name,))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    @property
+    def str(self):  # noqa: A003 (NumPy's attribute)
+        return self.dtype.str
+
+    @property
+    def byteorder(self):
+        return self.dtype.byteorder
+
+    @property
+    def num(self):
+        return self.dtype.num
+
+    @property
+    def alignment(self):
+        return self.dtype.alignment
+
+    @property
+    def is_signed_integer(self):  # NumPy-free helper for rules that test integers
+        return self.kind == "i"
+
+    def to_real(self) -> "dtype":
+        """The real dtype of a complex one (complex64 -> float32); real dtypes return self."""
+        if self.kind == "c":
+            return of(np.dtype(f"float{self.itemsize * 4}"))
+        return self
+
+    def to_complex(self) -> "dtype":
+        """The complex dtype of a floating one (float32 -> complex64), as PyTorch."""
+        if self.kind == "c":
+            return self
+        if self.kind == "f" and self._name in ("float32", "float64"):
+            return of(np.dtype(f"complex{self.itemsize * 16}"))
+        raise RuntimeError(f"Unsupported dtype {self} for to_complex(); float32 and float64 have "
+                           f"complex counterparts (complex64, complex128)")
+
+
+_BY_NP: dict = {}  # np.dtype -> gradkit dtype (the lookup behind Tensor.dtype)
+
+
+def of(np_dtype) -> dtype:
+    """The gradkit dtype of a NumPy dtype (one instance per dtype, made on first use)."""
+    try:
+        return _BY_NP[np_dtype]
+    except KeyError:
+        pass
+    d = np.dtype(np_dtype)
+    got = _BY_NP.get(d)
+    if got is None:
+        if d.name == "bfloat16" and d.kind == "V" and not _BF16:
+            return _load_bfloat16()  # ml_dtypes' dtype handed in: set up bfloat16 ops first
+        got = _BY_NP[d] = dtype(d, "bfloat16" if d.name == "bfloat16" else None)
+    return got
+
+
+of_array = of
+
+
+def np_dtype(d) -> np.dtype:
+    """The NumPy dtype of anything :func:`to_dtype` accepts (for hot internal code)."""
+    if type(d) is dtype:
+        return d.dtype
+    return to_dtype(d).dtype
+
+
+def _as_np(x):
+    if type(x) is dtype:
+        return x.dtype
+    return np.dtype(x)
+
+
+float16 = half = of(np.float16)
+float32 = float = of(np.float32)  # noqa: A001 - PyTorch's alias
+float64 = double = of(np.float64)
+complex64 = cfloat = of(np.complex64)
+complex128 = cdouble = of(np.complex128)
+int8 = of(np.int8)
+int16 = short = of(np.int16)
+int32 = int = of(np.int32)  # noqa: A001
+int64 = long = of(np.int64)
+uint8 = of(np.uint8)
+uint16 = of(np.uint16)
+uint32 = of(np.uint32)
+uint64 = of(np.uint64)
+bool = of(np.bool_)  # noqa: A001
+
+_BF16: list = []  # [gradkit.bfloat16] once ml_dtypes has been imported
+
+
+def _load_bfloat16() -> dtype:
+    if not _BF16:
+        try:
+            import ml_dtypes
+        except ImportError:
+            raise ImportError(
+                "gradkit.bfloat16 needs the ml_dtypes package (NumPy has no bfloat16): "
+                "pip install 'gradkit[bf16]' (or pip install ml_dtypes)") from None
+        d = np.dtype(ml_dtypes.bfloat16)
+        bf = _BY_NP.get(d)
+        if bf is None:
+            bf = _BY_NP[d] = dtype(d, "bfloat16")
+        from . import _bf16  # every primitive computes bfloat16 in float32, as PyTorch
+
+        _bf16.install(bf.dtype)
+        _BF16.append(bf)
+    return _BF16[0]
+
+
+def bfloat16_np():
+    """NumPy's bfloat16 dtype (ml_dtypes'), or None when ml_dtypes has not been loaded."""
+    return _BF16[0].dtype if _BF16 else None
+
+
+def __getattr__(name):  # ``gradkit._dtype.bfloat16``: ml_dtypes is imported on first use
+    if name == "bfloat16":
+        return _load_bfloat16()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _from_name(name):
+    if name == "bfloat16":
+        return _load_bfloat16()
+    return _NAMES[name]
+
+
+def _is_bf16(d) -> _pybool:
+    return _pybool(_BF16) and d == _BF16[0]
+
+
+def kind(np_dtype) -> builtins.str:
+    """NumPy's kind of an array's dtype, with bfloat16 (kind "V" in NumPy) as "f"."""
+    k = np_dtype.kind
+    return "f" if k == "V" and _is_bf16(np_dtype) else k
+
+
 _default = [float32]
 
 
-def get_default_dtype() -> np.dtype:
+def get_default_dtype() -> dtype:
     """The dtype of floating tensors made from Python floats (float32 unless changed)."""
     return _default[0]
 
 
-def set_default_dtype(dtype) -> None:
+def set_default_dtype(d) -> None:
     """Set the default floating dtype (float16, float32 or float64), as in PyTorch."""
-    d = to_dtype(dtype)
-    if d not in _FLOATING:
+    d = to_dtype(d)
+    if d not in (float16, float32, float64) and not _is_bf16(d):
         raise TypeError(
-            f"set_default_dtype() only supports floating dtypes (float16, float32, float64), "
-            f"got {d}"
+            f"set_default_dtype() only supports floating dtypes (float16, bfloat16, float32, "
+            f"float64), got {d}"
         )
     _default[0] = d
 
 
-def is_floating_dtype(dtype) -> bool:
-    return dtype.kind == "f"
+def is_floating_dtype(d) -> _pybool:
+    k = d.kind
+    return k == "f" or (k == "V" and _is_bf16(d))
 
 
 _NAMES = {
     "float16": float16, "half": float16, "float32": float32, "float": float32,
     "float64": float64, "double": float64, "int8": int8, "int16": int16, "short": int16,
     "int32": int32, "int": int32, "int64": int64, "long": int64, "uint8": uint8, "bool": bool,
+    "uint16": uint16, "uint32": uint32, "uint64": uint64, "complex64": complex64,
+    "cfloat": complex64, "complex128": complex128, "cdouble": complex128,
 }
 
 
-def to_dtype(dtype) -> np.dtype:
+def to_dtype(d) -> dtype:
     """Accept a gradkit/NumPy dtype, a dtype name, a Python type, or a ``torch.dtype``."""
-    if isinstance(dtype, np.dtype):
-        return dtype
-    if isinstance(dtype, str):
-        name = dtype.replace("torch.", "")
+    if type(d) is dtype:
+        return d
+    if isinstance(d, np.dtype):
+        return of(d)
+    if isinstance(d, builtins.str):
+        name = d.replace("torch.", "").replace("gradkit.", "")
         if name in _NAMES:
             return _NAMES[name]
-        raise TypeError(f"unknown dtype {dtype!r}; use one of {sorted(_NAMES)}")
-    if dtype is _pyint:
+        if name in ("bfloat16", "bf16"):
+            return _load_bfloat16()
+        raise TypeError(f"unknown dtype {d!r}; use one of {sorted(_NAMES) + ['bfloat16']}")
+    if d is _pyint:
         return int64
-    if dtype is _pybool:
+    if d is _pybool:
         return bool
-    if dtype is _pyfloat:
+    if d is _pyfloat:
         return get_default_dtype()
-    text = str(dtype)
+    text = builtins.str(d)
     if text.startswith("torch."):
         return to_dtype(text)
     try:
-        return np.dtype(dtype)
+        return of(np.dtype(d))
     except TypeError:
-        raise TypeError(f"expected a dtype such as gradkit.float32, got {dtype!r}") from None
+        raise TypeError(f"expected a dtype such as gradkit.float32, got {d!r}") from None
 
 
-def _category(dtype) -> _pyint:
-    k = dtype.kind
-    return 2 if k == "f" else (0 if k == "b" else 1)
+def _category(d) -> _pyint:
+    k = d.kind
+    if k == "V" and _is_bf16(d):
+        return 2
+    return 2 if k == "f" else (0 if k == "b" else (3 if k == "c" else 1))
 
 
-def promote_types(a, b) -> np.dtype:
+def promote_types(a, b) -> dtype:
     """PyTorch's ``promote_types``: across categories (bool < integer < floating) the higher
     category's dtype wins as it is (int32 with float16 gives float16, unlike NumPy's float64);
-    within a category, the smallest dtype that holds both."""
+    within a category, the smallest dtype that holds both (bfloat16 with float16: float32)."""
     a, b = to_dtype(a), to_dtype(b)
-    if a == b:
+    if a is b:
         return a
     ca, cb = _category(a), _category(b)
     if ca != cb:
+        if ca == 3 and cb == 2:  # complex with a wider float (complex64 + float64: complex128)
+            return of(np.promote_types(a.dtype, b.dtype))
+        if cb == 3 and ca == 2:
+            return of(np.promote_types(a.dtype, b.dtype))
         return a if ca > cb else b
-    return np.promote_types(a, b)
+    return of(np.promote_types(a.dtype, b.dtype))
 
 
-def result_type(a_dtype, a_ndim, b_dtype, b_ndim) -> np.dtype:
+_RESULT_TYPES: dict = {}  # (dtype, is 0-d, dtype, is 0-d) -> result: promotion is on hot paths
+
+
+def result_type(a_dtype, a_ndim, b_dtype, b_ndim) -> dtype:
     """PyTorch's promotion for two tensor operands: dimensioned tensors outrank 0-d ones
     unless the 0-d one is of a higher category (bool < integer < floating)."""
+    key = (a_dtype, a_ndim == 0, b_dtype, b_ndim == 0)
+    try:
+        return _RESULT_TYPES[key]
+    except KeyError:
+        pass
+    got = _RESULT_TYPES[key] = _result_type(a_dtype, a_ndim, b_dtype, b_ndim)
+    return got
+
+
+def _result_type(a_dtype, a_ndim, b_dtype, b_ndim) -> dtype:
     if a_dtype == b_dtype:
-        return a_dtype
+        return to_dtype(a_dtype)
     ca, cb = _category(a_dtype), _category(b_dtype)
     if (a_ndim == 0) == (b_ndim == 0):
         return promote_types(a_dtype, b_dtype)
     # exactly one is 0-d: it only counts when it is of a higher category
     if a_ndim == 0:
-        return a_dtype if ca > cb else b_dtype
-    return b_dtype if cb > ca else a_dtype
+        return to_dtype(a_dtype if ca > cb else b_dtype)
+    return to_dtype(b_dtype if cb > ca else a_dtype)
 
 
-def scalar_result_dtype(tensor_dtype, scalar) -> np.dtype:
+def scalar_result_dtype(tensor_dtype, scalar) -> dtype:
     """dtype of ``tensor op python_scalar``: the tensor's, unless the scalar is of a higher
     category (a float with an integer tensor gives the default dtype)."""
     k = tensor_dtype.kind
-    if k == "f":
-        return tensor_dtype
+    if k == "f" or k == "c" or (k == "V" and _is_bf16(tensor_dtype)):
+        return to_dtype(tensor_dtype)
     t = type(scalar)
     if t is _pyfloat:
         return get_default_dtype()
     if k == "b" and t is _pyint:
         return int64
-    return tensor_dtype
+    return to_dtype(tensor_dtype)
 
 
-def operands_result_type(a, b) -> np.dtype:
+def operands_result_type(a, b) -> dtype:
     """``torch.result_type`` for two operands, each a Tensor (anything with ``dtype`` and
     ``ndim``) or a Python number (weaker than any tensor of the same category)."""
     a_num = isinstance(a, (_pybool, _pyint, _pyfloat))
     b_num = isinstance(b, (_pybool, _pyint, _pyfloat))
     if not a_num and not b_num:
-        return result_type(np.dtype(a.dtype), a.ndim, np.dtype(b.dtype), b.ndim)
+        return result_type(to_dtype(a.dtype), a.ndim, to_dtype(b.dtype), b.ndim)
     if a_num and b_num:
         return _python_scalar_dtype(a) if _category(_python_scalar_dtype(a)) >= \
             _category(_python_scalar_dtype(b)) else _python_scalar_dtype(b)
     t, num = (b, a) if a_num else (a, b)
-    return scalar_result_dtype(np.dtype(t.dtype), num)
+    return scalar_result_dtype(to_dtype(t.dtype), num)
 
 
-def _python_scalar_dtype(x) -> np.dtype:
+def _python_scalar_dtype(x) -> dtype:
     if isinstance(x, _pybool):
         return bool
     return int64 if isinstance(x, _pyint) else get_default_dtype()

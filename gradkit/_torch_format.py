@@ -87,24 +87,28 @@ _warned_bf16 = [False]
 
 
 def _bf16_dtype():
-    d = getattr(_dtype, "bfloat16", None)
-    return d if isinstance(d, np.dtype) else None
+    """NumPy's bfloat16 (ml_dtypes', loaded on first need), or None without ml_dtypes."""
+    try:
+        return _dtype._load_bfloat16().dtype
+    except ImportError:
+        return None
 
 
 def _np_dtype(name: str, what: str) -> np.dtype:
-    """The NumPy dtype gradkit uses for torch dtype ``name``; bfloat16 loads as float32 unless
-    gradkit has a bfloat16 dtype."""
+    """The NumPy dtype gradkit uses for torch dtype ``name``; bfloat16 loads as float32 without
+    ml_dtypes."""
     if name in _NP_DTYPES:
         return np.dtype(_NP_DTYPES[name])
     if name == "bfloat16":
-        return _bf16_dtype() or np.dtype(np.float32)
+        bf = _bf16_dtype()
+        return np.dtype(np.float32) if bf is None else bf
     raise ValueError(f"{what} has dtype torch.{name}, which gradkit does not support "
                      f"(it has float16/32/64, int8/16/32/64, uint8 and bool)")
 
 
-def _torch_name(dtype: np.dtype) -> str:
-    bf = _bf16_dtype()
-    if bf is not None and dtype == bf:
+def _torch_name(dtype) -> str:
+    dtype = _dtype.np_dtype(dtype) if isinstance(dtype, _dtype.dtype) else dtype
+    if dtype.kind == "V" and dtype == _dtype.bfloat16_np():
         return "bfloat16"
     for name, t in _NP_DTYPES.items():
         if dtype == np.dtype(t):
@@ -193,7 +197,7 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
 
 def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks,
                        dtype, metadata=None):
-    if not isinstance(dtype, np.dtype):
+    if not isinstance(dtype, (np.dtype, _dtype.dtype)):
         raise ValueError(f"_rebuild_tensor_v3 got dtype {dtype!r}")
     t = _tensor_from(storage, storage_offset, size, stride, dtype)
     if requires_grad:
@@ -206,7 +210,7 @@ def _parameter(data, requires_grad=True):
 
     if not isinstance(data, Tensor):
         raise ValueError(f"a Parameter's data is a {type(data).__name__}, not a tensor")
-    if requires_grad and data._data.dtype.kind not in "fc":
+    if requires_grad and data.dtype.kind not in "fc":
         requires_grad = False  # as torch: only floating tensors can require grad
     return Parameter(data, requires_grad=bool(requires_grad))
 
@@ -326,10 +330,7 @@ def _allowed() -> dict[str, _Global]:
 
 
 def _dtype_value(g: _Global):
-    bf = g.value == "bfloat16" and _bf16_dtype() is None
-    if bf:
-        return np.dtype(np.float32)
-    return _np_dtype(g.value, f"a torch.{g.value} object")
+    return _dtype.of(_np_dtype(g.value, f"a torch.{g.value} object"))
 
 
 def _mapped_name(module: str, name: str) -> tuple[str, str]:
@@ -665,7 +666,8 @@ def _storage_array(raw, dtype_name: str, numel: int, big_endian: bool, what: str
         if not _warned_bf16[0]:
             _warned_bf16[0] = True
             warnings.warn("gradkit.load: bfloat16 tensors are loaded as float32 (exactly; "
-                          "gradkit has no bfloat16 dtype)", stacklevel=4)
+                          "gradkit's bfloat16 needs ml_dtypes: pip install 'gradkit[bf16]')",
+                          stacklevel=4)
         arr = (arr.astype(np.uint32) << np.uint32(16)).view(np.float32)
     return arr
 

@@ -20,6 +20,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from . import _dtype
 from ._tensor import Size, Tensor, wrap
 from ._torch_format import _NP_DTYPES, MAGIC_NUMBER, PROTOCOL_VERSION, _torch_name
 
@@ -162,7 +163,7 @@ class _TorchPickler(pickle._Pickler):
             self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))
             self.memoize(obj)
             return
-        if isinstance(obj, np.dtype):
+        if isinstance(obj, (np.dtype, _dtype.dtype)):
             try:
                 return self.save(_name("torch", _torch_name(obj)), save_persistent_id)
             except TypeError:
@@ -205,6 +206,12 @@ class _TorchPickler(pickle._Pickler):
         return (_name("torch._utils", "_rebuild_tensor_v3"),
                 (ref, offset, size, stride, bool(t.requires_grad), hooks,
                  np.dtype(_NP_DTYPES[ref.dtype_name])))
+
+
+def _bytes_view(arr):
+    """A contiguous array whose buffer NumPy can export (bfloat16 as its uint16 bits)."""
+    arr = np.ascontiguousarray(arr)
+    return arr.view(np.uint16) if arr.dtype.kind == "V" else arr
 
 
 def _pickled(obj, storages, legacy, protocol) -> bytes:
@@ -254,7 +261,7 @@ def save_torch(obj, fh, legacy: bool = False, protocol=None) -> None:
             arr = storages.data(ref)
             fh.write(int(arr.size).to_bytes(8, "little", signed=True))
             if arr.size:
-                fh.write(memoryview(np.ascontiguousarray(arr)).cast("B"))
+                fh.write(memoryview(_bytes_view(arr)).cast("B"))
         return
     records: list = [("archive/data.pkl", data), ("archive/.format_version", b"1"),
                      ("archive/.storage_alignment", str(_ALIGN).encode()),
@@ -262,7 +269,7 @@ def save_torch(obj, fh, legacy: bool = False, protocol=None) -> None:
     for ref in storages.refs.values():
         arr = storages.data(ref)
         records.append((f"archive/data/{ref.key}",
-                        memoryview(np.ascontiguousarray(arr)).cast("B") if arr.size else b""))
+                        memoryview(_bytes_view(arr)).cast("B") if arr.size else b""))
     records.append(("archive/version", b"3\n"))
     records.append(("archive/.data/serialization_id",
                     str(int.from_bytes(os.urandom(16), "little")).zfill(40)[:40].encode()))

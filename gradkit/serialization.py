@@ -36,6 +36,7 @@ from typing import Any, BinaryIO, Union
 
 import numpy as np
 
+from . import _dtype
 from ._tensor import Tensor, wrap
 
 __all__ = ["CheckpointError", "load", "load_state_dict", "save", "save_state_dict"]
@@ -54,6 +55,22 @@ _DTYPE_TO_ST = {
     np.dtype(np.uint32): "U32", np.dtype(np.uint64): "U64", np.dtype(np.bool_): "BOOL",
 }
 _ST_TO_DTYPE = {v: k for k, v in _DTYPE_TO_ST.items()}
+
+
+def _st_code(dtype) -> str | None:
+    """The safetensors dtype code of an array dtype (``BF16`` for ml_dtypes' bfloat16)."""
+    code = _DTYPE_TO_ST.get(dtype)
+    if code is None and dtype.kind == "V" and _dtype.bfloat16_np() == dtype:
+        return "BF16"
+    return code
+
+
+def _bf16_or_none():
+    """NumPy's bfloat16 dtype when ml_dtypes is installed (loading it), else None."""
+    try:
+        return _dtype._load_bfloat16().dtype
+    except ImportError:
+        return None
 
 
 class CheckpointError(ValueError):
@@ -89,7 +106,7 @@ class _Encoder:
             arr = arr.get()
         if not arr.dtype.isnative:  # e.g. '>f4' from a big-endian file: stored by value
             arr = arr.astype(arr.dtype.newbyteorder("="))
-        if arr.dtype not in _DTYPE_TO_ST:
+        if _st_code(arr.dtype) is None:
             raise TypeError(f"gradkit.save: can't store {path or 'the object'}: dtype {arr.dtype} "
                             f"is not supported")
         key = self._by_id.get(id(value))
@@ -134,7 +151,7 @@ class _Encoder:
             return int(obj)
         if isinstance(obj, np.floating):
             return self.encode(float(obj), path)
-        if isinstance(obj, np.dtype):
+        if isinstance(obj, (np.dtype, _dtype.dtype)):
             return {_TAG: "dtype", "value": obj.name}
         sub = (lambda k: f"{path}.{k}") if path else str
         if isinstance(obj, dict):
@@ -176,7 +193,7 @@ def _tensor_table(arrays: dict[str, np.ndarray]) -> dict[str, dict]:
     offset = 0
     for name, arr in arrays.items():
         nbytes = arr.size * arr.dtype.itemsize
-        table[name] = {"dtype": _DTYPE_TO_ST[arr.dtype], "shape": list(arr.shape),
+        table[name] = {"dtype": _st_code(arr.dtype), "shape": list(arr.shape),
                        "data_offsets": [offset, offset + nbytes]}
         offset += nbytes
     return table
@@ -205,6 +222,8 @@ def _le_bytes(arr: np.ndarray) -> memoryview:
     if arr.dtype.byteorder == ">" or (arr.dtype.byteorder == "=" and sys.byteorder == "big"):
         arr = arr.astype(arr.dtype.newbyteorder("<"))
     arr = np.ascontiguousarray(arr)
+    if arr.dtype.kind == "V":  # bfloat16 (no buffer-protocol code): its bytes as uint16
+        arr = arr.view(np.uint16)
     return memoryview(arr.reshape(-1)).cast("B")
 
 
@@ -512,8 +531,12 @@ def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, 
         arr = np.frombuffer(data[begin:end], dtype=dtype.newbyteorder("<"))
         if sys.byteorder == "big" or not arr.flags.aligned:
             arr = arr.astype(dtype)
-        if is_bf16:  # NumPy has no bfloat16: widen exactly to float32 (the top 16 bits)
-            arr = (arr.astype(np.uint32) << np.uint32(16)).view(np.float32)
+        if is_bf16:
+            bf = _bf16_or_none()
+            if bf is not None:  # ml_dtypes' bfloat16: the same bits
+                arr = arr.view(bf)
+            else:  # no ml_dtypes: widen exactly to float32 (the top 16 bits)
+                arr = (arr.astype(np.uint32) << np.uint32(16)).view(np.float32)
         arrays[key] = arr.reshape(shape)
     spans.sort()
     pos = 0
@@ -573,7 +596,7 @@ class _Decoder:
         if tag == "float":
             return float(node["value"])
         if tag == "dtype":
-            return np.dtype(node["value"])
+            return _dtype.to_dtype(node["value"])
         raise self.fail(f"unknown entry type {tag!r} in the metadata (written by a newer "
                         f"gradkit?)")
 
@@ -641,8 +664,8 @@ def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bo
 
     Returns:
         the saved object. Tensors saved as views of one storage come back as views of one
-        array; Parameters as Parameters. bfloat16 tensors come back as float32 (exact; a
-        one-time warning) unless gradkit has a bfloat16 dtype.
+        array; Parameters as Parameters. bfloat16 tensors come back as bfloat16 when ml_dtypes
+        is installed (the ``bf16`` extra), else as float32 (exact; a one-time warning).
 
     Raises:
         CheckpointError: (a ``ValueError``) the file is truncated, corrupted, or its metadata

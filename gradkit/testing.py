@@ -255,7 +255,7 @@ def make_tensor(*shape, dtype, device=None, low: Optional[float] = None,
             len(shape) == 1 and hasattr(shape[0], "__len__")):
         shape = tuple(shape[0])
     shape = tuple(int(s) for s in shape)
-    np_dtype = np.dtype(str(dtype).replace("gradkit.", ""))
+    np_dtype = gk._dtype.np_dtype(dtype)
     kind = np_dtype.kind
     if requires_grad and kind != "f":
         raise ValueError("make_tensor: requires_grad=True is not supported for boolean or "

@@ -54,7 +54,7 @@ def assert_close(a, b, atol=1e-5, rtol=1e-5):
 
 def dtype_name(d):
     """``float64`` for ``gk.float64``, ``torch.float64`` and ``np.float64`` alike."""
-    return str(d).replace("torch.", "")
+    return str(d).replace("torch.", "").replace("gradkit.", "")
 
 
 # ------------------------------------------------------------------ finite differences

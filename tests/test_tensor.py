@@ -307,7 +307,7 @@ def test_factories_vs_torch(torch):
         if isinstance(got, tuple):
             assert tuple(got) == tuple(exp)
             continue
-        assert str(got.dtype) == str(exp.dtype).replace("torch.", ""), mk
+        assert str(got.dtype) == str(exp.dtype).replace("torch.", "gradkit."), mk
         assert tuple(got.shape) == tuple(exp.shape)
         assert_close(got, exp.numpy(), atol=1e-7)
 

@@ -24,7 +24,7 @@ def _is_bool(a, b):
 
 
 def _name(dt):
-    return str(dt).replace("torch.", "")
+    return str(dt).replace("torch.", "").replace("gradkit.", "")
 
 
 def _make(mod, dtype, zero_d):
@@ -181,8 +181,11 @@ EXPRS = ["x.sum()", "x.sum(0)", "x.prod()", "x.cumsum(0)", "x.amax()", "x.max()"
          "m.stack([x, x.int()])", "-x"]
 
 
-@pytest.mark.parametrize("dtype", ["float16", "float64", "int32", "int64", "bool", "uint8"])
+@pytest.mark.parametrize("dtype", ["float16", "float64", "int32", "int64", "bool", "uint8",
+                                   "bfloat16"])
 def test_result_dtypes_of_ops_match_torch(torch, dtype):
+    if dtype == "bfloat16":
+        pytest.importorskip("ml_dtypes")
     mismatches = []
     for expr in [f"m.{n}(x)" for n in UNARY_NAMES] + EXPRS:
         got = []
@@ -195,3 +198,77 @@ def test_result_dtypes_of_ops_match_torch(torch, dtype):
         if got[1] is not None and got[0] != got[1]:
             mismatches.append((expr, got))
     assert not mismatches
+
+
+# ------------------------------------------------------------------ the dtype objects
+ALL_DTYPES = ["float16", "float32", "float64", "bfloat16", "int8", "int16", "int32", "int64",
+              "uint8", "bool", "complex64", "complex128"]
+
+
+@pytest.mark.parametrize("name", ALL_DTYPES)
+def test_dtype_objects_read_like_torch(torch, name):
+    if name == "bfloat16":
+        pytest.importorskip("ml_dtypes")
+    d, t = getattr(gk, name), getattr(torch, name)
+    assert isinstance(d, gk.dtype)
+    assert repr(d) == str(d) == repr(t).replace("torch.", "gradkit.")
+    for attr in ("is_floating_point", "is_complex", "is_signed", "itemsize"):
+        assert getattr(d, attr) == getattr(t, attr), attr
+    if t.is_complex or t in (torch.float32, torch.float64):
+        assert repr(d.to_real()) == repr(t.to_real()).replace("torch.", "gradkit.")
+        assert repr(d.to_complex()) == repr(t.to_complex()).replace("torch.", "gradkit.")
+    x = gk.zeros(2, dtype=d)
+    assert x.dtype is d and str(x.dtype) == str(torch.zeros(2, dtype=t).dtype).replace(
+        "torch.", "gradkit.")
+
+
+def test_dtype_objects_print_as_torch_under_gradkit_run():
+    from gradkit.compat.runner import torch_style
+
+    torch_style(True)
+    try:
+        assert repr(gk.float64) == "torch.float64"
+        assert repr(gk.ones(2, dtype=gk.float64)) == "tensor([1., 1.], dtype=torch.float64)"
+        assert repr(gk.ones(2, 3).shape) == "torch.Size([2, 3])"
+    finally:
+        torch_style(False)
+    assert repr(gk.float64) == "gradkit.float64"
+    assert repr(gk.ones(2, dtype=gk.float64)) == "tensor([1., 1.], dtype=gradkit.float64)"
+    assert repr(gk.ones(2, 3).shape) == "gradkit.Size([2, 3])"
+
+
+@pytest.mark.parametrize("name", ["float16", "float32", "float64", "int8", "int32", "int64",
+                                  "uint8", "bool", "complex64"])
+def test_dtype_objects_work_as_numpy_dtypes(name):
+    import copy
+    import pickle
+    import warnings
+
+    d, nd = getattr(gk, name), np.dtype(name if name != "bool" else np.bool_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no DeprecationWarning from NumPy's dtype protocol
+        assert np.dtype(d) == nd and type(np.dtype(d)) is type(nd)
+        assert np.arange(3).astype(d).dtype == nd
+        assert np.zeros(2, dtype=d).dtype == nd and np.array([1], dtype=d).dtype == nd
+        assert np.empty((1,), d).dtype == nd and np.full(2, 1, d).dtype == nd
+    assert d == nd and nd == d and d == nd.type and nd.type == d and not d != nd
+    assert d == name and d != (gk.float64 if name != "float64" else gk.float32)
+    assert hash(d) == hash(nd)
+    assert {nd: 1}[d] == 1 and {d: 2}[nd] == 2
+    assert (d.kind, d.itemsize, d.name, d.char, d.type, d.str) == (
+        nd.kind, nd.itemsize, nd.name, nd.char, nd.type, nd.str)
+    assert pickle.loads(pickle.dumps(d)) is d
+    assert copy.copy(d) is d and copy.deepcopy({"d": d})["d"] is d
+    assert gk.tensor([1, 0]).to(nd).dtype is d and gk.tensor([1, 0]).to(nd.type).dtype is d
+
+
+def test_every_dtype_argument_form_is_accepted():
+    for form in (gk.float64, np.float64, np.dtype("float64"), "float64", "torch.float64"):
+        assert gk.zeros(2, dtype=form).dtype is gk.float64
+        assert gk.ones(2).to(form).dtype is gk.float64
+        assert gk.tensor([1]).to(dtype=form).dtype is gk.float64
+    assert gk.zeros(2, dtype=float).dtype is gk.float32
+    assert gk.zeros(2, dtype=int).dtype is gk.int64
+    assert gk.zeros(2, dtype=bool).dtype is gk.bool
+    assert gk.promote_types(np.float16, gk.int32) is gk.float16
+    assert gk.ones(2, dtype=gk.int8).sum(dtype=np.int16).dtype is gk.int16

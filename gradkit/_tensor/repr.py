@@ -54,6 +54,7 @@ def get_printoptions() -> dict:
 def set_namespace_name(name: str) -> None:
     """The module name reprs show for dtypes: "gradkit", or "torch" under ``gradkit run``."""
     _NAMESPACE[0] = name
+    _dtype._NAMESPACE[0] = name
 
 
 def _to_host(a):
@@ -118,6 +119,9 @@ def _threshold():
 
 def format_tensor(t) -> str:
     arr = _to_host(t._data)
+    dtype = arr.dtype
+    if dtype.kind == "V":  # bfloat16: its values print as float32's do, as in PyTorch
+        arr = arr.astype(np.float32)
     prefix = "tensor("
     if arr.size == 0 and arr.ndim == 1:
         body = "[]"
@@ -131,15 +135,23 @@ def format_tensor(t) -> str:
     if arr.size == 0 and arr.ndim != 1:
         extras.append(f"size={tuple(arr.shape)}")
     default_float = _dtype.get_default_dtype()
-    if not (arr.dtype == default_float or arr.dtype == np.int64 or arr.dtype == np.bool_):
-        extras.append(f"dtype={_NAMESPACE[0]}.{arr.dtype}")
+    if not (dtype == default_float or dtype == np.int64 or dtype == np.bool_):
+        extras.append(f"dtype={_dtype.of(dtype)!r}")
     if type(t._data) is not _ndarray:
         extras.append(f"device='{t.device}'")
     if t.grad_fn is not None:
         extras.append(f"grad_fn={t.grad_fn!r}")
     elif t.requires_grad:
         extras.append("requires_grad=True")
-    if extras:
-        return prefix + body + ", " + ", ".join(extras) + ")"
-    return prefix + body + ")"
+    # as PyTorch's _add_suffixes: a suffix that would pass the line width starts a new line
+    out = [prefix + body]
+    last = len(out[0]) - out[0].rfind("\n") + 1
+    for suffix in extras:
+        if last + len(suffix) + 2 > _OPTIONS["linewidth"]:
+            out.append(",\n" + " " * len(prefix) + suffix)
+            last = len(prefix) + len(suffix)
+        else:
+            out.append(", " + suffix)
+            last += len(suffix) + 2
+    return "".join(out) + ")"
 

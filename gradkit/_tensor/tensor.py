@@ -25,6 +25,7 @@ __all__ = ["Size", "Tensor", "as_tensor_arg", "wrap"]
 
 _ndarray = np.ndarray
 _new = object.__new__
+_BY_NP = _dtype._BY_NP  # np.dtype -> gradkit dtype
 
 
 def _make(data, requires_grad, grad_fn):
@@ -157,7 +158,10 @@ class Tensor:
 
     @property
     def dtype(self):
-        return self._data.dtype
+        try:
+            return _BY_NP[self._data.dtype]
+        except KeyError:
+            return _dtype.of(self._data.dtype)
 
     @property
     def ndim(self) -> int:
@@ -270,7 +274,7 @@ class Tensor:
         return (a.__array_interface__["data"][0] - lo) // a.itemsize
 
     def is_signed(self) -> bool:
-        return self._data.dtype.kind in "fic"
+        return self.dtype.is_signed
 
     def is_nonzero(self) -> bool:
         if self._data.size != 1:
@@ -300,7 +304,7 @@ class Tensor:
         return self._data.shape[0]
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return self.dtype.is_floating_point
 
     def is_contiguous(self) -> bool:
         return bool(self._data.flags.c_contiguous)
@@ -329,6 +333,10 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
+        if self._data.dtype.kind == "V" and _dtype.kind(self._data.dtype) == "f":
+            # as PyTorch: NumPy has no bfloat16 of its own
+            raise TypeError("Got unsupported ScalarType BFloat16: numpy() of a bfloat16 tensor; "
+                            "convert first, e.g. x.float().numpy()")
         if type(self._data) is not _ndarray:
             if _is_sparse_data(self._data):
                 raise TypeError("can't convert Sparse layout tensor to numpy. Use "
@@ -435,7 +443,7 @@ class Tensor:
                     "var_no_grad = var.detach()."
                 )
             return self
-        if requires_grad and self._data.dtype.kind not in "fc":
+        if requires_grad and self.dtype.kind not in "fc":
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients (got {self.dtype}); "
                 f"convert first, e.g. x.float().requires_grad_()"

@@ -1,10 +1,14 @@
 """``gradkit.amp`` (PyTorch's ``torch.amp``): ``autocast`` and ``GradScaler``.
 
-- ``autocast(device_type, dtype=None, enabled=True)``: with ``enabled=False`` a no-op context
-  manager and decorator, as in PyTorch; for ``device_type="cuda"`` without a GPU it warns and
-  disables itself, as PyTorch does. Enabled autocast (PyTorch's bfloat16 CPU autocast, float16 on
-  CUDA) is not implemented yet and raises ``NotImplementedError`` rather than silently computing
-  in float32.
+- ``autocast(device_type, dtype=None, enabled=True)``: PyTorch's autocast, as a context manager
+  or decorator. On the CPU (the default dtype bfloat16, or float16) the ops on PyTorch's CPU
+  lower-precision list (linear, matmul, mm, bmm, addmm, addbmm, baddbmm, conv1d/2d/3d,
+  conv_transpose1d/2d/3d, prelu, scaled_dot_product_attention) cast their floating inputs to
+  that dtype and compute in float32, rounding the output; the ops on the float32 list (the
+  losses, ``cdist``) compute in float32; the rest promote as usual. Regions nest, and
+  ``enabled=False`` turns autocast off inside an enabled one. ``device_type="cuda"`` without a
+  GPU warns and disables itself, as PyTorch does; CUDA autocast on a GPU is not implemented and
+  raises ``NotImplementedError``. See :mod:`gradkit.amp._state` for how an op applies it.
 - ``GradScaler``: PyTorch's dynamic loss scaling (scale, unscale_, skip steps with inf/NaN
   gradients, grow/back off the scale). A ``"cuda"`` scaler without a GPU warns and disables
   itself as in PyTorch; then ``scale`` returns the loss and ``step`` calls ``optimizer.step()``.
@@ -19,14 +23,69 @@ import warnings
 
 import numpy as np
 
-__all__ = ["autocast", "GradScaler", "is_autocast_available", "custom_fwd", "custom_bwd"]
+from ._state import CPU as _CPU
 
-_ENABLED = {"cpu": False, "cuda": False}
+__all__ = ["autocast", "GradScaler", "is_autocast_available", "custom_fwd", "custom_bwd",
+           "is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled",
+           "set_autocast_dtype", "is_autocast_cpu_enabled", "get_autocast_cpu_dtype"]
+
+_ENABLED = {"cuda": False}
+_DTYPES = {"cpu": None, "cuda": None}  # None: the device's default (bfloat16 / float16)
+_CPU_TYPES = ("bfloat16", "float16")
 
 
 def is_autocast_available(device_type: str) -> bool:
-    """Whether ``autocast`` can run on ``device_type``: not yet in gradkit."""
-    return False
+    """Whether ``autocast`` can run on ``device_type``: the CPU."""
+    return device_type == "cpu"
+
+
+def is_autocast_enabled(device_type: str | None = None) -> bool:
+    """Whether autocast is on for ``device_type`` (PyTorch: ``"cuda"`` when not given)."""
+    if device_type == "cpu":
+        return bool(_CPU[0])
+    return bool(_ENABLED.get(device_type or "cuda", False))
+
+
+def is_autocast_cpu_enabled() -> bool:
+    return bool(_CPU[0])
+
+
+def set_autocast_enabled(device_type, enabled=None) -> None:
+    """``torch.set_autocast_enabled(device_type, enabled)`` (or the old one-argument form for
+    CUDA)."""
+    if enabled is None:
+        device_type, enabled = "cuda", device_type
+    if device_type == "cpu":
+        _CPU[0] = bool(enabled)
+        if _CPU[0] and _CPU[1] is None:
+            _CPU[1] = get_autocast_dtype("cpu")
+    else:
+        _ENABLED[device_type] = bool(enabled)
+
+
+def get_autocast_dtype(device_type: str):
+    """The lower-precision dtype autocast uses on ``device_type`` (bfloat16 on the CPU unless
+    set, float16 on CUDA)."""
+    from .. import _dtype
+
+    if device_type == "cpu" and _CPU[0] and _CPU[1] is not None:
+        return _CPU[1]
+    d = _DTYPES.get(device_type)
+    if d is not None:
+        return d
+    return _dtype._load_bfloat16() if device_type == "cpu" else _dtype.float16
+
+
+def get_autocast_cpu_dtype():
+    return get_autocast_dtype("cpu")
+
+
+def set_autocast_dtype(device_type: str, dtype) -> None:
+    from .. import _dtype
+
+    _DTYPES[device_type] = _dtype.to_dtype(dtype)
+    if device_type == "cpu" and _CPU[0]:
+        _CPU[1] = _DTYPES["cpu"]
 
 
 def _cuda_available() -> bool:
@@ -43,26 +102,51 @@ class autocast:  # noqa: N801 (PyTorch's name)
         if not isinstance(device_type, str):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         self.device = device_type
-        self.fast_dtype = dtype
         self._enabled = bool(enabled)
+        self._cache_enabled = cache_enabled
         if self._enabled and device_type == "cuda" and not _cuda_available():
             warnings.warn("User provided device_type of 'cuda', but CUDA is not available. "
                           "Disabling", stacklevel=2 if type(self) is autocast else 3)
             self._enabled = False
-        if self._enabled:
-            kind = "bfloat16 CPU" if device_type == "cpu" else f"{device_type}"
-            raise NotImplementedError(
-                f"autocast(device_type={device_type!r}, enabled=True): gradkit does not implement "
-                f"{kind} autocast yet; pass enabled=False (the program then computes in float32)")
+        if device_type == "cpu":
+            from .. import _dtype
+
+            if dtype is None:
+                self.fast_dtype = get_autocast_dtype("cpu") if self._enabled else _DTYPES["cpu"]
+            else:
+                self.fast_dtype = _dtype.to_dtype(dtype)
+            if self._enabled and self.fast_dtype is not None and \
+                    self.fast_dtype.name not in _CPU_TYPES:
+                warnings.warn(
+                    "In CPU autocast, but the target dtype is not supported. Disabling autocast.\n"
+                    "CPU Autocast only supports dtype of torch.bfloat16, torch.float16 "
+                    "currently.", stacklevel=2 if type(self) is autocast else 3)
+                self._enabled = False
+        else:
+            self.fast_dtype = dtype
+            if self._enabled:
+                raise NotImplementedError(
+                    f"autocast(device_type={device_type!r}, enabled=True): gradkit implements "
+                    f"CPU autocast only; use autocast('cpu', dtype=gradkit.bfloat16) or "
+                    f"enabled=False")
         self._before = None
 
     def __enter__(self):
-        self._before = _ENABLED.get(self.device, False)
-        _ENABLED[self.device] = self._enabled
+        if self.device == "cpu":
+            self._before = (_CPU[0], _CPU[1])
+            _CPU[0] = self._enabled
+            if self._enabled:
+                _CPU[1] = self.fast_dtype
+        else:
+            self._before = _ENABLED.get(self.device, False)
+            _ENABLED[self.device] = self._enabled
         return self
 
     def __exit__(self, *exc):
-        _ENABLED[self.device] = self._before
+        if self.device == "cpu":
+            _CPU[0], _CPU[1] = self._before
+        else:
+            _ENABLED[self.device] = self._before
         return False
 
     def __call__(self, func):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from . import GradScaler as _GradScaler
 from . import autocast as _autocast
 
@@ -12,6 +14,9 @@ class autocast(_autocast):  # noqa: N801
     """``torch.cpu.amp.autocast(enabled=True, dtype=bfloat16, cache_enabled=True)``."""
 
     def __init__(self, enabled: bool = True, dtype=None, cache_enabled: bool = True):
+        warnings.warn("`torch.cpu.amp.autocast(args...)` is deprecated. Please use "
+                      "`torch.amp.autocast('cpu', args...)` instead.", FutureWarning,
+                      stacklevel=2)
         super().__init__("cpu", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
 
 

@@ -114,7 +114,7 @@ _BY_NAME: dict = {}
 
 def type_name(t) -> str:
     """PyTorch's ``x.type()``: ``'torch.FloatTensor'``, ``'torch.cuda.LongTensor'``."""
-    kind = _TYPE_NAMES.get(str(t.dtype), str(t.dtype))
+    kind = _TYPE_NAMES.get(t.dtype.name, t.dtype.name)
     return f"torch.cuda.{kind}Tensor" if t.is_cuda else f"torch.{kind}Tensor"
 
 
@@ -131,8 +131,8 @@ class _TensorType(type):
         if len(args) == 1 and isinstance(args[0], Tensor):
             src = args[0]
             if src.dtype != dtype:
-                raise TypeError(f"{cls.__name__}(): expected {_TYPE_NAMES[str(dtype)]} "
-                                f"(got {_TYPE_NAMES.get(str(src.dtype), src.dtype)})")
+                raise TypeError(f"{cls.__name__}(): expected {_TYPE_NAMES[dtype.name]} "
+                                f"(got {_TYPE_NAMES.get(src.dtype.name, src.dtype)})")
             return src.view(src.shape)
         if all(isinstance(a, (builtins.int, np.integer)) and not isinstance(a, builtins.bool)
                for a in args):

@@ -25,6 +25,7 @@ _RENAMES = {
     "torchvision": "gradkit.vision",
     "torch.jit": "gradkit.compat.jit",
     "torch.cuda.amp": "gradkit.amp.cuda",
+    "torch.cpu.amp": "gradkit.amp.cpu",
     "torch.amp.autocast_mode": "gradkit.amp",
     "torch.amp.grad_scaler": "gradkit.amp",
 }

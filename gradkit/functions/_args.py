@@ -157,7 +157,7 @@ def _div_operands(a, b):
         rt = _dtype.result_type(a._data.dtype, a._data.ndim, b._data.dtype, b._data.ndim)
     else:
         rt = _dtype.scalar_result_dtype(a._data.dtype, b)
-    if rt.kind != "f":
+    if not rt.is_floating_point:
         rt = _dtype.get_default_dtype()
     if bt and b._data.dtype != rt:
         b = b.to(rt)
@@ -166,7 +166,7 @@ def _div_operands(a, b):
 
 def _float_operand(a):
     """True division and transcendental ops promote integers to the default float dtype."""
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind != "f" and not a.dtype.is_floating_point:
         return a.to(_dtype.get_default_dtype())
     return a
 

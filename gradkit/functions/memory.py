@@ -52,7 +52,7 @@ def to(self, *args, **kwargs):
         t = apply1(M.TO_DEVICE, t, (Device(device), t.device))
     if dtype is not None:
         dtype = _dtype.to_dtype(dtype)
-        if dtype != t._data.dtype:
+        if dtype.dtype != t._data.dtype:
             if t.requires_grad and dtype.kind not in "fc":
                 return wrap(t._data.astype(dtype))
             t = apply1(E.CAST, t, (dtype, t._data.dtype))
@@ -81,6 +81,12 @@ for _name, _target in (("float", _dtype.float32), ("double", _dtype.float64),
                        ("half", _dtype.float16), ("long", _dtype.int64), ("int", _dtype.int32),
                        ("bool", _dtype.bool), ("cpu", "cpu")):
     _conversion(_name, _target)
+
+
+@tensor_method()
+def bfloat16(self):
+    """``self.to(gradkit.bfloat16)`` (needs ml_dtypes: the ``bf16`` extra)."""
+    return to(self, _dtype._load_bfloat16())
 
 
 @tensor_method()

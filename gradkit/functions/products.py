@@ -11,6 +11,9 @@ import numpy as np
 from .. import _dtype
 from .._tensor.record import apply, apply2
 from .._tensor.tensor import Tensor, as_tensor_arg
+from ..amp._state import CPU as _AUTOCAST
+from ..amp._state import lower as _ac_lower
+from ..amp._state import run_fp32 as _ac_run_fp32
 from ..ops import linalg as L
 from ._args import (
     _dim_in,
@@ -32,6 +35,8 @@ __all__ = ["addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "cdist", "chain
 def matmul(input, other):
     """Matrix product with PyTorch's rules for 1-D operands and broadcast batch dimensions."""
     a, b = _t(input), _t(other, "other")
+    if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
+        a, b = _ac_lower(a, b)
     if a.dtype != b.dtype:  # PyTorch's products do not promote
         _same_dtype("matmul", ("input", a), ("other", b))
     if a.ndim == 0 or b.ndim == 0:
@@ -66,6 +71,8 @@ def matmul(input, other):
 @declare(out=True)
 def mm(input, mat2):
     a, b = _t(input), _t(mat2, "mat2")
+    if _AUTOCAST[0]:
+        a, b = _ac_lower(a, b)
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError(
             f"mm: expected 2-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}"
@@ -81,6 +88,8 @@ def mm(input, mat2):
 @declare(out=True)
 def bmm(input, mat2):
     a, b = _t(input), _t(mat2, "mat2")
+    if _AUTOCAST[0]:
+        a, b = _ac_lower(a, b)
     if a.ndim != 3 or b.ndim != 3:
         raise RuntimeError(
             f"bmm: expected 3-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}"
@@ -184,6 +193,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     ``(*, R, M)``: ``(*, P, R)``, batch dimensions broadcast. For ``p=2`` with more than 25
     rows on a side (or ``compute_mode='use_mm_for_euclid_dist'``) it uses one matmul, as
     PyTorch. The gradient at a zero distance is 0 (PyTorch's matmul path gives NaN there)."""
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        return _ac_run_fp32(cdist, x1, x2, p, compute_mode)
     a, b = _t(x1, "x1"), _t(x2, "x2")
     if a.dtype.kind != "f" or b.dtype.kind != "f":
         raise TypeError(f"cdist(): only floating point inputs are supported, got {a.dtype} and "
@@ -345,6 +356,8 @@ def _check_mats(name, shapes, pairs):
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to ``(n, p)``."""
     x, a, b = _t(input), _t(mat1, "mat1"), _t(mat2, "mat2")
+    if _AUTOCAST[0]:
+        x, a, b = _ac_lower(x, a, b)
     _check_mats("addmm", (("mat1", a, 2), ("mat2", b, 2)), (("input", x), ("mat1", a),
                                                             ("mat2", b)))
     return _scaled_sum("addmm", x, mm(a, b), beta, alpha)
@@ -376,6 +389,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``."""
     x, a, b = _t(input), _t(batch1, "batch1"), _t(batch2, "batch2")
+    if _AUTOCAST[0]:
+        x, a, b = _ac_lower(x, a, b)
     _check_mats("addbmm", (("batch1", a, 3), ("batch2", b, 3)),
                 (("input", x), ("batch1", a), ("batch2", b)))
     return _scaled_sum("addbmm", x, sum(bmm(a, b), 0), beta, alpha)
@@ -385,6 +400,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """``beta * input + alpha * (batch1 @ batch2)`` per batch; ``input`` broadcasts."""
     x, a, b = _t(input), _t(batch1, "batch1"), _t(batch2, "batch2")
+    if _AUTOCAST[0]:
+        x, a, b = _ac_lower(x, a, b)
     _check_mats("baddbmm", (("batch1", a, 3), ("batch2", b, 3)),
                 (("input", x), ("batch1", a), ("batch2", b)))
     return _scaled_sum("baddbmm", x, bmm(a, b), beta, alpha)

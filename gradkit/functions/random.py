@@ -25,7 +25,7 @@ def _fill(self, arr):
 
 
 def _float_check(self, name):
-    if self._data.dtype.kind != "f":
+    if self.dtype.kind != "f":
         raise RuntimeError(f"{name} expects a floating point tensor, got {self.dtype}")
 
 

@@ -67,7 +67,7 @@ VALUE_CASES = {
 def test_values_match_torch(torch, name):
     got, want = VALUE_CASES[name](gk), VALUE_CASES[name](torch)
     assert tuple(got.shape) == tuple(want.shape)
-    assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+    assert str(got.dtype) == str(want.dtype).replace("torch.", "gradkit.")
     np.testing.assert_array_equal(got.numpy(), want.numpy())
 
 

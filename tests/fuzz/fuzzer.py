@@ -689,7 +689,7 @@ def _tol(dtype):
 
 
 def _dname(d):
-    return str(d).replace("torch.", "")
+    return str(d).replace("torch.", "").replace("gradkit.", "")
 
 
 def _has_ties(case):

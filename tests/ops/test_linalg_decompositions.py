@@ -29,7 +29,7 @@ def compare(fn, *arrays, grad=True, post=None, atol=1e-9):
     loss = tloss = 0
     for g, t in zip(go, to):
         assert tuple(g.shape) == tuple(t.shape), (g.shape, t.shape)
-        assert str(g.dtype) == str(t.dtype).replace("torch.", ""), (g.dtype, t.dtype)
+        assert str(g.dtype) == str(t.dtype).replace("torch.", "gradkit."), (g.dtype, t.dtype)
         np.testing.assert_allclose(g.detach().numpy(), t.detach().numpy(), atol=atol,
                                    rtol=1e-7)
         if grad and t.requires_grad:

@@ -297,7 +297,7 @@ def test_state_dict_loads_in_safetensors_and_torch(torch, tmp_path, rng):
     loaded = load_file(str(path))
     assert list(loaded) == sorted(state) or set(loaded) == set(state)
     for k, v in state.items():
-        assert str(loaded[k].dtype) == "torch." + str(v.dtype)
+        assert str(loaded[k].dtype) == str(v.dtype).replace("gradkit.", "torch.")
         np.testing.assert_array_equal(loaded[k].numpy(), v.numpy())
     net.load_state_dict(loaded)  # strict: names, shapes and dtypes all fit
     np.testing.assert_array_equal(net[0].weight.detach().numpy(), state["0.weight"].numpy())
@@ -331,7 +331,7 @@ def test_safetensors_file_loads_in_gradkit(torch, tmp_path):
     back = gk.load(path)
     assert set(back) == set(tensors)
     for k, v in tensors.items():
-        assert str(back[k].dtype) == str(v.dtype).replace("torch.", "")
+        assert str(back[k].dtype) == str(v.dtype).replace("torch.", "gradkit.")
         assert tuple(back[k].shape) == tuple(v.shape)
         np.testing.assert_array_equal(back[k].numpy(), v.numpy())
     assert serialization.load_state_dict(path)["longs"].tolist() == [0, 1, 2]
@@ -411,9 +411,13 @@ def test_random_trees_round_trip(tmp_path):
     check()
 
 
-def test_bfloat16_from_torch_loads_as_float32(torch, tmp_path):
+def test_bfloat16_from_torch_loads_as_float32_without_ml_dtypes(torch, tmp_path, monkeypatch):
     pytest.importorskip("safetensors")
     from safetensors.torch import save_file
+
+    from gradkit import serialization
+
+    monkeypatch.setattr(serialization, "_bf16_or_none", lambda: None)  # as without ml_dtypes
 
     t = torch.tensor([1.5, -2.25, 3.0e38, 1e-3, 0.0]).to(torch.bfloat16).reshape(5, 1)
     save_file({"w": t, "b": torch.ones(3, dtype=torch.float16)}, str(tmp_path / "bf.st"))
@@ -421,6 +425,36 @@ def test_bfloat16_from_torch_loads_as_float32(torch, tmp_path):
     assert back["w"].dtype == gk.float32 and tuple(back["w"].shape) == (5, 1)
     np.testing.assert_array_equal(back["w"].numpy(), t.float().numpy())
     assert back["b"].dtype == gk.float16
+
+
+def test_bfloat16_safetensors_round_trip_and_interop(torch, tmp_path):
+    pytest.importorskip("ml_dtypes")
+    pytest.importorskip("safetensors")
+    from safetensors.torch import load_file, save_file
+
+    t = torch.tensor([1.5, -2.25, 3.0e38, 1e-3, 0.0, float("inf")]).to(torch.bfloat16)
+    save_file({"w": t.reshape(2, 3)}, str(tmp_path / "theirs.st"))
+    back = gk.load(tmp_path / "theirs.st")
+    assert back["w"].dtype is gk.bfloat16 and back["w"].tolist() == t.reshape(2, 3).tolist()
+    ours = {"w": back["w"], "v": back["w"][:, 1:], "f": gk.ones(2), "d": gk.bfloat16}
+    gk.save(ours, tmp_path / "ours.gk")
+    again = gk.load(tmp_path / "ours.gk")
+    assert again["w"].dtype is gk.bfloat16 and again["d"] is gk.bfloat16
+    assert again["v"].tolist() == ours["v"].tolist() and again["f"].dtype is gk.float32
+    gk.save({"w": back["w"]}, tmp_path / "plain.safetensors")
+    theirs = load_file(str(tmp_path / "plain.safetensors"))
+    assert theirs["w"].dtype == torch.bfloat16 and theirs["w"].tolist() == back["w"].tolist()
+
+
+def test_bfloat16_torch_format_round_trip(torch, tmp_path):
+    pytest.importorskip("ml_dtypes")
+    x = gk.randn(3, 4).bfloat16()
+    gk.save({"x": x, "t": x.t(), "d": gk.bfloat16}, tmp_path / "m.pt", format="torch")
+    got = torch.load(tmp_path / "m.pt", weights_only=True)
+    assert got["x"].dtype == torch.bfloat16 and got["d"] == torch.bfloat16
+    assert got["x"].tolist() == x.tolist() and got["t"].tolist() == x.t().tolist()
+    back = gk.load(tmp_path / "m.pt")
+    assert back["x"].dtype is gk.bfloat16 and back["x"].tolist() == x.tolist()
 
 
 def _raw(header: dict, data: bytes = b"") -> io.BytesIO:

@@ -197,8 +197,8 @@ def test_every_dtype_and_shape(torch, tmp_path, fmt, dtype):
 def test_bfloat16_loads_as_float32_with_one_warning(torch, tmp_path, fmt, monkeypatch):
     from gradkit import _torch_format
 
-    if getattr(gk, "bfloat16", None) is not None:
-        pytest.skip("gradkit has a bfloat16 dtype")
+    # as without ml_dtypes (the bf16 extra): float32, exactly, with one warning
+    monkeypatch.setattr(_torch_format, "_bf16_dtype", lambda: None)
     monkeypatch.setattr(_torch_format, "_warned_bf16", [False])
     t = torch.tensor([1.5, -3.25, 1e30, 2.0 ** -130], dtype=torch.bfloat16)
     path = _save(torch, {"a": t, "b": t[1:]}, tmp_path / "bf.pt", fmt)
@@ -323,3 +323,13 @@ print('ok')
     got = torch.load(out, weights_only=True, map_location="cpu")
     assert got["t"].untyped_storage().data_ptr() == got["a"].untyped_storage().data_ptr()
     assert got["t"][1].tolist() == [2.0, 6.0, 10.0]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_bfloat16_storages_load_as_bfloat16(torch, tmp_path, fmt):
+    pytest.importorskip("ml_dtypes")
+    t = torch.randn(4, 3).to(torch.bfloat16)
+    path = _save(torch, {"a": t, "b": t[1:, ::2], "dt": torch.bfloat16}, tmp_path / "bf.pt", fmt)
+    got = gk.load(path)
+    assert got["a"].dtype is gk.bfloat16 and got["dt"] is gk.bfloat16
+    assert got["a"].tolist() == t.tolist() and got["b"].tolist() == t[1:, ::2].tolist()

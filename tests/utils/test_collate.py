@@ -29,7 +29,7 @@ def _to_torch(torch, obj):
 def _assert_same(torch, ours, theirs, where="batch"):
     if isinstance(theirs, torch.Tensor):
         assert isinstance(ours, gk.Tensor), f"{where}: expected a Tensor, got {type(ours)}"
-        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", ""), where
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "gradkit."), where
         assert tuple(ours.shape) == tuple(theirs.shape), where
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=where)
         return

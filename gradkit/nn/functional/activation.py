@@ -13,6 +13,8 @@ import numpy as np
 
 from ... import functions as _F
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
+from ...amp._state import CPU as _AUTOCAST
+from ...amp._state import lower as _ac_lower
 from ...autograd import grad_mode as _grad_mode
 from ...functions._args import _float_operand
 from ...functions._registry import write_inplace as _write_inplace
@@ -91,6 +93,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit: ``x * Phi(x)`` (exact, via erf), or the tanh approximation
     with ``approximate='tanh'``."""
     x = _float_operand(_t(input))
+    if x._data.dtype.kind == "V":  # bfloat16: in float32, rounded once (as PyTorch's kernel)
+        return gelu(x.float(), approximate).to(x.dtype)
     if approximate == "none":
         return x * (apply1(E.ERF, x * _SQRT_HALF) + 1.0) * 0.5
     if approximate == "tanh":
@@ -104,6 +108,8 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     x = _t(input)
     if inplace:
         return _in_place(x, silu, "silu_")
+    if x._data.dtype.kind == "V":  # bfloat16: in float32, rounded once (as PyTorch's kernel)
+        return silu(x.float()).to(x.dtype)
     return x * _F.sigmoid(x)
 
 
@@ -279,6 +285,8 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``x`` where ``x > 0``, else ``weight * x``; ``weight`` has 1 or ``C`` (dim 1) entries."""
     x = _t(input)
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast lower-precision list
+        x, weight = _ac_lower(x, weight)
     n = weight.numel()
     if n != 1:
         if x.ndim < 2 or x.shape[1] != n:

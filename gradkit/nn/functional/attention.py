@@ -18,6 +18,8 @@ import numpy as np
 
 from ... import functions as F
 from ..._tensor import Tensor, _make
+from ...amp._state import CPU as _AUTOCAST
+from ...amp._state import lower as _ac_lower
 from ...random import _gen, dropout_mask
 
 __all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
@@ -96,6 +98,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if not isinstance(t, Tensor):
             raise TypeError(f"scaled_dot_product_attention: {name} must be a Tensor, got "
                             f"{type(t).__name__}")
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast lower-precision list
+        query, key, value, attn_mask = _ac_lower(query, key, value, attn_mask)
     if query.shape[-1] != key.shape[-1]:
         raise RuntimeError(
             f"scaled_dot_product_attention: query and key must have the same embedding size "

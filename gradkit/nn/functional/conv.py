@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..._tensor import Tensor, apply, as_tensor_arg
+from ...amp._state import CPU as _AUTOCAST
+from ...amp._state import lower as _ac_lower
 from ...ops import conv as C
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -82,6 +84,8 @@ def _prepare(input, weight, bias, n, who):
     b = None
     if bias is not None:
         b = bias if isinstance(bias, Tensor) else as_tensor_arg(bias, name="bias")
+    if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
+        x, w, b = _ac_lower(x, w, b)
     for name, t in (("weight", w), ("bias", b)):
         if t is not None and t.dtype != x.dtype:
             raise TypeError(f"{who}: input dtype {x.dtype} and {name} dtype {t.dtype} should be "

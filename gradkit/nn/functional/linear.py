@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ... import functions as _F
 from ..._tensor import Tensor, apply, as_tensor_arg
+from ...amp._state import CPU as _AUTOCAST
+from ...amp._state import lower as _ac_lower
 from ...ops import linear as LI
 
 __all__ = ["bilinear", "linear"]
@@ -11,7 +13,7 @@ __all__ = ["bilinear", "linear"]
 
 def _same_dtype(x: Tensor, w: Tensor, name: str) -> Tensor:
     if x._data.dtype != w._data.dtype:
-        if x._data.dtype.kind != "f":
+        if x.dtype.kind != "f":
             return x.to(w.dtype)
         raise RuntimeError(
             f"{name}: mat1 and mat2 must have the same dtype, but got {x.dtype} and {w.dtype}"
@@ -32,6 +34,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     if not isinstance(input, Tensor):
         input = as_tensor_arg(input, name="input")
+    if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
+        input, weight, bias = _ac_lower(input, weight, bias)
     w = weight._data
     if w.ndim != 2:
         raise RuntimeError(f"linear: weight must be 2-D (out_features, in_features), got shape "

@@ -12,6 +12,8 @@ import numpy as np
 from ... import functions as _F
 from ..._backend import to_host
 from ..._tensor import Tensor, apply, apply1, apply2, as_tensor_arg, wrap
+from ...amp._state import CPU as _AUTOCAST
+from ...amp._state import fp32 as _ac_fp32
 from ...ops import loss as LO
 from .activation import log_softmax
 
@@ -88,7 +90,7 @@ def _float_target(input: Tensor, target, name: str) -> Tensor:
                 f"{name}: the target's shape {tuple(target.shape)} cannot be broadcast with the "
                 f"input's shape {tuple(input.shape)}; pass a target of the input's shape"
             ) from None
-    if target._data.dtype.kind not in "fc" or target._data.dtype != input._data.dtype:
+    if target.dtype.kind not in "fc" or target._data.dtype != input._data.dtype:
         target = target.to(input.dtype)
     return target
 
@@ -168,6 +170,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     Example:
         >>> F.cross_entropy(gradkit.randn(4, 3), gradkit.tensor([0, 2, 1, 0]))
     """
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
@@ -177,12 +181,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     x = _t(input)
     tgt = target if isinstance(target, Tensor) else \
         as_tensor_arg(target, name="target").to(x.device)
-    if tgt._data.dtype.kind == "f":
+    if tgt.dtype.kind == "f":
         return _cross_entropy_probs(x, tgt, weight, reduction, label_smoothing)
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "cross_entropy")
-    if x2._data.dtype.kind != "f":
+    if x2.dtype.kind != "f":  # (bfloat16 is "f" here, "V" to NumPy)
         x2 = x2.to(np.float32)
     w = _weight_array(weight, c, x2._data.dtype, "cross_entropy", x2)
     out = apply1(LO.CROSS_ENTROPY, x2,
@@ -232,6 +236,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         ignore_index: target value that contributes nothing.
         reduction: ``'none'``, ``'mean'`` or ``'sum'``.
     """
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
     x2, t, out_shape = _class_problem(_t(input), target, "nll_loss")
@@ -264,6 +270,8 @@ def _weighted(loss: Tensor, weight, x: Tensor, reduction: str, name: str,
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean squared error ``(input - target)^2``, reduced."""
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
     x = _t(input)
@@ -277,6 +285,8 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean absolute error ``|input - target|``, reduced."""
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "l1_loss")
     x = _t(input)
@@ -290,6 +300,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``).
     """
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        input, target = _ac_fp32(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "smooth_l1_loss")
     if beta < 0:
@@ -305,6 +317,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        input, target, weight = _ac_fp32(input, target, weight)
     _check_reduction(reduction, "huber_loss")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
@@ -334,6 +348,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         target: same shape, values in [0, 1].
         weight: rescales each element's loss (broadcast to the input's shape).
     """
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy")
     x = _t(input)
@@ -364,6 +380,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
         pos_weight: weight of positive examples, broadcast along the last (class) dimension.
             Not differentiated.
     """
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        input, target, weight, pos_weight = _ac_fp32(input, target, weight, pos_weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x = _t(input)
@@ -387,6 +405,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
     ``reduction='batchmean'`` divides the sum by the batch size (the mathematically correct
     KL); ``'mean'`` divides by the number of elements, as PyTorch does.
     """
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        input, target = _ac_fp32(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "kl_div")
     x = _t(input)

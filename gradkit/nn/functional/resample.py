@@ -254,7 +254,7 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
         raise NotImplementedError(f"{who}: mode {mode!r} needs a {rank}-D input "
                                   f"{_SHAPES[rank]}, got a {x.ndim}-D input of shape "
                                   f"{tuple(x.shape)}")
-    if np.dtype(x._data.dtype).kind != "f" and not (
+    if x.dtype.kind != "f" and not (
             x._data.dtype == np.uint8 and mode in ("nearest", "nearest-exact")):
         raise TypeError(f"{who}: expects a floating-point input (or uint8 for the nearest "
                         f"modes, e.g. an image or a label mask), got dtype {x.dtype}")
@@ -268,7 +268,7 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
         if dim == 2:
             return adaptive_avg_pool2d(x, tuple(out))
         return adaptive_avg_pool3d(x, tuple(out))
-    dtype = x._data.dtype if x._data.dtype.kind == "f" else np.dtype(np.float32)  # (uint8)
+    dtype = x._data.dtype if x.dtype.kind == "f" else np.dtype(np.float32)  # (uint8)
     y = x
     for k in range(dim):
         n_in, n_out = x.shape[2 + k], out[k]

@@ -293,7 +293,7 @@ def _param_line(key, p):
     if isinstance(p, Tensor):
         size = "x".join(str(s) for s in p.shape)
         kind = "Parameter containing" if isinstance(p, Parameter) else "Tensor"
-        return f"  ({key}): {kind}: [gradkit.{p.dtype} of size {size}]"
+        return f"  ({key}): {kind}: [{p.dtype} of size {size}]"
     return f"  ({key}): Object of type: {type(p).__name__}"
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from ... import _dtype
 from ... import functions as _F
 from ..._tensor import Tensor, apply, as_tensor_arg
+from ...amp._state import CPU as _AUTOCAST
 from ...ops import linear as LI
 from .. import init
 from ..functional.linear import bilinear as _bilinear
@@ -94,7 +95,7 @@ class Linear(Module):
         shape = input._data.shape if isinstance(input, Tensor) else None
         if shape is None or not shape or shape[-1] != self.in_features:
             self._bad_input(input)
-        if input._data.dtype != w._data.dtype:
+        if input._data.dtype != w._data.dtype or _AUTOCAST[0]:  # (autocast: F.linear casts)
             return _linear(input, w, b)
         return apply(LI.LINEAR, (input, w) if b is None else (input, w, b))
 

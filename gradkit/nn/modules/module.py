@@ -674,6 +674,10 @@ class Module:
     def half(self) -> Module:
         return self.to(_dtype.float16)
 
+    def bfloat16(self) -> Module:
+        """Floating parameters and buffers to ``gradkit.bfloat16`` (needs ml_dtypes)."""
+        return self.to(_dtype._load_bfloat16())
+
     def type(self, dst_type) -> Module:
         return self._apply(lambda t: t.to(dst_type))
 
@@ -738,8 +742,8 @@ class Module:
                     f"from checkpoint, the shape in current model is {tuple(cur.shape)}."
                 )
                 continue
-            if arr.dtype.kind in "fc" and cur.dtype.kind not in "fc" or (
-                    arr.dtype.kind not in "fcbiu"):
+            akind = _dtype.kind(arr.dtype)  # (bfloat16: "f", where NumPy says "V")
+            if akind in "fc" and cur.dtype.kind not in "fc" or akind not in "fcbiu":
                 error_msgs.append(
                     f'While copying the parameter named "{key}": cannot copy a {arr.dtype} '
                     f"value into a {cur.dtype} tensor."
