@@ -282,11 +282,11 @@ class Job:
             print(f"early stopping: watching {self.monitor} (patience {self.stopper.patience}, "
                   f"min delta {self.stopper.min_delta:g})", flush=True)
         history = self.trainer.fit(self.data.train, self.data.val, epochs=epochs)
-        if self.stopper is not None and self.stopper.should_stop and world()[0] == 0:
-            best_epoch, best = self.best_epoch()
+        stopper = self.stopper
+        if stopper is not None and stopper.should_stop and world()[0] == 0:
             print(f"early stopping: {self.monitor} has not improved by more than "
-                  f"{self.stopper.min_delta:g} for {self.stopper.patience} epochs (best "
-                  f"{best:.4f} at epoch {best_epoch}); stopped after epoch {self.trainer.epoch} "
+                  f"{stopper.min_delta:g} for {stopper.patience} epochs (best {stopper.best:.4f} "
+                  f"at epoch {stopper.best_step}); stopped after epoch {self.trainer.epoch} "
                   f"of {epochs}", flush=True)
         return history
 

@@ -73,6 +73,9 @@ def load_predictor(run_dir, *, last: bool = False):
     else:
         raise CLIError(f"{run_dir} has no {PREPROCESSING}: `gradkit predict` works on runs of "
                        f"--data csv, images or text")
+    if not any(key in meta for key in ("table", "images", "vocab")):
+        raise CLIError(f"{run_dir} is a --data {cfg['data']} run: `gradkit predict` works on runs "
+                       f"of --data csv, images or text")
     try:
         data = bundle_from_meta(cfg, meta)
     except (KeyError, TypeError, ValueError) as exc:

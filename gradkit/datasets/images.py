@@ -78,7 +78,7 @@ def decode_images(paths, size: int, channels: int | None = None) -> tuple[np.nda
             top = arr.max() or 1.0
             img = Image.fromarray((arr * (255.0 / top)).astype(np.uint8))
         img = img.convert("L" if channels == 1 else "RGB")
-        img = img.resize((size, size), Image.Resampling.BILINEAR)
+        img = img.resize((size, size), getattr(Image, "Resampling", Image).BILINEAR)
         arr = np.asarray(img, dtype=np.uint8)
         out[i] = arr[None] if channels == 1 else arr.transpose(2, 0, 1)
     return out, channels

@@ -250,10 +250,12 @@ class TablePreprocessor:
                 names += [f"{c['name']}={v}" for v in c["categories"]]
         return names
 
-    def transform(self, header: list[str], rows: list[list[str]], *, where: str = ""
-                  ) -> np.ndarray:
+    def transform(self, header: list[str], rows: list[list[str]], *, where: str = "",
+                  row_numbers: list[int] | None = None) -> np.ndarray:
         """The feature matrix, float32 ``(len(rows), num_features)``. Every feature column
-        must be present (by name, in any order); other columns are ignored."""
+        must be present (by name, in any order); other columns are ignored. ``row_numbers``:
+        each row's line in the file, for messages (default: 2, 3, ...)."""
+        lines = row_numbers or list(range(2, len(rows) + 2))
         missing = [c["name"] for c in self.columns if c["name"] not in header]
         if missing:
             raise TableError(f"{where}no column {', '.join(map(repr, missing))}; the model was "
@@ -269,8 +271,8 @@ class TablePreprocessor:
                         continue
                     x = _as_float(cell)
                     if x is None:
-                        raise TableError(f"{where}line {i + 2}, column {c['name']!r}: expected a "
-                                         f"number, got {cell!r}")
+                        raise TableError(f"{where}line {lines[i]}, column {c['name']!r}: "
+                                         f"expected a number, got {cell!r}")
                     values.append(x)
                 col = (np.asarray(values, dtype=np.float64) - c["mean"]) / c["std"]
                 parts.append(col[:, None])
@@ -284,16 +286,17 @@ class TablePreprocessor:
                 parts.append(onehot)
         return np.concatenate(parts, axis=1).astype(np.float32)
 
-    def transform_target(self, header: list[str], rows: list[list[str]], *, where: str = ""
-                         ) -> np.ndarray:
+    def transform_target(self, header: list[str], rows: list[list[str]], *, where: str = "",
+                         row_numbers: list[int] | None = None) -> np.ndarray:
         """Class indices (int64) or the standardised target (float32 ``(N, 1)``)."""
+        lines = row_numbers or list(range(2, len(rows) + 2))
         cells = _column(header, rows, self.target, where)
         if self.task == "regression":
             out = []
             for i, cell in enumerate(cells):
                 x = None if _is_missing(cell) else _as_float(cell)
                 if x is None:
-                    raise TableError(f"{where}line {i + 2}: the target {self.target!r} is "
+                    raise TableError(f"{where}line {lines[i]}: the target {self.target!r} is "
                                      f"{cell!r}, not a number")
                 out.append(x)
             y = (np.asarray(out, dtype=np.float64) - self.target_mean) / self.target_std
@@ -308,7 +311,7 @@ class TablePreprocessor:
             if k is None and numeric and _as_float(key) is not None:
                 k = by_value.get(_as_float(key))
             if k is None:
-                raise TableError(f"{where}line {i + 2}: the target {self.target!r} is {cell!r}, "
+                raise TableError(f"{where}line {lines[i]}: the target {self.target!r} is {cell!r}, "
                                  f"not one of the trained classes "
                                  f"({', '.join(self.classes)})")
             out.append(k)

@@ -291,7 +291,7 @@ def _split_test(n: int, fraction: float, seed: int):
 
 def _table_data(cfg: dict) -> DataBundle:
     """``--data csv``: the table split into train/val/test; preprocessing fitted on train."""
-    from gradkit.datasets.tabular import TablePreprocessor, read_table
+    from gradkit.datasets.tabular import MISSING, TablePreprocessor, read_table
 
     path, target = cfg.get("data_file"), cfg.get("target")
     if not path:
@@ -302,6 +302,12 @@ def _table_data(cfg: dict) -> DataBundle:
     if target not in header:
         raise ValueError(f"--target {target}: {path} has no such column (its columns: "
                          f"{', '.join(header)})")
+    j = header.index(target)
+    empty = [n + 2 for n, row in enumerate(rows) if row[j].strip().lower() in MISSING]
+    if empty:
+        shown = ", ".join(map(str, empty[:5])) + (", ..." if len(empty) > 5 else "")
+        raise ValueError(f"{path}: the target column {target!r} is empty on {len(empty)} "
+                         f"row(s) (line {shown}); drop those rows or fill them in")
     if len(rows) < 10:
         raise ValueError(f"{path} has {len(rows)} data rows; at least 10 are needed to split "
                          f"off validation and test rows")
@@ -315,8 +321,9 @@ def _table_data(cfg: dict) -> DataBundle:
                                  row_numbers=[int(i) + 2 for i in train_idx])
 
     def arrays(idx):
-        part = pick(idx)
-        return prep.transform(header, part), prep.transform_target(header, part)
+        part, lines = pick(idx), [int(i) + 2 for i in idx]
+        return (prep.transform(header, part, where=f"{path}: ", row_numbers=lines),
+                prep.transform_target(header, part, where=f"{path}: ", row_numbers=lines))
 
     xtr, ytr = arrays(train_idx)
     return DataBundle(
