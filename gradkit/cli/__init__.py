@@ -107,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:
         if debug_enabled():
             raise
-        return fail(f"gradkit: error: {one_line(exc)} (pip install gradkit[train] installs the "
-                    f"optional extras)", 1, exc)
+        hint = "" if "pip install" in str(exc) else (" (pip install gradkit[train] installs "
+                                                     "the optional extras)")
+        return fail(f"gradkit: error: {one_line(exc)}{hint}", 1, exc)
     except (OSError, ValueError, TypeError, RuntimeError, ArithmeticError, LookupError) as exc:
         if debug_enabled():
             raise  # under several ranks the abort hook of gradkit.distributed ends the job

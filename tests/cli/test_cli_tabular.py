@@ -169,3 +169,35 @@ def test_predict_on_a_table_without_a_trained_column(wine_run, tmp_path, capsys)
     path = write_csv(tmp_path / "x.csv", ["alcohol", "hue"], [["13.2", "1.05"]])
     rc, _, err = run(capsys, "predict", wine_run, path)
     assert_one_line_error(rc, err, pattern="no column 'malic_acid'")
+
+
+def test_integer_targets_with_few_values_are_classes(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(120, 2))
+    rows = [[f"{a:.4f}", f"{b:.4f}", str(int(a > 0) + 2 * int(b > 0))] for a, b in x]
+    path = write_csv(tmp_path / "q.csv", ["a", "b", "quadrant"], rows)
+    rc, out, err = run(capsys, "train", "--data", "csv", "--data-file", path, "--target",
+                       "quadrant", "--out", tmp_path / "q", "--progress", "off", "--no-plot")
+    assert rc == 0, err
+    assert "classification into 4 classes (0, 1, 2, 3)" in out
+
+
+def test_parquet_needs_pyarrow_or_reads_it(tmp_path, capsys):
+    header, rows = _mixed_table()
+    path = tmp_path / "t.parquet"
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        path.write_bytes(b"PAR1")
+        rc, _, err = run(capsys, "train", "--data", "csv", "--data-file", path, "--target",
+                         "label", "--out", tmp_path / "p")
+        assert_one_line_error(rc, err, pattern="reading Parquet needs pyarrow (pip install "
+                                               "pyarrow)")
+        assert err.count("pip install") == 1
+        return
+    table = pa.table({name: [r[j] for r in rows] for j, name in enumerate(header)})
+    pq.write_table(table, path)
+    rc, out, err = run(capsys, "train", "--data", "csv", "--data-file", path, "--target",
+                       "label", "--out", tmp_path / "p", "--progress", "off", "--no-plot")
+    assert rc == 0, err
