@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from pathlib import Path
 
 from ._errors import CLIError
@@ -125,9 +124,7 @@ def remove_unfinished_run(run_dir: Path, created: list[Path]) -> bool:
     for folder in reversed(created):  # innermost first
         try:
             folder.rmdir()
-        except OSError:  # not empty: something else is in it; leave it
-            if folder == run_dir and not any(folder.iterdir()):
-                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # not empty: something else is in it; leave it and its parents
             break
     return True
 

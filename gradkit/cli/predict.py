@@ -41,7 +41,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("run_dir")
     p.add_argument("inputs", nargs="*", metavar="INPUT",
                    help="CSV/TSV files, or image files and folders")
-    p.add_argument("--out", type=nonempty_path, help="write every prediction to this CSV file")
+    p.add_argument("--out", type=nonempty_path,
+                   help="write every prediction to this CSV file (text runs: the text)")
     p.add_argument("--last", action="store_true", help="use the last checkpoint, not the best")
     p.add_argument("--batch-size", type=positive_int, default=256)
     text = p.add_argument_group("text runs")
