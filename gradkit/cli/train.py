@@ -43,12 +43,19 @@ def job_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: keys a run's config.json holds that are not options (the cycles of an extended schedule)
+_RUN_ONLY_KEYS = ("schedule_ends",)
+
+
 def apply_config_file(args, parser: argparse.ArgumentParser | None = None) -> dict:
     """Fill the options not given on the command line from ``--config FILE``."""
     if not getattr(args, "config", None):
         return {}
     parser = parser or job_parser()
-    values = check_config(load_config_file(args.config), parser, f"--config {args.config}")
+    raw = load_config_file(args.config)
+    for key in _RUN_ONLY_KEYS:  # a run's own config.json works as a --config file too
+        raw.pop(key, None)
+    values = check_config(raw, parser, f"--config {args.config}")
     defaults = {a.dest: a.default for a in parser._actions}
     for dest, value in values.items():
         if getattr(args, dest, None) == defaults.get(dest):

@@ -176,6 +176,12 @@ def test_the_default_schedule_extends_on_resume_exactly(wine_csv, tmp_path, caps
     assert whole["epoch"] == killed["epoch"] == 5
     for name, tensor in whole["model"].items():
         np.testing.assert_array_equal(tensor.numpy(), killed["model"][name].numpy())
+    # the extended run's config.json, given as --config, starts a like run
+    rc, _, err = run(capsys, "train", "--config", tmp_path / "whole" / "config.json", "--epochs",
+                     "1", "--out", tmp_path / "again", "--progress", "off")
+    assert rc == 0, err
+    again = json.loads((tmp_path / "again" / "config.json").read_text())
+    assert again["data_file"] == cfg["data_file"] and "schedule_ends" not in again
     lrs = [r["lr"] for r in whole["history"]]
     # the new cycle starts low again (a 25th of its peak, lr / 3) and rises
     assert lrs[3] == pytest.approx(0.003 / 3 / 25) and lrs[4] > lrs[3]
