@@ -58,8 +58,8 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     except FileNotFoundError:
         raise
     except Exception as exc:  # corrupted bytes surface as many types; report them as one
-        raise CheckpointError(f"cannot read checkpoint {path}: {type(exc).__name__}: "
-                              f"{exc}".rstrip(": ")) from exc
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise CheckpointError(f"cannot read checkpoint {path}: {detail}") from exc
     if not isinstance(state, dict) or "model" not in state or "epoch" not in state:
         raise CheckpointError(f"{path} is not a gradkit training checkpoint (no model/epoch "
                               f"entries)")

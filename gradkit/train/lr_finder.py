@@ -45,6 +45,14 @@ class LRFindResult:
     suggestion: float | None = None
     diverged: bool = False
 
+    def to_csv(self, path: str | os.PathLike) -> Path:
+        """Write ``lr,loss,smoothed_loss`` per step to a CSV file."""
+        path = Path(path)
+        lines = ["lr,loss,smoothed_loss"] + [f"{lr:.6g},{raw:.6g},{sm:.6g}" for lr, raw, sm in
+                                             zip(self.lrs, self.raw_losses, self.losses)]
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
     def plot(self, path: str | os.PathLike) -> Path:
         """Plot smoothed loss against LR (log scale) to a PNG; needs matplotlib."""
         from .plots import plot_lr_find
@@ -101,7 +109,8 @@ def _split(batch):
 def lr_find(model, optimizer, loss_fn: Callable, train_loader, *, start_lr: float = 1e-7,
             end_lr: float = 10.0, num_iter: int = 100, smooth: float = 0.05,
             diverge_threshold: float = 4.0, grad_clip: float | None = None,
-            plot_path: str | os.PathLike | None = None) -> LRFindResult:
+            plot_path: str | os.PathLike | None = None,
+            progress: Callable[[int, int, float, float], None] | None = None) -> LRFindResult:
     """Run an LR range test and restore the model and optimizer afterwards.
 
     Each step sets every parameter group's LR to ``start_lr * (end_lr/start_lr) ** (i/(n-1))``,
@@ -121,6 +130,8 @@ def lr_find(model, optimizer, loss_fn: Callable, train_loader, *, start_lr: floa
         diverge_threshold: stop when the smoothed loss passes this multiple of the best one.
         grad_clip: optional gradient-norm clipping, as in training.
         plot_path: if given, write the loss-vs-LR plot there (needs matplotlib).
+        progress: called as ``progress(step, num_iter, lr, smoothed_loss)`` after each step
+            (``step`` counts from 1), e.g. to print how far the sweep is.
 
     Returns:
         An :class:`LRFindResult` with the curve and ``suggestion``.
@@ -170,6 +181,8 @@ def lr_find(model, optimizer, loss_fn: Callable, train_loader, *, start_lr: floa
             result.lrs.append(lr)
             result.raw_losses.append(value)
             result.losses.append(smoothed)
+            if progress is not None:
+                progress(i + 1, int(num_iter), lr, smoothed)
             if not math.isfinite(smoothed) or smoothed > diverge_threshold * best:
                 result.diverged = True
                 break

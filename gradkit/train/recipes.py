@@ -18,11 +18,12 @@ from gradkit import nn
 __all__ = [
     "DATASETS", "DEFAULTS", "MLP", "MODELS", "OPTIMIZERS", "SCHEDULERS", "CharRNN", "DataBundle",
     "SequenceCrossEntropyLoss", "SmallCNN", "build_data", "build_loss", "build_model",
-    "build_optimizer", "build_scheduler", "default_run_dir",
+    "build_optimizer", "build_scheduler", "bundle_from_meta", "default_run_dir",
+    "DATA_DEFAULTS", "EXTEND_LR_FACTOR", "EXTENDED_BY_A_NEW_CYCLE",
 ]
 
 MODELS = ("mlp", "cnn", "lstm")
-DATASETS = ("digits", "mnist", "fashion-mnist", "text")
+DATASETS = ("digits", "mnist", "fashion-mnist", "text", "csv", "images")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULERS = ("none", "step", "cosine", "plateau", "onecycle")
 
@@ -32,7 +33,22 @@ DEFAULTS = {
     "optimizer": "adam", "lr": 3e-3, "weight_decay": 0.0, "scheduler": "onecycle",
     "warmup_epochs": 0, "epochs": 12, "batch_size": 32, "seed": 0, "grad_clip": None,
     "val_fraction": 0.1, "seq_len": 64, "hidden": 128,
+    "data_file": None, "target": None, "task": None, "image_size": None, "test_fraction": None,
+    "early_stopping": None, "min_delta": 0.0,
 }
+
+#: What differs from :data:`DEFAULTS` for each kind of data (the command line wins over both).
+DATA_DEFAULTS = {
+    "text": {"model": "lstm", "lr": 5e-3, "epochs": 5, "scheduler": "cosine"},
+    "csv": {"model": "mlp", "epochs": 30, "test_fraction": 0.2},
+    "images": {"model": "cnn", "image_size": 32, "test_fraction": 0.2},
+}
+
+#: Schedules that end (their LR reaches its floor at the planned last epoch): training past
+#: that end adds a new cycle over the added epochs whose peak is ``EXTEND_LR_FACTOR * lr``.
+#: The others (none, step, plateau) simply go on.
+EXTENDED_BY_A_NEW_CYCLE = ("onecycle", "cosine")
+EXTEND_LR_FACTOR = 1 / 3
 
 
 # ----------------------------------------------------------------------------------- models
@@ -141,11 +157,17 @@ class DataBundle:
     train: object
     val: object | None
     test: object
-    kind: str  # "image" or "text"
+    kind: str  # "image", "text" or "table"
     in_shape: tuple = ()
     num_classes: int = 0
     vocab: list = field(default_factory=list)
     name: str = ""
+    task: str = "classification"  # or "regression" (tables)
+    classes: list = field(default_factory=list)  # class names, where the data has them
+    #: what a run saves to prepare new inputs the same way (JSON): the table's preprocessing,
+    #: the images' size and normalisation, the text's vocabulary
+    meta: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)  # one-line remarks (missing values filled, ...)
 
 
 def _split_train_val(x: np.ndarray, y: np.ndarray, fraction: float, seed: int):
@@ -209,7 +231,12 @@ def _text_arrays(text_file: str | None, seq_len: int):
 
     if text_file is not None and not Path(text_file).is_file():
         raise FileNotFoundError(f"--text-file {text_file}: no such file")
-    corpus = datasets.CharCorpus(text_file) if text_file else datasets.CharCorpus()
+    try:
+        corpus = datasets.CharCorpus(text_file) if text_file else datasets.CharCorpus()
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"--text-file {text_file}: not UTF-8 text (byte "
+                         f"{exc.object[exc.start]:#04x} at offset {exc.start}); give a text "
+                         f"file") from None
     text = corpus.text
     vocab = sorted(set(text))
     index = {c: i for i, c in enumerate(vocab)}
@@ -235,7 +262,12 @@ def build_data(cfg: dict) -> DataBundle:
             train=_loader(xtr, ytr, bs, shuffle=True, seed=seed),
             val=None if val is None else _loader(*val, 256, shuffle=False),
             test=_loader(x[-n_test:], y[-n_test:], 256, shuffle=False),
-            kind="text", in_shape=(x.shape[1],), num_classes=len(vocab), vocab=vocab, name=name)
+            kind="text", in_shape=(x.shape[1],), num_classes=len(vocab), vocab=vocab, name=name,
+            meta={"vocab": vocab})
+    if name == "csv":
+        return _table_data(cfg)
+    if name == "images":
+        return _folder_data(cfg)
     if name not in DATASETS:
         raise ValueError(f"unknown data {name!r}; choose from {', '.join(DATASETS)}")
     (xtr, ytr), (xte, yte) = _image_arrays(name, cfg.get("data_dir"))
@@ -246,6 +278,114 @@ def build_data(cfg: dict) -> DataBundle:
         test=_loader(xte, yte, 512, shuffle=False),
         kind="image", in_shape=tuple(xtr.shape[1:]), num_classes=int(max(ytr.max(), yte.max())) + 1,
         name=name)
+
+
+def _split_test(n: int, fraction: float, seed: int):
+    """(train indices, test indices): a seeded shuffle, the first ``fraction`` held out."""
+    perm = np.random.default_rng(seed + 1).permutation(n)
+    n_test = max(1, round(n * fraction))
+    if n - n_test < 2:
+        raise ValueError(f"{n} samples are too few to hold out a test set of {n_test}")
+    return perm[n_test:], perm[:n_test]
+
+
+def _table_data(cfg: dict) -> DataBundle:
+    """``--data csv``: the table split into train/val/test; preprocessing fitted on train."""
+    from gradkit.datasets.tabular import MISSING, TablePreprocessor, read_table
+
+    path, target = cfg.get("data_file"), cfg.get("target")
+    if not path:
+        raise ValueError("--data csv needs --data-file FILE (a table with a header row)")
+    if not target:
+        raise ValueError("--data csv needs --target COLUMN, the column to predict")
+    header, rows = read_table(path)
+    if target not in header:
+        raise ValueError(f"--target {target}: {path} has no such column (its columns: "
+                         f"{', '.join(header)})")
+    j = header.index(target)
+    empty = [n + 2 for n, row in enumerate(rows) if row[j].strip().lower() in MISSING]
+    if empty:
+        shown = ", ".join(map(str, empty[:5])) + (", ..." if len(empty) > 5 else "")
+        raise ValueError(f"{path}: the target column {target!r} is empty on {len(empty)} "
+                         f"row(s) (line {shown}); drop those rows or fill them in")
+    if len(rows) < 10:
+        raise ValueError(f"{path} has {len(rows)} data rows; at least 10 are needed to split "
+                         f"off validation and test rows")
+    seed, bs = int(cfg["seed"]), int(cfg["batch_size"])
+    train_idx, test_idx = _split_test(len(rows), float(cfg.get("test_fraction") or 0.2), seed)
+    frac = float(cfg.get("val_fraction", 0.1))
+    (train_idx, _), val = _split_train_val(train_idx, train_idx, frac, seed)
+    val_idx = None if val is None else val[0]
+    pick = lambda idx: [rows[i] for i in idx]  # noqa: E731
+    prep = TablePreprocessor.fit(header, pick(train_idx), target, cfg.get("task"),
+                                 row_numbers=[int(i) + 2 for i in train_idx])
+
+    def arrays(idx):
+        part, lines = pick(idx), [int(i) + 2 for i in idx]
+        return (prep.transform(header, part, where=f"{path}: ", row_numbers=lines),
+                prep.transform_target(header, part, where=f"{path}: ", row_numbers=lines))
+
+    xtr, ytr = arrays(train_idx)
+    return DataBundle(
+        train=_loader(xtr, ytr, bs, shuffle=True, seed=seed),
+        val=None if val_idx is None else _loader(*arrays(val_idx), 512, shuffle=False),
+        test=_loader(*arrays(test_idx), 512, shuffle=False),
+        kind="table", in_shape=(prep.num_features,), num_classes=prep.num_outputs, name="csv",
+        task=prep.task, classes=list(prep.classes), meta={"table": prep.state_dict()},
+        notes=list(prep.notes))
+
+
+def _folder_data(cfg: dict) -> DataBundle:
+    """``--data images``: class folders decoded, split, normalised with training statistics;
+    the training set lightly augmented."""
+    from gradkit.datasets.images import AugmentedImages, ImageStats, load_image_folder
+    from gradkit.utils.data import DataLoader
+
+    root = cfg.get("data_dir")
+    if not root:
+        raise ValueError("--data images needs --data-dir DIR (one sub-folder of images per "
+                         "class)")
+    size = int(cfg.get("image_size") or DATA_DEFAULTS["images"]["image_size"])
+    images, labels, classes, _ = load_image_folder(root, size)
+    seed, bs = int(cfg["seed"]), int(cfg["batch_size"])
+    train_idx, test_idx = _split_test(len(labels), float(cfg.get("test_fraction") or 0.2), seed)
+    (train_idx, _), val = _split_train_val(train_idx, train_idx, float(cfg.get("val_fraction",
+                                                                             0.1)), seed)
+    stats = ImageStats.fit(images[train_idx])
+    x = stats.normalize(images)
+    train_set = AugmentedImages(x[train_idx], labels[train_idx])
+    gen = gradkit.Generator().manual_seed(seed)
+    train = DataLoader(train_set, batch_size=bs, shuffle=True, generator=gen)
+    meta = {"images": {"size": size, "channels": int(images.shape[1]), **stats.state_dict()}}
+    return DataBundle(
+        train=train,
+        val=None if val is None else _loader(x[val[0]], labels[val[0]], 512, shuffle=False),
+        test=_loader(x[test_idx], labels[test_idx], 512, shuffle=False),
+        kind="image", in_shape=tuple(x.shape[1:]), num_classes=len(classes), name="images",
+        classes=list(classes), meta=meta)
+
+
+def bundle_from_meta(cfg: dict, meta: dict) -> DataBundle:
+    """A loader-less :class:`DataBundle` with the shapes a run's model was built for, from the
+    preprocessing it saved (``gradkit predict`` rebuilds the model without the training data)."""
+    if "table" in meta:
+        from gradkit.datasets.tabular import TablePreprocessor
+
+        prep = TablePreprocessor.from_state_dict(meta["table"])
+        return DataBundle(None, None, None, kind="table", in_shape=(prep.num_features,),
+                          num_classes=prep.num_outputs, name="csv", task=prep.task,
+                          classes=list(prep.classes), meta=meta)
+    if "images" in meta:
+        m = meta["images"]
+        return DataBundle(None, None, None, kind="image",
+                          in_shape=(int(m["channels"]), int(m["size"]), int(m["size"])),
+                          num_classes=len(meta["classes"]), name="images",
+                          classes=list(meta["classes"]), meta=meta)
+    if "vocab" in meta:
+        return DataBundle(None, None, None, kind="text", in_shape=(int(cfg["seq_len"]),),
+                          num_classes=len(meta["vocab"]), vocab=list(meta["vocab"]),
+                          name="text", meta=meta)
+    raise ValueError("the run saved no preprocessing (preprocessing.json)")
 
 
 def build_model(cfg: dict, data: DataBundle) -> nn.Module:
@@ -262,13 +402,18 @@ def build_model(cfg: dict, data: DataBundle) -> nn.Module:
         return MLP(int(np.prod(data.in_shape)), data.num_classes,
                    hidden=int(cfg.get("hidden", 128)))
     if name == "cnn":
+        if len(data.in_shape) != 3:
+            raise ValueError(f"--model cnn needs images; use --model mlp for --data "
+                             f"{data.name}")
         c, h, w = data.in_shape
         return SmallCNN(c, h, w, data.num_classes)
     raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
 
 
 def build_loss(data: DataBundle) -> nn.Module:
-    return SequenceCrossEntropyLoss() if data.kind == "text" else nn.CrossEntropyLoss()
+    if data.kind == "text":
+        return SequenceCrossEntropyLoss()
+    return nn.MSELoss() if data.task == "regression" else nn.CrossEntropyLoss()
 
 
 def build_optimizer(cfg: dict, model: nn.Module):
@@ -286,21 +431,51 @@ def build_optimizer(cfg: dict, model: nn.Module):
     raise ValueError(f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
 
 
-def build_scheduler(cfg: dict, optimizer, steps_per_epoch: int):
+def schedule_ends(cfg: dict) -> list[int]:
+    """The epochs at which the schedule's cycles end: ``[epochs]``, one more per extension."""
+    ends = cfg.get("schedule_ends") or [int(cfg["epochs"])]
+    return [int(e) for e in ends]
+
+
+def build_scheduler(cfg: dict, optimizer, steps_per_epoch: int, phase: int = 0):
     """The LR schedule named by ``cfg["scheduler"]`` (``None`` for ``"none"``), with warm-up.
 
     ``onecycle`` steps once per batch; the others once per epoch (``plateau`` on the
     validation loss). ``warmup_epochs`` > 0 ramps the LR up linearly first.
+
+    ``phase`` > 0 builds the cycle that extends a finished ``onecycle`` or ``cosine`` schedule
+    (see :data:`EXTENDED_BY_A_NEW_CYCLE`): from the end of cycle ``phase - 1`` to
+    ``schedule_ends(cfg)[phase]``, peaking at ``EXTEND_LR_FACTOR * lr``. The scheduler carries
+    its phase (``gradkit_phase``) in its state dict.
     """
     from gradkit.optim import lr_scheduler as lrs
 
-    name, epochs = cfg["scheduler"], int(cfg["epochs"])
+    name = cfg["scheduler"]
+    ends = schedule_ends(cfg)
+    epochs = ends[0]
     warm = int(cfg.get("warmup_epochs") or 0)
+    if phase > 0:
+        if name not in EXTENDED_BY_A_NEW_CYCLE:
+            raise ValueError(f"--scheduler {name} has no cycles to add")
+        epochs = ends[phase] - ends[phase - 1]
+        peak = float(cfg["lr"]) * EXTEND_LR_FACTOR
+        if name == "onecycle":
+            sched = lrs.OneCycleLR(optimizer, max_lr=peak, epochs=epochs,
+                                   steps_per_epoch=steps_per_epoch)
+        else:
+            for group in optimizer.param_groups:
+                group["lr"] = peak
+                group["initial_lr"] = peak
+            sched = lrs.CosineAnnealingLR(optimizer, T_max=epochs)
+        sched.gradkit_phase = phase
+        return sched
     if name == "onecycle":
         if warm:
             raise ValueError("--scheduler onecycle has its own warm-up; drop --warmup-epochs")
-        return lrs.OneCycleLR(optimizer, max_lr=float(cfg["lr"]), epochs=epochs,
-                              steps_per_epoch=steps_per_epoch)
+        sched = lrs.OneCycleLR(optimizer, max_lr=float(cfg["lr"]), epochs=epochs,
+                               steps_per_epoch=steps_per_epoch)
+        sched.gradkit_phase = 0
+        return sched
     if name == "none":
         main = None
     elif name == "step":

@@ -1,0 +1,99 @@
+"""``gradkit run prog.py``: unmodified PyTorch programs on gradkit."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_helpers import run
+
+import gradkit as gk
+
+
+def _program(tmp_path, text, name="prog.py"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_run_program_sees_torch_as_gradkit(tmp_path, capsys):
+    prog = _program(tmp_path, (
+        "import sys\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+        "from torch.utils.data import DataLoader\nimport torch.optim.lr_scheduler as sched\n"
+        "import gradkit\n"
+        "print(__name__, sys.argv[1:], torch is gradkit, nn is gradkit.nn,"
+        " F is gradkit.nn.functional, DataLoader is gradkit.utils.data.DataLoader,"
+        " sched is gradkit.optim.lr_scheduler)\n"
+        "print(torch.zeros(2, 3).shape, torch.ones(2, dtype=torch.float64))\n"))
+    rc, out, err = run(capsys, "run", prog, "--lr", "0.1", "x")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "__main__ ['--lr', '0.1', 'x'] True True True True True"
+    assert lines[1] == "torch.Size([2, 3]) tensor([1., 1.], dtype=torch.float64)"
+    # afterwards gradkit prints as itself again and the hook is gone
+    assert repr(gk.zeros(1).shape) == "gradkit.Size([1])"
+    assert "dtype=gradkit.float64" in repr(gk.ones(1, dtype=gk.float64))
+    assert "torch" not in sys.modules or sys.modules["torch"] is not gk
+
+
+def test_run_exit_codes_and_traceback(tmp_path, capsys):
+    prog = _program(tmp_path, "import sys\nsys.exit(int(sys.argv[1]))\n")
+    assert run(capsys, "run", prog, "3")[0] == 3
+    assert run(capsys, "run", prog, "0")[0] == 0
+    prog = _program(tmp_path, "import torch\n\n\ndef f():\n    return 1 / 0\n\n\nf()\n", "bad.py")
+    rc, out, err = run(capsys, "run", prog)
+    assert rc == 1
+    assert err.startswith("Traceback (most recent call last):\n"), err
+    frames = [ln for ln in err.splitlines() if ln.strip().startswith("File ")]
+    assert all(str(prog) in f for f in frames), err  # only the program's frames
+    assert 'line 8, in <module>' in frames[0] and "line 5, in f" in frames[1]
+    assert err.rstrip().endswith("ZeroDivisionError: division by zero")
+    rc, out, err = run(capsys, "run", tmp_path / "missing.py")
+    assert rc == 2 and "can't open file" in err
+
+
+def test_run_missing_torch_module_is_a_clear_import_error(tmp_path, capsys):
+    prog = _program(tmp_path, "import torch.fx\n")
+    rc, out, err = run(capsys, "run", prog)
+    assert rc == 1
+    assert "ModuleNotFoundError: No module named 'torch.fx': gradkit does not provide" in err
+    frames = [ln for ln in err.splitlines() if ln.strip().startswith("File ")]
+    assert len(frames) == 1 and str(prog) in frames[0], err  # the import line, no hook frames
+
+
+def test_run_compile_and_jit_pass_through_with_one_note(tmp_path, capsys):
+    prog = _program(tmp_path, (
+        "import torch\nm = torch.nn.Linear(2, 2)\n"
+        "print(torch.compile(m) is m, torch.compile(m) is m, torch.jit.script(m) is m,"
+        " torch.jit.trace(m, torch.zeros(1, 2)) is m)\n"
+        "@torch.compile\ndef f(x):\n    return x + 1\n"
+        "print(f(torch.ones(1)).item())\n"))
+    rc, out, err = run(capsys, "run", prog)
+    assert rc == 0, err
+    assert out.splitlines() == ["True True True True", "2.0"]
+    assert err.count("torch.compile runs the model eagerly") == 1
+    assert err.count("torch.jit.script") == 1 and err.count("torch.jit.trace") == 1
+
+
+def test_run_module_flag_and_python_dash_m(tmp_path):
+    (tmp_path / "pkgmod.py").write_text("import sys, torch\nprint(sys.argv[1:], torch.__name__)\n")
+    env = dict(__import__("os").environ, PYTHONPATH=str(Path(gk.__file__).parents[1]))
+    out = subprocess.run([sys.executable, "-m", "gradkit", "run", "-m", "pkgmod", "a"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['a'] gradkit"
+
+
+def test_import_gradkit_never_shadows_torch():
+    torch = pytest.importorskip("torch")
+    import importlib
+
+    assert importlib.import_module("torch") is torch
+    assert torch.__name__ == "torch" and not hasattr(torch, "_gradkit_marker")
+    from gradkit.compat import hook
+
+    assert not hook.installed()
+    assert hook.target_of("torch.nn.functional") == "gradkit.nn.functional"
+    assert hook.target_of("torchvision.transforms") == "gradkit.vision.transforms"
+    assert hook.target_of("torch.cuda.amp") == "gradkit.amp.cuda"
+    assert hook.target_of("numpy") is None
