@@ -45,7 +45,7 @@ def test_each_python_example_runs_on_its_own(tmp_path, monkeypatch, index):
     code = code.replace("epochs=20", "epochs=1").replace("range(10)", "range(1)")
     ns: dict = {"__name__": "__readme__"}
     exec(compile(code, f"{README}: python block {index + 1}", "exec"), ns)
-    if "Trainer(" in code:
+    if "HistoryWriter(" in code:
         assert (tmp_path / "run" / "history.csv").exists()
         assert ns["result"].suggestion is None or ns["result"].suggestion > 0
 

@@ -138,6 +138,10 @@ def add_job_options(p: argparse.ArgumentParser, *, for_lr_find: bool = False) ->
     run.add_argument("--progress", choices=PROGRESS, default="auto",
                      help="progress display (auto: a bar in a terminal, lines otherwise)")
     run.add_argument("--no-plot", action="store_true", help="skip the PNG plots")
+    run.add_argument("--diagnostics", action="store_true", default=None,
+                     help="record per-layer gradient and weight norms, flag vanishing or "
+                          "exploding gradients and dead ReLUs, write plots and a summary into "
+                          "RUN_DIR/diagnostics (see `gradkit report`)")
 
 
 # ------------------------------------------------------------------------- config files

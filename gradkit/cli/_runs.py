@@ -230,6 +230,11 @@ class Job:
                                           monitor=self.monitor, mode="min")]
             if plots:
                 callbacks.append(PlotHistory(run_dir / "history.png"))
+            if cfg.get("diagnostics"):
+                from ..train import GradientDiagnostics
+                from ..train.report import DIAGNOSTICS_DIR
+
+                callbacks.append(GradientDiagnostics(run_dir / DIAGNOSTICS_DIR, plots=plots))
         callbacks.append(ProgressBar(progress))
         if self.data.kind == "text":
             metrics = ("loss", "perplexity")
