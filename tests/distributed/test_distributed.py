@@ -128,3 +128,22 @@ for call in (lambda: d.reduce(t, op='add'), lambda: d.reduce_scatter(t, [t], op=
     assert "unknown reduce op 'maximum'" in lines[1]
     assert "reduce: dst=1 is not a rank of this world (ranks 0..0)" in lines[2]
     assert "broadcast: src=-1" in lines[3]
+
+
+@pytest.mark.parametrize("mode,what", [
+    ("collective", "all_reduce(SUM) of 3 float32 elements"),
+    ("ddp", "for DDP gradient bucket 0 of 1 (0.000232 MB, 4 parameters: 2.bias, 2.weight, "
+            "0.bias, ...)"),
+])
+def test_a_stalled_rank_ends_the_job_with_an_error_naming_it(mode, what):
+    """init_process_group(timeout=2 s): rank 1 stalls for 20 s; rank 0 raises within the
+    timeout, naming the operation (and the bucket) and rank 1, and the job ends."""
+    start = time.monotonic()
+    res = _run([str(SCRIPTS / "stall.py"), mode], timeout=60)
+    took = time.monotonic() - start
+    assert res.returncode != 0
+    assert "unreachable" not in res.stdout
+    assert "DistBackendError: [rank 0]" in res.stderr, res.stderr
+    assert what in res.stderr, res.stderr
+    assert "timed out after 2." in res.stderr and "ranks [1] did not answer" in res.stderr
+    assert took < 15, took  # well before rank 1 wakes up: the abort ended it
