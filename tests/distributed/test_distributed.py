@@ -147,3 +147,27 @@ def test_a_stalled_rank_ends_the_job_with_an_error_naming_it(mode, what):
     assert what in res.stderr, res.stderr
     assert "timed out after 2." in res.stderr and "ranks [1] did not answer" in res.stderr
     assert took < 15, took  # well before rank 1 wakes up: the abort ended it
+
+
+def test_comm_hooks_train_as_well_as_uncompressed_ddp():
+    res = _run([str(SCRIPTS / "comm_hooks.py")], timeout=180)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.count("hooks ok") == 2
+
+
+def test_bf16_rounding_of_the_compress_hook_matches_torch():
+    torch = pytest.importorskip("torch")
+    from gradkit.distributed.algorithms.ddp_comm_hooks.default_hooks import (
+        from_bf16_bits,
+        to_bf16_bits,
+    )
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.standard_normal(1000).astype(np.float32) * 10.0 ** rng.integers(
+        -30, 30, 1000), np.array([0.0, -0.0, np.inf, -np.inf, 1.00390625, 1.01171875,
+                                  3.4e38], dtype=np.float32)]).astype(np.float32)
+    expect = torch.from_numpy(x).to(torch.bfloat16)
+    bits = to_bf16_bits(x)
+    np.testing.assert_array_equal(bits.view(np.int16), expect.view(torch.int16).numpy())
+    np.testing.assert_array_equal(from_bf16_bits(bits), expect.float().numpy())
+    assert np.isnan(from_bf16_bits(to_bf16_bits(np.array([np.nan], np.float32))))[0]

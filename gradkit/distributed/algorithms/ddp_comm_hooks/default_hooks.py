@@ -1,0 +1,122 @@
+"""The default DDP communication hooks: plain all-reduce, and fp16/bf16 compression.
+
+Each hook takes ``(process_group, bucket)`` (``process_group`` may be None: the world) and
+returns a Future whose value is the bucket's flat buffer averaged over the ranks.
+
+``fp16_compress_hook`` casts the bucket to float16, divides by the world size and all-reduces
+half the bytes (MPI sums float16 natively). ``bf16_compress_hook`` rounds to bfloat16 (to nearest
+even, with a bit trick on the float32 pattern: no bfloat16 dtype is needed) and all-reduces the
+16-bit patterns with a user-defined MPI reduction that adds them in float32 and rounds back, as a
+bfloat16 all-reduce does. Both trade precision for bandwidth: the averaged gradient carries a
+relative error of about 2**-11 (fp16) or 2**-8 (bf16) per element.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import collectives as _coll
+from ...process_group import _W
+
+__all__ = ["allreduce_hook", "bf16_compress_hook", "fp16_compress_hook"]
+
+
+def _world_size(process_group) -> int:
+    return process_group.size() if process_group is not None else _W.size
+
+
+def _allreduce_fut(process_group, tensor):
+    """Average ``tensor`` in place over the ranks; a Future of the tensor."""
+    tensor._data /= _world_size(process_group)
+    fut = _coll.all_reduce(tensor, group=process_group, async_op=True).get_future()
+    return fut.then(lambda f: f.value()[0])
+
+
+def allreduce_hook(process_group, bucket):
+    """All-reduce the bucket and divide by the world size (DDP's default behaviour)."""
+    return _allreduce_fut(process_group, bucket.buffer())
+
+
+def fp16_compress_hook(process_group, bucket):
+    """Compress the bucket to float16, all-reduce it, and write the average back."""
+    from ...._tensor import wrap
+
+    world = _world_size(process_group)
+    buffer = bucket.buffer()
+    half = buffer._data.astype(np.float16)
+    half /= np.float16(world)
+    fut = _coll.all_reduce(wrap(half), group=process_group, async_op=True).get_future()
+
+    def decompress(f):
+        out = bucket.buffer()
+        out._data[...] = f.value()[0]._data
+        out._vc[0] += 1
+        return out
+
+    return fut.then(decompress)
+
+
+# ------------------------------------------------------------------------------- bfloat16
+def to_bf16_bits(x: np.ndarray) -> np.ndarray:
+    """float32 -> the uint16 patterns of the nearest bfloat16 values (ties to even; NaN kept)."""
+    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+    rounded = ((u + np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1)))
+               >> np.uint32(16)).astype(np.uint16)
+    nan = np.isnan(x)
+    if nan.any():
+        rounded[nan] = 0x7FC0
+    return rounded
+
+
+def from_bf16_bits(b: np.ndarray) -> np.ndarray:
+    """The uint16 patterns of bfloat16 values -> float32 (exact)."""
+    return (b.astype(np.uint32) << np.uint32(16)).view(np.float32)
+
+
+_BF16_SUM = [None]
+
+
+def _bf16_sum_op():
+    """A user-defined MPI reduction adding bfloat16 patterns (in float32, rounded back)."""
+    if _BF16_SUM[0] is None:
+        from mpi4py import MPI
+
+        def add(inbuf, inoutbuf, datatype):
+            a = np.frombuffer(inbuf, dtype=np.uint16)
+            b = np.frombuffer(inoutbuf, dtype=np.uint16)
+            b[...] = to_bf16_bits(from_bf16_bits(a) + from_bf16_bits(b))
+
+        _BF16_SUM[0] = MPI.Op.Create(add, commute=True)
+    return _BF16_SUM[0]
+
+
+def _bf16_allreduce(bits: np.ndarray, process_group):
+    """A Future of ``bits`` summed over the ranks as bfloat16 (in place)."""
+    from ...._tensor import wrap
+
+    holder = wrap(bits)
+    if _W.comm is None:
+        return _coll.Work(result=[holder]).get_future()
+    from mpi4py import MPI
+
+    work = _coll._start("all_reduce(SUM) of bfloat16", bits,
+                        lambda: _W.comm.Iallreduce(MPI.IN_PLACE, bits, op=_bf16_sum_op()),
+                        None, [holder])
+    return work.get_future()
+
+
+def bf16_compress_hook(process_group, bucket):
+    """Compress the bucket to bfloat16 (divided by the world size), all-reduce it, and write
+    the average back. bfloat16 keeps float32's range, so no gradient overflows."""
+    world = _world_size(process_group)
+    buffer = bucket.buffer()
+    bits = to_bf16_bits(from_bf16_bits(to_bf16_bits(buffer._data)) / np.float32(world))
+    fut = _bf16_allreduce(bits, process_group)
+
+    def decompress(f):
+        out = bucket.buffer()
+        out._data[...] = from_bf16_bits(f.value()[0]._data)
+        out._vc[0] += 1
+        return out
+
+    return fut.then(decompress)
