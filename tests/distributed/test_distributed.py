@@ -171,3 +171,9 @@ def test_bf16_rounding_of_the_compress_hook_matches_torch():
     np.testing.assert_array_equal(bits.view(np.int16), expect.view(torch.int16).numpy())
     np.testing.assert_array_equal(from_bf16_bits(bits), expect.float().numpy())
     assert np.isnan(from_bf16_bits(to_bf16_bits(np.array([np.nan], np.float32))))[0]
+
+
+def test_zero_redundancy_optimizer_equals_the_unsharded_optimizer():
+    res = _run([str(SCRIPTS / "zero.py")])
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.count("zero ok") == 2
