@@ -177,3 +177,23 @@ def test_zero_redundancy_optimizer_equals_the_unsharded_optimizer():
     res = _run([str(SCRIPTS / "zero.py")])
     assert res.returncode == 0, res.stdout + res.stderr
     assert res.stdout.count("zero ok") == 2
+
+
+def test_sync_batchnorm_equals_batchnorm_over_the_global_batch():
+    res = _run([str(SCRIPTS / "syncbn.py")])
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.count("syncbn ok") == 2
+
+
+def test_sync_batchnorm_without_a_process_group_is_batchnorm():
+    """One process, no process group: SyncBatchNorm is BatchNorm (PyTorch's fallback)."""
+    if dist.is_initialized():
+        pytest.skip("a process group is active in this process")
+    gk.manual_seed(0)
+    bn = gk.nn.BatchNorm2d(3)
+    sync = gk.nn.SyncBatchNorm.convert_sync_batchnorm(gk.nn.Sequential(bn))[0]
+    plain = gk.nn.BatchNorm2d(3)
+    x = gk.randn(4, 3, 5, 5) * 3 + 1
+    np.testing.assert_allclose(sync(x).detach().numpy(), plain(x).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(sync.running_var.numpy(), plain.running_var.numpy(), rtol=1e-6)
+    assert type(sync).__name__ == "SyncBatchNorm" and sync.running_mean is bn.running_mean
