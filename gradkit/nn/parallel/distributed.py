@@ -26,6 +26,8 @@ overlap; compression hooks (fp16, bf16, PowerSGD) send fewer bytes.
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 import time
 
 import numpy as np
@@ -38,6 +40,48 @@ from ..modules.module import Module
 __all__ = ["DistributedDataParallel", "GradBucket"]
 
 _DEFAULT_FIRST_BUCKET_BYTES = 1024 * 1024
+
+
+def _mpi_thread_multiple() -> bool:
+    try:
+        from mpi4py import MPI
+
+        return MPI.Query_thread() == MPI.THREAD_MULTIPLE
+    except Exception:  # noqa: BLE001 (no MPI: a world of one, nothing to progress)
+        return False
+
+
+class _Poller:
+    """While buckets are in flight during backward, a helper thread calls ``MPI_Test`` on them
+    every ``interval`` seconds (sleeping in between: a few microseconds of CPU per call), so the
+    all-reduces progress while the main thread computes gradients in BLAS (which releases the
+    GIL). Started at the first bucket's launch, stopped before the final wait; every MPI call
+    of the main thread during that time holds ``lock``."""
+
+    def __init__(self, ddp, interval=2e-4):
+        self.ddp = ddp
+        self.interval = interval
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.thread = None
+
+    def start(self):
+        if self.thread is None:
+            self.stop.clear()
+            self.thread = threading.Thread(target=self._run, name="gradkit-ddp-progress",
+                                           daemon=True)
+            self.thread.start()
+
+    def _run(self):
+        while not self.stop.wait(self.interval):
+            with self.lock:
+                self.ddp._progress()
+
+    def join(self):
+        if self.thread is not None:
+            self.stop.set()
+            self.thread.join()
+            self.thread = None
 
 
 class GradBucket:
@@ -159,6 +203,11 @@ class DistributedDataParallel(Module):
         self._arrival = []  # parameter indices in the order their gradients arrived
         self._rebuilt = False
         self.comm_wait_s = 0.0  # seconds backward spent waiting for the last all-reduces
+        # how started all-reduces progress during backward: "thread" (a polling helper
+        # thread, needs MPI_THREAD_MULTIPLE) or "hooks" (MPI_Test from the gradient hooks only)
+        mode = os.environ.get("GRADKIT_DDP_PROGRESS", "thread")
+        self._poller = (_Poller(self) if mode == "thread" and self._world > 1
+                        and _mpi_thread_multiple() else None)
         if self._world > 1:
             order = list(range(len(self._named)))[::-1]
             self._build_buckets(order, min(_DEFAULT_FIRST_BUCKET_BYTES, self.bucket_bytes_cap))
@@ -334,7 +383,7 @@ class DistributedDataParallel(Module):
         if b.pending == 0:
             b.ready = True
             self._launch_ready()
-        else:
+        elif self._poller is None:
             self._progress()
 
     def _progress(self):
@@ -344,6 +393,19 @@ class DistributedDataParallel(Module):
                 b.future.done()
 
     def _launch_ready(self):
+        if self._poller is None:
+            self._launch_ready_locked()
+        else:
+            with self._poller.lock:
+                self._launch_ready_locked()
+            if self._next_launch < len(self._buckets):
+                self._poller.start()
+        if self._next_launch == len(self._buckets):
+            if self._poller is not None:
+                self._poller.join()
+            self._finish()
+
+    def _launch_ready_locked(self):
         buckets = self._buckets
         total = len(buckets)
         while self._next_launch < total and buckets[self._next_launch].ready:
@@ -370,8 +432,6 @@ class DistributedDataParallel(Module):
                 _coll._context[0] = ""
             self._next_launch += 1
         self._progress()
-        if self._next_launch == total:
-            self._finish()
 
     def _finish(self):
         t0 = time.perf_counter()
