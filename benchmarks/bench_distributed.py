@@ -9,8 +9,8 @@ one thread each run half of it, with each communication hook (none, fp16, PowerS
 * efficiency = t1 / (2 * t2) (1.0: two ranks take half the time of one);
 * all-reduce: the gradients' all-reduce timed alone (ta), and its bandwidth
   2 * P * (R - 1) / R / ta (R = 2: P bytes each way);
-* overlap = (tc + ta - t2) / ta: the share of the all-reduce hidden behind backward
-  (0: none, 1: all of it).
+* overlap = (tc + ta - t2) / ta, clipped to [0, 1]: the share of the all-reduce hidden behind
+  backward (0: none, 1: all of it).
 
 Run: python benchmarks/bench_distributed.py                  (shared memory; launches mpiexec)
      python benchmarks/bench_distributed.py --net 1gbit      (root: the ranks in a network
@@ -219,7 +219,9 @@ def main():
         for hook in args.hooks.split(","):
             r = two[hook]
             t2, tc = r["t2"], r["tc"]
-            overlap = (tc + ta - t2) / ta if hook == "none" else None
+            # below 0 when the synchronised step costs more than compute + the all-reduce
+            # alone (rank skew under load, the bucket copies): shown as 0%
+            overlap = min(1.0, max(0.0, (tc + ta - t2) / ta)) if hook == "none" else None
             print(f"| {name} ({mb:.2g} MB) | {hook} | {t1 * 1e3:.1f} | {t2 * 1e3:.1f} | "
                   f"{tc * 1e3:.1f} | {(t2 - tc) / t2 * 100:.0f}% | {r['wait'] * 100:.0f}% | "
                   f"{t1 / (2 * t2) * 100:.0f}% | {ta * 1e3:.1f} | {bw:.2f} Gbit/s | "

@@ -197,3 +197,27 @@ def test_sync_batchnorm_without_a_process_group_is_batchnorm():
     np.testing.assert_allclose(sync(x).detach().numpy(), plain(x).detach().numpy(), rtol=1e-6)
     np.testing.assert_allclose(sync.running_var.numpy(), plain.running_var.numpy(), rtol=1e-6)
     assert type(sync).__name__ == "SyncBatchNorm" and sync.running_mean is bn.running_mean
+
+
+def test_fp16_rounding_of_the_compress_hook_matches_numpy_and_torch():
+    from gradkit.distributed.algorithms.ddp_comm_hooks.default_hooks import (
+        _fp16_table,
+        to_fp16_bits,
+    )
+
+    rng = np.random.default_rng(1)
+    x = np.concatenate([
+        (rng.standard_normal(20000) * 10.0 ** rng.integers(-10, 6, 20000)).astype(np.float32),
+        np.array([0.0, -0.0, np.inf, -np.inf, 65504, 65519.99, 65520, 6.1e-5, 5.96e-8, 2.98e-8,
+                  2.99e-8, 1e-9, -3e-6, 1.00048828125, 1.000732421875, 6.103515625e-05],
+                 dtype=np.float32)])
+    with np.errstate(over="ignore"):
+        expect = x.astype(np.float16)
+    bits = to_fp16_bits(x)
+    np.testing.assert_array_equal(bits, expect.view(np.uint16))
+    np.testing.assert_array_equal(_fp16_table()[bits], expect.astype(np.float32))
+    assert to_fp16_bits(np.array([np.nan], np.float32)).view(np.float16)[0] != \
+        to_fp16_bits(np.array([np.nan], np.float32)).view(np.float16)[0]  # NaN stays NaN
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(bits.view(np.int16),
+                                  torch.from_numpy(x).half().view(torch.int16).numpy())
