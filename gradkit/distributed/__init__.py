@@ -53,6 +53,10 @@ _SUBMODULES = ("algorithms", "optim")
 
 
 def __getattr__(name):
+    if name == "GradBucket":  # defined with DistributedDataParallel (gradkit.nn needs us first)
+        from ..nn.parallel.distributed import GradBucket
+
+        return GradBucket
     if name in _SUBMODULES:  # torch.distributed.optim without importing it first
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
