@@ -147,7 +147,11 @@ def main(argv: list[str]) -> int:
         tb = _without_hook(_program_frames(exc.__traceback__, filename))
         traceback.print_exception(type(exc), exc, tb)
         sys.stderr.flush()
-        return 130 if isinstance(exc, KeyboardInterrupt) else 1
+        code = 130 if isinstance(exc, KeyboardInterrupt) else 1
+        from .. import distributed  # under mpiexec the other ranks must not wait forever
+
+        distributed._abort_if_joined(code)
+        return code
     finally:
         sys.stdout.flush()
         sys.argv, sys.path[:] = saved[0], saved[1]

@@ -128,3 +128,96 @@ for call in (lambda: d.reduce(t, op='add'), lambda: d.reduce_scatter(t, [t], op=
     assert "unknown reduce op 'maximum'" in lines[1]
     assert "reduce: dst=1 is not a rank of this world (ranks 0..0)" in lines[2]
     assert "broadcast: src=-1" in lines[3]
+
+
+@pytest.mark.parametrize("mode,what", [
+    ("collective", "all_reduce(SUM) of 3 float32 elements"),
+    ("ddp", "for DDP gradient bucket 0 of 1 (0.000232 MB, 4 parameters: 2.bias, 2.weight, "
+            "0.bias, ...)"),
+])
+def test_a_stalled_rank_ends_the_job_with_an_error_naming_it(mode, what):
+    """init_process_group(timeout=2 s): rank 1 stalls for 20 s; rank 0 raises within the
+    timeout, naming the operation (and the bucket) and rank 1, and the job ends."""
+    start = time.monotonic()
+    res = _run([str(SCRIPTS / "stall.py"), mode], timeout=60)
+    took = time.monotonic() - start
+    assert res.returncode != 0
+    assert "unreachable" not in res.stdout
+    assert "DistBackendError: [rank 0]" in res.stderr, res.stderr
+    assert what in res.stderr, res.stderr
+    assert "timed out after 2." in res.stderr and "ranks [1] did not answer" in res.stderr
+    assert took < 15, took  # well before rank 1 wakes up: the abort ended it
+
+
+def test_comm_hooks_train_as_well_as_uncompressed_ddp():
+    res = _run([str(SCRIPTS / "comm_hooks.py")], timeout=180)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.count("hooks ok") == 2
+
+
+def test_bf16_rounding_of_the_compress_hook_matches_torch():
+    torch = pytest.importorskip("torch")
+    from gradkit.distributed.algorithms.ddp_comm_hooks.default_hooks import (
+        from_bf16_bits,
+        to_bf16_bits,
+    )
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.standard_normal(1000).astype(np.float32) * 10.0 ** rng.integers(
+        -30, 30, 1000), np.array([0.0, -0.0, np.inf, -np.inf, 1.00390625, 1.01171875,
+                                  3.4e38], dtype=np.float32)]).astype(np.float32)
+    expect = torch.from_numpy(x).to(torch.bfloat16)
+    bits = to_bf16_bits(x)
+    np.testing.assert_array_equal(bits.view(np.int16), expect.view(torch.int16).numpy())
+    np.testing.assert_array_equal(from_bf16_bits(bits), expect.float().numpy())
+    assert np.isnan(from_bf16_bits(to_bf16_bits(np.array([np.nan], np.float32))))[0]
+
+
+def test_zero_redundancy_optimizer_equals_the_unsharded_optimizer():
+    res = _run([str(SCRIPTS / "zero.py")])
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.count("zero ok") == 2
+
+
+def test_sync_batchnorm_equals_batchnorm_over_the_global_batch():
+    res = _run([str(SCRIPTS / "syncbn.py")])
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.count("syncbn ok") == 2
+
+
+def test_sync_batchnorm_without_a_process_group_is_batchnorm():
+    """One process, no process group: SyncBatchNorm is BatchNorm (PyTorch's fallback)."""
+    if dist.is_initialized():
+        pytest.skip("a process group is active in this process")
+    gk.manual_seed(0)
+    bn = gk.nn.BatchNorm2d(3)
+    sync = gk.nn.SyncBatchNorm.convert_sync_batchnorm(gk.nn.Sequential(bn))[0]
+    plain = gk.nn.BatchNorm2d(3)
+    x = gk.randn(4, 3, 5, 5) * 3 + 1
+    np.testing.assert_allclose(sync(x).detach().numpy(), plain(x).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(sync.running_var.numpy(), plain.running_var.numpy(), rtol=1e-6)
+    assert type(sync).__name__ == "SyncBatchNorm" and sync.running_mean is bn.running_mean
+
+
+def test_fp16_rounding_of_the_compress_hook_matches_numpy_and_torch():
+    from gradkit.distributed.algorithms.ddp_comm_hooks.default_hooks import (
+        _fp16_table,
+        to_fp16_bits,
+    )
+
+    rng = np.random.default_rng(1)
+    x = np.concatenate([
+        (rng.standard_normal(20000) * 10.0 ** rng.integers(-10, 6, 20000)).astype(np.float32),
+        np.array([0.0, -0.0, np.inf, -np.inf, 65504, 65519.99, 65520, 6.1e-5, 5.96e-8, 2.98e-8,
+                  2.99e-8, 1e-9, -3e-6, 1.00048828125, 1.000732421875, 6.103515625e-05],
+                 dtype=np.float32)])
+    with np.errstate(over="ignore"):
+        expect = x.astype(np.float16)
+    bits = to_fp16_bits(x)
+    np.testing.assert_array_equal(bits, expect.view(np.uint16))
+    np.testing.assert_array_equal(_fp16_table()[bits], expect.astype(np.float32))
+    assert to_fp16_bits(np.array([np.nan], np.float32)).view(np.float16)[0] != \
+        to_fp16_bits(np.array([np.nan], np.float32)).view(np.float16)[0]  # NaN stays NaN
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(bits.view(np.int16),
+                                  torch.from_numpy(x).half().view(torch.int16).numpy())

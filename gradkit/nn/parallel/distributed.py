@@ -2,37 +2,134 @@
 
 Each rank runs the same model on its own shard of every batch. At construction the module's
 parameters and buffers are checked for equal shapes across ranks and rank 0's values are
-broadcast. Gradients are grouped into buckets (about ``bucket_cap_mb`` each, in reverse
-registration order, roughly the order backward produces them). When the last gradient of a bucket
-has been accumulated, the bucket is copied into one flat buffer and a non-blocking all-reduce is
-started on it, so communication overlaps the rest of backward; when the last bucket is started,
-all are awaited and the averaged gradients written back into ``.grad`` in place. So backward()
-returns with synchronised gradients, and any optimizer works unchanged.
+broadcast. Gradients are grouped into buckets in the order backward produces them: at first in
+reverse registration order (a small first bucket of 1 MB, as PyTorch's, then ``bucket_cap_mb``),
+and after the first synchronised backward rebuilt in the order the gradients actually arrived
+(rank 0's order, so every rank starts the same all-reduces in the same order).
+
+When the last gradient of a bucket has been accumulated, the bucket is copied into one flat
+buffer and its all-reduce is started at once (MPI's non-blocking ``Iallreduce``), or the
+registered communication hook (:meth:`register_comm_hook`) is called with a
+:class:`GradBucket`. MPI moves a started all-reduce only when the rank calls into it, so while
+buckets are in flight a helper thread calls ``MPI_Test`` on them every 0.2 ms, sleeping in
+between (BLAS releases the GIL, so it runs beside backward's matrix products at a few
+microseconds of CPU per call); with ``GRADKIT_DDP_PROGRESS=hooks``, or without
+``MPI_THREAD_MULTIPLE``, the gradient hooks poll instead. When the last bucket has started,
+all are awaited (within the process group's timeout) and the averaged gradients are written
+back into ``.grad`` in place, so backward() returns with synchronised gradients and any
+optimizer works unchanged.
 
 Cost model: each step moves every gradient once through an all-reduce; with R ranks and P
 gradient bytes, a ring/recursive-doubling all-reduce sends about 2 * P * (R - 1) / R bytes per
-rank, in ceil(P / bucket) messages. Larger buckets mean fewer, more efficient messages but less
-overlap.
+rank, in about P / bucket messages. Larger buckets mean fewer, more efficient messages but less
+overlap; compression hooks (fp16, bf16, PowerSGD) send fewer bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
+import time
 
 import numpy as np
 
 from ... import distributed as dist
 from ..._tensor import wrap
+from ...distributed import collectives as _coll
 from ..modules.module import Module
 
-__all__ = ["DistributedDataParallel"]
+__all__ = ["DistributedDataParallel", "GradBucket"]
+
+_DEFAULT_FIRST_BUCKET_BYTES = 1024 * 1024
+
+
+def _mpi_thread_multiple() -> bool:
+    try:
+        from mpi4py import MPI
+
+        return MPI.Query_thread() == MPI.THREAD_MULTIPLE
+    except Exception:  # noqa: BLE001 (no MPI: a world of one, nothing to progress)
+        return False
+
+
+class _Poller:
+    """While buckets are in flight during backward, a helper thread calls ``MPI_Test`` on them
+    every ``interval`` seconds (sleeping in between: a few microseconds of CPU per call), so the
+    all-reduces progress while the main thread computes gradients in BLAS (which releases the
+    GIL). Started at the first bucket's launch, stopped before the final wait; every MPI call
+    of the main thread during that time holds ``lock``."""
+
+    def __init__(self, ddp, interval=2e-4):
+        self.ddp = ddp
+        self.interval = interval
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.thread = None
+
+    def start(self):
+        if self.thread is None:
+            self.stop.clear()
+            self.thread = threading.Thread(target=self._run, name="gradkit-ddp-progress",
+                                           daemon=True)
+            self.thread.start()
+
+    def _run(self):
+        while not self.stop.wait(self.interval):
+            with self.lock:
+                self.ddp._progress()
+
+    def join(self):
+        if self.thread is not None:
+            self.stop.set()
+            self.thread.join()
+            self.thread = None
+
+
+class GradBucket:
+    """One bucket of gradients as a communication hook sees it (PyTorch's ``dist.GradBucket``).
+
+    ``buffer()`` is the flat 1-D tensor of the bucket's gradients (the hook may modify it in
+    place), ``gradients()`` are views of it shaped as the parameters, ``parameters()`` the
+    parameters, ``index()`` the bucket's position, ``is_last()`` whether it is the last bucket
+    to be reduced this iteration (the first to be allocated in PyTorch's order)."""
+
+    def __init__(self, index, buffer, params, offsets, is_last):
+        self._index = index
+        self._buffer = buffer
+        self._params = params
+        self._offsets = offsets
+        self._is_last = is_last
+
+    def index(self) -> int:
+        return self._index
+
+    def buffer(self):
+        return self._buffer
+
+    def set_buffer(self, buffer) -> None:
+        self._buffer = buffer
+
+    def gradients(self):
+        data = self._buffer._data
+        return [wrap(data[lo:hi].reshape(p._data.shape))
+                for p, (lo, hi) in zip(self._params, self._offsets)]
+
+    def parameters(self):
+        return list(self._params)
+
+    def is_last(self) -> bool:
+        return self._is_last
 
 
 class _Bucket:
-    __slots__ = ("params", "offsets", "flat", "pending", "ready", "work")
+    __slots__ = ("index", "params", "names", "offsets", "flat", "pending", "ready", "future",
+                 "work", "started")
 
-    def __init__(self, params, dtype):
+    def __init__(self, index, params, names, dtype):
+        self.index = index
         self.params = params
+        self.names = names
         self.offsets = []
         n = 0
         for p in params:
@@ -41,7 +138,14 @@ class _Bucket:
         self.flat = np.empty(n, dtype=dtype)
         self.pending = len(params)
         self.ready = False
+        self.future = None
         self.work = None
+        self.started = 0.0
+
+    def describe(self, total):
+        names = ", ".join(self.names[:3]) + (", ..." if len(self.names) > 3 else "")
+        return (f"DDP gradient bucket {self.index} of {total} ({self.flat.nbytes / 1e6:.3g} MB, "
+                f"{len(self.params)} parameters: {names})")
 
 
 class DistributedDataParallel(Module):
@@ -51,13 +155,13 @@ class DistributedDataParallel(Module):
         module: the model; identical architecture on every rank.
         broadcast_buffers: broadcast rank 0's buffers (e.g. BatchNorm running statistics) at
             every forward, as PyTorch does.
-        bucket_cap_mb: bucket size for gradient all-reduces.
+        bucket_cap_mb: bucket size for gradient all-reduces (the first bucket is at most 1 MB).
         find_unused_parameters: walk the output's graph after each forward and treat parameters
             it does not reach as having zero gradient (otherwise every parameter that requires
             grad must receive one in every synchronised backward).
 
     Example:
-        >>> dist.init_process_group("mpi")
+        >>> dist.init_process_group("gloo")
         >>> model = DistributedDataParallel(Net())
         >>> loss_fn(model(x_shard), y_shard).backward()   # gradients are averaged here
         >>> optimizer.step()
@@ -67,9 +171,11 @@ class DistributedDataParallel(Module):
     """
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0,
-                 broadcast_buffers=True, process_group=None, bucket_cap_mb=25,
+                 broadcast_buffers=True, init_sync=True, process_group=None, bucket_cap_mb=None,
                  find_unused_parameters=False, check_reduction=False,
-                 gradient_as_bucket_view=False, static_graph=False):
+                 gradient_as_bucket_view=False, static_graph=False,
+                 delay_all_reduce_named_params=None, param_to_hook_all_reduce=None,
+                 mixed_precision=None, device_mesh=None):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(
@@ -78,21 +184,37 @@ class DistributedDataParallel(Module):
         if not dist.is_initialized():
             raise RuntimeError(
                 "DistributedDataParallel needs the default process group: call "
-                "gradkit.distributed.init_process_group('mpi') first"
+                "gradkit.distributed.init_process_group('gloo') first"
             )
+        if bucket_cap_mb is None:
+            bucket_cap_mb = 25
         self.module = module
         self.broadcast_buffers = broadcast_buffers
         self.find_unused_parameters = find_unused_parameters
         self.require_backward_grad_sync = True
+        self.bucket_bytes_cap = int(bucket_cap_mb * 1024 * 1024)
         self._world = dist.get_world_size()
-        named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
+        self._named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
+        self._comm_state = None
+        self._comm_hook = None
         self._check_same_shapes(module)
-        self._broadcast_state(module)
+        if init_sync:
+            self._broadcast_state(module)
         self._buckets = []
         self._bucket_of = {}
+        self._arrival = []  # parameter indices in the order their gradients arrived
+        self._rebuilt = False
+        self.comm_wait_s = 0.0  # seconds backward spent waiting for the last all-reduces
+        # how started all-reduces progress during backward: "thread" (a polling helper
+        # thread, needs MPI_THREAD_MULTIPLE) or "hooks" (MPI_Test from the gradient hooks only)
+        mode = os.environ.get("GRADKIT_DDP_PROGRESS", "thread")
+        self._poller = (_Poller(self) if mode == "thread" and self._world > 1
+                        and _mpi_thread_multiple() else None)
         if self._world > 1:
-            self._build_buckets(named, int(bucket_cap_mb * 1024 * 1024))
-            for _, p in named:
+            order = list(range(len(self._named)))[::-1]
+            self._build_buckets(order, min(_DEFAULT_FIRST_BUCKET_BYTES, self.bucket_bytes_cap))
+            self._index_of = {id(p): i for i, (_, p) in enumerate(self._named)}
+            for _, p in self._named:
                 p.register_post_accumulate_grad_hook(self._on_grad_ready)
         self._next_launch = 0
 
@@ -129,35 +251,85 @@ class DistributedDataParallel(Module):
                 dist.broadcast(wrap(buf), src=0)
                 t._data[...] = buf
 
-    def _build_buckets(self, named, cap_bytes):
-        current, size, dtype = [], 0, None
-        for _, p in reversed(named):
+    def _build_buckets(self, order, first_cap):
+        """Buckets over the parameters ``order`` (indices into the named parameters), the first
+        capped at ``first_cap`` bytes, the others at ``bucket_bytes_cap``."""
+        self._buckets = []
+        current, names, size, dtype = [], [], 0, None
+        cap = first_cap
+
+        def close():
+            self._buckets.append(_Bucket(len(self._buckets), current, names, dtype))
+
+        for i in order:
+            n, p = self._named[i]
             nbytes = p._data.nbytes
-            if current and (size + nbytes > cap_bytes or p.dtype != dtype):
-                self._buckets.append(_Bucket(current, dtype))
-                current, size = [], 0
+            if current and (size + nbytes > cap or p.dtype != dtype):
+                close()
+                current, names, size = [], [], 0
+                cap = self.bucket_bytes_cap
             current.append(p)
+            names.append(n)
             size += nbytes
             dtype = p.dtype
         if current:
-            self._buckets.append(_Bucket(current, dtype))
-        for i, b in enumerate(self._buckets):
+            close()
+        self._bucket_of = {}
+        for b in self._buckets:
             for p in b.params:
-                self._bucket_of[id(p)] = i
+                self._bucket_of[id(p)] = b.index
+
+    def _rebuild_buckets(self):
+        """Rebuild the buckets in the order gradients arrived in the first backward (rank 0's
+        order for every rank), as PyTorch's Reducer does after its first iteration."""
+        self._rebuilt = True
+        seen = list(dict.fromkeys(self._arrival))
+        order = seen + [i for i in reversed(range(len(self._named))) if i not in set(seen)]
+        box = [order]
+        dist.broadcast_object_list(box, src=0)
+        order = box[0]
+        current = [self._index_of[id(p)] for b in self._buckets for p in b.params]
+        if order != current:
+            self._build_buckets(order, min(_DEFAULT_FIRST_BUCKET_BYTES, self.bucket_bytes_cap))
+
+    # ------------------------------------------------------------------ communication hooks
+    def register_comm_hook(self, state, hook):
+        """Reduce each bucket with ``hook(state, bucket) -> Future`` instead of the default
+        all-reduce (PyTorch's ``register_comm_hook``).
+
+        ``bucket`` is a :class:`GradBucket`; the Future's value is the reduced flat tensor (the
+        average of the bucket over the ranks) that DDP writes back into the gradients. The hooks
+        of :mod:`gradkit.distributed.algorithms.ddp_comm_hooks` (allreduce, fp16 and bf16
+        compression, PowerSGD) are ready-made ones. Register once, before the first backward.
+        """
+        if self._comm_hook is not None:
+            raise RuntimeError("register_comm_hook can only be called once.")
+        if not callable(hook):
+            raise TypeError(f"register_comm_hook: hook must be callable, got {hook!r}")
+        self._comm_state = state
+        self._comm_hook = hook
+
+    def _register_builtin_comm_hook(self, comm_hook_type):
+        raise NotImplementedError(
+            "DistributedDataParallel: built-in C++ hooks are not available; register "
+            "gradkit.distributed.algorithms.ddp_comm_hooks.default_hooks.allreduce_hook or "
+            "fp16_compress_hook with register_comm_hook")
 
     # ------------------------------------------------------------------ forward / backward
     def forward(self, *inputs, **kwargs):
         if self._world > 1:
-            if any(b.work is not None or (b.pending != len(b.params) and b.pending > 0)
+            if any(b.future is not None or 0 < b.pending < len(b.params)
                    for b in self._buckets) and self.require_backward_grad_sync:
-                unfinished = [p for b in self._buckets if b.pending > 0 and
-                              b.pending != len(b.params) for p in b.params if p.grad is None]
+                unfinished = [p for b in self._buckets if 0 < b.pending < len(b.params)
+                              for p in b.params if p.grad is None]
                 raise RuntimeError(
                     "DistributedDataParallel: the previous backward did not produce gradients "
                     f"for every parameter ({len(unfinished)} without one), so they were not "
                     "averaged across ranks. Pass find_unused_parameters=True if some parameters "
                     "are not used in every forward."
                 )
+            if not self._rebuilt and self._arrival and self.require_backward_grad_sync:
+                self._rebuild_buckets()
             self._reset()
             if self.broadcast_buffers:
                 for b in self.module.buffers():
@@ -172,7 +344,7 @@ class DistributedDataParallel(Module):
         for b in self._buckets:
             b.pending = len(b.params)
             b.ready = False
-            b.work = None
+            b.future = None
         self._next_launch = 0
 
     def _mark_unused(self, out):
@@ -206,36 +378,86 @@ class DistributedDataParallel(Module):
     def _on_grad_ready(self, p):
         if not self.require_backward_grad_sync:
             return
+        if not self._rebuilt:
+            self._arrival.append(self._index_of[id(p)])
         b = self._buckets[self._bucket_of[id(p)]]
         b.pending -= 1
         if b.pending == 0:
             b.ready = True
             self._launch_ready()
+        elif self._poller is None:
+            self._progress()
+
+    def _progress(self):
+        """Let MPI move the started all-reduces (``MPI_Test`` on each outstanding one)."""
+        for b in self._buckets[:self._next_launch]:
+            if b.future is not None:
+                b.future.done()
 
     def _launch_ready(self):
+        if self._poller is None:
+            self._launch_ready_locked()
+        else:
+            with self._poller.lock:
+                self._launch_ready_locked()
+            if self._next_launch < len(self._buckets):
+                self._poller.start()
+        if self._next_launch == len(self._buckets):
+            if self._poller is not None:
+                self._poller.join()
+            self._finish()
+
+    def _launch_ready_locked(self):
         buckets = self._buckets
-        while self._next_launch < len(buckets) and buckets[self._next_launch].ready:
+        total = len(buckets)
+        while self._next_launch < total and buckets[self._next_launch].ready:
             b = buckets[self._next_launch]
             flat = b.flat
             for p, (lo, hi) in zip(b.params, b.offsets):
                 flat[lo:hi] = p.grad._data.reshape(-1)
-            b.work = dist.all_reduce(wrap(flat), op=dist.ReduceOp.SUM, async_op=True)
+            _coll._context[0] = b.describe(total)
+            try:
+                if self._comm_hook is None:
+                    buf = wrap(flat)
+                    b.future = dist.all_reduce(buf, op=dist.ReduceOp.AVG,
+                                               async_op=True).get_future()
+                else:
+                    bucket = GradBucket(b.index, wrap(flat), b.params, b.offsets,
+                                        b.index == total - 1)
+                    b.future = self._comm_hook(self._comm_state, bucket)
+                    if not hasattr(b.future, "wait"):
+                        raise TypeError(
+                            f"DistributedDataParallel: the communication hook must return a "
+                            f"Future (e.g. dist.all_reduce(..., async_op=True).get_future()), "
+                            f"got {type(b.future).__name__}")
+            finally:
+                _coll._context[0] = ""
             self._next_launch += 1
-        if self._next_launch == len(buckets):
-            self._finish()
+        self._progress()
 
     def _finish(self):
-        scale = 1.0 / self._world
+        t0 = time.perf_counter()
+        total = len(self._buckets)
         for b in self._buckets:
-            b.work.wait()
-            b.work = None
-            b.flat *= scale
+            _coll._context[0] = b.describe(total)
+            try:
+                value = b.future.wait()
+            finally:
+                _coll._context[0] = ""
+            b.future = None
+            if isinstance(value, (list, tuple)):
+                value = value[0]
+            result = value._data if hasattr(value, "_data") else np.asarray(value)
+            if result.size != b.flat.size:
+                raise RuntimeError(
+                    f"DistributedDataParallel: the communication hook returned "
+                    f"{result.size} elements for bucket {b.index} of {b.flat.size}")
+            result = result.reshape(-1)
             for p, (lo, hi) in zip(b.params, b.offsets):
                 g = p.grad._data
-                g[...] = b.flat[lo:hi].reshape(g.shape)
-        self._reset_pending_done()
-
-    def _reset_pending_done(self):
+                g[...] = result[lo:hi].reshape(g.shape)
+                p.grad._vc[0] += 1
+        self.comm_wait_s += time.perf_counter() - t0
         for b in self._buckets:
             b.pending = 0
             b.ready = False
