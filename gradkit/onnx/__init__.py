@@ -1,17 +1,261 @@
-"""``gradkit.onnx`` (PyTorch's ``torch.onnx``): importable; ``export`` is planned.
+"""``gradkit.onnx`` (PyTorch's ``torch.onnx``): export a model to an ONNX file.
 
-Programs that import ``torch.onnx`` at the top (to export after training) run; calling
-``export`` raises ``NotImplementedError``.
+``export(model, args, f, input_names=..., output_names=..., dynamic_axes=...)`` runs the model
+once on ``args`` in eval mode and records it: the known layers (Linear, Conv1d/2d, BatchNorm,
+LayerNorm, the activations, pooling, Flatten, Dropout, Embedding, LSTM/GRU/RNN,
+MultiheadAttention and so the Transformer encoder/decoder layers) each as their ONNX nodes, and
+the operations of custom ``forward`` methods (``+ - * / @``, reshape/view/flatten,
+permute/transpose, cat/stack, mean/sum, indexing with ints and slices, softmax, ...) one by one.
+Weights become initializers named by the ``state_dict``. A layer or operation without a
+translation raises :class:`~gradkit.onnx.errors.UnsupportedOperatorError` naming it and the
+module it is in. The file is written with the ``onnx`` package (``pip install
+'gradkit[onnx]'``); this module imports it only when exporting.
+
+Example:
+    >>> gradkit.onnx.export(model, gradkit.randn(1, 3, 32, 32), "model.onnx",
+    ...                     input_names=["image"], output_names=["logits"],
+    ...                     dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
 """
 
-__all__ = ["export", "is_in_onnx_export"]
+from __future__ import annotations
+
+import enum
+import inspect
+import io
+import os
+
+from . import errors
+from .errors import OnnxExporterError, UnsupportedOperatorError
+
+__all__ = ["OnnxExporterError", "TrainingMode", "UnsupportedOperatorError", "errors", "export",
+           "is_in_onnx_export", "DEFAULT_OPSET"]
+
+DEFAULT_OPSET = 18
+_MIN_OPSET, _MAX_OPSET = 14, 21
 
 
-def export(model, args=(), f=None, *unused, **kwargs):
-    raise NotImplementedError(
-        "torch.onnx.export: gradkit does not export ONNX yet (planned); save the weights with "
-        "torch.save(model.state_dict(), path) for now")
+class TrainingMode(enum.IntEnum):
+    EVAL = 0
+    PRESERVE = 1
+    TRAINING = 2
 
 
 def is_in_onnx_export() -> bool:
-    return False
+    """True while :func:`export` is running the model (``forward`` may branch on it)."""
+    from ._trace import is_tracing
+
+    return is_tracing()
+
+
+def _flatten(value, what: str):
+    from gradkit import Tensor
+
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _flatten(v, what)]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _flatten(v, what)]
+    if value is None:
+        return []
+    raise OnnxExporterError(f"gradkit.onnx.export: the model's {what} hold a "
+                            f"{type(value).__name__}; only tensors (in tuples, lists or dicts) "
+                            f"can be inputs or outputs of an ONNX model")
+
+
+def _names(given, count: int, defaults: list, what: str) -> list:
+    given = list(given or [])
+    if len(given) > count:
+        raise ValueError(f"gradkit.onnx.export: {len(given)} {what}_names given for {count} "
+                         f"{what}s: {given}")
+    if len(set(given)) != len(given):
+        raise ValueError(f"gradkit.onnx.export: {what}_names repeat a name: {given}")
+    return given + defaults[len(given):count]
+
+
+def _dynamic(dynamic_axes, known: set) -> dict:
+    out = {}
+    for name, axes in (dynamic_axes or {}).items():
+        if name not in known:
+            raise ValueError(f"gradkit.onnx.export: dynamic_axes names {name!r}, which is not an "
+                             f"input or output name (they are {sorted(known)})")
+        if isinstance(axes, dict):
+            out[name] = {int(k): str(v) for k, v in axes.items()}
+        elif isinstance(axes, (list, tuple)):
+            out[name] = {int(k): f"{name}_dynamic_axes_{i + 1}" for i, k in enumerate(axes)}
+        else:
+            raise TypeError(f"gradkit.onnx.export: dynamic_axes[{name!r}] must be a dict "
+                            f"{{axis: name}} or a list of axes, got {type(axes).__name__}")
+    return out
+
+
+def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=None,
+           output_names=None, opset_version=None, dynamo=True, external_data=True,
+           dynamic_shapes=None, export_params=True, keep_initializers_as_inputs=False,
+           dynamic_axes=None, training=TrainingMode.EVAL, do_constant_folding=True,
+           custom_opsets=None, **unused):
+    """Export ``model`` run on ``args`` to the ONNX file ``f`` (PyTorch's ``torch.onnx.export``).
+
+    Args:
+        model: a ``gradkit.nn.Module``.
+        args: the example input: a Tensor or a tuple of positional inputs (a trailing dict holds
+            keyword inputs, as in PyTorch).
+        f: a path or a binary file object; ``None`` writes nothing.
+        kwargs: keyword inputs.
+        input_names, output_names: names of the graph's inputs and outputs (default: the
+            ``forward`` parameter names; ``output`` or ``output_0, output_1, ...``).
+        opset_version: the ONNX opset (default 18; 14 to 21).
+        dynamic_axes: ``{name: {axis: "label"}}`` or ``{name: [axes]}``: which input/output
+            dimensions may vary (e.g. ``{"input": {0: "batch"}}``). Reshapes keep leading
+            dimensions that equal the input's dynamic; other Python numbers the forward computes
+            from tensor sizes are fixed at their traced values.
+        dynamic_shapes: accepted in the ``dynamic_axes`` form ``{name: {axis: "label"}}``.
+        keep_initializers_as_inputs: also list the weights as graph inputs.
+        training: only ``TrainingMode.EVAL`` (the default) and ``PRESERVE`` of a model in eval
+            mode; the model is exported in eval mode and its mode restored.
+        verbose: print the exported graph.
+        dynamo, external_data, do_constant_folding, custom_opsets: accepted for PyTorch's
+            signature; gradkit's exporter has one path and writes one file.
+
+    Returns:
+        The ``onnx.ModelProto`` (also written to ``f`` when given).
+
+    Raises:
+        UnsupportedOperatorError: a layer or operation with no ONNX translation (named, with
+            the module path and type it is in).
+        ImportError: the ``onnx`` package is missing.
+    """
+    import gradkit
+    from gradkit import Tensor
+    from gradkit.nn import Module
+
+    from ._emit import build_model, import_onnx
+    from ._graph import Graph, Node
+    from ._trace import Tracer
+
+    onnx = import_onnx()
+    if not isinstance(model, Module):
+        raise TypeError(f"gradkit.onnx.export: model must be a gradkit.nn.Module, got "
+                        f"{type(model).__name__}")
+    opset = DEFAULT_OPSET if opset_version is None else int(opset_version)
+    if not _MIN_OPSET <= opset <= _MAX_OPSET:
+        raise ValueError(f"gradkit.onnx.export: opset_version {opset_version} is not supported; "
+                         f"use {_MIN_OPSET} to {_MAX_OPSET} (default {DEFAULT_OPSET})")
+    if training == TrainingMode.TRAINING or (training == TrainingMode.PRESERVE and model.training):
+        raise OnnxExporterError("gradkit.onnx.export: gradkit exports the model in eval mode "
+                                "only (training=TrainingMode.EVAL)")
+    if not export_params:
+        raise NotImplementedError("gradkit.onnx.export: export_params=False is not supported; "
+                                  "the weights are always stored in the file")
+    if dynamic_axes is None and isinstance(dynamic_shapes, dict):
+        dynamic_axes = dynamic_shapes
+    if isinstance(args, (Tensor,)) or not isinstance(args, (tuple, list)):
+        args = (args,)
+    args = tuple(args)
+    call_kwargs = dict(kwargs or {})
+    if args and isinstance(args[-1], dict):
+        call_kwargs.update(args[-1])
+        args = args[:-1]
+
+    # inputs: fresh leaves (floats require grad, so untracked operations show in grad_fn)
+    def fresh(t):
+        c = t.detach().clone()
+        if c.is_floating_point():
+            c.requires_grad_(True)
+        return c
+
+    run_args = [fresh(a) if isinstance(a, Tensor) else a for a in args]
+    run_kwargs = {k: fresh(v) if isinstance(v, Tensor) else v for k, v in call_kwargs.items()}
+    in_tensors = [a for a in run_args if isinstance(a, Tensor)] + \
+        [v for v in run_kwargs.values() if isinstance(v, Tensor)]
+    try:
+        params = list(inspect.signature(model.forward).parameters)
+    except (TypeError, ValueError):  # pragma: no cover
+        params = []
+    default_in = []
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            default_in.append(params[i] if i < len(params) and params[i] not in ("args",)
+                              else f"input_{i}")
+    default_in += [k for k, v in call_kwargs.items() if isinstance(v, Tensor)]
+    in_names = _names(input_names, len(in_tensors), default_in, "input")
+
+    param_names = {}
+    for name, p in model.named_parameters():
+        param_names.setdefault(id(p), name)
+    for name, b in model.named_buffers():
+        if b is not None:
+            param_names.setdefault(id(b), name)
+    g = Graph(opset, param_names)
+    for t, name in zip(in_tensors, in_names):
+        g._used.add(name)
+        g.bind(t, name)
+
+    was_training = model.training
+    grads = [(p, p.requires_grad) for p in model.parameters()]
+    try:
+        model.eval()
+        for p, _ in grads:
+            if p.is_floating_point():
+                p.requires_grad_(True)
+        with gradkit.enable_grad(), Tracer(g, model):
+            result = model(*run_args, **run_kwargs)
+        out_tensors = _flatten(result, "outputs")
+        if not out_tensors:
+            raise OnnxExporterError("gradkit.onnx.export: the model returned no tensor")
+        default_out = ["output"] if len(out_tensors) == 1 else \
+            [f"output_{i}" for i in range(len(out_tensors))]
+        out_names = _names(output_names, len(out_tensors), default_out, "output")
+        clash = set(out_names) & set(in_names)
+        if clash:
+            raise ValueError(f"gradkit.onnx.export: {sorted(clash)} name both an input and an "
+                             f"output")
+        g.scope, g.scope_type = "", ""
+        produced = {}
+        for n in g.nodes:
+            for o in n.outputs:
+                produced[o] = n
+        renamed = {}
+        for t, name in zip(out_tensors, out_names):
+            value = g.value(t)
+            if value in produced and value not in renamed and value not in in_names:
+                renamed[value] = name
+            else:
+                g.nodes.append(Node("Identity", [renamed.get(value, value)], [name]))
+        for n in g.nodes:
+            n.inputs = [renamed.get(v, v) for v in n.inputs]
+            n.outputs = [renamed.get(v, v) for v in n.outputs]
+    finally:
+        for p, flag in grads:
+            p.requires_grad_(flag)
+        model.train(was_training)
+
+    known = set(in_names) | set(out_names)
+    dynamic = _dynamic(dynamic_axes, known)
+    for name, axes in dynamic.items():
+        ref = in_tensors[in_names.index(name)] if name in in_names else \
+            out_tensors[out_names.index(name)]
+        for ax in axes:
+            if not 0 <= ax < ref.ndim:
+                raise ValueError(f"gradkit.onnx.export: dynamic_axes[{name!r}] names axis {ax}, "
+                                 f"but {name!r} has {ref.ndim} dimensions")
+    np_dtype = lambda t: t.detach().cpu().numpy().dtype  # noqa: E731
+    model_proto = build_model(
+        g, [(n, np_dtype(t), tuple(t.shape)) for n, t in zip(in_names, in_tensors)],
+        [(n, np_dtype(t), tuple(t.shape)) for n, t in zip(out_names, out_tensors)],
+        dynamic, f"gradkit {getattr(gradkit, '__version__', '')}".strip(),
+        keep_initializers_as_inputs)
+    if verbose:
+        print(onnx.helper.printable_graph(model_proto.graph))
+    if f is not None:
+        data = model_proto.SerializeToString()
+        if isinstance(f, (str, os.PathLike)):
+            with open(f, "wb") as fh:
+                fh.write(data)
+        elif isinstance(f, io.IOBase) or hasattr(f, "write"):
+            f.write(data)
+        else:
+            raise TypeError(f"gradkit.onnx.export: f must be a path or a binary file object, "
+                            f"got {type(f).__name__}")
+    return model_proto
+
