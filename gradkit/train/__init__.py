@@ -24,6 +24,7 @@ from .history import History
 from .lr_finder import LRFindResult, lr_find, suggest_lr
 from .plots import plot_history, plot_lr_find
 from .progress import ProgressBar
+from .tensorboard import TensorBoardLogger
 from .trainer import Trainer
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "ModelCheckpoint",
     "PlotHistory",
     "ProgressBar",
+    "TensorBoardLogger",
     "Trainer",
     "load_checkpoint",
     "lr_find",
