@@ -1,9 +1,9 @@
-"""PyTorch's ``SummaryWriter`` on gradkit tensors, writing through ``tensorboardX``.
+"""PyTorch's ``SummaryWriter`` on gradkit tensors, with ``tensorboardX``'s summary builders.
 
 Every ``add_*`` converts its gradkit tensors (or NumPy arrays, numbers, lists) to NumPy, checks
-them with a message that names the method and what it received, and hands them to
-``tensorboardX``'s summary builders; file writing (queue, flush interval, purge step, the event
-file name) is tensorboardX's, which follows TensorBoard's own writer.
+them with a message that names the method and what it received, and builds the summary with
+``tensorboardX``'s protocol buffers; ``_filewriter.FileWriter`` writes the event files (PyTorch's
+file names, queue, flush interval and purge step).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _import_tensorboardx():
 
 
 _tbx, _summary = _import_tensorboardx()
-FileWriter = _tbx.FileWriter
+from ._filewriter import FileWriter  # noqa: E402 (needs tensorboardX, checked above)
 
 __all__ = ["FileWriter", "SummaryWriter"]
 
@@ -98,6 +98,11 @@ def _step(step, method: str):
         raise TypeError(f"SummaryWriter.{method}: global_step must be an int, got "
                         f"{type(step).__name__} {step!r}")
     return int(step)
+
+
+def _encode(raw: str) -> str:
+    """A tag as a folder name (PyTorch's escaping of %, / and \\)."""
+    return raw.replace("%", "%25").replace("/", "%2f").replace("\\", "%5c")
 
 
 def _image_uint8(img: np.ndarray, method: str, dataformats: str) -> np.ndarray:
@@ -159,23 +164,32 @@ class SummaryWriter:
         self.max_queue = max_queue
         self.flush_secs = flush_secs
         self.filename_suffix = filename_suffix
-        self._writer = _tbx.SummaryWriter(
-            logdir=self.log_dir, purge_step=purge_step, max_queue=max_queue,
-            flush_secs=flush_secs, filename_suffix=filename_suffix)
-        self.default_bins = self._writer.default_bins
+        self.file_writer = self.all_writers = None
+        self._get_file_writer()
+        # TensorBoard's default histogram buckets (bins="tensorflow"), as PyTorch builds them
+        v, buckets, neg_buckets = 1e-12, [], []
+        while v < 1e20:
+            buckets.append(v)
+            neg_buckets.append(-v)
+            v *= 1.1
+        self.default_bins = neg_buckets[::-1] + [0] + buckets
 
     # -- the writers --------------------------------------------------------------------------
-    @property
-    def file_writer(self):
-        """The tensorboardX ``FileWriter`` of ``log_dir`` (``None`` after :meth:`close`)."""
-        return self._writer.file_writer
+    def _get_file_writer(self) -> FileWriter:
+        """The event file of ``log_dir`` (a new one after :meth:`close`)."""
+        if self.all_writers is None or self.file_writer is None:
+            from tensorboardX.proto.event_pb2 import Event, SessionLog
 
-    @property
-    def all_writers(self):
-        return self._writer.all_writers
-
-    def _get_file_writer(self):
-        return self._writer._get_file_writer()
+            self.file_writer = FileWriter(self.log_dir, self.max_queue, self.flush_secs,
+                                          self.filename_suffix)
+            if self.purge_step is not None:
+                step = int(self.purge_step)
+                self.file_writer.add_event(Event(step=step, file_version="brain.Event:2"))
+                self.file_writer.add_event(
+                    Event(step=step, session_log=SessionLog(status=SessionLog.START)))
+                self.purge_step = None
+            self.all_writers = {self.file_writer.get_logdir(): self.file_writer}
+        return self.file_writer
 
     def get_logdir(self) -> str:
         """The folder the event files are written to."""
@@ -221,7 +235,8 @@ class SummaryWriter:
             value = _scalar(value, "add_scalars", f"tag_scalar_dict[{tag!r}]")
             # PyTorch's layout: one run folder per key, named main_tag_key
             fw_tag = fw_logdir + "/" + main_tag.replace("/", "_") + "_" + str(tag)
-            writers = self._writer.all_writers
+            self._get_file_writer()
+            writers = self.all_writers
             if fw_tag not in writers:
                 writers[fw_tag] = FileWriter(fw_tag, self.max_queue, self.flush_secs,
                                              self.filename_suffix)
@@ -432,20 +447,38 @@ class SummaryWriter:
             if label_img.shape[2] != label_img.shape[3]:
                 raise ValueError(f"SummaryWriter.add_embedding: label_img must be square "
                                  f"(H == W), got {tuple(label_img.shape)}")
+        from tensorboardX.embedding import append_pbtxt, make_mat, make_sprite, make_tsv
+
         if metadata is not None:
             metadata = [m.tolist() if isinstance(m, np.ndarray) else m for m in metadata]
-        self._writer.add_embedding(arr, metadata=metadata, label_img=label_img,
-                                   global_step=global_step, tag=tag,
-                                   metadata_header=metadata_header)
+            if metadata_header is not None and any(len(row) != len(metadata_header)
+                                                   for row in metadata):
+                raise ValueError("SummaryWriter.add_embedding: every metadata row must have "
+                                 f"len(metadata_header) = {len(metadata_header)} columns")
+        step = 0 if global_step is None else _step(global_step, "add_embedding")
+        subdir = f"{str(step).zfill(5)}/{_encode(tag)}"
+        logdir = self._get_file_writer().get_logdir()
+        save_path = os.path.join(logdir, subdir)
+        os.makedirs(save_path, exist_ok=True)
+        if metadata is not None:
+            make_tsv(metadata, save_path, metadata_header=metadata_header)
+        if label_img is not None:
+            make_sprite(label_img, save_path)
+        make_mat(arr, save_path)
+        append_pbtxt(metadata, label_img, logdir, subdir, step, tag)
 
     # -- lifetime -----------------------------------------------------------------------------
     def flush(self) -> None:
         """Write everything pending to disk."""
-        self._writer.flush()
+        for writer in (self.all_writers or {}).values():
+            writer.flush()
 
     def close(self) -> None:
-        """Flush and close the event files (a second close does nothing)."""
-        self._writer.close()
+        """Flush and close the event files (a second close does nothing; a later ``add_*``
+        starts a new event file)."""
+        for writer in (self.all_writers or {}).values():
+            writer.close()
+        self.file_writer = self.all_writers = None
 
     def __enter__(self):
         return self
