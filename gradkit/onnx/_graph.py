@@ -94,15 +94,21 @@ class Graph:
                     self.shapes[pname] = tuple(x.shape)
                     self.dtypes[pname] = self.initializers[pname].dtype
                 return pname
-            if x.grad_fn is not None:
-                fn = x.grad_fn.name() if callable(getattr(x.grad_fn, "name", None)) else \
-                    type(x.grad_fn).__name__
-                self.unsupported(f"an operation whose result has grad_fn {fn} (it was not "
-                                 f"recorded: gradkit.onnx has no translation for it, or it was "
-                                 f"called through a name imported before the export began)")
+            self.check(x)
             return self.const(x.detach().cpu().numpy(), hint)
         arr = np.asarray(x, dtype=dtype)
         return self.const(arr, hint)
+
+    def check(self, tensor) -> None:
+        """Raise for a tensor computed from the inputs by an operation that was not recorded."""
+        if self.name_of(tensor) is not None or id(tensor) in self.param_names:
+            return
+        fn = tensor.grad_fn
+        if fn is not None:
+            fn = fn.name() if callable(getattr(fn, "name", None)) else type(fn).__name__
+            self.unsupported(f"an operation whose result has grad_fn {fn} (it was not "
+                             f"recorded: gradkit.onnx has no translation for it, or it was "
+                             f"called through a name imported before the export began)")
 
     def const(self, arr, hint: str = "const") -> str:
         arr = np.asarray(arr)

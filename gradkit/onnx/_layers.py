@@ -315,7 +315,7 @@ def _mask_value(g, mask, dtype):
         if arr.dtype == bool:
             arr = np.where(arr, -np.inf, 0.0)
         return g.const(arr.astype(dtype), "attn_mask")
-    if mask.dtype.is_floating_point:
+    if mask.is_floating_point():
         return operand(g, mask, dtype)
     return g.op("Where", [operand(g, mask, np.dtype(bool)),
                           g.const(np.asarray(-np.inf, dtype)), g.const(np.asarray(0, dtype))])

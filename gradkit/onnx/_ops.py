@@ -340,7 +340,7 @@ def _reduce(g, kind, a, out):
                                      (dim if isinstance(dim, (list, tuple)) else [dim])]
     op_type = "ReduceMean" if kind == "mean" else "ReduceSum"
     xv = g.value(x)
-    if kind == "sum" and x.dtype.is_floating_point is False:
+    if kind == "sum" and not x.is_floating_point():
         xv = g.op("Cast", [xv], to=_np_dtype(out))
     g.bind(out, reduce(g, op_type, xv, axes, a.get("keepdim", False)))
 

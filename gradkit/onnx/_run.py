@@ -34,11 +34,11 @@ def _flatten(value, what: str):
 
 def _names(given, count: int, defaults: list, what: str) -> list:
     given = list(given or [])
+    if len(set(given)) != len(given):
+        raise ValueError(f"gradkit.onnx.export: {what}_names repeat a name: {given}")
     if len(given) > count:
         raise ValueError(f"gradkit.onnx.export: {len(given)} {what}_names given for {count} "
                          f"{what}s: {given}")
-    if len(set(given)) != len(given):
-        raise ValueError(f"gradkit.onnx.export: {what}_names repeat a name: {given}")
     return given + defaults[len(given):count]
 
 

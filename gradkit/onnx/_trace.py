@@ -111,10 +111,13 @@ def _wrap_call(orig_call):
                     swapped.append((key, val))
                     object.__setattr__(module, key, patched)
             try:
-                return orig_call(module, *args, **kwargs)
+                out = orig_call(module, *args, **kwargs)
             finally:
                 for key, val in swapped:
                     object.__setattr__(module, key, val)
+            for t in _tensors_in(out):  # name the module whose forward did it
+                g.check(t)
+            return out
         finally:
             g.scope, g.scope_type = prev
 
