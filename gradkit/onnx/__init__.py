@@ -70,7 +70,7 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
            output_names=None, opset_version=None, dynamo=True, external_data=True,
            dynamic_shapes=None, export_params=True, keep_initializers_as_inputs=False,
            dynamic_axes=None, training=TrainingMode.EVAL, do_constant_folding=True,
-           custom_opsets=None, **unused):
+           custom_opsets=None, verify=False, **unused):
     """Export ``model`` run on ``args`` to the ONNX file ``f`` (PyTorch's ``torch.onnx.export``).
 
     Args:
@@ -91,6 +91,8 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
         training: only ``TrainingMode.EVAL`` (the default) and ``PRESERVE`` of a model in eval
             mode; the model is exported in eval mode and its mode restored.
         verbose: print the exported graph.
+        verify: run the exported model with onnxruntime on ``args`` and raise
+            ``OnnxExporterError`` unless its outputs equal gradkit's (rtol 1e-4, atol 1e-5).
         dynamo, external_data, do_constant_folding, custom_opsets: accepted for PyTorch's
             signature; gradkit's exporter has one path and writes one file.
 
@@ -145,7 +147,9 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
         dynamic, f"gradkit {getattr(gradkit, '__version__', '')}".strip(),
         keep_initializers_as_inputs)
     if verbose:
-        print(onnx.helper.printable_graph(model_proto.graph))
+        print(onnx.printer.to_text(model_proto.graph))
+    if verify:
+        _verify(model_proto, in_names, in_tensors, out_names, out_tensors)
     if f is not None:
         data = model_proto.SerializeToString()
         if isinstance(f, (str, os.PathLike)):
@@ -158,3 +162,25 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
                             f"got {type(f).__name__}")
     return model_proto
 
+
+
+def _verify(model_proto, in_names, in_tensors, out_names, out_tensors) -> None:
+    import numpy as np
+
+    try:
+        import onnxruntime
+    except ImportError:
+        raise ImportError("gradkit.onnx.export(verify=True) runs the model with onnxruntime, "
+                          "which is not installed: pip install onnxruntime") from None
+    session = onnxruntime.InferenceSession(model_proto.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    feeds = {n: t.detach().cpu().numpy() for n, t in zip(in_names, in_tensors)}
+    for name, got, ref in zip(out_names, session.run(out_names, feeds), out_tensors):
+        want = ref.detach().cpu().numpy()
+        if got.shape != want.shape or not np.allclose(got, want, rtol=1e-4, atol=1e-5,
+                                                      equal_nan=True):
+            worst = float(np.max(np.abs(got - want))) if got.shape == want.shape else None
+            raise OnnxExporterError(
+                f"gradkit.onnx.export(verify=True): output {name!r} of the ONNX model differs "
+                f"from gradkit's (shape {got.shape} vs {want.shape}, largest difference "
+                f"{worst}); please report this model")

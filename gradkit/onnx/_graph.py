@@ -40,6 +40,7 @@ class Graph:
         self._consts: dict[tuple, str] = {}
         self.shapes: dict[str, tuple] = {}
         self.dtypes: dict[str, np.dtype] = {}
+        self.frozen_log: list = []
 
     # -- names ------------------------------------------------------------------------------
     def fresh(self, hint: str) -> str:
@@ -95,7 +96,7 @@ class Graph:
                     self.dtypes[pname] = self.initializers[pname].dtype
                 return pname
             self.check(x)
-            return self.const(x.detach().cpu().numpy(), hint)
+            return self.frozen(x, hint)
         arr = np.asarray(x, dtype=dtype)
         return self.const(arr, hint)
 
@@ -109,6 +110,13 @@ class Graph:
             self.unsupported(f"an operation whose result has grad_fn {fn} (it was not "
                              f"recorded: gradkit.onnx has no translation for it, or it was "
                              f"called through a name imported before the export began)")
+
+    def frozen(self, tensor, hint: str = "const") -> str:
+        """A tensor that is not traced, as a constant; logged so that a second run on other
+        input values can tell whether it secretly depends on them."""
+        arr = tensor.detach().cpu().numpy()
+        self.frozen_log.append((self.where(), arr.copy()))
+        return self.const(arr, hint)
 
     def const(self, arr, hint: str = "const") -> str:
         arr = np.asarray(arr)

@@ -311,6 +311,7 @@ def _mask_value(g, mask, dtype):
     if mask is None:
         return None
     if isinstance(mask, Tensor) and g.name_of(mask) is None and mask.grad_fn is None:
+        g.frozen(mask, "attn_mask_src")
         arr = mask.detach().cpu().numpy()
         if arr.dtype == bool:
             arr = np.where(arr, -np.inf, 0.0)

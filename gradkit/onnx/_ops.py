@@ -39,6 +39,14 @@ for _name in ("relu", "gelu", "silu", "sigmoid", "tanh", "leaky_relu", "elu", "s
               "embedding"):
     FACES.append(("F", _name, "F." + _name, False))
 
+for _name in ("gt", "lt", "ge", "le", "eq", "ne"):
+    FACES += [("Tensor", f"__{_name}__", _name, False), ("Tensor", _name, _name, False),
+              ("gradkit", _name, _name, False)]
+FACES += [("gradkit", "where", "where", False), ("gradkit", "argmax", "argmax", False),
+          ("Tensor", "argmax", "argmax", False)]
+for _name in ("long", "int", "bool", "double", "to", "type_as"):
+    FACES.append(("Tensor", _name, "cast", False))
+
 CONVERTERS: dict = {}
 
 
@@ -208,9 +216,51 @@ def _masked_fill(g, kind, a, out):
     g.bind(out, g.op("Where", [mask, operand(g, a["value"], dtype), g.value(a["input"])]))
 
 
-@_register("float")
-def _float(g, kind, a, out):
-    g.bind(out, g.op("Cast", [g.value(a["input"])], to=np.dtype(np.float32)))
+@_register("float", "cast")
+def _cast(g, kind, a, out):
+    x = a["input"]
+    if _np_dtype(x) == _np_dtype(out):
+        ident(g, g.value(x), out)
+    else:
+        g.bind(out, g.op("Cast", [g.value(x)], to=_np_dtype(out)))
+
+
+@_register("gt", "lt", "ge", "le", "eq", "ne")
+def _compare(g, kind, a, out):
+    from gradkit import Tensor
+
+    x, y = a["input"], a["other"]
+    dtypes = [_np_dtype(v) for v in (x, y) if isinstance(v, Tensor)]
+    dtype = np.result_type(*dtypes)
+    op_type = {"gt": "Greater", "lt": "Less", "ge": "GreaterOrEqual", "le": "LessOrEqual",
+               "eq": "Equal", "ne": "Equal"}[kind]
+    y = g.op(op_type, [operand(g, x, dtype), operand(g, y, dtype)])
+    g.bind(out, g.op("Not", [y]) if kind == "ne" else y)
+
+
+@_register("where")
+def _where(g, kind, a, out):
+    if a.get("input") is None or a.get("other") is None:
+        g.unsupported("where(condition) with one argument")
+    dtype = _np_dtype(out)
+    cond = operand(g, a["condition"], np.dtype(bool))
+    g.bind(out, g.op("Where", [cond, operand(g, a["input"], dtype),
+                               operand(g, a["other"], dtype)]))
+
+
+@_register("argmax")
+def _argmax(g, kind, a, out):
+    x = a["input"]
+    dim = a.get("dim")
+    xv = g.value(x)
+    if dim is None:
+        xv = g.op("Reshape", [xv, g.ints([-1])])
+        y = g.op("ArgMax", [xv], axis=0, keepdims=0)  # keepdim is ignored, as in PyTorch
+        if tuple(out.shape) != ():
+            y = g.op("Reshape", [y, g.ints(list(out.shape))])
+    else:
+        y = g.op("ArgMax", [xv], axis=axis(dim, x.ndim), keepdims=int(bool(a.get("keepdim"))))
+    g.bind(out, y)
 
 
 # -- products -------------------------------------------------------------------------------

@@ -54,6 +54,21 @@ def test_unsupported_operation_in_a_custom_forward(op, what):
     assert "in module 'block' (" in str(info.value)
 
 
+def test_value_dependent_control_flow_is_refused():
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+        def forward(self, x):
+            h = self.fc(x)
+            return h * 2 if float(x[0, 0]) > 0 else h.tanh()
+
+    x = gk.tensor([[1.0, -2.0]])
+    with pytest.raises(UnsupportedOperatorError, match="control flow depends on the values"):
+        gk.onnx.export(M(), x)
+
+
 def test_in_place_change_is_refused():
     class M(nn.Module):
         def __init__(self):
