@@ -169,8 +169,23 @@ def adaptive_avg_pool(g, x, nd, output_size) -> str:
     if all(i % o == 0 for i, o in zip(spatial, size)):
         k = [i // o for i, o in zip(spatial, size)]
         return g.op("AveragePool", [xv], kernel_shape=k, strides=k)
-    g.unsupported(f"adaptive average pooling from {spatial} to {size} (only to 1, or to a size "
-                  f"that divides the input's)")
+    # any other sizes: each spatial axis is a fixed averaging matrix (PyTorch's bins,
+    # floor(i * in / out) to ceil((i + 1) * in / out)); the spatial size is then fixed
+    dtype = _np_dtype(x)
+    y = xv
+    for d in range(nd):
+        n_in, n_out = spatial[d], size[d]
+        mat = np.zeros((n_in, n_out), dtype=dtype)
+        for i in range(n_out):
+            lo, hi = (i * n_in) // n_out, -(-((i + 1) * n_in) // n_out)
+            mat[lo:hi, i] = 1.0 / (hi - lo)
+        ax = x.ndim - nd + d
+        perm = list(range(x.ndim))
+        perm[ax], perm[-1] = perm[-1], perm[ax]
+        y = g.op("Transpose", [y], perm=perm)
+        y = g.op("MatMul", [y, g.const(mat, "adaptive_pool")])
+        y = g.op("Transpose", [y], perm=perm)
+    return y
 
 
 @_register("AdaptiveAvgPool1d", "AdaptiveAvgPool2d")

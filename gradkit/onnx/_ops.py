@@ -39,6 +39,11 @@ for _name in ("relu", "gelu", "silu", "sigmoid", "tanh", "leaky_relu", "elu", "s
               "embedding"):
     FACES.append(("F", _name, "F." + _name, False))
 
+for _kind, _iop in (("add", "__iadd__"), ("sub", "__isub__"), ("mul", "__imul__"),
+                   ("div", "__itruediv__")):
+    FACES += [("Tensor", _iop, _kind, False), ("Tensor", _kind + "_", _kind, False)]
+for _name in ("relu_", "sigmoid_", "tanh_", "exp_", "sqrt_", "neg_", "abs_"):
+    FACES.append(("Tensor", _name, _name[:-1], False))
 for _name in ("gt", "lt", "ge", "le", "eq", "ne"):
     FACES += [("Tensor", f"__{_name}__", _name, False), ("Tensor", _name, _name, False),
               ("gradkit", _name, _name, False)]

@@ -41,6 +41,25 @@ def _is_traced(g, tensor) -> bool:
             or tensor.grad_fn is not None)
 
 
+def _versions(g, args, kwargs) -> list:
+    """(tensor, its value name, version) of the traced tensors an op is called with."""
+    found = []
+    for t in _tensors_in(tuple(args) + tuple(kwargs.values())):
+        name = g.name_of(t)
+        if name is not None:
+            found.append((t, name, getattr(t, "_version", 0)))
+    return found
+
+
+def _keep_input_names(g, before) -> None:
+    """An op that changed an input in place (``x += y``, ``ReLU(inplace=True)``): its
+    translation reads the input's value before the change; its output then rebinds the
+    tensor."""
+    for t, name, version in before:
+        if getattr(t, "_version", 0) != version:
+            g.bind(t, name)
+
+
 def _wrap_function(orig, kind: str, reverse: bool = False):
     try:
         sig = inspect.signature(orig)
@@ -51,11 +70,13 @@ def _wrap_function(orig, kind: str, reverse: bool = False):
         g = _STATE["graph"]
         if g is None or _STATE["depth"]:
             return orig(*args, **kwargs)
+        before = _versions(g, args, kwargs)
         _STATE["depth"] += 1
         try:
             out = orig(*args, **kwargs)
         finally:
             _STATE["depth"] -= 1
+        _keep_input_names(g, before)
         if not any(_is_traced(g, t) for t in _tensors_in(args)) and \
                 not any(_is_traced(g, t) for t in _tensors_in(tuple(kwargs.values()))):
             return out  # a constant: made into an initializer where a recorded op uses it
@@ -88,21 +109,23 @@ def _wrap_call(orig_call):
         if g is None or _STATE["depth"]:
             return orig_call(module, *args, **kwargs)
         cls = type(module)
-        convert = _layers.LAYERS.get(cls.__name__) if cls.__module__.startswith("gradkit.") \
+        convert = _layers.LAYERS.get(cls.__name__) if cls.__module__.startswith("gradkit.nn.") \
             else None
         prev = (g.scope, g.scope_type)
         g.scope = _STATE["paths"].get(id(module), g.scope)
         g.scope_type = f"{cls.__module__.split('.modules')[0]}.{cls.__name__}"
         try:
             if convert is not None:
+                before = _versions(g, args, kwargs)
                 _STATE["depth"] += 1
                 try:
                     out = orig_call(module, *args, **kwargs)
                 finally:
                     _STATE["depth"] -= 1
+                _keep_input_names(g, before)
                 convert(g, module, args, kwargs, out)
                 return out
-            if cls.__module__.startswith("gradkit.") and cls.__name__ not in _PASS_THROUGH:
+            if cls.__module__.startswith("gradkit.nn.") and cls.__name__ not in _PASS_THROUGH:
                 g.unsupported(f"the layer {cls.__name__}")
             swapped = []
             for key, val in list(vars(module).items()):

@@ -77,7 +77,7 @@ def test_in_place_change_is_refused():
 
         def forward(self, x):
             h = self.fc(x)
-            h.mul_(2)
+            h[:, 0] = 0.0  # in-place writes other than the recorded ones (x += y, relu_)
             return h + 1
 
     with pytest.raises(UnsupportedOperatorError, match="in-place"):
@@ -93,8 +93,6 @@ def test_layer_options_without_translation():
     bn = nn.BatchNorm1d(3, track_running_stats=False)
     with pytest.raises(UnsupportedOperatorError, match="track_running_stats=False"):
         gk.onnx.export(bn, gk.randn(2, 3))
-    with pytest.raises(UnsupportedOperatorError, match="adaptive average pooling"):
-        gk.onnx.export(nn.AdaptiveAvgPool2d(3), gk.randn(1, 1, 5, 5))
 
 
 @pytest.mark.parametrize("kwargs, exc, match", [

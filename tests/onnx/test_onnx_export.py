@@ -371,3 +371,31 @@ def test_comparisons_where_argmax_and_casts():
             return super().forward(x)[:4]
 
     export_and_compare(Pick2(), sample(3), ["x"], {"x": [0]}, others=[sample(6)])
+
+
+class BasicBlock(nn.Module):
+    """torchvision's residual block: in-place ReLU and ``out += identity``."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        identity = x
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += identity
+        out.mul_(0.5)
+        return F.relu(self.relu(out), inplace=True)
+
+
+def test_residual_block_with_in_place_operations():
+    gk.manual_seed(12)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), BasicBlock(4),
+                          nn.AdaptiveAvgPool2d((3, 2)), nn.Flatten(), nn.Linear(24, 2))
+    export_and_compare(model, [gk.randn(2, 3, 7, 5)], ["x"], {"x": [0]},
+                       others=[(gk.randn(4, 3, 7, 5),)])
