@@ -399,3 +399,37 @@ def test_residual_block_with_in_place_operations():
                           nn.AdaptiveAvgPool2d((3, 2)), nn.Flatten(), nn.Linear(24, 2))
     export_and_compare(model, [gk.randn(2, 3, 7, 5)], ["x"], {"x": [0]},
                        others=[(gk.randn(4, 3, 7, 5),)])
+
+
+def test_torch_onnx_export_under_gradkit_run(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    prog = tmp_path / "prog.py"
+    prog.write_text(textwrap.dedent("""
+        import torch
+        import torch.nn as nn
+
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+        dummy = torch.randn(1, 4)
+        torch.onnx.export(model, dummy, "model.onnx", input_names=["input"],
+                          output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+        torch.save(model.state_dict(), "model.pt")
+        x = torch.randn(6, 4)
+        torch.save(x, "x.pt")
+        print(model(x).detach().numpy().tolist())
+    """))
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    res = subprocess.run([sys.executable, "-m", "gradkit", "run", str(prog)], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    expected = np.array(eval(res.stdout.strip().splitlines()[-1]), dtype=np.float32)
+    x = gk.load(tmp_path / "x.pt")
+    sess = ort.InferenceSession(str(tmp_path / "model.onnx"))
+    (got,) = sess.run(None, {"input": x.numpy()})
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
