@@ -37,27 +37,28 @@ def _value_info(onnx, name, dtype, shape, dyn: dict):
 
 
 def build_model(g, inputs, outputs, dynamic: dict, producer: str, keep_initializers: bool):
-    """``inputs``/``outputs``: (name, dtype, shape) triples of the graph's inputs/outputs."""
+    """``inputs``/``outputs``: (name, dtype, shape) triples of the graph's inputs/outputs.
+
+    Shape inference and the checker run on a skeleton whose weights are typed graph inputs
+    without data (fast for large models); the weights are then added once, as raw bytes."""
     onnx = import_onnx()
-    from onnx import helper, numpy_helper
+    from onnx import helper
 
     nodes = []
     for i, n in enumerate(g.nodes):
         attrs = {k: _attr(v) for k, v in n.attrs.items()}
         nodes.append(helper.make_node(n.op_type, n.inputs, n.outputs,
                                       name=f"{n.scope or 'model'}/{n.op_type}_{i}", **attrs))
-    inits = [numpy_helper.from_array(np.array(arr, order="C"), name)
-             for name, arr in g.initializers.items()]
     graph_inputs = [_value_info(onnx, n, d, s, dynamic.get(n, {})) for n, d, s in inputs]
-    if keep_initializers:
-        graph_inputs += [_value_info(onnx, name, arr.dtype, arr.shape, {})
-                         for name, arr in g.initializers.items()]
+    weight_inputs = [_value_info(onnx, name, arr.dtype, arr.shape, {})
+                     for name, arr in g.initializers.items()]
     graph_outputs = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(
         np.dtype(d)), None) for n, d, _ in outputs]
-    graph = helper.make_graph(nodes, "main_graph", graph_inputs, graph_outputs, inits)
     opset = [helper.make_opsetid("", g.opset)]
-    model = helper.make_model(graph, opset_imports=opset, producer_name=producer)
-    model.ir_version = min(onnx.IR_VERSION, helper.find_min_ir_version_for(opset) + 0)
+    model = helper.make_model(
+        helper.make_graph(nodes, "main_graph", graph_inputs + weight_inputs, graph_outputs),
+        opset_imports=opset, producer_name=producer)
+    model.ir_version = min(onnx.IR_VERSION, helper.find_min_ir_version_for(opset))
     # output shapes: ONNX's own shape inference over the dynamic inputs, else the traced ones
     try:
         inferred = onnx.shape_inference.infer_shapes(model).graph.output
@@ -83,4 +84,13 @@ def build_model(g, inputs, outputs, dynamic: dict, producer: str, keep_initializ
     except onnx.checker.ValidationError as exc:  # pragma: no cover (a bug in a translation)
         raise OnnxExporterError(f"gradkit.onnx.export: the ONNX model fails onnx's checker: "
                                 f"{exc}") from None
+    # the weights: initializers, no longer inputs (unless keep_initializers_as_inputs)
+    if not keep_initializers:
+        del model.graph.input[len(graph_inputs):]
+    for name, arr in g.initializers.items():
+        t = model.graph.initializer.add()
+        t.name = name
+        t.data_type = helper.np_dtype_to_tensor_dtype(arr.dtype)
+        t.dims.extend(int(d) for d in arr.shape)
+        t.raw_data = np.asarray(arr, dtype=arr.dtype.newbyteorder("<")).tobytes(order="C")
     return model
