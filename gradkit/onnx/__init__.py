@@ -70,7 +70,10 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
            output_names=None, opset_version=None, dynamo=True, external_data=True,
            dynamic_shapes=None, export_params=True, keep_initializers_as_inputs=False,
            dynamic_axes=None, training=TrainingMode.EVAL, do_constant_folding=True,
-           custom_opsets=None, verify=False, **unused):
+           custom_opsets=None, verify=False, custom_translation_table=None, report=False,
+           optimize=True, profile=False, dump_exported_program=False, artifacts_dir=".",
+           operator_export_type=None, export_modules_as_functions=False,
+           autograd_inlining=True):
     """Export ``model`` run on ``args`` to the ONNX file ``f`` (PyTorch's ``torch.onnx.export``).
 
     Args:
@@ -93,8 +96,12 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
         verbose: print the exported graph.
         verify: run the exported model with onnxruntime on ``args`` and raise
             ``OnnxExporterError`` unless its outputs equal gradkit's (rtol 1e-4, atol 1e-5).
-        dynamo, external_data, do_constant_folding, custom_opsets: accepted for PyTorch's
-            signature; gradkit's exporter has one path and writes one file.
+        dynamo, external_data, do_constant_folding, custom_opsets, report, optimize,
+            profile, dump_exported_program, artifacts_dir, operator_export_type,
+            export_modules_as_functions, autograd_inlining: accepted for PyTorch's signature;
+            gradkit's exporter has one path and writes one file.
+        custom_translation_table: not supported (a non-empty table raises
+            ``NotImplementedError``).
 
     Returns:
         The ``onnx.ModelProto`` (also written to ``f`` when given).
@@ -122,6 +129,9 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     if training == TrainingMode.TRAINING or (training == TrainingMode.PRESERVE and model.training):
         raise OnnxExporterError("gradkit.onnx.export: gradkit exports the model in eval mode "
                                 "only (training=TrainingMode.EVAL)")
+    if custom_translation_table:
+        raise NotImplementedError("gradkit.onnx.export: custom_translation_table is not "
+                                  "supported; gradkit's translations are in gradkit/onnx/")
     if not export_params:
         raise NotImplementedError("gradkit.onnx.export: export_params=False is not supported; "
                                   "the weights are always stored in the file")
