@@ -3,19 +3,22 @@
 Written with :class:`gradkit.utils.tensorboard.SummaryWriter` (``pip install
 'gradkit[tensorboard]'``); look at them with ``tensorboard --logdir LOG_DIR``.
 
-What is written (tags):
+What is written (tags), all on one step axis, the number of training batches seen since the
+start of training (PyTorch Lightning's convention; it continues across a resume):
 
 * ``batch/loss``, ``batch/lr`` (and ``batch/grad_norm`` with gradient clipping) every
-  ``log_every_n_steps`` training batches; the step is the number of training batches seen
-  since the start of training (it continues across a resume);
-* ``epoch/<key>`` for every number of the epoch's history row (``loss``, ``accuracy``,
-  ``val_loss``, ``val_accuracy``, ``lr``, ``time``, ``samples_per_s``, custom metrics), at step
-  = the epoch;
-* ``weights/<parameter>`` and ``grads/<parameter>`` histograms once per epoch (the gradients of
-  the epoch's last optimizer step);
+  ``log_every_n_steps`` training batches;
+* at the end of each epoch, at the step of its last batch: ``epoch`` (the epoch number) and
+  ``epoch/<key>`` for every number of the epoch's history row (``loss``, ``accuracy``,
+  ``val_loss``, ``val_accuracy``, ``lr``, ``time``, ``samples_per_s``, custom metrics), and the
+  ``weights/<parameter>`` and ``grads/<parameter>`` histograms (the gradients of the epoch's
+  last optimizer step);
 * the model graph, traced from the first training batch (as ``gradkit.onnx.export`` traces;
   a model with a layer it cannot trace gets a warning and no graph);
 * with ``hparams={...}``: the hyperparameters and the last epoch's metrics (HPARAMS tab).
+
+A resumed fit (a Trainer restored from a checkpoint) writes a purge mark at its first step, so
+TensorBoard hides what the interrupted run wrote after the checkpoint.
 """
 
 from __future__ import annotations
@@ -76,9 +79,21 @@ class TensorBoardLogger(Callback):
         self._batches = 0
 
     # -- setup and teardown -------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {"batches": self._batches}
+
+    def load_state_dict(self, state: dict) -> None:
+        self._batches = int(state.get("batches", 0))
+
     def on_fit_start(self, trainer):
-        # a resumed run hides what the interrupted one wrote past the resume point
-        purge = trainer.epoch + 1 if trainer.epoch else None
+        purge = None
+        if trainer.epoch:  # resumed: hide what the interrupted run wrote past the checkpoint
+            if not self._batches:  # no state of ours in the checkpoint: count the batches
+                try:
+                    self._batches = trainer.epoch * len(trainer.train_loader)
+                except TypeError:
+                    pass
+            purge = self._batches + 1
         self.writer = self._writer_cls(self.log_dir, purge_step=purge,
                                        flush_secs=self.flush_secs)
         if self.histograms:
@@ -99,7 +114,7 @@ class TensorBoardLogger(Callback):
             metrics = {f"hparam/{k}": float(v) for k, v in trainer.history.last.items()
                        if k != "epoch" and _is_number(v)}
             self.writer.add_hparams(_clean_hparams(self.hparams), metrics, run_name="hparams",
-                                    global_step=trainer.epoch)
+                                    global_step=self._batches)
         self.writer.close()
 
     def _patch_step(self, optimizer):
@@ -137,9 +152,8 @@ class TensorBoardLogger(Callback):
         self._grab_grads = self.histograms and (n is None or batch_idx == n - 1)
 
     def on_batch_end(self, trainer, batch_idx, logs):
-        n = trainer.batches_per_epoch
-        step = (trainer.epoch * n + batch_idx + 1) if n else self._batches + 1
-        self._batches = step
+        self._batches += 1
+        step = self._batches
         if self._graph_input is not None and not self._graph_done:
             self._write_graph(trainer)
         if self.log_every_n_steps and step % self.log_every_n_steps == 0:
@@ -159,15 +173,17 @@ class TensorBoardLogger(Callback):
 
     # -- per epoch ----------------------------------------------------------------------------
     def on_epoch_end(self, trainer, epoch, logs):
+        step = self._batches
+        self.writer.add_scalar("epoch", epoch, step)
         for key, value in logs.items():
             if key != "epoch" and _is_number(value):
-                self.writer.add_scalar(f"epoch/{key}", float(value), epoch)
+                self.writer.add_scalar(f"epoch/{key}", float(value), step)
         if self.histograms:
             for name, p in trainer.model.named_parameters():
-                self.writer.add_histogram(f"weights/{name}", p.detach(), epoch)
+                self.writer.add_histogram(f"weights/{name}", p.detach(), step)
                 grad = self._grads.get(id(p))
                 if grad is not None and grad.size and bool((grad == grad).all()):
-                    self.writer.add_histogram(f"grads/{name}", grad, epoch)
+                    self.writer.add_histogram(f"grads/{name}", grad, step)
             self._grads = {}
         self.writer.flush()
 

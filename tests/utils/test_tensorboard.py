@@ -337,9 +337,10 @@ def test_trainer_logger_scalars_histograms_graph_and_hparams(tmp_path):
     trainer, model, grads = _fit(tmp_path, 2, hparams={"lr": 0.1, "model": "mlp"})
     acc = read(tmp_path / "tb")
     hist = trainer.history
+    assert [(e.step, e.value) for e in acc.Scalars("epoch")] == [(3, 1.0), (6, 2.0)]
     for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
         got = acc.Scalars(f"epoch/{key}")
-        assert [e.step for e in got] == [1, 2]
+        assert [e.step for e in got] == [3, 6]  # the step of each epoch's last batch
         np.testing.assert_allclose([e.value for e in got], hist[key], rtol=1e-6)
     assert [e.value for e in acc.Scalars("epoch/lr")] == [np.float32(0.1), np.float32(0.05)]
     batch = acc.Scalars("batch/loss")
@@ -348,11 +349,11 @@ def test_trainer_logger_scalars_histograms_graph_and_hparams(tmp_path):
     np.testing.assert_allclose(epoch_means, hist["loss"], rtol=1e-5)
     assert len(acc.Scalars("batch/grad_norm")) == 6
     for name, p in model.named_parameters():
-        (w_last,) = [h for h in acc.Histograms(f"weights/{name}") if h.step == 2]
+        (w_last,) = [h for h in acc.Histograms(f"weights/{name}") if h.step == 6]
         assert w_last.histogram_value.num == p.numel()
         assert w_last.histogram_value.sum == pytest.approx(float(p.detach().numpy().sum()),
                                                           rel=1e-4, abs=1e-5)
-        (g_last,) = [h for h in acc.Histograms(f"grads/{name}") if h.step == 2]
+        (g_last,) = [h for h in acc.Histograms(f"grads/{name}") if h.step == 6]
         assert g_last.histogram_value.sum == pytest.approx(float(grads[id(p)].sum()),
                                                           rel=1e-4, abs=1e-6)
     ops = [n.op for n in acc.Graph().node if n.op not in ("Parameter", "IO Node")]
@@ -372,3 +373,41 @@ def test_trainer_logger_options_and_errors(tmp_path):
         TensorBoardLogger(tmp_path, log_every_n_steps=-1)
     with pytest.raises(TypeError, match="hparams must be a dict"):
         TensorBoardLogger(tmp_path, hparams=[1])
+
+
+def test_trainer_logger_resume_hides_what_the_interrupted_run_wrote(tmp_path):
+    from gradkit.train import TensorBoardLogger, Trainer
+    from gradkit.utils.data import DataLoader, TensorDataset
+
+    nn = gk.nn
+
+    def build():
+        gk.manual_seed(0)
+        X = gk.randn(48, 4)
+        loader = DataLoader(TensorDataset(X, (X[:, 0] > 0).long()), batch_size=16,
+                            shuffle=True, generator=gk.Generator().manual_seed(0))
+        model = nn.Sequential(nn.Linear(4, 2))
+        trainer = Trainer(model, gk.optim.SGD(model.parameters(), lr=0.1),
+                          nn.CrossEntropyLoss(), progress="off",
+                          callbacks=[TensorBoardLogger(tmp_path / "tb", graph=False,
+                                                       histograms=False)])
+        return trainer, loader
+
+    trainer, loader = build()
+    trainer.fit(loader, epochs=1)
+    trainer.save_checkpoint(tmp_path / "ckpt.safetensors")
+    trainer.fit(loader, epochs=3)  # the run goes on past the checkpoint, then "dies"
+    stale = [e.value for e in read(tmp_path / "tb").Scalars("batch/loss")]
+    assert len(stale) == 9
+
+    trainer, loader = build()
+    trainer.load_checkpoint(tmp_path / "ckpt.safetensors", train_loader=loader)
+    trainer.fit(loader, epochs=2)
+    acc = read(tmp_path / "tb")
+    batch = acc.Scalars("batch/loss")
+    assert [e.step for e in batch] == [1, 2, 3, 4, 5, 6]
+    assert [e.value for e in batch[:3]] == stale[:3]
+    np.testing.assert_allclose([e.value for e in batch[3:]], stale[3:6], rtol=1e-6)  # exact resume
+    assert [(e.step, e.value) for e in acc.Scalars("epoch")] == [(3, 1.0), (6, 2.0)]
+    np.testing.assert_allclose([e.value for e in acc.Scalars("epoch/loss")],
+                               trainer.history["loss"], rtol=1e-6)
