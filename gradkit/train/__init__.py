@@ -19,11 +19,13 @@ from .callbacks import (
     PlotHistory,
 )
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .diagnostics import GradientDiagnostics, grad_flow, snapshot_weights
 from .early_stopping import EarlyStopping
 from .history import History
 from .lr_finder import LRFindResult, lr_find, suggest_lr
 from .plots import plot_history, plot_lr_find
 from .progress import ProgressBar
+from .report import write_report
 from .tensorboard import TensorBoardLogger
 from .trainer import Trainer
 
@@ -32,6 +34,7 @@ __all__ = [
     "CallbackList",
     "CheckpointError",
     "EarlyStopping",
+    "GradientDiagnostics",
     "History",
     "HistoryWriter",
     "LRFindResult",
@@ -41,10 +44,13 @@ __all__ = [
     "ProgressBar",
     "TensorBoardLogger",
     "Trainer",
+    "grad_flow",
     "load_checkpoint",
     "lr_find",
     "plot_history",
     "plot_lr_find",
     "save_checkpoint",
+    "snapshot_weights",
     "suggest_lr",
+    "write_report",
 ]
