@@ -118,28 +118,39 @@ class TensorBoardLogger(Callback):
         self.writer.close()
 
     def _patch_step(self, optimizer):
-        orig = optimizer.step
-        had_own = "step" in vars(optimizer)
-
-        def step(*args, **kwargs):
+        """Keep the gradients each step uses (when asked): a step pre-hook on gradkit's
+        optimizers, a wrapper around ``step`` on others."""
+        def grab(*_):
             if self._grab_grads:
                 self._grads = {id(p): p.grad.detach().cpu().numpy().copy()
                                for group in optimizer.param_groups for p in group["params"]
                                if p.grad is not None}
+
+        if hasattr(optimizer, "register_step_pre_hook"):
+            self._step_patch = ("hook", optimizer.register_step_pre_hook(grab))
+            return
+        orig = optimizer.step
+        had_own = "step" in vars(optimizer)
+
+        def step(*args, **kwargs):
+            grab()
             return orig(*args, **kwargs)
 
         optimizer.step = step
-        self._step_patch = (optimizer, orig, had_own)
+        self._step_patch = ("wrap", optimizer, orig, had_own)
 
     def _unpatch_step(self, optimizer):
-        if self._step_patch is None:
+        patch, self._step_patch = self._step_patch, None
+        if patch is None:
             return
-        opt, orig, had_own = self._step_patch
+        if patch[0] == "hook":
+            patch[1].remove()
+            return
+        _, opt, orig, had_own = patch
         if had_own:
             opt.step = orig
         else:
             vars(opt).pop("step", None)
-        self._step_patch = None
 
     def _remove_graph_hook(self):
         if self._graph_hook is not None:

@@ -411,3 +411,35 @@ def test_trainer_logger_resume_hides_what_the_interrupted_run_wrote(tmp_path):
     assert [(e.step, e.value) for e in acc.Scalars("epoch")] == [(3, 1.0), (6, 2.0)]
     np.testing.assert_allclose([e.value for e in acc.Scalars("epoch/loss")],
                                trainer.history["loss"], rtol=1e-6)
+
+
+def test_trainer_logger_with_an_optimizer_without_step_hooks(tmp_path):
+    from gradkit.train import TensorBoardLogger, Trainer
+
+    nn = gk.nn
+
+    class PlainSGD:  # the optimizer protocol the Trainer uses, without step hooks
+        def __init__(self, params, lr):
+            self.param_groups = [{"params": list(params), "lr": lr}]
+
+        def zero_grad(self):
+            for p in self.param_groups[0]["params"]:
+                p.grad = None
+
+        def step(self):
+            self.seen = [p.grad.numpy().copy() for p in self.param_groups[0]["params"]]
+            with gk.no_grad():
+                for p in self.param_groups[0]["params"]:
+                    p -= self.param_groups[0]["lr"] * p.grad
+
+    gk.manual_seed(0)
+    model = nn.Linear(3, 2)
+    opt = PlainSGD(model.parameters(), 0.1)
+    batches = [(gk.randn(4, 3), gk.randint(0, 2, (4,))) for _ in range(2)]
+    Trainer(model, opt, nn.CrossEntropyLoss(), progress="off",
+            callbacks=[TensorBoardLogger(tmp_path, graph=False)]).fit(batches, epochs=1)
+    assert "step" not in vars(opt)  # the wrapper is gone
+    acc = read(tmp_path)
+    (g,) = acc.Histograms("grads/weight")
+    assert g.step == 2 and g.histogram_value.sum == pytest.approx(float(opt.seen[0].sum()),
+                                                                  rel=1e-5, abs=1e-7)
