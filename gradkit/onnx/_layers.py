@@ -51,6 +51,58 @@ def _simple(g, m, args, kwargs, out):
     g.bind(out, g.op(_SIMPLE[type(m).__name__], [g.value(_arg(args, kwargs, 0, "input"))]))
 
 
+@_register("ReLU6", "Hardtanh")
+def _clip(g, m, args, kwargs, out):
+    x = _arg(args, kwargs, 0, "input")
+    lo, hi = (0.0, 6.0) if type(m).__name__ == "ReLU6" else (m.min_val, m.max_val)
+    dtype = _np_dtype(out)
+    g.bind(out, g.op("Clip", [g.value(x), g.const(np.asarray(lo, dtype), "min"),
+                              g.const(np.asarray(hi, dtype), "max")]))
+
+
+@_register("Hardswish")
+def _hardswish(g, m, args, kwargs, out):
+    g.bind(out, g.op("HardSwish", [g.value(_arg(args, kwargs, 0, "input"))]))
+
+
+@_register("Hardsigmoid")
+def _hardsigmoid(g, m, args, kwargs, out):
+    g.bind(out, g.op("HardSigmoid", [g.value(_arg(args, kwargs, 0, "input"))],
+                     alpha=1.0 / 6.0, beta=0.5))
+
+
+def _softplus(g, x: str, beta: float, threshold: float, dtype) -> str:
+    """PyTorch's softplus: log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+    c = lambda v: g.const(np.asarray(v, dtype=dtype), "softplus_c")  # noqa: E731
+    bx = g.op("Mul", [x, c(beta)]) if beta != 1 else x
+    y = g.op("Softplus", [bx])
+    if beta != 1:
+        y = g.op("Div", [y, c(beta)])
+    return g.op("Where", [g.op("Greater", [bx, c(threshold)]), x, y], hint="softplus")
+
+
+@_register("Softplus")
+def _softplus_layer(g, m, args, kwargs, out):
+    x = g.value(_arg(args, kwargs, 0, "input"))
+    g.bind(out, _softplus(g, x, float(m.beta), float(m.threshold), _np_dtype(out)))
+
+
+@_register("Mish")
+def _mish(g, m, args, kwargs, out):
+    x = g.value(_arg(args, kwargs, 0, "input"))
+    sp = _softplus(g, x, 1.0, 20.0, _np_dtype(out))
+    g.bind(out, g.op("Mul", [x, g.op("Tanh", [sp])], hint="mish"))
+
+
+@_register("PReLU")
+def _prelu(g, m, args, kwargs, out):
+    x = _arg(args, kwargs, 0, "input")
+    slope = g.value(m.weight)
+    if m.weight.numel() > 1 and x.ndim > 2:  # one slope per channel (dim 1): (C, 1, ..., 1)
+        slope = g.op("Reshape", [slope, g.ints([-1] + [1] * (x.ndim - 2))])
+    g.bind(out, g.op("PRelu", [g.value(x), slope]))
+
+
 @_register("GELU")
 def _gelu(g, m, args, kwargs, out):
     g.bind(out, gelu(g, g.value(_arg(args, kwargs, 0, "input")), m.approximate,
@@ -255,6 +307,10 @@ def _rnn(g, m, args, kwargs, out):
         g.unsupported(f"{kind}(proj_size={m.proj_size})")
     x = _arg(args, kwargs, 0, "input")
     hx = _arg(args, kwargs, 1, "hx")
+    from gradkit import Tensor
+
+    if not isinstance(x, Tensor):
+        g.unsupported(f"{kind} on a {type(x).__name__} (pass a padded tensor)")
     if x.ndim != 3:
         g.unsupported(f"{kind} on an unbatched (2-D) input")
     H, L = m.hidden_size, m.num_layers

@@ -129,3 +129,27 @@ def test_missing_onnx_package_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"pip install 'gradkit\[onnx\]'"):
         gk.onnx.export(nn.Linear(1, 1), gk.randn(1, 1))
+
+
+def test_packed_sequence_is_refused():
+    from gradkit.nn.utils.rnn import PackedSequence, pack_padded_sequence
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(2, 3, batch_first=True)
+
+        def forward(self, x):
+            packed = PackedSequence(x.reshape(-1, 2), gk.tensor([2, 2, 1, 1]))
+            return self.lstm(packed)[1][0]
+
+    with pytest.raises(UnsupportedOperatorError,
+                       match=r"LSTM on a PackedSequence .* in module 'lstm' \(gradkit\.nn\.LSTM\)"):
+        gk.onnx.export(M(), gk.randn(6, 2))
+
+    class Packs(M):  # pack_padded_sequence itself has no translation
+        def forward(self, x):
+            return self.lstm(pack_padded_sequence(x, [4, 2], batch_first=True))[1][0]
+
+    with pytest.raises(UnsupportedOperatorError, match="cannot export an operation"):
+        gk.onnx.export(Packs(), gk.randn(2, 4, 2))

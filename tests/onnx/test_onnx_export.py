@@ -433,3 +433,14 @@ def test_torch_onnx_export_under_gradkit_run(tmp_path):
     sess = ort.InferenceSession(str(tmp_path / "model.onnx"))
     (got,) = sess.run(None, {"input": x.numpy()})
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_more_activations():
+    gk.manual_seed(13)
+    model = nn.Sequential(nn.Conv2d(2, 4, 1), nn.PReLU(4), nn.Conv2d(4, 4, 1), nn.ReLU6(),
+                          nn.Conv2d(4, 4, 1), nn.Hardtanh(-0.5, 0.7), nn.Conv2d(4, 4, 1),
+                          nn.Hardswish(), nn.Conv2d(4, 4, 1), nn.Hardsigmoid(),
+                          nn.Conv2d(4, 4, 1), nn.Softplus(beta=2.0, threshold=1.0),
+                          nn.Conv2d(4, 4, 1), nn.Mish(), nn.Conv2d(4, 4, 1), nn.PReLU())
+    x = gk.randn(2, 2, 3, 3) * 4
+    export_and_compare(model, [x], ["x"], {"x": [0]}, others=[(gk.randn(3, 2, 3, 3) * 4,)])
