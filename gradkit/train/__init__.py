@@ -26,6 +26,7 @@ from .lr_finder import LRFindResult, lr_find, suggest_lr
 from .plots import plot_history, plot_lr_find
 from .progress import ProgressBar
 from .report import write_report
+from .tensorboard import TensorBoardLogger
 from .trainer import Trainer
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "ModelCheckpoint",
     "PlotHistory",
     "ProgressBar",
+    "TensorBoardLogger",
     "Trainer",
     "grad_flow",
     "load_checkpoint",
