@@ -28,7 +28,7 @@ import contextlib
 import io
 import sys
 
-from . import bench, graph, info, lr_find, predict, report, resume, train
+from . import bench, export, graph, info, lr_find, predict, report, resume, train
 from . import eval as eval_
 from . import run as run_
 from ._errors import CLIError, debug_enabled, one_line
@@ -38,7 +38,7 @@ from ._options import Parser
 __all__ = ["COMMANDS", "CLIError", "build_parser", "main"]
 
 #: The commands, in the order ``gradkit --help`` lists them.
-COMMANDS = [train, resume, eval_, predict, lr_find, graph, report, info, bench, run_]
+COMMANDS = [train, resume, eval_, predict, export, lr_find, graph, report, info, bench, run_]
 
 
 def build_parser() -> Parser:
@@ -58,6 +58,7 @@ def build_parser() -> Parser:
                            "  gradkit eval runs/RUN               test metrics of a checkpoint\n"
                            "  gradkit predict runs/RUN new.csv    predictions for new data\n"
                            "  gradkit lr-find --model mlp         LR range test and plot\n"
+                           "  gradkit export runs/RUN --out m.onnx  the model as ONNX\n"
                            "  gradkit report runs/RUN             an HTML page about a run\n"
                            "  gradkit bench --quick               speed against PyTorch",
                     formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -142,6 +142,10 @@ def add_job_options(p: argparse.ArgumentParser, *, for_lr_find: bool = False) ->
                      help="record per-layer gradient and weight norms, flag vanishing or "
                           "exploding gradients and dead ReLUs, write plots and a summary into "
                           "RUN_DIR/diagnostics (see `gradkit report`)")
+    run.add_argument("--tensorboard", action="store_true", default=None,
+                     help="write TensorBoard event files into RUN_DIR/tensorboard (scalars per "
+                          "step and epoch, LR, weight and gradient histograms, the graph; needs "
+                          "tensorboardX: pip install 'gradkit[tensorboard]')")
 
 
 # ------------------------------------------------------------------------- config files

@@ -235,6 +235,12 @@ class Job:
                 from ..train.report import DIAGNOSTICS_DIR
 
                 callbacks.append(GradientDiagnostics(run_dir / DIAGNOSTICS_DIR, plots=plots))
+            if cfg.get("tensorboard"):
+                from ..train import TensorBoardLogger
+
+                callbacks.append(TensorBoardLogger(run_dir / "tensorboard",
+                                                   hparams={k: v for k, v in cfg.items()
+                                                            if v is not None}))
         callbacks.append(ProgressBar(progress))
         if self.data.kind == "text":
             metrics = ("loss", "perplexity")

@@ -34,7 +34,7 @@ DEFAULTS = {
     "warmup_epochs": 0, "epochs": 12, "batch_size": 32, "seed": 0, "grad_clip": None,
     "val_fraction": 0.1, "seq_len": 64, "hidden": 128,
     "data_file": None, "target": None, "task": None, "image_size": None, "test_fraction": None,
-    "early_stopping": None, "min_delta": 0.0, "diagnostics": False,
+    "early_stopping": None, "min_delta": 0.0, "diagnostics": False, "tensorboard": False,
 }
 
 #: What differs from :data:`DEFAULTS` for each kind of data (the command line wins over both).
