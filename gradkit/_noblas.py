@@ -56,13 +56,15 @@ def matmul(a, b, out=None):
     if a.shape[-1] != k:
         return _np_matmul(a, b) if out is None else _np_matmul(a, b, out=out)  # NumPy's error
     macs = a.shape[-2] * k * n
-    if a.ndim > 2 or b.ndim > 2:
+    two_d = a.ndim == 2 and b.ndim == 2
+    if not two_d:
         for d in np.broadcast_shapes(a.shape[:-2], b.shape[:-2]):
             macs *= d
     if macs < _SMALL or (k < 32 and n < 32):
         return _np_matmul(a, b) if out is None else _np_matmul(a, b, out=out)
     if k >= n:  # dot form: rows of a against rows of b^T, both contiguous along k
-        args = ("...ik,...jk->...ij", _contig(a), _contig(np.swapaxes(b, -1, -2)))
+        bt = b.T if two_d else b.swapaxes(-1, -2)
+        args = ("...ik,...jk->...ij", _contig(a), _contig(bt))
     else:  # axpy form: rows of the result from rows of b
         args = ("...ik,...kj->...ij", _contig(a), _contig(b))
     return _einsum(*args) if out is None else _einsum(*args, out=out)
