@@ -26,6 +26,7 @@ from ..autograd.graph import (
     Node,
     anomaly_state,
     make_node,
+    node_class,
     record_trace,
 )
 from ..ops import memory as M
@@ -225,7 +226,7 @@ def scalar_result(op, a, s, da, out):
         edge = a.grad_fn
         if edge is None:
             edge = a
-        node = _new(Node)  # make_node, inlined
+        node = _new(op.node_cls)  # make_node, inlined
         node.op = op
         node.inputs = (a, s)
         node.next = (edge, None)
@@ -235,6 +236,10 @@ def scalar_result(op, a, s, da, out):
         node.released = False
         node.meta = None
         node.out_vc = None
+        if op.namer is not None:
+            name = op.namer(node)
+            if name is not None:
+                node.__class__ = node_class(name)
         if saves & SAVES_INPUTS:
             if saves & SCALAR_KEEPS_NUMBER_ONLY:  # x * 2, x / 2: the rule reads only the 2
                 node.saved = (None, s)
@@ -462,5 +467,8 @@ def function_node(op, inputs, next_, aux, n_out=None):
 
 
 def select_node(node, i):
-    """The ``grad_fn`` of output ``i`` of a multi-output node."""
-    return Node(SELECT, (), (node,), None, None, i, None)
+    """The ``grad_fn`` of output ``i`` of a multi-output node: reads as that node (its name and
+    ``next_functions``), as PyTorch's outputs share one node."""
+    sel = Node(SELECT, (), (node,), None, None, i, None)
+    sel.__class__ = node_class(node.name())
+    return sel

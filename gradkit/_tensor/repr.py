@@ -136,7 +136,7 @@ def format_tensor(t) -> str:
     if type(t._data) is not _ndarray:
         extras.append(f"device='{t.device}'")
     if t.grad_fn is not None:
-        extras.append(f"grad_fn={t.grad_fn!r}")
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         extras.append("requires_grad=True")
     if extras:

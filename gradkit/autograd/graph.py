@@ -24,17 +24,28 @@ from __future__ import annotations
 
 import os
 import traceback
+import weakref
 
 __all__ = [
+    "MULTI_TYPES",
+    "NODE_TYPES",
+    "PLAIN_TYPES",
     "SELECT",
+    "AccumulateGrad",
     "MultiNode",
+    "Shown",
     "Node",
     "Op",
     "PostAccumulateHook",
     "anomaly_state",
     "configure",
+    "full_or_dim",
+    "is_scalar_input",
+    "scalar_first_swapped",
     "make_node",
+    "node_class",
     "record_trace",
+    "rename",
 ]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -66,7 +77,8 @@ class Op:
     """A primitive: ``forward(xp, *arrays, *params)`` and ``backward(xp, g, ins, out, aux, needs)``.
 
     Args:
-        name: shown in errors and as ``grad_fn`` (``<MulBackward>``).
+        name: shown in errors; ``grad_fn``'s class is ``grad_name`` (default ``name +
+            "Backward0"``, PyTorch's name for the first overload: ``<MulBackward0>``).
         forward: computes the output array; returns ``(out, aux)`` when ``returns_aux``.
         backward: the rule described in the module docstring.
         saves: ``SAVES_INPUTS | SAVES_OUTPUT`` bits: which values backward reads. Drives the
@@ -80,14 +92,29 @@ class Op:
             (custom Functions drop their ``ctx`` saved tensors here).
         none_grads: a multi-output op whose rule takes None for an output that received no
             gradient (otherwise the engine hands it zeros; with ``create_graph`` it always does).
+        grad_name: the ``grad_fn`` class name, as PyTorch's ``derivatives.yaml`` names it
+            (``SumBackward0``; custom Functions: ``MyFnBackward``).
+        namer: optional ``namer(node) -> name or None`` for an op whose PyTorch overload, and
+            so name, depends on its arguments (``SumBackward0`` full, ``SumBackward1`` with
+            dim); called once when the node is recorded.
+        shown: optional ``shown(node) -> entries`` (Node, leaf Tensor or None per entry) for
+            ``next_functions`` where PyTorch's inputs differ from the rule's (a Python-scalar
+            exponent is no input of ``PowBackward0``; ``AddmmBackward0`` reaches the weight
+            through ``TBackward0``). By default a Python-scalar input is no entry, except for
+            the arithmetic ops whose scalar PyTorch wraps in a tensor (``scalar_entry``).
     """
 
-    __slots__ = ("backward", "broadcasts", "forward", "name", "none_grads", "release",
-                 "returns_aux", "saves")
+    __slots__ = ("backward", "broadcasts", "forward", "name", "namer", "node_cls",
+                 "none_grads", "release", "returns_aux", "saves", "scalar_entry", "shown")
 
     def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
-                 returns_aux=False, release=None, none_grads=False):
+                 returns_aux=False, release=None, none_grads=False, grad_name=None, namer=None,
+                 shown=None, scalar_entry=False):
         self.name = name
+        self.node_cls = node_class(grad_name or name + "Backward0")
+        self.namer = namer
+        self.shown = shown
+        self.scalar_entry = scalar_entry
         self.none_grads = none_grads
         self.forward = forward
         self.backward = backward
@@ -139,14 +166,33 @@ class Node:
         # the output Tensor's version counter when ``out`` is saved (set by tensor.py); the
         # output is created at version 0, so any other value means it was changed in place
         self.out_vc = None
+        if type(self) is Node:
+            self.__class__ = op.node_cls
 
     def name(self) -> str:
-        return self.op.name + "Backward"
+        return type(self).__name__
 
     @property
     def next_functions(self):
-        """PyTorch-style ``((node_or_accumulate, 0), ...)``."""
-        return tuple((n, 0) for n in self.next)
+        """PyTorch-style ``((node, 0), (AccumulateGrad, 0), (None, 0), ...)``: per
+        differentiable input, the node that made it, the leaf's ``AccumulateGrad`` or None."""
+        op = self.op
+        if op is SELECT:  # an output of a multi-output node reads as that node
+            return self.next[0].next_functions
+        if op.shown is not None:
+            ents = op.shown(self)
+        else:
+            ents = self.next
+            ins = self.inputs
+            if ins and not op.scalar_entry and len(ins) == len(ents):
+                ents = [n for n, t in zip(ents, ins) if n is not None or hasattr(t, "_data")]
+        return tuple((_vertex(n), 0) for n in ents)
+
+    @property
+    def metadata(self) -> dict:
+        if self.meta is None:
+            self.meta = {}
+        return self.meta.setdefault("metadata", {})
 
     def register_prehook(self, fn):
         if self.pre_hooks is None:
@@ -154,7 +200,116 @@ class Node:
         self.pre_hooks.append(fn)
 
     def __repr__(self):
-        return f"<{self.name()}>"
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+class AccumulateGrad:
+    """What ``next_functions`` shows for a leaf: its gradient is accumulated into ``variable``.
+    """
+
+    __slots__ = ("__weakref__", "variable")
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    next_functions = ()
+
+    def __eq__(self, other):
+        return type(other) is AccumulateGrad and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+class Shown:
+    """A node that PyTorch records and gradkit folds into its neighbour's rule (the weight's
+    ``TBackward0`` under ``AddmmBackward0``): shown in ``next_functions``, never run."""
+
+    __slots__ = ("_name", "_next")
+
+    def __init__(self, name, next_):
+        self._name = name
+        self._next = next_
+
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def next_functions(self):
+        return tuple((_vertex(n), 0) for n in self._next)
+
+    def __repr__(self):
+        return f"<{self._name} object at {id(self):#x}>"
+
+
+def _vertex(n):
+    if n is None or isinstance(n, (Node, AccumulateGrad, Shown)):
+        return n
+    acc = _ACCUMULATORS.get(id(n))  # a leaf Tensor: one AccumulateGrad while it is in use
+    if acc is None or acc.variable is not n:
+        acc = AccumulateGrad(n)
+        _ACCUMULATORS[id(n)] = acc
+    return acc
+
+
+_ACCUMULATORS = weakref.WeakValueDictionary()
+
+
+# Every Node class, for the engine's "is this vertex a node" test (a set lookup by type):
+# PLAIN_TYPES one output, MULTI_TYPES several.
+PLAIN_TYPES = {Node}
+MULTI_TYPES = set()
+NODE_TYPES = {Node}
+_CLASSES = {}
+
+
+def node_class(name, multi=False):
+    """The Node subclass named ``name`` (``type(t.grad_fn).__name__`` as PyTorch's), made once.
+    """
+    cls = _CLASSES.get((name, multi))
+    if cls is None:
+        base = MultiNode if multi else Node
+        cls = type(name, (base,), {"__slots__": (), "__module__": "builtins"})
+        _CLASSES[(name, multi)] = cls
+        (MULTI_TYPES if multi else PLAIN_TYPES).add(cls)
+        NODE_TYPES.add(cls)
+    return cls
+
+
+def rename(t, name, source=None):
+    """Give the node just recorded for Tensor ``t`` PyTorch's name ``name`` (for faces that
+    share one primitive among several PyTorch ops: ``view``/``squeeze``/``unsqueeze`` are all a
+    reshape). ``source``: the face's input; nothing is renamed when ``t`` is it. Returns ``t``."""
+    node = t.grad_fn
+    if node is not None and t is not source and node.op is not SELECT:
+        node.__class__ = node_class(name, isinstance(node, MultiNode))
+    return t
+
+
+def is_scalar_input(x) -> bool:
+    """A Python-number input of a node (a constant: PyTorch shows it as no entry, or None)."""
+    return not hasattr(x, "_data")
+
+
+def full_or_dim(base):
+    """A namer for a reduction whose ``aux[0]`` is its axis: ``<base>Backward0`` over every
+    element (None), ``<base>Backward1`` with a dim (PyTorch's ``sum``/``sum.dim_IntList``)."""
+    with_dim = base + "Backward1"
+    return lambda node: None if node.aux[0] is None else with_dim
+
+
+def scalar_first_swapped(node):
+    """``next_functions`` of a commutative op recorded as ``2 + x``: PyTorch's ``x + 2``."""
+    ins = node.inputs
+    if ins and is_scalar_input(ins[0]):
+        return (node.next[1], None)
+    return node.next
 
 
 _new = object.__new__
@@ -163,7 +318,7 @@ _new = object.__new__
 def make_node(op, inputs, next_, saved, out, aux, versions, needs):
     """``Node(...)`` for the per-op hot path: a plain call with ``needs`` given is ~25 ns cheaper
     than calling the class (which goes through ``__init__``). Sets every slot ``__init__`` sets."""
-    n = _new(Node)
+    n = _new(op.node_cls)
     n.op = op
     n.inputs = inputs
     n.next = next_
@@ -176,6 +331,10 @@ def make_node(op, inputs, next_, saved, out, aux, versions, needs):
     n.released = False
     n.meta = None
     n.out_vc = None
+    if op.namer is not None:
+        name = op.namer(n)
+        if name is not None:
+            n.__class__ = node_class(name)
     return n
 
 
@@ -185,6 +344,14 @@ class MultiNode(Node):
     gathers their gradients into one list for this node's rule."""
 
     __slots__ = ("n_out", "out_meta")
+
+    def __init__(self, op, inputs, next_, saved, out, aux, versions, needs=None):
+        super().__init__(op, inputs, next_, saved, out, aux, versions, needs)
+        self.__class__ = node_class(op.node_cls.__name__, True)
+
+
+MULTI_TYPES.add(MultiNode)
+NODE_TYPES.add(MultiNode)
 
 
 def _select_backward(xp, g, ins, out, aux, needs):
