@@ -11,7 +11,7 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import to_host
-from ..._tensor import Tensor, apply, apply1, apply2, as_tensor_arg, wrap
+from ..._tensor import Tensor, apply, apply1, as_tensor_arg, wrap
 from ...ops import loss as LO
 from .activation import log_softmax
 
