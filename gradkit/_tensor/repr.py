@@ -140,6 +140,23 @@ def format_tensor(t) -> str:
     elif t.requires_grad:
         extras.append("requires_grad=True")
     if extras:
-        return prefix + body + ", " + ", ".join(extras) + ")"
+        return _add_suffixes(prefix + body, extras, len(prefix))
     return prefix + body + ")"
+
+
+def _add_suffixes(text, suffixes, indent):
+    """``text, suffix, ...)``; a suffix that would pass the line width starts a new line
+    indented under the data, as PyTorch's printing does (``grad_fn=<...>`` of a wide tensor)."""
+    width = _OPTIONS["linewidth"]
+    parts = [text]
+    last = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last + len(suffix) + 2 > width:
+            parts.append(",\n" + " " * indent + suffix)
+            last = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last += len(suffix) + 2
+    parts.append(")")
+    return "".join(parts)
 

@@ -44,6 +44,7 @@ __all__ = [
     "scalar_first_swapped",
     "make_node",
     "node_class",
+    "present",
     "record_trace",
     "rename",
 ]
@@ -179,7 +180,10 @@ class Node:
         op = self.op
         if op is SELECT:  # an output of a multi-output node reads as that node
             return self.next[0].next_functions
-        if op.shown is not None:
+        shown = _PRESENTED.get(self)
+        if shown is not None:
+            ents = shown
+        elif op.shown is not None:
             ents = op.shown(self)
         else:
             ents = self.next
@@ -312,6 +316,23 @@ def scalar_first_swapped(node):
     return node.next
 
 
+def present(t, name, inputs, source=None):
+    """Show the node of ``t`` as PyTorch's one node ``name`` over ``inputs`` (Tensors, or None
+    for an input PyTorch shows as None) where gradkit composes it of several (``leaky_relu`` is a
+    ``where``): its class and ``next_functions`` change, the recorded graph does not. Nothing
+    changes when ``t`` is ``source`` (a face that returned its input). Returns ``t``."""
+    node = t.grad_fn
+    if node is None or t is source or node.op is SELECT:
+        return t
+    node.__class__ = node_class(name, isinstance(node, MultiNode))
+    _PRESENTED[node] = tuple(
+        None if x is None or not getattr(x, "requires_grad", False)
+        else (x.grad_fn if x.grad_fn is not None else x) for x in inputs)
+    return t
+
+
+# node -> its next_functions entries, for the nodes ``present`` shows as PyTorch's
+_PRESENTED = weakref.WeakKeyDictionary()
 _new = object.__new__
 
 

@@ -12,7 +12,7 @@ import string
 import numpy as _np
 
 from .._backend import namespace_of, to_host
-from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
+from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, Shown
 from .reduction import expand_reduced
 
 __all__ = [
@@ -33,7 +33,30 @@ def _matmul_b(xp, g, ins, out, aux, needs):
     return ga, gb
 
 
-MATMUL = Op("Mm", _matmul_f, _matmul_b, broadcasts=True)
+# PyTorch's matmul of batched operands folds them into a bmm (or, for a matrix second
+# operand, an mm) between views: the node reads as that chain
+def _matmul_name(node):
+    a, b = node.inputs
+    return None if a.ndim == 2 and b.ndim == 2 else "UnsafeViewBackward0"
+
+
+def _view_of(edge, expand):
+    if edge is None:
+        return None
+    return Shown("ViewBackward0", (Shown("ExpandBackward0", (edge,)) if expand else edge,))
+
+
+def _matmul_shown(node):
+    a, b = node.inputs
+    ea, eb = node.next
+    if a.ndim == 2 and b.ndim == 2:
+        return node.next
+    if b.ndim == 2:
+        return (Shown("MmBackward0", (_view_of(ea, False), eb)),)
+    return (Shown("BmmBackward0", (_view_of(ea, True), _view_of(eb, True))),)
+
+
+MATMUL = Op("Mm", _matmul_f, _matmul_b, broadcasts=True, namer=_matmul_name, shown=_matmul_shown)
 
 
 def parse_einsum(equation, shapes):

@@ -6,7 +6,7 @@ The rule is written against ``xp`` so higher-order gradients work.
 
 from __future__ import annotations
 
-from ..autograd.graph import Op
+from ..autograd.graph import Op, Shown
 
 __all__ = ["LINEAR"]
 
@@ -39,4 +39,32 @@ def _linear_b(xp, g, ins, out, aux, needs):
     return (gx, gw) if len(ins) == 2 else (gx, gw, gb)
 
 
-LINEAR = Op("Addmm", _linear_f, _linear_b)
+# The node reads as PyTorch's graph of linear: addmm(bias, x, w.t()) for a 2-D input with a
+# bias, mm(x, w.t()) without; other ranks view the input to 2-D and the output back
+# (ViewBackward0 / UnsafeViewBackward0 over the product; 1-D: unsqueeze and squeeze).
+def _linear_name(node):
+    nd = node.inputs[0].ndim
+    bias = len(node.inputs) > 2
+    if nd == 2:
+        return None if bias else "MmBackward0"
+    if bias:
+        return "ViewBackward0"
+    return "SqueezeBackward4" if nd == 1 else "UnsafeViewBackward0"
+
+
+def _via(name, edge):
+    return None if edge is None else Shown(name, (edge,))
+
+
+def _linear_shown(node):
+    nxt = node.next
+    nd = node.inputs[0].ndim
+    x = nxt[0] if nd == 2 else _via("UnsqueezeBackward0" if nd == 1 else "ViewBackward0", nxt[0])
+    w = _via("TBackward0", nxt[1])
+    prod = (nxt[2], x, w) if len(nxt) > 2 else (x, w)
+    if nd == 2:
+        return prod
+    return (Shown("AddmmBackward0" if len(nxt) > 2 else "MmBackward0", prod),)
+
+
+LINEAR = Op("Addmm", _linear_f, _linear_b, namer=_linear_name, shown=_linear_shown)

@@ -85,10 +85,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError("batch_norm(): running_mean and running_var are required when "
                          "training=False")
     shape = NO.channel_shape(x.ndim, c)
-    invstd = wrap((1.0 / (running_var._data + eps) ** 0.5).astype(x._data.dtype, copy=False))
-    scale = invstd if weight is None else weight * invstd
-    shift = -(running_mean * scale) if bias is None else bias - running_mean * scale
-    return x * scale.reshape(shape) + shift.reshape(shape)
+    dt = x._data.dtype
+    invstd = (1.0 / (running_var._data + eps) ** 0.5).astype(dt, copy=False).reshape(shape)
+    rm = running_mean._data.astype(dt, copy=False).reshape(shape)
+    return apply(NO.BATCH_NORM_EVAL, (x, weight, bias), (rm, invstd))
 
 
 def _shape_tuple(normalized_shape) -> tuple:
