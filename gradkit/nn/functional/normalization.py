@@ -11,7 +11,7 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import namespace_of
-from ..._tensor import Tensor, apply, as_tensor_arg, wrap
+from ..._tensor import Tensor, apply, as_tensor_arg
 from ...ops import normalization as NO
 
 __all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "layer_norm",
