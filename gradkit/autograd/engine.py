@@ -27,23 +27,18 @@ from .._backend import namespace_of
 from .._backend import numpy_ns as _numpy_ns
 from . import grad_mode
 from .graph import (
-    MULTI_TYPES as _MULTI_TYPES,
-)
-from .graph import (
+    MULTI_TYPES,
     NEEDS_SCALAR_SECOND,
+    NODE_TYPES,
+    PLAIN_TYPES,
     SAVES_OUTPUT,
     VERSIONS_0,
     VERSIONS_0_NONE,
     VERSIONS_00,
+    Node,
     PostAccumulateHook,
     _hooks,
     anomaly_state,
-)
-from .graph import (
-    NODE_TYPES as _NODE_TYPES,
-)
-from .graph import (
-    PLAIN_TYPES as _PLAIN_TYPES,
 )
 
 __all__ = ["run_backward"]
@@ -98,7 +93,7 @@ def _collect(roots):
     # roots start at 0, so reaching one from another root only counts it (it is walked as a root)
     deps = {}
     for r in roots:
-        if type(r) in _NODE_TYPES:
+        if type(r) is Node or type(r) in NODE_TYPES:
             deps[r] = 0
     stack = list(deps)  # a root given twice is still walked once
     pop = stack.pop
@@ -114,7 +109,7 @@ def _collect(roots):
                     if d is None:
                         deps[n] = 1
                         tn = type(n)
-                        if tn in _NODE_TYPES:  # first visit: walk its inputs once
+                        if tn is Node or tn in NODE_TYPES:  # first visit: walk its inputs once
                             if follow is None:
                                 follow = n
                             else:
@@ -140,7 +135,7 @@ def _prune(roots, deps, capture):
         v = stack.pop()
         order.append(v)
         tv = type(v)
-        if tv in _NODE_TYPES:
+        if tv is Node or tv in NODE_TYPES:
             for n in v.next:
                 if n is not None:
                     k = left[n] - 1
@@ -151,7 +146,7 @@ def _prune(roots, deps, capture):
     walk = set()
     for v in reversed(order):
         tv = type(v)
-        if tv in _NODE_TYPES and any(
+        if (tv is Node or tv in NODE_TYPES) and any(
                 n is not None and n in leads for n in v.next):
             walk.add(v)
             leads.add(v)
@@ -198,7 +193,8 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
     while ready:
         v, g = pop_ready()
         tv = type(v)
-        if tv in _PLAIN_TYPES and not create_graph:  # the usual node: its rule gets arrays
+        # the usual node (its rule gets arrays)
+        if (tv is Node or tv in PLAIN_TYPES) and not create_graph:
             if type(g) is ndarray:
                 xp = _numpy_ns
             else:
@@ -216,8 +212,8 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
             multi = False
             ins = v.saved
             out = v.out
-        elif tv in _NODE_TYPES:
-            multi = tv in _MULTI_TYPES
+        elif tv is Node or tv in NODE_TYPES:
+            multi = tv in MULTI_TYPES
             rule_args = _prepare_general(v, g, multi, capture, captured, walk, create_graph, wrap,
                                          handed)
             if rule_args is None:
@@ -266,7 +262,7 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
                 if gi.shape != shape:
                     gi = xp.sum_to(gi, shape)
             d = deps[n]
-            if type(n) in _MULTI_TYPES:
+            if type(n) is not Node and type(n) in MULTI_TYPES:
                 _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
             elif d == 1:  # its last consumer: the gradient is complete
                 prev = pop_grad(n, None)

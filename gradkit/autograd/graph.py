@@ -41,7 +41,7 @@ __all__ = [
     "configure",
     "full_or_dim",
     "is_scalar_input",
-    "scalar_first_swapped",
+    "observe",
     "make_node",
     "node_class",
     "present",
@@ -95,27 +95,37 @@ class Op:
             gradient (otherwise the engine hands it zeros; with ``create_graph`` it always does).
         grad_name: the ``grad_fn`` class name, as PyTorch's ``derivatives.yaml`` names it
             (``SumBackward0``; custom Functions: ``MyFnBackward``).
-        namer: optional ``namer(node) -> name or None`` for an op whose PyTorch overload, and
-            so name, depends on its arguments (``SumBackward0`` full, ``SumBackward1`` with
-            dim); called once when the node is recorded.
+        namer: optional ``namer(node) -> node class or None`` (see ``node_class``) for an op
+            whose PyTorch overload, and so name, depends on its arguments (``SumBackward0``
+            full, ``SumBackward1`` with dim); called once when the node is recorded.
         shown: optional ``shown(node) -> entries`` (Node, leaf Tensor or None per entry) for
-            ``next_functions`` where PyTorch's inputs differ from the rule's (a Python-scalar
-            exponent is no input of ``PowBackward0``; ``AddmmBackward0`` reaches the weight
-            through ``TBackward0``). By default a Python-scalar input is no entry, except for
-            the arithmetic ops whose scalar PyTorch wraps in a tensor (``scalar_entry``).
+            ``next_functions`` where PyTorch's inputs differ from the rule's
+            (``AddmmBackward0`` reaches the weight through ``TBackward0``). It may read the
+            node's ``next``, ``aux`` and its class's ``tag``, not its inputs (released after
+            backward).
+        scalar_entry: a Python-number operand is an entry None in ``next_functions`` (PyTorch
+            wraps the number of ``x + 2`` in a tensor); otherwise it is no entry (``x ** 2``).
+        scalar_first, scalar_second: ``(grad name, tag)`` of the node when that operand of a
+            two-operand op is a Python number (``2 - x`` is ``RsubBackward1``); by default the
+            op's name, tagged so that ``next_functions`` shows the number as above.
     """
 
     __slots__ = ("backward", "broadcasts", "forward", "name", "namer", "node_cls",
-                 "none_grads", "release", "returns_aux", "saves", "scalar_entry", "shown")
+                 "none_grads", "release", "returns_aux", "saves", "scalar_first_cls",
+                 "scalar_second_cls", "shown")
 
     def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
                  returns_aux=False, release=None, none_grads=False, grad_name=None, namer=None,
-                 shown=None, scalar_entry=False):
+                 shown=None, scalar_entry=False, scalar_first=None, scalar_second=None):
         self.name = name
-        self.node_cls = node_class(grad_name or name + "Backward0")
+        grad_name = grad_name or name + "Backward0"
+        self.node_cls = node_class(grad_name)
+        self.scalar_first_cls = node_class(*(scalar_first or (
+            grad_name, "swap" if scalar_entry else "drop1")))
+        self.scalar_second_cls = node_class(*(scalar_second or (
+            grad_name, None if scalar_entry else "drop2")))
         self.namer = namer
         self.shown = shown
-        self.scalar_entry = scalar_entry
         self.none_grads = none_grads
         self.forward = forward
         self.backward = backward
@@ -134,6 +144,11 @@ class Node:
     ``next`` holds, per input, the Node that produced it, the leaf Tensor that accumulates its
     gradient, or None. ``saved`` holds the input arrays the rule reads; ``inputs`` the input
     Tensors (for create_graph and version checks); ``versions`` their versions at forward time.
+
+    ``named`` is the class PyTorch's node has (``MulBackward0``, a subclass of this one made by
+    ``node_class``). A node is recorded as a plain ``Node`` (the engine's attribute reads stay
+    monomorphic, the fast case of CPython's inline caches) and takes its named class when it is
+    first seen from outside (``Tensor.grad_fn``, ``next_functions``: ``observe``).
     """
 
     __slots__ = (
@@ -141,6 +156,7 @@ class Node:
         "aux",
         "inputs",
         "meta",
+        "named",
         "needs",
         "next",
         "op",
@@ -167,11 +183,10 @@ class Node:
         # the output Tensor's version counter when ``out`` is saved (set by tensor.py); the
         # output is created at version 0, so any other value means it was changed in place
         self.out_vc = None
-        if type(self) is Node:
-            self.__class__ = op.node_cls
+        self.named = op.node_cls
 
     def name(self) -> str:
-        return type(self).__name__
+        return self.named.__name__
 
     @property
     def next_functions(self):
@@ -180,16 +195,22 @@ class Node:
         op = self.op
         if op is SELECT:  # an output of a multi-output node reads as that node
             return self.next[0].next_functions
-        shown = _PRESENTED.get(self)
-        if shown is not None:
-            ents = shown
-        elif op.shown is not None:
-            ents = op.shown(self)
-        else:
-            ents = self.next
-            ins = self.inputs
-            if ins and not op.scalar_entry and len(ins) == len(ents):
-                ents = [n for n, t in zip(ents, ins) if n is not None or hasattr(t, "_data")]
+        ents = _PRESENTED.get(self)
+        if ents is None:
+            if op.shown is not None:
+                ents = op.shown(self)
+            else:
+                ents = self.next
+                tag = self.named.tag
+                if tag is not None:  # a Python-number operand (see Op's scalar_first)
+                    if tag == "drop1":
+                        ents = ents[1:]
+                    elif tag == "drop2":
+                        ents = ents[:1]
+                    elif tag == "swap":
+                        ents = (ents[1], ents[0])
+                    elif tag == "reciprocal":  # 2 / x: PyTorch's reciprocal(x) * 2
+                        ents = (Shown("ReciprocalBackward0", ents[1:]), None)
         return tuple((_vertex(n), 0) for n in ents)
 
     @property
@@ -252,9 +273,18 @@ class Shown:
         return f"<{self._name} object at {id(self):#x}>"
 
 
+def observe(node):
+    """``node`` as the outside sees it: from now on an instance of its named class."""
+    if type(node) is Node or type(node) is MultiNode:
+        node.__class__ = node.named
+    return node
+
+
 def _vertex(n):
-    if n is None or isinstance(n, (Node, AccumulateGrad, Shown)):
+    if n is None or isinstance(n, (AccumulateGrad, Shown)):
         return n
+    if isinstance(n, Node):
+        return observe(n)
     acc = _ACCUMULATORS.get(id(n))  # a leaf Tensor: one AccumulateGrad while it is in use
     if acc is None or acc.variable is not n:
         acc = AccumulateGrad(n)
@@ -273,26 +303,34 @@ NODE_TYPES = {Node}
 _CLASSES = {}
 
 
-def node_class(name, multi=False):
-    """The Node subclass named ``name`` (``type(t.grad_fn).__name__`` as PyTorch's), made once.
-    """
-    cls = _CLASSES.get((name, multi))
+def node_class(name, tag=None, multi=False):
+    """The Node subclass named ``name`` (``type(t.grad_fn).__name__`` as PyTorch's), made once
+    per ``(name, tag, multi)``. ``tag`` (a class attribute) tells ``next_functions`` how
+    PyTorch's entries differ from the node's inputs (see ``Node.next_functions``, ``Op``)."""
+    key = (name, tag, multi)
+    cls = _CLASSES.get(key)
     if cls is None:
         base = MultiNode if multi else Node
-        cls = type(name, (base,), {"__slots__": (), "__module__": "builtins"})
-        _CLASSES[(name, multi)] = cls
+        cls = type(name, (base,), {"__slots__": (), "__module__": "builtins", "tag": tag})
+        _CLASSES[key] = cls
         (MULTI_TYPES if multi else PLAIN_TYPES).add(cls)
         NODE_TYPES.add(cls)
     return cls
+
+
+def _set_named(node, cls):
+    node.named = cls
+    if type(node) is not Node and type(node) is not MultiNode:  # already seen: its class now
+        node.__class__ = cls
 
 
 def rename(t, name, source=None):
     """Give the node just recorded for Tensor ``t`` PyTorch's name ``name`` (for faces that
     share one primitive among several PyTorch ops: ``view``/``squeeze``/``unsqueeze`` are all a
     reshape). ``source``: the face's input; nothing is renamed when ``t`` is it. Returns ``t``."""
-    node = t.grad_fn
+    node = t._grad_fn
     if node is not None and t is not source and node.op is not SELECT:
-        node.__class__ = node_class(name, isinstance(node, MultiNode))
+        _set_named(node, node_class(name, None, isinstance(node, MultiNode)))
     return t
 
 
@@ -304,16 +342,8 @@ def is_scalar_input(x) -> bool:
 def full_or_dim(base):
     """A namer for a reduction whose ``aux[0]`` is its axis: ``<base>Backward0`` over every
     element (None), ``<base>Backward1`` with a dim (PyTorch's ``sum``/``sum.dim_IntList``)."""
-    with_dim = base + "Backward1"
+    with_dim = node_class(base + "Backward1")
     return lambda node: None if node.aux[0] is None else with_dim
-
-
-def scalar_first_swapped(node):
-    """``next_functions`` of a commutative op recorded as ``2 + x``: PyTorch's ``x + 2``."""
-    ins = node.inputs
-    if ins and is_scalar_input(ins[0]):
-        return (node.next[1], None)
-    return node.next
 
 
 def present(t, name, inputs, source=None):
@@ -321,13 +351,13 @@ def present(t, name, inputs, source=None):
     for an input PyTorch shows as None) where gradkit composes it of several (``leaky_relu`` is a
     ``where``): its class and ``next_functions`` change, the recorded graph does not. Nothing
     changes when ``t`` is ``source`` (a face that returned its input). Returns ``t``."""
-    node = t.grad_fn
+    node = t._grad_fn
     if node is None or t is source or node.op is SELECT:
         return t
-    node.__class__ = node_class(name, isinstance(node, MultiNode))
+    _set_named(node, node_class(name, None, isinstance(node, MultiNode)))
     _PRESENTED[node] = tuple(
         None if x is None or not getattr(x, "requires_grad", False)
-        else (x.grad_fn if x.grad_fn is not None else x) for x in inputs)
+        else (x._grad_fn if x._grad_fn is not None else x) for x in inputs)
     return t
 
 
@@ -339,7 +369,7 @@ _new = object.__new__
 def make_node(op, inputs, next_, saved, out, aux, versions, needs):
     """``Node(...)`` for the per-op hot path: a plain call with ``needs`` given is ~25 ns cheaper
     than calling the class (which goes through ``__init__``). Sets every slot ``__init__`` sets."""
-    n = _new(op.node_cls)
+    n = _new(Node)
     n.op = op
     n.inputs = inputs
     n.next = next_
@@ -352,10 +382,11 @@ def make_node(op, inputs, next_, saved, out, aux, versions, needs):
     n.released = False
     n.meta = None
     n.out_vc = None
+    n.named = op.node_cls
     if op.namer is not None:
-        name = op.namer(n)
-        if name is not None:
-            n.__class__ = node_class(name)
+        cls = op.namer(n)
+        if cls is not None:
+            n.named = cls
     return n
 
 
@@ -368,7 +399,7 @@ class MultiNode(Node):
 
     def __init__(self, op, inputs, next_, saved, out, aux, versions, needs=None):
         super().__init__(op, inputs, next_, saved, out, aux, versions, needs)
-        self.__class__ = node_class(op.node_cls.__name__, True)
+        self.named = node_class(op.node_cls.__name__, None, True)
 
 
 MULTI_TYPES.add(MultiNode)

@@ -12,15 +12,7 @@ import math
 import numpy as np
 
 from .._backend import to_host
-from ..autograd.graph import (
-    SAVES_INPUTS,
-    SAVES_OUTPUT,
-    SCALAR_KEEPS_NUMBER_ONLY,
-    Op,
-    Shown,
-    is_scalar_input,
-    scalar_first_swapped,
-)
+from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, SCALAR_KEEPS_NUMBER_ONLY, Op
 from .special import erf_array
 
 __all__ = [
@@ -402,44 +394,19 @@ def _remainder_b(xp, g, ins, out, aux, needs):
     return g, (-(g * xp.floor(a / b)) if needs[1] else None)
 
 
-# grad_fn names as PyTorch's (a Python number is wrapped into a tensor for + - * /: an entry
-# None in next_functions; ``2 - x`` is rsub.Scalar, ``2 / x`` is reciprocal(x) * 2, and pow's
-# overloads are Tensor_Scalar 0, Tensor_Tensor 1, Scalar 2)
-def _sub_name(node):
-    return "RsubBackward1" if is_scalar_input(node.inputs[0]) else None
-
-
-def _sub_shown(node):
-    return node.next[1:] if is_scalar_input(node.inputs[0]) else node.next
-
-
-def _div_name(node):
-    return "MulBackward0" if is_scalar_input(node.inputs[0]) else None
-
-
-def _div_shown(node):
-    if is_scalar_input(node.inputs[0]):
-        return (Shown("ReciprocalBackward0", node.next[1:]), None)
-    return node.next
-
-
-def _pow_name(node):
-    a, b = node.inputs
-    if is_scalar_input(a):
-        return "PowBackward2"
-    return None if is_scalar_input(b) else "PowBackward1"
-
-
-ADD = Op("Add", _add_f, _add_b, saves=0, broadcasts=True, scalar_entry=True,
-         shown=scalar_first_swapped)
-SUB = Op("Sub", _sub_f, _sub_b, saves=0, broadcasts=True, scalar_entry=True, namer=_sub_name,
-         shown=_sub_shown)
+# grad_fn names as PyTorch's: a Python number is wrapped into a tensor for + - * / (an entry
+# None in next_functions; ``2 + x`` reads as ``x + 2``); ``2 - x`` is rsub.Scalar, ``2 / x`` is
+# reciprocal(x) * 2, and pow's overloads are Tensor_Tensor 1, Tensor_Scalar 0, Scalar 2
+ADD = Op("Add", _add_f, _add_b, saves=0, broadcasts=True, scalar_entry=True)
+SUB = Op("Sub", _sub_f, _sub_b, saves=0, broadcasts=True, scalar_entry=True,
+         scalar_first=("RsubBackward1", "drop1"))
 MUL = Op("Mul", _mul_f, _mul_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
-         scalar_entry=True, shown=scalar_first_swapped)
+         scalar_entry=True)
 DIV = Op("Div", _div_f, _div_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
-         scalar_entry=True, namer=_div_name, shown=_div_shown)
+         scalar_entry=True, scalar_first=("MulBackward0", "reciprocal"))
 NEG = Op("Neg", _neg_f, _neg_b, saves=0)
-POW = Op("Pow", _pow_f, _pow_b, broadcasts=True, namer=_pow_name)
+POW = Op("Pow", _pow_f, _pow_b, broadcasts=True, grad_name="PowBackward1",
+         scalar_first=("PowBackward2", "drop1"), scalar_second=("PowBackward0", "drop2"))
 EXP = Op("Exp", _exp_f, _exp_b, saves=SAVES_OUTPUT)
 LOG = Op("Log", _log_f, _log_b)
 LOG1P = Op("Log1p", _log1p_f, _log1p_b, grad_name="Log1PBackward0")

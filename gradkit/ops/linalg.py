@@ -12,7 +12,7 @@ import string
 import numpy as _np
 
 from .._backend import namespace_of, to_host
-from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, Shown
+from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, Shown, node_class
 from .reduction import expand_reduced
 
 __all__ = [
@@ -37,7 +37,9 @@ def _matmul_b(xp, g, ins, out, aux, needs):
 # operand, an mm) between views: the node reads as that chain
 def _matmul_name(node):
     a, b = node.inputs
-    return None if a.ndim == 2 and b.ndim == 2 else "UnsafeViewBackward0"
+    if a.ndim == 2 and b.ndim == 2:
+        return None
+    return node_class("UnsafeViewBackward0", "mm" if b.ndim == 2 else "bmm")
 
 
 def _view_of(edge, expand):
@@ -47,13 +49,13 @@ def _view_of(edge, expand):
 
 
 def _matmul_shown(node):
-    a, b = node.inputs
     ea, eb = node.next
-    if a.ndim == 2 and b.ndim == 2:
-        return node.next
-    if b.ndim == 2:
+    tag = node.named.tag
+    if tag == "mm":
         return (Shown("MmBackward0", (_view_of(ea, False), eb)),)
-    return (Shown("BmmBackward0", (_view_of(ea, True), _view_of(eb, True))),)
+    if tag == "bmm":
+        return (Shown("BmmBackward0", (_view_of(ea, True), _view_of(eb, True))),)
+    return node.next
 
 
 MATMUL = Op("Mm", _matmul_f, _matmul_b, broadcasts=True, namer=_matmul_name, shown=_matmul_shown)

@@ -6,7 +6,7 @@ The rule is written against ``xp`` so higher-order gradients work.
 
 from __future__ import annotations
 
-from ..autograd.graph import Op, Shown
+from ..autograd.graph import Op, Shown, node_class
 
 __all__ = ["LINEAR"]
 
@@ -43,13 +43,12 @@ def _linear_b(xp, g, ins, out, aux, needs):
 # bias, mm(x, w.t()) without; other ranks view the input to 2-D and the output back
 # (ViewBackward0 / UnsafeViewBackward0 over the product; 1-D: unsqueeze and squeeze).
 def _linear_name(node):
-    nd = node.inputs[0].ndim
-    bias = len(node.inputs) > 2
+    nd = min(node.inputs[0].ndim, 3)  # the tag: 1, 2 or more dims
+    if len(node.inputs) > 2:
+        return node_class("AddmmBackward0" if nd == 2 else "ViewBackward0", nd)
     if nd == 2:
-        return None if bias else "MmBackward0"
-    if bias:
-        return "ViewBackward0"
-    return "SqueezeBackward4" if nd == 1 else "UnsafeViewBackward0"
+        return node_class("MmBackward0", nd)
+    return node_class("SqueezeBackward4" if nd == 1 else "UnsafeViewBackward0", nd)
 
 
 def _via(name, edge):
@@ -58,7 +57,9 @@ def _via(name, edge):
 
 def _linear_shown(node):
     nxt = node.next
-    nd = node.inputs[0].ndim
+    nd = node.named.tag
+    if nd is None:  # renamed: PyTorch's entries are unknown, show the rule's
+        return nxt
     x = nxt[0] if nd == 2 else _via("UnsqueezeBackward0" if nd == 1 else "ViewBackward0", nxt[0])
     w = _via("TBackward0", nxt[1])
     prod = (nxt[2], x, w) if len(nxt) > 2 else (x, w)

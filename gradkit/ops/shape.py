@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.graph import Op, Shown
+from ..autograd.graph import Op, Shown, node_class
 
 __all__ = ["RESHAPE", "PERMUTE", "EXPAND", "CAT", "STACK", "FLIP", "REPEAT", "GETITEM", "SETITEM",
            "INDEX_ADD", "GATHER", "SCATTER_ADD", "UNFOLD", "is_basic_index", "gather_index"]
@@ -194,7 +194,7 @@ def _getitem_name(node):
     steps = _basic_steps(node)
     if steps is None:
         return None
-    return steps[-1] if steps else "AliasBackward0"
+    return node_class(steps[-1] if steps else "AliasBackward0")
 
 
 def _getitem_shown(node):
