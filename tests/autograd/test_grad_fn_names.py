@@ -246,6 +246,15 @@ def test_graph_matches_pytorch(key):
     assert re.fullmatch(rf"<{node.name()} object at 0x[0-9a-f]+>", repr(node))
 
 
+@pytest.mark.parametrize("key", sorted(set(CORPUS) - set(KNOWN)))
+def test_graph_reads_the_same_after_backward(key):
+    """backward frees what the nodes saved; names and next_functions stay PyTorch's."""
+    out = CORPUS[key](Env(gradkit))
+    before = walk(out)
+    (out if out.ndim == 0 else out.sum()).backward()
+    assert walk(out) == before
+
+
 @pytest.mark.parametrize("key", sorted(KNOWN))
 def test_known_differences_still_differ(key):
     ours, theirs, _, _ = _walks(key)
@@ -254,6 +263,54 @@ def test_known_differences_still_differ(key):
 
 def test_corpus_size():
     assert len(CORPUS) >= 100
+
+
+def test_accumulate_grad_and_node_api():
+    x = gradkit.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    (acc, k), (none, _) = y.grad_fn.next_functions
+    assert type(acc).__name__ == "AccumulateGrad" and acc.variable is x and k == 0
+    assert none is None
+    assert y.grad_fn.next_functions[0][0] is acc  # one accumulator per leaf, as PyTorch's
+    assert acc.name() == "torch::autograd::AccumulateGrad" and acc.next_functions == ()
+    assert type(y.grad_fn).__module__ == type(torch.ones(1, requires_grad=True).mul(2)
+                                               .grad_fn).__module__
+    assert repr(y) == repr(torch.tensor([1.0, 2.0], requires_grad=True) * 2)
+    assert isinstance(y.grad_fn.metadata, dict)
+
+
+def test_custom_function_is_named_like_pytorch():
+    def make(lib):
+        class Twice(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return a * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        return Twice.apply(lib.tensor([1.0], requires_grad=True)).grad_fn
+
+    ours, theirs = make(gradkit), make(torch)
+    assert ours.name() == theirs.name() == type(ours).__name__ == "TwiceBackward"
+
+
+def test_a_long_grad_fn_wraps_as_pytorch_prints_it():
+    data = np.arange(12, dtype=np.float32).reshape(3, 4) * 1.2345
+    ours = gradkit.tensor(data, requires_grad=True).index_select(0, gradkit.tensor([2, 0]))
+    theirs = torch.tensor(data, requires_grad=True).index_select(0, torch.tensor([2, 0]))
+    assert repr(ours) == repr(theirs)
+
+
+def test_names_survive_the_class_change_of_a_renamed_node():
+    """A node seen before a face renames it takes the new class at once."""
+    x = gradkit.ones(2, 3, requires_grad=True)
+    y = x * 1
+    assert type(y.grad_fn).__name__ == "MulBackward0"
+    z = y.t()
+    assert type(z.grad_fn).__name__ == "TBackward0"
+    assert z.grad_fn.next_functions[0][0] is y.grad_fn
 
 
 def report():
