@@ -39,6 +39,7 @@ __all__ = [
     "PostAccumulateHook",
     "anomaly_state",
     "configure",
+    "edge_of",
     "full_or_dim",
     "is_scalar_input",
     "observe",
@@ -347,18 +348,24 @@ def full_or_dim(base):
 
 
 def present(t, name, inputs, source=None):
-    """Show the node of ``t`` as PyTorch's one node ``name`` over ``inputs`` (Tensors, or None
-    for an input PyTorch shows as None) where gradkit composes it of several (``leaky_relu`` is a
-    ``where``): its class and ``next_functions`` change, the recorded graph does not. Nothing
-    changes when ``t`` is ``source`` (a face that returned its input). Returns ``t``."""
+    """Show the node of ``t`` as PyTorch's one node ``name`` over ``inputs`` (Tensors, None
+    for an input PyTorch shows as None, or ``Shown`` nodes) where gradkit composes it of
+    several (``leaky_relu`` is a ``where``): its class and ``next_functions`` change, the
+    recorded graph does not. Nothing changes when ``t`` is ``source`` (a face that returned its
+    input). Returns ``t``."""
     node = t._grad_fn
     if node is None or t is source or node.op is SELECT:
         return t
     _set_named(node, node_class(name, None, isinstance(node, MultiNode)))
-    _PRESENTED[node] = tuple(
-        None if x is None or not getattr(x, "requires_grad", False)
-        else (x._grad_fn if x._grad_fn is not None else x) for x in inputs)
+    _PRESENTED[node] = tuple(x if isinstance(x, Shown) else edge_of(x) for x in inputs)
     return t
+
+
+def edge_of(x):
+    """What a node's ``next`` holds for input ``x``: its node, the leaf itself, or None."""
+    if x is None or not getattr(x, "requires_grad", False):
+        return None
+    return x._grad_fn if x._grad_fn is not None else x
 
 
 # node -> its next_functions entries, for the nodes ``present`` shows as PyTorch's

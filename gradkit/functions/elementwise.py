@@ -855,13 +855,13 @@ def rsub(input, other, *, alpha=1):
 @declare(inplace=True, out=True)
 def clamp_min(input, min):
     """``clamp(input, min=min)``."""
-    return clamp(input, min=min)
+    return present(clamp(input, min=min), "ClampMinBackward0", (input,), input)
 
 
 @declare(inplace=True, out=True)
 def clamp_max(input, max):
     """``clamp(input, max=max)``."""
-    return clamp(input, max=max)
+    return present(clamp(input, max=max), "ClampMaxBackward0", (input,), input)
 
 
 # ------------------------------------------------------------------ operators

@@ -11,7 +11,7 @@ from .._backend import to_host
 from .._tensor.record import apply, apply1
 from .._tensor.tensor import Tensor, wrap
 from ..autograd import grad_mode
-from ..autograd.graph import rename
+from ..autograd.graph import present, rename
 from ..ops import shape as S
 from ._args import (
     _const_like,
@@ -322,7 +322,7 @@ def split(tensor, split_size_or_sections, dim=0):
         for s in sizes:
             bounds.append((start, start + s))
             start += s
-    return tuple(_slice_along(x, d, a, b) for a, b in bounds)
+    return tuple(present(_slice_along(x, d, a, b), "SplitBackward0", (x,), x) for a, b in bounds)
 
 
 @declare()
@@ -339,7 +339,8 @@ def chunk(input, chunks, dim=0):
 def unbind(input, dim=0):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
-    return tuple(x[(slice(None),) * d + (i,)] for i in range(x.shape[d]))
+    return tuple(present(x[(slice(None),) * d + (i,)], "UnbindBackward0", (x,))
+                 for i in range(x.shape[d]))
 
 
 @declare()

@@ -200,6 +200,44 @@ CORPUS = {
     "bce_with_logits": lambda e: e.F.binary_cross_entropy_with_logits(e.a, e.ytarget),
     "kl_div": lambda e: e.F.kl_div(e.F.log_softmax(e.a, 1), e.ytarget, reduction="batchmean"),
     "kl_div_mean": lambda e: e.F.kl_div(e.a, e.ytarget),
+    "cross_entropy_4d": lambda e: e.F.cross_entropy(e.img, e.lib.zeros(2, 6, 6, dtype=e.lib.long)),
+    "cross_entropy_weight": lambda e: e.F.cross_entropy(e.a, e.target, weight=e.lib.ones(4)),
+    "nll_loss_none": lambda e: e.F.nll_loss(e.a, e.target, reduction="none"),
+    "nll_loss_3d": lambda e: e.F.nll_loss(e.F.log_softmax(e.bm, 1),
+                                          e.lib.zeros(2, 4, dtype=e.lib.long)),
+    "cross_entropy_smoothing": lambda e: e.F.cross_entropy(e.a, e.target, label_smoothing=0.1),
+    "cross_entropy_probs": lambda e: e.F.cross_entropy(e.a, e.ytarget),
+    "l1_abs_mean": lambda e: (e.a - e.b).abs().mean(),
+    # more layers and shape ops
+    "groupnorm": lambda e: e.layer(lambda nn: nn.GroupNorm(1, 3))(e.img),
+    "conv1d": lambda e: e.layer(lambda nn: nn.Conv1d(4, 2, 3))(e.seq.transpose(1, 2)),
+    "split": lambda e: e.a.split(2)[0],
+    "chunk": lambda e: e.a.chunk(2, 1)[1],
+    "unbind": lambda e: e.a.unbind(0)[1],
+    "pad": lambda e: e.F.pad(e.a, (1, 1)),
+    "mean_dims": lambda e: e.img.mean((2, 3)),
+    "expand_as": lambda e: e.v.expand_as(e.a),
+    "view_flatten_conv": lambda e: e.img.view(2, -1),
+    "neg_index": lambda e: e.a[-1],
+    "bool_mask": lambda e: e.a[e.a > 0],
+    "cumprod": lambda e: e.p.cumprod(1),
+    "matmul_t": lambda e: e.a @ e.b.T,
+    "clamp_min_method": lambda e: e.a.clamp_min(0.1),
+    "softmax_F": lambda e: e.F.softmax(e.a, dim=1),
+    "sigmoid_F": lambda e: e.F.sigmoid(e.a),
+    "add_inplace": lambda e: (e.a * 1).add_(e.b),
+    "dropout_train": lambda e: e.F.dropout(e.a, 0.5, training=True),
+    # known differences (see KNOWN)
+    "interpolate": lambda e: e.F.interpolate(e.img, scale_factor=2),
+    "lstm": lambda e: e.layer(lambda nn: nn.LSTM(4, 3, batch_first=True))(e.seq)[0],
+    "gru": lambda e: e.layer(lambda nn: nn.GRU(4, 3))(e.seq)[0],
+    "adaptive_avg_pool_1": lambda e: e.F.adaptive_avg_pool2d(e.img, 1),
+    "cosine_similarity": lambda e: e.F.cosine_similarity(e.a, e.b),
+    "normalize": lambda e: e.F.normalize(e.a, dim=1),
+    "multihead_attention": lambda e: e.layer(lambda nn: nn.MultiheadAttention(
+        4, 2, batch_first=True))(e.seq, e.seq, e.seq)[0],
+    "sdpa": lambda e: e.F.scaled_dot_product_attention(e.seq, e.seq, e.seq),
+    "relu_inplace": lambda e: e.F.relu(e.a * 1, inplace=True),
 }
 
 
@@ -234,6 +272,22 @@ KNOWN = {
     # PyTorch decomposes einsum into unsqueeze/permute/view and one bmm (nine nodes here);
     # gradkit's einsum is one node whose rule is an einsum per operand
     "einsum": "one fused node (EinsumBackward0) where PyTorch records its decomposition",
+    "cross_entropy_smoothing": "one fused node; PyTorch records nll + the smoothing term as a "
+                               "composite (Add/Mul/Div over two reductions)",
+    "cross_entropy_probs": "the same composite, in another order (PyTorch: DivBackward1 over "
+                           "Neg/Sum; gradkit: sum then divide)",
+    "interpolate": "one resampling node per axis (UpsampleAxis); PyTorch's one "
+                   "UpsampleNearest2DBackward0",
+    "lstm": "one fused LSTM node; PyTorch's CPU kernel shows MkldnnRnnLayerBackward0 with "
+            "another input order",
+    "gru": "one fused GRU node; PyTorch's CPU GRU is a composite per step",
+    "adaptive_avg_pool_1": "an average pool; PyTorch special-cases output size 1 as a mean",
+    "cosine_similarity": "the same composite with clamp where PyTorch clones",
+    "normalize": "clamp where PyTorch has clamp_min + expand",
+    "multihead_attention": "the input projection is matmul + add; PyTorch fuses an addmm over "
+                           "an unsafe view",
+    "sdpa": "PyTorch records its safe softmax and reshape-alias nodes",
+    "relu_inplace": "an in-place op records the out-of-place node and a copy into the input",
 }
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from ... import functions as _F
 from ..._backend import to_host
 from ..._tensor import Tensor, apply, apply1, as_tensor_arg, wrap
+from ...autograd.graph import Shown, edge_of, present
 from ...ops import loss as LO
 from .activation import log_softmax
 
@@ -189,7 +190,20 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                  (t, w, ignore_index, reduction, float(label_smoothing)))
     if reduction == "none" and tuple(out.shape) != out_shape:
         out = out.reshape(out_shape)
-    return out
+    if label_smoothing:
+        return out
+    return _nll_nd_node(out, x, Shown("LogSoftmaxBackward0", (edge_of(x),)), reduction)
+
+
+def _nll_nd_node(out, x, logp, reduction):
+    """PyTorch takes (N, C, d1) and (N, C, H, W) input to nll_loss2d (``NllLoss2DBackward0``,
+    over a view for 3-D input); gradkit flattens to (M, C) first. ``logp``: what the node
+    reads (the input's edge, or the log-softmax shown over it)."""
+    if x.ndim not in (3, 4) or reduction == "none":
+        return out
+    if x.ndim == 3:
+        logp = Shown("ViewBackward0", (logp,))
+    return present(out, "NllLoss2DBackward0", (logp,))
 
 
 def _cross_entropy_probs(x, tgt, weight, reduction, smoothing):
@@ -241,7 +255,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     out = apply1(LO.NLL, x2, (t, w, ignore_index, reduction))
     if reduction == "none" and tuple(out.shape) != out_shape:
         out = out.reshape(out_shape)
-    return out
+    x = _t(input)
+    return _nll_nd_node(out, x, edge_of(x), reduction)
 
 
 def _weighted(loss: Tensor, weight, x: Tensor, reduction: str, name: str,

@@ -12,6 +12,7 @@ import numpy as np
 from ... import functions as _F
 from ..._backend import namespace_of
 from ..._tensor import Tensor, apply, as_tensor_arg
+from ...autograd.graph import present
 from ...ops import normalization as NO
 
 __all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "layer_norm",
@@ -171,7 +172,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         y = y * weight.reshape(bshape)
     if bias is not None:
         y = y + bias.reshape(bshape)
-    return y
+    return present(y, "NativeGroupNormBackward0", (x, weight, bias), x)  # one node in PyTorch
 
 
 def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
