@@ -97,8 +97,11 @@ class Op:
         grad_name: the ``grad_fn`` class name, as PyTorch's ``derivatives.yaml`` names it
             (``SumBackward0``; custom Functions: ``MyFnBackward``).
         namer: optional ``namer(node) -> node class or None`` (see ``node_class``) for an op
-            whose PyTorch overload, and so name, depends on its arguments (``SumBackward0``
-            full, ``SumBackward1`` with dim); called once when the node is recorded.
+            whose PyTorch overload, and so name, depends on its inputs (linear's rank); called
+            once when the node is recorded.
+        aux_namer: the same for a name that depends on ``aux`` only (``SumBackward0`` full,
+            ``SumBackward1`` with dim; which basic index): called when the node is first
+            named, not on the per-op path.
         shown: optional ``shown(node) -> entries`` (Node, leaf Tensor or None per entry) for
             ``next_functions`` where PyTorch's inputs differ from the rule's
             (``AddmmBackward0`` reaches the weight through ``TBackward0``). It may read the
@@ -111,16 +114,20 @@ class Op:
             op's name, tagged so that ``next_functions`` shows the number as above.
     """
 
-    __slots__ = ("backward", "broadcasts", "forward", "name", "namer", "node_cls",
-                 "none_grads", "release", "returns_aux", "saves", "scalar_first_cls",
-                 "scalar_second_cls", "shown")
+    __slots__ = ("aux_namer", "backward", "broadcasts", "default_cls", "forward", "name",
+                 "namer", "node_cls", "none_grads", "release", "returns_aux", "saves",
+                 "scalar_first_cls", "scalar_second_cls", "shown")
 
     def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
                  returns_aux=False, release=None, none_grads=False, grad_name=None, namer=None,
-                 shown=None, scalar_entry=False, scalar_first=None, scalar_second=None):
+                 shown=None, scalar_entry=False, scalar_first=None, scalar_second=None,
+                 aux_namer=None):
         self.name = name
         grad_name = grad_name or name + "Backward0"
-        self.node_cls = node_class(grad_name)
+        self.default_cls = node_class(grad_name)
+        # None: the node is named on first use (``aux_namer``)
+        self.node_cls = None if aux_namer is not None else self.default_cls
+        self.aux_namer = aux_namer
         self.scalar_first_cls = node_class(*(scalar_first or (
             grad_name, "swap" if scalar_entry else "drop1")))
         self.scalar_second_cls = node_class(*(scalar_second or (
@@ -158,6 +165,7 @@ class Node:
         "inputs",
         "meta",
         "named",
+        "presented",
         "needs",
         "next",
         "op",
@@ -187,7 +195,7 @@ class Node:
         self.named = op.node_cls
 
     def name(self) -> str:
-        return self.named.__name__
+        return (self.named or _name_from_aux(self)).__name__
 
     @property
     def next_functions(self):
@@ -196,13 +204,13 @@ class Node:
         op = self.op
         if op is SELECT:  # an output of a multi-output node reads as that node
             return self.next[0].next_functions
-        ents = _PRESENTED.get(self)
+        ents = getattr(self, "presented", None)  # (set by ``present`` only)
         if ents is None:
             if op.shown is not None:
                 ents = op.shown(self)
             else:
                 ents = self.next
-                tag = self.named.tag
+                tag = (self.named or _name_from_aux(self)).tag
                 if tag is not None:  # a Python-number operand (see Op's scalar_first)
                     if tag == "drop1":
                         ents = ents[1:]
@@ -277,8 +285,14 @@ class Shown:
 def observe(node):
     """``node`` as the outside sees it: from now on an instance of its named class."""
     if type(node) is Node or type(node) is MultiNode:
-        node.__class__ = node.named
+        node.__class__ = node.named or _name_from_aux(node)
     return node
+
+
+def _name_from_aux(node):
+    op = node.op
+    node.named = cls = op.aux_namer(node) or op.default_cls
+    return cls
 
 
 def _vertex(n):
@@ -356,8 +370,19 @@ def present(t, name, inputs, source=None):
     node = t._grad_fn
     if node is None or t is source or node.op is SELECT:
         return t
-    _set_named(node, node_class(name, None, isinstance(node, MultiNode)))
-    _PRESENTED[node] = tuple(x if isinstance(x, Shown) else edge_of(x) for x in inputs)
+    cls = _CLASSES.get((name, None, False))
+    if cls is None or type(node) is not Node:
+        cls = node_class(name, None, isinstance(node, MultiNode))
+    _set_named(node, cls)
+    ents = []
+    for x in inputs:
+        if x is None or type(x) is Shown:
+            ents.append(x)
+        elif getattr(x, "requires_grad", False):
+            ents.append(x._grad_fn if x._grad_fn is not None else x)
+        else:
+            ents.append(None)
+    node.presented = ents
     return t
 
 
@@ -368,8 +393,6 @@ def edge_of(x):
     return x._grad_fn if x._grad_fn is not None else x
 
 
-# node -> its next_functions entries, for the nodes ``present`` shows as PyTorch's
-_PRESENTED = weakref.WeakKeyDictionary()
 _new = object.__new__
 
 
@@ -406,7 +429,7 @@ class MultiNode(Node):
 
     def __init__(self, op, inputs, next_, saved, out, aux, versions, needs=None):
         super().__init__(op, inputs, next_, saved, out, aux, versions, needs)
-        self.named = node_class(op.node_cls.__name__, None, True)
+        self.named = node_class(op.default_cls.__name__, None, True)
 
 
 MULTI_TYPES.add(MultiNode)

@@ -209,9 +209,9 @@ def _log_softmax_b(xp, g, ins, out, aux, needs):
     return (g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),)
 
 
-SUM = Op("Sum", _sum_f, _sum_b, saves=0, namer=full_or_dim("Sum"))
-MEAN = Op("Mean", _mean_f, _mean_b, saves=0, namer=full_or_dim("Mean"))
-PROD = Op("Prod", _prod_f, _prod_b, namer=full_or_dim("Prod"))
+SUM = Op("Sum", _sum_f, _sum_b, saves=0, aux_namer=full_or_dim("Sum"))
+MEAN = Op("Mean", _mean_f, _mean_b, saves=0, aux_namer=full_or_dim("Mean"))
+PROD = Op("Prod", _prod_f, _prod_b, aux_namer=full_or_dim("Prod"))
 AMAX = Op("Amax", _amax_f, _amax_b, saves=_BOTH)
 AMIN = Op("Amin", _amin_f, _amax_b, saves=_BOTH)
 # max()/min() over everything are PyTorch's second overloads (the first takes a dim)

@@ -190,11 +190,36 @@ def _basic_steps(node):
     return steps
 
 
+_STEP_CLASSES = {}
+
+
 def _getitem_name(node):
-    steps = _basic_steps(node)
-    if steps is None:
-        return None
-    return node_class(steps[-1] if steps else "AliasBackward0")
+    """The class of PyTorch's last step (``_basic_steps``); one loop, no list (per-op path)."""
+    index, in_shape = node.aux
+    last = None
+    pos = 0
+    for part in index:
+        t = type(part)
+        if t is int:
+            last = "SelectBackward0"
+            pos += 1
+        elif t is slice:
+            if part.start is not None or part.stop is not None or part.step not in (None, 1):
+                n = in_shape[pos] if pos < len(in_shape) else 0
+                if part.indices(n) != (0, n, 1):
+                    last = "SliceBackward0"
+            pos += 1
+        elif part is None:
+            last = "UnsqueezeBackward0"
+        elif part is Ellipsis:
+            pos += len(in_shape) - sum(1 for p in index if p is not None and p is not Ellipsis)
+        else:
+            return None  # advanced: the op's own IndexBackward0
+    last = last or "AliasBackward0"
+    cls = _STEP_CLASSES.get(last)
+    if cls is None:
+        cls = _STEP_CLASSES[last] = node_class(last)
+    return cls
 
 
 def _getitem_shown(node):
@@ -215,7 +240,7 @@ CAT = Op("Cat", _cat_f, _cat_b, saves=0)
 STACK = Op("Stack", _stack_f, _stack_b, saves=0)
 FLIP = Op("Flip", _flip_f, _flip_b, saves=0)
 REPEAT = Op("Repeat", _repeat_f, _repeat_b, saves=0)
-GETITEM = Op("Index", _getitem_f, _getitem_b, saves=0, namer=_getitem_name,
+GETITEM = Op("Index", _getitem_f, _getitem_b, saves=0, aux_namer=_getitem_name,
              shown=_getitem_shown)
 INDEX_ADD = Op("IndexAdd", _index_add_f, _index_add_b, saves=0)
 GATHER = Op("Gather", _gather_f, _gather_b, saves=0)
