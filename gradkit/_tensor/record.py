@@ -26,6 +26,7 @@ from ..autograd.graph import (
     Node,
     anomaly_state,
     make_node,
+    node_class,
     record_trace,
 )
 from ..ops import memory as M
@@ -63,7 +64,7 @@ def apply1(op, x, params=()):
         out = _as_array(out)
     if x.requires_grad and _STATE[0]:
         saves = op.saves
-        edge = x.grad_fn
+        edge = x._grad_fn
         if edge is None:
             edge = x
         if saves & SAVES_INPUTS:
@@ -79,7 +80,7 @@ def apply1(op, x, params=()):
         t = _new(Tensor)  # _make, inlined
         t._data = out
         t.requires_grad = True
-        t.grad_fn = node
+        t._grad_fn = node
         t.grad = None
         t._hooks = None
         if saves & SAVES_OUTPUT:
@@ -116,11 +117,11 @@ def apply2(op, a, b, params=()):
         saves = op.saves
         ea = eb = None
         if ra:
-            ea = a.grad_fn
+            ea = a._grad_fn
             if ea is None:
                 ea = a
         if rb:
-            eb = b.grad_fn
+            eb = b._grad_fn
             if eb is None:
                 eb = b
         nxt = (ea, eb)
@@ -143,12 +144,16 @@ def apply2(op, a, b, params=()):
         else:
             node = make_node(op, (a, b), nxt, None, out if saves & SAVES_OUTPUT else None, aux,
                              None, (ra, rb))
+        if not tb:  # a Python-number operand: PyTorch's overload for it (``x ** 2``, ``2 - x``)
+            node.named = op.scalar_second_cls
+        elif not ta:
+            node.named = op.scalar_first_cls
         if anomaly_state[0]:
             record_trace(node)
         t = _new(Tensor)  # _make, inlined
         t._data = out
         t.requires_grad = True
-        t.grad_fn = node
+        t._grad_fn = node
         t.grad = None
         t._hooks = None
         if saves & SAVES_OUTPUT:
@@ -222,7 +227,7 @@ def scalar_result(op, a, s, da, out):
         out = _as_array(out)
     if a.requires_grad and _STATE[0]:
         saves = op.saves
-        edge = a.grad_fn
+        edge = a._grad_fn
         if edge is None:
             edge = a
         node = _new(Node)  # make_node, inlined
@@ -235,6 +240,7 @@ def scalar_result(op, a, s, da, out):
         node.released = False
         node.meta = None
         node.out_vc = None
+        node.named = op.scalar_second_cls  # (the number is always the second operand here)
         if saves & SAVES_INPUTS:
             if saves & SCALAR_KEEPS_NUMBER_ONLY:  # x * 2, x / 2: the rule reads only the 2
                 node.saved = (None, s)
@@ -248,7 +254,7 @@ def scalar_result(op, a, s, da, out):
         t = _new(Tensor)  # _make, inlined
         t._data = out
         t.requires_grad = True
-        t.grad_fn = node
+        t._grad_fn = node
         t.grad = None
         t._hooks = None
         if saves & SAVES_OUTPUT:
@@ -306,7 +312,7 @@ def inplace(self, op, other=None, params=(), name=None):
     rg = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
     name = name or op.name.lower() + "_"
     if rg and _STATE[0]:
-        if self.grad_fn is None and self.requires_grad:
+        if self._grad_fn is None and self.requires_grad:
             raise RuntimeError(
                 f"a leaf Variable that requires grad is being used in an in-place operation "
                 f"({name}). Wrap the update in `with gradkit.no_grad():` (as optimizers do) "
@@ -316,7 +322,7 @@ def inplace(self, op, other=None, params=(), name=None):
         if chain:
             _check_view_write(root, chain, name)
         keep = self._data.copy() if op.saves & SAVES_INPUTS else self._data
-        old = _make(keep, self.requires_grad, self.grad_fn)
+        old = _make(keep, self.requires_grad, self._grad_fn)
         old._vc = [self._vc[0]]
         if other is None:
             res = apply1(op, old, params)
@@ -332,7 +338,7 @@ def inplace(self, op, other=None, params=(), name=None):
                 f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast "
                 f"shape {tuple(res.shape)}"
             )
-        prev = self.grad_fn
+        prev = self._grad_fn
         if prev is not None and prev.op.saves & SAVES_OUTPUT:
             if prev.meta is None:
                 prev.meta = {}
@@ -341,7 +347,7 @@ def inplace(self, op, other=None, params=(), name=None):
         if chain:
             rebase_view(self, root, chain, res)
             return self
-        self.grad_fn = res.grad_fn
+        self._grad_fn = res._grad_fn
         self.requires_grad = True
         return self
     # no graph: compute and write in place
@@ -374,7 +380,7 @@ def view_chain(t):
     views and the view nodes from ``t`` up to it; else ``(t, [])``."""
     chain = []
     while True:
-        node = t.grad_fn
+        node = t._grad_fn
         if node is None or node.op not in _VIEW_OPS_SET:
             break
         ins = node.inputs
@@ -386,7 +392,7 @@ def view_chain(t):
 
 
 def _check_view_write(root, chain, name):
-    if root.grad_fn is None and root.requires_grad:
+    if root._grad_fn is None and root.requires_grad:
         raise RuntimeError(
             f"{name}: a view of a leaf Variable that requires grad is being used in an in-place "
             f"operation. Modify the leaf under `with gradkit.no_grad():`, or clone() it first."
@@ -412,15 +418,15 @@ def rebase_view(view, root, chain, res):
         region = op.forward(numpy_ns if type(region) is _ndarray else namespace_of(region),
                             region, *view_aux)
     region[...] = True
-    new = apply2(_VIEW_SCATTER, _make(data, root.requires_grad, root.grad_fn), res,
+    new = apply2(_VIEW_SCATTER, _make(data, root.requires_grad, root._grad_fn), res,
                  (views, mask))
-    root.grad_fn = new.grad_fn
+    root._grad_fn = new._grad_fn
     root.requires_grad = True
     # the tensors whose grad_fn the chain's nodes are: the view, then each intermediate base
     tensors = [view] + [node.inputs[0] for node in chain[:-1]]
     t = root
     for node, tensor in zip(reversed(chain), reversed(tensors)):
-        tensor.grad_fn = apply1(node.op, t, node.aux).grad_fn
+        tensor._grad_fn = apply1(node.op, t, node.aux)._grad_fn
         tensor.requires_grad = True
         t = tensor
 
@@ -462,5 +468,8 @@ def function_node(op, inputs, next_, aux, n_out=None):
 
 
 def select_node(node, i):
-    """The ``grad_fn`` of output ``i`` of a multi-output node."""
-    return Node(SELECT, (), (node,), None, None, i, None)
+    """The ``grad_fn`` of output ``i`` of a multi-output node: reads as that node (its name and
+    ``next_functions``), as PyTorch's outputs share one node."""
+    sel = Node(SELECT, (), (node,), None, None, i, None)
+    sel.named = node_class(node.name())
+    return sel

@@ -140,18 +140,25 @@ def format_tensor(t) -> str:
     if type(t._data) is not _ndarray:
         extras.append(f"device='{t.device}'")
     if t.grad_fn is not None:
-        extras.append(f"grad_fn={t.grad_fn!r}")
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         extras.append("requires_grad=True")
-    # as PyTorch's _add_suffixes: a suffix that would pass the line width starts a new line
-    out = [prefix + body]
-    last = len(out[0]) - out[0].rfind("\n") + 1
-    for suffix in extras:
-        if last + len(suffix) + 2 > _OPTIONS["linewidth"]:
-            out.append(",\n" + " " * len(prefix) + suffix)
-            last = len(prefix) + len(suffix)
+    return _add_suffixes(prefix + body, extras, len(prefix))
+
+
+def _add_suffixes(text, suffixes, indent):
+    """``text, suffix, ...)``; a suffix that would pass the line width starts a new line
+    indented under the data, as PyTorch's printing does (``grad_fn=<...>`` of a wide tensor)."""
+    width = _OPTIONS["linewidth"]
+    parts = [text]
+    last = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last + len(suffix) + 2 > width:
+            parts.append(",\n" + " " * indent + suffix)
+            last = indent + len(suffix)
         else:
-            out.append(", " + suffix)
+            parts.append(", " + suffix)
             last += len(suffix) + 2
-    return "".join(out) + ")"
+    parts.append(")")
+    return "".join(parts)
 

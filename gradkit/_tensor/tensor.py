@@ -18,6 +18,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd.backward import backward as _autograd_backward
 from ..autograd.graph import PostAccumulateHook
+from ..autograd.graph import observe as _observe
 from ..device import device_of
 from .repr import format_tensor
 
@@ -32,7 +33,7 @@ def _make(data, requires_grad, grad_fn):
     t = _new(Tensor)
     t._data = data
     t.requires_grad = requires_grad
-    t.grad_fn = grad_fn
+    t._grad_fn = grad_fn
     t.grad = None
     t._vcl = None
     t._hooks = None
@@ -52,7 +53,7 @@ def _wrap_node(data, node):
 
 
 def _edge(t):
-    return t.grad_fn if t.grad_fn is not None else t
+    return t._grad_fn if t._grad_fn is not None else t
 
 
 
@@ -125,7 +126,9 @@ class Tensor:
 
     # ``_vcl``: the version counter, a one-element list shared by views of the same storage;
     # None until first needed (version 0), read and shared through the ``_vc`` property
-    __slots__ = ("_data", "requires_grad", "grad_fn", "grad", "_vcl", "_hooks", "__weakref__")
+    # ``_grad_fn``: the node that made this tensor, read by the recording and the engine;
+    # ``grad_fn`` shows it as PyTorch's class (graph.observe)
+    __slots__ = ("_data", "requires_grad", "_grad_fn", "grad", "_vcl", "_hooks", "__weakref__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to Tensor's operators
 
     def __init__(self, data=None, *, dtype=None, requires_grad=False):
@@ -134,7 +137,7 @@ class Tensor:
         arr = _to_array([] if data is None else data, dtype)
         self._data = arr
         self.requires_grad = False
-        self.grad_fn = None
+        self._grad_fn = None
         self.grad = None
         self._vcl = None
         self._hooks = None
@@ -169,7 +172,18 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        return self.grad_fn is None
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self):
+        """The node that made this tensor (None for a leaf), an instance of PyTorch's class for
+        it (``MulBackward0``)."""
+        node = self._grad_fn
+        return node if node is None else _observe(node)
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
 
     @property
     def _version(self) -> int:

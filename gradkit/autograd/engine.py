@@ -27,12 +27,14 @@ from .._backend import namespace_of
 from .._backend import numpy_ns as _numpy_ns
 from . import grad_mode
 from .graph import (
+    MULTI_TYPES,
     NEEDS_SCALAR_SECOND,
+    NODE_TYPES,
+    PLAIN_TYPES,
     SAVES_OUTPUT,
     VERSIONS_0,
     VERSIONS_0_NONE,
     VERSIONS_00,
-    MultiNode,
     Node,
     PostAccumulateHook,
     _hooks,
@@ -91,7 +93,7 @@ def _collect(roots):
     # roots start at 0, so reaching one from another root only counts it (it is walked as a root)
     deps = {}
     for r in roots:
-        if type(r) is Node or type(r) is MultiNode:
+        if type(r) is Node or type(r) in NODE_TYPES:
             deps[r] = 0
     stack = list(deps)  # a root given twice is still walked once
     pop = stack.pop
@@ -107,7 +109,7 @@ def _collect(roots):
                     if d is None:
                         deps[n] = 1
                         tn = type(n)
-                        if tn is Node or tn is MultiNode:  # first visit: walk its inputs once
+                        if tn is Node or tn in NODE_TYPES:  # first visit: walk its inputs once
                             if follow is None:
                                 follow = n
                             else:
@@ -133,7 +135,7 @@ def _prune(roots, deps, capture):
         v = stack.pop()
         order.append(v)
         tv = type(v)
-        if tv is Node or tv is MultiNode:
+        if tv is Node or tv in NODE_TYPES:
             for n in v.next:
                 if n is not None:
                     k = left[n] - 1
@@ -144,7 +146,7 @@ def _prune(roots, deps, capture):
     walk = set()
     for v in reversed(order):
         tv = type(v)
-        if (tv is Node or tv is MultiNode) and any(
+        if (tv is Node or tv in NODE_TYPES) and any(
                 n is not None and n in leads for n in v.next):
             walk.add(v)
             leads.add(v)
@@ -191,7 +193,8 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
     while ready:
         v, g = pop_ready()
         tv = type(v)
-        if tv is Node and not create_graph:  # the usual node: its rule gets arrays
+        # the usual node (its rule gets arrays)
+        if (tv is Node or tv in PLAIN_TYPES) and not create_graph:
             if type(g) is ndarray:
                 xp = _numpy_ns
             else:
@@ -209,8 +212,8 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
             multi = False
             ins = v.saved
             out = v.out
-        elif tv is Node or tv is MultiNode:
-            multi = tv is MultiNode
+        elif tv is Node or tv in NODE_TYPES:
+            multi = tv in MULTI_TYPES
             rule_args = _prepare_general(v, g, multi, capture, captured, walk, create_graph, wrap,
                                          handed)
             if rule_args is None:
@@ -259,7 +262,7 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
                 if gi.shape != shape:
                     gi = xp.sum_to(gi, shape)
             d = deps[n]
-            if type(n) is MultiNode:
+            if type(n) is not Node and type(n) in MULTI_TYPES:
                 _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
             elif d == 1:  # its last consumer: the gradient is complete
                 prev = pop_grad(n, None)

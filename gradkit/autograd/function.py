@@ -137,7 +137,8 @@ _FUNCTION_OP_CACHE = {}
 def _op_for(cls):
     op = _FUNCTION_OP_CACHE.get(cls)
     if op is None:
-        op = Op(cls.__name__, None, _function_backward, saves=0, release=_release)
+        op = Op(cls.__name__, None, _function_backward, saves=0, release=_release,
+                grad_name=cls.__name__ + "Backward")
         _FUNCTION_OP_CACHE[cls] = op
     return op
 

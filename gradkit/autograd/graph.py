@@ -24,17 +24,30 @@ from __future__ import annotations
 
 import os
 import traceback
+import weakref
 
 __all__ = [
+    "MULTI_TYPES",
+    "NODE_TYPES",
+    "PLAIN_TYPES",
     "SELECT",
+    "AccumulateGrad",
     "MultiNode",
+    "Shown",
     "Node",
     "Op",
     "PostAccumulateHook",
     "anomaly_state",
     "configure",
+    "edge_of",
+    "full_or_dim",
+    "is_scalar_input",
+    "observe",
     "make_node",
+    "node_class",
+    "present",
     "record_trace",
+    "rename",
 ]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -66,7 +79,8 @@ class Op:
     """A primitive: ``forward(xp, *arrays, *params)`` and ``backward(xp, g, ins, out, aux, needs)``.
 
     Args:
-        name: shown in errors and as ``grad_fn`` (``<MulBackward>``).
+        name: shown in errors; ``grad_fn``'s class is ``grad_name`` (default ``name +
+            "Backward0"``, PyTorch's name for the first overload: ``<MulBackward0>``).
         forward: computes the output array; returns ``(out, aux)`` when ``returns_aux``.
         backward: the rule described in the module docstring.
         saves: ``SAVES_INPUTS | SAVES_OUTPUT`` bits: which values backward reads. Drives the
@@ -80,14 +94,46 @@ class Op:
             (custom Functions drop their ``ctx`` saved tensors here).
         none_grads: a multi-output op whose rule takes None for an output that received no
             gradient (otherwise the engine hands it zeros; with ``create_graph`` it always does).
+        grad_name: the ``grad_fn`` class name, as PyTorch's ``derivatives.yaml`` names it
+            (``SumBackward0``; custom Functions: ``MyFnBackward``).
+        namer: optional ``namer(node) -> node class or None`` (see ``node_class``) for an op
+            whose PyTorch overload, and so name, depends on its inputs (linear's rank); called
+            once when the node is recorded.
+        aux_namer: the same for a name that depends on ``aux`` only (``SumBackward0`` full,
+            ``SumBackward1`` with dim; which basic index): called when the node is first
+            named, not on the per-op path.
+        shown: optional ``shown(node) -> entries`` (Node, leaf Tensor or None per entry) for
+            ``next_functions`` where PyTorch's inputs differ from the rule's
+            (``AddmmBackward0`` reaches the weight through ``TBackward0``). It may read the
+            node's ``next``, ``aux`` and its class's ``tag``, not its inputs (released after
+            backward).
+        scalar_entry: a Python-number operand is an entry None in ``next_functions`` (PyTorch
+            wraps the number of ``x + 2`` in a tensor); otherwise it is no entry (``x ** 2``).
+        scalar_first, scalar_second: ``(grad name, tag)`` of the node when that operand of a
+            two-operand op is a Python number (``2 - x`` is ``RsubBackward1``); by default the
+            op's name, tagged so that ``next_functions`` shows the number as above.
     """
 
-    __slots__ = ("backward", "broadcasts", "forward", "name", "none_grads", "release",
-                 "returns_aux", "saves")
+    __slots__ = ("aux_namer", "backward", "broadcasts", "default_cls", "forward", "name",
+                 "namer", "node_cls", "none_grads", "release", "returns_aux", "saves",
+                 "scalar_first_cls", "scalar_second_cls", "shown")
 
     def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
-                 returns_aux=False, release=None, none_grads=False):
+                 returns_aux=False, release=None, none_grads=False, grad_name=None, namer=None,
+                 shown=None, scalar_entry=False, scalar_first=None, scalar_second=None,
+                 aux_namer=None):
         self.name = name
+        grad_name = grad_name or name + "Backward0"
+        self.default_cls = node_class(grad_name)
+        # None: the node is named on first use (``aux_namer``)
+        self.node_cls = None if aux_namer is not None else self.default_cls
+        self.aux_namer = aux_namer
+        self.scalar_first_cls = node_class(*(scalar_first or (
+            grad_name, "swap" if scalar_entry else "drop1")))
+        self.scalar_second_cls = node_class(*(scalar_second or (
+            grad_name, None if scalar_entry else "drop2")))
+        self.namer = namer
+        self.shown = shown
         self.none_grads = none_grads
         self.forward = forward
         self.backward = backward
@@ -106,6 +152,11 @@ class Node:
     ``next`` holds, per input, the Node that produced it, the leaf Tensor that accumulates its
     gradient, or None. ``saved`` holds the input arrays the rule reads; ``inputs`` the input
     Tensors (for create_graph and version checks); ``versions`` their versions at forward time.
+
+    ``named`` is the class PyTorch's node has (``MulBackward0``, a subclass of this one made by
+    ``node_class``). A node is recorded as a plain ``Node`` (the engine's attribute reads stay
+    monomorphic, the fast case of CPython's inline caches) and takes its named class when it is
+    first seen from outside (``Tensor.grad_fn``, ``next_functions``: ``observe``).
     """
 
     __slots__ = (
@@ -113,6 +164,8 @@ class Node:
         "aux",
         "inputs",
         "meta",
+        "named",
+        "presented",
         "needs",
         "next",
         "op",
@@ -139,14 +192,41 @@ class Node:
         # the output Tensor's version counter when ``out`` is saved (set by tensor.py); the
         # output is created at version 0, so any other value means it was changed in place
         self.out_vc = None
+        self.named = op.node_cls
 
     def name(self) -> str:
-        return self.op.name + "Backward"
+        return (self.named or _name_from_aux(self)).__name__
 
     @property
     def next_functions(self):
-        """PyTorch-style ``((node_or_accumulate, 0), ...)``."""
-        return tuple((n, 0) for n in self.next)
+        """PyTorch-style ``((node, 0), (AccumulateGrad, 0), (None, 0), ...)``: per
+        differentiable input, the node that made it, the leaf's ``AccumulateGrad`` or None."""
+        op = self.op
+        if op is SELECT:  # an output of a multi-output node reads as that node
+            return self.next[0].next_functions
+        ents = getattr(self, "presented", None)  # (set by ``present`` only)
+        if ents is None:
+            if op.shown is not None:
+                ents = op.shown(self)
+            else:
+                ents = self.next
+                tag = (self.named or _name_from_aux(self)).tag
+                if tag is not None:  # a Python-number operand (see Op's scalar_first)
+                    if tag == "drop1":
+                        ents = ents[1:]
+                    elif tag == "drop2":
+                        ents = ents[:1]
+                    elif tag == "swap":
+                        ents = (ents[1], ents[0])
+                    elif tag == "reciprocal":  # 2 / x: PyTorch's reciprocal(x) * 2
+                        ents = (Shown("ReciprocalBackward0", ents[1:]), None)
+        return tuple((_vertex(n), 0) for n in ents)
+
+    @property
+    def metadata(self) -> dict:
+        if self.meta is None:
+            self.meta = {}
+        return self.meta.setdefault("metadata", {})
 
     def register_prehook(self, fn):
         if self.pre_hooks is None:
@@ -154,7 +234,163 @@ class Node:
         self.pre_hooks.append(fn)
 
     def __repr__(self):
-        return f"<{self.name()}>"
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+class AccumulateGrad:
+    """What ``next_functions`` shows for a leaf: its gradient is accumulated into ``variable``.
+    """
+
+    __slots__ = ("__weakref__", "variable")
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    next_functions = ()
+
+    def __eq__(self, other):
+        return type(other) is AccumulateGrad and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+class Shown:
+    """A node that PyTorch records and gradkit folds into its neighbour's rule (the weight's
+    ``TBackward0`` under ``AddmmBackward0``): shown in ``next_functions``, never run."""
+
+    __slots__ = ("_name", "_next")
+
+    def __init__(self, name, next_):
+        self._name = name
+        self._next = next_
+
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def next_functions(self):
+        return tuple((_vertex(n), 0) for n in self._next)
+
+    def __repr__(self):
+        return f"<{self._name} object at {id(self):#x}>"
+
+
+def observe(node):
+    """``node`` as the outside sees it: from now on an instance of its named class."""
+    if type(node) is Node or type(node) is MultiNode:
+        node.__class__ = node.named or _name_from_aux(node)
+    return node
+
+
+def _name_from_aux(node):
+    op = node.op
+    node.named = cls = op.aux_namer(node) or op.default_cls
+    return cls
+
+
+def _vertex(n):
+    if n is None or isinstance(n, (AccumulateGrad, Shown)):
+        return n
+    if isinstance(n, Node):
+        return observe(n)
+    acc = _ACCUMULATORS.get(id(n))  # a leaf Tensor: one AccumulateGrad while it is in use
+    if acc is None or acc.variable is not n:
+        acc = AccumulateGrad(n)
+        _ACCUMULATORS[id(n)] = acc
+    return acc
+
+
+_ACCUMULATORS = weakref.WeakValueDictionary()
+
+
+# Every Node class, for the engine's "is this vertex a node" test (a set lookup by type):
+# PLAIN_TYPES one output, MULTI_TYPES several.
+PLAIN_TYPES = {Node}
+MULTI_TYPES = set()
+NODE_TYPES = {Node}
+_CLASSES = {}
+
+
+def node_class(name, tag=None, multi=False):
+    """The Node subclass named ``name`` (``type(t.grad_fn).__name__`` as PyTorch's), made once
+    per ``(name, tag, multi)``. ``tag`` (a class attribute) tells ``next_functions`` how
+    PyTorch's entries differ from the node's inputs (see ``Node.next_functions``, ``Op``)."""
+    key = (name, tag, multi)
+    cls = _CLASSES.get(key)
+    if cls is None:
+        base = MultiNode if multi else Node
+        cls = type(name, (base,), {"__slots__": (), "__module__": "builtins", "tag": tag})
+        _CLASSES[key] = cls
+        (MULTI_TYPES if multi else PLAIN_TYPES).add(cls)
+        NODE_TYPES.add(cls)
+    return cls
+
+
+def _set_named(node, cls):
+    node.named = cls
+    if type(node) is not Node and type(node) is not MultiNode:  # already seen: its class now
+        node.__class__ = cls
+
+
+def rename(t, name, source=None):
+    """Give the node just recorded for Tensor ``t`` PyTorch's name ``name`` (for faces that
+    share one primitive among several PyTorch ops: ``view``/``squeeze``/``unsqueeze`` are all a
+    reshape). ``source``: the face's input; nothing is renamed when ``t`` is it. Returns ``t``."""
+    node = t._grad_fn
+    if node is not None and t is not source and node.op is not SELECT:
+        _set_named(node, node_class(name, None, isinstance(node, MultiNode)))
+    return t
+
+
+def is_scalar_input(x) -> bool:
+    """A Python-number input of a node (a constant: PyTorch shows it as no entry, or None)."""
+    return not hasattr(x, "_data")
+
+
+def full_or_dim(base):
+    """A namer for a reduction whose ``aux[0]`` is its axis: ``<base>Backward0`` over every
+    element (None), ``<base>Backward1`` with a dim (PyTorch's ``sum``/``sum.dim_IntList``)."""
+    with_dim = node_class(base + "Backward1")
+    return lambda node: None if node.aux[0] is None else with_dim
+
+
+def present(t, name, inputs, source=None):
+    """Show the node of ``t`` as PyTorch's one node ``name`` over ``inputs`` (Tensors, None
+    for an input PyTorch shows as None, or ``Shown`` nodes) where gradkit composes it of
+    several (``leaky_relu`` is a ``where``): its class and ``next_functions`` change, the
+    recorded graph does not. Nothing changes when ``t`` is ``source`` (a face that returned its
+    input). Returns ``t``."""
+    node = t._grad_fn
+    if node is None or t is source or node.op is SELECT:
+        return t
+    cls = _CLASSES.get((name, None, False))
+    if cls is None or type(node) is not Node:
+        cls = node_class(name, None, isinstance(node, MultiNode))
+    _set_named(node, cls)
+    ents = []
+    for x in inputs:
+        if x is None or type(x) is Shown:
+            ents.append(x)
+        elif getattr(x, "requires_grad", False):
+            ents.append(x._grad_fn if x._grad_fn is not None else x)
+        else:
+            ents.append(None)
+    node.presented = ents
+    return t
+
+
+def edge_of(x):
+    """What a node's ``next`` holds for input ``x``: its node, the leaf itself, or None."""
+    if x is None or not getattr(x, "requires_grad", False):
+        return None
+    return x._grad_fn if x._grad_fn is not None else x
 
 
 _new = object.__new__
@@ -176,6 +412,11 @@ def make_node(op, inputs, next_, saved, out, aux, versions, needs):
     n.released = False
     n.meta = None
     n.out_vc = None
+    n.named = op.node_cls
+    if op.namer is not None:
+        cls = op.namer(n)
+        if cls is not None:
+            n.named = cls
     return n
 
 
@@ -185,6 +426,14 @@ class MultiNode(Node):
     gathers their gradients into one list for this node's rule."""
 
     __slots__ = ("n_out", "out_meta")
+
+    def __init__(self, op, inputs, next_, saved, out, aux, versions, needs=None):
+        super().__init__(op, inputs, next_, saved, out, aux, versions, needs)
+        self.named = node_class(op.default_cls.__name__, None, True)
+
+
+MULTI_TYPES.add(MultiNode)
+NODE_TYPES.add(MultiNode)
 
 
 def _select_backward(xp, g, ins, out, aux, needs):

@@ -22,6 +22,7 @@ from .._tensor.record import (
     scalar_result,
 )
 from .._tensor.tensor import Tensor, wrap
+from ..autograd.graph import present
 from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ._args import (
@@ -321,7 +322,10 @@ def neg(input):
 @declare(inplace=add_, out=True)
 def add(input, other, *, alpha=1):
     """``input + alpha * other``; either may be a number."""
-    return _t(input) + _times_alpha(input, other, alpha, "add")
+    out = _t(input) + _times_alpha(input, other, alpha, "add")
+    if alpha == 1:
+        return out
+    return present(out, "AddBackward0", (_t(input), other if isinstance(other, Tensor) else None))
 
 
 @declare(inplace=sub_, out=True, aliases=("subtract",))
@@ -505,7 +509,8 @@ def round(input, *, decimals=0):
 
 @declare(inplace=lerp_, out=True)
 def lerp(input, end, weight):
-    return input + (end - input) * weight
+    return present(input + (end - input) * weight, "LerpBackward0",
+                   (input, end) + ((weight,) if isinstance(weight, Tensor) else ()))
 
 
 @declare(inplace=addcmul_, out=True)
@@ -850,13 +855,13 @@ def rsub(input, other, *, alpha=1):
 @declare(inplace=True, out=True)
 def clamp_min(input, min):
     """``clamp(input, min=min)``."""
-    return clamp(input, min=min)
+    return present(clamp(input, min=min), "ClampMinBackward0", (input,), input)
 
 
 @declare(inplace=True, out=True)
 def clamp_max(input, max):
     """``clamp(input, max=max)``."""
-    return clamp(input, max=max)
+    return present(clamp(input, max=max), "ClampMaxBackward0", (input,), input)
 
 
 # ------------------------------------------------------------------ operators

@@ -20,7 +20,7 @@ from .._tensor.record import (
 )
 from .._tensor.tensor import Tensor, _is_device_array, _make, wrap
 from ..autograd import grad_mode
-from ..autograd.graph import SAVES_OUTPUT
+from ..autograd.graph import SAVES_OUTPUT, present, rename
 from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import shape as S
@@ -112,7 +112,7 @@ def index_select(input, dim, index):
             f"index_select(): index {int(idx.max() if idx.max() >= n else idx.min())} is out of "
             f"range for dimension {d} with size {n}"
         )
-    return x[(slice(None),) * d + (idx.reshape(-1),)]
+    return rename(x[(slice(None),) * d + (idx.reshape(-1),)], "IndexSelectBackward0", x)
 
 
 @declare(inplace=True)
@@ -143,7 +143,9 @@ def masked_fill(input, mask, value):
                                   else m._data,))
     if out.dtype != x.dtype:
         out = out.to(x.dtype)
-    return out
+    if isinstance(v, Tensor):
+        return present(out, "MaskedFillBackward1", (x, v), x)
+    return present(out, "MaskedFillBackward0", (x,), x)
 
 
 @declare(out=True, differentiable=False)

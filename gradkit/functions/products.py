@@ -14,6 +14,7 @@ from .._tensor.tensor import Tensor, as_tensor_arg
 from ..amp._state import CPU as _AUTOCAST
 from ..amp._state import lower as _ac_lower
 from ..amp._state import run_fp32 as _ac_run_fp32
+from ..autograd.graph import present
 from ..ops import linalg as L
 from ._args import (
     _dim_in,
@@ -52,12 +53,13 @@ def matmul(input, other):
             f"last dimension of the first ({ka}) must equal the "
             f"{'second-to-last' if b.ndim >= 2 else 'only'} dimension of the second ({kb})"
         )
-    if a.ndim == 1 and b.ndim == 1:
-        return sum(a * b, dtype=a.dtype)  # int32 stays int32, as PyTorch's dot
+    if a.ndim == 1 and b.ndim == 1:  # int32 stays int32, as PyTorch's dot
+        return present(sum(a * b, dtype=a.dtype), "DotBackward0", (a, b))
     if a.ndim == 1:
         return apply2(L.MATMUL, a.unsqueeze(0), b).squeeze(-2)
     if b.ndim == 1:
-        return apply2(L.MATMUL, a, b.unsqueeze(-1)).squeeze(-1)
+        out = apply2(L.MATMUL, a, b.unsqueeze(-1)).squeeze(-1)
+        return present(out, "MvBackward0", (a, b)) if a.ndim == 2 else out
     if a.ndim > 2 or b.ndim > 2:
         for x, y in zip(reversed(a.shape[:-2]), reversed(b.shape[:-2])):
             if x != y and x != 1 and y != 1:
@@ -98,7 +100,7 @@ def bmm(input, mat2):
         raise RuntimeError(
             f"bmm: batch sizes differ: {tuple(a.shape)} and {tuple(b.shape)}"
         )
-    return matmul(a, b)
+    return present(matmul(a, b), "BmmBackward0", (a, b))
 
 
 @declare(out=True, aliases=("ger",))
@@ -108,7 +110,7 @@ def outer(input, vec2):
         raise RuntimeError(
             f"outer: expected 1-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}"
         )
-    return a.unsqueeze(1) * b.unsqueeze(0)
+    return a.reshape(-1, 1) * b  # as PyTorch's: MulBackward0 over ViewBackward0
 
 
 @declare(out=True)
@@ -120,7 +122,7 @@ def dot(input, other):
             f"{tuple(b.shape)}"
         )
     _same_dtype("dot", ("input", a), ("other", b))
-    return sum(a * b, dtype=a.dtype)
+    return present(sum(a * b, dtype=a.dtype), "DotBackward0", (a, b))
 
 
 @declare(method=False)

@@ -13,6 +13,7 @@ from .. import _dtype
 from .._backend import to_host
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, wrap
+from ..autograd.graph import present
 from ..ops import elementwise as E
 from ..ops import reduction as R
 from ._args import (
@@ -180,6 +181,7 @@ def _max_min(input, dim, keepdim, largest):
     if not keepdim:
         values = values.squeeze(d)
         idx = idx.squeeze(d)
+    values = present(values, "MaxBackward0" if largest else "MinBackward0", (x,), x)
     return MaxMin(values, wrap(idx.astype(np.int64)))
 
 
@@ -245,13 +247,14 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     denom = n - c
     ss = sum(d * d, dim=axis, keepdim=keepdim)
     # no degrees of freedom left (an empty reduction included): nan, as PyTorch
-    return ss / denom if denom > 0 else ss * float("nan")
+    return present(ss / denom if denom > 0 else ss * float("nan"), "VarBackward0", (x,))
 
 
 @declare(out=True)
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation: the square root of :func:`var` (a zero deviation has gradient 0)."""
-    return apply1(E.STD_ROOT, var(input, dim, unbiased, keepdim, correction=correction))
+    out = apply1(E.STD_ROOT, var(input, dim, unbiased, keepdim, correction=correction))
+    return present(out, "StdBackward0", (_t(input),))
 
 
 @declare(method=False)

@@ -11,6 +11,7 @@ from .._backend import to_host
 from .._tensor.record import apply, apply1
 from .._tensor.tensor import Tensor, wrap
 from ..autograd import grad_mode
+from ..autograd.graph import present, rename
 from ..ops import shape as S
 from ._args import (
     _const_like,
@@ -128,7 +129,7 @@ def transpose(input, dim0, dim1):
     axes = list(range(x.ndim))
     a, b = _wrap_dim(dim0, x.ndim), _wrap_dim(dim1, x.ndim)
     axes[a], axes[b] = axes[b], axes[a]
-    return permute(x, *axes)
+    return rename(permute(x, *axes), "TransposeBackward0", x)
 
 
 @declare(inplace=_t_)
@@ -136,7 +137,9 @@ def t(input):
     x = _t(input)
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return transpose(x, 0, 1) if x.ndim == 2 else reshape(x, tuple(x.shape))
+    if x.ndim == 2:
+        return rename(transpose(x, 0, 1), "TBackward0", x)
+    return reshape(x, tuple(x.shape))
 
 
 @declare()
@@ -175,7 +178,9 @@ def squeeze(input, dim=None):
             raise RuntimeError(f"squeeze(): dim {_repeated(dims)} appears multiple times in the "
                                f"list of dims {dim}; give each dim once")
         shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
-    return reshape(x, shape)
+    name = "SqueezeBackward0" if dim is None else \
+        "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
+    return rename(reshape(x, shape), name, x)
 
 
 @declare(inplace=_unsqueeze_)
@@ -183,7 +188,8 @@ def unsqueeze(input, dim):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim + 1)
     shape = tuple(x.shape)
-    return apply1(S.RESHAPE, x, (shape[:d] + (1,) + shape[d:], shape))
+    return rename(apply1(S.RESHAPE, x, (shape[:d] + (1,) + shape[d:], shape)),
+                  "UnsqueezeBackward0")
 
 
 @declare()
@@ -316,7 +322,7 @@ def split(tensor, split_size_or_sections, dim=0):
         for s in sizes:
             bounds.append((start, start + s))
             start += s
-    return tuple(_slice_along(x, d, a, b) for a, b in bounds)
+    return tuple(present(_slice_along(x, d, a, b), "SplitBackward0", (x,), x) for a, b in bounds)
 
 
 @declare()
@@ -333,7 +339,8 @@ def chunk(input, chunks, dim=0):
 def unbind(input, dim=0):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
-    return tuple(x[(slice(None),) * d + (i,)] for i in range(x.shape[d]))
+    return tuple(present(x[(slice(None),) * d + (i,)], "UnbindBackward0", (x,))
+                 for i in range(x.shape[d]))
 
 
 @declare()

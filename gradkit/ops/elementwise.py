@@ -394,15 +394,22 @@ def _remainder_b(xp, g, ins, out, aux, needs):
     return g, (-(g * xp.floor(a / b)) if needs[1] else None)
 
 
-ADD = Op("Add", _add_f, _add_b, saves=0, broadcasts=True)
-SUB = Op("Sub", _sub_f, _sub_b, saves=0, broadcasts=True)
-MUL = Op("Mul", _mul_f, _mul_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True)
-DIV = Op("Div", _div_f, _div_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True)
+# grad_fn names as PyTorch's: a Python number is wrapped into a tensor for + - * / (an entry
+# None in next_functions; ``2 + x`` reads as ``x + 2``); ``2 - x`` is rsub.Scalar, ``2 / x`` is
+# reciprocal(x) * 2, and pow's overloads are Tensor_Tensor 1, Tensor_Scalar 0, Scalar 2
+ADD = Op("Add", _add_f, _add_b, saves=0, broadcasts=True, scalar_entry=True)
+SUB = Op("Sub", _sub_f, _sub_b, saves=0, broadcasts=True, scalar_entry=True,
+         scalar_first=("RsubBackward1", "drop1"))
+MUL = Op("Mul", _mul_f, _mul_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
+         scalar_entry=True)
+DIV = Op("Div", _div_f, _div_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
+         scalar_entry=True, scalar_first=("MulBackward0", "reciprocal"))
 NEG = Op("Neg", _neg_f, _neg_b, saves=0)
-POW = Op("Pow", _pow_f, _pow_b, broadcasts=True)
+POW = Op("Pow", _pow_f, _pow_b, broadcasts=True, grad_name="PowBackward1",
+         scalar_first=("PowBackward2", "drop1"), scalar_second=("PowBackward0", "drop2"))
 EXP = Op("Exp", _exp_f, _exp_b, saves=SAVES_OUTPUT)
 LOG = Op("Log", _log_f, _log_b)
-LOG1P = Op("Log1p", _log1p_f, _log1p_b)
+LOG1P = Op("Log1p", _log1p_f, _log1p_b, grad_name="Log1PBackward0")
 EXPM1 = Op("Expm1", _expm1_f, _expm1_b, saves=SAVES_OUTPUT)
 SQRT = Op("Sqrt", _sqrt_f, _sqrt_b, saves=SAVES_OUTPUT)
 STD_ROOT = Op("Std", _sqrt_f, _std_root_b, saves=SAVES_OUTPUT)
@@ -413,14 +420,14 @@ TANH = Op("Tanh", _tanh_f, _tanh_b, saves=SAVES_OUTPUT)
 SIGMOID = Op("Sigmoid", _sigmoid_f, _sigmoid_b, saves=SAVES_OUTPUT)
 RELU = Op("Relu", _relu_f, _relu_b, saves=SAVES_OUTPUT)
 ABS = Op("Abs", _abs_f, _abs_b)
-CLAMP = Op("Clamp", _clamp_f, _clamp_b)
+CLAMP = Op("Clamp", _clamp_f, _clamp_b, grad_name="ClampBackward1")  # clamp(Scalar min, max)
 MAXIMUM = Op("Maximum", _maximum_f, _maximum_b, broadcasts=True)
 MINIMUM = Op("Minimum", _minimum_f, _minimum_b, broadcasts=True)
 WHERE = Op("Where", _where_f, _where_b, saves=0, broadcasts=True)
 CAST = Op("ToCopy", _cast_f, _cast_b, saves=0)
 ZERO_GRAD = Op("ZeroGrad", _zero_grad_f, _zero_grad_b, saves=0)
 ERF = Op("Erf", _erf_f, _erf_b)
-SQUARE = Op("Square", _square_f, _square_b)
+SQUARE = Op("Square", _square_f, _square_b, grad_name="PowBackward0")  # PyTorch: pow(x, 2)
 RECIPROCAL = Op("Reciprocal", _reciprocal_f, _reciprocal_b, saves=SAVES_OUTPUT)
 ATAN2 = Op("Atan2", _atan2_f, _atan2_b, broadcasts=True)
 HYPOT = Op("Hypot", _hypot_f, _hypot_b, saves=_BOTH, broadcasts=True)

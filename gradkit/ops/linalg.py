@@ -12,7 +12,7 @@ import string
 import numpy as _np
 
 from .._backend import namespace_of, to_host
-from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
+from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, Shown, node_class
 from .reduction import expand_reduced
 
 __all__ = [
@@ -33,7 +33,32 @@ def _matmul_b(xp, g, ins, out, aux, needs):
     return ga, gb
 
 
-MATMUL = Op("Mm", _matmul_f, _matmul_b, broadcasts=True)
+# PyTorch's matmul of batched operands folds them into a bmm (or, for a matrix second
+# operand, an mm) between views: the node reads as that chain
+def _matmul_name(node):
+    a, b = node.inputs
+    if a.ndim == 2 and b.ndim == 2:
+        return None
+    return node_class("UnsafeViewBackward0", "mm" if b.ndim == 2 else "bmm")
+
+
+def _view_of(edge, expand):
+    if edge is None:
+        return None
+    return Shown("ViewBackward0", (Shown("ExpandBackward0", (edge,)) if expand else edge,))
+
+
+def _matmul_shown(node):
+    ea, eb = node.next
+    tag = node.named.tag
+    if tag == "mm":
+        return (Shown("MmBackward0", (_view_of(ea, False), eb)),)
+    if tag == "bmm":
+        return (Shown("BmmBackward0", (_view_of(ea, True), _view_of(eb, True))),)
+    return node.next
+
+
+MATMUL = Op("Mm", _matmul_f, _matmul_b, broadcasts=True, namer=_matmul_name, shown=_matmul_shown)
 
 
 def parse_einsum(equation, shapes):

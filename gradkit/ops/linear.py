@@ -6,7 +6,7 @@ The rule is written against ``xp`` so higher-order gradients work.
 
 from __future__ import annotations
 
-from ..autograd.graph import Op
+from ..autograd.graph import Op, Shown, node_class
 
 __all__ = ["LINEAR"]
 
@@ -39,4 +39,33 @@ def _linear_b(xp, g, ins, out, aux, needs):
     return (gx, gw) if len(ins) == 2 else (gx, gw, gb)
 
 
-LINEAR = Op("Addmm", _linear_f, _linear_b)
+# The node reads as PyTorch's graph of linear: addmm(bias, x, w.t()) for a 2-D input with a
+# bias, mm(x, w.t()) without; other ranks view the input to 2-D and the output back
+# (ViewBackward0 / UnsafeViewBackward0 over the product; 1-D: unsqueeze and squeeze).
+def _linear_name(node):
+    nd = min(node.inputs[0].ndim, 3)  # the tag: 1, 2 or more dims
+    if len(node.inputs) > 2:
+        return node_class("AddmmBackward0" if nd == 2 else "ViewBackward0", nd)
+    if nd == 2:
+        return node_class("MmBackward0", nd)
+    return node_class("SqueezeBackward4" if nd == 1 else "UnsafeViewBackward0", nd)
+
+
+def _via(name, edge):
+    return None if edge is None else Shown(name, (edge,))
+
+
+def _linear_shown(node):
+    nxt = node.next
+    nd = node.named.tag
+    if nd is None:  # renamed: PyTorch's entries are unknown, show the rule's
+        return nxt
+    x = nxt[0] if nd == 2 else _via("UnsqueezeBackward0" if nd == 1 else "ViewBackward0", nxt[0])
+    w = _via("TBackward0", nxt[1])
+    prod = (nxt[2], x, w) if len(nxt) > 2 else (x, w)
+    if nd == 2:
+        return prod
+    return (Shown("AddmmBackward0" if len(nxt) > 2 else "MmBackward0", prod),)
+
+
+LINEAR = Op("Addmm", _linear_f, _linear_b, namer=_linear_name, shown=_linear_shown)

@@ -29,9 +29,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import to_host
-from ..autograd.graph import SAVES_INPUTS, Op
+from ..autograd.graph import SAVES_INPUTS, Op, Shown
 
-__all__ = ["BCE", "BCE_LOGITS", "CROSS_ENTROPY", "CTC", "NLL"]
+__all__ = ["BCE", "BCE_LOGITS", "CROSS_ENTROPY", "CTC", "HUBER", "MSE", "NLL", "SMOOTH_L1"]
 
 
 def _is_array(x) -> bool:
@@ -133,7 +133,13 @@ def _ce_b(xp, g, ins, out, aux, needs):
     return ((sm * s - a) * scale,)
 
 
-CROSS_ENTROPY = Op("CrossEntropyLoss", _ce_f, _ce_b, saves=SAVES_INPUTS, returns_aux=True)
+def _ce_shown(node):
+    return (Shown("LogSoftmaxBackward0", node.next),)
+
+
+# PyTorch records log_softmax then nll_loss; the fused node reads as those two
+CROSS_ENTROPY = Op("CrossEntropyLoss", _ce_f, _ce_b, saves=SAVES_INPUTS, returns_aux=True,
+                   grad_name="NllLossBackward0", shown=_ce_shown)
 
 
 # ------------------------------------------------------------------ negative log likelihood
@@ -163,16 +169,86 @@ def _nll_b(xp, g, ins, out, aux, needs):
 NLL = Op("NllLoss", _nll_f, _nll_b, saves=SAVES_INPUTS, returns_aux=True)
 
 
+# ------------------------------------------------------------------ pointwise losses
+# One node each, with the per-element weight and the reduction inside (PyTorch's
+# MseLossBackward0, ...): the backward is g * (the elementwise derivative), scaled by 1/n for
+# 'mean', without the composite's chain of temporaries. ``aux``: (reduction, parameter, weight
+# array or None, n); the weight is not differentiated (as in PyTorch).
+def _finish(xp, loss, reduction, weight):
+    if weight is not None:
+        loss = loss * weight
+    if reduction == "none":
+        return loss
+    total = loss.sum() if reduction == "sum" else loss.mean()
+    return xp.asarray(total, dtype=loss.dtype)
+
+
+def _upstream(g, aux):
+    """``g`` with the weight and the mean's 1/n folded in."""
+    reduction, _, weight, n = aux
+    if reduction == "mean":
+        g = g * (1.0 / n) if n else g * float("nan")
+    if weight is not None:
+        g = g * weight
+    return g
+
+
+def _pointwise(name, loss, deriv):
+    """A loss of ``d = input - target``: ``loss(xp, d, param)``, ``deriv(xp, d, param)``."""
+
+    def forward(xp, x, y, reduction, param, weight):
+        d = x - y
+        out = _finish(xp, loss(xp, d, param), reduction, weight)
+        return out, (reduction, param, weight, d.size)
+
+    def backward(xp, g, ins, out, aux, needs):
+        x, y = ins
+        gd = _upstream(g, aux) * deriv(xp, x - y, aux[1])
+        return (gd if needs[0] else None), (-gd if needs[1] else None)
+
+    return Op(name, forward, backward, broadcasts=True, returns_aux=True)
+
+
+def _smooth_l1(xp, d, beta):
+    ad = xp.abs(d)
+    if not beta:
+        return ad
+    return xp.where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta)
+
+
+def _smooth_l1_d(xp, d, beta):
+    if not beta:
+        return xp.sign(d)
+    return xp.where(xp.abs(d) < beta, d / beta, xp.sign(d))
+
+
+def _huber(xp, d, delta):
+    ad = xp.abs(d)
+    return xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
+
+
+def _huber_d(xp, d, delta):
+    return xp.where(xp.abs(d) < delta, d, delta * xp.sign(d))
+
+
+MSE = _pointwise("MseLoss", lambda xp, d, p: d * d, lambda xp, d, p: 2 * d)
+SMOOTH_L1 = _pointwise("SmoothL1Loss", _smooth_l1, _smooth_l1_d)
+HUBER = _pointwise("HuberLoss", _huber, _huber_d)
+
+
 # ------------------------------------------------------------------ binary cross entropy
-def _bce_f(xp, x, y):
+# aux as the pointwise losses': (reduction, None, weight, n)
+def _bce_f(xp, x, y, reduction="none", weight=None):
     with np.errstate(divide="ignore"):  # log(0) = -inf, clamped to -100 below
         lx = xp.maximum(xp.log(x), -100.0)
         l1x = xp.maximum(xp.log(1 - x), -100.0)
-    return -(y * lx + (1 - y) * l1x)
+    return (_finish(xp, -(y * lx + (1 - y) * l1x), reduction, weight),
+            (reduction, None, weight, x.size))
 
 
 def _bce_b(xp, g, ins, out, aux, needs):
     x, y = ins
+    g = _upstream(g, aux)
     gx = gy = None
     if needs[0]:
         gx = g * (x - y) / xp.maximum((1 - x) * x, 1e-12)
@@ -182,19 +258,23 @@ def _bce_b(xp, g, ins, out, aux, needs):
     return gx, gy
 
 
-BCE = Op("BinaryCrossEntropy", _bce_f, _bce_b, broadcasts=True)
+BCE = Op("BinaryCrossEntropy", _bce_f, _bce_b, broadcasts=True, returns_aux=True)
 
 
-def _bcel_f(xp, x, y, pos_weight):
+def _bcel_f(xp, x, y, pos_weight, reduction="none", weight=None):
     sp = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))  # softplus(-x) without overflow
     if pos_weight is None:
-        return (1 - y) * x + sp
-    return (1 - y) * x + (1 + (pos_weight - 1) * y) * sp
+        loss = (1 - y) * x + sp
+    else:
+        loss = (1 - y) * x + (1 + (pos_weight - 1) * y) * sp
+    return (_finish(xp, loss, reduction, weight),
+            (reduction, pos_weight, weight, max(x.size, y.size)))
 
 
 def _bcel_b(xp, g, ins, out, aux, needs):
     x, y = ins
-    (pw,) = aux
+    pw = aux[1]
+    g = _upstream(g, aux)
     gx = gy = None
     if needs[0]:
         sig_neg = (1 - xp.tanh(x * 0.5)) * 0.5  # sigmoid(-x)
@@ -209,7 +289,8 @@ def _bcel_b(xp, g, ins, out, aux, needs):
     return gx, gy
 
 
-BCE_LOGITS = Op("BinaryCrossEntropyWithLogits", _bcel_f, _bcel_b, broadcasts=True)
+BCE_LOGITS = Op("BinaryCrossEntropyWithLogits", _bcel_f, _bcel_b, broadcasts=True,
+                returns_aux=True)
 
 
 # ----------------------------------------------------------------------------- CTC

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..autograd.graph import SAVES_INPUTS, Op
 
-__all__ = ["BATCH_NORM", "LAYER_NORM", "channel_shape"]
+__all__ = ["BATCH_NORM", "BATCH_NORM_EVAL", "LAYER_NORM", "channel_shape"]
 
 
 def channel_shape(ndim: int, c: int) -> tuple:
@@ -86,6 +86,33 @@ def _bn_b(xp, g, ins, out, aux, needs):
 
 
 BATCH_NORM = Op("NativeBatchNorm", _bn_f, _bn_b, saves=SAVES_INPUTS, returns_aux=True)
+
+
+# ------------------------------------------------------------------ batch norm, running stats
+# Evaluation mode: ``y = x * scale + shift`` with ``scale = weight / sqrt(running_var + eps)``,
+# one node as PyTorch's (NativeBatchNormBackward0). ``rm``/``invstd``: the running mean and
+# 1/std as constant arrays of the channel shape.
+def _bn_scale(xp, w, invstd):
+    return invstd if w is None else xp.reshape(w, invstd.shape) * invstd
+
+
+def _bn_eval_f(xp, x, w, b, rm, invstd):
+    scale = _bn_scale(xp, w, invstd)
+    shift = -(rm * scale) if b is None else b.reshape(invstd.shape) - rm * scale
+    return x * scale + shift
+
+
+def _bn_eval_b(xp, g, ins, out, aux, needs):
+    x, w, _b = ins
+    rm, invstd = aux
+    axes = (0,) + tuple(range(2, len(x.shape)))
+    gx = g * _bn_scale(xp, w, invstd) if needs[0] else None
+    gw = xp.reshape(xp.sum(g * ((x - rm) * invstd), axis=axes), (-1,)) if needs[1] else None
+    gb = xp.reshape(xp.sum(g, axis=axes), (-1,)) if needs[2] else None
+    return gx, gw, gb
+
+
+BATCH_NORM_EVAL = Op("NativeBatchNorm", _bn_eval_f, _bn_eval_b, saves=SAVES_INPUTS)
 
 
 def _is_array(x) -> bool:

@@ -205,7 +205,7 @@ def _adaptive_max_f(xp, x, out_hw, box):
     return out.reshape(n, c, ho, wo), (idx, x.shape)
 
 
-MAX_POOL = Op("MaxPool2D", _max_pool_f, _max_pool_b, saves=SAVES_INPUTS | SAVES_OUTPUT,
+MAX_POOL = Op("MaxPool2DWithIndices", _max_pool_f, _max_pool_b, saves=SAVES_INPUTS | SAVES_OUTPUT,
               returns_aux=True)
 ADAPTIVE_MAX_POOL = Op("AdaptiveMaxPool2D", _adaptive_max_f, _max_pool_b, saves=0,
                        returns_aux=True)

@@ -8,7 +8,7 @@ parameters, so rules never need the input values unless the math does.
 from __future__ import annotations
 
 from .._backend import namespace_of
-from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
+from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, full_or_dim
 
 __all__ = ["SUM", "MEAN", "PROD", "AMAX", "AMIN", "MAX_ALL", "MIN_ALL", "NORM", "LOGSUMEXP",
            "CUMSUM", "SOFTMAX", "LOG_SOFTMAX", "CUMPROD", "LOGCUMSUMEXP", "expand_reduced"]
@@ -209,14 +209,15 @@ def _log_softmax_b(xp, g, ins, out, aux, needs):
     return (g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),)
 
 
-SUM = Op("Sum", _sum_f, _sum_b, saves=0)
-MEAN = Op("Mean", _mean_f, _mean_b, saves=0)
-PROD = Op("Prod", _prod_f, _prod_b)
+SUM = Op("Sum", _sum_f, _sum_b, saves=0, aux_namer=full_or_dim("Sum"))
+MEAN = Op("Mean", _mean_f, _mean_b, saves=0, aux_namer=full_or_dim("Mean"))
+PROD = Op("Prod", _prod_f, _prod_b, aux_namer=full_or_dim("Prod"))
 AMAX = Op("Amax", _amax_f, _amax_b, saves=_BOTH)
 AMIN = Op("Amin", _amin_f, _amax_b, saves=_BOTH)
-MAX_ALL = Op("Max", _amax_f, _max_all_b, saves=_BOTH)
-MIN_ALL = Op("Min", _amin_f, _max_all_b, saves=_BOTH)
-NORM = Op("Norm", _norm_f, _norm_b, saves=_BOTH)
+# max()/min() over everything are PyTorch's second overloads (the first takes a dim)
+MAX_ALL = Op("Max", _amax_f, _max_all_b, saves=_BOTH, grad_name="MaxBackward1")
+MIN_ALL = Op("Min", _amin_f, _max_all_b, saves=_BOTH, grad_name="MinBackward1")
+NORM = Op("Norm", _norm_f, _norm_b, saves=_BOTH, grad_name="LinalgVectorNormBackward0")
 LOGSUMEXP = Op("Logsumexp", _logsumexp_f, _logsumexp_b, saves=_BOTH)
 CUMSUM = Op("Cumsum", _cumsum_f, _cumsum_b, saves=0)
 SOFTMAX = Op("Softmax", _softmax_f, _softmax_b, saves=SAVES_OUTPUT)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.graph import Op
+from ..autograd.graph import Op, Shown, node_class
 
 __all__ = ["RESHAPE", "PERMUTE", "EXPAND", "CAT", "STACK", "FLIP", "REPEAT", "GETITEM", "SETITEM",
            "INDEX_ADD", "GATHER", "SCATTER_ADD", "UNFOLD", "is_basic_index", "gather_index"]
@@ -164,14 +164,84 @@ def _scatter_add_b(xp, g, ins, out, aux, needs):
     return ga, gs
 
 
-RESHAPE = Op("Reshape", _reshape_f, _reshape_b, saves=0)
+def _basic_steps(node):
+    """PyTorch's names for the steps of a basic index, in the order it applies them
+    (``x[0, 1:3]`` is a select, then a slice); None for an advanced index (``IndexBackward0``).
+    """
+    index, in_shape = node.aux
+    steps = []
+    pos = 0
+    for part in index:
+        t = type(part)
+        if t is int:
+            steps.append("SelectBackward0")
+            pos += 1
+        elif t is slice:
+            n = in_shape[pos] if pos < len(in_shape) else 0
+            if part.indices(n) != (0, n, 1):
+                steps.append("SliceBackward0")
+            pos += 1
+        elif part is None:
+            steps.append("UnsqueezeBackward0")
+        elif part is Ellipsis:
+            pos += len(in_shape) - sum(1 for p in index if p is not None and p is not Ellipsis)
+        else:
+            return None
+    return steps
+
+
+_STEP_CLASSES = {}
+
+
+def _getitem_name(node):
+    """The class of PyTorch's last step (``_basic_steps``); one loop, no list (per-op path)."""
+    index, in_shape = node.aux
+    last = None
+    pos = 0
+    for part in index:
+        t = type(part)
+        if t is int:
+            last = "SelectBackward0"
+            pos += 1
+        elif t is slice:
+            if part.start is not None or part.stop is not None or part.step not in (None, 1):
+                n = in_shape[pos] if pos < len(in_shape) else 0
+                if part.indices(n) != (0, n, 1):
+                    last = "SliceBackward0"
+            pos += 1
+        elif part is None:
+            last = "UnsqueezeBackward0"
+        elif part is Ellipsis:
+            pos += len(in_shape) - sum(1 for p in index if p is not None and p is not Ellipsis)
+        else:
+            return None  # advanced: the op's own IndexBackward0
+    last = last or "AliasBackward0"
+    cls = _STEP_CLASSES.get(last)
+    if cls is None:
+        cls = _STEP_CLASSES[last] = node_class(last)
+    return cls
+
+
+def _getitem_shown(node):
+    steps = _basic_steps(node)
+    nxt = node.next
+    if steps:
+        for name in steps[:-1]:
+            nxt = (Shown(name, nxt),)
+    return nxt
+
+
+# ``view``/``reshape``/``flatten`` read as ViewBackward0; squeeze/unsqueeze/transpose/t faces
+# rename theirs (graph.rename) as PyTorch's
+RESHAPE = Op("Reshape", _reshape_f, _reshape_b, saves=0, grad_name="ViewBackward0")
 PERMUTE = Op("Permute", _permute_f, _permute_b, saves=0)
 EXPAND = Op("Expand", _expand_f, _expand_b, saves=0)
 CAT = Op("Cat", _cat_f, _cat_b, saves=0)
 STACK = Op("Stack", _stack_f, _stack_b, saves=0)
 FLIP = Op("Flip", _flip_f, _flip_b, saves=0)
 REPEAT = Op("Repeat", _repeat_f, _repeat_b, saves=0)
-GETITEM = Op("Index", _getitem_f, _getitem_b, saves=0)
+GETITEM = Op("Index", _getitem_f, _getitem_b, saves=0, aux_namer=_getitem_name,
+             shown=_getitem_shown)
 INDEX_ADD = Op("IndexAdd", _index_add_f, _index_add_b, saves=0)
 GATHER = Op("Gather", _gather_f, _gather_b, saves=0)
 SCATTER_ADD = Op("ScatterAdd", _scatter_add_f, _scatter_add_b, saves=0, broadcasts=False)

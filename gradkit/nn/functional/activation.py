@@ -16,6 +16,7 @@ from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
 from ...autograd import grad_mode as _grad_mode
+from ...autograd.graph import present
 from ...functions._args import _float_operand
 from ...functions._registry import write_inplace as _write_inplace
 from ...ops import activation as AC
@@ -61,7 +62,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     x = _t(input)
     if inplace:
         return _in_place(x, lambda t: leaky_relu(t, negative_slope), "leaky_relu_")
-    return _F.where(x > 0, x, x * negative_slope)
+    return present(_F.where(x > 0, x, x * negative_slope), "LeakyReluBackward0", (x,), x)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -70,7 +71,8 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return _in_place(x, lambda t: elu(t, alpha), "elu_")
     neg = _F.expm1(_F.clamp(x, max=0.0))
-    return _F.where(x > 0, x, neg * alpha if alpha != 1 else neg)
+    return present(_F.where(x > 0, x, neg * alpha if alpha != 1 else neg), "EluBackward0", (x,),
+                   x)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -79,14 +81,16 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return _in_place(x, lambda t: celu(t, alpha), "celu_")
     neg = _F.expm1(_F.clamp(x, max=0.0) / alpha) * alpha
-    return _F.where(x > 0, x, neg)
+    return present(_F.where(x > 0, x, neg), "CeluBackward0", (x,), x)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """``scale * elu(x, alpha)`` with the self-normalising constants."""
     if inplace:
         return _in_place(_t(input), selu, "selu_")
-    return elu(input, 1.6732632423543772848170429916717) * 1.0507009873554804934193349852946
+    x = _t(input)
+    out = elu(x, 1.6732632423543772848170429916717) * 1.0507009873554804934193349852946
+    return present(out, "EluBackward0", (x,), x)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -96,10 +100,10 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if x._data.dtype.kind == "V":  # bfloat16: in float32, rounded once (as PyTorch's kernel)
         return gelu(x.float(), approximate).to(x.dtype)
     if approximate == "none":
-        return x * (apply1(E.ERF, x * _SQRT_HALF) + 1.0) * 0.5
+        return present(x * (apply1(E.ERF, x * _SQRT_HALF) + 1.0) * 0.5, "GeluBackward0", (x,))
     if approximate == "tanh":
         inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
-        return x * (_F.tanh(inner) + 1.0) * 0.5
+        return present(x * (_F.tanh(inner) + 1.0) * 0.5, "GeluBackward0", (x,))
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
@@ -110,7 +114,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
         return _in_place(x, silu, "silu_")
     if x._data.dtype.kind == "V":  # bfloat16: in float32, rounded once (as PyTorch's kernel)
         return silu(x.float()).to(x.dtype)
-    return x * _F.sigmoid(x)
+    return present(x * _F.sigmoid(x), "SiluBackward0", (x,))
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -118,7 +122,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     x = _t(input)
     if inplace:
         return _in_place(x, mish, "mish_")
-    return x * _F.tanh(softplus(x))
+    return present(x * _F.tanh(softplus(x)), "MishBackward0", (x,))
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -135,14 +139,16 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
                          f"({max_val})")
     if inplace:
         return _in_place(_t(input), lambda t: hardtanh(t, min_val, max_val), "hardtanh_")
-    return _F.clamp(_t(input), min_val, max_val)
+    x = _t(input)
+    return present(_F.clamp(x, min_val, max_val), "HardtanhBackward0", (x,), x)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """``relu6(x + 3) / 6``."""
     if inplace:
         return _in_place(_t(input), hardsigmoid, "hardsigmoid_")
-    return _F.clamp(_t(input) + 3.0, 0.0, 6.0) * (1.0 / 6.0)
+    x = _t(input)
+    return present(_F.clamp(x + 3.0, 0.0, 6.0) * (1.0 / 6.0), "HardsigmoidBackward0", (x,))
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -150,7 +156,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     x = _t(input)
     if inplace:
         return _in_place(x, hardswish, "hardswish_")
-    return x * _F.clamp(x + 3.0, 0.0, 6.0) * (1.0 / 6.0)
+    return present(x * _F.clamp(x + 3.0, 0.0, 6.0) * (1.0 / 6.0), "HardswishBackward0", (x,))
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -160,7 +166,8 @@ def sigmoid(input: Tensor) -> Tensor:
 
 def logsigmoid(input: Tensor) -> Tensor:
     """``log(sigmoid(x)) = -softplus(-x)``, stable."""
-    return -softplus(-_t(input))
+    x = _t(input)
+    return present(-softplus(-x), "LogSigmoidBackward0", (x,))
 
 
 def tanh(input: Tensor) -> Tensor:
@@ -184,7 +191,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     x = _t(input)
     if inplace:
         return _in_place(x, lambda t: _F.where(t <= threshold, value, t), "threshold_")
-    return _F.where(x <= threshold, value, x)
+    return present(_F.where(x <= threshold, value, x), "ThresholdBackward0", (x,), x)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:

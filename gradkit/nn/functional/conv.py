@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from ..._tensor import Tensor, apply, as_tensor_arg
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
+from ...autograd.graph import present
 from ...ops import conv as C
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -121,6 +122,7 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, n, who):
     if n == 3:
         y = apply(C.CONV3, (x, w, b), (stride, pads[0] + pads[1] + pads[2], dilation, groups))
         return y.squeeze(0) if unbatched else y
+    x1, w1 = x, w
     if n == 1:
         x = x.unsqueeze(2)
         w = w.unsqueeze(2)
@@ -129,8 +131,8 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, n, who):
     else:
         geo_pad = pads[0] + pads[1]
     y = apply(C.CONV, (x, w, b), (stride, geo_pad, dilation, groups))
-    if n == 1:
-        y = y.squeeze(2)
+    if n == 1:  # one node in PyTorch
+        y = present(y.squeeze(2), "ConvolutionBackward0", (x1, w1, b))
     return y.squeeze(0) if unbatched else y
 
 

@@ -11,9 +11,10 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import to_host
-from ..._tensor import Tensor, apply, apply1, apply2, as_tensor_arg, wrap
+from ..._tensor import Tensor, apply, apply1, as_tensor_arg, wrap
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import fp32 as _ac_fp32
+from ...autograd.graph import Shown, edge_of, present
 from ...ops import loss as LO
 from .activation import log_softmax
 
@@ -193,7 +194,20 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                  (t, w, ignore_index, reduction, float(label_smoothing)))
     if reduction == "none" and tuple(out.shape) != out_shape:
         out = out.reshape(out_shape)
-    return out
+    if label_smoothing:
+        return out
+    return _nll_nd_node(out, x, Shown("LogSoftmaxBackward0", (edge_of(x),)), reduction)
+
+
+def _nll_nd_node(out, x, logp, reduction):
+    """PyTorch takes (N, C, d1) and (N, C, H, W) input to nll_loss2d (``NllLoss2DBackward0``,
+    over a view for 3-D input); gradkit flattens to (M, C) first. ``logp``: what the node
+    reads (the input's edge, or the log-softmax shown over it)."""
+    if x.ndim not in (3, 4) or reduction == "none":
+        return out
+    if x.ndim == 3:
+        logp = Shown("ViewBackward0", (logp,))
+    return present(out, "NllLoss2DBackward0", (logp,))
 
 
 def _cross_entropy_probs(x, tgt, weight, reduction, smoothing):
@@ -247,7 +261,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     out = apply1(LO.NLL, x2, (t, w, ignore_index, reduction))
     if reduction == "none" and tuple(out.shape) != out_shape:
         out = out.reshape(out_shape)
-    return out
+    x = _t(input)
+    return _nll_nd_node(out, x, edge_of(x), reduction)
 
 
 def _weighted(loss: Tensor, weight, x: Tensor, reduction: str, name: str,
@@ -275,11 +290,11 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
     x = _t(input)
-    d = x - _float_target(x, target, "mse_loss")
-    loss = d * d
+    y = _float_target(x, target, "mse_loss")
     if weight is not None:
-        return _weighted(loss, weight, x, reduction, "mse_loss", weighted_mean=True)
-    return _reduce(loss, reduction)
+        d = x - y
+        return _weighted(d * d, weight, x, reduction, "mse_loss", weighted_mean=True)
+    return _pointwise(LO.MSE, x, y, reduction, None, "mse_loss")
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
@@ -307,11 +322,10 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     x = _t(input)
-    d = _F.abs(x - _float_target(x, target, "smooth_l1_loss"))
-    if beta == 0:
-        return _reduce(d, reduction)
-    loss = _F.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
-    return _reduce(loss, reduction)
+    y = _float_target(x, target, "smooth_l1_loss")
+    if beta == 0:  # l1_loss, as PyTorch computes it there
+        return _reduce(_F.abs(x - y), reduction)
+    return _pointwise(LO.SMOOTH_L1, x, y, reduction, float(beta), "smooth_l1_loss")
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
@@ -323,11 +337,27 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     x = _t(input)
-    d = _F.abs(x - _float_target(x, target, "huber_loss"))
-    loss = _F.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    y = _float_target(x, target, "huber_loss")
     if weight is not None:
+        d = _F.abs(x - y)
+        loss = _F.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
         return _weighted(loss, weight, x, reduction, "huber_loss", weighted_mean=False)
-    return _reduce(loss, reduction)
+    return _pointwise(LO.HUBER, x, y, reduction, float(delta), "huber_loss")
+
+
+def _pointwise(op, x: Tensor, y: Tensor, reduction: str, param, name: str) -> Tensor:
+    """A fused pointwise loss node (``MseLossBackward0``, ...) of ``x`` and the target ``y``
+    (already checked and cast by ``_float_target``)."""
+    return apply(op, (x, y), (reduction, param, None))
+
+
+def _loss_weight(weight, x: Tensor, name: str):
+    """The per-element weight of the binary losses as an array of the input's dtype (not
+    differentiated, as in PyTorch), or None."""
+    if weight is None:
+        return None
+    w = _on_device_of(weight, x, "weight", name)
+    return w.astype(x._data.dtype, copy=False)
 
 
 def _same_shape(x: Tensor, t: Tensor, name: str) -> None:
@@ -361,10 +391,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             "binary_cross_entropy: all elements of input should be between 0 and 1 (did you "
             "mean binary_cross_entropy_with_logits?)"
         )
-    loss = apply2(LO.BCE, x, y)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return apply(LO.BCE, (x, y), (reduction, _loss_weight(weight, x,
+                                                            "binary_cross_entropy")))
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
@@ -391,10 +419,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     if pos_weight is not None:
         pw = _on_device_of(pos_weight, x, "pos_weight", "binary_cross_entropy_with_logits")
         pw = pw.astype(x._data.dtype, copy=False)
-    loss = apply(LO.BCE_LOGITS, (x, y), (pw,))
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return apply(LO.BCE_LOGITS, (x, y),
+                 (pw, reduction, _loss_weight(weight, x, "binary_cross_entropy_with_logits")))
 
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,

@@ -11,7 +11,8 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import namespace_of
-from ..._tensor import Tensor, apply, as_tensor_arg, wrap
+from ..._tensor import Tensor, apply, as_tensor_arg
+from ...autograd.graph import present
 from ...ops import normalization as NO
 
 __all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "layer_norm",
@@ -85,10 +86,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError("batch_norm(): running_mean and running_var are required when "
                          "training=False")
     shape = NO.channel_shape(x.ndim, c)
-    invstd = wrap((1.0 / (running_var._data + eps) ** 0.5).astype(x._data.dtype, copy=False))
-    scale = invstd if weight is None else weight * invstd
-    shift = -(running_mean * scale) if bias is None else bias - running_mean * scale
-    return x * scale.reshape(shape) + shift.reshape(shape)
+    dt = x._data.dtype
+    invstd = (1.0 / (running_var._data + eps) ** 0.5).astype(dt, copy=False).reshape(shape)
+    rm = running_mean._data.astype(dt, copy=False).reshape(shape)
+    return apply(NO.BATCH_NORM_EVAL, (x, weight, bias), (rm, invstd))
 
 
 def _shape_tuple(normalized_shape) -> tuple:
@@ -171,7 +172,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         y = y * weight.reshape(bshape)
     if bias is not None:
         y = y + bias.reshape(bshape)
-    return y
+    return present(y, "NativeGroupNormBackward0", (x, weight, bias), x)  # one node in PyTorch
 
 
 def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,

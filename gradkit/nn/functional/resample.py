@@ -18,6 +18,7 @@ import numpy as np
 from ... import functions as _F
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
+from ...autograd.graph import present
 from ...ops import resample as RS
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
@@ -803,6 +804,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         idx = np.pad(np.arange(n), (max(lo, 0), max(hi, 0)), mode=_PAD_MODES[mode])
         idx = idx[max(-lo, 0): idx.size - max(-hi, 0)]
         x = apply1(RS.RESAMPLE, x, (d, n, (idx,), None))
+    if mode == "constant":  # one node in PyTorch
+        return present(x, "ConstantPadNdBackward0", (input,), input)
     return x
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ...autograd.graph import Shown
+
 __all__ = ["ModuleTrace", "VEdge", "VGraph", "VNode", "build_graph", "collapse_graph"]
 
 
@@ -110,13 +112,18 @@ def _saved_lines(fn, limit: int = 4) -> list:
 
 
 class _Ids:
+    """Picture ids by object identity; the objects are kept alive, so that an id is never
+    reused by another (``next_functions`` makes display-only nodes afresh on each access)."""
+
     def __init__(self):
         self.ids: dict = {}
+        self._alive: list = []
 
     def __call__(self, obj, prefix: str) -> str:
         key = id(obj)
         if key not in self.ids:
             self.ids[key] = f"{prefix}{len(self.ids)}"
+            self._alive.append(obj)
         return self.ids[key]
 
 
@@ -182,16 +189,26 @@ def build_graph(outputs, params=None, *, show_saved: bool = True,
     while stack:
         fn = stack.pop()
         me = ids(fn, "n")
-        inputs = getattr(fn, "inputs", None)
+        inputs = getattr(fn, "inputs", None)  # gradkit's nodes keep their input tensors
+        inputs = [v for v in inputs if _is_tensor_like(v)] if isinstance(inputs, (tuple, list)) \
+            else []
+        # next_functions reads as PyTorch's, whose order and entries may differ from the
+        # rule's inputs (addmm lists bias, input, weight): values are found by their node
+        made_by = {id(v.grad_fn): v for v in inputs if getattr(v, "grad_fn", None) is not None}
+        if show_constants:
+            for value in inputs:
+                if not getattr(value, "requires_grad", False):
+                    edges.append(VEdge(leaf_node(value), me))
         nexts = getattr(fn, "next_functions", ()) or ()
         for i, entry in enumerate(nexts):
             prev = entry[0] if isinstance(entry, tuple) else entry
-            value = inputs[i] if isinstance(inputs, (tuple, list)) and i < len(inputs) else None
             if prev is None:
-                if show_constants and _is_tensor_like(value):
-                    edges.append(VEdge(leaf_node(value), me))
                 continue
+            value = made_by.get(id(prev))
             src = visit(prev)
+            if (trace is not None and me in stacks and src not in stacks
+                    and isinstance(prev, Shown)):  # display-only (addmm's TBackward0): its
+                stacks[src] = stacks[me]              # consumer's module owns it
             key = (src, me, i)
             if key in seen_edges:
                 continue
@@ -390,6 +407,8 @@ def collapse_graph(graph: VGraph, depth: int | None = None) -> VGraph:
         if not cyclic:
             break
         bad = {g for g, b in box_id.items() if any(b in c for c in cyclic)}
+        if not bad:  # a cycle without boxes: the graph itself has one; draw it as it is
+            break
         expanded |= bad
     nodes: dict = {}
     calls_per_name: dict = {}

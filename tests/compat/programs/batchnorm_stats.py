@@ -1,4 +1,3 @@
-# compat: xfail (grad_fn names: PyTorch fuses BatchNorm into NativeBatchNormBackward0; issue 14)
 """BatchNorm1d running statistics in train and eval modes, momentum=None (cumulative average),
 track_running_stats=False, and LayerNorm/GroupNorm outputs."""
 import torch

@@ -1,4 +1,3 @@
-# compat: xfail (grad_fn names: PyTorch records IndexSelectBackward0 here; issue 14)
 """Variable-length batches through an LSTM with pad_sequence, pack_padded_sequence and
 pad_packed_sequence, taking each sequence's last real output; bidirectional LSTM."""
 import torch
