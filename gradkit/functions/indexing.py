@@ -10,13 +10,15 @@ import numpy as np
 from .. import factories
 from .._backend import to_host
 from .._tensor.record import (
-    VIEW_OPS,
+    _check_view_write,
     _ns,
-    _writes_through,
     apply,
     apply1,
     apply2,
     assign,
+    rebase_view,
+    refresh_views,
+    view_chain,
 )
 from .._tensor.tensor import Tensor, _is_device_array, _make, wrap
 from ..autograd import grad_mode
@@ -434,14 +436,9 @@ def __setitem__(self, index, value):
                 "a leaf Variable that requires grad is being used in an in-place operation "
                 "(__setitem__). Wrap it in `with gradkit.no_grad():` or build a new tensor."
             )
-        gf = self.grad_fn
-        if gf is not None and gf.op in VIEW_OPS and _writes_through(self, gf):
-            raise RuntimeError(
-                f"__setitem__: in-place modification of a view ({gf.name()}) of a tensor "
-                f"that requires grad is not supported by gradkit: the write would reach the "
-                f"base tensor behind autograd's back. Index the base instead (x[i, j] = v "
-                f"rather than x[i][j] = v), or clone() the view first."
-            )
+        root, chain = view_chain(self)
+        if chain:  # a view: the write reaches the base, whose history is rebased
+            _check_view_write(root, chain, "__setitem__")
         if not vt:
             value = wrap(_ns(self._data).asarray(value, dtype=self.dtype))
         elif type(value._data) is not type(self._data):  # e.g. a CPU value into a cuda tensor
@@ -462,8 +459,13 @@ def __setitem__(self, index, value):
             if prev.meta is None:
                 prev.meta = {}
             prev.meta["output_modified"] = "__setitem__"
+        if chain:
+            rebase_view(self, root, chain, res)
+            refresh_views(root)
+            return
         self.grad_fn = res.grad_fn
         self.requires_grad = True
+        refresh_views(self)
         return
     v = value._data if vt else value
     if not vt and isinstance(v, int) and self._data.dtype.kind in "iu" \
