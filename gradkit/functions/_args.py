@@ -15,7 +15,8 @@ from .._tensor.tensor import Tensor, _scalar_or_tensor, _shape_arg, _wrap_dim, a
 __all__ = [
     "_binary", "_const_like", "_dim_in", "_dims_tuple", "_div_operands", "_float_operand",
     "_int_arg", "_norm_axis", "_on_device_of", "_raw", "_rbinary", "_same_device",
-    "_scalar_or_tensor", "_shape_arg", "_t", "_wrap_dim", "_xp", "builtins_abs", "builtins_any",
+    "_scalar_or_tensor", "_shape_arg", "_t", "_wrap_dim", "_wrap_int_scalar", "_xp", "builtins_abs",
+    "builtins_any",
     "builtins_max", "builtins_min", "builtins_sum",
 ]
 
@@ -107,7 +108,18 @@ def _binary(op, a, b, opname):
         rt = _dtype.scalar_result_dtype(a._data.dtype, b)
         if rt != a._data.dtype:
             a = a.to(rt)
+        b = _wrap_int_scalar(b, rt)
     return apply2(op, a, b)
+
+
+def _wrap_int_scalar(b, dt):
+    """A Python int operand of an integer tensor outside its dtype's range (``uint8 % -2``)
+    wrapped into it, as PyTorch casts the scalar to the tensor's dtype (NumPy would raise)."""
+    if type(b) is int and dt.kind in "iu":
+        info = np.iinfo(dt)
+        if not info.min <= b <= info.max and -2 ** 63 <= b < 2 ** 64:
+            return int(np.asarray(b % 2 ** 64, dtype=np.uint64).astype(dt))
+    return b
 
 
 def _rbinary(op, a, b, opname):
@@ -119,6 +131,7 @@ def _rbinary(op, a, b, opname):
         rt = _dtype.scalar_result_dtype(a._data.dtype, b)
         if rt != a._data.dtype:
             a = a.to(rt)
+        b = _wrap_int_scalar(b, rt)
     return apply2(op, b, a)
 
 
@@ -143,7 +156,11 @@ def _binary_tensors_reversed(op, a, b, opname):
         rt = _dtype.result_type(da, a._data.ndim, db, b._data.ndim)
         a = a.to(rt) if da != rt else a
         b = b.to(rt) if db != rt else b
-    return apply2(op, b, a)
+    try:
+        return apply2(op, b, a)
+    except ValueError:
+        check_broadcast(b, a, opname)
+        raise
 
 
 def _div_operands(a, b):

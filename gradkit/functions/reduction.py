@@ -504,6 +504,11 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
                              f"got shape {tuple(a.shape)} and dtype {a.dtype}")
         if a.numel() and to_host(a._data).min() < 0:
             raise ValueError("cov(): aweights cannot be negative")
+        rt = _dtype.promote_types(x.dtype, a.dtype)  # float32 data, float64 weights: float64
+        if rt != x.dtype:
+            x = x.to(rt)
+            obs = x.reshape(1, -1) if x.ndim < 2 else x
+            w = None if w is None else w.to(rt)
         a = a.to(x.dtype)
         w = a if w is None else w * a
     if w is None:

@@ -159,6 +159,9 @@ def flatten(input, start_dim=0, end_dim=-1):
 @declare()
 def unflatten(input, dim, sizes):
     x = _t(input)
+    if x.ndim == 0:
+        raise RuntimeError("unflatten(): Dimension specified as 0 but tensor has no dimensions "
+                           "(a 0-d input); reshape() it instead")
     d = _wrap_dim(dim, x.ndim)
     sizes = _infer_shape(sizes, x.shape[d], "unflatten")
     return reshape(x, tuple(x.shape[:d]) + tuple(sizes) + tuple(x.shape[d + 1:]))
@@ -404,6 +407,9 @@ def flipud(input):
 @declare(out=True)
 def diag(input, diagonal=0):
     x = _t(input)
+    if x.ndim not in (1, 2):
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D (shape "
+                           f"{tuple(x.shape)}); use diagonal() or diag_embed() for batches")
     xp = _xp(x)
     if x.ndim == 1:
         n = x.shape[0] + builtins_abs(diagonal)

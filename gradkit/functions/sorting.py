@@ -43,8 +43,13 @@ def argsort(input, dim=-1, descending=False, stable=False):
 def topk(input, k, dim=-1, largest=True, sorted=True):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
-    if k > x.shape[d]:
-        raise RuntimeError(f"topk(): selected index k={k} out of range for size {x.shape[d]}")
+    n = x.shape[d] if x.ndim else 1
+    if k > n or k < 0:
+        raise RuntimeError(f"topk(): selected index k={k} out of range for size {n} of dim "
+                           f"{dim} (input of shape {tuple(x.shape)}); choose 0 <= k <= {n}")
+    if x.ndim == 0:
+        r = topk(x.reshape(1), 1, 0, largest, sorted)  # (k=0 as well, as PyTorch)
+        return MaxMin(r.values.reshape(()), r.indices.reshape(()))
     idx = np.argsort(-x._data if largest else x._data, axis=d, kind="stable")
     idx = idx[(slice(None),) * d + (slice(0, k),)]
     return MaxMin(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))

@@ -164,8 +164,7 @@ def xlog1py(input, other):
 
 @declare(function=False, method=False, aliases=("special:entr",))
 def entr(input):
-    """The elementwise entropy ``-x log x``: 0 at 0, -inf below 0."""
+    """The elementwise entropy ``-x log x``: 0 at 0, -inf below 0, NaN at NaN; PyTorch's
+    gradient ``-(1 + log x)`` everywhere (NaN below 0, inf at 0)."""
     x = _float_operand(_t(input))
-    pos = x > 0
-    safe = where(pos, x, 1.0)
-    return where(pos, -(x * log(safe)), where(x == 0, 0.0, -np.inf))
+    return apply1(SP.ENTR, x)

@@ -257,3 +257,47 @@ def test_aminmax_int_and_keepdim(torch):
     a = np.array([[3, -1, 2], [0, 5, 5]])
     g, t = gk.aminmax(gk.tensor(a), keepdim=True), torch.aminmax(torch.tensor(a), keepdim=True)
     assert g.min.tolist() == t.min.tolist() and g.max.tolist() == t.max.tolist()
+
+
+def _outcome(lib, fn):
+    """What ``fn(lib)`` gives: ("raises", type name) or (dtype, shape, values, requires_grad)."""
+    try:
+        r = fn(lib)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        kind = type(e).__name__
+        return ("raises", "RuntimeError" if kind.endswith("LinAlgError") else kind)
+    rs = r if isinstance(r, tuple) else (r,)
+    return [(str(t.dtype).split(".")[-1], tuple(t.shape), np.asarray(t.detach().tolist()),
+             t.requires_grad) for t in rs]
+
+
+def same_as_torch(torch, fn):
+    want, got = _outcome(torch, fn), _outcome(gk, fn)
+    if want[0] == "raises" or got[0] == "raises":
+        assert got == want
+        return
+    assert len(got) == len(want)
+    for (gd, gs, gv, gr), (td, ts, tv, tr) in zip(got, want):
+        assert (gd, gs, gr) == (td, ts, tr)
+        z = tv == 0  # the sign of a zero too
+        np.testing.assert_array_equal(np.signbit(gv[z]), np.signbit(tv[z]))
+        np.testing.assert_allclose(gv, tv, rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.cov(L.ones(2, 3), fweights=L.tensor([1, 1, 2]),
+                    aweights=L.tensor([1.0, 2.0, 3.0], dtype=L.float64)),
+    lambda L: L.cov(L.tensor([[1.0, 2.0, 4.0]], dtype=L.float16),
+                    aweights=L.tensor([1.0, 2.0, 3.0])),
+], ids=["f32-data-f64-weights", "f16-data-f32-weights"])
+def test_cov_promotes_with_its_weights_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.logsumexp(L.zeros(2, 3, 0), (0, 2), keepdim=True),
+    lambda L: L.logsumexp(L.zeros(0, 2), 0),
+    lambda L: L.logsumexp(L.tensor([[1.0, float("inf")], [-float("inf"), -float("inf")]]), 1),
+], ids=["empty-keepdim", "empty", "infinities"])
+def test_logsumexp_of_empty_slices_as_torch(torch, fn):
+    same_as_torch(torch, fn)

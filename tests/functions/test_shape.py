@@ -333,3 +333,38 @@ def test_invalid_shapes_raise_as_torch(call, exc):
         call(gk)
     assert "missing 1 required positional" not in str(e.value)
     assert "negative dimensions are not allowed" not in str(e.value)
+
+
+def _outcome(lib, fn):
+    """What ``fn(lib)`` gives: ("raises", type name) or (dtype, shape, values, requires_grad)."""
+    try:
+        r = fn(lib)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        kind = type(e).__name__
+        return ("raises", "RuntimeError" if kind.endswith("LinAlgError") else kind)
+    rs = r if isinstance(r, tuple) else (r,)
+    return [(str(t.dtype).split(".")[-1], tuple(t.shape), np.asarray(t.detach().tolist()),
+             t.requires_grad) for t in rs]
+
+
+def same_as_torch(torch, fn):
+    want, got = _outcome(torch, fn), _outcome(gk, fn)
+    if want[0] == "raises" or got[0] == "raises":
+        assert got == want
+        return
+    assert len(got) == len(want)
+    for (gd, gs, gv, gr), (td, ts, tv, tr) in zip(got, want):
+        assert (gd, gs, gr) == (td, ts, tr)
+        z = tv == 0  # the sign of a zero too
+        np.testing.assert_array_equal(np.signbit(gv[z]), np.signbit(tv[z]))
+        np.testing.assert_allclose(gv, tv, rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.diag(L.tensor(1.5)),
+    lambda L: L.diag(L.ones(2, 2, 2)),
+    lambda L: L.unflatten(L.tensor(1.5), -1, (2, 3)),
+    lambda L: L.unflatten(L.tensor(1.5), 0, (1,)),
+], ids=["diag-0d", "diag-3d", "unflatten-0d", "unflatten-0d-dim0"])
+def test_rank_errors_as_torch(torch, fn):
+    same_as_torch(torch, fn)
