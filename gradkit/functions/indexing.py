@@ -448,11 +448,10 @@ def __setitem__(self, index, value):
         old = _make(self._data.copy(), self.requires_grad, self.grad_fn)
         try:
             res = apply2(S.SETITEM, old, value, (idx,))
+        except IndexError as e:
+            raise _index_error(e, self._data.shape) from None
         except ValueError:
-            raise RuntimeError(
-                f"__setitem__: shape mismatch: a value of shape {tuple(value.shape)} cannot "
-                f"be broadcast to the indexed part of shape {tuple(self._data[idx].shape)}"
-            ) from None
+            raise _setitem_shape_error(self._data, idx, value.shape) from None
         assign(self, res._data, "__setitem__")
         prev = self.grad_fn
         if prev is not None and prev.op.saves & SAVES_OUTPUT:
@@ -483,11 +482,25 @@ def __setitem__(self, index, value):
     except IndexError as e:
         raise _index_error(e, self._data.shape) from None
     except ValueError:
-        raise RuntimeError(
-            f"__setitem__: shape mismatch: a value of shape {tuple(np.shape(v))} cannot be "
-            f"broadcast to the indexed part of shape {tuple(self._data[idx].shape)}"
-        ) from None
+        raise _setitem_shape_error(self._data, idx, np.shape(v)) from None
     self._vc[0] += 1
+
+
+def _setitem_shape_error(data, idx, vshape):
+    """The value does not broadcast to ``data[idx]``: PyTorch's shape mismatch (it checks the
+    shapes before the values of index tensors), or an out-of-range int/slice (IndexError)."""
+    try:
+        part = data[idx].shape
+    except IndexError as e:
+        # index tensors are checked after the shapes: the shape with every index in range
+        parts = idx if type(idx) is tuple else (idx,)
+        safe = tuple(np.zeros_like(p) if isinstance(p, np.ndarray) else p for p in parts)
+        try:
+            part = data[safe].shape
+        except IndexError:
+            return _index_error(e, data.shape)
+    return RuntimeError(f"__setitem__: shape mismatch: a value of shape {tuple(vshape)} cannot "
+                        f"be broadcast to the indexed part of shape {tuple(part)}")
 
 @tensor_method()
 def __getitem__(self, index):
@@ -529,7 +542,12 @@ def _norm_index(index, shape):
             index = (index,)
     out = []
     has_bool = has_adv = False
+    # without index tensors PyTorch reads x[..., True] as a new axis where it stands (NumPy
+    # would move the new axis and an int index to the front, as advanced indices)
+    plain = not any(isinstance(p, (Tensor, list, np.ndarray)) for p in index)
     for part in index:
+        if part is True and plain:
+            part = None
         if isinstance(part, Tensor):
             part = part._data
             if part.dtype == np.uint8:  # a byte tensor is a mask in PyTorch (deprecated there)

@@ -43,13 +43,15 @@ __all__ = ["AminMax", "MaxMin", "all", "amax", "amin", "aminmax", "any", "argmax
 @declare(out=True, differentiable=False)
 def all(input, dim=None, keepdim=False):
     x = _t(input)
-    return wrap(_on_device_of(x, np.all(x._data, axis=_axes(x, dim, "all"), keepdims=keepdim)))
+    r = np.all(x._data, axis=_axes(x, dim, "all"), keepdims=keepdim)
+    return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 
 @declare(out=True, differentiable=False)
 def any(input, dim=None, keepdim=False):
     x = _t(input)
-    return wrap(_on_device_of(x, np.any(x._data, axis=_axes(x, dim, "any"), keepdims=keepdim)))
+    r = np.any(x._data, axis=_axes(x, dim, "any"), keepdims=keepdim)
+    return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 
 @declare(differentiable=False)
@@ -200,7 +202,8 @@ def argmax(input, dim=None, keepdim=False):
     x = _t(input)
     if dim is None:
         _check_nonempty(x, "argmax", None)
-        return wrap(_on_device_of(x, np.argmax(x._data), np.dtype(np.int64)))
+        r = wrap(_on_device_of(x, np.argmax(x._data), np.dtype(np.int64)))
+        return r.reshape((1,) * x.ndim) if keepdim else r  # (PyTorch keeps every dim)
     d = _dim_in(dim, x.ndim, "argmax")
     _check_nonempty(x, "argmax", (d,), True)
     if x.ndim == 0:
@@ -213,7 +216,8 @@ def argmin(input, dim=None, keepdim=False):
     x = _t(input)
     if dim is None:
         _check_nonempty(x, "argmin", None)
-        return wrap(_on_device_of(x, np.argmin(x._data), np.dtype(np.int64)))
+        r = wrap(_on_device_of(x, np.argmin(x._data), np.dtype(np.int64)))
+        return r.reshape((1,) * x.ndim) if keepdim else r  # (PyTorch keeps every dim)
     d = _dim_in(dim, x.ndim, "argmin")
     _check_nonempty(x, "argmin", (d,), True)
     if x.ndim == 0:

@@ -211,6 +211,10 @@ def expand(input, *args, size=None):
             if cur is None:
                 raise RuntimeError("expand: -1 is not allowed in a leading, new dimension")
             s = cur
+        elif s < 0:
+            raise RuntimeError(f"expand: the expanded size of the tensor ({s}) isn't allowed in "
+                               f"dimension {i} (target sizes {tuple(sizes)}); sizes must be >= 0 "
+                               f"or -1 (keep the size)")
         elif cur is not None and cur != s and cur != 1:
             raise RuntimeError(
                 f"expand: the expanded size of the tensor ({s}) must match the existing size "
@@ -301,6 +305,9 @@ def _slice_along(x, d, start, stop):
 @declare(method=False)
 def split(tensor, split_size_or_sections, dim=0):
     x = _t(tensor)
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-d one); "
+                           "unsqueeze() it first")
     d = _wrap_dim(dim, x.ndim)
     n = x.shape[d]
     if isinstance(split_size_or_sections, int):

@@ -452,6 +452,9 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
         edges = to_host(bins._data).astype(x.dtype)
         if edges.ndim != 1 or edges.size < 1:
             raise RuntimeError("histogram(): bins must be a 1-D tensor with at least one edge")
+        if (np.diff(edges) < 0).any() or np.isnan(edges).any():
+            raise RuntimeError(f"histogram(): the bin edges must increase monotonically, got "
+                               f"{edges.tolist()}; sort() them first")
     else:
         nb = _int_arg(bins, "histogram", "bins")
         if nb <= 0:

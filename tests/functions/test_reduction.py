@@ -301,3 +301,18 @@ def test_cov_promotes_with_its_weights_as_torch(torch, fn):
 ], ids=["empty-keepdim", "empty", "infinities"])
 def test_logsumexp_of_empty_slices_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.any(L.tensor([[4, 0]], dtype=L.uint8)),
+    lambda L: L.all(L.tensor([[4, 0]], dtype=L.uint8), 1),
+    lambda L: L.argmax(L.ones(3, 4), keepdim=True),
+    lambda L: L.argmin(L.ones(2, 1, 3), keepdim=True),
+], ids=["any-uint8", "all-uint8", "argmax-keepdim", "argmin-keepdim"])
+def test_reduction_dtypes_and_shapes_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+def test_histogram_of_unsorted_edges_raises_runtime_error():
+    with pytest.raises(RuntimeError, match="increase monotonically"):
+        gk.histogram(gk.ones(5, dtype=gk.float64), gk.tensor([1.0, 3.0, 2.0], dtype=gk.float64))

@@ -368,3 +368,13 @@ def same_as_torch(torch, fn):
 ], ids=["diag-0d", "diag-3d", "unflatten-0d", "unflatten-0d-dim0"])
 def test_rank_errors_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.ones(3, 1).expand(-2, 3, 4),
+    lambda L: L.tensor(1.0).expand(2, 3, -3),
+    lambda L: L.broadcast_to(L.ones(3, 1), (-4, 3, 4)),
+    lambda L: L.split(L.tensor(1.0), 2),
+], ids=["expand-negative", "expand-0d-negative", "broadcast_to-negative", "split-0d"])
+def test_size_errors_as_torch(torch, fn):
+    same_as_torch(torch, fn)

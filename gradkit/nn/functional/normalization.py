@@ -330,10 +330,13 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
     if x.ndim != 2:
-        raise ValueError(f"pdist() expects an input of shape (N, M), got shape "
-                         f"{tuple(x.shape)}")
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D (shape "
+                           f"{tuple(x.shape)}); pass an input of shape (N, M)")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"pdist only supports floating-point dtypes, got {x.dtype}; convert "
+                           f"with .float()")
     if p < 0:
-        raise ValueError(f"pdist(): p must be non-negative, got {p}")
+        raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
     n = x.shape[0]
     i, j = np.triu_indices(n, 1)
     if i.size:  # x[i] - x[j] as one two-tap gather: its backward sums sorted runs, no add.at
