@@ -15,9 +15,8 @@ from .._tensor.tensor import Tensor, _scalar_or_tensor, _shape_arg, _wrap_dim, a
 __all__ = [
     "_binary", "_const_like", "_dim_in", "_dims_tuple", "_div_operands", "_float_operand",
     "_int_arg", "_norm_axis", "_on_device_of", "_raw", "_rbinary", "_same_device",
-    "_scalar_or_tensor", "_shape_arg", "_t", "_wrap_dim", "_wrap_int_scalar", "_xp", "builtins_abs",
-    "builtins_any",
-    "builtins_max", "builtins_min", "builtins_sum",
+    "_scalar_or_tensor", "_shape_arg", "_t", "_tensors_only", "_wrap_dim", "_wrap_int_scalar",
+    "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min", "builtins_sum",
 ]
 
 builtins_sum, builtins_max, builtins_abs = _builtins.sum, _builtins.max, _builtins.abs
@@ -110,6 +109,15 @@ def _binary(op, a, b, opname):
             a = a.to(rt)
         b = _wrap_int_scalar(b, rt)
     return apply2(op, a, b)
+
+
+def _tensors_only(fn, *named):
+    """PyTorch's TypeError for a non-Tensor where a function takes a Tensor (or None): ``named``
+    are ``(position, name, value)``."""
+    for pos, name, v in named:
+        if v is not None and not isinstance(v, Tensor):
+            raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{type(v).__name__}")
 
 
 def _wrap_int_scalar(b, dt):

@@ -19,6 +19,7 @@ import numpy as np
 
 from ... import functions as _F
 from ..._tensor import Tensor, as_tensor_arg
+from ...functions._args import _tensors_only
 from ...functions._registry import declare
 
 # the submodules by name: ``from . import linear`` would give the function the package exports
@@ -373,37 +374,62 @@ declare(_P.adaptive_avg_pool1d, name="adaptive_avg_pool1d", method=False)
 
 
 # ------------------------------------------------------------------ recurrent cells
-def _cell_args(name, input, hx, w_ih, w_hh):
-    x = _tensor(input)
+def _cell_args(name, input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """The input, after PyTorch's checks of a cell's arguments (types, ranks, sizes)."""
+    hs = tuple(hx) if name == "lstm_cell" and isinstance(hx, (tuple, list)) else (hx,)
+    _tensors_only(name, (1, "input", input), *((2, "hx", h) for h in hs), (3, "w_ih", w_ih),
+                  (4, "w_hh", w_hh), (5, "b_ih", b_ih), (6, "b_hh", b_hh))
+    x = input
     if x.ndim not in (1, 2):
-        raise RuntimeError(f"{name}: expected input to be 1-D or 2-D, got shape {tuple(x.shape)}")
+        raise RuntimeError(f"{name}: Expected input to be 1D or 2D, got {x.ndim}D instead "
+                           f"(shape {tuple(x.shape)})")
+    for wname, w in (("w_ih", w_ih), ("w_hh", w_hh)):
+        if w.ndim < 2:
+            raise IndexError(f"{name}: Dimension specified as 1 but tensor has no dimensions "
+                             f"({wname} of shape {tuple(w.shape)}; weights are 2-D)")
+    if x.shape[-1] != w_ih.shape[1]:
+        raise RuntimeError(f"{name}: input has inconsistent input_size: got {x.shape[-1]} "
+                           f"expected {w_ih.shape[1]}")
+    hidden = w_hh.shape[1]
+    for h in hs:
+        if h is None:
+            continue
+        if h.ndim != x.ndim:
+            raise RuntimeError(f"{name}: Expected hidden to be {x.ndim}D for a {x.ndim}D input, "
+                               f"got {h.ndim}D (shape {tuple(h.shape)})")
+        if x.ndim == 2 and h.shape[0] != x.shape[0]:
+            raise RuntimeError(f"{name}: Input batch size {x.shape[0]} doesn't match hidden0 "
+                               f"batch size {h.shape[0]}")
+        if h.shape[-1] != hidden:
+            raise RuntimeError(f"{name}: hidden0 has inconsistent hidden_size: got "
+                               f"{h.shape[-1]}, expected {hidden}")
     return x
 
 
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """``torch.lstm_cell(input, (h, c), w_ih, w_hh, b_ih, b_hh)``: ``(h', c')``."""
-    x = _cell_args("lstm_cell", input, hx, w_ih, w_hh)
     if not isinstance(hx, (tuple, list)) or len(hx) != 2:
         raise RuntimeError("lstm_cell: hx must be a pair (h, c) of tensors")
+    x = _cell_args("lstm_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
     h, c = _R.lstm_cell(x, hx[0], hx[1], w_ih, w_hh, b_ih, b_hh)
     return h, c
 
 
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """``torch.gru_cell``: one GRU step."""
-    x = _cell_args("gru_cell", input, hx, w_ih, w_hh)
+    x = _cell_args("gru_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
     return _R.gru_cell(x, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """``torch.rnn_tanh_cell``: ``tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
-    x = _cell_args("rnn_tanh_cell", input, hx, w_ih, w_hh)
+    x = _cell_args("rnn_tanh_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
     return _R.rnn_cell(x, hx, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh")
 
 
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """``torch.rnn_relu_cell``: ``relu(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
-    x = _cell_args("rnn_relu_cell", input, hx, w_ih, w_hh)
+    x = _cell_args("rnn_relu_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
     return _R.rnn_cell(x, hx, w_ih, w_hh, b_ih, b_hh, nonlinearity="relu")
 
 

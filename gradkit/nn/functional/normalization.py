@@ -12,6 +12,7 @@ import numpy as np
 from ... import functions as _F
 from ..._backend import namespace_of
 from ..._tensor import Tensor, apply, as_tensor_arg, wrap
+from ...functions._args import _tensors_only
 from ...ops import normalization as NO
 
 __all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "layer_norm",
@@ -55,16 +56,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         - Input: :math:`(N, C, *)`
         - Output: :math:`(N, C, *)`
     """
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
+    _tensors_only("batch_norm", (1, "input", input), (2, "running_mean", running_mean),
+                  (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias))
+    x = input
     if x.ndim < 2:
-        raise ValueError(f"batch_norm(): expected an input with at least 2 dimensions (N, C, ...), "
-                         f"got shape {tuple(x.shape)}")
+        raise IndexError(f"batch_norm(): Dimension out of range: expected an input with at least "
+                         f"2 dimensions (N, C, ...), got shape {tuple(x.shape)}")
     c = x.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != (c,):
-            raise ValueError(f"batch_norm(): {name} must have shape ({c},) for an input with {c} "
-                             f"channels (shape {tuple(x.shape)}), got {tuple(t.shape)}")
+    _check_channel_params("batch_norm", x, c, running_mean=running_mean,
+                          running_var=running_var, weight=weight, bias=bias)
     axes = (0,) + tuple(range(2, x.ndim))
     if training:
         m = x.numel() // c if c else 0
@@ -214,6 +214,20 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     return _F.norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
 
 
+def _check_channel_params(fn, x, c, **params):
+    """PyTorch's checks of per-channel parameters: ``c`` elements each (RuntimeError), of a
+    floating dtype."""
+    for name, t in params.items():
+        if t is None:
+            continue
+        if t.numel() != c:
+            raise RuntimeError(f"{fn}(): {name} should contain {c} elements not {t.numel()} (an "
+                               f"input of shape {tuple(x.shape)} has {c} channels)")
+        if t.dtype.kind != "f":
+            raise RuntimeError(f"{fn}(): expected scalar type {x.dtype} but found {t.dtype} "
+                               f"({name}); per-channel parameters are floating tensors")
+
+
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                   running_var: Tensor | None = None, weight: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True,
@@ -241,16 +255,15 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         - Input: :math:`(N, C, *)`
         - Output: same as the input
     """
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    _tensors_only("instance_norm", (1, "input", input), (2, "running_mean", running_mean),
+                  (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias))
+    x = input
     if x.ndim < 3:
         raise ValueError(f"instance_norm() expects an input of shape (N, C, *) with at least one "
                          f"spatial dimension, got shape {tuple(x.shape)}")
     n, c = x.shape[0], x.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != (c,):
-            raise ValueError(f"instance_norm(): {name} must have shape ({c},) for an input with "
-                             f"{c} channels (shape {tuple(x.shape)}), got {tuple(t.shape)}")
+    _check_channel_params("instance_norm", x, c, running_mean=running_mean,
+                          running_var=running_var, weight=weight, bias=bias)
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise ValueError("instance_norm(): running_mean and running_var are required when "

@@ -101,6 +101,9 @@ def _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, n, who):
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, n, who):
     x, undo = _as4d(input, n, who)
+    if n == 1 and not return_indices:
+        _not_for_dtype(x, "max_pool1d_impl", "biu")
+    _not_for_dtype(x, "max_pool3d" if who.startswith("max_pool3d") else "max_pool2d")
     k, s, p, d, out = _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, n, who)
     box = [] if return_indices else None
     y = apply1(P.MAX_POOL, x, (k, s, p, d, out, box))
@@ -267,9 +270,25 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     return _adaptive_avg(input, output_size, 1, "adaptive_avg_pool1d()")
 
 
+def _not_for_dtype(x, kernel, kinds="b"):
+    """PyTorch's NotImplementedError for a pooling kernel that has no ``x.dtype`` version."""
+    if x.dtype.kind in kinds:
+        label = {"b": "Bool", "u": "Byte"}.get(x.dtype.kind) or \
+            {np.int64: "Long", np.int32: "Int", np.int16: "Short", np.int8: "Char"}.get(
+                x.dtype.type, str(x.dtype))
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{label}\'; convert the '
+                                  f"input with .float() first")
+
+
 def _adaptive_max(input, output_size, return_indices, n, who):
     x, undo = _as4d(input, n, who)
+    _not_for_dtype(x, "adaptive_max_pool2d", "biu")
     _in_hw, out = _adaptive_out(x, output_size, n, who)
+    if x.numel() == 0:  # an empty batch: an empty result of the output size
+        shape = tuple(x.shape[:2]) + tuple(out)
+        y = x.new_zeros(shape) + x.sum() * 0
+        return (undo(y), undo(x.new_zeros(shape, dtype=np.int64))) if return_indices \
+            else undo(y)
     box = [] if return_indices else None
     y = apply1(P.ADAPTIVE_MAX_POOL, x, (out, box))
     if return_indices:
@@ -535,6 +554,8 @@ def _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return
     starts = np.arange(out_d) * s[0] - p[0]
     idx, ok = _depth_taps(dep, starts, k[0], d[0])
     res, ind = _depth_max(y, idx, ok, hw_idx, x.shape[3] * x.shape[4], return_indices)
+    if res.dtype != x.dtype:  # integer inputs keep their dtype (the depth step works in float)
+        res = res.to(x.dtype)
     if unbatched:
         res = res.squeeze(0)
         ind = ind.squeeze(0) if ind is not None else None
@@ -643,6 +664,8 @@ def _adaptive_max_pool3d(input, output_size, return_indices, who):
     if hw_idx is not None:
         hw_idx = hw_idx.reshape(tuple(y.shape))
     res, ind = _depth_max(y, idx, ok, hw_idx, x.shape[3] * x.shape[4], return_indices)
+    if res.dtype != x.dtype:  # integer inputs keep their dtype (the depth step works in float)
+        res = res.to(x.dtype)
     if unbatched:
         res = res.squeeze(0)
         ind = ind.squeeze(0) if ind is not None else None

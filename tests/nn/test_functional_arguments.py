@@ -1,0 +1,78 @@
+"""nn.functional and the top-level nn functions against PyTorch on malformed arguments and
+unusual dtypes (findings of the differential fuzzer, tests/fuzz): the same exception type as
+PyTorch, or the same result dtype and shape; never a raw NumPy/Python error."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+
+def _outcome(lib, fn):
+    try:
+        r = fn(lib, lib.nn.functional)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        return ("raises", type(e).__name__)
+    rs = r if isinstance(r, tuple) else (r,)
+    return [(str(t.dtype).split(".")[-1], tuple(t.shape)) for t in rs]
+
+
+CASES = {
+    # batch_norm / instance_norm
+    "bn-1d": lambda L, F: F.batch_norm(L.ones(3), None, None, training=True),
+    "bn-numel": lambda L, F: F.batch_norm(L.ones(4, 3), L.ones(4), L.ones(4), training=False),
+    "bn-list": lambda L, F: F.batch_norm(L.ones(4, 3), [1.0, 2.0, 3.0], L.ones(3),
+                                         training=False),
+    "bn-0d": lambda L, F: F.batch_norm(L.ones(4, 3), L.tensor(0.5), L.ones(3), training=False),
+    "bn-int-var": lambda L, F: F.batch_norm(L.ones(4, 3, 5, dtype=L.float64),
+                                            L.ones(3, dtype=L.float64),
+                                            L.ones(3, dtype=L.int64), training=True),
+    "in-weight-numel": lambda L, F: F.instance_norm(L.ones(4, 3, 5), weight=L.ones(4)),
+    "in-list": lambda L, F: F.instance_norm(L.ones(4, 3, 5), weight=[1.0, 2.0, 3.0]),
+    # bilinear
+    "bil-0d": lambda L, F: F.bilinear(L.ones(3, 4), L.tensor(1.0), L.ones(2, 4, 5)),
+    "bil-list": lambda L, F: F.bilinear(L.ones(3, 4), L.ones(3, 5), [[[1.0]]]),
+    "bil-dtypes": lambda L, F: F.bilinear(L.ones(3, 4, dtype=L.bool), L.ones(3, 5),
+                                          L.ones(2, 4, 5)),
+    # recurrent cells
+    "cell-list": lambda L, F: L.rnn_relu_cell(L.ones(3, 4), L.ones(3, 5), L.ones(5, 4),
+                                              [[1.0] * 5] * 5),
+    "cell-0d-weight": lambda L, F: L.rnn_relu_cell(L.ones(3, 4), L.ones(3, 5), L.ones(5, 4),
+                                                   L.tensor(1.0)),
+    "cell-input-size": lambda L, F: L.rnn_tanh_cell(L.ones(3, 3), L.ones(3, 5), L.ones(5, 4),
+                                                    L.ones(5, 5)),
+    "cell-batch": lambda L, F: L.gru_cell(L.ones(3, 4), L.ones(2, 5), L.ones(15, 4),
+                                          L.ones(15, 5)),
+    "cell-hidden": lambda L, F: L.lstm_cell(L.ones(3, 4), (L.ones(3, 4), L.ones(3, 5)),
+                                            L.ones(20, 4), L.ones(20, 5)),
+    # pooling dtypes and empty batches
+    "maxpool1d-int": lambda L, F: F.max_pool1d(L.ones(1, 1, 4, dtype=L.int64), 2),
+    "maxpool1d-int-indices": lambda L, F: F.max_pool1d(L.ones(1, 1, 4, dtype=L.int32), 2,
+                                                       return_indices=True),
+    "maxpool2d-bool": lambda L, F: F.max_pool2d(L.ones(1, 2, 4, 4, dtype=L.bool), 2),
+    "maxpool3d-int": lambda L, F: F.max_pool3d(L.ones(1, 1, 4, 4, 4, dtype=L.int32), 2),
+    "maxpool3d-uint8": lambda L, F: F.max_pool3d(L.ones(1, 1, 4, 4, 4, dtype=L.uint8), 2),
+    "maxpool3d-bool": lambda L, F: F.max_pool3d(L.ones(1, 1, 4, 4, 4, dtype=L.bool), 2),
+    "adaptive-max-int": lambda L, F: F.adaptive_max_pool1d(L.ones(1, 1, 4, dtype=L.int64), 2),
+    "adaptive-max-empty": lambda L, F: F.adaptive_max_pool1d(L.ones(0, 3, 8), 3),
+    "adaptive-max-empty-indices": lambda L, F: F.adaptive_max_pool1d(L.ones(0, 3, 8), 3, True),
+    "bilinear-ok": lambda L, F: F.bilinear(L.ones(3, 4), L.ones(3, 5), L.ones(2, 4, 5)),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_outcome_as_torch(torch, name):
+    assert _outcome(gk, CASES[name]) == _outcome(torch, CASES[name])
+
+
+def test_max_pool3d_of_integers_keeps_values(torch):
+    a = np.random.default_rng(0).integers(-50, 50, (1, 2, 4, 4, 4)).astype(np.int32)
+    want = torch.nn.functional.max_pool3d(torch.from_numpy(a), 2).numpy()
+    got = gk.nn.functional.max_pool3d(gk.tensor(a), 2).numpy()
+    np.testing.assert_array_equal(got, want)
+
+
+def test_empty_adaptive_max_pool_keeps_requires_grad():
+    x = gk.ones(0, 3, 8, requires_grad=True)
+    y = gk.nn.functional.adaptive_max_pool1d(x, 3)
+    assert y.requires_grad and tuple(y.shape) == (0, 3, 3)
