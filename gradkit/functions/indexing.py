@@ -114,7 +114,7 @@ def index_select(input, dim, index):
             f"index_select(): index {int(idx.max() if idx.max() >= n else idx.min())} is out of "
             f"range for dimension {d} with size {n}"
         )
-    return x[(slice(None),) * d + (idx.reshape(-1),)]
+    return x[(slice(None),) * d + (idx.reshape(-1),)].contiguous()  # PyTorch's layout
 
 
 @declare(inplace=True)

@@ -70,7 +70,42 @@ def reshape(input, *args, shape=None):
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         return _t(input).to(shape[0])  # view(dtype) reinterprets in PyTorch; we convert
-    return reshape(input, *shape)
+    x = _t(input)
+    new = _infer_shape(_shape_arg(shape), x._data.size, "view")
+    if _view_strides(tuple(x.shape), x.stride(), new) is None:
+        raise RuntimeError(
+            f"view size is not compatible with input tensor's size and stride (at least one "
+            f"dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
+            f"(view{tuple(new)} of a tensor of shape {tuple(x.shape)} and strides {x.stride()})")
+    return apply1(S.RESHAPE, x, (new, x._data.shape))
+
+
+def _view_strides(old, strides, new):
+    """The strides of ``new`` as a view of a tensor of shape ``old`` and ``strides``, or None
+    where no view exists (PyTorch's ``computeStride``): each run of dims that are contiguous
+    with one another may be split or merged, never two runs into one."""
+    numel = 1
+    for n in old:
+        numel *= n
+    if numel == 0 or not old:
+        return tuple(new)  # an empty or 0-d tensor can take any shape of its size
+    out = [0] * len(new)
+    view_d = len(new) - 1
+    chunk = strides[-1]
+    tensor_numel = view_numel = 1
+    for d in range(len(old) - 1, -1, -1):
+        tensor_numel *= old[d]
+        if d == 0 or (old[d - 1] != 1 and strides[d - 1] != tensor_numel * chunk):
+            while view_d >= 0 and (view_numel < tensor_numel or new[view_d] == 1):
+                out[view_d] = view_numel * chunk
+                view_numel *= new[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                chunk = strides[d - 1]
+                tensor_numel = view_numel = 1
+    return tuple(out) if view_d == -1 else None
 
 
 @declare()
@@ -750,8 +785,11 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     pick[rows, cols] = np.arange(m)
     mask[rows, cols] = True
     # a selection (no multiplication by a 0/1 mask: an inf on the diagonal leaves 0 around it)
-    out = where(wrap(_const_like(x, mask)), x[..., _const_like(x, pick)], 0)
-    return movedim(out, (-2, -1), (d1, d2)) if (d1, d2) != (nd - 2, nd - 1) else out
+    zero = wrap(_const_like(x, np.zeros((), dtype=x.dtype)))  # (bool stays bool)
+    out = where(wrap(_const_like(x, mask)), x[..., _const_like(x, pick)], zero)
+    if (d1, d2) != (nd - 2, nd - 1):
+        out = movedim(out, (-2, -1), (d1, d2))
+    return out.contiguous()  # a new tensor: PyTorch's layout
 
 
 @declare()
