@@ -14,9 +14,10 @@ from .._tensor.tensor import Tensor, _scalar_or_tensor, _shape_arg, _wrap_dim, a
 
 __all__ = [
     "_binary", "_const_like", "_dim_in", "_dims_tuple", "_div_operands", "_float_operand",
-    "_int_arg", "_norm_axis", "_on_device_of", "_raw", "_rbinary", "_same_device",
-    "_scalar_or_tensor", "_shape_arg", "_t", "_tensors_only", "_wrap_dim", "_wrap_int_scalar",
-    "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min", "builtins_sum",
+    "_int_arg", "_norm_axis", "_on_device_of", "_raw", "_rbinary", "_result_type_of",
+    "_same_device", "_scalar_or_tensor", "_shape_arg", "_t", "_tensors_only", "_wrap_dim",
+    "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
+    "builtins_sum",
 ]
 
 builtins_sum, builtins_max, builtins_abs = _builtins.sum, _builtins.max, _builtins.abs
@@ -109,6 +110,18 @@ def _binary(op, a, b, opname):
             a = a.to(rt)
         b = _wrap_int_scalar(b, rt)
     return apply2(op, a, b)
+
+
+def _result_type_of(tensors):
+    """PyTorch's result type of several tensors: 0-d tensors count only when of a higher
+    category (bool < integer < floating) than the dimensioned ones."""
+    dt = None
+    for group in ([x.dtype for x in tensors if x.ndim], [x.dtype for x in tensors if not x.ndim]):
+        g = group[0] if group else None
+        for d in group[1:]:
+            g = _dtype.promote_types(g, d)
+        dt = g if dt is None else (dt if g is None else _dtype.result_type(dt, 1, g, 0))
+    return dt
 
 
 def _tensors_only(fn, *named):

@@ -30,6 +30,7 @@ from ._args import (
     _div_operands,
     _float_operand,
     _rbinary,
+    _result_type_of,
     _same_device,
     _scalar_or_tensor,
     _t,
@@ -527,7 +528,18 @@ def lerp(input, end, weight):
 
 @declare(inplace=addcmul_, out=True)
 def addcmul(input, tensor1, tensor2, *, value=1):
-    return input + tensor1 * tensor2 * value
+    """``input + value * tensor1 * tensor2``, in the dtype the three tensors promote to."""
+    x, t1, t2 = _promoted3(input, tensor1, tensor2, value, "addcmul")
+    if x.dtype.kind in "iub" and isinstance(value, float):
+        value = int(value)  # PyTorch casts the value to the integer result type
+    return x + t1 * t2 * value if value != 1 else x + t1 * t2
+
+
+def _promoted3(input, tensor1, tensor2, value, name):
+    """addcmul/addcdiv's operands in PyTorch's result type of the three tensors."""
+    ts = [_t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")]
+    rt = _result_type_of(ts)
+    return [t if t.dtype == rt else t.to(rt) for t in ts]
 
 
 def _float_pair(input, other, fn, scalars=False):
@@ -643,7 +655,13 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 @declare(inplace=addcdiv_, out=True)
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 / tensor2``."""
-    return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
+    x, t1, t2 = _t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")
+    if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
+                           "future release addcdiv will perform a true division of tensor1 and "
+                           "tensor2. Use addcdiv with floating tensors (e.g. .float()).")
+    x, t1, t2 = _promoted3(x, t1, t2, value, "addcdiv")
+    return x + t1 / t2 * value if value != 1 else x + t1 / t2
 
 
 def _modulo(op, input, other, name):

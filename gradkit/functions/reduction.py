@@ -356,6 +356,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     n = _int_arg(n, "diff", "n")
     if n < 0:
         raise ValueError(f"diff(): order n must be non-negative, got {n}")
+    if n == 0:  # PyTorch returns the input as it is (prepend and append unused)
+        return x
     d = _dim_in(dim, x.ndim, "diff")
     parts = []
     for name, extra in (("prepend", prepend), (None, x), ("append", append)):

@@ -367,6 +367,9 @@ def split(tensor, split_size_or_sections, dim=0):
 @declare()
 def chunk(input, chunks, dim=0):
     x = _t(input)
+    if x.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-d one); "
+                           "unsqueeze() it first")
     if chunks <= 0:
         raise ValueError(f"chunk(): chunks must be positive, got {chunks}")
     n = x.shape[_wrap_dim(dim, x.ndim)]

@@ -144,7 +144,7 @@ def logit(input, eps=None):
     """``log(p / (1 - p))``; with ``eps``, p clamped to ``[eps, 1 - eps]`` first (gradient 0
     outside, as PyTorch)."""
     x = _float_operand(_t(input))
-    if eps is not None:
+    if eps is not None and eps == eps:  # (a NaN eps clamps nothing, as PyTorch's comparisons)
         x = clamp(x, eps, 1.0 - eps)
     return log(x) - log1p(-x)
 

@@ -321,3 +321,17 @@ def test_rsub_of_shapes_that_do_not_broadcast_raises_runtime_error(torch):
 ])
 def test_ldexp_dtype_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.addcmul(L.ones(3, 4, dtype=L.float16), L.ones(3, 4, dtype=L.int32),
+                        L.ones(4, dtype=L.int32), value=0.5),
+    lambda L: L.addcmul(L.tensor(1.5, dtype=L.float64), L.ones(3), L.ones(3), value=2),
+    lambda L: L.addcmul(L.ones(3, dtype=L.int64), L.ones(3, dtype=L.int64),
+                        L.ones(3, dtype=L.int64), value=2.7),
+    lambda L: L.addcdiv(L.ones(3, dtype=L.float16), L.ones(3), L.ones(3, dtype=L.float64) * 2,
+                        value=0.5),
+    lambda L: L.addcdiv(L.ones(3), L.ones(3, dtype=L.int64), L.ones(3, dtype=L.int64)),
+], ids=["f16-int-int", "0d-input", "int-float-value", "addcdiv-f64-divisor", "addcdiv-ints"])
+def test_addcmul_addcdiv_promote_as_torch(torch, fn):
+    same_as_torch(torch, fn)

@@ -378,3 +378,14 @@ def test_rank_errors_as_torch(torch, fn):
 ], ids=["expand-negative", "expand-0d-negative", "broadcast_to-negative", "split-0d"])
 def test_size_errors_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.chunk(L.tensor(1.0), 3, 0),
+    lambda L: L.block_diag(L.ones(2, 3, dtype=L.bool), L.ones(3),
+                           L.tensor(1.5, dtype=L.float64), L.ones(2, 2, dtype=L.int64)),
+    lambda L: L.block_diag(L.tensor(1.0, dtype=L.float64), L.ones(3, dtype=L.float16)),
+    lambda L: L.block_diag(L.tensor(1, dtype=L.int64), L.tensor(2.5)),
+], ids=["chunk-0d", "block_diag-0d-f64", "block_diag-f16", "block_diag-0d-only"])
+def test_chunk_and_block_diag_as_torch(torch, fn):
+    same_as_torch(torch, fn)

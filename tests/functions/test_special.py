@@ -150,3 +150,7 @@ def test_entr_gradient_as_torch(torch):
         lib.special.entr(x).sum().backward()
         grads.append(np.asarray(x.grad.tolist()))
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12, equal_nan=True)
+
+
+def test_logit_with_a_nan_eps_clamps_nothing_as_torch(torch):
+    same_as_torch(torch, lambda L: L.logit(L.tensor([0.2, 0.5, 1.5]), eps=float("nan")))

@@ -56,6 +56,10 @@ CASES = {
     "adaptive-max-int": lambda L, F: F.adaptive_max_pool1d(L.ones(1, 1, 4, dtype=L.int64), 2),
     "adaptive-max-empty": lambda L, F: F.adaptive_max_pool1d(L.ones(0, 3, 8), 3),
     "adaptive-max-empty-indices": lambda L, F: F.adaptive_max_pool1d(L.ones(0, 3, 8), 3, True),
+    "gn-list": lambda L, F: F.group_norm(L.ones(2, 4, 3), 2, [1.0, 2.0, 3.0, 4.0]),
+    "gn-empty": lambda L, F: F.group_norm(L.ones(2, 4, 0), 2),
+    "gn-weight-numel": lambda L, F: F.group_norm(L.ones(2, 4, 3), 2, L.ones(3)),
+    "gn-int-weight": lambda L, F: F.group_norm(L.ones(2, 4, 3), 2, L.ones(4, dtype=L.int32)),
     "bilinear-ok": lambda L, F: F.bilinear(L.ones(3, 4), L.ones(3, 5), L.ones(2, 4, 5)),
 }
 
@@ -76,3 +80,17 @@ def test_empty_adaptive_max_pool_keeps_requires_grad():
     x = gk.ones(0, 3, 8, requires_grad=True)
     y = gk.nn.functional.adaptive_max_pool1d(x, 3)
     assert y.requires_grad and tuple(y.shape) == (0, 3, 3)
+
+
+@pytest.mark.parametrize("out", [(3, 2), (2, 3), (4, 4), 3])
+def test_adaptive_avg_pool_of_uneven_windows_keeps_inf_local(torch, out):
+    """Uneven windows used to be a product with an averaging matrix: its zeros turned an inf
+    anywhere in a row into NaN in windows that do not hold it."""
+    a = np.random.default_rng(0).standard_normal((2, 3, 7, 5))
+    a[0, 1, 2, 3], a[1, 0, 0, 0], a[1, 2, 4, 1] = np.inf, -np.inf, np.nan
+    fn = "adaptive_avg_pool2d" if not isinstance(out, int) else "adaptive_avg_pool1d"
+    src = a if fn.endswith("2d") else a[:, :, 0, :]
+    want = getattr(torch.nn.functional, fn)(torch.tensor(src), out).numpy()
+    got = getattr(gk.nn.functional, fn)(gk.tensor(src), out).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))

@@ -144,12 +144,16 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         weight, bias: ``(C,)`` or None.
         eps: added to the variance.
     """
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    _tensors_only("group_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias))
+    x = input
     if x.ndim < 2:
         raise RuntimeError(
             f"group_norm: expected an input of shape (N, C, *), got {list(x.shape)}"
         )
     n, c = x.shape[0], x.shape[1]
+    if num_groups <= 0:
+        raise RuntimeError(f"group_norm: num_groups must be positive, got {num_groups}")
+    _check_channel_params("group_norm", x, c, weight=weight, bias=bias)
     if c % num_groups:
         raise RuntimeError(
             f"group_norm: Expected number of channels in input ({c}) to be divisible by "
@@ -164,8 +168,11 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         raise ValueError(f"group_norm: expected more than 1 value per channel when training, "
                          f"got input of shape {list(x.shape)} with num_groups={num_groups}")
     d = x.numel() // max(n * num_groups, 1)
-    y = apply(NO.LAYER_NORM, [x.reshape(n, num_groups, d)], (d, float(eps), False, False))
-    y = y.reshape(tuple(x.shape))
+    if d == 0:  # an empty input: nothing to normalise
+        y = x.clone()
+    else:
+        y = apply(NO.LAYER_NORM, [x.reshape(n, num_groups, d)], (d, float(eps), False, False))
+        y = y.reshape(tuple(x.shape))
     bshape = (c,) + (1,) * (x.ndim - 2)
     if weight is not None:
         y = y * weight.reshape(bshape)

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
-from ...functions import matmul
+from ...functions import where
 from ...ops import pooling as P
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
@@ -222,13 +222,6 @@ def _adaptive_out(x, output_size, n, who):
     return in_hw, o
 
 
-def _averaging_matrix(n_in, n_out, dtype):
-    m = np.zeros((n_out, n_in), dtype=dtype)
-    for i, (s, e) in enumerate(P.adaptive_windows(n_in, n_out)):
-        m[i, s:e] = 1.0 / (e - s)
-    return m
-
-
 def _adaptive_avg(input, output_size, n, who):
     x, undo = _as4d(input, n, who)
     in_hw, out = _adaptive_out(x, output_size, n, who)
@@ -237,12 +230,24 @@ def _adaptive_avg(input, output_size, n, who):
         div = np.full(out, float(k[0] * k[1]))
         y = apply1(P.AVG_POOL, x, (k, k, (0, 0), out, 1.0 / div, in_hw))
         return undo(y)
-    # uneven windows: out = A_h @ x @ A_w^T with constant averaging matrices (built on the host,
-    # then moved to the input's device)
+    # uneven windows: each axis in turn, by gathering every window's elements (not a product with
+    # an averaging matrix, whose zeros would turn an inf elsewhere in the row into NaN)
+    y = _adaptive_avg_last(x, in_hw[1], out[1])
+    y = _adaptive_avg_last(y.transpose(-1, -2), in_hw[0], out[0]).transpose(-1, -2)
+    return undo(y.contiguous())
+
+
+def _adaptive_avg_last(x, n_in, n_out):
+    """The mean of each adaptive window along the last axis of ``x``."""
+    wins = P.adaptive_windows(n_in, n_out)
+    k = max(e - s for s, e in wins)
+    idx = np.array([[min(s + j, e - 1) for j in range(k)] for s, e in wins], dtype=np.int64)
+    ok = np.array([[s + j < e for j in range(k)] for s, e in wins])
+    cnt = np.array([e - s for s, e in wins], dtype=x.dtype)
     xp = namespace_of(x._data)
-    ah = wrap(xp.asarray(_averaging_matrix(in_hw[0], out[0], x.dtype)))
-    awt = wrap(xp.asarray(np.ascontiguousarray(_averaging_matrix(in_hw[1], out[1], x.dtype).T)))
-    return undo(matmul(matmul(ah, x), awt))
+    v = x[..., wrap(xp.asarray(idx))]
+    v = where(wrap(xp.asarray(ok)), v, wrap(xp.zeros((), dtype=x.dtype)))
+    return v.sum(-1) / wrap(xp.asarray(cnt))
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
