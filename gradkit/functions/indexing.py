@@ -544,7 +544,7 @@ def _norm_index(index, shape):
     has_bool = has_adv = False
     # without index tensors PyTorch reads x[..., True] as a new axis where it stands (NumPy
     # would move the new axis and an int index to the front, as advanced indices)
-    plain = not any(isinstance(p, (Tensor, list, np.ndarray)) for p in index)
+    plain = not any(isinstance(p, (Tensor, list, np.ndarray)) or p is False for p in index)
     for part in index:
         if part is True and plain:
             part = None

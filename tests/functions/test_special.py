@@ -154,3 +154,15 @@ def test_entr_gradient_as_torch(torch):
 
 def test_logit_with_a_nan_eps_clamps_nothing_as_torch(torch):
     same_as_torch(torch, lambda L: L.logit(L.tensor([0.2, 0.5, 1.5]), eps=float("nan")))
+
+
+@pytest.mark.parametrize("eps", [None, -1.0, 0.1, float("nan")])
+def test_logit_values_and_gradients_outside_zero_one_as_torch(torch, eps):
+    got = []
+    for lib in (torch, gk):
+        x = lib.tensor([-0.5, 0.2, 0.7, 1.5], dtype=lib.float64, requires_grad=True)
+        y = lib.logit(x, eps=eps)
+        y.sum().backward()
+        got.append((np.asarray(y.tolist()), np.asarray(x.grad.tolist())))
+    for a, b in zip(got[1], got[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True)

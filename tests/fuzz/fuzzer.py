@@ -786,13 +786,13 @@ def _grad_check(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            gg = gk.autograd.grad(go, gl, [gk.tensor(u) for u in us], allow_unused=True)
-        except Exception as e:  # noqa: BLE001
-            return f"gradient raised {type(e).__name__}: {e}"
-        try:
             tg = torch.autograd.grad(to, tl, [torch.tensor(u) for u in us], allow_unused=True)
         except Exception:  # noqa: BLE001 - torch cannot differentiate it either
             return None
+        try:
+            gg = gk.autograd.grad(go, gl, [gk.tensor(u) for u in us], allow_unused=True)
+        except Exception as e:  # noqa: BLE001
+            return f"gradient raised {type(e).__name__}: {e}"
     for i, (a, b) in enumerate(zip(gg, tg)):
         a = np.zeros(tuple(gl[i].shape)) if a is None else a.detach().numpy()
         b = np.zeros(tuple(tl[i].shape)) if b is None else b.detach().numpy()
@@ -880,6 +880,10 @@ ALLOW = [
      and c.name in {"det", "logdet", "slogdet", "cdist", "logcumsumexp", "median", "kthvalue",
                     "nanmedian", "scatter", "scatter_reduce", "mode"},
      "README: gradients at singular points / ties follow the documented rule"),
+    (lambda c, k, d: k == "grad-wrong" and c.kind == "op" and c.name == "ldexp"
+     and any(a.a.dtype.kind in "iu" for a in _arrays((c.args[1:], c.kwargs))),
+     "torch's ldexp backward computes 2 ** other in the integer dtype of an integer exponent "
+     "(0 for a negative one); gradkit gives the derivative 2 ** other"),
 ]
 
 FAILING = ("wrong", "raw", "crash", "accepted-invalid", "wrong-error-type", "grad-wrong")

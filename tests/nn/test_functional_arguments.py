@@ -94,3 +94,30 @@ def test_adaptive_avg_pool_of_uneven_windows_keeps_inf_local(torch, out):
     got = getattr(gk.nn.functional, fn)(gk.tensor(src), out).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+
+
+@pytest.mark.parametrize("fn", ["elu", "selu", "celu"])
+def test_elu_family_gradient_at_nan_and_inf_as_torch(torch, fn):
+    """PyTorch's kernels pick the exponential side where x <= 0: a NaN takes the identity side
+    and passes its gradient through."""
+    got = []
+    for lib in (torch, gk):
+        x = lib.tensor([np.nan, -1.0, 0.0, 2.0, np.inf, -np.inf], dtype=lib.float64,
+                       requires_grad=True)
+        y = getattr(lib.nn.functional, fn)(x)
+        y.backward(lib.tensor([0.3, 0.5, 0.7, 1.1, 1.3, 1.7], dtype=lib.float64))
+        got.append((np.asarray(y.tolist()), np.asarray(x.grad.tolist())))
+    for a, b in zip(got[1], got[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True)
+
+
+def test_prelu_weight_gradient_with_an_inf_input_as_torch(torch):
+    got = []
+    for lib in (torch, gk):
+        x = lib.tensor([[1.0, np.inf, -2.0], [-0.5, 3.0, -np.inf]], dtype=lib.float64,
+                       requires_grad=True)
+        w = lib.tensor([0.25], dtype=lib.float64, requires_grad=True)
+        lib.nn.functional.prelu(x, w).sum().backward()
+        got.append((np.asarray(x.grad.tolist()), np.asarray(w.grad.tolist())))
+    for a, b in zip(got[1], got[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True)

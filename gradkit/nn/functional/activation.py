@@ -68,7 +68,9 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return _in_place(x, lambda t: elu(t, alpha), "elu_")
     neg = _F.expm1(_F.clamp(x, max=0.0))
-    return _F.where(x > 0, x, neg * alpha if alpha != 1 else neg)
+    # x <= 0 picks the exponential side, as PyTorch's kernel: a NaN takes the identity side
+    # (its gradient passes through)
+    return _F.where(x <= 0, neg * alpha if alpha != 1 else neg, x)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -77,7 +79,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return _in_place(x, lambda t: celu(t, alpha), "celu_")
     neg = _F.expm1(_F.clamp(x, max=0.0) / alpha) * alpha
-    return _F.where(x > 0, x, neg)
+    return _F.where(x <= 0, neg, x)  # (a NaN takes the identity side, as in elu)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -289,7 +291,9 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         weight = weight.reshape((n,) + (1,) * (x.ndim - 2))
     elif weight.ndim:
         weight = weight.reshape(())
-    return _F.where(x > 0, x, x * weight)
+    # the negative side from min(x, 0): x * weight would give the weight a NaN gradient
+    # (0 * inf) from an inf on the positive side
+    return _F.where(x > 0, x, _F.clamp(x, max=0.0) * weight)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
