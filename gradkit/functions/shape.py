@@ -194,10 +194,10 @@ def flatten(input, start_dim=0, end_dim=-1):
 @declare()
 def unflatten(input, dim, sizes):
     x = _t(input)
+    d = _wrap_dim(dim, x.ndim)  # (a dim out of range first: IndexError, as PyTorch)
     if x.ndim == 0:
         raise RuntimeError("unflatten(): Dimension specified as 0 but tensor has no dimensions "
                            "(a 0-d input); reshape() it instead")
-    d = _wrap_dim(dim, x.ndim)
     sizes = _infer_shape(sizes, x.shape[d], "unflatten")
     return reshape(x, tuple(x.shape[:d]) + tuple(sizes) + tuple(x.shape[d + 1:]))
 

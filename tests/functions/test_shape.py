@@ -365,7 +365,8 @@ def same_as_torch(torch, fn):
     lambda L: L.diag(L.ones(2, 2, 2)),
     lambda L: L.unflatten(L.tensor(1.5), -1, (2, 3)),
     lambda L: L.unflatten(L.tensor(1.5), 0, (1,)),
-], ids=["diag-0d", "diag-3d", "unflatten-0d", "unflatten-0d-dim0"])
+    lambda L: L.unflatten(L.tensor(1, dtype=L.uint8), 1, (2, 3)),
+], ids=["diag-0d", "diag-3d", "unflatten-0d", "unflatten-0d-dim0", "unflatten-0d-dim1"])
 def test_rank_errors_as_torch(torch, fn):
     same_as_torch(torch, fn)
 
