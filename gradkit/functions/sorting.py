@@ -299,19 +299,36 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise ValueError(f"searchsorted(): sorter must be an integer tensor of the shape of "
                              f"sorted_sequence {s.shape}, got {srt.shape} {srt.dtype}")
         s = np.take_along_axis(s, srt.astype(np.int64), axis=-1)
-    mode = "right" if right else "left"
-    if s.ndim == 1:
-        res = np.searchsorted(s, v, side=mode)
-    else:
-        if scalar or v.ndim != s.ndim or v.shape[:-1] != s.shape[:-1]:
-            raise ValueError(f"searchsorted(): with a {s.ndim}-D sorted_sequence, input needs "
-                             f"the same leading dimensions {s.shape[:-1]}, got shape "
-                             f"{tuple(np.shape(v))}")
-        res = np.empty(v.shape, dtype=np.int64)
-        for lead in np.ndindex(*s.shape[:-1]):
-            res[lead] = np.searchsorted(s[lead], v[lead], side=mode)
+    if s.ndim > 1 and (scalar or v.ndim != s.ndim or v.shape[:-1] != s.shape[:-1]):
+        raise ValueError(f"searchsorted(): with a {s.ndim}-D sorted_sequence, input needs "
+                         f"the same leading dimensions {s.shape[:-1]}, got shape "
+                         f"{tuple(np.shape(v))}")
+    res = _binary_search(s, v, right)
     out = np.asarray(res).astype(np.int32 if out_int32 else np.int64)
     return wrap(_const_like(seq, out))
+
+
+def _binary_search(s, v, right):
+    """PyTorch's kernel's binary search of each value of ``v`` in the last dimension of ``s``
+    (all rows at once): the same answers for NaN and for sequences that are not sorted, where
+    NumPy's search (which uses the previous key as a hint) answers differently."""
+    n = s.shape[-1]
+    s2 = s.reshape(-1, n) if s.ndim > 1 else s.reshape(1, n)
+    v2 = v.reshape(s2.shape[0], -1)
+    lo = np.zeros(v2.shape, dtype=np.int64)
+    hi = np.full(v2.shape, n, dtype=np.int64)
+    rows = np.arange(s2.shape[0])[:, None]
+    with np.errstate(invalid="ignore"):
+        while True:
+            active = lo < hi
+            if not active.any():
+                break
+            mid = (lo + hi) >> 1
+            b = s2[rows, np.minimum(mid, n - 1)]
+            go = ~(b > v2) if right else ~(b >= v2)
+            lo = np.where(active & go, mid + 1, lo)
+            hi = np.where(active & ~go, mid, hi)
+    return lo.reshape(np.shape(v))
 
 
 @declare(method=False, out=True, differentiable=False)

@@ -238,3 +238,25 @@ def same_as_torch(torch, fn):
 ], ids=["0d-k1", "0d-k0", "0d-k2", "k-too-big"])
 def test_topk_of_0d_and_bad_k_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("right", [False, True])
+@pytest.mark.parametrize("seq", [
+    [np.inf, -0.7, -0.25, -0.08, 0.64, 0.79],                       # not sorted
+    [-1.37, 0.064, 0.099, 3e38, 0.95, 1.94],
+    [-1.3, np.nan, 0.2, 0.5, np.nan, 2.0],                          # NaN inside
+    [1e-30, -0.61, -0.3, 1e30, 0.52, 1.02],
+])
+def test_searchsorted_and_bucketize_follow_torch_binary_search(torch, seq, right):
+    """On sequences that are not sorted (or hold NaN) the answer is the one of PyTorch's
+    binary search (NumPy's search differs there)."""
+    vals = [-2.0, -0.5, -0.16, 0.0, 0.3, 0.57, 0.9, 1.36, 2.1, 3.1, np.nan]
+    for fn in ("searchsorted", "bucketize"):
+        args = ((seq, vals) if fn == "searchsorted" else (vals, seq))
+        want = getattr(torch, fn)(*(torch.tensor(a) for a in args), right=right)
+        got = getattr(gk, fn)(*(gk.tensor(a) for a in args), right=right)
+        assert got.tolist() == want.tolist()
+    s2 = np.array([seq, sorted(seq, key=lambda z: (np.isnan(z), z))])
+    v2 = np.array([vals, vals[::-1]])
+    want = torch.searchsorted(torch.tensor(s2), torch.tensor(v2), right=right)
+    assert gk.searchsorted(gk.tensor(s2), gk.tensor(v2), right=right).tolist() == want.tolist()
