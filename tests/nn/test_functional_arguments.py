@@ -60,6 +60,10 @@ CASES = {
     "gn-empty": lambda L, F: F.group_norm(L.ones(2, 4, 0), 2),
     "gn-weight-numel": lambda L, F: F.group_norm(L.ones(2, 4, 3), 2, L.ones(3)),
     "gn-int-weight": lambda L, F: F.group_norm(L.ones(2, 4, 3), 2, L.ones(4, dtype=L.int32)),
+    "cos-f16-int": lambda L, F: F.cosine_similarity(L.ones(3, 4, dtype=L.float16),
+                                                    L.ones(3, 4, dtype=L.int64)),
+    "cos-ints": lambda L, F: F.cosine_similarity(L.ones(3, 4, dtype=L.int64),
+                                                 L.ones(3, 4, dtype=L.int64)),
     "bilinear-ok": lambda L, F: F.bilinear(L.ones(3, 4), L.ones(3, 5), L.ones(2, 4, 5)),
 }
 
@@ -121,3 +125,4 @@ def test_prelu_weight_gradient_with_an_inf_input_as_torch(torch):
         got.append((np.asarray(x.grad.tolist()), np.asarray(w.grad.tolist())))
     for a, b in zip(got[1], got[0]):
         np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True)
+

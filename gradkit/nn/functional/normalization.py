@@ -209,7 +209,18 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """``x1 . x2 / (max(||x1||, eps) * max(||x2||, eps))`` along ``dim`` (inputs broadcast)."""
+    """``x1 . x2 / (max(||x1||, eps) * max(||x2||, eps))`` along ``dim`` (inputs broadcast);
+    the result in the floating dtype the two promote to (as PyTorch)."""
+    from ... import _dtype
+
+    _tensors_only("cosine_similarity", (1, "x1", x1), (2, "x2", x2))
+    rt = _dtype.result_type(x1.dtype, x1.ndim, x2.dtype, x2.ndim)
+    if rt.kind != "f":
+        raise RuntimeError(f"cosine_similarity: expected common dtype to be floating point, yet "
+                           f"common dtype is {rt} (x1 {x1.dtype}, x2 {x2.dtype})")
+    # integer inputs go to the common dtype; floating ones keep theirs for the norms (PyTorch)
+    x1 = x1.to(rt) if x1.dtype.kind != "f" else x1
+    x2 = x2.to(rt) if x2.dtype.kind != "f" else x2
     n1 = _F.clamp(_F.norm(x1, 2, dim, keepdim=True), min=eps)
     n2 = _F.clamp(_F.norm(x2, 2, dim, keepdim=True), min=eps)
     return _F.sum((x1 / n1) * (x2 / n2), dim)
