@@ -10,14 +10,21 @@ import numpy as np
 from .. import _dtype
 from .._backend import namespace_of
 from .._tensor.record import apply2, apply_scalar, check_broadcast
-from .._tensor.tensor import Tensor, _scalar_or_tensor, _shape_arg, _wrap_dim, as_tensor_arg
+from .._tensor.tensor import (
+    Tensor,
+    _scalar_or_tensor,
+    _shape_arg,
+    _wrap_dim,
+    as_tensor_arg,
+    wrap,
+)
 
 __all__ = [
-    "_binary", "_const_like", "_dim_in", "_dims_tuple", "_div_operands", "_float_operand",
-    "_int_arg", "_norm_axis", "_on_device_of", "_raw", "_rbinary", "_result_type_of",
-    "_same_device", "_scalar_or_tensor", "_shape_arg", "_t", "_tensors_only", "_wrap_dim",
-    "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
-    "builtins_sum",
+    "_binary", "_check_number", "_const_like", "_dim_in", "_dims_tuple", "_div_operands",
+    "_float_operand", "_int_arg", "_norm_axis", "_on_device_of", "_operands", "_promoted3",
+    "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
+    "_t", "_tensors_only", "_wrap_dim", "_wrap_int_scalar", "_xp", "builtins_abs",
+    "builtins_any", "builtins_max", "builtins_min", "builtins_sum",
 ]
 
 builtins_sum, builtins_max, builtins_abs = _builtins.sum, _builtins.max, _builtins.abs
@@ -231,3 +238,39 @@ def _raw(x):
         return d
     return x
 
+
+def _operands(input, other, name):
+    """Both operands as Tensors of PyTorch's promoted dtype, on one device, checked to
+    broadcast; either may be a number (it becomes a 0-d constant of that dtype)."""
+    if isinstance(input, Tensor) or not isinstance(other, Tensor):
+        a, b = _t(input), _scalar_or_tensor(other)
+        if isinstance(b, Tensor):
+            if type(a._data) is not type(b._data):
+                a, b = _same_device(a, b, name)
+            rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+        else:
+            _check_number(b, name, "other")
+            rt = _dtype.scalar_result_dtype(a.dtype, b)
+            b = wrap(_const_like(a, np.asarray(_wrap_int_scalar(b, rt), dtype=rt)))
+    else:
+        b, a = other, _scalar_or_tensor(input)
+        _check_number(a, name, "input")
+        rt = _dtype.scalar_result_dtype(b.dtype, a)
+        a = wrap(_const_like(b, np.asarray(_wrap_int_scalar(a, rt), dtype=rt)))
+    a = a.to(rt) if a.dtype != rt else a
+    b = b.to(rt) if b.dtype != rt else b
+    check_broadcast(a, b, name)
+    return a, b
+
+
+def _check_number(x, name, arg):
+    if not isinstance(x, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"{name}(): argument '{arg}' must be a Tensor or a number, got "
+                        f"{type(x).__name__}")
+
+
+def _promoted3(input, tensor1, tensor2, value, name):
+    """addcmul/addcdiv's operands in PyTorch's result type of the three tensors."""
+    ts = [_t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")]
+    rt = _result_type_of(ts)
+    return [t if t.dtype == rt else t.to(rt) for t in ts]

@@ -26,15 +26,16 @@ from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ._args import (
     _binary,
+    _check_number,
     _const_like,
     _div_operands,
     _float_operand,
+    _operands,
+    _promoted3,
     _rbinary,
-    _result_type_of,
     _same_device,
     _scalar_or_tensor,
     _t,
-    _wrap_int_scalar,
     _xp,
 )
 from ._registry import _check_cast, declare, tensor_method, write_inplace
@@ -535,13 +536,6 @@ def addcmul(input, tensor1, tensor2, *, value=1):
     return x + t1 * t2 * value if value != 1 else x + t1 * t2
 
 
-def _promoted3(input, tensor1, tensor2, value, name):
-    """addcmul/addcdiv's operands in PyTorch's result type of the three tensors."""
-    ts = [_t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")]
-    rt = _result_type_of(ts)
-    return [t if t.dtype == rt else t.to(rt) for t in ts]
-
-
 def _float_pair(input, other, fn, scalars=False):
     """Both operands as one floating dtype (PyTorch's promotion; integers become the default
     float). Python numbers are allowed when ``scalars``."""
@@ -699,36 +693,6 @@ def remainder(input, other):
 # ------------------------------------------------------------------ more binary and unary ops
 def _dtype_label(dt):
     return {"b": "Bool", "f": "Float", "i": "Long", "u": "Byte"}.get(np.dtype(dt).kind, str(dt))
-
-
-def _operands(input, other, name):
-    """Both operands as Tensors of PyTorch's promoted dtype, on one device, checked to
-    broadcast; either may be a number (it becomes a 0-d constant of that dtype)."""
-    if isinstance(input, Tensor) or not isinstance(other, Tensor):
-        a, b = _t(input), _scalar_or_tensor(other)
-        if isinstance(b, Tensor):
-            if type(a._data) is not type(b._data):
-                a, b = _same_device(a, b, name)
-            rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
-        else:
-            _check_number(b, name, "other")
-            rt = _dtype.scalar_result_dtype(a.dtype, b)
-            b = wrap(_const_like(a, np.asarray(_wrap_int_scalar(b, rt), dtype=rt)))
-    else:
-        b, a = other, _scalar_or_tensor(input)
-        _check_number(a, name, "input")
-        rt = _dtype.scalar_result_dtype(b.dtype, a)
-        a = wrap(_const_like(b, np.asarray(_wrap_int_scalar(a, rt), dtype=rt)))
-    a = a.to(rt) if a.dtype != rt else a
-    b = b.to(rt) if b.dtype != rt else b
-    check_broadcast(a, b, name)
-    return a, b
-
-
-def _check_number(x, name, arg):
-    if not isinstance(x, (bool, int, float, np.number, np.bool_)):
-        raise TypeError(f"{name}(): argument '{arg}' must be a Tensor or a number, got "
-                        f"{type(x).__name__}")
 
 
 def _not_bool():
