@@ -64,6 +64,11 @@ TORCH_FRAGILE = {
 }
 # ops not fuzzed, each with its reason
 NOT_FUZZED = {
+    # added after the CI sample's findings (known_open.py) were recorded: a new op shifts the
+    # case stream of every seed (cases pick ops by index); checked against PyTorch by the
+    # registry samples and tests/nn/test_functional_arguments.py
+    **dict.fromkeys(("lstm", "gru", "rnn_tanh", "rnn_relu"),
+                    "whole recurrent layers (nn modules' flat weights); see the comment above"),
     "zeros_like_grad": "gradkit's own helper; PyTorch has no such function",
     "embedding_renorm_": "rewrites its weight in place from random indices; its checks are "
                          "exercised by tests/nn",

@@ -126,3 +126,33 @@ def test_prelu_weight_gradient_with_an_inf_input_as_torch(torch):
     for a, b in zip(got[1], got[0]):
         np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True)
 
+
+
+@pytest.mark.parametrize("mode, kw", [
+    ("LSTM", dict(num_layers=2, bidirectional=True)),
+    ("LSTM", dict(proj_size=3, batch_first=True)),
+    ("GRU", dict(num_layers=2, bias=False)),
+    ("RNN", dict(nonlinearity="relu", bidirectional=True, batch_first=True)),
+])
+def test_toplevel_recurrent_layers_with_module_weights_as_torch(torch, mode, kw):
+    """torch.lstm/gru/rnn_* called with an nn module's flat weights: outputs and gradients."""
+    tm = getattr(torch.nn, mode)(4, 5, **kw).double()
+    params = [p.detach().numpy() for p in tm._flat_weights]
+    D = 2 if kw.get("bidirectional") else 1
+    L = kw.get("num_layers", 1)
+    hout = kw.get("proj_size", 5) or 5
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 6, 4) if kw.get("batch_first") else (6, 2, 4))
+    h0 = rng.standard_normal((D * L, 2, hout))
+    c0 = rng.standard_normal((D * L, 2, 5))
+    name = {"LSTM": "lstm", "GRU": "gru"}.get(mode) or "rnn_" + kw.get("nonlinearity", "tanh")
+    outs = []
+    for lib in (torch, gk):
+        ps = [lib.tensor(p, requires_grad=True) for p in params]
+        hx = [lib.tensor(h0), lib.tensor(c0)] if mode == "LSTM" else lib.tensor(h0)
+        res = getattr(lib, name)(lib.tensor(x), hx, ps, kw.get("bias", True), L, 0.0, False,
+                                 D == 2, kw.get("batch_first", False))
+        sum(r.sum() for r in res).backward()
+        outs.append([r.detach().numpy() for r in res] + [p.grad.numpy() for p in ps])
+    for g, t in zip(outs[1], outs[0]):
+        np.testing.assert_allclose(g, t, rtol=1e-9, atol=1e-12)
