@@ -311,6 +311,11 @@ def inplace(self, op, other=None, params=(), name=None):
     in-place faces. Under grad mode the node of the out-of-place op becomes self's ``grad_fn``."""
     rg = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
     name = name or op.name.lower() + "_"
+    if type(other) is int and self._data.dtype.kind in "iu":
+        info = np.iinfo(self._data.dtype)
+        if not info.min <= other <= info.max and -2 ** 63 <= other < 2 ** 64:
+            # PyTorch casts the scalar to the tensor's dtype (uint8 -= 2 wraps); NumPy raises
+            other = int(np.asarray(other % 2 ** 64, dtype=np.uint64).astype(self._data.dtype))
     if rg and _STATE[0]:
         if self.grad_fn is None and self.requires_grad:
             raise RuntimeError(

@@ -198,6 +198,9 @@ def resize_(self, *sizes, memory_format=None):
 @declare(method=False, differentiable=False)
 def resize_as_(input, the_template, *, memory_format=None):
     """``input.resize_(the_template.shape)``."""
+    if not isinstance(the_template, Tensor):
+        raise TypeError(f"resize_as_(): argument 'the_template' (position 1) must be Tensor, "
+                        f"not {type(the_template).__name__}")
     return resize_(_t(input), tuple(the_template.shape))
 
 

@@ -40,6 +40,10 @@ __all__ = ["broadcast_to", "cat", "chunk", "diag", "diag_embed", "diagflat", "di
 
 def _infer_shape(shape, numel, name):
     shape = [int(s) for s in shape]
+    for i, s in enumerate(shape):
+        if s < -1:
+            raise RuntimeError(f"{name}: invalid shape dimension {s} at index {i} of shape "
+                               f"{list(shape)}; sizes are >= 0, or -1 for the inferred one")
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError(f"{name}: only one dimension can be inferred (-1), got {tuple(shape)}")

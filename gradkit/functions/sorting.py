@@ -464,6 +464,10 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
         if tuple(wt.shape) != tuple(x.shape):
             raise RuntimeError(f"histogram(): weight must have the shape of input "
                                f"{tuple(x.shape)}, got {tuple(wt.shape)}")
+        if wt.dtype != x.dtype:
+            raise RuntimeError(f"histogram(): if weight tensor is provided, input tensor and "
+                               f"weight tensor should have the same dtype, got {x.dtype} and "
+                               f"{wt.dtype}")
         w = to_host(wt._data).reshape(-1)
     if isinstance(bins, Tensor):
         edges = to_host(bins._data).astype(x.dtype)

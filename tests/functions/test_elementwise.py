@@ -335,3 +335,20 @@ def test_ldexp_dtype_as_torch(torch, fn):
 ], ids=["f16-int-int", "0d-input", "int-float-value", "addcdiv-f64-divisor", "addcdiv-ints"])
 def test_addcmul_addcdiv_promote_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+def _iop(L, dtype, values, op, scalar):
+    x = L.tensor(values, dtype=getattr(L, dtype))
+    if op == "-=":
+        x -= scalar
+    elif op == "+=":
+        x += scalar
+    else:
+        x *= scalar
+    return x
+
+
+@pytest.mark.parametrize("dtype, values, op, scalar", [
+    ("uint8", [3, 5], "-=", -2), ("uint8", [5, 4], "+=", -2), ("int8", [5, -3], "*=", 300)])
+def test_inplace_integer_scalar_wraps_into_the_dtype_as_torch(torch, dtype, values, op, scalar):
+    same_as_torch(torch, lambda L: _iop(L, dtype, values, op, scalar))

@@ -322,3 +322,8 @@ def test_diff_of_order_zero_is_the_input_as_torch(torch):
     same_as_torch(torch, lambda L: L.diff(L.ones(3, 5, dtype=L.int64), 0, 0,
                                           L.ones(1, 5, dtype=L.float64),
                                           L.ones(2, 5, dtype=L.float64)))
+
+
+def test_histogram_weight_of_another_dtype_raises_as_torch(torch):
+    same_as_torch(torch, lambda L: L.histogram(L.ones(5), L.tensor([0.0, 1.0, 2.0]),
+                                               weight=L.ones(5, dtype=L.bool)))

@@ -390,3 +390,13 @@ def test_size_errors_as_torch(torch, fn):
 ], ids=["chunk-0d", "block_diag-0d-f64", "block_diag-f16", "block_diag-0d-only"])
 def test_chunk_and_block_diag_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.ones(24).reshape(-1, -2),
+    lambda L: L.ones(2, 3, 4).reshape(2, -3),
+    lambda L: L.slice_scatter(L.tensor(1.5), L.ones(2, 4), 0, 1, 5, 2),
+    lambda L: L.ones(3, 4).resize_as_([[1.0]]),
+], ids=["reshape-two-negative", "reshape-negative", "slice_scatter-0d", "resize_as_-list"])
+def test_argument_errors_as_torch(torch, fn):
+    same_as_torch(torch, fn)

@@ -64,6 +64,7 @@ CASES = {
                                                     L.ones(3, 4, dtype=L.int64)),
     "cos-ints": lambda L, F: F.cosine_similarity(L.ones(3, 4, dtype=L.int64),
                                                  L.ones(3, 4, dtype=L.int64)),
+    "prelu-list": lambda L, F: F.prelu(L.ones(2, 3), []),
     "bilinear-ok": lambda L, F: F.bilinear(L.ones(3, 4), L.ones(3, 5), L.ones(2, 4, 5)),
 }
 

@@ -281,6 +281,9 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``x`` where ``x > 0``, else ``weight * x``; ``weight`` has 1 or ``C`` (dim 1) entries."""
     x = _t(input)
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu(): argument 'weight' (position 2) must be Tensor, not "
+                        f"{type(weight).__name__}")
     n = weight.numel()
     if n != 1:
         if x.ndim < 2 or x.shape[1] != n:
