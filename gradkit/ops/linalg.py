@@ -616,8 +616,8 @@ def lu_numpy(a):
     m, n = a.shape[-2], a.shape[-1]
     k = min(m, n)
     batch = a.shape[:-2]
-    flat = a.reshape((-1, m, n))
-    nb = flat.shape[0]
+    nb = int(_np.prod(batch, dtype=_np.int64))
+    flat = a.reshape((nb, m, n))  # (not -1: ambiguous for an empty matrix)
     piv = _np.zeros((nb, k), dtype=_np.int32)
     info = _np.zeros(nb, dtype=_np.int32)
     rows = _np.arange(nb)
@@ -641,7 +641,7 @@ def permutation_numpy(pivots, m):
     """The permutation matrices ``P`` (``(*, m, m)``) with ``A = P L U`` for LAPACK pivots."""
     pivots = _np.asarray(pivots).astype(_np.int64)
     batch, k = pivots.shape[:-1], pivots.shape[-1]
-    flat = pivots.reshape((-1, k))
+    flat = pivots.reshape((int(_np.prod(batch, dtype=_np.int64)), k))
     perm = _np.tile(_np.arange(m), (flat.shape[0], 1))
     rows = _np.arange(flat.shape[0])
     for j in range(k):

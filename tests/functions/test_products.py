@@ -145,3 +145,11 @@ def test_zero_alpha_with_nan_operands_as_torch(torch, name):
                 "addr": (x, b1[0, :, 0], b2[0, 0])}[name]
         return getattr(L, name)(*args, beta=0.5, alpha=0.0).tolist()
     np.testing.assert_array_equal(np.array(run(gk)), np.array(run(torch)))
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3), (2, 0, 3)])
+def test_lu_of_empty_matrices_as_torch(torch, shape):
+    for fn in ("lu", "lu_factor_ex"):
+        want = getattr(torch.linalg, fn)(torch.ones(*shape, dtype=torch.float64))
+        got = getattr(gk.linalg, fn)(gk.ones(*shape, dtype=gk.float64))
+        assert [tuple(t.shape) for t in got] == [tuple(t.shape) for t in want]
