@@ -510,8 +510,16 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         vals = flat[change]
         inv = (np.cumsum(change) - 1).reshape(a.shape)
     else:
+        if x.ndim == 0:
+            raise IndexError("unique_consecutive(): Dimension specified as 0 but tensor has no "
+                             "dimensions (a 0-d input); use dim=None")
         d = _dim_in(dim, x.ndim, "unique_consecutive")
-        m = np.moveaxis(a, d, 0).reshape(a.shape[d], -1)
+        if a.size == 0 and a.shape[d] != 0:
+            raise RuntimeError(f"unique_consecutive(): There are 0 sized dimensions, and they "
+                               f"aren't selected, so unique cannot be applied (shape "
+                               f"{tuple(a.shape)}, dim {dim})")
+        rest = int(np.prod([n for i, n in enumerate(a.shape) if i != d], dtype=np.int64))
+        m = np.moveaxis(a, d, 0).reshape(a.shape[d], rest)
         change = np.ones(m.shape[0], dtype=bool)
         if m.shape[0]:
             change[1:] = (m[1:] != m[:-1]).any(axis=1)

@@ -260,3 +260,12 @@ def test_searchsorted_and_bucketize_follow_torch_binary_search(torch, seq, right
     v2 = np.array([vals, vals[::-1]])
     want = torch.searchsorted(torch.tensor(s2), torch.tensor(v2), right=right)
     assert gk.searchsorted(gk.tensor(s2), gk.tensor(v2), right=right).tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.unique_consecutive(L.ones(3, 0, dtype=L.int64), return_counts=True, dim=1),
+    lambda L: L.unique_consecutive(L.ones(3, 0, dtype=L.int64), return_counts=True, dim=0),
+    lambda L: L.unique_consecutive(L.tensor(1), return_inverse=True, dim=0),
+], ids=["empty-selected", "empty-not-selected", "0d-dim"])
+def test_unique_consecutive_of_empty_and_0d_as_torch(torch, fn):
+    same_as_torch(torch, fn)
