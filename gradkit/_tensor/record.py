@@ -9,6 +9,8 @@ call would cost measurable time (see the comments).
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .._backend import namespace_of, numpy_ns
@@ -35,7 +37,7 @@ from .tensor import Tensor, _edge, _make, _scalar_or_tensor
 
 __all__ = ["VIEW_OPS", "apply", "apply1", "apply2", "apply_multi", "apply_scalar", "assign",
            "check_broadcast", "function_node", "inplace", "rebase_view", "scalar_result",
-           "select_node", "view_chain"]
+           "refresh_views", "register_view", "select_node", "view_chain"]
 
 _ndarray = np.ndarray
 _STATE = grad_mode.STATE
@@ -89,10 +91,14 @@ def apply1(op, x, params=()):
             t._vcl = None
         if op in _VIEW_OPS_SET:
             t._vcl = x._vc
+            if edge is not x:  # a view of a leaf keeps its node: the leaf is never rebased
+                register_view(t, x, op, aux)
         return t
     t = _make(out, False, None)
     if op in _VIEW_OPS_SET:
         t._vcl = x._vc
+        if _STATE[0] and not x.requires_grad:
+            register_view(t, x, op, aux)
     return t
 
 
@@ -311,6 +317,11 @@ def inplace(self, op, other=None, params=(), name=None):
     in-place faces. Under grad mode the node of the out-of-place op becomes self's ``grad_fn``."""
     rg = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
     name = name or op.name.lower() + "_"
+    if type(other) is int and self._data.dtype.kind in "iu":
+        info = np.iinfo(self._data.dtype)
+        if not info.min <= other <= info.max and -2 ** 63 <= other < 2 ** 64:
+            # PyTorch casts the scalar to the tensor's dtype (uint8 -= 2 wraps); NumPy raises
+            other = int(np.asarray(other % 2 ** 64, dtype=np.uint64).astype(self._data.dtype))
     if rg and _STATE[0]:
         if self._grad_fn is None and self.requires_grad:
             raise RuntimeError(
@@ -346,9 +357,11 @@ def inplace(self, op, other=None, params=(), name=None):
         assign(self, res._data, name)
         if chain:
             rebase_view(self, root, chain, res)
+            refresh_views(root)
             return self
         self._grad_fn = res._grad_fn
         self.requires_grad = True
+        refresh_views(self)
         return self
     # no graph: compute and write in place
     if other is None:
@@ -429,6 +442,50 @@ def rebase_view(view, root, chain, res):
         tensor._grad_fn = apply1(node.op, t, node.aux)._grad_fn
         tensor.requires_grad = True
         t = tensor
+
+
+def register_view(view, base, op, aux):
+    """Remember that ``view`` is ``op(base, *aux)`` sharing ``base``'s storage, so that an
+    in-place change recorded on the storage later gives it a node of the new history, as
+    PyTorch regenerates a view's ``grad_fn`` from its base's version. Kept on the storage's
+    version counter (``[version, views, prune_at]``); dead views are pruned as it grows."""
+    if type(view._data) is _ndarray and not np.may_share_memory(view._data, base._data):
+        return  # advanced indexing copies
+    vl = view._vcl
+    if len(vl) == 1:
+        vl.append([])
+        vl.append(64)
+    views = vl[1]
+    views.append((weakref.ref(view), base, op, aux))
+    if len(views) >= vl[2]:
+        views[:] = [e for e in views if e[0]() is not None]
+        vl[2] = max(64, 2 * len(views))
+
+
+def refresh_views(t):
+    """After an in-place change recorded on ``t`` (its ``grad_fn`` replaced), give every live
+    view of the same storage whose node no longer starts from its base's current history a fresh
+    view node of it, bases before their views (the order they were made)."""
+    vl = t._vcl
+    if vl is None or len(vl) < 2:
+        return
+    for ref, base, op, aux in tuple(vl[1]):
+        v = ref()
+        if v is None:
+            continue
+        node = v.grad_fn
+        if node is None:
+            if not base.requires_grad or base.grad_fn is None:
+                continue
+        elif node.op is not op or node.aux is not aux:
+            continue  # v was given another history since (e.g. an in-place op of its own)
+        elif not node.next or node.next[0] is _edge(base):
+            continue
+        fresh = make_node(op, (base,), (_edge(base),), None, None, aux, None, _NEEDS1)
+        if anomaly_state[0]:
+            record_trace(fresh)
+        v.grad_fn = fresh
+        v.requires_grad = True
 
 
 # ------------------------------------------------------------------ several outputs

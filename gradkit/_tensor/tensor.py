@@ -27,6 +27,7 @@ __all__ = ["Size", "Tensor", "as_tensor_arg", "wrap"]
 _ndarray = np.ndarray
 _new = object.__new__
 _BY_NP = _dtype._BY_NP  # np.dtype -> gradkit dtype
+builtins_max = max
 
 
 def _make(data, requires_grad, grad_fn):
@@ -268,8 +269,16 @@ class Tensor:
     def stride(self, dim=None):
         """Steps in elements between neighbours along each dimension (PyTorch's strides); the
         tuple, or the stride of ``dim``."""
-        isz = self._data.itemsize
-        st = tuple(s // isz for s in self._data.strides)
+        a = self._data
+        if a.flags.c_contiguous:  # PyTorch's contiguous strides (NumPy's differ at sizes 0, 1)
+            st, step = [], 1
+            for n in reversed(a.shape):
+                st.append(step)
+                step *= builtins_max(n, 1)
+            st = tuple(reversed(st))
+        else:
+            isz = a.itemsize
+            st = tuple(s // isz for s in a.strides)
         if dim is None:
             return st
         return st[_wrap_dim(dim, self.ndim)] if self.ndim else 1

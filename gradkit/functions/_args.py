@@ -10,13 +10,21 @@ import numpy as np
 from .. import _dtype
 from .._backend import namespace_of
 from .._tensor.record import apply2, apply_scalar, check_broadcast
-from .._tensor.tensor import Tensor, _scalar_or_tensor, _shape_arg, _wrap_dim, as_tensor_arg
+from .._tensor.tensor import (
+    Tensor,
+    _scalar_or_tensor,
+    _shape_arg,
+    _wrap_dim,
+    as_tensor_arg,
+    wrap,
+)
 
 __all__ = [
-    "_binary", "_const_like", "_dim_in", "_dims_tuple", "_div_operands", "_float_operand",
-    "_int_arg", "_norm_axis", "_on_device_of", "_raw", "_rbinary", "_same_device",
-    "_scalar_or_tensor", "_shape_arg", "_t", "_wrap_dim", "_xp", "builtins_abs", "builtins_any",
-    "builtins_max", "builtins_min", "builtins_sum",
+    "_binary", "_check_number", "_const_like", "_dim_in", "_dims_tuple", "_div_operands",
+    "_float_operand", "_int_arg", "_norm_axis", "_on_device_of", "_operands", "_promoted3",
+    "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
+    "_t", "_tensors_only", "_wrap_dim", "_wrap_int_scalar", "_xp", "builtins_abs",
+    "builtins_any", "builtins_max", "builtins_min", "builtins_sum",
 ]
 
 builtins_sum, builtins_max, builtins_abs = _builtins.sum, _builtins.max, _builtins.abs
@@ -107,7 +115,39 @@ def _binary(op, a, b, opname):
         rt = _dtype.scalar_result_dtype(a._data.dtype, b)
         if rt != a._data.dtype:
             a = a.to(rt)
+        b = _wrap_int_scalar(b, rt)
     return apply2(op, a, b)
+
+
+def _result_type_of(tensors):
+    """PyTorch's result type of several tensors: 0-d tensors count only when of a higher
+    category (bool < integer < floating) than the dimensioned ones."""
+    dt = None
+    for group in ([x.dtype for x in tensors if x.ndim], [x.dtype for x in tensors if not x.ndim]):
+        g = group[0] if group else None
+        for d in group[1:]:
+            g = _dtype.promote_types(g, d)
+        dt = g if dt is None else (dt if g is None else _dtype.result_type(dt, 1, g, 0))
+    return dt
+
+
+def _tensors_only(fn, *named):
+    """PyTorch's TypeError for a non-Tensor where a function takes a Tensor (or None): ``named``
+    are ``(position, name, value)``."""
+    for pos, name, v in named:
+        if v is not None and not isinstance(v, Tensor):
+            raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{type(v).__name__}")
+
+
+def _wrap_int_scalar(b, dt):
+    """A Python int operand of an integer tensor outside its dtype's range (``uint8 % -2``)
+    wrapped into it, as PyTorch casts the scalar to the tensor's dtype (NumPy would raise)."""
+    if type(b) is int and dt.kind in "iu":
+        info = np.iinfo(dt)
+        if not info.min <= b <= info.max and -2 ** 63 <= b < 2 ** 64:
+            return int(np.asarray(b % 2 ** 64, dtype=np.uint64).astype(dt))
+    return b
 
 
 def _rbinary(op, a, b, opname):
@@ -119,6 +159,7 @@ def _rbinary(op, a, b, opname):
         rt = _dtype.scalar_result_dtype(a._data.dtype, b)
         if rt != a._data.dtype:
             a = a.to(rt)
+        b = _wrap_int_scalar(b, rt)
     return apply2(op, b, a)
 
 
@@ -145,7 +186,11 @@ def _binary_tensors_reversed(op, a, b, opname):
         rt = _dtype.result_type(da, a._data.ndim, db, b._data.ndim)
         a = a.to(rt) if da != rt else a
         b = b.to(rt) if db != rt else b
-    return apply2(op, b, a)
+    try:
+        return apply2(op, b, a)
+    except ValueError:
+        check_broadcast(b, a, opname)
+        raise
 
 
 def _div_operands(a, b):
@@ -195,3 +240,39 @@ def _raw(x):
         return d
     return x
 
+
+def _operands(input, other, name):
+    """Both operands as Tensors of PyTorch's promoted dtype, on one device, checked to
+    broadcast; either may be a number (it becomes a 0-d constant of that dtype)."""
+    if isinstance(input, Tensor) or not isinstance(other, Tensor):
+        a, b = _t(input), _scalar_or_tensor(other)
+        if isinstance(b, Tensor):
+            if type(a._data) is not type(b._data):
+                a, b = _same_device(a, b, name)
+            rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+        else:
+            _check_number(b, name, "other")
+            rt = _dtype.scalar_result_dtype(a.dtype, b)
+            b = wrap(_const_like(a, np.asarray(_wrap_int_scalar(b, rt), dtype=rt)))
+    else:
+        b, a = other, _scalar_or_tensor(input)
+        _check_number(a, name, "input")
+        rt = _dtype.scalar_result_dtype(b.dtype, a)
+        a = wrap(_const_like(b, np.asarray(_wrap_int_scalar(a, rt), dtype=rt)))
+    a = a.to(rt) if a.dtype != rt else a
+    b = b.to(rt) if b.dtype != rt else b
+    check_broadcast(a, b, name)
+    return a, b
+
+
+def _check_number(x, name, arg):
+    if not isinstance(x, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"{name}(): argument '{arg}' must be a Tensor or a number, got "
+                        f"{type(x).__name__}")
+
+
+def _promoted3(input, tensor1, tensor2, value, name):
+    """addcmul/addcdiv's operands in PyTorch's result type of the three tensors."""
+    ts = [_t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")]
+    rt = _result_type_of(ts)
+    return [t if t.dtype == rt else t.to(rt) for t in ts]

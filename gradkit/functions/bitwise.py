@@ -12,7 +12,7 @@ from .. import _dtype
 from .._backend import to_host
 from .._tensor.record import check_broadcast
 from .._tensor.tensor import Tensor, wrap
-from ._args import _const_like, _same_device, _scalar_or_tensor, _t
+from ._args import _const_like, _same_device, _scalar_or_tensor, _t, _wrap_int_scalar
 from ._registry import declare, tensor_method, write_inplace
 
 __all__ = ["bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or",
@@ -52,8 +52,8 @@ def _integral(a, b, name, kernel, bool_ok=True):
             f"{'' if not bool_ok else 'or bool '}tensors (convert with .long() or .bool())"
         )
     ref = a if ta else b
-    da = a._data.astype(rt, copy=False) if ta else np.asarray(a, dtype=rt)
-    db = b._data.astype(rt, copy=False) if tb else np.asarray(b, dtype=rt)
+    da = a._data.astype(rt, copy=False) if ta else np.asarray(_wrap_int_scalar(a, rt), dtype=rt)
+    db = b._data.astype(rt, copy=False) if tb else np.asarray(_wrap_int_scalar(b, rt), dtype=rt)
     return ref, da, db, rt
 
 

@@ -9,7 +9,7 @@ from .. import _dtype
 from .._backend import to_host
 from .._tensor.record import check_broadcast
 from .._tensor.tensor import Tensor, wrap
-from ._args import _const_like, _raw, _same_device, _scalar_or_tensor, _t
+from ._args import _const_like, _raw, _same_device, _scalar_or_tensor, _t, _wrap_int_scalar
 from ._registry import declare, tensor_method
 
 __all__ = ["allclose", "eq", "equal", "ge", "gt", "isclose", "isfinite", "isin", "isinf", "isnan",
@@ -30,7 +30,7 @@ def _pair(input, other, name):
     if not isinstance(b, (bool, int, float, complex, np.number, np.bool_)):
         raise TypeError(f"{name}(): argument 'other' must be a Tensor or a number, got "
                         f"{type(b).__name__}")
-    return a._data, b
+    return a._data, _wrap_int_scalar(b, a._data.dtype)
 
 
 def _compare(ufunc, input, other, name):

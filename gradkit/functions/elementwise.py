@@ -27,14 +27,17 @@ from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ._args import (
     _binary,
+    _check_number,
     _const_like,
     _div_operands,
     _float_operand,
-    _raw,
+    _operands,
+    _promoted3,
     _rbinary,
     _same_device,
     _scalar_or_tensor,
     _t,
+    _xp,
 )
 from ._registry import _check_cast, declare, tensor_method, write_inplace
 
@@ -345,9 +348,25 @@ def div(input, other, *, rounding_mode=None):
     x = _t(input)
     if rounding_mode is None:
         return x / other
-    q = x._data / _raw(other)
-    q = np.floor(q) if rounding_mode == "floor" else np.trunc(q)
-    return wrap(q.astype(x.dtype) if x.dtype.kind != "f" else q)
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    return _rounded(E.DIV_ROUNDED, x, other, "div", (rounding_mode,))
+
+
+def _rounded(op, input, other, name, params=()):
+    """A rounded division (``div(rounding_mode=)``, ``floor_divide``) in PyTorch's promoted
+    dtype; an integer division by zero raises (NumPy would give 0 with a warning)."""
+    a, b = _operands(input, other, name)
+    if a.dtype.kind in "iub":
+        if bool((to_host(b._data) == 0).any()):
+            raise RuntimeError(f"{name}: ZeroDivisionError (an integer division by zero)")
+        if a.dtype.kind == "b":
+            mode = params[0] if params else "floor"
+            raise NotImplementedError(f'"div_{mode}_cpu" not implemented for \'Bool\'; convert '
+                                      f"the operands with .long() first")
+        return wrap(E.rounded_div(_xp(a), a._data, b._data, params[0] if params else "floor"))
+    return apply2(op, a, b, params)
 
 
 @declare(inplace=pow_, out=True)
@@ -515,7 +534,11 @@ def lerp(input, end, weight):
 
 @declare(inplace=addcmul_, out=True)
 def addcmul(input, tensor1, tensor2, *, value=1):
-    return input + tensor1 * tensor2 * value
+    """``input + value * tensor1 * tensor2``, in the dtype the three tensors promote to."""
+    x, t1, t2 = _promoted3(input, tensor1, tensor2, value, "addcmul")
+    if x.dtype.kind in "iub" and isinstance(value, float):
+        value = int(value)  # PyTorch casts the value to the integer result type
+    return x + t1 * t2 * value if value != 1 else x + t1 * t2
 
 
 def _float_pair(input, other, fn, scalars=False):
@@ -631,7 +654,13 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 @declare(inplace=addcdiv_, out=True)
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 / tensor2``."""
-    return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
+    x, t1, t2 = _t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")
+    if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
+                           "future release addcdiv will perform a true division of tensor1 and "
+                           "tensor2. Use addcdiv with floating tensors (e.g. .float()).")
+    x, t1, t2 = _promoted3(x, t1, t2, value, "addcdiv")
+    return x + t1 / t2 * value if value != 1 else x + t1 / t2
 
 
 def _modulo(op, input, other, name):
@@ -658,44 +687,17 @@ def remainder(input, other):
     """The remainder of ``input / other`` with the sign of ``other`` (Python's ``%``):
     ``input - floor(input / other) * other``; ``other`` may be a number."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor):  # remainder(3, t)
-        return _binary(E.REMAINDER, wrap(_const_like(other, np.asarray(input, dtype=other.dtype))),
-                       other, "remainder")
+        _check_number(input, "remainder", "input")
+        rt = _dtype.scalar_result_dtype(other.dtype, input)
+        if rt.kind in "iub" and bool((np.asarray(to_host(other._data)) == 0).any()):
+            raise RuntimeError("remainder: ZeroDivisionError (an integer division by zero)")
+        return _rbinary(E.REMAINDER, other, input, "remainder")
     return _modulo(E.REMAINDER, input, other, "remainder")
 
 
 # ------------------------------------------------------------------ more binary and unary ops
 def _dtype_label(dt):
     return {"b": "Bool", "f": "Float", "i": "Long", "u": "Byte"}.get(np.dtype(dt).kind, str(dt))
-
-
-def _operands(input, other, name):
-    """Both operands as Tensors of PyTorch's promoted dtype, on one device, checked to
-    broadcast; either may be a number (it becomes a 0-d constant of that dtype)."""
-    if isinstance(input, Tensor) or not isinstance(other, Tensor):
-        a, b = _t(input), _scalar_or_tensor(other)
-        if isinstance(b, Tensor):
-            if type(a._data) is not type(b._data):
-                a, b = _same_device(a, b, name)
-            rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
-        else:
-            _check_number(b, name, "other")
-            rt = _dtype.scalar_result_dtype(a.dtype, b)
-            b = wrap(_const_like(a, np.asarray(b, dtype=rt)))
-    else:
-        b, a = other, _scalar_or_tensor(input)
-        _check_number(a, name, "input")
-        rt = _dtype.scalar_result_dtype(b.dtype, a)
-        a = wrap(_const_like(b, np.asarray(a, dtype=rt)))
-    a = a.to(rt) if a.dtype != rt else a
-    b = b.to(rt) if b.dtype != rt else b
-    check_broadcast(a, b, name)
-    return a, b
-
-
-def _check_number(x, name, arg):
-    if not isinstance(x, (bool, int, float, np.number, np.bool_)):
-        raise TypeError(f"{name}(): argument '{arg}' must be a Tensor or a number, got "
-                        f"{type(x).__name__}")
 
 
 def _not_bool():
@@ -731,17 +733,9 @@ def frac(input):
 @declare(inplace=True, out=True, differentiable=False)
 def floor_divide(input, other):
     """``input // other`` rounded toward minus infinity (Python's ``//``), with PyTorch's dtype
-    promotion; an integer division by zero raises. Not differentiable (as in PyTorch)."""
-    a, b = _operands(input, other, "floor_divide")
-    da, db = a._data, b._data
-    if a.dtype.kind in "iub":
-        if bool((to_host(db) == 0).any()):
-            raise RuntimeError("floor_divide: ZeroDivisionError (an integer division by zero)")
-        if a.dtype.kind == "b":
-            da, db = da.astype(np.int64), db.astype(np.int64)
-            return wrap(np.floor_divide(da, db).astype(bool))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return wrap(da // db)
+    promotion; an integer division by zero raises. Not differentiable: as in PyTorch, the result
+    of a float input requiring grad requires grad, and backward through it raises."""
+    return _rounded(E.FLOOR_DIVIDE, input, other, "floor_divide")
 
 
 @declare(inplace=True, out=True)
@@ -787,8 +781,13 @@ def float_power(input, exponent):
 
 @declare(inplace=True, out=True)
 def ldexp(input, other):
-    """``input * 2 ** other`` (PyTorch's composite: floating result)."""
-    return _t(input) * _t(other, "other").__rpow__(2.0)
+    """``input * 2 ** other`` (PyTorch's composite: floating result), in the dtype PyTorch's
+    promotion of the two gives (the default floating dtype when both are integers)."""
+    x, e = _t(input), _t(other, "other")
+    dt = _dtype.result_type(x.dtype, x.ndim, e.dtype, e.ndim)
+    if dt.kind != "f":
+        dt = _dtype.get_default_dtype()
+    return x.to(dt) * e.to(dt).__rpow__(2.0)
 
 
 @declare(inplace=True, out=True, differentiable=False)

@@ -10,13 +10,15 @@ import numpy as np
 from .. import factories
 from .._backend import to_host
 from .._tensor.record import (
-    VIEW_OPS,
+    _check_view_write,
     _ns,
-    _writes_through,
     apply,
     apply1,
     apply2,
     assign,
+    rebase_view,
+    refresh_views,
+    view_chain,
 )
 from .._tensor.tensor import Tensor, _is_device_array, _make, wrap
 from ..autograd import grad_mode
@@ -112,7 +114,8 @@ def index_select(input, dim, index):
             f"index_select(): index {int(idx.max() if idx.max() >= n else idx.min())} is out of "
             f"range for dimension {d} with size {n}"
         )
-    return rename(x[(slice(None),) * d + (idx.reshape(-1),)], "IndexSelectBackward0", x)
+    return rename(x[(slice(None),) * d + (idx.reshape(-1),)].contiguous(),  # PyTorch's layout
+                  "IndexSelectBackward0", x)
 
 
 @declare(inplace=True)
@@ -436,14 +439,9 @@ def __setitem__(self, index, value):
                 "a leaf Variable that requires grad is being used in an in-place operation "
                 "(__setitem__). Wrap it in `with gradkit.no_grad():` or build a new tensor."
             )
-        gf = self.grad_fn
-        if gf is not None and gf.op in VIEW_OPS and _writes_through(self, gf):
-            raise RuntimeError(
-                f"__setitem__: in-place modification of a view ({gf.name()}) of a tensor "
-                f"that requires grad is not supported by gradkit: the write would reach the "
-                f"base tensor behind autograd's back. Index the base instead (x[i, j] = v "
-                f"rather than x[i][j] = v), or clone() the view first."
-            )
+        root, chain = view_chain(self)
+        if chain:  # a view: the write reaches the base, whose history is rebased
+            _check_view_write(root, chain, "__setitem__")
         if not vt:
             value = wrap(_ns(self._data).asarray(value, dtype=self.dtype))
         elif type(value._data) is not type(self._data):  # e.g. a CPU value into a cuda tensor
@@ -453,19 +451,23 @@ def __setitem__(self, index, value):
         old = _make(self._data.copy(), self.requires_grad, self.grad_fn)
         try:
             res = apply2(S.SETITEM, old, value, (idx,))
+        except IndexError as e:
+            raise _index_error(e, self._data.shape) from None
         except ValueError:
-            raise RuntimeError(
-                f"__setitem__: shape mismatch: a value of shape {tuple(value.shape)} cannot "
-                f"be broadcast to the indexed part of shape {tuple(self._data[idx].shape)}"
-            ) from None
+            raise _setitem_shape_error(self._data, idx, value.shape) from None
         assign(self, res._data, "__setitem__")
         prev = self.grad_fn
         if prev is not None and prev.op.saves & SAVES_OUTPUT:
             if prev.meta is None:
                 prev.meta = {}
             prev.meta["output_modified"] = "__setitem__"
+        if chain:
+            rebase_view(self, root, chain, res)
+            refresh_views(root)
+            return
         self.grad_fn = res.grad_fn
         self.requires_grad = True
+        refresh_views(self)
         return
     v = value._data if vt else value
     if not vt and isinstance(v, int) and self._data.dtype.kind in "iu" \
@@ -483,11 +485,25 @@ def __setitem__(self, index, value):
     except IndexError as e:
         raise _index_error(e, self._data.shape) from None
     except ValueError:
-        raise RuntimeError(
-            f"__setitem__: shape mismatch: a value of shape {tuple(np.shape(v))} cannot be "
-            f"broadcast to the indexed part of shape {tuple(self._data[idx].shape)}"
-        ) from None
+        raise _setitem_shape_error(self._data, idx, np.shape(v)) from None
     self._vc[0] += 1
+
+
+def _setitem_shape_error(data, idx, vshape):
+    """The value does not broadcast to ``data[idx]``: PyTorch's shape mismatch (it checks the
+    shapes before the values of index tensors), or an out-of-range int/slice (IndexError)."""
+    try:
+        part = data[idx].shape
+    except IndexError as e:
+        # index tensors are checked after the shapes: the shape with every index in range
+        parts = idx if type(idx) is tuple else (idx,)
+        safe = tuple(np.zeros_like(p) if isinstance(p, np.ndarray) else p for p in parts)
+        try:
+            part = data[safe].shape
+        except IndexError:
+            return _index_error(e, data.shape)
+    return RuntimeError(f"__setitem__: shape mismatch: a value of shape {tuple(vshape)} cannot "
+                        f"be broadcast to the indexed part of shape {tuple(part)}")
 
 @tensor_method()
 def __getitem__(self, index):
@@ -529,7 +545,12 @@ def _norm_index(index, shape):
             index = (index,)
     out = []
     has_bool = has_adv = False
+    # without index tensors PyTorch reads x[..., True] as a new axis where it stands (NumPy
+    # would move the new axis and an int index to the front, as advanced indices)
+    plain = not any(isinstance(p, (Tensor, list, np.ndarray)) or p is False for p in index)
     for part in index:
+        if part is True and plain:
+            part = None
         if isinstance(part, Tensor):
             part = part._data
             if part.dtype == np.uint8:  # a byte tensor is a mask in PyTorch (deprecated there)

@@ -9,10 +9,9 @@ import itertools
 
 import numpy as np
 
-from .. import _dtype
 from .._backend import to_host
 from .._tensor.tensor import Tensor
-from ._args import _const_like, _dim_in, _int_arg, _t, builtins_sum
+from ._args import _const_like, _dim_in, _int_arg, _result_type_of, _t, builtins_sum
 from ._registry import declare
 from .shape import cat, meshgrid, stack
 
@@ -187,9 +186,7 @@ def block_diag(*tensors):
         from .. import factories
 
         return factories.zeros(1, 0)
-    dt = ts[0].dtype
-    for x in ts[1:]:
-        dt = _dtype.promote_types(dt, x.dtype)
+    dt = _result_type_of(ts)  # PyTorch's: 0-d tensors count only when of a higher category
     mats = [x.to(dt).reshape((1,) * (2 - x.ndim) + tuple(x.shape)) for x in ts]
     cols = builtins_sum(m.shape[1] for m in mats)
     rows, start = [], 0

@@ -188,9 +188,19 @@ def resize_(self, *sizes, memory_format=None):
         raise RuntimeError("resize_(): cannot resize variables that require grad; detach() "
                            "the tensor or resize a copy")
     n = int(np.prod(shape, dtype=np.int64))
-    flat = self._data.reshape(-1)
-    if n <= flat.size and self._data.flags.c_contiguous:
+    a = self._data
+    flat = a.reshape(-1)
+    root = a
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    off = self.storage_offset()
+    if n <= flat.size and a.flags.c_contiguous:
         self._data = flat[:n].reshape(shape)
+    elif (type(a) is np.ndarray and root is not a and root.flags.c_contiguous
+          and root.dtype == a.dtype and off + n <= root.size):
+        # a view that is not contiguous: PyTorch keeps its storage and reads the elements in
+        # storage order from the view's offset (not the view's own order)
+        self._data = root.reshape(-1)[off:off + n].reshape(shape)
     else:
         new = np.zeros(n, dtype=self._data.dtype) if type(self._data) is np.ndarray else \
             self._data.__class__(n, dtype=self._data.dtype)
@@ -204,6 +214,9 @@ def resize_(self, *sizes, memory_format=None):
 @declare(method=False, differentiable=False)
 def resize_as_(input, the_template, *, memory_format=None):
     """``input.resize_(the_template.shape)``."""
+    if not isinstance(the_template, Tensor):
+        raise TypeError(f"resize_as_(): argument 'the_template' (position 1) must be Tensor, "
+                        f"not {type(the_template).__name__}")
     return resize_(_t(input), tuple(the_template.shape))
 
 

@@ -324,7 +324,7 @@ def dist(input, other, p=2):
 
 
 # ------------------------------------------------------------------ beta * input + alpha * (A @ B)
-def _scaled_sum(name, x, prod, beta, alpha):
+def _scaled_sum(name, x, prod, beta, alpha, zero_alpha_skips=False):
     """``beta * x + alpha * prod`` as PyTorch: ``x`` broadcast to the product's shape, and
     ignored (no nan from it) when ``beta`` is 0; integer tensors refuse float factors."""
     if prod.dtype.kind != "f":
@@ -340,7 +340,10 @@ def _scaled_sum(name, x, prod, beta, alpha):
     if bad:
         raise RuntimeError(f"{name}(): input of shape {tuple(x.shape)} does not broadcast to the "
                            f"product's shape {tuple(prod.shape)}")
-    out = prod if alpha == 1 else prod * alpha
+    if alpha == 0 and zero_alpha_skips:  # PyTorch's addmm/addmv/addbmm kernels skip the
+        out = prod.new_zeros(tuple(prod.shape))  # product (no NaN from it); baddbmm, addr not
+    else:
+        out = prod if alpha == 1 else prod * alpha
     if beta == 0:
         return out
     return out + (x if beta == 1 else x * beta)
@@ -362,7 +365,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         x, a, b = _ac_lower(x, a, b)
     _check_mats("addmm", (("mat1", a, 2), ("mat2", b, 2)), (("input", x), ("mat1", a),
                                                             ("mat2", b)))
-    return _scaled_sum("addmm", x, mm(a, b), beta, alpha)
+    return _scaled_sum("addmm", x, mm(a, b), beta, alpha, zero_alpha_skips=True)
 
 
 @declare(inplace=True, out=True)
@@ -370,7 +373,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat @ vec)``; ``input`` broadcasts to ``(n,)``."""
     x, a, v = _t(input), _t(mat, "mat"), _t(vec, "vec")
     _check_mats("addmv", (("mat", a, 2), ("vec", v, 1)), (("input", x), ("mat", a), ("vec", v)))
-    return _scaled_sum("addmv", x, mv(a, v), beta, alpha)
+    return _scaled_sum("addmv", x, mv(a, v), beta, alpha, zero_alpha_skips=True)
 
 
 @declare(inplace=True, out=True)
@@ -395,7 +398,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
         x, a, b = _ac_lower(x, a, b)
     _check_mats("addbmm", (("batch1", a, 3), ("batch2", b, 3)),
                 (("input", x), ("batch1", a), ("batch2", b)))
-    return _scaled_sum("addbmm", x, sum(bmm(a, b), 0), beta, alpha)
+    return _scaled_sum("addbmm", x, sum(bmm(a, b), 0), beta, alpha, zero_alpha_skips=True)
 
 
 @declare(inplace=True, out=True)

@@ -44,13 +44,15 @@ __all__ = ["AminMax", "MaxMin", "all", "amax", "amin", "aminmax", "any", "argmax
 @declare(out=True, differentiable=False)
 def all(input, dim=None, keepdim=False):
     x = _t(input)
-    return wrap(_on_device_of(x, np.all(x._data, axis=_axes(x, dim, "all"), keepdims=keepdim)))
+    r = np.all(x._data, axis=_axes(x, dim, "all"), keepdims=keepdim)
+    return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 
 @declare(out=True, differentiable=False)
 def any(input, dim=None, keepdim=False):
     x = _t(input)
-    return wrap(_on_device_of(x, np.any(x._data, axis=_axes(x, dim, "any"), keepdims=keepdim)))
+    r = np.any(x._data, axis=_axes(x, dim, "any"), keepdims=keepdim)
+    return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 
 @declare(differentiable=False)
@@ -202,7 +204,8 @@ def argmax(input, dim=None, keepdim=False):
     x = _t(input)
     if dim is None:
         _check_nonempty(x, "argmax", None)
-        return wrap(_on_device_of(x, np.argmax(x._data), np.dtype(np.int64)))
+        r = wrap(_on_device_of(x, np.argmax(x._data), np.dtype(np.int64)))
+        return r.reshape((1,) * x.ndim) if keepdim else r  # (PyTorch keeps every dim)
     d = _dim_in(dim, x.ndim, "argmax")
     _check_nonempty(x, "argmax", (d,), True)
     if x.ndim == 0:
@@ -215,7 +218,8 @@ def argmin(input, dim=None, keepdim=False):
     x = _t(input)
     if dim is None:
         _check_nonempty(x, "argmin", None)
-        return wrap(_on_device_of(x, np.argmin(x._data), np.dtype(np.int64)))
+        r = wrap(_on_device_of(x, np.argmin(x._data), np.dtype(np.int64)))
+        return r.reshape((1,) * x.ndim) if keepdim else r  # (PyTorch keeps every dim)
     d = _dim_in(dim, x.ndim, "argmin")
     _check_nonempty(x, "argmin", (d,), True)
     if x.ndim == 0:
@@ -355,6 +359,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     n = _int_arg(n, "diff", "n")
     if n < 0:
         raise ValueError(f"diff(): order n must be non-negative, got {n}")
+    if n == 0:  # PyTorch returns the input as it is (prepend and append unused)
+        return x
     d = _dim_in(dim, x.ndim, "diff")
     parts = []
     for name, extra in (("prepend", prepend), (None, x), ("append", append)):
@@ -507,6 +513,11 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
                              f"got shape {tuple(a.shape)} and dtype {a.dtype}")
         if a.numel() and to_host(a._data).min() < 0:
             raise ValueError("cov(): aweights cannot be negative")
+        rt = _dtype.promote_types(x.dtype, a.dtype)  # float32 data, float64 weights: float64
+        if rt != x.dtype:
+            x = x.to(rt)
+            obs = x.reshape(1, -1) if x.ndim < 2 else x
+            w = None if w is None else w.to(rt)
         a = a.to(x.dtype)
         w = a if w is None else w * a
     if w is None:

@@ -272,6 +272,8 @@ def select_scatter(input, src, dim, index):
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     """``input`` with ``src`` embedded at ``start:end:step`` along ``dim``."""
     x = _t(input)
+    if x.ndim == 0:
+        raise IndexError("slice_scatter(): slice() cannot be applied to a 0-dim tensor")
     d = _dim_in(dim, x.ndim, "slice_scatter")
     step = _int_arg(step, "slice_scatter", "step")
     if step <= 0:

@@ -41,6 +41,10 @@ __all__ = ["broadcast_to", "cat", "chunk", "diag", "diag_embed", "diagflat", "di
 
 def _infer_shape(shape, numel, name):
     shape = [int(s) for s in shape]
+    for i, s in enumerate(shape):
+        if s < -1:
+            raise RuntimeError(f"{name}: invalid shape dimension {s} at index {i} of shape "
+                               f"{list(shape)}; sizes are >= 0, or -1 for the inferred one")
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError(f"{name}: only one dimension can be inferred (-1), got {tuple(shape)}")
@@ -71,7 +75,45 @@ def reshape(input, *args, shape=None):
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         return _t(input).to(shape[0])  # view(dtype) reinterprets in PyTorch; we convert
-    return reshape(input, *shape)
+    x = _t(input)
+    if x.is_sparse:  # (as PyTorch: no view of a sparse tensor)
+        raise NotImplementedError("view: not supported for sparse tensors (layout "
+                                  "sparse_coo); convert with .to_dense() first")
+    new = _infer_shape(_shape_arg(shape), x._data.size, "view")
+    if _view_strides(tuple(x.shape), x.stride(), new) is None:
+        raise RuntimeError(
+            f"view size is not compatible with input tensor's size and stride (at least one "
+            f"dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
+            f"(view{tuple(new)} of a tensor of shape {tuple(x.shape)} and strides {x.stride()})")
+    return apply1(S.RESHAPE, x, (new, x._data.shape))
+
+
+def _view_strides(old, strides, new):
+    """The strides of ``new`` as a view of a tensor of shape ``old`` and ``strides``, or None
+    where no view exists (PyTorch's ``computeStride``): each run of dims that are contiguous
+    with one another may be split or merged, never two runs into one."""
+    numel = 1
+    for n in old:
+        numel *= n
+    if numel == 0 or not old:
+        return tuple(new)  # an empty or 0-d tensor can take any shape of its size
+    out = [0] * len(new)
+    view_d = len(new) - 1
+    chunk = strides[-1]
+    tensor_numel = view_numel = 1
+    for d in range(len(old) - 1, -1, -1):
+        tensor_numel *= old[d]
+        if d == 0 or (old[d - 1] != 1 and strides[d - 1] != tensor_numel * chunk):
+            while view_d >= 0 and (view_numel < tensor_numel or new[view_d] == 1):
+                out[view_d] = view_numel * chunk
+                view_numel *= new[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                chunk = strides[d - 1]
+                tensor_numel = view_numel = 1
+    return tuple(out) if view_d == -1 else None
 
 
 @declare()
@@ -162,7 +204,10 @@ def flatten(input, start_dim=0, end_dim=-1):
 @declare()
 def unflatten(input, dim, sizes):
     x = _t(input)
-    d = _wrap_dim(dim, x.ndim)
+    d = _wrap_dim(dim, x.ndim)  # (a dim out of range first: IndexError, as PyTorch)
+    if x.ndim == 0:
+        raise RuntimeError("unflatten(): Dimension specified as 0 but tensor has no dimensions "
+                           "(a 0-d input); reshape() it instead")
     sizes = _infer_shape(sizes, x.shape[d], "unflatten")
     return reshape(x, tuple(x.shape[:d]) + tuple(sizes) + tuple(x.shape[d + 1:]))
 
@@ -214,6 +259,10 @@ def expand(input, *args, size=None):
             if cur is None:
                 raise RuntimeError("expand: -1 is not allowed in a leading, new dimension")
             s = cur
+        elif s < 0:
+            raise RuntimeError(f"expand: the expanded size of the tensor ({s}) isn't allowed in "
+                               f"dimension {i} (target sizes {tuple(sizes)}); sizes must be >= 0 "
+                               f"or -1 (keep the size)")
         elif cur is not None and cur != s and cur != 1:
             raise RuntimeError(
                 f"expand: the expanded size of the tensor ({s}) must match the existing size "
@@ -304,6 +353,9 @@ def _slice_along(x, d, start, stop):
 @declare(method=False)
 def split(tensor, split_size_or_sections, dim=0):
     x = _t(tensor)
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-d one); "
+                           "unsqueeze() it first")
     d = _wrap_dim(dim, x.ndim)
     n = x.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -328,6 +380,9 @@ def split(tensor, split_size_or_sections, dim=0):
 @declare()
 def chunk(input, chunks, dim=0):
     x = _t(input)
+    if x.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-d one); "
+                           "unsqueeze() it first")
     if chunks <= 0:
         raise ValueError(f"chunk(): chunks must be positive, got {chunks}")
     n = x.shape[_wrap_dim(dim, x.ndim)]
@@ -411,6 +466,9 @@ def flipud(input):
 @declare(out=True)
 def diag(input, diagonal=0):
     x = _t(input)
+    if x.ndim not in (1, 2):
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D (shape "
+                           f"{tuple(x.shape)}); use diagonal() or diag_embed() for batches")
     xp = _xp(x)
     if x.ndim == 1:
         n = x.shape[0] + builtins_abs(diagonal)
@@ -744,8 +802,11 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     pick[rows, cols] = np.arange(m)
     mask[rows, cols] = True
     # a selection (no multiplication by a 0/1 mask: an inf on the diagonal leaves 0 around it)
-    out = where(wrap(_const_like(x, mask)), x[..., _const_like(x, pick)], 0)
-    return movedim(out, (-2, -1), (d1, d2)) if (d1, d2) != (nd - 2, nd - 1) else out
+    zero = wrap(_const_like(x, np.zeros((), dtype=x.dtype)))  # (bool stays bool)
+    out = where(wrap(_const_like(x, mask)), x[..., _const_like(x, pick)], zero)
+    if (d1, d2) != (nd - 2, nd - 1):
+        out = movedim(out, (-2, -1), (d1, d2))
+    return out.contiguous()  # a new tensor: PyTorch's layout
 
 
 @declare()

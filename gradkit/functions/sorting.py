@@ -43,8 +43,13 @@ def argsort(input, dim=-1, descending=False, stable=False):
 def topk(input, k, dim=-1, largest=True, sorted=True):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
-    if k > x.shape[d]:
-        raise RuntimeError(f"topk(): selected index k={k} out of range for size {x.shape[d]}")
+    n = x.shape[d] if x.ndim else 1
+    if k > n or k < 0:
+        raise RuntimeError(f"topk(): selected index k={k} out of range for size {n} of dim "
+                           f"{dim} (input of shape {tuple(x.shape)}); choose 0 <= k <= {n}")
+    if x.ndim == 0:
+        r = topk(x.reshape(1), 1, 0, largest, sorted)  # (k=0 as well, as PyTorch)
+        return MaxMin(r.values.reshape(()), r.indices.reshape(()))
     idx = np.argsort(-x._data if largest else x._data, axis=d, kind="stable")
     idx = idx[(slice(None),) * d + (slice(0, k),)]
     return MaxMin(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
@@ -294,19 +299,36 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise ValueError(f"searchsorted(): sorter must be an integer tensor of the shape of "
                              f"sorted_sequence {s.shape}, got {srt.shape} {srt.dtype}")
         s = np.take_along_axis(s, srt.astype(np.int64), axis=-1)
-    mode = "right" if right else "left"
-    if s.ndim == 1:
-        res = np.searchsorted(s, v, side=mode)
-    else:
-        if scalar or v.ndim != s.ndim or v.shape[:-1] != s.shape[:-1]:
-            raise ValueError(f"searchsorted(): with a {s.ndim}-D sorted_sequence, input needs "
-                             f"the same leading dimensions {s.shape[:-1]}, got shape "
-                             f"{tuple(np.shape(v))}")
-        res = np.empty(v.shape, dtype=np.int64)
-        for lead in np.ndindex(*s.shape[:-1]):
-            res[lead] = np.searchsorted(s[lead], v[lead], side=mode)
+    if s.ndim > 1 and (scalar or v.ndim != s.ndim or v.shape[:-1] != s.shape[:-1]):
+        raise ValueError(f"searchsorted(): with a {s.ndim}-D sorted_sequence, input needs "
+                         f"the same leading dimensions {s.shape[:-1]}, got shape "
+                         f"{tuple(np.shape(v))}")
+    res = _binary_search(s, v, right)
     out = np.asarray(res).astype(np.int32 if out_int32 else np.int64)
     return wrap(_const_like(seq, out))
+
+
+def _binary_search(s, v, right):
+    """PyTorch's kernel's binary search of each value of ``v`` in the last dimension of ``s``
+    (all rows at once): the same answers for NaN and for sequences that are not sorted, where
+    NumPy's search (which uses the previous key as a hint) answers differently."""
+    n = s.shape[-1]
+    s2 = s.reshape(-1, n) if s.ndim > 1 else s.reshape(1, n)
+    v2 = v.reshape(s2.shape[0], -1)
+    lo = np.zeros(v2.shape, dtype=np.int64)
+    hi = np.full(v2.shape, n, dtype=np.int64)
+    rows = np.arange(s2.shape[0])[:, None]
+    with np.errstate(invalid="ignore"):
+        while True:
+            active = lo < hi
+            if not active.any():
+                break
+            mid = (lo + hi) >> 1
+            b = s2[rows, np.minimum(mid, n - 1)]
+            go = ~(b > v2) if right else ~(b >= v2)
+            lo = np.where(active & go, mid + 1, lo)
+            hi = np.where(active & ~go, mid, hi)
+    return lo.reshape(np.shape(v))
 
 
 @declare(method=False, out=True, differentiable=False)
@@ -442,11 +464,18 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
         if tuple(wt.shape) != tuple(x.shape):
             raise RuntimeError(f"histogram(): weight must have the shape of input "
                                f"{tuple(x.shape)}, got {tuple(wt.shape)}")
+        if wt.dtype != x.dtype:
+            raise RuntimeError(f"histogram(): if weight tensor is provided, input tensor and "
+                               f"weight tensor should have the same dtype, got {x.dtype} and "
+                               f"{wt.dtype}")
         w = to_host(wt._data).reshape(-1)
     if isinstance(bins, Tensor):
         edges = to_host(bins._data).astype(x.dtype)
         if edges.ndim != 1 or edges.size < 1:
             raise RuntimeError("histogram(): bins must be a 1-D tensor with at least one edge")
+        if (np.diff(edges) < 0).any() or np.isnan(edges).any():
+            raise RuntimeError(f"histogram(): the bin edges must increase monotonically, got "
+                               f"{edges.tolist()}; sort() them first")
     else:
         nb = _int_arg(bins, "histogram", "bins")
         if nb <= 0:
@@ -481,8 +510,16 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         vals = flat[change]
         inv = (np.cumsum(change) - 1).reshape(a.shape)
     else:
+        if x.ndim == 0:
+            raise IndexError("unique_consecutive(): Dimension specified as 0 but tensor has no "
+                             "dimensions (a 0-d input); use dim=None")
         d = _dim_in(dim, x.ndim, "unique_consecutive")
-        m = np.moveaxis(a, d, 0).reshape(a.shape[d], -1)
+        if a.size == 0 and a.shape[d] != 0:
+            raise RuntimeError(f"unique_consecutive(): There are 0 sized dimensions, and they "
+                               f"aren't selected, so unique cannot be applied (shape "
+                               f"{tuple(a.shape)}, dim {dim})")
+        rest = int(np.prod([n for i, n in enumerate(a.shape) if i != d], dtype=np.int64))
+        m = np.moveaxis(a, d, 0).reshape(a.shape[d], rest)
         change = np.ones(m.shape[0], dtype=bool)
         if m.shape[0]:
             change[1:] = (m[1:] != m[:-1]).any(axis=1)

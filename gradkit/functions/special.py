@@ -16,9 +16,9 @@ import numpy as np
 
 from .._backend import to_host
 from .._tensor.record import apply1
-from .._tensor.tensor import Tensor
+from .._tensor.tensor import Tensor, wrap
 from ..ops import special as SP
-from ._args import _float_operand, _t
+from ._args import _const_like, _float_operand, _t
 from ._registry import declare
 from .elementwise import _float_pair, clamp, log, log1p, where
 
@@ -144,8 +144,12 @@ def logit(input, eps=None):
     """``log(p / (1 - p))``; with ``eps``, p clamped to ``[eps, 1 - eps]`` first (gradient 0
     outside, as PyTorch)."""
     x = _float_operand(_t(input))
-    if eps is not None:
+    if eps is not None and eps >= 0:
         x = clamp(x, eps, 1.0 - eps)
+    elif eps is None or eps < 0:  # no clamp: NaN outside [0, 1], its gradient too (PyTorch)
+        bad = to_host(((x < 0) | (x > 1))._data)
+        if bad.any():
+            x = x + wrap(_const_like(x, np.where(bad, np.nan, 0.0).astype(x.dtype)))
     return log(x) - log1p(-x)
 
 
@@ -164,8 +168,7 @@ def xlog1py(input, other):
 
 @declare(function=False, method=False, aliases=("special:entr",))
 def entr(input):
-    """The elementwise entropy ``-x log x``: 0 at 0, -inf below 0."""
+    """The elementwise entropy ``-x log x``: 0 at 0, -inf below 0, NaN at NaN; PyTorch's
+    gradient ``-(1 + log x)`` everywhere (NaN below 0, inf at 0)."""
     x = _float_operand(_t(input))
-    pos = x > 0
-    safe = where(pos, x, 1.0)
-    return where(pos, -(x * log(safe)), where(x == 0, 0.0, -np.inf))
+    return apply1(SP.ENTR, x)

@@ -140,10 +140,8 @@ def _weight_grad(g2, cols, w_shape, groups):
 
 
 def _to_batch_first(y2, n, o, spatial):
-    """(O, prod(spatial)*N) -> (N, O, *spatial), a view: the output keeps the batch-last memory
-    layout (like PyTorch's channels_last, it is an ordinary strided array), so elementwise ops
-    and pooling after it preserve that layout, and the next conv's im2col and this conv's
-    backward (``_to_rows``) need no transposing copy. Any number of spatial dimensions."""
+    """(O, prod(spatial)*N) -> (N, O, *spatial), a view of the batch-last kernel result (the
+    conv op then makes it contiguous, PyTorch's layout). Any number of spatial dimensions."""
     k = len(spatial)
     return y2.reshape((o, *spatial, n)).transpose(k + 1, *range(k + 1))
 
@@ -183,7 +181,9 @@ def _conv_t_kernel(g2, w, x_shape, out_size, stride, padding, dilation, groups):
 # ----------------------------------------------------------------------------- CONV
 def _conv_f(xp, x, w, b, stride, padding, dilation, groups):
     y, cols = _conv_kernel(x, w, b, stride, padding, dilation, groups)
-    return y, (stride, padding, dilation, groups, cols)
+    # PyTorch's layout: a contiguous NCHW output, so that x.view(x.size(0), -1) works after it
+    # (the kernel's batch-last result is one transposing copy away; none for a batch of one)
+    return namespace_of(y).ascontiguousarray(y), (stride, padding, dilation, groups, cols)
 
 
 def _conv_b(xp, g, ins, out, aux, needs):
@@ -212,7 +212,7 @@ def _conv_t_f(xp, y, w, b, stride, padding, dilation, groups, x_spatial):
     out = _conv_t_kernel(_to_rows(y), w, x_shape, y.shape[2:], stride, padding, dilation, groups)
     if b is not None:
         out += b.reshape((1, -1) + (1,) * len(x_spatial))
-    return out
+    return namespace_of(out).ascontiguousarray(out)  # contiguous, as PyTorch's
 
 
 def _conv_t_b(xp, g, ins, out, aux, needs):

@@ -20,7 +20,8 @@ __all__ = [
     "RSQRT", "STD_ROOT", "SIN", "COS", "TANH", "SIGMOID", "RELU", "ABS", "CLAMP", "MAXIMUM",
     "MINIMUM", "WHERE", "CAST", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL", "ATAN2", "HYPOT",
     "LOGADDEXP", "FMOD", "REMAINDER", "ASIN", "ACOS", "ATAN", "ASINH", "ACOSH", "ATANH", "SINH",
-    "COSH", "EXP2", "FMAX", "FMIN", "COPYSIGN", "erf_array",
+    "COSH", "EXP2", "FMAX", "FMIN", "COPYSIGN", "DIV_ROUNDED", "FLOOR_DIVIDE", "erf_array",
+    "rounded_div",
 ]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT
@@ -386,7 +387,13 @@ def _fmod_b(xp, g, ins, out, aux, needs):
 
 
 def _remainder_f(xp, a, b):
-    return xp.remainder(a, b)
+    dt = getattr(a, "dtype", None) if hasattr(a, "dtype") else getattr(b, "dtype", None)
+    if dt is None or dt.kind != "f":
+        return xp.remainder(a, b)
+    # PyTorch's kernel: fmod, moved by b where the signs differ (so -0.0 % 3 is -0.0)
+    with np.errstate(all="ignore"):
+        m = xp.fmod(a, b)
+        return xp.where((m != 0) & ((m < 0) != (xp.asarray(b) < 0)), m + b, m).astype(dt)
 
 
 def _remainder_b(xp, g, ins, out, aux, needs):
@@ -426,6 +433,45 @@ MINIMUM = Op("Minimum", _minimum_f, _minimum_b, broadcasts=True)
 WHERE = Op("Where", _where_f, _where_b, saves=0, broadcasts=True)
 CAST = Op("ToCopy", _cast_f, _cast_b, saves=0)
 ZERO_GRAD = Op("ZeroGrad", _zero_grad_f, _zero_grad_b, saves=0)
+
+
+def rounded_div(xp, a, b, mode):
+    """``a / b`` rounded toward minus infinity (``"floor"``) or zero (``"trunc"``) as PyTorch's
+    kernels: integers exactly (the caller checks for zero divisors), floats through ``fmod`` so
+    that ``-1.5 // inf`` is -1 and a zero quotient keeps the sign of ``a / b``."""
+    if a.dtype.kind in "iu":
+        q = xp.floor_divide(a, b)
+        if mode == "trunc":
+            q = q + ((q * b != a) & ((a < 0) != (b < 0))).astype(q.dtype)
+        return q
+    with np.errstate(all="ignore"):
+        if mode == "trunc":
+            return xp.trunc(a / b).astype(a.dtype)
+        mod = xp.fmod(a, b)
+        div = (a - mod) / b
+        div = xp.where((mod != 0) & ((b < 0) != (mod < 0)), div - 1, div)
+        fl = xp.floor(div)
+        fl = xp.where(div - fl > 0.5, fl + 1, fl)
+        q = xp.where(div == 0, xp.copysign(xp.zeros_like(div), a / b), fl)
+        return xp.where(b == 0, a / b, q).astype(a.dtype)
+
+
+def _div_rounded_f(xp, a, b, mode):
+    return rounded_div(xp, a, b, mode)
+
+
+def _div_rounded_b(xp, g, ins, out, aux, needs):
+    return g * 0, g * 0  # PyTorch's derivative of a rounded division: zero
+
+
+def _floor_divide_b(xp, g, ins, out, aux, needs):
+    raise RuntimeError("derivative for floor_divide is not implemented (as in PyTorch); use "
+                       "div(..., rounding_mode='floor'), whose gradient is zero")
+
+
+DIV_ROUNDED = Op("Div", _div_rounded_f, _div_rounded_b, saves=0, broadcasts=True)
+FLOOR_DIVIDE = Op("FloorDivide", lambda xp, a, b: rounded_div(xp, a, b, "floor"),
+                  _floor_divide_b, saves=0, broadcasts=True)
 ERF = Op("Erf", _erf_f, _erf_b)
 SQUARE = Op("Square", _square_f, _square_b, grad_name="PowBackward0")  # PyTorch: pow(x, 2)
 RECIPROCAL = Op("Reciprocal", _reciprocal_f, _reciprocal_b, saves=SAVES_OUTPUT)

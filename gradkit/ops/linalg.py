@@ -471,8 +471,18 @@ def svd_unpack(x, m, n, full_matrices):
     return u, s, vh
 
 
+def _finite_svd(xp, a, **kw):
+    """``xp.linalg.svd`` of a matrix holding only finite numbers: LAPACK's divide-and-conquer
+    SVD never returns on some non-finite inputs, where PyTorch raises (NaN) or returns garbage
+    (inf), so a non-finite input raises PyTorch's error."""
+    if a.size and not bool(xp.isfinite(a).all()):
+        raise LinAlgError("linalg.svd: The algorithm failed to converge because the input "
+                          "matrix contained non-finite values.")
+    return xp.linalg.svd(a, **kw)
+
+
 def _svd_f(xp, a, full_matrices, m, n):
-    u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
+    u, s, vh = _finite_svd(xp, a, full_matrices=full_matrices)
     batch = a.shape[:-2]
     return xp.concatenate([u.reshape(batch + (u.shape[-2] * u.shape[-1],)), s,
                            vh.reshape(batch + (vh.shape[-2] * vh.shape[-1],))], axis=-1)
@@ -513,7 +523,7 @@ SVD = Op("LinalgSvd", _svd_f, _svd_b, saves=SAVES_OUTPUT)
 
 
 def _svdvals_f(xp, a):
-    return xp.linalg.svd(a, compute_uv=False)
+    return _finite_svd(xp, a, compute_uv=False)
 
 
 def _svdvals_b(xp, g, ins, out, aux, needs):
@@ -599,7 +609,7 @@ def _pinv_f(xp, a, atol, rtol, hermitian):
         tol = xp.maximum(atol, rtol * xp.max(aw, axis=-1, keepdims=True))
         winv = xp.where(aw > tol, 1.0 / xp.where(aw > tol, w, 1.0), 0.0).astype(a.dtype)
         return xp.matmul(v * winv[..., None, :], _mT(xp, v))
-    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    u, s, vh = _finite_svd(xp, a, full_matrices=False)
     if s.shape[-1] == 0:
         return xp.zeros(a.shape[:-2] + (a.shape[-1], a.shape[-2]), dtype=a.dtype)
     tol = xp.maximum(atol, rtol * s[..., :1])
@@ -631,8 +641,8 @@ def lu_numpy(a):
     m, n = a.shape[-2], a.shape[-1]
     k = min(m, n)
     batch = a.shape[:-2]
-    flat = a.reshape((-1, m, n))
-    nb = flat.shape[0]
+    nb = int(_np.prod(batch, dtype=_np.int64))
+    flat = a.reshape((nb, m, n))  # (not -1: ambiguous for an empty matrix)
     piv = _np.zeros((nb, k), dtype=_np.int32)
     info = _np.zeros(nb, dtype=_np.int32)
     rows = _np.arange(nb)
@@ -656,7 +666,7 @@ def permutation_numpy(pivots, m):
     """The permutation matrices ``P`` (``(*, m, m)``) with ``A = P L U`` for LAPACK pivots."""
     pivots = _np.asarray(pivots).astype(_np.int64)
     batch, k = pivots.shape[:-1], pivots.shape[-1]
-    flat = pivots.reshape((-1, k))
+    flat = pivots.reshape((int(_np.prod(batch, dtype=_np.int64)), k))
     perm = _np.tile(_np.arange(m), (flat.shape[0], 1))
     rows = _np.arange(flat.shape[0])
     for j in range(k):

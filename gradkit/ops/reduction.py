@@ -7,6 +7,8 @@ parameters, so rules never need the input values unless the math does.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, full_or_dim
 
@@ -147,9 +149,13 @@ def _norm_b(xp, g, ins, out, aux, needs):
 
 
 def _logsumexp_f(xp, a, axis, keepdims, shape):
-    m = xp.amax(a, axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0.0)
-    s = xp.log(xp.sum(xp.exp(a - m), axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore"):  # log(0) = -inf: empty or all -inf slices
+        if a.size == 0:  # (amax has no identity)
+            s = xp.log(xp.sum(xp.exp(a), axis=axis, keepdims=True))
+        else:
+            m = xp.amax(a, axis=axis, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, 0.0)
+            s = xp.log(xp.sum(xp.exp(a - m), axis=axis, keepdims=True)) + m
     if not keepdims:
         s = xp.reshape(s, tuple(n for i, n in enumerate(s.shape)
                                 if not (axis is None or i in axis)))

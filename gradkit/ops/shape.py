@@ -90,7 +90,8 @@ def _stack_b(xp, g, ins, out, aux, needs):
 
 
 def _flip_f(xp, a, axes):
-    return xp.flip(a, axes)
+    # a copy, as PyTorch's flip: NumPy's view (negative strides) would share the input's memory
+    return xp.ascontiguousarray(xp.flip(a, axes))
 
 
 def _flip_b(xp, g, ins, out, aux, needs):

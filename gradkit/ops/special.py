@@ -33,7 +33,7 @@ from .._backend import to_host
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 
 __all__ = [
-    "DIGAMMA", "ERFC", "ERFCX", "ERFINV", "I0", "I0E", "I1", "I1E", "LGAMMA", "LOG_NDTR",
+    "DIGAMMA", "ENTR", "ERFC", "ERFCX", "ERFINV", "I0", "I0E", "I1", "I1E", "LGAMMA", "LOG_NDTR",
     "NDTRI", "POLYGAMMA", "digamma_array", "erf_array", "erfc_array", "erfcx_array",
     "erfinv_array", "i0_array", "i0e_array", "i1_array", "i1e_array", "lgamma_array",
     "log_ndtr_array", "ndtri_array", "polygamma_array", "zeta_array",
@@ -587,6 +587,19 @@ def _log_ndtr_b(xp, g, ins, out, aux, needs):
     return (g * (0.7978845608028654 / _call(xp, ERFCX, ins[0] * -0.7071067811865476)),)
 
 
+def _entr_f(xp, a):
+    pos = a > 0
+    with np.errstate(all="ignore"):
+        out = xp.where(pos, -a * xp.log(xp.where(pos, a, 1)), xp.where(a == 0, 0.0, -np.inf))
+    return xp.where(a != a, a, out).astype(a.dtype)
+
+
+def _entr_b(xp, g, ins, out, aux, needs):
+    # PyTorch's rule -(1 + log x) everywhere: NaN below 0, inf at 0
+    with np.errstate(all="ignore"):
+        return (g * -(xp.log(ins[0]) + 1),)
+
+
 def _lgamma_f(xp, a):
     return _host(xp, lgamma_array, a)
 
@@ -658,6 +671,7 @@ ERFINV = Op("Erfinv", _erfinv_f, _erfinv_b, saves=SAVES_OUTPUT)
 NDTRI = Op("SpecialNdtri", _ndtri_f, _ndtri_b, saves=SAVES_OUTPUT)
 LOG_NDTR = Op("SpecialLogNdtr", _log_ndtr_f, _log_ndtr_b)
 LGAMMA = Op("Lgamma", _lgamma_f, _lgamma_b)
+ENTR = Op("SpecialEntr", _entr_f, _entr_b)
 DIGAMMA = Op("Digamma", _digamma_f, _digamma_b)
 POLYGAMMA = Op("Polygamma", _polygamma_f, _polygamma_b)
 I0 = Op("I0", _i0_f, _i0_b)

@@ -108,6 +108,11 @@ CASES = [
                                                   concentration=np.array([0.6, 1.2]))),
     ("vonmises", "VonMises", dict(loc=real(2, 3), concentration=np.array([0.3, 2.0, 6.0]))),
     ("lkj", "LKJCholesky", dict(dim=("int", 3), concentration=pos(2, low=0.5, high=3.0))),
+    ("wishart-cov", "Wishart", dict(df=("float", 4.5), covariance_matrix=spd(3, 3))),
+    ("wishart-cov-batch", "Wishart", dict(df=pos(2, low=3.5, high=7.0),
+                                          covariance_matrix=spd(3, 3))),
+    ("wishart-prec", "Wishart", dict(df=pos(2, 1, low=2.5, high=5.0),
+                                     precision_matrix=spd(2, 3, 3))),
 ]
 
 # (id, family of p, kwargs p, family of q, kwargs q) for kl_divergence: built in test_kl.py

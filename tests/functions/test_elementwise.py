@@ -236,3 +236,119 @@ def test_add_sub_alpha_keeps_the_promoted_dtype(torch):
         np.testing.assert_array_equal(g.numpy(), t.numpy())
         with pytest.raises(RuntimeError, match="alpha must not be a floating point"):
             getattr(gk, name)(gk.ones(2, dtype=gk.int64), gk.ones(2, dtype=gk.int64), alpha=0.5)
+
+
+def _outcome(lib, fn):
+    """What ``fn(lib)`` gives: ("raises", type name) or (dtype, shape, values, requires_grad)."""
+    try:
+        r = fn(lib)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        kind = type(e).__name__
+        return ("raises", "RuntimeError" if kind.endswith("LinAlgError") else kind)
+    rs = r if isinstance(r, tuple) else (r,)
+    return [(str(t.dtype).split(".")[-1], tuple(t.shape), np.asarray(t.detach().tolist()),
+             t.requires_grad) for t in rs]
+
+
+def same_as_torch(torch, fn):
+    want, got = _outcome(torch, fn), _outcome(gk, fn)
+    if want[0] == "raises" or got[0] == "raises":
+        assert got == want
+        return
+    assert len(got) == len(want)
+    for (gd, gs, gv, gr), (td, ts, tv, tr) in zip(got, want):
+        assert (gd, gs, gr) == (td, ts, tr)
+        z = tv == 0  # the sign of a zero too
+        np.testing.assert_array_equal(np.signbit(gv[z]), np.signbit(tv[z]))
+        np.testing.assert_allclose(gv, tv, rtol=1e-6, equal_nan=True)
+
+
+U8 = [3, 4, 250]
+INF = float("inf")
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.tensor(U8, dtype=L.uint8) % -2,          # the scalar wraps into uint8
+    lambda L: L.tensor(U8, dtype=L.uint8) // -2,
+    lambda L: L.tensor(U8, dtype=L.uint8) - 300,
+    lambda L: L.tensor([3, -4], dtype=L.int8) * 200,
+    lambda L: -0.0 % L.tensor(U8, dtype=L.uint8),         # a float scalar: float result
+    lambda L: 2.5 % L.tensor([True, False]),
+    lambda L: 3 % L.tensor([1, 0]),                       # integer division by zero
+    lambda L: L.tensor([-1.0, 1.0, -0.0, 5.5, -5.5]) % L.tensor([INF, -INF, 2.0, -2.0, 2.0]),
+    lambda L: L.remainder(-3.0, L.tensor([2.0, -2.0])),
+], ids=["u8-mod-neg", "u8-floordiv-neg", "u8-sub-big", "i8-mul-big", "float-rmod-u8",
+        "float-rmod-bool", "int-rmod-zero", "float-mod-signs", "scalar-remainder"])
+def test_scalar_operands_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+@pytest.mark.parametrize("fn", [
+    lambda L, m: L.div(L.tensor([-1.5, 2.0, 0.0, -0.0, 1.0, -1.0], dtype=L.float64),
+                       L.tensor([INF, -INF, 3.0, 3.0, 0.0, 0.0], dtype=L.float64),
+                       rounding_mode=m),
+    lambda L, m: L.div(L.tensor([-3, 4, 7, -8]), L.tensor([2, -3, 7, 3]), rounding_mode=m),
+    lambda L, m: L.div(L.tensor([-3.0, 4.0]), L.tensor([2, -3]), rounding_mode=m),
+    lambda L, m: L.div(L.tensor([5, 4]), 0, rounding_mode=m),
+    lambda L, m: L.div(L.tensor([True]), L.tensor([True]), rounding_mode=m),
+    lambda L, m: L.div(L.tensor([1.5], requires_grad=True), 2.0, rounding_mode=m),
+    lambda L, m: L.div(L.tensor([1.5]), 2.0, rounding_mode="round"),
+], ids=["inf-zero", "ints", "promote", "int-by-zero", "bool", "grad", "bad-mode"])
+def test_rounded_division_as_torch(torch, fn, mode):
+    same_as_torch(torch, lambda L: fn(L, mode))
+
+
+def test_rounded_division_gradients_as_torch(torch):
+    for lib in (torch, gk):
+        x = lib.tensor([-1.5, 2.0], dtype=lib.float64, requires_grad=True)
+        lib.div(x, 2, rounding_mode="floor").sum().backward()
+        assert x.grad.tolist() == [0.0, 0.0]
+        y = x // 2  # requires grad, but has no derivative: backward raises, as PyTorch's
+        assert y.requires_grad
+        with pytest.raises(RuntimeError, match="derivative for .*floor_divide"):
+            y.sum().backward()
+
+
+def test_rsub_of_shapes_that_do_not_broadcast_raises_runtime_error(torch):
+    same_as_torch(torch, lambda L: L.rsub(L.zeros(4, 3).t()[:, :0], L.ones(4), alpha=2))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.ldexp(L.tensor(-1.9, dtype=L.float64), L.tensor([[1, -2]])),
+    lambda L: L.ldexp(L.tensor([1.5], dtype=L.float16), L.tensor(3)),
+    lambda L: L.ldexp(L.tensor([3]), L.tensor([-1])),
+])
+def test_ldexp_dtype_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.addcmul(L.ones(3, 4, dtype=L.float16), L.ones(3, 4, dtype=L.int32),
+                        L.ones(4, dtype=L.int32), value=0.5),
+    lambda L: L.addcmul(L.tensor(1.5, dtype=L.float64), L.ones(3), L.ones(3), value=2),
+    lambda L: L.addcmul(L.ones(3, dtype=L.int64), L.ones(3, dtype=L.int64),
+                        L.ones(3, dtype=L.int64), value=2.7),
+    lambda L: L.addcdiv(L.ones(3, dtype=L.float16), L.ones(3), L.ones(3, dtype=L.float64) * 2,
+                        value=0.5),
+    lambda L: L.addcdiv(L.ones(3), L.ones(3, dtype=L.int64), L.ones(3, dtype=L.int64)),
+], ids=["f16-int-int", "0d-input", "int-float-value", "addcdiv-f64-divisor", "addcdiv-ints"])
+def test_addcmul_addcdiv_promote_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+def _iop(L, dtype, values, op, scalar):
+    x = L.tensor(values, dtype=getattr(L, dtype))
+    if op == "-=":
+        x -= scalar
+    elif op == "+=":
+        x += scalar
+    else:
+        x *= scalar
+    return x
+
+
+@pytest.mark.parametrize("dtype, values, op, scalar", [
+    ("uint8", [3, 5], "-=", -2), ("uint8", [5, 4], "+=", -2), ("int8", [5, -3], "*=", 300)])
+def test_inplace_integer_scalar_wraps_into_the_dtype_as_torch(torch, dtype, values, op, scalar):
+    same_as_torch(torch, lambda L: _iop(L, dtype, values, op, scalar))

@@ -81,3 +81,19 @@ def test_resize_refuses_grad_and_negative_sizes(torch):
         torch.ones(3, requires_grad=True).resize_(2)
     with pytest.raises(RuntimeError, match="negative"):
         gk.ones(3).resize_(-1)
+
+
+def test_resize_of_a_view_that_is_not_contiguous_reads_its_storage_as_torch(torch):
+    """PyTorch's resize_ keeps the storage and reads it in storage order from the view's
+    offset (not in the view's own element order)."""
+    a = np.arange(24.0).reshape(6, 4)
+    got = []
+    for lib in (torch, gk):
+        x = lib.tensor(a)
+        y, z, w = x.t(), x[::2], x[1:, 1:3]
+        y.resize_(2, 3)
+        z.resize_(2, 3)
+        w.resize_as_(lib.ones(2, 2))
+        w[0, 0] = -1.0  # still a view of x's storage
+        got.append((y.tolist(), z.tolist(), w.tolist(), x.tolist()))
+    assert got[1] == got[0]

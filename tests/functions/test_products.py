@@ -129,3 +129,27 @@ def test_integer_dot_keeps_the_dtype_as_torch():
         g = f(gk, gk.tensor([5, 6], dtype=gk.int32), gk.tensor([1, 2], dtype=gk.int32))
         assert str(g.dtype) == "gradkit.int32" and str(t.dtype) == "torch.int32"
         assert int(g) == int(t)
+
+
+@pytest.mark.parametrize("name", ["addmm", "addmv", "addbmm", "baddbmm", "addr"])
+def test_zero_alpha_with_nan_operands_as_torch(torch, name):
+    """addmm/addmv/addbmm skip the product when alpha is 0 (a NaN in it does not show);
+    baddbmm and addr compute it, as PyTorch's kernels."""
+    def run(L):
+        x = L.ones(3, 2, dtype=L.float64)
+        b1 = L.ones(5, 3, 4, dtype=L.float64)
+        b1[0, 0, 0] = float("nan")
+        b2 = L.ones(5, 4, 2, dtype=L.float64)
+        args = {"addmm": (x, b1[0], b2[0]), "addmv": (x[:, 0], b1[0], b2[0, :, 0]),
+                "addbmm": (x, b1, b2), "baddbmm": (x, b1, b2),
+                "addr": (x, b1[0, :, 0], b2[0, 0])}[name]
+        return getattr(L, name)(*args, beta=0.5, alpha=0.0).tolist()
+    np.testing.assert_array_equal(np.array(run(gk)), np.array(run(torch)))
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3), (2, 0, 3)])
+def test_lu_of_empty_matrices_as_torch(torch, shape):
+    for fn in ("lu", "lu_factor_ex"):
+        want = getattr(torch.linalg, fn)(torch.ones(*shape, dtype=torch.float64))
+        got = getattr(gk.linalg, fn)(gk.ones(*shape, dtype=gk.float64))
+        assert [tuple(t.shape) for t in got] == [tuple(t.shape) for t in want]

@@ -257,3 +257,73 @@ def test_aminmax_int_and_keepdim(torch):
     a = np.array([[3, -1, 2], [0, 5, 5]])
     g, t = gk.aminmax(gk.tensor(a), keepdim=True), torch.aminmax(torch.tensor(a), keepdim=True)
     assert g.min.tolist() == t.min.tolist() and g.max.tolist() == t.max.tolist()
+
+
+def _outcome(lib, fn):
+    """What ``fn(lib)`` gives: ("raises", type name) or (dtype, shape, values, requires_grad)."""
+    try:
+        r = fn(lib)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        kind = type(e).__name__
+        return ("raises", "RuntimeError" if kind.endswith("LinAlgError") else kind)
+    rs = r if isinstance(r, tuple) else (r,)
+    return [(str(t.dtype).split(".")[-1], tuple(t.shape), np.asarray(t.detach().tolist()),
+             t.requires_grad) for t in rs]
+
+
+def same_as_torch(torch, fn):
+    want, got = _outcome(torch, fn), _outcome(gk, fn)
+    if want[0] == "raises" or got[0] == "raises":
+        assert got == want
+        return
+    assert len(got) == len(want)
+    for (gd, gs, gv, gr), (td, ts, tv, tr) in zip(got, want):
+        assert (gd, gs, gr) == (td, ts, tr)
+        z = tv == 0  # the sign of a zero too
+        np.testing.assert_array_equal(np.signbit(gv[z]), np.signbit(tv[z]))
+        np.testing.assert_allclose(gv, tv, rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.cov(L.ones(2, 3), fweights=L.tensor([1, 1, 2]),
+                    aweights=L.tensor([1.0, 2.0, 3.0], dtype=L.float64)),
+    lambda L: L.cov(L.tensor([[1.0, 2.0, 4.0]], dtype=L.float16),
+                    aweights=L.tensor([1.0, 2.0, 3.0])),
+], ids=["f32-data-f64-weights", "f16-data-f32-weights"])
+def test_cov_promotes_with_its_weights_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.logsumexp(L.zeros(2, 3, 0), (0, 2), keepdim=True),
+    lambda L: L.logsumexp(L.zeros(0, 2), 0),
+    lambda L: L.logsumexp(L.tensor([[1.0, float("inf")], [-float("inf"), -float("inf")]]), 1),
+], ids=["empty-keepdim", "empty", "infinities"])
+def test_logsumexp_of_empty_slices_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.any(L.tensor([[4, 0]], dtype=L.uint8)),
+    lambda L: L.all(L.tensor([[4, 0]], dtype=L.uint8), 1),
+    lambda L: L.argmax(L.ones(3, 4), keepdim=True),
+    lambda L: L.argmin(L.ones(2, 1, 3), keepdim=True),
+], ids=["any-uint8", "all-uint8", "argmax-keepdim", "argmin-keepdim"])
+def test_reduction_dtypes_and_shapes_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+def test_histogram_of_unsorted_edges_raises_runtime_error():
+    with pytest.raises(RuntimeError, match="increase monotonically"):
+        gk.histogram(gk.ones(5, dtype=gk.float64), gk.tensor([1.0, 3.0, 2.0], dtype=gk.float64))
+
+
+def test_diff_of_order_zero_is_the_input_as_torch(torch):
+    same_as_torch(torch, lambda L: L.diff(L.ones(3, 5, dtype=L.int64), 0, 0,
+                                          L.ones(1, 5, dtype=L.float64),
+                                          L.ones(2, 5, dtype=L.float64)))
+
+
+def test_histogram_weight_of_another_dtype_raises_as_torch(torch):
+    same_as_torch(torch, lambda L: L.histogram(L.ones(5), L.tensor([0.0, 1.0, 2.0]),
+                                               weight=L.ones(5, dtype=L.bool)))

@@ -333,3 +333,70 @@ def test_invalid_shapes_raise_as_torch(call, exc):
         call(gk)
     assert "missing 1 required positional" not in str(e.value)
     assert "negative dimensions are not allowed" not in str(e.value)
+
+
+def _outcome(lib, fn):
+    """What ``fn(lib)`` gives: ("raises", type name) or (dtype, shape, values, requires_grad)."""
+    try:
+        r = fn(lib)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        kind = type(e).__name__
+        return ("raises", "RuntimeError" if kind.endswith("LinAlgError") else kind)
+    rs = r if isinstance(r, tuple) else (r,)
+    return [(str(t.dtype).split(".")[-1], tuple(t.shape), np.asarray(t.detach().tolist()),
+             t.requires_grad) for t in rs]
+
+
+def same_as_torch(torch, fn):
+    want, got = _outcome(torch, fn), _outcome(gk, fn)
+    if want[0] == "raises" or got[0] == "raises":
+        assert got == want
+        return
+    assert len(got) == len(want)
+    for (gd, gs, gv, gr), (td, ts, tv, tr) in zip(got, want):
+        assert (gd, gs, gr) == (td, ts, tr)
+        z = tv == 0  # the sign of a zero too
+        np.testing.assert_array_equal(np.signbit(gv[z]), np.signbit(tv[z]))
+        np.testing.assert_allclose(gv, tv, rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.diag(L.tensor(1.5)),
+    lambda L: L.diag(L.ones(2, 2, 2)),
+    lambda L: L.unflatten(L.tensor(1.5), -1, (2, 3)),
+    lambda L: L.unflatten(L.tensor(1.5), 0, (1,)),
+    lambda L: L.unflatten(L.tensor(1, dtype=L.uint8), 1, (2, 3)),
+], ids=["diag-0d", "diag-3d", "unflatten-0d", "unflatten-0d-dim0", "unflatten-0d-dim1"])
+def test_rank_errors_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.ones(3, 1).expand(-2, 3, 4),
+    lambda L: L.tensor(1.0).expand(2, 3, -3),
+    lambda L: L.broadcast_to(L.ones(3, 1), (-4, 3, 4)),
+    lambda L: L.split(L.tensor(1.0), 2),
+], ids=["expand-negative", "expand-0d-negative", "broadcast_to-negative", "split-0d"])
+def test_size_errors_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.chunk(L.tensor(1.0), 3, 0),
+    lambda L: L.block_diag(L.ones(2, 3, dtype=L.bool), L.ones(3),
+                           L.tensor(1.5, dtype=L.float64), L.ones(2, 2, dtype=L.int64)),
+    lambda L: L.block_diag(L.tensor(1.0, dtype=L.float64), L.ones(3, dtype=L.float16)),
+    lambda L: L.block_diag(L.tensor(1, dtype=L.int64), L.tensor(2.5)),
+], ids=["chunk-0d", "block_diag-0d-f64", "block_diag-f16", "block_diag-0d-only"])
+def test_chunk_and_block_diag_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.ones(24).reshape(-1, -2),
+    lambda L: L.ones(2, 3, 4).reshape(2, -3),
+    lambda L: L.slice_scatter(L.tensor(1.5), L.ones(2, 4), 0, 1, 5, 2),
+    lambda L: L.ones(3, 4).resize_as_([[1.0]]),
+], ids=["reshape-two-negative", "reshape-negative", "slice_scatter-0d", "resize_as_-list"])
+def test_argument_errors_as_torch(torch, fn):
+    same_as_torch(torch, fn)

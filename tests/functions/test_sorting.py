@@ -203,3 +203,69 @@ def test_sorting_errors_as_torch(torch):
             call(gk)
         with pytest.raises(exc):
             call(torch)
+
+
+def _outcome(lib, fn):
+    """What ``fn(lib)`` gives: ("raises", type name) or (dtype, shape, values, requires_grad)."""
+    try:
+        r = fn(lib)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        kind = type(e).__name__
+        return ("raises", "RuntimeError" if kind.endswith("LinAlgError") else kind)
+    rs = r if isinstance(r, tuple) else (r,)
+    return [(str(t.dtype).split(".")[-1], tuple(t.shape), np.asarray(t.detach().tolist()),
+             t.requires_grad) for t in rs]
+
+
+def same_as_torch(torch, fn):
+    want, got = _outcome(torch, fn), _outcome(gk, fn)
+    if want[0] == "raises" or got[0] == "raises":
+        assert got == want
+        return
+    assert len(got) == len(want)
+    for (gd, gs, gv, gr), (td, ts, tv, tr) in zip(got, want):
+        assert (gd, gs, gr) == (td, ts, tr)
+        z = tv == 0  # the sign of a zero too
+        np.testing.assert_array_equal(np.signbit(gv[z]), np.signbit(tv[z]))
+        np.testing.assert_allclose(gv, tv, rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.topk(L.tensor(-4.0), 1),
+    lambda L: L.topk(L.tensor(-4.0), 0),
+    lambda L: L.topk(L.tensor(-4), 2),
+    lambda L: L.topk(L.tensor([1.0, 2.0]), 3),
+], ids=["0d-k1", "0d-k0", "0d-k2", "k-too-big"])
+def test_topk_of_0d_and_bad_k_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("right", [False, True])
+@pytest.mark.parametrize("seq", [
+    [np.inf, -0.7, -0.25, -0.08, 0.64, 0.79],                       # not sorted
+    [-1.37, 0.064, 0.099, 3e38, 0.95, 1.94],
+    [-1.3, np.nan, 0.2, 0.5, np.nan, 2.0],                          # NaN inside
+    [1e-30, -0.61, -0.3, 1e30, 0.52, 1.02],
+])
+def test_searchsorted_and_bucketize_follow_torch_binary_search(torch, seq, right):
+    """On sequences that are not sorted (or hold NaN) the answer is the one of PyTorch's
+    binary search (NumPy's search differs there)."""
+    vals = [-2.0, -0.5, -0.16, 0.0, 0.3, 0.57, 0.9, 1.36, 2.1, 3.1, np.nan]
+    for fn in ("searchsorted", "bucketize"):
+        args = ((seq, vals) if fn == "searchsorted" else (vals, seq))
+        want = getattr(torch, fn)(*(torch.tensor(a) for a in args), right=right)
+        got = getattr(gk, fn)(*(gk.tensor(a) for a in args), right=right)
+        assert got.tolist() == want.tolist()
+    s2 = np.array([seq, sorted(seq, key=lambda z: (np.isnan(z), z))])
+    v2 = np.array([vals, vals[::-1]])
+    want = torch.searchsorted(torch.tensor(s2), torch.tensor(v2), right=right)
+    assert gk.searchsorted(gk.tensor(s2), gk.tensor(v2), right=right).tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.unique_consecutive(L.ones(3, 0, dtype=L.int64), return_counts=True, dim=1),
+    lambda L: L.unique_consecutive(L.ones(3, 0, dtype=L.int64), return_counts=True, dim=0),
+    lambda L: L.unique_consecutive(L.tensor(1), return_inverse=True, dim=0),
+], ids=["empty-selected", "empty-not-selected", "0d-dim"])
+def test_unique_consecutive_of_empty_and_0d_as_torch(torch, fn):
+    same_as_torch(torch, fn)

@@ -109,3 +109,60 @@ def test_second_order_through_the_gamma_family():
     x = gk.tensor(R.uniform(0.5, 4, (5,)), requires_grad=True)
     for f in (gk.lgamma, gk.digamma, gk.special.i1e, gk.erfinv):
         check_second_order(lambda a, f=f: f(a * 0.2), [x])
+
+
+def _outcome(lib, fn):
+    """What ``fn(lib)`` gives: ("raises", type name) or (dtype, shape, values, requires_grad)."""
+    try:
+        r = fn(lib)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        kind = type(e).__name__
+        return ("raises", "RuntimeError" if kind.endswith("LinAlgError") else kind)
+    rs = r if isinstance(r, tuple) else (r,)
+    return [(str(t.dtype).split(".")[-1], tuple(t.shape), np.asarray(t.detach().tolist()),
+             t.requires_grad) for t in rs]
+
+
+def same_as_torch(torch, fn):
+    want, got = _outcome(torch, fn), _outcome(gk, fn)
+    if want[0] == "raises" or got[0] == "raises":
+        assert got == want
+        return
+    assert len(got) == len(want)
+    for (gd, gs, gv, gr), (td, ts, tv, tr) in zip(got, want):
+        assert (gd, gs, gr) == (td, ts, tr)
+        z = tv == 0  # the sign of a zero too
+        np.testing.assert_array_equal(np.signbit(gv[z]), np.signbit(tv[z]))
+        np.testing.assert_allclose(gv, tv, rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_entr_values_and_dtype_as_torch(torch, dtype):
+    same_as_torch(torch, lambda L: L.special.entr(L.tensor(
+        [-1.0, 0.0, 2.0, float("nan"), float("inf"), -float("inf")], dtype=getattr(L, dtype))))
+
+
+def test_entr_gradient_as_torch(torch):
+    """PyTorch's rule -(1 + log x) everywhere: NaN below 0, inf at 0."""
+    grads = []
+    for lib in (torch, gk):
+        x = lib.tensor([-1.0, 0.0, 2.0, 0.5], dtype=lib.float64, requires_grad=True)
+        lib.special.entr(x).sum().backward()
+        grads.append(np.asarray(x.grad.tolist()))
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12, equal_nan=True)
+
+
+def test_logit_with_a_nan_eps_clamps_nothing_as_torch(torch):
+    same_as_torch(torch, lambda L: L.logit(L.tensor([0.2, 0.5, 1.5]), eps=float("nan")))
+
+
+@pytest.mark.parametrize("eps", [None, -1.0, 0.1, float("nan")])
+def test_logit_values_and_gradients_outside_zero_one_as_torch(torch, eps):
+    got = []
+    for lib in (torch, gk):
+        x = lib.tensor([-0.5, 0.2, 0.7, 1.5], dtype=lib.float64, requires_grad=True)
+        y = lib.logit(x, eps=eps)
+        y.sum().backward()
+        got.append((np.asarray(y.tolist()), np.asarray(x.grad.tolist())))
+    for a, b in zip(got[1], got[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True)

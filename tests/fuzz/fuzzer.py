@@ -60,9 +60,15 @@ ELEMENTWISE_KINDS = {"elementwise", "comparison", "bitwise", "special"}
 TORCH_FRAGILE = {
     "lu_unpack": "torch.lu_unpack(LU (3, 3), pivots of shape (0,)) segfaults in torch 2.13",
     "lu_solve": "reads the pivots without checking them, as lu_unpack",
+    "pdist": "torch.pdist of an empty (0, 3) input segfaults in torch 2.13",
 }
 # ops not fuzzed, each with its reason
 NOT_FUZZED = {
+    # added after the CI sample's findings (known_open.py) were recorded: a new op shifts the
+    # case stream of every seed (cases pick ops by index); checked against PyTorch by the
+    # registry samples and tests/nn/test_functional_arguments.py
+    **dict.fromkeys(("lstm", "gru", "rnn_tanh", "rnn_relu"),
+                    "whole recurrent layers (nn modules' flat weights); see the comment above"),
     "zeros_like_grad": "gradkit's own helper; PyTorch has no such function",
     "embedding_renorm_": "rewrites its weight in place from random indices; its checks are "
                          "exercised by tests/nn",
@@ -785,16 +791,16 @@ def _grad_check(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            gg = gk.autograd.grad(go, gl, [gk.tensor(u) for u in us], allow_unused=True)
-        except Exception as e:  # noqa: BLE001
-            return f"gradient raised {type(e).__name__}: {e}"
-        try:
             tg = torch.autograd.grad(to, tl, [torch.tensor(u) for u in us], allow_unused=True)
         except Exception:  # noqa: BLE001 - torch cannot differentiate it either
             return None
+        try:
+            gg = gk.autograd.grad(go, gl, [gk.tensor(u) for u in us], allow_unused=True)
+        except Exception as e:  # noqa: BLE001
+            return f"gradient raised {type(e).__name__}: {e}"
     for i, (a, b) in enumerate(zip(gg, tg)):
-        a = np.zeros(tuple(gl[i].shape)) if a is None else a.numpy()
-        b = np.zeros(tuple(tl[i].shape)) if b is None else b.numpy()
+        a = np.zeros(tuple(gl[i].shape)) if a is None else a.detach().numpy()
+        b = np.zeros(tuple(tl[i].shape)) if b is None else b.detach().numpy()
         if a.shape != b.shape:
             return f"gradient {i}: shape {a.shape}, torch {b.shape}"
         if not np.allclose(a, b, rtol=1e-6, atol=1e-8, equal_nan=True):
@@ -879,6 +885,10 @@ ALLOW = [
      and c.name in {"det", "logdet", "slogdet", "cdist", "logcumsumexp", "median", "kthvalue",
                     "nanmedian", "scatter", "scatter_reduce", "mode"},
      "README: gradients at singular points / ties follow the documented rule"),
+    (lambda c, k, d: k == "grad-wrong" and c.kind == "op" and c.name == "ldexp"
+     and any(a.a.dtype.kind in "iu" for a in _arrays((c.args[1:], c.kwargs))),
+     "torch's ldexp backward computes 2 ** other in the integer dtype of an integer exponent "
+     "(0 for a negative one); gradkit gives the derivative 2 ** other"),
 ]
 
 FAILING = ("wrong", "raw", "crash", "accepted-invalid", "wrong-error-type", "grad-wrong")

@@ -68,7 +68,7 @@ def test_embedding_errors():
     e = nn.Embedding(10, 3)
     with pytest.raises(IndexError, match=r"num_embeddings=10.*index 10"):
         e(gk.tensor([1, 10]))
-    with pytest.raises(TypeError, match="integer"):
+    with pytest.raises(RuntimeError, match="Long, Int"):  # PyTorch's type and words
         e(gk.tensor([1.0]))
     with pytest.raises(ValueError, match="padding_idx"):
         nn.Embedding(3, 2, padding_idx=3)
@@ -87,3 +87,20 @@ def test_one_hot(torch):
         F.one_hot(gk.tensor([5]), 3)
     with pytest.raises(RuntimeError, match="non-negative"):
         F.one_hot(gk.tensor([-1]), 3)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, F: F.embedding(L.tensor([0, 1]), [[1.0, 2.0], [3.0, 4.0]]),
+    lambda L, F: F.embedding([0, 1], L.ones(3, 2)),
+    lambda L, F: F.embedding(L.tensor([0, 1]), L.tensor(1.0)),
+    lambda L, F: F.embedding(L.tensor([0, 1]), L.ones(3)),
+    lambda L, F: F.embedding(L.tensor(2, dtype=L.uint8), L.ones(4, 2)),
+    lambda L, F: F.embedding(L.tensor([1.0]), L.ones(4, 2)),
+], ids=["list-weight", "list-input", "0d-weight", "1d-weight", "uint8-index", "float-index"])
+def test_embedding_argument_errors_are_pytorch_types(torch, fn):
+    kinds = []
+    for lib, f in ((torch, torch.nn.functional), (gk, F)):
+        with pytest.raises(Exception) as e:  # noqa: PT011 - the type is compared
+            fn(lib, f)
+        kinds.append(type(e.value))
+    assert kinds[1] is kinds[0]

@@ -33,9 +33,22 @@ def test_pdist_float64_gradient_and_errors():
         check_grad(lambda x, p=p: F.pdist(x, p), [x])
     assert F.pdist(gk.randn(1, 3)).shape == (0,)
     assert not F.pdist(gk.randn(3, 2), 0).requires_grad
-    with pytest.raises(ValueError, match=r"pdist\(\) expects an input of shape \(N, M\), got "
-                                         r"shape \(2, 3, 4\)"):
+    with pytest.raises(RuntimeError, match=r"pdist only supports 2D tensors, got: 3D \(shape "
+                                           r"\(2, 3, 4\)\)"):
         F.pdist(gk.randn(2, 3, 4))
+
+
+@pytest.mark.parametrize("fn", [lambda L: L.pdist(L.ones(2, 3, 4)),
+                                lambda L: L.pdist(L.ones(5, 3, dtype=L.uint8)),
+                                lambda L: L.pdist(L.ones(2, 3), -1.0)],
+                         ids=["3d", "uint8", "negative-p"])
+def test_pdist_errors_are_pytorch_types(torch, fn):
+    kinds = []
+    for lib in (torch, gk):
+        with pytest.raises(Exception) as e:  # noqa: PT011 - the type is compared
+            fn(lib)
+        kinds.append(type(e.value))
+    assert kinds[1] is kinds[0] is RuntimeError
 
 
 @pytest.mark.parametrize("p", [1, 2, 3, float("inf")])

@@ -105,6 +105,10 @@ def test_shape_op_second_order(rng, name, shape, fn):
 def test_shape_op_noncontiguous(rng, name, shape, fn):
     base = t64(rng, *reversed(shape), requires_grad=False)
     x = base.permute(*range(len(shape) - 1, -1, -1)).detach().requires_grad_()
+    if name == "view":  # no view of a permuted tensor exists: PyTorch raises, so does gradkit
+        with pytest.raises(RuntimeError, match=r"Use \.reshape"):
+            _call(fn, x, gk)
+        return
     check_grad(lambda x: _call(fn, x, gk), [x])
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from ... import functions as _F
 from ..._tensor import Tensor, as_tensor_arg
+from ...functions._args import _tensors_only
 from ...functions._registry import declare
 
 # the submodules by name: ``from . import linear`` would give the function the package exports
@@ -373,41 +374,143 @@ declare(_P.adaptive_avg_pool1d, name="adaptive_avg_pool1d", method=False)
 
 
 # ------------------------------------------------------------------ recurrent cells
-def _cell_args(name, input, hx, w_ih, w_hh):
-    x = _tensor(input)
+def _cell_args(name, input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """The input, after PyTorch's checks of a cell's arguments (types, ranks, sizes)."""
+    hs = tuple(hx) if name == "lstm_cell" and isinstance(hx, (tuple, list)) else (hx,)
+    _tensors_only(name, (1, "input", input), *((2, "hx", h) for h in hs), (3, "w_ih", w_ih),
+                  (4, "w_hh", w_hh), (5, "b_ih", b_ih), (6, "b_hh", b_hh))
+    x = input
     if x.ndim not in (1, 2):
-        raise RuntimeError(f"{name}: expected input to be 1-D or 2-D, got shape {tuple(x.shape)}")
+        raise RuntimeError(f"{name}: Expected input to be 1D or 2D, got {x.ndim}D instead "
+                           f"(shape {tuple(x.shape)})")
+    for wname, w in (("w_ih", w_ih), ("w_hh", w_hh)):
+        if w.ndim < 2:
+            raise IndexError(f"{name}: Dimension specified as 1 but tensor has no dimensions "
+                             f"({wname} of shape {tuple(w.shape)}; weights are 2-D)")
+    if x.shape[-1] != w_ih.shape[1]:
+        raise RuntimeError(f"{name}: input has inconsistent input_size: got {x.shape[-1]} "
+                           f"expected {w_ih.shape[1]}")
+    hidden = w_hh.shape[1]
+    for h in hs:
+        if h is None:
+            continue
+        if h.ndim != x.ndim:
+            raise RuntimeError(f"{name}: Expected hidden to be {x.ndim}D for a {x.ndim}D input, "
+                               f"got {h.ndim}D (shape {tuple(h.shape)})")
+        if x.ndim == 2 and h.shape[0] != x.shape[0]:
+            raise RuntimeError(f"{name}: Input batch size {x.shape[0]} doesn't match hidden0 "
+                               f"batch size {h.shape[0]}")
+        if h.shape[-1] != hidden:
+            raise RuntimeError(f"{name}: hidden0 has inconsistent hidden_size: got "
+                               f"{h.shape[-1]}, expected {hidden}")
     return x
 
 
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """``torch.lstm_cell(input, (h, c), w_ih, w_hh, b_ih, b_hh)``: ``(h', c')``."""
-    x = _cell_args("lstm_cell", input, hx, w_ih, w_hh)
     if not isinstance(hx, (tuple, list)) or len(hx) != 2:
         raise RuntimeError("lstm_cell: hx must be a pair (h, c) of tensors")
+    x = _cell_args("lstm_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
     h, c = _R.lstm_cell(x, hx[0], hx[1], w_ih, w_hh, b_ih, b_hh)
     return h, c
 
 
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """``torch.gru_cell``: one GRU step."""
-    x = _cell_args("gru_cell", input, hx, w_ih, w_hh)
+    x = _cell_args("gru_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
     return _R.gru_cell(x, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """``torch.rnn_tanh_cell``: ``tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
-    x = _cell_args("rnn_tanh_cell", input, hx, w_ih, w_hh)
+    x = _cell_args("rnn_tanh_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
     return _R.rnn_cell(x, hx, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh")
 
 
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """``torch.rnn_relu_cell``: ``relu(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
-    x = _cell_args("rnn_relu_cell", input, hx, w_ih, w_hh)
+    x = _cell_args("rnn_relu_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
     return _R.rnn_cell(x, hx, w_ih, w_hh, b_ih, b_hh, nonlinearity="relu")
 
 
+# ------------------------------------------------------------------ whole recurrent layers
+def _rnn(mode, input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+         batch_first):
+    """``torch.lstm``/``gru``/``rnn_tanh``/``rnn_relu``: ``num_layers`` layers (two directions
+    when ``bidirectional``) with the flat ``params`` of ``nn.LSTM``'s ``_flat_weights`` order
+    (per layer and direction: w_ih, w_hh, then b_ih, b_hh when ``has_biases``, then w_hr for a
+    projected LSTM); dropout between layers when ``train``."""
+    name = mode.lower()
+    hs = list(hx) if mode == "LSTM" else [hx]
+    _tensors_only(name, (1, "input", input), *((2, "hx", h) for h in hs),
+                  *((3, "params", w) for w in params))
+    if input.ndim != 3:
+        raise RuntimeError(f"{name}: expected a 3-D input (L, N, H_in) or (N, L, H_in) with "
+                           f"batch_first, got shape {tuple(input.shape)}")
+    D = 2 if bidirectional else 1
+    per = len(params) // (num_layers * D) if num_layers > 0 else 0
+    base = 4 if has_biases else 2
+    if num_layers <= 0 or per not in (base, base + (mode == "LSTM")) or \
+            per * num_layers * D != len(params):
+        raise RuntimeError(f"{name}: got {len(params)} parameters for {num_layers} layer(s) "
+                           f"and {D} direction(s); expected {base} per layer and direction"
+                           f"{' (+1 with proj_size)' if mode == 'LSTM' else ''}")
+    x = input.transpose(0, 1) if batch_first else input
+    h0, c0 = hs[0], (hs[1] if mode == "LSTM" else None)
+    h_n, c_n = [], []
+    layer_in = x
+    for layer in range(num_layers):
+        outs = []
+        for d in range(D):
+            k = layer * D + d
+            w = params[k * per:(k + 1) * per]
+            weights = (w[0], w[1], w[2] if has_biases else None, w[3] if has_biases else None,
+                       w[base] if per > base else None)
+            res = _R.rnn_layer(mode, layer_in, h0[k], None if c0 is None else c0[k], weights,
+                               reverse=d == 1)
+            outs.append(res[0])
+            h_n.append(res[1])
+            if mode == "LSTM":
+                c_n.append(res[2])
+        layer_in = outs[0] if D == 1 else _F.cat(outs, 2)
+        if dropout > 0 and train and layer < num_layers - 1:
+            layer_in = _D.dropout(layer_in, dropout, True)
+    out = layer_in.transpose(0, 1) if batch_first else layer_in
+    if mode == "LSTM":
+        return out, _F.stack(h_n, 0), _F.stack(c_n, 0)
+    return out, _F.stack(h_n, 0)
+
+
+def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+         batch_first):
+    """``torch.lstm``: ``(output, h_n, c_n)`` of a stacked LSTM; ``hx`` is ``(h0, c0)``."""
+    return _rnn("LSTM", input, hx, params, has_biases, num_layers, dropout, train,
+                bidirectional, batch_first)
+
+
+def gru(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """``torch.gru``: ``(output, h_n)`` of a stacked GRU."""
+    return _rnn("GRU", input, hx, params, has_biases, num_layers, dropout, train,
+                bidirectional, batch_first)
+
+
+def rnn_tanh(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+             batch_first):
+    """``torch.rnn_tanh``: ``(output, h_n)`` of a stacked Elman RNN with tanh."""
+    return _rnn("RNN_TANH", input, hx, params, has_biases, num_layers, dropout, train,
+                bidirectional, batch_first)
+
+
+def rnn_relu(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+             batch_first):
+    """``torch.rnn_relu``: ``(output, h_n)`` of a stacked Elman RNN with ReLU."""
+    return _rnn("RNN_RELU", input, hx, params, has_biases, num_layers, dropout, train,
+                bidirectional, batch_first)
+
+
 for _fn in (lstm_cell, gru_cell, rnn_tanh_cell, rnn_relu_cell):
+    declare(_fn, method=False)
+for _fn in (lstm, gru, rnn_tanh, rnn_relu):
     declare(_fn, method=False)
 
 del _fn, _name

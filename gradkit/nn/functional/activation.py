@@ -71,8 +71,10 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return _in_place(x, lambda t: elu(t, alpha), "elu_")
     neg = _F.expm1(_F.clamp(x, max=0.0))
-    return present(_F.where(x > 0, x, neg * alpha if alpha != 1 else neg), "EluBackward0", (x,),
-                   x)
+    # x <= 0 picks the exponential side, as PyTorch's kernel: a NaN takes the identity side
+    # (its gradient passes through)
+    return present(_F.where(x <= 0, neg * alpha if alpha != 1 else neg, x), "EluBackward0",
+                   (x,), x)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -81,7 +83,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return _in_place(x, lambda t: celu(t, alpha), "celu_")
     neg = _F.expm1(_F.clamp(x, max=0.0) / alpha) * alpha
-    return present(_F.where(x > 0, x, neg), "CeluBackward0", (x,), x)
+    return present(_F.where(x <= 0, neg, x), "CeluBackward0", (x,), x)  # (NaN: as elu)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -292,6 +294,9 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``x`` where ``x > 0``, else ``weight * x``; ``weight`` has 1 or ``C`` (dim 1) entries."""
     x = _t(input)
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu(): argument 'weight' (position 2) must be Tensor, not "
+                        f"{type(weight).__name__}")
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast lower-precision list
         x, weight = _ac_lower(x, weight)
     n = weight.numel()
@@ -304,7 +309,9 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         weight = weight.reshape((n,) + (1,) * (x.ndim - 2))
     elif weight.ndim:
         weight = weight.reshape(())
-    return _F.where(x > 0, x, x * weight)
+    # the negative side from min(x, 0): x * weight would give the weight a NaN gradient
+    # (0 * inf) from an inf on the positive side
+    return _F.where(x > 0, x, _F.clamp(x, max=0.0) * weight)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:

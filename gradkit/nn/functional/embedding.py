@@ -24,10 +24,14 @@ __all__ = ["embedding", "embedding_bag", "one_hot"]
 
 
 def _index_of(input, name: str) -> np.ndarray:
-    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
-    if idx.dtype.kind not in "iu":
-        raise TypeError(
-            f"{name}: expected an integer (Long or Int) index tensor, got dtype {idx.dtype}"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    idx = input._data
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(
+            f"{name}: Expected tensor for argument #1 'indices' to have one of the following "
+            f"scalar types: Long, Int; but got {input.dtype} instead (convert with .long())"
         )
     return idx
 
@@ -49,7 +53,13 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     Returns:
         ``(*input.shape, embedding_dim)``.
     """
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"embedding(): argument 'weight' (position 2) must be Tensor, not "
+                        f"{type(weight).__name__}")
     idx = _index_of(input, "embedding")
+    if weight.ndim != 2:
+        raise RuntimeError(f"embedding: 'weight' must be 2-D (num_embeddings, embedding_dim), "
+                           f"got shape {tuple(weight.shape)}")
     n = weight.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = int(idx.max()) if idx.max() >= n else int(idx.min())

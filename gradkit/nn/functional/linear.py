@@ -6,6 +6,7 @@ from ... import functions as _F
 from ..._tensor import Tensor, apply, as_tensor_arg
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
+from ...functions._args import _tensors_only
 from ...ops import linear as LI
 
 __all__ = ["bilinear", "linear"]
@@ -67,6 +68,21 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
         weight: ``(out_features, in1_features, in2_features)``.
         bias: ``(out_features,)`` or None.
     """
+    _tensors_only("bilinear", (1, "input1", input1), (2, "input2", input2), (3, "weight", weight),
+                  (4, "bias", bias))
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and "
+                           f"{input2.ndim} (shapes {tuple(input1.shape)} and "
+                           f"{tuple(input2.shape)})")
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be three-dimensional (out, in1, in2), got "
+                           f"shape {tuple(weight.shape)}")
+    dts = (input1.dtype, input2.dtype, weight.dtype) + ((bias.dtype,) if bias is not None else ())
+    if len(set(dts)) != 1:
+        raise RuntimeError(f"bilinear(): All tensors must have the same dtype, got input1: "
+                           f"{input1.dtype}, input2: {input2.dtype}, weight: {weight.dtype}")
+    if input1.ndim == 0:
+        raise RuntimeError("bilinear(): the inputs must be at least 1-D (*, features), got 0-d")
     if input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
         raise RuntimeError(
             f"bilinear: expected input1's last dimension to be {weight.shape[1]} and input2's "

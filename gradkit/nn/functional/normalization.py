@@ -11,8 +11,9 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import namespace_of
-from ..._tensor import Tensor, apply, as_tensor_arg
+from ..._tensor import Tensor, apply, as_tensor_arg, wrap
 from ...autograd.graph import present
+from ...functions._args import _tensors_only
 from ...ops import normalization as NO
 
 __all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "layer_norm",
@@ -56,16 +57,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         - Input: :math:`(N, C, *)`
         - Output: :math:`(N, C, *)`
     """
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
+    _tensors_only("batch_norm", (1, "input", input), (2, "running_mean", running_mean),
+                  (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias))
+    x = input
     if x.ndim < 2:
-        raise ValueError(f"batch_norm(): expected an input with at least 2 dimensions (N, C, ...), "
-                         f"got shape {tuple(x.shape)}")
+        raise IndexError(f"batch_norm(): Dimension out of range: expected an input with at least "
+                         f"2 dimensions (N, C, ...), got shape {tuple(x.shape)}")
     c = x.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != (c,):
-            raise ValueError(f"batch_norm(): {name} must have shape ({c},) for an input with {c} "
-                             f"channels (shape {tuple(x.shape)}), got {tuple(t.shape)}")
+    _check_channel_params("batch_norm", x, c, running_mean=running_mean,
+                          running_var=running_var, weight=weight, bias=bias)
     axes = (0,) + tuple(range(2, x.ndim))
     if training:
         m = x.numel() // c if c else 0
@@ -145,12 +145,16 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         weight, bias: ``(C,)`` or None.
         eps: added to the variance.
     """
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    _tensors_only("group_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias))
+    x = input
     if x.ndim < 2:
         raise RuntimeError(
             f"group_norm: expected an input of shape (N, C, *), got {list(x.shape)}"
         )
     n, c = x.shape[0], x.shape[1]
+    if num_groups <= 0:
+        raise RuntimeError(f"group_norm: num_groups must be positive, got {num_groups}")
+    _check_channel_params("group_norm", x, c, weight=weight, bias=bias)
     if c % num_groups:
         raise RuntimeError(
             f"group_norm: Expected number of channels in input ({c}) to be divisible by "
@@ -165,8 +169,11 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         raise ValueError(f"group_norm: expected more than 1 value per channel when training, "
                          f"got input of shape {list(x.shape)} with num_groups={num_groups}")
     d = x.numel() // max(n * num_groups, 1)
-    y = apply(NO.LAYER_NORM, [x.reshape(n, num_groups, d)], (d, float(eps), False, False))
-    y = y.reshape(tuple(x.shape))
+    if d == 0:  # an empty input: nothing to normalise
+        y = x.clone()
+    else:
+        y = apply(NO.LAYER_NORM, [x.reshape(n, num_groups, d)], (d, float(eps), False, False))
+        y = y.reshape(tuple(x.shape))
     bshape = (c,) + (1,) * (x.ndim - 2)
     if weight is not None:
         y = y * weight.reshape(bshape)
@@ -203,7 +210,18 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """``x1 . x2 / (max(||x1||, eps) * max(||x2||, eps))`` along ``dim`` (inputs broadcast)."""
+    """``x1 . x2 / (max(||x1||, eps) * max(||x2||, eps))`` along ``dim`` (inputs broadcast);
+    the result in the floating dtype the two promote to (as PyTorch)."""
+    from ... import _dtype
+
+    _tensors_only("cosine_similarity", (1, "x1", x1), (2, "x2", x2))
+    rt = _dtype.result_type(x1.dtype, x1.ndim, x2.dtype, x2.ndim)
+    if rt.kind != "f":
+        raise RuntimeError(f"cosine_similarity: expected common dtype to be floating point, yet "
+                           f"common dtype is {rt} (x1 {x1.dtype}, x2 {x2.dtype})")
+    # integer inputs go to the common dtype; floating ones keep theirs for the norms (PyTorch)
+    x1 = x1.to(rt) if x1.dtype.kind != "f" else x1
+    x2 = x2.to(rt) if x2.dtype.kind != "f" else x2
     n1 = _F.clamp(_F.norm(x1, 2, dim, keepdim=True), min=eps)
     n2 = _F.clamp(_F.norm(x2, 2, dim, keepdim=True), min=eps)
     return _F.sum((x1 / n1) * (x2 / n2), dim)
@@ -213,6 +231,20 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     """``||x1 - x2 + eps||_p`` along the last dimension."""
     return _F.norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
+
+
+def _check_channel_params(fn, x, c, **params):
+    """PyTorch's checks of per-channel parameters: ``c`` elements each (RuntimeError), of a
+    floating dtype."""
+    for name, t in params.items():
+        if t is None:
+            continue
+        if t.numel() != c:
+            raise RuntimeError(f"{fn}(): {name} should contain {c} elements not {t.numel()} (an "
+                               f"input of shape {tuple(x.shape)} has {c} channels)")
+        if t.dtype.kind != "f":
+            raise RuntimeError(f"{fn}(): expected scalar type {x.dtype} but found {t.dtype} "
+                               f"({name}); per-channel parameters are floating tensors")
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,
@@ -242,16 +274,15 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         - Input: :math:`(N, C, *)`
         - Output: same as the input
     """
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    _tensors_only("instance_norm", (1, "input", input), (2, "running_mean", running_mean),
+                  (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias))
+    x = input
     if x.ndim < 3:
         raise ValueError(f"instance_norm() expects an input of shape (N, C, *) with at least one "
                          f"spatial dimension, got shape {tuple(x.shape)}")
     n, c = x.shape[0], x.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != (c,):
-            raise ValueError(f"instance_norm(): {name} must have shape ({c},) for an input with "
-                             f"{c} channels (shape {tuple(x.shape)}), got {tuple(t.shape)}")
+    _check_channel_params("instance_norm", x, c, running_mean=running_mean,
+                          running_var=running_var, weight=weight, bias=bias)
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise ValueError("instance_norm(): running_mean and running_var are required when "
@@ -326,15 +357,18 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     Returns:
         ``(N (N - 1) / 2,)``.
     """
-    from ..._tensor import apply1, wrap
+    from ..._tensor import apply1
     from ...ops import resample as RS
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
     if x.ndim != 2:
-        raise ValueError(f"pdist() expects an input of shape (N, M), got shape "
-                         f"{tuple(x.shape)}")
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D (shape "
+                           f"{tuple(x.shape)}); pass an input of shape (N, M)")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"pdist only supports floating-point dtypes, got {x.dtype}; convert "
+                           f"with .float()")
     if p < 0:
-        raise ValueError(f"pdist(): p must be non-negative, got {p}")
+        raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
     n = x.shape[0]
     i, j = np.triu_indices(n, 1)
     if i.size:  # x[i] - x[j] as one two-tap gather: its backward sums sorted runs, no add.at

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
-from ...functions import matmul
+from ...functions import where
 from ...ops import pooling as P
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
@@ -101,6 +101,9 @@ def _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, n, who):
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, n, who):
     x, undo = _as4d(input, n, who)
+    if n == 1 and not return_indices:
+        _not_for_dtype(x, "max_pool1d_impl", "biu")
+    _not_for_dtype(x, "max_pool3d" if who.startswith("max_pool3d") else "max_pool2d")
     k, s, p, d, out = _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, n, who)
     box = [] if return_indices else None
     y = apply1(P.MAX_POOL, x, (k, s, p, d, out, box))
@@ -219,13 +222,6 @@ def _adaptive_out(x, output_size, n, who):
     return in_hw, o
 
 
-def _averaging_matrix(n_in, n_out, dtype):
-    m = np.zeros((n_out, n_in), dtype=dtype)
-    for i, (s, e) in enumerate(P.adaptive_windows(n_in, n_out)):
-        m[i, s:e] = 1.0 / (e - s)
-    return m
-
-
 def _adaptive_avg(input, output_size, n, who):
     x, undo = _as4d(input, n, who)
     in_hw, out = _adaptive_out(x, output_size, n, who)
@@ -234,12 +230,24 @@ def _adaptive_avg(input, output_size, n, who):
         div = np.full(out, float(k[0] * k[1]))
         y = apply1(P.AVG_POOL, x, (k, k, (0, 0), out, 1.0 / div, in_hw))
         return undo(y)
-    # uneven windows: out = A_h @ x @ A_w^T with constant averaging matrices (built on the host,
-    # then moved to the input's device)
+    # uneven windows: each axis in turn, by gathering every window's elements (not a product with
+    # an averaging matrix, whose zeros would turn an inf elsewhere in the row into NaN)
+    y = _adaptive_avg_last(x, in_hw[1], out[1])
+    y = _adaptive_avg_last(y.transpose(-1, -2), in_hw[0], out[0]).transpose(-1, -2)
+    return undo(y.contiguous())
+
+
+def _adaptive_avg_last(x, n_in, n_out):
+    """The mean of each adaptive window along the last axis of ``x``."""
+    wins = P.adaptive_windows(n_in, n_out)
+    k = max(e - s for s, e in wins)
+    idx = np.array([[min(s + j, e - 1) for j in range(k)] for s, e in wins], dtype=np.int64)
+    ok = np.array([[s + j < e for j in range(k)] for s, e in wins])
+    cnt = np.array([e - s for s, e in wins], dtype=x.dtype)
     xp = namespace_of(x._data)
-    ah = wrap(xp.asarray(_averaging_matrix(in_hw[0], out[0], x.dtype)))
-    awt = wrap(xp.asarray(np.ascontiguousarray(_averaging_matrix(in_hw[1], out[1], x.dtype).T)))
-    return undo(matmul(matmul(ah, x), awt))
+    v = x[..., wrap(xp.asarray(idx))]
+    v = where(wrap(xp.asarray(ok)), v, wrap(xp.zeros((), dtype=x.dtype)))
+    return v.sum(-1) / wrap(xp.asarray(cnt))
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
@@ -267,9 +275,25 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     return _adaptive_avg(input, output_size, 1, "adaptive_avg_pool1d()")
 
 
+def _not_for_dtype(x, kernel, kinds="b"):
+    """PyTorch's NotImplementedError for a pooling kernel that has no ``x.dtype`` version."""
+    if x.dtype.kind in kinds:
+        label = {"b": "Bool", "u": "Byte"}.get(x.dtype.kind) or \
+            {np.int64: "Long", np.int32: "Int", np.int16: "Short", np.int8: "Char"}.get(
+                x.dtype.type, str(x.dtype))
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{label}\'; convert the '
+                                  f"input with .float() first")
+
+
 def _adaptive_max(input, output_size, return_indices, n, who):
     x, undo = _as4d(input, n, who)
+    _not_for_dtype(x, "adaptive_max_pool2d", "biu")
     _in_hw, out = _adaptive_out(x, output_size, n, who)
+    if x.numel() == 0:  # an empty batch: an empty result of the output size
+        shape = tuple(x.shape[:2]) + tuple(out)
+        y = x.new_zeros(shape) + x.sum() * 0
+        return (undo(y), undo(x.new_zeros(shape, dtype=np.int64))) if return_indices \
+            else undo(y)
     box = [] if return_indices else None
     y = apply1(P.ADAPTIVE_MAX_POOL, x, (out, box))
     if return_indices:
@@ -535,6 +559,8 @@ def _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return
     starts = np.arange(out_d) * s[0] - p[0]
     idx, ok = _depth_taps(dep, starts, k[0], d[0])
     res, ind = _depth_max(y, idx, ok, hw_idx, x.shape[3] * x.shape[4], return_indices)
+    if res.dtype != x.dtype:  # integer inputs keep their dtype (the depth step works in float)
+        res = res.to(x.dtype)
     if unbatched:
         res = res.squeeze(0)
         ind = ind.squeeze(0) if ind is not None else None
@@ -643,6 +669,8 @@ def _adaptive_max_pool3d(input, output_size, return_indices, who):
     if hw_idx is not None:
         hw_idx = hw_idx.reshape(tuple(y.shape))
     res, ind = _depth_max(y, idx, ok, hw_idx, x.shape[3] * x.shape[4], return_indices)
+    if res.dtype != x.dtype:  # integer inputs keep their dtype (the depth step works in float)
+        res = res.to(x.dtype)
     if unbatched:
         res = res.squeeze(0)
         ind = ind.squeeze(0) if ind is not None else None

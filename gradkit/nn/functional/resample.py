@@ -479,7 +479,7 @@ def _unfold(input, kernel_size, dilation, padding, stride, who):
                          f"smaller than the dilated kernel {k} (dilation {d}): no block fits; "
                          f"got {out_hw} blocks")
     params = (tuple(x.shape), k, out_hw, s, (p[0], p[0], p[1], p[1]), d)
-    y = apply1(RS.UNFOLD, x, params)
+    y = apply1(RS.UNFOLD, x, params).contiguous()  # PyTorch's layout
     return y.squeeze(0) if unbatched else y
 
 

@@ -129,4 +129,13 @@ SAMPLES = [
     S("gru_cell", N(3, 4), N(3, 5), N(15, 4), N(15, 5), N(15), N(15)),
     S("rnn_tanh_cell", N(3, 4), N(3, 5), N(5, 4), N(5, 5), N(5), N(5)),
     S("rnn_relu_cell", N(3, 4), N(3, 5), N(5, 4), N(5, 5)),
+    # whole recurrent layers (torch.lstm, ...: nn.LSTM's flat weights)
+    S("lstm", N(5, 3, 4), [N(1, 3, 5), N(1, 3, 5)], [N(20, 4), N(20, 5), N(20), N(20)],
+      True, 1, 0.0, False, False, False),
+    S("gru", N(5, 3, 4), N(2, 3, 5), [N(15, 4), N(15, 5), N(15), N(15), N(15, 4), N(15, 5),
+                                      N(15), N(15)], True, 1, 0.0, False, True, False),
+    S("rnn_tanh", N(3, 5, 4), N(2, 3, 5), [N(5, 4), N(5, 5), N(5, 5), N(5, 5)],
+      False, 2, 0.0, False, False, True),
+    S("rnn_relu", N(5, 3, 4), N(1, 3, 5), [N(5, 4), N(5, 5), N(5), N(5)],
+      True, 1, 0.0, False, False, False),
 ]
