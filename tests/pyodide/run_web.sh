@@ -19,23 +19,8 @@ say() { echo "[web-job $(( $(date +%s) - T0 ))s] $*"; }
 
 bash "$ROOT/web/build.sh" | sed 's/^/  /'
 
-CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
-if [ -z "$CHROMIUM" ]; then
-  say "installing Debian's chromium"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  CHROMIUM=$(command -v chromium)
-fi
-say "$("$CHROMIUM" --version 2>/dev/null | head -1)"
-
-BROWSER_DIR=$CACHE/browser
-if ! cmp -s "$HERE/browser/package-lock.json" "$BROWSER_DIR/package-lock.json" ||
-   [ ! -d "$BROWSER_DIR/node_modules/puppeteer-core" ]; then
-  say "npm ci (puppeteer-core)"
-  rm -rf "$BROWSER_DIR"; mkdir -p "$BROWSER_DIR"
-  cp "$HERE/browser/package.json" "$HERE/browser/package-lock.json" "$BROWSER_DIR/"
-  (cd "$BROWSER_DIR" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
-fi
+# shellcheck source=browser/setup.sh
+. "$HERE/browser/setup.sh"   # sets CHROMIUM and BROWSER_DIR
 
 PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$PYTHON" -m http.server --bind 127.0.0.1 --directory "$ROOT/web" "$PORT" >"$CACHE/http.log" 2>&1 &
