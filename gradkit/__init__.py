@@ -1,6 +1,6 @@
 """gradkit: PyTorch's API for automatic differentiation and neural networks, on NumPy alone.
 
-Example:
+Examples:
     >>> import gradkit as gk
     >>> x = gk.tensor([1.0, 2.0, 3.0], requires_grad=True)
     >>> (x ** 2).sum().backward()

@@ -101,7 +101,7 @@ def _to_array(data, dtype=None, device=None, copy=True):
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A new tensor holding a copy of ``data`` (numbers, nested lists, arrays, tensors).
 
-    Example:
+    Examples:
         >>> x = gradkit.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     """
     t = wrap(_to_array(data, dtype, device))

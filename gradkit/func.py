@@ -209,7 +209,7 @@ def grad(func, argnums=0, has_aux=False):
     """A function computing the gradient of ``func`` (a one-element Tensor) with respect to
     ``args[argnums]`` (``(gradient, aux)`` with ``has_aux``). Nests: ``grad(grad(f))``.
 
-    Example:
+    Examples:
         >>> d2 = gradkit.func.grad(gradkit.func.grad(lambda x: (x ** 3).sum()))
         >>> d2(gradkit.tensor(2.0))   # 6 * 2
         tensor(12.)

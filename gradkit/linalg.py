@@ -11,7 +11,7 @@ Gradients of ``eigh``/``eigvalsh`` assume distinct eigenvalues and those of ``sv
 distinct, non-zero singular values (the formulas divide by their differences), as in PyTorch;
 as there, losses should not depend on the arbitrary signs of eigen- or singular vectors.
 
-Example:
+Examples:
     >>> import gradkit as gk
     >>> import gradkit.linalg
     >>> A = gk.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)

@@ -53,7 +53,7 @@ class Generator:
     A new generator has PyTorch's default seed (67280421310721); ``manual_seed`` returns the
     generator, so ``Generator().manual_seed(s)`` reads as in PyTorch.
 
-    Example:
+    Examples:
         >>> g = gradkit.Generator().manual_seed(0)
         >>> gradkit.randn(3, generator=g)   # torch.randn(3, generator=...) with seed 0
     """

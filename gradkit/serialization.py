@@ -308,7 +308,7 @@ def save(obj: Any, f: FileLike, pickle_module=None, pickle_protocol=None,
         copies (safetensors has no shared storage); the same Tensor object twice is stored once.
         ``format="torch"`` keeps views of one array as views of one storage.
 
-    Example:
+    Examples:
         >>> gradkit.save({"model": model.state_dict(), "epoch": 3}, "ckpt.safetensors")
         >>> gradkit.save(model.state_dict(), "model.pt", format="torch")  # for torch.load
     """

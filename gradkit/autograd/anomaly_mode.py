@@ -12,7 +12,7 @@ class detect_anomaly:
     """Context manager (and decorator) that records forward call sites and checks every backward
     result for NaN/Inf. Slow: use it to debug, not to train.
 
-    Example:
+    Examples:
         >>> with gradkit.autograd.detect_anomaly():
         ...     loss = model(x).sum()
         ...     loss.backward()   # RuntimeError names the op that made a NaN, and where

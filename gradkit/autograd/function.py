@@ -1,6 +1,6 @@
 """Custom differentiable functions: subclass ``Function`` with static ``forward``/``backward``.
 
-Example:
+Examples:
     >>> class Exp(gradkit.autograd.Function):
     ...     @staticmethod
     ...     def forward(ctx, x):

@@ -102,7 +102,7 @@ class _NoParamContext(_GradModeContext):
 class no_grad(_NoParamContext):
     """Context manager and decorator that turns off graph recording.
 
-    Example:
+    Examples:
         >>> with gradkit.no_grad():
         ...     y = x * 2          # y.requires_grad is False
     """

@@ -66,7 +66,7 @@ class Digits(ImageLabelDataset):
     Raises:
         ImportError: scikit-learn is not installed (``pip install gradkit[train]``).
 
-    Example:
+    Examples:
         >>> train = Digits(train=True)
         >>> loader = DataLoader(train, batch_size=64, shuffle=True)
     """

@@ -8,7 +8,7 @@ with a ``gradkit train --data images`` run); :class:`AugmentedImages` is the tra
 light augmentation (a random shift of up to an eighth of the side, through
 ``gradkit.vision.transforms.RandomCrop``).
 
-Example:
+Examples:
     >>> images, labels, classes, paths = load_image_folder("flowers", size=32)
     >>> stats = ImageStats.fit(images[train])
     >>> x = stats.normalize(images)               # float32 (N, C, 32, 32)

@@ -19,7 +19,7 @@ way):
 Empty cells and ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ``?`` count as missing. A missing
 target is an error naming its row.
 
-Example:
+Examples:
     >>> header, rows = read_table("wine.csv")
     >>> prep = TablePreprocessor.fit(header, rows, target="class")
     >>> x = prep.transform(header, rows)          # float32 (N, features)

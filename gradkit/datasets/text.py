@@ -70,7 +70,7 @@ class CharCorpus(Dataset):
         text: the whole text. vocab / itos: the sorted characters; stoi: character -> id.
         data: the ids of this split, an int64 tensor.
 
-    Example:
+    Examples:
         >>> corpus = CharCorpus(seq_len=32)
         >>> x, y = corpus[0]
         >>> corpus.decode(x)

@@ -35,7 +35,7 @@ class Parameter(Tensor):
         data: the initial value (a Tensor, array or nested list). Empty when None.
         requires_grad: whether the parameter requires a gradient. Default: True.
 
-    Example:
+    Examples:
         >>> w = gradkit.nn.Parameter(gradkit.randn(3, 4))
         >>> w.requires_grad
         True

@@ -11,7 +11,7 @@ translation raises :class:`~gradkit.onnx.errors.UnsupportedOperatorError` naming
 module it is in. The file is written with the ``onnx`` package (``pip install
 'gradkit[onnx]'``); this module imports it only when exporting.
 
-Example:
+Examples:
     >>> gradkit.onnx.export(model, gradkit.randn(1, 3, 32, 32), "model.onnx",
     ...                     input_names=["image"], output_names=["logits"],
     ...                     dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})

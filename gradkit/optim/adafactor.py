@@ -69,7 +69,7 @@ class Adafactor(Optimizer):
     State per parameter: ``"step"``, and ``"row_var"``/``"col_var"`` (more than one dimension)
     or ``"variance"``, in PyTorch's layout.
 
-    Example:
+    Examples:
         >>> opt = gradkit.optim.Adafactor(model.parameters(), lr=1e-2)
     """
 

@@ -144,7 +144,7 @@ class Adam(_KernelOptimizer):
             to the gradient (AdamW). Default: False.
         foreach, capturable, differentiable, fused: accepted for PyTorch compatibility.
 
-    Example:
+    Examples:
         >>> opt = gradkit.optim.Adam(model.parameters(), lr=1e-3)
     """
 
@@ -216,7 +216,7 @@ class AdamW(Adam):
         maximize: maximize the objective. Default: False.
         foreach, capturable, differentiable, fused: accepted for PyTorch compatibility.
 
-    Example:
+    Examples:
         >>> opt = gradkit.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
     """
 

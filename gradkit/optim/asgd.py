@@ -73,7 +73,7 @@ class ASGD(_KernelOptimizer):
     As in PyTorch, ``eta`` and ``mu`` are per-parameter state kept in the scalar dtype
     (float32 unless the default dtype is float64) and saved as 0-d tensors.
 
-    Example:
+    Examples:
         >>> opt = gradkit.optim.ASGD(model.parameters(), lr=0.01, t0=100)
     """
 

@@ -123,7 +123,7 @@ class LBFGS(Optimizer):
         history_size: number of curvature pairs kept. Default: 100.
         line_search_fn: ``None`` (fixed step ``lr``) or ``"strong_wolfe"``.
 
-    Example:
+    Examples:
         >>> opt = gradkit.optim.LBFGS([x], line_search_fn="strong_wolfe")
         >>> def closure():
         ...     opt.zero_grad()

@@ -103,7 +103,7 @@ class Muon(Optimizer):
         ValueError: for a negative ``lr``, ``momentum`` or ``weight_decay``, an unknown
             ``adjust_lr_fn``, or a parameter that is not 2-D.
 
-    Example:
+    Examples:
         >>> hidden = [p for p in model.parameters() if p.ndim == 2]
         >>> opt = gradkit.optim.Muon(hidden, lr=0.02)
     """

@@ -124,7 +124,7 @@ class Optimizer:
                 optimizer.step()
                 optimizer.zero_grad()
 
-    Example:
+    Examples:
         >>> opt = gradkit.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
         >>> for x, y in loader:
         ...     opt.zero_grad()

@@ -69,7 +69,7 @@ class RMSprop(_KernelOptimizer):
         maximize: maximize the objective. Default: False.
         capturable, foreach, differentiable: accepted for PyTorch compatibility.
 
-    Example:
+    Examples:
         >>> opt = gradkit.optim.RMSprop(model.parameters(), lr=1e-3, momentum=0.9)
     """
 

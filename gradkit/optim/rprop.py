@@ -80,7 +80,7 @@ class Rprop(_KernelOptimizer):
     As in PyTorch, ``lr`` only sets the step sizes when a parameter's state is created (its
     first step); later changes to the group's ``lr`` do not affect them.
 
-    Example:
+    Examples:
         >>> opt = gradkit.optim.Rprop(model.parameters(), lr=0.01)
     """
 

@@ -122,7 +122,7 @@ class SGD(_KernelOptimizer):
         maximize: maximize the objective instead of minimizing. Default: False.
         foreach, differentiable, fused: accepted for PyTorch compatibility (see ``Optimizer``).
 
-    Example:
+    Examples:
         >>> opt = gradkit.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
         >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """

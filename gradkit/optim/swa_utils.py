@@ -158,7 +158,7 @@ class AveragedModel(Module):
 
     ``n_averaged`` (an int64 buffer) counts the updates; the first update copies the model.
 
-    Example:
+    Examples:
         >>> ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.999))
         >>> ema.update_parameters(model)   # after each optimizer step
     """

@@ -3,7 +3,7 @@
 Everything here is optional sugar over the plain PyTorch-style loop; the pieces (``Trainer``,
 ``lr_find``, ``save_checkpoint``) can be used on their own.
 
-Example:
+Examples:
     >>> from gradkit.train import Trainer, HistoryWriter, ModelCheckpoint
     >>> trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), scheduler=sched,
     ...                   grad_clip=1.0, callbacks=[ModelCheckpoint("run/checkpoint.gk")])

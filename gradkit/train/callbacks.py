@@ -18,7 +18,7 @@ Under data-parallel training (several MPI ranks), a callback whose class sets
 ``ModelCheckpoint`` and ``PlotHistory`` do, so one run prints once and writes one set of files.
 Other callbacks run on every rank (they see the same epoch logs everywhere).
 
-Example:
+Examples:
     >>> class PrintLR(Callback):
     ...     def on_epoch_end(self, trainer, epoch, logs):
     ...         print(epoch, logs["lr"])

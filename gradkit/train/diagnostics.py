@@ -20,7 +20,7 @@ What is flagged (each layer once, with a one-line warning on stderr naming it):
 recorded and plotted but not flagged). ReLUs applied as functions (``x.relu()``,
 ``F.relu``) are not hooked: only ``nn.ReLU`` modules are.
 
-Example:
+Examples:
     >>> diag = GradientDiagnostics("runs/exp/diagnostics")
     >>> Trainer(model, opt, loss_fn, callbacks=[diag]).fit(loader, epochs=3)
     gradkit: warning: vanishing gradients in layer 'layers.0.weight' (step 1: gradient norm

@@ -46,7 +46,7 @@ class EarlyStopping:
 
     A NaN metric counts as no improvement.
 
-    Example:
+    Examples:
         >>> stopper = EarlyStopping(patience=5, restore_best_weights=True, module=model)
         >>> for epoch in range(100):
         ...     train_one_epoch(model)

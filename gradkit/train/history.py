@@ -1,6 +1,6 @@
 """The training history: one row of numbers per epoch, written as CSV and/or JSON lines.
 
-Example:
+Examples:
     >>> h = History()
     >>> h.append({"epoch": 1, "loss": 0.7, "val_loss": 0.8, "lr": 0.01})
     >>> h.last["loss"]

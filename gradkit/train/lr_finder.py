@@ -4,7 +4,7 @@ smoothed loss, and suggest the rate where the loss falls fastest.
 The model, the optimizer and the random state are put back afterwards, so the test can run right
 before a real fit without changing it.
 
-Example:
+Examples:
     >>> result = lr_find(model, optimizer, nn.CrossEntropyLoss(), train_loader)
     >>> result.suggestion
     0.0031

@@ -43,7 +43,7 @@ class TensorBoardLogger(Callback):
         hparams: hyperparameters to show with the final metrics in the HPARAMS tab.
         flush_secs: how often the writer flushes to disk (it always does at each epoch's end).
 
-    Example:
+    Examples:
         >>> from gradkit.train import Trainer, TensorBoardLogger
         >>> Trainer(model, opt, loss_fn, callbacks=[TensorBoardLogger("runs/exp1")]).fit(
         ...     train_loader, val_loader, epochs=5)

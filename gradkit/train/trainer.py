@@ -13,7 +13,7 @@ ranks (sums and counts), evaluates a shard of the validation data on every rank 
 sums, and runs the callbacks that print or write files (progress, history, checkpoints, plots) on
 rank 0 only. Checkpoints hold the unwrapped model's state, so they load on any number of ranks.
 
-Example:
+Examples:
     >>> model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
     >>> opt = gradkit.optim.Adam(model.parameters(), lr=1e-3)
     >>> trainer = Trainer(model, opt, nn.CrossEntropyLoss())

@@ -48,7 +48,7 @@ class ZeroRedundancyOptimizer(Optimizer):
             ``overlap_with_ddp=True`` is not supported.
         **defaults: the local optimizer's arguments (``lr=...``).
 
-    Example:
+    Examples:
         >>> model = DistributedDataParallel(net)
         >>> opt = ZeroRedundancyOptimizer(model.parameters(), gradkit.optim.Adam, lr=1e-3)
         >>> loss_fn(model(x), y).backward(); opt.step()

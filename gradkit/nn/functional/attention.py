@@ -89,7 +89,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         - query: :math:`(..., L, E)`; key: :math:`(..., S, E)`; value: :math:`(..., S, E_v)`
         - output: :math:`(..., L, E_v)`
 
-    Example:
+    Examples:
         >>> q = k = v = gradkit.randn(2, 4, 5, 8)
         >>> F.scaled_dot_product_attention(q, k, v, is_causal=True).shape
         gradkit.Size([2, 4, 5, 8])

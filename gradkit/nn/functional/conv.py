@@ -166,7 +166,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: _I
         next convolution and the backward pass skip transposing copies. Values, shapes and
         gradients are the same; call ``.contiguous()`` if you need NCHW memory.
 
-    Example:
+    Examples:
         >>> x = gradkit.randn(2, 3, 8, 8)
         >>> w = gradkit.randn(4, 3, 3, 3)
         >>> conv2d(x, w, padding=1).shape
@@ -303,7 +303,7 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: _I
         - Output: :math:`(N, C_{out}, D_{out}, H_{out}, W_{out})`, each
           :math:`\\lfloor (n + 2p - d (k - 1) - 1) / s \\rfloor + 1`
 
-    Example:
+    Examples:
         >>> conv3d(gradkit.randn(1, 2, 5, 6, 6), gradkit.randn(4, 2, 3, 3, 3)).shape
         gradkit.Size([1, 4, 3, 4, 4])
     """

@@ -41,7 +41,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` when
     ``training``; the identity otherwise.
 
-    Example:
+    Examples:
         >>> gradkit.manual_seed(0)
         >>> F.dropout(gradkit.ones(4), 0.5)
     """

@@ -168,7 +168,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         reduction: ``'none'``, ``'mean'`` (weighted mean over non-ignored targets) or ``'sum'``.
         label_smoothing: in ``[0, 1]``; mixes the target with the uniform distribution.
 
-    Example:
+    Examples:
         >>> F.cross_entropy(gradkit.randn(4, 3), gradkit.tensor([0, 2, 1, 0]))
     """
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list

@@ -137,7 +137,7 @@ def max_pool2d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
         - Output: :math:`(N, C, H_{out}, W_{out})` with
           :math:`H_{out} = \\lfloor (H + 2p - d (k - 1) - 1) / s \\rfloor + 1` (ceil in ceil mode)
 
-    Example:
+    Examples:
         >>> max_pool2d(gradkit.randn(1, 1, 4, 4), 2).shape
         gradkit.Size([1, 1, 2, 2])
     """

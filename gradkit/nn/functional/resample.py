@@ -220,7 +220,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         - Input: :math:`(N, C, *)` with one, two or three spatial axes
         - Output: :math:`(N, C, *\\text{size})`
 
-    Example:
+    Examples:
         >>> x = gradkit.randn(1, 3, 4, 4)
         >>> interpolate(x, scale_factor=2, mode="bilinear").shape
         gradkit.Size([1, 3, 8, 8])
@@ -716,7 +716,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
             ``'circular'`` (each amount at most the size: it wraps around once).
         value: fill value for ``'constant'`` (default 0).
 
-    Example:
+    Examples:
         >>> F.pad(gradkit.ones(2, 3), (1, 1)).shape
         gradkit.Size([2, 5])
     """

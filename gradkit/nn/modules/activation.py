@@ -55,7 +55,7 @@ class ReLU(_Inplace):
     Shape:
         - Input: ``(*)``; Output: same shape.
 
-    Example:
+    Examples:
         >>> gradkit.nn.ReLU()(gradkit.tensor([-1.0, 2.0]))
         tensor([0., 2.])
     """
@@ -391,7 +391,7 @@ class RReLU(Module):
         upper: upper bound of the slope. Default: 1/3.
         inplace: write the result into the input.
 
-    Example:
+    Examples:
         >>> m = gradkit.nn.RReLU(0.1, 0.3)
         >>> m(gradkit.randn(2))
     """

@@ -40,7 +40,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         - forward returns ``(output, loss)``: each target's log-probability and the mean
           negative log-likelihood
 
-    Example:
+    Examples:
         >>> asm = gradkit.nn.AdaptiveLogSoftmaxWithLoss(16, 100, cutoffs=[10, 40])
         >>> out, loss = asm(gradkit.randn(4, 16), gradkit.tensor([1, 12, 55, 99]))
         >>> out.shape

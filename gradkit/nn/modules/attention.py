@@ -65,7 +65,7 @@ class MultiheadAttention(Module):
         - attn_output: like query; attn_weights: :math:`(N, L, S)` averaged over heads, else
           :math:`(N, H, L, S)`
 
-    Example:
+    Examples:
         >>> mha = gradkit.nn.MultiheadAttention(16, 4, batch_first=True)
         >>> x = gradkit.randn(2, 5, 16)
         >>> out, weights = mha(x, x, x)

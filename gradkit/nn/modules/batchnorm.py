@@ -122,7 +122,7 @@ class BatchNorm2d(_BatchNorm):
         - Input: :math:`(N, C, H, W)`
         - Output: :math:`(N, C, H, W)`
 
-    Example:
+    Examples:
         >>> bn = gradkit.nn.BatchNorm2d(16)
         >>> bn(gradkit.randn(8, 16, 5, 5)).shape
         gradkit.Size([8, 16, 5, 5])
@@ -152,7 +152,7 @@ class BatchNorm3d(_BatchNorm):
         - Input: :math:`(N, C, D, H, W)`
         - Output: same as the input
 
-    Example:
+    Examples:
         >>> gradkit.nn.BatchNorm3d(4)(gradkit.randn(2, 4, 3, 5, 5)).shape
         gradkit.Size([2, 4, 3, 5, 5])
     """

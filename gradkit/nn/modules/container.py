@@ -29,7 +29,7 @@ class Sequential(Module):
     of named modules. Supports indexing, slicing (a new ``Sequential``), ``len``, iteration,
     ``append``, ``insert``, ``extend`` and ``pop``.
 
-    Example:
+    Examples:
         >>> model = gradkit.nn.Sequential(gradkit.nn.Linear(4, 8), gradkit.nn.ReLU())
         >>> model[0]
         Linear(in_features=4, out_features=8, bias=True)
@@ -126,7 +126,7 @@ class Sequential(Module):
 class ModuleList(Module):
     """A list of modules whose parameters are registered (a plain list would hide them).
 
-    Example:
+    Examples:
         >>> layers = gradkit.nn.ModuleList([gradkit.nn.Linear(4, 4) for _ in range(3)])
         >>> len(list(layers.parameters()))
         6
@@ -220,7 +220,7 @@ class ModuleList(Module):
 class ModuleDict(Module):
     """An ordered dict of modules whose parameters are registered.
 
-    Example:
+    Examples:
         >>> heads = gradkit.nn.ModuleDict({"a": gradkit.nn.Linear(4, 2)})
         >>> heads["a"]
         Linear(in_features=4, out_features=2, bias=True)
@@ -301,7 +301,7 @@ class ParameterList(Module):
     """A list of parameters, registered under ``"0"``, ``"1"``, ... (plain Tensors are wrapped in
     :class:`Parameter`).
 
-    Example:
+    Examples:
         >>> ps = gradkit.nn.ParameterList([gradkit.nn.Parameter(gradkit.zeros(2))])
         >>> len(ps)
         1
@@ -357,7 +357,7 @@ class ParameterList(Module):
 class ParameterDict(Module):
     """An ordered dict of parameters (plain Tensors are wrapped in :class:`Parameter`).
 
-    Example:
+    Examples:
         >>> pd = gradkit.nn.ParameterDict({"w": gradkit.nn.Parameter(gradkit.ones(2))})
         >>> list(pd.keys())
         ['w']

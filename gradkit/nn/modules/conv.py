@@ -201,7 +201,7 @@ class Conv2d(_Conv):
         - Output: :math:`(N, C_{out}, H_{out}, W_{out})` or :math:`(C_{out}, H_{out}, W_{out})`,
           :math:`H_{out} = \\lfloor (H + 2p - d (k - 1) - 1) / s \\rfloor + 1`
 
-    Example:
+    Examples:
         >>> conv = gradkit.nn.Conv2d(3, 8, 3, padding=1)
         >>> conv(gradkit.randn(2, 3, 16, 16)).shape
         gradkit.Size([2, 8, 16, 16])
@@ -237,7 +237,7 @@ class Conv3d(_Conv):
         - Input: :math:`(N, C_{in}, D, H, W)` or :math:`(C_{in}, D, H, W)`
         - Output: :math:`(N, C_{out}, D_{out}, H_{out}, W_{out})` or without the batch axis
 
-    Example:
+    Examples:
         >>> conv = gradkit.nn.Conv3d(2, 4, 3, padding=1)
         >>> conv(gradkit.randn(1, 2, 4, 5, 5)).shape
         gradkit.Size([1, 4, 4, 5, 5])

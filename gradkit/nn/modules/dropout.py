@@ -43,7 +43,7 @@ class Dropout(_DropoutNd):
     Shape:
         - Input: ``(*)``; Output: same shape.
 
-    Example:
+    Examples:
         >>> gradkit.manual_seed(0)
         >>> gradkit.nn.Dropout(0.5)(gradkit.ones(4))
     """

@@ -34,7 +34,7 @@ class EmbeddingBag(Module):
           ``include_last_offset``); per_sample_weights: the input's shape
         - output: :math:`(B, \\text{embedding\\_dim})`
 
-    Example:
+    Examples:
         >>> bag = gradkit.nn.EmbeddingBag(10, 3, mode="sum")
         >>> bag(gradkit.tensor([1, 2, 4, 5, 4, 3]), gradkit.tensor([0, 4])).shape
         gradkit.Size([2, 3])

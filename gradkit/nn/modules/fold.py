@@ -27,7 +27,7 @@ class Fold(Module):
         - Input: :math:`(N, C k_h k_w, L)` or :math:`(C k_h k_w, L)`
         - Output: :math:`(N, C, H, W)` or :math:`(C, H, W)`
 
-    Example:
+    Examples:
         >>> fold = gradkit.nn.Fold(output_size=(4, 5), kernel_size=(2, 2))
         >>> fold(gradkit.randn(1, 12, 12)).shape
         gradkit.Size([1, 3, 4, 5])
@@ -64,7 +64,7 @@ class Unfold(Module):
         - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
         - Output: :math:`(N, C k_h k_w, L)` or :math:`(C k_h k_w, L)`
 
-    Example:
+    Examples:
         >>> gradkit.nn.Unfold(kernel_size=2)(gradkit.randn(1, 3, 4, 4)).shape
         gradkit.Size([1, 12, 9])
     """

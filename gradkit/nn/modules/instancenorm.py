@@ -57,7 +57,7 @@ class InstanceNorm1d(_InstanceNorm):
         - Input: :math:`(N, C, L)` or :math:`(C, L)`
         - Output: same as the input
 
-    Example:
+    Examples:
         >>> gradkit.nn.InstanceNorm1d(4)(gradkit.randn(2, 4, 10)).shape
         gradkit.Size([2, 4, 10])
     """

@@ -94,7 +94,7 @@ def _factory(device, dtype):
 class LazyLinear(LazyModuleMixin, Linear):
     """:class:`Linear` whose ``in_features`` is the last dimension of the first input.
 
-    Example:
+    Examples:
         >>> m = gradkit.nn.LazyLinear(3)
         >>> m(gradkit.randn(2, 5)).shape, type(m).__name__
         (gradkit.Size([2, 3]), 'Linear')

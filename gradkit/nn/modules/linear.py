@@ -62,7 +62,7 @@ class Linear(Module):
             U(-1/sqrt(in_features), 1/sqrt(in_features)) (kaiming_uniform with a=sqrt(5)).
         bias: ``(out_features,)``, from the same distribution.
 
-    Example:
+    Examples:
         >>> m = gradkit.nn.Linear(20, 30)
         >>> m(gradkit.randn(128, 20)).shape
         gradkit.Size([128, 30])

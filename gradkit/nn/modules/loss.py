@@ -53,7 +53,7 @@ class CrossEntropyLoss(_WeightedLoss):
           tensor of the input's shape (probabilities).
         - Output: scalar, or the target's shape with ``reduction='none'``.
 
-    Example:
+    Examples:
         >>> loss = gradkit.nn.CrossEntropyLoss()
         >>> loss(gradkit.randn(3, 5, requires_grad=True), gradkit.tensor([1, 0, 4])).backward()
     """
@@ -265,7 +265,7 @@ class TripletMarginLoss(_Loss):
         - anchor, positive, negative: :math:`(N, D)` or :math:`(D)`
         - output: :math:`(N)` for ``reduction='none'``, else a scalar
 
-    Example:
+    Examples:
         >>> loss = gradkit.nn.TripletMarginLoss(margin=0.5)
         >>> a, p, n = gradkit.randn(4, 8), gradkit.randn(4, 8), gradkit.randn(4, 8)
         >>> loss(a, p, n).shape
@@ -448,7 +448,7 @@ class CTCLoss(_Loss):
           concatenated labels; input_lengths, target_lengths: :math:`(N)`
         - output: a scalar, or :math:`(N)` for ``reduction='none'``
 
-    Example:
+    Examples:
         >>> ctc = gradkit.nn.CTCLoss()
         >>> lp = gradkit.randn(12, 2, 5).log_softmax(2)
         >>> targets = gradkit.tensor([[1, 2, 2], [3, 1, 0]])

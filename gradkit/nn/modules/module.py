@@ -187,7 +187,7 @@ class Module:
     Subclasses call ``super().__init__()`` first, then assign parameters (:class:`Parameter`),
     buffers (``register_buffer``) and submodules as attributes, and define ``forward``.
 
-    Example:
+    Examples:
         >>> class Net(gradkit.nn.Module):
         ...     def __init__(self):
         ...         super().__init__()

@@ -59,7 +59,7 @@ class LayerNorm(Module):
     Shape:
         - Input: ``(*, *normalized_shape)``; Output: same shape.
 
-    Example:
+    Examples:
         >>> ln = gradkit.nn.LayerNorm(8)
         >>> ln(gradkit.randn(2, 5, 8)).shape
         gradkit.Size([2, 5, 8])
@@ -225,7 +225,7 @@ class LocalResponseNorm(Module):
         - Input: :math:`(N, C, *)`
         - Output: same as the input
 
-    Example:
+    Examples:
         >>> gradkit.nn.LocalResponseNorm(2)(gradkit.randn(1, 4, 3, 3)).shape
         gradkit.Size([1, 4, 3, 3])
     """

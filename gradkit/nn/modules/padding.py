@@ -137,7 +137,7 @@ _ZERO_DOC = """Pad the last {n} dimension(s) with zeros.
         - Input: :math:`(*, {s})`
         - Output: the padded sizes
 
-    Example:
+    Examples:
         >>> gradkit.nn.ZeroPad{n}d(1)(gradkit.ones({ex})).shape
         gradkit.Size([{exo}])
 """

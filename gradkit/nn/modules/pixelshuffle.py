@@ -20,7 +20,7 @@ class PixelShuffle(Module):
         - Input: :math:`(*, C r^2, H, W)`
         - Output: :math:`(*, C, H r, W r)`
 
-    Example:
+    Examples:
         >>> gradkit.nn.PixelShuffle(2)(gradkit.randn(1, 8, 3, 3)).shape
         gradkit.Size([1, 2, 6, 6])
     """
@@ -72,7 +72,7 @@ class ChannelShuffle(Module):
         - Input: :math:`(N, C, *)`
         - Output: same as the input
 
-    Example:
+    Examples:
         >>> gradkit.nn.ChannelShuffle(2)(gradkit.arange(4.0).reshape(1, 4, 1)).flatten()
         tensor([0., 2., 1., 3.])
     """

@@ -53,7 +53,7 @@ class MaxPool2d(_MaxPoolNd):
         - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
         - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
 
-    Example:
+    Examples:
         >>> gradkit.nn.MaxPool2d(2)(gradkit.randn(1, 3, 8, 8)).shape
         gradkit.Size([1, 3, 4, 4])
     """
@@ -249,7 +249,7 @@ class LPPool2d(_LPPoolNd):
         - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
         - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
 
-    Example:
+    Examples:
         >>> gradkit.nn.LPPool2d(2, 3, stride=2)(gradkit.randn(1, 4, 9, 9)).shape
         gradkit.Size([1, 4, 4, 4])
     """
@@ -303,7 +303,7 @@ class MaxUnpool2d(_MaxUnpoolNd):
         - Output: :math:`(N, C, H_{out}, W_{out})`, :math:`H_{out} = (H - 1) s - 2 p + k`, or
           ``output_size``
 
-    Example:
+    Examples:
         >>> pool = gradkit.nn.MaxPool2d(2, return_indices=True)
         >>> y, idx = pool(gradkit.randn(1, 1, 4, 4))
         >>> gradkit.nn.MaxUnpool2d(2)(y, idx).shape
@@ -335,7 +335,7 @@ class MaxPool3d(_MaxPoolNd):
         - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
         - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch axis
 
-    Example:
+    Examples:
         >>> gradkit.nn.MaxPool3d(2)(gradkit.randn(1, 2, 4, 4, 6)).shape
         gradkit.Size([1, 2, 2, 2, 3])
     """
@@ -483,7 +483,7 @@ class FractionalMaxPool2d(_FractionalMaxPoolNd):
         - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
         - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
 
-    Example:
+    Examples:
         >>> gradkit.nn.FractionalMaxPool2d(3, output_ratio=0.5)(gradkit.randn(1, 2, 10, 9)).shape
         gradkit.Size([1, 2, 5, 4])
     """

@@ -400,7 +400,7 @@ class RNN(RNNBase):
     Shape:
         See :meth:`RNNBase.forward`.
 
-    Example:
+    Examples:
         >>> rnn = gradkit.nn.RNN(10, 20, 2)
         >>> output, h_n = rnn(gradkit.randn(5, 3, 10))
     """
@@ -442,7 +442,7 @@ class LSTM(RNNBase):
     Shape:
         See :meth:`RNNBase.forward`; returns ``(output, (h_n, c_n))``.
 
-    Example:
+    Examples:
         >>> lstm = gradkit.nn.LSTM(10, 20, batch_first=True)
         >>> output, (h_n, c_n) = lstm(gradkit.randn(3, 5, 10))
     """
@@ -469,7 +469,7 @@ class GRU(RNNBase):
     Shape:
         See :meth:`RNNBase.forward`.
 
-    Example:
+    Examples:
         >>> gru = gradkit.nn.GRU(10, 20, 2)
         >>> output, h_n = gru(gradkit.randn(5, 3, 10))
     """
@@ -560,7 +560,7 @@ class RNNCell(RNNCellBase):
         - input: :math:`(N, H_{in})` or :math:`(H_{in})`; hx and output: :math:`(N, H)` or
           :math:`(H)`.
 
-    Example:
+    Examples:
         >>> cell = gradkit.nn.RNNCell(10, 20)
         >>> h = cell(gradkit.randn(3, 10))
     """
@@ -591,7 +591,7 @@ class LSTMCell(RNNCellBase):
     Shape:
         - input: :math:`(N, H_{in})` or :math:`(H_{in})`; h, c: :math:`(N, H)` or :math:`(H)`.
 
-    Example:
+    Examples:
         >>> cell = gradkit.nn.LSTMCell(10, 20)
         >>> h, c = cell(gradkit.randn(3, 10))
     """
@@ -625,7 +625,7 @@ class GRUCell(RNNCellBase):
         - input: :math:`(N, H_{in})` or :math:`(H_{in})`; hx and output: :math:`(N, H)` or
           :math:`(H)`.
 
-    Example:
+    Examples:
         >>> cell = gradkit.nn.GRUCell(10, 20)
         >>> h = cell(gradkit.randn(3, 10))
     """

@@ -42,7 +42,7 @@ class Embedding(Module):
     Attributes:
         weight: ``(num_embeddings, embedding_dim)``, initialised from N(0, 1).
 
-    Example:
+    Examples:
         >>> emb = gradkit.nn.Embedding(10, 3, padding_idx=0)
         >>> emb(gradkit.tensor([[1, 2], [0, 9]])).shape
         gradkit.Size([2, 2, 3])

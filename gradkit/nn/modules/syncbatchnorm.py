@@ -51,7 +51,7 @@ class SyncBatchNorm(_BatchNorm):
         - Input: :math:`(N, C, +)` (any number of trailing dims)
         - Output: same as the input
 
-    Example:
+    Examples:
         >>> model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         >>> ddp = nn.parallel.DistributedDataParallel(model)
     """

@@ -58,7 +58,7 @@ class TransformerEncoderLayer(Module):
           :math:`(N, S)`
         - output: like src
 
-    Example:
+    Examples:
         >>> layer = gradkit.nn.TransformerEncoderLayer(d_model=16, nhead=4, batch_first=True)
         >>> out = layer(gradkit.randn(2, 5, 16))
     """
@@ -139,7 +139,7 @@ class TransformerEncoder(Module):
     Shape:
         Same as :class:`TransformerEncoderLayer`.
 
-    Example:
+    Examples:
         >>> layer = gradkit.nn.TransformerEncoderLayer(16, 4, dim_feedforward=32)
         >>> enc = gradkit.nn.TransformerEncoder(layer, num_layers=2)
         >>> out = enc(gradkit.randn(5, 2, 16))
@@ -225,7 +225,7 @@ class TransformerDecoderLayer(Module):
     Note:
         ``tgt_is_causal=True`` without ``tgt_mask`` builds the causal mask (PyTorch raises).
 
-    Example:
+    Examples:
         >>> layer = gradkit.nn.TransformerDecoderLayer(d_model=16, nhead=4, batch_first=True)
         >>> out = layer(gradkit.randn(2, 5, 16), gradkit.randn(2, 7, 16))
     """
@@ -334,7 +334,7 @@ class TransformerDecoder(Module):
     Shape:
         Same as :class:`TransformerDecoderLayer`.
 
-    Example:
+    Examples:
         >>> layer = gradkit.nn.TransformerDecoderLayer(16, 4, dim_feedforward=32)
         >>> dec = gradkit.nn.TransformerDecoder(layer, num_layers=2)
         >>> out = dec(gradkit.randn(5, 2, 16), gradkit.randn(7, 2, 16))
@@ -404,7 +404,7 @@ class Transformer(Module):
         - key padding masks: :math:`(N, S)`, :math:`(N, T)`, :math:`(N, S)`
         - output: :math:`(T, N, E)` (:math:`(N, T, E)` batch first)
 
-    Example:
+    Examples:
         >>> model = gradkit.nn.Transformer(d_model=16, nhead=4, num_encoder_layers=1,
         ...                                num_decoder_layers=1, dim_feedforward=32)
         >>> src, tgt = gradkit.randn(7, 2, 16), gradkit.randn(5, 2, 16)

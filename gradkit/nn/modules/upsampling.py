@@ -29,7 +29,7 @@ class Upsample(Module):
         - Output: the same with the resized spatial axes; each is
           ``floor(size_in * scale_factor)`` or the given ``size``
 
-    Example:
+    Examples:
         >>> up = gradkit.nn.Upsample(scale_factor=2, mode="bilinear")
         >>> up(gradkit.randn(1, 3, 4, 4)).shape
         gradkit.Size([1, 3, 8, 8])

@@ -160,7 +160,7 @@ class DistributedDataParallel(Module):
             it does not reach as having zero gradient (otherwise every parameter that requires
             grad must receive one in every synchronised backward).
 
-    Example:
+    Examples:
         >>> dist.init_process_group("gloo")
         >>> model = DistributedDataParallel(Net())
         >>> loss_fn(model(x_shard), y_shard).backward()   # gradients are averaged here

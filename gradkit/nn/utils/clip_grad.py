@@ -79,7 +79,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
     Returns:
         The total norm of the gradients before clipping (a 0-d Tensor).
 
-    Example:
+    Examples:
         >>> loss.backward()
         >>> gradkit.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
     """

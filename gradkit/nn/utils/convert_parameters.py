@@ -14,7 +14,7 @@ __all__ = ["parameters_to_vector", "vector_to_parameters"]
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All ``parameters`` flattened and concatenated into one 1-D tensor (differentiable).
 
-    Example:
+    Examples:
         >>> vec = parameters_to_vector(model.parameters())
     """
     return _F.cat([p.reshape(-1) for p in parameters])

@@ -178,7 +178,7 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     Returns:
         ``module``.
 
-    Example:
+    Examples:
         >>> class Symmetric(gradkit.nn.Module):
         ...     def forward(self, x):
         ...         return x.triu() + x.triu(1).transpose(0, 1)

@@ -6,7 +6,7 @@ rows of the sequences still running at that step (``batch_sizes[t]`` of them). R
 accept one as input, and then each sequence's final state is the state after its own last step
 (and the backward direction of a bidirectional layer starts there).
 
-Example:
+Examples:
     >>> padded = gk.randn(5, 3, 8)                        # (T, B, features), zero-padded
     >>> packed = pack_padded_sequence(padded, [5, 2, 4], enforce_sorted=False)
     >>> out, (h, c) = gk.nn.LSTM(8, 16)(packed)           # h[-1, b]: state at b's last step

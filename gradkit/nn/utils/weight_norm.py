@@ -59,7 +59,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     ``dim``; ``dim=None``: over the whole tensor), with parameters ``<name>_g`` and
     ``<name>_v``, recomputed before each forward. Returns ``module``.
 
-    Example:
+    Examples:
         >>> m = weight_norm(gradkit.nn.Linear(20, 40), name="weight")
         >>> m.weight_g.shape, m.weight_v.shape
         (gradkit.Size([40, 1]), gradkit.Size([40, 20]))

@@ -28,7 +28,7 @@ class ReduceLROnPlateau(LRScheduler):
     ``step(metrics)`` takes the metric (positionally or as ``metrics=``), as PyTorch. It can sit
     inside :class:`SequentialLR` and :class:`ChainedScheduler` (after a warm-up, say).
 
-    Example:
+    Examples:
         >>> sched = ReduceLROnPlateau(opt, factor=0.5, patience=3)
         >>> for epoch in range(epochs):
         ...     sched.step(validate(model))

@@ -50,7 +50,7 @@ class LambdaLR(_LambdaState, LRScheduler):
         lr_lambda: a function of the step, or one per parameter group.
         last_epoch: see :class:`LRScheduler`.
 
-    Example:
+    Examples:
         >>> sched = LambdaLR(opt, lambda step: 0.95 ** step)
     """
 

@@ -45,7 +45,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         the batch: tensors stacked on a new dimension 0, numbers as 1-D tensors, containers
         collated element by element.
 
-    Example:
+    Examples:
         >>> default_collate([(gradkit.tensor([1., 2.]), 0), (gradkit.tensor([3., 4.]), 1)])
         [tensor([[1., 2.],
                 [3., 4.]]), tensor([0, 1])]

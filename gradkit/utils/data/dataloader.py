@@ -106,7 +106,7 @@ class DataLoader:
         pin_memory_device: ignored.
         in_order: accepted; batches are always returned in order.
 
-    Example:
+    Examples:
         >>> ds = TensorDataset(gradkit.randn(10, 3), gradkit.arange(10))
         >>> for x, y in DataLoader(ds, batch_size=4, shuffle=True):
         ...     pass

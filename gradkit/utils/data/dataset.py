@@ -75,7 +75,7 @@ class TensorDataset(Dataset):
     Args:
         *tensors: tensors with the same size in dimension 0.
 
-    Example:
+    Examples:
         >>> ds = TensorDataset(gradkit.randn(100, 3), gradkit.arange(100))
         >>> x, y = ds[0]
     """
@@ -119,7 +119,7 @@ class StackDataset(Dataset):
     """Several same-length datasets side by side: sample ``i`` is a tuple (positional
     arguments) or a dict (keyword arguments) of their ``i``-th samples.
 
-    Example:
+    Examples:
         >>> ds = StackDataset(image=images, text=captions)
         >>> ds[0]  # {"image": images[0], "text": captions[0]}
     """

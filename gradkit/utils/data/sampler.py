@@ -195,7 +195,7 @@ class BatchSampler(Sampler):
         batch_size: indices per batch.
         drop_last: drop the last batch when it is smaller than ``batch_size``.
 
-    Example:
+    Examples:
         >>> list(BatchSampler(SequentialSampler(range(5)), batch_size=2, drop_last=False))
         [[0, 1], [2, 3], [4]]
     """

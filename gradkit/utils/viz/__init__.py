@@ -1,6 +1,6 @@
 """``gradkit.utils.viz``: pictures of the graph that ``backward()`` walks.
 
-Example:
+Examples:
     >>> from gradkit.utils.viz import draw_graph, draw_model
     >>> loss = model(x).sum()
     >>> draw_graph(loss, params=dict(model.named_parameters()))   # shows inline in Jupyter

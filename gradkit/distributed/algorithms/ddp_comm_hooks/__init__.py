@@ -6,7 +6,7 @@
 - :mod:`.powerSGD_hook`: ``PowerSGDState`` and ``powerSGD_hook`` (low-rank gradient compression
   with error feedback and warm start; Vogels et al., 2019).
 
-Example:
+Examples:
     >>> from gradkit.distributed.algorithms.ddp_comm_hooks import default_hooks
     >>> ddp_model.register_comm_hook(None, default_hooks.fp16_compress_hook)
 """
