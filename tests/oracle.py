@@ -182,3 +182,30 @@ def compare_layer(torch, g_mod, t_mod, inputs, *, grad_inputs=None, atol=1e-5, r
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=atol, rtol=rtol,
                                    err_msg=f"gradient of parameter {name}")
     return out_g, out_t
+
+
+def _outcome(lib, fn):
+    """What ``fn(lib)`` gives: ("raises", type name) or (dtype, shape, values, requires_grad)."""
+    try:
+        r = fn(lib)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        kind = type(e).__name__
+        return ("raises", "RuntimeError" if kind.endswith("LinAlgError") else kind)
+    rs = r if isinstance(r, tuple) else (r,)
+    return [(str(t.dtype).split(".")[-1], tuple(t.shape), np.asarray(t.detach().tolist()),
+             t.requires_grad) for t in rs]
+
+
+def same_as_torch(torch, fn):
+    """``fn(torch)`` and ``fn(gradkit)`` agree: the same error type, or the same dtypes, shapes,
+    requires_grad and values (signs of zeros and NaNs included)."""
+    want, got = _outcome(torch, fn), _outcome(gk, fn)
+    if want[0] == "raises" or got[0] == "raises":
+        assert got == want
+        return
+    assert len(got) == len(want)
+    for (gd, gs, gv, gr), (td, ts, tv, tr) in zip(got, want):
+        assert (gd, gs, gr) == (td, ts, tr)
+        z = tv == 0  # the sign of a zero too
+        np.testing.assert_array_equal(np.signbit(gv[z]), np.signbit(tv[z]))
+        np.testing.assert_allclose(gv, tv, rtol=1e-6, equal_nan=True)

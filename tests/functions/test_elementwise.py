@@ -4,7 +4,7 @@ central differences, second order, special values, errors."""
 
 import numpy as np
 import pytest
-from oracle import both, check_grad, check_second_order, dtype_name
+from oracle import both, check_grad, check_second_order, dtype_name, same_as_torch
 
 import gradkit as gk
 
@@ -236,31 +236,6 @@ def test_add_sub_alpha_keeps_the_promoted_dtype(torch):
         np.testing.assert_array_equal(g.numpy(), t.numpy())
         with pytest.raises(RuntimeError, match="alpha must not be a floating point"):
             getattr(gk, name)(gk.ones(2, dtype=gk.int64), gk.ones(2, dtype=gk.int64), alpha=0.5)
-
-
-def _outcome(lib, fn):
-    """What ``fn(lib)`` gives: ("raises", type name) or (dtype, shape, values, requires_grad)."""
-    try:
-        r = fn(lib)
-    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
-        kind = type(e).__name__
-        return ("raises", "RuntimeError" if kind.endswith("LinAlgError") else kind)
-    rs = r if isinstance(r, tuple) else (r,)
-    return [(str(t.dtype).split(".")[-1], tuple(t.shape), np.asarray(t.detach().tolist()),
-             t.requires_grad) for t in rs]
-
-
-def same_as_torch(torch, fn):
-    want, got = _outcome(torch, fn), _outcome(gk, fn)
-    if want[0] == "raises" or got[0] == "raises":
-        assert got == want
-        return
-    assert len(got) == len(want)
-    for (gd, gs, gv, gr), (td, ts, tv, tr) in zip(got, want):
-        assert (gd, gs, gr) == (td, ts, tr)
-        z = tv == 0  # the sign of a zero too
-        np.testing.assert_array_equal(np.signbit(gv[z]), np.signbit(tv[z]))
-        np.testing.assert_allclose(gv, tv, rtol=1e-6, equal_nan=True)
 
 
 U8 = [3, 4, 250]

@@ -4,7 +4,7 @@ included; central differences, second order, errors."""
 
 import numpy as np
 import pytest
-from oracle import both, check_grad, check_second_order
+from oracle import both, check_grad, check_second_order, same_as_torch
 
 import gradkit as gk
 
@@ -257,31 +257,6 @@ def test_aminmax_int_and_keepdim(torch):
     a = np.array([[3, -1, 2], [0, 5, 5]])
     g, t = gk.aminmax(gk.tensor(a), keepdim=True), torch.aminmax(torch.tensor(a), keepdim=True)
     assert g.min.tolist() == t.min.tolist() and g.max.tolist() == t.max.tolist()
-
-
-def _outcome(lib, fn):
-    """What ``fn(lib)`` gives: ("raises", type name) or (dtype, shape, values, requires_grad)."""
-    try:
-        r = fn(lib)
-    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
-        kind = type(e).__name__
-        return ("raises", "RuntimeError" if kind.endswith("LinAlgError") else kind)
-    rs = r if isinstance(r, tuple) else (r,)
-    return [(str(t.dtype).split(".")[-1], tuple(t.shape), np.asarray(t.detach().tolist()),
-             t.requires_grad) for t in rs]
-
-
-def same_as_torch(torch, fn):
-    want, got = _outcome(torch, fn), _outcome(gk, fn)
-    if want[0] == "raises" or got[0] == "raises":
-        assert got == want
-        return
-    assert len(got) == len(want)
-    for (gd, gs, gv, gr), (td, ts, tv, tr) in zip(got, want):
-        assert (gd, gs, gr) == (td, ts, tr)
-        z = tv == 0  # the sign of a zero too
-        np.testing.assert_array_equal(np.signbit(gv[z]), np.signbit(tv[z]))
-        np.testing.assert_allclose(gv, tv, rtol=1e-6, equal_nan=True)
 
 
 @pytest.mark.parametrize("fn", [

@@ -3,6 +3,7 @@ algorithm is the less accurate) over wide ranges, in float64; special values; er
 
 import numpy as np
 import pytest
+from oracle import same_as_torch
 
 import gradkit as gk
 
@@ -109,31 +110,6 @@ def test_second_order_through_the_gamma_family():
     x = gk.tensor(R.uniform(0.5, 4, (5,)), requires_grad=True)
     for f in (gk.lgamma, gk.digamma, gk.special.i1e, gk.erfinv):
         check_second_order(lambda a, f=f: f(a * 0.2), [x])
-
-
-def _outcome(lib, fn):
-    """What ``fn(lib)`` gives: ("raises", type name) or (dtype, shape, values, requires_grad)."""
-    try:
-        r = fn(lib)
-    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
-        kind = type(e).__name__
-        return ("raises", "RuntimeError" if kind.endswith("LinAlgError") else kind)
-    rs = r if isinstance(r, tuple) else (r,)
-    return [(str(t.dtype).split(".")[-1], tuple(t.shape), np.asarray(t.detach().tolist()),
-             t.requires_grad) for t in rs]
-
-
-def same_as_torch(torch, fn):
-    want, got = _outcome(torch, fn), _outcome(gk, fn)
-    if want[0] == "raises" or got[0] == "raises":
-        assert got == want
-        return
-    assert len(got) == len(want)
-    for (gd, gs, gv, gr), (td, ts, tv, tr) in zip(got, want):
-        assert (gd, gs, gr) == (td, ts, tr)
-        z = tv == 0  # the sign of a zero too
-        np.testing.assert_array_equal(np.signbit(gv[z]), np.signbit(tv[z]))
-        np.testing.assert_allclose(gv, tv, rtol=1e-6, equal_nan=True)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
