@@ -26,16 +26,8 @@ NO_MKDOCS_2_WARNING=1 "$PYTHON" -m mkdocs build --strict --site-dir site
 say "built $(find site -name '*.html' | wc -l) pages"
 
 # shellcheck source=../tests/pyodide/browser/setup.sh
-. "$ROOT/tests/pyodide/browser/setup.sh"   # sets CHROMIUM and BROWSER_DIR
-PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$PYTHON" -m http.server --bind 127.0.0.1 --directory site "$PORT" >"$CACHE/docs-http.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  "$PYTHON" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/')" \
-    2>/dev/null && break
-  sleep 0.1
-done
+. "$ROOT/tests/pyodide/browser/setup.sh"   # sets CHROMIUM and BROWSER_DIR, defines serve
+serve site "$CACHE/docs-http.log"   # sets PORT
 say "opening pages of http://127.0.0.1:$PORT/ in headless Chromium"
 set +e
 CHROMIUM=$CHROMIUM BROWSER_MODULES=$BROWSER_DIR/node_modules \

@@ -20,17 +20,9 @@ say() { echo "[web-job $(( $(date +%s) - T0 ))s] $*"; }
 bash "$ROOT/web/build.sh" | sed 's/^/  /'
 
 # shellcheck source=browser/setup.sh
-. "$HERE/browser/setup.sh"   # sets CHROMIUM and BROWSER_DIR
+. "$HERE/browser/setup.sh"   # sets CHROMIUM and BROWSER_DIR, defines serve
 
-PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$PYTHON" -m http.server --bind 127.0.0.1 --directory "$ROOT/web" "$PORT" >"$CACHE/http.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  "$PYTHON" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/')" \
-    2>/dev/null && break
-  sleep 0.1
-done
+serve "$ROOT/web" "$CACHE/http.log"   # sets PORT
 mkdir -p "$ARTIFACTS"
 say "testing http://127.0.0.1:$PORT/ in headless Chromium"
 set +e
