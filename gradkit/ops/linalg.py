@@ -22,22 +22,28 @@ __all__ = [
 ]
 
 
+def _rows_by_matrix(xp, a, b):
+    """``(..., k) @ (k, n)`` of dense operands: then one product of all rows, not a loop of
+    small ones (attention's projections on a (T, B, E) view)."""
+    return b.ndim == 2 and a.ndim > 2 and (xp.name == "tensor" or isinstance(a, xp.ndarray))
+
+
 def _matmul_f(xp, a, b):
-    if b.ndim == 2 and a.ndim > 2:  # (..., k) @ (k, n): one product of all rows, not a loop
-        k, n = b.shape
-        return xp.reshape(xp.matmul(xp.reshape(a, (-1, k)), b), tuple(a.shape[:-1]) + (n,))
+    if _rows_by_matrix(xp, a, b):
+        rows = int(_np.prod(a.shape[:-1]))
+        out = xp.matmul(xp.reshape(a, (rows, b.shape[0])), b)
+        return xp.reshape(out, tuple(a.shape[:-1]) + (b.shape[1],))
     return xp.matmul(a, b)
 
 
 def _matmul_b(xp, g, ins, out, aux, needs):
     a, b = ins
-    if b.ndim == 2 and a.ndim > 2:
-        # rows of a against a matrix (attention's projections on a (T, B, E) view): the
-        # weight's gradient is one (k, M) @ (M, n) product, not a batch of small ones summed
-        k, n = b.shape
-        g2 = xp.reshape(g, (-1, n))
+    if _rows_by_matrix(xp, a, b):  # the matrix's gradient: one (k, M) @ (M, n) product,
+        k, n = b.shape                 # not a batch of small ones summed
+        rows = int(_np.prod(a.shape[:-1]))
+        g2 = xp.reshape(g, (rows, n))
         ga = xp.reshape(xp.matmul(g2, xp.transpose(b)), tuple(a.shape)) if needs[0] else None
-        gb = xp.matmul(xp.transpose(xp.reshape(a, (-1, k))), g2) if needs[1] else None
+        gb = xp.matmul(xp.transpose(xp.reshape(a, (rows, k))), g2) if needs[1] else None
         return ga, gb
     ga = xp.matmul(g, xp.swapaxes(b, -1, -2)) if needs[0] else None
     gb = xp.matmul(xp.swapaxes(a, -1, -2), g) if needs[1] else None
