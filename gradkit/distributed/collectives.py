@@ -219,6 +219,12 @@ def _bump(*tensors):
     return finish
 
 
+def _written_locally(tensor, async_op):
+    """The result of a collective that a world of one did by copying into ``tensor``."""
+    tensor._vc[0] += 1
+    return Work(result=[tensor]) if async_op else None
+
+
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``tensor`` across all ranks, in place (SUM, AVG, MAX, MIN, PRODUCT)."""
     _check()
@@ -292,8 +298,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
         )
     if _W.comm is None:
         dst.reshape(-1)[...] = src.reshape(-1)
-        output_tensor._vc[0] += 1
-        return Work(result=[output_tensor]) if async_op else None
+        return _written_locally(output_tensor, async_op)
     work = _start("all_gather_into_tensor", src, lambda: _W.comm.Iallgather(src, dst),
                   _bump(output_tensor), [output_tensor])
     return _done(async_op, work)
@@ -307,8 +312,7 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     dst = _host_buffer(output, "reduce_scatter")
     if _W.comm is None:
         dst[...] = input_list[0]._data
-        output._vc[0] += 1
-        return Work(result=[output]) if async_op else None
+        return _written_locally(output, async_op)
     send = np.ascontiguousarray(np.stack([t._data for t in input_list]))
     return _reduce_scatter(dst, send, op, output, async_op)
 
@@ -326,8 +330,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
         )
     if _W.comm is None:
         dst.reshape(-1)[...] = send.reshape(-1)
-        output._vc[0] += 1
-        return Work(result=[output]) if async_op else None
+        return _written_locally(output, async_op)
     return _reduce_scatter(dst, send, op, output, async_op)
 
 
