@@ -78,9 +78,10 @@ def is_floating_point(t) -> bool:
     return t.is_floating_point()
 
 
-def save(obj, f, *args, format="safetensors", **kwargs):
+def save(obj, f, *args, format=None, **kwargs):
     """Save tensors and state dicts as safetensors + JSON (no pickle), or with ``format="torch"``
-    as ``torch.save`` does; see gradkit.serialization.save."""
+    as ``torch.save`` does (the default in a program run by ``gradkit run``); see
+    gradkit.serialization.save."""
     from .serialization import save as _save
 
     return _save(obj, f, *args, format=format, **kwargs)

@@ -278,7 +278,7 @@ def _create_temporary(folder: str, base: str) -> tuple[int, str]:
 
 def save(obj: Any, f: FileLike, pickle_module=None, pickle_protocol=None,
          _use_new_zipfile_serialization: bool = True,
-         _disable_byteorder_record: bool = False, *, format: str = "safetensors") -> None:
+         _disable_byteorder_record: bool = False, *, format: str | None = None) -> None:
     """Save tensors and plain Python data to a checkpoint.
 
     By default the file is safetensors + JSON (no pickle). ``format="torch"`` writes PyTorch's own
@@ -298,7 +298,9 @@ def save(obj: Any, f: FileLike, pickle_module=None, pickle_protocol=None,
         pickle_module: accepted for PyTorch compatibility and ignored, as is
             ``_disable_byteorder_record``. ``pickle_protocol`` is used by ``format="torch"``
             (default 2, as PyTorch).
-        format: ``"safetensors"`` (the default) or ``"torch"``.
+        format: ``"safetensors"`` or ``"torch"``. The default is ``"safetensors"``, except in a
+            program run by ``gradkit run`` (where ``torch.save`` is this function): there it is
+            ``"torch"``, so that what the program saves loads in PyTorch as well.
 
     Raises:
         TypeError: ``obj`` holds something that can't be stored without pickle (default format).
@@ -312,13 +314,17 @@ def save(obj: Any, f: FileLike, pickle_module=None, pickle_protocol=None,
         >>> gradkit.save({"model": model.state_dict(), "epoch": 3}, "ckpt.safetensors")
         >>> gradkit.save(model.state_dict(), "model.pt", format="torch")  # for torch.load
     """
+    if format is None:
+        from .compat import hook
+
+        format = "torch" if hook.installed() else "safetensors"  # noqa: A001
     if format == "torch":
         from ._torch_save import save_torch
 
         def write(fh):
             save_torch(obj, fh, legacy=not _use_new_zipfile_serialization,
                        protocol=pickle_protocol)
-    elif format in ("safetensors", None):
+    elif format == "safetensors":
         enc = _Encoder()
         tree = enc.encode(obj)
         arrays = list(enc.arrays.values())

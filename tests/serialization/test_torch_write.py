@@ -237,3 +237,40 @@ def test_whole_torch_module_needs_pytorch(torch, tmp_path):
                        r"Linear\).*needs PyTorch's own classes") as info:
         gk.load(path, weights_only=False)
     assert os.fspath(path) in str(info.value)
+
+
+def test_torch_save_in_a_gradkit_run_program_loads_in_pytorch(torch, tmp_path):
+    """Under ``gradkit run``, ``torch.save`` is gradkit.save: its default there is PyTorch's
+    format, so a checkpoint the program writes loads in PyTorch (outside it, safetensors)."""
+    import subprocess
+    import sys
+
+    prog = tmp_path / "prog.py"
+    prog.write_text(
+        "import torch\n"
+        "torch.manual_seed(0)\n"
+        "m = torch.nn.Linear(3, 2)\n"
+        "opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)\n"
+        "m(torch.randn(4, 3)).sum().backward(); opt.step()\n"
+        "torch.save({'model': m.state_dict(), 'opt': opt.state_dict(), 'epoch': 3}, 'ck.pt')\n"
+        "print(torch.load('ck.pt')['epoch'])\n")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=root)
+    out = subprocess.run([sys.executable, "-m", "gradkit", "run", str(prog)], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["3"]
+    ck = torch.load(tmp_path / "ck.pt", weights_only=True)
+    assert ck["epoch"] == 3
+    gk.manual_seed(0)
+    g = nn.Linear(3, 2)
+    np.testing.assert_array_equal(ck["model"]["bias"].numpy().shape, (2,))
+    opt = gk.optim.SGD(g.parameters(), lr=0.1, momentum=0.9)
+    g(gk.randn(4, 3)).sum().backward()
+    opt.step()
+    for k, v in g.state_dict().items():
+        np.testing.assert_array_equal(ck["model"][k].numpy(), v.numpy())
+    assert set(ck["opt"]["state"]) == {0, 1}
+    # outside gradkit run the default stays safetensors
+    gk.save({"w": gk.ones(2)}, tmp_path / "plain.pt")
+    assert not __import__("zipfile").is_zipfile(tmp_path / "plain.pt")
