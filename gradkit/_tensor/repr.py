@@ -140,7 +140,7 @@ def format_tensor(t) -> str:
     if type(t._data) is not _ndarray:
         extras.append(f"device='{t.device}'")
     if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+        extras.append(f"grad_fn=<{type(t.grad_fn).__name__}>")
     elif t.requires_grad:
         extras.append("requires_grad=True")
     return _add_suffixes(prefix + body, extras, len(prefix))

@@ -75,6 +75,10 @@ def configure(**kwargs) -> None:
     _hooks.update(kwargs)
 
 
+# PyTorch nodes written by hand in C++ rather than generated: ``name()`` is their qualified name
+_MANUAL_NODES = frozenset(("CopySlices", "CopyBackwards"))
+
+
 class Op:
     """A primitive: ``forward(xp, *arrays, *params)`` and ``backward(xp, g, ins, out, aux, needs)``.
 
@@ -195,7 +199,9 @@ class Node:
         self.named = op.node_cls
 
     def name(self) -> str:
-        return (self.named or _name_from_aux(self)).__name__
+        name = (self.named or _name_from_aux(self)).__name__
+        # PyTorch's hand-written nodes report their C++ name
+        return "torch::autograd::" + name if name in _MANUAL_NODES else name
 
     @property
     def next_functions(self):
@@ -234,7 +240,7 @@ class Node:
         self.pre_hooks.append(fn)
 
     def __repr__(self):
-        return f"<{self.name()} object at {id(self):#x}>"
+        return f"<{(self.named or _name_from_aux(self)).__name__} object at {id(self):#x}>"
 
 
 class AccumulateGrad:

@@ -450,7 +450,7 @@ def __setitem__(self, index, value):
             value = value.to(self.dtype)
         old = _make(self._data.copy(), self.requires_grad, self.grad_fn)
         try:
-            res = apply2(S.SETITEM, old, value, (idx,))
+            res = apply2(S.SETITEM, old, value, (idx, not vt))
         except IndexError as e:
             raise _index_error(e, self._data.shape) from None
         except ValueError:

@@ -94,4 +94,5 @@ TO_DEVICE = Op("ToDevice", _to_device_f, _to_device_b, saves=0)
 # an in-place op on a view: the root tensor's new value is its old value with the view's region
 # replaced by the op's result (PyTorch's CopySlices); ``views`` replays the view from the root,
 # ``mask`` marks the region
-VIEW_SCATTER = Op("CopySlices", _view_scatter_f, _view_scatter_b, saves=0)
+VIEW_SCATTER = Op("CopySlices", _view_scatter_f, _view_scatter_b, saves=0,
+                  grad_name="CopySlices")

@@ -248,16 +248,16 @@ GATHER = Op("Gather", _gather_f, _gather_b, saves=0)
 SCATTER_ADD = Op("ScatterAdd", _scatter_add_f, _scatter_add_b, saves=0, broadcasts=False)
 
 
-def _setitem_f(xp, a, v, index):
+def _setitem_f(xp, a, v, index, scalar=False):
     out = a.copy()
     out[index] = v
     mask = xp.zeros(a.shape, dtype=bool)
     mask[index] = True
-    return out, (index, mask)
+    return out, (index, mask, scalar)
 
 
 def _setitem_b(xp, g, ins, out, aux, needs):
-    index, mask = aux
+    index, mask, _ = aux
     ga = xp.where(mask, 0.0, g) if needs[0] else None
     gv = g[index] if needs[1] else None
     return ga, gv
@@ -265,7 +265,35 @@ def _setitem_b(xp, g, ins, out, aux, needs):
 
 # ``x[index] = value`` under autograd: the value's gradient is the indexed part of g; the old
 # tensor's is g with the written part zeroed
-SETITEM = Op("IndexPut", _setitem_f, _setitem_b, saves=0, broadcasts=True, returns_aux=True)
+def _setitem_name(node):
+    """PyTorch's node for ``x[index] = value``: ``CopySlices`` when the index has a basic part
+    that narrows (an int, a narrowing slice, None: PyTorch writes into that view), a copy or fill
+    of the whole tensor for ``x[:]``/``x[...]``, ``IndexPutBackward0`` for tensor indices."""
+    index, _, scalar = node.aux
+    advanced = False
+    for part in index:
+        t = type(part)
+        if t is int or part is None:
+            return _step_class("CopySlices")
+        if t is slice:
+            if part != slice(None):
+                return _step_class("CopySlices")
+        elif part is not Ellipsis:
+            advanced = True
+    if advanced:
+        return None
+    return _step_class("FillBackward3" if scalar else "CopyBackwards")
+
+
+def _step_class(name):
+    cls = _STEP_CLASSES.get(name)
+    if cls is None:
+        cls = _STEP_CLASSES[name] = node_class(name)
+    return cls
+
+
+SETITEM = Op("IndexPut", _setitem_f, _setitem_b, saves=0, broadcasts=True, returns_aux=True,
+             aux_namer=_setitem_name)
 
 
 
