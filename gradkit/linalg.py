@@ -29,7 +29,6 @@ pseudo-inverse for every driver.
 from __future__ import annotations
 
 import builtins
-import collections
 import math
 import warnings
 from typing import Optional, Sequence, Union
@@ -37,6 +36,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from . import functions as F
+from . import return_types
 from ._backend import to_host
 from ._linalg.checks import (
     _dtype_name,
@@ -66,12 +66,11 @@ __all__ = [
 
 _inf = math.inf
 
-slogdet_result = collections.namedtuple("linalg_slogdet", ["sign", "logabsdet"])
-eigh_result = collections.namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
-svd_result = collections.namedtuple("linalg_svd", ["U", "S", "Vh"])
-qr_result = collections.namedtuple("linalg_qr", ["Q", "R"])
-lstsq_result = collections.namedtuple("linalg_lstsq",
-                                      ["solution", "residuals", "rank", "singular_values"])
+slogdet_result = return_types.linalg_slogdet
+eigh_result = return_types.linalg_eigh
+svd_result = return_types.linalg_svd
+qr_result = return_types.linalg_qr
+lstsq_result = return_types.linalg_lstsq
 
 # -------------------------------------------------------------------- inverse, det, solve
 def inv(A) -> Tensor:
@@ -697,8 +696,8 @@ def cond(A, p=None) -> Tensor:
 # torch.logdet, torch.cholesky, torch.cross, ... differ from their torch.linalg namesakes in
 # arguments or results; gradkit/__init__.py exposes these under torch's top-level names. They are
 # private here so that gradkit.linalg lists exactly torch.linalg's names.
-svd_legacy_result = collections.namedtuple("svd", ["U", "S", "V"])
-qr_legacy_result = collections.namedtuple("qr", ["Q", "R"])
+svd_legacy_result = return_types.svd
+qr_legacy_result = return_types.qr
 
 
 def _top_logdet(input) -> Tensor:
@@ -778,9 +777,14 @@ def _top_cholesky_inverse(L, upper: bool = False) -> Tensor:
     return _top_cholesky_solve(F.broadcast_to(_eye_like(L), tuple(L.shape)), L, upper)
 
 
+def _top_slogdet(A):
+    """``torch.slogdet``: ``linalg.slogdet`` as a ``return_types.slogdet``."""
+    return return_types.slogdet(*slogdet(A))
+
+
 # PyTorch's top-level linear-algebra functions and their Tensor methods (``gradkit.det``,
 # ``x.inverse()``, ...): the same implementations, declared under their top-level names.
-for _name, _fn in (("det", det), ("inverse", inv), ("slogdet", slogdet),
+for _name, _fn in (("det", det), ("inverse", inv), ("slogdet", _top_slogdet),
                    ("matrix_power", matrix_power), ("matrix_exp", matrix_exp),
                    ("logdet", _top_logdet), ("cholesky", _top_cholesky), ("cross", _top_cross),
                    ("pinverse", _top_pinverse), ("svd", _top_svd), ("qr", _top_qr),

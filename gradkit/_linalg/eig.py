@@ -10,20 +10,20 @@ naming the matrix otherwise. Their gradients are PyTorch's (distinct eigenvalues
 
 from __future__ import annotations
 
-import collections
 import math
 
 import numpy as np
 
 from .. import functions as F
+from .. import return_types
 from .._backend import to_host
 from .._tensor import Tensor, apply1, wrap
 from ..functions._args import _const_like
 from ..ops import linalg as L
 from .checks import _floating, _matrices, _mT, _square_float, _t
 
-eig_result = collections.namedtuple("linalg_eig", ["eigenvalues", "eigenvectors"])
-geqrf_result = collections.namedtuple("geqrf", ["a", "tau"])
+eig_result = return_types.linalg_eig
+geqrf_result = return_types.geqrf
 
 
 def _const(A, arr, dtype=None):

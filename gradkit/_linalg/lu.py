@@ -10,11 +10,10 @@ from triangular solves of the packed factors, so gradients reach ``LU`` and ``B`
 
 from __future__ import annotations
 
-import collections
-
 import numpy as np
 
 from .. import functions as F
+from .. import return_types
 from .._backend import to_host
 from .._tensor import Tensor, apply, apply1, wrap
 from ..functions._args import _const_like
@@ -22,15 +21,14 @@ from ..ops import linalg as L
 from ..ops.linalg import LinAlgError
 from .checks import _dtype_name, _floating, _matrices, _mT, _square_float, _t
 
-lu_factor_result = collections.namedtuple("linalg_lu_factor", ["LU", "pivots"])
-lu_factor_ex_result = collections.namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
-lu_result = collections.namedtuple("linalg_lu", ["P", "L", "U"])
-lu_unpack_result = collections.namedtuple("lu_unpack", ["P", "L", "U"])
-cholesky_ex_result = collections.namedtuple("linalg_cholesky_ex", ["L", "info"])
-inv_ex_result = collections.namedtuple("linalg_inv_ex", ["inverse", "info"])
-solve_ex_result = collections.namedtuple("linalg_solve_ex", ["result", "info"])
-triangular_solve_result = collections.namedtuple("triangular_solve",
-                                                 ["solution", "cloned_coefficient"])
+lu_factor_result = return_types.linalg_lu_factor
+lu_factor_ex_result = return_types.linalg_lu_factor_ex
+lu_result = return_types.linalg_lu
+lu_unpack_result = return_types.lu_unpack
+cholesky_ex_result = return_types.linalg_cholesky_ex
+inv_ex_result = return_types.linalg_inv_ex
+solve_ex_result = return_types.linalg_solve_ex
+triangular_solve_result = return_types.triangular_solve
 
 
 def _const(A, arr, dtype=None):

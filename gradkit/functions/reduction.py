@@ -5,11 +5,10 @@
 from __future__ import annotations
 
 import builtins
-import collections
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, return_types
 from .._backend import to_host
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, wrap
@@ -34,8 +33,8 @@ from .shape import cat, diagonal, narrow
 
 builtins_all = builtins.all
 
-__all__ = ["AminMax", "MaxMin", "all", "amax", "amin", "aminmax", "any", "argmax", "argmin",
-    "corrcoef", "count_nonzero", "cov", "cummax", "cummin", "cumprod", "cumsum",
+__all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "corrcoef",
+    "count_nonzero", "cov", "cummax", "cummin", "cumprod", "cumsum",
     "cumulative_trapezoid", "diff", "log_softmax", "logcumsumexp", "logsumexp", "max", "mean",
     "min", "nanmean", "nansum", "norm", "prod", "renorm", "softmax", "std", "std_mean", "sum",
     "trace", "trapezoid", "trapz", "var", "var_mean"]
@@ -154,17 +153,6 @@ def amin(input, dim=(), keepdim=False):
     return apply1(R.AMIN, x, (axis, keepdim, x._data.shape))
 
 
-_MinMax = collections.namedtuple("_MinMax", ["values", "indices"])
-
-
-class _Values(collections.namedtuple("_Values", ["values", "indices"])):
-    """``(values, indices)``, as ``torch.return_types.median`` and friends."""
-
-
-class MaxMin(_MinMax):
-    """``(values, indices)`` as ``torch.return_types.max``/``min``."""
-
-
 def _max_min(input, dim, keepdim, largest):
     x = _t(input)
     if dim is None:
@@ -178,13 +166,13 @@ def _max_min(input, dim, keepdim, largest):
     idx = arg(x._data, axis=d, keepdims=True) if x.ndim else \
         _on_device_of(x, 0, np.dtype(np.int64))
     if x.ndim == 0:
-        return MaxMin(x.clone(), wrap(idx))
+        return (return_types.max if largest else return_types.min)(x.clone(), wrap(idx))
     values = gather(x, d, wrap(idx))
     if not keepdim:
         values = values.squeeze(d)
         idx = idx.squeeze(d)
     values = present(values, "MaxBackward0" if largest else "MinBackward0", (x,), x)
-    return MaxMin(values, wrap(idx.astype(np.int64)))
+    return (return_types.max if largest else return_types.min)(values, wrap(idx.astype(np.int64)))
 
 
 @declare(out=True)
@@ -414,7 +402,8 @@ def _cum_extreme(input, dim, largest, fn):
     x = _t(input)
     d = _dim_in(dim, x.ndim, fn)
     if x.ndim == 0:
-        return _Values(x.clone(), wrap(_const_like(x, np.asarray(0, dtype=np.int64))))
+        zero = wrap(_const_like(x, np.asarray(0, dtype=np.int64)))
+        return getattr(return_types, fn)(x.clone(), zero)
     a = to_host(x._data)
     acc = np.maximum.accumulate(a, axis=d) if largest else np.minimum.accumulate(a, axis=d)
     shape = [1] * a.ndim
@@ -426,7 +415,8 @@ def _cum_extreme(input, dim, largest, fn):
     if a.dtype.kind == "f":
         update |= np.isnan(a)
     idx = np.maximum.accumulate(np.where(update, pos, 0), axis=d).astype(np.int64)
-    return _Values(gather(x, d, wrap(_const_like(x, idx))), wrap(_const_like(x, idx)))
+    idx = wrap(_const_like(x, idx))
+    return getattr(return_types, fn)(gather(x, d, idx), idx)
 
 
 @declare(out=True)
@@ -460,13 +450,6 @@ def logcumsumexp(input, dim):
 
 
 # ------------------------------------------------------------------ more reductions
-_MinMaxPair = collections.namedtuple("_MinMaxPair", ["min", "max"])
-
-
-class AminMax(_MinMaxPair):
-    """``(min, max)`` as ``torch.return_types.aminmax``."""
-
-
 @declare(out=True)
 def aminmax(input, *, dim=None, keepdim=False):
     """``(min, max)`` over all elements or over ``dim`` (the gradients of amin and amax)."""
@@ -480,9 +463,9 @@ def aminmax(input, *, dim=None, keepdim=False):
         lo, hi = amin(x), amax(x)
         if keepdim:
             lo, hi = lo.reshape((1,) * x.ndim), hi.reshape((1,) * x.ndim)
-        return AminMax(lo, hi)
+        return return_types.aminmax(lo, hi)
     d = _dim_in(dim, x.ndim, "aminmax")
-    return AminMax(amin(x, d, keepdim), amax(x, d, keepdim))
+    return return_types.aminmax(amin(x, d, keepdim), amax(x, d, keepdim))
 
 
 @declare()

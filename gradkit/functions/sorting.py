@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, return_types
 from .._backend import to_host
 from .._tensor.tensor import Tensor, wrap
 from ._args import (
@@ -18,7 +18,7 @@ from ._args import (
 from ._registry import declare
 from .elementwise import where
 from .indexing import _scatter_identity, gather
-from .reduction import MaxMin, _Values, amax, sum
+from .reduction import amax, sum
 from .shape import flatten, movedim
 
 __all__ = ["argsort", "bincount", "bucketize", "histc", "histogram", "kthvalue", "median", "mode",
@@ -31,7 +31,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
     idx = np.argsort(-x._data if descending else x._data, axis=d, kind="stable")
-    return MaxMin(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
+    return return_types.sort(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
 
 
 @declare(differentiable=False)
@@ -49,17 +49,18 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
                            f"{dim} (input of shape {tuple(x.shape)}); choose 0 <= k <= {n}")
     if x.ndim == 0:
         r = topk(x.reshape(1), 1, 0, largest, sorted)  # (k=0 as well, as PyTorch)
-        return MaxMin(r.values.reshape(()), r.indices.reshape(()))
+        return return_types.topk(r.values.reshape(()), r.indices.reshape(()))
     idx = np.argsort(-x._data if largest else x._data, axis=d, kind="stable")
     idx = idx[(slice(None),) * d + (slice(0, k),)]
-    return MaxMin(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
+    return return_types.topk(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
 
 
 def _select_sorted(x, d, pos, keepdim, fn):
     """values/indices of the element at rank ``pos`` (per slice along ``d``) in a stable sort
     where NaN sorts last."""
     if x.ndim == 0:
-        return _Values(x.clone(), wrap(_const_like(x, np.asarray(0, dtype=np.int64))))
+        zero = wrap(_const_like(x, np.asarray(0, dtype=np.int64)))
+        return getattr(return_types, fn)(x.clone(), zero)
     a = to_host(x._data)
     order = np.argsort(a, axis=d, kind="stable")
     idx = pos(order) if callable(pos) else np.take(order, [pos], axis=d)
@@ -67,7 +68,7 @@ def _select_sorted(x, d, pos, keepdim, fn):
     values = gather(x, d, wrap(_const_like(x, idx)))
     if not keepdim:
         values, idx = values.squeeze(d), idx.squeeze(d)
-    return _Values(values, wrap(_const_like(x, idx)))
+    return getattr(return_types, fn)(values, wrap(_const_like(x, idx)))
 
 
 @declare(out=True)
@@ -388,7 +389,7 @@ def mode(input, dim=-1, keepdim=False):
     x = _t(input)
     d = _dim_in(dim, x.ndim, "mode")
     if x.ndim == 0:
-        return _Values(x.clone(), wrap(_const_like(x, np.asarray(0, dtype=np.int64))))
+        return return_types.mode(x.clone(), wrap(_const_like(x, np.asarray(0, dtype=np.int64))))
     if x.shape[d] == 0:
         raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size (got shape "
                          f"{tuple(x.shape)})")
@@ -406,7 +407,7 @@ def mode(input, dim=-1, keepdim=False):
     values = gather(x, d, wrap(_const_like(x, idx)))
     if not keepdim:
         values, idx = values.squeeze(d), idx.squeeze(d)
-    return _Values(values, wrap(_const_like(x, idx)))
+    return return_types.mode(values, wrap(_const_like(x, idx)))
 
 
 @declare(out=True, differentiable=False)
@@ -436,16 +437,6 @@ def histc(input, bins=100, min=0, max=0):
     pos = np.minimum(pos, bins - 1)
     counts = np.bincount(pos, minlength=bins).astype(x.dtype)
     return wrap(_const_like(x, counts))
-
-
-class _Histogram(tuple):
-    """``(hist, bin_edges)`` as ``torch.return_types.histogram``."""
-
-    def __new__(cls, hist, bin_edges):
-        return tuple.__new__(cls, (hist, bin_edges))
-
-    hist = property(lambda self: self[0])
-    bin_edges = property(lambda self: self[1])
 
 
 @declare(out=True, differentiable=False)
@@ -492,7 +483,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
             lo, hi = lo - 0.5, hi + 0.5
         edges = np.linspace(lo, hi, nb + 1).astype(x.dtype)
     hist, _ = np.histogram(a, bins=edges.astype(np.float64), weights=w, density=density)
-    return _Histogram(wrap(_const_like(x, hist.astype(x.dtype))),
+    return return_types.histogram(wrap(_const_like(x, hist.astype(x.dtype))),
                       wrap(_const_like(x, edges)))
 
 
