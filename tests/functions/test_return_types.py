@@ -20,7 +20,8 @@ CALLS = {
     "histogram": lambda L, t: L.histogram(t, bins=3),
     "slogdet": lambda L, t: L.slogdet(t), "linalg_slogdet": lambda L, t: L.linalg.slogdet(t),
     "linalg_eigh": lambda L, t: L.linalg.eigh(t), "linalg_svd": lambda L, t: L.linalg.svd(t),
-    "linalg_qr": lambda L, t: L.linalg.qr(t), "linalg_lu_factor": lambda L, t: L.linalg.lu_factor(t),
+    "linalg_qr": lambda L, t: L.linalg.qr(t),
+    "linalg_lu_factor": lambda L, t: L.linalg.lu_factor(t),
     "linalg_cholesky_ex": lambda L, t: L.linalg.cholesky_ex(t),
     "linalg_inv_ex": lambda L, t: L.linalg.inv_ex(t), "geqrf": lambda L, t: L.geqrf(t),
 }
