@@ -135,7 +135,8 @@ def format_tensor(t) -> str:
     if arr.size == 0 and arr.ndim != 1:
         extras.append(f"size={tuple(arr.shape)}")
     default_float = _dtype.get_default_dtype()
-    if not (dtype == default_float or dtype == np.int64 or dtype == np.bool_):
+    # int64 and bool are read from the printed values, except in an empty tensor (PyTorch's rule)
+    if not (dtype == default_float or arr.size and (dtype == np.int64 or dtype == np.bool_)):
         extras.append(f"dtype={_dtype.of(dtype)!r}")
     if type(t._data) is not _ndarray:
         extras.append(f"device='{t.device}'")
