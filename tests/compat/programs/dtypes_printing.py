@@ -1,0 +1,23 @@
+"""dtype conversions, promotion and printing: ints, bools, halves, doubles, print options."""
+import torch
+
+torch.manual_seed(0)
+a = torch.arange(6).reshape(2, 3)
+b = torch.rand(2, 3)
+print(a, a.dtype, (a / 2).dtype, (a // 2), (a * 1.5).dtype, (a + True).dtype)
+print(a.to(torch.int32) + torch.tensor(2, dtype=torch.int8), (a > 2), (a > 2).sum())
+print(b.half(), b.double(), b.to(torch.float16).dtype, b.bfloat16().float().sum())
+print(torch.tensor([1e-8, 1.0, 1e8]), torch.tensor([1.5, 2.25]), torch.tensor([1e20]))
+print(torch.tensor([[1, -2], [300, 4]]), torch.tensor([True, False]), torch.tensor(3.0))
+print(torch.zeros(0, 3), torch.ones(2, 0, dtype=torch.long))
+print(torch.arange(2000.))
+torch.set_printoptions(precision=2, sci_mode=False)
+print(b * 1000, torch.tensor([1e-5, 1.0]))
+torch.set_printoptions(profile="default")
+print(torch.linspace(0, 1, 5), torch.logspace(0, 2, 3), torch.eye(2, dtype=torch.int64))
+print(torch.tensor([float("nan"), float("inf"), -float("inf"), 0.5]))
+print(torch.tensor([1, 2, 3]).float().mean(), torch.tensor([1, 2]).sum().item(), type(torch.tensor([1.0]).item()))
+print(torch.floor_divide(torch.tensor([-7, 7]), 2), torch.remainder(torch.tensor([-7, 7]), 3), -7 % torch.tensor(3))
+print(torch.tensor([5], dtype=torch.uint8) - 6, torch.tensor([1, 2]) << 2, torch.tensor([6]) & 3)
+print(b.numpy().dtype, torch.from_numpy(b.numpy()).dtype, torch.as_tensor([1, 2]).dtype, torch.tensor(2**40).dtype)
+print(b.round(decimals=2), b.ceil(), torch.trunc(-b), b.clamp(0.2, 0.5).unique().numel())

@@ -1,0 +1,37 @@
+"""Everyday tensor functions: scatter_reduce, index_add, unique(return_counts), bincount, histc,
+topk, sort(stable), cumsum/cumprod, einsum, kron, cdist, tril_indices, masked ops, linalg."""
+import torch
+
+torch.manual_seed(0)
+x = torch.randn(4, 5)
+idx = torch.tensor([0, 1, 0, 2, 1])
+print(torch.zeros(3, 5).scatter_reduce(0, idx.expand(4, 5)[:1], x[:1], reduce="amax",
+                                       include_self=False))
+print(torch.zeros(3).index_add(0, torch.tensor([0, 2, 0]), torch.tensor([1., 2., 3.])))
+u, inv, cnt = torch.unique(torch.tensor([3, 1, 3, 2, 1, 3]), return_inverse=True,
+                           return_counts=True)
+print(u, inv, cnt)
+print(torch.bincount(torch.tensor([0, 1, 1, 4]), minlength=6))
+print(torch.histc(x, bins=5, min=-2, max=2))
+print(x.topk(2, dim=1))
+print(torch.sort(torch.tensor([2, 1, 2, 0, 1]), stable=True))
+print(x.cumsum(1)[:, -1], x.cumprod(0)[-1])
+print(torch.einsum("ij,kj->ik", x, x).diagonal())
+print(torch.kron(torch.eye(2), torch.ones(2, 2)))
+print(torch.cdist(x, x[:2]))
+print(torch.tril_indices(3, 3, offset=-1))
+print(x.masked_fill(x > 0, 0.0).sum(), x[x > 1])
+a = torch.randn(3, 3, dtype=torch.float64)
+spd = a @ a.T + 3 * torch.eye(3, dtype=torch.float64)
+print(torch.linalg.solve(spd, torch.ones(3, dtype=torch.float64)))
+print(torch.linalg.eigvalsh(spd), torch.linalg.det(spd), torch.linalg.norm(spd, ord="fro"))
+print(torch.linalg.cholesky(spd).diagonal(), torch.linalg.matrix_rank(spd))
+print(torch.where(x > 0, x, torch.zeros_like(x)).count_nonzero(dim=1))
+print(torch.nn.functional.one_hot(torch.tensor([0, 2, 1]), 4))
+print(torch.stack(torch.meshgrid(torch.arange(2), torch.arange(3), indexing="xy")).shape)
+print(x.new_zeros(2, 2), x.new_full((2,), 7.0), torch.full_like(x[0], 2).dtype)
+print(torch.clamp(x, min=-0.5, max=0.5).mean(), x.std(dim=0, unbiased=False), x.var(correction=0))
+print(torch.logsumexp(x, dim=1), torch.softmax(x, -1).argmax(-1))
+print(x.flatten().roll(3)[:5], x.flip(0)[0], x.T.contiguous().view(-1)[:3])
+print(torch.allclose(x @ x.T, (x @ x.T).T), torch.isclose(x, x + 1e-9).all())
+print(torch.diff(torch.tensor([1, 4, 9, 16])), torch.searchsorted(torch.tensor([1, 3, 5]), 4))
