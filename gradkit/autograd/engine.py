@@ -410,13 +410,20 @@ def _zeros_for(node, i, create_graph, wrap):
 
 
 def _run_prehooks(node, g, create_graph, wrap, handed):
-    """A non-leaf tensor's hooks (and retain_grad). Arrays they saw may be kept by them, so no
-    leaf may later take them over as its ``.grad`` storage (``handed``)."""
+    """A non-leaf tensor's hooks, then retain_grad's (last, as PyTorch's: ``.grad`` holds the
+    gradient the hooks returned). Arrays they saw may be kept by them, so no leaf may later take
+    them over as its ``.grad`` storage (``handed``)."""
     gt = g if create_graph else wrap(g)
+    retain = None
     for hook in node.pre_hooks:
+        if getattr(hook, "_retain", False):
+            retain = hook
+            continue
         r = hook(gt)
         if r is not None:
             gt = r
+    if retain is not None:
+        retain(gt)
     if create_graph:
         return gt
     if type(g) is not list:

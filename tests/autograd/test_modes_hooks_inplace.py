@@ -326,3 +326,16 @@ def test_decorated_generator_runs_each_step_in_mode():
         next(g)
     assert stop.value.value == "done"
     assert gk.is_grad_enabled()
+
+
+def test_retain_grad_sees_the_gradient_the_hooks_return():
+    """PyTorch runs retain_grad's hook after the tensor's other hooks, whatever the order they
+    were registered in: ``.grad`` is the gradient the hooks returned."""
+    w = gk.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = w * 3
+    h.register_hook(lambda g: g * 5)
+    h.retain_grad()
+    h.register_hook(lambda g: g * 2)
+    (h ** 2).backward(gradient=gk.ones(3))
+    np.testing.assert_array_equal(h.grad.numpy(), [60.0, 120.0, 180.0])  # 2 h * 5 * 2
+    np.testing.assert_array_equal(w.grad.numpy(), [180.0, 360.0, 540.0])
