@@ -4,6 +4,6 @@ hook-based ``weight_norm``/``spectral_norm``."""
 from .clip_grad import *  # noqa: F401,F403
 from .convert_parameters import *  # noqa: F401,F403
 from . import rnn  # noqa: F401  (PackedSequence, pack_padded_sequence, ...)
-from . import parametrizations, parametrize  # noqa: E402,F401
+from . import parametrizations, parametrize, prune  # noqa: E402,F401
 from .spectral_norm import *  # noqa: E402,F401,F403  (the hook-based API)
 from .weight_norm import *  # noqa: E402,F401,F403
