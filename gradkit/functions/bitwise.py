@@ -80,7 +80,7 @@ def bitwise_xor(input, other):
     return _result(ref, a ^ b, rt)
 
 
-@declare(inplace=True, out=True, differentiable=False)
+@declare(inplace=True, out="same", differentiable=False)
 def bitwise_not(input):
     x = _t(input)
     if x.dtype.kind not in "iub":

@@ -31,12 +31,14 @@ from ._args import (
     _const_like,
     _div_operands,
     _float_operand,
+    _not_implemented,
     _operands,
     _promoted3,
     _rbinary,
     _same_device,
     _scalar_or_tensor,
     _t,
+    _tensors_only,
     _xp,
 )
 from ._registry import _check_cast, declare, tensor_method, write_inplace
@@ -128,7 +130,21 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
     return add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
 
 
+def _check_lerp(input, end, weight):
+    _tensors_only("lerp", (1, "input", input), (2, "end", end))
+    for name, v in (("end", end), ("weight", weight)):
+        if isinstance(v, Tensor) and v.dtype != input.dtype:
+            raise RuntimeError(f"lerp(): expected dtype {input.dtype} for `{name}` but got dtype "
+                               f"{v.dtype}; convert it first, e.g. {name}.to(input.dtype)")
+    if not isinstance(weight, Tensor):
+        _check_number(weight, "lerp", "weight")
+    if input._data.dtype.kind != "f":
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        _not_implemented(kernel, input, "lerp() takes floating tensors: convert with .float()")
+
+
 def lerp_(self, end, weight):
+    _check_lerp(self, end, weight)
     return add_(self, (end - self) * weight)
 
 
@@ -307,12 +323,12 @@ def reciprocal(input):
     return apply1(E.RECIPROCAL, _float_operand(_t(input)))
 
 
-@declare(inplace=E.ABS, out=True, aliases=("absolute",))
+@declare(inplace=E.ABS, out="same", aliases=("absolute",))
 def abs(input):
     return apply1(E.ABS, _t(input))
 
 
-@declare(inplace=E.NEG, out=True, aliases=("negative",))
+@declare(inplace=E.NEG, out="same", aliases=("negative",))
 def neg(input):
     x = _t(input)
     if x._data.dtype.kind == "b":
@@ -376,12 +392,12 @@ def pow(input, exponent):
     return input ** exponent
 
 
-@declare(inplace=clamp_, out=True, aliases=("clip",))
+@declare(inplace=clamp_, out="same", aliases=("clip",))
 def clamp(input, min=None, max=None):
     """Clamp into ``[min, max]``; bounds may be numbers or Tensors (then differentiable)."""
     x = _t(input)
     if min is None and max is None:
-        raise ValueError("clamp(): at least one of 'min' or 'max' must not be None")
+        raise RuntimeError("clamp(): at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         if min is not None:
             x = maximum(x, min)
@@ -423,7 +439,7 @@ def minimum(input, other):
     return _apply2_named(E.MINIMUM, a, b, "minimum")
 
 
-@declare(method=False, out=True)
+@declare(method=False, out="same")
 def where(condition, input=None, other=None):
     """``input`` where ``condition`` else ``other``; either may be a number. With one argument,
     the indices where ``condition`` is true (like ``nonzero(as_tuple=True)``)."""
@@ -500,25 +516,25 @@ def _zero_grad_op(name):
 
 
 floor = _zero_grad_op("floor")
-declare(floor, inplace=True, out=True, differentiable=False)
+declare(floor, inplace=True, out="same", differentiable=False)
 
 
 ceil = _zero_grad_op("ceil")
-declare(ceil, inplace=True, out=True, differentiable=False)
+declare(ceil, inplace=True, out="same", differentiable=False)
 
 
 trunc = _zero_grad_op("trunc")
-declare(trunc, inplace=True, out=True, aliases=("fix",), differentiable=False)
+declare(trunc, inplace=True, out="same", aliases=("fix",), differentiable=False)
 
 
 sign = _zero_grad_op("sign")
-declare(sign, inplace=True, out=True, differentiable=False)
+declare(sign, inplace=True, out="same", differentiable=False)
 
 
 _round_half_even = _zero_grad_op("round")
 
 
-@declare(inplace=True, out=True, aliases=("special:round",), differentiable=False)
+@declare(inplace=True, out="same", aliases=("special:round",), differentiable=False)
 def round(input, *, decimals=0):
     if decimals:
         scale = 10.0 ** decimals
@@ -528,6 +544,9 @@ def round(input, *, decimals=0):
 
 @declare(inplace=lerp_, out=True)
 def lerp(input, end, weight):
+    """``input + weight * (end - input)``: ``end`` (and a Tensor ``weight``) of ``input``'s
+    floating dtype, as PyTorch requires."""
+    _check_lerp(input, end, weight)
     return present(input + (end - input) * weight, "LerpBackward0",
                    (input, end) + ((weight,) if isinstance(weight, Tensor) else ()))
 
@@ -634,7 +653,7 @@ def sinc(input):
     return where(small, taylor, sin(far) / far)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the
     largest and lowest finite values of the dtype). The gradient is 0 at replaced elements."""
@@ -720,7 +739,7 @@ def _check_sub(a, b):
         _not_bool()
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def frac(input):
     """The fractional part ``input - trunc(input)`` (sign of ``input``); gradient 1."""
     x = _t(input)
@@ -747,7 +766,7 @@ def copysign(input, other):
     return apply2(E.COPYSIGN, a, b)
 
 
-@declare(inplace=True, out=True, differentiable=False)
+@declare(inplace=True, out="same", differentiable=False)
 def heaviside(input, values):
     """The step function: 0 below 0, ``values`` at 0, 1 above. Both the same dtype (PyTorch);
     not differentiable (PyTorch raises)."""
@@ -770,7 +789,7 @@ def _float_power_(self, exponent):
     return write_inplace(self, float_power(self, exponent), "float_power_")
 
 
-@declare(inplace=_float_power_, out=True)
+@declare(inplace=_float_power_, out="same")
 def float_power(input, exponent):
     """``input ** exponent`` in float64, whatever the inputs' dtypes."""
     f64 = np.dtype(np.float64)
@@ -821,13 +840,13 @@ def fmin(input, other):
     return _fminmax(E.FMIN, input, other, "fmin")
 
 
-@declare(inplace=True, out=True, differentiable=False)
+@declare(inplace=True, out="same", differentiable=False)
 def sgn(input):
     """The sign of each element (for real tensors the same as :func:`sign`)."""
     return sign(input)
 
 
-@declare(out=True, differentiable=False)
+@declare(out="same", differentiable=False)
 def signbit(input):
     """True where the sign bit is set (negative numbers and -0.0)."""
     d = _t(input)._data
@@ -851,13 +870,13 @@ def rsub(input, other, *, alpha=1):
     return (x if alpha == 1 else x * alpha).__rsub__(other)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def clamp_min(input, min):
     """``clamp(input, min=min)``."""
     return present(clamp(input, min=min), "ClampMinBackward0", (input,), input)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def clamp_max(input, max):
     """``clamp(input, max=max)``."""
     return present(clamp(input, max=max), "ClampMaxBackward0", (input,), input)

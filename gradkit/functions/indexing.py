@@ -55,7 +55,7 @@ def _index_array(index, name, x):
     return idx
 
 
-@declare(out=True)
+@declare(out="same")
 def gather(input, dim, index):
     """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (differentiable in ``input``)."""
     x = _t(input)
@@ -101,7 +101,7 @@ def scatter_add(input, dim, index, src):
     return apply2(S.SCATTER_ADD, x, s, (d, idx, full, tuple(s.shape)))
 
 
-@declare(out=True)
+@declare(out="same")
 def index_select(input, dim, index):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
@@ -151,7 +151,7 @@ def masked_fill(input, mask, value):
     return present(out, "MaskedFillBackward0", (x,), x)
 
 
-@declare(out=True, differentiable=False)
+@declare(out="same", differentiable=False)
 def nonzero(input, *, as_tuple=False):
     """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or (``as_tuple``) one
     1-D tensor per dimension. Not differentiable."""
@@ -361,7 +361,7 @@ def _zeros_of(x, n):
     return wrap(_const_like(x, np.zeros(n, dtype=x.dtype)))
 
 
-@declare(out=True)
+@declare(out="same")
 def take_along_dim(input, indices, dim=None):
     """Pick values along ``dim`` at ``indices`` (``input`` and ``indices`` broadcast in the
     other dimensions); with ``dim=None``, from the flattened input."""

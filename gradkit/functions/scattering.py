@@ -68,7 +68,7 @@ def _full(x, d, idx, src_shape):
     return wrap(_const_like(x, np.ascontiguousarray(full)))
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def index_copy(input, dim, index, source):
     """``input`` with the slices ``source[..., i, ...]`` copied to ``index[i]`` along ``dim``
     (a repeated index keeps the last copy)."""
@@ -98,7 +98,7 @@ def index_fill(input, dim, index, value):
     return masked_fill(x, wrap(_const_like(x, mask)), value)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     """Reduce the slices of ``source`` into ``input`` at ``index`` along ``dim`` with
     ``reduce`` in ``'prod'``, ``'mean'``, ``'amax'``, ``'amin'``."""
@@ -195,7 +195,7 @@ def index_put(input, indices, values, accumulate=False):
     return x + apply1(S.INDEX_ADD, vb, (tuple(x.shape), norm))
 
 
-@declare(out=True)
+@declare(out="same")
 def masked_select(input, mask):
     """The elements of ``input`` where ``mask`` (broadcast with it) is True, as a 1-D tensor."""
     x, m = _t(input), _t(mask, "mask")
