@@ -113,6 +113,7 @@ def div_(self, other, *, rounding_mode=None):
 
 
 def pow_(self, exponent):
+    _inplace_dtype(self, exponent, "pow_")
     return inplace(self, E.POW, exponent)
 
 
@@ -174,6 +175,7 @@ def __itruediv__(self, other):
 
 @tensor_method()
 def __ipow__(self, other):
+    _inplace_dtype(self, other, "pow_")
     return inplace(self, E.POW, other)
 
 
@@ -686,6 +688,9 @@ def _modulo(op, input, other, name):
     """``fmod``/``remainder``: PyTorch's dtype promotion; an integer division by zero raises
     (NumPy would give 0 with a warning)."""
     x = _t(input)
+    if x.dtype.kind == "b" and (isinstance(other, (bool, np.bool_)) or isinstance(other, Tensor)
+                                and other.dtype.kind == "b"):
+        _not_implemented(f"{name}_cpu", x, "convert the operands first, e.g. x.long()")
     if x.dtype.kind in "iub":
         b = other._data if isinstance(other, Tensor) else other
         kind = b.dtype.kind if hasattr(b, "dtype") else ("f" if isinstance(b, float) else "i")
@@ -707,6 +712,8 @@ def remainder(input, other):
     ``input - floor(input / other) * other``; ``other`` may be a number."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor):  # remainder(3, t)
         _check_number(input, "remainder", "input")
+        if other.dtype.kind == "b" and isinstance(input, (bool, np.bool_)):
+            _not_implemented("remainder_cpu", other, "convert the operands first, e.g. x.long()")
         rt = _dtype.scalar_result_dtype(other.dtype, input)
         if rt.kind in "iub" and bool((np.asarray(to_host(other._data)) == 0).any()):
             raise RuntimeError("remainder: ZeroDivisionError (an integer division by zero)")
@@ -735,7 +742,7 @@ def _check_sub(a, b):
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
             "or `logical_xor()` operator instead."
         )
-    if (isinstance(a, Tensor) and ab) or (isinstance(b, Tensor) and bb):
+    if ab or bb:  # a Python bool counts too (``x - True``), as in PyTorch
         _not_bool()
 
 
@@ -954,12 +961,26 @@ def __rtruediv__(self, other):
 
 @tensor_method()
 def __pow__(self, other):
+    if self._data.dtype.kind == "b":
+        return _bool_pow(self, other)
     return _binary(E.POW, self, other, "pow")
 
 
 @tensor_method()
 def __rpow__(self, other):
+    if self._data.dtype.kind == "b" and isinstance(other, (bool, np.bool_)):
+        _not_implemented("pow", self, "convert the tensor first, e.g. x.int()")
     return _rbinary(E.POW, self, other, "pow")
+
+
+def _bool_pow(x, other):
+    """A bool base: PyTorch has no bool kernel for a bool exponent tensor, and a Python bool
+    exponent keeps the bool dtype (``x ** False`` is all True, ``x ** True`` is ``x``)."""
+    if isinstance(other, Tensor) and other._data.dtype.kind == "b":
+        _not_implemented("pow", x, "convert the tensors first, e.g. x.int()")
+    if isinstance(other, (bool, np.bool_)):
+        return x.clone() if other else x | True
+    return _binary(E.POW, x, other, "pow")
 
 
 @tensor_method()

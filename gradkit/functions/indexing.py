@@ -27,10 +27,13 @@ from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import shape as S
 from ._args import (
+    _check_fill_value,
     _const_like,
     _dim_in,
     _scalar_or_tensor,
     _t,
+    _tensors_only,
+    _type_name,
     _wrap_dim,
     _xp,
     builtins_any,
@@ -58,6 +61,7 @@ def _index_array(index, name, x):
 @declare(out="same")
 def gather(input, dim, index):
     """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (differentiable in ``input``)."""
+    _tensors_only("gather", (3, "index", index))
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
     idx = _index_array(index, "gather", x)
@@ -85,6 +89,7 @@ def gather(input, dim, index):
 @declare(inplace=True)
 def scatter_add(input, dim, index, src):
     """``input`` with ``src`` added at ``index`` along ``dim`` (repeated indices accumulate)."""
+    _tensors_only("scatter_add", (3, "index", index), (4, "src", src))
     x, s = _t(input), _t(src, "src")
     if s.dtype != x.dtype:
         raise RuntimeError(f"scatter_add(): expected src to have the dtype of input ({x.dtype}), "
@@ -103,6 +108,7 @@ def scatter_add(input, dim, index, src):
 
 @declare(out="same")
 def index_select(input, dim, index):
+    _tensors_only("index_select", (3, "index", index))
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
     idx = _index_array(index, "index_select", x)
@@ -133,6 +139,7 @@ def masked_fill(input, mask, value):
             f"shape {tuple(x.shape)}"
         )
     v = value
+    _check_fill_value(v, x._data.dtype, "masked_fill")
     if isinstance(v, Tensor):
         if v.ndim != 0:
             raise RuntimeError(
@@ -363,6 +370,7 @@ def _zeros_of(x, n):
 
 @declare(out="same")
 def take_along_dim(input, indices, dim=None):
+    _tensors_only("take_along_dim", (2, "indices", indices))
     """Pick values along ``dim`` at ``indices`` (``input`` and ``indices`` broadcast in the
     other dimensions); with ``dim=None``, from the flattened input."""
     x = _t(input)
@@ -393,8 +401,14 @@ def take_along_dim(input, indices, dim=None):
 
 @declare(inplace=True)
 def index_add(input, dim, index, source, *, alpha=1):
-    """Add ``alpha * source`` into ``input`` at ``index`` along ``dim``."""
+    """Add ``alpha * source`` into ``input`` at ``index`` along ``dim`` (``source`` of
+    ``input``'s dtype, as PyTorch requires)."""
+    _tensors_only("index_add", (3, "index", index), (4, "source", source))
     x = _t(input)
+    if source.dtype != x.dtype:
+        raise RuntimeError(f"index_add_(): self ({_type_name(x)}) and source "
+                           f"({_type_name(source)}) must have the same scalar type; convert "
+                           f"source first, e.g. source.to(input.dtype)")
     from .scattering import _vector_index  # (scattering builds on this file)
 
     d, _ = _vector_index(x, dim, index, "index_add", _t(source, "source"))
@@ -432,6 +446,13 @@ def __setitem__(self, index, value):
         raise _index_error(e, self._data.shape) from None
     value = _scalar_or_tensor(value)
     vt = isinstance(value, Tensor)
+    if vt and value._data.dtype != self._data.dtype and _index_puts(index, value):
+        _check_in_range(self._data, idx)  # a bad index is reported first, as in PyTorch
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got "
+            f"{_type_name(self)} for the destination and {_type_name(value)} for the source "
+            f"(__setitem__ with an index tensor); convert the value first, e.g. "
+            f"value.to(x.dtype)")
     rg = self.requires_grad or (vt and value.requires_grad)
     if rg and grad_mode.STATE[0]:
         if self.grad_fn is None and self.requires_grad:
@@ -475,11 +496,6 @@ def __setitem__(self, index, value):
         v = np.asarray(v, dtype=np.int64).astype(self._data.dtype)  # wraps, as PyTorch
     if vt and type(v) is not type(self._data):  # copy across devices, as PyTorch does
         v = _to_namespace_of(v, self._data)
-    if vt and v.dtype.kind == "f" and self._data.dtype.kind in "iub":
-        raise RuntimeError(
-            f"__setitem__: can't assign a {value.dtype} tensor into a {self.dtype} tensor; "
-            f"convert the value first"
-        )
     try:
         self._data[idx] = v
     except IndexError as e:
@@ -487,6 +503,30 @@ def __setitem__(self, index, value):
     except ValueError:
         raise _setitem_shape_error(self._data, idx, np.shape(v)) from None
     self._vc[0] += 1
+
+
+def _index_puts(index, value):
+    """Whether ``x[index] = value`` is PyTorch's ``index_put_`` (an index tensor or list, or a
+    Python bool beside other indices), which needs the value's dtype to be x's; a single bool
+    mask with a 0-d value is ``masked_fill`` and a plain index a ``copy_``, which cast."""
+    if type(index) is not tuple:
+        if isinstance(index, Tensor):
+            return index.ndim > 0 and not (index.dtype.kind == "b" and value.ndim == 0)
+        return isinstance(index, (list, np.ndarray))
+    for p in index:
+        if isinstance(p, Tensor):
+            if p.ndim or p.dtype.kind == "b":
+                return True
+        elif isinstance(p, (list, np.ndarray, bool, np.bool_)):
+            return True
+    return False
+
+
+def _check_in_range(data, idx):
+    try:  # on a zero-stride view: nothing is copied
+        np.broadcast_to(np.empty((), dtype=bool), data.shape)[idx]
+    except IndexError as e:
+        raise _index_error(e, data.shape) from None
 
 
 def _setitem_shape_error(data, idx, vshape):

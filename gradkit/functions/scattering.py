@@ -10,7 +10,7 @@ import numpy as np
 from .._backend import to_host
 from .._tensor.tensor import Tensor, wrap
 from ..ops import shape as S
-from ._args import _const_like, _dim_in, _int_arg, _t
+from ._args import _const_like, _dim_in, _int_arg, _t, _tensors_only
 from ._registry import declare, tensor_method
 from .indexing import _norm_index, _place, masked_fill, scatter, scatter_reduce
 from .shape import flatten, movedim
@@ -72,7 +72,11 @@ def _full(x, d, idx, src_shape):
 def index_copy(input, dim, index, source):
     """``input`` with the slices ``source[..., i, ...]`` copied to ``index[i]`` along ``dim``
     (a repeated index keeps the last copy)."""
+    _tensors_only("index_copy", (3, "index", index), (4, "source", source))
     x, src = _t(input), _t(source, "source")
+    if src.ndim == 0 and index.numel() != 1:
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
+                         f"(got {index.numel()})")
     d, idx = _vector_index(x, dim, index, "index_copy", src)
     if src.dtype != x.dtype:
         raise RuntimeError(f"index_copy(): self and source expected to have the same dtype, got "
@@ -86,7 +90,11 @@ def index_copy(input, dim, index, source):
 def index_fill(input, dim, index, value):
     """``input`` with the slices at ``index`` along ``dim`` set to ``value`` (a number or a
     0-d tensor, differentiable)."""
+    _tensors_only("index_fill", (3, "index", index))
     x = _t(input)
+    if index.dtype != np.int64:
+        raise IndexError(f"index_fill_(): Expected dtype int64 for index, got {index.dtype}; "
+                         f"convert it with .long()")
     d, idx = _vector_index(x, dim, index, "index_fill")
     n = x.shape[d] if x.ndim else 1
     mask = np.zeros(n, dtype=bool)
@@ -142,14 +150,15 @@ def take(input, index):
 def put(input, index, source, accumulate=False):
     """``input`` (seen flattened) with ``source``'s elements written at ``index`` (added with
     ``accumulate``); a repeated index without ``accumulate`` keeps the last write."""
+    _tensors_only("put", (2, "index", index), (3, "source", source))
     x, src = _t(input), _t(source, "source")
+    if src.dtype != x.dtype:  # checked before the shapes, as PyTorch
+        raise RuntimeError(f"put(): self and source expected to have the same dtype, got "
+                           f"{x.dtype} and {src.dtype}")
     pos = _flat_positions(x, index, "put").reshape(-1)
     if src.numel() != pos.size:
         raise IndexError(f"put(): Expected source and index to have the same number of "
-                           f"elements, but got {src.numel()} and {pos.size}")
-    if src.dtype != x.dtype:
-        raise RuntimeError(f"put(): self and source expected to have the same dtype, got "
-                           f"{x.dtype} and {src.dtype}")
+                         f"elements, but got {src.numel()} and {pos.size}")
     flat, vals = flatten(x), src.reshape(-1)
     if pos.size == 0:
         return x.clone()
@@ -172,19 +181,20 @@ def index_put(input, indices, values, accumulate=False):
         raise TypeError(f"index_put(): indices must be a tuple of Tensors, got "
                         f"{type(indices).__name__}")
     v = _t(values, "values")
+    idx = tuple(indices)
+    norm = _norm_index(idx, x._data.shape)  # the indices are checked first, as in PyTorch
+    try:  # (on a zero-stride view: no copy of the input)
+        part = np.broadcast_to(np.empty((), dtype=bool), tuple(x.shape))[norm].shape
+    except IndexError as e:
+        raise IndexError(f"index_put(): an index is out of range for the input of shape "
+                         f"{tuple(x.shape)}: " + str(e).replace("axis", "dimension")) from None
     if v.dtype != x.dtype:
         raise RuntimeError(f"index_put(): values and self must have the same dtype, got "
                            f"{v.dtype} and {x.dtype}; convert values first")
-    idx = tuple(indices)
     if not accumulate:
         out = x.clone()
         out[idx] = v
         return out
-    norm = _norm_index(idx, x._data.shape)
-    try:
-        part = np.empty(x.shape, dtype=bool)[norm].shape
-    except IndexError as e:
-        raise IndexError(f"index_put(): {e} (input shape {tuple(x.shape)})") from None
     try:
         vb = v.expand(*part) if tuple(v.shape) != part else v
     except RuntimeError:
