@@ -39,6 +39,7 @@ from ._args import (
     _scalar_or_tensor,
     _t,
     _tensors_only,
+    _type_name,
     _xp,
 )
 from ._registry import _check_cast, declare, tensor_method, write_inplace
@@ -450,6 +451,9 @@ def where(condition, input=None, other=None):
         return tuple(wrap(i) for i in cond._data.nonzero())
     c = cond._data
     if c.dtype.kind != "b":
+        if c.dtype != np.uint8:  # (uint8 is taken, deprecated, as in PyTorch)
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {_type_name(cond)}; compare first, e.g. x > 0")
         c = c.astype(bool)
     a = _scalar_or_tensor(input)
     b = _scalar_or_tensor(other)
@@ -562,9 +566,10 @@ def addcmul(input, tensor1, tensor2, *, value=1):
     return x + t1 * t2 * value if value != 1 else x + t1 * t2
 
 
-def _float_pair(input, other, fn, scalars=False):
+def _float_pair(input, other, fn, scalars=False, kernel=None):
     """Both operands as one floating dtype (PyTorch's promotion; integers become the default
-    float). Python numbers are allowed when ``scalars``."""
+    float, or raise NotImplementedError naming ``kernel`` for ops PyTorch has no integral
+    kernel of). Python numbers are allowed when ``scalars``."""
     if scalars and not isinstance(input, Tensor) and isinstance(other, Tensor):
         a = _scalar_or_tensor(input)
         b = other
@@ -581,14 +586,16 @@ def _float_pair(input, other, fn, scalars=False):
             raise TypeError(f"{fn}(): expected a Tensor or a number, got {type(num).__name__}")
         rt = _dtype.scalar_result_dtype(t_.dtype, num)
     if rt.kind != "f":
+        if kernel is not None:
+            _not_implemented(kernel, rt, f"{fn}() takes floating tensors: convert with .float()")
         rt = _dtype.get_default_dtype()
     a = a.to(rt) if isinstance(a, Tensor) and a.dtype != rt else a
     b = b.to(rt) if isinstance(b, Tensor) and b.dtype != rt else b
     return a, b
 
 
-def _binary_float_op(op, input, other, fn, params=()):
-    a, b = _float_pair(input, other, fn)
+def _binary_float_op(op, input, other, fn, params=(), kernel=None):
+    a, b = _float_pair(input, other, fn, kernel=kernel)
     try:
         return apply2(op, a, b, params)
     except ValueError:
@@ -605,19 +612,21 @@ def atan2(input, other):
 @declare(inplace=True, out=True)
 def hypot(input, other):
     """``sqrt(input**2 + other**2)`` without overflow or underflow."""
-    return _binary_float_op(E.HYPOT, input, other, "hypot")
+    return _binary_float_op(E.HYPOT, input, other, "hypot", kernel="hypot_cpu")
 
 
 @declare(out=True)
 def logaddexp(input, other):
     """``log(exp(input) + exp(other))``, computed stably."""
-    return _binary_float_op(E.LOGADDEXP, input, other, "logaddexp", (False,))
+    return _binary_float_op(E.LOGADDEXP, input, other, "logaddexp", (False,),
+                            kernel="logaddexp_cpu")
 
 
 @declare(out=True)
 def logaddexp2(input, other):
     """``log2(2**input + 2**other)``, computed stably."""
-    return _binary_float_op(E.LOGADDEXP, input, other, "logaddexp2", (True,))
+    return _binary_float_op(E.LOGADDEXP, input, other, "logaddexp2", (True,),
+                            kernel="logaddexp2_cpu")
 
 
 @declare(inplace=True, out=True, aliases=("special:xlogy",))

@@ -318,8 +318,12 @@ def _welford_mean(x, dim, keepdim, name):
 
 @declare(out="same")
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm."""
-    x = _float_operand(_t(input))
+    """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm. A
+    floating (or complex) input only, as PyTorch."""
+    x = _t(input)
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError(f"norm(): expected a floating point or complex tensor as input, got "
+                           f"{_type_name(x)}; convert it first, e.g. x.float()")
     if dtype is not None:
         x = x.to(dtype)
     axis = _reduce_args(x, dim, "norm")
@@ -610,6 +614,9 @@ def _trapz_parts(y, x, dx, dim, name):
         raise IndexError(f"{name}(): Dimension out of range: y is a 0-d tensor; give a tensor "
                          f"with at least one dimension")
     d = _dim_in(dim, y.ndim, name)
+    if y._data.dtype.kind == "b" or isinstance(x, Tensor) and x._data.dtype.kind == "b":
+        raise RuntimeError(f"{name}: received a bool input for `{'y' if x is None else 'x` or `y'}"
+                           f"`, but bool is not supported; convert it first, e.g. y.float()")
     n = y.shape[d]
     y = _float_operand(y)
     left = narrow(y, d, 0, n - 1) if n else y

@@ -521,10 +521,11 @@ def roll(input, shifts, dims=None):
         raise RuntimeError(f"roll(): shifts and dims must have the same length, got "
                          f"shifts={shifts!r} and dims={dims!r}")
     out = x
+    if x.ndim == 0:  # a 0-d tensor has no dim to roll along (PyTorch's IndexError)
+        raise IndexError(f"roll(): Dimension specified as {dims_t[0]} but tensor has no "
+                         f"dimensions; give dims=None to roll a 0-d tensor")
     for s, d in zip(shifts_t, dims_t):
         d = _dim_in(d, x.ndim, "roll")
-        if x.ndim == 0:
-            continue
         n = x.shape[d]
         s = s % n if n else 0
         if s:

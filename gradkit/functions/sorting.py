@@ -293,6 +293,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if scalar and not isinstance(input, (int, float)):
         raise TypeError(f"searchsorted(): input must be a Tensor or a number, got "
                         f"{type(input).__name__}")
+    if seq._data.dtype.kind == "b" and (scalar and isinstance(input, bool) or not scalar
+                                        and input._data.dtype.kind == "b"):
+        _not_implemented("searchsorted_out_cpu", seq, "searchsorted() of bool values: convert "
+                         "them first, e.g. x.int()")
     s = to_host(seq._data)
     v = np.asarray(input) if scalar else to_host(input._data)
     if s.ndim == 0:
