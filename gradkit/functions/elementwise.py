@@ -304,7 +304,10 @@ declare(sigmoid, inplace=E.SIGMOID, out=True, aliases=("special:expit",))
 
 @declare(inplace=E.RELU)
 def relu(input):
-    return apply1(E.RELU, _t(input))
+    x = _t(input)
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu; convert first, e.g. x.int()")
+    return apply1(E.RELU, x)
 
 
 @declare(inplace=True, out=True, aliases=("special:erf",))
@@ -375,12 +378,12 @@ def _rounded(op, input, other, name, params=()):
     dtype; an integer division by zero raises (NumPy would give 0 with a warning)."""
     a, b = _operands(input, other, name)
     if a.dtype.kind in "iub":
-        if bool((to_host(b._data) == 0).any()):
-            raise RuntimeError(f"{name}: ZeroDivisionError (an integer division by zero)")
-        if a.dtype.kind == "b":
+        if a.dtype.kind == "b":  # (before the division by zero, as PyTorch)
             mode = params[0] if params else "floor"
             raise NotImplementedError(f'"div_{mode}_cpu" not implemented for \'Bool\'; convert '
                                       f"the operands with .long() first")
+        if bool((to_host(b._data) == 0).any()):
+            raise RuntimeError(f"{name}: ZeroDivisionError (an integer division by zero)")
         return wrap(E.rounded_div(_xp(a), a._data, b._data, params[0] if params else "floor"))
     return apply2(op, a, b, params)
 

@@ -38,6 +38,7 @@ from ._args import (
     _xp,
     builtins_any,
     builtins_max,
+    builtins_sum,
 )
 from ._registry import declare, tensor_method
 from .elementwise import where
@@ -91,6 +92,7 @@ def scatter_add(input, dim, index, src):
     """``input`` with ``src`` added at ``index`` along ``dim`` (repeated indices accumulate)."""
     _tensors_only("scatter_add", (3, "index", index), (4, "src", src))
     x, s = _t(input), _t(src, "src")
+    _dim_in(dim, x.ndim, "scatter_add")  # the dim is checked first, as in PyTorch
     if s.dtype != x.dtype:
         raise RuntimeError(f"scatter_add(): expected src to have the dtype of input ({x.dtype}), "
                            f"got {s.dtype}; convert it first, e.g. src.to(input.dtype)")
@@ -110,7 +112,13 @@ def scatter_add(input, dim, index, src):
 def index_select(input, dim, index):
     _tensors_only("index_select", (3, "index", index))
     x = _t(input)
-    d = _wrap_dim(dim, x.ndim)
+    d = _dim_in(dim, x.ndim, "index_select")
+    if index.dtype not in (np.int32, np.int64):
+        raise RuntimeError(f"index_select(): Expected dtype int32 or int64 for index, got "
+                           f"{index.dtype}; convert it with .long()")
+    if x.ndim == 0 and index.numel() > 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                           f"{index.numel()} value(s)")
     idx = _index_array(index, "index_select", x)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
@@ -259,6 +267,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         if src is None:
             src = _full_like_index(x, index, value)
         return scatter_reduce(x, dim, index, src, modes[reduce])
+    _dim_in(dim, x.ndim, "scatter")  # the dim is checked first, as in PyTorch
+    _tensors_only("scatter", (3, "index", index))
     if src is not None and src.dtype != x.dtype:
         raise RuntimeError(f"scatter(): expected src to have the dtype of input ({x.dtype}), got "
                            f"{src.dtype}; convert it first, e.g. src.to(input.dtype)")
@@ -311,7 +321,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     if reduce not in _SCATTER_REDUCES:
         raise RuntimeError(f"scatter_reduce(): reduce must be one of {_SCATTER_REDUCES}, got "
                            f"{reduce!r}")
+    _tensors_only("scatter_reduce", (3, "index", index), (4, "src", src))
     s = _t(src, "src")
+    _dim_in(dim, x.ndim, "scatter_reduce")  # the dim is checked first, as in PyTorch
     if s.dtype != x.dtype:
         raise RuntimeError(f"scatter_reduce(): expected src to have the dtype of input "
                            f"({x.dtype}), got {s.dtype}; convert it first, e.g. "
@@ -500,7 +512,7 @@ def __setitem__(self, index, value):
         self._data[idx] = v
     except IndexError as e:
         raise _index_error(e, self._data.shape) from None
-    except ValueError:
+    except (ValueError, TypeError):  # (NumPy's TypeError: a mask assignment of a 2-D value)
         raise _setitem_shape_error(self._data, idx, np.shape(v)) from None
     self._vc[0] += 1
 
@@ -634,20 +646,25 @@ def _norm_index(index, shape):
 
 def _check_masks(parts, shape):
     """A boolean mask must have the shape of the dims it indexes (NumPy accepts some others)."""
-    if builtins_any(p is Ellipsis for p in parts):
-        return
+    def consumed(p):  # how many dims of the input an index part uses
+        if p is None or p is Ellipsis or p is True or p is False:
+            return 0
+        if (isinstance(p, np.ndarray) or _is_device_array(p)) and p.dtype.kind == "b":
+            return p.ndim  # (a 0-d mask adds a dim, as None does)
+        return 1
+
     d = 0
-    for p in parts:
-        if p is None:
+    for i, p in enumerate(parts):
+        if p is Ellipsis:  # the dims it stands for: those the later parts do not use
+            d = builtins_max(d, len(shape) - builtins_sum(consumed(q) for q in parts[i + 1:]))
             continue
-        if (isinstance(p, np.ndarray) or _is_device_array(p)) and p.dtype.kind == "b" and p.ndim:
-            if tuple(p.shape) != tuple(shape[d:d + p.ndim]):
+        n = consumed(p)
+        if n and (isinstance(p, np.ndarray) or _is_device_array(p)) and p.dtype.kind == "b":
+            if tuple(p.shape) != tuple(shape[d:d + n]):
                 raise IndexError(f"The shape of the mask {list(p.shape)} at index {d} does not "
                                  f"match the shape of the indexed tensor {list(shape)}; give a "
-                                 f"mask of shape {list(shape[d:d + p.ndim])}")
-            d += p.ndim
-        else:
-            d += 1
+                                 f"mask of shape {list(shape[d:d + n])}")
+        d += n
 
 
 def _torch_adv_layout(out, shape):

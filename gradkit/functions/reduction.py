@@ -541,7 +541,10 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     x = _t(input)
     if x.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
-                         f"input with {x.ndim} dimensions")
+                           f"input with {x.ndim} dimensions")
+    if x.dtype.kind == "b":
+        raise RuntimeError("cov(): bool dtype is not supported for input; convert it first, e.g. "
+                           "x.float()")
     x = _float_operand(x)
     obs = x.reshape(1, -1) if x.ndim < 2 else x
     n = obs.shape[1]

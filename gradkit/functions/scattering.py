@@ -47,17 +47,20 @@ def _check_source(x, d, idx, src, name):
     xs = tuple(x.shape) if x.ndim else (1,)
     ss = tuple(src.shape) if src.ndim else (1,)
     if len(xs) != len(ss):
+        if name == "index_reduce" and src.ndim == 0:  # (PyTorch's dim check of the source)
+            raise IndexError(f"{name}(): Dimension specified as {d} but source has no dimensions "
+                             f"(a 0-d source of shape {tuple(src.shape)})")
         raise RuntimeError(f"{name}(): source and input must have the same number of dimensions, "
-                         f"got shapes {tuple(src.shape)} and {tuple(x.shape)}")
-    if ss[d] != idx.size:
-        exc = IndexError if name == "index_copy" else RuntimeError  # (PyTorch's types)
-        raise exc(f"{name}(): number of indices ({idx.size}) should be equal to "
-                  f"source.size(dim) ({ss[d]}) at dim {d} (source shape {tuple(src.shape)})")
-    for k, (a, b) in enumerate(zip(xs, ss)):
+                           f"got shapes {tuple(src.shape)} and {tuple(x.shape)}")
+    for k, (a, b) in enumerate(zip(xs, ss)):  # the slice shapes first, then the count
         if k != d and a != b:
             raise RuntimeError(f"{name}(): source/destination tensor must have same slice shapes: "
                                f"input {tuple(x.shape)} and source {tuple(src.shape)} differ at "
                                f"dimension {k} ({a} vs {b})")
+    if ss[d] != idx.size:
+        exc = IndexError if name == "index_copy" else RuntimeError  # (PyTorch's types)
+        raise exc(f"{name}(): number of indices ({idx.size}) should be equal to "
+                  f"source.size(dim) ({ss[d]}) at dim {d} (source shape {tuple(src.shape)})")
 
 
 def _full(x, d, idx, src_shape):
@@ -74,13 +77,13 @@ def index_copy(input, dim, index, source):
     (a repeated index keeps the last copy)."""
     _tensors_only("index_copy", (3, "index", index), (4, "source", source))
     x, src = _t(input), _t(source, "source")
+    if src.dtype != x.dtype:  # before the shapes, as PyTorch
+        raise RuntimeError(f"index_copy(): self and source expected to have the same dtype, got "
+                           f"{x.dtype} and {src.dtype}")
     if src.ndim == 0 and index.numel() != 1:
         raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
                          f"(got {index.numel()})")
     d, idx = _vector_index(x, dim, index, "index_copy", src)
-    if src.dtype != x.dtype:
-        raise RuntimeError(f"index_copy(): self and source expected to have the same dtype, got "
-                           f"{x.dtype} and {src.dtype}")
     if x.ndim == 0:
         return src.reshape(()).clone() if idx.size else x.clone()
     return scatter(x, d, _full(x, d, idx, tuple(src.shape)), src)
@@ -110,6 +113,7 @@ def index_fill(input, dim, index, value):
 def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     """Reduce the slices of ``source`` into ``input`` at ``index`` along ``dim`` with
     ``reduce`` in ``'prod'``, ``'mean'``, ``'amax'``, ``'amin'``."""
+    _tensors_only("index_reduce", (3, "index", index), (4, "source", source))
     x, src = _t(input), _t(source, "source")
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce(): reduce argument must be either prod, mean, amax or "
@@ -281,6 +285,7 @@ def select_scatter(input, src, dim, index):
 @declare()
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     """``input`` with ``src`` embedded at ``start:end:step`` along ``dim``."""
+    _tensors_only("slice_scatter", (2, "src", src))
     x = _t(input)
     if x.ndim == 0:
         raise IndexError("slice_scatter(): slice() cannot be applied to a 0-dim tensor")

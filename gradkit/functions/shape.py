@@ -187,7 +187,9 @@ def t(input):
 @declare()
 def flatten(input, start_dim=0, end_dim=-1):
     x = _t(input)
-    if x.ndim == 0:
+    if x.ndim == 0:  # dims 0 and -1 only, as PyTorch
+        _dim_in(start_dim, 0, "flatten")
+        _dim_in(end_dim, 0, "flatten")
         return reshape(x, 1)
     s, e = _dim_in(start_dim, x.ndim, "flatten"), _dim_in(end_dim, x.ndim, "flatten")
     if s > e:
@@ -337,13 +339,14 @@ def stack(tensors, dim=0):
     """Stack along a new dimension ``dim``."""
     tensors = _cat_prepare(tensors, dim, "stack")
     ref = tensors[0].shape
+    d = _dim_in(dim, len(ref) + 1, "stack")  # the dim first (against the first tensor's rank)
     for i, x in enumerate(tensors):
         if x.shape != ref:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {tuple(ref)} at entry 0 and "
                 f"{tuple(x.shape)} at entry {i}"
             )
-    return apply(S.STACK, tensors, (_wrap_dim(dim, len(ref) + 1),))
+    return apply(S.STACK, tensors, (d,))
 
 
 def _slice_along(x, d, start, stop):
@@ -849,6 +852,9 @@ def vander(x, N=None, increasing=False):
     """The Vandermonde matrix of the 1-D ``x``: columns ``x**(N-1), ..., x, 1`` (reversed with
     ``increasing=True``); integers compute in int64, as PyTorch."""
     v = _t(x, "x")
+    if v.dtype.kind == "b":
+        raise RuntimeError("vander(): supports floating point, complex, and integer tensors, but "
+                           "got Bool; convert it first, e.g. x.int()")
     if v.ndim != 1:
         raise RuntimeError(f"vander(): x must be a one-dimensional tensor, got shape "
                            f"{tuple(v.shape)}")

@@ -463,9 +463,9 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
     ``bins`` equal bins over ``range`` (the data's range by default), or in the bins whose
     edges are the 1-D tensor ``bins``."""
     x = _t(input)
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"histogram(): input must be a floating point tensor, got "
-                           f"{x.dtype}")
+    if x._data.dtype.kind != "f" or x._data.dtype.itemsize < 4:
+        _not_implemented("histogram_cpu", x, "histogram() takes float or double tensors: "
+                         "convert with .float()")
     a = to_host(x._data).reshape(-1)
     w = None
     if weight is not None:
@@ -495,6 +495,9 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
             lo, hi = float(a.min()), float(a.max())
         else:
             lo, hi = 0.0, 0.0
+        if not (np.isfinite(lo) and np.isfinite(hi)):  # NaN or inf in the data or the range
+            raise RuntimeError(f"histogram(): the range [{lo}, {hi}] is not finite; give a "
+                               f"finite range= (or drop the non-finite elements)")
         if lo > hi:
             raise RuntimeError(f"histogram(): min should not exceed max, got min={lo}, max={hi}")
         if lo == hi:
