@@ -179,7 +179,8 @@ def write_inplace(self, res, name):
 def _check_out_dtype(rule, res, out, name):
     """The ``out=`` tensor's dtype against the op's rule (``declare(out=...)``): ``"cast"`` the
     result casts into it (PyTorch's ``canCast``), ``"same"`` it is the result's dtype,
-    ``"cat"`` as "cast" with torch.cat's TypeError, ``"any"`` every dtype, or a function
+    ``"cat"`` as "cast" with torch.cat's TypeError, ``"any"`` every dtype (``"dtype"`` too:
+    the op then computes in ``out``'s dtype, its ``dtype=`` argument), or a function
     ``rule(res, out, name)`` that raises."""
     if rule == "cast":
         _check_cast(res, out._data.dtype, name + "()")
@@ -192,7 +193,7 @@ def _check_out_dtype(rule, res, out, name):
             raise TypeError(f"{name}(): input types can't be cast to the desired output type "
                             f"{_dtype_name(out._data.dtype)} (inputs {res.dtype}, out "
                             f"{out.dtype}); pass an out of a dtype they cast to")
-    elif rule != "any":
+    elif rule not in ("any", "dtype"):
         rule(res, out, name)
 
 
@@ -203,11 +204,14 @@ def out_bool_or_byte(res, out, name):
                            f"a bool out")
 
 
-def out_not_bool(res, out, name):
-    """cumsum/cumprod: any dtype but bool (PyTorch has no bool kernel for them)."""
-    if out._data.dtype == np.bool_:
-        raise NotImplementedError(f'"{name}_out_cpu" not implemented for \'Bool\'; pass an out '
-                                  f"of a numeric dtype")
+def out_not_bool(name):
+    """A check before cumsum/cumprod run: an ``out`` of any dtype but bool (PyTorch has no bool
+    kernel for them)."""
+    def before(out, args):
+        if isinstance(out, Tensor) and out._data.dtype == np.bool_:
+            raise NotImplementedError(f'"{name}_out_cpu" not implemented for \'Bool\'; pass an '
+                                      f"out of a numeric dtype")
+    return before
 
 
 def out_floating(res, out, name):
@@ -332,9 +336,12 @@ def _out_face(decl, name):
     params += ([] if star else ["*"]) + ["out=None"] + kw
     rule, before = _OUT_RULES.get(decl.name, ("cast", None))
     pre = "if out is not None: _before(out, locals())\n    " if before is not None else ""
+    if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
+        pre += ("if dtype is None and isinstance(out, _Tensor): dtype = out.dtype\n    ")
     body = (f"{pre}r = _impl({', '.join(call)})\n    "
             f"return r if out is None else _write_out(out, r, {name!r}, _rule)")
-    ns = dict(defaults, _impl=decl.impl, _write_out=write_out, _rule=rule, _before=before)
+    ns = dict(defaults, _impl=decl.impl, _write_out=write_out, _rule=rule, _before=before,
+              _Tensor=Tensor)
     return _compile(name, params, body, ns, decl.impl)
 
 

@@ -94,7 +94,7 @@ def _reduce_args(x, dim, name="reduction"):
     return None if x.ndim == 0 else axis
 
 
-@declare(out=("any", out_needs("dim")))
+@declare(out=("dtype", out_needs("dim")))
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     x = _t(input)
     if dtype is not None:
@@ -123,7 +123,7 @@ def _int64_accumulator(x):
     return x.to(_dtype.int64) if x.dtype.kind in "biu" and x.dtype != np.int64 else x
 
 
-@declare(out=("any", out_needs("dim")))
+@declare(out=("dtype", out_needs("dim")))
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     x = _t(input)
     x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
@@ -348,7 +348,7 @@ def logsumexp(input, dim, keepdim=False):
     return apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim, "logsumexp"), keepdim, x._data.shape))
 
 
-@declare(inplace=True, out=out_not_bool)
+@declare(inplace=True, out=("dtype", out_not_bool("cumsum")))
 def cumsum(input, dim, *, dtype=None):
     x = _t(input)
     x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
@@ -384,7 +384,7 @@ def trace(input):
     return sum(diagonal(x))
 
 
-@declare(inplace=True, out=out_not_bool)
+@declare(inplace=True, out=("dtype", out_not_bool("cumprod")))
 def cumprod(input, dim, *, dtype=None):
     """Cumulative product along ``dim`` (integers accumulate in int64); exact gradients with
     zeros in the input."""

@@ -700,9 +700,9 @@ def rot90(input, k=1, dims=(0, 1)):
     if x.ndim < 2:
         raise RuntimeError(f"rot90(): expected a tensor with at least 2 dimensions, got shape "
                          f"{tuple(x.shape)}")
-    if dims[0] == dims[1] or builtins_abs(dims[0] - dims[1]) == x.ndim:  # before the range
-        raise RuntimeError(f"rot90(): the two dims must be different, got {dims}")
     d0, d1 = _dim_in(dims[0], x.ndim, "rot90"), _dim_in(dims[1], x.ndim, "rot90")
+    if d0 == d1:
+        raise RuntimeError(f"rot90(): the two dims must be different, got {dims}")
     k %= 4
     if k == 1:
         return flip(x, d1).transpose(d0, d1)
@@ -852,9 +852,6 @@ def vander(x, N=None, increasing=False):
     """The Vandermonde matrix of the 1-D ``x``: columns ``x**(N-1), ..., x, 1`` (reversed with
     ``increasing=True``); integers compute in int64, as PyTorch."""
     v = _t(x, "x")
-    if v.dtype.kind == "b":
-        raise RuntimeError("vander(): supports floating point, complex, and integer tensors, but "
-                           "got Bool; convert it first, e.g. x.int()")
     if v.ndim != 1:
         raise RuntimeError(f"vander(): x must be a one-dimensional tensor, got shape "
                            f"{tuple(v.shape)}")
