@@ -335,7 +335,10 @@ class Tensor:
     def contiguous(self) -> "Tensor":
         if self._data.flags.c_contiguous:
             return self
-        return self.clone()
+        from ..ops.memory import CLONE  # a row-major copy (clone() keeps a transposed order)
+        from .record import apply1  # (record imports this module)
+
+        return apply1(CLONE, self)
 
     def item(self):
         if self._data.size != 1:

@@ -5,8 +5,9 @@ Where to find an op (``gradkit.X``, ``Tensor.X``, ``Tensor.X_``, ``gradkit.X(...
 ==============  ===================================================================
 file            what it declares
 ==============  ===================================================================
-elementwise     arithmetic (and its operators), exp/log, trigonometry, rounding,
-                clamp, where, lerp, ...
+elementwise     arithmetic (and its in-place operators), exp/log, trigonometry,
+                rounding, clamp, where, lerp, ...
+operators       the Tensor arithmetic operators (x + y, x ** y, x % y, -x, ...)
 comparison      eq/lt/..., isnan/isfinite, isclose, logical and bitwise ops
 reduction       sum, mean, prod, max/min, var/std, norm, logsumexp, softmax, scans
 products        matmul, mm, bmm, dot, outer, einsum, tensordot, kron, cdist
@@ -30,7 +31,7 @@ the implementations (no ``out=``), for gradkit's own use; ``gradkit.X`` is the p
 """
 
 from . import comparison, elementwise, indexing, memory, products, random, reduction, shape
-from . import bitwise, joining, scattering, sorting, sparse, special
+from . import bitwise, joining, operators, scattering, sorting, sparse, special
 from ._registry import REGISTRY, install, public_functions, special_functions, tensor_method
 from .bitwise import *  # noqa: F403
 from .comparison import *  # noqa: F403

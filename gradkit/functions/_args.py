@@ -20,17 +20,59 @@ from .._tensor.tensor import (
 )
 
 __all__ = [
-    "_binary", "_check_number", "_const_like", "_dim_in", "_dims_tuple", "_div_operands",
+    "_binary", "_check_fill_value", "_check_number", "_const_like", "_dim_in", "_dims_tuple",
+    "_div_operands",
     "_float_operand", "_int_arg", "_norm_axis", "_on_device_of", "_operands", "_promoted3",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
-    "_t", "_tensors_only", "_wrap_dim", "_wrap_int_scalar", "_xp", "builtins_abs",
-    "builtins_any", "builtins_max", "builtins_min", "builtins_sum",
+    "_not_implemented", "_t", "_tensors_only", "_type_name", "_wrap_dim", "_wrap_int_scalar",
+    "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min", "builtins_sum",
 ]
 
 builtins_sum, builtins_max, builtins_abs = _builtins.sum, _builtins.max, _builtins.abs
 builtins_min = _builtins.min
 builtins_any = _builtins.any
 _ndarray = np.ndarray
+
+
+_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+                "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double",
+                "bfloat16": "BFloat16", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _type_name(x):
+    """PyTorch's name of a tensor's (or a dtype's) scalar type: ``Long``, ``Half``, ``Bool``."""
+    dt = x._data.dtype if isinstance(x, Tensor) else x
+    name = str(dt).replace("gradkit.", "")
+    return _TORCH_NAMES.get(name, name)
+
+
+def _not_implemented(fn, x, what=""):
+    """PyTorch's NotImplementedError of a kernel without ``x``'s dtype (``"bincount_cpu" not
+    implemented for 'Float'``), with what the op takes."""
+    raise NotImplementedError(f'"{fn}" not implemented for \'{_type_name(x)}\'' +
+                              (f"; {what}" if what else ""))
+
+
+def _check_fill_value(value, dt, fn):
+    """A Python number written into a tensor of dtype ``dt`` (masked_fill, index_fill) must be
+    representable, as PyTorch's checked conversion: integers in range (unsigned types also take
+    down to ``-max``, which wraps), finite for integers; a float16 value within its range."""
+    if not isinstance(value, (int, float, np.number)) or isinstance(value, (bool, np.bool_)):
+        return
+    dt = np.dtype(dt)
+    if dt.kind == "b":
+        return
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        lo = -int(info.max) if dt.kind == "u" else int(info.min)
+        ok = np.isfinite(value) and lo <= value <= int(info.max)
+    elif dt.kind == "f":
+        ok = not np.isfinite(value) or _builtins.abs(value) <= float(np.finfo(dt).max)
+    else:
+        ok = True
+    if not ok:
+        raise RuntimeError(f"{fn}(): value cannot be converted to type {dt} without overflow "
+                           f"(got {value!r}); pass a value in the tensor's range")
 
 
 def _t(x, name="input"):

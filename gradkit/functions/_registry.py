@@ -39,7 +39,8 @@ from .._tensor.tensor import Tensor
 from ..autograd import grad_mode
 from ..ops.memory import COPY_FROM
 
-__all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "public_functions",
+__all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "out_bool_or_byte",
+           "out_floating", "out_needs", "out_not_bool", "out_tuple", "public_functions",
            "special_functions", "tensor_method", "write_inplace", "write_out"]
 
 
@@ -67,6 +68,8 @@ class Declaration:
         return f"Declaration({self.name!r}, kind={self.kind!r}, faces={faces})"
 
 
+# name -> (dtype rule, check before the op runs) of an op's out= face (see write_out)
+_OUT_RULES: dict = {}
 # name -> Declaration, in declaration order (grouped by kind)
 REGISTRY: dict[str, Declaration] = {}
 # Tensor-only methods and operators: name -> (function, kind)
@@ -87,7 +90,10 @@ def declare(fn=None, *, name=None, function=True, method=True, inplace=None, out
         method: a ``Tensor.<name>`` method face.
         inplace: ``None`` (no ``Tensor.<name>_``), ``True`` (generated), an ``Op`` (written through
             that primitive) or a function ``(self, *args)`` used as the in-place method.
-        out: the function face takes ``out=``.
+        out: the function face takes ``out=``: ``True`` (the result casts into ``out`` as
+            PyTorch's ``canCast`` allows), or the rule for ``out``'s dtype (``"same"``,
+            ``"any"``, ``"cat"``, a function; see ``_check_out_dtype``), or ``(rule, before)``
+            with ``before(out, args)`` a check run before the op (``out_tuple``, ``out_needs``).
         aliases: other names for every face; ``"special:name"`` only in ``gradkit.special``.
         differentiable: whether gradients flow through the op (tests check them when True).
 
@@ -100,9 +106,12 @@ def declare(fn=None, *, name=None, function=True, method=True, inplace=None, out
         if op_name in REGISTRY:
             raise ValueError(f"declare: the op {op_name!r} is declared twice "
                              f"({REGISTRY[op_name].kind} and {_kind_of(f)})")
+        if out is not True and out is not False:  # a rule for the out= tensor's dtype
+            rule, before = out if isinstance(out, tuple) else (out, None)
+            _OUT_RULES[op_name] = ("cast" if rule is True else rule, before)
         REGISTRY[op_name] = Declaration(
             op_name, f, _kind_of(f), function=function, method=method, inplace=inplace,
-            out=out, aliases=tuple(aliases), differentiable=differentiable)
+            out=bool(out), aliases=tuple(aliases), differentiable=differentiable)
         return f
 
     return register if fn is None else register(fn)
@@ -167,7 +176,78 @@ def write_inplace(self, res, name):
     return self
 
 
-def write_out(out, res, name):
+def _check_out_dtype(rule, res, out, name):
+    """The ``out=`` tensor's dtype against the op's rule (``declare(out=...)``): ``"cast"`` the
+    result casts into it (PyTorch's ``canCast``), ``"same"`` it is the result's dtype,
+    ``"cat"`` as "cast" with torch.cat's TypeError, ``"any"`` every dtype (``"dtype"`` too:
+    the op then computes in ``out``'s dtype, its ``dtype=`` argument), or a function
+    ``rule(res, out, name)`` that raises."""
+    if rule == "cast":
+        _check_cast(res, out._data.dtype, name + "()")
+    elif rule == "same":
+        raise RuntimeError(
+            f"{name}(): expected out to have dtype {res.dtype} (the result's), got {out.dtype}; "
+            f"pass an out of that dtype or drop out= and convert the result")
+    elif rule == "cat":
+        if not _can_cast(res._data.dtype, out._data.dtype):
+            raise TypeError(f"{name}(): input types can't be cast to the desired output type "
+                            f"{_dtype_name(out._data.dtype)} (inputs {res.dtype}, out "
+                            f"{out.dtype}); pass an out of a dtype they cast to")
+    elif rule not in ("any", "dtype"):
+        rule(res, out, name)
+
+
+def out_bool_or_byte(res, out, name):
+    """any/all: a bool or uint8 ``out`` (PyTorch's rule for its logical reductions)."""
+    if out._data.dtype not in (np.bool_, np.uint8):
+        raise RuntimeError(f"{name} only supports bool tensor for result, got: {out.dtype}; pass "
+                           f"a bool out")
+
+
+def out_not_bool(name):
+    """A check before cumsum/cumprod run: an ``out`` of any dtype but bool (PyTorch has no bool
+    kernel for them)."""
+    def before(out, args):
+        if isinstance(out, Tensor) and out._data.dtype == np.bool_:
+            raise NotImplementedError(f'"{name}_out_cpu" not implemented for \'Bool\'; pass an '
+                                      f"out of a numeric dtype")
+    return before
+
+
+def out_floating(res, out, name):
+    """nansum/nanmean of floats: a floating ``out`` (PyTorch's kernel has no integral one)."""
+    if res._data.dtype.kind == "f" and out._data.dtype.kind != "f":
+        raise NotImplementedError(f'"nansum_cpu" not implemented for \'{_dtype_name(out.dtype)}\''
+                                  f"; pass a floating out")
+
+
+def out_tuple(n, dim=None):
+    """A check before the op runs: ``out`` must be a tuple of ``n`` Tensors (the values and
+    indices of sort, kthvalue, ...) -- where ``dim`` names the argument whose presence makes
+    the result a tuple (max, min), only when it is given."""
+    def before(out, args):
+        if dim is not None and args.get(dim) is None:
+            if isinstance(out, (tuple, list)):
+                raise TypeError(f"argument 'out' must be Tensor without '{dim}', not a "
+                                f"{type(out).__name__}")
+            return
+        if not isinstance(out, (tuple, list)):
+            raise TypeError(f"argument 'out' must be tuple of Tensors, not "
+                            f"{type(out).__name__}" + (f" (with '{dim}' given)" if dim else ""))
+    return before
+
+
+def out_needs(arg):
+    """A check before the op runs: ``out=`` only with ``arg`` given (PyTorch's sum and prod
+    have no ``out=`` form without ``dim``)."""
+    def before(out, args):
+        if args.get(arg) is None:
+            raise TypeError(f"received an invalid combination of arguments: out= needs "
+                            f"'{arg}' (there is no form without it); pass {arg}= too")
+    return before
+
+
+def write_out(out, res, name, rule="cast"):
     """Write ``res`` into the ``out=`` tensor(s) as PyTorch does and return ``out``."""
     if isinstance(res, tuple):
         if not isinstance(out, (tuple, list)) or len(out) != len(res):
@@ -175,7 +255,7 @@ def write_out(out, res, name):
                 f"{name}(): argument 'out' must be a tuple of {len(res)} Tensors, got "
                 f"{type(out).__name__}"
             )
-        written = tuple(write_out(o, r, name) for o, r in zip(out, res))
+        written = tuple(write_out(o, r, name, rule) for o, r in zip(out, res))
         return type(res)(*written) if hasattr(res, "_fields") else written
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
@@ -190,7 +270,7 @@ def write_out(out, res, name):
         raise RuntimeError(
             f"{name}(): expected out on {res.device} (the inputs' device), got {out.device}")
     if data.dtype != out._data.dtype:
-        _check_cast(res, out._data.dtype, name + "()")
+        _check_out_dtype(rule, res, out, name)
         data = data.astype(out._data.dtype)
     if data.shape != out._data.shape:
         if out._data.size:
@@ -254,9 +334,14 @@ def _out_face(decl, name):
     kw = [p for p in params if p.startswith("**")]
     params = [p for p in params if not p.startswith("**")]
     params += ([] if star else ["*"]) + ["out=None"] + kw
-    body = (f"r = _impl({', '.join(call)})\n    "
-            f"return r if out is None else _write_out(out, r, {name!r})")
-    ns = dict(defaults, _impl=decl.impl, _write_out=write_out)
+    rule, before = _OUT_RULES.get(decl.name, ("cast", None))
+    pre = "if out is not None: _before(out, locals())\n    " if before is not None else ""
+    if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
+        pre += ("if dtype is None and isinstance(out, _Tensor): dtype = out.dtype\n    ")
+    body = (f"{pre}r = _impl({', '.join(call)})\n    "
+            f"return r if out is None else _write_out(out, r, {name!r}, _rule)")
+    ns = dict(defaults, _impl=decl.impl, _write_out=write_out, _rule=rule, _before=before,
+              _Tensor=Tensor)
     return _compile(name, params, body, ns, decl.impl)
 
 

@@ -80,7 +80,7 @@ def bitwise_xor(input, other):
     return _result(ref, a ^ b, rt)
 
 
-@declare(inplace=True, out=True, differentiable=False)
+@declare(inplace=True, out="same", differentiable=False)
 def bitwise_not(input):
     x = _t(input)
     if x.dtype.kind not in "iub":
@@ -139,8 +139,12 @@ def _shift_op(input, other, left):
     # the operators accept bool tensors (PyTorch promotes them to the other operand's integer
     # type: True << 1 is 2); the functions do not
     if isinstance(input, Tensor) and input.dtype.kind == "b":
-        input = input.to(np.dtype(np.int64)) if not isinstance(other, Tensor) or \
-            other.dtype.kind == "b" else input.to(other.dtype)
+        if isinstance(other, (bool, np.bool_)) or isinstance(other, Tensor) and \
+                other.dtype.kind == "b":  # bool << bool: PyTorch has no kernel
+            raise NotImplementedError(f'"{"lshift" if left else "rshift"}_cpu" not implemented '
+                                      f"for 'Bool': shift integers (convert with .long())")
+        input = input.to(np.dtype(np.int64)) if not isinstance(other, Tensor) else \
+            input.to(other.dtype)
     if left:
         return bitwise_left_shift(input, other)
     return bitwise_right_shift(input, other)

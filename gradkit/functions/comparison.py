@@ -110,12 +110,12 @@ def isfinite(input):
     return wrap(np.isfinite(_t(input)._data))
 
 
-@declare(out=True, differentiable=False)
+@declare(out="same", differentiable=False)
 def isposinf(input):
     return wrap(np.isposinf(_t(input)._data))
 
 
-@declare(out=True, differentiable=False)
+@declare(out="same", differentiable=False)
 def isneginf(input):
     return wrap(np.isneginf(_t(input)._data))
 
@@ -128,7 +128,7 @@ def isreal(input):
                                                                      np.ones(d.shape, bool)))
 
 
-@declare(method=False, out=True, differentiable=False)
+@declare(method=False, out="same", differentiable=False)
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """True where an element of ``elements`` is in ``test_elements``; either may be a number."""
     if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):

@@ -16,10 +16,8 @@ from .._tensor.record import (
     apply,
     apply1,
     apply2,
-    apply_scalar,
     check_broadcast,
     inplace,
-    scalar_result,
 )
 from .._tensor.tensor import Tensor, wrap
 from ..autograd.graph import present
@@ -29,14 +27,16 @@ from ._args import (
     _binary,
     _check_number,
     _const_like,
-    _div_operands,
     _float_operand,
+    _not_implemented,
     _operands,
     _promoted3,
     _rbinary,
     _same_device,
     _scalar_or_tensor,
     _t,
+    _tensors_only,
+    _type_name,
     _xp,
 )
 from ._registry import _check_cast, declare, tensor_method, write_inplace
@@ -111,6 +111,7 @@ def div_(self, other, *, rounding_mode=None):
 
 
 def pow_(self, exponent):
+    _inplace_dtype(self, exponent, "pow_")
     return inplace(self, E.POW, exponent)
 
 
@@ -128,7 +129,21 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
     return add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
 
 
+def _check_lerp(input, end, weight):
+    _tensors_only("lerp", (1, "input", input), (2, "end", end))
+    for name, v in (("end", end), ("weight", weight)):
+        if isinstance(v, Tensor) and v.dtype != input.dtype:
+            raise RuntimeError(f"lerp(): expected dtype {input.dtype} for `{name}` but got dtype "
+                               f"{v.dtype}; convert it first, e.g. {name}.to(input.dtype)")
+    if not isinstance(weight, Tensor):
+        _check_number(weight, "lerp", "weight")
+    if input._data.dtype.kind != "f":
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        _not_implemented(kernel, input, "lerp() takes floating tensors: convert with .float()")
+
+
 def lerp_(self, end, weight):
+    _check_lerp(self, end, weight)
     return add_(self, (end - self) * weight)
 
 
@@ -158,6 +173,7 @@ def __itruediv__(self, other):
 
 @tensor_method()
 def __ipow__(self, other):
+    _inplace_dtype(self, other, "pow_")
     return inplace(self, E.POW, other)
 
 
@@ -288,7 +304,10 @@ declare(sigmoid, inplace=E.SIGMOID, out=True, aliases=("special:expit",))
 
 @declare(inplace=E.RELU)
 def relu(input):
-    return apply1(E.RELU, _t(input))
+    x = _t(input)
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu; convert first, e.g. x.int()")
+    return apply1(E.RELU, x)
 
 
 @declare(inplace=True, out=True, aliases=("special:erf",))
@@ -307,12 +326,12 @@ def reciprocal(input):
     return apply1(E.RECIPROCAL, _float_operand(_t(input)))
 
 
-@declare(inplace=E.ABS, out=True, aliases=("absolute",))
+@declare(inplace=E.ABS, out="same", aliases=("absolute",))
 def abs(input):
     return apply1(E.ABS, _t(input))
 
 
-@declare(inplace=E.NEG, out=True, aliases=("negative",))
+@declare(inplace=E.NEG, out="same", aliases=("negative",))
 def neg(input):
     x = _t(input)
     if x._data.dtype.kind == "b":
@@ -359,12 +378,12 @@ def _rounded(op, input, other, name, params=()):
     dtype; an integer division by zero raises (NumPy would give 0 with a warning)."""
     a, b = _operands(input, other, name)
     if a.dtype.kind in "iub":
-        if bool((to_host(b._data) == 0).any()):
-            raise RuntimeError(f"{name}: ZeroDivisionError (an integer division by zero)")
-        if a.dtype.kind == "b":
+        if a.dtype.kind == "b":  # (before the division by zero, as PyTorch)
             mode = params[0] if params else "floor"
             raise NotImplementedError(f'"div_{mode}_cpu" not implemented for \'Bool\'; convert '
                                       f"the operands with .long() first")
+        if bool((to_host(b._data) == 0).any()):
+            raise RuntimeError(f"{name}: ZeroDivisionError (an integer division by zero)")
         return wrap(E.rounded_div(_xp(a), a._data, b._data, params[0] if params else "floor"))
     return apply2(op, a, b, params)
 
@@ -376,12 +395,12 @@ def pow(input, exponent):
     return input ** exponent
 
 
-@declare(inplace=clamp_, out=True, aliases=("clip",))
+@declare(inplace=clamp_, out="same", aliases=("clip",))
 def clamp(input, min=None, max=None):
     """Clamp into ``[min, max]``; bounds may be numbers or Tensors (then differentiable)."""
     x = _t(input)
     if min is None and max is None:
-        raise ValueError("clamp(): at least one of 'min' or 'max' must not be None")
+        raise RuntimeError("clamp(): at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         if min is not None:
             x = maximum(x, min)
@@ -423,7 +442,7 @@ def minimum(input, other):
     return _apply2_named(E.MINIMUM, a, b, "minimum")
 
 
-@declare(method=False, out=True)
+@declare(method=False, out="same")
 def where(condition, input=None, other=None):
     """``input`` where ``condition`` else ``other``; either may be a number. With one argument,
     the indices where ``condition`` is true (like ``nonzero(as_tuple=True)``)."""
@@ -432,6 +451,9 @@ def where(condition, input=None, other=None):
         return tuple(wrap(i) for i in cond._data.nonzero())
     c = cond._data
     if c.dtype.kind != "b":
+        if c.dtype != np.uint8:  # (uint8 is taken, deprecated, as in PyTorch)
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {_type_name(cond)}; compare first, e.g. x > 0")
         c = c.astype(bool)
     a = _scalar_or_tensor(input)
     b = _scalar_or_tensor(other)
@@ -500,25 +522,25 @@ def _zero_grad_op(name):
 
 
 floor = _zero_grad_op("floor")
-declare(floor, inplace=True, out=True, differentiable=False)
+declare(floor, inplace=True, out="same", differentiable=False)
 
 
 ceil = _zero_grad_op("ceil")
-declare(ceil, inplace=True, out=True, differentiable=False)
+declare(ceil, inplace=True, out="same", differentiable=False)
 
 
 trunc = _zero_grad_op("trunc")
-declare(trunc, inplace=True, out=True, aliases=("fix",), differentiable=False)
+declare(trunc, inplace=True, out="same", aliases=("fix",), differentiable=False)
 
 
 sign = _zero_grad_op("sign")
-declare(sign, inplace=True, out=True, differentiable=False)
+declare(sign, inplace=True, out="same", differentiable=False)
 
 
 _round_half_even = _zero_grad_op("round")
 
 
-@declare(inplace=True, out=True, aliases=("special:round",), differentiable=False)
+@declare(inplace=True, out="same", aliases=("special:round",), differentiable=False)
 def round(input, *, decimals=0):
     if decimals:
         scale = 10.0 ** decimals
@@ -528,6 +550,9 @@ def round(input, *, decimals=0):
 
 @declare(inplace=lerp_, out=True)
 def lerp(input, end, weight):
+    """``input + weight * (end - input)``: ``end`` (and a Tensor ``weight``) of ``input``'s
+    floating dtype, as PyTorch requires."""
+    _check_lerp(input, end, weight)
     return present(input + (end - input) * weight, "LerpBackward0",
                    (input, end) + ((weight,) if isinstance(weight, Tensor) else ()))
 
@@ -541,9 +566,10 @@ def addcmul(input, tensor1, tensor2, *, value=1):
     return x + t1 * t2 * value if value != 1 else x + t1 * t2
 
 
-def _float_pair(input, other, fn, scalars=False):
+def _float_pair(input, other, fn, scalars=False, kernel=None):
     """Both operands as one floating dtype (PyTorch's promotion; integers become the default
-    float). Python numbers are allowed when ``scalars``."""
+    float, or raise NotImplementedError naming ``kernel`` for ops PyTorch has no integral
+    kernel of). Python numbers are allowed when ``scalars``."""
     if scalars and not isinstance(input, Tensor) and isinstance(other, Tensor):
         a = _scalar_or_tensor(input)
         b = other
@@ -560,14 +586,16 @@ def _float_pair(input, other, fn, scalars=False):
             raise TypeError(f"{fn}(): expected a Tensor or a number, got {type(num).__name__}")
         rt = _dtype.scalar_result_dtype(t_.dtype, num)
     if rt.kind != "f":
+        if kernel is not None:
+            _not_implemented(kernel, rt, f"{fn}() takes floating tensors: convert with .float()")
         rt = _dtype.get_default_dtype()
     a = a.to(rt) if isinstance(a, Tensor) and a.dtype != rt else a
     b = b.to(rt) if isinstance(b, Tensor) and b.dtype != rt else b
     return a, b
 
 
-def _binary_float_op(op, input, other, fn, params=()):
-    a, b = _float_pair(input, other, fn)
+def _binary_float_op(op, input, other, fn, params=(), kernel=None):
+    a, b = _float_pair(input, other, fn, kernel=kernel)
     try:
         return apply2(op, a, b, params)
     except ValueError:
@@ -584,19 +612,21 @@ def atan2(input, other):
 @declare(inplace=True, out=True)
 def hypot(input, other):
     """``sqrt(input**2 + other**2)`` without overflow or underflow."""
-    return _binary_float_op(E.HYPOT, input, other, "hypot")
+    return _binary_float_op(E.HYPOT, input, other, "hypot", kernel="hypot_cpu")
 
 
 @declare(out=True)
 def logaddexp(input, other):
     """``log(exp(input) + exp(other))``, computed stably."""
-    return _binary_float_op(E.LOGADDEXP, input, other, "logaddexp", (False,))
+    return _binary_float_op(E.LOGADDEXP, input, other, "logaddexp", (False,),
+                            kernel="logaddexp_cpu")
 
 
 @declare(out=True)
 def logaddexp2(input, other):
     """``log2(2**input + 2**other)``, computed stably."""
-    return _binary_float_op(E.LOGADDEXP, input, other, "logaddexp2", (True,))
+    return _binary_float_op(E.LOGADDEXP, input, other, "logaddexp2", (True,),
+                            kernel="logaddexp2_cpu")
 
 
 @declare(inplace=True, out=True, aliases=("special:xlogy",))
@@ -634,7 +664,7 @@ def sinc(input):
     return where(small, taylor, sin(far) / far)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the
     largest and lowest finite values of the dtype). The gradient is 0 at replaced elements."""
@@ -667,6 +697,9 @@ def _modulo(op, input, other, name):
     """``fmod``/``remainder``: PyTorch's dtype promotion; an integer division by zero raises
     (NumPy would give 0 with a warning)."""
     x = _t(input)
+    if x.dtype.kind == "b" and (isinstance(other, (bool, np.bool_)) or isinstance(other, Tensor)
+                                and other.dtype.kind == "b"):
+        _not_implemented(f"{name}_cpu", x, "convert the operands first, e.g. x.long()")
     if x.dtype.kind in "iub":
         b = other._data if isinstance(other, Tensor) else other
         kind = b.dtype.kind if hasattr(b, "dtype") else ("f" if isinstance(b, float) else "i")
@@ -688,6 +721,8 @@ def remainder(input, other):
     ``input - floor(input / other) * other``; ``other`` may be a number."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor):  # remainder(3, t)
         _check_number(input, "remainder", "input")
+        if other.dtype.kind == "b" and isinstance(input, (bool, np.bool_)):
+            _not_implemented("remainder_cpu", other, "convert the operands first, e.g. x.long()")
         rt = _dtype.scalar_result_dtype(other.dtype, input)
         if rt.kind in "iub" and bool((np.asarray(to_host(other._data)) == 0).any()):
             raise RuntimeError("remainder: ZeroDivisionError (an integer division by zero)")
@@ -716,11 +751,11 @@ def _check_sub(a, b):
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
             "or `logical_xor()` operator instead."
         )
-    if (isinstance(a, Tensor) and ab) or (isinstance(b, Tensor) and bb):
+    if ab or bb:  # a Python bool counts too (``x - True``), as in PyTorch
         _not_bool()
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def frac(input):
     """The fractional part ``input - trunc(input)`` (sign of ``input``); gradient 1."""
     x = _t(input)
@@ -747,7 +782,7 @@ def copysign(input, other):
     return apply2(E.COPYSIGN, a, b)
 
 
-@declare(inplace=True, out=True, differentiable=False)
+@declare(inplace=True, out="same", differentiable=False)
 def heaviside(input, values):
     """The step function: 0 below 0, ``values`` at 0, 1 above. Both the same dtype (PyTorch);
     not differentiable (PyTorch raises)."""
@@ -770,7 +805,7 @@ def _float_power_(self, exponent):
     return write_inplace(self, float_power(self, exponent), "float_power_")
 
 
-@declare(inplace=_float_power_, out=True)
+@declare(inplace=_float_power_, out="same")
 def float_power(input, exponent):
     """``input ** exponent`` in float64, whatever the inputs' dtypes."""
     f64 = np.dtype(np.float64)
@@ -821,13 +856,13 @@ def fmin(input, other):
     return _fminmax(E.FMIN, input, other, "fmin")
 
 
-@declare(inplace=True, out=True, differentiable=False)
+@declare(inplace=True, out="same", differentiable=False)
 def sgn(input):
     """The sign of each element (for real tensors the same as :func:`sign`)."""
     return sign(input)
 
 
-@declare(out=True, differentiable=False)
+@declare(out="same", differentiable=False)
 def signbit(input):
     """True where the sign bit is set (negative numbers and -0.0)."""
     d = _t(input)._data
@@ -851,140 +886,13 @@ def rsub(input, other, *, alpha=1):
     return (x if alpha == 1 else x * alpha).__rsub__(other)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def clamp_min(input, min):
     """``clamp(input, min=min)``."""
     return present(clamp(input, min=min), "ClampMinBackward0", (input,), input)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def clamp_max(input, max):
     """``clamp(input, max=max)``."""
     return present(clamp(input, max=max), "ClampMaxBackward0", (input,), input)
-
-
-# ------------------------------------------------------------------ operators
-# ``a op number`` for a float Tensor is the most common op in user code: the scalar paths below
-# skip ``_binary``'s promotion checks and inline the forward (measured by bench_core's overhead).
-@tensor_method()
-def __add__(self, other):
-    t = type(other)  # a float Tensor and a Python number: skip _binary's checks
-    if t is float or t is int:
-        da = self._data
-        if type(da) is _ndarray and da.dtype.kind == "f":  # the op's forward, inlined
-            return scalar_result(_ADD, self, other, da, da + other)
-        if da.dtype.kind == "f":
-            return apply_scalar(_ADD, self, other)
-    return _binary(E.ADD, self, other, "add")
-
-
-@tensor_method()
-def __radd__(self, other):
-    return _rbinary(E.ADD, self, other, "add")
-
-
-@tensor_method()
-def __sub__(self, other):
-    t = type(other)  # a float Tensor and a Python number: skip _binary's checks
-    if t is float or t is int:
-        da = self._data
-        if type(da) is _ndarray and da.dtype.kind == "f":  # the op's forward, inlined
-            return scalar_result(_SUB, self, other, da, da - other)
-        if da.dtype.kind == "f":
-            return apply_scalar(_SUB, self, other)
-    _check_sub(self, other)
-    return _binary(E.SUB, self, other, "sub")
-
-
-@tensor_method()
-def __rsub__(self, other):
-    _check_sub(other, self)
-    return _rbinary(E.SUB, self, other, "sub")
-
-
-@tensor_method()
-def __mul__(self, other):
-    t = type(other)  # a float Tensor and a Python number: skip _binary's checks
-    if t is float or t is int:
-        da = self._data
-        if type(da) is _ndarray and da.dtype.kind == "f":  # the op's forward, inlined
-            return scalar_result(_MUL, self, other, da, da * other)
-        if da.dtype.kind == "f":
-            return apply_scalar(_MUL, self, other)
-    return _binary(E.MUL, self, other, "mul")
-
-
-@tensor_method()
-def __rmul__(self, other):
-    return _rbinary(E.MUL, self, other, "mul")
-
-
-@tensor_method()
-def __truediv__(self, other):
-    if self._data.dtype.kind != "f":
-        self, other = _div_operands(self, other)
-    return _binary(E.DIV, self, other, "div")
-
-
-@tensor_method()
-def __rtruediv__(self, other):
-    if self._data.dtype.kind != "f":
-        self, other = _div_operands(self, other)
-    return _rbinary(E.DIV, self, other, "div")
-
-
-@tensor_method()
-def __pow__(self, other):
-    return _binary(E.POW, self, other, "pow")
-
-
-@tensor_method()
-def __rpow__(self, other):
-    return _rbinary(E.POW, self, other, "pow")
-
-
-@tensor_method()
-def __neg__(self):
-    return neg(self)
-
-
-@tensor_method()
-def __pos__(self):
-    return positive(self)
-
-
-@tensor_method()
-def __abs__(self):
-    return apply1(E.ABS, self)
-
-# __matmul__ / __rmatmul__ are declared with matmul in products.py
-
-
-@tensor_method()
-def __floordiv__(self, other):
-    return floor_divide(self, other)
-
-
-@tensor_method()
-def __rfloordiv__(self, other):
-    return floor_divide(other, self)
-
-
-@tensor_method()
-def __ifloordiv__(self, other):
-    return write_inplace(self, floor_divide(self, other), "floor_divide_")
-
-
-@tensor_method()
-def __imod__(self, other):
-    return write_inplace(self, remainder(self, other), "remainder_")
-
-
-@tensor_method()
-def __mod__(self, other):
-    return remainder(self, other)
-
-
-@tensor_method()
-def __rmod__(self, other):
-    return remainder(other, self)

@@ -27,14 +27,18 @@ from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import shape as S
 from ._args import (
+    _check_fill_value,
     _const_like,
     _dim_in,
     _scalar_or_tensor,
     _t,
+    _tensors_only,
+    _type_name,
     _wrap_dim,
     _xp,
     builtins_any,
     builtins_max,
+    builtins_sum,
 )
 from ._registry import declare, tensor_method
 from .elementwise import where
@@ -55,9 +59,10 @@ def _index_array(index, name, x):
     return idx
 
 
-@declare(out=True)
+@declare(out="same")
 def gather(input, dim, index):
     """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (differentiable in ``input``)."""
+    _tensors_only("gather", (3, "index", index))
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
     idx = _index_array(index, "gather", x)
@@ -85,7 +90,9 @@ def gather(input, dim, index):
 @declare(inplace=True)
 def scatter_add(input, dim, index, src):
     """``input`` with ``src`` added at ``index`` along ``dim`` (repeated indices accumulate)."""
+    _tensors_only("scatter_add", (3, "index", index), (4, "src", src))
     x, s = _t(input), _t(src, "src")
+    _dim_in(dim, x.ndim, "scatter_add")  # the dim is checked first, as in PyTorch
     if s.dtype != x.dtype:
         raise RuntimeError(f"scatter_add(): expected src to have the dtype of input ({x.dtype}), "
                            f"got {s.dtype}; convert it first, e.g. src.to(input.dtype)")
@@ -101,10 +108,17 @@ def scatter_add(input, dim, index, src):
     return apply2(S.SCATTER_ADD, x, s, (d, idx, full, tuple(s.shape)))
 
 
-@declare(out=True)
+@declare(out="same")
 def index_select(input, dim, index):
+    _tensors_only("index_select", (3, "index", index))
     x = _t(input)
-    d = _wrap_dim(dim, x.ndim)
+    d = _dim_in(dim, x.ndim, "index_select")
+    if index.dtype not in (np.int32, np.int64):
+        raise RuntimeError(f"index_select(): Expected dtype int32 or int64 for index, got "
+                           f"{index.dtype}; convert it with .long()")
+    if x.ndim == 0 and index.numel() > 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                           f"{index.numel()} value(s)")
     idx = _index_array(index, "index_select", x)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
@@ -133,6 +147,7 @@ def masked_fill(input, mask, value):
             f"shape {tuple(x.shape)}"
         )
     v = value
+    _check_fill_value(v, x._data.dtype, "masked_fill")
     if isinstance(v, Tensor):
         if v.ndim != 0:
             raise RuntimeError(
@@ -151,7 +166,7 @@ def masked_fill(input, mask, value):
     return present(out, "MaskedFillBackward0", (x,), x)
 
 
-@declare(out=True, differentiable=False)
+@declare(out="same", differentiable=False)
 def nonzero(input, *, as_tuple=False):
     """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or (``as_tuple``) one
     1-D tensor per dimension. Not differentiable."""
@@ -252,6 +267,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         if src is None:
             src = _full_like_index(x, index, value)
         return scatter_reduce(x, dim, index, src, modes[reduce])
+    _dim_in(dim, x.ndim, "scatter")  # the dim is checked first, as in PyTorch
+    _tensors_only("scatter", (3, "index", index))
     if src is not None and src.dtype != x.dtype:
         raise RuntimeError(f"scatter(): expected src to have the dtype of input ({x.dtype}), got "
                            f"{src.dtype}; convert it first, e.g. src.to(input.dtype)")
@@ -304,7 +321,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     if reduce not in _SCATTER_REDUCES:
         raise RuntimeError(f"scatter_reduce(): reduce must be one of {_SCATTER_REDUCES}, got "
                            f"{reduce!r}")
+    _tensors_only("scatter_reduce", (3, "index", index), (4, "src", src))
     s = _t(src, "src")
+    _dim_in(dim, x.ndim, "scatter_reduce")  # the dim is checked first, as in PyTorch
     if s.dtype != x.dtype:
         raise RuntimeError(f"scatter_reduce(): expected src to have the dtype of input "
                            f"({x.dtype}), got {s.dtype}; convert it first, e.g. "
@@ -361,8 +380,9 @@ def _zeros_of(x, n):
     return wrap(_const_like(x, np.zeros(n, dtype=x.dtype)))
 
 
-@declare(out=True)
+@declare(out="same")
 def take_along_dim(input, indices, dim=None):
+    _tensors_only("take_along_dim", (2, "indices", indices))
     """Pick values along ``dim`` at ``indices`` (``input`` and ``indices`` broadcast in the
     other dimensions); with ``dim=None``, from the flattened input."""
     x = _t(input)
@@ -393,8 +413,14 @@ def take_along_dim(input, indices, dim=None):
 
 @declare(inplace=True)
 def index_add(input, dim, index, source, *, alpha=1):
-    """Add ``alpha * source`` into ``input`` at ``index`` along ``dim``."""
+    """Add ``alpha * source`` into ``input`` at ``index`` along ``dim`` (``source`` of
+    ``input``'s dtype, as PyTorch requires)."""
+    _tensors_only("index_add", (3, "index", index), (4, "source", source))
     x = _t(input)
+    if source.dtype != x.dtype:
+        raise RuntimeError(f"index_add_(): self ({_type_name(x)}) and source "
+                           f"({_type_name(source)}) must have the same scalar type; convert "
+                           f"source first, e.g. source.to(input.dtype)")
     from .scattering import _vector_index  # (scattering builds on this file)
 
     d, _ = _vector_index(x, dim, index, "index_add", _t(source, "source"))
@@ -432,6 +458,13 @@ def __setitem__(self, index, value):
         raise _index_error(e, self._data.shape) from None
     value = _scalar_or_tensor(value)
     vt = isinstance(value, Tensor)
+    if vt and value._data.dtype != self._data.dtype and _index_puts(index, value):
+        _check_in_range(self._data, idx)  # a bad index is reported first, as in PyTorch
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got "
+            f"{_type_name(self)} for the destination and {_type_name(value)} for the source "
+            f"(__setitem__ with an index tensor); convert the value first, e.g. "
+            f"value.to(x.dtype)")
     rg = self.requires_grad or (vt and value.requires_grad)
     if rg and grad_mode.STATE[0]:
         if self.grad_fn is None and self.requires_grad:
@@ -475,18 +508,37 @@ def __setitem__(self, index, value):
         v = np.asarray(v, dtype=np.int64).astype(self._data.dtype)  # wraps, as PyTorch
     if vt and type(v) is not type(self._data):  # copy across devices, as PyTorch does
         v = _to_namespace_of(v, self._data)
-    if vt and v.dtype.kind == "f" and self._data.dtype.kind in "iub":
-        raise RuntimeError(
-            f"__setitem__: can't assign a {value.dtype} tensor into a {self.dtype} tensor; "
-            f"convert the value first"
-        )
     try:
         self._data[idx] = v
     except IndexError as e:
         raise _index_error(e, self._data.shape) from None
-    except ValueError:
+    except (ValueError, TypeError):  # (NumPy's TypeError: a mask assignment of a 2-D value)
         raise _setitem_shape_error(self._data, idx, np.shape(v)) from None
     self._vc[0] += 1
+
+
+def _index_puts(index, value):
+    """Whether ``x[index] = value`` is PyTorch's ``index_put_`` (an index tensor or list, or a
+    Python bool beside other indices), which needs the value's dtype to be x's; a single bool
+    mask with a 0-d value is ``masked_fill`` and a plain index a ``copy_``, which cast."""
+    if type(index) is not tuple:
+        if isinstance(index, Tensor):
+            return index.ndim > 0 and not (index.dtype.kind == "b" and value.ndim == 0)
+        return isinstance(index, (list, np.ndarray))
+    for p in index:
+        if isinstance(p, Tensor):
+            if p.ndim or p.dtype.kind == "b":
+                return True
+        elif isinstance(p, (list, np.ndarray, bool, np.bool_)):
+            return True
+    return False
+
+
+def _check_in_range(data, idx):
+    try:  # on a zero-stride view: nothing is copied
+        np.broadcast_to(np.empty((), dtype=bool), data.shape)[idx]
+    except IndexError as e:
+        raise _index_error(e, data.shape) from None
 
 
 def _setitem_shape_error(data, idx, vshape):
@@ -594,20 +646,25 @@ def _norm_index(index, shape):
 
 def _check_masks(parts, shape):
     """A boolean mask must have the shape of the dims it indexes (NumPy accepts some others)."""
-    if builtins_any(p is Ellipsis for p in parts):
-        return
+    def consumed(p):  # how many dims of the input an index part uses
+        if p is None or p is Ellipsis or p is True or p is False:
+            return 0
+        if (isinstance(p, np.ndarray) or _is_device_array(p)) and p.dtype.kind == "b":
+            return p.ndim  # (a 0-d mask adds a dim, as None does)
+        return 1
+
     d = 0
-    for p in parts:
-        if p is None:
+    for i, p in enumerate(parts):
+        if p is Ellipsis:  # the dims it stands for: those the later parts do not use
+            d = builtins_max(d, len(shape) - builtins_sum(consumed(q) for q in parts[i + 1:]))
             continue
-        if (isinstance(p, np.ndarray) or _is_device_array(p)) and p.dtype.kind == "b" and p.ndim:
-            if tuple(p.shape) != tuple(shape[d:d + p.ndim]):
+        n = consumed(p)
+        if n and (isinstance(p, np.ndarray) or _is_device_array(p)) and p.dtype.kind == "b":
+            if tuple(p.shape) != tuple(shape[d:d + n]):
                 raise IndexError(f"The shape of the mask {list(p.shape)} at index {d} does not "
                                  f"match the shape of the indexed tensor {list(shape)}; give a "
-                                 f"mask of shape {list(shape[d:d + p.ndim])}")
-            d += p.ndim
-        else:
-            d += 1
+                                 f"mask of shape {list(shape[d:d + n])}")
+        d += n
 
 
 def _torch_adv_layout(out, shape):

@@ -70,7 +70,7 @@ def _seq(tensors, name):
     return [_t(x, "tensors") for x in tensors]
 
 
-@declare(method=False, out=True)
+@declare(method=False, out="cat")
 def hstack(tensors):
     """Concatenate column-wise: along dim 0 for 1-D tensors, dim 1 otherwise."""
     ts = _atleast(_seq(tensors, "hstack"), 1, "hstack")
@@ -78,21 +78,21 @@ def hstack(tensors):
     return cat(ts, 0 if ts[0].ndim == 1 else 1)
 
 
-@declare(method=False, out=True, aliases=("row_stack",))
+@declare(method=False, out="cat", aliases=("row_stack",))
 def vstack(tensors):
     """Concatenate row-wise (along dim 0 after ``atleast_2d``)."""
     ts = _atleast([_seq(tensors, "vstack")], 2, "vstack")
     return cat(list(ts), 0)
 
 
-@declare(method=False, out=True)
+@declare(method=False, out="cat")
 def dstack(tensors):
     """Concatenate depth-wise (along dim 2 after ``atleast_3d``)."""
     ts = _atleast([_seq(tensors, "dstack")], 3, "dstack")
     return cat(list(ts), 2)
 
 
-@declare(method=False, out=True)
+@declare(method=False, out="cat")
 def column_stack(tensors):
     """Stack as columns: 0-d and 1-D tensors become ``(n, 1)`` columns, then ``hstack``."""
     ts = _seq(tensors, "column_stack")

@@ -26,8 +26,10 @@ def numel(input) -> int:
 
 @declare()
 def clone(input):
-    """A copy with its own storage; differentiable."""
-    return apply1(M.CLONE, _t(input))
+    """A copy with its own storage; differentiable. Its layout is PyTorch's preserve_format:
+    a transposed or permuted input keeps its order of strides (``x.t().clone()`` is
+    column-major, as in PyTorch); use ``contiguous()`` for a row-major copy."""
+    return apply1(M.CLONE_KEEP, _t(input))
 
 
 @declare(method=False, differentiable=False)

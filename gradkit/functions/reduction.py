@@ -21,11 +21,21 @@ from ._args import (
     _float_operand,
     _int_arg,
     _norm_axis,
+    _not_implemented,
     _on_device_of,
     _t,
+    _type_name,
     _wrap_dim,
 )
-from ._registry import declare, tensor_method
+from ._registry import (
+    declare,
+    out_bool_or_byte,
+    out_floating,
+    out_needs,
+    out_not_bool,
+    out_tuple,
+    tensor_method,
+)
 from .comparison import isnan
 from .elementwise import abs, maximum, minimum, where
 from .indexing import gather
@@ -40,14 +50,14 @@ __all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "corrcoe
     "trace", "trapezoid", "trapz", "var", "var_mean"]
 
 
-@declare(out=True, differentiable=False)
+@declare(out=out_bool_or_byte, differentiable=False)
 def all(input, dim=None, keepdim=False):
     x = _t(input)
     r = np.all(x._data, axis=_axes(x, dim, "all"), keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 
-@declare(out=True, differentiable=False)
+@declare(out=out_bool_or_byte, differentiable=False)
 def any(input, dim=None, keepdim=False):
     x = _t(input)
     r = np.any(x._data, axis=_axes(x, dim, "any"), keepdims=keepdim)
@@ -83,7 +93,7 @@ def _reduce_args(x, dim, name="reduction"):
     return None if x.ndim == 0 else axis
 
 
-@declare(out=True)
+@declare(out=("dtype", out_needs("dim")))
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     x = _t(input)
     if dtype is not None:
@@ -112,7 +122,7 @@ def _int64_accumulator(x):
     return x.to(_dtype.int64) if x.dtype.kind in "biu" and x.dtype != np.int64 else x
 
 
-@declare(out=True)
+@declare(out=("dtype", out_needs("dim")))
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     x = _t(input)
     x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
@@ -137,7 +147,7 @@ def _check_nonempty(x, name, axis, dim_given=False):
                       f"non-empty dim, got shape {tuple(x.shape)}; reduce over a non-empty dim")
 
 
-@declare(out=True)
+@declare(out="same")
 def amax(input, dim=(), keepdim=False):
     x = _t(input)
     axis = _reduce_args(x, dim, "amax")
@@ -145,7 +155,7 @@ def amax(input, dim=(), keepdim=False):
     return apply1(R.AMAX, x, (axis, keepdim, x._data.shape))
 
 
-@declare(out=True)
+@declare(out="same")
 def amin(input, dim=(), keepdim=False):
     x = _t(input)
     axis = _reduce_args(x, dim, "amin")
@@ -175,21 +185,21 @@ def _max_min(input, dim, keepdim, largest):
     return (return_types.max if largest else return_types.min)(values, wrap(idx.astype(np.int64)))
 
 
-@declare(out=True)
+@declare(out=("cast", out_tuple(2, "dim")))
 def max(input, dim=None, keepdim=False):
     """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)``;
     ``max(x, other)``: elementwise maximum."""
     return _max_min(input, dim, keepdim, True)
 
 
-@declare(out=True)
+@declare(out=("cast", out_tuple(2, "dim")))
 def min(input, dim=None, keepdim=False):
     return _max_min(input, dim, keepdim, False)
 
 
-@declare(out=True, differentiable=False)
+@declare(out="same", differentiable=False)
 def argmax(input, dim=None, keepdim=False):
-    x = _t(input)
+    x = _no_bool(_t(input), "argmax")
     if dim is None:
         _check_nonempty(x, "argmax", None)
         r = wrap(_on_device_of(x, np.argmax(x._data), np.dtype(np.int64)))
@@ -201,9 +211,9 @@ def argmax(input, dim=None, keepdim=False):
     return wrap(np.argmax(x._data, axis=d, keepdims=keepdim).astype(np.int64))
 
 
-@declare(out=True, differentiable=False)
+@declare(out="same", differentiable=False)
 def argmin(input, dim=None, keepdim=False):
-    x = _t(input)
+    x = _no_bool(_t(input), "argmin")
     if dim is None:
         _check_nonempty(x, "argmin", None)
         r = wrap(_on_device_of(x, np.argmin(x._data), np.dtype(np.int64)))
@@ -213,6 +223,21 @@ def argmin(input, dim=None, keepdim=False):
     if x.ndim == 0:
         return wrap(_on_device_of(x, 0, np.dtype(np.int64)))
     return wrap(np.argmin(x._data, axis=d, keepdims=keepdim).astype(np.int64))
+
+
+def _no_bool(x, name):
+    if x._data.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input; convert it first, e.g. "
+                           f"x.int()")
+    return x
+
+
+def _floating_only(x, name):
+    """var/std (and their _mean forms) take floating tensors only, as PyTorch."""
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{name} only support floating point and complex dtypes, got "
+                           f"{_type_name(x)}; convert first, e.g. x.float()")
+    return x
 
 
 def _correction(unbiased, correction):
@@ -226,7 +251,7 @@ def _correction(unbiased, correction):
 @declare(out=True)
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False``: 0)."""
-    x = _float_operand(_t(input))
+    x = _floating_only(_t(input), "std and var")
     if isinstance(dim, bool):  # var(x, unbiased)
         dim, unbiased = None, dim
     c = _correction(unbiased, correction)
@@ -251,20 +276,42 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 @declare(method=False)
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(_float_operand(_t(input)), dim, keepdim))
+    x = _floating_only(_t(input), "var_mean")
+    return (var(x, dim, unbiased, keepdim, correction=correction),
+            _welford_mean(x, dim, keepdim, "var_mean"))
 
 
 @declare(method=False)
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return (std(input, dim, unbiased, keepdim, correction=correction),
-            mean(_float_operand(_t(input)), dim, keepdim))
+    x = _floating_only(_t(input), "std_mean")
+    return (std(x, dim, unbiased, keepdim, correction=correction),
+            _welford_mean(x, dim, keepdim, "std_mean"))
 
 
-@declare(out=True)
+def _welford_mean(x, dim, keepdim, name):
+    """The mean of var_mean/std_mean as PyTorch's one-pass (Welford) kernel gives it: an
+    infinite element followed by any other in its slice makes the mean NaN (``inf - inf`` in
+    the running update), where a plain mean would be infinite."""
+    m = mean(x, dim, keepdim)
+    a = to_host(x._data)
+    if not a.size or not np.isinf(a).any():
+        return m
+    axis = _reduce_args(x, dim, name)
+    axes = tuple(range(a.ndim)) if axis is None else axis
+    kept = [i for i in range(a.ndim) if i not in axes]
+    flat = np.transpose(a, kept + list(axes)).reshape([a.shape[i] for i in kept] + [-1])
+    bad = np.isinf(flat[..., :-1]).any(-1).reshape(tuple(m.shape))
+    return where(wrap(_const_like(x, bad)), float("nan"), m) if bad.any() else m
+
+
+@declare(out="same")
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm."""
-    x = _float_operand(_t(input))
+    """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm. A
+    floating (or complex) input only, as PyTorch."""
+    x = _t(input)
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError(f"norm(): expected a floating point or complex tensor as input, got "
+                           f"{_type_name(x)}; convert it first, e.g. x.float()")
     if dtype is not None:
         x = x.to(dtype)
     axis = _reduce_args(x, dim, "norm")
@@ -289,7 +336,7 @@ def logsumexp(input, dim, keepdim=False):
     return apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim, "logsumexp"), keepdim, x._data.shape))
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out=("dtype", out_not_bool("cumsum")))
 def cumsum(input, dim, *, dtype=None):
     x = _t(input)
     x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
@@ -321,11 +368,11 @@ def trace(input):
     """Sum of the main diagonal of a 2-D tensor (integers sum in int64)."""
     x = _t(input)
     if x.ndim != 2:
-        raise ValueError(f"trace(): expected a 2-D tensor, got shape {tuple(x.shape)}")
+        raise RuntimeError(f"trace(): expected a 2-D tensor, got shape {tuple(x.shape)}")
     return sum(diagonal(x))
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out=("dtype", out_not_bool("cumprod")))
 def cumprod(input, dim, *, dtype=None):
     """Cumulative product along ``dim`` (integers accumulate in int64); exact gradients with
     zeros in the input."""
@@ -342,11 +389,11 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     ``append`` (tensors) on either side. Booleans give ``!=`` of neighbours, as in PyTorch."""
     x = _t(input)
     if x.ndim == 0:
-        raise ValueError("diff(): expected a tensor with at least one dimension, got a 0-d "
+        raise RuntimeError("diff(): expected a tensor with at least one dimension, got a 0-d "
                          "tensor")
     n = _int_arg(n, "diff", "n")
     if n < 0:
-        raise ValueError(f"diff(): order n must be non-negative, got {n}")
+        raise RuntimeError(f"diff(): order n must be non-negative, got {n}")
     if n == 0:  # PyTorch returns the input as it is (prepend and append unused)
         return x
     d = _dim_in(dim, x.ndim, "diff")
@@ -361,7 +408,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
                 shape[d] = 1
                 extra = extra.expand(*shape)
             elif extra.ndim != x.ndim:
-                raise ValueError(f"diff(): {name} must have as many dimensions as input "
+                raise RuntimeError(f"diff(): {name} must have as many dimensions as input "
                                  f"({x.ndim}), got shape {tuple(extra.shape)}")
         parts.append(extra)
     y = cat(parts, d) if len(parts) > 1 else x
@@ -374,7 +421,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     return y if y is not x else x.clone()
 
 
-@declare(out=True)
+@declare(out=out_floating)
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum treating NaN as zero."""
     x = _t(input)
@@ -383,15 +430,15 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     return sum(x, dim, keepdim, dtype=dtype)
 
 
-@declare(out=True)
+@declare(out=out_floating)
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean of the non-NaN elements (NaN where all are NaN)."""
     x = _t(input)
     if dtype is not None:
         x = x.to(dtype)
     if x.dtype.kind != "f":
-        raise TypeError(f"nanmean(): expected a floating point input, got {x.dtype}; convert "
-                        f"first, e.g. x.float()")
+        raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got "
+                           f"{_type_name(x)}; convert first, e.g. x.float()")
     keep = ~isnan(x)
     axis = _reduce_args(x, dim, "nanmean")
     count = np.sum(to_host(keep._data), axis=axis, keepdims=keepdim).astype(x.dtype)
@@ -419,20 +466,20 @@ def _cum_extreme(input, dim, largest, fn):
     return getattr(return_types, fn)(gather(x, d, idx), idx)
 
 
-@declare(out=True)
+@declare(out=("same", out_tuple(2)))
 def cummax(input, dim):
     """``(values, indices)`` of the running maximum along ``dim``; ties take the latest index
     (as PyTorch) and the gradient goes to it."""
     return _cum_extreme(input, dim, True, "cummax")
 
 
-@declare(out=True)
+@declare(out=("same", out_tuple(2)))
 def cummin(input, dim):
     """``(values, indices)`` of the running minimum along ``dim``; ties take the latest index."""
     return _cum_extreme(input, dim, False, "cummin")
 
 
-@declare(out=True)
+@declare(out="same")
 def logcumsumexp(input, dim):
     """``log(cumsum(exp(input)))`` along ``dim``, computed stably.
 
@@ -440,9 +487,10 @@ def logcumsumexp(input, dim):
     (PyTorch gives NaN there, from ``exp(-inf - -inf)``).
     """
     x = _t(input)
+    _dim_in(dim, x.ndim, "logcumsumexp")  # the dim is checked first, as in PyTorch
     if x.dtype.kind != "f":
-        raise TypeError(f"logcumsumexp(): expected a floating point input, got {x.dtype}; "
-                        f"convert first, e.g. x.float()")
+        _not_implemented("logcumsumexp_out_cpu", x, "logcumsumexp() takes floating tensors: "
+                         "convert first, e.g. x.float()")
     if x.ndim == 0:
         return apply1(R.LOGCUMSUMEXP, x.reshape(1),
                       (_dim_in(dim, 0, "logcumsumexp"),)).reshape(())
@@ -450,7 +498,7 @@ def logcumsumexp(input, dim):
 
 
 # ------------------------------------------------------------------ more reductions
-@declare(out=True)
+@declare(out=("same", out_tuple(2)))
 def aminmax(input, *, dim=None, keepdim=False):
     """``(min, max)`` over all elements or over ``dim`` (the gradients of amin and amax)."""
     x = _t(input)
@@ -476,7 +524,10 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     x = _t(input)
     if x.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
-                         f"input with {x.ndim} dimensions")
+                           f"input with {x.ndim} dimensions")
+    if x.dtype.kind == "b":
+        raise RuntimeError("cov(): bool dtype is not supported for input; convert it first, e.g. "
+                           "x.float()")
     x = _float_operand(x)
     obs = x.reshape(1, -1) if x.ndim < 2 else x
     n = obs.shape[1]
@@ -484,18 +535,18 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if fweights is not None:
         f = _t(fweights, "fweights")
         if f.ndim > 1 or f.numel() != n or f.dtype.kind not in "iu":
-            raise ValueError(f"cov(): fweights must be a 1-D integer tensor of {n} entries, got "
+            raise RuntimeError(f"cov(): fweights must be a 1-D integer tensor of {n} entries, got "
                              f"shape {tuple(f.shape)} and dtype {f.dtype}")
         if f.numel() and to_host(f._data).min() < 0:
-            raise ValueError("cov(): fweights cannot be negative")
+            raise RuntimeError("cov(): fweights cannot be negative")
         w = f.to(x.dtype)
     if aweights is not None:
         a = _t(aweights, "aweights")
         if a.ndim > 1 or a.numel() != n or a.dtype.kind != "f":
-            raise ValueError(f"cov(): aweights must be a 1-D floating tensor of {n} entries, "
+            raise RuntimeError(f"cov(): aweights must be a 1-D floating tensor of {n} entries, "
                              f"got shape {tuple(a.shape)} and dtype {a.dtype}")
         if a.numel() and to_host(a._data).min() < 0:
-            raise ValueError("cov(): aweights cannot be negative")
+            raise RuntimeError("cov(): aweights cannot be negative")
         rt = _dtype.promote_types(x.dtype, a.dtype)  # float32 data, float64 weights: float64
         if rt != x.dtype:
             x = x.to(rt)
@@ -549,6 +600,9 @@ def _trapz_parts(y, x, dx, dim, name):
         raise IndexError(f"{name}(): Dimension out of range: y is a 0-d tensor; give a tensor "
                          f"with at least one dimension")
     d = _dim_in(dim, y.ndim, name)
+    if y._data.dtype.kind == "b" or isinstance(x, Tensor) and x._data.dtype.kind == "b":
+        raise RuntimeError(f"{name}: received a bool input for `{'y' if x is None else 'x` or `y'}"
+                           f"`, but bool is not supported; convert it first, e.g. y.float()")
     n = y.shape[d]
     y = _float_operand(y)
     left = narrow(y, d, 0, n - 1) if n else y
@@ -604,7 +658,7 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     return cumsum((left + right) * spacing / 2, d)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def renorm(input, p, dim, maxnorm):
     """Each slice along ``dim`` rescaled so its ``p``-norm is at most ``maxnorm`` (slices
     under it unchanged); the scale counts as a function of the input (PyTorch's gradient)."""

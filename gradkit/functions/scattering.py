@@ -10,7 +10,7 @@ import numpy as np
 from .._backend import to_host
 from .._tensor.tensor import Tensor, wrap
 from ..ops import shape as S
-from ._args import _const_like, _dim_in, _int_arg, _t
+from ._args import _const_like, _dim_in, _int_arg, _t, _tensors_only
 from ._registry import declare, tensor_method
 from .indexing import _norm_index, _place, masked_fill, scatter, scatter_reduce
 from .shape import flatten, movedim
@@ -47,17 +47,20 @@ def _check_source(x, d, idx, src, name):
     xs = tuple(x.shape) if x.ndim else (1,)
     ss = tuple(src.shape) if src.ndim else (1,)
     if len(xs) != len(ss):
+        if name == "index_reduce" and src.ndim == 0:  # (PyTorch's dim check of the source)
+            raise IndexError(f"{name}(): Dimension specified as {d} but source has no dimensions "
+                             f"(a 0-d source of shape {tuple(src.shape)})")
         raise RuntimeError(f"{name}(): source and input must have the same number of dimensions, "
-                         f"got shapes {tuple(src.shape)} and {tuple(x.shape)}")
-    if ss[d] != idx.size:
-        exc = IndexError if name == "index_copy" else RuntimeError  # (PyTorch's types)
-        raise exc(f"{name}(): number of indices ({idx.size}) should be equal to "
-                  f"source.size(dim) ({ss[d]}) at dim {d} (source shape {tuple(src.shape)})")
-    for k, (a, b) in enumerate(zip(xs, ss)):
+                           f"got shapes {tuple(src.shape)} and {tuple(x.shape)}")
+    for k, (a, b) in enumerate(zip(xs, ss)):  # the slice shapes first, then the count
         if k != d and a != b:
             raise RuntimeError(f"{name}(): source/destination tensor must have same slice shapes: "
                                f"input {tuple(x.shape)} and source {tuple(src.shape)} differ at "
                                f"dimension {k} ({a} vs {b})")
+    if ss[d] != idx.size:
+        exc = IndexError if name == "index_copy" else RuntimeError  # (PyTorch's types)
+        raise exc(f"{name}(): number of indices ({idx.size}) should be equal to "
+                  f"source.size(dim) ({ss[d]}) at dim {d} (source shape {tuple(src.shape)})")
 
 
 def _full(x, d, idx, src_shape):
@@ -68,15 +71,19 @@ def _full(x, d, idx, src_shape):
     return wrap(_const_like(x, np.ascontiguousarray(full)))
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def index_copy(input, dim, index, source):
     """``input`` with the slices ``source[..., i, ...]`` copied to ``index[i]`` along ``dim``
     (a repeated index keeps the last copy)."""
+    _tensors_only("index_copy", (3, "index", index), (4, "source", source))
     x, src = _t(input), _t(source, "source")
-    d, idx = _vector_index(x, dim, index, "index_copy", src)
-    if src.dtype != x.dtype:
+    if src.dtype != x.dtype:  # before the shapes, as PyTorch
         raise RuntimeError(f"index_copy(): self and source expected to have the same dtype, got "
                            f"{x.dtype} and {src.dtype}")
+    if src.ndim == 0 and index.numel() != 1:
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
+                         f"(got {index.numel()})")
+    d, idx = _vector_index(x, dim, index, "index_copy", src)
     if x.ndim == 0:
         return src.reshape(()).clone() if idx.size else x.clone()
     return scatter(x, d, _full(x, d, idx, tuple(src.shape)), src)
@@ -86,7 +93,11 @@ def index_copy(input, dim, index, source):
 def index_fill(input, dim, index, value):
     """``input`` with the slices at ``index`` along ``dim`` set to ``value`` (a number or a
     0-d tensor, differentiable)."""
+    _tensors_only("index_fill", (3, "index", index))
     x = _t(input)
+    if index.dtype != np.int64:
+        raise IndexError(f"index_fill_(): Expected dtype int64 for index, got {index.dtype}; "
+                         f"convert it with .long()")
     d, idx = _vector_index(x, dim, index, "index_fill")
     n = x.shape[d] if x.ndim else 1
     mask = np.zeros(n, dtype=bool)
@@ -98,10 +109,11 @@ def index_fill(input, dim, index, value):
     return masked_fill(x, wrap(_const_like(x, mask)), value)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     """Reduce the slices of ``source`` into ``input`` at ``index`` along ``dim`` with
     ``reduce`` in ``'prod'``, ``'mean'``, ``'amax'``, ``'amin'``."""
+    _tensors_only("index_reduce", (3, "index", index), (4, "source", source))
     x, src = _t(input), _t(source, "source")
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce(): reduce argument must be either prod, mean, amax or "
@@ -142,14 +154,15 @@ def take(input, index):
 def put(input, index, source, accumulate=False):
     """``input`` (seen flattened) with ``source``'s elements written at ``index`` (added with
     ``accumulate``); a repeated index without ``accumulate`` keeps the last write."""
+    _tensors_only("put", (2, "index", index), (3, "source", source))
     x, src = _t(input), _t(source, "source")
+    if src.dtype != x.dtype:  # checked before the shapes, as PyTorch
+        raise RuntimeError(f"put(): self and source expected to have the same dtype, got "
+                           f"{x.dtype} and {src.dtype}")
     pos = _flat_positions(x, index, "put").reshape(-1)
     if src.numel() != pos.size:
         raise IndexError(f"put(): Expected source and index to have the same number of "
-                           f"elements, but got {src.numel()} and {pos.size}")
-    if src.dtype != x.dtype:
-        raise RuntimeError(f"put(): self and source expected to have the same dtype, got "
-                           f"{x.dtype} and {src.dtype}")
+                         f"elements, but got {src.numel()} and {pos.size}")
     flat, vals = flatten(x), src.reshape(-1)
     if pos.size == 0:
         return x.clone()
@@ -172,19 +185,20 @@ def index_put(input, indices, values, accumulate=False):
         raise TypeError(f"index_put(): indices must be a tuple of Tensors, got "
                         f"{type(indices).__name__}")
     v = _t(values, "values")
+    idx = tuple(indices)
+    norm = _norm_index(idx, x._data.shape)  # the indices are checked first, as in PyTorch
+    try:  # (on a zero-stride view: no copy of the input)
+        part = np.broadcast_to(np.empty((), dtype=bool), tuple(x.shape))[norm].shape
+    except IndexError as e:
+        raise IndexError(f"index_put(): an index is out of range for the input of shape "
+                         f"{tuple(x.shape)}: " + str(e).replace("axis", "dimension")) from None
     if v.dtype != x.dtype:
         raise RuntimeError(f"index_put(): values and self must have the same dtype, got "
                            f"{v.dtype} and {x.dtype}; convert values first")
-    idx = tuple(indices)
     if not accumulate:
         out = x.clone()
         out[idx] = v
         return out
-    norm = _norm_index(idx, x._data.shape)
-    try:
-        part = np.empty(x.shape, dtype=bool)[norm].shape
-    except IndexError as e:
-        raise IndexError(f"index_put(): {e} (input shape {tuple(x.shape)})") from None
     try:
         vb = v.expand(*part) if tuple(v.shape) != part else v
     except RuntimeError:
@@ -195,7 +209,7 @@ def index_put(input, indices, values, accumulate=False):
     return x + apply1(S.INDEX_ADD, vb, (tuple(x.shape), norm))
 
 
-@declare(out=True)
+@declare(out="same")
 def masked_select(input, mask):
     """The elements of ``input`` where ``mask`` (broadcast with it) is True, as a 1-D tensor."""
     x, m = _t(input), _t(mask, "mask")
@@ -271,6 +285,7 @@ def select_scatter(input, src, dim, index):
 @declare()
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     """``input`` with ``src`` embedded at ``start:end:step`` along ``dim``."""
+    _tensors_only("slice_scatter", (2, "src", src))
     x = _t(input)
     if x.ndim == 0:
         raise IndexError("slice_scatter(): slice() cannot be applied to a 0-dim tensor")

@@ -187,7 +187,9 @@ def t(input):
 @declare()
 def flatten(input, start_dim=0, end_dim=-1):
     x = _t(input)
-    if x.ndim == 0:
+    if x.ndim == 0:  # dims 0 and -1 only, as PyTorch
+        _dim_in(start_dim, 0, "flatten")
+        _dim_in(end_dim, 0, "flatten")
         return reshape(x, 1)
     s, e = _dim_in(start_dim, x.ndim, "flatten"), _dim_in(end_dim, x.ndim, "flatten")
     if s > e:
@@ -312,7 +314,7 @@ def _cat_prepare(tensors, dim, name):
     return [x.to(dt) if x.dtype != dt else x for x in tensors]
 
 
-@declare(method=False, out=True, aliases=("concat", "concatenate"))
+@declare(method=False, out="cat", aliases=("concat", "concatenate"))
 def cat(tensors, dim=0):
     """Concatenate along an existing dimension ``dim``."""
     tensors = _cat_prepare(tensors, dim, "cat")
@@ -332,18 +334,19 @@ def cat(tensors, dim=0):
     return apply(S.CAT, tensors, (d, tuple(x.shape[d] for x in tensors)))
 
 
-@declare(method=False, out=True)
+@declare(method=False, out="cat")
 def stack(tensors, dim=0):
     """Stack along a new dimension ``dim``."""
     tensors = _cat_prepare(tensors, dim, "stack")
     ref = tensors[0].shape
+    d = _dim_in(dim, len(ref) + 1, "stack")  # the dim first (against the first tensor's rank)
     for i, x in enumerate(tensors):
         if x.shape != ref:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {tuple(ref)} at entry 0 and "
                 f"{tuple(x.shape)} at entry {i}"
             )
-    return apply(S.STACK, tensors, (_wrap_dim(dim, len(ref) + 1),))
+    return apply(S.STACK, tensors, (d,))
 
 
 def _slice_along(x, d, start, stop):
@@ -361,7 +364,7 @@ def split(tensor, split_size_or_sections, dim=0):
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
         if size <= 0:
-            raise ValueError(f"split(): split_size must be positive, got {size}")
+            raise RuntimeError(f"split(): split_size must be positive, got {size}")
         bounds = [(i, builtins_min(i + size, n)) for i in range(0, n, size)] or [(0, 0)]
     else:
         sizes = [int(s) for s in split_size_or_sections]
@@ -384,7 +387,7 @@ def chunk(input, chunks, dim=0):
         raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-d one); "
                            "unsqueeze() it first")
     if chunks <= 0:
-        raise ValueError(f"chunk(): chunks must be positive, got {chunks}")
+        raise RuntimeError(f"chunk(): chunks must be positive, got {chunks}")
     n = x.shape[_wrap_dim(dim, x.ndim)]
     size = -(-n // chunks) if n else 1
     return split(x, builtins_max(size, 1), dim)
@@ -463,7 +466,7 @@ def flipud(input):
     return flip(x, 0)
 
 
-@declare(out=True)
+@declare(out="same")
 def diag(input, diagonal=0):
     x = _t(input)
     if x.ndim not in (1, 2):
@@ -490,20 +493,20 @@ def _tri_mask(x, fn, diagonal):
     return wrap(mask if type(x._data) is np.ndarray else _xp(x).asarray(mask))
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def tril(input, diagonal=0):
     """The lower triangle (``diagonal`` > 0: above the main diagonal too); zeros elsewhere."""
     x = _t(input)
     # a selection, not a multiplication by the mask: an inf outside the triangle gives 0, not
     # nan (the causal-mask idiom triu(full((T, T), -inf), 1))
-    return where(_tri_mask(x, np.tril, diagonal), x, 0)
+    return where(_tri_mask(x, np.tril, diagonal), x, False if x.dtype.kind == "b" else 0)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def triu(input, diagonal=0):
     """The upper triangle (``diagonal`` < 0: below the main diagonal too); zeros elsewhere."""
     x = _t(input)
-    return where(_tri_mask(x, np.triu, diagonal), x, 0)
+    return where(_tri_mask(x, np.triu, diagonal), x, False if x.dtype.kind == "b" else 0)
 
 
 @declare()
@@ -513,18 +516,19 @@ def roll(input, shifts, dims=None):
     shifts_t = _dims_tuple(shifts, "roll", "shifts")
     if dims is None:
         if len(shifts_t) != 1:
-            raise ValueError(f"roll(): with dims=None, shifts must be a single int, got "
+            raise RuntimeError(f"roll(): with dims=None, shifts must be a single int, got "
                              f"{shifts!r}")
         return roll(flatten(x), shifts_t, 0).reshape(tuple(x.shape))
     dims_t = _dims_tuple(dims, "roll", "dims")
     if len(shifts_t) != len(dims_t):
-        raise ValueError(f"roll(): shifts and dims must have the same length, got "
+        raise RuntimeError(f"roll(): shifts and dims must have the same length, got "
                          f"shifts={shifts!r} and dims={dims!r}")
     out = x
+    if x.ndim == 0:  # a 0-d tensor has no dim to roll along (PyTorch's IndexError)
+        raise IndexError(f"roll(): Dimension specified as {dims_t[0]} but tensor has no "
+                         f"dimensions; give dims=None to roll a 0-d tensor")
     for s, d in zip(shifts_t, dims_t):
         d = _dim_in(d, x.ndim, "roll")
-        if x.ndim == 0:
-            continue
         n = x.shape[d]
         s = s % n if n else 0
         if s:
@@ -544,15 +548,15 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                             f"got shape {tuple(r.shape)} and dtype {r.dtype}")
         counts = to_host(r._data).reshape(-1)
         if counts.size and counts.min() < 0:
-            raise ValueError("repeat_interleave(): repeats can not be negative, got "
+            raise RuntimeError("repeat_interleave(): repeats can not be negative, got "
                              f"{int(counts.min())}")
         if output_size is not None and int(counts.sum()) != output_size:
-            raise ValueError(f"repeat_interleave(): output_size={output_size} does not match "
+            raise RuntimeError(f"repeat_interleave(): output_size={output_size} does not match "
                              f"the output's size {int(counts.sum())} (the sum of repeats)")
         return wrap(_const_like(r, np.repeat(np.arange(counts.size, dtype=np.int64), counts)))
     out = _repeat_interleave(_t(input), repeats, dim)
     if output_size is not None and out.shape[dim if dim is not None else 0] != output_size:
-        raise ValueError(f"repeat_interleave(): output_size={output_size} does not match the "
+        raise RuntimeError(f"repeat_interleave(): output_size={output_size} does not match the "
                          f"output's size {out.shape[dim if dim is not None else 0]}")
     return out
 
@@ -571,7 +575,7 @@ def _repeat_interleave(x, repeats, dim):
     if isinstance(repeats, (int, np.integer)) and not isinstance(repeats, bool):
         r = int(repeats)
         if r < 0:
-            raise ValueError(f"repeat_interleave(): repeats can not be negative, got {r}")
+            raise RuntimeError(f"repeat_interleave(): repeats can not be negative, got {r}")
         shape = tuple(x.shape)
         y = unsqueeze(x, d + 1).expand(*shape[:d + 1], r, *shape[d + 1:])
         return y.reshape(shape[:d] + (n * r,) + shape[d + 1:])
@@ -583,10 +587,10 @@ def _repeat_interleave(x, repeats, dim):
     if counts.size == 1:
         return _repeat_interleave(x, int(counts[0]), d)
     if counts.size != n:
-        raise ValueError(f"repeat_interleave(): repeats must have the same size as input along "
+        raise RuntimeError(f"repeat_interleave(): repeats must have the same size as input along "
                          f"dim {d} ({n}), got {counts.size}")
     if counts.size and counts.min() < 0:
-        raise ValueError(f"repeat_interleave(): repeats can not be negative, got "
+        raise RuntimeError(f"repeat_interleave(): repeats can not be negative, got "
                          f"{int(counts.min())}")
     idx = np.repeat(np.arange(n), counts)
     return x[(slice(None),) * d + (_const_like(x, idx),)]
@@ -601,7 +605,7 @@ def tile(input, dims):
     if len(reps) < x.ndim:
         reps = (1,) * (x.ndim - len(reps)) + reps
     if builtins_any(r < 0 for r in reps):
-        raise ValueError(f"tile(): dims can not be negative, got {tuple(dims)}")
+        raise RuntimeError(f"tile(): dims can not be negative, got {tuple(dims)}")
     return repeat(x, *reps)
 
 
@@ -612,13 +616,13 @@ def movedim(input, source, destination):
     src = _dims_tuple(source, "movedim", "source")
     dst = _dims_tuple(destination, "movedim", "destination")
     if len(src) != len(dst):
-        raise ValueError(f"movedim(): source and destination must have the same number of dims, "
+        raise RuntimeError(f"movedim(): source and destination must have the same number of dims, "
                          f"got {len(src)} ({source!r}) and {len(dst)} ({destination!r})")
     nd = x.ndim
     src = tuple(_dim_in(d, nd, "movedim") for d in src)
     dst = tuple(_dim_in(d, nd, "movedim") for d in dst)
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
-        raise ValueError(f"movedim(): repeated dim in source {source!r} or destination "
+        raise RuntimeError(f"movedim(): repeated dim in source {source!r} or destination "
                          f"{destination!r}")
     if nd == 0:
         return x.clone()
@@ -636,12 +640,13 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     appended as the last dimension. Unlike PyTorch this is a copy, not a view."""
     x = _t(input)
     if x.ndim < 2:
-        raise ValueError(f"diagonal(): expected a tensor with at least 2 dimensions, got shape "
-                         f"{tuple(x.shape)}")
+        # PyTorch's dim check fails first: IndexError ("Dimension out of range")
+        raise IndexError(f"diagonal(): expected a tensor with at least 2 dimensions, got shape "
+                         f"{tuple(x.shape)} (dimension out of range)")
     offset = _int_arg(offset, "diagonal", "offset")
     d1, d2 = _dim_in(dim1, x.ndim, "diagonal"), _dim_in(dim2, x.ndim, "diagonal")
     if d1 == d2:
-        raise ValueError(f"diagonal(): dim1 and dim2 must be different, both are {d1}")
+        raise RuntimeError(f"diagonal(): dim1 and dim2 must be different, both are {d1}")
     y = movedim(x, (d1, d2), (-2, -1))
     n1, n2 = y.shape[-2], y.shape[-1]
     length = builtins_max(0, builtins_min(n1 + builtins_min(offset, 0),
@@ -658,17 +663,18 @@ def meshgrid(*tensors, indexing="ij"):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
-        raise ValueError(f"meshgrid(): indexing must be 'ij' or 'xy', got {indexing!r}")
+        raise RuntimeError(f"meshgrid(): indexing must be 'ij' or 'xy', got {indexing!r}")
     ts = [_t(v, "tensors") for v in tensors]
     if not ts:
-        raise ValueError("meshgrid(): expected at least one tensor, got none")
+        raise RuntimeError("meshgrid(): expected at least one tensor, got none")
+    for i, v in enumerate(ts):  # dtypes first, then shapes (PyTorch's order)
+        if v.dtype != ts[0].dtype:
+            raise RuntimeError(f"meshgrid(): expected all tensors to have the same dtype, tensor "
+                               f"0 is {ts[0].dtype} and tensor {i} is {v.dtype}")
     for i, v in enumerate(ts):
         if v.ndim > 1:
-            raise ValueError(f"meshgrid(): expected 0-D or 1-D tensors, tensor {i} has shape "
-                             f"{tuple(v.shape)}")
-        if v.dtype != ts[0].dtype:
-            raise TypeError(f"meshgrid(): expected all tensors to have the same dtype, tensor 0 "
-                            f"is {ts[0].dtype} and tensor {i} is {v.dtype}")
+            raise RuntimeError(f"meshgrid(): expected 0-D or 1-D tensors, tensor {i} has shape "
+                               f"{tuple(v.shape)}")
     sizes = [v.numel() for v in ts]
     pos = list(range(len(ts)))
     if indexing == "xy" and len(ts) >= 2:
@@ -690,13 +696,13 @@ def rot90(input, k=1, dims=(0, 1)):
     k = _int_arg(k, "rot90", "k")
     dims = _dims_tuple(dims, "rot90", "dims")
     if len(dims) != 2:
-        raise ValueError(f"rot90(): dims must have length 2, got {dims}")
+        raise RuntimeError(f"rot90(): dims must have length 2, got {dims}")
     if x.ndim < 2:
-        raise ValueError(f"rot90(): expected a tensor with at least 2 dimensions, got shape "
+        raise RuntimeError(f"rot90(): expected a tensor with at least 2 dimensions, got shape "
                          f"{tuple(x.shape)}")
     d0, d1 = _dim_in(dims[0], x.ndim, "rot90"), _dim_in(dims[1], x.ndim, "rot90")
     if d0 == d1:
-        raise ValueError(f"rot90(): the two dims must be different, got {dims}")
+        raise RuntimeError(f"rot90(): the two dims must be different, got {dims}")
     k %= 4
     if k == 1:
         return flip(x, d1).transpose(d0, d1)

@@ -12,10 +12,11 @@ from ._args import (
     _const_like,
     _dim_in,
     _int_arg,
+    _not_implemented,
     _t,
     _wrap_dim,
 )
-from ._registry import declare
+from ._registry import declare, out_tuple
 from .elementwise import where
 from .indexing import _scatter_identity, gather
 from .reduction import amax, sum
@@ -26,7 +27,7 @@ __all__ = ["argsort", "bincount", "bucketize", "histc", "histogram", "kthvalue",
     "unique_consecutive"]
 
 
-@declare(out=True)
+@declare(out=("same", out_tuple(2)))
 def sort(input, dim=-1, descending=False, stable=False):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
@@ -39,7 +40,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
     return sort(input, dim, descending, stable).indices
 
 
-@declare(out=True)
+@declare(out=("same", out_tuple(2)))
 def topk(input, k, dim=-1, largest=True, sorted=True):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
@@ -71,7 +72,7 @@ def _select_sorted(x, d, pos, keepdim, fn):
     return getattr(return_types, fn)(values, wrap(_const_like(x, idx)))
 
 
-@declare(out=True)
+@declare(out=("same", out_tuple(2)))
 def median(input, dim=None, keepdim=False):
     """The lower median (the smaller middle value for an even count), as PyTorch.
 
@@ -118,7 +119,7 @@ def median(input, dim=None, keepdim=False):
     return _select_sorted(x, d, pick, keepdim, "median")
 
 
-@declare(out=True)
+@declare(out=("same", out_tuple(2)))
 def kthvalue(input, k, dim=-1, keepdim=False):
     """``(values, indices)`` of the ``k``-th smallest element (1-based) along ``dim``. Among
     equal values the index is the k-th place in a stable sort (NaN sorts last)."""
@@ -127,14 +128,15 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     d = _dim_in(dim, x.ndim, "kthvalue")
     n = x.shape[d] if x.ndim else 1
     if not 1 <= k <= n:
-        raise IndexError(f"kthvalue(): k must be in [1, {n}] (the size of dim {d}), got {k}")
+        raise RuntimeError(f"kthvalue(): selected number k out of range: k must be in [1, {n}] "
+                           f"(the size of dim {d}), got {k}")
     return _select_sorted(x, d, k - 1, keepdim, "kthvalue")
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-@declare(out=True)
+@declare(out="same")
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The ``q``-quantiles (``q`` a number or a 1-D tensor in [0, 1]) over ``dim`` (all
     elements if None), interpolating between order statistics as ``interpolation`` says. A
@@ -142,7 +144,7 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     return _quantile(input, q, dim, keepdim, interpolation, False)
 
 
-@declare(out=True)
+@declare(out="same")
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """:func:`quantile` ignoring NaN: the quantiles of each slice's other values (NaN where a
     slice is all NaN)."""
@@ -151,10 +153,11 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
 
 def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     x = _t(input)
-    if x.dtype.kind != "f":
-        raise TypeError(f"quantile(): input must be a float or double tensor, got {x.dtype}")
+    if x._data.dtype.kind != "f" or x._data.dtype.itemsize < 4:  # float16 too, as PyTorch
+        raise RuntimeError(f"quantile(): input tensor must be either float or double dtype, got "
+                           f"{x.dtype}; convert it first, e.g. x.float()")
     if interpolation not in _INTERPOLATIONS:
-        raise ValueError(f"quantile(): interpolation must be one of {_INTERPOLATIONS}, got "
+        raise RuntimeError(f"quantile(): interpolation must be one of {_INTERPOLATIONS}, got "
                          f"{interpolation!r}")
     scalar_q = not isinstance(q, Tensor)
     if scalar_q:
@@ -164,15 +167,15 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
         qs = np.asarray([float(q)])
     else:
         if q.ndim > 1:
-            raise ValueError(f"quantile(): q must be a scalar or 1-D tensor, got shape "
+            raise RuntimeError(f"quantile(): q must be a scalar or 1-D tensor, got shape "
                              f"{tuple(q.shape)}")
         scalar_q = q.ndim == 0
         qs = to_host(q._data).reshape(-1).astype(np.float64)
     if qs.size and (np.isnan(qs).any() or qs.min() < 0 or qs.max() > 1):
-        raise ValueError(f"quantile(): q values must be in the range [0, 1], got "
+        raise RuntimeError(f"quantile(): q values must be in the range [0, 1], got "
                          f"{qs.tolist() if qs.size > 1 else float(qs[0])}")
     if x.numel() == 0:
-        raise ValueError(f"quantile(): input tensor must be non-empty, got shape "
+        raise RuntimeError(f"quantile(): input tensor must be non-empty, got shape "
                          f"{tuple(x.shape)}")
     if dim is None:
         y = flatten(x)
@@ -251,27 +254,29 @@ def bincount(input, weights=None, minlength=0):
     given); the result has ``max(input) + 1`` entries, at least ``minlength``. Not
     differentiable (as PyTorch). int64 counts; float64 sums unless ``weights`` is float32."""
     x = _t(input)
-    if x.ndim != 1 or x.dtype.kind not in "iub":
-        raise TypeError(f"bincount(): input must be a 1-D tensor of non-negative integers, got "
-                        f"shape {tuple(x.shape)} and dtype {x.dtype}")
+    if x.dtype.kind not in "iu":  # PyTorch has no bool or floating kernel
+        _not_implemented("bincount_cpu", x, "bincount() counts integers: convert with .long()")
+    if x.ndim != 1:
+        raise RuntimeError(f"bincount(): input must be a 1-D tensor of non-negative integers, "
+                           f"got shape {tuple(x.shape)}")
     minlength = _int_arg(minlength, "bincount", "minlength")
     if minlength < 0:
-        raise ValueError(f"bincount(): minlength must be non-negative, got {minlength}")
+        raise RuntimeError(f"bincount(): minlength must be non-negative, got {minlength}")
     a = to_host(x._data).astype(np.int64)
     if a.size and a.min() < 0:
-        raise ValueError(f"bincount(): input must be non-negative, got {int(a.min())}")
+        raise RuntimeError(f"bincount(): input must be non-negative, got {int(a.min())}")
     if weights is None:
         return wrap(_const_like(x, np.bincount(a, minlength=minlength).astype(np.int64)))
     w = _t(weights, "weights")
     if tuple(w.shape) != tuple(x.shape):
-        raise ValueError(f"bincount(): weights must have the shape of input {tuple(x.shape)}, "
+        raise RuntimeError(f"bincount(): weights must have the shape of input {tuple(x.shape)}, "
                          f"got {tuple(w.shape)}")
     dt = np.float32 if w.dtype == np.float32 else np.float64
     return wrap(_const_like(x, np.bincount(a, weights=to_host(w._data).astype(np.float64),
                                            minlength=minlength).astype(dt)))
 
 
-@declare(method=False, out=True, differentiable=False)
+@declare(method=False, out="same", differentiable=False)
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
                  sorter=None):
     """For each value of ``input``, the index where it would go in ``sorted_sequence`` (its
@@ -281,27 +286,31 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     seq = _t(sorted_sequence, "sorted_sequence")
     if side is not None:
         if side not in ("left", "right"):
-            raise ValueError(f"searchsorted(): side must be 'left' or 'right', got {side!r}")
+            raise RuntimeError(f"searchsorted(): side must be 'left' or 'right', got {side!r}")
         if right and side == "left":
-            raise ValueError("searchsorted(): side='left' and right=True contradict each other")
+            raise RuntimeError("searchsorted(): side='left' and right=True contradict each other")
         right = side == "right"
     scalar = not isinstance(input, Tensor)
     if scalar and not isinstance(input, (int, float)):
         raise TypeError(f"searchsorted(): input must be a Tensor or a number, got "
                         f"{type(input).__name__}")
+    if seq._data.dtype.kind == "b" and (scalar and isinstance(input, bool) or not scalar
+                                        and input._data.dtype.kind == "b"):
+        _not_implemented("searchsorted_out_cpu", seq, "searchsorted() of bool values: convert "
+                         "them first, e.g. x.int()")
     s = to_host(seq._data)
     v = np.asarray(input) if scalar else to_host(input._data)
     if s.ndim == 0:
-        raise ValueError("searchsorted(): sorted_sequence must have at least one dimension, "
+        raise RuntimeError("searchsorted(): sorted_sequence must have at least one dimension, "
                          "got a 0-d tensor")
     if sorter is not None:
         srt = to_host(_t(sorter, "sorter")._data)
         if srt.shape != s.shape or srt.dtype.kind not in "iu":
-            raise ValueError(f"searchsorted(): sorter must be an integer tensor of the shape of "
+            raise RuntimeError(f"searchsorted(): sorter must be an integer tensor of the shape of "
                              f"sorted_sequence {s.shape}, got {srt.shape} {srt.dtype}")
         s = np.take_along_axis(s, srt.astype(np.int64), axis=-1)
     if s.ndim > 1 and (scalar or v.ndim != s.ndim or v.shape[:-1] != s.shape[:-1]):
-        raise ValueError(f"searchsorted(): with a {s.ndim}-D sorted_sequence, input needs "
+        raise RuntimeError(f"searchsorted(): with a {s.ndim}-D sorted_sequence, input needs "
                          f"the same leading dimensions {s.shape[:-1]}, got shape "
                          f"{tuple(np.shape(v))}")
     res = _binary_search(s, v, right)
@@ -332,23 +341,23 @@ def _binary_search(s, v, right):
     return lo.reshape(np.shape(v))
 
 
-@declare(method=False, out=True, differentiable=False)
+@declare(method=False, out="same", differentiable=False)
 def bucketize(input, boundaries, *, out_int32=False, right=False):
     """The bucket of each value of ``input`` among the sorted 1-D ``boundaries``: ``i`` with
     ``boundaries[i-1] < x <= boundaries[i]`` (``<= x <`` with ``right=True``)."""
     b = _t(boundaries, "boundaries")
     if b.ndim != 1:
-        raise ValueError(f"bucketize(): boundaries must be 1-D, got shape {tuple(b.shape)}")
+        raise RuntimeError(f"bucketize(): boundaries must be 1-D, got shape {tuple(b.shape)}")
     return searchsorted(b, input, out_int32=out_int32, right=right)
 
 
-@declare(out=True)
+@declare(out="same")
 def msort(input):
     """Sorted along dim 0 (the values of ``sort(input, 0)``)."""
     return sort(input, 0).values
 
 
-@declare(out=True)
+@declare(out=("same", out_tuple(2)))
 def nanmedian(input, dim=None, keepdim=False):
     """:func:`median` ignoring NaN: the lower median of each slice's other values (NaN for an
     all-NaN slice)."""
@@ -382,7 +391,7 @@ def nanmedian(input, dim=None, keepdim=False):
     return _select_sorted(x, d, pick, keepdim, "nanmedian")
 
 
-@declare(out=True)
+@declare(out=("same", out_tuple(2)))
 def mode(input, dim=-1, keepdim=False):
     """``(values, indices)`` of the most frequent value along ``dim`` (the smallest among
     equally frequent ones) and the last index where it occurs; the gradient goes there."""
@@ -410,7 +419,7 @@ def mode(input, dim=-1, keepdim=False):
     return return_types.mode(values, wrap(_const_like(x, idx)))
 
 
-@declare(out=True, differentiable=False)
+@declare(out="same", differentiable=False)
 def histc(input, bins=100, min=0, max=0):
     """Counts of the elements in ``bins`` equal-width bins over ``[min, max]`` (the data's
     range when both are 0); elements outside are ignored. Same dtype as ``input``."""
@@ -445,9 +454,9 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
     ``bins`` equal bins over ``range`` (the data's range by default), or in the bins whose
     edges are the 1-D tensor ``bins``."""
     x = _t(input)
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"histogram(): input must be a floating point tensor, got "
-                           f"{x.dtype}")
+    if x._data.dtype.kind != "f" or x._data.dtype.itemsize < 4:
+        _not_implemented("histogram_cpu", x, "histogram() takes float or double tensors: "
+                         "convert with .float()")
     a = to_host(x._data).reshape(-1)
     w = None
     if weight is not None:
@@ -477,6 +486,9 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
             lo, hi = float(a.min()), float(a.max())
         else:
             lo, hi = 0.0, 0.0
+        if not (np.isfinite(lo) and np.isfinite(hi)):  # NaN or inf in the data or the range
+            raise RuntimeError(f"histogram(): the range [{lo}, {hi}] is not finite; give a "
+                               f"finite range= (or drop the non-finite elements)")
         if lo > hi:
             raise RuntimeError(f"histogram(): min should not exceed max, got min={lo}, max={hi}")
         if lo == hi:

@@ -64,6 +64,9 @@ def digamma(input):
 def _polygamma_args(n, input):
     if isinstance(n, Tensor) and not isinstance(input, Tensor):  # the method: x.polygamma(n)
         n, input = input, n
+    if not isinstance(input, Tensor):
+        raise TypeError(f"polygamma(): argument 'input' (position 2) must be Tensor, not "
+                        f"{type(input).__name__}")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"polygamma(): argument 'n' must be an int, got {type(n).__name__}")
     if n < 0:

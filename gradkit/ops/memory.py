@@ -10,14 +10,29 @@ and ``out=``: the gradient goes to the result, whose own graph reaches the old v
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd.graph import Op
 from ..device import _array_to
 
-__all__ = ["CLONE", "COPY", "COPY_FROM", "FILL", "FILL_T", "TO_DEVICE", "VIEW_SCATTER"]
+__all__ = ["CLONE", "CLONE_KEEP", "COPY", "COPY_FROM", "FILL", "FILL_T", "TO_DEVICE",
+           "VIEW_SCATTER"]
 
 
 def _clone_f(xp, a):
     return a.copy()
+
+
+def _clone_keep_f(xp, a):
+    # clone()'s preserve_format: a transposed or permuted tensor keeps its order of strides
+    # (NumPy's order "K"); one whose elements overlap (expanded) comes out contiguous
+    if type(a) is np.ndarray and not a.flags.c_contiguous and _non_overlapping(a):
+        return a.copy(order="K")
+    return a.copy()
+
+
+def _non_overlapping(a):
+    return all(s > 0 or n == 1 for s, n in zip(a.strides, a.shape))
 
 
 def _clone_b(xp, g, ins, out, aux, needs):
@@ -86,6 +101,7 @@ def _to_device_b(xp, g, ins, out, aux, needs):
 
 
 CLONE = Op("Clone", _clone_f, _clone_b, saves=0)
+CLONE_KEEP = Op("Clone", _clone_keep_f, _clone_b, saves=0)
 COPY = Op("Copy", _copy_f, _copy_b, saves=0, broadcasts=True)
 FILL = Op("Fill", _fill_f, _fill_b, saves=0)
 FILL_T = Op("Fill", _fill_t_f, _fill_t_b, saves=0)
