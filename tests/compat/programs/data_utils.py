@@ -1,9 +1,18 @@
 """torch.utils.data: random_split with a generator, Subset, ConcatDataset, WeightedRandomSampler,
 dict batches, drop_last, BatchSampler, default_collate of tuples."""
 import torch
-from torch.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, RandomSampler,
-                              SequentialSampler, Subset, TensorDataset, WeightedRandomSampler,
-                              random_split)
+from torch.utils.data import (
+    BatchSampler,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+    TensorDataset,
+    WeightedRandomSampler,
+    random_split,
+)
 
 
 class Dicts(Dataset):

@@ -1,7 +1,7 @@
 """torch.func and torch.autograd.functional: vmap, grad, jacrev, hessian, functional_call."""
 import torch
-from torch.func import functional_call, grad, jacrev, vmap
 from torch.autograd.functional import hessian, jacobian
+from torch.func import functional_call, grad, jacrev, vmap
 
 torch.manual_seed(0)
 model = torch.nn.Linear(3, 2)

@@ -2,7 +2,6 @@
 log_prob, entropy, rsample, kl_divergence."""
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch.distributions import Categorical, Normal, kl_divergence
 
 torch.manual_seed(0)
