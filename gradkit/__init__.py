@@ -14,6 +14,9 @@ from ._dtype import (
     int32, int64, long, set_default_dtype, short, uint8,
 )
 from ._dtype import cdouble, cfloat, complex64, complex128, dtype, uint16, uint32, uint64
+from ._memory_format import (
+    channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format,
+)
 from .autograd.grad_mode import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled,
@@ -107,4 +110,5 @@ __all__ = [
     "is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled",
     "set_autocast_dtype", "is_autocast_cpu_enabled", "get_autocast_cpu_dtype", "dtype",
     "complex64", "complex128", "cfloat", "cdouble", "uint16", "uint32", "uint64",
+    "memory_format", "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
 ] + sorted(_function_faces) + list(_factory_names)

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from . import _dtype
+from . import _memory_format as _mf
 from . import random as _random
 from ._backend import to_host
 from ._tensor.tensor import Tensor, _shape_arg, wrap
@@ -181,9 +182,16 @@ def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Ten
                    device)
 
 
-def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(np.empty(_size(_sizes(sizes, size)), dtype=_float_dtype(dtype)), requires_grad,
-                   device)
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False,
+          memory_format=_mf.contiguous_format) -> Tensor:
+    out = _finish(np.empty(_size(_sizes(sizes, size)), dtype=_float_dtype(dtype)), requires_grad,
+                  device)
+    if memory_format is not _mf.contiguous_format:
+        if memory_format is _mf.preserve_format:
+            raise RuntimeError("empty(): preserve memory format is unsupported; give "
+                               "contiguous_format, channels_last or channels_last_3d")
+        out = _in_format(out, memory_format, None, "empty")
+    return out
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -364,10 +372,12 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
 
 
 def _like(fn):
-    def like(input, *, dtype=None, device=None, requires_grad=False, **kw):
+    def like(input, *, dtype=None, device=None, requires_grad=False,
+             memory_format=_mf.preserve_format, **kw):
         dt = input.dtype if dtype is None else dtype
         dev = device if device is not None else (input.device if input.is_cuda else None)
-        return fn(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad, **kw)
+        out = fn(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad, **kw)
+        return _in_format(out, memory_format, input, fn.__name__ + "_like")
 
     like.__name__ = fn.__name__ + "_like"
     like.__doc__ = f"``{fn.__name__}`` with the shape (and by default dtype) of ``input``."
@@ -381,10 +391,31 @@ rand_like = _like(rand)
 randn_like = _like(randn)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,
-                device=device if device is not None else _like_device(input),
-                requires_grad=requires_grad)
+def _in_format(out: Tensor, fmt, like, op: str) -> Tensor:
+    """``out`` (a fresh tensor) laid out in memory format ``fmt``; ``preserve_format`` takes
+    the layout of ``like`` when that is dense and not row-major (PyTorch's rule)."""
+    _mf.check(fmt, op)
+    if fmt is _mf.contiguous_format or type(out._data) is not np.ndarray:
+        return out
+    if fmt is _mf.preserve_format:
+        src = None if like is None else like._data
+        if src is None or type(src) is not np.ndarray or src.flags.c_contiguous \
+                or not _mf._dense(src):
+            return out
+        arr = np.empty_like(src, dtype=out._data.dtype)  # keeps like's order of strides
+        arr[...] = out._data
+    else:
+        arr = _mf.copy_as(np, out._data, fmt, op)
+    out._data = arr
+    return out
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
+              memory_format=_mf.preserve_format) -> Tensor:
+    out = full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,
+               device=device if device is not None else _like_device(input),
+               requires_grad=requires_grad)
+    return _in_format(out, memory_format, input, "full_like")
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, generator=None) -> Tensor:

@@ -329,16 +329,33 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
 
-    def is_contiguous(self) -> bool:
-        return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, memory_format=None) -> bool:
+        """Whether the elements lie in ``memory_format``'s order without gaps (row-major by
+        default; ``gradkit.channels_last``: NHWC)."""
+        if memory_format is None:
+            return bool(self._data.flags.c_contiguous)
+        from .. import _memory_format as mf
 
-    def contiguous(self) -> "Tensor":
-        if self._data.flags.c_contiguous:
+        return mf.is_in(self._data, mf.check(memory_format, "is_contiguous"))
+
+    def contiguous(self, memory_format=None) -> "Tensor":
+        """This tensor if it is laid out in ``memory_format`` (row-major by default), else a
+        copy that is."""
+        from ..ops.memory import CLONE, CLONE_AS  # (record imports this module)
+        from .record import apply1
+
+        if memory_format is None:
+            if self._data.flags.c_contiguous:
+                return self
+            return apply1(CLONE, self)  # a row-major copy (clone() keeps a transposed order)
+        from .. import _memory_format as mf
+
+        if mf.is_in(self._data, mf.check(memory_format, "contiguous")):
             return self
-        from ..ops.memory import CLONE  # a row-major copy (clone() keeps a transposed order)
-        from .record import apply1  # (record imports this module)
-
-        return apply1(CLONE, self)
+        if memory_format is mf.preserve_format:
+            raise RuntimeError("contiguous(): preserve memory format is unsupported by the "
+                               "contiguous operator; use clone() to keep the layout")
+        return apply1(CLONE_AS, self, (memory_format,))
 
     def item(self):
         if self._data.size != 1:

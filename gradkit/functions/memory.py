@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype, factories
+from .. import _memory_format as _mf
 from .._tensor.record import apply1, check_broadcast, inplace
 from .._tensor.tensor import Tensor, as_tensor_arg, wrap
 from ..autograd import grad_mode
@@ -25,11 +26,14 @@ def numel(input) -> int:
 
 
 @declare()
-def clone(input):
-    """A copy with its own storage; differentiable. Its layout is PyTorch's preserve_format:
-    a transposed or permuted input keeps its order of strides (``x.t().clone()`` is
-    column-major, as in PyTorch); use ``contiguous()`` for a row-major copy."""
-    return apply1(M.CLONE_KEEP, _t(input))
+def clone(input, *, memory_format=_mf.preserve_format):
+    """A copy with its own storage; differentiable. Its layout is ``memory_format``'s; the
+    default, PyTorch's preserve_format, keeps a transposed or permuted input's order of strides
+    (``x.t().clone()`` is column-major, as in PyTorch); use ``contiguous()`` for a row-major
+    copy."""
+    if memory_format is _mf.preserve_format:
+        return apply1(M.CLONE_KEEP, _t(input))
+    return apply1(M.CLONE_AS, _t(input), (_mf.check(memory_format, "clone"),))
 
 
 @declare(method=False, differentiable=False)
@@ -58,6 +62,10 @@ def to(self, *args, **kwargs):
             if t.requires_grad and dtype.kind not in "fc":
                 return wrap(t._data.astype(dtype))
             t = apply1(E.CAST, t, (dtype, t._data.dtype))
+    fmt = kwargs.get("memory_format")
+    if fmt is not None and _mf.check(fmt, "to") is not _mf.preserve_format \
+            and not _mf.is_in(t._data, fmt):
+        return apply1(M.CLONE_AS, t, (fmt,))
     if kwargs.get("copy") and t is self:
         t = clone(t)
     return t

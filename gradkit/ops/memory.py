@@ -15,7 +15,7 @@ import numpy as np
 from ..autograd.graph import Op
 from ..device import _array_to
 
-__all__ = ["CLONE", "CLONE_KEEP", "COPY", "COPY_FROM", "FILL", "FILL_T", "TO_DEVICE",
+__all__ = ["CLONE", "CLONE_AS", "CLONE_KEEP", "COPY", "COPY_FROM", "FILL", "FILL_T", "TO_DEVICE",
            "VIEW_SCATTER"]
 
 
@@ -33,6 +33,13 @@ def _clone_keep_f(xp, a):
 
 def _non_overlapping(a):
     return all(s > 0 or n == 1 for s, n in zip(a.strides, a.shape))
+
+
+def _clone_as_f(xp, a, fmt):
+    # a copy in an explicit memory format (clone/contiguous/to with memory_format=)
+    from .._memory_format import copy_as
+
+    return copy_as(xp, a, fmt)
 
 
 def _clone_b(xp, g, ins, out, aux, needs):
@@ -102,6 +109,7 @@ def _to_device_b(xp, g, ins, out, aux, needs):
 
 CLONE = Op("Clone", _clone_f, _clone_b, saves=0)
 CLONE_KEEP = Op("Clone", _clone_keep_f, _clone_b, saves=0)
+CLONE_AS = Op("Clone", _clone_as_f, _clone_b, saves=0)
 COPY = Op("Copy", _copy_f, _copy_b, saves=0, broadcasts=True)
 FILL = Op("Fill", _fill_f, _fill_b, saves=0)
 FILL_T = Op("Fill", _fill_t_f, _fill_t_b, saves=0)

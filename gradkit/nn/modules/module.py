@@ -655,12 +655,21 @@ class Module:
                 )
         dev = Device(device) if device is not None else None
 
+        fmt = kwargs.get("memory_format")
+        if fmt is not None:
+            from ... import _memory_format as mf
+
+            mf.check(fmt, "to")
+            rank = {mf.channels_last: 4, mf.channels_last_3d: 5}.get(fmt)
+
         def convert(t):
             out = t
             if dev is not None and t.device != dev:
                 out = out.to(dev)
             if dtype is not None and out.dtype.kind in "fc" and out.dtype != dtype:
                 out = out.to(dtype)
+            if fmt is not None and (rank is None or out.ndim == rank):
+                out = out.to(memory_format=fmt)  # PyTorch converts the 4-D (5-D) ones only
             return out
 
         return self._apply(convert)

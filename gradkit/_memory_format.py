@@ -1,0 +1,97 @@
+"""Memory formats, as PyTorch's ``torch.memory_format``: ``contiguous_format`` (row-major),
+``channels_last`` (NHWC order for a 4-D NCHW tensor), ``channels_last_3d`` (NDHWC for 5-D) and
+``preserve_format`` (keep the input's order of strides; ``clone``'s default).
+
+A tensor's shape never changes with its format: ``x.contiguous(memory_format=channels_last)``
+is the same NCHW tensor with strides ``(H*W*C, 1, W*C, C)``; every op reads any layout, so the
+format only decides strides (``stride()``, ``is_contiguous(memory_format=...)``) and which
+``view``s are possible.
+"""
+
+from __future__ import annotations
+
+from ._dtype import _NAMESPACE
+
+__all__ = ["memory_format", "contiguous_format", "channels_last", "channels_last_3d",
+           "preserve_format"]
+
+
+class memory_format:
+    """A memory format (``gradkit.channels_last``, ...)."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"{_NAMESPACE[0]}.{self._name}"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return self._name
+
+
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+preserve_format = memory_format("preserve_format")
+
+# the order of dims from the fastest-varying (stride 1) outwards
+_ORDER = {channels_last: (1, 3, 2, 0), channels_last_3d: (1, 4, 3, 2, 0)}
+_RANK = {channels_last: 4, channels_last_3d: 5}
+
+
+def check(fmt, op: str):
+    """``fmt`` if it is a memory format, else PyTorch's TypeError."""
+    if type(fmt) is not memory_format:
+        raise TypeError(f"{op}(): argument 'memory_format' must be a gradkit.memory_format "
+                        f"(gradkit.contiguous_format, channels_last, channels_last_3d or "
+                        f"preserve_format), not {type(fmt).__name__}")
+    return fmt
+
+
+def _check_rank(a, fmt, op: str) -> None:
+    rank = _RANK[fmt]
+    if a.ndim != rank:
+        raise RuntimeError(f"{op}(): required rank {rank} tensor to use {fmt._name} format, got "
+                           f"a tensor of shape {tuple(a.shape)}")
+
+
+def is_in(a, fmt) -> bool:
+    """Whether array ``a`` is laid out in ``fmt`` (size-1 dims' strides do not count, as in
+    PyTorch)."""
+    if fmt is contiguous_format or fmt is preserve_format:
+        return bool(a.flags.c_contiguous)
+    if a.ndim != _RANK[fmt]:
+        return False
+    expected = 1
+    item = a.itemsize
+    for d in _ORDER[fmt]:
+        n = a.shape[d]
+        if n != 1:
+            if a.strides[d] != expected * item:
+                return False
+            expected *= n
+    return True
+
+
+def copy_as(xp, a, fmt, op: str = "contiguous"):
+    """A copy of ``a`` laid out in ``fmt`` (``preserve_format``: keep a dense input's order of
+    strides, otherwise row-major)."""
+    if fmt is contiguous_format:
+        return xp.array(a, order="C", copy=True)
+    if fmt is preserve_format:
+        if a.flags.c_contiguous or not _dense(a):
+            return xp.array(a, order="C", copy=True)
+        return a.copy(order="K")
+    _check_rank(a, fmt, op)
+    order = _ORDER[fmt][::-1]  # outermost first
+    inverse = tuple(order.index(d) for d in range(a.ndim))
+    return xp.ascontiguousarray(a.transpose(order)).transpose(inverse)
+
+
+def _dense(a) -> bool:
+    """No two elements share memory (no zero strides from broadcasting, no negative strides)."""
+    return all(s > 0 or n == 1 for s, n in zip(a.strides, a.shape))

@@ -1,0 +1,118 @@
+"""Memory formats as PyTorch's: contiguous_format, channels_last(_3d), preserve_format in
+clone, contiguous, is_contiguous, to, the *_like factories, empty and Module.to; strides,
+values, gradients and errors compared with torch."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+X4 = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
+X5 = np.arange(2 * 3 * 2 * 4 * 5, dtype=np.float32).reshape(2, 3, 2, 4, 5)
+
+
+def _fmt(L, name):
+    return getattr(L, name)
+
+
+CALLS = {
+    "contiguous_cl": lambda L, x: x.contiguous(memory_format=L.channels_last),
+    "contiguous_cl_then_default": lambda L, x: x.contiguous(
+        memory_format=L.channels_last).contiguous(),
+    "clone_cl": lambda L, x: x.clone(memory_format=L.channels_last),
+    "clone_preserve_cl": lambda L, x: x.contiguous(memory_format=L.channels_last).clone(),
+    "clone_contiguous": lambda L, x: x.permute(0, 2, 3, 1).clone(
+        memory_format=L.contiguous_format),
+    "clone_preserve_permuted": lambda L, x: x.permute(0, 2, 3, 1).clone(),
+    "to_cl": lambda L, x: x.to(memory_format=L.channels_last),
+    "to_dtype_cl": lambda L, x: x.to(L.float64, memory_format=L.channels_last),
+    "zeros_like_preserve": lambda L, x: L.zeros_like(x.to(memory_format=L.channels_last)),
+    "ones_like_contiguous": lambda L, x: L.ones_like(x.to(memory_format=L.channels_last),
+                                                     memory_format=L.contiguous_format),
+    "empty_like_cl": lambda L, x: L.empty_like(x, memory_format=L.channels_last).fill_(2),
+    "rand_like_cl": lambda L, x: L.rand_like(x, memory_format=L.channels_last) * 0,
+    "full_like_transposed": lambda L, x: L.full_like(x.transpose(2, 3), 7.0),
+    "empty_cl": lambda L, x: L.empty(2, 3, 4, 5, memory_format=L.channels_last).fill_(1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_strides_and_values_as_pytorch(name):
+    ours = CALLS[name](gk, gk.tensor(X4))
+    theirs = CALLS[name](torch, torch.tensor(X4))
+    assert ours.stride() == theirs.stride()
+    assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    for fmt in ("contiguous_format", "channels_last"):
+        assert ours.is_contiguous(memory_format=_fmt(gk, fmt)) == \
+            theirs.is_contiguous(memory_format=_fmt(torch, fmt))
+    assert ours.is_contiguous() == theirs.is_contiguous()
+
+
+def test_channels_last_3d():
+    ours = gk.tensor(X5).contiguous(memory_format=gk.channels_last_3d)
+    theirs = torch.tensor(X5).contiguous(memory_format=torch.channels_last_3d)
+    assert ours.stride() == theirs.stride()
+    assert ours.is_contiguous(memory_format=gk.channels_last_3d)
+    assert not ours.is_contiguous(memory_format=gk.channels_last)
+
+
+def test_size_one_dims_do_not_count():
+    for shape in [(1, 3, 1, 1), (2, 1, 4, 5), (2, 3, 1, 5)]:
+        a = np.zeros(shape, np.float32)
+        for fmt in ("contiguous_format", "channels_last"):
+            assert gk.tensor(a).is_contiguous(memory_format=_fmt(gk, fmt)) == \
+                torch.tensor(a).is_contiguous(memory_format=_fmt(torch, fmt))
+
+
+def test_gradients_pass_through_a_layout_change():
+    x = gk.tensor(X4, requires_grad=True)
+    y = x.contiguous(memory_format=gk.channels_last)
+    assert type(y.grad_fn).__name__ == "CloneBackward0"
+    (y * gk.tensor(X4)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), X4)
+
+
+def test_view_follows_the_layout_as_pytorch():
+    for L in (gk, torch):
+        y = L.tensor(X4).contiguous(memory_format=L.channels_last)
+        with pytest.raises(RuntimeError):
+            y.view(2, -1)
+        assert tuple(y.permute(0, 2, 3, 1).view(2, -1).shape) == (2, 60)
+
+
+def test_module_to_channels_last_converts_4d_tensors_only():
+    gk.manual_seed(0)
+    m = gk.nn.Sequential(gk.nn.Conv2d(3, 4, 3), gk.nn.BatchNorm2d(4))
+    t = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))
+    m.to(memory_format=gk.channels_last)
+    t.to(memory_format=torch.channels_last)
+    for (n, a), (_, b) in zip(m.state_dict().items(), t.state_dict().items()):
+        assert a.stride() == b.stride(), n
+    x = gk.randn(2, 3, 8, 8).to(memory_format=gk.channels_last)
+    np.testing.assert_allclose(m(x).detach().numpy(),
+                               m(x.contiguous()).detach().numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_errors_as_pytorch():
+    for L in (gk, torch):
+        with pytest.raises(RuntimeError, match="rank 4"):
+            L.zeros(3).contiguous(memory_format=L.channels_last)
+        with pytest.raises(RuntimeError, match="preserve"):
+            L.zeros(2, 3).t().contiguous(memory_format=L.preserve_format)
+        assert L.zeros(2, 2).contiguous(memory_format=L.preserve_format).shape == (2, 2)
+        with pytest.raises(TypeError):
+            L.zeros(3).clone(memory_format="channels_last")
+        with pytest.raises(RuntimeError):
+            L.zeros_like(L.zeros(3), memory_format=L.channels_last)
+
+
+def test_formats_print_as_pytorchs():
+    assert repr(gk.channels_last) == "gradkit.channels_last"
+    assert isinstance(gk.preserve_format, gk.memory_format)
+    assert {str(f).split(".")[1] for f in (gk.contiguous_format, gk.channels_last,
+                                           gk.channels_last_3d, gk.preserve_format)} == \
+        {str(f).split(".")[1] for f in (torch.contiguous_format, torch.channels_last,
+                                        torch.channels_last_3d, torch.preserve_format)}
