@@ -526,7 +526,9 @@ class _PoolIter(_BaseIter):
     def __init__(self, loader):
         super().__init__(loader)
         self._processes = loader._uses_processes
-        seed = loader._base_seed()
+        # a persistent pool's iterator is reset, not rebuilt, in PyTorch: no new base seed is
+        # drawn after the first epoch (so the sampler's draws stay PyTorch's)
+        seed = loader._base_seed() if loader._pool is None else None
         self._pool = loader._process_pool(seed) if self._processes else loader._worker_pool(seed)
         self._owns_pool = not loader.persistent_workers
         self._fetch = None if self._processes else loader._fetcher()
