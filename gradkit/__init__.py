@@ -27,6 +27,8 @@ from . import functions  # noqa: E402 (declares every op; its faces are installe
 from .compat._api import *  # noqa: E402,F401,F403 (torch.inf, LongTensor, set_printoptions, ...)
 from .factories import *  # noqa: F401,F403
 from .factories import __all__ as _factory_names
+from ._runtime import *  # noqa: F401,F403 (threads, determinism, finfo/iinfo, version, ...)
+from ._runtime import __all__ as _runtime_names
 from .amp import (  # noqa: E402
     get_autocast_cpu_dtype, get_autocast_dtype, is_autocast_cpu_enabled, is_autocast_enabled,
     set_autocast_dtype, set_autocast_enabled,
@@ -54,14 +56,18 @@ _graph.configure(wrap=_wrap, wrap_node=_wrap_node, tensor_ns=_tensor_ns)
 __version__ = "0.1.0"
 
 
+# submodules PyTorch's ``import torch`` makes reachable as attributes, imported on first use
+_LAZY_MODULES = frozenset(("cpu", "multiprocessing", "profiler"))
+
+
 def __getattr__(name):
     # gradkit.bfloat16 imports ml_dtypes (the ``bf16`` extra) on first use, not at import
     if name == "bfloat16":
         return _dtype._load_bfloat16()
-    if name == "cpu":  # torch.cpu (torch.cpu.amp.autocast)
+    if name in _LAZY_MODULES:  # torch.cpu (torch.cpu.amp.autocast), torch.profiler, ...
         import importlib
 
-        return importlib.import_module("gradkit.cpu")
+        return importlib.import_module("gradkit." + name)
     raise AttributeError(f"module 'gradkit' has no attribute {name!r}")
 
 
@@ -111,4 +117,4 @@ __all__ = [
     "set_autocast_dtype", "is_autocast_cpu_enabled", "get_autocast_cpu_dtype", "dtype",
     "complex64", "complex128", "cfloat", "cdouble", "uint16", "uint32", "uint64",
     "memory_format", "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
-] + sorted(_function_faces) + list(_factory_names)
+] + sorted(_function_faces) + list(_factory_names) + list(_runtime_names)

@@ -15,13 +15,14 @@ state saved by ``torch.get_rng_state()`` restores here and the reverse.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 
 import numpy as np
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
-           "default_generator"]
+           "default_generator", "fork_rng"]
 
 _N = 624
 _DEFAULT_SEED = 67280421310721  # PyTorch's seed of a new ``torch.Generator()``
@@ -206,6 +207,22 @@ def get_rng_state():
 def set_rng_state(new_state) -> None:
     """Restore the default generator from :func:`get_rng_state` (gradkit's or PyTorch's)."""
     default_generator.set_state(new_state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled: bool = True, _caller: str = "fork_rng",
+             _devices_kw: str = "devices", device_type: str = "cuda"):
+    """Within the block, draws from the default generator do not change its state afterwards
+    (it is saved on entry and restored on exit), as ``torch.random.fork_rng``; ``devices`` and
+    ``device_type`` name GPU generators, which gradkit's CPU generator does not involve."""
+    if not enabled:
+        yield
+        return
+    state = default_generator.get_state()
+    try:
+        yield
+    finally:
+        default_generator.set_state(state)
 
 
 # -- the distributions: PyTorch's CPU kernels over the raw words ------------------------------
