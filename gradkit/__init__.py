@@ -64,6 +64,10 @@ def __getattr__(name):
     # gradkit.bfloat16 imports ml_dtypes (the ``bf16`` extra) on first use, not at import
     if name == "bfloat16":
         return _dtype._load_bfloat16()
+    if name == "vmap":  # torch.vmap is torch.func.vmap
+        from .func import vmap
+
+        return vmap
     if name in _LAZY_MODULES:  # torch.cpu (torch.cpu.amp.autocast), torch.profiler, ...
         import importlib
 

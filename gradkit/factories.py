@@ -22,7 +22,7 @@ __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
     "logspace", "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
     "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
-    "randint_like", "scalar_tensor",
+    "randint_like", "scalar_tensor", "asarray", "frombuffer",
 ]
 
 
@@ -126,6 +126,50 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, np.ndarray) and (dtype is None or _dtype.to_dtype(dtype) == data.dtype):
         return wrap(data) if device is None else wrap(_to_array(data, None, device))
     return wrap(_to_array(data, dtype, device, copy=False))
+
+
+def asarray(obj, *, dtype=None, device=None, copy: bool | None = None,
+            requires_grad: bool = False) -> Tensor:
+    """``torch.asarray``: ``obj`` (a tensor, NumPy array, buffer, number or nested sequence) as
+    a tensor, sharing memory when no conversion is needed unless ``copy=True``
+    (``copy=False`` raises where a copy is needed)."""
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return frombuffer(obj, dtype=dtype if dtype is not None else _dtype.get_default_dtype())
+    shared = as_tensor(obj, dtype=dtype, device=device)
+    source = obj._data if isinstance(obj, Tensor) else obj
+    is_shared = isinstance(source, np.ndarray) and np.shares_memory(shared._data, source)
+    if copy is False and not is_shared and isinstance(source, (np.ndarray,)):
+        raise ValueError("asarray(): copy=False but a copy is needed (a dtype or device "
+                         "conversion); pass copy=None or copy=True")
+    out = shared.clone() if copy and is_shared or copy and isinstance(obj, Tensor) else shared
+    if isinstance(obj, Tensor) and out is obj and requires_grad != obj.requires_grad:
+        out = obj.detach()
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0,
+               requires_grad: bool = False) -> Tensor:
+    """A 1-D tensor over the bytes of ``buffer`` (an object with the buffer protocol), sharing
+    its memory, as ``torch.frombuffer``."""
+    if dtype is None:
+        raise TypeError("frombuffer() missing required keyword argument 'dtype'")
+    dt = np.dtype(_dtype.to_dtype(dtype))
+    mem = memoryview(buffer).cast("B")
+    if offset < 0 or offset > len(mem) or (len(mem) - offset) % dt.itemsize and count < 0:
+        raise ValueError(f"frombuffer(): buffer length ({len(mem)} bytes) after offset "
+                         f"({offset} bytes) must be a multiple of the element size "
+                         f"({dt.itemsize})")
+    n = (len(mem) - offset) // dt.itemsize if count < 0 else count
+    if n <= 0 or offset + n * dt.itemsize > len(mem):
+        raise ValueError(f"frombuffer(): requested {n} elements of {dt.itemsize} bytes from "
+                         f"offset {offset} of a {len(mem)}-byte buffer; both must be positive "
+                         f"and fit the buffer")
+    t = wrap(np.frombuffer(mem, dtype=dt, count=n, offset=offset))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
 
 
 def from_numpy(ndarray) -> Tensor:

@@ -135,3 +135,23 @@ def test_autograd_profiler_and_decorated_ranges():
         helper()
     (avg,) = [a for a in prof.key_averages() if a.key == "helper"]
     assert avg.count == 2 and avg.cpu_time_total > 0
+
+
+def test_asarray_frombuffer_and_data_ptr_as_pytorch():
+    for lib in (gk, torch):
+        a = np.ones(3, dtype=np.float32)
+        t = lib.asarray(a)
+        a[0] = 5  # shared
+        assert t.tolist() == [5.0, 1.0, 1.0]
+        assert lib.asarray(a, copy=True).data_ptr() != t.data_ptr()
+        assert str(lib.asarray([1, 2]).dtype).endswith("int64")
+        assert str(lib.asarray(lib.ones(2), dtype=lib.float64).dtype).endswith("float64")
+        with pytest.raises(ValueError):
+            lib.asarray(a, dtype=lib.float64, copy=False)
+        buf = bytearray(np.array([1, 2, 3], dtype=np.int32).tobytes())
+        assert lib.frombuffer(buf, dtype=lib.int32, offset=4).tolist() == [2, 3]
+        assert lib.frombuffer(buf, dtype=lib.int32, count=2).tolist() == [1, 2]
+        x = lib.arange(6.0)
+        assert x[2:].data_ptr() - x.data_ptr() == 2 * x.element_size()
+        assert x.view(2, 3).data_ptr() == x.data_ptr()
+        assert lib.vmap(lib.dot)(lib.ones(3, 2), lib.ones(3, 2)).tolist() == [2.0, 2.0, 2.0]

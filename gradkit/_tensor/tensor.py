@@ -296,6 +296,14 @@ class Tensor:
         lo = base.__array_interface__["data"][0]
         return (a.__array_interface__["data"][0] - lo) // a.itemsize
 
+    def data_ptr(self) -> int:
+        """The address of the first element (equal for tensors that share it, as PyTorch's);
+        a GPU array's device pointer."""
+        a = self._data
+        if type(a) is _ndarray:
+            return a.__array_interface__["data"][0] if a.size else 0
+        return int(a.data.ptr) if hasattr(a, "data") and hasattr(a.data, "ptr") else 0
+
     def is_signed(self) -> bool:
         return self.dtype.is_signed
 
