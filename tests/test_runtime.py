@@ -155,3 +155,18 @@ def test_asarray_frombuffer_and_data_ptr_as_pytorch():
         assert x[2:].data_ptr() - x.data_ptr() == 2 * x.element_size()
         assert x.view(2, 3).data_ptr() == x.data_ptr()
         assert lib.vmap(lib.dot)(lib.ones(3, 2), lib.ones(3, 2)).tolist() == [2.0, 2.0, 2.0]
+
+
+def test_tensor_only_methods_as_pytorch():
+    """Tensor.bernoulli/multinomial (PyTorch's streams), Tensor.where, mH/H/adjoint."""
+    out = []
+    for lib in (gk, torch):
+        lib.manual_seed(0)
+        p = lib.tensor([[0.2, 0.8, 0.5], [0.1, 0.9, 0.3]])
+        x = lib.tensor([1.0, -2.0, 3.0])
+        out.append([p.bernoulli().tolist(), p.multinomial(2).tolist(), p.bernoulli(0.5).tolist(),
+                    x.where(x > 0, 5).tolist(), p.mH.tolist(), p.H.tolist(),
+                    p.adjoint().tolist()])
+    assert out[0] == out[1]
+    with pytest.raises(RuntimeError):
+        gk.zeros(2, 2, 2).H

@@ -237,6 +237,23 @@ class Tensor:
     def mT(self) -> "Tensor":
         return self.transpose(-2, -1)
 
+    @property
+    def mH(self) -> "Tensor":
+        """The conjugate transpose of the last two dims (gradkit's tensors are real: ``mT``)."""
+        return self.transpose(-2, -1)
+
+    def adjoint(self) -> "Tensor":
+        """``mH``."""
+        return self.transpose(-2, -1)
+
+    @property
+    def H(self) -> "Tensor":
+        """The conjugate transpose of a matrix (0-D, 1-D: itself; real tensors: ``T``)."""
+        if self.ndim > 2:
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors), got a "
+                               f"{self.ndim}-D tensor; use .mH for batches of matrices")
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
     def size(self, dim=None):
         if dim is None:
             return self.shape

@@ -484,6 +484,12 @@ def where(condition, input=None, other=None):
         ) from None
 
 
+@tensor_method("where")
+def _where_method(self, condition, y):
+    """``gradkit.where(condition, self, y)``."""
+    return where(condition, self, y)
+
+
 def _where_devices(cond, c, a, b):
     """Put where()'s operands on one device: a 0-d CPU tensor follows the others (as in
     PyTorch); anything else on another device is an error naming both."""

@@ -50,6 +50,24 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
                                       float(mean), float(std)))
 
 
+@tensor_method("bernoulli")
+def _bernoulli_method(self, p=None, *, generator=None):
+    """``gradkit.bernoulli(self)``: 1 with this tensor's probabilities (or ``p``), else 0."""
+    from ..factories import bernoulli
+
+    if p is None:
+        return bernoulli(self, generator=generator)
+    return bernoulli(self, p, generator=generator)
+
+
+@tensor_method("multinomial")
+def _multinomial_method(self, num_samples, replacement=False, *, generator=None):
+    """``gradkit.multinomial(self, ...)``: indices drawn with this tensor's row weights."""
+    from ..factories import multinomial
+
+    return multinomial(self, num_samples, replacement, generator=generator)
+
+
 @tensor_method()
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 1 with probability ``p`` (a number or a tensor of probabilities), else 0."""
