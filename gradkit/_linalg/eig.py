@@ -20,7 +20,7 @@ from .._backend import to_host
 from .._tensor import Tensor, apply1, wrap
 from ..functions._args import _const_like
 from ..ops import linalg as L
-from .checks import _floating, _matrices, _mT, _square_float, _t
+from .checks import _dtype_name, _floating, _matrices, _mT, _square_float, _t
 
 eig_result = collections.namedtuple("linalg_eig", ["eigenvalues", "eigenvectors"])
 geqrf_result = collections.namedtuple("geqrf", ["a", "tau"])
@@ -37,7 +37,7 @@ def eig(A):
     Differentiable; gradients assume distinct eigenvalues, and a loss should not depend on the
     eigenvectors' signs."""
     name = "linalg.eig"
-    A = _square_float(A, name)
+    A = _square_float(A, name, half="linalg_eig_out_cpu")
     w, v = L.eig_unpack(apply1(L.EIG, A, (name,)))
     return eig_result(w, v)
 
@@ -45,7 +45,7 @@ def eig(A):
 def eigvals(A) -> Tensor:
     """The eigenvalues of the square matrices of ``A`` (real only; see ``eig``)."""
     name = "linalg.eigvals"
-    A = _square_float(A, name)
+    A = _square_float(A, name, half="linalg_eig_out_cpu")
     return L.eig_unpack(apply1(L.EIG, A, (name,)))[0]
 
 
@@ -55,13 +55,14 @@ def householder_product(A, tau) -> Tensor:
     ``v_i`` the ``i``-th column of ``A`` below the diagonal and a 1 on it (``(*, m, n)``,
     ``m >= n >= k``). Differentiable in ``A`` and ``tau``."""
     name = "linalg.householder_product"
-    A = _floating(A, name)
-    tau = _floating(_t(tau, "tau"), name, "tau")
+    # PyTorch's order: shapes (IndexError for a 0-d tau), then the dtypes, then the kernel's
+    A, tau = _t(A, "input"), _t(tau, "tau")
     _matrices(A, name, "input")
     m, n = A.shape[-2], A.shape[-1]
     if m < n:
         raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to "
                            f"input.shape[-1] (got shape {tuple(A.shape)})")
+    _tau_has_dims(tau, name)
     if tau.ndim != A.ndim - 1 or tau.shape[-1] > n:
         raise RuntimeError(f"{name}: tau must have shape input.shape[:-2] + (k,) with k <= "
                            f"input.shape[-1]; got input {tuple(A.shape)} and tau "
@@ -71,17 +72,25 @@ def householder_product(A, tau) -> Tensor:
                            f"input.shape[:-2], but got {tuple(tau.shape[:-1])} and "
                            f"{tuple(A.shape[:-2])}")
     if A.dtype != tau.dtype:
-        raise RuntimeError(f"{name}: tau dtype {tau.dtype} does not match input dtype "
-                           f"{A.dtype}")
+        raise RuntimeError(f"{name}: tau dtype {_dtype_name(tau.dtype)} does not match input "
+                           f"dtype {_dtype_name(A.dtype)}")
+    A = _floating(A, name, kernel="orgqr_cpu")
     k = tau.shape[-1]
     Q = F.broadcast_to(_const(A, np.eye(m, n)), tuple(A.shape[:-2]) + (m, n))
     rows = np.arange(m)
     for i in reversed(range(k)):  # Q = H_i Q, from the last reflector back
-        below = _const(A, (rows > i).astype(float))
-        v = A[..., :, i] * below + _const(A, (rows == i).astype(float))
+        # v_i: A's column below the diagonal, a 1 on it, zeros above (selected, not
+        # multiplied by a mask: an inf above the diagonal is not read, as in LAPACK)
+        v = F.where(_const(A, rows > i, bool), A[..., :, i], _const(A, (rows == i) * 1.0))
         vq = F.sum(v.unsqueeze(-1) * Q, dim=-2, keepdim=True)  # v^T Q
         Q = Q - tau[..., i, None, None] * v.unsqueeze(-1) * vq
     return Q
+
+
+def _tau_has_dims(tau, name):
+    if tau.ndim == 0:
+        raise IndexError(f"{name}: Dimension specified as -1 but tau has no dimensions (it "
+                         f"must be (*, k), the scalar factors of the reflectors)")
 
 
 def _geqrf_numpy(a):
@@ -113,7 +122,7 @@ def geqrf(input):
     the Householder vectors below it; see ``householder_product``). Not differentiable, as in
     PyTorch."""
     name = "geqrf"
-    A = _floating(input, name)
+    A = _floating(input, name, kernel="geqrf_cpu")
     _matrices(A, name, "input")
     a, tau = _geqrf_numpy(to_host(A.detach()._data))
     return geqrf_result(_const(A, a), _const(A, tau))
@@ -129,13 +138,13 @@ def ormqr(input, tau, other, left: bool = True, transpose: bool = False) -> Tens
     ``(m, m)`` orthogonal ``Q`` of the reflectors ``(input, tau)`` from ``geqrf`` and
     ``op(Q) = Q^T`` when ``transpose``. Differentiable in the three tensors."""
     name = "ormqr"
-    A = _floating(input, name)
-    C = _floating(_t(other, "other"), name, "other")
-    tau = _floating(_t(tau, "tau"), name, "tau")
+    # PyTorch's order: shapes (IndexError for a 0-d tau), then the dtypes, then the kernel's
+    A, tau, C = _t(input, "input"), _t(tau, "tau"), _t(other, "other")
     _matrices(A, name, "input")
     _matrices(C, name, "other")
+    _tau_has_dims(tau, name)
     m = A.shape[-2]
-    k = tau.shape[-1] if tau.ndim else 0
+    k = tau.shape[-1]
     side = C.shape[-2] if left else C.shape[-1]
     if side != m:
         raise RuntimeError(f"{name}: input.shape[-2] ({m}) must equal other.shape"
@@ -145,6 +154,12 @@ def ormqr(input, tau, other, left: bool = True, transpose: bool = False) -> Tens
         raise RuntimeError(f"{name}: tau.shape[-1] must be equal to min({where}, "
                            f"input.shape[-1]): got tau {tuple(tau.shape)}, input "
                            f"{tuple(A.shape)}, other {tuple(C.shape)}")
+    for label, x in (("tau", tau), ("other", C)):
+        if x.dtype != A.dtype:
+            raise RuntimeError(f"{name}: Expected input and {label} to have the same dtype, but "
+                               f"input has dtype {_dtype_name(A.dtype)} and {label} has dtype "
+                               f"{_dtype_name(x.dtype)}")
+    A = _floating(A, name, kernel="ormqr_cpu")
     batch = tuple(A.shape[:-2])
     V = A[..., :, :k]
     if k < m:

@@ -17,7 +17,7 @@ from .reduction import expand_reduced
 
 __all__ = [
     "CHOLESKY", "DET", "EIGH", "EIGVALSH", "EINSUM", "INV", "LinAlgError", "MATMUL", "PINV", "QR",
-    "SLOGDET", "SOLVE", "SVD", "SVDVALS", "VECTOR_NORM", "eigh_unpack", "parse_einsum",
+    "CHOLESKY_SOLVE", "SLOGDET", "SOLVE", "SVD", "TRI_SOLVE", "SVDVALS", "VECTOR_NORM", "eigh_unpack", "parse_einsum",
     "qr_unpack", "singular_error", "svd_unpack",
 ]
 
@@ -288,8 +288,25 @@ def _not_pd_error(name, a):
 
 
 # ------------------------------------------------------------------------------ inv, det, solve
+def _lu_inverse_host(a):
+    """The inverse of the host matrices ``a`` as LAPACK's getrf + getrs compute it (PyTorch's
+    ``linalg.inv``): used for matrices with inf/nan, whose NaN pattern depends on the pivoting
+    and substitution order (NumPy's ``inv`` spreads NaN differently)."""
+    n = a.shape[-1]
+    lu, piv, info = lu_numpy(a)
+    if _np.any(info > 0):
+        raise singular_error("linalg.inv", a)
+    perm = _np.argmax(permutation_numpy(piv, n), axis=-1)  # (P M)[r] = M[perm[r]]
+    eye = _np.broadcast_to(_np.eye(n, dtype=a.dtype), a.shape)
+    pt = _np.take_along_axis(eye, _np.argsort(perm, axis=-1)[..., None], axis=-2)  # P^T I
+    with _np.errstate(all="ignore"):
+        return _tri_solve_f(_np, lu, _tri_solve_f(_np, lu, pt, False, True), True, False)
+
+
 def _inv_f(xp, a):
     try:
+        if a.size and not bool(xp.isfinite(a).all()):
+            return _const(a, _lu_inverse_host(to_host(a)))
         return xp.linalg.inv(a)
     except Exception as e:  # noqa: BLE001 - NumPy/CuPy LinAlgError
         if _is_linalg_error(e):
@@ -373,6 +390,82 @@ def _solve_b(xp, g, ins, out, aux, needs):
 
 
 SOLVE = Op("LinalgSolve", _solve_f, _solve_b, saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True)
+
+
+# --------------------------------------------------------------------------- triangular solve
+def _tri_keep(like, n, upper, unitriangular):
+    """The triangle read, as a boolean array (the diagonal excluded when it is taken as 1)."""
+    keep = _np.tri(n, n, -1 if unitriangular else 0, dtype=bool)
+    keep = keep.T if upper else keep
+    data = getattr(like, "_data", like)
+    ns = namespace_of(data)
+    return keep if ns.name == "numpy" else ns.asarray(keep)
+
+
+def _tri_solve_f(xp, a, b, upper, unitriangular):
+    """``X`` with ``T X = B`` for the triangle ``T`` of ``a`` (upper or lower; ones on the
+    diagonal when ``unitriangular``) by column substitution, as BLAS's ``trsm``: the other
+    triangle is never read (an inf there does not reach ``X``), and a zero on the diagonal gives
+    inf/nan (no error), so non-finite values spread as in PyTorch. Batch dimensions
+    broadcast."""
+    ns = namespace_of(a)
+    n = a.shape[-1]
+    batch = _np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = ns.broadcast_to(a, batch + a.shape[-2:])
+    x = ns.array(ns.broadcast_to(b, batch + b.shape[-2:]), dtype=a.dtype, copy=True)
+    with _np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for k in (range(n - 1, -1, -1) if upper else range(n)):
+            xk = x[..., k, :]
+            if not unitriangular:
+                xk = xk / a[..., k, k, None]
+                x[..., k, :] = xk
+            rest = slice(0, k) if upper else slice(k + 1, n)
+            if (k == 0 and upper) or (k == n - 1 and not upper):
+                continue
+            x[..., rest, :] -= a[..., rest, k, None] * xk[..., None, :]
+    return x
+
+
+def _tri_solve_b(xp, g, ins, out, aux, needs):
+    # X = T^-1 B:  gB = T^-T g,  gT = -gB X^T on the triangle read (zero elsewhere)
+    upper, unitriangular = aux
+    a = ins[0]
+    gb = _run(xp, TRI_SOLVE, _mT(xp, a), g, params=(not upper, unitriangular))
+    ga = None
+    if needs[0]:
+        full = -xp.matmul(gb, _mT(xp, out))
+        ga = xp.where(_tri_keep(full, a.shape[-1], upper, unitriangular), full, 0.0)
+    return ga, (gb if needs[1] else None)
+
+
+TRI_SOLVE = Op("LinalgSolveTriangular", _tri_solve_f, _tri_solve_b,
+               saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True)
+
+
+def _cholesky_solve_f(xp, b, factor, upper):
+    """``A X = B`` with ``A = L L^T`` (``U^T U`` when ``upper``) from the factor's triangle."""
+    ft = _mT(xp, factor)
+    if upper:  # U^T Y = B, then U X = Y
+        return _tri_solve_f(xp, factor, _tri_solve_f(xp, ft, b, False, False), True, False)
+    return _tri_solve_f(xp, ft, _tri_solve_f(xp, factor, b, False, False), True, False)
+
+
+def _cholesky_solve_b(xp, g, ins, out, aux, needs):
+    # PyTorch's rule (cholesky_solve_backward): gB = A^-1 g; the factor's gradient is dense,
+    # -(gB X^T + X gB^T) L (-U (...) when upper), with the factor as given
+    upper, = aux
+    factor = ins[1]
+    gb = _run(xp, CHOLESKY_SOLVE, g, factor, params=(upper,))
+    gf = None
+    if needs[1]:
+        common = xp.matmul(gb, _mT(xp, out))
+        common = common + _mT(xp, common)
+        gf = -xp.matmul(factor, common) if upper else -xp.matmul(common, factor)
+    return (gb if needs[0] else None), gf
+
+
+CHOLESKY_SOLVE = Op("CholeskySolve", _cholesky_solve_f, _cholesky_solve_b,
+                    saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True)
 
 
 # ----------------------------------------------------------------------------------- cholesky
@@ -675,7 +768,9 @@ def lu_numpy(a):
         if j + 1 < m:
             col = flat[:, j + 1:, j] / _np.where(zero, 1, pivot)[:, None]
             flat[:, j + 1:, j] = col
-            flat[:, j + 1:, j + 1:] -= col[:, :, None] * flat[:, j, None, j + 1:]
+            # a zero pivot's column is zero: no update (0 * inf in its row would make NaN)
+            upd = col[:, :, None] * flat[:, j, None, j + 1:]
+            flat[:, j + 1:, j + 1:] -= _np.where(zero[:, None, None], 0, upd)
     return (flat.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch))
 
 
