@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import functions as F
 from .._backend import to_host
-from .._tensor import Tensor, apply, apply1, wrap
+from .._tensor import Tensor, apply1, wrap
 from ..functions._args import _const_like
 from ..ops import linalg as L
 from ..ops.linalg import LinAlgError

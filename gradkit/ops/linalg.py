@@ -16,9 +16,9 @@ from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, Shown, node_class
 from .reduction import expand_reduced
 
 __all__ = [
-    "CHOLESKY", "DET", "EIGH", "EIGVALSH", "EINSUM", "INV", "LinAlgError", "MATMUL", "PINV", "QR",
-    "CHOLESKY_SOLVE", "SLOGDET", "SOLVE", "SVD", "TRI_SOLVE", "SVDVALS", "VECTOR_NORM", "eigh_unpack", "parse_einsum",
-    "qr_unpack", "singular_error", "svd_unpack",
+    "CHOLESKY", "CHOLESKY_SOLVE", "DET", "EIGH", "EIGVALSH", "EINSUM", "INV", "LinAlgError",
+    "MATMUL", "PINV", "QR", "SLOGDET", "SOLVE", "SVD", "SVDVALS", "TRI_SOLVE", "VECTOR_NORM",
+    "eigh_unpack", "parse_einsum", "qr_unpack", "singular_error", "svd_unpack",
 ]
 
 
