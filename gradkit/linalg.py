@@ -357,6 +357,9 @@ def _chain(mats):
 def cross(input, other, *, dim: int = -1) -> Tensor:
     """The cross product of 3-vectors along ``dim`` (the inputs broadcast)."""
     a, b = _t(input, "input"), _t(other, "other")
+    if a.ndim != b.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "
+                           f"shapes {tuple(a.shape)} and {tuple(b.shape)}")
     shape = _broadcast_shape("linalg.cross", "input", a, "other", b)
     nd = len(shape)
     if not -nd <= dim < nd:
@@ -368,6 +371,12 @@ def cross(input, other, *, dim: int = -1) -> Tensor:
         raise RuntimeError(
             f"linalg.cross: inputs dimension {dim} must have length 3. Got {sa} and {sb} "
             f"(shapes {tuple(a.shape)} and {tuple(b.shape)})")
+    if a.dtype != b.dtype:  # no promotion in PyTorch's cross
+        raise RuntimeError(f"linalg.cross: expected inputs of one dtype, got {a.dtype} and "
+                           f"{b.dtype}; convert one first, e.g. other.to(input.dtype)")
+    if a.dtype.kind == "b":
+        raise NotImplementedError('linalg.cross: "cross" not implemented for \'Bool\' (convert '
+                                  'with .int() or .float())')
     if tuple(a.shape) != shape:
         a = F.broadcast_to(a, shape)
     if tuple(b.shape) != shape:

@@ -87,7 +87,8 @@ def declare(fn=None, *, name=None, function=True, method=True, inplace=None, out
         method: a ``Tensor.<name>`` method face.
         inplace: ``None`` (no ``Tensor.<name>_``), ``True`` (generated), an ``Op`` (written through
             that primitive) or a function ``(self, *args)`` used as the in-place method.
-        out: the function face takes ``out=``.
+        out: the function face takes ``out=`` (``"exact"``: ``out`` must have the result's
+            dtype, as PyTorch's matrix products require, rather than one it can be cast to).
         aliases: other names for every face; ``"special:name"`` only in ``gradkit.special``.
         differentiable: whether gradients flow through the op (tests check them when True).
 
@@ -167,8 +168,9 @@ def write_inplace(self, res, name):
     return self
 
 
-def write_out(out, res, name):
-    """Write ``res`` into the ``out=`` tensor(s) as PyTorch does and return ``out``."""
+def write_out(out, res, name, exact=False):
+    """Write ``res`` into the ``out=`` tensor(s) as PyTorch does and return ``out`` (``exact``:
+    ``out`` must have ``res``'s dtype)."""
     if isinstance(res, tuple):
         if not isinstance(out, (tuple, list)) or len(out) != len(res):
             raise TypeError(
@@ -190,6 +192,9 @@ def write_out(out, res, name):
         raise RuntimeError(
             f"{name}(): expected out on {res.device} (the inputs' device), got {out.device}")
     if data.dtype != out._data.dtype:
+        if exact:
+            raise RuntimeError(f"{name}(): Expected out tensor to have dtype {res.dtype}, but got "
+                               f"{out.dtype} instead (pass out of the inputs' dtype)")
         _check_cast(res, out._data.dtype, name + "()")
         data = data.astype(out._data.dtype)
     if data.shape != out._data.shape:
@@ -254,8 +259,9 @@ def _out_face(decl, name):
     kw = [p for p in params if p.startswith("**")]
     params = [p for p in params if not p.startswith("**")]
     params += ([] if star else ["*"]) + ["out=None"] + kw
+    exact = decl.out == "exact"
     body = (f"r = _impl({', '.join(call)})\n    "
-            f"return r if out is None else _write_out(out, r, {name!r})")
+            f"return r if out is None else _write_out(out, r, {name!r}, {exact})")
     ns = dict(defaults, _impl=decl.impl, _write_out=write_out)
     return _compile(name, params, body, ns, decl.impl)
 

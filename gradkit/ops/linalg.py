@@ -90,7 +90,7 @@ def parse_einsum(equation, shapes):
         lhs, rhs = eq, None
     subs = lhs.split(",")
     if len(subs) != len(shapes):
-        raise ValueError(
+        raise RuntimeError(
             f"einsum(): the equation {equation!r} names {len(subs)} operands but "
             f"{len(shapes)} were given"
         )
@@ -107,7 +107,7 @@ def parse_einsum(equation, shapes):
             n = len(shape) - (len(s) - 3)
             s = s.replace("...", ell[ell_n - n:] if n else "")
         if len(s) != len(shape):
-            raise ValueError(
+            raise RuntimeError(
                 f"einsum(): subscripts {s!r} do not match an operand of shape {tuple(shape)}"
             )
         out_subs.append(s)
@@ -122,7 +122,7 @@ def parse_einsum(equation, shapes):
         seen = set("".join(out_subs))
         for c in rhs:
             if c not in seen:
-                raise ValueError(
+                raise RuntimeError(
                     f"einsum(): the output subscript {c!r} of {equation!r} appears in no input"
                 )
     return out_subs, rhs
