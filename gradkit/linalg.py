@@ -209,7 +209,9 @@ def matrix_exp(A) -> Tensor:
     finite = F.isfinite(norms)
     if not bool(F.all(finite)):
         bad = ~finite.unsqueeze(-1).unsqueeze(-1)
-        return F.where(bad, math.nan, matrix_exp(F.where(bad, 0.0, A)))
+        # NaN, with a NaN gradient for every entry of such a matrix, as PyTorch's
+        poisoned = F.sum(A, dim=(-2, -1), keepdim=True) * math.nan
+        return F.where(bad, poisoned, matrix_exp(F.where(bad, 0.0, A)))
     norms = to_host(norms._data)
     with np.errstate(divide="ignore"):
         need = np.ceil(np.log2(norms / _THETA13))
@@ -371,12 +373,12 @@ def cross(input, other, *, dim: int = -1) -> Tensor:
         raise RuntimeError(
             f"linalg.cross: inputs dimension {dim} must have length 3. Got {sa} and {sb} "
             f"(shapes {tuple(a.shape)} and {tuple(b.shape)})")
+    if a.dtype.kind == "b":  # (PyTorch's kernel refuses Bool before comparing the dtypes)
+        raise NotImplementedError('linalg.cross: "cross" not implemented for \'Bool\' (convert '
+                                  'with .int() or .float())')
     if a.dtype != b.dtype:  # no promotion in PyTorch's cross
         raise RuntimeError(f"linalg.cross: expected inputs of one dtype, got {a.dtype} and "
                            f"{b.dtype}; convert one first, e.g. other.to(input.dtype)")
-    if a.dtype.kind == "b":
-        raise NotImplementedError('linalg.cross: "cross" not implemented for \'Bool\' (convert '
-                                  'with .int() or .float())')
     if tuple(a.shape) != shape:
         a = F.broadcast_to(a, shape)
     if tuple(b.shape) != shape:
@@ -399,6 +401,10 @@ def _dims(dim, ndim, name):
     if len(set(out)) != len(out):
         raise RuntimeError(f"{name}: dim {dims} names a dimension twice")
     return tuple(out)
+
+
+def _const_bool(x, value):
+    return wrap(_const_like(x, np.full((), value)))
 
 
 def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -427,8 +433,8 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
         fn = F.amax if ord > 0 else F.amin
         return fn(F.abs(x), dim=axis if axis is not None else tuple(range(x.ndim)),
                   keepdim=keepdim)
-    if ord == 0:
-        nz = (x != 0).to(x.dtype)
+    if ord == 0:  # the count of non-zeros: connected to x's graph, with a zero gradient
+        nz = F.where(_const_bool(x, False), x, (x != 0).to(x.dtype))
         return F.sum(nz, dim=axis, keepdim=keepdim)
     return apply1(L.VECTOR_NORM, x, (2 if ord == 2 else ord, axis, keepdim, tuple(x.shape)))
 

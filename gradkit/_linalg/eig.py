@@ -76,14 +76,18 @@ def householder_product(A, tau) -> Tensor:
                            f"dtype {_dtype_name(A.dtype)}")
     A = _floating(A, name, kernel="orgqr_cpu")
     k = tau.shape[-1]
-    Q = F.broadcast_to(_const(A, np.eye(m, n)), tuple(A.shape[:-2]) + (m, n))
-    rows = np.arange(m)
-    for i in reversed(range(k)):  # Q = H_i Q, from the last reflector back
-        # v_i: A's column below the diagonal, a 1 on it, zeros above (selected, not
-        # multiplied by a mask: an inf above the diagonal is not read, as in LAPACK)
-        v = F.where(_const(A, rows > i, bool), A[..., :, i], _const(A, (rows == i) * 1.0))
-        vq = F.sum(v.unsqueeze(-1) * Q, dim=-2, keepdim=True)  # v^T Q
-        Q = Q - tau[..., i, None, None] * v.unsqueeze(-1) * vq
+    batch = tuple(A.shape[:-2])
+    # LAPACK's dorg2r, column by column: H_i acts on rows i: of the columns right of i, and
+    # column i is H_i e_i; a reflector never touches a column it leaves unchanged (no 0 * nan)
+    # start: the identity's first n columns, connected to A's graph (zero gradient)
+    Q = F.where(_const(A, np.zeros((m, n)), bool), A, _const(A, np.eye(m, n)))
+    for i in reversed(range(k)):
+        t = tau[..., i, None, None]
+        v = F.cat([_const(A, np.ones(batch + (1,))), A[..., i + 1:, i]], -1).unsqueeze(-1)
+        right = Q[..., i:, i + 1:]
+        right = right - t * v * F.sum(v * right, dim=-2, keepdim=True)
+        col = F.cat([_const(A, np.zeros(batch + (i, 1))), 1 - t, -t * v[..., 1:, :]], -2)
+        Q = F.cat([Q[..., :, :i], col, F.cat([Q[..., :i, i + 1:], right], -2)], -1)
     return Q
 
 
@@ -97,14 +101,18 @@ def _geqrf_numpy(a):
     a = np.array(a, dtype=a.dtype, copy=True)
     m, n = a.shape[-2], a.shape[-1]
     k = min(m, n)
-    flat = a.reshape((-1, m, n))
+    flat = a.reshape((int(np.prod(a.shape[:-2], dtype=np.int64)), m, n))  # (-1: ambiguous if empty)
     tau = np.zeros((flat.shape[0], k), dtype=a.dtype)
     for j in range(k):
         alpha = flat[:, j, j].copy()
         x = flat[:, j + 1:, j]
         xnorm = np.sqrt(np.sum(x * x, axis=-1))
+        # the reference dnrm2's scaled sum of squares: inf / inf is NaN for a second inf
+        xnorm = np.where(np.sum(np.isinf(x), axis=-1) > 1, np.nan, xnorm)
         active = xnorm != 0
-        beta = -np.copysign(np.hypot(alpha, xnorm), alpha)
+        # LAPACK's dlapy2: NaN when either is NaN (np.hypot gives inf for (inf, nan))
+        norm = np.where(np.isnan(alpha) | np.isnan(xnorm), np.nan, np.hypot(alpha, xnorm))
+        beta = -np.where(alpha >= 0, norm, -norm)  # Fortran's SIGN: -0.0 counts as positive
         safe_beta = np.where(active, beta, 1)
         t = np.where(active, (beta - alpha) / safe_beta, 0)
         scale = np.where(active, 1 / np.where(active, alpha - beta, 1), 1)
@@ -142,13 +150,13 @@ def ormqr(input, tau, other, left: bool = True, transpose: bool = False) -> Tens
     A, tau, C = _t(input, "input"), _t(tau, "tau"), _t(other, "other")
     _matrices(A, name, "input")
     _matrices(C, name, "other")
-    _tau_has_dims(tau, name)
     m = A.shape[-2]
-    k = tau.shape[-1]
     side = C.shape[-2] if left else C.shape[-1]
     if side != m:
         raise RuntimeError(f"{name}: input.shape[-2] ({m}) must equal other.shape"
                            f"[{-2 if left else -1}] ({side}) for left={left}")
+    _tau_has_dims(tau, name)
+    k = tau.shape[-1]
     if k != min(side, A.shape[-1]):
         where = "other.shape[-2]" if left else "other.shape[-1]"
         raise RuntimeError(f"{name}: tau.shape[-1] must be equal to min({where}, "
@@ -160,15 +168,24 @@ def ormqr(input, tau, other, left: bool = True, transpose: bool = False) -> Tens
                                f"input has dtype {_dtype_name(A.dtype)} and {label} has dtype "
                                f"{_dtype_name(x.dtype)}")
     A = _floating(A, name, kernel="ormqr_cpu")
+    # LAPACK's dorm2r: H_i = I - tau_i v_i v_i^T acts on rows (columns when not left) i: of
+    # other only, so what v_i leaves alone is never multiplied by it (no 0 * nan)
     batch = tuple(A.shape[:-2])
-    V = A[..., :, :k]
-    if k < m:
-        V = F.cat([V, _const(A, np.zeros(batch + (m, m - k)))], -1)
-        tau = F.cat([tau, _const(A, np.zeros(batch + (m - k,)))], -1)
-    Q = householder_product(V, tau)
-    if transpose:
-        Q = _mT(Q)
-    return F.matmul(Q, C) if left else F.matmul(C, Q)
+    order = range(k) if left == transpose else reversed(range(k))
+    X = C
+    for i in order:
+        t = tau[..., i, None, None]
+        v = F.cat([_const(A, np.ones(batch + (1,))), A[..., i + 1:, i]], -1).unsqueeze(-1)
+        if left:  # rows i: of X  -=  t v (v^T X[i:])
+            part = X[..., i:, :]
+            part = part - t * v * F.sum(v * part, dim=-2, keepdim=True)
+            X = F.cat([X[..., :i, :], part], -2)
+        else:  # columns i: of X  -=  t (X[:, i:] v) v^T
+            part = X[..., :, i:]
+            vt = _mT(v)
+            part = part - t * F.sum(part * vt, dim=-1, keepdim=True) * vt
+            X = F.cat([X[..., :, :i], part], -1)
+    return X
 
 
 # ---------------------------------------------------------------------------- tensor inverse

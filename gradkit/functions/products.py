@@ -162,12 +162,12 @@ def einsum(equation, *operands):
                     f"einsum(): subscript {c!r} of {equation!r} has sizes {sizes[c]} and {n} "
                     f"(operand shapes {[tuple(o.shape) for o in ops_]}); every use of a "
                     f"subscript must have one size")
+    if len(ops_) > 1 and ops_[0].dtype.kind == "b":  # refused by its bmm before the dtypes
+        raise _no_bool_kernel("einsum", "bmm")
     for o in ops_[1:]:  # PyTorch's einsum does not promote
         if o.dtype != ops_[0].dtype:
             raise RuntimeError(f"einsum(): expected operands of one dtype, got "
                                f"{[str(x.dtype) for x in ops_]}; convert them first")
-    if len(ops_) > 1 and ops_[0].dtype.kind == "b":
-        raise _no_bool_kernel("einsum", "bmm")
     return apply(L.EINSUM, ops_, (subs, rhs))
 
 
@@ -368,7 +368,9 @@ def dist(input, other, p=2):
                            f"{b.dtype}; convert first, e.g. x.float()")
     if isinstance(p, Tensor):
         p = p.item()
-    return norm(a - b, p)
+    from ..linalg import vector_norm  # (gradkit.linalg imports this module)
+
+    return vector_norm(a - b, p)
 
 
 # ------------------------------------------------------------------ beta * input + alpha * (A @ B)
@@ -433,7 +435,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
         raise IndexError(f"addmv(): Dimension specified as 0 but input has no dimensions, and "
                          f"mat {tuple(a.shape)} and vec {tuple(v.shape)} do not fit")
     _check_mats("addmv", (("mat", a, 2), ("vec", v, 1)), (("input", x), ("mat", a), ("vec", v)))
-    if a.numel() == 0 and beta != 0 and a.shape[1] == v.shape[0]:
+    if a.numel() == 0 and beta != 0 and a.shape[1] == v.shape[0] and (
+            x.ndim == 0 or x.ndim == 1 and x.shape[0] in (1, a.shape[0])):
         # PyTorch returns beta * input as it is (not broadcast) when mat has no element
         return _scaled_sum("addmv", x, x.new_zeros(tuple(x.shape)), beta, 0)
     return _scaled_sum("addmv", x, mv(a, v), beta, alpha, zero_alpha_skips=True)

@@ -469,7 +469,39 @@ CHOLESKY_SOLVE = Op("CholeskySolve", _cholesky_solve_f, _cholesky_solve_b,
 
 
 # ----------------------------------------------------------------------------------- cholesky
+def _cholesky_host(a):
+    """``(L, order)``: the Cholesky factor of the host matrices ``a`` from their lower triangle,
+    column by column as LAPACK's potrf, with ``order`` the 1-based index of the first pivot
+    that is not positive (NaN included) in each matrix, 0 when none. Used for inputs with
+    inf/nan, where NumPy's factor neither stops nor spreads NaN as potrf does."""
+    n = a.shape[-1]
+    flat = a.reshape((-1, n, n))
+    L = _np.zeros_like(flat)
+    order = _np.zeros(flat.shape[0], _np.int64)
+    with _np.errstate(all="ignore"):
+        for j in range(n):
+            ajj = flat[:, j, j] - _np.sum(L[:, j, :j] ** 2, axis=-1)
+            bad = ~(ajj > 0) & (order == 0)
+            order[bad] = j + 1
+            ljj = _np.sqrt(_np.where(ajj > 0, ajj, 1.0))
+            L[:, j, j] = ljj
+            col = flat[:, j + 1:, j] - _np.einsum("bik,bk->bi", L[:, j + 1:, :j], L[:, j, :j])
+            L[:, j + 1:, j] = col / ljj[:, None]
+    return L.reshape(a.shape), order.reshape(a.shape[:-2])
+
+
 def _cholesky_f(xp, a):
+    if a.size and not bool(xp.isfinite(a).all()):
+        L, order = _cholesky_host(to_host(a))
+        if (order > 0).any():
+            flat = order.reshape(-1)
+            index = int(_np.flatnonzero(flat)[0])
+            raise LinAlgError(
+                f"linalg.cholesky: {_batch_prefix(index, a.shape[:-2])}the factorization could "
+                f"not be completed because the input is not positive-definite (the leading "
+                f"minor of order {int(flat[index])} is not positive-definite; the input holds "
+                f"inf or nan).")
+        return _const(a, L)
     try:
         return xp.linalg.cholesky(a)
     except Exception as e:  # noqa: BLE001
