@@ -210,7 +210,7 @@ def matrix_exp(A) -> Tensor:
     if not bool(F.all(finite)):
         bad = ~finite.unsqueeze(-1).unsqueeze(-1)
         # NaN, with a NaN gradient for every entry of such a matrix, as PyTorch's
-        poisoned = F.sum(A, dim=(-2, -1), keepdim=True) * math.nan
+        poisoned = F.sum(F.where(bad, A, 0.0), dim=(-2, -1), keepdim=True) * math.nan
         return F.where(bad, poisoned, matrix_exp(F.where(bad, 0.0, A)))
     norms = to_host(norms._data)
     with np.errstate(divide="ignore"):
