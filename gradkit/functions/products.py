@@ -282,10 +282,123 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     return norm(diff_, p=p, dim=-1)
 
 
+def _prod(xs):
+    return math.prod(xs)
+
+
+def _view_strides(oldshape, oldstride, newshape):
+    """PyTorch's ``computeStride``: the strides of a view of ``newshape`` of a tensor of
+    ``oldshape`` and ``oldstride``, or None when no view exists."""
+    if _prod(oldshape) == 0:
+        return [1] * len(newshape)
+    newstride = [0] * len(newshape)
+    if not oldshape:
+        return [1] * len(newshape)
+    view_d = len(newshape) - 1
+    chunk_base_stride = oldstride[-1]
+    tensor_numel = 1
+    view_numel = 1
+    for tensor_d in range(len(oldshape) - 1, -1, -1):
+        tensor_numel *= oldshape[tensor_d]
+        if tensor_d == 0 or (oldshape[tensor_d - 1] != 1
+                             and oldstride[tensor_d - 1] != tensor_numel * chunk_base_stride):
+            while view_d >= 0 and (view_numel < tensor_numel or newshape[view_d] == 1):
+                newstride[view_d] = view_numel * chunk_base_stride
+                view_numel *= newshape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if tensor_d > 0:
+                chunk_base_stride = oldstride[tensor_d - 1]
+                tensor_numel = 1
+                view_numel = 1
+    if view_d != -1:
+        return None
+    return newstride
+
+
+def _contig(shape):
+    st, r = [], 1
+    for s in reversed(shape):
+        st.append(r)
+        r *= s
+    return st[::-1]
+
+
+def _kron_view_fails(sa, sta, sb, stb):
+    """Whether PyTorch's kron fails on operands of these shapes and (element) strides: it
+    multiplies ``a.reshape(ia) * b.reshape(ib)`` (interleaved dims) and views the product as
+    the result, which TensorIterator lays out after its inputs' strides; for some layouts (a
+    transposed operand) that view does not exist and PyTorch raises. Emulates the reshapes,
+    TensorIterator's dimension order and the view's stride computation."""
+    n = max(len(sa), len(sb))
+    sa = (1,) * (n - len(sa)) + tuple(sa)
+    sta = [1] * (n - len(sta)) + list(sta)
+    sb = (1,) * (n - len(sb)) + tuple(sb)
+    stb = [1] * (n - len(stb)) + list(stb)
+    ia, ib = [], []
+    for p, q in zip(sa, sb):
+        ia += [p, 1]
+        ib += [1, q]
+    full = [q if p == 1 else p for p, q in zip(ia, ib)]
+    if _prod(full) == 0:
+        return False
+    ops = []
+    for shape, st, new in ((sa, sta, ia), (sb, stb, ib)):
+        s = _view_strides(list(shape), list(st), new)
+        if s is None:
+            s = _contig(new)
+        ops.append([0 if (d == 1 and f != 1) else x for d, f, x in zip(new, full, s)])
+    nd = len(full)
+    perm = list(range(nd - 1, -1, -1))
+
+    def should_swap(d0, d1):
+        for st in ops:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 < s1:
+                return -1
+            if s0 > s1:
+                return 1
+            if full[d0] > full[d1]:
+                return 1
+        return 0
+    for i in range(1, nd):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    out = [0] * nd
+    r = 1
+    for d in perm:
+        out[d] = r
+        r *= full[d]
+    res = [p * q for p, q in zip(sa, sb)]
+    return _view_strides(full, out, res) is None
+
+
+def _elem_strides(t):
+    data = t._data
+    return [st // data.itemsize for st in data.strides]
+
+
 @declare(out=True)
 def kron(input, other):
-    """The Kronecker product: every element of ``input`` times the whole of ``other``."""
+    """The Kronecker product: every element of ``input`` times the whole of ``other``.
+
+    Raises RuntimeError where PyTorch's does: for operand layouts (e.g. a transposed matrix)
+    whose product it cannot view as the result."""
     a, b = _t(input), _t(other, "other")
+    if _kron_view_fails(tuple(a.shape), _elem_strides(a), tuple(b.shape), _elem_strides(b)):
+        raise RuntimeError(
+            f"kron(): view size is not compatible with input tensor's size and stride (as in "
+            f"PyTorch for these layouts: shapes {tuple(a.shape)} and {tuple(b.shape)}, strides "
+            f"{_elem_strides(a)} and {_elem_strides(b)}); call .contiguous() on the inputs first")
     n = builtins_max(a.ndim, b.ndim)
     sa = (1,) * (n - a.ndim) + tuple(a.shape)
     sb = (1,) * (n - b.ndim) + tuple(b.shape)

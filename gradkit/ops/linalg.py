@@ -355,6 +355,16 @@ DET = Op("LinalgDet", _det_f, _det_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 
 def _slogdet_f(xp, a):
+    if a.size and not bool(xp.isfinite(a).all()):
+        # from getrf's factors, as PyTorch: the sign of a NaN pivot counts as 0
+        lu, piv, _ = lu_numpy(to_host(a))
+        d = _np.diagonal(lu, axis1=-2, axis2=-1)
+        swaps = _np.sum(piv != _np.arange(1, piv.shape[-1] + 1), axis=-1)
+        with _np.errstate(all="ignore"):
+            sign = _np.prod(_np.where(_np.isnan(d), 0.0, _np.sign(d)), axis=-1)
+            sign = sign * _np.where(swaps % 2, -1.0, 1.0)
+            logabsdet = _np.sum(_np.log(_np.abs(d)), axis=-1)
+        return _const(a, _np.stack([sign, logabsdet], axis=-1))
     sign, logabsdet = xp.linalg.slogdet(a)
     return xp.stack([sign, logabsdet], axis=-1)
 
