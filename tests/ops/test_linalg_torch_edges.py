@@ -208,8 +208,8 @@ def test_householder_products_touch_only_their_rows(tau, spot):
     c = np.random.default_rng(2).standard_normal((4, 2))
     for left, tr in itertools.product([True, False], repeat=2):
         cc = c if left else c.T.copy()
-        _same(lambda m, x, y, z: m.ormqr(x, y, z, left=left, transpose=tr), a, t, cc,
-              rtol=1e-7)
+        _same(lambda m, x, y, z, left=left, tr=tr: m.ormqr(x, y, z, left=left, transpose=tr),
+              a, t, cc, rtol=1e-7)
 
 
 @pytest.mark.parametrize("a", [np.array(
