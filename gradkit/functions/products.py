@@ -520,6 +520,16 @@ def _batch_dims(name, a, b):
                              f"(b, n, m), got shape {tuple(x.shape)}")
 
 
+def _alpha_into(a, alpha):
+    """A non-finite ``alpha`` goes into the product's terms, as PyTorch's addmm/addbmm (their
+    gemm sums ``alpha * a_ik * b_kj``: infinities of both signs give NaN), not onto its sum
+    (baddbmm and addmv scale the sum)."""
+    if isinstance(alpha, (int, float)) and not isinstance(alpha, bool) \
+            and not math.isfinite(alpha) and a.dtype.kind == "f":
+        return a * alpha, 1
+    return a, alpha
+
+
 def _check_mats(name, shapes, pairs):
     for label, x, nd in shapes:
         if x.ndim != nd:
@@ -536,6 +546,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         x, a, b = _ac_lower(x, a, b)
     _check_mats("addmm", (("mat1", a, 2), ("mat2", b, 2)), (("input", x), ("mat1", a),
                                                             ("mat2", b)))
+    a, alpha = _alpha_into(a, alpha)
     return _scaled_sum("addmm", x, mm(a, b), beta, alpha, zero_alpha_skips=True)
 
 
@@ -578,6 +589,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     _batch_dims("addbmm", a, b)
     _check_mats("addbmm", (("batch1", a, 3), ("batch2", b, 3)),
                 (("input", x), ("batch1", a), ("batch2", b)))
+    a, alpha = _alpha_into(a, alpha)
     return _scaled_sum("addbmm", x, sum(bmm(a, b), 0), beta, alpha, zero_alpha_skips=True)
 
 

@@ -194,3 +194,19 @@ def test_lu_of_empty_matrices_as_torch(torch, shape):
         want = getattr(torch.linalg, fn)(torch.ones(*shape, dtype=torch.float64))
         got = getattr(gk.linalg, fn)(gk.ones(*shape, dtype=gk.float64))
         assert [tuple(t.shape) for t in got] == [tuple(t.shape) for t in want]
+
+
+@pytest.mark.parametrize("alpha", [float("inf"), float("-inf"), float("nan")])
+@pytest.mark.parametrize("name", ["addmm", "addmv", "addbmm", "baddbmm"])
+def test_non_finite_alpha_spreads_as_torch(torch, name, alpha):
+    # addmm/addbmm put alpha into each term of the sum (mixed infinities: NaN), addmv and
+    # baddbmm scale the sum: the NaN/inf pattern is torch's in each case
+    r = np.random.default_rng(3)
+    shapes = {"addmm": [(3, 2), (3, 4), (4, 2)], "addmv": [(3,), (3, 4), (4,)],
+              "addbmm": [(3, 2), (5, 3, 4), (5, 4, 2)], "baddbmm": [(5, 3, 2), (5, 3, 4),
+                                                                   (5, 4, 2)]}[name]
+    xs = [r.standard_normal(s) for s in shapes]
+    with np.errstate(all="ignore"):
+        g = getattr(gk, name)(*[gk.tensor(x) for x in xs], beta=0.5, alpha=alpha).numpy()
+    t = getattr(torch, name)(*[torch.tensor(x) for x in xs], beta=0.5, alpha=alpha).numpy()
+    np.testing.assert_array_equal(g, t)
