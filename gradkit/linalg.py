@@ -803,11 +803,10 @@ def _top_cholesky_solve(input, input2, upper: bool = False) -> Tensor:
 
 
 def _top_cholesky_inverse(input, upper: bool = False) -> Tensor:
-    """``torch.cholesky_inverse``: ``A^-1`` given the Cholesky factor of ``A`` (gradient as
-    PyTorch's, see ``_top_cholesky_solve``)."""
+    """``torch.cholesky_inverse``: ``A^-1`` given the Cholesky factor of ``A``, as LAPACK's
+    potri (only the factor's triangle is read); its gradient is PyTorch's (dense)."""
     factor = _square_float(input, "cholesky_inverse", kernel="cholesky_inverse_out_cpu")
-    eye = F.broadcast_to(_eye_like(factor), tuple(factor.shape))
-    return _top_cholesky_solve(eye, factor, upper)
+    return apply1(L.CHOLESKY_INVERSE, factor, (bool(upper),))
 
 
 # PyTorch's top-level linear-algebra functions and their Tensor methods (``gradkit.det``,

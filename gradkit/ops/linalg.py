@@ -16,9 +16,10 @@ from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, Shown, node_class
 from .reduction import expand_reduced
 
 __all__ = [
-    "CHOLESKY", "CHOLESKY_SOLVE", "DET", "EIGH", "EIGVALSH", "EINSUM", "INV", "LinAlgError",
-    "MATMUL", "PINV", "QR", "SLOGDET", "SOLVE", "SVD", "SVDVALS", "TRI_SOLVE", "VECTOR_NORM",
-    "eigh_unpack", "parse_einsum", "qr_unpack", "singular_error", "svd_unpack",
+    "CHOLESKY", "CHOLESKY_INVERSE", "CHOLESKY_SOLVE", "DET", "EIGH", "EIGVALSH", "EINSUM",
+    "INV", "LinAlgError", "MATMUL", "PINV", "QR", "SLOGDET", "SOLVE", "SVD", "SVDVALS",
+    "TRI_SOLVE", "VECTOR_NORM", "eigh_unpack", "parse_einsum", "qr_unpack", "singular_error",
+    "svd_unpack",
 ]
 
 
@@ -476,6 +477,40 @@ def _cholesky_solve_b(xp, g, ins, out, aux, needs):
 
 CHOLESKY_SOLVE = Op("CholeskySolve", _cholesky_solve_f, _cholesky_solve_b,
                     saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True)
+
+
+def _cholesky_inverse_f(xp, factor, upper):
+    """``A^-1`` from the Cholesky factor of ``A`` as LAPACK's potri: the triangle's inverse
+    (column by column, each from its diagonal down), then ``Linv^T Linv`` over the triangle
+    only, so an inf/nan reaches only the entries that depend on it."""
+    host = to_host(factor)
+    n = host.shape[-1]
+    low = _np.swapaxes(host, -1, -2) if upper else host  # A = L L^T with L = U^T
+    inv = _np.zeros_like(low)
+    with _np.errstate(all="ignore"):
+        for j in range(n):  # column j of L^-1: rows j.. of the solution of L x = e_j
+            rhs = _np.zeros(low.shape[:-2] + (n - j, 1), dtype=low.dtype)
+            rhs[..., 0, 0] = 1.0
+            inv[..., j:, j:j + 1] = _tri_solve_f(_np, low[..., j:, j:], rhs, False, False)
+        out = _np.zeros_like(low)
+        for i in range(n):
+            for j in range(i + 1):
+                k = slice(i, n)  # entries k >= max(i, j) of columns i and j
+                out[..., i, j] = out[..., j, i] = _np.sum(inv[..., k, i] * inv[..., k, j], -1)
+    return _const(factor, out)
+
+
+def _cholesky_inverse_b(xp, g, ins, out, aux, needs):
+    # PyTorch's rule (cholesky_inverse_backward): with S = A^-1 (g + g^T) A^-1, the factor's
+    # gradient is -S L (-U S when upper), dense, with the factor as given
+    upper, = aux
+    factor = ins[0]
+    common = xp.matmul(out, xp.matmul(g + _mT(xp, g), out))
+    return (-xp.matmul(factor, common) if upper else -xp.matmul(common, factor),)
+
+
+CHOLESKY_INVERSE = Op("CholeskyInverse", _cholesky_inverse_f, _cholesky_inverse_b,
+                      saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 
 # ----------------------------------------------------------------------------------- cholesky

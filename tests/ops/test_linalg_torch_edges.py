@@ -248,3 +248,21 @@ def test_kron_raises_for_the_layouts_torch_cannot_view(sa, sb, la, lb):
             gk.kron(_layout(gk, a, la), _layout(gk, b, lb))
         return
     np.testing.assert_allclose(gk.kron(_layout(gk, a, la), _layout(gk, b, lb)).numpy(), want)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("spot", [(1, 0), (2, 1), (0, 0)])
+def test_cholesky_inverse_as_potri(upper, spot):
+    # an inf/nan in the factor reaches only the entries of the inverse that depend on it
+    L = np.linalg.cholesky(A @ A.T + 3 * np.eye(3))
+    L[spot] = NAN
+    f = L.T.copy() if upper else L
+    _same(lambda m, x: m.cholesky_inverse(x, upper), f)
+    # and the gradient is torch's (dense), for a finite factor
+    f = np.linalg.cholesky(A @ A.T + 3 * np.eye(3))
+    f = f.T.copy() if upper else f
+    x, tx = gk.tensor(f, requires_grad=True), torch.tensor(f, requires_grad=True)
+    u = np.random.default_rng(5).standard_normal((3, 3))
+    (gk.cholesky_inverse(x, upper) * gk.tensor(u)).sum().backward()
+    (torch.cholesky_inverse(tx, upper) * torch.tensor(u)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
