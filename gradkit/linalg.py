@@ -280,10 +280,9 @@ def matrix_power(A, n: int) -> Tensor:
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise TypeError(f"linalg.matrix_power: n must be an int, got {type(n).__name__}")
     n = int(n)
-    if n == 0:
+    if n == 0:  # the identity, connected to A's graph (a zero gradient), as PyTorch's
         eye = np.eye(A.shape[-1], dtype=A.dtype)
-        data = np.broadcast_to(eye, tuple(A.shape)).copy()
-        return wrap(_const_like(A, data))
+        return F.where(_const_bool(A, False), A, wrap(_const_like(A, eye)))
     if n < 0:
         A, n = inv(A), -n
     result = None
