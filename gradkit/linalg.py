@@ -35,6 +35,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
+from . import _dtype
 from . import functions as F
 from . import return_types
 from ._backend import to_host
@@ -47,7 +48,6 @@ from ._linalg.checks import (
     _square,
     _square_float,
     _t,
-    _tri_mask,
 )
 from ._tensor import Tensor, apply, apply1, wrap
 from .functions._args import _const_like, _xp
@@ -85,7 +85,7 @@ def inv(A) -> Tensor:
 
 def det(A) -> Tensor:
     """The determinant of each square matrix of ``A``: shape ``(*)``."""
-    A = _square_float(A, "linalg.det")
+    A = _square_float(A, "linalg.det", half="lu_cpu")
     return apply1(L.DET, A)
 
 
@@ -116,7 +116,7 @@ def solve(A, B, *, left: bool = True) -> Tensor:
         RuntimeError: the shapes or dtypes of ``A`` and ``B`` do not fit.
     """
     name = "linalg.solve"
-    A = _square_float(A, name)
+    A = _square_float(A, name, half="lu_cpu")
     B = _floating(_t(B, "B"), name, "B")
     if A.dtype != B.dtype:
         raise RuntimeError(
@@ -152,31 +152,36 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True,
     """The solution of ``A X = B`` (``X A = B`` when ``left=False``) for triangular ``A``: only
     its upper (``upper=True``) or lower triangle is read, and with ``unitriangular`` its
     diagonal is taken as ones. ``B`` is ``(*, n, k)`` (``(*, k, n)`` when not ``left``); batch
-    dimensions broadcast. Gradients with respect to ``A`` lie in the triangle read.
-
-    Differs from PyTorch: a zero on the diagonal raises ``LinAlgError`` (PyTorch returns
-    inf/nan).
+    dimensions broadcast and the dtypes promote, as in PyTorch. Gradients with respect to
+    ``A`` lie in the triangle read. A zero on the diagonal gives inf/nan, as in PyTorch.
     """
     name = "linalg.solve_triangular"
-    A = _square_float(A, name)
-    B = _floating(_t(B, "B"), name, "B")
+    A = _square_float(A, name, kernel="triangular_solve_cpu")
+    B = _t(B, "B")
     _matrices(B, name, "B")
-    if A.dtype != B.dtype:
-        raise RuntimeError(
-            f"{name}: Expected A and B to have the same dtype, but found A of type "
-            f"{_dtype_name(A.dtype)} and B of type {_dtype_name(B.dtype)} instead")
     n = A.shape[-1]
     inner = B.shape[-2] if left else B.shape[-1]
     if inner != n:
         raise RuntimeError(
             f"{name}: Incompatible shapes of A and B for the equation "
             f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
-    T = A * _tri_mask(A, upper, unitriangular)
-    if unitriangular:
-        T = T + _eye_like(A)
-    if left:
-        return solve(T, B)
-    return _mT(solve(_mT(T), _mT(B)))
+    dt = _dtype.promote_types(A.dtype, B.dtype)
+    A, B = (A if A.dtype == dt else A.to(dt)), (B if B.dtype == dt else B.to(dt))
+    return _tri_solve(name, A, B, upper, unitriangular, left)
+
+
+def _tri_solve(name, A, B, upper, unitriangular=False, left=True):
+    """``T X = B`` (``X T = B`` when not ``left``) for the triangle ``T`` of ``A`` by
+    substitution (``ops.linalg.TRI_SOLVE``); shapes and dtypes already checked."""
+    if not left:  # X T = B  <=>  T^T X^T = B^T, T^T in the other triangle
+        return _mT(_tri_solve(name, _mT(A), _mT(B), not upper, unitriangular))
+    try:
+        np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+    except ValueError:
+        raise RuntimeError(
+            f"{name}: the batch dimensions of A {tuple(A.shape)} and B {tuple(B.shape)} cannot "
+            f"be broadcast together") from None
+    return apply(L.TRI_SOLVE, (A, B), (bool(upper), bool(unitriangular)))
 
 
 # Padé (13, 13) coefficients and the 1-norm bound for it (Higham 2005, "The scaling and squaring
@@ -203,7 +208,9 @@ def matrix_exp(A) -> Tensor:
     finite = F.isfinite(norms)
     if not bool(F.all(finite)):
         bad = ~finite.unsqueeze(-1).unsqueeze(-1)
-        return F.where(bad, math.nan, matrix_exp(F.where(bad, 0.0, A)))
+        # NaN, with a NaN gradient for every entry of such a matrix, as PyTorch's
+        poisoned = F.sum(F.where(bad, A, 0.0), dim=(-2, -1), keepdim=True) * math.nan
+        return F.where(bad, poisoned, matrix_exp(F.where(bad, 0.0, A)))
     norms = to_host(norms._data)
     with np.errstate(divide="ignore"):
         need = np.ceil(np.log2(norms / _THETA13))
@@ -258,7 +265,7 @@ def cholesky(A, *, upper: bool = False) -> Tensor:
     Raises:
         LinAlgError: a matrix is not positive definite (the message names which one).
     """
-    A = _square_float(A, "linalg.cholesky")
+    A = _square_float(A, "linalg.cholesky", half="cholesky_cpu")
     if upper:  # LAPACK's 'U': the upper triangle is read (that of A^T is its lower one)
         return _mT(apply1(L.CHOLESKY, _mT(A)))
     return apply1(L.CHOLESKY, A)
@@ -272,10 +279,9 @@ def matrix_power(A, n: int) -> Tensor:
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise TypeError(f"linalg.matrix_power: n must be an int, got {type(n).__name__}")
     n = int(n)
-    if n == 0:
+    if n == 0:  # the identity, connected to A's graph (a zero gradient), as PyTorch's
         eye = np.eye(A.shape[-1], dtype=A.dtype)
-        data = np.broadcast_to(eye, tuple(A.shape)).copy()
-        return wrap(_const_like(A, data))
+        return F.where(_const_bool(A, False), A, wrap(_const_like(A, eye)))
     if n < 0:
         A, n = inv(A), -n
     result = None
@@ -351,6 +357,9 @@ def _chain(mats):
 def cross(input, other, *, dim: int = -1) -> Tensor:
     """The cross product of 3-vectors along ``dim`` (the inputs broadcast)."""
     a, b = _t(input, "input"), _t(other, "other")
+    if a.ndim != b.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "
+                           f"shapes {tuple(a.shape)} and {tuple(b.shape)}")
     shape = _broadcast_shape("linalg.cross", "input", a, "other", b)
     nd = len(shape)
     if not -nd <= dim < nd:
@@ -362,6 +371,12 @@ def cross(input, other, *, dim: int = -1) -> Tensor:
         raise RuntimeError(
             f"linalg.cross: inputs dimension {dim} must have length 3. Got {sa} and {sb} "
             f"(shapes {tuple(a.shape)} and {tuple(b.shape)})")
+    if a.dtype.kind == "b":  # (PyTorch's kernel refuses Bool before comparing the dtypes)
+        raise NotImplementedError('linalg.cross: "cross" not implemented for \'Bool\' (convert '
+                                  'with .int() or .float())')
+    if a.dtype != b.dtype:  # no promotion in PyTorch's cross
+        raise RuntimeError(f"linalg.cross: expected inputs of one dtype, got {a.dtype} and "
+                           f"{b.dtype}; convert one first, e.g. other.to(input.dtype)")
     if tuple(a.shape) != shape:
         a = F.broadcast_to(a, shape)
     if tuple(b.shape) != shape:
@@ -384,6 +399,10 @@ def _dims(dim, ndim, name):
     if len(set(out)) != len(out):
         raise RuntimeError(f"{name}: dim {dims} names a dimension twice")
     return tuple(out)
+
+
+def _const_bool(x, value):
+    return wrap(_const_like(x, np.full((), value)))
 
 
 def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -412,8 +431,8 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
         fn = F.amax if ord > 0 else F.amin
         return fn(F.abs(x), dim=axis if axis is not None else tuple(range(x.ndim)),
                   keepdim=keepdim)
-    if ord == 0:
-        nz = (x != 0).to(x.dtype)
+    if ord == 0:  # the count of non-zeros: connected to x's graph, with a zero gradient
+        nz = F.where(_const_bool(x, False), x, (x != 0).to(x.dtype))
         return F.sum(nz, dim=axis, keepdim=keepdim)
     return apply1(L.VECTOR_NORM, x, (2 if ord == 2 else ord, axis, keepdim, tuple(x.shape)))
 
@@ -524,7 +543,7 @@ def eigh(A, UPLO: str = "L"):
     matrices of ``A``, reading only the ``UPLO`` triangle. Gradients assume distinct
     eigenvalues; losses should not depend on the eigenvectors' signs."""
     name = "linalg.eigh"
-    A = _square_float(A, name)
+    A = _square_float(A, name, kernel="linalg_eigh_cpu")
     packed = apply1(L.EIGH, A, (_uplo(UPLO, name),))
     w, v = L.eigh_unpack(packed)
     return eigh_result(w, v)
@@ -533,7 +552,7 @@ def eigh(A, UPLO: str = "L"):
 def eigvalsh(A, UPLO: str = "L") -> Tensor:
     """The eigenvalues (ascending) of the symmetric matrices of ``A``."""
     name = "linalg.eigvalsh"
-    A = _square_float(A, name)
+    A = _square_float(A, name, kernel="linalg_eigh_cpu")
     return apply1(L.EIGVALSH, A, (_uplo(UPLO, name),))
 
 
@@ -546,7 +565,7 @@ def svd(A, full_matrices: bool = True, *, driver=None):
     vectors' signs; the extra columns of a full ``U``/``Vh`` get no gradient, as in PyTorch.
     """
     name = "linalg.svd"
-    A = _floating(A, name)
+    A = _floating(A, name, half="linalg_svd_cpu")
     _matrices(A, name)
     m, n = A.shape[-2], A.shape[-1]
     packed = apply1(L.SVD, A, (bool(full_matrices), m, n))
@@ -556,7 +575,7 @@ def svd(A, full_matrices: bool = True, *, driver=None):
 def svdvals(A, *, driver=None) -> Tensor:
     """The singular values of the matrices of ``A``, descending: ``(*, min(m, n))``."""
     name = "linalg.svdvals"
-    A = _floating(A, name)
+    A = _floating(A, name, half="linalg_svd_cpu")
     _matrices(A, name)
     return apply1(L.SVDVALS, A)
 
@@ -568,7 +587,7 @@ def qr(A, mode: str = "reduced"):
     (``Q`` is an empty tensor; not differentiable, as in PyTorch).
     """
     name = "linalg.qr"
-    A = _floating(A, name)
+    A = _floating(A, name, half="geqrf_cpu")
     _matrices(A, name)
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"{name}: qr received unrecognized mode '{mode}' but expected one of "
@@ -676,7 +695,7 @@ def cond(A, p=None) -> Tensor:
     smallest singular value, any shape), -2, or for square matrices 'fro', 'nuc', inf, -inf, 1,
     -1 (``norm(A) * norm(inv(A))``)."""
     name = "linalg.cond"
-    A = _floating(A, name)
+    A = _floating(A, name, half="linalg_svd_cpu")
     _matrices(A, name)
     if p not in (None, 2, -2) and p not in _MATRIX_ORDS:
         raise RuntimeError(f"{name}: Order {p} not supported.")
@@ -710,7 +729,7 @@ def _top_logdet(input) -> Tensor:
 
 def _top_cholesky(input, upper: bool = False) -> Tensor:
     """``torch.cholesky`` (``upper`` may be positional)."""
-    return cholesky(input, upper=upper)
+    return cholesky(_square_float(input, "cholesky", kernel="cholesky_cpu"), upper=upper)
 
 
 def _top_cross(input, other, dim: Optional[int] = None) -> Tensor:
@@ -738,7 +757,7 @@ def _top_pinverse(input, rcond: float = 1e-15) -> Tensor:
 def _top_svd(input, some: bool = True, compute_uv: bool = True):
     """``torch.svd``: ``(U, S, V)`` with ``V`` (not ``Vh``); ``some=False`` gives full ``U``, ``V``;
     without ``compute_uv``, ``U`` and ``V`` are zero ``(m, m)`` and ``(n, n)`` matrices."""
-    A = _floating(input, "svd")
+    A = _floating(input, "svd", half="linalg_svd_cpu")
     _matrices(A, "svd")
     if not compute_uv:
         xp = _xp(A)
@@ -755,26 +774,37 @@ def _top_qr(input, some: bool = True):
     return qr_legacy_result(*qr(input, mode="reduced" if some else "complete"))
 
 
-def _top_cholesky_solve(B, L, upper: bool = False) -> Tensor:
-    """``torch.cholesky_solve``: the solution of ``A X = B`` given the Cholesky factor of ``A``
-    (lower ``L`` with ``A = L L^T``, or upper ``U`` with ``A = U^T U`` when ``upper``).
+def _top_cholesky_solve(input, input2, upper: bool = False) -> Tensor:
+    """``torch.cholesky_solve``: the solution ``X`` of ``A X = input`` given the Cholesky factor
+    ``input2`` of ``A`` (lower ``L`` with ``A = L L^T``, or upper ``U`` with ``A = U^T U`` when
+    ``upper``). Only the factor's triangle is read; its gradient is PyTorch's (dense: the
+    factor as given times a symmetric term)."""
+    name = "cholesky_solve"
+    B, factor = _t(input, "input"), _t(input2, "input2")
+    _matrices(B, name, "b")
+    _matrices(factor, name, "A")
+    if B.dtype != factor.dtype:
+        raise RuntimeError(f"{name}: Expected b and A to have the same dtype, but found b of type "
+                           f"{_dtype_name(B.dtype)} and A of type {_dtype_name(factor.dtype)} "
+                           f"instead.")
+    factor = _square_float(factor, name, kernel="cholesky_solve_cpu")
+    n = factor.shape[-1]
+    if B.shape[-2] != n:
+        raise RuntimeError(f"{name}: Incompatible matrix sizes for cholesky_solve: each A matrix "
+                           f"is {n} by {n} but each b matrix is {B.shape[-2]} by {B.shape[-1]}")
+    try:
+        np.broadcast_shapes(tuple(B.shape[:-2]), tuple(factor.shape[:-2]))
+    except ValueError:
+        raise RuntimeError(f"{name}: the batch dimensions of b {tuple(B.shape)} and A "
+                           f"{tuple(factor.shape)} cannot be broadcast together") from None
+    return apply(L.CHOLESKY_SOLVE, (B, factor), (bool(upper),))
 
-    Only the factor's triangle is read, and its gradient lies in that triangle; PyTorch's is
-    dense (it differentiates ``L L^T`` as if the other triangle counted). The two agree after
-    ``cholesky``, whose backward reads only that triangle of the gradient."""
-    L = _square_float(L, "cholesky_solve")
-    if upper:
-        Y = solve_triangular(_mT(L), B, upper=False)
-        return solve_triangular(L, Y, upper=True)
-    Y = solve_triangular(L, B, upper=False)
-    return solve_triangular(_mT(L), Y, upper=True)
 
-
-def _top_cholesky_inverse(L, upper: bool = False) -> Tensor:
-    """``torch.cholesky_inverse``: ``A^-1`` given the Cholesky factor of ``A`` (its gradient
-    lies in the factor's triangle, see ``_top_cholesky_solve``)."""
-    L = _square_float(L, "cholesky_inverse")
-    return _top_cholesky_solve(F.broadcast_to(_eye_like(L), tuple(L.shape)), L, upper)
+def _top_cholesky_inverse(input, upper: bool = False) -> Tensor:
+    """``torch.cholesky_inverse``: ``A^-1`` given the Cholesky factor of ``A``, as LAPACK's
+    potri (only the factor's triangle is read); its gradient is PyTorch's (dense)."""
+    factor = _square_float(input, "cholesky_inverse", kernel="cholesky_inverse_out_cpu")
+    return apply1(L.CHOLESKY_INVERSE, factor, (bool(upper),))
 
 
 def _top_slogdet(A):

@@ -17,24 +17,54 @@ _TORCH_DTYPE_NAMES = {
 
 
 def _t(x, name="A"):
-    return x if isinstance(x, Tensor) else as_tensor_arg(x, name=name)
+    """``x`` as a Tensor; a nested list or tuple raises TypeError, as PyTorch's functions do."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (list, tuple)):
+        raise TypeError(f"argument '{name}' must be Tensor, not {type(x).__name__}; make one "
+                        f"first, e.g. gradkit.tensor({name})")
+    return as_tensor_arg(x, name=name)
 
 
 def _dtype_name(dtype):
+    if getattr(dtype, "name", "") == "bfloat16":
+        return "BFloat16"
     return _TORCH_DTYPE_NAMES.get(np.dtype(dtype), str(dtype))
 
 
-def _floating(x, name, what="input"):
-    """``x`` as a Tensor; raise like PyTorch unless it is float32 or float64."""
-    x = _t(x)
-    kind = x.dtype.kind
-    if kind != "f":
+def _not_implemented(name, kernel, x):
+    return NotImplementedError(
+        f'{name}: "{kernel}" not implemented for \'{_dtype_name(x.dtype)}\' (float32 and float64 '
+        f"only; convert it with .float() or .double())")
+
+
+def _low_precision(x):
+    return x.dtype == _dtype.float16 or getattr(x.dtype, "name", "") == "bfloat16"
+
+
+def _floating(x, name, what="input", *, kernel=None, half=None):
+    """``x`` as a Tensor; raise like PyTorch unless it is float32 or float64.
+
+    PyTorch raises in one of two places, with two types: a function that checks its input
+    first raises RuntimeError (``Expected a floating point ... tensor``), one that goes
+    straight to its CPU kernel raises NotImplementedError (``"lu_cpu" not implemented for
+    'Long'``). ``kernel`` names the kernel of the second kind of function (every dtype but
+    float32/float64 raises NotImplementedError); ``half`` that of a function which checks
+    integer dtypes but lets float16 reach its kernel.
+    """
+    x = _t(x, what)
+    if kernel is not None and (x.dtype.kind != "f" or _low_precision(x)):
+        raise _not_implemented(name, kernel, x)
+    if x.dtype.kind != "f":
         raise RuntimeError(
             f"{name}: Expected a floating point or complex tensor as {what}. Got "
             f"{_dtype_name(x.dtype)} (convert it with .float() or .double())")
-    if x.dtype == _dtype.float16:
+    if _low_precision(x):
+        if half is not None:
+            raise _not_implemented(name, half, x)
         raise RuntimeError(
-            f"{name}: Low precision dtypes not supported. Got Half (convert it with .float())")
+            f"{name}: Low precision dtypes not supported. Got {_dtype_name(x.dtype)} (convert "
+            f"it with .float())")
     return x
 
 
@@ -53,8 +83,8 @@ def _square(x, name, arg="A"):
             f"{x.shape[-1]} matrices (shape {tuple(x.shape)})")
 
 
-def _square_float(A, name):
-    A = _floating(A, name)
+def _square_float(A, name, *, kernel=None, half=None):
+    A = _floating(A, name, kernel=kernel, half=half)
     _square(A, name)
     return A
 
@@ -67,12 +97,3 @@ def _mT(x):
 def _eye_like(A):
     eye = np.eye(A.shape[-1], dtype=A.dtype)
     return wrap(_const_like(A, eye))
-
-
-def _tri_mask(A, upper, unitriangular):
-    n = A.shape[-1]
-    mask = np.triu(np.ones((n, n)), 1 if unitriangular else 0)
-    if not upper:
-        mask = mask.T
-    mask = mask.astype(A.dtype)
-    return wrap(_const_like(A, mask))

@@ -20,7 +20,7 @@ from .._backend import to_host
 from .._tensor import Tensor, apply1, wrap
 from ..functions._args import _const_like
 from ..ops import linalg as L
-from .checks import _floating, _matrices, _mT, _square_float, _t
+from .checks import _dtype_name, _floating, _matrices, _mT, _square_float, _t
 
 eig_result = return_types.linalg_eig
 geqrf_result = return_types.geqrf
@@ -37,7 +37,7 @@ def eig(A):
     Differentiable; gradients assume distinct eigenvalues, and a loss should not depend on the
     eigenvectors' signs."""
     name = "linalg.eig"
-    A = _square_float(A, name)
+    A = _square_float(A, name, half="linalg_eig_out_cpu")
     w, v = L.eig_unpack(apply1(L.EIG, A, (name,)))
     return eig_result(w, v)
 
@@ -45,7 +45,7 @@ def eig(A):
 def eigvals(A) -> Tensor:
     """The eigenvalues of the square matrices of ``A`` (real only; see ``eig``)."""
     name = "linalg.eigvals"
-    A = _square_float(A, name)
+    A = _square_float(A, name, half="linalg_eig_out_cpu")
     return L.eig_unpack(apply1(L.EIG, A, (name,)))[0]
 
 
@@ -55,13 +55,14 @@ def householder_product(A, tau) -> Tensor:
     ``v_i`` the ``i``-th column of ``A`` below the diagonal and a 1 on it (``(*, m, n)``,
     ``m >= n >= k``). Differentiable in ``A`` and ``tau``."""
     name = "linalg.householder_product"
-    A = _floating(A, name)
-    tau = _floating(_t(tau, "tau"), name, "tau")
+    # PyTorch's order: shapes (IndexError for a 0-d tau), then the dtypes, then the kernel's
+    A, tau = _t(A, "input"), _t(tau, "tau")
     _matrices(A, name, "input")
     m, n = A.shape[-2], A.shape[-1]
     if m < n:
         raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to "
                            f"input.shape[-1] (got shape {tuple(A.shape)})")
+    _tau_has_dims(tau, name)
     if tau.ndim != A.ndim - 1 or tau.shape[-1] > n:
         raise RuntimeError(f"{name}: tau must have shape input.shape[:-2] + (k,) with k <= "
                            f"input.shape[-1]; got input {tuple(A.shape)} and tau "
@@ -71,31 +72,47 @@ def householder_product(A, tau) -> Tensor:
                            f"input.shape[:-2], but got {tuple(tau.shape[:-1])} and "
                            f"{tuple(A.shape[:-2])}")
     if A.dtype != tau.dtype:
-        raise RuntimeError(f"{name}: tau dtype {tau.dtype} does not match input dtype "
-                           f"{A.dtype}")
+        raise RuntimeError(f"{name}: tau dtype {_dtype_name(tau.dtype)} does not match input "
+                           f"dtype {_dtype_name(A.dtype)}")
+    A = _floating(A, name, kernel="orgqr_cpu")
     k = tau.shape[-1]
-    Q = F.broadcast_to(_const(A, np.eye(m, n)), tuple(A.shape[:-2]) + (m, n))
-    rows = np.arange(m)
-    for i in reversed(range(k)):  # Q = H_i Q, from the last reflector back
-        below = _const(A, (rows > i).astype(float))
-        v = A[..., :, i] * below + _const(A, (rows == i).astype(float))
-        vq = F.sum(v.unsqueeze(-1) * Q, dim=-2, keepdim=True)  # v^T Q
-        Q = Q - tau[..., i, None, None] * v.unsqueeze(-1) * vq
+    batch = tuple(A.shape[:-2])
+    # LAPACK's dorg2r, column by column: H_i acts on rows i: of the columns right of i, and
+    # column i is H_i e_i; a reflector never touches a column it leaves unchanged (no 0 * nan)
+    # start: the identity's first n columns, connected to A's graph (zero gradient)
+    Q = F.where(_const(A, np.zeros((m, n)), bool), A, _const(A, np.eye(m, n)))
+    for i in reversed(range(k)):
+        t = tau[..., i, None, None]
+        v = F.cat([_const(A, np.ones(batch + (1,))), A[..., i + 1:, i]], -1).unsqueeze(-1)
+        right = Q[..., i:, i + 1:]
+        right = right - t * v * F.sum(v * right, dim=-2, keepdim=True)
+        col = F.cat([_const(A, np.zeros(batch + (i, 1))), 1 - t, -t * v[..., 1:, :]], -2)
+        Q = F.cat([Q[..., :, :i], col, F.cat([Q[..., :i, i + 1:], right], -2)], -1)
     return Q
+
+
+def _tau_has_dims(tau, name):
+    if tau.ndim == 0:
+        raise IndexError(f"{name}: Dimension specified as -1 but tau has no dimensions (it "
+                         f"must be (*, k), the scalar factors of the reflectors)")
 
 
 def _geqrf_numpy(a):
     a = np.array(a, dtype=a.dtype, copy=True)
     m, n = a.shape[-2], a.shape[-1]
     k = min(m, n)
-    flat = a.reshape((-1, m, n))
+    flat = a.reshape((int(np.prod(a.shape[:-2], dtype=np.int64)), m, n))  # (-1: ambiguous if empty)
     tau = np.zeros((flat.shape[0], k), dtype=a.dtype)
     for j in range(k):
         alpha = flat[:, j, j].copy()
         x = flat[:, j + 1:, j]
         xnorm = np.sqrt(np.sum(x * x, axis=-1))
+        # the reference dnrm2's scaled sum of squares: inf / inf is NaN for a second inf
+        xnorm = np.where(np.sum(np.isinf(x), axis=-1) > 1, np.nan, xnorm)
         active = xnorm != 0
-        beta = -np.copysign(np.hypot(alpha, xnorm), alpha)
+        # LAPACK's dlapy2: NaN when either is NaN (np.hypot gives inf for (inf, nan))
+        norm = np.where(np.isnan(alpha) | np.isnan(xnorm), np.nan, np.hypot(alpha, xnorm))
+        beta = -np.where(alpha >= 0, norm, -norm)  # Fortran's SIGN: -0.0 counts as positive
         safe_beta = np.where(active, beta, 1)
         t = np.where(active, (beta - alpha) / safe_beta, 0)
         scale = np.where(active, 1 / np.where(active, alpha - beta, 1), 1)
@@ -113,7 +130,7 @@ def geqrf(input):
     the Householder vectors below it; see ``householder_product``). Not differentiable, as in
     PyTorch."""
     name = "geqrf"
-    A = _floating(input, name)
+    A = _floating(input, name, kernel="geqrf_cpu")
     _matrices(A, name, "input")
     a, tau = _geqrf_numpy(to_host(A.detach()._data))
     return geqrf_result(_const(A, a), _const(A, tau))
@@ -129,31 +146,46 @@ def ormqr(input, tau, other, left: bool = True, transpose: bool = False) -> Tens
     ``(m, m)`` orthogonal ``Q`` of the reflectors ``(input, tau)`` from ``geqrf`` and
     ``op(Q) = Q^T`` when ``transpose``. Differentiable in the three tensors."""
     name = "ormqr"
-    A = _floating(input, name)
-    C = _floating(_t(other, "other"), name, "other")
-    tau = _floating(_t(tau, "tau"), name, "tau")
+    # PyTorch's order: shapes (IndexError for a 0-d tau), then the dtypes, then the kernel's
+    A, tau, C = _t(input, "input"), _t(tau, "tau"), _t(other, "other")
     _matrices(A, name, "input")
     _matrices(C, name, "other")
     m = A.shape[-2]
-    k = tau.shape[-1] if tau.ndim else 0
     side = C.shape[-2] if left else C.shape[-1]
     if side != m:
         raise RuntimeError(f"{name}: input.shape[-2] ({m}) must equal other.shape"
                            f"[{-2 if left else -1}] ({side}) for left={left}")
+    _tau_has_dims(tau, name)
+    k = tau.shape[-1]
     if k != min(side, A.shape[-1]):
         where = "other.shape[-2]" if left else "other.shape[-1]"
         raise RuntimeError(f"{name}: tau.shape[-1] must be equal to min({where}, "
                            f"input.shape[-1]): got tau {tuple(tau.shape)}, input "
                            f"{tuple(A.shape)}, other {tuple(C.shape)}")
+    for label, x in (("tau", tau), ("other", C)):
+        if x.dtype != A.dtype:
+            raise RuntimeError(f"{name}: Expected input and {label} to have the same dtype, but "
+                               f"input has dtype {_dtype_name(A.dtype)} and {label} has dtype "
+                               f"{_dtype_name(x.dtype)}")
+    A = _floating(A, name, kernel="ormqr_cpu")
+    # LAPACK's dorm2r: H_i = I - tau_i v_i v_i^T acts on rows (columns when not left) i: of
+    # other only, so what v_i leaves alone is never multiplied by it (no 0 * nan)
     batch = tuple(A.shape[:-2])
-    V = A[..., :, :k]
-    if k < m:
-        V = F.cat([V, _const(A, np.zeros(batch + (m, m - k)))], -1)
-        tau = F.cat([tau, _const(A, np.zeros(batch + (m - k,)))], -1)
-    Q = householder_product(V, tau)
-    if transpose:
-        Q = _mT(Q)
-    return F.matmul(Q, C) if left else F.matmul(C, Q)
+    order = range(k) if left == transpose else reversed(range(k))
+    X = C
+    for i in order:
+        t = tau[..., i, None, None]
+        v = F.cat([_const(A, np.ones(batch + (1,))), A[..., i + 1:, i]], -1).unsqueeze(-1)
+        if left:  # rows i: of X  -=  t v (v^T X[i:])
+            part = X[..., i:, :]
+            part = part - t * v * F.sum(v * part, dim=-2, keepdim=True)
+            X = F.cat([X[..., :i, :], part], -2)
+        else:  # columns i: of X  -=  t (X[:, i:] v) v^T
+            part = X[..., :, i:]
+            vt = _mT(v)
+            part = part - t * F.sum(part * vt, dim=-1, keepdim=True) * vt
+            X = F.cat([X[..., :, :i], part], -1)
+    return X
 
 
 # ---------------------------------------------------------------------------- tensor inverse

@@ -15,7 +15,7 @@ import numpy as np
 from .. import functions as F
 from .. import return_types
 from .._backend import to_host
-from .._tensor import Tensor, apply, apply1, wrap
+from .._tensor import Tensor, apply1, wrap
 from ..functions._args import _const_like
 from ..ops import linalg as L
 from ..ops.linalg import LinAlgError
@@ -65,7 +65,7 @@ def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False):
     and int32 ``info``, the 1-based index of the first zero on ``U``'s diagonal (0 when none).
     Singular matrices do not raise unless ``check_errors``. Differentiable in ``A``."""
     name = "linalg.lu_factor_ex"
-    A = _floating(A, name)
+    A = _floating(A, name, kernel="lu_cpu")
     _matrices(A, name)
     _no_pivot(pivot, name)
     m, n = A.shape[-2], A.shape[-1]
@@ -118,8 +118,9 @@ def _unpack(LU, pivots, name, unpack_data=True, unpack_pivots=True):
         P = _const(LU, L.permutation_numpy(piv, m))
     Lf = Uf = empty
     if unpack_data:
-        Lf = LU[..., :, :k] * _const(LU, np.tri(m, k, -1)) + _const(LU, np.eye(m, k))
-        Uf = LU[..., :k, :] * _const(LU, np.triu(np.ones((k, n))))
+        # selected, not multiplied by a 0/1 mask: an inf in the other triangle stays out
+        Lf = F.where(_const(LU, np.tri(m, k, -1), bool), LU[..., :, :k], _const(LU, np.eye(m, k)))
+        Uf = F.where(_const(LU, np.triu(np.ones((k, n))), bool), LU[..., :k, :], 0.0)
     return P, Lf, Uf
 
 
@@ -128,7 +129,7 @@ def lu(A, *, pivot: bool = True):
     triangular ``(*, m, k)``, ``U`` upper triangular ``(*, k, n)``, ``k = min(m, n)``.
     Singular matrices factor without error; differentiable in ``A``."""
     name = "linalg.lu"
-    LU, piv, _ = lu_factor_ex(_floating(A, name), pivot=pivot)
+    LU, piv, _ = lu_factor_ex(_floating(A, name, kernel="lu_cpu"), pivot=pivot)
     return lu_result(*_unpack(LU, piv, name))
 
 
@@ -139,16 +140,36 @@ def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool 
                                      unpack_pivots))
 
 
-def _solve(A, B):
-    return apply(L.SOLVE, (A, B))
+def _row_perm(LU, pivots, name):
+    """The row order ``perm`` of ``A = P L U`` (``(P M)[r] = M[perm[r]]``), from checked pivots."""
+    _unpack(LU, pivots, name, unpack_data=False, unpack_pivots=False)
+    piv = to_host(pivots._data).astype(np.int64)
+    m = LU.shape[-2]
+    if piv.size and (piv.min() < 1 or piv.max() > m):
+        raise RuntimeError(f"{name}: pivots must be between 1 and {m} (LAPACK's 1-based row "
+                           f"swaps), got values in [{piv.min()}, {piv.max()}]")
+    return np.argmax(L.permutation_numpy(piv, m), axis=-1)
+
+
+def _take_rows(B, perm):
+    """``out[..., r, :] = B[..., perm[..., r], :]`` with ``perm`` a host int array; batch
+    dimensions of the two broadcast. Differentiable in ``B``."""
+    batch = np.broadcast_shapes(perm.shape[:-1], tuple(B.shape[:-2]))
+    shape = batch + tuple(B.shape[-2:])
+    if tuple(B.shape) != shape:
+        B = F.broadcast_to(B, shape)
+    idx = np.broadcast_to(perm[..., :, None], shape)
+    return F.gather(B, -2, _const(B, idx, np.int64))
 
 
 def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tensor:
     """The solution of ``A X = B`` given ``lu_factor(A)`` (``X A = B`` when not ``left``;
     ``A^T`` in place of ``A`` with ``adjoint``). Batch dimensions broadcast; differentiable in
     ``LU`` (its two triangles) and ``B``."""
+    from .. import linalg as LA
+
     name = "linalg.lu_solve"
-    LU = _square_float(LU, name)
+    LU = _square_float(LU, name, half="linalg.lu_solve_cpu")
     B = _floating(_t(B, "B"), name, "B")
     _matrices(B, name, "B")
     if LU.dtype != B.dtype:
@@ -159,13 +180,18 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tens
         raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation "
                            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and "
                            f"{B.shape[-2]}x{B.shape[-1]})")
-    P, Lf, Uf = _unpack(LU, pivots, name)
+    perm = _row_perm(LU, pivots, name)
     if not left:  # X A = B  <=>  A^T X^T = B^T
         return _mT(lu_solve(LU, pivots, _mT(B), adjoint=not adjoint))
+    tri = LA._tri_solve
+    # the triangles are read from the packed LU (L's unit diagonal implied), and P is applied
+    # by moving rows, not by a product with a 0/1 matrix (0 * inf would make NaN)
     if not adjoint:  # P L U X = B:  X = U^-1 L^-1 P^T B
-        return _solve(Uf, _solve(Lf, F.matmul(_mT(P), B)))
+        Y = tri(name, LU, _take_rows(B, np.argsort(perm, axis=-1)), False, True)
+        return tri(name, LU, Y, True)
     # U^T L^T P^T X = B:  X = P L^-T U^-T B
-    return F.matmul(P, _solve(_mT(Lf), _solve(_mT(Uf), B)))
+    LUt = _mT(LU)
+    return _take_rows(tri(name, LUt, tri(name, LUt, B, False), True, True), perm)
 
 
 def _top_lu_solve(b, LU_data, LU_pivots) -> Tensor:
@@ -188,16 +214,27 @@ def triangular_solve(b, A, upper: bool = True, transpose: bool = False,
     from .. import linalg as LA
 
     name = "triangular_solve"
-    A = _square_float(A, name)
-    b = _floating(_t(b, "b"), name, "b")
-    _matrices(b, name, "b")
-    if transpose:
-        T = A * LA._tri_mask(A, upper, unitriangular)
-        if unitriangular:
-            T = T + LA._eye_like(A)
-        X = LA.solve_triangular(_mT(T), b, upper=not upper)
+    b, A = _t(b, "b"), _t(A, "A")
+    if b.ndim < 2:
+        raise RuntimeError(f"{name}: Expected b to have at least 2 dimensions, but it has "
+                           f"{b.ndim} dimensions instead (shape {tuple(b.shape)})")
+    if A.ndim < 2:
+        raise RuntimeError(f"{name}: Expected A to have at least 2 dimensions, but it has "
+                           f"{A.ndim} dimensions instead (shape {tuple(A.shape)})")
+    if b.dtype != A.dtype:
+        raise RuntimeError(f"{name}: Expected b and A to have the same dtype, but found b of "
+                           f"type {_dtype_name(b.dtype)} and A of type {_dtype_name(A.dtype)} "
+                           f"instead.")
+    A = _square_float(A, name, kernel="triangular_solve_cpu")
+    n = A.shape[-1]
+    if b.shape[-2] != n:
+        raise RuntimeError(f"{name}: Incompatible matrix sizes for triangular_solve: each A "
+                           f"matrix is {n} by {n} but each b matrix is {b.shape[-2]} by "
+                           f"{b.shape[-1]}")
+    if transpose:  # op(T) = T^T: the other triangle of A^T
+        X = LA._tri_solve(name, _mT(A), b, not upper, unitriangular)
     else:
-        X = LA.solve_triangular(A, b, upper=upper, unitriangular=unitriangular)
+        X = LA._tri_solve(name, A, b, upper, unitriangular)
     coefficient = A.clone()
     batch = tuple(X.shape[:-2])
     if tuple(A.shape[:-2]) != batch:  # PyTorch returns A broadcast to the batch
@@ -232,7 +269,7 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False):
     from .. import linalg as LA
 
     name = "linalg.cholesky_ex"
-    A = _square_float(A, name)
+    A = _square_float(A, name, half="cholesky_cpu")
     host = to_host(A.detach()._data)
     n = A.shape[-1]
     flat = host.reshape((-1, n, n))
@@ -280,7 +317,7 @@ def solve_ex(A, B, *, left: bool = True, check_errors: bool = False):
     from .. import linalg as LA
 
     name = "linalg.solve_ex"
-    A = _square_float(A, name)
+    A = _square_float(A, name, half="lu_cpu")
     info = _lu_info(A)
     if check_errors:
         _check_errors(name, info, _singular_what)

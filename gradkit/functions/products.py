@@ -32,13 +32,15 @@ __all__ = ["addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "cdist", "chain
     "dot", "einsum", "inner", "kron", "matmul", "mm", "mv", "outer", "tensordot", "vdot"]
 
 
-@declare(out=True)
+@declare(out="same")
 def matmul(input, other):
     """Matrix product with PyTorch's rules for 1-D operands and broadcast batch dimensions."""
     a, b = _t(input), _t(other, "other")
     if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
         a, b = _ac_lower(a, b)
     if a.dtype != b.dtype:  # PyTorch's products do not promote
+        if a.dtype.kind == "b" and a.ndim > 2 and b.ndim >= 2:  # its bmm checks Bool first
+            raise _no_bool_kernel("matmul", "bmm")
         _same_dtype("matmul", ("input", a), ("other", b))
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
@@ -53,6 +55,8 @@ def matmul(input, other):
             f"last dimension of the first ({ka}) must equal the "
             f"{'second-to-last' if b.ndim >= 2 else 'only'} dimension of the second ({kb})"
         )
+    if a.dtype.kind == "b":  # PyTorch has no Bool kernel for products
+        raise _no_bool_kernel("matmul", _bool_kernel(a.ndim, b.ndim))
     if a.ndim == 1 and b.ndim == 1:  # int32 stays int32, as PyTorch's dot
         return present(sum(a * b, dtype=a.dtype), "DotBackward0", (a, b))
     if a.ndim == 1:
@@ -70,7 +74,21 @@ def matmul(input, other):
     return apply2(L.MATMUL, a, b)
 
 
-@declare(out=True)
+def _no_bool_kernel(name, kernel):
+    return NotImplementedError(f'{name}(): "{kernel}" not implemented for \'Bool\' (PyTorch '
+                               f"multiplies numbers, not bools: convert with .int() or .float())")
+
+
+def _bool_kernel(nda, ndb):
+    """The CPU kernel PyTorch's matmul reaches for operands of these dimensions."""
+    if nda == 1 and ndb == 1:
+        return "dot"
+    if nda <= 2 and ndb <= 2:
+        return "addmv_impl_cpu" if ndb == 1 else "addmm_impl_cpu_"
+    return "bmm"
+
+
+@declare(out="same")
 def mm(input, mat2):
     a, b = _t(input), _t(mat2, "mat2")
     if _AUTOCAST[0]:
@@ -87,7 +105,7 @@ def mm(input, mat2):
     return matmul(a, b)
 
 
-@declare(out=True)
+@declare(out="same")
 def bmm(input, mat2):
     a, b = _t(input), _t(mat2, "mat2")
     if _AUTOCAST[0]:
@@ -100,6 +118,8 @@ def bmm(input, mat2):
         raise RuntimeError(
             f"bmm: batch sizes differ: {tuple(a.shape)} and {tuple(b.shape)}"
         )
+    if a.dtype.kind == "b":  # PyTorch's bmm kernel refuses Bool before comparing dtypes
+        raise _no_bool_kernel("bmm", "bmm")
     return present(matmul(a, b), "BmmBackward0", (a, b))
 
 
@@ -113,7 +133,7 @@ def outer(input, vec2):
     return a.reshape(-1, 1) * b  # as PyTorch's: MulBackward0 over ViewBackward0
 
 
-@declare(out=True)
+@declare(out="same")
 def dot(input, other):
     a, b = _t(input), _t(other, "other")
     if a.ndim != 1 or b.ndim != 1 or a.shape[0] != b.shape[0]:
@@ -122,6 +142,8 @@ def dot(input, other):
             f"{tuple(b.shape)}"
         )
     _same_dtype("dot", ("input", a), ("other", b))
+    if a.dtype.kind == "b":
+        raise _no_bool_kernel("dot", "dot")
     return present(sum(a * b, dtype=a.dtype), "DotBackward0", (a, b))
 
 
@@ -131,33 +153,39 @@ def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ops_ = [_t(o, "operand") for o in operands]
-    dt = ops_[0].dtype
-    for o in ops_[1:]:
-        dt = _dtype.promote_types(dt, o.dtype)
-    ops_ = [o.to(dt) for o in ops_]
     subs, rhs = L.parse_einsum(equation, [o.shape for o in ops_])
     sizes = {}
     for s, o in zip(subs, ops_):
         for c, n in zip(s, o.shape):
             if sizes.setdefault(c, n) != n:
-                raise ValueError(
+                raise RuntimeError(
                     f"einsum(): subscript {c!r} of {equation!r} has sizes {sizes[c]} and {n} "
                     f"(operand shapes {[tuple(o.shape) for o in ops_]}); every use of a "
                     f"subscript must have one size")
+    if len(ops_) > 1 and ops_[0].dtype.kind == "b":  # refused by its bmm before the dtypes
+        raise _no_bool_kernel("einsum", "bmm")
+    for o in ops_[1:]:  # PyTorch's einsum does not promote
+        if o.dtype != ops_[0].dtype:
+            raise RuntimeError(f"einsum(): expected operands of one dtype, got "
+                               f"{[str(x.dtype) for x in ops_]}; convert them first")
     return apply(L.EINSUM, ops_, (subs, rhs))
 
 
-@declare(method=False, out=True)
+@declare(method=False, out="same")
 def tensordot(a, b, dims=2):
     """Sum products over the last ``dims`` dimensions of ``a`` and the first of ``b``, or over
     the dimension lists ``dims = (dims_a, dims_b)``."""
     x, y = _t(a, "a"), _t(b, "b")
+    if x.dtype != y.dtype:  # PyTorch checks the dtypes first, and does not promote
+        raise RuntimeError(f"tensordot(): both inputs should have same dtype, got {x.dtype} and "
+                           f"{y.dtype}; convert one first, e.g. b.to(a.dtype)")
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
         if dims < 0 or dims > builtins_min(x.ndim, y.ndim):
-            raise ValueError(f"tensordot(): dims must be in [0, {builtins_min(x.ndim, y.ndim)}] "
-                             f"for shapes {tuple(x.shape)} and {tuple(y.shape)}, got {dims}")
+            raise RuntimeError(f"tensordot(): dims must be in [0, "
+                               f"{builtins_min(x.ndim, y.ndim)}] for shapes {tuple(x.shape)} and "
+                               f"{tuple(y.shape)}, got {dims}")
         da = list(range(x.ndim - dims, x.ndim))
         db = list(range(dims))
     elif isinstance(dims, (list, tuple)) and len(dims) == 2:
@@ -166,15 +194,18 @@ def tensordot(a, b, dims=2):
         da = [_dim_in(k, x.ndim, "tensordot") for k in da]
         db = [_dim_in(k, y.ndim, "tensordot") for k in db]
     else:
-        raise TypeError(f"tensordot(): dims must be an int or a pair of dim lists, got {dims!r}")
+        raise RuntimeError(f"tensordot(): dims must be an int or a pair of dim lists, got "
+                           f"{dims!r}")
     if len(da) != len(db):
-        raise ValueError(f"tensordot(): both dim lists must have the same length, got {da} and "
-                         f"{db}")
+        raise RuntimeError(f"tensordot(): both dim lists must have the same length, got {da} and "
+                           f"{db}")
     for i, j in zip(da, db):
         if x.shape[i] != y.shape[j]:
-            raise ValueError(f"tensordot(): contracted dimensions need the same size: a "
-                             f"{tuple(x.shape)} dim {i} has {x.shape[i]}, b {tuple(y.shape)} "
-                             f"dim {j} has {y.shape[j]}")
+            raise RuntimeError(f"tensordot(): contracted dimensions need the same size: a "
+                               f"{tuple(x.shape)} dim {i} has {x.shape[i]}, b {tuple(y.shape)} "
+                               f"dim {j} has {y.shape[j]}")
+    if x.dtype.kind == "b":
+        raise _no_bool_kernel("tensordot", "addmm_impl_cpu_")
     fa = [k for k in range(x.ndim) if k not in da]
     fb = [k for k in range(y.ndim) if k not in db]
     kk = math.prod(x.shape[i] for i in da)
@@ -198,28 +229,38 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         return _ac_run_fp32(cdist, x1, x2, p, compute_mode)
     a, b = _t(x1, "x1"), _t(x2, "x2")
-    if a.dtype.kind != "f" or b.dtype.kind != "f":
-        raise TypeError(f"cdist(): only floating point inputs are supported, got {a.dtype} and "
-                        f"{b.dtype}")
-    if a.ndim < 2 or b.ndim < 2:
-        raise ValueError(f"cdist(): x1 and x2 need at least 2 dimensions, got shapes "
-                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    if isinstance(p, Tensor):
+        p = p.item()
+    if not isinstance(p, (int, float, np.integer, np.floating)) or isinstance(p, bool):
+        raise TypeError(f"cdist(): argument 'p' must be float, not {type(p).__name__}")
+    # PyTorch's checks, in its order, all RuntimeError
+    for label, x in (("x1", a), ("x2", b)):
+        if x.ndim < 2:
+            raise RuntimeError(f"cdist(): only supports at least 2D tensors, {label} got "
+                               f"{x.ndim}D (shape {tuple(x.shape)})")
     if a.shape[-1] != b.shape[-1]:
-        raise ValueError(f"cdist(): x1 and x2 must have the same number of columns, got shapes "
-                         f"{tuple(a.shape)} and {tuple(b.shape)}")
-    if not isinstance(p, (int, float)) or isinstance(p, bool) or p < 0:
-        raise ValueError(f"cdist(): p must be a non-negative number, got {p!r}")
+        raise RuntimeError(f"cdist(): x1 and x2 must have the same number of columns, got shapes "
+                           f"{tuple(a.shape)} and {tuple(b.shape)}")
+    for label, x in (("x1", a), ("x2", b)):
+        if x.dtype.kind != "f":
+            raise RuntimeError(f"cdist(): only supports floating-point dtypes, {label} got "
+                               f"{x.dtype} (convert with .float())")
+    if not p >= 0:  # (nan too)
+        raise RuntimeError(f"cdist(): only supports non-negative p values, got {p!r}")
     if compute_mode not in _CDIST_MODES:
         raise ValueError(f"cdist(): compute_mode must be one of {_CDIST_MODES}, got "
                          f"{compute_mode!r}")
-    if a.dtype != b.dtype:
-        rt = _dtype.promote_types(a.dtype, b.dtype)
-        a, b = a.to(rt), b.to(rt)
     try:
         batch = np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
     except ValueError:
-        raise ValueError(f"cdist(): the batch dimensions of {tuple(a.shape)} and "
-                         f"{tuple(b.shape)} do not broadcast") from None
+        raise RuntimeError(f"cdist(): the batch dimensions of {tuple(a.shape)} and "
+                           f"{tuple(b.shape)} do not broadcast") from None
+    if a.dtype != b.dtype:  # no promotion in PyTorch's kernel
+        raise RuntimeError(f"cdist(): expected x1 and x2 of one dtype, got {a.dtype} and "
+                           f"{b.dtype}; convert one first, e.g. x2.to(x1.dtype)")
+    if a.dtype == _dtype.float16:
+        raise NotImplementedError('cdist(): "cdist" not implemented for \'Half\' (convert with '
+                                  ".float())")
     n1, n2, m = a.shape[-2], b.shape[-2], a.shape[-1]
     if tuple(a.shape[:-2]) != batch:
         a = a.expand(*batch, n1, m)
@@ -241,10 +282,123 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     return norm(diff_, p=p, dim=-1)
 
 
+def _prod(xs):
+    return math.prod(xs)
+
+
+def _view_strides(oldshape, oldstride, newshape):
+    """PyTorch's ``computeStride``: the strides of a view of ``newshape`` of a tensor of
+    ``oldshape`` and ``oldstride``, or None when no view exists."""
+    if _prod(oldshape) == 0:
+        return [1] * len(newshape)
+    newstride = [0] * len(newshape)
+    if not oldshape:
+        return [1] * len(newshape)
+    view_d = len(newshape) - 1
+    chunk_base_stride = oldstride[-1]
+    tensor_numel = 1
+    view_numel = 1
+    for tensor_d in range(len(oldshape) - 1, -1, -1):
+        tensor_numel *= oldshape[tensor_d]
+        if tensor_d == 0 or (oldshape[tensor_d - 1] != 1
+                             and oldstride[tensor_d - 1] != tensor_numel * chunk_base_stride):
+            while view_d >= 0 and (view_numel < tensor_numel or newshape[view_d] == 1):
+                newstride[view_d] = view_numel * chunk_base_stride
+                view_numel *= newshape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if tensor_d > 0:
+                chunk_base_stride = oldstride[tensor_d - 1]
+                tensor_numel = 1
+                view_numel = 1
+    if view_d != -1:
+        return None
+    return newstride
+
+
+def _contig(shape):
+    st, r = [], 1
+    for s in reversed(shape):
+        st.append(r)
+        r *= s
+    return st[::-1]
+
+
+def _kron_view_fails(sa, sta, sb, stb):
+    """Whether PyTorch's kron fails on operands of these shapes and (element) strides: it
+    multiplies ``a.reshape(ia) * b.reshape(ib)`` (interleaved dims) and views the product as
+    the result, which TensorIterator lays out after its inputs' strides; for some layouts (a
+    transposed operand) that view does not exist and PyTorch raises. Emulates the reshapes,
+    TensorIterator's dimension order and the view's stride computation."""
+    n = max(len(sa), len(sb))
+    sa = (1,) * (n - len(sa)) + tuple(sa)
+    sta = [1] * (n - len(sta)) + list(sta)
+    sb = (1,) * (n - len(sb)) + tuple(sb)
+    stb = [1] * (n - len(stb)) + list(stb)
+    ia, ib = [], []
+    for p, q in zip(sa, sb):
+        ia += [p, 1]
+        ib += [1, q]
+    full = [q if p == 1 else p for p, q in zip(ia, ib)]
+    if _prod(full) == 0:
+        return False
+    ops = []
+    for shape, st, new in ((sa, sta, ia), (sb, stb, ib)):
+        s = _view_strides(list(shape), list(st), new)
+        if s is None:
+            s = _contig(new)
+        ops.append([0 if (d == 1 and f != 1) else x for d, f, x in zip(new, full, s)])
+    nd = len(full)
+    perm = list(range(nd - 1, -1, -1))
+
+    def should_swap(d0, d1):
+        for st in ops:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 < s1:
+                return -1
+            if s0 > s1:
+                return 1
+            if full[d0] > full[d1]:
+                return 1
+        return 0
+    for i in range(1, nd):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    out = [0] * nd
+    r = 1
+    for d in perm:
+        out[d] = r
+        r *= full[d]
+    res = [p * q for p, q in zip(sa, sb)]
+    return _view_strides(full, out, res) is None
+
+
+def _elem_strides(t):
+    data = t._data
+    return [st // data.itemsize for st in data.strides]
+
+
 @declare(out=True)
 def kron(input, other):
-    """The Kronecker product: every element of ``input`` times the whole of ``other``."""
+    """The Kronecker product: every element of ``input`` times the whole of ``other``.
+
+    Raises RuntimeError where PyTorch's does: for operand layouts (e.g. a transposed matrix)
+    whose product it cannot view as the result."""
     a, b = _t(input), _t(other, "other")
+    if _kron_view_fails(tuple(a.shape), _elem_strides(a), tuple(b.shape), _elem_strides(b)):
+        raise RuntimeError(
+            f"kron(): view size is not compatible with input tensor's size and stride (as in "
+            f"PyTorch for these layouts: shapes {tuple(a.shape)} and {tuple(b.shape)}, strides "
+            f"{_elem_strides(a)} and {_elem_strides(b)}); call .contiguous() on the inputs first")
     n = builtins_max(a.ndim, b.ndim)
     sa = (1,) * (n - a.ndim) + tuple(a.shape)
     sb = (1,) * (n - b.ndim) + tuple(b.shape)
@@ -275,18 +429,23 @@ def _same_dtype(name, *pairs):
                                f"convert one first, e.g. {label}.to({pairs[0][0]}.dtype)")
 
 
-@declare(out=True)
+@declare(out="same")
 def mv(input, vec):
     """Matrix-vector product of an ``(n, m)`` matrix and an ``(m,)`` vector."""
     a, v = _t(input), _t(vec, "vec")
+    if a.ndim == 0:  # PyTorch reads input.size(0) first
+        raise IndexError("mv(): Dimension specified as 0 but input has no dimensions (got a 0-d "
+                         "tensor; mv takes an (n, m) matrix and an (m,) vector)")
     if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
         raise RuntimeError(f"mv(): expected an (n, m) matrix and an (m,) vector, got shapes "
                            f"{tuple(a.shape)} and {tuple(v.shape)}")
     _same_dtype("mv", ("input", a), ("vec", v))
+    if a.dtype.kind == "b":
+        raise _no_bool_kernel("mv", "addmv_impl_cpu")
     return matmul(a, v)
 
 
-@declare(out=True)
+@declare(out="same")
 def vdot(input, other):
     """The dot product of two 1-D tensors (the first conjugated; gradkit is real-valued)."""
     a, b = _t(input), _t(other, "other")
@@ -294,10 +453,12 @@ def vdot(input, other):
         raise RuntimeError(f"vdot(): expected two 1-D tensors of the same size, got shapes "
                            f"{tuple(a.shape)} and {tuple(b.shape)}")
     _same_dtype("vdot", ("input", a), ("other", b))
+    if a.dtype.kind == "b":
+        raise _no_bool_kernel("vdot", "vdot")
     return sum(a * b, dtype=a.dtype)
 
 
-@declare(out=True)
+@declare(out="same")
 def inner(input, other):
     """Sum of products over the last dimension of both (a number times a tensor for 0-d):
     shape ``input.shape[:-1] + other.shape[:-1]``."""
@@ -320,7 +481,9 @@ def dist(input, other, p=2):
                            f"{b.dtype}; convert first, e.g. x.float()")
     if isinstance(p, Tensor):
         p = p.item()
-    return norm(a - b, p)
+    from ..linalg import vector_norm  # (gradkit.linalg imports this module)
+
+    return vector_norm(a - b, p)
 
 
 # ------------------------------------------------------------------ beta * input + alpha * (A @ B)
@@ -349,6 +512,24 @@ def _scaled_sum(name, x, prod, beta, alpha, zero_alpha_skips=False):
     return out + (x if beta == 1 else x * beta)
 
 
+def _batch_dims(name, a, b):
+    """PyTorch reads batch1.size(1) and batch2.size(2) first: IndexError for fewer dims."""
+    for label, x, need in (("batch1", a, 2), ("batch2", b, 3)):
+        if x.ndim < need:
+            raise IndexError(f"{name}(): Dimension out of range: {label} must be a 3-D tensor "
+                             f"(b, n, m), got shape {tuple(x.shape)}")
+
+
+def _alpha_into(a, alpha):
+    """A non-finite ``alpha`` goes into the product's terms, as PyTorch's addmm/addbmm (their
+    gemm sums ``alpha * a_ik * b_kj``: infinities of both signs give NaN), not onto its sum
+    (baddbmm and addmv scale the sum)."""
+    if isinstance(alpha, (int, float)) and not isinstance(alpha, bool) \
+            and not math.isfinite(alpha) and a.dtype.kind == "f":
+        return a * alpha, 1
+    return a, alpha
+
+
 def _check_mats(name, shapes, pairs):
     for label, x, nd in shapes:
         if x.ndim != nd:
@@ -357,7 +538,7 @@ def _check_mats(name, shapes, pairs):
     _same_dtype(name, *pairs)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to ``(n, p)``."""
     x, a, b = _t(input), _t(mat1, "mat1"), _t(mat2, "mat2")
@@ -365,14 +546,23 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         x, a, b = _ac_lower(x, a, b)
     _check_mats("addmm", (("mat1", a, 2), ("mat2", b, 2)), (("input", x), ("mat1", a),
                                                             ("mat2", b)))
+    a, alpha = _alpha_into(a, alpha)
     return _scaled_sum("addmm", x, mm(a, b), beta, alpha, zero_alpha_skips=True)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat @ vec)``; ``input`` broadcasts to ``(n,)``."""
     x, a, v = _t(input), _t(mat, "mat"), _t(vec, "vec")
+    if x.ndim == 0 and a.ndim == 2 and v.ndim == 1 and a.shape[1] != v.shape[0]:
+        # PyTorch reads input.size(0) to report the mismatch
+        raise IndexError(f"addmv(): Dimension specified as 0 but input has no dimensions, and "
+                         f"mat {tuple(a.shape)} and vec {tuple(v.shape)} do not fit")
     _check_mats("addmv", (("mat", a, 2), ("vec", v, 1)), (("input", x), ("mat", a), ("vec", v)))
+    if a.numel() == 0 and beta != 0 and a.shape[1] == v.shape[0] and (
+            x.ndim == 0 or x.ndim == 1 and x.shape[0] in (1, a.shape[0])):
+        # PyTorch returns beta * input as it is (not broadcast) when mat has no element
+        return _scaled_sum("addmv", x, x.new_zeros(tuple(x.shape)), beta, 0)
     return _scaled_sum("addmv", x, mv(a, v), beta, alpha, zero_alpha_skips=True)
 
 
@@ -390,29 +580,32 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     return _scaled_sum("addr", x, outer(a, b), beta, alpha)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``."""
     x, a, b = _t(input), _t(batch1, "batch1"), _t(batch2, "batch2")
     if _AUTOCAST[0]:
         x, a, b = _ac_lower(x, a, b)
+    _batch_dims("addbmm", a, b)
     _check_mats("addbmm", (("batch1", a, 3), ("batch2", b, 3)),
                 (("input", x), ("batch1", a), ("batch2", b)))
+    a, alpha = _alpha_into(a, alpha)
     return _scaled_sum("addbmm", x, sum(bmm(a, b), 0), beta, alpha, zero_alpha_skips=True)
 
 
-@declare(inplace=True, out=True)
+@declare(inplace=True, out="same")
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """``beta * input + alpha * (batch1 @ batch2)`` per batch; ``input`` broadcasts."""
     x, a, b = _t(input), _t(batch1, "batch1"), _t(batch2, "batch2")
     if _AUTOCAST[0]:
         x, a, b = _ac_lower(x, a, b)
+    _batch_dims("baddbmm", a, b)
     _check_mats("baddbmm", (("batch1", a, 3), ("batch2", b, 3)),
                 (("input", x), ("batch1", a), ("batch2", b)))
     return _scaled_sum("baddbmm", x, bmm(a, b), beta, alpha)
 
 
-@declare(method=False, out=True)
+@declare(method=False, out="same")
 def chain_matmul(*matrices):
     """The product of 2-D tensors, left to right (PyTorch deprecates it for
     ``linalg.multi_dot``)."""

@@ -16,9 +16,10 @@ from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, Shown, node_class
 from .reduction import expand_reduced
 
 __all__ = [
-    "CHOLESKY", "DET", "EIGH", "EIGVALSH", "EINSUM", "INV", "LinAlgError", "MATMUL", "PINV", "QR",
-    "SLOGDET", "SOLVE", "SVD", "SVDVALS", "VECTOR_NORM", "eigh_unpack", "parse_einsum",
-    "qr_unpack", "singular_error", "svd_unpack",
+    "CHOLESKY", "CHOLESKY_INVERSE", "CHOLESKY_SOLVE", "DET", "EIGH", "EIGVALSH", "EINSUM",
+    "INV", "LinAlgError", "MATMUL", "PINV", "QR", "SLOGDET", "SOLVE", "SVD", "SVDVALS",
+    "TRI_SOLVE", "VECTOR_NORM", "eigh_unpack", "parse_einsum", "qr_unpack", "singular_error",
+    "svd_unpack",
 ]
 
 
@@ -90,7 +91,7 @@ def parse_einsum(equation, shapes):
         lhs, rhs = eq, None
     subs = lhs.split(",")
     if len(subs) != len(shapes):
-        raise ValueError(
+        raise RuntimeError(
             f"einsum(): the equation {equation!r} names {len(subs)} operands but "
             f"{len(shapes)} were given"
         )
@@ -107,7 +108,7 @@ def parse_einsum(equation, shapes):
             n = len(shape) - (len(s) - 3)
             s = s.replace("...", ell[ell_n - n:] if n else "")
         if len(s) != len(shape):
-            raise ValueError(
+            raise RuntimeError(
                 f"einsum(): subscripts {s!r} do not match an operand of shape {tuple(shape)}"
             )
         out_subs.append(s)
@@ -122,7 +123,7 @@ def parse_einsum(equation, shapes):
         seen = set("".join(out_subs))
         for c in rhs:
             if c not in seen:
-                raise ValueError(
+                raise RuntimeError(
                     f"einsum(): the output subscript {c!r} of {equation!r} appears in no input"
                 )
     return out_subs, rhs
@@ -288,8 +289,25 @@ def _not_pd_error(name, a):
 
 
 # ------------------------------------------------------------------------------ inv, det, solve
+def _lu_inverse_host(a):
+    """The inverse of the host matrices ``a`` as LAPACK's getrf + getrs compute it (PyTorch's
+    ``linalg.inv``): used for matrices with inf/nan, whose NaN pattern depends on the pivoting
+    and substitution order (NumPy's ``inv`` spreads NaN differently)."""
+    n = a.shape[-1]
+    lu, piv, info = lu_numpy(a)
+    if _np.any(info > 0):
+        raise singular_error("linalg.inv", a)
+    perm = _np.argmax(permutation_numpy(piv, n), axis=-1)  # (P M)[r] = M[perm[r]]
+    eye = _np.broadcast_to(_np.eye(n, dtype=a.dtype), a.shape)
+    pt = _np.take_along_axis(eye, _np.argsort(perm, axis=-1)[..., None], axis=-2)  # P^T I
+    with _np.errstate(all="ignore"):
+        return _tri_solve_f(_np, lu, _tri_solve_f(_np, lu, pt, False, True), True, False)
+
+
 def _inv_f(xp, a):
     try:
+        if a.size and not bool(xp.isfinite(a).all()):
+            return _const(a, _lu_inverse_host(to_host(a)))
         return xp.linalg.inv(a)
     except Exception as e:  # noqa: BLE001 - NumPy/CuPy LinAlgError
         if _is_linalg_error(e):
@@ -338,6 +356,16 @@ DET = Op("LinalgDet", _det_f, _det_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 
 def _slogdet_f(xp, a):
+    if a.size and not bool(xp.isfinite(a).all()):
+        # from getrf's factors, as PyTorch: the sign of a NaN pivot counts as 0
+        lu, piv, _ = lu_numpy(to_host(a))
+        d = _np.diagonal(lu, axis1=-2, axis2=-1)
+        swaps = _np.sum(piv != _np.arange(1, piv.shape[-1] + 1), axis=-1)
+        with _np.errstate(all="ignore"):
+            sign = _np.prod(_np.where(_np.isnan(d), 0.0, _np.sign(d)), axis=-1)
+            sign = sign * _np.where(swaps % 2, -1.0, 1.0)
+            logabsdet = _np.sum(_np.log(_np.abs(d)), axis=-1)
+        return _const(a, _np.stack([sign, logabsdet], axis=-1))
     sign, logabsdet = xp.linalg.slogdet(a)
     return xp.stack([sign, logabsdet], axis=-1)
 
@@ -375,8 +403,150 @@ def _solve_b(xp, g, ins, out, aux, needs):
 SOLVE = Op("LinalgSolve", _solve_f, _solve_b, saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True)
 
 
+# --------------------------------------------------------------------------- triangular solve
+def _tri_keep(like, n, upper, unitriangular):
+    """The triangle read, as a boolean array (the diagonal excluded when it is taken as 1)."""
+    keep = _np.tri(n, n, -1 if unitriangular else 0, dtype=bool)
+    keep = keep.T if upper else keep
+    data = getattr(like, "_data", like)
+    ns = namespace_of(data)
+    return keep if ns.name == "numpy" else ns.asarray(keep)
+
+
+def _tri_solve_f(xp, a, b, upper, unitriangular):
+    """``X`` with ``T X = B`` for the triangle ``T`` of ``a`` (upper or lower; ones on the
+    diagonal when ``unitriangular``) by column substitution, as BLAS's ``trsm``: the other
+    triangle is never read (an inf there does not reach ``X``), and a zero on the diagonal gives
+    inf/nan (no error), so non-finite values spread as in PyTorch. Batch dimensions
+    broadcast."""
+    ns = namespace_of(a)
+    n = a.shape[-1]
+    batch = _np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = ns.broadcast_to(a, batch + a.shape[-2:])
+    x = ns.array(ns.broadcast_to(b, batch + b.shape[-2:]), dtype=a.dtype, copy=True)
+    with _np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for k in (range(n - 1, -1, -1) if upper else range(n)):
+            xk = x[..., k, :]
+            if not unitriangular:
+                xk = xk / a[..., k, k, None]
+                x[..., k, :] = xk
+            rest = slice(0, k) if upper else slice(k + 1, n)
+            if (k == 0 and upper) or (k == n - 1 and not upper):
+                continue
+            x[..., rest, :] -= a[..., rest, k, None] * xk[..., None, :]
+    return x
+
+
+def _tri_solve_b(xp, g, ins, out, aux, needs):
+    # X = T^-1 B:  gB = T^-T g,  gT = -gB X^T on the triangle read (zero elsewhere)
+    upper, unitriangular = aux
+    a = ins[0]
+    gb = _run(xp, TRI_SOLVE, _mT(xp, a), g, params=(not upper, unitriangular))
+    ga = None
+    if needs[0]:
+        full = -xp.matmul(gb, _mT(xp, out))
+        ga = xp.where(_tri_keep(full, a.shape[-1], upper, unitriangular), full, 0.0)
+    return ga, (gb if needs[1] else None)
+
+
+TRI_SOLVE = Op("LinalgSolveTriangular", _tri_solve_f, _tri_solve_b,
+               saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True)
+
+
+def _cholesky_solve_f(xp, b, factor, upper):
+    """``A X = B`` with ``A = L L^T`` (``U^T U`` when ``upper``) from the factor's triangle."""
+    ft = _mT(xp, factor)
+    if upper:  # U^T Y = B, then U X = Y
+        return _tri_solve_f(xp, factor, _tri_solve_f(xp, ft, b, False, False), True, False)
+    return _tri_solve_f(xp, ft, _tri_solve_f(xp, factor, b, False, False), True, False)
+
+
+def _cholesky_solve_b(xp, g, ins, out, aux, needs):
+    # PyTorch's rule (cholesky_solve_backward): gB = A^-1 g; the factor's gradient is dense,
+    # -(gB X^T + X gB^T) L (-U (...) when upper), with the factor as given
+    upper, = aux
+    factor = ins[1]
+    gb = _run(xp, CHOLESKY_SOLVE, g, factor, params=(upper,))
+    gf = None
+    if needs[1]:
+        common = xp.matmul(gb, _mT(xp, out))
+        common = common + _mT(xp, common)
+        gf = -xp.matmul(factor, common) if upper else -xp.matmul(common, factor)
+    return (gb if needs[0] else None), gf
+
+
+CHOLESKY_SOLVE = Op("CholeskySolve", _cholesky_solve_f, _cholesky_solve_b,
+                    saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True)
+
+
+def _cholesky_inverse_f(xp, factor, upper):
+    """``A^-1`` from the Cholesky factor of ``A`` as LAPACK's potri: the triangle's inverse
+    (column by column, each from its diagonal down), then ``Linv^T Linv`` over the triangle
+    only, so an inf/nan reaches only the entries that depend on it."""
+    host = to_host(factor)
+    n = host.shape[-1]
+    low = _np.swapaxes(host, -1, -2) if upper else host  # A = L L^T with L = U^T
+    inv = _np.zeros_like(low)
+    with _np.errstate(all="ignore"):
+        for j in range(n):  # column j of L^-1: rows j.. of the solution of L x = e_j
+            rhs = _np.zeros(low.shape[:-2] + (n - j, 1), dtype=low.dtype)
+            rhs[..., 0, 0] = 1.0
+            inv[..., j:, j:j + 1] = _tri_solve_f(_np, low[..., j:, j:], rhs, False, False)
+        out = _np.zeros_like(low)
+        for i in range(n):
+            for j in range(i + 1):
+                k = slice(i, n)  # entries k >= max(i, j) of columns i and j
+                out[..., i, j] = out[..., j, i] = _np.sum(inv[..., k, i] * inv[..., k, j], -1)
+    return _const(factor, out)
+
+
+def _cholesky_inverse_b(xp, g, ins, out, aux, needs):
+    # PyTorch's rule (cholesky_inverse_backward): with S = A^-1 (g + g^T) A^-1, the factor's
+    # gradient is -S L (-U S when upper), dense, with the factor as given
+    upper, = aux
+    factor = ins[0]
+    common = xp.matmul(out, xp.matmul(g + _mT(xp, g), out))
+    return (-xp.matmul(factor, common) if upper else -xp.matmul(common, factor),)
+
+
+CHOLESKY_INVERSE = Op("CholeskyInverse", _cholesky_inverse_f, _cholesky_inverse_b,
+                      saves=SAVES_INPUTS | SAVES_OUTPUT)
+
+
 # ----------------------------------------------------------------------------------- cholesky
+def _cholesky_host(a):
+    """``(L, order)``: the Cholesky factor of the host matrices ``a`` from their lower triangle,
+    column by column as LAPACK's potrf, with ``order`` the 1-based index of the first pivot
+    that is not positive (NaN included) in each matrix, 0 when none. Used for inputs with
+    inf/nan, where NumPy's factor neither stops nor spreads NaN as potrf does."""
+    n = a.shape[-1]
+    flat = a.reshape((-1, n, n))
+    L = _np.zeros_like(flat)
+    order = _np.zeros(flat.shape[0], _np.int64)
+    with _np.errstate(all="ignore"):
+        for j in range(n):
+            ajj = flat[:, j, j] - _np.sum(L[:, j, :j] ** 2, axis=-1)
+            bad = ~(ajj > 0) & (order == 0)
+            order[bad] = j + 1
+            ljj = _np.sqrt(_np.where(ajj > 0, ajj, 1.0))
+            L[:, j, j] = ljj
+            col = flat[:, j + 1:, j] - _np.einsum("bik,bk->bi", L[:, j + 1:, :j], L[:, j, :j])
+            L[:, j + 1:, j] = col / ljj[:, None]
+    return L.reshape(a.shape), order.reshape(a.shape[:-2])
+
+
 def _cholesky_f(xp, a):
+    if a.size and not bool(xp.isfinite(a).all()):
+        L, order = _cholesky_host(to_host(a))
+        if (order > 0).any():
+            flat = order.reshape(-1)
+            index = int(_np.flatnonzero(flat)[0])
+            raise LinAlgError(
+                f"linalg.cholesky: {_batch_prefix(index, a.shape[:-2])}the factorization could "
+                f"not be completed because the input is not positive-definite (the leading "
+                f"minor of order {int(flat[index])} is not positive-definite; the input holds "
+                f"inf or nan).")
+        return _const(a, L)
     try:
         return xp.linalg.cholesky(a)
     except Exception as e:  # noqa: BLE001
@@ -675,7 +845,9 @@ def lu_numpy(a):
         if j + 1 < m:
             col = flat[:, j + 1:, j] / _np.where(zero, 1, pivot)[:, None]
             flat[:, j + 1:, j] = col
-            flat[:, j + 1:, j + 1:] -= col[:, :, None] * flat[:, j, None, j + 1:]
+            # a zero pivot's column is zero: no update (0 * inf in its row would make NaN)
+            upd = col[:, :, None] * flat[:, j, None, j + 1:]
+            flat[:, j + 1:, j + 1:] -= _np.where(zero[:, None, None], 0, upd)
     return (flat.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch))
 
 

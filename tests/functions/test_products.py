@@ -86,27 +86,68 @@ def test_kron(torch, sa, sb):
         check_second_order(lambda x, y: gk.kron(x, y), [ga, gb])
 
 
+# each exception type is PyTorch's for the same call (checked too)
 @pytest.mark.parametrize("call,exc,pattern", [
-    (lambda x: gk.tensordot(x, x, 3), ValueError, r"tensordot\(\).*dims must be in \[0, 2\]"),
-    (lambda x: gk.tensordot(x, x, ([0], [1])), ValueError, r"tensordot\(\).*same size"),
-    (lambda x: gk.tensordot(x, x, ([0], [0, 1])), ValueError, r"tensordot\(\).*same length"),
-    (lambda x: gk.tensordot(x, x, "ab"), TypeError, r"tensordot\(\).*'ab'"),
-    (lambda: gk.cdist(gk.zeros(3, 2), gk.zeros(3, 4)), ValueError,
+    (lambda m: m.tensordot(m.zeros(3, 4), m.zeros(3, 4), 3), RuntimeError,
+     r"tensordot\(\).*dims must be in \[0, 2\]"),
+    (lambda m: m.tensordot(m.zeros(3, 4), m.zeros(3, 4), ([0], [1])), RuntimeError,
+     r"tensordot\(\).*same size"),
+    (lambda m: m.tensordot(m.zeros(3, 4), m.zeros(3, 4), ([0], [0, 1])), RuntimeError,
+     r"tensordot\(\).*same length"),
+    (lambda m: m.tensordot(m.zeros(3, 4), m.zeros(3, 4), "ab"), RuntimeError,
+     r"tensordot\(\).*'ab'"),
+    (lambda m: m.tensordot(m.zeros(2, 0, 4), m.zeros(3, 4, 5, dtype=m.int32)), RuntimeError,
+     r"tensordot\(\).*same dtype"),
+    (lambda m: m.cdist(m.zeros(3, 2), m.zeros(3, 4)), RuntimeError,
      r"cdist\(\).*same number of columns.*\(3, 2\).*\(3, 4\)"),
-    (lambda: gk.cdist(gk.zeros(3), gk.zeros(3, 3)), ValueError, r"cdist\(\).*2 dimensions"),
-    (lambda: gk.cdist(gk.zeros(3, 2), gk.zeros(3, 2), p=-1), ValueError,
+    (lambda m: m.cdist(m.zeros(3), m.zeros(3, 3)), RuntimeError, r"cdist\(\).*2D"),
+    (lambda m: m.cdist(m.zeros(3, 2), m.zeros(3, 2), p=-1.0), RuntimeError,
      r"cdist\(\).*non-negative.*-1"),
-    (lambda: gk.cdist(gk.zeros(3, 2, dtype=gk.int64), gk.zeros(3, 2)), TypeError,
+    (lambda m: m.cdist(m.zeros(3, 2), m.zeros(3, 2), p=float("nan")), RuntimeError,
+     r"cdist\(\).*non-negative.*nan"),
+    (lambda m: m.cdist(m.zeros(3, 2, dtype=m.int64), m.zeros(3, 2)), RuntimeError,
      r"cdist\(\).*floating.*int64"),
-    (lambda: gk.cdist(gk.zeros(2, 3, 2), gk.zeros(3, 3, 2)), ValueError,
+    (lambda m: m.cdist(m.zeros(3, 2, dtype=m.float64), m.zeros(3, 2)), RuntimeError,
+     r"cdist\(\).*one dtype"),
+    (lambda m: m.cdist(m.zeros(3, 2, dtype=m.float16), m.zeros(3, 2, dtype=m.float16)),
+     NotImplementedError, r"cdist\(\).*Half"),
+    (lambda m: m.cdist(m.zeros(2, 3, 2), m.zeros(3, 3, 2)), RuntimeError,
      r"cdist\(\).*batch.*broadcast"),
-    (lambda: gk.cdist(gk.zeros(3, 2), gk.zeros(3, 2), compute_mode="fast"), ValueError,
+    (lambda m: m.cdist(m.zeros(3, 2), m.zeros(3, 2), compute_mode="fast"), ValueError,
      r"cdist\(\).*compute_mode.*'fast'"),
+    (lambda m: m.mv(m.tensor(1.0), m.zeros(4)), IndexError, r"mv\(\).*no dimensions"),
+    (lambda m: m.mv(m.zeros(3, 4, dtype=m.bool), m.zeros(4, dtype=m.bool)),
+     NotImplementedError, r"mv\(\).*Bool"),
+    (lambda m: m.addmv(m.tensor(1.0), m.zeros(3, 4), m.zeros(5)), IndexError,
+     r"addmv\(\).*no dimensions"),
+    (lambda m: m.addbmm(m.zeros(3, 2), m.tensor(1.0), m.zeros(5, 4, 2)), IndexError,
+     r"addbmm\(\).*batch1.*3-D"),
+    (lambda m: m.baddbmm(m.zeros(5, 3, 2), m.zeros(5, 3, 4), m.zeros(4)), IndexError,
+     r"baddbmm\(\).*batch2.*3-D"),
+    (lambda m: m.bmm(m.zeros(2, 3, 4, dtype=m.bool), m.zeros(2, 4, 2)), NotImplementedError,
+     r"bmm.*Bool"),
+    (lambda m: m.matmul(m.zeros(2, 1, 3, 4, dtype=m.bool), m.zeros(3, 4, 2)),
+     NotImplementedError, r"matmul.*Bool"),
+    (lambda m: m.matmul(m.zeros(3, 4, dtype=m.bool), m.zeros(4, 2, dtype=m.bool)),
+     NotImplementedError, r"matmul.*Bool"),
+    (lambda m: m.dot(m.zeros(4, dtype=m.bool), m.zeros(4, dtype=m.bool)), NotImplementedError,
+     r"dot.*Bool"),
+    (lambda m: m.einsum("bij,bjk->bik", m.zeros(2, 3, 4), m.zeros(2, 4, 2, dtype=m.float16)),
+     RuntimeError, r"einsum\(\).*one dtype"),
+    (lambda m: m.einsum("bij,bjk->bik", m.zeros(2, 3, 4, dtype=m.bool),
+                        m.zeros(2, 4, 2, dtype=m.bool)), NotImplementedError, r"einsum.*Bool"),
+    (lambda m: m.einsum("bij,bjk->bik", m.tensor(1.0), m.zeros(2, 4, 2)), RuntimeError,
+     r"einsum\(\).*'bij'"),
+    (lambda m: m.mm(m.zeros(3, 4), m.zeros(4, 2), out=m.empty(0, dtype=m.float64)),
+     RuntimeError, r"mm\(\).*expected out to have dtype"),
 ])
-def test_errors(call, exc, pattern):
-    args = (gk.zeros(3, 4),) if call.__code__.co_argcount else ()  # a call of x: a 3x4 tensor
-    with pytest.raises(exc, match=pattern):
-        call(*args)
+def test_errors(torch, call, exc, pattern):
+    with pytest.raises(exc, match=pattern) as got:
+        call(gk)
+    with pytest.raises(Exception) as want:
+        call(torch)
+    assert isinstance(got.value, type(want.value)) and isinstance(want.value, exc), (
+        got.value, want.value)
 
 
 # ------------------------------------------------------------------ found by the fuzzer
@@ -153,3 +194,19 @@ def test_lu_of_empty_matrices_as_torch(torch, shape):
         want = getattr(torch.linalg, fn)(torch.ones(*shape, dtype=torch.float64))
         got = getattr(gk.linalg, fn)(gk.ones(*shape, dtype=gk.float64))
         assert [tuple(t.shape) for t in got] == [tuple(t.shape) for t in want]
+
+
+@pytest.mark.parametrize("alpha", [float("inf"), float("-inf"), float("nan")])
+@pytest.mark.parametrize("name", ["addmm", "addmv", "addbmm", "baddbmm"])
+def test_non_finite_alpha_spreads_as_torch(torch, name, alpha):
+    # addmm/addbmm put alpha into each term of the sum (mixed infinities: NaN), addmv and
+    # baddbmm scale the sum: the NaN/inf pattern is torch's in each case
+    r = np.random.default_rng(3)
+    shapes = {"addmm": [(3, 2), (3, 4), (4, 2)], "addmv": [(3,), (3, 4), (4,)],
+              "addbmm": [(3, 2), (5, 3, 4), (5, 4, 2)], "baddbmm": [(5, 3, 2), (5, 3, 4),
+                                                                   (5, 4, 2)]}[name]
+    xs = [r.standard_normal(s) for s in shapes]
+    with np.errstate(all="ignore"):
+        g = getattr(gk, name)(*[gk.tensor(x) for x in xs], beta=0.5, alpha=alpha).numpy()
+    t = getattr(torch, name)(*[torch.tensor(x) for x in xs], beta=0.5, alpha=alpha).numpy()
+    np.testing.assert_array_equal(g, t)

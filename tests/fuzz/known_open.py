@@ -20,7 +20,6 @@ KNOWN_OPEN = {
         'open, in gradkit/functions (operators, indexing); e.g. seed 0 case 1779',
     ('adaptive_avg_pool1d', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 668',
     ('adaptive_max_pool1d', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 1082',
-    ('addmv', 'accepted-invalid'): 'open, in gradkit/functions/products.py; e.g. seed 0 case 1457',
     ('alpha_dropout', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 269',
     ('any', 'accepted-invalid'): 'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1874',
     ('any', 'wrong-error-type'): 'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1802',
@@ -40,11 +39,9 @@ KNOWN_OPEN = {
         'open, in gradkit/functions/bitwise.py; e.g. seed 0 case 2213',
     ('bucketize', 'accepted-invalid'):
         'open, in gradkit/functions/sorting.py; e.g. seed 0 case 151',
-    ('cdist', 'wrong-error-type'): 'open, in gradkit/functions/products.py; e.g. seed 0 case 2150',
     ('celu', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 1135',
     ('channel_shuffle', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 273',
     ('cholesky_solve', 'grad-wrong'): 'open, in gradkit/linalg.py; e.g. seed 0 case 1560',
-    ('cholesky_solve', 'wrong'): 'open, in gradkit/linalg.py; e.g. seed 0 case 2301',
     ('chunk', 'wrong-error-type'): 'open, in gradkit/functions/shape.py; e.g. seed 0 case 1860',
     ('conv1d', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 426',
     ('conv2d', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 1965',
@@ -57,8 +54,6 @@ KNOWN_OPEN = {
     ('cosine_embedding_loss', 'wrong-error-type'):
         'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 1317',
     ('cov', 'wrong-error-type'): 'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1127',
-    ('cross', 'accepted-invalid'): 'open, in gradkit/linalg.py; e.g. seed 0 case 77',
-    ('cross', 'wrong-error-type'): 'open, in gradkit/linalg.py; e.g. seed 0 case 2634',
     ('ctc_loss', 'grad-wrong'):
         'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2186',
     ('ctc_loss', 'wrong-error-type'):
@@ -71,11 +66,9 @@ KNOWN_OPEN = {
     ('dropout', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 1408',
     ('dropout_', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 2981',
     ('dstack', 'wrong-error-type'): 'open, in gradkit/functions/joining.py; e.g. seed 0 case 91',
-    ('einsum', 'accepted-invalid'): 'open, in gradkit/functions/products.py; e.g. seed 0 case 1146',
     ('feature_alpha_dropout_', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 725',
     ('feature_dropout', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 349',
     ('feature_dropout', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 1175',
-    ('geqrf', 'wrong-error-type'): 'open, in gradkit/_linalg/eig.py; e.g. seed 0 case 1232',
     ('grid_sampler', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 408',
     ('group_norm', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 580',
     ('group_norm', 'wrong'): 'open, in gradkit/nn; e.g. seed 0 case 1394',
@@ -109,13 +102,11 @@ KNOWN_OPEN = {
         'open, in gradkit/functions/reduction.py; e.g. seed 0 case 876',
     ('lstm_cell', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 153',
     ('lu', 'grad-wrong'): 'open, in gradkit/_linalg/lu.py; e.g. seed 0 case 2512',
-    ('lu', 'wrong-error-type'): 'open, in gradkit/_linalg/lu.py; e.g. seed 0 case 1834',
-    ('lu_solve', 'wrong'): 'open, in gradkit/_linalg/lu.py; e.g. seed 0 case 2202',
-    ('lu_unpack', 'wrong'): 'open, in gradkit/_linalg/lu.py; e.g. seed 0 case 2915',
+    ('lu_solve', 'grad-wrong'):
+        'open, in gradkit/_linalg/lu.py (NaN pattern of the gradient for inf/nan inputs); '
+        'e.g. seed 0 case 2202',
     ('masked_select', 'accepted-invalid'):
         'open, in gradkit/functions/scattering.py; e.g. seed 0 case 2710',
-    ('matrix_power', 'accepted-invalid'): 'open, in gradkit/linalg.py; e.g. seed 0 case 2176',
-    ('matrix_power', 'grad-wrong'): 'open, in gradkit/linalg.py; e.g. seed 0 case 2031',
     ('max', 'wrong-error-type'): 'open, in gradkit/functions/reduction.py; e.g. seed 0 case 557',
     ('max_pool1d_with_indices', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 1116',
     ('max_pool3d', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 419',
@@ -123,7 +114,6 @@ KNOWN_OPEN = {
     ('median', 'wrong-error-type'): 'open, in gradkit/functions/sorting.py; e.g. seed 0 case 465',
     ('meshgrid', 'wrong-error-type'): 'open, in gradkit/functions/shape.py; e.g. seed 0 case 1606',
     ('msort', 'accepted-invalid'): 'open, in gradkit/functions/sorting.py; e.g. seed 0 case 1068',
-    ('mv', 'accepted-invalid'): 'open, in gradkit/functions/products.py; e.g. seed 0 case 2578',
     ('nanmedian', 'accepted-invalid'):
         'open, in gradkit/functions/sorting.py; e.g. seed 0 case 2187',
     ('nanquantile', 'wrong-error-type'):
@@ -133,9 +123,6 @@ KNOWN_OPEN = {
         'open, in gradkit/functions/indexing.py; e.g. seed 0 case 2271',
     ('norm', 'wrong-error-type'): 'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1928',
     ('norm_except_dim', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 707',
-    ('orgqr', 'wrong'): 'open, in gradkit/_linalg/eig.py; e.g. seed 0 case 2822',
-    ('orgqr', 'wrong-error-type'): 'open, in gradkit/_linalg/eig.py; e.g. seed 0 case 1139',
-    ('ormqr', 'grad-wrong'): 'open, in gradkit/_linalg/eig.py; e.g. seed 0 case 1972',
     ('pixel_shuffle', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 1559',
     ('pixel_unshuffle', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 941',
     ('pixel_unshuffle', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 234',
@@ -159,19 +146,13 @@ KNOWN_OPEN = {
         'open, in gradkit/functions (operators, indexing); e.g. seed 0 case 484',
     ('setitem', 'wrong-error-type'):
         'open, in gradkit/functions (operators, indexing); e.g. seed 0 case 214',
-    ('slogdet', 'wrong-error-type'): 'open, in gradkit/linalg.py; e.g. seed 0 case 358',
     ('stack', 'wrong-error-type'): 'open, in gradkit/functions/shape.py; e.g. seed 0 case 1600',
     ('std_mean', 'accepted-invalid'):
         'open, in gradkit/functions/reduction.py; e.g. seed 0 case 443',
-    ('svd', 'wrong-error-type'): 'open, in gradkit/linalg.py; e.g. seed 0 case 1296',
-    ('tensordot', 'wrong-error-type'):
-        'open, in gradkit/functions/products.py; e.g. seed 0 case 539',
     ('topk', 'wrong-error-type'): 'open, in gradkit/functions/sorting.py; e.g. seed 0 case 2626',
     ('trapezoid', 'accepted-invalid'):
         'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1749',
     ('trapz', 'wrong-error-type'): 'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1663',
-    ('triangular_solve', 'wrong-error-type'):
-        'open, in gradkit/_linalg/lu.py; e.g. seed 0 case 1215',
     ('triplet_margin_loss', 'wrong-error-type'):
         'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2328',
     ('vander', 'accepted-invalid'): 'open, in gradkit/functions/shape.py; e.g. seed 0 case 1496',

@@ -133,15 +133,15 @@ def test_matmul_errors_name_both_shapes():
         gk.bmm(gk.ones(2, 3), gk.ones(3, 2))
     with pytest.raises(RuntimeError, match=r"bmm.*batch.*\(2, 2, 3\).*\(3, 3, 2\)"):
         gk.bmm(gk.ones(2, 2, 3), gk.ones(3, 3, 2))
-    with pytest.raises(ValueError, match=r"einsum.*2 operands.*1"):
+    with pytest.raises(RuntimeError, match=r"einsum.*2 operands.*1"):
         gk.einsum("ij,jk->ik", gk.ones(2, 2))
-    with pytest.raises(ValueError, match=r"einsum.*'ij'.*\(3,\)"):
+    with pytest.raises(RuntimeError, match=r"einsum.*'ij'.*\(3,\)"):
         gk.einsum("ij->i", gk.ones(3))
-    with pytest.raises(ValueError, match=r"einsum.*subscript 'i'.*sizes 2 and 3"):
+    with pytest.raises(RuntimeError, match=r"einsum.*subscript 'i'.*sizes 2 and 3"):
         gk.einsum("ii->i", gk.ones(2, 3))
-    with pytest.raises(ValueError, match=r"einsum.*subscript 'j'.*sizes 3 and 2.*\(2, 3\)"):
+    with pytest.raises(RuntimeError, match=r"einsum.*subscript 'j'.*sizes 3 and 2.*\(2, 3\)"):
         gk.einsum("ij,jk", gk.ones(2, 3), gk.ones(2, 3))
-    with pytest.raises(ValueError, match=r"einsum.*output subscript 'j'.*no input"):
+    with pytest.raises(RuntimeError, match=r"einsum.*output subscript 'j'.*no input"):
         gk.einsum("i->j", gk.ones(3))
 
 
