@@ -63,27 +63,74 @@ for _name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2
 
 def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
                 groups):
-    """``torch.convolution``: the N-d (transposed) convolution chosen by ``weight``'s rank."""
-    w = _tensor(weight, "weight")
-    n = w.ndim - 2
-    if n not in (1, 2, 3):
-        raise RuntimeError(f"convolution: expected a 3-D, 4-D or 5-D weight, got shape "
-                           f"{tuple(w.shape)}")
+    """``torch.convolution``: the N-d (transposed) convolution chosen by ``weight``'s rank; the
+    input is always batched and ``stride``, ``padding``, ``dilation``, ``output_padding`` are
+    lists (one value is repeated)."""
+    for pos, name, v in ((4, "stride", stride), (5, "padding", padding), (6, "dilation", dilation),
+                         (8, "output_padding", output_padding)):
+        if not isinstance(v, (tuple, list)):
+            raise TypeError(f"convolution(): argument '{name}' (position {pos}) must be tuple of "
+                            f"ints, not {type(v).__name__}")
     if transposed:
-        fn = getattr(_C, f"conv_transpose{n}d")
-        return fn(input, w, bias, stride, padding, output_padding, groups, dilation)
-    return getattr(_C, f"conv{n}d")(input, w, bias, stride, padding, dilation, groups)
+        return _C._conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                                     dilation, None, "convolution()", batchify=False)
+    return _C._conv_nd(input, weight, bias, stride, padding, dilation, groups, None,
+                       "convolution()", batchify=False)
 
 
 def conv_tbc(input, weight, bias, pad=0):
     """``torch.conv_tbc``: 1-D convolution of time-batch-channel input ``(T, B, C_in)`` with a
-    ``(K, C_in, C_out)`` weight; the result is ``(T', B, C_out)``."""
-    x, w = _tensor(input), _tensor(weight, "weight")
-    if x.ndim != 3 or w.ndim != 3:
-        raise RuntimeError(f"conv_tbc: expected a 3-D input (T, B, C) and a 3-D weight "
-                           f"(K, C_in, C_out), got {tuple(x.shape)} and {tuple(w.shape)}")
-    out = _C.conv1d(x.permute(1, 2, 0), w.permute(2, 1, 0), bias, 1, pad)
-    return out.permute(2, 0, 1)
+    ``(K, C_in, C_out)`` weight and a ``(C_out,)`` bias; the result is ``(T + 2 pad - K + 1, B,
+    C_out)`` in the input's dtype (a negative ``pad`` crops)."""
+    who = "conv_tbc()"
+    _tensors_only("conv_tbc", (1, "self", input), (2, "weight", weight), (3, "bias", bias))
+    if bias is None:
+        raise TypeError("conv_tbc(): argument 'bias' (position 3) must be Tensor, not NoneType")
+    if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)):
+        raise TypeError(f"conv_tbc(): argument 'pad' (position 4) must be int, not "
+                        f"{type(pad).__name__}")
+    x, w, b, pad = input, weight, bias, int(pad)
+    if x.ndim != 3:
+        raise RuntimeError(f"{who}: Input must have 3 dims: time, batch, in_channel; got shape "
+                           f"{tuple(x.shape)}")
+    if w.ndim != 3:
+        raise RuntimeError(f"{who}: Weight tensor must have 3 dims: kernel_width, in_channels, "
+                           f"out_channels; got shape {tuple(w.shape)}")
+    if b.ndim != 1:
+        raise RuntimeError(f"{who}: Bias must be 1-D, got shape {tuple(b.shape)}")
+    t_in, batch, c_in = x.shape
+    k, _, c_out = w.shape
+    if c_in != w.shape[1]:
+        raise RuntimeError(f"{who}: Input dim 2 (input channels, {c_in}) is not == dim 1 in the "
+                           f"weight tensor ({w.shape[1]})")
+    if b.shape[0] != c_out:
+        raise RuntimeError(f"{who}: Bias size ({b.shape[0]}) must equal dim 2 in the weight "
+                           f"tensor (output channels, {c_out}).")
+    t_out = t_in - k + 1 + 2 * pad
+    if t_out < 0:
+        raise RuntimeError(f"{who}: Trying to create tensor with negative dimension {t_out}: "
+                           f"[{t_out}, {batch}, {c_out}] (time {t_in}, kernel {k}, pad {pad})")
+    # PyTorch's kernel: the bias, plus one product per kernel tap over the time steps where
+    # that tap meets the input (padding is never multiplied, so an inf weight makes no NaN)
+    out = b.to(x.dtype).expand(t_out, batch, c_out)
+    terms = []
+    for j in range(k):
+        o0, i0 = max(0, pad - j), max(0, j - pad)
+        t = min(t_in + pad - j, t_out) - o0
+        if t <= 0:
+            continue
+        if w.dtype != x.dtype:
+            raise RuntimeError(f"{who}: self and mat2 must have the same dtype, but got "
+                               f"{x.dtype} (input) and {w.dtype} (weight)")
+        xs = x[i0:i0 + t]
+        if t > 1 and batch > 1 and xs.numel() and xs.stride(0) != batch * xs.stride(1):
+            raise RuntimeError(f"{who}: view size is not compatible with input tensor's size "
+                               f"and stride (input of shape {tuple(x.shape)} with strides "
+                               f"{x.stride()}); call .contiguous() on the input first")
+        terms.append(_RS.pad(_F.matmul(xs, w[j]), (0, 0, 0, 0, o0, t_out - o0 - t)))
+    for term in terms:
+        out = out + term
+    return out.contiguous()
 
 
 declare(convolution, method=False)
