@@ -140,39 +140,40 @@ declare(conv_tbc, method=False)
 # ------------------------------------------------------------------ dropout
 def dropout(input, p, train):
     """``torch.dropout(input, p, train)``."""
-    return _D.dropout(input, p, train)
+    return _D._dropout("dropout", input, p, train)
 
 
 def dropout_(input, p, train):
     """``torch.dropout_``: :func:`dropout` written into ``input``."""
-    return _D.dropout(input, p, train, True)
+    return _D._dropout("dropout_", input, p, train, inplace=True)
 
 
 def alpha_dropout(input, p, train):
     """``torch.alpha_dropout(input, p, train)``."""
-    return _D.alpha_dropout(input, p, train)
+    return _D._dropout("alpha_dropout", input, p, train, alpha=True)
 
 
 def alpha_dropout_(input, p, train):
-    return _D.alpha_dropout(input, p, train, True)
+    return _D._dropout("alpha_dropout_", input, p, train, alpha=True, inplace=True)
 
 
 def feature_dropout(input, p, train):
     """``torch.feature_dropout``: zero whole channels of ``(N, C, ...)`` input."""
-    return _D._feature_dropout(input, p, train)
+    return _D._dropout("feature_dropout", input, p, train, feature=True)
 
 
 def feature_dropout_(input, p, train):
-    return _D._feature_dropout(input, p, train, True)
+    return _D._dropout("feature_dropout_", input, p, train, feature=True, inplace=True)
 
 
 def feature_alpha_dropout(input, p, train):
     """``torch.feature_alpha_dropout``: alpha dropout of whole channels."""
-    return _D.feature_alpha_dropout(input, p, train)
+    return _D._dropout("feature_alpha_dropout", input, p, train, feature=True, alpha=True)
 
 
 def feature_alpha_dropout_(input, p, train):
-    return _D.feature_alpha_dropout(input, p, train, True)
+    return _D._dropout("feature_alpha_dropout_", input, p, train, feature=True, alpha=True,
+                       inplace=True)
 
 
 # The random in-place forms are declared on their own (function faces only): the generated
@@ -303,13 +304,15 @@ def hardshrink(input, lambd=0.5):
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
     """``torch.rrelu``: randomized leaky ReLU (see :func:`gradkit.nn.functional.rrelu`)."""
-    return _A._rrelu(_tensor(input), lower, upper, training, generator)
+    return _A._rrelu(_A._t(input), lower, upper, training, generator)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
     """``torch.rrelu_``: :func:`rrelu` written into ``input``."""
-    x = _tensor(input)
-    return _A._in_place(x, lambda t: _A._rrelu(t, lower, upper, training, generator), "rrelu_")
+    x = _A._t(input)
+    _A._rrelu_checks(x, lower, upper, training, True)
+    return _A._in_place(x, lambda t: _A._rrelu(t, lower, upper, training, generator, True),
+                        "rrelu_")
 
 
 declare(selu, method=False, inplace=lambda self: _A.selu(self, True))
