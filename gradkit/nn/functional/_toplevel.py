@@ -187,14 +187,17 @@ for _fn in (dropout, dropout_, alpha_dropout, alpha_dropout_, feature_dropout, f
 def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps,
                cudnn_enabled):
     """``torch.batch_norm`` (ATen's order: weight and bias before the running statistics)."""
-    return _N.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    _tensors_only("batch_norm", (1, "input", input), (2, "weight", weight), (3, "bias", bias),
+                  (4, "running_mean", running_mean), (5, "running_var", running_var))
+    return _N._batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
+                          False)
 
 
 def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum,
                   eps, cudnn_enabled):
     """``torch.instance_norm`` (ATen's order)."""
-    return _N.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
-                            momentum, eps)
+    return _N._instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                             momentum, eps, False)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
@@ -204,18 +207,55 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
     """``torch.group_norm``."""
-    return _N.group_norm(input, num_groups, weight, bias, eps)
+    _tensors_only("group_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias))
+    return _N._group_norm(input, num_groups, weight, bias, eps, False)
 
 
 def norm_except_dim(v, pow=2, dim=0):
     """``torch.norm_except_dim``: the ``pow``-norm over every dimension but ``dim`` (kept, with
-    size 1 elsewhere); ``dim=-1`` gives the norm of the whole tensor (weight norm's ``g``)."""
-    v = _tensor(v, "v")
+    size 1 elsewhere); ``dim=-1`` gives the norm of the whole tensor (weight norm's ``g``).
+    PyTorch's checks: ``dim`` in range (IndexError), a ``dim`` of size 0 (its reshape's
+    RuntimeError), a floating ``v`` (``norm``'s RuntimeError)."""
+    _tensors_only("norm_except_dim", (1, "v", v))
     if dim == -1:
-        return _F.norm(v, pow)
-    d = dim % v.ndim if v.ndim else 0
-    axes = tuple(i for i in range(v.ndim) if i != d)
-    return _F.norm(v, pow, axes, True)
+        return _norm_float(v, pow, None)
+    if v.ndim == 0:
+        raise IndexError(f"norm_except_dim: Dimension out of range (a 0-D v has no dimension "
+                         f"{dim})" if dim != 0 else
+                         "norm_except_dim: Dimension specified as 0 but tensor has no dimensions")
+    if not -v.ndim <= dim < v.ndim:
+        raise IndexError(f"norm_except_dim: Dimension out of range (expected to be in range of "
+                         f"[{-v.ndim}, {v.ndim - 1}], but got {dim})")
+    d = dim % v.ndim
+    if v.shape[d] == 0 and v.ndim > 1:
+        raise RuntimeError(f"norm_except_dim: cannot reshape tensor of 0 elements into shape "
+                           f"[{v.shape[d]}, -1] because the unspecified dimension size -1 can be "
+                           f"any value and is ambiguous (v of shape {tuple(v.shape)}, dim {dim})")
+    if v.ndim == 1 and v.shape[0] == 0:
+        raise RuntimeError("norm_except_dim: cannot reshape tensor of 0 elements into shape "
+                           "[0, -1] because the unspecified dimension size -1 can be any value "
+                           "and is ambiguous")
+    return _norm_float(v, pow, tuple(i for i in range(v.ndim) if i != d))
+
+
+def _norm_float(v, pow, axes):
+    """``norm`` of a floating ``v`` (PyTorch's RuntimeError otherwise); ``pow=0`` counts the
+    nonzero entries with a zero gradient, on the graph as PyTorch's."""
+    if not v.is_floating_point():
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
+                           f"Got {v.dtype} instead.")
+    keep = axes is not None
+    out = _F.norm(v, pow, axes, keep) if keep else _F.norm(v, pow)
+    if pow == 0 and v.requires_grad and not out.requires_grad:
+        total = v.sum(axes, keepdim=True) if keep else v.sum()
+        out = _F.where(_F.zeros_like(out, dtype=_F_bool()), total, out)
+    return out
+
+
+def _F_bool():
+    from ..._dtype import bool as b
+
+    return b
 
 
 for _fn in (batch_norm, instance_norm, layer_norm, group_norm, norm_except_dim):
