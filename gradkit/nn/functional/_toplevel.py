@@ -464,35 +464,53 @@ declare(_P.adaptive_avg_pool1d, name="adaptive_avg_pool1d", method=False)
 
 
 # ------------------------------------------------------------------ recurrent cells
+def _size(name, t, what, d):
+    """``t.size(d)`` with PyTorch's IndexError for a missing dimension."""
+    if t.ndim == 0:
+        raise IndexError(f"{name}: Dimension specified as {d} but tensor has no dimensions "
+                         f"({what} is 0-D)")
+    if d >= t.ndim:
+        raise IndexError(f"{name}: Dimension out of range (expected to be in range of "
+                         f"[{-t.ndim}, {t.ndim - 1}], but got {d}) ({what} of shape "
+                         f"{tuple(t.shape)})")
+    return t.shape[d]
+
+
 def _cell_args(name, input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
-    """The input, after PyTorch's checks of a cell's arguments (types, ranks, sizes)."""
+    """The input, after ATen's checks of a cell's arguments, in its order: types (TypeError),
+    ``input.size(1) == w_ih.size(1)``, then per hidden state ``input.size(0) == h.size(0)`` and
+    ``h.size(1) == w_hh.size(1)`` (IndexError for a missing dimension, RuntimeError for a
+    mismatch), then one dtype for every tensor (the products' RuntimeError)."""
     hs = tuple(hx) if name == "lstm_cell" and isinstance(hx, (tuple, list)) else (hx,)
     _tensors_only(name, (1, "input", input), *((2, "hx", h) for h in hs), (3, "w_ih", w_ih),
                   (4, "w_hh", w_hh), (5, "b_ih", b_ih), (6, "b_hh", b_hh))
     x = input
-    if x.ndim not in (1, 2):
-        raise RuntimeError(f"{name}: Expected input to be 1D or 2D, got {x.ndim}D instead "
-                           f"(shape {tuple(x.shape)})")
-    for wname, w in (("w_ih", w_ih), ("w_hh", w_hh)):
-        if w.ndim < 2:
-            raise IndexError(f"{name}: Dimension specified as 1 but tensor has no dimensions "
-                             f"({wname} of shape {tuple(w.shape)}; weights are 2-D)")
-    if x.shape[-1] != w_ih.shape[1]:
-        raise RuntimeError(f"{name}: input has inconsistent input_size: got {x.shape[-1]} "
-                           f"expected {w_ih.shape[1]}")
-    hidden = w_hh.shape[1]
-    for h in hs:
+    if name.startswith("rnn_"):  # the Elman cells check their weights' first dims first
+        hidden = _size(name, w_hh, "w_hh", 1)
+        for what, w in (("weight_ih", w_ih), ("weight_hh", w_hh)):
+            if _size(name, w, what, 0) != hidden:
+                raise RuntimeError(f"{name}: {what} first dim must be 1 * hidden_size = "
+                                   f"{hidden}, but got {w.shape[0]}")
+    got, want = _size(name, x, "input", 1), _size(name, w_ih, "w_ih", 1)
+    if got != want:
+        raise RuntimeError(f"{name}: input has inconsistent input_size: got {got} expected "
+                           f"{want}")
+    for label, h in enumerate(hs):
         if h is None:
             continue
-        if h.ndim != x.ndim:
-            raise RuntimeError(f"{name}: Expected hidden to be {x.ndim}D for a {x.ndim}D input, "
-                               f"got {h.ndim}D (shape {tuple(h.shape)})")
-        if x.ndim == 2 and h.shape[0] != x.shape[0]:
-            raise RuntimeError(f"{name}: Input batch size {x.shape[0]} doesn't match hidden0 "
-                               f"batch size {h.shape[0]}")
-        if h.shape[-1] != hidden:
-            raise RuntimeError(f"{name}: hidden0 has inconsistent hidden_size: got "
-                               f"{h.shape[-1]}, expected {hidden}")
+        if _size(name, x, "input", 0) != _size(name, h, f"hidden{label}", 0):
+            raise RuntimeError(f"{name}: Input batch size {x.shape[0]} doesn't match hidden"
+                               f"{label} batch size {h.shape[0]}")
+        got, want = _size(name, h, f"hidden{label}", 1), _size(name, w_hh, "w_hh", 1)
+        if got != want:
+            raise RuntimeError(f"{name}: hidden{label} has inconsistent hidden_size: got {got}, "
+                               f"expected {want}")
+    # (an LSTM's cell state only enters elementwise products, which promote)
+    for what, t in (("hx", hs[0]), ("w_ih", w_ih), ("w_hh", w_hh), ("b_ih", b_ih),
+                    ("b_hh", b_hh)):
+        if t is not None and t.dtype != x.dtype:
+            raise RuntimeError(f"{name}: self and mat2 must have the same dtype, but got "
+                               f"{t.dtype} ({what}) and {x.dtype} (input)")
     return x
 
 

@@ -314,9 +314,21 @@ def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
 
 # ----------------------------------------------------------------------------- pixel shuffle
 def _factor(v, name, who):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
-        raise ValueError(f"{who}: {name} must be a positive int, got {v!r}")
+    """PyTorch's checks of a shuffle's factor: an int (TypeError), positive (RuntimeError)."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{who}: argument '{name}' (position 2) must be int, not "
+                        f"{type(v).__name__}")
+    if v <= 0:
+        raise RuntimeError(f"{who}: {name} must be positive, but got {v}")
     return int(v)
+
+
+def _strict_tensor(input, who, name="input"):
+    """PyTorch's TypeError for a non-Tensor argument (a list is not converted)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{who}: argument '{name}' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
@@ -336,14 +348,14 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 
 
 def _pixel_shuffle(input, upscale_factor, who):
-    x = _tensor(input)
+    x = _strict_tensor(input, who)
     r = _factor(upscale_factor, "upscale_factor", who)
     if x.ndim < 3:
-        raise ValueError(f"{who} expects an input of shape (*, C * {r}^2, H, W) (at least 3-D), "
+        raise RuntimeError(f"{who} expects an input of shape (*, C * {r}^2, H, W) (at least 3-D), "
                          f"got shape {tuple(x.shape)}")
     *b, c, h, w = x.shape
     if c % (r * r):
-        raise ValueError(f"{who} expects an input of shape (*, C * {r}^2, H, W): the channel "
+        raise RuntimeError(f"{who} expects an input of shape (*, C * {r}^2, H, W): the channel "
                          f"size {c} of input shape {tuple(x.shape)} is not divisible by "
                          f"upscale_factor^2 = {r * r}")
     k = len(b)
@@ -364,16 +376,18 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
 
 
 def _pixel_unshuffle(input, downscale_factor, who):
-    x = _tensor(input)
+    x = _strict_tensor(input, who)
     r = _factor(downscale_factor, "downscale_factor", who)
     if x.ndim < 3:
-        raise ValueError(f"{who} expects an input of shape (*, C, H * {r}, W * {r}) (at least "
+        raise RuntimeError(f"{who} expects an input of shape (*, C, H * {r}, W * {r}) (at least "
                          f"3-D), got shape {tuple(x.shape)}")
     *b, c, h, w = x.shape
     if h % r or w % r:
-        raise ValueError(f"{who} expects an input of shape (*, C, H * {r}, W * {r}): the "
+        raise RuntimeError(f"{who} expects an input of shape (*, C, H * {r}, W * {r}): the "
                          f"height and width of input shape {tuple(x.shape)} must be divisible "
                          f"by downscale_factor {r}")
+    if x.numel() == 0:  # PyTorch returns an empty input as it is
+        return x
     k = len(b)
     y = x.reshape(tuple(b) + (c, h // r, r, w // r, r))
     y = y.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
@@ -397,14 +411,17 @@ def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:
 
 
 def _channel_shuffle(input, groups, who):
-    x = _tensor(input)
-    g = _factor(groups, "groups", who)
+    x = _strict_tensor(input, who)
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"{who}: argument 'groups' (position 2) must be int, not "
+                        f"{type(groups).__name__}")
     if x.ndim < 3:
-        raise ValueError(f"{who} expects an input of shape (N, C, *) with at least 3 "
-                         f"dimensions, got shape {tuple(x.shape)}")
+        raise RuntimeError(f"{who} expects an input of shape (N, C, *) with at least 3 "
+                           f"dimensions, got shape {tuple(x.shape)}")
+    g = _factor(groups, "groups", who)
     n, c, *rest = x.shape
     if c % g:
-        raise ValueError(f"{who} expects the number of channels to be divisible by groups "
+        raise RuntimeError(f"{who} expects the number of channels to be divisible by groups "
                          f"({g}), got input of shape {tuple(x.shape)} with {c} channels")
     y = x.reshape((n, g, c // g) + tuple(rest)).transpose(1, 2)
     return y.reshape(tuple(x.shape))
