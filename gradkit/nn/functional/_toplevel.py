@@ -14,6 +14,7 @@ Each form calls the functional implementation.
 from __future__ import annotations
 
 import importlib
+import math
 
 import numpy as np
 
@@ -300,7 +301,15 @@ _GRID_PADDING = {0: "zeros", 1: "border", 2: "reflection"}
 
 def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
     """``torch.grid_sampler``: :func:`grid_sample` with ATen's integer modes (interpolation 0
-    bilinear, 1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection)."""
+    bilinear, 1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection), after ATen's
+    checks of the input and grid."""
+    _tensors_only("grid_sampler", (1, "input", input), (2, "grid", grid))
+    for pos, name, v in ((3, "interpolation_mode", interpolation_mode),
+                         (4, "padding_mode", padding_mode)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"grid_sampler(): argument '{name}' (position {pos}) must be int, "
+                            f"not {type(v).__name__}")
+    _RS._grid_checks(input, grid, "grid_sampler()")
     if interpolation_mode not in _GRID_MODES or padding_mode not in _GRID_PADDING:
         raise ValueError(f"grid_sampler: interpolation_mode must be 0, 1 or 2 and padding_mode "
                          f"0, 1 or 2, got {interpolation_mode!r} and {padding_mode!r}")
@@ -309,8 +318,49 @@ def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
 
 
 def affine_grid_generator(theta, size, align_corners):
-    """``torch.affine_grid_generator``: :func:`affine_grid`."""
+    """``torch.affine_grid_generator``: :func:`affine_grid` after ATen's checks (its base grid
+    ``(N, H, W, 3)`` times ``theta`` transposed, batch by batch)."""
+    _tensors_only("affine_grid_generator", (1, "theta", theta))
+    who = "affine_grid_generator()"
+    size = [int(v) for v in size]
+    if len(size) not in (4, 5):
+        raise RuntimeError(f"{who}: AffineGridGenerator needs 4d (spatial) or 5d (volumetric) "
+                           f"inputs, got size {size}")
+    n, spatial = size[0], size[2:]
+    if any(v < 0 for v in [n] + spatial):
+        raise RuntimeError(f"{who}: Trying to create tensor with negative dimension: size {size}")
+    if theta.dtype == _bool():
+        raise NotImplementedError(f'{who}: "linspace_cpu" not implemented for {theta.dtype}')
+    if theta.ndim < 3:
+        raise IndexError(f"{who}: Dimension out of range (expected to be in range of "
+                         f"[{-max(theta.ndim, 1)}, {max(theta.ndim, 1) - 1}], but got "
+                         f"{theta.ndim if theta.ndim == 2 else 1}) (theta of shape "
+                         f"{tuple(theta.shape)}; expected (N, {len(spatial)}, "
+                         f"{len(spatial) + 1}))")
+    k = len(spatial) + 1
+    if theta.ndim != 3 or theta.shape[0] != n or theta.shape[2] != k:
+        raise RuntimeError(f"{who}: Expected size for first two dimensions of batch2 tensor to "
+                           f"be: [{n}, {k}] but got: [{theta.shape[0]}, "
+                           f"{theta.shape[2] if theta.ndim > 2 else '?'}] (theta of shape "
+                           f"{tuple(theta.shape)} for size {size})")
+    if theta.shape[1] != len(spatial):
+        total = n * math.prod(spatial) * theta.shape[1]
+        raise RuntimeError(f"{who}: shape '{[n] + spatial + [len(spatial)]}' is invalid for "
+                           f"input of size {total} (theta of shape {tuple(theta.shape)})")
+    if len(size) == 5:
+        raise NotImplementedError(f"{who}: 5-D (volumetric) sizes are not supported by gradkit")
+    if not theta.is_floating_point():
+        raise NotImplementedError(f"{who}: an integer theta ({theta.dtype}) is not supported "
+                                  f"by gradkit; convert it with .float()")
+    if 0 in [n] + spatial:
+        return theta.new_zeros((n, *spatial, len(spatial))) + theta.sum() * 0
     return _RS.affine_grid(theta, size, align_corners)
+
+
+def _bool():
+    from ..._dtype import bool as b
+
+    return b
 
 
 declare(_L.bilinear, name="bilinear", method=False)

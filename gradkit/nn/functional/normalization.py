@@ -177,9 +177,10 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
             raise RuntimeError(
                 f"layer_norm: expected {name} of shape {list(ns)}, got {list(p.shape)}"
             )
-    cast = _param_dtypes("layer_norm", x, dict(weight=weight, bias=bias), "LayerNormKernelImpl",
-                         True)
-    weight, bias = cast["weight"], cast["bias"]
+    _param_dtypes("layer_norm", x, dict(weight=weight, bias=bias), "LayerNormKernelImpl", True)
+    if _is_half(x.dtype):  # as PyTorch's kernel: in float32, rounded once
+        f32 = [None if t is None else t.float() for t in (weight, bias)]
+        return layer_norm(x.float(), ns, f32[0], f32[1], eps).to(x.dtype)
     d = 1
     for s in ns:
         d *= s
@@ -286,6 +287,9 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
                                   f"the input with .float()")
     if eps is None:
         eps = float(np.finfo(x._data.dtype).eps) if x._data.dtype.kind == "f" else 1e-7
+    if _is_half(x.dtype):  # as PyTorch: in float32, rounded once
+        return rms_norm(x.float(), ns, None if weight is None else weight.float(),
+                        eps).to(x.dtype)
     dims = tuple(range(x.ndim - len(ns), x.ndim))
     y = x * _F.rsqrt(_F.mean(x * x, dims, keepdim=True) + eps)
     y = y * weight if weight is not None else y

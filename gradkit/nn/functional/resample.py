@@ -631,6 +631,41 @@ def _source_coord(coord, size, padding_mode, align_corners):
     return c
 
 
+def _grid_checks(x, g, who):
+    """ATen's checks of ``grid_sampler``, in its order: the batch sizes, the grid's last size,
+    non-empty spatial input axes, 4-D input and grid (RuntimeError; IndexError for a 0-D one),
+    a floating input (NotImplementedError), a grid of the input's dtype (RuntimeError)."""
+    _strict_tensor(x, who)
+    _strict_tensor(g, who, "grid")
+    if x.ndim == 0 or g.ndim == 0:
+        raise IndexError(f"{who}: Dimension specified as 0 but tensor has no dimensions (input "
+                         f"of shape {tuple(x.shape)}, grid of shape {tuple(g.shape)})")
+    if x.shape[0] != g.shape[0]:
+        raise RuntimeError(f"{who}: expected grid and input to have same batch size, but got "
+                           f"input with sizes {list(x.shape)} and grid with sizes "
+                           f"{list(g.shape)}")
+    if g.shape[-1] != x.ndim - 2:
+        raise RuntimeError(f"{who}: expected grid to have size {x.ndim - 2} in last dimension, "
+                           f"but got grid with sizes {list(g.shape)}")
+    for i in range(2, x.ndim):
+        if x.shape[i] == 0:
+            raise RuntimeError(f"{who}: expected input to have non-empty spatial dimensions, "
+                               f"but input has sizes {list(x.shape)} with dimension {i} being "
+                               f"empty")
+    if x.ndim not in (4, 5) or g.ndim != x.ndim:
+        raise RuntimeError(f"{who}: expected 4D or 5D input and grid with same number of "
+                           f"dimensions, but got input with sizes {list(x.shape)} and grid with "
+                           f"sizes {list(g.shape)}")
+    if not x.is_floating_point():
+        raise NotImplementedError(f'{who}: "grid_sampler_2d_cpu_kernel_impl" not implemented '
+                                  f"for {x.dtype}; convert the input with .float()")
+    if g.dtype != x.dtype:
+        raise RuntimeError(f"{who}: expected scalar type {x.dtype} but found {g.dtype} (the "
+                           f"grid must have the input's dtype)")
+    if x.ndim == 5:
+        raise NotImplementedError(f"{who}: 5-D (volumetric) inputs are not supported by gradkit")
+
+
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                 padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
     """Sample ``input`` at the ``(x, y)`` locations of ``grid`` (spatial transformer networks).
@@ -653,25 +688,16 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         ``mode='bicubic'`` and 5-D (volumetric) inputs are not implemented.
     """
     who = "grid_sample()"
-    x = _tensor(input)
-    g = _tensor(grid, "grid")
+    x, g = input, grid
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(f"{who}: expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
                          f"got: {mode!r}")
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"{who}: expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: {padding_mode!r}")
+    _grid_checks(x, g, who)
     if mode == "bicubic":
         raise NotImplementedError(f"{who}: mode 'bicubic' is not implemented in gradkit")
-    if x.ndim != 4:
-        raise ValueError(f"{who} expects a 4-D input (N, C, H, W) (5-D inputs are not "
-                         f"supported), got input of shape {tuple(x.shape)}")
-    if g.ndim != 4 or g.shape[-1] != 2 or g.shape[0] != x.shape[0]:
-        raise ValueError(f"{who} expects grid of shape ({x.shape[0]}, H_out, W_out, 2) for "
-                         f"input of shape {tuple(x.shape)}, got grid of shape {tuple(g.shape)}")
-    if g._data.dtype != x._data.dtype:
-        raise TypeError(f"{who}: expected input and grid of the same dtype, got {x.dtype} and "
-                        f"{g.dtype}")
     n, c, h, w = x.shape
     ho, wo = g.shape[1], g.shape[2]
     ac = bool(align_corners)
@@ -696,7 +722,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         xi = np.rint(to_host(ix._data)).astype(np.int64)
         yi = np.rint(to_host(iy._data)).astype(np.int64)
         v, ok = pick(yi, xi)
-        out = v * const(ok.astype(dt)) if not ok.all() else v
+        # an out-of-bounds (or NaN) position contributes nothing, as PyTorch's kernel
+        out = _F.where(const(ok), v, const(np.zeros((), dt))) if not ok.all() else v
     else:
         x0 = np.floor(to_host(ix._data)).astype(np.int64)
         y0 = np.floor(to_host(iy._data)).astype(np.int64)
@@ -707,10 +734,10 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         for dy, wy in ((0, wy0), (1, wy1)):
             for dx, wx in ((0, wx0), (1, wx1)):
                 v, ok = pick(y0 + dy, x0 + dx)
-                wt = wy * wx
-                if not ok.all():
-                    wt = wt * const(ok.astype(dt))
-                term = v * wt
+                if not ok.all():  # PyTorch's kernel: an out-of-bounds corner reads 0 (times
+                    # its weight: an inf coordinate's NaN weight gives NaN) and gets no gradient
+                    v = _F.where(const(ok), v, const(np.zeros((), dt)))
+                term = v * (wy * wx)
                 out = term if out is None else out + term
     return out.reshape(n, ho, wo, c).permute(0, 3, 1, 2)
 
