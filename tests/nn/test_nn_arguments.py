@@ -356,3 +356,27 @@ def test_grid_sampler_out_of_bounds_corners_get_no_gradient():
         y = lib.grid_sampler(x, lib.tensor(GRID_INF), 0, 0, True)
         grads.append(lib.autograd.grad(y, x, lib.tensor(u))[0].numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-15)
+
+
+XB1, XB2, WB = R.standard_normal((3, 4)), R.standard_normal((3, 5)), R.standard_normal((2, 4, 5))
+XB1_INF = XB1.copy()
+XB1_INF[2, 1] = np.inf
+MISC = [
+    ("bilinear", (XB1, XB2, WB, np.float64(0.5))), ("bilinear", (XB1, XB2, np.float64(0.5))),
+    ("bilinear", (XB1, XB2, WB, np.ones(3))), ("bilinear", (XB1, XB2, WB[0])),
+    ("bilinear", (XB1, XB2, WB, np.ones(2, np.float32))), ("bilinear", (XB1[0, 0], XB2, WB)),
+    ("bilinear", (XB1, XB2[:2], WB)), ("bilinear", (XB1[:, :3], XB2, WB)),
+    ("bilinear", (XB1_INF, XB2, WB, np.array([1e30, 0.676]))),
+    ("embedding", (np.zeros((0, 3)), np.array([[0, 2], [5, 1]]), 2)),
+    ("embedding", (np.ones((4, 3)), np.array([[0, 2], [5, 1]]))),
+    ("cosine_similarity", (XB1.astype(np.float16), R.standard_normal((3, 4)))),
+    ("cosine_similarity", (R.standard_normal((3, 4)), XB1.astype(np.float16))),
+    ("pdist", (np.array([[-0.57, 0.2, -0.24], [-0.15, -0.04, 1.4], [np.nan, -0.4, -1.2],
+                         [-0.79, -0.44, -1e30]]),)),
+    ("pdist", (np.array([[-0.57, 0.2], [np.nan, -0.4], [1.0, 2.0]]), 1.5)),
+]
+
+
+@pytest.mark.parametrize("fn,args", MISC, ids=[f"{c[0]}-{i}" for i, c in enumerate(MISC)])
+def test_bilinear_embedding_distances_as_torch(fn, args):
+    check_as_torch(fn, *args)

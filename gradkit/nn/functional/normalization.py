@@ -317,9 +317,17 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     # integer inputs go to the common dtype; floating ones keep theirs for the norms (PyTorch)
     x1 = x1.to(rt) if x1.dtype.kind != "f" else x1
     x2 = x2.to(rt) if x2.dtype.kind != "f" else x2
-    n1 = _F.clamp(_F.norm(x1, 2, dim, keepdim=True), min=eps)
-    n2 = _F.clamp(_F.norm(x2, 2, dim, keepdim=True), min=eps)
+    n1 = _F.clamp(_norm_opmath(x1, dim), min=eps)
+    n2 = _F.clamp(_norm_opmath(x2, dim), min=eps)
     return _F.sum((x1 / n1) * (x2 / n2), dim)
+
+
+def _norm_opmath(x, dim):
+    """The 2-norm along ``dim`` (kept) as PyTorch's ``linalg_vector_norm``: a half-precision
+    input accumulates in float32 and is rounded once."""
+    if _is_half(x.dtype):
+        return _F.norm(x.float(), 2, dim, keepdim=True).to(x.dtype)
+    return _F.norm(x, 2, dim, keepdim=True)
 
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
@@ -500,7 +508,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
         diff = x[:0]
     if p == 2:
         total = _F.sum(diff * diff, 1)
-        nonzero = wrap(total._data > 0)
+        nonzero = wrap(total._data != 0)  # (a NaN distance stays NaN)
         return _F.where(nonzero, _F.sqrt(_F.where(nonzero, total, 1.0)), 0.0)
     a = _F.abs(diff)
     if p == 0:  # a count: zero gradient, but on the graph as torch's (backward() works)
@@ -518,7 +526,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     if p == 1:
         return a.sum(1)
     # |d|^p with a zero gradient where d = 0 (p < 1 would divide by zero)
-    moved = wrap(a._data > 0)
+    moved = wrap(a._data != 0)  # (a NaN difference stays NaN)
     total = _F.sum(_F.where(moved, _F.where(moved, a, 1.0) ** p, 0.0), 1)
-    nonzero = wrap(total._data > 0)
+    nonzero = wrap(total._data != 0)
     return _F.where(nonzero, _F.where(nonzero, total, 1.0) ** (1.0 / p), 0.0)
