@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..autograd.graph import SAVES_INPUTS, Op
 
-__all__ = ["SOFTPLUS"]
+__all__ = ["CELU", "ELU", "SOFTPLUS"]
 
 
 # ------------------------------------------------------------------ softplus
@@ -27,3 +27,25 @@ def _softplus_b(xp, g, ins, out, aux, needs):
 
 
 SOFTPLUS = Op("Softplus", _softplus_f, _softplus_b, saves=SAVES_INPUTS)
+
+
+# ------------------------------------------------------------------ elu / celu / selu
+# PyTorch's kernel: the identity side for x >= 0 (a zero keeps its sign even where alpha is
+# inf or NaN) and for NaN; the exponential side's slope from x <= 0 in the backward.
+def _elu_f(xp, x, alpha, scale, input_scale):
+    z = xp.minimum(x, 0)  # the exponential side only (no overflow from the other)
+    neg = xp.expm1(z * input_scale if input_scale != 1 else z) * (alpha * scale)
+    pos = x * scale if scale != 1 else x
+    return xp.where(x < 0, neg, pos).astype(x.dtype, copy=False)
+
+
+def _elu_b(xp, g, ins, out, aux, needs):
+    alpha, scale, input_scale = aux
+    x = ins[0]
+    z = xp.minimum(x, 0)
+    z = z * input_scale if input_scale != 1 else z
+    return (g * xp.where(x <= 0, xp.exp(z) * (alpha * scale * input_scale), scale),)
+
+
+ELU = Op("Elu", _elu_f, _elu_b, saves=SAVES_INPUTS)
+CELU = Op("Celu", _elu_f, _elu_b, saves=SAVES_INPUTS)

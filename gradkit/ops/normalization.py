@@ -70,17 +70,18 @@ def _bn_b(xp, g, ins, out, aux, needs):
         xhat = xc * invstd
     gsum = xp.sum(g, axis=axes, keepdims=True)
     gxhat = xp.sum(g * xhat, axis=axes, keepdims=True)
+    inv_m = 1.0 / m if m else 0.0  # (an empty batch: empty gradient, zero for the parameters)
     gw = xp.reshape(gxhat, (-1,)) if needs[1] else None
     gb = xp.reshape(gsum, (-1,)) if needs[2] else None
     gx = None
     if needs[0]:
         scale = invstd if w is None else xp.reshape(w, shape) * invstd
         if getattr(xp, "name", "") == "tensor":
-            gx = (g - gsum * (1.0 / m) - xhat * (gxhat * (1.0 / m))) * scale
+            gx = (g - gsum * inv_m - xhat * (gxhat * inv_m)) * scale
         else:  # the same formula with one temporary
-            gx = xhat * (gxhat * (1.0 / m))
+            gx = xhat * (gxhat * inv_m)
             xp.subtract(g, gx, out=gx)
-            gx -= gsum * (1.0 / m)
+            gx -= gsum * inv_m
             gx *= scale
     return gx, gw, gb
 

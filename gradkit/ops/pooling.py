@@ -244,6 +244,9 @@ def _avg_pool_f(xp, x, kernel, stride, padding, out_hw, inv_div):
     for i in range(kernel[0]):
         for j in range(kernel[1]):
             acc += xpad[:, :, i:i + hspan:sh, j:j + wspan:sw]
+    if acc.dtype.kind in "iu":  # PyTorch's integer kernel: sum / divisor, truncated toward 0
+        div = xp.asarray(np.rint(1.0 / np.asarray(inv_div)).astype(acc.dtype))
+        return (xp.abs(acc) // div) * xp.sign(acc)
     acc *= xp.asarray(inv_div, dtype=x.dtype)  # a host array: moved to the input's device
     return acc
 

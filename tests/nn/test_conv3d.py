@@ -57,13 +57,13 @@ def test_conv3d_float64_gradients_first_and_second_order():
 
 def test_conv3d_errors():
     conv = nn.Conv3d(3, 2, 2)
-    with pytest.raises(ValueError, match=r"Conv3d\(in_channels=3\) expects input of shape "
-                                         r"\(N, 3, D, H, W\) or \(3, D, H, W\), got a 3-D "
-                                         r"input of shape \(3, 4, 4\)"):
+    with pytest.raises(RuntimeError, match=r"Conv3d\(in_channels=3\): Expected 4D \(unbatched\) "
+                                           r"or 5D \(batched\) input, but got input of size: "
+                                           r"\[3, 4, 4\]"):
         conv(gk.randn(3, 4, 4))
-    with pytest.raises(ValueError, match=r"with 2 channels"):
+    with pytest.raises(RuntimeError, match=r"but got 2 channels"):
         conv(gk.randn(1, 2, 4, 4, 4))
-    with pytest.raises(ValueError, match=r"kernel size \(2, 2, 2\).*larger than the padded"):
+    with pytest.raises(RuntimeError, match=r"Kernel size: \(2, 2, 2\).*can't be greater"):
         conv(gk.randn(1, 3, 1, 4, 4))
 
 

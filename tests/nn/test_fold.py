@@ -92,17 +92,20 @@ def test_pixel_shuffle_float64_gradient_and_errors():
     x = t64(np.random.default_rng(4), 2, 8, 2, 3)
     check_grad(lambda x: F.pixel_shuffle(x, 2), [x])
     check_grad(lambda x: F.pixel_unshuffle(x, 2), [t64(np.random.default_rng(5), 1, 2, 4, 6)])
-    with pytest.raises(ValueError, match=r"PixelShuffle\(upscale_factor=2\).*channel size 6 of "
-                                         r"input shape \(1, 6, 2, 2\).*divisible by "
-                                         r"upscale_factor\^2 = 4"):
+    # PyTorch: RuntimeError for a shape or a non-positive factor, TypeError for a non-int one
+    with pytest.raises(RuntimeError, match=r"PixelShuffle\(upscale_factor=2\).*channel size 6 "
+                                           r"of input shape \(1, 6, 2, 2\).*divisible by "
+                                           r"upscale_factor\^2 = 4"):
         nn.PixelShuffle(2)(gk.randn(1, 6, 2, 2))
-    with pytest.raises(ValueError, match=r"PixelShuffle\(upscale_factor=2\).*at least 3-D.*"
-                                         r"\(4, 4\)"):
+    with pytest.raises(RuntimeError, match=r"PixelShuffle\(upscale_factor=2\).*at least 3-D.*"
+                                           r"\(4, 4\)"):
         nn.PixelShuffle(2)(gk.randn(4, 4))
-    with pytest.raises(ValueError, match=r"PixelUnshuffle\(downscale_factor=2\).*input shape "
-                                         r"\(1, 1, 3, 4\)"):
+    with pytest.raises(RuntimeError, match=r"PixelUnshuffle\(downscale_factor=2\).*input shape "
+                                           r"\(1, 1, 3, 4\)"):
         nn.PixelUnshuffle(2)(gk.randn(1, 1, 3, 4))
-    with pytest.raises(ValueError, match="upscale_factor must be a positive int"):
+    with pytest.raises(TypeError, match="'upscale_factor' \\(position 2\\) must be int"):
+        F.pixel_shuffle(gk.randn(1, 4, 2, 2), 2.0)
+    with pytest.raises(RuntimeError, match="upscale_factor must be positive"):
         F.pixel_shuffle(gk.randn(1, 4, 2, 2), 0)
 
 
@@ -115,7 +118,7 @@ def test_channel_shuffle_matches_torch(torch, shape, groups):
     np.testing.assert_array_equal(F.channel_shuffle(gk.tensor(x), groups).numpy(),
                                   torch.nn.functional.channel_shuffle(torch.tensor(x),
                                                                       groups).numpy())
-    with pytest.raises(ValueError, match=r"ChannelShuffle\(groups=5\) expects the number of "
-                                         rf"channels to be divisible by groups \(5\), got input "
-                                         rf"of shape \({shape[0]}, {shape[1]}"):
+    with pytest.raises(RuntimeError, match=r"ChannelShuffle\(groups=5\) expects the number of "
+                                           rf"channels to be divisible by groups \(5\), got "
+                                           rf"input of shape \({shape[0]}, {shape[1]}"):
         nn.ChannelShuffle(5)(gk.tensor(x))

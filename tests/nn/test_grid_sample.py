@@ -73,12 +73,14 @@ def test_grid_sample_float64_gradients(padding_mode):
 
 def test_grid_sample_errors():
     x = gk.randn(2, 3, 4, 4)
-    with pytest.raises(ValueError, match=r"grid_sample\(\) expects grid of shape \(2, H_out, "
-                                         r"W_out, 2\) for input of shape \(2, 3, 4, 4\), got "
-                                         r"grid of shape \(2, 3, 3\)"):
+    # ATen's checks: RuntimeError, as PyTorch
+    with pytest.raises(RuntimeError, match=r"grid_sample\(\): expected grid to have size 2 in "
+                                           r"last dimension, but got grid with sizes "
+                                           r"\[2, 3, 3\]"):
         F.grid_sample(x, gk.randn(2, 3, 3))
-    with pytest.raises(ValueError, match=r"grid_sample\(\) expects a 4-D input.*\(3, 4, 4\)"):
-        F.grid_sample(gk.randn(3, 4, 4), gk.randn(3, 2, 2, 2))
+    with pytest.raises(RuntimeError, match=r"grid_sample\(\): expected 4D or 5D input and grid "
+                                           r"with same number of dimensions.*\[3, 4, 4\]"):
+        F.grid_sample(gk.randn(3, 4, 4), gk.randn(3, 2, 1))
     with pytest.raises(ValueError, match="padding_mode to be 'zeros', 'border', or 'reflection'"):
         F.grid_sample(x, gk.randn(2, 2, 2, 2), padding_mode="wrap")
     with pytest.raises(ValueError, match=r"affine_grid\(\): expected theta of shape \(2, 2, 3\)"

@@ -144,17 +144,22 @@ def test_modules_match_torch(torch, rng, name, args, kw):
 
 
 def test_errors():
-    with pytest.raises(ValueError, match=r"MaxPool2d expects input of shape \(N, C, H, W\) or "
-                                         r"\(C, H, W\), got a 2-D input of shape \(4, 4\)"):
+    # PyTorch raises RuntimeError for a pooling's bad shapes and values
+    with pytest.raises(RuntimeError, match=r"MaxPool2d: Expected 3D or 4D \(batch mode\) input "
+                                           r"of shape \(N, C, H, W\) or \(C, H, W\), but got a "
+                                           r"2-D input of shape \(4, 4\)"):
         nn.MaxPool2d(2)(gk.randn(4, 4))
-    with pytest.raises(ValueError, match="larger than the padded input"):
+    with pytest.raises(RuntimeError, match="Output size is too small"):
         F.max_pool2d(gk.randn(1, 1, 2, 2), 3)
-    with pytest.raises(ValueError, match="at most half"):
+    with pytest.raises(RuntimeError, match="at most half"):
         F.avg_pool2d(gk.randn(1, 1, 8, 8), 2, padding=2)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(RuntimeError, match="kernel_size must be greater than zero"):
         F.max_pool2d(gk.randn(1, 1, 8, 8), 0)
-    with pytest.raises(ValueError, match="output_size must be positive"):
-        F.adaptive_avg_pool2d(gk.randn(1, 1, 8, 8), (0, 2))
+    with pytest.raises(RuntimeError, match="elements of output_size must be greater than or "
+                                           "equal to 0"):
+        F.adaptive_avg_pool2d(gk.randn(1, 1, 8, 8), (-1, 2))
+    with pytest.raises(TypeError, match="must be Tensor, not list"):
+        F.max_pool2d([[[1.0, 2.0]]], 1)
 
 
 def test_max_pool_nan_propagates_like_torch(torch, rng):
@@ -236,7 +241,7 @@ def test_max_unpool_second_order_and_errors():
         F.max_unpool2d(gk.randn(1, 2, 3, 3), idx, 2, output_size=(9, 9))
     with pytest.raises(IndexError, match="invalid max index 40"):
         F.max_unpool2d(gk.randn(1, 1, 1, 1), gk.tensor(np.array([[[[40]]]])), 2)
-    with pytest.raises(ValueError, match=r"LPPool2d\(norm_type=2.*\(N, C, H, W\).*\(4,\)"):
+    with pytest.raises(RuntimeError, match=r"LPPool2d\(norm_type=2.*\(N, C, H, W\).*\(4,\)"):
         nn.LPPool2d(2, 2)(gk.randn(4))
 
 

@@ -14,6 +14,7 @@ Each form calls the functional implementation.
 from __future__ import annotations
 
 import importlib
+import math
 
 import numpy as np
 
@@ -63,27 +64,74 @@ for _name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2
 
 def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
                 groups):
-    """``torch.convolution``: the N-d (transposed) convolution chosen by ``weight``'s rank."""
-    w = _tensor(weight, "weight")
-    n = w.ndim - 2
-    if n not in (1, 2, 3):
-        raise RuntimeError(f"convolution: expected a 3-D, 4-D or 5-D weight, got shape "
-                           f"{tuple(w.shape)}")
+    """``torch.convolution``: the N-d (transposed) convolution chosen by ``weight``'s rank; the
+    input is always batched and ``stride``, ``padding``, ``dilation``, ``output_padding`` are
+    lists (one value is repeated)."""
+    for pos, name, v in ((4, "stride", stride), (5, "padding", padding), (6, "dilation", dilation),
+                         (8, "output_padding", output_padding)):
+        if not isinstance(v, (tuple, list)):
+            raise TypeError(f"convolution(): argument '{name}' (position {pos}) must be tuple of "
+                            f"ints, not {type(v).__name__}")
     if transposed:
-        fn = getattr(_C, f"conv_transpose{n}d")
-        return fn(input, w, bias, stride, padding, output_padding, groups, dilation)
-    return getattr(_C, f"conv{n}d")(input, w, bias, stride, padding, dilation, groups)
+        return _C._conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                                     dilation, None, "convolution()", batchify=False)
+    return _C._conv_nd(input, weight, bias, stride, padding, dilation, groups, None,
+                       "convolution()", batchify=False)
 
 
 def conv_tbc(input, weight, bias, pad=0):
     """``torch.conv_tbc``: 1-D convolution of time-batch-channel input ``(T, B, C_in)`` with a
-    ``(K, C_in, C_out)`` weight; the result is ``(T', B, C_out)``."""
-    x, w = _tensor(input), _tensor(weight, "weight")
-    if x.ndim != 3 or w.ndim != 3:
-        raise RuntimeError(f"conv_tbc: expected a 3-D input (T, B, C) and a 3-D weight "
-                           f"(K, C_in, C_out), got {tuple(x.shape)} and {tuple(w.shape)}")
-    out = _C.conv1d(x.permute(1, 2, 0), w.permute(2, 1, 0), bias, 1, pad)
-    return out.permute(2, 0, 1)
+    ``(K, C_in, C_out)`` weight and a ``(C_out,)`` bias; the result is ``(T + 2 pad - K + 1, B,
+    C_out)`` in the input's dtype (a negative ``pad`` crops)."""
+    who = "conv_tbc()"
+    _tensors_only("conv_tbc", (1, "self", input), (2, "weight", weight), (3, "bias", bias))
+    if bias is None:
+        raise TypeError("conv_tbc(): argument 'bias' (position 3) must be Tensor, not NoneType")
+    if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)):
+        raise TypeError(f"conv_tbc(): argument 'pad' (position 4) must be int, not "
+                        f"{type(pad).__name__}")
+    x, w, b, pad = input, weight, bias, int(pad)
+    if x.ndim != 3:
+        raise RuntimeError(f"{who}: Input must have 3 dims: time, batch, in_channel; got shape "
+                           f"{tuple(x.shape)}")
+    if w.ndim != 3:
+        raise RuntimeError(f"{who}: Weight tensor must have 3 dims: kernel_width, in_channels, "
+                           f"out_channels; got shape {tuple(w.shape)}")
+    if b.ndim != 1:
+        raise RuntimeError(f"{who}: Bias must be 1-D, got shape {tuple(b.shape)}")
+    t_in, batch, c_in = x.shape
+    k, _, c_out = w.shape
+    if c_in != w.shape[1]:
+        raise RuntimeError(f"{who}: Input dim 2 (input channels, {c_in}) is not == dim 1 in the "
+                           f"weight tensor ({w.shape[1]})")
+    if b.shape[0] != c_out:
+        raise RuntimeError(f"{who}: Bias size ({b.shape[0]}) must equal dim 2 in the weight "
+                           f"tensor (output channels, {c_out}).")
+    t_out = t_in - k + 1 + 2 * pad
+    if t_out < 0:
+        raise RuntimeError(f"{who}: Trying to create tensor with negative dimension {t_out}: "
+                           f"[{t_out}, {batch}, {c_out}] (time {t_in}, kernel {k}, pad {pad})")
+    # PyTorch's kernel: the bias, plus one product per kernel tap over the time steps where
+    # that tap meets the input (padding is never multiplied, so an inf weight makes no NaN)
+    out = b.to(x.dtype).expand(t_out, batch, c_out)
+    terms = []
+    for j in range(k):
+        o0, i0 = max(0, pad - j), max(0, j - pad)
+        t = min(t_in + pad - j, t_out) - o0
+        if t <= 0:
+            continue
+        if w.dtype != x.dtype:
+            raise RuntimeError(f"{who}: self and mat2 must have the same dtype, but got "
+                               f"{x.dtype} (input) and {w.dtype} (weight)")
+        xs = x[i0:i0 + t]
+        if t > 1 and batch > 1 and xs.numel() and xs.stride(0) != batch * xs.stride(1):
+            raise RuntimeError(f"{who}: view size is not compatible with input tensor's size "
+                               f"and stride (input of shape {tuple(x.shape)} with strides "
+                               f"{x.stride()}); call .contiguous() on the input first")
+        terms.append(_RS.pad(_F.matmul(xs, w[j]), (0, 0, 0, 0, o0, t_out - o0 - t)))
+    for term in terms:
+        out = out + term
+    return out.contiguous()
 
 
 declare(convolution, method=False)
@@ -93,39 +141,40 @@ declare(conv_tbc, method=False)
 # ------------------------------------------------------------------ dropout
 def dropout(input, p, train):
     """``torch.dropout(input, p, train)``."""
-    return _D.dropout(input, p, train)
+    return _D._dropout("dropout", input, p, train)
 
 
 def dropout_(input, p, train):
     """``torch.dropout_``: :func:`dropout` written into ``input``."""
-    return _D.dropout(input, p, train, True)
+    return _D._dropout("dropout_", input, p, train, inplace=True)
 
 
 def alpha_dropout(input, p, train):
     """``torch.alpha_dropout(input, p, train)``."""
-    return _D.alpha_dropout(input, p, train)
+    return _D._dropout("alpha_dropout", input, p, train, alpha=True)
 
 
 def alpha_dropout_(input, p, train):
-    return _D.alpha_dropout(input, p, train, True)
+    return _D._dropout("alpha_dropout_", input, p, train, alpha=True, inplace=True)
 
 
 def feature_dropout(input, p, train):
     """``torch.feature_dropout``: zero whole channels of ``(N, C, ...)`` input."""
-    return _D._feature_dropout(input, p, train)
+    return _D._dropout("feature_dropout", input, p, train, feature=True)
 
 
 def feature_dropout_(input, p, train):
-    return _D._feature_dropout(input, p, train, True)
+    return _D._dropout("feature_dropout_", input, p, train, feature=True, inplace=True)
 
 
 def feature_alpha_dropout(input, p, train):
     """``torch.feature_alpha_dropout``: alpha dropout of whole channels."""
-    return _D.feature_alpha_dropout(input, p, train)
+    return _D._dropout("feature_alpha_dropout", input, p, train, feature=True, alpha=True)
 
 
 def feature_alpha_dropout_(input, p, train):
-    return _D.feature_alpha_dropout(input, p, train, True)
+    return _D._dropout("feature_alpha_dropout_", input, p, train, feature=True, alpha=True,
+                       inplace=True)
 
 
 # The random in-place forms are declared on their own (function faces only): the generated
@@ -139,14 +188,17 @@ for _fn in (dropout, dropout_, alpha_dropout, alpha_dropout_, feature_dropout, f
 def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps,
                cudnn_enabled):
     """``torch.batch_norm`` (ATen's order: weight and bias before the running statistics)."""
-    return _N.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    _tensors_only("batch_norm", (1, "input", input), (2, "weight", weight), (3, "bias", bias),
+                  (4, "running_mean", running_mean), (5, "running_var", running_var))
+    return _N._batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
+                          False)
 
 
 def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum,
                   eps, cudnn_enabled):
     """``torch.instance_norm`` (ATen's order)."""
-    return _N.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
-                            momentum, eps)
+    return _N._instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                             momentum, eps, False)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
@@ -156,18 +208,55 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
     """``torch.group_norm``."""
-    return _N.group_norm(input, num_groups, weight, bias, eps)
+    _tensors_only("group_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias))
+    return _N._group_norm(input, num_groups, weight, bias, eps, False)
 
 
 def norm_except_dim(v, pow=2, dim=0):
     """``torch.norm_except_dim``: the ``pow``-norm over every dimension but ``dim`` (kept, with
-    size 1 elsewhere); ``dim=-1`` gives the norm of the whole tensor (weight norm's ``g``)."""
-    v = _tensor(v, "v")
+    size 1 elsewhere); ``dim=-1`` gives the norm of the whole tensor (weight norm's ``g``).
+    PyTorch's checks: ``dim`` in range (IndexError), a ``dim`` of size 0 (its reshape's
+    RuntimeError), a floating ``v`` (``norm``'s RuntimeError)."""
+    _tensors_only("norm_except_dim", (1, "v", v))
     if dim == -1:
-        return _F.norm(v, pow)
-    d = dim % v.ndim if v.ndim else 0
-    axes = tuple(i for i in range(v.ndim) if i != d)
-    return _F.norm(v, pow, axes, True)
+        return _norm_float(v, pow, None)
+    if v.ndim == 0:
+        raise IndexError(f"norm_except_dim: Dimension out of range (a 0-D v has no dimension "
+                         f"{dim})" if dim != 0 else
+                         "norm_except_dim: Dimension specified as 0 but tensor has no dimensions")
+    if not -v.ndim <= dim < v.ndim:
+        raise IndexError(f"norm_except_dim: Dimension out of range (expected to be in range of "
+                         f"[{-v.ndim}, {v.ndim - 1}], but got {dim})")
+    d = dim % v.ndim
+    if v.shape[d] == 0 and v.ndim > 1:
+        raise RuntimeError(f"norm_except_dim: cannot reshape tensor of 0 elements into shape "
+                           f"[{v.shape[d]}, -1] because the unspecified dimension size -1 can be "
+                           f"any value and is ambiguous (v of shape {tuple(v.shape)}, dim {dim})")
+    if v.ndim == 1 and v.shape[0] == 0:
+        raise RuntimeError("norm_except_dim: cannot reshape tensor of 0 elements into shape "
+                           "[0, -1] because the unspecified dimension size -1 can be any value "
+                           "and is ambiguous")
+    return _norm_float(v, pow, tuple(i for i in range(v.ndim) if i != d))
+
+
+def _norm_float(v, pow, axes):
+    """``norm`` of a floating ``v`` (PyTorch's RuntimeError otherwise); ``pow=0`` counts the
+    nonzero entries with a zero gradient, on the graph as PyTorch's."""
+    if not v.is_floating_point():
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
+                           f"Got {v.dtype} instead.")
+    keep = axes is not None
+    out = _F.norm(v, pow, axes, keep) if keep else _F.norm(v, pow)
+    if pow == 0 and v.requires_grad and not out.requires_grad:
+        total = v.sum(axes, keepdim=True) if keep else v.sum()
+        out = _F.where(_F.zeros_like(out, dtype=_F_bool()), total, out)
+    return out
+
+
+def _F_bool():
+    from ..._dtype import bool as b
+
+    return b
 
 
 for _fn in (batch_norm, instance_norm, layer_norm, group_norm, norm_except_dim):
@@ -212,7 +301,15 @@ _GRID_PADDING = {0: "zeros", 1: "border", 2: "reflection"}
 
 def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
     """``torch.grid_sampler``: :func:`grid_sample` with ATen's integer modes (interpolation 0
-    bilinear, 1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection)."""
+    bilinear, 1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection), after ATen's
+    checks of the input and grid."""
+    _tensors_only("grid_sampler", (1, "input", input), (2, "grid", grid))
+    for pos, name, v in ((3, "interpolation_mode", interpolation_mode),
+                         (4, "padding_mode", padding_mode)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"grid_sampler(): argument '{name}' (position {pos}) must be int, "
+                            f"not {type(v).__name__}")
+    _RS._grid_checks(input, grid, "grid_sampler()")
     if interpolation_mode not in _GRID_MODES or padding_mode not in _GRID_PADDING:
         raise ValueError(f"grid_sampler: interpolation_mode must be 0, 1 or 2 and padding_mode "
                          f"0, 1 or 2, got {interpolation_mode!r} and {padding_mode!r}")
@@ -221,8 +318,49 @@ def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
 
 
 def affine_grid_generator(theta, size, align_corners):
-    """``torch.affine_grid_generator``: :func:`affine_grid`."""
+    """``torch.affine_grid_generator``: :func:`affine_grid` after ATen's checks (its base grid
+    ``(N, H, W, 3)`` times ``theta`` transposed, batch by batch)."""
+    _tensors_only("affine_grid_generator", (1, "theta", theta))
+    who = "affine_grid_generator()"
+    size = [int(v) for v in size]
+    if len(size) not in (4, 5):
+        raise RuntimeError(f"{who}: AffineGridGenerator needs 4d (spatial) or 5d (volumetric) "
+                           f"inputs, got size {size}")
+    n, spatial = size[0], size[2:]
+    if any(v < 0 for v in [n] + spatial):
+        raise RuntimeError(f"{who}: Trying to create tensor with negative dimension: size {size}")
+    if theta.dtype == _bool():
+        raise NotImplementedError(f'{who}: "linspace_cpu" not implemented for {theta.dtype}')
+    if theta.ndim < 3:
+        raise IndexError(f"{who}: Dimension out of range (expected to be in range of "
+                         f"[{-max(theta.ndim, 1)}, {max(theta.ndim, 1) - 1}], but got "
+                         f"{theta.ndim if theta.ndim == 2 else 1}) (theta of shape "
+                         f"{tuple(theta.shape)}; expected (N, {len(spatial)}, "
+                         f"{len(spatial) + 1}))")
+    k = len(spatial) + 1
+    if theta.ndim != 3 or theta.shape[0] != n or theta.shape[2] != k:
+        raise RuntimeError(f"{who}: Expected size for first two dimensions of batch2 tensor to "
+                           f"be: [{n}, {k}] but got: [{theta.shape[0]}, "
+                           f"{theta.shape[2] if theta.ndim > 2 else '?'}] (theta of shape "
+                           f"{tuple(theta.shape)} for size {size})")
+    if theta.shape[1] != len(spatial):
+        total = n * math.prod(spatial) * theta.shape[1]
+        raise RuntimeError(f"{who}: shape '{[n] + spatial + [len(spatial)]}' is invalid for "
+                           f"input of size {total} (theta of shape {tuple(theta.shape)})")
+    if len(size) == 5:
+        raise NotImplementedError(f"{who}: 5-D (volumetric) sizes are not supported by gradkit")
+    if not theta.is_floating_point():
+        raise NotImplementedError(f"{who}: an integer theta ({theta.dtype}) is not supported "
+                                  f"by gradkit; convert it with .float()")
+    if 0 in [n] + spatial:
+        return theta.new_zeros((n, *spatial, len(spatial))) + theta.sum() * 0
     return _RS.affine_grid(theta, size, align_corners)
+
+
+def _bool():
+    from ..._dtype import bool as b
+
+    return b
 
 
 declare(_L.bilinear, name="bilinear", method=False)
@@ -256,13 +394,15 @@ def hardshrink(input, lambd=0.5):
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
     """``torch.rrelu``: randomized leaky ReLU (see :func:`gradkit.nn.functional.rrelu`)."""
-    return _A._rrelu(_tensor(input), lower, upper, training, generator)
+    return _A._rrelu(_A._t(input), lower, upper, training, generator)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
     """``torch.rrelu_``: :func:`rrelu` written into ``input``."""
-    x = _tensor(input)
-    return _A._in_place(x, lambda t: _A._rrelu(t, lower, upper, training, generator), "rrelu_")
+    x = _A._t(input)
+    _A._rrelu_checks(x, lower, upper, training, True)
+    return _A._in_place(x, lambda t: _A._rrelu(t, lower, upper, training, generator, True),
+                        "rrelu_")
 
 
 declare(selu, method=False, inplace=lambda self: _A.selu(self, True))
@@ -374,35 +514,53 @@ declare(_P.adaptive_avg_pool1d, name="adaptive_avg_pool1d", method=False)
 
 
 # ------------------------------------------------------------------ recurrent cells
+def _size(name, t, what, d):
+    """``t.size(d)`` with PyTorch's IndexError for a missing dimension."""
+    if t.ndim == 0:
+        raise IndexError(f"{name}: Dimension specified as {d} but tensor has no dimensions "
+                         f"({what} is 0-D)")
+    if d >= t.ndim:
+        raise IndexError(f"{name}: Dimension out of range (expected to be in range of "
+                         f"[{-t.ndim}, {t.ndim - 1}], but got {d}) ({what} of shape "
+                         f"{tuple(t.shape)})")
+    return t.shape[d]
+
+
 def _cell_args(name, input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
-    """The input, after PyTorch's checks of a cell's arguments (types, ranks, sizes)."""
+    """The input, after ATen's checks of a cell's arguments, in its order: types (TypeError),
+    ``input.size(1) == w_ih.size(1)``, then per hidden state ``input.size(0) == h.size(0)`` and
+    ``h.size(1) == w_hh.size(1)`` (IndexError for a missing dimension, RuntimeError for a
+    mismatch), then one dtype for every tensor (the products' RuntimeError)."""
     hs = tuple(hx) if name == "lstm_cell" and isinstance(hx, (tuple, list)) else (hx,)
     _tensors_only(name, (1, "input", input), *((2, "hx", h) for h in hs), (3, "w_ih", w_ih),
                   (4, "w_hh", w_hh), (5, "b_ih", b_ih), (6, "b_hh", b_hh))
     x = input
-    if x.ndim not in (1, 2):
-        raise RuntimeError(f"{name}: Expected input to be 1D or 2D, got {x.ndim}D instead "
-                           f"(shape {tuple(x.shape)})")
-    for wname, w in (("w_ih", w_ih), ("w_hh", w_hh)):
-        if w.ndim < 2:
-            raise IndexError(f"{name}: Dimension specified as 1 but tensor has no dimensions "
-                             f"({wname} of shape {tuple(w.shape)}; weights are 2-D)")
-    if x.shape[-1] != w_ih.shape[1]:
-        raise RuntimeError(f"{name}: input has inconsistent input_size: got {x.shape[-1]} "
-                           f"expected {w_ih.shape[1]}")
-    hidden = w_hh.shape[1]
-    for h in hs:
+    if name.startswith("rnn_"):  # the Elman cells check their weights' first dims first
+        hidden = _size(name, w_hh, "w_hh", 1)
+        for what, w in (("weight_ih", w_ih), ("weight_hh", w_hh)):
+            if _size(name, w, what, 0) != hidden:
+                raise RuntimeError(f"{name}: {what} first dim must be 1 * hidden_size = "
+                                   f"{hidden}, but got {w.shape[0]}")
+    got, want = _size(name, x, "input", 1), _size(name, w_ih, "w_ih", 1)
+    if got != want:
+        raise RuntimeError(f"{name}: input has inconsistent input_size: got {got} expected "
+                           f"{want}")
+    for label, h in enumerate(hs):
         if h is None:
             continue
-        if h.ndim != x.ndim:
-            raise RuntimeError(f"{name}: Expected hidden to be {x.ndim}D for a {x.ndim}D input, "
-                               f"got {h.ndim}D (shape {tuple(h.shape)})")
-        if x.ndim == 2 and h.shape[0] != x.shape[0]:
-            raise RuntimeError(f"{name}: Input batch size {x.shape[0]} doesn't match hidden0 "
-                               f"batch size {h.shape[0]}")
-        if h.shape[-1] != hidden:
-            raise RuntimeError(f"{name}: hidden0 has inconsistent hidden_size: got "
-                               f"{h.shape[-1]}, expected {hidden}")
+        if _size(name, x, "input", 0) != _size(name, h, f"hidden{label}", 0):
+            raise RuntimeError(f"{name}: Input batch size {x.shape[0]} doesn't match hidden"
+                               f"{label} batch size {h.shape[0]}")
+        got, want = _size(name, h, f"hidden{label}", 1), _size(name, w_hh, "w_hh", 1)
+        if got != want:
+            raise RuntimeError(f"{name}: hidden{label} has inconsistent hidden_size: got {got}, "
+                               f"expected {want}")
+    # (an LSTM's cell state only enters elementwise products, which promote)
+    for what, t in (("hx", hs[0]), ("w_ih", w_ih), ("w_hh", w_hh), ("b_ih", b_ih),
+                    ("b_hh", b_hh)):
+        if t is not None and t.dtype != x.dtype:
+            raise RuntimeError(f"{name}: self and mat2 must have the same dtype, but got "
+                               f"{t.dtype} ({what}) and {x.dtype} (input)")
     return x
 
 

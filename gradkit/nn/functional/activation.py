@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ... import functions as _F
-from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
+from ..._tensor import Tensor, apply1, wrap
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
 from ...autograd import grad_mode as _grad_mode
@@ -34,8 +34,12 @@ _SQRT_HALF = math.sqrt(0.5)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor_arg(x, name="input")
+def _t(x, name="input", pos=1) -> Tensor:
+    """PyTorch's TypeError for a non-Tensor input (a list or a number is not converted)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"argument '{name}' (position {pos}) must be Tensor, not "
+                        f"{type(x).__name__}")
+    return x
 
 
 def _in_place(x: Tensor, fn, name: str) -> Tensor:
@@ -70,29 +74,36 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     x = _t(input)
     if inplace:
         return _in_place(x, lambda t: elu(t, alpha), "elu_")
-    neg = _F.expm1(_F.clamp(x, max=0.0))
-    # x <= 0 picks the exponential side, as PyTorch's kernel: a NaN takes the identity side
-    # (its gradient passes through)
-    return present(_F.where(x <= 0, neg * alpha if alpha != 1 else neg, x), "EluBackward0",
-                   (x,), x)
+    return _elu(x, alpha, 1.0, 1.0, AC.ELU)
+
+
+def _elu(x, alpha, scale, input_scale, op):
+    """PyTorch's elu kernel (one fused rule): ``scale * x`` for ``x >= 0`` and NaN, ``scale *
+    alpha * expm1(x * input_scale)`` below 0; floating inputs only."""
+    if not x.is_floating_point():
+        raise NotImplementedError(f"{op.name.lower()}: not implemented for {x.dtype}; convert "
+                                  f"the input with .float()")
+    if x._data.dtype.kind == "V":  # bfloat16: in float32, rounded once
+        return _elu(x.float(), alpha, scale, input_scale, op).to(x.dtype)
+    return apply1(op, x, (float(alpha), float(scale), float(input_scale)))
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     x = _t(input)
+    if alpha == 0:
+        raise RuntimeError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
     if inplace:
         return _in_place(x, lambda t: celu(t, alpha), "celu_")
-    neg = _F.expm1(_F.clamp(x, max=0.0) / alpha) * alpha
-    return present(_F.where(x <= 0, neg, x), "CeluBackward0", (x,), x)  # (NaN: as elu)
+    return _elu(x, alpha, 1.0, 1.0 / alpha, AC.CELU)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """``scale * elu(x, alpha)`` with the self-normalising constants."""
     if inplace:
         return _in_place(_t(input), selu, "selu_")
-    x = _t(input)
-    out = elu(x, 1.6732632423543772848170429916717) * 1.0507009873554804934193349852946
-    return present(out, "EluBackward0", (x,), x)
+    return _elu(_t(input), 1.6732632423543772848170429916717,
+                1.0507009873554804934193349852946, 1.0, AC.ELU)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -188,18 +199,59 @@ def tanhshrink(input: Tensor) -> Tensor:
     return x - _F.tanh(x)
 
 
+def _as_dtype_scalar(v, dtype, what, who):
+    """``v`` converted to the input's ``dtype`` as PyTorch converts a Scalar (truncation toward
+    zero for an integer dtype), with its RuntimeError for a value outside the dtype's range (a
+    NaN or inf for an integer dtype, a finite value beyond float16's)."""
+    f = float(v)
+    if dtype.is_floating_point:
+        if str(dtype).endswith("float16") and math.isfinite(f) and abs(f) > 65504.0:
+            raise RuntimeError(f"{who}: {what} {v!r} cannot be converted to type {dtype} "
+                               f"without overflow")
+        return v
+    info = np.iinfo(np.dtype(str(dtype).rsplit(".", 1)[-1]))
+    if not math.isfinite(f) or not info.min <= f <= info.max:
+        raise RuntimeError(f"{who}: {what} {v!r} cannot be converted to type {dtype} without "
+                           f"overflow")
+    return int(math.trunc(f))
+
+
+def _bool_dtype():
+    from ..._dtype import bool as b
+
+    return b
+
+
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """``x`` where ``x > threshold``, else ``value``."""
+    """``x`` where ``x > threshold``, else ``value`` (both converted to the input's dtype)."""
     x = _t(input)
+    if x.dtype == _bool_dtype():
+        raise NotImplementedError("threshold: not implemented for gradkit.bool; convert the "
+                                  "input first")
+    thr = _as_dtype_scalar(threshold, x.dtype, "threshold", "threshold") \
+        if not x.dtype.is_floating_point else threshold
+    val = _as_dtype_scalar(value, x.dtype, "value", "threshold")
     if inplace:
-        return _in_place(x, lambda t: _F.where(t <= threshold, value, t), "threshold_")
-    return present(_F.where(x <= threshold, value, x), "ThresholdBackward0", (x,), x)
+        return _in_place(x, lambda t: threshold_fn(t, thr, val), "threshold_")
+    return present(threshold_fn(x, thr, val), "ThresholdBackward0", (x,), x)
+
+
+def threshold_fn(x, thr, val):
+    fill = x.new_full((), val)
+    return _F.where(x <= thr, fill, x)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    """``x`` where ``|x| > lambd``, else 0."""
+    """``x`` where ``|x| > lambd``, else 0. As PyTorch's kernels: 0 where ``-lambd <= x <=
+    lambd``, the gradient passes where ``x < -lambd or x > lambd`` (so a NaN, in ``x`` or
+    ``lambd``, keeps its value with a zero gradient)."""
     x = _t(input)
-    return _F.where((x >= -lambd) & (x <= lambd), 0.0, x)
+    if not x.is_floating_point():
+        raise NotImplementedError(f"hardshrink: not implemented for {x.dtype}; convert the "
+                                  f"input with .float()")
+    zero = (x >= -lambd) & (x <= lambd)
+    keep = (x < -lambd) | (x > lambd)
+    return _F.where(zero, x.new_zeros(()), _F.where(keep, x, x.detach()))
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -226,11 +278,34 @@ def _rrelu_noise(x: Tensor, lower: float, upper: float, generator) -> np.ndarray
     return noise
 
 
-def _rrelu(x: Tensor, lower, upper, training, generator) -> Tensor:
+def _rrelu_checks(x, lower, upper, training, inplace):
+    """PyTorch's checks of ``rrelu``/``rrelu_``: finite bounds (``rrelu`` only), ``lower <=
+    upper`` (RuntimeError), floating input (NotImplementedError; float16 has no training
+    kernel), and in training a finite range to draw from where an element is ``<= 0``."""
+    name = "rrelu_" if inplace else "rrelu"
+    if not inplace:
+        for what, v in (("lower", lower), ("upper", upper)):
+            if not math.isfinite(float(v)):
+                raise RuntimeError(f"rrelu: {what} bound must be finite, got {v}")
+    if not float(lower) <= float(upper):
+        raise RuntimeError(f"{name}: Lower bound should be less than or equal to the upper bound, "
+                           f"got lower={lower}, upper={upper}")
+    if not x.is_floating_point() or (training and x._data.dtype == np.float16):
+        kernel = "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu"
+        raise NotImplementedError(f'{name}: "{kernel}" not implemented for {x.dtype}; convert '
+                                  f"the input with .float()")
+    if training and x.numel():
+        big = np.finfo(x._data.dtype if x._data.dtype.kind == "f" else np.float32).max
+        span = float(upper) - float(lower)
+        if not span <= big and bool((x <= 0).any()):
+            raise RuntimeError(f"{name}: Expected to - from <= max of {x.dtype} to be true, but "
+                               f"got upper - lower = {span}; use finite bounds")
+
+
+def _rrelu(x: Tensor, lower, upper, training, generator, inplace=False) -> Tensor:
+    _rrelu_checks(x, lower, upper, training, inplace)
     if not training:
         return leaky_relu(x, (lower + upper) / 2)
-    if not x.is_floating_point():
-        raise RuntimeError(f"rrelu: expected a floating-point input, got {x.dtype}")
     noise = _rrelu_noise(x, lower, upper, generator)
     if type(x._data) is not np.ndarray:
         from ...device import _to_namespace_of
@@ -246,7 +321,8 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     slope is ``(lower + upper) / 2``."""
     x = _t(input)
     if inplace:
-        return _in_place(x, lambda t: _rrelu(t, lower, upper, training, None), "rrelu_")
+        _rrelu_checks(x, lower, upper, training, True)
+        return _in_place(x, lambda t: _rrelu(t, lower, upper, training, None, True), "rrelu_")
     return _rrelu(x, lower, upper, training, None)
 
 
@@ -292,26 +368,41 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
-    """``x`` where ``x > 0``, else ``weight * x``; ``weight`` has 1 or ``C`` (dim 1) entries."""
+    """``x`` where ``x > 0``, else ``weight * x``; ``weight`` is a scalar or 1-D with 1 or ``C``
+    (dim 1; 1 for a 1-D input) entries, of the input's dtype (PyTorch does not promote)."""
     x = _t(input)
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu(): argument 'weight' (position 2) must be Tensor, not "
                         f"{type(weight).__name__}")
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast lower-precision list
         x, weight = _ac_lower(x, weight)
+    if x.dtype != weight.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {x.dtype} (input) and "
+                           f"{weight.dtype} (weight); convert the weight to the input's dtype")
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight.ndim} (shape {tuple(weight.shape)})")
     n = weight.numel()
     if n != 1:
-        if x.ndim < 2 or x.shape[1] != n:
+        if x.ndim == 0:
+            raise RuntimeError(f"prelu: Not allow zero-dim input tensor with a weight of {n} "
+                               f"entries")
+        channels = x.shape[1] if x.ndim >= 2 else 1
+        if channels != n:
             raise RuntimeError(
-                f"prelu: weight has {n} entries, so the input's channel dimension (dim 1) must "
-                f"be {n}; got input of shape {tuple(x.shape)}"
-            )
+                f"prelu: Mismatch of parameter numbers and input channel size. Found parameter "
+                f"numbers = {n} and channel size = {channels} (input of shape "
+                f"{tuple(x.shape)}); the weight needs 1 or C (dim 1) entries")
         weight = weight.reshape((n,) + (1,) * (x.ndim - 2))
     elif weight.ndim:
         weight = weight.reshape(())
-    # the negative side from min(x, 0): x * weight would give the weight a NaN gradient
-    # (0 * inf) from an inf on the positive side
-    return _F.where(x > 0, x, _F.clamp(x, max=0.0) * weight)
+    if not x.is_floating_point():
+        raise NotImplementedError(f"prelu: not implemented for {x.dtype}; convert the input "
+                                  f"with .float()")
+    # the negative side from where(x > 0, 0, x): x * weight would give the weight a NaN
+    # gradient (0 * inf) from an inf on the positive side, and clamp would give -0.0 no slope
+    neg = _F.where(x > 0, x.new_zeros(()), x)
+    return _F.where(x > 0, x, neg * weight)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..._tensor import Tensor, apply, as_tensor_arg
+import numpy as np
+
+from ..._dtype import promote_types
+from ..._tensor import Size, Tensor, apply
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
 from ...autograd.graph import present
@@ -20,105 +23,207 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
 
 _IntOr = int | Sequence[int]
 
+# input dtypes PyTorch's CPU kernels lack: ``slow_conv2d`` has no bool kernel, the transposed
+# ``slow_conv_transpose{2,3}d`` no bool, uint8 or int32 one (both raise NotImplementedError)
+_NO_KERNEL = ("bool",)
+_NO_KERNEL_T = ("bool", "uint8", "int32")
+_SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
-def _pair(v, n, name, who):
-    if isinstance(v, bool):
-        raise TypeError(f"{who}: {name} must be an int or a tuple of {n} ints, got {v!r}")
-    if isinstance(v, int):
-        return (v,) * n
-    try:
-        t = tuple(int(a) for a in v)
-    except TypeError:
-        raise TypeError(f"{who}: {name} must be an int or a tuple of {n} ints, got {v!r}") from None
+
+def _dtname(t) -> str:
+    return str(t.dtype).rsplit(".", 1)[-1]
+
+
+def _ints(v, name, who):
+    """PyTorch's binding: an int or a sequence of ints (no bool, no float) -> a tuple."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return (int(v),)
+    if isinstance(v, (tuple, list, Size)) and all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) for a in v):
+        return tuple(int(a) for a in v)
+    raise TypeError(f"{who}: argument '{name}' must be an int or a tuple of ints, got "
+                    f"{type(v).__name__} {v!r}")
+
+
+def _expand(t, n, name, who):
+    """One value per spatial axis (a single value is repeated), as PyTorch's ``expand_param``."""
+    if len(t) == 1:
+        return t * n
     if len(t) != n:
-        raise ValueError(f"{who}: {name} must be an int or a tuple of {n} ints, got {v!r}")
+        raise RuntimeError(f"{who}: expected {name} to be a single integer value or a list of "
+                           f"{n} values to match the convolution dimensions, but got "
+                           f"{name}={list(t)}")
     return t
 
 
-def _positive(t, name, who, minimum=1):
-    if any(v < minimum for v in t):
-        bound = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{who}: {name} must be {bound}, got {t}")
-    return t
-
-
-def _padding(padding, kernel, dilation, stride, n, who):
-    """Normalise ``padding`` to ``(lo, hi)`` per spatial axis."""
-    if isinstance(padding, str):
-        if padding == "valid":
-            return [(0, 0)] * n
-        if padding == "same":
-            if any(s != 1 for s in stride):
-                raise ValueError(f"{who}: padding='same' is not supported for strided "
-                                 f"convolutions (stride={stride}); use an explicit padding")
-            out = []
-            for k, d in zip(kernel, dilation):
-                total = d * (k - 1)
-                out.append((total // 2, total - total // 2))
-            return out
-        raise ValueError(f"{who}: padding must be 'valid', 'same', an int or a tuple of {n} "
-                         f"ints, got {padding!r}")
-    p = _positive(_pair(padding, n, "padding", who), "padding", who, minimum=0)
-    return [(v, v) for v in p]
+def _tensor_args(who, x, w, b):
+    """PyTorch's TypeError for a non-Tensor input, weight or bias (a list is not converted)."""
+    for pos, name, v in ((1, "input", x), (2, "weight", w), (3, "bias", b)):
+        if v is not None and not isinstance(v, Tensor):
+            raise TypeError(f"{who}: argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{type(v).__name__}")
 
 
 def check_conv_input(x: Tensor, w: Tensor, n: int, who: str, in_channels: int,
                      transposed: bool = False) -> None:
-    """Raise a clear error when ``x`` does not fit a convolution with weight ``w``."""
-    spatial = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}[n]
+    """Raise PyTorch's RuntimeError when ``x`` does not fit a convolution with weight ``w``:
+    ``n + 1`` (unbatched) or ``n + 2`` dimensions with ``in_channels`` channels."""
+    spatial = _SPATIAL[n]
     expect = (f"(N, {in_channels}, {', '.join(spatial)}) or ({in_channels}, "
               f"{', '.join(spatial)})")
     if x.ndim not in (n + 1, n + 2):
-        raise ValueError(f"{who} expects input of shape {expect}, got a {x.ndim}-D input of "
-                         f"shape {tuple(x.shape)}")
+        raise RuntimeError(f"{who} expects input of shape {expect}, got a {x.ndim}-D input of "
+                           f"shape {tuple(x.shape)}")
     c = x.shape[1] if x.ndim == n + 2 else x.shape[0]
     if c != in_channels:
-        raise ValueError(f"{who} expects input of shape {expect}, got input of shape "
-                         f"{tuple(x.shape)} with {c} channels")
+        raise RuntimeError(f"{who} expects input of shape {expect}, got input of shape "
+                           f"{tuple(x.shape)} with {c} channels")
 
 
-def _prepare(input, weight, bias, n, who):
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
-    w = weight if isinstance(weight, Tensor) else as_tensor_arg(weight, name="weight")
-    if w.ndim != n + 2:
-        raise ValueError(f"{who}: weight must be {n + 2}-D, got shape {tuple(w.shape)}")
-    b = None
-    if bias is not None:
-        b = bias if isinstance(bias, Tensor) else as_tensor_arg(bias, name="bias")
+def _conv_checks(who, x, w, b, stride, padding, dilation, groups, output_padding, transposed,
+                 n=None, batchify=True):
+    """PyTorch's checks of a (transposed) convolution's arguments, in its order and with its
+    exception types (TypeError for a bad argument type, NotImplementedError for an input dtype
+    with no kernel, RuntimeError for the rest).
+
+    ``n`` is the functional form's spatial rank (``None``: ``torch.convolution``, where the
+    weight's rank decides and the input is never unbatched). Returns ``(x, w, b, stride,
+    pads, dilation, output_padding, unbatched)`` with ``pads`` as ``(lo, hi)`` per axis and ``x``
+    batched.
+    """
+    _tensor_args(who, x, w, b)
+    stride = _ints(stride, "stride", who)
+    dilation = _ints(dilation, "dilation", who)
+    if isinstance(padding, str):
+        if transposed:
+            raise TypeError(f"{who}: argument 'padding' must be tuple of ints, not str")
+    else:
+        padding = _ints(padding, "padding", who)
+    output_padding = _ints(output_padding, "output_padding", who)
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, (bool, np.bool_)):
+        raise TypeError(f"{who}: argument 'groups' must be int, not {type(groups).__name__}")
+    groups = int(groups)
     if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
         x, w, b = _ac_lower(x, w, b)
-    for name, t in (("weight", w), ("bias", b)):
-        if t is not None and t.dtype != x.dtype:
-            raise TypeError(f"{who}: input dtype {x.dtype} and {name} dtype {t.dtype} should be "
-                            f"the same")
-    return x, w, b
-
-
-def _conv_nd(input, weight, bias, stride, padding, dilation, groups, n, who):
-    x, w, b = _prepare(input, weight, bias, n, who)
-    if not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"{who}: groups must be a positive int, got {groups!r}")
-    c_in = w.shape[1] * groups
-    check_conv_input(x, w, n, who, c_in)
+    if n is not None and not transposed and b is not None and b.dtype != x.dtype:
+        raise RuntimeError(f"{who}: Input type ({_dtname(x)}) and bias type ({_dtname(b)}) "
+                           f"should be the same; cast the bias with .to(input.dtype)")
+    unbatched = False
+    if batchify and n is not None:
+        if x.ndim not in (n + 1, n + 2):
+            raise RuntimeError(f"{who}: Expected {n + 1}D (unbatched) or {n + 2}D (batched) "
+                               f"input, but got input of size: {list(x.shape)}")
+        unbatched = x.ndim == n + 1
+    if isinstance(padding, str) and padding not in ("valid", "same"):
+        raise RuntimeError(f"{who}: Invalid padding string: {padding!r}; use 'valid', 'same', "
+                           f"an int or a tuple of ints")
+    if w.ndim < 3:
+        raise RuntimeError(f"{who}: weight should have at least three dimensions, got weight "
+                           f"of shape {tuple(w.shape)}")
+    k = w.ndim - 2
+    stride = _expand(stride, k, "stride", who)
+    dilation = _expand(dilation, k, "dilation", who)
+    output_padding = _expand(output_padding, k, "output_padding", who)
+    if padding == "same" and any(s != 1 for s in stride):
+        raise RuntimeError(f"{who}: padding='same' is not supported for strided convolutions "
+                           f"(stride={stride}); use an explicit padding")
+    if isinstance(padding, str):
+        kernel = tuple(w.shape[2:])
+        pads = [(0, 0)] * k if padding == "valid" else \
+            [(d * (kk - 1) // 2, d * (kk - 1) - d * (kk - 1) // 2)
+             for kk, d in zip(kernel, dilation)]
+    else:
+        pads = [(p, p) for p in _expand(padding, k, "padding", who)]
+    if groups <= 0:
+        raise RuntimeError(f"{who}: non-positive groups is not supported, got groups={groups}")
+    if any(lo < 0 or hi < 0 for lo, hi in pads):
+        raise RuntimeError(f"{who}: negative padding is not supported, got padding={padding}")
+    if any(o < 0 for o in output_padding):
+        raise RuntimeError(f"{who}: negative output_padding is not supported, got "
+                           f"output_padding={output_padding}")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError(f"{who}: non-positive stride is not supported, got stride={stride}")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"{who}: dilation should be greater than zero, got "
+                           f"dilation={dilation}")
+    xb = x.unsqueeze(0) if unbatched else x
+    if xb.ndim != w.ndim:
+        raise RuntimeError(f"{who}: Expected {w.ndim}-dimensional input for {w.ndim}-dimensional "
+                           f"weight {list(w.shape)}, but got {x.ndim}-dimensional input of size "
+                           f"{list(x.shape)} instead")
+    if w.shape[0] < groups:
+        raise RuntimeError(f"{who}: Given groups={groups}, expected weight to be at least "
+                           f"{groups} at dimension 0, but got weight of size {list(w.shape)}")
     if w.shape[0] % groups:
-        raise ValueError(f"{who}: out_channels ({w.shape[0]}) must be divisible by groups "
-                         f"({groups})")
-    if b is not None and tuple(b.shape) != (w.shape[0],):
-        raise ValueError(f"{who}: bias must have shape ({w.shape[0]},), got {tuple(b.shape)}")
+        raise RuntimeError(f"{who}: Given groups={groups}, expected weight to be divisible by "
+                           f"{groups} at dimension 0, but got weight of size {list(w.shape)}")
+    c_in = w.shape[0] if transposed else w.shape[1] * groups
+    if xb.shape[1] != c_in:
+        tr = "transposed=1, " if transposed else f"groups={groups}, "
+        raise RuntimeError(f"{who}: Given {tr}weight of size {list(w.shape)}, expected "
+                           f"input{list(xb.shape)} to have {c_in} channels, but got "
+                           f"{xb.shape[1]} channels instead")
+    c_out = w.shape[1] * groups if transposed else w.shape[0]
+    if b is not None and (b.ndim != 1 or b.shape[0] != c_out):
+        raise RuntimeError(f"{who}: Given {'transposed=1, ' if transposed else ''}weight of size "
+                           f"{list(w.shape)}, expected bias to be 1-dimensional with {c_out} "
+                           f"elements, but got bias of size {list(b.shape)} instead")
+    spatial = tuple(xb.shape[2:])
     kernel = tuple(w.shape[2:])
-    stride = _positive(_pair(stride, n, "stride", who), "stride", who)
-    dilation = _positive(_pair(dilation, n, "dilation", who), "dilation", who)
-    pads = _padding(padding, kernel, dilation, stride, n, who)
-    unbatched = x.ndim == n + 1
-    if unbatched:
-        x = x.unsqueeze(0)
-    spatial = tuple(x.shape[2:])
-    padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
-    eff = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-    if any(e > p for e, p in zip(eff, padded)):
-        raise ValueError(f"{who}: kernel size {kernel} (dilated: {eff}) is larger than the padded "
-                         f"input size {padded} (input {spatial} plus padding); use a smaller "
-                         f"kernel or more padding")
+    if not transposed:
+        padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
+        eff = tuple(d * (kk - 1) + 1 for kk, d in zip(kernel, dilation))
+        if any(e > p for e, p in zip(eff, padded)):
+            raise RuntimeError(f"{who}: Calculated padded input size per channel: {padded}. "
+                               f"Kernel size: {eff} (dilated). Kernel size can't be greater "
+                               f"than actual input size {spatial} plus padding; use a smaller "
+                               f"kernel or more padding")
+    if xb.shape[0] and xb.shape[1] and 0 in spatial:
+        raise RuntimeError(f"{who}: Only zero batch or zero channel inputs are supported, but "
+                           f"got input shape: {list(x.shape)}")
+    if 0 in kernel or (transposed and w.shape[1] == 0):
+        raise RuntimeError(f"{who}: kernel size should be greater than zero and the weight "
+                           f"non-empty, but got weight of size {list(w.shape)}")
+    if transposed:
+        for o, s, d in zip(output_padding, stride, dilation):
+            if o >= s and o >= d:
+                raise RuntimeError(f"{who}: output padding must be smaller than either stride "
+                                   f"or dilation, but got output_padding={output_padding}, "
+                                   f"stride={stride}, dilation={dilation}")
+        out = tuple((s - 1) * st - lo - hi + d * (kk - 1) + o + 1 for s, st, (lo, hi), d, kk, o
+                    in zip(spatial, stride, pads, dilation, kernel, output_padding))
+        if any(v <= 0 for v in out):
+            raise RuntimeError(f"{who}: Given input size per channel: {spatial}. Calculated "
+                               f"output size per channel: {out}. Output size is too small; "
+                               f"reduce padding or enlarge the input")
+    if xb.numel() == 0:  # PyTorch's empty path: no kernel runs, the dtypes promote
+        dt = promote_types(x.dtype, w.dtype)
+        xb, w = xb.to(dt), w.to(dt)
+        return xb, w, None if b is None else b.to(dt), stride, pads, dilation, \
+            output_padding, unbatched
+    bad = _NO_KERNEL_T if transposed else _NO_KERNEL
+    if _dtname(x) in bad:
+        raise NotImplementedError(f"{who}: not implemented for input dtype {x.dtype}; convert "
+                                  f"the input to a floating dtype")
+    if w.dtype != x.dtype:
+        raise RuntimeError(f"{who}: expected scalar type {x.dtype} but found {w.dtype} (input "
+                           f"dtype {x.dtype}, weight dtype {w.dtype}); they must be the same")
+    if b is not None and b.dtype != x.dtype:
+        # the transposed 1-D/2-D kernels and torch.convolution add the bias in the input's
+        # dtype (an integer input cannot take a floating bias); conv_transpose3d needs the same
+        if (k == 3 and transposed) or (x.dtype.is_floating_point is False
+                                       and b.dtype.is_floating_point):
+            raise RuntimeError(f"{who}: expected scalar type {x.dtype} but found bias dtype "
+                               f"{b.dtype}; cast the bias with .to(input.dtype)")
+        b = b.to(x.dtype)
+    return xb, w, b, stride, pads, dilation, output_padding, unbatched
+
+
+def _conv_nd(input, weight, bias, stride, padding, dilation, groups, n, who, batchify=True):
+    x, w, b, stride, pads, dilation, _, unbatched = _conv_checks(
+        who, input, weight, bias, stride, padding, dilation, groups, 0, False,
+        n if batchify else None, batchify)
+    n = w.ndim - 2
     if n == 3:
         y = apply(C.CONV3, (x, w, b), (stride, pads[0] + pads[1] + pads[2], dilation, groups))
         return y.squeeze(0) if unbatched else y
@@ -196,38 +301,16 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: _I
 
 
 def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation,
-                       n, who, output_size=None):
-    x, w, b = _prepare(input, weight, bias, n, who)
-    if not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"{who}: groups must be a positive int, got {groups!r}")
-    check_conv_input(x, w, n, who, w.shape[0], transposed=True)
-    if w.shape[0] % groups:
-        raise ValueError(f"{who}: in_channels ({w.shape[0]}) must be divisible by groups "
-                         f"({groups})")
-    c_out = w.shape[1] * groups
-    if b is not None and tuple(b.shape) != (c_out,):
-        raise ValueError(f"{who}: bias must have shape ({c_out},), got {tuple(b.shape)}")
+                       n, who, output_size=None, batchify=True):
+    x, w, b, stride, pads, dilation, opad, unbatched = _conv_checks(
+        who, input, weight, bias, stride, padding, dilation, groups, output_padding, True,
+        n if batchify else None, batchify)
+    n = w.ndim - 2
+    pad = tuple(lo for lo, _ in pads)
     kernel = tuple(w.shape[2:])
-    stride = _positive(_pair(stride, n, "stride", who), "stride", who)
-    dilation = _positive(_pair(dilation, n, "dilation", who), "dilation", who)
-    if isinstance(padding, str):
-        raise TypeError(f"{who}: padding must be an int or a tuple of ints, got {padding!r}")
-    pad = _positive(_pair(padding, n, "padding", who), "padding", who, minimum=0)
-    opad = _positive(_pair(output_padding, n, "output_padding", who), "output_padding", who,
-                     minimum=0)
-    for o, s, d in zip(opad, stride, dilation):
-        if o >= s and o >= d:
-            raise ValueError(f"{who}: output_padding {opad} must be smaller than either stride "
-                             f"{stride} or dilation {dilation}")
-    unbatched = x.ndim == n + 1
-    if unbatched:
-        x = x.unsqueeze(0)
     spatial = tuple(x.shape[2:])
     out = tuple((s - 1) * st - 2 * p + d * (k - 1) + o + 1
                 for s, st, p, d, k, o in zip(spatial, stride, pad, dilation, kernel, opad))
-    if any(v <= 0 for v in out):
-        raise ValueError(f"{who}: the output size {out} computed from input {spatial} is not "
-                         f"positive; reduce padding or enlarge the input")
     if n == 3:
         geo = (stride, (pad[0], pad[0], pad[1], pad[1], pad[2], pad[2]), dilation, groups, out)
         y = apply(C.CONV3_T, (x, w, b), geo)

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ..._tensor import Tensor, as_tensor_arg, wrap
+from ..._tensor import Tensor, wrap
 from ...random import _gen, bernoulli_scalar, dropout_mask
 from .activation import _in_place
 
@@ -20,14 +20,44 @@ __all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d",
 
 
 def _check_p(p: float) -> None:
+    """``torch.nn.functional``'s check (Python code there): ValueError."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+def _dropout(who, x, p, train, *, feature=False, alpha=False, inplace=False, generator=None,
+             noise_shape=None):
+    """ATen's ``_dropout_impl``, shared by every dropout: PyTorch's checks in its order (TypeError
+    for a non-Tensor, RuntimeError for ``p`` outside ``[0, 1]``, for a feature dropout of fewer
+    than 2 dimensions and for a non-floating input, whose float noise cannot be written back),
+    and its early returns (the input itself when ``p == 0``, not training or empty; zeros of the
+    input's dtype when ``p == 1``)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    if not 0.0 <= p <= 1.0:
+        raise RuntimeError(f"{who}: dropout probability has to be between 0 and 1, but got {p}")
+    if p == 0 or not train or x.numel() == 0:
+        return x
+    if p == 1:
+        zero = x.new_zeros(())
+        return x.mul_(zero) if inplace else x * zero
+    if feature:
+        shape = noise_shape or _feature_noise_shape(x, who)
+    else:
+        shape = tuple(x._data.shape)
+    if not x.is_floating_point():
+        raise RuntimeError(f"{who}: result type Float can't be cast to the desired output type "
+                           f"{x.dtype}; dropout needs a floating-point input (use .float())")
+    if alpha:
+        fn = (lambda t: _alpha_masked(t, p, shape, generator))  # noqa: E731
+    else:
+        fn = (lambda t: _masked(t, p, shape, generator))  # noqa: E731
+    return _in_place(x, fn, who + ("" if who.endswith("_") else "_")) if inplace else fn(x)
+
+
 def _masked(x: Tensor, p: float, mask_shape, generator) -> Tensor:
     dt = x._data.dtype
-    if p == 1.0:
-        return x * 0.0
     mask = dropout_mask(_gen(generator), tuple(mask_shape), p, dt)
     if type(x._data) is not np.ndarray:  # draw on the host, then move next to the input
         from ...device import _to_namespace_of
@@ -46,29 +76,22 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         >>> F.dropout(gradkit.ones(4), 0.5)
     """
     _check_p(p)
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
-    if not training or p == 0.0:
-        return x
-    if inplace:
-        return _in_place(x, lambda t: _masked(t, p, t._data.shape, generator), "dropout_")
-    return _masked(x, p, x._data.shape, generator)
+    return _dropout("dropout", input, p, training, inplace=inplace, generator=generator)
 
 
 def _channel_dropout(x, p, training, name, feat_dims, generator, inplace=False):
     _check_p(p)
-    x = x if isinstance(x, Tensor) else as_tensor_arg(x)
-    if x.ndim not in (feat_dims + 1, feat_dims + 2):
+    if isinstance(x, Tensor) and x.ndim not in (feat_dims + 1, feat_dims + 2):
         raise RuntimeError(
             f"{name}: expected a {feat_dims + 1}-D (unbatched) or {feat_dims + 2}-D (batched) "
             f"input, got shape {tuple(x.shape)}"
         )
-    if not training or p == 0.0:
-        return x
-    lead = x.ndim - feat_dims
-    shape = tuple(x.shape[:lead]) + (1,) * feat_dims
-    if inplace:
-        return _in_place(x, lambda t: _masked(t, p, shape, generator), name + "_")
-    return _masked(x, p, shape, generator)
+    shape = None
+    if isinstance(x, Tensor):
+        lead = x.ndim - feat_dims
+        shape = tuple(x.shape[:lead]) + (1,) * feat_dims
+    return _dropout(name, x, p, training, feature=True, inplace=inplace, generator=generator,
+                    noise_shape=shape)
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
@@ -84,7 +107,9 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     A 3-D input is treated as ``(N, C, L)`` (channel-wise 1-D dropout), as PyTorch does.
     """
     _check_p(p)
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    x = input
+    if not isinstance(x, Tensor):
+        return _dropout("dropout2d", x, p, training)  # PyTorch's TypeError
     if x.ndim not in (3, 4):  # PyTorch warns, then treats dim 1 as the channels (2-D: dropout)
         warnings.warn(
             f"dropout2d: Received a {x.ndim}-D input to dropout2d, which is deprecated and will "
@@ -97,12 +122,9 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
                                f"input, got shape {tuple(x.shape)}")
         if x.ndim == 2:
             return dropout(x, p, training, inplace, generator=generator)
-    if not training or p == 0.0:
-        return x
     shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
-    if inplace:
-        return _in_place(x, lambda t: _masked(t, p, shape, generator), "dropout2d_")
-    return _masked(x, p, shape, generator)
+    return _dropout("dropout2d", x, p, training, feature=True, inplace=inplace,
+                    generator=generator, noise_shape=shape)
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
@@ -115,13 +137,8 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
                   *, generator=None) -> Tensor:
     """Dropout that keeps the mean and variance of SELU activations."""
     _check_p(p)
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
-    if not training or p == 0.0:
-        return x
-    if inplace:
-        return _in_place(x, lambda t: alpha_dropout(t, p, True, generator=generator),
-                         "alpha_dropout_")
-    return _alpha_masked(x, p, tuple(x._data.shape), generator)
+    return _dropout("alpha_dropout", input, p, training, alpha=True, inplace=inplace,
+                    generator=generator)
 
 
 def _feature_noise_shape(x: Tensor, name: str):
@@ -135,8 +152,6 @@ def _feature_noise_shape(x: Tensor, name: str):
 def _alpha_masked(x: Tensor, p: float, shape, generator) -> Tensor:
     """PyTorch's alpha dropout: ``x * noise * a + (noise - 1) * alpha * a + alpha * a * p`` with
     ``noise ~ bernoulli(1 - p)`` of ``shape`` (the same draws and float arithmetic)."""
-    if p == 1.0:
-        return x * 0.0
     dt = x._data.dtype
     n = int(np.prod(shape, dtype=np.int64))
     noise = bernoulli_scalar(_gen(generator), n, 1.0 - p).reshape(shape).astype(dt)
@@ -156,22 +171,11 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     """Alpha dropout of whole channels: each ``(n, c)`` feature map of ``(N, C, ...)`` input is
     set to SELU's negative saturation with probability ``p``, keeping mean and variance."""
     _check_p(p)
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
-    if not training or p == 0.0:
-        return x
-    shape = _feature_noise_shape(x, "feature_alpha_dropout")
-    if inplace:
-        return _in_place(x, lambda t: _alpha_masked(t, p, shape, None), "feature_alpha_dropout_")
-    return _alpha_masked(x, p, shape, None)
+    return _dropout("feature_alpha_dropout", input, p, training, feature=True, alpha=True,
+                    inplace=inplace)
 
 
 def _feature_dropout(input, p, train, inplace=False):
     """``torch.feature_dropout``: channel dropout of any ``(N, C, ...)`` input."""
-    _check_p(p)
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
-    if not train or p == 0.0:
-        return x
-    shape = _feature_noise_shape(x, "feature_dropout")
-    if inplace:
-        return _in_place(x, lambda t: _masked(t, p, shape, None), "feature_dropout_")
-    return _masked(x, p, shape, None)
+    return _dropout("feature_dropout" + ("_" if inplace else ""), input, p, train, feature=True,
+                    inplace=inplace)

@@ -61,6 +61,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         raise RuntimeError(f"embedding: 'weight' must be 2-D (num_embeddings, embedding_dim), "
                            f"got shape {tuple(weight.shape)}")
     n = weight.shape[0]
+    if n == 0 and idx.size:  # PyTorch's index_select on an empty weight: RuntimeError
+        raise RuntimeError(f"embedding: index_select(): self indexing axis dim should be "
+                           f"positive: the weight {tuple(weight.shape)} has no rows to look up "
+                           f"indices in")
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = int(idx.max()) if idx.max() >= n else int(idx.min())
         raise IndexError(

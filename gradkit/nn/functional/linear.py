@@ -70,30 +70,45 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
     """
     _tensors_only("bilinear", (1, "input1", input1), (2, "input2", input2), (3, "weight", weight),
                   (4, "bias", bias))
+    dts = (input1.dtype, input2.dtype, weight.dtype) + ((bias.dtype,) if bias is not None else ())
+    if len(set(dts)) != 1:
+        raise RuntimeError(f"bilinear(): All tensors must have the same dtype, got input1: "
+                           f"{input1.dtype}, input2: {input2.dtype}, weight: {weight.dtype}"
+                           + (f", bias: {bias.dtype}" if bias is not None else ""))
     if input1.ndim != input2.ndim:
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and "
                            f"{input2.ndim} (shapes {tuple(input1.shape)} and "
                            f"{tuple(input2.shape)})")
+    for i in range(input1.ndim - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: got "
+                               f"{input1.shape[i]} and {input2.shape[i]}")
+
+    def size(t, d, what):  # ATen's size(d), with its IndexError for a missing dimension
+        if t.ndim == 0:
+            raise IndexError(f"bilinear(): Dimension specified as {d} but tensor has no "
+                             f"dimensions ({what} is 0-D)")
+        if not -t.ndim <= d < t.ndim:
+            raise IndexError(f"bilinear(): Dimension out of range (expected to be in range of "
+                             f"[{-t.ndim}, {t.ndim - 1}], but got {d}) ({what} of shape "
+                             f"{tuple(t.shape)})")
+        return t.shape[d]
+
+    for k, (t, what) in enumerate(((input1, "input1"), (input2, "input2"))):
+        got, want = size(t, -1, what), size(weight, k + 1, "weight")
+        if got != want:
+            raise RuntimeError(f"bilinear(): {what} size does not match weight size: got {got} "
+                               f"but expected {want} (weight of shape {tuple(weight.shape)})")
+    if bias is not None and size(bias, 0, "bias") != size(weight, 0, "weight"):
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.shape[0]} but expected {weight.shape[0]}")
     if weight.ndim != 3:
         raise RuntimeError(f"bilinear(): weight must be three-dimensional (out, in1, in2), got "
                            f"shape {tuple(weight.shape)}")
-    dts = (input1.dtype, input2.dtype, weight.dtype) + ((bias.dtype,) if bias is not None else ())
-    if len(set(dts)) != 1:
-        raise RuntimeError(f"bilinear(): All tensors must have the same dtype, got input1: "
-                           f"{input1.dtype}, input2: {input2.dtype}, weight: {weight.dtype}")
-    if input1.ndim == 0:
-        raise RuntimeError("bilinear(): the inputs must be at least 1-D (*, features), got 0-d")
-    if input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
-        raise RuntimeError(
-            f"bilinear: expected input1's last dimension to be {weight.shape[1]} and input2's "
-            f"{weight.shape[2]}, got shapes {tuple(input1.shape)} and {tuple(input2.shape)}"
-        )
-    if tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
-        raise RuntimeError(
-            f"bilinear: input1 and input2 must have the same leading dimensions, got "
-            f"{tuple(input1.shape)} and {tuple(input2.shape)}"
-        )
-    out = _F.einsum("...i,oij,...j->...o", input1, weight, input2)
+    # PyTorch's order (_trilinear): input1 with the weight first, then input2 (an inf meets
+    # the same zeros as there)
+    t = _F.einsum("...i,oij->...oj", input1, weight)
+    out = (t * input2.unsqueeze(-2)).sum(-1)
     if bias is not None:
         out = out + bias
     return out

@@ -27,6 +27,42 @@ def _update_running(buf: Tensor, value, momentum: float) -> None:
     buf._vc[0] += 1
 
 
+def _is_half(dt) -> bool:
+    return str(dt).rsplit(".", 1)[-1] in ("float16", "bfloat16")
+
+
+def _param_dtypes(fn, x, params, kernel, mixed_first):
+    """PyTorch's CPU dtype rules of the normalisations: every parameter of the input's dtype,
+    or float32 with a float16/bfloat16 input (RuntimeError otherwise); no kernel for a
+    non-floating input (NotImplementedError). ``mixed_first``: layer/group norm check the mix
+    before the kernel, batch/instance norm after. Returns the parameters in the input's dtype.
+    """
+    def mixed():
+        half = _is_half(x.dtype)
+        for name, t in params.items():
+            if t is not None and t.dtype != x.dtype and not (
+                    half and str(t.dtype).endswith("float32")):
+                raise RuntimeError(f"{fn}(): mixed dtype (CPU): expected {name} of dtype "
+                                   f"{x.dtype} (the input's){' or float32' if half else ''}, "
+                                   f"got {t.dtype}")
+
+    if mixed_first:
+        mixed()
+    if not x.is_floating_point():
+        raise NotImplementedError(f'{fn}(): "{kernel}" not implemented for {x.dtype}; convert '
+                                  f"the input with .float()")
+    mixed()
+    return {k: (t if t is None or t.dtype == x.dtype else t.to(x.dtype))
+            for k, t in params.items()}
+
+
+def _mean_rstd(x, axes, eps):
+    """The mean and ``1 / sqrt(biased var + eps)`` over ``axes`` (kept), differentiable."""
+    mean = _F.mean(x, axes, keepdim=True)
+    var = _F.mean((x - mean) * (x - mean), axes, keepdim=True)
+    return mean, _F.rsqrt(var + eps)
+
+
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -59,17 +95,34 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     """
     _tensors_only("batch_norm", (1, "input", input), (2, "running_mean", running_mean),
                   (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias))
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
+                       True)
+
+
+def _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
+                one_value_check):
+    """``batch_norm``; ``one_value_check``: ``torch.nn.functional``'s ValueError for one value
+    per channel in training (``torch.batch_norm`` has none)."""
     x = input
+    if x.ndim == 0:
+        raise RuntimeError("batch_norm(): expected an input with at least 2 dimensions (N, C, "
+                           "...), got a 0-D input")
     if x.ndim < 2:
         raise IndexError(f"batch_norm(): Dimension out of range: expected an input with at least "
                          f"2 dimensions (N, C, ...), got shape {tuple(x.shape)}")
     c = x.shape[1]
-    _check_channel_params("batch_norm", x, c, running_mean=running_mean,
-                          running_var=running_var, weight=weight, bias=bias)
+    _check_channel_params("batch_norm", x, c, weight=weight, bias=bias,
+                          running_mean=running_mean, running_var=running_var)
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError("batch_norm(): running_mean and running_var must be defined in "
+                           "evaluation mode (training=False)")
+    cast = _param_dtypes("batch_norm", x, dict(weight=weight, bias=bias, running_mean=running_mean,
+                                                running_var=running_var), "batch_norm", False)
+    weight, bias = cast["weight"], cast["bias"]
     axes = (0,) + tuple(range(2, x.ndim))
     if training:
         m = x.numel() // c if c else 0
-        if m <= 1:
+        if m <= 1 and one_value_check:
             raise ValueError(f"batch_norm(): expected more than 1 value per channel when training, "
                              f"got input of shape {tuple(x.shape)}")
         track = running_mean is not None or running_var is not None
@@ -82,9 +135,6 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             if running_var is not None:
                 _update_running(running_var, var * (m / (m - 1)), momentum)
         return y
-    if running_mean is None or running_var is None:
-        raise ValueError("batch_norm(): running_mean and running_var are required when "
-                         "training=False")
     shape = NO.channel_shape(x.ndim, c)
     dt = x._data.dtype
     invstd = (1.0 / (running_var._data + eps) ** 0.5).astype(dt, copy=False).reshape(shape)
@@ -110,10 +160,14 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
         weight, bias: ``normalized_shape``-shaped affine parameters, or None.
         eps: added to the variance.
     """
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    _tensors_only("layer_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias))
+    x = input
     ns = _shape_tuple(normalized_shape)
     k = len(ns)
-    if k == 0 or tuple(x.shape[x.ndim - k:]) != ns or x.ndim < k:
+    if k == 0:
+        raise RuntimeError("layer_norm: Expected normalized_shape to be at least 1-dimensional, "
+                           "i.e., containing at least one element, but got normalized_shape = []")
+    if tuple(x.shape[x.ndim - k:]) != ns or x.ndim < k:
         raise RuntimeError(
             f"layer_norm: expected input with shape (*, {', '.join(map(str, ns))}) "
             f"(normalized_shape={list(ns)}), but got input of size {list(x.shape)}"
@@ -123,6 +177,10 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
             raise RuntimeError(
                 f"layer_norm: expected {name} of shape {list(ns)}, got {list(p.shape)}"
             )
+    _param_dtypes("layer_norm", x, dict(weight=weight, bias=bias), "LayerNormKernelImpl", True)
+    if _is_half(x.dtype):  # as PyTorch's kernel: in float32, rounded once
+        f32 = [None if t is None else t.float() for t in (weight, bias)]
+        return layer_norm(x.float(), ns, f32[0], f32[1], eps).to(x.dtype)
     d = 1
     for s in ns:
         d *= s
@@ -146,35 +204,56 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         eps: added to the variance.
     """
     _tensors_only("group_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias))
+    return _group_norm(input, num_groups, weight, bias, eps, True)
+
+
+def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
+    """``group_norm``; ``one_value_check``: ``torch.nn.functional``'s ValueError for groups
+    of one value (``torch.group_norm`` has none)."""
     x = input
     if x.ndim < 2:
-        raise RuntimeError(
-            f"group_norm: expected an input of shape (N, C, *), got {list(x.shape)}"
-        )
+        raise IndexError(f"group_norm: Dimension out of range: expected an input of shape (N, C, "
+                         f"*), got {list(x.shape)}")
     n, c = x.shape[0], x.shape[1]
     if num_groups <= 0:
-        raise RuntimeError(f"group_norm: num_groups must be positive, got {num_groups}")
-    _check_channel_params("group_norm", x, c, weight=weight, bias=bias)
+        raise RuntimeError(f"group_norm: Expected num groups to be greater than 0, got "
+                           f"{num_groups}")
     if c % num_groups:
         raise RuntimeError(
             f"group_norm: Expected number of channels in input ({c}) to be divisible by "
             f"num_groups ({num_groups}); input shape {list(x.shape)}"
         )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.ndim != 1 or t.numel() != c):
+            raise RuntimeError(f"group_norm: Expected {name} to be a vector of size equal to the "
+                               f"number of channels in input ({c}), but got {name} of shape "
+                               f"{list(t.shape)} and input of shape {list(x.shape)}")
+    cast = _param_dtypes("group_norm", x, dict(weight=weight, bias=bias), "GroupNormKernelImpl",
+                         True)
+    weight, bias = cast["weight"], cast["bias"]
     # PyTorch's check on the (N * C // G, G, *) view: a single sample whose groups hold one
     # value each has no statistics to normalise with.
     prods = n * c // num_groups
     for s in x.shape[2:]:
         prods *= s
-    if prods == 1:
+    if prods == 1 and one_value_check:
         raise ValueError(f"group_norm: expected more than 1 value per channel when training, "
                          f"got input of shape {list(x.shape)} with num_groups={num_groups}")
     d = x.numel() // max(n * num_groups, 1)
+    bshape = (c,) + (1,) * (x.ndim - 2)
+    if weight is not None and d and not bool(_F.isfinite(weight).all()):
+        # an inf or NaN weight: PyTorch's kernel forms x * (rstd * w) + (b - mean * rstd * w)
+        mean, rstd = _mean_rstd(x.reshape(n, num_groups, d), (2,), eps)
+        rep = (n, c) + (1,) * (x.ndim - 2)
+        mean = mean.expand(n, num_groups, c // num_groups).reshape(rep)
+        scale = rstd.expand(n, num_groups, c // num_groups).reshape(rep) * weight.reshape(bshape)
+        shift = -mean * scale if bias is None else bias.reshape(bshape) - mean * scale
+        return present(x * scale + shift, "NativeGroupNormBackward0", (x, weight, bias), x)
     if d == 0:  # an empty input: nothing to normalise
         y = x.clone()
     else:
         y = apply(NO.LAYER_NORM, [x.reshape(n, num_groups, d)], (d, float(eps), False, False))
         y = y.reshape(tuple(x.shape))
-    bshape = (c,) + (1,) * (x.ndim - 2)
     if weight is not None:
         y = y * weight.reshape(bshape)
     if bias is not None:
@@ -185,20 +264,36 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
 def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
              weight: Tensor | None = None, eps: float | None = None) -> Tensor:
     """``x / sqrt(mean(x^2) + eps) * weight`` over the trailing ``normalized_shape``."""
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input)
+    _tensors_only("rms_norm", (1, "input", input), (3, "weight", weight))
+    x = input
     ns = _shape_tuple(normalized_shape)
-    if tuple(x.shape[x.ndim - len(ns):]) != ns:
+    if x.ndim == 0:
+        raise ValueError(f"rms_norm: Input tensor must have at least 1 dimensions, but got 0 "
+                         f"(normalized_shape={list(ns)})")
+    if not ns:
+        raise RuntimeError("rms_norm: Expected normalized_shape to be at least 1-dimensional, "
+                           "i.e., containing at least one element, but got normalized_shape = []")
+    if weight is not None and tuple(weight.shape) != ns:
+        raise RuntimeError(f"rms_norm: Expected weight to be of same shape as normalized_shape, "
+                           f"but got weight of shape {list(weight.shape)} and normalized_shape = "
+                           f"{list(ns)}")
+    if tuple(x.shape[x.ndim - len(ns):]) != ns or x.ndim < len(ns):
         raise RuntimeError(
             f"rms_norm: expected input with shape (*, {', '.join(map(str, ns))}), got "
             f"{list(x.shape)}"
         )
+    if not x.is_floating_point():
+        raise NotImplementedError(f'rms_norm: "rms_norm" not implemented for {x.dtype}; convert '
+                                  f"the input with .float()")
     if eps is None:
-        import numpy as np
-
-        eps = float(np.finfo(x._data.dtype).eps)
+        eps = float(np.finfo(x._data.dtype).eps) if x._data.dtype.kind == "f" else 1e-7
+    if _is_half(x.dtype):  # as PyTorch: in float32, rounded once
+        return rms_norm(x.float(), ns, None if weight is None else weight.float(),
+                        eps).to(x.dtype)
     dims = tuple(range(x.ndim - len(ns), x.ndim))
     y = x * _F.rsqrt(_F.mean(x * x, dims, keepdim=True) + eps)
-    return y * weight if weight is not None else y
+    y = y * weight if weight is not None else y
+    return y if y.dtype == x.dtype else y.to(x.dtype)  # the input's dtype, as PyTorch
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
@@ -222,9 +317,17 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     # integer inputs go to the common dtype; floating ones keep theirs for the norms (PyTorch)
     x1 = x1.to(rt) if x1.dtype.kind != "f" else x1
     x2 = x2.to(rt) if x2.dtype.kind != "f" else x2
-    n1 = _F.clamp(_F.norm(x1, 2, dim, keepdim=True), min=eps)
-    n2 = _F.clamp(_F.norm(x2, 2, dim, keepdim=True), min=eps)
+    n1 = _F.clamp(_norm_opmath(x1, dim), min=eps)
+    n2 = _F.clamp(_norm_opmath(x2, dim), min=eps)
     return _F.sum((x1 / n1) * (x2 / n2), dim)
+
+
+def _norm_opmath(x, dim):
+    """The 2-norm along ``dim`` (kept) as PyTorch's ``linalg_vector_norm``: a half-precision
+    input accumulates in float32 and is rounded once."""
+    if _is_half(x.dtype):
+        return _F.norm(x.float(), 2, dim, keepdim=True).to(x.dtype)
+    return _F.norm(x, 2, dim, keepdim=True)
 
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
@@ -242,9 +345,6 @@ def _check_channel_params(fn, x, c, **params):
         if t.numel() != c:
             raise RuntimeError(f"{fn}(): {name} should contain {c} elements not {t.numel()} (an "
                                f"input of shape {tuple(x.shape)} has {c} channels)")
-        if t.dtype.kind != "f":
-            raise RuntimeError(f"{fn}(): expected scalar type {x.dtype} but found {t.dtype} "
-                               f"({name}); per-channel parameters are floating tensors")
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,
@@ -274,41 +374,71 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         - Input: :math:`(N, C, *)`
         - Output: same as the input
     """
+    return _instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                          momentum, eps, True)
+
+
+def _instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum,
+                   eps, spatial_check):
+    """``instance_norm`` in PyTorch's check order; ``spatial_check``: ``torch.nn.functional``'s
+    ValueError for one spatial element (``torch.instance_norm`` has none)."""
     _tensors_only("instance_norm", (1, "input", input), (2, "running_mean", running_mean),
                   (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias))
     x = input
-    if x.ndim < 3:
-        raise ValueError(f"instance_norm() expects an input of shape (N, C, *) with at least one "
-                         f"spatial dimension, got shape {tuple(x.shape)}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("instance_norm(): Expected running_mean and running_var to be defined "
+                           "when use_input_stats is false")
+    if x.ndim < 2:
+        raise IndexError(f"instance_norm(): Dimension out of range: expected an input of shape "
+                         f"(N, C, *), got shape {tuple(x.shape)}")
     n, c = x.shape[0], x.shape[1]
-    _check_channel_params("instance_norm", x, c, running_mean=running_mean,
-                          running_var=running_var, weight=weight, bias=bias)
-    if not use_input_stats:
-        if running_mean is None or running_var is None:
-            raise ValueError("instance_norm(): running_mean and running_var are required when "
-                             "use_input_stats=False")
-        return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
     d = math.prod(x.shape[2:])
-    if d <= 1:
-        raise ValueError(f"instance_norm(): expected more than 1 spatial element when using the "
-                         f"input statistics, got input of shape {tuple(x.shape)}")
-    y = apply(NO.LAYER_NORM, [x.reshape(n * c, d)], (d, float(eps), False, False))
-    y = y.reshape(tuple(x.shape))
+    if spatial_check and use_input_stats and d <= 1:
+        raise ValueError(f"instance_norm(): Expected more than 1 spatial element when training, "
+                         f"got input of shape {tuple(x.shape)}")
+    if n == 0 and (weight is not None or bias is not None):
+        raise IndexError(f"instance_norm(): select(): index 0 out of range for tensor of size "
+                         f"[0] at dimension 0 (an empty batch, shape {tuple(x.shape)}, with an "
+                         f"affine weight or bias)")
+    _check_channel_params("instance_norm", x, c, weight=weight, bias=bias,
+                          running_mean=running_mean, running_var=running_var)
+    if not use_input_stats:
+        return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+    cast = _param_dtypes("instance_norm", x, dict(weight=weight, bias=bias,
+                                                   running_mean=running_mean,
+                                                   running_var=running_var), "batch_norm", False)
+    weight, bias = cast["weight"], cast["bias"]
+    bshape = (c,) + (1,) * (x.ndim - 2)
+    if weight is not None and d and not bool(_F.isfinite(weight).all()):
+        # an inf or NaN weight: PyTorch's kernel forms x * (rstd * w) + (b - mean * rstd * w)
+        mean, rstd = _mean_rstd(x.reshape(n, c, d), (2,), eps)
+        mean, rstd = mean.reshape((n, c) + (1,) * (x.ndim - 2)), \
+            rstd.reshape((n, c) + (1,) * (x.ndim - 2))
+        scale = rstd * weight.reshape(bshape)
+        shift = -mean * scale if bias is None else bias.reshape(bshape) - mean * scale
+        y = x * scale + shift
+    else:
+        if d:
+            y = apply(NO.LAYER_NORM, [x.reshape(n * c, d)], (d, float(eps), False, False))
+            y = y.reshape(tuple(x.shape))
+        else:
+            y = x.clone()
+        if weight is not None:
+            y = y * weight.reshape(bshape)
+        if bias is not None:
+            y = y + bias.reshape(bshape)
     if running_mean is not None or running_var is not None:
         arr = x._data.reshape(n, c, d)
-        if n == 0:  # an empty batch has no statistics: NaN, as torch's
+        if n == 0 or d == 0:  # no statistics: NaN, as torch's
             mean = var = namespace_of(arr).full((c,), np.nan, dtype=arr.dtype)
         else:
-            mean, var = arr.mean(axis=(0, 2)), arr.var(axis=2, ddof=1).mean(axis=0)
+            mean = arr.mean(axis=(0, 2))
+            var = arr.var(axis=2, ddof=1).mean(axis=0) if d > 1 else \
+                namespace_of(arr).full((c,), np.nan, dtype=arr.dtype)
         if running_mean is not None:
             _update_running(running_mean, mean, momentum)
         if running_var is not None:
             _update_running(running_var, var, momentum)
-    bshape = (c,) + (1,) * (x.ndim - 2)
-    if weight is not None:
-        y = y * weight.reshape(bshape)
-    if bias is not None:
-        y = y + bias.reshape(bshape)
     return y
 
 
@@ -378,7 +508,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
         diff = x[:0]
     if p == 2:
         total = _F.sum(diff * diff, 1)
-        nonzero = wrap(total._data > 0)
+        nonzero = wrap(total._data != 0)  # (a NaN distance stays NaN)
         return _F.where(nonzero, _F.sqrt(_F.where(nonzero, total, 1.0)), 0.0)
     a = _F.abs(diff)
     if p == 0:  # a count: zero gradient, but on the graph as torch's (backward() works)
@@ -396,7 +526,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     if p == 1:
         return a.sum(1)
     # |d|^p with a zero gradient where d = 0 (p < 1 would divide by zero)
-    moved = wrap(a._data > 0)
+    moved = wrap(a._data != 0)  # (a NaN difference stays NaN)
     total = _F.sum(_F.where(moved, _F.where(moved, a, 1.0) ** p, 0.0), 1)
-    nonzero = wrap(total._data > 0)
+    nonzero = wrap(total._data != 0)
     return _F.where(nonzero, _F.where(nonzero, total, 1.0) ** (1.0 / p), 0.0)

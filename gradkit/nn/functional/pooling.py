@@ -34,31 +34,57 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
 _IntOr = int | Sequence[int]
 
 
+def _is_int(a) -> bool:
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+
 def _tuple(v, n, name, who, allow_none=False):
+    """An int or a sequence of ``n`` ints (one is repeated), as PyTorch's binding: TypeError for
+    another type (a float, a bool), RuntimeError for another length."""
     if v is None and allow_none:
         return (None,) * n
-    if isinstance(v, bool):
-        raise TypeError(f"{who}: {name} must be an int or a tuple of {n} ints, got {v!r}")
-    if isinstance(v, int):
-        return (v,) * n
-    try:
-        t = tuple(None if (a is None and allow_none) else int(a) for a in v)
-    except TypeError:
-        raise TypeError(f"{who}: {name} must be an int or a tuple of {n} ints, got {v!r}") from None
+    if _is_int(v):
+        return (int(v),) * n
+    if not isinstance(v, (tuple, list)) or not all(
+            _is_int(a) or (a is None and allow_none) for a in v):
+        raise TypeError(f"{who}: argument '{name}' must be an int or a tuple of {n} ints, got "
+                        f"{type(v).__name__} {v!r}")
+    t = tuple(None if a is None else int(a) for a in v)
     if len(t) == 1 and n > 1:
         t = t * n
     if len(t) != n:
-        raise ValueError(f"{who}: {name} must be an int or a tuple of {n} ints, got {v!r}")
+        raise RuntimeError(f"{who}: {name} must either be a single int, or a tuple of {n} ints, "
+                           f"got {v!r}")
     return t
 
 
-def _as4d(input, n, who):
-    """Check the rank, return ``(x as (N, C, H, W), undo)``."""
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
-    spatial = "L" if n == 1 else "H, W"
+def _input(input, who):
+    """PyTorch's TypeError for a non-Tensor input (a list is not converted)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{who}: argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input
+
+
+def _check_rank(x, n, who, nonempty):
+    """RuntimeError unless ``x`` has ``n + 1`` or ``n + 2`` dimensions and, after the optional
+    batch axis, no empty one (``nonempty="all"``) or no empty spatial one (``"spatial"``)."""
+    spatial = {1: "L", 2: "H, W", 3: "D, H, W"}[n]
     if x.ndim not in (n + 1, n + 2):
-        raise ValueError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
-                         f"a {x.ndim}-D input of shape {tuple(x.shape)}")
+        raise RuntimeError(f"{who}: Expected {n + 1}D or {n + 2}D (batch mode) input of shape "
+                           f"(N, C, {spatial}) or (C, {spatial}), but got a {x.ndim}-D input of "
+                           f"shape {tuple(x.shape)}")
+    first = x.ndim - n if nonempty == "spatial" else x.ndim - n - 1
+    if any(v == 0 for v in x.shape[first:]):
+        raise RuntimeError(f"{who}: Expected input with non-zero size for non-batch dimensions "
+                           f"(optional 0-size batch only), but got input of shape "
+                           f"{tuple(x.shape)}")
+
+
+def _as4d(input, n, who, nonempty="all"):
+    """Check the type and rank, return ``(x as (N, C, H, W), undo)``."""
+    x = _input(input, who)
+    _check_rank(x, n, who, nonempty)
     unbatched = x.ndim == n + 1
     if unbatched:
         x = x.unsqueeze(0)
@@ -73,19 +99,31 @@ def _as4d(input, n, who):
     return x, undo
 
 
+def _window_checks(k, s, p, d, who):
+    """PyTorch's checks of a window (RuntimeError): positive kernel, stride and dilation, a
+    padding of at most half the dilated kernel."""
+    if any(v <= 0 for v in k):
+        raise RuntimeError(f"{who}: kernel_size must be greater than zero, but got "
+                           f"kernel_size={k}")
+    if any(v <= 0 for v in s):
+        raise RuntimeError(f"{who}: stride should be greater than zero, but got stride={s}")
+    if any(v <= 0 for v in d):
+        raise RuntimeError(f"{who}: dilation should be greater than zero, but got dilation={d}")
+    if any(v < 0 for v in p):
+        raise RuntimeError(f"{who}: pad must be non-negative, but got padding={p}")
+    for kk, pp, dd in zip(k, p, d):
+        if pp > (dd * (kk - 1) + 1) // 2:
+            raise RuntimeError(f"{who}: pad should be at most half of effective kernel size, "
+                               f"but got padding={p}, kernel_size={k} and dilation={d}")
+
+
 def _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, n, who):
     k = _tuple(kernel_size, n, "kernel_size", who)
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
         _tuple(stride, n, "stride", who)
     p = _tuple(padding, n, "padding", who)
     d = _tuple(dilation, n, "dilation", who)
-    if any(v <= 0 for v in k + s + d):
-        raise ValueError(f"{who}: kernel_size, stride and dilation must be positive, got "
-                         f"kernel_size={k}, stride={s}, dilation={d}")
-    for kk, pp, dd in zip(k, p, d):
-        if pp < 0 or pp > (dd * (kk - 1) + 1) // 2:
-            raise ValueError(f"{who}: padding should be non-negative and at most half of the "
-                             f"(dilated) kernel size, got padding={p} for kernel_size={k}")
+    _window_checks(k, s, p, d, who)
     if n == 1:
         k, s, p, d = (1,) + k, (1,) + s, (0,) + p, (1,) + d
     in_hw = tuple(x.shape[2:])
@@ -93,18 +131,18 @@ def _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, n, who):
                 for i, kk, ss, pp, dd in zip(in_hw, k, s, p, d))
     if any(o <= 0 for o in out):
         shown = in_hw[1:] if n == 1 else in_hw
-        raise ValueError(f"{who}: the kernel ({k[-n:]}, dilation {d[-n:]}, padding {p[-n:]}) is "
-                         f"larger than the padded input of spatial size {shown}: output size "
-                         f"would be {out[-n:]}")
+        raise RuntimeError(f"{who}: Given input size {shown}, the kernel {k[-n:]} (dilation "
+                           f"{d[-n:]}, padding {p[-n:]}) gives output size {out[-n:]}: Output "
+                           f"size is too small")
     return k, s, p, d, out
 
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, n, who):
     x, undo = _as4d(input, n, who)
+    k, s, p, d, out = _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, n, who)
     if n == 1 and not return_indices:
         _not_for_dtype(x, "max_pool1d_impl", "biu")
     _not_for_dtype(x, "max_pool3d" if who.startswith("max_pool3d") else "max_pool2d")
-    k, s, p, d, out = _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, n, who)
     box = [] if return_indices else None
     y = apply1(P.MAX_POOL, x, (k, s, p, d, out, box))
     if return_indices:
@@ -163,7 +201,13 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     x, undo = _as4d(input, n, who)
     k, s, p, _d, out = _window_args(x, kernel_size, stride, padding, 1, ceil_mode, n, who)
     if divisor_override is not None and divisor_override == 0:
-        raise ValueError(f"{who}: divisor_override must be non-zero")
+        raise RuntimeError(f"{who}: divisor must be not zero, got divisor_override=0")
+    if x.dtype.kind in "biu" and x.dtype.type is not np.int64:  # int64 is the one integer kernel
+        _not_for_dtype(x, "avg_pool3d_out_frame" if who.startswith("avg_pool3d") else "avg_pool2d",
+                       "biu")
+    if who.startswith("avg_pool3d") and x.dtype.type is np.float16:
+        raise NotImplementedError(f"{who}: \"avg_pool3d_out_frame\" not implemented for 'Half'; "
+                                  f"convert the input with .float() first")
     in_hw = tuple(x.shape[2:])
     div = P.avg_divisor(in_hw, k, s, p, out, count_include_pad, divisor_override)
     y = apply1(P.AVG_POOL, x, (k, s, p, out, 1.0 / div, in_hw))
@@ -210,21 +254,46 @@ def avg_pool1d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
 
 
 def _adaptive_out(x, output_size, n, who):
+    if n == 1 and isinstance(output_size, (tuple, list)) and len(output_size) != 1:
+        raise RuntimeError(f"{who}: argument 'output_size' should contain one int (got "
+                           f"{len(output_size)})")
     o = _tuple(output_size, n, "output_size", who, allow_none=True)
     if n == 1:
         o = (1,) + o
     in_hw = tuple(x.shape[2:])
     o = tuple(i if v is None else v for v, i in zip(o, in_hw))
-    if any(v <= 0 for v in o):
-        raise ValueError(f"{who}: output_size must be positive, got {output_size!r}")
-    if any(i == 0 for i in in_hw):
-        raise ValueError(f"{who}: input spatial size {in_hw[-n:]} must be non-zero")
+    if any(v < 0 for v in o):
+        raise RuntimeError(f"{who}: elements of output_size must be greater than or equal to 0 "
+                           f"but received {output_size!r}")
     return in_hw, o
 
 
+def _adaptive_avg_dtype(x, out, who):
+    """PyTorch's adaptive average has no integer or bool kernel; a (1, 1) output goes through
+    ``mean``, whose error is a RuntimeError."""
+    if not x.dtype.is_floating_point:
+        if tuple(out) == (1, 1):
+            raise RuntimeError(f"{who}: mean(): could not infer output dtype. Input dtype must "
+                               f"be either a floating point or complex dtype. Got: {x.dtype}")
+        _not_for_dtype(x, "adaptive_avg_pool2d", "biu")
+
+
+def _empty_pool(x, out, undo, return_indices=None):
+    """The result of an adaptive pool with an empty input or output: zeros of its shape,
+    connected to ``x`` for autograd."""
+    shape = tuple(x.shape[:2]) + tuple(out)
+    y = undo(x.new_zeros(shape) + x.sum() * 0)
+    if return_indices is None:
+        return y
+    return (y, undo(x.new_zeros(shape, dtype=np.int64))) if return_indices else y
+
+
 def _adaptive_avg(input, output_size, n, who):
-    x, undo = _as4d(input, n, who)
+    x, undo = _as4d(input, n, who, "spatial")
     in_hw, out = _adaptive_out(x, output_size, n, who)
+    _adaptive_avg_dtype(x, out, who)
+    if x.numel() == 0 or 0 in out:
+        return _empty_pool(x, out, undo)
     if in_hw[0] % out[0] == 0 and in_hw[1] % out[1] == 0:
         k = (in_hw[0] // out[0], in_hw[1] // out[1])
         div = np.full(out, float(k[0] * k[1]))
@@ -286,14 +355,11 @@ def _not_for_dtype(x, kernel, kinds="b"):
 
 
 def _adaptive_max(input, output_size, return_indices, n, who):
-    x, undo = _as4d(input, n, who)
-    _not_for_dtype(x, "adaptive_max_pool2d", "biu")
+    x, undo = _as4d(input, n, who, "spatial")
     _in_hw, out = _adaptive_out(x, output_size, n, who)
-    if x.numel() == 0:  # an empty batch: an empty result of the output size
-        shape = tuple(x.shape[:2]) + tuple(out)
-        y = x.new_zeros(shape) + x.sum() * 0
-        return (undo(y), undo(x.new_zeros(shape, dtype=np.int64))) if return_indices \
-            else undo(y)
+    _not_for_dtype(x, "adaptive_max_pool2d", "biu")
+    if x.numel() == 0 or 0 in out:  # an empty batch: an empty result of the output size
+        return _empty_pool(x, out, undo, return_indices)
     box = [] if return_indices else None
     y = apply1(P.ADAPTIVE_MAX_POOL, x, (out, box))
     if return_indices:
@@ -462,11 +528,9 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: _IntOr,
 
 
 # ----------------------------------------------------------------------------- 3-D pooling
-def _as5d(input, who):
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
-    if x.ndim not in (4, 5):
-        raise ValueError(f"{who} expects input of shape (N, C, D, H, W) or (C, D, H, W), got a "
-                         f"{x.ndim}-D input of shape {tuple(x.shape)}")
+def _as5d(input, who, nonempty="all"):
+    x = _input(input, who)
+    _check_rank(x, 3, who, nonempty)
     unbatched = x.ndim == 4
     return (x.unsqueeze(0) if unbatched else x), unbatched
 
@@ -480,16 +544,11 @@ def _depth_taps(n_in, starts, width, step=1):
 
 def _depth_out(dep, k, s, p, d, ceil_mode, who):
     """Output depth of a window sweep (checked like the other two axes)."""
-    if k[0] <= 0 or s[0] <= 0 or d[0] <= 0:
-        raise ValueError(f"{who}: kernel_size, stride and dilation must be positive, got "
-                         f"kernel_size={k}, stride={s}, dilation={d}")
-    if p[0] < 0 or p[0] > (d[0] * (k[0] - 1) + 1) // 2:
-        raise ValueError(f"{who}: padding should be non-negative and at most half of the "
-                         f"(dilated) kernel size, got padding={p} for kernel_size={k}")
     out = P.pool_out_size(dep, k[0], s[0], p[0], d[0], ceil_mode)
     if out <= 0:
-        raise ValueError(f"{who}: the kernel {k} (dilation {d}, padding {p}) is larger than the "
-                         f"padded input depth {dep}: output depth would be {out}")
+        raise RuntimeError(f"{who}: the kernel {k} (dilation {d}, padding {p}) is larger than "
+                           f"the padded input depth {dep}: output depth would be {out}: Output "
+                           f"size is too small")
     return out
 
 
@@ -549,7 +608,9 @@ def _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return
         _tuple(stride, 3, "stride", who)
     p = _tuple(padding, 3, "padding", who)
     d = _tuple(dilation, 3, "dilation", who)
+    _window_checks(k, s, p, d, who)
     n, c, dep = x.shape[:3]
+    _depth_out(dep, k, s, p, d, ceil_mode, who)
     got = _max_pool(_slices_2d(x), k[1:], s[1:], p[1:], d[1:], ceil_mode, return_indices, 2, who)
     y2, hw_idx = got if return_indices else (got, None)
     out_d = _depth_out(dep, k, s, p, d, ceil_mode, who)
@@ -589,9 +650,11 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
         _tuple(stride, 3, "stride", who)
     p = _tuple(padding, 3, "padding", who)
+    _window_checks(k, s, p, (1, 1, 1), who)
     if divisor_override is not None and divisor_override == 0:
-        raise ValueError(f"{who}: divisor_override must be non-zero")
+        raise RuntimeError(f"{who}: divisor must be not zero, got divisor_override=0")
     n, c, dep = x.shape[:3]
+    _depth_out(dep, k, s, p, (1, 1, 1), ceil_mode, who)
     y2 = _avg_pool(_slices_2d(x), k[1:], s[1:], p[1:], ceil_mode, count_include_pad,
                    None if divisor_override is None else 1, 2, who)
     out_d = _depth_out(dep, k, s, p, (1, 1, 1), ceil_mode, who)
@@ -611,13 +674,12 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
 
 
 def _adaptive3d(input, output_size, who):
-    x, unbatched = _as5d(input, who)
+    x, unbatched = _as5d(input, who, "spatial")
     o = _tuple(output_size, 3, "output_size", who, allow_none=True)
     o = tuple(i if v is None else v for v, i in zip(o, x.shape[2:]))
     if any(v <= 0 for v in o):
-        raise ValueError(f"{who}: output_size must be positive, got {output_size!r}")
-    if any(i == 0 for i in x.shape[2:]):
-        raise ValueError(f"{who}: input spatial size {tuple(x.shape[2:])} must be non-zero")
+        raise RuntimeError(f"{who}: elements of output_size must be greater than 0, got "
+                           f"{output_size!r}")
     wins = P.adaptive_windows(x.shape[2], o[0])
     width = max(e - b for b, e in wins)
     starts = np.array([b for b, _e in wins])

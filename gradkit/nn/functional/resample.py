@@ -314,9 +314,21 @@ def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
 
 # ----------------------------------------------------------------------------- pixel shuffle
 def _factor(v, name, who):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
-        raise ValueError(f"{who}: {name} must be a positive int, got {v!r}")
+    """PyTorch's checks of a shuffle's factor: an int (TypeError), positive (RuntimeError)."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{who}: argument '{name}' (position 2) must be int, not "
+                        f"{type(v).__name__}")
+    if v <= 0:
+        raise RuntimeError(f"{who}: {name} must be positive, but got {v}")
     return int(v)
+
+
+def _strict_tensor(input, who, name="input"):
+    """PyTorch's TypeError for a non-Tensor argument (a list is not converted)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{who}: argument '{name}' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
@@ -336,14 +348,14 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 
 
 def _pixel_shuffle(input, upscale_factor, who):
-    x = _tensor(input)
+    x = _strict_tensor(input, who)
     r = _factor(upscale_factor, "upscale_factor", who)
     if x.ndim < 3:
-        raise ValueError(f"{who} expects an input of shape (*, C * {r}^2, H, W) (at least 3-D), "
+        raise RuntimeError(f"{who} expects an input of shape (*, C * {r}^2, H, W) (at least 3-D), "
                          f"got shape {tuple(x.shape)}")
     *b, c, h, w = x.shape
     if c % (r * r):
-        raise ValueError(f"{who} expects an input of shape (*, C * {r}^2, H, W): the channel "
+        raise RuntimeError(f"{who} expects an input of shape (*, C * {r}^2, H, W): the channel "
                          f"size {c} of input shape {tuple(x.shape)} is not divisible by "
                          f"upscale_factor^2 = {r * r}")
     k = len(b)
@@ -364,16 +376,18 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
 
 
 def _pixel_unshuffle(input, downscale_factor, who):
-    x = _tensor(input)
+    x = _strict_tensor(input, who)
     r = _factor(downscale_factor, "downscale_factor", who)
     if x.ndim < 3:
-        raise ValueError(f"{who} expects an input of shape (*, C, H * {r}, W * {r}) (at least "
+        raise RuntimeError(f"{who} expects an input of shape (*, C, H * {r}, W * {r}) (at least "
                          f"3-D), got shape {tuple(x.shape)}")
     *b, c, h, w = x.shape
     if h % r or w % r:
-        raise ValueError(f"{who} expects an input of shape (*, C, H * {r}, W * {r}): the "
+        raise RuntimeError(f"{who} expects an input of shape (*, C, H * {r}, W * {r}): the "
                          f"height and width of input shape {tuple(x.shape)} must be divisible "
                          f"by downscale_factor {r}")
+    if x.numel() == 0:  # PyTorch returns an empty input as it is
+        return x
     k = len(b)
     y = x.reshape(tuple(b) + (c, h // r, r, w // r, r))
     y = y.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
@@ -397,14 +411,17 @@ def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:
 
 
 def _channel_shuffle(input, groups, who):
-    x = _tensor(input)
-    g = _factor(groups, "groups", who)
+    x = _strict_tensor(input, who)
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"{who}: argument 'groups' (position 2) must be int, not "
+                        f"{type(groups).__name__}")
     if x.ndim < 3:
-        raise ValueError(f"{who} expects an input of shape (N, C, *) with at least 3 "
-                         f"dimensions, got shape {tuple(x.shape)}")
+        raise RuntimeError(f"{who} expects an input of shape (N, C, *) with at least 3 "
+                           f"dimensions, got shape {tuple(x.shape)}")
+    g = _factor(groups, "groups", who)
     n, c, *rest = x.shape
     if c % g:
-        raise ValueError(f"{who} expects the number of channels to be divisible by groups "
+        raise RuntimeError(f"{who} expects the number of channels to be divisible by groups "
                          f"({g}), got input of shape {tuple(x.shape)} with {c} channels")
     y = x.reshape((n, g, c // g) + tuple(rest)).transpose(1, 2)
     return y.reshape(tuple(x.shape))
@@ -614,6 +631,41 @@ def _source_coord(coord, size, padding_mode, align_corners):
     return c
 
 
+def _grid_checks(x, g, who):
+    """ATen's checks of ``grid_sampler``, in its order: the batch sizes, the grid's last size,
+    non-empty spatial input axes, 4-D input and grid (RuntimeError; IndexError for a 0-D one),
+    a floating input (NotImplementedError), a grid of the input's dtype (RuntimeError)."""
+    _strict_tensor(x, who)
+    _strict_tensor(g, who, "grid")
+    if x.ndim == 0 or g.ndim == 0:
+        raise IndexError(f"{who}: Dimension specified as 0 but tensor has no dimensions (input "
+                         f"of shape {tuple(x.shape)}, grid of shape {tuple(g.shape)})")
+    if x.shape[0] != g.shape[0]:
+        raise RuntimeError(f"{who}: expected grid and input to have same batch size, but got "
+                           f"input with sizes {list(x.shape)} and grid with sizes "
+                           f"{list(g.shape)}")
+    if g.shape[-1] != x.ndim - 2:
+        raise RuntimeError(f"{who}: expected grid to have size {x.ndim - 2} in last dimension, "
+                           f"but got grid with sizes {list(g.shape)}")
+    for i in range(2, x.ndim):
+        if x.shape[i] == 0:
+            raise RuntimeError(f"{who}: expected input to have non-empty spatial dimensions, "
+                               f"but input has sizes {list(x.shape)} with dimension {i} being "
+                               f"empty")
+    if x.ndim not in (4, 5) or g.ndim != x.ndim:
+        raise RuntimeError(f"{who}: expected 4D or 5D input and grid with same number of "
+                           f"dimensions, but got input with sizes {list(x.shape)} and grid with "
+                           f"sizes {list(g.shape)}")
+    if not x.is_floating_point():
+        raise NotImplementedError(f'{who}: "grid_sampler_2d_cpu_kernel_impl" not implemented '
+                                  f"for {x.dtype}; convert the input with .float()")
+    if g.dtype != x.dtype:
+        raise RuntimeError(f"{who}: expected scalar type {x.dtype} but found {g.dtype} (the "
+                           f"grid must have the input's dtype)")
+    if x.ndim == 5:
+        raise NotImplementedError(f"{who}: 5-D (volumetric) inputs are not supported by gradkit")
+
+
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                 padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
     """Sample ``input`` at the ``(x, y)`` locations of ``grid`` (spatial transformer networks).
@@ -636,25 +688,16 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         ``mode='bicubic'`` and 5-D (volumetric) inputs are not implemented.
     """
     who = "grid_sample()"
-    x = _tensor(input)
-    g = _tensor(grid, "grid")
+    x, g = input, grid
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(f"{who}: expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
                          f"got: {mode!r}")
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"{who}: expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: {padding_mode!r}")
+    _grid_checks(x, g, who)
     if mode == "bicubic":
         raise NotImplementedError(f"{who}: mode 'bicubic' is not implemented in gradkit")
-    if x.ndim != 4:
-        raise ValueError(f"{who} expects a 4-D input (N, C, H, W) (5-D inputs are not "
-                         f"supported), got input of shape {tuple(x.shape)}")
-    if g.ndim != 4 or g.shape[-1] != 2 or g.shape[0] != x.shape[0]:
-        raise ValueError(f"{who} expects grid of shape ({x.shape[0]}, H_out, W_out, 2) for "
-                         f"input of shape {tuple(x.shape)}, got grid of shape {tuple(g.shape)}")
-    if g._data.dtype != x._data.dtype:
-        raise TypeError(f"{who}: expected input and grid of the same dtype, got {x.dtype} and "
-                        f"{g.dtype}")
     n, c, h, w = x.shape
     ho, wo = g.shape[1], g.shape[2]
     ac = bool(align_corners)
@@ -679,7 +722,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         xi = np.rint(to_host(ix._data)).astype(np.int64)
         yi = np.rint(to_host(iy._data)).astype(np.int64)
         v, ok = pick(yi, xi)
-        out = v * const(ok.astype(dt)) if not ok.all() else v
+        # an out-of-bounds (or NaN) position contributes nothing, as PyTorch's kernel
+        out = _F.where(const(ok), v, const(np.zeros((), dt))) if not ok.all() else v
     else:
         x0 = np.floor(to_host(ix._data)).astype(np.int64)
         y0 = np.floor(to_host(iy._data)).astype(np.int64)
@@ -690,10 +734,10 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         for dy, wy in ((0, wy0), (1, wy1)):
             for dx, wx in ((0, wx0), (1, wx1)):
                 v, ok = pick(y0 + dy, x0 + dx)
-                wt = wy * wx
-                if not ok.all():
-                    wt = wt * const(ok.astype(dt))
-                term = v * wt
+                if not ok.all():  # PyTorch's kernel: an out-of-bounds corner reads 0 (times
+                    # its weight: an inf coordinate's NaN weight gives NaN) and gets no gradient
+                    v = _F.where(const(ok), v, const(np.zeros((), dt)))
+                term = v * (wy * wx)
                 out = term if out is None else out + term
     return out.reshape(n, ho, wo, c).permute(0, 3, 1, 2)
 

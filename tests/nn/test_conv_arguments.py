@@ -1,0 +1,143 @@
+"""Convolutions' argument checks against PyTorch: the same exception type for the same bad
+input (the fuzzer's findings of issue 13), and conv_tbc's values where padding meets inf."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+
+def _both(fn, *args, **kw):
+    """Run ``fn`` on gradkit and torch copies of the arguments; the two outcomes."""
+    out = []
+    for lib in (gk, torch):
+        conv = [lib.tensor(a) if isinstance(a, np.ndarray) else a for a in args]
+        try:
+            r = getattr(lib, fn)(*conv, **kw)
+            out.append(np.asarray(r.detach().numpy() if lib is torch else r.numpy()))
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            out.append(type(e))
+    return out
+
+
+R = np.random.default_rng(0)
+X2, W2, B2 = R.standard_normal((2, 3, 5, 5)), R.standard_normal((4, 3, 3, 3)), R.standard_normal(4)
+XT, WT = R.standard_normal((2, 3, 5, 5)), R.standard_normal((3, 2, 3, 3))
+
+CASES = [
+    ("conv2d", (X2, W2, B2), dict(stride=0)),
+    ("conv2d", (X2, W2, B2), dict(padding=-1)),
+    ("conv2d", (X2, W2, B2), dict(dilation=-2)),
+    ("conv2d", (X2, W2, B2), dict(groups=0)),
+    ("conv2d", (X2, W2, B2), dict(groups=3)),
+    ("conv2d", (X2, W2, B2), dict(groups=2)),
+    ("conv2d", (X2, W2, B2), dict(stride=(1, 1, 1))),
+    ("conv2d", (X2, W2, B2), dict(padding="full")),
+    ("conv2d", (X2, W2, B2), dict(padding="same", stride=2)),
+    ("conv2d", (X2, W2, B2), dict(stride=1.5)),
+    ("conv2d", (X2, W2, B2), dict(groups=True)),
+    ("conv2d", (np.float64(0.5), W2, B2), {}),
+    ("conv2d", (X2, np.float64(0.5), B2), {}),
+    ("conv2d", (X2, W2, np.float64(0.5)), {}),
+    ("conv2d", (X2, W2, B2[:3]), {}),
+    ("conv2d", (X2, W2, B2.astype(np.float32)), {}),
+    ("conv2d", (X2, W2.astype(np.float32), B2), {}),
+    ("conv2d", (X2, W2.astype(np.float32)), {}),
+    ("conv2d", (X2 > 0, W2 > 0), {}),
+    ("conv2d", (X2.astype(np.int64), W2), {}),
+    ("conv2d", (X2[:, :, :2], W2), {}),
+    ("conv2d", (X2[:, :, :0], W2), dict(padding=2)),
+    ("conv2d", (X2, W2[:, :, :0]), {}),
+    ("conv1d", (X2[0], W2[:, :, 0]), dict(padding=(1, 1))),
+    ("conv3d", (X2[:, :, None], W2[:, :, None]), dict(stride=-1)),
+    ("conv_transpose2d", (XT, WT), dict(output_padding=2)),
+    ("conv_transpose2d", (XT, WT), dict(output_padding=-1)),
+    ("conv_transpose2d", (XT, WT), dict(padding=5)),
+    ("conv_transpose2d", (XT, WT), dict(padding="same")),
+    ("conv_transpose2d", (XT, WT[:, :, :0]), {}),
+    ("conv_transpose2d", (XT[:, :, :0], WT), {}),
+    ("conv_transpose2d", (XT.astype(np.int32), WT.astype(np.int32)), {}),
+    ("conv_transpose2d", (XT, WT.astype(np.float32)), {}),
+    ("conv_transpose3d", (XT[:, :, None], WT[:, :, None], B2[:2].astype(np.float32)), {}),
+    ("conv_transpose1d", (XT[:, :, 0], WT[:, :, 0], B2[:2].astype(np.float32)), {}),
+    ("conv_transpose1d", (XT[:, :, 0], WT[:, :, 0]), dict(groups=4)),
+    ("conv_transpose1d", (XT[:, :2, 0], WT[:, :, 0]), {}),
+]
+
+
+@pytest.mark.parametrize("fn,args,kw", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_conv_errors_as_torch(fn, args, kw):
+    ours, theirs = _both(fn, *args, **kw)
+    if isinstance(theirs, type):
+        assert ours is theirs, (ours, theirs)
+    else:
+        assert not isinstance(ours, type), ours
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+CONVOLUTION = [
+    (X2, W2, B2, [1, 1], [0, 0], [1, 1], False, [0, 0], 1),
+    (X2, W2, B2.astype(np.float32), [1], [1], [1], False, [0], 1),  # bias cast, one value
+    (X2[0], W2, None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1),  # never unbatched
+    (X2, W2, None, 1, [0, 0], [1, 1], False, [0, 0], 1),  # stride must be a list
+    (X2, W2, None, [1, 1], [0, 0], [1, 1], False, [0, 0], -1),
+    (X2, W2[0, 0], None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1),
+    (XT, WT, None, [2, 2], [1, 1], [1, 1], True, [1, 1], 1),
+    (XT, WT, None, [1, 1], [0, 0], [1, 1], True, [0, 0], 2),
+    (XT[:, :, 0], WT[:, :, 0], None, [2], [1], [1], True, [1], 4),
+]
+
+
+@pytest.mark.parametrize("args", CONVOLUTION, ids=range(len(CONVOLUTION)))
+def test_convolution_as_torch(args):
+    ours, theirs = _both("convolution", *args)
+    if isinstance(theirs, type):
+        assert ours is theirs, (ours, theirs)
+    else:
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("pad", [-2, -1, 0, 1, 3])
+def test_conv_tbc_values_and_grads(pad):
+    x, w, b = R.standard_normal((7, 2, 3)), R.standard_normal((3, 3, 4)), R.standard_normal(4)
+    w[1, 0, 0] = np.inf  # padded steps are never multiplied: no NaN from 0 * inf
+    gx, gw, gb = (gk.tensor(a, requires_grad=True) for a in (x, w, b))
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ours, theirs = gk.conv_tbc(gx, gw, gb, pad), torch.conv_tbc(tx, tw, tb, pad)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    w[1, 0, 0] = 0.5
+    gw, tw = gk.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
+    proj = R.standard_normal(tuple(theirs.shape))
+    (gk.conv_tbc(gx, gw, gb, pad) * gk.tensor(proj)).sum().backward()
+    (torch.conv_tbc(tx, tw, tb, pad) * torch.tensor(proj)).sum().backward()
+    for a, t in ((gx, tx), (gw, tw), (gb, tb)):
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("args", [
+    (np.ones((7, 2, 3)), np.ones((3, 3, 4)), np.ones(3), 0),  # bias size
+    (np.ones((7, 2, 3)), np.ones((3, 3, 4)), np.float64(1.0), 0),  # bias rank
+    (np.ones((7, 2, 3)), np.ones((3, 2, 4)), np.ones(4), 0),  # channels
+    (np.ones((1, 2, 3)), np.ones((3, 3, 4)), np.ones(4), 0),  # negative length
+    (np.ones((7, 2, 3), np.int64), np.ones((3, 3, 4)), np.ones(4), 0),  # dtypes
+    (np.ones((7, 2)), np.ones((3, 3, 4)), np.ones(4), 0),
+])
+def test_conv_tbc_errors_as_torch(args):
+    ours, theirs = _both("conv_tbc", *args)
+    assert isinstance(theirs, type) and ours is theirs, (ours, theirs)
+
+
+def test_conv_tbc_non_viewable_input_rejected_as_torch():
+    # PyTorch views (T, B, C) steps as (T * B, C): a time-strided input cannot be viewed
+    x = np.ones((14, 2, 3))
+    ours = pytest.raises(RuntimeError, gk.conv_tbc, gk.tensor(x)[::2],
+                         gk.ones(3, 3, 4, dtype=gk.float64), gk.ones(4, dtype=gk.float64), 1)
+    with pytest.raises(RuntimeError):
+        torch.conv_tbc(torch.tensor(x)[::2], torch.ones(3, 3, 4, dtype=torch.float64),
+                       torch.ones(4, dtype=torch.float64), 1)
+    assert "contiguous" in str(ours.value)
+    y = gk.conv_tbc(gk.tensor(x)[::2].contiguous(), gk.ones(3, 3, 4, dtype=gk.float64),
+                    gk.ones(4, dtype=gk.float64), 1)
+    assert tuple(y.shape) == (7, 2, 4)
