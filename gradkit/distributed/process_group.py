@@ -56,6 +56,7 @@ class Backend(str):
 class _World:
     comm = None  # an mpi4py communicator, or None for the world of size 1
     monitor = None  # a duplicate of comm for the "entered collective n" messages
+    p2p = None  # a duplicate of comm for the point-to-point messages of 16-bit all-reduces
     rank = 0
     size = 1
     initialized = False
@@ -256,6 +257,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     _W.sends = []
     if size > 1:
         _W.monitor = comm.Dup()
+        _W.p2p = comm.Dup()
         _install_abort_hook()
 
 
@@ -299,6 +301,7 @@ def destroy_process_group(group=None) -> None:
         _prune_sends()
     _W.comm = None
     _W.monitor = None
+    _W.p2p = None
     _W.rank, _W.size = 0, 1
     _W.initialized = False
     _W.backend = None
