@@ -16,8 +16,8 @@ import gradkit.distributed as dist
 SCRIPTS = Path(__file__).parent / "scripts"
 
 
-def _run(args, n=2, timeout=120):
-    env = dict(os.environ)
+def _run(args, n=2, timeout=120, env=None):
+    env = dict(os.environ, **(env or {}))
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2]) + os.pathsep + \
         env.get("PYTHONPATH", "")
     env.pop("GRADKIT_FAKE_CUDA", None)
@@ -36,6 +36,19 @@ def test_two_ranks_match_one_process(opt, accum):
     res = _run([str(SCRIPTS / "equivalence.py"), opt, str(accum)])
     assert res.returncode == 0, res.stdout + res.stderr
     assert res.stdout.count("equivalence ok") == 2
+
+
+@pytest.mark.parametrize("opt,accum", [("SGD", 1), ("Adam", 2)])
+def test_buckets_all_reduced_in_parts_match_one_process(opt, accum):
+    """Without a hook, the gradients of a bucket that arrived first are all-reduced before the
+    rest of it (here from 104 bytes on): parameters still equal one process's."""
+    res = _run([str(SCRIPTS / "equivalence.py"), opt, str(accum)],
+               env={"GRADKIT_DDP_PART_MB": "0.0001"})
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.count("equivalence ok") == 2
+    parts = [int(line.rsplit("parts=", 1)[1]) for line in res.stdout.splitlines()
+             if "parts=" in line]
+    assert len(parts) == 2 and parts[0] == parts[1] > 0, res.stdout
 
 
 def test_a_rank_that_raises_ends_the_job_promptly():
