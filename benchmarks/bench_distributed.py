@@ -149,6 +149,83 @@ def worker(model_name, hooks, steps):
     dist.destroy_process_group()
 
 
+def cut_worker(timeout_s):
+    """Train the MLP under DDP with ``init_process_group(timeout=timeout_s)`` until an error,
+    printing each step (the parent cuts the link meanwhile)."""
+    sys.path.insert(0, str(HERE))
+    import datetime
+
+    import common  # noqa: F401  (BLAS environment)
+    import numpy as np
+
+    import gradkit as gk
+    import gradkit.distributed as dist
+    import gradkit.nn as nn
+    from gradkit.nn.parallel import DistributedDataParallel as DDP
+
+    dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=timeout_s))
+    rank, world = dist.get_rank(), dist.get_world_size()
+    gk.manual_seed(0)
+    net, shape, batch = _model("mlp")
+    model = DDP(net)
+    rng = np.random.default_rng(rank)
+    x = gk.tensor(rng.standard_normal((batch // world,) + shape).astype(np.float32))
+    y = gk.tensor(rng.integers(0, 10, batch // world))
+    opt = gk.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    step = 0
+    deadline = time.monotonic() + 300  # a safety net: never train forever
+    while time.monotonic() < deadline:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+        step += 1
+        print(f"rank {rank} step {step} at {time.time():.3f}", flush=True)
+
+
+def cut_link(mpiexec, env, link, cut_s, timeout_s):
+    """Start training on the link, cut it for ``cut_s`` seconds after a few steps, and report
+    how the job ended (every rank should raise the timeout's error and the job end)."""
+    import threading
+
+    argv = [sys.executable, __file__, "--cut-worker", str(timeout_s)]
+    proc = subprocess.Popen(link.command(mpiexec, argv), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    err = []
+    reader = threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True)
+    reader.start()
+    cut_at = None
+    last = {}
+    for line in proc.stdout:
+        if line.startswith("rank "):
+            r, n = int(line.split()[1]), int(line.split()[3])
+            last[r] = n
+            if cut_at is None and min(last.get(0, 0), last.get(1, 0)) >= 5:
+                link.cut(True)
+                cut_at = time.monotonic()
+                print(f"link cut after step {n} for {cut_s:g} s "
+                      f"(timeout={timeout_s:g} s)", flush=True)
+                timer = threading.Timer(cut_s, lambda: (link.cut(False),
+                                                        print("link restored", flush=True)))
+                timer.start()
+    proc.wait()
+    if cut_at is not None:
+        timer.join()
+    reader.join(timeout=5)
+    ended = time.monotonic() - cut_at if cut_at is not None else float("nan")
+    print(f"job ended {ended:.1f} s after the cut, exit status {proc.returncode}; last step "
+          f"per rank {last}")
+    errors = [ln.rstrip() for ln in err if "DistBackendError:" in ln]
+    for ln in errors:
+        print(ln)
+    ranks = sorted({int(ln.split("[rank ", 1)[1].split("]")[0]) for ln in errors
+                    if "[rank " in ln})
+    print(f"ranks that raised the timeout error: {ranks}")
+    if proc.returncode == 0 or ranks != [0, 1]:
+        print("".join(err[-40:]))
+        raise SystemExit("bench_distributed --cut: expected every rank to end with the "
+                         "timeout's error")
+
+
 def _launch(mpiexec, n, args, env, link=None):
     argv = [sys.executable, __file__, "--worker", *args]
     cmd = link.command(mpiexec, argv) if link is not None and n == 2 else \
@@ -210,11 +287,10 @@ class _Link:
         return cmd
 
     def cut(self, on: bool):
-        """Drop every packet both ways (on) or let them through again (off)."""
+        """Take both ends of the pair down (on: every packet is dropped, as on a cut cable; TCP
+        keeps retransmitting, no error reaches MPI) or up again (off)."""
         for i in range(2):
-            self._in(i, "tc", "filter", "del" if not on else "add", "dev", self.dev[i],
-                     "parent", "1:", "protocol", "all", "prio", "1", *(
-                         ["matchall", "action", "drop"] if on else []), check=False)
+            self._in(i, "ip", "link", "set", self.dev[i], "down" if on else "up")
 
     def __exit__(self, *exc):
         for ns in self.ns:
@@ -229,7 +305,14 @@ def main():
     ap.add_argument("--hooks", default=",".join(HOOKS))
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--bucket-mb", type=float, default=25.0, help="DDP's bucket_cap_mb")
+    ap.add_argument("--cut", type=float, help="with --net: train, cut the link for this many "
+                                             "seconds, and check that every rank ends with the "
+                                             "timeout's error (no benchmark)")
+    ap.add_argument("--timeout", type=float, default=10.0,
+                    help="init_process_group's timeout in seconds for --cut")
     args = ap.parse_args()
+    if args.cut and not args.net:
+        raise SystemExit("bench_distributed --cut needs --net (the link to cut)")
     mpiexec = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or \
         shutil.which("mpiexec")
     if mpiexec is None:
@@ -247,6 +330,10 @@ def main():
         env.update(MPIR_CVAR_NOLOCAL="1", MPIR_CVAR_CH4_NETMOD="ofi", FI_PROVIDER="tcp")
         ns = _Link(args.net)
         link = f"TCP over a veth pair, {args.net} each way"
+    if args.cut:
+        with ns:
+            cut_link(mpiexec, env, ns, args.cut, args.timeout)
+        return
     rows = []
     with ns if ns is not None else _null():
         for name in args.models.split(","):
@@ -286,7 +373,9 @@ class _null:
 
 
 if __name__ == "__main__":
-    if "--worker" in sys.argv:
+    if "--cut-worker" in sys.argv:
+        cut_worker(float(sys.argv[sys.argv.index("--cut-worker") + 1]))
+    elif "--worker" in sys.argv:
         i = sys.argv.index("--worker")
         name, hooks, steps = sys.argv[i + 1:i + 4]
         worker(name, hooks.split(","), int(steps))

@@ -66,6 +66,7 @@ class _World:
     seq = 0  # collectives this rank has entered
     seen = None  # the last sequence number each rank announced
     sends = []  # pending monitor sends (request, buffer)
+    wait_s = 0.0  # seconds this rank has spent waiting for collectives to complete
 
 
 _W = _World()
@@ -380,9 +381,10 @@ def _timeout_error(what: str, seq: int, started: float) -> DistBackendError:
     waited = time.monotonic() - started
     if missing:
         last = ", ".join(f"rank {r} at #{int(_W.seen[r])}" for r in missing)
-        who = (f"ranks {missing} did not answer: they have not entered it (the last collective "
-               f"each started: {last}); a rank is stuck or much slower (data loading, a hang, "
-               f"a different code path)")
+        who = (f"ranks {missing} did not answer: they have not entered it, as far as this rank "
+               f"has heard (the last collective each announced: {last}); a rank is stuck or "
+               f"much slower (data loading, a hang, a different code path), or the network "
+               f"between the ranks is down (then every rank names the others)")
     else:
         who = ("every rank entered it but the data did not arrive: the network between the "
                "ranks is down or stalled")
@@ -401,15 +403,19 @@ def _wait(req, what: str, seq: int, started: float, deadline: float) -> None:
     so that an idle waiter leaves the core to ranks that compute on it."""
     if req.Test():
         return
-    spin_until = time.monotonic() + 1e-3
-    while True:
-        if req.Test():
-            return
-        now = time.monotonic()
-        if now > deadline:
-            raise _timeout_error(what, seq, started)
-        if now > spin_until:
-            time.sleep(5e-5)
+    t0 = time.monotonic()
+    spin_until = t0 + 1e-3
+    try:
+        while True:
+            if req.Test():
+                return
+            now = time.monotonic()
+            if now > deadline:
+                raise _timeout_error(what, seq, started)
+            if now > spin_until:
+                time.sleep(5e-5)
+    finally:
+        _W.wait_s += time.monotonic() - t0
 
 
 if _launched_under_mpi():

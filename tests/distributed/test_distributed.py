@@ -279,3 +279,28 @@ def test_16_bit_allreduce_of_the_compress_hooks_is_exact_and_the_same_on_every_r
     res = _run([str(SCRIPTS / "lowp_allreduce.py")], n=n)
     assert res.returncode == 0, res.stdout + res.stderr
     assert res.stdout.count("lowp ok") == n
+
+
+@pytest.mark.skipif(os.environ.get("GRADKIT_NET_TESTS") != "1" or os.geteuid() != 0,
+                    reason="opt-in (GRADKIT_NET_TESTS=1) and root only: cuts a veth link")
+def test_a_20_s_link_cut_ends_every_rank_with_the_timeout_error():
+    """Two ranks in network namespaces joined by a veth pair train with timeout=10 s; the link
+    goes down for 20 s: every rank raises the timeout's error naming the operation, the bucket
+    and the other rank, and the job ends about 10 s after the cut."""
+    bench = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_distributed.py"
+    res = subprocess.run([sys.executable, str(bench), "--net", "1gbit", "--cut", "20",
+                          "--timeout", "10"], capture_output=True, text=True, timeout=200)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "ranks that raised the timeout error: [0, 1]" in res.stdout, res.stdout
+    for r, other in ((0, 1), (1, 0)):
+        assert f"DistBackendError: [rank {r}] " in res.stdout
+        assert f"ranks [{other}] did not answer" in res.stdout
+    assert "for DDP gradient bucket" in res.stdout and "timed out after 10." in res.stdout
+    ended = float(res.stdout.split("job ended ", 1)[1].split(" s after")[0])
+    assert 10 <= ended < 19, ended  # by the timeout, before the link comes back
+
+
+def test_slow_rank_note_names_the_rank_the_others_wait_for():
+    res = _run([str(SCRIPTS / "straggler.py")])
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.count("straggler ok") == 2
