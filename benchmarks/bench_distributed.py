@@ -208,10 +208,10 @@ def cut_link(mpiexec, env, link, cut_s, timeout_s):
                                                         print("link restored", flush=True)))
                 timer.start()
     proc.wait()
-    if cut_at is not None:
-        timer.join()
-    reader.join(timeout=5)
     ended = time.monotonic() - cut_at if cut_at is not None else float("nan")
+    if cut_at is not None:
+        timer.join()  # the link comes back before the namespaces go
+    reader.join(timeout=5)
     print(f"job ended {ended:.1f} s after the cut, exit status {proc.returncode}; last step "
           f"per rank {last}")
     errors = [ln.rstrip() for ln in err if "DistBackendError:" in ln]
