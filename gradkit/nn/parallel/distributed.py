@@ -7,10 +7,12 @@ reverse registration order (a small first bucket of 1 MB, as PyTorch's, then ``b
 and after the first synchronised backward rebuilt in the order the gradients actually arrived
 (rank 0's order, so every rank starts the same all-reduces in the same order).
 
-When the last gradient of a bucket has been accumulated, the bucket is copied into one flat
-buffer and its all-reduce is started at once (MPI's non-blocking ``Iallreduce``), or the
-registered communication hook (:meth:`register_comm_hook`) is called with a
-:class:`GradBucket`. MPI moves a started all-reduce only when the rank calls into it, so while
+Gradients are copied into their bucket's flat buffer as they arrive. When the last gradient of
+a bucket has been accumulated, its all-reduce is started at once (MPI's non-blocking
+``Iallreduce``), or the registered communication hook (:meth:`register_comm_hook`) is called
+with a :class:`GradBucket`. Without a hook, the part of a bucket whose gradients have arrived
+(in the bucket's order) is all-reduced ahead of the rest once it reaches 1 MB
+(``GRADKIT_DDP_PART_MB``), so that a large bucket overlaps the backward of its last layers. MPI moves a started all-reduce only when the rank calls into it, so while
 buckets are in flight a helper thread calls ``MPI_Test`` on them every 0.2 ms, sleeping in
 between (BLAS releases the GIL, so it runs beside backward's matrix products at a few
 microseconds of CPU per call); with ``GRADKIT_DDP_PROGRESS=hooks``, or without
