@@ -4,9 +4,10 @@ Each rank counts the seconds it spends waiting for collectives to complete
 (``_W.wait_s``, added up in :func:`~gradkit.distributed.process_group._wait`); the rest of an
 epoch is its own work (compute, data loading). At the end of an epoch every rank shares its
 (epoch seconds, waiting seconds) in one small all-gather, and when waiting takes more than a
-third of some rank's epoch, :func:`slow_rank_note` says why: one rank that waits much less than
-the others is the slow one (the others wait for it at every gradient all-reduce); every rank
-waiting alike means communication itself is slow.
+third of some rank's epoch, :func:`slow_rank_note` says why: a rank that waits less than half as
+much as the one that waits most is the slow one (the others wait for it at every gradient
+all-reduce; it still waits some, for a busy machine to run the others); every rank waiting
+alike means communication itself is slow.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def slow_rank_note(seconds: float, waited: float, what: str = "the epoch") -> st
     compute = every[:, 0] - every[:, 1]
     slow = int(np.argmin(share))
     waiting = [r for r in range(_W.size) if share[r] > _THRESHOLD]
-    if share[slow] > _THRESHOLD:  # every rank waits: communication is the bottleneck
+    if share[slow] >= share.max() / 2:  # every rank waits alike: communication is slow
         return (f"waiting for communication took {share.min():.0%}-{share.max():.0%} of "
                 f"{what} on every rank ({_W.size} ranks): the network is the bottleneck; "
                 f"compress the gradients (DDP's fp16 or PowerSGD hook) or use a larger batch "

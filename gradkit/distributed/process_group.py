@@ -35,7 +35,6 @@ __all__ = ["Backend", "DistBackendError", "GroupMember", "ProcessGroup", "destro
 
 default_pg_timeout = datetime.timedelta(minutes=30)
 _MONITOR_TAG = 7
-_MAX_NAP = float(os.environ.get("GRADKIT_DIST_MAX_NAP_MS", "1")) * 1e-3
 
 
 class DistBackendError(RuntimeError):
@@ -400,16 +399,14 @@ def _timeout_error(what: str, seq: int, started: float) -> DistBackendError:
 def _wait(req, what: str, seq: int, started: float, deadline: float) -> None:
     """Complete an MPI request, polling with ``Test`` until ``deadline`` (monotonic seconds).
 
-    Polls tightly for the first millisecond (as MPI's own Wait spins), then sleeps between
-    polls, 50 us at first, growing by a quarter per poll up to 1 ms, so that a long wait (a
-    slow link, a slow rank) leaves the core to ranks that compute on it: each poll of MPICH's
-    TCP path costs some microseconds of CPU, and 50 us naps over a 50 ms wait cost several
-    milliseconds of CPU per step on a busy machine."""
+    Polls tightly for the first millisecond (as MPI's own Wait spins), then with 50 us sleeps
+    so that an idle waiter leaves the core to ranks that compute on it (longer naps were tried:
+    they saved no measurable CPU and delayed the other rank, which needs this one to move a
+    large message, by up to a nap per collective). Adds the time waited to ``_W.wait_s``."""
     if req.Test():
         return
     t0 = time.monotonic()
     spin_until = t0 + 1e-3
-    nap = 5e-5
     try:
         while True:
             if req.Test():
@@ -418,8 +415,7 @@ def _wait(req, what: str, seq: int, started: float, deadline: float) -> None:
             if now > deadline:
                 raise _timeout_error(what, seq, started)
             if now > spin_until:
-                time.sleep(nap)
-                nap = min(nap * 1.25, _MAX_NAP)
+                time.sleep(5e-5)
     finally:
         _W.wait_s += time.monotonic() - t0
 

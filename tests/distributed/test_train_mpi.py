@@ -153,5 +153,5 @@ def test_a_slow_rank_is_named_when_waiting_dominates(tmp_path, slow):
     notes = [ln for ln in res.stderr.splitlines() if ln.startswith("note: rank")]
     assert len(notes) == 2, res.stderr  # once per epoch, from rank 0 only
     assert all(f"note: rank {slow} is the slowest" in ln and
-               f"rank {1 - slow} " in ln for ln in notes), notes
+               f"(rank {1 - slow}: " in ln for ln in notes), notes
 
