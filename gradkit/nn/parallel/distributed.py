@@ -12,11 +12,12 @@ a bucket has been accumulated, its all-reduce is started at once (MPI's non-bloc
 ``Iallreduce``), or the registered communication hook (:meth:`register_comm_hook`) is called
 with a :class:`GradBucket`. Without a hook, the part of a bucket whose gradients have arrived
 (in the bucket's order) is all-reduced ahead of the rest once it reaches 1 MB
-(``GRADKIT_DDP_PART_MB``), so that a large bucket overlaps the backward of its last layers. MPI moves a started all-reduce only when the rank calls into it, so while
-buckets are in flight a helper thread calls ``MPI_Test`` on them every 0.2 ms, sleeping in
-between (BLAS releases the GIL, so it runs beside backward's matrix products at a few
-microseconds of CPU per call); with ``GRADKIT_DDP_PROGRESS=hooks``, or without
-``MPI_THREAD_MULTIPLE``, the gradient hooks poll instead. When the last bucket has started,
+(``GRADKIT_DDP_PART_MB``), so that a large bucket overlaps the backward of its last layers.
+MPI moves a started all-reduce only when the rank calls into it, so while buckets are in flight
+a helper thread calls ``MPI_Test`` on them every 0.2 ms, sleeping in between (BLAS releases the
+GIL, so it runs beside backward's matrix products at a few microseconds of CPU per call); with
+``GRADKIT_DDP_PROGRESS=hooks``, or without ``MPI_THREAD_MULTIPLE``, the gradient hooks poll
+instead. When the last bucket has started,
 all are awaited (within the process group's timeout) and the averaged gradients are written
 back into ``.grad`` in place, so backward() returns with synchronised gradients and any
 optimizer works unchanged.
