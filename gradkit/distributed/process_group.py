@@ -56,6 +56,7 @@ class Backend(str):
 class _World:
     comm = None  # an mpi4py communicator, or None for the world of size 1
     monitor = None  # a duplicate of comm for the "entered collective n" messages
+    p2p = None  # a duplicate of comm for the point-to-point messages of 16-bit all-reduces
     rank = 0
     size = 1
     initialized = False
@@ -65,6 +66,7 @@ class _World:
     seq = 0  # collectives this rank has entered
     seen = None  # the last sequence number each rank announced
     sends = []  # pending monitor sends (request, buffer)
+    wait_s = 0.0  # seconds this rank has spent waiting for collectives to complete
 
 
 _W = _World()
@@ -256,6 +258,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     _W.sends = []
     if size > 1:
         _W.monitor = comm.Dup()
+        _W.p2p = comm.Dup()
         _install_abort_hook()
 
 
@@ -299,6 +302,7 @@ def destroy_process_group(group=None) -> None:
         _prune_sends()
     _W.comm = None
     _W.monitor = None
+    _W.p2p = None
     _W.rank, _W.size = 0, 1
     _W.initialized = False
     _W.backend = None
@@ -377,9 +381,10 @@ def _timeout_error(what: str, seq: int, started: float) -> DistBackendError:
     waited = time.monotonic() - started
     if missing:
         last = ", ".join(f"rank {r} at #{int(_W.seen[r])}" for r in missing)
-        who = (f"ranks {missing} did not answer: they have not entered it (the last collective "
-               f"each started: {last}); a rank is stuck or much slower (data loading, a hang, "
-               f"a different code path)")
+        who = (f"ranks {missing} did not answer: they have not entered it, as far as this rank "
+               f"has heard (the last collective each announced: {last}); a rank is stuck or "
+               f"much slower (data loading, a hang, a different code path), or the network "
+               f"between the ranks is down (then every rank names the others)")
     else:
         who = ("every rank entered it but the data did not arrive: the network between the "
                "ranks is down or stalled")
@@ -395,18 +400,24 @@ def _wait(req, what: str, seq: int, started: float, deadline: float) -> None:
     """Complete an MPI request, polling with ``Test`` until ``deadline`` (monotonic seconds).
 
     Polls tightly for the first millisecond (as MPI's own Wait spins), then with 50 us sleeps
-    so that an idle waiter leaves the core to ranks that compute on it."""
+    so that an idle waiter leaves the core to ranks that compute on it (longer naps were tried:
+    they saved no measurable CPU and delayed the other rank, which needs this one to move a
+    large message, by up to a nap per collective). Adds the time waited to ``_W.wait_s``."""
     if req.Test():
         return
-    spin_until = time.monotonic() + 1e-3
-    while True:
-        if req.Test():
-            return
-        now = time.monotonic()
-        if now > deadline:
-            raise _timeout_error(what, seq, started)
-        if now > spin_until:
-            time.sleep(5e-5)
+    t0 = time.monotonic()
+    spin_until = t0 + 1e-3
+    try:
+        while True:
+            if req.Test():
+                return
+            now = time.monotonic()
+            if now > deadline:
+                raise _timeout_error(what, seq, started)
+            if now > spin_until:
+                time.sleep(5e-5)
+    finally:
+        _W.wait_s += time.monotonic() - t0
 
 
 if _launched_under_mpi():

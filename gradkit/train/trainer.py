@@ -28,6 +28,7 @@ import contextlib
 import inspect
 import math
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -90,6 +91,13 @@ def _to_device(x, device):
     if isinstance(x, dict):
         return {k: _to_device(v, device) for k, v in x.items()}
     return x
+
+
+def _waited() -> float:
+    """Seconds this rank has waited for collectives (0 without gradkit.distributed's group)."""
+    from gradkit.distributed._straggler import wait_seconds
+
+    return wait_seconds()
 
 
 def _world():
@@ -485,9 +493,12 @@ class Trainer:
         self.callbacks.on_epoch_start(self, epoch)
         lr = self.lr
         t0 = time.perf_counter()
+        waited = _waited() if self.world_size > 1 else 0.0
         row: dict = {"epoch": epoch}
         row.update(self._train_epoch(train_loader))
         seconds = time.perf_counter() - t0
+        if self.world_size > 1:
+            self._report_slow_rank(seconds, _waited() - waited)
         if val_loader is not None:
             row.update({f"val_{k}": v for k, v in self.evaluate(val_loader).items()})
         row["lr"] = lr
@@ -505,6 +516,15 @@ class Trainer:
         if self.world_size > 1:  # a callback on one rank may stop: all ranks stop together
             self.stop_training = self._any_rank(self.stop_training)
         return row
+
+    def _report_slow_rank(self, seconds: float, waited: float) -> None:
+        """Data-parallel: when waiting for the other ranks took over a third of a rank's
+        epoch, rank 0 prints which rank is slow (or that communication is)."""
+        from gradkit.distributed._straggler import slow_rank_note
+
+        note = slow_rank_note(seconds, waited, f"epoch {self.epoch + 1}'s training")
+        if note is not None and self.rank == 0:
+            print(f"note: {note}", file=sys.stderr, flush=True)
 
     def _train_epoch(self, loader) -> dict:
         """One pass over ``loader`` with optimizer steps; returns the epoch's mean metrics."""

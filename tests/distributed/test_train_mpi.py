@@ -137,3 +137,23 @@ def test_trainer_on_two_ranks_matches_one_process(accum, tmp_path):
     assert res.stdout.count("trainer equivalence ok") == 2
     if accum == 2:
         assert res.stdout.count("trainer resume ok") == 2
+
+
+@pytest.mark.parametrize("slow", [0, 1])
+def test_a_slow_rank_is_named_when_waiting_dominates(tmp_path, slow):
+    """One rank sleeps 50 ms before each batch: the other waits for it at every gradient
+    all-reduce, and rank 0 names the slow rank after an epoch (on a loaded machine an epoch
+    may instead read as communication-bound: every rank waiting, for the CPU; never the
+    other rank)."""
+    pytest.importorskip("sklearn")
+    cmd = [mpiexec(), "-n", "2", sys.executable, str(SCRIPTS / "slow_rank_train.py"), str(slow),
+           "0.05", "train", "--model", "mlp", "--epochs", "2", "--no-plot", "--progress",
+           "epoch", "--out", str(tmp_path / "run")]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=_env(),
+                         cwd=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    notes = [ln for ln in res.stderr.splitlines() if ln.startswith("note: ")]
+    assert 1 <= len(notes) <= 2, res.stderr  # at most once per epoch, from rank 0 only
+    named = [ln for ln in notes if "is the slowest" in ln]
+    assert named and all(ln.startswith(f"note: rank {slow} is the slowest") and
+                         f"(rank {1 - slow}: " in ln for ln in named), notes

@@ -7,14 +7,17 @@ reverse registration order (a small first bucket of 1 MB, as PyTorch's, then ``b
 and after the first synchronised backward rebuilt in the order the gradients actually arrived
 (rank 0's order, so every rank starts the same all-reduces in the same order).
 
-When the last gradient of a bucket has been accumulated, the bucket is copied into one flat
-buffer and its all-reduce is started at once (MPI's non-blocking ``Iallreduce``), or the
-registered communication hook (:meth:`register_comm_hook`) is called with a
-:class:`GradBucket`. MPI moves a started all-reduce only when the rank calls into it, so while
-buckets are in flight a helper thread calls ``MPI_Test`` on them every 0.2 ms, sleeping in
-between (BLAS releases the GIL, so it runs beside backward's matrix products at a few
-microseconds of CPU per call); with ``GRADKIT_DDP_PROGRESS=hooks``, or without
-``MPI_THREAD_MULTIPLE``, the gradient hooks poll instead. When the last bucket has started,
+Gradients are copied into their bucket's flat buffer as they arrive. When the last gradient of
+a bucket has been accumulated, its all-reduce is started at once (MPI's non-blocking
+``Iallreduce``), or the registered communication hook (:meth:`register_comm_hook`) is called
+with a :class:`GradBucket`. Without a hook, the part of a bucket whose gradients have arrived
+(in the bucket's order) is all-reduced ahead of the rest once it reaches 1 MB
+(``GRADKIT_DDP_PART_MB``), so that a large bucket overlaps the backward of its last layers.
+MPI moves a started all-reduce only when the rank calls into it, so while buckets are in flight
+a helper thread calls ``MPI_Test`` on them every 0.2 ms, sleeping in between (BLAS releases the
+GIL, so it runs beside backward's matrix products at a few microseconds of CPU per call); with
+``GRADKIT_DDP_PROGRESS=hooks``, or without ``MPI_THREAD_MULTIPLE``, the gradient hooks poll
+instead. When the last bucket has started,
 all are awaited (within the process group's timeout) and the averaged gradients are written
 back into ``.grad`` in place, so backward() returns with synchronised gradients and any
 optimizer works unchanged.
@@ -42,6 +45,8 @@ from ..modules.module import Module
 __all__ = ["DistributedDataParallel", "GradBucket"]
 
 _DEFAULT_FIRST_BUCKET_BYTES = 1024 * 1024
+# without a hook, the arrived part of a bucket is all-reduced ahead of the rest from this size
+_PART_BYTES = int(float(os.environ.get("GRADKIT_DDP_PART_MB", "1")) * 1024 * 1024)
 
 
 def _mpi_thread_multiple() -> bool:
@@ -124,7 +129,7 @@ class GradBucket:
 
 class _Bucket:
     __slots__ = ("index", "params", "names", "offsets", "flat", "pending", "ready", "future",
-                 "work", "started")
+                 "work", "started", "position", "arrived", "copied", "sent", "parts")
 
     def __init__(self, index, params, names, dtype):
         self.index = index
@@ -136,11 +141,32 @@ class _Bucket:
             self.offsets.append((n, n + p._data.size))
             n += p._data.size
         self.flat = np.empty(n, dtype=dtype)
+        self.position = {id(p): i for i, p in enumerate(params)}
         self.pending = len(params)
         self.ready = False
         self.future = None
+        self.reset()
+
+    def reset(self):
+        self.arrived = [False] * len(self.params)
+        self.copied = 0  # the leading parameters whose gradients are in ``flat``
+        self.sent = 0  # the leading elements of ``flat`` whose all-reduce has started
+        self.parts = []  # the Futures of those all-reduces (the default reduction only)
+
+    def copy_arrived(self):
+        """Copy the gradients that have arrived in the bucket's order into ``flat``."""
+        while self.copied < len(self.params) and self.arrived[self.copied]:
+            lo, hi = self.offsets[self.copied]
+            self.flat[lo:hi] = self.params[self.copied].grad._data.reshape(-1)
+            self.copied += 1
         self.work = None
         self.started = 0.0
+
+    def copy_rest(self):
+        for i in range(self.copied, len(self.params)):
+            lo, hi = self.offsets[i]
+            self.flat[lo:hi] = self.params[i].grad._data.reshape(-1)
+        self.copied = len(self.params)
 
     def describe(self, total):
         names = ", ".join(self.names[:3]) + (", ..." if len(self.names) > 3 else "")
@@ -205,6 +231,7 @@ class DistributedDataParallel(Module):
         self._arrival = []  # parameter indices in the order their gradients arrived
         self._rebuilt = False
         self.comm_wait_s = 0.0  # seconds backward spent waiting for the last all-reduces
+        self.parts_started = 0  # all-reduces of the first part of a bucket (see _launch_part)
         # how started all-reduces progress during backward: "thread" (a polling helper
         # thread, needs MPI_THREAD_MULTIPLE) or "hooks" (MPI_Test from the gradient hooks only)
         mode = os.environ.get("GRADKIT_DDP_PROGRESS", "thread")
@@ -345,6 +372,7 @@ class DistributedDataParallel(Module):
             b.pending = len(b.params)
             b.ready = False
             b.future = None
+            b.reset()
         self._next_launch = 0
 
     def _mark_unused(self, out):
@@ -382,17 +410,51 @@ class DistributedDataParallel(Module):
             self._arrival.append(self._index_of[id(p)])
         b = self._buckets[self._bucket_of[id(p)]]
         b.pending -= 1
+        b.arrived[b.position[id(p)]] = True
         if b.pending == 0:
             b.ready = True
             self._launch_ready()
-        elif self._poller is None:
+            return
+        if self._comm_hook is None and b.index == self._next_launch:
+            self._launch_part(b)
+        if self._poller is None:
             self._progress()
+
+    def _launch_part(self, b):
+        """Without a communication hook, start the all-reduce of the gradients of the bucket
+        that arrived (in the bucket's order) once they reach ``_PART_BYTES``, before the rest
+        of the bucket: the all-reduce of a large bucket then overlaps the backward of its last
+        layers (the result is the same: an all-reduce is elementwise). Every rank makes the
+        same choice: gradients arrive in the same order everywhere."""
+        b.copy_arrived()
+        end = b.offsets[b.copied - 1][1] if b.copied else 0
+        if (end - b.sent) * b.flat.itemsize < _PART_BYTES:
+            return
+        if self._poller is None:
+            self._start_part(b, end)
+        else:
+            with self._poller.lock:
+                self._start_part(b, end)
+            self._poller.start()
+
+    def _start_part(self, b, end):
+        _coll._context[0] = b.describe(len(self._buckets)) + \
+            f", elements {b.sent}-{end} of {b.flat.size}"
+        try:
+            b.parts.append(dist.all_reduce(wrap(b.flat[b.sent:end]), op=dist.ReduceOp.AVG,
+                                           async_op=True).get_future())
+        finally:
+            _coll._context[0] = ""
+        b.sent = end
+        self.parts_started += 1
 
     def _progress(self):
         """Let MPI move the started all-reduces (``MPI_Test`` on each outstanding one)."""
-        for b in self._buckets[:self._next_launch]:
+        for b in self._buckets[:self._next_launch + 1]:
             if b.future is not None:
                 b.future.done()
+            for part in b.parts:
+                part.done()
 
     def _launch_ready(self):
         if self._poller is None:
@@ -413,12 +475,14 @@ class DistributedDataParallel(Module):
         while self._next_launch < total and buckets[self._next_launch].ready:
             b = buckets[self._next_launch]
             flat = b.flat
-            for p, (lo, hi) in zip(b.params, b.offsets):
-                flat[lo:hi] = p.grad._data.reshape(-1)
+            b.copy_arrived()
+            b.copy_rest()
             _coll._context[0] = b.describe(total)
             try:
                 if self._comm_hook is None:
-                    buf = wrap(flat)
+                    if b.sent:  # the rest of a bucket whose first part is on its way
+                        _coll._context[0] += f", elements {b.sent}-{flat.size} of {flat.size}"
+                    buf = wrap(flat[b.sent:])
                     b.future = dist.all_reduce(buf, op=dist.ReduceOp.AVG,
                                                async_op=True).get_future()
                 else:
@@ -441,12 +505,16 @@ class DistributedDataParallel(Module):
         for b in self._buckets:
             _coll._context[0] = b.describe(total)
             try:
+                for part in b.parts:
+                    part.wait()
                 value = b.future.wait()
             finally:
                 _coll._context[0] = ""
             b.future = None
             if isinstance(value, (list, tuple)):
                 value = value[0]
+            if b.parts:
+                value = b.flat
             result = value._data if hasattr(value, "_data") else np.asarray(value)
             if result.size != b.flat.size:
                 raise RuntimeError(

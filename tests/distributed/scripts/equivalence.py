@@ -1,6 +1,7 @@
 """Run under mpiexec -n 2 (or alone): DDP on half batches equals one process on full batches.
 
-argv: optimizer name (SGD|Adam), accumulation steps (1 or 2).
+argv: optimizer name (SGD|Adam), accumulation steps (1 or 2). With GRADKIT_DDP_PART_MB set
+small, the first gradients of each bucket are all-reduced ahead of the rest of it.
 Rank 0 also trains a plain model on the full batches and compares the final parameters.
 """
 
@@ -69,4 +70,5 @@ if rank == 0:
     for (n, a), (_, b) in zip(base.named_parameters(), ref.named_parameters()):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-4, atol=1e-5,
                                    err_msg=n)
-print(f"equivalence ok rank {rank}/{world} {opt_name} accum={accum}", flush=True)
+print(f"equivalence ok rank {rank}/{world} {opt_name} accum={accum} "
+      f"parts={model.parts_started}", flush=True)
