@@ -22,7 +22,6 @@ Run: python benchmarks/bench_transformer.py [--quick] [--memory]
 from __future__ import annotations
 
 import json
-import os
 import platform
 import resource
 import subprocess
@@ -199,9 +198,7 @@ def _cpu_model() -> str:
 def _memory_child(which: str) -> None:
     """In a subprocess: peak RSS growth (MiB) of 10 steps of each workload."""
     if which == "torch":
-        import torch as lib
-
-        lib.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
+        lib = torch_or_none()  # the harness's thread count
     else:
         lib = gk
     lib.manual_seed(0)
