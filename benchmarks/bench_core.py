@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Row, report, timeit, torch_or_none  # noqa: E402  (sets the BLAS env first)
+from common import Row, interleaved, report, timeit, torch_or_none  # noqa: E402  (BLAS env first)
 
 import numpy as np  # noqa: E402
 
@@ -128,13 +128,18 @@ def main():
     torch = torch_or_none()
     rep = 10 if QUICK else 40
     rows = []
-    g = timeit(overhead_gradkit(), repeat=rep)
-    t = timeit(overhead_torch(torch), repeat=rep) if torch else None
-    rows.append(Row(f"overhead: {N_OPS} ops on 16 elems + backward", "us/op",
-                    g / N_OPS, t / N_OPS if t else None, scale=1e6))
-    g = timeit(mlp_gradkit(), repeat=rep * 5)
-    t = timeit(mlp_torch(torch), repeat=rep * 5) if torch else None
-    rows.append(Row("mlp 784-128-10 b64 raw ops + Adam", "ms", g, t, scale=1e3))
+    # medians of alternating blocks (common.interleaved): on a shared machine, timing one
+    # library after the other puts a load change on one side only
+    pairs = [(f"overhead: {N_OPS} ops on 16 elems + backward", "us/op", 1e6 / N_OPS,
+              overhead_gradkit(), overhead_torch(torch) if torch else None, rep, 0.0),
+             ("mlp 784-128-10 b64 raw ops + Adam", "ms", 1e3, mlp_gradkit(),
+              mlp_torch(torch) if torch else None, rep * 5, 0.25)]
+    for name, unit, scale, g_step, t_step, repeat, pause in pairs:
+        if t_step is None:
+            rows.append(Row(name, unit, timeit(g_step, repeat=repeat), None, scale=scale))
+            continue
+        g, t = interleaved(g_step, t_step, repeat, block=5, pause=pause)
+        rows.append(Row(name, unit, g, t, scale=scale))
     report("core: engine overhead and a raw-op MLP step", rows)
 
 

@@ -16,13 +16,12 @@ and, with ``--memory``, the peak resident memory growth over 10 steps of each wo
 library in a subprocess of its own (ru_maxrss after the steps minus before them).
 
 Timing: medians of alternating blocks (``common.interleaved``); the CPU model is printed.
-Run: python benchmarks/bench_transformer.py [--quick] [--memory]
+Run: python benchmarks/bench_transformer.py [--quick] [--memory] [--only "transformer,gpt block"]
 """
 
 from __future__ import annotations
 
 import json
-import os
 import platform
 import resource
 import subprocess
@@ -199,9 +198,7 @@ def _cpu_model() -> str:
 def _memory_child(which: str) -> None:
     """In a subprocess: peak RSS growth (MiB) of 10 steps of each workload."""
     if which == "torch":
-        import torch as lib
-
-        lib.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
+        lib = torch_or_none()  # the harness's thread count
     else:
         lib = gk
     lib.manual_seed(0)
@@ -241,7 +238,10 @@ def main():
     models, g_steps = _workloads(gk)
     t_steps = _workloads(torch, torch, models)[1] if torch is not None else {}
     rows = []
+    only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
     for name, g_step in g_steps.items():
+        if only is not None and name not in only:
+            continue
         t_step = t_steps.get(name)
         if t_step is not None:  # same weights and data: the first losses agree
             lg, lt = float(g_step().item()), float(t_step().item())

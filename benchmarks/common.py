@@ -30,7 +30,11 @@ def torch_or_none():
     try:
         import torch
 
-        torch.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
+        # the same thread count as NumPy's BLAS: OMP_NUM_THREADS=1 limits OpenBLAS to one
+        # thread, and torch too unless overridden here (cpu_count would give torch two)
+        threads = next((os.environ[k] for k in ("BENCH_THREADS", "OPENBLAS_NUM_THREADS",
+                                                "OMP_NUM_THREADS") if os.environ.get(k)), None)
+        torch.set_num_threads(int(threads or os.cpu_count() or 1))
         return torch
     except ImportError:
         return None
@@ -60,6 +64,8 @@ def blas_report() -> str:
                              f"kernel={info.get('architecture')} threads={info.get('num_threads')}")
     except ImportError:
         parts.append("threadpoolctl not installed (pip install threadpoolctl to see the kernel)")
+    if "torch" in sys.modules:
+        parts.append(f"torch threads={sys.modules['torch'].get_num_threads()}")
     if UNSET:
         parts.append(f"unset for this process: {', '.join(UNSET)}")
     return "; ".join(parts)

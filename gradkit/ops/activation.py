@@ -1,12 +1,19 @@
 """Activation primitives that need a fused rule: softplus (fused for stability: the composite
-``log1p(exp(x))`` overflows). The rule is written against ``xp``, so higher-order gradients work.
+``log1p(exp(x))`` overflows), elu/celu (PyTorch's sides at zero and NaN) and the exact GELU
+(fused for speed). The rules are written against ``xp``, so higher-order gradients work.
 """
 
 from __future__ import annotations
 
-from ..autograd.graph import SAVES_INPUTS, Op
+import math
 
-__all__ = ["CELU", "ELU", "SOFTPLUS"]
+import numpy as np
+
+from .._backend import namespace_of, to_host
+from ..autograd.graph import SAVES_INPUTS, Op
+from .special import erf_array
+
+__all__ = ["CELU", "ELU", "GELU", "SOFTPLUS"]
 
 
 # ------------------------------------------------------------------ softplus
@@ -49,3 +56,81 @@ def _elu_b(xp, g, ins, out, aux, needs):
 
 ELU = Op("Elu", _elu_f, _elu_b, saves=SAVES_INPUTS)
 CELU = Op("Celu", _elu_f, _elu_b, saves=SAVES_INPUTS)
+
+
+# ------------------------------------------------------------------ exact GELU: x * Phi(x)
+# Fused for speed: the composite x * (erf(x / sqrt 2) + 1) / 2 computes erf in float64 element by
+# element (SciPy's erf, or the NumPy series), about 20 ns an element: in a GPT block's MLP that
+# was a fifth of the training step. For float32 arrays erf is instead a rational function of
+# float32 NumPy passes (erf(z) = z P(z^2) / Q(z^2) on [-4, 4], +-1 beyond, where float32's erf
+# is +-1 too; the coefficients of XLA's and Eigen's float32 erf): about 1 ms for the 0.5 M
+# elements of a (16, 64, 512) activation instead of 8, within 7 float32 ulps of the rounded erf
+# (4.5e-7 absolute), as accurate as PyTorch's own float32 GELU. Other dtypes keep the exact erf.
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_ERF_P = tuple(np.float32(c) for c in (
+    -2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06, -5.69250639462346e-05,
+    -7.34990630326855e-04, -2.95459980854025e-03, -1.60960333262415e-02))
+_ERF_Q = tuple(np.float32(c) for c in (
+    -1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03, -7.37332916720468e-03,
+    -1.42647390514189e-02))
+
+
+def erf_float32(z):
+    """erf of a float32 NumPy array, in float32 passes (a new array; see the note above)."""
+    z = np.clip(z, np.float32(-4.0), np.float32(4.0))
+    z2 = z * z
+    p = z2 * _ERF_P[0]
+    p += _ERF_P[1]
+    for c in _ERF_P[2:]:
+        p *= z2
+        p += c
+    p *= z
+    q = z2 * _ERF_Q[0]
+    q += _ERF_Q[1]
+    for c in _ERF_Q[2:]:
+        q *= z2
+        q += c
+    p /= q
+    return p
+
+
+def _gelu_cdf(x):
+    """Phi(x) = (erf(x / sqrt 2) + 1) / 2 of an array, in x's dtype."""
+    if type(x) is np.ndarray:
+        if x.dtype == np.float32:
+            e = erf_float32(x * np.float32(_SQRT_HALF))
+        else:
+            e = erf_array(np, x * _SQRT_HALF).astype(x.dtype, copy=False)
+    else:  # a device array: the exact erf on the host, as the Erf primitive
+        e = namespace_of(x).asarray(erf_array(np, to_host(x) * _SQRT_HALF)).astype(x.dtype)
+    e += 1
+    e *= 0.5
+    return e
+
+
+def _gelu_f(xp, x):
+    cdf = _gelu_cdf(x)
+    return x * cdf, cdf
+
+
+def _gelu_b(xp, g, ins, out, aux, needs):
+    x = ins[0]
+    if getattr(xp, "name", None) == "tensor":  # create_graph: a rule of recorded Tensor ops
+        cdf = ((x * _SQRT_HALF).erf() + 1.0) * 0.5
+        return (g * (cdf + x * xp.exp(x * x * -0.5) * _INV_SQRT_2PI),)
+    d = x * x  # Phi(x) + x phi(x), in place: 7 passes
+    d *= -0.5
+    xp.exp(d, out=d)
+    d *= x
+    d *= _INV_SQRT_2PI
+    d += aux
+    d *= g
+    return (d,)
+
+
+def _drop_cdf(node):
+    node.aux = None
+
+
+GELU = Op("Gelu", _gelu_f, _gelu_b, saves=SAVES_INPUTS, returns_aux=True, release=_drop_cdf)

@@ -166,6 +166,8 @@ def _layer_norm_b(xp, g, ins, out, aux, needs):
         xhat, rstd = _ln_stats(xp, xp.reshape(x, (-1, d)), eps)
     w = ins[1] if has_w else None
     grads = [None] * len(ins)
+    if type(g2) is np.ndarray and type(xhat) is np.ndarray:
+        return _layer_norm_b_numpy(g2, xhat, rstd, w, d, shape, has_w, has_b, needs, grads, ins)
     if needs[0]:
         gh = g2 * xp.reshape(w, (d,)) if has_w else g2
         if type(gh) is np.ndarray:  # fast path: row sums without np.mean's bookkeeping
@@ -185,6 +187,35 @@ def _layer_norm_b(xp, g, ins, out, aux, needs):
         grads[1] = xp.reshape(xp.sum(g2 * xhat, axis=0), tuple(ins[1].shape))
     if has_b and needs[len(ins) - 1]:
         grads[-1] = xp.reshape(xp.sum(g2, axis=0), tuple(ins[-1].shape))
+    return grads
+
+
+def _layer_norm_b_numpy(g2, xhat, rstd, w, d, shape, has_w, has_b, needs, grads, ins):
+    """The backward on NumPy arrays: ``p = g * xhat`` once serves the weight's gradient (its
+    column sums) and the input's ``mean(g w xhat)`` (a matrix-vector product with ``w``), as
+    ``g @ w`` gives ``mean(g w)``; the input's gradient is then four in-place passes."""
+    p = g2 * xhat if needs[0] or (has_w and needs[1]) else None
+    if has_w and needs[1]:
+        grads[1] = p.sum(axis=0).reshape(tuple(ins[1].shape))
+    if has_b and needs[len(ins) - 1]:
+        grads[-1] = g2.sum(axis=0).reshape(tuple(ins[-1].shape))
+    if needs[0]:
+        if has_w:
+            wv = w.reshape(d)
+            m1 = (g2 @ wv).reshape(-1, 1)
+            m2 = (p @ wv).reshape(-1, 1)
+            gx = g2 * wv
+        else:
+            m1 = g2.sum(axis=-1, keepdims=True)
+            m2 = p.sum(axis=-1, keepdims=True)
+            gx = g2.copy()
+        m1 *= 1.0 / d
+        m2 *= 1.0 / d
+        gx -= m1
+        np.multiply(xhat, m2, out=p)
+        gx -= p
+        gx *= rstd
+        grads[0] = gx.reshape(shape)
     return grads
 
 

@@ -17,10 +17,13 @@ import math
 import numpy as np
 
 from ... import functions as F
-from ..._tensor import Tensor, _make
+from ..._tensor import Tensor, _make, apply
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
+from ...autograd import grad_mode as _grad_mode
+from ...ops.attention import ATTENTION
 from ...random import _gen, dropout_mask
+from .linear import linear as _linear
 
 __all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
 
@@ -49,6 +52,45 @@ def _bool_to_bias(mask, dtype, allowed_when_true):
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     allowed = m if allowed_when_true else ~m
     return np.where(allowed, 0.0, -np.inf).astype(dtype)
+
+
+_CAUSAL = {}
+
+
+def _causal_bias(L, S, dtype):
+    """The (L, S) additive causal mask (0 on and below the diagonal, -inf above), made once per
+    shape and dtype (read-only: shared by every call)."""
+    key = (L, S, np.dtype(dtype).str)
+    bias = _CAUSAL.get(key)
+    if bias is None:
+        if len(_CAUSAL) > 64:
+            _CAUSAL.clear()
+        bias = _bool_to_bias(np.tril(np.ones((L, S), dtype=bool)), dtype, True)
+        bias.flags.writeable = False
+        _CAUSAL[key] = bias
+    return bias
+
+
+def _fusable(query, key, value, bias):
+    """Whether the fused attention core (ops/attention.py) computes this call: floating
+    operands of one dtype, at least 2-D, and a constant mask (one that requires no gradient)
+    that does not broadcast the scores to a larger shape. Otherwise the composite runs."""
+    dt = query.dtype
+    if dt.kind != "f" or key.dtype != dt or value.dtype != dt or query.ndim < 2 \
+            or key.ndim < 2 or value.ndim < 2:
+        return False
+    if bias is None:
+        return True
+    if bias.requires_grad and _grad_mode.STATE[0]:
+        return False
+    if bias.dtype.kind != "f" or type(bias._data) is not type(query._data):
+        return False
+    batch = np.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2]))
+    scores = batch + (query.shape[-2], key.shape[-2])
+    try:
+        return np.broadcast_shapes(scores, tuple(bias.shape)) == scores
+    except ValueError:
+        return False
 
 
 def _safe_softmax(scores):
@@ -123,21 +165,19 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         key = F.index_select(key, key.ndim - 3, idx)
         value = F.index_select(value, value.ndim - 3, idx)
     scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
-    scores = F.matmul(query, F.transpose(key, -2, -1)) * scale
-    dtype = scores.dtype
+    dtype = np.result_type(query.dtype, key.dtype)
     if is_causal:
         if attn_mask is not None:
             raise RuntimeError("scaled_dot_product_attention: an explicit attn_mask should not be "
                                "set when is_causal=True")
-        causal = np.tril(np.ones((L, S), dtype=bool))
-        scores = scores + _const(_bool_to_bias(causal, dtype, True), scores)
+        bias = _const(_causal_bias(L, S, dtype), query)
     elif attn_mask is not None:
         if not isinstance(attn_mask, Tensor):
-            attn_mask = _const(np.asarray(attn_mask), scores)
+            attn_mask = _const(np.asarray(attn_mask), query)
         if attn_mask.dtype.kind == "b":
-            scores = scores + _const(_bool_to_bias(attn_mask, dtype, True), scores)
+            bias = _const(_bool_to_bias(attn_mask, dtype, True), query)
         elif attn_mask.dtype == query.dtype or attn_mask.dtype == np.float32:
-            scores = scores + attn_mask
+            bias = attn_mask
         else:  # as PyTorch: an int mask, or a float64 mask on float32 queries (which would
             # silently promote the output to float64), is refused
             raise RuntimeError(
@@ -145,6 +185,14 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                 f"to match the query dtype, but got attn_mask.dtype {attn_mask.dtype} and "
                 f"query.dtype {query.dtype}"
             )
+    else:
+        bias = None
+    if dropout_p == 0.0 and _fusable(query, key, value, bias):
+        return apply(ATTENTION, (query, key, value),
+                     (None if bias is None else bias._data, scale))
+    scores = F.matmul(query, F.transpose(key, -2, -1)) * scale
+    if bias is not None:
+        scores = scores + bias
     attn = _safe_softmax(scores)
     if dropout_p > 0.0:
         attn = _dropout(attn, dropout_p)
@@ -166,8 +214,7 @@ def _as_float_mask(mask, dtype, name, who, like):
 
 
 def _in_projection(x, w, b):
-    y = F.matmul(x, w.t())
-    return y + b if b is not None else y
+    return _linear(x, w, b)  # one fused node: the product and the bias in one pass
 
 
 def multi_head_attention_forward(
@@ -265,6 +312,13 @@ def multi_head_attention_forward(
         if key_padding_mask is not None:
             key_padding_mask = _pad_last(key_padding_mask)
     S = k.shape[0]
+    if not training:
+        dropout_p = 0.0
+    if not need_weights and dropout_p == 0.0 and not add_zero_attn:
+        out = _fused_heads(q, k, v, attn_mask, key_padding_mask, L, S, N, num_heads, head_dim)
+        if out is not None:
+            out = _in_projection(out, out_proj_weight, out_proj_bias).reshape(L, N, E)
+            return (out if batched else F.squeeze(out, 1)), None
     # (S, N, E) -> (N * H, S, hd)
     q = F.transpose(q.reshape(L, N * num_heads, head_dim), 0, 1)
     k = F.transpose(k.reshape(S, N * num_heads, head_dim), 0, 1)
@@ -285,8 +339,6 @@ def multi_head_attention_forward(
         kpm = F.expand(key_padding_mask.reshape(N, 1, 1, S), N, num_heads, 1, S)
         kpm = kpm.reshape(N * num_heads, 1, S)
         attn_mask = kpm if attn_mask is None else attn_mask + kpm
-    if not training:
-        dropout_p = 0.0
     scores = F.matmul(q * (1.0 / math.sqrt(head_dim)), F.transpose(k, 1, 2))
     if attn_mask is not None:
         scores = scores + attn_mask
@@ -308,6 +360,30 @@ def multi_head_attention_forward(
     if not batched:
         weights = F.squeeze(weights, 0)
     return out, weights
+
+
+def _fused_heads(q, k, v, attn_mask, key_padding_mask, L, S, N, H, hd):
+    """Every head's attention through the fused core on (N, H, L, hd) views of the projections
+    (no copies), the masks added as one (N or 1, H or 1, L, S) constant: ``(L * N, E)`` for the
+    output projection, or None when the composite must run (a mask that requires grad, mixed
+    dtypes)."""
+    E = H * hd
+    bias = None
+    if attn_mask is not None:  # (1, L, S) or (N * H, L, S)
+        bias = attn_mask.reshape(1, 1, L, S) if attn_mask.shape[0] == 1 else \
+            attn_mask.reshape(N, H, L, S)
+    if key_padding_mask is not None:
+        if _shape(key_padding_mask) != (N, S):
+            return None  # the composite raises the error
+        kpm = key_padding_mask.reshape(N, 1, 1, S)
+        bias = kpm if bias is None else bias + kpm
+    q4, k4, v4 = (F.permute(t.reshape(n, N, H, hd), (1, 2, 0, 3))
+                  for t, n in ((q, L), (k, S), (v, S)))
+    if not _fusable(q4, k4, v4, bias):
+        return None
+    out = apply(ATTENTION, (q4, k4, v4),
+                (None if bias is None else bias._data, 1.0 / math.sqrt(hd)))
+    return F.permute(out, (2, 0, 1, 3)).reshape(L * N, E)
 
 
 def _split3(t, E):

@@ -1,0 +1,88 @@
+"""Attention's core ``softmax(Q K^T * scale + bias) V`` as one primitive (fused for speed).
+
+The composite (matmul, scale, mask add, safe softmax, matmul) made a new score-sized array at
+every step and walked the scores about ten times forward and six backward, with a node per step.
+Here the scores are one array, scaled, masked, exponentiated and normalised in place (seven
+passes), the softmax's backward is four in-place passes, and the scale is applied to the
+query- and key-sized gradients instead of the score-sized one. ``bias`` is a constant additive
+mask (0 / -inf for a boolean mask), broadcast against the scores; a query row whose keys are all
+masked out gets a zero output and zero gradients, as PyTorch's SDPA.
+
+The rule is written against ``xp``: under ``create_graph`` it recomputes the weights from the
+recorded inputs with Tensor ops, so higher-order gradients work.
+"""
+
+from __future__ import annotations
+
+from ..autograd.graph import SAVES_INPUTS, Op
+
+__all__ = ["ATTENTION"]
+
+
+def _attention_f(xp, q, k, v, bias, scale):
+    s = xp.matmul(q, xp.swapaxes(k, -1, -2))
+    s *= scale
+    if bias is not None:
+        s += bias
+    m = s.max(axis=-1, keepdims=True)
+    full = None
+    if bias is not None:
+        empty = m == -xp.inf  # a query whose keys are all masked out
+        if empty.any():
+            full = empty
+            m[full] = 0
+    s -= m
+    xp.exp(s, out=s)
+    z = s.sum(axis=-1, keepdims=True)
+    if full is not None:
+        z[full] = 1  # its weights are exp(-inf) = 0: a zero row, not 0 / 0
+    s /= z
+    return xp.matmul(s, v), (s, bias, scale, full)
+
+
+def _weights(xp, q, k, bias, scale, full):
+    """The attention weights from recorded Tensors (the create_graph path)."""
+    s = xp.matmul(q, xp.swapaxes(k, -1, -2)) * scale
+    if bias is not None:
+        s = s + bias
+    if full is not None:
+        s = xp.where(full, 0.0, s)
+    e = xp.exp(s - xp.amax(s, axis=-1, keepdims=True).detach())
+    w = e / xp.sum(e, axis=-1, keepdims=True)
+    return w if full is None else xp.where(full, 0.0, w)
+
+
+def _attention_b(xp, g, ins, out, aux, needs):
+    q, k, v = ins
+    attn, bias, scale, full = aux
+    if getattr(xp, "name", None) == "tensor":  # create_graph: recorded Tensor ops
+        attn = _weights(xp, q, k, bias, scale, full)
+        gv = xp.matmul(xp.swapaxes(attn, -1, -2), g) if needs[2] else None
+        ga = xp.matmul(g, xp.swapaxes(v, -1, -2))
+        ds = attn * (ga - xp.sum(ga * attn, axis=-1, keepdims=True))
+        gq = xp.matmul(ds, k) * scale if needs[0] else None
+        gk = xp.matmul(xp.swapaxes(ds, -1, -2), q) * scale if needs[1] else None
+        return gq, gk, gv
+    gv = xp.matmul(xp.swapaxes(attn, -1, -2), g) if needs[2] else None
+    ds = xp.matmul(g, xp.swapaxes(v, -1, -2))  # d weights, then d scores in place
+    r = ds * attn
+    r = r.sum(axis=-1, keepdims=True)
+    ds -= r
+    ds *= attn
+    gq = gk = None
+    if needs[0]:
+        gq = xp.matmul(ds, k)
+        gq *= scale
+    if needs[1]:
+        gk = xp.matmul(xp.swapaxes(ds, -1, -2), q)
+        gk *= scale
+    return gq, gk, gv
+
+
+def _drop_weights(node):
+    node.aux = None
+
+
+# PyTorch's CPU kernel for this is the flash-attention one: the node reads as its backward
+ATTENTION = Op("ScaledDotProductFlashAttentionForCpu", _attention_f, _attention_b,
+               saves=SAVES_INPUTS, broadcasts=True, returns_aux=True, release=_drop_weights)

@@ -1,0 +1,150 @@
+"""The fused attention core (ops/attention.py) behind scaled_dot_product_attention and
+MultiheadAttention: which calls take it, and values and gradients against PyTorch."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+import gradkit.nn.functional as F
+
+FUSED = "ScaledDotProductFlashAttentionForCpuBackward0"
+
+
+def _pair(torch, rng, shapes, dtype=np.float32):
+    arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    return ([gk.tensor(a, requires_grad=True) for a in arrays],
+            [torch.tensor(a, requires_grad=True) for a in arrays])
+
+
+def _mask(kind, rng, shape):
+    if kind == "bool":
+        m = rng.random(shape) > 0.3
+        m[..., 0] = True
+        return m
+    if kind == "float":
+        return rng.standard_normal(shape).astype(np.float32)
+    return None
+
+
+@pytest.mark.parametrize("kind", [None, "causal", "bool", "float"])
+@pytest.mark.parametrize("mshape", [(6, 5), (2, 1, 6, 5), (1, 3, 6, 5)])
+def test_sdpa_fused_matches_torch(torch, kind, mshape):
+    rng = np.random.default_rng(0)
+    (q, k, v), (tq, tk, tv) = _pair(torch, rng, [(2, 3, 6, 8), (2, 3, 5, 8), (2, 3, 5, 4)])
+    m = _mask(kind, rng, mshape)
+    kw = {"is_causal": True} if kind == "causal" else {}
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=None if m is None else gk.tensor(m),
+                                         **kw)
+    ref = torch.nn.functional.scaled_dot_product_attention(
+        tq, tk, tv, attn_mask=None if m is None else torch.tensor(m), **kw)
+    assert type(out.grad_fn).__name__ == FUSED
+    g = rng.standard_normal(ref.shape).astype(np.float32)
+    out.backward(gk.tensor(g))
+    ref.backward(torch.tensor(g))
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for a, b in zip((q, k, v), (tq, tk, tv)):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_sdpa_broadcast_batch_and_unbatched(torch):
+    rng = np.random.default_rng(1)
+    # keys and values shared by every head (batch dimension 1): their gradients are summed
+    (q, k, v), (tq, tk, tv) = _pair(torch, rng, [(2, 3, 4, 8), (2, 1, 5, 8), (2, 1, 5, 8)])
+    out = F.scaled_dot_product_attention(q, k, v)
+    ref = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv)
+    out.sum().backward()
+    ref.sum().backward()
+    assert type(out.grad_fn).__name__ == FUSED and k.grad.shape == k.shape
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for a, b in zip((q, k, v), (tq, tk, tv)):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5)
+    (q, k, v), (tq, tk, tv) = _pair(torch, rng, [(4, 8), (5, 8), (5, 3)])
+    out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    ref = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, is_causal=True)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_mask_that_requires_grad_takes_the_composite(torch):
+    rng = np.random.default_rng(2)
+    (q, k, v, m), (tq, tk, tv, tm) = _pair(torch, rng, [(2, 4, 8), (2, 5, 8), (2, 5, 8), (4, 5)])
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=m)
+    ref = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, attn_mask=tm)
+    assert type(out.grad_fn).__name__ != FUSED
+    out.sum().backward()
+    ref.sum().backward()
+    np.testing.assert_allclose(m.grad.numpy(), tm.grad.numpy(), rtol=1e-4, atol=1e-5)
+    with gk.no_grad():  # no gradient wanted: the fused core
+        assert F.scaled_dot_product_attention(q, k, v, attn_mask=m).grad_fn is None
+
+
+def test_fully_masked_rows_are_zero_with_zero_gradients(torch):
+    rng = np.random.default_rng(3)
+    (q, k, v), (tq, tk, tv) = _pair(torch, rng, [(2, 4, 8), (2, 5, 8), (2, 5, 8)])
+    m = rng.random((2, 4, 5)) > 0.5
+    m[0, 1] = False  # query 1 of batch 0 may attend nowhere
+    m[1, :, 0] = True
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=gk.tensor(m))
+    ref = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv,
+                                                           attn_mask=torch.tensor(m))
+    assert type(out.grad_fn).__name__ == FUSED
+    np.testing.assert_array_equal(out.detach().numpy()[0, 1], 0.0)
+    out.sum().backward()
+    ref.sum().backward()
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for a, b in zip((q, k, v), (tq, tk, tv)):
+        assert np.isfinite(a.grad.numpy()).all()
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_second_order_matches_torch(torch):
+    rng = np.random.default_rng(4)
+    (q, k, v), (tq, tk, tv) = _pair(torch, rng, [(2, 5, 4), (2, 5, 4), (2, 5, 3)], np.float64)
+    out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    gq, gk_, gv = gk.autograd.grad((out ** 2).sum(), [q, k, v], create_graph=True)
+    second = gk.autograd.grad((gq ** 2).sum() + (gk_ * gv[..., :1]).sum(), [q, k, v])
+    ref = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, is_causal=True)
+    tgq, tgk, tgv = torch.autograd.grad((ref ** 2).sum(), [tq, tk, tv], create_graph=True)
+    tsecond = torch.autograd.grad((tgq ** 2).sum() + (tgk * tgv[..., :1]).sum(), [tq, tk, tv])
+    for a, b in zip(second, tsecond):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_mha_fused_heads_match_torch(torch, batch_first):
+    rng = np.random.default_rng(5)
+    m = gk.nn.MultiheadAttention(8, 2, batch_first=batch_first)
+    tm = torch.nn.MultiheadAttention(8, 2, batch_first=batch_first)
+    with torch.no_grad():
+        for a, b in zip(m.parameters(), tm.parameters()):
+            b.copy_(torch.from_numpy(a.detach().numpy()))
+    shape = (3, 6, 8) if batch_first else (6, 3, 8)
+    (x,), (tx,) = _pair(torch, rng, [shape])
+    mask = np.triu(np.full((6, 6), -np.inf, np.float32), 1)
+    kpm = np.zeros((3, 6), bool)
+    kpm[1, 4:] = True
+    out = m(x, x, x, attn_mask=gk.tensor(mask), key_padding_mask=gk.tensor(kpm),
+            need_weights=False)[0]
+    ref = tm(tx, tx, tx, attn_mask=torch.tensor(mask), key_padding_mask=torch.tensor(kpm),
+             need_weights=False)[0]
+    names, stack = set(), [out.grad_fn]
+    while stack:  # the fused node is in the graph
+        node = stack.pop()
+        names.add(type(node).__name__)
+        stack.extend(n for n, _ in node.next_functions if n is not None)
+    assert FUSED in names
+    out.sum().backward()
+    ref.sum().backward()
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for a, b in zip(m.parameters(), tm.parameters()):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_causal_mask_is_shared_and_read_only():
+    q = gk.randn(2, 4, 8)
+    F.scaled_dot_product_attention(q, q, q, is_causal=True)
+    from gradkit.nn.functional.attention import _causal_bias
+
+    a = _causal_bias(4, 4, np.float32)
+    assert a is _causal_bias(4, 4, np.float32) and not a.flags.writeable
+    np.testing.assert_array_equal(a, np.triu(np.full((4, 4), -np.inf, np.float32), 1))

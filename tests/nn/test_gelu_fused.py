@@ -1,0 +1,81 @@
+"""The exact GELU's fused node: float32 through the float32 erf, other dtypes through the exact
+erf; values and gradients against PyTorch and a float64 reference."""
+
+import math
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+import gradkit.nn.functional as F
+from gradkit.ops.activation import erf_float32
+
+
+def _exact_gelu(x):
+    x = x.astype(np.float64)
+    erf = np.vectorize(math.erf)(x * math.sqrt(0.5))
+    return 0.5 * x * (1.0 + erf)
+
+
+def test_erf_float32_within_a_few_ulps():
+    z = np.concatenate([np.linspace(-6, 6, 200_001), np.geomspace(1e-30, 6, 20_001)])
+    z = np.concatenate([z, -z]).astype(np.float32)
+    got = erf_float32(z)
+    assert got.dtype == np.float32
+    ref = np.vectorize(math.erf)(z.astype(np.float64)).astype(np.float32)
+    ulps = np.abs(got.view(np.int32).astype(np.int64) - ref.view(np.int32).astype(np.int64))
+    assert ulps.max() <= 8
+    np.testing.assert_array_equal(erf_float32(np.float32([-np.inf, np.inf, 4.0, -4.0])),
+                                  [-1.0, 1.0, 1.0, -1.0])
+    assert np.isnan(erf_float32(np.float32([np.nan])))[0]
+
+
+def test_float32_as_accurate_as_torch(torch):
+    x = np.linspace(-8, 8, 400_001).astype(np.float32)
+    ref = _exact_gelu(x)
+    got = F.gelu(gk.tensor(x)).numpy()
+    want = torch.nn.functional.gelu(torch.from_numpy(x)).numpy()
+    assert got.dtype == np.float32
+    # absolute error about one float32 rounding of erf near +-1 times |x|, as PyTorch's kernel
+    err, terr = np.abs(got - ref), np.abs(want - ref)
+    assert err.max() <= 1.5 * terr.max()
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=2e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_values_and_gradients_match_torch(torch, dtype):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((7, 33)) * 3).astype(dtype)
+    x[0, :6] = [0.0, -0.0, 40.0, -40.0, 1e-30, -1e-30]
+    g = rng.standard_normal(x.shape).astype(dtype)
+    xg = gk.tensor(x, requires_grad=True)
+    y = F.gelu(xg)
+    y.backward(gk.tensor(g))
+    xt = torch.tensor(x, requires_grad=True)
+    yt = torch.nn.functional.gelu(xt)
+    yt.backward(torch.tensor(g))
+    tol = {"float32": dict(rtol=1e-5, atol=2e-6), "float64": dict(rtol=1e-12, atol=1e-14)}[dtype]
+    assert y.dtype == getattr(gk, dtype) and type(y.grad_fn).__name__ == "GeluBackward0"
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), **tol)
+    np.testing.assert_allclose(xg.grad.numpy(), xt.grad.numpy(), **tol)
+
+
+def test_float32_second_order_matches_torch(torch):
+    x = np.random.default_rng(3).standard_normal(50).astype(np.float32) * 3
+    xg = gk.tensor(x, requires_grad=True)
+    (dg,) = gk.autograd.grad(F.gelu(xg).sum(), [xg], create_graph=True)
+    (d2g,) = gk.autograd.grad((dg * dg).sum(), [xg])
+    xt = torch.tensor(x, requires_grad=True)
+    (dt,) = torch.autograd.grad(torch.nn.functional.gelu(xt).sum(), [xt], create_graph=True)
+    (d2t,) = torch.autograd.grad((dt * dt).sum(), [xt])
+    np.testing.assert_allclose(dg.detach().numpy(), dt.detach().numpy(), rtol=1e-5, atol=2e-6)
+    np.testing.assert_allclose(d2g.numpy(), d2t.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_in_place_change_of_the_input_is_caught():
+    x = gk.randn(5, requires_grad=True)
+    h = x * 1.0
+    y = F.gelu(h)
+    h.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
