@@ -11,6 +11,6 @@ Pillow (``pip install gradkit[vision]``) is imported only when a PIL image or an
 used; ``import gradkit`` never imports it.
 """
 
-from . import datasets, models, transforms, utils
+from . import datasets, models, ops, transforms, utils
 
-__all__ = ["datasets", "models", "transforms", "utils"]
+__all__ = ["datasets", "models", "ops", "transforms", "utils"]
