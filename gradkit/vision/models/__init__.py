@@ -23,6 +23,8 @@ from .mobilenetv2 import *
 from .mobilenetv2 import __all__ as _mobilenetv2_all
 from .mobilenetv3 import *
 from .mobilenetv3 import __all__ as _mobilenetv3_all
+from .regnet import *
+from .regnet import __all__ as _regnet_all
 from .resnet import *
 from .resnet import __all__ as _resnet_all
 from .shufflenetv2 import *
@@ -36,5 +38,5 @@ from .vision_transformer import __all__ as _vision_transformer_all
 
 __all__ = ["Weights", "WeightsEnum",
            *_alexnet_all, *_convnext_all, *_densenet_all, *_efficientnet_all,
-           *_googlenet_all, *_mobilenetv2_all, *_mobilenetv3_all, *_resnet_all,
+           *_googlenet_all, *_mobilenetv2_all, *_mobilenetv3_all, *_regnet_all, *_resnet_all,
            *_shufflenetv2_all, *_squeezenet_all, *_vgg_all, *_vision_transformer_all]
