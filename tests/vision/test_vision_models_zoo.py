@@ -190,6 +190,7 @@ CASES = [
     ("squeezenet1_0", {"num_classes": 10}, 21),
     ("squeezenet1_1", {"num_classes": 10}, 17),
     ("densenet121", {"num_classes": 10}, 32),
+    ("densenet121", {"num_classes": 10, "memory_efficient": True}, 32),
     ("efficientnet_b0", {"num_classes": 10}, 32),
     ("shufflenet_v2_x0_5", {"num_classes": 10}, 32),
     ("shufflenet_v2_x1_0", {"num_classes": 10}, 32),
@@ -199,7 +200,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("name,kwargs,size", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("name,kwargs,size", CASES,
+                         ids=[c[0] + ("-checkpointed" if "memory_efficient" in c[1] else "")
+                              for c in CASES])
 def test_model_matches_torchvision(tv, name, kwargs, size):
     t_model, g_model = _pair(tv, name, **kwargs)
     check_init(t_model, g_model)

@@ -8,6 +8,7 @@ import gradkit as gk
 
 from ... import nn
 from ...nn import functional as F
+from ...utils.checkpoint import checkpoint
 from ._api import Weights, WeightsEnum
 from ._utils import _URL, _no_weights
 
@@ -30,17 +31,27 @@ class _DenseLayer(nn.Module):
         self.conv2 = nn.Conv2d(bn_size * growth_rate, growth_rate, kernel_size=3, stride=1,
                                padding=1, bias=False)
         self.drop_rate = float(drop_rate)
-        # torchvision recomputes the bottleneck in backward to save memory; the values and
-        # gradients are the same either way, so gradkit keeps the flag and computes plainly
         self.memory_efficient = memory_efficient
 
     def bn_function(self, inputs):
         concated_features = gk.cat(list(inputs), 1)
         return self.conv1(self.relu1(self.norm1(concated_features)))
 
+    def any_requires_grad(self, input) -> bool:
+        return any(tensor.requires_grad for tensor in input)
+
+    def call_checkpoint_bottleneck(self, input):
+        """The bottleneck recomputed in backward instead of kept (``memory_efficient``)."""
+        def closure(*inputs):
+            return self.bn_function(inputs)
+        return checkpoint(closure, *input, use_reentrant=False)
+
     def forward(self, input):
         prev_features = [input] if isinstance(input, gk.Tensor) else input
-        bottleneck_output = self.bn_function(prev_features)
+        if self.memory_efficient and self.any_requires_grad(prev_features):
+            bottleneck_output = self.call_checkpoint_bottleneck(prev_features)
+        else:
+            bottleneck_output = self.bn_function(prev_features)
         new_features = self.conv2(self.relu2(self.norm2(bottleneck_output)))
         if self.drop_rate > 0:
             new_features = F.dropout(new_features, p=self.drop_rate, training=self.training)
