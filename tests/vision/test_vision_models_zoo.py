@@ -197,6 +197,7 @@ CASES = [
     ("googlenet", {"num_classes": 10, "aux_logits": False, "init_weights": True}, 32),
     ("convnext_tiny", {"num_classes": 10}, 32),
     ("regnet_y_400mf", {"num_classes": 10}, 32),
+    ("resnet18", {"num_classes": 10}, 32),
 ]
 
 
@@ -219,6 +220,7 @@ STRUCTURE = [
     ("vit_b_16", {}), ("googlenet", {"init_weights": True}),
     ("mobilenet_v2", {"width_mult": 0.75}),
     ("mobilenet_v3_large", {"reduced_tail": True, "dilated": True, "width_mult": 0.75}),
+    ("resnext50_32x4d", {}), ("vgg11_bn", {}),
 ]
 
 
@@ -334,7 +336,10 @@ FAMILIES = ["alexnet", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large
             "regnet_y_400mf", "regnet_y_800mf", "regnet_y_1_6gf", "regnet_y_3_2gf",
             "regnet_y_8gf", "regnet_y_16gf", "regnet_y_32gf", "regnet_y_128gf",
             "regnet_x_400mf", "regnet_x_800mf", "regnet_x_1_6gf", "regnet_x_3_2gf",
-            "regnet_x_8gf", "regnet_x_16gf", "regnet_x_32gf"]
+            "regnet_x_8gf", "regnet_x_16gf", "regnet_x_32gf", "resnet18", "resnet34",
+            "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d",
+            "resnext101_64x4d", "wide_resnet50_2", "wide_resnet101_2", "vgg11", "vgg11_bn",
+            "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"]
 
 
 def test_weights_enums_match_torchvision(tv):
@@ -374,7 +379,7 @@ def test_signatures_match_torchvision(tv):
     """Constructors and model classes take torchvision's arguments with its defaults."""
     classes = ["AlexNet", "MobileNetV2", "MobileNetV3", "SqueezeNet", "DenseNet",
                "EfficientNet", "ShuffleNetV2", "GoogLeNet", "VisionTransformer", "ConvNeXt",
-               "RegNet"]
+               "RegNet", "ResNet", "VGG"]
     for name in FAMILIES + classes:
         assert _signature(getattr(gmodels, name)) == _signature(getattr(tv.models, name)), name
     for name in ["Conv2dNormActivation", "SqueezeExcitation", "MLP", "Permute"]:
