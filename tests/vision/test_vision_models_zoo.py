@@ -79,20 +79,25 @@ def np_of(t):
 
 
 def check_same_model(torch, t_model, g_model, x, *, rtol=1e-7, atol=1e-9, train_step=True,
-                     g_dropouts=(), t_dropouts=(), output=lambda out: out):
+                     g_dropouts=(), t_dropouts=(), output=lambda out: out, float64=True):
     """Keys, shapes, order, parameter count; torchvision's weights give the same eval outputs
-    (float64), and one training step (dropout off) gives the same loss, gradients and running
-    statistics."""
+    (float64, or float32 within 1e-4 for a net too large to copy in float64 cheaply), and one
+    training step (dropout off) gives the same loss, gradients and running statistics."""
+    # float32: rounding of ~1e-7 per operation, grown through the net's depth
+    g_rtol, g_atol, b_rtol = (1e-6, 1e-8, 1e-7) if float64 else (1e-4, 1e-5, 1e-5)
+    if not float64:
+        rtol, atol = 1e-4, 1e-6
     t_state, g_state = t_model.state_dict(), g_model.state_dict()
     assert shapes(g_state) == shapes(t_state)
     assert (sum(p.numel() for p in g_model.parameters())
             == sum(p.numel() for p in t_model.parameters()))
     assert [n for n, _ in g_model.named_parameters()] == [n for n, _ in t_model.named_parameters()]
-    t_model.double()
-    g_model.double()
+    if float64:
+        t_model.double()
+        g_model.double()
     load_from_torch(g_model, t_model)
-    tx = torch.tensor(x, dtype=torch.float64)
-    gx = gk.tensor(x, dtype=gk.float64)
+    tx = torch.tensor(x, dtype=torch.float64 if float64 else torch.float32)
+    gx = gk.tensor(x, dtype=gk.float64 if float64 else gk.float32)
     t_model.eval()
     g_model.eval()
     with torch.no_grad():
@@ -123,13 +128,13 @@ def check_same_model(torch, t_model, g_model, x, *, rtol=1e-7, atol=1e-9, train_
         assert (p.grad is None) == (tp.grad is None), name
         if tp.grad is not None:
             t_grad = tp.grad.numpy()
-            np.testing.assert_allclose(p.grad.numpy(), t_grad, rtol=1e-6,
-                                       atol=1e-8 * np.abs(t_grad).max() + 1e-12 * scale,
+            np.testing.assert_allclose(p.grad.numpy(), t_grad, rtol=g_rtol,
+                                       atol=g_atol * np.abs(t_grad).max() + 1e-12 * scale,
                                        err_msg=name)
     t_buffers = dict(t_model.named_buffers())
     for name, b in g_model.named_buffers():
-        np.testing.assert_allclose(b.numpy(), t_buffers[name].numpy(), rtol=1e-7, atol=1e-9,
-                                   err_msg=name)
+        np.testing.assert_allclose(b.numpy(), t_buffers[name].numpy(), rtol=b_rtol,
+                                   atol=b_rtol * 1e-2, err_msg=name)
 
 
 def check_init(t_model, g_model):
@@ -200,13 +205,17 @@ CASES = [
 ]
 
 
+# AlexNet's 61 M parameters (its 4096-wide classifier) are compared in float32
+FLOAT32 = {"alexnet"}
+
+
 @pytest.mark.parametrize("name,kwargs,size", CASES, ids=[c[0] for c in CASES])
 def test_model_matches_torchvision(tv, name, kwargs, size):
     t_model, g_model = _pair(tv, name, **kwargs)
     check_init(t_model, g_model)
     t_drop, g_drop = _dropouts(tv)
     check_same_model(tv.torch, t_model, g_model, _image(4, size), t_dropouts=t_drop,
-                     g_dropouts=g_drop)
+                     g_dropouts=g_drop, float64=name not in FLOAT32)
 
 
 # -- the rest of the zoo: torchvision's own constructors, structure only (their arithmetic is
