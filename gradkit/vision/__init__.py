@@ -3,14 +3,16 @@
 * ``transforms`` (and ``transforms.v2``, ``transforms.functional``): PIL images and tensors;
 * ``datasets``: MNIST, FashionMNIST, CIFAR10/100 from their standard local files, ImageFolder,
   DatasetFolder, FakeData (nothing is downloaded);
-* ``models``: ResNet-18/34/50 and VGG-11 (with and without batch norm) with torchvision's
-  state_dict keys;
+* ``models``: torchvision's classification models (ResNet, VGG, AlexNet, MobileNetV2/V3,
+  SqueezeNet, DenseNet, EfficientNet, ShuffleNetV2, GoogLeNet, ViT, ConvNeXt, RegNet) with its
+  state_dict keys, arguments and initialisation;
+* ``ops``: the blocks they share (Conv2dNormActivation, SqueezeExcitation, MLP, StochasticDepth);
 * ``utils``: ``make_grid``, ``save_image``.
 
 Pillow (``pip install gradkit[vision]``) is imported only when a PIL image or an image file is
 used; ``import gradkit`` never imports it.
 """
 
-from . import datasets, models, transforms, utils
+from . import datasets, models, ops, transforms, utils
 
-__all__ = ["datasets", "models", "transforms", "utils"]
+__all__ = ["datasets", "models", "ops", "transforms", "utils"]

@@ -8,7 +8,11 @@ from ... import nn
 from ._api import Weights, WeightsEnum, check_no_weights
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50",
-           "ResNet18_Weights", "ResNet34_Weights", "ResNet50_Weights"]
+           "resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d",
+           "wide_resnet50_2", "wide_resnet101_2", "ResNet18_Weights", "ResNet34_Weights",
+           "ResNet50_Weights", "ResNet101_Weights", "ResNet152_Weights",
+           "ResNeXt50_32X4D_Weights", "ResNeXt101_32X8D_Weights", "ResNeXt101_64X4D_Weights",
+           "Wide_ResNet50_2_Weights", "Wide_ResNet101_2_Weights"]
 
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1,
@@ -174,9 +178,55 @@ class ResNet50_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V2
 
 
-def _resnet(name, block, layers, weights, enum, kwargs) -> ResNet:
+class ResNet101_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(_IMAGENET + "resnet101-63fe2227.pth", 44549160)
+    IMAGENET1K_V2 = Weights(_IMAGENET + "resnet101-cd907fc2.pth", 44549160)
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNet152_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(_IMAGENET + "resnet152-394f9c45.pth", 60192808)
+    IMAGENET1K_V2 = Weights(_IMAGENET + "resnet152-f82ba261.pth", 60192808)
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNeXt50_32X4D_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(_IMAGENET + "resnext50_32x4d-7cdf4587.pth", 25028904)
+    IMAGENET1K_V2 = Weights(_IMAGENET + "resnext50_32x4d-1a0047aa.pth", 25028904)
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNeXt101_32X8D_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(_IMAGENET + "resnext101_32x8d-8ba56ff5.pth", 88791336)
+    IMAGENET1K_V2 = Weights(_IMAGENET + "resnext101_32x8d-110c445d.pth", 88791336)
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNeXt101_64X4D_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(_IMAGENET + "resnext101_64x4d-173b62eb.pth", 83455272)
+    DEFAULT = IMAGENET1K_V1
+
+
+class Wide_ResNet50_2_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(_IMAGENET + "wide_resnet50_2-95faca4d.pth", 68883240)
+    IMAGENET1K_V2 = Weights(_IMAGENET + "wide_resnet50_2-9ba9bcbe.pth", 68883240)
+    DEFAULT = IMAGENET1K_V2
+
+
+class Wide_ResNet101_2_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(_IMAGENET + "wide_resnet101_2-32ee1156.pth", 126886696)
+    IMAGENET1K_V2 = Weights(_IMAGENET + "wide_resnet101_2-d733dc28.pth", 126886696)
+    DEFAULT = IMAGENET1K_V2
+
+
+def _resnet(name, block, layers, weights, enum, kwargs, **fixed) -> ResNet:
     check_no_weights(name, weights, enum, kwargs)
     kwargs.pop("progress", None)
+    for param, value in fixed.items():  # the width settings a ResNeXt/Wide ResNet is named for
+        if param in kwargs and kwargs[param] != value:
+            raise ValueError(f"The parameter '{param}' expected value {value} but got "
+                             f"{kwargs[param]} instead.")
+        kwargs[param] = value
     return ResNet(block, layers, **kwargs)
 
 
@@ -193,3 +243,43 @@ def resnet34(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
 def resnet50(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
     """ResNet-50 (25.6 M parameters at 1000 classes); ``weights`` must be None."""
     return _resnet("resnet50", Bottleneck, [3, 4, 6, 3], weights, ResNet50_Weights, kwargs)
+
+
+def resnet101(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
+    """ResNet-101 (44.5 M parameters at 1000 classes); ``weights`` must be None."""
+    return _resnet("resnet101", Bottleneck, [3, 4, 23, 3], weights, ResNet101_Weights, kwargs)
+
+
+def resnet152(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
+    """ResNet-152 (60.2 M parameters at 1000 classes); ``weights`` must be None."""
+    return _resnet("resnet152", Bottleneck, [3, 8, 36, 3], weights, ResNet152_Weights, kwargs)
+
+
+def resnext50_32x4d(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
+    """ResNeXt-50 32x4d (25.0 M parameters at 1000 classes); ``weights`` must be None."""
+    return _resnet("resnext50_32x4d", Bottleneck, [3, 4, 6, 3], weights,
+                   ResNeXt50_32X4D_Weights, kwargs, groups=32, width_per_group=4)
+
+
+def resnext101_32x8d(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
+    """ResNeXt-101 32x8d (88.8 M parameters at 1000 classes); ``weights`` must be None."""
+    return _resnet("resnext101_32x8d", Bottleneck, [3, 4, 23, 3], weights,
+                   ResNeXt101_32X8D_Weights, kwargs, groups=32, width_per_group=8)
+
+
+def resnext101_64x4d(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
+    """ResNeXt-101 64x4d (83.5 M parameters at 1000 classes); ``weights`` must be None."""
+    return _resnet("resnext101_64x4d", Bottleneck, [3, 4, 23, 3], weights,
+                   ResNeXt101_64X4D_Weights, kwargs, groups=64, width_per_group=4)
+
+
+def wide_resnet50_2(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
+    """Wide ResNet-50-2 (68.9 M parameters at 1000 classes); ``weights`` must be None."""
+    return _resnet("wide_resnet50_2", Bottleneck, [3, 4, 6, 3], weights,
+                   Wide_ResNet50_2_Weights, kwargs, width_per_group=64 * 2)
+
+
+def wide_resnet101_2(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
+    """Wide ResNet-101-2 (126.9 M parameters at 1000 classes); ``weights`` must be None."""
+    return _resnet("wide_resnet101_2", Bottleneck, [3, 4, 23, 3], weights,
+                   Wide_ResNet101_2_Weights, kwargs, width_per_group=64 * 2)

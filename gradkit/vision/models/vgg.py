@@ -71,16 +71,19 @@ cfgs = {
 _URL = "https://download.pytorch.org/models/"
 
 
-def _enum(name: str, file: str, num_params: int):
+def _enum(name: str, file: str, num_params: int, **more: Weights):
     w = Weights(_URL + file, num_params)
-    return WeightsEnum(name, {"IMAGENET1K_V1": w, "DEFAULT": w})
+    return WeightsEnum(name, {"IMAGENET1K_V1": w, **more, "DEFAULT": w})
 
 
 VGG11_Weights = _enum("VGG11_Weights", "vgg11-8a719046.pth", 132863336)
 VGG11_BN_Weights = _enum("VGG11_BN_Weights", "vgg11_bn-6002323d.pth", 132868840)
 VGG13_Weights = _enum("VGG13_Weights", "vgg13-19584684.pth", 133047848)
 VGG13_BN_Weights = _enum("VGG13_BN_Weights", "vgg13_bn-abd245e5.pth", 133053736)
-VGG16_Weights = _enum("VGG16_Weights", "vgg16-397923af.pth", 138357544)
+# IMAGENET1K_FEATURES: the SSD authors' port of the original Caffe weights (features only)
+VGG16_Weights = _enum("VGG16_Weights", "vgg16-397923af.pth", 138357544,
+                      IMAGENET1K_FEATURES=Weights(_URL + "vgg16_features-amdegroot-88682ab5.pth",
+                                                  138357544))
 VGG16_BN_Weights = _enum("VGG16_BN_Weights", "vgg16_bn-6c64b313.pth", 138365992)
 VGG19_Weights = _enum("VGG19_Weights", "vgg19-dcbb9e9d.pth", 143667240)
 VGG19_BN_Weights = _enum("VGG19_BN_Weights", "vgg19_bn-c79401a0.pth", 143678248)
