@@ -35,9 +35,8 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, return_types
 from . import functions as F
-from . import return_types
 from ._backend import to_host
 from ._linalg.checks import (
     _dtype_name,
