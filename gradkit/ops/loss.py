@@ -394,18 +394,27 @@ def _ctc_b(xp, g, ins, out, aux, needs):
     logp = _log_likelihood(alpha, in_len, lab_len)
     with np.errstate(invalid="ignore"):
         log_gamma = alpha + beta - em - logp[None, :, None]
-    gamma = np.exp(log_gamma)
-    gamma[~np.isfinite(gamma)] = 0
+    with np.errstate(over="ignore"):
+        gamma = np.exp(log_gamma)  # inf where PyTorch's ``exp`` overflows too
     bad = ~np.isfinite(logp)
     gamma[:, bad] = 0
+    frames = (np.arange(t_max)[:, None] < in_len[None, :])[:, :, None]
+    gamma[~np.broadcast_to(frames, gamma.shape)] = 0  # unused frames: no gradient
     flat = (np.arange(t_max)[:, None, None] * (n * c) + rows[None, :, None] * c
             + ext[None, :, :])
     occ = np.bincount(flat.reshape(-1), weights=gamma.reshape(-1).astype(np.float64),
                       minlength=t_max * n * c).reshape(t_max, n, c)
     grad = -occ.astype(lp.dtype) * to_host(g).reshape(1, n, 1)
-    if bad.any() and not zero_infinity:  # inf loss: NaN over the sample's frames (as PyTorch)
-        frames = np.arange(t_max)[:, None] < in_len[None, :]
-        grad[frames[:, :, None] & bad[None, :, None] & np.ones((1, 1, c), dtype=bool)] = np.nan
+    # NaN where PyTorch's kernel gives NaN (``exp(lcab + nll - lp)`` with an infinite or NaN
+    # term): over the used frames of a sample of infinite loss (unless ``zero_infinity``) or of
+    # NaN loss, and at each -inf or NaN log-probability of a used frame
+    nan_rows = np.isnan(logp) | (bad & (not zero_infinity))
+    lp_h = to_host(lp)
+    nan_at = frames & (nan_rows[None, :, None] | np.isnan(lp_h) | (lp_h == _NEG))
+    if zero_infinity:  # an infinite loss's sample has no gradient at all
+        nan_at &= ~(np.isinf(logp)[None, :, None])
+    if nan_at.any():
+        grad[nan_at] = np.nan
     return (xp.asarray(grad),)
 
 

@@ -553,9 +553,10 @@ def test_multi_margin_loss(torch, reduction, p, weighted, shapes):
 
 
 def test_more_loss_errors():
-    with pytest.raises(ValueError, match=r"triplet_margin_loss: expected anchor, positive and "
-                                         r"negative of the same shape.*anchor \(3, 4\), "
-                                         r"positive \(4,\)"):
+    with pytest.raises(RuntimeError, match=r"triplet_margin_loss: The anchor, positive, and "
+                                           r"negative tensors are expected to have the same "
+                                           r"number of dimensions, but got: anchor 2D, "
+                                           r"positive 1D"):
         F.triplet_margin_loss(gk.randn(3, 4), gk.randn(4), gk.randn(3, 4))
     with pytest.raises(ValueError, match="TripletMarginLoss: expected margin to be greater "
                                          "than 0, got 0.0"):
@@ -627,7 +628,7 @@ def test_multilabel_margin_loss(torch, reduction, batched):
         nn.TripletMarginWithDistanceLoss(margin=-1.0)
 
 
-@pytest.mark.parametrize("name", ["poisson_nll_loss", "mse_loss", "soft_margin_loss"])
+@pytest.mark.parametrize("name", ["mse_loss", "soft_margin_loss"])
 def test_target_shape_errors_name_the_loss(name):
     with pytest.raises(RuntimeError, match=name + r": the target's shape \(3, 3\) cannot be "
                                                   r"broadcast with the input's shape \(3, 2\)"):

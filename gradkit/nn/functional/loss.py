@@ -16,6 +16,7 @@ from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import fp32 as _ac_fp32
 from ...autograd.graph import Shown, edge_of, present
 from ...ops import loss as LO
+from . import _loss_aten as _AT
 from .activation import log_softmax
 
 __all__ = [
@@ -77,6 +78,15 @@ def _on_device_of(value, x: Tensor, what: str, who: str):
 
         arr = _to_namespace_of(arr, x._data)
     return arr
+
+
+def _arg(value, x: Tensor, name: str):
+    """A tensor argument: a Tensor as it is (an op across devices raises its own error), a
+    list or array as a tensor on ``x``'s device; None stays None."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    t = as_tensor_arg(value, name=name)
+    return t if t.device == x.device else t.to(x.device)
 
 
 def _float_target(input: Tensor, target, name: str) -> Tensor:
@@ -403,30 +413,29 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
 
     Args:
         input: logits, any shape.
-        target: same shape, values in [0, 1].
-        weight: rescales each element's loss.
+        target: same shape, values in [0, 1]; the result takes its (floating) dtype, as in
+            PyTorch.
+        weight: rescales each element's loss (broadcast to the target's shape).
         pos_weight: weight of positive examples, broadcast along the last (class) dimension.
-            Not differentiated.
+            Not differentiated (nor is ``weight``).
     """
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target, weight, pos_weight = _ac_fp32(input, target, weight, pos_weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x = _t(input)
-    y = _float_target(x, target, "binary_cross_entropy_with_logits")
+    y = _t(target, "target")
     _same_shape(x, y, "binary_cross_entropy_with_logits")
-    pw = None
-    if pos_weight is not None:
-        pw = _on_device_of(pos_weight, x, "pos_weight", "binary_cross_entropy_with_logits")
-        pw = pw.astype(x._data.dtype, copy=False)
-    return apply(LO.BCE_LOGITS, (x, y),
-                 (pw, reduction, _loss_weight(weight, x, "binary_cross_entropy_with_logits")))
+    return _AT.binary_cross_entropy_with_logits(
+        x, y, _arg(weight, x, "weight"),
+        _arg(pos_weight, x, "pos_weight"), reduction)
 
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence ``target * (log target - input)`` with ``input`` given as
-    log-probabilities (and ``target`` too when ``log_target``).
+    log-probabilities (and ``target`` too when ``log_target``); floating tensors only, of
+    broadcastable shapes, computed in their promoted dtype.
 
     ``reduction='batchmean'`` divides the sum by the batch size (the mathematically correct
     KL); ``'mean'`` divides by the number of elements, as PyTorch does.
@@ -436,32 +445,23 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "kl_div")
     x = _t(input)
-    y = _float_target(x, target, "kl_div")
-    if log_target:
-        loss = _F.exp(y) * (y - x)
-    else:
-        safe = _F.where(y > 0, y, 1.0)
-        loss = y * _F.log(safe) - y * x
+    y = _arg(target, x, "target")
     if reduction == "batchmean":
-        return loss.sum() / (x.shape[0] if x.ndim else 1)
-    return _reduce(loss, reduction)
+        loss = _AT.kl_div(x, y, "sum", log_target)
+        return loss / x.shape[0] if x.ndim else loss
+    return _AT.kl_div(x, y, reduction, log_target)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                           size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos(x1, x2) - margin)`` where
-    ``target == -1``."""
+    ``target == -1`` (0 elsewhere): ``(N, D)`` inputs with an ``(N,)`` target, or ``(D,)``
+    inputs with a 0-D target."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cosine_embedding_loss")
-    dim = input1.ndim - 1
-    cos = _dot(input1, input2, dim) / _F.sqrt(
-        (_dot(input1, input1, dim) + 1e-12) * (_dot(input2, input2, dim) + 1e-12))
-    y = target if isinstance(target, Tensor) else _t(target, "target").to(input1.device)
-    pos = 1 - cos
-    neg = _F.clamp(cos - margin, min=0.0)
-    zero = pos * 0
-    loss = _F.where(y == 1, pos, zero) + _F.where(y == -1, neg, zero)
-    return _reduce(loss, reduction)
+    x1 = _t(input1, "input1")
+    return _AT.cosine_embedding_loss(x1, _arg(input2, x1, "input2"),
+                                     _arg(target, x1, "target"), margin, reduction)
 
 
 def _dot(a, b, dim):
@@ -470,29 +470,28 @@ def _dot(a, b, dim):
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    """``max(0, -target * (input1 - input2) + margin)``."""
+    """``max(0, -target * (input1 - input2) + margin)``; the three must have one number of
+    dimensions (then broadcast), as in PyTorch."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "margin_ranking_loss")
     x1, x2 = _t(input1, "input1"), _t(input2, "input2")
-    y = _float_target(x1, target, "margin_ranking_loss")
+    y = _arg(target, x1, "target")
     if not x1.ndim == x2.ndim == y.ndim:  # as torch: no broadcasting across ranks
         raise RuntimeError(
             f"margin_ranking_loss: input1, input2 and target must have the same number of "
             f"dimensions, got {tuple(x1.shape)}, {tuple(x2.shape)} and {tuple(y.shape)}; "
             f"reshape them to one shape")
-    return _reduce(_F.clamp(-y * (x1 - x2) + margin, min=0.0), reduction)
+    return _AT.margin_ranking_loss(x1, x2, y, margin, reduction)
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None,
                          reduce=None, reduction: str = "mean") -> Tensor:
-    """``x`` where ``target == 1``, ``max(0, margin - x)`` where ``target == -1``."""
+    """``x`` where ``target != -1`` plus ``max(0, margin - x)`` where ``target != 1`` (both
+    for any other target value), in the input's dtype as PyTorch."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "hinge_embedding_loss")
     x = _t(input)
-    y = target if isinstance(target, Tensor) else _t(target, "target").to(x.device)
-    zero = x * 0  # as torch: x where target != -1, the hinge where target != 1 (both for 0)
-    loss = _F.where(y != -1, x, zero) + _F.where(y != 1, _F.clamp(margin - x, min=0.0), zero)
-    return _reduce(loss, reduction)
+    return _AT.hinge_embedding_loss(x, _arg(target, x, "target"), margin, reduction)
 
 
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
@@ -514,7 +513,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
 
     Args:
         anchor, positive, negative: ``(N, D)`` or ``(D,)`` (or ``(N, *, D)``), all of the
-            same rank.
+            same number of dimensions (then broadcast).
         margin: the margin (> 0). p: the norm degree. eps: added inside the norm.
         swap: use the distance swap (Balntas et al., 2016).
 
@@ -522,23 +521,14 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
         - Inputs: :math:`(N, D)` or :math:`(D)`
         - Output: :math:`(N)` for ``reduction='none'``, else a scalar
     """
-    from .normalization import pairwise_distance
-
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "triplet_margin_loss")
     if margin <= 0:
         raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
-    a, pos, neg = _t(anchor, "anchor"), _t(positive, "positive"), _t(negative, "negative")
-    if not a.ndim == pos.ndim == neg.ndim or a.ndim == 0:  # torch: any equal rank
-        raise ValueError(
-            f"triplet_margin_loss: expected anchor, positive and negative of the same shape "
-            f"(N, D) or (D,), got anchor {tuple(a.shape)}, positive {tuple(pos.shape)} and "
-            f"negative {tuple(neg.shape)}")
-    d_pos = pairwise_distance(a, pos, p, eps)
-    d_neg = pairwise_distance(a, neg, p, eps)
-    if swap:
-        d_neg = _F.minimum(d_neg, pairwise_distance(pos, neg, p, eps))
-    return _reduce(_F.clamp(d_pos - d_neg + margin, min=0.0), reduction)
+    a = _t(anchor, "anchor")
+    pos = _arg(positive, a, "positive")
+    neg = _arg(negative, a, "negative")
+    return _AT.triplet_margin_loss(a, pos, neg, margin, p, eps, swap, reduction)
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -577,7 +567,8 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
                      size_average=None, eps: float = 1e-8, reduce=None,
                      reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of ``target ~ Poisson(rate)``:
-    ``exp(input) - target * input`` (``log_input``) or ``input - target * log(input + eps)``.
+    ``exp(input) - target * input`` (``log_input``) or ``input - target * log(input + eps)``,
+    in the operands' promoted dtype.
 
     Args:
         input: the log-rate (``log_input``) or the rate, any shape.
@@ -586,21 +577,11 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
         full: add the Stirling term ``t log t - t + log(2 pi t) / 2`` (where ``t > 1``).
         eps: keeps the log finite when ``log_input`` is False.
     """
-    import math
-
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "poisson_nll_loss")
     x = _t(input)
-    y = _float_target(x, target, "poisson_nll_loss")
-    if log_input:
-        loss = _F.exp(x) - y * x
-    else:
-        loss = x - y * _F.log(x + eps)
-    if full:
-        safe = _F.where(y > 1, y, 2.0)
-        stirling = safe * _F.log(safe) - safe + 0.5 * _F.log(safe * (2 * math.pi))
-        loss = loss + _F.where(y > 1, stirling, 0.0)
-    return _reduce(loss, reduction)
+    return _AT.poisson_nll_loss(x, _arg(target, x, "target"), log_input, full, eps,
+                                reduction)
 
 
 def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,
@@ -768,12 +749,20 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     return _reduce(loss.reshape(tuple(x.shape[:-1])), reduction)
 
 
-def _lengths(v, n, name):
-    arr = to_host(v._data) if isinstance(v, Tensor) else np.asarray(v)
-    if arr.dtype.kind not in "iu" or arr.reshape(-1).shape[0] != n:
-        raise ValueError(f"ctc_loss: expected {name} to hold {n} integer lengths (one per "
-                         f"batch element), got {arr.reshape(-1).tolist()!r} of dtype {arr.dtype}")
-    return arr.reshape(-1).astype(np.int64)
+def _lengths(v, name):
+    """``input_lengths``/``target_lengths``: a Tensor of an integer dtype or a sequence of
+    ints (PyTorch's two signatures), as an int64 array."""
+    if isinstance(v, Tensor):
+        arr = to_host(v._data)
+        if arr.dtype.kind not in "iu":
+            raise RuntimeError(f"ctc_loss: {name} must be integral, got a tensor of "
+                               f"{v.dtype}; pass int64 lengths")
+        return arr.reshape(-1).astype(np.int64)
+    seq = list(v) if isinstance(v, (list, tuple, np.ndarray)) else [v]
+    if not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in seq):
+        raise TypeError(f"ctc_loss(): argument '{name}' must be a tuple of ints or a Tensor, "
+                        f"got {v!r}")
+    return np.asarray(seq, dtype=np.int64).reshape(-1)
 
 
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
@@ -806,38 +795,60 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
 
     _check_reduction(reduction, "ctc_loss")
     lp = _t(log_probs, "log_probs")
+    in_len = _lengths(input_lengths, "input_lengths")
+    lab_len = _lengths(target_lengths, "target_lengths")
+    if lp.dtype.name not in ("float32", "float64"):  # (PyTorch's CPU kernel: these two only)
+        raise NotImplementedError(f'"ctc_loss_cpu" not implemented for {lp.dtype}: pass '
+                                  f"float32 or float64 log-probabilities")
+    if lp.numel() == 0:
+        raise RuntimeError(f"ctc_loss: log_probs tensor must not be empty (got shape "
+                           f"{tuple(lp.shape)})")
+    if lp.ndim == 0:
+        raise IndexError("ctc_loss: Dimension out of range (expected to be in range of [-1, 0], "
+                         "but got 1): log_probs must be (T, N, C) or (T, C), got a 0-D tensor")
     if lp.ndim not in (2, 3):
-        raise ValueError(f"ctc_loss: expected log_probs of shape (T, N, C) or (T, C), got "
-                         f"{tuple(lp.shape)}")
+        raise RuntimeError(f"ctc_loss: Expected 3-dimensional tensor, but got "
+                           f"{lp.ndim + (lp.ndim < 3)}-dimensional tensor for argument #1 "
+                           f"'log_probs': pass (T, N, C) or (T, C), got {tuple(lp.shape)}")
     unbatched = lp.ndim == 2
     if unbatched:
         lp = lp.unsqueeze(1)
     t_max, n, c = lp.shape
-    if not 0 <= blank < c:
-        raise ValueError(f"ctc_loss: blank must be in [0, {c}) for {c} classes, got {blank}")
     tg = to_host(targets._data) if isinstance(targets, Tensor) else np.asarray(targets)
-    if tg.dtype.kind not in "iu":
-        raise TypeError(f"ctc_loss: targets must hold integer class indices, got {tg.dtype}")
-    in_len = _lengths(input_lengths, n, "input_lengths")
-    lab_len = _lengths(target_lengths, n, "target_lengths")
-    if (in_len > t_max).any() or (in_len < 0).any():
-        raise ValueError(f"ctc_loss: input_lengths must be in [0, {t_max}] for log_probs of "
-                         f"shape {tuple(log_probs.shape)}, got {in_len.tolist()}")
+    if tg.ndim not in (1, 2):
+        raise RuntimeError(f"ctc_loss: Expected 1 to 2 dimensions, but got {tg.ndim}-"
+                           f"dimensional tensor for argument #2 'targets'")
+    if not 0 <= blank < c:
+        raise RuntimeError(f"ctc_loss: blank must be in label range [0, {c}) for {c} "
+                           f"classes, got {blank}")
+    for what, arr in (("input_lengths", in_len), ("target_lengths", lab_len)):
+        if arr.shape[0] != n:
+            raise RuntimeError(f"ctc_loss: {what} must be of size batch_size ({n}), got "
+                               f"{arr.tolist()}")
     if (lab_len < 0).any():
-        raise ValueError(f"ctc_loss: target_lengths must be non-negative, got "
-                         f"{lab_len.tolist()}")
-    if unbatched or tg.ndim == 1:
-        if tg.ndim != 1 or tg.shape[0] < lab_len.sum():
-            raise ValueError(f"ctc_loss: expected concatenated targets of length "
-                             f"sum(target_lengths) = {int(lab_len.sum())}, got shape "
-                             f"{tuple(tg.shape)}")
+        raise RuntimeError(f"ctc_loss: Expected target_lengths to have value at least 0, but "
+                           f"got {lab_len.tolist()}")
+    if tg.ndim == 1:
+        if tg.shape[0] != lab_len.sum():
+            raise RuntimeError(f"ctc_loss: Expected tensor to have size {int(lab_len.sum())} "
+                               f"at dimension 0 (sum(target_lengths)), but got size "
+                               f"{tg.shape[0]} for argument #2 'targets'")
+    elif tg.shape[0] != n or (lab_len > tg.shape[1]).any():
+        raise RuntimeError(f"ctc_loss: expected padded targets of shape ({n}, S) with "
+                           f"S >= max(target_lengths) = {int(lab_len.max(initial=0))}, got "
+                           f"{tuple(tg.shape)} for argument #2 'targets'")
+    if (in_len > t_max).any() or (in_len < 0).any():
+        raise RuntimeError(f"ctc_loss: Expected input_lengths to have values in [0, {t_max}] "
+                           f"for log_probs of shape {tuple(log_probs.shape)}, got "
+                           f"{in_len.tolist()}")
+    if tg.dtype.kind != "i":  # PyTorch converts the targets to int64
+        if tg.dtype.kind not in "bufc":
+            raise TypeError(f"ctc_loss: targets must hold class indices, got {tg.dtype}")
+        tg = tg.real.astype(np.int64) if tg.dtype.kind == "c" else tg.astype(np.int64)
+    if tg.ndim == 1:
         offsets = np.concatenate(([0], np.cumsum(lab_len)[:-1]))
         rows = [tg[o:o + k] for o, k in zip(offsets, lab_len)]
     else:
-        if tg.ndim != 2 or tg.shape[0] != n or (lab_len > tg.shape[1]).any():
-            raise ValueError(f"ctc_loss: expected padded targets of shape ({n}, S) with "
-                             f"S >= max(target_lengths) = {int(lab_len.max(initial=0))}, got "
-                             f"{tuple(tg.shape)}")
         rows = [tg[i, :k] for i, k in enumerate(lab_len)]
     s_max = int(lab_len.max(initial=0))
     ext = np.full((n, 2 * s_max + 1), blank, dtype=np.int64)
