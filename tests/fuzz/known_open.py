@@ -32,10 +32,6 @@ KNOWN_OPEN = {
     ('avg_pool1d', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 187',
     ('batch_norm', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 1678',
     ('bilinear', 'wrong'): 'open, in gradkit/nn; e.g. seed 0 case 1298',
-    ('binary_cross_entropy_with_logits', 'accepted-invalid'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 596',
-    ('binary_cross_entropy_with_logits', 'grad-wrong'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2965',
     ('bitwise_not', 'accepted-invalid'):
         'open, in gradkit/functions/bitwise.py; e.g. seed 0 case 2213',
     ('bucketize', 'accepted-invalid'):
@@ -54,15 +50,9 @@ KNOWN_OPEN = {
     ('conv_transpose2d', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 1070',
     ('conv_transpose3d', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 250',
     ('convolution', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 742',
-    ('cosine_embedding_loss', 'wrong-error-type'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 1317',
     ('cov', 'wrong-error-type'): 'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1127',
     ('cross', 'accepted-invalid'): 'open, in gradkit/linalg.py; e.g. seed 0 case 77',
     ('cross', 'wrong-error-type'): 'open, in gradkit/linalg.py; e.g. seed 0 case 2634',
-    ('ctc_loss', 'grad-wrong'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2186',
-    ('ctc_loss', 'wrong-error-type'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 801',
     ('diag', 'accepted-invalid'): 'open, in gradkit/functions/shape.py; e.g. seed 0 case 1876',
     ('diagonal', 'wrong-error-type'): 'open, in gradkit/functions/shape.py; e.g. seed 0 case 1443',
     ('diagonal_scatter', 'wrong-error-type'):
@@ -81,8 +71,6 @@ KNOWN_OPEN = {
     ('group_norm', 'wrong'): 'open, in gradkit/nn; e.g. seed 0 case 1394',
     ('group_norm', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 377',
     ('gru_cell', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 508',
-    ('hinge_embedding_loss', 'wrong'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2232',
     ('histc', 'accepted-invalid'): 'open, in gradkit/functions/sorting.py; e.g. seed 0 case 1046',
     ('histogram', 'wrong-error-type'):
         'open, in gradkit/functions/sorting.py; e.g. seed 0 case 1383',
@@ -97,10 +85,6 @@ KNOWN_OPEN = {
     ('isin', 'accepted-invalid'): 'open, in gradkit/functions/comparison.py; e.g. seed 0 case 737',
     ('isneginf', 'accepted-invalid'):
         'open, in gradkit/functions/comparison.py; e.g. seed 0 case 616',
-    ('kl_div', 'grad-wrong'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2823',
-    ('kl_div', 'wrong'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2061',
     ('kthvalue', 'wrong-error-type'):
         'open, in gradkit/functions/sorting.py; e.g. seed 0 case 1195',
     ('layer_norm', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 22',
@@ -139,8 +123,6 @@ KNOWN_OPEN = {
     ('pixel_shuffle', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 1559',
     ('pixel_unshuffle', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 941',
     ('pixel_unshuffle', 'wrong-error-type'): 'open, in gradkit/nn; e.g. seed 0 case 234',
-    ('poisson_nll_loss', 'wrong'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 205',
     ('prelu', 'accepted-invalid'): 'open, in gradkit/nn; e.g. seed 0 case 422',
     ('put', 'wrong-error-type'): 'open, in gradkit/functions/scattering.py; e.g. seed 0 case 2881',
     ('quantile', 'wrong-error-type'): 'open, in gradkit/functions/sorting.py; e.g. seed 0 case 45',
@@ -172,8 +154,6 @@ KNOWN_OPEN = {
     ('trapz', 'wrong-error-type'): 'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1663',
     ('triangular_solve', 'wrong-error-type'):
         'open, in gradkit/_linalg/lu.py; e.g. seed 0 case 1215',
-    ('triplet_margin_loss', 'wrong-error-type'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2328',
     ('vander', 'accepted-invalid'): 'open, in gradkit/functions/shape.py; e.g. seed 0 case 1496',
     ('var', 'accepted-invalid'): 'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1415',
     ('var_mean', 'accepted-invalid'):

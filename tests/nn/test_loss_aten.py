@@ -269,3 +269,42 @@ def test_bce_with_logits_gradients(torch, pw_dtype, w_dtype):
             x, y, lib.tensor(w), None if pw is None else lib.tensor(pw), 1)
 
     both(torch, fn, X34, P34)
+
+
+@pytest.mark.parametrize("pw,w", [
+    (np.array([2, 4, 2, 3], dtype=np.int32), np.array([1.0, 1.6, -np.inf, 0.5])),
+    (np.array([0.8, 1.3, 0.6, np.inf], dtype=np.float16), np.array([1.0, 1.6, 1.9, 0.5])),
+    (np.array([0.8, 1.3, 0.6, np.inf]), None),
+    (None, np.array([np.inf, 1.6, 0.0, 0.5])),
+])
+def test_bce_with_logits_gradients_with_infinite_weights(torch, pw, w):
+    """PyTorch's backward formulas term by term: an infinite (pos_)weight gives its inf and
+    NaN, not the ones of another arrangement of the same math."""
+    x = X34.copy()
+    x[0, 0], x[1, 1] = 50.0, -50.0
+
+    def run(lib):
+        a = lib.tensor(x, requires_grad=True)
+        b = lib.tensor(P34, requires_grad=True)
+        loss = lib.binary_cross_entropy_with_logits(
+            a, b, None if w is None else lib.tensor(w), None if pw is None else lib.tensor(pw),
+            1)
+        loss.backward()
+        return a.grad.numpy(), b.grad.numpy()
+
+    for g, t in zip(run(gk), run(torch)):
+        np.testing.assert_allclose(g, t, rtol=1e-10, equal_nan=True)
+
+
+def test_kl_div_target_gradient_at_zero_is_nan(torch):
+    """PyTorch differentiates ``xlogy(t, t)``: ``log t + t / t``, NaN at a zero target."""
+    t = np.array([[0.0, 0.25, -0.0], [0.5, 0.0, 0.125]])
+
+    def run(lib):
+        a = lib.tensor(X34[:2, :3].copy(), requires_grad=True)
+        b = lib.tensor(t, requires_grad=True)
+        lib.kl_div(a, b, 2).backward()
+        return a.grad.numpy(), b.grad.numpy()
+
+    for g, want in zip(run(gk), run(torch)):
+        np.testing.assert_allclose(g, want, rtol=1e-12, equal_nan=True)

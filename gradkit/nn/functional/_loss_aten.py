@@ -24,6 +24,7 @@ import numpy as np
 
 from ... import functions as _F
 from ..._tensor import Tensor, apply
+from ...autograd import no_grad
 from ...factories import full_like, zeros_like
 from ...ops import loss as LO
 from .activation import logsigmoid
@@ -186,20 +187,27 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
         pw = None if pos_weight is None else pos_weight._data
         w = None if weight is None else weight._data
         return apply(LO.BCE_LOGITS, (x, y), (pw, reduction, w))
-    ls = _log_sigmoid(x)
-    if lw is not None:
-        ls = _into(name, ls, ls * lw)
-    loss = _into(name, y, (1 - y) * x) - ls
-    loss = _into(name, y, loss)
-    if weight is not None:
-        loss = _into(name, loss, loss * weight)
-    return reduce(loss, reduction)
+    with no_grad():  # the value in PyTorch's steps, dtypes and roundings
+        ls = _log_sigmoid(x)
+        if lw is not None:
+            ls = _into(name, ls, ls * lw)
+        loss = _into(name, y, (1 - y) * x) - ls
+        loss = _into(name, y, loss)
+        if weight is not None:
+            loss = _into(name, loss, loss * weight)
+        value = reduce(loss, reduction)
+    # the gradients by PyTorch's formulas, computed in the target's dtype
+    dt = y._data.dtype
+    pw = None if lw is None else pos_weight._data.astype(dt, copy=False)
+    w = None if weight is None else weight._data.astype(dt, copy=False)
+    return apply(LO.BCE_LOGITS_GIVEN, (x, y), (value._data, pw, reduction, w))
 
 
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
     """``xlogy(t, t) - t * x`` (``exp(t) * (t - x)`` with ``log_target``), floating inputs
-    only; ``xlogy`` makes a zero target contribute 0 and a negative one NaN, as PyTorch."""
+    only; ``xlogy`` makes a zero target contribute 0 and a negative one NaN, as PyTorch (and
+    the target's gradient NaN at 0, as PyTorch's ``t / t``)."""
     if input.dtype.kind == "c" or target.dtype.kind == "c":
         raise RuntimeError("kl_div: Complex inputs not supported.")
     if not _is_float(input) or not _is_float(target):
@@ -211,7 +219,8 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
         loss = _F.exp(target) * (target - input)
     else:
         with np.errstate(invalid="ignore", divide="ignore"):
-            loss = _F.xlogy(target, target) - target * input
+            # ``xlogy(t, t)``: its value, and PyTorch's gradient ``log t + t / t`` (NaN at 0)
+            loss = _F.where(target == 0, 0.0, target * _F.log(target)) - target * input
     return reduce(loss, reduction)
 
 
