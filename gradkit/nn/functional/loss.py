@@ -11,6 +11,7 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import to_host
+from ..._dtype import result_type as _result_type
 from ..._tensor import Tensor, apply, apply1, as_tensor_arg, wrap
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import fp32 as _ac_fp32
@@ -106,9 +107,26 @@ def _float_target(input: Tensor, target, name: str) -> Tensor:
     return target
 
 
+def _promoted(x: Tensor, target, name: str):
+    """``(input, target)`` of a pointwise loss in PyTorch's promoted dtype when that is
+    floating (``mse_loss(float32, float64)`` is float64); else the target in the input's dtype
+    as before. The shapes must broadcast."""
+    t = target if isinstance(target, Tensor) else _arg(target, x, "target")
+    _AT._broadcast(name, x.shape, t.shape)
+    rd = _result_type(x.dtype, x.ndim, t.dtype, t.ndim)
+    y = _float_target(x, t, name) if rd.kind != "f" or t.dtype.kind not in "fc" else t
+    if rd.kind == "f":
+        x = x if x.dtype == rd else x.to(rd)
+        y = y if y.dtype == rd else y.to(rd)
+    return x, y
+
+
 def _weight_array(weight, c: int, dtype, name: str, x: Tensor):
     if weight is None:
         return None
+    if isinstance(weight, Tensor) and weight._data.dtype != np.dtype(dtype):
+        raise RuntimeError(f"{name}: expected scalar type {x.dtype} but found {weight.dtype} "
+                           f"(the weight); convert it with weight.to(input.dtype)")
     w = _on_device_of(weight, x, "weight", name)
     if w.shape != (c,):
         raise RuntimeError(
@@ -127,15 +145,18 @@ def _class_problem(input: Tensor, target, name: str):
         raise ValueError(f"{name}: input must have at least 1 dimension (C) or 2 (N, C)")
     if x.ndim == 1:
         if t.ndim != 0:
-            raise ValueError(
+            raise RuntimeError(
                 f"{name}: for an unbatched input of shape {list(x.shape)} (C,), expected a 0-D "
                 f"target (a class index), got target of shape {list(t.shape)}"
             )
         return x.reshape(1, x.shape[0]), t.reshape(1), ()
     c = x.shape[1]
     expected = (x.shape[0],) + tuple(x.shape[2:])
+    if t.ndim == x.ndim - 1 and t.ndim and t.shape[0] != x.shape[0]:
+        raise ValueError(f"{name}: Expected input batch_size ({x.shape[0]}) to match target "
+                         f"batch_size ({t.shape[0]}); pass one class index per sample")
     if tuple(t.shape) != expected:
-        raise ValueError(
+        raise RuntimeError(
             f"{name}: expected target of shape {list(expected)} (class indices for input of "
             f"shape {list(x.shape)}), got target of shape {list(t.shape)}"
         )
@@ -145,12 +166,17 @@ def _class_problem(input: Tensor, target, name: str):
     return x.permute(*perm).reshape(-1, c), t.reshape(-1), expected
 
 
-def _check_classes(t: np.ndarray, c: int, ignore_index: int, name: str) -> np.ndarray:
-    if t.dtype.kind not in "iu":
-        raise TypeError(
-            f"{name}: expected target of an integer dtype (class indices, e.g. int64) or a "
-            f"floating target of the input's shape (class probabilities), got {t.dtype}"
-        )
+def _floating_input(x: Tensor, kernel: str) -> None:
+    if x.dtype.kind != "f":  # (bfloat16 is "f" here, "V" to NumPy)
+        raise NotImplementedError(f'"{kernel}" not implemented for {x.dtype}: pass floating '
+                                  f"scores, e.g. input.float()")
+
+
+def _check_classes(t: np.ndarray, c: int, ignore_index: int, name: str,
+                   byte_ok: bool = True) -> np.ndarray:
+    if t.dtype != np.int64 and not (byte_ok and t.dtype == np.uint8):  # PyTorch's kernels
+        raise RuntimeError(f"{name}: expected scalar type Long but found {t.dtype} (the "
+                           f"target); pass int64 class indices, e.g. target.long()")
     if t.size:
         bad = (t < 0) | (t >= c)
         if ignore_index is not None:
@@ -190,6 +216,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}"
         )
     x = _t(input)
+    _floating_input(x, "log_softmax_lastdim_kernel_impl")
     tgt = target if isinstance(target, Tensor) else \
         as_tensor_arg(target, name="target").to(x.device)
     if tgt.dtype.kind == "f":
@@ -197,8 +224,6 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "cross_entropy")
-    if x2.dtype.kind != "f":  # (bfloat16 is "f" here, "V" to NumPy)
-        x2 = x2.to(np.float32)
     w = _weight_array(weight, c, x2._data.dtype, "cross_entropy", x2)
     out = apply1(LO.CROSS_ENTROPY, x2,
                  (t, w, ignore_index, reduction, float(label_smoothing)))
@@ -222,16 +247,19 @@ def _nll_nd_node(out, x, logp, reduction):
 
 def _cross_entropy_probs(x, tgt, weight, reduction, smoothing):
     if tuple(tgt.shape) != tuple(x.shape):
-        raise ValueError(
+        raise RuntimeError(
             f"cross_entropy: a floating target means class probabilities and must have the "
             f"input's shape {list(x.shape)}, got {list(tgt.shape)}; for class indices pass an "
             f"integer (int64) target"
         )
     dim = 0 if x.ndim == 1 else 1
     c = x.shape[dim]
-    if tgt.dtype != x.dtype:
-        tgt = tgt.to(x.dtype)
+    rd = _result_type(x.dtype, x.ndim, tgt.dtype, tgt.ndim)  # PyTorch's promotion
     logp = log_softmax(x, dim)
+    if logp.dtype != rd:
+        logp = logp.to(rd)
+    if tgt.dtype != rd:
+        tgt = tgt.to(rd)
     if smoothing:
         tgt = tgt * (1 - smoothing) + smoothing / c
     prod = logp * tgt
@@ -264,6 +292,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
+    _floating_input(_t(input), "nll_loss_out_frame")
     x2, t, out_shape = _class_problem(_t(input), target, "nll_loss")
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "nll_loss")
@@ -299,8 +328,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
-    x = _t(input)
-    y = _float_target(x, target, "mse_loss")
+    x, y = _promoted(_t(input), target, "mse_loss")
     if weight is not None:
         d = x - y
         return _weighted(d * d, weight, x, reduction, "mse_loss", weighted_mean=True)
@@ -314,8 +342,11 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "l1_loss")
-    x = _t(input)
-    loss = _F.abs(x - _float_target(x, target, "l1_loss"))
+    if isinstance(target, Tensor) and target.dtype.kind == "b":  # (input - target).abs()
+        raise RuntimeError("l1_loss: Subtraction, the `-` operator, with a bool tensor is not "
+                           "supported; pass a floating target, e.g. target.float()")
+    x, y = _promoted(_t(input), target, "l1_loss")
+    loss = _F.abs(x - y)
     if weight is not None:
         return _weighted(loss, weight, x, reduction, "l1_loss", weighted_mean=True)
     return _reduce(loss, reduction)
@@ -331,8 +362,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     _check_reduction(reduction, "smooth_l1_loss")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
-    x = _t(input)
-    y = _float_target(x, target, "smooth_l1_loss")
+    x, y = _promoted(_t(input), target, "smooth_l1_loss")
     if beta == 0:  # l1_loss, as PyTorch computes it there
         return _reduce(_F.abs(x - y), reduction)
     return _pointwise(LO.SMOOTH_L1, x, y, reduction, float(beta), "smooth_l1_loss")
@@ -393,8 +423,12 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy")
     x = _t(input)
-    y = _float_target(x, target, "binary_cross_entropy")
+    y = target if isinstance(target, Tensor) else _arg(target, x, "target").to(x.dtype)
     _same_shape(x, y, "binary_cross_entropy")
+    if y.dtype != x.dtype or x.dtype.kind != "f":
+        raise RuntimeError(f"binary_cross_entropy: expected input and target of one floating "
+                           f"dtype, got {x.dtype} and {y.dtype}; convert the target, e.g. "
+                           f"target.to(input.dtype)")
     a = x._data
     if a.size and (a.min() < 0 or a.max() > 1):
         raise RuntimeError(
@@ -502,7 +536,16 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "soft_margin_loss")
     x = _t(input)
-    return _reduce(softplus(-_float_target(x, target, "soft_margin_loss") * x), reduction)
+    t = target if isinstance(target, Tensor) else _arg(target, x, "target")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"soft_margin_loss: expected a floating input, got {x.dtype} (its "
+                           f"result takes the input's dtype); convert it, e.g. input.float()")
+    if _AT._broadcast("soft_margin_loss", x.shape, t.shape) != tuple(x.shape):
+        raise RuntimeError(f"soft_margin_loss: output with shape {list(x.shape)} doesn't match "
+                           f"the broadcast shape of the target {list(t.shape)}; the result "
+                           f"has the input's shape")
+    y = _float_target(x, t, "soft_margin_loss")
+    return _reduce(softplus(-y * x), reduction)
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
@@ -552,7 +595,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     _check_reduction(reduction, "multilabel_soft_margin_loss")
     x = _t(input)
     _same_shape(x, _t(target, "target"), "multilabel_soft_margin_loss")  # (torch's message)
-    y = _float_target(x, target, "multilabel_soft_margin_loss")
+    x, y = _promoted(x, target, "multilabel_soft_margin_loss")
     if x.ndim == 0:
         raise ValueError("multilabel_soft_margin_loss: expected input of shape (N, C) or (C,), "
                          "got a 0-D input")
@@ -649,20 +692,24 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got p={p!r}")
     x = _t(input)
-    if x.ndim not in (1, 2):
-        raise ValueError(f"multi_margin_loss: expected input of shape (N, C) or (C,), got "
-                         f"{tuple(x.shape)}")
+    if x._data.dtype not in (np.float32, np.float64):  # PyTorch's CPU kernel: these two only
+        raise NotImplementedError(f'"multi_margin_loss_cpu_kernel" not implemented for '
+                                  f"{x.dtype}: pass float32 or float64 scores")
+    if x.ndim not in (1, 2) or x.shape[-1] == 0:
+        raise RuntimeError(f"multi_margin_loss: Expected non-empty vector or matrix with "
+                           f"optional 0-dim batch size, but got: {list(x.shape)} (expected "
+                           f"(N, C) or (C,))")
     t = _on_device_of(target, x, "target", "multi_margin_loss")
     frames = 1 if x.ndim == 1 else x.shape[0]
     if t.ndim > 1 or t.size != frames:  # torch: a 0-D or 1-D target of one index per frame
-        raise ValueError(
+        raise RuntimeError(
             f"multi_margin_loss: expected a target of {frames} class index(es), of shape "
             f"({frames},){' or ()' if frames == 1 else ''}, for input of shape "
             f"{list(x.shape)}, got target of shape {list(t.shape)}"
         )
     x2, out_shape = x.reshape(frames, x.shape[-1]), tuple(t.shape)
     c = x2.shape[1]
-    t = _check_classes(to_host(t).reshape(-1), c, None, "multi_margin_loss")
+    t = _check_classes(to_host(t).reshape(-1), c, None, "multi_margin_loss", byte_ok=False)
     w = _weight_array(weight, c, x._data.dtype, "multi_margin_loss", x)
     xy = _F.gather(x2, 1, wrap(_on_device_of(t.reshape(-1, 1), x, "target", "")))
     z = _F.clamp(xy * -1 + margin + x2, min=0.0)
@@ -732,6 +779,9 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
             f"multilabel_margin_loss: expected input of shape (N, C) or (C,) and an integer "
             f"target of the same shape, got input {tuple(x.shape)} and target "
             f"{tuple(t.shape)} of dtype {t.dtype}")
+    if t.dtype != np.int64:
+        raise RuntimeError(f"multilabel_margin_loss: expected scalar type Long but found "
+                           f"{t.dtype} (the target); pass int64 class indices")
     c = x.shape[-1]
     t2 = t.reshape(-1, c).astype(np.int64)
     if t2.size and (t2.max() >= c or t2.min() < -1):
