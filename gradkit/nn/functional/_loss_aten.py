@@ -24,6 +24,8 @@ import numpy as np
 
 from ... import functions as _F
 from ..._tensor import Tensor, apply
+from ...amp._state import CPU as _AUTOCAST
+from ...amp._state import fp32 as _ac_fp32
 from ...autograd import no_grad
 from ...factories import full_like, zeros_like
 from ...ops import loss as LO
@@ -144,6 +146,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
     """``log_sigmoid(x) * (1 + (pos_weight - 1) * y)`` subtracted from ``(1 - y) * x``, times
     ``weight``: the result has the target's shape and dtype (the input broadcasts into it)."""
     name = "binary_cross_entropy_with_logits"
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        input, target, weight, pos_weight = _ac_fp32(input, target, weight, pos_weight)
     if not _is_float(input):
         raise _not_implemented("log_sigmoid_cpu", input)
     x, y = input, target
@@ -208,6 +212,8 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
     """``xlogy(t, t) - t * x`` (``exp(t) * (t - x)`` with ``log_target``), floating inputs
     only; ``xlogy`` makes a zero target contribute 0 and a negative one NaN, as PyTorch (and
     the target's gradient NaN at 0, as PyTorch's ``t / t``)."""
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        input, target = _ac_fp32(input, target)
     if input.dtype.kind == "c" or target.dtype.kind == "c":
         raise RuntimeError("kl_div: Complex inputs not supported.")
     if not _is_float(input) or not _is_float(target):

@@ -458,7 +458,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x = _t(input)
-    y = _t(target, "target")
+    y = _arg(target, x, "target")
     _same_shape(x, y, "binary_cross_entropy_with_logits")
     return _AT.binary_cross_entropy_with_logits(
         x, y, _arg(weight, x, "weight"),
@@ -508,7 +508,8 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     dimensions (then broadcast), as in PyTorch."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "margin_ranking_loss")
-    x1, x2 = _t(input1, "input1"), _t(input2, "input2")
+    x1 = _t(input1, "input1")
+    x2 = _arg(input2, x1, "input2")
     y = _arg(target, x1, "target")
     if not x1.ndim == x2.ndim == y.ndim:  # as torch: no broadcasting across ranks
         raise RuntimeError(
