@@ -31,7 +31,8 @@ import numpy as np
 from .._backend import to_host
 from ..autograd.graph import SAVES_INPUTS, Op, Shown
 
-__all__ = ["BCE", "BCE_LOGITS", "CROSS_ENTROPY", "CTC", "HUBER", "MSE", "NLL", "SMOOTH_L1"]
+__all__ = ["BCE", "BCE_LOGITS", "BCE_LOGITS_GIVEN", "CROSS_ENTROPY", "CTC", "HUBER", "MSE", "NLL",
+           "SMOOTH_L1"]
 
 
 def _is_array(x) -> bool:
@@ -267,30 +268,65 @@ def _bcel_f(xp, x, y, pos_weight, reduction="none", weight=None):
         loss = (1 - y) * x + sp
     else:
         loss = (1 - y) * x + (1 + (pos_weight - 1) * y) * sp
-    return (_finish(xp, loss, reduction, weight),
-            (reduction, pos_weight, weight, max(x.size, y.size)))
+    return _finish(xp, loss, reduction, weight), (reduction, pos_weight, weight, x.size, y.size)
+
+
+def _sigmoid(xp, x):
+    with np.errstate(over="ignore"):
+        return 1 / (1 + xp.exp(-x))
+
+
+def _log_sigmoid(xp, z):
+    e = xp.exp(-xp.abs(z))
+    log1p = getattr(xp, "log1p", None)  # (Tensors, under create_graph: log(1 + e))
+    return xp.minimum(z, 0) - (log1p(e) if log1p is not None else xp.log(1 + e))
 
 
 def _bcel_b(xp, g, ins, out, aux, needs):
+    """PyTorch's ``binary_cross_entropy_with_logits_backward`` and ``..._target_backward``,
+    term by term (so that infinite weights and logits give its inf and NaN): for the input
+    ``((pw y + 1 - y) sigmoid(x) - pw y) g w``, for the target
+    ``(log_sigmoid(-x) - log_sigmoid(x) pw) g w`` (``sigmoid(x) - y`` and ``-x`` without
+    ``pos_weight``), each divided by its own element count for 'mean'."""
     x, y = ins
-    pw = aux[1]
-    g = _upstream(g, aux)
+    reduction, pw, weight, nx, ny = aux
     gx = gy = None
-    if needs[0]:
-        sig_neg = (1 - xp.tanh(x * 0.5)) * 0.5  # sigmoid(-x)
-        c = 1 if pw is None else 1 + (pw - 1) * y
-        gx = g * ((1 - y) - c * sig_neg)
-    if needs[1]:
-        if pw is None:
-            gy = -(g * x)
-        else:
-            sp = xp.maximum(-x, 0) + xp.log(1 + xp.exp(-xp.abs(x)))
-            gy = g * ((pw - 1) * sp - x)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if needs[0]:
+            if pw is None:
+                gx = _sigmoid(xp, x) - y
+            else:
+                t = pw * y
+                gx = (t + 1 - y) * _sigmoid(xp, x) - t
+            gx = gx * g
+            if weight is not None:
+                gx = gx * weight
+            if reduction == "mean":
+                gx = gx / nx if nx else gx * float("nan")
+        if needs[1]:
+            if pw is None:
+                gy = -x * g
+            else:
+                gy = (_log_sigmoid(xp, -x) - _log_sigmoid(xp, x) * pw) * g
+            if weight is not None:
+                gy = gy * weight
+            if reduction == "mean":
+                gy = gy / ny if ny else gy * float("nan")
     return gx, gy
 
 
 BCE_LOGITS = Op("BinaryCrossEntropyWithLogits", _bcel_f, _bcel_b, broadcasts=True,
                 returns_aux=True)
+
+
+def _bcel_given_f(xp, x, y, value, pos_weight, reduction, weight):
+    return value, (reduction, pos_weight, weight, x.size, y.size)
+
+
+# the loss of mixed dtypes or shapes, computed step by step as PyTorch does (its dtype and
+# rounding), with PyTorch's gradient formulas
+BCE_LOGITS_GIVEN = Op("BinaryCrossEntropyWithLogits", _bcel_given_f, _bcel_b, broadcasts=True,
+                      returns_aux=True)
 
 
 # ----------------------------------------------------------------------------- CTC
@@ -394,18 +430,27 @@ def _ctc_b(xp, g, ins, out, aux, needs):
     logp = _log_likelihood(alpha, in_len, lab_len)
     with np.errstate(invalid="ignore"):
         log_gamma = alpha + beta - em - logp[None, :, None]
-    gamma = np.exp(log_gamma)
-    gamma[~np.isfinite(gamma)] = 0
+    with np.errstate(over="ignore"):
+        gamma = np.exp(log_gamma)  # inf where PyTorch's ``exp`` overflows too
     bad = ~np.isfinite(logp)
     gamma[:, bad] = 0
+    frames = (np.arange(t_max)[:, None] < in_len[None, :])[:, :, None]
+    gamma[~np.broadcast_to(frames, gamma.shape)] = 0  # unused frames: no gradient
     flat = (np.arange(t_max)[:, None, None] * (n * c) + rows[None, :, None] * c
             + ext[None, :, :])
     occ = np.bincount(flat.reshape(-1), weights=gamma.reshape(-1).astype(np.float64),
                       minlength=t_max * n * c).reshape(t_max, n, c)
     grad = -occ.astype(lp.dtype) * to_host(g).reshape(1, n, 1)
-    if bad.any() and not zero_infinity:  # inf loss: NaN over the sample's frames (as PyTorch)
-        frames = np.arange(t_max)[:, None] < in_len[None, :]
-        grad[frames[:, :, None] & bad[None, :, None] & np.ones((1, 1, c), dtype=bool)] = np.nan
+    # NaN where PyTorch's kernel gives NaN (``exp(lcab + nll - lp)`` with an infinite or NaN
+    # term): over the used frames of a sample of infinite loss (unless ``zero_infinity``) or of
+    # NaN loss, and at each -inf or NaN log-probability of a used frame
+    nan_rows = np.isnan(logp) | (bad & (not zero_infinity))
+    lp_h = to_host(lp)
+    nan_at = frames & (nan_rows[None, :, None] | np.isnan(lp_h) | (lp_h == _NEG))
+    if zero_infinity:  # an infinite loss's sample has no gradient at all
+        nan_at &= ~(np.isinf(logp)[None, :, None])
+    if nan_at.any():
+        grad[nan_at] = np.nan
     return (xp.asarray(grad),)
 
 

@@ -24,23 +24,13 @@ KNOWN_OPEN = {
         'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1422',
     ('argmin', 'accepted-invalid'):
         'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1008',
-    ('binary_cross_entropy_with_logits', 'accepted-invalid'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 596',
-    ('binary_cross_entropy_with_logits', 'grad-wrong'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2965',
     ('bitwise_not', 'accepted-invalid'):
         'open, in gradkit/functions/bitwise.py; e.g. seed 0 case 2213',
     ('bucketize', 'accepted-invalid'):
         'open, in gradkit/functions/sorting.py; e.g. seed 0 case 151',
     ('cholesky_solve', 'grad-wrong'): 'open, in gradkit/linalg.py; e.g. seed 0 case 1560',
     ('chunk', 'wrong-error-type'): 'open, in gradkit/functions/shape.py; e.g. seed 0 case 1860',
-    ('cosine_embedding_loss', 'wrong-error-type'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 1317',
     ('cov', 'wrong-error-type'): 'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1127',
-    ('ctc_loss', 'grad-wrong'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2186',
-    ('ctc_loss', 'wrong-error-type'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 801',
     ('diag', 'accepted-invalid'): 'open, in gradkit/functions/shape.py; e.g. seed 0 case 1876',
     ('diagonal', 'wrong-error-type'): 'open, in gradkit/functions/shape.py; e.g. seed 0 case 1443',
     ('diagonal_scatter', 'wrong-error-type'):
@@ -51,8 +41,6 @@ KNOWN_OPEN = {
         'open, in gradkit/nn/functional/normalization.py: with an inf or NaN weight the '
         "gradients follow the order of products of PyTorch's fused backward (+-inf there, "
         'NaN here; the forward matches); e.g. seed 0 case 1394',
-    ('hinge_embedding_loss', 'wrong'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2232',
     ('histc', 'accepted-invalid'): 'open, in gradkit/functions/sorting.py; e.g. seed 0 case 1046',
     ('histogram', 'wrong-error-type'):
         'open, in gradkit/functions/sorting.py; e.g. seed 0 case 1383',
@@ -67,10 +55,6 @@ KNOWN_OPEN = {
     ('isin', 'accepted-invalid'): 'open, in gradkit/functions/comparison.py; e.g. seed 0 case 737',
     ('isneginf', 'accepted-invalid'):
         'open, in gradkit/functions/comparison.py; e.g. seed 0 case 616',
-    ('kl_div', 'grad-wrong'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2823',
-    ('kl_div', 'wrong'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2061',
     ('kthvalue', 'wrong-error-type'):
         'open, in gradkit/functions/sorting.py; e.g. seed 0 case 1195',
     ('logsumexp', 'wrong-error-type'):
@@ -94,8 +78,6 @@ KNOWN_OPEN = {
     ('nonzero', 'accepted-invalid'):
         'open, in gradkit/functions/indexing.py; e.g. seed 0 case 2271',
     ('norm', 'wrong-error-type'): 'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1928',
-    ('poisson_nll_loss', 'wrong'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 205',
     ('put', 'wrong-error-type'): 'open, in gradkit/functions/scattering.py; e.g. seed 0 case 2881',
     ('quantile', 'wrong-error-type'): 'open, in gradkit/functions/sorting.py; e.g. seed 0 case 45',
     ('repeat_interleave', 'wrong-error-type'):
@@ -115,8 +97,6 @@ KNOWN_OPEN = {
     ('trapezoid', 'accepted-invalid'):
         'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1749',
     ('trapz', 'wrong-error-type'): 'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1663',
-    ('triplet_margin_loss', 'wrong-error-type'):
-        'open, in gradkit/nn/functional/loss.py (owned elsewhere); e.g. seed 0 case 2328',
     ('vander', 'accepted-invalid'): 'open, in gradkit/functions/shape.py; e.g. seed 0 case 1496',
     ('var', 'accepted-invalid'): 'open, in gradkit/functions/reduction.py; e.g. seed 0 case 1415',
     ('var_mean', 'accepted-invalid'):

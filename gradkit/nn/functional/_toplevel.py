@@ -24,25 +24,25 @@ from ...functions._args import _tensors_only
 from ...functions._registry import declare
 
 # the submodules by name: ``from . import linear`` would give the function the package exports
-_A, _C, _D, _E, _L, _LS, _N, _P, _R, _RS = (
+_A, _C, _D, _E, _L, _LS, _N, _P, _R, _RS, _LA = (
     importlib.import_module(f"{__package__}.{m}") for m in (
         "activation", "conv", "dropout", "embedding", "linear", "loss", "normalization",
-        "pooling", "recurrent", "resample"))
+        "pooling", "recurrent", "resample", "_loss_aten"))
 
 __all__: list = []
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
 
-def _reduction(reduction, name: str) -> str:
-    """ATen's integer ``reduction`` (0 none, 1 mean, 2 sum) as functional's string."""
+def _reduction(reduction, name: str, pos: int) -> str:
+    """ATen's integer ``reduction``: 1 mean, 2 sum, any other integer none (as
+    ``apply_loss_reduction``); functional's strings are taken too."""
     if isinstance(reduction, str) and reduction in ("none", "mean", "sum"):
         return reduction
-    if isinstance(reduction, (int, np.integer)) and not isinstance(reduction, bool) \
-            and int(reduction) in _REDUCTIONS:
-        return _REDUCTIONS[int(reduction)]
-    raise ValueError(f"{name}: reduction must be 0 (none), 1 (mean) or 2 (sum), got "
-                     f"{reduction!r}")
+    if isinstance(reduction, (int, np.integer)) and not isinstance(reduction, bool):
+        return _REDUCTIONS.get(int(reduction), "none")
+    raise TypeError(f"{name}(): argument 'reduction' (position {pos}) must be int, not "
+                    f"{type(reduction).__name__}")
 
 
 def _tensor(x, name="input") -> Tensor:
@@ -418,54 +418,65 @@ declare(rrelu_, method=False)
 # ------------------------------------------------------------------ losses
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
     """``torch.binary_cross_entropy_with_logits`` (integer ``reduction``)."""
-    r = _reduction(reduction, "binary_cross_entropy_with_logits")
-    return _LS.binary_cross_entropy_with_logits(input, target, weight, reduction=r,
-                                                pos_weight=pos_weight)
+    name = "binary_cross_entropy_with_logits"
+    _tensors_only(name, (1, "input", input), (2, "target", target), (3, "weight", weight),
+                  (4, "pos_weight", pos_weight))
+    return _LA.binary_cross_entropy_with_logits(input, target, weight, pos_weight,
+                                                _reduction(reduction, name, 5))
 
 
 def kl_div(input, target, reduction=0, *, log_target=False):
     """``torch.kl_div``: the pointwise KL divergence, ``reduction`` 0/1/2 (1: the mean over
     every element)."""
-    r = _reduction(reduction, "kl_div")
-    return _LS.kl_div(input, target, reduction=r, log_target=log_target)
+    _tensors_only("kl_div", (1, "input", input), (2, "target", target))
+    return _LA.kl_div(input, target, _reduction(reduction, "kl_div", 3), log_target)
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
-    """``torch.margin_ranking_loss``."""
-    return _LS.margin_ranking_loss(input1, input2, target, margin,
-                                   reduction=_reduction(reduction, "margin_ranking_loss"))
+    """``torch.margin_ranking_loss`` (broadcasting across ranks, unlike the functional)."""
+    name = "margin_ranking_loss"
+    _tensors_only(name, (1, "input1", input1), (2, "input2", input2), (3, "target", target))
+    return _LA.margin_ranking_loss(input1, input2, target, margin, _reduction(reduction, name, 5))
 
 
 def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
     """``torch.hinge_embedding_loss``."""
-    return _LS.hinge_embedding_loss(input, target, margin,
-                                    reduction=_reduction(reduction, "hinge_embedding_loss"))
+    name = "hinge_embedding_loss"
+    _tensors_only(name, (1, "input", input), (2, "target", target))
+    return _LA.hinge_embedding_loss(input, target, margin, _reduction(reduction, name, 4))
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
     """``torch.cosine_embedding_loss``."""
-    return _LS.cosine_embedding_loss(input1, input2, target, margin,
-                                     reduction=_reduction(reduction, "cosine_embedding_loss"))
+    name = "cosine_embedding_loss"
+    _tensors_only(name, (1, "input1", input1), (2, "input2", input2), (3, "target", target))
+    return _LA.cosine_embedding_loss(input1, input2, target, margin,
+                                     _reduction(reduction, name, 5))
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False,
                         reduction=0):
-    """``torch.triplet_margin_loss``."""
-    return _LS.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
-                                   reduction=_reduction(reduction, "triplet_margin_loss"))
+    """``torch.triplet_margin_loss`` (no check of ``margin``, unlike the functional)."""
+    name = "triplet_margin_loss"
+    _tensors_only(name, (1, "anchor", anchor), (2, "positive", positive),
+                  (3, "negative", negative))
+    return _LA.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                                   _reduction(reduction, name, 8))
 
 
 def poisson_nll_loss(input, target, log_input, full, eps, reduction):
     """``torch.poisson_nll_loss`` (every argument required, as ATen)."""
-    return _LS.poisson_nll_loss(input, target, log_input, full, eps=eps,
-                                reduction=_reduction(reduction, "poisson_nll_loss"))
+    _tensors_only("poisson_nll_loss", (1, "input", input), (2, "target", target))
+    return _LA.poisson_nll_loss(input, target, log_input, full, eps,
+                                _reduction(reduction, "poisson_nll_loss", 6))
 
 
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=0,
              zero_infinity=False):
     """``torch.ctc_loss`` (integer ``reduction``)."""
+    _tensors_only("ctc_loss", (1, "log_probs", log_probs), (2, "targets", targets))
     return _LS.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
-                        _reduction(reduction, "ctc_loss"), zero_infinity)
+                        _reduction(reduction, "ctc_loss", 6), zero_infinity)
 
 
 for _fn in (binary_cross_entropy_with_logits, kl_div, margin_ranking_loss, hinge_embedding_loss,

@@ -11,11 +11,13 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import to_host
+from ..._dtype import result_type as _result_type
 from ..._tensor import Tensor, apply, apply1, as_tensor_arg, wrap
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import fp32 as _ac_fp32
 from ...autograd.graph import Shown, edge_of, present
 from ...ops import loss as LO
+from . import _loss_aten as _AT
 from .activation import log_softmax
 
 __all__ = [
@@ -79,6 +81,15 @@ def _on_device_of(value, x: Tensor, what: str, who: str):
     return arr
 
 
+def _arg(value, x: Tensor, name: str):
+    """A tensor argument: a Tensor as it is (an op across devices raises its own error), a
+    list or array as a tensor on ``x``'s device; None stays None."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    t = as_tensor_arg(value, name=name)
+    return t if t.device == x.device else t.to(x.device)
+
+
 def _float_target(input: Tensor, target, name: str) -> Tensor:
     if not isinstance(target, Tensor) and input.is_cuda:  # a list/array target: to the device
         target = _t(target, "target").to(input.device)
@@ -96,9 +107,26 @@ def _float_target(input: Tensor, target, name: str) -> Tensor:
     return target
 
 
+def _promoted(x: Tensor, target, name: str):
+    """``(input, target)`` of a pointwise loss in PyTorch's promoted dtype when that is
+    floating (``mse_loss(float32, float64)`` is float64); else the target in the input's dtype
+    as before. The shapes must broadcast."""
+    t = target if isinstance(target, Tensor) else _arg(target, x, "target")
+    _AT._broadcast(name, x.shape, t.shape)
+    rd = _result_type(x.dtype, x.ndim, t.dtype, t.ndim)
+    y = _float_target(x, t, name) if rd.kind != "f" or t.dtype.kind not in "fc" else t
+    if rd.kind == "f":
+        x = x if x.dtype == rd else x.to(rd)
+        y = y if y.dtype == rd else y.to(rd)
+    return x, y
+
+
 def _weight_array(weight, c: int, dtype, name: str, x: Tensor):
     if weight is None:
         return None
+    if isinstance(weight, Tensor) and weight._data.dtype != np.dtype(dtype):
+        raise RuntimeError(f"{name}: expected scalar type {x.dtype} but found {weight.dtype} "
+                           f"(the weight); convert it with weight.to(input.dtype)")
     w = _on_device_of(weight, x, "weight", name)
     if w.shape != (c,):
         raise RuntimeError(
@@ -117,15 +145,18 @@ def _class_problem(input: Tensor, target, name: str):
         raise ValueError(f"{name}: input must have at least 1 dimension (C) or 2 (N, C)")
     if x.ndim == 1:
         if t.ndim != 0:
-            raise ValueError(
+            raise RuntimeError(
                 f"{name}: for an unbatched input of shape {list(x.shape)} (C,), expected a 0-D "
                 f"target (a class index), got target of shape {list(t.shape)}"
             )
         return x.reshape(1, x.shape[0]), t.reshape(1), ()
     c = x.shape[1]
     expected = (x.shape[0],) + tuple(x.shape[2:])
+    if t.ndim == x.ndim - 1 and t.ndim and t.shape[0] != x.shape[0]:
+        raise ValueError(f"{name}: Expected input batch_size ({x.shape[0]}) to match target "
+                         f"batch_size ({t.shape[0]}); pass one class index per sample")
     if tuple(t.shape) != expected:
-        raise ValueError(
+        raise RuntimeError(
             f"{name}: expected target of shape {list(expected)} (class indices for input of "
             f"shape {list(x.shape)}), got target of shape {list(t.shape)}"
         )
@@ -135,12 +166,17 @@ def _class_problem(input: Tensor, target, name: str):
     return x.permute(*perm).reshape(-1, c), t.reshape(-1), expected
 
 
-def _check_classes(t: np.ndarray, c: int, ignore_index: int, name: str) -> np.ndarray:
-    if t.dtype.kind not in "iu":
-        raise TypeError(
-            f"{name}: expected target of an integer dtype (class indices, e.g. int64) or a "
-            f"floating target of the input's shape (class probabilities), got {t.dtype}"
-        )
+def _floating_input(x: Tensor, kernel: str) -> None:
+    if x.dtype.kind != "f":  # (bfloat16 is "f" here, "V" to NumPy)
+        raise NotImplementedError(f'"{kernel}" not implemented for {x.dtype}: pass floating '
+                                  f"scores, e.g. input.float()")
+
+
+def _check_classes(t: np.ndarray, c: int, ignore_index: int, name: str,
+                   byte_ok: bool = True) -> np.ndarray:
+    if t.dtype != np.int64 and not (byte_ok and t.dtype == np.uint8):  # PyTorch's kernels
+        raise RuntimeError(f"{name}: expected scalar type Long but found {t.dtype} (the "
+                           f"target); pass int64 class indices, e.g. target.long()")
     if t.size:
         bad = (t < 0) | (t >= c)
         if ignore_index is not None:
@@ -180,6 +216,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}"
         )
     x = _t(input)
+    _floating_input(x, "log_softmax_lastdim_kernel_impl")
     tgt = target if isinstance(target, Tensor) else \
         as_tensor_arg(target, name="target").to(x.device)
     if tgt.dtype.kind == "f":
@@ -187,8 +224,6 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "cross_entropy")
-    if x2.dtype.kind != "f":  # (bfloat16 is "f" here, "V" to NumPy)
-        x2 = x2.to(np.float32)
     w = _weight_array(weight, c, x2._data.dtype, "cross_entropy", x2)
     out = apply1(LO.CROSS_ENTROPY, x2,
                  (t, w, ignore_index, reduction, float(label_smoothing)))
@@ -212,16 +247,19 @@ def _nll_nd_node(out, x, logp, reduction):
 
 def _cross_entropy_probs(x, tgt, weight, reduction, smoothing):
     if tuple(tgt.shape) != tuple(x.shape):
-        raise ValueError(
+        raise RuntimeError(
             f"cross_entropy: a floating target means class probabilities and must have the "
             f"input's shape {list(x.shape)}, got {list(tgt.shape)}; for class indices pass an "
             f"integer (int64) target"
         )
     dim = 0 if x.ndim == 1 else 1
     c = x.shape[dim]
-    if tgt.dtype != x.dtype:
-        tgt = tgt.to(x.dtype)
+    rd = _result_type(x.dtype, x.ndim, tgt.dtype, tgt.ndim)  # PyTorch's promotion
     logp = log_softmax(x, dim)
+    if logp.dtype != rd:
+        logp = logp.to(rd)
+    if tgt.dtype != rd:
+        tgt = tgt.to(rd)
     if smoothing:
         tgt = tgt * (1 - smoothing) + smoothing / c
     prod = logp * tgt
@@ -254,6 +292,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
+    _floating_input(_t(input), "nll_loss_out_frame")
     x2, t, out_shape = _class_problem(_t(input), target, "nll_loss")
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "nll_loss")
@@ -289,8 +328,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
-    x = _t(input)
-    y = _float_target(x, target, "mse_loss")
+    x, y = _promoted(_t(input), target, "mse_loss")
     if weight is not None:
         d = x - y
         return _weighted(d * d, weight, x, reduction, "mse_loss", weighted_mean=True)
@@ -304,8 +342,11 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "l1_loss")
-    x = _t(input)
-    loss = _F.abs(x - _float_target(x, target, "l1_loss"))
+    if isinstance(target, Tensor) and target.dtype.kind == "b":  # (input - target).abs()
+        raise RuntimeError("l1_loss: Subtraction, the `-` operator, with a bool tensor is not "
+                           "supported; pass a floating target, e.g. target.float()")
+    x, y = _promoted(_t(input), target, "l1_loss")
+    loss = _F.abs(x - y)
     if weight is not None:
         return _weighted(loss, weight, x, reduction, "l1_loss", weighted_mean=True)
     return _reduce(loss, reduction)
@@ -321,8 +362,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     _check_reduction(reduction, "smooth_l1_loss")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
-    x = _t(input)
-    y = _float_target(x, target, "smooth_l1_loss")
+    x, y = _promoted(_t(input), target, "smooth_l1_loss")
     if beta == 0:  # l1_loss, as PyTorch computes it there
         return _reduce(_F.abs(x - y), reduction)
     return _pointwise(LO.SMOOTH_L1, x, y, reduction, float(beta), "smooth_l1_loss")
@@ -383,8 +423,12 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy")
     x = _t(input)
-    y = _float_target(x, target, "binary_cross_entropy")
+    y = target if isinstance(target, Tensor) else _arg(target, x, "target").to(x.dtype)
     _same_shape(x, y, "binary_cross_entropy")
+    if y.dtype != x.dtype or x.dtype.kind != "f":
+        raise RuntimeError(f"binary_cross_entropy: expected input and target of one floating "
+                           f"dtype, got {x.dtype} and {y.dtype}; convert the target, e.g. "
+                           f"target.to(input.dtype)")
     a = x._data
     if a.size and (a.min() < 0 or a.max() > 1):
         raise RuntimeError(
@@ -403,30 +447,29 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
 
     Args:
         input: logits, any shape.
-        target: same shape, values in [0, 1].
-        weight: rescales each element's loss.
+        target: same shape, values in [0, 1]; the result takes its (floating) dtype, as in
+            PyTorch.
+        weight: rescales each element's loss (broadcast to the target's shape).
         pos_weight: weight of positive examples, broadcast along the last (class) dimension.
-            Not differentiated.
+            Not differentiated (nor is ``weight``).
     """
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target, weight, pos_weight = _ac_fp32(input, target, weight, pos_weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x = _t(input)
-    y = _float_target(x, target, "binary_cross_entropy_with_logits")
+    y = _arg(target, x, "target")
     _same_shape(x, y, "binary_cross_entropy_with_logits")
-    pw = None
-    if pos_weight is not None:
-        pw = _on_device_of(pos_weight, x, "pos_weight", "binary_cross_entropy_with_logits")
-        pw = pw.astype(x._data.dtype, copy=False)
-    return apply(LO.BCE_LOGITS, (x, y),
-                 (pw, reduction, _loss_weight(weight, x, "binary_cross_entropy_with_logits")))
+    return _AT.binary_cross_entropy_with_logits(
+        x, y, _arg(weight, x, "weight"),
+        _arg(pos_weight, x, "pos_weight"), reduction)
 
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence ``target * (log target - input)`` with ``input`` given as
-    log-probabilities (and ``target`` too when ``log_target``).
+    log-probabilities (and ``target`` too when ``log_target``); floating tensors only, of
+    broadcastable shapes, computed in their promoted dtype.
 
     ``reduction='batchmean'`` divides the sum by the batch size (the mathematically correct
     KL); ``'mean'`` divides by the number of elements, as PyTorch does.
@@ -436,32 +479,23 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "kl_div")
     x = _t(input)
-    y = _float_target(x, target, "kl_div")
-    if log_target:
-        loss = _F.exp(y) * (y - x)
-    else:
-        safe = _F.where(y > 0, y, 1.0)
-        loss = y * _F.log(safe) - y * x
+    y = _arg(target, x, "target")
     if reduction == "batchmean":
-        return loss.sum() / (x.shape[0] if x.ndim else 1)
-    return _reduce(loss, reduction)
+        loss = _AT.kl_div(x, y, "sum", log_target)
+        return loss / x.shape[0] if x.ndim else loss
+    return _AT.kl_div(x, y, reduction, log_target)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                           size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos(x1, x2) - margin)`` where
-    ``target == -1``."""
+    ``target == -1`` (0 elsewhere): ``(N, D)`` inputs with an ``(N,)`` target, or ``(D,)``
+    inputs with a 0-D target."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cosine_embedding_loss")
-    dim = input1.ndim - 1
-    cos = _dot(input1, input2, dim) / _F.sqrt(
-        (_dot(input1, input1, dim) + 1e-12) * (_dot(input2, input2, dim) + 1e-12))
-    y = target if isinstance(target, Tensor) else _t(target, "target").to(input1.device)
-    pos = 1 - cos
-    neg = _F.clamp(cos - margin, min=0.0)
-    zero = pos * 0
-    loss = _F.where(y == 1, pos, zero) + _F.where(y == -1, neg, zero)
-    return _reduce(loss, reduction)
+    x1 = _t(input1, "input1")
+    return _AT.cosine_embedding_loss(x1, _arg(input2, x1, "input2"),
+                                     _arg(target, x1, "target"), margin, reduction)
 
 
 def _dot(a, b, dim):
@@ -470,29 +504,29 @@ def _dot(a, b, dim):
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    """``max(0, -target * (input1 - input2) + margin)``."""
+    """``max(0, -target * (input1 - input2) + margin)``; the three must have one number of
+    dimensions (then broadcast), as in PyTorch."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "margin_ranking_loss")
-    x1, x2 = _t(input1, "input1"), _t(input2, "input2")
-    y = _float_target(x1, target, "margin_ranking_loss")
+    x1 = _t(input1, "input1")
+    x2 = _arg(input2, x1, "input2")
+    y = _arg(target, x1, "target")
     if not x1.ndim == x2.ndim == y.ndim:  # as torch: no broadcasting across ranks
         raise RuntimeError(
             f"margin_ranking_loss: input1, input2 and target must have the same number of "
             f"dimensions, got {tuple(x1.shape)}, {tuple(x2.shape)} and {tuple(y.shape)}; "
             f"reshape them to one shape")
-    return _reduce(_F.clamp(-y * (x1 - x2) + margin, min=0.0), reduction)
+    return _AT.margin_ranking_loss(x1, x2, y, margin, reduction)
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None,
                          reduce=None, reduction: str = "mean") -> Tensor:
-    """``x`` where ``target == 1``, ``max(0, margin - x)`` where ``target == -1``."""
+    """``x`` where ``target != -1`` plus ``max(0, margin - x)`` where ``target != 1`` (both
+    for any other target value), in the input's dtype as PyTorch."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "hinge_embedding_loss")
     x = _t(input)
-    y = target if isinstance(target, Tensor) else _t(target, "target").to(x.device)
-    zero = x * 0  # as torch: x where target != -1, the hinge where target != 1 (both for 0)
-    loss = _F.where(y != -1, x, zero) + _F.where(y != 1, _F.clamp(margin - x, min=0.0), zero)
-    return _reduce(loss, reduction)
+    return _AT.hinge_embedding_loss(x, _arg(target, x, "target"), margin, reduction)
 
 
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
@@ -503,7 +537,16 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "soft_margin_loss")
     x = _t(input)
-    return _reduce(softplus(-_float_target(x, target, "soft_margin_loss") * x), reduction)
+    t = target if isinstance(target, Tensor) else _arg(target, x, "target")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"soft_margin_loss: expected a floating input, got {x.dtype} (its "
+                           f"result takes the input's dtype); convert it, e.g. input.float()")
+    if _AT._broadcast("soft_margin_loss", x.shape, t.shape) != tuple(x.shape):
+        raise RuntimeError(f"soft_margin_loss: output with shape {list(x.shape)} doesn't match "
+                           f"the broadcast shape of the target {list(t.shape)}; the result "
+                           f"has the input's shape")
+    y = _float_target(x, t, "soft_margin_loss")
+    return _reduce(softplus(-y * x), reduction)
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
@@ -514,7 +557,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
 
     Args:
         anchor, positive, negative: ``(N, D)`` or ``(D,)`` (or ``(N, *, D)``), all of the
-            same rank.
+            same number of dimensions (then broadcast).
         margin: the margin (> 0). p: the norm degree. eps: added inside the norm.
         swap: use the distance swap (Balntas et al., 2016).
 
@@ -522,23 +565,14 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
         - Inputs: :math:`(N, D)` or :math:`(D)`
         - Output: :math:`(N)` for ``reduction='none'``, else a scalar
     """
-    from .normalization import pairwise_distance
-
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "triplet_margin_loss")
     if margin <= 0:
         raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
-    a, pos, neg = _t(anchor, "anchor"), _t(positive, "positive"), _t(negative, "negative")
-    if not a.ndim == pos.ndim == neg.ndim or a.ndim == 0:  # torch: any equal rank
-        raise ValueError(
-            f"triplet_margin_loss: expected anchor, positive and negative of the same shape "
-            f"(N, D) or (D,), got anchor {tuple(a.shape)}, positive {tuple(pos.shape)} and "
-            f"negative {tuple(neg.shape)}")
-    d_pos = pairwise_distance(a, pos, p, eps)
-    d_neg = pairwise_distance(a, neg, p, eps)
-    if swap:
-        d_neg = _F.minimum(d_neg, pairwise_distance(pos, neg, p, eps))
-    return _reduce(_F.clamp(d_pos - d_neg + margin, min=0.0), reduction)
+    a = _t(anchor, "anchor")
+    pos = _arg(positive, a, "positive")
+    neg = _arg(negative, a, "negative")
+    return _AT.triplet_margin_loss(a, pos, neg, margin, p, eps, swap, reduction)
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -562,7 +596,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     _check_reduction(reduction, "multilabel_soft_margin_loss")
     x = _t(input)
     _same_shape(x, _t(target, "target"), "multilabel_soft_margin_loss")  # (torch's message)
-    y = _float_target(x, target, "multilabel_soft_margin_loss")
+    x, y = _promoted(x, target, "multilabel_soft_margin_loss")
     if x.ndim == 0:
         raise ValueError("multilabel_soft_margin_loss: expected input of shape (N, C) or (C,), "
                          "got a 0-D input")
@@ -577,7 +611,8 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
                      size_average=None, eps: float = 1e-8, reduce=None,
                      reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of ``target ~ Poisson(rate)``:
-    ``exp(input) - target * input`` (``log_input``) or ``input - target * log(input + eps)``.
+    ``exp(input) - target * input`` (``log_input``) or ``input - target * log(input + eps)``,
+    in the operands' promoted dtype.
 
     Args:
         input: the log-rate (``log_input``) or the rate, any shape.
@@ -586,21 +621,11 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
         full: add the Stirling term ``t log t - t + log(2 pi t) / 2`` (where ``t > 1``).
         eps: keeps the log finite when ``log_input`` is False.
     """
-    import math
-
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "poisson_nll_loss")
     x = _t(input)
-    y = _float_target(x, target, "poisson_nll_loss")
-    if log_input:
-        loss = _F.exp(x) - y * x
-    else:
-        loss = x - y * _F.log(x + eps)
-    if full:
-        safe = _F.where(y > 1, y, 2.0)
-        stirling = safe * _F.log(safe) - safe + 0.5 * _F.log(safe * (2 * math.pi))
-        loss = loss + _F.where(y > 1, stirling, 0.0)
-    return _reduce(loss, reduction)
+    return _AT.poisson_nll_loss(x, _arg(target, x, "target"), log_input, full, eps,
+                                reduction)
 
 
 def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,
@@ -668,20 +693,24 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got p={p!r}")
     x = _t(input)
-    if x.ndim not in (1, 2):
-        raise ValueError(f"multi_margin_loss: expected input of shape (N, C) or (C,), got "
-                         f"{tuple(x.shape)}")
+    if x._data.dtype not in (np.float32, np.float64):  # PyTorch's CPU kernel: these two only
+        raise NotImplementedError(f'"multi_margin_loss_cpu_kernel" not implemented for '
+                                  f"{x.dtype}: pass float32 or float64 scores")
+    if x.ndim not in (1, 2) or x.shape[-1] == 0:
+        raise RuntimeError(f"multi_margin_loss: Expected non-empty vector or matrix with "
+                           f"optional 0-dim batch size, but got: {list(x.shape)} (expected "
+                           f"(N, C) or (C,))")
     t = _on_device_of(target, x, "target", "multi_margin_loss")
     frames = 1 if x.ndim == 1 else x.shape[0]
     if t.ndim > 1 or t.size != frames:  # torch: a 0-D or 1-D target of one index per frame
-        raise ValueError(
+        raise RuntimeError(
             f"multi_margin_loss: expected a target of {frames} class index(es), of shape "
             f"({frames},){' or ()' if frames == 1 else ''}, for input of shape "
             f"{list(x.shape)}, got target of shape {list(t.shape)}"
         )
     x2, out_shape = x.reshape(frames, x.shape[-1]), tuple(t.shape)
     c = x2.shape[1]
-    t = _check_classes(to_host(t).reshape(-1), c, None, "multi_margin_loss")
+    t = _check_classes(to_host(t).reshape(-1), c, None, "multi_margin_loss", byte_ok=False)
     w = _weight_array(weight, c, x._data.dtype, "multi_margin_loss", x)
     xy = _F.gather(x2, 1, wrap(_on_device_of(t.reshape(-1, 1), x, "target", "")))
     z = _F.clamp(xy * -1 + margin + x2, min=0.0)
@@ -751,6 +780,9 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
             f"multilabel_margin_loss: expected input of shape (N, C) or (C,) and an integer "
             f"target of the same shape, got input {tuple(x.shape)} and target "
             f"{tuple(t.shape)} of dtype {t.dtype}")
+    if t.dtype != np.int64:
+        raise RuntimeError(f"multilabel_margin_loss: expected scalar type Long but found "
+                           f"{t.dtype} (the target); pass int64 class indices")
     c = x.shape[-1]
     t2 = t.reshape(-1, c).astype(np.int64)
     if t2.size and (t2.max() >= c or t2.min() < -1):
@@ -768,12 +800,20 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     return _reduce(loss.reshape(tuple(x.shape[:-1])), reduction)
 
 
-def _lengths(v, n, name):
-    arr = to_host(v._data) if isinstance(v, Tensor) else np.asarray(v)
-    if arr.dtype.kind not in "iu" or arr.reshape(-1).shape[0] != n:
-        raise ValueError(f"ctc_loss: expected {name} to hold {n} integer lengths (one per "
-                         f"batch element), got {arr.reshape(-1).tolist()!r} of dtype {arr.dtype}")
-    return arr.reshape(-1).astype(np.int64)
+def _lengths(v, name):
+    """``input_lengths``/``target_lengths``: a Tensor of an integer dtype or a sequence of
+    ints (PyTorch's two signatures), as an int64 array."""
+    if isinstance(v, Tensor):
+        arr = to_host(v._data)
+        if arr.dtype.kind not in "iu":
+            raise RuntimeError(f"ctc_loss: {name} must be integral, got a tensor of "
+                               f"{v.dtype}; pass int64 lengths")
+        return arr.reshape(-1).astype(np.int64)
+    seq = list(v) if isinstance(v, (list, tuple, np.ndarray)) else [v]
+    if not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in seq):
+        raise TypeError(f"ctc_loss(): argument '{name}' must be a tuple of ints or a Tensor, "
+                        f"got {v!r}")
+    return np.asarray(seq, dtype=np.int64).reshape(-1)
 
 
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
@@ -806,38 +846,60 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
 
     _check_reduction(reduction, "ctc_loss")
     lp = _t(log_probs, "log_probs")
+    in_len = _lengths(input_lengths, "input_lengths")
+    lab_len = _lengths(target_lengths, "target_lengths")
+    if lp.dtype.name not in ("float32", "float64"):  # (PyTorch's CPU kernel: these two only)
+        raise NotImplementedError(f'"ctc_loss_cpu" not implemented for {lp.dtype}: pass '
+                                  f"float32 or float64 log-probabilities")
+    if lp.numel() == 0:
+        raise RuntimeError(f"ctc_loss: log_probs tensor must not be empty (got shape "
+                           f"{tuple(lp.shape)})")
+    if lp.ndim == 0:
+        raise IndexError("ctc_loss: Dimension out of range (expected to be in range of [-1, 0], "
+                         "but got 1): log_probs must be (T, N, C) or (T, C), got a 0-D tensor")
     if lp.ndim not in (2, 3):
-        raise ValueError(f"ctc_loss: expected log_probs of shape (T, N, C) or (T, C), got "
-                         f"{tuple(lp.shape)}")
+        raise RuntimeError(f"ctc_loss: Expected 3-dimensional tensor, but got "
+                           f"{lp.ndim + (lp.ndim < 3)}-dimensional tensor for argument #1 "
+                           f"'log_probs': pass (T, N, C) or (T, C), got {tuple(lp.shape)}")
     unbatched = lp.ndim == 2
     if unbatched:
         lp = lp.unsqueeze(1)
     t_max, n, c = lp.shape
-    if not 0 <= blank < c:
-        raise ValueError(f"ctc_loss: blank must be in [0, {c}) for {c} classes, got {blank}")
     tg = to_host(targets._data) if isinstance(targets, Tensor) else np.asarray(targets)
-    if tg.dtype.kind not in "iu":
-        raise TypeError(f"ctc_loss: targets must hold integer class indices, got {tg.dtype}")
-    in_len = _lengths(input_lengths, n, "input_lengths")
-    lab_len = _lengths(target_lengths, n, "target_lengths")
-    if (in_len > t_max).any() or (in_len < 0).any():
-        raise ValueError(f"ctc_loss: input_lengths must be in [0, {t_max}] for log_probs of "
-                         f"shape {tuple(log_probs.shape)}, got {in_len.tolist()}")
+    if tg.ndim not in (1, 2):
+        raise RuntimeError(f"ctc_loss: Expected 1 to 2 dimensions, but got {tg.ndim}-"
+                           f"dimensional tensor for argument #2 'targets'")
+    if not 0 <= blank < c:
+        raise RuntimeError(f"ctc_loss: blank must be in label range [0, {c}) for {c} "
+                           f"classes, got {blank}")
+    for what, arr in (("input_lengths", in_len), ("target_lengths", lab_len)):
+        if arr.shape[0] != n:
+            raise RuntimeError(f"ctc_loss: {what} must be of size batch_size ({n}), got "
+                               f"{arr.tolist()}")
     if (lab_len < 0).any():
-        raise ValueError(f"ctc_loss: target_lengths must be non-negative, got "
-                         f"{lab_len.tolist()}")
-    if unbatched or tg.ndim == 1:
-        if tg.ndim != 1 or tg.shape[0] < lab_len.sum():
-            raise ValueError(f"ctc_loss: expected concatenated targets of length "
-                             f"sum(target_lengths) = {int(lab_len.sum())}, got shape "
-                             f"{tuple(tg.shape)}")
+        raise RuntimeError(f"ctc_loss: Expected target_lengths to have value at least 0, but "
+                           f"got {lab_len.tolist()}")
+    if tg.ndim == 1:
+        if tg.shape[0] != lab_len.sum():
+            raise RuntimeError(f"ctc_loss: Expected tensor to have size {int(lab_len.sum())} "
+                               f"at dimension 0 (sum(target_lengths)), but got size "
+                               f"{tg.shape[0]} for argument #2 'targets'")
+    elif tg.shape[0] != n or (lab_len > tg.shape[1]).any():
+        raise RuntimeError(f"ctc_loss: expected padded targets of shape ({n}, S) with "
+                           f"S >= max(target_lengths) = {int(lab_len.max(initial=0))}, got "
+                           f"{tuple(tg.shape)} for argument #2 'targets'")
+    if (in_len > t_max).any() or (in_len < 0).any():
+        raise RuntimeError(f"ctc_loss: Expected input_lengths to have values in [0, {t_max}] "
+                           f"for log_probs of shape {tuple(log_probs.shape)}, got "
+                           f"{in_len.tolist()}")
+    if tg.dtype.kind != "i":  # PyTorch converts the targets to int64
+        if tg.dtype.kind not in "bufc":
+            raise TypeError(f"ctc_loss: targets must hold class indices, got {tg.dtype}")
+        tg = tg.real.astype(np.int64) if tg.dtype.kind == "c" else tg.astype(np.int64)
+    if tg.ndim == 1:
         offsets = np.concatenate(([0], np.cumsum(lab_len)[:-1]))
         rows = [tg[o:o + k] for o, k in zip(offsets, lab_len)]
     else:
-        if tg.ndim != 2 or tg.shape[0] != n or (lab_len > tg.shape[1]).any():
-            raise ValueError(f"ctc_loss: expected padded targets of shape ({n}, S) with "
-                             f"S >= max(target_lengths) = {int(lab_len.max(initial=0))}, got "
-                             f"{tuple(tg.shape)}")
         rows = [tg[i, :k] for i, k in enumerate(lab_len)]
     s_max = int(lab_len.max(initial=0))
     ext = np.full((n, 2 * s_max + 1), blank, dtype=np.int64)

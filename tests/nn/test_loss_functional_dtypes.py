@@ -1,0 +1,110 @@
+"""The functional losses against PyTorch over dtypes, shapes and target kinds: the promoted
+dtype of the pointwise losses, broadcasting and its errors, class-index targets (int64 or
+uint8 only), floating scores only, and the exception type of each invalid input."""
+
+import numpy as np
+import pytest
+from oracle import _outcome
+
+import gradkit as gk
+
+_RNG = np.random.default_rng(0)
+X = _RNG.standard_normal((3, 4))
+P = _RNG.uniform(0.1, 0.9, (3, 4))
+
+
+def _T(lib, a, dt=None):
+    a = np.ascontiguousarray(a)
+    if dt == "bool":
+        a = a > 0.3
+    elif dt in ("int64", "int32"):
+        a = np.round(np.abs(a) * 3).astype(dt)
+    elif dt:
+        a = a.astype(dt)
+    return lib.tensor(a)
+
+
+def _same(torch, fn, rtol):
+    want, got = _outcome(torch, fn), _outcome(gk, fn)
+    if want[0] == "raises" or got[0] == "raises":
+        assert got == want
+        return
+    for (gd, gs, gv, _), (td, ts, tv, _) in zip(got, want):
+        assert (gd, gs) == (td, ts)
+        np.testing.assert_allclose(gv, tv, rtol=rtol, atol=rtol * 0.1, equal_nan=True)
+
+
+POINTWISE = ["mse_loss", "l1_loss", "smooth_l1_loss", "soft_margin_loss",
+             "binary_cross_entropy"]
+
+
+@pytest.mark.parametrize("name", POINTWISE + ["huber_loss"])
+@pytest.mark.parametrize("dx,dy", [("float32", "float64"), ("float64", "float32"),
+                                   ("float16", "float32"), ("float64", "int64"),
+                                   ("int64", "float64"), ("float64", "bool")])
+def test_pointwise_loss_dtypes(torch, name, dx, dy):
+    if name == "huber_loss" and dx in ("float16", "int64"):
+        pytest.skip("huber_loss computes in the input's dtype from a target cast first")
+    _same(torch, lambda lib: getattr(lib.nn.functional, name)(
+        _T(lib, P, dx), _T(lib, P[::-1] * 0.9, dy)), 2e-3 if "float16" in (dx, dy) else 1e-5)
+
+
+@pytest.mark.parametrize("name", POINTWISE + ["huber_loss"])
+@pytest.mark.parametrize("xs,ys", [((3, 1), (3, 4)), ((3, 4), (4,)), ((0, 4), (0, 4)),
+                                   ((), ()), ((3, 4), (2, 4))])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_pointwise_loss_shapes(torch, name, xs, ys, reduction):
+    _same(torch, lambda lib: getattr(lib.nn.functional, name)(
+        lib.tensor(np.full(xs, 0.3)), lib.tensor(np.full(ys, 0.6)), reduction=reduction), 1e-9)
+
+
+@pytest.mark.parametrize("name", ["nll_loss", "cross_entropy", "multi_margin_loss"])
+@pytest.mark.parametrize("xs,ts,tdt", [
+    ((3, 4), (3,), "int64"), ((3, 4), (3,), "int32"), ((3, 4), (3,), "uint8"),
+    ((3, 4), (3,), "bool"), ((3, 4), (3,), "float32"), ((4,), (), "int64"),
+    ((3, 4), (2,), "int64"), ((3, 4, 2), (3, 2), "int64"), ((3, 4), (3, 1), "int64"),
+    ((3, 0), (3,), "int64"),
+])
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_class_index_losses(torch, name, xs, ts, tdt, reduction):
+    _same(torch, lambda lib: getattr(lib.nn.functional, name)(
+        lib.tensor(np.arange(np.prod(xs)).reshape(xs) * 0.1 - 0.2),
+        lib.tensor((np.arange(np.prod(ts)).reshape(ts) % 3).astype(tdt)),
+        reduction=reduction), 1e-9)
+
+
+@pytest.mark.parametrize("name", ["nll_loss", "cross_entropy", "multi_margin_loss"])
+@pytest.mark.parametrize("dx", ["float16", "float32", "int64", "bool"])
+def test_class_index_losses_take_floating_scores(torch, name, dx):
+    _same(torch, lambda lib: getattr(lib.nn.functional, name)(
+        _T(lib, X, dx), lib.tensor(np.array([0, 2, 1]))), 2e-3)
+
+
+@pytest.mark.parametrize("name", ["nll_loss", "cross_entropy"])
+@pytest.mark.parametrize("wdt", ["int64", "float32", "float64"])
+def test_class_weight_of_another_dtype(torch, name, wdt):
+    _same(torch, lambda lib: getattr(lib.nn.functional, name)(
+        _T(lib, X), lib.tensor(np.array([0, 2, 1])),
+        weight=lib.tensor(np.array([1, 2, 3, 4]).astype(wdt))), 1e-9)
+
+
+@pytest.mark.parametrize("case", ["ce_probs_f32_f64", "ce_probs_f64_f32", "mlsm_f32_f64",
+                                  "mlm_int32", "gauss_f32_f64", "kl_batchmean_0d"])
+def test_more_promotions_and_target_dtypes(torch, case):
+    def call(lib):
+        F = lib.nn.functional
+        if case == "ce_probs_f32_f64":
+            return F.cross_entropy(_T(lib, X, "float32"), _T(lib, P, "float64"))
+        if case == "ce_probs_f64_f32":
+            return F.cross_entropy(_T(lib, X, "float64"), _T(lib, P, "float32"))
+        if case == "mlsm_f32_f64":
+            return F.multilabel_soft_margin_loss(_T(lib, X, "float32"), _T(lib, P, "float64"))
+        if case == "mlm_int32":
+            return F.multilabel_margin_loss(
+                _T(lib, X), lib.tensor(np.array([[0, 1, -1, 2]] * 3, dtype=np.int32)))
+        if case == "gauss_f32_f64":
+            return F.gaussian_nll_loss(_T(lib, X, "float32"), _T(lib, P, "float64"),
+                                       _T(lib, P, "float64"))
+        return F.kl_div(_T(lib, X[0, 0]), _T(lib, P[0, 0]), reduction="batchmean")
+
+    _same(torch, call, 1e-5)
