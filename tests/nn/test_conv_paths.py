@@ -154,3 +154,8 @@ def test_retain_graph_second_backward_rebuilds_the_patch_matrix(torch, rng, path
         grads.append((xt.grad.numpy().copy(), wt.grad.numpy().copy()))
     for a, b in zip(*grads):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+def test_empty_batch_paths(torch, path):
+    _run_both(torch, "conv2d", np.zeros((0, 3, 6, 5)), np.ones((4, 3, 3, 3)), np.ones(4),
+              padding=1)

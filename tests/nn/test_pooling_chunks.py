@@ -32,3 +32,10 @@ def test_max_pool2d_backward_chunks_match_torch(torch, rng, monkeypatch, kw, chu
         res.append((y.detach().numpy(), xt.grad.numpy()))
     np.testing.assert_array_equal(res[0][0], res[1][0])
     np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-6, atol=1e-6)
+
+
+def test_max_pool_backward_of_an_empty_batch(torch):
+    for lib in (gk, torch):
+        x = lib.zeros((0, 2, 4, 4), dtype=lib.float64, requires_grad=True)
+        lib.nn.functional.max_pool2d(x, 2).sum().backward()
+        assert tuple(x.grad.shape) == (0, 2, 4, 4)
