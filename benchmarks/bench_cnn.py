@@ -6,14 +6,23 @@ The model (LeNet-like, float32, batch 64 on 1x28x28 inputs)::
     -> linear(128->10)
 
 One step: forward, cross-entropy, backward, plain SGD update (ms per step). Also reported: the
-forward alone and the conv layers alone (forward + backward), to show where the time goes.
+forward alone and the conv layers alone (forward + backward), to show where the time goes, and a
+CIFAR-sized step: conv(3->64, 3x3, pad 1) ReLU conv(64->64, 3x3, pad 1) ReLU maxpool2 ->
+linear(16384->10) on 3x32x32 inputs, batch 64, cross-entropy, Adam.
+
+Peak memory: the peak resident growth over 10 steps of the LeNet step and of the CIFAR-sized
+step, each library in a fresh subprocess (``common.peak_growth_mib``: the high-water mark reset
+after the model is built; ``--traced`` adds gradkit's tracemalloc peak as a cross-check;
+``--no-memory`` skips it).
+
+Timing: the libraries take turns in blocks after a pause (``common.interleaved``), medians.
 
 Threads: ``BENCH_THREADS`` (default: all cores) sets both PyTorch's intra-op threads and, through
 threadpoolctl, NumPy's BLAS threads, so both libraries get the same number. On a shared 2-core
 machine under load, two BLAS threads often stall (a worker waits for a core), so compare with
 ``BENCH_THREADS=1`` as well.
 
-Run: python benchmarks/bench_cnn.py [--quick]
+Run: python benchmarks/bench_cnn.py [--quick] [--no-memory] [--traced]
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Row, report, timeit, torch_or_none  # noqa: I001  (sets the BLAS env first)
+from common import Row, interleaved, memory_child, memory_rows, report, torch_or_none  # noqa: I001, E501  (BLAS env first)
 
 import numpy as np
 
@@ -143,8 +152,58 @@ def _blas_threads(n):
 
 
 def main():
+    if "--memory-child" in sys.argv:
+        with _blas_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1))):
+            memory_child(_memory_step)
+        return
     with _blas_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1))):
         _run()
+
+
+def _cifar_arrays():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((BATCH, 3, 32, 32)).astype(np.float32)
+    y = rng.integers(0, 10, size=BATCH).astype(np.int64)
+    return x, y
+
+
+def cifar_step(lib, twin=None):
+    """The CIFAR-sized CNN step (Adam) in ``lib``; ``twin``: a gradkit model to copy weights
+    from (so both libraries start from the same point). Returns (model, step)."""
+    nn = lib.nn
+    model = nn.Sequential(nn.Conv2d(3, 64, 3, padding=1), nn.ReLU(),
+                          nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(64 * 16 * 16, 10))
+    if twin is not None:
+        with lib.no_grad():
+            for a, b in zip(twin.parameters(), model.parameters()):
+                b.copy_(lib.from_numpy(a.detach().numpy().copy()))
+    x, y = _cifar_arrays()
+    xt, yt = lib.from_numpy(x), lib.from_numpy(y)
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        opt.zero_grad()
+        loss = lib.nn.functional.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return model, step
+
+
+def _memory_step(lib, name):
+    if name == "LeNet b64, SGD":
+        rng = np.random.default_rng(0)
+        params = _params(rng)
+        x, y = _data(rng)
+        if lib is gk:
+            return gradkit_model(params, x, y)[0]
+        return torch_model(lib, params, x, y)[0]
+    return cifar_step(lib)[1]
+
+
+MEMORY = ("LeNet b64, SGD", "2xConv(64, 3x3) 3x32x32 b64, Adam")
 
 
 def _run():
@@ -165,12 +224,20 @@ def _run():
     for name, g, t in (("train step (fwd+CE+bwd+SGD)", g_step, "step"),
                        ("forward only (no_grad)", g_fwd, "fwd"),
                        ("2x(conv+relu+pool) fwd+bwd", g_conv, "conv")):
-        gt = timeit(g, repeat=repeat)
-        tt = None
-        if torch is not None:
-            tt = timeit({"step": t_step, "fwd": t_fwd, "conv": t_conv}[t], repeat=repeat)
+        t_fn = None if torch is None else {"step": t_step, "fwd": t_fwd, "conv": t_conv}[t]
+        gt, tt = interleaved(g, t_fn, repeat, block=5)
         rows.append(Row(name, "ms", gt, tt, scale=1e3))
-    report(f"CNN, batch {BATCH}, 1x28x28, float32", rows)
+    g_model, g_cifar = cifar_step(gk)
+    t_cifar = cifar_step(torch, g_model)[1] if torch is not None else None
+    if t_cifar is not None:
+        lg, lt = float(g_cifar().item()), float(t_cifar().item())
+        if abs(lg - lt) > 1e-3 * max(1.0, abs(lt)):
+            print(f"WARNING: CIFAR-sized step losses differ: gradkit {lg:.6f} vs torch {lt:.6f}")
+    gt, tt = interleaved(g_cifar, t_cifar, max(4, repeat // 4), block=2)
+    rows.append(Row("2xConv(64,3x3) 3x32x32 step (Adam)", "ms", gt, tt, scale=1e3))
+    if torch is not None and "--no-memory" not in sys.argv:
+        rows += memory_rows(__file__, MEMORY)
+    report(f"CNN, batch {BATCH}, float32 (LeNet on 1x28x28 unless named)", rows)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,11 @@ machine hits both alike while neither library's spinning worker threads are time
 other (a user runs one library, not both in turn). For a single-thread comparison (much
 steadier on a loaded 2-core machine) run with ``OPENBLAS_NUM_THREADS=1 BENCH_THREADS=1``.
 
-Run: python benchmarks/bench_lstm.py [--quick]
+Peak memory: the peak resident growth over 10 training steps of each, each library in a fresh
+subprocess (``common.peak_growth_mib``; ``--traced`` adds gradkit's tracemalloc peak,
+``--no-memory`` skips it).
+
+Run: python benchmarks/bench_lstm.py [--quick] [--no-memory] [--traced]
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Row, interleaved, report, torch_or_none  # before NumPy (sets the BLAS env)
+from common import (Row, interleaved, memory_child, memory_rows, report,  # before NumPy
+                    torch_or_none)
 
 import numpy as np
 
@@ -102,7 +107,18 @@ def torch_step(torch, kind, rnn_gk):
     return step
 
 
+def _memory_step(lib, name):
+    kind = name.split()[0]
+    rnn, g_step = gradkit_step(kind)
+    if lib.__name__ == "gradkit":
+        return g_step
+    return torch_step(lib, kind, rnn)
+
+
 def main():
+    if "--memory-child" in sys.argv:
+        memory_child(_memory_step)
+        return
     torch = torch_or_none()
     repeat = 10 if QUICK else 60
     rows = []
@@ -135,6 +151,8 @@ def main():
         t_fwd = None
     tg, tf = interleaved(g_fwd, t_fwd, repeat)
     rows.append(Row("LSTM forward (no_grad)", "ms", tg, tf, 1e3))
+    if torch is not None and "--no-memory" not in sys.argv:
+        rows += memory_rows(__file__, [f"{k} T={T} B={B} {I}->{H}, SGD" for k in ("LSTM", "GRU")])
     report("LSTM / GRU training step", rows)
 
 

@@ -1,7 +1,7 @@
 # ruff: noqa: I001  (common must be imported before NumPy)
 """One optimizer step (Adam, AdamW, SGD with momentum) over MLP parameters: gradkit vs torch.
 
-Usage: python benchmarks/bench_optim.py [--keep-blas-env]
+Usage: python benchmarks/bench_optim.py [--keep-blas-env] [--no-memory] [--traced]
 
 Both libraries update the same float32 parameters of an MLP 784-1024-1024-10 and of an MLP
 784-128-10 (weights and biases) with gradients present; torch uses ``torch.optim`` with its
@@ -16,6 +16,10 @@ gradkit splits the two big weights between threads kept on separate cores
 (``axpy``/``axpby``, see ``gradkit.optim._blas``); ``GRADKIT_OPTIM_BLAS=0`` times its ufunc
 kernels instead.
 Threads: ``BENCH_THREADS=1 GRADKIT_OPTIM_THREADS=1 OMP_NUM_THREADS=1`` for one thread everywhere.
+
+Peak memory: the peak resident growth over 10 Adam training steps of the large MLP at batch 64
+and 512, each library in a fresh subprocess (``common.peak_growth_mib``; ``--traced`` adds
+gradkit's tracemalloc peak, ``--no-memory`` skips it).
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import itertools
 import time
 
-from common import Row, report, timeit, torch_or_none  # before NumPy: it sets the BLAS env first
+from common import (Row, memory_child, memory_rows, report, timeit,  # before NumPy
+                    torch_or_none)
 
 import numpy as np
 
@@ -55,6 +60,9 @@ def _arrays(sizes, rng):
 
 
 def main() -> None:
+    if "--memory-child" in sys.argv:
+        memory_child(_memory_step)
+        return
     torch = torch_or_none()
     rng = np.random.default_rng(0)
     rows = []
@@ -88,16 +96,40 @@ def main() -> None:
             rows.append(Row(f"{opt_name} step, {mlp_name}", "ms", min(g_times),
                             min(t_times) if t_times else None, scale=1e3))
     report("optimizer step (float32, gradients present)", rows)
-    report("training step: MLP 784-1024-1024-10, batch 64, cross-entropy, Adam",
-           [_training_step(torch, rng)])
+    rows = [_training_step(torch, rng)]
+    if torch is not None and "--no-memory" not in sys.argv:
+        rows += memory_rows(__file__, [f"MLP 784-1024-1024-10 b{b}, Adam" for b in (64, 512)])
+    report("training step: MLP 784-1024-1024-10, batch 64, cross-entropy, Adam", rows)
+
+
+def _memory_step(lib, name):
+    batch = int(name.split()[2][1:].rstrip(","))
+    return _build_step(lib, lib.from_numpy, np.random.default_rng(0), batch)
 
 
 def _training_step(torch, rng) -> Row:
     """Forward, loss, backward and Adam step of the large MLP in both libraries."""
+    g_step = _build_step(gk, gk.tensor, np.random.default_rng(1), 64)
+    t_step = (_build_step(torch, torch.from_numpy, np.random.default_rng(1), 64)
+              if torch is not None else None)
+    g_times, t_times = [], []
+    for _ in range(ROUNDS):
+        time.sleep(PAUSE)
+        g_times.append(timeit(g_step, repeat=20, warmup=3))
+        if t_step is not None:
+            time.sleep(PAUSE)
+            t_times.append(timeit(t_step, repeat=20, warmup=3))
+    return Row("Adam training step, MLP 784-1024-1024-10", "ms", min(g_times),
+               min(t_times) if t_times else None, scale=1e3)
+
+
+def _build_step(lib, tensor, rng, batch):
+    """Forward, loss, backward and Adam step of the large MLP (same weights and data for a
+    given ``rng``) in ``lib``."""
     sizes = MLPS["MLP 784-1024-1024-10"]
     weights = _arrays(sizes, rng)
-    x = rng.standard_normal((64, sizes[0])).astype(np.float32)
-    y = rng.integers(0, sizes[-1], 64)
+    x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], batch)
 
     def build(lib, tensor):
         layers = []
@@ -117,17 +149,7 @@ def _training_step(torch, rng) -> Row:
             opt.step()
         return step
 
-    g_step = build(gk, gk.tensor)
-    t_step = build(torch, torch.from_numpy) if torch is not None else None
-    g_times, t_times = [], []
-    for _ in range(ROUNDS):
-        time.sleep(PAUSE)
-        g_times.append(timeit(g_step, repeat=20, warmup=3))
-        if t_step is not None:
-            time.sleep(PAUSE)
-            t_times.append(timeit(t_step, repeat=20, warmup=3))
-    return Row("Adam training step, MLP 784-1024-1024-10", "ms", min(g_times),
-               min(t_times) if t_times else None, scale=1e3)
+    return build(lib, tensor)
 
 
 if __name__ == "__main__":

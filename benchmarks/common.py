@@ -9,8 +9,12 @@ OpenBLAS to an old kernel (``OPENBLAS_CORETYPE``), it unsets that together with
 
 from __future__ import annotations
 
+import gc
+import json
 import os
+import resource
 import statistics
+import subprocess
 import sys
 import time
 
@@ -23,7 +27,8 @@ else:
 
 import numpy as np  # noqa: E402
 
-__all__ = ["timeit", "blas_report", "report", "torch_or_none", "Row", "interleaved"]
+__all__ = ["timeit", "blas_report", "report", "torch_or_none", "Row", "interleaved",
+           "peak_growth_mib", "memory_rows", "memory_child"]
 
 
 def torch_or_none():
@@ -114,3 +119,112 @@ def interleaved(g_fn, t_fn, repeat, block=10, settle=2, pause=0.25):
                 if i >= settle:
                     times.append(time.perf_counter() - t0)
     return statistics.median(tg), (statistics.median(tt) if tt else None)
+
+
+# ----------------------------------------------------------------------------- peak memory
+# One method for every benchmark and both libraries: each (library, workload) pair runs in a
+# fresh subprocess; after the model, data and optimizer are built (no step taken yet) the
+# kernel's resident-set high-water mark is reset (``/proc/self/clear_refs``, Linux), the
+# resident size is read, the steps run, and the high-water mark (``VmHWM``) minus that size is
+# the peak growth: activations, gradients, optimizer state, every temporary, and whatever the
+# allocator kept, for gradkit and PyTorch alike. ``tracemalloc`` would see NumPy's arrays
+# (NumPy reports them to it) but not PyTorch's, so it serves only as a cross-check of
+# gradkit's live bytes (``--traced``); RSS, not tracemalloc, is what the ratio compares. Where
+# the high-water mark cannot be reset, ``ru_maxrss`` is used (then an import peak above the
+# steps' peak hides growth: a lower bound, and said so). Before the baseline, glibc's
+# ``malloc_trim(0)`` hands the heap's free pages back, so that neither library's steps reuse
+# pages freed while the model was built (resident already, so invisible to the growth); gradkit
+# asks glibc to keep 64 MiB of free heap (``gradkit._malloc``), which would otherwise hide that
+# much of its growth.
+def _status_kib(field):
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _trim_heap():
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+def peak_growth_mib(step, steps=10, traced=False):
+    """Peak resident growth in MiB over ``steps`` calls of ``step()`` (see the note above);
+    with ``traced``, also tracemalloc's peak of traced bytes (NumPy arrays included)."""
+    gc.collect()
+    _trim_heap()
+    reset = False
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        reset = True
+    except OSError:
+        pass
+    base = _status_kib("VmRSS:") if reset else None
+    if base is None:
+        reset = False
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if traced:
+        import tracemalloc
+
+        tracemalloc.start()
+        t0 = tracemalloc.get_traced_memory()[0]
+    for _ in range(steps):
+        step()
+    peak = _status_kib("VmHWM:") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out = {"rss_mib": (peak - base) / 1024.0, "hwm_reset": reset}
+    if traced:
+        out["traced_mib"] = (tracemalloc.get_traced_memory()[1] - t0) / 2**20
+        tracemalloc.stop()
+    return out
+
+
+def memory_child(make_step):
+    """In a subprocess started by :func:`memory_rows`: ``make_step(lib, name)`` builds one
+    workload's step (no step taken); print its peak growth as JSON."""
+    i = sys.argv.index("--memory-child")
+    which, name = sys.argv[i + 1], sys.argv[i + 2]
+    if which == "torch":
+        import torch as lib
+
+        lib.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
+    else:
+        import gradkit as lib
+    lib.manual_seed(0)
+    step = make_step(lib, name)
+    print(json.dumps(peak_growth_mib(step, traced=which == "gradkit" and "--traced" in sys.argv)))
+
+
+def memory_rows(script, names, steps=10):
+    """Rows of peak resident growth over ``steps`` steps, gradkit vs torch, each pair measured
+    in a fresh ``python script --memory-child LIB NAME`` (see :func:`memory_child`)."""
+    rows = []
+    extra = ["--traced"] if "--traced" in sys.argv else []
+    for name in names:
+        res = {}
+        for which in ("gradkit", "torch"):
+            proc = subprocess.run([sys.executable, script, "--memory-child", which, name, *extra],
+                                  capture_output=True, text=True, timeout=900)
+            if proc.returncode != 0:
+                print(f"memory run of {name} ({which}) failed:\n{proc.stderr[-2000:]}")
+                break
+            res[which] = json.loads(proc.stdout.strip().splitlines()[-1])
+        else:
+            g, t = res["gradkit"], res["torch"]
+            label = f"peak RSS growth, {steps} steps: {name}"
+            if not g["hwm_reset"]:
+                label += " (ru_maxrss: lower bound)"
+            rows.append(Row(label, "MiB", g["rss_mib"], t["rss_mib"]))
+            if "traced_mib" in g:
+                print(f"  {name}: gradkit tracemalloc peak {g['traced_mib']:.1f} MiB")
+    return rows

@@ -444,6 +444,13 @@ def rebase_view(view, root, chain, res):
         t = tensor
 
 
+# id(view) -> its base, for every registered view alive: a view keeps its base alive (PyTorch's
+# ``view._base``) from here, not from the storage's version counter, which the base holds too:
+# there the reference was a cycle (base -> counter -> base), and the base's whole graph (saved
+# activations included) outlived the step until the cycle collector ran.
+_VIEW_BASES = {}
+
+
 def register_view(view, base, op, aux):
     """Remember that ``view`` is ``op(base, *aux)`` sharing ``base``'s storage, so that an
     in-place change recorded on the storage later gives it a node of the new history, as
@@ -456,7 +463,9 @@ def register_view(view, base, op, aux):
         vl.append([])
         vl.append(64)
     views = vl[1]
-    views.append((weakref.ref(view), base, op, aux))
+    key = id(view)
+    _VIEW_BASES[key] = base
+    views.append((weakref.ref(view, lambda _r, k=key, d=_VIEW_BASES: d.pop(k, None)), op, aux))
     if len(views) >= vl[2]:
         views[:] = [e for e in views if e[0]() is not None]
         vl[2] = max(64, 2 * len(views))
@@ -469,10 +478,11 @@ def refresh_views(t):
     vl = t._vcl
     if vl is None or len(vl) < 2:
         return
-    for ref, base, op, aux in tuple(vl[1]):
+    for ref, op, aux in tuple(vl[1]):
         v = ref()
         if v is None:
             continue
+        base = _VIEW_BASES[id(v)]
         node = v.grad_fn
         if node is None:
             if not base.requires_grad or base.grad_fn is None:
