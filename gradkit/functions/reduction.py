@@ -37,7 +37,7 @@ from ._registry import (
     out_tuple,
     tensor_method,
 )
-from .comparison import isnan
+from .comparison import isfinite, isnan
 from .elementwise import abs, maximum, minimum, where
 from .indexing import gather
 from .shape import cat, diagonal, narrow
@@ -338,7 +338,12 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p == 1:
         return sum(abs(x), dim=axis, keepdim=keepdim)
     if p == 0:
-        return sum((x != 0).to(x.dtype), dim=axis, keepdim=keepdim)
+        count = sum((x != 0).to(x.dtype), dim=axis, keepdim=keepdim)
+        if not x.requires_grad:
+            return count
+        # differentiable with a zero gradient, as PyTorch's (finite values times 0 add nothing)
+        zero = apply1(E.ZERO_GRAD, where(isfinite(x), x, 0.0), ("floor",)) * 0.0
+        return count + sum(zero, dim=axis, keepdim=keepdim)
     return apply1(R.NORM, x, (float(p) if p != 2 else 2, axis, keepdim, x._data.shape))
 
 
@@ -651,8 +656,8 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         x, dx = None, x
     d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "trapezoid")
-    if n == 0:
-        return sum(left, d)
+    if n == 0:  # new zeros, out of the graph, as PyTorch's
+        return sum(left, d).detach()
     return sum((left + right) * spacing, d) / 2
 
 

@@ -260,3 +260,30 @@ def test_clone_of_a_transpose_keeps_its_gradient(torch):
     y = w.t().clone()
     (y * gk.tensor(np.arange(12.0).reshape(4, 3))).sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), np.arange(12.0).reshape(4, 3).T)
+
+
+SPECIAL = np.array([0.083, np.nan, 3.479, 0.504, 0.0, 1e-20, -2.0, np.inf, -np.inf, 1.5])
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("i1_at_nan_and_tiny", lambda m, a: m.special.i1(a)),
+    ("i1e_at_nan_and_tiny", lambda m, a: m.special.i1e(a)),
+    ("remainder_by_inf_and_of_inf", lambda m, a: m.remainder(a, m.flip(a, [0]))),
+    ("norm_0_requires_grad", lambda m, a: m.norm(a.reshape(2, 5), 0, dim=0)),
+    ("trapezoid_of_empty", lambda m, a: m.trapezoid(a[:0].reshape(0, 1), dim=0)),
+])
+def test_gradients_as_torch_at_special_values(torch, name, fn):
+    t = torch.tensor(SPECIAL, requires_grad=True)
+    g = gk.tensor(SPECIAL, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        to, go = fn(torch, t), fn(gk, g)
+        assert go.requires_grad == to.requires_grad
+        if not to.requires_grad:
+            return
+        u = np.random.default_rng(0).standard_normal(tuple(to.shape))
+        tg, = torch.autograd.grad(to, t, torch.tensor(u), allow_unused=True)
+        gg, = gk.autograd.grad(go, g, gk.tensor(u), allow_unused=True)
+    tg = np.zeros(SPECIAL.shape) if tg is None else tg.numpy()
+    gg = np.zeros(SPECIAL.shape) if gg is None else gg.numpy()
+    np.testing.assert_allclose(gg, tg, rtol=1e-12, atol=0, equal_nan=True)
