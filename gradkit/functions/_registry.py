@@ -237,6 +237,22 @@ def out_tuple(n, dim=None):
     return before
 
 
+def out_cat_before(out, args):
+    """A check before cat/stack/hstack/... run: the inputs' promoted dtype must cast into
+    ``out`` (torch.cat's TypeError comes before its shape checks)."""
+    ts = args.get("tensors")
+    if not isinstance(out, Tensor) or not isinstance(ts, (list, tuple)) or not ts or \
+            not all(isinstance(t, Tensor) for t in ts):
+        return
+    dt = ts[0]._data.dtype
+    for t in ts[1:]:
+        dt = np.promote_types(dt, t._data.dtype)
+    if not _can_cast(dt, out._data.dtype):
+        raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
+                        f"{_dtype_name(out._data.dtype)} (inputs {dt}, out {out.dtype}); pass an "
+                        f"out of a dtype they cast to")
+
+
 def out_needs(arg):
     """A check before the op runs: ``out=`` only with ``arg`` given (PyTorch's sum and prod
     have no ``out=`` form without ``dim``)."""
@@ -335,6 +351,8 @@ def _out_face(decl, name):
     params = [p for p in params if not p.startswith("**")]
     params += ([] if star else ["*"]) + ["out=None"] + kw
     rule, before = _OUT_RULES.get(decl.name, ("cast", None))
+    if rule == "cat" and before is None:
+        before = out_cat_before
     pre = "if out is not None: _before(out, locals())\n    " if before is not None else ""
     if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
         pre += ("if dtype is None and isinstance(out, _Tensor): dtype = out.dtype\n    ")

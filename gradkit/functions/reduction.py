@@ -54,14 +54,14 @@ __all__ = ["AminMax", "MaxMin", "all", "amax", "amin", "aminmax", "any", "argmax
 @declare(out=out_bool_or_byte, differentiable=False)
 def all(input, dim=None, keepdim=False):
     x = _t(input)
-    r = np.all(x._data, axis=_axes(x, dim, "all"), keepdims=keepdim)
+    r = np.all(x._data, axis=_reduce_args(x, dim, "all"), keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 
 @declare(out=out_bool_or_byte, differentiable=False)
 def any(input, dim=None, keepdim=False):
     x = _t(input)
-    r = np.any(x._data, axis=_axes(x, dim, "any"), keepdims=keepdim)
+    r = np.any(x._data, axis=_reduce_args(x, dim, "any"), keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 

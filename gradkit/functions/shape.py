@@ -15,6 +15,7 @@ from ..autograd.graph import present, rename
 from ..ops import shape as S
 from ._args import (
     _const_like,
+    _tensors_only,
     _dim_in,
     _dims_tuple,
     _int_arg,
@@ -280,6 +281,7 @@ def expand(input, *args, size=None):
 
 @declare(function=False)
 def expand_as(input, other):
+    _tensors_only("expand_as", (2, "other", other))
     return expand(input, *other.shape)
 
 
@@ -406,10 +408,14 @@ def narrow(input, dim, start, length):
     """The ``length`` elements from ``start`` along ``dim`` (a view); ``start`` may be
     negative (counted from the end)."""
     x = _t(input)
-    d = _wrap_dim(dim, x.ndim)
+    if x.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor; reshape it first")
     if isinstance(start, Tensor):  # a 0-d tensor start, as PyTorch accepts
         start = start.item()
     start, length = _int_arg(start, "narrow", "start"), _int_arg(length, "narrow", "length")
+    if length < 0:  # (before the dim, as PyTorch)
+        raise RuntimeError(f"narrow(): length must be non-negative, got {length}")
+    d = _wrap_dim(dim, x.ndim)
     n = x.shape[d]
     if start < -n or start > n:
         raise IndexError(f"narrow(): start ({start}) out of range for dimension {d} of size {n} "

@@ -457,7 +457,7 @@ class _Histogram(tuple):
     bin_edges = property(lambda self: self[1])
 
 
-@declare(out=True, differentiable=False)
+@declare(out=("same", out_tuple(2)), differentiable=False)
 def histogram(input, bins, *, range=None, weight=None, density=False):
     """``(hist, bin_edges)``: counts (or summed ``weight``, or a density) of the elements in
     ``bins`` equal bins over ``range`` (the data's range by default), or in the bins whose

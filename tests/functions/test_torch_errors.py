@@ -175,6 +175,29 @@ RAISES = {
     "flatten_0d_dim": lambda m: m.flatten(T(m, 1.0), 1),
     "roll_0d_dims": lambda m: m.roll(T(m, 1.0), (1, -3), (0, -1)),
     "polygamma_list": lambda m: m.polygamma(-2, [[1.0, 2.0]]),
+    "dstack_out_dtype_before_shapes": lambda m: m.dstack([T(m, np.zeros((0, 3)), "uint8"),
+                                                          T(m, np.zeros((2, 3, 2)))],
+                                                         out=out(m, "uint8")),
+    "histogram_out_not_tuple": lambda m: m.histogram(x(m), 5, out=out(m, "float64")),
+    "narrow_0d": lambda m: m.narrow(T(m, 1.0), 1, 1, 3),
+    "narrow_negative_length_first": lambda m: m.narrow(x(m), -3, 1, -4),
+    "index_put_0d_input": lambda m: m.index_put(T(m, 1.0), (T(m, [0, 0, 3], "int64"),),
+                                                T(m, [1.0, 2.0, 3.0]), True),
+    "expand_as_list": lambda m: m.expand_as(x(m), [[1.0]]),
+    "index_copy_uint8_index": lambda m: x(m)[:2].index_copy_(1, T(m, [9, 3], "uint8"),
+                                                             x(m)[:2, :2]),
+    "index_copy_dim_first": lambda m: m.index_copy(x(m, "bool"), 3, T(m, [], "int64"),
+                                                   x(m, "float32")[:3, :3]),
+    "index_reduce_dtype_first": lambda m: m.index_reduce(x(m), 0, T(m, [0, 2], "int64"),
+                                                         T(m, 2, "uint8"), "prod"),
+    "index_reduce_0d_source_dim1": lambda m: m.index_reduce(x(m), 1, T(m, [0, 2], "int64"),
+                                                            T(m, 0.5), "amax"),
+    "setitem_dtype_before_index_values": lambda m: T(m, np.zeros((1, 3, 1))).__setitem__(
+        (None, T(m, [-2, -2], "int64"), 2, slice(1, None, 2)), T(m, 2.0, "float16")),
+    "setitem_shape_before_index_values": lambda m: x(m, "uint8")[0].__setitem__(
+        ([3, -1, 0, 9],), T(m, [1, 2], "uint8")),
+    "setitem_0d_mask_index_put": lambda m: T(m, 12, "uint8").__setitem__(
+        T(m, False, "bool"), T(m, 1.0, "float16")),
 }
 
 
@@ -215,6 +238,8 @@ ACCEPTS = {
     "histogram_nan_outside_range": lambda m: m.histogram(T(m, [0.5, np.nan]), 2,
                                                          range=(0.0, 1.0)),
     "roll_0d_without_dims": lambda m: m.roll(T(m, 1.0), 1),
+    "any_0d_dim": lambda m: m.any(T(m, False, "bool"), 0, keepdim=True),
+    "all_0d_dim": lambda m: m.all(T(m, 1.0), -1),
     "std_mean_inf_first": lambda m: m.std_mean(T(m, [[np.inf, 1.0], [1.0, 2.0]]), 1),
     "var_mean_inf_last": lambda m: m.var_mean(T(m, [[1.0, np.inf], [1.0, 2.0]]), 1,
                                               keepdim=True),
