@@ -15,13 +15,13 @@ from ..autograd.graph import present, rename
 from ..ops import shape as S
 from ._args import (
     _const_like,
-    _tensors_only,
     _dim_in,
     _dims_tuple,
     _int_arg,
     _norm_axis,
     _shape_arg,
     _t,
+    _tensors_only,
     _wrap_dim,
     _xp,
     builtins_abs,
