@@ -32,6 +32,7 @@ from ._registry import (
     declare,
     out_bool_or_byte,
     out_floating,
+    out_floating_before,
     out_needs,
     out_not_bool,
     out_tuple,
@@ -51,14 +52,14 @@ __all__ = ["AminMax", "MaxMin", "all", "amax", "amin", "aminmax", "any", "argmax
     "trace", "trapezoid", "trapz", "var", "var_mean"]
 
 
-@declare(out=out_bool_or_byte, differentiable=False)
+@declare(out=("any", out_bool_or_byte), differentiable=False)
 def all(input, dim=None, keepdim=False):
     x = _t(input)
     r = np.all(x._data, axis=_reduce_args(x, dim, "all"), keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 
-@declare(out=out_bool_or_byte, differentiable=False)
+@declare(out=("any", out_bool_or_byte), differentiable=False)
 def any(input, dim=None, keepdim=False):
     x = _t(input)
     r = np.any(x._data, axis=_reduce_args(x, dim, "any"), keepdims=keepdim)
@@ -347,7 +348,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return apply1(R.NORM, x, (float(p) if p != 2 else 2, axis, keepdim, x._data.shape))
 
 
-@declare(out=True, aliases=("special:logsumexp",))
+@declare(out=("cast", out_floating_before), aliases=("special:logsumexp",))
 def logsumexp(input, dim, keepdim=False):
     x = _float_operand(_t(input))
     return apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim, "logsumexp"), keepdim, x._data.shape))

@@ -310,14 +310,16 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
 @declare()
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     """``input`` with ``src`` embedded as its ``offset`` diagonal over ``dim1``/``dim2``."""
+    _tensors_only("diagonal_scatter", (2, "src", src))
     x = _t(input)
-    if x.ndim < 2:
-        raise RuntimeError(f"diagonal_scatter(): expected a tensor with at least 2 dimensions, "
-                           f"got shape {tuple(x.shape)}")
     offset = _int_arg(offset, "diagonal_scatter", "offset")
+    # PyTorch's order: the dims' range (IndexError), then that they differ
     d1, d2 = _dim_in(dim1, x.ndim, "diagonal_scatter"), _dim_in(dim2, x.ndim, "diagonal_scatter")
     if d1 == d2:
         raise RuntimeError(f"diagonal_scatter(): dim1 and dim2 must be different, both are {d1}")
+    if x.ndim < 2:
+        raise RuntimeError(f"diagonal_scatter(): expected a tensor with at least 2 dimensions, "
+                           f"got shape {tuple(x.shape)}")
     y = movedim(x, (d1, d2), (-2, -1))
     n1, n2 = y.shape[-2], y.shape[-1]
     length = max(0, min(n1 + min(offset, 0), n2 - max(offset, 0)))

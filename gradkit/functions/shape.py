@@ -30,7 +30,7 @@ from ._args import (
     builtins_min,
     builtins_sum,
 )
-from ._registry import declare, tensor_method
+from ._registry import declare, out_cat, tensor_method
 from .elementwise import where
 
 __all__ = ["broadcast_to", "cat", "chunk", "diag", "diag_embed", "diagflat", "diagonal", "expand",
@@ -316,7 +316,7 @@ def _cat_prepare(tensors, dim, name):
     return [x.to(dt) if x.dtype != dt else x for x in tensors]
 
 
-@declare(method=False, out="cat", aliases=("concat", "concatenate"))
+@declare(method=False, out=("cat", out_cat(0)), aliases=("concat", "concatenate"))
 def cat(tensors, dim=0):
     """Concatenate along an existing dimension ``dim``."""
     tensors = _cat_prepare(tensors, dim, "cat")
@@ -336,7 +336,7 @@ def cat(tensors, dim=0):
     return apply(S.CAT, tensors, (d, tuple(x.shape[d] for x in tensors)))
 
 
-@declare(method=False, out="cat")
+@declare(method=False, out=("cat", out_cat(1)))
 def stack(tensors, dim=0):
     """Stack along a new dimension ``dim``."""
     tensors = _cat_prepare(tensors, dim, "stack")
@@ -572,9 +572,10 @@ def _repeat_interleave(x, repeats, dim):
         x = flatten(x)
         d = 0
     else:
+        if x.ndim == 0:  # PyTorch's IndexError: a 0-d tensor has no dim to repeat along
+            raise IndexError(f"repeat_interleave(): Dimension specified as {dim} but tensor has "
+                             f"no dimensions; give dim=None")
         d = _dim_in(dim, x.ndim, "repeat_interleave")
-        if x.ndim == 0:
-            x = x.reshape(1)
     n = x.shape[d]
     if isinstance(repeats, Tensor) and repeats.ndim == 0:
         repeats = int(repeats.item())

@@ -198,6 +198,15 @@ RAISES = {
         ([3, -1, 0, 9],), T(m, [1, 2], "uint8")),
     "setitem_0d_mask_index_put": lambda m: T(m, 12, "uint8").__setitem__(
         T(m, False, "bool"), T(m, 1.0, "float16")),
+    "any_out_dtype_before_dim": lambda m: m.any(x(m, "bool"), -4, out=out(m, "float16")),
+    "logsumexp_out_dtype_before_dim": lambda m: m.logsumexp(x(m, "bool"), (4, 2), keepdim=True,
+                                                            out=out(m, "bool")),
+    "cat_out_dim_before_dtype": lambda m: m.cat([T(m, np.zeros((2, 0))), x(m)[:2, :1]], dim=3,
+                                                out=out(m, "int32")),
+    "histc_infinite_data": lambda m: m.histc(T(m, [1.0, np.inf, 2.0])),
+    "diagonal_scatter_0d_dim": lambda m: T(m, 0.5).diagonal_scatter(x(m)[:3, :2], 1, 0, -5),
+    "repeat_interleave_0d_dim": lambda m: m.repeat_interleave(T(m, 1.0), T(m, [1, 0, 2], "int64"),
+                                                              dim=-1),
 }
 
 
@@ -239,6 +248,7 @@ ACCEPTS = {
                                                          range=(0.0, 1.0)),
     "roll_0d_without_dims": lambda m: m.roll(T(m, 1.0), 1),
     "any_0d_dim": lambda m: m.any(T(m, False, "bool"), 0, keepdim=True),
+    "any_of_uint8_out_bool": lambda m: m.any(x(m, "uint8"), 0, out=out(m, "bool")),
     "all_0d_dim": lambda m: m.all(T(m, 1.0), -1),
     "std_mean_inf_first": lambda m: m.std_mean(T(m, [[np.inf, 1.0], [1.0, 2.0]]), 1),
     "var_mean_inf_last": lambda m: m.var_mean(T(m, [[1.0, np.inf], [1.0, 2.0]]), 1,
