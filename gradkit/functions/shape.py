@@ -390,9 +390,11 @@ def chunk(input, chunks, dim=0):
                            "unsqueeze() it first")
     if chunks <= 0:
         raise RuntimeError(f"chunk(): chunks must be positive, got {chunks}")
-    n = x.shape[_wrap_dim(dim, x.ndim)]
-    size = -(-n // chunks) if n else 1
-    return split(x, builtins_max(size, 1), dim)
+    d = _wrap_dim(dim, x.ndim)
+    n = x.shape[d]
+    if n == 0:  # an empty dim gives ``chunks`` empty pieces, as PyTorch
+        return tuple(narrow(x, d, 0, 0) for _ in range(chunks))
+    return split(x, -(-n // chunks), dim)
 
 
 @declare()

@@ -248,6 +248,7 @@ ACCEPTS = {
                                                          range=(0.0, 1.0)),
     "roll_0d_without_dims": lambda m: m.roll(T(m, 1.0), 1),
     "any_0d_dim": lambda m: m.any(T(m, False, "bool"), 0, keepdim=True),
+    "chunk_of_an_empty_dim": lambda m: m.chunk(T(m, np.zeros((2, 0))), 3, 1),
     "any_of_uint8_out_bool": lambda m: m.any(x(m, "uint8"), 0, out=out(m, "bool")),
     "all_0d_dim": lambda m: m.all(T(m, 1.0), -1),
     "std_mean_inf_first": lambda m: m.std_mean(T(m, [[np.inf, 1.0], [1.0, 2.0]]), 1),
