@@ -247,7 +247,7 @@ def _no_bool(x, name):
 
 def _floating_only(x, name):
     """var/std (and their _mean forms) take floating tensors only, as PyTorch."""
-    if x._data.dtype.kind not in "fc":
+    if x._data.dtype.kind not in "fc" and not x.dtype.is_floating_point:  # (bfloat16 too)
         raise RuntimeError(f"{name} only support floating point and complex dtypes, got "
                            f"{_type_name(x)}; convert first, e.g. x.float()")
     return x
@@ -322,7 +322,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm. A
     floating (or complex) input only, as PyTorch."""
     x = _t(input)
-    if x._data.dtype.kind not in "fc":
+    if x._data.dtype.kind not in "fc" and not x.dtype.is_floating_point:  # (bfloat16 too)
         raise RuntimeError(f"norm(): expected a floating point or complex tensor as input, got "
                            f"{_type_name(x)}; convert it first, e.g. x.float()")
     if dtype is not None:
