@@ -40,8 +40,9 @@ from ..autograd import grad_mode
 from ..ops.memory import COPY_FROM
 
 __all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "out_bool_or_byte",
-           "out_floating", "out_needs", "out_not_bool", "out_tuple", "public_functions",
-           "special_functions", "tensor_method", "write_inplace", "write_out"]
+           "out_cat", "out_floating", "out_floating_before", "out_needs", "out_not_bool",
+           "out_tuple", "public_functions", "special_functions", "tensor_method", "write_inplace",
+           "write_out"]
 
 
 class Declaration:
@@ -197,11 +198,19 @@ def _check_out_dtype(rule, res, out, name):
         rule(res, out, name)
 
 
-def out_bool_or_byte(res, out, name):
-    """any/all: a bool or uint8 ``out`` (PyTorch's rule for its logical reductions)."""
-    if out._data.dtype not in (np.bool_, np.uint8):
-        raise RuntimeError(f"{name} only supports bool tensor for result, got: {out.dtype}; pass "
-                           f"a bool out")
+def out_bool_or_byte(out, args):
+    """A check before any/all run: a bool or uint8 ``out`` (PyTorch's rule for its logical
+    reductions, checked before the dims)."""
+    if isinstance(out, Tensor) and out._data.dtype not in (np.bool_, np.uint8):
+        raise RuntimeError(f"any/all only support a bool tensor for result, got: {out.dtype}; "
+                           f"pass a bool out")
+
+
+def out_floating_before(out, args):
+    """A check before logsumexp runs: a floating ``out`` (checked before the dims)."""
+    if isinstance(out, Tensor) and out._data.dtype.kind != "f":
+        raise RuntimeError(f"logsumexp(): Expected floating point type for result tensor, but "
+                           f"got: {out.dtype}")
 
 
 def out_not_bool(name):
@@ -235,6 +244,37 @@ def out_tuple(n, dim=None):
             raise TypeError(f"argument 'out' must be tuple of Tensors, not "
                             f"{type(out).__name__}" + (f" (with '{dim}' given)" if dim else ""))
     return before
+
+
+def out_cat(new_dims):
+    """The check before cat (``new_dims`` 0) and stack (1) run: their ``dim`` in range of the
+    first tensor's dims (plus the new one), then :func:`out_cat_before`."""
+    def before(out, args):
+        ts, dim = args.get("tensors"), args.get("dim")
+        if isinstance(ts, (list, tuple)) and ts and isinstance(ts[0], Tensor) and \
+                isinstance(dim, int) and ts[0].ndim:
+            n = ts[0].ndim + new_dims
+            if not -n <= dim < n:
+                raise IndexError(f"Dimension out of range (expected to be in range of "
+                                 f"[{-n}, {n - 1}], but got {dim})")
+        out_cat_before(out, args)
+    return before
+
+
+def out_cat_before(out, args):
+    """A check before cat/stack/hstack/... run: the inputs' promoted dtype must cast into
+    ``out`` (torch.cat's TypeError comes before its shape checks)."""
+    ts = args.get("tensors")
+    if not isinstance(out, Tensor) or not isinstance(ts, (list, tuple)) or not ts or \
+            not all(isinstance(t, Tensor) for t in ts):
+        return
+    dt = ts[0]._data.dtype
+    for t in ts[1:]:
+        dt = np.promote_types(dt, t._data.dtype)
+    if not _can_cast(dt, out._data.dtype):
+        raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
+                        f"{_dtype_name(out._data.dtype)} (inputs {dt}, out {out.dtype}); pass an "
+                        f"out of a dtype they cast to")
 
 
 def out_needs(arg):
@@ -335,6 +375,8 @@ def _out_face(decl, name):
     params = [p for p in params if not p.startswith("**")]
     params += ([] if star else ["*"]) + ["out=None"] + kw
     rule, before = _OUT_RULES.get(decl.name, ("cast", None))
+    if rule == "cat" and before is None:
+        before = out_cat_before
     pre = "if out is not None: _before(out, locals())\n    " if before is not None else ""
     if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
         pre += ("if dtype is None and isinstance(out, _Tensor): dtype = out.dtype\n    ")

@@ -510,7 +510,9 @@ def __setitem__(self, index, value):
         v = _to_namespace_of(v, self._data)
     try:
         self._data[idx] = v
-    except IndexError as e:
+    except IndexError as e:  # a value of the wrong shape is reported first, as in PyTorch
+        if not _broadcasts(np.shape(v), self._data.shape, idx):
+            raise _setitem_shape_error(self._data, idx, np.shape(v)) from None
         raise _index_error(e, self._data.shape) from None
     except (ValueError, TypeError):  # (NumPy's TypeError: a mask assignment of a 2-D value)
         raise _setitem_shape_error(self._data, idx, np.shape(v)) from None
@@ -523,7 +525,9 @@ def _index_puts(index, value):
     mask with a 0-d value is ``masked_fill`` and a plain index a ``copy_``, which cast."""
     if type(index) is not tuple:
         if isinstance(index, Tensor):
-            return index.ndim > 0 and not (index.dtype.kind == "b" and value.ndim == 0)
+            if index.dtype.kind == "b":  # a mask with a 0-d value is masked_fill
+                return not (index.ndim > 0 and value.ndim == 0)
+            return index.ndim > 0
         return isinstance(index, (list, np.ndarray))
     for p in index:
         if isinstance(p, Tensor):
@@ -534,9 +538,27 @@ def _index_puts(index, value):
     return False
 
 
+def _broadcasts(vshape, shape, idx):
+    """Whether a value of ``vshape`` broadcasts to the part ``idx`` selects (with every index
+    tensor's values taken in range; True where the structure itself is wrong)."""
+    parts = idx if type(idx) is tuple else (idx,)
+    safe = tuple(np.zeros_like(p) if isinstance(p, np.ndarray) and p.dtype.kind in "iu" else p
+                 for p in parts)
+    try:
+        part = np.broadcast_to(np.empty((), dtype=bool), shape)[safe].shape
+        return np.broadcast_shapes(tuple(vshape), part) == part
+    except (IndexError, ValueError):
+        return True
+
+
 def _check_in_range(data, idx):
+    """The index's structure (too many indices, ints and slices in range): PyTorch checks the
+    values of index tensors only after the value's dtype and shape."""
+    parts = idx if type(idx) is tuple else (idx,)
+    safe = tuple(np.zeros_like(p) if isinstance(p, np.ndarray) and p.dtype.kind in "iu" else p
+                 for p in parts)
     try:  # on a zero-stride view: nothing is copied
-        np.broadcast_to(np.empty((), dtype=bool), data.shape)[idx]
+        np.broadcast_to(np.empty((), dtype=bool), data.shape)[safe]
     except IndexError as e:
         raise _index_error(e, data.shape) from None
 

@@ -31,12 +31,13 @@ from ._registry import (
     declare,
     out_bool_or_byte,
     out_floating,
+    out_floating_before,
     out_needs,
     out_not_bool,
     out_tuple,
     tensor_method,
 )
-from .comparison import isnan
+from .comparison import isfinite, isnan
 from .elementwise import abs, maximum, minimum, where
 from .indexing import gather
 from .shape import cat, diagonal, narrow
@@ -50,17 +51,17 @@ __all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "corrcoe
     "trace", "trapezoid", "trapz", "var", "var_mean"]
 
 
-@declare(out=out_bool_or_byte, differentiable=False)
+@declare(out=("any", out_bool_or_byte), differentiable=False)
 def all(input, dim=None, keepdim=False):
     x = _t(input)
-    r = np.all(x._data, axis=_axes(x, dim, "all"), keepdims=keepdim)
+    r = np.all(x._data, axis=_reduce_args(x, dim, "all"), keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 
-@declare(out=out_bool_or_byte, differentiable=False)
+@declare(out=("any", out_bool_or_byte), differentiable=False)
 def any(input, dim=None, keepdim=False):
     x = _t(input)
-    r = np.any(x._data, axis=_axes(x, dim, "any"), keepdims=keepdim)
+    r = np.any(x._data, axis=_reduce_args(x, dim, "any"), keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 
@@ -234,7 +235,7 @@ def _no_bool(x, name):
 
 def _floating_only(x, name):
     """var/std (and their _mean forms) take floating tensors only, as PyTorch."""
-    if x._data.dtype.kind not in "fc":
+    if x._data.dtype.kind not in "fc" and not x.dtype.is_floating_point:  # (bfloat16 too)
         raise RuntimeError(f"{name} only support floating point and complex dtypes, got "
                            f"{_type_name(x)}; convert first, e.g. x.float()")
     return x
@@ -309,7 +310,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm. A
     floating (or complex) input only, as PyTorch."""
     x = _t(input)
-    if x._data.dtype.kind not in "fc":
+    if x._data.dtype.kind not in "fc" and not x.dtype.is_floating_point:  # (bfloat16 too)
         raise RuntimeError(f"norm(): expected a floating point or complex tensor as input, got "
                            f"{_type_name(x)}; convert it first, e.g. x.float()")
     if dtype is not None:
@@ -326,11 +327,16 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p == 1:
         return sum(abs(x), dim=axis, keepdim=keepdim)
     if p == 0:
-        return sum((x != 0).to(x.dtype), dim=axis, keepdim=keepdim)
+        count = sum((x != 0).to(x.dtype), dim=axis, keepdim=keepdim)
+        if not x.requires_grad:
+            return count
+        # differentiable with a zero gradient, as PyTorch's (finite values times 0 add nothing)
+        zero = apply1(E.ZERO_GRAD, where(isfinite(x), x, 0.0), ("floor",)) * 0.0
+        return count + sum(zero, dim=axis, keepdim=keepdim)
     return apply1(R.NORM, x, (float(p) if p != 2 else 2, axis, keepdim, x._data.shape))
 
 
-@declare(out=True, aliases=("special:logsumexp",))
+@declare(out=("cast", out_floating_before), aliases=("special:logsumexp",))
 def logsumexp(input, dim, keepdim=False):
     x = _float_operand(_t(input))
     return apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim, "logsumexp"), keepdim, x._data.shape))
@@ -634,8 +640,8 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         x, dx = None, x
     d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "trapezoid")
-    if n == 0:
-        return sum(left, d)
+    if n == 0:  # new zeros, out of the graph, as PyTorch's
+        return sum(left, d).detach()
     return sum((left + right) * spacing, d) / 2
 
 

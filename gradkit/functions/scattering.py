@@ -12,7 +12,7 @@ from .._tensor.tensor import Tensor, wrap
 from ..ops import shape as S
 from ._args import _const_like, _dim_in, _int_arg, _t, _tensors_only
 from ._registry import declare, tensor_method
-from .indexing import _norm_index, _place, masked_fill, scatter, scatter_reduce
+from .indexing import _index_error, _norm_index, _place, masked_fill, scatter, scatter_reduce
 from .shape import flatten, movedim
 
 __all__ = ["diagonal_scatter", "index_copy", "index_fill", "index_put", "index_reduce",
@@ -48,8 +48,9 @@ def _check_source(x, d, idx, src, name):
     ss = tuple(src.shape) if src.ndim else (1,)
     if len(xs) != len(ss):
         if name == "index_reduce" and src.ndim == 0:  # (PyTorch's dim check of the source)
-            raise IndexError(f"{name}(): Dimension specified as {d} but source has no dimensions "
-                             f"(a 0-d source of shape {tuple(src.shape)})")
+            exc = IndexError if d == 0 else RuntimeError
+            raise exc(f"{name}(): Dimension specified as {d} but source has no dimensions "
+                      f"(indexing dim {d} is out of bounds of the 0-d source)")
         raise RuntimeError(f"{name}(): source and input must have the same number of dimensions, "
                            f"got shapes {tuple(src.shape)} and {tuple(x.shape)}")
     for k, (a, b) in enumerate(zip(xs, ss)):  # the slice shapes first, then the count
@@ -77,12 +78,19 @@ def index_copy(input, dim, index, source):
     (a repeated index keeps the last copy)."""
     _tensors_only("index_copy", (3, "index", index), (4, "source", source))
     x, src = _t(input), _t(source, "source")
-    if src.dtype != x.dtype:  # before the shapes, as PyTorch
-        raise RuntimeError(f"index_copy(): self and source expected to have the same dtype, got "
-                           f"{x.dtype} and {src.dtype}")
+    _dim_in(dim, x.ndim, "index_copy")  # PyTorch's order: the dim, the index, then the source
+    if index.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got "
+                         f"{index.ndim})")
+    if index.dtype != np.int64:
+        raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
+                           f"{index.dtype}; convert it with .long()")
     if src.ndim == 0 and index.numel() != 1:
         raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
                          f"(got {index.numel()})")
+    if src.dtype != x.dtype:  # before the shapes, as PyTorch
+        raise RuntimeError(f"index_copy(): self and source expected to have the same dtype, got "
+                           f"{x.dtype} and {src.dtype}")
     d, idx = _vector_index(x, dim, index, "index_copy", src)
     if x.ndim == 0:
         return src.reshape(()).clone() if idx.size else x.clone()
@@ -118,6 +126,9 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce(): reduce argument must be either prod, mean, amax or "
                            f"amin, got {reduce!r}")
+    if src.dtype != x.dtype:
+        raise RuntimeError(f"index_reduce_(): self ({x.dtype}) and source ({src.dtype}) must "
+                           f"have the same scalar type; convert source first")
     d, idx = _vector_index(x, dim, index, "index_reduce", src)
     if x.ndim == 0:
         x1 = x.reshape(1)
@@ -190,8 +201,7 @@ def index_put(input, indices, values, accumulate=False):
     try:  # (on a zero-stride view: no copy of the input)
         part = np.broadcast_to(np.empty((), dtype=bool), tuple(x.shape))[norm].shape
     except IndexError as e:
-        raise IndexError(f"index_put(): an index is out of range for the input of shape "
-                         f"{tuple(x.shape)}: " + str(e).replace("axis", "dimension")) from None
+        raise _index_error(e, tuple(x.shape)) from None
     if v.dtype != x.dtype:
         raise RuntimeError(f"index_put(): values and self must have the same dtype, got "
                            f"{v.dtype} and {x.dtype}; convert values first")
@@ -300,14 +310,16 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
 @declare()
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     """``input`` with ``src`` embedded as its ``offset`` diagonal over ``dim1``/``dim2``."""
+    _tensors_only("diagonal_scatter", (2, "src", src))
     x = _t(input)
-    if x.ndim < 2:
-        raise RuntimeError(f"diagonal_scatter(): expected a tensor with at least 2 dimensions, "
-                           f"got shape {tuple(x.shape)}")
     offset = _int_arg(offset, "diagonal_scatter", "offset")
+    # PyTorch's order: the dims' range (IndexError), then that they differ
     d1, d2 = _dim_in(dim1, x.ndim, "diagonal_scatter"), _dim_in(dim2, x.ndim, "diagonal_scatter")
     if d1 == d2:
         raise RuntimeError(f"diagonal_scatter(): dim1 and dim2 must be different, both are {d1}")
+    if x.ndim < 2:
+        raise RuntimeError(f"diagonal_scatter(): expected a tensor with at least 2 dimensions, "
+                           f"got shape {tuple(x.shape)}")
     y = movedim(x, (d1, d2), (-2, -1))
     n1, n2 = y.shape[-2], y.shape[-1]
     length = max(0, min(n1 + min(offset, 0), n2 - max(offset, 0)))

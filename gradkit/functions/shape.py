@@ -21,6 +21,7 @@ from ._args import (
     _norm_axis,
     _shape_arg,
     _t,
+    _tensors_only,
     _wrap_dim,
     _xp,
     builtins_abs,
@@ -29,7 +30,7 @@ from ._args import (
     builtins_min,
     builtins_sum,
 )
-from ._registry import declare, tensor_method
+from ._registry import declare, out_cat, tensor_method
 from .elementwise import where
 
 __all__ = ["broadcast_to", "cat", "chunk", "diag", "diag_embed", "diagflat", "diagonal", "expand",
@@ -280,6 +281,7 @@ def expand(input, *args, size=None):
 
 @declare(function=False)
 def expand_as(input, other):
+    _tensors_only("expand_as", (2, "other", other))
     return expand(input, *other.shape)
 
 
@@ -314,7 +316,7 @@ def _cat_prepare(tensors, dim, name):
     return [x.to(dt) if x.dtype != dt else x for x in tensors]
 
 
-@declare(method=False, out="cat", aliases=("concat", "concatenate"))
+@declare(method=False, out=("cat", out_cat(0)), aliases=("concat", "concatenate"))
 def cat(tensors, dim=0):
     """Concatenate along an existing dimension ``dim``."""
     tensors = _cat_prepare(tensors, dim, "cat")
@@ -334,7 +336,7 @@ def cat(tensors, dim=0):
     return apply(S.CAT, tensors, (d, tuple(x.shape[d] for x in tensors)))
 
 
-@declare(method=False, out="cat")
+@declare(method=False, out=("cat", out_cat(1)))
 def stack(tensors, dim=0):
     """Stack along a new dimension ``dim``."""
     tensors = _cat_prepare(tensors, dim, "stack")
@@ -388,9 +390,11 @@ def chunk(input, chunks, dim=0):
                            "unsqueeze() it first")
     if chunks <= 0:
         raise RuntimeError(f"chunk(): chunks must be positive, got {chunks}")
-    n = x.shape[_wrap_dim(dim, x.ndim)]
-    size = -(-n // chunks) if n else 1
-    return split(x, builtins_max(size, 1), dim)
+    d = _wrap_dim(dim, x.ndim)
+    n = x.shape[d]
+    if n == 0:  # an empty dim gives ``chunks`` empty pieces, as PyTorch
+        return tuple(narrow(x, d, 0, 0) for _ in range(chunks))
+    return split(x, -(-n // chunks), dim)
 
 
 @declare()
@@ -406,10 +410,14 @@ def narrow(input, dim, start, length):
     """The ``length`` elements from ``start`` along ``dim`` (a view); ``start`` may be
     negative (counted from the end)."""
     x = _t(input)
-    d = _wrap_dim(dim, x.ndim)
+    if x.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor; reshape it first")
     if isinstance(start, Tensor):  # a 0-d tensor start, as PyTorch accepts
         start = start.item()
     start, length = _int_arg(start, "narrow", "start"), _int_arg(length, "narrow", "length")
+    if length < 0:  # (before the dim, as PyTorch)
+        raise RuntimeError(f"narrow(): length must be non-negative, got {length}")
+    d = _wrap_dim(dim, x.ndim)
     n = x.shape[d]
     if start < -n or start > n:
         raise IndexError(f"narrow(): start ({start}) out of range for dimension {d} of size {n} "
@@ -566,9 +574,10 @@ def _repeat_interleave(x, repeats, dim):
         x = flatten(x)
         d = 0
     else:
+        if x.ndim == 0:  # PyTorch's IndexError: a 0-d tensor has no dim to repeat along
+            raise IndexError(f"repeat_interleave(): Dimension specified as {dim} but tensor has "
+                             f"no dimensions; give dim=None")
         d = _dim_in(dim, x.ndim, "repeat_interleave")
-        if x.ndim == 0:
-            x = x.reshape(1)
     n = x.shape[d]
     if isinstance(repeats, Tensor) and repeats.ndim == 0:
         repeats = int(repeats.item())

@@ -434,9 +434,8 @@ def histc(input, bins=100, min=0, max=0):
     lo, hi = float(min), float(max)
     if lo > hi:
         raise RuntimeError(f"histc(): max must be larger than min, got min={min} and max={max}")
-    if lo == hi and a.size:
-        finite = a[np.isfinite(a)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (lo, hi)
+    if lo == hi and a.size:  # the data's range: NaN or inf in it is an error, as in PyTorch
+        lo, hi = float(a.min()), float(a.max())
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     if not (np.isfinite(lo) and np.isfinite(hi)):
@@ -448,7 +447,7 @@ def histc(input, bins=100, min=0, max=0):
     return wrap(_const_like(x, counts))
 
 
-@declare(out=True, differentiable=False)
+@declare(out=("same", out_tuple(2)), differentiable=False)
 def histogram(input, bins, *, range=None, weight=None, density=False):
     """``(hist, bin_edges)``: counts (or summed ``weight``, or a density) of the elements in
     ``bins`` equal bins over ``range`` (the data's range by default), or in the bins whose

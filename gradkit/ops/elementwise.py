@@ -398,7 +398,11 @@ def _remainder_f(xp, a, b):
 
 def _remainder_b(xp, g, ins, out, aux, needs):
     a, b = ins
-    return g, (-(g * xp.floor(a / b)) if needs[1] else None)
+    if not needs[1]:
+        return g, None
+    # PyTorch's div(a, b, rounding_mode="floor") (-2.3 // inf is -1, inf // 2 is NaN) on arrays
+    q = rounded_div(xp, a, b, "floor") if type(a) is np.ndarray else xp.floor(a / b)
+    return g, -(g * q)
 
 
 # grad_fn names as PyTorch's: a Python number is wrapped into a tensor for + - * / (an entry

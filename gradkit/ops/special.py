@@ -678,11 +678,11 @@ def _i1_f(xp, a):
 
 
 def _i1_b(xp, g, ins, out, aux, needs):
-    # I1' = I0 - I1 / x, 1/2 at 0 (PyTorch's i1_backward)
+    # I1' = I0 - I1 / x, and 1/2 where |x| <= eps or x is NaN (PyTorch's i1_backward)
     a = ins[0]
-    zero = a == 0
-    safe = xp.where(zero, 1.0, a)
-    return (g * xp.where(zero, 0.5, _call(xp, I0, a) - out / safe),)
+    tiny = ~(abs(a) > np.finfo(a.dtype).eps)
+    safe = xp.where(tiny, 1.0, a)
+    return (g * xp.where(tiny, 0.5, _call(xp, I0, safe) - out / safe),)
 
 
 def _i1e_f(xp, a):
@@ -690,11 +690,11 @@ def _i1e_f(xp, a):
 
 
 def _i1e_b(xp, g, ins, out, aux, needs):
-    # (I1 e^-|x|)' = I0e - I1e (sign(x) + 1/x), 1/2 at 0
+    # (I1 e^-|x|)' = I0e - I1e (sign(x) + 1/x), 1/2 where |x| <= eps or x is NaN (PyTorch)
     a = ins[0]
-    zero = a == 0
-    safe = xp.where(zero, 1.0, a)
-    return (g * xp.where(zero, 0.5, _call(xp, I0E, a) - out * (xp.sign(a) + 1.0 / safe)),)
+    tiny = ~(abs(a) > np.finfo(a.dtype).eps)
+    safe = xp.where(tiny, 1.0, a)
+    return (g * xp.where(tiny, 0.5, _call(xp, I0E, safe) - out * (xp.sign(safe) + 1.0 / safe)),)
 
 
 ERFC = Op("Erfc", _erfc_f, _erfc_b)

@@ -175,6 +175,38 @@ RAISES = {
     "flatten_0d_dim": lambda m: m.flatten(T(m, 1.0), 1),
     "roll_0d_dims": lambda m: m.roll(T(m, 1.0), (1, -3), (0, -1)),
     "polygamma_list": lambda m: m.polygamma(-2, [[1.0, 2.0]]),
+    "dstack_out_dtype_before_shapes": lambda m: m.dstack([T(m, np.zeros((0, 3)), "uint8"),
+                                                          T(m, np.zeros((2, 3, 2)))],
+                                                         out=out(m, "uint8")),
+    "histogram_out_not_tuple": lambda m: m.histogram(x(m), 5, out=out(m, "float64")),
+    "narrow_0d": lambda m: m.narrow(T(m, 1.0), 1, 1, 3),
+    "narrow_negative_length_first": lambda m: m.narrow(x(m), -3, 1, -4),
+    "index_put_0d_input": lambda m: m.index_put(T(m, 1.0), (T(m, [0, 0, 3], "int64"),),
+                                                T(m, [1.0, 2.0, 3.0]), True),
+    "expand_as_list": lambda m: m.expand_as(x(m), [[1.0]]),
+    "index_copy_uint8_index": lambda m: x(m)[:2].index_copy_(1, T(m, [9, 3], "uint8"),
+                                                             x(m)[:2, :2]),
+    "index_copy_dim_first": lambda m: m.index_copy(x(m, "bool"), 3, T(m, [], "int64"),
+                                                   x(m, "float32")[:3, :3]),
+    "index_reduce_dtype_first": lambda m: m.index_reduce(x(m), 0, T(m, [0, 2], "int64"),
+                                                         T(m, 2, "uint8"), "prod"),
+    "index_reduce_0d_source_dim1": lambda m: m.index_reduce(x(m), 1, T(m, [0, 2], "int64"),
+                                                            T(m, 0.5), "amax"),
+    "setitem_dtype_before_index_values": lambda m: T(m, np.zeros((1, 3, 1))).__setitem__(
+        (None, T(m, [-2, -2], "int64"), 2, slice(1, None, 2)), T(m, 2.0, "float16")),
+    "setitem_shape_before_index_values": lambda m: x(m, "uint8")[0].__setitem__(
+        ([3, -1, 0, 9],), T(m, [1, 2], "uint8")),
+    "setitem_0d_mask_index_put": lambda m: T(m, 12, "uint8").__setitem__(
+        T(m, False, "bool"), T(m, 1.0, "float16")),
+    "any_out_dtype_before_dim": lambda m: m.any(x(m, "bool"), -4, out=out(m, "float16")),
+    "logsumexp_out_dtype_before_dim": lambda m: m.logsumexp(x(m, "bool"), (4, 2), keepdim=True,
+                                                            out=out(m, "bool")),
+    "cat_out_dim_before_dtype": lambda m: m.cat([T(m, np.zeros((2, 0))), x(m)[:2, :1]], dim=3,
+                                                out=out(m, "int32")),
+    "histc_infinite_data": lambda m: m.histc(T(m, [1.0, np.inf, 2.0])),
+    "diagonal_scatter_0d_dim": lambda m: T(m, 0.5).diagonal_scatter(x(m)[:3, :2], 1, 0, -5),
+    "repeat_interleave_0d_dim": lambda m: m.repeat_interleave(T(m, 1.0), T(m, [1, 0, 2], "int64"),
+                                                              dim=-1),
 }
 
 
@@ -215,6 +247,10 @@ ACCEPTS = {
     "histogram_nan_outside_range": lambda m: m.histogram(T(m, [0.5, np.nan]), 2,
                                                          range=(0.0, 1.0)),
     "roll_0d_without_dims": lambda m: m.roll(T(m, 1.0), 1),
+    "any_0d_dim": lambda m: m.any(T(m, False, "bool"), 0, keepdim=True),
+    "chunk_of_an_empty_dim": lambda m: m.chunk(T(m, np.zeros((2, 0))), 3, 1),
+    "any_of_uint8_out_bool": lambda m: m.any(x(m, "uint8"), 0, out=out(m, "bool")),
+    "all_0d_dim": lambda m: m.all(T(m, 1.0), -1),
     "std_mean_inf_first": lambda m: m.std_mean(T(m, [[np.inf, 1.0], [1.0, 2.0]]), 1),
     "var_mean_inf_last": lambda m: m.var_mean(T(m, [[1.0, np.inf], [1.0, 2.0]]), 1,
                                               keepdim=True),
@@ -260,3 +296,30 @@ def test_clone_of_a_transpose_keeps_its_gradient(torch):
     y = w.t().clone()
     (y * gk.tensor(np.arange(12.0).reshape(4, 3))).sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), np.arange(12.0).reshape(4, 3).T)
+
+
+SPECIAL = np.array([0.083, np.nan, 3.479, 0.504, 0.0, 1e-20, -2.0, np.inf, -np.inf, 1.5])
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("i1_at_nan_and_tiny", lambda m, a: m.special.i1(a)),
+    ("i1e_at_nan_and_tiny", lambda m, a: m.special.i1e(a)),
+    ("remainder_by_inf_and_of_inf", lambda m, a: m.remainder(a, m.flip(a, [0]))),
+    ("norm_0_requires_grad", lambda m, a: m.norm(a.reshape(2, 5), 0, dim=0)),
+    ("trapezoid_of_empty", lambda m, a: m.trapezoid(a[:0].reshape(0, 1), dim=0)),
+])
+def test_gradients_as_torch_at_special_values(torch, name, fn):
+    t = torch.tensor(SPECIAL, requires_grad=True)
+    g = gk.tensor(SPECIAL, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        to, go = fn(torch, t), fn(gk, g)
+        assert go.requires_grad == to.requires_grad
+        if not to.requires_grad:
+            return
+        u = np.random.default_rng(0).standard_normal(tuple(to.shape))
+        tg, = torch.autograd.grad(to, t, torch.tensor(u), allow_unused=True)
+        gg, = gk.autograd.grad(go, g, gk.tensor(u), allow_unused=True)
+    tg = np.zeros(SPECIAL.shape) if tg is None else tg.numpy()
+    gg = np.zeros(SPECIAL.shape) if gg is None else gg.numpy()
+    np.testing.assert_allclose(gg, tg, rtol=1e-12, atol=0, equal_nan=True)

@@ -230,8 +230,10 @@ def test_setitem_without_grad():
     np.testing.assert_array_equal(x.numpy(), ref)
     assert x._version == v0 + 4
     y = gk.zeros(2, dtype=gk.int64)
-    with pytest.raises(RuntimeError, match="float.*int64|can't assign"):
-        y[0] = gk.tensor(1.5)
+    y[0] = gk.tensor(1.5)  # a plain index copies, casting (PyTorch's copy_)
+    assert y.tolist() == [1, 0]
+    with pytest.raises(RuntimeError, match="dtypes match"):  # an index tensor: index_put_
+        y[gk.tensor([1])] = gk.tensor([1.5])
 
 
 def test_setitem_with_grad_vs_torch(torch, rng):
