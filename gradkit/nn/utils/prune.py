@@ -230,13 +230,9 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        size = t.numel()
-        k = _count(self.amount, size)
-        mask = default_mask.clone().contiguous()
-        if k != 0:
-            scores = _fac.rand_like(t)
-            mask.view(-1)[F.topk(scores.view(-1), k=k).indices] = 0
-        return mask
+        # the k entries of largest rand_like score go
+        return _unstructured(t, default_mask, self.amount,
+                             lambda k: F.topk(_fac.rand_like(t).view(-1), k=k).indices)
 
     @classmethod
     def apply(cls, module, name, amount):
@@ -253,13 +249,9 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        size = t.numel()
-        k = _count(self.amount, size)
-        mask = default_mask.clone().contiguous()
-        if k != 0:
-            smallest = F.topk(F.abs(t).reshape(-1), k=k, largest=False).indices
-            mask.view(-1)[smallest] = 0
-        return mask
+        # the k entries of smallest absolute value go
+        return _unstructured(t, default_mask, self.amount,
+                             lambda k: F.topk(F.abs(t).reshape(-1), k=k, largest=False).indices)
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
@@ -454,6 +446,15 @@ def _count(amount, size) -> int:
                              f"to prune={size}")
         return int(amount)
     return round(amount * size)
+
+
+def _unstructured(t, default_mask, amount, pick) -> Tensor:
+    """``default_mask`` with the ``amount`` entries ``pick(k)`` chooses (flat indices) zeroed."""
+    k = _count(amount, t.numel())
+    mask = default_mask.clone().contiguous()
+    if k != 0:
+        mask.view(-1)[pick(k)] = 0
+    return mask
 
 
 def _check_structured(t, dim) -> None:
