@@ -29,6 +29,8 @@ from .factories import *  # noqa: F401,F403
 from .factories import __all__ as _factory_names
 from ._runtime import *  # noqa: F401,F403 (threads, determinism, finfo/iinfo, version, ...)
 from ._runtime import __all__ as _runtime_names
+from ._windows import *  # noqa: F401,F403 (hann_window, hamming_window, ...)
+from ._windows import __all__ as _window_names
 from .amp import (  # noqa: E402
     get_autocast_cpu_dtype, get_autocast_dtype, is_autocast_cpu_enabled, is_autocast_enabled,
     set_autocast_dtype, set_autocast_enabled,
@@ -121,4 +123,5 @@ __all__ = [
     "set_autocast_dtype", "is_autocast_cpu_enabled", "get_autocast_cpu_dtype", "dtype",
     "complex64", "complex128", "cfloat", "cdouble", "uint16", "uint32", "uint64",
     "memory_format", "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
-] + sorted(_function_faces) + list(_factory_names) + list(_runtime_names)
+] + sorted(_function_faces) + list(_factory_names) + list(_runtime_names) \
+    + list(_window_names)

@@ -1,0 +1,87 @@
+"""Window functions, as PyTorch's ``torch.hann_window``, ``hamming_window``,
+``blackman_window``, ``bartlett_window`` and ``kaiser_window``.
+
+Each is computed in float64 from its formula and rounded once to ``dtype`` (the default float
+dtype unless given). ``periodic=True`` (the default, for spectral analysis) gives the first
+``window_length`` values of the symmetric window of ``window_length + 1`` points; a window of
+length 1 is ``[1.]`` and of length 0 is empty, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtype
+from .factories import _finish
+
+__all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window",
+           "kaiser_window"]
+
+
+def _points(name: str, window_length, periodic, dtype):
+    """(n, N - 1, dtype) for a window: n = 0..L-1 over a symmetric window of N points."""
+    if isinstance(window_length, bool) or not isinstance(window_length, (int, np.integer)):
+        raise TypeError(f"{name}(): argument 'window_length' must be int, not "
+                        f"{type(window_length).__name__}")
+    if window_length < 0:
+        raise RuntimeError(f"{name} requires non-negative window_length, got "
+                           f"window_length={window_length}")
+    if not isinstance(periodic, (bool, np.bool_)):
+        raise TypeError(f"{name}(): argument 'periodic' must be bool, not "
+                        f"{type(periodic).__name__}")
+    dt = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
+    if np.dtype(dt).kind != "f":
+        raise RuntimeError(f"{name} expects floating point dtypes, got: {dt}")
+    n = np.arange(int(window_length), dtype=np.float64)
+    span = int(window_length) if periodic else int(window_length) - 1
+    return n, span, np.dtype(dt)
+
+
+def _window(values, window_length, dt, device, requires_grad):
+    if window_length == 1:
+        values = np.ones(1)
+    return _finish(np.asarray(values, dtype=np.float64).astype(dt), requires_grad, device)
+
+
+def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
+                   layout=None, device=None, pin_memory=False, requires_grad=False):
+    """``alpha - beta cos(2 pi n / (N - 1))``."""
+    n, span, dt = _points("hamming_window", window_length, periodic, dtype)
+    w = alpha - beta * np.cos(2 * np.pi * n / span) if span > 0 else n
+    return _window(w, window_length, dt, device, requires_grad)
+
+
+def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                pin_memory=False, requires_grad=False):
+    """``0.5 - 0.5 cos(2 pi n / (N - 1))``."""
+    return hamming_window(window_length, periodic, 0.5, 0.5, dtype=dtype, device=device,
+                          requires_grad=requires_grad)
+
+
+def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                    pin_memory=False, requires_grad=False):
+    """``0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1))``."""
+    n, span, dt = _points("blackman_window", window_length, periodic, dtype)
+    w = (0.42 - 0.5 * np.cos(2 * np.pi * n / span) + 0.08 * np.cos(4 * np.pi * n / span)
+         if span > 0 else n)
+    return _window(w, window_length, dt, device, requires_grad)
+
+
+def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                    pin_memory=False, requires_grad=False):
+    """``1 - |2 n / (N - 1) - 1|`` (triangular)."""
+    n, span, dt = _points("bartlett_window", window_length, periodic, dtype)
+    w = 1 - np.abs(2 * n / span - 1) if span > 0 else n
+    return _window(w, window_length, dt, device, requires_grad)
+
+
+def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None,
+                  device=None, pin_memory=False, requires_grad=False):
+    """``I0(beta sqrt(1 - ((n - a) / a)^2)) / I0(beta)`` with ``a = (N - 1) / 2``."""
+    n, span, dt = _points("kaiser_window", window_length, periodic, dtype)
+    if span > 0:
+        a = span / 2.0
+        w = np.i0(beta * np.sqrt(np.clip(1 - ((n - a) / a) ** 2, 0, None))) / np.i0(beta)
+    else:
+        w = n
+    return _window(w, window_length, dt, device, requires_grad)

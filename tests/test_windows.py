@@ -1,0 +1,43 @@
+"""Window functions against PyTorch's: values, dtypes, periodic and symmetric forms, lengths 0
+and 1, parameters, errors."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+NAMES = ["hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 8, 33])
+@pytest.mark.parametrize("periodic", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_windows_as_pytorch(name, n, periodic, dtype):
+    ours = getattr(gk, name)(n, periodic, dtype=getattr(gk, dtype))
+    theirs = getattr(torch, name)(n, periodic, dtype=getattr(torch, dtype))
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert ours.numpy().dtype == theirs.numpy().dtype
+    tol = 1e-6 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=0, atol=tol)
+
+
+def test_parameters_default_dtype_and_grad():
+    np.testing.assert_allclose(gk.hamming_window(7, False, 0.6, 0.4).numpy(),
+                               torch.hamming_window(7, False, 0.6, 0.4).numpy(), atol=1e-6)
+    np.testing.assert_allclose(gk.kaiser_window(9, True, 5.0).numpy(),
+                               torch.kaiser_window(9, True, 5.0).numpy(), atol=1e-6)
+    assert gk.hann_window(4).dtype == gk.float32
+    assert gk.hann_window(4, requires_grad=True).requires_grad
+
+
+def test_errors_as_pytorch():
+    for lib in (gk, torch):
+        with pytest.raises(RuntimeError):
+            lib.hann_window(-1)
+        with pytest.raises(RuntimeError):
+            lib.hann_window(4, dtype=lib.int64)
+        with pytest.raises(TypeError):
+            lib.hann_window(4.0)
