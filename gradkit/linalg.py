@@ -44,6 +44,7 @@ from ._linalg.checks import (
     _floating,
     _matrices,
     _mT,
+    _solve_operands,
     _square,
     _square_float,
     _t,
@@ -782,15 +783,7 @@ def _top_cholesky_solve(input, input2, upper: bool = False) -> Tensor:
     B, factor = _t(input, "input"), _t(input2, "input2")
     _matrices(B, name, "b")
     _matrices(factor, name, "A")
-    if B.dtype != factor.dtype:
-        raise RuntimeError(f"{name}: Expected b and A to have the same dtype, but found b of type "
-                           f"{_dtype_name(B.dtype)} and A of type {_dtype_name(factor.dtype)} "
-                           f"instead.")
-    factor = _square_float(factor, name, kernel="cholesky_solve_cpu")
-    n = factor.shape[-1]
-    if B.shape[-2] != n:
-        raise RuntimeError(f"{name}: Incompatible matrix sizes for cholesky_solve: each A matrix "
-                           f"is {n} by {n} but each b matrix is {B.shape[-2]} by {B.shape[-1]}")
+    factor = _solve_operands(B, factor, name, "cholesky_solve_cpu")
     try:
         np.broadcast_shapes(tuple(B.shape[:-2]), tuple(factor.shape[:-2]))
     except ValueError:

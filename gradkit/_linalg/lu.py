@@ -19,7 +19,7 @@ from .._tensor import Tensor, apply1, wrap
 from ..functions._args import _const_like
 from ..ops import linalg as L
 from ..ops.linalg import LinAlgError
-from .checks import _dtype_name, _floating, _matrices, _mT, _square_float, _t
+from .checks import _dtype_name, _floating, _matrices, _mT, _solve_operands, _square_float, _t
 
 lu_factor_result = return_types.linalg_lu_factor
 lu_factor_ex_result = return_types.linalg_lu_factor_ex
@@ -221,16 +221,7 @@ def triangular_solve(b, A, upper: bool = True, transpose: bool = False,
     if A.ndim < 2:
         raise RuntimeError(f"{name}: Expected A to have at least 2 dimensions, but it has "
                            f"{A.ndim} dimensions instead (shape {tuple(A.shape)})")
-    if b.dtype != A.dtype:
-        raise RuntimeError(f"{name}: Expected b and A to have the same dtype, but found b of "
-                           f"type {_dtype_name(b.dtype)} and A of type {_dtype_name(A.dtype)} "
-                           f"instead.")
-    A = _square_float(A, name, kernel="triangular_solve_cpu")
-    n = A.shape[-1]
-    if b.shape[-2] != n:
-        raise RuntimeError(f"{name}: Incompatible matrix sizes for triangular_solve: each A "
-                           f"matrix is {n} by {n} but each b matrix is {b.shape[-2]} by "
-                           f"{b.shape[-1]}")
+    A = _solve_operands(b, A, name, "triangular_solve_cpu")
     if transpose:  # op(T) = T^T: the other triangle of A^T
         X = LA._tri_solve(name, _mT(A), b, not upper, unitriangular)
     else:
