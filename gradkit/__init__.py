@@ -74,7 +74,24 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module("gradkit." + name)
+    if name in _TORCH_ONLY_MODULES:
+        raise AttributeError(
+            f"module 'gradkit' has no attribute {name!r}: gradkit does not provide PyTorch's "
+            f"torch.{name} ({_TORCH_ONLY_MODULES[name]}); run this program with PyTorch, or see "
+            "README's 'Running PyTorch programs' for what gradkit supports")
     raise AttributeError(f"module 'gradkit' has no attribute {name!r}")
+
+
+# PyTorch submodules gradkit does not have, and why, for the error a program reaching them gets
+_TORCH_ONLY_MODULES = {
+    "fft": "gradkit has no complex dtype",
+    "quantization": "quantized tensors are out of gradkit's scope",
+    "ao": "quantized tensors are out of gradkit's scope",
+    "nested": "nested tensors are out of gradkit's scope",
+    "fx": "graph capture is out of gradkit's scope",
+    "export": "graph capture is out of gradkit's scope",
+    "hub": "gradkit downloads no models",
+}
 
 
 def is_tensor(obj) -> bool:

@@ -61,6 +61,15 @@ def test_run_missing_torch_module_is_a_clear_import_error(tmp_path, capsys):
     assert len(frames) == 1 and str(prog) in frames[0], err  # the import line, no hook frames
 
 
+def test_run_missing_torch_submodule_as_attribute_says_what_is_missing(tmp_path, capsys):
+    prog = _program(tmp_path, "import torch\nx = torch.randn(8)\ntorch.fft.rfft(x)\n")
+    rc, out, err = run(capsys, "run", prog)
+    assert rc == 1
+    assert "AttributeError: module 'gradkit' has no attribute 'fft': gradkit does not provide " \
+        "PyTorch's torch.fft" in err
+    assert not hasattr(__import__("gradkit"), "fft")  # hasattr still sees an AttributeError
+
+
 def test_run_compile_and_jit_pass_through_with_one_note(tmp_path, capsys):
     prog = _program(tmp_path, (
         "import torch\nm = torch.nn.Linear(2, 2)\n"
