@@ -39,7 +39,7 @@ from .tensor import Tensor, _edge, _make, _scalar_or_tensor
 __all__ = ["SCALAR_ARRAYS", "VIEW_OPS", "apply", "apply1", "apply2", "apply_multi", "apply_scalar",
            "assign", "check_broadcast", "function_node", "inplace", "rebase_view",
            "scalar_array", "scalar_result", "refresh_views", "register_view", "select_node",
-           "view_chain"]
+           "unary_result", "view_chain"]
 
 _ndarray = np.ndarray
 _STATE = grad_mode.STATE
@@ -115,6 +115,55 @@ def apply1(op, x, params=()):
         t._vcl = x._vc
         if _STATE[0] and not x.requires_grad:
             register_view(t, x, op, aux)
+    return t
+
+
+def unary_result(op, x, data, out):
+    """The Tensor for ``out = op(x)`` (``data``: ``x``'s NumPy array), recorded when needed:
+    apply1's second half, for faces that ran the forward themselves (a one-input op without
+    params, aux or view semantics, e.g. ``tanh`` as ``np.tanh``)."""
+    if type(out) is not _ndarray:
+        out = _as_array(out)
+    if not (x.requires_grad and _STATE[0]):
+        return _make(out, False, None)
+    saves = op.saves
+    edge = x._grad_fn
+    if edge is None:
+        edge = x
+    node = _new(Node)  # make_node, inlined
+    node.op = op
+    node.inputs = (x,)
+    node.next = (edge,)
+    node.needs = _NEEDS1
+    node.aux = ()
+    node.pre_hooks = None
+    node.released = False
+    node.meta = None
+    node.named = op.node_cls
+    if saves & SAVES_INPUTS:
+        vl = x._vcl
+        node.saved = (data,)
+        node.versions = VERSIONS_0 if vl is None or vl[0] == 0 else (vl[0],)
+    else:
+        node.saved = node.versions = None
+    t = _new(Tensor)  # _make, inlined
+    t._data = out
+    t.requires_grad = True
+    t._grad_fn = node
+    t.grad = None
+    t._hooks = None
+    if saves & SAVES_OUTPUT:
+        node.out = out
+        t._vcl = node.out_vc = [0]
+    else:
+        node.out = node.out_vc = None
+        t._vcl = None
+    if op.namer is not None:
+        cls = op.namer(node)
+        if cls is not None:
+            node.named = cls
+    if anomaly_state[0]:
+        record_trace(node)
     return t
 
 
