@@ -16,6 +16,7 @@ import numpy as np
 from .._backend import namespace_of, numpy_ns
 from ..autograd import grad_mode
 from ..autograd.graph import (
+    NEEDS_ONE,
     NEEDS_SCALAR_SECOND,
     SAVES_INPUTS,
     SAVES_OUTPUT,
@@ -48,7 +49,7 @@ VIEW_OPS = (S.RESHAPE, S.PERMUTE, S.EXPAND, S.GETITEM)
 _EXPAND = S.EXPAND
 _VIEW_SCATTER = M.VIEW_SCATTER
 _VIEW_OPS_SET = frozenset(VIEW_OPS)  # a hash lookup, cheaper than the tuple's == scan
-_NEEDS1 = (True,)
+_NEEDS1 = NEEDS_ONE
 
 
 def _ns(a):
@@ -594,7 +595,9 @@ def refresh_views(t):
             continue  # v was given another history since (e.g. an in-place op of its own)
         elif not node.next or node.next[0] is _edge(base):
             continue
-        fresh = make_node(op, (base,), (_edge(base),), None, None, aux, None, _NEEDS1)
+        edge = _edge(base)  # (NEEDS_ONE only with an edge: the engine's shortcut reads it)
+        fresh = make_node(op, (base,), (edge,), None, None, aux, None,
+                          _NEEDS1 if edge is not None else (True,))
         if anomaly_state[0]:
             record_trace(fresh)
         v.grad_fn = fresh

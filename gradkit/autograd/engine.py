@@ -28,6 +28,7 @@ from .._backend import numpy_ns as _numpy_ns
 from . import grad_mode
 from .graph import (
     MULTI_TYPES,
+    NEEDS_ONE,
     NEEDS_SCALAR_SECOND,
     NODE_TYPES,
     PLAIN_TYPES,
@@ -248,21 +249,17 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
         in_grads = op.backward(xp, g, ins, out, v.aux, needs)
         if anomaly and anomaly_state[1]:
             _anomaly_check(v, in_grads, create_graph)
-        broadcasts = op.broadcasts and needs is not NEEDS_SCALAR_SECOND
-        i = -1
-        for n in v.next:
-            i += 1
-            if n is None or (leads is not None and n not in leads):
-                continue
-            gi = in_grads[i]
+        if leads is None and (needs is NEEDS_SCALAR_SECOND or (
+                needs is NEEDS_ONE and not op.broadcasts)):
+            # one input edge, its gradient of the input's shape: ``x op number``
+            # (record.scalar_result), or a one-input op (record.apply1)
+            n = v.next[0]
+            gi = in_grads[0]
             if gi is None:
-                gi = _zero_grad_for(v, i, xp, create_graph)
-            elif broadcasts:
-                shape = v.inputs[i]._data.shape
-                if gi.shape != shape:
-                    gi = xp.sum_to(gi, shape)
+                gi = _zero_grad_for(v, 0, xp, create_graph)
             d = deps[n]
-            if type(n) is not Node and type(n) in MULTI_TYPES:
+            tn = type(n)
+            if tn is not Node and tn in MULTI_TYPES:
                 _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
             elif d == 1:  # its last consumer: the gradient is complete
                 prev = pop_grad(n, None)
@@ -271,6 +268,30 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
                 deps[n] = d - 1
                 prev = get_grad(n)
                 grads[n] = gi if prev is None else prev + gi
+        else:
+            broadcasts = op.broadcasts
+            i = -1
+            for n in v.next:
+                i += 1
+                if n is None or (leads is not None and n not in leads):
+                    continue
+                gi = in_grads[i]
+                if gi is None:
+                    gi = _zero_grad_for(v, i, xp, create_graph)
+                elif broadcasts:
+                    shape = v.inputs[i]._data.shape
+                    if gi.shape != shape:
+                        gi = xp.sum_to(gi, shape)
+                d = deps[n]
+                if type(n) is not Node and type(n) in MULTI_TYPES:
+                    _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
+                elif d == 1:  # its last consumer: the gradient is complete
+                    prev = pop_grad(n, None)
+                    push_ready((n, gi if prev is None else prev + gi))
+                else:
+                    deps[n] = d - 1
+                    prev = get_grad(n)
+                    grads[n] = gi if prev is None else prev + gi
         if not retain_graph:
             v.saved = None
             saves = op.saves

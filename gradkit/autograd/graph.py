@@ -63,6 +63,7 @@ VERSIONS_00 = (0, 0)
 # and so the first input's gradient, has the first input's shape; the engine skips its
 # broadcast check.
 NEEDS_SCALAR_SECOND = (True, False)
+NEEDS_ONE = (True,)  # the ``needs`` of a one-input node (the engine's shortcut checks identity)
 
 # Filled in by tensor.py: wrap(array) -> leaf Tensor; wrap_node(array, node) -> Tensor with
 # grad_fn=node; tensor_ns: the Tensor namespace used under create_graph; is_tensor(x).
