@@ -103,6 +103,19 @@ def _collect(roots):
     while stack:
         v = pop()
         while v is not None:  # follow the first new input directly (chains need no stack)
+            needs = v.needs
+            if needs is NEEDS_SCALAR_SECOND or needs is NEEDS_ONE:  # one input edge, never None
+                n = v.next[0]
+                d = get(n)
+                if d is None:
+                    deps[n] = 1
+                    tn = type(n)
+                    if tn is Node or tn in NODE_TYPES:
+                        v = n
+                        continue
+                else:
+                    deps[n] = d + 1
+                break
             follow = None
             for n in v.next:
                 if n is not None:
