@@ -259,9 +259,12 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
             _check_versions(v)
         op = v.op
         needs = v.needs
-        in_grads = op.backward(xp, g, ins, out, v.aux, needs)
-        if anomaly and anomaly_state[1]:
-            _anomaly_check(v, in_grads, create_graph)
+        if needs is NEEDS_SCALAR_SECOND and op.passes_first and not anomaly:
+            in_grads = (g, None)  # x + 2, x - 2: what the rule returns for x, without its call
+        else:
+            in_grads = op.backward(xp, g, ins, out, v.aux, needs)
+            if anomaly and anomaly_state[1]:
+                _anomaly_check(v, in_grads, create_graph)
         if leads is None and (needs is NEEDS_SCALAR_SECOND or (
                 needs is NEEDS_ONE and not op.broadcasts)):
             # one input edge, its gradient of the input's shape: ``x op number``

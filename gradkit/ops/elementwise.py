@@ -429,9 +429,9 @@ def _remainder_b(xp, g, ins, out, aux, needs):
 # grad_fn names as PyTorch's: a Python number is wrapped into a tensor for + - * / (an entry
 # None in next_functions; ``2 + x`` reads as ``x + 2``); ``2 - x`` is rsub.Scalar, ``2 / x`` is
 # reciprocal(x) * 2, and pow's overloads are Tensor_Tensor 1, Tensor_Scalar 0, Scalar 2
-ADD = Op("Add", _add_f, _add_b, saves=0, broadcasts=True, scalar_entry=True)
+ADD = Op("Add", _add_f, _add_b, saves=0, broadcasts=True, scalar_entry=True, passes_first=True)
 SUB = Op("Sub", _sub_f, _sub_b, saves=0, broadcasts=True, scalar_entry=True,
-         scalar_first=("RsubBackward1", "drop1"))
+         scalar_first=("RsubBackward1", "drop1"), passes_first=True)
 MUL = Op("Mul", _mul_f, _mul_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
          scalar_entry=True)
 DIV = Op("Div", _div_f, _div_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
