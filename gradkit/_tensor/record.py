@@ -16,6 +16,7 @@ import numpy as np
 from .._backend import namespace_of, numpy_ns
 from ..autograd import grad_mode
 from ..autograd.graph import (
+    NEEDS_ONE,
     NEEDS_SCALAR_SECOND,
     SAVES_INPUTS,
     SAVES_OUTPUT,
@@ -31,13 +32,15 @@ from ..autograd.graph import (
     node_class,
     record_trace,
 )
+from ..ops import elementwise as E
 from ..ops import memory as M
 from ..ops import shape as S
 from .tensor import Tensor, _edge, _make, _scalar_or_tensor
 
-__all__ = ["VIEW_OPS", "apply", "apply1", "apply2", "apply_multi", "apply_scalar", "assign",
-           "check_broadcast", "function_node", "inplace", "rebase_view", "scalar_result",
-           "refresh_views", "register_view", "select_node", "view_chain"]
+__all__ = ["SCALAR_ARRAYS", "VIEW_OPS", "apply", "apply1", "apply2", "apply_multi", "apply_scalar",
+           "assign", "check_broadcast", "function_node", "inplace", "rebase_view",
+           "scalar_array", "scalar_result", "refresh_views", "register_view", "select_node",
+           "unary_result", "view_chain"]
 
 _ndarray = np.ndarray
 _STATE = grad_mode.STATE
@@ -46,7 +49,7 @@ VIEW_OPS = (S.RESHAPE, S.PERMUTE, S.EXPAND, S.GETITEM)
 _EXPAND = S.EXPAND
 _VIEW_SCATTER = M.VIEW_SCATTER
 _VIEW_OPS_SET = frozenset(VIEW_OPS)  # a hash lookup, cheaper than the tuple's == scan
-_NEEDS1 = (True,)
+_NEEDS1 = NEEDS_ONE
 
 
 def _ns(a):
@@ -69,16 +72,22 @@ def apply1(op, x, params=()):
         edge = x._grad_fn
         if edge is None:
             edge = x
+        node = _new(Node)  # make_node, inlined (a call costs ~0.1 us of a ~1 us op)
+        node.op = op
+        node.inputs = (x,)
+        node.next = (edge,)
+        node.needs = _NEEDS1
+        node.aux = aux
+        node.pre_hooks = None
+        node.released = False
+        node.meta = None
+        node.named = op.node_cls
         if saves & SAVES_INPUTS:
             vl = x._vcl
-            ver = 0 if vl is None else vl[0]
-            node = make_node(op, (x,), (edge,), (data,), out if saves & SAVES_OUTPUT else None,
-                             aux, VERSIONS_0 if ver == 0 else (ver,), _NEEDS1)
+            node.saved = (data,)
+            node.versions = VERSIONS_0 if vl is None or vl[0] == 0 else (vl[0],)
         else:
-            node = make_node(op, (x,), (edge,), None, out if saves & SAVES_OUTPUT else None,
-                             aux, None, _NEEDS1)
-        if anomaly_state[0]:
-            record_trace(node)
+            node.saved = node.versions = None
         t = _new(Tensor)  # _make, inlined
         t._data = out
         t.requires_grad = True
@@ -86,9 +95,17 @@ def apply1(op, x, params=()):
         t.grad = None
         t._hooks = None
         if saves & SAVES_OUTPUT:
+            node.out = out
             t._vcl = node.out_vc = [0]
         else:
+            node.out = node.out_vc = None
             t._vcl = None
+        if op.namer is not None:  # every slot is set: the namer may read any
+            cls = op.namer(node)
+            if cls is not None:
+                node.named = cls
+        if anomaly_state[0]:
+            record_trace(node)
         if op in _VIEW_OPS_SET:
             t._vcl = x._vc
             if edge is not x:  # a view of a leaf keeps its node: the leaf is never rebased
@@ -99,6 +116,55 @@ def apply1(op, x, params=()):
         t._vcl = x._vc
         if _STATE[0] and not x.requires_grad:
             register_view(t, x, op, aux)
+    return t
+
+
+def unary_result(op, x, data, out):
+    """The Tensor for ``out = op(x)`` (``data``: ``x``'s NumPy array), recorded when needed:
+    apply1's second half, for faces that ran the forward themselves (a one-input op without
+    params, aux or view semantics, e.g. ``tanh`` as ``np.tanh``)."""
+    if type(out) is not _ndarray:
+        out = _as_array(out)
+    if not (x.requires_grad and _STATE[0]):
+        return _make(out, False, None)
+    saves = op.saves
+    edge = x._grad_fn
+    if edge is None:
+        edge = x
+    node = _new(Node)  # make_node, inlined
+    node.op = op
+    node.inputs = (x,)
+    node.next = (edge,)
+    node.needs = _NEEDS1
+    node.aux = ()
+    node.pre_hooks = None
+    node.released = False
+    node.meta = None
+    node.named = op.node_cls
+    if saves & SAVES_INPUTS:
+        vl = x._vcl
+        node.saved = (data,)
+        node.versions = VERSIONS_0 if vl is None or vl[0] == 0 else (vl[0],)
+    else:
+        node.saved = node.versions = None
+    t = _new(Tensor)  # _make, inlined
+    t._data = out
+    t.requires_grad = True
+    t._grad_fn = node
+    t.grad = None
+    t._hooks = None
+    if saves & SAVES_OUTPUT:
+        node.out = out
+        t._vcl = node.out_vc = [0]
+    else:
+        node.out = node.out_vc = None
+        t._vcl = None
+    if op.namer is not None:
+        cls = op.namer(node)
+        if cls is not None:
+            node.named = cls
+    if anomaly_state[0]:
+        record_trace(node)
     return t
 
 
@@ -218,17 +284,53 @@ def _as_array(out):
 
 
 
+# A Python number as a 0-d array of the other operand's floating dtype, per dtype and value.
+# NumPy (2.x) spends ~0.6-0.9 us per ufunc call converting a Python number operand (its weak
+# promotion), and under 0.1 us for a 0-d array of the array's own dtype; the result is the
+# same bits (the number is rounded to the dtype in both cases). Zero (0.0 and -0.0 are equal
+# keys but not the same operand), non-finite numbers, and integers NumPy would round on the way
+# are not cached: ``scalar_array`` returns them as they are.
+SCALAR_ARRAYS = {np.dtype(t): {} for t in (np.float16, np.float32, np.float64)}
+_SCALAR_CACHE_MAX = 512
+_SCALAR_OPS = frozenset((E.ADD, E.SUB, E.MUL, E.DIV))  # forward and rule take it as is
+
+
+def scalar_array(cache, dtype, s):
+    """``s`` as a read-only 0-d array of ``dtype`` (cached in ``cache``, the dict of
+    ``SCALAR_ARRAYS`` for that dtype), or ``s`` itself where that is not the same operand."""
+    if not s or s != s or (type(s) is int and not -2 ** 53 < s < 2 ** 53):
+        return s
+    with np.errstate(all="ignore"):  # an overflow (inf) goes the Python number's way
+        z = np.array(s, dtype)
+    if not np.isfinite(z):
+        return s
+    z.flags.writeable = False
+    if len(cache) >= _SCALAR_CACHE_MAX:
+        cache.clear()
+    cache[s] = z
+    return z
+
+
 def apply_scalar(op, a, s):
     """``a op s`` for a floating Tensor and a Python number: apply2 without the type checks
     (the most common op shape in user code, so it gets its own lean path). ``op`` must be
     elementwise: the node's ``needs`` tells the engine that no broadcast check is needed."""
     da = a._data
-    return scalar_result(op, a, s, da,
-                          op.forward(numpy_ns if type(da) is _ndarray else namespace_of(da), da, s))
+    if type(da) is _ndarray:
+        if op in _SCALAR_OPS:
+            cache = SCALAR_ARRAYS.get(da.dtype)
+            if cache is not None:
+                z = cache.get(s)
+                if z is None:
+                    z = scalar_array(cache, da.dtype, s)
+                return scalar_result(op, a, s, da, op.forward(numpy_ns, da, z), z)
+        return scalar_result(op, a, s, da, op.forward(numpy_ns, da, s))
+    return scalar_result(op, a, s, da, op.forward(namespace_of(da), da, s))
 
 
-def scalar_result(op, a, s, da, out):
-    """The Tensor for ``out = a op s`` (``da``: ``a``'s array), recorded when needed."""
+def scalar_result(op, a, s, da, out, z=None):
+    """The Tensor for ``out = a op s`` (``da``: ``a``'s array), recorded when needed. ``z``:
+    ``s`` as the forward took it (``scalar_array``), what the rule is given; None: ``s``."""
     if type(out) is not _ndarray:
         out = _as_array(out)
     if a.requires_grad and _STATE[0]:
@@ -248,12 +350,14 @@ def scalar_result(op, a, s, da, out):
         node.out_vc = None
         node.named = op.scalar_second_cls  # (the number is always the second operand here)
         if saves & SAVES_INPUTS:
+            if z is None:
+                z = s
             if saves & SCALAR_KEEPS_NUMBER_ONLY:  # x * 2, x / 2: the rule reads only the 2
-                node.saved = (None, s)
+                node.saved = (None, z)
                 node.versions = None
             else:
                 vl = a._vcl
-                node.saved = (da, s)
+                node.saved = (da, z)
                 node.versions = VERSIONS_0_NONE if vl is None or vl[0] == 0 else (vl[0], None)
         else:
             node.saved = node.versions = None
@@ -491,7 +595,9 @@ def refresh_views(t):
             continue  # v was given another history since (e.g. an in-place op of its own)
         elif not node.next or node.next[0] is _edge(base):
             continue
-        fresh = make_node(op, (base,), (_edge(base),), None, None, aux, None, _NEEDS1)
+        edge = _edge(base)  # (NEEDS_ONE only with an edge: the engine's shortcut reads it)
+        fresh = make_node(op, (base,), (edge,), None, None, aux, None,
+                          _NEEDS1 if edge is not None else (True,))
         if anomaly_state[0]:
             record_trace(fresh)
         v.grad_fn = fresh

@@ -10,11 +10,16 @@ from .engine import run_backward
 __all__ = ["backward", "grad"]
 
 
-def _tensor_mod():
-    # imported on use: the Tensor class's module imports this one (for Tensor.backward)
-    from .._tensor import tensor
+_TENSOR_MOD = []
 
-    return tensor
+
+def _tensor_mod():
+    # imported on first use: the Tensor class's module imports this one (for Tensor.backward)
+    if not _TENSOR_MOD:
+        from .._tensor import tensor
+
+        _TENSOR_MOD.append(tensor)
+    return _TENSOR_MOD[0]
 
 
 def _tensor_cls():
@@ -90,7 +95,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     _check_outputs(outputs)
     if retain_graph is None:
         retain_graph = create_graph
-    roots = [t.grad_fn if t.grad_fn is not None else t for t in outputs]
+    # (``_grad_fn``: the node as recorded; ``grad_fn`` would give it its named class first)
+    roots = [t._grad_fn if t._grad_fn is not None else t for t in outputs]
     grads = _root_grads(outputs, grad_tensors, create_graph, "backward()")
     capture = None
     nonleaf = []

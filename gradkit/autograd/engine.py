@@ -28,6 +28,7 @@ from .._backend import numpy_ns as _numpy_ns
 from . import grad_mode
 from .graph import (
     MULTI_TYPES,
+    NEEDS_ONE,
     NEEDS_SCALAR_SECOND,
     NODE_TYPES,
     PLAIN_TYPES,
@@ -102,6 +103,19 @@ def _collect(roots):
     while stack:
         v = pop()
         while v is not None:  # follow the first new input directly (chains need no stack)
+            needs = v.needs
+            if needs is NEEDS_SCALAR_SECOND or needs is NEEDS_ONE:  # one input edge, never None
+                n = v.next[0]
+                d = get(n)
+                if d is None:
+                    deps[n] = 1
+                    tn = type(n)
+                    if tn is Node or tn in NODE_TYPES:
+                        v = n
+                        continue
+                else:
+                    deps[n] = d + 1
+                break
             follow = None
             for n in v.next:
                 if n is not None:
@@ -245,24 +259,23 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
             _check_versions(v)
         op = v.op
         needs = v.needs
-        in_grads = op.backward(xp, g, ins, out, v.aux, needs)
-        if anomaly and anomaly_state[1]:
-            _anomaly_check(v, in_grads, create_graph)
-        broadcasts = op.broadcasts and needs is not NEEDS_SCALAR_SECOND
-        i = -1
-        for n in v.next:
-            i += 1
-            if n is None or (leads is not None and n not in leads):
-                continue
-            gi = in_grads[i]
+        if needs is NEEDS_SCALAR_SECOND and op.passes_first and not anomaly:
+            in_grads = (g, None)  # x + 2, x - 2: what the rule returns for x, without its call
+        else:
+            in_grads = op.backward(xp, g, ins, out, v.aux, needs)
+            if anomaly and anomaly_state[1]:
+                _anomaly_check(v, in_grads, create_graph)
+        if leads is None and (needs is NEEDS_SCALAR_SECOND or (
+                needs is NEEDS_ONE and not op.broadcasts)):
+            # one input edge, its gradient of the input's shape: ``x op number``
+            # (record.scalar_result), or a one-input op (record.apply1)
+            n = v.next[0]
+            gi = in_grads[0]
             if gi is None:
-                gi = _zero_grad_for(v, i, xp, create_graph)
-            elif broadcasts:
-                shape = v.inputs[i]._data.shape
-                if gi.shape != shape:
-                    gi = xp.sum_to(gi, shape)
+                gi = _zero_grad_for(v, 0, xp, create_graph)
             d = deps[n]
-            if type(n) is not Node and type(n) in MULTI_TYPES:
+            tn = type(n)
+            if tn is not Node and tn in MULTI_TYPES:
                 _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
             elif d == 1:  # its last consumer: the gradient is complete
                 prev = pop_grad(n, None)
@@ -271,6 +284,30 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
                 deps[n] = d - 1
                 prev = get_grad(n)
                 grads[n] = gi if prev is None else prev + gi
+        else:
+            broadcasts = op.broadcasts
+            i = -1
+            for n in v.next:
+                i += 1
+                if n is None or (leads is not None and n not in leads):
+                    continue
+                gi = in_grads[i]
+                if gi is None:
+                    gi = _zero_grad_for(v, i, xp, create_graph)
+                elif broadcasts:
+                    shape = v.inputs[i]._data.shape
+                    if gi.shape != shape:
+                        gi = xp.sum_to(gi, shape)
+                d = deps[n]
+                if type(n) is not Node and type(n) in MULTI_TYPES:
+                    _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
+                elif d == 1:  # its last consumer: the gradient is complete
+                    prev = pop_grad(n, None)
+                    push_ready((n, gi if prev is None else prev + gi))
+                else:
+                    deps[n] = d - 1
+                    prev = get_grad(n)
+                    grads[n] = gi if prev is None else prev + gi
         if not retain_graph:
             v.saved = None
             saves = op.saves

@@ -63,6 +63,7 @@ VERSIONS_00 = (0, 0)
 # and so the first input's gradient, has the first input's shape; the engine skips its
 # broadcast check.
 NEEDS_SCALAR_SECOND = (True, False)
+NEEDS_ONE = (True,)  # the ``needs`` of a one-input node (the engine's shortcut checks identity)
 
 # Filled in by tensor.py: wrap(array) -> leaf Tensor; wrap_node(array, node) -> Tensor with
 # grad_fn=node; tensor_ns: the Tensor namespace used under create_graph; is_tensor(x).
@@ -116,16 +117,19 @@ class Op:
         scalar_first, scalar_second: ``(grad name, tag)`` of the node when that operand of a
             two-operand op is a Python number (``2 - x`` is ``RsubBackward1``); by default the
             op's name, tagged so that ``next_functions`` shows the number as above.
+        passes_first: the rule's gradient for the first input is ``g`` itself, with the
+            shape of the output when the second operand is a Python number (``x + 2``,
+            ``x - 2``): the engine skips the rule there.
     """
 
     __slots__ = ("aux_namer", "backward", "broadcasts", "default_cls", "forward", "name",
-                 "namer", "node_cls", "none_grads", "release", "returns_aux", "saves",
-                 "scalar_first_cls", "scalar_second_cls", "shown")
+                 "namer", "node_cls", "none_grads", "passes_first", "release", "returns_aux",
+                 "saves", "scalar_first_cls", "scalar_second_cls", "shown")
 
     def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
                  returns_aux=False, release=None, none_grads=False, grad_name=None, namer=None,
                  shown=None, scalar_entry=False, scalar_first=None, scalar_second=None,
-                 aux_namer=None):
+                 aux_namer=None, passes_first=False):
         self.name = name
         grad_name = grad_name or name + "Backward0"
         self.default_cls = node_class(grad_name)
@@ -145,6 +149,7 @@ class Op:
         self.broadcasts = broadcasts
         self.returns_aux = returns_aux
         self.release = release
+        self.passes_first = passes_first
 
     def __repr__(self):
         return f"Op({self.name})"

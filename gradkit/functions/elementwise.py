@@ -18,6 +18,7 @@ from .._tensor.record import (
     apply2,
     check_broadcast,
     inplace,
+    unary_result,
 )
 from .._tensor.tensor import Tensor, wrap
 from ..autograd.graph import present
@@ -180,28 +181,39 @@ def __ipow__(self, other):
 # ------------------------------------------------------------------ functions
 
 
-def _float_unary(op, name, doc):
+def _float_unary(op, name, doc, ufunc=None):
     """A one-input function of floats: integer inputs become the default float dtype first.
 
     Built by a factory so that the common case (a floating Tensor) is one type test and one
-    dtype test before ``apply1``: these run once per op in user code.
+    dtype test before ``apply1``: these run once per op in user code. ``ufunc``: the NumPy
+    function that is ``op``'s forward on a NumPy array (``xp.tanh(a)``), called directly there
+    (one Python call less per op).
     """
-
-    def fn(input):
-        if type(input) is Tensor and input._data.dtype.kind == "f":
-            return apply1(op, input)
-        return apply1(op, _float_operand(_t(input)))
+    if ufunc is not None:
+        def fn(input):
+            if type(input) is Tensor:
+                data = input._data
+                if type(data) is _ndarray and data.dtype.kind == "f":
+                    return unary_result(op, input, data, ufunc(data))
+                if data.dtype.kind == "f":
+                    return apply1(op, input)
+            return apply1(op, _float_operand(_t(input)))
+    else:
+        def fn(input):
+            if type(input) is Tensor and input._data.dtype.kind == "f":
+                return apply1(op, input)
+            return apply1(op, _float_operand(_t(input)))
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
     return fn
 
 
-exp = _float_unary(E.EXP, "exp", "e to the power of each element.")
+exp = _float_unary(E.EXP, "exp", ufunc=np.exp, doc="e to the power of each element.")
 declare(exp, inplace=E.EXP, out=True)
 
 
-log = _float_unary(E.LOG, "log", "Natural logarithm of each element.")
+log = _float_unary(E.LOG, "log", ufunc=np.log, doc="Natural logarithm of each element.")
 declare(log, inplace=True, out=True)
 
 
@@ -223,7 +235,7 @@ def log10(input):
     return log(input) * (1.0 / np.log(10.0))
 
 
-sqrt = _float_unary(E.SQRT, "sqrt", "Square root of each element.")
+sqrt = _float_unary(E.SQRT, "sqrt", ufunc=np.sqrt, doc="Square root of each element.")
 declare(sqrt, inplace=E.SQRT, out=True)
 
 
@@ -231,11 +243,11 @@ rsqrt = _float_unary(E.RSQRT, "rsqrt", "``1 / sqrt(x)`` of each element.")
 declare(rsqrt, inplace=True, out=True)
 
 
-sin = _float_unary(E.SIN, "sin", "Sine of each element.")
+sin = _float_unary(E.SIN, "sin", ufunc=np.sin, doc="Sine of each element.")
 declare(sin, inplace=True, out=True)
 
 
-cos = _float_unary(E.COS, "cos", "Cosine of each element.")
+cos = _float_unary(E.COS, "cos", ufunc=np.cos, doc="Cosine of each element.")
 declare(cos, inplace=True, out=True)
 
 
@@ -293,7 +305,7 @@ def tan(input):
     return sin(input) / cos(input)
 
 
-tanh = _float_unary(E.TANH, "tanh", "Hyperbolic tangent of each element.")
+tanh = _float_unary(E.TANH, "tanh", ufunc=np.tanh, doc="Hyperbolic tangent of each element.")
 declare(tanh, inplace=E.TANH, out=True)
 
 

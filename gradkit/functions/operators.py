@@ -4,10 +4,22 @@
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
-from .._tensor.record import apply1, apply_scalar, scalar_result
+from .._tensor.record import SCALAR_ARRAYS, apply1, apply_scalar, scalar_array, scalar_result
 from .._tensor.tensor import Tensor
+from ..autograd.grad_mode import STATE as _STATE
+from ..autograd.graph import (
+    NEEDS_SCALAR_SECOND,
+    SAVES_INPUTS,
+    SAVES_OUTPUT,
+    SCALAR_KEEPS_NUMBER_ONLY,
+    Node,
+    anomaly_state,
+    record_trace,
+)
 from ..ops import elementwise as E
 from ._args import _binary, _div_operands, _not_implemented, _rbinary
 from ._registry import tensor_method, write_inplace
@@ -16,22 +28,73 @@ from .elementwise import _check_sub, floor_divide, neg, positive, remainder
 __all__: list[str] = []
 
 _ndarray = np.ndarray
-_ADD, _SUB, _MUL = E.ADD, E.SUB, E.MUL
+_SCALARS = SCALAR_ARRAYS
+_new = object.__new__
 
 
 # ------------------------------------------------------------------ operators
-# ``a op number`` for a float Tensor is the most common op in user code: the scalar paths below
-# skip ``_binary``'s promotion checks and inline the forward (measured by bench_core's overhead).
-@tensor_method()
-def __add__(self, other):
-    t = type(other)  # a float Tensor and a Python number: skip _binary's checks
-    if t is float or t is int:
-        da = self._data
-        if type(da) is _ndarray and da.dtype.kind == "f":  # the op's forward, inlined
-            return scalar_result(_ADD, self, other, da, da + other)
-        if da.dtype.kind == "f":
-            return apply_scalar(_ADD, self, other)
-    return _binary(E.ADD, self, other, "add")
+# ``a op number`` for a float Tensor is the most common op in user code: the faces of + - * made
+# by ``_scalar_face`` skip ``_binary``'s promotion checks, pass the number as a cached 0-d array
+# of the tensor's dtype (``record.scalar_array``: same result, a much cheaper NumPy call) and
+# build the node inline (``record.scalar_result``'s work without its call; measured by
+# bench_core's overhead).
+def _scalar_face(name, op, forward, general):
+    """The Tensor method ``name`` for ``op`` (+, - or *: saves nothing, or only the number):
+    ``forward(array, 0-d array)`` is the op's forward on NumPy arrays; any other operand goes
+    to ``general(self, other)``."""
+    keeps_number = bool(op.saves & SCALAR_KEEPS_NUMBER_ONLY)
+    if op.saves & SAVES_OUTPUT or (op.saves & SAVES_INPUTS and not keeps_number):
+        raise ValueError(f"{op}: the inline node below does not save its inputs")
+    named = op.scalar_second_cls  # (the number is always the second operand here)
+
+    def face(self, other):
+        t = type(other)
+        if t is float or t is int:
+            da = self._data
+            if type(da) is _ndarray:
+                cache = _SCALARS.get(da.dtype)  # float16/32/64
+                if cache is not None:
+                    z = cache.get(other)
+                    if z is None:
+                        z = scalar_array(cache, da.dtype, other)
+                    out = forward(da, z)
+                    if not (self.requires_grad and _STATE[0] and type(out) is _ndarray):
+                        return scalar_result(op, self, other, da, out, z)
+                    edge = self._grad_fn
+                    if edge is None:
+                        edge = self
+                    node = _new(Node)  # scalar_result's node, inlined
+                    node.op = op
+                    node.inputs = (self, other)
+                    node.next = (edge, None)
+                    node.needs = NEEDS_SCALAR_SECOND
+                    node.aux = ()
+                    node.pre_hooks = None
+                    node.released = False
+                    node.meta = None
+                    node.out = node.out_vc = node.versions = None
+                    node.named = named
+                    node.saved = (None, z) if keeps_number else None
+                    t = _new(Tensor)  # _make, inlined
+                    t._data = out
+                    t.requires_grad = True
+                    t._grad_fn = node
+                    t.grad = None
+                    t._hooks = None
+                    t._vcl = None
+                    if anomaly_state[0]:
+                        record_trace(node)
+                    return t
+            if da.dtype.kind == "f":
+                return apply_scalar(op, self, other)
+        return general(self, other)
+
+    face.__name__ = face.__qualname__ = name
+    return tensor_method()(face)
+
+
+__add__ = _scalar_face("__add__", E.ADD, operator.add,
+                       lambda self, other: _binary(E.ADD, self, other, "add"))
 
 
 @tensor_method()
@@ -39,17 +102,12 @@ def __radd__(self, other):
     return _rbinary(E.ADD, self, other, "add")
 
 
-@tensor_method()
-def __sub__(self, other):
-    t = type(other)  # a float Tensor and a Python number: skip _binary's checks
-    if t is float or t is int:
-        da = self._data
-        if type(da) is _ndarray and da.dtype.kind == "f":  # the op's forward, inlined
-            return scalar_result(_SUB, self, other, da, da - other)
-        if da.dtype.kind == "f":
-            return apply_scalar(_SUB, self, other)
+def _sub_general(self, other):
     _check_sub(self, other)
     return _binary(E.SUB, self, other, "sub")
+
+
+__sub__ = _scalar_face("__sub__", E.SUB, operator.sub, _sub_general)
 
 
 @tensor_method()
@@ -58,16 +116,8 @@ def __rsub__(self, other):
     return _rbinary(E.SUB, self, other, "sub")
 
 
-@tensor_method()
-def __mul__(self, other):
-    t = type(other)  # a float Tensor and a Python number: skip _binary's checks
-    if t is float or t is int:
-        da = self._data
-        if type(da) is _ndarray and da.dtype.kind == "f":  # the op's forward, inlined
-            return scalar_result(_MUL, self, other, da, da * other)
-        if da.dtype.kind == "f":
-            return apply_scalar(_MUL, self, other)
-    return _binary(E.MUL, self, other, "mul")
+__mul__ = _scalar_face("__mul__", E.MUL, operator.mul,
+                       lambda self, other: _binary(E.MUL, self, other, "mul"))
 
 
 @tensor_method()

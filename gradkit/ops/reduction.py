@@ -16,6 +16,8 @@ __all__ = ["SUM", "MEAN", "PROD", "AMAX", "AMIN", "MAX_ALL", "MIN_ALL", "NORM", 
            "CUMSUM", "SOFTMAX", "LOG_SOFTMAX", "CUMPROD", "LOGCUMSUMEXP", "expand_reduced"]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT
+_ndarray = np.ndarray
+_add_reduce = np.add.reduce
 
 
 def kept_shape(shape, axis):
@@ -25,8 +27,22 @@ def kept_shape(shape, axis):
     return tuple(1 if i in axis else n for i, n in enumerate(shape))
 
 
+_SMALL = 4096  # elements: a gradient this small is cheaper written out than broadcast (below)
+
+
 def expand_reduced(xp, g, shape, axis, keepdims):
     """Broadcast a reduced gradient back over the reduced axes of ``shape``."""
+    if type(g) is _ndarray:
+        if not keepdims:
+            g = g.reshape(kept_shape(shape, axis))
+        n = 1
+        for s in shape:
+            n *= s
+        if n <= _SMALL:  # np.broadcast_to costs a few us of Python; a small copy does not
+            out = np.empty(shape, g.dtype)
+            out[...] = g
+            return out
+        return np.broadcast_to(g, shape)
     if not keepdims:
         g = xp.reshape(g, kept_shape(shape, axis))
     return xp.broadcast_to(g, shape)
@@ -42,6 +58,8 @@ def _count(shape, axis):
 
 def _sum_f(xp, a, axis, keepdims, shape):
     # the input's dtype (NumPy would widen int32 to int64; the caller picks the accumulator)
+    if type(a) is _ndarray:  # what np.sum calls, without its Python wrappers
+        return _add_reduce(a, axis, a.dtype, None, keepdims)
     return xp.sum(a, axis=axis, keepdims=keepdims, dtype=getattr(a, "dtype", None))
 
 

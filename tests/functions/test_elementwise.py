@@ -327,3 +327,52 @@ def _iop(L, dtype, values, op, scalar):
     ("uint8", [3, 5], "-=", -2), ("uint8", [5, 4], "+=", -2), ("int8", [5, -3], "*=", 300)])
 def test_inplace_integer_scalar_wraps_into_the_dtype_as_torch(torch, dtype, values, op, scalar):
     same_as_torch(torch, lambda L: _iop(L, dtype, values, op, scalar))
+
+
+# ``x op number`` passes the number to NumPy as a cached 0-d array of x's dtype (a much cheaper
+# call than a Python number): the bits must be those of PyTorch's ``x op number`` for every
+# number, including the ones that are not cached (zeros of either sign, nan, inf, overflow,
+# integers beyond 2**53) and a number met again (a cache hit).
+_NUMBERS = [1.0001, 1.0001, -0.0, 0.0, 0, 3, -7, 1e-30, 1e300, float("nan"), float("-inf"),
+            2 ** 60 + 1, 1 / 3]
+
+
+# (float16 is left out: PyTorch computes a half tensor's op with the number in float32, NumPy
+# and gradkit with the number rounded to half first, so 0 / 1e-30 is 0 there and nan here; that
+# difference predates the cache, which keeps NumPy's bits)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_tensor_op_python_number_bits_and_grad_as_torch(torch, dtype, op):
+    vals = np.array([0.0, -0.0, 1.5, -2.25, 3e4, np.inf, np.nan, 1e-3])
+    for num in _NUMBERS:
+        outs, grads = [], []
+        for L in (gk, torch):
+            x = L.tensor(vals, dtype=getattr(L, dtype), requires_grad=True)
+            with np.errstate(all="ignore"):
+                y = {"add": x + num, "sub": x - num, "mul": x * num, "div": x / num}[op]
+                y.backward(L.ones_like(y))
+            outs.append(np.asarray(y.detach().numpy()))
+            grads.append(np.asarray(x.grad.numpy()))
+        assert outs[0].dtype == outs[1].dtype, (num, outs[0].dtype, outs[1].dtype)
+        # the same bits: signed zeros and nans included
+        assert outs[0].tobytes() == outs[1].tobytes() or np.array_equal(
+            outs[0], outs[1], equal_nan=True) and np.array_equal(
+            np.signbit(outs[0]), np.signbit(outs[1])), (op, num, outs)
+        np.testing.assert_array_equal(grads[0], grads[1], err_msg=f"{op} {num}")
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid"])
+def test_unary_fast_path_values_and_grad_as_torch(torch, name):
+    vals = np.array([0.25, 1.5, -0.75, 3.0, 0.0])
+    for dtype in ("float32", "float64"):
+        res = []
+        for L in (gk, torch):
+            x = L.tensor(vals, dtype=getattr(L, dtype), requires_grad=True)
+            with np.errstate(all="ignore"):
+                y = getattr(x, name)()
+                y.backward(L.ones_like(y))
+            res.append((y.detach().numpy(), x.grad.numpy()))
+        (yg, gg), (yt, gt) = res
+        assert yg.dtype == yt.dtype
+        np.testing.assert_allclose(yg, yt, rtol=1e-6, atol=0, equal_nan=True)
+        np.testing.assert_allclose(gg, gt, rtol=1e-5, atol=1e-7, equal_nan=True)
