@@ -284,6 +284,8 @@ def matrix_power(A, n: int) -> Tensor:
         return F.where(_const_bool(A, False), A, wrap(_const_like(A, eye)))
     if n < 0:
         A, n = inv(A), -n
+    if n == 3:  # PyTorch's fast path (A A) A: its order decides where inf/NaN spread
+        return F.matmul(F.matmul(A, A), A)
     result = None
     base = A
     while True:

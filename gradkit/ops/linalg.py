@@ -308,7 +308,14 @@ def _inv_f(xp, a):
     try:
         if a.size and not bool(xp.isfinite(a).all()):
             return _const(a, _lu_inverse_host(to_host(a)))
-        return xp.linalg.inv(a)
+        out = xp.linalg.inv(a)
+        if a.size and a.dtype.kind == "f":
+            # ill-conditioned beyond the dtype's precision: whether getrf meets an exact zero
+            # pivot (PyTorch raises) depends on its order of operations, so follow it exactly
+            big = xp.abs(a).max(axis=(-2, -1)) * xp.abs(out).max(axis=(-2, -1))
+            if bool((big * _np.finfo(a.dtype).eps > 1e-2).any()):
+                return _const(a, _lu_inverse_host(to_host(a)))
+        return out
     except Exception as e:  # noqa: BLE001 - NumPy/CuPy LinAlgError
         if _is_linalg_error(e):
             raise singular_error("linalg.inv", a) from None
@@ -581,7 +588,8 @@ def _vector_norm_f(xp, a, p, axis, keepdims, shape):
 
 def _vector_norm_b(xp, g, ins, out, aux, needs):
     # d||a||_p / da = sign(a) |a|^(p-1) / ||a||^(p-1); 0 where ||a|| = 0 and, for p < 1, where
-    # a = 0 (PyTorch's subgradients)
+    # a = 0 (PyTorch's subgradients). The products and powers are PyTorch's (norm_backward), in
+    # its order, so that overflow (|a|^(p-2) = inf, ||a||^(p-1) = inf) gives its inf/NaN
     p, axis, keepdims, shape = aux
     a = ins[0]
     ge = expand_reduced(xp, g, shape, axis, keepdims)
@@ -589,16 +597,15 @@ def _vector_norm_b(xp, g, ins, out, aux, needs):
         return (ge * xp.sign(a),)
     n = expand_reduced(xp, out, shape, axis, keepdims)
     zero = n == 0
-    safe_n = xp.where(zero, 1.0, n)
-    if p == 2:
-        scaled = a / safe_n
-    elif p > 1:
-        scaled = xp.sign(a) * (xp.abs(a) / safe_n) ** (p - 1)
-    else:
-        nz = a != 0
-        scaled = xp.where(nz, xp.sign(a) * (xp.where(nz, xp.abs(a), 1.0) / safe_n) ** (p - 1),
-                          0.0)
-    return (xp.where(zero, 0.0, ge * scaled),)
+    with _np.errstate(all="ignore"):
+        if p == 2:
+            return (ge * xp.where(zero, 0.0, a / n),)
+        if p < 1:
+            nz = a != 0
+            scaled = xp.sign(a) * xp.where(nz, xp.where(nz, xp.abs(a), 1.0) ** (p - 1), 0.0)
+            return (scaled * ge * n ** (1 - p),)
+        scaled = xp.sign(a) * xp.abs(a) ** (p - 1) if p < 2 else a * xp.abs(a) ** (p - 2)
+        return (scaled * xp.where(zero, 0.0, ge / n ** (p - 1)),)
 
 
 VECTOR_NORM = Op("LinalgVectorNorm", _vector_norm_f, _vector_norm_b,
@@ -959,3 +966,39 @@ def _eig_b(xp, g, ins, out, aux, needs):
 
 
 EIG = Op("LinalgEig", _eig_f, _eig_b, saves=SAVES_OUTPUT)
+
+
+# ------------------------------------------------------- alpha * (A @ B) for alpha = 0 or +-inf
+def _scaled_product_f(xp, a, b, alpha, kind):
+    # alpha = 0: PyTorch's kernels skip the product (no NaN from inf entries); a non-finite
+    # alpha goes into the terms, as its gemm sums alpha * a_ik * b_kj (addmv: onto the sum)
+    with _np.errstate(all="ignore"):
+        if alpha == 0:
+            r = xp.zeros_like(xp.matmul(a, b))
+        else:  # addmv's kernel scales the sum instead
+            r = xp.matmul(a, b) * alpha if kind == "mv" else xp.matmul(a * alpha, b)
+    return r.sum(0) if kind == "bmm" else r
+
+
+def _scaled_product_b(xp, g, ins, out, aux, needs):
+    # PyTorch's mm_mat1_backward / mm_mat2_backward (addmv's ger / mv, addbmm's bmm): the
+    # product of the gradient, then alpha (0 * inf is NaN there as here)
+    a, b = ins[0], ins[1]
+    alpha, kind = aux
+    ga = gb = None
+    if kind == "mv":
+        if needs[0]:
+            ga = g[..., :, None] * b[..., None, :] * alpha
+        if needs[1]:
+            gb = xp.matmul(_mT(xp, a), g) * alpha
+        return ga, gb
+    if kind == "bmm":
+        g = xp.broadcast_to(g, (a.shape[0], a.shape[1], b.shape[2]))
+    if needs[0]:
+        ga = xp.matmul(g, _mT(xp, b)) * alpha
+    if needs[1]:
+        gb = xp.matmul(_mT(xp, a), g) * alpha
+    return ga, gb
+
+
+SCALED_PRODUCT = Op("AddmmScaled", _scaled_product_f, _scaled_product_b, saves=SAVES_INPUTS)

@@ -256,6 +256,12 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
         y = y.reshape(tuple(x.shape))
     if weight is not None:
         y = y * weight.reshape(bshape)
+        if d == 0 and n:
+            # groups without values: PyTorch's backward sums (ds - db * mean) * rstd with the
+            # NaN mean and rstd of an empty group, so weight's gradient is NaN; the term is
+            # empty in the forward (broadcast against the empty input)
+            nan = y.new_full((n, c) + (1,) * (x.ndim - 2), math.nan)
+            y = y + weight.reshape(bshape) * nan
     if bias is not None:
         y = y + bias.reshape(bshape)
     return present(y, "NativeGroupNormBackward0", (x, weight, bias), x)  # one node in PyTorch
