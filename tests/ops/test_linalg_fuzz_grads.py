@@ -1,0 +1,130 @@
+"""Fuzzer findings (tests/fuzz, seeds 1-5) in linear algebra, products and norms, each checked
+against torch: argument checks, non-finite values and overflow in forwards, and the inf/NaN
+patterns of gradients (PyTorch's backward formulas in its order of operations)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+INF, NAN = np.inf, np.nan
+
+
+def _values(lib, fn, arrays, grad, seed=0):
+    """``fn(lib, *tensors)`` and, with ``grad``, the gradients of a random projection."""
+    ts = [lib.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = fn(lib, *ts)
+        res = [out.detach().numpy()]
+        if grad:
+            u = np.random.default_rng(seed).standard_normal(tuple(out.shape))
+            leaves = [t for t in ts if t.requires_grad]
+            gs = lib.autograd.grad(out, leaves, lib.tensor(u), allow_unused=True)
+            res += [np.zeros(tuple(t.shape)) if g is None else g.detach().numpy()
+                    for t, g in zip(leaves, gs)]
+    return res
+
+
+def _same(fn, *arrays, grad=True, rtol=1e-7):
+    g = _values(gk, fn, arrays, grad)
+    t = _values(torch, fn, arrays, grad)
+    for a, b in zip(g, t):
+        assert a.shape == b.shape
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+        np.testing.assert_array_equal(np.isinf(a) & (a > 0), np.isinf(b) & (b > 0))
+        np.testing.assert_array_equal(np.isinf(a) & (a < 0), np.isinf(b) & (b < 0))
+        ok = np.isfinite(b)
+        np.testing.assert_allclose(a[ok], b[ok], rtol=rtol, atol=1e-10)
+
+
+def _error(fn):
+    with pytest.raises(Exception) as t:
+        fn(torch)
+    want = next(c for c in type(t.value).__mro__ if c.__module__ == "builtins")
+    with pytest.raises(want):  # (torch's _LinAlgError is a RuntimeError, as gradkit's)
+        fn(gk)
+
+
+# ------------------------------------------------------------------------------- checks
+@pytest.mark.parametrize("args", [(3, -1, NAN), (NAN, 1, 1.0), (-1.0, 5, 1.0), (3, 3, NAN)])
+def test_renorm_refuses_nan_p_and_maxnorm(args):
+    x = np.ones((2, 3, 2))
+    _error(lambda lib: lib.renorm(lib.tensor(x), *args))
+    _error(lambda lib: lib.tensor(x).renorm_(*args))
+
+
+def test_renorm_checks_dim_before_dtype():
+    x = np.ones((2, 3, 2), np.int32)
+    _error(lambda lib: lib.tensor(x).renorm(4, 3, 0.5))  # IndexError in both
+
+
+@pytest.mark.parametrize("shape,mat", [((), (3, 0)), ((1,), (3, 2)), ((), (1, 0))])
+def test_addmv_inplace_refuses_another_shape(shape, mat):
+    x, m, v = np.ones(shape), np.ones(mat), np.ones(mat[1:])
+    _error(lambda lib: lib.tensor(x).addmv_(lib.tensor(m), lib.tensor(v)))
+
+
+def test_inverse_of_a_matrix_getrf_finds_singular():
+    # finite, but its LU meets an exact zero pivot: PyTorch raises
+    a = np.array([[3.1281362260917507, -1e+30, -1e+30],
+                  [1.9911980613996172, 2.145327342822989, 0.45972568354742316],
+                  [-0.058754289317845265, -0.6291846029470578, 4.900914583700194]])
+    _error(lambda lib: lib.inverse(lib.tensor(a)))
+    _error(lambda lib: lib.linalg.inv(lib.tensor(a)))
+
+
+# ------------------------------------------------------------------------------ forwards
+def test_matrix_power_3_spreads_inf_as_torch():
+    a = np.array([[0.6909, 0.2369, -1.3717], [0.3646, 0.3275, -0.2086],
+                  [-0.0767, -0.0943, -INF]])
+    _same(lambda lib, x: lib.linalg.matrix_power(x, 3), a)
+
+
+@pytest.mark.parametrize("big", [(2, 0, 3e38), (2, 1, 3e38), (0, 1, -1e30)])
+def test_matrix_exp_overflow_as_torch(big):
+    a = np.array([[0.23602, -0.09269, -0.72296], [0.33529, -0.9778, 0.38108],
+                  [-0.31508, 0.27475, -0.15788]])
+    a[big[0], big[1]] = big[2]
+    _same(lambda lib, x: lib.linalg.matrix_exp(x), a, grad=False)
+
+
+@pytest.mark.parametrize("scale", [1e-17, 1e-7, 1e-4, 0.03, 0.2, 0.8, 5.0, 40.0])
+def test_matrix_exp_each_degree_as_torch(scale):
+    a = np.random.default_rng(1).standard_normal((3, 4, 4)) * scale / 4
+    a[1] *= 7.0  # matrices of one batch take different degrees
+    _same(lambda lib, x: lib.linalg.matrix_exp(x), a)
+
+
+# ----------------------------------------------------------------------------- gradients
+@pytest.mark.parametrize("p", [1e10, 3.0, 7.5, 1.5, 0.5, -2.0])
+@pytest.mark.parametrize("scale", [1.0, 1e200])
+def test_vector_norm_and_dist_gradients_overflow_as_torch(p, scale):
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((3, 4)) * scale, rng.standard_normal((3, 4))
+    x[0, 1] = 0.0
+    _same(lambda lib, a: lib.linalg.vector_norm(a, p, dim=1), x)
+    _same(lambda lib, a, b: lib.dist(a, b, p), x, y)
+
+
+@pytest.mark.parametrize("name", ["addmm", "addmv", "addbmm"])
+@pytest.mark.parametrize("alpha", [0.0, INF, -INF, NAN])
+def test_add_products_gradients_for_zero_and_inf_alpha(name, alpha):
+    shapes = {"addmm": ((3, 2), (3, 4), (4, 2)), "addmv": ((3,), (3, 4), (4,)),
+              "addbmm": ((3, 2), (5, 3, 4), (5, 4, 2))}[name]
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    arrays[0].flat[1] = INF
+    arrays[1].flat[2] = INF
+    _same(lambda lib, x, a, b: getattr(lib, name)(x, a, b, beta=0.5, alpha=alpha), *arrays)
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 0), (0, 4, 3), (2, 4, 0, 3)])
+def test_group_norm_gradients_of_empty_groups(shape):
+    rng = np.random.default_rng(5)
+    x, w, b = np.zeros(shape), rng.standard_normal(4), rng.standard_normal(4)
+    _same(lambda lib, a, c, d: lib.nn.functional.group_norm(a, 2, c, d), x, w, b)
