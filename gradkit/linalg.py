@@ -37,10 +37,8 @@ import numpy as np
 
 from . import _dtype, return_types
 from . import functions as F
-from ._backend import to_host
 from ._linalg.checks import (
     _dtype_name,
-    _eye_like,
     _floating,
     _matrices,
     _mT,
