@@ -16,6 +16,7 @@ from ..amp._state import lower as _ac_lower
 from ..amp._state import run_fp32 as _ac_run_fp32
 from ..autograd.graph import present
 from ..ops import linalg as L
+from ..ops.linear import SCALED_PRODUCT as _SCALED_PRODUCT
 from ._args import (
     _dim_in,
     _dims_tuple,
@@ -530,7 +531,7 @@ def _alpha_product(a, b, alpha, kind):
         alpha == 0 or not math.isfinite(alpha))
     prod = mm(a, b) if kind == "mm" else mv(a, b) if kind == "mv" else sum(bmm(a, b), 0)
     if special and prod.dtype.kind == "f" and a.dtype == b.dtype:  # (checked by the above)
-        return apply(L.SCALED_PRODUCT, (a, b), (float(alpha), kind)), 1
+        return apply(_SCALED_PRODUCT, (a, b), (float(alpha), kind)), 1
     return prod, alpha
 
 

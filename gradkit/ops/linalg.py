@@ -967,38 +967,3 @@ def _eig_b(xp, g, ins, out, aux, needs):
 
 EIG = Op("LinalgEig", _eig_f, _eig_b, saves=SAVES_OUTPUT)
 
-
-# ------------------------------------------------------- alpha * (A @ B) for alpha = 0 or +-inf
-def _scaled_product_f(xp, a, b, alpha, kind):
-    # alpha = 0: PyTorch's kernels skip the product (no NaN from inf entries); a non-finite
-    # alpha goes into the terms, as its gemm sums alpha * a_ik * b_kj (addmv: onto the sum)
-    with _np.errstate(all="ignore"):
-        if alpha == 0:
-            r = xp.zeros_like(xp.matmul(a, b))
-        else:  # addmv's kernel scales the sum instead
-            r = xp.matmul(a, b) * alpha if kind == "mv" else xp.matmul(a * alpha, b)
-    return r.sum(0) if kind == "bmm" else r
-
-
-def _scaled_product_b(xp, g, ins, out, aux, needs):
-    # PyTorch's mm_mat1_backward / mm_mat2_backward (addmv's ger / mv, addbmm's bmm): the
-    # product of the gradient, then alpha (0 * inf is NaN there as here)
-    a, b = ins[0], ins[1]
-    alpha, kind = aux
-    ga = gb = None
-    if kind == "mv":
-        if needs[0]:
-            ga = g[..., :, None] * b[..., None, :] * alpha
-        if needs[1]:
-            gb = xp.matmul(_mT(xp, a), g) * alpha
-        return ga, gb
-    if kind == "bmm":
-        g = xp.broadcast_to(g, (a.shape[0], a.shape[1], b.shape[2]))
-    if needs[0]:
-        ga = xp.matmul(g, _mT(xp, b)) * alpha
-    if needs[1]:
-        gb = xp.matmul(_mT(xp, a), g) * alpha
-    return ga, gb
-
-
-SCALED_PRODUCT = Op("AddmmScaled", _scaled_product_f, _scaled_product_b, saves=SAVES_INPUTS)
