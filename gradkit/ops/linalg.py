@@ -890,37 +890,46 @@ def _lu_factor_f(xp, a):
 
 
 def _lu_factor_b(xp, g, ins, out, aux, needs):
-    # PyTorch's linalg_lu_backward (square, wide and tall cases), with A = P L U
+    # PyTorch's lu_factor_ex_backward / linalg_lu_backward (square, wide and tall cases), with
+    # A = P L U: its triangles taken by selection, its products and triangular solves in its
+    # order, and P applied as a 0/1 matrix product, so inf/NaN spread as there
     a = ins[0]
     m, n = a.shape[-2], a.shape[-1]
     k = min(m, n)
     lu, piv = lu_unpack_packed(out, m)
     glu, _ = lu_unpack_packed(g, m)
     P = _const(a, permutation_numpy(to_host(getattr(piv, "_data", piv))[..., :k], m))
-    low = _const(a, _np.tri(m, k, -1))
-    up = _const(a, _np.triu(_np.ones((k, n))))
-    L = lu[..., :, :k] * low + _const(a, _np.eye(m, k))
-    U = lu[..., :k, :] * up
-    gL = glu[..., :, :k] * low
-    gU = glu[..., :k, :] * up
+    low = _const(a, _np.tri(m, k, -1)) != 0
+    up = _const(a, _np.triu(_np.ones((k, n)))) != 0
+    L = xp.where(low, lu[..., :, :k], 0.0) + _const(a, _np.eye(m, k))
+    U = xp.where(up, lu[..., :k, :], 0.0)
+    gL = xp.where(low, glu[..., :, :k], 0.0)
+    gU = xp.where(up, glu[..., :k, :], 0.0)
 
-    def right_solve_uT(x, u):  # x u^-T
-        return _mT(xp, _run(xp, SOLVE, u, _mT(xp, x)))
+    def tri(t, x, upper, unit=False):
+        return _run(xp, TRI_SOLVE, t, x, params=(upper, unit))
+
+    def right_solve_uT(x, u):  # x u^-T, as solve_triangular(u^T, x, upper=False, left=False)
+        return _mT(xp, tri(u, _mT(xp, x), True))
+
+    def sel(x, rows, cols, kk):
+        return xp.where(_const(a, _np.tri(rows, cols, kk)) != 0, x, 0.0)
+
+    def selu(x, rows, cols):
+        return xp.where(_const(a, _np.triu(_np.ones((rows, cols)))) != 0, x, 0.0)
 
     if m == n:
-        inner = xp.matmul(_mT(xp, L), gL) * low + xp.matmul(gU, _mT(xp, U)) * up
-        ga = _run(xp, SOLVE, _mT(xp, L), right_solve_uT(inner, U))
+        inner = sel(xp.matmul(_mT(xp, L), gL), n, n, -1) + selu(xp.matmul(gU, _mT(xp, U)), n, n)
+        ga = tri(_mT(xp, L), right_solve_uT(inner, U), True, True)
     elif m < n:
-        U1, gU1, gU2 = U[..., :, :m], gU[..., :, :m], gU[..., :, m:]
         inner = xp.matmul(_mT(xp, L), gL) - xp.matmul(gU, _mT(xp, U))
-        inner = right_solve_uT(inner * _const(a, _np.tri(m, m, -1)), U1)
-        ga = xp.concatenate([inner + gU1, gU2], axis=-1)
-        ga = _run(xp, SOLVE, _mT(xp, L), ga)
+        inner = right_solve_uT(sel(inner, m, m, -1), U[..., :, :m])
+        ga = xp.concatenate([inner + selu(gU[..., :, :m], m, m), gU[..., :, m:]], axis=-1)
+        ga = tri(_mT(xp, L), ga, True, True)
     else:
-        L1, gL1, gL2 = L[..., :n, :], gL[..., :n, :], gL[..., n:, :]
         inner = xp.matmul(gU, _mT(xp, U)) - xp.matmul(_mT(xp, L), gL)
-        inner = _run(xp, SOLVE, _mT(xp, L1), inner * _const(a, _np.triu(_np.ones((n, n)))))
-        ga = xp.concatenate([inner + gL1, gL2], axis=-2)
+        inner = tri(_mT(xp, L[..., :n, :]), selu(inner, n, n), True, True)
+        ga = xp.concatenate([inner + sel(gL[..., :n, :], n, n, -1), gL[..., n:, :]], axis=-2)
         ga = right_solve_uT(ga, U)
     return (xp.matmul(P, ga),)
 
