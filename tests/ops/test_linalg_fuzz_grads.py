@@ -128,3 +128,72 @@ def test_group_norm_gradients_of_empty_groups(shape):
     rng = np.random.default_rng(5)
     x, w, b = np.zeros(shape), rng.standard_normal(4), rng.standard_normal(4)
     _same(lambda lib, a, c, d: lib.nn.functional.group_norm(a, 2, c, d), x, w, b)
+
+
+# --------------------------------------- LU, Householder and fused group_norm backward formulas
+_LU = np.array([[4.115657547343442, 0.01787225617148221, 0.8500424795992607],
+                [-0.2655862630029558, 4.012188857761339, 1.0577272019973023],
+                [0.5820474785264662, 0.4483503106610124, 3.368969208615967]])
+_B = np.array([[0.9761342377484923, -1.1629463830327822],
+               [1.1723005528721397, -0.045072749754480036],
+               [-0.574877488949203, 0.0026549306033453205]])
+
+
+@pytest.mark.parametrize("where,value,into", [((2, 0), NAN, "LU"), ((1, 2), INF, "LU"),
+                                              ((0, 1), INF, "B"), ((2, 1), -INF, "B")])
+@pytest.mark.parametrize("left,adjoint", [(True, False), (True, True), (False, False),
+                                          (False, True)])
+def test_lu_solve_gradients_spread_inf_nan_as_torch(where, value, into, left, adjoint):
+    lu, b = _LU.copy(), _B.copy()
+    (lu if into == "LU" else b)[where] = value
+    b = b if left else b.T.copy()
+    piv = np.array([2, 3, 3], np.int32)
+
+    def fn(lib, a, x, p):
+        return lib.linalg.lu_solve(a, p, x, left=left, adjoint=adjoint)
+    _same(fn, lu, b, piv)
+    if left and not adjoint:
+        _same(lambda lib, a, x, p: lib.lu_solve(x, a, p), lu, b, piv)
+
+
+@pytest.mark.parametrize("value", [INF, -INF, NAN])
+@pytest.mark.parametrize("shape", [(3, 3), (3, 4), (4, 3)])
+def test_lu_factor_gradients_spread_inf_nan_as_torch(value, shape):
+    a = np.random.default_rng(6).standard_normal(shape)
+    a[0, 0] = value
+    a[1, 1] = 65504.0
+    _same(lambda lib, x: lib.linalg.lu_factor(x)[0], a)
+    _same(lambda lib, x: lib.linalg.lu(x)[1] + lib.linalg.lu(x)[2].sum(), a)
+
+
+_V = np.array([[1.1003323255463655, 0.29725931565913055, 1.7698856996221035],
+               [1.0574529248135207, 1.090186496688814, 0.07771098964255171],
+               [1.6306906062180182, -0.06922384108029438, -0.16488503480350955],
+               [0.3718158047853097, -1.5175900602234267, 1.5652038616487753]])
+
+
+@pytest.mark.parametrize("tau", [[0.11456, -INF, -1.5585], [0.11456, INF, -1e30],
+                                 [NAN, 0.156, -1.36], [0.11456, -1.542, -1.5585]])
+def test_householder_product_gradients_as_torch(tau):
+    t = np.array(tau)
+    _same(lambda lib, a, b: lib.linalg.householder_product(a, b), _V, t)
+    _same(lambda lib, a, b: lib.orgqr(a, b), _V, t)
+
+
+@pytest.mark.parametrize("tau", [[-INF, 0.156, INF], [NAN, 0.156, -1.36], [0.3, 0.156, -1.36]])
+@pytest.mark.parametrize("left,transpose", [(True, False), (True, True), (False, False),
+                                            (False, True)])
+@pytest.mark.parametrize("cols", [2, 0])
+def test_ormqr_gradients_as_torch(tau, left, transpose, cols):
+    other = np.random.default_rng(7).standard_normal((4, cols) if left else (cols, 4))
+    if cols and not np.isfinite(tau).all():  # (finite: cancellation residues of 3e38 differ)
+        other[0, 1] = 3e38
+    _same(lambda lib, a, b, c: lib.ormqr(a, b, c, left, transpose), _V, np.array(tau), other)
+
+
+@pytest.mark.parametrize("value", [INF, -INF, NAN])
+def test_group_norm_gradients_with_a_non_finite_weight(value):
+    rng = np.random.default_rng(8)
+    x, w, b = rng.standard_normal((2, 4, 3)), rng.standard_normal(4), rng.standard_normal(4)
+    w[3] = value
+    _same(lambda lib, a, c, d: lib.nn.functional.group_norm(a, 2, c, d), x, w, b)
