@@ -197,3 +197,21 @@ def test_group_norm_gradients_with_a_non_finite_weight(value):
     x, w, b = rng.standard_normal((2, 4, 3)), rng.standard_normal(4), rng.standard_normal(4)
     w[3] = value
     _same(lambda lib, a, c, d: lib.nn.functional.group_norm(a, 2, c, d), x, w, b)
+
+
+@pytest.mark.parametrize("where,value", [((1, 3), 3e38), ((0, 4), -1e30)])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_svd_of_a_graded_matrix_keeps_its_small_singular_values(where, value, transpose):
+    # one huge entry: torch (MKL's gesdd) returns the small singular values to full relative
+    # accuracy; NumPy's gesdd loses them in the rounding of the largest
+    a = np.array([[-2.379, 0.85286, 0.17489, -0.72, 1.4575],
+                  [1.4613, -2.3676, -0.020859, 0.2, 0.47337],
+                  [-1.7839, -1.5024, -0.2233, -0.46576, -0.51134]])
+    a[where] = value
+    a = a.T.copy() if transpose else a
+    _same(lambda lib, x: lib.linalg.svdvals(x), a, grad=False)
+    g, t = gk.linalg.svd(gk.tensor(a), full_matrices=False), torch.linalg.svd(torch.tensor(a),
+                                                                             full_matrices=False)
+    sign = np.sign(np.sum(t[0].numpy(), 0)) * np.sign(np.sum(g[0].numpy(), 0))
+    np.testing.assert_allclose(g[0].numpy() * sign, t[0].numpy(), atol=1e-9)
+    np.testing.assert_allclose(g[1].numpy(), t[1].numpy(), rtol=1e-9)
