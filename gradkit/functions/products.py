@@ -27,7 +27,7 @@ from ._args import (
 from ._registry import declare, tensor_method, write_inplace
 from .elementwise import abs, sqrt, where
 from .reduction import amax, norm, sum
-from .shape import permute
+from .shape import broadcast_to, permute
 
 __all__ = ["addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "cdist", "chain_matmul", "dist",
     "dot", "einsum", "inner", "kron", "matmul", "mm", "mv", "outer", "tensordot", "vdot"]
@@ -510,6 +510,10 @@ def _scaled_sum(name, x, prod, beta, alpha, zero_alpha_skips=False):
         out = prod if alpha == 1 else prod * alpha
     if beta == 0:
         return out
+    if beta != 1 and tuple(x.shape) != tuple(prod.shape):
+        # PyTorch scales the gradient before summing it back to input's shape (inf beta:
+        # infinities of both signs give NaN there)
+        x = broadcast_to(x, tuple(prod.shape))
     return out + (x if beta == 1 else x * beta)
 
 
@@ -593,7 +597,11 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     if rt.kind == "b":
         raise RuntimeError("addr(): bool tensors are not supported; convert them first")
     x, a, b = x.to(rt), a.to(rt), b.to(rt)
-    return _scaled_sum("addr", x, outer(a, b), beta, alpha)
+    prod = outer(a, b)
+    if (rt.kind == "f" and isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
+            and not math.isfinite(alpha)):  # gradients: the product, then alpha, as PyTorch's
+        prod, alpha = apply(_SCALED_PRODUCT, (a, b), (float(alpha), "outer")), 1
+    return _scaled_sum("addr", x, prod, beta, alpha)
 
 
 @declare(inplace=True, out="same")

@@ -78,6 +78,8 @@ def _scaled_product_f(xp, a, b, alpha, kind):
     # alpha = 0: PyTorch's kernels skip the product (no NaN from inf entries); a non-finite
     # alpha goes into the terms, as its gemm sums alpha * a_ik * b_kj (addmv: onto the sum)
     with np.errstate(all="ignore"):
+        if kind == "outer":  # addr: outer(a, b) * alpha
+            return a[..., :, None] * b[..., None, :] * alpha
         if alpha == 0:
             r = xp.zeros_like(xp.matmul(a, b))
         else:  # addmv's kernel scales the sum instead
@@ -91,6 +93,12 @@ def _scaled_product_b(xp, g, ins, out, aux, needs):
     a, b = ins[0], ins[1]
     alpha, kind = aux
     ga = gb = None
+    if kind == "outer":  # addr: grad.mv(vec2) * alpha, grad.t().mv(vec1) * alpha
+        if needs[0]:
+            ga = xp.matmul(g, b) * alpha
+        if needs[1]:
+            gb = xp.matmul(xp.swapaxes(g, -1, -2), a) * alpha
+        return ga, gb
     if kind == "mv":
         if needs[0]:
             ga = g[..., :, None] * b[..., None, :] * alpha

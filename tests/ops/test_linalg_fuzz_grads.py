@@ -215,3 +215,12 @@ def test_svd_of_a_graded_matrix_keeps_its_small_singular_values(where, value, tr
     sign = np.sign(np.sum(t[0].numpy(), 0)) * np.sign(np.sum(g[0].numpy(), 0))
     np.testing.assert_allclose(g[0].numpy() * sign, t[0].numpy(), atol=1e-9)
     np.testing.assert_allclose(g[1].numpy(), t[1].numpy(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["addmm", "addr", "addmv", "addbmm"])
+@pytest.mark.parametrize("beta,alpha", [(INF, 2.0), (0.5, INF), (-INF, 1), (2.0, -INF)])
+def test_add_products_gradients_for_inf_beta_and_alpha(name, beta, alpha):
+    shapes = {"addmm": ((2,), (3, 4), (4, 2)), "addr": ((3, 4), (3,), (4,)),
+              "addmv": ((1,), (3, 4), (4,)), "addbmm": ((2,), (5, 3, 4), (5, 4, 2))}[name]
+    arrays = [np.random.default_rng(9).standard_normal(s) for s in shapes]
+    _same(lambda lib, x, a, b: getattr(lib, name)(x, a, b, beta=beta, alpha=alpha), *arrays)
