@@ -335,10 +335,10 @@ def cross(input, other, *, dim: int = -1) -> Tensor:
     if a.ndim != b.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "
                            f"shapes {tuple(a.shape)} and {tuple(b.shape)}")
-    shape = _broadcast_shape("linalg.cross", "input", a, "other", b)
-    nd = len(shape)
+    nd = a.ndim  # (dim is wrapped before the shapes are broadcast, as in PyTorch)
     if not -nd <= dim < nd:
         raise IndexError(f"linalg.cross: dim {dim} is out of range for {nd}-D inputs")
+    shape = _broadcast_shape("linalg.cross", "input", a, "other", b)
     d = dim % nd
     sa = a.shape[d - nd] if d - nd >= -a.ndim else 1
     sb = b.shape[d - nd] if d - nd >= -b.ndim else 1

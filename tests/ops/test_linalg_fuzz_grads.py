@@ -224,3 +224,9 @@ def test_add_products_gradients_for_inf_beta_and_alpha(name, beta, alpha):
               "addmv": ((1,), (3, 4), (4,)), "addbmm": ((2,), (5, 3, 4), (5, 4, 2))}[name]
     arrays = [np.random.default_rng(9).standard_normal(s) for s in shapes]
     _same(lambda lib, x, a, b: getattr(lib, name)(x, a, b, beta=beta, alpha=alpha), *arrays)
+
+
+def test_cross_checks_dim_before_broadcasting():
+    a, b = np.zeros((0, 3)), np.ones((4, 3))
+    _error(lambda lib: lib.tensor(a).cross(lib.tensor(b), dim=2))  # IndexError in both
+    _error(lambda lib: lib.linalg.cross(lib.tensor(a), lib.tensor(b), dim=-3))
