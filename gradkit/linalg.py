@@ -37,10 +37,8 @@ import numpy as np
 
 from . import _dtype, return_types
 from . import functions as F
-from ._backend import to_host
 from ._linalg.checks import (
     _dtype_name,
-    _eye_like,
     _floating,
     _matrices,
     _mT,
@@ -186,24 +184,23 @@ def _tri_solve(name, A, B, upper, unitriangular=False, left=True):
 
 # Padé (13, 13) coefficients and the 1-norm bound for it (Higham 2005, "The scaling and squaring
 # method for the matrix exponential revisited")
-_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
-           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
-           40840800.0, 960960.0, 16380.0, 182.0, 1.0)
-_THETA13 = 5.371920351148152
-
-
 def matrix_exp(A) -> Tensor:
     """The matrix exponential ``exp(A) = sum_k A^k / k!`` of the square matrices of ``A``.
 
-    Scaling and squaring with a degree-13 Padé approximant, built from differentiable matmul and
-    solve, so gradients of every order follow. Each matrix of a batch is scaled and squared by
-    its own 1-norm (one large matrix does not cost the others their accuracy); a matrix with
-    inf or nan gives NaN, as in PyTorch.
+    PyTorch's algorithm (``_linalg/mexp.py``): a Taylor polynomial whose degree (up to 18)
+    each matrix's 1-norm chooses, with scaling and squaring beyond it, built from
+    differentiable matmuls, so gradients of every order follow; a matrix with inf or nan gives
+    NaN, as in PyTorch.
     """
+    from ._linalg.mexp import mexp
+
     name = "linalg.matrix_exp"
     A = _square_float(A, name)
     if A.numel() == 0:
         return A * 1
+    n = A.shape[-1]
+    if n == 1:
+        return F.exp(A)
     norms = F.amax(F.sum(F.abs(A.detach()), dim=-2), dim=-1)  # the 1-norm of each matrix
     finite = F.isfinite(norms)
     if not bool(F.all(finite)):
@@ -211,31 +208,7 @@ def matrix_exp(A) -> Tensor:
         # NaN, with a NaN gradient for every entry of such a matrix, as PyTorch's
         poisoned = F.sum(F.where(bad, A, 0.0), dim=(-2, -1), keepdim=True) * math.nan
         return F.where(bad, poisoned, matrix_exp(F.where(bad, 0.0, A)))
-    norms = to_host(norms._data)
-    with np.errstate(divide="ignore"):
-        need = np.ceil(np.log2(norms / _THETA13))
-    squarings = np.where(norms > 0, np.maximum(need, 0), 0).astype(np.int64)  # per matrix
-    most = int(squarings.max())
-    X = A
-    if most:
-        scale = np.ldexp(1.0, -squarings)[..., None, None].astype(A.dtype)
-        X = A * wrap(_const_like(A, scale))
-    b = _PADE13
-    eye = _eye_like(A)
-    X2 = F.matmul(X, X)
-    X4 = F.matmul(X2, X2)
-    X6 = F.matmul(X4, X2)
-    U = F.matmul(X, F.matmul(X6, b[13] * X6 + b[11] * X4 + b[9] * X2)
-                 + b[7] * X6 + b[5] * X4 + b[3] * X2 + b[1] * eye)
-    V = (F.matmul(X6, b[12] * X6 + b[10] * X4 + b[8] * X2)
-         + b[6] * X6 + b[4] * X4 + b[2] * X2 + b[0] * eye)
-    R = solve(V - U, V + U)
-    for i in range(most):
-        squared = F.matmul(R, R)
-        more = squarings > i
-        R = squared if more.all() else F.where(
-            wrap(_const_like(A, more[..., None, None])), squared, R)
-    return R
+    return mexp(A.reshape(-1, n, n)).reshape(tuple(A.shape))
 
 
 def _broadcast_shape(who, xname, x, yname, y) -> tuple:
@@ -284,6 +257,8 @@ def matrix_power(A, n: int) -> Tensor:
         return F.where(_const_bool(A, False), A, wrap(_const_like(A, eye)))
     if n < 0:
         A, n = inv(A), -n
+    if n == 3:  # PyTorch's fast path (A A) A: its order decides where inf/NaN spread
+        return F.matmul(F.matmul(A, A), A)
     result = None
     base = A
     while True:
@@ -360,10 +335,10 @@ def cross(input, other, *, dim: int = -1) -> Tensor:
     if a.ndim != b.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "
                            f"shapes {tuple(a.shape)} and {tuple(b.shape)}")
-    shape = _broadcast_shape("linalg.cross", "input", a, "other", b)
-    nd = len(shape)
+    nd = a.ndim  # (dim is wrapped before the shapes are broadcast, as in PyTorch)
     if not -nd <= dim < nd:
         raise IndexError(f"linalg.cross: dim {dim} is out of range for {nd}-D inputs")
+    shape = _broadcast_shape("linalg.cross", "input", a, "other", b)
     d = dim % nd
     sa = a.shape[d - nd] if d - nd >= -a.ndim else 1
     sb = b.shape[d - nd] if d - nd >= -b.ndim else 1

@@ -17,10 +17,12 @@ import numpy as np
 from .. import functions as F
 from .. import return_types
 from .._backend import to_host
-from .._tensor import Tensor, apply1, wrap
+from .._tensor import Tensor, apply, apply1, wrap
+from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from ..functions._args import _const_like
 from ..ops import linalg as L
 from .checks import _dtype_name, _floating, _matrices, _mT, _square_float, _t
+from .householder import householder_backward
 
 eig_result = return_types.linalg_eig
 geqrf_result = return_types.geqrf
@@ -75,6 +77,11 @@ def householder_product(A, tau) -> Tensor:
         raise RuntimeError(f"{name}: tau dtype {_dtype_name(tau.dtype)} does not match input "
                            f"dtype {_dtype_name(A.dtype)}")
     A = _floating(A, name, kernel="orgqr_cpu")
+    return apply(_HP, (A, tau))
+
+
+def _householder_composite(A, tau):
+    m, n = A.shape[-2], A.shape[-1]
     k = tau.shape[-1]
     batch = tuple(A.shape[:-2])
     # LAPACK's dorg2r, column by column: H_i acts on rows i: of the columns right of i, and
@@ -168,6 +175,11 @@ def ormqr(input, tau, other, left: bool = True, transpose: bool = False) -> Tens
                                f"input has dtype {_dtype_name(A.dtype)} and {label} has dtype "
                                f"{_dtype_name(x.dtype)}")
     A = _floating(A, name, kernel="ormqr_cpu")
+    return apply(_ORMQR, (A, tau, C), (bool(left), bool(transpose)))
+
+
+def _ormqr_composite(A, tau, C, left, transpose):
+    k = tau.shape[-1]
     # LAPACK's dorm2r: H_i = I - tau_i v_i v_i^T acts on rows (columns when not left) i: of
     # other only, so what v_i leaves alone is never multiplied by it (no 0 * nan)
     batch = tuple(A.shape[:-2])
@@ -187,6 +199,41 @@ def ormqr(input, tau, other, left: bool = True, transpose: bool = False) -> Tens
             X = F.cat([X[..., :, :i], part], -1)
     return X
 
+
+
+def _hp_f(xp, a, tau):
+    return _householder_composite(wrap(a), wrap(tau))._data
+
+
+def _hp_b(xp, g, ins, out, aux, needs):
+    return householder_backward(xp, g, out, ins[0], ins[1])
+
+
+def _ormqr_f(xp, a, tau, c, left, transpose):
+    return _ormqr_composite(wrap(a), wrap(tau), wrap(c), left, transpose)._data
+
+
+def _ormqr_b(xp, g, ins, out, aux, needs):
+    # PyTorch's ormqr_backward: other's gradient is ormqr with the other transpose; input's
+    # and tau's come from householder_product_backward (in the reverse order when the
+    # reflectors act from the other side)
+    a, tau, _ = ins
+    left, transpose = aux
+    gc = L._run(xp, _ORMQR, a, tau, g, params=(left, not transpose)) if needs[2] else None
+    ga = gt = None
+    if needs[0] or needs[1]:
+        mT = L._mT
+        if left ^ transpose:
+            ga, gt = householder_backward(xp, mT(xp, g) if transpose else g,
+                                          mT(xp, out) if transpose else out, a, tau)
+        else:
+            ga, gt = householder_backward(xp, out if transpose else mT(xp, out),
+                                          g if transpose else mT(xp, g), a, tau, True)
+    return ga, gt, gc
+
+
+_HP = Op("LinalgHouseholderProduct", _hp_f, _hp_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
+_ORMQR = Op("Ormqr", _ormqr_f, _ormqr_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 # ---------------------------------------------------------------------------- tensor inverse
 def tensorinv(A, ind: int = 2) -> Tensor:

@@ -15,10 +15,11 @@ import numpy as np
 from .. import functions as F
 from .. import return_types
 from .._backend import to_host
-from .._tensor import Tensor, apply1, wrap
+from .._tensor import Tensor, apply, apply1, wrap
+from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from ..functions._args import _const_like
 from ..ops import linalg as L
-from ..ops.linalg import LinAlgError
+from ..ops.linalg import LinAlgError, _run
 from .checks import _dtype_name, _floating, _matrices, _mT, _solve_operands, _square_float, _t
 
 lu_factor_result = return_types.linalg_lu_factor
@@ -56,6 +57,62 @@ def _singular_what(k):
     return (f"The diagonal element {k} is zero, the inversion could not be completed because "
             f"the input matrix is singular. Use gradkit.linalg.pinv or lstsq for singular "
             f"matrices.")
+
+
+# ------------------------------------------------------------------------- lu_solve primitive
+def _rows(xp, B, idx):
+    """``B[..., idx[..., r], :]`` (batch dimensions of the two broadcast)."""
+    batch = np.broadcast_shapes(idx.shape[:-1], B.shape[:-2])
+    B = xp.broadcast_to(B, batch + B.shape[-2:])
+    idx = np.broadcast_to(idx[..., :, None], batch + B.shape[-2:])
+    return xp.take_along_axis(B, xp.asarray(idx) if xp is not np else idx, axis=-2)
+
+
+def _lu_solve_f(xp, LU, B, perm, P, left, adjoint):
+    """``X`` from the packed ``LU`` as LAPACK's getrs: row swaps, then the two triangles (L's
+    unit diagonal implied, the other triangle never read)."""
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        return xp.swapaxes(_lu_solve_f(xp, LU, xp.swapaxes(B, -1, -2), perm, P, True,
+                                       not adjoint), -1, -2)
+    tri = L._tri_solve_f
+    if not adjoint:  # P L U X = B:  X = U^-1 L^-1 P^T B
+        return tri(xp, LU, tri(xp, LU, _rows(xp, B, np.argsort(perm, axis=-1)), False, True),
+                   True, False)
+    LUt = xp.swapaxes(LU, -1, -2)  # U^T L^T P^T X = B:  X = P L^-T U^-T B
+    return _rows(xp, tri(xp, LUt, tri(xp, LUt, B, False, False), True, True), perm)
+
+
+def _lu_solve_b(xp, g, ins, out, aux, needs):
+    # PyTorch's linalg_lu_solve_LU and B = lu_solve(LU, g, adjoint=not adjoint), with its
+    # products (P as a 0/1 matrix) and triangular solves in its order, so inf/NaN spread alike
+    LU = ins[0]
+    perm, P, left, adjoint = aux
+    n = LU.shape[-1]
+    mT = L._mT
+    gB = _run(xp, LU_SOLVE, LU, g, params=(perm, P, left, not adjoint)) if needs[1] else None
+    if not needs[0]:
+        return None, gB
+    X = out
+    lower = L._const(LU, np.tri(n, n, -1)) != 0
+    upper = L._const(LU, np.triu(np.ones((n, n)))) != 0
+    Lm = xp.where(lower, LU, 0.0) + L._eye(LU, n)
+    Um = xp.where(upper, LU, 0.0)
+    tri = L.TRI_SOLVE
+    if left != adjoint:
+        M = -(xp.matmul(g, mT(xp, X)) if left else xp.matmul(mT(xp, g), X))
+        gR = _run(xp, tri, mT(xp, Um), M, params=(False, False))
+        gL = _run(xp, tri, mT(xp, Lm), xp.matmul(gR, mT(xp, Um)), params=(True, True))
+        return xp.where(lower, gL, 0.0) + xp.where(upper, gR, 0.0), gB
+    Pm = L._const(LU, P)
+    gR = -xp.matmul(xp.matmul(xp.matmul(mT(xp, Pm), X if left else mT(xp, X)),
+                              mT(xp, g) if left else g), Pm)
+    gR = mT(xp, _run(xp, tri, Lm, mT(xp, gR), params=(False, True)))  # gR L^-T
+    gU = mT(xp, _run(xp, tri, Um, mT(xp, xp.matmul(mT(xp, Lm), gR)), params=(True, False)))
+    return xp.where(lower, gR, 0.0) + xp.where(upper, gU, 0.0), gB
+
+
+LU_SOLVE = Op("LinalgLuSolve", _lu_solve_f, _lu_solve_b, saves=SAVES_INPUTS | SAVES_OUTPUT,
+              broadcasts=True)
 
 
 # ------------------------------------------------------------------------------ factorization
@@ -166,7 +223,6 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tens
     """The solution of ``A X = B`` given ``lu_factor(A)`` (``X A = B`` when not ``left``;
     ``A^T`` in place of ``A`` with ``adjoint``). Batch dimensions broadcast; differentiable in
     ``LU`` (its two triangles) and ``B``."""
-    from .. import linalg as LA
 
     name = "linalg.lu_solve"
     LU = _square_float(LU, name, half="linalg.lu_solve_cpu")
@@ -181,17 +237,8 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tens
                            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and "
                            f"{B.shape[-2]}x{B.shape[-1]})")
     perm = _row_perm(LU, pivots, name)
-    if not left:  # X A = B  <=>  A^T X^T = B^T
-        return _mT(lu_solve(LU, pivots, _mT(B), adjoint=not adjoint))
-    tri = LA._tri_solve
-    # the triangles are read from the packed LU (L's unit diagonal implied), and P is applied
-    # by moving rows, not by a product with a 0/1 matrix (0 * inf would make NaN)
-    if not adjoint:  # P L U X = B:  X = U^-1 L^-1 P^T B
-        Y = tri(name, LU, _take_rows(B, np.argsort(perm, axis=-1)), False, True)
-        return tri(name, LU, Y, True)
-    # U^T L^T P^T X = B:  X = P L^-T U^-T B
-    LUt = _mT(LU)
-    return _take_rows(tri(name, LUt, tri(name, LUt, B, False), True, True), perm)
+    P = L.permutation_numpy(to_host(pivots._data), n)
+    return apply(LU_SOLVE, (LU, B), (perm, P, bool(left), bool(adjoint)))
 
 
 def _top_lu_solve(b, LU_data, LU_pivots) -> Tensor:

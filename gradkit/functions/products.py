@@ -16,6 +16,7 @@ from ..amp._state import lower as _ac_lower
 from ..amp._state import run_fp32 as _ac_run_fp32
 from ..autograd.graph import present
 from ..ops import linalg as L
+from ..ops.linear import SCALED_PRODUCT as _SCALED_PRODUCT
 from ._args import (
     _dim_in,
     _dims_tuple,
@@ -23,10 +24,10 @@ from ._args import (
     builtins_max,
     builtins_min,
 )
-from ._registry import declare, tensor_method
+from ._registry import declare, tensor_method, write_inplace
 from .elementwise import abs, sqrt, where
 from .reduction import amax, norm, sum
-from .shape import permute
+from .shape import broadcast_to, permute
 
 __all__ = ["addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "cdist", "chain_matmul", "dist",
     "dot", "einsum", "inner", "kron", "matmul", "mm", "mv", "outer", "tensordot", "vdot"]
@@ -509,6 +510,10 @@ def _scaled_sum(name, x, prod, beta, alpha, zero_alpha_skips=False):
         out = prod if alpha == 1 else prod * alpha
     if beta == 0:
         return out
+    if beta != 1 and tuple(x.shape) != tuple(prod.shape):
+        # PyTorch scales the gradient before summing it back to input's shape (inf beta:
+        # infinities of both signs give NaN there)
+        x = broadcast_to(x, tuple(prod.shape))
     return out + (x if beta == 1 else x * beta)
 
 
@@ -520,14 +525,18 @@ def _batch_dims(name, a, b):
                              f"(b, n, m), got shape {tuple(x.shape)}")
 
 
-def _alpha_into(a, alpha):
-    """A non-finite ``alpha`` goes into the product's terms, as PyTorch's addmm/addbmm (their
-    gemm sums ``alpha * a_ik * b_kj``: infinities of both signs give NaN), not onto its sum
-    (baddbmm and addmv scale the sum)."""
-    if isinstance(alpha, (int, float)) and not isinstance(alpha, bool) \
-            and not math.isfinite(alpha) and a.dtype.kind == "f":
-        return a * alpha, 1
-    return a, alpha
+def _alpha_product(a, b, alpha, kind):
+    """``alpha * (a @ b)`` (``kind``: "mm", "mv", or "bmm" summed over the batch) as PyTorch's
+    addmm/addmv/addbmm: alpha = 0 skips the product (no NaN from its inf entries), a non-finite
+    ``alpha`` goes into the product's terms (their gemm sums ``alpha * a_ik * b_kj``: infinities
+    of both signs give NaN), except in addmv, which scales the sum; the gradients are
+    PyTorch's (product, then alpha), so 0 * inf gives NaN there."""
+    special = isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and (
+        alpha == 0 or not math.isfinite(alpha))
+    prod = mm(a, b) if kind == "mm" else mv(a, b) if kind == "mv" else sum(bmm(a, b), 0)
+    if special and prod.dtype.kind == "f" and a.dtype == b.dtype:  # (checked by the above)
+        return apply(_SCALED_PRODUCT, (a, b), (float(alpha), kind)), 1
+    return prod, alpha
 
 
 def _check_mats(name, shapes, pairs):
@@ -546,11 +555,21 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         x, a, b = _ac_lower(x, a, b)
     _check_mats("addmm", (("mat1", a, 2), ("mat2", b, 2)), (("input", x), ("mat1", a),
                                                             ("mat2", b)))
-    a, alpha = _alpha_into(a, alpha)
-    return _scaled_sum("addmm", x, mm(a, b), beta, alpha, zero_alpha_skips=True)
+    prod, alpha = _alpha_product(a, b, alpha, "mm")
+    return _scaled_sum("addmm", x, prod, beta, alpha, zero_alpha_skips=True)
 
 
-@declare(inplace=True, out="same")
+def _addmv_(self, mat, vec, *, beta=1, alpha=1):
+    res = addmv(self, mat, vec, beta=beta, alpha=alpha)
+    a = _t(mat, "mat")
+    if tuple(self.shape) != (a.shape[0],):  # the result is never broadcast back into self
+        raise RuntimeError(f"addmv_(): Bad in-place call: input tensor size {list(self.shape)} "
+                           f"and output tensor size {[a.shape[0]]} should match; the input "
+                           f"must have the shape (mat.size(0),)")
+    return write_inplace(self, res, "addmv_")
+
+
+@declare(inplace=_addmv_, out="same")
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat @ vec)``; ``input`` broadcasts to ``(n,)``."""
     x, a, v = _t(input), _t(mat, "mat"), _t(vec, "vec")
@@ -563,7 +582,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
             x.ndim == 0 or x.ndim == 1 and x.shape[0] in (1, a.shape[0])):
         # PyTorch returns beta * input as it is (not broadcast) when mat has no element
         return _scaled_sum("addmv", x, x.new_zeros(tuple(x.shape)), beta, 0)
-    return _scaled_sum("addmv", x, mv(a, v), beta, alpha, zero_alpha_skips=True)
+    prod, alpha = _alpha_product(a, v, alpha, "mv")
+    return _scaled_sum("addmv", x, prod, beta, alpha, zero_alpha_skips=True)
 
 
 @declare(inplace=True, out=True)
@@ -577,7 +597,11 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     if rt.kind == "b":
         raise RuntimeError("addr(): bool tensors are not supported; convert them first")
     x, a, b = x.to(rt), a.to(rt), b.to(rt)
-    return _scaled_sum("addr", x, outer(a, b), beta, alpha)
+    prod = outer(a, b)
+    if (rt.kind == "f" and isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
+            and not math.isfinite(alpha)):  # gradients: the product, then alpha, as PyTorch's
+        prod, alpha = apply(_SCALED_PRODUCT, (a, b), (float(alpha), "outer")), 1
+    return _scaled_sum("addr", x, prod, beta, alpha)
 
 
 @declare(inplace=True, out="same")
@@ -589,8 +613,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     _batch_dims("addbmm", a, b)
     _check_mats("addbmm", (("batch1", a, 3), ("batch2", b, 3)),
                 (("input", x), ("batch1", a), ("batch2", b)))
-    a, alpha = _alpha_into(a, alpha)
-    return _scaled_sum("addbmm", x, sum(bmm(a, b), 0), beta, alpha, zero_alpha_skips=True)
+    prod, alpha = _alpha_product(a, b, alpha, "bmm")
+    return _scaled_sum("addbmm", x, prod, beta, alpha, zero_alpha_skips=True)
 
 
 @declare(inplace=True, out="same")

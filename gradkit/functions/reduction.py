@@ -669,16 +669,17 @@ def renorm(input, p, dim, maxnorm):
     """Each slice along ``dim`` rescaled so its ``p``-norm is at most ``maxnorm`` (slices
     under it unchanged); the scale counts as a function of the input (PyTorch's gradient)."""
     x = _t(input)
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"renorm(): expected a floating point input, got {x.dtype}")
-    if not isinstance(p, (int, float)) or isinstance(p, bool) or p <= 0:
+    # PyTorch's order of checks: p, maxnorm, rank, dim, then dtype (NaN fails the first two)
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or not p > 0:
         raise RuntimeError(f"renorm(): non-positive-norm not supported, got p={p!r}")
-    if maxnorm < 0:
+    if not maxnorm >= 0:
         raise RuntimeError(f"renorm(): expected maxnorm to be >= 0 but got {maxnorm}")
     if x.ndim <= 1:
         raise RuntimeError(f"renorm(): input needs at least 2 dimensions, got shape "
                            f"{tuple(x.shape)}")
     d = _dim_in(dim, x.ndim, "renorm")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"renorm(): expected a floating point input, got {x.dtype}")
     others = tuple(k for k in range(x.ndim) if k != d)
     nrm = norm(x, p, others, keepdim=True)
     over = nrm > maxnorm

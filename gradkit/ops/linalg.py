@@ -308,7 +308,14 @@ def _inv_f(xp, a):
     try:
         if a.size and not bool(xp.isfinite(a).all()):
             return _const(a, _lu_inverse_host(to_host(a)))
-        return xp.linalg.inv(a)
+        out = xp.linalg.inv(a)
+        if a.size and a.dtype.kind == "f":
+            # ill-conditioned beyond the dtype's precision: whether getrf meets an exact zero
+            # pivot (PyTorch raises) depends on its order of operations, so follow it exactly
+            big = xp.abs(a).max(axis=(-2, -1)) * xp.abs(out).max(axis=(-2, -1))
+            if bool((big * _np.finfo(a.dtype).eps > 1e-2).any()):
+                return _const(a, _lu_inverse_host(to_host(a)))
+        return out
     except Exception as e:  # noqa: BLE001 - NumPy/CuPy LinAlgError
         if _is_linalg_error(e):
             raise singular_error("linalg.inv", a) from None
@@ -581,7 +588,8 @@ def _vector_norm_f(xp, a, p, axis, keepdims, shape):
 
 def _vector_norm_b(xp, g, ins, out, aux, needs):
     # d||a||_p / da = sign(a) |a|^(p-1) / ||a||^(p-1); 0 where ||a|| = 0 and, for p < 1, where
-    # a = 0 (PyTorch's subgradients)
+    # a = 0 (PyTorch's subgradients). The products and powers are PyTorch's (norm_backward), in
+    # its order, so that overflow (|a|^(p-2) = inf, ||a||^(p-1) = inf) gives its inf/NaN
     p, axis, keepdims, shape = aux
     a = ins[0]
     ge = expand_reduced(xp, g, shape, axis, keepdims)
@@ -589,16 +597,15 @@ def _vector_norm_b(xp, g, ins, out, aux, needs):
         return (ge * xp.sign(a),)
     n = expand_reduced(xp, out, shape, axis, keepdims)
     zero = n == 0
-    safe_n = xp.where(zero, 1.0, n)
-    if p == 2:
-        scaled = a / safe_n
-    elif p > 1:
-        scaled = xp.sign(a) * (xp.abs(a) / safe_n) ** (p - 1)
-    else:
-        nz = a != 0
-        scaled = xp.where(nz, xp.sign(a) * (xp.where(nz, xp.abs(a), 1.0) / safe_n) ** (p - 1),
-                          0.0)
-    return (xp.where(zero, 0.0, ge * scaled),)
+    with _np.errstate(all="ignore"):
+        if p == 2:
+            return (ge * xp.where(zero, 0.0, a / n),)
+        if p < 1:
+            nz = a != 0
+            scaled = xp.sign(a) * xp.where(nz, xp.where(nz, xp.abs(a), 1.0) ** (p - 1), 0.0)
+            return (scaled * ge * n ** (1 - p),)
+        scaled = xp.sign(a) * xp.abs(a) ** (p - 1) if p < 2 else a * xp.abs(a) ** (p - 2)
+        return (scaled * xp.where(zero, 0.0, ge / n ** (p - 1)),)
 
 
 VECTOR_NORM = Op("LinalgVectorNorm", _vector_norm_f, _vector_norm_b,
@@ -665,7 +672,14 @@ def _finite_svd(xp, a, **kw):
     if a.size and not bool(xp.isfinite(a).all()):
         raise LinAlgError("linalg.svd: The algorithm failed to converge because the input "
                           "matrix contained non-finite values.")
-    return xp.linalg.svd(a, **kw)
+    out = xp.linalg.svd(a, **kw)
+    if getattr(xp, "name", "numpy") != "numpy":
+        return out
+    from .svd_jacobi import refine_svd  # beyond the precision: Jacobi, as accurate as MKL's
+
+    if kw.get("compute_uv", True):
+        return refine_svd(a, *out, kw.get("full_matrices", True))
+    return refine_svd(a, None, out, None, False)[1]
 
 
 def _svd_f(xp, a, full_matrices, m, n):
@@ -883,37 +897,46 @@ def _lu_factor_f(xp, a):
 
 
 def _lu_factor_b(xp, g, ins, out, aux, needs):
-    # PyTorch's linalg_lu_backward (square, wide and tall cases), with A = P L U
+    # PyTorch's lu_factor_ex_backward / linalg_lu_backward (square, wide and tall cases), with
+    # A = P L U: its triangles taken by selection, its products and triangular solves in its
+    # order, and P applied as a 0/1 matrix product, so inf/NaN spread as there
     a = ins[0]
     m, n = a.shape[-2], a.shape[-1]
     k = min(m, n)
     lu, piv = lu_unpack_packed(out, m)
     glu, _ = lu_unpack_packed(g, m)
     P = _const(a, permutation_numpy(to_host(getattr(piv, "_data", piv))[..., :k], m))
-    low = _const(a, _np.tri(m, k, -1))
-    up = _const(a, _np.triu(_np.ones((k, n))))
-    L = lu[..., :, :k] * low + _const(a, _np.eye(m, k))
-    U = lu[..., :k, :] * up
-    gL = glu[..., :, :k] * low
-    gU = glu[..., :k, :] * up
+    low = _const(a, _np.tri(m, k, -1)) != 0
+    up = _const(a, _np.triu(_np.ones((k, n)))) != 0
+    L = xp.where(low, lu[..., :, :k], 0.0) + _const(a, _np.eye(m, k))
+    U = xp.where(up, lu[..., :k, :], 0.0)
+    gL = xp.where(low, glu[..., :, :k], 0.0)
+    gU = xp.where(up, glu[..., :k, :], 0.0)
 
-    def right_solve_uT(x, u):  # x u^-T
-        return _mT(xp, _run(xp, SOLVE, u, _mT(xp, x)))
+    def tri(t, x, upper, unit=False):
+        return _run(xp, TRI_SOLVE, t, x, params=(upper, unit))
+
+    def right_solve_uT(x, u):  # x u^-T, as solve_triangular(u^T, x, upper=False, left=False)
+        return _mT(xp, tri(u, _mT(xp, x), True))
+
+    def sel(x, rows, cols, kk):
+        return xp.where(_const(a, _np.tri(rows, cols, kk)) != 0, x, 0.0)
+
+    def selu(x, rows, cols):
+        return xp.where(_const(a, _np.triu(_np.ones((rows, cols)))) != 0, x, 0.0)
 
     if m == n:
-        inner = xp.matmul(_mT(xp, L), gL) * low + xp.matmul(gU, _mT(xp, U)) * up
-        ga = _run(xp, SOLVE, _mT(xp, L), right_solve_uT(inner, U))
+        inner = sel(xp.matmul(_mT(xp, L), gL), n, n, -1) + selu(xp.matmul(gU, _mT(xp, U)), n, n)
+        ga = tri(_mT(xp, L), right_solve_uT(inner, U), True, True)
     elif m < n:
-        U1, gU1, gU2 = U[..., :, :m], gU[..., :, :m], gU[..., :, m:]
         inner = xp.matmul(_mT(xp, L), gL) - xp.matmul(gU, _mT(xp, U))
-        inner = right_solve_uT(inner * _const(a, _np.tri(m, m, -1)), U1)
-        ga = xp.concatenate([inner + gU1, gU2], axis=-1)
-        ga = _run(xp, SOLVE, _mT(xp, L), ga)
+        inner = right_solve_uT(sel(inner, m, m, -1), U[..., :, :m])
+        ga = xp.concatenate([inner + selu(gU[..., :, :m], m, m), gU[..., :, m:]], axis=-1)
+        ga = tri(_mT(xp, L), ga, True, True)
     else:
-        L1, gL1, gL2 = L[..., :n, :], gL[..., :n, :], gL[..., n:, :]
         inner = xp.matmul(gU, _mT(xp, U)) - xp.matmul(_mT(xp, L), gL)
-        inner = _run(xp, SOLVE, _mT(xp, L1), inner * _const(a, _np.triu(_np.ones((n, n)))))
-        ga = xp.concatenate([inner + gL1, gL2], axis=-2)
+        inner = tri(_mT(xp, L[..., :n, :]), selu(inner, n, n), True, True)
+        ga = xp.concatenate([inner + sel(gL[..., :n, :], n, n, -1), gL[..., n:, :]], axis=-2)
         ga = right_solve_uT(ga, U)
     return (xp.matmul(P, ga),)
 
@@ -959,3 +982,4 @@ def _eig_b(xp, g, ins, out, aux, needs):
 
 
 EIG = Op("LinalgEig", _eig_f, _eig_b, saves=SAVES_OUTPUT)
+

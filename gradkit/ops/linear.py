@@ -6,9 +6,11 @@ The rule is written against ``xp`` so higher-order gradients work.
 
 from __future__ import annotations
 
-from ..autograd.graph import Op, Shown, node_class
+import numpy as np
 
-__all__ = ["LINEAR"]
+from ..autograd.graph import SAVES_INPUTS, Op, Shown, node_class
+
+__all__ = ["LINEAR", "SCALED_PRODUCT"]
 
 
 # ------------------------------------------------------------------ linear: y = x W^T + b
@@ -69,3 +71,47 @@ def _linear_shown(node):
 
 
 LINEAR = Op("Addmm", _linear_f, _linear_b, namer=_linear_name, shown=_linear_shown)
+
+
+# ------------------------------------------------------- alpha * (A @ B) for alpha = 0 or +-inf
+def _scaled_product_f(xp, a, b, alpha, kind):
+    # alpha = 0: PyTorch's kernels skip the product (no NaN from inf entries); a non-finite
+    # alpha goes into the terms, as its gemm sums alpha * a_ik * b_kj (addmv: onto the sum)
+    with np.errstate(all="ignore"):
+        if kind == "outer":  # addr: outer(a, b) * alpha
+            return a[..., :, None] * b[..., None, :] * alpha
+        if alpha == 0:
+            r = xp.zeros_like(xp.matmul(a, b))
+        else:  # addmv's kernel scales the sum instead
+            r = xp.matmul(a, b) * alpha if kind == "mv" else xp.matmul(a * alpha, b)
+    return r.sum(0) if kind == "bmm" else r
+
+
+def _scaled_product_b(xp, g, ins, out, aux, needs):
+    # PyTorch's mm_mat1_backward / mm_mat2_backward (addmv's ger / mv, addbmm's bmm): the
+    # product of the gradient, then alpha (0 * inf is NaN there as here)
+    a, b = ins[0], ins[1]
+    alpha, kind = aux
+    ga = gb = None
+    if kind == "outer":  # addr: grad.mv(vec2) * alpha, grad.t().mv(vec1) * alpha
+        if needs[0]:
+            ga = xp.matmul(g, b) * alpha
+        if needs[1]:
+            gb = xp.matmul(xp.swapaxes(g, -1, -2), a) * alpha
+        return ga, gb
+    if kind == "mv":
+        if needs[0]:
+            ga = g[..., :, None] * b[..., None, :] * alpha
+        if needs[1]:
+            gb = xp.matmul(xp.swapaxes(a, -1, -2), g) * alpha
+        return ga, gb
+    if kind == "bmm":
+        g = xp.broadcast_to(g, (a.shape[0], a.shape[1], b.shape[2]))
+    if needs[0]:
+        ga = xp.matmul(g, xp.swapaxes(b, -1, -2)) * alpha
+    if needs[1]:
+        gb = xp.matmul(xp.swapaxes(a, -1, -2), g) * alpha
+    return ga, gb
+
+
+SCALED_PRODUCT = Op("AddmmScaled", _scaled_product_f, _scaled_product_b, saves=SAVES_INPUTS)

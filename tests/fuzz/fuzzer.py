@@ -771,8 +771,9 @@ def _float_outputs(lib, out):
     return [o for o in outs if _dname(o.dtype) == "float64" and o.requires_grad]
 
 
-def _grad_check(case):
-    """``None`` or the gradient difference of a random projection (float64 cases)."""
+def _gradients(case):
+    """``(gradkit's, torch's)`` float64 gradients (arrays) of a random projection, or a string
+    (why they differ before any value), or ``None`` (no gradient to compare)."""
     arrs = list(_arrays((case.args, case.kwargs)))
     if not arrs or any(a.a.dtype != np.float64 for a in arrs if a.grad):
         return None
@@ -798,9 +799,18 @@ def _grad_check(case):
             gg = gk.autograd.grad(go, gl, [gk.tensor(u) for u in us], allow_unused=True)
         except Exception as e:  # noqa: BLE001
             return f"gradient raised {type(e).__name__}: {e}"
-    for i, (a, b) in enumerate(zip(gg, tg)):
-        a = np.zeros(tuple(gl[i].shape)) if a is None else a.detach().numpy()
-        b = np.zeros(tuple(tl[i].shape)) if b is None else b.detach().numpy()
+    return ([np.zeros(tuple(gl[i].shape)) if a is None else a.detach().numpy()
+             for i, a in enumerate(gg)],
+            [np.zeros(tuple(tl[i].shape)) if b is None else b.detach().numpy()
+             for i, b in enumerate(tg)])
+
+
+def _grad_check(case):
+    """``None`` or the gradient difference of a random projection (float64 cases)."""
+    pair = _gradients(case)
+    if pair is None or isinstance(pair, str):
+        return pair
+    for i, (a, b) in enumerate(zip(*pair)):
         if a.shape != b.shape:
             return f"gradient {i}: shape {a.shape}, torch {b.shape}"
         if not np.allclose(a, b, rtol=1e-6, atol=1e-8, equal_nan=True):
@@ -880,7 +890,62 @@ def allowed(case, cls, detail):
     return None
 
 
+# ops whose float64 gradients come from LAPACK/BLAS-style sums of products (triangular solves,
+# Householder reflectors, matrix products)
+ROUNDING_GRAD_OPS = {"lu", "lu_solve", "cholesky_solve", "cholesky_inverse", "orgqr",
+                     "householder_product", "ormqr"}
+
+
+def _rounding_only(case):
+    """The gradients differ from PyTorch's only by rounding: inf/NaN at the same places, and
+    every other difference either below 1e-10 of the gradient's largest finite magnitude (the
+    residue of a cancellation between terms that large) or on inputs beyond float64's
+    precision (a matrix of condition >= 1e13 or with an inf entry, or an entry >= 1e20 beside
+    ordinary ones), where any two summation orders disagree."""
+    pair = _gradients(case)
+    if pair is None or isinstance(pair, str):
+        return False
+    conds = []
+    for x in _arrays((case.args, case.kwargs)):
+        if x.a.dtype.kind == "f" and x.a.ndim >= 2 and x.a.size and not np.isfinite(x.a).all():
+            conds.append(math.inf)  # an infinite entry: an infinite condition number
+        elif x.a.dtype.kind == "f" and x.a.ndim >= 2 and x.a.size:
+            with np.errstate(all="ignore"):
+                try:
+                    conds.append(float(np.max(np.linalg.cond(x.a.astype(np.float64)))))
+                except np.linalg.LinAlgError:
+                    conds.append(math.inf)
+    huge = any(x.a.dtype.kind == "f" and x.a.size and np.isfinite(x.a).any()
+               and np.max(np.abs(x.a[np.isfinite(x.a)])) >= 1e20
+               for x in _arrays((case.args, case.kwargs)))
+    ill = huge or bool(conds) and not max(conds) < 1e13
+    for a, b in zip(*pair):
+        if a.shape != b.shape or (np.isnan(a) != np.isnan(b)).any():
+            return False
+        inf = np.isinf(b)
+        if (np.isinf(a) != inf).any() or (a[inf] != b[inf]).any():
+            return False
+        fin = np.isfinite(b)
+        scale = float(np.max(np.abs(b[fin]))) if fin.any() else 0.0
+        bad = fin & ~np.isclose(a, b, rtol=1e-6, atol=1e-8)
+        if bad.any() and not ill and (np.abs(a[bad] - b[bad]) > 1e-10 * scale).any():
+            return False
+    return True
+
+
 ALLOW = [
+    (lambda c, k, d: k == "wrong-error-type" and c.kind == "op" and c.name in {"norm", "tensordot"}
+     and d.startswith("TypeError") and "torch AttributeError: 'list' object has no attribute" in d,
+     "torch.norm and torch.tensordot are Python functions (torch/functional.py) that read "
+     "input.layout / a.dim() before any check, so a Python list fails there with an internal "
+     "AttributeError; gradkit raises TypeError naming the argument and how to make a tensor"),
+    (lambda c, k, d: k == "grad-wrong" and c.kind == "op" and c.name in ROUNDING_GRAD_OPS
+     and _rounding_only(c),
+     "the gradient differs only by rounding: inf/NaN placed as PyTorch's (same formulas, same "
+     "order of products and triangular solves), finite entries that are cancellation residues "
+     "(under 1e-10 of the gradient's scale) or computed from inputs beyond float64's precision "
+     "(condition number >= 1e13, an inf entry, or an entry >= 1e20), where MKL's blocking and "
+     "FMA order cannot be reproduced bit for bit by NumPy"),
     (lambda c, k, d: k == "grad-wrong" and c.kind == "op"
      and c.name in {"det", "logdet", "slogdet", "cdist", "logcumsumexp", "median", "kthvalue",
                     "nanmedian", "scatter", "scatter_reduce", "mode"},
@@ -947,7 +1012,9 @@ def main(argv=None):
     if a.case is not None:
         case = make_case(a.seed, a.case)
         print(case)
-        print(*classify(case, not a.no_grad))
+        cls, detail = classify(case, not a.no_grad)
+        why = allowed(case, cls, detail) if cls in FAILING else None
+        print(cls, detail, f"(allowed: {why})" if why else "")
         return 0
     counts, findings = run(a.seed, a.cases, a.start, not a.no_grad, progress=True)
     show = set(a.show.split(","))

@@ -12,7 +12,7 @@ import numpy as np
 from ... import functions as _F
 from ..._backend import namespace_of
 from ..._tensor import Tensor, apply, as_tensor_arg, wrap
-from ...autograd.graph import present
+from ...autograd.graph import SAVES_INPUTS, Op, present
 from ...functions._args import _tensors_only
 from ...ops import normalization as NO
 
@@ -192,6 +192,55 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
     return apply(NO.LAYER_NORM, inputs, (d, float(eps), weight is not None, bias is not None))
 
 
+def _gn_stats(xp, x, groups, eps):
+    n = x.shape[0]
+    xg = x.reshape(n, groups, -1)
+    mean = xg.mean(-1)
+    var = ((xg - mean[..., None]) * (xg - mean[..., None])).mean(-1)
+    return xg, mean, 1.0 / xp.sqrt(var + eps)
+
+
+def _gn_fused_f(xp, x, w, b, groups, eps):
+    # PyTorch's CPU kernel: y = x * (rstd * w) + (b - mean * rstd * w), per channel
+    n, c = x.shape[0], x.shape[1]
+    _, mean, rstd = _gn_stats(xp, x, groups, eps)
+    with np.errstate(all="ignore"):
+        scale = xp.repeat(rstd, c // groups, axis=1) * w  # (n, c)
+        shift = b - xp.repeat(mean, c // groups, axis=1) * scale
+        extra = (1,) * (x.ndim - 2)
+        return x * scale.reshape((n, c) + extra) + shift.reshape((n, c) + extra)
+
+
+def _gn_fused_b(xp, g, ins, out, aux, needs):
+    # PyTorch's GroupNormBackward CPU kernel: ds, db per channel, then per group
+    # c2 = (db_val * mean - ds_val) * rstd^3 / (D HxW), c3 = -c2 * mean - db_val * rstd / (D HxW),
+    # dX = rstd * gamma * dY + c2 * X + c3; dgamma = sum_n (ds - db * mean) * rstd
+    x, w, _ = ins
+    groups, eps = aux
+    n, c = x.shape[0], x.shape[1]
+    d = c // groups
+    X, mean, rstd = _gn_stats(xp, x, groups, eps)
+    X = X.reshape(n, groups, d, -1)
+    dY = g.reshape(n, groups, d, -1)
+    s = 1.0 / X.shape[-1] / d
+    with np.errstate(all="ignore"):
+        ds = (dY * X).sum(-1)
+        db = dY.sum(-1)
+        gamma = w.reshape(1, groups, d)
+        ds_val = (ds * gamma).sum(-1)
+        db_val = (db * gamma).sum(-1)
+        c2 = (db_val * mean - ds_val) * rstd * rstd * rstd * s
+        c3 = -c2 * mean - db_val * rstd * s
+        c1 = rstd[..., None] * gamma
+        dx = c1[..., None] * dY + c2[..., None, None] * X + c3[..., None, None]
+        dw = ((ds - db * mean[..., None]) * rstd[..., None]).sum(0).reshape(c)
+        dbias = db.sum(0).reshape(c)
+    return dx.reshape(x.shape), dw, dbias
+
+
+_GROUP_NORM_FUSED = Op("NativeGroupNorm", _gn_fused_f, _gn_fused_b, saves=SAVES_INPUTS)
+
+
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise ``(N, C, *)`` input over groups of ``C // num_groups`` channels (and all
@@ -242,13 +291,10 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
     d = x.numel() // max(n * num_groups, 1)
     bshape = (c,) + (1,) * (x.ndim - 2)
     if weight is not None and d and not bool(_F.isfinite(weight).all()):
-        # an inf or NaN weight: PyTorch's kernel forms x * (rstd * w) + (b - mean * rstd * w)
-        mean, rstd = _mean_rstd(x.reshape(n, num_groups, d), (2,), eps)
-        rep = (n, c) + (1,) * (x.ndim - 2)
-        mean = mean.expand(n, num_groups, c // num_groups).reshape(rep)
-        scale = rstd.expand(n, num_groups, c // num_groups).reshape(rep) * weight.reshape(bshape)
-        shift = -mean * scale if bias is None else bias.reshape(bshape) - mean * scale
-        return present(x * scale + shift, "NativeGroupNormBackward0", (x, weight, bias), x)
+        # an inf or NaN weight: PyTorch's fused kernel, forward and backward, in its order
+        b = bias if bias is not None else weight.detach() * 0.0
+        y = apply(_GROUP_NORM_FUSED, [x, weight, b], (num_groups, float(eps)))
+        return present(y, "NativeGroupNormBackward0", (x, weight, bias), x)
     if d == 0:  # an empty input: nothing to normalise
         y = x.clone()
     else:
@@ -256,6 +302,12 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
         y = y.reshape(tuple(x.shape))
     if weight is not None:
         y = y * weight.reshape(bshape)
+        if d == 0 and n:
+            # groups without values: PyTorch's backward sums (ds - db * mean) * rstd with the
+            # NaN mean and rstd of an empty group, so weight's gradient is NaN; the term is
+            # empty in the forward (broadcast against the empty input)
+            nan = y.new_full((n, c) + (1,) * (x.ndim - 2), math.nan)
+            y = y + weight.reshape(bshape) * nan
     if bias is not None:
         y = y + bias.reshape(bshape)
     return present(y, "NativeGroupNormBackward0", (x, weight, bias), x)  # one node in PyTorch
