@@ -3,9 +3,18 @@ SubsetRandomSampler for train/val indices, BatchSampler, random_split with a see
 (fractions too), Subset, ConcatDataset, a DataLoader with sampler= / batch_sampler= /
 generator= / drop_last and a custom collate_fn."""
 import torch
-from torch.utils.data import (BatchSampler, ConcatDataset, DataLoader, RandomSampler,
-                              SequentialSampler, Subset, SubsetRandomSampler, TensorDataset,
-                              WeightedRandomSampler, random_split)
+from torch.utils.data import (
+    BatchSampler,
+    ConcatDataset,
+    DataLoader,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    WeightedRandomSampler,
+    random_split,
+)
 
 torch.manual_seed(0)
 X = torch.arange(40, dtype=torch.float32).view(20, 2)
