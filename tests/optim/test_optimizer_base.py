@@ -335,3 +335,14 @@ def test_step_allocates_no_parameter_sized_arrays(name):
     finally:
         tracemalloc.stop()
     assert peak < 100_000       # the smallest parameter is 360 kB
+
+
+def test_repr_as_torch(torch):
+    """PyTorch's layout: each group after a newline, a blank line between groups."""
+    def build(lib):
+        a, b = lib.zeros(2, requires_grad=True), lib.zeros(3, requires_grad=True)
+        return (lib.optim.SGD([a], lr=0.1, momentum=0.9),
+                lib.optim.Adam([{"params": [a]}, {"params": [b], "lr": 1e-4}], lr=1e-3))
+
+    for ours, theirs in zip(build(gk), build(torch)):
+        assert repr(ours) == repr(theirs)
