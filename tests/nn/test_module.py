@@ -340,7 +340,7 @@ def test_removed_always_call_hook_no_longer_runs():
 
 
 def test_nn_modules_utils_as_torch():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     import collections
 
     from torch.nn.modules import utils as tu
