@@ -217,9 +217,12 @@ def test_accelerator_and_amp_with_cuda_on_the_cpu_stand_in():
     assert lines[3] == "refused"
 
 
-def test_compile_wraps_a_module_as_torch_does():
+def test_compile_wraps_a_module_as_torch_does(monkeypatch):
     """torch.compile(module) is an OptimizedModule: ``_orig_mod``, prefixed state_dict keys,
     attributes forwarded, same outputs and gradients; a function comes back unchanged."""
+    from gradkit.compat import jit
+
+    monkeypatch.setattr(jit, "_NOTED", set())  # its once-per-process notes stay unprinted
     def build(mod):
         mod.manual_seed(0)
         net = mod.nn.Sequential(mod.nn.Linear(3, 4), mod.nn.ReLU(), mod.nn.Linear(4, 1))
@@ -255,9 +258,10 @@ def test_compile_wraps_a_module_as_torch_does():
     assert not dynamo.is_compiling() and dynamo.disable(f) is f
 
 
-def test_jit_script_save_load_round_trip(tmp_path):
+def test_jit_script_save_load_round_trip(tmp_path, monkeypatch):
     from gradkit.compat import jit
 
+    monkeypatch.setattr(jit, "_NOTED", set())  # its once-per-process notes stay unprinted
     net = gk.nn.Linear(2, 3)
     scripted = jit.script(net)
     assert isinstance(scripted, jit.ScriptModule) and not isinstance(gk.nn.Linear(1, 1),
