@@ -70,6 +70,14 @@ def __getattr__(name):
         from .func import vmap
 
         return vmap
+    if name in ("_dynamo", "compiler"):  # torch._dynamo.reset(), torch.compiler.disable
+        from .compat import dynamo
+
+        return dynamo
+    if name.startswith("_foreach_"):  # torch._foreach_mul_(params, 0.9), ...
+        from ._foreach import foreach_function
+
+        return foreach_function(name)
     if name in _LAZY_MODULES:  # torch.cpu (torch.cpu.amp.autocast), torch.profiler, ...
         import importlib
 

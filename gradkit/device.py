@@ -25,6 +25,9 @@ class Device:
         name = str(type_or_name)
         if ":" in name:
             name, idx = name.split(":", 1)
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: {type_or_name!r} (the index after "
+                                   f"':' must be a non-negative integer, e.g. 'cuda:0')")
             index = int(idx)
         if name not in ("cpu", "cuda"):
             raise RuntimeError(
@@ -70,8 +73,7 @@ def _parse_device_dtype(args, kwargs):
     device_ = kwargs.get("device")
     dtype = kwargs.get("dtype")
     for a in args:
-        if isinstance(a, (Device, str)) and (isinstance(a, Device) or
-                                             a.split(":")[0] in ("cpu", "cuda")):
+        if isinstance(a, (Device, str)):  # as PyTorch: a string is a device ("float32" is not)
             device_ = a
         elif hasattr(a, "_data") and hasattr(a, "grad_fn"):  # to(other_tensor)
             device_, dtype = a.device, a.dtype

@@ -251,6 +251,13 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         start, end = 0, start
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end}; both bounds must be "
+                           f"finite")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step}); use a step of the sign "
+                           f"of end - start")
     if dtype is None:
         dtype = _infer_dtype([start, end, step])
     n = max(int(math.ceil((end - start) / step)), 0)

@@ -169,12 +169,33 @@ def test_repr_matches_torch_style(torch):
         lambda m: m.tensor([float("nan"), 1.5, float("-inf")]),
         lambda m: m.arange(12.0).reshape(3, 4) / 7, lambda m: m.arange(3000).reshape(30, 100),
         lambda m: m.ones(2, dtype=m.float16) * 1.5,
+        # PyTorch's line layout: floor((linewidth - indent) / (width + 2)) per row, the width
+        # from the nonzero finite elements (zeros pack 24 to a line), nested rows one space in
+        lambda m: m.tensor([[1.0, -1, 1, 1, 0, 0, 0, 0], [0.28, 0.87, 0.99, 1, -0.95, 0.47,
+                                                          0.05, 0.005]]),
+        lambda m: (m.arange(40.0).reshape(2, 20) - 20) / 3, lambda m: m.zeros(30),
+        lambda m: m.zeros(3, 30), lambda m: m.arange(100).reshape(4, 25),
+        lambda m: m.tensor([float("inf"), 1.5] * 12), lambda m: m.tensor([True, False] * 20),
+        lambda m: m.arange(60).reshape(3, 20) - 30, lambda m: m.arange(250.0).reshape(2, 5, 25),
     ]
     for mk in cases:
         expected = repr(mk(torch)).replace("torch.", "gradkit.")
         assert repr(mk(gk)) == expected
     y = gk.tensor([1.0, 2.0], requires_grad=True) * 2
     assert repr(y) == "tensor([2., 4.], grad_fn=<MulBackward0>)"
+    wide = [[0.1, 1.96, 2.17, 3.51, -1.53, -2.76, 2.11, -1.8]] * 2
+    assert repr(gk.tensor(wide, requires_grad=True) * 2) == repr(
+        torch.tensor(wide, requires_grad=True) * 2)
+    for threshold, edgeitems, linewidth in ((10, 2, 80), (1000, 3, 40)):
+        gk.set_printoptions(threshold=threshold, edgeitems=edgeitems, linewidth=linewidth)
+        torch.set_printoptions(threshold=threshold, edgeitems=edgeitems, linewidth=linewidth)
+        try:
+            for mk in (lambda m: m.arange(30.0).reshape(5, 6) - 0.5,
+                       lambda m: m.arange(40).reshape(2, 4, 5), lambda m: m.arange(24.0) / 7):
+                assert repr(mk(gk)) == repr(mk(torch)).replace("torch.", "gradkit.")
+        finally:
+            gk.set_printoptions(profile="default")
+            torch.set_printoptions(profile="default")
 
 
 def test_deepcopy():

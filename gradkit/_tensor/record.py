@@ -30,6 +30,7 @@ from ..autograd.graph import (
     anomaly_state,
     make_node,
     node_class,
+    output_written,
     record_trace,
 )
 from ..ops import elementwise as E
@@ -453,11 +454,7 @@ def inplace(self, op, other=None, params=(), name=None):
                 f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast "
                 f"shape {tuple(res.shape)}"
             )
-        prev = self._grad_fn
-        if prev is not None and prev.op.saves & SAVES_OUTPUT:
-            if prev.meta is None:
-                prev.meta = {}
-            prev.meta["output_modified"] = name
+        output_written(root if chain else self, name)
         assign(self, res._data, name)
         if chain:
             rebase_view(self, root, chain, res)

@@ -63,7 +63,10 @@ def _to_host(a):
     return a.get()
 
 
-def _element_formatter(arr):
+_FORMAT_KEY = {"f": "float_kind", "i": "int_kind", "u": "int_kind", "b": "bool"}
+
+
+def _element_formatter(arr, padded=True):
     """PyTorch's element style: floats with 4 decimals ("1.5000"), whole floats as "1.",
     scientific notation for wide ranges; every element right-aligned to one width."""
     kind = arr.dtype.kind
@@ -95,12 +98,39 @@ def _element_formatter(arr):
             if v in (float("inf"), float("-inf")):
                 return "inf" if v > 0 else "-inf"
             return spec.format(v)
-    if kind == "f":  # as PyTorch: the width of the finite values (inf/nan may stick out)
-        shown = shown[np.isfinite(shown)]
-    width = max((len(fmt(v)) for v in shown), default=0)
+    if not padded:
+        return fmt
+    width = _width(shown, fmt, kind)
     pad = {"bool": lambda v: fmt(v).rjust(width), "int_kind": lambda v: fmt(v).rjust(width),
            "float_kind": lambda v: fmt(v).rjust(width)}
     return pad
+
+
+def _width(shown, fmt, kind) -> int:
+    """PyTorch's ``_Formatter.width()``: at least 1; a floating tensor's from its nonzero finite
+    elements only (zeros, inf and nan may be wider; the line layout still uses this width)."""
+    if kind == "f":
+        shown = shown[np.isfinite(shown) & (shown != 0)]
+    return max(1, max((len(fmt(v)) for v in shown), default=1))
+
+
+def _layout(arr, indent, summarize, fmt, width) -> str:
+    """PyTorch's ``_tensor_str_with_formatter``: rows of ``floor((linewidth - indent) /
+    (width + 2))`` elements, nested dimensions one more space in and ``ndim - 1`` newlines
+    apart, ``...`` for the elements a summarised tensor leaves out."""
+    edge = _OPTIONS["edgeitems"]
+    n = arr.shape[0]
+    cut = summarize and n > 2 * edge
+    if arr.ndim == 1:
+        per_line = max(1, (_OPTIONS["linewidth"] - indent) // (width + 2))
+        data = ([fmt(v) for v in arr[:edge]] + [" ..."] + [fmt(v) for v in arr[n - edge:]]
+                if cut else [fmt(v) for v in arr])
+        lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    rows = list(range(edge)) + [None] + list(range(n - edge, n)) if cut else range(n)
+    slices = ["..." if i is None else _layout(arr[i], indent + 1, summarize, fmt, width)
+              for i in rows]
+    return "[" + ("," + "\n" * (arr.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
 
 
 def _shown(arr):
@@ -123,8 +153,15 @@ def format_tensor(t) -> str:
     if dtype.kind == "V":  # bfloat16: its values print as float32's do, as in PyTorch
         arr = arr.astype(np.float32)
     prefix = "tensor("
-    if arr.size == 0 and arr.ndim == 1:
+    if arr.size == 0:
         body = "[]"
+    elif arr.dtype.kind in "fiub":
+        fmt = _element_formatter(arr)[_FORMAT_KEY[arr.dtype.kind]]
+        if arr.ndim == 0:
+            body = fmt(arr[()])
+        else:
+            width = _width(_shown(arr), _element_formatter(arr, padded=False), arr.dtype.kind)
+            body = _layout(arr, len(prefix), arr.size > _threshold(), fmt, width)
     else:
         body = np.array2string(
             arr, separator=", ", prefix=prefix, threshold=_threshold(),

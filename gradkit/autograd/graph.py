@@ -54,6 +54,10 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 SAVES_INPUTS = 1
 SAVES_OUTPUT = 2
 SCALAR_KEEPS_NUMBER_ONLY = 4
+# Ops whose rule reads the output where PyTorch's reads other saved values (max pooling reads
+# its output where PyTorch keeps the indices): writing the output in place is allowed, and the
+# node keeps a copy of it, taken just before the first in-place write (``output_written``).
+OUTPUT_COPY_ON_WRITE: set = set()
 # Shared ``versions`` tuples for the usual nodes (every input at version 0 when recorded; None
 # for a Python-scalar input): no allocation when recording, an identity test in the engine.
 VERSIONS_0 = (0,)
@@ -370,6 +374,22 @@ def full_or_dim(base):
     element (None), ``<base>Backward1`` with a dim (PyTorch's ``sum``/``sum.dim_IntList``)."""
     with_dim = node_class(base + "Backward1")
     return lambda node: None if node.aux[0] is None else with_dim
+
+
+def output_written(t, name) -> None:
+    """``t`` is about to be overwritten in place by ``name``: a node that saved it as its output
+    either keeps a copy (``OUTPUT_COPY_ON_WRITE``) or is marked so that its backward raises."""
+    prev = t._grad_fn
+    if prev is None or not prev.op.saves & SAVES_OUTPUT:
+        return
+    if prev.op in OUTPUT_COPY_ON_WRITE and prev.out is t._data and not (
+            prev.meta and prev.meta.get("output_modified")):
+        prev.out = prev.out.copy()
+        prev.out_vc = None
+        return
+    if prev.meta is None:
+        prev.meta = {}
+    prev.meta["output_modified"] = name
 
 
 def present(t, name, inputs, source=None):

@@ -79,12 +79,21 @@ _NOTED: set = set()
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None,  # noqa: A001
             options=None, disable=False):
-    """PyTorch's ``torch.compile``: gradkit runs eagerly, so the model or function is returned
-    unchanged (one note on stderr per process). Usable as ``@compile`` and ``@compile(...)``."""
+    """PyTorch's ``torch.compile``: gradkit runs eagerly (one note on stderr per process). A
+    module comes back wrapped, as PyTorch's, in an ``OptimizedModule`` (``_orig_mod``,
+    ``_orig_mod.``-prefixed state_dict keys; see gradkit.compat.dynamo) that runs it eagerly; a
+    function comes back unchanged. Usable as ``@compile`` and ``@compile(...)``."""
     if model is None:
         return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
                                  mode=mode, options=options, disable=disable)
-    jit.note_once("torch.compile")
+    jit.note_once("torch.compile", "a module is wrapped in an OptimizedModule that runs it, a "
+                  "function is returned unchanged")
+    from ..nn.modules.module import Module
+
+    if isinstance(model, Module) and not disable:  # PyTorch wraps a module; a function stays
+        from .dynamo import OptimizedModule
+
+        return OptimizedModule(model)
     return model
 
 

@@ -3,40 +3,61 @@
 gradkit runs eagerly on NumPy; there is no graph compiler. ``script``, ``trace`` (and the
 decorators ``ignore``, ``unused``, ``export``) return the module or function unchanged, after one
 informational note on stderr per process, so programs that script their model for speed run
-as written. ``save``/``load`` of TorchScript archives are not provided.
+as written. ``save``/``load`` write and read the module pickled as ``torch.save`` does (they
+round-trip within gradkit); PyTorch's TorchScript archives cannot be read.
 """
 
 from __future__ import annotations
 
 import sys
 
-__all__ = ["script", "trace", "trace_module", "ignore", "unused", "export", "is_scripting",
+__all__ = ["script", "trace", "trace_module", "freeze", "optimize_for_inference", "ignore",
+           "unused", "export", "is_scripting",
            "is_tracing", "ScriptModule", "ScriptFunction", "save", "load", "note_once"]
 
 _NOTED: set = set()
 
 
-def note_once(what: str) -> None:
+def note_once(what: str, result: str = "the module or function is returned unchanged") -> None:
     """Print one informational line on stderr, once per process for each ``what``."""
     if what in _NOTED:
         return
     _NOTED.add(what)
-    print(f"gradkit: note: {what} runs the model eagerly (gradkit has no graph compiler); the "
-          f"module or function is returned unchanged", file=sys.stderr, flush=True)
+    print(f"gradkit: note: {what} runs the model eagerly (gradkit has no graph compiler); "
+          f"{result}", file=sys.stderr, flush=True)
+
+
+def _mark(obj):
+    """A module that went through script/trace reads as a ``ScriptModule`` (``isinstance``)."""
+    from ..nn.modules.module import Module
+
+    if isinstance(obj, Module):
+        object.__setattr__(obj, "_jit_scripted", True)
+    return obj
 
 
 def script(obj=None, optimize=None, _frames_up=0, _rcb=None, example_inputs=None):
     note_once("torch.jit.script")
-    return obj
+    return _mark(obj)
 
 
 def trace(func, example_inputs=None, *args, **kwargs):
     note_once("torch.jit.trace")
-    return func
+    return _mark(func)
 
 
 def trace_module(mod, inputs, *args, **kwargs):
     note_once("torch.jit.trace_module")
+    return _mark(mod)
+
+
+def freeze(mod, preserved_attrs=None, optimize_numerics=True):
+    """``torch.jit.freeze``: the (eager) module itself."""
+    return mod
+
+
+def optimize_for_inference(mod, other_methods=None):
+    """``torch.jit.optimize_for_inference``: the (eager) module itself."""
     return mod
 
 
@@ -57,21 +78,51 @@ def is_tracing() -> bool:
     return False
 
 
-class ScriptModule:
-    """Never an instance's type here (``script`` returns the module itself)."""
+class _ScriptModuleType(type):
+    def __instancecheck__(cls, obj):
+        return bool(getattr(obj, "__dict__", {}).get("_jit_scripted"))
+
+
+class ScriptModule(metaclass=_ScriptModuleType):
+    """``isinstance(m, torch.jit.ScriptModule)`` holds for a module ``script``/``trace``
+    returned (the module itself, run eagerly)."""
 
 
 class ScriptFunction:
     """Never an instance's type here (``script`` returns the function itself)."""
 
 
-def save(m, f, **kwargs):
-    raise NotImplementedError(
-        "torch.jit.save: gradkit does not write TorchScript archives; save the weights with "
-        "torch.save(model.state_dict(), path) instead")
+def save(m, f, _extra_files=None, **kwargs):
+    """Write ``m`` (the module ``script``/``trace`` returned) to ``f`` for :func:`load`: a pickled
+    module in ``torch.save``'s format, not a TorchScript archive (gradkit has no TorchScript),
+    so it round-trips through gradkit's ``torch.jit.load`` and ``torch.load(weights_only=False)``.
+    """
+    from .. import save as _save
+
+    _save(m, f, format="torch")
 
 
-def load(f, map_location=None, **kwargs):
-    raise NotImplementedError(
-        "torch.jit.load: gradkit does not read TorchScript archives; load a state_dict with "
-        "torch.load and model.load_state_dict instead")
+def load(f, map_location=None, _extra_files=None, **kwargs):
+    """Read a module written by :func:`save`. A TorchScript archive from PyTorch (its code
+    compiled to TorchScript) cannot be read: NotImplementedError says so."""
+    import zipfile
+
+    from .. import load as _load
+
+    is_path = isinstance(f, (str, bytes)) or hasattr(f, "__fspath__")
+    start = None if is_path else f.tell()
+    try:
+        if zipfile.is_zipfile(f):
+            if not is_path:
+                f.seek(start)
+            with zipfile.ZipFile(f) as z:
+                if any(n.split("/", 1)[-1].startswith(("code/", "constants.pkl"))
+                       for n in z.namelist()):
+                    raise NotImplementedError(
+                        "torch.jit.load: this is a TorchScript archive from PyTorch, which "
+                        "gradkit cannot run (it has no TorchScript); save the weights with "
+                        "torch.save(model.state_dict(), path) and load them into the model class")
+    finally:
+        if not is_path:
+            f.seek(start)
+    return _load(f, map_location=map_location, weights_only=False)

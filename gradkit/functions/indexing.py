@@ -22,7 +22,7 @@ from .._tensor.record import (
 )
 from .._tensor.tensor import Tensor, _is_device_array, _make, wrap
 from ..autograd import grad_mode
-from ..autograd.graph import SAVES_OUTPUT, present, rename
+from ..autograd.graph import output_written, present, rename
 from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import shape as S
@@ -488,12 +488,8 @@ def __setitem__(self, index, value):
             raise _index_error(e, self._data.shape) from None
         except ValueError:
             raise _setitem_shape_error(self._data, idx, value.shape) from None
+        output_written(root if chain else self, "__setitem__")
         assign(self, res._data, "__setitem__")
-        prev = self.grad_fn
-        if prev is not None and prev.op.saves & SAVES_OUTPUT:
-            if prev.meta is None:
-                prev.meta = {}
-            prev.meta["output_modified"] = "__setitem__"
         if chain:
             rebase_view(self, root, chain, res)
             refresh_views(root)

@@ -148,9 +148,34 @@ def dot(input, other):
     return present(sum(a * b, dtype=a.dtype), "DotBackward0", (a, b))
 
 
+def _sublist_equation(args):
+    """PyTorch's sublist form ``(op, sublist, op, sublist, ..., [out])`` as (equation, ops):
+    subscripts 0-25 are a-z, 26-51 A-Z, ``...`` (Ellipsis) an ellipsis."""
+    def letters(sub):
+        out = ""
+        for i in sub:
+            if i is Ellipsis:
+                out += "..."
+            elif not isinstance(i, int) or not 0 <= i < 52:
+                raise ValueError("einsum(): subscript in subscript list is not within the valid "
+                                 f"range [0, 52), got {i!r}")
+            else:
+                out += chr(ord("a") + i) if i < 26 else chr(ord("A") + i - 26)
+        return out
+
+    ops, subs = args[0::2], args[1::2]
+    n = len(subs)
+    equation = ",".join(letters(sub) for sub in subs) + (
+        "->" + letters(ops[n]) if len(ops) > n else "")
+    return equation, tuple(ops[:n])
+
+
 @declare(method=False)
 def einsum(equation, *operands):
-    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; differentiable in each operand."""
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)`` or in sublist form
+    ``einsum(a, [0, 1], b, [1, 2], [0, 2])``; differentiable in each operand."""
+    if not isinstance(equation, str):
+        equation, operands = _sublist_equation((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ops_ = [_t(o, "operand") for o in operands]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import namespace_of
-from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
+from ..autograd.graph import OUTPUT_COPY_ON_WRITE, SAVES_INPUTS, SAVES_OUTPUT, Op
 
 __all__ = ["ADAPTIVE_MAX_POOL", "AVG_POOL", "AVG_POOL_T", "MAX_POOL", "PICK", "UNPOOL",
            "avg_divisor", "pool_out_size"]
@@ -218,6 +218,7 @@ def _adaptive_max_f(xp, x, out_hw, box):
 
 MAX_POOL = Op("MaxPool2DWithIndices", _max_pool_f, _max_pool_b, saves=SAVES_INPUTS | SAVES_OUTPUT,
               returns_aux=True)
+OUTPUT_COPY_ON_WRITE.add(MAX_POOL)  # PyTorch's rule reads the indices: y.relu_() is allowed
 ADAPTIVE_MAX_POOL = Op("AdaptiveMaxPool2D", _adaptive_max_f, _max_pool_b, saves=0,
                        returns_aux=True)
 

@@ -257,6 +257,7 @@ class LBFGS(Optimizer):
             n_iter += 1
             state["n_iter"] += 1
             if state["n_iter"] == 1:
+                state.setdefault("al", [None] * history)  # PyTorch's two-loop buffer
                 d = -g
                 old_dirs, old_stps, ro = [], [], []
                 h_diag = 1.0
@@ -275,7 +276,7 @@ class LBFGS(Optimizer):
                     h_diag = ys / float(y @ y)
                 # two-loop recursion: d = -H g
                 k = len(old_dirs)
-                alpha = [0.0] * k
+                alpha = state.setdefault("al", [None] * history)
                 q = -g
                 for i in range(k - 1, -1, -1):
                     alpha[i] = float(old_stps[i] @ q) * ro[i]

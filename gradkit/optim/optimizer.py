@@ -89,6 +89,7 @@ def _wrap_step(step):
         return result
 
     step_with_hooks.__wrapped__ = step
+    step_with_hooks._runs_step_hooks = True
     step_with_hooks.__doc__ = step.__doc__
     step_with_hooks.__name__ = step.__name__
     step_with_hooks.__qualname__ = step.__qualname__
@@ -137,7 +138,9 @@ class Optimizer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "step" in cls.__dict__ and not hasattr(cls.__dict__["step"], "__wrapped__"):
+        # (a step decorated with @torch.no_grad() has a __wrapped__ too: mark our own wrapper)
+        if "step" in cls.__dict__ and not getattr(cls.__dict__["step"], "_runs_step_hooks",
+                                                  False):
             cls.step = _wrap_step(cls.__dict__["step"])
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
@@ -355,15 +358,24 @@ class Optimizer:
 
     _SCALAR_STATE = ("step",)
 
+    def _kernel_state(self) -> bool:
+        """Whether ``step`` is gradkit's (which keeps ``"step"`` as a Python float and shows it
+        as PyTorch's 0-d tensor); a step written in a program keeps its state as it wrote it."""
+        for klass in type(self).__mro__:
+            if "step" in klass.__dict__:
+                return klass.__module__.startswith("gradkit.")
+        return True
+
     def _export_value(self, key: str, value: Any) -> Any:
-        if key in self._SCALAR_STATE and isinstance(value, (int, float)):
+        if key in self._SCALAR_STATE and isinstance(value, (int, float)) and \
+                self._kernel_state():
             return wrap(np.array(value, dtype=_scalar_dtype()))
         return value
 
     def _import_value(self, key: str, value: Any, param: Tensor) -> Any:
         """Convert a loaded state entry to what the kernels use (and copy it)."""
         if key in self._SCALAR_STATE:
-            return float(_raw(value))
+            return float(_raw(value)) if self._kernel_state() else deepcopy(value)
         if isinstance(value, (Tensor, np.ndarray)) or hasattr(value, "__array__"):
             arr = _raw(value)
             on_host = not hasattr(arr, "__cuda_array_interface__")  # NumPy, torch CPU, ...
@@ -430,14 +442,13 @@ class Optimizer:
         return self.__dict__
 
     def __repr__(self) -> str:
-        lines = [type(self).__name__ + " ("]
+        text = type(self).__name__ + " ("  # PyTorch's layout: a blank line between groups
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
+            text += f"\nParameter Group {i}\n"
             for key in sorted(group):
                 if key not in ("params", "param_names"):
-                    lines.append(f"    {key}: {group[key]}")
-        lines.append(")")
-        return "\n".join(lines)
+                    text += f"    {key}: {group[key]}\n"
+        return text + ")"
 
 
 def _raw(x):

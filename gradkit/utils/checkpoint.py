@@ -5,6 +5,11 @@ intermediate activations stay alive; in backward it runs ``function`` again (wit
 of the first run restored, so dropout draws the same masks) and back-propagates through that
 recomputation. Gradients equal those of ``function(*args)``.
 
+The output's ``grad_fn`` is named as PyTorch's: ``CheckpointFunctionBackward`` with
+``use_reentrant=True``; with ``use_reentrant=False`` (where PyTorch records ``function``'s own
+graph) the name of ``function``'s last op (``MulBackward0``), learnt from a forward that records
+the graph and drops it at once, so no activation outlives the call.
+
 Both ``use_reentrant`` values run this scheme (the graph of ``function`` is rebuilt inside the
 backward pass and its gradients, parameters included, are accumulated there), so gradients of
 tensors used inside ``function`` but not passed as arguments (module parameters) reach their
@@ -26,13 +31,21 @@ def _is_tensor(x):
     return isinstance(x, Tensor)
 
 
-class _Checkpoint(Function):
+class CheckpointFunction(Function):
     @staticmethod
-    def forward(ctx, run, preserve_rng_state, kwargs, anchor, *args):
+    def forward(ctx, run, preserve_rng_state, kwargs, names, anchor, *args):
         ctx.run, ctx.kwargs = run, kwargs
         ctx.rng = _random.get_rng_state() if preserve_rng_state else None
         ctx.args = args  # the inputs only: no activation of run is kept
-        out = run(*args, **kwargs)
+        if names is not None:  # record the graph only to read its outputs' names, then drop it
+            inputs = [a.detach().requires_grad_(a.requires_grad) if _is_tensor(a) else a
+                      for a in args]
+            with enable_grad():
+                out = run(*inputs, **kwargs)
+            names.extend(type(o.grad_fn).__name__ if _is_tensor(o) and o.grad_fn is not None
+                         else None for o in (out if isinstance(out, tuple) else (out,)))
+        else:
+            out = run(*args, **kwargs)
         ctx.single = not isinstance(out, tuple)
         return out.detach() if ctx.single else tuple(
             o.detach() if _is_tensor(o) else o for o in out)
@@ -59,7 +72,7 @@ class _Checkpoint(Function):
             backward([o for o, _ in pairs], [g for _, g in pairs])
         arg_grads = tuple(a.grad if _is_tensor(a) and a.requires_grad else None
                           for a in inputs)
-        return (None, None, None, None) + arg_grads
+        return (None, None, None, None, None) + arg_grads
 
 
 def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism_check="default",
@@ -77,9 +90,27 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
         raise ValueError("Passing `context_fn` or `debug` is only supported when "
                          "use_reentrant=False.")
     from .. import tensor
+    from ..autograd.grad_mode import is_grad_enabled
 
     anchor = tensor(0.0, requires_grad=True)  # records the node even when no input needs grad
-    return _Checkpoint.apply(function, preserve_rng_state, kwargs, anchor, *args)
+    names = [] if not use_reentrant and is_grad_enabled() else None
+    out = CheckpointFunction.apply(function, preserve_rng_state, kwargs, names, anchor, *args)
+    if names is None:
+        return out
+    # use_reentrant=False: each output is what function's own output is (PyTorch records
+    # function's graph): its grad_fn has that name, and it needs no grad when that one did not
+    from ..autograd.graph import _set_named, node_class
+
+    outs = out if isinstance(out, tuple) else (out,)
+    fixed = []
+    for o, name in zip(outs, names):
+        if _is_tensor(o) and o.grad_fn is not None:
+            if name is None:
+                o = o.detach()
+            else:
+                _set_named(o.grad_fn, node_class(name))
+        fixed.append(o)
+    return tuple(fixed) if isinstance(out, tuple) else fixed[0]
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):

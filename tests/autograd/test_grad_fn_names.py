@@ -207,6 +207,18 @@ CORPUS = {
                                           e.lib.zeros(2, 4, dtype=e.lib.long)),
     "cross_entropy_smoothing": lambda e: e.F.cross_entropy(e.a, e.target, label_smoothing=0.1),
     "cross_entropy_probs": lambda e: e.F.cross_entropy(e.a, e.ytarget),
+    "cross_entropy_probs_sum": lambda e: e.F.cross_entropy(e.a, e.ytarget, reduction="sum"),
+    "cross_entropy_probs_none": lambda e: e.F.cross_entropy(e.a, e.ytarget, reduction="none"),
+    "cross_entropy_probs_weight": lambda e: e.F.cross_entropy(e.a, e.ytarget,
+                                                              weight=e.lib.ones(4)),
+    "cross_entropy_smoothing_sum": lambda e: e.F.cross_entropy(e.a, e.target, reduction="sum",
+                                                               label_smoothing=0.2),
+    "cross_entropy_smoothing_none": lambda e: e.F.cross_entropy(e.a, e.target, reduction="none",
+                                                                label_smoothing=0.2),
+    "cross_entropy_smoothing_weight": lambda e: e.F.cross_entropy(
+        e.a, e.target, weight=e.lib.ones(4), label_smoothing=0.2),
+    "cross_entropy_smoothing_4d": lambda e: e.F.cross_entropy(
+        e.img, e.lib.zeros(2, 6, 6, dtype=e.lib.long), label_smoothing=0.1),
     "l1_abs_mean": lambda e: (e.a - e.b).abs().mean(),
     # more layers and shape ops
     "groupnorm": lambda e: e.layer(lambda nn: nn.GroupNorm(1, 3))(e.img),
@@ -293,10 +305,6 @@ KNOWN = {
     # PyTorch decomposes einsum into unsqueeze/permute/view and one bmm (nine nodes here);
     # gradkit's einsum is one node whose rule is an einsum per operand
     "einsum": "one fused node (EinsumBackward0) where PyTorch records its decomposition",
-    "cross_entropy_smoothing": "one fused node; PyTorch records nll + the smoothing term as a "
-                               "composite (Add/Mul/Div over two reductions)",
-    "cross_entropy_probs": "the same composite, in another order (PyTorch: DivBackward1 over "
-                           "Neg/Sum; gradkit: sum then divide)",
     "interpolate": "one resampling node per axis (UpsampleAxis); PyTorch's one "
                    "UpsampleNearest2DBackward0",
     "lstm": "one fused LSTM node; PyTorch's CPU kernel shows MkldnnRnnLayerBackward0 with "

@@ -215,3 +215,62 @@ def test_accelerator_and_amp_with_cuda_on_the_cpu_stand_in():
     assert lines[1] == "True [[24.0, 24.0]]"  # d(sum)/dw = 3 per entry, times the scale 8
     assert lines[2] == "[[3.0, 3.0]] 8.0"  # unscaled before the step; scale kept (1 good step)
     assert lines[3] == "refused"
+
+
+def test_compile_wraps_a_module_as_torch_does(monkeypatch):
+    """torch.compile(module) is an OptimizedModule: ``_orig_mod``, prefixed state_dict keys,
+    attributes forwarded, same outputs and gradients; a function comes back unchanged."""
+    from gradkit.compat import jit
+
+    monkeypatch.setattr(jit, "_NOTED", set())  # its once-per-process notes stay unprinted
+    def build(mod):
+        mod.manual_seed(0)
+        net = mod.nn.Sequential(mod.nn.Linear(3, 4), mod.nn.ReLU(), mod.nn.Linear(4, 1))
+        return net, mod.compile(net)
+
+    (gnet, gc), (tnet, tc) = build(gk), build(torch)
+    assert type(gc).__name__ == type(tc).__name__ == "OptimizedModule"
+    assert gc._orig_mod is gnet and tc._orig_mod is tnet
+    assert list(gc.state_dict()) == list(tc.state_dict())
+    assert list(gc.state_dict())[0] == "_orig_mod.0.weight"
+    assert [n for n, _ in gc.named_parameters()] == [n for n, _ in tc.named_parameters()]
+    assert gc._modules["_orig_mod"][0].out_features == 4
+    assert isinstance(gc, gk.nn.Module) and repr(gc) == repr(tc)
+    with pytest.raises(TypeError, match="not subscriptable"):  # as torch's: no __getitem__
+        gc[0]
+    gc.eval()
+    assert not gnet.training
+    x = np.ones((2, 3), dtype=np.float32)
+    gc(gk.tensor(x)).sum().backward()
+    assert gnet[0].weight.grad is not None
+    fresh = gk.nn.Sequential(gk.nn.Linear(3, 4), gk.nn.ReLU(), gk.nn.Linear(4, 1))
+    gk.compile(fresh).load_state_dict(gc.state_dict())
+    assert gk.equal(fresh[0].weight, gnet[0].weight)
+
+    def f(t):
+        return t + 1
+
+    assert gk.compile(f) is f and gk.compile(mode="max-autotune")(f) is f
+    assert gk.compile(gnet, disable=True) is gnet
+    from gradkit.compat import dynamo
+
+    dynamo.reset()
+    assert not dynamo.is_compiling() and dynamo.disable(f) is f
+
+
+def test_jit_script_save_load_round_trip(tmp_path, monkeypatch):
+    from gradkit.compat import jit
+
+    monkeypatch.setattr(jit, "_NOTED", set())  # its once-per-process notes stay unprinted
+    net = gk.nn.Linear(2, 3)
+    scripted = jit.script(net)
+    assert isinstance(scripted, jit.ScriptModule) and not isinstance(gk.nn.Linear(1, 1),
+                                                                     jit.ScriptModule)
+    path = tmp_path / "m.pt"
+    jit.save(scripted, str(path))
+    back = jit.load(str(path))
+    assert gk.equal(back.weight, net.weight) and jit.freeze(back) is back
+    ts = tmp_path / "ts.pt"
+    torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), str(ts))
+    with pytest.raises(NotImplementedError, match="TorchScript archive"):
+        jit.load(str(ts))

@@ -22,6 +22,19 @@ def test_device_parsing():
     assert gk.device("cuda") == "cuda:0"
     with pytest.raises(RuntimeError, match="Expected one of cpu, cuda"):
         gk.device("tpu")
+    with pytest.raises(RuntimeError, match="Invalid device string"):  # PyTorch: RuntimeError
+        gk.device("cuda:x")
+
+
+def test_to_a_string_is_always_a_device():
+    """As PyTorch: ``t.to("float32")`` names a device, not a dtype, and raises RuntimeError."""
+    torch = pytest.importorskip("torch")
+    for mod in (gk, torch):
+        with pytest.raises(RuntimeError):
+            mod.ones(2).to("float32")
+        with pytest.raises(RuntimeError):
+            mod.nn.Linear(2, 2).to("float64")
+    assert gk.ones(2).to("cpu", gk.float64).dtype == gk.float64
 
 
 def test_placement_and_round_trip(cuda):

@@ -93,3 +93,14 @@ def test_a_view_writes_through_and_flip_copies(torch):
         y = x.flip(0)
         y[0, 0] = 7.0  # a copy: x is unchanged
         assert x[1, 0].item() == 0.0
+
+
+def test_arange_refuses_bounds_against_the_step_sign_and_infinite_bounds():
+    torch = pytest.importorskip("torch")
+    for args in ((0, 10, -1), (10, 0, 1), (0.0, float("inf")), (float("nan"), 1.0)):
+        with pytest.raises(RuntimeError):
+            torch.arange(*args)
+        with pytest.raises(RuntimeError, match="arange"):
+            gk.arange(*args)
+    for args in ((5, 5, -1), (5, 5, 1), (3, 0, -1), (0, 1, 0.25)):
+        assert gk.arange(*args).tolist() == torch.arange(*args).tolist()

@@ -210,3 +210,24 @@ def test_non_finite_alpha_spreads_as_torch(torch, name, alpha):
         g = getattr(gk, name)(*[gk.tensor(x) for x in xs], beta=0.5, alpha=alpha).numpy()
     t = getattr(torch, name)(*[torch.tensor(x) for x in xs], beta=0.5, alpha=alpha).numpy()
     np.testing.assert_array_equal(g, t)
+
+
+def test_einsum_sublist_form_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    cases = [lambda m, x, y: m.einsum(x, [0, 1], y, [1, 2], [0, 2]),
+             lambda m, x, y: m.einsum(x, [0, 1], x, [0, 1], [1]),
+             lambda m, x, y: m.einsum(x, [0, 1]),
+             lambda m, x, y: m.einsum(x, [Ellipsis, 1], [1]),
+             lambda m, x, y: m.einsum(y, [26, 51], [51, 26])]
+    for case in cases:
+        ours = case(gk, gk.tensor(a), gk.tensor(b))
+        theirs = case(torch, torch.tensor(a), torch.tensor(b))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    for mod in (gk, torch):
+        with pytest.raises(ValueError, match="valid range"):
+            mod.einsum(mod.ones(2, 2), [0, 60])
+    x = gk.tensor(a, requires_grad=True)
+    gk.einsum(x, [0, 1], gk.tensor(b), [1, 2], [0, 2]).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.broadcast_to(b.sum(1), (2, 3)), rtol=1e-12)

@@ -376,3 +376,13 @@ def test_sdpa_float_mask_dtype_as_torch(torch, qdt, mdt, ok):
         torch.nn.functional.scaled_dot_product_attention(tq, tq, tq, attn_mask=torch.tensor(m))
     with pytest.raises(RuntimeError, match="attn_mask dtype"):
         F.scaled_dot_product_attention(*(gk.tensor(q),) * 3, attn_mask=gk.tensor(m))
+
+
+def test_multihead_attention_repr_as_torch(torch):
+    """No extra_repr; out_proj is a NonDynamicallyQuantizableLinear, as PyTorch's."""
+    for kw in ({}, {"dropout": 0.1, "batch_first": True, "bias": False}):
+        assert repr(nn.MultiheadAttention(8, 2, **kw)) == repr(torch.nn.MultiheadAttention(8, 2,
+                                                                                       **kw))
+    out_proj = nn.MultiheadAttention(4, 2).out_proj
+    assert isinstance(out_proj, nn.Linear) and type(out_proj).__name__ == \
+        "NonDynamicallyQuantizableLinear"

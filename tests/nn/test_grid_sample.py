@@ -83,8 +83,61 @@ def test_grid_sample_errors():
         F.grid_sample(gk.randn(3, 4, 4), gk.randn(3, 2, 1))
     with pytest.raises(ValueError, match="padding_mode to be 'zeros', 'border', or 'reflection'"):
         F.grid_sample(x, gk.randn(2, 2, 2, 2), padding_mode="wrap")
-    with pytest.raises(ValueError, match=r"affine_grid\(\): expected theta of shape \(2, 2, 3\)"
-                                         r".*got \(2, 3, 3\)"):
+    with pytest.raises(ValueError, match=r"affine_grid\(\): Expected a batch of 2D affine "
+                                         r"matrices of shape Nx2x3.*Got \(2, 3, 3\)"):
         F.affine_grid(gk.randn(2, 3, 3), (2, 1, 4, 4))
-    with pytest.raises(NotImplementedError, match="only 4-D sizes"):
-        F.affine_grid(gk.randn(2, 3, 4), (2, 1, 4, 4, 4))
+    with pytest.raises(ValueError, match="3D affine matrices of shape Nx3x4"):
+        F.affine_grid(gk.randn(2, 2, 3), (2, 1, 4, 4, 4))
+    with pytest.raises(NotImplementedError, match="only supports 4D and 5D sizes"):
+        F.affine_grid(gk.randn(2, 2, 3), (2, 1, 4))
+    with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D input"):
+        F.grid_sample(gk.randn(1, 1, 2, 2, 2), gk.zeros(1, 1, 1, 1, 3), mode="bicubic")
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_bicubic_matches_torch(torch, padding_mode, align_corners):
+    """PyTorch's cubic convolution over 4x4 taps, each tap padded on its own."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 3, 5, 6))
+    grid = rng.uniform(-1.4, 1.4, (2, 4, 3, 2))  # taps and points outside the input
+    kw = dict(mode="bicubic", padding_mode=padding_mode, align_corners=align_corners)
+    out = _both(torch, lambda a, b: F.grid_sample(a, b, **kw),
+                lambda a, b: torch.nn.functional.grid_sample(a, b, **kw), [x, grid], atol=1e-9)
+    assert type(out.grad_fn).__name__ == "GridSampler2DBackward0"
+    check_grad(lambda a, b: F.grid_sample(a, b, **kw),
+               [gk.tensor(x[:1, :1], requires_grad=True),
+                gk.tensor(grid[:1, :2], requires_grad=True)])
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_volumetric_affine_grid_and_grid_sample_match_torch(torch, mode, padding_mode,
+                                                            align_corners):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 2, 3, 4, 5))
+    theta = np.tile(np.eye(3, 4), (2, 1, 1)) + 0.4 * rng.standard_normal((2, 3, 4))
+    size = (2, 2, 4, 3, 5)
+
+    def run(lib, a, t):
+        grid = lib.nn.functional.affine_grid(t, size, align_corners=align_corners)
+        return lib.nn.functional.grid_sample(a, grid, mode=mode, padding_mode=padding_mode,
+                                             align_corners=align_corners)
+
+    out = _both(torch, lambda a, t: run(gk, a, t), lambda a, t: run(torch, a, t), [x, theta],
+                atol=1e-9)
+    assert out.shape == (2, 2, 4, 3, 5)
+    assert type(out.grad_fn).__name__ == "GridSampler3DBackward0"
+    grid = F.affine_grid(gk.tensor(theta, requires_grad=True), size, align_corners=align_corners)
+    assert type(grid.grad_fn).__name__ == "AffineGridGeneratorBackward0"
+
+
+def test_grid_sample_nearest_gives_the_grid_a_zero_gradient():
+    """As PyTorch: the grid is an input of the node (requires_grad propagates), its gradient 0."""
+    g = gk.tensor(np.random.default_rng(6).uniform(-1, 1, (1, 2, 2, 2)), requires_grad=True)
+    out = F.grid_sample(gk.randn(1, 1, 3, 3, dtype=gk.float64), g, mode="nearest",
+                        align_corners=False)
+    assert out.requires_grad
+    out.sum().backward()
+    np.testing.assert_array_equal(g.grad.numpy(), np.zeros((1, 2, 2, 2)))

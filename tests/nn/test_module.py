@@ -337,3 +337,43 @@ def test_removed_always_call_hook_no_longer_runs():
     with pytest.raises(ValueError):
         m(gk.ones(2))
     assert seen == []
+
+
+def test_nn_modules_utils_as_torch():
+    pytest.importorskip("torch")
+    import collections
+
+    from torch.nn.modules import utils as tu
+
+    from gradkit.nn.modules import utils as gu
+
+    for name in ("_single", "_pair", "_triple", "_quadruple"):
+        for v in (3, (1, 2), [4, 5, 6]):
+            assert getattr(gu, name)(v) == getattr(tu, name)(v)
+    assert gu._reverse_repeat_tuple((1, 2, 3), 2) == tu._reverse_repeat_tuple((1, 2, 3), 2)
+    assert gu._list_with_default([None, 4], [1, 2, 7, 9]) == \
+        tu._list_with_default([None, 4], [1, 2, 7, 9])
+    for mod in (gu, tu):
+        sd = collections.OrderedDict([("module.a", 1), ("module.b.c", 2), ("d", 3)])
+        sd._metadata = {"": {}, "module": {}, "module.b": {}}
+        mod.consume_prefix_in_state_dict_if_present(sd, "module.")
+        assert list(sd) == ["d", "a", "b.c"] and sorted(sd._metadata) == ["", "b"]
+
+
+def test_set_submodule_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (gk, torch):
+        net = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Sequential(lib.nn.ReLU()))
+        new = lib.nn.Tanh()
+        net.set_submodule("1.0", new)
+        assert net[1][0] is new
+        net.set_submodule("1.extra", lib.nn.Identity())
+        assert isinstance(net[1].extra, lib.nn.Identity)
+        with pytest.raises(AttributeError):
+            net.set_submodule("1.missing", lib.nn.ReLU(), strict=True)
+        with pytest.raises(AttributeError):
+            net.set_submodule("0.weight", lib.nn.ReLU())  # a parameter, not a module
+        with pytest.raises(ValueError):
+            net.set_submodule("", lib.nn.ReLU())
+        with pytest.raises(ValueError):
+            net.set_submodule("0", 3)

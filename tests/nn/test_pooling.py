@@ -330,3 +330,40 @@ def test_max_pool_all_neg_inf_window_picks_input_not_padding(torch, nd, args):
     to.backward(torch.tensor(w))
     go.backward(gk.tensor(w))
     np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["relu_", "setitem", "mul_", "pool1d", "pool3d", "unbatched",
+                                  "module"])
+def test_max_pool_output_may_be_modified_in_place(torch, case):
+    """PyTorch's max pooling keeps its indices, not its output: ``pool(x).relu_()`` (ReLU with
+    inplace=True after MaxPool2d, as in many CNNs) back-propagates; gradkit's rule reads the
+    output, so the node keeps a copy taken before the first in-place write."""
+    rng = np.random.default_rng(0)
+    shapes = {"pool1d": (2, 3, 8), "pool3d": (1, 2, 4, 4, 4), "unbatched": (3, 6, 6)}
+    x = rng.standard_normal(shapes.get(case, (2, 3, 6, 6)))
+
+    def run(lib):
+        t = lib.tensor(x, requires_grad=True)
+        fn = {"pool1d": lib.nn.functional.max_pool1d, "pool3d": lib.nn.functional.max_pool3d}
+        y = fn.get(case, lib.nn.functional.max_pool2d)(t, 2)
+        if case == "setitem":
+            y[:, :, 0] = -1.0
+        elif case == "mul_":
+            y.mul_(-2.0)
+        elif case == "module":
+            lib.nn.ReLU(inplace=True)(y)
+        else:
+            y.relu_()
+        (y * lib.tensor(np.arange(y.numel(), dtype=np.float64).reshape(y.shape))).sum().backward()
+        return y.detach().numpy(), t.grad.numpy()
+
+    for ours, theirs in zip(run(gk), run(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_output_modified_in_place_still_raises_where_torch_does():
+    x = gk.randn(3, requires_grad=True)
+    y = x.exp()  # exp's rule reads its output, as PyTorch's
+    y.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()

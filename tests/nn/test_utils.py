@@ -78,3 +78,16 @@ def test_parameter_vector_round_trip():
         vector_to_parameters(gk.zeros(3), m2.parameters())
     with pytest.raises(TypeError, match="Tensor"):
         vector_to_parameters(np.zeros(3), m2.parameters())
+
+
+@pytest.mark.parametrize("max_norm", [0.5, 1e6])
+def test_clip_grads_with_norm_matches_torch(torch, max_norm):
+    from gradkit.nn.utils import clip_grads_with_norm_, get_total_norm
+
+    gs, ts = _twin(torch)
+    total_g = get_total_norm([p.grad for p in gs])
+    total_t = torch.nn.utils.get_total_norm([p.grad for p in ts])
+    assert clip_grads_with_norm_(gs, max_norm, total_g) is None
+    torch.nn.utils.clip_grads_with_norm_(ts, max_norm, total_t)
+    for g, t in zip(gs, ts):
+        np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-7)

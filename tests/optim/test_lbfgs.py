@@ -178,3 +178,23 @@ def test_lbfgs_state_dict_holds_tensors(torch):
         assert isinstance(st[key], gk.Tensor), key
     for key in ("old_dirs", "old_stps"):
         assert st[key] and all(isinstance(v, gk.Tensor) for v in st[key]), key
+
+
+def test_state_keys_match_torch(torch):
+    """The per-parameter state PyTorch's LBFGS keeps (programs print and checkpoint it)."""
+    def keys(lib):
+        w = lib.nn.Parameter(lib.tensor(np.array([1.5, -0.5])))
+        opt = lib.optim.LBFGS([w], lr=0.5, max_iter=3, history_size=4)
+
+        def closure():
+            opt.zero_grad()
+            loss = ((w - 1) ** 2).sum() + (w ** 4).sum()
+            loss.backward()
+            return loss
+
+        for _ in range(2):
+            opt.step(closure)
+        state = opt.state[w]
+        return sorted(state), len(state["al"]), state["n_iter"]
+
+    assert keys(gk) == keys(torch)

@@ -327,3 +327,22 @@ def test_cyclic_lr_state_dict_keeps_callable_scale_fn_state(torch):
     np.testing.assert_allclose(np.array(seq, float), np.array(tseq, float), rtol=1e-13)
     plain = sch.CyclicLR(_sgd(), 0.01, 0.1, scale_fn=lambda x: 1.0).state_dict()
     assert plain["_scale_fn_custom"] is None
+
+
+@pytest.mark.parametrize("name", ["OneCycleLR", "CosineAnnealingWarmRestarts"])
+def test_state_dict_keys_match_torch(torch, name):
+    """The keys PyTorch's state_dict has (programs print and edit them)."""
+    def keys(mod, lin, optim):
+        opt = optim.SGD(lin(2, 2).parameters(), lr=0.1, momentum=0.9)
+        s = mod.OneCycleLR(opt, 0.1, total_steps=10, anneal_strategy="linear") \
+            if name == "OneCycleLR" else mod.CosineAnnealingWarmRestarts(opt, 3)
+        for _ in range(3):
+            opt.step()
+            s.step()
+        return s.state_dict()
+
+    ours = keys(sch, gk.nn.Linear, gk.optim)
+    theirs = keys(torch.optim.lr_scheduler, torch.nn.Linear, torch.optim)
+    assert sorted(ours) == sorted(theirs)
+    if name == "OneCycleLR":
+        assert ours["_anneal_func_type"] == theirs["_anneal_func_type"] == "linear"

@@ -335,3 +335,75 @@ def test_step_allocates_no_parameter_sized_arrays(name):
     finally:
         tracemalloc.stop()
     assert peak < 100_000       # the smallest parameter is 360 kB
+
+
+def test_repr_as_torch(torch):
+    """PyTorch's layout: each group after a newline, a blank line between groups."""
+    def build(lib):
+        a, b = lib.zeros(2, requires_grad=True), lib.zeros(3, requires_grad=True)
+        return (lib.optim.SGD([a], lr=0.1, momentum=0.9),
+                lib.optim.Adam([{"params": [a]}, {"params": [b], "lr": 1e-4}], lr=1e-3))
+
+    for ours, theirs in zip(build(gk), build(torch)):
+        assert repr(ours) == repr(theirs)
+
+
+def test_step_hooks_run_for_a_subclass_whose_step_is_decorated(torch):
+    """PyTorch's docs decorate a custom step with @torch.no_grad() (which sets __wrapped__):
+    its pre/post hooks still run, once each, as PyTorch's."""
+    def calls(lib):
+        class Plain(lib.optim.Optimizer):
+            def __init__(self, params):
+                super().__init__(params, {"lr": 0.1})
+
+            @lib.no_grad()
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        p.add_(p.grad, alpha=-group["lr"])
+
+        w = lib.nn.Parameter(lib.ones(2))
+        opt, seen = Plain([w]), []
+        opt.register_step_pre_hook(lambda o, a, k: seen.append("pre"))
+        opt.register_step_post_hook(lambda o, a, k: seen.append("post"))
+        (w * 3).sum().backward()
+        opt.step()
+        return seen, [round(v, 6) for v in w.detach().tolist()]
+
+    assert calls(gk) == calls(torch) == (["pre", "post"], [0.7, 0.7])
+
+
+def test_state_of_a_program_written_step_is_kept_as_written(torch):
+    """A custom optimizer that keeps ``state["step"]`` as an int: state_dict shows the int (as
+    PyTorch's, which never converts), load_state_dict keeps it; built-in optimizers still show
+    PyTorch's 0-d tensor."""
+    def run(lib):
+        class Counting(lib.optim.Optimizer):
+            def __init__(self, params):
+                super().__init__(params, {"lr": 0.1})
+
+            @lib.no_grad()
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        st = self.state[p]
+                        st["step"] = st.get("step", 0) + 1
+                        p.add_(p.grad, alpha=-group["lr"])
+
+        w = lib.nn.Parameter(lib.ones(2))
+        opt = Counting([w])
+        for _ in range(2):
+            (w * 3).sum().backward()
+            opt.step()
+        sd = opt.state_dict()
+        fresh = Counting([w])
+        fresh.load_state_dict(sd)
+        return sd["state"][0]["step"], fresh.state[w]["step"]
+
+    assert run(gk) == run(torch) == (2, 2)
+    assert type(run(gk)[0]) is int
+    w = gk.nn.Parameter(gk.ones(2))
+    adam = gk.optim.Adam([w])
+    w.sum().backward()
+    adam.step()
+    assert isinstance(adam.state_dict()["state"][0]["step"], gk.Tensor)

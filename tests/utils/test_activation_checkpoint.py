@@ -111,3 +111,27 @@ def test_checkpoint_sequential_matches_torch(segments):
 def test_warns_without_use_reentrant():
     with pytest.warns(UserWarning, match="use_reentrant"):
         checkpoint(lambda a: a * 2, gk.ones(2, requires_grad=True))
+
+
+def test_grad_fn_names_and_requires_grad_as_torch():
+    """use_reentrant=False: the outputs are function's own (its last op's grad_fn name; no grad
+    needed when function's output needs none); use_reentrant=True: CheckpointFunctionBackward."""
+    def names(mod, ckpt):
+        a = mod.ones(3, requires_grad=True)
+        b = mod.ones(3)
+        out = []
+        for reentrant in (False, True):
+            one = ckpt(lambda x, y: (x * y).exp(), a, b, use_reentrant=reentrant)
+            two = ckpt(lambda x, y: (x * y, x + 1), a, b, use_reentrant=reentrant)
+            out.append((type(one.grad_fn).__name__, [type(t.grad_fn).__name__ for t in two]))
+        free = ckpt(lambda x, y: (x * y, y + 1), a, b, use_reentrant=False)
+        out.append([t.requires_grad for t in free])
+        return out
+
+    theirs = names(torch, torch.utils.checkpoint.checkpoint)
+    assert names(gk, checkpoint) == theirs
+    assert theirs[0] == ("ExpBackward0", ["MulBackward0", "AddBackward0"])
+    y = gk.ones(3, requires_grad=True)
+    out = checkpoint(lambda t: (t * 2).sin(), y, use_reentrant=False)
+    out.sum().backward()  # the renamed node still runs the recomputation
+    np.testing.assert_allclose(y.grad.numpy(), 2 * np.cos(2 * np.ones(3)), rtol=1e-6)

@@ -229,9 +229,24 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                  (t, w, ignore_index, reduction, float(label_smoothing)))
     if reduction == "none" and tuple(out.shape) != out_shape:
         out = out.reshape(out_shape)
-    if label_smoothing:
-        return out
-    return _nll_nd_node(out, x, Shown("LogSoftmaxBackward0", (edge_of(x),)), reduction)
+    logp = Shown("LogSoftmaxBackward0", (edge_of(x),))
+    if label_smoothing:  # PyTorch: (1 - eps) * nll_loss + eps / C * smooth_loss, an Add node
+        nll = "NllLoss2DBackward0" if x.ndim in (3, 4) and reduction != "none" else \
+            "NllLossBackward0"
+        return present(out, "AddBackward0", (Shown("MulBackward1", (Shown(nll, (logp,)),)),
+                                             Shown("MulBackward1", (_smoothing_term(
+                                                 logp, weight is not None, reduction),))))
+    return _nll_nd_node(out, x, logp, reduction)
+
+
+def _smoothing_term(logp, weighted, reduction):
+    """The nodes PyTorch records for label smoothing's second term: ``-(logp [* w]).sum(1)``,
+    ignored targets masked, then reduced (``sum() / count`` for 'mean')."""
+    term = Shown("MulBackward0", (logp, None)) if weighted else logp
+    term = Shown("MaskedFillBackward0", (Shown("NegBackward0", (Shown("SumBackward1", (term,)),)),))
+    if reduction == "mean":
+        return Shown("DivBackward0", (Shown("SumBackward0", (term,)), None))
+    return Shown("SumBackward0", (term,)) if reduction == "sum" else term
 
 
 def _nll_nd_node(out, x, logp, reduction):
@@ -268,11 +283,13 @@ def _cross_entropy_probs(x, tgt, weight, reduction, smoothing):
         # a Tensor weight stays in the graph: torch differentiates it for probability targets
         w = weight.to(x.dtype) if isinstance(weight, Tensor) else as_tensor_arg(w)
         prod = prod * w.reshape((c,) + (1,) * (x.ndim - dim - 1))
-    loss = -prod.sum(dim)
-    if reduction == "mean":
-        n = loss.numel()
-        return loss.sum() / n if n else loss.sum() * float("nan")
-    return _reduce(loss, reduction)
+    if reduction == "none":
+        return -prod.sum(dim)
+    total = -prod.sum()  # as PyTorch: -(input * target * weight).sum() [/ (numel / C)]
+    if reduction == "sum":
+        return total
+    n = x.numel() // c
+    return present(total / n, "DivBackward1", (total,)) if n else total * float("nan")
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,

@@ -10,6 +10,7 @@ the im2col/col2im kernels of the convolutions.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -563,40 +564,39 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
     centres when ``align_corners`` is False, corner pixels' centres when True).
 
     Args:
-        theta: ``(N, 2, 3)`` affine matrices.
-        size: the target ``(N, C, H, W)``.
+        theta: ``(N, 2, 3)`` affine matrices (``(N, 3, 4)`` for a 5-D size).
+        size: the target ``(N, C, H, W)`` or ``(N, C, D, H, W)``.
         align_corners: as in :func:`grid_sample`. Default: False.
 
     Returns:
-        ``(N, H, W, 2)`` ``(x, y)`` coordinates.
-
-    Note:
-        Only 2-D transforms (4-D sizes); PyTorch also has 3-D ones.
+        ``(N, H, W, 2)`` ``(x, y)`` coordinates (``(N, D, H, W, 3)``, ``(x, y, z)``).
     """
     who = "affine_grid()"
     t = _tensor(theta, "theta")
     if np.dtype(t._data.dtype).kind != "f":
         raise TypeError(f"{who}: expected theta to have a floating point dtype, got {t.dtype}")
     size = tuple(int(v) for v in size)
-    if len(size) != 4:
-        raise NotImplementedError(f"{who}: only 4-D sizes (N, C, H, W) are supported (2-D "
-                                  f"affine transforms), got size {size}")
-    if t.ndim != 3 or tuple(t.shape[1:]) != (2, 3) or t.shape[0] != size[0]:
-        raise ValueError(f"{who}: expected theta of shape ({size[0]}, 2, 3) (a batch of 2-D "
-                         f"affine matrices) for size {size}, got {tuple(t.shape)}")
+    if len(size) not in (4, 5):
+        raise NotImplementedError(f"{who}: affine_grid only supports 4D and 5D sizes, for 2D "
+                                  f"and 3D affine transforms, respectively. Got size {size}.")
+    nd = len(size) - 2
+    if t.ndim != 3 or tuple(t.shape[1:]) != (nd, nd + 1) or t.shape[0] != size[0]:
+        raise ValueError(f"{who}: Expected a batch of {nd}D affine matrices of shape "
+                         f"Nx{nd}x{nd + 1} for size {size}. Got {tuple(t.shape)}.")
     if min(size) <= 0:
         raise ValueError(f"{who}: expected a positive output size, got {size}")
-    n, _c, h, w = size
+    n, sp = size[0], size[2:]
     dt = t._data.dtype
-    xs = _base_coords(w, bool(align_corners), dt)
-    ys = _base_coords(h, bool(align_corners), dt)
-    base = np.empty((h, w, 3), dtype=dt)
-    base[..., 0] = xs[None, :]
-    base[..., 1] = ys[:, None]
-    base[..., 2] = 1
-    base = namespace_of(t._data).asarray(base.reshape(1, h * w, 3))
-    grid = wrap(base) @ t.transpose(1, 2)  # (N, H*W, 2)
-    return grid.reshape(n, h, w, 2)
+    base = np.empty(sp + (nd + 1,), dtype=dt)
+    for k in range(nd):  # component k (x, y, z) runs along spatial axis nd - 1 - k
+        axis = nd - 1 - k
+        shape = [1] * nd
+        shape[axis] = sp[axis]
+        base[..., k] = _base_coords(sp[axis], bool(align_corners), dt).reshape(shape)
+    base[..., nd] = 1
+    base = namespace_of(t._data).asarray(base.reshape(1, -1, nd + 1))
+    grid = wrap(base) @ t.transpose(1, 2)  # (N, prod(sp), nd)
+    return present(grid.reshape(n, *sp, nd), "AffineGridGeneratorBackward0", (t,))
 
 
 # ----------------------------------------------------------------------------- grid_sample
@@ -631,6 +631,43 @@ def _source_coord(coord, size, padding_mode, align_corners):
     return c
 
 
+def _floor_host(coord):
+    """``floor`` of a coordinate Tensor as host int64 (NaN and inf: far outside the input)."""
+    c = to_host(coord._data)
+    c = np.where(np.isfinite(c), c, -4.0)
+    return np.floor(c).astype(np.int64)
+
+
+def _bicubic_tap(i, size, padding_mode, align_corners):
+    """The integer tap positions ``i`` of bicubic sampling, padded as PyTorch's
+    ``get_value_bounded``: unchanged ('zeros': outside reads 0), clamped ('border'), or
+    reflected about the edges then clamped ('reflection')."""
+    if padding_mode == "zeros":
+        return i
+    c = i.astype(np.float64)
+    if padding_mode == "reflection":
+        lo, hi = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+        if lo == hi:
+            c = np.zeros_like(c)
+        else:
+            mn, span = lo / 2, (hi - lo) / 2
+            c = np.abs(c - mn)
+            extra, flips = np.fmod(c, span), np.floor(c / span)
+            c = np.where(flips % 2 == 0, extra + mn, span - extra + mn)
+    return np.clip(c, 0, size - 1).astype(np.int64)
+
+
+def _cubic_weights(t, a=-0.75):
+    """The four weights of PyTorch's cubic convolution (A = -0.75) at fraction ``t``."""
+    def near(d):  # |d| <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):  # 1 < |d| < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
 def _grid_checks(x, g, who):
     """ATen's checks of ``grid_sampler``, in its order: the batch sizes, the grid's last size,
     non-empty spatial input axes, 4-D input and grid (RuntimeError; IndexError for a 0-D one),
@@ -662,8 +699,6 @@ def _grid_checks(x, g, who):
     if g.dtype != x.dtype:
         raise RuntimeError(f"{who}: expected scalar type {x.dtype} but found {g.dtype} (the "
                            f"grid must have the input's dtype)")
-    if x.ndim == 5:
-        raise NotImplementedError(f"{who}: 5-D (volumetric) inputs are not supported by gradkit")
 
 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
@@ -676,16 +711,18 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     Args:
         input: ``(N, C, H_in, W_in)``.
         grid: ``(N, H_out, W_out, 2)``, the input's dtype.
-        mode: ``'bilinear'`` or ``'nearest'`` (round half to even).
+        mode: ``'bilinear'``, ``'nearest'`` (round half to even) or ``'bicubic'`` (PyTorch's
+            cubic convolution, A = -0.75, over 4x4 taps, each padded as ``padding_mode``).
         padding_mode: outside locations read ``'zeros'``, the ``'border'`` pixels, or the
             image ``'reflection'``.
         align_corners: see above. Default: False.
 
     Returns:
-        ``(N, C, H_out, W_out)``. Differentiable in ``input`` and (bilinear) ``grid``.
+        ``(N, C, H_out, W_out)``. Differentiable in ``input`` and (bilinear, bicubic) ``grid``.
 
     Note:
-        ``mode='bicubic'`` and 5-D (volumetric) inputs are not implemented.
+        A 5-D input ``(N, C, D, H, W)`` takes a grid ``(N, D_out, H_out, W_out, 3)`` of
+        ``(x, y, z)``: trilinear ('bilinear') or nearest sampling, as PyTorch.
     """
     who = "grid_sample()"
     x, g = input, grid
@@ -696,50 +733,70 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         raise ValueError(f"{who}: expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: {padding_mode!r}")
     _grid_checks(x, g, who)
-    if mode == "bicubic":
-        raise NotImplementedError(f"{who}: mode 'bicubic' is not implemented in gradkit")
-    n, c, h, w = x.shape
-    ho, wo = g.shape[1], g.shape[2]
+    if mode == "bicubic" and x.ndim == 5:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    n, c = x.shape[:2]
+    sizes = tuple(x.shape[2:])  # (H, W) or (D, H, W); grid[..., k] addresses sizes[-1 - k]
+    nd = len(sizes)
+    out_sp = tuple(g.shape[1:-1])
     ac = bool(align_corners)
-    ix = _source_coord(g[..., 0], w, padding_mode, ac)  # (N, Ho, Wo)
-    iy = _source_coord(g[..., 1], h, padding_mode, ac)
-    rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)
-    base = (np.arange(n) * (h * w)).reshape(n, 1, 1)
+    if mode == "bicubic":  # the padding applies to each of the 4x4 taps, not to the point
+        coords = [_unnormalize(g[..., nd - 1 - a], sizes[a], ac) for a in range(nd)]
+    else:
+        coords = [_source_coord(g[..., nd - 1 - a], sizes[a], padding_mode, ac)
+                  for a in range(nd)]  # one (N, *out) Tensor per input axis, in axis order
+    total = int(np.prod(sizes))
+    rows = x.permute(0, *range(2, 2 + nd), 1).reshape(n * total, c)
+    base = (np.arange(n) * total).reshape((n,) + (1,) * nd)
+    strides = [int(np.prod(sizes[a + 1:])) for a in range(nd)]
     dev = namespace_of(x._data)
 
     def const(a):  # a host array as a constant Tensor on the input's device
         return wrap(dev.asarray(a))
 
-    def pick(yi, xi):
-        """Rows of ``rows`` at integer positions (clamped) and the in-bounds mask."""
-        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        idx = (base + np.clip(yi, 0, h - 1) * w + np.clip(xi, 0, w - 1)).reshape(-1)
-        v = apply1(RS.RESAMPLE, rows, (0, n * h * w, (idx,), None))
+    def pick(idx):
+        """Rows of ``rows`` at integer positions ``idx`` (one array per axis, clamped) and the
+        in-bounds mask."""
+        ok = np.ones(idx[0].shape, dtype=bool)
+        lin = base
+        for i, size, stride in zip(idx, sizes, strides):
+            ok &= (i >= 0) & (i < size)
+            lin = lin + np.clip(i, 0, size - 1) * stride
+        v = apply1(RS.RESAMPLE, rows, (0, n * total, (lin.reshape(-1),), None))
         return v, ok.reshape(-1, 1)
 
     dt = x._data.dtype
+    zero = const(np.zeros((), dt))
     if mode == "nearest":
-        xi = np.rint(to_host(ix._data)).astype(np.int64)
-        yi = np.rint(to_host(iy._data)).astype(np.int64)
-        v, ok = pick(yi, xi)
+        v, ok = pick([np.rint(to_host(cd._data)).astype(np.int64) for cd in coords])
         # an out-of-bounds (or NaN) position contributes nothing, as PyTorch's kernel
-        out = _F.where(const(ok), v, const(np.zeros((), dt))) if not ok.all() else v
+        out = _F.where(const(ok), v, zero) if not ok.all() else v
+        if g.requires_grad:  # the grid is an input of PyTorch's node: its gradient is zeros
+            out = _F.where(const(np.zeros((1, 1), dtype=bool)), g[..., 0].reshape(-1, 1), out)
     else:
-        x0 = np.floor(to_host(ix._data)).astype(np.int64)
-        y0 = np.floor(to_host(iy._data)).astype(np.int64)
-        wx1 = (ix - const(x0.astype(dt))).reshape(-1, 1)
-        wy1 = (iy - const(y0.astype(dt))).reshape(-1, 1)
-        wx0, wy0 = 1 - wx1, 1 - wy1
+        bicubic = mode == "bicubic"
+        lows = [_floor_host(cd) if bicubic else np.floor(to_host(cd._data)).astype(np.int64)
+                for cd in coords]
+        fracs = [(cd - const(lo.astype(dt))).reshape(-1, 1) for cd, lo in zip(coords, lows)]
+        # per axis: (tap offset, weight) pairs, 4 cubic taps or 2 linear ones
+        taps = [list(zip((-1, 0, 1, 2), _cubic_weights(f))) if bicubic else
+                [(0, 1 - f), (1, f)] for f in fracs]
         out = None
-        for dy, wy in ((0, wy0), (1, wy1)):
-            for dx, wx in ((0, wx0), (1, wx1)):
-                v, ok = pick(y0 + dy, x0 + dx)
-                if not ok.all():  # PyTorch's kernel: an out-of-bounds corner reads 0 (times
-                    # its weight: an inf coordinate's NaN weight gives NaN) and gets no gradient
-                    v = _F.where(const(ok), v, const(np.zeros((), dt)))
-                term = v * (wy * wx)
-                out = term if out is None else out + term
-    return out.reshape(n, ho, wo, c).permute(0, 3, 1, 2)
+        for combo in itertools.product(*taps):
+            idx = [lo + off for lo, (off, _) in zip(lows, combo)]
+            if bicubic:
+                idx = [_bicubic_tap(i, size, padding_mode, ac) for i, size in zip(idx, sizes)]
+            v, ok = pick(idx)
+            if not ok.all():  # PyTorch's kernel: an out-of-bounds corner reads 0 (times
+                # its weight: an inf coordinate's NaN weight gives NaN) and gets no gradient
+                v = _F.where(const(ok), v, zero)
+            weight = combo[0][1]
+            for _, wgt in combo[1:]:
+                weight = weight * wgt
+            term = v * weight
+            out = term if out is None else out + term
+    out = out.reshape(n, *out_sp, c).permute(0, nd + 1, *range(1, nd + 1))
+    return present(out, f"GridSampler{nd}DBackward0", (x, g))
 
 
 _PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}

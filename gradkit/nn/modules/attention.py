@@ -187,7 +187,3 @@ class MultiheadAttention(Module):
             out = F.transpose(out, 0, 1)
         return out, weights
 
-    def extra_repr(self) -> str:
-        return (f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
-                + (f", dropout={self.dropout}" if self.dropout else "")
-                + (", batch_first=True" if self.batch_first else ""))

@@ -17,7 +17,8 @@ from ..functional.linear import linear as _linear
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Bilinear", "Flatten", "Identity", "Linear", "Unflatten"]
+__all__ = ["Bilinear", "Flatten", "Identity", "Linear", "NonDynamicallyQuantizableLinear",
+           "Unflatten"]
 
 
 def _empty(*shape, dtype=None, device=None) -> Tensor:
@@ -112,6 +113,11 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A ``Linear`` under another name: PyTorch's class of ``MultiheadAttention.out_proj`` (its
+    name shows in the module's repr)."""
 
 
 class Bilinear(Module):

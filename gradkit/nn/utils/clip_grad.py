@@ -1,4 +1,5 @@
-"""Gradient clipping: ``clip_grad_norm_``, ``clip_grad_value_``, ``get_total_norm``."""
+"""Gradient clipping: ``clip_grad_norm_``, ``clip_grad_value_``, ``get_total_norm``,
+``clip_grads_with_norm_``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import numpy as np
 
 from ..._tensor import Tensor, wrap
 
-__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "get_total_norm"]
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
+           "get_total_norm"]
 
 
 def _as_list(parameters) -> list:
@@ -87,12 +89,27 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if not grads:
         return total
-    coef = float(max_norm) / (float(total._data) + 1e-6)
+    _scale_grads(grads, max_norm, total)
+    return total
+
+
+def _scale_grads(grads, max_norm, total_norm) -> None:
+    coef = float(max_norm) / (float(total_norm) + 1e-6)
     if coef < 1.0:
         for g in grads:
             g._data *= coef
             g._vc[0] += 1
-    return total
+
+
+def clip_grads_with_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
+                          total_norm, foreach=None) -> None:
+    """Scale the gradients of ``parameters`` by ``max_norm / (total_norm + 1e-6)`` when that is
+    below 1: the second half of :func:`clip_grad_norm_`, for a ``total_norm`` computed apart
+    (with :func:`get_total_norm`, or reduced across processes)."""
+    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    if grads:
+        _scale_grads(grads, max_norm, total_norm.item() if isinstance(total_norm, Tensor)
+                     else total_norm)
 
 
 def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,

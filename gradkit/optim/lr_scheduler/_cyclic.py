@@ -204,7 +204,7 @@ class OneCycleLR(LRScheduler):
                 {"end_step": n - 1, "start_lr": "max_lr", "end_lr": "min_lr",
                      "start_momentum": "base_momentum", "end_momentum": "max_momentum"},
             ]
-        self.anneal_strategy = anneal_strategy
+        self._anneal_func_type = anneal_strategy
         max_lrs = _per_group("max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for lr, group in zip(max_lrs, optimizer.param_groups):
@@ -218,7 +218,7 @@ class OneCycleLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
-        if self.anneal_strategy == "cos":
+        if self._anneal_func_type == "cos":
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 

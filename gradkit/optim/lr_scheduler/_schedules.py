@@ -365,4 +365,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_i = self.T_0
                 self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
-        self._write_lrs(self.get_lr())
+        self._get_lr_called_within_step = True  # PyTorch's flag (it is in its state_dict)
+        try:
+            values = self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        self._write_lrs(values)

@@ -1,0 +1,74 @@
+"""``torch._dynamo`` and ``torch.compiler`` as programs touch them, for an eager library.
+
+gradkit has no graph compiler: ``torch.compile(module)`` gives an :class:`OptimizedModule` (as
+PyTorch does) that runs the module eagerly, so what programs read from it matches PyTorch's:
+its type, ``_orig_mod``, the ``_orig_mod.`` prefix of its ``state_dict`` keys, attribute access
+forwarded to the wrapped module. ``reset``, ``config`` (any setting is accepted and kept),
+``disable`` and ``is_compiling`` are the knobs programs set around it.
+"""
+
+from __future__ import annotations
+
+import types
+
+from ..nn.modules.module import Module
+
+__all__ = ["OptimizedModule", "reset", "config", "disable", "is_compiling",
+           "is_dynamo_compiling", "allow_in_graph", "assume_constant_result"]
+
+
+class OptimizedModule(Module):
+    """What ``torch.compile(module)`` returns: the module registered as ``_orig_mod``, run
+    eagerly (``forward`` is the module's ``__call__``, so its hooks run)."""
+
+    def __init__(self, mod: Module, dynamo_ctx=None):
+        super().__init__()
+        self._orig_mod = mod
+        self.dynamo_ctx = dynamo_ctx
+
+    def forward(self, *args, **kwargs):
+        return self._orig_mod(*args, **kwargs)
+
+    def __getattr__(self, name):
+        if name == "_orig_mod":
+            return self._modules["_orig_mod"]
+        return getattr(self._orig_mod, name)
+
+    def __reduce__(self):
+        return (self.__class__, (self._orig_mod, self.dynamo_ctx))
+
+    def __getstate__(self):
+        return self.__dict__.copy()
+
+
+def reset() -> None:
+    """Clear compile caches: there are none in gradkit."""
+
+
+config = types.SimpleNamespace(suppress_errors=False, cache_size_limit=8, verbose=False,
+                               capture_scalar_outputs=False, optimize_ddp=True)
+
+
+def disable(fn=None, recursive=True, *, reason=None):
+    """``@torch._dynamo.disable`` / ``@torch.compiler.disable``: the function, unchanged."""
+    if fn is None:
+        return lambda f: f
+    return fn
+
+
+def is_compiling() -> bool:
+    return False
+
+
+is_dynamo_compiling = is_compiling
+
+
+def allow_in_graph(fn):
+    return fn
+
+
+def assume_constant_result(fn):
+    return fn
+
+
+eval_frame = types.SimpleNamespace(OptimizedModule=OptimizedModule)

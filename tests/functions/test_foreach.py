@@ -1,0 +1,89 @@
+"""``gradkit._foreach_*`` (``torch._foreach_*``): each op applied over a list, against torch."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+
+def _lists(n=3):
+    rng = np.random.default_rng(0)
+    arrs = [rng.uniform(0.5, 2.0, (i + 2, 3)).astype(np.float32) for i in range(n)]
+    return ([gk.tensor(a) for a in arrs], [torch.tensor(a) for a in arrs])
+
+
+def _same(ours, theirs):
+    assert len(ours) == len(theirs)
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-5, atol=1e-6)
+
+
+CASES = [
+    ("_foreach_add", lambda g, o: (o, ), {"alpha": 2}),
+    ("_foreach_add", lambda g, o: (1.5,), {}),
+    ("_foreach_add", lambda g, o: ([1.0, 2.0, 3.0],), {}),
+    ("_foreach_add", lambda g, o: (g.tensor(0.5),), {}),
+    ("_foreach_sub", lambda g, o: (o,), {"alpha": 0.5}),
+    ("_foreach_mul", lambda g, o: (0.9,), {}),
+    ("_foreach_div", lambda g, o: (o,), {}),
+    ("_foreach_pow", lambda g, o: (2.0,), {}),
+    ("_foreach_maximum", lambda g, o: (o,), {}),
+    ("_foreach_clamp_max", lambda g, o: (1.0,), {}),
+    ("_foreach_clamp_min", lambda g, o: (1.0,), {}),
+    ("_foreach_lerp", lambda g, o: (o, 0.25), {}),
+    ("_foreach_lerp", lambda g, o: (o, [0.1, 0.2, 0.3]), {}),
+    ("_foreach_addcmul", lambda g, o: (o, o), {"value": 0.5}),
+    ("_foreach_addcmul", lambda g, o: (o, o, [1.0, 2.0, 3.0]), {}),
+    ("_foreach_addcdiv", lambda g, o: (o, o, g.tensor([1.0, 2.0, 3.0])), {}),
+    ("_foreach_sqrt", lambda g, o: (), {}),
+    ("_foreach_exp", lambda g, o: (), {}),
+    ("_foreach_neg", lambda g, o: (), {}),
+    ("_foreach_sigmoid", lambda g, o: (), {}),
+    ("_foreach_rsqrt", lambda g, o: (), {}),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_foreach_matches_torch(name, args, kwargs, inplace):
+    (ga, ta), (gb, tb) = _lists(), _lists()
+    fname = name + "_" if inplace else name
+    ours = getattr(gk, fname)(ga, *args(gk, gb), **kwargs)
+    theirs = getattr(torch, fname)(ta, *args(torch, tb), **kwargs)
+    if inplace:
+        assert ours is ga and theirs is ta
+    else:
+        assert isinstance(ours, tuple) and isinstance(theirs, tuple)
+    _same(ours, theirs)
+    _same(ga, ta)  # unchanged by the out-of-place form, updated by the in-place one
+
+
+def test_foreach_reductions_zero_copy_and_scalar_pow():
+    (ga, ta), (gb, tb) = _lists(), _lists()
+    _same(gk._foreach_norm(ga), torch._foreach_norm(ta))
+    _same(gk._foreach_norm(ga, 1), torch._foreach_norm(ta, 1))
+    _same(gk._foreach_max(ga), torch._foreach_max(ta))
+    _same(gk._foreach_pow(2.0, ga), torch._foreach_pow(2.0, ta))
+    gk._foreach_zero_(gb)
+    torch._foreach_zero_(tb)
+    _same(gb, tb)
+    gk._foreach_copy_(gb, ga)
+    torch._foreach_copy_(tb, ta)
+    _same(gb, tb)
+
+
+def test_foreach_errors_as_torch():
+    ga, ta = _lists()
+    for mod, lst in ((gk, ga), (torch, ta)):
+        with pytest.raises(RuntimeError, match="same number of tensors"):
+            mod._foreach_add(lst, lst[:2])
+        with pytest.raises(RuntimeError, match="at least one tensor"):
+            mod._foreach_mul([], 2.0)
+        with pytest.raises(RuntimeError, match="scalar list"):
+            mod._foreach_mul(lst, [1.0])
+    with pytest.raises(AttributeError):
+        gk._foreach_nonexistent_
+    with pytest.raises(AttributeError):
+        gk._foreach_norm_
