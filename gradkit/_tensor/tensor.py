@@ -242,10 +242,6 @@ class Tensor:
         """The conjugate transpose of the last two dims (gradkit's tensors are real: ``mT``)."""
         return self.transpose(-2, -1)
 
-    def adjoint(self) -> "Tensor":
-        """``mH``."""
-        return self.transpose(-2, -1)
-
     @property
     def H(self) -> "Tensor":
         """The conjugate transpose of a matrix (0-D, 1-D: itself; real tensors: ``T``)."""

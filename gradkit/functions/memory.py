@@ -16,7 +16,8 @@ from ..ops import memory as M
 from ._args import _t
 from ._registry import declare, tensor_method
 
-__all__ = ["clone", "detach", "numel", "zeros_like_grad"]
+__all__ = ["clone", "detach", "detach_", "fill", "is_inference", "is_same_size", "is_signed",
+           "numel", "zero_", "zeros_like_grad"]
 
 
 @declare(method=False, differentiable=False)
@@ -123,10 +124,13 @@ def copy_(self, src):
     return self
 
 
-@tensor_method()
 def fill_(self, value):
     """Fill with ``value`` (a number or a 0-d Tensor, then differentiable)."""
+    self = _t(self)
     if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value.ndim} dimensions.")
         if value.requires_grad and grad_mode.STATE[0]:
             return inplace(self, M.FILL_T, value)
         value = value.item()
@@ -137,9 +141,22 @@ def fill_(self, value):
     return self
 
 
-@tensor_method()
-def zero_(self):
-    return fill_(self, 0)
+@declare(method=False, inplace=fill_)
+def fill(input, value):
+    """A copy of ``input`` filled with ``value`` (a number or a 0-d Tensor, then
+    differentiable); ``fill_`` fills ``input`` itself."""
+    x = _t(input)
+    if not isinstance(value, (Tensor, bool, int, float, np.number)):
+        raise TypeError(f"fill() received an invalid combination of arguments - got "
+                        f"(Tensor, {type(value).__name__}); value must be a number or a 0-d "
+                        f"Tensor")
+    return fill_(clone(x), value)
+
+
+@declare()
+def zero_(input):
+    """Fill ``input`` with zeros, in place."""
+    return fill_(input, 0)
 
 
 # ------------------------------------------------------------------ new_* factories
@@ -231,3 +248,28 @@ def resize_as_(input, the_template, *, memory_format=None):
 
 
 tensor_method("resize_as_")(resize_as_)
+
+
+# ------------------------------------------------------------------ function faces of methods
+@declare(method=False, differentiable=False)
+def detach_(input):
+    """Detach ``input`` from the graph, in place (it becomes a leaf)."""
+    return _t(input).detach_()
+
+
+@declare(method=False, differentiable=False)
+def is_inference(input) -> bool:
+    """Whether ``input`` was created under ``inference_mode``."""
+    return _t(input).is_inference()
+
+
+@declare(method=False, differentiable=False)
+def is_same_size(input, other) -> bool:
+    """Whether ``input`` and ``other`` have the same shape."""
+    return _t(input).is_same_size(_t(other, "other"))
+
+
+@declare(method=False, differentiable=False)
+def is_signed(input) -> bool:
+    """Whether ``input``'s dtype is signed (floating or signed integer)."""
+    return _t(input).is_signed()
