@@ -23,7 +23,8 @@ from ._registry import declare
 from .elementwise import _binary_float_op, _float_pair, clamp, log, log1p, where
 
 __all__ = ["digamma", "entr", "erfc", "erfcx", "erfinv", "i0", "i0e", "i1", "i1e", "lgamma",
-           "log_ndtr", "logit", "mvlgamma", "ndtr", "ndtri", "polygamma", "xlog1py", "igamma", "igammac"]
+           "log_ndtr", "logit", "mvlgamma", "ndtr", "ndtri", "polygamma", "xlog1py",
+           "igamma", "igammac"]
 
 
 def _unary(op, input):
