@@ -44,9 +44,8 @@ from ._registry import declare, tensor_method
 from .elementwise import where
 from .shape import cat, flatten
 
-__all__ = ["argwhere", "gather", "index_add", "index_select", "masked_fill", "nonzero", "nonzero_static",
-           "scatter",
-    "scatter_add", "scatter_reduce", "take_along_dim"]
+__all__ = ["argwhere", "gather", "index_add", "index_select", "masked_fill", "nonzero",
+           "nonzero_static", "scatter", "scatter_add", "scatter_reduce", "take_along_dim"]
 
 
 def _index_array(index, name, x):
