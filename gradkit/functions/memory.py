@@ -182,6 +182,14 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
 
 
 @tensor_method()
+def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
+                      layout=None, pin_memory=False):
+    """``empty_strided`` with this tensor's dtype and device unless given."""
+    return factories.empty_strided(size, stride, dtype=dtype or self.dtype,
+                                   device=device or self.device, requires_grad=requires_grad)
+
+
+@tensor_method()
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     return factories.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
                             requires_grad=requires_grad)
