@@ -662,8 +662,6 @@ def _grid_checks(x, g, who):
     if g.dtype != x.dtype:
         raise RuntimeError(f"{who}: expected scalar type {x.dtype} but found {g.dtype} (the "
                            f"grid must have the input's dtype)")
-    if x.ndim == 5:
-        raise NotImplementedError(f"{who}: 5-D (volumetric) inputs are not supported by gradkit")
 
 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
@@ -685,7 +683,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         ``(N, C, H_out, W_out)``. Differentiable in ``input`` and (bilinear) ``grid``.
 
     Note:
-        ``mode='bicubic'`` and 5-D (volumetric) inputs are not implemented.
+        ``mode='bicubic'`` is not implemented. A 5-D (volumetric) input ``(N, C, D, H, W)``
+        takes a grid ``(N, D_out, H_out, W_out, 3)`` of ``(x, y, z)`` (trilinear).
     """
     who = "grid_sample()"
     x, g = input, grid
@@ -697,49 +696,56 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                          f"'reflection', but got: {padding_mode!r}")
     _grid_checks(x, g, who)
     if mode == "bicubic":
+        if x.ndim == 5:
+            raise RuntimeError(f"{who}: bicubic interpolation only supports 4D input")
         raise NotImplementedError(f"{who}: mode 'bicubic' is not implemented in gradkit")
-    n, c, h, w = x.shape
-    ho, wo = g.shape[1], g.shape[2]
+    n, c = x.shape[:2]
+    spatial = tuple(x.shape[2:])  # (H, W) or (D, H, W)
+    nd = len(spatial)
+    out_sp = tuple(g.shape[1:-1])
     ac = bool(align_corners)
-    ix = _source_coord(g[..., 0], w, padding_mode, ac)  # (N, Ho, Wo)
-    iy = _source_coord(g[..., 1], h, padding_mode, ac)
-    rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)
-    base = (np.arange(n) * (h * w)).reshape(n, 1, 1)
+    # the source coordinate along each spatial dim (the grid's last axis is x, y[, z])
+    src = [_source_coord(g[..., nd - 1 - k], spatial[k], padding_mode, ac) for k in range(nd)]
+    rows = x.movedim(1, -1).reshape(-1, c)
+    total = int(np.prod(spatial))
+    base = (np.arange(n) * total).reshape((n,) + (1,) * nd)
     dev = namespace_of(x._data)
 
     def const(a):  # a host array as a constant Tensor on the input's device
         return wrap(dev.asarray(a))
 
-    def pick(yi, xi):
+    def pick(ints):
         """Rows of ``rows`` at integer positions (clamped) and the in-bounds mask."""
-        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        idx = (base + np.clip(yi, 0, h - 1) * w + np.clip(xi, 0, w - 1)).reshape(-1)
-        v = apply1(RS.RESAMPLE, rows, (0, n * h * w, (idx,), None))
+        ok = np.ones(ints[0].shape, bool)
+        flat = 0
+        for i, size in zip(ints, spatial):
+            ok &= (i >= 0) & (i < size)
+            flat = flat * size + np.clip(i, 0, size - 1)
+        idx = (base + flat).reshape(-1)
+        v = apply1(RS.RESAMPLE, rows, (0, n * total, (idx,), None))
         return v, ok.reshape(-1, 1)
 
     dt = x._data.dtype
     if mode == "nearest":
-        xi = np.rint(to_host(ix._data)).astype(np.int64)
-        yi = np.rint(to_host(iy._data)).astype(np.int64)
-        v, ok = pick(yi, xi)
+        v, ok = pick([np.rint(to_host(t._data)).astype(np.int64) for t in src])
         # an out-of-bounds (or NaN) position contributes nothing, as PyTorch's kernel
         out = _F.where(const(ok), v, const(np.zeros((), dt))) if not ok.all() else v
     else:
-        x0 = np.floor(to_host(ix._data)).astype(np.int64)
-        y0 = np.floor(to_host(iy._data)).astype(np.int64)
-        wx1 = (ix - const(x0.astype(dt))).reshape(-1, 1)
-        wy1 = (iy - const(y0.astype(dt))).reshape(-1, 1)
-        wx0, wy0 = 1 - wx1, 1 - wy1
+        lo = [np.floor(to_host(t._data)).astype(np.int64) for t in src]
+        hi_w = [(t - const(f.astype(dt))).reshape(-1, 1) for t, f in zip(src, lo)]
         out = None
-        for dy, wy in ((0, wy0), (1, wy1)):
-            for dx, wx in ((0, wx0), (1, wx1)):
-                v, ok = pick(y0 + dy, x0 + dx)
-                if not ok.all():  # PyTorch's kernel: an out-of-bounds corner reads 0 (times
-                    # its weight: an inf coordinate's NaN weight gives NaN) and gets no gradient
-                    v = _F.where(const(ok), v, const(np.zeros((), dt)))
-                term = v * (wy * wx)
-                out = term if out is None else out + term
-    return out.reshape(n, ho, wo, c).permute(0, 3, 1, 2)
+        for corner in np.ndindex(*(2,) * nd):
+            v, ok = pick([f + d for f, d in zip(lo, corner)])
+            if not ok.all():  # PyTorch's kernel: an out-of-bounds corner reads 0 (times
+                # its weight: an inf coordinate's NaN weight gives NaN) and gets no gradient
+                v = _F.where(const(ok), v, const(np.zeros((), dt)))
+            wt = None
+            for d, hw in zip(corner, hi_w):
+                f = hw if d else 1 - hw
+                wt = f if wt is None else wt * f
+            term = v * wt
+            out = term if out is None else out + term
+    return out.reshape(n, *out_sp, c).movedim(-1, 1)
 
 
 _PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
