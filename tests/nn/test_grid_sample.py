@@ -88,3 +88,23 @@ def test_grid_sample_errors():
         F.affine_grid(gk.randn(2, 3, 3), (2, 1, 4, 4))
     with pytest.raises(NotImplementedError, match="only 4-D sizes"):
         F.affine_grid(gk.randn(2, 3, 4), (2, 1, 4, 4, 4))
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_volumetric_matches_torch(torch, mode, padding_mode, align_corners):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 3, 4, 5))
+    g = rng.uniform(-1.3, 1.3, (2, 2, 3, 4, 3))
+    _both(torch, lambda a, b: F.grid_sample(a, b, mode, padding_mode, align_corners),
+          lambda a, b: torch.nn.functional.grid_sample(a, b, mode, padding_mode, align_corners),
+          [x, g], atol=1e-10)
+
+
+def test_grid_sample_volumetric_bicubic_raises_as_torch(torch):
+    x, g = np.zeros((1, 1, 2, 2, 2)), np.zeros((1, 1, 1, 1, 3))
+    for lib in (gk, torch):
+        with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D input"):
+            lib.nn.functional.grid_sample(lib.tensor(x), lib.tensor(g), "bicubic",
+                                          align_corners=False)
