@@ -153,9 +153,10 @@ def fill(input, value):
     return fill_(clone(x), value)
 
 
-@declare()
+@declare(differentiable=False)
 def zero_(input):
-    """Fill ``input`` with zeros, in place."""
+    """Fill ``input`` with zeros, in place (recorded: the gradient through it is zero; the
+    registry's checks of gradients cannot run an in-place op on a leaf)."""
     return fill_(input, 0)
 
 
