@@ -23,7 +23,7 @@ __all__ = [
     "logspace", "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
     "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
     "randint_like", "scalar_tensor", "asarray", "frombuffer", "range", "empty_strided",
-    "empty_permuted",
+    "empty_permuted", "binomial", "poisson",
 ]
 
 
@@ -571,3 +571,57 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
         step *= max(size[p], 1)
     return _finish(_strided_zeros(size, tuple(stride), _float_dtype(dtype), "empty_permuted"),
                    requires_grad, device)
+
+
+# ------------------------------------------------------------------ counts
+def poisson(input, generator=None) -> Tensor:
+    """A Poisson sample for each rate in ``input`` (a floating tensor, rates >= 0), in its
+    dtype: PyTorch's CPU sampler on gradkit's generator (the same numbers after the same
+    seed). Not differentiable."""
+    from ._random_counts import poisson as _poisson
+
+    if not isinstance(input, Tensor):
+        raise TypeError(f"poisson(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"poisson_cpu\" not implemented for "
+                                  f"'{_dtype_title(input)}'; convert the rates with .float()")
+    out = _poisson(_gen(generator), np.asarray(to_host(input._data)))
+    return _finish(out.astype(input._data.dtype), False, _like_device(input))
+
+
+def binomial(count, prob, generator=None) -> Tensor:
+    """A binomial sample of ``count`` trials with success probability ``prob`` (broadcast to
+    ``count``'s shape; both floating, the same dtype), in ``count``'s dtype: PyTorch's CPU
+    sampler on gradkit's generator (the same numbers after the same seed). Not
+    differentiable."""
+    from ._random_counts import binomial as _binomial
+
+    for pos, name, v in ((1, "count", count), (2, "prob", prob)):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"binomial(): argument '{name}' (position {pos}) must be Tensor, "
+                            f"not {type(v).__name__}")
+    if count._data.dtype.kind != "f":
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: "
+                         f"{_dtype_title(count)}")
+    if prob._data.dtype != count._data.dtype:
+        raise RuntimeError(f"Found dtype {_dtype_title(prob)} but expected "
+                           f"{_dtype_title(count)}")
+    if count._data.dtype.itemsize < 4:
+        raise NotImplementedError(f"\"binomial_cpu\" not implemented for "
+                                  f"'{_dtype_title(count)}'")
+    c = np.asarray(to_host(count._data))
+    p = np.asarray(to_host(prob._data))
+    try:
+        np.broadcast_to(p, c.shape)
+    except ValueError:
+        raise RuntimeError(f"binomial(): prob of shape {tuple(p.shape)} does not broadcast to "
+                           f"count's shape {tuple(c.shape)}") from None
+    out = _binomial(_gen(generator), c, p)
+    return _finish(out.astype(c.dtype), False, _like_device(count))
+
+
+def _dtype_title(t) -> str:
+    return {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}.get(np.dtype(t._data.dtype).name, str(t.dtype))
