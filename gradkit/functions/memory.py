@@ -282,3 +282,34 @@ def is_same_size(input, other) -> bool:
 def is_signed(input) -> bool:
     """Whether ``input``'s dtype is signed (floating or signed integer)."""
     return _t(input).is_signed()
+
+
+# ------------------------------------------------------------------ the deprecated resize/resize_as
+def _resize_to(self, sizes, name):
+    import warnings
+
+    warnings.warn(f"non-inplace {name} is deprecated", UserWarning, stacklevel=3)
+    n = 1
+    for s in sizes:
+        n = n * s
+    if isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n == self.numel():
+        return self.reshape(tuple(int(s) for s in sizes))
+    shown = "x".join(str(s) for s in sizes)
+    have = "x".join(str(s) for s in self.shape)
+    raise RuntimeError(f"requested resize to {shown} ({n} elements in total), but the given "
+                       f"tensor has a size of {have} ({self.numel()} elements). autograd's "
+                       f"resize can only change the shape of a given tensor, while preserving "
+                       f"the number of elements. ")
+
+
+@tensor_method()
+def resize(self, *sizes):
+    """The deprecated out-of-place ``resize``: a reshape to ``sizes`` (the same number of
+    elements), with PyTorch's warning; ``resize_`` changes the tensor itself."""
+    return _resize_to(self, sizes, "resize")
+
+
+@tensor_method()
+def resize_as(self, tensor):
+    """The deprecated out-of-place ``resize_as``: ``resize(*tensor.shape)``."""
+    return _resize_to(self, tuple(tensor.shape), "resize_as")

@@ -327,3 +327,18 @@ def _iop(L, dtype, values, op, scalar):
     ("uint8", [3, 5], "-=", -2), ("uint8", [5, 4], "+=", -2), ("int8", [5, -3], "*=", 300)])
 def test_inplace_integer_scalar_wraps_into_the_dtype_as_torch(torch, dtype, values, op, scalar):
     same_as_torch(torch, lambda L: _iop(L, dtype, values, op, scalar))
+
+
+# frexp: mantissa in [0.5, 1) and an int32 exponent, specials, out=, errors
+@pytest.mark.parametrize("fn", [
+    lambda L: L.frexp(L.tensor([0.0, -0.0, 1.5, -3.0, float("inf"), float("nan"), 1e-310],
+                               dtype=L.float64)),
+    lambda L: L.frexp(L.tensor([0.0, 6.5e4, -1e-7]).half()),
+    lambda L: L.tensor([[3.0, 0.25]]).t().frexp(),
+    lambda L: L.frexp(L.arange(3)),
+    lambda L: L.frexp(L.ones(2), out=(L.empty(0), L.empty(0, dtype=L.int32))),
+    lambda L: L.frexp(L.ones(2), out=(L.empty(0), L.empty(0, dtype=L.int64))),
+    lambda L: L.frexp(L.ones(2), out=(L.empty(0, dtype=L.float64), L.empty(0, dtype=L.int32))),
+])
+def test_frexp_against_torch(torch, fn):
+    same_as_torch(torch, fn)

@@ -108,3 +108,14 @@ def test_grid_sample_volumetric_bicubic_raises_as_torch(torch):
         with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D input"):
             lib.nn.functional.grid_sample(lib.tensor(x), lib.tensor(g), "bicubic",
                                           align_corners=False)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.grid_sampler_2d(L.ones(1, 1, 3, 3, 3), L.zeros(1, 2, 2, 2, 3), 0, 0, False),
+    lambda L: L.grid_sampler_3d(L.ones(1, 1, 3, 3), L.zeros(1, 2, 2, 2), 0, 0, False),
+    lambda L: L.grid_sampler_3d(L.ones(1, 1, 3, 3, 3), L.zeros(1, 2, 2, 2, 3), 2, 0, False),
+])
+def test_grid_sampler_nd_errors_as_torch(torch, fn):
+    for lib in (gk, torch):
+        with pytest.raises(RuntimeError, match="grid_sampler"):
+            fn(lib)
