@@ -797,8 +797,13 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
         if len(set(dims)) != len(dims):
             dup = next(d for d in dims if dims.count(d) > 1)
             raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
+    if x.dtype == _dtype.uint8:
+        raise RuntimeError("torch.gradient does not support uint8 input.")
     if x.ndim == 0:
         return ()
+    if x.dtype == _dtype.bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
     hs = _grad_spacing(x, spacing, dims, dim is not None)
     for d in dims:
         if x.shape[d] < edge_order + 1:

@@ -164,8 +164,8 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
     if tuple(s.shape) != size:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size "
                            f"= {list(s.shape)}, slice size = {list(size)}")
-    if s.dtype != x.dtype:
-        raise RuntimeError(f"expected src to have the dtype of self ({x.dtype}), got {s.dtype}")
+    if s.dtype != x.dtype:  # written through copy_, as PyTorch: src casts to self's dtype
+        s = s.to(x.dtype)
     # which element of the copy each storage position holds, then an index_put on its elements
     in_pos = _positions(out.shape, xst, off).reshape(-1)
     owner = np.full(flat.size, -1, dtype=np.int64)

@@ -316,6 +316,10 @@ def test_histogram_weight_of_another_dtype_raises_as_torch(torch):
     lambda L: L.gradient(L.ones(3, 4), dim=[1, 1]),
     lambda L: L.gradient(L.ones(3, 4), spacing=[1.0, 2.0, 3.0]),
     lambda L: L.gradient(L.ones(3, 4), dim=1, spacing=[1.0, 2.0]),
+    lambda L: L.gradient(L.ones(3, 4, dtype=L.uint8)),
+    lambda L: L.gradient(L.ones(3, 4, dtype=L.bool)),
+    lambda L: L.gradient(L.ones(5, dtype=L.int8)),
+    lambda L: L.gradient(L.ones(5).half(), spacing=[L.arange(5.0)]),
 ])
 def test_gradient_against_torch(torch, fn):
     same_as_torch(torch, fn)

@@ -147,7 +147,15 @@ def test_aten_embedding_bag_outputs_match_torch(torch, dtype, mode, extra):
         assert a.dtype == gk.int64 and a.tolist() == b.tolist()
 
 
-def test_aten_embedding_bag_mode_error(torch):
+@pytest.mark.parametrize("fn", [
+    lambda L: L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor([0]), False, 3),
+    lambda L: L.embedding_bag(L.ones(3, 2), L.tensor(1), L.tensor([0]), False, 0),
+    lambda L: L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor(0), True, 0),
+    lambda L: L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor([0, 15]), False, 0),
+    lambda L: L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor([], dtype=L.int64),
+                              False, 2, False, None, True),
+])
+def test_aten_embedding_bag_errors_are_runtime_errors_as_torch(torch, fn):
     for L in (gk, torch):
         with pytest.raises(RuntimeError):
-            L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor([0]), False, 3)
+            fn(L)

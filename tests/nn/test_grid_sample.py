@@ -119,3 +119,14 @@ def test_grid_sampler_nd_errors_as_torch(torch, fn):
     for lib in (gk, torch):
         with pytest.raises(RuntimeError, match="grid_sampler"):
             fn(lib)
+
+
+@pytest.mark.parametrize("padding_mode", ["border", "reflection"])
+def test_grid_gradient_is_zero_on_the_clip_bounds_as_torch(torch, padding_mode):
+    # PyTorch's clip_coordinates zeroes the gradient on and beyond the bounds; a huge
+    # reflected coordinate folds exactly (fmod) onto a bound
+    x = np.arange(9.0).reshape(1, 1, 3, 3) / 7
+    g = np.array([3e38, 0.2, 1.0, -1.0, 0.3, 0.1, 2.5, 0.0]).reshape(1, 2, 2, 2)
+    _both(torch, lambda a, b: F.grid_sample(a, b, "bilinear", padding_mode, True),
+          lambda a, b: torch.nn.functional.grid_sample(a, b, "bilinear", padding_mode, True),
+          [x, g], atol=1e-10)

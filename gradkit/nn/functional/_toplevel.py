@@ -331,6 +331,7 @@ def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners
 
 def _grid_sampler_nd(nd, name, input, grid, interpolation_mode, padding_mode, align_corners):
     _tensors_only(name, (1, "input", input), (2, "grid", grid))
+    _RS._grid_checks(input, grid, "grid_sampler()")  # ATen's common checks come first
     if input.ndim != nd or grid.ndim != nd:
         raise RuntimeError(f"grid_sampler(): expected {nd}D input and grid with same number of "
                            f"dimensions, but got input with sizes {list(input.shape)} and grid "
@@ -353,9 +354,18 @@ def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sp
     if isinstance(mode, bool) or mode not in (0, 1, 2):
         raise RuntimeError(f"embedding_bag(): mode has to be 0 (sum), 1 (mean) or 2 (max), got "
                            f"{mode!r}")
-    out = _E.embedding_bag(indices, weight, offsets, None, 2, scale_grad_by_freq,
-                           ("sum", "mean", "max")[mode], sparse, per_sample_weights,
-                           include_last_offset, padding_idx)
+    if indices.ndim not in (1, 2):
+        raise RuntimeError(f"input has to be a 1D or 2D Tensor, but got Tensor of dimension "
+                           f"{indices.ndim}")
+    if offsets.ndim != 1:
+        raise RuntimeError(f"offsets has to be a 1D Tensor, but got Tensor of dimension "
+                           f"{offsets.ndim}")
+    try:
+        out = _E.embedding_bag(indices, weight, offsets, None, 2, scale_grad_by_freq,
+                               ("sum", "mean", "max")[mode], sparse, per_sample_weights,
+                               include_last_offset, padding_idx)
+    except ValueError as e:  # ATen checks its arguments with RuntimeError
+        raise RuntimeError(str(e)) from None
     idx = np.asarray(indices.tolist(), dtype=np.int64).reshape(-1)
     off = np.asarray(offsets.tolist(), dtype=np.int64).reshape(-1)
     starts = off[:-1] if include_last_offset else off

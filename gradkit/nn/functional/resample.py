@@ -614,20 +614,34 @@ def _reflect(coord, twice_low, twice_high):
     span = (twice_high - twice_low) / 2
     a = _F.abs(coord - low)
     flips = np.floor(a._data / span)
-    extra = a - wrap((flips * span).astype(a._data.dtype))
+    # a mod span exactly (fmod, as PyTorch; a - flips * span loses every digit for a huge a),
+    # with the gradient of a
+    extra = wrap(np.fmod(a._data, span).astype(a._data.dtype)) + (a - a.detach())
     return _F.where(wrap((flips % 2) == 0), extra + low, (extra * -1) + (span + low))
+
+
+def _clip(c, size):
+    """PyTorch's ``clip_coordinates``: ``c`` clamped to ``[0, size - 1]``, its gradient zero
+    on and beyond either bound (NaN passes)."""
+    d = c._data
+    with np.errstate(invalid="ignore"):
+        inside = ~((d <= 0) | (d >= size - 1))
+    if inside.all():
+        return c
+    dev = namespace_of(d)
+    return _F.where(wrap(dev.asarray(inside)), c, wrap(dev.clip(d, 0, size - 1).astype(d.dtype)))
 
 
 def _source_coord(coord, size, padding_mode, align_corners):
     c = _unnormalize(coord, size, align_corners)
     if padding_mode == "border":
-        c = _F.clamp(c, 0, size - 1)
+        c = _clip(c, size)
     elif padding_mode == "reflection":
         if align_corners:
             c = _reflect(c, 0, 2 * (size - 1))
         else:
             c = _reflect(c, -1, 2 * size - 1)
-        c = _F.clamp(c, 0, size - 1)
+        c = _clip(c, size)
     return c
 
 
