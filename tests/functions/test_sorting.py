@@ -265,6 +265,7 @@ def _hdd(L, *args, **kwargs):
     lambda L: _hdd(L, L.ones(4, 2, dtype=L.int64), bins=[2, 2]),
     lambda L: _hdd(L, L.ones(4, 2), bins=[0, 2]),
     lambda L: _hdd(L, L.ones(2), bins=[2]),
+    lambda L: _hdd(L, L.tensor(0.0), bins=3),
     lambda L: _hdd(L, L.ones(4, 2), bins=2, range=[0.0, 2]),
     lambda L: _hdd(L, L.ones(4, 2), bins=2, range=[2.0, 0, 0, 2]),
     lambda L: _hdd(L, L.tensor([[1.0, float("inf")]]), bins=2),
