@@ -857,5 +857,5 @@ declare(ormqr)
 # symeig: they raise, as PyTorch's)
 from ._linalg.legacy import frobenius_norm, nuclear_norm  # noqa: E402
 
-declare(frobenius_norm, method=False, out=True)
-declare(nuclear_norm, method=False, out=True)
+declare(frobenius_norm, method=False, out="same")
+declare(nuclear_norm, method=False, out="same")

@@ -720,12 +720,19 @@ def _grad_spacing(x, spacing, dims, dim_given):
                                f"dim argument was not given, but got a list of length "
                                f"{len(sp)}")
     else:
+        if isinstance(spacing, Tensor):
+            if spacing.ndim != 0:
+                raise TypeError("gradient(): spacing must be a number, a 0-d tensor or a list "
+                                "(of numbers or of 1-D coordinate tensors), got a "
+                                f"{spacing.ndim}-D tensor; pass [coordinates]")
+            spacing = spacing.item()
         sp = [spacing] * len(dims)
     out = []
     for d, h in zip(dims, sp):
         if isinstance(h, Tensor):
             if h.ndim == 0:
-                h = h.item()
+                raise RuntimeError("torch.gradient expected each element of spacing to have one "
+                                   "dimension, but got an element with 0 dimensions!")
             else:
                 if h.ndim != 1 or h.shape[0] != x.shape[d]:
                     raise RuntimeError(f"torch.gradient expected each tensor to be on the same "
@@ -799,12 +806,12 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
             raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
     if x.dtype == _dtype.uint8:
         raise RuntimeError("torch.gradient does not support uint8 input.")
+    hs = _grad_spacing(x, spacing, dims, dim is not None)
     if x.ndim == 0:
         return ()
     if x.dtype == _dtype.bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
-    hs = _grad_spacing(x, spacing, dims, dim is not None)
     for d in dims:
         if x.shape[d] < edge_order + 1:
             raise RuntimeError("torch.gradient expected each dimension size to be at least "

@@ -574,7 +574,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
         _not_implemented("histogramdd", x, "histogramdd() takes float or double tensors: "
                          "convert with .float()")
     n = x.shape[-1]
-    pts = to_host(x._data).reshape(-1, n)
+    pts = to_host(x._data).reshape(int(np.prod(x.shape[:-1], dtype=np.int64)), n)
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
         bins = [int(bins)] * n
     if isinstance(bins, Tensor) or not isinstance(bins, (list, tuple)):
@@ -621,6 +621,8 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
                                    f"dimension {k}")
             e = _dd_edges(pts[:, k], k, nb, range, dt)
         edges.append(e)
+    if n == 0:  # no dims: one empty bin, as PyTorch
+        return return_types.histogramdd(wrap(_const_like(x, np.zeros((), dt))), ())
     shape = tuple(max(e.size - 1, 0) for e in edges)
     keep = np.ones(pts.shape[0], bool)
     flat = np.zeros(pts.shape[0], np.int64)

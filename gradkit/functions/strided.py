@@ -171,6 +171,10 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
     owner = np.full(flat.size, -1, dtype=np.int64)
     owner[in_pos] = np.arange(in_pos.size)
     target = owner[_positions(size, stride, off_new).reshape(-1)]
+    if np.unique(target).size != target.size:
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
     res = out.reshape(-1)
     if target.size:
         keep = target >= 0

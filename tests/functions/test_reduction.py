@@ -320,6 +320,9 @@ def test_histogram_weight_of_another_dtype_raises_as_torch(torch):
     lambda L: L.gradient(L.ones(3, 4, dtype=L.bool)),
     lambda L: L.gradient(L.ones(5, dtype=L.int8)),
     lambda L: L.gradient(L.ones(5).half(), spacing=[L.arange(5.0)]),
+    lambda L: L.gradient(L.ones(3, 5), spacing=[L.tensor(0.0), L.arange(5.0)]),
+    lambda L: L.gradient(L.tensor(1.0), spacing=[1.0, 0.5]),
+    lambda L: L.gradient(L.arange(4.0) ** 2, spacing=L.tensor(2.0)),
 ])
 def test_gradient_against_torch(torch, fn):
     same_as_torch(torch, fn)
@@ -337,6 +340,8 @@ def test_gradient_of_a_0d_tensor_is_empty(torch):
     lambda L: L.nuclear_norm(L.arange(4).view(2, 2)),
     lambda L: L.nuclear_norm(L.ones(2, 3, 4), [0]),
     lambda L: L.frobenius_norm(L.ones(2, 3), [0], out=L.empty(0)),
+    lambda L: L.frobenius_norm(L.ones(2, 3, dtype=L.float64), [], out=L.empty(0)),
+    lambda L: L.nuclear_norm(L.ones(2, 3, dtype=L.float64), out=L.empty(0)),
 ])
 def test_legacy_norms_against_torch(torch, fn):
     import warnings

@@ -27,6 +27,7 @@ def _x(L):
     lambda L: L.as_strided_scatter(_x(L), L.ones(2, 2, dtype=L.float64), (2, 2), (1, 4), 1),
     lambda L: L.as_strided_scatter(_x(L).t(), L.ones(2, 2, dtype=L.float64), (2, 2), (1, 4)),
     lambda L: L.as_strided_scatter(_x(L), L.ones(2, 2, dtype=L.bool), (2, 2), (1, 4), 1),
+    lambda L: L.as_strided_scatter(_x(L), L.ones(2, 2, dtype=L.float64), (2, 2), (1, 0), 1),
     # errors: out of the storage, negative strides/sizes/offsets, mismatched lengths, types
     lambda L: L.as_strided(_x(L), (4, 4), (4, 1)),
     lambda L: L.as_strided(_x(L)[1:], (3, 4), (4, 1), 1),

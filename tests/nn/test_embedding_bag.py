@@ -152,6 +152,8 @@ def test_aten_embedding_bag_outputs_match_torch(torch, dtype, mode, extra):
     lambda L: L.embedding_bag(L.ones(3, 2), L.tensor(1), L.tensor([0]), False, 0),
     lambda L: L.embedding_bag(L.ones(3, 2, dtype=L.int32), L.tensor([0, 1]), L.tensor([0]),
                               False, 0),
+    lambda L: L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor([0]), False, 0, False,
+                              L.ones(2, dtype=L.int64)),
     lambda L: L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor(0), True, 0),
     lambda L: L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor([0, 15]), False, 0),
     lambda L: L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor([], dtype=L.int64),
