@@ -9,6 +9,8 @@ import warnings
 
 import numpy as np
 
+from .._tensor.tensor import Tensor
+from ..functions._args import _wrap_dim
 from ..functions._registry import tensor_method
 
 __all__ = ["frobenius_norm", "nuclear_norm"]
@@ -37,6 +39,9 @@ def frobenius_norm(input, dim, keepdim=False):
     from .. import linalg
 
     dims = _dim_list(dim, "frobenius_norm")
+    if isinstance(input, Tensor):  # the dims are checked before the dtype, as PyTorch
+        for d in dims:
+            _wrap_dim(d, input.ndim)
     if len(dims) > 2:
         raise RuntimeError(f"Expected at most 2 dimensions, but got {len(dims)} dimensions "
                            f"instead.")
@@ -44,13 +49,20 @@ def frobenius_norm(input, dim, keepdim=False):
     return linalg.vector_norm(input, 2, dims, keepdim)
 
 
-def nuclear_norm(input, dim=None, keepdim=False):
+_UNSET = object()
+
+
+def nuclear_norm(input, dim=None, keepdim=_UNSET):
     """``linalg.matrix_norm(input, 'nuc', dim, keepdim)``: the sum of the singular values of the
     matrices over ``dim`` (the last two dims by default; ``nuclear_norm(x, True)`` keeps them)."""
     from .. import linalg
 
     if isinstance(dim, bool):  # nuclear_norm(input, keepdim)
+        if keepdim is not _UNSET:
+            raise TypeError("nuclear_norm() received an invalid combination of arguments - got "
+                            "(Tensor, bool, keepdim=bool); keepdim is given twice")
         dim, keepdim = None, dim
+    keepdim = False if keepdim is _UNSET else keepdim
     _deprecated("nuclear_norm", "linalg.matrix_norm(A, 'nuc', dim, keepdim)")
     return linalg.matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
 

@@ -13,7 +13,7 @@ from ..autograd import grad_mode
 from ..device import Device, _parse_device_dtype, _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import memory as M
-from ._args import _t
+from ._args import _check_fill_value, _t
 from ._registry import declare, tensor_method
 
 __all__ = ["clone", "detach", "detach_", "fill", "is_inference", "is_same_size", "is_signed",
@@ -124,6 +124,24 @@ def copy_(self, src):
     return self
 
 
+def _fill_value(value, dt):
+    """``value`` as PyTorch's checked conversion to ``dt`` writes it: a float must lie in an
+    integer dtype's range (and be finite), an int too (unsigned types also take down to
+    ``-max``, which wraps); a float16 value within its range."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return value
+    if dt.kind in "iu" and isinstance(value, (float, np.floating)):
+        info = np.iinfo(dt)
+        if not (np.isfinite(value) and int(info.min) <= value <= int(info.max)):
+            raise RuntimeError(f"fill_(): value cannot be converted to type {dt} without "
+                               f"overflow (got {value!r}); pass a value in the tensor's range")
+        return int(value)
+    _check_fill_value(value, dt, "fill_")
+    if dt.kind == "u" and value < 0:
+        return int(value) + int(np.iinfo(dt).max) + 1
+    return value
+
+
 def fill_(self, value):
     """Fill with ``value`` (a number or a 0-d Tensor, then differentiable)."""
     self = _t(self)
@@ -134,6 +152,7 @@ def fill_(self, value):
         if value.requires_grad and grad_mode.STATE[0]:
             return inplace(self, M.FILL_T, value)
         value = value.item()
+    value = _fill_value(value, self._data.dtype)
     if self.requires_grad and grad_mode.STATE[0]:
         return inplace(self, M.FILL, None, (value,), name="fill_")
     self._data.fill(value)

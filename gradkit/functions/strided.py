@@ -158,23 +158,34 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
     if x.requires_grad and not x.is_contiguous():
         raise RuntimeError("as_strided_scatter is currently only supported for contiguous "
                            "inputs that require grad; call .contiguous() on the input first")
-    out = clone(x)
-    size, stride, flat, off, xst, off_new = _strided_args(out, size, stride, storage_offset,
-                                                          "as_strided_scatter")
+    # the copy keeps input's strides over a storage just large enough, at offset 0 (PyTorch's
+    # clone_preserve_strides); the view addresses that storage
+    size = _ints(size, "as_strided_scatter", "size", 3)
+    stride = _ints(stride, "as_strided_scatter", "stride", 4)
+    if storage_offset is not None and (isinstance(storage_offset, bool) or not isinstance(
+            storage_offset, (int, np.integer))):
+        raise TypeError(f"as_strided_scatter(): argument 'storage_offset' must be int, not "
+                        f"{type(storage_offset).__name__}")
+    off_new = 0 if storage_offset is None else int(storage_offset)
+    xst = x.stride()
+    n_store = 0 if any(n == 0 for n in x.shape) else \
+        1 + sum((n - 1) * st for n, st in zip(x.shape, xst))
+    _check_geometry("as_strided_scatter", size, stride, off_new, n_store, x._data.itemsize)
     if tuple(s.shape) != size:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size "
                            f"= {list(s.shape)}, slice size = {list(size)}")
     if s.dtype != x.dtype:  # written through copy_, as PyTorch: src casts to self's dtype
         s = s.to(x.dtype)
-    # which element of the copy each storage position holds, then an index_put on its elements
-    in_pos = _positions(out.shape, xst, off).reshape(-1)
-    owner = np.full(flat.size, -1, dtype=np.int64)
-    owner[in_pos] = np.arange(in_pos.size)
-    target = owner[_positions(size, stride, off_new).reshape(-1)]
-    if np.unique(target).size != target.size:
+    out_pos = _positions(size, stride, off_new).reshape(-1)
+    if np.unique(out_pos).size != out_pos.size:
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.")
+    # which element of the copy each storage position holds, then an index_put on its elements
+    owner = np.full(max(n_store, 1), -1, dtype=np.int64)
+    owner[_positions(x.shape, xst, 0).reshape(-1)] = np.arange(x.numel())
+    target = owner[out_pos] if out_pos.size else out_pos
+    out = clone(x)
     res = out.reshape(-1)
     if target.size:
         keep = target >= 0

@@ -109,6 +109,16 @@ def test_resize_of_a_view_that_is_not_contiguous_reads_its_storage_as_torch(torc
     lambda L: L.fill(L.arange(3.0), L.ones(2)),
     lambda L: L.arange(3.0).fill_(L.ones(2)),
     lambda L: L.fill(L.arange(3.0), "a"),
+    # PyTorch's checked conversion of the value: floats strictly in an integer dtype's range
+    lambda L: L.fill(L.zeros(2, dtype=L.uint8), -0.5),
+    lambda L: L.fill(L.zeros(2, dtype=L.int8), -0.5),
+    lambda L: L.fill(L.zeros(2, dtype=L.uint8), 255.5),
+    lambda L: L.fill(L.zeros(2, dtype=L.uint8), -1),
+    lambda L: L.fill(L.zeros(2, dtype=L.uint8), -256),
+    lambda L: L.fill(L.zeros(2, dtype=L.int32), float("inf")),
+    lambda L: L.fill(L.zeros(2, dtype=L.int64), float("nan")),
+    lambda L: L.fill(L.zeros(2, dtype=L.float16), 1e30),
+    lambda L: L.zeros(2, dtype=L.uint8).t().fill_(float("inf")),
 ])
 def test_fill_functions_against_torch(torch, fn):
     same_as_torch(torch, fn)

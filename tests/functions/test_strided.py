@@ -27,6 +27,8 @@ def _x(L):
     lambda L: L.as_strided_scatter(_x(L), L.ones(2, 2, dtype=L.float64), (2, 2), (1, 4), 1),
     lambda L: L.as_strided_scatter(_x(L).t(), L.ones(2, 2, dtype=L.float64), (2, 2), (1, 4)),
     lambda L: L.as_strided_scatter(_x(L), L.ones(2, 2, dtype=L.bool), (2, 2), (1, 4), 1),
+    lambda L: L.arange(24.0, dtype=L.float64)[::2].as_strided_scatter(
+        L.ones(3, 2, dtype=L.float64), (3, 2), (2, 1), 3),  # the copy keeps the gaps
     lambda L: L.as_strided_scatter(_x(L), L.ones(2, 2, dtype=L.float64), (2, 2), (1, 0), 1),
     # errors: out of the storage, negative strides/sizes/offsets, mismatched lengths, types
     lambda L: L.as_strided(_x(L), (4, 4), (4, 1)),

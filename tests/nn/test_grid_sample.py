@@ -130,3 +130,16 @@ def test_grid_gradient_is_zero_on_the_clip_bounds_as_torch(torch, padding_mode):
     _both(torch, lambda a, b: F.grid_sample(a, b, "bilinear", padding_mode, True),
           lambda a, b: torch.nn.functional.grid_sample(a, b, "bilinear", padding_mode, True),
           [x, g], atol=1e-10)
+
+
+def test_grid_sample_volumetric_skips_corners_outside_as_torch(torch):
+    # PyTorch's 3-D kernel skips an out-of-bounds corner altogether: an infinite or huge
+    # coordinate gives 0 (and zero gradients), not the NaN of its weight
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((1, 2, 3, 4, 3))
+    g = rng.uniform(-1, 1, (1, 2, 3, 2, 3))
+    g[0, 0, 1, 1, 0] = -np.inf
+    g[0, 1, 0, 0, 2] = 1e30
+    _both(torch, lambda a, b: F.grid_sample(a, b, "bilinear", "zeros", False),
+          lambda a, b: torch.nn.functional.grid_sample(a, b, "bilinear", "zeros", False),
+          [x, g], atol=1e-10)

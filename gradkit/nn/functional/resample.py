@@ -621,15 +621,17 @@ def _reflect(coord, twice_low, twice_high):
 
 
 def _clip(c, size):
-    """PyTorch's ``clip_coordinates``: ``c`` clamped to ``[0, size - 1]``, its gradient zero
-    on and beyond either bound (NaN passes)."""
+    """PyTorch's ``clip_coordinates``: ``c`` clamped to ``[0, size - 1]`` (a NaN becomes
+    ``size - 1``, as its ``min(size - 1, max(c, 0))``), its gradient zero on and beyond either
+    bound."""
     d = c._data
+    dev = namespace_of(d)
     with np.errstate(invalid="ignore"):
-        inside = ~((d <= 0) | (d >= size - 1))
+        inside = (d > 0) & (d < size - 1)
     if inside.all():
         return c
-    dev = namespace_of(d)
-    return _F.where(wrap(dev.asarray(inside)), c, wrap(dev.clip(d, 0, size - 1).astype(d.dtype)))
+    clipped = dev.where(dev.isnan(d), size - 1, dev.clip(d, 0, size - 1)).astype(d.dtype)
+    return _F.where(wrap(dev.asarray(inside)), c, wrap(clipped))
 
 
 def _source_coord(coord, size, padding_mode, align_corners):
@@ -750,12 +752,21 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         out = None
         for corner in np.ndindex(*(2,) * nd):
             v, ok = pick([f + d for f, d in zip(lo, corner)])
-            if not ok.all():  # PyTorch's kernel: an out-of-bounds corner reads 0 (times
-                # its weight: an inf coordinate's NaN weight gives NaN) and gets no gradient
+            if not ok.all() and nd == 2:  # PyTorch's 2-D kernel: an out-of-bounds corner
+                # reads 0 (times its weight: an inf coordinate's NaN weight gives NaN) and
+                # gets no gradient
                 v = _F.where(const(ok), v, const(np.zeros((), dt)))
+            # its 3-D kernel skips such a corner altogether (no NaN from its weight, value or
+            # gradient): each factor is masked
+            skip = not ok.all() and nd == 3
+            zero = const(np.zeros((), dt))
+            if skip:
+                v = _F.where(const(ok), v, zero)
             wt = None
             for d, hw in zip(corner, hi_w):
                 f = hw if d else 1 - hw
+                if skip:
+                    f = _F.where(const(ok), f, zero)
                 wt = f if wt is None else wt * f
             term = v * wt
             out = term if out is None else out + term
