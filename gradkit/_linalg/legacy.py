@@ -39,12 +39,12 @@ def frobenius_norm(input, dim, keepdim=False):
     from .. import linalg
 
     dims = _dim_list(dim, "frobenius_norm")
-    if isinstance(input, Tensor):  # the dims are checked before the dtype, as PyTorch
-        for d in dims:
-            _wrap_dim(d, input.ndim)
     if len(dims) > 2:
         raise RuntimeError(f"Expected at most 2 dimensions, but got {len(dims)} dimensions "
                            f"instead.")
+    if isinstance(input, Tensor):  # then the dims, before the dtype, as PyTorch
+        for d in dims:
+            _wrap_dim(d, input.ndim)
     _deprecated("frobenius_norm", "linalg.vector_norm(A, 2., dim, keepdim)")
     return linalg.vector_norm(input, 2, dims, keepdim)
 

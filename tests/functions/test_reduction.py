@@ -343,6 +343,7 @@ def test_gradient_of_a_0d_tensor_is_empty(torch):
     lambda L: L.frobenius_norm(L.ones(2, 3, dtype=L.float64), [], out=L.empty(0)),
     lambda L: L.nuclear_norm(L.ones(2, 3, dtype=L.float64), out=L.empty(0)),
     lambda L: L.frobenius_norm(L.tensor(1.0).half(), 1, True),
+    lambda L: L.frobenius_norm(L.ones(2, 3, 4), (3, 2, 3)),
     lambda L: L.nuclear_norm(L.ones(2, 3, 4), True, keepdim=True),
     lambda L: L.nuclear_norm(L.ones(2, 3, 4), False, keepdim=True),
 ])
