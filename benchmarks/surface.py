@@ -14,7 +14,9 @@ import sys
 
 import gradkit as gk
 
-# families out of scope (matched against the whole name)
+# families out of scope (matched against the whole name); ``saddmm`` is sparse-only (PyTorch
+# raises "can only be called on sparse tensors" for dense ones) and ``Tensor.index`` binds
+# functorch's first-class dims (``functorch.dim``), which gradkit does not have
 OUT_OF_SCOPE = re.compile(
     r".*(complex|quantiz|q_per_channel|q_scale|q_zero_point|qscheme|int_repr|dequantize|"
     r"fake_quant|fbgemm|sparse|smm|spmm|spaddmm|hspmm|dsmm|coalesce|crow_indices|col_indices|"
@@ -27,7 +29,8 @@ OUT_OF_SCOPE = re.compile(
     r"^is_vulkan_available$|^hash_tensor$|^map_$|^map2_$|^apply_$|^reinforce$|^volatile$|"
     r"^output_nr$|^module_load$|^dim_order$|^as_subclass$|^grad_dtype$|^is_set_to$|^set_$|"
     r"^new$|^is_meta$|^is_cpu$|^is_cuda$|^layout$|^name$|^names$|^rename|^refine_names|"
-    r"^align_|^has_names$|^unflatten_dense|^is_distributed$|^slice_inverse$|_copy$).*")
+    r"^align_|^has_names$|^unflatten_dense|^is_distributed$|^slice_inverse$|_copy$|^saddmm$|"
+    r"^index$).*")
 
 
 def surface(torch):

@@ -22,7 +22,8 @@ __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
     "logspace", "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
     "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
-    "randint_like", "scalar_tensor", "asarray", "frombuffer",
+    "randint_like", "scalar_tensor", "asarray", "frombuffer", "range", "empty_strided",
+    "empty_permuted", "binomial", "poisson",
 ]
 
 
@@ -475,3 +476,159 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, generator=
     return randint(low, high, tuple(input.shape), dtype=input.dtype if dtype is None else dtype,
                    generator=generator,
                    device=device if device is not None else _like_device(input))
+
+
+# ------------------------------------------------------------------ range, strided empties
+_builtin_range = range
+
+
+def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False) -> Tensor:
+    """The deprecated ``torch.range``: ``start, start + step, ...`` up to ``end`` included, in
+    the default float dtype unless ``dtype`` is given (warns, as PyTorch: use ``arange``)."""
+    import warnings
+
+    if end is None:
+        raise TypeError('range() missing 1 required positional arguments: "end"')
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its "
+                  "behavior is inconsistent with Python's range builtin. Instead, use "
+                  "torch.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if isinstance(v, Tensor):
+            v = v.item()
+        if not isinstance(v, (int, float, np.number)):
+            raise TypeError(f"range(): argument '{name}' must be Number, not "
+                            f"{type(v).__name__}")
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype)
+    if np.dtype(dt).kind in "iub":  # integral: the bounds in int64, as PyTorch's accscalar
+        start, end, step = int(start), int(end), int(step)
+    start, end, step = float(start), float(end), float(step)
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start:g} -> {end:g}")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = int(math.trunc((end - start) / step)) + 1
+    arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt)
+    res = _finish(arr, requires_grad, device)
+    if out is not None:
+        from .functions._registry import write_out
+
+        return write_out(out, res, "range")
+    return res
+
+
+def _stride_list(v, name, arg, pos):
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return (int(v),)
+    if isinstance(v, Tensor) or not isinstance(v, (list, tuple)) or any(
+            isinstance(e, bool) or not isinstance(e, (int, np.integer)) for e in v):
+        raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be tuple of ints, "
+                        f"not {type(v).__name__}")
+    return tuple(int(e) for e in v)
+
+
+def _strided_zeros(size, stride, dt, name):
+    """A zero-filled array of shape ``size`` with element strides ``stride`` over a storage
+    just large enough (PyTorch's memory is uninitialised; gradkit's is zeros)."""
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(n < 0 for n in size) or any(s < 0 for s in stride):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                           f"strides={list(stride)}")
+    n = 0 if any(k == 0 for k in size) else 1 + sum((k - 1) * s for k, s in zip(size, stride))
+    buf = np.zeros(n, dtype=dt)
+    if n == 0:
+        return np.zeros(size, dtype=dt)
+    isz = buf.itemsize
+    return np.ndarray(size, dt, buffer=buf, strides=tuple(s * isz for s in stride))
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False) -> Tensor:
+    """A tensor of shape ``size`` with element strides ``stride`` (its storage just holds it);
+    PyTorch leaves the values uninitialised, gradkit fills zeros."""
+    size = _stride_list(size, "empty_strided", "size", 1)
+    stride = _stride_list(stride, "empty_strided", "stride", 2)
+    return _finish(_strided_zeros(size, stride, _float_dtype(dtype), "empty_strided"),
+                   requires_grad, device)
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
+                   requires_grad=False, pin_memory=False) -> Tensor:
+    """An uninitialised (here zero) tensor of shape ``size`` laid out in memory in the dim order
+    ``physical_layout`` (outermost first): ``empty(size permuted).permute(inverse)``."""
+    size = _stride_list(size, "empty_permuted", "size", 1)
+    perm = _stride_list(physical_layout, "empty_permuted", "physical_layout", 2)
+    if len(size) != len(perm):
+        raise RuntimeError(f"Number of dimensions in size does not match the length of the "
+                           f"physical_layout; i.e. len(size) = {len(size)} is not equal to "
+                           f"len(physical_layout) = {len(perm)}")
+    if sorted(p % len(size) if len(size) else p for p in perm) != list(_builtin_range(len(size))):
+        raise RuntimeError("Duplicate dim not allowed")
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{min(size)}: {list(size)}")
+    stride, step = [0] * len(size), 1
+    for p in reversed(perm):
+        stride[p] = step
+        step *= max(size[p], 1)
+    return _finish(_strided_zeros(size, tuple(stride), _float_dtype(dtype), "empty_permuted"),
+                   requires_grad, device)
+
+
+# ------------------------------------------------------------------ counts
+def poisson(input, generator=None) -> Tensor:
+    """A Poisson sample for each rate in ``input`` (a floating tensor, rates >= 0), in its
+    dtype: PyTorch's CPU sampler on gradkit's generator (the same numbers after the same
+    seed). Not differentiable."""
+    from ._random_counts import poisson as _poisson
+
+    if not isinstance(input, Tensor):
+        raise TypeError(f"poisson(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"poisson_cpu\" not implemented for "
+                                  f"'{_dtype_title(input)}'; convert the rates with .float()")
+    out = _poisson(_gen(generator), np.asarray(to_host(input._data)))
+    return _finish(out.astype(input._data.dtype), False, _like_device(input))
+
+
+def binomial(count, prob, generator=None) -> Tensor:
+    """A binomial sample of ``count`` trials with success probability ``prob`` (broadcast to
+    ``count``'s shape; both floating, the same dtype), in ``count``'s dtype: PyTorch's CPU
+    sampler on gradkit's generator (the same numbers after the same seed). Not
+    differentiable."""
+    from ._random_counts import binomial as _binomial
+
+    for pos, name, v in ((1, "count", count), (2, "prob", prob)):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"binomial(): argument '{name}' (position {pos}) must be Tensor, "
+                            f"not {type(v).__name__}")
+    if count._data.dtype.kind != "f":
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: "
+                         f"{_dtype_title(count)}")
+    if prob._data.dtype != count._data.dtype:
+        raise RuntimeError(f"Found dtype {_dtype_title(prob)} but expected "
+                           f"{_dtype_title(count)}")
+    if count._data.dtype.itemsize < 4:
+        raise NotImplementedError(f"\"binomial_cpu\" not implemented for "
+                                  f"'{_dtype_title(count)}'")
+    c = np.asarray(to_host(count._data))
+    p = np.asarray(to_host(prob._data))
+    try:
+        np.broadcast_to(p, c.shape)
+    except ValueError:
+        raise RuntimeError(f"binomial(): prob of shape {tuple(p.shape)} does not broadcast to "
+                           f"count's shape {tuple(c.shape)}") from None
+    out = _binomial(_gen(generator), c, p)
+    return _finish(out.astype(c.dtype), False, _like_device(count))
+
+
+def _dtype_title(t) -> str:
+    return {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}.get(np.dtype(t._data.dtype).name, str(t.dtype))

@@ -827,3 +827,10 @@ declare(geqrf, differentiable=False)
 declare(orgqr)
 declare(ormqr)
 
+
+# the legacy norms (top-level functions only) and the removed methods (lstsq, solve, eig,
+# symeig: they raise, as PyTorch's)
+from ._linalg.legacy import frobenius_norm, nuclear_norm  # noqa: E402
+
+declare(frobenius_norm, method=False, out="same")
+declare(nuclear_norm, method=False, out="same")

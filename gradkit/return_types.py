@@ -41,6 +41,7 @@ for _name, _fields in (
     ("nanmedian", "values indices"), ("mode", "values indices"), ("cummax", "values indices"),
     ("cummin", "values indices"), ("aminmax", "min max"), ("frexp", "mantissa exponent"),
     ("histogram", "hist bin_edges"), ("slogdet", "sign logabsdet"), ("qr", "Q R"),
+    ("histogramdd", "hist bin_edges"),
     ("svd", "U S V"), ("geqrf", "a tau"), ("triangular_solve", "solution cloned_coefficient"),
     ("lu_unpack", "P L U"), ("linalg_slogdet", "sign logabsdet"),
     ("linalg_eigh", "eigenvalues eigenvectors"), ("linalg_eig", "eigenvalues eigenvectors"),

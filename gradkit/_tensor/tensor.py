@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.backward import backward as _autograd_backward
+from ..autograd.grad_mode import STATE as _GRAD_MODE
 from ..autograd.graph import PostAccumulateHook
 from ..autograd.graph import observe as _observe
 from ..device import device_of
@@ -38,7 +39,18 @@ def _make(data, requires_grad, grad_fn):
     t.grad = None
     t._vcl = None
     t._hooks = None
+    if _GRAD_MODE[1]:  # made under inference_mode: an inference tensor
+        _mark_inference(t)
     return t
+
+
+# the tensors made under inference_mode (``is_inference``): id -> weak reference
+_INFERENCE: dict = {}
+
+
+def _mark_inference(t):
+    k = id(t)
+    _INFERENCE[k] = weakref.ref(t, lambda _r, k=k: _INFERENCE.pop(k, None))
 
 
 def wrap(data):
@@ -142,6 +154,8 @@ class Tensor:
         self.grad = None
         self._vcl = None
         self._hooks = None
+        if _GRAD_MODE[1]:
+            _mark_inference(self)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -242,10 +256,6 @@ class Tensor:
         """The conjugate transpose of the last two dims (gradkit's tensors are real: ``mT``)."""
         return self.transpose(-2, -1)
 
-    def adjoint(self) -> "Tensor":
-        """``mH``."""
-        return self.transpose(-2, -1)
-
     @property
     def H(self) -> "Tensor":
         """The conjugate transpose of a matrix (0-D, 1-D: itself; real tensors: ``T``)."""
@@ -336,8 +346,9 @@ class Tensor:
         return tuple(self._data.shape) == tuple(other.shape)
 
     def is_inference(self) -> bool:
-        """gradkit has no inference mode: tensors are never inference tensors."""
-        return False
+        """Whether this tensor was made under ``inference_mode``."""
+        r = _INFERENCE.get(id(self))
+        return r is not None and r() is self
 
     def get_device(self) -> int:
         """The CUDA device index, -1 for a CPU tensor (as PyTorch)."""

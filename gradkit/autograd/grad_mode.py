@@ -142,7 +142,8 @@ class set_grad_enabled(_GradModeContext):
 
 
 class inference_mode(_GradModeContext):
-    """Like ``no_grad`` (gradkit has no separate inference tensors); ``mode=False`` is a no-op."""
+    """Like ``no_grad``, and the tensors made inside are inference tensors (``is_inference()``);
+    ``mode=False`` is a no-op."""
 
     def __new__(cls, mode=True):
         if isinstance(mode, bool):

@@ -20,6 +20,7 @@ scattering      index_copy/index_fill/index_put/index_reduce, put/take, masked_s
                 masked_scatter, select/slice/diagonal_scatter, fill_diagonal_
 sorting         sort, topk, median, kthvalue, quantile, unique, searchsorted
 memory          clone, copy_, to/float()/..., fill_/zero_, detach, new_* factories
+strided         as_strided, as_strided_, as_strided_scatter (views of the storage)
 sparse          to_sparse/to_dense, coalesce, indices/values (gradkit/sparse/ has the rest)
 random          uniform_, normal_
 ==============  ===================================================================
@@ -32,6 +33,7 @@ the implementations (no ``out=``), for gradkit's own use; ``gradkit.X`` is the p
 
 from . import comparison, elementwise, indexing, memory, products, random, reduction, shape
 from . import bitwise, joining, operators, scattering, sorting, sparse, special
+from . import strided
 from ._registry import REGISTRY, install, public_functions, special_functions, tensor_method
 from .bitwise import *  # noqa: F403
 from .comparison import *  # noqa: F403
@@ -45,10 +47,11 @@ from .scattering import *  # noqa: F403
 from .shape import *  # noqa: F403
 from .sorting import *  # noqa: F403
 from .special import *  # noqa: F403
+from .strided import *  # noqa: F403
 
 __all__ = ["REGISTRY", "install", "public_functions", "special_functions", "tensor_method"] + [
     n for m in (bitwise, comparison, elementwise, indexing, joining, memory, products, reduction,
-                scattering, shape, sorting, special)
+                scattering, shape, sorting, special, strided)
     for n in m.__all__]
 
 # aliases (``clip``, ``concat``, ``arctan2``, ...) as attributes too, for gradkit's own callers

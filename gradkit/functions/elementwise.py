@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, return_types
 from .._backend import to_host
 from .._tensor.record import (
     apply,
@@ -40,7 +40,7 @@ from ._args import (
     _type_name,
     _xp,
 )
-from ._registry import _check_cast, declare, tensor_method, write_inplace
+from ._registry import _check_cast, declare, out_tuple, tensor_method, write_inplace
 
 _ndarray = np.ndarray
 _ADD, _SUB, _MUL = E.ADD, E.SUB, E.MUL
@@ -52,7 +52,7 @@ __all__ = ["abs", "add", "addcdiv", "addcmul", "atan2", "ceil", "clamp", "cos", 
     "trunc", "where", "xlogy", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sinh", "cosh",
     "deg2rad", "rad2deg", "exp2", "frac", "floor_divide", "copysign", "float_power", "ldexp",
     "nextafter", "fmax", "fmin", "sgn", "signbit", "positive", "rsub", "clamp_min", "clamp_max",
-    "heaviside"]
+    "heaviside", "frexp"]
 
 
 # ------------------------------------------------------------------ in-place rules
@@ -914,3 +914,15 @@ def clamp_min(input, min):
 def clamp_max(input, max):
     """``clamp(input, max=max)``."""
     return present(clamp(input, max=max), "ClampMaxBackward0", (input,), input)
+
+
+@declare(out=("same", out_tuple(2)))
+def frexp(input):
+    """``(mantissa, exponent)`` with ``input = mantissa * 2**exponent``, ``|mantissa|`` in
+    [0.5, 1) (0, inf and nan are their own mantissa, exponent 0); the exponent is int32."""
+    x = _t(input)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"torch.frexp() only supports floating-point dtypes (got {x.dtype}); "
+                           f"convert with .float()")
+    e = np.frexp(to_host(x._data))[1].astype(np.int32)
+    return return_types.frexp(apply1(E.FREXP_MANTISSA, x), wrap(_const_like(x, e)))

@@ -44,8 +44,8 @@ from ._registry import declare, tensor_method
 from .elementwise import where
 from .shape import cat, flatten
 
-__all__ = ["argwhere", "gather", "index_add", "index_select", "masked_fill", "nonzero", "scatter",
-    "scatter_add", "scatter_reduce", "take_along_dim"]
+__all__ = ["argwhere", "gather", "index_add", "index_select", "masked_fill", "nonzero",
+           "nonzero_static", "scatter", "scatter_add", "scatter_reduce", "take_along_dim"]
 
 
 def _index_array(index, name, x):
@@ -755,3 +755,21 @@ def _torch_adv_layout(out, shape):
                                     + (1,) * (n_out - n_before - nb)))
             d += 1
     return tuple(res)
+
+
+@declare(out="same", differentiable=False)
+def nonzero_static(input, *, size, fill_value=-1):
+    """``nonzero(input)`` with exactly ``size`` rows: the first ``size`` positions, padded with
+    rows of ``fill_value`` when there are fewer (a shape known before the data)."""
+    for arg, v in (("size", size), ("fill_value", fill_value)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"nonzero_static(): argument '{arg}' must be int, not "
+                            f"{type(v).__name__}")
+    if size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    nz = nonzero(input)
+    n, nd = nz.shape
+    if n >= size:
+        return nz[:size]
+    pad = wrap(_const_like(nz, np.full((size - n, nd), fill_value, dtype=np.int64)))
+    return wrap(_xp(nz).concatenate([nz._data, pad._data], axis=0))

@@ -13,10 +13,11 @@ from ..autograd import grad_mode
 from ..device import Device, _parse_device_dtype, _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import memory as M
-from ._args import _t
+from ._args import _check_fill_value, _t
 from ._registry import declare, tensor_method
 
-__all__ = ["clone", "detach", "numel", "zeros_like_grad"]
+__all__ = ["clone", "detach", "detach_", "fill", "is_inference", "is_same_size", "is_signed",
+           "numel", "zero_", "zeros_like_grad"]
 
 
 @declare(method=False, differentiable=False)
@@ -123,13 +124,35 @@ def copy_(self, src):
     return self
 
 
-@tensor_method()
+def _fill_value(value, dt):
+    """``value`` as PyTorch's checked conversion to ``dt`` writes it: a float must lie in an
+    integer dtype's range (and be finite), an int too (unsigned types also take down to
+    ``-max``, which wraps); a float16 value within its range."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return value
+    if dt.kind in "iu" and isinstance(value, (float, np.floating)):
+        info = np.iinfo(dt)
+        if not (np.isfinite(value) and int(info.min) <= value <= int(info.max)):
+            raise RuntimeError(f"fill_(): value cannot be converted to type {dt} without "
+                               f"overflow (got {value!r}); pass a value in the tensor's range")
+        return int(value)
+    _check_fill_value(value, dt, "fill_")
+    if dt.kind == "u" and value < 0:
+        return int(value) + int(np.iinfo(dt).max) + 1
+    return value
+
+
 def fill_(self, value):
     """Fill with ``value`` (a number or a 0-d Tensor, then differentiable)."""
+    self = _t(self)
     if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value.ndim} dimensions.")
         if value.requires_grad and grad_mode.STATE[0]:
             return inplace(self, M.FILL_T, value)
         value = value.item()
+    value = _fill_value(value, self._data.dtype)
     if self.requires_grad and grad_mode.STATE[0]:
         return inplace(self, M.FILL, None, (value,), name="fill_")
     self._data.fill(value)
@@ -137,9 +160,23 @@ def fill_(self, value):
     return self
 
 
-@tensor_method()
-def zero_(self):
-    return fill_(self, 0)
+@declare(method=False, inplace=fill_)
+def fill(input, value):
+    """A copy of ``input`` filled with ``value`` (a number or a 0-d Tensor, then
+    differentiable); ``fill_`` fills ``input`` itself."""
+    x = _t(input)
+    if not isinstance(value, (Tensor, bool, int, float, np.number)):
+        raise TypeError(f"fill() received an invalid combination of arguments - got "
+                        f"(Tensor, {type(value).__name__}); value must be a number or a 0-d "
+                        f"Tensor")
+    return fill_(clone(x), value)
+
+
+@declare(differentiable=False)
+def zero_(input):
+    """Fill ``input`` with zeros, in place (recorded: the gradient through it is zero; the
+    registry's checks of gradients cannot run an in-place op on a leaf)."""
+    return fill_(input, 0)
 
 
 # ------------------------------------------------------------------ new_* factories
@@ -162,6 +199,14 @@ for _name in ("zeros", "ones", "empty"):
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return factories.full(size, fill_value, dtype=dtype or self.dtype,
                           device=device or self.device, requires_grad=requires_grad)
+
+
+@tensor_method()
+def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
+                      layout=None, pin_memory=False):
+    """``empty_strided`` with this tensor's dtype and device unless given."""
+    return factories.empty_strided(size, stride, dtype=dtype or self.dtype,
+                                   device=device or self.device, requires_grad=requires_grad)
 
 
 @tensor_method()
@@ -231,3 +276,59 @@ def resize_as_(input, the_template, *, memory_format=None):
 
 
 tensor_method("resize_as_")(resize_as_)
+
+
+# ------------------------------------------------------------------ function faces of methods
+@declare(method=False, differentiable=False)
+def detach_(input):
+    """Detach ``input`` from the graph, in place (it becomes a leaf)."""
+    return _t(input).detach_()
+
+
+@declare(method=False, differentiable=False)
+def is_inference(input) -> bool:
+    """Whether ``input`` was created under ``inference_mode``."""
+    return _t(input).is_inference()
+
+
+@declare(method=False, differentiable=False)
+def is_same_size(input, other) -> bool:
+    """Whether ``input`` and ``other`` have the same shape."""
+    return _t(input).is_same_size(_t(other, "other"))
+
+
+@declare(method=False, differentiable=False)
+def is_signed(input) -> bool:
+    """Whether ``input``'s dtype is signed (floating or signed integer)."""
+    return _t(input).is_signed()
+
+
+# ------------------------------------------------------------------ the deprecated resize/resize_as
+def _resize_to(self, sizes, name):
+    import warnings
+
+    warnings.warn(f"non-inplace {name} is deprecated", UserWarning, stacklevel=3)
+    n = 1
+    for s in sizes:
+        n = n * s
+    if isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n == self.numel():
+        return self.reshape(tuple(int(s) for s in sizes))
+    shown = "x".join(str(s) for s in sizes)
+    have = "x".join(str(s) for s in self.shape)
+    raise RuntimeError(f"requested resize to {shown} ({n} elements in total), but the given "
+                       f"tensor has a size of {have} ({self.numel()} elements). autograd's "
+                       f"resize can only change the shape of a given tensor, while preserving "
+                       f"the number of elements. ")
+
+
+@tensor_method()
+def resize(self, *sizes):
+    """The deprecated out-of-place ``resize``: a reshape to ``sizes`` (the same number of
+    elements), with PyTorch's warning; ``resize_`` changes the tensor itself."""
+    return _resize_to(self, sizes, "resize")
+
+
+@tensor_method()
+def resize_as(self, tensor):
+    """The deprecated out-of-place ``resize_as``: ``resize(*tensor.shape)``."""
+    return _resize_to(self, tuple(tensor.shape), "resize_as")

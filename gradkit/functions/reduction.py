@@ -48,7 +48,7 @@ __all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "corrcoe
     "count_nonzero", "cov", "cummax", "cummin", "cumprod", "cumsum",
     "cumulative_trapezoid", "diff", "log_softmax", "logcumsumexp", "logsumexp", "max", "mean",
     "min", "nanmean", "nansum", "norm", "prod", "renorm", "softmax", "std", "std_mean", "sum",
-    "trace", "trapezoid", "trapz", "var", "var_mean"]
+    "trace", "trapezoid", "trapz", "var", "var_mean", "gradient"]
 
 
 @declare(out=("any", out_bool_or_byte), differentiable=False)
@@ -703,3 +703,120 @@ def _sum_to_size(self, *size):
 
 
 tensor_method("sum_to_size")(_sum_to_size)
+
+
+# ------------------------------------------------------------------ gradient
+def _grad_spacing(x, spacing, dims, dim_given):
+    """``spacing`` as one entry per dim of ``dims``: a number or a 1-D coordinate tensor."""
+    if isinstance(spacing, (list, tuple)):
+        sp = list(spacing)
+        if len(sp) != len(dims):
+            if dim_given:
+                raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a "
+                                   f"scalar or it's spacing and dim arguments to have the same "
+                                   f"length, but got a spacing argument of length {len(sp)} and "
+                                   f"a dim argument of length {len(dims)}.")
+            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar, "
+                               f"or a list of length equal to 'self.dim() = {x.ndim}', since "
+                               f"dim argument was not given, but got a list of length "
+                               f"{len(sp)}")
+    else:
+        if isinstance(spacing, Tensor):
+            if spacing.ndim != 0:
+                raise TypeError("gradient(): spacing must be a number, a 0-d tensor or a list "
+                                "(of numbers or of 1-D coordinate tensors), got a "
+                                f"{spacing.ndim}-D tensor; pass [coordinates]")
+            spacing = spacing.item()
+        sp = [spacing] * len(dims)
+    out = []
+    for d, h in zip(dims, sp):
+        if isinstance(h, Tensor):
+            if h.ndim == 0:
+                raise RuntimeError("torch.gradient expected each element of spacing to have one "
+                                   "dimension, but got an element with 0 dimensions!")
+            else:
+                if h.ndim != 1 or h.shape[0] != x.shape[d]:
+                    raise RuntimeError(f"torch.gradient expected each tensor to be on the same "
+                                       f"device and 1-D with the size of its dim: dim {d} has "
+                                       f"size {x.shape[d]}, coordinates of shape "
+                                       f"{tuple(h.shape)}")
+                out.append(h)
+                continue
+        if isinstance(h, bool) or not isinstance(h, (int, float, np.number)):
+            raise TypeError(f"gradient(): spacing must be a number, a list of numbers or a list "
+                            f"of 1-D tensors, got {type(h).__name__}")
+        out.append(h)
+    return out
+
+
+def _grad_along(f, d, h, edge_order):
+    """The derivative of ``f`` along ``d`` (PyTorch's formulas: central differences inside,
+    one-sided differences of order ``edge_order`` at the two ends)."""
+    def sl(a, b=None):
+        n = f.shape[d]
+        a = a + n if a < 0 else a
+        b = n if b is None else (b + n if b < 0 else b)
+        return narrow(f, d, a, b - a)
+
+    if not isinstance(h, Tensor):
+        center = (sl(2) - sl(0, -2)) / h / 2
+        if edge_order == 1:
+            pre = (sl(1, 2) - sl(0, 1)) / h
+            app = (sl(-1) - sl(-2, -1)) / h
+        else:
+            pre = (sl(0, 1) * -1.5 + sl(1, 2) * 2 - sl(2, 3) * 0.5) / h
+            app = (sl(-3, -2) * 0.5 - sl(-2, -1) * 2 + sl(-1) * 1.5) / h
+        return cat([pre, center, app], d)
+    shape = [1] * f.ndim
+    shape[d] = -1
+    dx = diff(h)
+    dx1, dx2 = dx[:-1], dx[1:]
+    a = (-dx2 / (dx1 * (dx1 + dx2))).reshape(shape)
+    b = ((dx2 - dx1) / (dx1 * dx2)).reshape(shape)
+    c = (dx1 / (dx2 * (dx1 + dx2))).reshape(shape)
+    center = a * sl(0, -2) + b * sl(1, -1) + c * sl(2)
+    if edge_order == 1:
+        pre = (sl(1, 2) - sl(0, 1)) / dx[0]
+        app = (sl(-1) - sl(-2, -1)) / dx[-1]
+    else:
+        d0, d1, dm1, dm2 = dx[0], dx[1], dx[-1], dx[-2]
+        pre = (sl(0, 1) * (-(2.0 * d0 + d1) / (d0 * (d0 + d1)))
+               + sl(1, 2) * ((d0 + d1) / (d0 * d1)) + sl(2, 3) * (-d0 / (d1 * (d0 + d1))))
+        app = (sl(-3, -2) * (dm1 / (dm2 * (dm1 + dm2)))
+               + sl(-2, -1) * (-(dm1 + dm2) / (dm1 * dm2))
+               + sl(-1) * ((2 * dm1 + dm2) / (dm1 * (dm1 + dm2))))
+    return cat([pre, center, app], d)
+
+
+@declare(method=False)
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """The derivative of ``input`` along each of ``dim`` (every dim by default) by finite
+    differences: a tuple of tensors of ``input``'s shape. ``spacing``: the step (a number, one
+    per dim) or each dim's sample coordinates (1-D tensors); second-order central differences
+    inside, one-sided ones of order ``edge_order`` (1 or 2) at the ends."""
+    x = _t(input)
+    if isinstance(edge_order, bool) or edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    if dim is None:
+        dims = tuple(builtins.range(x.ndim))
+    else:
+        raw = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+        dims = tuple(_dim_in(d, x.ndim, "gradient") for d in raw)
+        if len(set(dims)) != len(dims):
+            dup = next(d for d in dims if dims.count(d) > 1)
+            raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
+    if x.dtype == _dtype.uint8:
+        raise RuntimeError("torch.gradient does not support uint8 input.")
+    hs = _grad_spacing(x, spacing, dims, dim is not None)
+    if x.ndim == 0:
+        return ()
+    if x.dtype == _dtype.bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    for d in dims:
+        if x.shape[d] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least "
+                               "edge_order+1")
+    if x.dtype.kind in "biu" and not builtins.any(isinstance(h, Tensor) for h in hs):
+        x = x.to(_dtype.get_default_dtype())
+    return tuple(_grad_along(x, d, h, edge_order) for d, h in zip(dims, hs))

@@ -37,7 +37,8 @@ __all__ = ["broadcast_to", "cat", "chunk", "diag", "diag_embed", "diagflat", "di
     "expand_as", "flatten", "flip", "fliplr", "flipud", "meshgrid", "movedim", "narrow", "permute",
     "ravel", "repeat", "repeat_interleave", "reshape", "roll", "rot90", "select", "split",
     "squeeze", "stack", "t", "tile", "transpose", "tril", "tril_indices", "triu", "triu_indices",
-    "unbind", "unflatten", "unfold", "unsqueeze", "vander", "view"]
+    "unbind", "unflatten", "unfold", "unsqueeze", "vander", "view", "adjoint", "split_with_sizes",
+    "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes"]
 
 
 def _infer_shape(shape, numel, name):
@@ -370,6 +371,9 @@ def split(tensor, split_size_or_sections, dim=0):
         bounds = [(i, builtins_min(i + size, n)) for i in range(0, n, size)] or [(0, 0)]
     else:
         sizes = [int(s) for s in split_size_or_sections]
+        if builtins_any(s < 0 for s in sizes):
+            raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative "
+                               f"entries, but got split_sizes={sizes}")
         if builtins_sum(sizes) != n:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
@@ -874,3 +878,50 @@ def vander(x, N=None, increasing=False):
     ones = wrap(_const_like(v, np.ones((v.shape[0], 1), dtype=v.dtype)))
     cols = cat([ones, v.unsqueeze(1).expand(v.shape[0], n - 1)], 1).cumprod(1)
     return cols if increasing else flip(cols, 1)
+
+
+# ------------------------------------------------------------------ more splits, adjoint
+def _int_list(sizes, name, arg):
+    if isinstance(sizes, Tensor) or not isinstance(sizes, (list, tuple)) or not all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in sizes):
+        raise TypeError(f"{name}(): argument '{arg}' (position 2) must be tuple of ints, not "
+                        f"{type(sizes).__name__}")
+    return [int(s) for s in sizes]
+
+
+@declare()
+def split_with_sizes(input, split_sizes, dim=0):
+    """``split`` into pieces of the given sizes along ``dim`` (they must sum to its length)."""
+    return split(input, _int_list(split_sizes, "split_with_sizes", "split_sizes"), dim)
+
+
+@declare()
+def unsafe_split(input, split_size, dim=0):
+    """``split`` with an int ``split_size`` (PyTorch's variant without view tracking; gradkit's
+    pieces are views as ``split``'s)."""
+    if isinstance(split_size, bool) or not isinstance(split_size, (int, np.integer)):
+        raise TypeError(f"unsafe_split(): argument 'split_size' (position 2) must be int, not "
+                        f"{type(split_size).__name__}")
+    return split(input, int(split_size), dim)
+
+
+@declare()
+def unsafe_split_with_sizes(input, split_sizes, dim=0):
+    """``split_with_sizes`` (PyTorch's variant without view tracking)."""
+    return split(input, _int_list(split_sizes, "unsafe_split_with_sizes", "split_sizes"), dim)
+
+
+@declare()
+def unsafe_chunk(input, chunks, dim=0):
+    """``chunk`` (PyTorch's variant without view tracking)."""
+    return chunk(input, chunks, dim)
+
+
+@declare()
+def adjoint(input):
+    """The conjugate transpose of the last two dims (the transpose for real tensors)."""
+    x = _t(input)
+    if x.ndim < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
+                           f"matrices. Got {x.ndim}-D tensor.")
+    return transpose(x, -2, -1)

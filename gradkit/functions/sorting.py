@@ -22,9 +22,9 @@ from .indexing import _scatter_identity, gather
 from .reduction import amax, sum
 from .shape import flatten, movedim
 
-__all__ = ["argsort", "bincount", "bucketize", "histc", "histogram", "kthvalue", "median", "mode",
-    "msort", "nanmedian", "nanquantile", "quantile", "searchsorted", "sort", "topk", "unique",
-    "unique_consecutive"]
+__all__ = ["argsort", "bincount", "bucketize", "histc", "histogram", "histogramdd", "kthvalue",
+    "median", "mode", "msort", "nanmedian", "nanquantile", "quantile", "searchsorted", "sort",
+    "topk", "unique", "unique_consecutive"]
 
 
 @declare(out=("same", out_tuple(2)))
@@ -535,3 +535,113 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     if return_counts:
         out.append(wrap(_const_like(x, counts.astype(np.int64))))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def _dd_edges(col, k, nb, rng, dt):
+    """The ``nb + 1`` equal-width edges of dimension ``k``: over ``rng`` or the data's range
+    (``[0, 1]`` without data, widened by 0.5 each way where min == max), as PyTorch's."""
+    if rng is not None:
+        lo, hi = float(rng[2 * k]), float(rng[2 * k + 1])
+    elif col.size:
+        lo, hi = float(col.min()), float(col.max())
+    else:
+        lo, hi = 0.0, 1.0
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"torch.histogramdd: dimension {k}'s range [{lo:g}, {hi:g}] is not "
+                           f"finite")
+    if lo > hi:
+        raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {lo:g} "
+                           f"max {hi:g} for dimension {k}")
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    return np.linspace(lo, hi, nb + 1).astype(dt)
+
+
+@declare(method=False, differentiable=False)
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
+    """``(hist, bin_edges)``: the ``N``-dimensional histogram of the points in the rows of
+    ``input`` (its last dim is ``N``; the others are flattened). ``bins``: one int for every
+    dim, ``N`` ints, or ``N`` 1-D tensors of increasing edges; ``range``: ``2N`` numbers
+    ``(min_0, max_0, ...)``; ``weight``: one per point; ``density``: normalise to a density.
+    The last edge of each dim is inclusive; points outside every bin are left out."""
+    x = _t(input)
+    if x.ndim == 0:  # (PyTorch reads the points' size, dim -1, first)
+        raise IndexError("histogramdd(): Dimension specified as -1 but tensor has no "
+                         "dimensions")
+    if x.ndim < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    if x._data.dtype.kind != "f" or x._data.dtype.itemsize < 4:
+        _not_implemented("histogramdd", x, "histogramdd() takes float or double tensors: "
+                         "convert with .float()")
+    n = x.shape[-1]
+    pts = to_host(x._data).reshape(int(np.prod(x.shape[:-1], dtype=np.int64)), n)
+    if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
+        bins = [int(bins)] * n
+    if isinstance(bins, Tensor) or not isinstance(bins, (list, tuple)):
+        raise TypeError(f"histogramdd(): bins must be an int, a list of ints or a list of 1-D "
+                        f"tensors, got {type(bins).__name__}")
+    if len(bins) != n:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost "
+                           "dimension of the input.")
+    if range is not None and len(range) != 2 * n:
+        raise RuntimeError(f"torch.histogramdd: for a {n}-dimensional histogram range should "
+                           f"have {2 * n} elements, but got {len(range)}")
+    w = None
+    if weight is not None:
+        wt = _t(weight, "weight")
+        if tuple(wt.shape) != tuple(x.shape[:-1]):
+            raise RuntimeError(f"histogramdd: if weight tensor is provided it should have the "
+                               f"same shape as the input tensor excluding its innermost "
+                               f"dimension, got {tuple(wt.shape)} for input "
+                               f"{tuple(x.shape)}")
+        if wt.dtype != x.dtype:
+            raise RuntimeError(f"histogramdd: if weight tensor is provided, input tensor and "
+                               f"weight tensor should have the same dtype, got {x.dtype} and "
+                               f"{wt.dtype}")
+        w = to_host(wt._data).reshape(-1).astype(np.float64)
+    dt = x._data.dtype
+    edges = []
+    for k, b in enumerate(bins):
+        if isinstance(b, Tensor):
+            if b.dtype != x.dtype:
+                raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should "
+                                   f"have the same dtype, but got input with dtype {x.dtype} "
+                                   f"and bins for dimension {k} with dtype {b.dtype}")
+            e = to_host(b._data).astype(dt)
+            if e.ndim != 1:
+                raise RuntimeError(f"histogramdd: bins[{k}] must be a 1-D tensor, got shape "
+                                   f"{tuple(b.shape)}")
+            if e.size < 2:
+                raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {e.size - 1} "
+                                   f"for dimension {k}")
+        else:
+            nb = _int_arg(b, "histogramdd", "bins")
+            if nb <= 0:
+                raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {nb} for "
+                                   f"dimension {k}")
+            e = _dd_edges(pts[:, k], k, nb, range, dt)
+        edges.append(e)
+    if n == 0:  # no dims: one empty bin, as PyTorch
+        return return_types.histogramdd(wrap(_const_like(x, np.zeros((), dt))), ())
+    shape = tuple(max(e.size - 1, 0) for e in edges)
+    keep = np.ones(pts.shape[0], bool)
+    flat = np.zeros(pts.shape[0], np.int64)
+    for k, e in enumerate(edges):
+        v = pts[:, k]
+        nbk = shape[k]
+        with np.errstate(invalid="ignore"):
+            keep &= (v >= e[0]) & (v <= e[-1]) & (nbk > 0)
+        i = np.searchsorted(e, v, side="right") - 1
+        i = np.clip(np.where(v == e[-1], nbk - 1, i), 0, max(nbk - 1, 0))
+        flat = flat * max(nbk, 1) + i
+    size = int(np.prod(shape, dtype=np.int64))
+    hist = np.bincount(flat[keep], weights=None if w is None else w[keep],
+                       minlength=size)[:size].astype(np.float64).reshape(shape)
+    if density:
+        total = hist.sum()
+        hist = hist / total if total else hist * np.nan
+        for k, e in enumerate(edges):
+            widths = np.diff(e.astype(np.float64))
+            hist = hist / widths.reshape((1,) * k + (-1,) + (1,) * (n - k - 1))
+    return return_types.histogramdd(wrap(_const_like(x, hist.astype(dt))),
+                                    tuple(wrap(_const_like(x, e)) for e in edges))

@@ -20,10 +20,11 @@ from .._tensor.tensor import Tensor, wrap
 from ..ops import special as SP
 from ._args import _const_like, _float_operand, _t
 from ._registry import declare
-from .elementwise import _float_pair, clamp, log, log1p, where
+from .elementwise import _binary_float_op, _float_pair, clamp, log, log1p, where
 
 __all__ = ["digamma", "entr", "erfc", "erfcx", "erfinv", "i0", "i0e", "i1", "i1e", "lgamma",
-           "log_ndtr", "logit", "mvlgamma", "ndtr", "ndtri", "polygamma", "xlog1py"]
+           "log_ndtr", "logit", "mvlgamma", "ndtr", "ndtri", "polygamma", "xlog1py",
+           "igamma", "igammac"]
 
 
 def _unary(op, input):
@@ -175,3 +176,18 @@ def entr(input):
     gradient ``-(1 + log x)`` everywhere (NaN below 0, inf at 0)."""
     x = _float_operand(_t(input))
     return apply1(SP.ENTR, x)
+
+
+@declare(inplace=True, out=True, aliases=("special:gammainc",))
+def igamma(input, other):
+    """The regularised lower incomplete gamma function ``P(input, other)``: the integral of
+    ``t^(a-1) e^-t / gamma(a)`` from 0 to ``x`` (differentiable in ``other`` only, as
+    PyTorch)."""
+    return _binary_float_op(SP.IGAMMA, input, other, "igamma", kernel="igamma_cpu")
+
+
+@declare(inplace=True, out=True, aliases=("special:gammaincc",))
+def igammac(input, other):
+    """The regularised upper incomplete gamma function ``Q(input, other) = 1 - P``, computed
+    without the cancellation (differentiable in ``other`` only, as PyTorch)."""
+    return _binary_float_op(SP.IGAMMAC, input, other, "igammac", kernel="igammac_cpu")

@@ -21,7 +21,7 @@ __all__ = [
     "MINIMUM", "WHERE", "CAST", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL", "ATAN2", "HYPOT",
     "LOGADDEXP", "FMOD", "REMAINDER", "ASIN", "ACOS", "ATAN", "ASINH", "ACOSH", "ATANH", "SINH",
     "COSH", "EXP2", "FMAX", "FMIN", "COPYSIGN", "DIV_ROUNDED", "FLOOR_DIVIDE", "erf_array",
-    "rounded_div",
+    "rounded_div", "FREXP_MANTISSA",
 ]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT
@@ -644,3 +644,19 @@ FMAX = Op("Fmax", _fmax_f, _fmax_b, broadcasts=True)
 FMIN = Op("Fmin", _fmin_f, _fmin_b, broadcasts=True)
 COPYSIGN = Op("Copysign", _copysign_f, _copysign_b, saves=_BOTH, broadcasts=True)
 del _BOTH
+
+
+# frexp's mantissa: x / 2**exponent; its derivative is that scale, 1 where x is 0 or not finite
+# (there the exponent is 0), as PyTorch's grad / exponent.exp2()
+def _frexp_f(xp, a):
+    return np.frexp(a)[0] if type(a) is np.ndarray else xp.asarray(np.frexp(to_host(a))[0])
+
+
+def _frexp_b(xp, g, ins, out, aux, needs):
+    a = ins[0]
+    plain = (a == 0) | ~xp.isfinite(a)
+    with np.errstate(all="ignore"):
+        return (g * xp.where(plain, 1.0, out / xp.where(plain, 1.0, a)),)
+
+
+FREXP_MANTISSA = Op("Frexp", _frexp_f, _frexp_b, saves=SAVES_INPUTS | SAVES_OUTPUT)

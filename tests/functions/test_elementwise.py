@@ -376,3 +376,18 @@ def test_unary_fast_path_values_and_grad_as_torch(torch, name):
         assert yg.dtype == yt.dtype
         np.testing.assert_allclose(yg, yt, rtol=1e-6, atol=0, equal_nan=True)
         np.testing.assert_allclose(gg, gt, rtol=1e-5, atol=1e-7, equal_nan=True)
+
+
+# frexp: mantissa in [0.5, 1) and an int32 exponent, specials, out=, errors
+@pytest.mark.parametrize("fn", [
+    lambda L: L.frexp(L.tensor([0.0, -0.0, 1.5, -3.0, float("inf"), float("nan"), 1e-310],
+                               dtype=L.float64)),
+    lambda L: L.frexp(L.tensor([0.0, 6.5e4, -1e-7]).half()),
+    lambda L: L.tensor([[3.0, 0.25]]).t().frexp(),
+    lambda L: L.frexp(L.arange(3)),
+    lambda L: L.frexp(L.ones(2), out=(L.empty(0), L.empty(0, dtype=L.int32))),
+    lambda L: L.frexp(L.ones(2), out=(L.empty(0), L.empty(0, dtype=L.int64))),
+    lambda L: L.frexp(L.ones(2), out=(L.empty(0, dtype=L.float64), L.empty(0, dtype=L.int32))),
+])
+def test_frexp_against_torch(torch, fn):
+    same_as_torch(torch, fn)

@@ -443,3 +443,20 @@ def _setitem(L, shape, index, vshape):
         "true-is-a-new-axis", "true-first", "true-with-index-tensor"])
 def test_index_errors_and_shapes_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+# nonzero_static: truncated or padded to size rows
+@pytest.mark.parametrize("fn", [
+    lambda L: L.nonzero_static(L.tensor([[0, 1], [2, 0]]), size=3),
+    lambda L: L.nonzero_static(L.tensor([[0, 1], [2, 0]]), size=1, fill_value=9),
+    lambda L: L.nonzero_static(L.tensor(3.0), size=2),
+    lambda L: L.nonzero_static(L.tensor([True, False]), size=2),
+    lambda L: L.tensor([[0, 1], [2, 0]]).nonzero_static(size=0),
+    lambda L: L.nonzero_static(L.tensor([1, 0, 2]), size=3, out=L.empty(0, dtype=L.int64)),
+    lambda L: L.nonzero_static(L.tensor([1, 0, 2]), size=3, out=L.empty(0, dtype=L.int32)),
+    lambda L: L.nonzero_static(L.tensor([1, 0]), size=-1),
+    lambda L: L.nonzero_static(L.tensor([1, 0]), size=2.5),
+    lambda L: L.nonzero_static(L.tensor([1, 0]), size=2, fill_value=True),
+])
+def test_nonzero_static_against_torch(torch, fn):
+    same_as_torch(torch, fn)

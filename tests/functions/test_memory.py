@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from oracle import dtype_name
+from oracle import dtype_name, same_as_torch
 
 import gradkit as gk
 
@@ -97,3 +97,84 @@ def test_resize_of_a_view_that_is_not_contiguous_reads_its_storage_as_torch(torc
         w[0, 0] = -1.0  # still a view of x's storage
         got.append((y.tolist(), z.tolist(), w.tolist(), x.tolist()))
     assert got[1] == got[0]
+
+
+# fill/fill_/zero_/detach_ as functions, the predicates, inference tensors, resize/resize_as
+@pytest.mark.parametrize("fn", [
+    lambda L: L.fill(L.arange(3.0), 2.5),
+    lambda L: L.fill(L.arange(3), 2.5),
+    lambda L: L.fill(L.arange(3.0), L.tensor(-1.0)),
+    lambda L: L.fill_(L.arange(3.0), 7),
+    lambda L: L.zero_(L.arange(3.0)),
+    lambda L: L.fill(L.arange(3.0), L.ones(2)),
+    lambda L: L.arange(3.0).fill_(L.ones(2)),
+    lambda L: L.fill(L.arange(3.0), "a"),
+    # PyTorch's checked conversion of the value: floats strictly in an integer dtype's range
+    lambda L: L.fill(L.zeros(2, dtype=L.uint8), -0.5),
+    lambda L: L.fill(L.zeros(2, dtype=L.int8), -0.5),
+    lambda L: L.fill(L.zeros(2, dtype=L.uint8), 255.5),
+    lambda L: L.fill(L.zeros(2, dtype=L.uint8), -1),
+    lambda L: L.fill(L.zeros(2, dtype=L.uint8), -256),
+    lambda L: L.fill(L.zeros(2, dtype=L.int32), float("inf")),
+    lambda L: L.fill(L.zeros(2, dtype=L.int64), float("nan")),
+    lambda L: L.fill(L.zeros(2, dtype=L.float16), 1e30),
+    lambda L: L.zeros(2, dtype=L.uint8).t().fill_(float("inf")),
+])
+def test_fill_functions_against_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+def test_fill_gradient_flows_to_the_value(torch):
+    out = []
+    for L in (gk, torch):
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        v = L.tensor(2.0, requires_grad=True)
+        (L.fill(x * 1, v) * L.tensor([1.0, 2.0, 3.0])).sum().backward()
+        out.append((x.grad.tolist(), v.grad.item()))
+    assert out[0] == out[1] == ([0.0, 0.0, 0.0], 6.0)
+
+
+def test_predicates_and_detach_as_functions(torch):
+    for L in (gk, torch):
+        x = L.ones(2, 3)
+        assert L.is_same_size(x, L.zeros(2, 3)) and not L.is_same_size(x, L.zeros(3, 2))
+        assert L.is_signed(x) and not L.is_signed(L.ones(2, dtype=L.uint8))
+        y = (L.ones(2, requires_grad=True) * 2)
+        assert L.detach_(y) is y and y.grad_fn is None and not y.requires_grad
+        assert not L.is_inference(x)
+
+
+def test_tensors_made_under_inference_mode_are_inference_tensors(torch):
+    for L in (gk, torch):
+        x = L.ones(3)
+        with L.inference_mode():
+            y, z = x * 2, L.zeros(2)
+        with L.no_grad():
+            w = x * 2
+        assert (x.is_inference(), y.is_inference(), L.is_inference(z), w.is_inference()) == (
+            False, True, True, False)
+
+
+def test_resize_and_resize_as_warn_and_reshape(torch):
+    for L in (gk, torch):
+        x = L.arange(12.0).view(3, 4).requires_grad_()
+        with pytest.warns(UserWarning, match="non-inplace resize is deprecated"):
+            y = x.resize(2, 6)
+        with pytest.warns(UserWarning, match="non-inplace resize_as is deprecated"):
+            z = x.resize_as(L.zeros(12))
+        assert tuple(y.shape) == (2, 6) and tuple(z.shape) == (12,)
+        y.sum().backward()
+        assert x.grad.tolist() == [[1.0] * 4] * 3
+        with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="preserving the number"):
+            x.resize(5)
+
+
+@pytest.mark.parametrize("name", ["lstsq", "solve", "eig", "symeig"])
+def test_removed_linalg_methods_raise_as_torch(torch, name):
+    msgs = []
+    for L in (gk, torch):
+        x = L.eye(3)
+        with pytest.raises(RuntimeError) as e:
+            getattr(x, name)(x) if name in ("lstsq", "solve") else getattr(x, name)()
+        msgs.append(str(e.value))
+    assert msgs[0] == msgs[1]

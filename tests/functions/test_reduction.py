@@ -302,3 +302,60 @@ def test_diff_of_order_zero_is_the_input_as_torch(torch):
 def test_histogram_weight_of_another_dtype_raises_as_torch(torch):
     same_as_torch(torch, lambda L: L.histogram(L.ones(5), L.tensor([0.0, 1.0, 2.0]),
                                                weight=L.ones(5, dtype=L.bool)))
+
+
+# gradient (torch.gradient): errors and integer inputs; the values are registry samples
+@pytest.mark.parametrize("fn", [
+    lambda L: L.gradient(L.arange(5)),
+    lambda L: L.gradient(L.arange(5), spacing=2.0),
+    lambda L: L.gradient(L.arange(6.0).view(3, 2) ** 2, dim=0, edge_order=2),
+    lambda L: L.gradient(L.tensor([1.0])),
+    lambda L: L.gradient(L.tensor([1.0, 2.0]), edge_order=2),
+    lambda L: L.gradient(L.ones(3, 4), edge_order=3),
+    lambda L: L.gradient(L.ones(3, 4), dim=2),
+    lambda L: L.gradient(L.ones(3, 4), dim=[1, 1]),
+    lambda L: L.gradient(L.ones(3, 4), spacing=[1.0, 2.0, 3.0]),
+    lambda L: L.gradient(L.ones(3, 4), dim=1, spacing=[1.0, 2.0]),
+    lambda L: L.gradient(L.ones(3, 4, dtype=L.uint8)),
+    lambda L: L.gradient(L.ones(3, 4, dtype=L.bool)),
+    lambda L: L.gradient(L.ones(5, dtype=L.int8)),
+    lambda L: L.gradient(L.ones(5).half(), spacing=[L.arange(5.0)]),
+    lambda L: L.gradient(L.ones(3, 5), spacing=[L.tensor(0.0), L.arange(5.0)]),
+    lambda L: L.gradient(L.tensor(1.0), spacing=[1.0, 0.5]),
+    lambda L: L.gradient(L.arange(4.0) ** 2, spacing=L.tensor(2.0)),
+])
+def test_gradient_against_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+def test_gradient_of_a_0d_tensor_is_empty(torch):
+    assert gk.gradient(gk.tensor(3.0)) == () == torch.gradient(torch.tensor(3.0))
+
+
+# the deprecated frobenius_norm/nuclear_norm: errors and PyTorch's warning
+@pytest.mark.parametrize("fn", [
+    lambda L: L.frobenius_norm(L.ones(2, 3, 4), [0, 1, 2]),
+    lambda L: L.frobenius_norm(L.ones(2, 3), [1, 1]),
+    lambda L: L.frobenius_norm(L.arange(3), [0]),
+    lambda L: L.nuclear_norm(L.arange(4).view(2, 2)),
+    lambda L: L.nuclear_norm(L.ones(2, 3, 4), [0]),
+    lambda L: L.frobenius_norm(L.ones(2, 3), [0], out=L.empty(0)),
+    lambda L: L.frobenius_norm(L.ones(2, 3, dtype=L.float64), [], out=L.empty(0)),
+    lambda L: L.nuclear_norm(L.ones(2, 3, dtype=L.float64), out=L.empty(0)),
+    lambda L: L.frobenius_norm(L.tensor(1.0).half(), 1, True),
+    lambda L: L.frobenius_norm(L.ones(2, 3, 4), (3, 2, 3)),
+    lambda L: L.nuclear_norm(L.ones(2, 3, 4), True, keepdim=True),
+    lambda L: L.nuclear_norm(L.ones(2, 3, 4), False, keepdim=True),
+])
+def test_legacy_norms_against_torch(torch, fn):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same_as_torch(torch, fn)
+
+
+def test_legacy_norms_warn():
+    with pytest.warns(UserWarning, match="frobenius_norm is deprecated"):
+        gk.frobenius_norm(gk.ones(2, 3), [0])
+    with pytest.warns(UserWarning, match="nuclear_norm is deprecated"):
+        gk.nuclear_norm(gk.ones(2, 3))

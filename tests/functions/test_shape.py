@@ -375,3 +375,23 @@ def test_chunk_and_block_diag_as_torch(torch, fn):
 ], ids=["reshape-two-negative", "reshape-negative", "slice_scatter-0d", "resize_as_-list"])
 def test_argument_errors_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+# split_with_sizes, the unsafe splits, adjoint: values and errors against torch
+@pytest.mark.parametrize("fn", [
+    lambda L: L.split_with_sizes(L.arange(10.0).view(5, 2), [2, 3]),
+    lambda L: L.arange(10.0).view(2, 5).split_with_sizes((1, 0, 4), dim=1),
+    lambda L: L.unsafe_split(L.arange(10.0).view(5, 2), 2),
+    lambda L: L.unsafe_chunk(L.arange(14.0).view(2, 7), 3, 1),
+    lambda L: L.unsafe_split_with_sizes(L.arange(10.0).view(2, 5), [3, 2], 1),
+    lambda L: L.adjoint(L.arange(24.0).view(2, 3, 4)),
+    lambda L: L.split_with_sizes(L.arange(5.0), [2, 2]),
+    lambda L: L.split_with_sizes(L.arange(5.0), [-1, 6]),
+    lambda L: L.split(L.arange(5.0), [-1, 6]),
+    lambda L: L.split_with_sizes(L.arange(5.0), 2),
+    lambda L: L.split_with_sizes(L.arange(5.0), [5], dim=1),
+    lambda L: L.unsafe_split(L.arange(5.0), [2, 3]),
+    lambda L: L.adjoint(L.arange(3.0)),
+])
+def test_splits_and_adjoint_against_torch(torch, fn):
+    same_as_torch(torch, fn)

@@ -244,3 +244,37 @@ def test_searchsorted_and_bucketize_follow_torch_binary_search(torch, seq, right
 ], ids=["empty-selected", "empty-not-selected", "0d-dim"])
 def test_unique_consecutive_of_empty_and_0d_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+# histogramdd: values and edges against torch, errors
+def _hdd(L, *args, **kwargs):
+    h, edges = L.histogramdd(*args, **kwargs)
+    return (h, *edges)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: _hdd(L, L.tensor([[0.0, 1], [1, 1], [2, 0], [2, 2]]), bins=[2, 2]),
+    lambda L: _hdd(L, L.tensor([[0.0, 1], [1, 1], [2, 0], [2, 2]]), bins=2,
+                   range=[0.0, 2, 0, 2], weight=L.tensor([1.0, 2, 4, 8]), density=True),
+    lambda L: _hdd(L, L.tensor([[0.0, 1], [1, 1], [2, 0], [2, 2]]),
+                   bins=[L.tensor([0.0, 1, 2]), L.tensor([0.0, 2])]),
+    lambda L: _hdd(L, L.tensor([[1.0, 1], [1, 1]]), 2),
+    lambda L: _hdd(L, L.empty(0, 2), bins=2),
+    lambda L: _hdd(L, L.arange(24.0).view(2, 4, 3), bins=[1, 2, 3]),
+    lambda L: _hdd(L, L.ones(4, 2), bins=[2]),
+    lambda L: _hdd(L, L.ones(4, 2, dtype=L.int64), bins=[2, 2]),
+    lambda L: _hdd(L, L.ones(4, 2), bins=[0, 2]),
+    lambda L: _hdd(L, L.ones(2), bins=[2]),
+    lambda L: _hdd(L, L.tensor(0.0), bins=3),
+    lambda L: _hdd(L, L.zeros(20, 0, dtype=L.float64), bins=[3, 4]),
+    lambda L: _hdd(L, L.zeros(20, 0, dtype=L.float64), bins=3),
+    lambda L: _hdd(L, L.zeros(20, 0, dtype=L.float64), bins=-3, range=[-1.0, 1, 0, 2]),
+    lambda L: _hdd(L, L.zeros(0, 2), bins=3),
+    lambda L: _hdd(L, L.ones(4, 2), bins=2, range=[0.0, 2]),
+    lambda L: _hdd(L, L.ones(4, 2), bins=2, range=[2.0, 0, 0, 2]),
+    lambda L: _hdd(L, L.tensor([[1.0, float("inf")]]), bins=2),
+    lambda L: _hdd(L, L.ones(4, 2), bins=2, weight=L.ones(4, dtype=L.float64)),
+    lambda L: _hdd(L, L.ones(4, 2), bins=[L.tensor([0.0, 1], dtype=L.float64)] * 2),
+])
+def test_histogramdd_against_torch(torch, fn):
+    same_as_torch(torch, fn)

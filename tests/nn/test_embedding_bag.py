@@ -120,3 +120,46 @@ def test_embedding_bag_scale_grad_by_freq_divides_by_each_index_count(mode):
     expect = np.zeros(6)
     np.add.at(expect, idx, per_entry / counts[idx])
     np.testing.assert_allclose(w.grad.numpy(), np.repeat(expect[:, None], 2, axis=1))
+
+
+# torch.embedding_bag (ATen's form): its four outputs, PyTorch's CPU kernel's auxiliaries
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("extra", [(None, False, None), (None, False, 2), (None, True, None),
+                                   ("psw", False, None)])
+def test_aten_embedding_bag_outputs_match_torch(torch, dtype, mode, extra):
+    if extra[0] == "psw" and mode != 0:
+        pytest.skip("per_sample_weights: sum mode only")
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((10, 3))
+    idx, off = [1, 2, 4, 5, 4, 3, 2, 9], [0, 3, 3] + ([8] if extra[1] else [])
+    psw = rng.random(8)
+    outs = []
+    for L in (gk, torch):
+        dt = getattr(L, dtype)
+        outs.append(L.embedding_bag(L.tensor(w, dtype=dt), L.tensor(idx), L.tensor(off), False,
+                                    mode, False,
+                                    None if extra[0] is None else L.tensor(psw, dtype=dt),
+                                    extra[1], extra[2]))
+    np.testing.assert_allclose(outs[0][0].detach().numpy(), outs[1][0].detach().numpy(),
+                               rtol=1e-6)
+    for a, b in zip(outs[0][1:], outs[1][1:]):
+        assert a.dtype == gk.int64 and a.tolist() == b.tolist()
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor([0]), False, 3),
+    lambda L: L.embedding_bag(L.ones(3, 2), L.tensor(1), L.tensor([0]), False, 0),
+    lambda L: L.embedding_bag(L.ones(3, 2, dtype=L.int32), L.tensor([0, 1]), L.tensor([0]),
+                              False, 0),
+    lambda L: L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor([0]), False, 0, False,
+                              L.ones(2, dtype=L.int64)),
+    lambda L: L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor(0), True, 0),
+    lambda L: L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor([0, 15]), False, 0),
+    lambda L: L.embedding_bag(L.ones(3, 2), L.tensor([0, 1]), L.tensor([], dtype=L.int64),
+                              False, 2, False, None, True),
+])
+def test_aten_embedding_bag_errors_are_runtime_errors_as_torch(torch, fn):
+    for L in (gk, torch):
+        with pytest.raises(RuntimeError):
+            fn(L)

@@ -141,3 +141,58 @@ def test_grid_sample_nearest_gives_the_grid_a_zero_gradient():
     assert out.requires_grad
     out.sum().backward()
     np.testing.assert_array_equal(g.grad.numpy(), np.zeros((1, 2, 2, 2)))
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_volumetric_matches_torch(torch, mode, padding_mode, align_corners):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 3, 4, 5))
+    g = rng.uniform(-1.3, 1.3, (2, 2, 3, 4, 3))
+    _both(torch, lambda a, b: F.grid_sample(a, b, mode, padding_mode, align_corners),
+          lambda a, b: torch.nn.functional.grid_sample(a, b, mode, padding_mode, align_corners),
+          [x, g], atol=1e-10)
+
+
+def test_grid_sample_volumetric_bicubic_raises_as_torch(torch):
+    x, g = np.zeros((1, 1, 2, 2, 2)), np.zeros((1, 1, 1, 1, 3))
+    for lib in (gk, torch):
+        with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D input"):
+            lib.nn.functional.grid_sample(lib.tensor(x), lib.tensor(g), "bicubic",
+                                          align_corners=False)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.grid_sampler_2d(L.ones(1, 1, 3, 3, 3), L.zeros(1, 2, 2, 2, 3), 0, 0, False),
+    lambda L: L.grid_sampler_3d(L.ones(1, 1, 3, 3), L.zeros(1, 2, 2, 2), 0, 0, False),
+    lambda L: L.grid_sampler_3d(L.ones(1, 1, 3, 3, 3), L.zeros(1, 2, 2, 2, 3), 2, 0, False),
+])
+def test_grid_sampler_nd_errors_as_torch(torch, fn):
+    for lib in (gk, torch):
+        with pytest.raises(RuntimeError, match="grid_sampler"):
+            fn(lib)
+
+
+@pytest.mark.parametrize("padding_mode", ["border", "reflection"])
+def test_grid_gradient_is_zero_on_the_clip_bounds_as_torch(torch, padding_mode):
+    # PyTorch's clip_coordinates zeroes the gradient on and beyond the bounds; a huge
+    # reflected coordinate folds exactly (fmod) onto a bound
+    x = np.arange(9.0).reshape(1, 1, 3, 3) / 7
+    g = np.array([3e38, 0.2, 1.0, -1.0, 0.3, 0.1, 2.5, 0.0]).reshape(1, 2, 2, 2)
+    _both(torch, lambda a, b: F.grid_sample(a, b, "bilinear", padding_mode, True),
+          lambda a, b: torch.nn.functional.grid_sample(a, b, "bilinear", padding_mode, True),
+          [x, g], atol=1e-10)
+
+
+def test_grid_sample_volumetric_skips_corners_outside_as_torch(torch):
+    # PyTorch's 3-D kernel skips an out-of-bounds corner altogether: an infinite or huge
+    # coordinate gives 0 (and zero gradients), not the NaN of its weight
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((1, 2, 3, 4, 3))
+    g = rng.uniform(-1, 1, (1, 2, 3, 2, 3))
+    g[0, 0, 1, 1, 0] = -np.inf
+    g[0, 1, 0, 0, 2] = 1e30
+    _both(torch, lambda a, b: F.grid_sample(a, b, "bilinear", "zeros", False),
+          lambda a, b: torch.nn.functional.grid_sample(a, b, "bilinear", "zeros", False),
+          [x, g], atol=1e-10)

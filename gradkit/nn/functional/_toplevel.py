@@ -317,6 +317,93 @@ def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
                            _GRID_PADDING[padding_mode], align_corners)
 
 
+def grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """``torch.grid_sampler_2d``: :func:`grid_sampler` on a 4-D input and grid."""
+    return _grid_sampler_nd(4, "grid_sampler_2d", input, grid, interpolation_mode,
+                            padding_mode, align_corners)
+
+
+def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """``torch.grid_sampler_3d``: :func:`grid_sampler` on a 5-D input and grid (no bicubic)."""
+    return _grid_sampler_nd(5, "grid_sampler_3d", input, grid, interpolation_mode,
+                            padding_mode, align_corners)
+
+
+def _grid_sampler_nd(nd, name, input, grid, interpolation_mode, padding_mode, align_corners):
+    _tensors_only(name, (1, "input", input), (2, "grid", grid))
+    _RS._grid_checks(input, grid, "grid_sampler()")  # ATen's common checks come first
+    if input.ndim != nd or grid.ndim != nd:
+        raise RuntimeError(f"grid_sampler(): expected {nd}D input and grid with same number of "
+                           f"dimensions, but got input with sizes {list(input.shape)} and grid "
+                           f"with sizes {list(grid.shape)}")
+    if nd == 5 and interpolation_mode == 2:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sparse=False,
+                  per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """``torch.embedding_bag``: ATen's form of :func:`~gradkit.nn.functional.embedding_bag`
+    (weight first, the integer ``mode`` 0 sum, 1 mean, 2 max) returning PyTorch's four tensors
+    ``(output, offset2bag, bag_size, max_indices)``: the bag of each index, each bag's size
+    (without ``padding_idx`` entries; 0 in sum mode), and the row each maximum came from in max
+    mode (``bag_size`` in mean mode, zeros in sum mode). As PyTorch's CPU kernel, sum mode over
+    float32/float16 without ``padding_idx`` leaves ``offset2bag`` empty."""
+    _tensors_only("embedding_bag", (1, "weight", weight), (2, "indices", indices),
+                  (3, "offsets", offsets))
+    if isinstance(mode, bool) or mode not in (0, 1, 2):
+        raise RuntimeError(f"embedding_bag(): mode has to be 0 (sum), 1 (mean) or 2 (max), got "
+                           f"{mode!r}")
+    if weight.dtype.kind != "f":
+        raise RuntimeError(f"Expected tensor for argument #1 'weight' to have one of the "
+                           f"following scalar types: Half, BFloat16, Float, Double; but got "
+                           f"{weight.dtype} instead (while checking arguments for embedding_bag)")
+    if per_sample_weights is not None and per_sample_weights.dtype != weight.dtype:
+        raise RuntimeError(f"Expected tensor for argument #1 'weight' to have the same type as "
+                           f"tensor for argument #1 'per_sample_weights'; but type "
+                           f"{weight.dtype} does not equal {per_sample_weights.dtype} (while "
+                           f"checking arguments for embedding_bag)")
+    if indices.ndim not in (1, 2):
+        raise RuntimeError(f"input has to be a 1D or 2D Tensor, but got Tensor of dimension "
+                           f"{indices.ndim}")
+    if offsets.ndim != 1:
+        raise RuntimeError(f"offsets has to be a 1D Tensor, but got Tensor of dimension "
+                           f"{offsets.ndim}")
+    try:
+        out = _E.embedding_bag(indices, weight, offsets, None, 2, scale_grad_by_freq,
+                               ("sum", "mean", "max")[mode], sparse, per_sample_weights,
+                               include_last_offset, padding_idx)
+    except ValueError as e:  # ATen checks its arguments with RuntimeError
+        raise RuntimeError(str(e)) from None
+    idx = np.asarray(indices.tolist(), dtype=np.int64).reshape(-1)
+    off = np.asarray(offsets.tolist(), dtype=np.int64).reshape(-1)
+    starts = off[:-1] if include_last_offset else off
+    bags = starts.size
+    bag_of = np.repeat(np.arange(bags, dtype=np.int64),
+                       np.diff(np.append(starts, idx.size)).clip(0))[:idx.size]
+    n = weight.shape[0]
+    keep = np.ones(idx.size, bool) if padding_idx is None else \
+        idx != (padding_idx + n if padding_idx < 0 else padding_idx)
+    size = np.bincount(bag_of[keep], minlength=bags).astype(np.int64)
+    fast = mode == 0 and padding_idx is None and weight.dtype.itemsize <= 4
+    offset2bag = np.zeros(0, np.int64) if fast else bag_of
+    if mode == 0:
+        bag_size = max_idx = np.zeros(off.size, np.int64)  # (every offset, as PyTorch)
+    elif mode == 1:
+        bag_size = max_idx = size
+    else:
+        bag_size = size
+        w = np.asarray(weight.detach().tolist(), dtype=np.float64).reshape(n, -1)
+        max_idx = np.zeros((bags, w.shape[1]), np.int64)
+        for b in range(bags):
+            rows = idx[(bag_of == b) & keep]
+            if rows.size:
+                max_idx[b] = rows[np.argmax(w[rows], axis=0)]
+    from ...factories import tensor
+
+    return (out, tensor(offset2bag), tensor(bag_size), tensor(max_idx))
+
+
 def affine_grid_generator(theta, size, align_corners):
     """``torch.affine_grid_generator``: :func:`affine_grid` after ATen's checks (its base grid
     ``(N, H, W, 3)`` times ``theta`` transposed, batch by batch)."""
@@ -364,8 +451,10 @@ def _bool():
 
 
 declare(_L.bilinear, name="bilinear", method=False)
-for _fn in (embedding, constant_pad_nd, grid_sampler, affine_grid_generator):
+for _fn in (embedding, constant_pad_nd, grid_sampler, affine_grid_generator, grid_sampler_2d,
+            grid_sampler_3d):
     declare(_fn, method=False)
+declare(embedding_bag, method=False)
 declare(embedding_renorm_, method=False, differentiable=False)
 for _name in ("pixel_shuffle", "pixel_unshuffle", "channel_shuffle"):
     declare(getattr(_RS, _name), name=_name, method=False)

@@ -614,20 +614,36 @@ def _reflect(coord, twice_low, twice_high):
     span = (twice_high - twice_low) / 2
     a = _F.abs(coord - low)
     flips = np.floor(a._data / span)
-    extra = a - wrap((flips * span).astype(a._data.dtype))
+    # a mod span exactly (fmod, as PyTorch; a - flips * span loses every digit for a huge a),
+    # with the gradient of a
+    extra = wrap(np.fmod(a._data, span).astype(a._data.dtype)) + (a - a.detach())
     return _F.where(wrap((flips % 2) == 0), extra + low, (extra * -1) + (span + low))
+
+
+def _clip(c, size):
+    """PyTorch's ``clip_coordinates``: ``c`` clamped to ``[0, size - 1]`` (a NaN becomes
+    ``size - 1``, as its ``min(size - 1, max(c, 0))``), its gradient zero on and beyond either
+    bound."""
+    d = c._data
+    dev = namespace_of(d)
+    with np.errstate(invalid="ignore"):
+        inside = (d > 0) & (d < size - 1)
+    if inside.all():
+        return c
+    clipped = dev.where(dev.isnan(d), size - 1, dev.clip(d, 0, size - 1)).astype(d.dtype)
+    return _F.where(wrap(dev.asarray(inside)), c, wrap(clipped))
 
 
 def _source_coord(coord, size, padding_mode, align_corners):
     c = _unnormalize(coord, size, align_corners)
     if padding_mode == "border":
-        c = _F.clamp(c, 0, size - 1)
+        c = _clip(c, size)
     elif padding_mode == "reflection":
         if align_corners:
             c = _reflect(c, 0, 2 * (size - 1))
         else:
             c = _reflect(c, -1, 2 * size - 1)
-        c = _F.clamp(c, 0, size - 1)
+        c = _clip(c, size)
     return c
 
 
@@ -787,12 +803,17 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
             if bicubic:
                 idx = [_bicubic_tap(i, size, padding_mode, ac) for i, size in zip(idx, sizes)]
             v, ok = pick(idx)
-            if not ok.all():  # PyTorch's kernel: an out-of-bounds corner reads 0 (times
+            if not ok.all():  # PyTorch's 2-D kernels: an out-of-bounds corner reads 0 (times
                 # its weight: an inf coordinate's NaN weight gives NaN) and gets no gradient
                 v = _F.where(const(ok), v, zero)
-            weight = combo[0][1]
-            for _, wgt in combo[1:]:
-                weight = weight * wgt
+            # its 3-D kernel skips such a corner altogether (no NaN from its weight, value or
+            # gradient): each factor is masked
+            skip = nd == 3 and not ok.all()
+            weight = None
+            for _, wgt in combo:
+                if skip:
+                    wgt = _F.where(const(ok), wgt, zero)
+                weight = wgt if weight is None else weight * wgt
             term = v * weight
             out = term if out is None else out + term
     out = out.reshape(n, *out_sp, c).permute(0, nd + 1, *range(1, nd + 1))

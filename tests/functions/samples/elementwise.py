@@ -101,3 +101,9 @@ SAMPLES += [
     S("clamp_min", away(N(3, 4), (0.2,)), 0.2),
     S("clamp_max", away(N(3, 4), (-0.3,)), -0.3),
 ]
+
+# frexp: mantissa and exponent (the mantissa's gradient is 2**-exponent)
+SAMPLES += [
+    S("frexp", N(3, 4, scale=10.0), second="the gradient is piecewise constant"),
+    S("frexp", np.array([0.0, -0.0, 1.0, -3.0, 1e-310, 7e300]), grad=False),
+]

@@ -22,3 +22,11 @@ SAMPLES = [
     S("take_along_dim", N(3, 4), Idx(12, 5)),
     S("index_add", N(4, 3), 0, Idx(4, 6), N(6, 3), alpha=2),
 ]
+
+# nonzero_static: truncated or padded to a fixed row count
+SAMPLES += [
+    S("nonzero_static", small_ints_as_float(3, 4), size=4),
+    S("nonzero_static", small_ints_as_float(3, 4), size=20, fill_value=7),
+    S("nonzero_static", B(5), size=8),
+    S("nonzero_static", np.array(2.5), size=2),
+]

@@ -50,3 +50,13 @@ SAMPLES += [
     S("vander", N(4), method=False, torch=_torch_vander),
     S("vander", N(3), 5, True, method=False, torch=_torch_vander),
 ]
+
+# the legacy norms
+SAMPLES += [
+    S("frobenius_norm", N(2, 3, 4), (1, 2)),
+    S("frobenius_norm", N(3, 4), 1, True),
+    S("frobenius_norm", N(3, 4), []),
+    S("nuclear_norm", N(3, 4)),
+    S("nuclear_norm", N(2, 3, 4), True),
+    S("nuclear_norm", N(3, 2, 4), (0, 2), keepdim=True),
+]

@@ -139,3 +139,19 @@ SAMPLES = [
     S("rnn_relu", N(5, 3, 4), N(1, 3, 5), [N(5, 4), N(5, 5), N(5), N(5)],
       True, 1, 0.0, False, False, False),
 ]
+
+# grid_sampler_2d/3d and ATen's embedding_bag (its four outputs)
+SAMPLES += [
+    S("grid_sampler_2d", N(1, 2, 4, 4), U(-0.9, 0.9, 1, 3, 3, 2), 0, 0, False),
+    S("grid_sampler_2d", N(2, 1, 3, 5), U(-1.2, 1.2, 2, 2, 4, 2), 1, 1, True, grad=False),
+    S("grid_sampler_3d", N(1, 2, 3, 4, 3), U(-0.9, 0.9, 1, 2, 3, 2, 3), 0, 0, False),
+    S("grid_sampler_3d", N(1, 1, 3, 3, 3), U(-1.2, 1.2, 1, 2, 2, 2, 3), 0, 2, True),
+    S("embedding_bag", N(10, 3), np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 3, 3]),
+      False, 0),
+    S("embedding_bag", N(10, 3), np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 3, 3]),
+      False, 1, False, None, False, 2),
+    S("embedding_bag", distinct(10, 3), np.array([1, 2, 4, 5, 4, 3, 6, 9]),
+      np.array([0, 3, 3, 8]), False, 2, False, None, True),
+    S("embedding_bag", N(10, 3), np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 5]),
+      False, 0, False, P(8)),
+]

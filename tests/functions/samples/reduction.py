@@ -78,3 +78,16 @@ SAMPLES += [
     S("renorm", N(3, 4) * 3, 1, 1, 2.5),
     S("renorm", N(2, 3, 2), 3, -1, 0.8),
 ]
+
+# gradient: finite differences with a step, per-dim steps or sample coordinates
+SAMPLES += [
+    S("gradient", N(6)),
+    S("gradient", N(3, 5), spacing=2.0, edge_order=2),
+    S("gradient", N(3, 5), spacing=[1.0, 0.5]),
+    S("gradient", N(3, 5), dim=1, spacing=[3.0]),
+    S("gradient", N(3, 5), spacing=[np.array([0.0, 1.0, 3.0]),
+                                    np.array([0.0, 1.0, 2.0, 5.0, 5.5])], nograd=()),
+    S("gradient", N(4, 5), dim=(0, -1), edge_order=2,
+      spacing=[np.array([0.0, 0.5, 2.0, 3.0]), np.array([0.0, 1.0, 2.0, 5.0, 5.5])]),
+    S("gradient", Idx(9, 5), grad=False),
+]

@@ -73,3 +73,15 @@ SAMPLES += [
     S("vander", N(3), 5, True, xfail={"grad_torch": _VANDER_TORCH}),
     S("vander", Idx(5, 4), 3, grad=False),
 ]
+
+# the other splits and adjoint
+SAMPLES += [
+    S("split_with_sizes", N(5, 3), [2, 3]),
+    S("split_with_sizes", N(2, 5), [1, 0, 4], dim=-1),
+    S("unsafe_split", N(5, 3), 2),
+    S("unsafe_split", N(2, 5), 3, dim=1),
+    S("unsafe_split_with_sizes", N(2, 5), [3, 2], dim=1),
+    S("unsafe_chunk", N(2, 7), 3, 1),
+    S("adjoint", N(3, 4)),
+    S("adjoint", N(2, 3, 4)),
+]

@@ -61,3 +61,12 @@ SAMPLES += [
     S("unique_consecutive", np.array([[1, 1, 2], [1, 1, 2], [3, 0, 0]]), return_counts=True,
       return_inverse=True, dim=0),
 ]
+
+# histogramdd: equal-width bins per dim, explicit edges, ranges, weights, densities
+SAMPLES += [
+    S("histogramdd", N(20, 2), [3, 4]),
+    S("histogramdd", N(4, 5, 3), 3, weight=P(4, 5), density=True),
+    S("histogramdd", N(20, 2), 2, range=[-1.0, 1.0, 0.0, 2.0]),
+    S("histogramdd", N(20, 2), [np.array([-1.0, 0.0, 2.0]), np.array([-2.0, 0.5, 2.0])],
+      density=True),
+]

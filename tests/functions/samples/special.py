@@ -28,3 +28,11 @@ SAMPLES = [
     S("xlog1py", N(3, 4), P(3, 4)),
     S("entr", P(3, 4)),
 ]
+
+# the regularised incomplete gamma functions (differentiable in x only)
+SAMPLES += [
+    S("igamma", U(0.5, 4.0, 3, 4), U(0.1, 6.0, 3, 4), nograd=(0,)),
+    S("igamma", U(0.5, 4.0, 3, 1), U(0.1, 6.0, 4), nograd=(0,)),
+    S("igammac", U(0.5, 4.0, 3, 4), U(0.1, 6.0, 3, 4), nograd=(0,)),
+    S("igammac", U(0.5, 4.0, 4), U(4.0, 9.0, 2, 4), nograd=(0,)),
+]

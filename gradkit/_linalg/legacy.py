@@ -1,0 +1,106 @@
+"""PyTorch's legacy linear-algebra names: ``frobenius_norm`` and ``nuclear_norm`` (kept by
+PyTorch for TorchScript, deprecated in favour of ``linalg.vector_norm``/``matrix_norm``, which
+they call), and the Tensor methods ``lstsq``/``solve``/``eig``/``symeig`` that PyTorch removed
+in 1.9 and that raise, as PyTorch's, an error naming their ``linalg`` replacement."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .._tensor.tensor import Tensor
+from ..functions._args import _wrap_dim
+from ..functions._registry import tensor_method
+
+__all__ = ["frobenius_norm", "nuclear_norm"]
+
+_REMOVED = "This function was deprecated since version 1.9 and is now removed. "
+
+
+def _deprecated(name, instead):
+    warnings.warn(f"at::{name} is deprecated and it is just left for JIT compatibility. It will "
+                  f"be removed in a future PyTorch release. Please use `{instead}` instead",
+                  UserWarning, stacklevel=3)
+
+
+def _dim_list(dim, name):
+    if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
+        return (int(dim),)
+    if not isinstance(dim, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'dim' must be tuple of ints, not "
+                        f"{type(dim).__name__}")
+    return tuple(dim)
+
+
+def frobenius_norm(input, dim, keepdim=False):
+    """``linalg.vector_norm(input, 2, dim, keepdim)`` over at most two dims (``dim=[]``: every
+    element)."""
+    from .. import linalg
+
+    dims = _dim_list(dim, "frobenius_norm")
+    if len(dims) > 2:
+        raise RuntimeError(f"Expected at most 2 dimensions, but got {len(dims)} dimensions "
+                           f"instead.")
+    if isinstance(input, Tensor):  # then the dims, before the dtype, as PyTorch
+        for d in dims:
+            _wrap_dim(d, input.ndim)
+    _deprecated("frobenius_norm", "linalg.vector_norm(A, 2., dim, keepdim)")
+    return linalg.vector_norm(input, 2, dims, keepdim)
+
+
+_UNSET = object()
+
+
+def nuclear_norm(input, dim=None, keepdim=_UNSET):
+    """``linalg.matrix_norm(input, 'nuc', dim, keepdim)``: the sum of the singular values of the
+    matrices over ``dim`` (the last two dims by default; ``nuclear_norm(x, True)`` keeps them)."""
+    from .. import linalg
+
+    if isinstance(dim, bool):  # nuclear_norm(input, keepdim)
+        if keepdim is not _UNSET:
+            raise TypeError("nuclear_norm() received an invalid combination of arguments - got "
+                            "(Tensor, bool, keepdim=bool); keepdim is given twice")
+        dim, keepdim = None, dim
+    keepdim = False if keepdim is _UNSET else keepdim
+    _deprecated("nuclear_norm", "linalg.matrix_norm(A, 'nuc', dim, keepdim)")
+    return linalg.matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
+
+
+def _removed(name, message):
+    def method(self, *args, **kwargs):
+        raise RuntimeError(_REMOVED + message)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = "Removed in PyTorch 1.9: raises, naming the ``linalg`` replacement."
+    return tensor_method(name)(method)
+
+
+_removed("lstsq",
+         "`torch.lstsq` is deprecated in favor of `torch.linalg.lstsq`.\n`torch.linalg.lstsq` has "
+         "reversed arguments and does not return the QR decomposition in the returned tuple "
+         "(although it returns other information about the problem).\n\nTo get the QR "
+         "decomposition consider using `torch.linalg.qr`.\n\nThe returned solution in "
+         "`torch.lstsq` stored the residuals of the solution in the last m - n columns of the "
+         "returned value whenever m > n. In torch.linalg.lstsq, the residuals are in the field "
+         "'residuals' of the returned named tuple.\n\nThe unpacking of the solution, as in\n"
+         "X, _ = torch.lstsq(B, A).solution[:A.size(1)]\nshould be replaced with:\n"
+         "X = torch.linalg.lstsq(A, B).solution")
+_removed("solve",
+         "`torch.solve` is deprecated in favor of `torch.linalg.solve`. `torch.linalg.solve` has "
+         "its arguments reversed and does not return the LU factorization.\n\nTo get the LU "
+         "factorization see `torch.lu`, which can be used with `torch.lu_solve` or "
+         "`torch.lu_unpack`.\nX = torch.solve(B, A).solution should be replaced with:\n"
+         "X = torch.linalg.solve(A, B)")
+_removed("eig",
+         "`torch.linalg.eig` returns complex tensors of dtype `cfloat` or `cdouble` rather than "
+         "real tensors mimicking complex tensors.\n\nL, _ = torch.eig(A) should be replaced "
+         "with:\nL_complex = torch.linalg.eigvals(A)\n\nand\n\nL, V = torch.eig(A, "
+         "eigenvectors=True) should be replaced with:\nL_complex, V_complex = "
+         "torch.linalg.eig(A)")
+_removed("symeig",
+         "The default behavior has changed from using the upper triangular portion of the "
+         "matrix by default to using the lower triangular portion.\n\nL, _ = "
+         "torch.symeig(A, upper=upper) should be replaced with:\nL = torch.linalg.eigvalsh(A, "
+         "UPLO='U' if upper else 'L')\n\nand\n\nL, V = torch.symeig(A, eigenvectors=True) "
+         "should be replaced with:\nL, V = torch.linalg.eigh(A, UPLO='U' if upper else 'L')")
