@@ -791,8 +791,9 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
             out = _F.where(const(np.zeros((1, 1), dtype=bool)), g[..., 0].reshape(-1, 1), out)
     else:
         bicubic = mode == "bicubic"
-        lows = [_floor_host(cd) if bicubic else np.floor(to_host(cd._data)).astype(np.int64)
-                for cd in coords]
+        with np.errstate(invalid="ignore"):  # an inf/NaN coordinate: any index, masked below
+            lows = [_floor_host(cd) if bicubic else np.floor(to_host(cd._data)).astype(np.int64)
+                    for cd in coords]
         fracs = [(cd - const(lo.astype(dt))).reshape(-1, 1) for cd, lo in zip(coords, lows)]
         # per axis: (tap offset, weight) pairs, 4 cubic taps or 2 linear ones
         taps = [list(zip((-1, 0, 1, 2), _cubic_weights(f))) if bicubic else
