@@ -20,7 +20,8 @@ from .._tensor.tensor import (
 )
 
 __all__ = [
-    "_binary", "_check_fill_value", "_check_number", "_const_like", "_dim_in", "_dims_tuple",
+    "NO_DIM", "NO_KEEPDIM", "_binary", "_check_fill_value", "_check_number", "_const_like",
+    "_dim_in", "_dim_keepdim", "_dims_tuple",
     "_div_operands",
     "_float_operand", "_int_arg", "_norm_axis", "_on_device_of", "_operands", "_promoted3",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
@@ -37,6 +38,35 @@ _ndarray = np.ndarray
 _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
                 "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double",
                 "bfloat16": "BFloat16", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+class _Unset:
+    """A default that tells an argument left out from one passed with the same value: PyTorch's
+    reductions have a form without ``dim`` that takes no ``keepdim`` (``torch.sum(x,
+    keepdim=True)`` raises TypeError, ``torch.sum(x, None, True)`` does not)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return repr(self.value)
+
+
+NO_DIM = _Unset(None)
+NO_KEEPDIM = _Unset(False)
+
+
+def _dim_keepdim(fn, dim, keepdim):
+    """``(dim, keepdim)`` with the defaults filled in; TypeError, as PyTorch's argument parser,
+    for a ``keepdim`` passed without ``dim``."""
+    if dim is NO_DIM and keepdim is not NO_KEEPDIM:
+        raise TypeError(
+            f"{fn}() received an invalid combination of arguments - got keepdim={keepdim!r} "
+            f"without dim: the form that reduces over all elements takes no keepdim; pass "
+            f"dim too, e.g. {fn}(x, dim=0, keepdim={keepdim!r})")
+    return (None if dim is NO_DIM else dim), (False if keepdim is NO_KEEPDIM else keepdim)
 
 
 def _type_name(x):

@@ -38,6 +38,7 @@ from .._tensor.record import inplace as _record_inplace
 from .._tensor.tensor import Tensor
 from ..autograd import grad_mode
 from ..ops.memory import COPY_FROM
+from ._args import NO_DIM
 
 __all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "out_bool_or_byte",
            "out_cat", "out_floating", "out_floating_before", "out_needs", "out_not_bool",
@@ -281,7 +282,7 @@ def out_needs(arg):
     """A check before the op runs: ``out=`` only with ``arg`` given (PyTorch's sum and prod
     have no ``out=`` form without ``dim``)."""
     def before(out, args):
-        if args.get(arg) is None:
+        if args.get(arg) is None or args.get(arg) is NO_DIM:
             raise TypeError(f"received an invalid combination of arguments: out= needs "
                             f"'{arg}' (there is no form without it); pass {arg}= too")
     return before

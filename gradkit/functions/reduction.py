@@ -16,6 +16,9 @@ from ..autograd.graph import present
 from ..ops import elementwise as E
 from ..ops import reduction as R
 from ._args import (
+    NO_DIM,
+    NO_KEEPDIM,
+    _dim_keepdim,
     _const_like,
     _dim_in,
     _float_operand,
@@ -95,7 +98,8 @@ def _reduce_args(x, dim, name="reduction"):
 
 
 @declare(out=("dtype", out_needs("dim")))
-def sum(input, dim=None, keepdim=False, *, dtype=None):
+def sum(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
+    dim, keepdim = _dim_keepdim("sum", dim, keepdim)
     x = _t(input)
     if dtype is not None:
         x = x.to(dtype)
@@ -105,7 +109,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 @declare(out=True)
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
+    dim, keepdim = _dim_keepdim("mean", dim, keepdim)
     x = _t(input)
     if dtype is not None:
         x = x.to(dtype)
@@ -124,7 +129,8 @@ def _int64_accumulator(x):
 
 
 @declare(out=("dtype", out_needs("dim")))
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
+    dim, keepdim = _dim_keepdim("prod", dim, keepdim)
     x = _t(input)
     x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
     return apply1(R.PROD, x, (_reduce_args(x, dim, "prod"), keepdim, x._data.shape))
@@ -165,6 +171,7 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _max_min(input, dim, keepdim, largest):
+    dim, keepdim = _dim_keepdim("max" if largest else "min", dim, keepdim)
     x = _t(input)
     if dim is None:
         _check_nonempty(x, "max" if largest else "min", None)
@@ -187,14 +194,14 @@ def _max_min(input, dim, keepdim, largest):
 
 
 @declare(out=("cast", out_tuple(2, "dim")))
-def max(input, dim=None, keepdim=False):
+def max(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)``;
     ``max(x, other)``: elementwise maximum."""
     return _max_min(input, dim, keepdim, True)
 
 
 @declare(out=("cast", out_tuple(2, "dim")))
-def min(input, dim=None, keepdim=False):
+def min(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     return _max_min(input, dim, keepdim, False)
 
 

@@ -9,6 +9,9 @@ from .. import _dtype, return_types
 from .._backend import to_host
 from .._tensor.tensor import Tensor, wrap
 from ._args import (
+    NO_DIM,
+    NO_KEEPDIM,
+    _dim_keepdim,
     _const_like,
     _dim_in,
     _int_arg,
@@ -73,7 +76,7 @@ def _select_sorted(x, d, pos, keepdim, fn):
 
 
 @declare(out=("same", out_tuple(2)))
-def median(input, dim=None, keepdim=False):
+def median(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     """The lower median (the smaller middle value for an even count), as PyTorch.
 
     ``median(x)``: over all elements; its gradient is shared evenly by the elements equal to
@@ -82,6 +85,7 @@ def median(input, dim=None, keepdim=False):
     may differ from PyTorch's (implementation-defined) choice. NaN propagates: a slice with
     NaN has median NaN (at its first NaN).
     """
+    dim, keepdim = _dim_keepdim("median", dim, keepdim)
     x = _t(input)
     if dim is None:
         flat = flatten(x)
@@ -358,9 +362,10 @@ def msort(input):
 
 
 @declare(out=("same", out_tuple(2)))
-def nanmedian(input, dim=None, keepdim=False):
+def nanmedian(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     """:func:`median` ignoring NaN: the lower median of each slice's other values (NaN for an
     all-NaN slice)."""
+    dim, keepdim = _dim_keepdim("nanmedian", dim, keepdim)
     x = _t(input)
     if dim is None:
         flat = flatten(x)
