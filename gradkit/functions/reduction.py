@@ -18,9 +18,9 @@ from ..ops import reduction as R
 from ._args import (
     NO_DIM,
     NO_KEEPDIM,
-    _dim_keepdim,
     _const_like,
     _dim_in,
+    _dim_keepdim,
     _float_operand,
     _int_arg,
     _norm_axis,

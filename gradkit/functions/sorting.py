@@ -11,9 +11,9 @@ from .._tensor.tensor import Tensor, wrap
 from ._args import (
     NO_DIM,
     NO_KEEPDIM,
-    _dim_keepdim,
     _const_like,
     _dim_in,
+    _dim_keepdim,
     _int_arg,
     _not_implemented,
     _t,
