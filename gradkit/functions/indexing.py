@@ -123,6 +123,15 @@ def index_select(input, dim, index):
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     n = x.shape[d] if x.ndim else 1
+    if idx.size and x.numel() == 0:  # PyTorch's errors for an empty input
+        if n == 0:
+            raise RuntimeError(f"index_select(): self indexing axis dim should be positive: "
+                               f"cannot select in dimension {d} of size 0 of input "
+                               f"{tuple(x.shape)}")
+        if idx.min() < 0 or idx.max() >= n:
+            bad = int(idx.max() if idx.max() >= n else idx.min())
+            raise RuntimeError(f"index_select(): INDICES element is out of DATA bounds, "
+                               f"id={bad} axis_dim={n}")
     if idx.size and (idx.min() < 0 or idx.max() >= n):  # no wrap-around, as PyTorch
         raise IndexError(
             f"index_select(): index {int(idx.max() if idx.max() >= n else idx.min())} is out of "
@@ -417,6 +426,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     ``input``'s dtype, as PyTorch requires)."""
     _tensors_only("index_add", (3, "index", index), (4, "source", source))
     x = _t(input)
+    _dim_in(dim, x.ndim, "index_add")  # the dim before the dtypes, as PyTorch
     if source.dtype != x.dtype:
         raise RuntimeError(f"index_add_(): self ({_type_name(x)}) and source "
                            f"({_type_name(source)}) must have the same scalar type; convert "
