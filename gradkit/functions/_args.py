@@ -20,13 +20,13 @@ from .._tensor.tensor import (
 )
 
 __all__ = [
-    "NO_DIM", "NO_KEEPDIM", "_binary", "_check_fill_value", "_check_number", "_const_like",
-    "_dim_in", "_dim_keepdim", "_dims_tuple",
-    "_div_operands",
+    "NO_DIM", "NO_KEEPDIM", "NotATensorError", "_binary", "_check_fill_value", "_check_number",
+    "_const_like", "_dim_in", "_dim_keepdim", "_dims_tuple", "_div_operands",
     "_float_operand", "_int_arg", "_norm_axis", "_on_device_of", "_operands", "_promoted3",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
-    "_not_implemented", "_t", "_tensors_only", "_type_name", "_wrap_dim", "_wrap_int_scalar",
-    "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min", "builtins_sum",
+    "_not_implemented", "_t", "_tensor_attr_arg", "_tensors_only", "_type_name", "_wrap_dim",
+    "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
+    "builtins_sum",
 ]
 
 builtins_sum, builtins_max, builtins_abs = _builtins.sum, _builtins.max, _builtins.abs
@@ -67,6 +67,22 @@ def _dim_keepdim(fn, dim, keepdim):
             f"without dim: the form that reduces over all elements takes no keepdim; pass "
             f"dim too, e.g. {fn}(x, dim=0, keepdim={keepdim!r})")
     return (None if dim is NO_DIM else dim), (False if keepdim is NO_KEEPDIM else keepdim)
+
+
+class NotATensorError(AttributeError):
+    """A list or tuple where PyTorch's Python-level functions (``torch.split``, ``torch.norm``,
+    ``torch.tensordot``, in torch/functional.py) take a Tensor: PyTorch fails there with an
+    AttributeError (``'list' object has no attribute 'split'``), so gradkit raises that type,
+    with a message saying what to pass."""
+
+
+def _tensor_attr_arg(x, fn, name="input"):
+    """``x`` as a Tensor for the functions PyTorch writes in Python (see NotATensorError)."""
+    if isinstance(x, (list, tuple)):
+        raise NotATensorError(
+            f"{fn}(): argument '{name}' must be a Tensor, not {type(x).__name__} (PyTorch "
+            f"raises AttributeError here too); make one first, e.g. gradkit.tensor({name})")
+    return _t(x, name)
 
 
 def _type_name(x):

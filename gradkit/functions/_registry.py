@@ -38,7 +38,7 @@ from .._tensor.record import inplace as _record_inplace
 from .._tensor.tensor import Tensor
 from ..autograd import grad_mode
 from ..ops.memory import COPY_FROM
-from ._args import NO_DIM
+from ._args import NO_DIM, _t
 
 __all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "out_bool_or_byte",
            "out_cat", "out_floating", "out_floating_before", "out_needs", "out_not_bool",
@@ -258,6 +258,17 @@ def out_cat(new_dims):
             if not -n <= dim < n:
                 raise IndexError(f"Dimension out of range (expected to be in range of "
                                  f"[{-n}, {n - 1}], but got {dim})")
+        if isinstance(ts, (list, tuple)) and all(isinstance(t, Tensor) for t in ts):
+            # PyTorch's shape checks that come before out's dtype: stack's equal sizes,
+            # cat's refusal of a 0-d tensor
+            for i, t in enumerate(ts):
+                if new_dims and tuple(t.shape) != tuple(ts[0].shape):
+                    raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                                       f"{list(ts[0].shape)} at entry 0 and {list(t.shape)} at "
+                                       f"entry {i}")
+                if not new_dims and t.ndim == 0:
+                    raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                                       f"concatenated; unsqueeze it first, e.g. t.reshape(1)")
         out_cat_before(out, args)
     return before
 
@@ -378,13 +389,17 @@ def _out_face(decl, name):
     rule, before = _OUT_RULES.get(decl.name, ("cast", None))
     if rule == "cat" and before is None:
         before = out_cat_before
-    pre = "if out is not None: _before(out, locals())\n    " if before is not None else ""
+    # a non-Tensor input is refused before any check of out, as PyTorch's argument parser
+    first = params[0].split("=")[0] if params else ""
+    check = f"_t({first}); " if first == "input" else ""
+    pre = f"if out is not None: {check}_before(out, locals())\n    " if before is not None \
+        else ""
     if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
         pre += ("if dtype is None and isinstance(out, _Tensor): dtype = out.dtype\n    ")
     body = (f"{pre}r = _impl({', '.join(call)})\n    "
             f"return r if out is None else _write_out(out, r, {name!r}, _rule)")
     ns = dict(defaults, _impl=decl.impl, _write_out=write_out, _rule=rule, _before=before,
-              _Tensor=Tensor)
+              _Tensor=Tensor, _t=_t)
     return _compile(name, params, body, ns, decl.impl)
 
 

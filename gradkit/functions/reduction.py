@@ -27,6 +27,7 @@ from ._args import (
     _not_implemented,
     _on_device_of,
     _t,
+    _tensor_attr_arg,
     _type_name,
     _wrap_dim,
 )
@@ -316,7 +317,7 @@ def _welford_mean(x, dim, keepdim, name):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm. A
     floating (or complex) input only, as PyTorch."""
-    x = _t(input)
+    x = _tensor_attr_arg(input, "norm")
     if x._data.dtype.kind not in "fc" and not x.dtype.is_floating_point:  # (bfloat16 too)
         raise RuntimeError(f"norm(): expected a floating point or complex tensor as input, got "
                            f"{_type_name(x)}; convert it first, e.g. x.float()")

@@ -21,6 +21,7 @@ from ._args import (
     _norm_axis,
     _shape_arg,
     _t,
+    _tensor_attr_arg,
     _tensors_only,
     _wrap_dim,
     _xp,
@@ -357,7 +358,7 @@ def _slice_along(x, d, start, stop):
 
 @declare(method=False)
 def split(tensor, split_size_or_sections, dim=0):
-    x = _t(tensor)
+    x = _tensor_attr_arg(tensor, "split", "tensor")
     if x.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-d one); "
                            "unsqueeze() it first")

@@ -39,6 +39,7 @@ import numpy as np
 
 import gradkit as gk
 from gradkit.functions import REGISTRY
+from gradkit.functions._args import NotATensorError
 
 try:
     import torch
@@ -649,6 +650,10 @@ def _std_type(e):
 
 def is_raw(e):
     """Whether ``e`` (raised by gradkit) is a NumPy/Python internal error, not gradkit's own."""
+    if isinstance(e, NotATensorError):
+        # gradkit's own AttributeError, with its message, where PyTorch's Python-level functions
+        # (torch.split, torch.norm, torch.tensordot) fail on a list with an AttributeError
+        return False
     if isinstance(e, RAW_TYPES):
         return True
     tb = traceback.extract_tb(e.__traceback__)
