@@ -618,11 +618,11 @@ def _trapz_parts(y, x, dx, dim, name):
         raise RuntimeError(f"{name}: received a bool input for `{'y' if x is None else 'x` or `y'}"
                            f"`, but bool is not supported; convert it first, e.g. y.float()")
     n = y.shape[d]
-    y = _float_operand(y)
+    # in the operands' own dtypes, as PyTorch (a uint8 x's differences wrap around)
     left = narrow(y, d, 0, n - 1) if n else y
     right = narrow(y, d, 1, n - 1) if n else y
     if x is not None:
-        xt = _float_operand(_t(x, "x"))
+        xt = _t(x, "x")
         if xt.ndim == 1:
             if xt.shape[0] != n:
                 raise RuntimeError(f"{name}(): There must be one `x` value for each sample point; "
@@ -648,9 +648,13 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         x, dx = None, x
     d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "trapezoid")
-    if n == 0:  # new zeros, out of the graph, as PyTorch's
-        return sum(left, d).detach()
-    return sum((left + right) * spacing, d) / 2
+    if n == 0:  # new zeros of y's dtype, out of the graph, as PyTorch's
+        return sum(left, d).detach().to(left.dtype)
+    if x is None:  # PyTorch's formula for a constant spacing (inf * 0 only where the sum is 0)
+        y = _t(y, "y")
+        ends = y.select(d, 0) + y.select(d, -1)
+        return (sum(y, d) - ends * 0.5) * spacing
+    return sum(spacing * (right + left), d) / 2
 
 
 @declare(method=False)
@@ -667,9 +671,11 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         x, dx = None, x
     d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "cumulative_trapezoid")
-    if n == 0:
-        return left
-    return cumsum((left + right) * spacing / 2, d)
+    if n == 0 and x is None:
+        return _float_operand(left)
+    if x is None:  # PyTorch's order of operations
+        return cumsum(spacing / 2.0 * (right + left), d)
+    return cumsum(spacing * (right + left), d) / 2
 
 
 @declare(inplace=True, out="same")

@@ -38,3 +38,29 @@ def test_keepdim_with_dim_none_reduces_everything(name):
 
 def test_mean_of_int_with_keepdim_only_raises_type_error_first():
     same_error(lambda m, x: m.mean(x, keepdim=True), X.astype(np.int32))
+
+
+@pytest.mark.parametrize("fn", ["trapezoid", "trapz", "cumulative_trapezoid"])
+@pytest.mark.parametrize("ydt", ["float64", "float16", "int32", "uint8"])
+@pytest.mark.parametrize("spacing", [None, "uint8", "int32", "float64", "float16", 1.0,
+                                     float("inf"), 0.5])
+@pytest.mark.parametrize("shape", [(3, 5), (5,), (3, 0)])
+def test_trapezoid_as_torch(fn, ydt, spacing, shape):
+    # an x of uint8 has differences that wrap around (in x's dtype, as PyTorch); a constant
+    # dx multiplies PyTorch's sum - (first + last) / 2 (inf * 0 only where that is 0)
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal(shape) * 3
+    if y.size:
+        y.reshape(-1)[0] = 0
+    y = y.astype(ydt) if ydt.startswith("float") else np.abs(y).astype(ydt)
+    args, kw = [], {}
+    if isinstance(spacing, float):
+        kw["dx"] = spacing
+    elif spacing is not None:
+        args = [(np.abs(rng.standard_normal(shape[-1])) * 5).astype(spacing)]
+    t = getattr(torch, fn)(torch.tensor(y), *[torch.tensor(a) for a in args], **kw)
+    g = getattr(gk, fn)(gk.tensor(y), *[gk.tensor(a) for a in args], **kw)
+    assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    assert tuple(g.shape) == tuple(t.shape)
+    rtol = 1e-3 if "16" in ydt + str(spacing) else 1e-6
+    np.testing.assert_allclose(g.numpy().astype(float), t.numpy().astype(float), rtol=rtol)
