@@ -18,7 +18,8 @@ from .special import erf_array
 __all__ = [
     "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "EXP", "LOG", "LOG1P", "EXPM1", "SQRT",
     "RSQRT", "STD_ROOT", "SIN", "COS", "TANH", "SIGMOID", "RELU", "ABS", "CLAMP", "MAXIMUM",
-    "MINIMUM", "WHERE", "CAST", "LERP", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL", "ATAN2", "HYPOT",
+    "MINIMUM", "WHERE", "CAST", "LERP", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL", "ATAN2",
+    "HYPOT",
     "LOGADDEXP", "FMOD", "REMAINDER", "ASIN", "ACOS", "ATAN", "ASINH", "ACOSH", "ATANH", "SINH",
     "COSH", "EXP2", "FMAX", "FMIN", "COPYSIGN", "DIV_ROUNDED", "FLOOR_DIVIDE", "erf_array",
     "rounded_div",
