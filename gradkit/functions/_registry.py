@@ -38,10 +38,11 @@ from .._tensor.record import inplace as _record_inplace
 from .._tensor.tensor import Tensor
 from ..autograd import grad_mode
 from ..ops.memory import COPY_FROM
-from ._args import NO_DIM, _t
+from ._args import NO_DIM, _dim_in, _t, _type_name
 
 __all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "out_bool_or_byte",
-           "out_cat", "out_floating", "out_floating_before", "out_needs", "out_not_bool",
+           "out_cat", "out_floating", "out_floating_before", "out_input_dtype", "out_needs",
+           "out_not_bool",
            "out_tuple", "public_functions", "special_functions", "tensor_method", "write_inplace",
            "write_out"]
 
@@ -218,9 +219,27 @@ def out_not_bool(name):
     """A check before cumsum/cumprod run: an ``out`` of any dtype but bool (PyTorch has no bool
     kernel for them)."""
     def before(out, args):
-        if isinstance(out, Tensor) and out._data.dtype == np.bool_:
+        x, dim = args.get("input"), args.get("dim")
+        if isinstance(x, Tensor) and isinstance(dim, int):  # the dim first, as PyTorch
+            _dim_in(dim, x.ndim, name)
+        if isinstance(out, Tensor) and out._data.dtype == np.bool_ and \
+                not (isinstance(x, Tensor) and x.ndim == 0):  # (a 0-d input is copied)
             raise NotImplementedError(f'"{name}_out_cpu" not implemented for \'Bool\'; pass an '
                                       f"out of a numeric dtype")
+    return before
+
+
+def out_input_dtype(message):
+    """A check before the op runs: ``out`` of the input's dtype, where PyTorch checks it before
+    the dims and sizes (amax, logcumsumexp, quantile, index_select); ``message`` is formatted
+    with the ``input`` and ``out`` dtypes."""
+    def before(out, args):
+        x = args.get("input")
+        if isinstance(out, Tensor) and isinstance(x, Tensor) and \
+                out._data.dtype != x._data.dtype:
+            raise RuntimeError(message.format(input=_type_name(x.dtype),
+                                              out=_type_name(out.dtype))
+                               + "; pass an out of the input's dtype")
     return before
 
 

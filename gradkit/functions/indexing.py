@@ -40,7 +40,7 @@ from ._args import (
     builtins_max,
     builtins_sum,
 )
-from ._registry import declare, tensor_method
+from ._registry import declare, out_input_dtype, tensor_method
 from .elementwise import where
 from .shape import cat, flatten
 
@@ -108,7 +108,8 @@ def scatter_add(input, dim, index, src):
     return apply2(S.SCATTER_ADD, x, s, (d, idx, full, tuple(s.shape)))
 
 
-@declare(out="same")
+@declare(out=("same", out_input_dtype("index_select(): self and result must have the same "
+                                     "scalar type, got {input} and {out}")))
 def index_select(input, dim, index):
     _tensors_only("index_select", (3, "index", index))
     x = _t(input)

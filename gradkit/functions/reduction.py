@@ -36,6 +36,7 @@ from ._registry import (
     out_bool_or_byte,
     out_floating,
     out_floating_before,
+    out_input_dtype,
     out_needs,
     out_not_bool,
     out_tuple,
@@ -155,7 +156,9 @@ def _check_nonempty(x, name, axis, dim_given=False):
                       f"non-empty dim, got shape {tuple(x.shape)}; reduce over a non-empty dim")
 
 
-@declare(out="same")
+@declare(out=("same", out_input_dtype(
+    "Expected the dtype for input and out to match, but got {input} for input's dtype and {out} "
+    "for out's dtype")))
 def amax(input, dim=(), keepdim=False):
     x = _t(input)
     axis = _reduce_args(x, dim, "amax")
@@ -163,7 +166,9 @@ def amax(input, dim=(), keepdim=False):
     return apply1(R.AMAX, x, (axis, keepdim, x._data.shape))
 
 
-@declare(out="same")
+@declare(out=("same", out_input_dtype(
+    "Expected the dtype for input and out to match, but got {input} for input's dtype and {out} "
+    "for out's dtype")))
 def amin(input, dim=(), keepdim=False):
     x = _t(input)
     axis = _reduce_args(x, dim, "amin")
@@ -493,7 +498,8 @@ def cummin(input, dim):
     return _cum_extreme(input, dim, False, "cummin")
 
 
-@declare(out="same")
+@declare(out=("same", out_input_dtype("logcumsumexp(): expected scalar_type {input} but "
+                                     "found {out}")))
 def logcumsumexp(input, dim):
     """``log(cumsum(exp(input)))`` along ``dim``, computed stably.
 

@@ -19,7 +19,7 @@ from ._args import (
     _t,
     _wrap_dim,
 )
-from ._registry import declare, out_tuple
+from ._registry import declare, out_input_dtype, out_tuple
 from .elementwise import where
 from .indexing import _scatter_identity, gather
 from .reduction import amax, sum
@@ -140,7 +140,8 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-@declare(out="same")
+@declare(out=("same", out_input_dtype("quantile() out tensor must be same dtype as the input "
+                                     "tensor ({input}), got {out}")))
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The ``q``-quantiles (``q`` a number or a 1-D tensor in [0, 1]) over ``dim`` (all
     elements if None), interpolating between order statistics as ``interpolation`` says. A
@@ -148,7 +149,8 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     return _quantile(input, q, dim, keepdim, interpolation, False)
 
 
-@declare(out="same")
+@declare(out=("same", out_input_dtype("quantile() out tensor must be same dtype as the input "
+                                     "tensor ({input}), got {out}")))
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """:func:`quantile` ignoring NaN: the quantiles of each slice's other values (NaN where a
     slice is all NaN)."""

@@ -48,3 +48,29 @@ def test_list_to_python_level_functions_says_what_to_pass():
                                               r"not list"):
         gk.split(L, 1)
     assert issubclass(NotATensorError, AttributeError)
+
+
+OUT_ORDER = [  # which check PyTorch makes first: out's dtype, or the dims
+    "m.amax(m.zeros(3, 4), 2, out=m.empty(0, dtype=m.long))",
+    "m.amin(m.zeros(0, 3, 4), (0, 2), keepdim=True, out=m.empty(0, dtype=m.int64))",
+    "m.logcumsumexp(m.zeros(3, 4), 3, out=m.empty(0, dtype=m.int32))",
+    "m.nanquantile(m.zeros(3, 5, dtype=m.float64), 0.3, dim=2, out=m.empty(0))",
+    "m.index_select(m.zeros(0, 4), 0, m.tensor([0, 2]), out=m.empty(0, dtype=m.long))",
+    "m.cumsum(m.tensor(0.5), 1, out=m.empty(0, dtype=m.bool))",
+    "m.cumprod(m.zeros(3, 4, dtype=m.bool), -4, out=m.empty(0, dtype=m.bool))",
+    "m.cumsum(m.zeros(3, 4), 1, out=m.empty(0, dtype=m.bool))",
+]
+
+
+@pytest.mark.parametrize("call", OUT_ORDER)
+def test_out_checks_in_torch_order(call):
+    with pytest.raises(Exception) as te:
+        eval(call, {"m": torch})
+    with pytest.raises(type(te.value)):
+        eval(call, {"m": gk})
+
+
+def test_cumsum_of_0d_into_bool_out_as_torch():
+    t = torch.cumsum(torch.tensor(0.5), 0, out=torch.empty(0, dtype=torch.bool))
+    g = gk.cumsum(gk.tensor(0.5), 0, out=gk.empty(0, dtype=gk.bool))
+    assert g.item() == t.item()
