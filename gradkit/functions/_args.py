@@ -102,7 +102,8 @@ def _not_implemented(fn, x, what=""):
 def _check_fill_value(value, dt, fn):
     """A Python number written into a tensor of dtype ``dt`` (masked_fill, index_fill) must be
     representable, as PyTorch's checked conversion: integers in range (unsigned types also take
-    down to ``-max``, which wraps), finite for integers; a float16 value within its range."""
+    an int down to ``-max``, which wraps), finite for integers; a float16 value within its
+    range."""
     if not isinstance(value, (int, float, np.number)) or isinstance(value, (bool, np.bool_)):
         return
     dt = np.dtype(dt)
@@ -110,7 +111,9 @@ def _check_fill_value(value, dt, fn):
         return
     if dt.kind in "iu":
         info = np.iinfo(dt)
-        lo = -int(info.max) if dt.kind == "u" else int(info.min)
+        # (an int wraps into an unsigned type down to -max; a float must lie in the range)
+        lo = -int(info.max) if dt.kind == "u" and not isinstance(value, (float, np.floating)) \
+            else int(info.min)
         ok = np.isfinite(value) and lo <= value <= int(info.max)
     elif dt.kind == "f":
         ok = not np.isfinite(value) or _builtins.abs(value) <= float(np.finfo(dt).max)

@@ -339,13 +339,22 @@ def abs(input):
     return apply1(E.ABS, _t(input))
 
 
-@declare(inplace=E.NEG, out="same", aliases=("negative",))
-def neg(input):
-    x = _t(input)
+def _neg_(self):
+    _no_bool_neg(self)
+    return inplace(self, E.NEG, None, (), "neg_")
+
+
+def _no_bool_neg(x):
     if x._data.dtype.kind == "b":
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
                            "are trying to invert a mask, use the `~` or `logical_not()` operator "
                            "instead.")
+
+
+@declare(inplace=_neg_, out="same", aliases=("negative",))
+def neg(input):
+    x = _t(input)
+    _no_bool_neg(x)
     return apply1(E.NEG, x)
 
 

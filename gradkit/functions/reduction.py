@@ -370,16 +370,33 @@ def _along_dim(op, x, dim):
     return apply1(op, x, (_wrap_dim(dim, x.ndim),))
 
 
+def _softmax_input(input, dim, dtype, name):
+    """The input of softmax/log_softmax: cast to ``dtype``; without one, PyTorch has no
+    integral or bool kernel (an empty input is returned as it is, in its dtype)."""
+    x = _t(input)
+    if dtype is not None:
+        return x.to(dtype)
+    if not x.dtype.is_floating_point:
+        d = _dim_in(dim, x.ndim, name)
+        if x.numel() == 0:
+            return None
+        kernel = f"{name}_lastdim_kernel_impl" if d == x.ndim - 1 or x.ndim == 0 else \
+            f"{name}_kernel_impl"
+        _not_implemented(kernel, x, f"{name}() takes floating tensors: pass dtype=, e.g. "
+                         f"dtype=gradkit.float32")
+    return x
+
+
 @declare(aliases=("special:softmax",))
 def softmax(input, dim, dtype=None):
-    x = _float_operand(_t(input))
-    return _along_dim(R.SOFTMAX, x.to(dtype) if dtype is not None else x, dim)
+    x = _softmax_input(input, dim, dtype, "softmax")
+    return _t(input).clone() if x is None else _along_dim(R.SOFTMAX, x, dim)
 
 
 @declare(aliases=("special:log_softmax",))
 def log_softmax(input, dim, dtype=None):
-    x = _float_operand(_t(input))
-    return _along_dim(R.LOG_SOFTMAX, x.to(dtype) if dtype is not None else x, dim)
+    x = _softmax_input(input, dim, dtype, "log_softmax")
+    return _t(input).clone() if x is None else _along_dim(R.LOG_SOFTMAX, x, dim)
 
 
 @declare()
@@ -422,13 +439,10 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
             continue
         if name is not None:
             extra = _t(extra, name)
-            if extra.ndim == 0:
-                shape = list(x.shape)
-                shape[d] = 1
-                extra = extra.expand(*shape)
-            elif extra.ndim != x.ndim:
-                raise RuntimeError(f"diff(): {name} must have as many dimensions as input "
-                                 f"({x.ndim}), got shape {tuple(extra.shape)}")
+            if extra.ndim != x.ndim:  # (a 0-d one too, as PyTorch)
+                raise RuntimeError(f"diff expects prepend or append to be the same dimension as "
+                                   f"input: {name} has shape {tuple(extra.shape)}, input "
+                                   f"{tuple(x.shape)}")
         parts.append(extra)
     y = cat(parts, d) if len(parts) > 1 else x
     for _ in range(n):
@@ -522,8 +536,11 @@ def logcumsumexp(input, dim):
 def aminmax(input, *, dim=None, keepdim=False):
     """``(min, max)`` over all elements or over ``dim`` (the gradients of amin and amax)."""
     x = _t(input)
-    if x.numel() == 0 and (dim is None or x.ndim == 0
-                           or x.shape[_dim_in(dim, x.ndim, "aminmax")] == 0):
+    if x.numel() == 0 and dim is not None and x.ndim and \
+            x.shape[_dim_in(dim, x.ndim, "aminmax")] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {dim} to have non-zero size (shape "
+                         f"{tuple(x.shape)}); reduce over a non-empty dim")
+    if x.numel() == 0 and (dim is None or x.ndim == 0):
         raise RuntimeError(f"aminmax(): cannot compute aminmax over an empty dimension as the "
                            f"operation has no identity (shape {tuple(x.shape)}); reduce over a "
                            f"non-empty dim")
@@ -565,7 +582,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         if a.ndim > 1 or a.numel() != n or a.dtype.kind != "f":
             raise RuntimeError(f"cov(): aweights must be a 1-D floating tensor of {n} entries, "
                              f"got shape {tuple(a.shape)} and dtype {a.dtype}")
-        if a.numel() and to_host(a._data).min() < 0:
+        if a.numel() and not (to_host(a._data) >= 0).all():  # (NaN too)
             raise RuntimeError("cov(): aweights cannot be negative")
         rt = _dtype.promote_types(x.dtype, a.dtype)  # float32 data, float64 weights: float64
         if rt != x.dtype:
@@ -693,7 +710,7 @@ def renorm(input, p, dim, maxnorm):
         raise RuntimeError(f"renorm(): expected a floating point input, got {x.dtype}")
     if not isinstance(p, (int, float)) or isinstance(p, bool) or p <= 0:
         raise RuntimeError(f"renorm(): non-positive-norm not supported, got p={p!r}")
-    if maxnorm < 0:
+    if not maxnorm >= 0:  # (NaN too)
         raise RuntimeError(f"renorm(): expected maxnorm to be >= 0 but got {maxnorm}")
     if x.ndim <= 1:
         raise RuntimeError(f"renorm(): input needs at least 2 dimensions, got shape "

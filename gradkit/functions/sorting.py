@@ -51,6 +51,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if k > n or k < 0:
         raise RuntimeError(f"topk(): selected index k={k} out of range for size {n} of dim "
                            f"{dim} (input of shape {tuple(x.shape)}); choose 0 <= k <= {n}")
+    if x._data.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU; convert first, e.g. "
+                           "x.to(gradkit.uint8)")
     if x.ndim == 0:
         r = topk(x.reshape(1), 1, 0, largest, sorted)  # (k=0 as well, as PyTorch)
         return return_types.topk(r.values.reshape(()), r.indices.reshape(()))
@@ -93,7 +96,9 @@ def median(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
         if n == 0:
             if x.dtype.kind == "f":  # NaN, connected to the graph as PyTorch's
                 return sum(flat) * np.nan
-            return wrap(_const_like(x, np.asarray(np.nan, dtype=_dtype.get_default_dtype())))
+            with np.errstate(invalid="ignore"):  # PyTorch's NaN cast to the integer dtype
+                v = np.asarray(np.nan).astype(x._data.dtype)
+            return wrap(_const_like(x, v))
         a = to_host(flat._data)
         nan_mask = np.isnan(a) if a.dtype.kind == "f" else np.zeros(n, dtype=bool)
         if nan_mask.any():
@@ -131,6 +136,9 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     k = _int_arg(k, "kthvalue", "k")
     d = _dim_in(dim, x.ndim, "kthvalue")
     n = x.shape[d] if x.ndim else 1
+    if n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size (shape "
+                         f"{tuple(x.shape)})")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range: k must be in [1, {n}] "
                            f"(the size of dim {d}), got {k}")
@@ -476,6 +484,10 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
                                f"{wt.dtype}")
         w = to_host(wt._data).reshape(-1)
     if isinstance(bins, Tensor):
+        if bins.dtype != x.dtype:
+            raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the "
+                               f"same dtype, but got input with dtype {x.dtype} and bins with "
+                               f"dtype {bins.dtype}; convert bins first, e.g. bins.to(x.dtype)")
         edges = to_host(bins._data).astype(x.dtype)
         if edges.ndim != 1 or edges.size < 1:
             raise RuntimeError("histogram(): bins must be a 1-D tensor with at least one edge")

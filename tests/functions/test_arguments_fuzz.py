@@ -1,6 +1,7 @@
 """Argument checks in PyTorch's order and with its exception types: the fuzzer's findings
 (tests/fuzz) on list inputs and on out= checks, each against PyTorch."""
 
+import numpy as np
 import pytest
 
 import gradkit as gk
@@ -74,3 +75,66 @@ def test_cumsum_of_0d_into_bool_out_as_torch():
     t = torch.cumsum(torch.tensor(0.5), 0, out=torch.empty(0, dtype=torch.bool))
     g = gk.cumsum(gk.tensor(0.5), 0, out=gk.empty(0, dtype=gk.bool))
     assert g.item() == t.item()
+
+
+ERRORS = {
+    "renorm_nan_maxnorm": "m.renorm(m.zeros(2, 3, 2, dtype=m.float64), 3, -1, float('nan'))",
+    "masked_fill_uint8_negative_float": "m.zeros(3, 4, dtype=m.uint8).masked_fill("
+                                        "m.tensor([False, True, False, False]), -2.0)",
+    "masked_fill_uint8_float_above": "m.zeros(3, dtype=m.uint8).masked_fill("
+                                     "m.tensor([True, False, True]), 255.9)",
+    "logit_float16_eps_overflow": "m.zeros(3, 4, dtype=m.float16).logit(eps=1e10)",
+    "softmax_int": "m.softmax(m.zeros(3, 2, dtype=m.int32), 1)",
+    "softmax_int_dim0": "m.softmax(m.zeros(3, 2, dtype=m.int32), 0)",
+    "log_softmax_long": "m.log_softmax(m.zeros(3, 2, dtype=m.int64), 1)",
+    "kthvalue_empty_dim": "m.kthvalue(m.zeros(3, 0, dtype=m.float64), 1, 1)",
+    "aminmax_empty_dim": "m.aminmax(m.zeros(0, 4, dtype=m.float64), dim=0, keepdim=True)",
+    "aminmax_empty_all": "m.aminmax(m.zeros(0, 4))",
+    "topk_bool": "m.topk(m.zeros(3, 5, dtype=m.bool), 2)",
+    "neg_bool_inplace": "m.zeros(3, 4, dtype=m.bool).neg_()",
+    "diff_0d_append": "m.diff(m.zeros(3, 5), 2, 0, m.zeros(1, 5), m.tensor(0.8))",
+    "diff_1d_prepend": "m.diff(m.zeros(3, 5), 1, 0, m.zeros(5))",
+    "histogram_bins_dtype": "m.histogram(m.zeros(20, dtype=m.float64), m.tensor([-6, -1, 0, 1]),"
+                            " weight=m.zeros(20, dtype=m.float64))",
+    "cov_nan_aweights": "m.cov(m.zeros(2, 6, dtype=m.float64), aweights=m.tensor("
+                        "[1.0, 1, 1, 1, float('nan'), 1], dtype=m.float64))",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_raises_as_torch(name):
+    with pytest.raises(Exception) as te:
+        eval(ERRORS[name], {"m": torch})
+    with pytest.raises(type(te.value)):
+        eval(ERRORS[name], {"m": gk})
+
+
+RESULTS = [
+    "m.median(m.zeros(3, 0, dtype=m.int64))",
+    "m.median(m.zeros(0, dtype=m.int32))",
+    "m.nanmedian(m.zeros(3, 0, dtype=m.int64))",
+    "m.softmax(m.zeros(3, 0, dtype=m.int32), 1)",
+    "m.log_softmax(m.zeros(3, 0, dtype=m.int32), 0)",
+    "m.softmax(m.zeros(3, 2, dtype=m.int32), 1, dtype=m.float32)",
+    "m.zeros(3, dtype=m.uint8).masked_fill(m.tensor([True, False, True]), -2)",
+    "m.zeros(3, dtype=m.uint8).masked_fill(m.tensor([True, False, True]), 0.5)",
+    "m.cumsum(m.tensor(0.5), 0, out=m.empty(0, dtype=m.bool))",
+]
+
+
+@pytest.mark.parametrize("call", RESULTS)
+def test_results_as_torch(call):
+    t, g = eval(call, {"m": torch}), eval(call, {"m": gk})
+    assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    assert tuple(g.shape) == tuple(t.shape)
+    assert g.tolist() == t.tolist()
+
+
+def test_logit_eps_gradient_at_nan_as_torch():
+    a = np.array([0.05, 0.5, np.nan, 0.97])
+    res = []
+    for m in (torch, gk):
+        x = m.tensor(a, requires_grad=True)
+        (g,) = m.autograd.grad(m.logit(x, eps=0.1).sum(), x)
+        res.append(g.numpy())
+    np.testing.assert_allclose(res[1], res[0], rtol=1e-12)
