@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtype, return_types
+from .. import return_types
 from .._backend import to_host
 from .._tensor.tensor import Tensor, wrap
 from ._args import (
