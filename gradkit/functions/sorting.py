@@ -30,11 +30,21 @@ __all__ = ["argsort", "bincount", "bucketize", "histc", "histogram", "kthvalue",
     "unique_consecutive"]
 
 
+def _argsort(a, d, descending):
+    """A stable argsort along ``d``; descending as PyTorch's: NaN first, equal values in their
+    order (no negation, which would wrap unsigned and int64 min and keep NaN last)."""
+    if a.ndim == 0 or not descending:
+        return np.argsort(a, axis=d, kind="stable")
+    n = a.shape[d]
+    rev = np.argsort(np.flip(a, d), axis=d, kind="stable")
+    return n - 1 - np.flip(rev, d)
+
+
 @declare(out=("same", out_tuple(2)))
 def sort(input, dim=-1, descending=False, stable=False):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
-    idx = np.argsort(-x._data if descending else x._data, axis=d, kind="stable")
+    idx = _argsort(x._data, d, descending)
     return return_types.sort(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
 
 
@@ -57,7 +67,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if x.ndim == 0:
         r = topk(x.reshape(1), 1, 0, largest, sorted)  # (k=0 as well, as PyTorch)
         return return_types.topk(r.values.reshape(()), r.indices.reshape(()))
-    idx = np.argsort(-x._data if largest else x._data, axis=d, kind="stable")
+    idx = _argsort(x._data, d, largest)
     idx = idx[(slice(None),) * d + (slice(0, k),)]
     return return_types.topk(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
 
