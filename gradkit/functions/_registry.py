@@ -272,7 +272,7 @@ def out_cat(new_dims):
     def before(out, args):
         ts, dim = args.get("tensors"), args.get("dim")
         if isinstance(ts, (list, tuple)) and ts and isinstance(ts[0], Tensor) and \
-                isinstance(dim, int) and ts[0].ndim:
+                isinstance(dim, int) and (ts[0].ndim or new_dims):
             n = ts[0].ndim + new_dims
             if not -n <= dim < n:
                 raise IndexError(f"Dimension out of range (expected to be in range of "

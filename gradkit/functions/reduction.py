@@ -654,6 +654,9 @@ def _trapz_parts(y, x, dx, dim, name):
             shape[d] = n
             xt = xt.reshape(shape)
             dd = _dim_in(d, y.ndim, name)
+        elif xt.ndim == 0:
+            raise RuntimeError(f"{name}(): x must have one value per sample point; got a 0-d x "
+                               f"for y of shape {tuple(y.shape)}")
         else:
             dd = _dim_in(dim, xt.ndim, name)
         spacing = diff(xt, dim=dd)
@@ -706,8 +709,6 @@ def renorm(input, p, dim, maxnorm):
     """Each slice along ``dim`` rescaled so its ``p``-norm is at most ``maxnorm`` (slices
     under it unchanged); the scale counts as a function of the input (PyTorch's gradient)."""
     x = _t(input)
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"renorm(): expected a floating point input, got {x.dtype}")
     if not isinstance(p, (int, float)) or isinstance(p, bool) or p <= 0:
         raise RuntimeError(f"renorm(): non-positive-norm not supported, got p={p!r}")
     if not maxnorm >= 0:  # (NaN too)
@@ -716,6 +717,8 @@ def renorm(input, p, dim, maxnorm):
         raise RuntimeError(f"renorm(): input needs at least 2 dimensions, got shape "
                            f"{tuple(x.shape)}")
     d = _dim_in(dim, x.ndim, "renorm")
+    if x.dtype.kind != "f":  # (after the dim, as PyTorch)
+        raise RuntimeError(f"renorm(): expected a floating point input, got {x.dtype}")
     others = tuple(k for k in range(x.ndim) if k != d)
     nrm = norm(x, p, others, keepdim=True)
     over = nrm > maxnorm

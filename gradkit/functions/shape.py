@@ -870,8 +870,8 @@ def vander(x, N=None, increasing=False):
         raise RuntimeError(f"vander(): N must be non-negative, got {n}")
     if v.dtype.kind in "biu":
         v = v.to(_dtype.int64)
-    if n == 0:
-        return v.reshape(-1, 1)[:, :0]
     ones = wrap(_const_like(v, np.ones((v.shape[0], 1), dtype=v.dtype)))
+    if n <= 1:  # constants, out of the graph, as PyTorch's
+        return ones[:, :n]
     cols = cat([ones, v.unsqueeze(1).expand(v.shape[0], n - 1)], 1).cumprod(1)
     return cols if increasing else flip(cols, 1)

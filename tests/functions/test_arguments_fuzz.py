@@ -138,3 +138,32 @@ def test_logit_eps_gradient_at_nan_as_torch():
         (g,) = m.autograd.grad(m.logit(x, eps=0.1).sum(), x)
         res.append(g.numpy())
     np.testing.assert_allclose(res[1], res[0], rtol=1e-12)
+
+
+MORE_ERRORS = [
+    "m.stack([m.tensor(0.5), m.zeros(2, 3)], 1, out=m.empty(0))",  # the dim of a 0-d entry
+    "m.trapezoid(m.zeros(3, 5), m.tensor(0.3), dim=1)",
+    "m.renorm(m.zeros(2, 3, 2, dtype=m.int32), 4, 3, 0.5)",  # the dim before the dtype
+    "m.renorm(m.zeros(2, 3, 2, dtype=m.int32), -1, 3, 0.5)",
+]
+
+
+@pytest.mark.parametrize("call", MORE_ERRORS)
+def test_more_errors_as_torch(call):
+    with pytest.raises(Exception) as te:
+        eval(call, {"m": torch})
+    with pytest.raises(type(te.value)):
+        eval(call, {"m": gk})
+
+
+@pytest.mark.parametrize("args", [(1,), (0,), (0, True), (None,), (3, True)])
+@pytest.mark.parametrize("dtype", ["float64", "bool", "int32"])
+def test_vander_as_torch_vander(args, dtype):
+    # torch.vander (not linalg.vander) takes bool and N < 2; N <= 1 gives constants, out of
+    # the graph
+    a = np.array([3e38, 1.0, 2.0]) if dtype == "float64" else np.array([1, 0, 1])
+    t = torch.vander(torch.tensor(a.astype(dtype), requires_grad=dtype == "float64"), *args)
+    g = gk.vander(gk.tensor(a.astype(dtype), requires_grad=dtype == "float64"), *args)
+    assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    assert g.requires_grad == t.requires_grad
+    np.testing.assert_array_equal(g.detach().numpy(), t.detach().numpy())
