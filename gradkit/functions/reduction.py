@@ -274,11 +274,8 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     for i, s in enumerate(x.shape):
         if axis is None or i in axis:
             n *= s
-    d = x - mean(x, dim=axis if axis is not None else None, keepdim=True)
-    denom = n - c
-    ss = sum(d * d, dim=axis, keepdim=keepdim)
-    # no degrees of freedom left (an empty reduction included): nan, as PyTorch
-    return present(ss / denom if denom > 0 else ss * float("nan"), "VarBackward0", (x,))
+    return present(apply1(R.VAR, x, (axis, keepdim, x._data.shape, n - c)), "VarBackward0",
+                   (x,))
 
 
 @declare(out=True)

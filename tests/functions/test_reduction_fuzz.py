@@ -64,3 +64,20 @@ def test_trapezoid_as_torch(fn, ydt, spacing, shape):
     assert tuple(g.shape) == tuple(t.shape)
     rtol = 1e-3 if "16" in ydt + str(spacing) else 1e-6
     np.testing.assert_allclose(g.numpy().astype(float), t.numpy().astype(float), rtol=rtol)
+
+
+@pytest.mark.parametrize("fn", [lambda m, x: m.var(x), lambda m, x: m.var(x, 1),
+                                lambda m, x: m.var_mean(x, 1)[0], lambda m, x: m.std(x, 0)])
+def test_var_gradient_with_an_infinite_element_as_torch(fn):
+    # PyTorch's rule 2 / (N - c) * grad * (x - mean): NaN only at the infinite element, not
+    # spread over the slice through the mean
+    a = np.random.default_rng(1).standard_normal((3, 4))
+    a[2, 2] = -np.inf
+    u = np.random.default_rng(2).standard_normal(tuple(fn(torch, torch.tensor(a)).shape))
+    res = []
+    for m in (torch, gk):
+        x = m.tensor(a, requires_grad=True)
+        (g,) = m.autograd.grad(fn(m, x), x, m.tensor(u))
+        res.append(g.numpy())
+    np.testing.assert_array_equal(np.isnan(res[1]), np.isnan(res[0]))
+    np.testing.assert_allclose(res[1], res[0], rtol=1e-12)
