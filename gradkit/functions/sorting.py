@@ -499,8 +499,9 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
                                f"same dtype, but got input with dtype {x.dtype} and bins with "
                                f"dtype {bins.dtype}; convert bins first, e.g. bins.to(x.dtype)")
         edges = to_host(bins._data).astype(x.dtype)
-        if edges.ndim != 1 or edges.size < 1:
-            raise RuntimeError("histogram(): bins must be a 1-D tensor with at least one edge")
+        if edges.ndim != 1 or edges.size < 2:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0: bins must be a 1-D tensor "
+                               f"with at least two edges, got shape {tuple(bins.shape)}")
         if (np.diff(edges) < 0).any() or np.isnan(edges).any():
             raise RuntimeError(f"histogram(): the bin edges must increase monotonically, got "
                                f"{edges.tolist()}; sort() them first")
@@ -522,7 +523,17 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
         edges = np.linspace(lo, hi, nb + 1).astype(x.dtype)
-    hist, _ = np.histogram(a, bins=edges.astype(np.float64), weights=w, density=density)
+    # each element into its bin (the last bin closed), weights added per bin: a NaN weight
+    # makes only its own bin NaN (np.histogram's cumulative sums spread it to the later ones)
+    e64, v = edges.astype(np.float64), a.astype(np.float64).reshape(-1)
+    nbins = e64.size - 1
+    keep = (v >= e64[0]) & (v <= e64[-1]) if nbins > 0 else np.zeros(v.shape, dtype=bool)
+    idx = np.minimum(np.searchsorted(e64, v[keep], side="right") - 1, nbins - 1)
+    hist = np.bincount(idx, weights=None if w is None else w[keep],
+                       minlength=max(nbins, 0))[:max(nbins, 0)].astype(np.float64)
+    if density:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hist = hist / (hist.sum() * np.diff(e64))
     return return_types.histogram(wrap(_const_like(x, hist.astype(x.dtype))),
                       wrap(_const_like(x, edges)))
 

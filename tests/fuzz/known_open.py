@@ -9,17 +9,8 @@ KNOWN_OPEN = {
         'open, in gradkit/nn/functional/normalization.py: with an inf or NaN weight the '
         "gradients follow the order of products of PyTorch's fused backward (+-inf there, "
         'NaN here; the forward matches); e.g. seed 0 case 1394',
-    ('index_fill', 'wrong-error-type'):
-        'open, in gradkit/functions/scattering.py; e.g. seed 0 case 893',
     ('lu', 'grad-wrong'): 'open, in gradkit/_linalg/lu.py; e.g. seed 0 case 2512',
     ('lu_solve', 'grad-wrong'):
         'open, in gradkit/_linalg/lu.py (NaN pattern of the gradient for inf/nan inputs); '
         'e.g. seed 0 case 2202',
-    ('norm', 'wrong-error-type'):
-        'open, in gradkit/functions/reduction.py: torch.norm of a list raises '
-        'AttributeError from torch/functional.py, which the fuzzer counts as raw; e.g. '
-        'seed 0 case 1928',
-    ('vander', 'accepted-invalid'):
-        'open, in gradkit/functions/shape.py: torch.vander(x, 0, True) of a 3e38 element '
-        'raises "N must be greater than 1"; e.g. seed 0 case 1496',
 }
