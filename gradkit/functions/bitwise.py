@@ -71,6 +71,7 @@ def _result(ref, arr, rt):
 
 @declare(inplace=True, out=True, differentiable=False)
 def bitwise_and(input, other):
+    _tensors_only("bitwise_and", (1, "input", input))
     ref, a, b, rt = _integral(input, other, "bitwise_and", "bitwise_and")
     return _result(ref, a & b, rt)
 

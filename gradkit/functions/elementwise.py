@@ -370,6 +370,7 @@ def add(input, other, *, alpha=1):
 @declare(inplace=sub_, out=True, aliases=("subtract",))
 def sub(input, other, *, alpha=1):
     """``input - alpha * other``; either may be a number."""
+    _check_sub(_t(input), other)  # (before alpha turns a bool other into a number)
     return _t(input) - _times_alpha(input, other, alpha, "sub")
 
 
@@ -449,12 +450,14 @@ def _apply2_named(op, a, b, name):
 
 @declare(out=True)
 def maximum(input, other):
+    _tensors_only("maximum", (1, "input", input), (2, "other", other))
     a, b = _promote_pair(input, other)
     return _apply2_named(E.MAXIMUM, a, b, "maximum")
 
 
 @declare(out=True)
 def minimum(input, other):
+    _tensors_only("minimum", (1, "input", input), (2, "other", other))
     a, b = _promote_pair(input, other)
     return _apply2_named(E.MINIMUM, a, b, "minimum")
 
@@ -565,6 +568,8 @@ _round_half_even = _zero_grad_op("round")
 
 @declare(inplace=True, out="same", aliases=("special:round",), differentiable=False)
 def round(input, *, decimals=0):
+    if decimals and _t(input)._data.dtype.kind in "iub":
+        _not_implemented("round_cpu", _t(input), "round(decimals=) takes floating tensors")
     if decimals:
         scale = 10.0 ** decimals
         return _round_half_even(_t(input) * scale) / scale

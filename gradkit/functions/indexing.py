@@ -396,6 +396,10 @@ def take_along_dim(input, indices, dim=None):
     """Pick values along ``dim`` at ``indices`` (``input`` and ``indices`` broadcast in the
     other dimensions); with ``dim=None``, from the flattened input."""
     x = _t(input)
+    if isinstance(indices, Tensor) and indices._data.dtype.kind in "iu" and \
+            indices._data.dtype != np.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_type_name(indices)}; convert them first, e.g. indices.long()")
     if not isinstance(indices, Tensor):
         raise TypeError(f"take_along_dim(): indices must be an integer Tensor, got "
                         f"{type(indices).__name__}")

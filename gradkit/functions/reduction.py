@@ -41,6 +41,7 @@ from ._registry import (
     out_not_bool,
     out_tuple,
     tensor_method,
+    write_inplace,
 )
 from .comparison import isfinite, isnan
 from .elementwise import abs, maximum, minimum, where
@@ -352,7 +353,17 @@ def logsumexp(input, dim, keepdim=False):
     return apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim, "logsumexp"), keepdim, x._data.shape))
 
 
-@declare(inplace=True, out=("dtype", out_not_bool("cumsum")))
+def _bool_scan_(name):
+    """``cumsum_``/``cumprod_``: PyTorch has no bool kernel to write into a bool tensor."""
+    def inplace(self, dim, *, dtype=None):
+        if self._data.dtype == np.bool_ and dtype is None:
+            _not_implemented(f"{name}_out_cpu", self, f"{name}_() of a bool tensor: use "
+                             f"{name}() (int64)")
+        return write_inplace(self, REDUCTIONS[name](self, dim, dtype=dtype), name + "_")
+    return inplace
+
+
+@declare(inplace=_bool_scan_("cumsum"), out=("dtype", out_not_bool("cumsum")))
 def cumsum(input, dim, *, dtype=None):
     x = _t(input)
     x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
@@ -405,7 +416,7 @@ def trace(input):
     return sum(diagonal(x))
 
 
-@declare(inplace=True, out=("dtype", out_not_bool("cumprod")))
+@declare(inplace=_bool_scan_("cumprod"), out=("dtype", out_not_bool("cumprod")))
 def cumprod(input, dim, *, dtype=None):
     """Cumulative product along ``dim`` (integers accumulate in int64); exact gradients with
     zeros in the input."""
@@ -739,3 +750,6 @@ def _sum_to_size(self, *size):
 
 
 tensor_method("sum_to_size")(_sum_to_size)
+
+
+REDUCTIONS = {"cumsum": cumsum, "cumprod": cumprod}  # (looked up by _bool_scan_'s faces)

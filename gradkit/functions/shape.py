@@ -19,6 +19,7 @@ from ._args import (
     _dims_tuple,
     _int_arg,
     _norm_axis,
+    _not_implemented,
     _shape_arg,
     _t,
     _tensor_attr_arg,
@@ -580,6 +581,12 @@ def _repeat_interleave(x, repeats, dim):
                              f"no dimensions; give dim=None")
         d = _dim_in(dim, x.ndim, "repeat_interleave")
     n = x.shape[d]
+    if isinstance(repeats, Tensor) and repeats.dtype.kind not in "iu":
+        if repeats.ndim == 1 and repeats.shape[0] not in (1, n):  # the sizes first
+            raise RuntimeError(f"repeat_interleave(): repeats must have the same size as input "
+                               f"along dim, but got repeats.size(0) = {repeats.shape[0]} and "
+                               f"input.size({d}) = {n}")
+        _not_implemented("repeat_interleave_cpu", repeats, "repeats must be an integer tensor")
     if isinstance(repeats, Tensor) and repeats.ndim == 0:
         repeats = int(repeats.item())
     if isinstance(repeats, (int, np.integer)) and not isinstance(repeats, bool):

@@ -167,3 +167,42 @@ def test_vander_as_torch_vander(args, dtype):
     assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
     assert g.requires_grad == t.requires_grad
     np.testing.assert_array_equal(g.detach().numpy(), t.detach().numpy())
+
+
+SEEDS_6_10 = {  # findings of seeds 6-10
+    "repeat_interleave_half_repeats": "m.repeat_interleave(m.zeros(3, 2), m.tensor([1.0, 0.0, "
+                                      "2.0], dtype=m.float16), dim=0)",
+    "repeat_interleave_bool_repeats": "m.repeat_interleave(m.zeros(3, 2), m.tensor([True, False,"
+                                      " True]), dim=0)",
+    "repeat_interleave_empty_float": "m.repeat_interleave(m.zeros(3, 2), m.tensor([], "
+                                     "dtype=m.float64), dim=0)",
+    "repeat_interleave_0d_float": "m.repeat_interleave(m.zeros(3, 2, dtype=m.bool), "
+                                  "m.tensor(1.0), dim=1)",
+    "round_int_decimals": "m.zeros(3, 4, dtype=m.int32).round(decimals=2)",
+    "round_int_decimals_inplace": "m.zeros(3, 4, dtype=m.int32).round_(decimals=2)",
+    "cumsum_bool_inplace": "m.zeros(3, 4, dtype=m.bool).cumsum_(1)",
+    "cumprod_bool_inplace": "m.zeros(3, 4, dtype=m.bool).cumprod_(1)",
+    "sub_bool_alpha": "m.sub(m.zeros(3, 4), m.tensor([[False], [True], [False]]), alpha=0.5)",
+    "isin_bool_test": "m.isin(m.zeros(3, 4, dtype=m.int64), m.tensor([False, True]))",
+    "isin_bool_elements": "m.isin(m.tensor([True]), m.tensor([False, True]))",
+    "maximum_number": "m.maximum(m.zeros(0, 4), 2)",
+    "minimum_number_out": "m.minimum(m.zeros(3, 4), 2.0, out=m.empty(0))",
+    "take_along_dim_int32": "m.take_along_dim(m.zeros(3, 4), m.zeros(3, 0, dtype=m.int32), "
+                            "dim=1)",
+    "bitwise_and_bool_input": "m.bitwise_and(True, m.tensor([False, True]), "
+                              "out=m.empty(0, dtype=m.bool))",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEEDS_6_10))
+def test_seeds_6_10_errors_as_torch(name):
+    with pytest.raises(Exception) as te:
+        eval(SEEDS_6_10[name], {"m": torch})
+    with pytest.raises(type(te.value)):
+        eval(SEEDS_6_10[name], {"m": gk})
+
+
+def test_cumsum_inplace_of_int32_still_works():
+    t = torch.ones(3, 4, dtype=torch.int32).cumsum_(1)
+    g = gk.ones(3, 4, dtype=gk.int32).cumsum_(1)
+    assert g.tolist() == t.tolist() and str(g.dtype).endswith("int32")
