@@ -71,7 +71,11 @@ def _result(ref, arr, rt):
 
 @declare(inplace=True, out=True, differentiable=False)
 def bitwise_and(input, other):
-    _tensors_only("bitwise_and", (1, "input", input))
+    _tensors_only("bitwise_and", (1, "input", input))  # (the function: x & y takes numbers)
+    return _bitwise_and(input, other)
+
+
+def _bitwise_and(input, other):
     ref, a, b, rt = _integral(input, other, "bitwise_and", "bitwise_and")
     return _result(ref, a & b, rt)
 
@@ -167,7 +171,7 @@ def __and__(self, other):
 
 @tensor_method()
 def __rand__(self, other):
-    return bitwise_and(other, self)
+    return _bitwise_and(other, self)
 
 
 @tensor_method()
