@@ -206,3 +206,16 @@ def test_cumsum_inplace_of_int32_still_works():
     t = torch.ones(3, 4, dtype=torch.int32).cumsum_(1)
     g = gk.ones(3, 4, dtype=gk.int32).cumsum_(1)
     assert g.tolist() == t.tolist() and str(g.dtype).endswith("int32")
+
+
+@pytest.mark.parametrize("call", ["-0.0 & m.tensor([1.5, 2.0])",
+                                  "float('inf') & m.tensor([9, 6], dtype=m.uint8)",
+                                  "True & m.tensor([False, True])"])
+def test_and_operator_with_a_number_on_the_left_as_torch(call):
+    try:
+        t = eval(call, {"m": torch})
+    except Exception as e:  # noqa: BLE001 - the type is compared
+        with pytest.raises(type(e)):
+            eval(call, {"m": gk})
+        return
+    assert eval(call, {"m": gk}).tolist() == t.tolist()
