@@ -450,14 +450,12 @@ def _apply2_named(op, a, b, name):
 
 @declare(out=True)
 def maximum(input, other):
-    _tensors_only("maximum", (1, "input", input), (2, "other", other))
     a, b = _promote_pair(input, other)
     return _apply2_named(E.MAXIMUM, a, b, "maximum")
 
 
 @declare(out=True)
 def minimum(input, other):
-    _tensors_only("minimum", (1, "input", input), (2, "other", other))
     a, b = _promote_pair(input, other)
     return _apply2_named(E.MINIMUM, a, b, "minimum")
 

@@ -185,8 +185,6 @@ SEEDS_6_10 = {  # findings of seeds 6-10
     "sub_bool_alpha": "m.sub(m.zeros(3, 4), m.tensor([[False], [True], [False]]), alpha=0.5)",
     "isin_bool_test": "m.isin(m.zeros(3, 4, dtype=m.int64), m.tensor([False, True]))",
     "isin_bool_elements": "m.isin(m.tensor([True]), m.tensor([False, True]))",
-    "maximum_number": "m.maximum(m.zeros(0, 4), 2)",
-    "minimum_number_out": "m.minimum(m.zeros(3, 4), 2.0, out=m.empty(0))",
     "take_along_dim_int32": "m.take_along_dim(m.zeros(3, 4), m.zeros(3, 0, dtype=m.int32), "
                             "dim=1)",
     "bitwise_and_bool_input": "m.bitwise_and(True, m.tensor([False, True]), "
