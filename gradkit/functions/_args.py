@@ -20,12 +20,13 @@ from .._tensor.tensor import (
 )
 
 __all__ = [
-    "_binary", "_check_fill_value", "_check_number", "_const_like", "_dim_in", "_dims_tuple",
-    "_div_operands",
+    "NO_DIM", "NO_KEEPDIM", "NotATensorError", "_binary", "_check_fill_value", "_check_number",
+    "_const_like", "_dim_in", "_dim_keepdim", "_dims_tuple", "_div_operands",
     "_float_operand", "_int_arg", "_norm_axis", "_on_device_of", "_operands", "_promoted3",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
-    "_not_implemented", "_t", "_tensors_only", "_type_name", "_wrap_dim", "_wrap_int_scalar",
-    "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min", "builtins_sum",
+    "_not_implemented", "_t", "_tensor_attr_arg", "_tensors_only", "_type_name", "_wrap_dim",
+    "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
+    "builtins_sum",
 ]
 
 builtins_sum, builtins_max, builtins_abs = _builtins.sum, _builtins.max, _builtins.abs
@@ -37,6 +38,51 @@ _ndarray = np.ndarray
 _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
                 "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double",
                 "bfloat16": "BFloat16", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+class _Unset:
+    """A default that tells an argument left out from one passed with the same value: PyTorch's
+    reductions have a form without ``dim`` that takes no ``keepdim`` (``torch.sum(x,
+    keepdim=True)`` raises TypeError, ``torch.sum(x, None, True)`` does not)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return repr(self.value)
+
+
+NO_DIM = _Unset(None)
+NO_KEEPDIM = _Unset(False)
+
+
+def _dim_keepdim(fn, dim, keepdim):
+    """``(dim, keepdim)`` with the defaults filled in; TypeError, as PyTorch's argument parser,
+    for a ``keepdim`` passed without ``dim``."""
+    if dim is NO_DIM and keepdim is not NO_KEEPDIM:
+        raise TypeError(
+            f"{fn}() received an invalid combination of arguments - got keepdim={keepdim!r} "
+            f"without dim: the form that reduces over all elements takes no keepdim; pass "
+            f"dim too, e.g. {fn}(x, dim=0, keepdim={keepdim!r})")
+    return (None if dim is NO_DIM else dim), (False if keepdim is NO_KEEPDIM else keepdim)
+
+
+class NotATensorError(AttributeError):
+    """A list or tuple where PyTorch's Python-level functions (``torch.split``, ``torch.norm``,
+    ``torch.tensordot``, in torch/functional.py) take a Tensor: PyTorch fails there with an
+    AttributeError (``'list' object has no attribute 'split'``), so gradkit raises that type,
+    with a message saying what to pass."""
+
+
+def _tensor_attr_arg(x, fn, name="input"):
+    """``x`` as a Tensor for the functions PyTorch writes in Python (see NotATensorError)."""
+    if isinstance(x, (list, tuple)):
+        raise NotATensorError(
+            f"{fn}(): argument '{name}' must be a Tensor, not {type(x).__name__} (PyTorch "
+            f"raises AttributeError here too); make one first, e.g. gradkit.tensor({name})")
+    return _t(x, name)
 
 
 def _type_name(x):
@@ -56,7 +102,8 @@ def _not_implemented(fn, x, what=""):
 def _check_fill_value(value, dt, fn):
     """A Python number written into a tensor of dtype ``dt`` (masked_fill, index_fill) must be
     representable, as PyTorch's checked conversion: integers in range (unsigned types also take
-    down to ``-max``, which wraps), finite for integers; a float16 value within its range."""
+    an int down to ``-max``, which wraps), finite for integers; a float16 value within its
+    range."""
     if not isinstance(value, (int, float, np.number)) or isinstance(value, (bool, np.bool_)):
         return
     dt = np.dtype(dt)
@@ -64,7 +111,9 @@ def _check_fill_value(value, dt, fn):
         return
     if dt.kind in "iu":
         info = np.iinfo(dt)
-        lo = -int(info.max) if dt.kind == "u" else int(info.min)
+        # (an int wraps into an unsigned type down to -max; a float must lie in the range)
+        lo = -int(info.max) if dt.kind == "u" and not isinstance(value, (float, np.floating)) \
+            else int(info.min)
         ok = np.isfinite(value) and lo <= value <= int(info.max)
     elif dt.kind == "f":
         ok = not np.isfinite(value) or _builtins.abs(value) <= float(np.finfo(dt).max)

@@ -38,9 +38,11 @@ from .._tensor.record import inplace as _record_inplace
 from .._tensor.tensor import Tensor
 from ..autograd import grad_mode
 from ..ops.memory import COPY_FROM
+from ._args import NO_DIM, _dim_in, _t, _type_name
 
 __all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "out_bool_or_byte",
-           "out_cat", "out_floating", "out_floating_before", "out_needs", "out_not_bool",
+           "out_cat", "out_floating", "out_floating_before", "out_input_dtype", "out_needs",
+           "out_not_bool",
            "out_tuple", "public_functions", "special_functions", "tensor_method", "write_inplace",
            "write_out"]
 
@@ -217,9 +219,27 @@ def out_not_bool(name):
     """A check before cumsum/cumprod run: an ``out`` of any dtype but bool (PyTorch has no bool
     kernel for them)."""
     def before(out, args):
-        if isinstance(out, Tensor) and out._data.dtype == np.bool_:
+        x, dim = args.get("input"), args.get("dim")
+        if isinstance(x, Tensor) and isinstance(dim, int):  # the dim first, as PyTorch
+            _dim_in(dim, x.ndim, name)
+        if isinstance(out, Tensor) and out._data.dtype == np.bool_ and \
+                not (isinstance(x, Tensor) and x.ndim == 0):  # (a 0-d input is copied)
             raise NotImplementedError(f'"{name}_out_cpu" not implemented for \'Bool\'; pass an '
                                       f"out of a numeric dtype")
+    return before
+
+
+def out_input_dtype(message):
+    """A check before the op runs: ``out`` of the input's dtype, where PyTorch checks it before
+    the dims and sizes (amax, logcumsumexp, quantile, index_select); ``message`` is formatted
+    with the ``input`` and ``out`` dtypes."""
+    def before(out, args):
+        x = args.get("input")
+        if isinstance(out, Tensor) and isinstance(x, Tensor) and \
+                out._data.dtype != x._data.dtype:
+            raise RuntimeError(message.format(input=_type_name(x.dtype),
+                                              out=_type_name(out.dtype))
+                               + "; pass an out of the input's dtype")
     return before
 
 
@@ -235,7 +255,7 @@ def out_tuple(n, dim=None):
     indices of sort, kthvalue, ...) -- where ``dim`` names the argument whose presence makes
     the result a tuple (max, min), only when it is given."""
     def before(out, args):
-        if dim is not None and args.get(dim) is None:
+        if dim is not None and (args.get(dim) is None or args.get(dim) is NO_DIM):
             if isinstance(out, (tuple, list)):
                 raise TypeError(f"argument 'out' must be Tensor without '{dim}', not a "
                                 f"{type(out).__name__}")
@@ -252,11 +272,22 @@ def out_cat(new_dims):
     def before(out, args):
         ts, dim = args.get("tensors"), args.get("dim")
         if isinstance(ts, (list, tuple)) and ts and isinstance(ts[0], Tensor) and \
-                isinstance(dim, int) and ts[0].ndim:
+                isinstance(dim, int) and (ts[0].ndim or new_dims):
             n = ts[0].ndim + new_dims
             if not -n <= dim < n:
                 raise IndexError(f"Dimension out of range (expected to be in range of "
                                  f"[{-n}, {n - 1}], but got {dim})")
+        if isinstance(ts, (list, tuple)) and all(isinstance(t, Tensor) for t in ts):
+            # PyTorch's shape checks that come before out's dtype: stack's equal sizes,
+            # cat's refusal of a 0-d tensor
+            for i, t in enumerate(ts):
+                if new_dims and tuple(t.shape) != tuple(ts[0].shape):
+                    raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                                       f"{list(ts[0].shape)} at entry 0 and {list(t.shape)} at "
+                                       f"entry {i}")
+                if not new_dims and t.ndim == 0:
+                    raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                                       f"concatenated; unsqueeze it first, e.g. t.reshape(1)")
         out_cat_before(out, args)
     return before
 
@@ -281,7 +312,7 @@ def out_needs(arg):
     """A check before the op runs: ``out=`` only with ``arg`` given (PyTorch's sum and prod
     have no ``out=`` form without ``dim``)."""
     def before(out, args):
-        if args.get(arg) is None:
+        if args.get(arg) is None or args.get(arg) is NO_DIM:
             raise TypeError(f"received an invalid combination of arguments: out= needs "
                             f"'{arg}' (there is no form without it); pass {arg}= too")
     return before
@@ -377,13 +408,17 @@ def _out_face(decl, name):
     rule, before = _OUT_RULES.get(decl.name, ("cast", None))
     if rule == "cat" and before is None:
         before = out_cat_before
-    pre = "if out is not None: _before(out, locals())\n    " if before is not None else ""
+    # a non-Tensor input is refused before any check of out, as PyTorch's argument parser
+    first = params[0].split("=")[0] if params else ""
+    check = f"_t({first}); " if first == "input" else ""
+    pre = f"if out is not None: {check}_before(out, locals())\n    " if before is not None \
+        else ""
     if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
         pre += ("if dtype is None and isinstance(out, _Tensor): dtype = out.dtype\n    ")
     body = (f"{pre}r = _impl({', '.join(call)})\n    "
             f"return r if out is None else _write_out(out, r, {name!r}, _rule)")
     ns = dict(defaults, _impl=decl.impl, _write_out=write_out, _rule=rule, _before=before,
-              _Tensor=Tensor)
+              _Tensor=Tensor, _t=_t)
     return _compile(name, params, body, ns, decl.impl)
 
 

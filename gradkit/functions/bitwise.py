@@ -12,7 +12,14 @@ from .. import _dtype
 from .._backend import to_host
 from .._tensor.record import check_broadcast
 from .._tensor.tensor import Tensor, wrap
-from ._args import _const_like, _same_device, _scalar_or_tensor, _t, _wrap_int_scalar
+from ._args import (
+    _const_like,
+    _same_device,
+    _scalar_or_tensor,
+    _t,
+    _tensors_only,
+    _wrap_int_scalar,
+)
 from ._registry import declare, tensor_method, write_inplace
 
 __all__ = ["bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or",
@@ -64,6 +71,11 @@ def _result(ref, arr, rt):
 
 @declare(inplace=True, out=True, differentiable=False)
 def bitwise_and(input, other):
+    _tensors_only("bitwise_and", (1, "input", input))  # (the function: x & y takes numbers)
+    return _bitwise_and(input, other)
+
+
+def _bitwise_and(input, other):
     ref, a, b, rt = _integral(input, other, "bitwise_and", "bitwise_and")
     return _result(ref, a & b, rt)
 
@@ -123,6 +135,7 @@ def bitwise_right_shift(input, other):
 @declare(inplace=True, out=True, differentiable=False)
 def gcd(input, other):
     """The greatest common divisor (non-negative; ``gcd(0, 0) = 0``); integers only."""
+    _tensors_only("gcd", (1, "input", input), (2, "other", other))
     ref, a, b, rt = _integral(input, other, "gcd", "gcd", bool_ok=False)
     return _result(ref, np.gcd(a, b), rt)
 
@@ -130,6 +143,7 @@ def gcd(input, other):
 @declare(inplace=True, out=True, differentiable=False)
 def lcm(input, other):
     """The least common multiple (non-negative; 0 if either is 0); integers only."""
+    _tensors_only("lcm", (1, "input", input), (2, "other", other))
     ref, a, b, rt = _integral(input, other, "lcm", "lcm", bool_ok=False)
     return _result(ref, np.lcm(a, b), rt)
 
@@ -157,7 +171,7 @@ def __and__(self, other):
 
 @tensor_method()
 def __rand__(self, other):
-    return bitwise_and(other, self)
+    return _bitwise_and(other, self)
 
 
 @tensor_method()

@@ -9,7 +9,14 @@ from .. import _dtype
 from .._backend import to_host
 from .._tensor.record import check_broadcast
 from .._tensor.tensor import Tensor, wrap
-from ._args import _const_like, _raw, _same_device, _scalar_or_tensor, _t, _wrap_int_scalar
+from ._args import (
+    _const_like,
+    _raw,
+    _same_device,
+    _scalar_or_tensor,
+    _t,
+    _wrap_int_scalar,
+)
 from ._registry import declare, tensor_method
 
 __all__ = ["allclose", "eq", "equal", "ge", "gt", "isclose", "isfinite", "isin", "isinf", "isnan",
@@ -136,6 +143,10 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     e = _scalar_or_tensor(elements)
     t = _scalar_or_tensor(test_elements)
     ref = e if isinstance(e, Tensor) else t
+    for v in (e, t):
+        if isinstance(v, Tensor) and v._data.dtype == np.bool_ or isinstance(v, (bool, np.bool_)):
+            raise RuntimeError("Unsupported input type encountered for isin(): Bool; convert it "
+                               "first, e.g. x.to(gradkit.uint8)")
     ea = to_host(e._data) if isinstance(e, Tensor) else np.asarray(e)
     ta = to_host(t._data) if isinstance(t, Tensor) else np.asarray(t)
     if isinstance(e, Tensor) and isinstance(t, Tensor) and ea.dtype != ta.dtype:

@@ -33,6 +33,7 @@ from ._args import (
     _operands,
     _promoted3,
     _rbinary,
+    _result_type_of,
     _same_device,
     _scalar_or_tensor,
     _t,
@@ -144,8 +145,7 @@ def _check_lerp(input, end, weight):
 
 
 def lerp_(self, end, weight):
-    _check_lerp(self, end, weight)
-    return add_(self, (end - self) * weight)
+    return write_inplace(self, lerp(self, end, weight), "lerp_")
 
 
 @tensor_method()
@@ -225,14 +225,22 @@ expm1 = _float_unary(E.EXPM1, "expm1", "``exp(x) - 1``, accurate for small ``x``
 declare(expm1, inplace=True, out=True, aliases=("special:expm1",))
 
 
+def _rounded_once(fn, x):
+    """``fn(x)`` of a float16 ``x`` computed in float32 and rounded once, as PyTorch's
+    kernels compute float16 (a composite would round after each step)."""
+    if x._data.dtype == np.float16:
+        return fn(x.to(_dtype.float32)).to(x.dtype)
+    return fn(x)
+
+
 @declare(inplace=True, out=True)
 def log2(input):
-    return log(input) * (1.0 / np.log(2.0))
+    return _rounded_once(lambda x: log(x) * (1.0 / np.log(2.0)), _float_operand(_t(input)))
 
 
 @declare(inplace=True, out=True)
 def log10(input):
-    return log(input) * (1.0 / np.log(10.0))
+    return _rounded_once(lambda x: log(x) * (1.0 / np.log(10.0)), _float_operand(_t(input)))
 
 
 sqrt = _float_unary(E.SQRT, "sqrt", ufunc=np.sqrt, doc="Square root of each element.")
@@ -343,13 +351,22 @@ def abs(input):
     return apply1(E.ABS, _t(input))
 
 
-@declare(inplace=E.NEG, out="same", aliases=("negative",))
-def neg(input):
-    x = _t(input)
+def _neg_(self):
+    _no_bool_neg(self)
+    return inplace(self, E.NEG, None, (), "neg_")
+
+
+def _no_bool_neg(x):
     if x._data.dtype.kind == "b":
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
                            "are trying to invert a mask, use the `~` or `logical_not()` operator "
                            "instead.")
+
+
+@declare(inplace=_neg_, out="same", aliases=("negative",))
+def neg(input):
+    x = _t(input)
+    _no_bool_neg(x)
     return apply1(E.NEG, x)
 
 
@@ -365,6 +382,7 @@ def add(input, other, *, alpha=1):
 @declare(inplace=sub_, out=True, aliases=("subtract",))
 def sub(input, other, *, alpha=1):
     """``input - alpha * other``; either may be a number."""
+    _check_sub(_t(input), other)  # (before alpha turns a bool other into a number)
     return _t(input) - _times_alpha(input, other, alpha, "sub")
 
 
@@ -560,6 +578,8 @@ _round_half_even = _zero_grad_op("round")
 
 @declare(inplace=True, out="same", aliases=("special:round",), differentiable=False)
 def round(input, *, decimals=0):
+    if decimals and _t(input)._data.dtype.kind in "iub":
+        _not_implemented("round_cpu", _t(input), "round(decimals=) takes floating tensors")
     if decimals:
         scale = 10.0 ** decimals
         return _round_half_even(_t(input) * scale) / scale
@@ -571,8 +591,12 @@ def lerp(input, end, weight):
     """``input + weight * (end - input)``: ``end`` (and a Tensor ``weight``) of ``input``'s
     floating dtype, as PyTorch requires."""
     _check_lerp(input, end, weight)
-    return present(input + (end - input) * weight, "LerpBackward0",
-                   (input, end) + ((weight,) if isinstance(weight, Tensor) else ()))
+    check_broadcast(input, end, "lerp")
+    if isinstance(weight, Tensor):
+        check_broadcast(input, weight, "lerp")
+        check_broadcast(end, weight, "lerp")
+        return apply(E.LERP, (input, end, weight))
+    return apply(E.LERP, (input, end), (weight,))
 
 
 @declare(inplace=addcmul_, out=True)
@@ -840,7 +864,10 @@ def ldexp(input, other):
     dt = _dtype.result_type(x.dtype, x.ndim, e.dtype, e.ndim)
     if dt.kind != "f":
         dt = _dtype.get_default_dtype()
-    return x.to(dt) * e.to(dt).__rpow__(2.0)
+    if e.dtype.kind != "f":  # (2.0 ** an integer tensor: exact in the result's dtype)
+        e = e.to(dt)
+    # PyTorch's composite: mul(input, pow(2.0, other)), 2 ** other rounded in other's dtype
+    return x.to(dt) * e.__rpow__(2.0).to(dt)
 
 
 @declare(inplace=True, out=True, differentiable=False)
@@ -901,7 +928,20 @@ def rsub(input, other, *, alpha=1):
     """``other - alpha * input`` (reversed subtraction)."""
     x = _t(input)
     _check_sub(x, other)
-    return (x if alpha == 1 else x * alpha).__rsub__(other)
+    if alpha == 1:
+        return x.__rsub__(other)
+    # other - alpha * input in the promoted dtype (one kernel in PyTorch: alpha scales the
+    # promoted input, float16 computed in float32 and rounded once)
+    o = _scalar_or_tensor(other)
+    if isinstance(o, Tensor):
+        dt = _result_type_of([x, o])
+    elif x._data.dtype == np.float16:
+        dt, o = x.dtype, float(np.float16(o))  # (the number is cast to the tensor's dtype)
+    else:
+        return (x * alpha).__rsub__(o)
+    work = _dtype.float32 if dt == _dtype.float16 else dt
+    r = (x.to(work) * alpha).__rsub__(o.to(work) if isinstance(o, Tensor) else o)
+    return r.to(dt) if r.dtype != dt else r
 
 
 @declare(inplace=True, out="same")

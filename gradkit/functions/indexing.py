@@ -40,7 +40,7 @@ from ._args import (
     builtins_max,
     builtins_sum,
 )
-from ._registry import declare, tensor_method
+from ._registry import declare, out_input_dtype, tensor_method
 from .elementwise import where
 from .shape import cat, flatten
 
@@ -108,7 +108,8 @@ def scatter_add(input, dim, index, src):
     return apply2(S.SCATTER_ADD, x, s, (d, idx, full, tuple(s.shape)))
 
 
-@declare(out="same")
+@declare(out=("same", out_input_dtype("index_select(): self and result must have the same "
+                                     "scalar type, got {input} and {out}")))
 def index_select(input, dim, index):
     _tensors_only("index_select", (3, "index", index))
     x = _t(input)
@@ -123,6 +124,15 @@ def index_select(input, dim, index):
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     n = x.shape[d] if x.ndim else 1
+    if idx.size and x.numel() == 0:  # PyTorch's errors for an empty input
+        if n == 0:
+            raise RuntimeError(f"index_select(): self indexing axis dim should be positive: "
+                               f"cannot select in dimension {d} of size 0 of input "
+                               f"{tuple(x.shape)}")
+        if idx.min() < 0 or idx.max() >= n:
+            bad = int(idx.max() if idx.max() >= n else idx.min())
+            raise RuntimeError(f"index_select(): INDICES element is out of DATA bounds, "
+                               f"id={bad} axis_dim={n}")
     if idx.size and (idx.min() < 0 or idx.max() >= n):  # no wrap-around, as PyTorch
         raise IndexError(
             f"index_select(): index {int(idx.max() if idx.max() >= n else idx.min())} is out of "
@@ -386,6 +396,10 @@ def take_along_dim(input, indices, dim=None):
     """Pick values along ``dim`` at ``indices`` (``input`` and ``indices`` broadcast in the
     other dimensions); with ``dim=None``, from the flattened input."""
     x = _t(input)
+    if isinstance(indices, Tensor) and indices._data.dtype.kind in "iu" and \
+            indices._data.dtype != np.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_type_name(indices)}; convert them first, e.g. indices.long()")
     if not isinstance(indices, Tensor):
         raise TypeError(f"take_along_dim(): indices must be an integer Tensor, got "
                         f"{type(indices).__name__}")
@@ -417,6 +431,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     ``input``'s dtype, as PyTorch requires)."""
     _tensors_only("index_add", (3, "index", index), (4, "source", source))
     x = _t(input)
+    _dim_in(dim, x.ndim, "index_add")  # the dim before the dtypes, as PyTorch
     if source.dtype != x.dtype:
         raise RuntimeError(f"index_add_(): self ({_type_name(x)}) and source "
                            f"({_type_name(source)}) must have the same scalar type; convert "
@@ -615,12 +630,11 @@ def _norm_index(index, shape):
             index = (index,)
     out = []
     has_bool = has_adv = False
-    # without index tensors PyTorch reads x[..., True] as a new axis where it stands (NumPy
-    # would move the new axis and an int index to the front, as advanced indices)
-    plain = not any(isinstance(p, (Tensor, list, np.ndarray)) or p is False for p in index)
     for part in index:
-        if part is True and plain:
-            part = None
+        if isinstance(part, (bool, np.bool_)):
+            # PyTorch: a new dim of size 1 indexed by [0] (True) or [] (False), an advanced
+            # index as NumPy reads a 0-d bool; placed by _torch_adv_layout
+            part = np.asarray(part)
         if isinstance(part, Tensor):
             part = part._data
             if part.dtype == np.uint8:  # a byte tensor is a mask in PyTorch (deprecated there)
@@ -685,6 +699,14 @@ def _check_masks(parts, shape):
         d += n
 
 
+def _int_out_of_range(i, d, shape):
+    if d >= len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    raise IndexError(f"index {i} is out of bounds for dimension {d} with size {shape[d]} "
+                     f"(indexing a tensor of shape {tuple(shape)}); valid indices are "
+                     f"{-shape[d]} to {shape[d] - 1}")
+
+
 def _torch_adv_layout(out, shape):
     """The index as NumPy must see it to place dims as PyTorch does.
 
@@ -703,57 +725,72 @@ def _torch_adv_layout(out, shape):
             kinds.append("i")
         elif type(part) is slice:
             kinds.append("s")
-        elif isinstance(part, (bool, np.bool_)) or part.dtype.kind == "b":
-            return tuple(out)  # a 0-d mask (True/False): leave NumPy's rules
+        elif part.dtype.kind == "b":  # a 0-d mask: an advanced index that uses no dim
+            kinds.append("b")
         else:
             kinds.append("a")
-    if "i" not in kinds or kinds.count("e") > 1:
+    if kinds.count("e") > 1:
         return tuple(out)
-    if "e" in kinds:
+    if "e" in kinds:  # (NumPy splits the advanced block at an Ellipsis even of no dims)
         k = kinds.index("e")
         n_fill = max(len(shape) - sum(1 for c in kinds if c in "isa"), 0)
         out = out[:k] + [slice(None)] * n_fill + out[k + 1:]
         kinds = kinds[:k] + ["s"] * n_fill + kinds[k + 1:]
-    adv = [j for j, c in enumerate(kinds) if c in "ia"]
+    if "i" not in kinds:
+        return tuple(out)
+    adv = [j for j, c in enumerate(kinds) if c in "iab"]
     if adv[-1] - adv[0] + 1 == len(adv):
         return tuple(out)  # NumPy keeps the block in place, as PyTorch does
     torch_kinds = [c for c in kinds if c != "i"]
-    arr_pos = [j for j, c in enumerate(torch_kinds) if c == "a"]
-    if arr_pos[-1] - arr_pos[0] + 1 != len(arr_pos) or arr_pos[0] == 0:
+    arr_pos = [j for j, c in enumerate(torch_kinds) if c in "ab"]
+    if not arr_pos or arr_pos[-1] - arr_pos[0] + 1 != len(arr_pos) or arr_pos[0] == 0:
         return tuple(out)  # PyTorch puts the block first too
     arrays = [part for part, c in zip(out, kinds) if c == "a"]
+    shapes = [a.shape for a in arrays] + [(int(p),) for p, c in zip(out, kinds) if c == "b"]
     try:
-        bshape = np.broadcast_shapes(*[a.shape for a in arrays])
+        bshape = np.broadcast_shapes(*shapes)
     except ValueError:
         raise IndexError(
             "shape mismatch: indexing tensors could not be broadcast together with shapes "
-            + " ".join(str(list(a.shape)) for a in arrays)
+            + " ".join(str(list(sh)) for sh in shapes)
         ) from None
-    xp = _ns(arrays[0])
+    xp = _ns(arrays[0]) if arrays else np
     n_before = arr_pos[0]
     nb = len(bshape)
-    n_out = len(torch_kinds) - len(arrays) + nb
+    n_out = len(torch_kinds) - sum(1 for c in torch_kinds if c in "ab") + nb
     res = []
+    want_s = []  # the sizes of the dims outside the advanced block
     d = q = 0
+    placed = False
     for part, c in zip(out, kinds):
+        if c in "ab" and not placed:
+            q, placed = q + nb, True
         if c == "i":
+            if d >= len(shape) or not -shape[d] <= part < shape[d]:  # (also where [] selects
+                _int_out_of_range(part, d, shape)                   # nothing: PyTorch selects)
             res.append(part)
             d += 1
         elif c == "n":
+            want_s.append(1)
             q += 1
         elif c == "s":
             if d >= len(shape):
                 raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
             r = xp.arange(*part.indices(shape[d]))
+            want_s.append(r.shape[0])
             res.append(r.reshape((1,) * q + (r.shape[0],) + (1,) * (n_out - q - 1)))
             q += 1
             d += 1
-        else:
-            if q == n_before:
-                q += nb
+        elif c == "a":
             res.append(part.reshape((1,) * n_before + (1,) * (nb - part.ndim) + part.shape
                                     + (1,) * (n_out - n_before - nb)))
             d += 1
+    # the result's shape, where a new dim (None, a bool) or False's empty [] is carried by no
+    # array: the first index part carries it
+    want = list(want_s)
+    want[n_before:n_before] = bshape
+    res[0] = xp.broadcast_to(xp.asarray(res[0]), np.broadcast_shapes(np.shape(res[0]),
+                                                                     tuple(want)))
     return tuple(res)
 
 

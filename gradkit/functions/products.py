@@ -21,6 +21,7 @@ from ._args import (
     _dim_in,
     _dims_tuple,
     _t,
+    _tensor_attr_arg,
     builtins_max,
     builtins_min,
 )
@@ -201,7 +202,7 @@ def einsum(equation, *operands):
 def tensordot(a, b, dims=2):
     """Sum products over the last ``dims`` dimensions of ``a`` and the first of ``b``, or over
     the dimension lists ``dims = (dims_a, dims_b)``."""
-    x, y = _t(a, "a"), _t(b, "b")
+    x, y = _tensor_attr_arg(a, "tensordot", "a"), _tensor_attr_arg(b, "tensordot", "b")
     if x.dtype != y.dtype:  # PyTorch checks the dtypes first, and does not promote
         raise RuntimeError(f"tensordot(): both inputs should have same dtype, got {x.dtype} and "
                            f"{y.dtype}; convert one first, e.g. b.to(a.dtype)")

@@ -16,14 +16,18 @@ from ..autograd.graph import present
 from ..ops import elementwise as E
 from ..ops import reduction as R
 from ._args import (
+    NO_DIM,
+    NO_KEEPDIM,
     _const_like,
     _dim_in,
+    _dim_keepdim,
     _float_operand,
     _int_arg,
     _norm_axis,
     _not_implemented,
     _on_device_of,
     _t,
+    _tensor_attr_arg,
     _type_name,
     _wrap_dim,
 )
@@ -32,10 +36,12 @@ from ._registry import (
     out_bool_or_byte,
     out_floating,
     out_floating_before,
+    out_input_dtype,
     out_needs,
     out_not_bool,
     out_tuple,
     tensor_method,
+    write_inplace,
 )
 from .comparison import isfinite, isnan
 from .elementwise import abs, maximum, minimum, where
@@ -95,7 +101,8 @@ def _reduce_args(x, dim, name="reduction"):
 
 
 @declare(out=("dtype", out_needs("dim")))
-def sum(input, dim=None, keepdim=False, *, dtype=None):
+def sum(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
+    dim, keepdim = _dim_keepdim("sum", dim, keepdim)
     x = _t(input)
     if dtype is not None:
         x = x.to(dtype)
@@ -105,7 +112,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 @declare(out=True)
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
+    dim, keepdim = _dim_keepdim("mean", dim, keepdim)
     x = _t(input)
     if dtype is not None:
         x = x.to(dtype)
@@ -124,7 +132,8 @@ def _int64_accumulator(x):
 
 
 @declare(out=("dtype", out_needs("dim")))
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
+    dim, keepdim = _dim_keepdim("prod", dim, keepdim)
     x = _t(input)
     x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
     return apply1(R.PROD, x, (_reduce_args(x, dim, "prod"), keepdim, x._data.shape))
@@ -148,7 +157,9 @@ def _check_nonempty(x, name, axis, dim_given=False):
                       f"non-empty dim, got shape {tuple(x.shape)}; reduce over a non-empty dim")
 
 
-@declare(out="same")
+@declare(out=("same", out_input_dtype(
+    "Expected the dtype for input and out to match, but got {input} for input's dtype and {out} "
+    "for out's dtype")))
 def amax(input, dim=(), keepdim=False):
     x = _t(input)
     axis = _reduce_args(x, dim, "amax")
@@ -156,7 +167,9 @@ def amax(input, dim=(), keepdim=False):
     return apply1(R.AMAX, x, (axis, keepdim, x._data.shape))
 
 
-@declare(out="same")
+@declare(out=("same", out_input_dtype(
+    "Expected the dtype for input and out to match, but got {input} for input's dtype and {out} "
+    "for out's dtype")))
 def amin(input, dim=(), keepdim=False):
     x = _t(input)
     axis = _reduce_args(x, dim, "amin")
@@ -165,6 +178,7 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _max_min(input, dim, keepdim, largest):
+    dim, keepdim = _dim_keepdim("max" if largest else "min", dim, keepdim)
     x = _t(input)
     if dim is None:
         _check_nonempty(x, "max" if largest else "min", None)
@@ -187,14 +201,14 @@ def _max_min(input, dim, keepdim, largest):
 
 
 @declare(out=("cast", out_tuple(2, "dim")))
-def max(input, dim=None, keepdim=False):
+def max(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)``;
     ``max(x, other)``: elementwise maximum."""
     return _max_min(input, dim, keepdim, True)
 
 
 @declare(out=("cast", out_tuple(2, "dim")))
-def min(input, dim=None, keepdim=False):
+def min(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     return _max_min(input, dim, keepdim, False)
 
 
@@ -261,11 +275,8 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     for i, s in enumerate(x.shape):
         if axis is None or i in axis:
             n *= s
-    d = x - mean(x, dim=axis if axis is not None else None, keepdim=True)
-    denom = n - c
-    ss = sum(d * d, dim=axis, keepdim=keepdim)
-    # no degrees of freedom left (an empty reduction included): nan, as PyTorch
-    return present(ss / denom if denom > 0 else ss * float("nan"), "VarBackward0", (x,))
+    return present(apply1(R.VAR, x, (axis, keepdim, x._data.shape, n - c)), "VarBackward0",
+                   (x,))
 
 
 @declare(out=True)
@@ -309,7 +320,7 @@ def _welford_mean(x, dim, keepdim, name):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm. A
     floating (or complex) input only, as PyTorch."""
-    x = _t(input)
+    x = _tensor_attr_arg(input, "norm")
     if x._data.dtype.kind not in "fc" and not x.dtype.is_floating_point:  # (bfloat16 too)
         raise RuntimeError(f"norm(): expected a floating point or complex tensor as input, got "
                            f"{_type_name(x)}; convert it first, e.g. x.float()")
@@ -342,7 +353,17 @@ def logsumexp(input, dim, keepdim=False):
     return apply1(R.LOGSUMEXP, x, (_reduce_args(x, dim, "logsumexp"), keepdim, x._data.shape))
 
 
-@declare(inplace=True, out=("dtype", out_not_bool("cumsum")))
+def _bool_scan_(name):
+    """``cumsum_``/``cumprod_``: PyTorch has no bool kernel to write into a bool tensor."""
+    def inplace(self, dim, *, dtype=None):
+        if self._data.dtype == np.bool_ and dtype is None:
+            _not_implemented(f"{name}_out_cpu", self, f"{name}_() of a bool tensor: use "
+                             f"{name}() (int64)")
+        return write_inplace(self, REDUCTIONS[name](self, dim, dtype=dtype), name + "_")
+    return inplace
+
+
+@declare(inplace=_bool_scan_("cumsum"), out=("dtype", out_not_bool("cumsum")))
 def cumsum(input, dim, *, dtype=None):
     x = _t(input)
     x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
@@ -357,16 +378,33 @@ def _along_dim(op, x, dim):
     return apply1(op, x, (_wrap_dim(dim, x.ndim),))
 
 
+def _softmax_input(input, dim, dtype, name):
+    """The input of softmax/log_softmax: cast to ``dtype``; without one, PyTorch has no
+    integral or bool kernel (an empty input is returned as it is, in its dtype)."""
+    x = _t(input)
+    if dtype is not None:
+        return x.to(dtype)
+    if not x.dtype.is_floating_point:
+        d = _dim_in(dim, x.ndim, name)
+        if x.numel() == 0:
+            return None
+        kernel = f"{name}_lastdim_kernel_impl" if d == x.ndim - 1 or x.ndim == 0 else \
+            f"{name}_kernel_impl"
+        _not_implemented(kernel, x, f"{name}() takes floating tensors: pass dtype=, e.g. "
+                         f"dtype=gradkit.float32")
+    return x
+
+
 @declare(aliases=("special:softmax",))
 def softmax(input, dim, dtype=None):
-    x = _float_operand(_t(input))
-    return _along_dim(R.SOFTMAX, x.to(dtype) if dtype is not None else x, dim)
+    x = _softmax_input(input, dim, dtype, "softmax")
+    return _t(input).clone() if x is None else _along_dim(R.SOFTMAX, x, dim)
 
 
 @declare(aliases=("special:log_softmax",))
 def log_softmax(input, dim, dtype=None):
-    x = _float_operand(_t(input))
-    return _along_dim(R.LOG_SOFTMAX, x.to(dtype) if dtype is not None else x, dim)
+    x = _softmax_input(input, dim, dtype, "log_softmax")
+    return _t(input).clone() if x is None else _along_dim(R.LOG_SOFTMAX, x, dim)
 
 
 @declare()
@@ -378,7 +416,7 @@ def trace(input):
     return sum(diagonal(x))
 
 
-@declare(inplace=True, out=("dtype", out_not_bool("cumprod")))
+@declare(inplace=_bool_scan_("cumprod"), out=("dtype", out_not_bool("cumprod")))
 def cumprod(input, dim, *, dtype=None):
     """Cumulative product along ``dim`` (integers accumulate in int64); exact gradients with
     zeros in the input."""
@@ -409,13 +447,10 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
             continue
         if name is not None:
             extra = _t(extra, name)
-            if extra.ndim == 0:
-                shape = list(x.shape)
-                shape[d] = 1
-                extra = extra.expand(*shape)
-            elif extra.ndim != x.ndim:
-                raise RuntimeError(f"diff(): {name} must have as many dimensions as input "
-                                 f"({x.ndim}), got shape {tuple(extra.shape)}")
+            if extra.ndim != x.ndim:  # (a 0-d one too, as PyTorch)
+                raise RuntimeError(f"diff expects prepend or append to be the same dimension as "
+                                   f"input: {name} has shape {tuple(extra.shape)}, input "
+                                   f"{tuple(x.shape)}")
         parts.append(extra)
     y = cat(parts, d) if len(parts) > 1 else x
     for _ in range(n):
@@ -485,7 +520,8 @@ def cummin(input, dim):
     return _cum_extreme(input, dim, False, "cummin")
 
 
-@declare(out="same")
+@declare(out=("same", out_input_dtype("logcumsumexp(): expected scalar_type {input} but "
+                                     "found {out}")))
 def logcumsumexp(input, dim):
     """``log(cumsum(exp(input)))`` along ``dim``, computed stably.
 
@@ -508,8 +544,11 @@ def logcumsumexp(input, dim):
 def aminmax(input, *, dim=None, keepdim=False):
     """``(min, max)`` over all elements or over ``dim`` (the gradients of amin and amax)."""
     x = _t(input)
-    if x.numel() == 0 and (dim is None or x.ndim == 0
-                           or x.shape[_dim_in(dim, x.ndim, "aminmax")] == 0):
+    if x.numel() == 0 and dim is not None and x.ndim and \
+            x.shape[_dim_in(dim, x.ndim, "aminmax")] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {dim} to have non-zero size (shape "
+                         f"{tuple(x.shape)}); reduce over a non-empty dim")
+    if x.numel() == 0 and (dim is None or x.ndim == 0):
         raise RuntimeError(f"aminmax(): cannot compute aminmax over an empty dimension as the "
                            f"operation has no identity (shape {tuple(x.shape)}); reduce over a "
                            f"non-empty dim")
@@ -551,7 +590,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         if a.ndim > 1 or a.numel() != n or a.dtype.kind != "f":
             raise RuntimeError(f"cov(): aweights must be a 1-D floating tensor of {n} entries, "
                              f"got shape {tuple(a.shape)} and dtype {a.dtype}")
-        if a.numel() and to_host(a._data).min() < 0:
+        if a.numel() and not (to_host(a._data) >= 0).all():  # (NaN too)
             raise RuntimeError("cov(): aweights cannot be negative")
         rt = _dtype.promote_types(x.dtype, a.dtype)  # float32 data, float64 weights: float64
         if rt != x.dtype:
@@ -610,11 +649,11 @@ def _trapz_parts(y, x, dx, dim, name):
         raise RuntimeError(f"{name}: received a bool input for `{'y' if x is None else 'x` or `y'}"
                            f"`, but bool is not supported; convert it first, e.g. y.float()")
     n = y.shape[d]
-    y = _float_operand(y)
+    # in the operands' own dtypes, as PyTorch (a uint8 x's differences wrap around)
     left = narrow(y, d, 0, n - 1) if n else y
     right = narrow(y, d, 1, n - 1) if n else y
     if x is not None:
-        xt = _float_operand(_t(x, "x"))
+        xt = _t(x, "x")
         if xt.ndim == 1:
             if xt.shape[0] != n:
                 raise RuntimeError(f"{name}(): There must be one `x` value for each sample point; "
@@ -623,6 +662,9 @@ def _trapz_parts(y, x, dx, dim, name):
             shape[d] = n
             xt = xt.reshape(shape)
             dd = _dim_in(d, y.ndim, name)
+        elif xt.ndim == 0:
+            raise RuntimeError(f"{name}(): x must have one value per sample point; got a 0-d x "
+                               f"for y of shape {tuple(y.shape)}")
         else:
             dd = _dim_in(dim, xt.ndim, name)
         spacing = diff(xt, dim=dd)
@@ -640,9 +682,13 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         x, dx = None, x
     d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "trapezoid")
-    if n == 0:  # new zeros, out of the graph, as PyTorch's
-        return sum(left, d).detach()
-    return sum((left + right) * spacing, d) / 2
+    if n == 0:  # new zeros of y's dtype, out of the graph, as PyTorch's
+        return sum(left, d).detach().to(left.dtype)
+    if x is None:  # PyTorch's formula for a constant spacing (inf * 0 only where the sum is 0)
+        y = _t(y, "y")
+        ends = y.select(d, 0) + y.select(d, -1)
+        return (sum(y, d) - ends * 0.5) * spacing
+    return sum(spacing * (right + left), d) / 2
 
 
 @declare(method=False)
@@ -659,9 +705,11 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         x, dx = None, x
     d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "cumulative_trapezoid")
-    if n == 0:
-        return left
-    return cumsum((left + right) * spacing / 2, d)
+    if n == 0 and x is None:
+        return _float_operand(left)
+    if x is None:  # PyTorch's order of operations
+        return cumsum(spacing / 2.0 * (right + left), d)
+    return cumsum(spacing * (right + left), d) / 2
 
 
 @declare(inplace=True, out="same")
@@ -820,3 +868,6 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     if x.dtype.kind in "biu" and not builtins.any(isinstance(h, Tensor) for h in hs):
         x = x.to(_dtype.get_default_dtype())
     return tuple(_grad_along(x, d, h, edge_order) for d, h in zip(dims, hs))
+
+
+REDUCTIONS = {"cumsum": cumsum, "cumprod": cumprod}  # (looked up by _bool_scan_'s faces)

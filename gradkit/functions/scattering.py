@@ -9,8 +9,9 @@ import numpy as np
 
 from .._backend import to_host
 from .._tensor.tensor import Tensor, wrap
+from ..autograd.graph import present
 from ..ops import shape as S
-from ._args import _const_like, _dim_in, _int_arg, _t, _tensors_only
+from ._args import _const_like, _dim_in, _int_arg, _t, _tensors_only, _type_name
 from ._registry import declare, tensor_method
 from .indexing import _index_error, _norm_index, _place, masked_fill, scatter, scatter_reduce
 from .shape import flatten, movedim
@@ -47,8 +48,9 @@ def _check_source(x, d, idx, src, name):
     xs = tuple(x.shape) if x.ndim else (1,)
     ss = tuple(src.shape) if src.ndim else (1,)
     if len(xs) != len(ss):
-        if name == "index_reduce" and src.ndim == 0:  # (PyTorch's dim check of the source)
-            exc = IndexError if d == 0 else RuntimeError
+        if name in ("index_reduce", "index_add") and src.ndim == 0:
+            # (PyTorch reads source.size(dim) of a 0-d source where the counts differ)
+            exc = IndexError if d == 0 and idx.size != 1 else RuntimeError
             raise exc(f"{name}(): Dimension specified as {d} but source has no dimensions "
                       f"(indexing dim {d} is out of bounds of the 0-d source)")
         raise RuntimeError(f"{name}(): source and input must have the same number of dimensions, "
@@ -106,6 +108,12 @@ def index_fill(input, dim, index, value):
     if index.dtype != np.int64:
         raise IndexError(f"index_fill_(): Expected dtype int64 for index, got {index.dtype}; "
                          f"convert it with .long()")
+    if x.numel() == 0:  # PyTorch checks no index of an empty input, but fails on its empty dim
+        d = _dim_in(dim, x.ndim, "index_fill")
+        if x.shape[d] == 0 and index.numel():
+            raise RuntimeError(f"index_fill(): cannot fill dimension {d} of size 0 of input "
+                               f"{tuple(x.shape)} at index {index.reshape(-1).tolist()}")
+        return x.clone()
     d, idx = _vector_index(x, dim, index, "index_fill")
     n = x.shape[d] if x.ndim else 1
     mask = np.zeros(n, dtype=bool)
@@ -126,6 +134,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce(): reduce argument must be either prod, mean, amax or "
                            f"amin, got {reduce!r}")
+    _dim_in(dim, x.ndim, "index_reduce")  # the dim before the dtypes, as PyTorch
     if src.dtype != x.dtype:
         raise RuntimeError(f"index_reduce_(): self ({x.dtype}) and source ({src.dtype}) must "
                            f"have the same scalar type; convert source first")
@@ -140,9 +149,10 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
 
 
 def _flat_positions(x, index, name):
-    if not isinstance(index, Tensor) or index.dtype.kind not in "iu":
-        got = index.dtype if isinstance(index, Tensor) else type(index).__name__
-        raise RuntimeError(f"{name}(): Expected a long tensor for index, but got {got}")
+    _tensors_only(name, (2, "index", index))
+    if index.dtype != np.int64:  # (int32 and uint8 too, as PyTorch)
+        raise RuntimeError(f"{name}(): Expected a long tensor for index, but got "
+                           f"{_type_name(index)}; convert it first, e.g. index.long()")
     n = x.numel()
     idx = to_host(index._data).astype(np.int64)
     bad = idx[(idx < -n) | (idx >= n)]
@@ -156,6 +166,7 @@ def _flat_positions(x, index, name):
 def take(input, index):
     """The elements of the flattened ``input`` at ``index`` (negative counts from the end);
     the result has ``index``'s shape."""
+    _tensors_only("take", (1, "input", input))
     x = _t(input)
     pos = _flat_positions(x, index, "take")
     return flatten(x)[_const_like(x, pos)]
@@ -170,7 +181,7 @@ def put(input, index, source, accumulate=False):
     if src.dtype != x.dtype:  # checked before the shapes, as PyTorch
         raise RuntimeError(f"put(): self and source expected to have the same dtype, got "
                            f"{x.dtype} and {src.dtype}")
-    pos = _flat_positions(x, index, "put").reshape(-1)
+    pos = _flat_positions(x, index, "put_").reshape(-1)
     if src.numel() != pos.size:
         raise IndexError(f"put(): Expected source and index to have the same number of "
                          f"elements, but got {src.numel()} and {pos.size}")
@@ -182,9 +193,12 @@ def put(input, index, source, accumulate=False):
 
         added = apply1(S.INDEX_ADD, vals, ((flat.shape[0],), (_const_like(x, pos),)))
         return (flat + added).reshape(tuple(x.shape))
-    u, first_rev = np.unique(pos[::-1], return_index=True)
-    last = pos.size - 1 - first_rev
-    return _place(flat, u, vals[_const_like(x, last)]).reshape(tuple(x.shape))
+    # the last write wins; as PyTorch's PutBackward0, every element of source (an overwritten
+    # one too) gets the gradient at its index, and input none where anything was written
+    from .._tensor.record import apply2
+
+    put = apply2(S.SETITEM, flat, vals, ((_const_like(x, pos),), False))
+    return present(put.reshape(tuple(x.shape)), "PutBackward0", (x, src), x)
 
 
 @declare(inplace=True)

@@ -19,8 +19,10 @@ from ._args import (
     _dims_tuple,
     _int_arg,
     _norm_axis,
+    _not_implemented,
     _shape_arg,
     _t,
+    _tensor_attr_arg,
     _tensors_only,
     _wrap_dim,
     _xp,
@@ -358,7 +360,7 @@ def _slice_along(x, d, start, stop):
 
 @declare(method=False)
 def split(tensor, split_size_or_sections, dim=0):
-    x = _t(tensor)
+    x = _tensor_attr_arg(tensor, "split", "tensor")
     if x.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-d one); "
                            "unsqueeze() it first")
@@ -583,6 +585,12 @@ def _repeat_interleave(x, repeats, dim):
                              f"no dimensions; give dim=None")
         d = _dim_in(dim, x.ndim, "repeat_interleave")
     n = x.shape[d]
+    if isinstance(repeats, Tensor) and repeats.dtype.kind not in "iu":
+        if repeats.ndim == 1 and repeats.shape[0] not in (1, n):  # the sizes first
+            raise RuntimeError(f"repeat_interleave(): repeats must have the same size as input "
+                               f"along dim, but got repeats.size(0) = {repeats.shape[0]} and "
+                               f"input.size({d}) = {n}")
+        _not_implemented("repeat_interleave_cpu", repeats, "repeats must be an integer tensor")
     if isinstance(repeats, Tensor) and repeats.ndim == 0:
         repeats = int(repeats.item())
     if isinstance(repeats, (int, np.integer)) and not isinstance(repeats, bool):
@@ -873,9 +881,9 @@ def vander(x, N=None, increasing=False):
         raise RuntimeError(f"vander(): N must be non-negative, got {n}")
     if v.dtype.kind in "biu":
         v = v.to(_dtype.int64)
-    if n == 0:
-        return v.reshape(-1, 1)[:, :0]
     ones = wrap(_const_like(v, np.ones((v.shape[0], 1), dtype=v.dtype)))
+    if n <= 1:  # constants, out of the graph, as PyTorch's
+        return ones[:, :n]
     cols = cat([ones, v.unsqueeze(1).expand(v.shape[0], n - 1)], 1).cumprod(1)
     return cols if increasing else flip(cols, 1)
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtype, return_types
+from .. import return_types
 from .._backend import to_host
 from .._tensor.tensor import Tensor, wrap
 from ._args import (
+    NO_DIM,
+    NO_KEEPDIM,
     _const_like,
     _dim_in,
+    _dim_keepdim,
     _int_arg,
     _not_implemented,
     _t,
     _wrap_dim,
 )
-from ._registry import declare, out_tuple
+from ._registry import declare, out_input_dtype, out_tuple
 from .elementwise import where
 from .indexing import _scatter_identity, gather
 from .reduction import amax, sum
@@ -27,11 +30,21 @@ __all__ = ["argsort", "bincount", "bucketize", "histc", "histogram", "histogramd
     "topk", "unique", "unique_consecutive"]
 
 
+def _argsort(a, d, descending):
+    """A stable argsort along ``d``; descending as PyTorch's: NaN first, equal values in their
+    order (no negation, which would wrap unsigned and int64 min and keep NaN last)."""
+    if a.ndim == 0 or not descending:
+        return np.argsort(a, axis=d, kind="stable")
+    n = a.shape[d]
+    rev = np.argsort(np.flip(a, d), axis=d, kind="stable")
+    return n - 1 - np.flip(rev, d)
+
+
 @declare(out=("same", out_tuple(2)))
 def sort(input, dim=-1, descending=False, stable=False):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
-    idx = np.argsort(-x._data if descending else x._data, axis=d, kind="stable")
+    idx = _argsort(x._data, d, descending)
     return return_types.sort(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
 
 
@@ -48,10 +61,13 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if k > n or k < 0:
         raise RuntimeError(f"topk(): selected index k={k} out of range for size {n} of dim "
                            f"{dim} (input of shape {tuple(x.shape)}); choose 0 <= k <= {n}")
+    if x._data.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU; convert first, e.g. "
+                           "x.to(gradkit.uint8)")
     if x.ndim == 0:
         r = topk(x.reshape(1), 1, 0, largest, sorted)  # (k=0 as well, as PyTorch)
         return return_types.topk(r.values.reshape(()), r.indices.reshape(()))
-    idx = np.argsort(-x._data if largest else x._data, axis=d, kind="stable")
+    idx = _argsort(x._data, d, largest)
     idx = idx[(slice(None),) * d + (slice(0, k),)]
     return return_types.topk(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
 
@@ -73,7 +89,7 @@ def _select_sorted(x, d, pos, keepdim, fn):
 
 
 @declare(out=("same", out_tuple(2)))
-def median(input, dim=None, keepdim=False):
+def median(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     """The lower median (the smaller middle value for an even count), as PyTorch.
 
     ``median(x)``: over all elements; its gradient is shared evenly by the elements equal to
@@ -82,6 +98,7 @@ def median(input, dim=None, keepdim=False):
     may differ from PyTorch's (implementation-defined) choice. NaN propagates: a slice with
     NaN has median NaN (at its first NaN).
     """
+    dim, keepdim = _dim_keepdim("median", dim, keepdim)
     x = _t(input)
     if dim is None:
         flat = flatten(x)
@@ -89,7 +106,9 @@ def median(input, dim=None, keepdim=False):
         if n == 0:
             if x.dtype.kind == "f":  # NaN, connected to the graph as PyTorch's
                 return sum(flat) * np.nan
-            return wrap(_const_like(x, np.asarray(np.nan, dtype=_dtype.get_default_dtype())))
+            with np.errstate(invalid="ignore"):  # PyTorch's NaN cast to the integer dtype
+                v = np.asarray(np.nan).astype(x._data.dtype)
+            return wrap(_const_like(x, v))
         a = to_host(flat._data)
         nan_mask = np.isnan(a) if a.dtype.kind == "f" else np.zeros(n, dtype=bool)
         if nan_mask.any():
@@ -127,6 +146,9 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     k = _int_arg(k, "kthvalue", "k")
     d = _dim_in(dim, x.ndim, "kthvalue")
     n = x.shape[d] if x.ndim else 1
+    if n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size (shape "
+                         f"{tuple(x.shape)})")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range: k must be in [1, {n}] "
                            f"(the size of dim {d}), got {k}")
@@ -136,7 +158,8 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-@declare(out="same")
+@declare(out=("same", out_input_dtype("quantile() out tensor must be same dtype as the input "
+                                     "tensor ({input}), got {out}")))
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The ``q``-quantiles (``q`` a number or a 1-D tensor in [0, 1]) over ``dim`` (all
     elements if None), interpolating between order statistics as ``interpolation`` says. A
@@ -144,7 +167,8 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     return _quantile(input, q, dim, keepdim, interpolation, False)
 
 
-@declare(out="same")
+@declare(out=("same", out_input_dtype("quantile() out tensor must be same dtype as the input "
+                                     "tensor ({input}), got {out}")))
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """:func:`quantile` ignoring NaN: the quantiles of each slice's other values (NaN where a
     slice is all NaN)."""
@@ -358,9 +382,10 @@ def msort(input):
 
 
 @declare(out=("same", out_tuple(2)))
-def nanmedian(input, dim=None, keepdim=False):
+def nanmedian(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     """:func:`median` ignoring NaN: the lower median of each slice's other values (NaN for an
     all-NaN slice)."""
+    dim, keepdim = _dim_keepdim("nanmedian", dim, keepdim)
     x = _t(input)
     if dim is None:
         flat = flatten(x)
@@ -469,9 +494,14 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
                                f"{wt.dtype}")
         w = to_host(wt._data).reshape(-1)
     if isinstance(bins, Tensor):
+        if bins.dtype != x.dtype:
+            raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the "
+                               f"same dtype, but got input with dtype {x.dtype} and bins with "
+                               f"dtype {bins.dtype}; convert bins first, e.g. bins.to(x.dtype)")
         edges = to_host(bins._data).astype(x.dtype)
-        if edges.ndim != 1 or edges.size < 1:
-            raise RuntimeError("histogram(): bins must be a 1-D tensor with at least one edge")
+        if edges.ndim != 1 or edges.size < 2:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0: bins must be a 1-D tensor "
+                               f"with at least two edges, got shape {tuple(bins.shape)}")
         if (np.diff(edges) < 0).any() or np.isnan(edges).any():
             raise RuntimeError(f"histogram(): the bin edges must increase monotonically, got "
                                f"{edges.tolist()}; sort() them first")
@@ -493,7 +523,17 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
         edges = np.linspace(lo, hi, nb + 1).astype(x.dtype)
-    hist, _ = np.histogram(a, bins=edges.astype(np.float64), weights=w, density=density)
+    # each element into its bin (the last bin closed), weights added per bin: a NaN weight
+    # makes only its own bin NaN (np.histogram's cumulative sums spread it to the later ones)
+    e64, v = edges.astype(np.float64), a.astype(np.float64).reshape(-1)
+    nbins = e64.size - 1
+    keep = (v >= e64[0]) & (v <= e64[-1]) if nbins > 0 else np.zeros(v.shape, dtype=bool)
+    idx = np.minimum(np.searchsorted(e64, v[keep], side="right") - 1, nbins - 1)
+    hist = np.bincount(idx, weights=None if w is None else w[keep],
+                       minlength=max(nbins, 0))[:max(nbins, 0)].astype(np.float64)
+    if density:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hist = hist / (hist.sum() * np.diff(e64))
     return return_types.histogram(wrap(_const_like(x, hist.astype(x.dtype))),
                       wrap(_const_like(x, edges)))
 

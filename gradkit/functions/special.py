@@ -18,8 +18,9 @@ from .._backend import to_host
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, wrap
 from ..ops import special as SP
-from ._args import _const_like, _float_operand, _t
+from ._args import _check_fill_value, _const_like, _float_operand, _t
 from ._registry import declare
+from .comparison import isnan
 from .elementwise import _binary_float_op, _float_pair, clamp, log, log1p, where
 
 __all__ = ["digamma", "entr", "erfc", "erfcx", "erfinv", "i0", "i0e", "i1", "i1e", "lgamma",
@@ -148,8 +149,11 @@ def logit(input, eps=None):
     """``log(p / (1 - p))``; with ``eps``, p clamped to ``[eps, 1 - eps]`` first (gradient 0
     outside, as PyTorch)."""
     x = _float_operand(_t(input))
+    if eps is not None:
+        _check_fill_value(eps, x._data.dtype, "logit")  # (eps is cast to the input's dtype)
     if eps is not None and eps >= 0:
-        x = clamp(x, eps, 1.0 - eps)
+        # PyTorch's rule: gradient 0 outside [eps, 1 - eps], NaN at a NaN input
+        x = where(isnan(x), x, clamp(x, eps, 1.0 - eps))
     elif eps is None or eps < 0:  # no clamp: NaN outside [0, 1], its gradient too (PyTorch)
         bad = to_host(((x < 0) | (x > 1))._data)
         if bad.any():

@@ -18,7 +18,8 @@ from .special import erf_array
 __all__ = [
     "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "EXP", "LOG", "LOG1P", "EXPM1", "SQRT",
     "RSQRT", "STD_ROOT", "SIN", "COS", "TANH", "SIGMOID", "RELU", "ABS", "CLAMP", "MAXIMUM",
-    "MINIMUM", "WHERE", "CAST", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL", "ATAN2", "HYPOT",
+    "MINIMUM", "WHERE", "CAST", "LERP", "ZERO_GRAD", "ERF", "SQUARE", "RECIPROCAL", "ATAN2",
+    "HYPOT",
     "LOGADDEXP", "FMOD", "REMAINDER", "ASIN", "ACOS", "ATAN", "ASINH", "ACOSH", "ATANH", "SINH",
     "COSH", "EXP2", "FMAX", "FMIN", "COPYSIGN", "DIV_ROUNDED", "FLOOR_DIVIDE", "erf_array",
     "rounded_div", "FREXP_MANTISSA",
@@ -302,6 +303,32 @@ def _where_b(xp, g, ins, out, aux, needs):
     return ga, gb
 
 
+def _opmath(*arrays):
+    """float16 operands as float32 (PyTorch's kernels compute float16 in float32 and round the
+    result once); ``(arrays, dtype to round to or None)``."""
+    dt = arrays[0].dtype
+    if dt == np.float16:
+        return [a.astype(np.float32) if hasattr(a, "astype") else np.float32(a)
+                for a in arrays], dt
+    return list(arrays), None
+
+
+def _lerp_f(xp, s, e, w):
+    """PyTorch's lerp kernel: ``s + w (e - s)`` for ``|w| < 0.5``, else ``e - (e - s)(1 - w)``
+    (exact at ``w = 1``; at ``w = inf`` NaN only where ``e == s``)."""
+    (s, e, w), dt = _opmath(s, e, w)
+    d = e - s
+    r = xp.where(xp.abs(w) < 0.5, s + w * d, e - d * (1 - w))
+    return r.astype(dt) if dt is not None else r
+
+
+def _lerp_b(xp, g, ins, out, aux, needs):
+    s, e = ins[0], ins[1]
+    w = ins[2] if len(ins) > 2 else aux[0]
+    grads = (g * (1 - w) if needs[0] else None, g * w if needs[1] else None)
+    return grads + ((g * (e - s) if needs[2] else None,) if len(needs) > 2 else ())
+
+
 def _cast_f(xp, a, dtype, src):
     return a.astype(dtype)
 
@@ -457,6 +484,7 @@ MAXIMUM = Op("Maximum", _maximum_f, _maximum_b, broadcasts=True)
 MINIMUM = Op("Minimum", _minimum_f, _minimum_b, broadcasts=True)
 WHERE = Op("Where", _where_f, _where_b, saves=0, broadcasts=True)
 CAST = Op("ToCopy", _cast_f, _cast_b, saves=0)
+LERP = Op("Lerp", _lerp_f, _lerp_b, broadcasts=True)
 ZERO_GRAD = Op("ZeroGrad", _zero_grad_f, _zero_grad_b, saves=0)
 
 

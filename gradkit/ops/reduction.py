@@ -12,7 +12,7 @@ import numpy as np
 from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, full_or_dim
 
-__all__ = ["SUM", "MEAN", "PROD", "AMAX", "AMIN", "MAX_ALL", "MIN_ALL", "NORM", "LOGSUMEXP",
+__all__ = ["SUM", "MEAN", "PROD", "VAR", "AMAX", "AMIN", "MAX_ALL", "MIN_ALL", "NORM", "LOGSUMEXP",
            "CUMSUM", "SOFTMAX", "LOG_SOFTMAX", "CUMPROD", "LOGCUMSUMEXP", "expand_reduced"]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT
@@ -76,6 +76,23 @@ def _mean_b(xp, g, ins, out, aux, needs):
     axis, keepdims, shape = aux
     n = _count(shape, axis)
     return (expand_reduced(xp, g, shape, axis, keepdims) * (1.0 / n if n else float("nan")),)
+
+
+def _var_f(xp, a, axis, keepdims, shape, denom):
+    d = a - _mean_f(xp, a, axis, True, shape)
+    ss = _sum_f(xp, d * d, axis, keepdims, shape)
+    # no degrees of freedom left (an empty reduction included): nan, as PyTorch
+    return ss / denom if denom > 0 else ss * float("nan")
+
+
+def _var_b(xp, g, ins, out, aux, needs):
+    """PyTorch's var_backward: ``2 / (N - correction) * grad * (x - mean)`` (no term through
+    the mean, which is 0 but NaN where an element is infinite); differentiable again."""
+    axis, keepdims, shape, denom = aux
+    a = ins[0]
+    d = a - xp.mean(a, axis=axis, keepdims=True)
+    scale = 2.0 / denom if denom > 0 else float("nan")
+    return (expand_reduced(xp, g, shape, axis, keepdims) * d * scale,)
 
 
 def _prod_f(xp, a, axis, keepdims, shape):
@@ -236,6 +253,7 @@ def _log_softmax_b(xp, g, ins, out, aux, needs):
 SUM = Op("Sum", _sum_f, _sum_b, saves=0, aux_namer=full_or_dim("Sum"))
 MEAN = Op("Mean", _mean_f, _mean_b, saves=0, aux_namer=full_or_dim("Mean"))
 PROD = Op("Prod", _prod_f, _prod_b, aux_namer=full_or_dim("Prod"))
+VAR = Op("Var", _var_f, _var_b)
 AMAX = Op("Amax", _amax_f, _amax_b, saves=_BOTH)
 AMIN = Op("Amin", _amin_f, _amax_b, saves=_BOTH)
 # max()/min() over everything are PyTorch's second overloads (the first takes a dim)

@@ -4,11 +4,6 @@ an entry when its fix lands (``python tests/fuzz/fuzzer.py --seed 0 --case I`` s
 """
 
 KNOWN_OPEN = {
-    ('index_fill', 'wrong-error-type'):
-        'open, in gradkit/functions/scattering.py; e.g. seed 0 case 893',
-    ('vander', 'accepted-invalid'):
-        'open, in gradkit/functions/shape.py: torch.vander(x, 0, True) of a 3e38 element '
-        'raises "N must be greater than 1"; e.g. seed 0 case 1496',
     # drawn by seed 0 once the registry grew (the new ops shift which samples each case
     # draws); open in ops outside the surface work
     ('lcm', 'accepted-invalid'):

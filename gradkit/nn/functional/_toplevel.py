@@ -20,7 +20,7 @@ import numpy as np
 
 from ... import functions as _F
 from ..._tensor import Tensor, as_tensor_arg
-from ...functions._args import _tensors_only
+from ...functions._args import _check_fill_value, _tensors_only
 from ...functions._registry import declare
 
 # the submodules by name: ``from . import linear`` would give the function the package exports
@@ -292,6 +292,8 @@ def embedding_renorm_(input, indices, max_norm, norm_type):
 def constant_pad_nd(input, pad, value=0):
     """``torch.constant_pad_nd``: :func:`~gradkit.nn.functional.pad` in constant mode
     (negative pads crop)."""
+    _tensors_only("constant_pad_nd", (1, "input", input))
+    _check_fill_value(value, input.dtype, "constant_pad_nd")
     return _RS.pad(input, pad, "constant", value)
 
 

@@ -846,9 +846,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
     pad = [int(p) for p in pad]
     if len(pad) % 2:
-        raise ValueError(f"pad: padding length must be divisible by 2, got {len(pad)}")
+        raise RuntimeError(f"pad: padding length must be divisible by 2, got {len(pad)}")
     if len(pad) // 2 > x.ndim:
-        raise ValueError(
+        raise RuntimeError(
             f"pad: padding length {len(pad)} is too large for a {x.ndim}-D input (at most "
             f"{2 * x.ndim})"
         )
@@ -861,7 +861,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
     if mode != "constant" and x.ndim not in (len(pad) // 2 + 1, len(pad) // 2 + 2):
         k = len(pad) // 2
-        raise ValueError(
+        raise NotImplementedError(
             f"pad: mode {mode!r} with {len(pad)} padding values pads the last {k} dimension(s) "
             f"of an input with {k + 1} or {k + 2} dimensions (batch and channel first), got a "
             f"{x.ndim}-D input of shape {tuple(x.shape)}"
@@ -869,7 +869,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     if mode in ("reflect", "replicate") and pad:
         out = [x.shape[-1 - k] + pad[2 * k] + pad[2 * k + 1] for k in range(len(pad) // 2)]
         if max(out) < 1:
-            raise ValueError(
+            raise RuntimeError(
                 f"pad: padding {tuple(pad)} in {mode} mode leaves no element of input "
                 f"{tuple(x.shape)} (output sizes {tuple(reversed(out))} of the padded dimensions)"
             )
@@ -882,7 +882,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         n = x.shape[d]
         crop_first = mode in ("constant", "circular")  # reflect/replicate: pad, then crop
         if n + lo + hi < 0 or (crop_first and max(-lo, 0) + max(-hi, 0) > n):
-            raise ValueError(
+            raise RuntimeError(
                 f"pad: padding ({lo}, {hi}) crops dimension {d} (size {n}) of input "
                 f"{tuple(input.shape)} below zero size"
             )
@@ -911,7 +911,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
             x = _F.cat(parts, d)
             continue
         if mode == "circular" and (lo > n or hi > n):
-            raise ValueError(
+            raise RuntimeError(
                 f"pad: padding ({pad[2 * k]}, {pad[2 * k + 1]}) in circular mode wraps around "
                 f"dimension {d} of input {tuple(input.shape)} more than once; use at most {n} "
                 f"(after cropping)"
@@ -936,4 +936,5 @@ def _full(shape, value, like):
     from ..._backend import namespace_of
     from ..._tensor import wrap
 
-    return wrap(namespace_of(like._data).full(shape, value, dtype=like._data.dtype))
+    dt = like._data.dtype  # a value checked by the caller, converted as C (-1 -> 255 in uint8)
+    return wrap(namespace_of(like._data).full(shape, np.array(value).astype(dt), dtype=dt))

@@ -1,0 +1,83 @@
+"""Reductions: the fuzzer's findings (tests/fuzz), each checked against PyTorch."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+X = np.random.default_rng(3).standard_normal((2, 3, 4))
+
+
+def same_error(fn, *arrays):
+    """``fn(lib, *tensors)`` raises in PyTorch and gradkit the same exception type."""
+    with pytest.raises(Exception) as te:
+        fn(torch, *[torch.tensor(a) for a in arrays])
+    with pytest.raises(type(te.value)):
+        fn(gk, *[gk.tensor(a) for a in arrays])
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "prod", "max", "min", "median", "nanmedian"])
+@pytest.mark.parametrize("keepdim", [True, False])
+@pytest.mark.parametrize("face", ["function", "method"])
+def test_keepdim_without_dim_is_a_type_error(name, keepdim, face):
+    if face == "function":
+        same_error(lambda m, x: getattr(m, name)(x, keepdim=keepdim), X)
+    else:
+        same_error(lambda m, x: getattr(x, name)(keepdim=keepdim), X)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean"])
+def test_keepdim_with_dim_none_reduces_everything(name):
+    g = getattr(gk, name)(gk.tensor(X), None, True)
+    t = getattr(torch, name)(torch.tensor(X), None, True)
+    assert tuple(g.shape) == tuple(t.shape) == (1, 1, 1)
+    np.testing.assert_allclose(g.numpy(), t.numpy())
+
+
+def test_mean_of_int_with_keepdim_only_raises_type_error_first():
+    same_error(lambda m, x: m.mean(x, keepdim=True), X.astype(np.int32))
+
+
+@pytest.mark.parametrize("fn", ["trapezoid", "trapz", "cumulative_trapezoid"])
+@pytest.mark.parametrize("ydt", ["float64", "float16", "int32", "uint8"])
+@pytest.mark.parametrize("spacing", [None, "uint8", "int32", "float64", "float16", 1.0,
+                                     float("inf"), 0.5])
+@pytest.mark.parametrize("shape", [(3, 5), (5,), (3, 0)])
+def test_trapezoid_as_torch(fn, ydt, spacing, shape):
+    # an x of uint8 has differences that wrap around (in x's dtype, as PyTorch); a constant
+    # dx multiplies PyTorch's sum - (first + last) / 2 (inf * 0 only where that is 0)
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal(shape) * 3
+    if y.size:
+        y.reshape(-1)[0] = 0
+    y = y.astype(ydt) if ydt.startswith("float") else np.abs(y).astype(ydt)
+    args, kw = [], {}
+    if isinstance(spacing, float):
+        kw["dx"] = spacing
+    elif spacing is not None:
+        args = [(np.abs(rng.standard_normal(shape[-1])) * 5).astype(spacing)]
+    t = getattr(torch, fn)(torch.tensor(y), *[torch.tensor(a) for a in args], **kw)
+    g = getattr(gk, fn)(gk.tensor(y), *[gk.tensor(a) for a in args], **kw)
+    assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    assert tuple(g.shape) == tuple(t.shape)
+    rtol = 1e-3 if "16" in ydt + str(spacing) else 1e-6
+    np.testing.assert_allclose(g.numpy().astype(float), t.numpy().astype(float), rtol=rtol)
+
+
+@pytest.mark.parametrize("fn", [lambda m, x: m.var(x), lambda m, x: m.var(x, 1),
+                                lambda m, x: m.var_mean(x, 1)[0], lambda m, x: m.std(x, 0)])
+def test_var_gradient_with_an_infinite_element_as_torch(fn):
+    # PyTorch's rule 2 / (N - c) * grad * (x - mean): NaN only at the infinite element, not
+    # spread over the slice through the mean
+    a = np.random.default_rng(1).standard_normal((3, 4))
+    a[2, 2] = -np.inf
+    u = np.random.default_rng(2).standard_normal(tuple(fn(torch, torch.tensor(a)).shape))
+    res = []
+    for m in (torch, gk):
+        x = m.tensor(a, requires_grad=True)
+        (g,) = m.autograd.grad(fn(m, x), x, m.tensor(u))
+        res.append(g.numpy())
+    np.testing.assert_array_equal(np.isnan(res[1]), np.isnan(res[0]))
+    np.testing.assert_allclose(res[1], res[0], rtol=1e-12)

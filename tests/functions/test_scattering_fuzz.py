@@ -1,0 +1,69 @@
+"""put, index_fill, take: the fuzzer's findings (tests/fuzz), each checked against PyTorch."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_put_repeated_index_gradient_as_torch(accumulate):
+    # every element of source gets the gradient at its index, an overwritten one too
+    rng = np.random.default_rng(0)
+    a, v = rng.standard_normal((3, 4)), rng.standard_normal((2, 2))
+    index = np.array([[1, 7], [1, 0]])
+    u = rng.standard_normal((3, 4))
+    res = []
+    for m in (torch, gk):
+        x, s = m.tensor(a, requires_grad=True), m.tensor(v, requires_grad=True)
+        y = m.put(x, m.tensor(index), s, accumulate)
+        res.append([y.detach().numpy()] + [g.numpy() for g in
+                                          m.autograd.grad(y, (x, s), m.tensor(u))])
+    for t, g in zip(*res):
+        np.testing.assert_allclose(g, t, rtol=1e-12)
+    assert type(gk.put(gk.zeros(3, requires_grad=True), gk.tensor([1]), gk.ones(1))
+                .grad_fn).__name__ == "PutBackward0"
+
+
+def _same_error(fn):
+    with pytest.raises(Exception) as te:
+        fn(torch)
+    with pytest.raises(type(te.value)):
+        fn(gk)
+
+
+ERRORS = {
+    "take_int32_index": lambda m: m.take(m.zeros(3, 4), m.tensor([0, 1], dtype=m.int32)),
+    "take_uint8_index": lambda m: m.take(m.zeros(3, 4), m.tensor([0, 33], dtype=m.uint8)),
+    "take_list_index": lambda m: m.take(m.zeros(3, 4), [0, 1]),
+    "take_list_input": lambda m: m.take([[1.0]], m.tensor([0])),
+    "put_uint8_index": lambda m: m.zeros(3, 4).put(m.tensor([3, 21], dtype=m.uint8),
+                                                   m.ones(2), True),
+    "index_fill_empty_dim": lambda m: m.zeros(0, 3).index_fill(0, m.tensor(3), 1e10),
+    "index_select_empty_dim": lambda m: m.zeros(0, 4).index_select(0, m.tensor([0, 2])),
+    "index_select_empty_out_of_range": lambda m: m.zeros(0, 3).index_select(1, m.tensor([5])),
+    "index_reduce_dim_before_dtype": lambda m: m.zeros(5, 3).index_reduce(
+        3, m.tensor([1, 3, 1]), m.zeros(3, 3, dtype=m.uint8), "mean"),
+    "index_add_dim_before_dtype": lambda m: m.zeros(4, 3).index_add(
+        5, m.tensor([2]), m.zeros(1, 3, dtype=m.int32)),
+    "index_add_0d_source_counts": lambda m: m.zeros(4, 3).index_add(
+        0, m.tensor([2, 1, 0]), m.tensor(-0.87)),
+    "index_add_0d_source_one": lambda m: m.zeros(4, 3).index_add(0, m.tensor([2]),
+                                                                 m.tensor(-0.87)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_errors_as_torch(name):
+    _same_error(ERRORS[name])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.zeros(0, 3).index_fill(1, m.tensor(3), 1.0),  # no check of an empty input
+    lambda m: m.zeros(0, 3).index_fill(0, m.tensor([], dtype=m.int64), 1.0),
+    lambda m: m.zeros(0, 3).index_select(1, m.tensor([1])),
+])
+def test_empty_inputs_as_torch(fn):
+    assert tuple(fn(gk).shape) == tuple(fn(torch).shape)
