@@ -21,9 +21,10 @@ emission. The gradient of ``-log p`` with respect to ``log_probs[t, n, c]`` is
 PyTorch's kernel, the rule returns ``exp(log_probs[t, n, c])`` plus it: the derivative with
 respect to the logits ``z`` of ``log_probs = log_softmax(z)`` (each frame sums to 0), which is
 what flows back to ``z`` either way, so a program that reads ``log_probs.grad`` of a leaf (as the
-CTCLoss documentation's example does) or feeds unnormalised scores sees PyTorch's numbers. A sample with no alignment (too few frames) has an infinite loss and
-a NaN gradient over its frames, or 0 and 0 with ``zero_infinity``, as in PyTorch. Second
-derivatives are not supported (nor in PyTorch).
+CTCLoss documentation's example does) or feeds unnormalised scores sees PyTorch's numbers.
+A sample with no alignment (too few frames) has an infinite loss and a NaN gradient over its
+frames, or 0 and 0 with ``zero_infinity``, as in PyTorch. Second derivatives are not
+supported (nor in PyTorch).
 """
 
 from __future__ import annotations

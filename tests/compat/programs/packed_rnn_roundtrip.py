@@ -4,8 +4,14 @@ sorted/unsorted indices), pad_packed_sequence with total_length, unpack_sequence
 a bidirectional 2-layer GRU and an LSTM with proj_size over packed input, clip_grad_value_."""
 import torch
 import torch.nn as nn
-from torch.nn.utils.rnn import (pack_padded_sequence, pack_sequence, pad_packed_sequence,
-                                pad_sequence, unpack_sequence, unpad_sequence)
+from torch.nn.utils.rnn import (
+    pack_padded_sequence,
+    pack_sequence,
+    pad_packed_sequence,
+    pad_sequence,
+    unpack_sequence,
+    unpad_sequence,
+)
 
 torch.manual_seed(0)
 seqs = [torch.randn(n, 3) for n in (4, 6, 2, 5)]
