@@ -121,9 +121,10 @@ def test_functional_pad_errors_as_torch():
     with pytest.raises(ValueError, match=r"pad: padding \(7, 0\) in circular mode wraps around "
                                          r"dimension 2 of input \(2, 3, 5\) more than once"):
         F.pad(x, (7, 0), mode="circular")
-    with pytest.raises(ValueError, match=r"pad: mode 'reflect' with 2 padding values pads the "
-                                         r"last 1 dimension\(s\) of an input with 2 or 3 "
-                                         r"dimensions.*got a 4-D input of shape \(1, 2, 3, 5\)"):
+    with pytest.raises(NotImplementedError,
+                       match=r"pad: mode 'reflect' with 2 padding values pads the "
+                             r"last 1 dimension\(s\) of an input with 2 or 3 "
+                             r"dimensions.*got a 4-D input of shape \(1, 2, 3, 5\)"):
         F.pad(gk.randn(1, 2, 3, 5), (1, 1), mode="reflect")
     with pytest.raises(ValueError, match=r"pad: padding \(-6, 1\) crops dimension 2 \(size 5\)"):
         F.pad(x, (-6, 1))
@@ -143,3 +144,15 @@ def test_functional_pad_backward_scatters_without_add_at(monkeypatch, mode):
     x = gk.randn(2, 3, 6, 7, requires_grad=True)
     F.pad(x, (2, 3, 1, 2), mode=mode).sum().backward()
     assert x.grad.shape == (2, 3, 6, 7)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape", [(5,), (2, 3, 4, 5), (2, 3, 4, 5, 6, 7)])
+def test_functional_pad_unsupported_rank_raises_torchs_type(torch, mode, shape):
+    import gradkit.nn.functional as F
+
+    with pytest.raises(Exception) as theirs:
+        torch.nn.functional.pad(torch.zeros(shape), (1, 1), mode=mode)
+    with pytest.raises(Exception) as ours:
+        F.pad(gk.zeros(shape), (1, 1), mode=mode)
+    assert type(ours.value) is type(theirs.value)

@@ -782,7 +782,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
     if mode != "constant" and x.ndim not in (len(pad) // 2 + 1, len(pad) // 2 + 2):
         k = len(pad) // 2
-        raise ValueError(
+        raise NotImplementedError(  # PyTorch's type for an unsupported size/rank combination
             f"pad: mode {mode!r} with {len(pad)} padding values pads the last {k} dimension(s) "
             f"of an input with {k + 1} or {k + 2} dimensions (batch and channel first), got a "
             f"{x.ndim}-D input of shape {tuple(x.shape)}"
