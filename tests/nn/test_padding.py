@@ -91,7 +91,7 @@ def test_functional_pad_mixed_signs_match_torch(torch, mode, pad, shape):
     out_g = F.pad(g, pad, mode=mode)
     out_t = torch.nn.functional.pad(t, pad, mode=mode)
     np.testing.assert_array_equal(out_g.detach().numpy(), out_t.detach().numpy())
-    assert out_g.grad_fn.name() == "UpsampleAxisBackward0"  # not index_select (np.add.at)
+    assert out_g.grad_fn.op.name == "UpsampleAxis"  # not index_select (np.add.at)
     u = np.random.default_rng(5).standard_normal(tuple(out_t.shape))
     (out_g * gk.tensor(u)).sum().backward()
     (out_t * torch.tensor(u)).sum().backward()

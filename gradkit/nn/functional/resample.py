@@ -20,6 +20,7 @@ from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ...autograd.graph import present
 from ...ops import resample as RS
+from . import _node_names as _NN
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["affine_grid", "channel_shuffle", "fold", "grid_sample", "interpolate",
@@ -229,6 +230,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                         antialias, "interpolate()")
 
 
+@_NN.named(_NN.interpolate_name)
 def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor,
                  antialias, who):
     x = _tensor(input)
@@ -347,6 +349,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     return _pixel_shuffle(input, upscale_factor, "pixel_shuffle()")
 
 
+@_NN.named("PixelShuffleBackward0")
 def _pixel_shuffle(input, upscale_factor, who):
     x = _strict_tensor(input, who)
     r = _factor(upscale_factor, "upscale_factor", who)
@@ -375,6 +378,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     return _pixel_unshuffle(input, downscale_factor, "pixel_unshuffle()")
 
 
+@_NN.named("PixelUnshuffleBackward0")
 def _pixel_unshuffle(input, downscale_factor, who):
     x = _strict_tensor(input, who)
     r = _factor(downscale_factor, "downscale_factor", who)
@@ -481,6 +485,7 @@ def unfold(input: Tensor, kernel_size: int | Sequence[int], dilation: int | Sequ
     return _unfold(input, kernel_size, dilation, padding, stride, "unfold()")
 
 
+@_NN.named("Im2ColBackward0")
 def _unfold(input, kernel_size, dilation, padding, stride, who):
     x = _tensor(input)
     if x.ndim not in (3, 4):
@@ -519,6 +524,7 @@ def fold(input: Tensor, output_size: int | Sequence[int], kernel_size: int | Seq
     return _fold(input, output_size, kernel_size, dilation, padding, stride, "fold()")
 
 
+@_NN.named("Col2ImBackward0")
 def _fold(input, output_size, kernel_size, dilation, padding, stride, who):
     x = _tensor(input)
     if x.ndim not in (2, 3):
@@ -556,6 +562,7 @@ def _base_coords(n, align_corners, dtype):
     return r.astype(dtype)
 
 
+@_NN.named("AffineGridGeneratorBackward0")
 def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None = None) -> Tensor:
     """The sampling grid of a batch of 2-D affine transforms, for :func:`grid_sample`.
 
@@ -666,6 +673,7 @@ def _grid_checks(x, g, who):
         raise NotImplementedError(f"{who}: 5-D (volumetric) inputs are not supported by gradkit")
 
 
+@_NN.named(_NN.grid_name)
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                 padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
     """Sample ``input`` at the ``(x, y)`` locations of ``grid`` (spatial transformer networks).
@@ -745,6 +753,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
 _PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
+@_NN.named(_NN.pad_name)
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         value: float | None = None) -> Tensor:
     """Pad the last ``len(pad) // 2`` dimensions: ``pad = (left, right, top, bottom, ...)``,
