@@ -37,8 +37,7 @@ def _xavier_normal(p):
 def _out_proj(embed_dim, bias, dtype):
     from . import linear
 
-    cls = getattr(linear, "NonDynamicallyQuantizableLinear", None) or linear.Linear
-    return cls(embed_dim, embed_dim, bias=bias, dtype=dtype)
+    return linear.NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
 
 
 class MultiheadAttention(Module):
@@ -187,7 +186,3 @@ class MultiheadAttention(Module):
             out = F.transpose(out, 0, 1)
         return out, weights
 
-    def extra_repr(self) -> str:
-        return (f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
-                + (f", dropout={self.dropout}" if self.dropout else "")
-                + (", batch_first=True" if self.batch_first else ""))

@@ -114,6 +114,11 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """The ``out_proj`` of :class:`MultiheadAttention` (PyTorch's name for it: a
+    :class:`Linear` that its quantization passes leave alone); prints under this name."""
+
+
 class Bilinear(Module):
     """``y = x1^T A x2 + b``.
 
