@@ -137,7 +137,7 @@ GRAD_NAMES = {
     "diagonal_scatter": "DiagonalScatterBackward0",
     # nn and linear algebra faces of the registry
     "prelu": "PreluKernelBackward0", "renorm": "RenormBackward0", "pdist": "PdistBackward0",
-    "cholesky": "CholeskyBackward0", "inverse": "LinalgInvExBackward0",
+    "cholesky": "CholeskyBackward0",
     "matrix_exp": "LinalgMatrixExpBackward0", "lu": "LinalgLuFactorExBackward0",
     "lu_solve": "LinalgLuSolveBackward0", "lu_unpack": "LuUnpackBackward0",
     "qr": "LinalgQrBackward0", "svd": "LinalgSvdBackward0",
