@@ -27,7 +27,7 @@ from .autograd.backward import grad as _grad
 from .autograd.grad_mode import enable_grad, is_grad_enabled
 
 __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
-           "value_and_grad", "vjp", "vmap"]
+           "stack_module_state", "value_and_grad", "vjp", "vmap"]
 
 _depth = [0]  # how many transforms are running: results keep their graph inside another one
 
@@ -587,3 +587,35 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     finally:
         for store, leaf, old in reversed(saved):
             store[leaf] = old
+
+
+def _stacked_leaf(tensors, name):
+    from . import functions as _F
+
+    grads = [t.requires_grad for t in tensors]
+    if any(grads) and not all(grads):
+        raise RuntimeError(f"Expected {name} from each model to have the same .requires_grad")
+    result = _F.stack(list(tensors))
+    if all(grads):
+        result = result.detach().requires_grad_()
+    return result
+
+
+def stack_module_state(models):
+    """``(params, buffers)``: each parameter and buffer of ``models`` (modules of one class, in
+    one training mode) stacked along a new first dim, by state-dict name, for ensembling with
+    :func:`vmap` over :func:`functional_call`. Stacked parameters are new leaves (an optimizer
+    can take them), unrelated to the models' own."""
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if not (all(m.training for m in models) or all(not m.training for m in models)):
+        raise RuntimeError("stack_module_state: Expected all models to have the same "
+                           "training/eval mode.")
+    if not all(type(m) is type(models[0]) for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+    out = []
+    for named in ("named_parameters", "named_buffers"):
+        every = [dict(getattr(m, named)()) for m in models]
+        out.append({k: _stacked_leaf(tuple(d[k] for d in every), k) for k in every[0]})
+    return out[0], out[1]

@@ -260,3 +260,33 @@ def test_functional_call_tied_weights():
     untied = gf.functional_call(g, {"0.weight": w}, x, tie_weights=False).detach().numpy()
     expect = (np.ones((1, 2)) @ (2 * np.eye(2)).T) @ g[0].weight.detach().numpy().T
     np.testing.assert_allclose(untied, expect, rtol=1e-6)
+
+
+def test_stack_module_state_ensembles_as_torch():
+    models = [gnn.Linear(3, 2) for _ in range(4)]
+    t_models = [torch.nn.Linear(3, 2) for _ in range(4)]
+    for m, tm in zip(models, t_models):
+        tm.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in m.state_dict().items()})
+    params, buffers = gf.stack_module_state(models)
+    t_params, _ = tf.stack_module_state(t_models)
+    assert list(params) == list(t_params) and buffers == {}
+    for k in params:
+        assert params[k].is_leaf and params[k].requires_grad
+        np.testing.assert_allclose(params[k].detach().numpy(), t_params[k].detach().numpy())
+    x, tx = pair(5, 3)
+    out = gf.vmap(lambda p, b, xx: gf.functional_call(models[0], (p, b), (xx,)),
+                  in_dims=(0, 0, None))(params, buffers, x.float())
+    t_out = tf.vmap(lambda p, b, xx: tf.functional_call(t_models[0], (p, b), (xx,)),
+                    in_dims=(0, 0, None))(t_params, {}, tx.float())
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), rtol=1e-5, atol=1e-6)
+    out.sum().backward()
+    assert params["weight"].grad.shape == (4, 2, 3) and models[0].weight.grad is None
+    bn = [gnn.BatchNorm1d(3) for _ in range(2)]
+    _, bufs = gf.stack_module_state(bn)
+    assert bufs["running_mean"].shape == (2, 3) and not bufs["running_mean"].requires_grad
+    with pytest.raises(RuntimeError, match="same class"):
+        gf.stack_module_state([gnn.Linear(3, 2), gnn.Bilinear(3, 3, 2)])
+    with pytest.raises(RuntimeError, match="training/eval"):
+        gf.stack_module_state([gnn.Linear(3, 2), gnn.Linear(3, 2).eval()])
+    with pytest.raises(RuntimeError, match="at least one"):
+        gf.stack_module_state([])

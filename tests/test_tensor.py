@@ -198,6 +198,31 @@ def test_repr_matches_torch_style(torch):
             torch.set_printoptions(profile="default")
 
 
+@pytest.mark.parametrize("opts", [{}, {"linewidth": 40}, {"precision": 2}, {"threshold": 10,
+                                  "edgeitems": 2}, {"edgeitems": 0, "threshold": 5},
+                                  {"sci_mode": True}])
+def test_repr_wraps_and_pads_rows_as_torch(torch, opts):
+    # PyTorch's rows: floor((linewidth - indent) / (width + 2)) elements per line, the width
+    # of the nonzero finite values (nan, inf and -0. may stick out), '...' rows when summarised
+    r = np.random.default_rng(2)
+    arrays = [r.standard_normal((3, 30)), r.standard_normal((2, 3, 17)) * 100,
+              r.standard_normal((60, 60)), r.standard_normal(25) * 1e-3, np.arange(40.0),
+              np.array([np.nan, np.inf, -np.inf, 1.0, -0.0]), np.array([0.0, -0.0]),
+              r.integers(-1000, 1000, (4, 33)), r.standard_normal((2, 2, 2, 9)),
+              np.array([-0.0, 2.5]), r.random((7, 3)) > 0.5]
+    try:
+        for lib in (gk, torch):
+            lib.set_printoptions(**opts)
+        for a in arrays:
+            a = a.astype(np.float32) if a.dtype == np.float64 else a
+            expected = repr(torch.from_numpy(a)).replace("torch.", "gradkit.")
+            assert repr(gk.tensor(a)) == expected
+    finally:
+        for lib in (gk, torch):
+            lib.set_printoptions(profile="default")
+            lib.set_printoptions(sci_mode=None)
+
+
 def test_deepcopy():
     x = gk.tensor([1.0, 2.0], requires_grad=True)
     (x * 2).sum().backward()

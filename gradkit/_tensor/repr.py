@@ -63,10 +63,7 @@ def _to_host(a):
     return a.get()
 
 
-_FORMAT_KEY = {"f": "float_kind", "i": "int_kind", "u": "int_kind", "b": "bool"}
-
-
-def _element_formatter(arr, padded=True):
+def _element_formatter(arr):
     """PyTorch's element style: floats with 4 decimals ("1.5000"), whole floats as "1.",
     scientific notation for wide ranges; every element right-aligned to one width."""
     kind = arr.dtype.kind
@@ -83,7 +80,9 @@ def _element_formatter(arr, padded=True):
         hi = float(nonzero.max()) if nonzero.size else 0.0
         wide = nonzero.size and (hi / lo > 1000.0 or hi > 1e8)
         digits, sci = _OPTIONS["precision"], _OPTIONS["sci_mode"]
-        if np.all(np.ceil(nonzero) == nonzero):
+        if not nonzero.size:  # PyTorch: no nonzero finite value, whole style (sci_mode ignored)
+            spec = "{:.0f}."
+        elif np.all(np.ceil(nonzero) == nonzero):
             wide = wide if sci is None else sci
             spec = f"{{:.{digits}e}}" if wide else "{:.0f}."
         else:
@@ -98,39 +97,42 @@ def _element_formatter(arr, padded=True):
             if v in (float("inf"), float("-inf")):
                 return "inf" if v > 0 else "-inf"
             return spec.format(v)
-    if not padded:
-        return fmt
-    width = _width(shown, fmt, kind)
-    pad = {"bool": lambda v: fmt(v).rjust(width), "int_kind": lambda v: fmt(v).rjust(width),
-           "float_kind": lambda v: fmt(v).rjust(width)}
-    return pad
+    if kind == "f":  # as PyTorch: the width of the nonzero finite values (inf, nan and -0.
+        shown = shown[np.isfinite(shown) & (shown != 0)]  # may stick out)
+    width = max((len(fmt(v)) for v in shown), default=1)
+    return (lambda v: fmt(v).rjust(width)), width
 
 
-def _width(shown, fmt, kind) -> int:
-    """PyTorch's ``_Formatter.width()``: at least 1; a floating tensor's from its nonzero finite
-    elements only (zeros, inf and nan may be wider; the line layout still uses this width)."""
-    if kind == "f":
-        shown = shown[np.isfinite(shown) & (shown != 0)]
-    return max(1, max((len(fmt(v)) for v in shown), default=1))
+def _vector_str(arr, indent, summarize, fmt, width):
+    """One row as PyTorch prints it: ``floor((linewidth - indent) / (width + 2))`` elements per
+    line, continuation lines indented under the first element."""
+    per_line = max(1, (_OPTIONS["linewidth"] - indent) // (width + 2))
+    k = _OPTIONS["edgeitems"]
+    if summarize and not k:
+        data = ["..."]
+    elif summarize and arr.shape[0] > 2 * k:
+        data = [fmt(v) for v in arr[:k]] + [" ..."] + [fmt(v) for v in arr[-k:]]
+    else:
+        data = [fmt(v) for v in arr]
+    lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
 
 
-def _layout(arr, indent, summarize, fmt, width) -> str:
-    """PyTorch's ``_tensor_str_with_formatter``: rows of ``floor((linewidth - indent) /
-    (width + 2))`` elements, nested dimensions one more space in and ``ndim - 1`` newlines
-    apart, ``...`` for the elements a summarised tensor leaves out."""
-    edge = _OPTIONS["edgeitems"]
-    n = arr.shape[0]
-    cut = summarize and n > 2 * edge
+def _tensor_str(arr, indent, summarize, fmt, width):
+    """PyTorch's ``_tensor_str_with_formatter``: nested rows, ``...`` for summarised dims."""
+    if arr.ndim == 0:
+        return fmt(arr[()])
     if arr.ndim == 1:
-        per_line = max(1, (_OPTIONS["linewidth"] - indent) // (width + 2))
-        data = ([fmt(v) for v in arr[:edge]] + [" ..."] + [fmt(v) for v in arr[n - edge:]]
-                if cut else [fmt(v) for v in arr])
-        lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
-        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
-    rows = list(range(edge)) + [None] + list(range(n - edge, n)) if cut else range(n)
-    slices = ["..." if i is None else _layout(arr[i], indent + 1, summarize, fmt, width)
-              for i in rows]
-    return "[" + ("," + "\n" * (arr.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
+        return _vector_str(arr, indent, summarize, fmt, width)
+    k = _OPTIONS["edgeitems"]
+    n = arr.shape[0]
+    if summarize and n > 2 * k:
+        rows = [_tensor_str(arr[i], indent + 1, summarize, fmt, width) for i in range(k)]
+        rows += ["..."]
+        rows += [_tensor_str(arr[i], indent + 1, summarize, fmt, width) for i in range(n - k, n)]
+    else:
+        rows = [_tensor_str(arr[i], indent + 1, summarize, fmt, width) for i in range(n)]
+    return "[" + ("," + "\n" * (arr.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
 
 
 def _shown(arr):
@@ -155,22 +157,12 @@ def format_tensor(t) -> str:
     prefix = "tensor("
     if arr.size == 0:
         body = "[]"
-    elif arr.dtype.kind in "fiub":
-        fmt = _element_formatter(arr)[_FORMAT_KEY[arr.dtype.kind]]
-        if arr.ndim == 0:
-            body = fmt(arr[()])
-        else:
-            width = _width(_shown(arr), _element_formatter(arr, padded=False), arr.dtype.kind)
-            body = _layout(arr, len(prefix), arr.size > _threshold(), fmt, width)
     else:
-        body = np.array2string(
-            arr, separator=", ", prefix=prefix, threshold=_threshold(),
-            edgeitems=_OPTIONS["edgeitems"], max_line_width=_OPTIONS["linewidth"],
-            formatter=_element_formatter(arr),
-        ).replace(", ...,", ",  ...,")
+        fmt, width = _element_formatter(arr)
+        body = _tensor_str(arr, len(prefix), arr.size > _threshold(), fmt, width)
     extras = []
-    if arr.size == 0 and arr.ndim != 1:
-        extras.append(f"size={tuple(arr.shape)}")
+    if (arr.size == 0 and arr.ndim != 1) or (arr.size and not _OPTIONS["edgeitems"]):
+        extras.append(f"size={tuple(arr.shape)}")  # (PyTorch's rule: no values shown)
     default_float = _dtype.get_default_dtype()
     # int64 and bool are read from the printed values, except in an empty tensor (PyTorch's rule)
     if not (dtype == default_float or arr.size and (dtype == np.int64 or dtype == np.bool_)):

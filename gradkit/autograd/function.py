@@ -154,6 +154,13 @@ class Function:
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("subclasses of Function must implement backward(ctx, ...)")
 
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Override to split forward (then ``forward(*args)``, without ``ctx``) from saving
+        what backward needs: ``setup_context(ctx, inputs, output)`` runs right after forward,
+        with ``inputs`` the tuple of arguments and ``output`` what forward returned."""
+        raise NotImplementedError("setup_context is not overridden")
+
     @classmethod
     def apply(cls, *args, **kwargs):
         from .._tensor import Tensor, record  # (imported on use: they import this package)
@@ -162,7 +169,11 @@ class Function:
         tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         with grad_mode.no_grad():
-            outputs = cls.forward(ctx, *args, **kwargs)
+            if cls.setup_context is Function.setup_context:
+                outputs = cls.forward(ctx, *args, **kwargs)
+            else:  # the new style: forward(*args) and setup_context(ctx, inputs, output)
+                outputs = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, outputs)
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
         needs_graph = grad_mode.STATE[0] and any(ctx.needs_input_grad)

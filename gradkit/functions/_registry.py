@@ -39,6 +39,8 @@ from .._tensor.tensor import Tensor
 from ..autograd import grad_mode
 from ..ops.memory import COPY_FROM
 from ._args import NO_DIM, _dim_in, _t, _type_name
+from ._grad_names import GRAD_NAMES
+from ._grad_names import face as named_face
 
 __all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "out_bool_or_byte",
            "out_cat", "out_floating", "out_floating_before", "out_input_dtype", "out_needs",
@@ -112,8 +114,11 @@ def declare(fn=None, *, name=None, function=True, method=True, inplace=None, out
         if out is not True and out is not False:  # a rule for the out= tensor's dtype
             rule, before = out if isinstance(out, tuple) else (out, None)
             _OUT_RULES[op_name] = ("cast" if rule is True else rule, before)
+        impl = f
+        if op_name in GRAD_NAMES:  # faces show PyTorch's grad_fn name (see _grad_names.py)
+            impl = named_face(op_name, f, _compile, _signature_source)
         REGISTRY[op_name] = Declaration(
-            op_name, f, _kind_of(f), function=function, method=method, inplace=inplace,
+            op_name, impl, _kind_of(f), function=function, method=method, inplace=inplace,
             out=bool(out), aliases=tuple(aliases), differentiable=differentiable)
         return f
 

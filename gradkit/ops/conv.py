@@ -390,10 +390,13 @@ def _conv_w_b(xp, gg, ins, out, aux, needs):
 
 
 CONV = Op("Convolution", _conv_f, _conv_b, saves=SAVES_INPUTS, returns_aux=True)
-CONV_T = Op("ConvolutionTranspose", _conv_t_f, _conv_t_b, saves=SAVES_INPUTS)
+CONV_T = Op("ConvolutionTranspose", _conv_t_f, _conv_t_b, saves=SAVES_INPUTS,
+            grad_name="ConvolutionBackward0")  # PyTorch's one node for every convolution
 CONV_W = Op("ConvolutionWeight", _conv_w_f, _conv_w_b, saves=SAVES_INPUTS)
-CONV3 = Op("Convolution3d", _conv_f, _conv_b, saves=SAVES_INPUTS, returns_aux=True)
-CONV3_T = Op("ConvolutionTranspose3d", _conv_t_f, _conv_t_b, saves=SAVES_INPUTS)
+CONV3 = Op("Convolution3d", _conv_f, _conv_b, saves=SAVES_INPUTS, returns_aux=True,
+           grad_name="ConvolutionBackward0")
+CONV3_T = Op("ConvolutionTranspose3d", _conv_t_f, _conv_t_b, saves=SAVES_INPUTS,
+             grad_name="ConvolutionBackward0")
 CONV3_W = Op("ConvolutionWeight3d", _conv_w_f, _conv_w_b, saves=SAVES_INPUTS)
 
 # weight rank -> (conv, transposed conv, weight gradient): the ops a recorded rule applies

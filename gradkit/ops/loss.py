@@ -17,11 +17,14 @@ The extended label sequence ``l'`` interleaves blanks: ``(blank, l_1, blank, l_2
 length ``2 S + 1``. ``alpha[t, s]`` (log-space) sums the paths through ``l'_s`` at frame ``t``;
 ``beta[t, s]`` the paths from ``l'_s`` at frame ``t`` to the end; both include frame ``t``'s
 emission. The gradient of ``-log p`` with respect to ``log_probs[t, n, c]`` is
-``-sum_{s: l'_s = c} exp(alpha[t, s] + beta[t, s] - log_probs[t, n, c] + nll[n])``, which is
-the true derivative (PyTorch returns ``exp(log_probs)`` minus it, the same once it flows
-through ``log_softmax``). A sample with no alignment (too few frames) has an infinite loss and
-a NaN gradient over its frames, or 0 and 0 with ``zero_infinity``, as in PyTorch. Second
-derivatives are not supported (nor in PyTorch).
+``-sum_{s: l'_s = c} exp(alpha[t, s] + beta[t, s] - log_probs[t, n, c] + nll[n])``; like
+PyTorch's kernel, the rule returns ``exp(log_probs[t, n, c])`` plus it: the derivative with
+respect to the logits ``z`` of ``log_probs = log_softmax(z)`` (each frame sums to 0), which is
+what flows back to ``z`` either way, so a program that reads ``log_probs.grad`` of a leaf (as the
+CTCLoss documentation's example does) or feeds unnormalised scores sees PyTorch's numbers.
+A sample with no alignment (too few frames) has an infinite loss and a NaN gradient over its
+frames, or 0 and 0 with ``zero_infinity``, as in PyTorch. Second derivatives are not
+supported (nor in PyTorch).
 """
 
 from __future__ import annotations
@@ -440,12 +443,18 @@ def _ctc_b(xp, g, ins, out, aux, needs):
             + ext[None, :, :])
     occ = np.bincount(flat.reshape(-1), weights=gamma.reshape(-1).astype(np.float64),
                       minlength=t_max * n * c).reshape(t_max, n, c)
-    grad = -occ.astype(lp.dtype) * to_host(g).reshape(1, n, 1)
+    lp_h = to_host(lp)
+    # PyTorch's kernel: ``exp(log_probs) - occupancy`` over the used frames (the derivative with
+    # respect to the logits of a log_softmax; see the module docstring), 0 past each length
+    with np.errstate(over="ignore", invalid="ignore"):
+        grad = np.where(frames, np.exp(lp_h), 0).astype(lp.dtype) - occ.astype(lp.dtype)
+    if zero_infinity:
+        grad[:, np.isinf(logp)] = 0
+    grad = grad * to_host(g).reshape(1, n, 1)
     # NaN where PyTorch's kernel gives NaN (``exp(lcab + nll - lp)`` with an infinite or NaN
     # term): over the used frames of a sample of infinite loss (unless ``zero_infinity``) or of
     # NaN loss, and at each -inf or NaN log-probability of a used frame
     nan_rows = np.isnan(logp) | (bad & (not zero_infinity))
-    lp_h = to_host(lp)
     nan_at = frames & (nan_rows[None, :, None] | np.isnan(lp_h) | (lp_h == _NEG))
     if zero_infinity:  # an infinite loss's sample has no gradient at all
         nan_at &= ~(np.isinf(logp)[None, :, None])

@@ -310,7 +310,6 @@ KNOWN = {
     "lstm": "one fused LSTM node; PyTorch's CPU kernel shows MkldnnRnnLayerBackward0 with "
             "another input order",
     "gru": "one fused GRU node; PyTorch's CPU GRU is a composite per step",
-    "adaptive_avg_pool_1": "an average pool; PyTorch special-cases output size 1 as a mean",
     "cosine_similarity": "the same composite with clamp where PyTorch clones",
     "normalize": "clamp where PyTorch has clamp_min + expand",
     "multihead_attention": "the input projection is matmul + add; PyTorch fuses an addmm over "

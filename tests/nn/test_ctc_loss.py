@@ -89,9 +89,28 @@ def test_ctc_float64_gradient_of_log_probs():
     rng = np.random.default_rng(5)
     x = t64(rng, 6, 2, 4)
     tg = gk.tensor(np.array([[1, 1], [2, 3]]))
-    # the true derivative with respect to log_probs (any values, not only log_softmax outputs)
-    check_grad(lambda lp: F.ctc_loss(lp, tg, [6, 5], [2, 2], reduction="none"), [x])
     check_grad(lambda z: F.ctc_loss(z.log_softmax(-1), tg, [6, 5], [2, 2]), [x])
+
+
+@pytest.mark.parametrize("normalised", [True, False])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+def test_ctc_gradient_of_a_leaf_log_probs_is_pytorchs(torch, normalised, zero_infinity):
+    # PyTorch's kernel returns exp(log_probs) - occupancy (the derivative for the logits of a
+    # log_softmax), not the derivative for log_probs itself: the CTCLoss documentation's example
+    # (a detached log_softmax leaf) and unnormalised scores read it as it is
+    rng = np.random.default_rng(6)
+    raw = rng.standard_normal((7, 3, 5)).astype(np.float32)
+    if normalised:
+        raw = raw - np.log(np.exp(raw).sum(-1, keepdims=True))
+    tg, il, tl = np.array([[1, 2, 2], [3, 4, 0], [1, 1, 1]]), [7, 5, 4], [3, 2, 3]
+    grads = []
+    for lib in (torch, gk):
+        lp = lib.tensor(raw, requires_grad=True)
+        loss = lib.nn.functional.ctc_loss(lp, lib.tensor(tg), lib.tensor(il), lib.tensor(tl),
+                                          zero_infinity=zero_infinity)
+        loss.backward()
+        grads.append(lp.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-4, atol=1e-6)
 
 
 def test_ctc_errors():

@@ -163,3 +163,21 @@ def test_aten_embedding_bag_errors_are_runtime_errors_as_torch(torch, fn):
     for L in (gk, torch):
         with pytest.raises(RuntimeError):
             fn(L)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("padding_idx", [None, 2])
+def test_embedding_bag_grad_fn_name_is_torchs(torch, mode, weighted, padding_idx):
+    # a printed result shows grad_fn=<EmbeddingBagBackward0> whatever the mode
+    if weighted and mode != "sum":
+        pytest.skip("per_sample_weights need mode='sum'")
+    names = []
+    for lib in (torch, gk):
+        lib.manual_seed(0)
+        bag = lib.nn.EmbeddingBag(10, 3, mode=mode, padding_idx=padding_idx)
+        kw = {"per_sample_weights": lib.ones(8)} if weighted else {}
+        out = bag(lib.tensor(_FLAT[:8]), lib.tensor([0, 4]), **kw)
+        names.append(type(out.grad_fn).__name__)
+        assert "EmbeddingBagBackward0" in repr(out)
+    assert names[1] == names[0]

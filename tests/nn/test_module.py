@@ -377,3 +377,44 @@ def test_set_submodule_as_torch():
             net.set_submodule("", lib.nn.ReLU())
         with pytest.raises(ValueError):
             net.set_submodule("0", 3)
+
+
+def _hook_run(lib):
+    """Global forward hooks, state_dict and load_state_dict hooks, as one program."""
+    log = []
+    mm = lib.nn.modules.module
+    pre = mm.register_module_forward_pre_hook(
+        lambda m, args: log.append(("pre", type(m).__name__)))
+    post = mm.register_module_forward_hook(
+        lambda m, args, kwargs, out: log.append(("post", type(m).__name__, sorted(kwargs))),
+        with_kwargs=True)
+    own = []
+    lib.manual_seed(0)
+    net = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.ReLU())
+    net[0].register_forward_hook(lambda m, a, o: own.append(len(log)))
+    net(lib.ones(1, 2))
+    pre.remove()
+    post.remove()
+    net(lib.ones(1, 2))
+    log.append(("own", own))
+    m = lib.nn.Linear(2, 1)
+    m.register_state_dict_pre_hook(lambda mod, prefix, keep: log.append(("sd-pre", prefix)))
+    m.register_state_dict_post_hook(lambda mod, sd, prefix, meta: sd.__setitem__("extra", 1))
+    log.append(("keys", list(m.state_dict(prefix="p."))))
+    m.register_load_state_dict_pre_hook(
+        lambda mod, sd, prefix, meta, strict, missing, unexpected, errors:
+        sd.__setitem__("bias", sd.pop("old_bias")) if "old_bias" in sd else None)
+    m.register_load_state_dict_post_hook(lambda mod, keys: keys.missing_keys.clear())
+    res = m.load_state_dict({"old_bias": lib.zeros(1)})  # weight missing: cleared by the hook
+    log.append(("load", list(res.missing_keys), list(res.unexpected_keys), m.bias.tolist()))
+    return log
+
+
+def test_global_forward_hooks_and_state_dict_hooks_match_torch(torch):
+    assert _hook_run(gk) == _hook_run(torch)
+
+
+def test_multihead_attention_prints_as_torch(torch):
+    for kw in ({}, {"batch_first": True, "dropout": 0.1}):
+        ours = repr(gk.nn.MultiheadAttention(8, 2, **kw))
+        assert ours == repr(torch.nn.MultiheadAttention(8, 2, **kw))

@@ -175,3 +175,24 @@ def test_errors_say_what_to_fix():
         R.pad_packed_sequence(packed, total_length=3)
     with pytest.raises(RuntimeError, match=r"expected h0 of shape \(1, 3, 2\)"):
         nn.GRU(2, 2)(packed, gk.zeros(1, 2, 2))
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_unpad_sequence_transposes_in_place_and_copies_like_torch(torch, batch_first):
+    # PyTorch's unpad_sequence calls padded.transpose_(0, 1) when batch_first=False (the
+    # caller's tensor changes shape) and returns copies, not views of the batch
+    rng = np.random.default_rng(3)
+    data = rng.standard_normal((6, 4, 2) if not batch_first else (4, 6, 2)).astype(np.float32)
+    results = []
+    for lib in (torch, gk):
+        padded = lib.tensor(data)
+        pieces = lib.nn.utils.rnn.unpad_sequence(padded, lib.tensor(LENGTHS),
+                                                 batch_first=batch_first)
+        pieces[0].fill_(7.0)
+        results.append((tuple(padded.shape), padded.numpy().copy(),
+                        [p.numpy().copy() for p in pieces]))
+    (t_shape, t_pad, t_pieces), (g_shape, g_pad, g_pieces) = results
+    assert g_shape == t_shape
+    np.testing.assert_array_equal(g_pad, t_pad)
+    for g, t in zip(g_pieces, t_pieces, strict=True):
+        np.testing.assert_array_equal(g, t)

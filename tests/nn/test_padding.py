@@ -91,7 +91,7 @@ def test_functional_pad_mixed_signs_match_torch(torch, mode, pad, shape):
     out_g = F.pad(g, pad, mode=mode)
     out_t = torch.nn.functional.pad(t, pad, mode=mode)
     np.testing.assert_array_equal(out_g.detach().numpy(), out_t.detach().numpy())
-    assert out_g.grad_fn.name() == "UpsampleAxisBackward0"  # not index_select (np.add.at)
+    assert out_g.grad_fn.op.name == "UpsampleAxis"  # not index_select (np.add.at)
     u = np.random.default_rng(5).standard_normal(tuple(out_t.shape))
     (out_g * gk.tensor(u)).sum().backward()
     (out_t * torch.tensor(u)).sum().backward()
@@ -144,3 +144,15 @@ def test_functional_pad_backward_scatters_without_add_at(monkeypatch, mode):
     x = gk.randn(2, 3, 6, 7, requires_grad=True)
     F.pad(x, (2, 3, 1, 2), mode=mode).sum().backward()
     assert x.grad.shape == (2, 3, 6, 7)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape", [(5,), (2, 3, 4, 5), (2, 3, 4, 5, 6, 7)])
+def test_functional_pad_unsupported_rank_raises_torchs_type(torch, mode, shape):
+    import gradkit.nn.functional as F
+
+    with pytest.raises(Exception) as theirs:
+        torch.nn.functional.pad(torch.zeros(shape), (1, 1), mode=mode)
+    with pytest.raises(Exception) as ours:
+        F.pad(gk.zeros(shape), (1, 1), mode=mode)
+    assert type(ours.value) is type(theirs.value)

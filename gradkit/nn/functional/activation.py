@@ -21,6 +21,7 @@ from ...functions._args import _float_operand
 from ...functions._registry import write_inplace as _write_inplace
 from ...ops import activation as AC
 from ...ops import elementwise as E
+from . import _node_names as _NN
 
 __all__ = [
     "celu", "celu_", "elu", "elu_", "gelu", "glu", "gumbel_softmax", "hardshrink", "hardsigmoid",
@@ -241,6 +242,7 @@ def threshold_fn(x, thr, val):
     return _F.where(x <= thr, fill, x)
 
 
+@_NN.named("HardshrinkBackward0")
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x`` where ``|x| > lambd``, else 0. As PyTorch's kernels: 0 where ``-lambd <= x <=
     lambd``, the gradient passes where ``x < -lambd or x > lambd`` (so a NaN, in ``x`` or
@@ -254,6 +256,7 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     return _F.where(zero, x.new_zeros(()), _F.where(keep, x, x.detach()))
 
 
+@_NN.named("SoftshrinkBackward0")
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
     if lambd < 0:
@@ -314,6 +317,7 @@ def _rrelu(x: Tensor, lower, upper, training, generator, inplace=False) -> Tenso
     return x * wrap(noise)
 
 
+@_NN.named("RreluWithNoiseBackward0")
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
           inplace: bool = False) -> Tensor:
     """Randomized leaky ReLU: in training, each non-positive element is multiplied by a slope
@@ -367,6 +371,7 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
     return rrelu(input, lower, upper, training, inplace=True)
 
 
+@_NN.named("PreluKernelBackward0")
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``x`` where ``x > 0``, else ``weight * x``; ``weight`` is a scalar or 1-D with 1 or ``C``
     (dim 1; 1 for a 1-D input) entries, of the input's dtype (PyTorch does not promote)."""
@@ -405,6 +410,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return _F.where(x > 0, x, neg * weight)
 
 
+@_NN.named("GluBackward0")
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """``a * sigmoid(b)`` where ``a, b`` are the halves of ``input`` along ``dim``."""
     x = _t(input)

@@ -315,6 +315,7 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
         geo = (stride, (pad[0], pad[0], pad[1], pad[1], pad[2], pad[2]), dilation, groups, out)
         y = apply(C.CONV3_T, (x, w, b), geo)
         return y.squeeze(0) if unbatched else y
+    x1, w1 = x, w
     if n == 1:
         x = x.unsqueeze(2)
         w = w.unsqueeze(2)
@@ -324,8 +325,8 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     else:
         geo_pad = (pad[0], pad[0], pad[1], pad[1])
     y = apply(C.CONV_T, (x, w, b), (stride, geo_pad, dilation, groups, out))
-    if n == 1:
-        y = y.squeeze(2)
+    if n == 1:  # one node in PyTorch
+        y = present(y.squeeze(2), "ConvolutionBackward0", (x1, w1, b))
     return y.squeeze(0) if unbatched else y
 
 

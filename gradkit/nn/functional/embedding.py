@@ -17,6 +17,7 @@ from ... import functions as _F
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, wrap
 from ...autograd import grad_mode
+from ...autograd.graph import rename
 from ...ops import embedding as EM
 from ...ops import resample as RS
 
@@ -209,8 +210,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     e = embedding(wrap(dev.asarray(rows_idx)), weight, None, max_norm, norm_type,
                   scale_grad_by_freq, sparse)  # (K, D)
     d = weight.shape[1]
-    if mode == "max":
-        return _bag_max(e, bag_ids, bags, d, dev)
+    if mode == "max":  # PyTorch's node for every mode: EmbeddingBagBackward0
+        return rename(_bag_max(e, bag_ids, bags, d, dev), "EmbeddingBagBackward0")
     if psw is not None:
         if not keep.all():
             psw = psw[wrap(dev.asarray(kept))]
@@ -219,7 +220,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     if mode == "mean":
         counts = np.bincount(bag_ids, minlength=bags)
         ws = ((1.0 / np.maximum(counts, 1))[bag_ids].astype(weight._data.dtype),)
-    return apply1(RS.RESAMPLE_T, e, (0, bags, (bag_ids,), ws))
+    return rename(apply1(RS.RESAMPLE_T, e, (0, bags, (bag_ids,), ws)), "EmbeddingBagBackward0")
 
 
 def _bag_max(e, bag_ids, bags, d, dev):

@@ -18,6 +18,7 @@ from ...amp._state import fp32 as _ac_fp32
 from ...autograd.graph import Shown, edge_of, present
 from ...ops import loss as LO
 from . import _loss_aten as _AT
+from . import _node_names as _NN
 from .activation import log_softmax
 
 __all__ = [
@@ -546,6 +547,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     return _AT.hinge_embedding_loss(x, _arg(target, x, "target"), margin, reduction)
 
 
+@_NN.named("SoftMarginLossBackward0")
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                      reduction: str = "mean") -> Tensor:
     """``log(1 + exp(-target * input))``."""
@@ -690,6 +692,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
     return _reduce(loss, reduction)
 
 
+@_NN.named("MultiMarginLossBackward0")
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
                       weight: Tensor | None = None, size_average=None, reduce=None,
                       reduction: str = "mean") -> Tensor:
@@ -776,6 +779,7 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     return _reduce(_F.clamp(d_pos - d_neg + margin, min=0.0), reduction)
 
 
+@_NN.named("MultilabelMarginLossBackward0")
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                            reduction: str = "mean") -> Tensor:
     """Multi-label hinge loss: ``sum_{j in Y} sum_{i not in Y} max(0, 1 - (x_j - x_i)) / C``

@@ -15,6 +15,7 @@ from ..._tensor import Tensor, apply, as_tensor_arg, wrap
 from ...autograd.graph import SAVES_INPUTS, Op, present
 from ...functions._args import _tensors_only
 from ...ops import normalization as NO
+from . import _node_names as _NN
 
 __all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "layer_norm",
            "local_response_norm", "normalize", "pairwise_distance", "pdist", "rms_norm"]
@@ -382,6 +383,7 @@ def _norm_opmath(x, dim):
     return _F.norm(x, 2, dim, keepdim=True)
 
 
+@_NN.named("NormBackward1")
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     """``||x1 - x2 + eps||_p`` along the last dimension."""
@@ -525,6 +527,7 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     return x / (div * alpha + k) ** beta
 
 
+@_NN.named("PdistBackward0")
 def pdist(input: Tensor, p: float = 2) -> Tensor:
     """The p-norm distances between every pair of rows: ``||x_i - x_j||_p`` for ``i < j``, in
     row-major order of the upper triangle.

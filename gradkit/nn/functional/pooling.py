@@ -21,6 +21,7 @@ from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ...functions import where
 from ...ops import pooling as P
+from . import _node_names as _NN
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
@@ -288,6 +289,7 @@ def _empty_pool(x, out, undo, return_indices=None):
     return (y, undo(x.new_zeros(shape, dtype=np.int64))) if return_indices else y
 
 
+@_NN.named(_NN.adaptive_avg_name(0))
 def _adaptive_avg(input, output_size, n, who):
     x, undo = _as4d(input, n, who, "spatial")
     in_hw, out = _adaptive_out(x, output_size, n, who)
@@ -583,6 +585,7 @@ def _depth_max(y, idx, ok, hw_idx, plane, return_indices):
     return out, wrap(dev.asarray(d_sel * plane + hw_sel))
 
 
+@_NN.named("MaxPool3DWithIndicesBackward0")
 def max_pool3d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
                padding: _IntOr = 0, dilation: _IntOr = 1, ceil_mode: bool = False,
                return_indices: bool = False):
@@ -628,6 +631,7 @@ def _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return
     return (res, ind) if return_indices else res
 
 
+@_NN.named("AvgPool3DBackward0")
 def avg_pool3d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
                padding: _IntOr = 0, ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
@@ -699,6 +703,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     return _adaptive_avg_pool3d(input, output_size, "adaptive_avg_pool3d()")
 
 
+@_NN.named(_NN.adaptive_avg_name(3))
 def _adaptive_avg_pool3d(input, output_size, who):
     from ...ops import resample as RS
 

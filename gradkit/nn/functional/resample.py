@@ -21,6 +21,7 @@ from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ...autograd.graph import present
 from ...ops import resample as RS
+from . import _node_names as _NN
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["affine_grid", "channel_shuffle", "fold", "grid_sample", "interpolate",
@@ -230,6 +231,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                         antialias, "interpolate()")
 
 
+@_NN.named(_NN.interpolate_name)
 def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor,
                  antialias, who):
     x = _tensor(input)
@@ -348,6 +350,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     return _pixel_shuffle(input, upscale_factor, "pixel_shuffle()")
 
 
+@_NN.named("PixelShuffleBackward0")
 def _pixel_shuffle(input, upscale_factor, who):
     x = _strict_tensor(input, who)
     r = _factor(upscale_factor, "upscale_factor", who)
@@ -376,6 +379,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     return _pixel_unshuffle(input, downscale_factor, "pixel_unshuffle()")
 
 
+@_NN.named("PixelUnshuffleBackward0")
 def _pixel_unshuffle(input, downscale_factor, who):
     x = _strict_tensor(input, who)
     r = _factor(downscale_factor, "downscale_factor", who)
@@ -482,6 +486,7 @@ def unfold(input: Tensor, kernel_size: int | Sequence[int], dilation: int | Sequ
     return _unfold(input, kernel_size, dilation, padding, stride, "unfold()")
 
 
+@_NN.named("Im2ColBackward0")
 def _unfold(input, kernel_size, dilation, padding, stride, who):
     x = _tensor(input)
     if x.ndim not in (3, 4):
@@ -520,6 +525,7 @@ def fold(input: Tensor, output_size: int | Sequence[int], kernel_size: int | Seq
     return _fold(input, output_size, kernel_size, dilation, padding, stride, "fold()")
 
 
+@_NN.named("Col2ImBackward0")
 def _fold(input, output_size, kernel_size, dilation, padding, stride, who):
     x = _tensor(input)
     if x.ndim not in (2, 3):
@@ -557,6 +563,7 @@ def _base_coords(n, align_corners, dtype):
     return r.astype(dtype)
 
 
+@_NN.named("AffineGridGeneratorBackward0")
 def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None = None) -> Tensor:
     """The sampling grid of a batch of 2-D affine transforms, for :func:`grid_sample`.
 
@@ -717,6 +724,7 @@ def _grid_checks(x, g, who):
                            f"grid must have the input's dtype)")
 
 
+@_NN.named(_NN.grid_name)
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                 padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
     """Sample ``input`` at the ``(x, y)`` locations of ``grid`` (spatial transformer networks).
@@ -824,6 +832,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
 _PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
+@_NN.named(_NN.pad_name)
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         value: float | None = None) -> Tensor:
     """Pad the last ``len(pad) // 2`` dimensions: ``pad = (left, right, top, bottom, ...)``,
@@ -861,7 +870,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
     if mode != "constant" and x.ndim not in (len(pad) // 2 + 1, len(pad) // 2 + 2):
         k = len(pad) // 2
-        raise NotImplementedError(
+        raise NotImplementedError(  # PyTorch's type for an unsupported size/rank combination
             f"pad: mode {mode!r} with {len(pad)} padding values pads the last {k} dimension(s) "
             f"of an input with {k + 1} or {k + 2} dimensions (batch and channel first), got a "
             f"{x.ndim}-D input of shape {tuple(x.shape)}"

@@ -37,8 +37,7 @@ def _xavier_normal(p):
 def _out_proj(embed_dim, bias, dtype):
     from . import linear
 
-    cls = getattr(linear, "NonDynamicallyQuantizableLinear", None) or linear.Linear
-    return cls(embed_dim, embed_dim, bias=bias, dtype=dtype)
+    return linear.NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
 
 
 class MultiheadAttention(Module):

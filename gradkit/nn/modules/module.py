@@ -23,7 +23,7 @@ from ...autograd import grad_mode
 from ...autograd.function import Function
 from ..parameter import Buffer, Parameter
 
-__all__ = ["Module"]
+__all__ = ["Module"]  # (the global hook functions live here only, as in torch)
 
 _handle_ids = itertools.count()
 
@@ -181,6 +181,30 @@ def _add_hook(hooks, hook: Callable, prepend: bool, *id_sets: set | None) -> Rem
     return handle
 
 
+# Hooks of every module (``torch.nn.modules.module.register_module_forward_hook``): they run
+# before each module's own hooks.
+_GLOBAL_FORWARD_PRE_HOOKS: OrderedDict = OrderedDict()
+_GLOBAL_FORWARD_HOOKS: OrderedDict = OrderedDict()
+_GLOBAL_FORWARD_HOOKS_WITH_KWARGS: set = set()
+_GLOBAL_FORWARD_HOOKS_ALWAYS_CALLED: set = set()
+
+
+def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:
+    """Call ``hook(module, args)`` before the forward of every module (before the module's
+    own pre-hooks); a returned value replaces ``args`` (a non-tuple is wrapped)."""
+    return _add_hook(_GLOBAL_FORWARD_PRE_HOOKS, hook, False)
+
+
+def register_module_forward_hook(hook: Callable, *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """Call ``hook(module, args, output)`` (``hook(module, args, kwargs, output)`` with
+    ``with_kwargs``) after the forward of every module, before the module's own hooks; a
+    returned value replaces the output."""
+    return _add_hook(_GLOBAL_FORWARD_HOOKS, hook, False,
+                     _GLOBAL_FORWARD_HOOKS_WITH_KWARGS if with_kwargs else None,
+                     _GLOBAL_FORWARD_HOOKS_ALWAYS_CALLED if always_call else None)
+
+
 class Module:
     """Base class for all neural-network layers and models.
 
@@ -230,7 +254,8 @@ class Module:
     def __call__(self, *args, **kwargs):
         d = self.__dict__
         if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
-                or d["_backward_pre_hooks"]):
+                or d["_backward_pre_hooks"] or _GLOBAL_FORWARD_PRE_HOOKS
+                or _GLOBAL_FORWARD_HOOKS):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -242,6 +267,10 @@ class Module:
             if (self._backward_hooks or self._backward_pre_hooks) and grad_mode.STATE[0]:
                 state = _BackwardHookState(self)
                 args = state.wrap_inputs(args)
+            for hook in list(_GLOBAL_FORWARD_PRE_HOOKS.values()):
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
             with_kw = self._forward_pre_hooks_with_kwargs
             for hid, hook in list(self._forward_pre_hooks.items()):
                 if hid in with_kw:
@@ -258,30 +287,37 @@ class Module:
                     if res is not None:
                         args = res if isinstance(res, tuple) else (res,)
             out = self.forward(*args, **kwargs)
-            with_kw = self._forward_hooks_with_kwargs
-            for hid, hook in list(self._forward_hooks.items()):
-                called.add(hid)
-                res = hook(self, args, kwargs, out) if hid in with_kw else hook(self, args, out)
-                if res is not None:
-                    out = res
+            for hooks, with_kw in ((_GLOBAL_FORWARD_HOOKS, _GLOBAL_FORWARD_HOOKS_WITH_KWARGS),
+                                   (self._forward_hooks, self._forward_hooks_with_kwargs)):
+                for hid, hook in list(hooks.items()):
+                    called.add(hid)
+                    res = hook(self, args, kwargs, out) if hid in with_kw else \
+                        hook(self, args, out)
+                    if res is not None:
+                        out = res
             if state is not None:
                 out = state.wrap_outputs(out)
             return out
         except Exception:
             # Hooks registered with always_call=True still run (once), then the error goes on.
-            always = self._forward_hooks_always_called
-            with_kw = self._forward_hooks_with_kwargs
-            for hid, hook in list(self._forward_hooks.items()):
-                if hid not in always or hid in called:
-                    continue
-                try:
-                    res = hook(self, args, kwargs, out) if hid in with_kw else hook(self, args, out)
-                    if res is not None:
-                        out = res
-                except Exception as e:
-                    warnings.warn(
-                        "forward hook with always_call=True raised an exception that was "
-                        f"silenced as another error was raised in forward: {e}", stacklevel=2)
+            for hooks, with_kw, always in (
+                    (_GLOBAL_FORWARD_HOOKS, _GLOBAL_FORWARD_HOOKS_WITH_KWARGS,
+                     _GLOBAL_FORWARD_HOOKS_ALWAYS_CALLED),
+                    (self._forward_hooks, self._forward_hooks_with_kwargs,
+                     self._forward_hooks_always_called)):
+                for hid, hook in list(hooks.items()):
+                    if hid not in always or hid in called:
+                        continue
+                    try:
+                        res = hook(self, args, kwargs, out) if hid in with_kw else \
+                            hook(self, args, out)
+                        if res is not None:
+                            out = res
+                    except Exception as e:
+                        warnings.warn(
+                            "forward hook with always_call=True raised an exception that was "
+                            f"silenced as another error was raised in forward: {e}",
+                            stacklevel=2)
             raise
 
     def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False
@@ -732,12 +768,48 @@ class Module:
                 keep_vars = args[2]
         if destination is None:
             destination = OrderedDict()
+        hooks = self.__dict__.get("_sd_hooks")
+        if hooks:
+            for hook in list(hooks[0].values()):
+                hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(destination=destination, prefix=prefix + name + ".",
                              keep_vars=keep_vars)
+        if hooks:
+            for hook in list(hooks[1].values()):
+                res = hook(self, destination, prefix, {"version": self._version})
+                if res is not None:
+                    destination = res
         return destination
+
+    def _sd_hook_dicts(self):
+        """(state_dict pre, state_dict post, load pre, load post) hooks, made on first use."""
+        d = self.__dict__
+        if "_sd_hooks" not in d:
+            d["_sd_hooks"] = tuple(OrderedDict() for _ in range(4))
+        return d["_sd_hooks"]
+
+    def register_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, prefix, keep_vars)`` before ``state_dict`` saves this module."""
+        return _add_hook(self._sd_hook_dicts()[0], hook, False)
+
+    def register_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` once ``state_dict`` has
+        saved this module and its children; it may change ``state_dict`` in place."""
+        return _add_hook(self._sd_hook_dicts()[1], hook, False)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before ``load_state_dict`` loads this module (it may
+        change ``state_dict`` in place, e.g. rename old keys)."""
+        return _add_hook(self._sd_hook_dicts()[2], hook, False)
+
+    def register_load_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, incompatible_keys)`` after ``load_state_dict``, before strict
+        checking: clearing ``incompatible_keys.missing_keys`` in place silences those keys."""
+        return _add_hook(self._sd_hook_dicts()[3], hook, False)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
@@ -816,10 +888,30 @@ class Module:
         meta = {"assign_to_params_buffers": assign}
         # every name of a shared submodule is loaded (the last wins) and checked, as in torch
         for name, mod in self.named_modules(remove_duplicate=False):
+            hooks = mod.__dict__.get("_sd_hooks")
+            if hooks:
+                for hook in list(hooks[2].values()):
+                    hook(mod, state_dict, name + "." if name else "", meta, strict, missing,
+                         unexpected, errors)
             mod._load_from_state_dict(state_dict, name + "." if name else "", meta, True,
                                       missing, unexpected, errors)
-        expected = set(self.state_dict(keep_vars=True).keys())
+        expected = set()  # (the keys state_dict would give, without running its hooks)
+        for name, mod in self.named_modules(remove_duplicate=False):
+            own = OrderedDict()
+            mod._save_to_state_dict(own, name + "." if name else "", True)
+            expected.update(own)
         unexpected.extend(k for k in state_dict if k not in expected)
+        keys = _IncompatibleKeys(missing, unexpected)
+        for mod in self.modules():
+            hooks = mod.__dict__.get("_sd_hooks")
+            if hooks:
+                for hook in list(hooks[3].values()):
+                    if hook(mod, keys) is not None:
+                        raise RuntimeError("Hooks registered with "
+                                           "``register_load_state_dict_post_hook`` are not "
+                                           "expected to return new values, if "
+                                           "incompatible_keys need to be modified, it should "
+                                           "be done inplace.")
         if strict:
             if unexpected:
                 hints = []

@@ -221,10 +221,16 @@ def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> P
 
 
 def unpad_sequence(padded_sequences: Tensor, lengths, batch_first: bool = False) -> list:
-    """The list of sequences, each cut to its length, from a padded batch."""
+    """The list of sequences, each cut to its length, from a padded batch.
+
+    As PyTorch's, with ``batch_first=False`` it transposes ``padded_sequences`` in place (the
+    caller's tensor is ``(B, T, *)`` afterwards), and each sequence is a copy (boolean-mask
+    indexing), not a view of the batch."""
     lens = _lengths_array(lengths, "unpad_sequence")
-    x = padded_sequences if batch_first else F.transpose(padded_sequences, 0, 1)
-    return [x[i, :n] for i, n in enumerate(lens.tolist())]
+    if not batch_first:
+        padded_sequences.transpose_(0, 1)
+    x = padded_sequences
+    return [x[i, :n].clone() for i, n in enumerate(lens.tolist())]
 
 
 def unpack_sequence(packed_sequences: PackedSequence) -> list:
