@@ -8,7 +8,17 @@ Examples:
     tensor([2., 4., 6.])
 """
 
-from . import _dtype, _malloc  # noqa: F401 (_malloc: heap options, at import)
+import warnings as _warnings
+
+# NumPy's floating-point warnings from inside gradkit's own code ("divide by zero encountered in
+# log" for log(0), "overflow encountered in cast", ...): PyTorch gives inf/nan silently, and so
+# does gradkit. Only warnings raised by gradkit's modules are matched; the user's NumPy code is
+# left as it was.
+_warnings.filterwarnings(
+    "ignore", message=r"(divide by zero|overflow|invalid value|underflow) encountered in ",
+    category=RuntimeWarning, module=r"gradkit(\.|$)")
+
+from . import _dtype, _malloc  # noqa: E402,F401 (_malloc: heap options, at import)
 from ._dtype import (
     bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16,
     int32, int64, long, set_default_dtype, short, uint8,

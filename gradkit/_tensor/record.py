@@ -291,7 +291,8 @@ def _as_array(out):
 # same bits (the number is rounded to the dtype in both cases). Zero (0.0 and -0.0 are equal
 # keys but not the same operand), non-finite numbers, and integers NumPy would round on the way
 # are not cached: ``scalar_array`` returns them as they are.
-SCALAR_ARRAYS = {np.dtype(t): {} for t in (np.float16, np.float32, np.float64)}
+SCALAR_ARRAYS = {np.dtype(t): {} for t in (np.float32, np.float64)}  # (float16: HALF_SCALAR)
+_F16 = np.dtype(np.float16)
 _SCALAR_CACHE_MAX = 512
 _SCALAR_OPS = frozenset((E.ADD, E.SUB, E.MUL, E.DIV))  # forward and rule take it as is
 
@@ -325,6 +326,8 @@ def apply_scalar(op, a, s):
                 if z is None:
                     z = scalar_array(cache, da.dtype, s)
                 return scalar_result(op, a, s, da, op.forward(numpy_ns, da, z), z)
+            if da.dtype == _F16:  # float16 * / number: in float32, as PyTorch (see HALF_SCALAR)
+                op = E.HALF_SCALAR.get(op, op)
         return scalar_result(op, a, s, da, op.forward(numpy_ns, da, s))
     return scalar_result(op, a, s, da, op.forward(namespace_of(da), da, s))
 
@@ -422,6 +425,8 @@ def inplace(self, op, other=None, params=(), name=None):
     in-place faces. Under grad mode the node of the out-of-place op becomes self's ``grad_fn``."""
     rg = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
     name = name or op.name.lower() + "_"
+    if self._data.dtype == _F16 and (type(other) is float or type(other) is int):
+        op = E.HALF_SCALAR.get(op, op)  # x *= number in float32, as PyTorch (see HALF_SCALAR)
     if type(other) is int and self._data.dtype.kind in "iu":
         info = np.iinfo(self._data.dtype)
         if not info.min <= other <= info.max and -2 ** 63 <= other < 2 ** 64:

@@ -18,6 +18,7 @@ from .._tensor.tensor import (
     as_tensor_arg,
     wrap,
 )
+from ..ops.elementwise import MUL as _MUL
 
 __all__ = [
     "NO_DIM", "NO_KEEPDIM", "NotATensorError", "_binary", "_check_fill_value", "_check_number",
@@ -246,6 +247,13 @@ def _rbinary(op, a, b, opname):
     b = _scalar_or_tensor(b)
     if isinstance(b, Tensor):
         return _binary_tensors_reversed(op, a, b, opname)
+    if (type(b) is float or type(b) is int) and (a._data.dtype.kind == "f"
+                                                 or a.dtype.is_floating_point):  # (bfloat16)
+        if op is _MUL:  # number * x as x * number (float16: in float32, see HALF_SCALAR)
+            return apply_scalar(op, a, b)
+        if op.name == "Div":  # PyTorch's ``number / x``: the reciprocal, rounded to x's dtype,
+            # times the number (its graph too: MulBackward0 over ReciprocalBackward0)
+            return apply_scalar(_MUL, a.reciprocal(), b)
     if a._data.dtype.kind != "f":
         rt = _dtype.scalar_result_dtype(a._data.dtype, b)
         if rt != a._data.dtype:

@@ -368,7 +368,7 @@ def _reciprocal_f(xp, a):
 
 
 def _reciprocal_b(xp, g, ins, out, aux, needs):
-    return (-(g * out * out),)
+    return (-(g * (out * out)),)  # PyTorch's order: -grad * (result * result)
 
 
 def _erf_f(xp, a):
@@ -464,6 +464,47 @@ MUL = Op("Mul", _mul_f, _mul_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, b
 DIV = Op("Div", _div_f, _div_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
          scalar_entry=True, scalar_first=("MulBackward0", "reciprocal"))
 NEG = Op("Neg", _neg_f, _neg_b, saves=0)
+
+# PyTorch's CPU kernels multiply and divide a float16 tensor by a Python number in float32, the
+# number not rounded to half first, and round the result once (NumPy's float16 ufuncs round the
+# number first: ``x * 0.3`` would differ in a third of the elements). ``record.apply_scalar``
+# takes these two in place of MUL and DIV on that path; same node names and rules otherwise.
+_F16 = np.dtype(np.float16)
+_F32 = np.dtype(np.float32)
+
+
+def _half_scalar(ufunc, a, b):
+    """``ufunc(a, b)`` for a float16 array ``a`` and a Python number ``b``, as PyTorch: in
+    float32, rounded once; any other operands as NumPy's ufunc takes them."""
+    if type(a) is _ndarray and a.dtype == _F16:
+        with np.errstate(all="ignore"):  # (an overflow is inf, as PyTorch's)
+            return ufunc(a.astype(_F32), np.float32(b)).astype(_F16)
+    return ufunc(a, b)
+
+
+def _mul_half_f(xp, a, b):
+    return _half_scalar(np.multiply, a, b)
+
+
+def _mul_half_b(xp, g, ins, out, aux, needs):
+    return (_half_scalar(np.multiply, g, ins[1]) if type(g) is _ndarray else g * ins[1]), None
+
+
+def _div_half_f(xp, a, b):
+    return _half_scalar(np.true_divide, a, b)
+
+
+def _div_half_b(xp, g, ins, out, aux, needs):
+    return (_half_scalar(np.true_divide, g, ins[1]) if type(g) is _ndarray else g / ins[1]), None
+
+
+MUL_HALF_SCALAR = Op("Mul", _mul_half_f, _mul_half_b,
+                     saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
+                     scalar_entry=True)
+DIV_HALF_SCALAR = Op("Div", _div_half_f, _div_half_b,
+                     saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
+                     scalar_entry=True, scalar_first=("MulBackward0", "reciprocal"))
+HALF_SCALAR = {MUL: MUL_HALF_SCALAR, DIV: DIV_HALF_SCALAR}
 POW = Op("Pow", _pow_f, _pow_b, broadcasts=True, grad_name="PowBackward1",
          scalar_first=("PowBackward2", "drop1"), scalar_second=("PowBackward0", "drop2"))
 EXP = Op("Exp", _exp_f, _exp_b, saves=SAVES_OUTPUT)

@@ -228,7 +228,11 @@ def test_compile_wraps_a_module_as_torch_does(monkeypatch):
         net = mod.nn.Sequential(mod.nn.Linear(3, 4), mod.nn.ReLU(), mod.nn.Linear(4, 1))
         return net, mod.compile(net)
 
-    (gnet, gc), (tnet, tc) = build(gk), build(torch)
+    validate = torch.distributions.Distribution._validate_args
+    try:
+        (gnet, gc), (tnet, tc) = build(gk), build(torch)
+    finally:  # torch.compile switches torch.distributions' argument checks off process-wide
+        torch.distributions.Distribution.set_default_validate_args(validate)
     assert type(gc).__name__ == type(tc).__name__ == "OptimizedModule"
     assert gc._orig_mod is gnet and tc._orig_mod is tnet
     assert list(gc.state_dict()) == list(tc.state_dict())

@@ -391,3 +391,52 @@ def test_unary_fast_path_values_and_grad_as_torch(torch, name):
 ])
 def test_frexp_against_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+# float16 tensor times/over a Python number: PyTorch computes in float32 with the number kept
+# in float32 and rounds once (NumPy's float16 ufuncs round the number to half first, which
+# changed a third of the elements of ``x * 0.3``); ``number / x`` is the reciprocal rounded to
+# x's dtype times the number, in every floating dtype (its graph too)
+_HALF_OPS = {
+    "mul": lambda t, s: t * s, "rmul": lambda t, s: s * t, "div": lambda t, s: t / s,
+    "rdiv": lambda t, s: s / t, "mul_fn": lambda t, s: t.mul(s), "div_fn": lambda t, s: t.div(s),
+    "mul_": lambda t, s: t.clone().mul_(s), "div_": lambda t, s: t.clone().div_(s),
+    "imul": lambda t, s: t.clone().__imul__(s), "idiv": lambda t, s: t.clone().__itruediv__(s),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HALF_OPS))
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_number_operand_bits_and_grads_as_torch(torch, name, dtype):
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal(4000) * rng.choice([1e-4, 1.0, 100.0, 1e4], 4000)).astype(dtype)
+    f = _HALF_OPS[name]
+    for s in (0.3, 1 / 3, 7.1, 1e-3, 3, 2.5e-8, 1e5):
+        res = []
+        for L in (torch, gk):
+            t = L.tensor(x, requires_grad=True)
+            y = f(t * 1, s)
+            y.backward(L.full_like(y, 0.7))
+            res.append((y.detach().numpy(), t.grad.numpy(), type(y.grad_fn).__name__))
+        (yt, gt, nt), (yg, gg, ng) = res
+        assert yg.dtype == yt.dtype and ng == nt, (s, ng, nt)
+        np.testing.assert_array_equal(yg, yt, err_msg=f"{name} {s}")
+        np.testing.assert_array_equal(gg, gt, err_msg=f"{name} {s} gradient")
+
+
+def test_numpy_float_warnings_stay_inside_gradkit():
+    """log(0), x / 0, an overflowing cast: inf/nan silently as in PyTorch, even under -W error;
+    the user's own NumPy calls still warn."""
+    import subprocess
+    import sys
+
+    code = ("import gradkit as g, numpy as np\n"
+            "x = g.tensor([0., 1.])\n"
+            "print((1 / x).tolist(), x.log().tolist(), (x / 0).tolist(),\n"
+            "      g.tensor([1e5]).half().tolist())\n"
+            "try:\n    np.log(np.zeros(1))\nexcept RuntimeWarning as e:\n    print('numpy:', e)\n")
+    out = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "[inf, 1.0] [-inf, 0.0] [nan, inf] [inf]", "numpy: divide by zero encountered in log"]
