@@ -13,6 +13,12 @@ from . import _backend, _dtype
 __all__ = ["device", "Device", "device_of"]
 
 
+_DTYPE_NAMES = frozenset((
+    "float16", "half", "bfloat16", "float32", "float", "float64", "double", "uint8", "int8",
+    "int16", "short", "int32", "int", "int64", "long", "bool", "float128",
+))
+
+
 class Device:
     """A device name: ``'cpu'`` or ``'cuda'``/``'cuda:N'``; compares equal to its string."""
 
@@ -30,8 +36,13 @@ class Device:
                                    f"':' must be a non-negative integer, e.g. 'cuda:0')")
             index = int(idx)
         if name not in ("cpu", "cuda"):
+            hint = ""
+            if name.removeprefix("torch.").removeprefix("gradkit.") in _DTYPE_NAMES:
+                hint = (f" (a string passed to .to() is a device, as in PyTorch; for the dtype "
+                        f"pass gradkit.{name.split('.')[-1]} or dtype={name!r})")
             raise RuntimeError(
-                f"Expected one of cpu, cuda device type at start of device string: {type_or_name!r}"
+                f"Expected one of cpu, cuda device type at start of device string: "
+                f"{type_or_name!r}{hint}"
             )
         self.type = name
         self.index = index if name == "cuda" else None

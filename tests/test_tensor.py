@@ -501,7 +501,7 @@ def test_construction_errors():
     with pytest.raises(ValueError, match=r"non-negative integers.*\(-1,\)"):
         gk.zeros(-1)
     with pytest.raises(TypeError, match="unknown dtype 'float128'"):
-        gk.ones(2).to("float128")
+        gk.ones(2).to(dtype="float128")
     with pytest.raises(TypeError, match="operand must be a Tensor or a number, got str"):
         gk.ones(2) + "a"
     with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar"):

@@ -132,7 +132,9 @@ def test_dtype_conversions(torch, dtype):
     ty = torch.tensor([0.0, 1.5, -2.0]).to(getattr(torch, dtype))
     assert _name(y.dtype) == _name(ty.dtype)
     assert y.tolist() == ty.tolist()
-    assert x.to(dtype).dtype == y.dtype
+    assert x.to(dtype=dtype).dtype == y.dtype  # (a dtype's name by keyword; positional: device)
+    with pytest.raises(RuntimeError, match=f"device string: '{dtype}'.*gradkit.{dtype} or dtype="):
+        x.to(dtype)  # as PyTorch's x.to("float32"), with the fix named
 
 
 def test_dtype_aliases_and_methods():
@@ -262,7 +264,8 @@ def test_dtype_objects_work_as_numpy_dtypes(name):
 def test_every_dtype_argument_form_is_accepted():
     for form in (gk.float64, np.float64, np.dtype("float64"), "float64", "torch.float64"):
         assert gk.zeros(2, dtype=form).dtype is gk.float64
-        assert gk.ones(2).to(form).dtype is gk.float64
+        if not isinstance(form, str):  # (a string passed positionally is a device)
+            assert gk.ones(2).to(form).dtype is gk.float64
         assert gk.tensor([1]).to(dtype=form).dtype is gk.float64
     assert gk.zeros(2, dtype=float).dtype is gk.float32
     assert gk.zeros(2, dtype=int).dtype is gk.int64

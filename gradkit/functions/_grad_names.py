@@ -26,7 +26,9 @@ def _tensor(x) -> bool:
 
 
 def _by_dim(base):
-    return lambda input, dim=None, **_: f"{base}Backward{0 if dim is None else 1}"
+    # (an unset dim is None or the reductions' NO_DIM sentinel, whose value is None)
+    return lambda input, dim=None, **_: \
+        f"{base}Backward{0 if getattr(dim, 'value', dim) is None else 1}"
 
 
 def _second_tensor(tensor_name, number_name):

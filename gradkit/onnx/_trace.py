@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 
+from ..functions._args import _Unset
 from . import _layers, _ops
 
 # the gradkit.nn modules that are run through (their children and operations are recorded)
@@ -83,7 +84,9 @@ def _wrap_function(orig, kind: str, reverse: bool = False):
         if sig is not None:
             bound = sig.bind(*args, **kwargs)
             bound.apply_defaults()
-            a = dict(bound.arguments)
+            # (a reduction's "not passed" sentinel for dim/keepdim reads as its value)
+            a = {k: getattr(v, "value", v) if type(v) is _Unset else v
+                 for k, v in bound.arguments.items()}
         else:  # pragma: no cover
             a = {"input": args[0], "args": args[1:], **kwargs}
         for key in ("self", "input"):
