@@ -70,11 +70,13 @@ def _dim_keepdim(fn, dim, keepdim):
     return (None if dim is NO_DIM else dim), (False if keepdim is NO_KEEPDIM else keepdim)
 
 
-class NotATensorError(AttributeError):
+class NotATensorError(AttributeError, TypeError):
     """A list or tuple where PyTorch's Python-level functions (``torch.split``, ``torch.norm``,
     ``torch.tensordot``, in torch/functional.py) take a Tensor: PyTorch fails there with an
-    AttributeError (``'list' object has no attribute 'split'``), so gradkit raises that type,
-    with a message saying what to pass."""
+    AttributeError (``'list' object has no attribute 'split'``) and its ATen forms
+    (``split_with_sizes``, ``unsafe_split``, ``tensordot(out=)``) with a TypeError, so gradkit's
+    error is both types (an ``except`` of either catches it), with a message saying what to
+    pass."""
 
 
 def _tensor_attr_arg(x, fn, name="input"):

@@ -818,6 +818,7 @@ def floor_divide(input, other):
 @declare(inplace=True, out=True)
 def copysign(input, other):
     """``|input|`` with the sign of ``other`` (a Tensor or a number); always floating."""
+    _tensors_only("copysign", (1, "input", input))  # (a number only as other, as PyTorch)
     a, b = _float_pair(input, other, "copysign", scalars=True)
     if isinstance(b, Tensor):
         check_broadcast(a, b, "copysign")

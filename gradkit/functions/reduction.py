@@ -74,8 +74,10 @@ def any(input, dim=None, keepdim=False):
 @declare(differentiable=False)
 def count_nonzero(input, dim=None):
     x = _t(input)
-    return wrap(_on_device_of(x, np.count_nonzero(x._data, axis=_axes(x, dim, "count_nonzero")),
-                              np.dtype(np.int64)))
+    axes = _axes(x, dim, "count_nonzero")
+    if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor: the tensor itself)
+        axes = None
+    return wrap(_on_device_of(x, np.count_nonzero(x._data, axis=axes), np.dtype(np.int64)))
 
 
 def _axes(x, dim, name="reduction"):

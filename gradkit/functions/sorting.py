@@ -347,6 +347,8 @@ def _binary_search(s, v, right):
     (all rows at once): the same answers for NaN and for sequences that are not sorted, where
     NumPy's search (which uses the previous key as a hint) answers differently."""
     n = s.shape[-1]
+    if n == 0:  # an empty sequence: every value goes at 0
+        return np.zeros(np.shape(v), dtype=np.int64)
     s2 = s.reshape(-1, n) if s.ndim > 1 else s.reshape(1, n)
     v2 = v.reshape(s2.shape[0], -1)
     lo = np.zeros(v2.shape, dtype=np.int64)

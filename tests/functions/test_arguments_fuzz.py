@@ -51,6 +51,20 @@ def test_list_to_python_level_functions_says_what_to_pass():
     assert issubclass(NotATensorError, AttributeError)
 
 
+@pytest.mark.parametrize("call", [
+    lambda m: m.split(L, 1), lambda m: m.split_with_sizes(L, [1, 1]),
+    lambda m: m.unsafe_split(L, 1), lambda m: m.unsafe_split_with_sizes(L, [1, 1]),
+    lambda m: m.tensordot(L, m.ones(2, 2), 1, out=m.empty(0)),
+])
+def test_list_where_a_tensor_is_taken_raises_torchs_type(call):
+    """torch's Python-level forms fail with AttributeError, its ATen forms with TypeError: the
+    error gradkit raises for a list is both, so an ``except`` written for torch catches it."""
+    with pytest.raises(Exception) as ref:
+        call(torch)
+    with pytest.raises(type(ref.value), match="must be a Tensor, not list"):
+        call(gk)
+
+
 OUT_ORDER = [  # which check PyTorch makes first: out's dtype, or the dims
     "m.amax(m.zeros(3, 4), 2, out=m.empty(0, dtype=m.long))",
     "m.amin(m.zeros(0, 3, 4), (0, 2), keepdim=True, out=m.empty(0, dtype=m.int64))",

@@ -81,3 +81,19 @@ def test_var_gradient_with_an_infinite_element_as_torch(fn):
         res.append(g.numpy())
     np.testing.assert_array_equal(np.isnan(res[1]), np.isnan(res[0]))
     np.testing.assert_allclose(res[1], res[0], rtol=1e-12)
+
+
+def test_count_nonzero_of_a_0d_tensor_takes_dim_0_and_minus_1_as_torch():
+    for dim in (None, 0, -1):
+        assert gk.tensor(True).count_nonzero(dim).item() == torch.tensor(True).count_nonzero(
+            dim).item() == 1
+    with pytest.raises(IndexError, match=r"range of \[-1, 0\], but got 1"):
+        gk.tensor(2.0).count_nonzero(1)
+
+
+def test_copysign_takes_a_number_only_as_other():
+    with pytest.raises(TypeError):
+        torch.copysign(-0.7, torch.ones(2))
+    with pytest.raises(TypeError, match="argument 'input' .* must be Tensor, not float"):
+        gk.copysign(-0.7, gk.ones(2))
+    assert gk.copysign(gk.ones(2), -0.5).tolist() == [-1.0, -1.0]

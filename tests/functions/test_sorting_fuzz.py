@@ -58,3 +58,11 @@ def test_histogram_as_torch():
             continue
         np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-12)
         np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("right", [False, True])
+def test_searchsorted_in_an_empty_sequence_is_zero_as_torch(right):
+    for seq, vals in (((3, 0), (3, 4)), ((0,), (2,))):
+        res = [L.searchsorted(L.zeros(seq, dtype=L.float64), L.ones(vals, dtype=L.float64),
+                              right=right) for L in (gk, torch)]
+        assert res[0].tolist() == res[1].tolist() and res[0].dtype == gk.int64

@@ -6,9 +6,6 @@ an entry when its fix lands (``python tests/fuzz/fuzzer.py --seed 0 --case I`` s
 KNOWN_OPEN = {
     # drawn by seed 0 once the registry grew (the new ops shift which samples each case
     # draws); open in ops outside the surface work
-    ('cholesky_inverse', 'wrong'):
-        'open, in gradkit/linalg.py: a float16 input gives values off by more than the half '
-        'tolerance (0.42524 vs torch 0.42511); e.g. seed 0 case 1233',
     ('chain_matmul', 'wrong'):
         'open, in gradkit/functions/products.py: with inf/NaN inputs the out= result has NaNs '
         'where torch has none; e.g. seed 0 case 1799',
