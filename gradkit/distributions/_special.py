@@ -11,7 +11,8 @@ import numpy as np
 
 from .. import functions as F
 from ..autograd.function import Function
-from ..ops.special import lgamma_array as _lgamma_np
+from ..ops.special import igamma_array
+from ..ops.special import lgamma_array as _lgamma_np  # noqa: F401 (used by _sampling)
 
 lgamma = F.lgamma
 digamma = F.digamma
@@ -28,69 +29,11 @@ def mvlgamma(x, p):
 
 
 def _gammainc_np(a, x):
-    """Regularised lower incomplete gamma P(a, x): series for x < a + 1, else Lentz's continued
-    fraction for Q (Numerical Recipes 6.2); each on its own elements."""
+    """Regularised lower incomplete gamma P(a, x) in float64 (``igamma``'s kernel), 0 for
+    x <= 0 (the CDFs' value below the support)."""
     a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
-    shape = a.shape
-    a, x = a.reshape(-1), x.reshape(-1)
-    out = np.zeros(a.shape)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ser = x < a + 1.0
-        i = np.nonzero(ser & (x > 0))[0]
-        if i.size:
-            aa, xx = a[i], x[i]
-            ap = aa.copy()
-            term = 1.0 / aa
-            total = term.copy()
-            done = np.empty_like(total)
-            act = np.arange(aa.size)
-            for _ in range(2000):  # converged elements leave the working set
-                ap = ap + 1.0
-                term = term * xx[act] / ap
-                total = total + term
-                fin = np.abs(term) <= np.abs(total) * 1e-17
-                done[act[fin]] = total[fin]
-                keep = ~fin
-                act, ap, term, total = act[keep], ap[keep], term[keep], total[keep]
-                if not act.size:
-                    break
-            done[act] = total
-            total = done
-            out[i] = total * np.exp(aa * np.log(xx) - xx - _lgamma_np(aa))
-        j = np.nonzero(~ser & np.isfinite(x))[0]
-        if j.size:
-            aa, xx = a[j], x[j]
-            tiny = 1e-300
-            b = xx + 1.0 - aa
-            c = np.full(aa.shape, 1.0 / tiny)
-            d = 1.0 / np.where(b == 0, tiny, b)
-            h = d.copy()
-            res = np.empty_like(h)
-            act = np.arange(aa.size)
-            am = aa.copy()
-            for n in range(1, 2000):
-                an = -n * (n - am)
-                b = b + 2.0
-                d = an * d + b
-                d = np.where(np.abs(d) < tiny, tiny, d)
-                c = b + an / c
-                c = np.where(np.abs(c) < tiny, tiny, c)
-                d = 1.0 / d
-                delta = d * c
-                h = h * delta
-                fin = np.abs(delta - 1.0) <= 2.3e-16
-                res[act[fin]] = h[fin]
-                keep = ~fin
-                act, am, b, c, d, h = act[keep], am[keep], b[keep], c[keep], d[keep], h[keep]
-                if not act.size:
-                    break
-            res[act] = h
-            h = res
-            out[j] = 1.0 - np.exp(aa * np.log(xx) - xx - _lgamma_np(aa)) * h
-    out = np.where(x <= 0, 0.0, out)
-    out = np.where(np.isposinf(x), 1.0, out)
-    out = np.where(np.isnan(a) | np.isnan(x), np.nan, out)
-    return np.clip(out, 0.0, 1.0).reshape(shape)
+    with np.errstate(invalid="ignore"):
+        return np.where((x <= 0) & ~np.isnan(a), 0.0, igamma_array(a, x))
 
 
 def _arr(t):
