@@ -284,8 +284,17 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 @declare(out=True)
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation: the square root of :func:`var` (a zero deviation has gradient 0)."""
-    out = apply1(E.STD_ROOT, var(input, dim, unbiased, keepdim, correction=correction))
-    return present(out, "StdBackward0", (_t(input),))
+    x = _t(input)
+    v = var(x, dim, unbiased, keepdim, correction=correction)
+    if x._data.dtype.itemsize < 8 and x.dtype.is_floating_point and \
+            np.isposinf(to_host(v._data)).any():
+        # PyTorch accumulates float32/float16 in float64 and takes the root before rounding: a
+        # variance past float32's range (entries ~1e19 and up) still has a finite deviation
+        out = apply1(E.STD_ROOT, var(x.double(), dim, unbiased, keepdim, correction=correction))
+        out = out.to(x.dtype)
+    else:
+        out = apply1(E.STD_ROOT, v)
+    return present(out, "StdBackward0", (x,))
 
 
 @declare(method=False)

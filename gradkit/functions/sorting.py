@@ -20,7 +20,7 @@ from ._args import (
     _wrap_dim,
 )
 from ._registry import declare, out_input_dtype, out_tuple
-from .elementwise import where
+from .elementwise import lerp, where
 from .indexing import _scatter_identity, gather
 from .reduction import amax, sum
 from .shape import flatten, movedim
@@ -231,7 +231,8 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
             out = above
         else:
             w = ranks - lo if interpolation == "linear" else np.full(ranks.shape, 0.5)
-            out = below + (above - below) * wrap(_const_like(x, w.astype(x.dtype)))
+            # PyTorch's lerp (its two-sided formula: NaN between a finite value and inf at 0.5)
+            out = lerp(below, above, wrap(_const_like(x, w.astype(x.dtype))))
     out = movedim(out, -1, 0)  # (nq, ...)
     if keepdim:
         if d_out is None:

@@ -97,3 +97,21 @@ def test_copysign_takes_a_number_only_as_other():
     with pytest.raises(TypeError, match="argument 'input' .* must be Tensor, not float"):
         gk.copysign(-0.7, gk.ones(2))
     assert gk.copysign(gk.ones(2), -0.5).tolist() == [-1.0, -1.0]
+
+
+def test_std_of_float32_past_its_variance_range_is_finite_as_torch():
+    """torch takes the root of a float64 variance: std of [1e30, ...] is 5e29 where the float32
+    variance overflows to inf."""
+    x = np.array([[0.48, 0.85, 1e30, -1.8], [-0.4, 0.18, -1.77, -0.95]], dtype=np.float32)
+    res = []
+    for L in (gk, torch):
+        t = L.tensor(x, requires_grad=True)
+        s = L.std(t, 1)
+        s.sum().backward()
+        res.append((s.detach().numpy(), t.grad.numpy(), L.std_mean(L.tensor(x), 1)[0].numpy(),
+                    type(s.grad_fn).__name__))
+    (sg, gg, mg, ng), (st, gt, mt, nt) = res
+    assert ng == nt == "StdBackward0" and sg.dtype == st.dtype == np.float32
+    np.testing.assert_allclose(sg, st, rtol=1e-6)
+    np.testing.assert_allclose(mg, mt, rtol=1e-6)
+    np.testing.assert_allclose(gg, gt, rtol=1e-5, atol=1e-7)

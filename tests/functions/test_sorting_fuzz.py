@@ -66,3 +66,15 @@ def test_searchsorted_in_an_empty_sequence_is_zero_as_torch(right):
         res = [L.searchsorted(L.zeros(seq, dtype=L.float64), L.ones(vals, dtype=L.float64),
                               right=right) for L in (gk, torch)]
         assert res[0].tolist() == res[1].tolist() and res[0].dtype == gk.int64
+
+
+@pytest.mark.parametrize("interpolation", ["linear", "midpoint"])
+@pytest.mark.parametrize("fn", ["quantile", "nanquantile"])
+def test_quantile_interpolates_with_torchs_lerp(fn, interpolation):
+    # between a finite value and inf at weight 0.5 PyTorch's lerp gives NaN (end - (end - start)
+    # * 0.5), below 0.5 inf
+    x = np.array([[0.7, np.inf, np.nan, np.nan], [0.7, np.inf, 1.0, -np.inf]])
+    for q in (0.4, 0.5, 0.7):
+        res = [getattr(L, fn)(L.tensor(x), q, dim=1, interpolation=interpolation).numpy()
+               for L in (gk, torch)]
+        np.testing.assert_array_equal(res[0], res[1])
