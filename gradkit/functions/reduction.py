@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -268,6 +269,10 @@ def _correction(unbiased, correction):
 @declare(out=True)
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False``: 0)."""
+    return _var(input, dim, unbiased, keepdim, correction, "var")
+
+
+def _var(input, dim, unbiased, keepdim, correction, name):
     x = _floating_only(_t(input), "std and var")
     if isinstance(dim, bool):  # var(x, unbiased)
         dim, unbiased = None, dim
@@ -277,6 +282,10 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     for i, s in enumerate(x.shape):
         if axis is None or i in axis:
             n *= s
+    if n - c <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
     return present(apply1(R.VAR, x, (axis, keepdim, x._data.shape, n - c)), "VarBackward0",
                    (x,))
 
@@ -285,7 +294,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation: the square root of :func:`var` (a zero deviation has gradient 0)."""
     x = _t(input)
-    v = var(x, dim, unbiased, keepdim, correction=correction)
+    v = _var(x, dim, unbiased, keepdim, correction, "std")
     if x._data.dtype.itemsize < 8 and x.dtype.is_floating_point and \
             np.isposinf(to_host(v._data)).any():
         # PyTorch accumulates float32/float16 in float64 and takes the root before rounding: a

@@ -79,10 +79,17 @@ def _mean_b(xp, g, ins, out, aux, needs):
 
 
 def _var_f(xp, a, axis, keepdims, shape, denom):
+    if 0 in a.shape and denom <= 0:  # an empty reduction: nan (no mean of nothing taken)
+        with np.errstate(invalid="ignore"):
+            return _sum_f(xp, a, axis, keepdims, shape) / 0.0
     d = a - _mean_f(xp, a, axis, True, shape)
     ss = _sum_f(xp, d * d, axis, keepdims, shape)
-    # no degrees of freedom left (an empty reduction included): nan, as PyTorch
-    return ss / denom if denom > 0 else ss * float("nan")
+    # no degrees of freedom left: divided by max(0, N - correction) as PyTorch (inf, or nan
+    # where the sum of squares is 0 or the reduction empty)
+    if denom > 0:
+        return ss / denom
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ss / 0.0
 
 
 def _var_b(xp, g, ins, out, aux, needs):
@@ -91,7 +98,8 @@ def _var_b(xp, g, ins, out, aux, needs):
     axis, keepdims, shape, denom = aux
     a = ins[0]
     d = a - xp.mean(a, axis=axis, keepdims=True)
-    scale = 2.0 / denom if denom > 0 else float("nan")
+    # PyTorch's var_backward divides by N - correction itself: negative, or 0 (inf)
+    scale = 2.0 / denom if denom != 0 else float("inf")
     return (expand_reduced(xp, g, shape, axis, keepdims) * d * scale,)
 
 

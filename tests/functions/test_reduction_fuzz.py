@@ -115,3 +115,27 @@ def test_std_of_float32_past_its_variance_range_is_finite_as_torch():
     np.testing.assert_allclose(sg, st, rtol=1e-6)
     np.testing.assert_allclose(mg, mt, rtol=1e-6)
     np.testing.assert_allclose(gg, gt, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("correction", [1, 2, 3])
+def test_var_without_degrees_of_freedom_as_torch(correction):
+    """Divided by max(0, N - correction): inf (nan where the squares sum to 0), a gradient with
+    N - correction itself, and PyTorch's warning; empty reductions nan without NumPy's."""
+    import warnings
+
+    x = np.array([[1.0, 2.0, 4.0], [3.0, 5.0, 4.0]])
+    res = []
+    for L in (gk, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            t = L.tensor(x, requires_grad=True)
+            v = t.var(0, correction=correction)
+            v.sum().backward()
+            empty = L.zeros(2, 0).var(1).tolist()
+        res.append((v.detach().numpy(), t.grad.numpy(), empty,
+                    sorted({str(w.message).split(".")[0] for w in caught
+                            if w.category is UserWarning})))
+    np.testing.assert_array_equal(res[0][0], res[1][0])
+    np.testing.assert_array_equal(res[0][1], res[1][1])
+    assert np.isnan(res[0][2]).all() and np.isnan(res[1][2]).all()
+    assert res[0][3] == res[1][3]
