@@ -13,11 +13,6 @@ from . import _backend, _dtype
 __all__ = ["device", "Device", "device_of"]
 
 
-_DTYPE_NAMES = frozenset((
-    "float16", "half", "bfloat16", "float32", "float", "float64", "double", "uint8", "int8",
-    "int16", "short", "int32", "int", "int64", "long", "bool", "float128",
-))
-
 
 class Device:
     """A device name: ``'cpu'`` or ``'cuda'``/``'cuda:N'``; compares equal to its string."""
@@ -37,7 +32,7 @@ class Device:
             index = int(idx)
         if name not in ("cpu", "cuda"):
             hint = ""
-            if name.removeprefix("torch.").removeprefix("gradkit.") in _DTYPE_NAMES:
+            if name.removeprefix("torch.").removeprefix("gradkit.") in (*_dtype._NAMES, "bfloat16"):
                 hint = (f" (a string passed to .to() is a device, as in PyTorch; for the dtype "
                         f"pass gradkit.{name.split('.')[-1]} or dtype={name!r})")
             raise RuntimeError(

@@ -469,17 +469,14 @@ NEG = Op("Neg", _neg_f, _neg_b, saves=0)
 # number not rounded to half first, and round the result once (NumPy's float16 ufuncs round the
 # number first: ``x * 0.3`` would differ in a third of the elements). ``record.apply_scalar``
 # takes these two in place of MUL and DIV on that path; same node names and rules otherwise.
-_F16 = np.dtype(np.float16)
-_F32 = np.dtype(np.float32)
-
-
 def _half_scalar(ufunc, a, b):
     """``ufunc(a, b)`` for a float16 array ``a`` and a Python number ``b``, as PyTorch: in
-    float32, rounded once; any other operands as NumPy's ufunc takes them."""
-    if type(a) is _ndarray and a.dtype == _F16:
-        with np.errstate(all="ignore"):  # (an overflow is inf, as PyTorch's)
-            return ufunc(a.astype(_F32), np.float32(b)).astype(_F16)
-    return ufunc(a, b)
+    float32 (``_opmath``), rounded once; any other operands as NumPy's ufunc takes them."""
+    (a, b), dt = _opmath(a, b)
+    if dt is None:
+        return ufunc(a, b)
+    with np.errstate(all="ignore"):  # (an overflow is inf, as PyTorch's)
+        return ufunc(a, b).astype(dt)
 
 
 def _mul_half_f(xp, a, b):
