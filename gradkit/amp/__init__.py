@@ -105,8 +105,8 @@ class autocast:  # noqa: N801 (PyTorch's name)
         self._enabled = bool(enabled)
         self._cache_enabled = cache_enabled
         if self._enabled and device_type == "cuda" and not _cuda_available():
-            warnings.warn("User provided device_type of 'cuda', but CUDA is not available. "
-                          "Disabling", stacklevel=2 if type(self) is autocast else 3)
+            warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.",
+                          stacklevel=2 if type(self) is autocast else 3)
             self._enabled = False
         if device_type == "cpu":
             from .. import _dtype

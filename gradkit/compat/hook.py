@@ -91,6 +91,11 @@ class TorchFinder(importlib.abc.MetaPathFinder):
                 raise _missing(fullname, dest) from None
             raise
         is_pkg = hasattr(module, "__path__")
+        if not is_pkg and any(name.startswith(fullname + ".") for name in _RENAMES):
+            # torch.cuda is a package in PyTorch (torch.cuda.amp); gradkit.cuda is one module
+            # file, so give it an empty search path for the import system to look in
+            module.__path__ = []
+            is_pkg = True
         return importlib.machinery.ModuleSpec(fullname, _AliasLoader(module), is_package=is_pkg)
 
 

@@ -106,3 +106,47 @@ def test_import_gradkit_never_shadows_torch():
     assert hook.target_of("torchvision.transforms") == "gradkit.vision.transforms"
     assert hook.target_of("torch.cuda.amp") == "gradkit.amp.cuda"
     assert hook.target_of("numpy") is None
+
+
+AMP_PROGRAM = """
+import warnings
+import torch
+from torch.cuda.amp import autocast, GradScaler
+import torch.cpu.amp
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    scaler = GradScaler()
+    with autocast():
+        pass
+    torch.amp.autocast("cuda")
+    torch.cpu.amp.autocast()
+print(scaler.is_enabled())
+for x in w:
+    print(x.category.__name__, x.message)
+"""
+
+
+def test_run_older_amp_spellings_import_and_warn_as_pytorch_without_cuda(tmp_path, capsys):
+    # torch.cuda is a package in PyTorch: `from torch.cuda.amp import ...` must import
+    prog = _program(tmp_path, AMP_PROGRAM)
+    rc, out, err = run(capsys, "run", prog)
+    assert rc == 0, err
+    if gk.cuda.is_available():
+        pytest.skip("the warnings are those of a machine without CUDA")
+    expected = [
+        "False",
+        "FutureWarning `torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
+        "`torch.amp.GradScaler('cuda', args...)` instead.",
+        "UserWarning torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.",
+        "FutureWarning `torch.cuda.amp.autocast(args...)` is deprecated. Please use "
+        "`torch.amp.autocast('cuda', args...)` instead.",
+        "UserWarning CUDA is not available or torch_xla is imported. Disabling autocast.",
+        "UserWarning CUDA is not available or torch_xla is imported. Disabling autocast.",
+        "FutureWarning `torch.cpu.amp.autocast(args...)` is deprecated. Please use "
+        "`torch.amp.autocast('cpu', args...)` instead.",
+    ]
+    assert out.splitlines() == expected
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        done = subprocess.run([sys.executable, str(prog)], capture_output=True, text=True)
+        assert done.stdout.splitlines() == expected, done.stderr
