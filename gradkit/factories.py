@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _range_values
 from . import _memory_format as _mf
 from . import random as _random
 from ._backend import to_host
@@ -262,19 +262,44 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if dtype is None:
         dtype = _infer_dtype([start, end, step])
     n = max(int(math.ceil((end - start) / step)), 0)
-    arr = (np.arange(n, dtype=np.float64) * step + start).astype(_dtype.to_dtype(dtype))
+    arr = _range_values.arange(start, step, n, _dtype.to_dtype(dtype))
     return _finish(arr, requires_grad, device)
 
 
+def _space_args(name, start, end, steps):
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    if isinstance(steps, Tensor):
+        steps = steps.item()
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
+        raise TypeError(f"{name}(): argument 'steps' must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError(f"{name}(): number of steps must be non-negative, got {steps}")
+    return start, end, int(steps)
+
+
+def _space_dtype(name, dtype):
+    dt = _float_dtype(dtype)
+    if np.dtype(dt).kind == "b":
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'; pass a numeric '
+                                  f'dtype')
+    return dt
+
+
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(np.linspace(start, end, int(steps)).astype(_float_dtype(dtype)),
-                   requires_grad, device)
+    """``steps`` evenly spaced values from ``start`` to ``end``, with PyTorch's arithmetic (the
+    same bits as ``torch.linspace``; see ``gradkit/_range_values.py``)."""
+    start, end, steps = _space_args("linspace", start, end, steps)
+    dt = _space_dtype("linspace", dtype)
+    return _finish(_range_values.linspace(start, end, steps, dt), requires_grad, device)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None,
              requires_grad=False) -> Tensor:
-    return _finish(np.logspace(start, end, int(steps), base=base).astype(_float_dtype(dtype)),
-                   requires_grad, device)
+    """``base ** linspace(start, end, steps)``, with PyTorch's arithmetic."""
+    start, end, steps = _space_args("logspace", start, end, steps)
+    dt = _space_dtype("logspace", dtype)
+    return _finish(_range_values.logspace(start, end, steps, float(base), dt), requires_grad,
+                   device)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -512,8 +537,7 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
     if (step > 0 and end < start) or (step < 0 and end > start):
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     n = int(math.trunc((end - start) / step)) + 1
-    arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt)
-    res = _finish(arr, requires_grad, device)
+    res = _finish(_range_values.range_values(start, step, n, dt), requires_grad, device)
     if out is not None:
         from .functions._registry import write_out
 

@@ -1,0 +1,125 @@
+"""arange/linspace/logspace/range give PyTorch's exact values (its CPU kernels' arithmetic:
+fused multiply-adds, the midpoint rule of linspace, arange's vector blocks), in every dtype."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+DTYPES = ["float32", "float64", "float16", "bfloat16", "int64", "int32"]
+
+
+def _np(t):
+    return t.float().numpy() if t.dtype in (torch.bfloat16, gk.bfloat16) else t.numpy()
+
+
+def _same(ours, theirs, name, ulps=0):
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1], name
+    a, b = _np(ours), _np(theirs)
+    assert a.shape == b.shape, (name, a.shape, b.shape)
+    if ulps:
+        bad = ~np.isclose(a, b, rtol=ulps * 2.0 ** -8, atol=0)
+    else:
+        bad = a != b
+    assert not bad.any(), (name, np.nonzero(bad)[0][:5], a[bad][:5], b[bad][:5])
+
+
+def _cases(seed, n):
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        a, b = (float(x) for x in rng.normal(0, 10, 2))
+        yield a, b, int(rng.integers(0, 300)), rng
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_linspace_equals_pytorch_bit_for_bit(dtype):
+    for a, b, n, _ in _cases(0, 120):
+        _same(gk.linspace(a, b, n, dtype=getattr(gk, dtype)),
+              torch.linspace(a, b, n, dtype=getattr(torch, dtype)), (a, b, n))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int32"])
+@pytest.mark.parametrize("base", [10.0, 2.0, 0.5])
+def test_logspace_equals_pytorch_bit_for_bit(dtype, base):
+    for a, b, n, _ in _cases(1, 80):
+        a, b = a / 10, b / 10
+        _same(gk.logspace(a, b, n, base, dtype=getattr(gk, dtype)),
+              torch.logspace(a, b, n, base, dtype=getattr(torch, dtype)), (a, b, n, base))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_logspace_in_16_bit_floats_within_one_rounding(dtype):
+    # PyTorch rounds to the 16-bit type after each operation; rare cases differ by an ulp
+    for a, b, n, _ in _cases(2, 80):
+        _same(gk.logspace(a / 10, b / 10, n, dtype=getattr(gk, dtype)),
+              torch.logspace(a / 10, b / 10, n, dtype=getattr(torch, dtype)), (a, b, n),
+              ulps=1 if dtype == "float16" else 2)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_arange_with_a_float_step_equals_pytorch_bit_for_bit(dtype):
+    for a, _, _, rng in _cases(3, 150):
+        step = float(rng.uniform(0.01, 2)) * (1 if rng.random() < 0.7 else -1)
+        end = a + step * int(rng.integers(1, 600)) + step / 3
+        _same(gk.arange(a, end, step, dtype=getattr(gk, dtype)),
+              torch.arange(a, end, step, dtype=getattr(torch, dtype)), (a, end, step))
+
+
+def test_arange_common_spellings():
+    for args in [(10,), (0, 1, 0.1), (1, 2.5, 0.25), (-3, 3), (0.5, 100.5), (5, -5, -0.7)]:
+        _same(gk.arange(*args), torch.arange(*args), args)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_deprecated_range_equals_pytorch(dtype):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for a, _, _, rng in _cases(4, 100):
+            step = float(rng.uniform(0.01, 2))
+            end = a + step * int(rng.integers(1, 300)) + step / 3
+            _same(gk.range(a, end, step, dtype=getattr(gk, dtype)),
+                  torch.range(a, end, step, dtype=getattr(torch, dtype)), (a, end, step))
+
+
+def test_linspace_casts_integer_bounds_first_as_pytorch():
+    # the bounds truncate to the integer type, then the step is taken in double
+    _same(gk.linspace(-3.7, 9.2, 7, dtype=gk.int32), torch.linspace(-3.7, 9.2, 7,
+                                                                    dtype=torch.int32), "int")
+    assert gk.linspace(-3.7, 9.2, 7, dtype=gk.int32).tolist() == [-3, -1, 1, 3, 5, 7, 9]
+
+
+def test_linspace_edge_cases_and_errors():
+    assert gk.linspace(1.0, 2.0, 1).tolist() == [1.0]
+    assert gk.linspace(1.0, 2.0, 0).shape == (0,)
+    assert gk.linspace(gk.tensor(0.0), gk.tensor(1.0), 3).tolist() == [0.0, 0.5, 1.0]
+    assert gk.logspace(2.0, 3.0, 1).tolist() == [100.0]
+    with pytest.raises(RuntimeError, match="number of steps must be non-negative"):
+        gk.linspace(0, 1, -1)
+    with pytest.raises(TypeError, match="'steps' must be int, not float"):
+        gk.linspace(0, 1, 2.5)
+    with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
+        gk.linspace(0, 1, 3, dtype=gk.bool)
+    x = gk.linspace(0, 1, 4, requires_grad=True)
+    assert x.requires_grad and x.is_leaf
+
+
+def test_positional_encoding_idiom_matches_pytorch():
+    # the transformer tutorial's sinusoidal table: arange + exp + sin/cos
+    d, n = 16, 50
+
+    def table(m):
+        position = m.arange(0, n, dtype=m.float32).unsqueeze(1)
+        div = m.exp(m.arange(0, d, 2).float() * (-math.log(10000.0) / d))
+        pe = m.zeros(n, d)
+        pe[:, 0::2] = m.sin(position * div)
+        pe[:, 1::2] = m.cos(position * div)
+        return pe
+
+    np.testing.assert_allclose(table(gk).numpy(), table(torch).numpy(), rtol=0, atol=2e-7)
