@@ -27,7 +27,8 @@ from .autograd.backward import grad as _grad
 from .autograd.grad_mode import enable_grad, is_grad_enabled
 
 __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
-           "stack_module_state", "value_and_grad", "vjp", "vmap"]
+           "stack_module_state", "value_and_grad", "vjp", "vmap", "linearize", "functionalize",
+           "replace_all_batch_norm_modules_"]
 
 _depth = [0]  # how many transforms are running: results keep their graph inside another one
 
@@ -619,3 +620,43 @@ def stack_module_state(models):
         every = [dict(getattr(m, named)()) for m in models]
         out.append({k: _stacked_leaf(tuple(d[k] for d in every), k) for k in every[0]})
     return out[0], out[1]
+
+
+# ------------------------------------------------------------------ small transforms
+def linearize(func, *primals):
+    """``(func(*primals), jvp_fn)``: ``jvp_fn(*tangents)`` is the Jacobian-vector product at
+    ``primals`` (each call runs :func:`jvp`; PyTorch traces the linear function once)."""
+    out = func(*primals)
+
+    def jvp_fn(*tangents):
+        return jvp(func, primals, tangents)[1]
+
+    return out, jvp_fn
+
+
+def functionalize(func, *, remove: str = "mutations"):
+    """``func`` itself: gradkit runs in-place operations eagerly, so the function computes what
+    its functionalized form does (PyTorch's pass matters for its graph compilers)."""
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(f"functionalize(f, remove='mutations'): received invalid argument for "
+                           f"remove={remove}. Valid options are:\n     remove='mutations': all "
+                           f"inplace and out= operators will be removed from the program, and "
+                           f"replaced with their out-of-place equivalents.\n     "
+                           f"remove='mutations_and_views': In addition to the above, all aliasing "
+                           f"operators {{view}} will be replaced with their non-aliasing "
+                           f"counterparts, {{view}}_copy.\n")
+    return func
+
+
+def replace_all_batch_norm_modules_(root):
+    """Make every batch norm under ``root`` use batch statistics and keep no running ones (as
+    PyTorch's, for use under vmap); returns ``root``."""
+    from .nn.modules.batchnorm import _BatchNorm
+
+    for module in root.modules():
+        if isinstance(module, _BatchNorm):
+            module.running_mean = None
+            module.running_var = None
+            module.num_batches_tracked = None
+            module.track_running_stats = False
+    return root

@@ -19,6 +19,7 @@ import os
 import time
 
 __all__ = ["ProfilerAction", "ProfilerActivity", "profile", "record_function", "schedule",
+           "supported_activities", "kineto_available",
            "tensorboard_trace_handler", "EventList", "FunctionEvent"]
 
 _ACTIVE: list = []  # the profilers recording now (innermost last)
@@ -294,3 +295,13 @@ def tensorboard_trace_handler(dir_name, worker_name: str | None = None,
             prof.export_chrome_trace(path)
 
     return handler
+
+
+def supported_activities() -> set:
+    """What can be profiled here: the CPU (gradkit's CUDA work is timed on the CPU side)."""
+    return {ProfilerActivity.CPU}
+
+
+def kineto_available() -> bool:
+    """True: ``profile`` is available (gradkit's own recorder stands for PyTorch's Kineto)."""
+    return True

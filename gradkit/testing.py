@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
-__all__ = ["assert_close", "make_tensor"]
+__all__ = ["assert_close", "assert_allclose", "make_tensor"]
 
 _TOLERANCES = {  # dtype name: (rtol, atol), as torch.testing._comparison
     "float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5), "float32": (1.3e-6, 1e-5),
@@ -290,3 +290,26 @@ def make_tensor(*shape, dtype, device=None, low: Optional[float] = None,
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def assert_allclose(actual: Any, expected: Any, rtol: Optional[float] = None,
+                    atol: Optional[float] = None, equal_nan: bool = True, msg: str = "") -> None:
+    """PyTorch's deprecated ``assert_allclose``: ``assert_close`` on values converted to tensors,
+    NaNs equal, dtypes free to differ (tolerances from the two dtypes); warns as PyTorch."""
+    import warnings
+
+    from .factories import as_tensor
+
+    warnings.warn("`torch.testing.assert_allclose()` is deprecated since 1.12 and will be "
+                  "removed in a future release. Please use `torch.testing.assert_close()` "
+                  "instead. You can find detailed upgrade instructions in "
+                  "https://github.com/pytorch/pytorch/issues/61844.", FutureWarning,
+                  stacklevel=2)
+    tensor = _tensor_cls()
+    actual = actual if isinstance(actual, tensor) else as_tensor(actual)
+    expected = expected if isinstance(expected, tensor) else as_tensor(expected,
+                                                                       dtype=actual.dtype)
+    if rtol is None and atol is None:
+        rtol, atol = _default_tolerances(actual.dtype, expected.dtype)
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan,
+                 check_dtype=False, check_stride=False, msg=msg or None)

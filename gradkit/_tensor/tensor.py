@@ -432,6 +432,15 @@ class Tensor:
         arr = _to_host(self._data)
         return arr if dtype is None else arr.astype(dtype)
 
+    def __dlpack__(self, stream=None, **kwargs):
+        """DLPack export of the values (``torch.from_dlpack(t)``, ``np.from_dlpack(t)``)."""
+        if self.requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        return self._data.__dlpack__(**({"stream": stream} if stream is not None else {}))
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
     # identity hash in C (a Python-level __hash__ costs ~50 ns per dict operation in the engine)
     __hash__ = object.__hash__
 

@@ -27,7 +27,7 @@ class _Matmul:
 
 
 matmul = _Matmul()
-_SDP = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
+_SDP = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True, "overrideable": True}
 
 
 def flash_sdp_enabled() -> bool:

@@ -31,6 +31,8 @@ _RENAMES = {
     "torch.cpu.amp": "gradkit.amp.cpu",
     "torch.amp.autocast_mode": "gradkit.amp",
     "torch.amp.grad_scaler": "gradkit.amp",
+    # PyTorch's private home of the collate functions, which programs import from
+    "torch.utils.data._utils": "gradkit.utils.data",
 }
 _ROOTS = ("torch", "torchvision")
 

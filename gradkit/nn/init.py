@@ -261,3 +261,32 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     for c in range(cols):  # PyTorch draws these from the default generator
         arr[_random.randperm(_gen(None), rows)[:nz], c] = 0
     return _write(tensor, arr)
+
+
+def _deprecated_spelling(new_name: str):
+    """PyTorch's old names without the trailing underscore (``nn.init.xavier_uniform``): they
+    still work, with PyTorch's FutureWarning."""
+    fill = globals()[new_name]
+    old_name = new_name[:-1]
+
+    def old_spelling(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
+                      f"`nn.init.{new_name}`.", FutureWarning, stacklevel=2)
+        return fill(*args, **kwargs)
+
+    old_spelling.__name__ = old_spelling.__qualname__ = old_name
+    old_spelling.__doc__ = f"Deprecated: use ``{new_name}``."
+    return old_spelling
+
+
+uniform = _deprecated_spelling("uniform_")
+normal = _deprecated_spelling("normal_")
+constant = _deprecated_spelling("constant_")
+eye = _deprecated_spelling("eye_")
+dirac = _deprecated_spelling("dirac_")
+xavier_uniform = _deprecated_spelling("xavier_uniform_")
+xavier_normal = _deprecated_spelling("xavier_normal_")
+kaiming_uniform = _deprecated_spelling("kaiming_uniform_")
+kaiming_normal = _deprecated_spelling("kaiming_normal_")
+orthogonal = _deprecated_spelling("orthogonal_")
+sparse = _deprecated_spelling("sparse_")

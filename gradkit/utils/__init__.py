@@ -2,3 +2,4 @@
 
 from . import data  # noqa: F401
 from . import viz  # noqa: F401
+from . import dlpack, hooks  # noqa: F401,E402

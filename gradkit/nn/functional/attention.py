@@ -21,6 +21,7 @@ from ..._tensor import Tensor, _make, apply
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
 from ...autograd import grad_mode as _grad_mode
+from ...backends.cuda import _SDP
 from ...ops.attention import ATTENTION
 from ...random import _gen, dropout_mask
 from .linear import linear as _linear
@@ -140,6 +141,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if not isinstance(t, Tensor):
             raise TypeError(f"scaled_dot_product_attention: {name} must be a Tensor, got "
                             f"{type(t).__name__}")
+    if not (_SDP["math"] or _SDP["flash"]):  # nn.attention.sdpa_kernel / backends switches
+        from ..attention import check_backend_allowed
+
+        check_backend_allowed(on_gpu=query.is_cuda)
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast lower-precision list
         query, key, value, attn_mask = _ac_lower(query, key, value, attn_mask)
     if query.shape[-1] != key.shape[-1]:

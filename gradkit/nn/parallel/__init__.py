@@ -1,5 +1,7 @@
-"""``gradkit.nn.parallel``: data-parallel training (``DistributedDataParallel``)."""
+"""``gradkit.nn.parallel``: data-parallel training (``DistributedDataParallel``; ``DataParallel``
+runs the wrapped module as it is)."""
 
+from .data_parallel import DataParallel, data_parallel
 from .distributed import DistributedDataParallel
 
-__all__ = ["DistributedDataParallel"]
+__all__ = ["DistributedDataParallel", "DataParallel", "data_parallel"]

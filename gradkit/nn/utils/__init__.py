@@ -7,3 +7,5 @@ from . import rnn  # noqa: F401  (PackedSequence, pack_padded_sequence, ...)
 from . import parametrizations, parametrize, prune  # noqa: E402,F401
 from .spectral_norm import *  # noqa: E402,F401,F403  (the hook-based API)
 from .weight_norm import *  # noqa: E402,F401,F403
+from .fusion import *  # noqa: E402,F401,F403  (fuse_conv_bn_eval, ...)
+from . import fusion, stateless  # noqa: E402,F401

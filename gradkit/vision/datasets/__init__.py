@@ -1,4 +1,5 @@
-"""``gradkit.vision.datasets``: torchvision's data sets from local files (nothing downloaded)."""
+"""``gradkit.vision.datasets``: torchvision's data sets from local files, or downloaded
+(MD5-checked) with ``download=True``."""
 
 from .cifar import CIFAR10, CIFAR100
 from .fakedata import FakeData

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._pil import pil_image
+from ._download import fetch_first, untar
 from ._safe_pickle import safe_load
 from .vision import VisionDataset
 
@@ -22,7 +23,8 @@ class CIFAR10(VisionDataset):
             ``test_batch``, ``batches.meta``: the python version of the data set, extracted).
         train: the training batches (True) or the test batch.
         transform, target_transform: applied to the PIL image / the int label.
-        download: gradkit downloads nothing; without the files the error says where to put them.
+        download: fetch and unpack the archive (torchvision's URL and MD5) when files are
+            missing.
 
     Attributes:
         data: uint8 ndarray ``(N, 32, 32, 3)``; targets: list of ints; classes; class_to_idx.
@@ -33,6 +35,8 @@ class CIFAR10(VisionDataset):
 
     base_folder: ClassVar[str] = "cifar-10-batches-py"
     url: ClassVar[str] = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+    filename: ClassVar[str] = "cifar-10-python.tar.gz"
+    tgz_md5: ClassVar[str] = "c58f30108f718f92721af3b95e74349a"
     train_list: ClassVar[list[str]] = [f"data_batch_{i}" for i in range(1, 6)]
     test_list: ClassVar[list[str]] = ["test_batch"]
     meta: ClassVar[dict[str, str]] = {"filename": "batches.meta", "key": "label_names"}
@@ -44,13 +48,16 @@ class CIFAR10(VisionDataset):
         folder = os.path.join(self.root, self.base_folder)
         names = (self.train_list if train else self.test_list) + [self.meta["filename"]]
         missing = [n for n in names if not os.path.isfile(os.path.join(folder, n))]
+        where = (f"Put the files {', '.join(names)} (the python version, {self.url}, "
+                 f"extracted) in {os.path.abspath(folder)}")
+        if missing and download:
+            archive = fetch_first([self.url], os.path.join(self.root, self.filename),
+                                  self.tgz_md5, what=type(self).__name__, by_hand=where + ".")
+            untar(archive, self.root)
+            missing = [n for n in names if not os.path.isfile(os.path.join(folder, n))]
         if missing:
-            where = (f"Put the files {', '.join(names)} (the python version, {self.url}, "
-                     f"extracted) in {os.path.abspath(folder)}")
-            if download:
-                raise RuntimeError(f"{type(self).__name__}(download=True): gradkit downloads "
-                                   f"nothing. {where}; missing: {', '.join(missing)}.")
-            raise RuntimeError(f"Dataset not found: {', '.join(missing)} missing. {where}.")
+            raise RuntimeError(f"Dataset not found: {', '.join(missing)} missing. {where}. "
+                               f"You can use download=True to download it.")
         data, targets = [], []
         for name in self.train_list if train else self.test_list:
             path = os.path.join(folder, name)
@@ -97,6 +104,8 @@ class CIFAR100(CIFAR10):
 
     base_folder: ClassVar[str] = "cifar-100-python"
     url: ClassVar[str] = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
+    filename: ClassVar[str] = "cifar-100-python.tar.gz"
+    tgz_md5: ClassVar[str] = "eb9058c3a382ffc7106e4002c42a8d85"
     train_list: ClassVar[list[str]] = ["train"]
     test_list: ClassVar[list[str]] = ["test"]
     meta: ClassVar[dict[str, str]] = {"filename": "meta", "key": "fine_label_names"}

@@ -1,8 +1,9 @@
 """``MNIST``, ``FashionMNIST`` and ``KMNIST`` as torchvision reads them: ``root/<Name>/raw/``.
 
-The IDX files are read by ``gradkit.datasets.mnist.read_idx`` (plain or ``.gz``). Nothing is
-downloaded; ``download=True`` with the files missing raises an error naming the folder and the
-files to put there.
+The IDX files are read by ``gradkit.datasets.mnist.read_idx`` (plain or ``.gz``).
+``download=True`` fetches missing files from torchvision's mirrors (MD5-checked, then unpacked
+as torchvision unpacks them); without network access the error names the folder and the files
+to put there.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 from ..._tensor import wrap
 from ...datasets.mnist import IDXFormatError, read_idx
 from .._pil import pil_image
+from ._download import fetch_first, gunzip
 from .vision import VisionDataset
 
 __all__ = ["MNIST", "FashionMNIST", "KMNIST"]
@@ -27,8 +29,7 @@ class MNIST(VisionDataset):
         root: the folder holding ``MNIST/raw/`` (the IDX files, each plain or ``.gz``).
         train: the 60,000 training images (True) or the 10,000 test images.
         transform, target_transform: applied to the PIL image / the int label.
-        download: gradkit downloads nothing; with the files present it is ignored, without them
-            the error says where to put which files.
+        download: fetch missing files (torchvision's mirrors and MD5s) into ``raw/``.
 
     Attributes:
         data: uint8 tensor ``(N, 28, 28)``; targets: int64 tensor ``(N,)``; classes;
@@ -39,6 +40,14 @@ class MNIST(VisionDataset):
         "0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six",
         "7 - seven", "8 - eight", "9 - nine"]
     _source: ClassVar[str] = "https://ossci-datasets.s3.amazonaws.com/mnist/ (or yann.lecun.com)"
+    mirrors: ClassVar[list[str]] = ["https://ossci-datasets.s3.amazonaws.com/mnist/",
+                                    "http://yann.lecun.com/exdb/mnist/"]
+    # torchvision's published MD5 of each .gz file
+    resources: ClassVar[list[tuple[str, str]]] = [
+        ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+        ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+        ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+        ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c")]
     _files: ClassVar[tuple[str, ...]] = (
         "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
         "t10k-labels-idx1-ubyte")
@@ -75,10 +84,14 @@ class MNIST(VisionDataset):
                 return p
         files = ", ".join(self._files)
         if download:
-            raise RuntimeError(
-                f"{type(self).__name__}(download=True): gradkit downloads nothing (no network "
-                f"access is assumed). Put the four IDX files {files} (each may be .gz) in "
-                f"{os.path.abspath(self.raw_folder)} ; they are published at {self._source}.")
+            by_hand = (f"put the four IDX files {files} (each may be .gz) in "
+                       f"{os.path.abspath(self.raw_folder)} ; they are published at "
+                       f"{self._source}.")
+            md5 = dict(self.resources)[base + ".gz"]
+            gz = fetch_first([m + base + ".gz" for m in self.mirrors],
+                             os.path.join(self.raw_folder, base + ".gz"), md5,
+                             what=type(self).__name__, by_hand=by_hand)
+            return gunzip(gz)
         raise RuntimeError(
             f"Dataset not found: {os.path.join(self.raw_folder, base)}[.gz] is missing. Put the "
             f"IDX files {files} (each may be .gz) in {os.path.abspath(self.raw_folder)} "
@@ -106,6 +119,12 @@ class FashionMNIST(MNIST):
     classes: ClassVar[list[str]] = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
     _source: ClassVar[str] = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+    mirrors: ClassVar[list[str]] = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]
+    resources: ClassVar[list[tuple[str, str]]] = [
+        ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+        ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+        ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+        ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310")]
 
 
 class KMNIST(MNIST):
@@ -113,3 +132,9 @@ class KMNIST(MNIST):
 
     classes: ClassVar[list[str]] = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
     _source: ClassVar[str] = "http://codh.rois.ac.jp/kmnist/dataset/kmnist/"
+    mirrors: ClassVar[list[str]] = ["http://codh.rois.ac.jp/kmnist/dataset/kmnist/"]
+    resources: ClassVar[list[tuple[str, str]]] = [
+        ("train-images-idx3-ubyte.gz", "bdb82020997e1d708af4cf47b453dcf7"),
+        ("train-labels-idx1-ubyte.gz", "e144d726b3acfaa3e44228e80efcd344"),
+        ("t10k-images-idx3-ubyte.gz", "5c965bf0a639b31b8f53240b1b52f4d7"),
+        ("t10k-labels-idx1-ubyte.gz", "7320c461ea6c1c855c0b718fb2a4b134")]

@@ -1,0 +1,143 @@
+"""Small ``torch.*`` names outside the op registry: ``default_generator``, the legacy
+``set_default_tensor_type``, the anomaly switches, ``get_device_module``, ``GradScaler``,
+``OutOfMemoryError``, DLPack exchange, and flags a program may read."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .. import _dtype
+
+__all__ = ["default_generator", "set_default_tensor_type", "set_anomaly_enabled",
+           "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "get_device_module",
+           "set_flush_denormal", "is_storage", "OutOfMemoryError", "GradScaler", "from_dlpack",
+           "to_dlpack", "init_num_threads", "has_lapack", "has_mkl", "has_openmp",
+           "has_spectral", "get_deterministic_debug_mode", "set_deterministic_debug_mode",
+           "broadcast_shapes", "unravel_index", "svd_lowrank", "pca_lowrank"]
+
+from ..amp import GradScaler  # noqa: E402 (torch.GradScaler is torch.amp.GradScaler)
+from ..functional import broadcast_shapes, pca_lowrank, svd_lowrank, unravel_index  # noqa: E402
+from ..random import default_generator  # noqa: E402
+
+
+class OutOfMemoryError(RuntimeError):
+    """``torch.OutOfMemoryError`` (also ``torch.cuda.OutOfMemoryError``)."""
+
+
+has_lapack = True  # NumPy's linear algebra
+has_mkl = False
+has_openmp = False
+has_spectral = False  # no torch.fft (no complex dtype)
+
+
+def set_default_tensor_type(t) -> None:
+    """The legacy ``torch.set_default_tensor_type``: sets the default float dtype from a tensor
+    type (``torch.DoubleTensor``) or its name (``'torch.FloatTensor'``); warns as PyTorch."""
+    from . import _api
+
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+                  UserWarning, stacklevel=2)
+    cls = _api._BY_NAME.get(t) if isinstance(t, str) else t
+    dtype = getattr(cls, "dtype", None)
+    if dtype is None:
+        raise TypeError(f"invalid type: '{t}'; pass torch.FloatTensor, torch.DoubleTensor or "
+                        f"their names")
+    if not dtype.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    _dtype.set_default_dtype(dtype)
+
+
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    from ..autograd.graph import anomaly_state
+
+    anomaly_state[0], anomaly_state[1] = bool(enabled), bool(check_nan)
+
+
+def is_anomaly_enabled() -> bool:
+    from ..autograd.graph import anomaly_state
+
+    return bool(anomaly_state[0])
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    from ..autograd.graph import anomaly_state
+
+    return bool(anomaly_state[1])
+
+
+def get_device_module(device=None):
+    """``gradkit.cuda`` for a CUDA device, ``gradkit.cpu`` for the CPU (the default)."""
+    import importlib
+
+    from ..device import Device
+
+    kind = "cpu" if device is None else Device(device).type
+    if kind not in ("cpu", "cuda", "mps", "xpu"):
+        raise RuntimeError(f"Device '{kind}' does not have a corresponding module registered as "
+                           f"'torch.{kind}'.")
+    return importlib.import_module("gradkit." + kind)
+
+
+def set_flush_denormal(mode: bool) -> bool:
+    """NumPy keeps denormal numbers and has no switch for it: False (as PyTorch on a CPU
+    without the feature); asking to flush is accepted and has no effect."""
+    return False
+
+
+def is_storage(obj) -> bool:
+    """False: gradkit tensors own NumPy arrays, not storage objects."""
+    return False
+
+
+_deterministic_debug = [0]
+
+
+def set_deterministic_debug_mode(debug_mode) -> None:
+    names = {"default": 0, "warn": 1, "error": 2}
+    mode = names.get(debug_mode, debug_mode) if isinstance(debug_mode, str) else debug_mode
+    if mode not in (0, 1, 2):
+        raise RuntimeError(f"invalid value of debug_mode, expected one of `default`, `warn`, "
+                           f"`error`, but got {debug_mode}")
+    _deterministic_debug[0] = int(mode)
+
+
+def get_deterministic_debug_mode() -> int:
+    return _deterministic_debug[0]
+
+
+def init_num_threads() -> None:
+    """Nothing to initialise: gradkit's thread count is set with set_num_threads."""
+
+
+class _Capsule:
+    """A DLPack capsule presented to NumPy's ``from_dlpack`` (which wants the protocol)."""
+
+    def __init__(self, capsule):
+        self._capsule = capsule
+
+    def __dlpack__(self, stream=None, **kwargs):
+        return self._capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)  # kDLCPU
+
+
+def from_dlpack(ext_tensor):
+    """A gradkit tensor sharing memory with any object speaking DLPack (a NumPy array, a CPU
+    tensor of another library) or with a DLPack capsule from ``to_dlpack``."""
+    from .._tensor.tensor import wrap
+
+    source = ext_tensor if hasattr(ext_tensor, "__dlpack__") else _Capsule(ext_tensor)
+    try:
+        return wrap(np.from_dlpack(source))
+    except (TypeError, ValueError, BufferError, RuntimeError) as exc:
+        raise RuntimeError(f"from_dlpack(): cannot import a {type(ext_tensor).__name__} ({exc}); "
+                           f"gradkit takes CPU tensors and arrays through DLPack") from None
+
+
+def to_dlpack(tensor):
+    """A DLPack capsule of the tensor's memory (CPU), for another library's ``from_dlpack``."""
+    return tensor.detach().numpy().__dlpack__()

@@ -1,0 +1,20 @@
+"""``gradkit.nn.utils.stateless``: PyTorch's deprecated home of ``functional_call`` (use
+``gradkit.func.functional_call``; this one warns as PyTorch's does)."""
+
+from __future__ import annotations
+
+import warnings
+
+__all__ = ["functional_call"]
+
+
+def functional_call(module, parameters_and_buffers, args=None, kwargs=None, *,
+                    tie_weights: bool = True, strict: bool = False):
+    warnings.warn("`torch.nn.utils.stateless.functional_call` is deprecated as of PyTorch 2.0 "
+                  "and will be removed in a future version of PyTorch. Please use "
+                  "`torch.func.functional_call` instead which is a drop-in replacement.",
+                  FutureWarning, stacklevel=2)
+    from ...func import functional_call as _call
+
+    return _call(module, parameters_and_buffers, args, kwargs, tie_weights=tie_weights,
+                 strict=strict)
