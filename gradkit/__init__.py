@@ -71,7 +71,7 @@ __version__ = "0.1.0"
 
 # submodules PyTorch's ``import torch`` makes reachable as attributes, imported on first use
 _LAZY_MODULES = frozenset(("cpu", "multiprocessing", "profiler", "signal", "functional", "types",
-                           "mps", "xpu", "__future__"))
+                           "mps", "xpu", "__future__", "serialization"))
 
 
 def __getattr__(name):

@@ -376,6 +376,11 @@ class _WeightsUnpickler:
             return g
         if self.scan:
             return _OPAQUE
+        from ._safe_globals import lookup
+
+        user = lookup(full)
+        if user is not None:  # torch.serialization.add_safe_globals
+            return _Global(module, name, "user", user)
         shown = full[len("builtins."):] if full.startswith("builtins.") else full
         hint = ""
         if module.split(".")[0] == "torch":
@@ -532,6 +537,8 @@ class _WeightsUnpickler:
                 if type(inst) is OrderedDict and isinstance(state, dict) and all(
                         isinstance(k, str) for k in state):
                     inst.__dict__.update(state)  # e.g. a state_dict's ``_metadata``
+                elif _user_instance(inst):  # a class the user allowed: its own state protocol
+                    _build_user(inst, state)
                 else:
                     raise self.refuse(f"Can only build OrderedDict (with a dict of attributes), "
                                       f"but got {type(inst)}")
@@ -561,7 +568,7 @@ class _WeightsUnpickler:
     def call(self, func, args):
         if self.scan:
             return _OPAQUE
-        if not isinstance(func, _Global) or func.kind not in ("call", "parameter"):
+        if not isinstance(func, _Global) or func.kind not in ("call", "parameter", "user"):
             raise self.refuse(f"Trying to call reduce for unrecognized function {func!r:.80}")
         if not isinstance(args, tuple):
             raise ValueError(f"REDUCE arguments are a {type(args).__name__}, not a tuple")
@@ -577,8 +584,31 @@ class _WeightsUnpickler:
         if isinstance(cls, _Global) and cls.value in (OrderedDict, Counter, set, bytearray,
                                                       complex):
             return cls.value.__new__(cls.value, *[self.value(a) for a in args])
+        if isinstance(cls, _Global) and cls.kind == "user" and isinstance(cls.value, type):
+            return cls.value.__new__(cls.value, *[self.value(a) for a in args])
         raise self.refuse(f"Can only create new object for nn.Parameter or the allow-list's "
                           f"classes but got {cls!r:.80}")
+
+
+def _user_instance(inst) -> bool:
+    from ._safe_globals import get_safe_globals
+
+    cls = type(inst)
+    return any(cls is (e[0] if isinstance(e, tuple) else e) for e in get_safe_globals())
+
+
+def _build_user(inst, state):
+    setstate = getattr(type(inst), "__setstate__", None)
+    if setstate is not None and setstate is not getattr(object, "__setstate__", None):
+        setstate(inst, state)
+        return
+    slots = None
+    if isinstance(state, tuple) and len(state) == 2:
+        state, slots = state
+    if state:
+        inst.__dict__.update(state)
+    for k, v in (slots or {}).items():
+        setattr(inst, k, v)
 
 
 def _ascii(x):
