@@ -37,8 +37,7 @@ from typing import Any, BinaryIO, Union
 import numpy as np
 
 from . import _dtype
-from ._safe_globals import (add_safe_globals, clear_safe_globals, get_safe_globals,
-                            safe_globals)
+from ._safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 from ._tensor import Tensor, wrap
 
 __all__ = ["CheckpointError", "load", "load_state_dict", "save", "save_state_dict",
