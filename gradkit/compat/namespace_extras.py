@@ -15,7 +15,8 @@ __all__ = ["default_generator", "set_default_tensor_type", "set_anomaly_enabled"
            "set_flush_denormal", "is_storage", "OutOfMemoryError", "GradScaler", "from_dlpack",
            "to_dlpack", "init_num_threads", "has_lapack", "has_mkl", "has_openmp",
            "has_spectral", "get_deterministic_debug_mode", "set_deterministic_debug_mode",
-           "broadcast_shapes", "unravel_index", "svd_lowrank", "pca_lowrank"]
+           "broadcast_shapes", "unravel_index", "svd_lowrank", "pca_lowrank", "_standard_gamma",
+           "_sample_dirichlet"]
 
 from ..amp import GradScaler  # noqa: E402 (torch.GradScaler is torch.amp.GradScaler)
 from ..functional import broadcast_shapes, pca_lowrank, svd_lowrank, unravel_index  # noqa: E402
@@ -141,3 +142,20 @@ def from_dlpack(ext_tensor):
 def to_dlpack(tensor):
     """A DLPack capsule of the tensor's memory (CPU), for another library's ``from_dlpack``."""
     return tensor.detach().numpy().__dlpack__()
+
+
+def _standard_gamma(alpha, generator=None):
+    """``torch._standard_gamma``: Gamma(alpha, 1) samples by PyTorch's sampler on its stream,
+    differentiable in ``alpha`` (implicit reparameterisation)."""
+    from ..distributions._sampling import standard_gamma
+
+    return standard_gamma(alpha, generator)
+
+
+def _sample_dirichlet(alpha, generator=None):
+    """``torch._sample_dirichlet``: Dirichlet samples over the last dimension of ``alpha``."""
+    from .._random_gamma import sample_dirichlet
+    from .._tensor.tensor import wrap
+    from ..random import _gen
+
+    return wrap(sample_dirichlet(_gen(generator), alpha.detach().numpy()))

@@ -2,8 +2,9 @@
 gamma (Marsaglia-Tsang), Poisson (inversion / Hoermann's PTRS), binomial (inversion /
 Hoermann's BTRS), and the implicit reparameterisation gradient of gamma samples.
 
-The uniforms and normals come from ``gradkit.rand``/``gradkit.randn`` in float64; the streams
-are not PyTorch's (PyTorch's own samplers for these families are not bit-reproducible either).
+``standard_gamma`` (Gamma, Dirichlet, Beta, Chi2, StudentT, FisherSnedecor samples) draws with
+PyTorch's CPU sampler on its stream (``gradkit._random_gamma``); the NumPy samplers below serve
+only where no PyTorch sampler is reproduced.
 """
 
 from __future__ import annotations
@@ -71,13 +72,13 @@ def _standard_gamma_grad_np(alpha, x):
 
 class _StandardGamma(Function):
     @staticmethod
-    def forward(ctx, alpha):
+    def forward(ctx, alpha, generator=None):
         from .. import tensor
+        from .._random_gamma import standard_gamma as _exact
+        from ..random import _gen
 
-        a = alpha.detach().numpy()
-        x = standard_gamma_np(a).astype(a.dtype)
-        x = np.maximum(x, np.finfo(a.dtype).tiny)
-        out = tensor(x)
+        # PyTorch's own sampler on its stream: the same samples as torch after the same seed
+        out = tensor(_exact(_gen(generator), alpha.detach().numpy()))
         ctx.save_for_backward(alpha, out)
         return out
 
@@ -88,12 +89,12 @@ class _StandardGamma(Function):
         alpha, x = ctx.saved_tensors
         g = _standard_gamma_grad_np(alpha.detach().numpy(), x.detach().numpy())
         # d x / d alpha enters as a constant: no second derivative through the sampler
-        return grad * tensor(g.astype(np.dtype(alpha.dtype)))
+        return grad * tensor(g.astype(np.dtype(alpha.dtype))), None
 
 
-def standard_gamma(alpha):
+def standard_gamma(alpha, generator=None):
     """Differentiable Gamma(alpha, 1) samples (implicit reparameterisation)."""
-    return _StandardGamma.apply(alpha)
+    return _StandardGamma.apply(alpha, generator)
 
 
 def poisson_np(rate):

@@ -40,12 +40,16 @@ class Dirichlet(ExponentialFamily):
     def rsample(self, sample_shape=()):
         import numpy as np
 
+        from .. import float64
+
         shape = tuple(self._extended_shape(sample_shape))
         concentration = self.concentration.expand(shape)
-        g = standard_gamma(concentration)
-        x = g / g.sum(-1, keepdim=True)
-        finfo = np.finfo(np.dtype(x.dtype))
-        return x.clamp(min=float(finfo.tiny), max=1 - float(finfo.eps))
+        # as torch._sample_dirichlet: gamma samples in double, normalised in double, then cast
+        g = standard_gamma(concentration.to(float64))
+        x = (g / g.sum(-1, keepdim=True)).to(concentration.dtype)
+        dt = np.dtype(x.dtype)
+        return x.clamp(min=float(np.finfo(dt).tiny),
+                       max=float(np.nextafter(dt.type(1.0), dt.type(0.0))))
 
     def log_prob(self, value):
         from ..special import xlogy

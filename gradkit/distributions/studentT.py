@@ -56,7 +56,7 @@ class StudentT(Distribution):
         shape = tuple(self._extended_shape(sample_shape))
         x = _standard_normal(shape, dtype=self.df.dtype)
         z = self._chi2.rsample(sample_shape)
-        y = x * (self.df / z).sqrt()
+        y = x * (z / self.df).rsqrt()  # PyTorch's arithmetic (the same rounding)
         return self.loc + self.scale * y
 
     def log_prob(self, value):

@@ -10,6 +10,11 @@ from . import functional
 from .functional import InterpolationMode
 from .transforms import *
 from .transforms import __all__ as _transforms_all
+from .augment import *
+from .augment import __all__ as _augment_all
+from .autoaugment import *
+from .autoaugment import __all__ as _autoaugment_all
 from . import v2
 
-__all__ = ["InterpolationMode", "functional", "v2", *_transforms_all]
+__all__ = ["InterpolationMode", "functional", "v2", *_transforms_all, *_augment_all,
+           *_autoaugment_all]

@@ -162,3 +162,48 @@ def rotate(img, angle: float, interpolation: int = 0, expand: bool = False, cent
     _check(img, "rotate")
     opts = _parse_fill(fill, img)
     return img.rotate(angle, interpolation, expand, center, **opts)
+
+
+def _ops():
+    from PIL import ImageOps
+
+    return ImageOps
+
+
+def invert(img):
+    _check(img, "invert")
+    return _ops().invert(img)
+
+
+def posterize(img, bits: int):
+    _check(img, "posterize")
+    return _ops().posterize(img, bits)
+
+
+def solarize(img, threshold: int):
+    _check(img, "solarize")
+    return _ops().solarize(img, threshold)
+
+
+def adjust_sharpness(img, sharpness_factor: float):
+    from PIL import ImageEnhance
+
+    _check(img, "adjust_sharpness")
+    return ImageEnhance.Sharpness(img).enhance(sharpness_factor)
+
+
+def autocontrast(img):
+    _check(img, "autocontrast")
+    return _ops().autocontrast(img)
+
+
+def equalize(img):
+    _check(img, "equalize")
+    return _ops().equalize(img)
+
+
+def affine(img, matrix: list, interpolation: int = 0, fill=None):
+    """Pillow's AFFINE transform with the inverse ``matrix`` (output -> input coordinates)."""
+    _check(img, "affine")
+    opts = _parse_fill(fill, img)
+    return img.transform(img.size, pil_image().Transform.AFFINE, matrix, interpolation, **opts)

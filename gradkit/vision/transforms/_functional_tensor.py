@@ -351,10 +351,12 @@ def _gen_affine_grid(theta: Tensor, w: int, h: int, ow: int, oh: int) -> Tensor:
     d = 0.5
     xs = gk.linspace(-ow * 0.5 + d, ow * 0.5 + d - 1, steps=ow, dtype=theta.dtype)
     ys = gk.linspace(-oh * 0.5 + d, oh * 0.5 + d - 1, steps=oh, dtype=theta.dtype)
-    base = gk.stack((xs.view(1, ow).expand(oh, ow), ys.view(oh, 1).expand(oh, ow),
-                     gk.ones(oh, ow, dtype=theta.dtype)), dim=-1).view(1, oh * ow, 3)
     rescaled = theta.transpose(1, 2) / gk.tensor([0.5 * w, 0.5 * h], dtype=theta.dtype)
-    return base.bmm(rescaled).view(1, oh, ow, 2)
+    # [x, y, 1] @ rescaled, written out as PyTorch's bmm computes it for this shape (products
+    # summed in order, rounded each step), so sampling positions agree to the bit
+    x = xs.view(1, ow, 1).expand(oh, ow, 1)
+    y = ys.view(oh, 1, 1).expand(oh, ow, 1)
+    return (x * rescaled[0, 0] + y * rescaled[0, 1] + rescaled[0, 2]).view(1, oh, ow, 2)
 
 
 def _apply_grid_transform(img: Tensor, grid: Tensor, mode: str, fill) -> Tensor:

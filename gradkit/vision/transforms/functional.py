@@ -20,13 +20,15 @@ from ..._tensor import Tensor
 from .._pil import is_pil_image, pil_image
 from . import _functional_pil as F_pil
 from . import _functional_tensor as F_t
+from . import _tensor_photometric as F_aug
 
 __all__ = [
     "InterpolationMode", "get_dimensions", "get_image_size", "get_image_num_channels",
     "to_tensor", "pil_to_tensor", "to_pil_image", "convert_image_dtype", "normalize", "resize",
     "pad", "crop", "center_crop", "resized_crop", "hflip", "vflip", "rgb_to_grayscale",
     "to_grayscale", "adjust_brightness", "adjust_contrast", "adjust_saturation", "adjust_hue",
-    "adjust_gamma", "rotate", "erase",
+    "adjust_gamma", "rotate", "erase", "affine", "invert", "posterize", "solarize",
+    "adjust_sharpness", "autocontrast", "equalize", "gaussian_blur", "five_crop", "ten_crop",
 ]
 
 
@@ -377,3 +379,133 @@ def erase(img: Tensor, i: int, j: int, h: int, w: int, v, inplace: bool = False)
     if not isinstance(img, Tensor):
         raise TypeError(f"erase: img should be Tensor Image. Got {type(img)}")
     return F_t.erase(img, i, j, h, w, v, inplace)
+
+
+# -- augmentations: affine warps, photometric operations, blur, multi-crops ----------------
+
+def affine(img, angle: float, translate, scale: float, shear,
+           interpolation=InterpolationMode.NEAREST, fill=None, center=None):
+    """Rotate by ``angle`` degrees (clockwise), translate, scale and shear about the centre
+    (or ``center``), as torchvision's ``affine``."""
+    interpolation = _check_interpolation(interpolation, "affine")
+    if not isinstance(angle, (int, float)):
+        raise TypeError("Argument angle should be int or float")
+    if not isinstance(translate, (list, tuple)):
+        raise TypeError("Argument translate should be a sequence")
+    if len(translate) != 2:
+        raise ValueError("Argument translate should be a sequence of length 2")
+    if scale <= 0.0:
+        raise ValueError("Argument scale should be positive")
+    if not isinstance(shear, (numbers.Number, list, tuple)):
+        raise TypeError("Shear should be either a single value or a sequence of two values")
+    angle = float(angle)
+    translate = list(translate)
+    shear = [shear, 0.0] if isinstance(shear, numbers.Number) else list(shear)
+    if len(shear) == 1:
+        shear = [shear[0], shear[0]]
+    if len(shear) != 2:
+        raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+    _check_image(img, "affine")
+    _, height, width = get_dimensions(img)
+    if not isinstance(img, Tensor):
+        if center is None:
+            center = [width * 0.5, height * 0.5]
+        matrix = F_t.inverse_affine_matrix(center, angle, translate, scale, shear)
+        return F_pil.affine(img, matrix, pil_modes_mapping[interpolation], fill)
+    center_f = [0.0, 0.0]
+    if center is not None:
+        center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
+    matrix = F_t.inverse_affine_matrix(center_f, angle, [1.0 * t for t in translate], scale,
+                                       shear)
+    return F_aug.affine(img, matrix, interpolation.value, fill)
+
+
+def _photometric(name: str, doc: str):
+    def op(img, *args):
+        _check_image(img, name)
+        kernel = getattr(F_aug if isinstance(img, Tensor) else F_pil, name)
+        return kernel(img, *args)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+invert = _photometric("invert", "The negative of the image (``max - img``).")
+posterize = _photometric("posterize", "Keep the top ``bits`` bits of each channel (uint8).")
+solarize = _photometric("solarize", "Invert the pixels at or above ``threshold``.")
+adjust_sharpness = _photometric("adjust_sharpness", "Blend with PIL's smoothed image: 0 blurs, "
+                                                    "1 is the original, 2 doubles the sharpness.")
+autocontrast = _photometric("autocontrast", "Stretch each channel to the full intensity range.")
+equalize = _photometric("equalize", "Equalize each channel's histogram (uint8).")
+
+
+def gaussian_blur(img, kernel_size, sigma=None):
+    """Blur with a Gaussian kernel ``kernel_size`` (odd, ``(kx, ky)`` or one int) of ``sigma``
+    (default ``0.15 * k + 0.35``); PIL images are blurred as tensors, as torchvision does."""
+    if not isinstance(kernel_size, (int, list, tuple)):
+        raise TypeError(f"kernel_size should be int or a sequence of integers. Got "
+                        f"{type(kernel_size)}")
+    if isinstance(kernel_size, int):
+        kernel_size = [kernel_size, kernel_size]
+    if len(kernel_size) != 2:
+        raise ValueError(f"If kernel_size is a sequence its length should be 2. Got "
+                         f"{len(kernel_size)}")
+    for k in kernel_size:
+        if k % 2 == 0 or k < 0:
+            raise ValueError(f"kernel_size should have odd and positive integers. Got "
+                             f"{kernel_size}")
+    if sigma is None:
+        sigma = [k * 0.15 + 0.35 for k in kernel_size]
+    if not isinstance(sigma, (int, float, list, tuple)):
+        raise TypeError(f"sigma should be either float or sequence of floats. Got "
+                        f"{type(sigma)}")
+    if isinstance(sigma, (int, float)):
+        sigma = [float(sigma), float(sigma)]
+    if len(sigma) == 1:
+        sigma = [sigma[0], sigma[0]]
+    if len(sigma) != 2:
+        raise ValueError(f"If sigma is a sequence, its length should be 2. Got {len(sigma)}")
+    for s in sigma:
+        if s <= 0.0:
+            raise ValueError(f"sigma should have positive values. Got {sigma}")
+    _check_image(img, "gaussian_blur")
+    if isinstance(img, Tensor):
+        return F_aug.gaussian_blur(img, kernel_size, sigma)
+    out = F_aug.gaussian_blur(pil_to_tensor(img), kernel_size, sigma)
+    return to_pil_image(out, mode=img.mode)
+
+
+def five_crop(img, size):
+    """The four corner crops and the central crop of ``size``."""
+    if isinstance(size, numbers.Number):
+        size = (int(size), int(size))
+    elif isinstance(size, (tuple, list)) and len(size) == 1:
+        size = (size[0], size[0])
+    if len(size) != 2:
+        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    _, image_height, image_width = get_dimensions(img)
+    crop_height, crop_width = size
+    if crop_width > image_width or crop_height > image_height:
+        raise ValueError(f"Requested crop size {tuple(size)} is bigger than input size "
+                         f"{(image_height, image_width)}")
+    return (crop(img, 0, 0, crop_height, crop_width),
+            crop(img, 0, image_width - crop_width, crop_height, crop_width),
+            crop(img, image_height - crop_height, 0, crop_height, crop_width),
+            crop(img, image_height - crop_height, image_width - crop_width, crop_height,
+                 crop_width),
+            center_crop(img, [crop_height, crop_width]))
+
+
+def ten_crop(img, size, vertical_flip: bool = False):
+    """``five_crop`` of the image and of its horizontal (or vertical) flip."""
+    if isinstance(size, numbers.Number):
+        size = (int(size), int(size))
+    elif isinstance(size, (tuple, list)) and len(size) == 1:
+        size = (size[0], size[0])
+    if len(size) != 2:
+        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    flipped = vflip(img) if vertical_flip else hflip(img)
+    return five_crop(img, size) + five_crop(flipped, size)
