@@ -41,7 +41,7 @@ from ._runtime import *  # noqa: F401,F403 (threads, determinism, finfo/iinfo, v
 from ._runtime import __all__ as _runtime_names
 from ._windows import *  # noqa: F401,F403 (hann_window, hamming_window, ...)
 from ._windows import __all__ as _window_names
-from .compat.namespace_extras import *  # noqa: F401,F403,E402 (default_generator, GradScaler, ...)
+from .compat.toplevel import *  # noqa: F401,F403,E402 (default_generator, GradScaler, ...)
 from .amp import (  # noqa: E402
     get_autocast_cpu_dtype, get_autocast_dtype, is_autocast_cpu_enabled, is_autocast_enabled,
     set_autocast_dtype, set_autocast_enabled,
