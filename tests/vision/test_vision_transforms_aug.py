@@ -171,3 +171,59 @@ def test_augmentations_in_a_training_pipeline():
     crops = GT.Compose([GT.TenCrop(8), GT.Lambda(lambda cs: gk.stack([GT.ToTensor()(c)
                                                                       for c in cs]))])(pil)
     assert tuple(crops.shape) == (10, 3, 8, 8)
+
+
+@pytest.fixture(scope="module")
+def tv2(tv):
+    return importlib.import_module("torchvision.transforms.v2")
+
+
+@pytest.mark.parametrize("name", ["MixUp", "CutMix"])
+@pytest.mark.parametrize("labels_2d", [False, True])
+def test_v2_mixup_cutmix_match_torchvision(tv2, name, labels_2d):
+    from gradkit.vision.transforms import v2 as G2
+
+    rng = np.random.default_rng(0)
+    imgs = rng.random((4, 3, 12, 10)).astype(np.float32)
+    labels = np.array([0, 2, 1, 2])
+    if labels_2d:
+        labels = np.eye(3, dtype=np.float32)[labels]
+    for seed in range(6):
+        torch.manual_seed(seed)
+        gk.manual_seed(seed)
+        ti, tl = getattr(tv2, name)(num_classes=3, alpha=0.7)(torch.from_numpy(imgs),
+                                                              torch.from_numpy(labels))
+        gi, gl = getattr(G2, name)(num_classes=3, alpha=0.7)(gk.tensor(imgs), gk.tensor(labels))
+        assert np.array_equal(gi.numpy(), ti.numpy()) and np.array_equal(gl.numpy(), tl.numpy())
+        assert gk.rand(1).item() == torch.rand(1).item()
+
+
+def test_v2_mixing_errors():
+    from gradkit.vision.transforms import v2 as G2
+
+    imgs, labels = gk.rand(4, 3, 8, 8), gk.tensor([0, 1, 2, 1])
+    with pytest.raises(ValueError, match="num_classes must be passed"):
+        G2.MixUp()(imgs, labels)
+    with pytest.raises(ValueError, match="batch size of the image"):
+        G2.CutMix(num_classes=3)(imgs[:3], labels)
+    with pytest.raises(ValueError, match="Expected a batched input with 4 dims"):
+        G2.MixUp(num_classes=3)(imgs[0], labels)
+    pil, _, _ = _images()
+    with pytest.raises(ValueError, match="does not support PIL images"):
+        G2.MixUp(num_classes=3)(pil, labels)
+
+
+@pytest.mark.parametrize("name, kw", [("RandomAffine", dict(degrees=20, translate=(0.1, 0.1))),
+                                      ("GaussianBlur", dict(kernel_size=3)),
+                                      ("RandomInvert", {}), ("RandomPosterize", dict(bits=2)),
+                                      ("RandomEqualize", {}), ("FiveCrop", dict(size=8))])
+def test_v2_augmentations_on_samples_match_torchvision(tv2, name, kw):
+    from gradkit.vision.transforms import v2 as G2
+
+    pil, _, _ = _images()
+    for seed in range(6):
+        torch.manual_seed(seed)
+        gk.manual_seed(seed)
+        theirs, ours = getattr(tv2, name)(**kw)((pil, 3)), getattr(G2, name)(**kw)((pil, 3))
+        assert theirs[1] == ours[1] == 3
+        assert _diff(ours[0], theirs[0]) == 0

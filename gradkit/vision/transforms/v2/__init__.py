@@ -1,5 +1,6 @@
 """``gradkit.vision.transforms.v2``: torchvision's v2 transforms where the names coincide with v1
-(plus ``ToImage``, ``ToDtype``, ``ToPureTensor``, ``Identity``). ``v2.functional`` is the v1
+(plus ``ToImage``, ``ToDtype``, ``ToPureTensor``, ``Identity``), and the batch mixing
+``MixUp``/``CutMix``. ``v2.functional`` is the v1
 functional module: its kernels are the same definitions.
 """
 
@@ -7,5 +8,7 @@ from .. import functional
 from ..functional import InterpolationMode
 from ._transforms import *
 from ._transforms import __all__ as _all
+from ._augment import *
+from ._augment import __all__ as _augment_all
 
-__all__ = ["InterpolationMode", "functional", *_all]
+__all__ = ["InterpolationMode", "functional", *_all, *_augment_all]
