@@ -44,28 +44,27 @@ def _log_modified_bessel_fn(x, order=0):
 
 
 def _rejection_sample_np(loc, concentration, proposal_r, shape):
-    """Best & Fisher (1979), vectorised, uniforms from gradkit's generator (float64)."""
+    """Best & Fisher (1979) as PyTorch runs it: every round draws three float64 uniforms for
+    every element (PyTorch's ``rand`` stream) and each accepted proposal overwrites the value,
+    until all have been accepted once."""
     import numpy as np
 
-    from ._sampling import _uniform
+    from .. import float64, rand
 
-    n = int(np.prod(shape)) if len(shape) else 1
-    conc = np.broadcast_to(concentration, shape).reshape(-1)
-    r = np.broadcast_to(proposal_r, shape).reshape(-1)
-    x = np.zeros(n)
-    todo = np.arange(n)
-    while todo.size:
-        u = _uniform(3 * todo.size).reshape(3, todo.size)
-        u1, u2, u3 = u
+    conc = np.broadcast_to(concentration, shape)
+    r = np.broadcast_to(proposal_r, shape)
+    x = np.zeros(shape)
+    done = np.zeros(shape, dtype=bool)
+    while not done.all():
+        u1, u2, u3 = rand((3, *shape), dtype=float64).numpy()
         z = np.cos(math.pi * u1)
-        f = (1 + r[todo] * z) / (r[todo] + z)
-        c = conc[todo] * (r[todo] - f)
+        f = (1 + r * z) / (r + z)
+        c = conc * (r - f)
         with np.errstate(divide="ignore", invalid="ignore"):
             accept = ((c * (2 - c) - u2) > 0) | (np.log(c / u2) + 1 - c >= 0)
-        x[todo[accept]] = np.sign(u3[accept] - 0.5) * np.arccos(np.clip(f[accept], -1, 1))
-        todo = todo[~accept]
-    loc = np.broadcast_to(loc, shape).reshape(-1)
-    return (np.mod(x + math.pi + loc, 2 * math.pi) - math.pi).reshape(shape)
+            x = np.where(accept, np.sign(u3 - 0.5) * np.arccos(f), x)
+        done |= accept
+    return np.mod(x + math.pi + np.broadcast_to(loc, shape), 2 * math.pi) - math.pi
 
 
 class VonMises(Distribution):

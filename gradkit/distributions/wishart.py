@@ -156,17 +156,20 @@ class Wishart(ExponentialFamily):
         return chol @ chol.mT
 
     def rsample(self, sample_shape=(), max_try_correction=None):
-        """Bartlett samples; a sample that is not positive definite (possible for
-        ``p - 1 < df < p``) is drawn again up to ``max_try_correction`` times (10)."""
+        """Bartlett samples, drawn as PyTorch 2.13 draws them.
+
+        PyTorch's correction loop tests ``support.check(sample)`` without negating it: it
+        redraws every *valid* sample once (warning "Singular sample detected." each time) and
+        keeps a truly singular first draw. gradkit makes the same draws, so that samples and the
+        random stream after them equal PyTorch's, but does not issue that misleading warning."""
         if max_try_correction is None:
             max_try_correction = 10
         sample_shape = Size(tuple(sample_shape))
         sample = self._bartlett_sampling(sample_shape)
-        is_singular = ~self.support.check(sample)
+        is_singular = self.support.check(sample)  # sic: PyTorch's test (see above)
         if self._batch_shape:
             is_singular = is_singular.amax(self._batch_dims)
         if bool(is_singular.any()):
-            warnings.warn("Singular sample detected.", stacklevel=2)
             for _ in range(max_try_correction):
                 sample_new = self._bartlett_sampling(is_singular[is_singular].shape)
                 sample[is_singular] = sample_new
