@@ -71,7 +71,7 @@ __version__ = "0.1.0"
 
 # submodules PyTorch's ``import torch`` makes reachable as attributes, imported on first use
 _LAZY_MODULES = frozenset(("cpu", "multiprocessing", "profiler", "signal", "functional", "types",
-                           "mps", "xpu", "__future__", "serialization"))
+                           "mps", "xpu", "__future__", "serialization", "hub"))
 
 
 def __getattr__(name):
@@ -110,7 +110,6 @@ _TORCH_ONLY_MODULES = {
     "nested": "nested tensors are out of gradkit's scope",
     "fx": "graph capture is out of gradkit's scope",
     "export": "graph capture is out of gradkit's scope",
-    "hub": "gradkit downloads no models",
 }
 
 

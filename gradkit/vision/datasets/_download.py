@@ -16,7 +16,7 @@ import os
 import shutil
 import tarfile
 
-__all__ = ["fetch_first", "gunzip", "untar", "md5_matches"]
+__all__ = ["fetch_first", "gunzip", "untar", "md5_matches", "download"]
 
 _CHUNK = 1 << 20
 
@@ -33,7 +33,9 @@ def md5_matches(path: str, md5: str | None) -> bool:
     return digest.hexdigest() == md5
 
 
-def _fetch(url: str, path: str, md5: str | None, timeout: float) -> None:
+def download(url: str, path: str, verify=None, timeout: float = 60.0) -> None:
+    """Fetch ``url`` into ``path`` through ``path.part``; ``verify(part)`` (if given) raises or
+    returns False to reject the file, which is then removed. Nothing half-written stays."""
     import urllib.request  # here, not at import: gradkit's import stays light (and Pyodide-safe)
 
     part = path + ".part"
@@ -42,13 +44,23 @@ def _fetch(url: str, path: str, md5: str | None, timeout: float) -> None:
         with urllib.request.urlopen(request, timeout=timeout) as response, \
                 open(part, "wb") as out:
             shutil.copyfileobj(response, out, _CHUNK)
-        if not md5_matches(part, md5):
-            raise RuntimeError(f"{url}: the downloaded file's MD5 is not the published "
-                               f"{md5} (a corrupted or changed file)")
+        if verify is not None and not verify(part):
+            raise RuntimeError(f"{url}: the downloaded file does not match its published "
+                               f"checksum (a corrupted or changed file)")
         os.replace(part, path)
     finally:
         if os.path.exists(part):
             os.remove(part)
+
+
+def _fetch(url: str, path: str, md5: str | None, timeout: float) -> None:
+    def verify(part):
+        if not md5_matches(part, md5):
+            raise RuntimeError(f"{url}: the downloaded file's MD5 is not the published "
+                               f"{md5} (a corrupted or changed file)")
+        return True
+
+    download(url, path, verify, timeout)
 
 
 def fetch_first(urls: list, path: str, md5: str | None, *, what: str, by_hand: str,
