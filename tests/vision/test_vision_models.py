@@ -135,15 +135,19 @@ def test_vgg11_state_dict_forward_and_num_classes(name, bn, num_params):
         assert tuple(out.shape) == (1, 7) and bool(gk.isfinite(out).all())
 
 
-def test_pretrained_weights_raise_a_clear_error():
-    with pytest.raises(RuntimeError, match="does not download pretrained weights"):
-        models.resnet18(weights=models.ResNet18_Weights.DEFAULT)
-    with pytest.raises(RuntimeError, match="resnet18-f37072fd"):
-        models.resnet18(weights="IMAGENET1K_V1")
-    with pytest.raises(RuntimeError, match="weights=None"):
-        models.vgg11(weights="DEFAULT")
-    with pytest.raises(RuntimeError, match="does not download"):
-        models.resnet34(pretrained=True)
+def test_pretrained_weights_offline_say_where_to_put_the_file(tmp_path, monkeypatch):
+    # no server on port 9: the download fails at once (hermetic), and the error says which
+    # file to put where
+    monkeypatch.setattr(gk.hub, "_HUB_DIR", [str(tmp_path)])
+    member = models.ResNet18_Weights.IMAGENET1K_V1
+    monkeypatch.setattr(member.value, "url", "http://127.0.0.1:9/resnet18-f37072fd.pth")
+    for call in (lambda: models.resnet18(weights=models.ResNet18_Weights.DEFAULT),
+                 lambda: models.resnet18(weights="IMAGENET1K_V1")):
+        with pytest.raises(RuntimeError) as err:
+            call()
+        msg = str(err.value)
+        assert "could not download http://127.0.0.1:9/resnet18-f37072fd.pth" in msg
+        assert str(tmp_path / "checkpoints" / "resnet18-f37072fd.pth") in msg
     with pytest.raises(ValueError, match="Invalid weight name"):
         models.resnet50(weights="IMAGENET9K")
     assert models.ResNet50_Weights.DEFAULT is models.ResNet50_Weights.IMAGENET1K_V2

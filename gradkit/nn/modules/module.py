@@ -885,9 +885,13 @@ class Module:
                 f"Expected state_dict to be dict-like, got {type(state_dict).__name__}."
             )
         missing, unexpected, errors = [], [], []
-        meta = {"assign_to_params_buffers": assign}
+        # PyTorch's saved state_dicts carry each module's version (``_metadata``); a plain dict
+        # has none, which modules read as "written by an old version" (BatchNorm: no
+        # num_batches_tracked then)
+        versions = getattr(state_dict, "_metadata", None) or {}
         # every name of a shared submodule is loaded (the last wins) and checked, as in torch
         for name, mod in self.named_modules(remove_duplicate=False):
+            meta = dict(versions.get(name, {}), assign_to_params_buffers=assign)
             hooks = mod.__dict__.get("_sd_hooks")
             if hooks:
                 for hook in list(hooks[2].values()):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradkit as gk
 
 from ... import nn
-from ._api import Weights, WeightsEnum
+from ._api import Weights, WeightsEnum, pretrained
 from ._utils import _URL, _no_weights
 
 __all__ = ["AlexNet", "AlexNet_Weights", "alexnet"]
@@ -43,7 +43,8 @@ class AlexNet_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
+@pretrained(AlexNet_Weights)
 def alexnet(*, weights=None, progress: bool = True, **kwargs) -> AlexNet:
-    """AlexNet (61.1 M parameters at 1000 classes); ``weights`` must be None."""
+    """AlexNet (61.1 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("alexnet", weights, AlexNet_Weights, kwargs)
     return AlexNet(**kwargs)

@@ -11,7 +11,7 @@ from ... import nn
 from ...nn import functional as F
 from ..ops.misc import Conv2dNormActivation, Permute
 from ..ops.stochastic_depth import StochasticDepth
-from ._api import Weights, WeightsEnum
+from ._api import Weights, WeightsEnum, pretrained
 from ._utils import _URL, _no_weights
 
 __all__ = ["ConvNeXt", "ConvNeXt_Tiny_Weights", "ConvNeXt_Small_Weights", "ConvNeXt_Base_Weights",
@@ -148,29 +148,33 @@ def _convnext(name, block_setting, stochastic_depth_prob, weights, enum, kwargs)
     return ConvNeXt(block_setting, stochastic_depth_prob=stochastic_depth_prob, **kwargs)
 
 
+@pretrained(ConvNeXt_Tiny_Weights)
 def convnext_tiny(*, weights=None, progress: bool = True, **kwargs) -> ConvNeXt:
-    """ConvNeXt-T (28.6 M parameters at 1000 classes); ``weights`` must be None."""
+    """ConvNeXt-T (28.6 M parameters at 1000 classes); ``weights`` loads published weights."""
     setting = [CNBlockConfig(96, 192, 3), CNBlockConfig(192, 384, 3), CNBlockConfig(384, 768, 9),
                CNBlockConfig(768, None, 3)]
     return _convnext("convnext_tiny", setting, 0.1, weights, ConvNeXt_Tiny_Weights, kwargs)
 
 
+@pretrained(ConvNeXt_Small_Weights)
 def convnext_small(*, weights=None, progress: bool = True, **kwargs) -> ConvNeXt:
-    """ConvNeXt-S (50.2 M parameters at 1000 classes); ``weights`` must be None."""
+    """ConvNeXt-S (50.2 M parameters at 1000 classes); ``weights`` loads published weights."""
     setting = [CNBlockConfig(96, 192, 3), CNBlockConfig(192, 384, 3),
                CNBlockConfig(384, 768, 27), CNBlockConfig(768, None, 3)]
     return _convnext("convnext_small", setting, 0.4, weights, ConvNeXt_Small_Weights, kwargs)
 
 
+@pretrained(ConvNeXt_Base_Weights)
 def convnext_base(*, weights=None, progress: bool = True, **kwargs) -> ConvNeXt:
-    """ConvNeXt-B (88.6 M parameters at 1000 classes); ``weights`` must be None."""
+    """ConvNeXt-B (88.6 M parameters at 1000 classes); ``weights`` loads published weights."""
     setting = [CNBlockConfig(128, 256, 3), CNBlockConfig(256, 512, 3),
                CNBlockConfig(512, 1024, 27), CNBlockConfig(1024, None, 3)]
     return _convnext("convnext_base", setting, 0.5, weights, ConvNeXt_Base_Weights, kwargs)
 
 
+@pretrained(ConvNeXt_Large_Weights)
 def convnext_large(*, weights=None, progress: bool = True, **kwargs) -> ConvNeXt:
-    """ConvNeXt-L (197.8 M parameters at 1000 classes); ``weights`` must be None."""
+    """ConvNeXt-L (197.8 M parameters at 1000 classes); ``weights`` loads published weights."""
     setting = [CNBlockConfig(192, 384, 3), CNBlockConfig(384, 768, 3),
                CNBlockConfig(768, 1536, 27), CNBlockConfig(1536, None, 3)]
     return _convnext("convnext_large", setting, 0.5, weights, ConvNeXt_Large_Weights, kwargs)

@@ -9,7 +9,7 @@ import gradkit as gk
 from ... import nn
 from ...nn import functional as F
 from ...utils.checkpoint import checkpoint
-from ._api import Weights, WeightsEnum
+from ._api import Weights, WeightsEnum, pretrained
 from ._utils import _URL, _no_weights
 
 __all__ = ["DenseNet", "DenseNet121_Weights", "DenseNet161_Weights", "DenseNet169_Weights",
@@ -157,21 +157,39 @@ def _densenet(name, growth_rate, block_config, num_init_features, weights, enum,
     return DenseNet(growth_rate, block_config, num_init_features, **kwargs)
 
 
+def _old_dense_keys(state: dict) -> dict:
+    """The published DenseNet checkpoints name layers ``norm.1``/``conv.2`` (dots were allowed
+    in module names then); today's are ``norm1``/``conv2``, as torchvision renames them."""
+    import re
+
+    pattern = re.compile(r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\."
+                         r"(?:weight|bias|running_mean|running_var))$")
+    out = {}
+    for key, value in state.items():
+        m = pattern.match(key)
+        out[m.group(1) + m.group(2) if m else key] = value
+    return out
+
+
+@pretrained(DenseNet121_Weights, key_map=_old_dense_keys)
 def densenet121(*, weights=None, progress: bool = True, **kwargs) -> DenseNet:
-    """DenseNet-121 (8.0 M parameters at 1000 classes); ``weights`` must be None."""
+    """DenseNet-121 (8.0 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _densenet("densenet121", 32, (6, 12, 24, 16), 64, weights, DenseNet121_Weights, kwargs)
 
 
+@pretrained(DenseNet161_Weights, key_map=_old_dense_keys)
 def densenet161(*, weights=None, progress: bool = True, **kwargs) -> DenseNet:
-    """DenseNet-161 (28.7 M parameters at 1000 classes); ``weights`` must be None."""
+    """DenseNet-161 (28.7 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _densenet("densenet161", 48, (6, 12, 36, 24), 96, weights, DenseNet161_Weights, kwargs)
 
 
+@pretrained(DenseNet169_Weights, key_map=_old_dense_keys)
 def densenet169(*, weights=None, progress: bool = True, **kwargs) -> DenseNet:
-    """DenseNet-169 (14.1 M parameters at 1000 classes); ``weights`` must be None."""
+    """DenseNet-169 (14.1 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _densenet("densenet169", 32, (6, 12, 32, 32), 64, weights, DenseNet169_Weights, kwargs)
 
 
+@pretrained(DenseNet201_Weights, key_map=_old_dense_keys)
 def densenet201(*, weights=None, progress: bool = True, **kwargs) -> DenseNet:
-    """DenseNet-201 (20.0 M parameters at 1000 classes); ``weights`` must be None."""
+    """DenseNet-201 (20.0 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _densenet("densenet201", 32, (6, 12, 48, 32), 64, weights, DenseNet201_Weights, kwargs)

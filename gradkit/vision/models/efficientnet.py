@@ -13,7 +13,7 @@ import gradkit as gk
 from ... import nn
 from ..ops.misc import Conv2dNormActivation, SqueezeExcitation
 from ..ops.stochastic_depth import StochasticDepth
-from ._api import Weights, WeightsEnum
+from ._api import Weights, WeightsEnum, pretrained
 from ._utils import _URL, _make_divisible, _no_weights
 
 __all__ = ["EfficientNet", "EfficientNet_B0_Weights", "EfficientNet_B1_Weights",
@@ -334,56 +334,68 @@ def _efficientnet_v2(size: str, weights, enum, kwargs: dict) -> EfficientNet:
                         last_channel=last_channel, **kwargs)
 
 
+@pretrained(EfficientNet_B0_Weights)
 def efficientnet_b0(*, weights=None, progress: bool = True, **kwargs) -> EfficientNet:
-    """EfficientNet-B0 (5.3 M parameters at 1000 classes); ``weights`` must be None."""
+    """EfficientNet-B0 (5.3 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _efficientnet_b(0, weights, EfficientNet_B0_Weights, kwargs)
 
 
+@pretrained(EfficientNet_B1_Weights)
 def efficientnet_b1(*, weights=None, progress: bool = True, **kwargs) -> EfficientNet:
-    """EfficientNet-B1 (7.8 M parameters at 1000 classes); ``weights`` must be None."""
+    """EfficientNet-B1 (7.8 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _efficientnet_b(1, weights, EfficientNet_B1_Weights, kwargs)
 
 
+@pretrained(EfficientNet_B2_Weights)
 def efficientnet_b2(*, weights=None, progress: bool = True, **kwargs) -> EfficientNet:
-    """EfficientNet-B2 (9.1 M parameters at 1000 classes); ``weights`` must be None."""
+    """EfficientNet-B2 (9.1 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _efficientnet_b(2, weights, EfficientNet_B2_Weights, kwargs)
 
 
+@pretrained(EfficientNet_B3_Weights)
 def efficientnet_b3(*, weights=None, progress: bool = True, **kwargs) -> EfficientNet:
-    """EfficientNet-B3 (12.2 M parameters at 1000 classes); ``weights`` must be None."""
+    """EfficientNet-B3 (12.2 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _efficientnet_b(3, weights, EfficientNet_B3_Weights, kwargs)
 
 
+@pretrained(EfficientNet_B4_Weights)
 def efficientnet_b4(*, weights=None, progress: bool = True, **kwargs) -> EfficientNet:
-    """EfficientNet-B4 (19.3 M parameters at 1000 classes); ``weights`` must be None."""
+    """EfficientNet-B4 (19.3 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _efficientnet_b(4, weights, EfficientNet_B4_Weights, kwargs)
 
 
+@pretrained(EfficientNet_B5_Weights)
 def efficientnet_b5(*, weights=None, progress: bool = True, **kwargs) -> EfficientNet:
-    """EfficientNet-B5 (30.4 M parameters at 1000 classes); ``weights`` must be None."""
+    """EfficientNet-B5 (30.4 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _efficientnet_b(5, weights, EfficientNet_B5_Weights, kwargs)
 
 
+@pretrained(EfficientNet_B6_Weights)
 def efficientnet_b6(*, weights=None, progress: bool = True, **kwargs) -> EfficientNet:
-    """EfficientNet-B6 (43.0 M parameters at 1000 classes); ``weights`` must be None."""
+    """EfficientNet-B6 (43.0 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _efficientnet_b(6, weights, EfficientNet_B6_Weights, kwargs)
 
 
+@pretrained(EfficientNet_B7_Weights)
 def efficientnet_b7(*, weights=None, progress: bool = True, **kwargs) -> EfficientNet:
-    """EfficientNet-B7 (66.3 M parameters at 1000 classes); ``weights`` must be None."""
+    """EfficientNet-B7 (66.3 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _efficientnet_b(7, weights, EfficientNet_B7_Weights, kwargs)
 
 
+@pretrained(EfficientNet_V2_S_Weights)
 def efficientnet_v2_s(*, weights=None, progress: bool = True, **kwargs) -> EfficientNet:
-    """EfficientNetV2-S (21.5 M parameters at 1000 classes); ``weights`` must be None."""
+    """EfficientNetV2-S (21.5 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _efficientnet_v2("s", weights, EfficientNet_V2_S_Weights, kwargs)
 
 
+@pretrained(EfficientNet_V2_M_Weights)
 def efficientnet_v2_m(*, weights=None, progress: bool = True, **kwargs) -> EfficientNet:
-    """EfficientNetV2-M (54.1 M parameters at 1000 classes); ``weights`` must be None."""
+    """EfficientNetV2-M (54.1 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _efficientnet_v2("m", weights, EfficientNet_V2_M_Weights, kwargs)
 
 
+@pretrained(EfficientNet_V2_L_Weights)
 def efficientnet_v2_l(*, weights=None, progress: bool = True, **kwargs) -> EfficientNet:
-    """EfficientNetV2-L (118.5 M parameters at 1000 classes); ``weights`` must be None."""
+    """EfficientNetV2-L (118.5 M parameters at 1000 classes);
+    ``weights`` loads published weights."""
     return _efficientnet_v2("l", weights, EfficientNet_V2_L_Weights, kwargs)

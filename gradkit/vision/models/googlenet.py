@@ -9,7 +9,7 @@ import gradkit as gk
 
 from ... import nn
 from ...nn import functional as F
-from ._api import Weights, WeightsEnum
+from ._api import Weights, WeightsEnum, pretrained
 from ._utils import _URL, _no_weights
 
 __all__ = ["GoogLeNet", "GoogLeNetOutputs", "_GoogLeNetOutputs", "GoogLeNet_Weights", "googlenet"]
@@ -181,8 +181,29 @@ class GoogLeNet_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
+def _googlenet_settings(kwargs: dict, weights) -> None:
+    """The published GoogLeNet was trained on inputs scaled as in its original implementation
+    (``transform_input``) and has auxiliary heads; the builder is run that way."""
+    kwargs.setdefault("transform_input", True)
+    kwargs["aux_logits"] = True
+    kwargs["init_weights"] = False
+
+
+def _googlenet_heads(model, weights, given: dict) -> None:
+    import warnings
+
+    if not given.get("aux_logits", False):
+        model.aux_logits = False
+        model.aux1 = None
+        model.aux2 = None
+    else:
+        warnings.warn("auxiliary heads in the pretrained googlenet model are NOT pretrained, so "
+                      "make sure to train them", stacklevel=3)
+
+
+@pretrained(GoogLeNet_Weights, before=_googlenet_settings, after=_googlenet_heads)
 def googlenet(*, weights=None, progress: bool = True, **kwargs) -> GoogLeNet:
     """GoogLeNet (6.6 M parameters at 1000 classes without the auxiliary heads, 13.0 M with
-    them, as built here); ``weights`` must be None."""
+    them, as built here); ``weights`` loads published weights."""
     _no_weights("googlenet", weights, GoogLeNet_Weights, kwargs)
     return GoogLeNet(**kwargs)

@@ -6,7 +6,7 @@ import gradkit as gk
 
 from ... import nn
 from ..ops.misc import Conv2dNormActivation
-from ._api import Weights, WeightsEnum
+from ._api import Weights, WeightsEnum, pretrained
 from ._utils import _URL, _make_divisible, _no_weights
 
 __all__ = ["MobileNetV2", "MobileNet_V2_Weights", "mobilenet_v2"]
@@ -112,7 +112,8 @@ class MobileNet_V2_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V2
 
 
+@pretrained(MobileNet_V2_Weights)
 def mobilenet_v2(*, weights=None, progress: bool = True, **kwargs) -> MobileNetV2:
-    """MobileNetV2 (3.5 M parameters at 1000 classes); ``weights`` must be None."""
+    """MobileNetV2 (3.5 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("mobilenet_v2", weights, MobileNet_V2_Weights, kwargs)
     return MobileNetV2(**kwargs)

@@ -10,7 +10,7 @@ import gradkit as gk
 from ... import nn
 from ..ops.misc import Conv2dNormActivation
 from ..ops.misc import SqueezeExcitation as SElayer
-from ._api import Weights, WeightsEnum
+from ._api import Weights, WeightsEnum, pretrained
 from ._utils import _URL, _make_divisible, _no_weights
 
 __all__ = ["MobileNetV3", "MobileNet_V3_Large_Weights", "MobileNet_V3_Small_Weights",
@@ -195,11 +195,13 @@ def _mobilenet_v3(arch: str, weights, enum, kwargs: dict) -> MobileNetV3:
     return MobileNetV3(inverted_residual_setting, last_channel, **kwargs)
 
 
+@pretrained(MobileNet_V3_Large_Weights)
 def mobilenet_v3_large(*, weights=None, progress: bool = True, **kwargs) -> MobileNetV3:
-    """MobileNetV3-Large (5.5 M parameters at 1000 classes); ``weights`` must be None."""
+    """MobileNetV3-Large (5.5 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _mobilenet_v3("mobilenet_v3_large", weights, MobileNet_V3_Large_Weights, kwargs)
 
 
+@pretrained(MobileNet_V3_Small_Weights)
 def mobilenet_v3_small(*, weights=None, progress: bool = True, **kwargs) -> MobileNetV3:
-    """MobileNetV3-Small (2.5 M parameters at 1000 classes); ``weights`` must be None."""
+    """MobileNetV3-Small (2.5 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _mobilenet_v3("mobilenet_v3_small", weights, MobileNet_V3_Small_Weights, kwargs)

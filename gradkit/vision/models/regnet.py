@@ -10,7 +10,7 @@ import numpy as np
 
 from ... import nn
 from ..ops.misc import Conv2dNormActivation, SqueezeExcitation
-from ._api import Weights, WeightsEnum
+from ._api import Weights, WeightsEnum, pretrained
 from ._utils import _URL, _make_divisible, _no_weights
 
 __all__ = ["RegNet", "RegNet_Y_400MF_Weights", "RegNet_Y_800MF_Weights", "RegNet_Y_1_6GF_Weights",
@@ -296,8 +296,9 @@ class RegNet_X_32GF_Weights(WeightsEnum):
 
 
 
+@pretrained(RegNet_Y_400MF_Weights)
 def regnet_y_400mf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetY-400MF (4.3 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetY-400MF (4.3 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_y_400mf", weights, RegNet_Y_400MF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=16, w_0=48, w_a=27.89, w_m=2.09,
                                           group_width=8, se_ratio=0.25, **kwargs)
@@ -305,8 +306,9 @@ def regnet_y_400mf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_Y_800MF_Weights)
 def regnet_y_800mf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetY-800MF (6.4 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetY-800MF (6.4 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_y_800mf", weights, RegNet_Y_800MF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=14, w_0=56, w_a=38.84, w_m=2.4,
                                           group_width=16, se_ratio=0.25, **kwargs)
@@ -314,8 +316,9 @@ def regnet_y_800mf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_Y_1_6GF_Weights)
 def regnet_y_1_6gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetY-1.6GF (11.2 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetY-1.6GF (11.2 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_y_1_6gf", weights, RegNet_Y_1_6GF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=27, w_0=48, w_a=20.71, w_m=2.65,
                                           group_width=24, se_ratio=0.25, **kwargs)
@@ -323,8 +326,9 @@ def regnet_y_1_6gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_Y_3_2GF_Weights)
 def regnet_y_3_2gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetY-3.2GF (19.4 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetY-3.2GF (19.4 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_y_3_2gf", weights, RegNet_Y_3_2GF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=21, w_0=80, w_a=42.63, w_m=2.66,
                                           group_width=24, se_ratio=0.25, **kwargs)
@@ -332,8 +336,9 @@ def regnet_y_3_2gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_Y_8GF_Weights)
 def regnet_y_8gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetY-8GF (39.4 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetY-8GF (39.4 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_y_8gf", weights, RegNet_Y_8GF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=17, w_0=192, w_a=76.82, w_m=2.19,
                                           group_width=56, se_ratio=0.25, **kwargs)
@@ -341,8 +346,9 @@ def regnet_y_8gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_Y_16GF_Weights)
 def regnet_y_16gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetY-16GF (83.6 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetY-16GF (83.6 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_y_16gf", weights, RegNet_Y_16GF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=18, w_0=200, w_a=106.23, w_m=2.48,
                                           group_width=112, se_ratio=0.25, **kwargs)
@@ -350,8 +356,9 @@ def regnet_y_16gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_Y_32GF_Weights)
 def regnet_y_32gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetY-32GF (145.0 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetY-32GF (145.0 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_y_32gf", weights, RegNet_Y_32GF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=20, w_0=232, w_a=115.89, w_m=2.53,
                                           group_width=232, se_ratio=0.25, **kwargs)
@@ -359,8 +366,9 @@ def regnet_y_32gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_Y_128GF_Weights)
 def regnet_y_128gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetY-128GF (644.8 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetY-128GF (644.8 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_y_128gf", weights, RegNet_Y_128GF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=27, w_0=456, w_a=160.83, w_m=2.52,
                                           group_width=264, se_ratio=0.25, **kwargs)
@@ -368,8 +376,9 @@ def regnet_y_128gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_X_400MF_Weights)
 def regnet_x_400mf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetX-400MF (5.5 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetX-400MF (5.5 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_x_400mf", weights, RegNet_X_400MF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=22, w_0=24, w_a=24.48, w_m=2.54,
                                           group_width=16, **kwargs)
@@ -377,8 +386,9 @@ def regnet_x_400mf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_X_800MF_Weights)
 def regnet_x_800mf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetX-800MF (7.3 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetX-800MF (7.3 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_x_800mf", weights, RegNet_X_800MF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=16, w_0=56, w_a=35.73, w_m=2.28,
                                           group_width=16, **kwargs)
@@ -386,8 +396,9 @@ def regnet_x_800mf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_X_1_6GF_Weights)
 def regnet_x_1_6gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetX-1.6GF (9.2 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetX-1.6GF (9.2 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_x_1_6gf", weights, RegNet_X_1_6GF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=18, w_0=80, w_a=34.01, w_m=2.25,
                                           group_width=24, **kwargs)
@@ -395,8 +406,9 @@ def regnet_x_1_6gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_X_3_2GF_Weights)
 def regnet_x_3_2gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetX-3.2GF (15.3 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetX-3.2GF (15.3 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_x_3_2gf", weights, RegNet_X_3_2GF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=25, w_0=88, w_a=26.31, w_m=2.25,
                                           group_width=48, **kwargs)
@@ -404,8 +416,9 @@ def regnet_x_3_2gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_X_8GF_Weights)
 def regnet_x_8gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetX-8GF (39.6 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetX-8GF (39.6 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_x_8gf", weights, RegNet_X_8GF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=23, w_0=80, w_a=49.56, w_m=2.88,
                                           group_width=120, **kwargs)
@@ -413,8 +426,9 @@ def regnet_x_8gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_X_16GF_Weights)
 def regnet_x_16gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetX-16GF (54.3 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetX-16GF (54.3 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_x_16gf", weights, RegNet_X_16GF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=22, w_0=216, w_a=55.59, w_m=2.1,
                                           group_width=128, **kwargs)
@@ -422,8 +436,9 @@ def regnet_x_16gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
 
 
 
+@pretrained(RegNet_X_32GF_Weights)
 def regnet_x_32gf(*, weights=None, progress: bool = True, **kwargs) -> RegNet:
-    """RegNetX-32GF (107.8 M parameters at 1000 classes); ``weights`` must be None."""
+    """RegNetX-32GF (107.8 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("regnet_x_32gf", weights, RegNet_X_32GF_Weights, kwargs)
     params = BlockParams.from_init_params(depth=23, w_0=320, w_a=69.86, w_m=2.0,
                                           group_width=168, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradkit as gk
 
 from ... import nn
-from ._api import Weights, WeightsEnum, check_no_weights
+from ._api import Weights, WeightsEnum, check_no_weights, pretrained
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50",
            "resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d",
@@ -230,56 +230,69 @@ def _resnet(name, block, layers, weights, enum, kwargs, **fixed) -> ResNet:
     return ResNet(block, layers, **kwargs)
 
 
+@pretrained(ResNet18_Weights)
 def resnet18(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
-    """ResNet-18 (11.7 M parameters at 1000 classes); ``weights`` must be None."""
+    """ResNet-18 (11.7 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _resnet("resnet18", BasicBlock, [2, 2, 2, 2], weights, ResNet18_Weights, kwargs)
 
 
+@pretrained(ResNet34_Weights)
 def resnet34(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
-    """ResNet-34 (21.8 M parameters at 1000 classes); ``weights`` must be None."""
+    """ResNet-34 (21.8 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _resnet("resnet34", BasicBlock, [3, 4, 6, 3], weights, ResNet34_Weights, kwargs)
 
 
+@pretrained(ResNet50_Weights)
 def resnet50(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
-    """ResNet-50 (25.6 M parameters at 1000 classes); ``weights`` must be None."""
+    """ResNet-50 (25.6 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _resnet("resnet50", Bottleneck, [3, 4, 6, 3], weights, ResNet50_Weights, kwargs)
 
 
+@pretrained(ResNet101_Weights)
 def resnet101(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
-    """ResNet-101 (44.5 M parameters at 1000 classes); ``weights`` must be None."""
+    """ResNet-101 (44.5 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _resnet("resnet101", Bottleneck, [3, 4, 23, 3], weights, ResNet101_Weights, kwargs)
 
 
+@pretrained(ResNet152_Weights)
 def resnet152(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
-    """ResNet-152 (60.2 M parameters at 1000 classes); ``weights`` must be None."""
+    """ResNet-152 (60.2 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _resnet("resnet152", Bottleneck, [3, 8, 36, 3], weights, ResNet152_Weights, kwargs)
 
 
+@pretrained(ResNeXt50_32X4D_Weights)
 def resnext50_32x4d(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
-    """ResNeXt-50 32x4d (25.0 M parameters at 1000 classes); ``weights`` must be None."""
+    """ResNeXt-50 32x4d (25.0 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _resnet("resnext50_32x4d", Bottleneck, [3, 4, 6, 3], weights,
                    ResNeXt50_32X4D_Weights, kwargs, groups=32, width_per_group=4)
 
 
+@pretrained(ResNeXt101_32X8D_Weights)
 def resnext101_32x8d(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
-    """ResNeXt-101 32x8d (88.8 M parameters at 1000 classes); ``weights`` must be None."""
+    """ResNeXt-101 32x8d (88.8 M parameters at 1000 classes);
+    ``weights`` loads published weights."""
     return _resnet("resnext101_32x8d", Bottleneck, [3, 4, 23, 3], weights,
                    ResNeXt101_32X8D_Weights, kwargs, groups=32, width_per_group=8)
 
 
+@pretrained(ResNeXt101_64X4D_Weights)
 def resnext101_64x4d(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
-    """ResNeXt-101 64x4d (83.5 M parameters at 1000 classes); ``weights`` must be None."""
+    """ResNeXt-101 64x4d (83.5 M parameters at 1000 classes);
+    ``weights`` loads published weights."""
     return _resnet("resnext101_64x4d", Bottleneck, [3, 4, 23, 3], weights,
                    ResNeXt101_64X4D_Weights, kwargs, groups=64, width_per_group=4)
 
 
+@pretrained(Wide_ResNet50_2_Weights)
 def wide_resnet50_2(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
-    """Wide ResNet-50-2 (68.9 M parameters at 1000 classes); ``weights`` must be None."""
+    """Wide ResNet-50-2 (68.9 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _resnet("wide_resnet50_2", Bottleneck, [3, 4, 6, 3], weights,
                    Wide_ResNet50_2_Weights, kwargs, width_per_group=64 * 2)
 
 
+@pretrained(Wide_ResNet101_2_Weights)
 def wide_resnet101_2(*, weights=None, progress: bool = True, **kwargs) -> ResNet:
-    """Wide ResNet-101-2 (126.9 M parameters at 1000 classes); ``weights`` must be None."""
+    """Wide ResNet-101-2 (126.9 M parameters at 1000 classes);
+    ``weights`` loads published weights."""
     return _resnet("wide_resnet101_2", Bottleneck, [3, 4, 23, 3], weights,
                    Wide_ResNet101_2_Weights, kwargs, width_per_group=64 * 2)

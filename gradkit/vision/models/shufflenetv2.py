@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradkit as gk
 
 from ... import nn
-from ._api import Weights, WeightsEnum
+from ._api import Weights, WeightsEnum, pretrained
 from ._utils import _URL, _no_weights
 
 __all__ = ["ShuffleNetV2", "ShuffleNet_V2_X0_5_Weights", "ShuffleNet_V2_X1_0_Weights",
@@ -142,25 +142,29 @@ def _shufflenetv2(name, weights, enum, kwargs, *args) -> ShuffleNetV2:
     return ShuffleNetV2(*args, **kwargs)
 
 
+@pretrained(ShuffleNet_V2_X0_5_Weights)
 def shufflenet_v2_x0_5(*, weights=None, progress: bool = True, **kwargs) -> ShuffleNetV2:
-    """ShuffleNetV2 x0.5 (1.4 M parameters at 1000 classes); ``weights`` must be None."""
+    """ShuffleNetV2 x0.5 (1.4 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _shufflenetv2("shufflenet_v2_x0_5", weights, ShuffleNet_V2_X0_5_Weights, kwargs,
                          [4, 8, 4], [24, 48, 96, 192, 1024])
 
 
+@pretrained(ShuffleNet_V2_X1_0_Weights)
 def shufflenet_v2_x1_0(*, weights=None, progress: bool = True, **kwargs) -> ShuffleNetV2:
-    """ShuffleNetV2 x1.0 (2.3 M parameters at 1000 classes); ``weights`` must be None."""
+    """ShuffleNetV2 x1.0 (2.3 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _shufflenetv2("shufflenet_v2_x1_0", weights, ShuffleNet_V2_X1_0_Weights, kwargs,
                          [4, 8, 4], [24, 116, 232, 464, 1024])
 
 
+@pretrained(ShuffleNet_V2_X1_5_Weights)
 def shufflenet_v2_x1_5(*, weights=None, progress: bool = True, **kwargs) -> ShuffleNetV2:
-    """ShuffleNetV2 x1.5 (3.5 M parameters at 1000 classes); ``weights`` must be None."""
+    """ShuffleNetV2 x1.5 (3.5 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _shufflenetv2("shufflenet_v2_x1_5", weights, ShuffleNet_V2_X1_5_Weights, kwargs,
                          [4, 8, 4], [24, 176, 352, 704, 1024])
 
 
+@pretrained(ShuffleNet_V2_X2_0_Weights)
 def shufflenet_v2_x2_0(*, weights=None, progress: bool = True, **kwargs) -> ShuffleNetV2:
-    """ShuffleNetV2 x2.0 (7.4 M parameters at 1000 classes); ``weights`` must be None."""
+    """ShuffleNetV2 x2.0 (7.4 M parameters at 1000 classes); ``weights`` loads published weights."""
     return _shufflenetv2("shufflenet_v2_x2_0", weights, ShuffleNet_V2_X2_0_Weights, kwargs,
                          [4, 8, 4], [24, 244, 488, 976, 2048])

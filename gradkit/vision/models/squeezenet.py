@@ -6,7 +6,7 @@ import gradkit as gk
 
 from ... import nn
 from ...nn import init
-from ._api import Weights, WeightsEnum
+from ._api import Weights, WeightsEnum, pretrained
 from ._utils import _URL, _no_weights
 
 __all__ = ["SqueezeNet", "SqueezeNet1_0_Weights", "SqueezeNet1_1_Weights", "squeezenet1_0",
@@ -84,14 +84,16 @@ class SqueezeNet1_1_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
+@pretrained(SqueezeNet1_0_Weights)
 def squeezenet1_0(*, weights=None, progress: bool = True, **kwargs) -> SqueezeNet:
-    """SqueezeNet 1.0 (1.25 M parameters at 1000 classes); ``weights`` must be None."""
+    """SqueezeNet 1.0 (1.25 M parameters at 1000 classes); ``weights`` loads published weights."""
     _no_weights("squeezenet1_0", weights, SqueezeNet1_0_Weights, kwargs)
     return SqueezeNet("1_0", **kwargs)
 
 
+@pretrained(SqueezeNet1_1_Weights)
 def squeezenet1_1(*, weights=None, progress: bool = True, **kwargs) -> SqueezeNet:
     """SqueezeNet 1.1 (1.24 M parameters at 1000 classes, 2.4x less computation than 1.0);
-    ``weights`` must be None."""
+    ``weights`` loads published weights."""
     _no_weights("squeezenet1_1", weights, SqueezeNet1_1_Weights, kwargs)
     return SqueezeNet("1_1", **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradkit as gk
 
 from ... import nn
-from ._api import Weights, WeightsEnum, check_no_weights
+from ._api import Weights, WeightsEnum, check_no_weights, pretrained
 
 __all__ = ["VGG", "make_layers", "cfgs", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16",
            "vgg16_bn", "vgg19", "vgg19_bn", "VGG11_Weights", "VGG11_BN_Weights",
@@ -95,35 +95,43 @@ def _vgg(name: str, cfg: str, batch_norm: bool, weights, enum, kwargs) -> VGG:
     return VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs)
 
 
+@pretrained(VGG11_Weights)
 def vgg11(*, weights=None, progress: bool = True, **kwargs) -> VGG:
-    """VGG-11 (configuration "A"); ``weights`` must be None."""
+    """VGG-11 (configuration "A"); ``weights`` loads published weights."""
     return _vgg("vgg11", "A", False, weights, VGG11_Weights, kwargs)
 
 
+@pretrained(VGG11_BN_Weights)
 def vgg11_bn(*, weights=None, progress: bool = True, **kwargs) -> VGG:
-    """VGG-11 with batch normalization; ``weights`` must be None."""
+    """VGG-11 with batch normalization; ``weights`` loads published weights."""
     return _vgg("vgg11_bn", "A", True, weights, VGG11_BN_Weights, kwargs)
 
 
+@pretrained(VGG13_Weights)
 def vgg13(*, weights=None, progress: bool = True, **kwargs) -> VGG:
     return _vgg("vgg13", "B", False, weights, VGG13_Weights, kwargs)
 
 
+@pretrained(VGG13_BN_Weights)
 def vgg13_bn(*, weights=None, progress: bool = True, **kwargs) -> VGG:
     return _vgg("vgg13_bn", "B", True, weights, VGG13_BN_Weights, kwargs)
 
 
+@pretrained(VGG16_Weights)
 def vgg16(*, weights=None, progress: bool = True, **kwargs) -> VGG:
     return _vgg("vgg16", "D", False, weights, VGG16_Weights, kwargs)
 
 
+@pretrained(VGG16_BN_Weights)
 def vgg16_bn(*, weights=None, progress: bool = True, **kwargs) -> VGG:
     return _vgg("vgg16_bn", "D", True, weights, VGG16_BN_Weights, kwargs)
 
 
+@pretrained(VGG19_Weights)
 def vgg19(*, weights=None, progress: bool = True, **kwargs) -> VGG:
     return _vgg("vgg19", "E", False, weights, VGG19_Weights, kwargs)
 
 
+@pretrained(VGG19_BN_Weights)
 def vgg19_bn(*, weights=None, progress: bool = True, **kwargs) -> VGG:
     return _vgg("vgg19_bn", "E", True, weights, VGG19_BN_Weights, kwargs)

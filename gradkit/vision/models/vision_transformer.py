@@ -11,7 +11,7 @@ import gradkit as gk
 
 from ... import nn
 from ..ops.misc import MLP, Conv2dNormActivation
-from ._api import Weights, WeightsEnum
+from ._api import Weights, WeightsEnum, pretrained
 from ._utils import _URL, _no_weights
 
 __all__ = ["VisionTransformer", "ViT_B_16_Weights", "ViT_B_32_Weights", "ViT_L_16_Weights",
@@ -239,31 +239,49 @@ def _vision_transformer(name, patch_size, num_layers, num_heads, hidden_dim, mlp
                              **kwargs)
 
 
+def _vit_image_size(kwargs: dict, weights) -> None:
+    """Weights for larger inputs (SWAG: 384/512/518) fix the image size the model is built for."""
+    size = weights.meta["min_size"][0]
+    if "image_size" in kwargs and kwargs["image_size"] != size:
+        raise ValueError(f"The parameter 'image_size' expected value {size} but got "
+                         f"{kwargs['image_size']} instead.")
+    kwargs["image_size"] = size
+
+
+@pretrained(ViT_B_16_Weights, before=_vit_image_size)
 def vit_b_16(*, weights=None, progress: bool = True, **kwargs) -> VisionTransformer:
-    """ViT-B/16 (86.6 M parameters at 1000 classes, 224x224); ``weights`` must be None."""
+    """ViT-B/16 (86.6 M parameters at 1000 classes, 224x224);
+    ``weights`` loads published weights."""
     return _vision_transformer("vit_b_16", 16, 12, 12, 768, 3072, weights, ViT_B_16_Weights,
                                kwargs)
 
 
+@pretrained(ViT_B_32_Weights, before=_vit_image_size)
 def vit_b_32(*, weights=None, progress: bool = True, **kwargs) -> VisionTransformer:
-    """ViT-B/32 (88.2 M parameters at 1000 classes, 224x224); ``weights`` must be None."""
+    """ViT-B/32 (88.2 M parameters at 1000 classes, 224x224);
+    ``weights`` loads published weights."""
     return _vision_transformer("vit_b_32", 32, 12, 12, 768, 3072, weights, ViT_B_32_Weights,
                                kwargs)
 
 
+@pretrained(ViT_L_16_Weights, before=_vit_image_size)
 def vit_l_16(*, weights=None, progress: bool = True, **kwargs) -> VisionTransformer:
-    """ViT-L/16 (304.3 M parameters at 1000 classes, 224x224); ``weights`` must be None."""
+    """ViT-L/16 (304.3 M parameters at 1000 classes, 224x224);
+    ``weights`` loads published weights."""
     return _vision_transformer("vit_l_16", 16, 24, 16, 1024, 4096, weights, ViT_L_16_Weights,
                                kwargs)
 
 
+@pretrained(ViT_L_32_Weights, before=_vit_image_size)
 def vit_l_32(*, weights=None, progress: bool = True, **kwargs) -> VisionTransformer:
-    """ViT-L/32 (306.5 M parameters at 1000 classes, 224x224); ``weights`` must be None."""
+    """ViT-L/32 (306.5 M parameters at 1000 classes, 224x224);
+    ``weights`` loads published weights."""
     return _vision_transformer("vit_l_32", 32, 24, 16, 1024, 4096, weights, ViT_L_32_Weights,
                                kwargs)
 
 
+@pretrained(ViT_H_14_Weights, before=_vit_image_size)
 def vit_h_14(*, weights=None, progress: bool = True, **kwargs) -> VisionTransformer:
-    """ViT-H/14 (632 M parameters at 1000 classes, 224x224); ``weights`` must be None."""
+    """ViT-H/14 (632 M parameters at 1000 classes, 224x224); ``weights`` loads published weights."""
     return _vision_transformer("vit_h_14", 14, 32, 16, 1280, 5120, weights, ViT_H_14_Weights,
                                kwargs)
