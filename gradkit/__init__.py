@@ -51,6 +51,7 @@ from . import cuda  # noqa: E402
 from . import distributed, distributions, linalg, nn, optim, testing, utils  # noqa: E402
 from . import sparse  # noqa: E402
 from .sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided  # noqa: E402,F401
+from ._linalg.lowrank import pca_lowrank, svd_lowrank  # noqa: E402,F401
 
 # Every declared op (gradkit/functions/ by kind, the top-level linear algebra in gradkit/linalg.py)
 # gets its faces: Tensor methods, in-place methods, and the gradkit.X functions with out=.
