@@ -2,8 +2,11 @@
 gamma (Marsaglia-Tsang), Poisson (inversion / Hoermann's PTRS), binomial (inversion /
 Hoermann's BTRS), and the implicit reparameterisation gradient of gamma samples.
 
-The uniforms and normals come from ``gradkit.rand``/``gradkit.randn`` in float64; the streams
-are not PyTorch's (PyTorch's own samplers for these families are not bit-reproducible either).
+Gamma draws PyTorch's stream: its CPU kernel's element-by-element Marsaglia-Tsang loop, reading
+the generator's scalar ``uniform_real_distribution<double>`` and ``normal_distribution<double>``
+(Box-Muller with the cached second value) in the same order and with the same float constants,
+so a seeded program samples PyTorch's values. The Poisson and binomial uniforms and normals come
+from ``gradkit.rand``/``gradkit.randn`` in float64; those streams are not PyTorch's.
 """
 
 from __future__ import annotations
@@ -26,34 +29,103 @@ def _normal(n):
     return randn(n, dtype=np.float64).numpy() if n else np.zeros(0)
 
 
-def standard_gamma_np(alpha):
-    """Gamma(alpha, 1) samples for a float64 array of concentrations (Marsaglia & Tsang 2000;
-    alpha < 1 by the boost Gamma(alpha + 1) * U ** (1 / alpha))."""
-    alpha = np.asarray(alpha, dtype=np.float64)
-    flat = alpha.reshape(-1)
-    boost = flat < 1.0
-    a = np.where(boost, flat + 1.0, flat)
-    d = a - 1.0 / 3.0
-    c = 1.0 / np.sqrt(9.0 * d)
-    out = np.empty_like(flat)
-    todo = np.arange(flat.size)
-    while todo.size:
-        x = _normal(todo.size)
-        u = _uniform(todo.size)
-        v = 1.0 + c[todo] * x
-        v3 = v * v * v
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ok = (v > 0) & (np.log(u) < 0.5 * x * x + d[todo] - d[todo] * v3
-                            + d[todo] * np.log(np.where(v3 > 0, v3, 1.0)))
-        out[todo[ok]] = d[todo[ok]] * v3[ok]
-        todo = todo[~ok]
-    if boost.any():
-        idx = np.nonzero(boost)[0]
-        u = _uniform(idx.size)
-        with np.errstate(divide="ignore"):
-            out[idx] = out[idx] * np.exp(np.log(u) / flat[idx])
-    out = np.maximum(out, np.finfo(np.float64).tiny)
-    return out.reshape(alpha.shape)
+_THIRD_F = float(np.float32(1.0) / np.float32(3.0))  # PyTorch's ``1.0f / 3.0f``
+_C0331_F = float(np.float32(0.0331))                  # and ``0.0331f``, used in double
+
+
+class _ScalarStream:
+    """PyTorch's scalar draws from generator ``g``, read ahead in blocks and handed back at the
+    end: ``uniform()`` is ``uniform_real_distribution<double>`` (53 bits of one 64-bit draw),
+    ``normal()`` is ``normal_distribution<double>`` (Box-Muller from two uniforms, the sine
+    half cached). ``close()`` leaves ``g`` exactly as far on as the draws used."""
+
+    def __init__(self, g, ahead):
+        self.g = g
+        self.start = g._bg.state
+        self.words = []
+        self.pos = 0
+        self.ahead = max(int(ahead), 16)
+        self.cached = g._normal_double
+
+    def _word(self):
+        if self.pos == len(self.words):
+            self.words.extend(self.g._u64(self.ahead).tolist())
+            self.ahead *= 2
+        w = self.words[self.pos]
+        self.pos += 1
+        return w
+
+    def uniform(self):
+        return (self._word() & 0x1FFFFFFFFFFFFF) * 2.0 ** -53
+
+    def normal(self):
+        import math
+
+        if self.cached is not None:
+            x, self.cached = self.cached, None
+            return x
+        u1 = self.uniform()
+        u2 = self.uniform()
+        r = math.sqrt(-2.0 * math.log1p(-u2))
+        theta = 2.0 * math.pi * u1
+        self.cached = r * math.sin(theta)
+        return r * math.cos(theta)
+
+    def close(self):
+        self.g._bg.state = self.start
+        if self.pos:
+            self.g._u64(self.pos)
+        self.g._normal_double = self.cached
+
+
+_THIRD_F = float(np.float32(1.0) / np.float32(3.0))  # PyTorch's ``1.0f / 3.0f``
+_C0331_F = float(np.float32(0.0331))                  # and ``0.0331f``, used in double
+
+
+def standard_gamma_np(alpha, single=False):
+    """Gamma(alpha, 1) samples for an array of concentrations, PyTorch's ``sample_gamma``
+    (Marsaglia & Tsang 2000; alpha < 1 boosted by ``U ** (1 / alpha)`` drawn first) element by
+    element in C order from the default generator. ``single``: the concentrations are float32
+    (PyTorch's ``scalar_t = float``: the boost and ``alpha - 1/3`` rounded to float32, the sample
+    cast to float32); otherwise float64 throughout. Returns float64 values."""
+    import math
+
+    from ..random import _gen
+
+    flat = np.asarray(alpha, dtype=np.float32 if single else np.float64).reshape(-1)
+    out = np.empty(flat.size, dtype=np.float64)
+    tiny = float(np.finfo(np.float32 if single else np.float64).tiny)
+    log, sqrt, f32 = math.log, math.sqrt, np.float32
+    stream = _ScalarStream(_gen(None), 3 * flat.size + 16)
+    uniform, normal = stream.uniform, stream.normal
+    try:
+        for i, a in enumerate(flat.tolist()):
+            scale = 1.0
+            if a < 1.0:
+                if a == 0.0:
+                    out[i] = tiny  # PyTorch returns 0, then clamps to the smallest normal
+                    continue
+                inv = float(f32(1.0) / f32(a)) if single else 1.0 / a
+                scale *= math.pow(1.0 - uniform(), inv)
+                a = float(f32(a) + f32(1.0)) if single else a + 1.0
+            d = float(f32(a) - f32(_THIRD_F)) if single else a - _THIRD_F
+            c = 1.0 / sqrt(9.0 * d)
+            while True:
+                while True:
+                    x = normal()
+                    y = 1.0 + c * x
+                    if y > 0:
+                        break
+                v = y * y * y
+                u = 1.0 - uniform()
+                xx = x * x
+                if u < 1.0 - _C0331_F * xx * xx or log(u) < 0.5 * xx + d * (1.0 - v + log(v)):
+                    break
+            value = scale * d * v
+            out[i] = max(tiny, float(f32(value)) if single else value)
+    finally:
+        stream.close()
+    return out.reshape(np.shape(alpha))
 
 
 def _standard_gamma_grad_np(alpha, x):
@@ -75,7 +147,7 @@ class _StandardGamma(Function):
         from .. import tensor
 
         a = alpha.detach().numpy()
-        x = standard_gamma_np(a).astype(a.dtype)
+        x = standard_gamma_np(a, single=a.dtype != np.float64).astype(a.dtype)
         x = np.maximum(x, np.finfo(a.dtype).tiny)
         out = tensor(x)
         ctx.save_for_backward(alpha, out)

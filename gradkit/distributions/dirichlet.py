@@ -42,10 +42,12 @@ class Dirichlet(ExponentialFamily):
 
         shape = tuple(self._extended_shape(sample_shape))
         concentration = self.concentration.expand(shape)
-        g = standard_gamma(concentration)
-        x = g / g.sum(-1, keepdim=True)
-        finfo = np.finfo(np.dtype(x.dtype))
-        return x.clamp(min=float(finfo.tiny), max=1 - float(finfo.eps))
+        # PyTorch draws the gammas and normalises them in float64, then casts and clamps to
+        # [smallest normal, largest value below 1]
+        g = standard_gamma(concentration.double())
+        x = (g / g.sum(-1, keepdim=True)).to(concentration.dtype)
+        one = np.dtype(x.dtype).type(1)
+        return x.clamp(min=float(np.finfo(one.dtype).tiny), max=float(np.nextafter(one, 0 * one)))
 
     def log_prob(self, value):
         from ..special import xlogy
