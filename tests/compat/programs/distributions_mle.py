@@ -31,7 +31,7 @@ print("biject", type(biject_to(constraints.unit_interval)).__name__,
       type(biject_to(constraints.greater_than(1.0))).__name__)
 
 
-def fit(make, raw, data, steps=300, lr=0.05):
+def fit(make, raw, data, steps=200, lr=0.05):
     opt = torch.optim.Adam(raw, lr=lr)
     for step in range(steps):
         nll = -make(*raw).log_prob(data).mean()
@@ -56,7 +56,7 @@ print("beta support", Beta(2.0, 5.0).support.check(torch.tensor([0.5, 1.5])))
 df_t = transform_to(constraints.greater_than(2.0))
 raw = [torch.tensor(1.0, requires_grad=True), torch.tensor(0.0, requires_grad=True),
        torch.tensor(0.0, requires_grad=True)]
-t, nll = fit(lambda d, loc, s: StudentT(df_t(d), loc, pos(s)), raw, data_t, steps=400)
+t, nll = fit(lambda d, loc, s: StudentT(df_t(d), loc, pos(s)), raw, data_t, steps=250)
 print("studentt", t.df.item(), t.loc.item(), t.scale.item(), "nll", nll)
 print("studentt var", t.variance.item(), t.entropy().item())
 

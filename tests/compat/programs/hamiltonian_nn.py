@@ -42,7 +42,7 @@ hnn = HNN()
 base = nn.Sequential(nn.Linear(2, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 2))
 for name, model in (("hnn", hnn), ("baseline", base)):
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    for step in range(200):
+    for step in range(150):
         loss = ((model(X.clone()) - dX) ** 2).mean()
         opt.zero_grad()
         loss.backward()

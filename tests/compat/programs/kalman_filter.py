@@ -77,10 +77,10 @@ print("batched", m, info.tolist())
 # learn the noise scale by maximum likelihood through the filter
 log_q = torch.tensor(0.0, requires_grad=True)
 opt = torch.optim.Adam([log_q], lr=0.1)
-for it in range(30):
+for it in range(12):
     opt.zero_grad()
     nll = -kalman(zs, log_q.exp())[3]
     nll.backward()
     opt.step()
-    if it % 10 == 0:
+    if it % 4 == 0:
         print(f"it {it} nll {nll.item():.5f} q {log_q.exp().item():.5f} grad {log_q.grad.item():.5f}")
