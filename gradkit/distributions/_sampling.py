@@ -1,11 +1,6 @@
-"""Samplers drawn from gradkit's generator (``gradkit.manual_seed`` makes them reproducible):
-gamma (Marsaglia-Tsang), Poisson (inversion / Hoermann's PTRS), binomial (inversion /
-Hoermann's BTRS), and the implicit reparameterisation gradient of gamma samples.
-
-``standard_gamma`` (Gamma, Dirichlet, Beta, Chi2, StudentT, FisherSnedecor samples) draws with
-PyTorch's CPU sampler on its stream (``gradkit._random_gamma``); the NumPy samplers below serve
-only where no PyTorch sampler is reproduced.
-"""
+"""Differentiable gamma samples (Gamma, Dirichlet, Beta, Chi2, StudentT, FisherSnedecor):
+PyTorch's CPU sampler on its stream (``gradkit._random_gamma``), so a seeded program samples
+PyTorch's values, with the implicit reparameterisation gradient d x / d alpha."""
 
 from __future__ import annotations
 
@@ -13,48 +8,6 @@ import numpy as np
 
 from ..autograd.function import Function
 from ._special import _gammainc_np, _lgamma_np
-
-
-def _uniform(n):
-    from .. import rand
-
-    return rand(n, dtype=np.float64).numpy() if n else np.zeros(0)
-
-
-def _normal(n):
-    from .. import randn
-
-    return randn(n, dtype=np.float64).numpy() if n else np.zeros(0)
-
-
-def standard_gamma_np(alpha):
-    """Gamma(alpha, 1) samples for a float64 array of concentrations (Marsaglia & Tsang 2000;
-    alpha < 1 by the boost Gamma(alpha + 1) * U ** (1 / alpha))."""
-    alpha = np.asarray(alpha, dtype=np.float64)
-    flat = alpha.reshape(-1)
-    boost = flat < 1.0
-    a = np.where(boost, flat + 1.0, flat)
-    d = a - 1.0 / 3.0
-    c = 1.0 / np.sqrt(9.0 * d)
-    out = np.empty_like(flat)
-    todo = np.arange(flat.size)
-    while todo.size:
-        x = _normal(todo.size)
-        u = _uniform(todo.size)
-        v = 1.0 + c[todo] * x
-        v3 = v * v * v
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ok = (v > 0) & (np.log(u) < 0.5 * x * x + d[todo] - d[todo] * v3
-                            + d[todo] * np.log(np.where(v3 > 0, v3, 1.0)))
-        out[todo[ok]] = d[todo[ok]] * v3[ok]
-        todo = todo[~ok]
-    if boost.any():
-        idx = np.nonzero(boost)[0]
-        u = _uniform(idx.size)
-        with np.errstate(divide="ignore"):
-            out[idx] = out[idx] * np.exp(np.log(u) / flat[idx])
-    out = np.maximum(out, np.finfo(np.float64).tiny)
-    return out.reshape(alpha.shape)
 
 
 def _standard_gamma_grad_np(alpha, x):
@@ -95,104 +48,3 @@ class _StandardGamma(Function):
 def standard_gamma(alpha, generator=None):
     """Differentiable Gamma(alpha, 1) samples (implicit reparameterisation)."""
     return _StandardGamma.apply(alpha, generator)
-
-
-def poisson_np(rate):
-    rate = np.asarray(rate, dtype=np.float64)
-    flat = rate.reshape(-1)
-    out = np.zeros_like(flat)
-    small = np.nonzero((flat < 10.0) & (flat > 0))[0]
-    if small.size:  # inversion by sequential search
-        lam = flat[small]
-        u = _uniform(small.size)
-        k = np.zeros_like(lam)
-        p = np.exp(-lam)
-        s = p.copy()
-        active = u > s
-        while active.any():
-            k = np.where(active, k + 1, k)
-            p = np.where(active, p * lam / np.maximum(k, 1), p)
-            s = np.where(active, s + p, s)
-            active = active & (u > s) & (p > 0)
-        out[small] = k
-    big = np.nonzero(flat >= 10.0)[0]
-    todo = big
-    while todo.size:  # PTRS, Hoermann (1993)
-        lam = flat[todo]
-        slam = np.sqrt(lam)
-        loglam = np.log(lam)
-        b = 0.931 + 2.53 * slam
-        a = -0.059 + 0.02483 * b
-        invalpha = 1.1239 + 1.1328 / (b - 3.4)
-        vr = 0.9277 - 3.6224 / (b - 2)
-        uu = _uniform(todo.size) - 0.5
-        v = _uniform(todo.size)
-        us = 0.5 - np.abs(uu)
-        k = np.floor((2 * a / us + b) * uu + lam + 0.43)
-        quick = (us >= 0.07) & (v <= vr)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            slow = (k >= 0) & ~((us < 0.013) & (v > us)) & (
-                np.log(v) + np.log(invalpha) - np.log(a / (us * us) + b)
-                <= -lam + k * loglam - _lgamma_np(k + 1))
-        ok = quick | slow
-        out[todo[ok]] = k[ok]
-        todo = todo[~ok]
-    out[np.isnan(flat)] = np.nan
-    return out.reshape(rate.shape)
-
-
-def binomial_np(count, prob):
-    count, prob = np.broadcast_arrays(np.asarray(count, np.float64), np.asarray(prob, np.float64))
-    n = count.reshape(-1).copy()
-    p0 = prob.reshape(-1).copy()
-    flip = p0 > 0.5
-    p = np.where(flip, 1.0 - p0, p0)
-    out = np.zeros_like(n)
-    small = np.nonzero((n * p < 10.0) & (p > 0) & (n > 0))[0]
-    if small.size:  # inversion
-        nn, pp = n[small], p[small]
-        q = 1.0 - pp
-        s = pp / q
-        a = (nn + 1) * s
-        r = q ** nn
-        u = _uniform(small.size)
-        x = np.zeros_like(nn)
-        active = u > r
-        while active.any():
-            u = np.where(active, u - r, u)
-            x = np.where(active, x + 1, x)
-            r = np.where(active, r * (a / np.maximum(x, 1) - s), r)
-            active = active & (u > r) & (x < nn)
-        out[small] = x
-    todo = np.nonzero(n * p >= 10.0)[0]
-    if todo.size:  # BTRS, Hoermann (1993)
-        nn_all, pp_all = n, p
-        while todo.size:
-            nn, pp = nn_all[todo], pp_all[todo]
-            q = 1.0 - pp
-            spq = np.sqrt(nn * pp * q)
-            b = 1.15 + 2.53 * spq
-            a = -0.0873 + 0.0248 * b + 0.01 * pp
-            c = nn * pp + 0.5
-            vr = 0.92 - 4.2 / b
-            alpha = (2.83 + 5.1 / b) * spq
-            lpq = np.log(pp / q)
-            m = np.floor((nn + 1) * pp)
-            h = _lgamma_np(m + 1) + _lgamma_np(nn - m + 1)
-            uu = _uniform(todo.size) - 0.5
-            v = _uniform(todo.size)
-            us = 0.5 - np.abs(uu)
-            k = np.floor((2 * a / us + b) * uu + c)
-            inside = (k >= 0) & (k <= nn)
-            quick = inside & (us >= 0.07) & (v <= vr)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                lv = np.log(v * alpha / (a / (us * us) + b))
-                kk = np.clip(k, 0, nn)
-                slow = inside & (lv <= h - _lgamma_np(kk + 1) - _lgamma_np(nn - kk + 1)
-                                 + (kk - m) * lpq)
-            ok = quick | slow
-            out[todo[ok]] = k[ok]
-            todo = todo[~ok]
-    out = np.where(flip, n - out, out)
-    out = np.where(np.isnan(p0) | np.isnan(n), np.nan, out)
-    return out.reshape(count.shape)

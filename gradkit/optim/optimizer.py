@@ -65,7 +65,9 @@ def _wrap_step(step):
     """Run the optimizer's step pre/post hooks around ``step`` (added to every subclass)."""
 
     def step_with_hooks(self, *args, **kwargs):
-        if self.__dict__.get("_in_step"):       # a subclass's step calling super().step()
+        # a subclass's step calling super().step(); or a wrapper (Lookahead, ...) that never ran
+        # Optimizer.__init__, where PyTorch's step (patched in __init__) runs without hooks
+        if self.__dict__.get("_in_step") or "_step_pre_hooks" not in self.__dict__:
             return step(self, *args, **kwargs)
         pre, post = self._step_pre_hooks, self._step_post_hooks
         if pre:

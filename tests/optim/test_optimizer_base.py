@@ -317,6 +317,26 @@ def test_subclass_calling_super_step_runs_hooks_once():
     np.testing.assert_allclose(a.detach().numpy(), [-0.5])
 
 
+def test_wrapper_subclass_without_base_init_steps():
+    # Lookahead-style wrappers subclass Optimizer but never call its __init__, sharing the inner
+    # optimizer's param_groups and state; PyTorch runs their step (unpatched) all the same
+    class Wrapper(optim.Optimizer):
+        def __init__(self, inner):
+            self.inner = inner
+            self.param_groups = inner.param_groups
+            self.state = inner.state
+            self.defaults = inner.defaults
+
+        def step(self, closure=None):
+            return self.inner.step(closure)
+
+    a = _p(1.0)
+    opt = Wrapper(optim.SGD([a], lr=0.5))
+    a.grad = gk.tensor(np.array([2.0]))
+    assert opt.step(lambda: 3.0) == 3.0
+    np.testing.assert_allclose(a.detach().numpy(), [0.0])
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_step_allocates_no_parameter_sized_arrays(name):
     import tracemalloc

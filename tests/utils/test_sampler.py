@@ -108,3 +108,25 @@ def test_distributed_sampler_is_a_sampler_exported_from_utils_data():
     s = gd.DistributedSampler(list(range(10)), num_replicas=3, rank=1, shuffle=False)
     assert list(s) == list(torch.utils.data.DistributedSampler(
         list(range(10)), num_replicas=3, rank=1, shuffle=False))
+
+
+@pytest.mark.parametrize("num_samples,batch,drop", [
+    (None, None, False), (None, 4, False), (None, 3, True), (None, 5, False), (14, 3, False),
+    (14, 4, True)])
+def test_random_draws_happen_as_read_as_torch(torch, num_samples, batch, drop):
+    # PyTorch's samplers are generator functions: each permutation (and the trailing cut one) is
+    # drawn when its first index is read, so an epoch left part-way leaves the generator where
+    # the next epoch, and any other draw, expects it
+    def run(lib, data):
+        g = lib.Generator().manual_seed(0)
+        sampler = data.RandomSampler(range(8), num_samples=num_samples, generator=g)
+        it = iter(sampler if batch is None else data.BatchSampler(sampler, batch, drop))
+        seen = [next(it) for _ in range(3 if batch is None else 1)]  # part of an epoch
+        seen.append(list(it if batch is None else data.BatchSampler(sampler, batch, drop)))
+        w = data.WeightedRandomSampler([1.0, 2.0, 3.0], 4, generator=g)
+        it = iter(w)
+        seen.append(lib.randperm(5, generator=g).tolist())  # drawn before the weighted read
+        seen.append(list(it))
+        return seen
+
+    assert run(gk, gd) == run(torch, torch.utils.data)

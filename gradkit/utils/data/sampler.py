@@ -99,19 +99,26 @@ class RandomSampler(Sampler):
             yield from _random.random_from_to(rng, k, 0, n).tolist()
             left -= k
 
-    def _indices(self) -> np.ndarray:
+    def _permutations(self) -> Iterator[np.ndarray]:
+        """The epoch's permutations, each drawn when its first index is read (PyTorch's
+        ``__iter__`` is a generator: an epoch left part-way draws no more, and the generator
+        stands where PyTorch's does for the next epoch)."""
         n = len(self.data_source)
         rng = _seeded_rng(self.generator)
         reps, rest = divmod(self.num_samples, n)
         # as PyTorch: one more permutation after the whole ones, cut to ``rest`` (even to 0)
-        parts = [_random.randperm(rng, n) for _ in range(reps)]
-        parts.append(_random.randperm(rng, n)[:rest])
-        return np.concatenate(parts)
+        for _ in range(reps):
+            yield _random.randperm(rng, n)
+        yield _random.randperm(rng, n)[:rest]
+
+    def _without_replacement(self) -> Iterator[int]:
+        for perm in self._permutations():
+            yield from perm.tolist()
 
     def __iter__(self) -> Iterator[int]:
         if self.replacement:  # PyTorch's randint(n) in chunks of 32, drawn as they are read
             return self._replacement_indices(len(self.data_source))
-        return iter(self._indices().tolist())
+        return self._without_replacement()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -179,9 +186,10 @@ class WeightedRandomSampler(Sampler):
         from ..._tensor.tensor import wrap
         from ...factories import multinomial  # PyTorch's torch.multinomial over the weights
 
+        # drawn at the first read, as PyTorch's (a generator function)
         draw = multinomial(wrap(self.weights), self.num_samples, self.replacement,
                            generator=self.generator)
-        return iter(draw._data.tolist())
+        yield from draw._data.tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -221,11 +229,14 @@ class BatchSampler(Sampler):
                 yield list(range(start, min(start + bs, n)))
             return
         if type(self.sampler) is RandomSampler and not self.sampler.replacement:
-            idx = self.sampler._indices()
-            n = len(idx)
-            stop = n - n % bs if self.drop_last else n
-            for start in range(0, stop, bs):
-                yield idx[start:start + bs].tolist()
+            pending = None  # a batch reads the next permutation only when it needs it
+            for perm in self.sampler._permutations():
+                pending = perm if pending is None else np.concatenate([pending, perm])
+                while len(pending) >= bs:
+                    yield pending[:bs].tolist()
+                    pending = pending[bs:]
+            if len(pending) and not self.drop_last:
+                yield pending.tolist()
             return
         batch = []
         for i in self.sampler:
