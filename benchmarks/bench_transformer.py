@@ -13,7 +13,9 @@ Workloads (ms per training step, both libraries from the same weights and data):
   (one step = up to 20 closure calls);
 
 and, with ``--memory``, the peak resident memory growth over 10 steps of each workload, each
-library in a subprocess of its own (ru_maxrss after the steps minus before them).
+(library, workload) pair in a fresh subprocess (``common.peak_growth_mib``: the high-water
+mark reset once the model and optimizer are built, so one workload's peak cannot hide the
+next one's, and the first step's gradients and optimizer state count for both libraries).
 
 Timing: medians of alternating blocks (``common.interleaved``); the CPU model is printed.
 Run: python benchmarks/bench_transformer.py [--quick] [--memory] [--only "transformer,gpt block"]
@@ -21,15 +23,13 @@ Run: python benchmarks/bench_transformer.py [--quick] [--memory] [--only "transf
 
 from __future__ import annotations
 
-import json
 import platform
-import resource
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Row, interleaved, report, torch_or_none  # before NumPy (sets the BLAS env)
+from common import (Row, interleaved, memory_child, memory_rows, report,  # before NumPy
+                    torch_or_none)
 
 import numpy as np
 
@@ -195,42 +195,19 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def _memory_child(which: str) -> None:
-    """In a subprocess: peak RSS growth (MiB) of 10 steps of each workload."""
-    if which == "torch":
+def _memory_step(lib, name):
+    """One workload's step, built in a memory subprocess (``common.memory_child``)."""
+    if lib is not gk:
         lib = torch_or_none()  # the harness's thread count
-    else:
-        lib = gk
-    lib.manual_seed(0)
-    out = {}
-    for name in ("transformer", "gpt block", "cell loop"):
-        _, steps = _workloads(lib)
-        step = steps[name]
-        step()  # first call: one-time allocations (weights' grads, optimizer state)
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        for _ in range(10):
-            step()
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        out[name] = (after - before) / 1024.0
-    print(json.dumps(out))
+    return _workloads(lib)[1][name]
 
 
-def _memory_rows():
-    results = {}
-    for which in ("gradkit", "torch"):
-        proc = subprocess.run([sys.executable, __file__, "--memory-child", which],
-                              capture_output=True, text=True, timeout=900)
-        if proc.returncode != 0:
-            print(f"memory run for {which} failed:\n{proc.stderr[-2000:]}")
-            return []
-        results[which] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return [Row(f"peak RSS growth, 10 steps: {n}", "MiB", results["gradkit"][n],
-                results["torch"][n]) for n in results["gradkit"]]
+MEMORY = ("transformer", "gpt block", "cell loop")
 
 
 def main():
     if "--memory-child" in sys.argv:
-        _memory_child(sys.argv[sys.argv.index("--memory-child") + 1])
+        memory_child(_memory_step)
         return
     torch = torch_or_none()
     print(f"CPU: {_cpu_model()}")
@@ -251,7 +228,7 @@ def main():
         tg, tt = interleaved(g_step, t_step, repeat, block=2 if "LBFGS" in name else 5)
         rows.append(Row(name, "ms", tg, tt, 1e3))
     if "--memory" in sys.argv and torch is not None:
-        rows += _memory_rows()
+        rows += memory_rows(__file__, MEMORY)
     report("Transformer and small-op loops: training steps", rows)
 
 

@@ -27,6 +27,13 @@ else:
 
 import numpy as np  # noqa: E402
 
+# ``BENCH_CLOCK=cpu``: time with the process's CPU time instead of the wall clock. On a shared
+# machine under load (more runnable threads than cores) the wall clock mostly measures how long
+# the scheduler kept the process waiting; with one thread per library (``BENCH_THREADS=1``) the
+# CPU time is what the step itself costs. (With several threads it would count spinning BLAS or
+# OpenMP workers too, so it is meant for single-threaded comparisons.)
+CLOCK = time.process_time if os.environ.get("BENCH_CLOCK") == "cpu" else time.perf_counter
+
 __all__ = ["timeit", "blas_report", "report", "torch_or_none", "Row", "interleaved",
            "peak_growth_mib", "memory_rows", "memory_child"]
 
@@ -52,9 +59,9 @@ def timeit(fn, *, repeat=30, warmup=5, min_time=0.0):
     times = []
     start = time.perf_counter()
     while len(times) < repeat or time.perf_counter() - start < min_time:
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(CLOCK() - t0)
     return statistics.median(times)
 
 
@@ -71,6 +78,8 @@ def blas_report() -> str:
         parts.append("threadpoolctl not installed (pip install threadpoolctl to see the kernel)")
     if "torch" in sys.modules:
         parts.append(f"torch threads={sys.modules['torch'].get_num_threads()}")
+    if CLOCK is time.process_time:
+        parts.append("clock=process CPU time")
     if UNSET:
         parts.append(f"unset for this process: {', '.join(UNSET)}")
     return "; ".join(parts)
@@ -114,10 +123,10 @@ def interleaved(g_fn, t_fn, repeat, block=10, settle=2, pause=0.25):
                 continue
             time.sleep(pause)
             for i in range(block + settle):
-                t0 = time.perf_counter()
+                t0 = CLOCK()
                 fn()
                 if i >= settle:
-                    times.append(time.perf_counter() - t0)
+                    times.append(CLOCK() - t0)
     return statistics.median(tg), (statistics.median(tt) if tt else None)
 
 

@@ -159,3 +159,52 @@ def test_retain_graph_second_backward_rebuilds_the_patch_matrix(torch, rng, path
 def test_empty_batch_paths(torch, path):
     _run_both(torch, "conv2d", np.zeros((0, 3, 6, 5)), np.ones((4, 3, 3, 3)), np.ones(4),
               padding=1)
+
+
+# stride-1 layers whose input gradient is a convolution of the output gradient with the flipped
+# weight (C._input_grad_as_conv), and layers that fall back to the transposed product + col2im
+FLIPPED = [
+    ("conv2d", (2, 4, 9, 8), (8, 4, 3, 2), {"padding": "same"}, True),
+    ("conv2d", (2, 4, 9, 8), (8, 4, 3, 3), {"padding": "same", "dilation": (2, 1)}, True),
+    ("conv2d", (2, 4, 8, 8), (6, 2, 3, 3), {"padding": 1, "groups": 2}, True),
+    ("conv2d", (2, 4, 8, 8), (4, 4, 3, 3), {"padding": (2, 1)}, True),  # larger output
+    ("conv1d", (2, 3, 17), (5, 3, 4), {"padding": "same"}, True),
+    ("conv3d", (2, 3, 5, 6, 5), (4, 3, 3, 3, 3), {"padding": 1}, True),
+    ("conv2d", (2, 4, 8, 8), (4, 4, 3, 3), {"padding": 3}, False),  # padding past d * (k - 1)
+    ("conv2d", (2, 4, 8, 8), (4, 4, 3, 3), {"padding": 1, "stride": 2}, False),
+    ("conv2d", (2, 4, 12, 12), (4, 4, 5, 5), {}, False),  # input much larger than the output
+    ("conv2d", (2, 2, 8, 8), (8, 2, 3, 3), {"padding": 1}, False),  # 4x more out channels
+]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("fn, xs, ws, kw, flipped", FLIPPED, ids=str)
+def test_input_gradient_as_flipped_convolution(torch, rng, monkeypatch, path, fn, xs, ws, kw,
+                                               flipped):
+    taken = []
+    real = C._input_grad_as_conv
+
+    def spy(*args):
+        out = real(*args)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(C, "_input_grad_as_conv", spy)
+    _run_both(torch, fn, rng.standard_normal(xs), rng.standard_normal(ws),
+              rng.standard_normal(ws[0]), **kw)
+    assert taken == [flipped]
+
+
+def test_input_gradient_as_flipped_convolution_float32(torch, rng):
+    """The CIFAR-sized 64->64 3x3 layer (the flipped path, default thresholds) in float32."""
+    x = rng.standard_normal((2, 64, 32, 32)).astype(np.float32)
+    w = (rng.standard_normal((64, 64, 3, 3)) * 0.05).astype(np.float32)
+    res = []
+    for lib in (gk, torch):
+        xt, wt = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        y = lib.nn.functional.conv2d(xt, wt, padding=1)
+        (y * y).sum().backward()
+        res.append([a.detach().numpy() for a in (xt.grad, wt.grad)])
+    for a, b_ in zip(*res):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b_, rtol=2e-4, atol=2e-4 * np.abs(b_).max())
