@@ -23,7 +23,8 @@ from ..ops.elementwise import MUL as _MUL
 __all__ = [
     "NO_DIM", "NO_KEEPDIM", "NotATensorError", "_binary", "_check_fill_value", "_check_number",
     "_const_like", "_dim_in", "_dim_keepdim", "_dims_tuple", "_div_operands",
-    "_float_operand", "_int_arg", "_norm_axis", "_on_device_of", "_operands", "_promoted3",
+    "_float_operand", "_half_number", "_in_opmath", "_int_arg", "_is_half", "_norm_axis",
+    "_on_device_of", "_operands", "_promoted3",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
     "_not_implemented", "_t", "_tensor_attr_arg", "_tensors_only", "_type_name", "_wrap_dim",
     "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
@@ -316,6 +317,40 @@ def _float_operand(a):
         return a.to(_dtype.get_default_dtype())
     return a
 
+
+
+def _is_half(x):
+    """Whether a Tensor (or a dtype) is float16 or bfloat16, the dtypes PyTorch's CPU kernels
+    compute in float32 ("opmath") and round once at the end. One attribute test for the other
+    dtypes (bfloat16 is ml_dtypes' kind ``V``, 2 bytes)."""
+    dt = x._data.dtype if isinstance(x, Tensor) else _dtype.np_dtype(x)
+    return dt.itemsize == 2 and dt.kind in "fV"
+
+
+def _in_opmath(fn, x, *others):
+    """``fn(x, *others)`` as PyTorch's kernels compute it: a float16/bfloat16 ``x`` (and every
+    Tensor of ``others`` of its dtype) in float32, the result rounded once to ``x``'s dtype (a
+    composite in half would round after every step); any other dtype as it is."""
+    if not _is_half(x):
+        return fn(x, *others)
+    dt = x.dtype
+    f32 = _dtype.float32
+    others = [o.to(f32) if isinstance(o, Tensor) and o.dtype == dt else o for o in others]
+    out = fn(x.to(f32), *others)
+    if isinstance(out, tuple):
+        return type(out)(o.to(dt) if isinstance(o, Tensor) and o.dtype == f32 else o
+                         for o in out)
+    return out.to(dt) if out.dtype == f32 else out
+
+
+def _half_number(value, dt):
+    """A Python number rounded to a float16/bfloat16 ``dt`` (through float32, as c10's
+    conversion), as a Python float: PyTorch's add/sub ``alpha`` and the number operand of
+    add/sub/remainder/fmod/pow are cast to the tensor's dtype before the float32 arithmetic."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return value
+    with np.errstate(over="ignore"):
+        return float(np.asarray(np.float32(value)).astype(_dtype.np_dtype(dt)))
 
 
 def _norm_axis(dim, ndim):

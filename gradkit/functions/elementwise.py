@@ -29,6 +29,9 @@ from ._args import (
     _check_number,
     _const_like,
     _float_operand,
+    _half_number,
+    _in_opmath,
+    _is_half,
     _not_implemented,
     _operands,
     _promoted3,
@@ -87,17 +90,61 @@ def _times_alpha(input, other, alpha, name):
                                f"a floating point number (got alpha={alpha})")
         if other.dtype != rt:
             other = other.to(rt)
+        other = _broadcast_other(x, other, name)
     return other * alpha
+
+
+def _broadcast_other(x, other, name):
+    """``other`` expanded to the shape it broadcasts to with ``x``: PyTorch's add/sub backward
+    scales the gradient by ``alpha`` element by element before summing it to ``other``'s shape
+    (``sum(g * inf)`` is NaN where a ``g`` is 0; ``sum(g) * inf`` would not be)."""
+    if other.shape == x.shape:
+        return other
+    check_broadcast(x, other, name)
+    shape = np.broadcast_shapes(tuple(x.shape), tuple(other.shape))
+    return other if shape == tuple(other.shape) else other.expand(shape)
+
+
+def _half_alpha(input, other, alpha, sign, name):
+    """``input + sign * alpha * other`` where the result is float16/bfloat16, as PyTorch's
+    kernel: ``alpha`` (and a number ``other``) rounded to that dtype, the arithmetic in float32,
+    the result rounded once; None for any other result dtype (the caller's ordinary path)."""
+    if not isinstance(input, Tensor) or isinstance(alpha, (bool, np.bool_)):
+        return None
+    o = _scalar_or_tensor(other)
+    if isinstance(o, Tensor):
+        rt = _dtype.result_type(input.dtype, input.ndim, o.dtype, o.ndim)
+    elif isinstance(o, (int, float)) and not isinstance(o, bool):
+        rt = _dtype.scalar_result_dtype(input.dtype, o)
+    else:
+        return None
+    if not _is_half(rt):
+        return None
+    f32 = _dtype.float32
+    a = np.float32(_half_number(alpha, rt))
+    x = input.to(f32)
+    if isinstance(o, Tensor):
+        ot = _broadcast_other(input, o.to(rt).to(f32) if o.dtype != rt else o.to(f32), name)
+        out = x + ot * float(a) if sign > 0 else x - ot * float(a)
+    else:
+        with np.errstate(all="ignore"):
+            b = float(np.float32(_half_number(o, rt)) * a)
+        out = x + b if sign > 0 else x - b
+    return out.to(rt)
 
 
 def add_(self, other, *, alpha=1):
     _inplace_dtype(self, other, "add_")
+    if alpha != 1 and _is_half(self):
+        return write_inplace(self, add(self, other, alpha=alpha), "add_")
     return inplace(self, E.ADD, _times_alpha(self, other, alpha, "add_"))
 
 
 def sub_(self, other, *, alpha=1):
     _check_sub(self, other)
     _inplace_dtype(self, other, "sub_")
+    if alpha != 1 and _is_half(self):
+        return write_inplace(self, sub(self, other, alpha=alpha), "sub_")
     return inplace(self, E.SUB, _times_alpha(self, other, alpha, "sub_"))
 
 
@@ -124,10 +171,14 @@ def clamp_(self, min=None, max=None):
 
 
 def addcmul_(self, tensor1, tensor2, *, value=1):
+    if _is_half(self):
+        return write_inplace(self, addcmul(self, tensor1, tensor2, value=value), "addcmul_")
     return add_(self, tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2)
 
 
 def addcdiv_(self, tensor1, tensor2, *, value=1):
+    if _is_half(self):
+        return write_inplace(self, addcdiv(self, tensor1, tensor2, value=value), "addcdiv_")
     return add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
 
 
@@ -139,7 +190,7 @@ def _check_lerp(input, end, weight):
                                f"{v.dtype}; convert it first, e.g. {name}.to(input.dtype)")
     if not isinstance(weight, Tensor):
         _check_number(weight, "lerp", "weight")
-    if input._data.dtype.kind != "f":
+    if not input.dtype.is_floating_point:
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
         _not_implemented(kernel, input, "lerp() takes floating tensors: convert with .float()")
 
@@ -226,11 +277,9 @@ declare(expm1, inplace=True, out=True, aliases=("special:expm1",))
 
 
 def _rounded_once(fn, x):
-    """``fn(x)`` of a float16 ``x`` computed in float32 and rounded once, as PyTorch's
-    kernels compute float16 (a composite would round after each step)."""
-    if x._data.dtype == np.float16:
-        return fn(x.to(_dtype.float32)).to(x.dtype)
-    return fn(x)
+    """``fn(x)`` of a float16/bfloat16 ``x`` computed in float32 and rounded once, as
+    PyTorch's kernels compute them (a composite would round after each step)."""
+    return _in_opmath(fn, x)
 
 
 @declare(inplace=True, out=True)
@@ -310,7 +359,7 @@ def rad2deg(input):
 
 @declare(inplace=True, out=True)
 def tan(input):
-    return sin(input) / cos(input)
+    return _in_opmath(lambda x: sin(x) / cos(x), _float_operand(_t(input)))
 
 
 tanh = _float_unary(E.TANH, "tanh", ufunc=np.tanh, doc="Hyperbolic tangent of each element.")
@@ -373,9 +422,11 @@ def neg(input):
 @declare(inplace=add_, out=True)
 def add(input, other, *, alpha=1):
     """``input + alpha * other``; either may be a number."""
-    out = _t(input) + _times_alpha(input, other, alpha, "add")
     if alpha == 1:
-        return out
+        return _t(input) + other
+    out = _half_alpha(input, other, alpha, 1, "add")
+    if out is None:
+        out = _t(input) + _times_alpha(input, other, alpha, "add")
     return present(out, "AddBackward0", (_t(input), other if isinstance(other, Tensor) else None))
 
 
@@ -383,6 +434,11 @@ def add(input, other, *, alpha=1):
 def sub(input, other, *, alpha=1):
     """``input - alpha * other``; either may be a number."""
     _check_sub(_t(input), other)  # (before alpha turns a bool other into a number)
+    if alpha != 1:
+        out = _half_alpha(input, other, alpha, -1, "sub")
+        if out is not None:
+            return present(out, "SubBackward0",
+                           (input, other if isinstance(other, Tensor) else None))
     return _t(input) - _times_alpha(input, other, alpha, "sub")
 
 
@@ -605,6 +661,10 @@ def addcmul(input, tensor1, tensor2, *, value=1):
     x, t1, t2 = _promoted3(input, tensor1, tensor2, value, "addcmul")
     if x.dtype.kind in "iub" and isinstance(value, float):
         value = int(value)  # PyTorch casts the value to the integer result type
+    if _is_half(x):  # PyTorch's kernel: fma(value * tensor1, tensor2, input) in float32
+        f32, f64 = _dtype.float32, _dtype.float64
+        p = (t1.to(f32) * value).to(f64) * t2.to(f64)
+        return (p + x.to(f64)).to(f32).to(x.dtype)
     return x + t1 * t2 * value if value != 1 else x + t1 * t2
 
 
@@ -692,7 +752,10 @@ def xlogy(input, other):
 @declare(inplace=True, out=True, aliases=("special:sinc",))
 def sinc(input):
     """The normalised sinc ``sin(pi x) / (pi x)``, 1 at 0."""
-    x = _float_operand(_t(input))
+    return _in_opmath(_sinc, _float_operand(_t(input)))
+
+
+def _sinc(x):
     px = x * np.pi
     # near 0 the gradient of sin(px) / px is the difference of two terms of size 1/px, all
     # rounding error: there (|pi x| below ``cut``) a Taylor polynomial in (pi x)^2 whose
@@ -732,6 +795,8 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
                            "future release addcdiv will perform a true division of tensor1 and "
                            "tensor2. Use addcdiv with floating tensors (e.g. .float()).")
     x, t1, t2 = _promoted3(x, t1, t2, value, "addcdiv")
+    if _is_half(x):  # PyTorch's kernel: input + value * tensor1 / tensor2 in float32
+        return _in_opmath(lambda a, b, c: a + b * value / c, x, t1, t2)
     return x + t1 / t2 * value if value != 1 else x + t1 / t2
 
 
