@@ -462,6 +462,10 @@ def div(input, other, *, rounding_mode=None):
 def _rounded(op, input, other, name, params=()):
     """A rounded division (``div(rounding_mode=)``, ``floor_divide``) in PyTorch's promoted
     dtype; an integer division by zero raises (NumPy would give 0 with a warning)."""
+    if isinstance(input, Tensor) and type(other) in (int, float) and _is_half(input):
+        # PyTorch divides a float16/bfloat16 tensor by a number in float32, the number not
+        # rounded to the tensor's dtype first, and rounds the quotient once
+        return apply2(op, input.to(_dtype.float32), other, params).to(input.dtype)
     a, b = _operands(input, other, name)
     if a.dtype.kind in "iub":
         if a.dtype.kind == "b":  # (before the division by zero, as PyTorch)
