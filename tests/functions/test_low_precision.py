@@ -141,3 +141,44 @@ def test_half_alpha_keeps_graph_names():
         assert type(z.grad_fn).__name__ == name
         z.sum().backward()
         assert x.grad.dtype == gk.float16 and y.grad.dtype == gk.float16
+
+
+# name -> f(lib, x): float16/bfloat16 reductions, which PyTorch accumulates in float32
+# (log_softmax is not here: torch's half kernel rounds differently with the row length)
+REDUCTIONS = {
+    "sum": lambda L, x: x.sum(),
+    "sum_dim": lambda L, x: x.sum(1),
+    "mean": lambda L, x: x.mean(1),
+    "var": lambda L, x: x.var(1),
+    "var_all": lambda L, x: x.var(),
+    "std": lambda L, x: x.std(1),
+    "std_mean": lambda L, x: L.std_mean(x, 1)[0],
+    "var_mean": lambda L, x: L.var_mean(x, 1)[0],
+    "norm": lambda L, x: L.norm(x, 2, 1),
+    "norm_p3": lambda L, x: L.norm(x, 3, 1),
+    "softmax": lambda L, x: L.softmax(x, 1),
+    "renorm": lambda L, x: L.renorm(x, 2, 0, 5.0),
+    "trapezoid": lambda L, x: L.trapezoid(x, dim=1),
+    "cov": lambda L, x: L.cov(x[:4]),
+}
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_reductions_accumulate_in_float32(name, dt):
+    if name == "cov" and dt == "bfloat16":
+        pytest.skip("torch's bfloat16 cov rounds its matmul differently")
+    f = REDUCTIONS[name]
+    for rows in (3, 16):
+        tx, gx = _pair(_X[:rows * 64].reshape(rows, 64), dt)
+        _same_bits(f(gk, gx), f(torch, tx), f"{name} {dt} rows={rows}")
+
+
+def test_cov_keeps_the_dtype_of_float16_weights():
+    """PyTorch sums float16 aweights (and computes the norm factor) in float16 beside float64
+    data; converting them to float64 first changes the result in the fourth digit."""
+    x = _rng.standard_normal((2, 6))
+    a = np.array([1.406, 1.417, 1.558, 1.399, 0.965, 0.678], dtype=np.float16)
+    t = torch.cov(torch.tensor(x), correction=2, aweights=torch.tensor(a))
+    g = gk.cov(gk.tensor(x), correction=2, aweights=gk.tensor(a))
+    _same_bits(g, t, "cov")
