@@ -182,3 +182,28 @@ def test_cov_keeps_the_dtype_of_float16_weights():
     t = torch.cov(torch.tensor(x), correction=2, aweights=torch.tensor(a))
     g = gk.cov(gk.tensor(x), correction=2, aweights=gk.tensor(a))
     _same_bits(g, t, "cov")
+
+
+@pytest.mark.parametrize("name", ("exp", "log1p", "atan"))  # (sin, cos: nearer, not exact)
+def test_float32_of_integers_as_torch(name):
+    """An integer tensor promoted to float32: the values torch gives (NumPy's float32 exp(1)
+    is one unit in the last place off), which then mix into float64 results unchanged."""
+    x = np.arange(-50, 120, dtype=np.int32)
+    _same_bits(getattr(gk, name)(gk.tensor(x)), getattr(torch, name)(torch.tensor(x)), name)
+
+
+@pytest.mark.parametrize("dt", ("bool", "uint8"))
+def test_poisson_nll_loss_of_integer_input_with_float64_target(dt):
+    x = _rng.integers(0, 2 if dt == "bool" else 5, (3, 4)).astype(dt)
+    t = _rng.random((3, 4))
+    for red in (0, 1, 2):
+        _same_bits(gk.poisson_nll_loss(gk.tensor(x), gk.tensor(t), True, False, 1e-8, red),
+                   torch.poisson_nll_loss(torch.tensor(x), torch.tensor(t), True, False, 1e-8,
+                                          red), f"poisson_nll_loss {dt} reduction={red}")
+
+
+def test_norm_except_dim_of_float16_with_negative_power():
+    """|x| ** -5 overflows float16; PyTorch's norm accumulates in float32 (0.015, not 0)."""
+    x = np.array([[0.3, -0.2], [0.25, 0.1]], dtype=np.float16)
+    _same_bits(gk.norm_except_dim(gk.tensor(x), -5, 0),
+               torch.norm_except_dim(torch.tensor(x), -5, 0), "norm_except_dim")
