@@ -177,6 +177,7 @@ def addcmul_(self, tensor1, tensor2, *, value=1):
 
 
 def addcdiv_(self, tensor1, tensor2, *, value=1):
+    _check_addcdiv(_t(tensor1, "tensor1"), _t(tensor2, "tensor2"))
     if _is_half(self):
         return write_inplace(self, addcdiv(self, tensor1, tensor2, value=value), "addcdiv_")
     return add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
@@ -807,14 +808,20 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     return apply(E.WHERE, (x, wrap(_const_like(x, fill))), (_const_like(x, finite),))
 
 
-@declare(inplace=addcdiv_, out=True)
-def addcdiv(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 / tensor2``."""
-    x, t1, t2 = _t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")
+def _check_addcdiv(t1, t2):
+    """PyTorch refuses integral tensor1 and tensor2 (its historic integer division), in place
+    too."""
     if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
                            "future release addcdiv will perform a true division of tensor1 and "
                            "tensor2. Use addcdiv with floating tensors (e.g. .float()).")
+
+
+@declare(inplace=addcdiv_, out=True)
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 / tensor2``."""
+    x, t1, t2 = _t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")
+    _check_addcdiv(t1, t2)
     x, t1, t2 = _promoted3(x, t1, t2, value, "addcdiv")
     if _is_half(x):  # PyTorch's kernel: input + value * tensor1 / tensor2 in float32
         return _in_opmath(lambda a, b, c: a + b * value / c, x, t1, t2)

@@ -207,3 +207,12 @@ def test_norm_except_dim_of_float16_with_negative_power():
     x = np.array([[0.3, -0.2], [0.25, 0.1]], dtype=np.float16)
     _same_bits(gk.norm_except_dim(gk.tensor(x), -5, 0),
                torch.norm_except_dim(torch.tensor(x), -5, 0), "norm_except_dim")
+
+
+def test_addcdiv_inplace_refuses_integer_division():
+    x = gk.zeros(3, dtype=gk.float64)
+    with pytest.raises(RuntimeError, match="Integer division with addcdiv"):
+        x.addcdiv_(gk.tensor([1, 2, 3], dtype=gk.int32), gk.tensor([4, 1, 7]), value=2.0)
+    with pytest.raises(RuntimeError):
+        torch.zeros(3, dtype=torch.float64).addcdiv_(torch.tensor([1, 2, 3], dtype=torch.int32),
+                                                     torch.tensor([4, 1, 7]), value=2.0)
