@@ -94,6 +94,24 @@ def _times_alpha(input, other, alpha, name):
     return other * alpha
 
 
+def _number_first(input, other):
+    """add/sub of a Python number and a Tensor (``torch.sub(3, t)``)."""
+    return isinstance(other, Tensor) and not isinstance(input, Tensor) and \
+        isinstance(input, (bool, int, float, np.number, np.bool_))
+
+
+def _scaled_other(other, number, alpha, name):
+    """``alpha * other`` in the dtype ``other`` promotes to beside the number ``input`` (a
+    float alpha refused for an integral result, as PyTorch)."""
+    if alpha == 1:
+        return other
+    rt = _dtype.scalar_result_dtype(other.dtype, number)
+    if rt.kind in "iub" and isinstance(alpha, float):
+        raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be a "
+                           f"floating point number (got alpha={alpha})")
+    return (other.to(rt) if other.dtype != rt else other) * alpha
+
+
 def _broadcast_other(x, other, name):
     """``other`` expanded to the shape it broadcasts to with ``x``: PyTorch's add/sub backward
     scales the gradient by ``alpha`` element by element before summing it to ``other``'s shape
@@ -440,6 +458,8 @@ def neg(input):
 @declare(inplace=add_, out=True)
 def add(input, other, *, alpha=1):
     """``input + alpha * other``; either may be a number."""
+    if _number_first(input, other):  # 3 + alpha * t (PyTorch wraps the number)
+        return _scaled_other(other, input, alpha, "add").__radd__(input)
     if alpha == 1:
         return _t(input) + other
     out = _half_alpha(input, other, alpha, 1, "add")
@@ -451,6 +471,9 @@ def add(input, other, *, alpha=1):
 @declare(inplace=sub_, out=True, aliases=("subtract",))
 def sub(input, other, *, alpha=1):
     """``input - alpha * other``; either may be a number."""
+    if _number_first(input, other):  # 3 - alpha * t (PyTorch wraps the number)
+        _check_sub(input, other)
+        return _scaled_other(other, input, alpha, "sub").__rsub__(input)
     _check_sub(_t(input), other)  # (before alpha turns a bool other into a number)
     if alpha != 1:
         out = _half_alpha(input, other, alpha, -1, "sub")

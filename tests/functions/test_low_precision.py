@@ -216,3 +216,29 @@ def test_addcdiv_inplace_refuses_integer_division():
     with pytest.raises(RuntimeError):
         torch.zeros(3, dtype=torch.float64).addcdiv_(torch.tensor([1, 2, 3], dtype=torch.int32),
                                                      torch.tensor([4, 1, 7]), value=2.0)
+
+
+@pytest.mark.parametrize("op", ("add", "sub"))
+@pytest.mark.parametrize("alpha", (1, 2, 0.5, float("inf")))
+@pytest.mark.parametrize("dt", ("float64", "float16", "int64", "bool"))
+def test_number_first_add_sub(op, alpha, dt):
+    """``torch.sub(3, t, alpha=...)``: PyTorch wraps the number (gradkit raised TypeError)."""
+    out = []
+    for L in (torch, gk):
+        t = L.tensor([0.25, -1.5] if dt.startswith("float") else [1, 0],
+                     dtype=getattr(L, dt))
+        try:
+            out.append(getattr(L, op)(3, t, alpha=alpha))
+        except Exception as e:  # noqa: BLE001 - the type is compared
+            out.append(type(e))
+    t, g = out
+    if isinstance(t, type):
+        assert g is t or isinstance(g, type) and issubclass(g, t), (g, t)
+    else:
+        _same_bits(g, t, f"{op}(3, {dt}, alpha={alpha})")
+
+
+def test_number_first_sub_out_checks_the_result_type():
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        gk.sub(3, gk.tensor(0.25, dtype=gk.float64), alpha=float("inf"),
+               out=gk.zeros((), dtype=gk.int64))
