@@ -26,21 +26,26 @@ from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ._args import (
     _binary,
+    _check_addcdiv,
     _check_number,
     _const_like,
     _float_operand,
-    _half_number,
+    _half_alpha,
     _in_opmath,
+    _integral_unary,
     _is_half,
     _not_implemented,
+    _number_first,
     _operands,
     _promoted3,
     _rbinary,
     _result_type_of,
     _same_device,
     _scalar_or_tensor,
+    _scaled_other,
     _t,
     _tensors_only,
+    _times_alpha,
     _type_name,
     _xp,
 )
@@ -74,81 +79,6 @@ def _inplace_dtype(self, other, name):
         else:
             return
         _check_cast(np.empty(0, dtype=rt), self.dtype, name)
-
-
-def _times_alpha(input, other, alpha, name):
-    """``alpha * other`` for add/sub: ``other`` first in the dtype that ``input`` and ``other``
-    promote to (so a float alpha does not promote float16 + uint8 to float32), and a float
-    alpha refused for integral results, as PyTorch."""
-    if alpha == 1:
-        return other
-    if isinstance(other, Tensor):
-        x = _t(input)
-        rt = _dtype.result_type(x.dtype, x.ndim, other.dtype, other.ndim)
-        if rt.kind in "iub" and isinstance(alpha, float):
-            raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be "
-                               f"a floating point number (got alpha={alpha})")
-        if other.dtype != rt:
-            other = other.to(rt)
-        other = _broadcast_other(x, other, name)
-    return other * alpha
-
-
-def _number_first(input, other):
-    """add/sub of a Python number and a Tensor (``torch.sub(3, t)``)."""
-    return isinstance(other, Tensor) and not isinstance(input, Tensor) and \
-        isinstance(input, (bool, int, float, np.number, np.bool_))
-
-
-def _scaled_other(other, number, alpha, name):
-    """``alpha * other`` in the dtype ``other`` promotes to beside the number ``input`` (a
-    float alpha refused for an integral result, as PyTorch)."""
-    if alpha == 1:
-        return other
-    rt = _dtype.scalar_result_dtype(other.dtype, number)
-    if rt.kind in "iub" and isinstance(alpha, float):
-        raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be a "
-                           f"floating point number (got alpha={alpha})")
-    return (other.to(rt) if other.dtype != rt else other) * alpha
-
-
-def _broadcast_other(x, other, name):
-    """``other`` expanded to the shape it broadcasts to with ``x``: PyTorch's add/sub backward
-    scales the gradient by ``alpha`` element by element before summing it to ``other``'s shape
-    (``sum(g * inf)`` is NaN where a ``g`` is 0; ``sum(g) * inf`` would not be)."""
-    if other.shape == x.shape:
-        return other
-    check_broadcast(x, other, name)
-    shape = np.broadcast_shapes(tuple(x.shape), tuple(other.shape))
-    return other if shape == tuple(other.shape) else other.expand(shape)
-
-
-def _half_alpha(input, other, alpha, sign, name):
-    """``input + sign * alpha * other`` where the result is float16/bfloat16, as PyTorch's
-    kernel: ``alpha`` (and a number ``other``) rounded to that dtype, the arithmetic in float32,
-    the result rounded once; None for any other result dtype (the caller's ordinary path)."""
-    if not isinstance(input, Tensor) or isinstance(alpha, (bool, np.bool_)):
-        return None
-    o = _scalar_or_tensor(other)
-    if isinstance(o, Tensor):
-        rt = _dtype.result_type(input.dtype, input.ndim, o.dtype, o.ndim)
-    elif isinstance(o, (int, float)) and not isinstance(o, bool):
-        rt = _dtype.scalar_result_dtype(input.dtype, o)
-    else:
-        return None
-    if not _is_half(rt):
-        return None
-    f32 = _dtype.float32
-    a = np.float32(_half_number(alpha, rt))
-    x = input.to(f32)
-    if isinstance(o, Tensor):
-        ot = _broadcast_other(input, o.to(rt).to(f32) if o.dtype != rt else o.to(f32), name)
-        out = x + ot * float(a) if sign > 0 else x - ot * float(a)
-    else:
-        with np.errstate(all="ignore"):
-            b = float(np.float32(_half_number(o, rt)) * a)
-        out = x + b if sign > 0 else x - b
-    return out.to(rt)
 
 
 def add_(self, other, *, alpha=1):
@@ -249,23 +179,6 @@ def __ipow__(self, other):
 
 
 # ------------------------------------------------------------------ functions
-
-
-def _integral_unary(op, x):
-    """``op`` of an integer or bool tensor: promoted to the default float dtype; for float32
-    computed in float64 and rounded, as close to PyTorch's float32 kernels (correctly rounded
-    exp of small integers) as NumPy's float32 loops are not (``exp(1)`` one unit off in the
-    last place). An integer input has no gradient, so the detour costs no graph."""
-    if op.name in _WIDE_ON_INTEGERS and x._data.dtype.kind in "biu" and \
-            _dtype.get_default_dtype() == _dtype.float32:
-        return apply1(op, x.to(_dtype.float64)).to(_dtype.float32)
-    return apply1(op, _float_operand(x))
-
-
-# the ops whose float32 result on integers is nearer PyTorch's through float64 (measured on
-# -50..120 against torch 2.13: exp 51 -> 0 elements differ, sin 26 -> 5, cos 23 -> 15,
-# expm1 7 -> 1, log1p 3 -> 0, atan 63 -> 0); rsqrt and log are nearer as they are
-_WIDE_ON_INTEGERS = frozenset({"Exp", "Expm1", "Sin", "Cos", "Log1p", "Atan"})
 
 
 def _float_unary(op, name, doc, ufunc=None):
@@ -829,15 +742,6 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     fill[np.isneginf(a)] = info.min if neginf is None else neginf
     finite = np.isfinite(a)
     return apply(E.WHERE, (x, wrap(_const_like(x, fill))), (_const_like(x, finite),))
-
-
-def _check_addcdiv(t1, t2):
-    """PyTorch refuses integral tensor1 and tensor2 (its historic integer division), in place
-    too."""
-    if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
-        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
-                           "future release addcdiv will perform a true division of tensor1 and "
-                           "tensor2. Use addcdiv with floating tensors (e.g. .float()).")
 
 
 @declare(inplace=addcdiv_, out=True)

@@ -242,3 +242,33 @@ def test_number_first_sub_out_checks_the_result_type():
     with pytest.raises(RuntimeError, match="can't be cast"):
         gk.sub(3, gk.tensor(0.25, dtype=gk.float64), alpha=float("inf"),
                out=gk.zeros((), dtype=gk.int64))
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("sdt", ("float32", "float64"))
+@pytest.mark.parametrize("op", ("mul", "div", "rmul", "rdiv", "add", "sub"))
+def test_half_with_0d_float_tensor(op, sdt, dt):
+    """A second 0-d float32/float64 operand is a scalar to PyTorch's kernel (float32, not
+    rounded to half); a first one (``s * x``) is rounded to half."""
+    f = {"mul": lambda a, b: a * b, "div": lambda a, b: a / b, "rmul": lambda a, b: b * a,
+         "rdiv": lambda a, b: b / a, "add": lambda a, b: a + b, "sub": lambda a, b: a - b}[op]
+    tx, gx = _pair(_X, dt)
+    for v in SCALARS:
+        ts, gs = torch.tensor(float(v), dtype=getattr(torch, sdt)), \
+            gk.tensor(float(v), dtype=getattr(gk, sdt))
+        _same_bits(f(gx, gs), f(tx, ts), f"{op} {dt} by 0-d {sdt} {v}")
+
+
+def test_half_times_0d_tensor_requiring_grad():
+    out = []
+    for L in (torch, gk):
+        x = L.tensor([1.5, 2.25, -3.0], dtype=L.float16, requires_grad=True)
+        s = L.tensor(0.1, dtype=L.float64, requires_grad=True)
+        y = x / s
+        y.sum().backward()
+        out.append((y, x.grad, s.grad, type(y.grad_fn).__name__))
+    (ty, tgx, tgs, tn), (gy, ggx, ggs, gn) = out
+    _same_bits(gy, ty, "x / s")
+    _same_bits(ggx, tgx, "x's gradient")
+    _same_bits(ggs, tgs, "s's gradient")
+    assert gn == tn
