@@ -453,7 +453,8 @@ def _times_alpha(input, other, alpha, name):
                                f"a floating point number (got alpha={alpha})")
         if other.dtype != rt:
             other = other.to(rt)
-        other = _broadcast_other(x, other, name)
+        if other._data.shape != x._data.shape:
+            other = _broadcast_other(x, other, name)
     return other * alpha
 
 
@@ -479,7 +480,7 @@ def _broadcast_other(x, other, name):
     """``other`` expanded to the shape it broadcasts to with ``x``: PyTorch's add/sub backward
     scales the gradient by ``alpha`` element by element before summing it to ``other``'s shape
     (``sum(g * inf)`` is NaN where a ``g`` is 0; ``sum(g) * inf`` would not be)."""
-    if other.shape == x.shape:
+    if other._data.shape == x._data.shape:
         return other
     check_broadcast(x, other, name)
     shape = np.broadcast_shapes(tuple(x.shape), tuple(other.shape))
@@ -492,6 +493,9 @@ def _half_alpha(input, other, alpha, sign, name):
     the result rounded once; None for any other result dtype (the caller's ordinary path)."""
     if not isinstance(input, Tensor) or isinstance(alpha, (bool, np.bool_)):
         return None
+    if input._data.dtype.itemsize > 2 and (type(other) is not Tensor
+                                           or other._data.dtype.itemsize > 2):
+        return None  # (float32/float64 and wider: the ordinary path, no promotion worked out)
     o = _scalar_or_tensor(other)
     if isinstance(o, Tensor):
         rt = _dtype.result_type(input.dtype, input.ndim, o.dtype, o.ndim)

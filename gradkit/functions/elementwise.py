@@ -368,14 +368,24 @@ def neg(input):
     return apply1(E.NEG, x)
 
 
+def _maybe_half(input, other):
+    """Whether add/sub may compute in half (``_half_alpha``): one dtype test for the float32
+    and float64 tensors of the common case."""
+    return type(input) is not Tensor or input._data.dtype.itemsize <= 2 or \
+        type(other) is Tensor and other._data.dtype.itemsize <= 2
+
+
 @declare(inplace=add_, out=True)
 def add(input, other, *, alpha=1):
     """``input + alpha * other``; either may be a number."""
-    if _number_first(input, other):  # 3 + alpha * t (PyTorch wraps the number)
+    if type(input) is not Tensor and _number_first(input, other):  # 3 + alpha * t
         return _scaled_other(other, input, alpha, "add").__radd__(input)
     if alpha == 1:
         return _t(input) + other
-    out = _half_alpha(input, other, alpha, 1, "add")
+    out = None
+    if type(input) is not Tensor or input._data.dtype.itemsize <= 2 or \
+            type(other) is Tensor and other._data.dtype.itemsize <= 2:  # (_maybe_half inline)
+        out = _half_alpha(input, other, alpha, 1, "add")
     if out is None:
         out = _t(input) + _times_alpha(input, other, alpha, "add")
     return present(out, "AddBackward0", (_t(input), other if isinstance(other, Tensor) else None))
@@ -384,11 +394,11 @@ def add(input, other, *, alpha=1):
 @declare(inplace=sub_, out=True, aliases=("subtract",))
 def sub(input, other, *, alpha=1):
     """``input - alpha * other``; either may be a number."""
-    if _number_first(input, other):  # 3 - alpha * t (PyTorch wraps the number)
+    if type(input) is not Tensor and _number_first(input, other):  # 3 - alpha * t
         _check_sub(input, other)
         return _scaled_other(other, input, alpha, "sub").__rsub__(input)
     _check_sub(_t(input), other)  # (before alpha turns a bool other into a number)
-    if alpha != 1:
+    if alpha != 1 and _maybe_half(input, other):
         out = _half_alpha(input, other, alpha, -1, "sub")
         if out is not None:
             return present(out, "SubBackward0",
