@@ -272,3 +272,11 @@ def test_half_times_0d_tensor_requiring_grad():
     _same_bits(ggx, tgx, "x's gradient")
     _same_bits(ggs, tgs, "s's gradient")
     assert gn == tn
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("eps", (None, 0.1))
+def test_logit_in_half_steps(dt, eps):
+    """PyTorch's half logit is log(x / (1 - x)) with every step rounded to half."""
+    tx, gx = _pair(np.abs(_X) / (np.abs(_X).max() + 0.1), dt)
+    _same_bits(gk.logit(gx, eps), torch.logit(tx, eps), f"logit {dt} eps={eps}")
