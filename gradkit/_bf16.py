@@ -37,8 +37,9 @@ def installed() -> bool:
     return _STATE["installed"]
 
 
-# PyTorch's add/sub round a Python-number operand to the tensor's dtype first (mul/div do not)
-_ROUNDS_SCALAR = frozenset({"Add", "Sub"})
+# PyTorch's add/sub/remainder/fmod/pow round a Python-number operand to the tensor's dtype
+# first (mul/div and the rounded divisions do not)
+_ROUNDS_SCALAR = frozenset({"Add", "Sub", "Remainder", "Fmod", "Pow"})
 
 
 def _wrap_forward(fn, bf, returns_aux, rounds_scalar):

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _dtype
 from .._backend import namespace_of
-from .._tensor.record import apply2, apply_scalar, check_broadcast
+from .._tensor.record import apply1, apply2, apply_scalar, check_broadcast
 from .._tensor.tensor import (
     Tensor,
     _scalar_or_tensor,
@@ -18,12 +18,15 @@ from .._tensor.tensor import (
     as_tensor_arg,
     wrap,
 )
+from ..autograd.graph import present
+from ..ops.elementwise import DIV as _DIV
 from ..ops.elementwise import MUL as _MUL
 
 __all__ = [
     "NO_DIM", "NO_KEEPDIM", "NotATensorError", "_binary", "_check_fill_value", "_check_number",
     "_const_like", "_dim_in", "_dim_keepdim", "_dims_tuple", "_div_operands",
-    "_float_operand", "_int_arg", "_norm_axis", "_on_device_of", "_operands", "_promoted3",
+    "_float_operand", "_half_number", "_in_opmath", "_int_arg", "_is_half", "_norm_axis",
+    "_on_device_of", "_operands", "_promoted3",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
     "_not_implemented", "_t", "_tensor_attr_arg", "_tensors_only", "_type_name", "_wrap_dim",
     "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
@@ -195,6 +198,10 @@ def _binary(op, a, b, opname):
             a, b = _same_device(a, b, opname)
         da, db = a._data.dtype, b._data.dtype
         if da is not db and da != db:
+            if (op is _MUL or op is _DIV) and (da.itemsize == 2 or db.itemsize == 2):
+                r = _half_by_0d(op, a, b)
+                if r is not None:
+                    return r
             rt = _dtype.result_type(da, a._data.ndim, db, b._data.ndim)
             if da != rt:
                 a = a.to(rt)
@@ -211,6 +218,22 @@ def _binary(op, a, b, opname):
             a = a.to(rt)
         b = _wrap_int_scalar(b, rt)
     return apply2(op, a, b)
+
+
+def _half_by_0d(op, a, b):
+    """A float16/bfloat16 tensor times (or divided by) a 0-d float tensor of another dtype:
+    PyTorch reads a second 0-d CPU operand as a scalar, in float32 without rounding it to half
+    first, as a Python number (``record.apply_scalar``'s float16 path; a first 0-d operand,
+    ``s * x``, it rounds to half as NumPy does); None for any other pair. A 0-d operand that
+    requires grad is widened instead (same values, its gradient kept)."""
+    if b._data.ndim or not a._data.ndim or not _is_half(a) or type(b._data) is not _ndarray \
+            or b._data.dtype.kind != "f" or _is_half(b):
+        return None
+    if not b.requires_grad:
+        return apply_scalar(op, a, float(b._data))
+    f32 = _dtype.float32
+    return present(apply2(op, a.to(f32), b.to(f32)).to(a.dtype),
+                   "MulBackward0" if op is _MUL else "DivBackward0", (a, b))
 
 
 def _result_type_of(tensors):
@@ -297,6 +320,8 @@ def _binary_tensors_reversed(op, a, b, opname):
 def _div_operands(a, b):
     """True division of a non-float Tensor ``a``: promote both operands as PyTorch does (so
     int32 / float16 stays float16), then go to the default float if the result is integral."""
+    if a.dtype.is_floating_point:  # (bfloat16: its NumPy kind is "V")
+        return a, b
     b = _scalar_or_tensor(b)
     bt = isinstance(b, Tensor)
     if bt:
@@ -316,6 +341,40 @@ def _float_operand(a):
         return a.to(_dtype.get_default_dtype())
     return a
 
+
+
+def _is_half(x):
+    """Whether a Tensor (or a dtype) is float16 or bfloat16, the dtypes PyTorch's CPU kernels
+    compute in float32 ("opmath") and round once at the end. One attribute test for the other
+    dtypes (bfloat16 is ml_dtypes' kind ``V``, 2 bytes)."""
+    dt = x._data.dtype if isinstance(x, Tensor) else _dtype.np_dtype(x)
+    return dt.itemsize == 2 and dt.kind in "fV"
+
+
+def _in_opmath(fn, x, *others):
+    """``fn(x, *others)`` as PyTorch's kernels compute it: a float16/bfloat16 ``x`` (and every
+    Tensor of ``others`` of its dtype) in float32, the result rounded once to ``x``'s dtype (a
+    composite in half would round after every step); any other dtype as it is."""
+    if not _is_half(x):
+        return fn(x, *others)
+    dt = x.dtype
+    f32 = _dtype.float32
+    others = [o.to(f32) if isinstance(o, Tensor) and o.dtype == dt else o for o in others]
+    out = fn(x.to(f32), *others)
+    if isinstance(out, tuple):
+        return type(out)(o.to(dt) if isinstance(o, Tensor) and o.dtype == f32 else o
+                         for o in out)
+    return out.to(dt) if out.dtype == f32 else out
+
+
+def _half_number(value, dt):
+    """A Python number rounded to a float16/bfloat16 ``dt`` (through float32, as c10's
+    conversion), as a Python float: PyTorch's add/sub ``alpha`` and the number operand of
+    add/sub/remainder/fmod/pow are cast to the tensor's dtype before the float32 arithmetic."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return value
+    with np.errstate(over="ignore"):
+        return float(np.asarray(np.float32(value)).astype(_dtype.np_dtype(dt)))
 
 
 def _norm_axis(dim, ndim):
@@ -377,3 +436,109 @@ def _promoted3(input, tensor1, tensor2, value, name):
     ts = [_t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")]
     rt = _result_type_of(ts)
     return [t if t.dtype == rt else t.to(rt) for t in ts]
+
+
+# ------------------------------------------------------------------ add/sub/addcdiv helpers
+def _times_alpha(input, other, alpha, name):
+    """``alpha * other`` for add/sub: ``other`` first in the dtype that ``input`` and ``other``
+    promote to (so a float alpha does not promote float16 + uint8 to float32), and a float
+    alpha refused for integral results, as PyTorch."""
+    if alpha == 1:
+        return other
+    if isinstance(other, Tensor):
+        x = _t(input)
+        rt = _dtype.result_type(x.dtype, x.ndim, other.dtype, other.ndim)
+        if rt.kind in "iub" and isinstance(alpha, float):
+            raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be "
+                               f"a floating point number (got alpha={alpha})")
+        if other.dtype != rt:
+            other = other.to(rt)
+        if other._data.shape != x._data.shape:
+            other = _broadcast_other(x, other, name)
+    return other * alpha
+
+
+def _number_first(input, other):
+    """add/sub of a Python number and a Tensor (``torch.sub(3, t)``)."""
+    return isinstance(other, Tensor) and not isinstance(input, Tensor) and \
+        isinstance(input, (bool, int, float, np.number, np.bool_))
+
+
+def _scaled_other(other, number, alpha, name):
+    """``alpha * other`` in the dtype ``other`` promotes to beside the number ``input`` (a
+    float alpha refused for an integral result, as PyTorch)."""
+    if alpha == 1:
+        return other
+    rt = _dtype.scalar_result_dtype(other.dtype, number)
+    if rt.kind in "iub" and isinstance(alpha, float):
+        raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be a "
+                           f"floating point number (got alpha={alpha})")
+    return (other.to(rt) if other.dtype != rt else other) * alpha
+
+
+def _broadcast_other(x, other, name):
+    """``other`` expanded to the shape it broadcasts to with ``x``: PyTorch's add/sub backward
+    scales the gradient by ``alpha`` element by element before summing it to ``other``'s shape
+    (``sum(g * inf)`` is NaN where a ``g`` is 0; ``sum(g) * inf`` would not be)."""
+    if other._data.shape == x._data.shape:
+        return other
+    check_broadcast(x, other, name)
+    shape = np.broadcast_shapes(tuple(x.shape), tuple(other.shape))
+    return other if shape == tuple(other.shape) else other.expand(shape)
+
+
+def _half_alpha(input, other, alpha, sign, name):
+    """``input + sign * alpha * other`` where the result is float16/bfloat16, as PyTorch's
+    kernel: ``alpha`` (and a number ``other``) rounded to that dtype, the arithmetic in float32,
+    the result rounded once; None for any other result dtype (the caller's ordinary path)."""
+    if not isinstance(input, Tensor) or isinstance(alpha, (bool, np.bool_)):
+        return None
+    if input._data.dtype.itemsize > 2 and (type(other) is not Tensor
+                                           or other._data.dtype.itemsize > 2):
+        return None  # (float32/float64 and wider: the ordinary path, no promotion worked out)
+    o = _scalar_or_tensor(other)
+    if isinstance(o, Tensor):
+        rt = _dtype.result_type(input.dtype, input.ndim, o.dtype, o.ndim)
+    elif isinstance(o, (int, float)) and not isinstance(o, bool):
+        rt = _dtype.scalar_result_dtype(input.dtype, o)
+    else:
+        return None
+    if not _is_half(rt):
+        return None
+    f32 = _dtype.float32
+    a = np.float32(_half_number(alpha, rt))
+    x = input.to(f32)
+    if isinstance(o, Tensor):
+        ot = _broadcast_other(input, o.to(rt).to(f32) if o.dtype != rt else o.to(f32), name)
+        out = x + ot * float(a) if sign > 0 else x - ot * float(a)
+    else:
+        with np.errstate(all="ignore"):
+            b = float(np.float32(_half_number(o, rt)) * a)
+        out = x + b if sign > 0 else x - b
+    return out.to(rt)
+
+
+def _integral_unary(op, x):
+    """``op`` of an integer or bool tensor: promoted to the default float dtype; for float32
+    computed in float64 and rounded, as close to PyTorch's float32 kernels (correctly rounded
+    exp of small integers) as NumPy's float32 loops are not (``exp(1)`` one unit off in the
+    last place). An integer input has no gradient, so the detour costs no graph."""
+    if op.name in _WIDE_ON_INTEGERS and x._data.dtype.kind in "biu" and \
+            _dtype.get_default_dtype() == _dtype.float32:
+        return apply1(op, x.to(_dtype.float64)).to(_dtype.float32)
+    return apply1(op, _float_operand(x))
+
+
+def _check_addcdiv(t1, t2):
+    """PyTorch refuses integral tensor1 and tensor2 (its historic integer division), in place
+    too."""
+    if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
+                           "future release addcdiv will perform a true division of tensor1 and "
+                           "tensor2. Use addcdiv with floating tensors (e.g. .float()).")
+
+
+# the ops whose float32 result on integers is nearer PyTorch's through float64 (measured on
+# -50..120 against torch 2.13: exp 51 -> 0 elements differ, sin 26 -> 5, cos 23 -> 15,
+# expm1 7 -> 1, log1p 3 -> 0, atan 63 -> 0); rsqrt and log are nearer as they are
+_WIDE_ON_INTEGERS = frozenset({"Exp", "Expm1", "Sin", "Cos", "Log1p", "Atan"})

@@ -26,18 +26,26 @@ from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ._args import (
     _binary,
+    _check_addcdiv,
     _check_number,
     _const_like,
     _float_operand,
+    _half_alpha,
+    _in_opmath,
+    _integral_unary,
+    _is_half,
     _not_implemented,
+    _number_first,
     _operands,
     _promoted3,
     _rbinary,
     _result_type_of,
     _same_device,
     _scalar_or_tensor,
+    _scaled_other,
     _t,
     _tensors_only,
+    _times_alpha,
     _type_name,
     _xp,
 )
@@ -73,31 +81,18 @@ def _inplace_dtype(self, other, name):
         _check_cast(np.empty(0, dtype=rt), self.dtype, name)
 
 
-def _times_alpha(input, other, alpha, name):
-    """``alpha * other`` for add/sub: ``other`` first in the dtype that ``input`` and ``other``
-    promote to (so a float alpha does not promote float16 + uint8 to float32), and a float
-    alpha refused for integral results, as PyTorch."""
-    if alpha == 1:
-        return other
-    if isinstance(other, Tensor):
-        x = _t(input)
-        rt = _dtype.result_type(x.dtype, x.ndim, other.dtype, other.ndim)
-        if rt.kind in "iub" and isinstance(alpha, float):
-            raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be "
-                               f"a floating point number (got alpha={alpha})")
-        if other.dtype != rt:
-            other = other.to(rt)
-    return other * alpha
-
-
 def add_(self, other, *, alpha=1):
     _inplace_dtype(self, other, "add_")
+    if alpha != 1 and _is_half(self):
+        return write_inplace(self, add(self, other, alpha=alpha), "add_")
     return inplace(self, E.ADD, _times_alpha(self, other, alpha, "add_"))
 
 
 def sub_(self, other, *, alpha=1):
     _check_sub(self, other)
     _inplace_dtype(self, other, "sub_")
+    if alpha != 1 and _is_half(self):
+        return write_inplace(self, sub(self, other, alpha=alpha), "sub_")
     return inplace(self, E.SUB, _times_alpha(self, other, alpha, "sub_"))
 
 
@@ -124,10 +119,15 @@ def clamp_(self, min=None, max=None):
 
 
 def addcmul_(self, tensor1, tensor2, *, value=1):
+    if _is_half(self):
+        return write_inplace(self, addcmul(self, tensor1, tensor2, value=value), "addcmul_")
     return add_(self, tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2)
 
 
 def addcdiv_(self, tensor1, tensor2, *, value=1):
+    _check_addcdiv(_t(tensor1, "tensor1"), _t(tensor2, "tensor2"))
+    if _is_half(self):
+        return write_inplace(self, addcdiv(self, tensor1, tensor2, value=value), "addcdiv_")
     return add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
 
 
@@ -139,7 +139,7 @@ def _check_lerp(input, end, weight):
                                f"{v.dtype}; convert it first, e.g. {name}.to(input.dtype)")
     if not isinstance(weight, Tensor):
         _check_number(weight, "lerp", "weight")
-    if input._data.dtype.kind != "f":
+    if not input.dtype.is_floating_point:
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
         _not_implemented(kernel, input, "lerp() takes floating tensors: convert with .float()")
 
@@ -197,12 +197,12 @@ def _float_unary(op, name, doc, ufunc=None):
                     return unary_result(op, input, data, ufunc(data))
                 if data.dtype.kind == "f":
                     return apply1(op, input)
-            return apply1(op, _float_operand(_t(input)))
+            return _integral_unary(op, _t(input))
     else:
         def fn(input):
             if type(input) is Tensor and input._data.dtype.kind == "f":
                 return apply1(op, input)
-            return apply1(op, _float_operand(_t(input)))
+            return _integral_unary(op, _t(input))
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
@@ -226,11 +226,9 @@ declare(expm1, inplace=True, out=True, aliases=("special:expm1",))
 
 
 def _rounded_once(fn, x):
-    """``fn(x)`` of a float16 ``x`` computed in float32 and rounded once, as PyTorch's
-    kernels compute float16 (a composite would round after each step)."""
-    if x._data.dtype == np.float16:
-        return fn(x.to(_dtype.float32)).to(x.dtype)
-    return fn(x)
+    """``fn(x)`` of a float16/bfloat16 ``x`` computed in float32 and rounded once, as
+    PyTorch's kernels compute them (a composite would round after each step)."""
+    return _in_opmath(fn, x)
 
 
 @declare(inplace=True, out=True)
@@ -310,7 +308,7 @@ def rad2deg(input):
 
 @declare(inplace=True, out=True)
 def tan(input):
-    return sin(input) / cos(input)
+    return _in_opmath(lambda x: sin(x) / cos(x), _float_operand(_t(input)))
 
 
 tanh = _float_unary(E.TANH, "tanh", ufunc=np.tanh, doc="Hyperbolic tangent of each element.")
@@ -370,19 +368,41 @@ def neg(input):
     return apply1(E.NEG, x)
 
 
+def _maybe_half(input, other):
+    """Whether add/sub may compute in half (``_half_alpha``): one dtype test for the float32
+    and float64 tensors of the common case."""
+    return type(input) is not Tensor or input._data.dtype.itemsize <= 2 or \
+        type(other) is Tensor and other._data.dtype.itemsize <= 2
+
+
 @declare(inplace=add_, out=True)
 def add(input, other, *, alpha=1):
     """``input + alpha * other``; either may be a number."""
-    out = _t(input) + _times_alpha(input, other, alpha, "add")
+    if type(input) is not Tensor and _number_first(input, other):  # 3 + alpha * t
+        return _scaled_other(other, input, alpha, "add").__radd__(input)
     if alpha == 1:
-        return out
+        return _t(input) + other
+    out = None
+    if type(input) is not Tensor or input._data.dtype.itemsize <= 2 or \
+            type(other) is Tensor and other._data.dtype.itemsize <= 2:  # (_maybe_half inline)
+        out = _half_alpha(input, other, alpha, 1, "add")
+    if out is None:
+        out = _t(input) + _times_alpha(input, other, alpha, "add")
     return present(out, "AddBackward0", (_t(input), other if isinstance(other, Tensor) else None))
 
 
 @declare(inplace=sub_, out=True, aliases=("subtract",))
 def sub(input, other, *, alpha=1):
     """``input - alpha * other``; either may be a number."""
+    if type(input) is not Tensor and _number_first(input, other):  # 3 - alpha * t
+        _check_sub(input, other)
+        return _scaled_other(other, input, alpha, "sub").__rsub__(input)
     _check_sub(_t(input), other)  # (before alpha turns a bool other into a number)
+    if alpha != 1 and _maybe_half(input, other):
+        out = _half_alpha(input, other, alpha, -1, "sub")
+        if out is not None:
+            return present(out, "SubBackward0",
+                           (input, other if isinstance(other, Tensor) else None))
     return _t(input) - _times_alpha(input, other, alpha, "sub")
 
 
@@ -406,6 +426,10 @@ def div(input, other, *, rounding_mode=None):
 def _rounded(op, input, other, name, params=()):
     """A rounded division (``div(rounding_mode=)``, ``floor_divide``) in PyTorch's promoted
     dtype; an integer division by zero raises (NumPy would give 0 with a warning)."""
+    if isinstance(input, Tensor) and type(other) in (int, float) and _is_half(input):
+        # PyTorch divides a float16/bfloat16 tensor by a number in float32, the number not
+        # rounded to the tensor's dtype first, and rounds the quotient once
+        return apply2(op, input.to(_dtype.float32), other, params).to(input.dtype)
     a, b = _operands(input, other, name)
     if a.dtype.kind in "iub":
         if a.dtype.kind == "b":  # (before the division by zero, as PyTorch)
@@ -605,6 +629,10 @@ def addcmul(input, tensor1, tensor2, *, value=1):
     x, t1, t2 = _promoted3(input, tensor1, tensor2, value, "addcmul")
     if x.dtype.kind in "iub" and isinstance(value, float):
         value = int(value)  # PyTorch casts the value to the integer result type
+    if _is_half(x):  # PyTorch's kernel: fma(value * tensor1, tensor2, input) in float32
+        f32, f64 = _dtype.float32, _dtype.float64
+        p = (t1.to(f32) * value).to(f64) * t2.to(f64)
+        return (p + x.to(f64)).to(f32).to(x.dtype)
     return x + t1 * t2 * value if value != 1 else x + t1 * t2
 
 
@@ -692,7 +720,10 @@ def xlogy(input, other):
 @declare(inplace=True, out=True, aliases=("special:sinc",))
 def sinc(input):
     """The normalised sinc ``sin(pi x) / (pi x)``, 1 at 0."""
-    x = _float_operand(_t(input))
+    return _in_opmath(_sinc, _float_operand(_t(input)))
+
+
+def _sinc(x):
     px = x * np.pi
     # near 0 the gradient of sin(px) / px is the difference of two terms of size 1/px, all
     # rounding error: there (|pi x| below ``cut``) a Taylor polynomial in (pi x)^2 whose
@@ -727,11 +758,10 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 / tensor2``."""
     x, t1, t2 = _t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")
-    if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
-        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
-                           "future release addcdiv will perform a true division of tensor1 and "
-                           "tensor2. Use addcdiv with floating tensors (e.g. .float()).")
+    _check_addcdiv(t1, t2)
     x, t1, t2 = _promoted3(x, t1, t2, value, "addcdiv")
+    if _is_half(x):  # PyTorch's kernel: input + value * tensor1 / tensor2 in float32
+        return _in_opmath(lambda a, b, c: a + b * value / c, x, t1, t2)
     return x + t1 / t2 * value if value != 1 else x + t1 / t2
 
 

@@ -24,6 +24,7 @@ from ._args import (
     _dim_keepdim,
     _float_operand,
     _int_arg,
+    _is_half,
     _norm_axis,
     _not_implemented,
     _on_device_of,
@@ -294,6 +295,9 @@ def _var(input, dim, unbiased, keepdim, correction, name):
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation: the square root of :func:`var` (a zero deviation has gradient 0)."""
     x = _t(input)
+    if _is_half(x):  # PyTorch's kernel: the variance and its root in float32, rounded once
+        out = std(x.to(_dtype.float32), dim, unbiased, keepdim, correction=correction)
+        return present(out.to(x.dtype), "StdBackward0", (x,))
     v = _var(x, dim, unbiased, keepdim, correction, "std")
     if x._data.dtype.itemsize < 8 and x.dtype.is_floating_point and \
             np.isposinf(to_host(v._data)).any():
@@ -604,7 +608,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
                              f"shape {tuple(f.shape)} and dtype {f.dtype}")
         if f.numel() and to_host(f._data).min() < 0:
             raise RuntimeError("cov(): fweights cannot be negative")
-        w = f.to(x.dtype)
+        w = f
     if aweights is not None:
         a = _t(aweights, "aweights")
         if a.ndim > 1 or a.numel() != n or a.dtype.kind != "f":
@@ -612,12 +616,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
                              f"got shape {tuple(a.shape)} and dtype {a.dtype}")
         if a.numel() and not (to_host(a._data) >= 0).all():  # (NaN too)
             raise RuntimeError("cov(): aweights cannot be negative")
-        rt = _dtype.promote_types(x.dtype, a.dtype)  # float32 data, float64 weights: float64
-        if rt != x.dtype:
-            x = x.to(rt)
-            obs = x.reshape(1, -1) if x.ndim < 2 else x
-            w = None if w is None else w.to(rt)
-        a = a.to(x.dtype)
+        # the weights keep their dtype, as PyTorch's: float16 aweights give a float16 sum
+        # and norm factor beside float64 data (the data promote in ``obs * w``)
         w = a if w is None else w * a
     if w is None:
         wsum = float(n)
@@ -749,10 +749,12 @@ def renorm(input, p, dim, maxnorm):
     if x.dtype.kind != "f":
         raise RuntimeError(f"renorm(): expected a floating point input, got {x.dtype}")
     others = tuple(k for k in range(x.ndim) if k != d)
-    nrm = norm(x, p, others, keepdim=True)
+    # float16/bfloat16: PyTorch's norm and scale factor in float32, the factor rounded to the
+    # input's dtype before the product
+    nrm = norm(x.to(_dtype.float32) if _is_half(x) else x, p, others, keepdim=True)
     over = nrm > maxnorm
     scale = where(over, maxnorm / where(over, nrm, 1.0).add(1e-7), 1.0)
-    return x * scale
+    return x * (scale.to(x.dtype) if scale.dtype != x.dtype else scale)
 
 
 def _sum_to_size(self, *size):

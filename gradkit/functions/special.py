@@ -18,7 +18,7 @@ from .._backend import to_host
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, wrap
 from ..ops import special as SP
-from ._args import _check_fill_value, _const_like, _float_operand, _t
+from ._args import _check_fill_value, _const_like, _float_operand, _is_half, _t
 from ._registry import declare
 from .comparison import isnan
 from .elementwise import _binary_float_op, _float_pair, clamp, log, log1p, where
@@ -158,6 +158,8 @@ def logit(input, eps=None):
         bad = to_host(((x < 0) | (x > 1))._data)
         if bad.any():
             x = x + wrap(_const_like(x, np.where(bad, np.nan, 0.0).astype(x.dtype)))
+    if _is_half(x):  # PyTorch's float16/bfloat16 kernel: log(x / (1 - x)), each step in half
+        return log(x / (1.0 - x))
     return log(x) - log1p(-x)
 
 

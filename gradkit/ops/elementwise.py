@@ -176,6 +176,8 @@ def _sqrt_b(xp, g, ins, out, aux, needs):
 
 
 def _rsqrt_f(xp, a):
+    if a.dtype is _F16:  # in float32, rounded once (as PyTorch's kernel; see _opmath)
+        return (1 / xp.sqrt(a.astype(np.float32))).astype(_F16)
     return 1 / xp.sqrt(a)
 
 
@@ -215,6 +217,8 @@ def _tanh_b(xp, g, ins, out, aux, needs):
 
 def _sigmoid_f(xp, a):
     # 0.5 * (1 + tanh(a / 2)): no overflow for large |a|, one transcendental call
+    if a.dtype is _F16:  # in float32, rounded once (as PyTorch's kernel; see _opmath)
+        return _sigmoid_f(xp, a.astype(np.float32)).astype(_F16)
     t = xp.tanh(a * 0.5)
     t += 1
     t *= 0.5
@@ -303,6 +307,9 @@ def _where_b(xp, g, ins, out, aux, needs):
     return ga, gb
 
 
+_F16 = np.dtype(np.float16)
+
+
 def _opmath(*arrays):
     """float16 operands as float32 (PyTorch's kernels compute float16 in float32 and round the
     result once); ``(arrays, dtype to round to or None)``."""
@@ -318,6 +325,12 @@ def _lerp_f(xp, s, e, w):
     (exact at ``w = 1``; at ``w = inf`` NaN only where ``e == s``)."""
     (s, e, w), dt = _opmath(s, e, w)
     d = e - s
+    if dt is not None:  # float16: PyTorch's float32 fma, exact here through float64
+        s64, e64, d64 = s.astype(np.float64), e.astype(np.float64), d.astype(np.float64)
+        w1 = np.float32(1) - w
+        r = xp.where(xp.abs(w) < 0.5, s64 + np.float64(w) * d64 if np.ndim(w) == 0 else
+                     s64 + w.astype(np.float64) * d64, e64 - d64 * np.asarray(w1, np.float64))
+        return r.astype(np.float32).astype(dt)
     r = xp.where(xp.abs(w) < 0.5, s + w * d, e - d * (1 - w))
     return r.astype(dt) if dt is not None else r
 

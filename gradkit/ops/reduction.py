@@ -20,6 +20,27 @@ _ndarray = np.ndarray
 _add_reduce = np.add.reduce
 
 
+_F16 = np.dtype(np.float16)
+_F32 = np.dtype(np.float32)
+
+
+def _float16_in_float32(fn):
+    """A forward rule whose float16 input is reduced in float32 and the result rounded once:
+    PyTorch's CPU reductions (sum, mean, var, norm, softmax, log_softmax) accumulate float16
+    in float32, where NumPy's float16 loops round every partial sum to half (prod multiplies
+    in half and logsumexp is a composite of half ops in PyTorch: not these). Other dtypes pay
+    one identity test."""
+    def forward(xp, a, *params):
+        if a.dtype is _F16:
+            out = fn(xp, a.astype(_F32), *params)
+            return out.astype(_F16)
+        return fn(xp, a, *params)
+
+    forward.__name__ = fn.__name__
+    forward.__wrapped__ = fn
+    return forward
+
+
 def kept_shape(shape, axis):
     """``shape`` with the reduced axes set to 1 (the keepdims shape)."""
     if axis is None:
@@ -59,6 +80,8 @@ def _count(shape, axis):
 def _sum_f(xp, a, axis, keepdims, shape):
     # the input's dtype (NumPy would widen int32 to int64; the caller picks the accumulator)
     if type(a) is _ndarray:  # what np.sum calls, without its Python wrappers
+        if a.dtype is _F16:  # accumulated in float32, rounded once (as PyTorch's kernel)
+            return _add_reduce(a, axis, _F32, None, keepdims).astype(_F16)
         return _add_reduce(a, axis, a.dtype, None, keepdims)
     return xp.sum(a, axis=axis, keepdims=keepdims, dtype=getattr(a, "dtype", None))
 
@@ -68,6 +91,7 @@ def _sum_b(xp, g, ins, out, aux, needs):
     return (expand_reduced(xp, g, shape, axis, keepdims),)
 
 
+@_float16_in_float32
 def _mean_f(xp, a, axis, keepdims, shape):
     return xp.mean(a, axis=axis, keepdims=keepdims)
 
@@ -78,6 +102,7 @@ def _mean_b(xp, g, ins, out, aux, needs):
     return (expand_reduced(xp, g, shape, axis, keepdims) * (1.0 / n if n else float("nan")),)
 
 
+@_float16_in_float32
 def _var_f(xp, a, axis, keepdims, shape, denom):
     if 0 in a.shape and denom <= 0:  # an empty reduction: nan (no mean of nothing taken)
         with np.errstate(invalid="ignore"):
@@ -170,6 +195,7 @@ def _max_all_b(xp, g, ins, out, aux, needs):
     return (g * mask / xp.sum(mask),)
 
 
+@_float16_in_float32
 def _norm_f(xp, a, p, axis, keepdims, shape):
     if p == 2:
         return xp.sqrt(xp.sum(a * a, axis=axis, keepdims=keepdims))
@@ -230,6 +256,7 @@ def _cumsum_b(xp, g, ins, out, aux, needs):
     return (_reversed_cumsum(xp, g, axis),)
 
 
+@_float16_in_float32
 def _softmax_f(xp, a, axis):
     if a.size == 0:  # (amax has no identity) an empty input gives an empty output
         return a.copy()
@@ -245,6 +272,7 @@ def _softmax_b(xp, g, ins, out, aux, needs):
     return (go - out * xp.sum(go, axis=axis, keepdims=True),)
 
 
+@_float16_in_float32
 def _log_softmax_f(xp, a, axis):
     if a.size == 0:
         return a.copy()

@@ -17,7 +17,7 @@ from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
 from ...autograd import grad_mode as _grad_mode
 from ...autograd.graph import present
-from ...functions._args import _float_operand
+from ...functions._args import _float_operand, _is_half
 from ...functions._registry import write_inplace as _write_inplace
 from ...ops import activation as AC
 from ...ops import elementwise as E
@@ -84,7 +84,7 @@ def _elu(x, alpha, scale, input_scale, op):
     if not x.is_floating_point():
         raise NotImplementedError(f"{op.name.lower()}: not implemented for {x.dtype}; convert "
                                   f"the input with .float()")
-    if x._data.dtype.kind == "V":  # bfloat16: in float32, rounded once
+    if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return _elu(x.float(), alpha, scale, input_scale, op).to(x.dtype)
     return apply1(op, x, (float(alpha), float(scale), float(input_scale)))
 
@@ -111,7 +111,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit: ``x * Phi(x)`` (exact, via erf), or the tanh approximation
     with ``approximate='tanh'``."""
     x = _float_operand(_t(input))
-    if x._data.dtype.kind == "V":  # bfloat16: in float32, rounded once (as PyTorch's kernel)
+    if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return gelu(x.float(), approximate).to(x.dtype)
     if approximate == "none":
         return apply1(AC.GELU, x)  # one fused node (ops/activation.py: why)
@@ -126,7 +126,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     x = _t(input)
     if inplace:
         return _in_place(x, silu, "silu_")
-    if x._data.dtype.kind == "V":  # bfloat16: in float32, rounded once (as PyTorch's kernel)
+    if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return silu(x.float()).to(x.dtype)
     return present(x * _F.sigmoid(x), "SiluBackward0", (x,))
 
@@ -136,13 +136,18 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     x = _t(input)
     if inplace:
         return _in_place(x, mish, "mish_")
+    if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
+        return mish(x.float()).to(x.dtype)
     return present(x * _F.tanh(softplus(x)), "MishBackward0", (x,))
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``; computed without
     overflow."""
-    return apply1(AC.SOFTPLUS, _float_operand(_t(input)), (beta, threshold))
+    x = _float_operand(_t(input))
+    if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
+        return softplus(x.float(), beta, threshold).to(x.dtype)
+    return apply1(AC.SOFTPLUS, x, (beta, threshold))
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
@@ -162,6 +167,8 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return _in_place(_t(input), hardsigmoid, "hardsigmoid_")
     x = _t(input)
+    if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
+        return hardsigmoid(x.float()).to(x.dtype)
     return present(_F.clamp(x + 3.0, 0.0, 6.0) * (1.0 / 6.0), "HardsigmoidBackward0", (x,))
 
 
@@ -170,6 +177,8 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     x = _t(input)
     if inplace:
         return _in_place(x, hardswish, "hardswish_")
+    if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
+        return hardswish(x.float()).to(x.dtype)
     return present(x * _F.clamp(x + 3.0, 0.0, 6.0) * (1.0 / 6.0), "HardswishBackward0", (x,))
 
 
@@ -181,6 +190,8 @@ def sigmoid(input: Tensor) -> Tensor:
 def logsigmoid(input: Tensor) -> Tensor:
     """``log(sigmoid(x)) = -softplus(-x)``, stable."""
     x = _t(input)
+    if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
+        return logsigmoid(x.float()).to(x.dtype)
     return present(-softplus(-x), "LogSigmoidBackward0", (x,))
 
 
@@ -263,6 +274,8 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be "
                            f"{lambd}; pass a non-negative lambd")
     x = _t(input)
+    if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
+        return softshrink(x.float(), lambd).to(x.dtype)
     return _F.where(x > lambd, x - lambd, _F.where(x < -lambd, x + lambd, x * 0.0))
 
 
