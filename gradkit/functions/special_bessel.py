@@ -28,6 +28,12 @@ __all__ = sorted(SB.UNARY) + sorted(SPOL.POLYNOMIALS) + ["zeta"]
 _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def _check_not_complex(args, kernel):
+    for a in args:
+        if isinstance(a, Tensor) and a._data.dtype.kind == "c":
+            _not_implemented(kernel, a, "it takes real float32 and float64 tensors")
+
+
 def _check_kernel(t, kernel):
     if t._data.dtype not in _KERNEL_DTYPES:
         _not_implemented(kernel, t, "it takes float32 and float64 tensors: convert with "
@@ -38,6 +44,7 @@ def _unary(name, input):
     if not isinstance(input, Tensor):
         raise TypeError(f"special_{name}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
+    _check_not_complex((input,), f"{name}_cpu")
     x = _float_operand(_t(input))
     _check_kernel(x, f"{name}_cpu")
     return wrap(_const_like(x, SB.unary_array(name, to_host(x._data))))
@@ -47,6 +54,7 @@ def _polynomial(name, x, n):
     if not isinstance(x, Tensor) and not isinstance(n, Tensor):
         raise TypeError(f"special_{name}(): expected a Tensor for 'x' or 'n', got "
                         f"({type(x).__name__}, {type(n).__name__})")
+    _check_not_complex((x, n), f"{name}_cpu")
     a, b = _float_pair(x, n, name, scalars=True)
     t = a if isinstance(a, Tensor) else b
     _check_kernel(t, f"{name}_cpu")
@@ -126,6 +134,7 @@ def zeta(input, other):
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError(f"special_zeta(): expected a Tensor for 'input' or 'other', got "
                         f"({type(input).__name__}, {type(other).__name__})")
+    _check_not_complex((input, other), "zeta_cpu")
     a, b = _float_pair(input, other, "zeta", scalars=True)
     t = a if isinstance(a, Tensor) else b
     _check_kernel(t, "zeta_cpu")

@@ -35,23 +35,43 @@ _TWOOPI = 0.636619772367581343075535053490057448
 _SQRPI = 5.64189583547756286948e-01  # 1 / sqrt(pi)
 
 
+def _wide(dt):
+    """A type in which a product of two ``dt`` numbers is exact (float32) or nearly so
+    (float64: the extended ``longdouble``): a fused multiply-add is ``wide(a) * b + c`` rounded
+    once to ``dt``, as PyTorch's compiled loops contract ``a * b + c``."""
+    return np.float64 if dt == np.float32 else np.longdouble
+
+
+def _fma(a, b, c):
+    """``a * b + c`` rounded once to the dtype of ``a`` (see ``_wide``)."""
+    dt = np.result_type(a, b)
+    w = _wide(dt)
+    return (np.asarray(a).astype(w) * np.asarray(b).astype(w) + np.asarray(c).astype(w)).astype(dt)
+
+
 def _polevl(z, coeffs):
-    """``c0 z^k + ... + ck`` by Horner's rule, in ``z``'s dtype."""
+    """``c0 z^k + ... + ck`` by Horner's rule with fused multiply-adds, in ``z``'s dtype."""
+    dt = z.dtype
+    w = _wide(dt)
+    zw = z.astype(w)
     r = np.zeros_like(z)
     for c in coeffs:
-        r = r * z + c
+        r = (r.astype(w) * zw + w(dt.type(c))).astype(dt)
     return r
 
 
 def _chbevl(y, coeffs):
     """Cephes' ``chbevl``: the Chebyshev series ``sum' c_i T_i(y/2)`` by Clenshaw's recurrence."""
+    dt = y.dtype
+    w = _wide(dt)
+    yw = y.astype(w)
     b0 = np.full_like(y, coeffs[0])
     b1 = np.zeros_like(y)
     b2 = b1
     for c in coeffs[1:]:
         b2 = b1
         b1 = b0
-        b0 = y * b1 - b2 + c
+        b0 = (yw * b1.astype(w) - b2.astype(w)).astype(dt) + dt.type(c)
     return 0.5 * (b0 - b2)
 
 
@@ -145,7 +165,8 @@ def airy_ai(x):
             g[i] = g[i] + ni
             m[i], k[i], n[i] = mi, ki, ni
             act[i] = np.abs(mi / f[i]) > eps
-        out[mid] = _c(dt, 0.355028053887817239260) * f - _c(dt, 0.258819403792806798405) * g
+        out[mid] = _fma(_c(dt, 0.355028053887817239260), f,
+                        -(_c(dt, 0.258819403792806798405) * g))
     out[np.isinf(x)] = np.nan
     return out
 
@@ -211,9 +232,9 @@ def _hankel(x, order, second):
     q = 5.0 / x * (_polevl(w, qp) / _polevl(w, qq))
     t = x - _c(dt, ph)
     if second:
-        s = p * _sin(t) + q * _cos(t)
+        s = _fma(p, _sin(t), q * _cos(t))
     else:
-        s = p * _cos(t) - q * _sin(t)
+        s = _fma(p, _cos(t), -(q * _sin(t)))
     return s * _c(dt, _SQ2OPI) / np.sqrt(x)
 
 
@@ -240,16 +261,16 @@ def bessel_j1(x):
 
 def bessel_y0(x):
     z = x * x
-    inner = (_polevl(z, _Y0_YP) / _polevl(z, _Y0_YQ)
-             + _c(x.dtype, _TWOOPI) * _log(x) * bessel_j0(x))
+    inner = _fma(_c(x.dtype, _TWOOPI) * _log(x), bessel_j0(x),
+                 _polevl(z, _Y0_YP) / _polevl(z, _Y0_YQ))
     inner = np.where(x == 0, -np.inf, np.where(x < 0, np.nan, inner))
     return np.where(x <= 5.0, inner, _hankel(x, 0, True))
 
 
 def bessel_y1(x):
     z = x * x
-    inner = (x * (_polevl(z, _Y1_YP) / _polevl(z, _Y1_YQ))
-             + _c(x.dtype, _TWOOPI) * (bessel_j1(x) * _log(x) - 1.0 / x))
+    inner = _fma(x, _polevl(z, _Y1_YP) / _polevl(z, _Y1_YQ),
+                 _c(x.dtype, _TWOOPI) * _fma(bessel_j1(x), _log(x), -(1.0 / x)))
     inner = np.where(x == 0, -np.inf, np.where(x < 0, np.nan, inner))
     return np.where(x <= 5.0, inner, _hankel(x, 1, True))
 
@@ -343,26 +364,26 @@ def _k_edges(x, r):
 def modified_bessel_k0(x):
     # PyTorch takes log(0.5 * x) in double here (a double constant), and the sum in double
     lg = np.log(0.5 * x.astype(np.float64))
-    small = (_chbevl(x * x - 2.0, _K0_A).astype(np.float64)
+    small = (_chbevl(_fma(x, x, -2.0), _K0_A).astype(np.float64)
              - lg * modified_bessel_i0(x).astype(np.float64)).astype(x.dtype)
     large = _exp(-x) * _chbevl(8.0 / x - 2.0, _K0_B) / np.sqrt(x)
     return _k_edges(x, np.where(x <= 2.0, small, large))
 
 
 def modified_bessel_k1(x):
-    small = _log(0.5 * x) * modified_bessel_i1(x) + _chbevl(x * x - 2.0, _K1_A) / x
+    small = _fma(_log(0.5 * x), modified_bessel_i1(x), _chbevl(_fma(x, x, -2.0), _K1_A) / x)
     large = _exp(-x) * _chbevl(8.0 / x - 2.0, _K1_B) / np.sqrt(x)
     return _k_edges(x, np.where(x <= 2.0, small, large))
 
 
 def scaled_modified_bessel_k0(x):
-    small = (_chbevl(x * x - 2.0, _K0_A) - _log(0.5 * x) * modified_bessel_i0(x)) * _exp(x)
+    small = _fma(-_log(0.5 * x), modified_bessel_i0(x), _chbevl(_fma(x, x, -2.0), _K0_A)) * _exp(x)
     large = _chbevl(8.0 / x - 2.0, _K0_B) / np.sqrt(x)
     return _k_edges(x, np.where(x <= 2.0, small, large))
 
 
 def scaled_modified_bessel_k1(x):
-    small = ((_log(0.5 * x) * modified_bessel_i1(x) + _chbevl(x * x - 2.0, _K1_A) / x)
+    small = (_fma(_log(0.5 * x), modified_bessel_i1(x), _chbevl(_fma(x, x, -2.0), _K1_A) / x)
              * _exp(x))
     large = _chbevl(8.0 / x - 2.0, _K1_B) / np.sqrt(x)
     return _k_edges(x, np.where(x <= 2.0, small, large))
@@ -399,7 +420,9 @@ def _zeta_f(xp, s, q):
     arrays = [v for v in (s, q) if not isinstance(v, (int, float))]
     dt = np.result_type(*[to_host(v).dtype for v in arrays])
     r = zeta_array(s if isinstance(s, (int, float)) else to_host(s),
-                   q if isinstance(q, (int, float)) else to_host(q)).astype(dt)
+                   q if isinstance(q, (int, float)) else to_host(q))
+    with np.errstate(over="ignore"):  # (beyond float32's range: inf, as PyTorch's cast)
+        r = r.astype(dt)
     return r if all(type(v) is np.ndarray for v in arrays) else xp.asarray(r)
 
 
