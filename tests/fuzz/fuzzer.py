@@ -963,6 +963,10 @@ ALLOW = [
      and any(a.a.dtype.kind in "iu" for a in _arrays((c.args[1:], c.kwargs))),
      "torch's ldexp backward computes 2 ** other in the integer dtype of an integer exponent "
      "(0 for a negative one); gradkit gives the derivative 2 ** other"),
+    (lambda c, k, d: k == "grad-wrong" and c.kind == "op" and c.name == "zeta"
+     and any(a.a.dtype.kind == "u" for a in _arrays((c.args[:1], {}))),
+     "torch's zeta backward for q computes -input in the dtype of an unsigned input (uint8 "
+     "wraps: -10 becomes 246); gradkit gives the derivative -input * zeta(input + 1, q)"),
     (lambda c, k, d: k == "grad-wrong" and c.kind == "op" and c.name == "hardshrink"
      and (any(isinstance(a, float) and math.isnan(a) for a in c.args[1:])
           or any(np.isnan(a.a).any() for a in _arrays((c.args, c.kwargs))
