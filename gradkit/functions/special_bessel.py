@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype
 from .._backend import to_host
 from .._tensor.record import apply2, check_broadcast
 from .._tensor.tensor import Tensor, wrap
@@ -135,6 +136,12 @@ def zeta(input, other):
         raise TypeError(f"special_zeta(): expected a Tensor for 'input' or 'other', got "
                         f"({type(input).__name__}, {type(other).__name__})")
     _check_not_complex((input, other), "zeta_cpu")
+    # the gradient's ``input + 1`` rounds in input's own dtype (the default float for integers)
+    plus_one = None
+    if isinstance(input, Tensor):
+        k = _dtype.kind(input._data.dtype)
+        plus_one = (input._data.dtype.name if k == "f" and input._data.dtype.kind == "f"
+                    else _dtype.np_dtype(_dtype.get_default_dtype()).name)
     a, b = _float_pair(input, other, "zeta", scalars=True)
     t = a if isinstance(a, Tensor) else b
     _check_kernel(t, "zeta_cpu")
@@ -143,7 +150,7 @@ def zeta(input, other):
     a = a if isinstance(a, Tensor) else float(np.asarray(float(a), dtype=dt))
     b = b if isinstance(b, Tensor) else float(np.asarray(float(b), dtype=dt))
     try:
-        return apply2(SB.ZETA, a, b)
+        return apply2(SB.ZETA, a, b, (plus_one,))
     except ValueError:
         check_broadcast(a, b, "zeta")
         raise

@@ -415,7 +415,7 @@ def unary_array(name, x):
 
 
 # ------------------------------------------------------------------ the Hurwitz zeta function
-def _zeta_f(xp, s, q):
+def _zeta_f(xp, s, q, plus_one_dtype=None):
     from .special import zeta_array  # (ops/special.py holds Cephes' zeta, float64)
     arrays = [v for v in (s, q) if not isinstance(v, (int, float))]
     dt = np.result_type(*[to_host(v).dtype for v in arrays])
@@ -426,15 +426,28 @@ def _zeta_f(xp, s, q):
     return r if all(type(v) is np.ndarray for v in arrays) else xp.asarray(r)
 
 
+def _plus_one(s, dtype):
+    """``s + 1`` rounded as PyTorch's ``self + 1.`` in the dtype ``self`` had before the
+    promotion (float16 or float32 round the sum; an integer ``self`` sums in the default
+    float dtype)."""
+    if dtype is None or isinstance(s, (int, float)):
+        return s + 1
+    arr = to_host(s) if not hasattr(s, "_data") else to_host(s._data)
+    one = (arr.astype(dtype) + np.asarray(1, dtype=dtype)).astype(arr.dtype)
+    return s + (one - arr)  # (the exact step from s to the rounded sum)
+
+
 def _zeta_b(xp, g, ins, out, aux, needs):
-    # PyTorch: no derivative in x; d/dq zeta(x, q) = -x zeta(x + 1, q)
+    # PyTorch: no derivative in x; d/dq zeta(x, q) = -x zeta(x + 1, q), with x + 1 rounded in
+    # x's own dtype
     if needs[0]:
         raise NotImplementedError("the derivative for 'zeta' is not implemented.")
     s, q = ins
+    s1 = _plus_one(s, aux[0] if aux else None)
     if getattr(xp, "name", "") == "tensor":
-        z = xp.apply(ZETA, (s + 1, q), ())
+        z = xp.apply(ZETA, (s1, q), ())
     else:
-        z = ZETA.forward(xp, s + 1, q)
+        z = ZETA.forward(xp, s1, q)
     return None, g * -s * z
 
 

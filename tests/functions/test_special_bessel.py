@@ -252,3 +252,22 @@ def test_every_added_function_is_in_torch_special_only():
         assert hasattr(gk.special, name) and hasattr(torch.special, name)
         assert hasattr(gk, name) == hasattr(torch, name)
         assert hasattr(gk.Tensor, name) == hasattr(torch.Tensor, name)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "int64"])
+def test_zeta_gradient_rounds_input_plus_one_in_inputs_dtype_as_torch(dtype):
+    # torch's zeta backward: -input * zeta(input + 1., q), the sum in input's own dtype
+    x = np.array([0.1, 1.7, 2.3, 3.9]) if dtype != "int64" else np.array([1, 2, 3, 4])
+    q = np.array([0.5, 1.3, 2.2, 5.1])
+    tq = torch.tensor(q, requires_grad=True)
+    gq = gk.tensor(q, requires_grad=True)
+    torch.special.zeta(torch.tensor(x).to(getattr(torch, dtype)), tq).sum().backward()
+    gk.special.zeta(gk.tensor(x).to(getattr(gk, dtype)), gq).sum().backward()
+    np.testing.assert_allclose(gq.grad.numpy(), tq.grad.numpy(), rtol=1e-13)
+
+
+def test_polynomials_give_nan_where_torchs_recurrence_is_uninitialised():
+    # PyTorch's result there is whatever its register held (0, or any number); NaN here
+    for name in sorted(POLYNOMIALS):
+        r = getattr(gk.special, name)(gk.tensor([np.nan, np.nan]), gk.tensor([1, 5]))
+        assert np.isnan(r.numpy()).all(), name
