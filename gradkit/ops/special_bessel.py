@@ -76,8 +76,8 @@ def _chbevl(y, coeffs):
 
 
 def _libm(fn):
-    """``fn`` rounded once to the argument's dtype (float32 through float64, as C's
-    correctly-rounded ``sinf``/``expf``/``logf`` rather than NumPy's float32 approximations)."""
+    """``fn`` of a float32 array computed in float64 and rounded once (nearer C's ``cosf``,
+    ``expf``, ... that PyTorch calls than NumPy's own float32 approximations)."""
     def f(y):
         return fn(y.astype(np.float64)).astype(y.dtype) if y.dtype == np.float32 else fn(y)
     return f
@@ -433,8 +433,10 @@ def _plus_one(s, dtype):
     if dtype is None or isinstance(s, (int, float)):
         return s + 1
     arr = to_host(s) if not hasattr(s, "_data") else to_host(s._data)
-    one = (arr.astype(dtype) + np.asarray(1, dtype=dtype)).astype(arr.dtype)
-    return s + (one - arr)  # (the exact step from s to the rounded sum)
+    with np.errstate(invalid="ignore", over="ignore"):
+        one = (arr.astype(dtype) + np.asarray(1, dtype=dtype)).astype(arr.dtype)
+        step = np.where(np.isfinite(arr), one - arr, 0.0)  # (inf and NaN stay themselves)
+    return s + step.astype(arr.dtype)
 
 
 def _zeta_b(xp, g, ins, out, aux, needs):

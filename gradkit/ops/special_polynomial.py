@@ -24,8 +24,8 @@ _I64_MIN = np.iinfo(np.int64).min
 
 
 def _libm(fn):
-    """``fn`` rounded once to the argument's dtype (float32 through float64, as C's
-    correctly-rounded ``acosf``/``cosf`` rather than NumPy's float32 approximations)."""
+    """``fn`` of a float32 array computed in float64 and rounded once (nearer C's ``cosf``,
+    ``expf``, ... that PyTorch calls than NumPy's own float32 approximations)."""
     def f(y):
         return fn(y.astype(np.float64)).astype(y.dtype) if y.dtype == np.float32 else fn(y)
     return f

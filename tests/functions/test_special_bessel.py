@@ -271,3 +271,13 @@ def test_polynomials_give_nan_where_torchs_recurrence_is_uninitialised():
     for name in sorted(POLYNOMIALS):
         r = getattr(gk.special, name)(gk.tensor([np.nan, np.nan]), gk.tensor([1, 5]))
         assert np.isnan(r.numpy()).all(), name
+
+
+def test_zeta_gradient_at_infinite_and_nan_input_as_torch():
+    x = np.array([np.inf, np.inf, np.nan, 3.0])
+    q = np.array([0.6, 2.0, 1.5, 2.5])
+    tq = torch.tensor(q, requires_grad=True)
+    gq = gk.tensor(q, requires_grad=True)
+    torch.special.zeta(torch.tensor(x), tq).sum().backward()
+    gk.special.zeta(gk.tensor(x), gq).sum().backward()
+    np.testing.assert_allclose(gq.grad.numpy(), tq.grad.numpy(), rtol=1e-13)
