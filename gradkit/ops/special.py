@@ -316,7 +316,7 @@ def zeta_array(s, q):
     res = np.full(s.shape, np.nan)
     done = np.zeros(s.shape, dtype=bool)
     res[s == 1] = np.inf
-    done |= (s == 1) | (s < 1) | np.isnan(s) | np.isnan(q)
+    done |= (s == 1) | (s < 1) | np.isnan(q)  # (a NaN s still meets the poles of q, as Cephes)
     qneg = (q <= 0) & ~done
     pole = qneg & (q == np.floor(q))
     res[pole] = np.inf
