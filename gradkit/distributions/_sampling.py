@@ -2,11 +2,14 @@
 gamma (Marsaglia-Tsang), Poisson (inversion / Hoermann's PTRS), binomial (inversion /
 Hoermann's BTRS), and the implicit reparameterisation gradient of gamma samples.
 
-The uniforms and normals come from ``gradkit.rand``/``gradkit.randn`` in float64; the streams
-are not PyTorch's (PyTorch's own samplers for these families are not bit-reproducible either).
+Gamma samples (hence Gamma, Beta, Dirichlet, Chi2, ...) are PyTorch's: its CPU sampler's draws
+and arithmetic on the same generator, bit for bit. The Poisson and binomial samplers here take
+their uniforms from ``gradkit.rand`` in float64 and are not PyTorch's streams.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -26,32 +29,59 @@ def _normal(n):
     return randn(n, dtype=np.float64).numpy() if n else np.zeros(0)
 
 
-def standard_gamma_np(alpha):
-    """Gamma(alpha, 1) samples for a float64 array of concentrations (Marsaglia & Tsang 2000;
-    alpha < 1 by the boost Gamma(alpha + 1) * U ** (1 / alpha))."""
+_THIRD32 = float(np.float32(1.0) / np.float32(3.0))  # ``1.0f / 3.0f`` in PyTorch's sampler
+_SQUEEZE32 = float(np.float32(0.0331))
+
+
+def _gamma_one(alpha: float, single: bool, unit, normal) -> float:
+    """One Gamma(alpha, 1) sample as PyTorch's ``sample_gamma`` draws it (Marsaglia & Tsang
+    2000, alpha < 1 boosted by ``(1 - U) ** (1 / alpha)``), in double arithmetic except where
+    its float constants and a float ``alpha`` (``single``) round."""
+    f32 = np.float32
+    scale = 1.0
+    if alpha < 1.0:
+        if alpha == 0.0:
+            return 0.0
+        power = float(f32(1.0) / f32(alpha)) if single else 1.0 / alpha
+        scale *= math.pow(1.0 - unit(), power)
+        alpha = float(f32(alpha) + f32(1.0)) if single else alpha + 1.0
+    d = float(f32(alpha) - f32(_THIRD32)) if single else alpha - _THIRD32
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        while True:
+            x = normal()
+            y = 1.0 + c * x
+            if y > 0:
+                break
+        v = y * y * y
+        u = 1.0 - unit()
+        xx = x * x
+        if u < 1.0 - _SQUEEZE32 * xx * xx:
+            return scale * d * v
+        if math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
+            return scale * d * v
+
+
+def standard_gamma_np(alpha, single=False):
+    """Gamma(alpha, 1) samples for an array of concentrations, PyTorch's CPU sampler on the
+    default generator (``_standard_gamma``; ``single`` for float32 concentrations, whose
+    arithmetic PyTorch does partly in float; the Dirichlet sampler draws in double): one
+    element after the other in row-major order, so ``manual_seed`` gives PyTorch's numbers."""
+    from ..random import _M53, _F53, _gen, normal_serial
+
+    g = _gen()
+
+    def unit():
+        return float(g._u64(1)[0] & _M53) * _F53
+
+    def normal():
+        return float(normal_serial(g, 1)[0])
+
     alpha = np.asarray(alpha, dtype=np.float64)
-    flat = alpha.reshape(-1)
-    boost = flat < 1.0
-    a = np.where(boost, flat + 1.0, flat)
-    d = a - 1.0 / 3.0
-    c = 1.0 / np.sqrt(9.0 * d)
-    out = np.empty_like(flat)
-    todo = np.arange(flat.size)
-    while todo.size:
-        x = _normal(todo.size)
-        u = _uniform(todo.size)
-        v = 1.0 + c[todo] * x
-        v3 = v * v * v
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ok = (v > 0) & (np.log(u) < 0.5 * x * x + d[todo] - d[todo] * v3
-                            + d[todo] * np.log(np.where(v3 > 0, v3, 1.0)))
-        out[todo[ok]] = d[todo[ok]] * v3[ok]
-        todo = todo[~ok]
-    if boost.any():
-        idx = np.nonzero(boost)[0]
-        u = _uniform(idx.size)
-        with np.errstate(divide="ignore"):
-            out[idx] = out[idx] * np.exp(np.log(u) / flat[idx])
+    out = np.array([_gamma_one(float(a), single, unit, normal) for a in alpha.reshape(-1)],
+                   dtype=np.float64)
+    if single:
+        out = np.maximum(out.astype(np.float32), np.finfo(np.float32).tiny).astype(np.float64)
     out = np.maximum(out, np.finfo(np.float64).tiny)
     return out.reshape(alpha.shape)
 
@@ -75,7 +105,7 @@ class _StandardGamma(Function):
         from .. import tensor
 
         a = alpha.detach().numpy()
-        x = standard_gamma_np(a).astype(a.dtype)
+        x = standard_gamma_np(a, single=a.dtype != np.float64).astype(a.dtype)
         x = np.maximum(x, np.finfo(a.dtype).tiny)
         out = tensor(x)
         ctx.save_for_backward(alpha, out)

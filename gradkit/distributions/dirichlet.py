@@ -42,10 +42,11 @@ class Dirichlet(ExponentialFamily):
 
         shape = tuple(self._extended_shape(sample_shape))
         concentration = self.concentration.expand(shape)
-        g = standard_gamma(concentration)
-        x = g / g.sum(-1, keepdim=True)
+        # PyTorch draws the gammas and normalises in double, then rounds to the dtype
+        g = standard_gamma(concentration.double())
+        x = (g / g.sum(-1, keepdim=True)).to(concentration.dtype)
         finfo = np.finfo(np.dtype(x.dtype))
-        return x.clamp(min=float(finfo.tiny), max=1 - float(finfo.eps))
+        return x.clamp(min=float(finfo.tiny), max=float(np.nextafter(x.dtype.type(1), 0)))
 
     def log_prob(self, value):
         from ..special import xlogy
