@@ -67,7 +67,7 @@ def standard_gamma_np(alpha, single=False):
     default generator (``_standard_gamma``; ``single`` for float32 concentrations, whose
     arithmetic PyTorch does partly in float; the Dirichlet sampler draws in double): one
     element after the other in row-major order, so ``manual_seed`` gives PyTorch's numbers."""
-    from ..random import _M53, _F53, _gen, normal_serial
+    from ..random import _F53, _M53, _gen, normal_serial
 
     g = _gen()
 
