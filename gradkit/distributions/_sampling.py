@@ -1,10 +1,9 @@
-"""Samplers drawn from gradkit's generator (``gradkit.manual_seed`` makes them reproducible):
-gamma (Marsaglia-Tsang), Poisson (inversion / Hoermann's PTRS), binomial (inversion /
-Hoermann's BTRS), and the implicit reparameterisation gradient of gamma samples.
+"""The gamma sampler drawn from gradkit's generator (``gradkit.manual_seed`` makes it
+reproducible), and the implicit reparameterisation gradient of gamma samples.
 
 Gamma samples (hence Gamma, Beta, Dirichlet, Chi2, ...) are PyTorch's: its CPU sampler's draws
-and arithmetic on the same generator, bit for bit. The Poisson and binomial samplers here take
-their uniforms from ``gradkit.rand`` in float64 and are not PyTorch's streams.
+and arithmetic on the same generator, bit for bit. (Poisson and binomial samples come from
+``gradkit.poisson``/``gradkit.binomial``, PyTorch's samplers too.)
 """
 
 from __future__ import annotations
@@ -21,12 +20,6 @@ def _uniform(n):
     from .. import rand
 
     return rand(n, dtype=np.float64).numpy() if n else np.zeros(0)
-
-
-def _normal(n):
-    from .. import randn
-
-    return randn(n, dtype=np.float64).numpy() if n else np.zeros(0)
 
 
 _THIRD32 = float(np.float32(1.0) / np.float32(3.0))  # ``1.0f / 3.0f`` in PyTorch's sampler
@@ -124,104 +117,3 @@ class _StandardGamma(Function):
 def standard_gamma(alpha):
     """Differentiable Gamma(alpha, 1) samples (implicit reparameterisation)."""
     return _StandardGamma.apply(alpha)
-
-
-def poisson_np(rate):
-    rate = np.asarray(rate, dtype=np.float64)
-    flat = rate.reshape(-1)
-    out = np.zeros_like(flat)
-    small = np.nonzero((flat < 10.0) & (flat > 0))[0]
-    if small.size:  # inversion by sequential search
-        lam = flat[small]
-        u = _uniform(small.size)
-        k = np.zeros_like(lam)
-        p = np.exp(-lam)
-        s = p.copy()
-        active = u > s
-        while active.any():
-            k = np.where(active, k + 1, k)
-            p = np.where(active, p * lam / np.maximum(k, 1), p)
-            s = np.where(active, s + p, s)
-            active = active & (u > s) & (p > 0)
-        out[small] = k
-    big = np.nonzero(flat >= 10.0)[0]
-    todo = big
-    while todo.size:  # PTRS, Hoermann (1993)
-        lam = flat[todo]
-        slam = np.sqrt(lam)
-        loglam = np.log(lam)
-        b = 0.931 + 2.53 * slam
-        a = -0.059 + 0.02483 * b
-        invalpha = 1.1239 + 1.1328 / (b - 3.4)
-        vr = 0.9277 - 3.6224 / (b - 2)
-        uu = _uniform(todo.size) - 0.5
-        v = _uniform(todo.size)
-        us = 0.5 - np.abs(uu)
-        k = np.floor((2 * a / us + b) * uu + lam + 0.43)
-        quick = (us >= 0.07) & (v <= vr)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            slow = (k >= 0) & ~((us < 0.013) & (v > us)) & (
-                np.log(v) + np.log(invalpha) - np.log(a / (us * us) + b)
-                <= -lam + k * loglam - _lgamma_np(k + 1))
-        ok = quick | slow
-        out[todo[ok]] = k[ok]
-        todo = todo[~ok]
-    out[np.isnan(flat)] = np.nan
-    return out.reshape(rate.shape)
-
-
-def binomial_np(count, prob):
-    count, prob = np.broadcast_arrays(np.asarray(count, np.float64), np.asarray(prob, np.float64))
-    n = count.reshape(-1).copy()
-    p0 = prob.reshape(-1).copy()
-    flip = p0 > 0.5
-    p = np.where(flip, 1.0 - p0, p0)
-    out = np.zeros_like(n)
-    small = np.nonzero((n * p < 10.0) & (p > 0) & (n > 0))[0]
-    if small.size:  # inversion
-        nn, pp = n[small], p[small]
-        q = 1.0 - pp
-        s = pp / q
-        a = (nn + 1) * s
-        r = q ** nn
-        u = _uniform(small.size)
-        x = np.zeros_like(nn)
-        active = u > r
-        while active.any():
-            u = np.where(active, u - r, u)
-            x = np.where(active, x + 1, x)
-            r = np.where(active, r * (a / np.maximum(x, 1) - s), r)
-            active = active & (u > r) & (x < nn)
-        out[small] = x
-    todo = np.nonzero(n * p >= 10.0)[0]
-    if todo.size:  # BTRS, Hoermann (1993)
-        nn_all, pp_all = n, p
-        while todo.size:
-            nn, pp = nn_all[todo], pp_all[todo]
-            q = 1.0 - pp
-            spq = np.sqrt(nn * pp * q)
-            b = 1.15 + 2.53 * spq
-            a = -0.0873 + 0.0248 * b + 0.01 * pp
-            c = nn * pp + 0.5
-            vr = 0.92 - 4.2 / b
-            alpha = (2.83 + 5.1 / b) * spq
-            lpq = np.log(pp / q)
-            m = np.floor((nn + 1) * pp)
-            h = _lgamma_np(m + 1) + _lgamma_np(nn - m + 1)
-            uu = _uniform(todo.size) - 0.5
-            v = _uniform(todo.size)
-            us = 0.5 - np.abs(uu)
-            k = np.floor((2 * a / us + b) * uu + c)
-            inside = (k >= 0) & (k <= nn)
-            quick = inside & (us >= 0.07) & (v <= vr)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                lv = np.log(v * alpha / (a / (us * us) + b))
-                kk = np.clip(k, 0, nn)
-                slow = inside & (lv <= h - _lgamma_np(kk + 1) - _lgamma_np(nn - kk + 1)
-                                 + (kk - m) * lpq)
-            ok = quick | slow
-            out[todo[ok]] = k[ok]
-            todo = todo[~ok]
-    out = np.where(flip, n - out, out)
-    out = np.where(np.isnan(p0) | np.isnan(n), np.nan, out)
-    return out.reshape(count.shape)

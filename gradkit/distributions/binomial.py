@@ -1,6 +1,5 @@
 from . import constraints
 from ._base import BinaryParameters, _expand_params, _finish
-from ._sampling import binomial_np
 from ._special import lgamma
 from .distribution import Distribution
 
@@ -48,12 +47,12 @@ class Binomial(BinaryParameters, Distribution):
         return self.total_count * self.probs * (1 - self.probs)
 
     def sample(self, sample_shape=()):
-        from .. import tensor
+        from .. import binomial
 
+        # gradkit.binomial is PyTorch's CPU sampler on the same stream
         shape = tuple(self._extended_shape(sample_shape))
-        n = self.total_count.detach().expand(shape).numpy()
-        p = self.probs.detach().expand(shape).numpy()
-        return tensor(binomial_np(n, p).astype(p.dtype))
+        return binomial(self.total_count.detach().expand(shape),
+                        self.probs.detach().expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -52,11 +52,11 @@ class Cauchy(Distribution):
         return full(tuple(self._extended_shape()), math.inf, dtype=self.loc.dtype)
 
     def rsample(self, sample_shape=()):
-        from .. import rand
+        from .. import empty
 
+        # PyTorch's draw: cauchy_ on a new tensor (its stream), scaled and shifted
         shape = self._extended_shape(sample_shape)
-        u = rand(tuple(shape), dtype=self.loc.dtype)
-        eps = (math.pi * (u - 0.5)).tan()
+        eps = empty(tuple(shape), dtype=self.loc.dtype).cauchy_()
         return self.loc + eps * self.scale
 
     def log_prob(self, value):

@@ -43,11 +43,11 @@ class Exponential(ExponentialFamily):
         return _finish(new, self, Exponential, batch_shape)
 
     def rsample(self, sample_shape=()):
-        from .. import rand
+        from .. import empty
 
+        # PyTorch's draw: exponential_ on a new tensor (its stream), divided by the rate
         shape = self._extended_shape(sample_shape)
-        u = rand(tuple(shape), dtype=self.rate.dtype)
-        return -(-u).log1p() / self.rate
+        return empty(tuple(shape), dtype=self.rate.dtype).exponential_() / self.rate
 
     def log_prob(self, value):
         if self._validate_args:

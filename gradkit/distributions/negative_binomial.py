@@ -1,6 +1,5 @@
 from . import constraints
 from ._base import BinaryParameters, _expand_params, _finish
-from ._sampling import poisson_np
 from ._special import lgamma
 from .distribution import Distribution
 
@@ -39,18 +38,15 @@ class NegativeBinomial(BinaryParameters, Distribution):
         return self.mean / (-self.logits).sigmoid()
 
     def sample(self, sample_shape=()):
-        """Gamma-Poisson mixture: rate ~ Gamma(total_count, exp(-logits)), k ~ Poisson(rate)."""
-        import numpy as np
+        """Gamma-Poisson mixture: rate ~ Gamma(total_count, exp(-logits)), k ~ Poisson(rate),
+        drawn as PyTorch draws them (its gamma and Poisson samplers, in this order)."""
+        from .. import no_grad, poisson
+        from .gamma import Gamma
 
-        from .. import tensor
-        from ._sampling import standard_gamma_np
-
-        shape = tuple(self._extended_shape(sample_shape))
-        n = self.total_count.detach().expand(shape).numpy().astype(np.float64)
-        scale = np.exp(self.logits.detach().expand(shape).numpy().astype(np.float64))
-        rate = standard_gamma_np(np.where(n > 0, n, 1.0)) * scale
-        rate = np.where(n > 0, rate, 0.0)
-        return tensor(poisson_np(rate).astype(np.dtype(self._param.dtype)))
+        with no_grad():
+            rate = Gamma(self.total_count, (-self.logits).exp(),
+                         validate_args=False).sample(sample_shape)
+            return poisson(rate)
 
     def log_prob(self, value):
         from ..nn import functional as F

@@ -3,7 +3,6 @@ from numbers import Number
 from .._tensor import Size
 from . import constraints
 from ._base import _expand_params, _finish
-from ._sampling import poisson_np
 from ._special import lgamma
 from .exp_family import ExponentialFamily
 from .utils import broadcast_all
@@ -41,11 +40,11 @@ class Poisson(ExponentialFamily):
         return _finish(new, self, Poisson, batch_shape)
 
     def sample(self, sample_shape=()):
-        from .. import tensor
+        from .. import poisson
 
+        # gradkit.poisson is PyTorch's CPU sampler on the same stream
         shape = tuple(self._extended_shape(sample_shape))
-        rate = self.rate.detach().expand(shape).numpy()
-        return tensor(poisson_np(rate).astype(rate.dtype))
+        return poisson(self.rate.detach().expand(shape))
 
     def log_prob(self, value):
         from ..special import xlogy

@@ -44,7 +44,7 @@ def _log_modified_bessel_fn(x, order=0):
 
 
 def _rejection_sample_np(loc, concentration, proposal_r, shape):
-    """Best & Fisher (1979), vectorised, uniforms from gradkit's generator (float64)."""
+    """Best & Fisher (1979) as PyTorch draws it: float64 uniforms from gradkit's generator."""
     import numpy as np
 
     from ._sampling import _uniform
@@ -53,17 +53,18 @@ def _rejection_sample_np(loc, concentration, proposal_r, shape):
     conc = np.broadcast_to(concentration, shape).reshape(-1)
     r = np.broadcast_to(proposal_r, shape).reshape(-1)
     x = np.zeros(n)
-    todo = np.arange(n)
-    while todo.size:
-        u = _uniform(3 * todo.size).reshape(3, todo.size)
-        u1, u2, u3 = u
+    done = np.zeros(n, dtype=bool)
+    while not done.all():
+        # as PyTorch: every round draws for every element and a later acceptance replaces an
+        # earlier one, so the stream and the values are PyTorch's
+        u1, u2, u3 = _uniform(3 * n).reshape(3, n)
         z = np.cos(math.pi * u1)
-        f = (1 + r[todo] * z) / (r[todo] + z)
-        c = conc[todo] * (r[todo] - f)
+        f = (1 + r * z) / (r + z)
+        c = conc * (r - f)
         with np.errstate(divide="ignore", invalid="ignore"):
             accept = ((c * (2 - c) - u2) > 0) | (np.log(c / u2) + 1 - c >= 0)
-        x[todo[accept]] = np.sign(u3[accept] - 0.5) * np.arccos(np.clip(f[accept], -1, 1))
-        todo = todo[~accept]
+        x[accept] = np.sign(u3[accept] - 0.5) * np.arccos(np.clip(f[accept], -1, 1))
+        done |= accept
     loc = np.broadcast_to(loc, shape).reshape(-1)
     return (np.mod(x + math.pi + loc, 2 * math.pi) - math.pi).reshape(shape)
 

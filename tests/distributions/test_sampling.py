@@ -190,3 +190,34 @@ def test_gamma_family_samples_are_torch_stream(family, seed):
     assert ours.dtype == theirs.dtype
     np.testing.assert_array_equal(ours, theirs)
     np.testing.assert_array_equal(after_ours, after_theirs)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+@pytest.mark.parametrize("family", ["Exponential", "Cauchy", "Poisson", "Binomial",
+                                    "NegativeBinomial", "Weibull", "VonMises", "Exp64"])
+def test_samplers_draw_torch_stream(family, seed):
+    """Each family draws what PyTorch's draws after the same manual_seed (its exponential_,
+    cauchy_, poisson, binomial, gamma-then-Poisson and Best-Fisher rejection streams), and the
+    generator is left where PyTorch leaves it."""
+    def draw(lib):
+        D = lib.distributions
+        lib.manual_seed(seed)
+        out = {
+            "Exponential": lambda: D.Exponential(lib.tensor([1.0, 2.0])).sample((3,)),
+            "Exp64": lambda: D.Exponential(lib.tensor([0.5], dtype=lib.float64)).sample((4,)),
+            "Cauchy": lambda: D.Cauchy(lib.tensor([0.0, 1.0]), lib.tensor([1.0, 2.0])).rsample(
+                (2,)),
+            "Poisson": lambda: D.Poisson(lib.tensor([3.0, 20.0, 0.5])).sample((2,)),
+            "Binomial": lambda: D.Binomial(10, lib.tensor([0.3, 0.9])).sample((3,)),
+            "NegativeBinomial": lambda: D.NegativeBinomial(lib.tensor([5.0, 0.0]),
+                                                           lib.tensor([0.4, 0.5])).sample((3,)),
+            "Weibull": lambda: D.Weibull(1.0, 2.0).sample((3,)),
+            "VonMises": lambda: D.VonMises(lib.zeros(3), lib.tensor([0.5, 2.0, 1e-3])).sample(
+                (4,)),
+        }[family]()
+        return out.numpy(), lib.rand(3).numpy()
+
+    (ours, after_ours), (theirs, after_theirs) = draw(gk), draw(torch)
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(after_ours, after_theirs)
