@@ -644,3 +644,23 @@ def test_format_with_a_spec_as_torch(torch):
     with pytest.raises(TypeError, match="unsupported format string"):
         format(gk.tensor([1.0, 2.0]), ".2f")
     assert format(gk.tensor([1.0, 2.0]), "") == repr(gk.tensor([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("args", [(2, 3), (3,), (0,), ("size", [2, 4]), ([1, 2],),
+                                  ([[1, 0], [True, 2]],), ()])
+def test_legacy_constructor_as_torch(torch, args):
+    """``torch.Tensor(2, 3)`` (sizes or a Size: an uninitialised float tensor of that shape) and
+    ``torch.Tensor([1, 2])`` (the data, in the default dtype), as VQ-VAE code writes them."""
+    def make(lib):
+        if args and args[0] == "size":
+            return lib.Tensor(lib.Size(args[1]))
+        return lib.Tensor(*args)
+    ours, theirs = make(gk), make(torch)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    if args and isinstance(args[0], list):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(RuntimeError):
+        torch.Tensor(2, -1)
+    with pytest.raises(RuntimeError):
+        gk.Tensor(2, -1)

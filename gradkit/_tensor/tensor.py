@@ -144,9 +144,26 @@ class Tensor:
     __slots__ = ("_data", "requires_grad", "_grad_fn", "grad", "_vcl", "_hooks", "__weakref__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to Tensor's operators
 
-    def __init__(self, data=None, *, dtype=None, requires_grad=False):
+    def __init__(self, data=None, *sizes, dtype=None, requires_grad=False):
+        """PyTorch's legacy constructor: ``Tensor(2, 3)`` and ``Tensor(Size([2, 3]))`` make an
+        uninitialised (here zero) tensor of that shape, ``Tensor([1, 2])`` copies the data; both
+        in the default dtype unless ``dtype`` is given (a Tensor's data keeps its dtype)."""
         from ..factories import _to_array  # (factories makes Tensors: it imports this module)
 
+        if sizes or isinstance(data, Size) or (isinstance(data, numbers.Integral)
+                                               and not isinstance(data, (bool, np.bool_))):
+            shape = tuple(data) if isinstance(data, Size) else (data,) + sizes
+            if not all(isinstance(n, numbers.Integral) and not isinstance(n, (bool, np.bool_))
+                       for n in shape):
+                raise TypeError(f"Tensor(): expected sizes (ints) or one sequence of numbers; "
+                                f"got {tuple(type(n).__name__ for n in shape)}")
+            if any(n < 0 for n in shape):
+                raise RuntimeError(f"Tensor(): negative dimension in size {list(shape)}")
+            data = np.zeros(tuple(int(n) for n in shape),
+                            _dtype.to_dtype(dtype) if dtype is not None
+                            else _dtype.get_default_dtype())
+        elif dtype is None and data is not None and not isinstance(data, Tensor):
+            dtype = _dtype.get_default_dtype()
         arr = _to_array([] if data is None else data, dtype)
         self._data = arr
         self.requires_grad = False

@@ -8,7 +8,9 @@
   model unchanged), ``set_float32_matmul_precision``, ``autocast``;
 - ``Tensor.is_xpu``/``is_mps``/``is_meta``/... (False), ``Tensor.share_memory_``/``is_shared``,
   and PyTorch's deprecated positional-``alpha``/``value`` overloads (``x.add_(2, y)``,
-  ``x.addcmul_(0.5, a, b)``), which warn as PyTorch does.
+  ``x.addcmul_(0.5, a, b)``), which warn as PyTorch does;
+- ``is_anomaly_enabled``, ``is_anomaly_check_nan_enabled``, ``set_anomaly_enabled`` (the
+  switches behind ``torch.autograd.detect_anomaly``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .. import factories as _factories
 from .._tensor import Size, Tensor
 from .._tensor.repr import get_printoptions, set_printoptions
 from ..amp import autocast
+from ..autograd.graph import anomaly_state as _anomaly_state
 from ..device import Device
 from ..functions._registry import REGISTRY, _inplace_of, tensor_method
 from . import jit
@@ -36,7 +39,7 @@ __all__ = [
     "get_float32_matmul_precision", "autocast", "jit", "accelerator", "amp", "backends",
     "onnx", "FloatTensor", "DoubleTensor",
     "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
-    "BoolTensor",
+    "BoolTensor", "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled",
 ]
 # (``Variable`` is PyTorch's ``torch.autograd.Variable``; ``gradkit run`` puts it there)
 
@@ -45,6 +48,23 @@ nan = math.nan
 pi = math.pi
 e = math.e
 newaxis = None
+
+
+# ------------------------------------------------------------------ anomaly mode
+def is_anomaly_enabled() -> bool:
+    """Whether anomaly detection (``autograd.detect_anomaly``/``set_detect_anomaly``) is on."""
+    return _anomaly_state[0]
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    """Whether anomaly detection checks backward results for NaN (its ``check_nan``)."""
+    return _anomaly_state[1]
+
+
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    """PyTorch's ``torch.set_anomaly_enabled``: turn anomaly detection on or off."""
+    _anomaly_state[0] = builtins.bool(enabled)
+    _anomaly_state[1] = builtins.bool(check_nan)
 
 
 # ------------------------------------------------------------------ default device

@@ -1,5 +1,5 @@
 """Small ``torch.*`` names outside the op registry: ``default_generator``, the legacy
-``set_default_tensor_type``, the anomaly switches, ``get_device_module``, ``GradScaler``,
+``set_default_tensor_type``, ``get_device_module``, ``GradScaler``,
 ``OutOfMemoryError``, DLPack exchange, and flags a program may read."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ import numpy as np
 
 from .. import _dtype
 
-__all__ = ["default_generator", "set_default_tensor_type", "set_anomaly_enabled",
-           "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "get_device_module",
+__all__ = ["default_generator", "set_default_tensor_type", "get_device_module",
            "set_flush_denormal", "is_storage", "OutOfMemoryError", "GradScaler", "from_dlpack",
            "to_dlpack", "init_num_threads", "has_lapack", "has_mkl", "has_openmp",
            "has_spectral", "get_deterministic_debug_mode", "set_deterministic_debug_mode",
@@ -49,24 +48,6 @@ def set_default_tensor_type(t) -> None:
     if not dtype.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
     _dtype.set_default_dtype(dtype)
-
-
-def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
-    from ..autograd.graph import anomaly_state
-
-    anomaly_state[0], anomaly_state[1] = bool(enabled), bool(check_nan)
-
-
-def is_anomaly_enabled() -> bool:
-    from ..autograd.graph import anomaly_state
-
-    return bool(anomaly_state[0])
-
-
-def is_anomaly_check_nan_enabled() -> bool:
-    from ..autograd.graph import anomaly_state
-
-    return bool(anomaly_state[1])
 
 
 def get_device_module(device=None):

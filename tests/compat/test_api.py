@@ -18,6 +18,31 @@ def test_constants_match_torch():
     assert np.isnan(gk.nan) and gk.newaxis is None
 
 
+def test_top_level_anomaly_switches_as_torch():
+    """``torch.is_anomaly_enabled``/``set_anomaly_enabled``/``is_anomaly_check_nan_enabled``,
+    and their agreement with ``autograd.set_detect_anomaly`` and ``detect_anomaly``."""
+    try:
+        for lib in (gk, torch):
+            lib.set_anomaly_enabled(False)
+        for call in [(True,), (True, False), (False,), (True, True), (False, False)]:
+            for lib in (gk, torch):
+                lib.set_anomaly_enabled(*call)
+            assert gk.is_anomaly_enabled() is torch.is_anomaly_enabled()
+            assert gk.is_anomaly_check_nan_enabled() is torch.is_anomaly_check_nan_enabled()
+        for lib in (gk, torch):
+            lib.set_anomaly_enabled(False)
+            lib.autograd.set_detect_anomaly(True)
+        assert gk.is_anomaly_enabled() is torch.is_anomaly_enabled() is True
+        for lib in (gk, torch):
+            lib.autograd.set_detect_anomaly(False)
+            with lib.autograd.detect_anomaly(check_nan=False):
+                assert lib.is_anomaly_enabled() and not lib.is_anomaly_check_nan_enabled()
+            assert not lib.is_anomaly_enabled() and lib.is_anomaly_check_nan_enabled()
+    finally:
+        for lib in (gk, torch):
+            lib.set_anomaly_enabled(False)
+
+
 def test_legacy_types_construct_and_check_as_torch():
     for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor",
                  "ByteTensor", "HalfTensor", "ShortTensor", "CharTensor"):

@@ -88,3 +88,23 @@ def test_container_state_dict_keys_match_torch(torch):
     gl = nn.ParameterList([nn.Parameter(gk.ones(2, 3))])
     tl = torch.nn.ParameterList([torch.nn.Parameter(torch.ones(2, 3))])
     assert repr(gl).replace("gradkit", "torch") == repr(tl)
+
+
+def test_parameter_dict_order_and_repr_match_torch(torch):
+    """ParameterDict adds a plain dict's pairs in sorted key order (an OrderedDict's in its
+    order), so parameters()/state_dict() orders agree with PyTorch; its repr names the legacy
+    type (``torch.FloatTensor``) where ParameterList names the dtype."""
+    def build(lib):
+        pd = lib.nn.ParameterDict({"w": lib.nn.Parameter(lib.ones(2, 2)),
+                                   "b": lib.zeros(1, dtype=lib.float64), "n": 3})
+        od = lib.nn.ParameterDict(OrderedDict([("z", lib.ones(1)), ("a", lib.ones(2))]))
+        pd.update({"d": lib.ones(3), "c": lib.ones(1)})
+        return pd, od
+
+    (gp, go), (tp, to) = build(gk), build(torch)
+    assert list(gp.keys()) == list(tp.keys()) == ["b", "n", "w", "c", "d"]
+    assert list(go.keys()) == list(to.keys()) == ["z", "a"]
+    assert list(gp.state_dict()) == list(tp.state_dict())
+    assert [tuple(p.shape) for p in gp.parameters()] == [tuple(p.shape) for p in tp.parameters()]
+    assert repr(gp).replace("gradkit.", "torch.") == repr(tp)
+    assert repr(go).replace("gradkit.", "torch.") == repr(to)

@@ -289,11 +289,16 @@ def _as_parameter(value):
     return value
 
 
-def _param_line(key, p):
+def _param_line(key, p, typename=False):
+    """One line of the containers' repr; ParameterDict names the legacy type
+    (``torch.FloatTensor``) where ParameterList names the dtype, as PyTorch's do."""
     if isinstance(p, Tensor):
+        from ..._runtime import typename as _typename
+
         size = "x".join(str(s) for s in p.shape)
-        kind = "Parameter containing" if isinstance(p, Parameter) else "Tensor"
-        return f"  ({key}): {kind}: [{p.dtype} of size {size}]"
+        kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+        return f"  ({key}): {kind} containing: [{_typename(p) if typename else p.dtype} " \
+               f"of size {size}]"
     return f"  ({key}): Object of type: {type(p).__name__}"
 
 
@@ -411,8 +416,14 @@ class ParameterDict(Module):
             del self[k]
 
     def update(self, parameters) -> None:
-        items = parameters.items() if isinstance(parameters, (Mapping, ParameterDict)) \
-            else parameters
+        """Add the pairs in order; a plain mapping (not an OrderedDict or ParameterDict) is
+        added in sorted key order, as PyTorch does (so ``parameters()`` orders match)."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif isinstance(parameters, Mapping):
+            items = sorted(parameters.items())
+        else:
+            items = parameters
         for j, pair in enumerate(items):
             if len(pair) != 2:
                 raise ValueError(
@@ -422,7 +433,7 @@ class ParameterDict(Module):
             self[pair[0]] = pair[1]
 
     def extra_repr(self) -> str:
-        return "\n".join(_param_line(k, p) for k, p in self.items())
+        return "\n".join(_param_line(k, p, typename=True) for k, p in self.items())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict is a container and has no forward()")
