@@ -40,6 +40,8 @@ from .graph import (
     PostAccumulateHook,
     _hooks,
     anomaly_state,
+    connect,
+    connected,
 )
 
 __all__ = ["run_backward"]
@@ -263,6 +265,8 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
             in_grads = (g, None)  # x + 2, x - 2: what the rule returns for x, without its call
         else:
             in_grads = op.backward(xp, g, ins, out, v.aux, needs)
+            if create_graph and connected(v):
+                in_grads = connect(v, in_grads)
             if anomaly and anomaly_state[1]:
                 _anomaly_check(v, in_grads, create_graph)
         if leads is None and (needs is NEEDS_SCALAR_SECOND or (

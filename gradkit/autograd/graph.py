@@ -39,6 +39,8 @@ __all__ = [
     "PostAccumulateHook",
     "anomaly_state",
     "configure",
+    "connect",
+    "connected",
     "edge_of",
     "full_or_dim",
     "is_scalar_input",
@@ -79,6 +81,29 @@ anomaly_state = [False, True]
 def configure(**kwargs) -> None:
     _hooks.update(kwargs)
 
+
+# PyTorch nodes whose backward is one differentiable function of the saved values
+# (``derivatives.yaml``: ``relu: threshold_backward(grad, result, 0)``, ``max_pool2d_with_indices:
+# max_pool2d_with_indices_backward(grad, self, ...)``, ``convolution: convolution_backward(...)``):
+# under create_graph their gradients are in the graph whenever an input requires grad, even a
+# mask's or a bias's that does not depend on it (zeros as its derivative). gradkit's rules (or
+# composites shown under these names) compute such a gradient from the incoming one alone; the
+# engine connects it (``connect``). Checked against torch by
+# tests/autograd/test_double_backward_*.py.
+CONNECTED_NODES = frozenset((
+    "ReluBackward0", "ThresholdBackward0", "ThresholdBackward1", "HardtanhBackward0",
+    "HardtanhBackward1", "LeakyReluBackward0", "LeakyReluBackward1", "HardshrinkBackward0",
+    "SoftshrinkBackward0", "HardsigmoidBackward0", "RreluWithNoiseBackward0",
+    "RreluWithNoiseBackward1",
+    "MaxPool2DWithIndicesBackward0", "MaxPool3DWithIndicesBackward0", "AvgPool2DBackward0",
+    "AvgPool3DBackward0", "AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool3DBackward0",
+    "AdaptiveMaxPool2DBackward0", "AdaptiveMaxPool3DBackward0",
+    "ConvolutionBackward0", "NativeBatchNormBackward0", "NativeLayerNormBackward0",
+    "NllLossBackward0", "NllLoss2DBackward0", "MultiMarginLossBackward0",
+    "MultilabelMarginLossBackward0",
+    "ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0",
+    "ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0",
+))
 
 # PyTorch nodes written by hand in C++ rather than generated: ``name()`` is their qualified name
 _MANUAL_NODES = frozenset(("CopySlices", "CopyBackwards"))
@@ -124,17 +149,23 @@ class Op:
         passes_first: the rule's gradient for the first input is ``g`` itself, with the
             shape of the output when the second operand is a Python number (``x + 2``,
             ``x - 2``): the engine skips the rule there.
+        connected: PyTorch's backward of the op is one differentiable function of the saved
+            values (``threshold_backward(grad, self)``, ``convolution_backward``): under
+            ``create_graph`` every gradient it returns is in the graph when an input requires
+            grad, even one that does not depend on it (``relu``'s mask, a bias's sum), with
+            zeros as its derivative there. The engine connects such a gradient (``connect``).
     """
 
     __slots__ = ("aux_namer", "backward", "broadcasts", "default_cls", "forward", "name",
                  "namer", "node_cls", "none_grads", "passes_first", "release", "returns_aux",
-                 "saves", "scalar_first_cls", "scalar_second_cls", "shown")
+                 "saves", "connected", "scalar_first_cls", "scalar_second_cls", "shown")
 
     def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
                  returns_aux=False, release=None, none_grads=False, grad_name=None, namer=None,
                  shown=None, scalar_entry=False, scalar_first=None, scalar_second=None,
-                 aux_namer=None, passes_first=False):
+                 aux_namer=None, passes_first=False, connected=False):
         self.name = name
+        self.connected = connected
         grad_name = grad_name or name + "Backward0"
         self.default_cls = node_class(grad_name)
         # None: the node is named on first use (``aux_namer``)
@@ -341,11 +372,48 @@ def node_class(name, tag=None, multi=False):
     cls = _CLASSES.get(key)
     if cls is None:
         base = MultiNode if multi else Node
-        cls = type(name, (base,), {"__slots__": (), "__module__": "builtins", "tag": tag})
+        cls = type(name, (base,), {"__slots__": (), "__module__": "builtins", "tag": tag,
+                                   "connected": name in CONNECTED_NODES})
         _CLASSES[key] = cls
         (MULTI_TYPES if multi else PLAIN_TYPES).add(cls)
         NODE_TYPES.add(cls)
     return cls
+
+
+def _connect_backward(xp, g, ins, out, aux, needs):
+    return (None,) * len(needs)  # the engine hands each input zeros of its shape
+
+
+_CONNECT_OPS = {}
+
+
+def connected(node) -> bool:
+    """Whether ``node``'s gradients stay in the graph under create_graph (``Op``'s
+    ``connected``, or a composite shown as such a PyTorch node: ``present(connected=True)``)."""
+    return node.op.connected or (node.named or _name_from_aux(node)).connected
+
+
+def connect(node, grads):
+    """``grads`` (Tensors, rule results under create_graph) where each one that is not in the
+    graph becomes the output of a node over ``node``'s inputs that require grad, which hands
+    them zeros: its ``requires_grad`` and second derivative are PyTorch's (see ``Op``'s
+    ``connected``). PyTorch names that node ``<node's name without its digit>Backward0``."""
+    deps = tuple(t for t in node.inputs if getattr(t, "requires_grad", False))
+    if not deps or all(gi is None or gi.requires_grad for gi in grads):
+        return grads
+    name = node.name().rstrip("0123456789") + "Backward0"
+    op = _CONNECT_OPS.get(name)
+    if op is None:
+        op = _CONNECT_OPS[name] = Op(name[:-len("Backward0")], None, _connect_backward, saves=0)
+    nxt = tuple(edge_of(t) for t in deps)
+    needs = (True,) * len(deps)
+    wrap_node = _hooks["wrap_node"]
+    out = []
+    for gi in grads:
+        if gi is not None and not gi.requires_grad:
+            gi = wrap_node(gi._data, make_node(op, deps, nxt, None, None, (), None, needs))
+        out.append(gi)
+    return tuple(out)
 
 
 def _set_named(node, cls):
@@ -392,18 +460,21 @@ def output_written(t, name) -> None:
     prev.meta["output_modified"] = name
 
 
-def present(t, name, inputs, source=None):
+def present(t, name, inputs, source=None, connected=False):
     """Show the node of ``t`` as PyTorch's one node ``name`` over ``inputs`` (Tensors, None
     for an input PyTorch shows as None, or ``Shown`` nodes) where gradkit composes it of
     several (``leaky_relu`` is a ``where``): its class and ``next_functions`` change, the
     recorded graph does not. Nothing changes when ``t`` is ``source`` (a face that returned its
-    input). Returns ``t``."""
+    input). ``connected``: PyTorch's node ``name`` is one differentiable backward function
+    (``leaky_relu_backward(grad, self)``): see ``Op``'s ``connected``. Returns ``t``."""
     node = t._grad_fn
     if node is None or t is source or node.op is SELECT:
         return t
     cls = _CLASSES.get((name, None, False))
     if cls is None or type(node) is not Node:
         cls = node_class(name, None, isinstance(node, MultiNode))
+    if connected:
+        cls.connected = True
     _set_named(node, cls)
     ents = []
     for x in inputs:
