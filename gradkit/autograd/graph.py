@@ -448,6 +448,12 @@ def output_written(t, name) -> None:
     """``t`` is about to be overwritten in place by ``name``: a node that saved it as its output
     either keeps a copy (``OUTPUT_COPY_ON_WRITE``) or is marked so that its backward raises."""
     prev = t._grad_fn
+    if prev is not None and prev.op.name == "CopyFrom" and not prev.released:
+        # ``t`` holds the result of an op written into it in place (``F.relu(x, inplace=True)``,
+        # a generated ``x.op_()``): PyTorch's in-place op saved ``t`` itself as its result
+        src = prev.next[1]
+        if type(src) is Node or type(src) in NODE_TYPES:
+            prev = src
     if prev is None or not prev.op.saves & SAVES_OUTPUT:
         return
     if prev.op in OUTPUT_COPY_ON_WRITE and prev.out is t._data and not (
