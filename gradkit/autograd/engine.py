@@ -204,7 +204,7 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
     push_ready = ready.append
     pop_grad = grads.pop
     get_grad = grads.get
-    anomaly = anomaly_state[0]
+    anomaly = anomaly_state[2]
     ndarray = _ndarray
     while ready:
         v, g = pop_ready()
@@ -259,6 +259,8 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
                         _check_versions(v)
         if v.meta is not None or (v.out_vc is not None and v.out_vc[0]):
             _check_versions(v)
+            if v.meta is not None and "packed" in v.meta:  # saved_tensors_hooks
+                ins, out = _unpacked(v, ins, out, create_graph)
         op = v.op
         needs = v.needs
         if needs is NEEDS_SCALAR_SECOND and op.passes_first and not anomaly:
@@ -400,6 +402,34 @@ def _check_versions(node):
             f"expected version 0. Hint: use the out-of-place form, or clone() the output before "
             f"modifying it."
         )
+
+
+def _unpacked(node, ins, out, create_graph):
+    """The node's saved values through the ``unpack_hook`` of the ``saved_tensors_hooks`` that
+    packed them when it was recorded (``graph.pack_saved``)."""
+    unpack, packed_in, packed_out = node.meta["packed"]
+    if not packed_in:
+        return ins, _unpacked_out(node, unpack, packed_out, create_graph, out)
+    ins = list(ins)
+    for i, p in packed_in:
+        t = _unpack_one(unpack, p)
+        ins[i] = t if create_graph else t._data
+    return tuple(ins), _unpacked_out(node, unpack, packed_out, create_graph, out)
+
+
+def _unpacked_out(node, unpack, packed_out, create_graph, out):
+    if packed_out is None:
+        return out
+    t = _unpack_one(unpack, packed_out)
+    return _hooks["wrap_node"](t._data, node) if create_graph else t._data
+
+
+def _unpack_one(unpack, packed):
+    t = unpack(packed)
+    if not hasattr(t, "_data"):
+        raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got "
+                        f"result of type {type(t).__name__}")
+    return t
 
 
 def _released_error(node):

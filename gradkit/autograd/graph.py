@@ -26,6 +26,8 @@ import os
 import traceback
 import weakref
 
+from . import grad_mode
+
 __all__ = [
     "MULTI_TYPES",
     "NODE_TYPES",
@@ -39,6 +41,9 @@ __all__ = [
     "PostAccumulateHook",
     "anomaly_state",
     "configure",
+    "disable_saved_tensors_hooks",
+    "save_on_cpu",
+    "saved_tensors_hooks",
     "connect",
     "connected",
     "edge_of",
@@ -74,8 +79,17 @@ NEEDS_ONE = (True,)  # the ``needs`` of a one-input node (the engine's shortcut 
 # Filled in by tensor.py: wrap(array) -> leaf Tensor; wrap_node(array, node) -> Tensor with
 # grad_fn=node; tensor_ns: the Tensor namespace used under create_graph; is_tensor(x).
 _hooks = {}
-# anomaly_state[0]: detect_anomaly on; [1]: check_nan.
-anomaly_state = [False, True]
+# anomaly_state[0]: a recording site calls ``record_trace`` for every node (detect_anomaly or
+# saved_tensors_hooks on: one flag for the per-op path); [1]: check_nan; [2]: detect_anomaly on.
+anomaly_state = [False, True, False]
+# saved_tensors_hooks in force, innermost last: (pack_hook, unpack_hook)
+_SAVED_HOOKS: list = []
+# disable_saved_tensors_hooks in force: its error message, innermost last
+_SAVED_HOOKS_DISABLED: list = []
+
+
+def sync_record_flag() -> None:
+    anomaly_state[0] = anomaly_state[2] or bool(_SAVED_HOOKS)
 
 
 def configure(**kwargs) -> None:
@@ -552,7 +566,60 @@ SELECT = Op("Select", None, _select_backward, saves=0)
 
 
 def record_trace(node) -> None:
-    """Keep where in user code ``node`` was created (for detect_anomaly)."""
+    """What a recording site does for each node while ``anomaly_state[0]`` is on: keep where in
+    user code ``node`` was created (detect_anomaly), pack its saved values
+    (saved_tensors_hooks)."""
+    if _SAVED_HOOKS:
+        pack_saved(node)
+    if anomaly_state[2]:
+        _keep_trace(node)
+
+
+def pack_saved(node) -> None:
+    """Hand every value ``node`` saved for backward to the innermost ``pack_hook`` (as a
+    Tensor); the engine hands the results to its ``unpack_hook`` when it runs the node."""
+    hooks = _SAVED_HOOKS.pop()  # the hook's own ops are not packed, and run without grad
+    prev = grad_mode.STATE[0]
+    grad_mode.STATE[0] = False
+    try:
+        _pack_saved(node, *hooks)
+    finally:
+        grad_mode.STATE[0] = prev
+        _SAVED_HOOKS.append(hooks)
+
+
+def _pack_saved(node, pack, unpack):
+    packed_in = []
+    saved = node.saved
+    if saved is not None:
+        for i, a in enumerate(saved):
+            t = node.inputs[i] if i < len(node.inputs) else None
+            if a is None or not hasattr(t, "_data"):
+                continue  # a Python number, or a value the rule does not read
+            packed_in.append((i, _pack_one(pack, t)))
+    packed_out = None
+    if node.out is not None and node.op.saves & SAVES_OUTPUT:
+        packed_out = _pack_one(pack, _hooks["wrap_node"](node.out, node))
+    if not packed_in and packed_out is None:
+        return
+    if node.meta is None:
+        node.meta = {}
+    node.meta["packed"] = (unpack, packed_in, packed_out)
+
+
+def _pack_one(pack, t):
+    version = t._vc[0]
+    packed = pack(t)
+    if t._vc[0] != version:
+        raise RuntimeError(
+            "A saved tensor pack hook is modifying its input in place. Tensors provided as input "
+            "to pack hook cannot be modified by in-place operations as this can lead to "
+            "unexpected side-effects. Please open an issue if you need to perform in-place "
+            "operations on the input to a pack hook.")
+    return packed
+
+
+def _keep_trace(node) -> None:
     frames = traceback.extract_stack()[:-1]
     # drop gradkit's own frames at the top (the op method, apply1, Function.apply, ...)
     while len(frames) > 1 and frames[-1].filename.startswith(_PACKAGE_DIR):
@@ -560,6 +627,70 @@ def record_trace(node) -> None:
     if node.meta is None:
         node.meta = {}
     node.meta["trace"] = traceback.format_list(frames[-8:])
+
+
+class saved_tensors_hooks:
+    """Context manager: every tensor saved for backward while it is in force is handed to
+    ``pack_hook(tensor) -> packed`` when the op is recorded, and the engine uses
+    ``unpack_hook(packed) -> tensor`` in its place when it runs the op's backward (as
+    ``torch.autograd.graph.saved_tensors_hooks``). Innermost wins; nodes keep the hooks that
+    were in force when they were recorded.
+
+    Examples:
+        >>> with gradkit.autograd.graph.saved_tensors_hooks(lambda t: t * 1, lambda t: t):
+        ...     y = x.exp()
+    """
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        if _SAVED_HOOKS_DISABLED:
+            raise RuntimeError(_SAVED_HOOKS_DISABLED[-1])
+        _SAVED_HOOKS.append((self.pack_hook, self.unpack_hook))
+        sync_record_flag()
+        return self
+
+    def __exit__(self, *exc):
+        _SAVED_HOOKS.pop()
+        sync_record_flag()
+        return False
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors are kept on the CPU and moved back to their device for backward (as
+    ``torch.autograd.graph.save_on_cpu``); ``pin_memory`` is accepted (no pinned memory here).
+    """
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda"):
+        def pack(t):
+            return t.device, t.cpu()
+
+        def unpack(packed):
+            device, t = packed
+            return t.to(device)
+
+        super().__init__(pack, unpack)
+
+
+class disable_saved_tensors_hooks:
+    """Context manager: entering ``saved_tensors_hooks`` (or ``save_on_cpu``) while it is in
+    force, or entering it while such hooks are in force, raises ``RuntimeError(error_message)``
+    (as ``torch.autograd.graph.disable_saved_tensors_hooks``)."""
+
+    def __init__(self, error_message: str):
+        self.error_message = error_message
+
+    def __enter__(self):
+        if _SAVED_HOOKS:
+            raise RuntimeError(self.error_message)
+        _SAVED_HOOKS_DISABLED.append(self.error_message)
+        return self
+
+    def __exit__(self, *exc):
+        _SAVED_HOOKS_DISABLED.pop()
+        return False
 
 
 class PostAccumulateHook:
