@@ -288,13 +288,74 @@ class Node:
             self.meta = {}
         return self.meta.setdefault("metadata", {})
 
-    def register_prehook(self, fn):
+    def add_tensor_hook(self, fn):
+        """``fn(grad)`` of ``Tensor.register_hook`` on this node's output (run before the
+        node's rule; a returned tensor replaces the gradient)."""
         if self.pre_hooks is None:
             self.pre_hooks = []
         self.pre_hooks.append(fn)
 
+    def register_prehook(self, fn):
+        """Call ``fn(grad_outputs)`` (a tuple of Tensors) before this node runs; a returned
+        tuple replaces ``grad_outputs``. Returns a handle with ``remove()`` (as
+        ``torch.autograd.graph.Node.register_prehook``)."""
+        hook = _NodeHook(fn, None)
+        self.add_tensor_hook(hook)
+        return _NodeHookHandle(self.pre_hooks, hook)
+
+    def register_hook(self, fn):
+        """Call ``fn(grad_inputs, grad_outputs)`` (tuples of Tensors, None where an input has no
+        gradient) after this node has computed the gradients of its inputs; a returned tuple
+        replaces ``grad_inputs``. Returns a handle with ``remove()`` (as
+        ``torch.autograd.graph.Node.register_hook``)."""
+        if self.meta is None:
+            self.meta = {}
+        hooks = self.meta.setdefault("hooks", [])
+        hook = _NodeHook(fn, None)
+        hooks.append(hook)
+        return _NodeHookHandle(hooks, hook)
+
     def __repr__(self):
         return f"<{(self.named or _name_from_aux(self)).__name__} object at {id(self):#x}>"
+
+
+class _NodeHook:
+    """A hook of ``Node.register_prehook``/``register_hook`` (the engine tells them from tensor
+    hooks by this type)."""
+
+    __slots__ = ("fn", "_retain")
+
+    def __init__(self, fn, _):
+        self.fn = fn
+        self._retain = False
+
+    def check(self, res, expected):
+        """``res``, a hook's replacement of ``expected`` values, as a tuple; PyTorch's error
+        when its length differs."""
+        res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+        if len(res) != expected:
+            name = getattr(self.fn, "__name__", type(self.fn).__name__)
+            raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
+                               f"{len(res)}, but expected {expected})")
+        return res
+
+
+class _NodeHookHandle:
+    __slots__ = ("_hook", "_hooks")
+
+    def __init__(self, hooks, hook):
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 class AccumulateGrad:
