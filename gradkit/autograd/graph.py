@@ -46,6 +46,7 @@ __all__ = [
     "saved_tensors_hooks",
     "connect",
     "connected",
+    "INPLACE_NODES",
     "edge_of",
     "full_or_dim",
     "is_scalar_input",
@@ -118,6 +119,19 @@ CONNECTED_NODES = frozenset((
     "ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0",
     "ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0",
 ))
+
+# PyTorch's in-place overloads that have their own node (``F.elu(x, inplace=True)`` is
+# ``EluBackward1``): the name the written tensor's node takes, from the op's own node name
+INPLACE_NODES = {
+    "LeakyReluBackward0": "LeakyReluBackward1", "EluBackward0": "EluBackward1",
+    "CeluBackward0": "CeluBackward1", "RreluWithNoiseBackward0": "RreluWithNoiseBackward1",
+    "AsinhBackward0": "AsinhBackward1", "AcoshBackward0": "AcoshBackward1",
+    "AtanhBackward0": "AtanhBackward1",
+}
+# of those, the ones whose backward reads the result, that is the tensor written in place: a
+# later in-place change of it makes backward raise (gradkit's rule reads a copy of the input)
+INPLACE_READS_RESULT = frozenset(("LeakyReluBackward1", "EluBackward1", "CeluBackward1",
+                                  "RreluWithNoiseBackward1"))
 
 # PyTorch nodes written by hand in C++ rather than generated: ``name()`` is their qualified name
 _MANUAL_NODES = frozenset(("CopySlices", "CopyBackwards"))
@@ -526,6 +540,11 @@ def output_written(t, name) -> None:
     if prev is not None and prev.op.name == "CopyFrom" and not prev.released:
         # ``t`` holds the result of an op written into it in place (``F.relu(x, inplace=True)``,
         # a generated ``x.op_()``): PyTorch's in-place op saved ``t`` itself as its result
+        if (prev.named or _name_from_aux(prev)).__name__ in INPLACE_READS_RESULT:
+            if prev.meta is None:
+                prev.meta = {}
+            prev.meta["output_modified"] = name
+            return
         src = prev.next[1]
         if type(src) is Node or type(src) in NODE_TYPES:
             prev = src

@@ -37,8 +37,7 @@ KNOWN = {
                                             "cumulative_trapezoid-1", "nanquantile-3",
                                             "matmul-1")},
     **{("method", i): _COMPOSED for i in ("matmul-1", "nanquantile-3")},
-    **{("inplace", i): _INPLACE1 for i in ("asinh", "acosh", "atanh", "fill", "fill-1",
-                                           "lerp")},
+    **{("inplace", i): _INPLACE1 for i in ("fill", "fill-1", "lerp")},
     **{("inplace", i): _INPLACE_FUSED for i in ("addcmul", "addcdiv", "addmv")},
 }
 
