@@ -488,7 +488,7 @@ def connect(node, grads):
     them zeros: its ``requires_grad`` and second derivative are PyTorch's (see ``Op``'s
     ``connected``). PyTorch names that node ``<node's name without its digit>Backward0``."""
     deps = tuple(t for t in node.inputs if getattr(t, "requires_grad", False))
-    if not deps or all(gi is None or gi.requires_grad for gi in grads):
+    if not deps or all(gi is None or getattr(gi, "requires_grad", True) for gi in grads):
         return grads
     name = node.name().rstrip("0123456789") + "Backward0"
     op = _CONNECT_OPS.get(name)
@@ -499,7 +499,7 @@ def connect(node, grads):
     wrap_node = _hooks["wrap_node"]
     out = []
     for gi in grads:
-        if gi is not None and not gi.requires_grad:
+        if gi is not None and not getattr(gi, "requires_grad", True):
             gi = wrap_node(gi._data, make_node(op, deps, nxt, None, None, (), None, needs))
         out.append(gi)
     return tuple(out)
@@ -685,6 +685,31 @@ def _pack_saved(node, pack, unpack):
     if node.meta is None:
         node.meta = {}
     node.meta["packed"] = (unpack, packed_in, packed_out)
+
+
+def pack_tensors(tensors):
+    """A custom Function's ``save_for_backward(*tensors)`` through the innermost
+    ``saved_tensors_hooks``: ``(unpack_hook, packed values)`` (None for a None)."""
+    hooks = _SAVED_HOOKS.pop()
+    prev = grad_mode.STATE[0]
+    grad_mode.STATE[0] = False
+    try:
+        return hooks[1], [None if t is None else _pack_one(hooks[0], t) for t in tensors]
+    finally:
+        grad_mode.STATE[0] = prev
+        _SAVED_HOOKS.append(hooks)
+
+
+def unpack_tensors(packed):
+    unpack, values = packed
+    out = []
+    for p in values:
+        t = None if p is None else unpack(p)
+        if p is not None and not hasattr(t, "_data"):
+            raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got "
+                            f"result of type {type(t).__name__}")
+        out.append(t)
+    return tuple(out)
 
 
 def _pack_one(pack, t):

@@ -129,3 +129,30 @@ def test_errors_as_torch():
                     pass
         with graph.saved_tensors_hooks(lambda t: t, lambda p: p):  # usable again after
             x.sin()
+
+
+def _custom_function_run(lib):
+    class Cube(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 3 * g * x * x
+
+    log = []
+    x = lib.tensor(A.copy(), requires_grad=True)
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: (log.append("pack"), t * 2)[1],
+                                                lambda p: (log.append("unpack"), p)[1]):
+        y = Cube.apply(x)
+    y.sum().backward()
+    return log, x.grad.numpy()
+
+
+def test_custom_function_saved_tensors_go_through_the_hooks():
+    res = [_custom_function_run(gk), _custom_function_run(torch)]
+    assert res[0][0] == res[1][0] == ["pack", "unpack"]
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-12)
