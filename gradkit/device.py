@@ -30,7 +30,7 @@ class Device:
                 raise RuntimeError(f"Invalid device string: {type_or_name!r} (the index after "
                                    f"':' must be a non-negative integer, e.g. 'cuda:0')")
             index = int(idx)
-        if name not in ("cpu", "cuda"):
+        if name not in ("cpu", "cuda", "meta"):
             hint = ""
             if name.removeprefix("torch.").removeprefix("gradkit.") in (*_dtype._NAMES, "bfloat16"):
                 hint = (f" (a string passed to .to() is a device, as in PyTorch; for the dtype "
@@ -91,6 +91,12 @@ def _parse_device_dtype(args, kwargs):
 def _array_to(arr, dev: Device):
     if dev.type == "cpu":
         return arr if type(arr) is np.ndarray else arr.get()
+    if dev.type == "meta":
+        raise NotImplementedError(
+            "gradkit has no 'meta' device (tensors with a shape and no data): every tensor "
+            "holds its values. To inspect a model's size without computing with it, count from "
+            "the shapes on 'cpu' (sum(p.numel() * p.element_size() for p in "
+            "model.parameters())); gradkit.empty(..., device='cpu') allocates without writing")
     ns = _backend.cupy_ns()
     cp = ns.module
     with cp.cuda.Device(dev.index or 0):

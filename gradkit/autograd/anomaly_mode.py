@@ -3,7 +3,7 @@ matching forward op was called in user code."""
 
 from __future__ import annotations
 
-from .graph import anomaly_state
+from .graph import anomaly_state, sync_record_flag
 
 __all__ = ["detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly"]
 
@@ -22,13 +22,15 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self):
-        self._prev = tuple(anomaly_state)
-        anomaly_state[0] = True
+        self._prev = (anomaly_state[2], anomaly_state[1])
+        anomaly_state[2] = True
         anomaly_state[1] = self.check_nan
+        sync_record_flag()
         return self
 
     def __exit__(self, *exc):
-        anomaly_state[0], anomaly_state[1] = self._prev
+        anomaly_state[2], anomaly_state[1] = self._prev
+        sync_record_flag()
         return False
 
     def __call__(self, fn):
@@ -46,13 +48,14 @@ class set_detect_anomaly(detect_anomaly):
     """Turn anomaly detection on or off (call, or use as a context manager)."""
 
     def __init__(self, mode: bool, check_nan: bool = True):
-        self._prev = tuple(anomaly_state)
-        anomaly_state[0] = bool(mode)
+        self._prev = (anomaly_state[2], anomaly_state[1])
+        anomaly_state[2] = bool(mode)
         anomaly_state[1] = check_nan
+        sync_record_flag()
 
     def __enter__(self):
         return self
 
 
 def is_anomaly_enabled() -> bool:
-    return anomaly_state[0]
+    return anomaly_state[2]

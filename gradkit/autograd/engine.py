@@ -39,7 +39,10 @@ from .graph import (
     Node,
     PostAccumulateHook,
     _hooks,
+    _NodeHook,
     anomaly_state,
+    connect,
+    connected,
 )
 
 __all__ = ["run_backward"]
@@ -202,7 +205,7 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
     push_ready = ready.append
     pop_grad = grads.pop
     get_grad = grads.get
-    anomaly = anomaly_state[0]
+    anomaly = anomaly_state[2]
     ndarray = _ndarray
     while ready:
         v, g = pop_ready()
@@ -257,14 +260,20 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
                         _check_versions(v)
         if v.meta is not None or (v.out_vc is not None and v.out_vc[0]):
             _check_versions(v)
+            if v.meta is not None and "packed" in v.meta:  # saved_tensors_hooks
+                ins, out = _unpacked(v, ins, out, create_graph)
         op = v.op
         needs = v.needs
         if needs is NEEDS_SCALAR_SECOND and op.passes_first and not anomaly:
             in_grads = (g, None)  # x + 2, x - 2: what the rule returns for x, without its call
         else:
             in_grads = op.backward(xp, g, ins, out, v.aux, needs)
+            if create_graph and connected(v):
+                in_grads = connect(v, in_grads)
             if anomaly and anomaly_state[1]:
                 _anomaly_check(v, in_grads, create_graph)
+        if v.meta is not None and "hooks" in v.meta:  # Node.register_hook
+            in_grads = _run_node_hooks(v, in_grads, g, create_graph, wrap)
         if leads is None and (needs is NEEDS_SCALAR_SECOND or (
                 needs is NEEDS_ONE and not op.broadcasts)):
             # one input edge, its gradient of the input's shape: ``x op number``
@@ -398,6 +407,34 @@ def _check_versions(node):
         )
 
 
+def _unpacked(node, ins, out, create_graph):
+    """The node's saved values through the ``unpack_hook`` of the ``saved_tensors_hooks`` that
+    packed them when it was recorded (``graph.pack_saved``)."""
+    unpack, packed_in, packed_out = node.meta["packed"]
+    if not packed_in:
+        return ins, _unpacked_out(node, unpack, packed_out, create_graph, out)
+    ins = list(ins)
+    for i, p in packed_in:
+        t = _unpack_one(unpack, p)
+        ins[i] = t if create_graph else t._data
+    return tuple(ins), _unpacked_out(node, unpack, packed_out, create_graph, out)
+
+
+def _unpacked_out(node, unpack, packed_out, create_graph, out):
+    if packed_out is None:
+        return out
+    t = _unpack_one(unpack, packed_out)
+    return _hooks["wrap_node"](t._data, node) if create_graph else t._data
+
+
+def _unpack_one(unpack, packed):
+    t = unpack(packed)
+    if not hasattr(t, "_data"):
+        raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got "
+                        f"result of type {type(t).__name__}")
+    return t
+
+
 def _released_error(node):
     return RuntimeError(
         f"Trying to backward through the graph a second time (or directly access saved tensors "
@@ -450,11 +487,18 @@ def _run_prehooks(node, g, create_graph, wrap, handed):
     """A non-leaf tensor's hooks, then retain_grad's (last, as PyTorch's: ``.grad`` holds the
     gradient the hooks returned). Arrays they saw may be kept by them, so no leaf may later take
     them over as its ``.grad`` storage (``handed``)."""
+    if type(g) is list:  # a node with several outputs: only Node.register_prehook's hooks
+        return _run_multi_prehooks(node, g, create_graph, wrap, handed)
     gt = g if create_graph else wrap(g)
     retain = None
     for hook in node.pre_hooks:
         if getattr(hook, "_retain", False):
             retain = hook
+            continue
+        if type(hook) is _NodeHook:
+            r = hook.fn((gt,))
+            if r is not None:
+                gt = hook.check(r, 1)[0]
             continue
         r = hook(gt)
         if r is not None:
@@ -467,6 +511,41 @@ def _run_prehooks(node, g, create_graph, wrap, handed):
         handed.add(id(g))
         handed.add(id(gt._data))
     return gt._data
+
+
+def _run_multi_prehooks(node, g, create_graph, wrap, handed):
+    gt = tuple(x if create_graph or x is None else wrap(x) for x in g)
+    for hook in node.pre_hooks:
+        r = hook.fn(gt)
+        if r is not None:
+            gt = hook.check(r, len(gt))
+    if create_graph:
+        return list(gt)
+    for x in g:
+        handed.add(id(x))
+    return [None if x is None else x._data for x in gt]
+
+
+def _run_node_hooks(node, in_grads, g, create_graph, wrap):
+    """``Node.register_hook`` hooks: ``fn(grad_inputs, grad_outputs)``, over the node's Tensor
+    inputs; a returned tuple replaces ``grad_inputs``."""
+    pos = range(len(node.inputs))
+    if len(node.next_functions) != len(node.inputs):  # a Python number PyTorch does not show
+        pos = [i for i, t in enumerate(node.inputs) if hasattr(t, "_data")]
+
+    def tensor(x):
+        return x if x is None or create_graph else wrap(x)
+
+    gin = tuple(tensor(in_grads[i]) for i in pos)
+    gout = tuple(tensor(x) for x in g) if type(g) is list else (tensor(g),)
+    for hook in list(node.meta["hooks"]):
+        r = hook.fn(gin, gout)
+        if r is not None:
+            gin = hook.check(r, len(pos))
+    res = list(in_grads)
+    for i, x in zip(pos, gin):
+        res[i] = x if x is None or create_graph else x._data
+    return tuple(res)
 
 
 def _run_leaf_hooks(t, g, create_graph, wrap, handed):

@@ -22,6 +22,7 @@ import numpy as np
 
 from .._backend import namespace_of
 from . import grad_mode
+from . import graph as _graph
 from .graph import Op
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
@@ -41,6 +42,7 @@ class FunctionCtx:
     def save_for_backward(self, *tensors):
         self._saved = tensors
         self._saved_versions = tuple(t._vc[0] if t is not None else None for t in tensors)
+        self._packed = _graph.pack_tensors(tensors) if _graph._SAVED_HOOKS else None
 
     @property
     def saved_tensors(self):
@@ -56,6 +58,9 @@ class FunctionCtx:
                     f"inplace operation: saved tensor {i} (shape {tuple(t.shape)}) is at version "
                     f"{t._vc[0]}; expected version {v}."
                 )
+        packed = getattr(self, "_packed", None)
+        if packed is not None:  # saved_tensors_hooks were in force at save_for_backward
+            return _graph.unpack_tensors(packed)
         return self._saved
 
     def mark_non_differentiable(self, *tensors):

@@ -26,6 +26,8 @@ import os
 import traceback
 import weakref
 
+from . import grad_mode
+
 __all__ = [
     "MULTI_TYPES",
     "NODE_TYPES",
@@ -39,6 +41,12 @@ __all__ = [
     "PostAccumulateHook",
     "anomaly_state",
     "configure",
+    "disable_saved_tensors_hooks",
+    "save_on_cpu",
+    "saved_tensors_hooks",
+    "connect",
+    "connected",
+    "INPLACE_NODES",
     "edge_of",
     "full_or_dim",
     "is_scalar_input",
@@ -72,13 +80,58 @@ NEEDS_ONE = (True,)  # the ``needs`` of a one-input node (the engine's shortcut 
 # Filled in by tensor.py: wrap(array) -> leaf Tensor; wrap_node(array, node) -> Tensor with
 # grad_fn=node; tensor_ns: the Tensor namespace used under create_graph; is_tensor(x).
 _hooks = {}
-# anomaly_state[0]: detect_anomaly on; [1]: check_nan.
-anomaly_state = [False, True]
+# anomaly_state[0]: a recording site calls ``record_trace`` for every node (detect_anomaly or
+# saved_tensors_hooks on: one flag for the per-op path); [1]: check_nan; [2]: detect_anomaly on.
+anomaly_state = [False, True, False]
+# saved_tensors_hooks in force, innermost last: (pack_hook, unpack_hook)
+_SAVED_HOOKS: list = []
+# disable_saved_tensors_hooks in force: its error message, innermost last
+_SAVED_HOOKS_DISABLED: list = []
+
+
+def sync_record_flag() -> None:
+    anomaly_state[0] = anomaly_state[2] or bool(_SAVED_HOOKS)
 
 
 def configure(**kwargs) -> None:
     _hooks.update(kwargs)
 
+
+# PyTorch nodes whose backward is one differentiable function of the saved values
+# (``derivatives.yaml``: ``relu: threshold_backward(grad, result, 0)``, ``max_pool2d_with_indices:
+# max_pool2d_with_indices_backward(grad, self, ...)``, ``convolution: convolution_backward(...)``):
+# under create_graph their gradients are in the graph whenever an input requires grad, even a
+# mask's or a bias's that does not depend on it (zeros as its derivative). gradkit's rules (or
+# composites shown under these names) compute such a gradient from the incoming one alone; the
+# engine connects it (``connect``). Checked against torch by
+# tests/autograd/test_double_backward_*.py.
+CONNECTED_NODES = frozenset((
+    "ReluBackward0", "ThresholdBackward0", "ThresholdBackward1", "HardtanhBackward0",
+    "HardtanhBackward1", "LeakyReluBackward0", "LeakyReluBackward1", "HardshrinkBackward0",
+    "SoftshrinkBackward0", "HardsigmoidBackward0", "RreluWithNoiseBackward0",
+    "RreluWithNoiseBackward1",
+    "MaxPool2DWithIndicesBackward0", "MaxPool3DWithIndicesBackward0", "AvgPool2DBackward0",
+    "AvgPool3DBackward0", "AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool3DBackward0",
+    "AdaptiveMaxPool2DBackward0", "AdaptiveMaxPool3DBackward0",
+    "ConvolutionBackward0", "NativeBatchNormBackward0", "NativeLayerNormBackward0",
+    "NllLossBackward0", "NllLoss2DBackward0", "MultiMarginLossBackward0",
+    "MultilabelMarginLossBackward0",
+    "ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0",
+    "ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0",
+))
+
+# PyTorch's in-place overloads that have their own node (``F.elu(x, inplace=True)`` is
+# ``EluBackward1``): the name the written tensor's node takes, from the op's own node name
+INPLACE_NODES = {
+    "LeakyReluBackward0": "LeakyReluBackward1", "EluBackward0": "EluBackward1",
+    "CeluBackward0": "CeluBackward1", "RreluWithNoiseBackward0": "RreluWithNoiseBackward1",
+    "AsinhBackward0": "AsinhBackward1", "AcoshBackward0": "AcoshBackward1",
+    "AtanhBackward0": "AtanhBackward1",
+}
+# of those, the ones whose backward reads the result, that is the tensor written in place: a
+# later in-place change of it makes backward raise (gradkit's rule reads a copy of the input)
+INPLACE_READS_RESULT = frozenset(("LeakyReluBackward1", "EluBackward1", "CeluBackward1",
+                                  "RreluWithNoiseBackward1"))
 
 # PyTorch nodes written by hand in C++ rather than generated: ``name()`` is their qualified name
 _MANUAL_NODES = frozenset(("CopySlices", "CopyBackwards"))
@@ -124,17 +177,23 @@ class Op:
         passes_first: the rule's gradient for the first input is ``g`` itself, with the
             shape of the output when the second operand is a Python number (``x + 2``,
             ``x - 2``): the engine skips the rule there.
+        connected: PyTorch's backward of the op is one differentiable function of the saved
+            values (``threshold_backward(grad, self)``, ``convolution_backward``): under
+            ``create_graph`` every gradient it returns is in the graph when an input requires
+            grad, even one that does not depend on it (``relu``'s mask, a bias's sum), with
+            zeros as its derivative there. The engine connects such a gradient (``connect``).
     """
 
     __slots__ = ("aux_namer", "backward", "broadcasts", "default_cls", "forward", "name",
                  "namer", "node_cls", "none_grads", "passes_first", "release", "returns_aux",
-                 "saves", "scalar_first_cls", "scalar_second_cls", "shown")
+                 "saves", "connected", "scalar_first_cls", "scalar_second_cls", "shown")
 
     def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
                  returns_aux=False, release=None, none_grads=False, grad_name=None, namer=None,
                  shown=None, scalar_entry=False, scalar_first=None, scalar_second=None,
-                 aux_namer=None, passes_first=False):
+                 aux_namer=None, passes_first=False, connected=False):
         self.name = name
+        self.connected = connected
         grad_name = grad_name or name + "Backward0"
         self.default_cls = node_class(grad_name)
         # None: the node is named on first use (``aux_namer``)
@@ -243,13 +302,74 @@ class Node:
             self.meta = {}
         return self.meta.setdefault("metadata", {})
 
-    def register_prehook(self, fn):
+    def add_tensor_hook(self, fn):
+        """``fn(grad)`` of ``Tensor.register_hook`` on this node's output (run before the
+        node's rule; a returned tensor replaces the gradient)."""
         if self.pre_hooks is None:
             self.pre_hooks = []
         self.pre_hooks.append(fn)
 
+    def register_prehook(self, fn):
+        """Call ``fn(grad_outputs)`` (a tuple of Tensors) before this node runs; a returned
+        tuple replaces ``grad_outputs``. Returns a handle with ``remove()`` (as
+        ``torch.autograd.graph.Node.register_prehook``)."""
+        hook = _NodeHook(fn, None)
+        self.add_tensor_hook(hook)
+        return _NodeHookHandle(self.pre_hooks, hook)
+
+    def register_hook(self, fn):
+        """Call ``fn(grad_inputs, grad_outputs)`` (tuples of Tensors, None where an input has no
+        gradient) after this node has computed the gradients of its inputs; a returned tuple
+        replaces ``grad_inputs``. Returns a handle with ``remove()`` (as
+        ``torch.autograd.graph.Node.register_hook``)."""
+        if self.meta is None:
+            self.meta = {}
+        hooks = self.meta.setdefault("hooks", [])
+        hook = _NodeHook(fn, None)
+        hooks.append(hook)
+        return _NodeHookHandle(hooks, hook)
+
     def __repr__(self):
         return f"<{(self.named or _name_from_aux(self)).__name__} object at {id(self):#x}>"
+
+
+class _NodeHook:
+    """A hook of ``Node.register_prehook``/``register_hook`` (the engine tells them from tensor
+    hooks by this type)."""
+
+    __slots__ = ("fn", "_retain")
+
+    def __init__(self, fn, _):
+        self.fn = fn
+        self._retain = False
+
+    def check(self, res, expected):
+        """``res``, a hook's replacement of ``expected`` values, as a tuple; PyTorch's error
+        when its length differs."""
+        res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+        if len(res) != expected:
+            name = getattr(self.fn, "__name__", type(self.fn).__name__)
+            raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
+                               f"{len(res)}, but expected {expected})")
+        return res
+
+
+class _NodeHookHandle:
+    __slots__ = ("_hook", "_hooks")
+
+    def __init__(self, hooks, hook):
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 class AccumulateGrad:
@@ -341,11 +461,48 @@ def node_class(name, tag=None, multi=False):
     cls = _CLASSES.get(key)
     if cls is None:
         base = MultiNode if multi else Node
-        cls = type(name, (base,), {"__slots__": (), "__module__": "builtins", "tag": tag})
+        cls = type(name, (base,), {"__slots__": (), "__module__": "builtins", "tag": tag,
+                                   "connected": name in CONNECTED_NODES})
         _CLASSES[key] = cls
         (MULTI_TYPES if multi else PLAIN_TYPES).add(cls)
         NODE_TYPES.add(cls)
     return cls
+
+
+def _connect_backward(xp, g, ins, out, aux, needs):
+    return (None,) * len(needs)  # the engine hands each input zeros of its shape
+
+
+_CONNECT_OPS = {}
+
+
+def connected(node) -> bool:
+    """Whether ``node``'s gradients stay in the graph under create_graph (``Op``'s
+    ``connected``, or a composite shown as such a PyTorch node: ``present(connected=True)``)."""
+    return node.op.connected or (node.named or _name_from_aux(node)).connected
+
+
+def connect(node, grads):
+    """``grads`` (Tensors, rule results under create_graph) where each one that is not in the
+    graph becomes the output of a node over ``node``'s inputs that require grad, which hands
+    them zeros: its ``requires_grad`` and second derivative are PyTorch's (see ``Op``'s
+    ``connected``). PyTorch names that node ``<node's name without its digit>Backward0``."""
+    deps = tuple(t for t in node.inputs if getattr(t, "requires_grad", False))
+    if not deps or all(gi is None or getattr(gi, "requires_grad", True) for gi in grads):
+        return grads
+    name = node.name().rstrip("0123456789") + "Backward0"
+    op = _CONNECT_OPS.get(name)
+    if op is None:
+        op = _CONNECT_OPS[name] = Op(name[:-len("Backward0")], None, _connect_backward, saves=0)
+    nxt = tuple(edge_of(t) for t in deps)
+    needs = (True,) * len(deps)
+    wrap_node = _hooks["wrap_node"]
+    out = []
+    for gi in grads:
+        if gi is not None and not getattr(gi, "requires_grad", True):
+            gi = wrap_node(gi._data, make_node(op, deps, nxt, None, None, (), None, needs))
+        out.append(gi)
+    return tuple(out)
 
 
 def _set_named(node, cls):
@@ -380,6 +537,17 @@ def output_written(t, name) -> None:
     """``t`` is about to be overwritten in place by ``name``: a node that saved it as its output
     either keeps a copy (``OUTPUT_COPY_ON_WRITE``) or is marked so that its backward raises."""
     prev = t._grad_fn
+    if prev is not None and prev.op.name == "CopyFrom" and not prev.released:
+        # ``t`` holds the result of an op written into it in place (``F.relu(x, inplace=True)``,
+        # a generated ``x.op_()``): PyTorch's in-place op saved ``t`` itself as its result
+        if (prev.named or _name_from_aux(prev)).__name__ in INPLACE_READS_RESULT:
+            if prev.meta is None:
+                prev.meta = {}
+            prev.meta["output_modified"] = name
+            return
+        src = prev.next[1]
+        if type(src) is Node or type(src) in NODE_TYPES:
+            prev = src
     if prev is None or not prev.op.saves & SAVES_OUTPUT:
         return
     if prev.op in OUTPUT_COPY_ON_WRITE and prev.out is t._data and not (
@@ -392,18 +560,21 @@ def output_written(t, name) -> None:
     prev.meta["output_modified"] = name
 
 
-def present(t, name, inputs, source=None):
+def present(t, name, inputs, source=None, connected=False):
     """Show the node of ``t`` as PyTorch's one node ``name`` over ``inputs`` (Tensors, None
     for an input PyTorch shows as None, or ``Shown`` nodes) where gradkit composes it of
     several (``leaky_relu`` is a ``where``): its class and ``next_functions`` change, the
     recorded graph does not. Nothing changes when ``t`` is ``source`` (a face that returned its
-    input). Returns ``t``."""
+    input). ``connected``: PyTorch's node ``name`` is one differentiable backward function
+    (``leaky_relu_backward(grad, self)``): see ``Op``'s ``connected``. Returns ``t``."""
     node = t._grad_fn
     if node is None or t is source or node.op is SELECT:
         return t
     cls = _CLASSES.get((name, None, False))
     if cls is None or type(node) is not Node:
         cls = node_class(name, None, isinstance(node, MultiNode))
+    if connected:
+        cls.connected = True
     _set_named(node, cls)
     ents = []
     for x in inputs:
@@ -475,7 +646,85 @@ SELECT = Op("Select", None, _select_backward, saves=0)
 
 
 def record_trace(node) -> None:
-    """Keep where in user code ``node`` was created (for detect_anomaly)."""
+    """What a recording site does for each node while ``anomaly_state[0]`` is on: keep where in
+    user code ``node`` was created (detect_anomaly), pack its saved values
+    (saved_tensors_hooks)."""
+    if _SAVED_HOOKS:
+        pack_saved(node)
+    if anomaly_state[2]:
+        _keep_trace(node)
+
+
+def pack_saved(node) -> None:
+    """Hand every value ``node`` saved for backward to the innermost ``pack_hook`` (as a
+    Tensor); the engine hands the results to its ``unpack_hook`` when it runs the node."""
+    hooks = _SAVED_HOOKS.pop()  # the hook's own ops are not packed, and run without grad
+    prev = grad_mode.STATE[0]
+    grad_mode.STATE[0] = False
+    try:
+        _pack_saved(node, *hooks)
+    finally:
+        grad_mode.STATE[0] = prev
+        _SAVED_HOOKS.append(hooks)
+
+
+def _pack_saved(node, pack, unpack):
+    packed_in = []
+    saved = node.saved
+    if saved is not None:
+        for i, a in enumerate(saved):
+            t = node.inputs[i] if i < len(node.inputs) else None
+            if a is None or not hasattr(t, "_data"):
+                continue  # a Python number, or a value the rule does not read
+            packed_in.append((i, _pack_one(pack, t)))
+    packed_out = None
+    if node.out is not None and node.op.saves & SAVES_OUTPUT:
+        packed_out = _pack_one(pack, _hooks["wrap_node"](node.out, node))
+    if not packed_in and packed_out is None:
+        return
+    if node.meta is None:
+        node.meta = {}
+    node.meta["packed"] = (unpack, packed_in, packed_out)
+
+
+def pack_tensors(tensors):
+    """A custom Function's ``save_for_backward(*tensors)`` through the innermost
+    ``saved_tensors_hooks``: ``(unpack_hook, packed values)`` (None for a None)."""
+    hooks = _SAVED_HOOKS.pop()
+    prev = grad_mode.STATE[0]
+    grad_mode.STATE[0] = False
+    try:
+        return hooks[1], [None if t is None else _pack_one(hooks[0], t) for t in tensors]
+    finally:
+        grad_mode.STATE[0] = prev
+        _SAVED_HOOKS.append(hooks)
+
+
+def unpack_tensors(packed):
+    unpack, values = packed
+    out = []
+    for p in values:
+        t = None if p is None else unpack(p)
+        if p is not None and not hasattr(t, "_data"):
+            raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got "
+                            f"result of type {type(t).__name__}")
+        out.append(t)
+    return tuple(out)
+
+
+def _pack_one(pack, t):
+    version = t._vc[0]
+    packed = pack(t)
+    if t._vc[0] != version:
+        raise RuntimeError(
+            "A saved tensor pack hook is modifying its input in place. Tensors provided as input "
+            "to pack hook cannot be modified by in-place operations as this can lead to "
+            "unexpected side-effects. Please open an issue if you need to perform in-place "
+            "operations on the input to a pack hook.")
+    return packed
+
+
+def _keep_trace(node) -> None:
     frames = traceback.extract_stack()[:-1]
     # drop gradkit's own frames at the top (the op method, apply1, Function.apply, ...)
     while len(frames) > 1 and frames[-1].filename.startswith(_PACKAGE_DIR):
@@ -483,6 +732,70 @@ def record_trace(node) -> None:
     if node.meta is None:
         node.meta = {}
     node.meta["trace"] = traceback.format_list(frames[-8:])
+
+
+class saved_tensors_hooks:
+    """Context manager: every tensor saved for backward while it is in force is handed to
+    ``pack_hook(tensor) -> packed`` when the op is recorded, and the engine uses
+    ``unpack_hook(packed) -> tensor`` in its place when it runs the op's backward (as
+    ``torch.autograd.graph.saved_tensors_hooks``). Innermost wins; nodes keep the hooks that
+    were in force when they were recorded.
+
+    Examples:
+        >>> with gradkit.autograd.graph.saved_tensors_hooks(lambda t: t * 1, lambda t: t):
+        ...     y = x.exp()
+    """
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        if _SAVED_HOOKS_DISABLED:
+            raise RuntimeError(_SAVED_HOOKS_DISABLED[-1])
+        _SAVED_HOOKS.append((self.pack_hook, self.unpack_hook))
+        sync_record_flag()
+        return self
+
+    def __exit__(self, *exc):
+        _SAVED_HOOKS.pop()
+        sync_record_flag()
+        return False
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors are kept on the CPU and moved back to their device for backward (as
+    ``torch.autograd.graph.save_on_cpu``); ``pin_memory`` is accepted (no pinned memory here).
+    """
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda"):
+        def pack(t):
+            return t.device, t.cpu()
+
+        def unpack(packed):
+            device, t = packed
+            return t.to(device)
+
+        super().__init__(pack, unpack)
+
+
+class disable_saved_tensors_hooks:
+    """Context manager: entering ``saved_tensors_hooks`` (or ``save_on_cpu``) while it is in
+    force, or entering it while such hooks are in force, raises ``RuntimeError(error_message)``
+    (as ``torch.autograd.graph.disable_saved_tensors_hooks``)."""
+
+    def __init__(self, error_message: str):
+        self.error_message = error_message
+
+    def __enter__(self):
+        if _SAVED_HOOKS:
+            raise RuntimeError(self.error_message)
+        _SAVED_HOOKS_DISABLED.append(self.error_message)
+        return self
+
+    def __exit__(self, *exc):
+        _SAVED_HOOKS_DISABLED.pop()
+        return False
 
 
 class PostAccumulateHook:

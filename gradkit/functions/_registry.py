@@ -37,6 +37,7 @@ import numpy as np
 from .._tensor.record import inplace as _record_inplace
 from .._tensor.tensor import Tensor
 from ..autograd import grad_mode
+from ..autograd.graph import INPLACE_NODES, rename
 from ..ops.memory import COPY_FROM
 from ._args import NO_DIM, _dim_in, _t, _type_name
 from ._grad_names import GRAD_NAMES
@@ -86,7 +87,7 @@ def _kind_of(fn) -> str:
 
 
 def declare(fn=None, *, name=None, function=True, method=True, inplace=None, out=False,
-            aliases=(), differentiable=True):
+            aliases=(), differentiable=True, grad_name=None):
     """Register ``fn`` as a public op with the faces given (see the module docstring).
 
     Args:
@@ -101,6 +102,11 @@ def declare(fn=None, *, name=None, function=True, method=True, inplace=None, out
             with ``before(out, args)`` a check run before the op (``out_tuple``, ``out_needs``).
         aliases: other names for every face; ``"special:name"`` only in ``gradkit.special``.
         differentiable: whether gradients flow through the op (tests check them when True).
+        grad_name: PyTorch's ``grad_fn`` name for the result where gradkit composes the op of
+            others (``unsafe_split``'s ``UnsafeSplitBackward0``): a string, or a rule called
+            with the call's arguments that returns it (or None to keep the node's own); the
+            faces rename the result's node (see ``_grad_names.py``, which holds the older
+            entries of the same table).
 
     Returns:
         ``fn`` unchanged (internal callers use it directly).
@@ -115,6 +121,8 @@ def declare(fn=None, *, name=None, function=True, method=True, inplace=None, out
             rule, before = out if isinstance(out, tuple) else (out, None)
             _OUT_RULES[op_name] = ("cast" if rule is True else rule, before)
         impl = f
+        if grad_name is not None:
+            GRAD_NAMES[op_name] = grad_name
         if op_name in GRAD_NAMES:  # faces show PyTorch's grad_fn name (see _grad_names.py)
             impl = named_face(op_name, f, _compile, _signature_source)
         REGISTRY[op_name] = Declaration(
@@ -171,11 +179,16 @@ def write_inplace(self, res, name):
             f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
             f"{tuple(res.shape)}"
         )
+    node = res.grad_fn  # PyTorch's in-place op shows the op's node (``SinBackward0``)
     if res.dtype != self.dtype:
         _check_cast(res, self.dtype, name)
         res = res.to(self.dtype)
     if res.requires_grad or self.requires_grad:
-        return _record_inplace(self, COPY_FROM, res, name=name)
+        _record_inplace(self, COPY_FROM, res, name=name)
+        if node is not None and self._grad_fn is not None and self._grad_fn.op is COPY_FROM:
+            name = type(node).__name__
+            rename(self, INPLACE_NODES.get(name, name))
+        return self
     data = res._data
     if type(data) is not type(self._data):
         raise RuntimeError(f"{name}: expected the result on {self.device}, got {res.device}")

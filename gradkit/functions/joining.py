@@ -222,7 +222,7 @@ def cartesian_prod(*tensors):
     return stack([g.reshape(-1) for g in grids], 1)
 
 
-@declare(method=False)
+@declare(method=False, grad_name="StackBackward0")
 def combinations(input, r=2, with_replacement=False):
     """The length-``r`` combinations of the elements of a 1-D tensor (as
     ``itertools.combinations``, or ``combinations_with_replacement``): ``(count, r)``."""

@@ -414,7 +414,7 @@ def _elem_strides(t):
     return [st // data.itemsize for st in data.strides]
 
 
-@declare(out=True)
+@declare(out=True, grad_name="UnsafeViewBackward0")
 def kron(input, other):
     """The Kronecker product: every element of ``input`` times the whole of ``other``.
 

@@ -585,7 +585,7 @@ def aminmax(input, *, dim=None, keepdim=False):
     return return_types.aminmax(amin(x, d, keepdim), amax(x, d, keepdim))
 
 
-@declare()
+@declare(grad_name="SqueezeBackward0")
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """The covariance matrix of the variables in the rows of ``input`` (observations in
     columns), with integer frequency weights ``fweights`` and observation weights
@@ -693,7 +693,8 @@ def _trapz_parts(y, x, dx, dim, name):
     return d, n, left, right, spacing
 
 
-@declare(method=False)
+@declare(method=False, grad_name=lambda y, x=None, dx=None, dim=-1: "DivBackward1"
+         if hasattr(x, "_data") else "MulBackward1")
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """The trapezoidal rule along ``dim``: sample points ``x`` (a tensor) or constant spacing
     ``dx`` (default 1)."""
@@ -711,7 +712,8 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     return sum(spacing * (right + left), d) / 2
 
 
-@declare(method=False)
+@declare(method=False, grad_name=lambda y, x=None, dx=None, dim=-1: "DivBackward1"
+         if hasattr(x, "_data") else "MulBackward1")
 def trapz(y, x=None, *, dx=None, dim=-1):
     """Alias of :func:`trapezoid` (``trapz(y, dx=..., dim=...)`` too)."""
     return trapezoid(y, x, dx=dx, dim=dim)

@@ -897,13 +897,13 @@ def _int_list(sizes, name, arg):
     return [int(s) for s in sizes]
 
 
-@declare()
+@declare(grad_name="SplitWithSizesBackward0")
 def split_with_sizes(input, split_sizes, dim=0):
     """``split`` into pieces of the given sizes along ``dim`` (they must sum to its length)."""
     return split(input, _int_list(split_sizes, "split_with_sizes", "split_sizes"), dim)
 
 
-@declare()
+@declare(grad_name="UnsafeSplitBackward0")
 def unsafe_split(input, split_size, dim=0):
     """``split`` with an int ``split_size`` (PyTorch's variant without view tracking; gradkit's
     pieces are views as ``split``'s)."""
@@ -913,13 +913,13 @@ def unsafe_split(input, split_size, dim=0):
     return split(input, int(split_size), dim)
 
 
-@declare()
+@declare(grad_name="UnsafeSplitWithSizesBackward0")
 def unsafe_split_with_sizes(input, split_sizes, dim=0):
     """``split_with_sizes`` (PyTorch's variant without view tracking)."""
     return split(input, _int_list(split_sizes, "unsafe_split_with_sizes", "split_sizes"), dim)
 
 
-@declare()
+@declare(grad_name="UnsafeSplitBackward0")
 def unsafe_chunk(input, chunks, dim=0):
     """``chunk`` (PyTorch's variant without view tracking)."""
     return chunk(input, chunks, dim)

@@ -159,7 +159,8 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 @declare(out=("same", out_input_dtype("quantile() out tensor must be same dtype as the input "
-                                     "tensor ({input}), got {out}")))
+                                     "tensor ({input}), got {out}")),
+         grad_name="SqueezeBackward4")
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The ``q``-quantiles (``q`` a number or a 1-D tensor in [0, 1]) over ``dim`` (all
     elements if None), interpolating between order statistics as ``interpolation`` says. A

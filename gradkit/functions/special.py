@@ -124,7 +124,7 @@ def i1e(input):
     return _unary(SP.I1E, input)
 
 
-@declare(function=False, method=False, aliases=("special:ndtr",))
+@declare(function=False, method=False, aliases=("special:ndtr",), grad_name="MulBackward1")
 def ndtr(input):
     """The standard normal CDF ``(1 + erf(x / sqrt 2)) / 2``, as ``erfc(-x / sqrt 2) / 2`` (no
     cancellation in the left tail)."""

@@ -149,7 +149,7 @@ def as_strided(input, size, stride, storage_offset=None):
     return res
 
 
-@declare()
+@declare(grad_name="AsStridedScatterBackward0")
 def as_strided_scatter(input, src, size, stride, storage_offset=None):
     """A copy of ``input`` (with ``input``'s strides) with ``src`` written into the view
     ``as_strided(size, stride, storage_offset)`` of the copy; differentiable in both."""

@@ -735,7 +735,9 @@ def _frexp_b(xp, g, ins, out, aux, needs):
     a = ins[0]
     plain = (a == 0) | ~xp.isfinite(a)
     with np.errstate(all="ignore"):
-        return (g * xp.where(plain, 1.0, out / xp.where(plain, 1.0, a)),)
+        scale = xp.where(plain, 1.0, out / xp.where(plain, 1.0, a))
+    # 2**-exponent: a constant under create_graph (PyTorch's ``grad / exponent.exp2()``)
+    return (g * (scale.detach() if hasattr(scale, "detach") else scale),)
 
 
 FREXP_MANTISSA = Op("Frexp", _frexp_f, _frexp_b, saves=SAVES_INPUTS | SAVES_OUTPUT)

@@ -143,12 +143,13 @@ class _BackwardHookState:
 
     def on_grad_output(self, grads):
         m = self.module
-        for hook in list(m._backward_pre_hooks.values()):
+        for hook in [*_GLOBAL_BACKWARD_PRE_HOOKS.values(), *m._backward_pre_hooks.values()]:
             r = hook(m, grads)
             if r is not None:
                 grads = tuple(r) if isinstance(r, (tuple, list)) else (r,)
         self.grad_output = grads
-        if not self.in_pos and m._backward_hooks:  # nothing upstream: report now
+        if not self.in_pos and (m._backward_hooks or _GLOBAL_BACKWARD_HOOKS):
+            # nothing upstream: report now
             self._call_hooks((None,) * max(self.n_tensor_args, 1))
         return grads
 
@@ -161,7 +162,7 @@ class _BackwardHookState:
 
     def _call_hooks(self, grad_input):
         m = self.module
-        for hook in list(m._backward_hooks.values()):
+        for hook in [*_GLOBAL_BACKWARD_HOOKS.values(), *m._backward_hooks.values()]:
             r = hook(m, grad_input, self.grad_output)
             if r is not None:
                 grad_input = tuple(r) if isinstance(r, (tuple, list)) else (r,)
@@ -187,6 +188,8 @@ _GLOBAL_FORWARD_PRE_HOOKS: OrderedDict = OrderedDict()
 _GLOBAL_FORWARD_HOOKS: OrderedDict = OrderedDict()
 _GLOBAL_FORWARD_HOOKS_WITH_KWARGS: set = set()
 _GLOBAL_FORWARD_HOOKS_ALWAYS_CALLED: set = set()
+_GLOBAL_BACKWARD_PRE_HOOKS: OrderedDict = OrderedDict()
+_GLOBAL_BACKWARD_HOOKS: OrderedDict = OrderedDict()
 
 
 def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:
@@ -203,6 +206,20 @@ def register_module_forward_hook(hook: Callable, *, with_kwargs: bool = False,
     return _add_hook(_GLOBAL_FORWARD_HOOKS, hook, False,
                      _GLOBAL_FORWARD_HOOKS_WITH_KWARGS if with_kwargs else None,
                      _GLOBAL_FORWARD_HOOKS_ALWAYS_CALLED if always_call else None)
+
+
+def register_module_full_backward_pre_hook(hook: Callable) -> RemovableHandle:
+    """Call ``hook(module, grad_output)`` for every module when the gradients w.r.t. its
+    outputs are computed (before the module's own backward pre-hooks); a returned tuple
+    replaces ``grad_output``. Modules called while it is registered are hooked."""
+    return _add_hook(_GLOBAL_BACKWARD_PRE_HOOKS, hook, False)
+
+
+def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
+    """Call ``hook(module, grad_input, grad_output)`` for every module when the gradients
+    w.r.t. its inputs are computed (before the module's own backward hooks); a returned tuple
+    replaces ``grad_input``. Modules called while it is registered are hooked."""
+    return _add_hook(_GLOBAL_BACKWARD_HOOKS, hook, False)
 
 
 class Module:
@@ -255,7 +272,8 @@ class Module:
         d = self.__dict__
         if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
                 or d["_backward_pre_hooks"] or _GLOBAL_FORWARD_PRE_HOOKS
-                or _GLOBAL_FORWARD_HOOKS):
+                or _GLOBAL_FORWARD_HOOKS or _GLOBAL_BACKWARD_HOOKS
+                or _GLOBAL_BACKWARD_PRE_HOOKS):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -264,7 +282,8 @@ class Module:
         called = set()
         try:
             state = None
-            if (self._backward_hooks or self._backward_pre_hooks) and grad_mode.STATE[0]:
+            if (self._backward_hooks or self._backward_pre_hooks or _GLOBAL_BACKWARD_HOOKS
+                    or _GLOBAL_BACKWARD_PRE_HOOKS) and grad_mode.STATE[0]:
                 state = _BackwardHookState(self)
                 args = state.wrap_inputs(args)
             for hook in list(_GLOBAL_FORWARD_PRE_HOOKS.values()):
