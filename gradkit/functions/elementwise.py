@@ -472,7 +472,14 @@ def minimum(input, other):
     return _apply2_named(E.MINIMUM, a, b, "minimum")
 
 
-@declare(method=False, out="same")
+def _where_out_before(out, args):
+    """torch.where's out= form types input and other as Tensors (the numbers of its plain
+    form are refused there with a TypeError, before any check of out)."""
+    _tensors_only("where", (1, "condition", args.get("condition")),
+                  (2, "input", args.get("input")), (3, "other", args.get("other")))
+
+
+@declare(method=False, out=("same", _where_out_before))
 def where(condition, input=None, other=None):
     """``input`` where ``condition`` else ``other``; either may be a number. With one argument,
     the indices where ``condition`` is true (like ``nonzero(as_tuple=True)``)."""
@@ -874,6 +881,7 @@ def ldexp(input, other):
 @declare(inplace=True, out=True, differentiable=False)
 def nextafter(input, other):
     """The next floating-point value after ``input`` toward ``other``."""
+    _tensors_only("nextafter", (1, "input", input), (2, "other", other))
     a, b = _operands(input, other, "nextafter")
     if a.dtype.kind != "f":
         raise NotImplementedError(f'"nextafter_cpu" not implemented for '

@@ -117,7 +117,7 @@ def index_select(input, dim, index):
     if index.dtype not in (np.int32, np.int64):
         raise RuntimeError(f"index_select(): Expected dtype int32 or int64 for index, got "
                            f"{index.dtype}; convert it with .long()")
-    if x.ndim == 0 and index.numel() > 1:
+    if x.ndim == 0 and index.numel() != 1:
         raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
                            f"{index.numel()} value(s)")
     idx = _index_array(index, "index_select", x)
@@ -138,6 +138,8 @@ def index_select(input, dim, index):
             f"index_select(): index {int(idx.max() if idx.max() >= n else idx.min())} is out of "
             f"range for dimension {d} with size {n}"
         )
+    if x.ndim == 0:  # the one element of a 0-d input (index 0), 0-d as PyTorch's
+        return rename(x.reshape(1)[(idx.reshape(-1),)].reshape(()), "IndexSelectBackward0", x)
     return rename(x[(slice(None),) * d + (idx.reshape(-1),)].contiguous(),  # PyTorch's layout
                   "IndexSelectBackward0", x)
 

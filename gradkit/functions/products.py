@@ -41,7 +41,7 @@ def matmul(input, other):
     if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
         a, b = _ac_lower(a, b)
     if a.dtype != b.dtype:  # PyTorch's products do not promote
-        if a.dtype.kind == "b" and a.ndim > 2 and b.ndim >= 2:  # its bmm checks Bool first
+        if a.dtype.kind == "b" and b.ndim >= 3:  # its bmm checks Bool first
             raise _no_bool_kernel("matmul", "bmm")
         _same_dtype("matmul", ("input", a), ("other", b))
     if a.ndim == 0 or b.ndim == 0:
@@ -85,9 +85,10 @@ def _bool_kernel(nda, ndb):
     """The CPU kernel PyTorch's matmul reaches for operands of these dimensions."""
     if nda == 1 and ndb == 1:
         return "dot"
-    if nda <= 2 and ndb <= 2:
-        return "addmv_impl_cpu" if ndb == 1 else "addmm_impl_cpu_"
-    return "bmm"
+    if ndb >= 3:
+        return "bmm"
+    # a batched input against a matrix or a vector is folded into one mm/mv
+    return "addmv_impl_cpu" if ndb == 1 else "addmm_impl_cpu_"
 
 
 @declare(out="same")
