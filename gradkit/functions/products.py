@@ -20,6 +20,7 @@ from ..ops.linear import SCALED_PRODUCT as _SCALED_PRODUCT
 from ._args import (
     _dim_in,
     _dims_tuple,
+    _not_implemented,
     _t,
     _tensor_attr_arg,
     builtins_max,
@@ -283,12 +284,11 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     except ValueError:
         raise RuntimeError(f"cdist(): the batch dimensions of {tuple(a.shape)} and "
                            f"{tuple(b.shape)} do not broadcast") from None
+    if a.dtype in (_dtype.float16, _dtype.bfloat16):  # the kernel dispatches on x1's dtype
+        _not_implemented("cdist", a, "cdist() takes float32/float64, convert with .float()")
     if a.dtype != b.dtype:  # no promotion in PyTorch's kernel
         raise RuntimeError(f"cdist(): expected x1 and x2 of one dtype, got {a.dtype} and "
                            f"{b.dtype}; convert one first, e.g. x2.to(x1.dtype)")
-    if a.dtype == _dtype.float16:
-        raise NotImplementedError('cdist(): "cdist" not implemented for \'Half\' (convert with '
-                                  ".float())")
     n1, n2, m = a.shape[-2], b.shape[-2], a.shape[-1]
     if tuple(a.shape[:-2]) != batch:
         a = a.expand(*batch, n1, m)
