@@ -128,6 +128,7 @@ def addcmul_(self, tensor1, tensor2, *, value=1):
 
 
 def addcdiv_(self, tensor1, tensor2, *, value=1):
+    _addcdiv_integers(_t(tensor1, "tensor1"), _t(tensor2, "tensor2"))
     return add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
 
 
@@ -734,12 +735,17 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 / tensor2``."""
     x, t1, t2 = _t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")
+    _addcdiv_integers(t1, t2)
+    x, t1, t2 = _promoted3(x, t1, t2, value, "addcdiv")
+    return x + t1 / t2 * value if value != 1 else x + t1 / t2
+
+
+def _addcdiv_integers(t1, t2):
+    """addcdiv and addcdiv_ refuse integer (and bool) tensor1 and tensor2, as PyTorch."""
     if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
                            "future release addcdiv will perform a true division of tensor1 and "
                            "tensor2. Use addcdiv with floating tensors (e.g. .float()).")
-    x, t1, t2 = _promoted3(x, t1, t2, value, "addcdiv")
-    return x + t1 / t2 * value if value != 1 else x + t1 / t2
 
 
 def _modulo(op, input, other, name):

@@ -42,7 +42,7 @@ from ._args import (
 )
 from ._registry import declare, out_input_dtype, tensor_method
 from .elementwise import where
-from .shape import cat, flatten
+from .shape import cat
 
 __all__ = ["argwhere", "gather", "index_add", "index_select", "masked_fill", "nonzero",
            "nonzero_static", "scatter", "scatter_add", "scatter_reduce", "take_along_dim"]
@@ -408,8 +408,9 @@ def take_along_dim(input, indices, dim=None):
     if indices.dtype.kind not in "iu":
         raise RuntimeError(f"take_along_dim(): expected dtype int32/int64 for indices, got "
                            f"{indices.dtype}; convert them with .long()")
-    if dim is None:
-        return gather(flatten(x), 0, flatten(indices))
+    if dim is None:  # PyTorch's self.view(-1).gather(0, indices.view(-1)): a view, so an
+        # input or indices whose strides cannot flatten without a copy is a RuntimeError
+        return gather(x.view(-1), 0, indices.view(-1))
     if x.ndim != indices.ndim:
         raise RuntimeError(f"take_along_dim(): input and indices should have the same number of "
                          f"dimensions, got shapes {tuple(x.shape)} and {tuple(indices.shape)}")

@@ -108,3 +108,29 @@ def test_index_select_of_a_0d_input_is_differentiable():
     assert y.shape == ()
     (y * 3).backward()
     assert float(x.grad) == 3.0
+
+
+ACCEPTED_INVALID = {
+    # take_along_dim without dim is self.view(-1).gather(0, indices.view(-1)) in PyTorch
+    "take_along_dim_transposed_input": lambda L: L.arange(12.0).reshape(3, 4).T.take_along_dim(
+        L.tensor([5, 8, 2])),
+    "take_along_dim_transposed_indices": lambda L: L.arange(12.0).reshape(3, 4).take_along_dim(
+        L.tensor([[5, 8], [2, 1]]).T),
+    "take_along_dim_empty_index": lambda L: L.arange(12.0).reshape(3, 4).T.take_along_dim(
+        L.tensor([], dtype=L.int64)),
+    "take_along_dim_row_strided_input": lambda L: L.arange(12.0).reshape(3, 4)[::2]
+    .take_along_dim(L.tensor([1, 2])),
+    "take_along_dim_mergeable_strides": lambda L: L.arange(12.0).reshape(3, 4)[:, ::2]
+    .take_along_dim(L.tensor([1, 2])),
+    "take_along_dim_strided_1d_indices": lambda L: L.arange(12.0).reshape(3, 4).take_along_dim(
+        L.tensor([5, 8, 2, 1, 3, 4])[::2]),
+    "addcdiv_inplace_integers": lambda L: _f64(L, 3, 4).addcdiv_(
+        L.ones(3, 4, dtype=L.int32), L.ones(4, dtype=L.int64), value=2.0),
+    "addcdiv_inplace_bool_int": lambda L: _f64(L, 3, 4).addcdiv_(
+        L.ones(3, 4, dtype=L.bool), L.ones(4, dtype=L.int64)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ACCEPTED_INVALID))
+def test_inputs_torch_refuses_are_refused(case):
+    _same(ACCEPTED_INVALID[case])

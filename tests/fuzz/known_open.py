@@ -15,7 +15,4 @@ KNOWN_OPEN = {
     ('svd', 'wrong'):
         'open, in gradkit/linalg.py: with special values a value of V differs (-0.73 vs torch '
         '-1e-30); e.g. seed 0 case 2046',
-    ('take_along_dim', 'accepted-invalid'):
-        'open, in gradkit/functions/indexing.py: a strided input with a flat strided index is '
-        'taken where torch raises a view-size RuntimeError; e.g. seed 0 case 2870',
 }

@@ -109,3 +109,15 @@ def test_batch_norm_of_an_empty_input_keeps_weight_and_bias_in_the_graph():
     y.sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), np.zeros(3))
     np.testing.assert_array_equal(b.grad.numpy(), np.zeros(3))
+
+
+@pytest.mark.parametrize("op,shape", [
+    (op, s) for op in ("adaptive_max_pool1d", "adaptive_avg_pool1d")
+    for s in ((2, 0, 8), (0, 3, 8), (2, 3, 0), (0, 8), (3, 0), (0, 0, 8))] + [
+    (op, s) for op in ("adaptive_max_pool2d", "adaptive_avg_pool2d")
+    for s in ((2, 0, 8, 4), (0, 3, 8, 4), (2, 3, 0, 4), (0, 8, 4), (3, 0, 4))] + [
+    (op, s) for op in ("adaptive_max_pool3d", "adaptive_avg_pool3d")
+    for s in ((2, 0, 8, 4, 4), (0, 3, 8, 4, 4), (0, 8, 4, 4), (3, 0, 4, 4))])
+def test_adaptive_pooling_of_empty_dimensions_as_torch(op, shape):
+    # adaptive max pooling (and 3-D average pooling) refuse an empty dimension after the first
+    _same(lambda L: getattr(L.nn.functional, op)(L.ones(*shape, dtype=L.float64), 3))
