@@ -972,10 +972,11 @@ ALLOW = [
      "width); gradkit zeroes it everywhere, as the SIMD body"),
     (lambda c, k, d: k == "grad-wrong" and c.kind == "op" and c.name == "batch_norm"
      and len(c.args) > 5 and c.args[5] is False
-     and any(isinstance(a, Arr) and a.layout != "c" for a in c.args[3:5]),
-     "torch's eval-mode batch_norm backward misreads a non-contiguous running_mean/running_var "
-     "(its weight gradient changes with their strides, its forward does not); gradkit's "
-     "gradient is the forward's"),
+     and any(isinstance(a, Arr) and a.layout != "c" for a in c.args[1:5]),
+     "torch's eval-mode batch_norm backward misreads a non-contiguous weight, running_mean or "
+     "running_var (torch.batch_norm's args 1-4: its input gradient changes with the weight's "
+     "strides, its weight gradient with the running statistics', its forward does not); "
+     "gradkit's gradient is the forward's"),
     (lambda c, k, d: k == "wrong" and c.kind == "op" and c.name == "resize_as_"
      and len(c.args) > 1 and isinstance(c.args[1], Arr) and c.args[1].a.size > c.args[0].a.size
      and d.startswith("result") and "dtype" not in d and "shape" not in d,

@@ -501,13 +501,12 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
     weight, bias = cast["weight"], cast["bias"]
     bshape = (c,) + (1,) * (x.ndim - 2)
     if weight is not None and d and not bool(_F.isfinite(weight).all()):
-        # an inf or NaN weight: PyTorch's kernel forms x * (rstd * w) + (b - mean * rstd * w)
-        mean, rstd = _mean_rstd(x.reshape(n, c, d), (2,), eps)
-        mean, rstd = mean.reshape((n, c) + (1,) * (x.ndim - 2)), \
-            rstd.reshape((n, c) + (1,) * (x.ndim - 2))
-        scale = rstd * weight.reshape(bshape)
-        shift = -mean * scale if bias is None else bias.reshape(bshape) - mean * scale
-        y = x * scale + shift
+        # an inf or NaN weight: PyTorch's batch norm of the (1, N*C, *) view with the weight
+        # repeated per sample (its forward x * (rstd * w) + (b - mean * rstd * w), its fused
+        # backward with the NaN/inf of that formula)
+        xv = x.reshape(1, n * c, d)
+        wb = [weight.repeat(n), None if bias is None else bias.repeat(n)]
+        y = apply(NO.BATCH_NORM, (xv, wb[0], wb[1]), ((0, 2), eps, None)).reshape(tuple(x.shape))
     else:
         if d:
             y = apply(NO.LAYER_NORM, [x.reshape(n * c, d)], (d, float(eps), False, False))
