@@ -27,3 +27,16 @@ def test_pow_exponent_gradient_at_a_zero_base_with_a_negative_exponent(name):
     g, t = _grads(getattr(gk, name), getattr(torch, name), base, exp)
     np.testing.assert_array_equal(g[1], t[1])
     np.testing.assert_array_equal(np.isnan(g[0]), np.isnan(t[0]))
+
+
+@pytest.mark.parametrize("n", [0, 2, 4])
+@pytest.mark.parametrize("r", [0, 1, 3])
+@pytest.mark.parametrize("with_replacement", [False, True])
+def test_combinations_shape_and_graph_as_torch(n, r, with_replacement):
+    # r = 0 is an empty tensor outside the graph; no combination is an empty (0, r) one
+    got = []
+    for lib in (gk, torch):
+        x = lib.ones(n, dtype=lib.float64, requires_grad=True)
+        y = lib.combinations(x, r, with_replacement=with_replacement)
+        got.append((tuple(y.shape), y.requires_grad))
+    assert got[0] == got[1]

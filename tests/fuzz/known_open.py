@@ -9,9 +9,6 @@ KNOWN_OPEN = {
     ('chain_matmul', 'wrong'):
         'open, in gradkit/functions/products.py: with inf/NaN inputs the out= result has NaNs '
         'where torch has none; e.g. seed 0 case 1799',
-    ('combinations', 'grad-wrong'):
-        'open, in gradkit/functions/joining.py: combinations(empty, 0): which outputs require '
-        'grad differs from torch; e.g. seed 0 case 1853',
     ('svd', 'wrong'):
         'open, in gradkit/linalg.py: with special values a value of V differs (-0.73 vs torch '
         '-1e-30); e.g. seed 0 case 2046',
