@@ -20,7 +20,6 @@ from ..ops.linear import SCALED_PRODUCT as _SCALED_PRODUCT
 from ._args import (
     _dim_in,
     _dims_tuple,
-    _not_implemented,
     _t,
     _tensor_attr_arg,
     builtins_max,
@@ -285,7 +284,9 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise RuntimeError(f"cdist(): the batch dimensions of {tuple(a.shape)} and "
                            f"{tuple(b.shape)} do not broadcast") from None
     if a.dtype in (_dtype.float16, _dtype.bfloat16):  # the kernel dispatches on x1's dtype
-        _not_implemented("cdist", a, "cdist() takes float32/float64, convert with .float()")
+        label = "Half" if a.dtype == _dtype.float16 else "BFloat16"
+        raise NotImplementedError(f'cdist(): "cdist" not implemented for \'{label}\' (convert '
+                                  f"with .float())")
     if a.dtype != b.dtype:  # no promotion in PyTorch's kernel
         raise RuntimeError(f"cdist(): expected x1 and x2 of one dtype, got {a.dtype} and "
                            f"{b.dtype}; convert one first, e.g. x2.to(x1.dtype)")
@@ -672,7 +673,11 @@ def chain_matmul(*matrices):
     _same_dtype("chain_matmul", *((f"matrices[{i}]", m) for i, m in enumerate(ms)))
     if len(ms) == 1:
         return ms[0].clone()
-    out = ms[0]
-    for m in ms[1:]:
-        out = mm(out, m)
-    return out
+    for i in range(len(ms) - 1):
+        if ms[i].shape[1] != ms[i + 1].shape[0]:
+            raise RuntimeError(f"chain_matmul(): tensors {i} and {i + 1} with shapes "
+                               f"{list(ms[i].shape)} and {list(ms[i + 1].shape)} cannot be "
+                               f"multiplied")
+    from ..linalg import _chain  # (PyTorch's chain_matmul is linalg.multi_dot: the cheapest
+    # order, which places the NaN of an inf times a zero as PyTorch's does)
+    return _chain(ms)
