@@ -309,6 +309,11 @@ def _chain(mats):
     classic dynamic programme over split points)."""
     k = len(mats)
     dims = [mats[0].shape[0]] + [m.shape[1] for m in mats]
+    if k == 3:  # PyTorch's closed form for three: (A B) C unless A (B C) is strictly cheaper
+        a, b, c, d = dims
+        if a * c * (b + d) > b * d * (a + c):
+            return F.matmul(mats[0], F.matmul(mats[1], mats[2]))
+        return F.matmul(F.matmul(mats[0], mats[1]), mats[2])
     cost = [[0] * k for _ in range(k)]
     split = [[0] * k for _ in range(k)]
     for length in range(1, k):

@@ -39,7 +39,6 @@ from ._args import (
     _operands,
     _promoted3,
     _rbinary,
-    _result_type_of,
     _same_device,
     _scalar_or_tensor,
     _scaled_other,
@@ -60,7 +59,7 @@ __all__ = ["abs", "add", "addcdiv", "addcmul", "atan2", "ceil", "clamp", "cos", 
     "round", "rsqrt", "sigmoid", "sign", "sin", "sinc", "sqrt", "square", "sub", "tan", "tanh",
     "trunc", "where", "xlogy", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sinh", "cosh",
     "deg2rad", "rad2deg", "exp2", "frac", "floor_divide", "copysign", "float_power", "ldexp",
-    "nextafter", "fmax", "fmin", "sgn", "signbit", "positive", "rsub", "clamp_min", "clamp_max",
+    "nextafter", "fmax", "fmin", "sgn", "signbit", "positive", "clamp_min", "clamp_max",
     "heaviside", "frexp"]
 
 
@@ -496,7 +495,14 @@ def minimum(input, other):
     return _apply2_named(E.MINIMUM, a, b, "minimum")
 
 
-@declare(method=False, out="same")
+def _where_out_before(out, args):
+    """torch.where's out= form types input and other as Tensors (the numbers of its plain
+    form are refused there with a TypeError, before any check of out)."""
+    _tensors_only("where", (1, "condition", args.get("condition")),
+                  (2, "input", args.get("input")), (3, "other", args.get("other")))
+
+
+@declare(method=False, out=("same", _where_out_before))
 def where(condition, input=None, other=None):
     """``input`` where ``condition`` else ``other``; either may be a number. With one argument,
     the indices where ``condition`` is true (like ``nonzero(as_tuple=True)``)."""
@@ -904,6 +910,7 @@ def ldexp(input, other):
 @declare(inplace=True, out=True, differentiable=False)
 def nextafter(input, other):
     """The next floating-point value after ``input`` toward ``other``."""
+    _tensors_only("nextafter", (1, "input", input), (2, "other", other))
     a, b = _operands(input, other, "nextafter")
     if a.dtype.kind != "f":
         raise NotImplementedError(f'"nextafter_cpu" not implemented for '
@@ -952,27 +959,6 @@ def positive(input):
     if x.dtype.kind == "b":
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return x
-
-
-@declare()
-def rsub(input, other, *, alpha=1):
-    """``other - alpha * input`` (reversed subtraction)."""
-    x = _t(input)
-    _check_sub(x, other)
-    if alpha == 1:
-        return x.__rsub__(other)
-    # other - alpha * input in the promoted dtype (one kernel in PyTorch: alpha scales the
-    # promoted input, float16 computed in float32 and rounded once)
-    o = _scalar_or_tensor(other)
-    if isinstance(o, Tensor):
-        dt = _result_type_of([x, o])
-    elif x._data.dtype == np.float16:
-        dt, o = x.dtype, float(np.float16(o))  # (the number is cast to the tensor's dtype)
-    else:
-        return (x * alpha).__rsub__(o)
-    work = _dtype.float32 if dt == _dtype.float16 else dt
-    r = (x.to(work) * alpha).__rsub__(o.to(work) if isinstance(o, Tensor) else o)
-    return r.to(dt) if r.dtype != dt else r
 
 
 @declare(inplace=True, out="same")

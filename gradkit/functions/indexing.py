@@ -42,7 +42,7 @@ from ._args import (
 )
 from ._registry import declare, out_input_dtype, tensor_method
 from .elementwise import where
-from .shape import cat, flatten
+from .shape import cat
 
 __all__ = ["argwhere", "gather", "index_add", "index_select", "masked_fill", "nonzero",
            "nonzero_static", "scatter", "scatter_add", "scatter_reduce", "take_along_dim"]
@@ -117,7 +117,7 @@ def index_select(input, dim, index):
     if index.dtype not in (np.int32, np.int64):
         raise RuntimeError(f"index_select(): Expected dtype int32 or int64 for index, got "
                            f"{index.dtype}; convert it with .long()")
-    if x.ndim == 0 and index.numel() > 1:
+    if x.ndim == 0 and index.numel() != 1:
         raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
                            f"{index.numel()} value(s)")
     idx = _index_array(index, "index_select", x)
@@ -138,6 +138,8 @@ def index_select(input, dim, index):
             f"index_select(): index {int(idx.max() if idx.max() >= n else idx.min())} is out of "
             f"range for dimension {d} with size {n}"
         )
+    if x.ndim == 0:  # the one element of a 0-d input (index 0), 0-d as PyTorch's
+        return rename(x.reshape(1)[(idx.reshape(-1),)].reshape(()), "IndexSelectBackward0", x)
     return rename(x[(slice(None),) * d + (idx.reshape(-1),)].contiguous(),  # PyTorch's layout
                   "IndexSelectBackward0", x)
 
@@ -406,8 +408,9 @@ def take_along_dim(input, indices, dim=None):
     if indices.dtype.kind not in "iu":
         raise RuntimeError(f"take_along_dim(): expected dtype int32/int64 for indices, got "
                            f"{indices.dtype}; convert them with .long()")
-    if dim is None:
-        return gather(flatten(x), 0, flatten(indices))
+    if dim is None:  # PyTorch's self.view(-1).gather(0, indices.view(-1)): a view, so an
+        # input or indices whose strides cannot flatten without a copy is a RuntimeError
+        return gather(x.view(-1), 0, indices.view(-1))
     if x.ndim != indices.ndim:
         raise RuntimeError(f"take_along_dim(): input and indices should have the same number of "
                          f"dimensions, got shapes {tuple(x.shape)} and {tuple(indices.shape)}")

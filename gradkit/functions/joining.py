@@ -232,13 +232,13 @@ def combinations(input, r=2, with_replacement=False):
     r = _int_arg(r, "combinations", "r")
     if r < 0:
         raise RuntimeError(f"combinations(): r must be non-negative, got {r}")
-    if r == 0:
-        return x[:0]
+    if r == 0:  # PyTorch's empty result outside the graph
+        return x.detach()[:0].clone()
     gen = itertools.combinations_with_replacement if with_replacement else \
         itertools.combinations
     idx = np.array(list(gen(range(x.shape[0]), r)), dtype=np.int64).reshape(-1, r)
     if idx.shape[0] == 0:
-        return x[:0].reshape(0, r) if r > 1 else x[:0]
+        return x[:0].reshape(0, r)
     return x[_const_like(x, idx)]
 
 

@@ -8,6 +8,7 @@ import operator
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor.record import SCALAR_ARRAYS, apply1, apply_scalar, scalar_array, scalar_result
 from .._tensor.tensor import Tensor
 from ..autograd.grad_mode import STATE as _STATE
@@ -21,11 +22,19 @@ from ..autograd.graph import (
     record_trace,
 )
 from ..ops import elementwise as E
-from ._args import _binary, _div_operands, _not_implemented, _rbinary
-from ._registry import tensor_method, write_inplace
+from ._args import (
+    _binary,
+    _div_operands,
+    _not_implemented,
+    _rbinary,
+    _result_type_of,
+    _scalar_or_tensor,
+    _t,
+)
+from ._registry import declare, tensor_method, write_inplace
 from .elementwise import _check_sub, floor_divide, neg, positive, remainder
 
-__all__: list[str] = []
+__all__: list[str] = ["rsub"]
 
 _ndarray = np.ndarray
 _SCALARS = SCALAR_ARRAYS
@@ -208,3 +217,25 @@ def __mod__(self, other):
 @tensor_method()
 def __rmod__(self, other):
     return remainder(other, self)
+
+
+# ------------------------------------------------------------------ the function form
+@declare()
+def rsub(input, other, *, alpha=1):
+    """``other - alpha * input`` (reversed subtraction)."""
+    x = _t(input)
+    _check_sub(x, other)
+    if alpha == 1:
+        return x.__rsub__(other)
+    # other - alpha * input in the promoted dtype (one kernel in PyTorch: alpha scales the
+    # promoted input, float16 computed in float32 and rounded once)
+    o = _scalar_or_tensor(other)
+    if isinstance(o, Tensor):
+        dt = _result_type_of([x, o])
+    elif x._data.dtype == np.float16:
+        dt, o = x.dtype, float(np.float16(o))  # (the number is cast to the tensor's dtype)
+    else:
+        return (x * alpha).__rsub__(o)
+    work = _dtype.float32 if dt == _dtype.float16 else dt
+    r = (x.to(work) * alpha).__rsub__(o.to(work) if isinstance(o, Tensor) else o)
+    return r.to(dt) if r.dtype != dt else r

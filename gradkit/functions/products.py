@@ -41,7 +41,7 @@ def matmul(input, other):
     if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
         a, b = _ac_lower(a, b)
     if a.dtype != b.dtype:  # PyTorch's products do not promote
-        if a.dtype.kind == "b" and a.ndim > 2 and b.ndim >= 2:  # its bmm checks Bool first
+        if a.dtype.kind == "b" and b.ndim >= 3:  # its bmm checks Bool first
             raise _no_bool_kernel("matmul", "bmm")
         _same_dtype("matmul", ("input", a), ("other", b))
     if a.ndim == 0 or b.ndim == 0:
@@ -85,9 +85,10 @@ def _bool_kernel(nda, ndb):
     """The CPU kernel PyTorch's matmul reaches for operands of these dimensions."""
     if nda == 1 and ndb == 1:
         return "dot"
-    if nda <= 2 and ndb <= 2:
-        return "addmv_impl_cpu" if ndb == 1 else "addmm_impl_cpu_"
-    return "bmm"
+    if ndb >= 3:
+        return "bmm"
+    # a batched input against a matrix or a vector is folded into one mm/mv
+    return "addmv_impl_cpu" if ndb == 1 else "addmm_impl_cpu_"
 
 
 @declare(out="same")
@@ -282,12 +283,13 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     except ValueError:
         raise RuntimeError(f"cdist(): the batch dimensions of {tuple(a.shape)} and "
                            f"{tuple(b.shape)} do not broadcast") from None
+    if a.dtype in (_dtype.float16, _dtype.bfloat16):  # the kernel dispatches on x1's dtype
+        label = "Half" if a.dtype == _dtype.float16 else "BFloat16"
+        raise NotImplementedError(f'cdist(): "cdist" not implemented for \'{label}\' (convert '
+                                  f"with .float())")
     if a.dtype != b.dtype:  # no promotion in PyTorch's kernel
         raise RuntimeError(f"cdist(): expected x1 and x2 of one dtype, got {a.dtype} and "
                            f"{b.dtype}; convert one first, e.g. x2.to(x1.dtype)")
-    if a.dtype == _dtype.float16:
-        raise NotImplementedError('cdist(): "cdist" not implemented for \'Half\' (convert with '
-                                  ".float())")
     n1, n2, m = a.shape[-2], b.shape[-2], a.shape[-1]
     if tuple(a.shape[:-2]) != batch:
         a = a.expand(*batch, n1, m)
@@ -671,7 +673,11 @@ def chain_matmul(*matrices):
     _same_dtype("chain_matmul", *((f"matrices[{i}]", m) for i, m in enumerate(ms)))
     if len(ms) == 1:
         return ms[0].clone()
-    out = ms[0]
-    for m in ms[1:]:
-        out = mm(out, m)
-    return out
+    for i in range(len(ms) - 1):
+        if ms[i].shape[1] != ms[i + 1].shape[0]:
+            raise RuntimeError(f"chain_matmul(): tensors {i} and {i + 1} with shapes "
+                               f"{list(ms[i].shape)} and {list(ms[i + 1].shape)} cannot be "
+                               f"multiplied")
+    from ..linalg import _chain  # (PyTorch's chain_matmul is linalg.multi_dot: the cheapest
+    # order, which places the NaN of an inf times a zero as PyTorch's does)
+    return _chain(ms)

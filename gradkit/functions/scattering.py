@@ -74,7 +74,19 @@ def _full(x, d, idx, src_shape):
     return wrap(_const_like(x, np.ascontiguousarray(full)))
 
 
-@declare(inplace=True, out="same")
+def _index_copy_out_before(out, args):
+    """torch.index_copy(out=) checks out's dtype right after the dim, before the index and
+    the source."""
+    x = args.get("input")
+    if isinstance(x, Tensor) and isinstance(out, Tensor):
+        _dim_in(args.get("dim"), x.ndim, "index_copy")
+        if out.dtype != x.dtype:
+            raise RuntimeError(f"index_copy(): Expected out tensor to have dtype {x.dtype} (the "
+                               f"input's), but got {out.dtype} instead; pass an out of that "
+                               f"dtype")
+
+
+@declare(inplace=True, out=("same", _index_copy_out_before))
 def index_copy(input, dim, index, source):
     """``input`` with the slices ``source[..., i, ...]`` copied to ``index[i]`` along ``dim``
     (a repeated index keeps the last copy)."""
@@ -93,6 +105,15 @@ def index_copy(input, dim, index, source):
     if src.dtype != x.dtype:  # before the shapes, as PyTorch
         raise RuntimeError(f"index_copy(): self and source expected to have the same dtype, got "
                            f"{x.dtype} and {src.dtype}")
+    if x.numel() == 0:
+        # PyTorch checks no index of an empty input, and cannot write a non-empty source into
+        # it (a RuntimeError from its strided view of the source)
+        d = _dim_in(dim, x.ndim, "index_copy")
+        _check_source(x, d, to_host(index._data).reshape(-1), src, "index_copy")
+        if not src.numel():
+            return x.clone()
+        raise RuntimeError(f"index_copy(): cannot copy the {src.numel()} elements of source "
+                           f"{tuple(src.shape)} into the empty input {tuple(x.shape)}")
     d, idx = _vector_index(x, dim, index, "index_copy", src)
     if x.ndim == 0:
         return src.reshape(()).clone() if idx.size else x.clone()
@@ -292,6 +313,7 @@ def _embed(x, index, src, name, part_shape):
 def select_scatter(input, src, dim, index):
     """``input`` with ``src`` embedded at ``index`` along ``dim`` (``out.select(dim, index)
     == src``)."""
+    _tensors_only("select_scatter", (1, "input", input), (2, "src", src))
     x = _t(input)
     if x.ndim == 0:
         raise IndexError("select_scatter(): select() cannot be applied to a 0-dim tensor; "

@@ -15,7 +15,7 @@ import numpy as np
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, wrap
 from ..ops import strided as ST
-from ._args import _t
+from ._args import _t, _tensors_only
 from ._registry import declare
 from .memory import clone
 from .shape import _metadata_inplace
@@ -153,6 +153,7 @@ def as_strided(input, size, stride, storage_offset=None):
 def as_strided_scatter(input, src, size, stride, storage_offset=None):
     """A copy of ``input`` (with ``input``'s strides) with ``src`` written into the view
     ``as_strided(size, stride, storage_offset)`` of the copy; differentiable in both."""
+    _tensors_only("as_strided_scatter", (1, "input", input), (2, "src", src))
     x = _t(input)
     s = _t(src, "src")
     if x.requires_grad and not x.is_contiguous():

@@ -136,7 +136,7 @@ def _apply_weight_t(w, g2, groups):
         return namespace_of(w).matmul(w.reshape(o, -1).T, g2)
     wg = w.reshape(groups, o // groups, -1)
     out = namespace_of(w).matmul(wg.transpose(0, 2, 1), _grouped(g2, groups))
-    return out.reshape(-1, g2.shape[1])
+    return out.reshape(groups * out.shape[1], g2.shape[1])  # (not -1: N*L may be 0)
 
 
 def _weight_grad(g2, cols, w_shape, groups):

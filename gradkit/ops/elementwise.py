@@ -130,8 +130,11 @@ def _pow_b(xp, g, ins, out, aux, needs):
             else:
                 gb = g * (a ** b) * (math.log(a) if a > 0 else math.nan)
         else:
-            safe = xp.where(a == 0, 1.0, a)
-            gb = xp.where((a == 0) & (b >= 0), 0.0, g * (a ** b) * xp.log(safe))
+            # PyTorch: 0 where a == 0 and b >= 0, else grad * (a ** b * log(a)) (-inf at a
+            # zero base with a negative exponent: inf * log(0))
+            zero = (a == 0) & (b >= 0)
+            safe = xp.where(zero, 1.0, a)
+            gb = xp.where(zero, 0.0, g * ((a ** b) * xp.log(safe)))
     return ga, gb
 
 

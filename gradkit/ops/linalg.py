@@ -364,8 +364,12 @@ DET = Op("LinalgDet", _det_f, _det_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 def _slogdet_f(xp, a):
     if a.size and not bool(xp.isfinite(a).all()):
-        # from getrf's factors, as PyTorch: the sign of a NaN pivot counts as 0
-        lu, piv, _ = lu_numpy(to_host(a))
+        # from getrf's factors, as PyTorch: the sign of a NaN pivot counts as 0, and the
+        # factors are A^T's for a contiguous A (PyTorch's copy-free LAPACK call)
+        h = to_host(a)
+        if h.flags.c_contiguous:
+            h = _np.swapaxes(h, -1, -2)
+        lu, piv, _ = lu_numpy(h)
         d = _np.diagonal(lu, axis1=-2, axis2=-1)
         swaps = _np.sum(piv != _np.arange(1, piv.shape[-1] + 1), axis=-1)
         with _np.errstate(all="ignore"):
@@ -754,6 +758,7 @@ def qr_unpack(x, m, n, mode):
 
 def _qr_f(xp, a, mode, m, n):
     batch = a.shape[:-2]
+    a = a + 0.0  # (-0.0 to +0.0: PyTorch's LAPACK reads a -0.0 pivot as positive)
     if mode == "r":
         r = xp.linalg.qr(a, mode="r")
         return r.reshape(batch + (r.shape[-2] * r.shape[-1],))
@@ -833,6 +838,16 @@ PINV = Op("LinalgPinv", _pinv_f, _pinv_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 
 # ----------------------------------------------------------------------------------------- LU
+def _idamax(col):
+    """BLAS idamax of each row of ``col`` (0-based): a NaN is chosen only when first."""
+    mag = _np.abs(col)
+    nan = _np.isnan(mag)
+    if not nan.any():
+        return _np.argmax(mag, axis=1)
+    best = _np.argmax(_np.where(nan, -1.0, mag), axis=1)
+    return _np.where(nan[:, 0], 0, best)
+
+
 def lu_numpy(a):
     """LU with partial pivoting of the matrices of the host array ``a`` (``(*, m, n)``), as
     LAPACK's getrf: ``(lu, pivots, info)`` with ``lu`` packing unit-lower ``L`` (below the
@@ -848,7 +863,7 @@ def lu_numpy(a):
     info = _np.zeros(nb, dtype=_np.int32)
     rows = _np.arange(nb)
     for j in range(k):
-        p = j + _np.argmax(_np.abs(flat[:, j:, j]), axis=1) if nb else _np.zeros(0, int)
+        p = j + _idamax(flat[:, j:, j]) if nb else _np.zeros(0, int)
         piv[:, j] = p + 1
         top = flat[rows, j, :].copy()
         flat[rows, j, :] = flat[rows, p, :]

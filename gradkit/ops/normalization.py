@@ -42,7 +42,13 @@ def _bn_f(xp, x, w, b, axes, eps, box):
     xhat = xc
     xhat *= invstd
     shape = channel_shape(x.ndim, x.shape[1])
-    if w is not None:
+    if w is not None and not bool(xp.isfinite(w).all()):
+        # an inf/NaN weight: PyTorch's transform x * alpha + (bias - mean * alpha) with
+        # alpha = invstd * weight (the same values for a finite weight, its NaN/inf otherwise)
+        alpha = invstd * w.reshape(shape)
+        beta = -(mean * alpha) if b is None else b.reshape(shape) - mean * alpha
+        y = x * alpha + beta
+    elif w is not None:
         y = xhat * w.reshape(shape)
         if b is not None:
             y += b.reshape(shape)
@@ -215,8 +221,28 @@ def _layer_norm_b_numpy(g2, xhat, rstd, w, d, shape, has_w, has_b, needs, grads,
         np.multiply(xhat, m2, out=p)
         gx -= p
         gx *= rstd
+        bad = ~(np.isfinite(m1) & np.isfinite(m2)).reshape(-1)
+        if bad.any():
+            gx[bad] = _layer_norm_b_rows(g2[bad], ins[0].reshape(-1, d)[bad], rstd[bad],
+                                         w.reshape(d) if has_w else None, d)
         grads[0] = gx.reshape(shape)
     return grads
+
+
+def _layer_norm_b_rows(g2, x2, rstd, w, d):
+    """The input's gradient of rows whose sums ``sum(g w)``/``sum(g w xhat)`` are not finite
+    (an inf weight, a huge gradient), by PyTorch's kernel formula
+    ``rstd g w + b x + c`` (``b = (db mean - ds) rstd^3 / d``, ``c = -b mean - db rstd / d``):
+    the same values elsewhere, and PyTorch's NaN/inf pattern where the sums overflow."""
+    x2 = x2.astype(g2.dtype, copy=False)
+    with np.errstate(all="ignore"):
+        mean = x2.mean(axis=-1, keepdims=True)
+        gw = g2 * w if w is not None else g2
+        ds = (gw * x2).sum(axis=-1, keepdims=True)
+        db = gw.sum(axis=-1, keepdims=True)
+        b = (db * mean - ds) * rstd * rstd * rstd * (1.0 / d)
+        c = -b * mean - db * rstd * (1.0 / d)
+        return rstd * g2 * w + b * x2 + c if w is not None else rstd * g2 + b * x2 + c
 
 
 LAYER_NORM = Op("NativeLayerNorm", _layer_norm_f, _layer_norm_b, returns_aux=True)

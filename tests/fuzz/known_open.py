@@ -6,16 +6,4 @@ an entry when its fix lands (``python tests/fuzz/fuzzer.py --seed 0 --case I`` s
 KNOWN_OPEN = {
     # drawn by seed 0 once the registry grew (the new ops shift which samples each case
     # draws); open in ops outside the surface work
-    ('chain_matmul', 'wrong'):
-        'open, in gradkit/functions/products.py: with inf/NaN inputs the out= result has NaNs '
-        'where torch has none; e.g. seed 0 case 1799',
-    ('combinations', 'grad-wrong'):
-        'open, in gradkit/functions/joining.py: combinations(empty, 0): which outputs require '
-        'grad differs from torch; e.g. seed 0 case 1853',
-    ('svd', 'wrong'):
-        'open, in gradkit/linalg.py: with special values a value of V differs (-0.73 vs torch '
-        '-1e-30); e.g. seed 0 case 2046',
-    ('take_along_dim', 'accepted-invalid'):
-        'open, in gradkit/functions/indexing.py: a strided input with a flat strided index is '
-        'taken where torch raises a view-size RuntimeError; e.g. seed 0 case 2870',
 }

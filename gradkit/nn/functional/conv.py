@@ -25,8 +25,11 @@ _IntOr = int | Sequence[int]
 
 # input dtypes PyTorch's CPU kernels lack: ``slow_conv2d`` has no bool kernel, the transposed
 # ``slow_conv_transpose{2,3}d`` no bool, uint8 or int32 one (both raise NotImplementedError)
+# input dtypes without a CPU kernel in PyTorch: every convolution, the dilated one
+# (slow_conv_dilated: floating and int64 only), the transposed one
 _NO_KERNEL = ("bool",)
-_NO_KERNEL_T = ("bool", "uint8", "int32")
+_NO_KERNEL_DILATED = ("bool", "uint8", "int8", "int16", "int32")
+_NO_KERNEL_T = ("bool", "uint8", "int8", "int16", "int32")
 _SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
@@ -201,7 +204,8 @@ def _conv_checks(who, x, w, b, stride, padding, dilation, groups, output_padding
         xb, w = xb.to(dt), w.to(dt)
         return xb, w, None if b is None else b.to(dt), stride, pads, dilation, \
             output_padding, unbatched
-    bad = _NO_KERNEL_T if transposed else _NO_KERNEL
+    dilated = any(d != 1 for d in dilation)
+    bad = _NO_KERNEL_T if transposed else _NO_KERNEL_DILATED if dilated else _NO_KERNEL
     if _dtname(x) in bad:
         raise NotImplementedError(f"{who}: not implemented for input dtype {x.dtype}; convert "
                                   f"the input to a floating dtype")

@@ -38,16 +38,31 @@ def _param_dtypes(fn, x, params, kernel, mixed_first):
     non-floating input (NotImplementedError). ``mixed_first``: layer/group norm check the mix
     before the kernel, batch/instance norm after. Returns the parameters in the input's dtype.
     """
-    def mixed():
-        half = _is_half(x.dtype)
-        for name, t in params.items():
-            if t is not None and t.dtype != x.dtype and not (
-                    half and str(t.dtype).endswith("float32")):
-                raise RuntimeError(f"{fn}(): mixed dtype (CPU): expected {name} of dtype "
-                                   f"{x.dtype} (the input's){' or float32' if half else ''}, "
-                                   f"got {t.dtype}")
+    half = _is_half(x.dtype)
+    # PyTorch's is_mixed_type: the first parameter given decides whether the call is "mixed"
+    # (then every parameter must be float32, and the input float16/bfloat16), else every
+    # parameter must have the input's dtype
+    first = next((t.dtype for t in params.values() if t is not None), x.dtype)
+    is_mixed = first != x.dtype
 
-    if mixed_first:
+    def mixed():
+        for name, t in params.items():
+            if t is None:
+                continue
+            if is_mixed and not str(t.dtype).endswith("float32"):
+                raise RuntimeError(f"{fn}(): mixed dtype (CPU): expect parameter to have scalar "
+                                   f"type of Float: {name} is {t.dtype}, while the first "
+                                   f"parameter given is {first} with a {x.dtype} input")
+            if not is_mixed and t.dtype != x.dtype:
+                raise RuntimeError(f"{fn}(): mixed dtype (CPU): expected {name} of dtype "
+                                   f"{x.dtype} (the input's, as the first parameter given)"
+                                   f"{' or float32 for all' if half else ''}, got {t.dtype}")
+        if is_mixed and not half:
+            raise RuntimeError(f"{fn}(): mixed dtype (CPU): all inputs must share same "
+                               f"datatype: float32 parameters take a float16/bfloat16 input "
+                               f"only, got {x.dtype}")
+
+    if mixed_first and is_mixed:
         mixed()
     if not x.is_floating_point():
         raise NotImplementedError(f'{fn}(): "{kernel}" not implemented for {x.dtype}; convert '
@@ -108,6 +123,8 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     if x.ndim == 0:
         raise RuntimeError("batch_norm(): expected an input with at least 2 dimensions (N, C, "
                            "...), got a 0-D input")
+    if x.numel() == 0:
+        return _batch_norm_empty(x, weight, bias)
     if x.ndim < 2:
         raise IndexError(f"batch_norm(): Dimension out of range: expected an input with at least "
                          f"2 dimensions (N, C, ...), got shape {tuple(x.shape)}")
@@ -141,6 +158,26 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     invstd = (1.0 / (running_var._data + eps) ** 0.5).astype(dt, copy=False).reshape(shape)
     rm = running_mean._data.astype(dt, copy=False).reshape(shape)
     return apply(NO.BATCH_NORM_EVAL, (x, weight, bias), (rm, invstd))
+
+
+def _batch_norm_empty(x, weight, bias):
+    """PyTorch's batch_norm of an empty input: no check of the channel parameters or the
+    running statistics, ``input.clone() * weight[0] + bias[0]`` (an IndexError for a 0-d or
+    empty weight/bias), so that the parameters stay in the graph."""
+    out = x.clone()
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is None:
+            continue
+        if p.ndim == 0:
+            raise IndexError(f"batch_norm(): select() cannot be applied to a 0-dim tensor: the "
+                             f"{name} of an empty input {tuple(x.shape)} is read at [0]; pass "
+                             f"a 1-D {name}")
+        if p.shape[0] == 0:
+            raise IndexError(f"batch_norm(): select(): index 0 out of range for tensor of size "
+                             f"{list(p.shape)} at dimension 0 (the {name} of an empty input "
+                             f"{tuple(x.shape)} is read at [0])")
+        out = out * p[0] if name == "weight" else out + p[0]
+    return out
 
 
 def _shape_tuple(normalized_shape) -> tuple:
@@ -464,13 +501,12 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
     weight, bias = cast["weight"], cast["bias"]
     bshape = (c,) + (1,) * (x.ndim - 2)
     if weight is not None and d and not bool(_F.isfinite(weight).all()):
-        # an inf or NaN weight: PyTorch's kernel forms x * (rstd * w) + (b - mean * rstd * w)
-        mean, rstd = _mean_rstd(x.reshape(n, c, d), (2,), eps)
-        mean, rstd = mean.reshape((n, c) + (1,) * (x.ndim - 2)), \
-            rstd.reshape((n, c) + (1,) * (x.ndim - 2))
-        scale = rstd * weight.reshape(bshape)
-        shift = -mean * scale if bias is None else bias.reshape(bshape) - mean * scale
-        y = x * scale + shift
+        # an inf or NaN weight: PyTorch's batch norm of the (1, N*C, *) view with the weight
+        # repeated per sample (its forward x * (rstd * w) + (b - mean * rstd * w), its fused
+        # backward with the NaN/inf of that formula)
+        xv = x.reshape(1, n * c, d)
+        wb = [weight.repeat(n), None if bias is None else bias.repeat(n)]
+        y = apply(NO.BATCH_NORM, (xv, wb[0], wb[1]), ((0, 2), eps, None)).reshape(tuple(x.shape))
     else:
         if d:
             y = apply(NO.LAYER_NORM, [x.reshape(n * c, d)], (d, float(eps), False, False))

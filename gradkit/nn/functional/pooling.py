@@ -356,8 +356,20 @@ def _not_for_dtype(x, kernel, kinds="b"):
                                   f"input with .float() first")
 
 
-def _adaptive_max(input, output_size, return_indices, n, who):
+def _nonempty_after_first(x, who):
+    """PyTorch's check of adaptive max pooling (and 3-D average pooling): every dimension but
+    the first (the batch, or the channels of an unbatched input) non-empty."""
+    for d in range(1, x.ndim):
+        if x.shape[d] == 0:
+            raise RuntimeError(f"{who}: Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(x.shape)} with dimension "
+                               f"{d} being empty")
+
+
+def _adaptive_max(input, output_size, return_indices, n, who, check=True):
     x, undo = _as4d(input, n, who, "spatial")
+    if check:
+        _nonempty_after_first(input, who)
     _in_hw, out = _adaptive_out(x, output_size, n, who)
     _not_for_dtype(x, "adaptive_max_pool2d", "biu")
     if x.numel() == 0 or 0 in out:  # an empty batch: an empty result of the output size
@@ -679,6 +691,7 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
 
 def _adaptive3d(input, output_size, who):
     x, unbatched = _as5d(input, who, "spatial")
+    _nonempty_after_first(input, who)
     o = _tuple(output_size, 3, "output_size", who, allow_none=True)
     o = tuple(i if v is None else v for v, i in zip(o, x.shape[2:]))
     if any(v <= 0 for v in o):
@@ -730,7 +743,7 @@ def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False
 def _adaptive_max_pool3d(input, output_size, return_indices, who):
     x, unbatched, o, idx, ok, _lengths = _adaptive3d(input, output_size, who)
     n, c, dep = x.shape[:3]
-    got = _adaptive_max(_slices_2d(x), o[1:], return_indices, 2, who)
+    got = _adaptive_max(_slices_2d(x), o[1:], return_indices, 2, who, check=False)
     y2, hw_idx = got if return_indices else (got, None)
     y = y2.reshape((n, c, dep) + o[1:])
     if hw_idx is not None:

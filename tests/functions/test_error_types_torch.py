@@ -1,0 +1,136 @@
+"""The exception type PyTorch raises, for the argument classes the differential fuzzer found
+(a non-Tensor where PyTorch types a Tensor, a kernel's dtype support, empty and 0-d inputs)."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+
+def _outcome(lib, fn):
+    try:
+        r = fn(lib)
+    except Exception as e:  # noqa: BLE001 - the type is what is compared
+        return type(e)
+    return np.asarray(r.detach().numpy() if hasattr(r, "detach") else r)
+
+
+def _same(fn):
+    g, t = _outcome(gk, fn), _outcome(torch, fn)
+    if isinstance(t, type):
+        assert g is t, f"gradkit {g}, torch {t}"
+    else:
+        assert not isinstance(g, type), f"gradkit raised {g}"
+        np.testing.assert_array_equal(g, t)
+
+
+def _f64(lib, *shape):
+    return lib.ones(*shape, dtype=lib.float64)
+
+
+TENSOR_TYPED = {
+    "where_out_number": lambda L: L.where(L.tensor([True, False]), 0.5, _f64(L, 2),
+                                          out=L.empty(0, dtype=L.float64)),
+    "where_out_list": lambda L: L.where(L.tensor([True, False]), _f64(L, 2), [1.0, 2.0],
+                                        out=L.empty(0, dtype=L.float64)),
+    "nextafter_number_input": lambda L: L.nextafter(-3.0, _f64(L, 3)),
+    "nextafter_number_other": lambda L: L.nextafter(_f64(L, 3), 2.0),
+    # the type of prepend is checked before the order n
+    "diff_list_prepend": lambda L: L.diff(_f64(L, 3), -4, 0, [[1.0]], None),
+    "diff_number_append": lambda L: L.diff(_f64(L, 3), 1, 0, None, 2.0),
+    # the type of src is checked before the index
+    "select_scatter_number": lambda L: L.select_scatter(_f64(L, 0, 4), -0.2, 0, 1),
+    "as_strided_scatter_list": lambda L: L.as_strided_scatter(_f64(L, 2, 4), [1.0], (1,), (1,)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TENSOR_TYPED))
+def test_a_non_tensor_where_torch_types_a_tensor_is_a_type_error(case):
+    _same(TENSOR_TYPED[case])
+    with pytest.raises(TypeError, match="must be Tensor"):
+        TENSOR_TYPED[case](gk)
+
+
+def test_where_without_out_still_takes_numbers():
+    _same(lambda L: L.where(L.tensor([True, False]), 0.5, _f64(L, 2)))
+
+
+SHAPES = {1: (4,), 2: (4, 4), 3: (2, 4, 4), 4: (3, 2, 4, 4)}
+
+
+@pytest.mark.parametrize("da,db", [("bool", "int32"), ("int32", "bool"), ("bool", "bool"),
+                                   ("bool", "float64")])
+def test_matmul_bool_operands_raise_the_error_of_torchs_kernel(da, db):
+    # a bool input reaches bmm's dtype dispatch (NotImplementedError) when other is batched,
+    # the dtype-equality check (RuntimeError) of mm/mv/dot otherwise
+    for na in SHAPES:
+        for nb in SHAPES:
+            def fn(L, na=na, nb=nb):
+                return L.matmul(L.ones(*SHAPES[na], dtype=getattr(L, da)),
+                                L.ones(*SHAPES[nb], dtype=getattr(L, db)))
+            _same(fn)
+            if da == db == "bool":
+                with pytest.raises(NotImplementedError) as g:
+                    fn(gk)
+                with pytest.raises(NotImplementedError) as t:
+                    fn(torch)
+                kernel = str(t.value).split('"')[1]
+                assert f'"{kernel}"' in str(g.value)
+
+
+INDEX = {
+    "index_copy_empty_input": lambda L: L.index_copy(_f64(L, 0, 3), 0, L.tensor([4, 0, 2]),
+                                                     _f64(L, 3, 3)),
+    "index_copy_empty_input_empty_source": lambda L: L.index_copy(
+        _f64(L, 3, 0), 0, L.tensor([4, 0, 2]), _f64(L, 3, 0)),
+    "index_copy_out_dtype_first": lambda L: L.index_copy(
+        _f64(L, 2, 4).T, 1, L.tensor([3, 1]), L.tensor(0.4, dtype=L.float64),
+        out=L.empty(0)),
+    "index_select_0d_empty_index": lambda L: L.tensor(1.5).index_select(
+        0, L.tensor([], dtype=L.int32)),
+    "index_select_0d_one_index": lambda L: L.tensor(1.5).index_select(0, L.tensor([0])),
+    "index_select_0d_0d_index": lambda L: L.tensor(1.5).index_select(0, L.tensor(0)),
+    "vander_0d": lambda L: L.vander(L.tensor(1.5)),
+    "vander_float16": lambda L: L.vander(L.tensor([1.0, 2.0, 0.5], dtype=L.float16)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INDEX))
+def test_index_and_shape_edge_cases_as_torch(case):
+    _same(INDEX[case])
+
+
+def test_index_select_of_a_0d_input_is_differentiable():
+    x = gk.tensor(1.5, dtype=gk.float64, requires_grad=True)
+    y = x.index_select(0, gk.tensor([0]))
+    assert y.shape == ()
+    (y * 3).backward()
+    assert float(x.grad) == 3.0
+
+
+ACCEPTED_INVALID = {
+    # take_along_dim without dim is self.view(-1).gather(0, indices.view(-1)) in PyTorch
+    "take_along_dim_transposed_input": lambda L: L.arange(12.0).reshape(3, 4).T.take_along_dim(
+        L.tensor([5, 8, 2])),
+    "take_along_dim_transposed_indices": lambda L: L.arange(12.0).reshape(3, 4).take_along_dim(
+        L.tensor([[5, 8], [2, 1]]).T),
+    "take_along_dim_empty_index": lambda L: L.arange(12.0).reshape(3, 4).T.take_along_dim(
+        L.tensor([], dtype=L.int64)),
+    "take_along_dim_row_strided_input": lambda L: L.arange(12.0).reshape(3, 4)[::2]
+    .take_along_dim(L.tensor([1, 2])),
+    "take_along_dim_mergeable_strides": lambda L: L.arange(12.0).reshape(3, 4)[:, ::2]
+    .take_along_dim(L.tensor([1, 2])),
+    "take_along_dim_strided_1d_indices": lambda L: L.arange(12.0).reshape(3, 4).take_along_dim(
+        L.tensor([5, 8, 2, 1, 3, 4])[::2]),
+    "addcdiv_inplace_integers": lambda L: _f64(L, 3, 4).addcdiv_(
+        L.ones(3, 4, dtype=L.int32), L.ones(4, dtype=L.int64), value=2.0),
+    "addcdiv_inplace_bool_int": lambda L: _f64(L, 3, 4).addcdiv_(
+        L.ones(3, 4, dtype=L.bool), L.ones(4, dtype=L.int64)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ACCEPTED_INVALID))
+def test_inputs_torch_refuses_are_refused(case):
+    _same(ACCEPTED_INVALID[case])

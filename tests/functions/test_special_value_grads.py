@@ -1,0 +1,42 @@
+"""Gradients at special values (zero bases, inf/NaN inputs, empty inputs) against PyTorch."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+
+def _grads(fn_gk, fn_t, *arrays):
+    xs = [gk.tensor(a, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, tout = fn_gk(*xs), fn_t(*ts)
+    u = np.random.default_rng(0).standard_normal(tuple(tout.shape))
+    gs = gk.autograd.grad(out, xs, gk.tensor(u), allow_unused=True)
+    tgs = torch.autograd.grad(tout, ts, torch.tensor(u), allow_unused=True)
+    return ([np.zeros(a.shape) if g is None else g.numpy() for g, a in zip(gs, arrays)],
+            [np.zeros(a.shape) if g is None else g.numpy() for g, a in zip(tgs, arrays)])
+
+
+@pytest.mark.parametrize("name", ["pow", "float_power"])
+def test_pow_exponent_gradient_at_a_zero_base_with_a_negative_exponent(name):
+    # torch: grad * (result * log(base)) = grad * (inf * -inf) = -grad * inf, not NaN
+    base = np.array([-0.0, 0.0, 0.0, 2.0, -0.0])
+    exp = np.array([-0.5, -2.0, 0.5, -1.0, 0.0])
+    g, t = _grads(getattr(gk, name), getattr(torch, name), base, exp)
+    np.testing.assert_array_equal(g[1], t[1])
+    np.testing.assert_array_equal(np.isnan(g[0]), np.isnan(t[0]))
+
+
+@pytest.mark.parametrize("n", [0, 2, 4])
+@pytest.mark.parametrize("r", [0, 1, 3])
+@pytest.mark.parametrize("with_replacement", [False, True])
+def test_combinations_shape_and_graph_as_torch(n, r, with_replacement):
+    # r = 0 is an empty tensor outside the graph; no combination is an empty (0, r) one
+    got = []
+    for lib in (gk, torch):
+        x = lib.ones(n, dtype=lib.float64, requires_grad=True)
+        y = lib.combinations(x, r, with_replacement=with_replacement)
+        got.append((tuple(y.shape), y.requires_grad))
+    assert got[0] == got[1]

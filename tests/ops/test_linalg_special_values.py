@@ -1,0 +1,82 @@
+"""Linear algebra at special values (a -0.0 pivot, inf/NaN entries) and chain products, as
+PyTorch's LAPACK conventions give them."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+INF, NAN = float("inf"), float("nan")
+
+
+def _both(fn, a, **kw):
+    return fn(gk, gk.tensor(a), **kw), fn(torch, torch.tensor(a), **kw)
+
+
+def _eq(g, t):
+    np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-10, atol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("a", [
+    [[-0.0, 1.0], [2.0, 3.0], [1.0, 1.0]],
+    [[-0.0, -0.55, 0.46], [1.25, 0.098, 0.63], [-1.11, INF, -0.62], [-0.33, -1.92, -0.05]],
+    [[0.0, 1.0], [-0.0, 3.0], [0.0, 1.0]],
+])
+def test_qr_of_a_negative_zero_pivot_as_torch(a):
+    # PyTorch's LAPACK reads a -0.0 pivot as +0.0 (R[0, 0] = -norm)
+    (gq, gr), (tq, tr) = _both(lambda L, x: L.linalg.qr(x), np.array(a))
+    _eq(gq, tq)
+    _eq(gr, tr)
+
+
+SINGULAR = [
+    [[0.67057, -1.9556, 0.76217], [-0.63017, -INF, -0.31576], [-0.69407, 2.80229, 0.31806]],
+    [[0.67057, -1.9556, 0.76217], [-0.63017, 0.54949, -0.31576], [-0.69407, 2.80229, INF]],
+    [[0.976, -1.163, 1.172], [65504.0, -0.575, 0.00265], [NAN, 0.0179, 0.85]],
+]
+
+
+@pytest.mark.parametrize("a", SINGULAR)
+@pytest.mark.parametrize("transposed", [False, True])
+def test_slogdet_with_inf_and_nan_entries_as_torch(a, transposed):
+    # PyTorch factors A^T for a contiguous A: the sign and NaN come from those pivots
+    a = np.array(a)
+    g = gk.tensor(a.T.copy()).T if transposed else gk.tensor(a)
+    t = torch.tensor(a.T.copy()).T if transposed else torch.tensor(a)
+    gs, ts = gk.linalg.slogdet(g), torch.linalg.slogdet(t)
+    for x, y in zip(gs, ts):
+        _eq(x, y)
+        assert np.signbit(x.numpy()) == np.signbit(y.numpy()) or np.isnan(y.numpy())
+
+
+@pytest.mark.parametrize("a", SINGULAR)
+def test_lu_pivots_skip_nan_as_blas_idamax(a):
+    a = np.array(a)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (glu, gp, gi), (tlu, tp, ti) = _both(lambda L, x: L.lu(x, get_infos=True), a)
+    _eq(glu, tlu)
+    np.testing.assert_array_equal(gp.numpy(), tp.numpy())
+    np.testing.assert_array_equal(gi.numpy(), ti.numpy())
+
+
+@pytest.mark.parametrize("shapes", [[(2, 3), (3, 4), (4, 2)], [(2, 2), (2, 2), (2, 2)],
+                                    [(4, 2), (2, 3), (3, 5)], [(2, 3), (3, 4), (4, 2), (2, 5)]])
+def test_chain_matmul_multiplies_in_torchs_order(shapes):
+    # an inf beside zeros: the NaN of inf * 0 depends on the order of the products
+    rng = np.random.default_rng(0)
+    mats = [rng.standard_normal(s) for s in shapes]
+    mats[0][0, 0] = -INF
+    mats[1][0, :] = 0.0
+    mats[-1][:, -1] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = gk.chain_matmul(*[gk.tensor(m) for m in mats])
+        t = torch.chain_matmul(*[torch.tensor(m) for m in mats])
+    _eq(g, t)
+    _eq(gk.linalg.multi_dot([gk.tensor(m) for m in mats]),
+        torch.linalg.multi_dot([torch.tensor(m) for m in mats]))
