@@ -13,6 +13,7 @@ import numpy as _np
 
 from .._backend import namespace_of, to_host
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, Shown, node_class
+from .lu_host import lu_numpy, permutation_numpy  # noqa: F401 (re-exported)
 from .reduction import expand_reduced
 
 __all__ = [
@@ -332,6 +333,10 @@ INV = Op("LinalgInv", _inv_f, _inv_b, saves=SAVES_OUTPUT)
 
 
 def _det_f(xp, a):
+    if a.size and not bool(xp.isfinite(a).all()):  # PyTorch's: the product of getrf's pivots
+        d, swaps = _lu_pivots(a)
+        with _np.errstate(all="ignore"):
+            return _const(a, _np.prod(d, axis=-1) * _np.where(swaps % 2, -1.0, 1.0))
     return xp.linalg.det(a)
 
 
@@ -362,16 +367,18 @@ def _cofactor(xp, a):
 DET = Op("LinalgDet", _det_f, _det_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 
+def _lu_pivots(a):
+    """getrf's pivots (the diagonal of U) and row-swap count, as PyTorch factors: A^T's for a
+    contiguous A (its copy-free LAPACK call)."""
+    h = to_host(a)
+    lu, piv, _ = lu_numpy(_np.swapaxes(h, -1, -2) if h.flags.c_contiguous else h)
+    return (_np.diagonal(lu, axis1=-2, axis2=-1),
+            _np.sum(piv != _np.arange(1, piv.shape[-1] + 1), axis=-1))
+
+
 def _slogdet_f(xp, a):
     if a.size and not bool(xp.isfinite(a).all()):
-        # from getrf's factors, as PyTorch: the sign of a NaN pivot counts as 0, and the
-        # factors are A^T's for a contiguous A (PyTorch's copy-free LAPACK call)
-        h = to_host(a)
-        if h.flags.c_contiguous:
-            h = _np.swapaxes(h, -1, -2)
-        lu, piv, _ = lu_numpy(h)
-        d = _np.diagonal(lu, axis1=-2, axis2=-1)
-        swaps = _np.sum(piv != _np.arange(1, piv.shape[-1] + 1), axis=-1)
+        d, swaps = _lu_pivots(a)  # as PyTorch: the sign of a NaN pivot counts as 0
         with _np.errstate(all="ignore"):
             sign = _np.prod(_np.where(_np.isnan(d), 0.0, _np.sign(d)), axis=-1)
             sign = sign * _np.where(swaps % 2, -1.0, 1.0)
@@ -838,65 +845,6 @@ PINV = Op("LinalgPinv", _pinv_f, _pinv_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 
 # ----------------------------------------------------------------------------------------- LU
-def _idamax(col):
-    """BLAS idamax of each row of ``col`` (0-based): a NaN is chosen only when first."""
-    mag = _np.abs(col)
-    nan = _np.isnan(mag)
-    if not nan.any():
-        return _np.argmax(mag, axis=1)
-    best = _np.argmax(_np.where(nan, -1.0, mag), axis=1)
-    return _np.where(nan[:, 0], 0, best)
-
-
-def lu_numpy(a):
-    """LU with partial pivoting of the matrices of the host array ``a`` (``(*, m, n)``), as
-    LAPACK's getrf: ``(lu, pivots, info)`` with ``lu`` packing unit-lower ``L`` (below the
-    diagonal) and ``U``; ``pivots`` 1-based int32 row swaps, ``(*, min(m, n))``; ``info`` the
-    1-based index of the first zero pivot (0 when none), ``(*)``."""
-    a = _np.array(a, dtype=a.dtype, copy=True)
-    m, n = a.shape[-2], a.shape[-1]
-    k = min(m, n)
-    batch = a.shape[:-2]
-    nb = int(_np.prod(batch, dtype=_np.int64))
-    flat = a.reshape((nb, m, n))  # (not -1: ambiguous for an empty matrix)
-    piv = _np.zeros((nb, k), dtype=_np.int32)
-    info = _np.zeros(nb, dtype=_np.int32)
-    rows = _np.arange(nb)
-    for j in range(k):
-        p = j + _idamax(flat[:, j:, j]) if nb else _np.zeros(0, int)
-        piv[:, j] = p + 1
-        top = flat[rows, j, :].copy()
-        flat[rows, j, :] = flat[rows, p, :]
-        flat[rows, p, :] = top
-        pivot = flat[:, j, j]
-        zero = pivot == 0
-        info[(info == 0) & zero] = j + 1
-        if j + 1 < m:
-            col = flat[:, j + 1:, j] / _np.where(zero, 1, pivot)[:, None]
-            flat[:, j + 1:, j] = col
-            # a zero pivot's column is zero: no update (0 * inf in its row would make NaN)
-            upd = col[:, :, None] * flat[:, j, None, j + 1:]
-            flat[:, j + 1:, j + 1:] -= _np.where(zero[:, None, None], 0, upd)
-    return (flat.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch))
-
-
-def permutation_numpy(pivots, m):
-    """The permutation matrices ``P`` (``(*, m, m)``) with ``A = P L U`` for LAPACK pivots."""
-    pivots = _np.asarray(pivots).astype(_np.int64)
-    batch, k = pivots.shape[:-1], pivots.shape[-1]
-    flat = pivots.reshape((int(_np.prod(batch, dtype=_np.int64)), k))
-    perm = _np.tile(_np.arange(m), (flat.shape[0], 1))
-    rows = _np.arange(flat.shape[0])
-    for j in range(k):
-        p = flat[:, j] - 1
-        top = perm[rows, j].copy()
-        perm[rows, j] = perm[rows, p]
-        perm[rows, p] = top
-    P = _np.zeros((flat.shape[0], m, m))
-    P[rows[:, None], perm, _np.arange(m)[None, :]] = 1.0  # row perm[i] of A is row i of LU
-    return P.reshape(batch + (m, m))
-
-
 def lu_unpack_packed(x, m):
     """``(LU, pivots-as-floats)`` from LU_FACTOR's packed ``(*, m + 1, n)`` output."""
     return x[..., :m, :], x[..., m, :]
