@@ -472,7 +472,13 @@ def __setitem__(self, index, value):
     except IndexError as e:
         raise _index_error(e, self._data.shape) from None
     value = _scalar_or_tensor(value)
+    if index is False:  # PyTorch: x[False] = v writes nothing and checks nothing further
+        return
     vt = isinstance(value, Tensor)
+    if vt and value.ndim and value.shape[0] == 1:
+        # PyTorch drops the value's leading size-1 dims before broadcasting it to the indexed
+        # part (a (1, n) value into x[i] of shape (n,), a (1,) value into a 0-d part)
+        value = value.reshape(_strip_leading_ones(value.shape))
     if vt and value._data.dtype != self._data.dtype and _index_puts(index, value):
         _check_in_range(self._data, idx)  # a bad index is reported first, as in PyTorch
         raise RuntimeError(
@@ -530,23 +536,33 @@ def __setitem__(self, index, value):
     self._vc[0] += 1
 
 
+def _strip_leading_ones(shape):
+    k = 0
+    while k < len(shape) and shape[k] == 1:
+        k += 1
+    return tuple(shape[k:])
+
+
 def _index_puts(index, value):
     """Whether ``x[index] = value`` is PyTorch's ``index_put_`` (an index tensor or list, or a
-    Python bool beside other indices), which needs the value's dtype to be x's; a single bool
-    mask with a 0-d value is ``masked_fill`` and a plain index a ``copy_``, which cast."""
-    if type(index) is not tuple:
-        if isinstance(index, Tensor):
-            if index.dtype.kind == "b":  # a mask with a 0-d value is masked_fill
-                return not (index.ndim > 0 and value.ndim == 0)
-            return index.ndim > 0
-        return isinstance(index, (list, np.ndarray))
-    for p in index:
+    Python bool), which needs the value's dtype to be x's. A single boolean (or byte) mask of
+    one or more dims, beside only ints, slices, None and Ellipsis, with a 0-d value is
+    ``masked_fill`` and a plain index a ``copy_``: both cast."""
+    parts = index if type(index) is tuple else (index,)
+    tensors = []
+    for p in parts:
         if isinstance(p, Tensor):
-            if p.ndim or p.dtype.kind == "b":
-                return True
-        elif isinstance(p, (list, np.ndarray, bool, np.bool_)):
-            return True
-    return False
+            if p.ndim or p.dtype.kind == "b" or p.dtype == np.uint8:  # (a 0-d int: a select)
+                tensors.append(p)
+        elif isinstance(p, (list, np.ndarray)):
+            tensors.append(np.asarray(p) if len(p) else np.zeros(0, dtype=np.int64))
+        elif isinstance(p, (bool, np.bool_)):
+            tensors.append(np.zeros(1, dtype=np.int64))  # PyTorch: a long index of [0] or []
+    if not tensors:
+        return False
+    mask = tensors[0]
+    return not (len(tensors) == 1 and value.ndim == 0 and mask.ndim > 0
+                and (mask.dtype.kind == "b" or mask.dtype == np.uint8))
 
 
 def _broadcasts(vshape, shape, idx):
@@ -628,6 +644,8 @@ def _norm_index(index, shape):
             index = tuple(index)  # PyTorch reads x[[0, slice(None)]] as x[0, :]
         else:
             index = (index,)
+    if builtins_sum(1 for p in index if p is Ellipsis) > 1:
+        index = _single_ellipsis(index, len(shape))
     out = []
     has_bool = has_adv = False
     for part in index:
@@ -673,6 +691,32 @@ def _norm_index(index, shape):
         out = expanded
     if has_adv:
         return _torch_adv_layout(out, shape)
+    return tuple(out)
+
+
+def _single_ellipsis(index, ndim):
+    """An index with several Ellipses as PyTorch reads it, with none: each ``...`` skips the
+    dims no other part uses (``ndim`` less the specified ones) from where it stands, and those
+    after the last other part skip nothing that matters (``x[..., i, ...]`` is ``x[..., i]``)."""
+    def specified(p):  # the dims a part uses, as PyTorch counts them
+        if p is None or p is Ellipsis or isinstance(p, (bool, np.bool_)):
+            return 0
+        if isinstance(p, Tensor) and p.dtype.kind == "b" or isinstance(p, Tensor) \
+                and p.dtype == np.uint8:
+            return p.ndim
+        if isinstance(p, (list, np.ndarray)):
+            a = np.asarray(p)
+            return a.ndim if a.dtype.kind == "b" else 1
+        return 1
+
+    skip = builtins_max(ndim - builtins_sum(specified(p) for p in index), 0)
+    last = builtins_max((i for i, p in enumerate(index) if p is not Ellipsis), default=-1)
+    out = []
+    for i, p in enumerate(index):
+        if p is not Ellipsis:
+            out.append(p)
+        elif i < last:
+            out.extend([slice(None)] * skip)
     return tuple(out)
 
 
