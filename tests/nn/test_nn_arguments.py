@@ -338,7 +338,27 @@ GRIDS = [
     ("affine_grid_generator", (np.ones((2, 2, 3)), [2, 1, 3], False)),
     ("affine_grid_generator", (R.standard_normal((2, 2, 3)), [2, 1, 3, 4], False)),
     ("affine_grid_generator", (R.standard_normal((2, 2, 3)).tolist(), [2, 1, 3, 4], False)),
+    # no output: PyTorch runs no kernel, so it checks neither dtype nor the mode codes
+    ("grid_sampler", (XGS[:, :0], GRID.astype(np.float32), 0, 0, True)),
+    ("grid_sampler", (XGS > 0, GRID[:, :0], 0, 0, False)),
+    ("grid_sampler", (XGS.astype(np.float32), GRID[:, :, :0].astype(np.int32), 0, -5, True)),
+    ("grid_sampler_3d", (XGS[:, :, None], GRID[:, :0, None, :, :1].repeat(3, -1).astype(np.uint8),
+                         0, 2, True)),
+    ("grid_sampler_2d", (XGS[:, :0], GRID, 7, 0, True)),
+    ("grid_sampler_2d", (XGS > 0, GRID, 0, 0, False)),  # with output: both raise
+    ("grid_sampler_2d", (XGS, GRID.astype(np.float32), 0, 0, False)),
 ]
+_RT = np.random.default_rng(13)  # (not R: the later samples keep their values)
+THETA_INT = _RT.integers(-3, 4, (2, 2, 3))
+THETA3_INT = _RT.integers(-3, 4, (2, 3, 4))
+for _dt in (np.int32, np.uint8, np.int64, np.int8):  # the base grid in theta's integer dtype
+    for _size in ([2, 1, 3, 4], [2, 1, 7, 1], [2, 1, 1, 5], [2, 1, 200, 3]):
+        for _ac in (True, False):
+            GRIDS.append(("affine_grid_generator", (THETA_INT.astype(_dt), _size, _ac)))
+    GRIDS.append(("affine_grid_generator", (THETA3_INT.astype(_dt), [2, 1, 2, 3, 4], False)))
+for _ac in (True, False):  # 5-D sizes (volumetric)
+    GRIDS.append(("affine_grid_generator", (_RT.standard_normal((2, 3, 4)), [2, 1, 2, 3, 4], _ac)))
+    GRIDS.append(("affine_grid_generator", (_RT.standard_normal((2, 3, 4)), [2, 1, 0, 3, 4], _ac)))
 
 
 @pytest.mark.parametrize("fn,args", GRIDS, ids=[f"{c[0]}-{i}" for i, c in enumerate(GRIDS)])
