@@ -150,12 +150,16 @@ def masked_fill(input, mask, value):
         raise RuntimeError(
             f"masked_fill only supports boolean masks, but got mask with dtype {m.dtype}"
         )
-    if m.ndim > x.ndim or builtins_any(
-            a != b and a != 1 for a, b in zip(reversed(m.shape), reversed(x.shape))):
+    try:  # the result has the broadcast shape of input and mask, as PyTorch's
+        shape = np.broadcast_shapes(tuple(x.shape), tuple(m.shape))
+    except ValueError:
         raise RuntimeError(
-            f"masked_fill: the mask of shape {tuple(m.shape)} does not broadcast to the input's "
-            f"shape {tuple(x.shape)}"
-        )
+            f"masked_fill: the mask of shape {tuple(m.shape)} does not broadcast with the "
+            f"input's shape {tuple(x.shape)}"
+        ) from None
+    src = x
+    if shape != tuple(x.shape):
+        x = x.expand(shape)
     v = value
     _check_fill_value(v, x._data.dtype, "masked_fill")
     if isinstance(v, Tensor):
@@ -172,8 +176,8 @@ def masked_fill(input, mask, value):
     if out.dtype != x.dtype:
         out = out.to(x.dtype)
     if isinstance(v, Tensor):
-        return present(out, "MaskedFillBackward1", (x, v), x)
-    return present(out, "MaskedFillBackward0", (x,), x)
+        return present(out, "MaskedFillBackward1", (src, v), src)
+    return present(out, "MaskedFillBackward0", (src,), src)
 
 
 @declare(out="same", differentiable=False)
@@ -506,7 +510,10 @@ def __setitem__(self, index, value):
         try:
             res = apply2(S.SETITEM, old, value, (idx, not vt))
         except IndexError as e:
-            raise _index_error(e, self._data.shape) from None
+            safe = _in_range_if_empty(idx, self._data.shape)
+            if safe is None or not _broadcasts(value.shape, self._data.shape, safe):
+                raise _index_error(e, self._data.shape) from None
+            res = apply2(S.SETITEM, old, value, (safe, not vt))  # writes nothing
         except ValueError:
             raise _setitem_shape_error(self._data, idx, value.shape) from None
         output_written(root if chain else self, "__setitem__")
@@ -530,7 +537,8 @@ def __setitem__(self, index, value):
     except IndexError as e:  # a value of the wrong shape is reported first, as in PyTorch
         if not _broadcasts(np.shape(v), self._data.shape, idx):
             raise _setitem_shape_error(self._data, idx, np.shape(v)) from None
-        raise _index_error(e, self._data.shape) from None
+        if _in_range_if_empty(idx, self._data.shape) is None:  # (empty: nothing to write)
+            raise _index_error(e, self._data.shape) from None
     except (ValueError, TypeError):  # (NumPy's TypeError: a mask assignment of a 2-D value)
         raise _setitem_shape_error(self._data, idx, np.shape(v)) from None
     self._vc[0] += 1
@@ -608,10 +616,30 @@ def _setitem_shape_error(data, idx, vshape):
 
 @tensor_method()
 def __getitem__(self, index):
+    shape = self._data.shape
     try:
-        return apply1(S.GETITEM, self, (_norm_index(index, self._data.shape), self._data.shape))
+        idx = _norm_index(index, shape)
+        return apply1(S.GETITEM, self, (idx, shape))
     except IndexError as e:
-        raise _index_error(e, self._data.shape) from None
+        safe = _in_range_if_empty(idx, shape) if "idx" in locals() else None
+        if safe is None:
+            raise _index_error(e, shape) from None
+    # PyTorch checks the values of index tensors as its kernel reads them: with no element
+    # to read (an empty result) an out-of-range value passes
+    return apply1(S.GETITEM, self, (safe, shape))
+
+
+def _in_range_if_empty(idx, shape):
+    """``idx`` with every index array's values put in range (0), where what it selects is then
+    empty (PyTorch's kernel reads no index value there, so checks none); else None."""
+    parts = idx if type(idx) is tuple else (idx,)
+    safe = tuple(np.zeros_like(p) if isinstance(p, np.ndarray) and p.dtype.kind in "iu" else p
+                 for p in parts)
+    try:
+        part = np.broadcast_to(np.empty((), dtype=bool), shape)[safe]
+    except IndexError:
+        return None
+    return safe if part.size == 0 else None
 
 
 def _index_error(e, shape):

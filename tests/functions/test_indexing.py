@@ -555,3 +555,60 @@ def test_several_ellipses_as_torch(index):
         np.testing.assert_array_equal(results[0], results[1])
     _set_both((4, 1, 4), "float64", lambda T: (3, Ellipsis, slice(-3, 2), Ellipsis), -1.75)
     _set_both((3, 4), "float64", lambda T: index, 2.5)
+
+
+@pytest.mark.parametrize("shape,index_fn", [
+    ((0, 3), lambda T: (slice(None), [5])), ((2, 3), lambda T: (slice(0, 0), [5])),
+    ((2, 0), lambda T: [7]), ((2, 0), lambda T: ([7], slice(0, 0))),
+    ((2, 3), lambda T: ([7], slice(0, 0))),
+    ((1, 3, 1), lambda T: (slice(0, -1), T.tensor([False, True, True]), T.tensor([-2, -2]))),
+    ((2, 3), lambda T: ([0], [5])), ((0, 3), lambda T: [5]),  # not empty: both raise
+])
+def test_out_of_range_index_values_with_nothing_selected_as_torch(shape, index_fn):
+    # PyTorch's index kernel checks index values as it reads them: none for an empty result
+    results = []
+    for T in (gk, torch):
+        x = T.zeros(shape, dtype=T.float64, requires_grad=True)
+        try:
+            y = x[index_fn(T)]
+        except IndexError:
+            results.append(IndexError)
+            continue
+        y.sum().backward()
+        results.append((tuple(y.shape), x.grad.numpy().copy()))
+    if results[1] is IndexError:
+        assert results[0] is IndexError
+    else:
+        assert results[0] is not IndexError, "gradkit raised IndexError where torch did not"
+        assert results[0][0] == results[1][0]
+        np.testing.assert_array_equal(results[0][1], results[1][1])
+    _set_both(shape, "float64", index_fn, 2.5)
+    _set_both(shape, "float64", index_fn, 2.5, requires_grad=True)
+
+
+@pytest.mark.parametrize("xshape,mshape", [((), (4,)), ((), (3, 4)), ((4,), (2, 4)),
+                                           ((1, 4), (2, 1)), ((2, 4), (3, 4)), ((), (3, 0))])
+def test_masked_fill_broadcasts_input_and_mask_as_torch(xshape, mshape):
+    rng = np.random.default_rng(5)
+    a, m = rng.standard_normal(xshape), rng.random(mshape) < 0.5
+    out = []
+    for T in (gk, torch):
+        x = T.tensor(a, requires_grad=True)
+        try:
+            y = x.masked_fill(T.tensor(m), 2.5)
+        except RuntimeError:
+            out.append(RuntimeError)
+            continue
+        w = np.random.default_rng(6).standard_normal(tuple(y.shape))
+        (y * T.tensor(w)).sum().backward()
+        out.append((y.detach().numpy(), x.grad.numpy()))
+    if out[1] is RuntimeError:
+        assert out[0] is RuntimeError
+        return
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-15, atol=0)  # (a sum's order)
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):  # in place
+        if tuple(np.broadcast_shapes(xshape, mshape)) != xshape:
+            gk.tensor(a).masked_fill_(gk.tensor(m), 2.5)
+        else:
+            raise RuntimeError("doesn't match the broadcast shape")
