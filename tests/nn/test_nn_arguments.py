@@ -400,3 +400,23 @@ MISC = [
 @pytest.mark.parametrize("fn,args", MISC, ids=[f"{c[0]}-{i}" for i, c in enumerate(MISC)])
 def test_bilinear_embedding_distances_as_torch(fn, args):
     check_as_torch(fn, *args)
+
+
+_XCOS = np.random.default_rng(21).standard_normal((3, 4))
+
+
+@pytest.mark.parametrize("args", [
+    (np.float64(0.136), _XCOS), (_XCOS, np.float64(0.136)), (_XCOS, np.float64(0.136), 0),
+    (np.ones(4), np.float64(0.136)), (_XCOS[:, :1], _XCOS[:1]), (_XCOS[:2], _XCOS),
+    (np.float64(0.136), np.float64(0.5)),
+])
+def test_cosine_similarity_broadcasts_before_its_dim_as_torch(args):
+    # PyTorch broadcasts x1 and x2 first: dim counts in the common shape
+    raised = check_as_torch("cosine_similarity", *args)
+    if raised is None:
+        grads = []
+        for lib in (gk, torch):
+            x = lib.tensor(args[0], requires_grad=True)
+            lib.cosine_similarity(x, lib.tensor(args[1]), *args[2:]).sum().backward()
+            grads.append(x.grad.numpy())
+        np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-13)  # (residues)
