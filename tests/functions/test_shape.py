@@ -395,3 +395,20 @@ def test_argument_errors_as_torch(torch, fn):
 ])
 def test_splits_and_adjoint_against_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+def test_adjoint_of_a_0d_tensor_is_itself_as_torch():
+    import torch
+
+    import warnings
+
+    for T in (gk, torch):
+        x = T.tensor(1.7, requires_grad=True)
+        with warnings.catch_warnings(record=True) as got:  # (torch warns once a process)
+            warnings.simplefilter("always")
+            assert T.adjoint(x) is x
+            assert x.adjoint() is x
+        if T is gk:
+            assert any("deprecated on 0-D" in str(w.message) for w in got)
+        with pytest.raises(RuntimeError, match="only supported on matrices"):
+            T.adjoint(T.tensor([1.7, 2.0]))
