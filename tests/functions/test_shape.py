@@ -398,9 +398,9 @@ def test_splits_and_adjoint_against_torch(torch, fn):
 
 
 def test_adjoint_of_a_0d_tensor_is_itself_as_torch():
-    import torch
-
     import warnings
+
+    import torch
 
     for T in (gk, torch):
         x = T.tensor(1.7, requires_grad=True)
