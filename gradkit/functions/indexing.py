@@ -556,6 +556,8 @@ def _index_puts(index, value):
     Python bool), which needs the value's dtype to be x's. A single boolean (or byte) mask of
     one or more dims, beside only ints, slices, None and Ellipsis, with a 0-d value is
     ``masked_fill`` and a plain index a ``copy_``: both cast."""
+    if index is True:  # PyTorch: x[True] = v copies into x.unsqueeze(0) (a cast)
+        return False
     parts = index if type(index) is tuple else (index,)
     tensors = []
     for p in parts:

@@ -524,6 +524,14 @@ def test_setitem_with_false_writes_nothing_as_torch(shape, vshape):
     _set_both((3,), "float32", lambda T: (False,), np.ones(vshape))  # a tuple is indexed
 
 
+@pytest.mark.parametrize("index_fn", [lambda T: True, lambda T: (True,), lambda T: None])
+@pytest.mark.parametrize("shape", [(3,), (3, 0)])
+def test_setitem_with_a_bare_true_casts_the_value_as_torch(index_fn, shape):
+    # x[True] = v is a copy into x.unsqueeze(0) (casts); x[(True,)] = v an index_put_ (does not)
+    _set_both(shape, "int64", index_fn, [2], vdtype="uint8")
+    _set_both(shape, "uint8", index_fn, [[0.5]], vdtype="float32")
+
+
 def test_setitem_a_single_mask_in_a_tuple_with_a_0d_value_casts_as_torch():
     # index_put_ with one bool mask (beside slices) and a one-element value is masked_fill
     _set_both((0, 4, 3), "float32", lambda T: (T.zeros(0, dtype=T.bool),), 6, vdtype="uint8")

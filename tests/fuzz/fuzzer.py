@@ -20,7 +20,9 @@ feature); ``accepted-invalid`` (gradkit returns where PyTorch raises); ``wrong``
 the dtype's tolerance, NaN/inf positions, shape or dtype); ``raw`` (an error from inside NumPy or
 Python's internals reached the user); ``crash`` (an interpreter-level failure or a hang);
 ``grad-wrong`` (float64 gradients of a random projection differ from PyTorch's); ``skip`` (the
-case cannot be built in PyTorch either, e.g. a sample's ``pre`` fails).
+case cannot be built in PyTorch either, e.g. a sample's ``pre`` fails). A failing or ``missing``
+finding that ``ALLOW`` names (a deliberate, documented difference, e.g. a clear error where
+PyTorch returns uninitialised memory) counts as ``allowed``.
 """
 
 from __future__ import annotations
