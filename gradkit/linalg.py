@@ -40,6 +40,7 @@ from . import functions as F
 from ._linalg.checks import (
     _dtype_name,
     _floating,
+    _low_precision,
     _matrices,
     _mT,
     _solve_operands,
@@ -397,9 +398,11 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
     if isinstance(ord, str) or not isinstance(ord, (int, float, np.number)):
         raise TypeError(f"{name}: argument 'ord' must be a number, not {type(ord).__name__} "
                         f"(use linalg.matrix_norm for 'fro' and 'nuc')")
-    x = _floating(x, name)
+    x = _floating(x, name, low=True)
     if dtype is not None:
         x = x.to(dtype)
+    if _low_precision(x):  # float16/bfloat16: accumulated in float32, as PyTorch's kernel
+        return vector_norm(x.float(), ord, dim, keepdim).to(x.dtype)
     axis = _dims(dim, x.ndim, name) or None  # dim=() reduces every dimension, as in PyTorch
     if x.ndim == 0:
         x = x.reshape(1)
@@ -454,9 +457,11 @@ def matrix_norm(A, ord: Union[str, float] = "fro", dim=(-2, -1), keepdim: bool =
     singular value).
     """
     name = "linalg.matrix_norm"
-    A = _floating(A, name)
+    A = _floating(A, name, low=ord not in ("nuc", 2, -2))  # (no SVD in float16/bfloat16)
     if dtype is not None:
         A = A.to(dtype)
+    if _low_precision(A) and ord in _MATRIX_ORDS:  # sums accumulated in float32, as PyTorch
+        return matrix_norm(A.float(), ord, dim, keepdim).to(A.dtype)
     _matrices(A, name)
     d = _two_dims(dim, A.ndim, name)
     if ord not in _MATRIX_ORDS:
@@ -490,7 +495,8 @@ def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     1-tuple a vector norm, a 2-tuple a matrix norm; without ``dim``, the 2-norm of the flattened
     input when ``ord`` is None, else a vector norm of a 1-D or a matrix norm of a 2-D input."""
     name = "linalg.norm"
-    A = _floating(A, "linalg.vector_norm" if not isinstance(ord, str) else "linalg.matrix_norm")
+    A = _floating(A, "linalg.vector_norm" if not isinstance(ord, str) else "linalg.matrix_norm",
+                  low=True)  # (matrix_norm refuses float16 for the SVD orders)
     if dim is not None:
         if isinstance(ord, str):
             return matrix_norm(A, ord, dim, keepdim, dtype=dtype)

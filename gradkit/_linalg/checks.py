@@ -42,7 +42,7 @@ def _low_precision(x):
     return x.dtype == _dtype.float16 or getattr(x.dtype, "name", "") == "bfloat16"
 
 
-def _floating(x, name, what="input", *, kernel=None, half=None):
+def _floating(x, name, what="input", *, kernel=None, half=None, low=False):
     """``x`` as a Tensor; raise like PyTorch unless it is float32 or float64.
 
     PyTorch raises in one of two places, with two types: a function that checks its input
@@ -50,7 +50,8 @@ def _floating(x, name, what="input", *, kernel=None, half=None):
     straight to its CPU kernel raises NotImplementedError (``"lu_cpu" not implemented for
     'Long'``). ``kernel`` names the kernel of the second kind of function (every dtype but
     float32/float64 raises NotImplementedError); ``half`` that of a function which checks
-    integer dtypes but lets float16 reach its kernel.
+    integer dtypes but lets float16 reach its kernel; ``low`` accepts float16 and bfloat16
+    (a function with a kernel for them).
     """
     x = _t(x, what)
     if kernel is not None and (x.dtype.kind != "f" or _low_precision(x)):
@@ -59,7 +60,7 @@ def _floating(x, name, what="input", *, kernel=None, half=None):
         raise RuntimeError(
             f"{name}: Expected a floating point or complex tensor as {what}. Got "
             f"{_dtype_name(x.dtype)} (convert it with .float() or .double())")
-    if _low_precision(x):
+    if _low_precision(x) and not low:
         if half is not None:
             raise _not_implemented(name, half, x)
         raise RuntimeError(

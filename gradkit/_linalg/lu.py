@@ -152,8 +152,9 @@ def lu_factor(A, *, pivot: bool = True):
     return lu_factor_result(LU, piv)
 
 
-def _unpack(LU, pivots, name, unpack_data=True, unpack_pivots=True):
-    LU = _floating(LU, name, "LU_data")
+def _unpack(LU, pivots, name, unpack_data=True, unpack_pivots=True, any_dtype=False):
+    # (lu_unpack only selects entries: PyTorch's takes LU_data of any dtype, bool included)
+    LU = _t(LU, "LU_data") if any_dtype else _floating(LU, name, "LU_data")
     _matrices(LU, name, "LU_data")
     m, n = LU.shape[-2], LU.shape[-1]
     k = min(m, n)
@@ -177,7 +178,8 @@ def _unpack(LU, pivots, name, unpack_data=True, unpack_pivots=True):
     if unpack_data:
         # selected, not multiplied by a 0/1 mask: an inf in the other triangle stays out
         Lf = F.where(_const(LU, np.tri(m, k, -1), bool), LU[..., :, :k], _const(LU, np.eye(m, k)))
-        Uf = F.where(_const(LU, np.triu(np.ones((k, n))), bool), LU[..., :k, :], 0.0)
+        Uf = F.where(_const(LU, np.triu(np.ones((k, n))), bool), LU[..., :k, :],
+                     _const(LU, np.zeros(())))
     return P, Lf, Uf
 
 
@@ -194,7 +196,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool 
     """``torch.lu_unpack``: ``(P, L, U)`` from ``lu_factor``'s packed output (empty tensors in
     place of what is not unpacked)."""
     return lu_unpack_result(*_unpack(LU_data, LU_pivots, "lu_unpack", unpack_data,
-                                     unpack_pivots))
+                                     unpack_pivots, any_dtype=True))
 
 
 def _row_perm(LU, pivots, name):

@@ -422,6 +422,19 @@ def div(input, other, *, rounding_mode=None):
     return _rounded(E.DIV_ROUNDED, x, other, "div", (rounding_mode,))
 
 
+def _zero_divisor_used(shape, divisor):
+    """Whether an integer division of an operand of ``shape`` by ``divisor`` (an array or a
+    number) divides by zero: PyTorch's kernel checks each element it computes, so none for an
+    empty (broadcast) result."""
+    d = np.asarray(to_host(divisor))
+    try:
+        if 0 in np.broadcast_shapes(tuple(shape), d.shape):
+            return False
+    except ValueError:  # (the shapes are reported by the op itself)
+        pass
+    return bool((d == 0).any())
+
+
 def _rounded(op, input, other, name, params=()):
     """A rounded division (``div(rounding_mode=)``, ``floor_divide``) in PyTorch's promoted
     dtype; an integer division by zero raises (NumPy would give 0 with a warning)."""
@@ -435,7 +448,7 @@ def _rounded(op, input, other, name, params=()):
             mode = params[0] if params else "floor"
             raise NotImplementedError(f'"div_{mode}_cpu" not implemented for \'Bool\'; convert '
                                       f"the operands with .long() first")
-        if bool((to_host(b._data) == 0).any()):
+        if _zero_divisor_used(a.shape, b._data):
             raise RuntimeError(f"{name}: ZeroDivisionError (an integer division by zero)")
         return wrap(E.rounded_div(_xp(a), a._data, b._data, params[0] if params else "floor"))
     return apply2(op, a, b, params)
@@ -781,7 +794,7 @@ def _modulo(op, input, other, name):
     if x.dtype.kind in "iub":
         b = other._data if isinstance(other, Tensor) else other
         kind = b.dtype.kind if hasattr(b, "dtype") else ("f" if isinstance(b, float) else "i")
-        if kind in "iub" and bool((np.asarray(to_host(b)) == 0).any()):
+        if kind in "iub" and _zero_divisor_used(x.shape, b):
             raise RuntimeError(f"{name}: ZeroDivisionError (an integer division by zero)")
     return _binary(op, x, other, name)
 
@@ -802,7 +815,7 @@ def remainder(input, other):
         if other.dtype.kind == "b" and isinstance(input, (bool, np.bool_)):
             _not_implemented("remainder_cpu", other, "convert the operands first, e.g. x.long()")
         rt = _dtype.scalar_result_dtype(other.dtype, input)
-        if rt.kind in "iub" and bool((np.asarray(to_host(other._data)) == 0).any()):
+        if rt.kind in "iub" and _zero_divisor_used((), other._data):
             raise RuntimeError("remainder: ZeroDivisionError (an integer division by zero)")
         return _rbinary(E.REMAINDER, other, input, "remainder")
     return _modulo(E.REMAINDER, input, other, "remainder")

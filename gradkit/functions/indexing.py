@@ -152,12 +152,16 @@ def masked_fill(input, mask, value):
         raise RuntimeError(
             f"masked_fill only supports boolean masks, but got mask with dtype {m.dtype}"
         )
-    if m.ndim > x.ndim or builtins_any(
-            a != b and a != 1 for a, b in zip(reversed(m.shape), reversed(x.shape))):
+    try:  # the result has the broadcast shape of input and mask, as PyTorch's
+        shape = np.broadcast_shapes(tuple(x.shape), tuple(m.shape))
+    except ValueError:
         raise RuntimeError(
-            f"masked_fill: the mask of shape {tuple(m.shape)} does not broadcast to the input's "
-            f"shape {tuple(x.shape)}"
-        )
+            f"masked_fill: the mask of shape {tuple(m.shape)} does not broadcast with the "
+            f"input's shape {tuple(x.shape)}"
+        ) from None
+    src = x
+    if shape != tuple(x.shape):
+        x = x.expand(shape)
     v = value
     _check_fill_value(v, x._data.dtype, "masked_fill")
     if isinstance(v, Tensor):
@@ -174,8 +178,8 @@ def masked_fill(input, mask, value):
     if out.dtype != x.dtype:
         out = out.to(x.dtype)
     if isinstance(v, Tensor):
-        return present(out, "MaskedFillBackward1", (x, v), x)
-    return present(out, "MaskedFillBackward0", (x,), x)
+        return present(out, "MaskedFillBackward1", (src, v), src)
+    return present(out, "MaskedFillBackward0", (src,), src)
 
 
 @declare(out="same", differentiable=False)
@@ -475,7 +479,13 @@ def __setitem__(self, index, value):
     except IndexError as e:
         raise _index_error(e, self._data.shape) from None
     value = _scalar_or_tensor(value)
+    if index is False:  # PyTorch: x[False] = v writes nothing and checks nothing further
+        return
     vt = isinstance(value, Tensor)
+    if vt and value.ndim and value.shape[0] == 1:
+        # PyTorch drops the value's leading size-1 dims before broadcasting it to the indexed
+        # part (a (1, n) value into x[i] of shape (n,), a (1,) value into a 0-d part)
+        value = value.reshape(_strip_leading_ones(value.shape))
     if vt and value._data.dtype != self._data.dtype and _index_puts(index, value):
         _check_in_range(self._data, idx)  # a bad index is reported first, as in PyTorch
         raise RuntimeError(
@@ -503,7 +513,10 @@ def __setitem__(self, index, value):
         try:
             res = apply2(S.SETITEM, old, value, (idx, not vt))
         except IndexError as e:
-            raise _index_error(e, self._data.shape) from None
+            safe = _in_range_if_empty(idx, self._data.shape)
+            if safe is None or not _broadcasts(value.shape, self._data.shape, safe):
+                raise _index_error(e, self._data.shape) from None
+            res = apply2(S.SETITEM, old, value, (safe, not vt))  # writes nothing
         except ValueError:
             raise _setitem_shape_error(self._data, idx, value.shape) from None
         output_written(root if chain else self, "__setitem__")
@@ -527,29 +540,42 @@ def __setitem__(self, index, value):
     except IndexError as e:  # a value of the wrong shape is reported first, as in PyTorch
         if not _broadcasts(np.shape(v), self._data.shape, idx):
             raise _setitem_shape_error(self._data, idx, np.shape(v)) from None
-        raise _index_error(e, self._data.shape) from None
+        if _in_range_if_empty(idx, self._data.shape) is None:  # (empty: nothing to write)
+            raise _index_error(e, self._data.shape) from None
     except (ValueError, TypeError):  # (NumPy's TypeError: a mask assignment of a 2-D value)
         raise _setitem_shape_error(self._data, idx, np.shape(v)) from None
     self._vc[0] += 1
 
 
+def _strip_leading_ones(shape):
+    k = 0
+    while k < len(shape) and shape[k] == 1:
+        k += 1
+    return tuple(shape[k:])
+
+
 def _index_puts(index, value):
     """Whether ``x[index] = value`` is PyTorch's ``index_put_`` (an index tensor or list, or a
-    Python bool beside other indices), which needs the value's dtype to be x's; a single bool
-    mask with a 0-d value is ``masked_fill`` and a plain index a ``copy_``, which cast."""
-    if type(index) is not tuple:
-        if isinstance(index, Tensor):
-            if index.dtype.kind == "b":  # a mask with a 0-d value is masked_fill
-                return not (index.ndim > 0 and value.ndim == 0)
-            return index.ndim > 0
-        return isinstance(index, (list, np.ndarray))
-    for p in index:
+    Python bool), which needs the value's dtype to be x's. A single boolean (or byte) mask of
+    one or more dims, beside only ints, slices, None and Ellipsis, with a 0-d value is
+    ``masked_fill`` and a plain index a ``copy_``: both cast."""
+    if index is True:  # PyTorch: x[True] = v copies into x.unsqueeze(0) (a cast)
+        return False
+    parts = index if type(index) is tuple else (index,)
+    tensors = []
+    for p in parts:
         if isinstance(p, Tensor):
-            if p.ndim or p.dtype.kind == "b":
-                return True
-        elif isinstance(p, (list, np.ndarray, bool, np.bool_)):
-            return True
-    return False
+            if p.ndim or p.dtype.kind == "b" or p.dtype == np.uint8:  # (a 0-d int: a select)
+                tensors.append(p)
+        elif isinstance(p, (list, np.ndarray)):
+            tensors.append(np.asarray(p) if len(p) else np.zeros(0, dtype=np.int64))
+        elif isinstance(p, (bool, np.bool_)):
+            tensors.append(np.zeros(1, dtype=np.int64))  # PyTorch: a long index of [0] or []
+    if not tensors:
+        return False
+    mask = tensors[0]
+    return not (len(tensors) == 1 and value.ndim == 0 and mask.ndim > 0
+                and (mask.dtype.kind == "b" or mask.dtype == np.uint8))
 
 
 def _broadcasts(vshape, shape, idx):
@@ -595,10 +621,30 @@ def _setitem_shape_error(data, idx, vshape):
 
 @tensor_method()
 def __getitem__(self, index):
+    shape = self._data.shape
     try:
-        return apply1(S.GETITEM, self, (_norm_index(index, self._data.shape), self._data.shape))
+        idx = _norm_index(index, shape)
+        return apply1(S.GETITEM, self, (idx, shape))
     except IndexError as e:
-        raise _index_error(e, self._data.shape) from None
+        safe = _in_range_if_empty(idx, shape) if "idx" in locals() else None
+        if safe is None:
+            raise _index_error(e, shape) from None
+    # PyTorch checks the values of index tensors as its kernel reads them: with no element
+    # to read (an empty result) an out-of-range value passes
+    return apply1(S.GETITEM, self, (safe, shape))
+
+
+def _in_range_if_empty(idx, shape):
+    """``idx`` with every index array's values put in range (0), where what it selects is then
+    empty (PyTorch's kernel reads no index value there, so checks none); else None."""
+    parts = idx if type(idx) is tuple else (idx,)
+    safe = tuple(np.zeros_like(p) if isinstance(p, np.ndarray) and p.dtype.kind in "iu" else p
+                 for p in parts)
+    try:
+        part = np.broadcast_to(np.empty((), dtype=bool), shape)[safe]
+    except IndexError:
+        return None
+    return safe if part.size == 0 else None
 
 
 def _index_error(e, shape):
@@ -631,6 +677,8 @@ def _norm_index(index, shape):
             index = tuple(index)  # PyTorch reads x[[0, slice(None)]] as x[0, :]
         else:
             index = (index,)
+    if builtins_sum(1 for p in index if p is Ellipsis) > 1:
+        index = _single_ellipsis(index, len(shape))
     out = []
     has_bool = has_adv = False
     for part in index:
@@ -676,6 +724,32 @@ def _norm_index(index, shape):
         out = expanded
     if has_adv:
         return _torch_adv_layout(out, shape)
+    return tuple(out)
+
+
+def _single_ellipsis(index, ndim):
+    """An index with several Ellipses as PyTorch reads it, with none: each ``...`` skips the
+    dims no other part uses (``ndim`` less the specified ones) from where it stands, and those
+    after the last other part skip nothing that matters (``x[..., i, ...]`` is ``x[..., i]``)."""
+    def specified(p):  # the dims a part uses, as PyTorch counts them
+        if p is None or p is Ellipsis or isinstance(p, (bool, np.bool_)):
+            return 0
+        if isinstance(p, Tensor) and p.dtype.kind == "b" or isinstance(p, Tensor) \
+                and p.dtype == np.uint8:
+            return p.ndim
+        if isinstance(p, (list, np.ndarray)):
+            a = np.asarray(p)
+            return a.ndim if a.dtype.kind == "b" else 1
+        return 1
+
+    skip = builtins_max(ndim - builtins_sum(specified(p) for p in index), 0)
+    last = builtins_max((i for i, p in enumerate(index) if p is not Ellipsis), default=-1)
+    out = []
+    for i, p in enumerate(index):
+        if p is not Ellipsis:
+            out.append(p)
+        elif i < last:
+            out.extend([slice(None)] * skip)
     return tuple(out)
 
 

@@ -416,14 +416,26 @@ def _elem_strides(t):
     return [st // data.itemsize for st in data.strides]
 
 
-@declare(out=True, grad_name="UnsafeViewBackward0")
+_KRON_OUT = [False]  # set by kron's out= face just before it runs kron
+
+
+def _kron_out_before(out, args):
+    """PyTorch's ``kron(..., out=)`` multiplies into views of ``out``: it views no input, so
+    it takes every layout (the flag tells kron, which reads and clears it first)."""
+    _KRON_OUT[0] = True
+
+
+@declare(out=("cast", _kron_out_before), grad_name="UnsafeViewBackward0")
 def kron(input, other):
     """The Kronecker product: every element of ``input`` times the whole of ``other``.
 
     Raises RuntimeError where PyTorch's does: for operand layouts (e.g. a transposed matrix)
-    whose product it cannot view as the result."""
+    whose product it cannot view as the result (not with ``out=``, which PyTorch writes
+    through views of ``out``)."""
+    into_out, _KRON_OUT[0] = _KRON_OUT[0], False
     a, b = _t(input), _t(other, "other")
-    if _kron_view_fails(tuple(a.shape), _elem_strides(a), tuple(b.shape), _elem_strides(b)):
+    if not into_out and _kron_view_fails(tuple(a.shape), _elem_strides(a), tuple(b.shape),
+                                         _elem_strides(b)):
         raise RuntimeError(
             f"kron(): view size is not compatible with input tensor's size and stride (as in "
             f"PyTorch for these layouts: shapes {tuple(a.shape)} and {tuple(b.shape)}, strides "
@@ -503,16 +515,20 @@ def inner(input, other):
 
 @declare()
 def dist(input, other, p=2):
-    """``norm(input - other, p)`` over all elements (the two broadcast)."""
+    """``norm(input - other, p)`` over all elements (the two broadcast), as PyTorch: the
+    difference in the promoted dtype, which must be floating (an integer tensor beside a
+    floating one is fine)."""
     a, b = _t(input), _t(other, "other")
-    if a.dtype.kind != "f" or b.dtype.kind != "f":
-        raise RuntimeError(f"dist(): input dtype should be floating point, got {a.dtype} and "
-                           f"{b.dtype}; convert first, e.g. x.float()")
+    diff = a - b
+    if diff.dtype.kind != "f":
+        raise RuntimeError(f"dist(): input dtype should be either floating point or complex, "
+                           f"got {a.dtype} and {b.dtype} (their difference is "
+                           f"{diff.dtype}); convert first, e.g. x.float()")
     if isinstance(p, Tensor):
         p = p.item()
     from ..linalg import vector_norm  # (gradkit.linalg imports this module)
 
-    return vector_norm(a - b, p)
+    return vector_norm(diff, p)
 
 
 # ------------------------------------------------------------------ beta * input + alpha * (A @ B)

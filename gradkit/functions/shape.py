@@ -830,7 +830,12 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     mask[rows, cols] = True
     # a selection (no multiplication by a 0/1 mask: an inf on the diagonal leaves 0 around it)
     zero = wrap(_const_like(x, np.zeros((), dtype=x.dtype)))  # (bool stays bool)
-    out = where(wrap(_const_like(x, mask)), x[..., _const_like(x, pick)], zero)
+    src = x
+    if m == 0 and n:  # an offset around nothing: an all-zero (n, n) block, read from a zero
+        # column (the empty sum keeps the graph; mask is all False)
+        src = x.sum(-1, keepdim=True).to(x.dtype) if x.dtype.kind != "b" else \
+            zero.expand(*x.shape[:-1], 1)
+    out = where(wrap(_const_like(x, mask)), src[..., _const_like(x, pick)], zero)
     if (d1, d2) != (nd - 2, nd - 1):
         out = movedim(out, (-2, -1), (d1, d2))
     return out.contiguous()  # a new tensor: PyTorch's layout
@@ -929,6 +934,12 @@ def unsafe_chunk(input, chunks, dim=0):
 def adjoint(input):
     """The conjugate transpose of the last two dims (the transpose for real tensors)."""
     x = _t(input)
+    if x.ndim == 0:  # PyTorch: the tensor itself, deprecated
+        import warnings
+
+        warnings.warn("adjoint() is deprecated on 0-D tensors. Consider using x.conj().",
+                      UserWarning, stacklevel=2)
+        return x
     if x.ndim < 2:
         raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
                            f"matrices. Got {x.ndim}-D tensor.")

@@ -44,6 +44,9 @@ def _argsort(a, d, descending):
 def sort(input, dim=-1, descending=False, stable=False):
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
+    if x.ndim == 0:  # a 0-d input sorts as one element: itself, index 0 (as PyTorch)
+        r = sort(x.reshape(1), 0, descending, stable)
+        return return_types.sort(r.values.reshape(()), r.indices.reshape(()))
     idx = _argsort(x._data, d, descending)
     return return_types.sort(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
 

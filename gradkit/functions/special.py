@@ -87,13 +87,15 @@ def polygamma(n, input):
 @declare(inplace=True, out=True, aliases=("special:multigammaln",))
 def mvlgamma(input, p):
     """The multivariate log-gamma of dimension ``p``:
-    ``p(p-1)/4 log(pi) + sum_j lgamma(x - j/2)``; every element must exceed ``(p - 1) / 2``."""
+    ``p(p-1)/4 log(pi) + sum_j lgamma(x - j/2)``. Like PyTorch (since 2.x) no domain check:
+    an element at or below ``(p - 1) / 2`` gives lgamma's value there (inf at the poles)."""
     if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
         raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1, got {p!r}")
-    x = _float_operand(_t(input))
-    if bool((to_host(x._data) <= (p - 1) / 2).any()):
-        raise RuntimeError(f"All elements must be greater than (p-1)/2 = {(p - 1) / 2} "
-                           f"(mvlgamma with p={p})")
+    x = _t(input)
+    if x.dtype.kind == "b":
+        raise RuntimeError("mvlgamma: the input tensor may not be a boolean tensor; "
+                           "convert it first, e.g. x.float()")
+    x = _float_operand(x)
     out = lgamma(x)
     for j in range(1, p):
         out = out + lgamma(x - j / 2)

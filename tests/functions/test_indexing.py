@@ -460,3 +460,163 @@ def test_index_errors_and_shapes_as_torch(torch, fn):
 ])
 def test_nonzero_static_against_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+def _set_both(shape, dtype, index_fn, value, vdtype=None, requires_grad=False):
+    """``x[index] = value`` in gradkit and PyTorch: the results (or both errors' types), and
+    with ``requires_grad`` the gradients of x (through a clone) and of the value."""
+    out = []
+    base = np.arange(1, int(np.prod(shape)) + 1).reshape(shape) * 0.5
+    for T in (gk, torch):
+        x = T.tensor(base.astype(dtype))
+        v = T.tensor(np.asarray(value).astype(vdtype or dtype))
+        if requires_grad:
+            x.requires_grad_(True)
+            v.requires_grad_(True)
+        y = x.clone() if requires_grad else x
+        try:
+            y[index_fn(T)] = v
+        except Exception as e:  # noqa: BLE001 (compared across the two libraries)
+            out.append(type(e))
+            continue
+        if requires_grad:
+            w = T.tensor(np.random.RandomState(2).randn(*shape))
+            (y * w).sum().backward()
+            out.append((y.detach().numpy().copy(), x.grad.numpy().copy(),
+                        v.grad.numpy().copy()))
+        else:
+            out.append((y.numpy().copy(),))
+    g, t = out
+    if isinstance(t, type):
+        assert isinstance(g, type) and issubclass(g, t), (g, t)
+        return
+    assert not isinstance(g, type), f"gradkit raised {g.__name__} where PyTorch did not"
+    for a, b in zip(g, t):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("shape,index_fn,vshape", [
+    ((), lambda T: (), (1,)),                      # a (1,) value into a 0-d part
+    ((), lambda T: (), (1, 1)),
+    ((2,), lambda T: 0, (1,)),
+    ((2,), lambda T: (1,), (1, 1)),
+    ((3,), lambda T: slice(None), (1, 1, 3)),
+    ((3, 2), lambda T: [0, 1], (1, 2, 2)),         # advanced index: index_put_ strips too
+    ((3, 2), lambda T: T.tensor([True, False, True]), (1, 2, 2)),
+    ((), lambda T: T.tensor(True), (1, 1)),
+    ((3,), lambda T: [0, 1], (2, 1)),              # trailing 1s are not dropped: both raise
+    ((3,), lambda T: 0, (2,)),
+    ((3,), lambda T: slice(None), (2, 3)),
+])
+def test_setitem_drops_the_values_leading_ones_as_torch(shape, index_fn, vshape):
+    _set_both(shape, "float64", index_fn, np.arange(1, int(np.prod(vshape)) + 1).reshape(vshape))
+    if shape == () and index_fn(torch) == ():
+        return
+    _set_both(shape, "float64", index_fn, np.ones(vshape) * 3, requires_grad=True)
+
+
+@pytest.mark.parametrize("shape,vshape", [((), (2,)), ((2,), (2, 2)), ((3,), (4, 1))])
+def test_setitem_with_false_writes_nothing_as_torch(shape, vshape):
+    _set_both(shape, "float32", lambda T: False, np.ones(vshape))
+    x = gk.ones(2, requires_grad=True)  # not even the leaf check: nothing is written
+    x[False] = gk.zeros(3, 4)
+    assert x.grad_fn is None and x.tolist() == [1.0, 1.0]
+    _set_both((3,), "float32", lambda T: (False,), np.ones(vshape))  # a tuple is indexed
+
+
+@pytest.mark.parametrize("index_fn", [lambda T: True, lambda T: (True,), lambda T: None])
+@pytest.mark.parametrize("shape", [(3,), (3, 0)])
+def test_setitem_with_a_bare_true_casts_the_value_as_torch(index_fn, shape):
+    # x[True] = v is a copy into x.unsqueeze(0) (casts); x[(True,)] = v an index_put_ (does not)
+    _set_both(shape, "int64", index_fn, [2], vdtype="uint8")
+    _set_both(shape, "uint8", index_fn, [[0.5]], vdtype="float32")
+
+
+def test_setitem_a_single_mask_in_a_tuple_with_a_0d_value_casts_as_torch():
+    # index_put_ with one bool mask (beside slices) and a one-element value is masked_fill
+    _set_both((0, 4, 3), "float32", lambda T: (T.zeros(0, dtype=T.bool),), 6, vdtype="uint8")
+    _set_both((2, 4, 3), "float32", lambda T: (slice(None), T.tensor([True, False, True, True])),
+              6, vdtype="uint8")
+    _set_both((2, 4, 3), "float32",  # with a second index tensor: index_put_, dtypes must match
+              lambda T: (slice(None), T.tensor([True, False, True, True]), [0]), 6,
+              vdtype="uint8")
+
+
+@pytest.mark.parametrize("index", [
+    (Ellipsis, [-2, -3, 2], Ellipsis), (Ellipsis, None, Ellipsis), (Ellipsis, Ellipsis),
+    (0, Ellipsis, Ellipsis), (Ellipsis, 1, Ellipsis, 2), (Ellipsis, 1, Ellipsis, 2, Ellipsis),
+    (slice(-4, 5), Ellipsis, Ellipsis), (Ellipsis, Ellipsis, Ellipsis, None),
+    (Ellipsis, slice(1, 3), Ellipsis, 0),
+])
+def test_several_ellipses_as_torch(index):
+    # PyTorch lets each '...' skip the dims no other part uses, from where it stands
+    results = []
+    for T in (gk, torch):
+        x = T.tensor(A[:, :, 0, 0] if len(index) < 5 else A[:, :, :, 0])
+        try:
+            results.append(x[index].numpy())
+        except IndexError:
+            results.append(IndexError)
+    if results[1] is IndexError:
+        assert results[0] is IndexError
+    else:
+        np.testing.assert_array_equal(results[0], results[1])
+    _set_both((4, 1, 4), "float64", lambda T: (3, Ellipsis, slice(-3, 2), Ellipsis), -1.75)
+    _set_both((3, 4), "float64", lambda T: index, 2.5)
+
+
+@pytest.mark.parametrize("shape,index_fn", [
+    ((0, 3), lambda T: (slice(None), [5])), ((2, 3), lambda T: (slice(0, 0), [5])),
+    ((2, 0), lambda T: [7]), ((2, 0), lambda T: ([7], slice(0, 0))),
+    ((2, 3), lambda T: ([7], slice(0, 0))),
+    ((1, 3, 1), lambda T: (slice(0, -1), T.tensor([False, True, True]), T.tensor([-2, -2]))),
+    ((2, 3), lambda T: ([0], [5])), ((0, 3), lambda T: [5]),  # not empty: both raise
+])
+def test_out_of_range_index_values_with_nothing_selected_as_torch(shape, index_fn):
+    # PyTorch's index kernel checks index values as it reads them: none for an empty result
+    results = []
+    for T in (gk, torch):
+        x = T.zeros(shape, dtype=T.float64, requires_grad=True)
+        try:
+            y = x[index_fn(T)]
+        except IndexError:
+            results.append(IndexError)
+            continue
+        y.sum().backward()
+        results.append((tuple(y.shape), x.grad.numpy().copy()))
+    if results[1] is IndexError:
+        assert results[0] is IndexError
+    else:
+        assert results[0] is not IndexError, "gradkit raised IndexError where torch did not"
+        assert results[0][0] == results[1][0]
+        np.testing.assert_array_equal(results[0][1], results[1][1])
+    _set_both(shape, "float64", index_fn, 2.5)
+    _set_both(shape, "float64", index_fn, 2.5, requires_grad=True)
+
+
+@pytest.mark.parametrize("xshape,mshape", [((), (4,)), ((), (3, 4)), ((4,), (2, 4)),
+                                           ((1, 4), (2, 1)), ((2, 4), (3, 4)), ((), (3, 0))])
+def test_masked_fill_broadcasts_input_and_mask_as_torch(xshape, mshape):
+    rng = np.random.default_rng(5)
+    a, m = rng.standard_normal(xshape), rng.random(mshape) < 0.5
+    out = []
+    for T in (gk, torch):
+        x = T.tensor(a, requires_grad=True)
+        try:
+            y = x.masked_fill(T.tensor(m), 2.5)
+        except RuntimeError:
+            out.append(RuntimeError)
+            continue
+        w = np.random.default_rng(6).standard_normal(tuple(y.shape))
+        (y * T.tensor(w)).sum().backward()
+        out.append((y.detach().numpy(), x.grad.numpy()))
+    if out[1] is RuntimeError:
+        assert out[0] is RuntimeError
+        return
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-15, atol=0)  # (a sum's order)
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):  # in place
+        if tuple(np.broadcast_shapes(xshape, mshape)) != xshape:
+            gk.tensor(a).masked_fill_(gk.tensor(m), 2.5)
+        else:
+            raise RuntimeError("doesn't match the broadcast shape")

@@ -72,3 +72,30 @@ def test_integer_division_by_zero_raises():
             getattr(gk, name)(gk.tensor([1, 2]), 0)
     # floats follow IEEE: nan, as in PyTorch
     assert np.isnan(gk.fmod(gk.tensor([1.0]), 0.0).item())
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.zeros(0, dtype=T.int32).remainder_(0),
+    lambda T: T.zeros(0, dtype=T.int32) % 0,
+    lambda T: T.remainder(3, T.zeros(0, dtype=T.int32)),
+    lambda T: T.zeros(4, 0, 3, dtype=T.int32).floor_divide_(T.zeros(4, 1, 3, dtype=T.int32)),
+    lambda T: T.zeros(4, 1, 3, dtype=T.int64) // T.zeros(4, 0, 3, dtype=T.int64),
+    lambda T: T.div(T.zeros(0, dtype=T.int32), 0, rounding_mode="trunc"),
+    lambda T: T.fmod(T.zeros(0, dtype=T.uint8), T.zeros(1, dtype=T.uint8)),
+    lambda T: T.zeros(2, dtype=T.int32) % 0,  # not empty: both raise
+    lambda T: T.fmod(T.zeros(3, dtype=T.int32), T.zeros(1, dtype=T.int32)),
+])
+def test_integer_division_by_zero_with_an_empty_result_as_torch(call):
+    # PyTorch's kernel checks each element it computes: none of an empty result
+    import torch
+
+    out = []
+    for T in (gk, torch):
+        try:
+            r = call(T)
+        except RuntimeError as e:
+            assert "ZeroDivisionError" in str(e)
+            out.append(RuntimeError)
+            continue
+        out.append((tuple(r.shape), str(r.dtype).split(".")[-1]))
+    assert out[0] == out[1]

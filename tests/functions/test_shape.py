@@ -395,3 +395,36 @@ def test_argument_errors_as_torch(torch, fn):
 ])
 def test_splits_and_adjoint_against_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+def test_adjoint_of_a_0d_tensor_is_itself_as_torch():
+    import warnings
+
+    import torch
+
+    for T in (gk, torch):
+        x = T.tensor(1.7, requires_grad=True)
+        with warnings.catch_warnings(record=True) as got:  # (torch warns once a process)
+            warnings.simplefilter("always")
+            assert T.adjoint(x) is x
+            assert x.adjoint() is x
+        if T is gk:
+            assert any("deprecated on 0-D" in str(w.message) for w in got)
+        with pytest.raises(RuntimeError, match="only supported on matrices"):
+            T.adjoint(T.tensor([1.7, 2.0]))
+
+
+@pytest.mark.parametrize("shape,args", [((0,), (-2, 1, 0)), ((2, 0), (1, 0, 1)), ((0,), (0,)),
+                                        ((3, 0), (2,)), ((2, 0), (-3,))])
+@pytest.mark.parametrize("dtype", ["float64", "bool", "int32"])
+def test_diag_embed_of_an_empty_last_dim_with_an_offset_as_torch(shape, args, dtype):
+    # an (|offset|, |offset|) block of zeros
+    import torch
+
+    res = []
+    for T in (gk, torch):
+        x = T.zeros(shape, dtype=getattr(T, dtype), requires_grad=dtype == "float64")
+        y = T.diag_embed(x, *args)
+        res.append((tuple(y.shape), str(y.dtype).split(".")[-1], y.requires_grad,
+                    y.detach().numpy().tolist()))
+    assert res[0] == res[1]

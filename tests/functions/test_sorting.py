@@ -280,3 +280,24 @@ def _hdd(L, *args, **kwargs):
 ])
 def test_histogramdd_against_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("name", ["sort", "argsort", "msort"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_of_a_0d_tensor_as_torch(name, descending):
+    import torch
+
+    res = []
+    for T in (gk, torch):
+        x = T.tensor(2.96, dtype=T.float64, requires_grad=True)
+        if name == "msort":
+            out = T.msort(x)
+        else:
+            out = getattr(T, name)(x, 0, descending=descending)
+        outs = list(out) if isinstance(out, tuple) else [out]
+        res.append([(tuple(o.shape), str(o.dtype).split(".")[-1], o.detach().numpy().tolist())
+                    for o in outs])
+        if outs[0].requires_grad:
+            outs[0].backward()
+            res[-1].append(x.grad.numpy().tolist())
+    assert res[0] == res[1]

@@ -121,8 +121,9 @@ def test_ctc_errors():
     with pytest.raises(RuntimeError, match=r"expected padded targets of shape \(3, S\) with "
                                          r"S >= max\(target_lengths\) = 5, got \(3, 4\)"):
         F.ctc_loss(lp, gk.tensor(_PADDED), [12, 12, 12], [5, 2, 3])
-    with pytest.raises(ValueError, match=r"differ from blank=0, got \[1, 0\]"):
-        F.ctc_loss(lp, gk.tensor(np.array([[1, 0], [1, 2], [1, 2]])), [12] * 3, [2, 2, 2])
+    for bad in ([1, 6], [-1, 2]):  # (PyTorch reads out of bounds for these)
+        with pytest.raises(ValueError, match=r"target labels must be in \[0, 6\), got "):
+            F.ctc_loss(lp, gk.tensor(np.array([bad, [1, 2], [1, 2]])), [12] * 3, [2, 2, 2])
     with pytest.raises(RuntimeError, match=r"log_probs': pass \(T, N, C\) or \(T, C\), got "
                                            r"\(12,\)"):
         F.ctc_loss(gk.randn(12), gk.tensor(np.array([1])), [12], [1])
@@ -133,3 +134,31 @@ def test_ctc_errors():
         loss = F.ctc_loss(z.log_softmax(-1), gk.tensor(np.array([[1]])), [4], [1])
         (g,) = gk.autograd.grad(loss, [z], create_graph=True)
         g.sum().backward()
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("blank,targets", [
+    (3, [[1, 2, 1], [3, 1, 0]]), (1, [[1, 1, 3], [1, 2, 0]]), (0, [[0, 0, 2], [0, 2, 0]]),
+])
+def test_ctc_loss_a_label_equal_to_blank_as_torch(torch, reduction, blank, targets):
+    # PyTorch reads such a label as one more blank in the extended sequence (the skip s-2 -> s
+    # only where the two extended labels differ): values and gradients as its kernels, where
+    # no target ends on the blank label
+    logits = np.random.default_rng(3).standard_normal((6, 2, 4))
+    _compare(torch, logits, np.array(targets), [6, 5], [3, 2], blank=blank, reduction=reduction)
+
+
+def test_ctc_loss_last_label_equal_to_blank_has_the_losss_gradient(torch):
+    # a target ending on the blank label: PyTorch's backward overwrites (does not add) the
+    # blank's term at the last frame, so its gradient is not the derivative; gradkit's is
+    logits = np.random.default_rng(4).standard_normal((6, 2, 4))
+    targets = np.array([[1, 2, 1], [3, 1, 0]])
+    tl = torch.nn.functional.ctc_loss(torch.tensor(logits).log_softmax(-1),
+                                      torch.tensor(targets), [6, 5], [3, 2], blank=1,
+                                      reduction="none")
+    gl = F.ctc_loss(gk.tensor(logits).log_softmax(-1), gk.tensor(targets), [6, 5], [3, 2],
+                    blank=1, reduction="none")
+    np.testing.assert_allclose(gl.numpy(), tl.numpy(), rtol=1e-10)
+    check_grad(lambda z: F.ctc_loss(z.log_softmax(-1), gk.tensor(targets), [6, 5], [3, 2],
+                                    blank=1, reduction="none"),
+               [gk.tensor(logits, requires_grad=True)])

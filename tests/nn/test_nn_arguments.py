@@ -338,7 +338,27 @@ GRIDS = [
     ("affine_grid_generator", (np.ones((2, 2, 3)), [2, 1, 3], False)),
     ("affine_grid_generator", (R.standard_normal((2, 2, 3)), [2, 1, 3, 4], False)),
     ("affine_grid_generator", (R.standard_normal((2, 2, 3)).tolist(), [2, 1, 3, 4], False)),
+    # no output: PyTorch runs no kernel, so it checks neither dtype nor the mode codes
+    ("grid_sampler", (XGS[:, :0], GRID.astype(np.float32), 0, 0, True)),
+    ("grid_sampler", (XGS > 0, GRID[:, :0], 0, 0, False)),
+    ("grid_sampler", (XGS.astype(np.float32), GRID[:, :, :0].astype(np.int32), 0, -5, True)),
+    ("grid_sampler_3d", (XGS[:, :, None], GRID[:, :0, None, :, :1].repeat(3, -1).astype(np.uint8),
+                         0, 2, True)),
+    ("grid_sampler_2d", (XGS[:, :0], GRID, 7, 0, True)),
+    ("grid_sampler_2d", (XGS > 0, GRID, 0, 0, False)),  # with output: both raise
+    ("grid_sampler_2d", (XGS, GRID.astype(np.float32), 0, 0, False)),
 ]
+_RT = np.random.default_rng(13)  # (not R: the later samples keep their values)
+THETA_INT = _RT.integers(-3, 4, (2, 2, 3))
+THETA3_INT = _RT.integers(-3, 4, (2, 3, 4))
+for _dt in (np.int32, np.uint8, np.int64, np.int8):  # the base grid in theta's integer dtype
+    for _size in ([2, 1, 3, 4], [2, 1, 7, 1], [2, 1, 1, 5], [2, 1, 200, 3]):
+        for _ac in (True, False):
+            GRIDS.append(("affine_grid_generator", (THETA_INT.astype(_dt), _size, _ac)))
+    GRIDS.append(("affine_grid_generator", (THETA3_INT.astype(_dt), [2, 1, 2, 3, 4], False)))
+for _ac in (True, False):  # 5-D sizes (volumetric)
+    GRIDS.append(("affine_grid_generator", (_RT.standard_normal((2, 3, 4)), [2, 1, 2, 3, 4], _ac)))
+    GRIDS.append(("affine_grid_generator", (_RT.standard_normal((2, 3, 4)), [2, 1, 0, 3, 4], _ac)))
 
 
 @pytest.mark.parametrize("fn,args", GRIDS, ids=[f"{c[0]}-{i}" for i, c in enumerate(GRIDS)])
@@ -380,3 +400,23 @@ MISC = [
 @pytest.mark.parametrize("fn,args", MISC, ids=[f"{c[0]}-{i}" for i, c in enumerate(MISC)])
 def test_bilinear_embedding_distances_as_torch(fn, args):
     check_as_torch(fn, *args)
+
+
+_XCOS = np.random.default_rng(21).standard_normal((3, 4))
+
+
+@pytest.mark.parametrize("args", [
+    (np.float64(0.136), _XCOS), (_XCOS, np.float64(0.136)), (_XCOS, np.float64(0.136), 0),
+    (np.ones(4), np.float64(0.136)), (_XCOS[:, :1], _XCOS[:1]), (_XCOS[:2], _XCOS),
+    (np.float64(0.136), np.float64(0.5)),
+])
+def test_cosine_similarity_broadcasts_before_its_dim_as_torch(args):
+    # PyTorch broadcasts x1 and x2 first: dim counts in the common shape
+    raised = check_as_torch("cosine_similarity", *args)
+    if raised is None:
+        grads = []
+        for lib in (gk, torch):
+            x = lib.tensor(args[0], requires_grad=True)
+            lib.cosine_similarity(x, lib.tensor(args[1]), *args[2:]).sum().backward()
+            grads.append(x.grad.numpy())
+        np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-13)  # (residues)

@@ -313,6 +313,9 @@ def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
                             f"not {type(v).__name__}")
     _RS._grid_checks(input, grid, "grid_sampler()")
     if interpolation_mode not in _GRID_MODES or padding_mode not in _GRID_PADDING:
+        if _RS._grid_out_empty(input, grid):  # no kernel runs: PyTorch reads no mode
+            return _RS.grid_sample(input, grid, "bilinear", "zeros", align_corners)
+        # (PyTorch's kernel returns uninitialised memory for other codes: a clear error here)
         raise ValueError(f"grid_sampler: interpolation_mode must be 0, 1 or 2 and padding_mode "
                          f"0, 1 or 2, got {interpolation_mode!r} and {padding_mode!r}")
     return _RS.grid_sample(input, grid, _GRID_MODES[interpolation_mode],
@@ -436,14 +439,9 @@ def affine_grid_generator(theta, size, align_corners):
         total = n * math.prod(spatial) * theta.shape[1]
         raise RuntimeError(f"{who}: shape '{[n] + spatial + [len(spatial)]}' is invalid for "
                            f"input of size {total} (theta of shape {tuple(theta.shape)})")
-    if len(size) == 5:
-        raise NotImplementedError(f"{who}: 5-D (volumetric) sizes are not supported by gradkit")
-    if not theta.is_floating_point():
-        raise NotImplementedError(f"{who}: an integer theta ({theta.dtype}) is not supported "
-                                  f"by gradkit; convert it with .float()")
     if 0 in [n] + spatial:
         return theta.new_zeros((n, *spatial, len(spatial))) + theta.sum() * 0
-    return _RS.affine_grid(theta, size, align_corners)
+    return _RS._affine_grid(theta, tuple(size), align_corners)  # (an integer theta: its dtype)
 
 
 def _bool():

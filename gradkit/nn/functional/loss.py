@@ -925,12 +925,15 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
     s_max = int(lab_len.max(initial=0))
     ext = np.full((n, 2 * s_max + 1), blank, dtype=np.int64)
     for i, r in enumerate(rows):
-        if r.size and ((r < 0).any() or (r >= c).any() or (r == blank).any()):
-            raise ValueError(f"ctc_loss: target labels must be in [0, {c}) and differ from "
-                             f"blank={blank}, got {r.tolist()} for batch element {i}")
+        if r.size and ((r < 0).any() or (r >= c).any()):  # (PyTorch reads out of bounds)
+            raise ValueError(f"ctc_loss: target labels must be in [0, {c}), got {r.tolist()} "
+                             f"for batch element {i}")
         ext[i, 1:2 * len(r):2] = r
+    # PyTorch's rule for the skip transition s-2 -> s: the two extended labels differ (a label
+    # equal to blank is read as one more blank, as its kernels do); within each target only
     skip = np.zeros(ext.shape, dtype=bool)
-    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    skip[:, 2:] = ext[:, 2:] != ext[:, :-2]
+    skip &= np.arange(ext.shape[1]) < (2 * lab_len + 1)[:, None]
     nll = apply(LO.CTC, (lp,), (ext, skip, in_len, lab_len, blank, bool(zero_infinity)))
     if reduction == "mean":
         div = _on_device_of(np.maximum(lab_len, 1).astype(lp._data.dtype), lp, "lengths", "")

@@ -407,6 +407,13 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     # integer inputs go to the common dtype; floating ones keep theirs for the norms (PyTorch)
     x1 = x1.to(rt) if x1.dtype.kind != "f" else x1
     x2 = x2.to(rt) if x2.dtype.kind != "f" else x2
+    if tuple(x1.shape) != tuple(x2.shape):  # broadcast first: dim counts in the common shape
+        try:
+            shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+        except ValueError:
+            raise RuntimeError(f"cosine_similarity: the shapes {tuple(x1.shape)} and "
+                               f"{tuple(x2.shape)} do not broadcast") from None
+        x1, x2 = x1.expand(shape), x2.expand(shape)
     n1 = _F.clamp(_norm_opmath(x1, dim), min=eps)
     n2 = _F.clamp(_norm_opmath(x2, dim), min=eps)
     return _F.sum((x1 / n1) * (x2 / n2), dim)

@@ -557,10 +557,46 @@ def _fold(input, output_size, kernel_size, dilation, padding, stride, who):
 def _base_coords(n, align_corners, dtype):
     if n <= 1:
         return np.zeros(max(n, 1), dtype=dtype)
+    if np.dtype(dtype).kind in "iu":
+        return _int_base_coords(n, align_corners, np.dtype(dtype))
     r = np.linspace(-1, 1, n, dtype=np.float64)
     if not align_corners:
         r = r * (n - 1) / n
     return r.astype(dtype)
+
+
+def _int_base_coords(n, align_corners, dtype):
+    """PyTorch's ``linspace(-1, 1, n)`` in an integer dtype (start ``-1`` cast to the dtype, a
+    float64 step, the first half counted from the start and the rest from the end, each value
+    truncated), then without ``align_corners`` times ``n - 1`` in the dtype (wrapping) and
+    true-divided by ``n`` in float32, truncated back: ``affine_grid_generator``'s base grid of
+    an integer theta."""
+    start = float(np.array(-1, dtype=np.int64).astype(dtype))
+    step = (1.0 - start) / (n - 1)
+    i = np.arange(n)
+    r = np.trunc(np.where(i < n // 2, start + step * i, 1.0 - step * (n - i - 1)))
+    r = r.astype(np.int64).astype(dtype)
+    if not align_corners:
+        r = (r.astype(np.int64) * (n - 1)).astype(dtype)
+        r = np.trunc(r.astype(np.float32) / np.float32(n)).astype(np.int64).astype(dtype)
+    return r
+
+
+def _affine_grid(t, size, align_corners):
+    """The grid of a checked theta ``(N, nd, nd + 1)`` for ``size``, in theta's dtype."""
+    nd = len(size) - 2
+    n, sp = size[0], size[2:]
+    dt = t._data.dtype
+    base = np.empty(sp + (nd + 1,), dtype=dt)
+    for k in range(nd):  # component k (x, y, z) runs along spatial axis nd - 1 - k
+        axis = nd - 1 - k
+        shape = [1] * nd
+        shape[axis] = sp[axis]
+        base[..., k] = _base_coords(sp[axis], bool(align_corners), dt).reshape(shape)
+    base[..., nd] = 1
+    base = namespace_of(t._data).asarray(base.reshape(1, -1, nd + 1))
+    grid = wrap(base) @ t.transpose(1, 2)  # (N, prod(sp), nd)
+    return present(grid.reshape(n, *sp, nd), "AffineGridGeneratorBackward0", (t,))
 
 
 @_NN.named("AffineGridGeneratorBackward0")
@@ -592,18 +628,7 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
                          f"Nx{nd}x{nd + 1} for size {size}. Got {tuple(t.shape)}.")
     if min(size) <= 0:
         raise ValueError(f"{who}: expected a positive output size, got {size}")
-    n, sp = size[0], size[2:]
-    dt = t._data.dtype
-    base = np.empty(sp + (nd + 1,), dtype=dt)
-    for k in range(nd):  # component k (x, y, z) runs along spatial axis nd - 1 - k
-        axis = nd - 1 - k
-        shape = [1] * nd
-        shape[axis] = sp[axis]
-        base[..., k] = _base_coords(sp[axis], bool(align_corners), dt).reshape(shape)
-    base[..., nd] = 1
-    base = namespace_of(t._data).asarray(base.reshape(1, -1, nd + 1))
-    grid = wrap(base) @ t.transpose(1, 2)  # (N, prod(sp), nd)
-    return present(grid.reshape(n, *sp, nd), "AffineGridGeneratorBackward0", (t,))
+    return _affine_grid(t, size, align_corners)
 
 
 # ----------------------------------------------------------------------------- grid_sample
@@ -691,6 +716,11 @@ def _cubic_weights(t, a=-0.75):
     return far(t + 1), near(t), near(1 - t), far(2 - t)
 
 
+def _grid_out_empty(x, g):
+    """Whether ``grid_sampler``'s output ``(N, C, *grid.shape[1:-1])`` has no elements."""
+    return x.shape[0] * x.shape[1] * int(np.prod(g.shape[1:-1])) == 0
+
+
 def _grid_checks(x, g, who):
     """ATen's checks of ``grid_sampler``, in its order: the batch sizes, the grid's last size,
     non-empty spatial input axes, 4-D input and grid (RuntimeError; IndexError for a 0-D one),
@@ -716,6 +746,8 @@ def _grid_checks(x, g, who):
         raise RuntimeError(f"{who}: expected 4D or 5D input and grid with same number of "
                            f"dimensions, but got input with sizes {list(x.shape)} and grid with "
                            f"sizes {list(g.shape)}")
+    if _grid_out_empty(x, g):  # ATen's kernel checks the dtypes; it does not run on no output
+        return
     if not x.is_floating_point():
         raise NotImplementedError(f'{who}: "grid_sampler_2d_cpu_kernel_impl" not implemented '
                                   f"for {x.dtype}; convert the input with .float()")
@@ -759,6 +791,13 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     _grid_checks(x, g, who)
     if mode == "bicubic" and x.ndim == 5:
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    if _grid_out_empty(x, g) and (not x.is_floating_point() or g.dtype != x.dtype):
+        # no output: PyTorch runs no kernel, so neither dtype is checked
+        if not x.is_floating_point():
+            from ...factories import zeros
+
+            return zeros((x.shape[0], x.shape[1], *g.shape[1:-1]), dtype=x.dtype)
+        g = g.to(x.dtype)
     n, c = x.shape[:2]
     sizes = tuple(x.shape[2:])  # (H, W) or (D, H, W); grid[..., k] addresses sizes[-1 - k]
     nd = len(sizes)
