@@ -347,6 +347,11 @@ def _input_grad_as_conv(g, w, x_shape, stride, padding, dilation, groups):
     if (any(s != 1 for s in stride) or prod(x_shape[2:]) * 8 > prod(g.shape[2:]) * 9
             or w.shape[0] > 2 * x_shape[1]):
         return None
+    xp = namespace_of(g)
+    if not bool(xp.isfinite(w).all()):
+        # an inf/NaN weight would meet the zero padding of g here (0 * inf = NaN) where the
+        # transposed product, like PyTorch's, never multiplies padding: take that path
+        return None
     kernel = w.shape[2:]
     reach = [d * (k - 1) for k, d in zip(kernel, dilation)]
     pads = []
@@ -354,7 +359,6 @@ def _input_grad_as_conv(g, w, x_shape, stride, padding, dilation, groups):
         if lo > r or hi > r:
             return None
         pads += [r - lo, r - hi]
-    xp = namespace_of(g)
     o, cg = w.shape[:2]
     wf = w.reshape(groups, o // groups, cg, *kernel).swapaxes(1, 2)
     wf = wf[(_ALL, _ALL, _ALL, *(slice(None, None, -1),) * len(kernel))]

@@ -208,3 +208,19 @@ def test_input_gradient_as_flipped_convolution_float32(torch, rng):
     for a, b_ in zip(*res):
         assert a.dtype == np.float32
         np.testing.assert_allclose(a, b_, rtol=2e-4, atol=2e-4 * np.abs(b_).max())
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_input_gradient_with_a_non_finite_weight_as_pytorch(bad):
+    # the flipped-weight convolution would multiply g's zero padding by the inf (NaN); PyTorch's
+    # transposed product never touches padding, so a non-finite weight takes that path
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=(2, 3, 7)), rng.normal(size=(4, 3, 3))
+    w[1, 2, 0] = bad
+    g = rng.normal(size=(2, 4, 7))
+    xg = gk.tensor(x, requires_grad=True)
+    gk.nn.functional.conv1d(xg, gk.tensor(w), padding=1).backward(gk.tensor(g))
+    xt = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.conv1d(xt, torch.tensor(w), padding=1).backward(torch.tensor(g))
+    np.testing.assert_allclose(xg.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
