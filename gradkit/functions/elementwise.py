@@ -367,13 +367,6 @@ def neg(input):
     return apply1(E.NEG, x)
 
 
-def _maybe_half(input, other):
-    """Whether add/sub may compute in half (``_half_alpha``): one dtype test for the float32
-    and float64 tensors of the common case."""
-    return type(input) is not Tensor or input._data.dtype.itemsize <= 2 or \
-        type(other) is Tensor and other._data.dtype.itemsize <= 2
-
-
 @declare(inplace=add_, out=True)
 def add(input, other, *, alpha=1):
     """``input + alpha * other``; either may be a number."""
@@ -383,7 +376,7 @@ def add(input, other, *, alpha=1):
         return _t(input) + other
     out = None
     if type(input) is not Tensor or input._data.dtype.itemsize <= 2 or \
-            type(other) is Tensor and other._data.dtype.itemsize <= 2:  # (_maybe_half inline)
+            type(other) is Tensor and other._data.dtype.itemsize <= 2:  # (may compute in half)
         out = _half_alpha(input, other, alpha, 1, "add")
     if out is None:
         out = _t(input) + _times_alpha(input, other, alpha, "add")
@@ -397,7 +390,8 @@ def sub(input, other, *, alpha=1):
         _check_sub(input, other)
         return _scaled_other(other, input, alpha, "sub").__rsub__(input)
     _check_sub(_t(input), other)  # (before alpha turns a bool other into a number)
-    if alpha != 1 and _maybe_half(input, other):
+    if alpha != 1 and (type(input) is not Tensor or input._data.dtype.itemsize <= 2 or
+                       type(other) is Tensor and other._data.dtype.itemsize <= 2):
         out = _half_alpha(input, other, alpha, -1, "sub")
         if out is not None:
             return present(out, "SubBackward0",
@@ -468,10 +462,10 @@ def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("clamp(): at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        if min is not None:
-            x = maximum(x, min)
+        if min is not None:  # (a number bound beside a Tensor one: not the public faces)
+            x = _pairwise(E.MAXIMUM, x, min, "maximum")
         if max is not None:
-            x = minimum(x, max)
+            x = _pairwise(E.MINIMUM, x, max, "minimum")
         return x
     if x.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = _float_operand(x)
@@ -498,14 +492,19 @@ def _apply2_named(op, a, b, name):
 
 @declare(out=True)
 def maximum(input, other):
-    a, b = _promote_pair(input, other)
-    return _apply2_named(E.MAXIMUM, a, b, "maximum")
+    _tensors_only("maximum", (1, "input", input), (2, "other", other))  # (no number form)
+    return _pairwise(E.MAXIMUM, input, other, "maximum")
 
 
 @declare(out=True)
 def minimum(input, other):
+    _tensors_only("minimum", (1, "input", input), (2, "other", other))
+    return _pairwise(E.MINIMUM, input, other, "minimum")
+
+
+def _pairwise(op, input, other, name):
     a, b = _promote_pair(input, other)
-    return _apply2_named(E.MINIMUM, a, b, "minimum")
+    return _apply2_named(op, a, b, name)
 
 
 def _where_out_before(out, args):

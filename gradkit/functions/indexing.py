@@ -439,6 +439,9 @@ def index_add(input, dim, index, source, *, alpha=1):
     _tensors_only("index_add", (3, "index", index), (4, "source", source))
     x = _t(input)
     _dim_in(dim, x.ndim, "index_add")  # the dim before the dtypes, as PyTorch
+    if np.dtype(index.dtype) not in (np.dtype(np.int32), np.dtype(np.int64)):
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{_type_name(index)}")
     if source.dtype != x.dtype:
         raise RuntimeError(f"index_add_(): self ({_type_name(x)}) and source "
                            f"({_type_name(source)}) must have the same scalar type; convert "
@@ -875,6 +878,7 @@ def _torch_adv_layout(out, shape):
 def nonzero_static(input, *, size, fill_value=-1):
     """``nonzero(input)`` with exactly ``size`` rows: the first ``size`` positions, padded with
     rows of ``fill_value`` when there are fewer (a shape known before the data)."""
+    _tensors_only("nonzero_static", (1, "input", input))
     for arg, v in (("size", size), ("fill_value", fill_value)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
             raise TypeError(f"nonzero_static(): argument '{arg}' must be int, not "

@@ -31,6 +31,11 @@ def _f64(lib, *shape):
 
 
 TENSOR_TYPED = {
+    "minimum_number_other": lambda L: L.minimum(_f64(L, 2, 3), -7),
+    "maximum_number_other": lambda L: L.maximum(_f64(L, 3), 2.5),
+    "maximum_out_list_other": lambda L: L.maximum(_f64(L, 2), [1.0, 2.0],
+                                                  out=L.empty(2, dtype=L.float64)),
+    "nonzero_static_number": lambda L: L.nonzero_static(8, size=2),
     "where_out_number": lambda L: L.where(L.tensor([True, False]), 0.5, _f64(L, 2),
                                           out=L.empty(0, dtype=L.float64)),
     "where_out_list": lambda L: L.where(L.tensor([True, False]), _f64(L, 2), [1.0, 2.0],
@@ -81,6 +86,14 @@ def test_matmul_bool_operands_raise_the_error_of_torchs_kernel(da, db):
 
 
 INDEX = {
+    "index_add_uint8_index": lambda L: L.index_add(_f64(L, 4, 3), 0,
+                                                   L.tensor([0, 3], dtype=L.uint8),
+                                                   _f64(L, 2, 3)),
+    "index_add_float_index": lambda L: L.index_add(_f64(L, 4, 3), 0, L.tensor([0.0, 3.0]),
+                                                   _f64(L, 2, 3)),
+    "index_add_int32_index": lambda L: L.index_add(_f64(L, 4, 3), 0,
+                                                   L.tensor([0, 3], dtype=L.int32),
+                                                   _f64(L, 2, 3)),
     "index_copy_empty_input": lambda L: L.index_copy(_f64(L, 0, 3), 0, L.tensor([4, 0, 2]),
                                                      _f64(L, 3, 3)),
     "index_copy_empty_input_empty_source": lambda L: L.index_copy(
