@@ -69,6 +69,10 @@ def test_anomaly_switches():
         gk.set_anomaly_enabled(True, check_nan=False)
         assert gk.is_anomaly_enabled() and not gk.is_anomaly_check_nan_enabled()
         assert gk.autograd.is_anomaly_enabled()
+        gk.set_anomaly_enabled(True)  # and it is in force: a NaN gradient names its op
+        x = gk.tensor([0.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="nan|NaN"):
+            gk.sqrt(x * 0.0 - 1.0).sum().backward()
     finally:
         gk.set_anomaly_enabled(False)
     assert not gk.is_anomaly_enabled()

@@ -53,7 +53,7 @@ newaxis = None
 # ------------------------------------------------------------------ anomaly mode
 def is_anomaly_enabled() -> bool:
     """Whether anomaly detection (``autograd.detect_anomaly``/``set_detect_anomaly``) is on."""
-    return _anomaly_state[0]
+    return _anomaly_state[2]
 
 
 def is_anomaly_check_nan_enabled() -> bool:
@@ -63,8 +63,11 @@ def is_anomaly_check_nan_enabled() -> bool:
 
 def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
     """PyTorch's ``torch.set_anomaly_enabled``: turn anomaly detection on or off."""
-    _anomaly_state[0] = builtins.bool(enabled)
+    from ..autograd.graph import sync_record_flag
+
+    _anomaly_state[2] = builtins.bool(enabled)  # ([2]: detection on; [1]: check_nan)
     _anomaly_state[1] = builtins.bool(check_nan)
+    sync_record_flag()  # ([0]: the recording path's flag)
 
 
 # ------------------------------------------------------------------ default device
