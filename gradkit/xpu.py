@@ -1,29 +1,4 @@
-"""``gradkit.xpu``: PyTorch's ``torch.xpu`` on a machine without such a device (gradkit runs on
-the CPU, and on CUDA GPUs through CuPy): no devices, nothing to synchronise or free."""
+"""``gradkit.xpu``: PyTorch's ``torch.xpu`` on a machine without such a device."""
 
-__all__ = ["is_available", "device_count", "synchronize", "empty_cache", "manual_seed",
-           "manual_seed_all"]
-
-
-def is_available() -> bool:
-    return False
-
-
-def device_count() -> int:
-    return 0
-
-
-def synchronize(device=None) -> None:
-    """Nothing runs on a xpu device."""
-
-
-def empty_cache() -> None:
-    """No xpu memory is held."""
-
-
-def manual_seed(seed: int) -> None:
-    """No xpu generator to seed."""
-
-
-def manual_seed_all(seed: int) -> None:
-    """No xpu generator to seed."""
+from ._absent_device import *  # noqa: F401,F403
+from ._absent_device import __all__  # noqa: F401

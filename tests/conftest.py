@@ -30,3 +30,30 @@ def rng():
 def torch():
     """PyTorch as the oracle (CI installs torch==2.13.0); the test skips without it."""
     return pytest.importorskip("torch")
+
+
+@pytest.fixture
+def http_folder(tmp_path):
+    """A local HTTP server over a fresh folder, standing in for the web in download tests:
+    ``(base URL, folder, paths requested)``."""
+    import http.server
+    import threading
+
+    www = tmp_path / "www"
+    www.mkdir()
+    seen = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):
+            super().__init__(*a, directory=str(www), **k)
+
+        def log_message(self, *args):
+            seen.append(self.path)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/", www, seen
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

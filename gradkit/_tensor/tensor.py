@@ -19,6 +19,7 @@ from .. import _dtype
 from ..autograd.backward import backward as _autograd_backward
 from ..autograd.grad_mode import STATE as _GRAD_MODE
 from ..autograd.graph import PostAccumulateHook
+from ..autograd.graph import _NodeHookHandle as _HookHandle
 from ..autograd.graph import observe as _observe
 from ..device import device_of
 from .repr import format_tensor
@@ -630,16 +631,6 @@ def _to_host(a):
     if type(a) is _ndarray:
         return a
     return a.get()
-
-
-class _HookHandle:
-    def __init__(self, hooks, hook):
-        self._hooks = hooks
-        self._hook = hook
-
-    def remove(self):
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
 
 
 class Size(tuple):

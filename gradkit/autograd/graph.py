@@ -355,6 +355,8 @@ class _NodeHook:
 
 
 class _NodeHookHandle:
+    """What ``register_hook`` returns (on a node or a tensor): ``remove()``, or a ``with``."""
+
     __slots__ = ("_hook", "_hooks")
 
     def __init__(self, hooks, hook):

@@ -4,8 +4,6 @@ in for the web: cached once, SHA-256 prefix checked, PyTorch .pth files loaded."
 from __future__ import annotations
 
 import hashlib
-import http.server
-import threading
 
 import numpy as np
 import pytest
@@ -16,25 +14,8 @@ torch = pytest.importorskip("torch")
 
 
 @pytest.fixture
-def server(tmp_path):
-    www = tmp_path / "www"
-    www.mkdir()
-    seen = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **k):
-            super().__init__(*a, directory=str(www), **k)
-
-        def log_message(self, *args):
-            seen.append(self.path)
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/", www, seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+def server(http_folder):
+    return http_folder
 
 
 def _publish(www, name="net"):

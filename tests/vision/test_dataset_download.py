@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.server
 import io
 import os
 import pickle
 import tarfile
-import threading
 
 import numpy as np
 import pytest
@@ -27,27 +25,8 @@ def _idx(arr):
 
 
 @pytest.fixture
-def server(tmp_path):
-    """A local HTTP server over ``tmp_path/www``; yields (base URL, folder, requested paths)."""
-    www = tmp_path / "www"
-    www.mkdir()
-    seen = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **k):
-            super().__init__(*a, directory=str(www), **k)
-
-        def log_message(self, *args):
-            seen.append(self.path)
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/", www, seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+def server(http_folder):
+    return http_folder
 
 
 def _publish_mnist(www, n=5):

@@ -6,8 +6,6 @@ preset torchvision publishes with them."""
 from __future__ import annotations
 
 import hashlib
-import http.server
-import threading
 import warnings
 
 import numpy as np
@@ -18,26 +16,10 @@ from gradkit.vision import models as M
 
 
 @pytest.fixture
-def server(tmp_path, monkeypatch):
-    www = tmp_path / "www"
-    www.mkdir()
-    seen = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **k):
-            super().__init__(*a, directory=str(www), **k)
-
-        def log_message(self, *args):
-            seen.append(self.path)
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+def server(http_folder, tmp_path, monkeypatch):
+    """The local HTTP server (``http_folder``), with the hub cache in the test's folder."""
     monkeypatch.setattr(gk.hub, "_HUB_DIR", [str(tmp_path / "hub")])
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/", www, seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    return http_folder
 
 
 def _publish(www, url, member, state, stem, monkeypatch):

@@ -144,20 +144,6 @@ class BatchNorm2d(_BatchNorm):
 
     _ranks = (4,)
     _expect = "(N, {c}, H, W)"
-    _version = 2  # version 2 added num_batches_tracked (PyTorch 0.4.1)
-
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs):
-        # a state_dict from before num_batches_tracked (or a plain dict, with no version)
-        # keeps the module's own counter, as PyTorch's BatchNorm does
-        version = local_metadata.get("version")
-        key = prefix + "num_batches_tracked"
-        if (version is None or version < 2) and self.track_running_stats and \
-                key not in state_dict:
-            state_dict[key] = self.num_batches_tracked if self.num_batches_tracked is not None \
-                else wrap(np.array(0, dtype=np.int64))
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
-                                      unexpected_keys, error_msgs)
 
 
 class BatchNorm1d(_BatchNorm):

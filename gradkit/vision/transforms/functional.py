@@ -478,14 +478,20 @@ def gaussian_blur(img, kernel_size, sigma=None):
     return to_pil_image(out, mode=img.mode)
 
 
-def five_crop(img, size):
-    """The four corner crops and the central crop of ``size``."""
+def _crop_pair(size):
+    """``(h, w)`` from a number, a one-element sequence or a pair, as torchvision reads it."""
     if isinstance(size, numbers.Number):
-        size = (int(size), int(size))
-    elif isinstance(size, (tuple, list)) and len(size) == 1:
-        size = (size[0], size[0])
+        return (int(size), int(size))
+    if isinstance(size, (tuple, list)) and len(size) == 1:
+        return (size[0], size[0])
     if len(size) != 2:
         raise ValueError("Please provide only two dimensions (h, w) for size.")
+    return tuple(size)
+
+
+def five_crop(img, size):
+    """The four corner crops and the central crop of ``size``."""
+    size = _crop_pair(size)
     _, image_height, image_width = get_dimensions(img)
     crop_height, crop_width = size
     if crop_width > image_width or crop_height > image_height:
@@ -501,11 +507,6 @@ def five_crop(img, size):
 
 def ten_crop(img, size, vertical_flip: bool = False):
     """``five_crop`` of the image and of its horizontal (or vertical) flip."""
-    if isinstance(size, numbers.Number):
-        size = (int(size), int(size))
-    elif isinstance(size, (tuple, list)) and len(size) == 1:
-        size = (size[0], size[0])
-    if len(size) != 2:
-        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    size = _crop_pair(size)
     flipped = vflip(img) if vertical_flip else hflip(img)
     return five_crop(img, size) + five_crop(flipped, size)
