@@ -108,8 +108,19 @@ def scatter_add(input, dim, index, src):
     return apply2(S.SCATTER_ADD, x, s, (d, idx, full, tuple(s.shape)))
 
 
-@declare(out=("same", out_input_dtype("index_select(): self and result must have the same "
-                                     "scalar type, got {input} and {out}")))
+_INDEX_SELECT_OUT = out_input_dtype("index_select(): self and result must have the same "
+                                    "scalar type, got {input} and {out}")
+
+
+def _index_select_out_before(out, args):
+    """PyTorch checks index_select's dim before the dtype of out."""
+    x = args.get("input")
+    if isinstance(x, Tensor):
+        _dim_in(args.get("dim"), x.ndim, "index_select")
+    _INDEX_SELECT_OUT(out, args)
+
+
+@declare(out=("same", _index_select_out_before))
 def index_select(input, dim, index):
     _tensors_only("index_select", (3, "index", index))
     x = _t(input)

@@ -464,9 +464,11 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     n = _int_arg(n, "diff", "n")
     if n < 0:
         raise RuntimeError(f"diff(): order n must be non-negative, got {n}")
-    if n == 0:  # PyTorch returns the input as it is (prepend and append unused)
+    if n == 0 and prepend is None and append is None:  # the input as it is, unchecked dim
         return x
     d = _dim_in(dim, x.ndim, "diff")
+    if n == 0:  # (prepend and append unused, their dim checked: PyTorch's order)
+        return x
     parts = []
     for name, extra in (("prepend", prepend), (None, x), ("append", append)):
         if extra is None:

@@ -484,6 +484,11 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
     """``(hist, bin_edges)``: counts (or summed ``weight``, or a density) of the elements in
     ``bins`` equal bins over ``range`` (the data's range by default), or in the bins whose
     edges are the 1-D tensor ``bins``."""
+    if not isinstance(bins, Tensor) and (isinstance(bins, bool) or
+                                         not isinstance(bins, (int, np.integer))):
+        raise TypeError(f"histogram() received an invalid combination of arguments - got "
+                        f"bins of type {type(bins).__name__}; bins is an int (a count) or a "
+                        f"1-D Tensor of edges (e.g. torch.tensor(edges))")
     x = _t(input)
     if x._data.dtype.kind != "f" or x._data.dtype.itemsize < 4:
         _not_implemented("histogram_cpu", x, "histogram() takes float or double tensors: "

@@ -104,7 +104,7 @@ def _mean_b(xp, g, ins, out, aux, needs):
 
 @_float16_in_float32
 def _var_f(xp, a, axis, keepdims, shape, denom):
-    if 0 in a.shape and denom <= 0:  # an empty reduction: nan (no mean of nothing taken)
+    if _count(shape, axis) == 0:  # an empty reduction: nan, whatever the correction
         with np.errstate(invalid="ignore"):
             return _sum_f(xp, a, axis, keepdims, shape) / 0.0
     d = a - _mean_f(xp, a, axis, True, shape)

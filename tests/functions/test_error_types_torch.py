@@ -147,3 +147,27 @@ ACCEPTED_INVALID = {
 @pytest.mark.parametrize("case", sorted(ACCEPTED_INVALID))
 def test_inputs_torch_refuses_are_refused(case):
     _same(ACCEPTED_INVALID[case])
+
+
+ORDER_OF_CHECKS = {
+    "index_select_out_dim_first": lambda L: L.index_select(
+        _f64(L, 3, 4), 2, L.tensor([0, 1]), out=L.empty(0, dtype=L.int32)),
+    "index_select_out_dtype": lambda L: L.index_select(
+        _f64(L, 3, 4), 1, L.tensor([0, 1]), out=L.empty(0, dtype=L.int32)),
+    "histogram_list_bins": lambda L: L.histogram(_f64(L, 5), [0.0, 1.0, 2.0]),
+    "histogram_tuple_bins": lambda L: L.histogram(_f64(L, 5), (0.0, 1.0, 2.0)),
+    "diff_n0_dim_out_of_range": lambda L: _f64(L, 3, 5).diff(0, -3, _f64(L, 1, 5)),
+    "diff_n0_bad_dim_alone": lambda L: _f64(L, 3, 5).diff(0, -3),
+    "diff_n0_is_the_input": lambda L: _f64(L, 3, 5).diff(0, 1),
+    "var_empty_negative_correction": lambda L: L.var(_f64(L, 0, 4), correction=-4),
+    "std_empty_rows_negative_correction": lambda L: _f64(L, 3, 0).std(1, correction=-2),
+}
+
+
+@pytest.mark.parametrize("case", ORDER_OF_CHECKS)
+def test_which_check_comes_first_as_torch(case):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (var's degrees-of-freedom warning, in both)
+        _same(ORDER_OF_CHECKS[case])

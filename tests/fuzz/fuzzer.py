@@ -1015,6 +1015,16 @@ def _ctc_label_out_of_range(case):
 
 
 ALLOW = [
+    (lambda c, k, d: k == "wrong" and c.kind == "op" and c.name == "mode"
+     and any(isinstance(a, Arr) and a.a.dtype.kind == "f" and np.isnan(a.a).any()
+             for a in c.args[:1]),
+     "torch's CPU mode sorts each row with std::sort and `<`, which leaves a NaN at any place "
+     "(undefined order); gradkit's mode ignores NaN's position the same way on every machine"),
+    (lambda c, k, d: k == "grad-wrong" and c.kind == "op" and c.name == "block_diag"
+     and any(isinstance(a, Arr) and a.a.ndim == 1 and a.a.size == 0 for a in c.args),
+     "torch 2.13's block_diag backward skips the row an empty 1-D tensor (a 1x0 block) takes in "
+     "the output, so every later block's gradient is read one row up; gradkit's is the finite "
+     "difference"),
     (lambda c, k, d: k == "wrong" and c.kind == "op" and c.name in _POLYNOMIAL_OPS
      and d.startswith("result: NaN at") and _nan_x_only(c, d),
      "torch.special's polynomials return an uninitialised value where their recurrence starts "
