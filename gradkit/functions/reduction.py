@@ -757,8 +757,11 @@ def renorm(input, p, dim, maxnorm):
     others = tuple(k for k in range(x.ndim) if k != d)
     # float16/bfloat16: PyTorch's norm and scale factor in float32, the factor rounded to the
     # input's dtype before the product
-    nrm = norm(x.to(_dtype.float32) if _is_half(x) else x, p, others, keepdim=True)
-    over = nrm > maxnorm
+    xw = x.to(_dtype.float32) if _is_half(x) else x
+    over = norm(xw.detach(), p, others, keepdim=True) > maxnorm
+    # the differentiable norm of the rescaled slices only: the others (a NaN norm among them)
+    # pass their gradient through unchanged, as PyTorch's renorm_backward
+    nrm = norm(where(over, xw, 0.0), p, others, keepdim=True)
     scale = where(over, maxnorm / where(over, nrm, 1.0).add(1e-7), 1.0)
     return x * (scale.to(x.dtype) if scale.dtype != x.dtype else scale)
 

@@ -40,3 +40,15 @@ def test_combinations_shape_and_graph_as_torch(n, r, with_replacement):
         y = lib.combinations(x, r, with_replacement=with_replacement)
         got.append((tuple(y.shape), y.requires_grad))
     assert got[0] == got[1]
+
+
+def test_renorm_gradient_of_a_slice_left_unchanged_passes_through_as_torch():
+    # a NaN slice is not rescaled (NaN > maxnorm is false): its gradient is the incoming one,
+    # and no NaN from its norm reaches it
+    torch = pytest.importorskip("torch")
+    a = np.array([[1.4, 0.7, 1.9, 1.5], [-1.2, 0.3, 1.3, -0.1], [-0.2, -1.4, -1.6, np.nan]])
+    x = gk.tensor(a, requires_grad=True)
+    gk.renorm(x, 2, 0, 1.0).sum().backward()
+    t = torch.tensor(a, requires_grad=True)
+    torch.renorm(t, 2, 0, 1.0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)
