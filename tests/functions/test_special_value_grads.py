@@ -52,3 +52,11 @@ def test_renorm_gradient_of_a_slice_left_unchanged_passes_through_as_torch():
     t = torch.tensor(a, requires_grad=True)
     torch.renorm(t, 2, 0, 1.0).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_index_reduce_prod_gradient_of_an_untouched_infinite_element_is_the_incoming_one():
+    # (PyTorch's formula grad * result / self gives inf / inf = NaN there: see fuzzer.ALLOW)
+    x = gk.tensor([[1.5, 2.0], [float("-inf"), 3.0], [0.5, 4.0]], requires_grad=True)
+    out = gk.index_reduce(x, 0, gk.tensor([0, 2]), gk.tensor([[2.0, 3.0], [5.0, 7.0]]), "prod")
+    out.sum().backward()
+    assert x.grad.tolist() == [[2.0, 3.0], [1.0, 1.0], [5.0, 7.0]]
