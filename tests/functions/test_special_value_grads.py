@@ -60,3 +60,26 @@ def test_index_reduce_prod_gradient_of_an_untouched_infinite_element_is_the_inco
     out = gk.index_reduce(x, 0, gk.tensor([0, 2]), gk.tensor([[2.0, 3.0], [5.0, 7.0]]), "prod")
     out.sum().backward()
     assert x.grad.tolist() == [[2.0, 3.0], [1.0, 1.0], [5.0, 7.0]]
+
+
+@pytest.mark.parametrize("bad", [float("-inf"), float("nan"), 1e30])
+def test_grid_sampler_3d_input_gradient_matches_its_forward_at_a_non_finite_coordinate(bad):
+    # (torch's analytic gradient differs from its own forward there: see fuzzer.ALLOW)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(1, 1, 3, 3, 3))
+    grid = rng.uniform(-1, 1, size=(1, 2, 2, 2, 3))
+    grid[0, 0, 0, 1, 0] = bad
+    w = rng.normal(size=(1, 1, 2, 2, 2))
+
+    def f(v):
+        return float((gk.grid_sampler_3d(gk.tensor(v), gk.tensor(grid), 0, 2, True).numpy()
+                      * w).sum())
+
+    xg = gk.tensor(x, requires_grad=True)
+    (gk.grid_sampler_3d(xg, gk.tensor(grid), 0, 2, True) * gk.tensor(w)).sum().backward()
+    fd = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = 1e-6
+        fd[i] = (f(x + e) - f(x - e)) / 2e-6
+    np.testing.assert_allclose(xg.grad.numpy(), fd, atol=1e-8)
