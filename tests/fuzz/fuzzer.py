@@ -1074,9 +1074,10 @@ ALLOW = [
      "tail loop and zeroes it in its SIMD body (which elements depends on the CPU's vector "
      "width); gradkit zeroes it everywhere, as the SIMD body"),
     (lambda c, k, d: k == "grad-wrong" and c.kind == "op" and c.name == "batch_norm"
-     and len(c.args) > 5 and c.args[5] is False
+     and len(c.args) > 5
      and any(isinstance(a, Arr) and a.layout != "c" for a in c.args[1:5]),
-     "torch's eval-mode batch_norm backward misreads a non-contiguous weight, running_mean or "
+     "torch's batch_norm backward (training and eval; checked: a strided weight changes the "
+     "input gradient in training too) misreads a non-contiguous weight, running_mean or "
      "running_var (torch.batch_norm's args 1-4: its input gradient changes with the weight's "
      "strides, its weight gradient with the running statistics', its forward does not); "
      "gradkit's gradient is the forward's"),
