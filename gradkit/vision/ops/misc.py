@@ -8,7 +8,40 @@ import gradkit as gk
 
 from ... import nn
 
-__all__ = ["ConvNormActivation", "Conv2dNormActivation", "SqueezeExcitation", "MLP", "Permute"]
+__all__ = ["FrozenBatchNorm2d", "ConvNormActivation", "Conv2dNormActivation", "SqueezeExcitation",
+           "MLP", "Permute"]
+
+
+class FrozenBatchNorm2d(nn.Module):
+    """BatchNorm2d whose statistics and affine parameters are fixed buffers:
+    ``x * weight / sqrt(running_var + eps) + bias - running_mean * scale``."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.eps = eps
+        self.register_buffer("weight", gk.ones(num_features))
+        self.register_buffer("bias", gk.zeros(num_features))
+        self.register_buffer("running_mean", gk.zeros(num_features))
+        self.register_buffer("running_var", gk.ones(num_features))
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        # a BatchNorm2d's state loads here: its batch counter has no place
+        state_dict.pop(prefix + "num_batches_tracked", None)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
+
+    def forward(self, x):
+        w = self.weight.reshape(1, -1, 1, 1)
+        b = self.bias.reshape(1, -1, 1, 1)
+        rv = self.running_var.reshape(1, -1, 1, 1)
+        rm = self.running_mean.reshape(1, -1, 1, 1)
+        scale = w * (rv + self.eps).rsqrt()
+        bias = b - rm * scale
+        return x * scale + bias
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.weight.shape[0]}, eps={self.eps})"
 
 
 class ConvNormActivation(nn.Sequential):
