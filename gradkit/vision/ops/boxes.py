@@ -12,6 +12,7 @@ import numpy as np
 import gradkit as gk
 
 from ..._tensor import Tensor
+from ._sort import descending_order
 
 __all__ = ["nms", "batched_nms", "remove_small_boxes", "clip_boxes_to_image", "box_convert",
            "box_area", "box_iou", "generalized_box_iou", "complete_box_iou", "distance_box_iou",
@@ -59,8 +60,9 @@ def _dtype_name(dtype) -> str:
 
 
 def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
-    """Greedy non-maximum suppression: visit the boxes by decreasing score (ties in index
-    order) and drop every later box whose IoU with a kept one is above ``iou_threshold``.
+    """Greedy non-maximum suppression: visit the boxes by decreasing score (tied scores in the
+    order torchvision's CPU kernel visits them) and drop every later box whose IoU with a kept
+    one is above ``iou_threshold``.
 
     Returns the int64 indices of the kept boxes, by decreasing score.
     """
@@ -70,7 +72,7 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     dets = boxes.detach().numpy()
     x1, y1, x2, y2 = (np.ascontiguousarray(dets[:, i]) for i in range(4))
     areas = (x2 - x1) * (y2 - y1)
-    order = gk.sort(scores.detach(), 0, descending=True, stable=True)[1].numpy()
+    order = descending_order(scores.detach().numpy())
     n = order.shape[0]
     suppressed = np.zeros(n, dtype=bool)
     keep = []
@@ -119,7 +121,7 @@ def _batched_nms_vanilla(boxes, scores, idxs, iou_threshold):
         curr_keep = nms(boxes[curr], scores[curr], iou_threshold)
         keep_mask[curr[curr_keep]] = True
     keep = gk.where(keep_mask)[0]
-    return keep[scores[keep].sort(descending=True, stable=True)[1]]
+    return keep[gk.from_numpy(descending_order(scores[keep].detach().numpy()))]
 
 
 def remove_small_boxes(boxes: Tensor, min_size: float) -> Tensor:
