@@ -642,3 +642,40 @@ def test_feature_pyramid_network():
         ops.FeaturePyramidNetwork([4], 5, extra_blocks=gk.nn.ReLU())
     with pytest.raises(ValueError, match="in_channels=0"):
         ops.FeaturePyramidNetwork([0], 5)
+
+
+def test_multiscale_roi_align():
+    poolers = tv("torchvision.ops.poolers")
+    from collections import OrderedDict
+
+    def reference_roi_align(feat, rois, output_size, spatial_scale, sampling_ratio):
+        out = roi_align_reference(feat.numpy(), rois.numpy(), spatial_scale, *output_size,
+                                  sampling_ratio, False)
+        return torch.from_numpy(out)
+
+    rng = np.random.default_rng(18)
+    feats = {"p2": rng.normal(size=(2, 3, 16, 16)), "p3": rng.normal(size=(2, 3, 8, 8)),
+             "skip": rng.normal(size=(2, 3, 8, 8)), "p4": rng.normal(size=(2, 3, 4, 4))}
+    # small and large boxes so that every level is used, in a 64x64 image
+    boxes = [np.array([[1.0, 2.0, 9.0, 7.0], [0.0, 0.0, 63.0, 60.0], [10.0, 10.0, 40.0, 35.0]]),
+             np.array([[5.0, 5.0, 12.0, 30.0], [20.0, 8.0, 62.0, 63.0]])]
+    orig = poolers.roi_align
+    poolers.roi_align = reference_roi_align
+    try:
+        for names, canonical in ((["p2", "p3", "p4"], 16), (["p3"], 224), (["p2", "p4"], 32)):
+            t = poolers.MultiScaleRoIAlign(names, (3, 2), 2, canonical_scale=canonical)
+            g = ops.MultiScaleRoIAlign(names, (3, 2), 2, canonical_scale=canonical)
+            want = t(OrderedDict((k, torch.tensor(v)) for k, v in feats.items()),
+                     [torch.tensor(b) for b in boxes], [(64, 64), (60, 64)])
+            gx = OrderedDict((k, gk.tensor(v, requires_grad=True)) for k, v in feats.items())
+            got = g(gx, [gk.tensor(b) for b in boxes], [(64, 64), (60, 64)])
+            close(got, want, rtol=1e-12, atol=1e-12)
+            assert g.scales == t.scales
+            got.sum().backward()
+            assert gx[names[0]].grad is not None
+    finally:
+        poolers.roi_align = orig
+    assert repr(g) == repr(t)
+    levels = poolers.LevelMapper(2, 5, 224, 4)([torch.tensor(boxes[0])])
+    g_levels = ops.poolers.LevelMapper(2, 5, 224, 4)([gk.tensor(boxes[0])])
+    assert g_levels.tolist() == levels.tolist()
