@@ -679,3 +679,94 @@ def test_multiscale_roi_align():
     levels = poolers.LevelMapper(2, 5, 224, 4)([torch.tensor(boxes[0])])
     g_levels = ops.poolers.LevelMapper(2, 5, 224, 4)([gk.tensor(boxes[0])])
     assert g_levels.tolist() == levels.tolist()
+
+
+def ps_roi_align_reference(x, rois, scale, ph_, pw_, sr):
+    """torchvision's ps_roi_align_kernel.cpp (forward) in plain Python."""
+    T = x.dtype.type
+    n_rois = rois.shape[0]
+    _, C, H, W = x.shape
+    c_out = C // (ph_ * pw_)
+    out = np.zeros((n_rois, c_out, ph_, pw_), dtype=x.dtype)
+    for n in range(n_rois):
+        r = rois[n]
+        b = int(r[0])
+        sw, sh = r[1] * T(scale) - T(0.5), r[2] * T(scale) - T(0.5)
+        rw = (r[3] * T(scale) - T(0.5)) - sw
+        rh = (r[4] * T(scale) - T(0.5)) - sh
+        bh, bw = rh / T(ph_), rw / T(pw_)
+        c_in = 0
+        for co in range(c_out):
+            for ph in range(ph_):
+                for pw in range(pw_):
+                    hs, ws = T(ph) * bh + sh, T(pw) * bw + sw
+                    gh = sr if sr > 0 else int(math.ceil(rh / T(ph_)))
+                    gw = sr if sr > 0 else int(math.ceil(rw / T(pw_)))
+                    count = T(gh * gw)
+                    img = x[b, c_in]
+                    total = T(0)
+                    for iy in range(gh):
+                        y = hs + T(iy + 0.5) * bh / T(gh)
+                        for ix in range(gw):
+                            xv = ws + T(ix + 0.5) * bw / T(gw)
+                            if not (y >= -1.0 and y <= H and xv >= -1.0 and xv <= W):
+                                continue
+                            yy, xx = max(y, T(0)), max(xv, T(0))
+                            yl, xl = int(yy), int(xx)
+                            if yl >= H - 1:
+                                yh = yl = H - 1
+                                yy = T(yl)
+                            else:
+                                yh = yl + 1
+                            if xl >= W - 1:
+                                xh = xl = W - 1
+                                xx = T(xl)
+                            else:
+                                xh = xl + 1
+                            ly, lx = yy - yl, xx - xl
+                            hy, hx = T(1) - ly, T(1) - lx
+                            total += (hy * hx * img[yl, xl] + hy * lx * img[yl, xh] +
+                                      ly * hx * img[yh, xl] + ly * lx * img[yh, xh])
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        out[n, co, ph, pw] = total / count
+                    c_in += 1
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sampling_ratio", [-1, 2])
+@pytest.mark.parametrize("scale,size", [(1.0, (2, 3)), (0.5, (2, 2))])
+def test_ps_roi_align_matches_kernel(dtype, sampling_ratio, scale, size):
+    rng = np.random.default_rng(19)
+    c = 2 * size[0] * size[1]
+    x = rng.normal(size=(2, c, 8, 9)).astype(dtype)
+    rois = np.concatenate([ROIS, [[0, 2.0, 2.0, 2.0, 5.0]]]).astype(dtype)  # + a zero width
+    got = ops.ps_roi_align(gk.tensor(x), gk.tensor(rois), size, scale, sampling_ratio)
+    want = ps_roi_align_reference(x, rois, scale, *size, sampling_ratio)
+    tol = 1e-12 if dtype == np.float64 else 2e-6
+    # NaN where the kernel's empty grid divides 0 by 0 (the sub-pixel box): equal_nan
+    np.testing.assert_allclose(got.numpy(), want, rtol=tol, atol=tol)
+    assert bool(np.isnan(got.numpy()[-1]).all()) == (sampling_ratio <= 0)
+
+
+@pytest.mark.parametrize("sampling_ratio", [-1, 2])
+def test_ps_roi_align_gradient(sampling_ratio):
+    rng = np.random.default_rng(20)
+    x = rng.normal(size=(1, 8, 5, 6))
+    rois = np.array([[0, 0.3, 0.7, 4.2, 4.1], [0, -1.0, 1.0, 8.0, 3.0], [0, 1.1, 0.4, 5.2, 3.9]])
+    w = rng.normal(size=(3, 2, 2, 2))
+    gx = gk.tensor(x, requires_grad=True)
+    (ops.ps_roi_align(gx, gk.tensor(rois), 2, 1.0, sampling_ratio) * gk.tensor(w)).sum().backward()
+    fd = finite_difference_grad(
+        lambda a: ps_roi_align_reference(a, rois, 1.0, 2, 2, sampling_ratio), x, w)
+    np.testing.assert_allclose(gx.grad.numpy(), fd, rtol=1e-6, atol=1e-8)
+
+
+def test_ps_roi_align_module_and_errors():
+    x = gk.randn(1, 8, 5, 5)
+    m = ops.PSRoIAlign((2, 2), 1.0, 2)
+    rois = gk.tensor([[0, 0.5, 0.5, 4.0, 3.5]])
+    close(m(x, [rois[:, 1:]]), ops.ps_roi_align(x, rois, 2, 1.0, 2))
+    assert repr(m) == "PSRoIAlign(output_size=(2, 2), spatial_scale=1.0, sampling_ratio=2)"
+    with pytest.raises(RuntimeError, match="multiple of pooling height"):
+        ops.ps_roi_align(gk.randn(1, 6, 5, 5), rois, 2)
