@@ -10,9 +10,18 @@ and checks itself with asserts."""
 # compat: gradkit-only
 import torch
 import torch.nn as nn
-from torchvision.ops import (RoIAlign, batched_nms, box_convert, box_iou, clip_boxes_to_image,
-                             generalized_box_iou_loss, nms, remove_small_boxes, roi_align,
-                             sigmoid_focal_loss)
+from torchvision.ops import (
+    RoIAlign,
+    batched_nms,
+    box_convert,
+    box_iou,
+    clip_boxes_to_image,
+    generalized_box_iou_loss,
+    nms,
+    remove_small_boxes,
+    roi_align,
+    sigmoid_focal_loss,
+)
 
 torch.manual_seed(0)
 SIZE, GRID = 32, 8
