@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ... import _dtype
-from ..._tensor import Tensor, wrap
+from ..._tensor import Size, Tensor, wrap
 from ...autograd import grad_mode
 from ...autograd.function import Function
 from ..parameter import Buffer, Parameter
@@ -853,8 +853,8 @@ class Module:
                 continue
             if tuple(arr.shape) != tuple(cur.shape):
                 error_msgs.append(
-                    f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} "
-                    f"from checkpoint, the shape in current model is {tuple(cur.shape)}."
+                    f"size mismatch for {key}: copying a param with shape {Size(arr.shape)!r} "
+                    f"from checkpoint, the shape in current model is {Size(cur.shape)!r}."
                 )
                 continue
             akind = _dtype.kind(arr.dtype)  # (bfloat16: "f", where NumPy says "V")
@@ -908,6 +908,12 @@ class Module:
         # has none, which modules read as "written by an old version" (BatchNorm: no
         # num_batches_tracked then)
         versions = getattr(state_dict, "_metadata", None) or {}
+        # modules (BatchNorm's upgrade) and hooks may add or rename keys: work on a copy, as
+        # PyTorch does, so that the caller's dict is left as it was
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)
+        if metadata is not None:
+            state_dict._metadata = metadata
         # every name of a shared submodule is loaded (the last wins) and checked, as in torch
         for name, mod in self.named_modules(remove_duplicate=False):
             meta = dict(versions.get(name, {}), assign_to_params_buffers=assign)
