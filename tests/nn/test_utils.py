@@ -74,10 +74,27 @@ def test_parameter_vector_round_trip():
         np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
     vec.sum().backward()  # differentiable
     assert all(float(p.grad.sum()) == p.numel() for p in m.parameters())
-    with pytest.raises(ValueError, match="elements"):
+    with pytest.raises(RuntimeError, match="invalid for input of size"):  # as torch's view_as
         vector_to_parameters(gk.zeros(3), m2.parameters())
     with pytest.raises(TypeError, match="Tensor"):
         vector_to_parameters(np.zeros(3), m2.parameters())
+
+
+def test_vector_to_parameters_shares_the_vector_as_torch(torch):
+    # torch sets param.data to views of vec: the parameters share its memory and dtype, a longer
+    # vector is accepted, a shorter one raises view_as's RuntimeError
+    for lib in (gk, torch):
+        m = lib.nn.Linear(2, 3)
+        vec = lib.arange(12, dtype=lib.float64)
+        lib.nn.utils.vector_to_parameters(vec, m.parameters())
+        assert m.weight.dtype == lib.float64 and m.bias.tolist() == [6.0, 7.0, 8.0]
+        assert isinstance(m.weight, lib.nn.Parameter) and m.weight.requires_grad
+        vec[0] = 100.0
+        assert m.weight[0, 0].item() == 100.0
+        with pytest.raises(RuntimeError):
+            lib.nn.utils.vector_to_parameters(lib.zeros(8), m.parameters())
+        with pytest.raises(TypeError, match="^expected .*Tensor, but got: list$"):
+            lib.nn.utils.vector_to_parameters([0.0] * 9, m.parameters())
 
 
 @pytest.mark.parametrize("max_norm", [0.5, 1e6])
