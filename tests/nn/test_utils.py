@@ -108,3 +108,19 @@ def test_clip_grads_with_norm_matches_torch(torch, max_norm):
     torch.nn.utils.clip_grads_with_norm_(ts, max_norm, total_t)
     for g, t in zip(gs, ts):
         np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_skip_init_builds_without_drawing_random_numbers(torch):
+    for lib in (gk, torch):
+        lib.manual_seed(0)
+        expected = lib.rand(3)
+        lib.manual_seed(0)
+        m = lib.nn.utils.skip_init(lib.nn.Linear, 4, 2, bias=False)
+        assert type(m) is lib.nn.Linear and tuple(m.weight.shape) == (2, 4)
+        assert m.bias is None and isinstance(m.weight, lib.nn.Parameter)
+        assert m.weight.device.type == "cpu" and m.weight.requires_grad
+        assert lib.rand(3).tolist() == expected.tolist()  # the stream was not advanced
+        with pytest.raises(RuntimeError, match="Module must support a 'device' arg"):
+            lib.nn.utils.skip_init(lib.nn.ReLU)
+        with pytest.raises(TypeError):
+            lib.nn.utils.skip_init(3)

@@ -59,7 +59,7 @@ for step in range(8):
 
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    warnings.warn("learning rate is high", UserWarning)
+    warnings.warn("learning rate is high", UserWarning, stacklevel=1)
     t = torch.tensor([1.0, 2.0], requires_grad=True)
     logger.info("a leaf with grad: %s; its sum: %r", t, t.sum())
 for w in caught:
