@@ -440,3 +440,21 @@ def test_multihead_attention_prints_as_torch(torch):
     for kw in ({}, {"batch_first": True, "dropout": 0.1}):
         ours = repr(gk.nn.MultiheadAttention(8, 2, **kw))
         assert ours == repr(torch.nn.MultiheadAttention(8, 2, **kw))
+
+
+def test_state_dict_carries_module_versions_as_torch(torch):
+    # conversion scripts copy state_dict._metadata along; load_state_dict reads the versions
+    def build(lib):
+        return lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.BatchNorm1d(2))
+
+    g, t = build(gk), build(torch)
+    assert g.state_dict()._metadata == t.state_dict()._metadata
+    assert g[1].state_dict(prefix="x.")._metadata == t[1].state_dict(prefix="x.")._metadata
+    plain = {}
+    g.state_dict(destination=plain)
+    assert not hasattr(plain, "_metadata") and set(plain) == set(t.state_dict())
+    # with the versions, a BatchNorm state_dict lacking num_batches_tracked reports it missing
+    for m in (g, t):
+        sd = m.state_dict()
+        del sd["1.num_batches_tracked"]
+        assert m.load_state_dict(sd, strict=False).missing_keys == ["1.num_batches_tracked"]

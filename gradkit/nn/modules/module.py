@@ -787,6 +787,10 @@ class Module:
                 keep_vars = args[2]
         if destination is None:
             destination = OrderedDict()
+            destination._metadata = OrderedDict()  # each module's version, as PyTorch's
+        local_metadata = {"version": self._version}
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = local_metadata
         hooks = self.__dict__.get("_sd_hooks")
         if hooks:
             for hook in list(hooks[0].values()):
@@ -798,7 +802,7 @@ class Module:
                              keep_vars=keep_vars)
         if hooks:
             for hook in list(hooks[1].values()):
-                res = hook(self, destination, prefix, {"version": self._version})
+                res = hook(self, destination, prefix, local_metadata)
                 if res is not None:
                     destination = res
         return destination
