@@ -372,3 +372,30 @@ def test_old_base_class_name_for_custom_schedulers(torch):
         return lrs
 
     assert run(gk) == run(torch)
+
+
+def test_warm_restarts_state_dict_equals_torch(torch):
+    # torch's CosineAnnealingWarmRestarts.step never counts _step_count; its state_dict shows 0
+    def run(lib):
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=0.1)
+        s = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2)
+        states = [s.state_dict()]
+        for epoch in (None, None, 4.5, None):
+            opt.step()
+            s.step(epoch)
+            states.append(s.state_dict())
+        return states
+
+    assert run(gk) == run(torch)
+
+
+def test_plateau_state_dict_prints_as_torch(torch):
+    # printed state_dicts list the keys in PyTorch's order
+    def run(lib):
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=0.1)
+        s = lib.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", patience=0, cooldown=1)
+        for v in (1.0, 0.5, 0.4):
+            s.step(v)
+        return list(s.state_dict().items())
+
+    assert run(gk) == run(torch)

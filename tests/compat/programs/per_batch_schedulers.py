@@ -43,6 +43,7 @@ sched = lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2, eta_min=1
 for epoch in range(5):
     lrs = train_epoch(opt, sched, lambda s, i, epoch=epoch: s.step(epoch + (i + 1) / iters))
     print("warm restarts", epoch, [f"{v:.6f}" for v in lrs], sched.T_cur, sched.T_i)
+print(sched.state_dict())
 
 opt = torch.optim.SGD(model.parameters(), lr=0.05)
 sched = lr_scheduler.MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.95)

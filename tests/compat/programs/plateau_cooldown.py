@@ -25,6 +25,7 @@ losses = [1.0, 0.995, 0.993, 0.992, 0.98, 0.979, 0.978, 0.9, 0.899, 0.898, 0.897
 for i, loss in enumerate(losses[:6]):
     s2.step(loss)
 state = s2.state_dict()
+print(state)
 print(sorted(k for k in state if not k.startswith("_")), state["best"], state["num_bad_epochs"])
 s3 = ReduceLROnPlateau(torch.optim.Adam(model.parameters(), lr=1e-3), mode="min", factor=0.1,
                        patience=2, threshold=1e-2, threshold_mode="rel", eps=1e-5)
