@@ -19,6 +19,7 @@ Gradient accumulation (several backward passes per optimizer step) works as in P
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from copy import deepcopy
@@ -218,10 +219,11 @@ class Optimizer:
                     "would not change the leaves it came from); optimize the leaf, or use "
                     "t.detach().requires_grad_()")
         ids = [id(p) for p in params]
-        if len(set(ids)) != len(ids):
-            raise ValueError(
-                "optimizer contains a parameter group with duplicate parameters; list each "
-                "parameter once")
+        if len(set(ids)) != len(ids):  # (PyTorch warns and steps such a parameter twice)
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, "
+                "this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more "
+                "information", stacklevel=3)
         group["params"] = params
         for name, default in self.defaults.items():
             if default is required and name not in group:
