@@ -340,14 +340,15 @@ class Optimizer:
             hook(self)
         index: dict[int, int] = {}
         groups = []
+        start = 0
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
-            ids = []
-            for p in group["params"]:
-                if id(p) not in index:
-                    index[id(p)] = len(index)
-                ids.append(index[id(p)])
-            packed["params"] = ids
+            # PyTorch's numbering: by position across the groups; a parameter listed twice in a
+            # group gets the number of its last position
+            new = {id(p): i for i, p in enumerate(group["params"], start) if id(p) not in index}
+            index.update(new)
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            start += len(packed["params"])
             groups.append(packed)
         state = {}
         for p, st in self.state.items():

@@ -445,6 +445,10 @@ def test_tied_weights_listed_twice_train_as_torch(torch, name):
             opt.zero_grad()
             dec(enc(lib.tensor([1, 2]))).pow(2).sum().backward()
             opt.step()
-        return enc.weight.detach().numpy().copy()
+        sd = opt.state_dict()  # numbered by position: the last listing's number
+        weight = enc.weight.detach().numpy().copy()
+        return weight, sd["param_groups"][0]["params"], list(sd["state"])
 
-    np.testing.assert_allclose(run(gk), run(torch), rtol=1e-5, atol=1e-6)
+    (w_g, params_g, keys_g), (w_t, params_t, keys_t) = run(gk), run(torch)
+    np.testing.assert_allclose(w_g, w_t, rtol=1e-5, atol=1e-6)
+    assert params_g == params_t == [1, 1] and keys_g == keys_t

@@ -94,3 +94,20 @@ try:
     copy.deepcopy(w * 2)
 except RuntimeError as e:
     print("RuntimeError:", str(e)[:70])
+
+# tied weights survive deepcopy; listing both modules' parameters names the tied one twice
+# (PyTorch warns about the duplicate and steps it once per listing)
+enc, dec = nn.Embedding(6, 4), nn.Linear(4, 6, bias=False)
+dec.weight = enc.weight
+pair = copy.deepcopy(nn.ModuleList([enc, dec]))
+print("tie kept by deepcopy:", pair[0].weight is pair[1].weight,
+      len(list(pair.parameters())), len(list(enc.parameters()) + list(dec.parameters())))
+opt_t = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=0.01)
+tokens = torch.tensor([[1, 2, 3], [3, 4, 5]])
+for _ in range(3):
+    opt_t.zero_grad()
+    logits = dec(enc(tokens))
+    loss = nn.functional.cross_entropy(logits.view(-1, 6), tokens.view(-1))
+    loss.backward()
+    opt_t.step()
+print(f"tied loss {loss.item():.6f}", len(opt_t.state), opt_t.state_dict()["param_groups"][0]["params"])
