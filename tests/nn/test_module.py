@@ -51,7 +51,7 @@ def test_shared_parameters_counted_once():
 def test_setattr_rules_and_delattr():
     m = nn.Module()
     m.w = nn.Parameter(gk.zeros(2))
-    with pytest.raises(TypeError, match="cannot assign 'Tensor' as parameter 'w'"):
+    with pytest.raises(TypeError, match="cannot assign 'torch.FloatTensor' as parameter 'w'"):
         m.w = gk.zeros(2)
     m.w = None
     assert m.w is None and "w" in m._parameters
@@ -458,3 +458,17 @@ def test_state_dict_carries_module_versions_as_torch(torch):
         sd = m.state_dict()
         del sd["1.num_batches_tracked"]
         assert m.load_state_dict(sd, strict=False).missing_keys == ["1.num_batches_tracked"]
+
+
+def test_module_registries_and_assignment_error_as_torch(torch):
+    # older tutorials print model._modules; a tensor assigned over a parameter names its type
+    g, t = gk.nn.Linear(2, 1), torch.nn.Linear(2, 1)
+    for name in ("_parameters", "_buffers", "_modules"):
+        assert type(getattr(g, name)) is type(getattr(t, name)) is dict
+    msgs = []
+    for m, lib in ((g, gk), (t, torch)):
+        for value in (lib.ones(1), 3):
+            with pytest.raises(TypeError) as err:
+                m.weight = value
+            msgs.append(str(err.value).replace("gradkit.", "torch."))
+    assert msgs[:2] == msgs[2:]

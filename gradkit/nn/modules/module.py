@@ -250,10 +250,10 @@ class Module:
             )
         d = self.__dict__
         d["training"] = True
-        d["_parameters"] = OrderedDict()
-        d["_buffers"] = OrderedDict()
+        d["_parameters"] = {}  # (plain dicts, as PyTorch's: programs print them)
+        d["_buffers"] = {}
         d["_non_persistent_buffers_set"] = set()
-        d["_modules"] = OrderedDict()
+        d["_modules"] = {}
         d["_forward_hooks"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_hooks_with_kwargs"] = set()
@@ -462,9 +462,10 @@ class Module:
             return
         if params is not None and name in params:
             if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                    f"(gradkit.nn.Parameter or None expected)"
+                kind = value.type() if isinstance(value, Tensor) else type(value).__name__
+                raise TypeError(  # (worded as PyTorch's: "torch.nn.Parameter" under gradkit run)
+                    f"cannot assign '{kind}' as parameter '{name}' "
+                    f"({_dtype._NAMESPACE[0]}.nn.Parameter or None expected)"
                 )
             params[name] = None
             return
