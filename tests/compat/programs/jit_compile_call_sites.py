@@ -1,7 +1,7 @@
 """TorchScript and torch.compile at the call sites real code has: @torch.jit.script helper
 functions with type annotations, torch.jit.ignore / torch.jit.unused / torch.jit.export on
 module methods, torch.jit.is_scripting() branches, torch.jit.Final attributes, torch.compile with
-mode=/dynamic=/fullgraph=/backend= arguments, torch._dynamo.reset(), compiled functions, and
+dynamic=/fullgraph=/backend= arguments, torch._dynamo.reset(), compiled functions, and
 the compiled model's _orig_mod used when saving."""
 import io
 from typing import List, Tuple
@@ -73,9 +73,10 @@ head = Head()
 print(f"eager {head(x).sum().item():.6f} logits {head.logits(x).shape}")
 
 model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
-compiled = torch.compile(model)
-compiled2 = torch.compile(model, mode="reduce-overhead", dynamic=False, fullgraph=False)
-compiled3 = torch.compile(model, backend="eager")
+# backend="eager" (Dynamo without code generation) keeps the PyTorch run short
+compiled = torch.compile(model, backend="eager")
+compiled2 = torch.compile(model, dynamic=False, fullgraph=False, backend="eager")
+compiled3 = torch.compile(model, backend="aot_eager")
 out = model(x)
 print(torch.allclose(compiled(x), out), torch.allclose(compiled2(x), out),
       torch.allclose(compiled3(x), out))
@@ -85,12 +86,12 @@ torch.save(compiled._orig_mod.state_dict(), buf)
 print("compiled state_dict keys:", list(compiled.state_dict())[:2])
 
 
-@torch.compile
+@torch.compile(backend="eager")
 def loss_fn(pred, target):
     return F.mse_loss(pred, target) + 0.01 * pred.abs().mean()
 
 
-@torch.compile(mode="max-autotune", dynamic=True)
+@torch.compile(dynamic=True, backend="eager")
 def scaled(t, s: float):
     return t * s
 
