@@ -53,8 +53,13 @@ UNSAFE_MESSAGE = (
     "arbitrary code execution. Do it only if you got the file from a trusted source.")
 
 
-class WeightsOnlyError(CheckpointError, pickle.UnpicklingError):
-    """``gradkit.load(..., weights_only=True)`` met something outside the allow-list."""
+class UnpicklingError(CheckpointError, pickle.UnpicklingError):
+    """``gradkit.load(..., weights_only=True)`` met something outside the allow-list. Named as
+    the error PyTorch raises then (``_pickle.UnpicklingError``), which it also is, so that code
+    printing ``type(e).__name__`` or catching ``pickle.UnpicklingError`` behaves the same."""
+
+
+WeightsOnlyError = UnpicklingError
 
 
 def _fail(name, msg):

@@ -163,7 +163,7 @@ class _TorchPickler(pickle._Pickler):
             self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))
             self.memoize(obj)
             return
-        if isinstance(obj, (np.dtype, _dtype.dtype)):
+        if isinstance(obj, _dtype.dtype):
             try:
                 return self.save(_name("torch", _torch_name(obj)), save_persistent_id)
             except TypeError:

@@ -12,6 +12,8 @@ from . import _backend, _dtype
 
 __all__ = ["device", "Device", "device_of"]
 
+_ENTERED: list = []  # the default devices that ``with device(...)`` blocks replaced
+
 
 
 class Device:
@@ -53,6 +55,22 @@ class Device:
 
     def __hash__(self):
         return hash((self.type, self.index or 0))
+
+    def __enter__(self):
+        """``with gradkit.device("cpu"):`` makes it the default device inside, as PyTorch's
+        ``with torch.device(...)`` (the devices ``set_default_device`` accepts)."""
+        from .compat._api import get_default_device, set_default_device
+
+        prev = get_default_device()
+        set_default_device(self)  # (raises for a device it refuses: nothing to undo then)
+        _ENTERED.append(prev)
+        return self
+
+    def __exit__(self, *exc):
+        from .compat._api import set_default_device
+
+        set_default_device(_ENTERED.pop())
+        return False
 
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"

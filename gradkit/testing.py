@@ -219,12 +219,17 @@ def _compare_leaf(a, e, rtol, atol, equal_nan, check_device, check_dtype, check_
     if tuple(ad.shape) != tuple(ed.shape):
         sa = tuple(a.shape) if is_t else ad.shape
         se = tuple(e.shape) if isinstance(e, T) else ed.shape
-        _fail(_attr_mismatch("shape", f"Size({list(sa)})", f"Size({list(se)})"), msg, extra)
+        from ._tensor import Size  # (prints as torch.Size under gradkit run)
+
+        _fail(_attr_mismatch("shape", repr(Size(sa)), repr(Size(se))), msg, extra)
     if check_device and is_t and isinstance(e, T) and str(a.device) != str(e.device):
         _fail(_attr_mismatch("device", a.device, e.device), msg, extra)
     da, de = (a.dtype if is_t else ad.dtype), (e.dtype if isinstance(e, T) else ed.dtype)
     if check_dtype and _dtype_key(da) != _dtype_key(de):
-        _fail(_attr_mismatch("dtype", f"gradkit.{_dtype_key(da)}", f"gradkit.{_dtype_key(de)}"),
+        from . import _dtype
+
+        ns = _dtype._NAMESPACE[0]  # "torch" under gradkit run, as tensor reprs
+        _fail(_attr_mismatch("dtype", f"{ns}.{_dtype_key(da)}", f"{ns}.{_dtype_key(de)}"),
               msg, extra)
     if check_stride and is_t and isinstance(e, T) and _strides(a) != _strides(e):
         _fail(_attr_mismatch("stride()", _strides(a), _strides(e)), msg, extra)

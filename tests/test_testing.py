@@ -61,7 +61,7 @@ def test_attribute_mismatches_and_containers():
     for (ga, ge), (ta, te), kw in pairs:
         mine = _message(assert_close, ga, ge, **kw)
         theirs = _message(torch.testing.assert_close, ta, te, **kw)
-        mine = mine and mine.replace("gradkit.", "torch.").replace("Size(", "torch.Size(")
+        mine = mine and mine.replace("gradkit.", "torch.")
         assert mine == theirs
     assert_close(gk.tensor([1, 2]), gk.tensor([1.0, 2.0]), check_dtype=False)
     with pytest.raises(AssertionError, match="stride"):
@@ -73,6 +73,21 @@ def test_attribute_mismatches_and_containers():
         assert_close(gk.tensor([1.0]), 1.0)
     with pytest.raises(ValueError, match="no atol"):
         assert_close(gk.tensor([1.0]), gk.tensor([1.0]), rtol=1e-3)
+
+
+def test_attribute_messages_print_as_torch_under_gradkit_run():
+    # a program run with `gradkit run` prints the AssertionError: torch.Size / torch.int64 there
+    from gradkit.compat.runner import torch_style
+
+    torch_style(True)
+    try:
+        for (ga, ge), (ta, te) in [((gk.zeros(2, 3), gk.zeros(3, 2)),
+                                    (torch.zeros(2, 3), torch.zeros(3, 2))),
+                                   ((gk.tensor([1, 2]), gk.tensor([1.0, 2.0])),
+                                    (torch.tensor([1, 2]), torch.tensor([1.0, 2.0])))]:
+            assert _message(assert_close, ga, ge) == _message(torch.testing.assert_close, ta, te)
+    finally:
+        torch_style(False)
 
 
 @pytest.mark.parametrize("dtype,lo,hi", [(gk.float32, -9, 9), (gk.float64, -9, 9),

@@ -36,7 +36,7 @@ from ..autograd.graph import (
 from ..ops import elementwise as E
 from ..ops import memory as M
 from ..ops import shape as S
-from .tensor import Tensor, _edge, _make, _scalar_or_tensor
+from .tensor import _INFERENCE, Tensor, _edge, _make, _scalar_or_tensor
 
 __all__ = ["SCALAR_ARRAYS", "VIEW_OPS", "apply", "apply1", "apply2", "apply_multi", "apply_scalar",
            "assign", "check_broadcast", "function_node", "inplace", "rebase_view",
@@ -393,8 +393,19 @@ def _writes_through(view, node):
     return np.may_share_memory(view._data, ins[0]._data)
 
 
+def check_inference_write(t, name):
+    """PyTorch refuses in-place writes to an inference tensor (made under ``inference_mode``)
+    outside ``inference_mode``."""
+    if _INFERENCE and not _STATE[1] and t.is_inference():
+        raise RuntimeError(
+            f"Inplace update to inference tensor outside InferenceMode is not allowed "
+            f"({name}). You can make a clone to get a normal tensor before doing inplace "
+            f"update, or do the update inside `with inference_mode():`.")
+
+
 def assign(t, arr, name):
     """Write ``arr`` into ``t``'s storage, refusing float-into-integer as PyTorch does."""
+    check_inference_write(t, name)
     dst = t._data
     if arr.dtype != dst.dtype:
         if dst.dtype.kind in "iub" and arr.dtype.kind == "f":
@@ -425,6 +436,7 @@ def inplace(self, op, other=None, params=(), name=None):
     in-place faces. Under grad mode the node of the out-of-place op becomes self's ``grad_fn``."""
     rg = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
     name = name or op.name.lower() + "_"
+    check_inference_write(self, name)
     if self._data.dtype == _F16 and (type(other) is float or type(other) is int):
         op = E.HALF_SCALAR.get(op, op)  # x *= number in float32, as PyTorch (see HALF_SCALAR)
     if type(other) is int and self._data.dtype.kind in "iu":

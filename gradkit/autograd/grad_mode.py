@@ -143,7 +143,7 @@ class set_grad_enabled(_GradModeContext):
 
 class inference_mode(_GradModeContext):
     """Like ``no_grad``, and the tensors made inside are inference tensors (``is_inference()``);
-    ``mode=False`` is a no-op."""
+    ``mode=False`` turns both off (grad mode on), as PyTorch's."""
 
     def __new__(cls, mode=True):
         if isinstance(mode, bool):
@@ -164,9 +164,10 @@ class inference_mode(_GradModeContext):
     def __enter__(self):
         self._prev = STATE[0]
         self._prev_inf = STATE[1]
-        if self._mode:
-            STATE[0] = False
-            STATE[1] = True
+        # PyTorch's InferenceMode(mode): grad mode is the opposite of mode, so inference_mode(False)
+        # inside inference_mode (or no_grad) records graphs and makes normal tensors again
+        STATE[0] = not self._mode
+        STATE[1] = self._mode
         return self
 
     def __exit__(self, *exc):

@@ -84,6 +84,11 @@ def set_default_device(device) -> None:
     factories do not yet follow a CUDA default, so ``"cuda"`` raises rather than silently
     making CPU tensors (pass ``device=`` to the factories, or ``.to(device)``)."""
     dev = Device("cpu") if device is None else Device(device)
+    if dev.type == "meta":
+        raise NotImplementedError(
+            f"set_default_device({str(device)!r}): gradkit has no 'meta' device (tensors with a "
+            f"shape and no data); build the model on 'cpu' (load_state_dict then copies the "
+            f"checkpoint into it)")
     if dev.type != "cpu":
         from .. import cuda
 

@@ -9,10 +9,14 @@ round-trip within gradkit); PyTorch's TorchScript archives cannot be read.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import sys
+from typing import Final
 
 __all__ = ["script", "trace", "trace_module", "freeze", "optimize_for_inference", "ignore",
-           "unused", "export", "is_scripting",
+           "unused", "export", "is_scripting", "Final", "annotate", "Attribute", "interface",
+           "script_if_tracing", "script_method", "optimized_execution", "fork", "wait",
            "is_tracing", "ScriptModule", "ScriptFunction", "save", "load", "note_once"]
 
 _NOTED: set = set()
@@ -68,6 +72,45 @@ def _passthrough(fn=None, **kwargs):
 
 
 ignore = unused = export = _passthrough
+interface = script_if_tracing = script_method = _passthrough
+
+
+def annotate(the_type, the_value):
+    """``torch.jit.annotate``: a type hint for the compiler; the value itself when eager."""
+    return the_value
+
+
+# ``torch.jit.Attribute(value, type)``: outside TorchScript PyTorch returns this named tuple
+Attribute = collections.namedtuple("Attribute", ["value", "type"])
+
+
+@contextlib.contextmanager
+def optimized_execution(should_optimize):
+    """``torch.jit.optimized_execution``: nothing to switch when eager."""
+    yield
+
+
+class Future:
+    """What ``fork`` returns: the call's result, computed at once (eager, no threads)."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def wait(self):
+        return self._value
+
+    def done(self) -> bool:
+        return True
+
+
+def fork(func, *args, **kwargs):
+    """``torch.jit.fork``: calls ``func`` now (eager) and returns a :class:`Future` of it."""
+    return Future(func(*args, **kwargs))
+
+
+def wait(future):
+    """``torch.jit.wait``: the value of a :class:`Future` from :func:`fork`."""
+    return future.wait()
 
 
 def is_scripting() -> bool:

@@ -34,6 +34,7 @@ import warnings
 
 import numpy as np
 
+from .._tensor.record import check_inference_write
 from .._tensor.record import inplace as _record_inplace
 from .._tensor.tensor import Tensor
 from ..autograd import grad_mode
@@ -174,6 +175,7 @@ def write_inplace(self, res, name):
     face): same shape required, dtype cast as PyTorch allows, graph recorded when needed."""
     if not isinstance(res, Tensor):
         raise TypeError(f"{name}: the op returned {type(res).__name__}, not a Tensor")
+    check_inference_write(self, name)
     if res.shape != self.shape:
         raise RuntimeError(
             f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "

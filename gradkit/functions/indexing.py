@@ -16,6 +16,7 @@ from .._tensor.record import (
     apply1,
     apply2,
     assign,
+    check_inference_write,
     rebase_view,
     refresh_views,
     view_chain,
@@ -493,6 +494,7 @@ def __setitem__(self, index, value):
     except IndexError as e:
         raise _index_error(e, self._data.shape) from None
     value = _scalar_or_tensor(value)
+    check_inference_write(self, "__setitem__")
     if index is False:  # PyTorch: x[False] = v writes nothing and checks nothing further
         return
     vt = isinstance(value, Tensor)

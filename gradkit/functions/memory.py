@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _dtype, factories
 from .. import _memory_format as _mf
-from .._tensor.record import apply1, check_broadcast, inplace
+from .._tensor.record import apply1, check_broadcast, check_inference_write, inplace
 from .._tensor.tensor import Tensor, as_tensor_arg, wrap
 from ..autograd import grad_mode
 from ..device import Device, _parse_device_dtype, _to_namespace_of
@@ -110,6 +110,7 @@ def cuda(self, device=None):
 def copy_(self, src):
     """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
     src = as_tensor_arg(src, name="src")
+    check_inference_write(self, "copy_")
     if self.requires_grad or src.requires_grad:
         return inplace(self, M.COPY, src)
     arr = src._data
@@ -145,6 +146,7 @@ def _fill_value(value, dt):
 def fill_(self, value):
     """Fill with ``value`` (a number or a 0-d Tensor, then differentiable)."""
     self = _t(self)
+    check_inference_write(self, "fill_")
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "

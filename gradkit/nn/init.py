@@ -79,6 +79,20 @@ def _fans(tensor: Tensor) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
+# PyTorch's private helpers, called by custom layers copied from nn.Linear / nn.Conv2d
+# (``bound = 1 / math.sqrt(nn.init._calculate_fan_in_and_fan_out(self.weight)[0])``)
+_calculate_fan_in_and_fan_out = _fans
+
+
+def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
+    """``fan_in`` or ``fan_out`` of ``tensor`` (``mode``), as PyTorch's helper."""
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
+    fan_in, fan_out = _fans(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
 def _host_dtype(tensor: Tensor):
     return np.dtype(str(tensor._data.dtype))
 

@@ -19,6 +19,7 @@ Gradient accumulation (several backward passes per optimizer step) works as in P
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from copy import deepcopy
@@ -218,10 +219,11 @@ class Optimizer:
                     "would not change the leaves it came from); optimize the leaf, or use "
                     "t.detach().requires_grad_()")
         ids = [id(p) for p in params]
-        if len(set(ids)) != len(ids):
-            raise ValueError(
-                "optimizer contains a parameter group with duplicate parameters; list each "
-                "parameter once")
+        if len(set(ids)) != len(ids):  # (PyTorch warns and steps such a parameter twice)
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, "
+                "this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more "
+                "information", stacklevel=3)
         group["params"] = params
         for name, default in self.defaults.items():
             if default is required and name not in group:
@@ -338,14 +340,15 @@ class Optimizer:
             hook(self)
         index: dict[int, int] = {}
         groups = []
+        start = 0
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
-            ids = []
-            for p in group["params"]:
-                if id(p) not in index:
-                    index[id(p)] = len(index)
-                ids.append(index[id(p)])
-            packed["params"] = ids
+            # PyTorch's numbering: by position across the groups; a parameter listed twice in a
+            # group gets the number of its last position
+            new = {id(p): i for i, p in enumerate(group["params"], start) if id(p) not in index}
+            index.update(new)
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            start += len(packed["params"])
             groups.append(packed)
         state = {}
         for p, st in self.state.items():

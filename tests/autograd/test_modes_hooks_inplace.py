@@ -102,6 +102,39 @@ def test_inference_mode_nesting():
         assert (x * 2).requires_grad
 
 
+def test_inference_mode_false_turns_grad_mode_on_as_torch(torch):
+    # PyTorch's InferenceMode(False) sets grad mode to True, inside inference_mode or no_grad
+    for lib in (gk, torch):
+        for outer in (lib.inference_mode, lib.no_grad):
+            with outer():
+                with lib.inference_mode(False):
+                    z = lib.ones(2, requires_grad=True) * 2
+                    assert lib.is_grad_enabled() and not lib.is_inference_mode_enabled()
+                    assert z.requires_grad and not z.is_inference()
+                assert not lib.is_grad_enabled()
+
+
+@pytest.mark.parametrize("write", [
+    lambda t: t.add_(1), lambda t: t.mul_(2), lambda t: t.zero_(), lambda t: t.fill_(3.0),
+    lambda t: t.copy_(t * 0), lambda t: t.__setitem__(0, 5.0), lambda t: t.sin_(),
+    lambda t: t.uniform_(), lambda t: t.clamp_(0, 1), lambda t: t.__iadd__(1),
+], ids=["add_", "mul_", "zero_", "fill_", "copy_", "setitem", "sin_", "uniform_", "clamp_",
+        "iadd"])
+def test_inplace_update_of_inference_tensor_outside_inference_mode_raises(torch, write):
+    for lib in (gk, torch):
+        with lib.inference_mode():
+            t = lib.ones(3)
+            write(t)  # inside: allowed
+        with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside "
+                                               "InferenceMode is not allowed"):
+            write(t)
+        c = t.clone()  # a clone made outside is a normal tensor
+        write(c)
+        with lib.inference_mode(False):
+            with pytest.raises(RuntimeError, match="Inplace update to inference tensor"):
+                write(t)
+
+
 @pytest.mark.parametrize("ctx", [
     lambda: gk.no_grad(), lambda: gk.enable_grad(), lambda: gk.set_grad_enabled(False),
     lambda: gk.inference_mode(),

@@ -303,3 +303,25 @@ def test_jit_script_save_load_round_trip(tmp_path, monkeypatch):
     torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), str(ts))
     with pytest.raises(NotImplementedError, match="TorchScript archive"):
         jit.load(str(ts))
+
+
+def test_jit_annotations_and_fork_as_torch_eager():
+    # scripted code's annotations and helpers: the values themselves, as torch's eager Python
+    from gradkit.compat import jit
+
+    for lib in (jit, torch.jit):
+        class Head(gk.nn.Module if lib is jit else torch.nn.Module):
+            scale: lib.Final[float]
+
+            def __init__(self):
+                super().__init__()
+                self.scale = 2.0
+
+        assert Head().scale == 2.0
+        assert lib.annotate(list, []) == [] and tuple(lib.Attribute(3, int)) == (3, int)
+        assert lib.Attribute(3, int).value == 3
+        futures = [lib.fork(lambda a, b: a * b, i, 10) for i in range(3)]
+        assert [lib.wait(f) for f in futures] == [0, 10, 20]
+        with lib.optimized_execution(False):
+            pass
+        assert lib.script_if_tracing(abs)(-2) == 2

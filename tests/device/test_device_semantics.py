@@ -67,3 +67,16 @@ def test_gradients_flow_across_a_transfer(cuda):
 def test_numpy_on_cuda_tensor_refuses(cuda):
     with pytest.raises(TypeError, match="cpu"):
         gk.ones(2, device=cuda).numpy()
+
+
+def test_device_as_a_context_manager_sets_the_default_device(torch):
+    # `with torch.device("cpu"):` around model construction, as PyTorch 2 code writes it
+    for lib in (gk, torch):
+        with lib.device("cpu") as d:
+            assert d == lib.device("cpu") and lib.get_default_device() == lib.device("cpu")
+            m = lib.nn.Linear(2, 3)
+        assert m.weight.device == lib.device("cpu") and lib.zeros(1).device.type == "cpu"
+    with pytest.raises(NotImplementedError, match="no 'meta' device"):
+        with gk.device("meta"):
+            pass
+    assert gk.get_default_device() == gk.device("cpu")  # restored after the refusal

@@ -386,3 +386,13 @@ def test_multihead_attention_repr_as_torch(torch):
     out_proj = nn.MultiheadAttention(4, 2).out_proj
     assert isinstance(out_proj, nn.Linear) and type(out_proj).__name__ == \
         "NonDynamicallyQuantizableLinear"
+
+
+def test_multihead_attention_importable_from_modules_activation(torch):
+    # PyTorch defines it in torch.nn.modules.activation; transformer code imports it from there
+    from torch.nn.modules.activation import MultiheadAttention as TorchMHA
+
+    from gradkit.nn.modules.activation import MultiheadAttention
+
+    assert MultiheadAttention is gk.nn.MultiheadAttention
+    assert TorchMHA is torch.nn.MultiheadAttention

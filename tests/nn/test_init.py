@@ -95,3 +95,19 @@ def test_fan_errors():
         init.xavier_uniform_(gk.empty(5))
     with pytest.raises(ValueError, match="fan_in, fan_out"):
         init.kaiming_normal_(gk.empty(2, 2), mode="fan_avg")
+
+
+def test_private_fan_helpers_that_custom_layers_call(torch):
+    # nn.Linear's reset_parameters, copied into custom layers, calls these private helpers
+    for shape in [(3, 5), (8, 4, 3, 3), (0, 4), (4, 0, 3), (2, 3, 4)]:
+        g, t = gk.empty(*shape), torch.empty(*shape)
+        assert gk.nn.init._calculate_fan_in_and_fan_out(g) == \
+            torch.nn.init._calculate_fan_in_and_fan_out(t)
+        for mode in ("fan_in", "fan_out", "FAN_OUT"):
+            assert gk.nn.init._calculate_correct_fan(g, mode) == \
+                torch.nn.init._calculate_correct_fan(t, mode)
+    for lib in (gk, torch):
+        with pytest.raises(ValueError, match="fewer than 2 dimensions"):
+            lib.nn.init._calculate_fan_in_and_fan_out(lib.empty(3))
+        with pytest.raises(ValueError, match="Mode fan not supported"):
+            lib.nn.init._calculate_correct_fan(lib.empty(2, 2), "fan")

@@ -51,7 +51,7 @@ def test_shared_parameters_counted_once():
 def test_setattr_rules_and_delattr():
     m = nn.Module()
     m.w = nn.Parameter(gk.zeros(2))
-    with pytest.raises(TypeError, match="cannot assign 'Tensor' as parameter 'w'"):
+    with pytest.raises(TypeError, match="cannot assign 'torch.FloatTensor' as parameter 'w'"):
         m.w = gk.zeros(2)
     m.w = None
     assert m.w is None and "w" in m._parameters
@@ -192,7 +192,9 @@ def test_load_state_dict_errors_name_keys():
     msg = str(err.value)
     assert 'Missing key(s) in state_dict: "fc1.weight"' in msg
     assert 'Unexpected key(s) in state_dict: "fc1.wieght" (did you mean "fc1.weight"?)' in msg
-    assert "size mismatch for fc2.bias" in msg and "(5,)" in msg and "(3,)" in msg
+    # shapes printed as torch prints them (torch.Size([5]) under gradkit run)
+    assert ("size mismatch for fc2.bias: copying a param with shape gradkit.Size([5]) from "
+            "checkpoint, the shape in current model is gradkit.Size([3]).") in msg
     assert "Net" in msg
 
 
@@ -209,6 +211,26 @@ def test_load_state_dict_non_strict_and_assign():
     assert m.fc1.weight is not old and isinstance(m.fc1.weight, nn.Parameter)
     assert m.fc1.weight.requires_grad
     assert float(m.fc1.weight.sum()) == 32.0
+
+
+def test_load_state_dict_leaves_the_callers_dict_unchanged(torch):
+    # BatchNorm upgrades a version-less dict by adding num_batches_tracked: to a copy, as in
+    # torch, so a failed load followed by a key fix-up loop sees the dict it passed in
+    def build(lib):
+        lib.manual_seed(0)
+        return lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.BatchNorm1d(3))
+
+    for lib in (gk, torch):
+        m = build(lib)
+        sd = OrderedDict(("module." + k, v) for k, v in m.state_dict().items())
+        keys = list(sd)
+        with pytest.raises(RuntimeError):
+            m.load_state_dict(sd)
+        assert list(sd) == keys
+        plain = {k[len("module."):]: v for k, v in sd.items()}
+        del plain["1.num_batches_tracked"]
+        m.load_state_dict(plain, strict=False)
+        assert "1.num_batches_tracked" not in plain
 
 
 def test_state_dict_interop_with_torch(torch):
@@ -418,3 +440,35 @@ def test_multihead_attention_prints_as_torch(torch):
     for kw in ({}, {"batch_first": True, "dropout": 0.1}):
         ours = repr(gk.nn.MultiheadAttention(8, 2, **kw))
         assert ours == repr(torch.nn.MultiheadAttention(8, 2, **kw))
+
+
+def test_state_dict_carries_module_versions_as_torch(torch):
+    # conversion scripts copy state_dict._metadata along; load_state_dict reads the versions
+    def build(lib):
+        return lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.BatchNorm1d(2))
+
+    g, t = build(gk), build(torch)
+    assert g.state_dict()._metadata == t.state_dict()._metadata
+    assert g[1].state_dict(prefix="x.")._metadata == t[1].state_dict(prefix="x.")._metadata
+    plain = {}
+    g.state_dict(destination=plain)
+    assert not hasattr(plain, "_metadata") and set(plain) == set(t.state_dict())
+    # with the versions, a BatchNorm state_dict lacking num_batches_tracked reports it missing
+    for m in (g, t):
+        sd = m.state_dict()
+        del sd["1.num_batches_tracked"]
+        assert m.load_state_dict(sd, strict=False).missing_keys == ["1.num_batches_tracked"]
+
+
+def test_module_registries_and_assignment_error_as_torch(torch):
+    # older tutorials print model._modules; a tensor assigned over a parameter names its type
+    g, t = gk.nn.Linear(2, 1), torch.nn.Linear(2, 1)
+    for name in ("_parameters", "_buffers", "_modules"):
+        assert type(getattr(g, name)) is type(getattr(t, name)) is dict
+    msgs = []
+    for m, lib in ((g, gk), (t, torch)):
+        for value in (lib.ones(1), 3):
+            with pytest.raises(TypeError) as err:
+                m.weight = value
+            msgs.append(str(err.value).replace("gradkit.", "torch."))
+    assert msgs[:2] == msgs[2:]

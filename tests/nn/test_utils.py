@@ -74,10 +74,27 @@ def test_parameter_vector_round_trip():
         np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
     vec.sum().backward()  # differentiable
     assert all(float(p.grad.sum()) == p.numel() for p in m.parameters())
-    with pytest.raises(ValueError, match="elements"):
+    with pytest.raises(RuntimeError, match="invalid for input of size"):  # as torch's view_as
         vector_to_parameters(gk.zeros(3), m2.parameters())
     with pytest.raises(TypeError, match="Tensor"):
         vector_to_parameters(np.zeros(3), m2.parameters())
+
+
+def test_vector_to_parameters_shares_the_vector_as_torch(torch):
+    # torch sets param.data to views of vec: the parameters share its memory and dtype, a longer
+    # vector is accepted, a shorter one raises view_as's RuntimeError
+    for lib in (gk, torch):
+        m = lib.nn.Linear(2, 3)
+        vec = lib.arange(12, dtype=lib.float64)
+        lib.nn.utils.vector_to_parameters(vec, m.parameters())
+        assert m.weight.dtype == lib.float64 and m.bias.tolist() == [6.0, 7.0, 8.0]
+        assert isinstance(m.weight, lib.nn.Parameter) and m.weight.requires_grad
+        vec[0] = 100.0
+        assert m.weight[0, 0].item() == 100.0
+        with pytest.raises(RuntimeError):
+            lib.nn.utils.vector_to_parameters(lib.zeros(8), m.parameters())
+        with pytest.raises(TypeError, match="^expected .*Tensor, but got: list$"):
+            lib.nn.utils.vector_to_parameters([0.0] * 9, m.parameters())
 
 
 @pytest.mark.parametrize("max_norm", [0.5, 1e6])
@@ -91,3 +108,19 @@ def test_clip_grads_with_norm_matches_torch(torch, max_norm):
     torch.nn.utils.clip_grads_with_norm_(ts, max_norm, total_t)
     for g, t in zip(gs, ts):
         np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_skip_init_builds_without_drawing_random_numbers(torch):
+    for lib in (gk, torch):
+        lib.manual_seed(0)
+        expected = lib.rand(3)
+        lib.manual_seed(0)
+        m = lib.nn.utils.skip_init(lib.nn.Linear, 4, 2, bias=False)
+        assert type(m) is lib.nn.Linear and tuple(m.weight.shape) == (2, 4)
+        assert m.bias is None and isinstance(m.weight, lib.nn.Parameter)
+        assert m.weight.device.type == "cpu" and m.weight.requires_grad
+        assert lib.rand(3).tolist() == expected.tolist()  # the stream was not advanced
+        with pytest.raises(RuntimeError, match="Module must support a 'device' arg"):
+            lib.nn.utils.skip_init(lib.nn.ReLU)
+        with pytest.raises(TypeError):
+            lib.nn.utils.skip_init(3)

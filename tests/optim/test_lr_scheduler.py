@@ -346,3 +346,56 @@ def test_state_dict_keys_match_torch(torch, name):
     assert sorted(ours) == sorted(theirs)
     if name == "OneCycleLR":
         assert ours["_anneal_func_type"] == theirs["_anneal_func_type"] == "linear"
+
+
+def test_old_base_class_name_for_custom_schedulers(torch):
+    # schedulers written before PyTorch 2.0 derive from _LRScheduler and override get_lr()
+    def run(lib):
+        class Warmup(lib.optim.lr_scheduler._LRScheduler):
+            def __init__(self, optimizer, warmup, last_epoch=-1):
+                self.warmup = warmup
+                super().__init__(optimizer, last_epoch)
+
+            def get_lr(self):
+                f = min(1.0, (self.last_epoch + 1) / self.warmup)
+                return [base_lr * f for base_lr in self.base_lrs]
+
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.zeros(2))], lr=0.3)
+        s = Warmup(opt, 4)
+        lrs = [s.get_last_lr()[0]]
+        for _ in range(5):
+            opt.step()
+            s.step()
+            lrs.append(s.get_last_lr()[0])
+        assert isinstance(s, lib.optim.lr_scheduler.LRScheduler)
+        assert not issubclass(lib.optim.lr_scheduler.StepLR, lib.optim.lr_scheduler._LRScheduler)
+        return lrs
+
+    assert run(gk) == run(torch)
+
+
+def test_warm_restarts_state_dict_equals_torch(torch):
+    # torch's CosineAnnealingWarmRestarts.step never counts _step_count; its state_dict shows 0
+    def run(lib):
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=0.1)
+        s = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2)
+        states = [s.state_dict()]
+        for epoch in (None, None, 4.5, None):
+            opt.step()
+            s.step(epoch)
+            states.append(s.state_dict())
+        return states
+
+    assert run(gk) == run(torch)
+
+
+def test_plateau_state_dict_prints_as_torch(torch):
+    # printed state_dicts list the keys in PyTorch's order
+    def run(lib):
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=0.1)
+        s = lib.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", patience=0, cooldown=1)
+        for v in (1.0, 0.5, 0.4):
+            s.step(v)
+        return list(s.state_dict().items())
+
+    assert run(gk) == run(torch)

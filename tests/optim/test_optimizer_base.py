@@ -68,7 +68,7 @@ def test_parameter_validation():
         optim.SGD([np.zeros(3)], lr=0.1)
     with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
         optim.SGD([p * 2], lr=0.1)
-    with pytest.raises(ValueError, match="duplicate parameters"):
+    with pytest.warns(UserWarning, match="duplicate parameters"):  # PyTorch warns, and runs
         optim.SGD([p, p], lr=0.1)
     with pytest.raises(ValueError, match="more than one parameter group"):
         optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
@@ -427,3 +427,28 @@ def test_state_of_a_program_written_step_is_kept_as_written(torch):
     w.sum().backward()
     adam.step()
     assert isinstance(adam.state_dict()["state"][0]["step"], gk.Tensor)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adagrad", "SGD"])
+def test_tied_weights_listed_twice_train_as_torch(torch, name):
+    # list(encoder.parameters()) + list(decoder.parameters()) with a tied embedding lists the
+    # shared weight twice: PyTorch warns and steps it once per listing
+    def run(lib):
+        lib.manual_seed(0)
+        enc = lib.nn.Embedding(5, 3)
+        dec = lib.nn.Linear(3, 5, bias=False)
+        dec.weight = enc.weight
+        with pytest.warns(UserWarning, match="duplicate parameters"):
+            opt = getattr(lib.optim, name)(list(enc.parameters()) + list(dec.parameters()),
+                                           lr=0.05)
+        for _ in range(3):
+            opt.zero_grad()
+            dec(enc(lib.tensor([1, 2]))).pow(2).sum().backward()
+            opt.step()
+        sd = opt.state_dict()  # numbered by position: the last listing's number
+        weight = enc.weight.detach().numpy().copy()
+        return weight, sd["param_groups"][0]["params"], list(sd["state"])
+
+    (w_g, params_g, keys_g), (w_t, params_t, keys_t) = run(gk), run(torch)
+    np.testing.assert_allclose(w_g, w_t, rtol=1e-5, atol=1e-6)
+    assert params_g == params_t == [1, 1] and keys_g == keys_t

@@ -457,6 +457,23 @@ def test_bfloat16_torch_format_round_trip(torch, tmp_path):
     assert back["x"].dtype is gk.bfloat16 and back["x"].tolist() == x.tolist()
 
 
+def test_torch_format_keeps_numpy_arrays_and_dtypes(torch, tmp_path):
+    # a resume checkpoint holds np.random.get_state() (a uint32 array) and NumPy dtypes: they
+    # stay NumPy objects (as torch.save writes them), only gradkit's dtypes become torch's
+    state = np.random.RandomState(3).get_state()
+    obj = {"numpy_rng": state, "a": np.arange(3, dtype=np.float64), "nd": np.dtype(np.int16),
+           "d": gk.float16}
+    gk.save(obj, tmp_path / "r.pt", format="torch")
+    for back in (gk.load(tmp_path / "r.pt", weights_only=False),
+                 torch.load(tmp_path / "r.pt", weights_only=False)):
+        assert back["numpy_rng"][0] == "MT19937" and back["numpy_rng"][2:] == state[2:]
+        assert back["numpy_rng"][1].dtype == np.uint32
+        np.testing.assert_array_equal(back["numpy_rng"][1], state[1])
+        assert back["a"].dtype == np.float64 and back["a"].tolist() == [0.0, 1.0, 2.0]
+        assert type(back["nd"]) is type(np.dtype(np.int16)) and back["nd"] == np.int16
+    assert torch.load(tmp_path / "r.pt", weights_only=False)["d"] == torch.float16
+
+
 def _raw(header: dict, data: bytes = b"") -> io.BytesIO:
     raw = json.dumps(header).encode()
     f = io.BytesIO(len(raw).to_bytes(8, "little") + raw + data)

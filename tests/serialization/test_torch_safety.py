@@ -52,10 +52,11 @@ def test_os_system_via_reduce_does_not_run(torch, tmp_path, legacy):
         gk.load(path)
     assert str(path) in str(info.value)
     assert not marker.exists()
-    with pytest.raises(pickle.UnpicklingError):  # it is also an UnpicklingError, as in torch
+    with pytest.raises(pickle.UnpicklingError) as ours:  # also an UnpicklingError, as in torch
         gk.load(path, weights_only=True)
-    with pytest.raises(Exception, match="Weights only load failed"):
+    with pytest.raises(Exception, match="Weights only load failed") as theirs:
         torch.load(path, weights_only=True)  # the oracle agrees
+    assert type(ours.value).__name__ == type(theirs.value).__name__ == "UnpicklingError"
     assert not marker.exists()
 
 

@@ -6,6 +6,7 @@ from ..._tensor import Tensor
 from .. import init
 from ..functional import activation as FA
 from ..parameter import Parameter
+from .attention import MultiheadAttention  # noqa: F401 (torch.nn.modules.activation's)
 from .module import Module
 
 __all__ = [

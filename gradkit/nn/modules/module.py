@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ... import _dtype
-from ..._tensor import Tensor, wrap
+from ..._tensor import Size, Tensor, wrap
 from ...autograd import grad_mode
 from ...autograd.function import Function
 from ..parameter import Buffer, Parameter
@@ -250,10 +250,10 @@ class Module:
             )
         d = self.__dict__
         d["training"] = True
-        d["_parameters"] = OrderedDict()
-        d["_buffers"] = OrderedDict()
+        d["_parameters"] = {}  # (plain dicts, as PyTorch's: programs print them)
+        d["_buffers"] = {}
         d["_non_persistent_buffers_set"] = set()
-        d["_modules"] = OrderedDict()
+        d["_modules"] = {}
         d["_forward_hooks"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_hooks_with_kwargs"] = set()
@@ -462,9 +462,10 @@ class Module:
             return
         if params is not None and name in params:
             if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                    f"(gradkit.nn.Parameter or None expected)"
+                kind = value.type() if isinstance(value, Tensor) else type(value).__name__
+                raise TypeError(  # (worded as PyTorch's: "torch.nn.Parameter" under gradkit run)
+                    f"cannot assign '{kind}' as parameter '{name}' "
+                    f"({_dtype._NAMESPACE[0]}.nn.Parameter or None expected)"
                 )
             params[name] = None
             return
@@ -787,6 +788,10 @@ class Module:
                 keep_vars = args[2]
         if destination is None:
             destination = OrderedDict()
+            destination._metadata = OrderedDict()  # each module's version, as PyTorch's
+        local_metadata = {"version": self._version}
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = local_metadata
         hooks = self.__dict__.get("_sd_hooks")
         if hooks:
             for hook in list(hooks[0].values()):
@@ -798,7 +803,7 @@ class Module:
                              keep_vars=keep_vars)
         if hooks:
             for hook in list(hooks[1].values()):
-                res = hook(self, destination, prefix, {"version": self._version})
+                res = hook(self, destination, prefix, local_metadata)
                 if res is not None:
                     destination = res
         return destination
@@ -853,8 +858,8 @@ class Module:
                 continue
             if tuple(arr.shape) != tuple(cur.shape):
                 error_msgs.append(
-                    f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} "
-                    f"from checkpoint, the shape in current model is {tuple(cur.shape)}."
+                    f"size mismatch for {key}: copying a param with shape {Size(arr.shape)!r} "
+                    f"from checkpoint, the shape in current model is {Size(cur.shape)!r}."
                 )
                 continue
             akind = _dtype.kind(arr.dtype)  # (bfloat16: "f", where NumPy says "V")
@@ -908,6 +913,12 @@ class Module:
         # has none, which modules read as "written by an old version" (BatchNorm: no
         # num_batches_tracked then)
         versions = getattr(state_dict, "_metadata", None) or {}
+        # modules (BatchNorm's upgrade) and hooks may add or rename keys: work on a copy, as
+        # PyTorch does, so that the caller's dict is left as it was
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)
+        if metadata is not None:
+            state_dict._metadata = metadata
         # every name of a shared submodule is loaded (the last wins) and checked, as in torch
         for name, mod in self.named_modules(remove_duplicate=False):
             meta = dict(versions.get(name, {}), assign_to_params_buffers=assign)

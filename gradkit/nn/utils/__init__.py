@@ -9,3 +9,4 @@ from .spectral_norm import *  # noqa: E402,F401,F403  (the hook-based API)
 from .weight_norm import *  # noqa: E402,F401,F403
 from .fusion import *  # noqa: E402,F401,F403  (fuse_conv_bn_eval, ...)
 from . import fusion, stateless  # noqa: E402,F401
+from .init import skip_init  # noqa: E402,F401

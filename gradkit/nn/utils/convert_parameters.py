@@ -21,28 +21,22 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
-    """Copy consecutive slices of the 1-D ``vec`` into ``parameters`` (in place).
+    """Make consecutive slices of ``vec`` the data of ``parameters``, as PyTorch does
+    (``param.data = vec[i:i + n].view_as(param).data``): each parameter then shares ``vec``'s
+    memory and takes its dtype; a ``vec`` longer than the parameters is accepted.
 
     Raises:
         TypeError: when ``vec`` is not a Tensor.
-        ValueError: when ``vec`` is not 1-D or its length does not match the parameters.
+        RuntimeError: when ``vec`` is too short for the parameters (from ``view_as``).
     """
     if not isinstance(vec, Tensor):
-        raise TypeError(f"expected vec to be a gradkit Tensor, but got: {type(vec).__name__}")
-    if vec.ndim != 1:
-        raise ValueError(f"vector_to_parameters: vec must be 1-D, got shape {tuple(vec.shape)}")
-    params = list(parameters)
-    total = sum(p.numel() for p in params)
-    if total != vec.numel():
-        raise ValueError(
-            f"vector_to_parameters: vec has {vec.numel()} elements but the parameters have "
-            f"{total}"
-        )
-    data = vec._data
-    offset = 0
+        from ... import _dtype
+
+        raise TypeError(f"expected {_dtype._NAMESPACE[0]}.Tensor, but got: "
+                        f"{type(vec).__name__}")
+    pointer = 0
     with grad_mode.no_grad():
-        for p in params:
-            n = p.numel()
-            p._data[...] = data[offset:offset + n].reshape(p._data.shape)
-            p._vc[0] += 1
-            offset += n
+        for param in parameters:
+            n = param.numel()
+            param.data = vec[pointer:pointer + n].view_as(param).data
+            pointer += n

@@ -42,7 +42,7 @@ the closed-form schedules; ``_cyclic``: ``CyclicLR``, ``OneCycleLR``; ``_composi
 is imported from here, as ``gradkit.optim.lr_scheduler.X``.
 """
 
-from ._base import LRScheduler
+from ._base import LRScheduler, _LRScheduler  # noqa: F401 (old name, as torch)
 from ._composite import ChainedScheduler, SequentialLR
 from ._cyclic import CyclicLR, OneCycleLR
 from ._plateau import ReduceLROnPlateau

@@ -124,3 +124,8 @@ class LRScheduler:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state from :meth:`state_dict`."""
         self.__dict__.update(state_dict)
+
+
+class _LRScheduler(LRScheduler):
+    """PyTorch's old name of :class:`LRScheduler` (a subclass there too), which custom
+    schedulers written before PyTorch 2.0 still derive from."""

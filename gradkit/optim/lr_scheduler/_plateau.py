@@ -53,12 +53,13 @@ class ReduceLROnPlateau(LRScheduler):
         self.patience = patience
         self.cooldown = cooldown
         self.eps = eps
-        self.mode = mode
-        self.threshold = threshold
-        self.threshold_mode = threshold_mode
+        # (assigned in PyTorch's order: the state_dict lists the attributes in it)
         self.last_epoch = 0
         self._last_lr = _lrs(optimizer)
         self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.mode = mode
+        self.threshold = threshold
+        self.threshold_mode = threshold_mode
         self._reset()
 
     def _reset(self) -> None:

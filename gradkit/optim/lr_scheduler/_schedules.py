@@ -341,8 +341,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         return [lo + (b - lo) * c for b in self.base_lrs]
 
     def step(self, epoch: float | None = None, *, metrics: Any = None) -> None:
-        """Advance one step, or jump to (possibly fractional) ``epoch``; ``metrics`` is ignored."""
-        self._step_count = getattr(self, "_step_count", 0) + 1
+        """Advance one step, or jump to (possibly fractional) ``epoch``; ``metrics`` is ignored.
+        (PyTorch's version leaves ``_step_count`` at 0, which its state_dict shows: so here.)"""
         if epoch is None and self.last_epoch < 0:
             epoch = 0
         if epoch is None:
