@@ -1,0 +1,304 @@
+"""Forward-mode automatic differentiation, as ``torch.autograd.forward_ad``: dual tensors.
+
+Inside a ``dual_level()``, ``make_dual(primal, tangent)`` makes a Tensor (a view of ``primal``)
+that carries ``tangent``; every differentiable op applied to a dual tensor gives a dual tensor
+whose tangent is the op's Jacobian-vector product, and ``unpack_dual(t)`` returns
+``(primal, tangent)``. Leaving the level drops every tangent.
+
+How a tangent is computed: each op's backward rule (``graph.Op``) is linear in its incoming
+gradient ``g`` (it returns ``J_i^T g`` per input ``i``), so ``J_i t_i`` is the derivative of
+``<J_i^T g, t_i>`` with respect to ``g``. The recording functions (``_tensor/record.py``) call
+``_on_op`` after an op when a level is open; it runs the op's rule on Tensors with a hidden
+``g`` (a fresh leaf, never seen by the user) and differentiates it once more (the double-vjp
+identity, exact because the rule is linear in ``g``). So every primitive has PyTorch's tangent
+without a rule of its own, composites follow from their primitives, and view ops give the same
+view of the tangent (so an in-place change of a view reaches its base's tangent, as PyTorch).
+The tangent is recorded for reverse mode (its ``grad_fn``) when grad mode is on and a primal or
+tangent it depends on requires grad, as PyTorch's; otherwise it is a plain Tensor.
+
+One level at a time, as PyTorch ("Nested forward mode AD is not supported at the moment"); the
+``torch.func`` transforms (``gradkit.func.jvp``, ``jacfwd``) nest instead.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, NamedTuple
+
+from . import grad_mode
+from .graph import FORWARD, SAVES_OUTPUT, _hooks
+
+__all__ = ["UnpackedDualTensor", "dual_level", "enter_dual_level", "exit_dual_level",
+           "make_dual", "unpack_dual"]
+
+_current_level = -1
+# id(tensor) -> (weak reference to it, its tangent) for the dual tensors of the open level
+_TANGENTS: dict = {}
+
+
+def _is_float(t) -> bool:
+    return t._data.dtype.kind in "fc" or t.dtype.is_floating_point
+
+
+def enter_dual_level():
+    """Enter a new forward grad level (the one ``make_dual``/``unpack_dual`` use by default);
+    returns its number. Only one level may be open."""
+    global _current_level
+    if _current_level >= 0:
+        raise RuntimeError("Nested forward mode AD is not supported at the moment")
+    _current_level += 1
+    FORWARD[1] = _inplace
+    FORWARD[0] = _on_op
+    return _current_level
+
+
+def exit_dual_level(*, level=None):
+    """Exit the forward grad level ``level`` (default: the current one), deleting every tangent
+    of it. Only the last level entered can be exited."""
+    global _current_level
+    if level is None:
+        level = _current_level
+    if level < 0:
+        raise RuntimeError("Dual level must be a positive number.")
+    if level != _current_level:
+        raise RuntimeError("Trying to exit a forward AD level that was not the last one that was "
+                           "created. This is not supported.")
+    _TANGENTS.clear()
+    FORWARD[0] = None
+    _current_level = level - 1
+
+
+class dual_level:
+    """Context manager (and decorator) for forward AD: every forward AD computation happens
+    inside it; the tangents are deleted when it exits.
+
+    Examples:
+        >>> import gradkit.autograd.forward_ad as fwAD
+        >>> with fwAD.dual_level():
+        ...     x = fwAD.make_dual(gradkit.tensor([1.0, 2.0]), gradkit.tensor([1.0, 0.0]))
+        ...     fwAD.unpack_dual((x * x).sum()).tangent      # 2 * x . t
+        tensor(2.)
+    """
+
+    def __enter__(self):
+        return enter_dual_level()
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        exit_dual_level()
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with dual_level():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class UnpackedDualTensor(NamedTuple):
+    """What :func:`unpack_dual` returns: the ``primal`` (a view) and the ``tangent`` (None for a
+    tensor that is not dual at the level)."""
+
+    primal: Any
+    tangent: Any
+
+
+def _tangent_of(t):
+    e = _TANGENTS.get(id(t))
+    if e is None or e[0]() is not t:
+        return None
+    return e[1]
+
+
+def _set_tangent(t, tangent) -> None:
+    k = id(t)
+    _TANGENTS[k] = (weakref.ref(t, lambda _r, k=k: _drop(k)), tangent)
+
+
+def _drop(k) -> None:
+    e = _TANGENTS.get(k)
+    if e is not None and e[0]() is None:
+        del _TANGENTS[k]
+
+
+def _alias(t):
+    """A view of ``t`` (PyTorch's ``make_dual``/``unpack_dual`` return views) with no tangent."""
+    prev = FORWARD[0]
+    FORWARD[0] = None
+    try:
+        return t.view(t.shape)
+    finally:
+        FORWARD[0] = prev
+
+
+def make_dual(tensor, tangent, *, level=None):
+    """A dual tensor: a view of ``tensor`` carrying ``tangent`` (as is) at ``level`` (default:
+    the current one). Backward differentiable, as PyTorch's.
+
+    Raises:
+        RuntimeError: no level is open, or the shapes differ.
+        ValueError: ``tensor`` or ``tangent`` is not floating point.
+    """
+    if level is None:
+        level = _current_level
+    if level < 0:
+        raise RuntimeError("Trying to create a dual Tensor for forward AD but no level exists, "
+                           "make sure to enter_dual_level() first.")
+    if level != _current_level:
+        raise RuntimeError(f"make_dual: level {level} is not the current forward AD level "
+                           f"({_current_level}); only the current level can be used")
+    if not _is_float(tensor):
+        raise ValueError(f"Expected primal to be floating point or complex, but got: "
+                         f"{tensor.dtype}")
+    if not _is_float(tangent):
+        raise ValueError(f"Expected tangent to be floating point or complex, but got: "
+                         f"{tangent.dtype}")
+    if tuple(tensor.shape) != tuple(tangent.shape):
+        raise RuntimeError(
+            f"Trying to set a forward gradient that has a different size than that of the "
+            f"original Tensor, this is not supported. Tensor is of size "
+            f"{list(tensor.shape)} while the given forward gradient is of size "
+            f"{list(tangent.shape)}.")
+    out = _alias(tensor)
+    _set_tangent(out, tangent)
+    return out
+
+
+def unpack_dual(tensor, *, level=None):
+    """``UnpackedDualTensor(primal, tangent)`` of ``tensor``: ``primal`` a view of it without
+    tangent, ``tangent`` its tangent at ``level`` as is (None when it has none). Outside any
+    level, ``(tensor, None)``."""
+    if level is None:
+        level = _current_level
+    if level < 0:
+        return UnpackedDualTensor(tensor, None)
+    tangent = _tangent_of(tensor)
+    if tangent is None:
+        # PyTorch returns the tensor itself as primal when it is not dual
+        return UnpackedDualTensor(tensor, None)
+    return UnpackedDualTensor(_alias(tensor), tangent)
+
+
+# ------------------------------------------------------------------------- per-op tangents
+def _on_op(op, inputs, out, aux):
+    """Called by the recording functions after ``out = op(*inputs)`` (``out`` a Tensor, or a
+    tuple of them for a multi-output op) while a level is open: give ``out`` its tangent."""
+    tangents = None
+    for i, x in enumerate(inputs):
+        if x is not None and type(x) is not int and type(x) is not float:
+            tan = _tangent_of(x)
+            if tan is not None:
+                if tangents is None:
+                    tangents = [None] * len(inputs)
+                tangents[i] = tan
+    if tangents is None:
+        return
+    multi = isinstance(out, tuple)
+    outs = out if multi else (out,)
+    if not any(_is_float(o) for o in outs):
+        return
+    prev_fw = FORWARD[0]
+    FORWARD[0] = None
+    user_grad = grad_mode.STATE[0]
+    grad_mode.STATE[0] = True
+    try:
+        res = _jvp(op, inputs, tangents, outs, aux, multi)
+    finally:
+        grad_mode.STATE[0] = user_grad
+        FORWARD[0] = prev_fw
+    keep = user_grad and any(
+        getattr(x, "requires_grad", False) for x in list(inputs) + tangents)
+    for o, r in zip(outs, res):
+        if r is not None:
+            if not keep and r.requires_grad:
+                r = r.detach()
+            _set_tangent(o, r)
+
+
+def _jvp(op, inputs, tangents, outs, aux, multi):
+    from .backward import grad as _grad
+
+    wrap = _hooks["wrap"]
+    if not multi and op in _hooks["fw_view_ops"] and tangents[0] is not None:
+        # a view's tangent is the same view of the tangent (shares its storage, as PyTorch's)
+        return (_hooks["fw_apply1"](op, tangents[0], aux),)
+    xp = _hooks["tensor_ns"]
+    gs = [wrap(_zeros(o)).requires_grad_(True) if _is_float(o) else None for o in outs]
+    needs = tuple(t is not None for t in tangents)
+    if multi:
+        g_arg = [g if g is not None else _zeros_tensor(o) for g, o in zip(gs, outs)]
+        out_arg = None
+    else:
+        g_arg = gs[0]
+        out_arg = outs[0] if op.saves & SAVES_OUTPUT else None
+    vjps = op.backward(xp, g_arg, tuple(inputs), out_arg, aux, needs)
+    ys, vs = [], []
+    for x, gi, tan in zip(inputs, vjps, tangents):
+        if tan is None or gi is None or not getattr(gi, "requires_grad", False):
+            continue
+        if op.broadcasts and tuple(gi.shape) != tuple(x.shape):
+            gi = xp.sum_to(gi, x.shape)
+        ys.append(gi)
+        vs.append(tan if tan.dtype == gi.dtype else tan.to(gi.dtype))
+    live = [g for g in gs if g is not None]
+    if ys:
+        jv = list(_grad(ys, live, vs, create_graph=True, allow_unused=True))
+    else:
+        jv = [None] * len(live)
+    res, it = [], iter(jv)
+    for g, o in zip(gs, outs):
+        if g is None:
+            res.append(None)
+            continue
+        r = next(it)
+        res.append(_zeros_tensor(o) if r is None else r)
+    return res
+
+
+def _zeros(o):
+    import numpy as np
+
+    from .._backend import namespace_of
+
+    d = o._data
+    return np.zeros(d.shape, d.dtype) if type(d) is np.ndarray else namespace_of(d).zeros(
+        d.shape, dtype=d.dtype)
+
+
+def _zeros_tensor(o):
+    return _hooks["wrap"](_zeros(o))
+
+
+def _inplace(run, self, op, other, params, name):
+    """``run(self, op, other, params, name)`` (record.inplace) while a level is open: the
+    in-place result's tangent is the out-of-place op's, written into ``self``'s tangent in place
+    when it has one (so views of it, and the base it is a view of, see it, as PyTorch's)."""
+    ts = _tangent_of(self)
+    to = _tangent_of(other) if other is not None else None
+    res = None
+    if (ts is not None or to is not None) and _is_float(self):
+        old = self.clone()  # (its tangent: self's)
+        apply1, apply2 = _hooks["fw_apply1"], _hooks["fw_apply2"]
+        res = apply1(op, old, params) if other is None else apply2(op, old, other, params)
+    prev = FORWARD[0]
+    FORWARD[0] = None
+    try:
+        out = run(self, op, other, params, name)
+        if res is not None:
+            rt = _tangent_of(res)
+            if rt is None:
+                rt = _zeros_tensor(self)
+            if ts is not None and not (ts.requires_grad and ts._grad_fn is None) and (
+                    tuple(ts.shape) == tuple(self.shape)):
+                if rt.requires_grad or ts.requires_grad:
+                    ts.copy_(rt)
+                else:
+                    ts._data[...] = rt._data
+                    ts._vc[0] += 1
+            else:
+                _set_tangent(self, rt)
+    finally:
+        FORWARD[0] = prev
+    return out
