@@ -48,6 +48,7 @@ def enter_dual_level():
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
     _current_level += 1
     FORWARD[1] = _inplace
+    FORWARD[2] = _setitem
     FORWARD[0] = _on_op
     return _current_level
 
@@ -225,7 +226,9 @@ def _jvp(op, inputs, tangents, outs, aux, multi):
         # a view's tangent is the same view of the tangent (shares its storage, as PyTorch's)
         return (_hooks["fw_apply1"](op, tangents[0], aux),)
     xp = _hooks["tensor_ns"]
-    gs = [wrap(_zeros(o)).requires_grad_(True) if _is_float(o) else None for o in outs]
+    # the hidden incoming gradient: ones (a rule is linear in it, so any value gives the same
+    # derivative; zeros would fall in the degenerate case of rules that split g by its sign)
+    gs = [wrap(_zeros(o) + 1).requires_grad_(True) if _is_float(o) else None for o in outs]
     needs = tuple(t is not None for t in tangents)
     if multi:
         g_arg = [g if g is not None else _zeros_tensor(o) for g, o in zip(gs, outs)]
@@ -288,17 +291,45 @@ def _inplace(run, self, op, other, params, name):
         out = run(self, op, other, params, name)
         if res is not None:
             rt = _tangent_of(res)
-            if rt is None:
-                rt = _zeros_tensor(self)
-            if ts is not None and not (ts.requires_grad and ts._grad_fn is None) and (
-                    tuple(ts.shape) == tuple(self.shape)):
-                if rt.requires_grad or ts.requires_grad:
-                    ts.copy_(rt)
-                else:
-                    ts._data[...] = rt._data
-                    ts._vc[0] += 1
-            else:
-                _set_tangent(self, rt)
+            _store(self, ts, _zeros_tensor(self) if rt is None else rt)
     finally:
         FORWARD[0] = prev
     return out
+
+
+def _store(self, ts, rt) -> None:
+    """``self`` now holds a new value whose tangent is ``rt``; ``ts``: its tangent before (None
+    if it had none). The new tangent is written into ``ts`` (so that views of it, and the base
+    it is a view of, see it) unless ``ts`` cannot be written (a leaf requiring grad)."""
+    if ts is not None and not (ts.requires_grad and ts._grad_fn is None) and (
+            tuple(ts.shape) == tuple(self.shape)):
+        if rt.requires_grad or ts.requires_grad:
+            ts.copy_(rt)
+        else:
+            ts._data[...] = rt._data
+            ts._vc[0] += 1
+    else:
+        _set_tangent(self, rt)
+
+
+def _setitem(run, self, index, value):
+    """``run(self, index, value)`` (``Tensor.__setitem__``) while a level is open: the tangent
+    of ``self[index] = value`` is ``tangent(self)`` with ``tangent(value)`` (or zeros) written
+    at ``index``."""
+    ts = _tangent_of(self)
+    tv = _tangent_of(value) if hasattr(value, "_data") else None
+    prev = FORWARD[0]
+    FORWARD[0] = None
+    try:
+        if (ts is None and tv is None) or not _is_float(self):
+            return run(self, index, value)
+        new = (ts if ts is not None else _zeros_tensor(self)).clone()
+        if tv is None:
+            new[index] = 0.0
+        else:
+            new[index] = tv if tv.dtype == new.dtype else tv.to(new.dtype)
+        out = run(self, index, value)
+        _store(self, ts, new)
+        return out
+    finally:
+        FORWARD[0] = prev

@@ -10,6 +10,7 @@ from .. import _memory_format as _mf
 from .._tensor.record import apply1, check_broadcast, inplace
 from .._tensor.tensor import Tensor, as_tensor_arg, wrap
 from ..autograd import grad_mode
+from ..autograd.graph import FORWARD
 from ..device import Device, _parse_device_dtype, _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import memory as M
@@ -110,7 +111,7 @@ def cuda(self, device=None):
 def copy_(self, src):
     """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
     src = as_tensor_arg(src, name="src")
-    if self.requires_grad or src.requires_grad:
+    if self.requires_grad or src.requires_grad or FORWARD[0] is not None:
         return inplace(self, M.COPY, src)
     arr = src._data
     if type(arr) is not type(self._data):
@@ -149,11 +150,11 @@ def fill_(self, value):
         if value.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                f"with {value.ndim} dimensions.")
-        if value.requires_grad and grad_mode.STATE[0]:
+        if (value.requires_grad and grad_mode.STATE[0]) or FORWARD[0] is not None:
             return inplace(self, M.FILL_T, value)
         value = value.item()
     value = _fill_value(value, self._data.dtype)
-    if self.requires_grad and grad_mode.STATE[0]:
+    if (self.requires_grad and grad_mode.STATE[0]) or FORWARD[0] is not None:
         return inplace(self, M.FILL, None, (value,), name="fill_")
     self._data.fill(value)
     self._vc[0] += 1

@@ -21,6 +21,19 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWa
                                         "ignore::RuntimeWarning")
 
 
+# sample id -> why torch's forward AD is not the oracle there: gradkit's tangent is checked against
+# J v from reverse mode instead (torch's own reverse mode gives that same J v for each of these)
+TORCH_FORWARD_DIFFERS = {
+    "cholesky_inverse": "torch's forward formula disagrees with its own backward (its reverse-mode "
+                        "J v is gradkit's tangent)",
+    "triangular_solve": "torch's forward formula reads the whole tangent of A where the function "
+                        "(and torch's backward) reads one triangle",
+    "triangular_solve-1": "as triangular_solve",
+    "scatter_reduce-3": "torch's tangent of reduce='prod' is undefined (None)",
+    "norm_except_dim-2": "torch raises setting the tangent of its 0-d result ('different size')",
+}
+
+
 def _tangents(lib, face, sample, vs):
     """``(primals, tangents)`` of the floating outputs of the sample with dual inputs."""
     fw = lib.autograd.forward_ad
@@ -58,6 +71,8 @@ def test_forward_ad_tangent_matches_torch(torch, sample):
     vs = [rng.standard_normal(tuple(x.shape)) for x in leaves]
     gp, gt = _tangents(gk, _gk_face(sample), sample, vs)
     try:
+        if sample.id in TORCH_FORWARD_DIFFERS:
+            raise NotImplementedError("forward AD: " + TORCH_FORWARD_DIFFERS[sample.id])
         tp, tt = _tangents(torch, _torch_face(torch, sample), sample, vs)
     except (NotImplementedError, RuntimeError) as e:
         if "forward AD" not in str(e) and "not implemented" not in str(e).lower():
@@ -72,6 +87,9 @@ def test_forward_ad_tangent_matches_torch(torch, sample):
     for i, (a, b, pa, pb) in enumerate(zip(gt, tt, gp, tp)):
         np.testing.assert_allclose(pa.detach().numpy(), pb.detach().numpy(), rtol=1e-6,
                                    atol=max(sample.atol, 1e-8), err_msg=f"primal {i}")
+        if b is not None and b._is_zerotensor():  # torch's symbolic zeros (slogdet's sign)
+            assert a is None or not a.numpy().any(), f"tangent {i}: torch's is zero"
+            continue
         assert (a is None) == (b is None), f"tangent {i}: {a is None} vs torch {b is None}"
         if b is None:
             continue
