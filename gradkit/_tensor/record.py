@@ -16,12 +16,12 @@ import numpy as np
 from .._backend import namespace_of, numpy_ns
 from ..autograd import grad_mode
 from ..autograd.graph import (
+    FORWARD,
     NEEDS_ONE,
     NEEDS_SCALAR_SECOND,
     SAVES_INPUTS,
     SAVES_OUTPUT,
     SCALAR_KEEPS_NUMBER_ONLY,
-    FORWARD,
     SELECT,
     VERSIONS_0,
     VERSIONS_0_NONE,
@@ -681,4 +681,5 @@ def select_node(node, i):
     return sel
 
 
-configure(fw_apply1=apply1, fw_apply2=apply2, fw_view_ops=_VIEW_OPS_SET)  # (forward AD's view tangents)
+# (forward AD: view tangents, in-place writes)
+configure(fw_apply1=apply1, fw_apply2=apply2, fw_view_ops=_VIEW_OPS_SET)

@@ -14,8 +14,8 @@ import numpy as np
 
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, wrap
-from ..ops import strided as ST
 from ..autograd.graph import FORWARD
+from ..ops import strided as ST
 from ._args import _t, _tensors_only
 from ._registry import declare
 from .memory import clone

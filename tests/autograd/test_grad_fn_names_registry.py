@@ -32,7 +32,7 @@ KNOWN = {
                                           "norm_except_dim", "norm_except_dim-1",
                                           "norm_except_dim-2")},
     **{("function", i): _RNN for i in ("lstm", "rnn_tanh", "rnn_relu")},
-    **{("function", i): _COMPOSED for i in ("vander-1", "vander-3", "instance_norm", "rrelu_",
+    **{("function", i): _COMPOSED for i in ("vander-1", "vander-3", "rrelu_",
                                             "rrelu_-1", "einsum", "einsum-1", "chain_matmul",
                                             "cumulative_trapezoid-1", "nanquantile-3",
                                             "matmul-1")},
