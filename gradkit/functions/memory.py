@@ -10,7 +10,7 @@ from .. import _memory_format as _mf
 from .._tensor.record import apply1, check_broadcast, inplace
 from .._tensor.tensor import Tensor, as_tensor_arg, wrap
 from ..autograd import grad_mode
-from ..autograd.graph import FORWARD
+from ..autograd.graph import FORWARD, rename
 from ..device import Device, _parse_device_dtype, _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import memory as M
@@ -145,6 +145,13 @@ def _fill_value(value, dt):
 
 def fill_(self, value):
     """Fill with ``value`` (a number or a 0-d Tensor, then differentiable)."""
+    out = _fill(self, value)
+    if out._grad_fn is not None:  # PyTorch's in-place overloads (Scalar, Tensor)
+        rename(out, "FillBackward3" if isinstance(value, Tensor) else "FillBackward2")
+    return out
+
+
+def _fill(self, value):
     self = _t(self)
     if isinstance(value, Tensor):
         if value.ndim != 0:
@@ -170,14 +177,14 @@ def fill(input, value):
         raise TypeError(f"fill() received an invalid combination of arguments - got "
                         f"(Tensor, {type(value).__name__}); value must be a number or a 0-d "
                         f"Tensor")
-    return fill_(clone(x), value)
+    return _fill(clone(x), value)
 
 
 @declare(differentiable=False)
 def zero_(input):
     """Fill ``input`` with zeros, in place (recorded: the gradient through it is zero; the
     registry's checks of gradients cannot run an in-place op on a leaf)."""
-    return fill_(input, 0)
+    return _fill(input, 0)
 
 
 # ------------------------------------------------------------------ new_* factories
