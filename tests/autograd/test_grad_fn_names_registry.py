@@ -19,13 +19,10 @@ torch = pytest.importorskip("torch")
 # (face, sample id) -> why gradkit's node name still differs (strict xfail: fixing one fails)
 _LINALG = "declared in gradkit/_linalg (its own name table there)"
 _RNN = "gradkit's recurrent layers record one fused node; torch's first output is a stack"
-_VIEWS = "gradkit returns views of the inputs where torch returns them or unsqueezes"
 _COMPOSED = "composed differently from torch's kernel; the last node's name shows"
 _INPLACE1 = "torch's in-place overload has its own formula (Backward1)"
 _INPLACE_FUSED = "gradkit's in-place face is an add_ of the product, not the op's own node"
 KNOWN = {
-    **{("function", i): _VIEWS for i in ("atleast_1d-1", "atleast_2d", "atleast_2d-1",
-                                         "atleast_3d")},
     **{(f, i): _LINALG for f in ("function", "method") for i in ("slogdet",)},
     **{("function", i): _RNN for i in ("lstm", "rnn_tanh", "rnn_relu")},
     **{("function", i): _COMPOSED for i in ("vander-1", "vander-3", "rrelu_",
