@@ -333,3 +333,51 @@ def _setitem(run, self, index, value):
         return out
     finally:
         FORWARD[0] = prev
+
+
+def _function_apply(cls, args, kwargs, run):
+    """``cls.apply(*args)`` of a custom ``autograd.Function`` while a level is open: with a
+    dual input, its forward runs without tangents and its ``jvp(ctx, *input_tangents)`` gives
+    the outputs' tangents (PyTorch's rule: a Function without ``jvp`` raises)."""
+    from .function import Function, FunctionCtx
+
+    tangents = [_tangent_of(a) if hasattr(a, "_data") else None for a in args]
+    ctx = FunctionCtx()
+    if all(t is None for t in tangents):
+        return run(cls, ctx, args, kwargs)
+    if cls.jvp is Function.jvp:
+        Function.jvp(ctx)  # raises PyTorch's NotImplementedError
+    prev = FORWARD[0]
+    FORWARD[0] = None
+    try:
+        out = run(cls, ctx, args, kwargs)
+        grads = [t if t is not None or not hasattr(a, "_data") else _zeros_tensor(a)
+                 for a, t in zip(args, tangents)]
+        res = cls.jvp(ctx, *grads)
+    finally:
+        FORWARD[0] = prev
+    outs = out if isinstance(out, tuple) else (out,)
+    res = res if isinstance(res, tuple) else (res,)
+    if len(res) != len(outs):
+        raise RuntimeError(f"{cls.__name__}.jvp returned {len(res)} tangents, but forward "
+                           f"returned {len(outs)} outputs: return one per output")
+    for o, r in zip(outs, res):
+        if r is not None and hasattr(o, "_data") and _is_float(o):
+            _set_tangent(o, r)
+    return out
+
+
+def _detached(grads):
+    """``autograd.grad``'s results without graph (``create_graph=False``) keeping the tangents
+    they got while a level is open (PyTorch's backward propagates them)."""
+    out = []
+    for g in grads:
+        if g is None:
+            out.append(None)
+            continue
+        d = g.detach()
+        tan = _tangent_of(g)
+        if tan is not None:
+            _set_tangent(d, tan.detach())
+        out.append(d)
+    return tuple(out)
