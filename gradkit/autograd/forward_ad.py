@@ -34,6 +34,9 @@ __all__ = ["UnpackedDualTensor", "dual_level", "enter_dual_level", "exit_dual_le
 _current_level = -1
 # id(tensor) -> (weak reference to it, its tangent) for the dual tensors of the open level
 _TANGENTS: dict = {}
+# id(node) -> (weak reference to it, its output's tangent) for the nodes whose rule reads their
+# output: the engine hands the rule a new Tensor of it under create_graph (``_saved_output``)
+_NODE_OUT: dict = {}
 
 
 def _is_float(t) -> bool:
@@ -49,6 +52,7 @@ def enter_dual_level():
     _current_level += 1
     FORWARD[1] = _inplace
     FORWARD[2] = _setitem
+    FORWARD[3] = _saved_output
     FORWARD[0] = _on_op
     return _current_level
 
@@ -65,6 +69,7 @@ def exit_dual_level(*, level=None):
         raise RuntimeError("Trying to exit a forward AD level that was not the last one that was "
                            "created. This is not supported.")
     _TANGENTS.clear()
+    _NODE_OUT.clear()
     FORWARD[0] = None
     _current_level = level - 1
 
@@ -124,6 +129,15 @@ def _drop(k) -> None:
         del _TANGENTS[k]
 
 
+def _saved_output(node, out) -> None:
+    """``out``: the engine's Tensor of ``node``'s saved output for its rule under
+    create_graph; it gets the output's tangent (forward-over-reverse through rules that read
+    their output, ``tanh``'s ``1 - out ** 2``)."""
+    e = _NODE_OUT.get(id(node))
+    if e is not None and e[0]() is node:
+        _set_tangent(out, e[1])
+
+
 def _alias(t):
     """A view of ``t`` (PyTorch's ``make_dual``/``unpack_dual`` return views) with no tangent."""
     prev = FORWARD[0]
@@ -175,11 +189,7 @@ def unpack_dual(tensor, *, level=None):
         level = _current_level
     if level < 0:
         return UnpackedDualTensor(tensor, None)
-    tangent = _tangent_of(tensor)
-    if tangent is None:
-        # PyTorch returns the tensor itself as primal when it is not dual
-        return UnpackedDualTensor(tensor, None)
-    return UnpackedDualTensor(_alias(tensor), tangent)
+    return UnpackedDualTensor(_alias(tensor), _tangent_of(tensor))
 
 
 # ------------------------------------------------------------------------- per-op tangents
@@ -211,11 +221,18 @@ def _on_op(op, inputs, out, aux):
         FORWARD[0] = prev_fw
     keep = user_grad and any(
         getattr(x, "requires_grad", False) for x in list(inputs) + tangents)
+    view = not multi and op in _hooks["fw_view_ops"]
     for o, r in zip(outs, res):
         if r is not None:
             if not keep and r.requires_grad:
                 r = r.detach()
+            if not view and any(t is not None and _shares(r, t) for t in tangents):
+                r = r.clone()  # an identity's tangent is not the input's (only a view's is)
             _set_tangent(o, r)
+    node = outs[0]._grad_fn
+    if not multi and node is not None and op.saves & SAVES_OUTPUT and res[0] is not None:
+        k = id(node)
+        _NODE_OUT[k] = (weakref.ref(node, lambda _r, k=k: _NODE_OUT.pop(k, None)), res[0])
 
 
 def _jvp(op, inputs, tangents, outs, aux, multi):
@@ -258,6 +275,15 @@ def _jvp(op, inputs, tangents, outs, aux, multi):
         r = next(it)
         res.append(_zeros_tensor(o) if r is None else r)
     return res
+
+
+def _shares(a, b) -> bool:
+    import numpy as np
+
+    da, db = a._data, b._data
+    if type(da) is np.ndarray and type(db) is np.ndarray:
+        return np.may_share_memory(da, db)
+    return a is b
 
 
 def _zeros(o):
