@@ -400,11 +400,11 @@ def scalar_result(op, a, s, da, out, z=None):
         if anomaly_state[0]:
             record_trace(node)
         if _FWD[0] is not None:
-            _FWD[0](op, (a, s if z is None else z), t, ())
+            _FWD[0](op, (a, s), t, ())
         return t
     t = _make(out, False, None)
     if _FWD[0] is not None:
-        _FWD[0](op, (a, s if z is None else z), t, ())
+        _FWD[0](op, (a, s), t, ())
     return t
 
 

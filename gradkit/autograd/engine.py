@@ -27,6 +27,7 @@ from .._backend import namespace_of
 from .._backend import numpy_ns as _numpy_ns
 from . import grad_mode
 from .graph import (
+    FORWARD,
     MULTI_TYPES,
     NEEDS_ONE,
     NEEDS_SCALAR_SECOND,
@@ -41,7 +42,6 @@ from .graph import (
     _hooks,
     _NodeHook,
     anomaly_state,
-    FORWARD,
     connect,
     connected,
 )

@@ -325,7 +325,9 @@ def test_reverse_over_forward():
 # ------------------------------------------------------------------------------ gradkit.func
 def test_func_jvp_jacfwd_linearize_as_torch():
     def run(lib, fw):
-        f = (lambda a, b: (a.sin() * b).sum(0) + a.tanh().mean())
+        def f(a, b):
+            return (a.sin() * b).sum(0) + a.tanh().mean()
+
         a, b = lib.tensor(P), lib.tensor(V)
         va, vb = lib.tensor(V * 0.5), lib.tensor(P * 2)
         out, jv = lib.func.jvp(f, (a, b), (va, vb))
