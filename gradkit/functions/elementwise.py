@@ -120,20 +120,16 @@ def clamp_(self, min=None, max=None):
 def addcmul_(self, tensor1, tensor2, *, value=1):
     if _is_half(self):
         return write_inplace(self, addcmul(self, tensor1, tensor2, value=value), "addcmul_")
-    add_(self, tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2)
-    if self._grad_fn is not None:  # PyTorch's node (gradkit's is the add_)
-        rename(self, "AddcmulBackward0")
-    return self
+    return rename(add_(self, tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2),
+                  "AddcmulBackward0")
 
 
 def addcdiv_(self, tensor1, tensor2, *, value=1):
     _check_addcdiv(_t(tensor1, "tensor1"), _t(tensor2, "tensor2"))
     if _is_half(self):
         return write_inplace(self, addcdiv(self, tensor1, tensor2, value=value), "addcdiv_")
-    add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
-    if self._grad_fn is not None:  # PyTorch's node (gradkit's is the add_)
-        rename(self, "AddcdivBackward0")
-    return self
+    return rename(add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2),
+                  "AddcdivBackward0")
 
 
 def _check_lerp(input, end, weight):
@@ -150,10 +146,8 @@ def _check_lerp(input, end, weight):
 
 
 def lerp_(self, end, weight):
-    write_inplace(self, lerp(self, end, weight), "lerp_")
-    if self._grad_fn is not None and isinstance(weight, Tensor):  # PyTorch's tensor overload
-        rename(self, "LerpBackward1")
-    return self
+    res = write_inplace(self, lerp(self, end, weight), "lerp_")
+    return rename(res, "LerpBackward1") if isinstance(weight, Tensor) else res
 
 
 @tensor_method()
