@@ -16,6 +16,7 @@ import numpy as np
 from .._backend import namespace_of, numpy_ns
 from ..autograd import grad_mode
 from ..autograd.graph import (
+    FORWARD,
     NEEDS_ONE,
     NEEDS_SCALAR_SECOND,
     SAVES_INPUTS,
@@ -28,6 +29,7 @@ from ..autograd.graph import (
     MultiNode,
     Node,
     anomaly_state,
+    configure,
     make_node,
     node_class,
     output_written,
@@ -51,6 +53,7 @@ _EXPAND = S.EXPAND
 _VIEW_SCATTER = M.VIEW_SCATTER
 _VIEW_OPS_SET = frozenset(VIEW_OPS)  # a hash lookup, cheaper than the tuple's == scan
 _NEEDS1 = NEEDS_ONE
+_FWD = FORWARD  # [forward AD's per-op hook] while a dual level is open, else [None]
 
 
 def _ns(a):
@@ -111,12 +114,16 @@ def apply1(op, x, params=()):
             t._vcl = x._vc
             if edge is not x:  # a view of a leaf keeps its node: the leaf is never rebased
                 register_view(t, x, op, aux)
+        if _FWD[0] is not None:
+            _FWD[0](op, (x,), t, aux)
         return t
     t = _make(out, False, None)
     if op in _VIEW_OPS_SET:
         t._vcl = x._vc
         if _STATE[0] and not x.requires_grad:
             register_view(t, x, op, aux)
+    if _FWD[0] is not None:
+        _FWD[0](op, (x,), t, aux)
     return t
 
 
@@ -127,7 +134,10 @@ def unary_result(op, x, data, out):
     if type(out) is not _ndarray:
         out = _as_array(out)
     if not (x.requires_grad and _STATE[0]):
-        return _make(out, False, None)
+        t = _make(out, False, None)
+        if _FWD[0] is not None:
+            _FWD[0](op, (x,), t, ())
+        return t
     saves = op.saves
     edge = x._grad_fn
     if edge is None:
@@ -166,6 +176,8 @@ def unary_result(op, x, data, out):
             node.named = cls
     if anomaly_state[0]:
         record_trace(node)
+    if _FWD[0] is not None:
+        _FWD[0](op, (x,), t, ())
     return t
 
 
@@ -233,8 +245,13 @@ def apply2(op, a, b, params=()):
             t._vcl = node.out_vc = [0]
         else:
             t._vcl = None
+        if _FWD[0] is not None:
+            _FWD[0](op, (a, b), t, aux)
         return t
-    return _make(out, False, None)
+    t = _make(out, False, None)
+    if _FWD[0] is not None:
+        _FWD[0](op, (a, b), t, aux)
+    return t
 
 
 def apply(op, inputs, params=()):
@@ -273,8 +290,11 @@ def apply(op, inputs, params=()):
         t = _make(out, True, node)
         if saves & SAVES_OUTPUT:
             node.out_vc = t._vc
-        return t
-    return _make(out, False, None)
+    else:
+        t = _make(out, False, None)
+    if _FWD[0] is not None:
+        _FWD[0](op, tuple(inputs), t, aux)
+    return t
 
 
 def _as_array(out):
@@ -379,8 +399,13 @@ def scalar_result(op, a, s, da, out, z=None):
             t._vcl = None
         if anomaly_state[0]:
             record_trace(node)
+        if _FWD[0] is not None:
+            _FWD[0](op, (a, s), t, ())
         return t
-    return _make(out, False, None)
+    t = _make(out, False, None)
+    if _FWD[0] is not None:
+        _FWD[0](op, (a, s), t, ())
+    return t
 
 
 
@@ -434,6 +459,8 @@ def inplace(self, op, other=None, params=(), name=None):
     """Apply ``op`` to ``self`` (and ``other``) and write the result into self's storage: the
     one in-place primitive behind ``x.add_(y)``, ``x += y``, ``x.exp_()`` and the generated
     in-place faces. Under grad mode the node of the out-of-place op becomes self's ``grad_fn``."""
+    if _FWD[0] is not None:  # a forward AD level is open: the tangent too (forward_ad)
+        return _FWD[1](inplace, self, op, other, params, name)
     rg = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
     name = name or op.name.lower() + "_"
     check_inference_write(self, name)
@@ -630,13 +657,17 @@ def apply_multi(op, inputs, params=()):
     outs, (aux, saved) = op.forward(namespace_of(datas[0]), *datas, *params)
     needs = tuple(t is not None and t.requires_grad for t in inputs)
     if not (grad_mode.STATE[0] and any(needs)):
-        return tuple(_make(o, False, None) for o in outs)
-    nxt = tuple(_edge(t) if n else None for t, n in zip(inputs, needs))
-    versions = tuple(t._vc[0] if t is not None else None for t in inputs)
-    node = MultiNode(op, tuple(inputs), nxt, datas + (saved,), None, aux, versions, needs)
-    node.n_out = len(outs)
-    node.out_meta = [(o.shape, o.dtype, namespace_of(o)) for o in outs]
-    return tuple(_make(o, True, select_node(node, i)) for i, o in enumerate(outs))
+        res = tuple(_make(o, False, None) for o in outs)
+    else:
+        nxt = tuple(_edge(t) if n else None for t, n in zip(inputs, needs))
+        versions = tuple(t._vc[0] if t is not None else None for t in inputs)
+        node = MultiNode(op, tuple(inputs), nxt, datas + (saved,), None, aux, versions, needs)
+        node.n_out = len(outs)
+        node.out_meta = [(o.shape, o.dtype, namespace_of(o)) for o in outs]
+        res = tuple(_make(o, True, select_node(node, i)) for i, o in enumerate(outs))
+    if _FWD[0] is not None:
+        _FWD[0](op, tuple(inputs), res, aux)
+    return res
 
 
 def function_node(op, inputs, next_, aux, n_out=None):
@@ -660,3 +691,7 @@ def select_node(node, i):
     sel = Node(SELECT, (), (node,), None, None, i, None)
     sel.named = node_class(node.name())
     return sel
+
+
+# (forward AD: view tangents, in-place writes)
+configure(fw_apply1=apply1, fw_apply2=apply2, fw_view_ops=_VIEW_OPS_SET)

@@ -1,6 +1,6 @@
 """Automatic differentiation: the engine, grad modes, custom Functions, and the functional API."""
 
-from . import functional, profiler  # noqa: F401
+from . import forward_ad, functional, profiler  # noqa: F401
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
 from .backward import backward, grad
@@ -12,6 +12,7 @@ __all__ = [
     "FunctionCtx",
     "GradcheckError",
     "backward",
+    "forward_ad",
     "detect_anomaly",
     "enable_grad",
     "functional",

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._backend import namespace_of
 from .engine import run_backward
+from .graph import FORWARD
 
 __all__ = ["backward", "grad"]
 
@@ -161,6 +162,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     _check_outputs(outs)
     if retain_graph is None:
         retain_graph = create_graph
+    if not create_graph and FORWARD[0] is not None:
+        # a forward AD level is open: tangents flow through the backward computation (as
+        # PyTorch's), which is then recorded and the results detached (forward_ad)
+        from .forward_ad import _detached
+
+        return _detached(grad(outs, ins, gouts, retain_graph, True, only_inputs, allow_unused,
+                              False, materialize_grads))
     roots = [t.grad_fn if t.grad_fn is not None else t for t in outs]
     grads = _root_grads(outs, gouts, create_graph, "grad()")
     capture = [t.grad_fn if t.grad_fn is not None else t for t in ins]

@@ -27,6 +27,7 @@ from .._backend import namespace_of
 from .._backend import numpy_ns as _numpy_ns
 from . import grad_mode
 from .graph import (
+    FORWARD,
     MULTI_TYPES,
     NEEDS_ONE,
     NEEDS_SCALAR_SECOND,
@@ -354,6 +355,8 @@ def _prepare_general(v, g, multi, capture, captured, walk, create_graph, wrap, h
             out = v.out
         elif op.saves & SAVES_OUTPUT:
             out = _hooks["wrap_node"](v.out, v) if v.out is not None else None
+            if FORWARD[0] is not None and out is not None:  # forward AD: the output's tangent
+                FORWARD[3](v, out)
         else:
             out = None
         return g, _hooks["tensor_ns"], v.inputs, out

@@ -168,53 +168,69 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor, record  # (imported on use: they import this package)
+        if _graph.FORWARD[0] is not None:  # a forward AD level is open: the ``jvp`` too
+            from .forward_ad import _function_apply
 
-        ctx = FunctionCtx()
-        tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        with grad_mode.no_grad():
-            if cls.setup_context is Function.setup_context:
-                outputs = cls.forward(ctx, *args, **kwargs)
-            else:  # the new style: forward(*args) and setup_context(ctx, inputs, output)
-                outputs = cls.forward(*args, **kwargs)
-                cls.setup_context(ctx, args, outputs)
-        single = not isinstance(outputs, tuple)
-        outs = (outputs,) if single else outputs
-        needs_graph = grad_mode.STATE[0] and any(ctx.needs_input_grad)
-        if not needs_graph:
-            return outputs
-        dirty = {id(t) for t in ctx._dirty}
-        for t in ctx._dirty:
-            if t.grad_fn is None and t.requires_grad:
-                raise RuntimeError(
-                    f"{cls.__name__}: a leaf Variable that requires grad has been used in an "
-                    f"in-place operation (marked dirty in forward). Pass a clone() of it instead."
-                )
-        inputs = tuple(args[i] for i in tensor_pos)
-        nxt = tuple((t.grad_fn if t.grad_fn is not None else t) if t.requires_grad else None
-                    for t in inputs)
-        aux = (cls, ctx, tensor_pos, len(args), tuple(t._data.shape for t in inputs))
-        diff = [isinstance(o, Tensor) and o.dtype.kind == "f" and id(o) not in ctx._non_diff
-                for o in outs]
-        if single:
-            node = record.function_node(_op_for(cls), inputs, nxt, aux)
-            o = outs[0]
-            if not diff[0]:
-                return o
-            return _output(o, node, dirty)
-        node = record.function_node(_op_for(cls), inputs, nxt, aux, n_out=len(outs))
-        results = []
-        for i, o in enumerate(outs):
-            if isinstance(o, Tensor) and ctx.materialize_grads:  # else unused outputs get None
-                node.out_meta.append((o._data.shape, o.dtype, namespace_of(o._data)))
-            else:
-                node.out_meta.append(None)
-            if diff[i]:
-                results.append(_output(o, record.select_node(node, i), dirty))
-            else:
-                results.append(o)
-        return tuple(results)
+            return _function_apply(cls, args, kwargs, _apply)
+        return _apply(cls, FunctionCtx(), args, kwargs)
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """Forward-mode rule: the tangent of each output from the tangent of each input
+        (override it to use the Function under ``forward_ad``)."""
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with "
+            "forward mode AD.")
+
+
+def _apply(cls, ctx, args, kwargs):
+    """``cls.apply(*args, **kwargs)`` with the context ``ctx``."""
+    from .._tensor import Tensor, record  # (imported on use: they import this package)
+
+    tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+    with grad_mode.no_grad():
+        if cls.setup_context is Function.setup_context:
+            outputs = cls.forward(ctx, *args, **kwargs)
+        else:  # the new style: forward(*args) and setup_context(ctx, inputs, output)
+            outputs = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, outputs)
+    single = not isinstance(outputs, tuple)
+    outs = (outputs,) if single else outputs
+    needs_graph = grad_mode.STATE[0] and any(ctx.needs_input_grad)
+    if not needs_graph:
+        return outputs
+    dirty = {id(t) for t in ctx._dirty}
+    for t in ctx._dirty:
+        if t.grad_fn is None and t.requires_grad:
+            raise RuntimeError(
+                f"{cls.__name__}: a leaf Variable that requires grad has been used in an "
+                f"in-place operation (marked dirty in forward). Pass a clone() of it instead."
+            )
+    inputs = tuple(args[i] for i in tensor_pos)
+    nxt = tuple((t.grad_fn if t.grad_fn is not None else t) if t.requires_grad else None
+                for t in inputs)
+    aux = (cls, ctx, tensor_pos, len(args), tuple(t._data.shape for t in inputs))
+    diff = [isinstance(o, Tensor) and o.dtype.kind == "f" and id(o) not in ctx._non_diff
+            for o in outs]
+    if single:
+        node = record.function_node(_op_for(cls), inputs, nxt, aux)
+        o = outs[0]
+        if not diff[0]:
+            return o
+        return _output(o, node, dirty)
+    node = record.function_node(_op_for(cls), inputs, nxt, aux, n_out=len(outs))
+    results = []
+    for i, o in enumerate(outs):
+        if isinstance(o, Tensor) and ctx.materialize_grads:  # else unused outputs get None
+            node.out_meta.append((o._data.shape, o.dtype, namespace_of(o._data)))
+        else:
+            node.out_meta.append(None)
+        if diff[i]:
+            results.append(_output(o, record.select_node(node, i), dirty))
+        else:
+            results.append(o)
+    return tuple(results)
 
 
 def _output(o, grad_fn, dirty):

@@ -29,6 +29,7 @@ import weakref
 from . import grad_mode
 
 __all__ = [
+    "FORWARD",
     "MULTI_TYPES",
     "NODE_TYPES",
     "PLAIN_TYPES",
@@ -80,6 +81,11 @@ NEEDS_ONE = (True,)  # the ``needs`` of a one-input node (the engine's shortcut 
 # Filled in by tensor.py: wrap(array) -> leaf Tensor; wrap_node(array, node) -> Tensor with
 # grad_fn=node; tensor_ns: the Tensor namespace used under create_graph; is_tensor(x).
 _hooks = {}
+# FORWARD[0]: while a forward AD level is open, ``forward_ad._on_op(op, inputs, out, aux)``,
+# called by the recording functions after each op (None otherwise: one test per op);
+# FORWARD[1], FORWARD[2]: its wrappers of in-place ops (``forward_ad._inplace``, ``_setitem``);
+# FORWARD[3]: ``forward_ad._saved_output`` (the engine's create_graph wrapper of a saved output)
+FORWARD = [None, None, None, None]
 # anomaly_state[0]: a recording site calls ``record_trace`` for every node (detect_anomaly or
 # saved_tensors_hooks on: one flag for the per-op path); [1]: check_nan; [2]: detect_anomaly on.
 anomaly_state = [False, True, False]

@@ -73,6 +73,13 @@ def _cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     return None if mm else "CdistBackward0"
 
 
+def _norm_except_dim(v, pow=2, dim=0):
+    # ATen: the whole norm for dim -1; a view for the first or last dim; else transposes
+    if dim == -1:
+        return "NormBackward0"
+    return "ViewBackward0" if dim in (0, v.ndim - 1) else "TransposeBackward0"
+
+
 def _sort(input, dim=-1, descending=False, stable=False):
     return "SortBackward1" if stable else "SortBackward0"
 
@@ -151,6 +158,12 @@ GRAD_NAMES = {
     "affine_grid_generator": "AffineGridGeneratorBackward0", "conv_tbc": "ConvTbcBackward0",
     "max_pool3d": "MaxPool3DWithIndicesBackward0", "rrelu": "RreluWithNoiseBackward0",
     "pairwise_distance": "NormBackward1",
+    "inverse": "LinalgInvExBackward0", "frobenius_norm": "NormBackward1",
+    # (``nuclear_norm(x, True)`` is PyTorch's ``keepdim`` overload)
+    "nuclear_norm": lambda input, dim=None, keepdim=False: "PermuteBackward0"
+    if keepdim is True or dim is True else None,
+    "norm_except_dim": _norm_except_dim,
+    "cumulative_trapezoid": lambda y, x=None, **_: "DivBackward1" if _tensor(x) else None,
 }
 
 

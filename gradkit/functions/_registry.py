@@ -38,7 +38,7 @@ from .._tensor.record import check_inference_write
 from .._tensor.record import inplace as _record_inplace
 from .._tensor.tensor import Tensor
 from ..autograd import grad_mode
-from ..autograd.graph import INPLACE_NODES, rename
+from ..autograd.graph import FORWARD, INPLACE_NODES, rename
 from ..ops.memory import COPY_FROM
 from ._args import NO_DIM, _dim_in, _t, _type_name
 from ._grad_names import GRAD_NAMES
@@ -185,7 +185,7 @@ def write_inplace(self, res, name):
     if res.dtype != self.dtype:
         _check_cast(res, self.dtype, name)
         res = res.to(self.dtype)
-    if res.requires_grad or self.requires_grad:
+    if res.requires_grad or self.requires_grad or FORWARD[0] is not None:
         _record_inplace(self, COPY_FROM, res, name=name)
         if node is not None and self._grad_fn is not None and self._grad_fn.op is COPY_FROM:
             name = type(node).__name__

@@ -21,7 +21,7 @@ from .._tensor.record import (
     unary_result,
 )
 from .._tensor.tensor import Tensor, wrap
-from ..autograd.graph import present
+from ..autograd.graph import present, rename
 from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ._args import (
@@ -120,14 +120,16 @@ def clamp_(self, min=None, max=None):
 def addcmul_(self, tensor1, tensor2, *, value=1):
     if _is_half(self):
         return write_inplace(self, addcmul(self, tensor1, tensor2, value=value), "addcmul_")
-    return add_(self, tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2)
+    return rename(add_(self, tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2),
+                  "AddcmulBackward0")
 
 
 def addcdiv_(self, tensor1, tensor2, *, value=1):
     _check_addcdiv(_t(tensor1, "tensor1"), _t(tensor2, "tensor2"))
     if _is_half(self):
         return write_inplace(self, addcdiv(self, tensor1, tensor2, value=value), "addcdiv_")
-    return add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
+    return rename(add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2),
+                  "AddcdivBackward0")
 
 
 def _check_lerp(input, end, weight):
@@ -144,7 +146,8 @@ def _check_lerp(input, end, weight):
 
 
 def lerp_(self, end, weight):
-    return write_inplace(self, lerp(self, end, weight), "lerp_")
+    res = write_inplace(self, lerp(self, end, weight), "lerp_")
+    return rename(res, "LerpBackward1") if isinstance(weight, Tensor) else res
 
 
 @tensor_method()

@@ -23,7 +23,7 @@ from .._tensor.record import (
 )
 from .._tensor.tensor import Tensor, _is_device_array, _make, wrap
 from ..autograd import grad_mode
-from ..autograd.graph import output_written, present, rename
+from ..autograd.graph import FORWARD, output_written, present, rename
 from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import shape as S
@@ -488,6 +488,8 @@ def _check_fits(value, dtype):
 
 @tensor_method()
 def __setitem__(self, index, value):
+    if FORWARD[0] is not None:  # a forward AD level is open: the tangent too (forward_ad)
+        return FORWARD[2](__setitem__, self, index, value)
     _check_fits(value, self._data.dtype)
     try:
         idx = _norm_index(index, self._data.shape)

@@ -30,15 +30,17 @@ def _atleast(args, nd, name):
     ts, many = _tensors(args, name)
     out = []
     for x in ts:
+        # PyTorch's steps (their grad_fn names): a 0-d tensor is reshaped, a 1-D or 2-D one
+        # unsqueezed; one with enough dimensions is returned itself
         if x.ndim < nd:
-            if nd == 3 and x.ndim == 2:
+            if x.ndim == 0:
+                x = x.reshape((1,) * nd)
+            elif nd == 3 and x.ndim == 2:
                 x = x.unsqueeze(-1)
-            elif nd == 3 and x.ndim == 1:
-                x = x.reshape(1, -1, 1)
+            elif nd == 3:
+                x = x.unsqueeze(0).unsqueeze(-1)
             else:
-                x = x.reshape((1,) * (nd - x.ndim) + tuple(x.shape))
-        else:
-            x = x.reshape(tuple(x.shape))  # a view, as PyTorch returns
+                x = x.unsqueeze(0)
         out.append(x)
     return tuple(out) if many else out[0]
 

@@ -10,6 +10,7 @@ from .. import _memory_format as _mf
 from .._tensor.record import apply1, check_broadcast, check_inference_write, inplace
 from .._tensor.tensor import Tensor, as_tensor_arg, wrap
 from ..autograd import grad_mode
+from ..autograd.graph import FORWARD, rename
 from ..device import Device, _parse_device_dtype, _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import memory as M
@@ -111,7 +112,7 @@ def copy_(self, src):
     """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
     src = as_tensor_arg(src, name="src")
     check_inference_write(self, "copy_")
-    if self.requires_grad or src.requires_grad:
+    if self.requires_grad or src.requires_grad or FORWARD[0] is not None:
         return inplace(self, M.COPY, src)
     arr = src._data
     if type(arr) is not type(self._data):
@@ -145,17 +146,24 @@ def _fill_value(value, dt):
 
 def fill_(self, value):
     """Fill with ``value`` (a number or a 0-d Tensor, then differentiable)."""
+    out = _fill(self, value)
+    if out._grad_fn is not None:  # PyTorch's in-place overloads (Scalar, Tensor)
+        rename(out, "FillBackward3" if isinstance(value, Tensor) else "FillBackward2")
+    return out
+
+
+def _fill(self, value):
     self = _t(self)
     check_inference_write(self, "fill_")
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                f"with {value.ndim} dimensions.")
-        if value.requires_grad and grad_mode.STATE[0]:
+        if (value.requires_grad and grad_mode.STATE[0]) or FORWARD[0] is not None:
             return inplace(self, M.FILL_T, value)
         value = value.item()
     value = _fill_value(value, self._data.dtype)
-    if self.requires_grad and grad_mode.STATE[0]:
+    if (self.requires_grad and grad_mode.STATE[0]) or FORWARD[0] is not None:
         return inplace(self, M.FILL, None, (value,), name="fill_")
     self._data.fill(value)
     self._vc[0] += 1
@@ -171,14 +179,14 @@ def fill(input, value):
         raise TypeError(f"fill() received an invalid combination of arguments - got "
                         f"(Tensor, {type(value).__name__}); value must be a number or a 0-d "
                         f"Tensor")
-    return fill_(clone(x), value)
+    return _fill(clone(x), value)
 
 
 @declare(differentiable=False)
 def zero_(input):
     """Fill ``input`` with zeros, in place (recorded: the gradient through it is zero; the
     registry's checks of gradients cannot run an in-place op on a leaf)."""
-    return fill_(input, 0)
+    return _fill(input, 0)
 
 
 # ------------------------------------------------------------------ new_* factories

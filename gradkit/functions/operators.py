@@ -13,6 +13,7 @@ from .._tensor.record import SCALAR_ARRAYS, apply1, apply_scalar, scalar_array, 
 from .._tensor.tensor import Tensor
 from ..autograd.grad_mode import STATE as _STATE
 from ..autograd.graph import (
+    FORWARD,
     NEEDS_SCALAR_SECOND,
     SAVES_INPUTS,
     SAVES_OUTPUT,
@@ -93,6 +94,8 @@ def _scalar_face(name, op, forward, general):
                     t._vcl = None
                     if anomaly_state[0]:
                         record_trace(node)
+                    if FORWARD[0] is not None:  # a forward AD level is open
+                        FORWARD[0](op, (self, other), t, ())
                     return t
             if da.dtype.kind == "f":
                 return apply_scalar(op, self, other)

@@ -14,7 +14,7 @@ from .._tensor.tensor import Tensor, as_tensor_arg
 from ..amp._state import CPU as _AUTOCAST
 from ..amp._state import lower as _ac_lower
 from ..amp._state import run_fp32 as _ac_run_fp32
-from ..autograd.graph import present
+from ..autograd.graph import present, rename
 from ..ops import linalg as L
 from ..ops.linear import SCALED_PRODUCT as _SCALED_PRODUCT
 from ._args import (
@@ -610,7 +610,10 @@ def _addmv_(self, mat, vec, *, beta=1, alpha=1):
         raise RuntimeError(f"addmv_(): Bad in-place call: input tensor size {list(self.shape)} "
                            f"and output tensor size {[a.shape[0]]} should match; the input "
                            f"must have the shape (mat.size(0),)")
-    return write_inplace(self, res, "addmv_")
+    write_inplace(self, res, "addmv_")
+    if self._grad_fn is not None:  # PyTorch's node (gradkit's is the sum)
+        rename(self, "AddmvBackward0")
+    return self
 
 
 @declare(inplace=_addmv_, out="same")

@@ -172,7 +172,8 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
 
 
 @declare(out=("same", out_input_dtype("quantile() out tensor must be same dtype as the input "
-                                     "tensor ({input}), got {out}")))
+                                     "tensor ({input}), got {out}")),
+         grad_name="SqueezeBackward4")
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """:func:`quantile` ignoring NaN: the quantiles of each slice's other values (NaN where a
     slice is all NaN)."""

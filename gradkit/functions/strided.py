@@ -14,6 +14,7 @@ import numpy as np
 
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, wrap
+from ..autograd.graph import FORWARD
 from ..ops import strided as ST
 from ._args import _t, _tensors_only
 from ._registry import declare
@@ -131,7 +132,7 @@ def as_strided(input, size, stride, storage_offset=None):
         view.flags.writeable = flat.flags.writeable
     else:
         view = np.empty(size, dtype=flat.dtype)
-    if not (x.requires_grad and x.dtype.kind == "f"):
+    if not ((x.requires_grad or FORWARD[0] is not None) and x.dtype.kind == "f"):
         res = apply1(ST.AS_STRIDED, x, (view, None, None, None, 0, x.shape, size))
     else:
         # the gradient's geometry: the input's elements grouped by storage position

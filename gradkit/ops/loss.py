@@ -422,9 +422,14 @@ def _ctc_f(xp, lp, ext, skip, in_len, lab_len, blank, zero_infinity):
 
 
 def _ctc_b(xp, g, ins, out, aux, needs):
-    if hasattr(g, "grad_fn"):
-        raise RuntimeError("ctc_loss: the gradient of the CTC gradient is not implemented "
-                           "(create_graph=True)")
+    if hasattr(g, "grad_fn"):  # create_graph: the gradient is a recorded op of g (and lp)
+        lp = ins[0]._data
+        base = _ctc_grad(np, np.ones(tuple(g.shape), lp.dtype), (lp,), aux)[0]
+        return (xp.apply(CTC_GRAD, (ins[0], g), (base,)),)
+    return _ctc_grad(xp, g, ins, aux)
+
+
+def _ctc_grad(xp, g, ins, aux):
     ext, skip, in_len, lab_len, _blank, zero_infinity, alpha, em = aux
     lp = ins[0]
     t_max, n, c = lp.shape
@@ -464,3 +469,21 @@ def _ctc_b(xp, g, ins, out, aux, needs):
 
 
 CTC = Op("CtcLoss", _ctc_f, _ctc_b, returns_aux=True)
+
+
+def _ctc_grad_f(xp, lp, g, base):
+    return xp.asarray(base) * g.reshape(1, -1, 1)
+
+
+def _ctc_grad_b(xp, gg, ins, out, aux, needs):
+    # linear in the incoming gradient g: its derivative is exact; the derivative with respect to
+    # the log-probabilities is not implemented, as PyTorch's (``ctc_loss_backward``)
+    if needs[0]:
+        raise RuntimeError("derivative for aten::_ctc_loss_backward is not implemented: "
+                           "ctc_loss's gradient can be differentiated with respect to the "
+                           "loss's incoming gradient only, not log_probs")
+    return (None, xp.sum(gg * aux[0], axis=(0, 2)) if needs[1] else None)
+
+
+# the CTC gradient as a function of the loss's incoming gradient (what create_graph records)
+CTC_GRAD = Op("CtcLossBackward", _ctc_grad_f, _ctc_grad_b, saves=0)

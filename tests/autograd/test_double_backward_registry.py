@@ -22,11 +22,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWa
 
 # sample id -> why gradkit still differs from torch here (strict: fixing one fails the test)
 KNOWN = {
-    "ctc_loss": "gradkit's CTC rule raises under create_graph; torch's gradient is in the graph "
-                "(and its own derivative raises 'not implemented')",
-    "instance_norm": "gradkit's instance_norm is composed without batch_norm's node: the bias's "
-                     "gradient is not in the graph where torch's (SumBackward1) is",
-    "adaptive_avg_pool1d": "gradkit composes it of reshapes and a mean, not AdaptiveAvgPool2D",
     "rrelu_": "the in-place face's node is CopyFromBackward0 over a where, not torch's "
               "LeakyReluBackward1",
     "addmm-2": "with beta=0 gradkit does not record the input (its gradient is None where "

@@ -507,12 +507,14 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
                                                    running_var=running_var), "batch_norm", False)
     weight, bias = cast["weight"], cast["bias"]
     bshape = (c,) + (1,) * (x.ndim - 2)
-    if weight is not None and d and not bool(_F.isfinite(weight).all()):
-        # an inf or NaN weight: PyTorch's batch norm of the (1, N*C, *) view with the weight
-        # repeated per sample (its forward x * (rstd * w) + (b - mean * rstd * w), its fused
-        # backward with the NaN/inf of that formula)
+    if d and (weight is not None or bias is not None):
+        # PyTorch's batch norm of the (1, N*C, *) view with the weight and bias repeated per
+        # sample: its forward x * (rstd * w) + (b - mean * rstd * w), its fused backward (with
+        # the NaN/inf of that formula for an inf or NaN weight), its gradients in the graph
+        # under create_graph (the bias's too)
         xv = x.reshape(1, n * c, d)
-        wb = [weight.repeat(n), None if bias is None else bias.repeat(n)]
+        wb = [None if weight is None else weight.repeat(n),
+              None if bias is None else bias.repeat(n)]
         y = apply(NO.BATCH_NORM, (xv, wb[0], wb[1]), ((0, 2), eps, None)).reshape(tuple(x.shape))
     else:
         if d:

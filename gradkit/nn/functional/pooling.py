@@ -19,6 +19,7 @@ import numpy as np
 
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
+from ...autograd.graph import present
 from ...functions import where
 from ...ops import pooling as P
 from . import _node_names as _NN
@@ -305,7 +306,8 @@ def _adaptive_avg(input, output_size, n, who):
     # an averaging matrix, whose zeros would turn an inf elsewhere in the row into NaN)
     y = _adaptive_avg_last(x, in_hw[1], out[1])
     y = _adaptive_avg_last(y.transpose(-1, -2), in_hw[0], out[0]).transpose(-1, -2)
-    return undo(y.contiguous())
+    # PyTorch's one node (connected: its gradients stay in the graph under create_graph)
+    return undo(present(y.contiguous(), "AdaptiveAvgPool2DBackward0", (x,), connected=True))
 
 
 def _adaptive_avg_last(x, n_in, n_out):
