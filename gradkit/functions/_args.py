@@ -337,7 +337,7 @@ def _div_operands(a, b):
 
 def _float_operand(a):
     """True division and transcendental ops promote integers to the default float dtype."""
-    if a._data.dtype.kind != "f" and not a.dtype.is_floating_point:
+    if a._data.dtype.kind != "f" and not a.dtype.is_floating_point and a._data.dtype.kind != "c":
         return a.to(_dtype.get_default_dtype())
     return a
 

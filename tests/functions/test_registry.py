@@ -132,7 +132,7 @@ def _assert_same(g, t, atol, where="result"):
                                                  f"{tuple(t.shape)}"
         assert dtype_name(g.dtype) == dtype_name(t.dtype), f"{where}: dtype {g.dtype} vs {t.dtype}"
         ga, ta = g.detach().numpy(), t.detach().numpy()
-        if ta.dtype.kind == "f":
+        if ta.dtype.kind in "fc":
             np.testing.assert_allclose(ga, ta, rtol=RTOL, atol=atol, equal_nan=True,
                                        err_msg=where)
         else:
