@@ -20,13 +20,13 @@ def vr(lib, out):
 
 SAMPLES = [
     S("real", N(3, 4), N(3, 4), pre=cx, second=_NO2),
-    S("real", N(3, 4), second=_NO2),
+    S("real", N(3, 4), second=_NO2, grad=False),
     S("imag", N(3, 4), N(3, 4), pre=cx, second=_NO2),
     S("conj", N(3, 4), N(3, 4), pre=cx, post=vr, second=_NO2),
-    S("conj", N(3, 4), second=_NO2),
+    S("conj", N(3, 4), second=_NO2, grad=False),
     S("conj_physical", N(2, 3), N(2, 3), pre=cx, post=vr, second=_NO2),
-    S("resolve_conj", N(3)),
-    S("resolve_neg", N(3)),
+    S("resolve_conj", N(3), grad=False),
+    S("resolve_neg", N(3), grad=False),
     S("is_conj", N(3), grad=False),
     S("is_neg", N(3), grad=False),
     S("is_complex", N(3), grad=False),
