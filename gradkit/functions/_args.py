@@ -290,6 +290,8 @@ def _rbinary(op, a, b, opname):
 def _same_device(a, b, opname):
     """Operands on different devices: a 0-d CPU tensor follows the other (as in PyTorch);
     anything else is an error naming both devices."""
+    if isinstance(a._data, _ndarray) and isinstance(b._data, _ndarray):  # a complex operand
+        return a, b
     if b.ndim == 0 and type(b._data) is _ndarray:
         return a, b.to(a.device)
     if a.ndim == 0 and type(a._data) is _ndarray:
