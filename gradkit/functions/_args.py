@@ -330,7 +330,7 @@ def _div_operands(a, b):
         rt = _dtype.result_type(a._data.dtype, a._data.ndim, b._data.dtype, b._data.ndim)
     else:
         rt = _dtype.scalar_result_dtype(a._data.dtype, b)
-    if not rt.is_floating_point:
+    if not rt.is_floating_point and not rt.is_complex:
         rt = _dtype.get_default_dtype()
     if bt and b._data.dtype != rt:
         b = b.to(rt)
