@@ -140,19 +140,19 @@ def _c2c(name, input, s, dim, norm, inverse, out):
     return _out(apply1(F.FFTN, x, (dims, sizes, _norm(norm), inverse)), out)
 
 
-def _one(x, n, dim):
-    d = _wrap_dim(x, dim)
-    return d, n
+def _n(n):
+    """A 1-D transform's ``n`` as the ``s`` of the n-d code (-1 is not "default" here)."""
+    return None if n is None else (_size(n),)
 
 
 def fft(input, n=None, dim=-1, norm=None, *, out=None):
     """The 1-D discrete Fourier transform along ``dim``."""
-    return _c2c("fft", input, None if n is None else (n,), (dim,), norm, False, out)
+    return _c2c("fft", input, _n(n), (dim,), norm, False, out)
 
 
 def ifft(input, n=None, dim=-1, norm=None, *, out=None):
     """The inverse of :func:`fft`."""
-    return _c2c("ifft", input, None if n is None else (n,), (dim,), norm, True, out)
+    return _c2c("ifft", input, _n(n), (dim,), norm, True, out)
 
 
 def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
@@ -215,13 +215,13 @@ def _c2r(name, x, s, dim, norm, forward=False):
 
 def rfft(input, n=None, dim=-1, norm=None, *, out=None):
     """The 1-D transform of a real input: the ``n // 2 + 1`` non-negative frequencies."""
-    return _out(_r2c("rfft", input, None if n is None else (n,), (dim,), norm), out)
+    return _out(_r2c("rfft", input, _n(n), (dim,), norm), out)
 
 
 def irfft(input, n=None, dim=-1, norm=None, *, out=None):
     """The inverse of :func:`rfft`: a real signal of ``n`` points (default ``2 * (m - 1)``)."""
     _tensor("irfft", input)
-    return _out(_c2r("irfft", input, None if n is None else (n,), (dim,), norm), out)
+    return _out(_c2r("irfft", input, _n(n), (dim,), norm), out)
 
 
 def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
@@ -242,12 +242,12 @@ def irfftn(input, s=None, dim=None, norm=None, *, out=None):
 
 def hfft(input, n=None, dim=-1, norm=None, *, out=None):
     """The transform of a Hermitian-symmetric signal given by its first half: a real result."""
-    return _out(_c2r("hfft", input, None if n is None else (n,), (dim,), norm, True), out)
+    return _out(_c2r("hfft", input, _n(n), (dim,), norm, True), out)
 
 
 def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
     """The inverse of :func:`hfft` of a real input: ``n // 2 + 1`` complex values."""
-    return _out(_r2c("ihfft", input, None if n is None else (n,), (dim,), norm, False), out)
+    return _out(_r2c("ihfft", input, _n(n), (dim,), norm, False), out)
 
 
 def hfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .._backend import to_host
+from .._complex import as_carray as _as_carray
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, SCALAR_KEEPS_NUMBER_ONLY, Op
 from .special import erf_array
 
@@ -346,7 +347,10 @@ def _lerp_b(xp, g, ins, out, aux, needs):
 
 
 def _cast_f(xp, a, dtype, src):
-    return a.astype(dtype)
+    out = a.astype(dtype)
+    if out.dtype.kind == "c":  # complex data is a CArray (gradkit/_complex.py)
+        return _as_carray(out)
+    return out
 
 
 def _cast_b(xp, g, ins, out, aux, needs):
