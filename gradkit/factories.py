@@ -78,6 +78,11 @@ def _unwrap_nested(data):
 def _to_array(data, dtype=None, device=None, copy=True):
     if isinstance(data, Tensor):
         arr = data._data
+        if dtype is not None and arr.dtype.kind == "c" and not _dtype.to_dtype(dtype).is_complex:
+            import warnings
+            warnings.warn("Casting complex values to real discards the imaginary part",
+                          UserWarning, stacklevel=3)
+            arr = arr.view(np.ndarray).real
         arr = arr.astype(_dtype.to_dtype(dtype)) if dtype is not None else \
             (arr.copy() if copy else arr)
     elif hasattr(data, "__cuda_array_interface__"):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._complex import CArray, as_carray, holomorphic, plain, supports
+from .._complex import (CArray, _caller_op, as_carray, complex_unsupported, holomorphic, plain,
+                        supports)
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from . import elementwise as E
 from . import linalg as L
@@ -199,11 +200,22 @@ supports(E.ABS, _ABS_C)
 def _cast_c_f(xp, a, dtype, src):
     p = plain(a)
     if p.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        # a cast the user asked for warns as PyTorch; one inside another op would drop the
+        # imaginary part silently, so that op refuses complex input
+        face = _caller_op()
+        if face not in _USER_CASTS:
+            raise complex_unsupported(face or "cast")
         import warnings
         warnings.warn("Casting complex values to real discards the imaginary part",
                       UserWarning, stacklevel=5)
         p = p.real
     return as_carray(p.astype(dtype))
+
+
+# the faces whose cast of complex to real is the user's own request (PyTorch warns there)
+_USER_CASTS = frozenset(("to", "float", "double", "half", "bfloat16", "type", "type_as", "long",
+                         "int", "short", "char", "byte", "bool", "copy_", "tensor", "as_tensor",
+                         "new_tensor", "asarray", "_to", "to_dtype", "cast", "convert"))
 
 
 def _cast_c_b(xp, g, ins, out, aux, needs):
