@@ -144,8 +144,6 @@ def unary_result(op, x, data, out):
         out = _as_array(out)
         if type(out) is CArray:
             op = _cop(op)
-    elif type(data) is CArray:  # complex in, real out
-        op = _cop(op)
     if not (x.requires_grad and _STATE[0]):
         return _make(out, False, None)
     saves = op.saves
@@ -211,8 +209,6 @@ def apply2(op, a, b, params=()):
         out = _as_array(out)
         if type(out) is CArray:
             op = _cop(op)
-    elif ta and tb and type(db) is CArray:  # complex in, real out
-        op = _cop(op)
     ra = ta and a.requires_grad
     rb = tb and b.requires_grad
     if (ra or rb) and _STATE[0]:

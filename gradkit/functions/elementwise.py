@@ -296,12 +296,16 @@ declare(exp2, inplace=True, out=True, aliases=("special:exp2",))
 @declare(inplace=True, out=True)
 def deg2rad(input):
     """Degrees to radians (integers become the default float dtype)."""
+    if _t(input)._data.dtype.kind == "c":
+        raise RuntimeError("deg2rad is not supported for complex tensors.")
     return _float_operand(_t(input)) * (np.pi / 180.0)
 
 
 @declare(inplace=True, out=True)
 def rad2deg(input):
     """Radians to degrees (integers become the default float dtype)."""
+    if _t(input)._data.dtype.kind == "c":
+        raise RuntimeError("rad2deg is not supported for complex tensors.")
     return _float_operand(_t(input)) * (180.0 / np.pi)
 
 
@@ -566,6 +570,9 @@ def _where_devices(cond, c, a, b):
     """Put where()'s operands on one device: a 0-d CPU tensor follows the others (as in
     PyTorch); anything else on another device is an error naming both."""
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if isinstance(c, np.ndarray) and (not ta or isinstance(a._data, np.ndarray)) \
+            and (not tb or isinstance(b._data, np.ndarray)):  # host arrays, one complex
+        return a, b, c
     if ta and tb and type(a._data) is not type(b._data):
         a, b = _same_device(a, b, "where")
     t = a if ta else b if tb else None
@@ -587,6 +594,12 @@ def _zero_grad_op(name):
     def fn(input):
         x = _t(input)
         if x.dtype.kind != "f":
+            if x.dtype.kind == "c":
+                if name == "sign":
+                    raise NotImplementedError("Unlike NumPy, torch.sign is not intended to "
+                                              "support complex numbers. Please use torch.sgn "
+                                              "instead.")
+                raise NotImplementedError(f"{name} is not supported for complex inputs")
             # integers are already whole, and a bool is its own sign (NumPy's round of a bool
             # would give float16, its sign of a bool fails)
             if name != "sign" or x.dtype.kind == "b":
@@ -620,6 +633,9 @@ _round_half_even = _zero_grad_op("round")
 
 @declare(inplace=True, out="same", aliases=("special:round",), differentiable=False)
 def round(input, *, decimals=0):
+    if _t(input)._data.dtype.kind == "c":
+        _not_implemented("round_cpu", _t(input), "round takes real tensors; round .real and "
+                         ".imag separately")
     if decimals and _t(input)._data.dtype.kind in "iub":
         _not_implemented("round_cpu", _t(input), "round(decimals=) takes floating tensors")
     if decimals:
@@ -761,6 +777,10 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     largest and lowest finite values of the dtype). The gradient is 0 at replaced elements."""
     x = _t(input)
     if x.dtype.kind != "f":
+        if x.dtype.kind == "c":  # as PyTorch: the real and imaginary parts each
+            from .complex import complex as _cx
+            return _cx(nan_to_num(x.real, nan, posinf, neginf),
+                       nan_to_num(x.imag, nan, posinf, neginf))
         return x.clone()
     info = np.finfo(x.dtype)
     a = to_host(x._data)
@@ -953,8 +973,13 @@ def fmin(input, other):
 
 @declare(inplace=True, out="same", differentiable=False)
 def sgn(input):
-    """The sign of each element (for real tensors the same as :func:`sign`)."""
-    return sign(input)
+    """The sign of each element (for real tensors the same as :func:`sign`); ``z / |z|`` (0 at
+    0) for complex ones."""
+    x = _t(input)
+    if x._data.dtype.kind == "c":
+        from ..ops.complex import SGN
+        return apply1(SGN, x)
+    return sign(x)
 
 
 @declare(out="same", differentiable=False)

@@ -943,4 +943,6 @@ def adjoint(input):
     if x.ndim < 2:
         raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
                            f"matrices. Got {x.ndim}-D tensor.")
+    if x._data.dtype.kind == "c":
+        return transpose(x, -2, -1).conj()
     return transpose(x, -2, -1)

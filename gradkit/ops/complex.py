@@ -7,6 +7,8 @@ Gradients follow PyTorch's convention: for a real loss L and complex z, the grad
 
 from __future__ import annotations
 
+import copy as _copy
+
 import numpy as np
 
 from .._complex import (CArray, _caller_op, as_carray, complex_unsupported, holomorphic, plain,
@@ -18,7 +20,6 @@ from . import linear as LN
 from . import memory as M
 from . import reduction as R
 from . import shape as S
-from . import strided as ST
 
 __all__ = ["ANGLE", "COMPLEX", "CONJ", "IMAG", "POLAR", "REAL", "SGN", "VIEW_AS_COMPLEX",
            "VIEW_AS_REAL", "complex_of", "real_of"]
@@ -230,9 +231,49 @@ _CAST_C = Op("ToCopy", _cast_c_f, _cast_c_b, saves=0)
 supports(E.CAST, _CAST_C)
 
 
+# ---------------------------------------------------------------- pow
+def _pow_c_b(xp, g, ins, out, aux, needs):
+    """PyTorch's pow_backward_self/exponent for complex: conj of the holomorphic derivative,
+    0 where the exponent is 0 (self) or where the base is 0 and the exponent real and >= 0."""
+    a, b = ins
+    gp = plain(g)
+    pa = plain(a) if isinstance(a, np.ndarray) else a
+    pb = plain(b) if isinstance(b, np.ndarray) else b
+    ga = gb = None
+    with np.errstate(all="ignore"):
+        if needs[0]:
+            d = np.where(np.asarray(pb) == 0, 0, pb * np.power(pa, np.asarray(pb) - 1))
+            ga = _real_like(gp * np.conjugate(d), a)
+        if needs[1]:
+            bb = np.asarray(pb)
+            zero = (np.asarray(pa) == 0) & (bb.imag == 0) & (bb.real >= 0)
+            safe = np.where(np.asarray(pa) == 0, 1, pa)
+            d = np.where(zero, 0, np.power(pa, pb) * np.log(safe.astype(complex_of(
+                np.asarray(safe).real.dtype) if np.asarray(safe).dtype.kind != "c"
+                else np.asarray(safe).dtype)))
+            gb = _real_like(gp * np.conjugate(d), b)
+    return ga, gb
+
+
+def _real_like(r, x):
+    r = np.asarray(r)
+    if isinstance(x, np.ndarray) and type(x) is not CArray:
+        return np.ascontiguousarray(r.real).astype(x.dtype, copy=False)
+    return as_carray(r)
+
+
+def _pow_c_f(xp, a, b):
+    return as_carray(E.POW.forward(xp, a, b))
+
+
+_POW_C = _copy.copy(E.POW)  # its names and flags, complex rules
+_POW_C.forward, _POW_C.backward = _pow_c_f, _pow_c_b
+supports(E.POW, _POW_C)
+
+
 # ---------------------------------------------------------------- existing primitives
 # Rules of the form g * f'(inputs): PyTorch's complex gradient is conj(rule(conj(g))).
-for _op in (E.ADD, E.SUB, E.MUL, E.DIV, E.NEG, E.POW, E.EXP, E.LOG, E.LOG1P, E.EXPM1, E.SQRT,
+for _op in (E.ADD, E.SUB, E.MUL, E.DIV, E.NEG, E.EXP, E.LOG, E.LOG1P, E.EXPM1, E.SQRT,
             E.RSQRT, E.SIN, E.COS, E.TANH, E.SIGMOID, E.SQUARE, E.RECIPROCAL, E.SINH, E.COSH,
             E.ASIN, E.ACOS, E.ATAN, E.ASINH, E.ACOSH, E.ATANH, E.WHERE,
             E.MUL_HALF_SCALAR, E.DIV_HALF_SCALAR,
@@ -240,8 +281,7 @@ for _op in (E.ADD, E.SUB, E.MUL, E.DIV, E.NEG, E.POW, E.EXP, E.LOG, E.LOG1P, E.E
             S.RESHAPE, S.PERMUTE, S.EXPAND, S.CAT, S.STACK, S.FLIP, S.REPEAT, S.GETITEM,
             S.GATHER, S.UNFOLD,
             M.CLONE, M.CLONE_KEEP, M.CLONE_AS, M.FILL, M.FILL_T, M.COPY, M.COPY_FROM, S.SETITEM,
-            L.MATMUL, L.EINSUM, LN.LINEAR,
-            ST.AS_STRIDED, ST.STRIDED_GATHER):
+            L.MATMUL, L.EINSUM, LN.LINEAR):
     holomorphic(_op)
 # a real and a complex operand: the rule needs the inputs to give the real one a real gradient
 for _op in (E.ADD, E.SUB, E.WHERE, S.CAT, S.STACK):
