@@ -14,6 +14,7 @@ import weakref
 import numpy as np
 
 from .._backend import namespace_of, numpy_ns
+from .._complex import CArray, refuse_op
 from ..autograd import grad_mode
 from ..autograd.graph import (
     NEEDS_ONE,
@@ -33,7 +34,6 @@ from ..autograd.graph import (
     output_written,
     record_trace,
 )
-from .._complex import CArray, refuse_op
 from ..ops import elementwise as E
 from ..ops import memory as M
 from ..ops import shape as S

@@ -16,13 +16,13 @@ import weakref
 import numpy as np
 
 from .. import _dtype
+from .._complex import CArray as _CArray
 from ..autograd.backward import backward as _autograd_backward
 from ..autograd.grad_mode import STATE as _GRAD_MODE
 from ..autograd.graph import PostAccumulateHook
 from ..autograd.graph import _NodeHookHandle as _HookHandle
 from ..autograd.graph import observe as _observe
 from ..device import device_of
-from .._complex import CArray as _CArray
 from .repr import format_tensor
 
 __all__ = ["Size", "Tensor", "as_tensor_arg", "wrap"]

@@ -113,7 +113,7 @@ def _dims_sizes(x, s, dim, name):
         sizes = tuple(x.shape[d] for d in dims)
     else:
         sizes = tuple(x.shape[d] if n == -1 else _size(n) for d, n in zip(dims, s))
-    for d, n in zip(dims, sizes):
+    for n in sizes:
         if n < 1:
             raise RuntimeError(f"Invalid number of data points ({n}) specified")
     return dims, sizes

@@ -13,12 +13,12 @@ from .._complex import CArray
 from .._tensor.record import apply1, apply2
 from .._tensor.tensor import Tensor
 from ..ops import complex as C
-from ._args import _t
+from ._args import _float_operand, _t
 from ._registry import declare, tensor_method
 
-__all__ = ["angle", "complex", "conj", "conj_physical", "imag", "is_complex", "is_conj",
-           "is_neg", "polar", "real", "resolve_conj", "resolve_neg", "view_as_complex",
-           "view_as_real"]
+__all__ = ["angle", "complex", "conj", "conj_physical", "deg2rad", "imag", "is_complex",
+           "is_conj", "is_neg", "polar", "rad2deg", "real", "resolve_conj", "resolve_neg", "sgn",
+           "view_as_complex", "view_as_real"]
 
 _complex = complex
 
@@ -179,6 +179,47 @@ def polar(abs, angle):
     """The complex tensor ``abs * (cos(angle) + i sin(angle))``."""
     _check_pair("polar", abs, angle, ("abs", "angle"))
     return apply2(C.POLAR, abs, angle)
+
+
+def _no_order(name):
+    """PyTorch's refusal of an op that needs an order (or rounding) on complex numbers."""
+    if name == "sign":
+        return NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
+                                   "numbers. Please use torch.sgn instead.")
+    return NotImplementedError(f"{name} is not supported for complex inputs (PyTorch refuses "
+                               f"it too); apply it to .real and .imag, or to .abs()")
+
+
+def _parts(fn, x, *args):
+    """``fn`` applied to the real and imaginary parts of complex ``x`` separately."""
+    return complex(fn(real(x), *args), fn(imag(x), *args))
+
+
+@declare(inplace=True, out="same", differentiable=False)
+def sgn(input):
+    """The sign of each element (for real tensors the same as :func:`sign`); ``z / |z|`` (0 at
+    0) for complex ones."""
+    x = _t(input)
+    if _is_c(x):
+        return apply1(C.SGN, x)
+    from .elementwise import sign
+    return sign(x)
+
+
+@declare(inplace=True, out=True)
+def deg2rad(input):
+    """Degrees to radians (integers become the default float dtype)."""
+    if _is_c(_t(input)):
+        raise RuntimeError("deg2rad is not supported for complex tensors.")
+    return _float_operand(_t(input)) * (np.pi / 180.0)
+
+
+@declare(inplace=True, out=True)
+def rad2deg(input):
+    """Radians to degrees (integers become the default float dtype)."""
+    if _is_c(_t(input)):
+        raise RuntimeError("rad2deg is not supported for complex tensors.")
+    return _float_operand(_t(input)) * (180.0 / np.pi)
 
 
 @tensor_method("cfloat")

@@ -49,6 +49,7 @@ from ._args import (
     _xp,
 )
 from ._registry import _check_cast, declare, out_tuple, tensor_method, write_inplace
+from .complex import _no_order, _parts
 
 _ndarray = np.ndarray
 _ADD, _SUB, _MUL = E.ADD, E.SUB, E.MUL
@@ -58,8 +59,8 @@ __all__ = ["abs", "add", "addcdiv", "addcmul", "atan2", "ceil", "clamp", "cos", 
     "logaddexp2", "maximum", "minimum", "mul", "nan_to_num", "neg", "pow", "reciprocal", "relu",
     "round", "rsqrt", "sigmoid", "sign", "sin", "sinc", "sqrt", "square", "sub", "tan", "tanh",
     "trunc", "where", "xlogy", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sinh", "cosh",
-    "deg2rad", "rad2deg", "exp2", "frac", "floor_divide", "copysign", "float_power", "ldexp",
-    "nextafter", "fmax", "fmin", "sgn", "signbit", "positive", "clamp_min", "clamp_max",
+    "exp2", "frac", "floor_divide", "copysign", "float_power", "ldexp",
+    "nextafter", "fmax", "fmin", "signbit", "positive", "clamp_min", "clamp_max",
     "heaviside", "frexp"]
 
 
@@ -291,22 +292,6 @@ declare(cosh, inplace=True, out=True)
 
 exp2 = _float_unary(E.EXP2, "exp2", "2 to the power of each element.")
 declare(exp2, inplace=True, out=True, aliases=("special:exp2",))
-
-
-@declare(inplace=True, out=True)
-def deg2rad(input):
-    """Degrees to radians (integers become the default float dtype)."""
-    if _t(input)._data.dtype.kind == "c":
-        raise RuntimeError("deg2rad is not supported for complex tensors.")
-    return _float_operand(_t(input)) * (np.pi / 180.0)
-
-
-@declare(inplace=True, out=True)
-def rad2deg(input):
-    """Radians to degrees (integers become the default float dtype)."""
-    if _t(input)._data.dtype.kind == "c":
-        raise RuntimeError("rad2deg is not supported for complex tensors.")
-    return _float_operand(_t(input)) * (180.0 / np.pi)
 
 
 @declare(inplace=True, out=True)
@@ -595,11 +580,7 @@ def _zero_grad_op(name):
         x = _t(input)
         if x.dtype.kind != "f":
             if x.dtype.kind == "c":
-                if name == "sign":
-                    raise NotImplementedError("Unlike NumPy, torch.sign is not intended to "
-                                              "support complex numbers. Please use torch.sgn "
-                                              "instead.")
-                raise NotImplementedError(f"{name} is not supported for complex inputs")
+                raise _no_order(name)
             # integers are already whole, and a bool is its own sign (NumPy's round of a bool
             # would give float16, its sign of a bool fails)
             if name != "sign" or x.dtype.kind == "b":
@@ -634,8 +615,7 @@ _round_half_even = _zero_grad_op("round")
 @declare(inplace=True, out="same", aliases=("special:round",), differentiable=False)
 def round(input, *, decimals=0):
     if _t(input)._data.dtype.kind == "c":
-        _not_implemented("round_cpu", _t(input), "round takes real tensors; round .real and "
-                         ".imag separately")
+        raise _no_order("round")
     if decimals and _t(input)._data.dtype.kind in "iub":
         _not_implemented("round_cpu", _t(input), "round(decimals=) takes floating tensors")
     if decimals:
@@ -778,9 +758,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     x = _t(input)
     if x.dtype.kind != "f":
         if x.dtype.kind == "c":  # as PyTorch: the real and imaginary parts each
-            from .complex import complex as _cx
-            return _cx(nan_to_num(x.real, nan, posinf, neginf),
-                       nan_to_num(x.imag, nan, posinf, neginf))
+            return _parts(nan_to_num, x, nan, posinf, neginf)
         return x.clone()
     info = np.finfo(x.dtype)
     a = to_host(x._data)
@@ -969,17 +947,6 @@ def fmax(input, other):
 def fmin(input, other):
     """The elementwise minimum, ignoring nan (nan only where both are nan)."""
     return _fminmax(E.FMIN, input, other, "fmin")
-
-
-@declare(inplace=True, out="same", differentiable=False)
-def sgn(input):
-    """The sign of each element (for real tensors the same as :func:`sign`); ``z / |z|`` (0 at
-    0) for complex ones."""
-    x = _t(input)
-    if x._data.dtype.kind == "c":
-        from ..ops.complex import SGN
-        return apply1(SGN, x)
-    return sign(x)
 
 
 @declare(out="same", differentiable=False)

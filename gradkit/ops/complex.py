@@ -11,8 +11,15 @@ import copy as _copy
 
 import numpy as np
 
-from .._complex import (CArray, _caller_op, as_carray, complex_unsupported, holomorphic, plain,
-                        supports)
+from .._complex import (
+    CArray,
+    _caller_op,
+    as_carray,
+    complex_unsupported,
+    holomorphic,
+    plain,
+    supports,
+)
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from . import elementwise as E
 from . import linalg as L
@@ -124,7 +131,7 @@ def _polar_f(xp, r, theta):
 
 
 def _polar_b(xp, g, ins, out, aux, needs):
-    r, theta = plain(ins[0]), plain(ins[1])
+    theta = plain(ins[1])
     p = plain(g)
     o = plain(out)
     gr = gt = None
