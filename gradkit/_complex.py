@@ -86,7 +86,7 @@ def _caller_op():
     return name
 
 
-def complex_unsupported(what, exc=RuntimeError):
+def complex_unsupported(what, exc=NotImplementedError):
     """The error for an op that does not support complex tensors (yet)."""
     return exc(f"{what}: complex tensors are not supported by gradkit for this op yet. Work on "
                f"real tensors: take .real, .imag, .abs() or .angle(), or "

@@ -122,7 +122,7 @@ def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
     x = _t(input)
     if dtype is not None:
         x = x.to(dtype)
-    if x.dtype.kind != "f":
+    if x.dtype.kind != "f" and x._data.dtype.kind != "c":
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {x.dtype}. Convert first, e.g. x.float().mean()"
