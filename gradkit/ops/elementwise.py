@@ -12,7 +12,6 @@ import math
 import numpy as np
 
 from .._backend import to_host
-from .._complex import as_carray as _as_carray
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, SCALAR_KEEPS_NUMBER_ONLY, Op
 from .special import erf_array
 
@@ -347,10 +346,7 @@ def _lerp_b(xp, g, ins, out, aux, needs):
 
 
 def _cast_f(xp, a, dtype, src):
-    out = a.astype(dtype)
-    if out.dtype.kind == "c":  # complex data is a CArray (gradkit/_complex.py)
-        return _as_carray(out)
-    return out
+    return a.astype(dtype)
 
 
 def _cast_b(xp, g, ins, out, aux, needs):
