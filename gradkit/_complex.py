@@ -35,8 +35,8 @@ import warnings
 
 import numpy as np
 
-__all__ = ["CArray", "as_carray", "complex_unsupported", "holomorphic", "is_complex_data",
-           "plain", "supports", "refuse_op"]
+__all__ = ["CArray", "arrays_only", "as_carray", "complex_unsupported", "holomorphic",
+           "is_complex_data", "plain", "supports", "refuse_op"]
 
 _ndarray = np.ndarray
 
@@ -233,6 +233,24 @@ def holomorphic(op):
 
     variant.backward = backward
     return supports(op, variant)
+
+
+def arrays_only(op):
+    """``op``'s rule computes on arrays (NumPy): under ``create_graph`` (Tensors handed to the
+    rule) it refuses, rather than give a gradient that is not differentiable again."""
+    rule = op.backward
+
+    def backward(xp, g, ins, out, aux, needs, _rule=rule, _name=op.name):
+        if not isinstance(g, (np.ndarray, np.generic)):
+            raise NotImplementedError(
+                f"{_name}: double backward (create_graph=True) through this op is not supported "
+                f"by gradkit yet (its gradient is computed on arrays); compute the first-order "
+                f"gradient without create_graph, or avoid complex/FFT ops in the part of the "
+                f"graph that is differentiated twice")
+        return _rule(xp, g, ins, out, aux, needs)
+
+    op.backward = backward
+    return op
 
 
 def refuse_op(op):

@@ -14,6 +14,7 @@ import numpy as np
 from .._complex import (
     CArray,
     _caller_op,
+    arrays_only,
     as_carray,
     complex_unsupported,
     holomorphic,
@@ -293,6 +294,8 @@ for _op in (E.ADD, E.SUB, E.MUL, E.DIV, E.NEG, E.EXP, E.LOG, E.LOG1P, E.EXPM1, E
 # a real and a complex operand: the rule needs the inputs to give the real one a real gradient
 for _op in (E.ADD, E.SUB, E.WHERE, S.CAT, S.STACK):
     _op.complex.saves |= SAVES_INPUTS
-# new primitives: their rules are written for complex data
+# new primitives: their rules are written for complex data (on arrays: no double backward)
 for _op in (REAL, IMAG, CONJ, VIEW_AS_REAL, VIEW_AS_COMPLEX, COMPLEX, POLAR, ANGLE, SGN):
-    supports(_op)
+    supports(arrays_only(_op))
+for _op in (_ABS_C, _CAST_C, _POW_C):
+    arrays_only(_op)

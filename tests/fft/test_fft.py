@@ -125,3 +125,12 @@ def test_float32_values_close_to_torch():
     t = torch.fft.rfft2(torch.tensor(x))
     assert g.dtype == gk.complex64
     np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_double_backward_refuses_clearly():
+    """The FFT rules compute on arrays: create_graph through them raises (never a gradient that
+    silently stops being differentiable)."""
+    x = gk.randn(8, dtype=gk.float64, requires_grad=True)
+    y = gk.fft.rfft(x).real.pow(2).sum()
+    with pytest.raises(NotImplementedError, match="double backward"):
+        gk.autograd.grad(y, [x], create_graph=True)
