@@ -34,7 +34,7 @@ the implementations (no ``out=``), for gradkit's own use; ``gradkit.X`` is the p
 from . import comparison, elementwise, indexing, memory, products, random, reduction, shape
 from . import bitwise, joining, operators, scattering, sorting, sparse, special
 from . import special_bessel, strided
-from . import complex  # noqa: F401 (complex data: its ops and which primitives take it)
+from . import complex, spectral  # noqa: F401 (complex data: its ops, which primitives take it)
 from ._registry import REGISTRY, install, public_functions, special_functions, tensor_method
 from .bitwise import *  # noqa: F403
 from .comparison import *  # noqa: F403

@@ -40,3 +40,19 @@ SAMPLES = [
     S("complex", N(3, 4), N(4), post=vr, second=_NO2),
     S("polar", P(3, 4), N(3, 4), post=vr, second=_NO2),
 ]
+
+# stft/istft (gradkit/functions/spectral.py): complex results compared through view_as_real;
+# istft's input built from stft so that it is a valid spectrogram
+_NOWIN = "stft's rule runs through the FFT primitives, whose rules compute on arrays"
+
+
+def _istft_in(lib, x, w):
+    return (lib.stft(x, 8, 2, window=w, return_complex=True), 8, 2)
+
+
+SAMPLES += [
+    S("stft", N(2, 40), 8, 2, window=P(8), return_complex=True, post=vr, second=_NOWIN),
+    S("stft", N(40), 8, window=P(8), center=False, onesided=False, return_complex=True,
+      post=vr, second=_NOWIN),
+    S("istft", N(40), P(8), pre=_istft_in, method=False, second=_NOWIN),
+]
