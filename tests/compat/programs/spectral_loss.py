@@ -1,5 +1,5 @@
-# A spectral loss (FFT magnitudes) and FFT convolution: torch.fft with gradients, fftfreq,
-# fftshift, complex arithmetic.
+# A spectral loss (FFT and STFT magnitudes) and FFT convolution: torch.fft and torch.stft with
+# gradients, fftfreq, fftshift, complex arithmetic.
 import torch
 
 torch.manual_seed(0)
@@ -9,10 +9,16 @@ w = torch.zeros(2, 64, requires_grad=True)
 opt = torch.optim.SGD([w], lr=0.05)
 
 
+window = torch.hann_window(16)
+
+
 def spectral_loss(x, y):
     fx, fy = torch.fft.rfft(x, norm="ortho"), torch.fft.rfft(y, norm="ortho")
     mag = (fx.abs() - fy.abs()).pow(2).mean()
-    return mag + (x - y).pow(2).mean()
+    sx = torch.stft(x, 16, hop_length=4, window=window, return_complex=True).abs()
+    sy = torch.stft(y, 16, hop_length=4, window=window, return_complex=True).abs()
+    stft_mag = (sx - sy).abs().mean() + (torch.log(sx + 1e-5) - torch.log(sy + 1e-5)).abs().mean()
+    return mag + stft_mag + (x - y).pow(2).mean()
 
 
 for step in range(5):
@@ -38,3 +44,7 @@ z = torch.complex(torch.tensor([1.0, -2.0]), torch.tensor([0.5, 3.0]))
 print("complex ops:", z * z.conj(), (z / (1 + 2j)), torch.view_as_real(z.exp()))
 print("ifft2 round trip:", torch.allclose(torch.fft.ifft2(torch.fft.fft2(signal)).real, signal,
                                           atol=1e-5))
+spec = torch.stft(signal, 16, hop_length=4, window=window, return_complex=True)
+print("stft:", tuple(spec.shape), spec.dtype, spec.abs().sum().item())
+back = torch.istft(spec, 16, hop_length=4, window=window, length=64)
+print("istft round trip:", torch.allclose(back, signal, atol=1e-5))
