@@ -76,6 +76,21 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
                       "or torch.hamming_window are recommended to reduce spectral leakage.To "
                       "suppress this warning and use a rectangular window, explicitly set "
                       "`window=torch.ones(n_fft, device=<device>)`.", UserWarning, stacklevel=2)
+    pad = n_fft // 2
+    shown = [1, *x.shape] if x.ndim == 2 else [1, 1, *x.shape]
+    if center and pad_mode in ("reflect", "replicate", "circular"):  # PyTorch's padding errors
+        kernel = {"reflect": "reflection", "replicate": "replication"}.get(pad_mode)
+        if kernel and not x.dtype.is_floating_point and not x.is_complex():
+            raise NotImplementedError(f'"{kernel}_pad1d" not implemented for '
+                                      f'\'{str(x.dtype).split(".")[-1].capitalize()}\'')
+        if x.shape[-1] == 0:
+            raise RuntimeError(f"stft: Expected 2D or 3D (batch mode) tensor with possibly 0 "
+                               f"batch size and other non-zero dimensions for input, but got: "
+                               f"{shown}")
+        if pad_mode == "reflect" and pad >= x.shape[-1]:
+            raise RuntimeError(f"stft: Padding size should be less than the corresponding input "
+                               f"dimension, but got: padding ({pad}, {pad}) at dimension "
+                               f"{x.ndim} of input {shown}")
     if not x.dtype.is_floating_point and not x.is_complex():
         raise RuntimeError(f"stft: expected a tensor of floating point or complex values, got "
                            f"{x.dtype}")
@@ -83,7 +98,6 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     if not batched:
         x = x.unsqueeze(0)
     if center:
-        pad = n_fft // 2
         x = nn.functional.pad(x.unsqueeze(0), (pad, pad), mode=pad_mode).squeeze(0)
     length = x.shape[-1]
     if not 0 < n_fft <= length:

@@ -812,7 +812,8 @@ def _gradients(case):
              for i, a in enumerate(gg)],
             [np.zeros(tuple(tl[i].shape)) if b is None else
              # (embedding_bag(sparse=True)'s weight gradient is sparse in torch)
-             (b.to_dense() if b.is_sparse else b).detach().numpy()
+             # (a conjugate's gradient may carry torch's lazy negative bit)
+             (b.to_dense() if b.is_sparse else b).detach().resolve_neg().numpy()
              for i, b in enumerate(tg)])
 
 
