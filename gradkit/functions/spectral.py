@@ -55,6 +55,8 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     real input, as in PyTorch (False: its ``view_as_real``, deprecated)."""
     from .. import fft, nn
 
+    if not isinstance(input, Tensor):  # (PyTorch's Python stft fails reading input.dim())
+        raise TypeError(f"stft(): argument 'input' must be Tensor, not {type(input).__name__}")
     x = _t(input)
     hop = _checks("stft", n_fft, hop_length, None)
     cplx = type(x._data) is CArray or (window is not None and window.is_complex())

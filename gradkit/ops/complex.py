@@ -132,12 +132,12 @@ def _polar_f(xp, r, theta):
 
 
 def _polar_b(xp, g, ins, out, aux, needs):
-    theta = plain(ins[1])
     p = plain(g)
     o = plain(out)
     gr = gt = None
-    if needs[0]:  # Re(conj(g) e^{i theta})
-        gr = p.real * np.cos(theta) + p.imag * np.sin(theta)
+    if needs[0]:  # Re(conj(g) sgn(out)): PyTorch's polar_backward (e^{i theta} where abs > 0)
+        s = _sgn_array(o)
+        gr = p.real * s.real + p.imag * s.imag
     if needs[1]:  # Re(conj(g) i out)
         gt = p.imag * o.real - p.real * o.imag
     return gr, gt
