@@ -34,6 +34,7 @@ from ..autograd.graph import (
     output_written,
     record_trace,
 )
+from ..ops import complex as _C
 from ..ops import elementwise as E
 from ..ops import memory as M
 from ..ops import shape as S
@@ -52,6 +53,8 @@ _EXPAND = S.EXPAND
 _VIEW_SCATTER = M.VIEW_SCATTER
 _VIEW_OPS_SET = frozenset(VIEW_OPS)  # a hash lookup, cheaper than the tuple's == scan
 _NEEDS1 = NEEDS_ONE
+# views of a complex tensor's parts (a write through them is refused under autograd)
+_PART_VIEWS = frozenset((_C.REAL, _C.IMAG, _C.VIEW_AS_REAL, _C.VIEW_AS_COMPLEX))
 
 
 def _ns(a):
@@ -540,6 +543,12 @@ def view_chain(t):
     while True:
         node = t._grad_fn
         if node is None or node.op not in _VIEW_OPS_SET:
+            if node is not None and node.op in _PART_VIEWS:
+                raise RuntimeError(
+                    f"an in-place write into {node.op.name.lower()}'s view of a complex tensor "
+                    f"under autograd is not supported by gradkit yet (PyTorch rebases the "
+                    f"complex tensor's history); write out of place, e.g. "
+                    f"gradkit.complex(z.real * 2, z.imag), or under gradkit.no_grad()")
             break
         ins = node.inputs
         if not ins or not _writes_through(t, node):  # released, or an advanced-index copy

@@ -283,3 +283,17 @@ def test_numpy_complex_warning_is_an_error_only_inside_gradkit():
         a.astype(np.float64)  # user code: NumPy's warning, no error
         with pytest.raises(np.exceptions.ComplexWarning):
             E._cast_f(np, a, np.float64, a.dtype)  # inside gradkit: an error
+
+
+def test_inplace_write_through_a_part_view_under_autograd_refuses():
+    """PyTorch rebases the complex tensor's history (CopySlices); gradkit refuses rather than
+    give a gradient that misses the write."""
+    z = gk.tensor([1 + 2j, 3j], requires_grad=True)
+    y = z * 1
+    for write in (lambda: y.real.mul_(2), lambda: y.imag.__setitem__(0, 5.0),
+                  lambda: gk.view_as_real(y)[0].zero_()):
+        with pytest.raises(RuntimeError, match="in-place write"):
+            write()
+    with gk.no_grad():
+        y.real.mul_(2)
+    assert y.tolist() == [2 + 2j, 3j]
