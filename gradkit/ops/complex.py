@@ -85,8 +85,9 @@ def _conj_b(xp, g, ins, out, aux, needs):
     return (as_carray(np.conjugate(plain(g))),)
 
 
-REAL = Op("Real", _real_f, _real_b, saves=0)
-IMAG = Op("Imag", _imag_f, _imag_b, saves=0)
+# (PyTorch's real/imag are selects of view_as_real: their nodes are SelectBackward0)
+REAL = Op("Real", _real_f, _real_b, saves=0, grad_name="SelectBackward0")
+IMAG = Op("Imag", _imag_f, _imag_b, saves=0, grad_name="SelectBackward0")
 CONJ = Op("Conj", _conj_f, _conj_b, saves=0)
 
 
