@@ -51,6 +51,7 @@ from . import autograd, func, random  # noqa: E402
 from . import cuda  # noqa: E402
 from . import distributed, distributions, linalg, nn, optim, testing, utils  # noqa: E402
 from . import sparse  # noqa: E402
+from . import fft  # noqa: E402,F401 (torch.fft)
 from .sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided  # noqa: E402,F401
 
 # Every declared op (gradkit/functions/ by kind, the top-level linear algebra in gradkit/linalg.py)
@@ -104,7 +105,6 @@ def __getattr__(name):
 
 # PyTorch submodules gradkit does not have, and why, for the error a program reaching them gets
 _TORCH_ONLY_MODULES = {
-    "fft": "gradkit has no complex dtype",
     "quantization": "quantized tensors are out of gradkit's scope",
     "ao": "quantized tensors are out of gradkit's scope",
     "nested": "nested tensors are out of gradkit's scope",

@@ -217,5 +217,7 @@ def to_host(a):
     array passes as it is and a NumPy scalar (some 0-d results hold one) becomes a 0-d array."""
     if type(a) is np.ndarray or isinstance(a, np.generic):
         return np.asarray(a)
+    if isinstance(a, np.ndarray):  # complex data (gradkit/_complex.py) keeps its guard
+        return a
     get = getattr(a, "get", None)
     return get() if get is not None else np.asarray(a)

@@ -353,13 +353,24 @@ def scalar_result_dtype(tensor_dtype, scalar) -> dtype:
     category (a float with an integer tensor gives the default dtype)."""
     k = tensor_dtype.kind
     if k == "f" or k == "c" or (k == "V" and _is_bf16(tensor_dtype)):
+        if k != "c" and type(scalar) is complex:  # a complex number: the complex dtype
+            return _complex_for(to_dtype(tensor_dtype))
         return to_dtype(tensor_dtype)
     t = type(scalar)
     if t is _pyfloat:
         return get_default_dtype()
+    if t is complex:
+        return get_default_dtype().to_complex()
     if k == "b" and t is _pyint:
         return int64
     return to_dtype(tensor_dtype)
+
+
+def _complex_for(d):
+    if d.itemsize < 4:
+        raise RuntimeError(f"{d} with a complex number gives complex32 (ComplexHalf), which "
+                           f"gradkit does not have; convert to float32 first (x.float())")
+    return d.to_complex()
 
 
 def operands_result_type(a, b) -> dtype:

@@ -78,6 +78,7 @@ _NP_DTYPES = {
     "float32": np.float32, "float64": np.float64, "float16": np.float16, "int64": np.int64,
     "int32": np.int32, "int16": np.int16, "int8": np.int8, "uint8": np.uint8, "bool": np.bool_,
     "uint16": np.uint16, "uint32": np.uint32, "uint64": np.uint64,
+    "complex64": np.complex64, "complex128": np.complex128,
 }
 # torch dtype names that pickle as ``GLOBAL torch <name>`` (PyTorch's allow-list holds them all)
 _TORCH_DTYPE_NAMES = {

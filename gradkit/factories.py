@@ -35,7 +35,7 @@ def _infer_dtype(data):
 
     def walk(x):
         if isinstance(x, np.generic):
-            if x.dtype.kind not in "biuf":
+            if x.dtype.kind not in "biufc":
                 raise TypeError(f"can't convert a NumPy scalar of type {x.dtype} to a tensor")
             found.add(x.dtype)
         elif isinstance(x, bool):
@@ -50,7 +50,7 @@ def _infer_dtype(data):
             for y in x:
                 walk(y)
         elif isinstance(x, complex):
-            raise TypeError("complex tensors are not supported by gradkit")
+            found.add(default.to_complex())
         else:
             raise TypeError(
                 f"Could not infer dtype of {type(x).__name__}; expected numbers, nested "
@@ -68,7 +68,8 @@ def _infer_dtype(data):
 
 def _unwrap_nested(data):
     if isinstance(data, Tensor):
-        return data._data if type(data._data) is np.ndarray else data._data.get()
+        d = data._data
+        return d if isinstance(d, np.ndarray) else d.get()
     if isinstance(data, (list, tuple)):
         return [_unwrap_nested(x) for x in data]
     return data
@@ -77,6 +78,11 @@ def _unwrap_nested(data):
 def _to_array(data, dtype=None, device=None, copy=True):
     if isinstance(data, Tensor):
         arr = data._data
+        if dtype is not None and arr.dtype.kind == "c" and not _dtype.to_dtype(dtype).is_complex:
+            import warnings
+            warnings.warn("Casting complex values to real discards the imaginary part",
+                          UserWarning, stacklevel=3)
+            arr = arr.view(np.ndarray).real
         arr = arr.astype(_dtype.to_dtype(dtype)) if dtype is not None else \
             (arr.copy() if copy else arr)
     elif hasattr(data, "__cuda_array_interface__"):
@@ -177,7 +183,7 @@ def from_numpy(ndarray) -> Tensor:
     """A tensor that shares memory with ``ndarray`` (changes to one show in the other)."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    if ndarray.dtype.kind not in "biuf":
+    if ndarray.dtype.kind not in "biufc":
         raise TypeError(
             f"can't convert np.ndarray of type {ndarray.dtype}. The only supported types are: "
             f"float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
@@ -315,6 +321,10 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_gr
     a 64-bit draw for float64)."""
     dt = _float_dtype(dtype)
     shape = _size(_sizes(sizes, size))
+    if dt.is_complex:  # as PyTorch: the real and imaginary parts, interleaved
+        real = dt.to_real()
+        arr = _random.uniform(_gen(generator), 2 * _numel(shape), real)
+        return _finish(arr.view(dt.dtype).reshape(shape), requires_grad, device)
     arr = _random.uniform(_gen(generator), _numel(shape), dt).reshape(shape)
     return _finish(arr, requires_grad, device)
 
@@ -324,6 +334,10 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None,
     """Standard normal samples: PyTorch's Box-Muller stream."""
     dt = _float_dtype(dtype)
     shape = _size(_sizes(sizes, size))
+    if dt.is_complex:  # as PyTorch: normal_ of the real view with std 1/sqrt(2)
+        real = dt.to_real()
+        arr = _random.normal(_gen(generator), 2 * _numel(shape), real, 0.0, 1.0 / math.sqrt(2))
+        return _finish(arr.view(dt.dtype).reshape(shape), requires_grad, device)
     arr = _random.normal(_gen(generator), _numel(shape), dt).reshape(shape)
     return _finish(arr, requires_grad, device)
 

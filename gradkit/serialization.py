@@ -55,6 +55,7 @@ _DTYPE_TO_ST = {
     np.dtype(np.int8): "I8", np.dtype(np.int16): "I16", np.dtype(np.int32): "I32",
     np.dtype(np.int64): "I64", np.dtype(np.uint8): "U8", np.dtype(np.uint16): "U16",
     np.dtype(np.uint32): "U32", np.dtype(np.uint64): "U64", np.dtype(np.bool_): "BOOL",
+    np.dtype(np.complex64): "C64",  # (safetensors has no complex128: format="torch" stores it)
 }
 _ST_TO_DTYPE = {v: k for k, v in _DTYPE_TO_ST.items()}
 
@@ -104,13 +105,14 @@ class _Encoder:
 
     def _array(self, value, path: str, kind: str) -> dict:
         arr = value._data if isinstance(value, Tensor) else value
-        if type(arr) is not np.ndarray:  # a device array (CuPy)
-            arr = arr.get()
+        if type(arr) is not np.ndarray:  # a device array (CuPy), or complex data (a view)
+            arr = arr.view(np.ndarray) if isinstance(arr, np.ndarray) else arr.get()
         if not arr.dtype.isnative:  # e.g. '>f4' from a big-endian file: stored by value
             arr = arr.astype(arr.dtype.newbyteorder("="))
         if _st_code(arr.dtype) is None:
             raise TypeError(f"gradkit.save: can't store {path or 'the object'}: dtype {arr.dtype} "
-                            f"is not supported")
+                            f"is not supported" + (" by safetensors; save with format='torch'"
+                                                   if arr.dtype.kind == "c" else ""))
         key = self._by_id.get(id(value))
         if key is None:
             key = self._unique(path)

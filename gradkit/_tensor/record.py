@@ -14,6 +14,7 @@ import weakref
 import numpy as np
 
 from .._backend import namespace_of, numpy_ns
+from .._complex import CArray, refuse_op
 from ..autograd import grad_mode
 from ..autograd.graph import (
     FORWARD,
@@ -35,6 +36,7 @@ from ..autograd.graph import (
     output_written,
     record_trace,
 )
+from ..ops import complex as _C
 from ..ops import elementwise as E
 from ..ops import memory as M
 from ..ops import shape as S
@@ -54,16 +56,31 @@ _VIEW_SCATTER = M.VIEW_SCATTER
 _VIEW_OPS_SET = frozenset(VIEW_OPS)  # a hash lookup, cheaper than the tuple's == scan
 _NEEDS1 = NEEDS_ONE
 _FWD = FORWARD  # [forward AD's per-op hook] while a dual level is open, else [None]
+# views of a complex tensor's parts (a write through them is refused under autograd)
+_PART_VIEWS = frozenset((_C.REAL, _C.IMAG, _C.VIEW_AS_REAL, _C.VIEW_AS_COMPLEX))
 
 
 def _ns(a):
     return numpy_ns if type(a) is _ndarray else namespace_of(a)
 
 
+def _cop(op):
+    """The Op to run on complex data (gradkit/_complex.py): refuses an op without support."""
+    c = op.complex
+    if c is None:
+        refuse_op(op)
+    return c
+
+
 def apply1(op, x, params=()):
     """Run a one-input op on Tensor ``x`` and record it when needed."""
     data = x._data
-    xp = numpy_ns if type(data) is _ndarray else namespace_of(data)
+    if type(data) is _ndarray:
+        xp = numpy_ns
+    else:
+        xp = namespace_of(data)
+        if type(data) is CArray:
+            op = _cop(op)
     out = op.forward(xp, data, *params) if params else op.forward(xp, data)
     if op.returns_aux:
         out, aux = out
@@ -71,6 +88,8 @@ def apply1(op, x, params=()):
         aux = params
     if type(out) is not _ndarray:
         out = _as_array(out)
+        if type(out) is CArray:
+            op = _cop(op)
     if x.requires_grad and _STATE[0]:
         saves = op.saves
         edge = x._grad_fn
@@ -133,6 +152,8 @@ def unary_result(op, x, data, out):
     params, aux or view semantics, e.g. ``tanh`` as ``np.tanh``)."""
     if type(out) is not _ndarray:
         out = _as_array(out)
+        if type(out) is CArray:
+            op = _cop(op)
     if not (x.requires_grad and _STATE[0]):
         t = _make(out, False, None)
         if _FWD[0] is not None:
@@ -188,7 +209,12 @@ def apply2(op, a, b, params=()):
     da = a._data if ta else a
     db = b._data if tb else b
     d0 = da if ta else db
-    xp = numpy_ns if type(d0) is _ndarray else namespace_of(d0)
+    if type(d0) is _ndarray:
+        xp = numpy_ns
+    else:
+        xp = namespace_of(d0)
+        if type(d0) is CArray:
+            op = _cop(op)
     out = op.forward(xp, da, db, *params) if params else op.forward(xp, da, db)
     if op.returns_aux:
         out, aux = out
@@ -196,6 +222,8 @@ def apply2(op, a, b, params=()):
         aux = params
     if type(out) is not _ndarray:
         out = _as_array(out)
+        if type(out) is CArray:
+            op = _cop(op)
     ra = ta and a.requires_grad
     rb = tb and b.requires_grad
     if (ra or rb) and _STATE[0]:
@@ -268,6 +296,10 @@ def apply(op, inputs, params=()):
                 any_grad = True
         else:
             datas.append(t)
+    for d in datas:
+        if type(d) is CArray:
+            op = _cop(op)
+            break
     out = op.forward(_ns(first), *datas, *params)
     if op.returns_aux:
         out, aux = out
@@ -275,6 +307,8 @@ def apply(op, inputs, params=()):
         aux = params
     if type(out) is not _ndarray:
         out = _as_array(out)
+        if type(out) is CArray:
+            op = _cop(op)
     if any_grad and _STATE[0]:
         saves = op.saves
         nxt = tuple(_edge(t) if isinstance(t, Tensor) and t.requires_grad else None
@@ -349,6 +383,8 @@ def apply_scalar(op, a, s):
             if da.dtype == _F16:  # float16 * / number: in float32, as PyTorch (see HALF_SCALAR)
                 op = E.HALF_SCALAR.get(op, op)
         return scalar_result(op, a, s, da, op.forward(numpy_ns, da, s))
+    if type(da) is CArray:
+        op = _cop(op)
     return scalar_result(op, a, s, da, op.forward(namespace_of(da), da, s))
 
 
@@ -357,6 +393,8 @@ def scalar_result(op, a, s, da, out, z=None):
     ``s`` as the forward took it (``scalar_array``), what the rule is given; None: ``s``."""
     if type(out) is not _ndarray:
         out = _as_array(out)
+        if type(out) is CArray:
+            op = _cop(op)
     if a.requires_grad and _STATE[0]:
         saves = op.saves
         edge = a._grad_fn
@@ -509,11 +547,15 @@ def inplace(self, op, other=None, params=(), name=None):
         refresh_views(self)
         return self
     # no graph: compute and write in place
+    if type(self._data) is not _ndarray and type(self._data) is CArray:
+        op = _cop(op)
     if other is None:
         out = op.forward(_ns(self._data), self._data, *params)
     else:
         o = _scalar_or_tensor(other)
         od = o._data if isinstance(o, Tensor) else o
+        if type(od) is CArray:
+            op = _cop(op)
         try:
             out = op.forward(_ns(self._data), self._data, od, *params)
         except ValueError:
@@ -540,6 +582,12 @@ def view_chain(t):
     while True:
         node = t._grad_fn
         if node is None or node.op not in _VIEW_OPS_SET:
+            if node is not None and node.op in _PART_VIEWS:
+                raise RuntimeError(
+                    f"an in-place write into {node.op.name.lower()}'s view of a complex tensor "
+                    f"under autograd is not supported by gradkit yet (PyTorch rebases the "
+                    f"complex tensor's history); write out of place, e.g. "
+                    f"gradkit.complex(z.real * 2, z.imag), or under gradkit.no_grad()")
             break
         ins = node.inputs
         if not ins or not _writes_through(t, node):  # released, or an advanced-index copy
@@ -654,6 +702,10 @@ def apply_multi(op, inputs, params=()):
     ``inputs`` are Tensors or None (an absent optional input). Returns a tuple of Tensors.
     """
     datas = tuple(t._data if t is not None else None for t in inputs)
+    for d in datas:
+        if type(d) is CArray:
+            op = _cop(op)
+            break
     outs, (aux, saved) = op.forward(namespace_of(datas[0]), *datas, *params)
     needs = tuple(t is not None and t.requires_grad for t in inputs)
     if not (grad_mode.STATE[0] and any(needs)):

@@ -60,7 +60,21 @@ def set_namespace_name(name: str) -> None:
 def _to_host(a):
     if type(a) is _ndarray:
         return a
+    if isinstance(a, _ndarray):  # complex data (gradkit/_complex.py)
+        return a.view(_ndarray)
     return a.get()
+
+
+def _complex_formatter(arr):
+    """PyTorch's complex style: the real and imaginary parts each formatted as a real tensor
+    of them, ``1.0000+2.0000j`` (``_scalar_str``/``_val_formatter`` of torch/_tensor_str.py)."""
+    fr, wr = _element_formatter(np.ascontiguousarray(arr.real))
+    fi, wi = _element_formatter(np.ascontiguousarray(arr.imag))
+
+    def fmt(v):
+        im = (fi(v.imag) + "j").lstrip()
+        return fr(v.real) + (im if im[0] in "+-" else "+" + im)
+    return fmt, wr + wi + 1
 
 
 def _element_formatter(arr):
@@ -158,16 +172,17 @@ def format_tensor(t) -> str:
     if arr.size == 0:
         body = "[]"
     else:
-        fmt, width = _element_formatter(arr)
+        fmt, width = (_complex_formatter if dtype.kind == "c" else _element_formatter)(arr)
         body = _tensor_str(arr, len(prefix), arr.size > _threshold(), fmt, width)
     extras = []
     if (arr.size == 0 and arr.ndim != 1) or (arr.size and not _OPTIONS["edgeitems"]):
         extras.append(f"size={tuple(arr.shape)}")  # (PyTorch's rule: no values shown)
     default_float = _dtype.get_default_dtype()
     # int64 and bool are read from the printed values, except in an empty tensor (PyTorch's rule)
-    if not (dtype == default_float or arr.size and (dtype == np.int64 or dtype == np.bool_)):
+    if not (dtype == default_float or arr.size and (dtype == np.int64 or dtype == np.bool_)
+            or dtype == default_float.to_complex()):
         extras.append(f"dtype={_dtype.of(dtype)!r}")
-    if type(t._data) is not _ndarray:
+    if not isinstance(t._data, _ndarray):
         extras.append(f"device='{t.device}'")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{type(t.grad_fn).__name__}>")

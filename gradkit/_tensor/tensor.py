@@ -16,6 +16,7 @@ import weakref
 import numpy as np
 
 from .. import _dtype
+from .._complex import CArray as _CArray
 from ..autograd.backward import backward as _autograd_backward
 from ..autograd.grad_mode import STATE as _GRAD_MODE
 from ..autograd.graph import PostAccumulateHook
@@ -57,8 +58,11 @@ def _mark_inference(t):
 def wrap(data):
     """A leaf Tensor around an array (no copy); a NumPy scalar (what NumPy returns for a 0-d
     result) becomes a 0-d array."""
-    if type(data) is not _ndarray and isinstance(data, np.generic):
-        data = np.asarray(data)
+    if type(data) is not _ndarray:
+        if isinstance(data, np.generic):
+            data = np.asarray(data)
+    if data.dtype.kind == "c" and type(data) is _ndarray:  # complex data is a CArray
+        data = data.view(_CArray)
     return _make(data, False, None)
 
 
@@ -242,7 +246,8 @@ class Tensor:
 
     @property
     def is_cuda(self) -> bool:
-        return type(self._data) is not _ndarray and not _is_sparse_data(self._data)
+        d = self._data
+        return type(d) is not _ndarray and type(d) is not _CArray and not _is_sparse_data(d)
 
     @property
     def is_sparse(self) -> bool:
@@ -331,7 +336,7 @@ class Tensor:
     def storage_offset(self) -> int:
         """The offset in elements of the first element from the start of its storage."""
         a = self._data
-        if type(a) is not _ndarray:
+        if type(a) is not _ndarray and type(a) is not _CArray:
             return 0
         base = a
         while isinstance(base.base, _ndarray):
@@ -435,6 +440,8 @@ class Tensor:
             raise TypeError("Got unsupported ScalarType BFloat16: numpy() of a bfloat16 tensor; "
                             "convert first, e.g. x.float().numpy()")
         if type(self._data) is not _ndarray:
+            if type(self._data) is _CArray:  # complex: the same memory, as a plain array
+                return self._data.view(_ndarray)
             if _is_sparse_data(self._data):
                 raise TypeError("can't convert Sparse layout tensor to numpy. Use "
                                 "Tensor.to_dense() first.")
@@ -630,6 +637,8 @@ def _is_sparse_data(a) -> bool:
 def _to_host(a):
     if type(a) is _ndarray:
         return a
+    if type(a) is _CArray:
+        return a.view(_ndarray)
     return a.get()
 
 

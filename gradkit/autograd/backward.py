@@ -53,6 +53,10 @@ def _root_grads(outputs, grad_outputs, create_graph, who):
                     f"e.g. y.sum().backward()"
                 )
             data = out._data
+            if data.dtype.kind == "c":
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs: "
+                                   f"{who} was called on a complex tensor; take .real, .abs() "
+                                   f"or pass gradient=")
             arr = namespace_of(data).empty(data.shape, dtype=data.dtype)
             arr.fill(1)  # (faster than ones(), which is written in Python)
             grads.append(wrap(arr) if create_graph else arr)

@@ -190,7 +190,7 @@ class Op:
             zeros as its derivative there. The engine connects such a gradient (``connect``).
     """
 
-    __slots__ = ("aux_namer", "backward", "broadcasts", "default_cls", "forward", "name",
+    __slots__ = ("aux_namer", "backward", "broadcasts", "complex", "default_cls", "forward", "name",
                  "namer", "node_cls", "none_grads", "passes_first", "release", "returns_aux",
                  "saves", "connected", "scalar_first_cls", "scalar_second_cls", "shown")
 
@@ -219,6 +219,8 @@ class Op:
         self.returns_aux = returns_aux
         self.release = release
         self.passes_first = passes_first
+        # complex data: None refuses it; otherwise the Op that runs on it (gradkit/_complex.py)
+        self.complex = None
 
     def __repr__(self):
         return f"Op({self.name})"

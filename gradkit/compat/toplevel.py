@@ -29,7 +29,7 @@ class OutOfMemoryError(RuntimeError):
 has_lapack = True  # NumPy's linear algebra
 has_mkl = False
 has_openmp = False
-has_spectral = False  # no torch.fft (no complex dtype)
+has_spectral = True  # torch.fft: gradkit.fft
 
 
 def set_default_tensor_type(t) -> None:

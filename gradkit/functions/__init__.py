@@ -34,9 +34,11 @@ the implementations (no ``out=``), for gradkit's own use; ``gradkit.X`` is the p
 from . import comparison, elementwise, indexing, memory, products, random, reduction, shape
 from . import bitwise, joining, operators, scattering, sorting, sparse, special
 from . import special_bessel, strided
+from . import complex, spectral  # noqa: F401 (complex data: its ops, which primitives take it)
 from ._registry import REGISTRY, install, public_functions, special_functions, tensor_method
 from .bitwise import *  # noqa: F403
 from .comparison import *  # noqa: F403
+from .complex import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .indexing import *  # noqa: F403
 from .joining import *  # noqa: F403

@@ -290,6 +290,8 @@ def _rbinary(op, a, b, opname):
 def _same_device(a, b, opname):
     """Operands on different devices: a 0-d CPU tensor follows the other (as in PyTorch);
     anything else is an error naming both devices."""
+    if isinstance(a._data, _ndarray) and isinstance(b._data, _ndarray):  # a complex operand
+        return a, b
     if b.ndim == 0 and type(b._data) is _ndarray:
         return a, b.to(a.device)
     if a.ndim == 0 and type(a._data) is _ndarray:
@@ -328,7 +330,7 @@ def _div_operands(a, b):
         rt = _dtype.result_type(a._data.dtype, a._data.ndim, b._data.dtype, b._data.ndim)
     else:
         rt = _dtype.scalar_result_dtype(a._data.dtype, b)
-    if not rt.is_floating_point:
+    if not rt.is_floating_point and not rt.is_complex:
         rt = _dtype.get_default_dtype()
     if bt and b._data.dtype != rt:
         b = b.to(rt)
@@ -337,7 +339,7 @@ def _div_operands(a, b):
 
 def _float_operand(a):
     """True division and transcendental ops promote integers to the default float dtype."""
-    if a._data.dtype.kind != "f" and not a.dtype.is_floating_point:
+    if a._data.dtype.kind != "f" and not a.dtype.is_floating_point and a._data.dtype.kind != "c":
         return a.to(_dtype.get_default_dtype())
     return a
 

@@ -119,11 +119,15 @@ def isfinite(input):
 
 @declare(out="same", differentiable=False)
 def isposinf(input):
+    if _t(input)._data.dtype.kind == "c":
+        raise RuntimeError("isposinf does not support complex inputs.")
     return wrap(np.isposinf(_t(input)._data))
 
 
 @declare(out="same", differentiable=False)
 def isneginf(input):
+    if _t(input)._data.dtype.kind == "c":
+        raise RuntimeError("isneginf does not support complex inputs.")
     return wrap(np.isneginf(_t(input)._data))
 
 

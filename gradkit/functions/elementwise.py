@@ -49,6 +49,7 @@ from ._args import (
     _xp,
 )
 from ._registry import _check_cast, declare, out_tuple, tensor_method, write_inplace
+from .complex import _no_order, _parts
 
 _ndarray = np.ndarray
 _ADD, _SUB, _MUL = E.ADD, E.SUB, E.MUL
@@ -58,8 +59,8 @@ __all__ = ["abs", "add", "addcdiv", "addcmul", "atan2", "ceil", "clamp", "cos", 
     "logaddexp2", "maximum", "minimum", "mul", "nan_to_num", "neg", "pow", "reciprocal", "relu",
     "round", "rsqrt", "sigmoid", "sign", "sin", "sinc", "sqrt", "square", "sub", "tan", "tanh",
     "trunc", "where", "xlogy", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sinh", "cosh",
-    "deg2rad", "rad2deg", "exp2", "frac", "floor_divide", "copysign", "float_power", "ldexp",
-    "nextafter", "fmax", "fmin", "sgn", "signbit", "positive", "clamp_min", "clamp_max",
+    "exp2", "frac", "floor_divide", "copysign", "float_power", "ldexp",
+    "nextafter", "fmax", "fmin", "signbit", "positive", "clamp_min", "clamp_max",
     "heaviside", "frexp"]
 
 
@@ -294,18 +295,6 @@ declare(cosh, inplace=True, out=True)
 
 exp2 = _float_unary(E.EXP2, "exp2", "2 to the power of each element.")
 declare(exp2, inplace=True, out=True, aliases=("special:exp2",))
-
-
-@declare(inplace=True, out=True)
-def deg2rad(input):
-    """Degrees to radians (integers become the default float dtype)."""
-    return _float_operand(_t(input)) * (np.pi / 180.0)
-
-
-@declare(inplace=True, out=True)
-def rad2deg(input):
-    """Radians to degrees (integers become the default float dtype)."""
-    return _float_operand(_t(input)) * (180.0 / np.pi)
 
 
 @declare(inplace=True, out=True)
@@ -569,6 +558,9 @@ def _where_devices(cond, c, a, b):
     """Put where()'s operands on one device: a 0-d CPU tensor follows the others (as in
     PyTorch); anything else on another device is an error naming both."""
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if isinstance(c, np.ndarray) and (not ta or isinstance(a._data, np.ndarray)) \
+            and (not tb or isinstance(b._data, np.ndarray)):  # host arrays, one complex
+        return a, b, c
     if ta and tb and type(a._data) is not type(b._data):
         a, b = _same_device(a, b, "where")
     t = a if ta else b if tb else None
@@ -590,6 +582,8 @@ def _zero_grad_op(name):
     def fn(input):
         x = _t(input)
         if x.dtype.kind != "f":
+            if x.dtype.kind == "c":
+                raise _no_order(name)
             # integers are already whole, and a bool is its own sign (NumPy's round of a bool
             # would give float16, its sign of a bool fails)
             if name != "sign" or x.dtype.kind == "b":
@@ -623,6 +617,8 @@ _round_half_even = _zero_grad_op("round")
 
 @declare(inplace=True, out="same", aliases=("special:round",), differentiable=False)
 def round(input, *, decimals=0):
+    if _t(input)._data.dtype.kind == "c":
+        raise _no_order("round")
     if decimals and _t(input)._data.dtype.kind in "iub":
         _not_implemented("round_cpu", _t(input), "round(decimals=) takes floating tensors")
     if decimals:
@@ -764,6 +760,8 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     largest and lowest finite values of the dtype). The gradient is 0 at replaced elements."""
     x = _t(input)
     if x.dtype.kind != "f":
+        if x.dtype.kind == "c":  # as PyTorch: the real and imaginary parts each
+            return _parts(nan_to_num, x, nan, posinf, neginf)
         return x.clone()
     info = np.finfo(x.dtype)
     a = to_host(x._data)
@@ -952,12 +950,6 @@ def fmax(input, other):
 def fmin(input, other):
     """The elementwise minimum, ignoring nan (nan only where both are nan)."""
     return _fminmax(E.FMIN, input, other, "fmin")
-
-
-@declare(inplace=True, out="same", differentiable=False)
-def sgn(input):
-    """The sign of each element (for real tensors the same as :func:`sign`)."""
-    return sign(input)
 
 
 @declare(out="same", differentiable=False)

@@ -326,6 +326,9 @@ def _scatter_identity(dtype, reduce):
         return -np.inf if reduce == "amax" else np.inf
     if dtype.kind == "b":
         return reduce != "amax"
+    if dtype.kind == "c":
+        raise NotImplementedError(f'"{reduce}" not implemented for complex tensors: complex '
+                                  f'numbers have no order (PyTorch raises here too)')
     info = np.iinfo(dtype)
     return int(info.min) if reduce == "amax" else int(info.max)
 

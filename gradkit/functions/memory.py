@@ -63,7 +63,9 @@ def to(self, *args, **kwargs):
         if dtype.dtype != t._data.dtype:
             if t.requires_grad and dtype.kind not in "fc":
                 return wrap(t._data.astype(dtype))
-            t = apply1(E.CAST, t, (dtype, t._data.dtype))
+            # (to a complex dtype: the cast that makes complex data, gradkit/_complex.py)
+            t = apply1(E.CAST if not dtype.is_complex else E.CAST.complex, t,
+                       (dtype, t._data.dtype))
     fmt = kwargs.get("memory_format")
     if fmt is not None and _mf.check(fmt, "to") is not _mf.preserve_format \
             and not _mf.is_in(t._data, fmt):

@@ -496,6 +496,8 @@ def vdot(input, other):
     _same_dtype("vdot", ("input", a), ("other", b))
     if a.dtype.kind == "b":
         raise _no_bool_kernel("vdot", "vdot")
+    if a._data.dtype.kind == "c":  # the first operand conjugated
+        a = a.conj()
     return sum(a * b, dtype=a.dtype)
 
 
@@ -535,7 +537,7 @@ def dist(input, other, p=2):
 def _scaled_sum(name, x, prod, beta, alpha, zero_alpha_skips=False):
     """``beta * x + alpha * prod`` as PyTorch: ``x`` broadcast to the product's shape, and
     ignored (no nan from it) when ``beta`` is 0; integer tensors refuse float factors."""
-    if prod.dtype.kind != "f":
+    if prod.dtype.kind != "f" and prod.dtype.kind != "c":
         for label, v in (("beta", beta), ("alpha", alpha)):
             if isinstance(v, float) and not isinstance(v, bool):
                 raise RuntimeError(f"{name}(): for integral input tensors, argument {label} "

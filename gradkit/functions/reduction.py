@@ -122,7 +122,7 @@ def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
     x = _t(input)
     if dtype is not None:
         x = x.to(dtype)
-    if x.dtype.kind != "f":
+    if x.dtype.kind != "f" and x._data.dtype.kind != "c":
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {x.dtype}. Convert first, e.g. x.float().mean()"
@@ -496,6 +496,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     x = _t(input)
     if x.dtype.kind == "f":
         x = where(isnan(x), 0.0, x)
+    elif x._data.dtype.kind == "c":
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     return sum(x, dim, keepdim, dtype=dtype)
 
 
@@ -638,7 +640,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
             norm_factor = wsum_t - correction * sum(w * a) / wsum_t
     xm = obs - avg
     xw = xm * w if w is not None else xm
-    c = xw.matmul(xm.transpose(0, 1))
+    xt = xm.transpose(0, 1)
+    c = xw.matmul(xt.conj() if xt._data.dtype.kind == "c" else xt)
     if isinstance(norm_factor, float) and norm_factor <= 0:
         norm_factor = 0.0
         out = c / norm_factor if c.numel() else c

@@ -311,7 +311,8 @@ def _cat_prepare(tensors, dim, name):
     kind = type(tensors[0]._data)
     for i, x in enumerate(tensors[1:], 1):
         dt = _dtype.promote_types(dt, x.dtype)
-        if type(x._data) is not kind:
+        if type(x._data) is not kind and not (isinstance(x._data, np.ndarray)
+                                              and issubclass(kind, np.ndarray)):  # complex
             raise RuntimeError(
                 f"{name}(): expected all tensors to be on the same device, but tensor 0 is on "
                 f"{tensors[0].device} and tensor {i} on {x.device}; move them with .to()"
@@ -943,4 +944,6 @@ def adjoint(input):
     if x.ndim < 2:
         raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
                            f"matrices. Got {x.ndim}-D tensor.")
+    if x._data.dtype.kind == "c":
+        return transpose(x, -2, -1).conj()
     return transpose(x, -2, -1)

@@ -556,6 +556,9 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     """The values (or slices along ``dim``) with consecutive repeats collapsed; optionally the
     index of each input element in them and the length of each run. Not differentiable."""
     x = _t(input)
+    if x._data.dtype.kind == "c":
+        raise NotImplementedError("unique_consecutive: \"unique\" not implemented for complex "
+                                  "tensors (PyTorch raises here too)")
     a = to_host(x._data)
     if dim is None:
         flat = a.reshape(-1)

@@ -41,7 +41,7 @@ def storage_of(x):
     """``(flat, offset, strides)``: ``x``'s storage as a 1-D array in memory order, the offset
     of ``x``'s first element in it, and ``x``'s strides in elements."""
     a = x._data
-    if type(a) is not np.ndarray:
+    if not isinstance(a, np.ndarray):
         raise RuntimeError("as_strided: only tensors in host memory have a storage gradkit can "
                            "view; move the tensor to the CPU first")
     isz = a.itemsize

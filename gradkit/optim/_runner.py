@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import namespace_of, numpy_ns
+from .._complex import CArray as _CArray
 from .._tensor import Tensor, wrap
 from ._blas import _blas_ready, _blas_routines, _one_blas_thread, _with_blas
 from ._threads import NO_THREADS, WorkerPool, short_gil_waits, usable_cpus
@@ -168,7 +169,11 @@ class _KernelOptimizer(Optimizer):
                     continue
                 g = _grad_array(p)
                 arrays, hp = param_args(p, group, args)
-                append((kernel, p._data, (g, *arrays), hp))
+                if type(p._data) is _CArray:  # as PyTorch: the kernel runs on view_as_real
+                    append((kernel, _as_real(p._data), tuple(_as_real(a) for a in (g, *arrays)),
+                            hp))
+                else:
+                    append((kernel, p._data, (g, *arrays), hp))
                 p._vc[0] += 1
         self._run(tasks, self._n_scratch)
         return loss
@@ -267,6 +272,14 @@ class _KernelOptimizer(Optimizer):
         else:
             for t in busy:
                 work(t)
+
+
+def _as_real(a):
+    """A complex array as its real view (a last dim of 2: real, imaginary), sharing memory."""
+    if isinstance(a, np.ndarray) and a.dtype.kind == "c":
+        p = a.view(np.ndarray)
+        return p[..., None].view(p.real.dtype)
+    return a
 
 
 def _grad_array(p: Tensor):

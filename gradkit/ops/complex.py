@@ -1,0 +1,302 @@
+"""Complex primitives (real/imag, conj, view_as_real/complex, complex(), polar, angle, sgn, abs)
+and which existing primitives run on complex data (see ``gradkit/_complex.py``).
+
+Gradients follow PyTorch's convention: for a real loss L and complex z, the gradient is
+``dL/dRe z + i dL/dIm z``; a real input of a complex op gets the real part.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+
+import numpy as np
+
+from .._complex import (
+    CArray,
+    _caller_op,
+    arrays_only,
+    as_carray,
+    complex_unsupported,
+    holomorphic,
+    plain,
+    supports,
+)
+from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
+from . import elementwise as E
+from . import linalg as L
+from . import linear as LN
+from . import memory as M
+from . import reduction as R
+from . import shape as S
+
+__all__ = ["ANGLE", "COMPLEX", "CONJ", "IMAG", "POLAR", "REAL", "SGN", "VIEW_AS_COMPLEX",
+           "VIEW_AS_REAL", "complex_of", "real_of"]
+
+_COMPLEX_OF = {np.dtype(np.float32): np.dtype(np.complex64),
+               np.dtype(np.float64): np.dtype(np.complex128),
+               np.dtype(np.float16): np.dtype(np.complex64)}
+
+
+def complex_of(dtype):
+    return _COMPLEX_OF.get(np.dtype(dtype), np.dtype(np.complex128))
+
+
+def real_of(a):
+    """The real part of array ``a`` as a plain array (a view where ``a`` is complex)."""
+    return plain(a).real if type(a) is CArray else a
+
+
+def _cplx(re, im=None):
+    """A complex array from real parts (and imaginary parts)."""
+    re = plain(re)
+    dt = complex_of(re.dtype)
+    out = np.empty(np.broadcast_shapes(re.shape, () if im is None else plain(im).shape), dt)
+    out.real = re
+    out.imag = 0 if im is None else plain(im)
+    return out.view(CArray)
+
+
+def _is_c(a):
+    return type(a) is CArray
+
+
+# ---------------------------------------------------------------- real, imag, conj
+def _real_f(xp, a):
+    return plain(a).real
+
+
+def _real_b(xp, g, ins, out, aux, needs):
+    return (_cplx(g),)
+
+
+def _imag_f(xp, a):
+    return plain(a).imag
+
+
+def _imag_b(xp, g, ins, out, aux, needs):
+    return (_cplx(np.zeros_like(plain(g)), g),)
+
+
+def _conj_f(xp, a):
+    return as_carray(np.conjugate(plain(a)))
+
+
+def _conj_b(xp, g, ins, out, aux, needs):
+    return (as_carray(np.conjugate(plain(g))),)
+
+
+# (PyTorch's real/imag are selects of view_as_real: their nodes are SelectBackward0)
+REAL = Op("Real", _real_f, _real_b, saves=0, grad_name="SelectBackward0")
+IMAG = Op("Imag", _imag_f, _imag_b, saves=0, grad_name="SelectBackward0")
+CONJ = Op("Conj", _conj_f, _conj_b, saves=0)
+
+
+# ---------------------------------------------------------------- view_as_real / complex
+def _var_f(xp, a):
+    p = plain(a)
+    return p[..., None].view(p.real.dtype)
+
+
+def _var_b(xp, g, ins, out, aux, needs):
+    g = np.ascontiguousarray(plain(g))
+    return (g.view(complex_of(g.dtype))[..., 0].view(CArray),)
+
+
+def _vac_f(xp, a):
+    p = plain(a)
+    return p.view(complex_of(p.dtype))[..., 0].view(CArray)
+
+
+def _vac_b(xp, g, ins, out, aux, needs):
+    p = np.ascontiguousarray(plain(g))
+    return (p[..., None].view(p.real.dtype),)
+
+
+VIEW_AS_REAL = Op("ViewAsReal", _var_f, _var_b, saves=0)
+VIEW_AS_COMPLEX = Op("ViewAsComplex", _vac_f, _vac_b, saves=0)
+
+
+# ---------------------------------------------------------------- complex(), polar()
+def _complex_f(xp, re, im):
+    return _cplx(re, im)
+
+
+def _complex_b(xp, g, ins, out, aux, needs):
+    p = plain(g)
+    return (np.ascontiguousarray(p.real) if needs[0] else None,
+            np.ascontiguousarray(p.imag) if needs[1] else None)
+
+
+def _polar_f(xp, r, theta):
+    r, theta = plain(r), plain(theta)
+    return _cplx(r * np.cos(theta), r * np.sin(theta))
+
+
+def _polar_b(xp, g, ins, out, aux, needs):
+    p = plain(g)
+    o = plain(out)
+    gr = gt = None
+    if needs[0]:  # Re(conj(g) sgn(out)): PyTorch's polar_backward (e^{i theta} where abs > 0)
+        s = _sgn_array(o)
+        gr = p.real * s.real + p.imag * s.imag
+    if needs[1]:  # Re(conj(g) i out)
+        gt = p.imag * o.real - p.real * o.imag
+    return gr, gt
+
+
+COMPLEX = Op("Complex", _complex_f, _complex_b, saves=0, broadcasts=True)
+POLAR = Op("Polar", _polar_f, _polar_b, saves=SAVES_INPUTS | SAVES_OUTPUT, broadcasts=True)
+
+
+# ---------------------------------------------------------------- angle, sgn, abs
+def _angle_f(xp, a):
+    p = plain(a)
+    if p.dtype.kind == "c":
+        return np.angle(p).astype(p.real.dtype, copy=False)
+    # a real tensor: pi where negative, 0 elsewhere, nan kept (PyTorch's)
+    return np.where(p < 0, np.pi, np.where(np.isnan(p), p, 0)).astype(p.dtype, copy=False)
+
+
+def _angle_b(xp, g, ins, out, aux, needs):
+    z = plain(ins[0])
+    if z.dtype.kind != "c":
+        return (np.zeros_like(z),)
+    a2 = z.real * z.real + z.imag * z.imag
+    with np.errstate(all="ignore"):
+        r = plain(g) * (1j * z) / a2
+    return (as_carray(np.where(z == 0, 0, r).astype(z.dtype, copy=False)),)
+
+
+ANGLE = Op("Angle", _angle_f, _angle_b)
+
+
+def _sgn_array(z):
+    a = np.abs(z)
+    with np.errstate(all="ignore"):
+        s = z / a
+    return np.where(a == 0, 0, s).astype(z.dtype, copy=False)
+
+
+def _sgn_f(xp, a):
+    return as_carray(_sgn_array(plain(a)))
+
+
+def _sgn_b(xp, g, ins, out, aux, needs):
+    # s = z/|z| depends on the angle only: dL/dtheta = Re(conj(g) i s), and the angle's
+    # gradient is i z / |z|^2 (see _angle_b)
+    z = plain(ins[0])
+    s = plain(out)
+    gp = plain(g)
+    a = np.abs(z)
+    dtheta = (np.conjugate(gp) * 1j * s).real
+    with np.errstate(all="ignore"):
+        r = dtheta * 1j * s / a
+    return (as_carray(np.where(a == 0, 0, r).astype(z.dtype, copy=False)),)
+
+
+SGN = Op("Sgn", _sgn_f, _sgn_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
+
+
+def _abs_c_b(xp, g, ins, out, aux, needs):
+    z = plain(ins[0])
+    return (as_carray(plain(g) * _sgn_array(z)),)
+
+
+_ABS_C = Op("Abs", E.ABS.forward, _abs_c_b)
+supports(E.ABS, _ABS_C)
+
+
+# ---------------------------------------------------------------- casts
+def _cast_c_f(xp, a, dtype, src):
+    p = plain(a)
+    if p.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        # a cast the user asked for warns as PyTorch; one inside another op would drop the
+        # imaginary part silently, so that op refuses complex input
+        face = _caller_op()
+        if face not in _USER_CASTS:
+            raise complex_unsupported(face or "cast")
+        import warnings
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      UserWarning, stacklevel=5)
+        p = p.real
+    return as_carray(p.astype(dtype))
+
+
+# the faces whose cast of complex to real is the user's own request (PyTorch warns there)
+_USER_CASTS = frozenset(("to", "float", "double", "half", "bfloat16", "type", "type_as", "long",
+                         "int", "short", "char", "byte", "bool", "copy_", "tensor", "as_tensor",
+                         "new_tensor", "asarray", "_to", "to_dtype", "cast", "convert"))
+
+
+def _cast_c_b(xp, g, ins, out, aux, needs):
+    src = np.dtype(aux[1])
+    p = plain(g)
+    if src.kind != "c" and p.dtype.kind == "c":
+        p = p.real
+    return (as_carray(p.astype(src)),)
+
+
+_CAST_C = Op("ToCopy", _cast_c_f, _cast_c_b, saves=0)
+supports(E.CAST, _CAST_C)
+
+
+# ---------------------------------------------------------------- pow
+def _pow_c_b(xp, g, ins, out, aux, needs):
+    """PyTorch's pow_backward_self/exponent for complex: conj of the holomorphic derivative,
+    0 where the exponent is 0 (self) or where the base is 0 and the exponent real and >= 0."""
+    a, b = ins
+    gp = plain(g)
+    pa = plain(a) if isinstance(a, np.ndarray) else a
+    pb = plain(b) if isinstance(b, np.ndarray) else b
+    ga = gb = None
+    with np.errstate(all="ignore"):
+        if needs[0]:
+            d = np.where(np.asarray(pb) == 0, 0, pb * np.power(pa, np.asarray(pb) - 1))
+            ga = _real_like(gp * np.conjugate(d), a)
+        if needs[1]:
+            bb = np.asarray(pb)
+            zero = (np.asarray(pa) == 0) & (bb.imag == 0) & (bb.real >= 0)
+            safe = np.where(np.asarray(pa) == 0, 1, pa)
+            d = np.where(zero, 0, np.power(pa, pb) * np.log(safe.astype(complex_of(
+                np.asarray(safe).real.dtype) if np.asarray(safe).dtype.kind != "c"
+                else np.asarray(safe).dtype)))
+            gb = _real_like(gp * np.conjugate(d), b)
+    return ga, gb
+
+
+def _real_like(r, x):
+    r = np.asarray(r)
+    if isinstance(x, np.ndarray) and type(x) is not CArray:
+        return np.ascontiguousarray(r.real).astype(x.dtype, copy=False)
+    return as_carray(r)
+
+
+def _pow_c_f(xp, a, b):
+    return as_carray(E.POW.forward(xp, a, b))
+
+
+_POW_C = _copy.copy(E.POW)  # its names and flags, complex rules
+_POW_C.forward, _POW_C.backward = _pow_c_f, _pow_c_b
+supports(E.POW, _POW_C)
+
+
+# ---------------------------------------------------------------- existing primitives
+# Rules of the form g * f'(inputs): PyTorch's complex gradient is conj(rule(conj(g))).
+for _op in (E.ADD, E.SUB, E.MUL, E.DIV, E.NEG, E.EXP, E.LOG, E.LOG1P, E.EXPM1, E.SQRT,
+            E.RSQRT, E.SIN, E.COS, E.TANH, E.SIGMOID, E.SQUARE, E.RECIPROCAL, E.SINH, E.COSH,
+            E.ASIN, E.ACOS, E.ATAN, E.ASINH, E.ACOSH, E.ATANH, E.WHERE,
+            E.MUL_HALF_SCALAR, E.DIV_HALF_SCALAR,
+            R.SUM, R.MEAN, R.CUMSUM,
+            S.RESHAPE, S.PERMUTE, S.EXPAND, S.CAT, S.STACK, S.FLIP, S.REPEAT, S.GETITEM,
+            S.GATHER, S.UNFOLD,
+            M.CLONE, M.CLONE_KEEP, M.CLONE_AS, M.FILL, M.FILL_T, M.COPY, M.COPY_FROM, S.SETITEM,
+            L.MATMUL, L.EINSUM, LN.LINEAR):
+    holomorphic(_op)
+# a real and a complex operand: the rule needs the inputs to give the real one a real gradient
+for _op in (E.ADD, E.SUB, E.WHERE, S.CAT, S.STACK):
+    _op.complex.saves |= SAVES_INPUTS
+# new primitives: their rules are written for complex data (on arrays: no double backward)
+for _op in (REAL, IMAG, CONJ, VIEW_AS_REAL, VIEW_AS_COMPLEX, COMPLEX, POLAR, ANGLE, SGN):
+    supports(arrays_only(_op))
+for _op in (_ABS_C, _CAST_C, _POW_C):
+    arrays_only(_op)
