@@ -243,10 +243,11 @@ def arrays_only(op):
     def backward(xp, g, ins, out, aux, needs, _rule=rule, _name=op.name):
         if not isinstance(g, (np.ndarray, np.generic)):
             raise NotImplementedError(
-                f"{_name}: double backward (create_graph=True) through this op is not supported "
-                f"by gradkit yet (its gradient is computed on arrays); compute the first-order "
-                f"gradient without create_graph, or avoid complex/FFT ops in the part of the "
-                f"graph that is differentiated twice")
+                f"{_name}: double backward (create_graph=True) and forward-mode AD "
+                f"(autograd.forward_ad, func.jvp) through this op are not supported by gradkit "
+                f"yet (its gradient is computed on arrays); compute the first-order gradient "
+                f"in reverse mode without create_graph, or keep complex/FFT ops out of the part "
+                f"of the graph that is differentiated twice or forward")
         return _rule(xp, g, ins, out, aux, needs)
 
     op.backward = backward
