@@ -833,7 +833,10 @@ FUNCTIONAL = {
     "hinge_embedding_loss": _hinge,
     "huber_loss": lambda g: _loss_pair(g, delta=g.pick((1.0, 0.5))),
     "instance_norm": _norm_gen("instance"),
-    "interpolate": _interp, "upsample": _interp,
+    "interpolate": _interp,
+    "upsample": lambda g: (lambda a: (a[0], {k: v for k, v in a[1].items()
+                                             if k not in ("recompute_scale_factor",
+                                                          "antialias")}))(_interp(g)),
     "kl_div": _kl,
     "l1_loss": _loss_pair,
     "layer_norm": _norm_gen("layer"),

@@ -831,11 +831,18 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
     spatial = "H, W" if dims == 2 else "D, H, W"
     if x.ndim not in (dims + 1, dims + 2):
-        raise ValueError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
-                         f"a {x.ndim}-D input of shape {tuple(x.shape)}")
+        raise RuntimeError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), "
+                           f"got a {x.ndim}-D input of shape {tuple(x.shape)}")
+    if any(d == 0 for d in x.shape[x.ndim - dims - 1:]):
+        raise RuntimeError(f"{who}: Expected input to have non-zero size for non-batch "
+                           f"dimensions, but got {list(x.shape)}")
     unbatched = x.ndim == dims + 1
     if unbatched:
         x = x.unsqueeze(0)
+    for what, v in (("kernel_size", kernel_size), ("output_size", output_size)):
+        if isinstance(v, (tuple, list)) and len(v) != dims:  # (PyTorch widens no 1-tuple)
+            raise RuntimeError(f"{who} {what} must either be a single Int or tuple of "
+                               f"{dims} Ints, got {v!r}")
     k = _tuple(kernel_size, dims, "kernel_size", who)
     n, c = x.shape[:2]
     size = tuple(x.shape[2:])
@@ -849,19 +856,27 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
                              f"{'a pair' if dims == 2 else 'three'}), got {output_ratio!r}")
         output_size = tuple(int(v * r) for v, r in zip(size, ratio))
     out = _tuple(output_size, dims, "output_size", who)
-    if any(o + kk - 1 > v or o <= 0 for o, kk, v in zip(out, k, size)):
-        raise ValueError(f"{who}: output size {out} with kernel {k} does not fit the input of "
-                         f"shape {tuple(input.shape)}: need output + kernel - 1 <= input size "
-                         f"per axis")
+    if any(o < 0 for o in out):
+        raise ValueError(f"{who}: output_size must be non-negative, got {out}")
+    # PyTorch's checks: output + kernel - 1 <= input in 2-D, < input in 3-D
+    strict = dims == 3
+    if any(o + kk - 1 > v - strict for o, kk, v in zip(out, k, size)):
+        raise RuntimeError(f"{who}: pool size {k} too large relative to the input size "
+                           f"{size} for output size {out}: need output + kernel - 1 "
+                           f"{'<' if strict else '<='} input size per axis")
     dt = x._data.dtype
     if samples is None:
         smp = _uniform(_gen(None), n * c * dims, dt).reshape(n, c, dims)
     else:
+        if isinstance(samples, Tensor) and samples._data.dtype != dt:
+            raise RuntimeError(f"{who}: Expect _random_samples to have the same dtype as input "
+                               f"({x.dtype}), got {samples.dtype}")
         smp = samples._data if isinstance(samples, Tensor) else np.asarray(samples)
         smp = smp if type(smp) is np.ndarray else smp.get()
-        if tuple(smp.shape) != (n, c, dims):
-            raise ValueError(f"{who}: _random_samples must have shape ({n}, {c}, {dims}), got "
-                             f"{tuple(smp.shape)}")
+        if smp.ndim != 3 or smp.shape[2] != dims or smp.shape[0] < n or smp.shape[1] < c:
+            raise RuntimeError(f"{who}: _random_samples must have shape ({n}, {c}, {dims}), got "
+                               f"{tuple(smp.shape)}")
+        smp = smp[:n, :c]
     # which sample drives which axis: (W, H) in 2-D, (D, H, W) in 3-D (as PyTorch)
     order = (1, 0) if dims == 2 else (0, 1, 2)
     flat = np.zeros((n, c) + (1,) * (2 * dims), dtype=np.int64)

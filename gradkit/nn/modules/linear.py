@@ -154,6 +154,14 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        if not isinstance(input2, Tensor):
+            from ...functions._args import NotATensorError
+
+            raise NotATensorError(f"Bilinear: input2 must be a Tensor, got "
+                                  f"{type(input2).__name__}")
+        if input1.ndim == 0 or input2.ndim == 0:
+            raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} "
+                               f"and {input2.ndim}; give both inputs a feature dimension")
         if input1.shape[-1] != self.in1_features or input2.shape[-1] != self.in2_features:
             raise RuntimeError(
                 f"Bilinear(in1_features={self.in1_features}, in2_features={self.in2_features}) "

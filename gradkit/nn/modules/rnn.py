@@ -530,6 +530,11 @@ class RNNCellBase(Module):
                 out.append(_make(namespace_of(x._data).zeros((B, self.hidden_size),
                                                              dtype=x.dtype), False, None))
                 continue
+            if not isinstance(s, Tensor):  # PyTorch reads hx.dim() (an AttributeError)
+                from ...functions._args import NotATensorError
+
+                raise NotATensorError(f"{name}: {what} must be a Tensor, got "
+                                      f"{type(s).__name__}; make one with gradkit.tensor(...)")
             expected = (B, self.hidden_size) if batched else (self.hidden_size,)
             if _shape(s) != expected:
                 raise RuntimeError(f"{name}: expected {what} of shape {expected}, got "

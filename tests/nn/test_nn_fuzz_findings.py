@@ -1,0 +1,175 @@
+"""Findings of the nn differential fuzzer (tests/fuzz/nn_fuzzer.py), each checked against
+PyTorch: the same values, dtypes and gradients, or the same exception type (never a raw
+NumPy/Python error, never accepting what PyTorch rejects)."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+# messages of NumPy/Python internals (never gradkit's own)
+RAW = ("has no attribute", "index out of range", "could not be broadcast", "numpy boolean")
+
+
+def _outcome(lib, fn):
+    """``("raises", type)`` or the results as arrays (float64) with their dtype names."""
+    try:
+        r = fn(lib, lib.nn.functional)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        return ("raises", e)
+    rs = r if isinstance(r, tuple) else (r,)
+    return [(str(t.dtype).split(".")[-1], t.detach().double().numpy()) for t in rs]
+
+
+def _same(fn, torch):
+    g, t = _outcome(gk, fn), _outcome(torch, fn)
+    if t[0] == "raises":
+        assert g[0] == "raises", f"gradkit returned {g}, torch raised {t[1]!r}"
+        assert isinstance(g[1], type(t[1])), f"gradkit {g[1]!r}, torch {t[1]!r}"
+        assert not any(m in str(g[1]) for m in RAW), f"a raw error: {g[1]!r}"
+        return
+    assert g[0] != "raises", f"gradkit raised {g[1]!r}, torch returned {t}"
+    assert [d for d, _ in g] == [d for d, _ in t]
+    for (_, a), (_, b) in zip(g, t):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7, equal_nan=True)
+
+
+def _grads(lib, fn, *arrays):
+    xs = [lib.tensor(a, requires_grad=True) for a in arrays]
+    y = fn(lib, lib.nn.functional, *xs)
+    u = np.random.default_rng(0).standard_normal(tuple(y.shape))
+    gs = lib.autograd.grad(y, xs, lib.tensor(u), allow_unused=True)
+    return [np.zeros(a.shape) if g is None else g.detach().numpy() for g, a in zip(gs, arrays)]
+
+
+LIST = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]
+
+# a list where a Tensor goes: PyTorch's C++ bindings raise TypeError, its Python functions an
+# AttributeError (``input.dim()``); gradkit's error is of that type, never a silent conversion
+CASES = {
+    "list-mse": lambda L, F: F.mse_loss(LIST, L.ones(2, 3)),
+    "list-mse-target": lambda L, F: F.mse_loss(L.ones(2, 3), LIST),
+    "list-bce-target": lambda L, F: F.binary_cross_entropy(L.full((2, 3), 0.5), LIST),
+    "list-cross-entropy": lambda L, F: F.cross_entropy(LIST, L.tensor([0, 1])),
+    "list-interpolate": lambda L, F: F.interpolate([LIST], scale_factor=2),
+    "list-normalize": lambda L, F: F.normalize(LIST),
+    "list-local-response-norm": lambda L, F: F.local_response_norm([LIST], 2),
+    "list-pad": lambda L, F: F.pad([LIST], (1, 1)),
+    "list-ctc": lambda L, F: F.ctc_loss([LIST], L.tensor([[1]]), (1,), (1,)),
+    "list-margin-ranking-target": lambda L, F: F.margin_ranking_loss(
+        L.ones(3), L.zeros(3), [1.0, -1.0, 1.0]),
+    "list-batchnorm-module": lambda L, F: L.nn.BatchNorm1d(3)(LIST),
+    "list-layernorm-module": lambda L, F: L.nn.LayerNorm(3)(LIST),
+    "list-groupnorm-module": lambda L, F: L.nn.GroupNorm(1, 2)([LIST]),
+    "list-conv-module": lambda L, F: L.nn.Conv1d(2, 1, 2, padding_mode="replicate",
+                                                 padding=1)([LIST]),
+    "list-l1-module": lambda L, F: L.nn.L1Loss()(LIST, L.ones(2, 3)),
+    "list-grucell-hx": lambda L, F: L.nn.GRUCell(3, 3)(L.ones(2, 3), LIST),
+    # 0-d and out-of-range arguments
+    "glu-dim-out-of-range": lambda L, F: F.glu(L.ones(2, 4), 2),
+    "glu-0d": lambda L, F: F.glu(L.tensor(1.0), 0),
+    "sdpa-0d-key": lambda L, F: F.scaled_dot_product_attention(
+        L.ones(2, 2, 2, 1), L.tensor(1.0), L.ones(2, 2, 4, 2)),
+    "bilinear-module-0d": lambda L, F: L.nn.Bilinear(1, 2, 1)(L.ones(3, 1), L.tensor(1.0)),
+    # dtypes
+    "relu-bool": lambda L, F: F.relu(L.ones(3, dtype=L.bool)),
+    "hardtanh-bool": lambda L, F: F.hardtanh(L.ones(3, dtype=L.bool)),
+    "relu6-uint8": lambda L, F: F.relu6(L.tensor([0, 3, 9], dtype=L.uint8)),
+    "hardtanh-int-bounds": lambda L, F: F.hardtanh(L.tensor([-3, 1, 5]), -1.5, 2.7),
+    "huber-int-input": lambda L, F: F.huber_loss(L.tensor([1, 2, 3]), L.ones(3)),
+    "huber-bool-input": lambda L, F: F.huber_loss(L.ones(3, dtype=L.bool), L.ones(3)),
+    "softshrink-inf-lambda": lambda L, F: F.softshrink(L.ones(3), float("inf")),
+    "softshrink-nan-lambda": lambda L, F: F.softshrink(L.ones(3, dtype=L.float64),
+                                                       float("nan")),
+    "softshrink-half-lambda": lambda L, F: F.softshrink(L.ones(3, dtype=L.float16), 7e4),
+    # shapes: an empty input against a longer target broadcasts to an error, not (1,)
+    "smooth-l1-empty-vs-3": lambda L, F: F.smooth_l1_loss(L.ones(0), L.ones(3)),
+    "huber-empty-vs-3": lambda L, F: F.huber_loss(L.ones(0), L.ones(3)),
+    # BCE: NaN is outside [0, 1] for the input and the target
+    "bce-nan-target": lambda L, F: F.binary_cross_entropy(L.full((2,), 0.5),
+                                                         L.tensor([0.5, float("nan")])),
+    "bce-nan-input": lambda L, F: F.binary_cross_entropy(L.tensor([0.5, float("nan")]),
+                                                        L.full((2,), 0.5)),
+    "bce-target-above-1-half": lambda L, F: F.binary_cross_entropy(
+        L.full((2,), 0.5, dtype=L.float16), L.tensor([0.5, 2.0], dtype=L.float16)),
+    # fractional max pooling: PyTorch's checks and types
+    "frac2d-output-size-length": lambda L, F: F.fractional_max_pool2d(
+        L.ones(1, 1, 6, 6), 2, output_size=(2,), _random_samples=L.rand(1, 1, 2)),
+    "frac2d-samples-dtype": lambda L, F: F.fractional_max_pool2d(
+        L.ones(1, 1, 6, 6), 2, output_size=(2, 3),
+        _random_samples=L.rand(1, 1, 2, dtype=L.float64)),
+    "frac2d-samples-size": lambda L, F: F.fractional_max_pool2d(
+        L.ones(1, 1, 6, 6), 2, output_size=(2, 3), _random_samples=L.rand(1, 1, 3)),
+    "frac2d-empty-channels": lambda L, F: F.fractional_max_pool2d(
+        L.ones(1, 0, 6, 6), 2, output_size=(2, 3), _random_samples=L.rand(1, 0, 2)),
+    "frac2d-exact-fit": lambda L, F: F.fractional_max_pool2d(
+        L.arange(56.0).reshape(1, 1, 7, 8), 2, output_size=(6, 3),
+        _random_samples=L.full((1, 1, 2), 0.5)),
+    "frac3d-strict-fit": lambda L, F: F.fractional_max_pool3d(
+        L.ones(1, 1, 4, 4, 4), 2, output_size=3, _random_samples=L.rand(1, 1, 3)),
+    "frac3d-0d": lambda L, F: F.fractional_max_pool3d(
+        L.tensor(1.0), 2, output_size=1, _random_samples=L.rand(1, 1, 3)),
+    # losses at special values
+    "cross-entropy-ignored-inf-row": lambda L, F: F.cross_entropy(
+        L.tensor([[65504.0, 2.0, float("inf")], [1.0, 2.0, 3.0]], dtype=L.float16),
+        L.tensor([0, 1]), ignore_index=0, reduction="none"),
+    "nll-ignored-inf": lambda L, F: F.nll_loss(
+        L.tensor([[float("-inf"), 2.0], [1.0, 2.0]], dtype=L.float64), L.tensor([0, 1]),
+        ignore_index=0, reduction="none"),
+    "multi-margin-nan-score": lambda L, F: F.multi_margin_loss(
+        L.tensor([[-0.95, 1.06, 0.4], [0.33, float("nan"), 0.003]], dtype=L.float64),
+        L.tensor([0, 1]), p=2, margin=0.5, reduction="none"),
+    "gaussian-nll-int-input": lambda L, F: F.gaussian_nll_loss(
+        L.tensor([[-2, 1, -1]]), L.tensor([[0.75, -0.89, 1.05]], dtype=L.float64),
+        L.tensor([[0.49, 1.99, 1.16]], dtype=L.float64), full=True, reduction="sum"),
+    "gaussian-nll-inf-var": lambda L, F: F.gaussian_nll_loss(
+        L.tensor([[-2.0, 1.0]]), L.tensor([[0.75, -0.89]]), L.tensor([[float("inf"), 1e-9]]),
+        reduction="none"),
+    "gaussian-nll-negative-var-before-shapes": lambda L, F: F.gaussian_nll_loss(
+        L.ones(2, 0), L.ones(2, 3), L.tensor([[1.0, -1e30, 1.0], [1.0, 1.0, 1.0]])),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_outcome_as_torch(torch, name):
+    _same(CASES[name], torch)
+
+
+def test_list_errors_are_of_torchs_exact_type(torch):
+    """A C++ binding's TypeError stays a TypeError; a Python function's AttributeError is
+    matched (gradkit's error there is both)."""
+    for fn in (CASES["list-cross-entropy"], CASES["list-pad"], CASES["list-mse"]):
+        g, t = _outcome(gk, fn)[1], _outcome(torch, fn)[1]
+        assert isinstance(g, type(t)) and "must be Tensor, not list" in str(g)
+
+
+GRAD_CASES = {
+    # PyTorch's backward: the positive side's gradient is 1 whatever the slope (NaN too)
+    "leaky-relu-nan-slope": (lambda L, F, x: F.leaky_relu(x, float("nan")),
+                             [np.array([0.33, -1.7, 0.46, 1.03])]),
+    "gelu-0d": (lambda L, F, x: F.gelu(x), [np.array(-2.22)]),
+    "multi-margin-nan": (lambda L, F, x: F.multi_margin_loss(x, L.tensor([0, 1]),
+                                                             reduction="none"),
+                         [np.array([[-0.95, 1.06, 0.4], [0.33, np.nan, 0.003]])]),
+    "gaussian-nll-inf-var": (lambda L, F, x, v: F.gaussian_nll_loss(
+        x, L.zeros(2, dtype=L.float64), v, reduction="none"),
+        [np.array([0.5, -1.0]), np.array([np.inf, 1e-9])]),
+}
+
+
+@pytest.mark.parametrize("name", list(GRAD_CASES))
+def test_gradients_as_torch(torch, name):
+    fn, arrays = GRAD_CASES[name]
+    for a, b in zip(_grads(gk, fn, *arrays), _grads(torch, fn, *arrays)):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-12, equal_nan=True)
+
+
+def test_multihead_attention_rejects_a_0d_query(torch):
+    m = gk.nn.MultiheadAttention(4, 2)
+    with pytest.raises(RuntimeError, match="unbatched 2D or batched 3D"):
+        m(gk.tensor(1.0), gk.ones(3, 4), gk.ones(3, 4))
+    with pytest.raises(AssertionError):  # PyTorch's own check is an assert
+        torch.nn.MultiheadAttention(4, 2)(torch.tensor(1.0), torch.ones(3, 4), torch.ones(3, 4))
