@@ -130,6 +130,32 @@ CASES = {
         reduction="none"),
     "gaussian-nll-negative-var-before-shapes": lambda L, F: F.gaussian_nll_loss(
         L.ones(2, 0), L.ones(2, 3), L.tensor([[1.0, -1e30, 1.0], [1.0, 1.0, 1.0]])),
+    # negative sizes: PyTorch's torch.empty RuntimeError
+    "linear-negative-in": lambda L, F: L.nn.Linear(-4, 2),
+    "bilinear-negative-out": lambda L, F: L.nn.Bilinear(3, 2, -1),
+    "batchnorm-negative": lambda L, F: L.nn.BatchNorm3d(-1),
+    "conv-negative-in": lambda L, F: L.nn.Conv3d(-1, 2, 1),
+    "conv-transpose-negative-out": lambda L, F: L.nn.ConvTranspose2d(2, -1, 3),
+    "layernorm-negative": lambda L, F: L.nn.LayerNorm([-1, 3]),
+    "embedding-bag-negative-dim": lambda L, F: L.nn.EmbeddingBag(3, -2),
+    # interpolate, fold, unfold: PyTorch's types
+    "interpolate-bad-mode": lambda L, F: F.interpolate(L.ones(1, 1, 2, 2), scale_factor=2,
+                                                       mode="bogus"),
+    "interpolate-6d": lambda L, F: F.interpolate(L.ones(1, 1, 2, 2, 2, 2), scale_factor=2),
+    "interpolate-empty-output": lambda L, F: F.interpolate(L.ones(1, 0, 5, 1, 4),
+                                                           scale_factor=0.5),
+    "upsample-bilinear-negative-scale": lambda L, F: F.upsample_bilinear(L.ones(1, 1, 1, 3),
+                                                                         scale_factor=-0.5),
+    "fold-blocks": lambda L, F: F.fold(L.ones(2, 12, 2), (2, 1), (2, 3)),
+    "unfold-kernel-too-big": lambda L, F: F.unfold(L.ones(1, 1, 2, 3), 3),
+    "unfold-negative-dilation": lambda L, F: F.unfold(L.ones(1, 1, 4, 4), 2, dilation=-1),
+    "lstm-input-dtype": lambda L, F: L.nn.LSTM(2, 3).double()(L.ones(3, 2)),
+    "affine-grid-bool": lambda L, F: F.affine_grid(L.ones(1, 2, 3, dtype=L.bool), [1, 1, 2, 2],
+                                                   align_corners=False),
+    "affine-grid-bfloat16": lambda L, F: F.affine_grid(
+        L.tensor([[[1.0, 0.5, 0.0], [0.0, 1.0, 0.25]]]).to(L.bfloat16), [1, 1, 2, 3],
+        align_corners=True).float(),
+    "pdist-nan-p": lambda L, F: F.pdist(L.ones(2, 1), p=float("nan")),
 }
 
 

@@ -38,10 +38,12 @@ class _BatchNorm(Module):
                  dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         layer = type(self).__name__
-        if not isinstance(num_features, int) or isinstance(num_features, bool) or \
-                num_features <= 0:
-            raise ValueError(f"{layer}: num_features must be a positive int, got "
-                             f"{num_features!r}")
+        if not isinstance(num_features, int) or isinstance(num_features, bool):
+            raise TypeError(f"{layer}: num_features must be an int, got {num_features!r}")
+        if num_features <= 0:  # PyTorch: torch.empty's RuntimeError (or the forward's)
+            raise RuntimeError(f"{layer}: num_features must be a positive int, got "
+                               f"{num_features!r} (Trying to create tensor with negative "
+                               f"dimension)")
         if eps <= 0:
             raise ValueError(f"{layer}: eps must be positive, got {eps!r}")
         if momentum is not None and not 0.0 <= momentum <= 1.0:

@@ -44,8 +44,11 @@ class _ConvNd(Module):
         n = self._n
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels),
                         ("groups", groups)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0 and name == "groups":
                 raise ValueError(f"{layer}: {name} must be a positive int, got {v!r}")
+            if v <= 0:  # PyTorch: torch.empty's RuntimeError (or the forward's)
+                raise RuntimeError(f"{layer}: {name} must be a positive int, got {v!r} (Trying "
+                                   f"to create tensor with negative dimension)")
         if in_channels % groups:
             raise ValueError(f"{layer}: in_channels ({in_channels}) must be divisible by groups "
                              f"({groups})")

@@ -30,7 +30,10 @@ def _empty(*shape, dtype=None, device=None) -> Tensor:
 def _check_size(value, name: str, layer: str, allow_zero: bool = True) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{layer}: {name} must be an int, got {type(value).__name__}")
-    if value < 0 or (value == 0 and not allow_zero):
+    if value < 0:  # PyTorch: torch.empty's RuntimeError
+        raise RuntimeError(f"{layer}: Trying to create tensor with negative dimension {value}: "
+                           f"{name} must be a positive integer")
+    if value == 0 and not allow_zero:
         raise ValueError(f"{layer}: {name} must be a positive integer, got {value}")
     return value
 
