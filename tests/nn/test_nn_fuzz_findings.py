@@ -46,6 +46,12 @@ def _grads(lib, fn, *arrays):
 
 
 LIST = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]
+_INF_NAN = np.zeros((1, 1, 2, 2, 2), dtype=np.float32)
+_INF_NAN[0, 0, 0, 0, 0], _INF_NAN[0, 0, 1, 1, 1] = np.inf, np.nan
+_NEG_INF_5D = np.random.default_rng(0).standard_normal((1, 5, 6, 6))
+_NEG_INF_5D[0, 4, 4, 0] = -np.inf
+_TWO_NANS = np.arange(36.0).reshape(1, 1, 6, 6)
+_TWO_NANS[0, 0, 0, 1], _TWO_NANS[0, 0, 1, 1], _TWO_NANS[0, 0, 1, 0] = np.inf, np.nan, np.nan
 
 # a list where a Tensor goes: PyTorch's C++ bindings raise TypeError, its Python functions an
 # AttributeError (``input.dim()``); gradkit's error is of that type, never a silent conversion
@@ -156,6 +162,37 @@ CASES = {
         L.tensor([[[1.0, 0.5, 0.0], [0.0, 1.0, 0.25]]]).to(L.bfloat16), [1, 1, 2, 3],
         align_corners=True).float(),
     "pdist-nan-p": lambda L, F: F.pdist(L.ones(2, 1), p=float("nan")),
+    # a number where a Tensor goes
+    "number-softsign": lambda L, F: F.softsign(2.0),
+    "number-softmax-module": lambda L, F: L.nn.Softmax(0)(2.0),
+    "number-conv-module": lambda L, F: L.nn.ConvTranspose3d(2, 1, 1)(1.5),
+    "number-relu": lambda L, F: F.relu(2.0),
+    # batch norm: a channel mismatch against running statistics is PyTorch's RuntimeError;
+    # without statistics or parameters any channel count is normalised
+    "batchnorm-channels": lambda L, F: L.nn.BatchNorm1d(2)(L.ones(3, 4)),
+    "batchnorm-channels-no-stats": lambda L, F: L.nn.BatchNorm1d(
+        2, affine=False, track_running_stats=False)(L.arange(12.0, dtype=L.float64)
+                                                    .reshape(3, 4)),
+    "instancenorm-zero-features": lambda L, F: L.nn.InstanceNorm1d(0)(L.arange(12.0)
+                                                                      .reshape(3, 1, 4)),
+    "lstmcell-negative": lambda L, F: L.nn.LSTMCell(-2, 3),
+    # pooling at special values: NaN wins over an inf before it (3-D adaptive max), an inf is
+    # not turned into NaN by an uneven window (3-D adaptive average), the last NaN's index
+    "adaptive-max3d-inf-then-nan": lambda L, F: F.adaptive_max_pool3d(
+        L.tensor(_INF_NAN), (1, 1, 1), return_indices=True),
+    "adaptive-max3d-inf-then-nan-bf16": lambda L, F: F.adaptive_max_pool3d(
+        L.tensor(_INF_NAN).to(L.bfloat16), (1, 1, 1)).float(),
+    "adaptive-avg3d-uneven-inf": lambda L, F: F.adaptive_avg_pool3d(L.tensor(_NEG_INF_5D),
+                                                                    (3, 3, 2)),
+    "fractional-two-nans": lambda L, F: F.fractional_max_pool2d(
+        L.tensor(_TWO_NANS), 2, output_size=2, _random_samples=L.full((1, 1, 2), 0.3,
+                                                                     dtype=L.float64),
+        return_indices=True),
+    "fractional-empty-output": lambda L, F: F.fractional_max_pool3d(
+        L.ones(1, 1, 6, 6, 6), 2, output_size=(3, 3, 0), _random_samples=L.rand(1, 1, 3),
+        return_indices=True),
+    "multilabel-soft-margin-bf16-input": lambda L, F: F.multilabel_soft_margin_loss(
+        L.tensor([-0.212, 1.3]).to(L.bfloat16), L.tensor([0.736, 0.1], dtype=L.float64)),
 }
 
 
@@ -180,6 +217,12 @@ GRAD_CASES = {
     "multi-margin-nan": (lambda L, F, x: F.multi_margin_loss(x, L.tensor([0, 1]),
                                                              reduction="none"),
                          [np.array([[-0.95, 1.06, 0.4], [0.33, np.nan, 0.003]])]),
+    "hardtanh-nan-max": (lambda L, F, x: F.hardtanh(x, -1.0, float("nan")),
+                         [np.array([-2.0, 0.5, 3.0])]),
+    "hardtanh-nan-min": (lambda L, F, x: F.hardtanh(x, float("nan"), 1.0),
+                         [np.array([-2.0, 0.5, 3.0])]),
+    "adaptive-avg3d-uneven-inf": (lambda L, F, x: F.adaptive_avg_pool3d(x, (3, 3, 2)),
+                                  [_NEG_INF_5D]),
     "gaussian-nll-inf-var": (lambda L, F, x, v: F.gaussian_nll_loss(
         x, L.zeros(2, dtype=L.float64), v, reduction="none"),
         [np.array([0.5, -1.0]), np.array([np.inf, 1e-9])]),
@@ -199,3 +242,16 @@ def test_multihead_attention_rejects_a_0d_query(torch):
         m(gk.tensor(1.0), gk.ones(3, 4), gk.ones(3, 4))
     with pytest.raises(AssertionError):  # PyTorch's own check is an assert
         torch.nn.MultiheadAttention(4, 2)(torch.tensor(1.0), torch.ones(3, 4), torch.ones(3, 4))
+
+
+def test_fractional_max_pool_refuses_a_non_positive_kernel(torch):
+    """PyTorch 2.13 takes it unchecked (empty windows: -inf, and indices past the input)."""
+    x = np.arange(30.0).reshape(1, 1, 6, 5)
+    with pytest.raises(RuntimeError, match="kernel_size must be positive"):
+        gk.nn.functional.fractional_max_pool2d(gk.tensor(x), -1, output_size=2,
+                                               _random_samples=gk.full((1, 1, 2), 0.5))
+    y, i = torch.nn.functional.fractional_max_pool2d(
+        torch.tensor(x), -1, output_size=2, _random_samples=torch.full((1, 1, 2), 0.5,
+                                                                        dtype=torch.float64),
+        return_indices=True)
+    assert np.isneginf(y.numpy()).all() and int(i.max()) >= x.size

@@ -30,6 +30,8 @@ def _guard_tensor_arguments():
                      "negative", "query", "key", "value", "theta", "grid", "log_probs",
                      "targets", "var"}
     seq = (list, tuple)
+    numbers = (int, float, bool)
+    scalar_ok = {"value", "var"}  # (F.pad's and F.threshold's fill value, a float variance)
     # the functions PyTorch writes in Python, which read an attribute of the input first (a
     # list fails there with an AttributeError); the others are C++ bindings (a TypeError)
     python_level = {
@@ -52,7 +54,7 @@ def _guard_tensor_arguments():
         def checked_call(*args, **kwargs):
             for i, p in checked:
                 v = args[i] if i < len(args) else kwargs.get(p)
-                if type(v) in seq:
+                if type(v) in seq or type(v) in numbers and p not in scalar_ok:
                     raise error(
                         f"{name}(): argument '{p}' (position {i + 1}) must be Tensor, not "
                         f"{type(v).__name__}; make one with gradkit.tensor(...)")

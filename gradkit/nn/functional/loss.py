@@ -616,12 +616,14 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
 
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "multilabel_soft_margin_loss")
-    x = _t(input)
+    x0 = x = _t(input)
     _same_shape(x, _t(target, "target"), "multilabel_soft_margin_loss")  # (torch's message)
     x, y = _promoted(x, target, "multilabel_soft_margin_loss")
     if x.ndim == 0:
         raise ValueError("multilabel_soft_margin_loss: expected input of shape (N, C) or (C,), "
                          "got a 0-D input")
+    if x0.is_floating_point():  # logsigmoid in the input's own dtype, then promoted (PyTorch)
+        x = x0
     loss = -(y * logsigmoid(x) + (1 - y) * logsigmoid(-x))
     if weight is not None:
         loss = loss * weight

@@ -571,6 +571,16 @@ def _slices_2d(x):
     return x.reshape(n, c * d, h, w)
 
 
+def _window_argmax(vals):
+    """The tap PyTorch's max-pooling loops keep along the last axis (``if (val > maxval ||
+    isnan(val))``): the last NaN where the window holds one (a NaN after an inf too), else the
+    first maximum."""
+    nan = np.isnan(vals)
+    k = vals.shape[-1]
+    last_nan = k - 1 - np.argmax(nan[..., ::-1], axis=-1)
+    return np.where(nan.any(axis=-1), last_nan, np.argmax(vals, axis=-1))
+
+
 def _depth_max(y, idx, ok, hw_idx, plane, return_indices):
     """Max over depth taps (the first maximal tap wins, as PyTorch's window order)."""
     from ... import functions as _F
@@ -581,7 +591,7 @@ def _depth_max(y, idx, ok, hw_idx, plane, return_indices):
     vals = np.stack([to_host(t._data) for t in taps], axis=-1)  # (N, C, Do, Ho, Wo, K)
     mask = ok.reshape((1, 1, -1, 1, 1, idx.shape[1]))
     vals = np.where(mask, vals, -np.inf)
-    first = np.argmax(np.where(np.isnan(vals), np.inf, vals), axis=-1)  # NaN propagates
+    first = _window_argmax(vals)
     dev = namespace_of(y._data)
     out = None
     for a, t in enumerate(taps):
@@ -724,6 +734,9 @@ def _adaptive_avg_pool3d(input, output_size, who):
     n, c, dep = x.shape[:3]
     y2 = _adaptive_avg(_slices_2d(x), o[1:], 2, who)
     y = y2.reshape((n, c, dep) + o[1:])
+    if not ok.all():  # uneven depth windows: gathered, not weighted (0 * inf would be NaN)
+        res = _adaptive_avg_last(y.movedim(2, -1), dep, o[0]).movedim(-1, 2).contiguous()
+        return res.squeeze(0) if unbatched else res
     dt = x._data.dtype
     ws = tuple((ok[:, a] / lengths).astype(dt) for a in range(idx.shape[1]))
     res = apply1(RS.RESAMPLE, y, (2, dep, tuple(idx[:, a] for a in range(idx.shape[1])), ws))
@@ -844,6 +857,9 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
             raise RuntimeError(f"{who} {what} must either be a single Int or tuple of "
                                f"{dims} Ints, got {v!r}")
     k = _tuple(kernel_size, dims, "kernel_size", who)
+    if any(kk <= 0 for kk in k):
+        # (PyTorch 2.13 takes it unchecked: empty windows, -inf, indices past the input)
+        raise RuntimeError(f"{who}: kernel_size must be positive, got {k}")
     n, c = x.shape[:2]
     size = tuple(x.shape[2:])
     if output_size is None and output_ratio is None:
@@ -864,6 +880,12 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
         raise RuntimeError(f"{who}: pool size {k} too large relative to the input size "
                            f"{size} for output size {out}: need output + kernel - 1 "
                            f"{'<' if strict else '<='} input size per axis")
+    if 0 in out:  # an empty output (as PyTorch): no window to sample
+        y = x.reshape(n, c, -1)[..., :0].reshape((n, c) + out)
+        ind = wrap(namespace_of(x._data).zeros((n, c) + out, dtype=np.int64))
+        if unbatched:
+            y, ind = y.squeeze(0), ind.squeeze(0)
+        return (y, ind) if return_indices else y
     dt = x._data.dtype
     if samples is None:
         smp = _uniform(_gen(None), n * c * dims, dt).reshape(n, c, dims)
@@ -892,7 +914,7 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
     vals = x._data.reshape(n, c, planes)
     vals = vals if type(vals) is np.ndarray else vals.get()
     cand = np.take_along_axis(vals, flat.reshape(n, c, -1), axis=2).reshape(flat.shape)
-    first = np.argmax(np.where(np.isnan(cand), np.inf, cand), axis=-1)  # first max (NaN wins)
+    first = _window_argmax(cand)
     idx = np.take_along_axis(flat, first[..., None], -1)[..., 0]  # (N, C, *out)
     dev = namespace_of(x._data)
     y = _F.gather(x.reshape(n, c, planes), 2, wrap(dev.asarray(idx.reshape(n, c, -1))))

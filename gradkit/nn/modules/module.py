@@ -223,6 +223,7 @@ def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
 
 
 
+_NOT_TENSORS = (list, tuple, int, float, bool)
 # gradkit's modules whose forward takes any input (containers pass it on; Identity returns it)
 _ANY_INPUT = {"Identity"}
 
@@ -233,7 +234,7 @@ def _refuse_sequence_input(module, x) -> None:
     NotATensorError is both. User-defined forwards and containers are not checked."""
     fwd = getattr(type(module), "forward", None)
     where = getattr(fwd, "__module__", "") or ""
-    if not where.startswith("gradkit.nn.modules.") or where.endswith(".container") \
+    if not where.startswith("gradkit.nn.modules.") or where.endswith((".container", ".module")) \
             or type(module).__name__ in _ANY_INPUT:
         return
     from ...functions._args import NotATensorError
@@ -289,7 +290,7 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        if args and type(args[0]) in (list, tuple):
+        if args and type(args[0]) in _NOT_TENSORS:
             _refuse_sequence_input(self, args[0])
         d = self.__dict__
         if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
