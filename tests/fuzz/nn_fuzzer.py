@@ -1323,7 +1323,74 @@ def make_case(seed, i):
 
 
 # ------------------------------------------------------------------ allow-list and running
+def _kw(case, name, pos=None):
+    """An argument of a case: its keyword (forward or constructor) or its position."""
+    for d in (case.kwargs, case.ckw):
+        if name in d:
+            return d[name]
+    args = case.args if case.kind == "F" else case.ctor
+    return args[pos] if pos is not None and pos < len(args) else None
+
+
+def _ctc_blank_last(case):
+    """A CTC case (F.ctc_loss or nn.CTCLoss) where a sample's last target label is the blank."""
+    if case.name not in ("ctc_loss", "CTCLoss") or len(case.args) < 4:
+        return False
+    blank = _kw(case, "blank", 4 if case.kind == "F" else 0)
+    blank = 0 if blank is None else blank
+    tg, tl = case.args[1], case.args[3]
+    if not isinstance(tg, fz.Arr) or not isinstance(tl, fz.Arr) or tg.a.ndim != 2:
+        return False
+    return any(k > 0 and k <= tg.a.shape[1] and tg.a[i, k - 1] == blank
+               for i, k in enumerate(tl.a.reshape(-1).tolist()) if i < tg.a.shape[0])
+
+
+def _grid_nan_clipped(case):
+    """A 2-D grid_sample case with border/reflection padding and a NaN (or, under reflection,
+    an infinite) grid coordinate."""
+    if case.name != "grid_sample" or len(case.args) < 2:
+        return False
+    grid, mode = case.args[1], case.kwargs.get("padding_mode")
+    if not isinstance(grid, fz.Arr) or grid.a.ndim != 4 or grid.a.dtype.kind != "f":
+        return False
+    with np.errstate(invalid="ignore"):
+        return mode in ("border", "reflection") and bool(
+            np.isnan(grid.a).any() or mode == "reflection" and np.isinf(grid.a).any())
+
+
+# documented PyTorch defects, each checked directly against torch 2.13
 ALLOW = [
+    (lambda c, k, d: k == "accepted-invalid" and c.name in ("lp_pool1d", "LPPool1d")
+     and "mul(): argument 'other'" in d and "not tuple" in d,
+     "torch 2.13's lp_pool1d multiplies by kernel_size, so a 1-tuple kernel (which LPPool1d's "
+     "kernel_size: _size_1_t admits and every other 1-D pool takes) fails inside mul() with "
+     "a TypeError; gradkit takes it as the int"),
+    (lambda c, k, d: k == "grad-wrong" and _ctc_blank_last(c),
+     "torch 2.13's CPU ctc_loss backward mishandles a last target label equal to blank (see "
+     "fuzzer.py's ctc_loss entry and tests/nn/test_ctc_loss.py: gradkit's gradient is the "
+     "finite difference of the loss)"),
+    (lambda c, k, d: k == "wrong-error-type" and c.name == "GroupNorm"
+     and "ZeroDivisionError" in d,
+     "torch 2.13's GroupNorm computes num_channels % num_groups before any check, so "
+     "num_groups=0 fails with Python's ZeroDivisionError; gradkit raises ValueError naming "
+     "both numbers"),
+    (lambda c, k, d: k == "missing" and c.name.startswith("fractional_max_pool")
+     and "kernel_size must be positive" in d,
+     "torch 2.13's fractional max pooling takes a kernel_size <= 0 unchecked: its windows are "
+     "empty, every output is -inf and the indices point past the input (checked: 35 and 41 "
+     "in a 30-element plane); gradkit raises RuntimeError"),
+    (lambda c, k, d: k == "grad-wrong" and c.name in ("hardtanh", "Hardtanh")
+     and any(isinstance(v, float) and v != v
+             for v in (_kw(c, "min_val", 1), _kw(c, "max_val", 2),
+                       *(c.ctor if c.kind == "module" else ()))),
+     "torch 2.13's hardtanh backward at a NaN min_val/max_val zeroes the gradient in its SIMD "
+     "body and passes it in its scalar tail (checked: a 19-element float64 input gets 0 at "
+     "the first 16 elements, 1 at the last 3); gradkit zeroes it everywhere, as the SIMD body"),
+    (lambda c, k, d: k == "wrong" and _grid_nan_clipped(c),
+     "torch's vectorized 2-D grid_sampler CPU kernel clips a NaN coordinate (an inf one under "
+     "reflection, whose fmod is NaN) to NaN, converts it to int64 and reads the element at "
+     "the wrapped-around offset (see fuzzer.py's grid_sampler entry); gradkit follows torch's "
+     "scalar kernels"),
 ]
 
 

@@ -173,12 +173,6 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
         return _in_place(x, lambda t: hardtanh(t, min_val, max_val), "hardtanh_")
     if x._data.dtype.kind in "iu":  # the bounds in the input's dtype (C++'s truncation)
         min_val, max_val = int(min_val), int(max_val)
-    if min_val != min_val or max_val != max_val:
-        # a NaN bound: NaN values, and PyTorch's backward, which zeroes the gradient only
-        # where x <= min_val or x >= max_val (false at NaN), so elsewhere it passes
-        c = _F.clamp(x, min_val, max_val).detach()
-        y = _F.where((x <= min_val) | (x >= max_val), c, (x - x.detach()) + c)
-        return present(y, "HardtanhBackward0", (x,), x)
     return present(_F.clamp(x, min_val, max_val), "HardtanhBackward0", (x,), x)
 
 

@@ -677,6 +677,10 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
         _tuple(stride, 3, "stride", who)
     p = _tuple(padding, 3, "padding", who)
     _window_checks(k, s, p, (1, 1, 1), who)
+    if any(v < kk for v, kk in zip(x.shape[2:], k)):  # PyTorch's avg_pool3d: padding aside
+        raise RuntimeError(f"{who}: input image (T: {x.shape[2]} H: {x.shape[3]} W: "
+                           f"{x.shape[4]}) smaller than kernel size (kT: {k[0]} kH: {k[1]} "
+                           f"kW: {k[2]})")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{who}: divisor must be not zero, got divisor_override=0")
     n, c, dep = x.shape[:3]
