@@ -203,6 +203,18 @@ CASES = {
         L.ones(1, 2, 3, 6, 2), 3, stride=(2, 1, 1), padding=(0, 1, 1)),
     "lp-pool3d-input-smaller-than-kernel": lambda L, F: F.lp_pool3d(
         L.ones(1, 1, 2, 4, 3), 1.0, (3, 2, 3), ceil_mode=True),
+    # PyTorch's RuntimeErrors for argument checks
+    "conv-stride-length": lambda L, F: L.nn.Conv1d(2, 2, 2, stride=(1, 1))(L.ones(1, 2, 5)),
+    "conv-negative-padding": lambda L, F: L.nn.Conv2d(2, 2, 3, padding=-1)(L.ones(1, 2, 5, 5)),
+    "conv-zero-stride": lambda L, F: L.nn.Conv2d(2, 2, 3, stride=0)(L.ones(1, 2, 5, 5)),
+    "max-unpool-bad-index": lambda L, F: F.max_unpool2d(L.ones(1, 1, 1, 1),
+                                                        L.tensor([[[[40]]]]), 2),
+    "smooth-l1-nan-beta": lambda L, F: F.smooth_l1_loss(L.ones(2), L.zeros(2),
+                                                        beta=float("nan")),
+    "huber-zero-delta": lambda L, F: F.huber_loss(L.ones(2), L.zeros(2), delta=0.0),
+    "cross-entropy-label-smoothing-2": lambda L, F: F.cross_entropy(
+        L.ones(2, 3), L.zeros(2, dtype=L.int64), label_smoothing=2.0),
+    "gelu-bad-approximate": lambda L, F: F.gelu(L.ones(2), approximate="TANH"),
     "multilabel-soft-margin-bf16-input": lambda L, F: F.multilabel_soft_margin_loss(
         L.tensor([-0.212, 1.3]).to(L.bfloat16), L.tensor([0.736, 0.1], dtype=L.float64)),
 }

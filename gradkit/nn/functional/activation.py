@@ -127,7 +127,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "tanh":
         inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
         return present(x * (_F.tanh(inner) + 1.0) * 0.5, "GeluBackward0", (x,))
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    raise RuntimeError(f"gelu: approximate argument must be either 'none' or 'tanh', got "
+                       f"{approximate!r}")
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:

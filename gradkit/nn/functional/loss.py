@@ -212,8 +212,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(
+    if label_smoothing < 0.0 or label_smoothing > 1.0:  # (PyTorch's check: RuntimeError)
+        raise RuntimeError(
             f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}"
         )
     x = _t(input)
@@ -378,8 +378,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
         input, target = _ac_fp32(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "smooth_l1_loss")
-    if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if not beta >= 0:  # (NaN too; PyTorch's check: RuntimeError)
+        raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     x, y = _promoted(_t(input), target, "smooth_l1_loss")
     if beta == 0:  # l1_loss, as PyTorch computes it there
         return _reduce(_F.abs(x - y), reduction)
@@ -392,8 +392,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target, weight = _ac_fp32(input, target, weight)
     _check_reduction(reduction, "huber_loss")
-    if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    if not delta > 0:  # (NaN too; PyTorch's check: RuntimeError)
+        raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
     x = _t(input)
     if x.dtype.kind not in "fc" and isinstance(target, Tensor) and target.dtype.kind in "fc":
         raise RuntimeError(f"huber_loss: result type {target.dtype} can't be cast to the desired "

@@ -499,8 +499,8 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
     flat_idx = idx.reshape(-1, int(np.prod(in_sp)))
     if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= plane):
         bad = int(flat_idx[(flat_idx < 0) | (flat_idx >= plane)][0])
-        raise IndexError(f"{who}: found an invalid max index {bad} (the output plane "
-                         f"{out} has {plane} positions)")
+        raise RuntimeError(f"{who}: found an invalid max index {bad} (the output plane "
+                           f"{out} has {plane} positions)")
     y = apply1(P.UNPOOL, x.reshape(flat_idx.shape), (flat_idx, plane))
     return y.reshape(lead + out)
 
