@@ -119,7 +119,7 @@ def _gelu_b(xp, g, ins, out, aux, needs):
     if getattr(xp, "name", None) == "tensor":  # create_graph: a rule of recorded Tensor ops
         cdf = ((x * _SQRT_HALF).erf() + 1.0) * 0.5
         return (g * (cdf + x * xp.exp(x * x * -0.5) * _INV_SQRT_2PI),)
-    d = x * x  # Phi(x) + x phi(x), in place: 7 passes
+    d = xp.asarray(x * x)  # Phi(x) + x phi(x), in place: 7 passes (an array even for 0-d)
     d *= -0.5
     xp.exp(d, out=d)
     d *= x

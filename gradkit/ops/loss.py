@@ -98,6 +98,8 @@ def _ce_f(xp, x, t, weight, ignore_index, reduction, smoothing):
         logp -= lse
         wl = logp * weight if weight is not None else logp
         loss -= wl.sum(axis=1) * valid * (smoothing / c)
+    if not valid.all():  # an ignored row is 0 even where its scores are inf/NaN (not 0 * NaN)
+        loss = xp.where(valid, loss, 0)
     out = _reduce(xp, loss, reduction, denom, x.dtype)
     return out, (tc, valid, w_t, denom, weight, reduction, smoothing, e, xp)
 
@@ -151,6 +153,8 @@ def _nll_f(xp, x, t, weight, ignore_index, reduction):
     m = x.shape[0]
     tc, valid, w_t, denom = _class_weights(xp, t, ignore_index, weight, x.dtype)
     loss = -x[xp.arange(m), tc] * w_t
+    if not valid.all():  # an ignored target's loss is 0 even at an inf/NaN score
+        loss = xp.where(valid, loss, 0)
     out = _reduce(xp, loss, reduction, denom, x.dtype)
     return out, (tc, w_t, denom, reduction, xp, valid)
 

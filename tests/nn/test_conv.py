@@ -268,7 +268,7 @@ def test_errors_name_layer_and_shapes():
         nn.Conv2d(3, 4, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match="strided"):
         nn.Conv2d(3, 4, 3, stride=2, padding="same")
-    with pytest.raises(ValueError, match="kernel_size must be positive"):
+    with pytest.raises(RuntimeError, match="kernel_size must be positive"):  # as torch
         nn.Conv2d(3, 4, 0)
     with pytest.raises(RuntimeError, match=r"expected bias to be 1-dimensional with 4 elements, "
                                            r"but got bias of size \[3\]"):

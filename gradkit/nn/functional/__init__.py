@@ -13,3 +13,72 @@ from .recurrent import *  # noqa: F401,F403
 from .resample import *  # noqa: F401,F403
 
 from . import _toplevel  # noqa: E402,F401  (declares torch's top-level nn functions)
+
+
+def _guard_tensor_arguments():
+    """Every public function refuses a list or tuple where PyTorch takes a Tensor (its input,
+    target, query/key/value, ...), as PyTorch does: a C++ binding with a TypeError, a Python
+    function (``F.interpolate``, ``F.mse_loss``) with an AttributeError on ``.dim()``; gradkit's
+    NotATensorError is both. Installed in each submodule, so the modules' calls are checked."""
+    import functools
+    import importlib
+    import inspect
+
+    from ...functions._args import NotATensorError
+
+    tensor_params = {"input", "target", "input1", "input2", "x1", "x2", "anchor", "positive",
+                     "negative", "query", "key", "value", "theta", "grid", "log_probs",
+                     "targets", "var"}
+    seq = (list, tuple)
+    numbers = (int, float, bool)
+    scalar_ok = {"value", "var"}  # (F.pad's and F.threshold's fill value, a float variance)
+    # the functions PyTorch writes in Python, which read an attribute of the input first (a
+    # list fails there with an AttributeError); the others are C++ bindings (a TypeError)
+    python_level = {
+        "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool2d",
+        "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d",
+        "adaptive_max_pool3d_with_indices", "affine_grid", "batch_norm", "binary_cross_entropy",
+        "binary_cross_entropy_with_logits", "dropout1d", "dropout2d", "dropout3d",
+        "embedding_bag", "gaussian_nll_loss", "glu", "group_norm", "huber_loss", "instance_norm",
+        "interpolate", "l1_loss", "local_response_norm", "log_softmax", "lp_pool1d",
+        "lp_pool2d", "lp_pool3d", "margin_ranking_loss", "max_pool3d_with_indices",
+        "max_unpool3d", "mse_loss", "multi_head_attention_forward", "normalize", "sigmoid",
+        "smooth_l1_loss", "softmax", "softmin", "softsign", "tanh", "tanhshrink",
+        "triplet_margin_with_distance_loss", "upsample", "upsample_bilinear",
+        "upsample_nearest"}
+
+    def guard(f, name, checked):
+        error = NotATensorError if name in python_level else TypeError
+
+        @functools.wraps(f)
+        def checked_call(*args, **kwargs):
+            for i, p in checked:
+                v = args[i] if i < len(args) else kwargs.get(p)
+                if type(v) in seq or type(v) in numbers and p not in scalar_ok:
+                    raise error(
+                        f"{name}(): argument '{p}' (position {i + 1}) must be Tensor, not "
+                        f"{type(v).__name__}; make one with gradkit.tensor(...)")
+            return f(*args, **kwargs)
+        return checked_call
+
+    pkg = globals()
+    for sub in ("activation", "attention", "conv", "dropout", "embedding", "linear", "loss",
+                "normalization", "pooling", "recurrent", "resample"):
+        mod = importlib.import_module(f"{__name__}.{sub}")
+        for name in mod.__all__:
+            f = getattr(mod, name, None)
+            if not inspect.isfunction(f):
+                continue
+            try:
+                params = list(inspect.signature(f).parameters)
+            except (TypeError, ValueError):
+                continue
+            checked = [(i, p) for i, p in enumerate(params) if p in tensor_params]
+            if checked:
+                g = guard(f, name, checked)
+                setattr(mod, name, g)
+                if pkg.get(name) is f:
+                    pkg[name] = g
+
+
+_guard_tensor_arguments()

@@ -84,7 +84,7 @@ def _broadcast(name: str, *shapes) -> tuple:
                     f"{name}: The size of tensor a ({a[k]}) must match the size of tensor b "
                     f"({b[k]}) at non-singleton dimension {k} (shapes {tuple(out)} and "
                     f"{tuple(s)}); make the sizes equal or 1")
-        out = tuple(max(x, y) for x, y in zip(a, b))
+        out = tuple(y if x == 1 else x for x, y in zip(a, b))  # (1 and 0 broadcast to 0)
     return out
 
 

@@ -17,7 +17,7 @@ from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
 from ...autograd import grad_mode as _grad_mode
 from ...autograd.graph import present
-from ...functions._args import _float_operand, _is_half
+from ...functions._args import _float_operand, _is_half, _wrap_dim
 from ...functions._registry import write_inplace as _write_inplace
 from ...ops import activation as AC
 from ...ops import elementwise as E
@@ -52,9 +52,13 @@ def _in_place(x: Tensor, fn, name: str) -> Tensor:
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(x, 0)``."""
+    x = _t(input)
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("relu: Boolean inputs not supported for relu; convert the input, "
+                           "e.g. x.float()")
     if inplace:
-        return _in_place(_t(input), relu, "relu_")
-    return apply1(E.RELU, _t(input))
+        return _in_place(x, relu, "relu_")
+    return apply1(E.RELU, x)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -67,6 +71,11 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     x = _t(input)
     if inplace:
         return _in_place(x, lambda t: leaky_relu(t, negative_slope), "leaky_relu_")
+    if x.is_floating_point() and negative_slope != negative_slope:
+        # a NaN slope: PyTorch's backward gives the positive side its gradient 1 (where(x > 0,
+        # x, x * nan) would send NaN to both sides)
+        factor = _F.where(x > 0, x.new_ones(()), x.new_full((), negative_slope))
+        return present(x * factor, "LeakyReluBackward0", (x,), x)
     return present(_F.where(x > 0, x, x * negative_slope), "LeakyReluBackward0", (x,), x)
 
 
@@ -118,7 +127,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "tanh":
         inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
         return present(x * (_F.tanh(inner) + 1.0) * 0.5, "GeluBackward0", (x,))
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    raise RuntimeError(f"gelu: approximate argument must be either 'none' or 'tanh', got "
+                       f"{approximate!r}")
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -156,9 +166,14 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
-    if inplace:
-        return _in_place(_t(input), lambda t: hardtanh(t, min_val, max_val), "hardtanh_")
     x = _t(input)
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("hardtanh: Bool inputs not supported for hardtanh; convert the "
+                           "input, e.g. x.float()")
+    if inplace:
+        return _in_place(x, lambda t: hardtanh(t, min_val, max_val), "hardtanh_")
+    if x._data.dtype.kind in "iu":  # the bounds in the input's dtype (C++'s truncation)
+        min_val, max_val = int(min_val), int(max_val)
     return present(_F.clamp(x, min_val, max_val), "HardtanhBackward0", (x,), x)
 
 
@@ -274,6 +289,13 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be "
                            f"{lambd}; pass a non-negative lambd")
     x = _t(input)
+    if x.is_floating_point():
+        from ..._runtime import finfo
+
+        top = float(finfo(x.dtype).max)
+        if not 0 <= lambd <= top:  # (NaN and inf too)
+            raise RuntimeError(f"softshrink: lambda must be in range [0, {top:g}] for input "
+                               f"dtype {x.dtype}, but found {lambd}")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return softshrink(x.float(), lambd).to(x.dtype)
     return _F.where(x > lambd, x - lambd, _F.where(x < -lambd, x + lambd, x * 0.0))
@@ -427,6 +449,10 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """``a * sigmoid(b)`` where ``a, b`` are the halves of ``input`` along ``dim``."""
     x = _t(input)
+    if x.ndim == 0:
+        raise RuntimeError("glu(): glu does not support scalars because halving size must be "
+                           "even; give the input a dimension to halve")
+    dim = _wrap_dim(dim, x.ndim)
     if x.shape[dim] % 2:
         raise RuntimeError(
             f"glu: halving dimension must be even, but dimension {dim} is size {x.shape[dim]}"

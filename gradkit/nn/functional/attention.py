@@ -141,6 +141,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if not isinstance(t, Tensor):
             raise TypeError(f"scaled_dot_product_attention: {name} must be a Tensor, got "
                             f"{type(t).__name__}")
+    if min(query.ndim, key.ndim, value.ndim) < 2:
+        raise RuntimeError(
+            f"scaled_dot_product_attention: expected query, key, and value to all be at least 2 "
+            f"dimensional, but got query.dim: {query.ndim} key.dim: {key.ndim} and value.dim: "
+            f"{value.ndim}")
     if not (_SDP["math"] or _SDP["flash"]):  # nn.attention.sdpa_kernel / backends switches
         from ..attention import check_backend_allowed
 

@@ -13,9 +13,7 @@ __all__ = ["bilinear", "linear"]
 
 
 def _same_dtype(x: Tensor, w: Tensor, name: str) -> Tensor:
-    if x._data.dtype != w._data.dtype:
-        if x.dtype.kind != "f":
-            return x.to(w.dtype)
+    if x._data.dtype != w._data.dtype:  # (an integer input too, as PyTorch)
         raise RuntimeError(
             f"{name}: mat1 and mat2 must have the same dtype, but got {x.dtype} and {w.dtype}"
         )
@@ -55,6 +53,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(
             f"linear: bias must have shape ({w.shape[0]},), got {tuple(bias.shape)}"
         )
+    if bias._data.dtype != w.dtype:
+        raise RuntimeError(f"linear: self and mat2 must have the same dtype, but got "
+                           f"{bias.dtype} (the bias) and {weight.dtype}; convert the bias")
     return apply(LI.LINEAR, (input, weight, bias))
 
 

@@ -212,8 +212,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(
+    if label_smoothing < 0.0 or label_smoothing > 1.0:  # (PyTorch's check: RuntimeError)
+        raise RuntimeError(
             f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}"
         )
     x = _t(input)
@@ -378,8 +378,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
         input, target = _ac_fp32(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "smooth_l1_loss")
-    if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if not beta >= 0:  # (NaN too; PyTorch's check: RuntimeError)
+        raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     x, y = _promoted(_t(input), target, "smooth_l1_loss")
     if beta == 0:  # l1_loss, as PyTorch computes it there
         return _reduce(_F.abs(x - y), reduction)
@@ -392,9 +392,12 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target, weight = _ac_fp32(input, target, weight)
     _check_reduction(reduction, "huber_loss")
-    if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    if not delta > 0:  # (NaN too; PyTorch's check: RuntimeError)
+        raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
     x = _t(input)
+    if x.dtype.kind not in "fc" and isinstance(target, Tensor) and target.dtype.kind in "fc":
+        raise RuntimeError(f"huber_loss: result type {target.dtype} can't be cast to the desired "
+                           f"output type {x.dtype} (the input's); pass a floating input")
     y = _float_target(x, target, "huber_loss")
     if weight is not None:
         d = _F.abs(x - y)
@@ -447,12 +450,12 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise RuntimeError(f"binary_cross_entropy: expected input and target of one floating "
                            f"dtype, got {x.dtype} and {y.dtype}; convert the target, e.g. "
                            f"target.to(input.dtype)")
-    a = x._data
-    if a.size and (a.min() < 0 or a.max() > 1):
-        raise RuntimeError(
-            "binary_cross_entropy: all elements of input should be between 0 and 1 (did you "
-            "mean binary_cross_entropy_with_logits?)"
-        )
+    for what, a in (("input", x._data), ("target", y._data)):
+        if a.size and not bool(((a >= 0) & (a <= 1)).all()):  # (NaN is outside too)
+            raise RuntimeError(
+                f"binary_cross_entropy: all elements of {what} should be between 0 and 1"
+                + (" (did you mean binary_cross_entropy_with_logits?)" if what == "input"
+                   else "; pass probabilities as the target"))
     return apply(LO.BCE, (x, y), (reduction, _loss_weight(weight, x,
                                                             "binary_cross_entropy")))
 
@@ -613,12 +616,14 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
 
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "multilabel_soft_margin_loss")
-    x = _t(input)
+    x0 = x = _t(input)
     _same_shape(x, _t(target, "target"), "multilabel_soft_margin_loss")  # (torch's message)
     x, y = _promoted(x, target, "multilabel_soft_margin_loss")
     if x.ndim == 0:
         raise ValueError("multilabel_soft_margin_loss: expected input of shape (N, C) or (C,), "
                          "got a 0-D input")
+    if x0.is_floating_point():  # logsigmoid in the input's own dtype, then promoted (PyTorch)
+        x = x0
     loss = -(y * logsigmoid(x) + (1 - y) * logsigmoid(-x))
     if weight is not None:
         loss = loss * weight
@@ -667,7 +672,6 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
 
     _check_reduction(reduction, "gaussian_nll_loss")
     x = _t(input)
-    y = _float_target(x, target, "gaussian_nll_loss")
     if isinstance(var, (int, float)):
         if var < 0:
             raise ValueError("gaussian_nll_loss: var has negative entry/entries")
@@ -684,8 +688,11 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
             raise ValueError(f"gaussian_nll_loss: var is of incorrect size: expected the input's "
                              f"shape {xs}, {xs[:-1]}, or {xs} with one dimension of size 1, "
                              f"got {vs}")
-    with_floor = v.detach().clamp(min=eps) - v.detach()  # a constant: the gradient passes
-    v = v + with_floor
+    # (after the checks of var, as PyTorch's order; the input and target in their promoted
+    # dtype: an integer input is not a reason to round the target)
+    x, y = _promoted(x, target, "gaussian_nll_loss")
+    vd = v.detach()  # the floor, a constant: the gradient passes (inf - inf would be NaN)
+    v = v + _F.where(vd < eps, eps - vd, vd.new_zeros(()))
     loss = 0.5 * (_F.log(v) + (x - y) ** 2 / v)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
@@ -733,7 +740,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     t = _check_classes(to_host(t).reshape(-1), c, None, "multi_margin_loss", byte_ok=False)
     w = _weight_array(weight, c, x._data.dtype, "multi_margin_loss", x)
     xy = _F.gather(x2, 1, wrap(_on_device_of(t.reshape(-1, 1), x, "target", "")))
-    z = _F.clamp(xy * -1 + margin + x2, min=0.0)
+    z = xy * -1 + margin + x2
+    # PyTorch adds a class's term only where z > 0: a NaN z (a NaN score) adds nothing
+    z = _F.where(z > 0, z, z.new_zeros(()))
     if p == 2:
         z = z * z
     scale = np.full((x2.shape[0], c), 1.0 / c, dtype=x._data.dtype)

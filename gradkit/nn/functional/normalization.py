@@ -597,7 +597,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     if x.dtype.kind != "f":
         raise RuntimeError(f"pdist only supports floating-point dtypes, got {x.dtype}; convert "
                            f"with .float()")
-    if p < 0:
+    if not p >= 0:  # (NaN too)
         raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
     n = x.shape[0]
     i, j = np.triu_indices(n, 1)

@@ -501,8 +501,8 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
     flat_idx = idx.reshape(-1, int(np.prod(in_sp)))
     if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= plane):
         bad = int(flat_idx[(flat_idx < 0) | (flat_idx >= plane)][0])
-        raise IndexError(f"{who}: found an invalid max index {bad} (the output plane "
-                         f"{out} has {plane} positions)")
+        raise RuntimeError(f"{who}: found an invalid max index {bad} (the output plane "
+                           f"{out} has {plane} positions)")
     y = apply1(P.UNPOOL, x.reshape(flat_idx.shape), (flat_idx, plane))
     return y.reshape(lead + out)
 
@@ -573,6 +573,16 @@ def _slices_2d(x):
     return x.reshape(n, c * d, h, w)
 
 
+def _window_argmax(vals):
+    """The tap PyTorch's max-pooling loops keep along the last axis (``if (val > maxval ||
+    isnan(val))``): the last NaN where the window holds one (a NaN after an inf too), else the
+    first maximum."""
+    nan = np.isnan(vals)
+    k = vals.shape[-1]
+    last_nan = k - 1 - np.argmax(nan[..., ::-1], axis=-1)
+    return np.where(nan.any(axis=-1), last_nan, np.argmax(vals, axis=-1))
+
+
 def _depth_max(y, idx, ok, hw_idx, plane, return_indices):
     """Max over depth taps (the first maximal tap wins, as PyTorch's window order)."""
     from ... import functions as _F
@@ -583,7 +593,7 @@ def _depth_max(y, idx, ok, hw_idx, plane, return_indices):
     vals = np.stack([to_host(t._data) for t in taps], axis=-1)  # (N, C, Do, Ho, Wo, K)
     mask = ok.reshape((1, 1, -1, 1, 1, idx.shape[1]))
     vals = np.where(mask, vals, -np.inf)
-    first = np.argmax(np.where(np.isnan(vals), np.inf, vals), axis=-1)  # NaN propagates
+    first = _window_argmax(vals)
     dev = namespace_of(y._data)
     out = None
     for a, t in enumerate(taps):
@@ -669,6 +679,10 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
         _tuple(stride, 3, "stride", who)
     p = _tuple(padding, 3, "padding", who)
     _window_checks(k, s, p, (1, 1, 1), who)
+    if any(v < kk for v, kk in zip(x.shape[2:], k)):  # PyTorch's avg_pool3d: padding aside
+        raise RuntimeError(f"{who}: input image (T: {x.shape[2]} H: {x.shape[3]} W: "
+                           f"{x.shape[4]}) smaller than kernel size (kT: {k[0]} kH: {k[1]} "
+                           f"kW: {k[2]})")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{who}: divisor must be not zero, got divisor_override=0")
     n, c, dep = x.shape[:3]
@@ -726,6 +740,9 @@ def _adaptive_avg_pool3d(input, output_size, who):
     n, c, dep = x.shape[:3]
     y2 = _adaptive_avg(_slices_2d(x), o[1:], 2, who)
     y = y2.reshape((n, c, dep) + o[1:])
+    if not ok.all():  # uneven depth windows: gathered, not weighted (0 * inf would be NaN)
+        res = _adaptive_avg_last(y.movedim(2, -1), dep, o[0]).movedim(-1, 2).contiguous()
+        return res.squeeze(0) if unbatched else res
     dt = x._data.dtype
     ws = tuple((ok[:, a] / lengths).astype(dt) for a in range(idx.shape[1]))
     res = apply1(RS.RESAMPLE, y, (2, dep, tuple(idx[:, a] for a in range(idx.shape[1])), ws))
@@ -833,12 +850,22 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
     spatial = "H, W" if dims == 2 else "D, H, W"
     if x.ndim not in (dims + 1, dims + 2):
-        raise ValueError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
-                         f"a {x.ndim}-D input of shape {tuple(x.shape)}")
+        raise RuntimeError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), "
+                           f"got a {x.ndim}-D input of shape {tuple(x.shape)}")
+    if any(d == 0 for d in x.shape[x.ndim - dims - 1:]):
+        raise RuntimeError(f"{who}: Expected input to have non-zero size for non-batch "
+                           f"dimensions, but got {list(x.shape)}")
     unbatched = x.ndim == dims + 1
     if unbatched:
         x = x.unsqueeze(0)
+    for what, v in (("kernel_size", kernel_size), ("output_size", output_size)):
+        if isinstance(v, (tuple, list)) and len(v) != dims:  # (PyTorch widens no 1-tuple)
+            raise RuntimeError(f"{who} {what} must either be a single Int or tuple of "
+                               f"{dims} Ints, got {v!r}")
     k = _tuple(kernel_size, dims, "kernel_size", who)
+    if any(kk <= 0 for kk in k):
+        # (PyTorch 2.13 takes it unchecked: empty windows, -inf, indices past the input)
+        raise RuntimeError(f"{who}: kernel_size must be positive, got {k}")
     n, c = x.shape[:2]
     size = tuple(x.shape[2:])
     if output_size is None and output_ratio is None:
@@ -851,19 +878,33 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
                              f"{'a pair' if dims == 2 else 'three'}), got {output_ratio!r}")
         output_size = tuple(int(v * r) for v, r in zip(size, ratio))
     out = _tuple(output_size, dims, "output_size", who)
-    if any(o + kk - 1 > v or o <= 0 for o, kk, v in zip(out, k, size)):
-        raise ValueError(f"{who}: output size {out} with kernel {k} does not fit the input of "
-                         f"shape {tuple(input.shape)}: need output + kernel - 1 <= input size "
-                         f"per axis")
+    if any(o < 0 for o in out):
+        raise ValueError(f"{who}: output_size must be non-negative, got {out}")
+    # PyTorch's checks: output + kernel - 1 <= input in 2-D, < input in 3-D
+    strict = dims == 3
+    if any(o + kk - 1 > v - strict for o, kk, v in zip(out, k, size)):
+        raise RuntimeError(f"{who}: pool size {k} too large relative to the input size "
+                           f"{size} for output size {out}: need output + kernel - 1 "
+                           f"{'<' if strict else '<='} input size per axis")
+    if 0 in out:  # an empty output (as PyTorch): no window to sample
+        y = x.reshape(n, c, -1)[..., :0].reshape((n, c) + out)
+        ind = wrap(namespace_of(x._data).zeros((n, c) + out, dtype=np.int64))
+        if unbatched:
+            y, ind = y.squeeze(0), ind.squeeze(0)
+        return (y, ind) if return_indices else y
     dt = x._data.dtype
     if samples is None:
         smp = _uniform(_gen(None), n * c * dims, dt).reshape(n, c, dims)
     else:
+        if isinstance(samples, Tensor) and samples._data.dtype != dt:
+            raise RuntimeError(f"{who}: Expect _random_samples to have the same dtype as input "
+                               f"({x.dtype}), got {samples.dtype}")
         smp = samples._data if isinstance(samples, Tensor) else np.asarray(samples)
         smp = smp if type(smp) is np.ndarray else smp.get()
-        if tuple(smp.shape) != (n, c, dims):
-            raise ValueError(f"{who}: _random_samples must have shape ({n}, {c}, {dims}), got "
-                             f"{tuple(smp.shape)}")
+        if smp.ndim != 3 or smp.shape[2] != dims or smp.shape[0] < n or smp.shape[1] < c:
+            raise RuntimeError(f"{who}: _random_samples must have shape ({n}, {c}, {dims}), got "
+                               f"{tuple(smp.shape)}")
+        smp = smp[:n, :c]
     # which sample drives which axis: (W, H) in 2-D, (D, H, W) in 3-D (as PyTorch)
     order = (1, 0) if dims == 2 else (0, 1, 2)
     flat = np.zeros((n, c) + (1,) * (2 * dims), dtype=np.int64)
@@ -879,7 +920,7 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
     vals = x._data.reshape(n, c, planes)
     vals = vals if type(vals) is np.ndarray else vals.get()
     cand = np.take_along_axis(vals, flat.reshape(n, c, -1), axis=2).reshape(flat.shape)
-    first = np.argmax(np.where(np.isnan(cand), np.inf, cand), axis=-1)  # first max (NaN wins)
+    first = _window_argmax(cand)
     idx = np.take_along_axis(flat, first[..., None], -1)[..., 0]  # (N, C, *out)
     dev = namespace_of(x._data)
     y = _F.gather(x.reshape(n, c, planes), 2, wrap(dev.asarray(idx.reshape(n, c, -1))))

@@ -165,8 +165,8 @@ def rnn_layer(mode, x, h0, c0, weights, *, reverse=False, fused=True):
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
     if not fused:
         return _composite_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse)
-    if x.dtype != w_ih.dtype:
-        raise TypeError(
+    if x.dtype != w_ih.dtype:  # (PyTorch's RNN modules: a ValueError)
+        raise ValueError(
             f"{mode}: input dtype {x.dtype} does not match the weights' dtype {w_ih.dtype}; "
             f"convert one of them (e.g. x.to(w.dtype) or module.double())"
         )

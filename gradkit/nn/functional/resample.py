@@ -177,7 +177,7 @@ def _sizes(x, size, scale_factor, recompute_scale_factor, dim, who):
     else:
         raise ValueError(f"{who}: either size or scale_factor should be defined")
     if any(o <= 0 for o in out) or any(n <= 0 for n in spatial):
-        raise ValueError(f"{who}: input and output sizes should be greater than 0, but got "
+        raise RuntimeError(f"{who}: input and output sizes should be greater than 0, but got "
                          f"input of shape {tuple(x.shape)} and output size {tuple(out)}")
     return out, scales
 
@@ -236,8 +236,9 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
                  antialias, who):
     x = _tensor(input)
     if mode not in _MODES:
-        raise ValueError(f"{who}: mode must be one of {', '.join(repr(m) for m in _MODES)}, "
-                         f"got {mode!r}")
+        # (PyTorch's interpolate ends in NotImplementedError for a mode it does not know)
+        raise NotImplementedError(f"{who}: mode must be one of "
+                                  f"{', '.join(repr(m) for m in _MODES)}, got {mode!r}")
     if mode in ("nearest", "nearest-exact", "area"):
         if align_corners is not None:
             raise ValueError(f"{who}: align_corners option can only be set with the "
@@ -245,10 +246,10 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
                              f"(got mode={mode!r})")
     elif align_corners is None:
         align_corners = False
-    if x.ndim not in (3, 4, 5):
-        raise ValueError(f"{who} expects a 3-D {_SHAPES[3]}, 4-D {_SHAPES[4]} or 5-D "
-                         f"{_SHAPES[5]} input, got a {x.ndim}-D input of shape "
-                         f"{tuple(x.shape)}")
+    if x.ndim not in (3, 4, 5):  # ("Input Error: Only 3D, 4D and 5D input Tensors supported")
+        raise NotImplementedError(f"{who} expects a 3-D {_SHAPES[3]}, 4-D {_SHAPES[4]} or 5-D "
+                                  f"{_SHAPES[5]} input, got a {x.ndim}-D input of shape "
+                                  f"{tuple(x.shape)}")
     if antialias and not (mode in ("bilinear", "bicubic") and x.ndim == 4):
         raise ValueError(f"{who}: anti-alias option is restricted to bilinear and bicubic modes "
                          f"and requires a 4-D input (N, C, H, W), got mode={mode!r} and input "
@@ -446,9 +447,9 @@ def _pair(v, name, who, minimum):
                             f"{v!r}") from None
         if len(t) != 2:
             raise ValueError(f"{who}: {name} must be an int or a tuple of 2 ints, got {v!r}")
-    if any(a < minimum for a in t):
+    if any(a < minimum for a in t):  # (PyTorch's im2col/col2im checks: RuntimeError)
         bound = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{who}: {name} must be {bound}, got {t}")
+        raise RuntimeError(f"{who}: {name} must be {bound}, got {t}")
     return t
 
 
@@ -490,7 +491,7 @@ def unfold(input: Tensor, kernel_size: int | Sequence[int], dilation: int | Sequ
 def _unfold(input, kernel_size, dilation, padding, stride, who):
     x = _tensor(input)
     if x.ndim not in (3, 4):
-        raise ValueError(f"{who} expects an input of shape (N, C, H, W) or (C, H, W), got a "
+        raise RuntimeError(f"{who} expects an input of shape (N, C, H, W) or (C, H, W), got a "
                          f"{x.ndim}-D input of shape {tuple(x.shape)}")
     k, d, p, s = _geometry(kernel_size, dilation, padding, stride, who)
     unbatched = x.ndim == 3
@@ -498,7 +499,7 @@ def _unfold(input, kernel_size, dilation, padding, stride, who):
         x = x.unsqueeze(0)
     out_hw = _blocks(x.shape[2:], k, d, p, s)
     if any(o <= 0 for o in out_hw):
-        raise ValueError(f"{who}: the padded input of shape {tuple(x.shape)} (padding {p}) is "
+        raise RuntimeError(f"{who}: the padded input of shape {tuple(x.shape)} (padding {p}) is "
                          f"smaller than the dilated kernel {k} (dilation {d}): no block fits; "
                          f"got {out_hw} blocks")
     params = (tuple(x.shape), k, out_hw, s, (p[0], p[0], p[1], p[1]), d)
@@ -529,7 +530,7 @@ def fold(input: Tensor, output_size: int | Sequence[int], kernel_size: int | Seq
 def _fold(input, output_size, kernel_size, dilation, padding, stride, who):
     x = _tensor(input)
     if x.ndim not in (2, 3):
-        raise ValueError(f"{who} expects an input of shape (N, C * kh * kw, L) or "
+        raise RuntimeError(f"{who} expects an input of shape (N, C * kh * kw, L) or "
                          f"(C * kh * kw, L), got a {x.ndim}-D input of shape {tuple(x.shape)}")
     hw = _pair(output_size, "output_size", who, 1)
     k, d, p, s = _geometry(kernel_size, dilation, padding, stride, who)
@@ -538,12 +539,12 @@ def _fold(input, output_size, kernel_size, dilation, padding, stride, who):
         x = x.unsqueeze(0)
     ck = x.shape[1]
     if ck % (k[0] * k[1]):
-        raise ValueError(f"{who} expects an input of shape (N, C * {k[0]} * {k[1]}, L): size "
+        raise RuntimeError(f"{who} expects an input of shape (N, C * {k[0]} * {k[1]}, L): size "
                          f"{ck} of dimension 1 of input shape {tuple(input.shape)} is not "
                          f"divisible by the kernel size product {k[0] * k[1]}")
     out_hw = _blocks(hw, k, d, p, s)
     if any(o <= 0 for o in out_hw) or x.shape[2] != out_hw[0] * out_hw[1]:
-        raise ValueError(f"{who}: given output_size={hw}, kernel_size={k}, dilation={d}, "
+        raise RuntimeError(f"{who}: given output_size={hw}, kernel_size={k}, dilation={d}, "
                          f"padding={p}, stride={s}, expected an input of shape "
                          f"(N, {ck}, {out_hw[0]} * {out_hw[1]} = {out_hw[0] * out_hw[1]}) (the "
                          f"number of sliding blocks), got input of shape {tuple(input.shape)}")
@@ -616,8 +617,8 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
     """
     who = "affine_grid()"
     t = _tensor(theta, "theta")
-    if np.dtype(t._data.dtype).kind != "f":
-        raise TypeError(f"{who}: expected theta to have a floating point dtype, got {t.dtype}")
+    if not t.is_floating_point():  # (bfloat16 is one; PyTorch's error is a ValueError)
+        raise ValueError(f"{who}: expected theta to have a floating point dtype, got {t.dtype}")
     size = tuple(int(v) for v in size)
     if len(size) not in (4, 5):
         raise NotImplementedError(f"{who}: affine_grid only supports 4D and 5D sizes, for 2D "

@@ -155,6 +155,10 @@ class MultiheadAttention(Module):
             if not isinstance(t, Tensor):
                 raise TypeError(f"MultiheadAttention: {name} must be a Tensor, got "
                                 f"{type(t).__name__}")
+        if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
+            raise RuntimeError(f"MultiheadAttention: query, key and value should be unbatched 2D "
+                               f"or batched 3D tensors, got {query.ndim}-D query, {key.ndim}-D "
+                               f"key and {value.ndim}-D value")
         if query.shape[-1] != self.embed_dim:
             raise RuntimeError(f"MultiheadAttention: expected query with embed_dim="
                                f"{self.embed_dim} features (last dimension), got query of shape "

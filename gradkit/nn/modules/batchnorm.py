@@ -38,10 +38,12 @@ class _BatchNorm(Module):
                  dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         layer = type(self).__name__
-        if not isinstance(num_features, int) or isinstance(num_features, bool) or \
-                num_features <= 0:
-            raise ValueError(f"{layer}: num_features must be a positive int, got "
-                             f"{num_features!r}")
+        if not isinstance(num_features, int) or isinstance(num_features, bool):
+            raise TypeError(f"{layer}: num_features must be an int, got {num_features!r}")
+        if num_features < 0:  # PyTorch: torch.empty's RuntimeError (0 is built, as PyTorch)
+            raise RuntimeError(f"{layer}: num_features must be a positive int, got "
+                               f"{num_features!r} (Trying to create tensor with negative "
+                               f"dimension)")
         if eps <= 0:
             raise ValueError(f"{layer}: eps must be positive, got {eps!r}")
         if momentum is not None and not 0.0 <= momentum <= 1.0:
@@ -94,9 +96,16 @@ class _BatchNorm(Module):
 
     def _check_input(self, x: Tensor) -> None:
         c = self.num_features
-        if x.ndim not in self._ranks or x.shape[1] != c:
+        if x.ndim not in self._ranks:
             raise ValueError(f"{type(self).__name__}(num_features={c}) expects input of shape "
                              f"{self._expect.format(c=c)}, got {tuple(x.shape)}")
+        if x.shape[1] != c and (self.running_mean is not None or self.weight is not None):
+            # PyTorch's batch_norm: "running_mean should contain 3 elements not 2" (without
+            # running statistics or affine parameters any channel count is normalised)
+            raise RuntimeError(f"{type(self).__name__}(num_features={c}) expects input of shape "
+                               f"{self._expect.format(c=c)}, got {tuple(x.shape)}: its running "
+                               f"statistics and parameters hold {c} channels, not "
+                               f"{x.shape[1]}")
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input(input)

@@ -26,8 +26,11 @@ def _ntuple(v, n, name, layer):
     if isinstance(v, int):
         return (v,) * n
     t = tuple(v)
-    if len(t) != n or not all(isinstance(a, int) and not isinstance(a, bool) for a in t):
+    if not all(isinstance(a, int) and not isinstance(a, bool) for a in t):
         raise ValueError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
+    if len(t) != n:  # PyTorch's convolution checks: "expected stride to be a single integer
+        # value or a list of 2 values to match the convolution dimensions" (RuntimeError)
+        raise RuntimeError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
     return t
 
 
@@ -44,8 +47,11 @@ class _ConvNd(Module):
         n = self._n
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels),
                         ("groups", groups)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0 and name == "groups":
                 raise ValueError(f"{layer}: {name} must be a positive int, got {v!r}")
+            if v <= 0:  # PyTorch: torch.empty's RuntimeError (or the forward's)
+                raise RuntimeError(f"{layer}: {name} must be a positive int, got {v!r} (Trying "
+                                   f"to create tensor with negative dimension)")
         if in_channels % groups:
             raise ValueError(f"{layer}: in_channels ({in_channels}) must be divisible by groups "
                              f"({groups})")
@@ -60,8 +66,8 @@ class _ConvNd(Module):
         dilation = _ntuple(dilation, n, "dilation", layer)
         for name, t in (("kernel_size", kernel_size), ("stride", stride),
                         ("dilation", dilation)):
-            if any(v <= 0 for v in t):
-                raise ValueError(f"{layer}: {name} must be positive, got {t}")
+            if any(v <= 0 for v in t):  # (PyTorch: "non-positive stride is not supported")
+                raise RuntimeError(f"{layer}: {name} must be positive, got {t}")
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"{layer}: padding must be 'valid', 'same', an int or a tuple "
@@ -75,7 +81,8 @@ class _ConvNd(Module):
         else:
             padding = _ntuple(padding, n, "padding", layer)
             if any(v < 0 for v in padding):
-                raise ValueError(f"{layer}: padding must be non-negative, got {padding}")
+                # (PyTorch: "negative padding is not supported", a RuntimeError)
+                raise RuntimeError(f"{layer}: padding must be non-negative, got {padding}")
         if transposed and padding_mode != "zeros":
             raise ValueError(f"{layer}: only padding_mode='zeros' is supported for transposed "
                              f"convolutions, got {padding_mode!r}")

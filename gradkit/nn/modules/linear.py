@@ -30,7 +30,10 @@ def _empty(*shape, dtype=None, device=None) -> Tensor:
 def _check_size(value, name: str, layer: str, allow_zero: bool = True) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{layer}: {name} must be an int, got {type(value).__name__}")
-    if value < 0 or (value == 0 and not allow_zero):
+    if value < 0:  # PyTorch: torch.empty's RuntimeError
+        raise RuntimeError(f"{layer}: Trying to create tensor with negative dimension {value}: "
+                           f"{name} must be a positive integer")
+    if value == 0 and not allow_zero:
         raise ValueError(f"{layer}: {name} must be a positive integer, got {value}")
     return value
 
@@ -154,6 +157,14 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        if not isinstance(input2, Tensor):
+            from ...functions._args import NotATensorError
+
+            raise NotATensorError(f"Bilinear: input2 must be a Tensor, got "
+                                  f"{type(input2).__name__}")
+        if input1.ndim == 0 or input2.ndim == 0:
+            raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} "
+                               f"and {input2.ndim}; give both inputs a feature dimension")
         if input1.shape[-1] != self.in1_features or input2.shape[-1] != self.in2_features:
             raise RuntimeError(
                 f"Bilinear(in1_features={self.in1_features}, in2_features={self.in2_features}) "

@@ -222,6 +222,27 @@ def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
     return _add_hook(_GLOBAL_BACKWARD_HOOKS, hook, False)
 
 
+
+_NOT_TENSORS = (list, tuple, int, float, bool)
+# gradkit's modules whose forward takes any input (containers pass it on; Identity returns it)
+_ANY_INPUT = {"Identity"}
+
+
+def _refuse_sequence_input(module, x) -> None:
+    """A list or tuple given to a gradkit layer where PyTorch's takes a Tensor: PyTorch fails
+    with a TypeError (a C++ binding) or an AttributeError (``input.dim()``); gradkit's
+    NotATensorError is both. User-defined forwards and containers are not checked."""
+    fwd = getattr(type(module), "forward", None)
+    where = getattr(fwd, "__module__", "") or ""
+    if not where.startswith("gradkit.nn.modules.") or where.endswith((".container", ".module")) \
+            or type(module).__name__ in _ANY_INPUT:
+        return
+    from ...functions._args import NotATensorError
+
+    raise NotATensorError(
+        f"{type(module).__name__}: argument 'input' (position 1) must be Tensor, not "
+        f"{type(x).__name__}; make one with gradkit.tensor(...)")
+
 class Module:
     """Base class for all neural-network layers and models.
 
@@ -269,6 +290,8 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
+        if args and type(args[0]) in _NOT_TENSORS:
+            _refuse_sequence_input(self, args[0])
         d = self.__dict__
         if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
                 or d["_backward_pre_hooks"] or _GLOBAL_FORWARD_PRE_HOOKS

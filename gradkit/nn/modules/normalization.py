@@ -23,6 +23,10 @@ __all__ = ["CosineSimilarity", "GroupNorm", "LayerNorm", "LocalResponseNorm", "P
 
 def _shape(normalized_shape, layer: str) -> tuple:
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if any(isinstance(s, int) and s < 0 for s in ns):  # PyTorch: torch.empty's RuntimeError
+        raise RuntimeError(f"{layer}: normalized_shape must be positive ints, got "
+                           f"{normalized_shape!r} (Trying to create tensor with negative "
+                           f"dimension)")
     if not ns or any(not isinstance(s, int) or s <= 0 for s in ns):
         raise ValueError(f"{layer}: normalized_shape must be positive ints, got "
                          f"{normalized_shape!r}")

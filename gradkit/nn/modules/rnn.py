@@ -489,6 +489,9 @@ class RNNCellBase(Module):
                  device=None, dtype=None) -> None:
         super().__init__()
         name = type(self).__name__
+        if hidden_size < 0 or input_size < 0:  # PyTorch: torch.empty's RuntimeError
+            raise RuntimeError(f"{name}: Trying to create tensor with negative dimension: "
+                               f"input_size={input_size}, hidden_size={hidden_size}")
         if hidden_size <= 0:
             raise ValueError(f"{name}: hidden_size must be greater than zero, got {hidden_size}")
         dtype = _dtype.get_default_dtype() if dtype is None else np.dtype(dtype)
@@ -530,6 +533,11 @@ class RNNCellBase(Module):
                 out.append(_make(namespace_of(x._data).zeros((B, self.hidden_size),
                                                              dtype=x.dtype), False, None))
                 continue
+            if not isinstance(s, Tensor):  # PyTorch reads hx.dim() (an AttributeError)
+                from ...functions._args import NotATensorError
+
+                raise NotATensorError(f"{name}: {what} must be a Tensor, got "
+                                      f"{type(s).__name__}; make one with gradkit.tensor(...)")
             expected = (B, self.hidden_size) if batched else (self.hidden_size,)
             if _shape(s) != expected:
                 raise RuntimeError(f"{name}: expected {what} of shape {expected}, got "

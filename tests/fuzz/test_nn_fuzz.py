@@ -1,0 +1,70 @@
+"""The nn differential fuzzer (``nn_fuzzer.py``: ``nn.functional`` calls and ``nn`` modules
+against PyTorch) as a test.
+
+CI runs a fixed sample: ``GRADKIT_NN_FUZZ_CASES`` cases (default 300) of seed
+``GRADKIT_NN_FUZZ_SEED`` (default 0). Search afresh with e.g.
+``python tests/fuzz/nn_fuzzer.py --seed 7 --cases 5000``; reproduce one case with
+``python tests/fuzz/nn_fuzzer.py --seed 7 --case 1234``.
+
+The run fails on any wrong answer, raw NumPy/Python error, crash or hang, input PyTorch rejects
+that gradkit accepts, exception type other than PyTorch's, or float64 gradient (inputs and
+module parameters) unlike PyTorch's -- except the findings of ``nn_fuzzer.ALLOW`` (documented
+PyTorch defects, each with its reason).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from . import nn_fuzzer
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+SEED = int(os.environ.get("GRADKIT_NN_FUZZ_SEED", 0))
+CASES = int(os.environ.get("GRADKIT_NN_FUZZ_CASES", 300))
+
+
+def _report(findings, limit=40):
+    lines = [f"[{i}] {cls}: {case}\n      {detail}" for i, cls, case, detail in findings[:limit]]
+    more = len(findings) - limit
+    return "\n".join(lines) + (f"\n... and {more} more" if more > 0 else "")
+
+
+def test_nn_fuzz_sample_matches_torch(torch):
+    counts, findings = nn_fuzzer.run(SEED, CASES)
+    failing = [f for f in findings if f[1] in nn_fuzzer.fz.FAILING]
+    print(f"\nnn fuzz seed {SEED}, {CASES} cases: {dict(sorted(counts.items()))}")
+    assert not failing, (f"{len(failing)} failing cases of {CASES} (seed {SEED}); reproduce "
+                         f"with python tests/fuzz/nn_fuzzer.py --seed {SEED} --case I\n"
+                         + _report(failing))
+    # the sample reaches the surface: most cases run to a comparison in both libraries
+    assert counts["match"] > CASES // 2, counts
+
+
+def test_nn_cases_are_reproducible(torch):
+    a = [repr(nn_fuzzer.make_case(3, i)) for i in range(60)]
+    b = [repr(nn_fuzzer.make_case(3, i)) for i in range(60)]
+    assert a == b
+
+
+def test_every_functional_and_module_is_drawn(torch):
+    """Every public torch.nn.functional function gradkit has has a generator, and a moderate
+    sample draws each generator's function and module."""
+    import torch.nn.functional as TF
+
+    import gradkit as gk
+
+    shared = {n for n in dir(TF) if not n.startswith("_") and callable(getattr(TF, n))
+              and hasattr(gk.nn.functional, n)}
+    # helpers of torch.nn.functional that are not functions of tensors
+    shared -= {"Callable", "DType", "Optional", "Tensor", "boolean_dispatch",
+               "has_torch_function", "has_torch_function_unary",
+               "has_torch_function_variadic", "handle_torch_function", "assert_int_or_pair"}
+    assert shared <= set(nn_fuzzer.functional_names()), \
+        sorted(shared - set(nn_fuzzer.functional_names()))
+    seen = {nn_fuzzer.make_case(11, i).name for i in range(3000)}
+    want = set(nn_fuzzer.functional_names()) | {n for n in nn_fuzzer.MODULES
+                                                if hasattr(gk.nn, n)}
+    assert not want - seen, sorted(want - seen)
