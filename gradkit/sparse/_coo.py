@@ -385,6 +385,19 @@ class SparseCOO:
         out = kwargs.pop("out", None)
         if method != "__call__" or kwargs:
             raise unsupported(_TORCH_NAMES.get(name, name))
+        if out is not None and name == "add" and len(inputs) == 2 and out[0] is inputs[0] and \
+                isinstance(inputs[1], SparseCOO) and isinstance(out[0], _ndarray) and \
+                tuple(out[0].shape) == inputs[1].shape:
+            # dense += sparse (a dense .grad taking a sparse one, an optimizer's update): the
+            # entries added in place, without a dense copy of the sparse tensor
+            dst, s = out[0], inputs[1]
+            if s.nnz:
+                v = s.values.astype(dst.dtype, copy=False)
+                if s.coalesced:
+                    dst[tuple(s.indices)] += v
+                else:
+                    np.add.at(dst, tuple(s.indices), v)
+            return dst
         if name == "matmul" and len(inputs) == 2:
             r = _matmul(*inputs)
         elif name == "add" and len(inputs) == 2:
