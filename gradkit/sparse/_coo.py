@@ -234,6 +234,36 @@ class SparseCOO:
             idx = np.zeros((0, uk.size), dtype=np.int64)
         return SparseCOO(idx, vals, self.shape, True)
 
+    def add_to(self, dst, alpha=1):
+        """``dst += alpha * self`` in place (``dst`` a dense array of this shape), rounded as
+        PyTorch's CPU ``dense.add_(sparse, alpha=...)``: entry by entry in stored order, each
+        ``d + alpha * v`` in float32 rounded once (its kernel's fused multiply-add: computed
+        here in float64, where the product is exact)."""
+        if self.nnz == 0:
+            return dst
+        idx, v = self.indices, self.values
+        if alpha == 1 or dst.dtype != np.float32 or v.dtype != np.float32:
+            v = v * alpha if alpha != 1 else v
+            np.add.at(dst, tuple(idx), v.astype(dst.dtype, copy=False))
+            return dst
+        a = np.float64(np.float32(alpha))
+        if self.coalesced:
+            rounds = (slice(None),)
+        else:  # the k-th entry of each position in round k: positions unique within a round
+            keys = self.keys()
+            order = np.argsort(keys, kind="stable")
+            sk = keys[order]
+            first = np.r_[True, sk[1:] != sk[:-1]]
+            start = np.maximum.accumulate(np.where(first, np.arange(sk.size), 0))
+            rank = np.empty(sk.size, dtype=np.int64)
+            rank[order] = np.arange(sk.size) - start
+            rounds = [np.flatnonzero(rank == r) for r in range(int(rank.max()) + 1)]
+        for sel in rounds:
+            pos = tuple(idx[:, sel])
+            dst[pos] = (dst[pos].astype(np.float64) + v[sel].astype(np.float64) * a).astype(
+                np.float32)
+        return dst
+
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
