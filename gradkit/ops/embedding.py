@@ -44,7 +44,8 @@ def _sparse_grad(flat, g2, padding_idx, n, dim):
         values = g2[keep]
     else:
         values = g2.copy()  # the rows may be a view of an upstream gradient
-    return SparseCOO(flat.astype(np.int64).reshape(1, -1), values, (n, dim), False)
+    # PyTorch marks a sparse tensor of fewer than two entries coalesced
+    return SparseCOO(flat.astype(np.int64).reshape(1, -1), values, (n, dim), flat.size < 2)
 
 
 def _embedding_b(xp, g, ins, out, aux, needs):
