@@ -117,7 +117,7 @@ def test_lbfgs_takes_a_sparse_gradient_dense(torch):
         emb = lib.nn.Embedding(8, 3, sparse=True, _weight=lib.tensor(w))
         opt = lib.optim.LBFGS(emb.parameters(), max_iter=3)
 
-        def closure():
+        def closure(lib=lib, emb=emb, opt=opt):
             opt.zero_grad()
             loss = ((emb(lib.tensor(BATCHES[0])) - 0.5) ** 2).sum()
             loss.backward()

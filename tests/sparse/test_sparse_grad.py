@@ -105,8 +105,12 @@ def test_sparse_and_dense_grads_mix_as_pytorch(torch, order):
     grads = []
     for lib in (gk, torch):
         p = lib.nn.Parameter(lib.tensor(w))
-        sp = lambda: lib.nn.functional.embedding(lib.tensor([1, 1, 4]), p, sparse=True).sum()  # noqa: E731
-        de = lambda: (p * lib.tensor(2.0)).pow(2).sum()  # noqa: E731
+        def sp(lib=lib, p=p):
+            return lib.nn.functional.embedding(lib.tensor([1, 1, 4]), p, sparse=True).sum()
+
+        def de(lib=lib, p=p):
+            return (p * lib.tensor(2.0)).pow(2).sum()
+
         if order == "in_one_backward":
             (sp() + de()).backward()
         elif order == "dense_first":
