@@ -3,7 +3,8 @@ rows into the weight rows they came from (sort + reduceat on NumPy, no ``np.add.
 ``index_add`` on a device or under ``create_graph``, so the rule is itself differentiable).
 With ``sparse=True`` (``nn.Embedding(sparse=True)``) the weight's gradient is a sparse COO
 gradient as PyTorch's: uncoalesced, one entry per looked-up index (padding rows left out), its
-values the output gradient's rows.
+values the output gradient's rows. Under ``create_graph`` (a differentiable backward) and on a
+device the gradient stays dense: gradkit's sparse tensors are host arrays without double backward.
 """
 
 from __future__ import annotations
