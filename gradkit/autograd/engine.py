@@ -289,11 +289,17 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
                 _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
             elif d == 1:  # its last consumer: the gradient is complete
                 prev = pop_grad(n, None)
-                push_ready((n, gi if prev is None else prev + gi))
+                try:
+                    push_ready((n, gi if prev is None else prev + gi))
+                except RuntimeError:  # sparse + dense is refused: dense + sparse
+                    push_ready((n, gi + prev))
             else:
                 deps[n] = d - 1
                 prev = get_grad(n)
-                grads[n] = gi if prev is None else prev + gi
+                try:
+                    grads[n] = gi if prev is None else prev + gi
+                except RuntimeError:  # a sparse gradient, then a dense one (an embedding
+                    grads[n] = gi + prev  # weight tied to a dense layer): dense + sparse
         else:
             broadcasts = op.broadcasts
             i = -1
@@ -313,11 +319,17 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
                     _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
                 elif d == 1:  # its last consumer: the gradient is complete
                     prev = pop_grad(n, None)
-                    push_ready((n, gi if prev is None else prev + gi))
+                    try:
+                        push_ready((n, gi if prev is None else prev + gi))
+                    except RuntimeError:  # sparse + dense is refused: dense + sparse
+                        push_ready((n, gi + prev))
                 else:
                     deps[n] = d - 1
                     prev = get_grad(n)
-                    grads[n] = gi if prev is None else prev + gi
+                    try:
+                        grads[n] = gi if prev is None else prev + gi
+                    except RuntimeError:  # a sparse gradient, then a dense one (an embedding
+                        grads[n] = gi + prev  # weight tied to a dense layer): dense + sparse
         if not retain_graph:
             v.saved = None
             saves = op.saves
@@ -604,7 +616,10 @@ def _accumulate_into(t, g, create_graph, wrap, handed):
     else:
         acc = t.grad._data
         if acc.shape == g.shape and not t.grad.requires_grad:
-            acc += g
+            try:
+                acc += g  # dense += dense or sparse; sparse += sparse (concatenated)
+            except RuntimeError:  # a sparse .grad and a dense gradient: dense, as PyTorch
+                t.grad = wrap(g + acc)
         else:  # a .grad that is part of a graph (create_graph earlier) is not changed in place
             t.grad = wrap(acc + g)
 

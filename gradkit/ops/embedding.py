@@ -1,6 +1,10 @@
 """Embedding lookup as one primitive: forward is a row gather; backward sums the output gradient
 rows into the weight rows they came from (sort + reduceat on NumPy, no ``np.add.at``; gradkit's
 ``index_add`` on a device or under ``create_graph``, so the rule is itself differentiable).
+With ``sparse=True`` (``nn.Embedding(sparse=True)``) the weight's gradient is a sparse COO
+gradient as PyTorch's: uncoalesced, one entry per looked-up index (padding rows left out), its
+values the output gradient's rows. Under ``create_graph`` (a differentiable backward) and on a
+device the gradient stays dense: gradkit's sparse tensors are host arrays without double backward.
 """
 
 from __future__ import annotations
@@ -26,15 +30,35 @@ def row_accumulate(index, g2, n_rows):
     return out
 
 
-def _embedding_f(xp, w, index, padding_idx, scale_grad_by_freq, w_shape):
+def _embedding_f(xp, w, index, padding_idx, scale_grad_by_freq, w_shape, sparse=False):
     return w[index]
 
 
+def _sparse_grad(flat, g2, padding_idx, n, dim):
+    """PyTorch's sparse embedding gradient: the looked-up ids (padding left out) and the rows
+    of the output gradient, uncoalesced (``embedding_sparse_backward``)."""
+    from ..sparse._coo import SparseCOO
+
+    if padding_idx is not None:
+        keep = flat != padding_idx
+        flat = flat[keep]
+        values = g2[keep]
+    else:
+        values = g2.copy()  # the rows may be a view of an upstream gradient
+    # PyTorch marks a sparse tensor of fewer than two entries coalesced
+    return SparseCOO(flat.astype(np.int64).reshape(1, -1), values, (n, dim), flat.size < 2)
+
+
 def _embedding_b(xp, g, ins, out, aux, needs):
-    index, padding_idx, scale, (n, dim) = aux
+    index, padding_idx, scale, (n, dim), sparse = aux
     flat = index.reshape(-1)
     ns = namespace_of(flat)
     g2 = xp.reshape(g, (-1, dim))
+    if sparse and type(g2) is np.ndarray:
+        if scale:
+            raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse "
+                               "gradients (use sparse=False, or scale_grad_by_freq=False)")
+        return (_sparse_grad(flat, g2, padding_idx, n, dim),)
     keep = None
     if padding_idx is not None or scale:
         keep = ns.ones((n, 1), dtype=g.dtype)

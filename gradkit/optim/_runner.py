@@ -148,6 +148,18 @@ class _KernelOptimizer(Optimizer):
     def _param_args(self, p: Tensor, group: dict[str, Any], args: Any) -> tuple[tuple, Any]:
         raise NotImplementedError
 
+    # The optimizers that take sparse gradients (SGD, Adagrad) override this; for the others
+    # it raises PyTorch's error ("<name> does not support sparse gradients").
+    _sparse_error: str | None = None
+
+    def _sparse_step(self, p: Tensor, group: dict[str, Any]) -> None:
+        """Update ``p`` from its sparse COO ``.grad`` (the rows present only)."""
+        for klass in type(self).__mro__:  # the gradkit class's name, as PyTorch's message
+            if klass.__module__.startswith("gradkit."):
+                break
+        raise RuntimeError(self._sparse_error or
+                           f"{klass.__name__} does not support sparse gradients")
+
     def step(self, closure=None):
         """Perform one optimization step.
 
@@ -167,7 +179,12 @@ class _KernelOptimizer(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = _grad_array(p)
+                try:
+                    g = _grad_array(p)
+                except _SparseGrad:  # a sparse .grad (Embedding(sparse=True)): no kernel
+                    self._sparse_step(p, group)
+                    p._vc[0] += 1
+                    continue
                 arrays, hp = param_args(p, group, args)
                 if type(p._data) is _CArray:  # as PyTorch: the kernel runs on view_as_real
                     append((kernel, _as_real(p._data), tuple(_as_real(a) for a in (g, *arrays)),
@@ -282,11 +299,19 @@ def _as_real(a):
     return a
 
 
+class _SparseGrad(Exception):
+    """Raised by ``_grad_array`` for a sparse COO gradient (the kernels take dense arrays)."""
+
+
 def _grad_array(p: Tensor):
-    """The gradient of ``p`` as an array the kernels can use (contiguous, ``p``'s dtype)."""
+    """The gradient of ``p`` as an array the kernels can use (contiguous, ``p``'s dtype).
+
+    Raises ``_SparseGrad`` for a sparse gradient (checked only off the dense fast path)."""
     g = p.grad._data
     pd = p._data
     if g.dtype != pd.dtype or not g.flags.c_contiguous or g.shape != pd.shape:
+        if getattr(type(g), "_is_sparse_coo", False):
+            raise _SparseGrad
         xp = namespace_of(pd)
         g = xp.ascontiguousarray(xp.broadcast_to(g, pd.shape), dtype=pd.dtype)
     return g

@@ -144,6 +144,8 @@ class Adafactor(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                if p.grad.is_sparse:
+                    raise RuntimeError("Adafactor does not support sparse gradients")
                 st = self.state[p]
                 if not st:
                     self._init_state(st, p)

@@ -57,7 +57,8 @@ class Adagrad(_KernelOptimizer):
         foreach, differentiable, fused: accepted for PyTorch compatibility.
 
     As in PyTorch, the state is created in the constructor (so ``state_dict`` has it before
-    the first step).
+    the first step). A sparse gradient (``nn.Embedding(sparse=True)``) takes PyTorch's sparse
+    path: only the rows present update their sum and parameter (``weight_decay`` refused).
     """
 
     _kernel = staticmethod(_adagrad_kernel)
@@ -102,3 +103,26 @@ class Adagrad(_KernelOptimizer):
                 clr=lr / (1 + (step - 1) * group["lr_decay"]), eps=group["eps"],
                 weight_decay=group["weight_decay"], maximize=group["maximize"])
         return (st["sum"]._data,), hp
+
+    def _sparse_step(self, p, group):
+        """PyTorch's sparse Adagrad update: the coalesced gradient's rows only."""
+        st, step = self._step_state(p, group)
+        g = p.grad._data
+        arr = p._data
+        if g.dtype != arr.dtype:
+            g = g.astype(arr.dtype)
+        if group["maximize"]:
+            g = -g
+        if group["weight_decay"] != 0:
+            raise RuntimeError("weight_decay option is not compatible with sparse gradients")
+        clr = _lr(group) / (1 + (step - 1) * group["lr_decay"])
+        g = g.coalesce()  # the update is non-linear: one entry per row
+        if g.nnz == 0:
+            return
+        rows = tuple(g.indices)
+        values = g.values
+        acc = st["sum"]._data
+        acc[rows] += values * values
+        std = namespace_of(acc).sqrt(acc[rows])
+        std += group["eps"]
+        g.with_values(values / std).add_to(arr, -clr)  # param.add_(..., alpha=-clr)

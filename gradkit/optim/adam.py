@@ -148,6 +148,7 @@ class Adam(_KernelOptimizer):
         >>> opt = gradkit.optim.Adam(model.parameters(), lr=1e-3)
     """
 
+    _sparse_error = "Adam does not support sparse gradients, please consider SparseAdam instead"
     _kernel = staticmethod(_adam_kernel)
     _blas_kernel = staticmethod(_adam_blas_kernel)
     _n_scratch = 3

@@ -192,6 +192,8 @@ class LBFGS(Optimizer):
         for p in self._params:
             if p.grad is None:
                 parts.append(namespace_of(p._data).zeros(p._data.size, dtype=p._data.dtype))
+            elif p.grad.is_sparse:  # as PyTorch's LBFGS: the dense form of a sparse gradient
+                parts.append(p.grad._data.to_dense().reshape(-1))
             else:
                 parts.append(p.grad._data.reshape(-1))
         return np.concatenate(parts) if len(parts) > 1 else parts[0].copy()

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._backend import namespace_of, numpy_ns
 from .._tensor import Tensor
-from ._runner import _grad_array, _zeros_like
+from ._runner import _grad_array, _SparseGrad, _zeros_like
 from .optimizer import Optimizer, _lr
 
 __all__ = ["Muon"]
@@ -155,7 +155,10 @@ class Muon(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = _grad_array(p)
+                try:
+                    g = _grad_array(p)
+                except _SparseGrad:
+                    raise RuntimeError("Muon does not support sparse gradients") from None
                 if g.ndim != 2:
                     raise ValueError("Param gradient must be a 2D matrix")
                 st = self.state[p]

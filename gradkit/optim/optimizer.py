@@ -260,7 +260,10 @@ class Optimizer:
                         g.detach_()
                     else:
                         g.requires_grad = False
-                    g._data[...] = 0
+                    if g.is_sparse:  # zero_() of a sparse tensor: no entries left
+                        g._data.fill(0)
+                    else:
+                        g._data[...] = 0
                     g._vc[0] += 1
 
     def step(self, closure: Callable[[], Any] | None = None):

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._tensor import wrap
 from ._kernels import Hyperparameters, _constants
 from ._runner import _KernelOptimizer, _zeros_like
 from .optimizer import _lr
@@ -122,6 +123,10 @@ class SGD(_KernelOptimizer):
         maximize: maximize the objective instead of minimizing. Default: False.
         foreach, differentiable, fused: accepted for PyTorch compatibility (see ``Optimizer``).
 
+    Sparse gradients (``nn.Embedding(sparse=True)``) update only the rows present, as PyTorch's:
+    with momentum the buffer is itself sparse (its entries scaled, the new gradient's appended);
+    ``weight_decay`` with a sparse gradient raises, as PyTorch's ``add(sparse, dense)``.
+
     Examples:
         >>> opt = gradkit.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
         >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
@@ -182,3 +187,36 @@ class SGD(_KernelOptimizer):
         if hp is None:
             hp = records[key] = self._hyper(arr, False, group, neg_lr)
         return (buf,), hp
+
+    def _sparse_step(self, p, group):
+        """PyTorch's ``_single_tensor_sgd`` on a sparse COO gradient, op for op."""
+        g = p.grad._data
+        arr = p._data
+        if g.dtype != arr.dtype:
+            g = g.astype(arr.dtype)
+        if group["maximize"]:
+            g = -g
+        if group["weight_decay"] != 0:  # grad.add(param): sparse + dense
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) "
+                               "instead. (SGD's weight_decay with a sparse gradient: use "
+                               "weight_decay=0, or a dense gradient)")
+        momentum = group["momentum"]
+        if momentum != 0:
+            st = self.state[p]
+            b = st.get("momentum_buffer")
+            if b is None:  # grad.detach().clone(): a sparse buffer
+                b = st["momentum_buffer"] = wrap(g.copy())
+            else:  # buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+                bd = b._data * momentum
+                keep = 1 - group["dampening"]
+                if type(bd) is np.ndarray:  # a dense buffer (dense gradients before)
+                    g.add_to(bd, keep)
+                else:  # sparse + sparse: the entries appended
+                    bd += g * keep if keep != 1 else g
+                b._data = bd
+                b._vc[0] += 1
+            g = g + b._data * momentum if group["nesterov"] else b._data
+        if type(g) is np.ndarray:  # a dense momentum buffer
+            arr += g * -_lr(group)
+        else:  # param.add_(grad, alpha=-lr): the rows present only
+            g.add_to(arr, -_lr(group))

@@ -234,6 +234,36 @@ class SparseCOO:
             idx = np.zeros((0, uk.size), dtype=np.int64)
         return SparseCOO(idx, vals, self.shape, True)
 
+    def add_to(self, dst, alpha=1):
+        """``dst += alpha * self`` in place (``dst`` a dense array of this shape), rounded as
+        PyTorch's CPU ``dense.add_(sparse, alpha=...)``: entry by entry in stored order, each
+        ``d + alpha * v`` in float32 rounded once (its kernel's fused multiply-add: computed
+        here in float64, where the product is exact)."""
+        if self.nnz == 0:
+            return dst
+        idx, v = self.indices, self.values
+        if alpha == 1 or dst.dtype != np.float32 or v.dtype != np.float32:
+            v = v * alpha if alpha != 1 else v
+            np.add.at(dst, tuple(idx), v.astype(dst.dtype, copy=False))
+            return dst
+        a = np.float64(np.float32(alpha))
+        if self.coalesced:
+            rounds = (slice(None),)
+        else:  # the k-th entry of each position in round k: positions unique within a round
+            keys = self.keys()
+            order = np.argsort(keys, kind="stable")
+            sk = keys[order]
+            first = np.r_[True, sk[1:] != sk[:-1]]
+            start = np.maximum.accumulate(np.where(first, np.arange(sk.size), 0))
+            rank = np.empty(sk.size, dtype=np.int64)
+            rank[order] = np.arange(sk.size) - start
+            rounds = [np.flatnonzero(rank == r) for r in range(int(rank.max()) + 1)]
+        for sel in rounds:
+            pos = tuple(idx[:, sel])
+            dst[pos] = (dst[pos].astype(np.float64) + v[sel].astype(np.float64) * a).astype(
+                np.float32)
+        return dst
+
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
@@ -283,6 +313,8 @@ class SparseCOO:
             )
 
     def _add_sparse(self, other, sign=1):
+        """``self + sign * other`` as PyTorch's CPU ``add(sparse, sparse)``: one merge pass over
+        both entry lists in stored order (see ``_merge``), coalesced when both are."""
         self._check_same_shape(other, "add" if sign > 0 else "sub")
         if other.sparse_dim != self.sparse_dim:
             raise RuntimeError(
@@ -294,11 +326,19 @@ class SparseCOO:
         if self.indices is other.indices:  # one pattern (s + s, s + 2 * s): add the values
             return SparseCOO(self.indices, self.values.astype(dt, copy=False) + ov, self.shape,
                              self.coalesced)
-        idx = np.concatenate([self.indices, other.indices], axis=1)
-        vals = np.concatenate([self.values.astype(dt, copy=False), ov.astype(dt, copy=False)])
-        out = SparseCOO(idx, vals, self.shape, False)
-        # PyTorch: the sum of two coalesced tensors is coalesced
-        return out.coalesce() if self.coalesced and other.coalesced else out
+        if other.nnz == 0:
+            return SparseCOO(self.indices.copy(), self.values.astype(dt), self.shape,
+                             self.coalesced)
+        if self.nnz == 0:
+            return SparseCOO(other.indices.copy(), ov.astype(dt), self.shape, other.coalesced)
+        ti, si = _merge(self.keys(), other.keys())
+        vals = np.zeros((ti.size,) + self.values.shape[1:], dtype=dt)
+        from_t, from_s = ti >= 0, si >= 0
+        vals[from_t] = self.values[ti[from_t]]
+        vals[from_s] += ov[si[from_s]].astype(dt, copy=False)
+        idx = np.where(from_t, self.indices[:, np.maximum(ti, 0)],
+                       other.indices[:, np.maximum(si, 0)])
+        return SparseCOO(idx, vals, self.shape, self.coalesced and other.coalesced)
 
     def __neg__(self):
         return self.with_values(-self.values)
@@ -320,7 +360,7 @@ class SparseCOO:
         # the engine accumulating into a sparse .grad
         if isinstance(other, SparseCOO):
             r = self._add_sparse(other)
-            self.indices, self.values, self.coalesced = r.indices, r.values, False
+            self.indices, self.values, self.coalesced = r.indices, r.values, r.coalesced
             return self
         raise RuntimeError("add_(sparse, dense) is not supported: a sparse tensor cannot take "
                            "a dense tensor in place; use dense + sparse")
@@ -385,6 +425,19 @@ class SparseCOO:
         out = kwargs.pop("out", None)
         if method != "__call__" or kwargs:
             raise unsupported(_TORCH_NAMES.get(name, name))
+        if out is not None and name == "add" and len(inputs) == 2 and out[0] is inputs[0] and \
+                isinstance(inputs[1], SparseCOO) and isinstance(out[0], _ndarray) and \
+                tuple(out[0].shape) == inputs[1].shape:
+            # dense += sparse (a dense .grad taking a sparse one, an optimizer's update): the
+            # entries added in place, without a dense copy of the sparse tensor
+            dst, s = out[0], inputs[1]
+            if s.nnz:
+                v = s.values.astype(dst.dtype, copy=False)
+                if s.coalesced:
+                    dst[tuple(s.indices)] += v
+                else:
+                    np.add.at(dst, tuple(s.indices), v)
+            return dst
         if name == "matmul" and len(inputs) == 2:
             r = _matmul(*inputs)
         elif name == "add" and len(inputs) == 2:
@@ -443,6 +496,44 @@ class SparseCOO:
             return np.asarray(a.values.sum(dtype=dt) if a.dense_dim == 0
                               else a.values.sum(axis=0, dtype=dt).sum(dtype=dt))
         raise unsupported(_TORCH_NAMES.get(name, name))
+
+
+def _merge(tk, sk):
+    """The entries of ``t + s`` as PyTorch's CPU sparse add makes them, from the keys (positions)
+    of ``t``'s and ``s``'s entries in stored order: one merge pass that takes the smaller head
+    key, or both heads into one entry when they are equal (so uncoalesced inputs are merged as
+    if sorted). Returns ``(ti, si)``: for each result entry, the entry of ``t`` and of ``s`` it
+    sums (-1: none)."""
+    n, m = tk.size, sk.size
+    if tk[-1] < sk[0] and tk.max() < sk.min():  # every t key below every s key: t then s
+        return (np.r_[np.arange(n), np.full(m, -1)].astype(np.int64),
+                np.r_[np.full(n, -1), np.arange(m)].astype(np.int64))
+    if sk.max() < tk.min():
+        return (np.r_[np.full(m, -1), np.arange(n)].astype(np.int64),
+                np.r_[np.arange(m), np.full(n, -1)].astype(np.int64))
+    a, b = tk.tolist(), sk.tolist()
+    ti, si = [], []
+    i = j = 0
+    while i < n and j < m:
+        x, y = a[i], b[j]
+        if x < y:
+            ti.append(i)
+            si.append(-1)
+            i += 1
+        elif x > y:
+            ti.append(-1)
+            si.append(j)
+            j += 1
+        else:
+            ti.append(i)
+            si.append(j)
+            i += 1
+            j += 1
+    ti.extend(range(i, n))
+    si.extend([-1] * (n - i))
+    ti.extend([-1] * (m - j))
+    si.extend(range(j, m))
+    return np.array(ti, dtype=np.int64), np.array(si, dtype=np.int64)
 
 
 def _dense_plus_sparse(d, s):

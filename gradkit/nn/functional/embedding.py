@@ -49,7 +49,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         max_norm: rows looked up are renormalised in place to at most this norm.
         norm_type: the p of the norm for ``max_norm``.
         scale_grad_by_freq: divide each row's gradient by its count in the batch.
-        sparse: accepted; gradients are always dense in gradkit.
+        sparse: the weight's gradient is a sparse COO tensor (as PyTorch's: uncoalesced, one
+            entry per looked-up index, padding rows left out); with ``scale_grad_by_freq``
+            the backward raises, as PyTorch's.
 
     Returns:
         ``(*input.shape, embedding_dim)``.
@@ -77,7 +79,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if max_norm is not None:
         _renorm_rows(weight, idx, max_norm, norm_type)
     return apply1(EM.EMBEDDING, weight, (idx, padding_idx, bool(scale_grad_by_freq),
-                                          tuple(weight.shape)))
+                                          tuple(weight.shape), bool(sparse)))
 
 
 def _renorm_rows(weight, idx, max_norm, norm_type):
@@ -140,7 +142,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
             ``M`` when ``include_last_offset``).
         max_norm, norm_type, scale_grad_by_freq: as in :func:`embedding`.
         mode: ``'sum'``, ``'mean'`` or ``'max'`` (per column).
-        sparse: accepted; gradients are dense in gradkit.
+        sparse: the weight's gradient is a sparse COO tensor (not with ``mode='max'``).
         per_sample_weights: ``input``-shaped weights of each row (``mode='sum'`` only).
         include_last_offset: ``offsets`` has one more entry, the end of the last bag.
         padding_idx: entries equal to it are left out of their bag (and of its count).
@@ -157,6 +159,9 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     who = "embedding_bag()"
     if mode not in _MODES:
         raise ValueError(f"{who}: mode has to be one of 'sum', 'mean' or 'max', got {mode!r}")
+    if sparse and mode == "max":
+        raise ValueError("max mode does not support sparse weights (embedding_bag with "
+                         "mode='max' needs sparse=False)")
     idx = to_host(input._data) if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{who}: input must hold integer indices, got dtype {idx.dtype}")

@@ -24,7 +24,7 @@ class EmbeddingBag(Module):
         norm_type: the p of the norm for ``max_norm``. Default: 2.
         scale_grad_by_freq: divide gradients by the index frequency in the batch.
         mode: ``'sum'``, ``'mean'`` (default) or ``'max'``.
-        sparse: accepted; gradients are dense in gradkit.
+        sparse: the weight's gradient is a sparse COO tensor (as PyTorch's).
         _weight: an initial weight.
         include_last_offset: ``offsets`` ends with the input's length.
         padding_idx: this row is initialised to zero and left out of every bag.

@@ -32,7 +32,7 @@ class Embedding(Module):
         max_norm: rows looked up are renormalised (in place) to at most this norm.
         norm_type: the p of the norm for ``max_norm``. Default: 2.
         scale_grad_by_freq: divide gradients by the index frequency in the batch.
-        sparse: accepted; gradients are dense in gradkit.
+        sparse: the weight's gradient is a sparse COO tensor (as PyTorch's).
         _weight: an initial weight (``(num_embeddings, embedding_dim)``).
         _freeze: make the weight not require grad.
 

@@ -20,6 +20,18 @@ def _as_list(parameters) -> list:
     return list(parameters)
 
 
+def _no_sparse(arrays, op: str) -> None:
+    """PyTorch 2.13 has no sparse kernel for the norm/clamp these functions use."""
+    for a in arrays:
+        if getattr(type(a), "_is_sparse_coo", False):
+            raise NotImplementedError(
+                f"Could not run '{op}' with arguments from the 'SparseCPU' backend: a sparse "
+                f"COO gradient (nn.Embedding(sparse=True)) cannot be clipped by "
+                f"clip_grad_norm_/clip_grad_value_/get_total_norm, as in PyTorch; convert it "
+                f"first (p.grad = p.grad.to_dense()) or use clip_grads_with_norm_ with a norm "
+                f"computed from p.grad.coalesce().values()")
+
+
 def _norm_of(arr, norm_type: float) -> float:
     if type(arr) is not np.ndarray:  # a device array: reduce on the host (one transfer each)
         arr = arr.get()
@@ -43,7 +55,11 @@ def get_total_norm(tensors: Iterable[Tensor] | Tensor, norm_type: float = 2.0,
     dtype = arrays[0].dtype if arrays else np.float32
     if not arrays:
         return wrap(np.asarray(0.0, dtype=np.float32))
-    norms = [_norm_of(a, norm_type) for a in arrays]
+    try:
+        norms = [_norm_of(a, norm_type) for a in arrays]
+    except RuntimeError:  # a sparse gradient has no dense storage to read
+        _no_sparse(arrays, "aten::linalg_vector_norm")
+        raise
     if norm_type == math.inf:
         total = max(norms)
     elif norm_type == -math.inf:
@@ -126,5 +142,7 @@ def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float,
     for p in _as_list(parameters):
         if p.grad is not None:
             d = p.grad._data
+            if type(d) is not np.ndarray:
+                _no_sparse([d], "aten::clamp_")
             d.clip(-clip_value, clip_value, out=d)
             p.grad._vc[0] += 1

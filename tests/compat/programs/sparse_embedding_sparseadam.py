@@ -1,7 +1,6 @@
 """Sparse embedding gradients as large-vocabulary recommenders use them: nn.Embedding(sparse=True)
 whose weight.grad is a sparse COO tensor (coalesce, indices, values), trained with
 torch.optim.SparseAdam, which updates only the rows a batch touched."""
-# compat: xfail (gradkit's embedding gradients are dense and it has no optim.SparseAdam)
 import torch
 import torch.nn as nn
 
