@@ -70,6 +70,27 @@ def _row_padded_empty(xp, shape, dtype):
     return full[..., :shape[-1]]
 
 
+# Source rows per block of :func:`_transposed`: 16 float32 rows fill one 64-byte line of each
+# result row per pass.
+_T_BLOCK = 16
+
+
+def _transposed(xp, a):
+    """A contiguous copy of ``a.T`` for a 2-D ``a``. On the CPU, for a C-contiguous ``a``, copied
+    in blocks of ``_T_BLOCK`` rows of ``a``: the one-pass copy walks ``a`` a whole row apart per
+    element, and where its rows lie a power of two apart (a batch-last copy of LeNet's (64, 32,
+    8, 8) gradient: 8 KiB) every read of a result row lands in the same cache sets (0.37 ->
+    0.13 ms, one thread)."""
+    rows, width = a.shape
+    if (getattr(xp, "name", "") != "numpy" or rows <= _T_BLOCK or width < 2 * _T_BLOCK
+            or not a.flags.c_contiguous):
+        return xp.ascontiguousarray(a.T)
+    out = xp.empty((width, rows), dtype=a.dtype)
+    for i in range(0, rows, _T_BLOCK):
+        out[:, i:i + _T_BLOCK] = a[i:i + _T_BLOCK].T
+    return out
+
+
 def _recorded(xp) -> bool:
     """True when the rule runs under create_graph (xp is gradkit's Tensor namespace)."""
     return getattr(xp, "name", "") == "tensor"
@@ -83,6 +104,8 @@ def _to_batch_last(x, padding):
     xp = namespace_of(x)
     xt = x.transpose(*range(1, k + 2), 0)
     if not any(padding):
+        if x.flags.c_contiguous:
+            return _transposed(xp, x.reshape(n, prod(x.shape[1:]))).reshape((*x.shape[1:], n))
         return xp.ascontiguousarray(xt)
     lows = padding[::2]
     padded = tuple(s + lo + hi for s, lo, hi in zip(spatial, lows, padding[1::2]))
@@ -187,8 +210,11 @@ def _to_batch_first(y2, n, o, spatial):
 
 def _to_rows(g):
     """(N, O, *spatial) -> contiguous (O, prod(spatial)*N), the column order of :func:`im2col`."""
-    o = g.shape[1]
-    return namespace_of(g).ascontiguousarray(g.transpose(*range(1, g.ndim), 0)).reshape(o, -1)
+    n, o = g.shape[:2]
+    xp = namespace_of(g)
+    if g.flags.c_contiguous:
+        return _transposed(xp, g.reshape(n, prod(g.shape[1:]))).reshape(o, prod(g.shape[2:]) * n)
+    return xp.ascontiguousarray(g.transpose(*range(1, g.ndim), 0)).reshape(o, -1)
 
 
 def _out_size(x_shape, kernel, stride, padding, dilation):
