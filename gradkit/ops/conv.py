@@ -271,14 +271,20 @@ class _Patches:
     per chunk (a 64->64 3x3 layer on 64 x 32x32 inputs, one sample per chunk: 10.4 -> 9.3 ms of
     copies per pass, one thread)."""
 
-    def __init__(self, x, kernel, out_size, stride, padding, dilation, step):
+    def __init__(self, x, kernel, out_size, stride, padding, dilation, step, ones=False):
         xp = namespace_of(x)
         c = x.shape[1]
         spatial = x.shape[2:]
         lows = padding[::2]
         self.geometry = (tuple(kernel), tuple(out_size), tuple(stride), tuple(dilation))
         self.kernel, self.length = prod(kernel), prod(out_size)
-        self.cols = _row_padded_empty(xp, (step, c * self.kernel, self.length), x.dtype)
+        rows = c * self.kernel
+        # ``ones``: a last row of ones under the patches (written once), so that a weight
+        # matrix with the bias as its last column adds the bias inside the product
+        self.full = _row_padded_empty(xp, (step, rows + bool(ones), self.length), x.dtype)
+        self.cols = self.full[:, :rows] if ones else self.full
+        if ones:
+            self.full[:, rows] = 1
         self.pad = None
         if any(padding):
             padded = tuple(s + lo + hi for s, lo, hi in zip(spatial, lows, padding[1::2]))
@@ -299,9 +305,8 @@ class _Patches:
             src, shape=(m, c, *kernel, *out_size),
             strides=(st[0], st[1], *[s * d for s, d in zip(st[2:], dilation)],
                      *[s * q for s, q in zip(st[2:], stride)]))
-        cols = self.cols[:m]
-        xp.copyto(cols.reshape(view.shape), view)  # (a view: rows and columns split)
-        return cols
+        xp.copyto(self.cols[:m].reshape(view.shape), view)  # (a view: rows and columns split)
+        return self.full[:m]
 
 
 def _conv_samples(x, w, b, out_size, stride, padding, dilation, groups):
@@ -314,8 +319,16 @@ def _conv_samples(x, w, b, out_size, stride, padding, dilation, groups):
     wm = w.reshape(groups, o // groups, -1) if groups > 1 else w.reshape(o, -1)
     per = prod(w.shape[1:]) * groups * length * x.dtype.itemsize
     bias = b.reshape(-1, 1) if b is not None else None
+    fused = bias is not None and groups == 1
+    if fused:
+        # the bias as one more column of the weight against a row of ones under the patches:
+        # added inside the product instead of in a pass over the output (a 64->64 3x3 layer on
+        # 64 x 32x32 inputs: one pass over 16 MiB less, for 1/577 more multiply-adds)
+        wm = xp.concatenate([wm, bias.astype(wm.dtype, copy=False)], axis=1)
+        bias = None
     step, chunks = _chunks(n, per)
-    patches = _Patches(x, w.shape[2:], out_size, stride, padding, dilation, step)
+    patches = _Patches(x, w.shape[2:], out_size, stride, padding, dilation, step,
+                       ones=fused)
     for a, z in chunks:
         cols = patches(x[a:z])
         if groups == 1:
