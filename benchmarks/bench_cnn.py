@@ -22,7 +22,11 @@ threadpoolctl, NumPy's BLAS threads, so both libraries get the same number. On a
 machine under load, two BLAS threads often stall (a worker waits for a core), so compare with
 ``BENCH_THREADS=1`` as well.
 
-Run: python benchmarks/bench_cnn.py [--quick] [--no-memory] [--traced]
+``--phases``: instead, the LeNet step's phases one by one (each conv, relu and pool forward,
+the head, the whole backward, the update), both libraries step by step in turn, medians in ms:
+where the step's time goes on each side.
+
+Run: python benchmarks/bench_cnn.py [--quick] [--no-memory] [--traced] [--phases]
 """
 
 from __future__ import annotations
@@ -206,7 +210,74 @@ def _memory_step(lib, name):
 MEMORY = ("LeNet b64, SGD", "2xConv(64, 3x3) 3x32x32 b64, Adam")
 
 
+PHASES = ("conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "head+loss", "backward",
+          "update")
+
+
+def _phased_step(lib, params, x, y):
+    """The LeNet training step of ``lib`` (gradkit or torch), returning the CPU/wall time of each
+    of :data:`PHASES` (``common.CLOCK``)."""
+    from common import CLOCK
+
+    fn = F if lib is gk else lib.nn.functional
+    p = {k: lib.tensor(v.copy(), requires_grad=True) for k, v in params.items()}
+    xt, yt = lib.tensor(x), lib.tensor(y)
+
+    def step():
+        t = [CLOCK()]
+        h = fn.conv2d(xt, p["c1.w"], p["c1.b"])
+        t.append(CLOCK())
+        h = h.relu()
+        t.append(CLOCK())
+        h = fn.max_pool2d(h, 2)
+        t.append(CLOCK())
+        h = fn.conv2d(h, p["c2.w"], p["c2.b"])
+        t.append(CLOCK())
+        h = h.relu()
+        t.append(CLOCK())
+        h = fn.max_pool2d(h, 2)
+        t.append(CLOCK())
+        h = fn.linear(h.reshape(BATCH, -1), p["f1.w"], p["f1.b"]).relu()
+        loss = fn.cross_entropy(fn.linear(h, p["f2.w"], p["f2.b"]), yt)
+        t.append(CLOCK())
+        loss.backward()
+        t.append(CLOCK())
+        with lib.no_grad():
+            for v in p.values():
+                v.sub_(LR * v.grad)
+                v.grad = None
+        t.append(CLOCK())
+        return np.diff(t)
+
+    return step
+
+
+def _phases():
+    rng = np.random.default_rng(0)
+    params = _params(rng)
+    x, y = _data(rng)
+    torch = torch_or_none()
+    steps = {"gradkit": _phased_step(gk, params, x, y)}
+    if torch is not None:
+        steps["torch"] = _phased_step(torch, params, x, y)
+    times = {k: [] for k in steps}
+    for i in range(10 + (20 if QUICK else 60)):
+        for name, fn in steps.items():
+            d = fn()
+            if i >= 10:
+                times[name].append(d)
+    med = {k: np.median(np.array(v), axis=0) * 1e3 for k, v in times.items()}
+    print(f"\n## LeNet step by phase, ms (batch {BATCH}, float32)")
+    print(f"{'phase':<12}" + "".join(f"{k:>10}" for k in med))
+    for i, ph in enumerate(PHASES):
+        print(f"{ph:<12}" + "".join(f"{v[i]:>10.3f}" for v in med.values()))
+    print(f"{'total':<12}" + "".join(f"{v.sum():>10.3f}" for v in med.values()))
+
+
 def _run():
+    if "--phases" in sys.argv:
+        _phases()
+        return
     rng = np.random.default_rng(0)
     params = _params(rng)
     x, y = _data(rng)

@@ -25,6 +25,12 @@ if "--keep-blas-env" not in sys.argv:
 else:
     UNSET = []
 
+# ``BENCH_THREADS`` pins NumPy's BLAS too (the benchmarks that do not set it through
+# threadpoolctl ran OpenBLAS's two threads beside one torch thread, and under
+# ``BENCH_CLOCK=cpu`` their spinning workers' time was counted: an LSTM step read 25x).
+if os.environ.get("BENCH_THREADS") and "OPENBLAS_NUM_THREADS" not in os.environ:
+    os.environ["OPENBLAS_NUM_THREADS"] = os.environ["BENCH_THREADS"]
+
 import numpy as np  # noqa: E402
 
 # ``BENCH_CLOCK=cpu``: time with the process's CPU time instead of the wall clock. On a shared
