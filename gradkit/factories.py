@@ -453,6 +453,14 @@ def _like(fn):
              memory_format=_mf.preserve_format, **kw):
         dt = input.dtype if dtype is None else dtype
         dev = device if device is not None else (input.device if input.is_cuda else None)
+        if fn in (rand, randn) and not kw:
+            # a strided result is filled in its memory order (PyTorch's empty_like, then
+            # uniform_/normal_ through its strides)
+            out = _in_format(empty(*input.shape, dtype=_float_dtype(dt), device=dev),
+                             memory_format, input, fn.__name__ + "_like")
+            if isinstance(out._data, np.ndarray) and not out._data.flags.c_contiguous:
+                (out.uniform_ if fn is rand else out.normal_)()
+                return out.requires_grad_(requires_grad)
         out = fn(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad, **kw)
         return _in_format(out, memory_format, input, fn.__name__ + "_like")
 

@@ -18,6 +18,10 @@ __all__ = ["bernoulli_", "cauchy_", "exponential_", "geometric_", "log_normal_",
 
 
 def _fill(self, arr):
+    """Write the draws ``arr`` into ``self`` in its memory order, as PyTorch's kernels do."""
+    data = self._data
+    if isinstance(data, np.ndarray) and data.shape == tuple(self.shape):
+        arr = _random.in_memory_order(arr, data)
     arr = np.asarray(arr).reshape(tuple(self.shape)).astype(self._data.dtype, copy=False)
     with grad_mode.no_grad():
         self.copy_(wrap(arr))
@@ -46,8 +50,12 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     _float_check(self, "normal_")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill(self, _random.normal(_gen(generator), self.numel(), self._data.dtype,
-                                      float(mean), float(std)))
+    g, n = _gen(generator), self.numel()
+    if isinstance(self._data, np.ndarray) and not self._data.flags.c_contiguous:
+        # PyTorch's vectorised Box-Muller runs on contiguous tensors only; others draw one
+        # value at a time in memory order
+        return _fill(self, _random.normal_serial(g, n, float(mean), float(std)))
+    return _fill(self, _random.normal(g, n, self._data.dtype, float(mean), float(std)))
 
 
 @tensor_method("bernoulli")
