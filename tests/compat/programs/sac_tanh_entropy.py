@@ -7,7 +7,6 @@ import copy
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch.distributions import Normal, TransformedDistribution
 from torch.distributions.transforms import AffineTransform, TanhTransform
 
