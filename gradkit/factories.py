@@ -310,10 +310,17 @@ def _numel(shape) -> int:
     return int(np.prod(shape, dtype=np.int64)) if shape else 1
 
 
+def _random_dtype(dt, kernel, name):
+    from .functions.random import _no_kernel
+
+    _no_kernel(kernel, dt, name)
+
+
 def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples on [0, 1): PyTorch's stream (24 bits of a 32-bit draw for float32, 53 of
     a 64-bit draw for float64)."""
     dt = _float_dtype(dtype)
+    _random_dtype(dt, "check_uniform_bounds", "rand")
     shape = _size(_sizes(sizes, size))
     arr = _random.uniform(_gen(generator), _numel(shape), dt).reshape(shape)
     return _finish(arr, requires_grad, device)
@@ -323,6 +330,7 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None,
           requires_grad=False) -> Tensor:
     """Standard normal samples: PyTorch's Box-Muller stream."""
     dt = _float_dtype(dtype)
+    _random_dtype(dt, "normal_kernel_cpu", "randn")
     shape = _size(_sizes(sizes, size))
     arr = _random.normal(_gen(generator), _numel(shape), dt).reshape(shape)
     return _finish(arr, requires_grad, device)

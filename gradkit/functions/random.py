@@ -28,15 +28,31 @@ def _fill(self, arr):
     return self
 
 
-def _float_check(self, name):
+_TITLES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+           "bool": "Bool"}
+
+
+def _float_check(self, name, kernel=None):
+    """Floating-point targets only; ``kernel``: PyTorch's CPU kernel, whose dispatch raises
+    NotImplementedError for other dtypes (RuntimeError otherwise)."""
     if self.dtype.kind != "f":
+        _no_kernel(kernel, self.dtype, name)
         raise RuntimeError(f"{name} expects a floating point tensor, got {self.dtype}")
+
+
+def _no_kernel(kernel, dtype, name):
+    """PyTorch's dispatch error for a random kernel given a non-floating gradkit dtype (complex
+    dtypes have their own kernels)."""
+    if kernel is not None and dtype.kind not in "fc":
+        title = _TITLES.get(dtype.name, dtype.name)
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{title}\': {name} draws '
+                                  f"floating-point values (use a float dtype)")
 
 
 @tensor_method()
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
     """Fill with samples from the uniform distribution on ``[a, b)``."""
-    _float_check(self, "uniform_")
+    _float_check(self, "uniform_", "check_uniform_bounds")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={a} > to={b}")
@@ -47,7 +63,7 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
 @tensor_method()
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Fill with samples from the normal distribution ``N(mean, std**2)``."""
-    _float_check(self, "normal_")
+    _float_check(self, "normal_", "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     g, n = _gen(generator), self.numel()
@@ -116,7 +132,7 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
 @tensor_method()
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     """Fill with ``exp`` of samples from ``N(mean, std**2)``."""
-    _float_check(self, "log_normal_")
+    _float_check(self, "log_normal_", "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
     return _fill(self, _random.log_normal(_gen(generator), self.numel(), float(mean),
