@@ -316,10 +316,17 @@ def _numel(shape) -> int:
     return int(np.prod(shape, dtype=np.int64)) if shape else 1
 
 
+def _random_dtype(dt, kernel, name):
+    from .functions.random import _no_kernel
+
+    _no_kernel(kernel, dt, name)
+
+
 def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples on [0, 1): PyTorch's stream (24 bits of a 32-bit draw for float32, 53 of
     a 64-bit draw for float64)."""
     dt = _float_dtype(dtype)
+    _random_dtype(dt, "check_uniform_bounds", "rand")
     shape = _size(_sizes(sizes, size))
     if dt.is_complex:  # as PyTorch: the real and imaginary parts, interleaved
         real = dt.to_real()
@@ -333,6 +340,7 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None,
           requires_grad=False) -> Tensor:
     """Standard normal samples: PyTorch's Box-Muller stream."""
     dt = _float_dtype(dtype)
+    _random_dtype(dt, "normal_kernel_cpu", "randn")
     shape = _size(_sizes(sizes, size))
     if dt.is_complex:  # as PyTorch: normal_ of the real view with std 1/sqrt(2)
         real = dt.to_real()
@@ -467,6 +475,14 @@ def _like(fn):
              memory_format=_mf.preserve_format, **kw):
         dt = input.dtype if dtype is None else dtype
         dev = device if device is not None else (input.device if input.is_cuda else None)
+        if fn in (rand, randn) and not kw:
+            # a strided result is filled in its memory order (PyTorch's empty_like, then
+            # uniform_/normal_ through its strides)
+            out = _in_format(empty(*input.shape, dtype=_float_dtype(dt), device=dev),
+                             memory_format, input, fn.__name__ + "_like")
+            if isinstance(out._data, np.ndarray) and not out._data.flags.c_contiguous:
+                (out.uniform_ if fn is rand else out.normal_)()
+                return out.requires_grad_(requires_grad)
         out = fn(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad, **kw)
         return _in_format(out, memory_format, input, fn.__name__ + "_like")
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import weakref
 
 import numpy as np
 
@@ -31,6 +32,9 @@ __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "ja
            "replace_all_batch_norm_modules_"]
 
 _depth = [0]  # how many transforms are running: results keep their graph inside another one
+# the graph inputs the transforms made (detached copies of their inputs, jvp's dummies), by id:
+# a result connected only to these carries no graph out of the outermost transform
+_inner = weakref.WeakValueDictionary()
 
 
 @contextlib.contextmanager
@@ -106,12 +110,52 @@ def _zeros_like(t):
 
 
 def _finish(tree, keep):
-    """Results outside every transform with no input requiring grad carry no graph (as in
-    PyTorch); inside another transform, or when an input requires grad, they keep it."""
+    """Results outside every transform carry no graph (as in PyTorch) unless an input requires
+    grad or the result depends on a Tensor requiring grad that ``func`` captured (a module's
+    parameters: the outer backward then reaches them through the transform, as in PyTorch);
+    inside another transform they keep it."""
     if keep or _depth[0] > 0:
         return tree
     T = _Tensor()
-    return _map(lambda x: x.detach() if isinstance(x, T) else x, tree)
+    if not is_grad_enabled():
+        return _map(lambda x: x.detach() if isinstance(x, T) else x, tree)
+    clean = set()
+    return _map(lambda x: (x if x.requires_grad and _reaches_outer(x, clean) else x.detach())
+                if isinstance(x, T) else x, tree)
+
+
+def _outer_leaf(t) -> bool:
+    return t.requires_grad and _inner.get(id(t)) is not t
+
+
+def _reaches_outer(t, clean) -> bool:
+    """Whether ``t``'s graph reaches a leaf requiring grad that no transform made (``clean``:
+    the nodes already known not to, shared between the results of one transform)."""
+    fn = t._grad_fn
+    if fn is None:
+        return _outer_leaf(t)
+    T = _Tensor()
+    stack, seen = [fn], set()
+    while stack:
+        n = stack.pop()
+        if n is None:
+            continue
+        if isinstance(n, T):
+            if _outer_leaf(n):
+                return True
+            continue
+        k = id(n)
+        if k in seen or k in clean:
+            continue
+        seen.add(k)
+        stack.extend(getattr(n, "next", None) or ())
+    clean |= seen
+    return False
+
+
+def _inner_input(t):
+    _inner[id(t)] = t
+    return t
 
 
 def _any_requires_grad(trees):
@@ -139,7 +183,7 @@ def _watched(tree):
 
     def watch(x):
         if isinstance(x, T) and not x.requires_grad and x.dtype.kind == "f":
-            return x.detach().requires_grad_(True)
+            return _inner_input(x.detach().requires_grad_(True))
         return x
 
     return _map(watch, tree)
@@ -308,7 +352,8 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             out, aux = out
         o_leaves, o_spec = _flatten(out)
         _tensors(o_leaves, "jvp(f, primals, tangents)")
-        us = [wrap(np.zeros_like(o.detach().numpy())).requires_grad_(True) for o in o_leaves]
+        us = [_inner_input(wrap(np.zeros_like(o.detach().numpy())).requires_grad_(True))
+              for o in o_leaves]
         g = _grads_of(list(o_leaves), _flatten(ps)[0], us)
         live = [(gi, ti) for gi, ti in zip(g, t_leaves) if gi.requires_grad]
         if live:

@@ -460,6 +460,19 @@ def randperm(g: Generator, n: int) -> np.ndarray:
     return np.asarray(perm, dtype=np.int64)
 
 
+def in_memory_order(flat: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``flat`` (``like.size`` values in draw order) shaped as ``like``, the values placed in
+    ``like``'s memory order: PyTorch's CPU kernels fill a tensor in the order of its strides
+    (a transposed tensor column by column), not in index order."""
+    flat = np.asarray(flat).reshape(-1)
+    if like.ndim < 2 or like.flags.c_contiguous:
+        return flat.reshape(like.shape)
+    order = sorted(range(like.ndim), key=lambda d: -abs(like.strides[d]) if like.shape[d] > 1
+                   else 0)
+    inverse = [order.index(d) for d in range(like.ndim)]
+    return flat.reshape([like.shape[d] for d in order]).transpose(inverse)
+
+
 def bernoulli_scalar(g: Generator, n: int, p: float) -> np.ndarray:
     """``bernoulli_(p)`` with a number ``p`` (dropout's path): ``u < p`` with 53-bit uniforms.
 
@@ -504,9 +517,13 @@ def log_normal(g: Generator, n: int, mean: float = 1.0, std: float = 2.0) -> np.
     return _vmap(math.exp, normal_serial(g, n, mean, std))
 
 
-def dropout_mask(g: Generator, shape, p: float, dt) -> np.ndarray:
-    """PyTorch's dropout noise: ``bernoulli_(1 - p)`` divided by ``1 - p`` in the dtype."""
+def dropout_mask(g: Generator, shape, p: float, dt, like=None) -> np.ndarray:
+    """PyTorch's dropout noise: ``bernoulli_(1 - p)`` divided by ``1 - p`` in the dtype. The
+    noise is ``empty_like(like)`` when ``like`` (the input's array) is given: in the order of
+    the input's strides, so its draws land in the input's memory order."""
     dt = np.dtype(dt)
     n = int(np.prod(shape, dtype=np.int64))
     keep = bernoulli_scalar(g, n, 1.0 - p).reshape(shape)
+    if isinstance(like, np.ndarray) and like.shape == tuple(shape):
+        keep = in_memory_order(keep, like)
     return keep.astype(dt) / dt.type(1.0 - p)

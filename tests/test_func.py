@@ -290,3 +290,62 @@ def test_stack_module_state_ensembles_as_torch():
         gf.stack_module_state([gnn.Linear(3, 2), gnn.Linear(3, 2).eval()])
     with pytest.raises(RuntimeError, match="at least one"):
         gf.stack_module_state([])
+
+
+TRANSFORMS_OVER_CAPTURED = {
+    "grad": lambda F, f, x: F.grad(f)(x),
+    "jacrev": lambda F, f, x: F.jacrev(f)(x),
+    "vmap-grad": lambda F, f, x: F.vmap(F.grad(f))(x.expand(3, -1) * 1.5),
+    "jacrev-grad": lambda F, f, x: F.jacrev(F.grad(f))(x),
+    "vmap-jacrev-grad": lambda F, f, x: F.vmap(F.jacrev(F.grad(f)))(x.expand(2, -1) * 0.5),
+    "hessian": lambda F, f, x: F.hessian(f)(x),
+    "vjp": lambda F, f, x: F.vjp(f, x)[1](x.new_ones(()) * 2.0)[0],
+    "jvp": lambda F, f, x: F.jvp(f, (x,), (x.new_ones(x.shape),))[1],
+}
+
+
+def _captured_run(name, lib, fns, w_np, x_np):
+    w = lib.tensor(w_np, requires_grad=True)
+    x = lib.tensor(x_np)
+    transform = TRANSFORMS_OVER_CAPTURED[name]
+    out = transform(fns, lambda v: (lib.tanh(v * w) ** 2).sum(), x)
+    free = transform(fns, lambda v: (lib.tanh(v * 0.7) ** 2).sum(), x)
+    with lib.no_grad():
+        quiet = transform(fns, lambda v: (lib.tanh(v * w) ** 2).sum(), x)
+    flags = (out.requires_grad, free.requires_grad, quiet.requires_grad)
+    (g,) = lib.autograd.grad((out ** 2).sum(), w)
+    return flags, out.detach().numpy(), g.numpy()
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFORMS_OVER_CAPTURED))
+def test_results_reach_captured_tensors_that_require_grad(name):
+    """A function that closes over a Tensor requiring grad (a module's weights): the transform's
+    result carries the graph to it, so an outer backward gets its gradient (a Lagrangian net's
+    Hessian in the loss); a function capturing none returns a result without a graph."""
+    w_np, x_np = RNG.standard_normal(3), RNG.standard_normal(3)
+    gflags, gout, gg = _captured_run(name, gk, gf, w_np, x_np)
+    tflags, tout, tg = _captured_run(name, torch, tf, w_np, x_np)
+    assert gflags == tflags == (True, False, False)
+    np.testing.assert_allclose(gout, tout, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gg, tg, rtol=1e-9, atol=1e-12)
+
+
+def _hessian_loss_backward(net, lib, fns, xs):
+    h = fns.vmap(fns.jacrev(fns.grad(lambda v: net(v).squeeze(-1))))(lib.tensor(xs))
+    h.pow(2).sum().backward()
+
+
+def test_module_parameters_get_gradients_through_vmap_of_grad():
+    torch.manual_seed(0)
+    tnet = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Softplus(), torch.nn.Linear(8, 1))
+    gnet = gnn.Sequential(gnn.Linear(2, 8), gnn.Softplus(), gnn.Linear(8, 1))
+    gnet.load_state_dict({k: gk.tensor(v.detach().numpy()) for k, v in tnet.state_dict().items()})
+    xs = RNG.standard_normal((4, 2)).astype(np.float32)
+    _hessian_loss_backward(tnet, torch, tf, xs)
+    _hessian_loss_backward(gnet, gk, gf, xs)
+    for (name, tp), gp in zip(tnet.named_parameters(), gnet.parameters()):
+        assert (gp.grad is None) == (tp.grad is None), name  # the last bias: no second derivative
+        if tp.grad is None:
+            continue
+        np.testing.assert_allclose(gp.grad.numpy(), tp.grad.numpy(), rtol=1e-5, atol=1e-7,
+                                   err_msg=name)

@@ -18,21 +18,41 @@ __all__ = ["bernoulli_", "cauchy_", "exponential_", "geometric_", "log_normal_",
 
 
 def _fill(self, arr):
+    """Write the draws ``arr`` into ``self`` in its memory order, as PyTorch's kernels do."""
+    data = self._data
+    if isinstance(data, np.ndarray) and data.shape == tuple(self.shape):
+        arr = _random.in_memory_order(arr, data)
     arr = np.asarray(arr).reshape(tuple(self.shape)).astype(self._data.dtype, copy=False)
     with grad_mode.no_grad():
         self.copy_(wrap(arr))
     return self
 
 
-def _float_check(self, name):
+_TITLES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+           "bool": "Bool"}
+
+
+def _float_check(self, name, kernel=None):
+    """Floating-point targets only; ``kernel``: PyTorch's CPU kernel, whose dispatch raises
+    NotImplementedError for other dtypes (RuntimeError otherwise)."""
     if self.dtype.kind != "f":
+        _no_kernel(kernel, self.dtype, name)
         raise RuntimeError(f"{name} expects a floating point tensor, got {self.dtype}")
+
+
+def _no_kernel(kernel, dtype, name):
+    """PyTorch's dispatch error for a random kernel given a non-floating gradkit dtype (complex
+    dtypes have their own kernels)."""
+    if kernel is not None and dtype.kind not in "fc":
+        title = _TITLES.get(dtype.name, dtype.name)
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{title}\': {name} draws '
+                                  f"floating-point values (use a float dtype)")
 
 
 @tensor_method()
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
     """Fill with samples from the uniform distribution on ``[a, b)``."""
-    _float_check(self, "uniform_")
+    _float_check(self, "uniform_", "check_uniform_bounds")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={a} > to={b}")
@@ -43,11 +63,15 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
 @tensor_method()
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Fill with samples from the normal distribution ``N(mean, std**2)``."""
-    _float_check(self, "normal_")
+    _float_check(self, "normal_", "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill(self, _random.normal(_gen(generator), self.numel(), self._data.dtype,
-                                      float(mean), float(std)))
+    g, n = _gen(generator), self.numel()
+    if isinstance(self._data, np.ndarray) and not self._data.flags.c_contiguous:
+        # PyTorch's vectorised Box-Muller runs on contiguous tensors only; others draw one
+        # value at a time in memory order
+        return _fill(self, _random.normal_serial(g, n, float(mean), float(std)))
+    return _fill(self, _random.normal(g, n, self._data.dtype, float(mean), float(std)))
 
 
 @tensor_method("bernoulli")
@@ -108,7 +132,7 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
 @tensor_method()
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     """Fill with ``exp`` of samples from ``N(mean, std**2)``."""
-    _float_check(self, "log_normal_")
+    _float_check(self, "log_normal_", "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
     return _fill(self, _random.log_normal(_gen(generator), self.numel(), float(mean),

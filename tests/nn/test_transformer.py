@@ -118,3 +118,16 @@ def test_errors():
     m = nn.TransformerEncoderLayer(4, 2, dim_feedforward=8)
     with pytest.raises(RuntimeError, match="embed_dim=4"):
         m(gk.randn(3, 2, 5))
+
+
+def test_block_helpers_default_is_causal_as_torch():
+    # user code calls layer._sa_block(x, None, None) / _mha_block(x, mem, None, None), as
+    # PyTorch's signatures allow (is_causal defaults to False)
+    import gradkit as _gk
+
+    enc = _gk.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+    dec = _gk.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+    x = _gk.randn(2, 3, 8)
+    assert enc._sa_block(x, None, None).shape == (2, 3, 8)
+    assert dec._sa_block(x, None, None).shape == (2, 3, 8)
+    assert dec._mha_block(x, x, None, None).shape == (2, 3, 8)

@@ -58,7 +58,7 @@ def _dropout(who, x, p, train, *, feature=False, alpha=False, inplace=False, gen
 
 def _masked(x: Tensor, p: float, mask_shape, generator) -> Tensor:
     dt = x._data.dtype
-    mask = dropout_mask(_gen(generator), tuple(mask_shape), p, dt)
+    mask = dropout_mask(_gen(generator), tuple(mask_shape), p, dt, like=x._data)
     if type(x._data) is not np.ndarray:  # draw on the host, then move next to the input
         from ...device import _to_namespace_of
 

@@ -1,0 +1,85 @@
+"""PyTorch's CPU random kernels fill a tensor in the order of its strides: a transposed or
+permuted tensor gets its draws column by column, and ``normal_`` of a non-contiguous tensor draws
+one value at a time instead of its vectorised blocks of 16. ``rand_like``/``randn_like`` keep a
+dense input's layout (``preserve_format``), and dropout's noise is ``empty_like(input)``."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+import gradkit.nn.functional as F
+
+VIEWS = {
+    "transposed": lambda lib: lib.zeros(5, 4).t(),
+    "permuted": lambda lib: lib.zeros(2, 3, 4).permute(2, 0, 1),
+    "sliced": lambda lib: lib.zeros(4, 6)[:, ::2],
+    "sliced-transposed": lambda lib: lib.zeros(6, 7)[::2].t(),
+}
+
+
+def _same(a, b):
+    np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+@pytest.mark.parametrize("fill", ["uniform_", "normal_", "exponential_", "cauchy_",
+                                  "log_normal_", "geometric_", "random_"])
+def test_inplace_fill_follows_strides(torch, view, fill):
+    args = (0.3,) if fill == "geometric_" else ()
+    torch.manual_seed(0)
+    want = getattr(VIEWS[view](torch), fill)(*args)
+    after_torch = torch.rand(3)
+    gk.manual_seed(0)
+    got = getattr(VIEWS[view](gk), fill)(*args)
+    _same(got, want)
+    _same(gk.rand(3), after_torch)
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_bernoulli_fill_follows_strides(torch_default_bernoulli, view):
+    torch = torch_default_bernoulli
+    torch.manual_seed(0)
+    want = VIEWS[view](torch).bernoulli_(0.4)
+    gk.manual_seed(0)
+    _same(VIEWS[view](gk).bernoulli_(0.4), want)
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+@pytest.mark.parametrize("fn", ["rand_like", "randn_like"])
+def test_random_like_keeps_layout_and_order(torch, view, fn):
+    torch.manual_seed(1)
+    want = getattr(torch, fn)(VIEWS[view](torch) + 1)  # + 1: a fresh (contiguous) tensor
+    want_strided = getattr(torch, fn)(VIEWS[view](torch))
+    gk.manual_seed(1)
+    _same(getattr(gk, fn)(VIEWS[view](gk) + 1), want)
+    got = getattr(gk, fn)(VIEWS[view](gk))
+    _same(got, want_strided)
+    assert got.stride() == want_strided.stride()
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_dropout_noise_takes_the_input_layout(torch_default_bernoulli, view):
+    torch = torch_default_bernoulli
+    torch.manual_seed(2)
+    want = torch.nn.functional.dropout(VIEWS[view](torch).add_(1), 0.5)
+    gk.manual_seed(2)
+    _same(F.dropout(VIEWS[view](gk).add_(1), 0.5), want)
+
+
+def test_transformer_layer_dropout_after_batch_first_attention(torch_default_bernoulli):
+    """MultiheadAttention's batch_first output is a transposed view; the dropout after it draws
+    in that layout."""
+    torch = torch_default_bernoulli
+    torch.manual_seed(0)
+    layer_t = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.3, batch_first=True,
+                                               norm_first=True)
+    x = np.random.RandomState(0).randn(2, 3, 8).astype(np.float32)
+    torch.manual_seed(5)
+    want = layer_t(torch.tensor(x))
+    gk.manual_seed(0)
+    layer_g = gk.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.3, batch_first=True,
+                                            norm_first=True)
+    layer_g.load_state_dict({k: gk.tensor(v.numpy()) for k, v in layer_t.state_dict().items()})
+    gk.manual_seed(5)
+    got = layer_g(gk.tensor(x))
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-5, atol=1e-6)
