@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 from functions.samples import SAMPLES
 from functions.samples.complex import _NO2, _NOWIN
+from functions.test_registry import _differentiable, _flat, _floats, _gk_face, _run, _torch_face
+
+import gradkit as gk
 
 # forward AD takes each op's tangent from its backward rule run on Tensors (double vjp); the
 # complex primitives' rules run on arrays only, so forward AD through them refuses, clearly
 _ARRAY_RULES = (_NO2, _NOWIN)
-from functions.test_registry import _differentiable, _flat, _floats, _gk_face, _run, _torch_face
-
-import gradkit as gk
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWarning",
                                         "ignore::RuntimeWarning")

@@ -20,8 +20,8 @@ import numpy as np
 from ... import _dtype
 from ..._tensor import Size, Tensor, wrap
 from ...autograd import grad_mode
-from ...autograd.function import Function
 from ..parameter import Buffer, Parameter
+from ._backward_hooks import _GLOBAL_BACKWARD_HOOKS, _GLOBAL_BACKWARD_PRE_HOOKS, _BackwardHookState
 
 __all__ = ["Module"]  # (the global hook functions live here only, as in torch)
 
@@ -79,96 +79,6 @@ def _as_array(value):
     return np.asarray(value)
 
 
-class _HookIn(Function):
-    """Identity on the module's inputs; its backward sees (and may replace) grad_input."""
-
-    @staticmethod
-    def forward(ctx, state, *tensors):
-        ctx.state = state
-        return tuple(t.detach() for t in tensors)
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return (None, *ctx.state.on_grad_input(grads))
-
-
-class _HookOut(Function):
-    """Identity on the module's outputs; its backward records (and may replace) grad_output."""
-
-    @staticmethod
-    def forward(ctx, state, *tensors):
-        ctx.state = state
-        return tuple(t.detach() for t in tensors)
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return (None, *ctx.state.on_grad_output(grads))
-
-
-class _BackwardHookState:
-    """One forward call's bookkeeping for full backward hooks."""
-
-    def __init__(self, module):
-        self.module = module
-        self.grad_output = None
-        self.in_pos = ()
-        self.n_tensor_args = 0
-
-    def wrap_inputs(self, args):
-        tensors = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        self.n_tensor_args = len(tensors)
-        self.in_pos = [k for k, i in enumerate(tensors) if args[i].requires_grad]
-        grad_idx = [tensors[k] for k in self.in_pos]
-        if not grad_idx:
-            return args
-        wrapped = _HookIn.apply(self, *[args[i] for i in grad_idx])
-        args = list(args)
-        for i, w in zip(grad_idx, wrapped):
-            args[i] = w
-        return tuple(args)
-
-    def wrap_outputs(self, out):
-        if isinstance(out, Tensor):
-            return _HookOut.apply(self, out)[0] if out.requires_grad else out
-        if isinstance(out, tuple):
-            idx = [i for i, o in enumerate(out) if isinstance(o, Tensor) and o.requires_grad]
-            if not idx:
-                return out
-            wrapped = _HookOut.apply(self, *[out[i] for i in idx])
-            res = list(out)
-            for i, w in zip(idx, wrapped):
-                res[i] = w
-            return type(out)(res) if type(out) is tuple else type(out)(*res)
-        return out
-
-    def on_grad_output(self, grads):
-        m = self.module
-        for hook in [*_GLOBAL_BACKWARD_PRE_HOOKS.values(), *m._backward_pre_hooks.values()]:
-            r = hook(m, grads)
-            if r is not None:
-                grads = tuple(r) if isinstance(r, (tuple, list)) else (r,)
-        self.grad_output = grads
-        if not self.in_pos and (m._backward_hooks or _GLOBAL_BACKWARD_HOOKS):
-            # nothing upstream: report now
-            self._call_hooks((None,) * max(self.n_tensor_args, 1))
-        return grads
-
-    def on_grad_input(self, grads):
-        full = [None] * self.n_tensor_args
-        for k, g in zip(self.in_pos, grads):
-            full[k] = g
-        full = self._call_hooks(tuple(full))
-        return tuple(full[k] for k in self.in_pos)
-
-    def _call_hooks(self, grad_input):
-        m = self.module
-        for hook in [*_GLOBAL_BACKWARD_HOOKS.values(), *m._backward_hooks.values()]:
-            r = hook(m, grad_input, self.grad_output)
-            if r is not None:
-                grad_input = tuple(r) if isinstance(r, (tuple, list)) else (r,)
-        return grad_input
-
-
 def _add_hook(hooks, hook: Callable, prepend: bool, *id_sets: set | None) -> RemovableHandle:
     """Put ``hook`` in the ordered dict ``hooks`` (first if ``prepend``) under a new handle's
     id, also recorded in each of ``id_sets`` that is not None (and removed with the hook)."""
@@ -188,8 +98,6 @@ _GLOBAL_FORWARD_PRE_HOOKS: OrderedDict = OrderedDict()
 _GLOBAL_FORWARD_HOOKS: OrderedDict = OrderedDict()
 _GLOBAL_FORWARD_HOOKS_WITH_KWARGS: set = set()
 _GLOBAL_FORWARD_HOOKS_ALWAYS_CALLED: set = set()
-_GLOBAL_BACKWARD_PRE_HOOKS: OrderedDict = OrderedDict()
-_GLOBAL_BACKWARD_HOOKS: OrderedDict = OrderedDict()
 
 
 def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:
