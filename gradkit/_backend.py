@@ -19,6 +19,7 @@ import os
 import numpy as np
 
 from . import _noblas
+from ._complex import CArray
 
 __all__ = ["np", "NumpyNamespace", "numpy_ns", "namespace_of", "cupy_ns", "has_cupy",
            "to_host"]
@@ -217,7 +218,7 @@ def to_host(a):
     array passes as it is and a NumPy scalar (some 0-d results hold one) becomes a 0-d array."""
     if type(a) is np.ndarray or isinstance(a, np.generic):
         return np.asarray(a)
-    if isinstance(a, np.ndarray):  # complex data (gradkit/_complex.py) keeps its guard
+    if type(a) is CArray:  # complex data (gradkit/_complex.py) keeps its guard
         return a
     get = getattr(a, "get", None)
     return get() if get is not None else np.asarray(a)

@@ -35,7 +35,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["CArray", "arrays_only", "as_carray", "complex_unsupported", "holomorphic",
+__all__ = ["CArray", "HOST_KINDS", "is_host", "arrays_only", "as_carray", "complex_unsupported", "holomorphic",
            "is_complex_data", "plain", "supports", "refuse_op"]
 
 _ndarray = np.ndarray
@@ -265,3 +265,12 @@ def _install_filter():
 
 
 _install_filter()
+
+
+HOST_KINDS = (np.ndarray, CArray)  # the array types of host (CPU) data, real and complex
+
+
+def is_host(a) -> bool:
+    """Whether ``a`` is host data: a plain ndarray or complex host data (not a device array,
+    which may also subclass ndarray, as the tests' fake CuPy does)."""
+    return type(a) is _ndarray or type(a) is CArray

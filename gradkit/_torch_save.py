@@ -205,7 +205,7 @@ class _TorchPickler(pickle._Pickler):
                     (ref, offset, size, stride, bool(t.requires_grad), hooks))
         return (_name("torch._utils", "_rebuild_tensor_v3"),
                 (ref, offset, size, stride, bool(t.requires_grad), hooks,
-                 np.dtype(_NP_DTYPES[ref.dtype_name])))
+                 _dtype.of(np.dtype(_NP_DTYPES[ref.dtype_name]))))  # pickled as torch.<dtype>
 
 
 def _bytes_view(arr):

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 
 from .. import _dtype
+from .._complex import CArray as _CArray
 
 __all__ = ["format_tensor", "set_printoptions", "get_printoptions", "set_namespace_name"]
 
@@ -60,7 +61,7 @@ def set_namespace_name(name: str) -> None:
 def _to_host(a):
     if type(a) is _ndarray:
         return a
-    if isinstance(a, _ndarray):  # complex data (gradkit/_complex.py)
+    if type(a) is _CArray:  # complex data (gradkit/_complex.py)
         return a.view(_ndarray)
     return a.get()
 
@@ -182,7 +183,7 @@ def format_tensor(t) -> str:
     if not (dtype == default_float or arr.size and (dtype == np.int64 or dtype == np.bool_)
             or dtype == default_float.to_complex()):
         extras.append(f"dtype={_dtype.of(dtype)!r}")
-    if not isinstance(t._data, _ndarray):
+    if type(t._data) is not _ndarray and type(t._data) is not _CArray:
         extras.append(f"device='{t.device}'")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{type(t.grad_fn).__name__}>")

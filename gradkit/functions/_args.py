@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype
 from .._backend import namespace_of
+from .._complex import is_host as _host
 from .._tensor.record import apply1, apply2, apply_scalar, check_broadcast
 from .._tensor.tensor import (
     Tensor,
@@ -290,7 +291,7 @@ def _rbinary(op, a, b, opname):
 def _same_device(a, b, opname):
     """Operands on different devices: a 0-d CPU tensor follows the other (as in PyTorch);
     anything else is an error naming both devices."""
-    if isinstance(a._data, _ndarray) and isinstance(b._data, _ndarray):  # a complex operand
+    if _host(a._data) and _host(b._data):  # a complex operand (gradkit/_complex.py)
         return a, b
     if b.ndim == 0 and type(b._data) is _ndarray:
         return a, b.to(a.device)

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _dtype, return_types
 from .._backend import to_host
+from .._complex import is_host as _host
 from .._tensor.record import (
     apply,
     apply1,
@@ -558,8 +559,8 @@ def _where_devices(cond, c, a, b):
     """Put where()'s operands on one device: a 0-d CPU tensor follows the others (as in
     PyTorch); anything else on another device is an error naming both."""
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
-    if isinstance(c, np.ndarray) and (not ta or isinstance(a._data, np.ndarray)) \
-            and (not tb or isinstance(b._data, np.ndarray)):  # host arrays, one complex
+    if _host(c) and (not ta or _host(a._data)) and (not tb or _host(b._data)):
+        # host arrays, one complex (gradkit/_complex.py)
         return a, b, c
     if ta and tb and type(a._data) is not type(b._data):
         a, b = _same_device(a, b, "where")

@@ -8,6 +8,8 @@ import numpy as np
 
 from .. import _dtype
 from .._backend import to_host
+from .._complex import HOST_KINDS as _HOST
+from .._complex import is_host as _host
 from .._tensor.record import apply, apply1
 from .._tensor.tensor import Tensor, wrap
 from ..autograd import grad_mode
@@ -311,8 +313,7 @@ def _cat_prepare(tensors, dim, name):
     kind = type(tensors[0]._data)
     for i, x in enumerate(tensors[1:], 1):
         dt = _dtype.promote_types(dt, x.dtype)
-        if type(x._data) is not kind and not (isinstance(x._data, np.ndarray)
-                                              and issubclass(kind, np.ndarray)):  # complex
+        if type(x._data) is not kind and not (_host(x._data) and kind in _HOST):  # complex
             raise RuntimeError(
                 f"{name}(): expected all tensors to be on the same device, but tensor 0 is on "
                 f"{tensors[0].device} and tensor {i} on {x.device}; move them with .to()"

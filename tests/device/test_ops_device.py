@@ -418,12 +418,16 @@ def _cells(a, b):
 NN = {
     "rnn-cells": (_cells, "ab"),
     "attention": (_attention, "BC"),
-    "loss-list-targets": (lambda a: (
-        gk.nn.functional.cross_entropy(a, [0, 3, 1], weight=[1.0, 2.0, 0.5, 1.0]),
-        gk.nn.functional.mse_loss(a, DATA["b"].tolist()),
-        gk.nn.functional.binary_cross_entropy_with_logits(a, (DATA["b"] > 0).astype(np.float32),
-                                                          pos_weight=np.ones(4, np.float32))),
-                          "a"),
+    # targets and weights made on the input's device (a Python list there is a TypeError, as
+    # PyTorch's: tests/nn/test_nn_fuzz_findings.py)
+    "loss-targets": (lambda a: (
+        gk.nn.functional.cross_entropy(a, gk.tensor([0, 3, 1], device=a.device),
+                                       weight=gk.tensor([1.0, 2.0, 0.5, 1.0], device=a.device)),
+        gk.nn.functional.mse_loss(a, gk.tensor(DATA["b"], device=a.device)),
+        gk.nn.functional.binary_cross_entropy_with_logits(
+            a, gk.tensor((DATA["b"] > 0).astype(np.float32), device=a.device),
+            pos_weight=gk.ones(4, device=a.device))),
+                     "a"),
     "one_hot": (lambda j: gk.nn.functional.one_hot(j, 4), "j"),
     "pad": (lambda a: tuple(gk.nn.functional.pad(a, (1, 2), mode=m) for m in
                             ("constant", "reflect", "replicate", "circular")), "a"),

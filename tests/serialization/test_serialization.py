@@ -620,3 +620,15 @@ def test_temporary_files_of_a_killed_save_are_removed_by_the_next_save(tmp_path)
     assert not dead.exists() and not legacy_old.exists()
     assert alive.exists() and legacy_new.exists() and other.exists()
     assert gk.load(path)["x"].tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("name", ["uint16", "uint32", "uint64", "complex64", "complex128"])
+def test_torch_format_dtypes_without_a_typed_storage_load_weights_only(name):
+    """dtypes PyTorch has no legacy typed storage for pickle their dtype as ``torch.<name>``
+    (not a NumPy dtype, which torch.load's weights-only unpickler refuses)."""
+    torch = pytest.importorskip("torch")
+    b = io.BytesIO()
+    gk.save(gk.ones(3, dtype=getattr(gk, name)), b, format="torch")
+    b.seek(0)
+    t = torch.load(b, weights_only=True)
+    assert t.dtype == getattr(torch, name) and t.tolist() == [1, 1, 1]
