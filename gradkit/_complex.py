@@ -35,8 +35,8 @@ import warnings
 
 import numpy as np
 
-__all__ = ["CArray", "HOST_KINDS", "is_host", "arrays_only", "as_carray", "complex_unsupported", "holomorphic",
-           "is_complex_data", "plain", "supports", "refuse_op"]
+__all__ = ["CArray", "HOST_KINDS", "arrays_only", "as_carray", "complex_unsupported",
+           "holomorphic", "is_complex_data", "is_host", "plain", "refuse_op", "supports"]
 
 _ndarray = np.ndarray
 
