@@ -130,7 +130,6 @@ def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
     return _add_hook(_GLOBAL_BACKWARD_HOOKS, hook, False)
 
 
-
 _NOT_TENSORS = (list, tuple, int, float, bool)
 # gradkit's modules whose forward takes any input (containers pass it on; Identity returns it)
 _ANY_INPUT = {"Identity"}
@@ -150,6 +149,7 @@ def _refuse_sequence_input(module, x) -> None:
     raise NotATensorError(
         f"{type(module).__name__}: argument 'input' (position 1) must be Tensor, not "
         f"{type(x).__name__}; make one with gradkit.tensor(...)")
+
 
 class Module:
     """Base class for all neural-network layers and models.
