@@ -1,17 +1,21 @@
-"""Helpers of the MPI and training tests: the ``mpiexec`` to run, the accuracy a run printed.
+"""Helpers of the tests: the ``mpiexec`` to run, the accuracy a run printed, torchvision's
+pure-Python modules (imported beside a CPU build of torch).
 
 The oracle helpers (PyTorch comparison, finite differences, second order) are in
 ``oracle.py``."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import shutil
 import sys
+import types
 from pathlib import Path
 
 import pytest
 
-__all__ = ["final_accuracy", "mpiexec"]
+__all__ = ["final_accuracy", "mpiexec", "torchvision_module"]
 
 
 def mpiexec() -> str:
@@ -27,3 +31,33 @@ def final_accuracy(out: str) -> float:
     """The number after "test accuracy" in a ``gradkit train``/``eval`` printout."""
     line = next(s for s in out.splitlines() if "test accuracy" in s)
     return float(line.split("test accuracy")[1].split()[0])
+
+
+def torchvision_module(name: str):
+    """A pure-Python module of torchvision (``"torchvision.ops.boxes"``), imported with the
+    package ``__init__`` skipped where the plain import fails (torchvision's wheel beside a CPU
+    build of torch cannot load its C++ ops); ``sys.modules`` is put back afterwards. Skips the
+    test without torchvision."""
+    if importlib.util.find_spec("torchvision") is None:
+        pytest.skip("torchvision is not installed")
+
+    def ours(k):
+        return k == "torchvision" or k.startswith("torchvision.")
+
+    saved = {k: v for k, v in sys.modules.items() if ours(k)}
+    try:
+        try:
+            importlib.import_module("torchvision")
+        except (RuntimeError, OSError, ImportError):
+            for k in [k for k in sys.modules if ours(k)]:
+                del sys.modules[k]
+            stub = types.ModuleType("torchvision")
+            stub.__path__ = list(importlib.util.find_spec("torchvision")
+                                 .submodule_search_locations)
+            stub._is_tracing = lambda: False  # what the skipped __init__ defines
+            sys.modules["torchvision"] = stub
+        return importlib.import_module(name)
+    finally:
+        for k in [k for k in sys.modules if ours(k)]:
+            del sys.modules[k]
+        sys.modules.update(saved)

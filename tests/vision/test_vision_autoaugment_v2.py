@@ -8,13 +8,9 @@ uint8 outputs must be equal; float32 outputs equal to float rounding.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
-import types
-
 import numpy as np
 import pytest
+from helpers import torchvision_module
 
 import gradkit as gk
 from gradkit.vision.transforms import v2 as G
@@ -23,30 +19,7 @@ from gradkit.vision.transforms.v2 import _kernels as K
 torch = pytest.importorskip("torch")
 
 
-def tv(name: str):
-    """A pure-Python torchvision module, imported with the package ``__init__`` skipped when the
-    plain import fails; ``sys.modules`` is put back afterwards."""
-    if importlib.util.find_spec("torchvision") is None:
-        pytest.skip("torchvision is not installed")
-    saved = {k: v for k, v in sys.modules.items()
-             if k == "torchvision" or k.startswith("torchvision.")}
-    try:
-        try:
-            importlib.import_module("torchvision")
-        except (RuntimeError, OSError, ImportError):
-            for k in [k for k in sys.modules if k == "torchvision" or
-                      k.startswith("torchvision.")]:
-                del sys.modules[k]
-            stub = types.ModuleType("torchvision")
-            stub.__path__ = list(importlib.util.find_spec("torchvision")
-                                 .submodule_search_locations)
-            stub._is_tracing = lambda: False  # what the skipped __init__ defines
-            sys.modules["torchvision"] = stub
-        return importlib.import_module(name)
-    finally:
-        for k in [k for k in sys.modules if k == "torchvision" or k.startswith("torchvision.")]:
-            del sys.modules[k]
-        sys.modules.update(saved)
+tv = torchvision_module
 
 
 def tv2():
