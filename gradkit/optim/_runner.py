@@ -160,6 +160,15 @@ class _KernelOptimizer(Optimizer):
         raise RuntimeError(self._sparse_error or
                            f"{klass.__name__} does not support sparse gradients")
 
+    @staticmethod
+    def _sparse_grad(p: Tensor, group: dict[str, Any]):
+        """``p``'s sparse COO gradient in ``p``'s dtype, negated under ``maximize`` (the start
+        of every sparse update)."""
+        g = p.grad._data
+        if g.dtype != p._data.dtype:
+            g = g.astype(p._data.dtype)
+        return -g if group["maximize"] else g
+
     def step(self, closure=None):
         """Perform one optimization step.
 

@@ -107,12 +107,8 @@ class Adagrad(_KernelOptimizer):
     def _sparse_step(self, p, group):
         """PyTorch's sparse Adagrad update: the coalesced gradient's rows only."""
         st, step = self._step_state(p, group)
-        g = p.grad._data
+        g = self._sparse_grad(p, group)
         arr = p._data
-        if g.dtype != arr.dtype:
-            g = g.astype(arr.dtype)
-        if group["maximize"]:
-            g = -g
         if group["weight_decay"] != 0:
             raise RuntimeError("weight_decay option is not compatible with sparse gradients")
         clr = _lr(group) / (1 + (step - 1) * group["lr_decay"])

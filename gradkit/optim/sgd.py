@@ -190,12 +190,8 @@ class SGD(_KernelOptimizer):
 
     def _sparse_step(self, p, group):
         """PyTorch's ``_single_tensor_sgd`` on a sparse COO gradient, op for op."""
-        g = p.grad._data
+        g = self._sparse_grad(p, group)
         arr = p._data
-        if g.dtype != arr.dtype:
-            g = g.astype(arr.dtype)
-        if group["maximize"]:
-            g = -g
         if group["weight_decay"] != 0:  # grad.add(param): sparse + dense
             raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) "
                                "instead. (SGD's weight_decay with a sparse gradient: use "
