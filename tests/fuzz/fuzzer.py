@@ -1251,15 +1251,21 @@ def main(argv=None):
         print(cls, detail, f"(allowed: {why})" if why else "")
         return 0
     counts, findings = run(a.seed, a.cases, a.start, not a.no_grad, progress=True)
-    show = set(a.show.split(","))
+    return print_report(counts, findings, a.show, "op")
+
+
+def print_report(counts, findings, show, what):
+    """The CLI's report: the findings of the classes in ``show`` (comma-separated), the count
+    per class, and the failing and missing cases by class and ``what`` (op or function)."""
+    show = set(show.split(","))
     for i, cls, case, detail in findings:
         if cls in show:
             print(f"[{i}] {cls}: {case}\n      {detail}")
     print(dict(sorted(counts.items())))
     by = Counter((k, c.name) for _, k, c, _ in findings if k != "missing")
-    print("failing by class and op:", dict(sorted(by.items())))
+    print(f"failing by class and {what}:", dict(sorted(by.items())))
     miss = Counter(c.name for _, k, c, _ in findings if k == "missing")
-    print("missing by op:", dict(miss.most_common()))
+    print(f"missing by {what}:", dict(miss.most_common()))
     return 0
 
 

@@ -1439,16 +1439,7 @@ def main(argv=None):
         print(cls, detail, f"(allowed: {why})" if why else "")
         return 0
     counts, findings = run(a.seed, a.cases, a.start, not a.no_grad, progress=True)
-    show = set(a.show.split(","))
-    for i, cls, case, detail in findings:
-        if cls in show:
-            print(f"[{i}] {cls}: {case}\n      {detail}")
-    print(dict(sorted(counts.items())))
-    by = Counter((k, c.name) for _, k, c, _ in findings if k != "missing")
-    print("failing by class and function:", dict(sorted(by.items())))
-    miss = Counter(c.name for _, k, c, _ in findings if k == "missing")
-    print("missing by function:", dict(miss.most_common()))
-    return 0
+    return fz.print_report(counts, findings, a.show, "function")
 
 
 if __name__ == "__main__":
