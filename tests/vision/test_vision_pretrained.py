@@ -125,3 +125,28 @@ def test_presets_and_meta_match_torchvision():
     theirs = tvm.ResNet50_Weights.IMAGENET1K_V2.transforms()(img)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-6)
     assert torch is not None
+
+
+def test_meta_categories_match_torchvision():
+    """Every weights member torchvision gives ``meta["categories"]`` has the same list here (the
+    1000 ImageNet class names in label order), and the feature extractor has none, as there."""
+    pytest.importorskip("torch")
+    from test_vision_models_zoo import torchvision_modules
+
+    _, tvm, _, _ = torchvision_modules()
+    checked = 0
+    for name in dir(M):
+        enum = getattr(M, name)
+        if not (name.endswith("_Weights") and hasattr(tvm, name)):
+            continue
+        for member in enum:
+            theirs = getattr(getattr(tvm, name), member.name).meta.get("categories")
+            assert member.meta.get("categories") == theirs, (name, member.name)
+            checked += theirs is not None
+    assert checked > 90
+    cats = M.ResNet18_Weights.DEFAULT.meta["categories"]
+    assert len(cats) == len(set(cats)) == 1000 and cats[0] == "tench"
+    # each member holds its own list: editing one leaves the others alone
+    cats.append("x")
+    assert len(M.ResNet34_Weights.DEFAULT.meta["categories"]) == 1000
+    cats.pop()

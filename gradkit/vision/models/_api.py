@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from enum import Enum
+from functools import lru_cache
 
 __all__ = ["Weights", "WeightsEnum", "check_no_weights", "pretrained"]
 
 
+@lru_cache(maxsize=1)
+def _imagenet_categories() -> tuple:
+    """ImageNet-1k's 1000 class names in label order (torchvision's ``_IMAGENET_CATEGORIES``),
+    read once from the data file beside this module."""
+    path = os.path.join(os.path.dirname(__file__), "imagenet_categories.txt")
+    with open(path, encoding="utf-8") as fh:
+        return tuple(line.rstrip("\n") for line in fh)
+
+
 class Weights:
     """Published weights (torchvision's ``Weights``): ``url``, ``meta`` (``num_params``,
-    ``min_size``) and ``transforms()``, the evaluation preset they were measured with."""
+    ``min_size``, ``categories`` for ImageNet classifiers) and ``transforms()``, the evaluation
+    preset they were measured with."""
 
     def __init__(self, url: str, num_params: int) -> None:
         from ._presets import NORMALIZATION, PRESETS
@@ -19,6 +31,8 @@ class Weights:
         crop, resize, interp, min_size, classes = PRESETS[file]
         self.meta = {"num_params": num_params, "min_size": (min_size, min_size),
                      "num_classes": classes or None}
+        if classes == 1000:
+            self.meta["categories"] = list(_imagenet_categories())
         self._preset = (crop, resize, interp, *NORMALIZATION.get(
             file, ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))))
 
