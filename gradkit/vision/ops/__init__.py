@@ -2,11 +2,11 @@
 
 Boxes (areas, IoU variants, conversion, clipping, ``nms``/``batched_nms``, ``masks_to_boxes``),
 the box losses (focal, GIoU, DIoU, CIoU), the RoI operators (``roi_align``/``RoIAlign``,
-``roi_pool``/``RoIPool``, ``ps_roi_align``, ``MultiScaleRoIAlign``), ``FrozenBatchNorm2d``,
-DropBlock, the feature pyramid network, and the classification models' blocks
-(``Conv2dNormActivation``,
-``SqueezeExcitation``, ``MLP``, ``Permute``, ``StochasticDepth``), with torchvision's arguments
-and module names.
+``roi_pool``/``RoIPool``, ``ps_roi_align``/``PSRoIAlign``, ``ps_roi_pool``/``PSRoIPool``,
+``MultiScaleRoIAlign``), the deformable convolution (``deform_conv2d``/``DeformConv2d``),
+``FrozenBatchNorm2d``, DropBlock, the feature pyramid network, and the classification models'
+blocks (``Conv2dNormActivation``, ``SqueezeExcitation``, ``MLP``, ``Permute``,
+``StochasticDepth``), with torchvision's arguments and module names.
 """
 
 from .boxes import (batched_nms, box_area, box_convert, box_iou, clip_boxes_to_image,
@@ -20,6 +20,7 @@ from .focal_loss import sigmoid_focal_loss
 from .giou_loss import generalized_box_iou_loss
 from .poolers import MultiScaleRoIAlign
 from .ps_roi_align import PSRoIAlign, ps_roi_align
+from .ps_roi_pool import PSRoIPool, ps_roi_pool
 from .misc import (MLP, Conv2dNormActivation, ConvNormActivation, FrozenBatchNorm2d, Permute,
                    SqueezeExcitation)
 from .roi_align import RoIAlign, roi_align
@@ -29,7 +30,7 @@ from .stochastic_depth import StochasticDepth, stochastic_depth
 __all__ = ["masks_to_boxes", "nms", "batched_nms", "remove_small_boxes", "clip_boxes_to_image",
            "box_convert", "box_area", "box_iou", "generalized_box_iou", "distance_box_iou",
            "complete_box_iou", "roi_align", "RoIAlign", "roi_pool", "RoIPool", "ps_roi_align",
-           "PSRoIAlign",
+           "PSRoIAlign", "ps_roi_pool", "PSRoIPool",
            "FeaturePyramidNetwork", "MultiScaleRoIAlign", "sigmoid_focal_loss",
            "generalized_box_iou_loss",
            "distance_box_iou_loss", "complete_box_iou_loss", "FrozenBatchNorm2d",
