@@ -13,6 +13,7 @@ from .boxes import (batched_nms, box_area, box_convert, box_iou, clip_boxes_to_i
                     complete_box_iou, distance_box_iou, generalized_box_iou, masks_to_boxes, nms,
                     remove_small_boxes)
 from .ciou_loss import complete_box_iou_loss
+from .deform_conv import DeformConv2d, deform_conv2d
 from .diou_loss import distance_box_iou_loss
 from .drop_block import DropBlock2d, DropBlock3d, drop_block2d, drop_block3d
 from .feature_pyramid_network import FeaturePyramidNetwork
@@ -31,6 +32,7 @@ __all__ = ["masks_to_boxes", "nms", "batched_nms", "remove_small_boxes", "clip_b
            "box_convert", "box_area", "box_iou", "generalized_box_iou", "distance_box_iou",
            "complete_box_iou", "roi_align", "RoIAlign", "roi_pool", "RoIPool", "ps_roi_align",
            "PSRoIAlign", "ps_roi_pool", "PSRoIPool",
+           "deform_conv2d", "DeformConv2d",
            "FeaturePyramidNetwork", "MultiScaleRoIAlign", "sigmoid_focal_loss",
            "generalized_box_iou_loss",
            "distance_box_iou_loss", "complete_box_iou_loss", "FrozenBatchNorm2d",
