@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import math
+import operator
+
 import numpy as np
 
 from .. import return_types
@@ -40,6 +43,169 @@ def _argsort(a, d, descending):
     return n - 1 - np.flip(rev, d)
 
 
+# ATen's CPU sort with stable=False runs std::sort (introsort) on (key, index) pairs; it leaves
+# equal keys in index order only in a slice of 16 elements or fewer. Beyond that the order of
+# ties is reproduced step by step (_introsort_order) in Python, about 6 us an element, for at
+# most this many elements per call; past it the ties keep their stable order.
+_UNSTABLE_LIMIT = 1 << 16
+
+
+def _unstable_argsort(a, d, descending, limit=_UNSTABLE_LIMIT):
+    """The indices ``torch.sort(a, d, descending, stable=False)`` gives on CPU: the stable order,
+    with each slice along ``d`` longer than 16 that holds equal keys (NaN equal to NaN)
+    re-sorted as libstdc++'s ``std::sort`` leaves it (when their elements number at most
+    ``limit``; None: always)."""
+    idx = _argsort(a, d, descending)
+    n = a.shape[d] if a.ndim else 1
+    if n <= 16 or a.size == 0 or type(a) is not np.ndarray:  # (device arrays: stable order)
+        return idx
+    ordered = np.take_along_axis(a, idx, d)
+    lo = ordered.take(np.arange(n - 1), axis=d)
+    hi = ordered.take(np.arange(1, n), axis=d)
+    with np.errstate(invalid="ignore"):
+        tied = lo == hi
+    if np.dtype(a.dtype).kind == "f" or a.dtype.kind == "V":
+        tied |= np.isnan(lo.astype(np.float64)) & np.isnan(hi.astype(np.float64))
+    ties = tied.any(axis=d)
+    if not ties.any() or (limit is not None and int(ties.sum()) * n > limit):
+        return idx
+    keys = np.moveaxis(a, d, -1).reshape(-1, n)
+    out = np.moveaxis(idx, d, -1)
+    shape = out.shape
+    out = out.reshape(-1, n).copy()
+    floats = np.dtype(a.dtype).kind == "f" or a.dtype.kind == "V"
+    for r in np.flatnonzero(ties):
+        row = keys[r].astype(np.float64).tolist() if floats else keys[r].tolist()
+        out[r] = _introsort_order(row, descending)
+    return np.moveaxis(out.reshape(shape), -1, d)
+
+
+def _introsort_order(vals: list, descending: bool) -> list:
+    """The permutation libstdc++'s ``std::sort`` (introsort: median-of-three Hoare partitions
+    above 16 elements, heapsort past depth ``2 * log2(n)``, then insertion sort) leaves on
+    (key, index) pairs under ATen's comparator: ascending with NaN last, or descending with NaN
+    first. ``vals`` (a list, reordered in place) holds the keys."""
+    n = len(vals)
+    idx = list(range(n))
+    isnan = math.isnan
+    if any(isinstance(v, float) and v != v for v in vals):
+        if descending:
+            def comp(a, b):
+                return (isnan(a) and not isnan(b)) or a > b
+        else:
+            def comp(a, b):
+                return (not isnan(a) and isnan(b)) or a < b
+    else:
+        comp = operator.gt if descending else operator.lt
+
+    def swap(i, j):
+        vals[i], vals[j] = vals[j], vals[i]
+        idx[i], idx[j] = idx[j], idx[i]
+
+    def move_median_to_first(result, a, b, c):
+        if comp(vals[a], vals[b]):
+            if comp(vals[b], vals[c]):
+                swap(result, b)
+            elif comp(vals[a], vals[c]):
+                swap(result, c)
+            else:
+                swap(result, a)
+        elif comp(vals[a], vals[c]):
+            swap(result, a)
+        elif comp(vals[b], vals[c]):
+            swap(result, c)
+        else:
+            swap(result, b)
+
+    def unguarded_partition(first, last, pivot):
+        pv = vals[pivot]
+        while True:
+            while comp(vals[first], pv):
+                first += 1
+            last -= 1
+            while comp(pv, vals[last]):
+                last -= 1
+            if not first < last:
+                return first
+            swap(first, last)
+            first += 1
+
+    def adjust_heap(first, hole, length, value):
+        top = child = hole
+        while child < (length - 1) // 2:
+            child = 2 * (child + 1)
+            if comp(vals[first + child], vals[first + child - 1]):
+                child -= 1
+            vals[first + hole], idx[first + hole] = vals[first + child], idx[first + child]
+            hole = child
+        if (length & 1) == 0 and child == (length - 2) // 2:
+            child = 2 * (child + 1)
+            vals[first + hole], idx[first + hole] = vals[first + child - 1], idx[first + child - 1]
+            hole = child - 1
+        parent = (hole - 1) // 2  # push_heap
+        while hole > top and comp(vals[first + parent], value[0]):
+            vals[first + hole], idx[first + hole] = vals[first + parent], idx[first + parent]
+            hole = parent
+            parent = (hole - 1) // 2
+        vals[first + hole], idx[first + hole] = value
+
+    def heap_sort(first, last):
+        length = last - first
+        if length >= 2:
+            parent = (length - 2) // 2
+            while True:
+                adjust_heap(first, parent, length, (vals[first + parent], idx[first + parent]))
+                if parent == 0:
+                    break
+                parent -= 1
+        while last - first > 1:
+            last -= 1
+            value = (vals[last], idx[last])
+            vals[last], idx[last] = vals[first], idx[first]
+            adjust_heap(first, 0, last - first, value)
+
+    def introsort_loop(first, last, depth):
+        while last - first > 16:
+            if depth == 0:
+                heap_sort(first, last)
+                return
+            depth -= 1
+            mid = first + (last - first) // 2
+            move_median_to_first(first, first + 1, mid, last - 1)
+            cut = unguarded_partition(first + 1, last, first)
+            introsort_loop(cut, last, depth)
+            last = cut
+
+    def unguarded_linear_insert(pos):
+        v, i = vals[pos], idx[pos]
+        nxt = pos - 1
+        while comp(v, vals[nxt]):
+            vals[pos], idx[pos] = vals[nxt], idx[nxt]
+            pos = nxt
+            nxt -= 1
+        vals[pos], idx[pos] = v, i
+
+    def insertion_sort(first, last):
+        for i in range(first + 1, last):
+            if comp(vals[i], vals[first]):
+                v, ix = vals[i], idx[i]
+                vals[first + 1:i + 1] = vals[first:i]
+                idx[first + 1:i + 1] = idx[first:i]
+                vals[first], idx[first] = v, ix
+            else:
+                unguarded_linear_insert(i)
+
+    if n > 1:
+        introsort_loop(0, n, 2 * (n.bit_length() - 1))
+        if n > 16:
+            insertion_sort(0, 16)
+            for i in range(16, n):
+                unguarded_linear_insert(i)
+        else:
+            insertion_sort(0, n)
+    return idx
+
+
 @declare(out=("same", out_tuple(2)))
 def sort(input, dim=-1, descending=False, stable=False):
     x = _t(input)
@@ -47,7 +213,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     if x.ndim == 0:  # a 0-d input sorts as one element: itself, index 0 (as PyTorch)
         r = sort(x.reshape(1), 0, descending, stable)
         return return_types.sort(r.values.reshape(()), r.indices.reshape(()))
-    idx = _argsort(x._data, d, descending)
+    idx = (_argsort if stable else _unstable_argsort)(x._data, d, descending)
     return return_types.sort(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
 
 

@@ -301,3 +301,54 @@ def test_sort_of_a_0d_tensor_as_torch(name, descending):
             outs[0].backward()
             res[-1].append(x.grad.numpy().tolist())
     assert res[0] == res[1]
+
+
+_TIE_DTYPES = ["float32", "float64", "float16", "int64", "int32", "int16", "uint8", "bool"]
+
+
+@pytest.mark.parametrize("dtype", _TIE_DTYPES)
+def test_sort_and_argsort_tie_order_as_torch(torch, dtype):
+    """torch.sort/argsort with stable=False (the default) run std::sort on CPU, which leaves
+    equal keys out of index order in a slice of more than 16: the same indices here, over random
+    tied inputs of many sizes, ranks, dims, both directions, NaNs, int64 beyond 2**53 and
+    non-contiguous inputs; stable=True stays stable."""
+    rng = np.random.default_rng(_TIE_DTYPES.index(dtype))
+    unstable = 0
+    for trial in range(60):
+        nd = int(rng.integers(1, 4))
+        shape = [int(rng.integers(1, 4)) for _ in range(nd)]
+        d = int(rng.integers(-nd, nd))
+        shape[d] = int(rng.choice([2, 16, 17, 18, 31, 64, 129, 500, 2000]))
+        a = rng.integers(0, int(rng.integers(1, 9)), shape)
+        if dtype == "int64" and trial % 2:
+            a = a + (1 << 60)  # keys a float64 cannot tell apart
+        a = a.astype(dtype)
+        if dtype.startswith("float") and trial % 3 == 0:
+            a.reshape(-1)[rng.integers(0, a.size, 3)] = np.nan
+        if nd >= 2 and trial % 4 == 0:
+            a = np.swapaxes(a, 0, -1)
+        desc = bool(trial % 2)
+        t, g = torch.from_numpy(a.copy()), gk.tensor(a)
+        want = torch.sort(t, dim=d, descending=desc)
+        got = gk.sort(g, dim=d, descending=desc)
+        np.testing.assert_array_equal(got.indices.numpy(), want.indices.numpy())
+        np.testing.assert_array_equal(got.values.numpy(), want.values.numpy())
+        np.testing.assert_array_equal(gk.argsort(g, d, desc).numpy(),
+                                      torch.argsort(t, d, desc).numpy())
+        np.testing.assert_array_equal(g.sort(d, desc, stable=True).indices.numpy(),
+                                      t.sort(dim=d, descending=desc, stable=True).indices.numpy())
+        stable = np.argsort(a, axis=d, kind="stable")
+        unstable += not desc and not np.array_equal(want.indices.numpy(), stable)
+    assert unstable > 5  # the inputs do reach torch's non-stable orders
+
+
+def test_unstable_sort_gradient_follows_its_indices(torch):
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 3, (3, 40)).astype(np.float64)
+    w = rng.normal(size=a.shape)
+    grads = []
+    for T in (gk, torch):
+        x = T.tensor(a, requires_grad=True)
+        (x.sort(1, True).values * T.tensor(w)).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(*grads)
