@@ -227,3 +227,29 @@ def test_v2_augmentations_on_samples_match_torchvision(tv2, name, kw):
         theirs, ours = getattr(tv2, name)(**kw)((pil, 3)), getattr(G2, name)(**kw)((pil, 3))
         assert theirs[1] == ours[1] == 3
         assert _diff(ours[0], theirs[0]) == 0
+
+
+def test_affine_and_rotate_on_tensors_exactly_as_torchvision(tv):
+    """Random affine/rotate parameters and image sizes: uint8 tensors equal torchvision's and
+    float32 ones too (grid_sample's float32 arithmetic is ATen's, FMAs included)."""
+    tf = importlib.import_module("torchvision.transforms.functional")
+    rng = np.random.default_rng(8)
+    for trial in range(16):
+        h, w = int(rng.integers(5, 50)), int(rng.integers(5, 50))
+        arr = rng.integers(0, 256, (3, h, w), dtype=np.uint8)
+        t, g = torch.from_numpy(arr), gk.tensor(arr)
+        angle = float(rng.uniform(-180, 180))
+        kw = dict(angle=angle, translate=[int(v) for v in rng.integers(-5, 5, 2)],
+                  scale=float(rng.uniform(0.5, 2)), shear=[float(v) for v in
+                                                          rng.uniform(-20, 20, 2)])
+        for mode in ("BILINEAR", "NEAREST"):
+            m_t, m_g = _mode(tf, mode), _mode(GF, mode)
+            for a, b in ((t, g), (t.float(), g.float())):
+                if trial % 2:
+                    want = tf.affine(a, interpolation=m_t, **kw)
+                    got = GF.affine(b, interpolation=m_g, **kw)
+                else:
+                    want = tf.rotate(a, angle, interpolation=m_t, expand=bool(trial % 4))
+                    got = GF.rotate(b, angle, interpolation=m_g, expand=bool(trial % 4))
+                assert got.dtype == gk.tensor(want.numpy()).dtype
+                np.testing.assert_array_equal(got.numpy(), want.numpy())

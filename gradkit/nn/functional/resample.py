@@ -21,6 +21,7 @@ from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ...autograd.graph import present
 from ...ops import resample as RS
+from . import _grid_kernel as _GK
 from . import _node_names as _NN
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
@@ -832,7 +833,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     dt = x._data.dtype
     zero = const(np.zeros((), dt))
     if mode == "nearest":
-        v, ok = pick([np.rint(to_host(cd._data)).astype(np.int64) for cd in coords])
+        v, ok = pick(_GK.nearest_index(coords, g, sizes, padding_mode, ac))
         # an out-of-bounds (or NaN) position contributes nothing, as PyTorch's kernel
         out = _F.where(const(ok), v, zero) if not ok.all() else v
         if g.requires_grad:  # the grid is an input of PyTorch's node: its gradient is zeros
@@ -865,6 +866,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                 weight = wgt if weight is None else weight * wgt
             term = v * weight
             out = term if out is None else out + term
+        if nd == 2 and not bicubic and dt == np.float32:  # ATen's FMAs (_grid_kernel)
+            out = _GK.bilinear_exact(out, x, g, padding_mode, ac)
     out = out.reshape(n, *out_sp, c).permute(0, nd + 1, *range(1, nd + 1))
     return present(out, f"GridSampler{nd}DBackward0", (x, g))
 
