@@ -80,45 +80,110 @@ def _unstable_argsort(a, d, descending, limit=_UNSTABLE_LIMIT):
     return np.moveaxis(out.reshape(shape), -1, d)
 
 
-def _introsort_order(vals: list, descending: bool) -> list:
-    """The permutation libstdc++'s ``std::sort`` (introsort: median-of-three Hoare partitions
-    above 16 elements, heapsort past depth ``2 * log2(n)``, then insertion sort) leaves on
-    (key, index) pairs under ATen's comparator: ascending with NaN last, or descending with NaN
-    first. ``vals`` (a list, reordered in place) holds the keys."""
-    n = len(vals)
-    idx = list(range(n))
-    isnan = math.isnan
-    if any(isinstance(v, float) and v != v for v in vals):
-        if descending:
-            def comp(a, b):
-                return (isnan(a) and not isnan(b)) or a > b
-        else:
-            def comp(a, b):
-                return (not isnan(a) and isnan(b)) or a < b
-    else:
-        comp = operator.gt if descending else operator.lt
+def _ties_before(ordered, d, stop):
+    """Per slice along ``d`` of the sorted ``ordered``: whether two of its first ``stop``
+    elements are equal (NaN equal to NaN)."""
+    lo = ordered.take(np.arange(stop - 1), axis=d)
+    hi = ordered.take(np.arange(1, stop), axis=d)
+    with np.errstate(invalid="ignore"):
+        tied = lo == hi
+    if np.dtype(ordered.dtype).kind == "f" or ordered.dtype.kind == "V":
+        tied |= np.isnan(lo.astype(np.float64)) & np.isnan(hi.astype(np.float64))
+    return tied.any(axis=d)
 
-    def swap(i, j):
+
+def _topk_order(a, d, k, largest, sorted_):
+    """The indices ``torch.topk(a, k, d, largest, sorted_)`` gives on CPU: ATen runs
+    ``std::partial_sort`` (when ``64 * k <= n``) or ``std::nth_element`` then ``std::sort`` of
+    the first ``k - 1`` (``sorted_``) per slice, so ties, and the order with ``sorted=False``,
+    follow those algorithms; reproduced for the slices where they differ from the stable order
+    (at most ``_UNSTABLE_LIMIT`` elements per call; past it the stable order)."""
+    n = a.shape[d]
+    idx = _argsort(a, d, largest).take(np.arange(k), axis=d)
+    if k == 0 or type(a) is not np.ndarray:
+        return idx
+    partial = 64 * k <= n
+    ordered = np.take_along_axis(a, _argsort(a, d, largest), d)
+    need = _ties_before(ordered, d, min(k + 1, n)) if n > 1 else \
+        np.zeros(ordered.take(0, axis=d).shape, dtype=bool)
+    if not sorted_ and not partial and k > 1:
+        need = np.ones_like(need)
+    if not need.any() or int(need.sum()) * n > _UNSTABLE_LIMIT:
+        return idx
+    keys = np.moveaxis(a, d, -1).reshape(-1, n)
+    out = np.moveaxis(idx, d, -1)
+    shape = out.shape
+    out = out.reshape(-1, k).copy()
+    floats = np.dtype(a.dtype).kind == "f" or a.dtype.kind == "V"
+    for r in np.flatnonzero(need):
+        row = keys[r].astype(np.float64).tolist() if floats else keys[r].tolist()
+        algo = _StdAlgorithms(row, largest)
+        if partial:
+            algo.partial_sort(0, k, n)
+        else:
+            algo.nth_element(0, k - 1, n)
+            if sorted_:
+                algo.sort(0, k - 1)
+        out[r] = algo.idx[:k]
+    return np.moveaxis(out.reshape(shape), -1, d)
+
+
+def _introsort_order(vals: list, descending: bool) -> list:
+    """The permutation ``std::sort`` leaves on the keys ``vals`` (see :class:`_StdAlgorithms`)."""
+    algo = _StdAlgorithms(vals, descending)
+    algo.sort(0, len(vals))
+    return algo.idx
+
+
+class _StdAlgorithms:
+    """libstdc++'s ``std::sort`` (introsort: median-of-three Hoare partitions above 16
+    elements, heapsort past depth ``2 * log2(n)``, then insertion sort), ``std::partial_sort``
+    (heap select, then heap sort) and ``std::nth_element`` (introselect), step by step, on
+    (key, index) pairs under ATen's comparator: ascending with NaN last, or descending with NaN
+    first. ``vals`` (a list, reordered in place) holds the keys, ``idx`` the indices."""
+
+    def __init__(self, vals: list, descending: bool) -> None:
+        self.vals = vals
+        self.idx = list(range(len(vals)))
+        isnan = math.isnan
+        if any(isinstance(v, float) and v != v for v in vals):
+            if descending:
+                def comp(a, b):
+                    return (isnan(a) and not isnan(b)) or a > b
+            else:
+                def comp(a, b):
+                    return (not isnan(a) and isnan(b)) or a < b
+        else:
+            comp = operator.gt if descending else operator.lt
+        self.comp = comp
+
+    def _swap(self, i, j):
+        vals, idx = self.vals, self.idx
         vals[i], vals[j] = vals[j], vals[i]
         idx[i], idx[j] = idx[j], idx[i]
 
-    def move_median_to_first(result, a, b, c):
+    def _move_median_to_first(self, result, a, b, c):
+        comp, vals = self.comp, self.vals
         if comp(vals[a], vals[b]):
             if comp(vals[b], vals[c]):
-                swap(result, b)
+                self._swap(result, b)
             elif comp(vals[a], vals[c]):
-                swap(result, c)
+                self._swap(result, c)
             else:
-                swap(result, a)
+                self._swap(result, a)
         elif comp(vals[a], vals[c]):
-            swap(result, a)
+            self._swap(result, a)
         elif comp(vals[b], vals[c]):
-            swap(result, c)
+            self._swap(result, c)
         else:
-            swap(result, b)
+            self._swap(result, b)
 
-    def unguarded_partition(first, last, pivot):
-        pv = vals[pivot]
+    def _partition_pivot(self, first, last):
+        mid = first + (last - first) // 2
+        self._move_median_to_first(first, first + 1, mid, last - 1)
+        comp, vals = self.comp, self.vals
+        pv = vals[first]
+        first += 1
         while True:
             while comp(vals[first], pv):
                 first += 1
@@ -127,10 +192,11 @@ def _introsort_order(vals: list, descending: bool) -> list:
                 last -= 1
             if not first < last:
                 return first
-            swap(first, last)
+            self._swap(first, last)
             first += 1
 
-    def adjust_heap(first, hole, length, value):
+    def _adjust_heap(self, first, hole, length, value):
+        comp, vals, idx = self.comp, self.vals, self.idx
         top = child = hole
         while child < (length - 1) // 2:
             child = 2 * (child + 1)
@@ -149,34 +215,48 @@ def _introsort_order(vals: list, descending: bool) -> list:
             parent = (hole - 1) // 2
         vals[first + hole], idx[first + hole] = value
 
-    def heap_sort(first, last):
+    def _make_heap(self, first, last):
         length = last - first
-        if length >= 2:
-            parent = (length - 2) // 2
-            while True:
-                adjust_heap(first, parent, length, (vals[first + parent], idx[first + parent]))
-                if parent == 0:
-                    break
-                parent -= 1
+        if length < 2:
+            return
+        parent = (length - 2) // 2
+        while True:
+            self._adjust_heap(first, parent, length,
+                              (self.vals[first + parent], self.idx[first + parent]))
+            if parent == 0:
+                return
+            parent -= 1
+
+    def _pop_heap(self, first, last, result):
+        vals, idx = self.vals, self.idx
+        value = (vals[result], idx[result])
+        vals[result], idx[result] = vals[first], idx[first]
+        self._adjust_heap(first, 0, last - first, value)
+
+    def _heap_select(self, first, middle, last):
+        self._make_heap(first, middle)
+        comp, vals = self.comp, self.vals
+        for i in range(middle, last):
+            if comp(vals[i], vals[first]):
+                self._pop_heap(first, middle, i)
+
+    def _sort_heap(self, first, last):
         while last - first > 1:
             last -= 1
-            value = (vals[last], idx[last])
-            vals[last], idx[last] = vals[first], idx[first]
-            adjust_heap(first, 0, last - first, value)
+            self._pop_heap(first, last, last)
 
-    def introsort_loop(first, last, depth):
+    def _introsort_loop(self, first, last, depth):
         while last - first > 16:
             if depth == 0:
-                heap_sort(first, last)
+                self.partial_sort(first, last, last)
                 return
             depth -= 1
-            mid = first + (last - first) // 2
-            move_median_to_first(first, first + 1, mid, last - 1)
-            cut = unguarded_partition(first + 1, last, first)
-            introsort_loop(cut, last, depth)
+            cut = self._partition_pivot(first, last)
+            self._introsort_loop(cut, last, depth)
             last = cut
 
-    def unguarded_linear_insert(pos):
+    def _linear_insert(self, pos):
+        comp, vals, idx = self.comp, self.vals, self.idx
         v, i = vals[pos], idx[pos]
         nxt = pos - 1
         while comp(v, vals[nxt]):
@@ -185,7 +265,8 @@ def _introsort_order(vals: list, descending: bool) -> list:
             nxt -= 1
         vals[pos], idx[pos] = v, i
 
-    def insertion_sort(first, last):
+    def _insertion_sort(self, first, last):
+        comp, vals, idx = self.comp, self.vals, self.idx
         for i in range(first + 1, last):
             if comp(vals[i], vals[first]):
                 v, ix = vals[i], idx[i]
@@ -193,17 +274,40 @@ def _introsort_order(vals: list, descending: bool) -> list:
                 idx[first + 1:i + 1] = idx[first:i]
                 vals[first], idx[first] = v, ix
             else:
-                unguarded_linear_insert(i)
+                self._linear_insert(i)
 
-    if n > 1:
-        introsort_loop(0, n, 2 * (n.bit_length() - 1))
+    def sort(self, first, last):
+        n = last - first
+        if n < 2:
+            return
+        self._introsort_loop(first, last, 2 * (n.bit_length() - 1))
         if n > 16:
-            insertion_sort(0, 16)
-            for i in range(16, n):
-                unguarded_linear_insert(i)
+            self._insertion_sort(first, first + 16)
+            for i in range(first + 16, last):
+                self._linear_insert(i)
         else:
-            insertion_sort(0, n)
-    return idx
+            self._insertion_sort(first, last)
+
+    def partial_sort(self, first, middle, last):
+        self._heap_select(first, middle, last)
+        self._sort_heap(first, middle)
+
+    def nth_element(self, first, nth, last):
+        if first == last or nth == last:
+            return
+        depth = 2 * ((last - first).bit_length() - 1)
+        while last - first > 3:
+            if depth == 0:
+                self._heap_select(first, nth + 1, last)
+                self._swap(first, nth)
+                return
+            depth -= 1
+            cut = self._partition_pivot(first, last)
+            if cut <= nth:
+                first = cut
+            else:
+                last = cut
+        self._insertion_sort(first, last)
 
 
 @declare(out=("same", out_tuple(2)))
@@ -236,8 +340,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if x.ndim == 0:
         r = topk(x.reshape(1), 1, 0, largest, sorted)  # (k=0 as well, as PyTorch)
         return return_types.topk(r.values.reshape(()), r.indices.reshape(()))
-    idx = _argsort(x._data, d, largest)
-    idx = idx[(slice(None),) * d + (slice(0, k),)]
+    idx = _topk_order(x._data, d, k, largest, sorted)
     return return_types.topk(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
 
 

@@ -352,3 +352,31 @@ def test_unstable_sort_gradient_follows_its_indices(torch):
         (x.sort(1, True).values * T.tensor(w)).sum().backward()
         grads.append(x.grad.numpy())
     np.testing.assert_array_equal(*grads)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int32", "uint8"])
+def test_topk_indices_as_torch(torch, dtype):
+    """ATen's CPU topk runs std::partial_sort (64 * k <= n) or std::nth_element and a sort of
+    the first k - 1: the same indices here, ties included, and the same order with
+    sorted=False, over random sizes, k, dims, both directions and NaNs."""
+    rng = np.random.default_rng(_TIE_DTYPES.index(dtype) + 10)
+    differs = 0
+    for trial in range(80):
+        nd = int(rng.integers(1, 3))
+        shape = [int(rng.integers(1, 4)) for _ in range(nd)]
+        d = int(rng.integers(-nd, nd))
+        n = int(rng.choice([1, 2, 3, 5, 16, 17, 40, 64, 65, 129, 300]))
+        shape[d] = n
+        a = rng.integers(0, int(rng.integers(1, 9)), shape).astype(dtype)
+        if dtype.startswith("float") and trial % 4 == 0:
+            a = rng.normal(size=shape).astype(dtype)
+            a.reshape(-1)[rng.integers(0, a.size, 2)] = np.nan
+        k = int(rng.integers(0, n + 1)) if trial % 3 else min(n, int(rng.integers(0, 4)))
+        largest, srt = bool(trial % 2), bool((trial // 2) % 2)
+        want = torch.topk(torch.from_numpy(a.copy()), k, d, largest, srt)
+        got = gk.topk(gk.tensor(a), k, d, largest, srt)
+        np.testing.assert_array_equal(got.indices.numpy(), want.indices.numpy())
+        np.testing.assert_array_equal(got.values.numpy(), want.values.numpy())
+        stable = np.argsort(a if not largest else -a.astype(np.float64), axis=d, kind="stable")
+        differs += not np.array_equal(want.indices.numpy(), stable.take(np.arange(k), axis=d))
+    assert differs > 5  # the inputs do reach orders a stable sort does not give
