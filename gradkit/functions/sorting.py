@@ -99,13 +99,14 @@ def _topk_order(a, d, k, largest, sorted_):
     follow those algorithms; reproduced for the slices where they differ from the stable order
     (at most ``_UNSTABLE_LIMIT`` elements per call; past it the stable order)."""
     n = a.shape[d]
-    idx = _argsort(a, d, largest).take(np.arange(k), axis=d)
+    full = _argsort(a, d, largest)
+    idx = full.take(np.arange(k), axis=d)
     if k == 0 or type(a) is not np.ndarray:
         return idx
     partial = 64 * k <= n
-    ordered = np.take_along_axis(a, _argsort(a, d, largest), d)
-    need = _ties_before(ordered, d, min(k + 1, n)) if n > 1 else \
-        np.zeros(ordered.take(0, axis=d).shape, dtype=bool)
+    head = np.take_along_axis(a, full.take(np.arange(min(k + 1, n)), axis=d), d)
+    need = _ties_before(head, d, min(k + 1, n)) if n > 1 else \
+        np.zeros(head.take(0, axis=d).shape, dtype=bool)
     if not sorted_ and not partial and k > 1:
         need = np.ones_like(need)
     if not need.any() or int(need.sum()) * n > _UNSTABLE_LIMIT:
