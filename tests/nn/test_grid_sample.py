@@ -226,3 +226,18 @@ def test_grid_sample_float32_as_torch_to_the_ulp(torch, mode, padding_mode, alig
         _both(torch, lambda a, b: F.grid_sample(a, b, **kw),
               lambda a, b: torch.nn.functional.grid_sample(a, b, **kw),
               [x, rng.uniform(-1.2, 1.2, (2, 9, 13, 2)).astype(np.float32)], atol=1e-3)
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "border"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_bicubic_huge_coordinates_as_torch(torch, padding_mode, align_corners):
+    """A finite coordinate beyond int64 (3e38 in float64) is far outside the input: its taps
+    read zeros, or the border, as in PyTorch (not an overflowed integer position)."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 1, 3, 5))
+    grid = rng.uniform(-1.1, 1.1, (2, 2, 4, 2))
+    grid[0, 1, 2, 1], grid[1, 0, 1, 0], grid[1, 1, 3] = 3e38, -3e38, [1e30, -1e25]
+    kw = dict(mode="bicubic", padding_mode=padding_mode, align_corners=align_corners)
+    want = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(grid), **kw).numpy()
+    got = F.grid_sample(gk.tensor(x), gk.tensor(grid), **kw).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

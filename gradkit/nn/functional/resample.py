@@ -682,18 +682,18 @@ def _source_coord(coord, size, padding_mode, align_corners):
 
 
 def _floor_host(coord):
-    """``floor`` of a coordinate Tensor as host int64 (NaN and inf: far outside the input)."""
+    """``floor`` of a coordinate Tensor on the host, in float64 (a huge coordinate has no int64;
+    NaN and inf: far outside the input)."""
     c = to_host(coord._data)
-    c = np.where(np.isfinite(c), c, -4.0)
-    return np.floor(c).astype(np.int64)
+    return np.floor(np.where(np.isfinite(c), c, -4.0)).astype(np.float64)
 
 
 def _bicubic_tap(i, size, padding_mode, align_corners):
     """The integer tap positions ``i`` of bicubic sampling, padded as PyTorch's
     ``get_value_bounded``: unchanged ('zeros': outside reads 0), clamped ('border'), or
     reflected about the edges then clamped ('reflection')."""
-    if padding_mode == "zeros":
-        return i
+    if padding_mode == "zeros":  # (float positions: any outside stays outside)
+        return np.clip(i, -2, size + 1).astype(np.int64)
     c = i.astype(np.float64)
     if padding_mode == "reflection":
         lo, hi = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
