@@ -14,7 +14,7 @@ from .._tensor.tensor import Tensor, as_tensor_arg
 from ..amp._state import CPU as _AUTOCAST
 from ..amp._state import lower as _ac_lower
 from ..amp._state import run_fp32 as _ac_run_fp32
-from ..autograd.graph import present, rename
+from ..autograd.graph import Shown, edge_of, present, rename
 from ..ops import linalg as L
 from ..ops.linear import SCALED_PRODUCT as _SCALED_PRODUCT
 from ._args import (
@@ -62,7 +62,19 @@ def matmul(input, other):
     if a.ndim == 1 and b.ndim == 1:  # int32 stays int32, as PyTorch's dot
         return present(sum(a * b, dtype=a.dtype), "DotBackward0", (a, b))
     if a.ndim == 1:
-        return apply2(L.MATMUL, a.unsqueeze(0), b).squeeze(-2)
+        out = apply2(L.MATMUL, a.unsqueeze(0), b).squeeze(-2)
+        if b.ndim < 3 or out.grad_fn is None:
+            return out
+        if b.requires_grad and not a.requires_grad:  # unfolded: the bmm's view is on top
+            inner = out.grad_fn.next_functions[0][0]
+            return present(out, "UnsafeViewBackward0", (inner.next_functions[0][0],))
+        # PyTorch folds b's batch (unless only b needs a gradient): _unsafe_view of
+        # b.mT reshaped (a clone) .mv(a); shown as such
+        eb = edge_of(b)
+        if eb is not None:
+            eb = Shown("UnsafeViewBackward0", (Shown("CloneBackward0", (
+                Shown("TransposeBackward0", (eb,)),)),))
+        return present(out, "UnsafeViewBackward0", (Shown("MvBackward0", (eb, edge_of(a))),))
     if b.ndim == 1:
         out = apply2(L.MATMUL, a, b.unsqueeze(-1)).squeeze(-1)
         return present(out, "MvBackward0", (a, b)) if a.ndim == 2 else out

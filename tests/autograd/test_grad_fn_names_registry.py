@@ -26,9 +26,8 @@ KNOWN = {
     **{(f, i): _LINALG for f in ("function", "method") for i in ("slogdet",)},
     **{("function", i): _RNN for i in ("lstm", "rnn_tanh", "rnn_relu")},
     **{("function", i): _COMPOSED for i in ("vander-1", "vander-3", "rrelu_",
-                                            "rrelu_-1", "einsum", "einsum-1", "chain_matmul",
-                                            "matmul-1")},
-    **{("method", i): _COMPOSED for i in ("matmul-1",)},
+                                            "rrelu_-1", "einsum", "einsum-1",
+                                            "chain_matmul")},
 }
 
 
