@@ -6,8 +6,13 @@ with a -inf mask, and pack_sequence / unpack_sequence round trips."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.nn.utils.rnn import (pack_padded_sequence, pack_sequence, pad_packed_sequence,
-                                pad_sequence, unpack_sequence)
+from torch.nn.utils.rnn import (
+    pack_padded_sequence,
+    pack_sequence,
+    pad_packed_sequence,
+    pad_sequence,
+    unpack_sequence,
+)
 
 torch.manual_seed(12)
 sentences = [torch.randint(1, 25, (n,)) for n in (5, 2, 7, 3, 7, 1)]
