@@ -14,7 +14,9 @@ import types
 from ..nn.modules.module import Module
 
 __all__ = ["OptimizedModule", "reset", "config", "disable", "is_compiling",
-           "is_dynamo_compiling", "allow_in_graph", "assume_constant_result"]
+           "is_dynamo_compiling", "allow_in_graph", "assume_constant_result", "mark_dynamic",
+           "maybe_mark_dynamic", "mark_static", "mark_static_address",
+           "cudagraph_mark_step_begin", "is_exporting", "list_backends"]
 
 
 class OptimizedModule(Module):
@@ -69,6 +71,39 @@ def allow_in_graph(fn):
 
 def assume_constant_result(fn):
     return fn
+
+
+def mark_dynamic(t, index, *, min=None, max=None, specialize_on=None):  # noqa: A002 (torch's)
+    """``torch._dynamo.mark_dynamic(x, dim)``: a hint to the compiler that ``x``'s size along
+    ``dim`` varies; nothing to do when running eagerly."""
+    if not hasattr(t, "shape"):
+        raise AttributeError(f"'{type(t).__name__}' object has no attribute "
+                             f"'_dynamo_dynamic_indices'")
+
+
+def maybe_mark_dynamic(t, index):
+    """``torch._dynamo.maybe_mark_dynamic``: a hint, as ``mark_dynamic``."""
+
+
+def mark_static(t, index=None):
+    """``torch._dynamo.mark_static``: a hint that a size is fixed; nothing to do eagerly."""
+
+
+def mark_static_address(t, guard=True):
+    """``torch._dynamo.mark_static_address``: a CUDA-graph hint; nothing to do eagerly."""
+
+
+def cudagraph_mark_step_begin() -> None:
+    """``torch.compiler.cudagraph_mark_step_begin``: there are no CUDA graphs to mark."""
+
+
+def is_exporting() -> bool:
+    return False
+
+
+def list_backends(exclude_tags=("debug", "experimental")) -> list:
+    """The compile backends PyTorch lists; each runs the model eagerly here."""
+    return ["cudagraphs", "inductor", "openxla", "tvm"]
 
 
 eval_frame = types.SimpleNamespace(OptimizedModule=OptimizedModule)

@@ -419,12 +419,68 @@ def _compile(name, params, body, namespace, like):
     return face
 
 
+# PyTorch's argument parser takes NumPy's names for two parameters of every native function
+# (``x.sum(1, keepdims=True)`` in makemore, ``torch.cat(ts, axis=0)``); these torch functions are
+# written in Python, so they take only their own names
+_NUMPY_NAMES = (("dim", "axis"), ("keepdim", "keepdims"))
+_NO_NUMPY_NAMES = frozenset({"norm", "split", "unique", "unique_consecutive", "unflatten"})
+_UNSET = object()
+
+
+def _numpy_names(decl):
+    """``((name, numpy_name), ...)`` of ``decl``'s parameters that PyTorch also takes by their
+    NumPy name."""
+    if decl.name in _NO_NUMPY_NAMES:
+        return ()
+    ps = inspect.signature(decl.impl).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in ps.values()):
+        return ()
+    return tuple((real, alias) for real, alias in _NUMPY_NAMES
+                 if real in ps and alias not in ps
+                 and ps[real].kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                       inspect.Parameter.KEYWORD_ONLY))
+
+
+def _with_numpy_names(name, params, star, names):
+    """``params`` plus keyword-only NumPy-named parameters, and the body text that moves a
+    given one onto its own name."""
+    if not names:
+        return params, ""
+    params = list(params)
+    pre = "".join(f"if {alias} is not _unset: {real} = {alias}\n    " for real, alias in names)
+    # a required parameter may come by its NumPy name (``x.cumsum(axis=1)``): it and the
+    # positional ones after it get a default here, and a check that they were given
+    first = min(i for i, p in enumerate(params) if p.split("=")[0] in dict(names))
+    for i in range(first, len(params)):
+        if params[i].startswith("*"):
+            break
+        if "=" not in params[i]:
+            pre += (f"if {params[i]} is _unset: raise TypeError(\"{name}() missing 1 required "
+                    f"positional argument: '{params[i]}'\")\n    ")
+            params[i] += "=_unset"
+    params += ([] if star else ["*"]) + [f"{alias}=_unset" for _, alias in names]
+    return params, pre
+
+
+def _numpy_face(decl, name):
+    """The method face of an op with ``dim``/``keepdim``: the op, also taking ``axis``/
+    ``keepdims``; ``decl.impl`` itself where there are none."""
+    names = _numpy_names(decl)
+    if not names:
+        return decl.impl
+    params, call, defaults, star = _signature_source(decl.impl)
+    params, pre = _with_numpy_names(name, params, star, names)
+    ns = dict(defaults, _impl=decl.impl, _unset=_UNSET)
+    return _compile(name, params, f"{pre}return _impl({', '.join(call)})", ns, decl.impl)
+
+
 def _out_face(decl, name):
     """``gradkit.<name>(..., out=None)``: the function, plus the ``out=`` keyword."""
     params, call, defaults, star = _signature_source(decl.impl)
     kw = [p for p in params if p.startswith("**")]
     params = [p for p in params if not p.startswith("**")]
     params += ([] if star else ["*"]) + ["out=None"] + kw
+    params, numpy_pre = _with_numpy_names(name, params, True, _numpy_names(decl))
     rule, before = _OUT_RULES.get(decl.name, ("cast", None))
     if rule == "cat" and before is None:
         before = out_cat_before
@@ -435,10 +491,10 @@ def _out_face(decl, name):
         else ""
     if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
         pre += ("if dtype is None and isinstance(out, _Tensor): dtype = out.dtype\n    ")
-    body = (f"{pre}r = _impl({', '.join(call)})\n    "
+    body = (f"{numpy_pre}{pre}r = _impl({', '.join(call)})\n    "
             f"return r if out is None else _write_out(out, r, {name!r}, _rule)")
     ns = dict(defaults, _impl=decl.impl, _write_out=write_out, _rule=rule, _before=before,
-              _Tensor=Tensor, _t=_t)
+              _Tensor=Tensor, _t=_t, _unset=_UNSET)
     return _compile(name, params, body, ns, decl.impl)
 
 
@@ -483,9 +539,10 @@ def install(tensor_cls=Tensor) -> None:
     """Attach every declared method, in-place method and operator to ``tensor_cls``."""
     for decl in REGISTRY.values():
         plain, _ = _names(decl)
+        method = _numpy_face(decl, decl.name) if decl.method else None
         for n in plain:
             if decl.method:
-                setattr(tensor_cls, n, decl.impl)
+                setattr(tensor_cls, n, method)
             if decl.inplace is not None:
                 setattr(tensor_cls, n + "_", _inplace_of(decl))
     for n, (fn, _) in TENSOR_METHODS.items():
@@ -503,7 +560,7 @@ def public_functions() -> dict:
             if not decl.function:
                 continue
             plain, _ = _names(decl)
-            face = _out_face(decl, decl.name) if decl.out else decl.impl
+            face = _out_face(decl, decl.name) if decl.out else _numpy_face(decl, decl.name)
             for n in plain:
                 _FACES[n] = face
                 if decl.inplace is not None:

@@ -8,7 +8,7 @@ import numpy as np
 from .. import _dtype, factories
 from .. import _memory_format as _mf
 from .._tensor.record import apply1, check_broadcast, check_inference_write, inplace
-from .._tensor.tensor import Tensor, as_tensor_arg, wrap
+from .._tensor.tensor import Size, Tensor, as_tensor_arg, wrap
 from ..autograd import grad_mode
 from ..autograd.graph import FORWARD, rename
 from ..device import Device, _parse_device_dtype, _to_namespace_of
@@ -225,6 +225,39 @@ def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_g
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     return factories.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
                             requires_grad=requires_grad)
+
+
+@tensor_method()
+def new(self, *args, device=None):
+    """The legacy constructor (older model code: ``w.new().resize_(n, 1)``, ``x.new(3, 4)``):
+    no argument gives an empty tensor, ints or a ``Size`` an uninitialised one of that shape, a
+    list/tuple a tensor of that data, all of this tensor's dtype and device, never requiring
+    grad. PyTorch takes no ``dtype`` here (use ``new_empty``/``new_tensor``)."""
+    device = device or self.device
+    if not args:
+        return factories.empty(0, dtype=self.dtype, device=device)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        other = args[0]
+        if other.dtype != self.dtype:
+            raise TypeError(f"new(): expected a tensor of dtype {self.dtype} (this tensor's), "
+                            f"got {other.dtype}; use new_tensor(other) to convert")
+        return other.detach()
+    if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args) or \
+            (len(args) == 1 and isinstance(args[0], Size)):
+        shape = tuple(args[0]) if isinstance(args[0], Size) else args
+        if any(int(d) < 0 for d in shape):
+            raise RuntimeError(f"new(): Trying to create tensor with negative dimension "
+                               f"{min(int(d) for d in shape)}: {[int(d) for d in shape]}")
+        return factories.empty(*shape, dtype=self.dtype, device=device)
+    if len(args) == 1 and isinstance(args[0], (list, tuple)) or \
+            len(args) == 1 and type(args[0]).__module__ == "numpy":
+        return factories.tensor(args[0], dtype=self.dtype, device=device)
+    got = ", ".join(type(a).__name__ for a in args)
+    if len(args) == 1:
+        raise TypeError(f"new(): data must be a sequence (got {got})")
+    raise TypeError(f"new() received an invalid combination of arguments - got ({got}); "
+                    f"expected (), (Tensor other), (int... size) or (sequence data), each with "
+                    f"an optional device= keyword")
 
 
 del _name, _target

@@ -287,6 +287,29 @@ def test_compile_wraps_a_module_as_torch_does(monkeypatch):
     assert not dynamo.is_compiling() and dynamo.disable(f) is f
 
 
+def test_dynamo_shape_hints_and_compiler_queries_as_torch():
+    """LLM training scripts mark the sequence axis dynamic and mark cudagraph steps; eagerly
+    these are hints with nothing to do, accepted as torch accepts them."""
+    import torch._dynamo as tdynamo
+
+    from gradkit.compat import dynamo
+
+    x, tx = gk.ones(2, 3), torch.ones(2, 3)
+    for mod, t in ((dynamo, x), (tdynamo, tx)):
+        mod.mark_dynamic(t, 1)
+        mod.mark_dynamic(t, [0, 1], min=1, max=64)
+        mod.maybe_mark_dynamic(t, 0)
+        mod.mark_static(t, 0)
+        mod.mark_static_address(t)
+    with pytest.raises(AttributeError):
+        tdynamo.mark_dynamic(3, 0)
+    with pytest.raises(AttributeError):
+        dynamo.mark_dynamic(3, 0)
+    assert dynamo.cudagraph_mark_step_begin() is torch.compiler.cudagraph_mark_step_begin()
+    assert dynamo.is_exporting() is torch.compiler.is_exporting() is False
+    assert "inductor" in dynamo.list_backends()
+
+
 def test_jit_script_save_load_round_trip(tmp_path, monkeypatch):
     from gradkit.compat import jit
 

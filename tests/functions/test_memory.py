@@ -178,3 +178,29 @@ def test_removed_linalg_methods_raise_as_torch(torch, name):
             getattr(x, name)(x) if name in ("lstsq", "solve") else getattr(x, name)()
         msgs.append(str(e.value))
     assert msgs[0] == msgs[1]
+
+
+def test_legacy_new_constructor_as_torch(torch):
+    # AWD-LSTM's embedded_dropout: w.new().resize_((n, 1)).bernoulli_(...); x.new(2, 3)
+    for dtype in ("float64", "int32", "float32"):
+        g, t = gk.ones(2, dtype=getattr(gk, dtype)), torch.ones(2, dtype=getattr(torch, dtype))
+        for args in [(), (2, 3), (0,), (2, 0), ([1, 2],), ((1, 2),), ([],)]:
+            a, b = g.new(*args), t.new(*args)
+            assert (tuple(a.shape), dtype_name(a.dtype), a.requires_grad) == \
+                (tuple(b.shape), dtype_name(b.dtype), b.requires_grad)
+            if args and isinstance(args[0], (list, tuple)):
+                assert a.tolist() == b.tolist()
+        assert tuple(g.new(gk.Size([3, 1])).shape) == tuple(t.new(torch.Size([3, 1])).shape)
+        assert g.new(2, device="cpu").shape == (2,)
+        assert g.new().resize_((4, 1)).shape == (4, 1)
+    w = gk.ones(3, requires_grad=True)
+    assert not w.new(2).requires_grad and not w.data.new(2).requires_grad
+    same = gk.arange(3.0)
+    assert gk.equal(gk.ones(1).new(same), same)
+    for args, kw in [((2.5,), {}), ((-1,), {}), ((gk.tensor([1, 2]),), {}), ((2,), {"dtype": 1})]:
+        targs = tuple(torch.tensor(a.tolist()) if isinstance(a, gk.Tensor) else a for a in args)
+        tkw = {"dtype": torch.int64} if kw else {}
+        with pytest.raises(Exception) as te:
+            torch.ones(2).new(*targs, **tkw)
+        with pytest.raises(te.type):
+            gk.ones(2).new(*args, **({"dtype": gk.int64} if kw else {}))

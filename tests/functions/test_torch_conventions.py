@@ -126,3 +126,39 @@ def test_causal_mask_trains_without_nan():
         opt.step()
         assert np.isfinite(loss.item())
         assert all(np.isfinite(p.grad.numpy()).all() for p in layer.parameters())
+
+
+def _numpy_named_calls(lib):
+    """PyTorch's argument parser takes ``axis``/``keepdims`` for ``dim``/``keepdim`` (makemore's
+    ``counts.sum(1, keepdims=True)``), on the function and the method faces."""
+    x = lib.arange(6.0).reshape(2, 3)
+    i = lib.zeros(2, 1, dtype=lib.int64)
+    calls = {
+        "sum": lambda: x.sum(1, keepdims=True), "tsum": lambda: lib.sum(x, axis=0, keepdims=True),
+        "mean": lambda: x.mean(axis=1, keepdims=True), "max": lambda: x.max(1, keepdims=True)[0],
+        "amax": lambda: lib.amax(x, axis=1), "argmax": lambda: x.argmax(axis=1, keepdims=True),
+        "std": lambda: x.std(axis=1), "logsumexp": lambda: x.logsumexp(axis=1, keepdims=True),
+        "cumsum": lambda: x.cumsum(axis=1), "tcumsum": lambda: lib.cumsum(x, axis=0),
+        "softmax": lambda: lib.softmax(x, axis=1), "unsqueeze": lambda: x.unsqueeze(axis=0),
+        "cat": lambda: lib.cat([x, x], axis=0), "gather": lambda: x.gather(axis=1, index=i),
+        "sort": lambda: x.sort(axis=1, descending=True)[0], "out": lambda: lib.sum(
+            x, axis=1, keepdims=True, out=lib.empty(2, 1)),
+        "both": lambda: x.prod(axis=0, keepdim=True),
+    }
+    out = {}
+    for name, call in calls.items():
+        r = call()
+        out[name] = (tuple(r.shape), [round(v, 5) for v in r.double().flatten().tolist()])
+    refused = {"norm": lambda: x.norm(dim=1, keepdims=True), "split": lambda: x.split(1, axis=0),
+               "missing": lambda: x.cumsum(), "missing2": lambda: x.gather(index=i)}
+    for name, call in refused.items():
+        try:
+            call()
+            out[name] = "accepted"
+        except TypeError:
+            out[name] = "TypeError"
+    return out
+
+
+def test_numpy_argument_names_as_torch(torch):
+    assert _numpy_named_calls(gk) == _numpy_named_calls(torch)

@@ -436,6 +436,29 @@ def test_global_forward_hooks_and_state_dict_hooks_match_torch(torch):
     assert _hook_run(gk) == _hook_run(torch)
 
 
+def _private_hook_run(lib):
+    """The older private hook registrations model code still calls (fairseq, transformers)."""
+    log = []
+    m = lib.nn.Sequential(lib.nn.Linear(2, 1))
+    h = m[0]._register_load_state_dict_pre_hook(
+        lambda sd, prefix, meta, strict, missing, unexpected, errors:
+        sd.__setitem__(prefix + "weight", sd.pop(prefix + "w")) if prefix + "w" in sd else None)
+    m[0]._register_load_state_dict_pre_hook(
+        lambda mod, sd, prefix, *rest: log.append((type(mod).__name__, prefix)),
+        with_module=True)
+    m._register_state_dict_hook(lambda mod, sd, prefix, meta: sd.__setitem__("v", prefix))
+    res = m.load_state_dict({"0.w": lib.ones(1, 2), "0.bias": lib.zeros(1)})
+    log.append((list(res.missing_keys), m[0].weight.tolist(), sorted(m.state_dict())))
+    h.remove()
+    res = m.load_state_dict({"0.w": lib.ones(1, 2), "0.bias": lib.zeros(1)}, strict=False)
+    log.append((list(res.missing_keys), list(res.unexpected_keys)))
+    return log
+
+
+def test_private_state_dict_hook_registrations_match_torch(torch):
+    assert _private_hook_run(gk) == _private_hook_run(torch)
+
+
 def test_multihead_attention_prints_as_torch(torch):
     for kw in ({}, {"batch_first": True, "dropout": 0.1}):
         ours = repr(gk.nn.MultiheadAttention(8, 2, **kw))

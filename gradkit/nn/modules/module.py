@@ -761,6 +761,22 @@ class Module:
         change ``state_dict`` in place, e.g. rename old keys)."""
         return _add_hook(self._sd_hook_dicts()[2], hook, False)
 
+    def _register_load_state_dict_pre_hook(self, hook: Callable, with_module: bool = False
+                                           ) -> RemovableHandle:
+        """PyTorch's older private form, still common in model code: ``hook(state_dict, prefix,
+        local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``, the module first
+        only when ``with_module``."""
+        if not with_module:
+            fn = hook
+
+            def hook(module, *args):
+                return fn(*args)
+        return _add_hook(self._sd_hook_dicts()[2], hook, False)
+
+    def _register_state_dict_hook(self, hook: Callable) -> RemovableHandle:
+        """PyTorch's older private form of ``register_state_dict_post_hook``."""
+        return _add_hook(self._sd_hook_dicts()[1], hook, False)
+
     def register_load_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
         """Call ``hook(module, incompatible_keys)`` after ``load_state_dict``, before strict
         checking: clearing ``incompatible_keys.missing_keys`` in place silences those keys."""
