@@ -158,18 +158,33 @@ def _predict_table(args, model, meta) -> int:
     if not args.inputs:
         raise CLIError("give the CSV file(s) to predict: gradkit predict RUN_DIR FILE.csv", 2)
     prep = TablePreprocessor.from_state_dict(meta["table"])
-    sources, scores, truths = [], [], []
+    sources, scores, truths, notes = [], [], [], []
+    # the identifier columns left out in training name each row in the output when present
+    ids = [c["name"] for c in prep.ignored]
+    id_values: list[list[str]] = []
     for name in args.inputs:
         header, rows = read_table(name)
-        x = prep.transform(header, rows, where=f"{name}: ")
+        x = prep.transform(header, rows, where=f"{name}: ", notes=notes)
         scores.append(_forward(model, x, args.batch_size))
         sources += [f"{name}:{i + 2}" for i in range(len(rows))]
+        id_values += [[row[header.index(c)].strip() if c in header else "" for c in ids]
+                      for row in rows]
         truths.append(prep.transform_target(header, rows, where=f"{name}: ")
                       if prep.target in header else None)
+    for note in notes:
+        print(f"note: {note}")
+    shown_ids = [k for k, _ in enumerate(ids) if any(v[k] for v in id_values)]
+
+    def with_ids(head, body):  # "file:line", then the identifiers: predictions join back
+        return ([head[0], *(ids[k] for k in shown_ids), *head[1:]],
+                [[r[0], *(v[k] for k in shown_ids), *r[1:]] for r, v in zip(body, id_values)])
+
     z = np.concatenate(scores)
     have_truth = all(t is not None for t in truths)
     if prep.task == "classification":
         header, rows, csv_header, csv_rows, pred = _classification_rows(sources, z, prep.classes)
+        header, rows = with_ids(header, rows)
+        csv_header, csv_rows = with_ids(csv_header, csv_rows)
         _print_table(header, rows[:_SHOWN_ROWS], len(rows), args.out)
         if have_truth:
             y = np.concatenate(truths)
@@ -179,9 +194,9 @@ def _predict_table(args, model, meta) -> int:
     else:
         values = prep.inverse_target(z[:, 0])
         rows = [[src, f"{v:.6g}"] for src, v in zip(sources, values)]
-        csv_header, csv_rows = ["input", f"predicted_{prep.target}"], rows
-        _print_table(["input", f"predicted {prep.target}"], rows[:_SHOWN_ROWS], len(rows),
-                     args.out)
+        csv_header, csv_rows = with_ids(["input", f"predicted_{prep.target}"], rows)
+        header, rows = with_ids(["input", f"predicted {prep.target}"], rows)
+        _print_table(header, rows[:_SHOWN_ROWS], len(rows), args.out)
         if have_truth:
             y = prep.inverse_target(np.concatenate(truths)[:, 0])
             m = regression_metrics(values, y)

@@ -29,14 +29,17 @@ Examples:
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
+import re
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MAX_CLASSES", "MISSING", "TableError", "TablePreprocessor", "read_table"]
+__all__ = ["MAX_CLASSES", "MISSING", "TableError", "TablePreprocessor", "SEPARATORS",
+           "missing_column_hint", "read_table"]
 
 #: Integer targets with at most this many distinct values are read as class labels.
 MAX_CLASSES = 20
@@ -60,15 +63,114 @@ def _as_float(cell: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+_DATE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+#: A text column with more than this many distinct values, most of them once, is taken for an
+#: identifier or free text and left out of the features (its one-hot code would only memorise
+#: the training rows).
+MAX_DISTINCT_TEXT = 20
+_ID_NAMES = re.compile(r"^(id|index|row|rowid|row_id|key|uuid)$|[_ .-]id$|[a-z]Id$|ID$",
+                       re.IGNORECASE)
+
+
+def _as_day(cell: str) -> float | None:
+    """An ISO date (``2024-05-17``, ``2024/5/17``, with an optional time) as days since
+    1970-01-01; ``None`` for anything else."""
+    cell = cell.strip()
+    if not _DATE.match(cell):
+        return None
+    day, _, clock = cell.replace("T", " ").partition(" ")
+    try:
+        y, m, d = (int(v) for v in re.split("[-/]", day))
+        when = np.datetime64(f"{y:04d}-{m:02d}-{d:02d}", "D")
+    except ValueError:
+        return None
+    days = float(when.astype(np.int64))
+    if clock:
+        h, mi, *sec = clock.split(":")
+        days += (int(h) * 3600 + int(mi) * 60 + float(sec[0] if sec else 0)) / 86400
+    return days
+
+
+def _as_days(cells: list[str]) -> list[float] | None:
+    """Every cell as days (:func:`_as_day`), or ``None`` unless every one is a date."""
+    days = [_as_day(c) for c in cells]
+    return None if any(d is None for d in days) else days
+
+
+def _day_text(days: float) -> str:
+    return str(np.datetime64(int(math.floor(days)), "D"))
+
+
+def _identifier(name: str, present: list[str], floats: list, dates) -> str | None:
+    """Why a column looks like an identifier or free text (so not a feature), else ``None``:
+    text with more than :data:`MAX_DISTINCT_TEXT` values, at least half of them distinct; or
+    whole numbers, a different one on every row, that count rows (dense) or sit in a column
+    named like an id."""
+    n, distinct = len(present), len(set(present))
+    if not n or dates is not None:
+        return None
+    if any(x is None for x in floats):
+        if distinct > MAX_DISTINCT_TEXT and distinct >= 0.5 * n:
+            return f"{distinct} different texts in {n} rows"
+        return None
+    if distinct < n or n < 10 or not all(float(x).is_integer() for x in floats):
+        return None
+    span = max(floats) - min(floats) + 1
+    if (n >= 20 and span <= 2 * n) or _ID_NAMES.search(name):
+        return f"a different whole number on each of {n} rows"
+    return None
+
+
+#: Separators tried for a ``.csv`` (or any non-``.tsv``) file; the one that splits the first
+#: lines into the same number (> 1) of cells wins, ties going to the earlier one.
+SEPARATORS = (",", ";", "\t", "|")
+_DECIMAL_COMMA = re.compile(r"^[+-]?(\d+,\d*|\d*,\d+)([eE][+-]?\d+)?$")
+
+
+def _sniff_separator(text: str) -> str:
+    """The separator of a delimited text: the candidate that splits the first 20 non-empty
+    lines into the same number of cells (more than one), the most cells winning."""
+    head = [ln for ln in text.splitlines()[:200] if ln.strip()][:20]
+    best, best_score = ",", (False, 0)
+    for sep in SEPARATORS:
+        try:
+            counts = [len(row) for row in csv.reader(head, delimiter=sep)]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        score = (all(c == counts[0] for c in counts), counts[0])
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def _decimal_commas(header: list[str], rows: list[list[str]]) -> None:
+    """Columns written with decimal commas (``3,14``, in a ``;``- or tab-separated file) read
+    as numbers: every non-missing cell an integer or a decimal-comma number, one at least with
+    a comma. Changed in place."""
+    for j in range(len(header)):
+        cells = [row[j].strip() for row in rows if not _is_missing(row[j])]
+        if not any("," in c for c in cells):
+            continue
+        if all(_DECIMAL_COMMA.match(c) or (c.lstrip("+-").isdigit()) for c in cells):
+            for row in rows:
+                row[j] = row[j].replace(",", ".")
+
+
 def read_table(path: str | os.PathLike) -> tuple[list[str], list[list[str]]]:
     """``(header, rows)`` of a table, every cell as text.
 
     The format follows the extension: ``.tsv``/``.tab`` tab-separated, ``.parquet``/``.pq``
-    through pyarrow (when installed), anything else comma-separated (UTF-8, an optional BOM).
+    through pyarrow (when installed); anything else is delimited text whose separator (``,``,
+    ``;``, tab or ``|``) is found from its first lines (UTF-8, an optional BOM, any line
+    endings, quoted cells). In a file not separated by commas, numbers written with a decimal
+    comma (``3,14``) are read as numbers.
 
     Raises:
         FileNotFoundError: no such file.
-        TableError: not text, no header, a row with another number of cells (named by line).
+        TableError: not text, no header (a first row of numbers), a row with another number of
+            cells (named by line).
     """
     path = Path(path)
     if not path.is_file():
@@ -76,33 +178,50 @@ def read_table(path: str | os.PathLike) -> tuple[list[str], list[list[str]]]:
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         return _read_parquet(path)
-    delimiter = "\t" if suffix in (".tsv", ".tab") else ","
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TableError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
-                         f"offset {exc.start}); is it a {suffix or 'text'} table?") from None
+                         f"offset {exc.start}); is it a {suffix or 'text'} table? Save it "
+                         f"as UTF-8 (in a spreadsheet: CSV UTF-8)") from None
     if "\x00" in text:
         raise TableError(f"{path}: a binary file, not a {suffix or 'text'} table")
-    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    delimiter = "\t" if suffix in (".tsv", ".tab") else _sniff_separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         lines = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
         raise TableError(f"{path}: line {reader.line_num}: {exc}") from None
-    lines = [(n, row) for n, row in lines if any(cell.strip() for cell in row)]
+    lines = [(n, [cell.replace("\r\n", "\n") for cell in row]) for n, row in lines
+             if any(cell.strip() for cell in row)]
     if not lines:
         raise TableError(f"{path}: the file is empty; expected a header row and data rows")
     header = [cell.strip() for cell in lines[0][1]]
-    if len(set(header)) != len(header):
-        twice = sorted(name for name, n in Counter(header).items() if n > 1)
-        raise TableError(f"{path}: the header names {', '.join(map(repr, twice))} more than "
-                         f"once")
     rows = []
     for line_no, row in lines[1:]:
         if len(row) != len(header):
+            sep = {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}[delimiter]
             raise TableError(f"{path}: line {line_no} has {len(row)} cells, the header "
-                             f"{len(header)}")
+                             f"{len(header)} (cells separated by {sep}); give every row as "
+                             f"many cells as the header, and quote cells that hold the "
+                             f"separator")
         rows.append(row)
+    if delimiter != ",":
+        _decimal_commas(header, rows)
+    as_number = [c.replace(",", ".") if delimiter != "," and _DECIMAL_COMMA.match(c) else c
+                 for c in header]
+    if len(header) > 1 and all(_as_float(c) is not None for c in as_number):
+        shown = ", ".join(header[:4]) + (", ..." if len(header) > 4 else "")
+        names = ",".join(f"x{i + 1}" for i in range(min(3, len(header))))
+        raise TableError(f"{path}: the first row ({shown}) is all numbers: it looks like data, "
+                         f"not a header row; add a first line naming the {len(header)} "
+                         f"columns (e.g. {names}{',...' if len(header) > 3 else ''})")
+    # a column without a name (pandas' to_csv writes its index so) is named as pandas reads it
+    header = [name or f"Unnamed: {k}" for k, name in enumerate(header)]
+    if len(set(header)) != len(header):
+        twice = sorted(name for name, n in Counter(header).items() if n > 1)
+        raise TableError(f"{path}: the header names {', '.join(map(repr, twice))} more than "
+                         f"once; give every column its own name")
     if not rows:
         raise TableError(f"{path}: a header row but no data rows")
     return header, rows
@@ -120,9 +239,27 @@ def _read_parquet(path: Path):
     return header, [list(r) for r in zip(*columns)]
 
 
+def missing_column_hint(header: list[str], name: str) -> str:
+    """What to add to "no column NAME": a near spelling of it among ``header``, or that the
+    first row looks like data (a file without a header row)."""
+    import difflib
+
+    lower = {h.lower(): h for h in header}
+    close = ([lower[name.lower()]] if name.lower() in lower
+             else difflib.get_close_matches(name, header, n=1, cutoff=0.75))
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    numbers = [h for h in header if _as_float(h.replace(",", ".")) is not None]
+    if len(numbers) >= max(1, len(header) // 2):
+        return (f"; the first row ({', '.join(header[:3])}, ...) looks like data: the file "
+                f"needs a header row naming the columns as its first line")
+    return ""
+
+
 def _column(header, rows, name: str, where: str = "") -> list[str]:
     if name not in header:
-        raise TableError(f"{where}no column {name!r} (the columns are: {', '.join(header)})")
+        raise TableError(f"{where}no column {name!r} (the columns are: {', '.join(header)})"
+                         f"{missing_column_hint(header, name)}")
     j = header.index(name)
     return [row[j] for row in rows]
 
@@ -143,6 +280,7 @@ class TablePreprocessor:
         self.task = state["task"]
         self.columns = state["columns"]
         self.classes = state.get("classes") or []
+        self.ignored = state.get("ignored") or []
         self.target_mean = state.get("target_mean", 0.0)
         self.target_std = state.get("target_std", 1.0)
         self.notes: list[str] = []
@@ -178,6 +316,7 @@ class TablePreprocessor:
             task = ("classification" if not numeric or (integral and len(distinct) <= MAX_CLASSES)
                     else "regression")
         state: dict = {"target": target, "task": task, "columns": []}
+        filled: list[str] = []
         if task == "regression":
             if not numeric:
                 bad = next(v for v, x in zip(values, numbers) if x is None)
@@ -196,7 +335,7 @@ class TablePreprocessor:
                     by_value.setdefault(x, v.strip())
                 distinct = [by_value[x] for x in sorted(by_value)]
             state["classes"] = [v.strip() for v in distinct] if not numeric else distinct
-        notes = []
+        notes, ignored = [], []
         for j, name in enumerate(header):
             if name == target:
                 continue
@@ -204,13 +343,20 @@ class TablePreprocessor:
             missing = [i for i, c in enumerate(cells) if _is_missing(c)]
             present = [c.strip() for c in cells if not _is_missing(c)]
             floats = [_as_float(c) for c in present]
-            if present and all(x is not None for x in floats):
-                x = np.asarray(floats, dtype=np.float64)
+            dates = _as_days(present) if present else None
+            reason = _identifier(name, present, floats, dates)
+            if reason:
+                ignored.append({"name": name, "reason": reason})
+                continue
+            if dates is not None or (present and all(x is not None for x in floats)):
+                x = np.asarray(floats if dates is None else dates, dtype=np.float64)
                 median = float(np.median(x))
-                full = np.asarray([median if _is_missing(c) else float(c) for c in cells])
-                col = {"name": name, "kind": "numeric", "fill": median,
-                       "mean": float(full.mean()), "std": float(full.std()) or 1.0}
-                filled_with = f"median {median:g}"
+                full = np.full(len(cells), median)
+                full[[i for i, c in enumerate(cells) if not _is_missing(c)]] = x
+                col = {"name": name, "kind": "numeric" if dates is None else "date",
+                       "fill": median, "mean": float(full.mean()), "std": float(full.std()) or 1.0}
+                filled_with = (f"median {median:g}" if dates is None
+                               else f"median {_day_text(median)}")
             else:
                 counts = Counter(present)
                 if not counts:
@@ -220,22 +366,42 @@ class TablePreprocessor:
                 col = {"name": name, "kind": "categorical", "fill": fill,
                        "categories": sorted(set(present) | {fill})}
                 filled_with = f"most frequent {fill!r}"
+                numbers = sum(x is not None for x in floats)
+                if numbers >= 0.8 * len(present):
+                    text_cells = [(lines[i], c.strip()) for i, c in enumerate(cells)
+                                  if not _is_missing(c) and _as_float(c) is None]
+                    text_cells.sort()
+                    shown = ", ".join(f"{v!r} (line {n})" for n, v in text_cells[:3])
+                    notes.append(f"the column {name!r} holds numbers but also {shown}"
+                                 f"{', ...' if len(text_cells) > 3 else ''}, so it is read as "
+                                 f"{len(counts)} categories; correct those cells, or mark them "
+                                 f"missing (empty, NA, ?), to read it as numbers")
             if missing:
-                where = ", ".join(str(lines[i]) for i in missing[:3])
+                where = sorted(lines[i] for i in missing)
                 more = ", ..." if len(missing) > 3 else ""
-                notes.append(f"{name}: {len(missing)} ({filled_with}; line {where}{more})")
+                filled.append(f"{name}: {len(missing)} ({filled_with}; line "
+                              f"{', '.join(map(str, where[:3]))}{more})")
             state["columns"].append(col)
+        state["ignored"] = ignored
+        if ignored:
+            notes.insert(0, "ignored as identifiers or free text (not features): " + "; ".join(
+                f"{c['name']} ({c['reason']})" for c in ignored))
         if not state["columns"]:
-            raise TableError(f"the table has no column besides the target {target!r}")
+            raise TableError(f"the table has no column besides the target {target!r}"
+                             + (" and the identifier-like column(s) "
+                                + ", ".join(repr(c["name"]) for c in ignored) if ignored else ""))
         prep = cls(state)
-        if notes:
-            prep.notes.append("missing values filled from the training rows: " + "; ".join(notes))
+        prep.notes += notes
+        if filled:
+            prep.notes.append("missing values filled from the training rows: "
+                              + "; ".join(filled))
         return prep
 
     # ------------------------------------------------------------------- applying
     @property
     def num_features(self) -> int:
-        return sum(1 if c["kind"] == "numeric" else len(c["categories"]) for c in self.columns)
+        return sum(len(c["categories"]) if c["kind"] == "categorical" else 1
+                   for c in self.columns)
 
     @property
     def num_outputs(self) -> int:
@@ -244,46 +410,71 @@ class TablePreprocessor:
     def feature_names(self) -> list[str]:
         names = []
         for c in self.columns:
-            if c["kind"] == "numeric":
+            if c["kind"] != "categorical":
                 names.append(c["name"])
             else:
                 names += [f"{c['name']}={v}" for v in c["categories"]]
         return names
 
     def transform(self, header: list[str], rows: list[list[str]], *, where: str = "",
-                  row_numbers: list[int] | None = None) -> np.ndarray:
+                  row_numbers: list[int] | None = None,
+                  notes: list[str] | None = None) -> np.ndarray:
         """The feature matrix, float32 ``(len(rows), num_features)``. Every feature column
         must be present (by name, in any order); other columns are ignored. ``row_numbers``:
-        each row's line in the file, for messages (default: 2, 3, ...)."""
+        each row's line in the file, for messages (default: 2, 3, ...). ``notes``, when given,
+        receives one line per column with missing values filled or categories not seen in
+        training (encoded as all zeros)."""
         lines = row_numbers or list(range(2, len(rows) + 2))
         missing = [c["name"] for c in self.columns if c["name"] not in header]
         if missing:
             raise TableError(f"{where}no column {', '.join(map(repr, missing))}; the model was "
-                             f"trained on the columns {', '.join(c['name'] for c in self.columns)}")
-        parts = []
+                             f"trained on the columns {', '.join(c['name'] for c in self.columns)}"
+                             f"{missing_column_hint(header, missing[0])}")
+        parts, filled, unseen = [], [], []
         for c in self.columns:
             cells = _column(header, rows, c["name"])
-            if c["kind"] == "numeric":
+            gaps = [lines[i] for i, cell in enumerate(cells) if _is_missing(cell)]
+            if gaps:
+                fill = {"date": _day_text, "numeric": "{:g}".format}.get(c["kind"], repr)(
+                    c["fill"])
+                filled.append(f"{c['name']}: {len(gaps)} with {fill} (line "
+                              f"{', '.join(map(str, gaps[:3]))}{', ...' if len(gaps) > 3 else ''})")
+            if c["kind"] in ("numeric", "date"):
+                parse, what = (_as_float, "a number") if c["kind"] == "numeric" else (
+                    _as_day, "a date (YYYY-MM-DD)")
                 values = []
                 for i, cell in enumerate(cells):
                     if _is_missing(cell):
                         values.append(c["fill"])
                         continue
-                    x = _as_float(cell)
+                    x = parse(cell.strip())
                     if x is None:
                         raise TableError(f"{where}line {lines[i]}, column {c['name']!r}: "
-                                         f"expected a number, got {cell!r}")
+                                         f"expected {what}, got {cell!r}; correct it, or leave "
+                                         f"the cell empty to fill it with the training median")
                     values.append(x)
                 col = (np.asarray(values, dtype=np.float64) - c["mean"]) / c["std"]
                 parts.append(col[:, None])
             else:
                 index = {v: k for k, v in enumerate(c["categories"])}
                 onehot = np.zeros((len(cells), len(index)))
+                new: dict = {}
                 for i, cell in enumerate(cells):
                     key = c["fill"] if _is_missing(cell) else cell.strip()
                     if key in index:
                         onehot[i, index[key]] = 1.0
+                    else:
+                        new.setdefault(key, lines[i])
+                if new:
+                    shown = ", ".join(f"{v!r} (line {n})" for v, n in list(new.items())[:3])
+                    unseen.append(f"{c['name']}: {shown}{', ...' if len(new) > 3 else ''}")
                 parts.append(onehot)
+        if notes is not None:
+            if filled:
+                notes.append(f"{where}missing values filled as in training: " + "; ".join(filled))
+            if unseen:
+                notes.append(f"{where}values never seen in training (encoded as all zeros, no "
+                             f"category): " + "; ".join(unseen))
         return np.concatenate(parts, axis=1).astype(np.float32)
 
     def transform_target(self, header: list[str], rows: list[list[str]], *, where: str = "",
@@ -323,6 +514,8 @@ class TablePreprocessor:
 
     def state_dict(self) -> dict:
         state = {"target": self.target, "task": self.task, "columns": self.columns}
+        if self.ignored:
+            state["ignored"] = self.ignored
         if self.task == "classification":
             state["classes"] = self.classes
         else:

@@ -291,7 +291,12 @@ def _split_test(n: int, fraction: float, seed: int):
 
 def _table_data(cfg: dict) -> DataBundle:
     """``--data csv``: the table split into train/val/test; preprocessing fitted on train."""
-    from gradkit.datasets.tabular import MISSING, TablePreprocessor, read_table
+    from gradkit.datasets.tabular import (
+        MISSING,
+        TablePreprocessor,
+        missing_column_hint,
+        read_table,
+    )
 
     path, target = cfg.get("data_file"), cfg.get("target")
     if not path:
@@ -301,7 +306,7 @@ def _table_data(cfg: dict) -> DataBundle:
     header, rows = read_table(path)
     if target not in header:
         raise ValueError(f"--target {target}: {path} has no such column (its columns: "
-                         f"{', '.join(header)})")
+                         f"{', '.join(header)}){missing_column_hint(header, target)}")
     j = header.index(target)
     empty = [n + 2 for n, row in enumerate(rows) if row[j].strip().lower() in MISSING]
     if empty:
