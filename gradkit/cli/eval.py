@@ -30,7 +30,7 @@ def run(args) -> int:
     state = read_checkpoint(path)
     job = Job(cfg, None, progress="off", phase=checkpoint_phase(state))
     job.trainer.load_state_dict(state)
-    print(f"{run_dir}: {cfg['model']} on {cfg['data']} after {job.trainer.epoch} epochs "
-          f"({path.name})")
+    epochs = f"{job.trainer.epoch} epoch" + "s" * (job.trainer.epoch != 1)
+    print(f"{run_dir}: {cfg['model']} on {cfg['data']} after {epochs} ({path.name})")
     report(job, None, job.test())
     return 0

@@ -109,8 +109,9 @@ def _identifier(name: str, present: list[str], floats: list, dates) -> str | Non
     n, distinct = len(present), len(set(present))
     if not n or dates is not None:
         return None
-    if any(x is None for x in floats):
-        if distinct > MAX_DISTINCT_TEXT and distinct >= 0.5 * n:
+    numbers = sum(x is not None for x in floats)
+    if numbers < n:  # text; mostly numbers with a stray text is not an identifier (see fit)
+        if distinct > MAX_DISTINCT_TEXT and distinct >= 0.5 * n and numbers < 0.8 * n:
             return f"{distinct} different texts in {n} rows"
         return None
     if distinct < n or n < 10 or not all(float(x).is_integer() for x in floats):

@@ -351,7 +351,8 @@ def _folder_data(cfg: dict) -> DataBundle:
         raise ValueError("--data images needs --data-dir DIR (one sub-folder of images per "
                          "class)")
     size = int(cfg.get("image_size") or DATA_DEFAULTS["images"]["image_size"])
-    images, labels, classes, _ = load_image_folder(root, size)
+    notes: list[str] = []
+    images, labels, classes, _ = load_image_folder(root, size, notes=notes)
     seed, bs = int(cfg["seed"]), int(cfg["batch_size"])
     train_idx, test_idx = _split_test(len(labels), float(cfg.get("test_fraction") or 0.2), seed)
     (train_idx, _), val = _split_train_val(train_idx, train_idx, float(cfg.get("val_fraction",
@@ -367,7 +368,7 @@ def _folder_data(cfg: dict) -> DataBundle:
         val=None if val is None else _loader(x[val[0]], labels[val[0]], 512, shuffle=False),
         test=_loader(x[test_idx], labels[test_idx], 512, shuffle=False),
         kind="image", in_shape=tuple(x.shape[1:]), num_classes=len(classes), name="images",
-        classes=list(classes), meta=meta)
+        classes=list(classes), meta=meta, notes=notes)
 
 
 def bundle_from_meta(cfg: dict, meta: dict) -> DataBundle:
