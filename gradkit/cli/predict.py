@@ -169,7 +169,7 @@ def _predict_table(args, model, meta) -> int:
         sources += [f"{name}:{i + 2}" for i in range(len(rows))]
         id_values += [[row[header.index(c)].strip() if c in header else "" for c in ids]
                       for row in rows]
-        truths.append(prep.transform_target(header, rows, where=f"{name}: ")
+        truths.append(prep.transform_target(header, rows, where=f"{name}: ", lenient=True)
                       if prep.target in header else None)
     for note in notes:
         print(f"note: {note}")
@@ -188,9 +188,14 @@ def _predict_table(args, model, meta) -> int:
         _print_table(header, rows[:_SHOWN_ROWS], len(rows), args.out)
         if have_truth:
             y = np.concatenate(truths)
-            correct = int((pred == y).sum())
-            print(f"accuracy against the {prep.target!r} column: {correct / len(y):.4f} "
-                  f"({correct}/{len(y)})")
+            known = y >= 0
+            correct = int((pred[known] == y[known]).sum())
+            if known.any():
+                print(f"accuracy against the {prep.target!r} column: "
+                      f"{correct / known.sum():.4f} ({correct}/{known.sum()}){_skipped(known)}")
+            else:
+                print(f"no accuracy: the {prep.target!r} column holds none of the trained "
+                      f"classes ({', '.join(map(str, prep.classes))})")
     else:
         values = prep.inverse_target(z[:, 0])
         rows = [[src, f"{v:.6g}"] for src, v in zip(sources, values)]
@@ -199,12 +204,21 @@ def _predict_table(args, model, meta) -> int:
         _print_table(header, rows[:_SHOWN_ROWS], len(rows), args.out)
         if have_truth:
             y = prep.inverse_target(np.concatenate(truths)[:, 0])
-            m = regression_metrics(values, y)
-            print(f"against the {prep.target!r} column: rmse {m['rmse']:.4g}  mae "
-                  f"{m['mae']:.4g}  r2 {m['r2']:.4f}")
+            known = np.isfinite(y)
+            if known.any():
+                m = regression_metrics(values[known], y[known])
+                print(f"against the {prep.target!r} column: rmse {m['rmse']:.4g}  mae "
+                      f"{m['mae']:.4g}  r2 {m['r2']:.4f}{_skipped(known)}")
+            else:
+                print(f"no rmse: the {prep.target!r} column holds no numbers (empty?)")
     if args.out:
         _write_csv(args.out, csv_header, csv_rows)
     return 0
+
+
+def _skipped(known: np.ndarray) -> str:
+    n = int((~known).sum())
+    return f"; {n} row(s) with an empty or untrained target left out" if n else ""
 
 
 def _predict_images(args, model, meta) -> int:

@@ -479,15 +479,22 @@ class TablePreprocessor:
         return np.concatenate(parts, axis=1).astype(np.float32)
 
     def transform_target(self, header: list[str], rows: list[list[str]], *, where: str = "",
-                         row_numbers: list[int] | None = None) -> np.ndarray:
-        """Class indices (int64) or the standardised target (float32 ``(N, 1)``)."""
+                         row_numbers: list[int] | None = None,
+                         lenient: bool = False) -> np.ndarray:
+        """Class indices (int64) or the standardised target (float32 ``(N, 1)``).
+
+        ``lenient``: a missing cell, a class not trained on or a text in a regression target
+        becomes -1 (classification) or NaN (regression) instead of an error (``gradkit
+        predict`` scores the rows whose target it knows)."""
         lines = row_numbers or list(range(2, len(rows) + 2))
         cells = _column(header, rows, self.target, where)
         if self.task == "regression":
             out = []
             for i, cell in enumerate(cells):
                 x = None if _is_missing(cell) else _as_float(cell)
-                if x is None:
+                if x is None and lenient:
+                    x = math.nan
+                elif x is None:
                     raise TableError(f"{where}line {lines[i]}: the target {self.target!r} is "
                                      f"{cell!r}, not a number")
                 out.append(x)
@@ -502,7 +509,9 @@ class TablePreprocessor:
             k = index.get(key)
             if k is None and numeric and _as_float(key) is not None:
                 k = by_value.get(_as_float(key))
-            if k is None:
+            if k is None and lenient:
+                k = -1
+            elif k is None:
                 raise TableError(f"{where}line {lines[i]}: the target {self.target!r} is {cell!r}, "
                                  f"not one of the trained classes "
                                  f"({', '.join(self.classes)})")

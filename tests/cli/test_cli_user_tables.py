@@ -179,3 +179,26 @@ def test_a_closed_output_pipe_ends_quietly(tmp_path, capsys, monkeypatch):
     monkeypatch.undo()
     _, err = capsys.readouterr()
     assert rc == 0 and err == ""
+
+
+def test_predict_with_an_empty_or_new_target_still_predicts(tmp_path, capsys):
+    path = write_csv(tmp_path / "t.csv", ["x", "y", "colour", "label"], _rows())
+    rc, _, err = _train(capsys, path, "label", tmp_path / "r")
+    assert rc == 0, err
+    new = write_csv(tmp_path / "new.csv", ["x", "y", "colour", "label"],
+                    [["3", "3", "red", "yes"], ["1", "1", "red", ""], ["0", "0", "red", "maybe"]])
+    rc, out, err = run(capsys, "predict", tmp_path / "r", new, "--out", tmp_path / "p.csv")
+    assert rc == 0, err
+    assert "wrote 3 predictions" in out
+    line = next(ln for ln in out.splitlines() if ln.startswith("accuracy against"))
+    assert line.endswith("(1/1); 2 row(s) with an empty or untrained target left out"), line
+    # a regression target left empty for the rows to predict
+    rows = [[x, y, c, f"{float(x) * 10:.2f}"] for x, y, c, _ in _rows()]
+    path = write_csv(tmp_path / "reg.csv", ["x", "y", "colour", "value"], rows)
+    rc, _, err = _train(capsys, path, "value", tmp_path / "reg")
+    assert rc == 0, err
+    new = write_csv(tmp_path / "new_reg.csv", ["x", "y", "colour", "value"],
+                    [["1", "1", "red", ""], ["2", "0", "blue", "20"]])
+    rc, out, err = run(capsys, "predict", tmp_path / "reg", new)
+    assert rc == 0, err
+    assert "1 row(s) with an empty or untrained target left out" in out
