@@ -312,7 +312,9 @@ class TablePreprocessor:
         numbers = [_as_float(v) for v in values]
         numeric = all(x is not None for x in numbers)
         integral = numeric and all(float(x).is_integer() for x in numbers)
-        distinct = sorted(set(values), key=lambda v: (float(v), v) if numeric else v)
+        # " yes" and "yes" are one class (cells are compared stripped, as transform_target does)
+        distinct = sorted({v.strip() for v in values},
+                          key=lambda v: (float(v), v) if numeric else v)
         if task is None:
             task = ("classification" if not numeric or (integral and len(distinct) <= MAX_CLASSES)
                     else "regression")
@@ -345,7 +347,8 @@ class TablePreprocessor:
             present = [c.strip() for c in cells if not _is_missing(c)]
             floats = [_as_float(c) for c in present]
             dates = _as_days(present) if present else None
-            reason = _identifier(name, present, floats, dates)
+            reason = (_identifier(name, present, floats, dates) if present
+                      else "empty in every training row")
             if reason:
                 ignored.append({"name": name, "reason": reason})
                 continue
@@ -360,9 +363,6 @@ class TablePreprocessor:
                                else f"median {_day_text(median)}")
             else:
                 counts = Counter(present)
-                if not counts:
-                    raise TableError(f"the column {name!r} is empty in every training row; "
-                                     f"drop it")
                 fill = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
                 col = {"name": name, "kind": "categorical", "fill": fill,
                        "categories": sorted(set(present) | {fill})}
@@ -385,7 +385,7 @@ class TablePreprocessor:
             state["columns"].append(col)
         state["ignored"] = ignored
         if ignored:
-            notes.insert(0, "ignored as identifiers or free text (not features): " + "; ".join(
+            notes.insert(0, "columns left out of the features: " + "; ".join(
                 f"{c['name']} ({c['reason']})" for c in ignored))
         if not state["columns"]:
             raise TableError(f"the table has no column besides the target {target!r}"

@@ -98,7 +98,7 @@ def test_identifier_columns_are_left_out_and_named_in_predictions(tmp_path, caps
                      table)
     rc, out, err = _train(capsys, path, "label", tmp_path / "r")
     assert rc == 0, err
-    assert "ignored as identifiers or free text (not features): Unnamed: 0 (" in out
+    assert "note: columns left out of the features: Unnamed: 0 (a different whole number" in out
     assert "person (" in out
     prep = json.loads((tmp_path / "r" / "preprocessing.json").read_text())["table"]
     assert [c["name"] for c in prep["columns"]] == ["x", "y", "colour"]
@@ -202,3 +202,23 @@ def test_predict_with_an_empty_or_new_target_still_predicts(tmp_path, capsys):
     rc, out, err = run(capsys, "predict", tmp_path / "reg", new)
     assert rc == 0, err
     assert "1 row(s) with an empty or untrained target left out" in out
+
+
+def test_target_labels_differing_by_spaces_are_one_class():
+    rows = [[str(i), "a" if i % 3 else " a "] for i in range(12)] + [[str(i), "b"]
+                                                                       for i in range(12)]
+    prep = TablePreprocessor.fit(["x", "y"], rows, "y")
+    assert prep.classes == ["a", "b"]
+    assert prep.transform_target(["x", "y"], rows).tolist() == [0] * 12 + [1] * 12
+
+
+def test_an_empty_trailing_column_from_a_spreadsheet_is_left_out(tmp_path, capsys):
+    # spreadsheets export a formatted but empty column as ",," with an empty header cell
+    path = write_csv(tmp_path / "t.csv", ["x", "y", "colour", "label", ""],
+                     [[*r, ""] for r in _rows()])
+    rc, out, err = _train(capsys, path, "label", tmp_path / "r")
+    assert rc == 0, err
+    assert "columns left out of the features: Unnamed: 4 (empty in every training row)" in out
+    new = write_csv(tmp_path / "new.csv", ["x", "y", "colour"], [["1", "1", "red"]])
+    rc, out, err = run(capsys, "predict", tmp_path / "r", new)
+    assert rc == 0, err
