@@ -104,8 +104,8 @@ def _day_text(days: float) -> str:
 def _identifier(name: str, present: list[str], floats: list, dates) -> str | None:
     """Why a column looks like an identifier or free text (so not a feature), else ``None``:
     text with more than :data:`MAX_DISTINCT_TEXT` values, at least half of them distinct; or
-    whole numbers, a different one on every row, that count rows (dense) or sit in a column
-    named like an id."""
+    whole numbers, a different one on every row, that count rows (dense, from about 0 or 1)
+    or sit in a column named like an id."""
     n, distinct = len(present), len(set(present))
     if not n or dates is not None:
         return None
@@ -116,8 +116,10 @@ def _identifier(name: str, present: list[str], floats: list, dates) -> str | Non
         return None
     if distinct < n or n < 10 or not all(float(x).is_integer() for x in floats):
         return None
-    span = max(floats) - min(floats) + 1
-    if (n >= 20 and span <= 2 * n) or _ID_NAMES.search(name):
+    low, span = min(floats), max(floats) - min(floats) + 1
+    # a row counter (0, 1, 2, ... or 1, 2, 3, ...; the training rows are a shuffled share of
+    # them): not a year or a measurement that happens to differ on every row
+    if (n >= 20 and span <= 2 * n and 0 <= low <= max(10, 0.1 * n)) or _ID_NAMES.search(name):
         return f"a different whole number on each of {n} rows"
     return None
 

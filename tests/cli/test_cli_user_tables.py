@@ -222,3 +222,10 @@ def test_an_empty_trailing_column_from_a_spreadsheet_is_left_out(tmp_path, capsy
     new = write_csv(tmp_path / "new.csv", ["x", "y", "colour"], [["1", "1", "red"]])
     rc, out, err = run(capsys, "predict", tmp_path / "r", new)
     assert rc == 0, err
+
+
+def test_a_year_on_every_row_is_a_feature_and_a_row_number_is_not():
+    years = [[str(1990 + i), f"{i * 1.5 + 3:.1f}", str(i)] for i in range(30)]
+    prep = TablePreprocessor.fit(["year", "population", "row"], years, "population")
+    assert [c["name"] for c in prep.columns] == ["year"]
+    assert [c["name"] for c in prep.ignored] == ["row"]
