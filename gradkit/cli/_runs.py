@@ -69,6 +69,16 @@ def config_from_args(args) -> dict:
     if data == "images" and not cfg.get("data_dir"):
         raise CLIError("--data images needs --data-dir DIR (one sub-folder of images per "
                        "class)", 2)
+    if data == "images" and cfg.get("model") == "cnn" and int(cfg.get("image_size") or 32) < 4:
+        raise CLIError(f"--image-size {cfg['image_size']} is too small for the CNN (two 2x2 "
+                       f"poolings): give at least 4 (16 to 64 are usual)", 2)
+    if data == "images" and cfg.get("data_dir") and Path(cfg["data_dir"]).is_file():
+        raise CLIError(f"--data-dir {cfg['data_dir']} is a file; --data images needs a folder "
+                       f"with one sub-folder of images per class (for a table: --data csv "
+                       f"--data-file FILE)", 2)
+    if data == "csv" and cfg.get("data_file") and Path(cfg["data_file"]).is_dir():
+        raise CLIError(f"--data-file {cfg['data_file']} is a folder; --data csv needs a table "
+                       f"file (.csv, .tsv; for image folders: --data images --data-dir DIR)", 2)
     if data in ("digits", "text") and cfg.get("data_dir"):
         raise CLIError(f"--data-dir is for --data images, mnist or fashion-mnist (got --data "
                        f"{data})", 2)

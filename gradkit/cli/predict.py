@@ -157,6 +157,13 @@ def _predict_table(args, model, meta) -> int:
 
     if not args.inputs:
         raise CLIError("give the CSV file(s) to predict: gradkit predict RUN_DIR FILE.csv", 2)
+    from ..datasets.images import is_image_name
+
+    images = [name for name in args.inputs if is_image_name(name) or Path(name).is_dir()]
+    if images:
+        raise CLIError(f"{images[0]}: {'a folder' if Path(images[0]).is_dir() else 'an image'}; "
+                       f"{args.run_dir} is a --data csv run: give CSV/TSV files with the "
+                       f"columns it was trained on", 2)
     prep = TablePreprocessor.from_state_dict(meta["table"])
     sources, scores, truths, notes = [], [], [], []
     # the identifier columns left out in training name each row in the output when present
@@ -222,14 +229,20 @@ def _skipped(known: np.ndarray) -> str:
 
 
 def _predict_images(args, model, meta) -> int:
-    from ..datasets.images import ImageStats, decode_images, image_files
+    from ..datasets.images import IMAGE_EXTENSIONS, ImageStats, decode_images, image_files
 
     if not args.inputs:
         raise CLIError("give the image files or folders to predict: gradkit predict RUN_DIR "
                        "IMAGE_OR_FOLDER...", 2)
+    from ..datasets.images import is_image_name
+
     m = meta["images"]
     paths = []
     for name in args.inputs:
+        if Path(name).is_file() and not is_image_name(name):
+            raise CLIError(f"{name}: not an image file ({', '.join(IMAGE_EXTENSIONS)}); "
+                           f"{args.run_dir} is a --data images run: give image files or "
+                           f"folders of them", 2)
         found = image_files(name)
         if not found:
             raise CLIError(f"{name}: no image files in this folder")

@@ -123,9 +123,9 @@ def load_image_folder(root: str | os.PathLike, size: int, channels: int | None =
         loose = [p for p in root.iterdir() if p.is_file() and is_image_name(p.name)]
         extra = (f"; the {len(loose)} image(s) directly in {root} belong in a class folder"
                  if loose else "")
-        raise ImageFolderError(f"{root} has {len(classes)} class folder(s); a classifier needs "
-                               f"at least 2, one sub-folder of images per class "
-                               f"({root}/<class>/<image>){extra}")
+        have = "no class folders" if not classes else f"1 class folder ({classes[0]})"
+        raise ImageFolderError(f"{root} has {have}; a classifier needs at least 2, one "
+                               f"sub-folder of images per class ({root}/<class>/<image>){extra}")
     paths, labels, others, empty = [], [], [], []
     for label, name in enumerate(classes):
         found, rest = _walk(root / name)

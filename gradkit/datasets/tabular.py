@@ -127,6 +127,7 @@ def _identifier(name: str, present: list[str], floats: list, dates) -> str | Non
 #: Separators tried for a ``.csv`` (or any non-``.tsv``) file; the one that splits the first
 #: lines into the same number (> 1) of cells wins, ties going to the earlier one.
 SEPARATORS = (",", ";", "\t", "|")
+_SPREADSHEETS = (".xlsx", ".xls", ".xlsm", ".xlsb", ".ods", ".numbers")
 _DECIMAL_COMMA = re.compile(r"^[+-]?(\d+,\d*|\d*,\d+)([eE][+-]?\d+)?$")
 
 
@@ -181,6 +182,9 @@ def read_table(path: str | os.PathLike) -> tuple[list[str], list[list[str]]]:
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         return _read_parquet(path)
+    if suffix in _SPREADSHEETS:
+        raise TableError(f"{path}: a spreadsheet ({suffix}), not a text table; save the sheet "
+                         f"as CSV (File > Save As > CSV UTF-8) and give that file")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
