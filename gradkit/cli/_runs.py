@@ -362,14 +362,21 @@ def regression_metrics(pred, true) -> dict:
             "r2": 1.0 - float((err ** 2).sum()) / ss_tot if ss_tot > 0 else float("nan")}
 
 
+def number(v: float) -> str:
+    """A metric in the target's units: 4 significant digits, without an exponent for the
+    sizes of prices and counts (``15613``, not ``1.561e+04``)."""
+    v = float(v)
+    return f"{v:.0f}" if math.isfinite(v) and 1e4 <= abs(v) < 1e12 else f"{v:.4g}"
+
+
 def headline(kind: str, task: str, results: dict) -> str:
     """The last printed line: the test numbers a user looks for."""
     if kind == "text":
         return (f"test loss {results['loss']:.4f}  test perplexity "
                 f"{math.exp(min(results['loss'], 700)):.2f}")
     if task == "regression":
-        return (f"test rmse {results['rmse']:.4g}  test mae {results['mae']:.4g}  test r2 "
-                f"{results['r2']:.4f}")
+        return (f"test rmse {number(results['rmse'])}  test mae {number(results['mae'])}  "
+                f"test r2 {results['r2']:.4f}")
     return f"test loss {results['loss']:.4f}  test accuracy {results['accuracy']:.4f}"
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from ._errors import CLIError
 from ._options import nonempty_path, nonneg_int, positive_float, positive_int
-from ._runs import PREPROCESSING, model_checkpoint, read_run, regression_metrics
+from ._runs import PREPROCESSING, model_checkpoint, number, read_run, regression_metrics
 
 NAME = "predict"
 MPI = False
@@ -214,8 +214,8 @@ def _predict_table(args, model, meta) -> int:
             known = np.isfinite(y)
             if known.any():
                 m = regression_metrics(values[known], y[known])
-                print(f"against the {prep.target!r} column: rmse {m['rmse']:.4g}  mae "
-                      f"{m['mae']:.4g}  r2 {m['r2']:.4f}{_skipped(known)}")
+                print(f"against the {prep.target!r} column: rmse {number(m['rmse'])}  mae "
+                      f"{number(m['mae'])}  r2 {m['r2']:.4f}{_skipped(known)}")
             else:
                 print(f"no rmse: the {prep.target!r} column holds no numbers (empty?)")
     if args.out:

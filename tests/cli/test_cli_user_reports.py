@@ -56,3 +56,19 @@ def test_a_classification_report_names_classes_and_matches_the_test_results(tmp_
     assert "model of best.safetensors" in page
     acc = re.search(r"test samples, accuracy ([0-9.]+)%", page).group(1)
     assert acc == f"{results['accuracy'] * 100:.2f}"
+
+
+def test_regression_metrics_in_large_units_print_without_an_exponent(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2))
+    rows = [[f"{a:.3f}", f"{b:.3f}", f"{300000 + 90000 * a:.0f}"] for a, b in x]
+    path = write_csv(tmp_path / "h.csv", ["a", "b", "price"], rows)
+    rc, out, err = run(capsys, "train", "--data", "csv", "--data-file", path, "--target",
+                       "price", "--out", tmp_path / "run", "--progress", "off", "--no-plot",
+                       "--epochs", "2")
+    assert rc == 0, err
+    last = out.strip().splitlines()[-1]
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    expected = f"test rmse {results['rmse']:.0f}  test mae {results['mae']:.0f}  "
+    assert results["rmse"] >= 1e4 and last.startswith(expected), last
+    assert "e+0" not in last
