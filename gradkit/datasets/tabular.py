@@ -193,12 +193,17 @@ def read_table(path: str | os.PathLike) -> tuple[list[str], list[list[str]]]:
                          f"as UTF-8 (in a spreadsheet: CSV UTF-8)") from None
     if "\x00" in text:
         raise TableError(f"{path}: a binary file, not a {suffix or 'text'} table")
-    delimiter = "\t" if suffix in (".tsv", ".tab") else _sniff_separator(text)
+    first, _, rest = text.partition("\n")
+    skipped = 0  # lines before the header row
+    if re.fullmatch(r"sep=.\r?", first):  # Excel's separator line: "sep=;"
+        delimiter, text, skipped = first[4], rest, 1
+    else:
+        delimiter = "\t" if suffix in (".tsv", ".tab") else _sniff_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        lines = [(reader.line_num, row) for row in reader]
+        lines = [(reader.line_num + skipped, row) for row in reader]
     except csv.Error as exc:
-        raise TableError(f"{path}: line {reader.line_num}: {exc}") from None
+        raise TableError(f"{path}: line {reader.line_num + skipped}: {exc}") from None
     lines = [(n, [cell.replace("\r\n", "\n") for cell in row]) for n, row in lines
              if any(cell.strip() for cell in row)]
     if not lines:

@@ -229,3 +229,11 @@ def test_a_year_on_every_row_is_a_feature_and_a_row_number_is_not():
     prep = TablePreprocessor.fit(["year", "population", "row"], years, "population")
     assert [c["name"] for c in prep.columns] == ["year"]
     assert [c["name"] for c in prep.ignored] == ["row"]
+
+
+def test_excel_separator_line_and_trailing_separators(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text("sep=;\r\nx;colour;label;\r\n1,5;red;yes;\r\n2;blue;no;\r\n")
+    header, rows = read_table(path)
+    assert header == ["x", "colour", "label", "Unnamed: 3"]
+    assert rows == [["1.5", "red", "yes", ""], ["2", "blue", "no", ""]]
