@@ -153,7 +153,7 @@ def _write_csv(path: str, header, rows) -> None:
 
 
 def _predict_table(args, model, meta) -> int:
-    from ..datasets.tabular import TablePreprocessor, read_table
+    from ..datasets.tabular import TablePreprocessor, read_table_lines
 
     if not args.inputs:
         raise CLIError("give the CSV file(s) to predict: gradkit predict RUN_DIR FILE.csv", 2)
@@ -170,13 +170,14 @@ def _predict_table(args, model, meta) -> int:
     ids = [c["name"] for c in prep.ignored]
     id_values: list[list[str]] = []
     for name in args.inputs:
-        header, rows = read_table(name)
-        x = prep.transform(header, rows, where=f"{name}: ", notes=notes)
+        header, rows, line_of = read_table_lines(name)
+        x = prep.transform(header, rows, where=f"{name}: ", notes=notes, row_numbers=line_of)
         scores.append(_forward(model, x, args.batch_size))
-        sources += [f"{name}:{i + 2}" for i in range(len(rows))]
+        sources += [f"{name}:{n}" for n in line_of]
         id_values += [[row[header.index(c)].strip() if c in header else "" for c in ids]
                       for row in rows]
-        truths.append(prep.transform_target(header, rows, where=f"{name}: ", lenient=True)
+        truths.append(prep.transform_target(header, rows, where=f"{name}: ", lenient=True,
+                                            row_numbers=line_of)
                       if prep.target in header else None)
     for note in notes:
         print(f"note: {note}")

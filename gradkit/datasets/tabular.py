@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["MAX_CLASSES", "MISSING", "TableError", "TablePreprocessor", "SEPARATORS",
-           "missing_column_hint", "read_table"]
+           "missing_column_hint", "read_table", "read_table_lines"]
 
 #: Integer targets with at most this many distinct values are read as class labels.
 MAX_CLASSES = 20
@@ -163,7 +163,15 @@ def _decimal_commas(header: list[str], rows: list[list[str]]) -> None:
 
 
 def read_table(path: str | os.PathLike) -> tuple[list[str], list[list[str]]]:
-    """``(header, rows)`` of a table, every cell as text.
+    """``(header, rows)`` of a table, every cell as text (see :func:`read_table_lines`)."""
+    header, rows, _ = read_table_lines(path)
+    return header, rows
+
+
+def read_table_lines(path: str | os.PathLike) -> tuple[list[str], list[list[str]], list[int]]:
+    """``(header, rows, lines)`` of a table, every cell as text; ``lines[i]`` is the line of
+    the file where row ``i`` starts (blank lines and cells with line breaks counted), for
+    messages.
 
     The format follows the extension: ``.tsv``/``.tab`` tab-separated, ``.parquet``/``.pq``
     through pyarrow (when installed); anything else is delimited text whose separator (``,``,
@@ -181,7 +189,8 @@ def read_table(path: str | os.PathLike) -> tuple[list[str], list[list[str]]]:
         raise FileNotFoundError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
-        return _read_parquet(path)
+        header, rows = _read_parquet(path)
+        return header, rows, list(range(2, len(rows) + 2))
     if suffix in _SPREADSHEETS:
         raise TableError(f"{path}: a spreadsheet ({suffix}), not a text table; save the sheet "
                          f"as CSV (File > Save As > CSV UTF-8) and give that file")
@@ -201,7 +210,10 @@ def read_table(path: str | os.PathLike) -> tuple[list[str], list[list[str]]]:
         delimiter = "\t" if suffix in (".tsv", ".tab") else _sniff_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        lines = [(reader.line_num + skipped, row) for row in reader]
+        lines, start = [], 1
+        for row in reader:  # line_num is the row's last line: a quoted cell may span several
+            lines.append((start + skipped, row))
+            start = reader.line_num + 1
     except csv.Error as exc:
         raise TableError(f"{path}: line {reader.line_num + skipped}: {exc}") from None
     lines = [(n, [cell.replace("\r\n", "\n") for cell in row]) for n, row in lines
@@ -209,7 +221,7 @@ def read_table(path: str | os.PathLike) -> tuple[list[str], list[list[str]]]:
     if not lines:
         raise TableError(f"{path}: the file is empty; expected a header row and data rows")
     header = [cell.strip() for cell in lines[0][1]]
-    rows = []
+    rows, row_lines = [], [n for n, _ in lines[1:]]
     for line_no, row in lines[1:]:
         if len(row) != len(header):
             sep = {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}[delimiter]
@@ -236,7 +248,7 @@ def read_table(path: str | os.PathLike) -> tuple[list[str], list[list[str]]]:
                          f"once; give every column its own name")
     if not rows:
         raise TableError(f"{path}: a header row but no data rows")
-    return header, rows
+    return header, rows, row_lines
 
 
 def _read_parquet(path: Path):

@@ -295,7 +295,7 @@ def _table_data(cfg: dict) -> DataBundle:
         MISSING,
         TablePreprocessor,
         missing_column_hint,
-        read_table,
+        read_table_lines,
     )
 
     path, target = cfg.get("data_file"), cfg.get("target")
@@ -303,12 +303,12 @@ def _table_data(cfg: dict) -> DataBundle:
         raise ValueError("--data csv needs --data-file FILE (a table with a header row)")
     if not target:
         raise ValueError("--data csv needs --target COLUMN, the column to predict")
-    header, rows = read_table(path)
+    header, rows, line_of = read_table_lines(path)
     if target not in header:
         raise ValueError(f"--target {target}: {path} has no such column (its columns: "
                          f"{', '.join(header)}){missing_column_hint(header, target)}")
     j = header.index(target)
-    empty = [n + 2 for n, row in enumerate(rows) if row[j].strip().lower() in MISSING]
+    empty = [line_of[n] for n, row in enumerate(rows) if row[j].strip().lower() in MISSING]
     if empty:
         shown = ", ".join(map(str, empty[:5])) + (", ..." if len(empty) > 5 else "")
         raise ValueError(f"{path}: the target column {target!r} is empty on {len(empty)} "
@@ -323,10 +323,10 @@ def _table_data(cfg: dict) -> DataBundle:
     val_idx = None if val is None else val[0]
     pick = lambda idx: [rows[i] for i in idx]  # noqa: E731
     prep = TablePreprocessor.fit(header, pick(train_idx), target, cfg.get("task"),
-                                 row_numbers=[int(i) + 2 for i in train_idx])
+                                 row_numbers=[line_of[i] for i in train_idx])
 
     def arrays(idx):
-        part, lines = pick(idx), [int(i) + 2 for i in idx]
+        part, lines = pick(idx), [line_of[i] for i in idx]
         return (prep.transform(header, part, where=f"{path}: ", row_numbers=lines),
                 prep.transform_target(header, part, where=f"{path}: ", row_numbers=lines))
 

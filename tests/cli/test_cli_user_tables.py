@@ -14,7 +14,7 @@ import pytest
 from cli_helpers import assert_one_line_error, run, write_csv
 
 from gradkit import cli
-from gradkit.datasets.tabular import TableError, TablePreprocessor, read_table
+from gradkit.datasets.tabular import TableError, TablePreprocessor, read_table, read_table_lines
 
 _FAST = ("--progress", "off", "--no-plot", "--epochs", "2")
 
@@ -237,3 +237,27 @@ def test_excel_separator_line_and_trailing_separators(tmp_path):
     header, rows = read_table(path)
     assert header == ["x", "colour", "label", "Unnamed: 3"]
     assert rows == [["1.5", "red", "yes", ""], ["2", "blue", "no", ""]]
+
+
+def test_messages_name_the_file_line_past_blank_lines_and_multiline_cells(tmp_path, capsys):
+    rows = _rows(30)
+    text = "note,x,y,colour,label\n"
+    for i, r in enumerate(rows):
+        note = '"two\nlines"' if i == 2 else "plain"
+        text += f"{note},{','.join(r)}\n" + ("\n" if i == 5 else "")
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    header, got, lines = read_table_lines(path)
+    # row 2 spans lines 4-5, a blank line follows row 5 (line 8)
+    assert lines[:8] == [2, 3, 4, 6, 7, 8, 10, 11]
+    path.write_text(text.replace(",".join(rows[6]), ",".join([*rows[6][:3], ""])))
+    rc, _, err = _train(capsys, path, "label", tmp_path / "r")
+    assert_one_line_error(rc, err, pattern="is empty on 1 row(s) (line 10)")
+    path.write_text(text)
+    rc, _, err = _train(capsys, path, "label", tmp_path / "r")
+    assert rc == 0, err
+    rc, out, err = run(capsys, "predict", tmp_path / "r", path, "--out", tmp_path / "p.csv")
+    assert rc == 0, err
+    with open(tmp_path / "p.csv", newline="") as f:
+        sources = [r[0] for r in list(csv.reader(f))[1:]]
+    assert sources[:8] == [f"{path}:{n}" for n in (2, 3, 4, 6, 7, 8, 10, 11)]
