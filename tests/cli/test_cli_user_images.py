@@ -97,3 +97,32 @@ def test_images_directly_in_the_data_folder_are_pointed_out(tmp_path):
     with pytest.raises(ImageFolderError, match="no class folders.*the 3 image.* belong in a class "
                                                "folder"):
         load_image_folder(root, 8)
+
+
+def test_the_exported_onnx_model_gives_predict_s_probabilities(tmp_path, capsys):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    import csv
+    import json
+
+    from gradkit.datasets.images import ImageStats, decode_images
+
+    root = _photos(tmp_path / "photos", per_class=10)
+    out = tmp_path / "run"
+    rc, _, err = run(capsys, "train", "--data", "images", "--data-dir", root, "--image-size",
+                     "8", "--epochs", "1", "--out", out, "--progress", "off", "--no-plot")
+    assert rc == 0, err
+    rc, _, err = run(capsys, "export", out)
+    assert rc == 0, err
+    rc, _, err = run(capsys, "predict", out, root, "--out", tmp_path / "p.csv")
+    assert rc == 0, err
+    with open(tmp_path / "p.csv", newline="") as f:
+        written = list(csv.reader(f))[1:]
+    assert len(written) == 20
+    m = json.loads((out / "preprocessing.json").read_text())["images"]
+    images, _ = decode_images([r[0] for r in written], m["size"], m["channels"])
+    x = ImageStats(m["mean"], m["std"]).normalize(images)
+    (logits,) = ort.InferenceSession(str(out / "model.onnx")).run(None, {"image": x})
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs = np.asarray([[float(v) for v in r[3:]] for r in written])
+    np.testing.assert_allclose(e / e.sum(axis=1, keepdims=True), probs, rtol=1e-5, atol=1e-6)

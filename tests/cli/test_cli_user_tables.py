@@ -261,3 +261,33 @@ def test_messages_name_the_file_line_past_blank_lines_and_multiline_cells(tmp_pa
     with open(tmp_path / "p.csv", newline="") as f:
         sources = [r[0] for r in list(csv.reader(f))[1:]]
     assert sources[:8] == [f"{path}:{n}" for n in (2, 3, 4, 6, 7, 8, 10, 11)]
+
+
+def test_the_exported_onnx_model_gives_predict_s_probabilities(tmp_path, capsys):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    rows = _rows(80)
+    days = np.random.default_rng(3).integers(0, 400, size=len(rows))
+    table = [[f"R{i}", str(np.datetime64("2024-01-01") + int(d)), *r]
+             for i, (d, r) in enumerate(zip(days, rows))]
+    header = ["ref", "day", "x", "y", "colour", "label"]
+    path = write_csv(tmp_path / "t.csv", header, table)
+    rc, _, err = _train(capsys, path, "label", tmp_path / "r")
+    assert rc == 0, err
+    rc, _, err = run(capsys, "export", tmp_path / "r")
+    assert rc == 0, err
+    new_rows = [["Z1", "2024-03-01", "0.5", "", "purple", "yes"],
+                ["Z2", "", "-1", "0.2", "red", "no"]]
+    new = write_csv(tmp_path / "new.csv", header, new_rows)
+    rc, _, err = run(capsys, "predict", tmp_path / "r", new, "--out", tmp_path / "p.csv")
+    assert rc == 0, err
+    with open(tmp_path / "p.csv", newline="") as f:
+        written = list(csv.reader(f))
+    assert written[0] == ["input", "ref", "prediction", "probability", "p_no", "p_yes"]
+    probs = np.asarray([[float(v) for v in r[4:]] for r in written[1:]])
+    meta = json.loads((tmp_path / "r" / "preprocessing.json").read_text())["table"]
+    features = TablePreprocessor.from_state_dict(meta).transform(header, new_rows)
+    session = ort.InferenceSession(str(tmp_path / "r" / "model.onnx"))
+    (logits,) = session.run(None, {"features": features})
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(e / e.sum(axis=1, keepdims=True), probs, rtol=1e-5, atol=1e-6)
