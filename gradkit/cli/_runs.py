@@ -22,7 +22,8 @@ from pathlib import Path
 from ._errors import CLIError
 from ._mpi import on_rank0, world
 
-__all__ = ["BEST", "CHECKPOINT", "CONFIG", "PREPROCESSING", "Job", "config_from_args",
+__all__ = ["BEST", "CHECKPOINT", "CONFIG", "PREPROCESSING", "Job", "check_data_files",
+           "check_same_data", "config_from_args",
            "model_checkpoint", "pick_run_dir", "read_checkpoint", "read_run", "report",
            "start_run_folder", "remove_unfinished_run"]
 
@@ -161,6 +162,72 @@ def read_run(run_dir_text: str, *, need_checkpoint: bool = True) -> tuple[Path, 
         raise CLIError(f"{run_dir} has no {CHECKPOINT} (the run stopped before its first "
                        f"epoch ended?)")
     return run_dir, cfg
+
+
+def check_data_files(run_dir: Path, cfg: dict) -> None:
+    """``eval`` and ``resume`` read the run's data again: its file or folder must still be
+    there (an error that says so, instead of "no such file")."""
+    for key, flag in (("data_file", "--data-file"), ("data_dir", "--data-dir"),
+                      ("text_file", "--text-file")):
+        where = cfg.get(key)
+        if where and not Path(where).exists():
+            raise CLIError(f"{run_dir} was trained on {flag} {where}, which is no longer there; "
+                           f"eval and resume read the run's data again: put it back, or change "
+                           f"{key!r} in {run_dir / CONFIG} to where it is now",
+                           collective=True)
+
+
+def _first_difference(saved, now, path="", *, numbers: bool = True) -> str | None:
+    """Where two preprocessing dicts first differ, as a phrase; ``numbers=False`` looks past
+    differing numbers (statistics) for a difference of names, kinds, categories or classes."""
+    if isinstance(saved, dict) and isinstance(now, dict):
+        name = saved.get("name") if isinstance(saved.get("name"), str) else None
+        keys = list(saved) + [k for k in now if k not in saved]
+        keys.sort(key=lambda k: k not in ("name", "kind", "categories", "classes", "vocab"))
+        for key in keys:
+            if saved.get(key) != now.get(key):
+                found = _first_difference(saved.get(key), now.get(key), f"column {name!r} {key}"
+                                          if name else f"{path}.{key}", numbers=numbers)
+                if found:
+                    return found
+        return None
+    if isinstance(saved, list) and isinstance(now, list) and len(saved) == len(now):
+        for a, b in zip(saved, now):
+            found = _first_difference(a, b, path, numbers=numbers) if a != b else None
+            if found:
+                return found
+        return None
+    if not numbers and isinstance(saved, (int, float)) and isinstance(now, (int, float)):
+        return None
+    return f"{path.lstrip('.') or 'preprocessing'}: saved {_short(saved)}, now {_short(now)}"
+
+
+def _short(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_same_data(job: Job, run_dir: Path) -> None:
+    """Refuse to evaluate or resume a run on data that no longer gives the preprocessing it was
+    trained with (rows added or changed in its CSV file or image folders): the model would see
+    other columns, classes or statistics, and the test split other rows."""
+    path = run_dir / PREPROCESSING
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return  # an older run without the file: nothing to compare
+    now = json.loads(json.dumps(job.preprocessing()))
+    if now != saved:
+        cfg = job.cfg
+        where = (_first_difference(saved, now, numbers=False)
+                 or _first_difference(saved, now) or "preprocessing")
+        source = cfg.get("data_file") or cfg.get("data_dir") or cfg.get("text_file") or cfg["data"]
+        raise CLIError(f"the data of {run_dir} has changed since it was trained: {source} no "
+                       f"longer gives what {PREPROCESSING} saved ({where}"
+                       f"; or this gradkit reads it otherwise than the one that trained the run)"
+                       f"; eval and resume read the run's data again, so restore it as it was, "
+                       f"or train a new run on the new data (`gradkit predict` applies the "
+                       f"saved preprocessing to new rows)", collective=True)
 
 
 def model_checkpoint(run_dir: Path, last: bool) -> Path:
