@@ -68,8 +68,7 @@ _DATE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+
 #: identifier or free text and left out of the features (its one-hot code would only memorise
 #: the training rows).
 MAX_DISTINCT_TEXT = 20
-_ID_NAMES = re.compile(r"^(id|index|row|rowid|row_id|key|uuid)$|[_ .-]id$|[a-z]Id$|ID$",
-                       re.IGNORECASE)
+_ID_NAMES = re.compile(r"(?i:^(id|index|row|rowid|row_id|key|uuid)$|[_ .-]id$)|[a-z]Id$|[a-z]ID$")
 
 
 def _as_day(cell: str) -> float | None:

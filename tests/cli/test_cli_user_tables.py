@@ -291,3 +291,12 @@ def test_the_exported_onnx_model_gives_predict_s_probabilities(tmp_path, capsys)
     (logits,) = session.run(None, {"features": features})
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     np.testing.assert_allclose(e / e.sum(axis=1, keepdims=True), probs, rtol=1e-5, atol=1e-6)
+
+
+def test_id_like_names_are_matched_by_word_not_by_letters():
+    rng = np.random.default_rng(5)
+    values = rng.permutation(np.arange(1000, 1030))  # distinct, not a row counter
+    rows = [[str(v), str(v), str(v), "ab"[i % 2]] for i, v in enumerate(values)]
+    prep = TablePreprocessor.fit(["customerID", "humid", "user_id", "label"], rows, "label")
+    assert [c["name"] for c in prep.ignored] == ["customerID", "user_id"]
+    assert [c["name"] for c in prep.columns] == ["humid"]
