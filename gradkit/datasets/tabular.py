@@ -128,6 +128,7 @@ def _identifier(name: str, present: list[str], floats: list, dates) -> str | Non
 SEPARATORS = (",", ";", "\t", "|")
 _SPREADSHEETS = (".xlsx", ".xls", ".xlsm", ".xlsb", ".ods", ".numbers")
 _DECIMAL_COMMA = re.compile(r"^[+-]?(\d+,\d*|\d*,\d+)([eE][+-]?\d+)?$")
+_GROUPED_DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d*)?$")
 
 
 def _sniff_separator(text: str) -> str:
@@ -151,7 +152,8 @@ def _sniff_separator(text: str) -> str:
 def _decimal_commas(header: list[str], rows: list[list[str]]) -> None:
     """Columns written with decimal commas (``3,14``, in a ``;``- or tab-separated file) read
     as numbers: every non-missing cell an integer or a decimal-comma number, one at least with
-    a comma. Changed in place."""
+    a comma; or, with dots grouping thousands (``1.234,5``), every cell so written. Changed in
+    place."""
     for j in range(len(header)):
         cells = [row[j].strip() for row in rows if not _is_missing(row[j])]
         if not any("," in c for c in cells):
@@ -159,6 +161,9 @@ def _decimal_commas(header: list[str], rows: list[list[str]]) -> None:
         if all(_DECIMAL_COMMA.match(c) or (c.lstrip("+-").isdigit()) for c in cells):
             for row in rows:
                 row[j] = row[j].replace(",", ".")
+        elif all(_GROUPED_DECIMAL_COMMA.match(c) for c in cells):  # 1.234,5: dots group
+            for row in rows:
+                row[j] = row[j].replace(".", "").replace(",", ".")
 
 
 def read_table(path: str | os.PathLike) -> tuple[list[str], list[list[str]]]:

@@ -300,3 +300,12 @@ def test_id_like_names_are_matched_by_word_not_by_letters():
     prep = TablePreprocessor.fit(["customerID", "humid", "user_id", "label"], rows, "label")
     assert [c["name"] for c in prep.ignored] == ["customerID", "user_id"]
     assert [c["name"] for c in prep.columns] == ["humid"]
+
+
+def test_european_numbers_with_grouped_thousands(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_text("price;rooms;label\n1.234,50;3;a\n987,25;2;b\n12.000;4;a\n15,0;1;b\n")
+    header, rows = read_table(path)
+    # price: dots group thousands (1.234,50); rooms plain integers; the label untouched
+    assert [r[0] for r in rows] == ["1234.50", "987.25", "12000", "15.0"]
+    assert [r[1] for r in rows] == ["3", "2", "4", "1"]
