@@ -316,8 +316,8 @@ class TablePreprocessor:
     # -------------------------------------------------------------------- learning
     @classmethod
     def fit(cls, header: list[str], rows: list[list[str]], target: str,
-            task: str | None = None, *, row_numbers: list[int] | None = None
-            ) -> TablePreprocessor:
+            task: str | None = None, *, row_numbers: list[int] | None = None,
+            target_values: list[str] | None = None) -> TablePreprocessor:
         """Learn the columns from ``rows`` (the training split only).
 
         Args:
@@ -325,6 +325,9 @@ class TablePreprocessor:
             target: the column to predict.
             task: ``"classification"``, ``"regression"`` or ``None`` to decide from the target.
             row_numbers: each row's line in the file, for messages (default: 2, 3, ...).
+            target_values: the target of every row of the table (training, validation and
+                test rows): the task and the classes are decided on them, so that a rare class
+                whose rows all fell outside the training split is still a class (with a note).
         """
         if task not in (None, "classification", "regression"):
             raise ValueError(f"TablePreprocessor.fit: task must be 'classification', "
@@ -336,11 +339,13 @@ class TablePreprocessor:
             shown = ", ".join(map(str, empty[:5])) + (", ..." if len(empty) > 5 else "")
             raise TableError(f"the target column {target!r} is empty on {len(empty)} row(s) "
                              f"(line {shown}); drop those rows or fill them in")
+        every = [v for v in (target_values or values) if not _is_missing(v)] or values
         numbers = [_as_float(v) for v in values]
-        numeric = all(x is not None for x in numbers)
-        integral = numeric and all(float(x).is_integer() for x in numbers)
+        every_numbers = [_as_float(v) for v in every]
+        numeric = all(x is not None for x in every_numbers)
+        integral = numeric and all(float(x).is_integer() for x in every_numbers)
         # " yes" and "yes" are one class (cells are compared stripped, as transform_target does)
-        distinct = sorted({v.strip() for v in values},
+        distinct = sorted({v.strip() for v in every},
                           key=lambda v: (float(v), v) if numeric else v)
         if task is None:
             task = ("classification" if not numeric or (integral and len(distinct) <= MAX_CLASSES)
@@ -358,10 +363,10 @@ class TablePreprocessor:
         else:
             if len(distinct) < 2:
                 raise TableError(f"the target column {target!r} has a single value "
-                                 f"({distinct[0]!r}) in the training rows: nothing to classify")
+                                 f"({distinct[0]!r}) in every row: nothing to classify")
             if numeric:  # "1" and "1.0" are one class, named as first written
                 by_value: dict = {}
-                for v, x in zip(values, numbers):
+                for v, x in zip(every, every_numbers):
                     by_value.setdefault(x, v.strip())
                 distinct = [by_value[x] for x in sorted(by_value)]
             state["classes"] = [v.strip() for v in distinct] if not numeric else distinct
@@ -419,6 +424,13 @@ class TablePreprocessor:
                              + (" and the identifier-like column(s) "
                                 + ", ".join(repr(c["name"]) for c in ignored) if ignored else ""))
         prep = cls(state)
+        if task == "classification":
+            seen = set(prep.transform_target([target], [[v] for v in values]).tolist())
+            unseen = [c for k, c in enumerate(prep.classes) if k not in seen]
+            if unseen:
+                notes.append(f"the class(es) {', '.join(map(repr, unseen))} of {target!r} have "
+                             f"no training rows (all fell in the validation or test split), so "
+                             f"the model cannot learn them; add rows of them, or drop them")
         prep.notes += notes
         if filled:
             prep.notes.append("missing values filled from the training rows: "

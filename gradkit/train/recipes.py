@@ -323,7 +323,8 @@ def _table_data(cfg: dict) -> DataBundle:
     val_idx = None if val is None else val[0]
     pick = lambda idx: [rows[i] for i in idx]  # noqa: E731
     prep = TablePreprocessor.fit(header, pick(train_idx), target, cfg.get("task"),
-                                 row_numbers=[line_of[i] for i in train_idx])
+                                 row_numbers=[line_of[i] for i in train_idx],
+                                 target_values=[row[j] for row in rows])
 
     def arrays(idx):
         part, lines = pick(idx), [line_of[i] for i in idx]

@@ -309,3 +309,15 @@ def test_european_numbers_with_grouped_thousands(tmp_path):
     # price: dots group thousands (1.234,50); rooms plain integers; the label untouched
     assert [r[0] for r in rows] == ["1234.50", "987.25", "12000", "15.0"]
     assert [r[1] for r in rows] == ["3", "2", "4", "1"]
+
+
+def test_a_rare_class_outside_the_training_split_is_a_class_with_a_note(tmp_path, capsys):
+    rows = _rows(40) + [["0.5", "0.5", "red", "rare"]]
+    path = write_csv(tmp_path / "t.csv", ["x", "y", "colour", "label"], rows)
+    outcomes = set()
+    for seed in range(6):  # the rare row lands in the training split for some seeds only
+        rc, out, err = _train(capsys, path, "label", tmp_path / f"r{seed}", "--seed", str(seed))
+        assert rc == 0, err
+        assert "classification into 3 classes (no, rare, yes)" in out
+        outcomes.add("'rare' of 'label' have no training rows" in out)
+    assert outcomes == {True, False}
