@@ -89,11 +89,12 @@ def decode_images(paths, size: int, channels: int | None = None) -> tuple[np.nda
     from ..vision._pil import pil_image
 
     Image = pil_image()
-    opened = [_open(Path(p)) for p in paths]
-    if channels is None:
-        channels = 1 if all(img.mode in _GRAY_MODES for img in opened) else 3
-    out = np.empty((len(opened), channels, size, size), dtype=np.uint8)
-    for i, img in enumerate(opened):
+    paths = [Path(p) for p in paths]
+    if channels is None:  # from the headers alone: one decoded photo in memory at a time
+        channels = 1 if all(_mode(p) in _GRAY_MODES for p in paths) else 3
+    out = np.empty((len(paths), channels, size, size), dtype=np.uint8)
+    for i, path in enumerate(paths):
+        img = original = _open(path)
         if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit or float grayscale
             arr = np.asarray(img, dtype=np.float64)
             top = arr.max() or 1.0
@@ -102,7 +103,19 @@ def decode_images(paths, size: int, channels: int | None = None) -> tuple[np.nda
         img = img.resize((size, size), getattr(Image, "Resampling", Image).BILINEAR)
         arr = np.asarray(img, dtype=np.uint8)
         out[i] = arr[None] if channels == 1 else arr.transpose(2, 0, 1)
+        original.close()  # a GIF or TIFF keeps its file open for the other frames
     return out, channels
+
+
+def _mode(path: Path) -> str:
+    """An image's mode from its header (the pixels are not decoded)."""
+    from ..vision._pil import pil_image
+
+    try:
+        with pil_image().open(path) as img:
+            return img.mode
+    except Exception:  # noqa: BLE001 - _open reports the file with its fix
+        return _open(path).mode
 
 
 def load_image_folder(root: str | os.PathLike, size: int, channels: int | None = None, *,

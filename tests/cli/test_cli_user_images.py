@@ -126,3 +126,26 @@ def test_the_exported_onnx_model_gives_predict_s_probabilities(tmp_path, capsys)
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     probs = np.asarray([[float(v) for v in r[3:]] for r in written])
     np.testing.assert_allclose(e / e.sum(axis=1, keepdims=True), probs, rtol=1e-5, atol=1e-6)
+
+
+def test_photos_are_decoded_one_at_a_time(tmp_path, monkeypatch):
+    # a folder of thousands of phone photos must not be held decoded in memory all at once
+    import gradkit.datasets.images as images
+
+    root = _photos(tmp_path / "photos", per_class=6)
+    paths = image_files(root)
+    live, peak = set(), [0]
+    opened = images._open
+
+    def tracking_open(path):
+        img = opened(path)
+        live.add(id(img))
+        peak[0] = max(peak[0], len(live))
+        close = img.close
+        img.close = lambda: (live.discard(id(img)), close())[1]
+        return img
+
+    monkeypatch.setattr(images, "_open", tracking_open)
+    x, channels = images.decode_images(paths, 8)
+    assert x.shape == (12, 3, 8, 8) and channels == 3
+    assert peak[0] == 1 and not live
