@@ -224,21 +224,26 @@ def _predict_table(args, model, meta) -> int:
     return 0
 
 
-def _skipped(known: np.ndarray) -> str:
+def _skipped(known: np.ndarray, why: str = "with an empty or untrained target") -> str:
     n = int((~known).sum())
-    return f"; {n} row(s) with an empty or untrained target left out" if n else ""
+    return f"; {n} {'row(s)' if 'target' in why else 'image(s)'} {why} left out" if n else ""
 
 
 def _predict_images(args, model, meta) -> int:
-    from ..datasets.images import IMAGE_EXTENSIONS, ImageStats, decode_images, image_files
+    from ..datasets.images import (
+        IMAGE_EXTENSIONS,
+        ImageStats,
+        decode_images,
+        image_files,
+        is_image_name,
+    )
 
     if not args.inputs:
         raise CLIError("give the image files or folders to predict: gradkit predict RUN_DIR "
                        "IMAGE_OR_FOLDER...", 2)
-    from ..datasets.images import is_image_name
-
     m = meta["images"]
-    paths = []
+    classes = [str(c) for c in meta["classes"]]
+    paths, truths = [], []
     for name in args.inputs:
         if Path(name).is_file() and not is_image_name(name):
             raise CLIError(f"{name}: not an image file ({', '.join(IMAGE_EXTENSIONS)}); "
@@ -248,12 +253,22 @@ def _predict_images(args, model, meta) -> int:
         if not found:
             raise CLIError(f"{name}: no image files in this folder")
         paths += found
+        # a folder laid out as for training (class sub-folders): the class of each image
+        parts = [p.relative_to(name).parts if Path(name).is_dir() else () for p in found]
+        top = [q[0] if len(q) > 1 else None for q in parts]
+        truths += [classes.index(t) if t in classes else -1 for t in top]
     images, _ = decode_images(paths, int(m["size"]), int(m["channels"]))
     x = ImageStats(m["mean"], m["std"]).normalize(images)
     z = _forward(model, x, args.batch_size)
-    header, rows, csv_header, csv_rows, _ = _classification_rows(
+    header, rows, csv_header, csv_rows, pred = _classification_rows(
         [str(p) for p in paths], z, meta["classes"])
     _print_table(header, rows[:_SHOWN_ROWS], len(rows), args.out)
+    y = np.asarray(truths)
+    known = y >= 0
+    if known.any():
+        correct = int((pred[known] == y[known]).sum())
+        print(f"accuracy against the class folders: {correct / known.sum():.4f} "
+              f"({correct}/{known.sum()}){_skipped(known, 'outside a class folder')}")
     if args.out:
         _write_csv(args.out, csv_header, csv_rows)
     return 0

@@ -4,6 +4,8 @@ hidden files and folders (``.DS_Store``, ``.thumbnails/``) and stray non-image f
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pytest
 from cli_helpers import assert_one_line_error, run
@@ -72,6 +74,15 @@ def test_train_and_predict_on_mixed_photo_folders(tmp_path, capsys):
     lines = [ln for ln in text.splitlines() if "photos/" in ln]
     assert len(lines) == 11 and "1.GIF" in lines[0]
     assert not any(".thumbnails" in ln or "readme" in ln for ln in lines)
+    assert "accuracy" not in text  # b's own folder has no class sub-folders
+    # the training layout (class sub-folders): the accuracy against the folders' classes
+    rc, text, err = run(capsys, "predict", out, root, "--out", tmp_path / "p.csv")
+    assert rc == 0, err
+    with open(tmp_path / "p.csv") as f:
+        rows = list(csv.reader(f))[1:]
+    truth = [r[0].split("photos/")[1].split("/")[0] for r in rows]
+    correct = sum(r[1] == t for r, t in zip(rows, truth))
+    assert f"accuracy against the class folders: {correct / 20:.4f} ({correct}/20)" in text
 
 
 def test_an_empty_class_folder_and_a_broken_image_say_how_to_fix_them(tmp_path, capsys):
@@ -102,7 +113,6 @@ def test_images_directly_in_the_data_folder_are_pointed_out(tmp_path):
 def test_the_exported_onnx_model_gives_predict_s_probabilities(tmp_path, capsys):
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
-    import csv
     import json
 
     from gradkit.datasets.images import ImageStats, decode_images
