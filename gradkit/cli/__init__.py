@@ -103,6 +103,14 @@ def main(argv: list[str] | None = None) -> int:
             return module.run(args)
     except CLIError as exc:
         return fail(f"gradkit: error: {one_line(exc)}", exc.code, exc)
+    except BrokenPipeError:  # `gradkit predict ... | head`: the reader has what it wanted
+        import os
+
+        try:  # no second error when Python flushes stdout on the way out
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 0
     except KeyboardInterrupt as exc:
         return fail("gradkit: interrupted (the last checkpoint is intact; `gradkit resume "
                     "RUN_DIR` continues)", 130, exc)

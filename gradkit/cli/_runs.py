@@ -22,7 +22,8 @@ from pathlib import Path
 from ._errors import CLIError
 from ._mpi import on_rank0, world
 
-__all__ = ["BEST", "CHECKPOINT", "CONFIG", "PREPROCESSING", "Job", "config_from_args",
+__all__ = ["BEST", "CHECKPOINT", "CONFIG", "PREPROCESSING", "Job", "check_data_files",
+           "check_same_data", "config_from_args",
            "model_checkpoint", "pick_run_dir", "read_checkpoint", "read_run", "report",
            "start_run_folder", "remove_unfinished_run"]
 
@@ -69,6 +70,16 @@ def config_from_args(args) -> dict:
     if data == "images" and not cfg.get("data_dir"):
         raise CLIError("--data images needs --data-dir DIR (one sub-folder of images per "
                        "class)", 2)
+    if data == "images" and cfg.get("model") == "cnn" and int(cfg.get("image_size") or 32) < 4:
+        raise CLIError(f"--image-size {cfg['image_size']} is too small for the CNN (two 2x2 "
+                       f"poolings): give at least 4 (16 to 64 are usual)", 2)
+    if data == "images" and cfg.get("data_dir") and Path(cfg["data_dir"]).is_file():
+        raise CLIError(f"--data-dir {cfg['data_dir']} is a file; --data images needs a folder "
+                       f"with one sub-folder of images per class (for a table: --data csv "
+                       f"--data-file FILE)", 2)
+    if data == "csv" and cfg.get("data_file") and Path(cfg["data_file"]).is_dir():
+        raise CLIError(f"--data-file {cfg['data_file']} is a folder; --data csv needs a table "
+                       f"file (.csv, .tsv; for image folders: --data images --data-dir DIR)", 2)
     if data in ("digits", "text") and cfg.get("data_dir"):
         raise CLIError(f"--data-dir is for --data images, mnist or fashion-mnist (got --data "
                        f"{data})", 2)
@@ -151,6 +162,72 @@ def read_run(run_dir_text: str, *, need_checkpoint: bool = True) -> tuple[Path, 
         raise CLIError(f"{run_dir} has no {CHECKPOINT} (the run stopped before its first "
                        f"epoch ended?)")
     return run_dir, cfg
+
+
+def check_data_files(run_dir: Path, cfg: dict) -> None:
+    """``eval`` and ``resume`` read the run's data again: its file or folder must still be
+    there (an error that says so, instead of "no such file")."""
+    for key, flag in (("data_file", "--data-file"), ("data_dir", "--data-dir"),
+                      ("text_file", "--text-file")):
+        where = cfg.get(key)
+        if where and not Path(where).exists():
+            raise CLIError(f"{run_dir} was trained on {flag} {where}, which is no longer there; "
+                           f"eval and resume read the run's data again: put it back, or change "
+                           f"{key!r} in {run_dir / CONFIG} to where it is now",
+                           collective=True)
+
+
+def _first_difference(saved, now, path="", *, numbers: bool = True) -> str | None:
+    """Where two preprocessing dicts first differ, as a phrase; ``numbers=False`` looks past
+    differing numbers (statistics) for a difference of names, kinds, categories or classes."""
+    if isinstance(saved, dict) and isinstance(now, dict):
+        name = saved.get("name") if isinstance(saved.get("name"), str) else None
+        keys = list(saved) + [k for k in now if k not in saved]
+        keys.sort(key=lambda k: k not in ("name", "kind", "categories", "classes", "vocab"))
+        for key in keys:
+            if saved.get(key) != now.get(key):
+                found = _first_difference(saved.get(key), now.get(key), f"column {name!r} {key}"
+                                          if name else f"{path}.{key}", numbers=numbers)
+                if found:
+                    return found
+        return None
+    if isinstance(saved, list) and isinstance(now, list) and len(saved) == len(now):
+        for a, b in zip(saved, now):
+            found = _first_difference(a, b, path, numbers=numbers) if a != b else None
+            if found:
+                return found
+        return None
+    if not numbers and isinstance(saved, (int, float)) and isinstance(now, (int, float)):
+        return None
+    return f"{path.lstrip('.') or 'preprocessing'}: saved {_short(saved)}, now {_short(now)}"
+
+
+def _short(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_same_data(job: Job, run_dir: Path) -> None:
+    """Refuse to evaluate or resume a run on data that no longer gives the preprocessing it was
+    trained with (rows added or changed in its CSV file or image folders): the model would see
+    other columns, classes or statistics, and the test split other rows."""
+    path = run_dir / PREPROCESSING
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return  # an older run without the file: nothing to compare
+    now = json.loads(json.dumps(job.preprocessing()))
+    if now != saved:
+        cfg = job.cfg
+        where = (_first_difference(saved, now, numbers=False)
+                 or _first_difference(saved, now) or "preprocessing")
+        source = cfg.get("data_file") or cfg.get("data_dir") or cfg.get("text_file") or cfg["data"]
+        raise CLIError(f"the data of {run_dir} has changed since it was trained: {source} no "
+                       f"longer gives what {PREPROCESSING} saved ({where}"
+                       f"; or this gradkit reads it otherwise than the one that trained the run)"
+                       f"; eval and resume read the run's data again, so restore it as it was, "
+                       f"or train a new run on the new data (`gradkit predict` applies the "
+                       f"saved preprocessing to new rows)", collective=True)
 
 
 def model_checkpoint(run_dir: Path, last: bool) -> Path:
@@ -352,14 +429,21 @@ def regression_metrics(pred, true) -> dict:
             "r2": 1.0 - float((err ** 2).sum()) / ss_tot if ss_tot > 0 else float("nan")}
 
 
+def number(v: float) -> str:
+    """A metric in the target's units: 4 significant digits, without an exponent for the
+    sizes of prices and counts (``15613``, not ``1.561e+04``)."""
+    v = float(v)
+    return f"{v:.0f}" if math.isfinite(v) and 1e4 <= abs(v) < 1e12 else f"{v:.4g}"
+
+
 def headline(kind: str, task: str, results: dict) -> str:
     """The last printed line: the test numbers a user looks for."""
     if kind == "text":
         return (f"test loss {results['loss']:.4f}  test perplexity "
                 f"{math.exp(min(results['loss'], 700)):.2f}")
     if task == "regression":
-        return (f"test rmse {results['rmse']:.4g}  test mae {results['mae']:.4g}  test r2 "
-                f"{results['r2']:.4f}")
+        return (f"test rmse {number(results['rmse'])}  test mae {number(results['mae'])}  "
+                f"test r2 {results['r2']:.4f}")
     return f"test loss {results['loss']:.4f}  test accuracy {results['accuracy']:.4f}"
 
 

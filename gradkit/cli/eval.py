@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 
 from ._mpi import on_rank0
-from ._runs import Job, checkpoint_phase, model_checkpoint, read_checkpoint, read_run, report
+from ._runs import (
+    Job,
+    check_data_files,
+    check_same_data,
+    checkpoint_phase,
+    model_checkpoint,
+    read_checkpoint,
+    read_run,
+    report,
+)
 
 NAME = "eval"
 MPI = True
@@ -27,10 +36,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args) -> int:
     run_dir, cfg = on_rank0(lambda: read_run(args.run_dir))
     path = model_checkpoint(run_dir, args.last)
+    check_data_files(run_dir, cfg)
     state = read_checkpoint(path)
     job = Job(cfg, None, progress="off", phase=checkpoint_phase(state))
+    check_same_data(job, run_dir)
     job.trainer.load_state_dict(state)
-    print(f"{run_dir}: {cfg['model']} on {cfg['data']} after {job.trainer.epoch} epochs "
-          f"({path.name})")
+    epochs = f"{job.trainer.epoch} epoch" + "s" * (job.trainer.epoch != 1)
+    print(f"{run_dir}: {cfg['model']} on {cfg['data']} after {epochs} ({path.name})")
     report(job, None, job.test())
     return 0

@@ -22,7 +22,7 @@ import numpy as np
 
 from ._errors import CLIError
 from ._options import nonempty_path, nonneg_int, positive_float, positive_int
-from ._runs import PREPROCESSING, model_checkpoint, read_run, regression_metrics
+from ._runs import PREPROCESSING, model_checkpoint, number, read_run, regression_metrics
 
 NAME = "predict"
 MPI = False
@@ -153,64 +153,122 @@ def _write_csv(path: str, header, rows) -> None:
 
 
 def _predict_table(args, model, meta) -> int:
-    from ..datasets.tabular import TablePreprocessor, read_table
+    from ..datasets.tabular import TablePreprocessor, read_table_lines
 
     if not args.inputs:
         raise CLIError("give the CSV file(s) to predict: gradkit predict RUN_DIR FILE.csv", 2)
+    from ..datasets.images import is_image_name
+
+    images = [name for name in args.inputs if is_image_name(name) or Path(name).is_dir()]
+    if images:
+        raise CLIError(f"{images[0]}: {'a folder' if Path(images[0]).is_dir() else 'an image'}; "
+                       f"{args.run_dir} is a --data csv run: give CSV/TSV files with the "
+                       f"columns it was trained on", 2)
     prep = TablePreprocessor.from_state_dict(meta["table"])
-    sources, scores, truths = [], [], []
+    sources, scores, truths, notes = [], [], [], []
+    # the identifier columns left out in training name each row in the output when present
+    ids = [c["name"] for c in prep.ignored]
+    id_values: list[list[str]] = []
     for name in args.inputs:
-        header, rows = read_table(name)
-        x = prep.transform(header, rows, where=f"{name}: ")
+        header, rows, line_of = read_table_lines(name)
+        x = prep.transform(header, rows, where=f"{name}: ", notes=notes, row_numbers=line_of)
         scores.append(_forward(model, x, args.batch_size))
-        sources += [f"{name}:{i + 2}" for i in range(len(rows))]
-        truths.append(prep.transform_target(header, rows, where=f"{name}: ")
+        sources += [f"{name}:{n}" for n in line_of]
+        id_values += [[row[header.index(c)].strip() if c in header else "" for c in ids]
+                      for row in rows]
+        truths.append(prep.transform_target(header, rows, where=f"{name}: ", lenient=True,
+                                            row_numbers=line_of)
                       if prep.target in header else None)
+    for note in notes:
+        print(f"note: {note}")
+    shown_ids = [k for k, _ in enumerate(ids) if any(v[k] for v in id_values)]
+
+    def with_ids(head, body):  # "file:line", then the identifiers: predictions join back
+        return ([head[0], *(ids[k] for k in shown_ids), *head[1:]],
+                [[r[0], *(v[k] for k in shown_ids), *r[1:]] for r, v in zip(body, id_values)])
+
     z = np.concatenate(scores)
     have_truth = all(t is not None for t in truths)
     if prep.task == "classification":
         header, rows, csv_header, csv_rows, pred = _classification_rows(sources, z, prep.classes)
+        header, rows = with_ids(header, rows)
+        csv_header, csv_rows = with_ids(csv_header, csv_rows)
         _print_table(header, rows[:_SHOWN_ROWS], len(rows), args.out)
         if have_truth:
             y = np.concatenate(truths)
-            correct = int((pred == y).sum())
-            print(f"accuracy against the {prep.target!r} column: {correct / len(y):.4f} "
-                  f"({correct}/{len(y)})")
+            known = y >= 0
+            correct = int((pred[known] == y[known]).sum())
+            if known.any():
+                print(f"accuracy against the {prep.target!r} column: "
+                      f"{correct / known.sum():.4f} ({correct}/{known.sum()}){_skipped(known)}")
+            else:
+                print(f"no accuracy: the {prep.target!r} column holds none of the trained "
+                      f"classes ({', '.join(map(str, prep.classes))})")
     else:
         values = prep.inverse_target(z[:, 0])
         rows = [[src, f"{v:.6g}"] for src, v in zip(sources, values)]
-        csv_header, csv_rows = ["input", f"predicted_{prep.target}"], rows
-        _print_table(["input", f"predicted {prep.target}"], rows[:_SHOWN_ROWS], len(rows),
-                     args.out)
+        csv_header, csv_rows = with_ids(["input", f"predicted_{prep.target}"], rows)
+        header, rows = with_ids(["input", f"predicted {prep.target}"], rows)
+        _print_table(header, rows[:_SHOWN_ROWS], len(rows), args.out)
         if have_truth:
             y = prep.inverse_target(np.concatenate(truths)[:, 0])
-            m = regression_metrics(values, y)
-            print(f"against the {prep.target!r} column: rmse {m['rmse']:.4g}  mae "
-                  f"{m['mae']:.4g}  r2 {m['r2']:.4f}")
+            known = np.isfinite(y)
+            if known.any():
+                m = regression_metrics(values[known], y[known])
+                print(f"against the {prep.target!r} column: rmse {number(m['rmse'])}  mae "
+                      f"{number(m['mae'])}  r2 {m['r2']:.4f}{_skipped(known)}")
+            else:
+                print(f"no rmse: the {prep.target!r} column holds no numbers (empty?)")
     if args.out:
         _write_csv(args.out, csv_header, csv_rows)
     return 0
 
 
+def _skipped(known: np.ndarray, why: str = "with an empty or untrained target") -> str:
+    n = int((~known).sum())
+    return f"; {n} {'row(s)' if 'target' in why else 'image(s)'} {why} left out" if n else ""
+
+
 def _predict_images(args, model, meta) -> int:
-    from ..datasets.images import ImageStats, decode_images, image_files
+    from ..datasets.images import (
+        IMAGE_EXTENSIONS,
+        ImageStats,
+        decode_images,
+        image_files,
+        is_image_name,
+    )
 
     if not args.inputs:
         raise CLIError("give the image files or folders to predict: gradkit predict RUN_DIR "
                        "IMAGE_OR_FOLDER...", 2)
     m = meta["images"]
-    paths = []
+    classes = [str(c) for c in meta["classes"]]
+    paths, truths = [], []
     for name in args.inputs:
+        if Path(name).is_file() and not is_image_name(name):
+            raise CLIError(f"{name}: not an image file ({', '.join(IMAGE_EXTENSIONS)}); "
+                           f"{args.run_dir} is a --data images run: give image files or "
+                           f"folders of them", 2)
         found = image_files(name)
         if not found:
             raise CLIError(f"{name}: no image files in this folder")
         paths += found
+        # a folder laid out as for training (class sub-folders): the class of each image
+        parts = [p.relative_to(name).parts if Path(name).is_dir() else () for p in found]
+        top = [q[0] if len(q) > 1 else None for q in parts]
+        truths += [classes.index(t) if t in classes else -1 for t in top]
     images, _ = decode_images(paths, int(m["size"]), int(m["channels"]))
     x = ImageStats(m["mean"], m["std"]).normalize(images)
     z = _forward(model, x, args.batch_size)
-    header, rows, csv_header, csv_rows, _ = _classification_rows(
+    header, rows, csv_header, csv_rows, pred = _classification_rows(
         [str(p) for p in paths], z, meta["classes"])
     _print_table(header, rows[:_SHOWN_ROWS], len(rows), args.out)
+    y = np.asarray(truths)
+    known = y >= 0
+    if known.any():
+        correct = int((pred[known] == y[known]).sum())
+        print(f"accuracy against the class folders: {correct / known.sum():.4f} "
+              f"({correct}/{known.sum()}){_skipped(known, 'outside a class folder')}")
     if args.out:
         _write_csv(args.out, csv_header, csv_rows)
     return 0

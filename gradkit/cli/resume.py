@@ -15,6 +15,8 @@ from ._runs import (
     CHECKPOINT,
     CONFIG,
     Job,
+    check_data_files,
+    check_same_data,
     checkpoint_phase,
     read_checkpoint,
     read_run,
@@ -46,6 +48,7 @@ def run(args) -> int:
     from ..train.recipes import EXTENDED_BY_A_NEW_CYCLE, schedule_ends
 
     run_dir, cfg = on_rank0(lambda: read_run(args.run_dir))
+    check_data_files(run_dir, cfg)
     state = read_checkpoint(run_dir / CHECKPOINT)
     done = int(state["epoch"])
     stopper_state = state.get("early_stopping") or {}
@@ -61,6 +64,7 @@ def run(args) -> int:
         cfg["epochs"] = epochs
     job = Job(cfg, run_dir, progress=args.progress, plots=not args.no_plot,
               phase=checkpoint_phase(state))
+    check_same_data(job, run_dir)
     job.trainer.load_state_dict(state, train_loader=job.data.train)
     if epochs <= done:
         if stopped_early:

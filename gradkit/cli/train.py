@@ -105,9 +105,10 @@ def run(args) -> int:
     _collective(lambda: apply_config_file(args))
     cfg = _collective(lambda: config_from_args(args))
     run_dir = on_rank0(lambda: pick_run_dir(args.out))
+    plural = "s" * (int(cfg["epochs"]) != 1)
     print(f"gradkit train: {cfg['model']} on {cfg['data']}, {cfg['optimizer']} lr {cfg['lr']:g}, "
-          f"scheduler {cfg['scheduler']}, {cfg['epochs']} epochs{world_note(cfg)} -> {run_dir}",
-          flush=True)
+          f"scheduler {cfg['scheduler']}, {cfg['epochs']} epoch{plural}{world_note(cfg)} -> "
+          f"{run_dir}", flush=True)
     t0 = time.perf_counter()
     job = Job(cfg, run_dir, progress=args.progress, plots=not args.no_plot)
     rank0 = world()[0] == 0

@@ -25,8 +25,8 @@ import numpy as np
 from .._tensor import wrap
 from ..utils.data.dataset import Dataset
 
-__all__ = ["AugmentedImages", "ImageFolderError", "ImageStats", "decode_images", "image_files",
-           "load_image_folder"]
+__all__ = ["IMAGE_EXTENSIONS", "AugmentedImages", "ImageFolderError", "ImageStats", "decode_images",
+           "image_files", "is_image_name", "load_image_folder"]
 
 _GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
 
@@ -36,17 +36,37 @@ class ImageFolderError(ValueError):
     unreadable."""
 
 
-def image_files(path: str | os.PathLike) -> list[Path]:
-    """``path`` itself if it is a file, else the image files under it (sorted, recursive)."""
-    from ..vision.datasets.folder import is_image_file
+#: The file name endings read as images (any case): torchvision's ``IMG_EXTENSIONS`` and the
+#: other still-image formats Pillow reads without plug-ins (GIF: its first frame).
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp",
+                    ".gif", ".jfif", ".pbm", ".pnm")
 
+
+def is_image_name(name: str) -> bool:
+    """Whether a file name ends with one of :data:`IMAGE_EXTENSIONS` (any case)."""
+    return name.lower().endswith(IMAGE_EXTENSIONS)
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(image files, other files) under ``folder``, recursively and sorted, leaving out hidden
+    files and folders (``.DS_Store``, ``.thumbnails/``, ``._photo.jpg``)."""
+    images, others = [], []
+    for p in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in p.relative_to(folder).parts) or not p.is_file():
+            continue
+        (images if is_image_name(p.name) else others).append(p)
+    return images, others
+
+
+def image_files(path: str | os.PathLike) -> list[Path]:
+    """``path`` itself if it is a file, else the image files under it (sorted, recursive,
+    hidden files and folders left out)."""
     path = Path(path)
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise FileNotFoundError(f"{path}: no such file or folder")
-    return sorted(p for p in path.rglob("*") if p.is_file() and is_image_file(p.name)
-                  and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    return _walk(path)[0]
 
 
 def _open(path: Path):
@@ -58,7 +78,8 @@ def _open(path: Path):
         img.load()
     except Exception as exc:  # Pillow raises several types for a bad file
         message = " ".join(str(exc).split()) or type(exc).__name__
-        raise ImageFolderError(f"cannot read image {path}: {message}") from None
+        raise ImageFolderError(f"cannot read image {path}: {message}; replace the file, or "
+                               f"delete it or move it out of the folder") from None
     return img
 
 
@@ -68,11 +89,12 @@ def decode_images(paths, size: int, channels: int | None = None) -> tuple[np.nda
     from ..vision._pil import pil_image
 
     Image = pil_image()
-    opened = [_open(Path(p)) for p in paths]
-    if channels is None:
-        channels = 1 if all(img.mode in _GRAY_MODES for img in opened) else 3
-    out = np.empty((len(opened), channels, size, size), dtype=np.uint8)
-    for i, img in enumerate(opened):
+    paths = [Path(p) for p in paths]
+    if channels is None:  # from the headers alone: one decoded photo in memory at a time
+        channels = 1 if all(_mode(p) in _GRAY_MODES for p in paths) else 3
+    out = np.empty((len(paths), channels, size, size), dtype=np.uint8)
+    for i, path in enumerate(paths):
+        img = original = _open(path)
         if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit or float grayscale
             arr = np.asarray(img, dtype=np.float64)
             top = arr.max() or 1.0
@@ -81,43 +103,63 @@ def decode_images(paths, size: int, channels: int | None = None) -> tuple[np.nda
         img = img.resize((size, size), getattr(Image, "Resampling", Image).BILINEAR)
         arr = np.asarray(img, dtype=np.uint8)
         out[i] = arr[None] if channels == 1 else arr.transpose(2, 0, 1)
+        original.close()  # a GIF or TIFF keeps its file open for the other frames
     return out, channels
 
 
-def load_image_folder(root: str | os.PathLike, size: int, channels: int | None = None):
-    """``(images uint8 (N, C, size, size), labels int64, classes, paths)`` of ``root/<class>/``.
+def _mode(path: Path) -> str:
+    """An image's mode from its header (the pixels are not decoded)."""
+    from ..vision._pil import pil_image
+
+    try:
+        with pil_image().open(path) as img:
+            return img.mode
+    except Exception:  # noqa: BLE001 - _open reports the file with its fix
+        return _open(path).mode
+
+
+def load_image_folder(root: str | os.PathLike, size: int, channels: int | None = None, *,
+                      notes: list[str] | None = None):
+    """``(images uint8 (N, C, size, size), labels int64, classes, paths)`` of ``root/<class>/``
+    (images in sub-folders of a class folder count for the class; hidden files and folders are
+    left out). ``notes``, when given, receives a line about files that are not images.
 
     Raises:
         FileNotFoundError: ``root`` is not a folder.
         ImageFolderError: no class folders, a class folder without images, an unreadable image.
     """
-    from ..vision.datasets.folder import IMG_EXTENSIONS, find_classes, make_dataset
-
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such folder")
-    try:
-        classes, class_to_idx = find_classes(root)
-    except FileNotFoundError:
-        raise ImageFolderError(f"{root} has no class folders; expected one sub-folder of images "
-                               f"per class ({root}/<class>/<image>)") from None
-    classes = [c for c in classes if not c.startswith(".")]
-    class_to_idx = {c: i for i, c in enumerate(classes)}
+    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if len(classes) < 2:
-        raise ImageFolderError(f"{root} has {len(classes)} class folder; a classifier needs at "
-                               f"least 2 ({root}/<class>/<image>)")
-    samples = make_dataset(root, class_to_idx, extensions=IMG_EXTENSIONS, allow_empty=True)
-    found = {label for _, label in samples}
-    empty = [c for c in classes if class_to_idx[c] not in found]
+        loose = [p for p in root.iterdir() if p.is_file() and is_image_name(p.name)]
+        extra = (f"; the {len(loose)} image(s) directly in {root} belong in a class folder"
+                 if loose else "")
+        have = "no class folders" if not classes else f"1 class folder ({classes[0]})"
+        raise ImageFolderError(f"{root} has {have}; a classifier needs at least 2, one "
+                               f"sub-folder of images per class ({root}/<class>/<image>){extra}")
+    paths, labels, others, empty = [], [], [], []
+    for label, name in enumerate(classes):
+        found, rest = _walk(root / name)
+        paths += found
+        labels += [label] * len(found)
+        others += rest
+        if not found:
+            empty.append(name)
     if empty:
         raise ImageFolderError(f"the class folder {root / empty[0]} holds no images "
-                               f"({', '.join(IMG_EXTENSIONS)})"
-                               + (f", nor do {len(empty) - 1} other(s)" if len(empty) > 1
-                                  else ""))
-    paths = [Path(p) for p, _ in samples]
+                               f"({', '.join(IMAGE_EXTENSIONS)})"
+                               + (f", nor do {len(empty) - 1} other(s)" if len(empty) > 1 else "")
+                               + "; add images to it or remove it")
+    loose = [p for p in root.iterdir() if p.is_file() and not p.name.startswith(".")]
+    if notes is not None and (others or loose):
+        skipped = others + loose
+        shown = ", ".join(str(p.relative_to(root)) for p in skipped[:3])
+        notes.append(f"{len(skipped)} file(s) in {root} are not images in a class folder and "
+                     f"were left out: {shown}{', ...' if len(skipped) > 3 else ''}")
     images, _ = decode_images(paths, size, channels)
-    labels = np.asarray([label for _, label in samples], dtype=np.int64)
-    return images, labels, classes, paths
+    return images, np.asarray(labels, dtype=np.int64), classes, paths
 
 
 @dataclass

@@ -94,8 +94,10 @@ class CharCorpus(Dataset):
             if path is None:
                 text = default_corpus_text()
             else:
-                with open(path, encoding=encoding) as fh:
+                with open(path, encoding=encoding) as fh:  # any line ending reads as \n
                     text = fh.read()
+                if text.startswith("\ufeff"):  # a byte-order mark (Windows editors) is no text
+                    text = text[1:]
         if len(text) < 2:
             raise ValueError("CharCorpus: the text needs at least 2 characters")
         self.text = text

@@ -291,19 +291,24 @@ def _split_test(n: int, fraction: float, seed: int):
 
 def _table_data(cfg: dict) -> DataBundle:
     """``--data csv``: the table split into train/val/test; preprocessing fitted on train."""
-    from gradkit.datasets.tabular import MISSING, TablePreprocessor, read_table
+    from gradkit.datasets.tabular import (
+        MISSING,
+        TablePreprocessor,
+        missing_column_hint,
+        read_table_lines,
+    )
 
     path, target = cfg.get("data_file"), cfg.get("target")
     if not path:
         raise ValueError("--data csv needs --data-file FILE (a table with a header row)")
     if not target:
         raise ValueError("--data csv needs --target COLUMN, the column to predict")
-    header, rows = read_table(path)
+    header, rows, line_of = read_table_lines(path)
     if target not in header:
         raise ValueError(f"--target {target}: {path} has no such column (its columns: "
-                         f"{', '.join(header)})")
+                         f"{', '.join(header)}){missing_column_hint(header, target)}")
     j = header.index(target)
-    empty = [n + 2 for n, row in enumerate(rows) if row[j].strip().lower() in MISSING]
+    empty = [line_of[n] for n, row in enumerate(rows) if row[j].strip().lower() in MISSING]
     if empty:
         shown = ", ".join(map(str, empty[:5])) + (", ..." if len(empty) > 5 else "")
         raise ValueError(f"{path}: the target column {target!r} is empty on {len(empty)} "
@@ -318,10 +323,11 @@ def _table_data(cfg: dict) -> DataBundle:
     val_idx = None if val is None else val[0]
     pick = lambda idx: [rows[i] for i in idx]  # noqa: E731
     prep = TablePreprocessor.fit(header, pick(train_idx), target, cfg.get("task"),
-                                 row_numbers=[int(i) + 2 for i in train_idx])
+                                 row_numbers=[line_of[i] for i in train_idx],
+                                 target_values=[row[j] for row in rows])
 
     def arrays(idx):
-        part, lines = pick(idx), [int(i) + 2 for i in idx]
+        part, lines = pick(idx), [line_of[i] for i in idx]
         return (prep.transform(header, part, where=f"{path}: ", row_numbers=lines),
                 prep.transform_target(header, part, where=f"{path}: ", row_numbers=lines))
 
@@ -346,7 +352,8 @@ def _folder_data(cfg: dict) -> DataBundle:
         raise ValueError("--data images needs --data-dir DIR (one sub-folder of images per "
                          "class)")
     size = int(cfg.get("image_size") or DATA_DEFAULTS["images"]["image_size"])
-    images, labels, classes, _ = load_image_folder(root, size)
+    notes: list[str] = []
+    images, labels, classes, _ = load_image_folder(root, size, notes=notes)
     seed, bs = int(cfg["seed"]), int(cfg["batch_size"])
     train_idx, test_idx = _split_test(len(labels), float(cfg.get("test_fraction") or 0.2), seed)
     (train_idx, _), val = _split_train_val(train_idx, train_idx, float(cfg.get("val_fraction",
@@ -362,7 +369,7 @@ def _folder_data(cfg: dict) -> DataBundle:
         val=None if val is None else _loader(x[val[0]], labels[val[0]], 512, shuffle=False),
         test=_loader(x[test_idx], labels[test_idx], 512, shuffle=False),
         kind="image", in_shape=tuple(x.shape[1:]), num_classes=len(classes), name="images",
-        classes=list(classes), meta=meta)
+        classes=list(classes), meta=meta, notes=notes)
 
 
 def bundle_from_meta(cfg: dict, meta: dict) -> DataBundle:

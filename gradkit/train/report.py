@@ -32,6 +32,7 @@ __all__ = ["draw_run_graph", "write_report"]
 
 CONFIG = "config.json"
 CHECKPOINT = "checkpoint.safetensors"
+BEST = "best.safetensors"
 RESULTS = "results.json"
 PREDICTIONS = "predictions.npz"
 DIAGNOSTICS_DIR = "diagnostics"
@@ -99,7 +100,9 @@ def _rebuild(cfg: dict, run_dir: Path):
     try:
         data = recipes.build_data(cfg)
         model = recipes.build_model(cfg, data)
-        state = load_checkpoint(run_dir / CHECKPOINT)
+        # the best epoch's weights, as `gradkit train`'s test results and eval/predict use
+        best = run_dir / BEST
+        state = load_checkpoint(best if best.is_file() else run_dir / CHECKPOINT)
         model.load_state_dict(state["model"])
     except Exception as exc:  # noqa: BLE001 - any failure becomes a note in the page
         return None, f"{type(exc).__name__}: {exc}"
@@ -226,7 +229,7 @@ def _inline_svg(svg: str) -> str:
 
 
 # ------------------------------------------------------------------------------ sections
-def _section_metrics(results) -> str:
+def _section_metrics(results, kind: str = "") -> str:
     if not isinstance(results, dict) or not results:
         return '<p class="note">No results.json (the run has not been tested yet).</p>'
     cards = []
@@ -239,7 +242,7 @@ def _section_metrics(results) -> str:
             cards.append(f'<div class="card">run time<b>{v:.1f} s</b></div>')
         else:
             cards.append(f'<div class="card">{_e(k)}<b>{_e(_fmt(v))}</b></div>')
-    if "loss" in results and "perplexity" not in results and "accuracy" not in results:
+    if kind == "text" and "loss" in results and "perplexity" not in results:
         loss = results["loss"]
         if isinstance(loss, (int, float)):
             cards.append(f'<div class="card">test perplexity<b>{math.exp(min(loss, 700)):.3g}'
@@ -455,10 +458,17 @@ def _section_confusion(run_dir, model, data, reason) -> str:
     if data is not None and getattr(data, "kind", "") == "text":
         return ('<p class="note">Not drawn: this is a character language model (one class per '
                 'character of the vocabulary); see the test perplexity instead.</p>')
+    if data is not None and getattr(data, "task", "") == "regression":
+        return ('<p class="note">Not drawn: this is a regression run (a number to predict, '
+                'not classes); see the test RMSE, MAE and R² above.</p>')
+    labels = None
     if model is not None and data is not None:
         target, pred = confusion_from_model(model, data.test)
         k = int(max(data.num_classes, target.max() + 1, pred.max() + 1))
-        source = ("computed now: the checkpoint's model on the run's test set "
+        names = [str(c) for c in (getattr(data, "classes", None) or [])]
+        labels = names if len(names) == k else None
+        checkpoint = BEST if (run_dir / BEST).is_file() else CHECKPOINT
+        source = (f"computed now: the model of {checkpoint} on the run's test set "
                   f"({_e(getattr(data, 'name', ''))})")
     elif (run_dir / PREDICTIONS).is_file():
         saved = np.load(run_dir / PREDICTIONS)
@@ -468,7 +478,8 @@ def _section_confusion(run_dir, model, data, reason) -> str:
     else:
         return f'<p class="note">No confusion matrix: {_e(reason)}</p>'
     cm = _confusion(target.ravel(), pred.ravel(), k)
-    return f'<p class="sub">{source}</p>' + _confusion_html(cm, [str(i) for i in range(k)])
+    return f'<p class="sub">{source}</p>' + _confusion_html(cm, labels or [str(i) for i in
+                                                                             range(k)])
 
 
 # ------------------------------------------------------------------------- the run's graph
@@ -553,7 +564,7 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     trained = f", {epoch} epochs trained" if epoch is not None else ""
     sections = [
-        ("metrics", "Test metrics", _section_metrics(results)),
+        ("metrics", "Test metrics", _section_metrics(results, str(cfg.get("data", "")))),
         ("curves", "Training curves", _section_curves(history)),
         ("diagnostics", "Gradient diagnostics", _section_diagnostics(run_dir)),
         ("model", "Model", _section_model(model, data, cfg, state_model, reason)),
