@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _dtype as _dt
 from ... import functions as _F
 from ..._backend import to_host
-from ... import _dtype as _dt
 from ..._dtype import result_type as _result_type
 from ..._tensor import Tensor, apply, apply1, as_tensor_arg, wrap
 from ...amp._state import CPU as _AUTOCAST
@@ -109,13 +109,16 @@ def _float_target(input: Tensor, target, name: str) -> Tensor:
     return target
 
 
-def _promoted(x: Tensor, target, name: str):
+def _promoted(x: Tensor, target, name: str, broadcast_first: bool = False):
     """``(input, target)`` of a pointwise loss in PyTorch's promoted dtype when that is
     floating (``mse_loss(float32, float64)`` is float64); else the target in the input's dtype
-    as before. The shapes must broadcast."""
+    as before. The shapes must broadcast. ``broadcast_first``: PyTorch broadcasts the two
+    (``torch.broadcast_tensors``) before the kernel promotes, so a 0-D operand promotes as a
+    dimensioned one (``mse_loss(float32 (1,), float64 ())`` is float64)."""
     t = target if isinstance(target, Tensor) else _arg(target, x, "target")
-    _AT._broadcast(name, x.shape, t.shape)
-    rd = _result_type(x.dtype, x.ndim, t.dtype, t.ndim)
+    shape = _AT._broadcast(name, x.shape, t.shape)
+    xd, td = (len(shape), len(shape)) if broadcast_first else (x.ndim, t.ndim)
+    rd = _result_type(x.dtype, xd, t.dtype, td)
     y = _float_target(x, t, name) if rd.kind != "f" or t.dtype.kind not in "fc" else t
     if rd.kind == "f":
         x = x if x.dtype == rd else x.to(rd)
@@ -348,7 +351,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
-    x, y = _promoted(_t(input), target, "mse_loss")
+    x, y = _promoted(_t(input), target, "mse_loss", True)
     if weight is not None:
         d = x - y
         return _weighted(d * d, weight, x, reduction, "mse_loss", weighted_mean=True)
@@ -372,7 +375,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "l1_loss")
     _no_bool_subtraction("l1_loss", input, target)  # ((input - target).abs())
-    x, y = _promoted(_t(input), target, "l1_loss")
+    x, y = _promoted(_t(input), target, "l1_loss", True)
     loss = _F.abs(x - y)
     if weight is not None:
         return _weighted(loss, weight, x, reduction, "l1_loss", weighted_mean=True)
@@ -389,7 +392,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     _check_reduction(reduction, "smooth_l1_loss")
     if not beta >= 0:  # (NaN too; PyTorch's check: RuntimeError)
         raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
-    x, y = _promoted(_t(input), target, "smooth_l1_loss")
+    x, y = _promoted(_t(input), target, "smooth_l1_loss", True)
     if beta == 0:  # l1_loss, as PyTorch computes it there
         return _reduce(_F.abs(x - y), reduction)
     return _pointwise(LO.SMOOTH_L1, x, y, reduction, float(beta), "smooth_l1_loss")
