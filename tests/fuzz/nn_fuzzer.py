@@ -1370,7 +1370,21 @@ def _bag_f64_last_offset(c):
     return isinstance(w, fz.Arr) and w.a.dtype == np.float64 and not getattr(w, "bf16", False)
 
 
+def _huge_input(c, lim=1e15):
+    """A case with a finite input entry of magnitude >= ``lim`` beside others."""
+    vals = list(c.args) + list(c.kwargs.values())
+    return any(isinstance(v, fz.Arr) and v.a.dtype.kind == "f" and v.a.size > 0
+               and bool((np.abs(v.a[np.isfinite(v.a)]) >= lim).any()) for v in vals)
+
+
 ALLOW = [
+    (lambda c, k, d: k == "grad-wrong" and c.name in ("LayerNorm", "layer_norm")
+     and _huge_input(c),
+     "torch 2.13's layer_norm backward computes the input's gradient as rstd g w + b x + c with "
+     "b = (sum(g w) mean - sum(g w x)) rstd^3 / d: for an entry >= 1e15 the difference cancels "
+     "catastrophically and leaves rounding noise times x (checked: a one-element row [1e30] "
+     "gets -4.3e14 where the derivative of a constant output is 0); gradkit's "
+     "(g w - mean(g w) - xhat mean(g w xhat)) rstd has no such cancellation"),
     (lambda c, k, d: k in ("wrong", "grad-wrong") and _bag_f64_last_offset(c),
      "torch 2.13's CPU embedding_bag with include_last_offset=True ends the last bag at the "
      "last offset in float32/float16/bfloat16 but, in float64 (its non-fbgemm path), adds the "

@@ -166,6 +166,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got "
                          f"{dropout_p}")
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
+    if query.numel() == 0 or key.numel() == 0 or value.numel() == 0:
+        # PyTorch's shortcut: zeros of (query's batch dims, L, E_v), before the mask's checks
+        # (no softmax over no keys); the gradients are zeros
+        shape = tuple(query.shape[:-1]) + (value.shape[-1],)
+        out = F.sum(F.narrow(query, -1, 0, 0), -1, keepdim=True).expand(*shape)
+        return out + F.sum(F.narrow(key, -1, 0, 0)) + F.sum(F.narrow(value, -1, 0, 0))
+    if attn_mask is not None and isinstance(attn_mask, Tensor) and attn_mask.ndim < 2:
+        raise IndexError(f"scaled_dot_product_attention: Dimension out of range: attn_mask must "
+                         f"have at least 2 dimensions (..., L, S), got shape {_shape(attn_mask)}")
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
         hq, hk = query.shape[-3], key.shape[-3]
         if hq % hk:
