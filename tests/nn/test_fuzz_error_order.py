@@ -128,3 +128,36 @@ def test_broadcasting_losses_promote_after_broadcasting(torch, name, shapes, dty
             warnings.simplefilter("ignore")
             return getattr(F(L), name)(x, y, reduction="none")
     same_as_torch(torch, fn)
+
+
+# ------------------------------------------------------------------ interpolate, attention
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "area"])
+@pytest.mark.parametrize("scale", [2.0, float("inf"), float("nan"), 1e30])
+@pytest.mark.parametrize("shape,dtype", [((1, 1, 2, 2), "float32"), ((1, 0, 2, 2), "float32"),
+                                         ((0, 1, 2, 2), "float32"), ((1, 1, 0, 2), "float32"),
+                                         ((1, 1, 2, 2), "int64"), ((1, 1, 2, 2), "bool")])
+def test_interpolate_checks_sizes_then_dtypes_as_torch(torch, mode, scale, shape, dtype):
+    # an output size past int64 first (RuntimeError; area's Python floor: OverflowError or
+    # ValueError), an empty non-batch dim, then the dtype (NotImplementedError)
+    same_as_torch(torch, lambda L: F(L).interpolate(L.zeros(shape, dtype=getattr(L, dtype)),
+                                                    scale_factor=scale, mode=mode))
+
+
+@pytest.mark.parametrize("q,k,v", [
+    ((2, 1, 2, 3), (2, 1, 3, 3), (2, 0, 3, 1)),
+    ((2, 1, 2, 3), (2, 1, 0, 3), (2, 1, 0, 1)),
+    ((3, 2, 3), (0, 3, 3), (0, 3, 1)),
+    ((2, 1, 2, 3), (2, 1, 3, 3), (2, 1, 3, 0)),
+])
+def test_sdpa_of_an_empty_operand_is_zeros_of_the_query_shape(torch, q, k, v):
+    def fn(L):
+        g = L.Generator().manual_seed(0)
+        return F(L).scaled_dot_product_attention(L.rand(q, generator=g), L.rand(k, generator=g),
+                                                 L.rand(v, generator=g))
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("mask", [lambda L: L.tensor(True), lambda L: L.tensor([0.5])])
+def test_sdpa_mask_of_fewer_than_two_dims_raises_index_error(torch, mask):
+    same_as_torch(torch, lambda L: F(L).scaled_dot_product_attention(
+        L.ones(2, 2, 1, 1), L.ones(2, 2, 1, 1), L.ones(2, 2, 1, 2), attn_mask=mask(L)))

@@ -139,9 +139,11 @@ def _aa_taps(n_in, n_out, scale, align_corners, cubic, dtype):
             tuple(np.ascontiguousarray(w[:, k]).astype(dt) for k in range(width)))
 
 
-def _sizes(x, size, scale_factor, recompute_scale_factor, dim, who):
+def _sizes(x, size, scale_factor, recompute_scale_factor, dim, who, area=False):
     """``(output_size, scale_factors or None)`` as ``torch.nn.functional.interpolate`` computes
-    them."""
+    them, with PyTorch's checks in its order: an output size past int64 (an inf/NaN/huge
+    scale: OverflowError where ``area`` computes it in Python, else RuntimeError), an empty
+    non-batch dim (the kernels, not ``area``'s pooling), then the sizes."""
     spatial = list(x.shape[2:])
     if size is not None and scale_factor is not None:
         raise ValueError(f"{who}: only one of size or scale_factor should be defined")
@@ -171,11 +173,24 @@ def _sizes(x, size, scale_factor, recompute_scale_factor, dim, who):
             scales = [float(s) for s in scale_factor]
         else:
             scales = [float(scale_factor)] * dim
-        out = [math.floor(float(n) * s) for n, s in zip(spatial, scales)]
+        raw = [float(n) * s for n, s in zip(spatial, scales)]
+        if not all(abs(r) < 2.0 ** 63 for r in raw):  # (also inf and NaN)
+            # (Python's math.floor there: ValueError for NaN, OverflowError for inf; a finite
+            # huge size then fails to unpack as an int64 size: TypeError)
+            err = (RuntimeError if not (area or recompute_scale_factor)
+                   else ValueError if any(r != r for r in raw)
+                   else OverflowError if any(math.isinf(r) for r in raw) else TypeError)
+            raise err(f"{who}: the output size of input {tuple(x.shape)} by scale_factor "
+                      f"{scale_factor} cannot be converted to an int64 (it is {raw}); pass a "
+                      f"finite scale_factor or a size")
+        out = [math.floor(r) for r in raw]
         if recompute_scale_factor:
             scales = None
     else:
         raise ValueError(f"{who}: either size or scale_factor should be defined")
+    if not area and 0 in tuple(x.shape[1:]):
+        raise RuntimeError(f"{who}: Non-empty {x.ndim}D data tensor expected but got a tensor "
+                           f"with sizes {list(x.shape)} (only the batch dim may be 0)")
     if any(o <= 0 for o in out) or any(n <= 0 for n in spatial):
         raise RuntimeError(f"{who}: input and output sizes should be greater than 0, but got "
                          f"input of shape {tuple(x.shape)} and output size {tuple(out)}")
@@ -259,14 +274,17 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
         raise NotImplementedError(f"{who}: mode {mode!r} needs a {rank}-D input "
                                   f"{_SHAPES[rank]}, got a {x.ndim}-D input of shape "
                                   f"{tuple(x.shape)}")
-    if x.dtype.kind != "f" and not (
-            x._data.dtype == np.uint8 and mode in ("nearest", "nearest-exact")):
-        raise TypeError(f"{who}: expects a floating-point input (or uint8 for the nearest "
-                        f"modes, e.g. an image or a label mask), got dtype {x.dtype}")
     dim = x.ndim - 2
     if mode == "area" and scale_factor is not None:
         recompute_scale_factor = True
-    out, scales = _sizes(x, size, scale_factor, recompute_scale_factor, dim, who)
+    out, scales = _sizes(x, size, scale_factor, recompute_scale_factor, dim, who,
+                         area=mode == "area")
+    if mode != "area" and x.dtype.kind != "f" and not (
+            x._data.dtype == np.uint8 and mode in ("nearest", "nearest-exact")):
+        # (after the sizes, as PyTorch's kernels; area's pooling checks its own)
+        raise NotImplementedError(f"{who}: not implemented for {x.dtype}: expects a "
+                                  f"floating-point input (or uint8 for the nearest modes, e.g. "
+                                  f"an image or a label mask); convert it with .float()")
     if mode == "area":
         if dim == 1:
             return adaptive_avg_pool1d(x, out[0])
