@@ -284,6 +284,9 @@ def multi_head_attention_forward(
     if key.shape[:2] != value.shape[:2] or key.shape[1] != N:
         raise RuntimeError(f"{who}: key shape {_shape(key)} does not match value shape "
                            f"{_shape(value)} (or the query's batch size {N})")
+    if num_heads == 0:  # (PyTorch's Python code divides by it: ZeroDivisionError)
+        raise ZeroDivisionError(f"{who}: num_heads must be positive to split embed_dim {E} "
+                                f"into heads, got num_heads=0")
     head_dim = E // num_heads
     if head_dim * num_heads != E:
         raise ValueError(f"{who}: embed_dim {E} not divisible by num_heads {num_heads}")

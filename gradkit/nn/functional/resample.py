@@ -912,17 +912,17 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     """
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
     pad = [int(p) for p in pad]
+    if mode not in ("constant", *_PAD_MODES):  # (the mode is parsed first, as PyTorch)
+        raise NotImplementedError(
+            f"pad: Unrecognised padding mode {mode!r}; use 'constant', 'reflect', 'replicate' "
+            f"or 'circular'"
+        )
     if len(pad) % 2:
         raise RuntimeError(f"pad: padding length must be divisible by 2, got {len(pad)}")
     if len(pad) // 2 > x.ndim:
         raise RuntimeError(
             f"pad: padding length {len(pad)} is too large for a {x.ndim}-D input (at most "
             f"{2 * x.ndim})"
-        )
-    if mode not in ("constant", *_PAD_MODES):
-        raise NotImplementedError(
-            f"pad: mode {mode!r} is not supported; use 'constant', 'reflect', 'replicate' or "
-            f"'circular'"
         )
     if mode != "constant" and value not in (None, 0):
         raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
@@ -933,6 +933,11 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
             f"of an input with {k + 1} or {k + 2} dimensions (batch and channel first), got a "
             f"{x.ndim}-D input of shape {tuple(x.shape)}"
         )
+    if mode in ("reflect", "replicate") and 0 in tuple(x.shape)[x.ndim - len(pad) // 2 - 1:]:
+        k = len(pad) // 2
+        raise RuntimeError(f"pad: Expected {k + 1}D or {k + 2}D (batch mode) tensor with "
+                           f"possibly 0 batch size and other non-zero dimensions for input, but "
+                           f"got: {list(x.shape)} ({mode} mode)")
     if mode in ("reflect", "replicate") and pad:
         out = [x.shape[-1 - k] + pad[2 * k] + pad[2 * k + 1] for k in range(len(pad) // 2)]
         if max(out) < 1:
@@ -954,7 +959,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                 f"{tuple(input.shape)} below zero size"
             )
         if mode == "reflect" and (lo >= n or hi >= n):
-            raise ValueError(
+            raise RuntimeError(
                 f"pad: padding size should be less than the corresponding input dimension "
                 f"for reflect mode, but got padding ({lo}, {hi}) at dimension {d} of input "
                 f"{tuple(input.shape)}"
