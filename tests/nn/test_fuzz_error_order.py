@@ -161,3 +161,36 @@ def test_sdpa_of_an_empty_operand_is_zeros_of_the_query_shape(torch, q, k, v):
 def test_sdpa_mask_of_fewer_than_two_dims_raises_index_error(torch, mask):
     same_as_torch(torch, lambda L: F(L).scaled_dot_product_attention(
         L.ones(2, 2, 1, 1), L.ones(2, 2, 1, 1), L.ones(2, 2, 1, 2), attn_mask=mask(L)))
+
+
+# ------------------------------------------------------------------ padding, recurrent cells
+@pytest.mark.parametrize("fn", [
+    lambda L: F(L).pad(L.tensor(0.7), (1, 1), mode=""),  # the mode before the length
+    lambda L: F(L).pad(L.zeros(2, 2, 3), (0, 3), mode="reflect"),
+    lambda L: L.nn.ReflectionPad1d((1,))(L.zeros(1, 2, 3)),
+    lambda L: L.nn.CircularPad1d((1,))(L.zeros(2, 2, 3)),
+    lambda L: L.nn.ConstantPad1d((0, 1), 0.0)(L.tensor(0.4)),
+    lambda L: L.nn.ReplicationPad1d(2)(L.zeros(2, 0, 3)),
+    lambda L: L.nn.ReplicationPad1d(2)(L.zeros(0, 2, 3)),
+])
+def test_padding_errors_in_torch_order(torch, fn):
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.nn.RNN(0, 3),
+    lambda L: L.nn.GRU(0, 2),
+    lambda L: L.nn.RNNCell(2, 3, nonlinearity="RELU")(L.zeros(2), L.zeros(3)),
+    lambda L: L.nn.RNNCell(1, 1, nonlinearity="bogus")(L.zeros(2, 1), L.zeros(2, 1)),
+    lambda L: L.nn.LSTMCell(2, 3)(L.zeros(1, 2), (L.zeros(1, 3), L.zeros(1, 1, 3))),
+    lambda L: L.nn.LSTMCell(1, 1)(L.zeros(2, 1), (L.zeros(2, 0), L.tensor(0.5))),
+    lambda L: L.nn.LSTMCell(1, 1)(L.zeros(1, 1), (L.tensor(0.5), L.zeros(1, 1))),
+    lambda L: L.nn.LSTMCell(3, 0)(L.zeros(1, 3), (L.zeros(3), L.zeros(3))),
+    lambda L: L.nn.LSTMCell(3, 0)(L.zeros(2, 3)),
+    lambda L: L.nn.RNNCell(3, 2)(L.zeros(3), L.zeros(1, 2)),
+])
+def test_recurrent_argument_errors_in_torch_order(torch, fn):
+    def call(L):
+        L.manual_seed(0)
+        return fn(L)
+    same_as_torch(torch, call)
