@@ -162,9 +162,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             f"scaled_dot_product_attention: key and value must have the same sequence length "
             f"(dimension -2), got key {_shape(key)} and value {_shape(value)}"
         )
-    if not 0.0 <= dropout_p <= 1.0:
-        raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got "
-                         f"{dropout_p}")
+    if dropout_p > 1.0 or (not dropout_p >= 0.0 and query.ndim == 4):
+        # (PyTorch's kernels: a negative or NaN dropout_p drops nothing but in the 4-D flash
+        # kernel, which refuses any dropout)
+        raise RuntimeError(f"scaled_dot_product_attention: dropout probability has to be "
+                           f"between 0 and 1, but got {dropout_p}")
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
     if query.numel() == 0 or key.numel() == 0 or value.numel() == 0:
         # PyTorch's shortcut: zeros of (query's batch dims, L, E_v), before the mask's checks
@@ -336,6 +338,10 @@ def multi_head_attention_forward(
     S = k.shape[0]
     if not training:
         dropout_p = 0.0
+    if not dropout_p >= 0.0:  # a negative or NaN dropout_p, as PyTorch meets it: its dropout
+        # of the weights (NaN: RuntimeError, negative: ValueError) or its 4-D SDPA kernel
+        err = ValueError if need_weights and dropout_p == dropout_p else RuntimeError
+        raise err(f"{who}: dropout probability has to be between 0 and 1, but got {dropout_p}")
     if not need_weights and dropout_p == 0.0 and not add_zero_attn:
         out = _fused_heads(q, k, v, attn_mask, key_padding_mask, L, S, N, num_heads, head_dim)
         if out is not None:

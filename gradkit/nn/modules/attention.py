@@ -81,8 +81,7 @@ class MultiheadAttention(Module):
         if embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by "
                              f"num_heads ({num_heads})")
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"MultiheadAttention: dropout must be in [0, 1], got {dropout}")
+        # (dropout is not checked here: PyTorch's forward meets it in its dropout)
         dtype = _dtype.get_default_dtype() if dtype is None else np.dtype(dtype)
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
