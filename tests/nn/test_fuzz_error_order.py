@@ -194,3 +194,40 @@ def test_recurrent_argument_errors_in_torch_order(torch, fn):
         L.manual_seed(0)
         return fn(L)
     same_as_torch(torch, call)
+
+
+# ------------------------------------------------------------------ pooling ranks, dropout
+@pytest.mark.parametrize("fn", [
+    lambda L: F(L).avg_pool2d(L.ones(3), 2),  # reads size(-3): IndexError
+    lambda L: F(L).lp_pool2d(L.tensor(0.2), 1.5, (3, 1)),
+    lambda L: L.nn.AvgPool2d(3)(L.ones(2, 3)),
+    lambda L: L.nn.AdaptiveAvgPool3d(1)(L.tensor(0.9)),  # a mean over the last 3 dims
+    lambda L: F(L).adaptive_avg_pool2d(L.tensor(0.9), 1),
+    lambda L: F(L).adaptive_max_pool2d(L.tensor(0.3), (2, 4)),  # Python's output_size check
+    lambda L: F(L).adaptive_max_pool3d(L.tensor(0.3), (2, 4, 2)),
+    lambda L: F(L).adaptive_avg_pool3d(L.ones(2, 2), (1, 1, 1)),
+    lambda L: F(L).adaptive_max_pool3d(L.ones(2, 2), 1),
+    lambda L: F(L).avg_pool1d(L.tensor(0.3), 2),
+])
+def test_pooling_rank_errors_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: F(L).dropout(L.tensor(0.8), p=float("nan"), training=False),
+    lambda L: F(L).dropout1d(L.ones(1, 2), p=float("nan"), training=False),
+    lambda L: F(L).dropout(L.ones(2), p=-0.5),
+    lambda L: L.nn.Dropout(float("nan"))(L.ones(2, 2)),
+    lambda L: F(L).scaled_dot_product_attention(L.ones(2, 3, 4), L.ones(2, 3, 4),
+                                                L.ones(2, 3, 4), dropout_p=1.5),
+    lambda L: F(L).scaled_dot_product_attention(L.ones(1, 2, 3, 4), L.ones(1, 2, 3, 4),
+                                                L.ones(1, 2, 3, 4), dropout_p=-0.5),
+    lambda L: F(L).scaled_dot_product_attention(L.ones(2, 3, 4), L.ones(2, 3, 4),
+                                                L.ones(2, 3, 4), dropout_p=-0.5),
+    lambda L: L.tensor(L.nn.MultiheadAttention(4, 2, dropout=float("nan")).num_heads),
+])
+def test_dropout_probability_checks_as_torch(torch, fn):
+    def call(L):
+        L.manual_seed(0)
+        return fn(L)
+    same_as_torch(torch, call)
