@@ -199,7 +199,6 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                            f"following scalar types: Half, BFloat16, Float, Double; but got "
                            f"{weight.dtype}")
     n_rows = weight.shape[0]
-    end = idx.size  # the elements past the last bag's end (include_last_offset) are unused
     if idx.ndim == 2:
         bags, width = idx.shape
         starts = np.arange(bags, dtype=np.int64) * width
@@ -219,7 +218,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         if (np.diff(off) < 0).any():
             raise RuntimeError(f"{who}: offsets must be non-decreasing, got {off.tolist()}")
         if include_last_offset:
-            end = int(off[-1])
+            # (an input past the last offset, which PyTorch documents as len(input), stays in
+            # the last bag, as PyTorch's general kernel; see nn_fuzzer.ALLOW for its fast one)
             off = off[:-1]
         starts = off
         bags = off.size
@@ -227,12 +227,11 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     if flat.size and (flat.min() < 0 or flat.max() >= n_rows):
         bad = int(flat.min()) if flat.min() < 0 else int(flat.max())
         raise IndexError(f"{who}: index {bad} is out of range for a weight of {n_rows} rows")
-    bag_of = np.concatenate((np.repeat(np.arange(bags), np.diff(np.append(starts, end))),
-                             np.full(flat.size - end, -1)))
-    keep = np.arange(flat.size) < end
+    bag_of = np.repeat(np.arange(bags), np.diff(np.append(starts, flat.size)))
+    keep = np.ones(flat.size, dtype=bool)
     if padding_idx is not None:
         pad = padding_idx + n_rows if padding_idx < 0 else padding_idx
-        keep &= flat != pad
+        keep = flat != pad
     psw = None
     if per_sample_weights is not None:
         psw = per_sample_weights.reshape(-1)
