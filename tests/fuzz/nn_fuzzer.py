@@ -124,19 +124,6 @@ ALLOW = [
      "without padding_idx) leaves them out of a sum but still counts them in a mean's divisor "
      "(checked: offsets [0, 3] of 5 indices: float32 sum of 3 rows, mean = that sum / 5; "
      "float64 sum and mean of 5 rows); gradkit keeps one meaning, the general kernel's"),
-    (lambda c, k, d: k == "grad-wrong" and c.name in ("LayerNorm", "layer_norm")
-     and _huge_input(c),
-     "torch 2.13's layer_norm backward computes the input's gradient as rstd g w + b x + c with "
-     "b = (sum(g w) mean - sum(g w x)) rstd^3 / d: for an entry >= 1e15 the difference cancels "
-     "catastrophically and leaves rounding noise times x (checked: a one-element row [1e30] "
-     "gets -4.3e14 where the derivative of a constant output is 0); gradkit's "
-     "(g w - mean(g w) - xhat mean(g w xhat)) rstd has no such cancellation"),
-    (lambda c, k, d: k in ("wrong", "grad-wrong") and _bag_f64_last_offset(c),
-     "torch 2.13's CPU embedding_bag with include_last_offset=True ends the last bag at the "
-     "last offset in float32/float16/bfloat16 but, in float64 (its non-fbgemm path), adds the "
-     "indices past it to the last bag (checked: offsets [0, 4] of 5 indices sum 4 rows in "
-     "float32, 5 in float64); gradkit ends the bag at the last offset in every dtype, as "
-     "documented (tests/nn/test_fuzz_error_order.py)"),
     (lambda c, k, d: k == "accepted-invalid" and c.name in ("lp_pool1d", "LPPool1d")
      and "mul(): argument 'other'" in d and "not tuple" in d,
      "torch 2.13's lp_pool1d multiplies by kernel_size, so a 1-tuple kernel (which LPPool1d's "
