@@ -234,3 +234,24 @@ def test_dropout_probability_checks_as_torch(torch, fn):
         L.manual_seed(0)
         return fn(L)
     same_as_torch(torch, call)
+
+
+# ------------------------------------------------------------------ affine_grid, pooling, conv
+@pytest.mark.parametrize("fn", [
+    lambda L: F(L).affine_grid(L.zeros(0, 2, 3), [2, 1, 4, 4], align_corners=False),
+    lambda L: F(L).affine_grid(L.zeros(1, 2, 3), [3, 1, 3, 4], align_corners=True),
+    lambda L: F(L).affine_grid(L.zeros(2, 3, 3), [2, 1, 3, 4], align_corners=False),
+    lambda L: F(L).fractional_max_pool2d(L.ones(1, 1, 4, 6), 2, output_size=(-1, 2),
+                                         _random_samples=L.full((1, 1, 2), 0.5)),
+    lambda L: L.nn.Conv2d(1, 1, 1, stride=(1,), padding=(1, 0), dilation=2)(
+        L.ones(2, 1, 5, 4, dtype=L.uint8)),
+    lambda L: L.nn.Conv2d(1, 1, 1, stride=(2,), dilation=(2,), padding=(1,))(
+        L.ones(1, 1, 5, 5)).shape,  # one value for every spatial dim
+    lambda L: L.nn.Conv2d(1, 1, 1, stride=(1, 1, 1))(L.ones(1, 1, 5, 5)),
+])
+def test_affine_grid_pooling_conv_arguments_as_torch(torch, fn):
+    def call(L):
+        L.manual_seed(0)
+        r = fn(L)
+        return L.tensor(list(r)) if isinstance(r, tuple) else r
+    same_as_torch(torch, call)

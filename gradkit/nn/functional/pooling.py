@@ -882,7 +882,7 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
         output_size = tuple(int(v * r) for v, r in zip(size, ratio))
     out = _tuple(output_size, dims, "output_size", who)
     if any(o < 0 for o in out):
-        raise ValueError(f"{who}: output_size must be non-negative, got {out}")
+        raise RuntimeError(f"{who}: Trying to create tensor with negative dimension: {out}")
     # PyTorch's checks: output + kernel - 1 <= input in 2-D, < input in 3-D
     strict = dims == 3
     if any(o + kk - 1 > v - strict for o, kk, v in zip(out, k, size)):

@@ -585,11 +585,14 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
         raise NotImplementedError(f"{who}: affine_grid only supports 4D and 5D sizes, for 2D "
                                   f"and 3D affine transforms, respectively. Got size {size}.")
     nd = len(size) - 2
-    if t.ndim != 3 or tuple(t.shape[1:]) != (nd, nd + 1) or t.shape[0] != size[0]:
+    if t.ndim != 3 or tuple(t.shape[1:]) != (nd, nd + 1):
         raise ValueError(f"{who}: Expected a batch of {nd}D affine matrices of shape "
                          f"Nx{nd}x{nd + 1} for size {size}. Got {tuple(t.shape)}.")
     if min(size) <= 0:
         raise ValueError(f"{who}: expected a positive output size, got {size}")
+    if t.shape[0] != size[0]:  # (PyTorch's kernel, after its Python checks: RuntimeError)
+        raise RuntimeError(f"{who}: Expected {size[0]} affine matrices (the size's batch) but "
+                           f"got theta of shape {tuple(t.shape)}")
     return _affine_grid(t, size, align_corners)
 
 
