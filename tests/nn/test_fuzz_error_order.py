@@ -262,11 +262,18 @@ def test_affine_grid_pooling_conv_arguments_as_torch(torch, fn):
         L.ones(2, 2, 4), L.tensor(2.0), L.ones(2, 2, 4), need_weights=False),
     lambda L: L.nn.MultiheadAttention(4, 1, batch_first=True)(
         L.ones(2, 2, 4), L.ones(2, 1, 4), L.tensor(0.8), need_weights=False),
-    lambda L: L.nn.MultiheadAttention(2, 2, batch_first=True)(
-        L.ones(2, 2, 2), [[[1.0, 2.0]]], L.ones(2, 2, 2)),
 ])
 def test_multihead_attention_argument_errors_as_torch(torch, fn):
     def call(L):
         L.manual_seed(0)
         return fn(L)
     same_as_torch(torch, call)
+
+
+def test_multihead_attention_list_key_is_an_attribute_error_as_torch(torch):
+    import gradkit as gk
+
+    for L in (torch, gk):  # (PyTorch reads key.is_nested)
+        with pytest.raises(AttributeError):
+            L.nn.MultiheadAttention(2, 2, batch_first=True)(L.ones(2, 2, 2), [[[1.0, 2.0]]],
+                                                            L.ones(2, 2, 2))
