@@ -467,8 +467,6 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     if n == 0 and prepend is None and append is None:  # the input as it is, unchecked dim
         return x
     d = _dim_in(dim, x.ndim, "diff")
-    if n == 0:  # (prepend and append unused, their dim checked: PyTorch's order)
-        return x
     parts = []
     for name, extra in (("prepend", prepend), (None, x), ("append", append)):
         if extra is None:
@@ -479,7 +477,15 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
                 raise RuntimeError(f"diff expects prepend or append to be the same dimension as "
                                    f"input: {name} has shape {tuple(extra.shape)}, input "
                                    f"{tuple(x.shape)}")
+            for k in range(x.ndim):
+                if k != d and extra.shape[k] != x.shape[k]:
+                    raise RuntimeError(
+                        f"diff expects the shape of tensor to prepend or append to match that "
+                        f"of input except along the differencing dimension {d}; input.size({k}) "
+                        f"= {x.shape[k]}, but got {name}.size({k}) = {extra.shape[k]}")
         parts.append(extra)
+    if n == 0:  # (prepend and append unused once checked, as PyTorch)
+        return x
     y = cat(parts, d) if len(parts) > 1 else x
     for _ in range(n):
         m = y.shape[d]

@@ -366,12 +366,19 @@ def split(tensor, split_size_or_sections, dim=0):
     if x.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-d one); "
                            "unsqueeze() it first")
+    if isinstance(split_size_or_sections, int) and split_size_or_sections < 0:
+        # (refused before the dim is looked at, as PyTorch)
+        raise RuntimeError(f"split expects split_size be non-negative, but got "
+                           f"split_size={split_size_or_sections}")
     d = _wrap_dim(dim, x.ndim)
     n = x.shape[d]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
-        if size <= 0:
-            raise RuntimeError(f"split(): split_size must be positive, got {size}")
+        if size == 0 and n != 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {n} (dim {d})")
+        if size == 0:
+            return (present(_slice_along(x, d, 0, 0), "SplitBackward0", (x,), x),)
         bounds = [(i, builtins_min(i + size, n)) for i in range(0, n, size)] or [(0, 0)]
     else:
         sizes = [int(s) for s in split_size_or_sections]

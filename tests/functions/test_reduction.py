@@ -359,3 +359,15 @@ def test_legacy_norms_warn():
         gk.frobenius_norm(gk.ones(2, 3), [0])
     with pytest.warns(UserWarning, match="nuclear_norm is deprecated"):
         gk.nuclear_norm(gk.ones(2, 3))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.diff(L.zeros(2, 3), prepend=L.zeros(3, 1)),
+    lambda L: L.diff(L.zeros(2, 3), 0, prepend=L.zeros(3, 1)),
+    lambda L: L.diff(L.zeros(2, 3), 0, 0, append=L.zeros(3, 1)),
+    lambda L: L.diff(L.zeros(2, 0), 1, prepend=L.zeros(3, 0)),
+    lambda L: L.diff(L.zeros(2, 3), 1, 0, prepend=L.zeros(1, 3), append=L.zeros(2, 3)),
+])
+def test_diff_checks_prepend_append_sizes_in_the_other_dims_as_torch(torch, fn):
+    # the sizes off the differenced dim are checked for n = 0 and for an empty input too
+    same_as_torch(torch, fn)

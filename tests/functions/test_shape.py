@@ -428,3 +428,14 @@ def test_diag_embed_of_an_empty_last_dim_with_an_offset_as_torch(shape, args, dt
         res.append((tuple(y.shape), str(y.dtype).split(".")[-1], y.requires_grad,
                     y.detach().numpy().tolist()))
     assert res[0] == res[1]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.split(L.zeros(2, 3), -1, dim=3),  # the size is refused before the dim
+    lambda L: L.split(L.zeros(2, 3), 0, dim=1),
+    lambda L: L.split(L.zeros(2, 0), 0, dim=1),
+    lambda L: L.split(L.zeros(2, 3), 0, dim=5),
+    lambda L: L.unsafe_split(L.zeros(2, 3), -2, dim=-4),
+])
+def test_split_size_checks_in_torch_order(torch, fn):
+    same_as_torch(torch, fn)

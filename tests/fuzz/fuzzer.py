@@ -668,6 +668,17 @@ def is_raw(e):
     return bool(_RAW_RE.search(str(e)))
 
 
+def raised_on_purpose(e):
+    """Whether gradkit raised ``e`` with an explicit ``raise`` statement of its own (a message
+    of its own naming the op), not as the fallout of an operation (``n // 0``, ``float('inf')``
+    to int): only then is an OverflowError/ZeroDivisionError/... PyTorch raises too (PyTorch's
+    Python code can fail the same way) the same outcome and not a raw error."""
+    tb = traceback.extract_tb(e.__traceback__)
+    if not tb or not tb[-1].filename.startswith(_GK_DIR) or _RAW_RE.search(str(e)):
+        return False
+    return (tb[-1].line or "").lstrip().startswith("raise ")
+
+
 def _timeout(sec):
     def handler(signum, frame):
         raise Hang(f"no answer in {sec} s")
@@ -844,8 +855,9 @@ def classify(case, grads=True):
     if ge is not None and isinstance(ge, CRASH_TYPES):
         return "crash", f"{type(ge).__name__}: {ge}"
     if ge is not None and not isinstance(ge, _PreFailed) and is_raw(ge):
-        if te is None or not isinstance(ge, _std_type(te)) or _RAW_RE.search(str(ge)) \
-                or isinstance(ge, RAW_TYPES):
+        same = te is not None and isinstance(ge, _std_type(te))
+        if not same or _RAW_RE.search(str(ge)) \
+                or isinstance(ge, RAW_TYPES) and not raised_on_purpose(ge):
             return "raw", f"{type(ge).__name__}: {ge} (at {_origin(ge)})"
     if te is not None and ge is not None:
         if isinstance(ge, _PreFailed):

@@ -66,9 +66,18 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+def _floating_kernel(x: Tensor, name: str, kernel: str) -> None:
+    """PyTorch's CPU kernels of these activations dispatch on floating dtypes only: another
+    input is refused with NotImplementedError (before any in-place cast check)."""
+    if not x.is_floating_point():
+        raise NotImplementedError(f'{name}: "{kernel}" not implemented for {x.dtype}; convert '
+                                  f"the input with .float()")
+
+
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``negative_slope * x``."""
     x = _t(input)
+    _floating_kernel(x, "leaky_relu_" if inplace else "leaky_relu", "leaky_relu_cpu")
     if inplace:
         return _in_place(x, lambda t: leaky_relu(t, negative_slope), "leaky_relu_")
     if x.is_floating_point() and negative_slope != negative_slope:
@@ -205,6 +214,7 @@ def sigmoid(input: Tensor) -> Tensor:
 def logsigmoid(input: Tensor) -> Tensor:
     """``log(sigmoid(x)) = -softplus(-x)``, stable."""
     x = _t(input)
+    _floating_kernel(x, "logsigmoid", "log_sigmoid_cpu")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return logsigmoid(x.float()).to(x.dtype)
     return present(-softplus(-x), "LogSigmoidBackward0", (x,))

@@ -162,10 +162,21 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             f"scaled_dot_product_attention: key and value must have the same sequence length "
             f"(dimension -2), got key {_shape(key)} and value {_shape(value)}"
         )
-    if not 0.0 <= dropout_p <= 1.0:
-        raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got "
-                         f"{dropout_p}")
+    if dropout_p > 1.0 or (not dropout_p >= 0.0 and query.ndim == 4):
+        # (PyTorch's kernels: a negative or NaN dropout_p drops nothing but in the 4-D flash
+        # kernel, which refuses any dropout)
+        raise RuntimeError(f"scaled_dot_product_attention: dropout probability has to be "
+                           f"between 0 and 1, but got {dropout_p}")
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
+    if query.numel() == 0 or key.numel() == 0 or value.numel() == 0:
+        # PyTorch's shortcut: zeros of (query's batch dims, L, E_v), before the mask's checks
+        # (no softmax over no keys); the gradients are zeros
+        shape = tuple(query.shape[:-1]) + (value.shape[-1],)
+        out = F.sum(F.narrow(query, -1, 0, 0), -1, keepdim=True).expand(*shape)
+        return out + F.sum(F.narrow(key, -1, 0, 0)) + F.sum(F.narrow(value, -1, 0, 0))
+    if attn_mask is not None and isinstance(attn_mask, Tensor) and attn_mask.ndim < 2:
+        raise IndexError(f"scaled_dot_product_attention: Dimension out of range: attn_mask must "
+                         f"have at least 2 dimensions (..., L, S), got shape {_shape(attn_mask)}")
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
         hq, hk = query.shape[-3], key.shape[-3]
         if hq % hk:
@@ -275,6 +286,9 @@ def multi_head_attention_forward(
     if key.shape[:2] != value.shape[:2] or key.shape[1] != N:
         raise RuntimeError(f"{who}: key shape {_shape(key)} does not match value shape "
                            f"{_shape(value)} (or the query's batch size {N})")
+    if num_heads == 0:  # (PyTorch's Python code divides by it: ZeroDivisionError)
+        raise ZeroDivisionError(f"{who}: num_heads must be positive to split embed_dim {E} "
+                                f"into heads, got num_heads=0")
     head_dim = E // num_heads
     if head_dim * num_heads != E:
         raise ValueError(f"{who}: embed_dim {E} not divisible by num_heads {num_heads}")
@@ -324,6 +338,10 @@ def multi_head_attention_forward(
     S = k.shape[0]
     if not training:
         dropout_p = 0.0
+    if not dropout_p >= 0.0:  # a negative or NaN dropout_p, as PyTorch meets it: its dropout
+        # of the weights (NaN: RuntimeError, negative: ValueError) or its 4-D SDPA kernel
+        err = ValueError if need_weights and dropout_p == dropout_p else RuntimeError
+        raise err(f"{who}: dropout probability has to be between 0 and 1, but got {dropout_p}")
     if not need_weights and dropout_p == 0.0 and not add_zero_attn:
         out = _fused_heads(q, k, v, attn_mask, key_padding_mask, L, S, N, num_heads, head_dim)
         if out is not None:

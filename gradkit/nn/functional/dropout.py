@@ -20,8 +20,9 @@ __all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d",
 
 
 def _check_p(p: float) -> None:
-    """``torch.nn.functional``'s check (Python code there): ValueError."""
-    if not 0.0 <= p <= 1.0:
+    """``torch.nn.functional``'s check (Python code there): ValueError; a NaN passes it, for
+    the kernel's RuntimeError (``_dropout``)."""
+    if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 

@@ -156,40 +156,73 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         another index's count (pytorch/pytorch#190063, fixed after 2.13); gradkit does not
         copy that.
     """
+    # PyTorch's order: the Python checks of shapes and mode, then the kernel's of dtypes and
+    # offsets (RuntimeError)
     who = "embedding_bag()"
-    if mode not in _MODES:
-        raise ValueError(f"{who}: mode has to be one of 'sum', 'mean' or 'max', got {mode!r}")
     if sparse and mode == "max":
         raise ValueError("max mode does not support sparse weights (embedding_bag with "
                          "mode='max' needs sparse=False)")
     idx = to_host(input._data) if isinstance(input, Tensor) else np.asarray(input)
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"{who}: input must hold integer indices, got dtype {idx.dtype}")
-    n_rows = weight.shape[0]
+    if per_sample_weights is not None and tuple(per_sample_weights.shape) != tuple(idx.shape):
+        raise ValueError(f"{who}: per_sample_weights must have the input's shape "
+                         f"{tuple(idx.shape)}, got {tuple(per_sample_weights.shape)}")
+    if weight.ndim != 2:
+        raise ValueError(f"{who}: weight has to be a 2D Tensor (num_embeddings, embedding_dim), "
+                         f"but got Tensor of dimension {weight.ndim}")
+    off = None
     if idx.ndim == 2:
         if offsets is not None:
             raise ValueError(f"{who}: offsets has to be None if input is 2-D (one bag per row), "
                              f"got input of shape {tuple(idx.shape)}")
-        bags, width = idx.shape
-        starts = np.arange(bags, dtype=np.int64) * width
     elif idx.ndim == 1:
         if offsets is None:
             raise ValueError(f"{who}: offsets has to be a 1-D tensor for a 1-D input of shape "
                              f"{tuple(idx.shape)}")
         off = to_host(offsets._data) if isinstance(offsets, Tensor) else np.asarray(offsets)
-        off = off.astype(np.int64).reshape(-1)
-        if include_last_offset:
-            if off.size < 1:
-                raise ValueError(f"{who}: include_last_offset needs at least one offset")
-            off = off[:-1]
-        if off.size and (off[0] != 0 or (np.diff(off) < 0).any() or off[-1] > idx.size):
-            raise ValueError(f"{who}: offsets must start at 0, be non-decreasing and not exceed "
-                             f"the input's length {idx.size}, got {off.tolist()}")
-        starts = off
-        bags = off.size
+        if off.ndim != 1:
+            raise ValueError(f"{who}: offsets has to be a 1-D tensor, got shape "
+                             f"{tuple(off.shape)}")
     else:
         raise ValueError(f"{who} expects input of shape (B, L) or (M,) with offsets, got "
                          f"shape {tuple(idx.shape)}")
+    if mode not in _MODES:
+        raise ValueError(f"{who}: mode has to be one of 'sum', 'mean' or 'max', got {mode!r}")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"{who}: per_sample_weights are only supported for "
+                                  f"mode='sum', got mode={mode!r}")
+    for what, arr in (("indices", idx), ("offsets", off)):
+        if arr is not None and arr.dtype not in (np.int64, np.int32):
+            raise RuntimeError(f"{who}: Expected tensor for argument #1 '{what}' to have one of "
+                               f"the following scalar types: Long, Int; but got {arr.dtype}")
+    if not weight.is_floating_point():
+        raise RuntimeError(f"{who}: Expected tensor for argument #1 'weight' to have one of the "
+                           f"following scalar types: Half, BFloat16, Float, Double; but got "
+                           f"{weight.dtype}")
+    n_rows = weight.shape[0]
+    if idx.ndim == 2:
+        bags, width = idx.shape
+        starts = np.arange(bags, dtype=np.int64) * width
+    else:
+        off = off.astype(np.int64)
+        if include_last_offset:
+            if off.size < 1:
+                raise RuntimeError(f"{who}: include_last_offset: number of offset should be at "
+                                   f"least 1")
+        if off.size and off[0] != 0:
+            raise RuntimeError(f"{who}: offsets[0] has to be 0, i.e., the first sequence in the "
+                               f"mini-batch has to start from position 0. However, got "
+                               f"{int(off[0])}")
+        if off.size and off[-1] > idx.size:
+            raise RuntimeError(f"{who}: offsets[-1] can not be greater than input's length "
+                               f"{idx.size} but got offsets[-1] of {int(off[-1])}")
+        if (np.diff(off) < 0).any():
+            raise RuntimeError(f"{who}: offsets must be non-decreasing, got {off.tolist()}")
+        if include_last_offset:
+            # (an input past the last offset, which PyTorch documents as len(input), stays in
+            # the last bag, as PyTorch's general kernel; see nn_fuzzer.ALLOW for its fast one)
+            off = off[:-1]
+        starts = off
+        bags = off.size
     flat = idx.reshape(-1).astype(np.int64)
     if flat.size and (flat.min() < 0 or flat.max() >= n_rows):
         bad = int(flat.min()) if flat.min() < 0 else int(flat.max())
@@ -201,12 +234,6 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         keep = flat != pad
     psw = None
     if per_sample_weights is not None:
-        if mode != "sum":
-            raise NotImplementedError(f"{who}: per_sample_weights are only supported for "
-                                      f"mode='sum', got mode={mode!r}")
-        if tuple(per_sample_weights.shape) != tuple(idx.shape):
-            raise ValueError(f"{who}: per_sample_weights must have the input's shape "
-                             f"{tuple(idx.shape)}, got {tuple(per_sample_weights.shape)}")
         psw = per_sample_weights.reshape(-1)
     kept = np.flatnonzero(keep)
     rows_idx = flat[kept]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _dtype as _dt
 from ... import functions as _F
 from ..._backend import to_host
 from ..._dtype import result_type as _result_type
@@ -108,13 +109,16 @@ def _float_target(input: Tensor, target, name: str) -> Tensor:
     return target
 
 
-def _promoted(x: Tensor, target, name: str):
+def _promoted(x: Tensor, target, name: str, broadcast_first: bool = False):
     """``(input, target)`` of a pointwise loss in PyTorch's promoted dtype when that is
     floating (``mse_loss(float32, float64)`` is float64); else the target in the input's dtype
-    as before. The shapes must broadcast."""
+    as before. The shapes must broadcast. ``broadcast_first``: PyTorch broadcasts the two
+    (``torch.broadcast_tensors``) before the kernel promotes, so a 0-D operand promotes as a
+    dimensioned one (``mse_loss(float32 (1,), float64 ())`` is float64)."""
     t = target if isinstance(target, Tensor) else _arg(target, x, "target")
-    _AT._broadcast(name, x.shape, t.shape)
-    rd = _result_type(x.dtype, x.ndim, t.dtype, t.ndim)
+    shape = _AT._broadcast(name, x.shape, t.shape)
+    xd, td = (len(shape), len(shape)) if broadcast_first else (x.ndim, t.ndim)
+    rd = _result_type(x.dtype, xd, t.dtype, td)
     y = _float_target(x, t, name) if rd.kind != "f" or t.dtype.kind not in "fc" else t
     if rd.kind == "f":
         x = x if x.dtype == rd else x.to(rd)
@@ -153,9 +157,10 @@ def _class_problem(input: Tensor, target, name: str):
         return x.reshape(1, x.shape[0]), t.reshape(1), ()
     c = x.shape[1]
     expected = (x.shape[0],) + tuple(x.shape[2:])
-    if t.ndim == x.ndim - 1 and t.ndim and t.shape[0] != x.shape[0]:
+    tb = t.shape[0] if t.ndim else 0  # (PyTorch reads a 0-D target's batch size as 0)
+    if tb != x.shape[0]:
         raise ValueError(f"{name}: Expected input batch_size ({x.shape[0]}) to match target "
-                         f"batch_size ({t.shape[0]}); pass one class index per sample")
+                         f"batch_size ({tb}); pass one class index per sample")
     if tuple(t.shape) != expected:
         raise RuntimeError(
             f"{name}: expected target of shape {list(expected)} (class indices for input of "
@@ -346,11 +351,20 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
-    x, y = _promoted(_t(input), target, "mse_loss")
+    x, y = _promoted(_t(input), target, "mse_loss", True)
     if weight is not None:
         d = x - y
         return _weighted(d * d, weight, x, reduction, "mse_loss", weighted_mean=True)
     return _pointwise(LO.MSE, x, y, reduction, None, "mse_loss")
+
+
+def _no_bool_subtraction(name: str, *operands) -> None:
+    """PyTorch's ``input - target`` of a loss refuses a bool tensor on either side."""
+    if any(isinstance(v, Tensor) and v.dtype.kind == "b" for v in operands):
+        raise RuntimeError(f"{name}: Subtraction, the `-` operator, with a bool tensor is not "
+                           f"supported (input {_t(operands[0]).dtype}, target "
+                           f"{getattr(operands[1], 'dtype', type(operands[1]).__name__)}); pass "
+                           f"floating tensors, e.g. target.float()")
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
@@ -360,10 +374,8 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "l1_loss")
-    if isinstance(target, Tensor) and target.dtype.kind == "b":  # (input - target).abs()
-        raise RuntimeError("l1_loss: Subtraction, the `-` operator, with a bool tensor is not "
-                           "supported; pass a floating target, e.g. target.float()")
-    x, y = _promoted(_t(input), target, "l1_loss")
+    _no_bool_subtraction("l1_loss", input, target)  # ((input - target).abs())
+    x, y = _promoted(_t(input), target, "l1_loss", True)
     loss = _F.abs(x - y)
     if weight is not None:
         return _weighted(loss, weight, x, reduction, "l1_loss", weighted_mean=True)
@@ -380,7 +392,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     _check_reduction(reduction, "smooth_l1_loss")
     if not beta >= 0:  # (NaN too; PyTorch's check: RuntimeError)
         raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
-    x, y = _promoted(_t(input), target, "smooth_l1_loss")
+    x, y = _promoted(_t(input), target, "smooth_l1_loss", True)
     if beta == 0:  # l1_loss, as PyTorch computes it there
         return _reduce(_F.abs(x - y), reduction)
     return _pointwise(LO.SMOOTH_L1, x, y, reduction, float(beta), "smooth_l1_loss")
@@ -614,20 +626,19 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     """
     from .activation import logsigmoid
 
+    # PyTorch's order: the elementwise loss (broadcasting, dtype errors), the class dim, then
+    # the reduction
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction, "multilabel_soft_margin_loss")
-    x0 = x = _t(input)
-    _same_shape(x, _t(target, "target"), "multilabel_soft_margin_loss")  # (torch's message)
-    x, y = _promoted(x, target, "multilabel_soft_margin_loss")
-    if x.ndim == 0:
-        raise ValueError("multilabel_soft_margin_loss: expected input of shape (N, C) or (C,), "
-                         "got a 0-D input")
-    if x0.is_floating_point():  # logsigmoid in the input's own dtype, then promoted (PyTorch)
-        x = x0
+    x = _t(input)
+    y = _t(target, "target")
     loss = -(y * logsigmoid(x) + (1 - y) * logsigmoid(-x))
     if weight is not None:
         loss = loss * weight
+    if x.ndim == 0:
+        raise IndexError("multilabel_soft_margin_loss: Dimension specified as -1 but tensor has "
+                         "no dimensions (the input is 0-D); pass (N, C) or (C,) logits")
     loss = _F.sum(loss, x.ndim - 1) / x.shape[-1]
+    _check_reduction(reduction, "multilabel_soft_margin_loss")
     return _reduce(loss, reduction)
 
 
@@ -670,7 +681,6 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
     """
     import math
 
-    _check_reduction(reduction, "gaussian_nll_loss")
     x = _t(input)
     if isinstance(var, (int, float)):
         if var < 0:
@@ -688,8 +698,15 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
             raise ValueError(f"gaussian_nll_loss: var is of incorrect size: expected the input's "
                              f"shape {xs}, {xs[:-1]}, or {xs} with one dimension of size 1, "
                              f"got {vs}")
-    # (after the checks of var, as PyTorch's order; the input and target in their promoted
-    # dtype: an integer input is not a reason to round the target)
+    # (after the checks of var, as PyTorch's order: the reduction, var's in-place clamp, the
+    # subtraction; the input and target in their promoted dtype: an integer input is not a
+    # reason to round the target)
+    _check_reduction(reduction, "gaussian_nll_loss")
+    if not v.is_floating_point():
+        raise RuntimeError(f"gaussian_nll_loss: result type Float can't be cast to the desired "
+                           f"output type {v.dtype} (var, clamped in place at eps); pass a "
+                           f"floating var, e.g. var.float()")
+    _no_bool_subtraction("gaussian_nll_loss", x, target)
     x, y = _promoted(x, target, "gaussian_nll_loss")
     vd = v.detach()  # the floor, a constant: the gradient passes (inf - inf would be NaN)
     v = v + _F.where(vd < eps, eps - vd, vd.new_zeros(()))
@@ -776,7 +793,7 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
         raise ValueError(f"triplet_margin_with_distance_loss: margin must be greater than 0, "
                          f"got {margin}")
     if not anchor.ndim == positive.ndim == negative.ndim:
-        raise ValueError(
+        raise RuntimeError(
             f"triplet_margin_with_distance_loss: expected anchor, positive and negative of the "
             f"same number of dimensions, got anchor {tuple(anchor.shape)}, positive "
             f"{tuple(positive.shape)} and negative {tuple(negative.shape)}")
@@ -805,19 +822,28 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     _check_reduction(reduction, "multilabel_margin_loss")
     x = _t(input)
     t = to_host(target._data) if isinstance(target, Tensor) else np.asarray(target)
-    if x.ndim not in (1, 2) or tuple(t.shape) != tuple(x.shape) or t.dtype.kind not in "iu":
-        raise ValueError(
-            f"multilabel_margin_loss: expected input of shape (N, C) or (C,) and an integer "
-            f"target of the same shape, got input {tuple(x.shape)} and target "
-            f"{tuple(t.shape)} of dtype {t.dtype}")
+    # PyTorch's order: the shapes, the input's dtype, the target's dtype, its values
+    nd, shape = x.ndim, list(x.shape)
+    if not (nd == 0 or (nd in (1, 2) and x.shape[-1] != 0)):
+        raise RuntimeError(f"multilabel_margin_loss: Expected non-empty vector or matrix with "
+                           f"optional 0-dim batch size, but got: {shape}")
+    c = x.shape[-1] if nd else 1
+    if (t.ndim > 1 or t.size != c) if nd <= 1 else tuple(t.shape) != tuple(x.shape):
+        raise RuntimeError(f"multilabel_margin_loss: inconsistent target size: "
+                           f"{list(t.shape)} for input of size: {shape}; the target must have "
+                           f"the input's shape")
+    if x.dtype not in (_dt.float32, _dt.float64):  # (no float16/bfloat16 kernel)
+        raise NotImplementedError(f'multilabel_margin_loss: "multilabel_margin_loss_forward_out_'
+                                  f'frame" not implemented for {x.dtype}; pass a float32 or '
+                                  f'float64 input')
     if t.dtype != np.int64:
         raise RuntimeError(f"multilabel_margin_loss: expected scalar type Long but found "
                            f"{t.dtype} (the target); pass int64 class indices")
-    c = x.shape[-1]
     t2 = t.reshape(-1, c).astype(np.int64)
     if t2.size and (t2.max() >= c or t2.min() < -1):
-        raise IndexError(f"multilabel_margin_loss: target values must be class indices in "
-                         f"[0, {c - 1}] or -1, got values in [{t2.min()}, {t2.max()}]")
+        raise RuntimeError(f"multilabel_margin_loss: argument #2 'target' is out of range: "
+                           f"target values must be class indices in [0, {c - 1}] or -1, got "
+                           f"values in [{t2.min()}, {t2.max()}]")
     valid = np.cumprod(t2 >= 0, axis=1).astype(bool)  # entries before the first -1
     rows = np.broadcast_to(np.arange(t2.shape[0])[:, None], t2.shape)
     count = np.bincount(rows[valid] * c + t2[valid], minlength=t2.size).reshape(t2.shape)

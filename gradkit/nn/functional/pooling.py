@@ -23,6 +23,7 @@ from ...autograd.graph import present
 from ...functions import where
 from ...ops import pooling as P
 from . import _node_names as _NN
+from ._pool_rank import rank_error
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
@@ -68,12 +69,13 @@ def _input(input, who):
     return input
 
 
-def _check_rank(x, n, who, nonempty):
+def _check_rank(x, n, who, nonempty, low=RuntimeError):
     """RuntimeError unless ``x`` has ``n + 1`` or ``n + 2`` dimensions and, after the optional
     batch axis, no empty one (``nonempty="all"``) or no empty spatial one (``"spatial"``)."""
     spatial = {1: "L", 2: "H, W", 3: "D, H, W"}[n]
     if x.ndim not in (n + 1, n + 2):
-        raise RuntimeError(f"{who}: Expected {n + 1}D or {n + 2}D (batch mode) input of shape "
+        raise (low if x.ndim < n + 1 else RuntimeError)(  # (PyTorch's type: rank_error)
+            f"{who}: Expected {n + 1}D or {n + 2}D (batch mode) input of shape "
                            f"(N, C, {spatial}) or (C, {spatial}), but got a {x.ndim}-D input of "
                            f"shape {tuple(x.shape)}")
     first = x.ndim - n if nonempty == "spatial" else x.ndim - n - 1
@@ -83,10 +85,10 @@ def _check_rank(x, n, who, nonempty):
                            f"{tuple(x.shape)}")
 
 
-def _as4d(input, n, who, nonempty="all"):
+def _as4d(input, n, who, nonempty="all", low=RuntimeError):
     """Check the type and rank, return ``(x as (N, C, H, W), undo)``."""
     x = _input(input, who)
-    _check_rank(x, n, who, nonempty)
+    _check_rank(x, n, who, nonempty, low)
     unbatched = x.ndim == n + 1
     if unbatched:
         x = x.unsqueeze(0)
@@ -200,7 +202,7 @@ def max_pool1d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override, n, who):
-    x, undo = _as4d(input, n, who)
+    x, undo = _as4d(input, n, who, low=rank_error(input, None, n, "index" if n == 2 else ""))
     k, s, p, _d, out = _window_args(x, kernel_size, stride, padding, 1, ceil_mode, n, who)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{who}: divisor must be not zero, got divisor_override=0")
@@ -292,7 +294,7 @@ def _empty_pool(x, out, undo, return_indices=None):
 
 @_NN.named(_NN.adaptive_avg_name(0))
 def _adaptive_avg(input, output_size, n, who):
-    x, undo = _as4d(input, n, who, "spatial")
+    x, undo = _as4d(input, n, who, "spatial", rank_error(input, output_size, n, "adaptive_avg"))
     in_hw, out = _adaptive_out(x, output_size, n, who)
     _adaptive_avg_dtype(x, out, who)
     if x.numel() == 0 or 0 in out:
@@ -369,7 +371,7 @@ def _nonempty_after_first(x, who):
 
 
 def _adaptive_max(input, output_size, return_indices, n, who, check=True):
-    x, undo = _as4d(input, n, who, "spatial")
+    x, undo = _as4d(input, n, who, "spatial", rank_error(input, output_size, n, "adaptive_max"))
     if check:
         _nonempty_after_first(input, who)
     _in_hw, out = _adaptive_out(x, output_size, n, who)
@@ -544,9 +546,9 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: _IntOr,
 
 
 # ----------------------------------------------------------------------------- 3-D pooling
-def _as5d(input, who, nonempty="all"):
+def _as5d(input, who, nonempty="all", low=RuntimeError):
     x = _input(input, who)
-    _check_rank(x, 3, who, nonempty)
+    _check_rank(x, 3, who, nonempty, low)
     unbatched = x.ndim == 4
     return (x.unsqueeze(0) if unbatched else x), unbatched
 
@@ -706,7 +708,8 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
 
 
 def _adaptive3d(input, output_size, who):
-    x, unbatched = _as5d(input, who, "spatial")
+    kind = "adaptive_max" if "max" in who else "adaptive_avg"
+    x, unbatched = _as5d(input, who, "spatial", rank_error(input, output_size, 3, kind))
     _nonempty_after_first(input, who)
     o = _tuple(output_size, 3, "output_size", who, allow_none=True)
     o = tuple(i if v is None else v for v, i in zip(o, x.shape[2:]))
@@ -879,7 +882,7 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
         output_size = tuple(int(v * r) for v, r in zip(size, ratio))
     out = _tuple(output_size, dims, "output_size", who)
     if any(o < 0 for o in out):
-        raise ValueError(f"{who}: output_size must be non-negative, got {out}")
+        raise RuntimeError(f"{who}: Trying to create tensor with negative dimension: {out}")
     # PyTorch's checks: output + kernel - 1 <= input in 2-D, < input in 3-D
     strict = dims == 3
     if any(o + kk - 1 > v - strict for o, kk, v in zip(out, k, size)):

@@ -23,6 +23,7 @@ from ...autograd.graph import present
 from ...ops import resample as RS
 from . import _grid_kernel as _GK
 from . import _node_names as _NN
+from ._resample_sizes import _sizes
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["affine_grid", "channel_shuffle", "fold", "grid_sample", "interpolate",
@@ -140,49 +141,6 @@ def _aa_taps(n_in, n_out, scale, align_corners, cubic, dtype):
             tuple(np.ascontiguousarray(w[:, k]).astype(dt) for k in range(width)))
 
 
-def _sizes(x, size, scale_factor, recompute_scale_factor, dim, who):
-    """``(output_size, scale_factors or None)`` as ``torch.nn.functional.interpolate`` computes
-    them."""
-    spatial = list(x.shape[2:])
-    if size is not None and scale_factor is not None:
-        raise ValueError(f"{who}: only one of size or scale_factor should be defined")
-    if size is not None:
-        if recompute_scale_factor:
-            raise ValueError(f"{who}: recompute_scale_factor is not meaningful with an explicit "
-                             f"size.")
-        if isinstance(size, (list, tuple)):
-            if len(size) != dim:
-                raise ValueError(
-                    f"{who}: Input and output must have the same number of spatial dimensions, "
-                    f"but got input with spatial dimensions of {spatial} and output size of "
-                    f"{size}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
-                    f"output size in (o1, o2, ...,oK) format.")
-            out = [int(s) for s in size]
-        else:
-            out = [int(size)] * dim
-        scales = None
-    elif scale_factor is not None:
-        if isinstance(scale_factor, (list, tuple)):
-            if len(scale_factor) != dim:
-                raise ValueError(
-                    f"{who}: Input and scale_factor must have the same number of spatial "
-                    f"dimensions, but got input with spatial dimensions of {spatial} and "
-                    f"scale_factor of shape {scale_factor}. Please provide input tensor in "
-                    f"(N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")
-            scales = [float(s) for s in scale_factor]
-        else:
-            scales = [float(scale_factor)] * dim
-        out = [math.floor(float(n) * s) for n, s in zip(spatial, scales)]
-        if recompute_scale_factor:
-            scales = None
-    else:
-        raise ValueError(f"{who}: either size or scale_factor should be defined")
-    if any(o <= 0 for o in out) or any(n <= 0 for n in spatial):
-        raise RuntimeError(f"{who}: input and output sizes should be greater than 0, but got "
-                         f"input of shape {tuple(x.shape)} and output size {tuple(out)}")
-    return out, scales
-
-
 def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                 scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
@@ -260,14 +218,17 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
         raise NotImplementedError(f"{who}: mode {mode!r} needs a {rank}-D input "
                                   f"{_SHAPES[rank]}, got a {x.ndim}-D input of shape "
                                   f"{tuple(x.shape)}")
-    if x.dtype.kind != "f" and not (
-            x._data.dtype == np.uint8 and mode in ("nearest", "nearest-exact")):
-        raise TypeError(f"{who}: expects a floating-point input (or uint8 for the nearest "
-                        f"modes, e.g. an image or a label mask), got dtype {x.dtype}")
     dim = x.ndim - 2
     if mode == "area" and scale_factor is not None:
         recompute_scale_factor = True
-    out, scales = _sizes(x, size, scale_factor, recompute_scale_factor, dim, who)
+    out, scales = _sizes(x, size, scale_factor, recompute_scale_factor, dim, who,
+                         area=mode == "area")
+    if mode != "area" and x.dtype.kind != "f" and not (
+            x._data.dtype == np.uint8 and mode in ("nearest", "nearest-exact")):
+        # (after the sizes, as PyTorch's kernels; area's pooling checks its own)
+        raise NotImplementedError(f"{who}: not implemented for {x.dtype}: expects a "
+                                  f"floating-point input (or uint8 for the nearest modes, e.g. "
+                                  f"an image or a label mask); convert it with .float()")
     if mode == "area":
         if dim == 1:
             return adaptive_avg_pool1d(x, out[0])
@@ -625,11 +586,14 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
         raise NotImplementedError(f"{who}: affine_grid only supports 4D and 5D sizes, for 2D "
                                   f"and 3D affine transforms, respectively. Got size {size}.")
     nd = len(size) - 2
-    if t.ndim != 3 or tuple(t.shape[1:]) != (nd, nd + 1) or t.shape[0] != size[0]:
+    if t.ndim != 3 or tuple(t.shape[1:]) != (nd, nd + 1):
         raise ValueError(f"{who}: Expected a batch of {nd}D affine matrices of shape "
                          f"Nx{nd}x{nd + 1} for size {size}. Got {tuple(t.shape)}.")
     if min(size) <= 0:
         raise ValueError(f"{who}: expected a positive output size, got {size}")
+    if t.shape[0] != size[0]:  # (PyTorch's kernel, after its Python checks: RuntimeError)
+        raise RuntimeError(f"{who}: Expected {size[0]} affine matrices (the size's batch) but "
+                           f"got theta of shape {tuple(t.shape)}")
     return _affine_grid(t, size, align_corners)
 
 
@@ -897,17 +861,17 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     """
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
     pad = [int(p) for p in pad]
+    if mode not in ("constant", *_PAD_MODES):  # (the mode is parsed first, as PyTorch)
+        raise NotImplementedError(
+            f"pad: Unrecognised padding mode {mode!r}; use 'constant', 'reflect', 'replicate' "
+            f"or 'circular'"
+        )
     if len(pad) % 2:
         raise RuntimeError(f"pad: padding length must be divisible by 2, got {len(pad)}")
     if len(pad) // 2 > x.ndim:
         raise RuntimeError(
             f"pad: padding length {len(pad)} is too large for a {x.ndim}-D input (at most "
             f"{2 * x.ndim})"
-        )
-    if mode not in ("constant", *_PAD_MODES):
-        raise NotImplementedError(
-            f"pad: mode {mode!r} is not supported; use 'constant', 'reflect', 'replicate' or "
-            f"'circular'"
         )
     if mode != "constant" and value not in (None, 0):
         raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
@@ -918,6 +882,11 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
             f"of an input with {k + 1} or {k + 2} dimensions (batch and channel first), got a "
             f"{x.ndim}-D input of shape {tuple(x.shape)}"
         )
+    if mode in ("reflect", "replicate") and 0 in tuple(x.shape)[x.ndim - len(pad) // 2 - 1:]:
+        k = len(pad) // 2
+        raise RuntimeError(f"pad: Expected {k + 1}D or {k + 2}D (batch mode) tensor with "
+                           f"possibly 0 batch size and other non-zero dimensions for input, but "
+                           f"got: {list(x.shape)} ({mode} mode)")
     if mode in ("reflect", "replicate") and pad:
         out = [x.shape[-1 - k] + pad[2 * k] + pad[2 * k + 1] for k in range(len(pad) // 2)]
         if max(out) < 1:
@@ -939,7 +908,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                 f"{tuple(input.shape)} below zero size"
             )
         if mode == "reflect" and (lo >= n or hi >= n):
-            raise ValueError(
+            raise RuntimeError(
                 f"pad: padding size should be less than the corresponding input dimension "
                 f"for reflect mode, but got padding ({lo}, {hi}) at dimension {d} of input "
                 f"{tuple(input.shape)}"

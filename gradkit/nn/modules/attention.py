@@ -81,8 +81,7 @@ class MultiheadAttention(Module):
         if embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by "
                              f"num_heads ({num_heads})")
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"MultiheadAttention: dropout must be in [0, 1], got {dropout}")
+        # (dropout is not checked here: PyTorch's forward meets it in its dropout)
         dtype = _dtype.get_default_dtype() if dtype is None else np.dtype(dtype)
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
@@ -152,9 +151,16 @@ class MultiheadAttention(Module):
             ``(attn_output, attn_weights)``; ``attn_weights`` is None unless ``need_weights``.
         """
         for name, t in (("query", query), ("key", key), ("value", value)):
-            if not isinstance(t, Tensor):
-                raise TypeError(f"MultiheadAttention: {name} must be a Tensor, got "
-                                f"{type(t).__name__}")
+            if not isinstance(t, Tensor):  # (PyTorch reads t.is_nested: AttributeError)
+                from ...functions._args import NotATensorError
+
+                raise NotATensorError(f"MultiheadAttention: {name} must be a Tensor, got "
+                                      f"{type(t).__name__}")
+        if self.batch_first and query.ndim == 3 and min(key.ndim, value.ndim) < 2:
+            # (PyTorch transposes the batch-first key/value first: IndexError)
+            raise IndexError(f"MultiheadAttention: Dimension out of range: batch_first key and "
+                             f"value must be 3-D like the query, got {key.ndim}-D key and "
+                             f"{value.ndim}-D value")
         if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
             raise RuntimeError(f"MultiheadAttention: query, key and value should be unbatched 2D "
                                f"or batched 3D tensors, got {query.ndim}-D query, {key.ndim}-D "

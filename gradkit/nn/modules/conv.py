@@ -28,6 +28,8 @@ def _ntuple(v, n, name, layer):
     t = tuple(v)
     if not all(isinstance(a, int) and not isinstance(a, bool) for a in t):
         raise ValueError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
+    if len(t) == 1 and name != "kernel_size":  # (PyTorch's convolution expands one value)
+        return t * n
     if len(t) != n:  # PyTorch's convolution checks: "expected stride to be a single integer
         # value or a list of 2 values to match the convolution dimensions" (RuntimeError)
         raise RuntimeError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")

@@ -20,7 +20,8 @@ __all__ = ["AlphaDropout", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
 class _DropoutNd(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        # (PyTorch's check p < 0 or p > 1: a NaN passes, for the forward's RuntimeError)
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or p < 0 or p > 1:
             raise ValueError(
                 f"{type(self).__name__}: dropout probability has to be between 0 and 1, but got "
                 f"{p!r}"

@@ -15,20 +15,13 @@ __all__ = [
     "TripletMarginWithDistanceLoss",
 ]
 
-_VALID = ("none", "mean", "sum")
-
 
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
-        reduction = FL._legacy_reduction(size_average, reduce, reduction)
-        valid = _VALID + (("batchmean",) if isinstance(self, KLDivLoss) else ())
-        if reduction not in valid:
-            raise ValueError(
-                f"{type(self).__name__}: {reduction!r} is not a valid value for reduction; "
-                f"use one of {', '.join(map(repr, valid))}"
-            )
-        self.reduction = reduction
+        # (an invalid reduction is refused by the forward's functional, in its own order
+        # among the input checks, as PyTorch's modules do)
+        self.reduction = FL._legacy_reduction(size_average, reduce, reduction)
 
 
 class _WeightedLoss(_Loss):

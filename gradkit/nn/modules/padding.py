@@ -32,9 +32,8 @@ def _ntuple(padding, n, layer):
     except TypeError:
         raise TypeError(f"{layer}: padding must be an int or a tuple of {2 * n} ints, got "
                         f"{padding!r}") from None
-    if len(t) != 2 * n:
-        raise ValueError(f"{layer}: padding must be an int or a tuple of {2 * n} ints, got "
-                         f"{padding!r}")
+    # (a tuple is kept as given, as PyTorch's _pair/_quadruple/_ntuple keep it: F.pad refuses
+    # a wrong length at the forward, with PyTorch's RuntimeError)
     return t
 
 
@@ -47,30 +46,14 @@ class _PadNd(Module):
         self.padding = _ntuple(padding, self._n, type(self).__name__)
 
     def _check(self, x: Tensor) -> Tensor:
+        # (every check is F.pad's, in PyTorch's order and with its types, but the circular
+        # layers' own rank check, a ValueError in PyTorch too)
         x = x if isinstance(x, Tensor) else as_tensor_arg(x, name="input")
         n = self._n
-        layer = f"{type(self).__name__}({self.extra_repr()})"
-        if self._mode == "constant":
-            if x.ndim < n:
-                raise ValueError(f"{layer} expects an input with at least {n} dimensions "
-                                 f"(*, {_SPATIAL[n]}), got a {x.ndim}-D input of shape "
-                                 f"{tuple(x.shape)}")
-            return x
-        s = _SPATIAL[n]
-        if x.ndim not in (n + 1, n + 2):
-            raise ValueError(f"{layer} expects an input of shape (N, C, {s}) or (C, {s}), got a "
-                             f"{x.ndim}-D input of shape {tuple(x.shape)}")
-        for k in range(n):
-            size = x.shape[x.ndim - 1 - k]
-            lo, hi = self.padding[2 * k], self.padding[2 * k + 1]
-            if self._mode == "reflect" and (lo >= size or hi >= size):
-                raise ValueError(f"{layer}: padding ({lo}, {hi}) must be smaller than the size "
-                                 f"{size} of dimension {x.ndim - 1 - k} of input shape "
-                                 f"{tuple(x.shape)}")
-            if self._mode == "circular" and (lo > size or hi > size):
-                raise ValueError(f"{layer}: padding ({lo}, {hi}) wraps around dimension "
-                                 f"{x.ndim - 1 - k} of input shape {tuple(x.shape)} more than "
-                                 f"once; use at most {size}")
+        if self._mode == "circular" and x.ndim not in (n + 1, n + 2):
+            raise ValueError(f"{type(self).__name__}: expected {n + 1}D or {n + 2}D input (got "
+                             f"{x.ndim}D input of shape {tuple(x.shape)}): (C, {_SPATIAL[n]}) "
+                             f"or (N, C, {_SPATIAL[n]})")
         return x
 
     def forward(self, input: Tensor) -> Tensor:

@@ -84,6 +84,8 @@ class RNNBase(Module):
             raise ValueError(f"{name}: hidden_size must be greater than zero, got {hidden_size}")
         if num_layers <= 0:
             raise ValueError(f"{name}: num_layers must be greater than zero, got {num_layers}")
+        if input_size <= 0:
+            raise ValueError(f"{name}: input_size must be greater than zero, got {input_size}")
         if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) or not (
                 0 <= dropout <= 1):
             raise ValueError(
@@ -492,8 +494,6 @@ class RNNCellBase(Module):
         if hidden_size < 0 or input_size < 0:  # PyTorch: torch.empty's RuntimeError
             raise RuntimeError(f"{name}: Trying to create tensor with negative dimension: "
                                f"input_size={input_size}, hidden_size={hidden_size}")
-        if hidden_size <= 0:
-            raise ValueError(f"{name}: hidden_size must be greater than zero, got {hidden_size}")
         dtype = _dtype.get_default_dtype() if dtype is None else np.dtype(dtype)
         self.input_size = int(input_size)
         self.hidden_size = int(hidden_size)
@@ -519,6 +519,19 @@ class RNNCellBase(Module):
         if input.ndim not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D instead "
                              f"(shape {_shape(input)})")
+        # PyTorch's order: the ranks of the input and of every state (ValueError), then the
+        # kernel's sizes (RuntimeError)
+        for s, what in states:
+            if s is None:
+                continue
+            if not isinstance(s, Tensor):  # PyTorch reads hx.dim() (an AttributeError)
+                from ...functions._args import NotATensorError
+
+                raise NotATensorError(f"{name}: {what} must be a Tensor, got "
+                                      f"{type(s).__name__}; make one with gradkit.tensor(...)")
+            if s.ndim not in (1, 2):
+                raise ValueError(f"{name}: Expected {what} to be 1D or 2D, got {s.ndim}D instead "
+                                 f"(shape {_shape(s)})")
         if input.shape[-1] != self.input_size:
             raise RuntimeError(
                 f"{name}: input has inconsistent input_size: got {input.shape[-1]} features "
@@ -533,16 +546,16 @@ class RNNCellBase(Module):
                 out.append(_make(namespace_of(x._data).zeros((B, self.hidden_size),
                                                              dtype=x.dtype), False, None))
                 continue
-            if not isinstance(s, Tensor):  # PyTorch reads hx.dim() (an AttributeError)
-                from ...functions._args import NotATensorError
-
-                raise NotATensorError(f"{name}: {what} must be a Tensor, got "
-                                      f"{type(s).__name__}; make one with gradkit.tensor(...)")
-            expected = (B, self.hidden_size) if batched else (self.hidden_size,)
-            if _shape(s) != expected:
-                raise RuntimeError(f"{name}: expected {what} of shape {expected}, got "
-                                   f"{_shape(s)}")
-            out.append(s if batched else F.unsqueeze(s, 0))
+            s2 = s if batched else F.unsqueeze(s, 0)
+            if s2.ndim == 2 and s2.shape[0] != B:
+                raise RuntimeError(f"{name}: Input batch size {B} doesn't match {what} batch "
+                                   f"size {s2.shape[0]} (input {_shape(input)}, {what} "
+                                   f"{_shape(s)})")
+            if _shape(s2) != (B, self.hidden_size):
+                raise RuntimeError(f"{name}: expected {what} of shape "
+                                   f"{(B, self.hidden_size) if batched else (self.hidden_size,)}"
+                                   f", got {_shape(s)}")
+            out.append(s2)
         return x, batched, out
 
     def extra_repr(self) -> str:
@@ -575,14 +588,14 @@ class RNNCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device=None, dtype=None) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNNCell: unknown nonlinearity '{nonlinearity}'; use 'tanh' or "
-                             f"'relu'")
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
-        self.nonlinearity = nonlinearity
+        self.nonlinearity = nonlinearity  # (checked by the forward, as PyTorch)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, batched, (h,) = self._prepare(input, [(hx, "hx")])
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise RuntimeError(f"RNNCell: Unknown nonlinearity: {self.nonlinearity!r}; use "
+                               f"'tanh' or 'relu'")
         h = FR.rnn_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
                         nonlinearity=self.nonlinearity)
         return h if batched else F.squeeze(h, 0)

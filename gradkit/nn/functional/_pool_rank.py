@@ -1,0 +1,27 @@
+"""The exception type PyTorch raises for a pooling input of too few dimensions, which depends on
+where its code meets the missing dimension (kept apart from pooling.py, at its length limit)."""
+
+from __future__ import annotations
+
+__all__ = []
+
+
+def rank_error(x, output_size, n, kind):
+    """The type for an input ``x`` of fewer than ``n + 1`` dims: ``kind`` ``"adaptive_avg"`` /
+    ``"adaptive_max"`` (a tuple ``output_size`` of the 2-D/3-D functions meets Python's
+    ``_list_with_default``: ValueError; an all-ones size of the average ones a mean over the
+    last ``n`` dims: IndexError), ``"index"`` (a kernel that reads ``size(-3)``: IndexError)
+    or another (RuntimeError)."""
+    ndim = getattr(x, "ndim", n + 1)
+    if ndim >= n + 1:
+        return RuntimeError
+    if kind == "index":
+        return IndexError
+    if kind.startswith("adaptive") and n > 1:
+        if isinstance(output_size, (tuple, list)) and ndim <= len(output_size):
+            return ValueError
+        ones = all(v == 1 for v in (output_size if isinstance(output_size, (tuple, list))
+                                    else (output_size,)))
+        if kind == "adaptive_avg" and ones and ndim < n:
+            return IndexError
+    return RuntimeError
