@@ -3,7 +3,8 @@
 ``bash benchmarks/bench_pyodide.sh`` runs this file twice on the same machine — natively with one
 BLAS thread, then in Pyodide under Node (``tests/pyodide/run.sh`` sets Pyodide up) — and prints
 the ratio per workload. Run alone, it prints one JSON line with steps/s per workload for the
-interpreter it runs in (``--profile NAME`` prints a cProfile of that workload instead).
+interpreter it runs in (``--profile NAME [--rows N]`` prints a cProfile of that workload
+instead: its N most expensive functions by own time, default 25).
 
 Workloads (float32, Adam, cross-entropy; shapes fixed so both runs do the same work):
 - ``mlp``: MLP 20-64-64-4, batch 64 (the Pyodide issue's reference model);
@@ -83,7 +84,10 @@ def measure(names=None, repeats=5) -> dict:
     return out
 
 
-def profile(name: str) -> None:
+def profile(name: str, rows: int = 25) -> None:
+    """cProfile of ``steps // 4`` training steps of one workload: its ``rows`` most expensive
+    functions by own time, in microseconds per step (cProfile's own cost per call inflates
+    Python functions, more so in Pyodide)."""
     import cProfile
     import pstats
 
@@ -91,13 +95,25 @@ def profile(name: str) -> None:
 
     model, x, y, steps = _models(gk)[name]
     step = _stepper(gk, model, x, y)
-    step()
+    for _ in range(3):
+        step()
+    n = steps // 4
     pr = cProfile.Profile()
+    t0 = time.perf_counter()
     pr.enable()
-    for _ in range(steps // 4):
+    for _ in range(n):
         step()
     pr.disable()
-    pstats.Stats(pr).sort_stats("tottime").print_stats(25)
+    wall = time.perf_counter() - t0
+    stats = pstats.Stats(pr).stats
+    total = sum(v[2] for v in stats.values())
+    print(f"{name} on {sys.platform}: {wall / n * 1e6:.0f} us per step under cProfile "
+          f"({total / n * 1e6:.0f} us in the functions below and the rest), {n} steps")
+    print(f"{'own us/step':>12}{'cum us/step':>12}{'calls/step':>11}  function")
+    for (file, line, func), (_cc, nc, tt, ct, _callers) in sorted(
+            stats.items(), key=lambda kv: -kv[1][2])[:rows]:
+        where = func if file == "~" else f"{file.split('gradkit/')[-1]}:{line}({func})"
+        print(f"{tt / n * 1e6:12.1f}{ct / n * 1e6:12.1f}{nc / n:11.1f}  {where}")
 
 
 def summarise(path: str) -> None:
@@ -124,7 +140,8 @@ def main(argv) -> int:
         summarise(argv[argv.index("--summarise") + 1])
         return 0
     if "--profile" in argv:
-        profile(argv[argv.index("--profile") + 1])
+        rows = int(argv[argv.index("--rows") + 1]) if "--rows" in argv else 25
+        profile(argv[argv.index("--profile") + 1], rows)
         return 0
     names = [a for a in argv if not a.startswith("-")]
     print("RESULT " + json.dumps({"platform": sys.platform, **measure(names)}))
