@@ -144,6 +144,9 @@ def _run_flat(opt, tasks, kernel) -> bool:
         arena = _adopt(opt, tasks, p0.dtype)
         if arena is None:
             return False
+        ids = {id(t[1]) for t in tasks}  # arenas of these parameters before are stale: drop them
+        for old_key in [k for k, a in arenas.items() if any(id(q) in ids for q in a.params)]:
+            del arenas[old_key]
         arenas[key] = arena
     hp = tasks[0][3]
     np.concatenate([t[2][0].reshape(-1) for t in tasks], out=arena.g)

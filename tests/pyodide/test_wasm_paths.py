@@ -207,3 +207,16 @@ def test_flat_adam_keeps_signed_zeros(monkeypatch):
         np.testing.assert_array_equal(np.signbit(g), np.signbit(w))
         np.testing.assert_array_equal(g, w)
     assert np.signbit(run(True)[0][0])
+
+
+def test_flat_adam_drops_stale_buffers(monkeypatch):
+    monkeypatch.setattr(Adam, "_run", Adam._run_flat)
+    model = _model(np.float32)
+    opt = gk.optim.Adam(model.parameters(), lr=0.01)
+    params = list(model.parameters())
+    for step in range(4):  # the set of updated parameters changes every step
+        _grads(model, step)
+        if step % 2:
+            params[0].grad = None
+        opt.step()
+    assert len(_flat._ARENAS[opt]) == 1
