@@ -1,12 +1,14 @@
 """Adam's update of a whole parameter group in one pass per formula step (Pyodide).
 
 In Pyodide (WebAssembly) a NumPy call costs 2-3x what it costs natively, and Adam's kernel
-(``adam._adam_kernel``) makes eleven ufunc calls per parameter: for the small models a browser
-trains, the update is mostly call overhead (66 calls for an MLP's six parameters). Here the
-moments of the parameters that one ``step`` updates with the same hyperparameters live in one
-flat array each (their ``exp_avg`` / ``exp_avg_sq`` state tensors are views of it), the
-gradients are gathered with one ``np.concatenate``, the kernel runs once over the flat arrays,
-and each parameter then takes its slice of the update with one add: 19 calls for the MLP.
+(``adam._adam_kernel``) makes eleven ufunc calls per parameter (66 for an MLP's six
+parameters). Here the moments of the parameters that one ``step`` updates with the same
+hyperparameters live in one flat array each (their ``exp_avg`` / ``exp_avg_sq`` state tensors
+are views of it), the gradients are gathered with one ``np.concatenate``, the kernel runs once
+over the flat arrays, and each parameter then takes its slice of the update with one add: 19
+calls for the MLP. Measured in Pyodide 0.27.7 under Node, the MLP 20-64-64-4's update (5.8k
+parameters) takes 77 instead of 101 us; the rest is the passes over the elements themselves
+(no SIMD there).
 
 The kernel itself is unchanged: it is given a flat "parameter" of ``-0.0`` (the additive
 identity: ``-0.0 + u`` is ``u`` for every ``u``, signed zeros included), so afterwards that
@@ -16,10 +18,10 @@ per-parameter kernel's, bit for bit (the same ufuncs on the same elements).
 Only Adam/AdamW on NumPy float parameters under ``_runner._PARALLEL_MIN`` elements (larger
 ones are walked in cache-sized chunks, or threads and BLAS natively; their calls cost little),
 without ``amsgrad`` and without coupled weight decay (which reads the parameters in the
-kernel); other tasks run per parameter as before. The moment
-buffers are (re)made whenever the set of updated parameters or their state tensors change (first
-step, ``load_state_dict``, a parameter without a gradient this step): the current moments are
-copied in and the state tensors are pointed at the views (``Tensor.data`` semantics).
+kernel); other tasks run per parameter as before. The moment buffers are (re)made whenever the
+set of updated parameters or their state tensors change (first step, ``load_state_dict``, a
+parameter without a gradient this step): the current moments are copied in and the state
+tensors are pointed at the views (``Tensor.data`` semantics).
 
 Selected once at import where ``sys.platform == "emscripten"``, or everywhere with
 ``GRADKIT_FLAT_ADAM=1`` (to test this path on a native build); natively the per-parameter
