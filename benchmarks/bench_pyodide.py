@@ -3,7 +3,10 @@
 ``bash benchmarks/bench_pyodide.sh`` runs this file twice on the same machine — natively with one
 BLAS thread, then in Pyodide under Node (``tests/pyodide/run.sh`` sets Pyodide up) — and prints
 the ratio per workload. Run alone, it prints one JSON line with steps/s per workload for the
-interpreter it runs in (``--profile NAME`` prints a cProfile of that workload instead).
+interpreter it runs in: one over the 10th percentile of single steps' times, which a shared
+machine's preemptions do not move (``--profile NAME [--rows N]`` prints a cProfile of that workload
+instead: its N most expensive functions by own time, default 25; ``--phases [NAMES]`` prints
+the time of each phase of a step and of the matrix products in it).
 
 Workloads (float32, Adam, cross-entropy; shapes fixed so both runs do the same work):
 - ``mlp``: MLP 20-64-64-4, batch 64 (the Pyodide issue's reference model);
@@ -63,27 +66,33 @@ def _stepper(gk, model, x, y):
     return step
 
 
-def measure(names=None, repeats=5) -> dict:
+def measure(names=None) -> dict:
+    """Steps/s per workload: one over the 10th percentile of the single steps' times. Each
+    step is timed on its own so that a shared machine's preemptions (which land in the upper
+    percentiles) do not count; on a quiet machine it is within a few % of the mean."""
     import gradkit as gk
 
     out = {}
+    pc = time.perf_counter
     for name, (model, x, y, steps) in _models(gk).items():
         if names and name not in names:
             continue
         step = _stepper(gk, model, x, y)
         for _ in range(max(3, steps // 20)):  # warm up
             step()
-        best = float("inf")
-        for _ in range(repeats):  # best of: the machine is shared
-            t0 = time.perf_counter()
-            for _ in range(steps // repeats):
-                step()
-            best = min(best, (time.perf_counter() - t0) / (steps // repeats))
-        out[name] = round(1.0 / best, 1)
+        times = []
+        for _ in range(steps):
+            t0 = pc()
+            step()
+            times.append(pc() - t0)
+        out[name] = round(1.0 / float(np.percentile(times, 10)), 1)
     return out
 
 
-def profile(name: str) -> None:
+def profile(name: str, rows: int = 25) -> None:
+    """cProfile of ``steps // 4`` training steps of one workload: its ``rows`` most expensive
+    functions by own time, in microseconds per step (cProfile's own cost per call inflates
+    Python functions, more so in Pyodide)."""
     import cProfile
     import pstats
 
@@ -91,13 +100,74 @@ def profile(name: str) -> None:
 
     model, x, y, steps = _models(gk)[name]
     step = _stepper(gk, model, x, y)
-    step()
+    for _ in range(3):
+        step()
+    n = steps // 4
     pr = cProfile.Profile()
+    t0 = time.perf_counter()
     pr.enable()
-    for _ in range(steps // 4):
+    for _ in range(n):
         step()
     pr.disable()
-    pstats.Stats(pr).sort_stats("tottime").print_stats(25)
+    wall = time.perf_counter() - t0
+    stats = pstats.Stats(pr).stats
+    total = sum(v[2] for v in stats.values())
+    print(f"{name} on {sys.platform}: {wall / n * 1e6:.0f} us per step under cProfile "
+          f"({total / n * 1e6:.0f} us in the functions below and the rest), {n} steps")
+    print(f"{'own us/step':>12}{'cum us/step':>12}{'calls/step':>11}  function")
+    for (file, line, func), (_cc, nc, tt, ct, _callers) in sorted(
+            stats.items(), key=lambda kv: -kv[1][2])[:rows]:
+        where = func if file == "~" else f"{file.split('gradkit/')[-1]}:{line}({func})"
+        print(f"{tt / n * 1e6:12.1f}{ct / n * 1e6:12.1f}{nc / n:11.1f}  {where}")
+
+
+def phases(names=None) -> None:
+    """Where a step's time goes: zero_grad, forward, loss, backward, optimizer step, and the
+    matrix products within them (10th percentile of each over many steps, in microseconds: a
+    shared machine's preemptions land in the upper percentiles)."""
+    import gradkit as gk
+    from gradkit import _backend
+
+    pc = time.perf_counter
+    product = _backend.NumpyNamespace.matmul
+    spent = [0.0]
+
+    def timed(a, b, out=None):
+        t0 = pc()
+        r = product(a, b) if out is None else product(a, b, out=out)
+        spent[0] += pc() - t0
+        return r
+
+    _backend.NumpyNamespace.matmul = staticmethod(timed)
+    try:
+        for name, (model, x, y, steps) in _models(gk).items():
+            if names and name not in names:
+                continue
+            opt = gk.optim.Adam(model.parameters(), lr=1e-3)
+            loss_fn = gk.nn.CrossEntropyLoss()
+            rec: dict = {k: [] for k in ("zero_grad", "forward", "loss", "backward", "step",
+                                         "products", "total")}
+            for i in range(steps + 3):
+                spent[0] = 0.0
+                t0 = pc()
+                opt.zero_grad()
+                t1 = pc()
+                out = model(x)
+                t2 = pc()
+                loss = loss_fn(out, y)
+                t3 = pc()
+                loss.backward()
+                t4 = pc()
+                opt.step()
+                t5 = pc()
+                if i >= 3:
+                    for k, v in zip(rec, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, spent[0],
+                                          t5 - t0)):
+                        rec[k].append(v)
+            print(f"PHASES {sys.platform} {name} " + " ".join(
+                f"{k}={np.percentile(v, 10) * 1e6:.0f}" for k, v in rec.items()) + " (us)")
+    finally:
+        _backend.NumpyNamespace.matmul = staticmethod(product)
 
 
 def summarise(path: str) -> None:
@@ -123,8 +193,12 @@ def main(argv) -> int:
     if "--summarise" in argv:
         summarise(argv[argv.index("--summarise") + 1])
         return 0
+    if "--phases" in argv:
+        phases([a for a in argv if not a.startswith("-")])
+        return 0
     if "--profile" in argv:
-        profile(argv[argv.index("--profile") + 1])
+        rows = int(argv[argv.index("--rows") + 1]) if "--rows" in argv else 25
+        profile(argv[argv.index("--profile") + 1], rows)
         return 0
     names = [a for a in argv if not a.startswith("-")]
     print("RESULT " + json.dumps({"platform": sys.platform, **measure(names)}))

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _flat
 from ._kernels import Hyperparameters, _constants
 from ._runner import _KernelOptimizer, _zeros_like
 from .optimizer import _lr
@@ -165,6 +166,15 @@ class Adam(_KernelOptimizer):
                     "capturable": capturable, "differentiable": differentiable, "fused": fused,
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
+
+    def _run_flat(self, tasks, n_scratch):
+        """Pyodide's ``_run``: one kernel call per group instead of per parameter (_flat.py)."""
+        rest = _flat.run_adam(self, tasks, _adam_kernel)
+        if rest:
+            _KernelOptimizer._run(self, rest, n_scratch)
+
+    if _flat.ENABLED:
+        _run = _run_flat
 
     def _init_state(self, st, p, group):
         super()._init_state(st, p, group)

@@ -55,6 +55,13 @@ def test_platform_paths_are_off():
     b = rng(2).standard_normal((128, 80)).astype(np.float32)
     for x, y in ((a, b), (a[:, :20], b[:20]), (a.T.copy().T, b[:, :16])):
         close(_noblas.matmul(x, y), x.astype(np.float64) @ y, rtol=1e-4, atol=1e-4)
+    # a matrix times a stack (the LSTM's input projection): one product of the stack's columns
+    s = rng(3).standard_normal((6, 128, 40)).astype(np.float32)
+    close(_noblas.matmul(a, s), a.astype(np.float64) @ s, rtol=1e-4, atol=1e-4)
+    # Adam updates each group's small parameters at once (gradkit/optim/_flat.py)
+    from gradkit.optim import _flat
+    from gradkit.optim.adam import Adam
+    assert _flat.ENABLED and Adam._run is Adam._run_flat
 
 
 # ------------------------------------------------------------------------------------ autograd
@@ -223,6 +230,32 @@ def test_adam_steps():
             opt.step()
         close(p, _adam_reference(p0, grads, 0.01, (0.8, 0.95), 1e-8, 0.1), rtol=1e-10,
               atol=1e-12)
+
+
+@test
+def test_adam_flat_update_equals_per_parameter():
+    from gradkit.optim import _runner
+    from gradkit.optim.adam import Adam
+
+    def run(runner, cls, **kw):
+        gk.manual_seed(4)
+        model = nn.Sequential(nn.Linear(6, 9), nn.Tanh(), nn.Linear(9, 3))
+        opt = cls(model.parameters(), lr=0.02, **kw)
+        opt._run = runner.__get__(opt)
+        for k in range(5):
+            for p in model.parameters():
+                p.grad = gk.tensor(rng(20 + k).standard_normal(p.shape).astype(np.float32))
+            opt.step()
+        moments = [opt.state[p][n]._data for p in model.parameters()
+                   for n in ("exp_avg", "exp_avg_sq")]
+        return [p._data.copy() for p in model.parameters()] + moments, moments
+    for cls, kw in ((gk.optim.Adam, {}), (gk.optim.AdamW, {"weight_decay": 0.1}),
+                    (gk.optim.Adam, {"maximize": True})):
+        got, moments = run(Adam._run_flat, cls, **kw)
+        want, _ = run(_runner._KernelOptimizer._run, cls, **kw)
+        assert all(m.base is moments[0].base is not None for m in moments[::2])
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
 
 
 # -------------------------------------------------------------------------------- serialization
