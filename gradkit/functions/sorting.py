@@ -71,8 +71,46 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         r = topk(x.reshape(1), 1, 0, largest, sorted)  # (k=0 as well, as PyTorch)
         return return_types.topk(r.values.reshape(()), r.indices.reshape(()))
     idx = _argsort(x._data, d, largest)
-    idx = idx[(slice(None),) * d + (slice(0, k),)]
+    idx = _torch_topk_ties(x, idx, d, k, largest, sorted)
     return return_types.topk(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
+
+
+_TIES_REPLAYED_MAX = 1 << 21  # elements; beyond it equal values keep their stable order
+
+
+def _torch_topk_ties(x, order, d, k, largest, sorted_):
+    """The first ``k`` of the stable ``order`` along ``d``, except in the slices where PyTorch's
+    CPU kernel may pick or place differently (equal values at or across the k-th place, or a
+    ``sorted=False`` result, which it leaves in ``nth_element``'s order): there the kernel's
+    own steps are replayed (``_stl_order``), so equal values come back as PyTorch returns
+    them (``topk`` over counts or masked scores)."""
+    a = x._data
+    n = a.shape[d]
+    head = order[(slice(None),) * d + (slice(0, k),)]
+    if k == 0 or n < 2:
+        return head
+    host = to_host(a)
+    rows = np.moveaxis(host, d, -1).reshape(-1, n)
+    srt = np.take_along_axis(rows, np.moveaxis(to_host(order), d, -1).reshape(-1, n), 1)
+    if not sorted_ and k * 64 > n:
+        replay = np.ones(rows.shape[0], dtype=bool)
+    else:
+        m = min(k, n - 1)
+        nxt, cur = srt[:, 1:m + 1], srt[:, :m]
+        same = nxt == cur
+        if srt.dtype.kind in "fc":
+            same |= np.isnan(nxt) & np.isnan(cur)
+        replay = same.any(1)
+    which = np.flatnonzero(replay)
+    if not which.size or which.size * n > _TIES_REPLAYED_MAX:
+        return head
+    from ._stl_order import topk_order
+
+    out = np.moveaxis(to_host(head), d, -1).reshape(-1, k).copy()
+    for r in which:
+        out[r] = topk_order(rows[r].tolist(), k, largest, sorted_)
+    shape = np.moveaxis(host, d, -1).shape[:-1] + (k,)
+    return _const_like(x, np.moveaxis(out.reshape(shape), -1, d))
 
 
 def _select_sorted(x, d, pos, keepdim, fn):
