@@ -75,7 +75,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return return_types.topk(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
 
 
-_TIES_REPLAYED_MAX = 1 << 21  # elements; beyond it equal values keep their stable order
+_TIES_REPLAYED_MAX = 1 << 16  # elements; beyond it equal values keep their stable order
 
 
 def _torch_topk_ties(x, order, d, k, largest, sorted_):
@@ -91,12 +91,13 @@ def _torch_topk_ties(x, order, d, k, largest, sorted_):
         return head
     host = to_host(a)
     rows = np.moveaxis(host, d, -1).reshape(-1, n)
-    srt = np.take_along_axis(rows, np.moveaxis(to_host(order), d, -1).reshape(-1, n), 1)
     if not sorted_ and k * 64 > n:
         replay = np.ones(rows.shape[0], dtype=bool)
     else:
         m = min(k, n - 1)
-        nxt, cur = srt[:, 1:m + 1], srt[:, :m]
+        first = np.moveaxis(to_host(order), d, -1).reshape(-1, n)[:, :m + 1]
+        srt = np.take_along_axis(rows, first, 1)  # the first m + 1 values in sorted order
+        nxt, cur = srt[:, 1:], srt[:, :m]
         same = nxt == cur
         if srt.dtype.kind in "fc":
             same |= np.isnan(nxt) & np.isnan(cur)
