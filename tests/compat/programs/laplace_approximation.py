@@ -70,5 +70,5 @@ mc = torch.sigmoid(samples @ x_new.T).mean(0)
 print("mc", mc, samples.shape, post.log_prob(w_map).item())
 for a in (0.01, 0.1, 1.0, 10.0):
     w = fit(a)
-    Ha = hessian(lambda w_: neg_log_posterior(w_, a), w)
+    Ha = hessian(lambda w_, a=a: neg_log_posterior(w_, a), w)
     print(a, f"{log_evidence(a, w, Ha):.5f}", w)
