@@ -185,12 +185,8 @@ class _TorchPickler(pickle._Pickler):
     def _tensor(self, t: Tensor):
         from .nn.parameter import Parameter
 
-        if t.requires_grad and t.grad_fn is not None:
-            raise RuntimeError("Cowardly refusing to serialize non-leaf tensor which requires "
-                               "grad, since autograd does not support crossing process "
-                               "boundaries. If you just want to transfer the data, call "
-                               "detach() on the tensor before serializing (e.g., putting it on "
-                               "the queue).")
+        # a non-leaf that requires grad is written as PyTorch writes it: its data and
+        # requires_grad (it loads as a leaf); only multiprocessing refuses it
         if t.is_sparse:
             raise RuntimeError("gradkit.save(..., format='torch'): sparse COO tensors are not "
                                "written in PyTorch's format by gradkit; save them with gradkit's "

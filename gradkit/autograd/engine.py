@@ -33,6 +33,7 @@ from .graph import (
     NEEDS_SCALAR_SECOND,
     NODE_TYPES,
     PLAIN_TYPES,
+    SAVES_INPUTS,
     SAVES_OUTPUT,
     VERSIONS_0,
     VERSIONS_0_NONE,
@@ -448,6 +449,49 @@ def _unpack_one(unpack, packed):
         raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got "
                         f"result of type {type(t).__name__}")
     return t
+
+
+_SAVED_INPUT = {"_saved_self": 0, "_saved_other": 1}
+
+
+def saved_attribute(node, name):
+    """``grad_fn._saved_self`` / ``_saved_other`` (the input the node saved for backward, the
+    same Tensor) and ``_saved_result`` (its saved output, with the node as grad_fn), as PyTorch
+    shows them: through the ``unpack_hook`` of the ``saved_tensors_hooks`` that packed them,
+    RuntimeError once backward freed them or after an in-place change, AttributeError for a
+    value the node does not save."""
+    op = node.op
+    if name == "_saved_result":
+        if not op.saves & SAVES_OUTPUT or (node.out is None and not node.released):
+            raise AttributeError(f"'{node.name()}' object has no attribute '{name}'")
+        if node.released:
+            raise _released_error(node)
+        packed = node.meta.get("packed") if node.meta is not None else None
+        if packed is not None and packed[2] is not None:
+            return _unpack_one(packed[0], packed[2])
+        if (node.meta is not None and node.meta.get("output_modified")) or (
+                node.out_vc is not None and node.out_vc[0] != 0):
+            _check_versions(node)
+        return _hooks["wrap_node"](node.out, node)
+    i = _SAVED_INPUT.get(name)
+    if i is None or not op.saves & SAVES_INPUTS:
+        raise AttributeError(f"'{node.name()}' object has no attribute '{name}'")
+    if node.released:
+        raise _released_error(node)
+    saved, inputs = node.saved, node.inputs
+    if saved is None or i >= len(saved) or saved[i] is None or i >= len(inputs) or not hasattr(
+            inputs[i], "_data"):
+        raise AttributeError(f"'{node.name()}' object has no attribute '{name}'")
+    packed = node.meta.get("packed") if node.meta is not None else None
+    if packed is not None:
+        for j, p in packed[1]:
+            if j == i:
+                return _unpack_one(packed[0], p)
+    versions = node.versions
+    if versions is not None and i < len(versions) and versions[i] is not None and \
+            inputs[i]._vc[0] != versions[i]:
+        _check_versions(node)
+    return inputs[i]
 
 
 def _released_error(node):

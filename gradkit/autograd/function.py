@@ -218,7 +218,9 @@ def _apply(cls, ctx, args, kwargs):
         o = outs[0]
         if not diff[0]:
             return o
-        return _output(o, node, dirty)
+        result = _output(o, node, dirty)
+        _saved_outputs_rebased(ctx, {id(o): result}, inputs)
+        return result
     node = record.function_node(_op_for(cls), inputs, nxt, aux, n_out=len(outs))
     results = []
     for i, o in enumerate(outs):
@@ -230,7 +232,19 @@ def _apply(cls, ctx, args, kwargs):
             results.append(_output(o, record.select_node(node, i), dirty))
         else:
             results.append(o)
+    _saved_outputs_rebased(ctx, {id(o): r for o, r in zip(outs, results) if r is not o},
+                           inputs)
     return tuple(results)
+
+
+def _saved_outputs_rebased(ctx, rebased, inputs):
+    """An output that forward saved with ``save_for_backward`` is unpacked, as in PyTorch, as
+    the returned output (with this function as its grad_fn), so a backward that uses it is
+    differentiable again (double backward through ``exp``'s saved result)."""
+    for t in inputs:  # (an input returned as it is stays the input when saved)
+        rebased.pop(id(t), None)
+    if rebased and ctx._saved and any(id(t) in rebased for t in ctx._saved):
+        ctx._saved = tuple(rebased.get(id(t), t) for t in ctx._saved)
 
 
 def _output(o, grad_fn, dirty):

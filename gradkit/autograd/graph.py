@@ -274,6 +274,13 @@ class Node:
         self.out_vc = None
         self.named = op.node_cls
 
+    def __getattr__(self, name):  # only for names that are not slots or methods
+        if name.startswith("_saved_"):  # grad_fn._saved_self / _saved_other / _saved_result
+            from .engine import saved_attribute
+
+            return saved_attribute(self, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     def name(self) -> str:
         name = (self.named or _name_from_aux(self)).__name__
         # PyTorch's hand-written nodes report their C++ name

@@ -711,9 +711,10 @@ def _norm_index(index, shape):
             part = part._data
             if part.dtype == np.uint8:  # a byte tensor is a mask in PyTorch (deprecated there)
                 part = part.astype(bool)
-        elif isinstance(part, list):
-            # an empty list selects nothing (np.asarray([]) would be float64)
-            part = np.asarray(part) if part else np.zeros(0, dtype=np.int64)
+        elif isinstance(part, (list, range, tuple)):
+            # a sequence (a range, a tuple inside the index) is an index tensor in PyTorch; an
+            # empty one selects nothing (np.asarray([]) would be float64)
+            part = np.asarray(part) if len(part) else np.zeros(0, dtype=np.int64)
         elif isinstance(part, np.integer):
             part = int(part)
         elif type(part) is slice and part.step is not None and part.step <= 0:

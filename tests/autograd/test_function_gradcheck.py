@@ -177,6 +177,40 @@ def test_function_double_backward():
     assert_close(gg, [6.0, -12.0])
 
 
+def test_function_saved_output_is_differentiable_in_double_backward(torch):
+    # the double-backward tutorial's Exp saves its own output: its backward (result * grad)
+    # must be differentiable through that output, which PyTorch unpacks with its grad_fn
+    arr = np.array([0.3, -0.4, 1.1])
+    x = leaf(arr)
+    (g,) = gk.autograd.grad(Exp.apply(x).sum(), x, create_graph=True)
+    (gg,) = gk.autograd.grad((g * g).sum(), x)
+    assert_close(gg, 2 * np.exp(2 * arr), atol=1e-12)
+    assert gradgradcheck(Exp.apply, (leaf(arr),))
+
+    class Two(Function):  # several outputs, one saved
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y, x * 2
+
+        @staticmethod
+        def backward(ctx, gy, g2):
+            (y,) = ctx.saved_tensors
+            return gy * y + 2 * g2
+
+    class TwoT(torch.autograd.Function):
+        forward, backward = staticmethod(Two.forward), staticmethod(Two.backward)
+
+    x = leaf(arr)
+    xt = torch.tensor(arr, requires_grad=True)
+    for lib, X, fn in ((gk, x, Two.apply), (torch, xt, TwoT.apply)):
+        a, b = fn(X)
+        (g,) = lib.autograd.grad((a * b).sum(), X, create_graph=True)
+        (g.sum() ** 2).backward()
+    assert_close(x.grad, xt.grad, atol=1e-10)
+
+
 def test_once_differentiable_blocks_double_backward():
     x = leaf([1.0, -2.0])
     (g,) = gk.autograd.grad(CubeOnce.apply(x).sum(), x, create_graph=True)

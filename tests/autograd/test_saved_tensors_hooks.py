@@ -156,3 +156,45 @@ def test_custom_function_saved_tensors_go_through_the_hooks():
     res = [_custom_function_run(gk), _custom_function_run(torch)]
     assert res[0][0] == res[1][0] == ["pack", "unpack"]
     np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("op", ["sin", "exp", "tanh", "mul", "log"])
+def test_grad_fn_saved_attributes_as_torch(op):
+    # the saved-tensors tutorial reads grad_fn._saved_self / _saved_result
+    def attrs(lib):
+        x = lib.tensor(A.copy(), requires_grad=True)
+        y = OPS[op](x, None)
+        out = {}
+        for name in ("_saved_self", "_saved_other", "_saved_result"):
+            try:
+                v = getattr(y.grad_fn, name)
+            except AttributeError:
+                out[name] = "missing"
+                continue
+            out[name] = (v is x, v is y, v.equal(x), v.equal(y),
+                         v.grad_fn is y.grad_fn and v.grad_fn is not None)
+        y.sum().backward()
+        for name in ("_saved_self", "_saved_result"):
+            if out[name] != "missing":
+                with pytest.raises(RuntimeError, match="second time"):
+                    getattr(y.grad_fn, name)
+        return out
+
+    assert attrs(gk) == attrs(torch)
+
+
+def test_grad_fn_saved_attributes_through_hooks_and_after_inplace():
+    for lib in (gk, torch):
+        store = []
+        x = lib.tensor(A.copy(), requires_grad=True)
+        with lib.autograd.graph.saved_tensors_hooks(
+                lambda t, store=store: store.append(t) or len(store) - 1,
+                lambda i, store=store: store[i] * 0 + 7):
+            y = x.pow(2)
+        assert y.grad_fn._saved_self.eq(7).all() and len(store) == 1
+        z = x.exp()
+        z.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.grad_fn.next_functions[0][0]._saved_result
+        with pytest.raises(AttributeError):
+            x.sin().grad_fn._saved_nothing_like_this

@@ -95,6 +95,20 @@ def test_list_with_slice_is_a_tuple_index():
     np.testing.assert_allclose(gg, gt)
 
 
+@pytest.mark.parametrize("index", [lambda T: (range(3), [0, 2, 1]), lambda T: range(1, 3),
+                                   lambda T: range(0), lambda T: ((0, 2), slice(None), 1)])
+def test_range_and_inner_tuple_are_index_sequences(index):
+    # x[range(n), target] as in the nn tutorial's hand-written NLL
+    (yg, gg), (yt, gt) = _both(index)
+    assert yg.shape == yt.shape
+    np.testing.assert_allclose(yg, yt)
+    np.testing.assert_allclose(gg, gt)
+    x, t = gk.zeros(4), np.zeros(4)
+    x[range(1, 3)] = 1.0
+    t[1:3] = 1.0
+    np.testing.assert_array_equal(x.numpy(), t)
+
+
 def test_uint8_tensor_index_is_a_mask():
     m = (A[:, 0, 0, 0] > 0).astype(np.uint8)
     (yg, gg), (yt, gt) = _both(lambda T: T.tensor(m))

@@ -380,3 +380,32 @@ def test_topk_indices_as_torch(torch, dtype):
         stable = np.argsort(a if not largest else -a.astype(np.float64), axis=d, kind="stable")
         differs += not np.array_equal(want.indices.numpy(), stable.take(np.arange(k), axis=d))
     assert differs > 5  # the inputs do reach orders a stable sort does not give
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_topk_picks_and_orders_equal_values_as_torch(torch, dtype):
+    # topk over counts or masked scores: PyTorch's CPU kernel (partial_sort / nth_element + sort)
+    # decides which of several equal values come back, and in which order
+    rng = np.random.default_rng(11)
+    for trial in range(150):
+        shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
+        dim = int(rng.integers(-len(shape), len(shape)))
+        n = int(rng.integers(1, 200))
+        shape = shape[:dim % len(shape)] + (n,) + shape[dim % len(shape) + 1:]
+        a = rng.integers(0, int(rng.integers(1, 6)), size=shape).astype(dtype)
+        if dtype != "int64" and trial % 3 == 0:
+            a[rng.random(shape) < 0.1] = np.nan
+            a[rng.random(shape) < 0.1] = -np.inf
+        k = int(rng.integers(0, n + 1)) if trial % 2 else int(rng.integers(0, min(n, 4) + 1))
+        largest, srt = bool(trial % 4 != 1), bool(trial % 5 != 2)
+        want = torch.from_numpy(a).topk(k, dim, largest=largest, sorted=srt)
+        got = gk.tensor(a).topk(k, dim, largest=largest, sorted=srt)
+        np.testing.assert_array_equal(got.indices.numpy(), want.indices.numpy())
+        np.testing.assert_array_equal(got.values.numpy(), want.values.numpy())
+
+
+def test_topk_unsorted_distinct_values_in_torch_order(torch):
+    a = np.random.default_rng(2).permutation(40).astype(np.float32)
+    for k in (1, 5, 20, 40):
+        want = torch.from_numpy(a).topk(k, sorted=False).indices
+        np.testing.assert_array_equal(gk.tensor(a).topk(k, sorted=False).indices.numpy(), want)

@@ -181,11 +181,19 @@ def test_records_are_aligned_like_torch(tmp_path):
             assert (info.header_offset + 30 + n + e) % 64 == 0, info.filename
 
 
-def test_non_leaf_tensor_requiring_grad_is_refused(tmp_path):
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_non_leaf_tensor_requiring_grad_is_written_as_torch_writes_it(torch, tmp_path, fmt):
+    # torch.save({"loss": loss}) of the saving tutorial: PyTorch writes the data and
+    # requires_grad (only its multiprocessing pickler refuses a non-leaf)
     x = gk.ones(2, requires_grad=True) * 2
-    with pytest.raises(RuntimeError, match="non-leaf tensor"):
-        gk.save({"x": x}, tmp_path / "n.pt", format="torch")
-    gk.save({"x": x.detach()}, tmp_path / "n.pt", format="torch")
+    t = torch.ones(2, requires_grad=True) * 2
+    torch.save({"x": t}, tmp_path / "t.pt", _use_new_zipfile_serialization=(fmt == "zip"))
+    want = torch.load(tmp_path / "t.pt", weights_only=True)["x"]
+    got = torch.load(_write({"x": x}, tmp_path / "n.pt", fmt), weights_only=True)["x"]
+    assert (got.requires_grad, got.is_leaf) == (want.requires_grad, want.is_leaf) == (True, True)
+    np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+    back = gk.load(tmp_path / "n.pt", weights_only=True)["x"]
+    assert back.requires_grad and back.is_leaf and back.tolist() == [2.0, 2.0]
 
 
 # ------------------------------------------------------------------ whole modules
