@@ -15,8 +15,12 @@ largest output). Where an input or weight holds inf or nan, or a transform overf
 transforms would spread nan to outputs the direct product leaves finite: a chunk whose output
 is not all finite is recomputed by the caller's direct path.
 
-Measured on the CIFAR-sized layer (64->64, 32x32, batch chunks of 4, one thread, AMD EPYC):
-GEMM 4.5 -> 2.4 ms, transforms ~1.4 ms, im2col copy (0.7 ms) gone.
+Measured on the CIFAR-sized layer (64->64, 3x3, padding 1, 64 x 32x32 inputs, one thread,
+the development VM under load, the two paths taking turns in one process): per sample, the
+GEMMs 1.14 -> 0.43-0.47 ms, the transforms 0.3 ms, the im2col copy (0.17 ms) gone; the layer
+69-76 -> 49-56 ms. Its weight gradient stays on the im2col path: there the per-position
+products are ``(O, tiles) @ (tiles, C)``, a 64 x 64 result that OpenBLAS runs at about half
+its speed, and with the transforms the layer was no faster (68-101 vs 72-88 ms).
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ import numpy as np
 
 __all__ = ["WinogradConv", "winograd_ok"]
 
-# Smallest input-channel count worth it: with few channels the transforms of the O output
-# channels cost more than the multiply-adds saved (a 3->64 layer runs slower).
-_MIN_CHANNELS = 16
+# Smallest input-channel count worth it: with few channels the transforms cost more than the
+# multiply-adds saved. One thread, batch 64, against the im2col path: 16->16 and 16->32 on
+# 32x32 planes 14.0 vs 10.8 and 23.2 vs 15.2 ms (slower); 32->32 24.1 vs 25.2, 32->64 34.3 vs
+# 35.9 ms; 64->32 38.6 vs 47.2, 48->48 on 16x16 11.6 vs 14.7, 128->128 on 16x16 68 vs 81 ms.
+_MIN_CHANNELS = 32
 # Bytes of one chunk's transformed input (16 positions x C x tiles): the chunk's buffers stay
 # in cache between the transforms and the GEMMs (a 64-channel 32x32 layer: one sample per
 # chunk, 1.1 MB; one thread, 2 MB chunks ran the layer in 51-53 ms, 4 MB in 54-61 ms).

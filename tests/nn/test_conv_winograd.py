@@ -45,11 +45,11 @@ def _close(a, b, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: d.__name__)
 @pytest.mark.parametrize("shape,padding,bias", [
-    ((3, 16, 20, 20), 1, True),
-    ((2, 24, 17, 19), 1, False),
-    ((2, 16, 23, 21), 0, True),
-    ((2, 16, 18, 17), "same", True),
-    ((3, 20, 16, 18), (2, 1), True),
+    ((3, 32, 20, 20), 1, True),
+    ((2, 40, 17, 19), 1, False),
+    ((2, 32, 23, 21), 0, True),
+    ((2, 32, 18, 17), "same", True),
+    ((3, 36, 16, 18), (2, 1), True),
 ], ids=str)
 @pytest.mark.parametrize("chunk", ["default", "one sample"])
 def test_winograd_matches_pytorch(calls, monkeypatch, dtype, shape, padding, bias, chunk):
@@ -91,9 +91,9 @@ def test_winograd_equals_the_direct_path_at_rounding_level(monkeypatch):
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan], ids=str)
 def test_non_finite_input_as_pytorch(calls, bad):
     rng = np.random.default_rng(2)
-    x = rng.standard_normal((3, 16, 16, 16)).astype(np.float32)
+    x = rng.standard_normal((3, 32, 16, 16)).astype(np.float32)
     x[1, 3, 5, 7] = bad
-    w = (rng.standard_normal((16, 16, 3, 3)) * 0.2).astype(np.float32)
+    w = (rng.standard_normal((32, 32, 3, 3)) * 0.2).astype(np.float32)
     with np.errstate(invalid="ignore"):
         y = F.conv2d(gk.tensor(x), gk.tensor(w), padding=1).numpy()
     ty = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), padding=1).numpy()
@@ -109,12 +109,13 @@ def test_non_finite_input_as_pytorch(calls, bad):
 @pytest.mark.parametrize("kw", [{"stride": 2}, {"dilation": 2, "padding": 2}, {"groups": 2}],
                          ids=str)
 def test_other_geometries_take_the_direct_path(calls, kw):
-    x = gk.randn(2, 16, 20, 20)
-    w = gk.randn(16, 16 // kw.get("groups", 1), 3, 3)
+    x = gk.randn(2, 32, 20, 20)
+    w = gk.randn(32, 32 // kw.get("groups", 1), 3, 3)
     F.conv2d(x, w, **kw)
     assert not calls
 
 
-def test_few_input_channels_take_the_direct_path(calls):
-    F.conv2d(gk.randn(2, 3, 20, 20), gk.randn(16, 3, 3, 3), padding=1)
+@pytest.mark.parametrize("c", [3, W._MIN_CHANNELS - 1])
+def test_few_input_channels_take_the_direct_path(calls, c):
+    F.conv2d(gk.randn(2, c, 20, 20), gk.randn(16, c, 3, 3), padding=1)
     assert not calls
