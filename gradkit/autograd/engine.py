@@ -209,8 +209,18 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
     get_grad = grads.get
     anomaly = anomaly_state[2]
     ndarray = _ndarray
-    while ready:
-        v, g = pop_ready()
+    # a vertex whose gradient became complete at the last step's single input edge runs next
+    # (what pushing it onto ``ready`` and popping it again would do) without the round trip
+    fv = fg = None
+    while True:
+        if fv is not None:
+            v = fv
+            g = fg
+            fv = None
+        elif ready:
+            v, g = pop_ready()
+        else:
+            break
         tv = type(v)
         # the usual node (its rule gets arrays)
         if (tv is Node or tv in PLAIN_TYPES) and not create_graph:
@@ -268,6 +278,9 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
         needs = v.needs
         if needs is NEEDS_SCALAR_SECOND and op.passes_first and not anomaly:
             in_grads = (g, None)  # x + 2, x - 2: what the rule returns for x, without its call
+        elif (needs is NEEDS_SCALAR_SECOND and op.scales_first and not anomaly
+              and not create_graph):
+            in_grads = (g * ins[1], None)  # x * 2: the rule's g * 2, without its call
         else:
             in_grads = op.backward(xp, g, ins, out, v.aux, needs)
             if create_graph and connected(v):
@@ -288,12 +301,16 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
             tn = type(n)
             if tn is not Node and tn in MULTI_TYPES:
                 _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
-            elif d == 1:  # its last consumer: the gradient is complete
+            elif d == 1:  # its last consumer: the gradient is complete; it runs next
                 prev = pop_grad(n, None)
-                try:
-                    push_ready((n, gi if prev is None else prev + gi))
-                except RuntimeError:  # sparse + dense is refused: dense + sparse
-                    push_ready((n, gi + prev))
+                if prev is None:
+                    fg = gi
+                else:
+                    try:
+                        fg = prev + gi
+                    except RuntimeError:  # sparse + dense is refused: dense + sparse
+                        fg = gi + prev
+                fv = n
             else:
                 deps[n] = d - 1
                 prev = get_grad(n)

@@ -183,6 +183,9 @@ class Op:
         passes_first: the rule's gradient for the first input is ``g`` itself, with the
             shape of the output when the second operand is a Python number (``x + 2``,
             ``x - 2``): the engine skips the rule there.
+        scales_first: likewise, the rule's gradient for the first input is ``g`` times the
+            number (saved as the node's second saved value: ``x * 2``): the engine computes it
+            without the rule's call.
         connected: PyTorch's backward of the op is one differentiable function of the saved
             values (``threshold_backward(grad, self)``, ``convolution_backward``): under
             ``create_graph`` every gradient it returns is in the graph when an input requires
@@ -192,12 +195,13 @@ class Op:
 
     __slots__ = ("aux_namer", "backward", "broadcasts", "complex", "default_cls", "forward", "name",
                  "namer", "node_cls", "none_grads", "passes_first", "release", "returns_aux",
-                 "saves", "connected", "scalar_first_cls", "scalar_second_cls", "shown")
+                 "saves", "scales_first", "connected", "scalar_first_cls", "scalar_second_cls",
+                 "shown")
 
     def __init__(self, name, forward, backward, *, saves=SAVES_INPUTS, broadcasts=False,
                  returns_aux=False, release=None, none_grads=False, grad_name=None, namer=None,
                  shown=None, scalar_entry=False, scalar_first=None, scalar_second=None,
-                 aux_namer=None, passes_first=False, connected=False):
+                 aux_namer=None, passes_first=False, scales_first=False, connected=False):
         self.name = name
         self.connected = connected
         grad_name = grad_name or name + "Backward0"
@@ -219,6 +223,7 @@ class Op:
         self.returns_aux = returns_aux
         self.release = release
         self.passes_first = passes_first
+        self.scales_first = scales_first
         # complex data: None refuses it; otherwise the Op that runs on it (gradkit/_complex.py)
         self.complex = None
 

@@ -35,6 +35,7 @@ from math import prod
 
 from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, Op
+from .conv_winograd import WinogradConv, winograd_ok
 
 __all__ = ["CONV", "CONV3", "CONV3_T", "CONV3_W", "CONV_T", "CONV_W", "col2im", "conv_out_size",
            "im2col"]
@@ -313,8 +314,29 @@ def _conv_samples(x, w, b, out_size, stride, padding, dilation, groups):
     """The convolution, chunk by chunk of samples: a contiguous (N, O, *out_size) result."""
     xp = namespace_of(x)
     n, o = x.shape[0], w.shape[0]
-    length = prod(out_size)
     y = xp.empty((n, o, *out_size), dtype=x.dtype)
+    if winograd_ok(x, w, stride, dilation, groups):
+        wino = WinogradConv(x.shape, w, b, padding, x.dtype)
+        with xp.errstate(all="ignore"):  # (inf - inf in a transform: that chunk is redone)
+            redo = [(a, z) for a, z in wino.chunks(n) if not wino(x[a:z], y[a:z])]
+        if not redo:
+            return y
+        # a non-finite input or weight (or an overflow in a transform): those chunks again,
+        # directly, where inf and nan reach only the outputs whose windows hold them
+        for a, z in redo:
+            y[a:z] = _conv_samples_direct(x[a:z], w, b, out_size, stride, padding, dilation,
+                                          groups)
+        return y
+    return _conv_samples_direct(x, w, b, out_size, stride, padding, dilation, groups, y)
+
+
+def _conv_samples_direct(x, w, b, out_size, stride, padding, dilation, groups, y=None):
+    """:func:`_conv_samples` by im2col per chunk of samples (into ``y`` when given)."""
+    xp = namespace_of(x)
+    n, o = x.shape[0], w.shape[0]
+    length = prod(out_size)
+    if y is None:
+        y = xp.empty((n, o, *out_size), dtype=x.dtype)
     y3 = y.reshape(n, o, length)
     wm = w.reshape(groups, o // groups, -1) if groups > 1 else w.reshape(o, -1)
     per = prod(w.shape[1:]) * groups * length * x.dtype.itemsize

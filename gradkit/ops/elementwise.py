@@ -476,7 +476,7 @@ ADD = Op("Add", _add_f, _add_b, saves=0, broadcasts=True, scalar_entry=True, pas
 SUB = Op("Sub", _sub_f, _sub_b, saves=0, broadcasts=True, scalar_entry=True,
          scalar_first=("RsubBackward1", "drop1"), passes_first=True)
 MUL = Op("Mul", _mul_f, _mul_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
-         scalar_entry=True)
+         scalar_entry=True, scales_first=True)
 DIV = Op("Div", _div_f, _div_b, saves=SAVES_INPUTS | SCALAR_KEEPS_NUMBER_ONLY, broadcasts=True,
          scalar_entry=True, scalar_first=("MulBackward0", "reciprocal"))
 NEG = Op("Neg", _neg_f, _neg_b, saves=0)
