@@ -313,12 +313,14 @@ def _bump(st: dict, key: str) -> float:
     if type(t) is Tensor:
         a = t._data
         if type(a) is np.ndarray:
+            v = float(a) + 1.0
             try:
-                a[()] = float(a) + 1   # (a 0-d `a += 1` costs ten times more)
+                a[()] = v              # (a 0-d `a += 1` costs ten times more)
             except ValueError:         # read-only (a memory-mapped checkpoint): a new array
-                t._data = a = np.array(float(a) + 1, dtype=a.dtype)
+                t._data = a = np.array(v, dtype=a.dtype)
             t._vc[0] += 1
-            return float(a)
+            # exact below 2**24 (float32's integers); past it, the value as stored
+            return v if v < 16777216.0 else float(a)
     value = float(t._data if isinstance(t, Tensor) else t) + 1
     st[key] = _scalar_tensor(value)
     return float(st[key]._data)

@@ -246,3 +246,17 @@ def test_state_dict_survives_deepcopy_and_a_torch_format_round_trip_as_tensors(t
     snap = copy.deepcopy(opt.state_dict())
     _train(gk, opt, w, b)
     assert snap["state"][0]["step"].item() == 2.0 and opt.state[w]["step"].item() == 4.0
+
+
+def test_a_read_only_step_from_a_checkpoint_still_counts():
+    """A state loaded from a memory-mapped checkpoint may hold a read-only 0-d array: the step
+    still advances (in a new array of the same dtype)."""
+    w, b, opt = _setup(gk, "Adam", {"lr": 0.1})
+    _train(gk, opt, w, b, steps=1)
+    frozen = np.array(1.0, dtype=np.float32)
+    frozen.flags.writeable = False
+    opt.state[w]["step"] = gk.from_numpy(frozen)
+    step = opt.state[w]["step"]
+    _train(gk, opt, w, b, steps=2)
+    assert opt.state[w]["step"] is step and step.item() == 3.0 and step.dtype == gk.float32
+    assert frozen == 1.0
