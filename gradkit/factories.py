@@ -274,6 +274,8 @@ def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False,
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     if dtype is None:
         dtype = _infer_dtype(fill_value) if not isinstance(fill_value, Tensor) else fill_value.dtype
+    if _on_meta(device):
+        return _meta_result(_size((size,)), _dtype.to_dtype(dtype), requires_grad)
     return _finish(np.full(_size((size,)), fill_value, dtype=_dtype.to_dtype(dtype)),
                    requires_grad, device)
 
@@ -448,7 +450,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 
 def _like_device(input):
-    return input.device if input.is_cuda else None
+    return input.device if input.is_cuda or input.is_meta else None
 
 
 def bernoulli(input, p=None, *, generator=None) -> Tensor:

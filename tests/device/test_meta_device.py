@@ -29,6 +29,11 @@ MAKERS = {
     "tensor": lambda lib: lib.tensor([1.0, 2.0], device="meta"),
     "full": lambda lib: lib.full((2, 2), 3.0, device="meta"),
     "zeros_like": lambda lib: lib.zeros_like(lib.empty(2, 3, device="meta")),
+    "full_like": lambda lib: lib.full_like(lib.empty(2, 3, device="meta"), 2.0),
+    "rand_like": lambda lib: lib.rand_like(lib.empty(2, 3, device="meta")),
+    "new_zeros": lambda lib: lib.empty(2, 3, device="meta").new_zeros(4),
+    "new_tensor": lambda lib: lib.empty(2, 3, device="meta").new_tensor([1.0, 2.0]),
+    "detach": lambda lib: lib.empty(2, 3, device="meta", requires_grad=True).detach(),
     "Parameter": lambda lib: lib.nn.Parameter(lib.empty(2, device="meta")),
 }
 
@@ -94,6 +99,12 @@ OPS = {
     "conv2d": lambda lib, a, b: lib.nn.functional.conv2d(
         lib.empty(2, 3, 8, 8, device="meta"), lib.empty(5, 3, 3, 3, device="meta"), padding=1),
     "layer norm": lambda lib, a, b: lib.nn.functional.layer_norm(a, (4,)),
+    "embedding": lambda lib, a, b: lib.nn.Embedding(10, 3, device="meta")(
+        lib.zeros(2, 5, dtype=lib.int64, device="meta")),
+    "expand": lambda lib, a, b: a[:1].expand(5, 4),
+    "masked_fill": lambda lib, a, b: a.masked_fill(a > 0, 1.0),
+    "split": lambda lib, a, b: a.split(2)[1],
+    "half": lambda lib, a, b: a.half(),
 }
 
 
@@ -217,6 +228,24 @@ def test_skip_init_draws_nothing_and_gives_cpu_parameters():
         m = lib.nn.utils.skip_init(lib.nn.Linear, 5, 4)
         assert m.weight.device.type == "cpu" and tuple(m.weight.shape) == (4, 5)
         assert lib.rand(2).tolist() == expected
+
+
+def test_loading_values_into_a_meta_model_warns_and_keeps_it_meta():
+    got = []
+    for lib in (gk, torch):
+        m = lib.nn.Linear(2, 3, device="meta")
+        with pytest.warns(UserWarning, match="copying from a non-meta parameter"):
+            m.load_state_dict(lib.nn.Linear(2, 3).state_dict())
+        got.append(m.weight.is_meta)
+    assert got == [True, True]
+
+
+def test_deepcopy_of_a_meta_model():
+    import copy
+
+    for lib in (gk, torch):
+        m = copy.deepcopy(lib.nn.Linear(2, 3, device="meta"))
+        assert m.weight.is_meta and tuple(m.weight.shape) == (3, 2)
 
 
 def test_module_to_meta_and_state_dict():

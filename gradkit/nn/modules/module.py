@@ -836,6 +836,14 @@ class Module:
                     self._buffers[name] = new
             else:
                 dst = cur._data
+                if cur.is_meta and not (isinstance(value, Tensor) and value.is_meta):
+                    warnings.warn(
+                        f"for {key}: copying from a non-meta parameter in the checkpoint to a "
+                        f"meta parameter in the current model, which is a no-op. (Did you mean to "
+                        f"pass `assign=True` to assign items in the state dictionary to their "
+                        f"corresponding key in the module instead of copying them in place?)",
+                        stacklevel=3)
+                    continue
                 if type(dst) is not type(arr):
                     from ...device import _to_namespace_of
 
