@@ -18,8 +18,9 @@ import os
 
 import numpy as np
 
-from . import _noblas
+from . import _meta, _noblas
 from ._complex import CArray
+from ._meta import MetaArray
 
 __all__ = ["np", "NumpyNamespace", "numpy_ns", "namespace_of", "cupy_ns", "has_cupy",
            "to_host"]
@@ -141,6 +142,7 @@ if _noblas.ENABLED:  # NumPy without BLAS (Pyodide): einsum's loops for matrix p
     NumpyNamespace.matmul = staticmethod(_noblas.matmul)
 
 numpy_ns = NumpyNamespace()
+meta_ns = _meta.meta_ns = _meta.make_namespace(NumpyNamespace)
 
 _cupy = None
 _cupy_ns = None
@@ -220,9 +222,12 @@ def cupy_ns():
 
 
 def namespace_of(array):
-    """The namespace that computes with ``array`` (NumPy unless it is a CuPy array)."""
+    """The namespace that computes with ``array`` (NumPy unless it is a CuPy array or a meta
+    array, see ``_meta``)."""
     if type(array) is np.ndarray:
         return numpy_ns
+    if type(array) is MetaArray:
+        return meta_ns
     if _cupy is not None and isinstance(array, _cupy.ndarray):
         return _cupy_ns if _cupy_ns is not None else cupy_ns()
     return numpy_ns
@@ -235,5 +240,7 @@ def to_host(a):
         return np.asarray(a)
     if type(a) is CArray:  # complex data (gradkit/_complex.py) keeps its guard
         return a
+    if type(a) is MetaArray:
+        raise NotImplementedError(_meta.NO_DATA)
     get = getattr(a, "get", None)
     return get() if get is not None else np.asarray(a)

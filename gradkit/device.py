@@ -9,10 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import _backend, _dtype
+from ._meta import NO_DATA, MetaArray, meta_array
 
 __all__ = ["device", "Device", "device_of"]
 
 _ENTERED: list = []  # the default devices that ``with device(...)`` blocks replaced
+_DEFAULT_META = [False]  # whether the default device is "meta" (read by the factories)
 
 
 
@@ -82,11 +84,14 @@ class Device:
 
 device = Device
 _CPU = Device("cpu")
+_META = Device("meta")
 
 
 def device_of(array) -> Device:
     if type(array) is np.ndarray:
         return _CPU
+    if type(array) is MetaArray:
+        return _META
     dev = getattr(array, "device", None)
     if dev is not None and hasattr(dev, "id"):
         return Device("cuda", dev.id)
@@ -107,14 +112,16 @@ def _parse_device_dtype(args, kwargs):
 
 
 def _array_to(arr, dev: Device):
+    if type(arr) is MetaArray:
+        if dev.type == "meta":
+            return arr
+        raise NotImplementedError(NO_DATA + " (a meta tensor has a shape and no values: make "
+                                  "tensors on the target device instead, e.g. "
+                                  "Module.to_empty(device='cpu'), then initialize them)")
+    if dev.type == "meta":
+        return meta_array(arr.shape, arr.dtype)
     if dev.type == "cpu":
         return arr if type(arr) is np.ndarray else arr.get()
-    if dev.type == "meta":
-        raise NotImplementedError(
-            "gradkit has no 'meta' device (tensors with a shape and no data): every tensor "
-            "holds its values. To inspect a model's size without computing with it, count from "
-            "the shapes on 'cpu' (sum(p.numel() * p.element_size() for p in "
-            "model.parameters())); gradkit.empty(..., device='cpu') allocates without writing")
     ns = _backend.cupy_ns()
     cp = ns.module
     with cp.cuda.Device(dev.index or 0):

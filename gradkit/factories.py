@@ -14,8 +14,9 @@ from . import _dtype, _range_values
 from . import _memory_format as _mf
 from . import random as _random
 from ._backend import to_host
+from ._meta import meta_array
 from ._tensor.tensor import Tensor, _shape_arg, wrap
-from .device import Device, _array_to
+from .device import _DEFAULT_META, Device, _array_to
 from .random import _gen
 
 __all__ = [
@@ -103,6 +104,8 @@ def _to_array(data, dtype=None, device=None, copy=True):
             ) from None
     if device is not None:
         arr = _array_to(arr, Device(device))
+    elif _DEFAULT_META[0]:   # inside `with device("meta"):`
+        arr = meta_array(arr.shape, arr.dtype)
     return arr
 
 
@@ -191,9 +194,26 @@ def from_numpy(ndarray) -> Tensor:
     return wrap(ndarray)
 
 
+def _on_meta(device) -> bool:
+    """Whether a factory's ``device`` (None: the default device) is the meta device."""
+    if device is None:
+        return _DEFAULT_META[0]
+    return (device.type if isinstance(device, Device) else Device(device).type) == "meta"
+
+
+def _meta_result(shape, dt, requires_grad):
+    """A factory's result on the meta device: no values made, no random numbers drawn."""
+    t = wrap(meta_array(shape, getattr(dt, "dtype", dt)))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
 def _finish(arr, requires_grad, device):
     if device is not None and Device(device).type != "cpu":
         arr = _array_to(arr, Device(device))
+    elif device is None and _DEFAULT_META[0]:
+        arr = meta_array(arr.shape, arr.dtype)
     t = wrap(arr)
     if requires_grad:
         t.requires_grad_(True)
@@ -224,17 +244,23 @@ def _size(size):
 
 
 def zeros(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if _on_meta(device):
+        return _meta_result(_size(_sizes(sizes, size)), _float_dtype(dtype), requires_grad)
     return _finish(np.zeros(_size(_sizes(sizes, size)), dtype=_float_dtype(dtype)), requires_grad,
                    device)
 
 
 def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if _on_meta(device):
+        return _meta_result(_size(_sizes(sizes, size)), _float_dtype(dtype), requires_grad)
     return _finish(np.ones(_size(_sizes(sizes, size)), dtype=_float_dtype(dtype)), requires_grad,
                    device)
 
 
 def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False,
           memory_format=_mf.contiguous_format) -> Tensor:
+    if _on_meta(device):
+        return _meta_result(_size(_sizes(sizes, size)), _float_dtype(dtype), requires_grad)
     out = _finish(np.empty(_size(_sizes(sizes, size)), dtype=_float_dtype(dtype)), requires_grad,
                   device)
     if memory_format is not _mf.contiguous_format:
@@ -248,6 +274,8 @@ def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False,
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     if dtype is None:
         dtype = _infer_dtype(fill_value) if not isinstance(fill_value, Tensor) else fill_value.dtype
+    if _on_meta(device):
+        return _meta_result(_size((size,)), _dtype.to_dtype(dtype), requires_grad)
     return _finish(np.full(_size((size,)), fill_value, dtype=_dtype.to_dtype(dtype)),
                    requires_grad, device)
 
@@ -328,6 +356,8 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_gr
     dt = _float_dtype(dtype)
     _random_dtype(dt, "check_uniform_bounds", "rand")
     shape = _size(_sizes(sizes, size))
+    if _on_meta(device):
+        return _meta_result(shape, dt, requires_grad)
     if dt.is_complex:  # as PyTorch: the real and imaginary parts, interleaved
         real = dt.to_real()
         arr = _random.uniform(_gen(generator), 2 * _numel(shape), real)
@@ -342,6 +372,8 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None,
     dt = _float_dtype(dtype)
     _random_dtype(dt, "normal_kernel_cpu", "randn")
     shape = _size(_sizes(sizes, size))
+    if _on_meta(device):
+        return _meta_result(shape, dt, requires_grad)
     if dt.is_complex:  # as PyTorch: normal_ of the real view with std 1/sqrt(2)
         real = dt.to_real()
         arr = _random.normal(_gen(generator), 2 * _numel(shape), real, 0.0, 1.0 / math.sqrt(2))
@@ -364,6 +396,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
     shape = _size((size,))
+    if _on_meta(device):
+        return _meta_result(shape, dt, requires_grad)
     arr = _random.random_from_to(_gen(generator), _numel(shape), int(low), int(high))
     return _finish(arr.reshape(shape).astype(dt, copy=False), requires_grad, device)
 
@@ -416,7 +450,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 
 def _like_device(input):
-    return input.device if input.is_cuda else None
+    return input.device if input.is_cuda or input.is_meta else None
 
 
 def bernoulli(input, p=None, *, generator=None) -> Tensor:
@@ -474,7 +508,8 @@ def _like(fn):
     def like(input, *, dtype=None, device=None, requires_grad=False,
              memory_format=_mf.preserve_format, **kw):
         dt = input.dtype if dtype is None else dtype
-        dev = device if device is not None else (input.device if input.is_cuda else None)
+        dev = device if device is not None else (input.device if input.is_cuda or input.is_meta
+                                                 else None)
         if fn in (rand, randn) and not kw:
             # a strided result is filled in its memory order (PyTorch's empty_like, then
             # uniform_/normal_ through its strides)

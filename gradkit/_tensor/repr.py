@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from .._complex import CArray as _CArray
+from .._meta import MetaArray as _MetaArray
 
 __all__ = ["format_tensor", "set_printoptions", "get_printoptions", "set_namespace_name"]
 
@@ -165,6 +166,8 @@ def _threshold():
 
 
 def format_tensor(t) -> str:
+    if type(t._data) is _MetaArray:
+        return _format_meta(t)
     arr = _to_host(t._data)
     dtype = arr.dtype
     if dtype.kind == "V":  # bfloat16: its values print as float32's do, as in PyTorch
@@ -190,6 +193,19 @@ def format_tensor(t) -> str:
     elif t.requires_grad:
         extras.append("requires_grad=True")
     return _add_suffixes(prefix + body, extras, len(prefix))
+
+
+def _format_meta(t) -> str:
+    """PyTorch's ``tensor(..., device='meta', size=(3, 4))``: no values to show."""
+    dtype = t._data.dtype
+    extras = ["device='meta'", f"size={tuple(t._data.shape)}"]
+    if dtype != _dtype.get_default_dtype():
+        extras.append(f"dtype={_dtype.of(dtype)!r}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{type(t.grad_fn).__name__}>")
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    return _add_suffixes("tensor(...", extras, len("tensor("))
 
 
 def _add_suffixes(text, suffixes, indent):

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import _dtype
 from .._complex import CArray as _CArray
+from .._meta import MetaArray as _MetaArray
 from ..autograd.backward import backward as _autograd_backward
 from ..autograd.grad_mode import STATE as _GRAD_MODE
 from ..autograd.graph import PostAccumulateHook
@@ -247,7 +248,13 @@ class Tensor:
     @property
     def is_cuda(self) -> bool:
         d = self._data
-        return type(d) is not _ndarray and type(d) is not _CArray and not _is_sparse_data(d)
+        return type(d) is not _ndarray and type(d) is not _CArray and \
+            type(d) is not _MetaArray and not _is_sparse_data(d)
+
+    @property
+    def is_meta(self) -> bool:
+        """Whether this tensor is on the meta device (a shape and a dtype, no values)."""
+        return type(self._data) is _MetaArray
 
     @property
     def is_sparse(self) -> bool:
@@ -445,6 +452,9 @@ class Tensor:
             if _is_sparse_data(self._data):
                 raise TypeError("can't convert Sparse layout tensor to numpy. Use "
                                 "Tensor.to_dense() first.")
+            if type(self._data) is _MetaArray:
+                raise TypeError("can't convert meta device type tensor to numpy. Use "
+                                "Tensor.cpu() to copy the tensor to host memory first.")
             if not force:
                 raise TypeError(
                     "can't convert a cuda tensor to numpy. Use Tensor.cpu() to copy the tensor to "
@@ -639,6 +649,8 @@ def _to_host(a):
         return a
     if type(a) is _CArray:
         return a.view(_ndarray)
+    if type(a) is _MetaArray:
+        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
     return a.get()
 
 

@@ -83,12 +83,13 @@ def set_default_device(device) -> None:
     """PyTorch's ``torch.set_default_device``. ``"cpu"`` (or None) is accepted; gradkit's
     factories do not yet follow a CUDA default, so ``"cuda"`` raises rather than silently
     making CPU tensors (pass ``device=`` to the factories, or ``.to(device)``)."""
+    from ..device import _DEFAULT_META
+
     dev = Device("cpu") if device is None else Device(device)
-    if dev.type == "meta":
-        raise NotImplementedError(
-            f"set_default_device({str(device)!r}): gradkit has no 'meta' device (tensors with a "
-            f"shape and no data); build the model on 'cpu' (load_state_dict then copies the "
-            f"checkpoint into it)")
+    if dev.type == "meta":  # the factories make meta tensors (shapes, no data)
+        _DEFAULT_DEVICE[0] = dev
+        _DEFAULT_META[0] = True
+        return
     if dev.type != "cpu":
         from .. import cuda
 
@@ -99,6 +100,7 @@ def set_default_device(device) -> None:
             f"set_default_device({str(device)!r}): gradkit's factories do not follow a CUDA "
             f"default device yet; pass device= to the factories or move tensors with .to()")
     _DEFAULT_DEVICE[0] = dev
+    _DEFAULT_META[0] = False
 
 
 # ------------------------------------------------------------------ compile / precision
@@ -249,7 +251,7 @@ def _false(self) -> bool:
     return False
 
 
-for _name in ("is_xpu", "is_mps", "is_meta", "is_quantized", "is_mkldnn", "is_vulkan",
+for _name in ("is_xpu", "is_mps", "is_quantized", "is_mkldnn", "is_vulkan",
               "is_ipu", "is_hpu", "is_mtia", "is_maia", "is_nested"):
     tensor_method(_name)(_const_property(_false, doc=f"``{_name}``: always False in gradkit."))
 

@@ -52,6 +52,8 @@ def _no_kernel(kernel, dtype, name):
 @tensor_method()
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
     """Fill with samples from the uniform distribution on ``[a, b)``."""
+    if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
+        return self
     _float_check(self, "uniform_", "check_uniform_bounds")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
@@ -63,6 +65,8 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
 @tensor_method()
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Fill with samples from the normal distribution ``N(mean, std**2)``."""
+    if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
+        return self
     _float_check(self, "normal_", "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
@@ -95,6 +99,8 @@ def _multinomial_method(self, num_samples, replacement=False, *, generator=None)
 @tensor_method()
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 1 with probability ``p`` (a number or a tensor of probabilities), else 0."""
+    if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
+        return self
     g = _gen(generator)
     if isinstance(p, Tensor):
         probs = np.broadcast_to(np.asarray(p.detach().cpu()._data), tuple(self.shape))
@@ -107,6 +113,8 @@ def bernoulli_(self, p=0.5, *, generator=None):
 @tensor_method()
 def exponential_(self, lambd=1.0, *, generator=None):
     """Fill with samples from the exponential distribution of rate ``lambd``."""
+    if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
+        return self
     _float_check(self, "exponential_")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
@@ -116,6 +124,8 @@ def exponential_(self, lambd=1.0, *, generator=None):
 @tensor_method()
 def geometric_(self, p, *, generator=None):
     """Fill with the number of Bernoulli(``p``) trials up to the first success."""
+    if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
+        return self
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
     return _fill(self, _random.geometric(_gen(generator), self.numel(), float(p)))
@@ -124,6 +134,8 @@ def geometric_(self, p, *, generator=None):
 @tensor_method()
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     """Fill with samples from the Cauchy distribution."""
+    if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
+        return self
     _float_check(self, "cauchy_")
     return _fill(self, _random.cauchy(_gen(generator), self.numel(), float(median),
                                       float(sigma)))
@@ -132,6 +144,8 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
 @tensor_method()
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     """Fill with ``exp`` of samples from ``N(mean, std**2)``."""
+    if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
+        return self
     _float_check(self, "log_normal_", "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
@@ -143,6 +157,8 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
 def random_(self, from_=None, to=None, *, generator=None):
     """``random_()``: integers in ``[0, 2**mantissa]`` (floats) or ``[0, max]`` (integers);
     ``random_(to)``: in ``[0, to)``; ``random_(from, to)``: in ``[from, to)``."""
+    if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
+        return self
     g, n, dt = _gen(generator), self.numel(), self._data.dtype
     if from_ is None and to is None:
         return _fill(self, _random.random_full(g, n, dt))

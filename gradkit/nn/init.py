@@ -99,6 +99,8 @@ def _host_dtype(tensor: Tensor):
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill with draws from U(a, b)."""
+    if tensor.is_meta:  # no values to fill, no numbers drawn (as PyTorch's meta kernels)
+        return tensor
     arr = _random.uniform(_gen(generator), tensor.numel(), _host_dtype(tensor), float(a),
                           float(b))
     return _write(tensor, arr.reshape(tensor._data.shape))
@@ -106,6 +108,8 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill with draws from N(mean, std^2)."""
+    if tensor.is_meta:
+        return tensor
     arr = _random.normal(_gen(generator), tensor.numel(), _host_dtype(tensor), float(mean),
                          float(std))
     return _write(tensor, arr.reshape(tensor._data.shape))
@@ -121,6 +125,8 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
+    if tensor.is_meta:
+        return tensor
     g, n, dt = _gen(generator), tensor.numel(), _host_dtype(tensor)
     f = np.float64 if dt == np.float64 else np.float32
     if _phi((b - mean) / std) - _phi((a - mean) / std) > 0.3:
@@ -248,7 +254,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     more than 2 dimensions are flattened after the first."""
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
-    if tensor.numel() == 0:
+    if tensor.numel() == 0 or tensor.is_meta:
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
@@ -268,6 +274,8 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     """A 2-D matrix with a ``sparsity`` fraction of each column zero, the rest N(0, std^2)."""
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
+    if tensor.is_meta:
+        return tensor
     rows, cols = tensor.shape
     arr = _random.normal(_gen(generator), rows * cols, _host_dtype(tensor), 0.0,
                          float(std)).reshape(rows, cols)

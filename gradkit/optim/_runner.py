@@ -30,7 +30,7 @@ from .._complex import CArray as _CArray
 from .._tensor import Tensor, wrap
 from ._blas import _blas_ready, _blas_routines, _one_blas_thread, _with_blas
 from ._threads import NO_THREADS, WorkerPool, short_gil_waits, usable_cpus
-from .optimizer import Optimizer, _validate_common
+from .optimizer import Optimizer, _scalar_tensor, _validate_common
 
 __all__: list[str] = []
 
@@ -130,17 +130,23 @@ class _KernelOptimizer(Optimizer):
 
     def _init_state(self, st: dict, p: Tensor, group: dict[str, Any]) -> None:
         """Fill the empty state ``st`` of ``p`` (before its first step)."""
-        st["step"] = 0.0
+        st["step"] = _scalar_tensor(0.0)
         for name in self._state_arrays:
             st[name] = _zeros_like(p)
 
     def _step_state(self, p: Tensor, group: dict[str, Any]) -> tuple[dict, float]:
-        """``p``'s state (made on first use) and its step count, incremented."""
+        """``p``'s state (made on first use) and its step count, incremented.
+
+        ``"step"`` is PyTorch's 0-d tensor, incremented in place (a loaded state may share it
+        with another optimizer, as in PyTorch); its value is read once here."""
         st = self.state[p]
         if not st:
             self._init_state(st, p, group)
-        step = st["step"] = st["step"] + 1
-        return st, step
+        return st, _bump(st, "step")
+
+    def _state_shape(self, key, t, param):
+        """The per-element state has the parameter's shape (0-d scalars keep theirs)."""
+        return param._data.shape if t._data.ndim else None
 
     def _group_args(self, group: dict[str, Any]) -> Any:
         raise NotImplementedError
@@ -298,6 +304,41 @@ class _KernelOptimizer(Optimizer):
         else:
             for t in busy:
                 work(t)
+
+
+def _bump(st: dict, key: str) -> float:
+    """Add one to the 0-d state tensor ``st[key]`` in place and return its new value (a number
+    there, from a state written by hand, becomes PyTorch's 0-d tensor)."""
+    t = st[key]
+    if type(t) is Tensor:
+        a = t._data
+        if type(a) is np.ndarray:
+            v = float(a) + 1.0
+            try:
+                a[()] = v              # (a 0-d `a += 1` costs ten times more)
+            except ValueError:         # read-only (a memory-mapped checkpoint): a new array
+                t._data = a = np.array(v, dtype=a.dtype)
+            t._vc[0] += 1
+            # exact below 2**24 (float32's integers); past it, the value as stored
+            return v if v < 16777216.0 else float(a)
+    value = float(t._data if isinstance(t, Tensor) else t) + 1
+    st[key] = _scalar_tensor(value)
+    return float(st[key]._data)
+
+
+def _set_scalar(st: dict, key: str, value: float) -> None:
+    """Write ``value`` into the 0-d state tensor ``st[key]`` in place (rounded to its dtype)."""
+    t = st[key]
+    if isinstance(t, Tensor) and type(t._data) is np.ndarray and t._data.flags.writeable:
+        t._data[()] = value
+        t._vc[0] += 1
+    else:
+        st[key] = _scalar_tensor(value)
+
+
+def _scalar(value) -> float:
+    """A 0-d state tensor's (or a number's) value as a Python float."""
+    return float(value._data) if isinstance(value, Tensor) else float(value)
 
 
 def _as_real(a):

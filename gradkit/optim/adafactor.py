@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import namespace_of, numpy_ns
+from .._backend import namespace_of
 from .._tensor import Tensor, wrap
-from ._runner import _grad_array
-from .optimizer import Optimizer, _lr
+from ._runner import _bump, _grad_array
+from .optimizer import Optimizer, _lr, _scalar_tensor
 
 __all__ = ["Adafactor"]
 
@@ -103,20 +103,10 @@ class Adafactor(Optimizer):
         if not 0.0 <= group["weight_decay"]:
             raise ValueError(f"weight_decay should be >= 0 but is: {group['weight_decay']}")
 
-    def _import_value(self, key: str, value: Any, param: Tensor) -> Any:
-        """As the base class, but the row and column factors keep their own shapes."""
-        if key in ("row_var", "col_var"):
-            arr = value._data if isinstance(value, Tensor) else value
-            xp = namespace_of(param._data)
-            if xp is numpy_ns and hasattr(arr, "__cuda_array_interface__"):
-                arr = arr.get()   # a device checkpoint into a CPU optimizer
-            return wrap(xp.asarray(arr, dtype=param._data.dtype).copy())
-        return super()._import_value(key, value, param)
-
     def _init_state(self, st: dict, p: Tensor) -> None:
         arr = p._data
         xp = namespace_of(arr)
-        st["step"] = 0.0
+        st["step"] = _scalar_tensor(0.0)
         if arr.ndim > 1:
             row = list(arr.shape)
             row[-1] = 1
@@ -157,7 +147,7 @@ class Adafactor(Optimizer):
                 if eps1 is None:
                     # as PyTorch: the first parameter's dtype sets eps1 for the whole group
                     eps1 = float(np.finfo(arr.dtype).eps)
-                step = st["step"] = st["step"] + 1
+                step = _bump(st, "step")
                 p._vc[0] += 1
                 if arr.size == 0:
                     continue

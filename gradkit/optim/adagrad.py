@@ -9,7 +9,7 @@ from .._backend import namespace_of
 from .._tensor import wrap
 from ._kernels import Hyperparameters, _effective_grad
 from ._runner import _KernelOptimizer
-from .optimizer import _lr
+from .optimizer import _lr, _scalar_tensor
 
 __all__ = ["Adagrad"]
 
@@ -77,7 +77,7 @@ class Adagrad(_KernelOptimizer):
                 self._init_state(self.state[p], p, group)
 
     def _init_state(self, st, p, group):
-        st["step"] = 0.0
+        st["step"] = _scalar_tensor(0.0)
         arr = p._data
         st["sum"] = wrap(namespace_of(arr).full(arr.shape, group["initial_accumulator_value"],
                                                 dtype=arr.dtype))

@@ -9,8 +9,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._kernels import Hyperparameters, _effective_grad
-from ._runner import _KernelOptimizer
-from .optimizer import _lr, _scalar_dtype
+from ._runner import _KernelOptimizer, _scalar, _set_scalar
+from .optimizer import _lr, _scalar_dtype, _scalar_tensor
 
 __all__ = ["ASGD"]
 
@@ -92,9 +92,9 @@ class ASGD(_KernelOptimizer):
         super().__init__(params, defaults)
 
     def _init_state(self, st, p, group):
-        st["step"] = 0.0  # first, as in PyTorch's state layout
-        st["eta"] = _round_scalar(_lr(group))
-        st["mu"] = 1.0
+        st["step"] = _scalar_tensor(0.0)  # first, as in PyTorch's state layout
+        st["eta"] = _scalar_tensor(_lr(group))
+        st["mu"] = _scalar_tensor(1.0)
         super()._init_state(st, p, group)
 
     def _group_args(self, group):
@@ -104,9 +104,9 @@ class ASGD(_KernelOptimizer):
         group, lr = args
         st, step = self._step_state(p, group)
         lambd = group["lambd"]
-        hp = _ASGDHyper(eta=st["eta"], mu=st["mu"], lambd=lambd,
+        hp = _ASGDHyper(eta=_scalar(st["eta"]), mu=_scalar(st["mu"]), lambd=lambd,
                         weight_decay=group["weight_decay"], maximize=group["maximize"])
         # the next step's values (the kernel above uses this step's)
-        st["eta"] = _round_scalar(lr / ((1 + lambd * lr * step) ** group["alpha"]))
-        st["mu"] = _round_scalar(1 / max(1, step - group["t0"]))
+        _set_scalar(st, "eta", _round_scalar(lr / ((1 + lambd * lr * step) ** group["alpha"])))
+        _set_scalar(st, "mu", _round_scalar(1 / max(1, step - group["t0"])))
         return (st["ax"]._data,), hp

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from copy import deepcopy
 from typing import Any
 
 import numpy as np
 
-from .._backend import namespace_of, numpy_ns
+from .._backend import namespace_of
 from .._tensor import Tensor, wrap
 from .optimizer import Optimizer, _lr
 
@@ -160,31 +159,10 @@ class LBFGS(Optimizer):
         if group["history_size"] < 1:
             raise ValueError(f"Invalid history_size value: {group['history_size']}")
 
-    # The state is kept as NumPy arrays and floats. ``state_dict`` hands the arrays out as
-    # Tensors (by reference, as PyTorch), lists of them as lists of Tensors;
-    # ``load_state_dict`` takes gradkit's or PyTorch's (torch tensors, 0-d tensors for
-    # ``H_diag``, ``t`` and ``ro``) and copies them back to arrays of the parameters' dtype.
-    def _export_value(self, key, value):
-        if isinstance(value, list):
-            return [self._export_value(key, v) for v in value]
-        if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
-            return wrap(value)
-        return value
-
-    def _import_value(self, key, value, param):
-        if isinstance(value, list):
-            return [self._import_value(key, v, param) for v in value]
-        if isinstance(value, Tensor) or hasattr(value, "__array__"):
-            arr = value._data if isinstance(value, Tensor) else value
-            if getattr(arr, "ndim", 0) == 0:
-                return float(arr)
-            xp = namespace_of(param._data)
-            if xp is numpy_ns:  # a device checkpoint into a CPU optimizer: copy to the host
-                on_host = not hasattr(arr, "__cuda_array_interface__")
-                arr = np.ascontiguousarray(arr if on_host else arr.get())
-            # the history follows the parameters' device and dtype (a copy)
-            return xp.asarray(arr, dtype=param._data.dtype).copy()
-        return deepcopy(value)
+    # The state is kept as PyTorch keeps it (Tensors: ``d``, ``prev_flat_grad``, the lists
+    # ``old_dirs``/``old_stps``, 0-d ones for ``H_diag``, ``ro`` and ``al``; numbers for the
+    # counters, ``t`` and ``prev_loss``); ``step`` works on the arrays and numbers within
+    # (``_plain``) and stores Tensors back (``_held``). ``load_state_dict`` is the base class's.
 
     # ----------------------------------------------------------------- flat views
     def _flat_grad(self):
@@ -245,24 +223,26 @@ class LBFGS(Optimizer):
         if float(np.abs(g).max()) <= tol_grad:
             return orig_loss
 
-        d = state.get("d")
-        t = state.get("t")
-        old_dirs = state.get("old_dirs")
-        old_stps = state.get("old_stps")
-        ro = state.get("ro")
-        h_diag = state.get("H_diag")
-        prev_g = state.get("prev_flat_grad")
-        prev_loss = state.get("prev_loss")
+        d = _plain(state.get("d"))
+        t = _plain(state.get("t"))
+        old_dirs = _plain(state.get("old_dirs"))
+        old_stps = _plain(state.get("old_stps"))
+        ro = _plain(state.get("ro"))
+        h_diag = _plain(state.get("H_diag"))
+        prev_g = _plain(state.get("prev_flat_grad"))
+        prev_loss = _plain(state.get("prev_loss"))
+        alpha = _plain(state.get("al"))
 
         n_iter = 0
         while n_iter < max_iter:
             n_iter += 1
             state["n_iter"] += 1
             if state["n_iter"] == 1:
-                state.setdefault("al", [None] * history)  # PyTorch's two-loop buffer
+                state.setdefault("al", None)  # PyTorch's two-loop buffer (its place in state)
+                alpha = alpha if alpha is not None else [None] * history
                 d = -g
                 old_dirs, old_stps, ro = [], [], []
-                h_diag = 1.0
+                h_diag = 1
             else:
                 y = g - prev_g
                 s = d * t
@@ -278,7 +258,9 @@ class LBFGS(Optimizer):
                     h_diag = ys / float(y @ y)
                 # two-loop recursion: d = -H g
                 k = len(old_dirs)
-                alpha = state.setdefault("al", [None] * history)
+                if alpha is None:
+                    state.setdefault("al", None)
+                    alpha = [None] * history
                 q = -g
                 for i in range(k - 1, -1, -1):
                     alpha[i] = float(old_stps[i] @ q) * ro[i]
@@ -328,6 +310,34 @@ class LBFGS(Optimizer):
             if abs(loss - prev_loss) < tol_change:
                 break
 
-        state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=h_diag,
-                     prev_flat_grad=prev_g, prev_loss=prev_loss)
+        dt = g.dtype
+        if alpha is not None:
+            state["al"] = _held(alpha, dt)
+        state.update(d=_held(d, dt), t=t, old_dirs=_held(old_dirs, dt),
+                     old_stps=_held(old_stps, dt), ro=_held(ro, dt), H_diag=_held(h_diag, dt),
+                     prev_flat_grad=_held(prev_g, dt), prev_loss=prev_loss)
         return orig_loss
+
+
+def _plain(value):
+    """A state entry as ``step`` works on it: arrays for Tensors, floats for 0-d ones, lists
+    walked (a state from PyTorch or ``load_state_dict`` holds Tensors)."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Tensor):
+        value = value._data
+    if getattr(value, "ndim", None) == 0:
+        return float(value)
+    return value
+
+
+def _held(value, dtype):
+    """A state entry as PyTorch holds it: arrays as Tensors, floats (``ro``, ``al``, ``H_diag``)
+    as 0-d Tensors of the parameters' dtype; lists walked; ints and None kept."""
+    if isinstance(value, list):
+        return [_held(v, dtype) for v in value]
+    if isinstance(value, float):
+        return wrap(np.array(value, dtype=dtype))
+    if value is None or isinstance(value, (int, Tensor)):
+        return value
+    return wrap(value)

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._kernels import Hyperparameters, _effective_grad, _ema_sq_, _lerp_
-from ._runner import _KernelOptimizer, _zeros_like
-from .optimizer import _lr, _scalar_dtype
+from ._runner import _KernelOptimizer, _scalar, _set_scalar, _zeros_like
+from .optimizer import _lr, _scalar_dtype, _scalar_tensor
 
 __all__ = ["NAdam"]
 
@@ -100,8 +100,8 @@ class NAdam(_KernelOptimizer):
             raise ValueError(f"Invalid momentum_decay value: {group['momentum_decay']}")
 
     def _init_state(self, st, p, group):
-        st["step"] = 0.0
-        st["mu_product"] = 1.0
+        st["step"] = _scalar_tensor(0.0)
+        st["mu_product"] = _scalar_tensor(1.0)
         st["exp_avg"] = _zeros_like(p)
         st["exp_avg_sq"] = _zeros_like(p)
 
@@ -115,8 +115,8 @@ class NAdam(_KernelOptimizer):
         psi = group["momentum_decay"]
         st, step = self._step_state(p, group)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
-        mu_product = float(sdt(sdt(st["mu_product"]) * sdt(mu)))
-        st["mu_product"] = mu_product
+        mu_product = float(sdt(sdt(_scalar(st["mu_product"])) * sdt(mu)))
+        _set_scalar(st, "mu_product", mu_product)
         key = (step, mu_product)
         hp = records.get(key)
         if hp is None:

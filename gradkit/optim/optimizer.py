@@ -336,8 +336,8 @@ class Optimizer:
         Returns:
             ``{"state": {index: {name: value}}, "param_groups": [{..., "params": [index]}]}``:
             parameters are numbered in the order they appear across the groups. As in PyTorch,
-            state tensors are returned by reference (``copy.deepcopy`` it to keep a snapshot);
-            ``"step"`` is a 0-d float32 tensor like PyTorch's.
+            each parameter's state dict and its tensors are returned by reference (``"step"``
+            included, a 0-d float32 tensor; ``copy.deepcopy`` the result to keep a snapshot).
         """
         for hook in list(self._state_dict_pre_hooks.values()):
             hook(self)
@@ -356,7 +356,7 @@ class Optimizer:
         state = {}
         for p, st in self.state.items():
             key = index[id(p)] if isinstance(p, Tensor) else p
-            state[key] = {k: self._export_value(k, v) for k, v in st.items()}
+            state[key] = self._export_state(st)
         out = {"state": state, "param_groups": groups}
         for hook in list(self._state_dict_post_hooks.values()):
             result = hook(self, out)
@@ -364,55 +364,73 @@ class Optimizer:
                 out = result
         return out
 
-    _SCALAR_STATE = ("step",)
+    def _export_state(self, st: dict) -> dict:
+        """One parameter's state as ``state_dict`` hands it out: the dict itself, as PyTorch
+        (LBFGS, which keeps arrays, overrides it)."""
+        return st
 
     def _kernel_state(self) -> bool:
-        """Whether ``step`` is gradkit's (which keeps ``"step"`` as a Python float and shows it
-        as PyTorch's 0-d tensor); a step written in a program keeps its state as it wrote it."""
+        """Whether ``step`` is gradkit's (which turns a ``"step"`` number, e.g. from a checkpoint
+        of an older gradkit, into PyTorch's 0-d tensor as PyTorch's ``__setstate__`` does); a
+        step written in a program keeps its state as it wrote it."""
         for klass in type(self).__mro__:
             if "step" in klass.__dict__:
                 return klass.__module__.startswith("gradkit.")
         return True
 
-    def _export_value(self, key: str, value: Any) -> Any:
-        if key in self._SCALAR_STATE and isinstance(value, (int, float)) and \
-                self._kernel_state():
-            return wrap(np.array(value, dtype=_scalar_dtype()))
+    # the state entries that the kernels keep as 0-d tensors of the scalar dtype (a number in a
+    # loaded state dict, as older gradkit saved them, becomes one)
+    _SCALAR_STATE: tuple[str, ...] = ("step",)
+
+    def _import_value(self, key: str, value: Any, param: Tensor, step_f32: bool = False) -> Any:
+        """PyTorch's ``_process_value_according_to_param_policy``: a tensor is cast to the
+        parameter's dtype (when floating) and device, except ``"step"`` which is kept as it is
+        (float32 on the parameter's device under ``capturable``/``fused``); a tensor that already
+        fits is kept, not copied, so that loading a live optimizer's state shares its tensors.
+        Lists, tuples and dicts are walked; other values are kept."""
+        if isinstance(value, Tensor) or _is_array(value):
+            t = value if isinstance(value, Tensor) else _tensor_of(value)
+            if key == "step":
+                if step_f32:
+                    return _to(t, param, np.dtype(np.float32))
+                return t
+            pdt = param._data.dtype
+            dt = pdt if pdt.kind in "fc" or getattr(param.dtype, "is_floating_point", False) \
+                else None
+            return _to(t, param, dt, self._state_shape(key, t, param))
+        if isinstance(value, dict):
+            return {k: self._import_value(k, v, param, step_f32) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._import_value(key, v, param, step_f32) for v in value)
+        if key in self._SCALAR_STATE and self._kernel_state() and \
+                isinstance(value, (int, float)) and not isinstance(value, bool):
+            return _scalar_tensor(value)  # an older gradkit's number
         return value
 
-    def _import_value(self, key: str, value: Any, param: Tensor) -> Any:
-        """Convert a loaded state entry to what the kernels use (and copy it)."""
-        if key in self._SCALAR_STATE:
-            return float(_raw(value)) if self._kernel_state() else deepcopy(value)
-        if isinstance(value, (Tensor, np.ndarray)) or hasattr(value, "__array__"):
-            arr = _raw(value)
-            on_host = not hasattr(arr, "__cuda_array_interface__")  # NumPy, torch CPU, ...
-            if getattr(arr, "ndim", 0) == 0:  # scalars stay where they were saved
-                return wrap(np.array(arr, copy=True) if on_host or not hasattr(arr, "copy")
-                            else arr.copy())
-            xp = namespace_of(param._data)
-            if xp is numpy_ns:  # a device checkpoint into a CPU optimizer: copy to the host
-                arr = np.ascontiguousarray(arr if on_host else arr.get())
-            # state follows its parameter's device (as load_state_dict does in PyTorch)
-            return wrap(xp.asarray(arr, dtype=param._data.dtype).copy().reshape(
-                param._data.shape))
-        return deepcopy(value)
+    def _state_shape(self, key: str, t: Tensor, param: Tensor):
+        """The shape the kernels need for state entry ``key`` (None: keep the tensor's own);
+        the per-element state of the kernel optimizers has the parameter's shape."""
+        return None
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load a state dict from :meth:`state_dict` (gradkit's or a converted PyTorch one).
+        """Load a state dict from :meth:`state_dict` (gradkit's, PyTorch's, or an older
+        gradkit's, whose ``"step"`` entries were numbers).
 
-        State arrays are copied and cast to each parameter's dtype, so resuming continues
-        bit-identically.
+        As in PyTorch, floating state tensors are cast to their parameter's dtype and device,
+        ``"step"`` is kept as saved, and a tensor that already has the right dtype and device is
+        kept as it is, not copied: loading another live optimizer's ``state_dict()`` makes the
+        two share their state tensors (``copy.deepcopy`` the state dict for independent ones).
 
         Raises:
             ValueError: if the number of groups or of parameters per group differs.
         """
+        state_dict = dict(state_dict)
         for hook in list(self._load_state_dict_pre_hooks.values()):
             result = hook(self, state_dict)
             if result is not None:
                 state_dict = result
         groups = self.param_groups
-        saved_groups = state_dict["param_groups"]
+        saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
             raise ValueError(
                 f"loaded state dict has {len(saved_groups)} parameter groups, but the optimizer "
@@ -423,19 +441,23 @@ class Optimizer:
                     "loaded state dict contains a parameter group that doesn't match the size of "
                     f"optimizer's group ({len(sg['params'])} vs {len(g['params'])} parameters)")
         id_map = {}
+        f32_step = {}
         for g, sg in zip(groups, saved_groups):
+            special = bool(sg.get("capturable") or sg.get("fused"))
             for p, i in zip(g["params"], sg["params"]):
                 id_map[i] = p
+                f32_step[i] = special
         state: defaultdict = defaultdict(dict)
         for k, v in state_dict["state"].items():
             if k in id_map:
                 p = id_map[k]
-                state[p] = {name: self._import_value(name, val, p) for name, val in v.items()}
+                state[p] = {name: self._import_value(name, val, p, f32_step[k])
+                            for name, val in v.items()}
             else:
-                state[k] = deepcopy(v)
+                state[k] = v
         new_groups = []
         for g, sg in zip(groups, saved_groups):
-            ng = {k: deepcopy(v) for k, v in sg.items() if k != "params"}
+            ng = {k: v for k, v in sg.items() if k != "params"}
             ng["params"] = g["params"]
             if "param_names" in g and "param_names" not in ng:
                 ng["param_names"] = g["param_names"]
@@ -463,6 +485,48 @@ def _raw(x):
     if isinstance(x, Tensor):
         return x._data
     return np.asarray(x) if not hasattr(x, "shape") else x
+
+
+def _is_array(x) -> bool:
+    """An array of NumPy, CuPy or torch (a converted or foreign checkpoint's entry)."""
+    return isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__") or \
+        (hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype"))
+
+
+def _tensor_of(x) -> Tensor:
+    """A gradkit Tensor of array ``x`` (NumPy or CuPy as it is; torch's through NumPy)."""
+    if isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__"):
+        return wrap(x if x.ndim or not isinstance(x, np.generic) else np.array(x))
+    if hasattr(x, "detach"):   # a torch tensor
+        return wrap(np.array(x.detach().cpu().numpy()))
+    return wrap(np.array(x))
+
+
+def _to(t: Tensor, param: Tensor, dtype, shape=None) -> Tensor:
+    """``t.to(dtype, param.device)`` (``dtype`` None: keep it), reshaped to ``shape`` when given:
+    ``t`` itself when it already fits (contiguous, for the kernels), else a new tensor."""
+    arr = t._data
+    parr = param._data
+    same_device = type(arr) is type(parr) or (
+        not hasattr(arr, "__cuda_array_interface__") and
+        not hasattr(parr, "__cuda_array_interface__"))
+    fits = same_device and (dtype is None or arr.dtype == dtype) and \
+        (shape is None or arr.shape == shape) and \
+        (arr.ndim == 0 or getattr(getattr(arr, "flags", None), "c_contiguous", True))
+    if fits:
+        return t
+    xp = namespace_of(parr) if arr.ndim else numpy_ns   # (PyTorch keeps scalars on the CPU)
+    if xp is numpy_ns and hasattr(arr, "__cuda_array_interface__"):
+        arr = arr.get()   # a device checkpoint into a CPU optimizer: to the host
+    new = xp.asarray(arr, dtype=arr.dtype if dtype is None else dtype).copy()
+    if shape is not None and new.shape != shape:
+        new = new.reshape(shape)
+    return wrap(new)
+
+
+def _scalar_tensor(value: float) -> Tensor:
+    """A 0-d state tensor of the scalar dtype (``"step"`` and the like, as PyTorch's)."""
+    return wrap(np.array(value, dtype=_scalar_dtype()))
 
 
 def _scalar_dtype():

@@ -9,7 +9,7 @@ from .._backend import namespace_of
 from .._tensor import Tensor, wrap
 from ._kernels import Hyperparameters
 from ._runner import _KernelOptimizer, _zeros_like
-from .optimizer import _lr, _validate_common
+from .optimizer import _lr, _scalar_tensor, _validate_common
 
 __all__ = ["Rprop"]
 
@@ -110,7 +110,7 @@ class Rprop(_KernelOptimizer):
                 f"Invalid step_sizes: {sizes!r} (expected a pair (min_step, max_step))")
 
     def _init_state(self, st, p, group):
-        st["step"] = 0.0
+        st["step"] = _scalar_tensor(0.0)
         st["prev"] = _zeros_like(p)
         arr = p._data
         st["step_size"] = wrap(namespace_of(arr).full(arr.shape, _lr(group), dtype=arr.dtype))

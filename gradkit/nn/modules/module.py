@@ -698,6 +698,32 @@ class Module:
     def cuda(self, device=None) -> Module:
         return self.to("cuda" if device is None else f"cuda:{int(device)}")
 
+    def to_empty(self, *, device, recurse: bool = True) -> Module:
+        """Give every parameter and buffer new uninitialized storage on ``device`` (same shapes
+        and dtypes), as PyTorch's: how a model built on the meta device gets real tensors, to be
+        filled by ``reset_parameters()`` or ``load_state_dict``. ``recurse=False``: this
+        module's own tensors only."""
+        from ...device import Device, _array_to
+
+        dev = Device(device) if device is not None else Device("cpu")
+
+        def empty(t):
+            return wrap(_array_to(np.empty(tuple(t.shape), dtype=t._data.dtype), dev)
+                        if dev.type != "meta" else _array_to(t._data, dev))
+
+        modules = self.modules() if recurse else [self]
+        with grad_mode.no_grad():
+            for m in modules:
+                for p in m._parameters.values():
+                    if p is not None:
+                        p.data = empty(p)
+                        if p.grad is not None:
+                            p.grad = empty(p.grad)
+                for name, b in m._buffers.items():
+                    if b is not None:
+                        m._buffers[name] = empty(b)
+        return self
+
     # ------------------------------------------------------------------ state dict
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, p in self._parameters.items():
@@ -826,6 +852,14 @@ class Module:
                     self._buffers[name] = new
             else:
                 dst = cur._data
+                if cur.is_meta and not (isinstance(value, Tensor) and value.is_meta):
+                    warnings.warn(
+                        f"for {key}: copying from a non-meta parameter in the checkpoint to a "
+                        f"meta parameter in the current model, which is a no-op. (Did you mean to "
+                        f"pass `assign=True` to assign items in the state dictionary to their "
+                        f"corresponding key in the module instead of copying them in place?)",
+                        stacklevel=3)
+                    continue
                 if type(dst) is not type(arr):
                     from ...device import _to_namespace_of
 

@@ -86,7 +86,7 @@ class Embedding(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         idx = input._data if isinstance(input, Tensor) else None
-        if idx is not None and idx.dtype.kind in "iu" and idx.size and (
+        if idx is not None and idx.dtype.kind in "iu" and idx.size and not input.is_meta and (
                 idx.max() >= self.num_embeddings or idx.min() < 0):
             bad = int(idx.max()) if idx.max() >= self.num_embeddings else int(idx.min())
             raise IndexError(

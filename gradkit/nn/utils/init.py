@@ -13,8 +13,9 @@ def skip_init(module_cls, *args, **kwargs):
     caller to fill (their values are unspecified, as PyTorch's uninitialized memory).
 
     The global random stream is left as it was: PyTorch draws no random numbers here, so the
-    program's later draws match. gradkit has no meta device, so the module is built on the CPU
-    and the generator's state restored afterwards.
+    program's later draws match. As in PyTorch the module is built on the meta device and then
+    given storage (``to_empty``); an ``__init__`` that computes what gradkit's meta device
+    cannot is run on the CPU instead, with the generator's state restored afterwards.
 
     Raises:
         TypeError: when ``module_cls`` is not a class.
@@ -32,6 +33,10 @@ def skip_init(module_cls, *args, **kwargs):
     if "device" not in inspect.signature(module_cls).parameters:
         raise RuntimeError("Module must support a 'device' arg to skip initialization")
     final_device = kwargs.pop("device", "cpu")
+    try:   # PyTorch's way: built on the meta device (no values, no draws), then given storage
+        return module_cls(*args, device="meta", **kwargs).to_empty(device=final_device)
+    except NotImplementedError:
+        pass   # an __init__ computing what the meta device cannot: built for real instead
     state = _random.get_rng_state()
     try:
         module = module_cls(*args, device=final_device, **kwargs)

@@ -1,7 +1,6 @@
 """Building a model on the meta device (shapes, no data) and materialising it: `with
 torch.device("meta"):`, is_meta, to_empty(device="cpu") + reset_parameters, and
 load_state_dict(assign=True) replacing the meta parameters by a checkpoint's tensors."""
-# compat: xfail (gradkit has no meta device: tensors always hold data; reported in issue 13's report)
 import torch
 import torch.nn as nn
 

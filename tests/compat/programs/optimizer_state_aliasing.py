@@ -2,7 +2,7 @@
 when their dtype and device already fit: loading a live optimizer's state_dict() into a second
 optimizer makes the two share them, so stepping both advances one shared step counter and
 moment estimate. Code that clones a trainer this way gets different numbers from a deep copy."""
-# compat: xfail (gradkit's optimizers copy loaded state and keep step as a number, so the two optimizers stay independent; see the report of issue 13)
+
 import copy
 
 import torch
