@@ -59,14 +59,7 @@ def _unstable_argsort(a, d, descending, limit=_UNSTABLE_LIMIT):
     n = a.shape[d] if a.ndim else 1
     if n <= 16 or a.size == 0 or type(a) is not np.ndarray:  # (device arrays: stable order)
         return idx
-    ordered = np.take_along_axis(a, idx, d)
-    lo = ordered.take(np.arange(n - 1), axis=d)
-    hi = ordered.take(np.arange(1, n), axis=d)
-    with np.errstate(invalid="ignore"):
-        tied = lo == hi
-    if np.dtype(a.dtype).kind == "f" or a.dtype.kind == "V":
-        tied |= np.isnan(lo.astype(np.float64)) & np.isnan(hi.astype(np.float64))
-    ties = tied.any(axis=d)
+    ties = _ties_before(np.take_along_axis(a, idx, d), d, n)
     if not ties.any() or (limit is not None and int(ties.sum()) * n > limit):
         return idx
     keys = np.moveaxis(a, d, -1).reshape(-1, n)
