@@ -128,8 +128,8 @@ class GradBucket:
 
 
 class _Bucket:
-    __slots__ = ("index", "params", "names", "offsets", "flat", "pending", "ready", "future",
-                 "work", "started", "position", "arrived", "copied", "sent", "parts")
+    __slots__ = ("index", "params", "names", "offsets", "flat", "views", "pending", "ready",
+                 "future", "work", "started", "position", "arrived", "copied", "sent", "parts")
 
     def __init__(self, index, params, names, dtype):
         self.index = index
@@ -141,6 +141,10 @@ class _Bucket:
             self.offsets.append((n, n + p._data.size))
             n += p._data.size
         self.flat = np.empty(n, dtype=dtype)
+        # each parameter's gradient shaped as the parameter, a view of ``flat`` (with
+        # gradient_as_bucket_view=True, what the parameter's ``.grad`` holds)
+        self.views = [self.flat[lo:hi].reshape(p._data.shape)
+                      for p, (lo, hi) in zip(params, self.offsets)]
         self.position = {id(p): i for i, p in enumerate(params)}
         self.pending = len(params)
         self.ready = False
@@ -152,21 +156,14 @@ class _Bucket:
         self.copied = 0  # the leading parameters whose gradients are in ``flat``
         self.sent = 0  # the leading elements of ``flat`` whose all-reduce has started
         self.parts = []  # the Futures of those all-reduces (the default reduction only)
-
-    def copy_arrived(self):
-        """Copy the gradients that have arrived in the bucket's order into ``flat``."""
-        while self.copied < len(self.params) and self.arrived[self.copied]:
-            lo, hi = self.offsets[self.copied]
-            self.flat[lo:hi] = self.params[self.copied].grad._data.reshape(-1)
-            self.copied += 1
         self.work = None
         self.started = 0.0
 
-    def copy_rest(self):
-        for i in range(self.copied, len(self.params)):
-            lo, hi = self.offsets[i]
-            self.flat[lo:hi] = self.params[i].grad._data.reshape(-1)
-        self.copied = len(self.params)
+    def advance(self):
+        """Count the leading parameters whose gradients are in ``flat`` (in the bucket's
+        order): the part of ``flat`` that may be all-reduced ahead of the rest."""
+        while self.copied < len(self.params) and self.arrived[self.copied]:
+            self.copied += 1
 
     def describe(self, total):
         names = ", ".join(self.names[:3]) + (", ..." if len(self.names) > 3 else "")
@@ -218,8 +215,10 @@ class DistributedDataParallel(Module):
         self.broadcast_buffers = broadcast_buffers
         self.find_unused_parameters = find_unused_parameters
         self.require_backward_grad_sync = True
+        self.gradient_as_bucket_view = bool(gradient_as_bucket_view)
         self.bucket_bytes_cap = int(bucket_cap_mb * 1024 * 1024)
         self._world = dist.get_world_size()
+        self._inv_world = 1.0 / self._world
         self._named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
         self._comm_state = None
         self._comm_hook = None
@@ -243,6 +242,12 @@ class DistributedDataParallel(Module):
             self._index_of = {id(p): i for i, (_, p) in enumerate(self._named)}
             for _, p in self._named:
                 p.register_post_accumulate_grad_hook(self._on_grad_ready)
+            if self.gradient_as_bucket_view:  # gradients that exist already become views
+                for b in self._buckets:
+                    for p, view in zip(b.params, b.views):
+                        if p.grad is not None:
+                            view[...] = p.grad._data
+                            p.grad = wrap(view)
         self._next_launch = 0
 
     # ------------------------------------------------------------------ construction
@@ -395,10 +400,15 @@ class DistributedDataParallel(Module):
                 else:
                     reached.add(id(m))
         for b in self._buckets:
-            for p in b.params:
+            for i, p in enumerate(b.params):
                 if id(p) not in reached:
                     if p.grad is None:
-                        p.grad = wrap(np.zeros_like(p._data))
+                        if self.gradient_as_bucket_view:
+                            b.views[i].fill(0)
+                            p.grad = wrap(b.views[i])
+                        else:
+                            p.grad = wrap(np.zeros_like(p._data))
+                    self._fill(b, i, p)
                     b.pending -= 1
             if b.pending == 0:
                 b.ready = True
@@ -409,8 +419,8 @@ class DistributedDataParallel(Module):
         if not self._rebuilt:
             self._arrival.append(self._index_of[id(p)])
         b = self._buckets[self._bucket_of[id(p)]]
+        self._fill(b, b.position[id(p)], p)
         b.pending -= 1
-        b.arrived[b.position[id(p)]] = True
         if b.pending == 0:
             b.ready = True
             self._launch_ready()
@@ -420,13 +430,35 @@ class DistributedDataParallel(Module):
         if self._poller is None:
             self._progress()
 
+    def _fill(self, b, i, p):
+        """Put parameter ``i`` of bucket ``b``'s gradient into the bucket as it arrives:
+        without a hook already divided by the world size (one pass: the all-reduce then sums),
+        for a hook as it is. A gradient that is the bucket's view already (with
+        gradient_as_bucket_view=True, once ``.grad`` is not reset to None) is not copied; with
+        gradient_as_bucket_view=True any other gradient is copied once and ``.grad`` becomes the
+        view, as PyTorch's reducer does."""
+        view = b.views[i]
+        g = p.grad._data
+        scale = None if self._comm_hook is not None else self._inv_world
+        if g is view:
+            if scale is not None:
+                view *= scale
+        else:
+            if scale is not None:
+                np.multiply(g, scale, out=view)
+            else:
+                np.copyto(view, g)
+            if self.gradient_as_bucket_view:
+                p.grad = wrap(view)
+        b.arrived[i] = True
+
     def _launch_part(self, b):
         """Without a communication hook, start the all-reduce of the gradients of the bucket
         that arrived (in the bucket's order) once they reach ``_PART_BYTES``, before the rest
         of the bucket: the all-reduce of a large bucket then overlaps the backward of its last
         layers (the result is the same: an all-reduce is elementwise). Every rank makes the
         same choice: gradients arrive in the same order everywhere."""
-        b.copy_arrived()
+        b.advance()
         end = b.offsets[b.copied - 1][1] if b.copied else 0
         if (end - b.sent) * b.flat.itemsize < _PART_BYTES:
             return
@@ -441,7 +473,7 @@ class DistributedDataParallel(Module):
         _coll._context[0] = b.describe(len(self._buckets)) + \
             f", elements {b.sent}-{end} of {b.flat.size}"
         try:
-            b.parts.append(dist.all_reduce(wrap(b.flat[b.sent:end]), op=dist.ReduceOp.AVG,
+            b.parts.append(dist.all_reduce(wrap(b.flat[b.sent:end]), op=dist.ReduceOp.SUM,
                                            async_op=True).get_future())
         finally:
             _coll._context[0] = ""
@@ -475,15 +507,14 @@ class DistributedDataParallel(Module):
         while self._next_launch < total and buckets[self._next_launch].ready:
             b = buckets[self._next_launch]
             flat = b.flat
-            b.copy_arrived()
-            b.copy_rest()
             _coll._context[0] = b.describe(total)
             try:
                 if self._comm_hook is None:
                     if b.sent:  # the rest of a bucket whose first part is on its way
                         _coll._context[0] += f", elements {b.sent}-{flat.size} of {flat.size}"
                     buf = wrap(flat[b.sent:])
-                    b.future = dist.all_reduce(buf, op=dist.ReduceOp.AVG,
+                    # the gradients were divided by the world size as they were copied in
+                    b.future = dist.all_reduce(buf, op=dist.ReduceOp.SUM,
                                                async_op=True).get_future()
                 else:
                     bucket = GradBucket(b.index, wrap(flat), b.params, b.offsets,
@@ -511,20 +542,35 @@ class DistributedDataParallel(Module):
             finally:
                 _coll._context[0] = ""
             b.future = None
-            if isinstance(value, (list, tuple)):
-                value = value[0]
-            if b.parts:
-                value = b.flat
-            result = value._data if hasattr(value, "_data") else np.asarray(value)
-            if result.size != b.flat.size:
-                raise RuntimeError(
-                    f"DistributedDataParallel: the communication hook returned "
-                    f"{result.size} elements for bucket {b.index} of {b.flat.size}")
-            result = result.reshape(-1)
-            for p, (lo, hi) in zip(b.params, b.offsets):
-                g = p.grad._data
-                g[...] = result[lo:hi].reshape(g.shape)
-                p.grad._vc[0] += 1
+            flat = b.flat
+            if self._comm_hook is None:
+                result = flat
+            else:
+                if isinstance(value, (list, tuple)):
+                    value = value[0]
+                result = value._data if hasattr(value, "_data") else np.asarray(value)
+                if result.size != flat.size:
+                    raise RuntimeError(
+                        f"DistributedDataParallel: the communication hook returned "
+                        f"{result.size} elements for bucket {b.index} of {flat.size}")
+                result = result.reshape(-1)
+            if self.gradient_as_bucket_view:
+                if result is not flat and not (result.ctypes.data == flat.ctypes.data
+                                               and result.strides == flat.strides):
+                    np.copyto(flat, result)
+                for p, view in zip(b.params, b.views):
+                    if p.grad is None or p.grad._data is not view:
+                        p.grad = wrap(view)
+                    p.grad._vc[0] += 1
+            else:
+                for p, view in zip(b.params, b.views):
+                    g = p.grad._data
+                    if result is flat:
+                        g[...] = view
+                    else:
+                        lo, hi = b.offsets[b.position[id(p)]]
+                        g[...] = result[lo:hi].reshape(g.shape)
+                    p.grad._vc[0] += 1
         self.comm_wait_s += time.perf_counter() - t0
         for b in self._buckets:
             b.pending = 0
