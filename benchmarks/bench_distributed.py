@@ -11,6 +11,9 @@ one thread each run half of it, with each communication hook (none, fp16, PowerS
   2 * P * (R - 1) / R / ta (R = 2: P bytes each way);
 * overlap = (tc + ta - t2) / ta, clipped to [0, 1]: the share of the all-reduce hidden behind
   backward (0: none, 1: all of it);
+* ``--bucket-view``: ``DistributedDataParallel(gradient_as_bucket_view=True)`` with
+  ``zero_grad(set_to_none=False)``, so gradients are accumulated straight into the buckets (the
+  one-process t1 zeroes its gradients in place too);
 * CPU ms t2/tc: the CPU time (all threads of a rank, user + system) of the synchronised and of
   the no_sync step: what communication costs the CPU itself (TCP's copies, the 16-bit
   conversions), which no overlap can hide when every core is busy computing.
@@ -91,6 +94,7 @@ def worker(model_name, hooks, steps):
     out = {"world": world, "grad_mb": nbytes / 1e6}
 
     cpu = []
+    view = os.environ.get("BENCH_BUCKET_VIEW") == "1"
 
     def run(model, opt, n, sync=True):
         times = []
@@ -99,7 +103,7 @@ def worker(model_name, hooks, steps):
             dist.barrier()
             t0 = time.perf_counter()
             c0 = time.process_time()
-            opt.zero_grad()
+            opt.zero_grad(set_to_none=not view)
             if sync:
                 loss_fn(model(x), y).backward()
             else:
@@ -129,7 +133,9 @@ def worker(model_name, hooks, steps):
     for hook in hooks:
         gk.manual_seed(0)
         cap = float(os.environ.get("BENCH_BUCKET_MB", "25"))
-        model = DDP(_model(model_name)[0], bucket_cap_mb=cap)  # fresh: DDP's hooks stay on it
+        # fresh: DDP's hooks stay on it
+        model = DDP(_model(model_name)[0], bucket_cap_mb=cap,
+                    **({"gradient_as_bucket_view": True} if view else {}))
         if hook == "fp16":
             model.register_comm_hook(None, default_hooks.fp16_compress_hook)
         elif hook == "powersgd":
@@ -305,6 +311,9 @@ def main():
     ap.add_argument("--hooks", default=",".join(HOOKS))
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--bucket-mb", type=float, default=25.0, help="DDP's bucket_cap_mb")
+    ap.add_argument("--bucket-view", action="store_true",
+                    help="DDP(gradient_as_bucket_view=True) and zero_grad(set_to_none=False): "
+                         "gradients accumulate straight into the buckets (no copy in or out)")
     ap.add_argument("--cut", type=float, help="with --net: train, cut the link for this many "
                                              "seconds, and check that every rank ends with the "
                                              "timeout's error (no benchmark)")
@@ -321,6 +330,7 @@ def main():
     env = dict(os.environ, BENCH_THREADS="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                MKL_NUM_THREADS="1")
     env["BENCH_BUCKET_MB"] = str(args.bucket_mb)
+    env["BENCH_BUCKET_VIEW"] = "1" if args.bucket_view else "0"
     env["PYTHONPATH"] = str(HERE.parent) + os.pathsep + env.get("PYTHONPATH", "")
     link = "shared memory"
     ns = None
@@ -341,7 +351,8 @@ def main():
             one = _launch(mpiexec, 1, common, env)
             two = _launch(mpiexec, 2, common, env, ns)
             rows.append((name, one, two))
-    print(f"\n## distributed: 2 ranks x 1 BLAS thread, {link}")
+    view = ", gradient_as_bucket_view=True" if args.bucket_view else ""
+    print(f"\n## distributed: 2 ranks x 1 BLAS thread, {link}{view}")
     if ns is not None:
         for note in ns.notes:
             print(f"note: {note}")
