@@ -7,19 +7,24 @@ reverse registration order (a small first bucket of 1 MB, as PyTorch's, then ``b
 and after the first synchronised backward rebuilt in the order the gradients actually arrived
 (rank 0's order, so every rank starts the same all-reduces in the same order).
 
-Gradients are copied into their bucket's flat buffer as they arrive. When the last gradient of
-a bucket has been accumulated, its all-reduce is started at once (MPI's non-blocking
-``Iallreduce``), or the registered communication hook (:meth:`register_comm_hook`) is called
-with a :class:`GradBucket`. Without a hook, the part of a bucket whose gradients have arrived
-(in the bucket's order) is all-reduced ahead of the rest once it reaches 1 MB
-(``GRADKIT_DDP_PART_MB``), so that a large bucket overlaps the backward of its last layers.
-MPI moves a started all-reduce only when the rank calls into it, so while buckets are in flight
-a helper thread calls ``MPI_Test`` on them every 0.2 ms, sleeping in between (BLAS releases the
-GIL, so it runs beside backward's matrix products at a few microseconds of CPU per call); with
+Gradients are copied into their bucket's flat buffer as they arrive, already divided by the
+world size (one pass: the all-reduce then sums). With ``gradient_as_bucket_view=True`` each
+``.grad`` then becomes a view of its bucket, as in PyTorch: once it is one (and stays one:
+``zero_grad(set_to_none=False)``), backward accumulates straight into the bucket and nothing is
+copied in or out; with ``zero_grad()``'s default ``set_to_none=True`` the fresh gradient is
+copied in once and no copy comes back. When the last gradient of a bucket has been
+accumulated, its all-reduce is started at once (MPI's non-blocking ``Iallreduce``), or the
+registered communication hook (:meth:`register_comm_hook`) is called with a
+:class:`GradBucket`. Without a hook, the part of a bucket whose gradients have arrived (in the
+bucket's order) is all-reduced ahead of the rest once it reaches 1 MB (``GRADKIT_DDP_PART_MB``),
+so that a large bucket overlaps the backward of its last layers. MPI moves a started
+all-reduce only when the rank calls into it, so while buckets are in flight a helper thread
+calls ``MPI_Test`` on them every 0.2 ms, sleeping in between (BLAS releases the GIL, so it runs
+beside backward's matrix products at a few microseconds of CPU per call); with
 ``GRADKIT_DDP_PROGRESS=hooks``, or without ``MPI_THREAD_MULTIPLE``, the gradient hooks poll
-instead. When the last bucket has started,
-all are awaited (within the process group's timeout) and the averaged gradients are written
-back into ``.grad`` in place, so backward() returns with synchronised gradients and any
+instead. When the last bucket has started, all are awaited (within the process group's
+timeout) and the averaged gradients are written back into ``.grad`` in place (or already are
+``.grad``, as bucket views), so backward() returns with synchronised gradients and any
 optimizer works unchanged.
 
 Cost model: each step moves every gradient once through an all-reduce; with R ranks and P
@@ -182,6 +187,14 @@ class DistributedDataParallel(Module):
         find_unused_parameters: walk the output's graph after each forward and treat parameters
             it does not reach as having zero gradient (otherwise every parameter that requires
             grad must receive one in every synchronised backward).
+        gradient_as_bucket_view: make every parameter's ``.grad`` a view of its bucket's flat
+            buffer after a synchronised backward (and at construction for gradients that
+            exist), so gradients are not copied into the buckets and back: backward
+            accumulates into the views while ``.grad`` is kept (``zero_grad(set_to_none=
+            False)``); after ``zero_grad()`` (``set_to_none=True``) the new gradient is copied
+            in once and ``.grad`` is the view again. Saves the gradients' size in memory.
+            ``.grad`` then changes in place at every synchronised backward: clone it to keep
+            it.
 
     Examples:
         >>> dist.init_process_group("gloo")

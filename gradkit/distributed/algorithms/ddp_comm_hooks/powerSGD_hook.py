@@ -171,11 +171,15 @@ def powerSGD_hook(state: PowerSGDState, bucket):
     flat = input_tensor._data
     index = bucket.index()
     if state.use_error_feedback:
-        if index in state.error_dict and state.error_dict[index].shape == flat.shape:
-            flat += state.error_dict[index]
+        # the bucket's error buffer is reused in place: it takes the input (with the previous
+        # error added), and after decompression input - approximation, the new error (no
+        # fresh bucket-sized arrays per step, whose pages the kernel would fault in and zero)
+        error = state.error_dict.get(index)
+        if error is not None and error.shape == flat.shape:
+            flat += error
         else:
-            state.error_dict[index] = np.zeros_like(flat)
-        input_copy = flat.copy()
+            error = state.error_dict[index] = np.empty_like(flat)
+        np.copyto(error, flat)
     grads = [g._data for g in bucket.gradients()]
     to_compress, uncompressed = [], []
     p_size = q_size = 0
@@ -243,7 +247,7 @@ def powerSGD_hook(state: PowerSGDState, bucket):
         for p, q, (matrix, _) in zip(ps, qs, to_compress):
             np.matmul(p, q.T, out=matrix)
         if state.use_error_feedback:
-            state.error_dict[index] = input_copy - flat
+            np.subtract(error, flat, out=error)
         if not state.warm_start:
             state.p_memory_dict.clear()
             state.q_memory_dict.clear()
