@@ -157,6 +157,22 @@ def test_grad_accumulates_and_zero():
     assert x.grad.tolist() == [0.0, 0.0]
 
 
+def test_size_slices_and_concatenations_stay_sizes(torch):
+    # PyTorch: shape[1:], shape + (4,), (4,) + shape and shape * 2 are torch.Size, printed so.
+    g, t = gk.zeros(2, 3, 5).shape, torch.zeros(2, 3, 5).shape
+    for make in (lambda s: s[1:], lambda s: s[::-1], lambda s: s + (4,), lambda s: (4,) + s,
+                 lambda s: s + s, lambda s: s * 2, lambda s: 2 * s, lambda s: s[:0]):
+        out, want = make(g), make(t)
+        assert type(out) is gk.Size and type(want) is torch.Size
+        assert repr(out) == repr(want).replace("torch.", "gradkit.")
+    assert type(g[0]) is int and g[-1] == 5
+    for bad in (lambda s: s + [1], lambda s: s * 1.5):
+        with pytest.raises(TypeError):
+            bad(t)
+        with pytest.raises(TypeError):
+            bad(g)
+
+
 def test_repr_matches_torch_style(torch):
     cases = [
         lambda m: m.tensor([1.0, 2.5, 3.0]), lambda m: m.tensor([[1, 2], [3, -4]]),

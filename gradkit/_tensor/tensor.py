@@ -660,6 +660,28 @@ class Size(tuple):
     def __repr__(self):
         return f"gradkit.Size({list(self)})"
 
+    # Slicing, concatenating and repeating a Size give a Size, as PyTorch's do (tuple's own
+    # methods would return a plain tuple, which prints as one).
+    def __getitem__(self, index):
+        out = tuple.__getitem__(self, index)
+        return Size(out) if isinstance(index, slice) else out
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, times):
+        out = tuple.__mul__(self, times)
+        return out if out is NotImplemented else Size(out)
+
+    __rmul__ = __mul__
+
     def numel(self) -> int:
         n = 1
         for s in self:
