@@ -253,6 +253,50 @@ def test_deepcopy():
         copy.deepcopy(x * 2)
 
 
+def test_deepcopy_keeps_views_of_one_buffer_views(torch):
+    # torch.deepcopy copies a storage once per call: a tensor and its views stay views
+    for lib in (gk, torch):
+        base = lib.arange(12.0).view(3, 4)
+        views = [base[1], base[:, 2], base.t(), base[::2, 1:3], base.view(-1)[5:]]
+        new = copy.deepcopy([views[0], base] + views[1:])
+        new[1][1, 2] = 100.0
+        got = [v.tolist() for v in new[:1] + new[2:]]
+        if lib is gk:
+            ours = got
+    assert ours == got
+    assert ours[0][2] == 100.0 and ours[1][1] == 100.0
+    alone = copy.deepcopy(gk.arange(6.0)[2:4])   # a view alone: a copy of its elements
+    alone[0] = 7.0
+    assert alone.tolist() == [7.0, 3.0] and alone.shape == (2,)
+    f = gk.from_numpy(np.asfortranarray(np.ones((2, 3))))   # a Fortran-ordered buffer: copied
+    g = copy.deepcopy([f, f[0]])
+    g[0][0, 0] = 5.0
+    assert g[1].tolist() == [1.0, 1.0, 1.0] and f[0, 0].item() == 1.0
+
+
+def test_int_float_complex_of_many_elements_raise_value_error(torch):
+    for lib in (gk, torch):
+        for t in (lib.ones(2), lib.zeros(0), lib.ones(2, 2)):
+            for conv in (int, float, complex):
+                with pytest.raises(ValueError, match="only one element tensors"):
+                    conv(t)
+            with pytest.raises(RuntimeError):
+                bool(t)
+    assert complex(gk.tensor([[2.0]])) == 2 + 0j and int(gk.tensor([-3.7])) == -3
+
+
+def test_contains_compares_elements(torch):
+    for lib in (gk, torch):
+        x = lib.tensor([[1, 2, 3], [4, 5, 6]])
+        got = (3 in x, 7 in x, 2.5 in x, lib.tensor(5) in x, lib.tensor([4, 0, 0]) in x,
+               True in (x > 5), 1 in lib.zeros(0))
+        if lib is gk:
+            ours = got
+        with pytest.raises(RuntimeError, match="only supports Tensor or scalar"):
+            "a" in x
+    assert ours == got == (True, False, False, True, True, True, False)
+
+
 # ------------------------------------------------------------------ in place
 INPLACE = [
     ("add_", lambda t: t.add_(2.0), lambda a: a + 2),

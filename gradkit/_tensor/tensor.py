@@ -487,16 +487,40 @@ class Tensor:
             )
         return bool(self._data)
 
+    def _one_number(self):
+        # int(t)/float(t)/complex(t) of a tensor without exactly one element: PyTorch's
+        # ValueError (item() raises RuntimeError for the same tensor)
+        if self._data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars (got a tensor of "
+                f"shape {tuple(self._data.shape)} with {self._data.size} elements; index one "
+                f"element or reduce it first, e.g. t.sum())"
+            )
+        return self.item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._one_number())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._one_number())
+
+    def __complex__(self):
+        return complex(self._one_number())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
+
+    def __contains__(self, element):
+        """``3 in t``: whether any element equals ``element`` (a number or a tensor that
+        broadcasts against this one), as PyTorch's ``(element == self).any()``."""
+        if not isinstance(element, (Tensor, numbers.Number)):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                f"{type(element)}."
+            )
+        return bool((element == self).any().item())
 
     def __iter__(self):
         if self._data.ndim == 0:
@@ -523,10 +547,10 @@ class Tensor:
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
                 "protocol at the moment. Use detach().clone() first."
             )
-        new = _make(self._data.copy(), self.requires_grad, None)
+        new = _make(_deepcopy_data(self._data, memo), self.requires_grad, None)
         new.__class__ = self.__class__
         if self.grad is not None:
-            new.grad = _make(self.grad._data.copy(), False, None)
+            new.grad = _make(_deepcopy_data(self.grad._data, memo), False, None)
         memo[id(self)] = new
         return new
 
@@ -637,6 +661,28 @@ def _rebuild(arr, requires_grad, cls):
     t.__class__ = cls
     return t
 
+
+
+def _deepcopy_data(a, memo):
+    """A deep copy of an array that keeps views views: arrays over one NumPy buffer copied in
+    the same ``copy.deepcopy`` call (a tensor and its slices, a module's views of a flat
+    parameter) share one new buffer, as PyTorch's deepcopy shares the copied storage."""
+    if type(a) is not _ndarray:
+        return a.copy()
+    root = a
+    while isinstance(root.base, _ndarray):
+        root = root.base
+    new_root = memo.get(id(root))
+    if new_root is None:
+        if not root.flags.c_contiguous or root.dtype != a.dtype and root is not a:
+            return a.copy()
+        new_root = root.copy()
+        memo[id(root)] = new_root
+        memo.setdefault(id(memo), []).append(root)  # keep the id valid (copy._keep_alive)
+    if root is a:
+        return new_root
+    offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return _ndarray(a.shape, a.dtype, buffer=new_root, offset=offset, strides=a.strides)
 
 
 def _is_sparse_data(a) -> bool:
