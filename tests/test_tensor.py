@@ -570,6 +570,80 @@ def test_construction_errors():
         gk.ones(2).sum().backward()
 
 
+def test_ragged_nested_lists_raise_torch_error_types(torch):
+    # the first element at each depth sets the shape: a row of another length is a ValueError,
+    # a number where a row belongs (or a row where a number belongs) a TypeError
+    cases = [([[1, 2], [3]], ValueError), ([[1], [2, 3]], ValueError), ([[1], 2], TypeError),
+             ([1, [2]], TypeError), ([[[1, 2]], [[1]]], ValueError),
+             ([[1, 2], [3, [4]]], TypeError), ([np.ones(2), np.ones(3)], ValueError)]
+    for data, exc in cases:
+        with pytest.raises(exc):
+            torch.tensor(data)
+        with pytest.raises(exc, match="dim|sequence"):
+            gk.tensor(data)
+    with pytest.raises(ValueError, match="length 2 at dim 1 \\(got 1\\)"):
+        gk.tensor([[1, 2], [3]])
+
+
+def test_tensor_of_a_list_of_arrays_promotes_their_dtypes(torch):
+    for rows in ([np.ones(2), np.zeros(2)], [np.ones(2, np.float32), np.arange(2)],
+                 [np.ones(2, np.int32)], [np.ones(2), [1.0, 2.0]]):
+        want = torch.tensor(rows)
+        got = gk.tensor(rows)
+        assert str(got.dtype).replace("gradkit", "torch") == str(want.dtype)
+        assert got.tolist() == want.tolist()
+
+
+def test_numpy_array_of_a_tensor_copies_asarray_shares(torch):
+    t = gk.ones(2)
+    a = np.array(t)
+    a[0] = 5.0
+    assert t.tolist() == [1.0, 1.0]
+    b = np.asarray(t)
+    b[0] = 7.0
+    assert t.tolist() == [7.0, 1.0]
+    assert np.array(t, dtype=np.float64).dtype == np.float64
+    tt = torch.ones(2)
+    c = np.array(tt)
+    c[0] = 5.0
+    assert tt.tolist() == [1.0, 1.0]
+
+
+def test_from_numpy_refuses_negative_strides(torch):
+    a = np.arange(4.0)[::-1]
+    with pytest.raises(ValueError):
+        torch.from_numpy(a)
+    with pytest.raises(ValueError, match="negative.*array.copy"):
+        gk.from_numpy(a)
+    assert gk.from_numpy(a.copy()).tolist() == [3.0, 2.0, 1.0, 0.0]
+    assert gk.from_numpy(np.arange(6.0)[::2]).tolist() == [0.0, 2.0, 4.0]
+
+
+def test_numpy_ufuncs_of_a_tensor_return_tensors(torch):
+    for lib in (gk, torch):
+        t, i = lib.tensor([1.0, 4.0]), lib.tensor([1, 2])
+        res = [np.sqrt(t), np.exp(i), np.add(t, 1), np.isnan(t), np.maximum(t, 2.0),
+               np.cumsum(t), np.sqrt(lib.tensor(4.0)), np.add.reduce(t), np.round(t / 3, 2)]
+        assert all(isinstance(r, lib.Tensor) for r in res)
+        got = [(str(r.dtype).split(".")[1], r.tolist()) for r in res]
+        if lib is gk:
+            ours = got
+    assert ours == got   # bool results come back as uint8, as PyTorch's
+
+
+def test_inplace_and_out_refuse_complex_into_real(torch):
+    for lib in (gk, torch):
+        f = lib.tensor([1.0, 2.0])
+        z = lib.tensor([1j, 1j])
+        for bad in (lambda lib, f, z: f.add_(z), lambda lib, f, z: f.mul_(1j),
+                    lambda lib, f, z: f.add_(1j), lambda lib, f, z: lib.add(f, z, out=f)):
+            with pytest.raises(RuntimeError, match="can't be cast"):
+                bad(lib, f, z)
+        assert f.tolist() == [1.0, 2.0]
+        c = lib.zeros(2, dtype=lib.complex64)
+        assert lib.add(f, f, out=c).tolist() == [(2 + 0j), (4 + 0j)]
+
+
 def test_augmented_assignment_is_in_place(torch):
     a = gk.zeros(3)
     b = a

@@ -467,11 +467,13 @@ def check_inference_write(t, name):
 
 
 def assign(t, arr, name):
-    """Write ``arr`` into ``t``'s storage, refusing float-into-integer as PyTorch does."""
+    """Write ``arr`` into ``t``'s storage, refusing float-into-integer and complex-into-real
+    as PyTorch does."""
     check_inference_write(t, name)
     dst = t._data
     if arr.dtype != dst.dtype:
-        if dst.dtype.kind in "iub" and arr.dtype.kind == "f":
+        if (dst.dtype.kind in "iub" and arr.dtype.kind == "f"
+                or arr.dtype.kind == "c" and dst.dtype.kind != "c"):
             raise RuntimeError(
                 f"{name}: result type {arr.dtype} can't be cast to the desired output type "
                 f"{dst.dtype}"

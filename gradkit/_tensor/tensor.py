@@ -465,7 +465,16 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         arr = _to_host(self._data)
-        return arr if dtype is None else arr.astype(dtype)
+        if dtype is not None and arr.dtype != dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr  # np.array(t) copies (copy=True), np.asarray(t) not
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """``np.sqrt(t)``, ``np.add(t, 1)``, ``np.cumsum(t)``: NumPy's result comes back as a
+        tensor sharing its memory, as in PyTorch (which returns bool results as uint8)."""
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        return _make(np.asarray(array), False, None)
 
     def __dlpack__(self, stream=None, **kwargs):
         """DLPack export of the values (``torch.from_dlpack(t)``, ``np.from_dlpack(t)``)."""
