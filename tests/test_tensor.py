@@ -173,6 +173,16 @@ def test_size_slices_and_concatenations_stay_sizes(torch):
             bad(g)
 
 
+def test_size_takes_ints_and_what_converts_to_them(torch):
+    for lib in (gk, torch):
+        for bad in ([2, "a"], [2, 3.0], [lib.tensor(2.0)]):
+            with pytest.raises(TypeError, match="takes an iterable of 'int'"):
+                lib.Size(bad)
+        assert lib.Size([np.int64(2), lib.tensor(3), True, -1]) == (2, 3, 1, -1)
+    assert all(type(v) is int for v in gk.Size([np.int64(2), gk.tensor(3), True]))
+    assert gk.Size(range(3)) == (0, 1, 2) and gk.Size() == ()
+
+
 def test_repr_matches_torch_style(torch):
     cases = [
         lambda m: m.tensor([1.0, 2.5, 3.0]), lambda m: m.tensor([[1, 2], [3, -4]]),

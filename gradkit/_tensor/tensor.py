@@ -195,7 +195,7 @@ class Tensor:
 
     @property
     def shape(self):
-        return Size(self._data.shape)
+        return _tuple_new(Size, self._data.shape)  # (ints already: no Size.__new__ check)
 
     @property
     def dtype(self):
@@ -709,8 +709,28 @@ def _to_host(a):
     return a.get()
 
 
+_tuple_new = tuple.__new__
+
+
+def _size_item(v, i):
+    """One entry of ``Size(...)``: an int, or what converts to one through ``__index__``
+    (a NumPy integer, a 0-d integer tensor), as PyTorch's ``torch.Size``."""
+    try:
+        return v.__index__()
+    except (AttributeError, TypeError):
+        raise TypeError(f"gradkit.Size() takes an iterable of 'int' (item {i} is "
+                        f"'{type(v).__name__}')") from None
+
+
 class Size(tuple):
     """``tensor.shape``: a tuple that prints like PyTorch's ``torch.Size``."""
+
+    def __new__(cls, sizes=()):
+        out = _tuple_new(cls, sizes)
+        for s in out:
+            if type(s) is not int:   # NumPy integers, 0-d integer tensors: ints; else refused
+                return _tuple_new(cls, [_size_item(v, i) for i, v in enumerate(out)])
+        return out
 
     def __repr__(self):
         return f"gradkit.Size({list(self)})"
@@ -719,21 +739,21 @@ class Size(tuple):
     # methods would return a plain tuple, which prints as one).
     def __getitem__(self, index):
         out = tuple.__getitem__(self, index)
-        return Size(out) if isinstance(index, slice) else out
+        return _tuple_new(Size, out) if isinstance(index, slice) else out
 
     def __add__(self, other):
         if not isinstance(other, tuple):
             return NotImplemented
-        return Size(tuple.__add__(self, other))
+        return _tuple_new(Size, tuple.__add__(self, other))
 
     def __radd__(self, other):
         if not isinstance(other, tuple):
             return NotImplemented
-        return Size(tuple.__add__(other, self))
+        return _tuple_new(Size, tuple.__add__(other, self))
 
     def __mul__(self, times):
         out = tuple.__mul__(self, times)
-        return out if out is NotImplemented else Size(out)
+        return out if out is NotImplemented else _tuple_new(Size, out)
 
     __rmul__ = __mul__
 
