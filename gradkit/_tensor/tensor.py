@@ -737,9 +737,9 @@ class Size(tuple):
 
     # Slicing, concatenating and repeating a Size give a Size, as PyTorch's do (tuple's own
     # methods would return a plain tuple, which prints as one).
-    def __getitem__(self, index):
-        out = tuple.__getitem__(self, index)
-        return _tuple_new(Size, out) if isinstance(index, slice) else out
+    def __getitem__(self, index, _get=tuple.__getitem__):
+        out = _get(self, index)   # (an int for an int index: the common case, kept short)
+        return out if type(out) is not tuple else _tuple_new(Size, out)
 
     def __add__(self, other):
         if not isinstance(other, tuple):
