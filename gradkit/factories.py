@@ -47,6 +47,8 @@ def _infer_dtype(data):
             found.add(default)
         elif isinstance(x, Tensor):
             found.add(x.dtype)
+        elif isinstance(x, np.ndarray) and x.dtype.kind in "biufc":  # rows given as arrays
+            found.add(x.dtype)
         elif isinstance(x, (list, tuple)):
             for y in x:
                 walk(y)
@@ -76,6 +78,47 @@ def _unwrap_nested(data):
     return data
 
 
+def _ragged_error(nested):
+    """PyTorch's error for nested lists that are not a grid: each depth's length is the first
+    row's; a row of another length is a ValueError, a number where a row belongs (or a row
+    where a number belongs) a TypeError."""
+    def is_seq(x):
+        return isinstance(x, (list, tuple)) or isinstance(x, np.ndarray) and x.ndim > 0
+
+    shape, x = [], nested
+    while is_seq(x):
+        shape.append(len(x))
+        if not len(x):
+            break
+        x = x[0]
+
+    def check(x, depth):
+        if depth == len(shape):
+            if is_seq(x):
+                return TypeError(
+                    f"tensor(): a sequence where a number belongs at dim {depth} (the first "
+                    f"element at each depth sets the shape {shape}); every row at one depth must "
+                    f"have the same length")
+            return None
+        if not is_seq(x):
+            return TypeError(
+                f"tensor(): not a sequence: a {type(x).__name__} at dim {depth} where a row of "
+                f"length {shape[depth]} belongs (shape {shape} from the first elements)")
+        if len(x) != shape[depth]:
+            return ValueError(
+                f"expected sequence of length {shape[depth]} at dim {depth} (got {len(x)}): "
+                f"the nested lists are ragged; every row at one depth must have the same length")
+        for y in x:
+            err = check(y, depth + 1)
+            if err is not None:
+                return err
+        return None
+
+    return check(nested, 0) or ValueError(
+        "tensor(): the nested lists are ragged (rows of different lengths); every row at one "
+        "depth must have the same length")
+
+
 def _to_array(data, dtype=None, device=None, copy=True):
     if isinstance(data, Tensor):
         arr = data._data
@@ -95,13 +138,11 @@ def _to_array(data, dtype=None, device=None, copy=True):
                        copy=True if copy else None)
     else:
         dt = _dtype.to_dtype(dtype) if dtype is not None else _infer_dtype(data)
+        nested = _unwrap_nested(data)
         try:
-            arr = np.array(_unwrap_nested(data), dtype=dt)
+            arr = np.array(nested, dtype=dt)
         except ValueError:
-            raise ValueError(
-                "tensor(): the nested lists are ragged (rows of different lengths); every "
-                "row at one depth must have the same length"
-            ) from None
+            raise _ragged_error(nested) from None
     if device is not None:
         arr = _array_to(arr, Device(device))
     elif _DEFAULT_META[0]:   # inside `with device("meta"):`
@@ -190,6 +231,13 @@ def from_numpy(ndarray) -> Tensor:
         raise TypeError(
             f"can't convert np.ndarray of type {ndarray.dtype}. The only supported types are: "
             f"float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        )
+    if any(s < 0 for s in ndarray.strides):
+        raise ValueError(
+            f"At least one stride in the given numpy array is negative (strides "
+            f"{ndarray.strides}), and tensors with negative strides are not currently supported. "
+            f"(You can probably work around this by making a copy of your array with "
+            f"array.copy().)"
         )
     return wrap(ndarray)
 

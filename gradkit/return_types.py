@@ -53,4 +53,5 @@ for _name, _fields in (
     ("linalg_lstsq", "solution residuals rank singular_values"),
 ):
     _declare(_name, _fields)
+    _declare(_name + "_out", _fields)  # what the out= form returns (torch.max(x, 1, out=...))
 del _name, _fields

@@ -157,6 +157,32 @@ def test_grad_accumulates_and_zero():
     assert x.grad.tolist() == [0.0, 0.0]
 
 
+def test_size_slices_and_concatenations_stay_sizes(torch):
+    # PyTorch: shape[1:], shape + (4,), (4,) + shape and shape * 2 are torch.Size, printed so.
+    g, t = gk.zeros(2, 3, 5).shape, torch.zeros(2, 3, 5).shape
+    for make in (lambda s: s[1:], lambda s: s[::-1], lambda s: s + (4,), lambda s: (4,) + s,
+                 lambda s: s + s, lambda s: s * 2, lambda s: 2 * s, lambda s: s[:0]):
+        out, want = make(g), make(t)
+        assert type(out) is gk.Size and type(want) is torch.Size
+        assert repr(out) == repr(want).replace("torch.", "gradkit.")
+    assert type(g[0]) is int and g[-1] == 5
+    for bad in (lambda s: s + [1], lambda s: s * 1.5):
+        with pytest.raises(TypeError):
+            bad(t)
+        with pytest.raises(TypeError):
+            bad(g)
+
+
+def test_size_takes_ints_and_what_converts_to_them(torch):
+    for lib in (gk, torch):
+        for bad in ([2, "a"], [2, 3.0], [lib.tensor(2.0)]):
+            with pytest.raises(TypeError, match="takes an iterable of 'int'"):
+                lib.Size(bad)
+        assert lib.Size([np.int64(2), lib.tensor(3), True, -1]) == (2, 3, 1, -1)
+    assert all(type(v) is int for v in gk.Size([np.int64(2), gk.tensor(3), True]))
+    assert gk.Size(range(3)) == (0, 1, 2) and gk.Size() == ()
+
+
 def test_repr_matches_torch_style(torch):
     cases = [
         lambda m: m.tensor([1.0, 2.5, 3.0]), lambda m: m.tensor([[1, 2], [3, -4]]),
@@ -235,6 +261,50 @@ def test_deepcopy():
     assert d["a"] is d["b"]
     with pytest.raises(RuntimeError, match="graph leaves"):
         copy.deepcopy(x * 2)
+
+
+def test_deepcopy_keeps_views_of_one_buffer_views(torch):
+    # torch.deepcopy copies a storage once per call: a tensor and its views stay views
+    for lib in (gk, torch):
+        base = lib.arange(12.0).view(3, 4)
+        views = [base[1], base[:, 2], base.t(), base[::2, 1:3], base.view(-1)[5:]]
+        new = copy.deepcopy([views[0], base] + views[1:])
+        new[1][1, 2] = 100.0
+        got = [v.tolist() for v in new[:1] + new[2:]]
+        if lib is gk:
+            ours = got
+    assert ours == got
+    assert ours[0][2] == 100.0 and ours[1][1] == 100.0
+    alone = copy.deepcopy(gk.arange(6.0)[2:4])   # a view alone: a copy of its elements
+    alone[0] = 7.0
+    assert alone.tolist() == [7.0, 3.0] and alone.shape == (2,)
+    f = gk.from_numpy(np.asfortranarray(np.ones((2, 3))))   # a Fortran-ordered buffer: copied
+    g = copy.deepcopy([f, f[0]])
+    g[0][0, 0] = 5.0
+    assert g[1].tolist() == [1.0, 1.0, 1.0] and f[0, 0].item() == 1.0
+
+
+def test_int_float_complex_of_many_elements_raise_value_error(torch):
+    for lib in (gk, torch):
+        for t in (lib.ones(2), lib.zeros(0), lib.ones(2, 2)):
+            for conv in (int, float, complex):
+                with pytest.raises(ValueError, match="only one element tensors"):
+                    conv(t)
+            with pytest.raises(RuntimeError):
+                bool(t)
+    assert complex(gk.tensor([[2.0]])) == 2 + 0j and int(gk.tensor([-3.7])) == -3
+
+
+def test_contains_compares_elements(torch):
+    for lib in (gk, torch):
+        x = lib.tensor([[1, 2, 3], [4, 5, 6]])
+        got = (3 in x, 7 in x, 2.5 in x, lib.tensor(5) in x, lib.tensor([4, 0, 0]) in x,
+               True in (x > 5), 1 in lib.zeros(0))
+        if lib is gk:
+            ours = got
+        with pytest.raises(RuntimeError, match="only supports Tensor or scalar"):
+            x.__contains__("a")
+    assert ours == got == (True, False, False, True, True, True, False)
 
 
 # ------------------------------------------------------------------ in place
@@ -508,6 +578,80 @@ def test_construction_errors():
         (gk.ones(2, requires_grad=True) * 2).backward()
     with pytest.raises(RuntimeError, match="does not require grad"):
         gk.ones(2).sum().backward()
+
+
+def test_ragged_nested_lists_raise_torch_error_types(torch):
+    # the first element at each depth sets the shape: a row of another length is a ValueError,
+    # a number where a row belongs (or a row where a number belongs) a TypeError
+    cases = [([[1, 2], [3]], ValueError), ([[1], [2, 3]], ValueError), ([[1], 2], TypeError),
+             ([1, [2]], TypeError), ([[[1, 2]], [[1]]], ValueError),
+             ([[1, 2], [3, [4]]], TypeError), ([np.ones(2), np.ones(3)], ValueError)]
+    for data, exc in cases:
+        with pytest.raises(exc):
+            torch.tensor(data)
+        with pytest.raises(exc, match="dim|sequence"):
+            gk.tensor(data)
+    with pytest.raises(ValueError, match="length 2 at dim 1 \\(got 1\\)"):
+        gk.tensor([[1, 2], [3]])
+
+
+def test_tensor_of_a_list_of_arrays_promotes_their_dtypes(torch):
+    for rows in ([np.ones(2), np.zeros(2)], [np.ones(2, np.float32), np.arange(2)],
+                 [np.ones(2, np.int32)], [np.ones(2), [1.0, 2.0]]):
+        want = torch.tensor(rows)
+        got = gk.tensor(rows)
+        assert str(got.dtype).replace("gradkit", "torch") == str(want.dtype)
+        assert got.tolist() == want.tolist()
+
+
+def test_numpy_array_of_a_tensor_copies_asarray_shares(torch):
+    t = gk.ones(2)
+    a = np.array(t)
+    a[0] = 5.0
+    assert t.tolist() == [1.0, 1.0]
+    b = np.asarray(t)
+    b[0] = 7.0
+    assert t.tolist() == [7.0, 1.0]
+    assert np.array(t, dtype=np.float64).dtype == np.float64
+    tt = torch.ones(2)
+    c = np.array(tt)
+    c[0] = 5.0
+    assert tt.tolist() == [1.0, 1.0]
+
+
+def test_from_numpy_refuses_negative_strides(torch):
+    a = np.arange(4.0)[::-1]
+    with pytest.raises(ValueError):
+        torch.from_numpy(a)
+    with pytest.raises(ValueError, match="negative.*array.copy"):
+        gk.from_numpy(a)
+    assert gk.from_numpy(a.copy()).tolist() == [3.0, 2.0, 1.0, 0.0]
+    assert gk.from_numpy(np.arange(6.0)[::2]).tolist() == [0.0, 2.0, 4.0]
+
+
+def test_numpy_ufuncs_of_a_tensor_return_tensors(torch):
+    for lib in (gk, torch):
+        t, i = lib.tensor([1.0, 4.0]), lib.tensor([1, 2])
+        res = [np.sqrt(t), np.exp(i), np.add(t, 1), np.isnan(t), np.maximum(t, 2.0),
+               np.cumsum(t), np.sqrt(lib.tensor(4.0)), np.add.reduce(t), np.round(t / 3, 2)]
+        assert all(isinstance(r, lib.Tensor) for r in res)
+        got = [(str(r.dtype).split(".")[1], r.tolist()) for r in res]
+        if lib is gk:
+            ours = got
+    assert ours == got   # bool results come back as uint8, as PyTorch's
+
+
+def test_inplace_and_out_refuse_complex_into_real(torch):
+    for lib in (gk, torch):
+        f = lib.tensor([1.0, 2.0])
+        z = lib.tensor([1j, 1j])
+        for bad in (lambda lib, f, z: f.add_(z), lambda lib, f, z: f.mul_(1j),
+                    lambda lib, f, z: f.add_(1j), lambda lib, f, z: lib.add(f, z, out=f)):
+            with pytest.raises(RuntimeError, match="can't be cast"):
+                bad(lib, f, z)
+        assert f.tolist() == [1.0, 2.0]
+        c = lib.zeros(2, dtype=lib.complex64)
+        assert lib.add(f, f, out=c).tolist() == [(2 + 0j), (4 + 0j)]
 
 
 def test_augmented_assignment_is_in_place(torch):

@@ -466,17 +466,41 @@ def check_inference_write(t, name):
             f"update, or do the update inside `with inference_mode():`.")
 
 
+def write_error(t, name):
+    """The error for a write NumPy refused as read-only (None when ``t`` is writeable): an
+    ``expand``ed tensor, whose elements share memory, gets PyTorch's RuntimeError."""
+    d = t._data
+    if getattr(getattr(d, "flags", None), "writeable", True):
+        return None
+    if any(s == 0 and n > 1 for s, n in zip(d.strides, d.shape)):
+        return RuntimeError(
+            f"{name}: unsupported operation: more than one element of the written-to tensor "
+            f"refers to a single memory location (shape {tuple(d.shape)}, strides in elements "
+            f"{tuple(s // d.itemsize for s in d.strides)}: an expand()ed or broadcast view). "
+            f"Please clone() the tensor before performing the operation.")
+    return RuntimeError(f"{name}: the tensor's memory is read-only (shape {tuple(d.shape)}); "
+                        f"clone() it before writing into it")
+
+
 def assign(t, arr, name):
-    """Write ``arr`` into ``t``'s storage, refusing float-into-integer as PyTorch does."""
+    """Write ``arr`` into ``t``'s storage, refusing float-into-integer and complex-into-real
+    as PyTorch does."""
     check_inference_write(t, name)
     dst = t._data
     if arr.dtype != dst.dtype:
-        if dst.dtype.kind in "iub" and arr.dtype.kind == "f":
+        if (dst.dtype.kind in "iub" and arr.dtype.kind == "f"
+                or arr.dtype.kind == "c" and dst.dtype.kind != "c"):
             raise RuntimeError(
                 f"{name}: result type {arr.dtype} can't be cast to the desired output type "
                 f"{dst.dtype}"
             )
-    dst[...] = arr
+    try:
+        dst[...] = arr
+    except ValueError:
+        err = write_error(t, name)
+        if err is None:
+            raise
+        raise err from None
     t._vc[0] += 1
 
 

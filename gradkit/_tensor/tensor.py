@@ -195,7 +195,7 @@ class Tensor:
 
     @property
     def shape(self):
-        return Size(self._data.shape)
+        return _tuple_new(Size, self._data.shape)  # (ints already: no Size.__new__ check)
 
     @property
     def dtype(self):
@@ -465,7 +465,16 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         arr = _to_host(self._data)
-        return arr if dtype is None else arr.astype(dtype)
+        if dtype is not None and arr.dtype != dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr  # np.array(t) copies (copy=True), np.asarray(t) not
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """``np.sqrt(t)``, ``np.add(t, 1)``, ``np.cumsum(t)``: NumPy's result comes back as a
+        tensor sharing its memory, as in PyTorch (which returns bool results as uint8)."""
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        return _make(np.asarray(array), False, None)
 
     def __dlpack__(self, stream=None, **kwargs):
         """DLPack export of the values (``torch.from_dlpack(t)``, ``np.from_dlpack(t)``)."""
@@ -487,16 +496,40 @@ class Tensor:
             )
         return bool(self._data)
 
+    def _one_number(self):
+        # int(t)/float(t)/complex(t) of a tensor without exactly one element: PyTorch's
+        # ValueError (item() raises RuntimeError for the same tensor)
+        if self._data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars (got a tensor of "
+                f"shape {tuple(self._data.shape)} with {self._data.size} elements; index one "
+                f"element or reduce it first, e.g. t.sum())"
+            )
+        return self.item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._one_number())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._one_number())
+
+    def __complex__(self):
+        return complex(self._one_number())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
+
+    def __contains__(self, element):
+        """``3 in t``: whether any element equals ``element`` (a number or a tensor that
+        broadcasts against this one), as PyTorch's ``(element == self).any()``."""
+        if not isinstance(element, (Tensor, numbers.Number)):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                f"{type(element)}."
+            )
+        return bool((element == self).any().item())
 
     def __iter__(self):
         if self._data.ndim == 0:
@@ -523,10 +556,10 @@ class Tensor:
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
                 "protocol at the moment. Use detach().clone() first."
             )
-        new = _make(self._data.copy(), self.requires_grad, None)
+        new = _make(_deepcopy_data(self._data, memo), self.requires_grad, None)
         new.__class__ = self.__class__
         if self.grad is not None:
-            new.grad = _make(self.grad._data.copy(), False, None)
+            new.grad = _make(_deepcopy_data(self.grad._data, memo), False, None)
         memo[id(self)] = new
         return new
 
@@ -639,6 +672,28 @@ def _rebuild(arr, requires_grad, cls):
 
 
 
+def _deepcopy_data(a, memo):
+    """A deep copy of an array that keeps views views: arrays over one NumPy buffer copied in
+    the same ``copy.deepcopy`` call (a tensor and its slices, a module's views of a flat
+    parameter) share one new buffer, as PyTorch's deepcopy shares the copied storage."""
+    if type(a) is not _ndarray:
+        return a.copy()
+    root = a
+    while isinstance(root.base, _ndarray):
+        root = root.base
+    new_root = memo.get(id(root))
+    if new_root is None:
+        if not root.flags.c_contiguous or root.dtype != a.dtype and root is not a:
+            return a.copy()
+        new_root = root.copy()
+        memo[id(root)] = new_root
+        memo.setdefault(id(memo), []).append(root)  # keep the id valid (copy._keep_alive)
+    if root is a:
+        return new_root
+    offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return _ndarray(a.shape, a.dtype, buffer=new_root, offset=offset, strides=a.strides)
+
+
 def _is_sparse_data(a) -> bool:
     """Whether ``a`` (a non-ndarray ``_data``) is a sparse COO tensor's (gradkit/sparse/)."""
     return getattr(type(a), "_is_sparse_coo", False)
@@ -654,11 +709,53 @@ def _to_host(a):
     return a.get()
 
 
+_tuple_new = tuple.__new__
+
+
+def _size_item(v, i):
+    """One entry of ``Size(...)``: an int, or what converts to one through ``__index__``
+    (a NumPy integer, a 0-d integer tensor), as PyTorch's ``torch.Size``."""
+    try:
+        return v.__index__()
+    except (AttributeError, TypeError):
+        raise TypeError(f"gradkit.Size() takes an iterable of 'int' (item {i} is "
+                        f"'{type(v).__name__}')") from None
+
+
 class Size(tuple):
     """``tensor.shape``: a tuple that prints like PyTorch's ``torch.Size``."""
 
+    def __new__(cls, sizes=()):
+        out = _tuple_new(cls, sizes)
+        for s in out:
+            if type(s) is not int:   # NumPy integers, 0-d integer tensors: ints; else refused
+                return _tuple_new(cls, [_size_item(v, i) for i, v in enumerate(out)])
+        return out
+
     def __repr__(self):
         return f"gradkit.Size({list(self)})"
+
+    # Slicing, concatenating and repeating a Size give a Size, as PyTorch's do (tuple's own
+    # methods would return a plain tuple, which prints as one).
+    def __getitem__(self, index, _get=tuple.__getitem__):
+        out = _get(self, index)   # (an int for an int index: the common case, kept short)
+        return out if type(out) is not tuple else _tuple_new(Size, out)
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _tuple_new(Size, tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _tuple_new(Size, tuple.__add__(other, self))
+
+    def __mul__(self, times):
+        out = tuple.__mul__(self, times)
+        return out if out is NotImplemented else _tuple_new(Size, out)
+
+    __rmul__ = __mul__
 
     def numel(self) -> int:
         n = 1

@@ -34,7 +34,8 @@ import warnings
 
 import numpy as np
 
-from .._tensor.record import check_inference_write
+from .. import return_types
+from .._tensor.record import check_inference_write, write_error
 from .._tensor.record import inplace as _record_inplace
 from .._tensor.tensor import Tensor
 from ..autograd import grad_mode
@@ -194,7 +195,13 @@ def write_inplace(self, res, name):
     data = res._data
     if type(data) is not type(self._data):
         raise RuntimeError(f"{name}: expected the result on {self.device}, got {res.device}")
-    self._data[...] = data
+    try:
+        self._data[...] = data
+    except ValueError:
+        err = write_error(self, name)
+        if err is None:
+            raise
+        raise err from None
     self._vc[0] += 1
     return self
 
@@ -347,7 +354,9 @@ def write_out(out, res, name, rule="cast"):
                 f"{type(out).__name__}"
             )
         written = tuple(write_out(o, r, name, rule) for o, r in zip(out, res))
-        return type(res)(*written) if hasattr(res, "_fields") else written
+        if not hasattr(res, "_fields"):
+            return written
+        return getattr(return_types, type(res).__name__ + "_out", type(res))(*written)
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     if grad_mode.STATE[0] and (res.requires_grad or out.requires_grad):
@@ -357,7 +366,7 @@ def write_out(out, res, name, rule="cast"):
             f"gradkit.no_grad(), or drop out= and use the result"
         )
     data = res._data
-    if type(data) is not type(out._data):
+    if type(data) is not type(out._data) and res.device != out.device:  # (complex: CArray)
         raise RuntimeError(
             f"{name}(): expected out on {res.device} (the inputs' device), got {out.device}")
     if data.dtype != out._data.dtype:
@@ -372,7 +381,13 @@ def write_out(out, res, name, rule="cast"):
                 UserWarning, stacklevel=3)
         out._data = data.copy() if data is res._data else data
     else:
-        out._data[...] = data
+        try:
+            out._data[...] = data
+        except ValueError:
+            err = write_error(out, name)
+            if err is None:
+                raise
+            raise err from None
     out._vc[0] += 1
     return out
 

@@ -536,8 +536,15 @@ def where(condition, input=None, other=None):
         if rt != t.dtype:
             a, b = (a.to(rt), b) if t is a else (a, b.to(rt))
     elif not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        dt = _dtype.get_default_dtype() if isinstance(a, float) or isinstance(b, float) \
-            else np.dtype(np.int64)
+        # two numbers: bool for two bools, else int64, the default float or complex
+        if isinstance(a, complex) or isinstance(b, complex):
+            dt = _dtype.get_default_dtype().to_complex()
+        elif isinstance(a, float) or isinstance(b, float):
+            dt = _dtype.get_default_dtype()
+        elif isinstance(a, (bool, np.bool_)) and isinstance(b, (bool, np.bool_)):
+            dt = np.dtype(bool)
+        else:
+            dt = np.dtype(np.int64)
         return wrap(np.where(c, a, b).astype(dt))
     try:
         return apply(E.WHERE, (a, b), (c,))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from .._tensor.record import (
     rebase_view,
     refresh_views,
     view_chain,
+    write_error,
 )
 from .._tensor.tensor import Tensor, _is_device_array, _make, wrap
 from ..autograd import grad_mode
@@ -564,6 +566,9 @@ def __setitem__(self, index, value):
         if _in_range_if_empty(idx, self._data.shape) is None:  # (empty: nothing to write)
             raise _index_error(e, self._data.shape) from None
     except (ValueError, TypeError):  # (NumPy's TypeError: a mask assignment of a 2-D value)
+        err = write_error(self, "__setitem__")   # (a read-only expand()ed tensor)
+        if err is not None:
+            raise err from None
         raise _setitem_shape_error(self._data, idx, np.shape(v)) from None
     self._vc[0] += 1
 
@@ -693,9 +698,18 @@ def _index_error(e, shape):
 def _norm_index(index, shape):
     """Convert Tensors in an index to arrays, and boolean masks to integer arrays."""
     if type(index) is not tuple:
-        if type(index) is list and any(type(p) is slice or p is None or p is Ellipsis
-                                       for p in index):
-            index = tuple(index)  # PyTorch reads x[[0, slice(None)]] as x[0, :]
+        if type(index) is list and len(index) < 32 and any(
+                type(p) is slice or p is None or p is Ellipsis
+                or isinstance(p, (Tensor, list, tuple, range, np.ndarray)) for p in index):
+            # PyTorch reads a short list holding a slice, None, ..., a tensor or a sequence as
+            # a tuple (its treatSequenceAsTuple): x[[0, slice(None)]] is x[0, :], x[[[0, 1],
+            # [1, 2]]] is x[[0, 1], [1, 2]]; deprecated there, so it warns as PyTorch does
+            warnings.warn(
+                "Using a non-tuple sequence for multidimensional indexing is deprecated and will "
+                "be changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 "
+                "this will be interpreted as tensor index, x[torch.tensor(seq)], which will "
+                "result either in an error or a different result", UserWarning, stacklevel=3)
+            index = tuple(index)
         else:
             index = (index,)
     if builtins_sum(1 for p in index if p is Ellipsis) > 1:

@@ -7,7 +7,13 @@ import numpy as np
 
 from .. import _dtype, factories
 from .. import _memory_format as _mf
-from .._tensor.record import apply1, check_broadcast, check_inference_write, inplace
+from .._tensor.record import (
+    apply1,
+    check_broadcast,
+    check_inference_write,
+    inplace,
+    write_error,
+)
 from .._tensor.tensor import Size, Tensor, as_tensor_arg, wrap
 from ..autograd import grad_mode
 from ..autograd.graph import FORWARD, rename
@@ -122,6 +128,9 @@ def copy_(self, src):
     try:
         self._data[...] = arr
     except ValueError:
+        err = write_error(self, "copy_")
+        if err is not None:
+            raise err from None
         check_broadcast(self, src, "copy_")
         raise
     self._vc[0] += 1
@@ -167,7 +176,13 @@ def _fill(self, value):
     value = _fill_value(value, self._data.dtype)
     if (self.requires_grad and grad_mode.STATE[0]) or FORWARD[0] is not None:
         return inplace(self, M.FILL, None, (value,), name="fill_")
-    self._data.fill(value)
+    try:
+        self._data.fill(value)
+    except ValueError:
+        err = write_error(self, "fill_")
+        if err is None:
+            raise
+        raise err from None
     self._vc[0] += 1
     return self
 

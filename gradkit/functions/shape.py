@@ -307,8 +307,9 @@ def repeat(input, *sizes):
 
 def _cat_prepare(tensors, dim, name):
     tensors = [_t(x, "tensors") for x in tensors]
-    if not tensors:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+    if not tensors:  # PyTorch: cat's ValueError, stack's RuntimeError
+        raise (ValueError if name == "cat" else RuntimeError)(
+            f"{name}(): expected a non-empty list of Tensors")
     dt = tensors[0].dtype
     kind = type(tensors[0]._data)
     for i, x in enumerate(tensors[1:], 1):

@@ -5,7 +5,9 @@ accuracies). The two runs' stdout must agree: the same text once numbers are tak
 spaces collapsed; dtypes and grad_fn names compared as printed, ``torch.float32`` and
 ``MulBackward0`` alike), the same count of numbers, each within the program's tolerance.
 A program's header may set
-``# compat: rtol=R atol=A`` (default 1e-3 and 1e-5), ``# compat: gradkit-only`` (judged on its own
+``# compat: rtol=R atol=A`` (default 1e-3 and 1e-5), ``# compat: exact`` (every line must equal
+PyTorch's character for character: for programs whose output is the text users read, printed
+tensors, reprs and formatted numbers), ``# compat: gradkit-only`` (judged on its own
 asserts, for programs that need torchvision) or ``# compat: xfail (reason)``: a known difference,
 expected to fail until it is fixed (strict: a pass is reported, so the mark is removed then).
 """
@@ -30,7 +32,7 @@ def programs() -> list[Path]:
 
 
 def options(path: Path) -> dict:
-    opts = {"rtol": 1e-3, "atol": 1e-5, "gradkit_only": False, "xfail": None}
+    opts = {"rtol": 1e-3, "atol": 1e-5, "gradkit_only": False, "xfail": None, "exact": False}
     for line in path.read_text().splitlines()[:15]:
         if line.startswith("# compat:"):
             for item in line[len("# compat:"):].split("(")[0].split():
@@ -38,6 +40,8 @@ def options(path: Path) -> dict:
                     opts["xfail"] = line.split("xfail", 1)[1].strip(" ()")
                 elif item == "gradkit-only":
                     opts["gradkit_only"] = True
+                elif item == "exact":
+                    opts["exact"] = True
                 else:
                     key, value = item.split("=")
                     opts[key] = float(value)
@@ -65,13 +69,18 @@ def split(text: str) -> tuple[str, list[float]]:
     return skeleton, numbers
 
 
-def differences(torch_out: str, gradkit_out: str, rtol: float, atol: float) -> list[str]:
-    """What differs between the two outputs (empty when they agree)."""
+def differences(torch_out: str, gradkit_out: str, rtol: float, atol: float,
+                exact: bool = False) -> list[str]:
+    """What differs between the two outputs (empty when they agree); ``exact``: line for line."""
     t_lines, g_lines = torch_out.splitlines(), gradkit_out.splitlines()
     problems = []
     if len(t_lines) != len(g_lines):
         problems.append(f"{len(t_lines)} lines under torch, {len(g_lines)} under gradkit")
     for i, (t, g) in enumerate(zip(t_lines, g_lines)):
+        if exact:
+            if t != g:
+                problems.append(f"line {i + 1} (exact): torch {t!r} / gradkit {g!r}")
+            continue
         ts, tn = split(t)
         gs, gn = split(g)
         if ts != gs or len(tn) != len(gn):

@@ -26,7 +26,8 @@ def one(path: Path):
     if theirs.returncode != 0:
         problems.append("torch: " + theirs.stderr[-800:])
     if not problems:
-        problems = compare.differences(theirs.stdout, ours.stdout, opts["rtol"], opts["atol"])
+        problems = compare.differences(theirs.stdout, ours.stdout, opts["rtol"], opts["atol"],
+                                     opts["exact"])
     return path.stem, theirs.returncode == 0, ours.returncode == 0 and not problems, problems
 
 

@@ -59,5 +59,6 @@ def test_program(path, outcomes, request):
         pytest.skip("PyTorch is not installed (the oracle)")
     theirs = results[(path.stem, "torch")]
     assert theirs.returncode == 0, f"python {path.name} failed:\n{theirs.stderr[-3000:]}"
-    problems = compare.differences(theirs.stdout, ours.stdout, opts["rtol"], opts["atol"])
+    problems = compare.differences(theirs.stdout, ours.stdout, opts["rtol"], opts["atol"],
+                                    opts["exact"])
     assert not problems, "\n".join(problems[:10])

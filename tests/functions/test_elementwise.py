@@ -440,3 +440,14 @@ def test_numpy_float_warnings_stay_inside_gradkit():
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [
         "[inf, 1.0] [-inf, 0.0] [nan, inf] [inf]", "numpy: divide by zero encountered in log"]
+
+
+@pytest.mark.parametrize("a, b", [(True, False), (True, 1), (True, 0.5), (1, 2), (1.5, 2),
+                                  (1j, 0), (True, 1j)])
+def test_where_of_two_numbers_takes_their_category(torch, a, b):
+    # two bools give a bool tensor (not int64); a float the default float; a complex the
+    # default complex
+    got = gk.where(gk.tensor([True, False]), a, b)
+    want = torch.where(torch.tensor([True, False]), a, b)
+    assert str(got.dtype).split(".")[1] == str(want.dtype).split(".")[1]
+    assert got.tolist() == want.tolist()

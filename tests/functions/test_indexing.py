@@ -634,3 +634,52 @@ def test_masked_fill_broadcasts_input_and_mask_as_torch(xshape, mshape):
             gk.tensor(a).masked_fill_(gk.tensor(m), 2.5)
         else:
             raise RuntimeError("doesn't match the broadcast shape")
+
+
+@pytest.mark.parametrize("index", [
+    [[0, 1], [1, 2]], [[0]], [[0, 1]], [[2, 0], slice(None)], [range(2), [1, 1]],
+    "tensors", "array",
+])
+def test_a_short_list_holding_sequences_is_a_tuple_index_as_torch(index):
+    # PyTorch's treatSequenceAsTuple: x[[[0, 1], [1, 2]]] is x[[0, 1], [1, 2]] (deprecated,
+    # with a UserWarning), not one 2-D index
+    def make(lib):
+        if index == "tensors":
+            return [lib.tensor([0, 2]), lib.tensor([1, 3])]
+        if index == "array":
+            return [np.array([2, 0])]
+        return index
+    x, tx = gk.arange(12).view(3, 4), torch.arange(12).view(3, 4)
+    with pytest.warns(UserWarning, match="non-tuple sequence"):
+        got = x[make(gk)]
+    with pytest.warns(UserWarning):
+        want = tx[make(torch)]
+    assert got.tolist() == want.tolist() and tuple(got.shape) == tuple(want.shape)
+    y, ty = gk.zeros(3, 4, dtype=gk.int64), torch.zeros(3, 4, dtype=torch.int64)
+    with pytest.warns(UserWarning):
+        y[make(gk)] = 5
+    with pytest.warns(UserWarning):
+        ty[make(torch)] = 5
+    assert y.tolist() == ty.tolist()
+
+
+def test_writes_into_an_expanded_tensor_raise_runtime_error(torch):
+    # PyTorch refuses these writes into elements sharing one memory location; NumPy's
+    # "assignment destination is read-only" ValueError never reaches the user
+    for lib in (gk, torch):
+        e = lib.tensor([1.0, 2.0]).expand(3, 2)
+        for write in (lambda e, lib: e.add_(1), lambda e, lib: e.mul_(lib.ones(3, 2)),
+                      lambda e, lib: e.exp_(),
+                      lambda e, lib: e.scatter_(0, lib.zeros(1, 2, dtype=lib.int64), 1.0)):
+            with pytest.raises(RuntimeError, match="more than one element of the written-to"):
+                write(e, lib)
+    e = gk.tensor([1.0, 2.0]).expand(3, 2)
+    # (PyTorch lets these through, each element written once per alias; gradkit's expand is a
+    # read-only broadcast, so they raise too, never NumPy's ValueError)
+    for write in (lambda: e.fill_(1.0), lambda: e.copy_(gk.ones(3, 2)), lambda: e.zero_(),
+                  lambda: e.__setitem__(0, gk.ones(2)), lambda: e.__setitem__((0, 0), 5.0),
+                  lambda: gk.add(e, 1, out=e), lambda: e.index_put_((gk.tensor([0]),),
+                                                                   gk.ones(2))):
+        with pytest.raises(RuntimeError, match="clone"):
+            write()
+    assert e.tolist() == [[1.0, 2.0]] * 3

@@ -49,3 +49,24 @@ def test_prints_as_pytorch():
     assert repr(ours) == repr(theirs).replace("torch.", "gradkit.")
     assert str(ours) == repr(ours)
     assert repr(ours).startswith("gradkit.return_types.max(\nvalues=tensor([3., 5.]),\n")
+
+
+@pytest.mark.parametrize("name, call", [
+    ("max", lambda L, x, out: L.max(x, 1, out=out)),
+    ("min", lambda L, x, out: L.min(x, 0, out=out)),
+    ("sort", lambda L, x, out: L.sort(x, out=out)),
+    ("topk", lambda L, x, out: L.topk(x, 1, out=out)),
+])
+def test_the_out_form_returns_the_out_named_tuple(name, call):
+    # PyTorch: torch.max(x, 1, out=(v, i)) is a torch.return_types.max_out, printed as one
+    got, want = None, None
+    for L in (gk, torch):
+        x = L.tensor(M)
+        out = (L.empty(0, dtype=L.float64), L.empty(0, dtype=L.int64))
+        res = call(L, x, out)
+        assert res[0] is out[0] and res[1] is out[1]
+        if L is gk:
+            got = (type(res).__name__, repr(res).replace("gradkit.", "torch."))
+        else:
+            want = (type(res).__name__, repr(res))
+    assert got == want and got[0] == name + "_out"

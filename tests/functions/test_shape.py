@@ -439,3 +439,16 @@ def test_diag_embed_of_an_empty_last_dim_with_an_offset_as_torch(shape, args, dt
 ])
 def test_split_size_checks_in_torch_order(torch, fn):
     same_as_torch(torch, fn)
+
+
+def test_cat_of_no_tensors_is_a_value_error_stack_a_runtime_error(torch):
+    for lib in (gk, torch):
+        for empty in ([], ()):
+            with pytest.raises(ValueError, match="non-empty list of Tensors"):
+                lib.cat(empty)
+            with pytest.raises(ValueError):
+                lib.concat(empty)
+            with pytest.raises(RuntimeError):
+                lib.stack(empty)
+            with pytest.raises(RuntimeError):
+                lib.hstack(empty)

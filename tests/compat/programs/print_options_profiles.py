@@ -1,0 +1,36 @@
+"""torch.set_printoptions as scripts use it: precision for floats (not ints), linewidth wrapping
+long rows, threshold and edgeitems for summaries, the 'short' and 'full' profiles, and a
+restore to the default profile; torch.get_printoptions is not public, so only prints."""
+# compat: exact
+import torch
+
+torch.manual_seed(0)
+x = torch.randn(4, 6)
+print(x)
+torch.set_printoptions(precision=2)
+print(x, torch.tensor([1, 2, 3]), torch.tensor(3.14159))
+torch.set_printoptions(precision=8)
+print(x[0], torch.tensor([1.0, 2.0]), torch.tensor([0.1], dtype=torch.float64))
+torch.set_printoptions(precision=4)
+torch.set_printoptions(linewidth=40)
+print(torch.randn(2, 12))
+print(torch.arange(30))
+torch.set_printoptions(linewidth=200)
+print(torch.randn(2, 25))
+torch.set_printoptions(linewidth=80, threshold=10)
+print(torch.arange(11), torch.arange(10))
+print(torch.arange(24).reshape(4, 6))
+torch.set_printoptions(edgeitems=1)
+print(torch.arange(24).reshape(4, 6), torch.arange(100.0))
+torch.set_printoptions(profile="short")
+print(torch.randn(3, 3), torch.arange(1001.0))
+torch.set_printoptions(profile="full")
+print(torch.arange(1200).reshape(2, 600)[:, :40])
+print(torch.arange(1100))
+torch.set_printoptions(profile="default")
+print(torch.arange(1100))
+print(torch.randn(2, 3))
+torch.set_printoptions(threshold=5, edgeitems=2)
+print(torch.randn(3, 4, 5))
+torch.set_printoptions(profile="default")
+print(torch.randn(2, 2))
