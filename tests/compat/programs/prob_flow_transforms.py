@@ -5,8 +5,12 @@ likelihood, ComposeTransform and its inverse, log_abs_det_jacobian, rsample grad
 a transform, and the change-of-variables formula checked by hand."""
 import torch
 from torch.distributions import LogNormal, Normal, TransformedDistribution
-from torch.distributions.transforms import (AffineTransform, ComposeTransform, ExpTransform,
-                                            SigmoidTransform)
+from torch.distributions.transforms import (
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    SigmoidTransform,
+)
 
 torch.manual_seed(0)
 base = Normal(torch.tensor(0.3), torch.tensor(0.8))
