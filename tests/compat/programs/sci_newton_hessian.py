@@ -12,7 +12,7 @@ def rosenbrock(x):
     return ((1 - x[:-1]) ** 2).sum() + 100 * ((x[1:] - x[:-1] ** 2) ** 2).sum()
 
 
-x = torch.tensor([-1.2, 1.0, -0.5, 0.8])
+x = torch.tensor([-1.2, 1.0])
 for it in range(25):
     g = jacobian(rosenbrock, x)
     H = hessian(rosenbrock, x)
@@ -64,7 +64,7 @@ def residuals(theta):
     return a * torch.exp(-k * t) + c - obs
 
 
-theta = torch.tensor([1.0, 0.5, 0.0])
+theta = torch.tensor([2.0, 1.0, 0.5])
 for it in range(8):
     J = jacobian(residuals, theta)
     r = residuals(theta)

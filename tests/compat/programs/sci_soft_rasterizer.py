@@ -49,7 +49,7 @@ print("centres", [[round(v, 3) for v in row] for row in centres.tolist()],
 
 tri_target = render_triangle(torch.tensor([[0.2, 0.2], [0.8, 0.3], [0.4, 0.8]]), 0.01)
 verts = torch.tensor([[0.3, 0.3], [0.7, 0.3], [0.5, 0.7]], requires_grad=True)
-opt = torch.optim.SGD([verts], lr=0.5, momentum=0.8)
+opt = torch.optim.Adam([verts], lr=0.01)
 for it in range(50):
     img = render_triangle(verts, 0.03)
     loss = torch.nn.functional.binary_cross_entropy(img.clamp(1e-6, 1 - 1e-6), tri_target)
