@@ -33,6 +33,11 @@ _EXACT = frozenset({
 })
 
 
+# primitives whose forward rule rounds bfloat16 intermediates itself, as PyTorch's kernel does
+# (log_softmax rounds the sum of exponentials and its log): their backward is still wrapped
+_OWN_FORWARD = frozenset({"LogSoftmax"})
+
+
 def installed() -> bool:
     return _STATE["installed"]
 
@@ -119,8 +124,9 @@ def install(bf) -> None:
             if type(value) is not Op or id(value) in seen or value.name in _EXACT:
                 continue
             seen.add(id(value))
-            value.forward = _wrap_forward(value.forward, bf, value.returns_aux,
-                                          value.name in _ROUNDS_SCALAR)
+            if value.name not in _OWN_FORWARD:
+                value.forward = _wrap_forward(value.forward, bf, value.returns_aux,
+                                              value.name in _ROUNDS_SCALAR)
             if value.backward is not None:
                 value.backward = _wrap_backward(value.backward, bf)
     _STATE["installed"] = True

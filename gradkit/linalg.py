@@ -49,6 +49,8 @@ from ._linalg.checks import (
     _t,
 )
 from ._tensor import Tensor, apply, apply1, wrap
+from .amp._state import CPU as _AUTOCAST
+from .amp._state import lower as _ac_lower
 from .functions._args import _const_like, _xp
 from .functions._registry import declare
 from .ops import linalg as L
@@ -228,6 +230,8 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
     shape = _broadcast_shape("linalg.vecdot", "x", x, "y", y)
     if not -len(shape) <= dim < builtins.max(len(shape), 1):
         raise IndexError(f"linalg.vecdot: dim {dim} is out of range for {len(shape)}-D inputs")
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast lower-precision list
+        x, y = _ac_lower(x, y)
     return F.sum(x * y, dim=dim)
 
 

@@ -3,18 +3,21 @@
 ``CPU[0]`` is True inside an enabled ``autocast("cpu")`` region and ``CPU[1]`` holds its lower
 precision dtype (bfloat16 unless given). An op on PyTorch's CPU lower-precision list (linear,
 matmul, mm, bmm, addmm, addbmm, baddbmm, conv1d/2d/3d, conv_transpose1d/2d/3d, prelu,
-scaled_dot_product_attention) starts with ``if CPU[0]: args = lower(*args)``: floating CPU
-tensors other than float64 become the lower dtype (a recorded, differentiable cast, so gradients
-reach float32 parameters as float32), and the op computes in float32 and rounds its output, as
-PyTorch's kernels do. An op on the float32 list (the losses, ``cdist``) casts such tensors to
-float32 with :func:`fp32`; ``cdist``, which computes with matmul, runs whole in float32 with
-autocast off inside (:func:`run_fp32`), as PyTorch's kernel runs below autocast. Every other op
-runs on the dtypes it is given, promoting as usual (bfloat16 with float32 gives float32).
+scaled_dot_product_attention, linalg.vecdot; einsum when it contracts operands, as PyTorch's
+einsum does with bmm) starts with ``if CPU[0]: args = lower(*args)``: floating CPU tensors
+other than float64 become the lower dtype (a recorded, differentiable cast, so gradients reach
+float32 parameters as float32), and the op computes in float32 and rounds its output, as
+PyTorch's kernels do. An op on the float32 list (the losses, ``cdist``, ``prod``) casts such
+tensors to float32 with :func:`fp32`; ``cdist``, which computes with matmul, runs whole in
+float32 with autocast off inside (:func:`run_fp32`), as PyTorch's kernel runs below autocast.
+``mv`` and ``inner`` of two vectors, on neither list but built here from matmul, run with
+autocast off (:func:`run_unlisted`). Every other op runs on the dtypes it is given, promoting
+as usual (bfloat16 with float32 gives float32).
 """
 
 from __future__ import annotations
 
-__all__ = ["CPU", "lower", "fp32", "run_fp32"]
+__all__ = ["CPU", "lower", "fp32", "run_fp32", "run_unlisted"]
 
 CPU = [False, None]
 
@@ -45,6 +48,18 @@ def run_fp32(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` in float32 with autocast off inside (an op on the float32 list
     that is built from ops on the lower-precision list)."""
     args = fp32(*args)
+    before = CPU[0]
+    CPU[0] = False
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        CPU[0] = before
+
+
+def run_unlisted(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` on the dtypes given, with autocast off inside: an op on neither
+    of PyTorch's CPU lists (``mv``, ``inner`` of two vectors, which PyTorch computes with its
+    own kernels) that gradkit builds from an op on the lower-precision list."""
     before = CPU[0]
     CPU[0] = False
     try:

@@ -50,9 +50,19 @@ from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
 from .transforms import *  # noqa: F401,F403
 from .transforms import __all__ as _transforms_all
+from . import transforms_matrix as _transforms_matrix
 from .transforms_matrix import (
     CatTransform, CorrCholeskyTransform, PositiveDefiniteTransform, StackTransform,
 )
+
+# PyTorch's torch.distributions.transforms module holds these too
+# (``from torch.distributions.transforms import CatTransform``); they live in
+# transforms_matrix.py for its length, so they are installed into that module here.
+for _name in _transforms_matrix.__all__:
+    setattr(transforms, _name, getattr(_transforms_matrix, _name))
+transforms.__all__ = list(transforms.__all__) + [
+    n for n in _transforms_matrix.__all__ if n not in transforms.__all__]
+del _name
 from .uniform import Uniform
 from .von_mises import VonMises
 from .weibull import Weibull

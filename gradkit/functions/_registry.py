@@ -282,7 +282,9 @@ def out_tuple(n, dim=None):
     indices of sort, kthvalue, ...) -- where ``dim`` names the argument whose presence makes
     the result a tuple (max, min), only when it is given."""
     def before(out, args):
-        if dim is not None and (args.get(dim) is None or args.get(dim) is NO_DIM):
+        given = args.get(dim) if dim is not None else None
+        if dim is not None and (given is None or given is NO_DIM or isinstance(given, Tensor)):
+            # (a Tensor there is max/min's ``other``: the elementwise form, one Tensor out)
             if isinstance(out, (tuple, list)):
                 raise TypeError(f"argument 'out' must be Tensor without '{dim}', not a "
                                 f"{type(out).__name__}")

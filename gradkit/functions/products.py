@@ -14,6 +14,7 @@ from .._tensor.tensor import Tensor, as_tensor_arg
 from ..amp._state import CPU as _AUTOCAST
 from ..amp._state import lower as _ac_lower
 from ..amp._state import run_fp32 as _ac_run_fp32
+from ..amp._state import run_unlisted as _ac_run_unlisted
 from ..autograd.graph import Shown, edge_of, present, rename
 from ..ops import linalg as L
 from ..ops.linear import SCALED_PRODUCT as _SCALED_PRODUCT
@@ -208,7 +209,20 @@ def einsum(equation, *operands):
         if o.dtype != ops_[0].dtype:
             raise RuntimeError(f"einsum(): expected operands of one dtype, got "
                                f"{[str(x.dtype) for x in ops_]}; convert them first")
+    if _AUTOCAST[0] and len(ops_) > 1 and _einsum_contracts(subs, rhs):
+        # PyTorch's einsum contracts pairs with bmm (on the CPU autocast lower-precision
+        # list): bfloat16 operands and result; a product with nothing summed stays as given
+        ops_ = list(_ac_lower(*ops_))
     return apply(L.EINSUM, ops_, (subs, rhs))
+
+
+def _einsum_contracts(subs, rhs):
+    """Whether some subscript of ``subs`` is shared by two operands and summed out."""
+    seen = {}
+    for s in subs:
+        for c in set(s):
+            seen[c] = seen.get(c, 0) + 1
+    return any(n > 1 and c not in rhs for c, n in seen.items())
 
 
 @declare(method=False, out="same")
@@ -495,6 +509,8 @@ def mv(input, vec):
     _same_dtype("mv", ("input", a), ("vec", v))
     if a.dtype.kind == "b":
         raise _no_bool_kernel("mv", "addmv_impl_cpu")
+    if _AUTOCAST[0]:  # mv is on neither of PyTorch's CPU autocast lists
+        return _ac_run_unlisted(matmul, a, v)
     return matmul(a, v)
 
 
@@ -524,6 +540,8 @@ def inner(input, other):
     if a.shape[-1] != b.shape[-1]:
         raise RuntimeError(f"inner(): the last dimensions must match, got shapes "
                            f"{tuple(a.shape)} and {tuple(b.shape)}")
+    if _AUTOCAST[0] and a.ndim == 1 and b.ndim == 1:  # a dot product: on no autocast list
+        return _ac_run_unlisted(tensordot, a, b, ([-1], [-1]))
     return tensordot(a, b, ([-1], [-1]))
 
 

@@ -13,6 +13,8 @@ from .. import _dtype, return_types
 from .._backend import to_host
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, wrap
+from ..amp._state import CPU as _AUTOCAST
+from ..amp._state import fp32 as _ac_fp32
 from ..autograd.graph import present
 from ..ops import elementwise as E
 from ..ops import reduction as R
@@ -140,6 +142,8 @@ def _int64_accumulator(x):
 def prod(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
     dim, keepdim = _dim_keepdim("prod", dim, keepdim)
     x = _t(input)
+    if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
+        (x,) = _ac_fp32(x)
     x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
     return apply1(R.PROD, x, (_reduce_args(x, dim, "prod"), keepdim, x._data.shape))
 

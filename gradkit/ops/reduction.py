@@ -272,10 +272,23 @@ def _softmax_b(xp, g, ins, out, aux, needs):
     return (go - out * xp.sum(go, axis=axis, keepdims=True),)
 
 
-@_float16_in_float32
 def _log_softmax_f(xp, a, axis):
     if a.size == 0:
         return a.copy()
+    if a.dtype is _F16 or a.dtype.name == "bfloat16":
+        # PyTorch's CPU kernels for half/bfloat16: in float32, the result rounded once; along
+        # the last dim (its lastdim kernel) the sum of exponentials and then its log are
+        # rounded to the input's dtype before the difference
+        low = a.dtype
+        f = a.astype(_F32)
+        if axis != a.ndim - 1 and axis != -1:
+            f -= xp.amax(f, axis=axis, keepdims=True)
+            f -= xp.log(xp.sum(xp.exp(f), axis=axis, keepdims=True))
+            return f.astype(low)
+        s = f - xp.amax(f, axis=axis, keepdims=True)
+        total = xp.sum(xp.exp(s), axis=axis, keepdims=True).astype(low).astype(_F32)
+        s -= xp.log(total).astype(low).astype(_F32)
+        return s.astype(low)
     s = a - xp.amax(a, axis=axis, keepdims=True)
     s -= xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
     return s

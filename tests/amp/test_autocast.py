@@ -86,6 +86,18 @@ def test_lower_precision_ops_dtypes_match_torch(torch):
         "cdist float32": lambda m, T: m.cdist(m.mm(T(a), T(b)), T(bias) * 2),
         "cdist mm path": lambda m, T: m.cdist(T(c).reshape(6, 4), T(c).reshape(6, 4) + 1,
                                              compute_mode="use_mm_for_euclid_dist"),
+        # einsum contracts with bmm (lower precision) unless nothing is summed between operands
+        "einsum mm": lambda m, T: m.einsum("ij,jk->ik", T(a), T(b)),
+        "einsum rowdot": lambda m, T: m.einsum("ij,ij->i", T(a), T(a)),
+        "einsum chain": lambda m, T: m.einsum("ij,jk,kl->il", T(a), T(b), T(b.T.copy())),
+        "einsum mul keeps": lambda m, T: m.einsum("ij,ij->ij", T(a), T(a)),
+        "einsum one operand keeps": lambda m, T: m.einsum("ij->j", T(a)),
+        "vecdot lower": lambda m, T: m.linalg.vecdot(T(a), T(a)),
+        "prod float32": lambda m, T: m.mm(T(a), T(b)).prod(1),
+        "prod all float32": lambda m, T: m.prod(T(a)),
+        "mv keeps": lambda m, T: m.mv(T(a), T(b[:, 0].copy())),
+        "inner of vectors keeps": lambda m, T: m.inner(T(b[:, 0].copy()), T(b[:, 1].copy())),
+        "inner of matrices lower": lambda m, T: m.inner(T(a), T(a)),
     }
     for name, f in cases.items():
         with gk.autocast("cpu"):

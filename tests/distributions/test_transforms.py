@@ -241,8 +241,12 @@ def test_one_hot_straight_through():
 def test_public_names_cover_torch_distributions():
     missing = sorted(set(td.__all__) - set(gd.__all__))
     assert missing == [], missing
-    assert not set(td.transforms.__all__) - set(dir(gd.transforms)) - {
-        "CatTransform", "CorrCholeskyTransform", "PositiveDefiniteTransform", "StackTransform"}
+    # every name of torch.distributions.transforms, the block/matrix ones included
+    # (``from torch.distributions.transforms import CatTransform, StackTransform``)
+    assert not set(td.transforms.__all__) - set(dir(gd.transforms))
+    assert not set(td.transforms.__all__) - set(gd.transforms.__all__)
+    from gradkit.distributions.transforms import CatTransform, CorrCholeskyTransform
     for name in ("CatTransform", "CorrCholeskyTransform", "PositiveDefiniteTransform",
                  "StackTransform"):
-        assert hasattr(gd, name)
+        assert getattr(gd, name) is getattr(gd.transforms, name)
+    assert (CatTransform, CorrCholeskyTransform) == (gd.CatTransform, gd.CorrCholeskyTransform)

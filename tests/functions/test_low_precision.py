@@ -157,6 +157,10 @@ REDUCTIONS = {
     "norm": lambda L, x: L.norm(x, 2, 1),
     "norm_p3": lambda L, x: L.norm(x, 3, 1),
     "softmax": lambda L, x: L.softmax(x, 1),
+    # torch rounds the sum of exponentials and its log to the dtype before the difference
+    "log_softmax": lambda L, x: L.log_softmax(x, 1),
+    "log_softmax_short_rows": lambda L, x: L.log_softmax(x.reshape(-1, 8), 1),
+    "log_softmax_dim0": lambda L, x: L.log_softmax(x, 0),
     "renorm": lambda L, x: L.renorm(x, 2, 0, 5.0),
     "trapezoid": lambda L, x: L.trapezoid(x, dim=1),
     "cov": lambda L, x: L.cov(x[:4]),

@@ -371,3 +371,22 @@ def test_legacy_norms_warn():
 def test_diff_checks_prepend_append_sizes_in_the_other_dims_as_torch(torch, fn):
     # the sizes off the differenced dim are checked for n = 0 and for an empty input too
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_binary_max_min_out_is_one_tensor(name):
+    """``torch.max(a, b, out=c)`` (the elementwise form, as optimizers write the AMSGrad
+    running maximum into its state) takes one Tensor ``out``, not the (values, indices)
+    tuple of ``max(a, dim)``."""
+    import torch
+    a, b = A[0], A[1]
+    for lib in (gk, torch):
+        out = lib.zeros(5, dtype=lib.float64)
+        res = getattr(lib, name)(lib.tensor(a), lib.tensor(b), out=out)
+        assert res is out
+        np.testing.assert_array_equal(np.asarray(out.tolist()),
+                                      getattr(np, "maximum" if name == "max" else "minimum")(a, b))
+    with pytest.raises(TypeError):
+        getattr(gk, name)(gk.tensor(a), gk.tensor(b), out=(gk.zeros(5), gk.zeros(5)))
+    with pytest.raises(TypeError):
+        getattr(gk, name)(gk.tensor(A), 1, out=gk.zeros(3))
