@@ -36,8 +36,8 @@ import warnings
 
 import numpy as np
 
-__all__ = ["CArray", "HOST_KINDS", "as_carray", "complex_unsupported",
-           "holomorphic", "is_complex_data", "is_host", "plain", "refuse_op", "supports"]
+__all__ = ["CArray", "HOST_KINDS", "as_carray", "complex_unsupported", "holomorphic",
+           "is_complex_data", "is_host", "no_complex_autograd", "plain", "refuse_op", "supports"]
 
 _ndarray = np.ndarray
 
@@ -234,6 +234,19 @@ def holomorphic(op):
 
     variant.backward = backward
     return supports(op, variant)
+
+
+def no_complex_autograd(name, *tensors):
+    """PyTorch's refusal of an op it computes on complex tensors but does not differentiate
+    there (scatter_reduce, nan_to_num): a RuntimeError when grad mode is on and a complex
+    input requires grad."""
+    from .autograd.grad_mode import is_grad_enabled
+
+    if is_grad_enabled() and any(getattr(t, "requires_grad", False) and type(t._data) is CArray
+                                 for t in tensors):
+        raise RuntimeError(f"{name} does not support automatic differentiation for outputs with "
+                           f"complex dtype. Differentiate it on .real and .imag separately, or "
+                           f"compute it under gradkit.no_grad() (as in PyTorch)")
 
 
 def refuse_op(op):

@@ -375,17 +375,57 @@ _POW_C.forward, _POW_C.backward = _pow_c_f, _pow_c_b
 supports(E.POW, _POW_C)
 
 
+# ---------------------------------------------------------------- svdvals
+def _svdvals_c_f(xp, a):
+    p = plain(a)
+    if p.size and not np.isfinite(p).all():
+        raise L.LinAlgError("linalg.svd: The algorithm failed to converge because the input "
+                            "matrix contained non-finite values.")
+    return np.linalg.svd(p, compute_uv=False)
+
+
+def _svdvals_c_b(xp, g, ins, out, aux, needs):
+    # s = u^H A v (real): ds = Re(u^H dA v), so gA = U diag(g) V^H, as PyTorch's svd_backward
+    if _on_tensors(g):
+        raise NotImplementedError(
+            "linalg.svdvals: double backward (create_graph=True) and forward-mode AD of the "
+            "singular values of a complex matrix are not supported by gradkit yet; take the "
+            "first-order gradient without create_graph")
+    u, _, vh = np.linalg.svd(plain(ins[0]), full_matrices=False)
+    return (as_carray(np.matmul(u * plain(g)[..., None, :], vh)),)
+
+
+_SVDVALS_C = _copy.copy(L.SVDVALS)
+_SVDVALS_C.forward, _SVDVALS_C.backward = _svdvals_c_f, _svdvals_c_b
+supports(L.SVDVALS, _SVDVALS_C)
+
+
+# ---------------------------------------------------------------- var (a real result)
+def _var_c_f(xp, a, axis, keepdims, shape, denom):
+    # mean |z - mean z|^2: the variances of the real and imaginary parts added, as PyTorch's.
+    # The real rule, 2 / (N - correction) * g * (z - mean), is PyTorch's complex gradient as it
+    # is (g is real)
+    p = plain(a)
+    return (R.VAR.forward(xp, np.ascontiguousarray(p.real), axis, keepdims, shape, denom)
+            + R.VAR.forward(xp, np.ascontiguousarray(p.imag), axis, keepdims, shape, denom))
+
+
+_VAR_C = _copy.copy(R.VAR)
+_VAR_C.forward = _var_c_f
+supports(R.VAR, _VAR_C)
+
+
 # ---------------------------------------------------------------- existing primitives
 # Rules of the form g * f'(inputs): PyTorch's complex gradient is conj(rule(conj(g))).
 for _op in (E.ADD, E.SUB, E.MUL, E.DIV, E.NEG, E.EXP, E.LOG, E.LOG1P, E.EXPM1, E.SQRT,
             E.RSQRT, E.SIN, E.COS, E.TANH, E.SIGMOID, E.SQUARE, E.RECIPROCAL, E.SINH, E.COSH,
             E.ASIN, E.ACOS, E.ATAN, E.ASINH, E.ACOSH, E.ATANH, E.WHERE,
             E.MUL_HALF_SCALAR, E.DIV_HALF_SCALAR,
-            R.SUM, R.MEAN, R.CUMSUM,
+            R.SUM, R.MEAN, R.CUMSUM, R.PROD, R.CUMPROD,
             S.RESHAPE, S.PERMUTE, S.EXPAND, S.CAT, S.STACK, S.FLIP, S.REPEAT, S.GETITEM,
-            S.GATHER, S.UNFOLD, S.INDEX_ADD,
+            S.GATHER, S.UNFOLD, S.INDEX_ADD, S.SCATTER_ADD,
             M.CLONE, M.CLONE_KEEP, M.CLONE_AS, M.FILL, M.FILL_T, M.COPY, M.COPY_FROM, S.SETITEM,
-            L.MATMUL, L.EINSUM, LN.LINEAR):
+            L.MATMUL, L.EINSUM, LN.LINEAR, L.INV, L.DET, L.SOLVE):
     holomorphic(_op)
 # a real and a complex operand: the rule needs the inputs to give the real one a real gradient
 for _op in (E.ADD, E.SUB, E.WHERE, S.CAT, S.STACK):
