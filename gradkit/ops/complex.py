@@ -21,11 +21,13 @@ from .._complex import (
     supports,
 )
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
+from . import conv as CV
 from . import elementwise as E
 from . import linalg as L
 from . import linear as LN
 from . import memory as M
 from . import reduction as R
+from . import resample as RS
 from . import shape as S
 
 __all__ = ["ANGLE", "COMPLEX", "CONJ", "IMAG", "POLAR", "REAL", "SGN", "VIEW_AS_COMPLEX",
@@ -425,7 +427,8 @@ for _op in (E.ADD, E.SUB, E.MUL, E.DIV, E.NEG, E.EXP, E.LOG, E.LOG1P, E.EXPM1, E
             S.RESHAPE, S.PERMUTE, S.EXPAND, S.CAT, S.STACK, S.FLIP, S.REPEAT, S.GETITEM,
             S.GATHER, S.UNFOLD, S.INDEX_ADD, S.SCATTER_ADD,
             M.CLONE, M.CLONE_KEEP, M.CLONE_AS, M.FILL, M.FILL_T, M.COPY, M.COPY_FROM, S.SETITEM,
-            L.MATMUL, L.EINSUM, LN.LINEAR, L.INV, L.DET, L.SOLVE):
+            L.MATMUL, L.EINSUM, LN.LINEAR, L.INV, L.DET, L.SOLVE,
+            CV.CONV, CV.CONV_T, CV.CONV_W, CV.CONV3, CV.CONV3_T, CV.CONV3_W, RS.UNFOLD, RS.FOLD):
     holomorphic(_op)
 # a real and a complex operand: the rule needs the inputs to give the real one a real gradient
 for _op in (E.ADD, E.SUB, E.WHERE, S.CAT, S.STACK):
