@@ -13,7 +13,8 @@ The guard, in three layers (no silent wrong answer on complex input):
    backward follows PyTorch's convention: for a real loss L, ``z.grad = dL/dRe z + i dL/dIm z``).
    ``holomorphic(op)`` makes that variant from a rule written for reals ``g * f'(x)`` (linear in
    ``g``, holomorphic in the inputs): ``conj(rule(conj(g)))`` is ``g * conj(f'(z))``; a real
-   input gets the real part.
+   input gets the real part. Handed Tensors (create_graph, forward-mode AD), the complex rules
+   compute with gradkit functions, so complex gradients differentiate again.
 2. NumPy level: ``CArray.__array_ufunc__`` runs only the ufuncs whose complex meaning is
    PyTorch's (arithmetic, exp/log/trig, abs, ==/!=, isnan...); an ordering ufunc (``<``,
    ``maximum``, ``clip``, ``floor``) raises NotImplementedError as PyTorch does, any other a
@@ -35,8 +36,8 @@ import warnings
 
 import numpy as np
 
-__all__ = ["CArray", "HOST_KINDS", "arrays_only", "as_carray", "complex_unsupported",
-           "holomorphic", "is_complex_data", "is_host", "plain", "refuse_op", "supports"]
+__all__ = ["CArray", "HOST_KINDS", "as_carray", "complex_unsupported", "holomorphic",
+           "is_complex_data", "is_host", "no_complex_autograd", "plain", "refuse_op", "supports"]
 
 _ndarray = np.ndarray
 
@@ -235,23 +236,17 @@ def holomorphic(op):
     return supports(op, variant)
 
 
-def arrays_only(op):
-    """``op``'s rule computes on arrays (NumPy): under ``create_graph`` (Tensors handed to the
-    rule) it refuses, rather than give a gradient that is not differentiable again."""
-    rule = op.backward
+def no_complex_autograd(name, *tensors):
+    """PyTorch's refusal of an op it computes on complex tensors but does not differentiate
+    there (scatter_reduce, nan_to_num): a RuntimeError when grad mode is on and a complex
+    input requires grad."""
+    from .autograd.grad_mode import is_grad_enabled
 
-    def backward(xp, g, ins, out, aux, needs, _rule=rule, _name=op.name):
-        if not isinstance(g, (np.ndarray, np.generic)):
-            raise NotImplementedError(
-                f"{_name}: double backward (create_graph=True) and forward-mode AD "
-                f"(autograd.forward_ad, func.jvp) through this op are not supported by gradkit "
-                f"yet (its gradient is computed on arrays); compute the first-order gradient "
-                f"in reverse mode without create_graph, or keep complex/FFT ops out of the part "
-                f"of the graph that is differentiated twice or forward")
-        return _rule(xp, g, ins, out, aux, needs)
-
-    op.backward = backward
-    return op
+    if is_grad_enabled() and any(getattr(t, "requires_grad", False) and type(t._data) is CArray
+                                 for t in tensors):
+        raise RuntimeError(f"{name} does not support automatic differentiation for outputs with "
+                           f"complex dtype. Differentiate it on .real and .imag separately, or "
+                           f"compute it under gradkit.no_grad() (as in PyTorch)")
 
 
 def refuse_op(op):

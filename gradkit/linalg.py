@@ -80,13 +80,13 @@ def inv(A) -> Tensor:
     Raises:
         LinAlgError: a matrix is singular (the message names which one of the batch).
     """
-    A = _square_float(A, "linalg.inv")
+    A = _square_float(A, "linalg.inv", cplx=True)
     return apply1(L.INV, A)
 
 
 def det(A) -> Tensor:
     """The determinant of each square matrix of ``A``: shape ``(*)``."""
-    A = _square_float(A, "linalg.det", half="lu_cpu")
+    A = _square_float(A, "linalg.det", half="lu_cpu", cplx=True)
     return apply1(L.DET, A)
 
 
@@ -117,8 +117,8 @@ def solve(A, B, *, left: bool = True) -> Tensor:
         RuntimeError: the shapes or dtypes of ``A`` and ``B`` do not fit.
     """
     name = "linalg.solve"
-    A = _square_float(A, name, half="lu_cpu")
-    B = _floating(_t(B, "B"), name, "B")
+    A = _square_float(A, name, half="lu_cpu", cplx=True)
+    B = _floating(_t(B, "B"), name, "B", cplx=True)
     if A.dtype != B.dtype:
         raise RuntimeError(
             f"{name}: Expected A and B to have the same dtype, but found A of type "
@@ -198,7 +198,7 @@ def matrix_exp(A) -> Tensor:
     from ._linalg.mexp import mexp
 
     name = "linalg.matrix_exp"
-    A = _square_float(A, name)
+    A = _square_float(A, name, cplx=True)
     if A.numel() == 0:
         return A * 1
     n = A.shape[-1]
@@ -225,14 +225,15 @@ def _broadcast_shape(who, xname, x, yname, y) -> tuple:
 
 
 def vecdot(x, y, *, dim: int = -1) -> Tensor:
-    """The dot product of vectors along ``dim`` (the inputs broadcast): ``sum(x * y, dim)``."""
+    """The dot product of vectors along ``dim`` (the inputs broadcast): ``sum(conj(x) * y,
+    dim)`` (the conjugate of a complex ``x``, as PyTorch's)."""
     x, y = _t(x, "x"), _t(y, "y")
     shape = _broadcast_shape("linalg.vecdot", "x", x, "y", y)
     if not -len(shape) <= dim < builtins.max(len(shape), 1):
         raise IndexError(f"linalg.vecdot: dim {dim} is out of range for {len(shape)}-D inputs")
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast lower-precision list
         x, y = _ac_lower(x, y)
-    return F.sum(x * y, dim=dim)
+    return F.sum(F.conj(x) * y, dim=dim)
 
 
 def cholesky(A, *, upper: bool = False) -> Tensor:
@@ -402,9 +403,11 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
     if isinstance(ord, str) or not isinstance(ord, (int, float, np.number)):
         raise TypeError(f"{name}: argument 'ord' must be a number, not {type(ord).__name__} "
                         f"(use linalg.matrix_norm for 'fro' and 'nuc')")
-    x = _floating(x, name, low=True)
+    x = _floating(x, name, low=True, cplx=True)
     if dtype is not None:
         x = x.to(dtype)
+    if x.is_complex():  # the norm of the moduli (real), its gradient through abs: PyTorch's
+        return vector_norm(F.abs(x), ord, dim, keepdim)
     if _low_precision(x):  # float16/bfloat16: accumulated in float32, as PyTorch's kernel
         return vector_norm(x.float(), ord, dim, keepdim).to(x.dtype)
     axis = _dims(dim, x.ndim, name) or None  # dim=() reduces every dimension, as in PyTorch
@@ -461,7 +464,8 @@ def matrix_norm(A, ord: Union[str, float] = "fro", dim=(-2, -1), keepdim: bool =
     singular value).
     """
     name = "linalg.matrix_norm"
-    A = _floating(A, name, low=ord not in ("nuc", 2, -2))  # (no SVD in float16/bfloat16)
+    A = _floating(A, name, low=ord not in ("nuc", 2, -2),  # (no SVD in float16/bfloat16)
+                  cplx=True)
     if dtype is not None:
         A = A.to(dtype)
     if _low_precision(A) and ord in _MATRIX_ORDS:  # sums accumulated in float32, as PyTorch
@@ -500,7 +504,7 @@ def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     input when ``ord`` is None, else a vector norm of a 1-D or a matrix norm of a 2-D input."""
     name = "linalg.norm"
     A = _floating(A, "linalg.vector_norm" if not isinstance(ord, str) else "linalg.matrix_norm",
-                  low=True)  # (matrix_norm refuses float16 for the SVD orders)
+                  low=True, cplx=True)  # (matrix_norm refuses float16 for the SVD orders)
     if dim is not None:
         if isinstance(ord, str):
             return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
@@ -565,7 +569,7 @@ def svd(A, full_matrices: bool = True, *, driver=None):
 def svdvals(A, *, driver=None) -> Tensor:
     """The singular values of the matrices of ``A``, descending: ``(*, min(m, n))``."""
     name = "linalg.svdvals"
-    A = _floating(A, name, half="linalg_svd_cpu")
+    A = _floating(A, name, half="linalg_svd_cpu", cplx=True)
     _matrices(A, name)
     return apply1(L.SVDVALS, A)
 
@@ -685,7 +689,7 @@ def cond(A, p=None) -> Tensor:
     smallest singular value, any shape), -2, or for square matrices 'fro', 'nuc', inf, -inf, 1,
     -1 (``norm(A) * norm(inv(A))``)."""
     name = "linalg.cond"
-    A = _floating(A, name, half="linalg_svd_cpu")
+    A = _floating(A, name, half="linalg_svd_cpu", cplx=True)
     _matrices(A, name)
     if p not in (None, 2, -2) and p not in _MATRIX_ORDS:
         raise RuntimeError(f"{name}: Order {p} not supported.")

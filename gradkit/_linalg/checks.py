@@ -42,7 +42,7 @@ def _low_precision(x):
     return x.dtype == _dtype.float16 or getattr(x.dtype, "name", "") == "bfloat16"
 
 
-def _floating(x, name, what="input", *, kernel=None, half=None, low=False):
+def _floating(x, name, what="input", *, kernel=None, half=None, low=False, cplx=False):
     """``x`` as a Tensor; raise like PyTorch unless it is float32 or float64.
 
     PyTorch raises in one of two places, with two types: a function that checks its input
@@ -51,9 +51,15 @@ def _floating(x, name, what="input", *, kernel=None, half=None, low=False):
     'Long'``). ``kernel`` names the kernel of the second kind of function (every dtype but
     float32/float64 raises NotImplementedError); ``half`` that of a function which checks
     integer dtypes but lets float16 reach its kernel; ``low`` accepts float16 and bfloat16
-    (a function with a kernel for them).
+    (a function with a kernel for them); ``cplx`` accepts complex64/complex128 (the functions
+    whose complex rules gradkit has).
     """
     x = _t(x, what)
+    if x.dtype.kind == "c":
+        if cplx:
+            return x
+        from .._complex import complex_unsupported
+        raise complex_unsupported(name)
     if kernel is not None and (x.dtype.kind != "f" or _low_precision(x)):
         raise _not_implemented(name, kernel, x)
     if x.dtype.kind != "f":
@@ -84,8 +90,8 @@ def _square(x, name, arg="A"):
             f"{x.shape[-1]} matrices (shape {tuple(x.shape)})")
 
 
-def _square_float(A, name, *, kernel=None, half=None):
-    A = _floating(A, name, kernel=kernel, half=half)
+def _square_float(A, name, *, kernel=None, half=None, cplx=False):
+    A = _floating(A, name, kernel=kernel, half=half, cplx=cplx)
     _square(A, name)
     return A
 

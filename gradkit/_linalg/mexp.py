@@ -130,7 +130,7 @@ _DEGREES = (_t1, _t2, _t4, _t8, _t12)
 
 def mexp(A3):
     """The exponentials of the ``(B, n, n)`` matrices ``A3`` (n >= 2, finite 1-norms)."""
-    dt = np.dtype(A3.dtype)
+    dt = np.zeros((), np.dtype(A3.dtype)).real.dtype  # (a complex matrix: its real dtype's)
     thetas = _THETAS["float32" if dt.itemsize <= 4 else "float64"]
     norms = to_host(F.amax(F.sum(F.abs(A3.detach()), dim=-2), dim=-1)._data).astype(np.float64)
     which = np.full(norms.shape, -1)

@@ -90,6 +90,10 @@ class TensorNamespace:
         return F.isfinite(_t(x))
 
     @staticmethod
+    def conj(x):  # (complex rules: gradkit/_complex.py)
+        return F.conj(_t(x))
+
+    @staticmethod
     def keep(mask, g):
         return F.where(_t(mask), _t(g), 0.0)
 

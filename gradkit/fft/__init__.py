@@ -7,8 +7,8 @@ Arguments as PyTorch's: ``n``/``s`` (signal sizes: the input is zero-padded or t
 ways; ``"forward"``: 1/n forward), ``out=``. Real inputs promote as PyTorch (float32 ->
 complex64, float64 -> complex128, integers and bool -> the default float first); float16 is
 refused as PyTorch's CPU build does. Gradients follow PyTorch's complex convention (see
-``gradkit/_complex.py``); the primitives are in ``gradkit/ops/fft.py``. Double backward is not
-supported yet (the rules compute on arrays).
+``gradkit/_complex.py``); the primitives are in ``gradkit/ops/fft.py``. Their rules are
+differentiable again (double backward, forward-mode AD).
 """
 
 from __future__ import annotations

@@ -769,6 +769,8 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     x = _t(input)
     if x.dtype.kind != "f":
         if x.dtype.kind == "c":  # as PyTorch: the real and imaginary parts each
+            from .._complex import no_complex_autograd
+            no_complex_autograd("nan_to_num", x)
             return _parts(nan_to_num, x, nan, posinf, neginf)
         return x.clone()
     info = np.finfo(x.dtype)

@@ -362,6 +362,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
                            f"({x.dtype}), got {s.dtype}; convert it first, e.g. "
                            f"src.to(input.dtype)")
     d, idx, targets = _scatter_index(x, dim, index, s, "scatter_reduce")
+    if x.dtype.kind == "c":
+        from .._complex import no_complex_autograd
+        no_complex_autograd("scatter_reduce", x, s)
     shape = tuple(x.shape)
     if targets.size == 0:
         return x.clone()
@@ -377,8 +380,10 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
             np.zeros(flat.shape[0], dtype=np.int64)
         n[u] += counts
         n[n == 0] = 1
-        nt = wrap(_const_like(x, n.astype(x.dtype if x.dtype.kind == "f" else np.int64)))
-        if x.dtype.kind == "f":
+        cplx = x.dtype.kind == "c"  # (counts in the real dtype of a complex input)
+        nt = wrap(_const_like(x, n.astype(x.dtype if x.dtype.kind == "f" else np.finfo(
+            x._data.dtype).dtype if cplx else np.int64)))
+        if x.dtype.kind == "f" or cplx:
             return (total / nt).reshape(shape)
         return wrap(total._data // nt._data).to(x.dtype).reshape(shape)
     # prod / amax / amin: each written position's group as a row of a padded matrix, reduced

@@ -5,6 +5,8 @@ CPU stream (``gradkit/random.py`` holds the streams and the generators); the ran
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import random as _random
@@ -49,11 +51,23 @@ def _no_kernel(kernel, dtype, name):
                                   f"floating-point values (use a float dtype)")
 
 
+def _complex_fill(self, fill, a, b, generator):
+    """``fill`` applied to the real view of complex ``self`` (a last dim of 2: real and
+    imaginary parts, in memory order), which PyTorch's complex random kernels do."""
+    from .complex import view_as_real
+
+    with grad_mode.no_grad():
+        fill(view_as_real(self), a, b, generator=generator)
+    return self
+
+
 @tensor_method()
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
     """Fill with samples from the uniform distribution on ``[a, b)``."""
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
+    if self.dtype.kind == "c":  # the real and imaginary parts, as PyTorch's (view_as_real)
+        return _complex_fill(self, uniform_, a, b, generator)
     _float_check(self, "uniform_", "check_uniform_bounds")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
@@ -67,6 +81,8 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Fill with samples from the normal distribution ``N(mean, std**2)``."""
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
+    if self.dtype.kind == "c" and std >= 0:  # each part N(mean, std**2 / 2), as PyTorch's
+        return _complex_fill(self, normal_, mean, std / math.sqrt(2.0), generator)
     _float_check(self, "normal_", "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")

@@ -355,6 +355,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
                            f"{_type_name(x)}; convert it first, e.g. x.float()")
     if dtype is not None:
         x = x.to(dtype)
+    if x.is_complex():  # the norm of the moduli (real), its gradient through abs: PyTorch's
+        x = abs(x)
     axis = _reduce_args(x, dim, "norm")
     if p == "fro" or p is None:
         p = 2

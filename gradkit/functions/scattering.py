@@ -156,6 +156,9 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
         raise RuntimeError(f"index_reduce(): reduce argument must be either prod, mean, amax or "
                            f"amin, got {reduce!r}")
     _dim_in(dim, x.ndim, "index_reduce")  # the dim before the dtypes, as PyTorch
+    if x.dtype.kind == "c":  # (PyTorch's CPU kernels have no complex version)
+        raise NotImplementedError(f"index_reduce(): not implemented for complex tensors (got "
+                                  f"{x.dtype}), as in PyTorch; use scatter_reduce, which is")
     if src.dtype != x.dtype:
         raise RuntimeError(f"index_reduce_(): self ({x.dtype}) and source ({src.dtype}) must "
                            f"have the same scalar type; convert source first")

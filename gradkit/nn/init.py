@@ -101,6 +101,9 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
     """Fill with draws from U(a, b)."""
     if tensor.is_meta:  # no values to fill, no numbers drawn (as PyTorch's meta kernels)
         return tensor
+    if tensor.is_complex():  # real and imaginary parts, as Tensor.uniform_ (PyTorch's)
+        with grad_mode.no_grad():
+            return tensor.uniform_(a, b, generator=generator)
     arr = _random.uniform(_gen(generator), tensor.numel(), _host_dtype(tensor), float(a),
                           float(b))
     return _write(tensor, arr.reshape(tensor._data.shape))
@@ -110,6 +113,9 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
     """Fill with draws from N(mean, std^2)."""
     if tensor.is_meta:
         return tensor
+    if tensor.is_complex():  # each part N(mean, std^2 / 2), as Tensor.normal_ (PyTorch's)
+        with grad_mode.no_grad():
+            return tensor.normal_(mean, std, generator=generator)
     arr = _random.normal(_gen(generator), tensor.numel(), _host_dtype(tensor), float(mean),
                          float(std))
     return _write(tensor, arr.reshape(tensor._data.shape))

@@ -21,9 +21,10 @@ def _array_of(data):
         return np.empty((0,), dtype=_dtype.get_default_dtype())
     if isinstance(data, Tensor):
         return data._data
+    from .._complex import as_carray
     from ..factories import _to_array
 
-    return _to_array(data, None)
+    return as_carray(_to_array(data, None))  # (complex data is held as CArray)
 
 
 class Parameter(Tensor):

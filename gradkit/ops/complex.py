@@ -14,7 +14,6 @@ import numpy as np
 from .._complex import (
     CArray,
     _caller_op,
-    arrays_only,
     as_carray,
     complex_unsupported,
     holomorphic,
@@ -22,11 +21,13 @@ from .._complex import (
     supports,
 )
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
+from . import conv as CV
 from . import elementwise as E
 from . import linalg as L
 from . import linear as LN
 from . import memory as M
 from . import reduction as R
+from . import resample as RS
 from . import shape as S
 
 __all__ = ["ANGLE", "COMPLEX", "CONJ", "IMAG", "POLAR", "REAL", "SGN", "VIEW_AS_COMPLEX",
@@ -60,12 +61,43 @@ def _is_c(a):
     return type(a) is CArray
 
 
+# ---------------------------------------------------------------- rules on Tensors
+# Under create_graph (and forward-mode AD, which differentiates a rule once more) a rule is
+# handed Tensors: each rule below then computes its gradient with gradkit functions, so that
+# the gradient is recorded and differentiates again (the array branch stays the fast path).
+_FN = []
+
+
+def _F():
+    """The ``gradkit`` package (imported on first use: the ops layer sits below it)."""
+    if not _FN:
+        import gradkit
+        _FN.append(gradkit)
+    return _FN[0]
+
+
+def _on_tensors(g):
+    return not isinstance(g, (np.ndarray, np.generic))
+
+
+def _tcplx(re, im=None):
+    """A complex Tensor from real Tensors (``im`` None: zeros)."""
+    F = _F()
+    if im is None:
+        im = F.zeros_like(re)
+    elif re is None:
+        re = F.zeros_like(im)
+    return F.complex(re, im)
+
+
 # ---------------------------------------------------------------- real, imag, conj
 def _real_f(xp, a):
     return plain(a).real
 
 
 def _real_b(xp, g, ins, out, aux, needs):
+    if _on_tensors(g):
+        return (_tcplx(g),)
     return (_cplx(g),)
 
 
@@ -74,6 +106,8 @@ def _imag_f(xp, a):
 
 
 def _imag_b(xp, g, ins, out, aux, needs):
+    if _on_tensors(g):
+        return (_tcplx(None, g),)
     return (_cplx(np.zeros_like(plain(g)), g),)
 
 
@@ -82,6 +116,8 @@ def _conj_f(xp, a):
 
 
 def _conj_b(xp, g, ins, out, aux, needs):
+    if _on_tensors(g):
+        return (_F().conj(g),)
     return (as_carray(np.conjugate(plain(g))),)
 
 
@@ -98,6 +134,8 @@ def _var_f(xp, a):
 
 
 def _var_b(xp, g, ins, out, aux, needs):
+    if _on_tensors(g):
+        return (_F().view_as_complex(g.contiguous()),)
     g = np.ascontiguousarray(plain(g))
     return (g.view(complex_of(g.dtype))[..., 0].view(CArray),)
 
@@ -108,6 +146,8 @@ def _vac_f(xp, a):
 
 
 def _vac_b(xp, g, ins, out, aux, needs):
+    if _on_tensors(g):
+        return (_F().view_as_real(g),)
     p = np.ascontiguousarray(plain(g))
     return (p[..., None].view(p.real.dtype),)
 
@@ -122,6 +162,8 @@ def _complex_f(xp, re, im):
 
 
 def _complex_b(xp, g, ins, out, aux, needs):
+    if _on_tensors(g):
+        return (g.real if needs[0] else None, g.imag if needs[1] else None)
     p = plain(g)
     return (np.ascontiguousarray(p.real) if needs[0] else None,
             np.ascontiguousarray(p.imag) if needs[1] else None)
@@ -133,6 +175,10 @@ def _polar_f(xp, r, theta):
 
 
 def _polar_b(xp, g, ins, out, aux, needs):
+    if _on_tensors(g):  # Re(conj(g) sgn(out)), Re(conj(g) i out)
+        gc = _F().conj(g)
+        return ((gc * _F().sgn(out)).real if needs[0] else None,
+                (gc * out * 1j).real if needs[1] else None)
     p = plain(g)
     o = plain(out)
     gr = gt = None
@@ -158,6 +204,11 @@ def _angle_f(xp, a):
 
 
 def _angle_b(xp, g, ins, out, aux, needs):
+    if _on_tensors(g):  # PyTorch's angle_backward
+        F, z = _F(), ins[0]
+        if not z.is_complex():
+            return (F.zeros_like(z),)
+        return (F.where(z == 0, 0.0, g * z / z.abs() ** 2 * 1j),)
     z = plain(ins[0])
     if z.dtype.kind != "c":
         return (np.zeros_like(z),)
@@ -182,6 +233,10 @@ def _sgn_f(xp, a):
 
 
 def _sgn_b(xp, g, ins, out, aux, needs):
+    if _on_tensors(g):
+        F, z = _F(), ins[0]
+        a = z.abs()
+        return (F.where(a == 0, 0.0, (F.conj(g) * out * 1j).real * out * 1j / a),)
     # s = z/|z| depends on the angle only: dL/dtheta = Re(conj(g) i s), and the angle's
     # gradient is i z / |z|^2 (see _angle_b)
     z = plain(ins[0])
@@ -198,6 +253,8 @@ SGN = Op("Sgn", _sgn_f, _sgn_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 
 def _abs_c_b(xp, g, ins, out, aux, needs):
+    if _on_tensors(g):
+        return (g * _F().sgn(ins[0]),)
     z = plain(ins[0])
     return (as_carray(plain(g) * _sgn_array(z)),)
 
@@ -230,6 +287,10 @@ _USER_CASTS = frozenset(("to", "float", "double", "half", "bfloat16", "type", "t
 
 def _cast_c_b(xp, g, ins, out, aux, needs):
     src = np.dtype(aux[1])
+    if _on_tensors(g):
+        if src.kind != "c" and g.is_complex():
+            g = g.real
+        return (g.to(src),)
     p = plain(g)
     if src.kind != "c" and p.dtype.kind == "c":
         p = p.real
@@ -245,6 +306,8 @@ def _pow_c_b(xp, g, ins, out, aux, needs):
     """PyTorch's pow_backward_self/exponent for complex: conj of the holomorphic derivative,
     0 where the exponent is 0 (self) or where the base is 0 and the exponent real and >= 0."""
     a, b = ins
+    if _on_tensors(g):
+        return _pow_c_tb(g, a, b, needs)
     gp = plain(g)
     pa = plain(a) if isinstance(a, np.ndarray) else a
     pb = plain(b) if isinstance(b, np.ndarray) else b
@@ -264,6 +327,40 @@ def _pow_c_b(xp, g, ins, out, aux, needs):
     return ga, gb
 
 
+def _pow_c_tb(g, a, b, needs):
+    """``_pow_c_b`` on Tensors (``a`` or ``b`` may be a Python number)."""
+    F = _F()
+    ta, tb = isinstance(a, (int, float, _complex_t)), isinstance(b, (int, float, _complex_t))
+    ga = gb = None
+    if needs[0]:
+        if tb:
+            d = b * a ** (b - 1) if b != 0 else a * 0
+        else:
+            d = F.where(b == 0, 0.0, b * a ** F.where(b == 0, 1.0, b - 1))
+        ga = g * F.conj(d)
+        if not ta and not a.is_complex():
+            ga = ga.real
+    if needs[1]:
+        if ta:
+            d = 0.0 * b if a == 0 else a ** b * complex(np.log(complex(a)))
+        else:
+            ac = a if a.is_complex() else _tcplx(a)
+            bb = b if not tb and b.is_complex() else None
+            breal = b.real if bb is not None else b
+            zero = (a == 0) & (breal >= 0)
+            if bb is not None:
+                zero = zero & (b.imag == 0)
+            safe = F.where(a == 0, 1.0, ac)
+            d = F.where(zero, 0.0, a ** b * F.log(safe))
+        gb = g * F.conj(d)
+        if not tb and not b.is_complex():
+            gb = gb.real
+    return ga, gb
+
+
+_complex_t = complex
+
+
 def _real_like(r, x):
     r = np.asarray(r)
     if isinstance(x, np.ndarray) and type(x) is not CArray:
@@ -280,23 +377,63 @@ _POW_C.forward, _POW_C.backward = _pow_c_f, _pow_c_b
 supports(E.POW, _POW_C)
 
 
+# ---------------------------------------------------------------- svdvals
+def _svdvals_c_f(xp, a):
+    p = plain(a)
+    if p.size and not np.isfinite(p).all():
+        raise L.LinAlgError("linalg.svd: The algorithm failed to converge because the input "
+                            "matrix contained non-finite values.")
+    return np.linalg.svd(p, compute_uv=False)
+
+
+def _svdvals_c_b(xp, g, ins, out, aux, needs):
+    # s = u^H A v (real): ds = Re(u^H dA v), so gA = U diag(g) V^H, as PyTorch's svd_backward
+    if _on_tensors(g):
+        raise NotImplementedError(
+            "linalg.svdvals: double backward (create_graph=True) and forward-mode AD of the "
+            "singular values of a complex matrix are not supported by gradkit yet; take the "
+            "first-order gradient without create_graph")
+    u, _, vh = np.linalg.svd(plain(ins[0]), full_matrices=False)
+    return (as_carray(np.matmul(u * plain(g)[..., None, :], vh)),)
+
+
+_SVDVALS_C = _copy.copy(L.SVDVALS)
+_SVDVALS_C.forward, _SVDVALS_C.backward = _svdvals_c_f, _svdvals_c_b
+supports(L.SVDVALS, _SVDVALS_C)
+
+
+# ---------------------------------------------------------------- var (a real result)
+def _var_c_f(xp, a, axis, keepdims, shape, denom):
+    # mean |z - mean z|^2: the variances of the real and imaginary parts added, as PyTorch's.
+    # The real rule, 2 / (N - correction) * g * (z - mean), is PyTorch's complex gradient as it
+    # is (g is real)
+    p = plain(a)
+    return (R.VAR.forward(xp, np.ascontiguousarray(p.real), axis, keepdims, shape, denom)
+            + R.VAR.forward(xp, np.ascontiguousarray(p.imag), axis, keepdims, shape, denom))
+
+
+_VAR_C = _copy.copy(R.VAR)
+_VAR_C.forward = _var_c_f
+supports(R.VAR, _VAR_C)
+
+
 # ---------------------------------------------------------------- existing primitives
 # Rules of the form g * f'(inputs): PyTorch's complex gradient is conj(rule(conj(g))).
 for _op in (E.ADD, E.SUB, E.MUL, E.DIV, E.NEG, E.EXP, E.LOG, E.LOG1P, E.EXPM1, E.SQRT,
             E.RSQRT, E.SIN, E.COS, E.TANH, E.SIGMOID, E.SQUARE, E.RECIPROCAL, E.SINH, E.COSH,
             E.ASIN, E.ACOS, E.ATAN, E.ASINH, E.ACOSH, E.ATANH, E.WHERE,
             E.MUL_HALF_SCALAR, E.DIV_HALF_SCALAR,
-            R.SUM, R.MEAN, R.CUMSUM,
+            R.SUM, R.MEAN, R.CUMSUM, R.PROD, R.CUMPROD,
             S.RESHAPE, S.PERMUTE, S.EXPAND, S.CAT, S.STACK, S.FLIP, S.REPEAT, S.GETITEM,
-            S.GATHER, S.UNFOLD,
+            S.GATHER, S.UNFOLD, S.INDEX_ADD, S.SCATTER_ADD,
             M.CLONE, M.CLONE_KEEP, M.CLONE_AS, M.FILL, M.FILL_T, M.COPY, M.COPY_FROM, S.SETITEM,
-            L.MATMUL, L.EINSUM, LN.LINEAR):
+            L.MATMUL, L.EINSUM, LN.LINEAR, L.INV, L.DET, L.SOLVE,
+            CV.CONV, CV.CONV_T, CV.CONV_W, CV.CONV3, CV.CONV3_T, CV.CONV3_W, RS.UNFOLD, RS.FOLD):
     holomorphic(_op)
 # a real and a complex operand: the rule needs the inputs to give the real one a real gradient
 for _op in (E.ADD, E.SUB, E.WHERE, S.CAT, S.STACK):
     _op.complex.saves |= SAVES_INPUTS
-# new primitives: their rules are written for complex data (on arrays: no double backward)
+# new primitives: their rules are written for complex data (on arrays, and with gradkit
+# functions when handed Tensors: create_graph and forward-mode AD)
 for _op in (REAL, IMAG, CONJ, VIEW_AS_REAL, VIEW_AS_COMPLEX, COMPLEX, POLAR, ANGLE, SGN):
-    supports(arrays_only(_op))
-for _op in (_ABS_C, _CAST_C, _POW_C):
-    arrays_only(_op)
+    supports(_op)

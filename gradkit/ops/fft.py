@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._complex import arrays_only, as_carray, plain, supports
+from .._complex import as_carray, plain, supports
 from ..autograd.graph import Op
 
 __all__ = ["FFTN", "IRFFT", "RFFT", "dual_norm", "resize"]
@@ -50,6 +50,26 @@ def resize(a, axes, sizes):
     return a
 
 
+def _on_tensors(g):
+    return not isinstance(g, (np.ndarray, np.generic))
+
+
+def _tresize(t, axes, sizes):
+    """``resize`` of a Tensor, recorded (create_graph and forward-mode AD: the rules below hand
+    the transforms Tensors when they are, so that their gradients differentiate again)."""
+    import gradkit as gk
+
+    for ax, n in zip(axes, sizes):
+        have = t.shape[ax]
+        if n < have:
+            t = gk.narrow(t, ax, 0, n)
+        elif n > have:
+            shape = list(t.shape)
+            shape[ax] = n - have
+            t = gk.cat([t, gk.zeros(shape, dtype=t.dtype)], ax)
+    return t
+
+
 # ---------------------------------------------------------------- complex to complex
 def _fftn_f(xp, a, axes, sizes, norm, inverse):
     p = plain(a)
@@ -61,6 +81,10 @@ def _fftn_f(xp, a, axes, sizes, norm, inverse):
 
 def _fftn_b(xp, g, ins, out, aux, needs):
     axes, sizes, norm, inverse, in_sizes = aux
+    if _on_tensors(g):
+        r = xp.apply(FFTN, (g,), (axes, tuple(g.shape[ax] for ax in axes), _DUAL[norm],
+                                  not inverse)) if axes else g
+        return (_tresize(r, axes, in_sizes),)
     gp = plain(g)
     f = np.fft.fftn if inverse else np.fft.ifftn
     r = f(gp, axes=axes, norm=_DUAL[norm]) if axes else gp
@@ -86,6 +110,10 @@ def _rfft_f(xp, a, axis, n, norm):
 
 def _rfft_b(xp, g, ins, out, aux, needs):
     axis, n, norm, n_in, dtype = aux
+    if _on_tensors(g):
+        full = _tresize(g, (axis,), (n,))
+        r = xp.apply(FFTN, (full,), ((axis,), (n,), _DUAL[norm], True)).real
+        return (_tresize(r, (axis,), (n_in,)).to(dtype),)
     gp = plain(g)
     shape = list(gp.shape)
     shape[axis] = n
@@ -110,6 +138,15 @@ def _irfft_f(xp, a, axis, n, norm):
 
 def _irfft_b(xp, g, ins, out, aux, needs):
     axis, n, norm, n_in, dtype = aux
+    if _on_tensors(g):
+        gi = xp.apply(RFFT, (g,), (axis, n, _DUAL[norm]))
+        m = gi.shape[axis]
+        double = n - m
+        if double > 0:  # the bins that stand for two conjugate bins count twice
+            w = np.ones(m, dtype=gi.real.dtype)
+            w[1:1 + double] = 2
+            gi = gi * w.reshape((m,) + (1,) * (gi.ndim - 1 - axis % gi.ndim))
+        return (_tresize(gi, (axis,), (n_in,)).to(dtype),)
     gp = plain(g)
     gi = np.fft.rfft(gp, axis=axis, norm=_DUAL[norm])
     m = gi.shape[axis]
@@ -125,4 +162,4 @@ def _irfft_b(xp, g, ins, out, aux, needs):
 IRFFT = Op("FftC2R", _irfft_f, _irfft_b, saves=0, returns_aux=True)
 
 for _op in (FFTN, RFFT, IRFFT):
-    supports(arrays_only(_op))
+    supports(_op)

@@ -29,25 +29,6 @@ KNOWN = {
     "addr-1": "with beta=0 gradkit does not record the input (its gradient is None where "
               "torch's is zeros)",
 }
-# the complex primitives' and the FFT's rules compute on arrays: create_graph through them raises
-# NotImplementedError (tests/functions/samples/complex.py)
-KNOWN.update({i: "complex/FFT rules have no double backward yet" for i in (
-    "real",
-    "imag",
-    "conj",
-    "conj_physical",
-    "resolve_conj-1",
-    "resolve_neg-1",
-    "angle",
-    "angle-1",
-    "view_as_real",
-    "view_as_complex",
-    "complex",
-    "polar",
-    "stft",
-    "stft-1",
-    "istft",
-)})
 
 
 def _first(lib, face, sample, u):

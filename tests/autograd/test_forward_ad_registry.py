@@ -13,14 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from functions.samples import SAMPLES
-from functions.samples.complex import _NO2, _NOWIN
 from functions.test_registry import _differentiable, _flat, _floats, _gk_face, _run, _torch_face
 
 import gradkit as gk
-
-# forward AD takes each op's tangent from its backward rule run on Tensors (double vjp); the
-# complex primitives' rules run on arrays only, so forward AD through them refuses, clearly
-_ARRAY_RULES = (_NO2, _NOWIN)
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWarning",
                                         "ignore::RuntimeWarning")
@@ -74,10 +69,6 @@ def test_forward_ad_tangent_matches_torch(torch, sample):
     _, leaves, _ = _run(gk, _gk_face(sample), sample, grad=True)
     rng = np.random.default_rng(3)
     vs = [rng.standard_normal(tuple(x.shape)) for x in leaves]
-    if sample.second in _ARRAY_RULES:
-        with pytest.raises(NotImplementedError, match="not supported by gradkit"):
-            _tangents(gk, _gk_face(sample), sample, vs)
-        return
     gp, gt = _tangents(gk, _gk_face(sample), sample, vs)
     try:
         if sample.id in TORCH_FORWARD_DIFFERS:
@@ -124,7 +115,7 @@ def _hvp(lib, face, sample, vs, u):
 @pytest.mark.parametrize("sample", [
     pytest.param(s, id=s.id) for s in SAMPLES
     if _differentiable(s) and "grad_torch" not in s.xfail and "grad" not in s.xfail
-    and "second" not in s.xfail and s.second not in _ARRAY_RULES])
+    and "second" not in s.xfail])
 def test_forward_over_reverse_matches_torch(torch, sample):
     _, leaves, _ = _run(gk, _gk_face(sample), sample, grad=True)
     rng = np.random.default_rng(4)

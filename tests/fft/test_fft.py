@@ -127,10 +127,16 @@ def test_float32_values_close_to_torch():
     np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-5, atol=1e-5)
 
 
-def test_double_backward_refuses_clearly():
-    """The FFT rules compute on arrays: create_graph through them raises (never a gradient that
-    silently stops being differentiable)."""
-    x = gk.randn(8, dtype=gk.float64, requires_grad=True)
-    y = gk.fft.rfft(x).real.pow(2).sum()
-    with pytest.raises(NotImplementedError, match="double backward"):
-        gk.autograd.grad(y, [x], create_graph=True)
+def test_double_backward_against_torch():
+    """The FFT rules are differentiable again (create_graph): a gradient penalty of a spectrum
+    (more cases in tests/functions/test_complex_higher_order.py)."""
+    x0 = np.random.default_rng(4).standard_normal(8)
+    res = []
+    for m in (gk, torch):
+        x = m.tensor(x0, requires_grad=True)
+        y = m.fft.rfft(x).real.pow(2).sum() + m.fft.irfft(m.fft.fft(x * x)[:5]).pow(3).sum()
+        g, = m.autograd.grad(y, [x], create_graph=True)
+        h, = m.autograd.grad((g * g).sum(), [x])
+        res.append((g.detach().numpy(), h.numpy()))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-10)
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-10)

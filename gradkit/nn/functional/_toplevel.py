@@ -72,6 +72,11 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
         if not isinstance(v, (tuple, list)):
             raise TypeError(f"convolution(): argument '{name}' (position {pos}) must be tuple of "
                             f"ints, not {type(v).__name__}")
+    if any(getattr(t, "is_complex", lambda: False)() for t in (input, weight)):
+        raise NotImplementedError(  # (PyTorch's slow_conv kernels have no complex version)
+            "convolution(): \"slow_conv2d_cpu\" not implemented for complex tensors, as in "
+            "PyTorch; the functional faces (conv1d/conv2d/conv3d, conv_transpose1d/2d/3d) and "
+            "the nn.Conv modules take complex tensors")
     if transposed:
         return _C._conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
                                      dilation, None, "convolution()", batchify=False)

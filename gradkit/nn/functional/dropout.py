@@ -47,6 +47,11 @@ def _dropout(who, x, p, train, *, feature=False, alpha=False, inplace=False, gen
         shape = noise_shape or _feature_noise_shape(x, who)
     else:
         shape = tuple(x._data.shape)
+    if x.is_complex():  # PyTorch's bernoulli kernel has no complex version
+        raise NotImplementedError(f"{who}: \"bernoulli_scalar_cpu_\" not implemented for "
+                                  f"{x.dtype}: dropout of complex tensors in training is not "
+                                  f"supported (as in PyTorch); drop .real and .imag with one "
+                                  f"mask, or use training=False")
     if not x.is_floating_point():
         raise RuntimeError(f"{who}: result type Float can't be cast to the desired output type "
                            f"{x.dtype}; dropout needs a floating-point input (use .float())")

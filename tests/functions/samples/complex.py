@@ -7,8 +7,6 @@ import numpy as np  # noqa: F401
 
 from . import *  # noqa: F403
 
-_NO2 = "the rules of the complex primitives run on arrays only (no double backward yet)"
-
 
 def cx(lib, re, im, *rest):
     return (lib.complex(re, im), *rest)
@@ -21,31 +19,31 @@ def vr(lib, out):
 
 
 SAMPLES = [
-    S("real", N(3, 4), N(3, 4), pre=cx, second=_NO2),
-    S("real", N(3, 4), second=_NO2, grad=False),
-    S("imag", N(3, 4), N(3, 4), pre=cx, second=_NO2),
-    S("conj", N(3, 4), N(3, 4), pre=cx, post=vr, second=_NO2),
-    S("conj", N(3, 4), second=_NO2, grad=False),
-    S("conj_physical", N(2, 3), N(2, 3), pre=cx, post=vr, second=_NO2),
+    S("real", N(3, 4), N(3, 4), pre=cx),
+    S("real", N(3, 4), grad=False),
+    S("imag", N(3, 4), N(3, 4), pre=cx),
+    S("conj", N(3, 4), N(3, 4), pre=cx, post=vr),
+    S("conj", N(3, 4), grad=False),
+    S("conj_physical", N(2, 3), N(2, 3), pre=cx, post=vr),
     S("resolve_conj", N(3), grad=False),
-    S("resolve_conj", N(3), N(3), pre=cx, post=vr, second=_NO2),
+    S("resolve_conj", N(3), N(3), pre=cx, post=vr),
     S("resolve_neg", N(3), grad=False),
-    S("resolve_neg", N(3), N(3), pre=cx, post=vr, second=_NO2),
+    S("resolve_neg", N(3), N(3), pre=cx, post=vr),
     S("is_conj", N(3), grad=False),
     S("is_neg", N(3), grad=False),
     S("is_complex", N(3), grad=False),
     S("is_complex", N(3), N(3), pre=cx, grad=False),
-    S("angle", away(N(3, 4)), away(N(3, 4)), pre=cx, second=_NO2),
-    S("angle", away(N(5)), second=_NO2),
-    S("view_as_real", N(3, 4), N(3, 4), pre=cx, second=_NO2),
-    S("view_as_complex", N(3, 2), post=vr, second=_NO2),
-    S("complex", N(3, 4), N(4), post=vr, second=_NO2),
-    S("polar", P(3, 4), N(3, 4), post=vr, second=_NO2),
+    S("angle", away(N(3, 4)), away(N(3, 4)), pre=cx),
+    S("angle", away(N(5)), second="angle of a real tensor is piecewise constant: its gradient "
+      "is zeros, not connected to the input (as in PyTorch)"),
+    S("view_as_real", N(3, 4), N(3, 4), pre=cx),
+    S("view_as_complex", N(3, 2), post=vr),
+    S("complex", N(3, 4), N(4), post=vr),
+    S("polar", P(3, 4), N(3, 4), post=vr),
 ]
 
 # stft/istft (gradkit/functions/spectral.py): complex results compared through view_as_real;
 # istft's input built from stft so that it is a valid spectrogram
-_NOWIN = "stft's rule runs through the FFT primitives, whose rules compute on arrays"
 
 
 def _istft_in(lib, x, w):
@@ -53,8 +51,8 @@ def _istft_in(lib, x, w):
 
 
 SAMPLES += [
-    S("stft", N(2, 40), 8, 2, window=P(8), return_complex=True, post=vr, second=_NOWIN),
+    S("stft", N(2, 40), 8, 2, window=P(8), return_complex=True, post=vr),
     S("stft", N(40), 8, window=P(8), center=False, onesided=False, return_complex=True,
-      post=vr, second=_NOWIN),
-    S("istft", N(40), P(8), pre=_istft_in, method=False, second=_NOWIN),
+      post=vr),
+    S("istft", N(40), P(8), pre=_istft_in, method=False),
 ]
