@@ -209,6 +209,7 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
     get_grad = grads.get
     anomaly = anomaly_state[2]
     ndarray = _ndarray
+    plain = not create_graph and capture is None and not anomaly  # (the fast path's test)
     # a vertex whose gradient became complete at the last step's single input edge runs next
     # (what pushing it onto ``ready`` and popping it again would do) without the round trip
     fv = fg = None
@@ -221,6 +222,74 @@ def _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate
             v, g = pop_ready()
         else:
             break
+        # the chain's nodes, one after the other while each completes the next one's gradient:
+        # a plain node with one input edge whose gradient has the input's shape (``x op
+        # number``, a one-input elementwise op) and nothing attached (no hooks, packed values,
+        # anomaly mode or capture). The general steps below, with only what applies to it.
+        while plain and type(v) is Node and type(g) is ndarray:
+            needs = v.needs
+            op = v.op
+            if v.meta is not None or v.pre_hooks is not None or v.released or not (
+                    needs is NEEDS_SCALAR_SECOND or (needs is NEEDS_ONE and not op.broadcasts)):
+                break
+            vs = v.versions
+            if vs is not None:
+                if vs is VERSIONS_0 or vs is VERSIONS_0_NONE:
+                    vl = v.inputs[0]._vcl
+                    if vl is not None and vl[0]:
+                        _check_versions(v)
+                else:
+                    for t, ver in zip(v.inputs, vs):
+                        if ver is not None and t._vc[0] != ver:
+                            _check_versions(v)
+            vc = v.out_vc
+            if vc is not None and vc[0]:
+                _check_versions(v)
+            if needs is NEEDS_SCALAR_SECOND and op.passes_first:
+                gi = g  # x + 2, x - 2: what the rule returns for x, without its call
+            elif needs is NEEDS_SCALAR_SECOND and op.scales_first:
+                gi = g * v.saved[1]  # x * 2: the rule's g * 2, without its call
+            else:
+                gi = op.backward(_numpy_ns, g, v.saved, v.out, v.aux, needs)[0]
+                if gi is None:
+                    gi = _zero_grad_for(v, 0, _numpy_ns, False)
+            n = v.next[0]
+            if not retain_graph:
+                saves = op.saves
+                if saves:
+                    v.saved = None
+                    if saves & SAVES_OUTPUT:
+                        v.out = None
+                    v.released = True
+                    v.inputs = None
+                if op.release is not None:
+                    op.release(v)
+            d = deps[n]
+            tn = type(n)
+            if tn is not Node and tn in MULTI_TYPES:
+                _add_to_multi(n, d, gi, v.aux, grads, deps, push_ready)
+            elif d == 1:  # its last consumer: the gradient is complete; it runs next
+                v = n
+                g = gi
+                if grads:
+                    prev = pop_grad(n, None)
+                    if prev is not None:
+                        try:
+                            g = prev + gi
+                        except RuntimeError:  # sparse + dense is refused: dense + sparse
+                            g = gi + prev
+                continue
+            else:
+                deps[n] = d - 1
+                prev = get_grad(n)
+                try:
+                    grads[n] = gi if prev is None else prev + gi
+                except RuntimeError:  # a sparse gradient, then a dense one
+                    grads[n] = gi + prev
+            v = None
+            break
+        if v is None:
+            continue
         tv = type(v)
         # the usual node (its rule gets arrays)
         if (tv is Node or tv in PLAIN_TYPES) and not create_graph:
