@@ -109,10 +109,26 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         - Input: :math:`(N, C, *)`
         - Output: :math:`(N, C, *)`
     """
+    if training and isinstance(input, Tensor):  # torch.nn.functional's check comes first
+        _verify_batch_size("batch_norm", tuple(input.shape))
     _tensors_only("batch_norm", (1, "input", input), (2, "running_mean", running_mean),
                   (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias))
     return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
                        True)
+
+
+def _verify_batch_size(fn, size):
+    """``torch.nn.functional``'s check of a training-mode batch norm, before any other: the
+    batch size times the spatial sizes (dimensions 0, 2, 3, ...) must not be 1."""
+    if not size:
+        raise IndexError(f"{fn}(): Dimension out of range: expected an input with at least 2 "
+                         f"dimensions (N, C, ...), got a 0-D input")
+    prod = size[0]
+    for s in size[2:]:
+        prod *= s
+    if prod == 1:
+        raise ValueError(f"{fn}(): Expected more than 1 value per channel when training, got "
+                         f"input of shape {list(size)}")
 
 
 def _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
@@ -120,6 +136,11 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     """``batch_norm``; ``one_value_check``: ``torch.nn.functional``'s ValueError for one value
     per channel in training (``torch.batch_norm`` has none)."""
     x = input
+    if not eps >= 0 or training and eps == 0:  # ATen's first check (NaN passes)
+        if eps == eps:
+            raise ValueError(f"batch_norm(): eps must be "
+                             f"{'positive during training' if training else 'non-negative'}, "
+                             f"but got {eps}")
     if x.ndim == 0:
         raise RuntimeError("batch_norm(): expected an input with at least 2 dimensions (N, C, "
                            "...), got a 0-D input")

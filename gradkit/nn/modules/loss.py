@@ -120,8 +120,7 @@ class SmoothL1Loss(_Loss):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
                  beta: float = 1.0) -> None:
         super().__init__(size_average, reduce, reduction)
-        if beta < 0:
-            raise ValueError(f"SmoothL1Loss: beta must be non-negative, got {beta}")
+        # a negative beta is refused by the forward (F.smooth_l1_loss), as PyTorch
         self.beta = beta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:

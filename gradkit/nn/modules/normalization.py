@@ -115,14 +115,20 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
                  affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
-        if num_groups <= 0 or num_channels <= 0:
-            raise ValueError(f"GroupNorm: num_groups ({num_groups}) and num_channels "
-                             f"({num_channels}) must be positive")
+        # PyTorch's checks: num_channels % num_groups (Python's, so a negative num_groups
+        # dividing num_channels passes, and the forward refuses it), then the parameters'
+        # shape (a negative num_channels: RuntimeError); num_channels=0 is built
+        if num_groups == 0:
+            raise ValueError(f"GroupNorm: num_groups must not be 0 (it divides num_channels="
+                             f"{num_channels})")
         if num_channels % num_groups:
             raise ValueError(
                 f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
                 f"({num_groups})"
             )
+        if num_channels < 0:
+            raise RuntimeError(f"GroupNorm: Trying to create tensor with negative dimension "
+                               f"{num_channels}: num_channels must be >= 0")
         self.num_groups = num_groups
         self.num_channels = num_channels
         self.eps = eps
