@@ -51,6 +51,42 @@ CASES = [
     lambda L: L.nn.GroupNorm(3, 4),
     lambda L: L.nn.SmoothL1Loss(beta=-1.0)(L.ones(3, 0), L.ones(3, 1)),
     lambda L: L.nn.SmoothL1Loss(beta=-1.0)(L.ones(3), L.ones(3)),
+    lambda L: L.nn.LayerNorm([0])(L.ones(3, 0)),
+    lambda L: L.nn.LayerNorm([4, 0])(L.ones(2, 4, 0, dtype=L.float64)),
+    lambda L: L.nn.LayerNorm([0])(L.tensor(0.5)),
+    lambda L: L.nn.LayerNorm([])(L.ones(3, 2)),
+    lambda L: L.nn.LayerNorm([1.5]),
+    # batch_norm: ATen's eps check before the shapes (NaN passes; 0 only in evaluation)
+    lambda L: F(L).batch_norm(L.ones(3, 2), L.ones(5), L.ones(5), eps=-1.0),
+    lambda L: F(L).batch_norm(L.ones(3, 2), L.ones(2), L.ones(2), eps=0.0, training=True),
+    lambda L: F(L).batch_norm(L.ones(3, 2), L.ones(2), L.ones(2), eps=0.0),
+    lambda L: L.nn.BatchNorm1d(2, eps=-1.0).eval()(L.arange(6.0).reshape(3, 2)),
+    # a C++-bound loss reads its reduction before its arguments' types
+    lambda L: F(L).multilabel_margin_loss(L.zeros(3, 2), [[-1, -1]] * 3, reduction=""),
+    lambda L: F(L).multi_margin_loss(L.zeros(3, 2), [0, 1, 1], reduction="x"),
+    lambda L: F(L).nll_loss(L.zeros(3, 2), [0, 1, 1], reduction="x"),
+    lambda L: F(L).multilabel_margin_loss(L.zeros(3, 2), [[-1, -1]] * 3, reduce=False),
+    # multilabel_soft_margin_loss multiplies a number target in (PyTorch's Python code)
+    lambda L: F(L).multilabel_soft_margin_loss(L.ones(2, 3), 0.4),
+    lambda L: F(L).multilabel_soft_margin_loss(L.ones(2, 3, dtype=L.bfloat16), 1),
+    lambda L: F(L).multilabel_soft_margin_loss(L.tensor(1.5, dtype=L.bfloat16), 0.4),
+    lambda L: F(L).multilabel_soft_margin_loss(L.ones(2, 3), [[1.0, 0.0, 1.0]] * 2),
+    # group_norm: torch.nn.functional's rank check (RuntimeError), num_groups=0 (its floor
+    # division), the values per group, then ATen's
+    lambda L: F(L).group_norm(L.tensor(1.0), 1),
+    lambda L: F(L).group_norm(L.ones(3), 1),
+    lambda L: F(L).group_norm(L.ones(1, 2), 2),
+    lambda L: F(L).group_norm(L.ones(1, 2), 0),
+    lambda L: F(L).group_norm(L.ones(1, 2), -1),
+    lambda L: F(L).group_norm(L.ones(1, 2), 3),
+    lambda L: F(L).group_norm(L.ones(2, 2), 2, L.ones(3)),
+    # Embedding: the indices' dtype before their range
+    lambda L: L.nn.Embedding(2, 1)(L.tensor([0, 3], dtype=L.uint8)),
+    lambda L: L.nn.Embedding(2, 1)(L.tensor([0, 3])),
+    # a padding_mode convolution pads with F.pad first (its errors first)
+    lambda L: L.nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect")(L.ones(5, 3)),
+    lambda L: L.nn.Conv2d(2, 2, 3, padding=3, padding_mode="reflect")(L.ones(1, 2, 3, 3)),
+    lambda L: L.nn.Conv1d(1, 1, 2, padding=1, padding_mode="circular")(L.ones(1, 1, 0)),
 ]
 
 

@@ -630,7 +630,8 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     # the reduction
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x = _t(input)
-    y = _t(target, "target")
+    # a Python number target is a scalar operand, as in PyTorch's Python code
+    y = target if type(target) in (int, float, bool) else _t(target, "target")
     loss = -(y * logsigmoid(x) + (1 - y) * logsigmoid(-x))
     if weight is not None:
         loss = loss * weight

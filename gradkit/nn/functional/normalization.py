@@ -243,6 +243,11 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
     d = 1
     for s in ns:
         d *= s
+    if d == 0:  # nothing to normalise (normalized_shape holds a 0): an empty output
+        y = x.clone()
+        if weight is not None:
+            y = y * weight
+        return y + bias if bias is not None else y
     inputs = [x]
     if weight is not None:
         inputs.append(weight)
@@ -312,7 +317,17 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         eps: added to the variance.
     """
     _tensors_only("group_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias))
-    return _group_norm(input, num_groups, weight, bias, eps, True)
+    # torch.nn.functional's own checks come first: the rank, then the values per group
+    # (N * C // num_groups * prod(spatial), a Python floor division), then ATen's
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm: Expected at least 2 dimensions for input tensor but "
+                           f"received {input.ndim} (input of shape {list(input.shape)})")
+    if num_groups == 0:
+        raise ZeroDivisionError(f"group_norm: num_groups must not be 0 (it divides the "
+                                f"{input.shape[0] * input.shape[1]} channels of the batch)")
+    _verify_batch_size("group_norm", [input.shape[0] * input.shape[1] // num_groups, num_groups]
+                       + list(input.shape[2:]))
+    return _group_norm(input, num_groups, weight, bias, eps, False)
 
 
 def _group_norm(input, num_groups, weight, bias, eps, one_value_check):

@@ -27,9 +27,10 @@ def _shape(normalized_shape, layer: str) -> tuple:
         raise RuntimeError(f"{layer}: normalized_shape must be positive ints, got "
                            f"{normalized_shape!r} (Trying to create tensor with negative "
                            f"dimension)")
-    if not ns or any(not isinstance(s, int) or s <= 0 for s in ns):
-        raise ValueError(f"{layer}: normalized_shape must be positive ints, got "
-                         f"{normalized_shape!r}")
+    if any(not isinstance(s, int) or isinstance(s, bool) for s in ns):
+        raise TypeError(f"{layer}: normalized_shape must be a tuple of ints, got "
+                        f"{normalized_shape!r}")
+    # an empty shape or a 0 size is built, as PyTorch (its forward decides)
     return ns
 
 
