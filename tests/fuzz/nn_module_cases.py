@@ -440,7 +440,11 @@ def module_case(rng):
     ckw = {k: _mutate_value(g, v, muts) for k, v in ckw.items()}
     args, kwargs = _mutate(g, args, kwargs, muts)
     train = bool(g.r() < 0.5)
-    random = name in RANDOM_MODULES and train
+    # (a mutated dropout probability of a transformer layer draws random numbers too)
+    drop = ckw.get("dropout")
+    random = train and (name in RANDOM_MODULES
+                        or isinstance(drop, (int, float)) and not isinstance(drop, bool)
+                        and drop != 0.0)
     dtype = g.fd
     return NNCase("module", name, args, kwargs, ctor=ctor, ckw=ckw, dtype=dtype, train=train,
                   random=random, mutations=muts)

@@ -87,6 +87,26 @@ CASES = [
     lambda L: L.nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect")(L.ones(5, 3)),
     lambda L: L.nn.Conv2d(2, 2, 3, padding=3, padding_mode="reflect")(L.ones(1, 2, 3, 3)),
     lambda L: L.nn.Conv1d(1, 1, 2, padding=1, padding_mode="circular")(L.ones(1, 1, 0)),
+    # RNNs: PyTorch's check_input (the dtype first), then its kernel's (no steps, a state of
+    # another dtype)
+    lambda L: L.nn.RNN(3, 1, num_layers=2).to(L.bfloat16)(L.ones(2, 1, 3), L.ones(2, 2, 1)),
+    lambda L: L.nn.LSTM(2, 3)(L.ones(1, 1, 2, dtype=L.float64), (L.ones(1, 1, 4), L.ones(1, 1, 3))),
+    lambda L: L.nn.LSTM(2, 3)(L.ones(0, 1, 2)),
+    lambda L: L.nn.GRU(2, 3, batch_first=True)(L.ones(2, 0, 2)),
+    lambda L: L.nn.LSTM(2, 3)(L.ones(1, 1, 2), (L.ones(1, 1, 3, dtype=L.float64), L.ones(1, 1, 3))),
+    lambda L: L.nn.LSTM(2, 3)(L.ones(1, 1, 2), (L.ones(1, 1, 3), L.ones(1, 1, 3, dtype=L.float64))),
+    lambda L: L.nn.GRU(2, 3)(L.ones(1, 1, 2), L.ones(1, 1, 3, dtype=L.float64)),
+    lambda L: L.nn.LSTM(2, 3)(L.ones(3, 0, 2))[0],
+    # a NaN dropout probability is refused in evaluation too
+    lambda L: L.nn.Dropout(float("nan")).eval()(L.ones(2)),
+    lambda L: L.nn.TransformerEncoderLayer(4, 1, dim_feedforward=4, dropout=float("nan"))
+    .eval()(L.ones(2, 4)),
+    # nll_loss / cross_entropy of a 1-D input take a 1-D target of one class
+    lambda L: F(L).nll_loss(L.zeros(4), L.tensor([2, 2, 3, 2])),
+    lambda L: F(L).nll_loss(L.arange(4.0), L.tensor([2])),
+    lambda L: F(L).nll_loss(L.zeros(4), L.tensor([[2]])),
+    lambda L: F(L).nll_loss(L.zeros(4), L.zeros(0, dtype=L.int64)),
+    lambda L: F(L).cross_entropy(L.arange(4.0), L.tensor([2]), reduction="none"),
 ]
 
 

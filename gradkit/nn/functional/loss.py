@@ -149,7 +149,10 @@ def _class_problem(input: Tensor, target, name: str):
     if x.ndim == 0:
         raise ValueError(f"{name}: input must have at least 1 dimension (C) or 2 (N, C)")
     if x.ndim == 1:
-        if t.ndim != 0:
+        if t.ndim == 1 and t.shape[0] != 1:  # (PyTorch takes a 1-D target of one class)
+            raise ValueError(f"{name}: For 1D input, 1D target must have size 1, but got "
+                             f"target size: {t.shape[0]} (input of shape {list(x.shape)})")
+        if t.ndim > 1:
             raise RuntimeError(
                 f"{name}: for an unbatched input of shape {list(x.shape)} (C,), expected a 0-D "
                 f"target (a class index), got target of shape {list(t.shape)}"
