@@ -107,6 +107,19 @@ CASES = [
     lambda L: F(L).nll_loss(L.zeros(4), L.tensor([[2]])),
     lambda L: F(L).nll_loss(L.zeros(4), L.zeros(0, dtype=L.int64)),
     lambda L: F(L).cross_entropy(L.arange(4.0), L.tensor([2]), reduction="none"),
+    # dropout2d/dropout3d check the rank only where noise is drawn (ATen's feature noise);
+    # dropout3d takes any rank but 5 as unbatched
+    lambda L: L.nn.Dropout2d(0.0).eval()(L.tensor(0.5)),
+    lambda L: F(L).dropout2d(L.ones(3), 0.5, training=False),
+    lambda L: F(L).dropout2d(L.ones(3), 0.5, training=True),
+    lambda L: F(L).dropout2d(L.ones(3), 1.0, training=True),
+    lambda L: F(L).dropout3d(L.ones(1, 3, 1, 2, 1, 1), 1.0, training=True),
+    lambda L: F(L).dropout3d(L.ones(3), 0.0, training=True),
+    lambda L: F(L).dropout3d(L.tensor(0.5), 0.5, training=True),
+    lambda L: F(L).dropout3d(L.tensor(0.5), 0.5, training=False),
+    lambda L: F(L).dropout1d(L.ones(3), 0.5, training=False),
+    # AdaptiveLogSoftmaxWithLoss reads input.size(0) first
+    lambda L: L.nn.AdaptiveLogSoftmaxWithLoss(2, 5, [2, 4])(L.tensor(1.5), L.tensor([1, 1])),
 ]
 
 

@@ -91,6 +91,10 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         who = f"AdaptiveLogSoftmaxWithLoss(in_features={self.in_features})"
         t = to_host(target_._data) if isinstance(target_, Tensor) else np.asarray(target_)
         if t.ndim == 1:
+            if input_.ndim == 0:  # PyTorch reads input_.size(0) first
+                raise IndexError(f"{who}: Dimension specified as 0 but the input has no "
+                                 f"dimensions; expected input of shape ({t.shape[0]}, "
+                                 f"{self.in_features}) for a target of shape {tuple(t.shape)}")
             if input_.ndim != 2 or input_.shape[0] != t.shape[0]:
                 raise RuntimeError(f"{who} expects input of shape ({t.shape[0]}, "
                                    f"{self.in_features}) for a target of shape {tuple(t.shape)}, "
