@@ -56,8 +56,16 @@ def _guard_tensor_arguments():
         red = [(i, p) for i, p in enumerate(params)
                if p in ("reduction", "size_average", "reduce")] if error is TypeError else []
 
+        err3 = error
+        if name == "max_pool3d":  # with return_indices, PyTorch's Python code reads .is_cuda
+            i_ri = params.index("return_indices")
+
         @functools.wraps(f)
         def checked_call(*args, **kwargs):
+            error = err3
+            if name == "max_pool3d" and (args[i_ri] if i_ri < len(args)
+                                         else kwargs.get("return_indices")):
+                error = NotATensorError
             if red:
                 from .loss import _check_reduction, _legacy_reduction
 
