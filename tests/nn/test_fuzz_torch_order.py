@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from oracle import same_as_torch
 
+import gradkit as gk
+
 
 def F(L):
     return L.nn.functional
@@ -120,10 +122,43 @@ CASES = [
     lambda L: F(L).dropout1d(L.ones(3), 0.5, training=False),
     # AdaptiveLogSoftmaxWithLoss reads input.size(0) first
     lambda L: L.nn.AdaptiveLogSoftmaxWithLoss(2, 5, [2, 4])(L.tensor(1.5), L.tensor([1, 1])),
+    # fold/unfold: every pair's length, then the bounds, then the input's rank
+    lambda L: F(L).unfold(L.tensor(1.0), (2,)),
+    lambda L: F(L).unfold(L.tensor(1.0), (3, 1)),
+    lambda L: F(L).unfold(L.ones(3, 3), (3, 1)),
+    lambda L: F(L).unfold(L.ones(2, 2, 3, 3, 3), 1),
+    lambda L: F(L).unfold(L.ones(1, 1, 3, 3), 2, stride=0, padding=(1, 1, 1)),
+    lambda L: F(L).fold(L.ones(1, 12, 4), (3, 3), (2,)),
+    lambda L: F(L).fold(L.tensor(1.0), (3,), 2),
+    lambda L: L.nn.Unfold((1, 1))(L.tensor(0.5)),
+    # max_pool3d(return_indices=True) is PyTorch Python code (AttributeError for a list)
+    lambda L: F(L).max_pool3d([[[[[1.0, 2.0]]]]], 1, return_indices=True),
+    lambda L: F(L).max_pool3d([[[[[1.0, 2.0]]]]], 1),
+    # TransformerDecoderLayer: memory is checked by the attention over it
+    lambda L: L.nn.TransformerDecoderLayer(4, 2, dim_feedforward=2, dropout=0.0,
+                                           batch_first=True)(L.ones(1, 3, 4), L.tensor(True)),
+    lambda L: L.nn.TransformerDecoderLayer(4, 1, dim_feedforward=4, dropout=0.0)(
+        L.ones(2, 2, 4), [[[0.5] * 4] * 2]),
+    # loss modules: the functional's order (the reduction string first where PyTorch's is)
+    lambda L: L.nn.NLLLoss(reduction="bogus")([[0.5, 0.7]], L.tensor([1])),
+    lambda L: L.nn.TripletMarginWithDistanceLoss(reduction="MEAN")(
+        [[1.0, 2.0]], L.ones(1, 2), L.ones(1, 2)),
+    lambda L: L.nn.MultiLabelSoftMarginLoss(reduction="MEAN")(L.tensor(2.0), L.ones(1)),
+    lambda L: F(L).margin_ranking_loss(L.ones(1), [1.0], L.ones(1), reduction="bogus"),
+    lambda L: L.nn.HuberLoss(delta=-0.5)(L.ones(3), L.zeros(3)),
+    lambda L: F(L).multi_margin_loss(L.ones(3, 2), L.tensor([1, 1, 0]), weight=L.tensor(1.5)),
+    lambda L: L.nn.GRU(2, 2)(L.ones(3, 2), [[0.5, 0.5]]),
 ]
 
 
 @pytest.mark.filterwarnings("ignore")
 @pytest.mark.parametrize("fn", CASES)
 def test_same_outcome_as_torch(torch, fn):
+    try:
+        fn(torch)
+    except Exception as te:  # noqa: BLE001 - any exception type PyTorch raises
+        # gradkit's NotATensorError is both PyTorch's TypeError and AttributeError
+        with pytest.raises(type(te)):
+            fn(gk)
+        return
     same_as_torch(torch, fn)

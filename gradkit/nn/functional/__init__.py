@@ -49,12 +49,20 @@ def _guard_tensor_arguments():
         "triplet_margin_with_distance_loss", "upsample", "upsample_bilinear",
         "upsample_nearest"}
 
+    # Python functions of PyTorch that check the reduction string first, and losses that
+    # compute before they read it
+    early_reduction = {"triplet_margin_with_distance_loss", "poisson_nll_loss",
+                       "margin_ranking_loss"}
+    late_reduction = {"multilabel_soft_margin_loss", "gaussian_nll_loss"}
+
     def guard(f, name, checked, params):
         error = NotATensorError if name in python_level else TypeError
         # a loss bound to C++ reads its reduction string (_Reduction.get_enum: ValueError)
         # before the binding checks its arguments' types
         red = [(i, p) for i, p in enumerate(params)
-               if p in ("reduction", "size_average", "reduce")] if error is TypeError else []
+               if p in ("reduction", "size_average", "reduce")] \
+            if (error is TypeError or name in early_reduction) and name not in late_reduction \
+            else []
 
         err3 = error
         if name == "max_pool3d":  # with return_indices, PyTorch's Python code reads .is_cuda

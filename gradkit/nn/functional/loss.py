@@ -740,6 +740,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     _check_reduction(reduction, "multi_margin_loss")
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got p={p!r}")
+    if isinstance(weight, Tensor) and weight.ndim != 1:  # (PyTorch's Python check)
+        raise ValueError(f"multi_margin_loss: weight must be one-dimensional (C,), got weight "
+                         f"of shape {list(weight.shape)}")
     x = _t(input)
     if x._data.dtype not in (np.float32, np.float64):  # PyTorch's CPU kernel: these two only
         raise NotImplementedError(f'"multi_margin_loss_cpu_kernel" not implemented for '

@@ -136,8 +136,7 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
-        if delta <= 0:
-            raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
+        # a non-positive delta is refused by the forward (F.huber_loss), as PyTorch
         self.delta = delta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:

@@ -165,8 +165,11 @@ class RNNBase(Module):
                 p.get(f"bias_hh{sfx}"), p.get(f"weight_hr{sfx}"))
 
     def _check_state(self, h, expected, what):
-        if not isinstance(h, Tensor):
-            raise TypeError(f"{self._name}: {what} must be a Tensor, got {type(h).__name__}")
+        if not isinstance(h, Tensor):  # (PyTorch reads hx.dim(): AttributeError)
+            from ...functions._args import NotATensorError
+
+            raise NotATensorError(f"{self._name}: {what} must be a Tensor, got "
+                                  f"{type(h).__name__}")
         if _shape(h) != expected:
             raise RuntimeError(
                 f"{self._name}: expected {what} of shape {expected}, got {_shape(h)}. The initial "
