@@ -148,6 +148,17 @@ CASES = [
     lambda L: L.nn.HuberLoss(delta=-0.5)(L.ones(3), L.zeros(3)),
     lambda L: F(L).multi_margin_loss(L.ones(3, 2), L.tensor([1, 1, 0]), weight=L.tensor(1.5)),
     lambda L: L.nn.GRU(2, 2)(L.ones(3, 2), [[0.5, 0.5]]),
+    # an adaptive pool's output_size is not repeated from one value (RuntimeError); lp_pool2d/3d
+    # unpack their kernel (ValueError)
+    lambda L: F(L).adaptive_avg_pool2d(L.ones(1, 2, 5, 6), (1,)),
+    lambda L: F(L).adaptive_max_pool2d(L.ones(1, 2, 5, 6), (4,)),
+    lambda L: F(L).adaptive_avg_pool3d(L.ones(1, 1, 4, 4, 4), (1,)),
+    lambda L: L.nn.AdaptiveMaxPool2d((4,))(L.ones(1, 2, 5, 6)),
+    lambda L: F(L).adaptive_avg_pool2d(L.ones(1, 2, 5, 6), (None, 2)),
+    lambda L: F(L).lp_pool2d(L.ones(1, 2, 5, 6), 3.0, (3,), stride=1),
+    lambda L: F(L).lp_pool3d(L.ones(1, 1, 4, 4, 4), 1.5, (1, 2)),
+    lambda L: F(L).lp_pool1d(L.ones(1, 2, 5), 2.0, (2, 3)),
+    lambda L: F(L).lp_pool2d(L.ones(1, 2, 5, 6), 2.0, [2, 2]),
 ]
 
 
