@@ -173,3 +173,24 @@ def test_same_outcome_as_torch(torch, fn):
             fn(gk)
         return
     same_as_torch(torch, fn)
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("x,y,reduction", [
+    ([[-0.354, 0.52]], [[1.0, -float("inf")]], "sum"),  # gradient NaN (inf * 0), not inf
+    ([-0.935, -0.038, -0.103, 2.136], [1e30, 1.0, -1e30, -1.0], "mean"),  # exp overflows: inf
+    ([-0.261, 1.31, 1.136, 1.449], [6.55e4, -1.0, -float("inf"), -1.0], "mean"),
+])
+def test_soft_margin_loss_extremes_as_torch(torch, x, y, reduction):
+    """soft_margin_loss is PyTorch's log1p(exp(-x y)), with its gradient, at extreme values."""
+    import numpy as np
+
+    out = {}
+    for L in (torch, gk):
+        xt = L.tensor(x, dtype=L.float64, requires_grad=True)
+        loss = L.nn.functional.soft_margin_loss(xt, L.tensor(y, dtype=L.float64),
+                                                reduction=reduction)
+        loss.backward()
+        out[L] = (loss.detach().numpy(), xt.grad.numpy())
+    for g, t in zip(out[gk], out[torch]):
+        np.testing.assert_allclose(g, t, rtol=1e-12, equal_nan=True)

@@ -569,8 +569,6 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                      reduction: str = "mean") -> Tensor:
     """``log(1 + exp(-target * input))``."""
-    from .activation import softplus
-
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "soft_margin_loss")
     x = _t(input)
@@ -583,7 +581,9 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
                            f"the broadcast shape of the target {list(t.shape)}; the result "
                            f"has the input's shape")
     y = _float_target(x, t, "soft_margin_loss")
-    return _reduce(softplus(-y * x), reduction)
+    # PyTorch's formula, log1p(exp(-x y)) (no softplus threshold): exp overflows to inf where
+    # PyTorch's does, and the gradient -y z / (1 + z) (z = exp(-x y)) is NaN where its is
+    return _reduce(_F.log1p(_F.exp(-x * y)), reduction)
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
