@@ -159,6 +159,10 @@ CASES = [
     lambda L: F(L).lp_pool3d(L.ones(1, 1, 4, 4, 4), 1.5, (1, 2)),
     lambda L: F(L).lp_pool1d(L.ones(1, 2, 5), 2.0, (2, 3)),
     lambda L: F(L).lp_pool2d(L.ones(1, 2, 5, 6), 2.0, [2, 2]),
+    # cross_entropy: a target of the input's shape is class probabilities (floating only)
+    lambda L: F(L).cross_entropy(L.ones(4), L.tensor([1, 0, 2, 2])),
+    lambda L: F(L).cross_entropy(L.ones(1), L.tensor([0])),
+    lambda L: F(L).cross_entropy(L.ones(2, 3), L.ones(2, 3, dtype=L.int64)),
 ]
 
 

@@ -228,6 +228,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _floating_input(x, "log_softmax_lastdim_kernel_impl")
     tgt = target if isinstance(target, Tensor) else \
         as_tensor_arg(target, name="target").to(x.device)
+    if tgt.dtype.kind != "f" and tuple(tgt.shape) == tuple(x.shape):
+        # PyTorch takes a target of the input's shape as class probabilities
+        raise RuntimeError(f"cross_entropy: Expected floating point type for target with class "
+                           f"probabilities (the input's shape {list(x.shape)}), got {tgt.dtype}")
     if tgt.dtype.kind == "f":
         return _cross_entropy_probs(x, tgt, weight, reduction, label_smoothing)
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
