@@ -915,15 +915,16 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
     lp = _t(log_probs, "log_probs")
     in_len = _lengths(input_lengths, "input_lengths")
     lab_len = _lengths(target_lengths, "target_lengths")
+    # (PyTorch reads log_probs.size(1) before its kernel's dtype dispatch)
+    if lp.ndim == 0:
+        raise IndexError("ctc_loss: Dimension out of range (expected to be in range of [-1, 0], "
+                         "but got 1): log_probs must be (T, N, C) or (T, C), got a 0-D tensor")
     if lp.dtype.name not in ("float32", "float64"):  # (PyTorch's CPU kernel: these two only)
         raise NotImplementedError(f'"ctc_loss_cpu" not implemented for {lp.dtype}: pass '
                                   f"float32 or float64 log-probabilities")
     if lp.numel() == 0:
         raise RuntimeError(f"ctc_loss: log_probs tensor must not be empty (got shape "
                            f"{tuple(lp.shape)})")
-    if lp.ndim == 0:
-        raise IndexError("ctc_loss: Dimension out of range (expected to be in range of [-1, 0], "
-                         "but got 1): log_probs must be (T, N, C) or (T, C), got a 0-D tensor")
     if lp.ndim not in (2, 3):
         raise RuntimeError(f"ctc_loss: Expected 3-dimensional tensor, but got "
                            f"{lp.ndim + (lp.ndim < 3)}-dimensional tensor for argument #1 "
