@@ -163,6 +163,11 @@ CASES = [
     lambda L: F(L).cross_entropy(L.ones(4), L.tensor([1, 0, 2, 2])),
     lambda L: F(L).cross_entropy(L.ones(1), L.tensor([0])),
     lambda L: F(L).cross_entropy(L.ones(2, 3), L.ones(2, 3, dtype=L.int64)),
+    # batch_norm's running statistics are vectors (its weight may be 0-D)
+    lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.ones(1), L.tensor(1.0)),
+    lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.ones(1), L.ones(1, 1)),
+    lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.tensor(1.0), L.tensor(1.0), training=True),
+    lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.ones(1), L.ones(1), L.tensor(2.0)),
     # ctc_loss: a 0-D log_probs' IndexError before the dtype
     lambda L: F(L).ctc_loss(L.tensor(1, dtype=L.uint8), L.ones(2, 2, dtype=L.int64),
                             L.tensor([3, 3]), L.tensor([1, 2])),

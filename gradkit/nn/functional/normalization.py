@@ -152,6 +152,10 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     c = x.shape[1]
     _check_channel_params("batch_norm", x, c, weight=weight, bias=bias,
                           running_mean=running_mean, running_var=running_var)
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.ndim != 1:  # (PyTorch's kernel reads them as vectors)
+            raise RuntimeError(f"batch_norm(): {name} must be a vector of {c} elements "
+                               f"(TensorAccessor expected 1 dims but tensor has {t.ndim})")
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("batch_norm(): running_mean and running_var must be defined in "
                            "evaluation mode (training=False)")
