@@ -23,7 +23,7 @@ from ...autograd.graph import present
 from ...functions import where
 from ...ops import pooling as P
 from . import _node_names as _NN
-from ._pool_rank import rank_error
+from ._pool_rank import lp_kernel_check, rank_error
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
@@ -415,10 +415,7 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, who):
     from ...functions import relu, sign
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
-    if n > 1 and isinstance(kernel_size, (tuple, list)) and len(kernel_size) != n:
-        # (PyTorch's Python code unpacks the kernel into n sizes: ValueError)
-        raise ValueError(f"{who}: kernel_size must be an int or a tuple of {n} ints, got "
-                         f"{kernel_size!r} ({len(kernel_size)} values, expected {n})")
+    lp_kernel_check(kernel_size, n, who)
     k = _tuple(kernel_size, n, "kernel_size", who)
     stride = kernel_size if stride is None else stride
     if n == 3:
@@ -438,9 +435,7 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, who):
     if norm_type == -float("inf"):
         return -pool_max(-_abs(x))
     out = pool_avg(x ** norm_type)
-    size = 1
-    for v in k:
-        size *= v
+    size = int(np.prod(k))
     return (sign(out) * relu(_abs(out)) * size) ** (1.0 / norm_type)  # PyTorch's formula
 
 
