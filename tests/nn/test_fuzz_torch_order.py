@@ -168,6 +168,11 @@ CASES = [
     lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.ones(1), L.ones(1, 1)),
     lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.tensor(1.0), L.tensor(1.0), training=True),
     lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.ones(1), L.ones(1), L.tensor(2.0)),
+    # constructors PyTorch does not check; its arithmetic's errors
+    lambda L: L.nn.CrossEntropyLoss(label_smoothing=float("inf"))(L.ones(2, 2), L.tensor([1, 0])),
+    lambda L: L.nn.AdaptiveLogSoftmaxWithLoss(3, 4, [2], div_value=0.0),
+    lambda L: L.nn.LPPool1d(0.0, 1, stride=2)(L.ones(1, 1, 5)),
+    lambda L: F(L).lp_pool2d(L.ones(1, 1, 4, 4), 0.0, 2),
     # ctc_loss: a 0-D log_probs' IndexError before the dtype
     lambda L: F(L).ctc_loss(L.tensor(1, dtype=L.uint8), L.ones(2, 2, dtype=L.int64),
                             L.tensor([3, 3]), L.tensor([1, 2])),

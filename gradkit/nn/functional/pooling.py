@@ -436,6 +436,7 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, who):
         return -pool_max(-_abs(x))
     out = pool_avg(x ** norm_type)
     size = int(np.prod(k))
+    lp_kernel_check(None, 0, who, norm_type)
     return (sign(out) * relu(_abs(out)) * size) ** (1.0 / norm_type)  # PyTorch's formula
 
 

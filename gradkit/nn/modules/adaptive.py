@@ -72,6 +72,10 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         self.head = Linear(in_features, self.head_size, bias=head_bias, dtype=dtype)
         self.tail = ModuleList()
         for i in range(self.n_clusters):
+            if div_value ** (i + 1) == 0:  # (PyTorch's floor division fails the same way)
+                raise ZeroDivisionError(f"AdaptiveLogSoftmaxWithLoss: div_value={div_value!r} "
+                                        f"divides in_features={in_features}: float floor "
+                                        f"division by zero; give a non-zero div_value")
             hsz = int(in_features // (div_value ** (i + 1)))
             osz = self.cutoffs[i + 1] - self.cutoffs[i]
             self.tail.append(Sequential(Linear(in_features, hsz, bias=False, dtype=dtype),

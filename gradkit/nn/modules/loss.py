@@ -55,10 +55,7 @@ class CrossEntropyLoss(_WeightedLoss):
                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__(weight, size_average, reduce, reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(
-                f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}"
-            )
+        # a label_smoothing outside [0, 1] is refused by the forward (PyTorch's RuntimeError)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
