@@ -160,6 +160,15 @@ ALLOW = [
 ]
 
 
+def torch_crashes(case):
+    """A case whose PyTorch run kills the process (checked in torch 2.13: pdist's backward of
+    an input of no rows is a segmentation fault): not run, counted as ``skip``."""
+    if case.name != "pdist" or not case.args:
+        return False
+    x = case.args[0]
+    return isinstance(x, fz.Arr) and x.a.ndim == 2 and x.a.shape[0] == 0
+
+
 def allowed(case, cls, detail):
     for pred, reason in ALLOW:
         if pred(case, cls, detail):
@@ -174,6 +183,9 @@ def run(seed, n, start=0, grads=True, progress=False):
         case = make_case(seed, i)
         if os.environ.get("GRADKIT_FUZZ_TRACE"):
             print(i, case, file=sys.stderr, flush=True)
+        if torch_crashes(case):
+            counts["skip"] += 1
+            continue
         cls, detail = fz.classify(case, grads)
         if (cls in fz.FAILING or cls == "missing") and allowed(case, cls, detail):
             cls = "allowed"
