@@ -318,8 +318,133 @@ MODULES = {
                          [g.x(1, g.i(1, 2), *g.spatial(2, 2, 4))], {}),
     "LocalResponseNorm": lambda g: ([g.i(1, 3)], {}, [g.x(1, g.i(1, 4), 3)], {}),
 }
+
+
+# ------------------------------------------------------------------ modules, second series
+# Drawn only from case index EXTRA_FROM on, by a stream of their own (``extra_case``), so that
+# the cases drawn before they were added (seed 0's CI sample among them) stay the same.
+def _m_x(nd_lo=0, nd_hi=3):
+    def gen(g):
+        return g.x(*g.spatial(g.i(nd_lo, nd_hi), 1, 4), scale=2)
+    return gen
+
+
+def _m_act2(*ctor, nd=(0, 3)):
+    def gen(g):
+        return [c(g) for c in ctor], {}, [_m_x(*nd)(g)], {}
+    return gen
+
+
+def _m_glu(g):
+    shape = list(g.spatial(g.i(1, 3), 1, 3))
+    d = g.i(-len(shape), len(shape) - 1)
+    shape[d] *= 2
+    return [d], {}, [g.x(*shape)], {}
+
+
+def _m_dropout2(cls, nd=None):
+    def gen(g):
+        shape = g.spatial(nd + 2 if nd else g.i(1, 3), 1, 3)
+        return [g.pick((0.0, 0.5, 1.0))], {}, [g.x(*shape)], {}
+    return gen
+
+
+def _m_frac(nd):
+    def gen(g):
+        n, c = g.i(1, 2), g.i(1, 2)
+        ckw = {"output_size": g.tup(nd, 1, 3)}
+        ckw["_random_samples"] = g.x(n, c, nd, lo=0.0, hi=1.0, grad=False)
+        return [g.pick((2, 3))], ckw, [g.x(n, c, *g.spatial(nd, 4, 7))], {}
+    return gen
+
+
+def _m_fold(g):
+    args, kw = FUNCTIONAL["fold"](g)
+    return args[1:], kw, args[:1], {}
+
+
+def _m_pair(cls):
+    def gen(g):
+        shape = g.spatial(g.i(1, 3), 1, 4)
+        ckw = {}
+        if cls == "CosineSimilarity" and g.r() < 0.4:
+            ckw["dim"] = g.i(-1, len(shape) - 1)
+        if cls == "PairwiseDistance":
+            ckw = {"p": g.pick((1.0, 2.0, 3.0)), "keepdim": bool(g.r() < 0.3)}
+        return [], ckw, [g.x(*shape), g.x(*shape)], {}
+    return gen
+
+
+def _m_unflatten(g):
+    a, b = g.i(1, 3), g.i(1, 3)
+    x = g.x(g.i(1, 2), a * b, g.i(1, 2))
+    return [1, (a, b) if g.r() < 0.7 else (-1, b)], {}, [x], {}
+
+
+def _m_upsampling(g):
+    ckw = {"scale_factor": g.pick((2, 1.5))} if g.r() < 0.6 else {"size": g.tup(2, 1, 4)}
+    return [], ckw, [g.x(1, g.i(1, 2), *g.spatial(2, 1, 3))], {}
+
+
+def _m_triplet_dist(g):
+    args, kw = FUNCTIONAL["triplet_margin_with_distance_loss"](g)
+    return [], {k: v for k, v in kw.items() if k != "distance_function"}, args, {}
+
+
+def _m_adaptive_logsoftmax(g):
+    n_classes = g.i(4, 8)
+    cut = sorted({g.i(1, n_classes - 2), g.i(2, n_classes - 1)})
+    f = g.i(2, 4)
+    n = g.i(1, 3)
+    ckw = {"div_value": g.pick((4.0, 2.0)), "head_bias": bool(g.r() < 0.4)}
+    return [f, n_classes, cut], ckw, [g.x(n, f), g.ints((n,), 0, n_classes)], {}
+
+
+def _m_pad2(cls, nd):
+    def gen(g):
+        pad = g.tup(2 * nd, 0, 1)
+        extra = [g.pick((0.0, 1.5))] if cls.startswith("Constant") else []
+        x = g.x(g.i(1, 2), g.i(1, 2), *g.spatial(nd, 2, 4))
+        return [pad] + extra, {}, [x], {}
+    return gen
+
+
+MODULES_EXTRA = {
+    "CELU": _m_act2(_scalar(1.0, 0.5, 2.0)), "GLU": _m_glu,
+    "Hardshrink": _m_act2(_scalar(0.5, 1.0)), "Hardsigmoid": _m_act2(),
+    "Hardswish": _m_act2(), "LogSigmoid": _m_act2(), "Mish": _m_act2(), "ReLU6": _m_act2(),
+    "SELU": _m_act2(), "Sigmoid": _m_act2(), "Softmin": _m_act2(_scalar(-1, 0)),
+    "Softshrink": _m_act2(_scalar(0.5, 1.0)), "Softsign": _m_act2(), "Tanh": _m_act2(),
+    "Tanhshrink": _m_act2(), "RReLU": _m_act2(_scalar(0.125, 0.1), _scalar(1 / 3, 0.3)),
+    "Softmax2d": _m_act2(nd=(3, 4)),
+    "AlphaDropout": _m_dropout2("AlphaDropout"),
+    "FeatureAlphaDropout": _m_dropout2("FeatureAlphaDropout", 2),
+    "Dropout1d": _m_dropout2("Dropout1d", 1), "Dropout2d": _m_dropout2("Dropout2d", 2),
+    "Dropout3d": _m_dropout2("Dropout3d", 3),
+    "CircularPad2d": _m_pad2("CircularPad", 2), "CircularPad3d": _m_pad2("CircularPad", 3),
+    "ConstantPad2d": _m_pad2("ConstantPad", 2), "ConstantPad3d": _m_pad2("ConstantPad", 3),
+    "ReflectionPad3d": _m_pad2("ReflectionPad", 3),
+    "ReplicationPad1d": _m_pad2("ReplicationPad", 1),
+    "ReplicationPad3d": _m_pad2("ReplicationPad", 3),
+    "ZeroPad1d": _m_pad2("ZeroPad", 1), "ZeroPad3d": _m_pad2("ZeroPad", 3),
+    "LPPool3d": _m_pool("LPPool", 3),
+    "FractionalMaxPool2d": _m_frac(2), "FractionalMaxPool3d": _m_frac(3),
+    "Fold": _m_fold,
+    "PixelUnshuffle": lambda g: (lambda r: ([r], {}, [g.x(1, g.i(1, 2), 2 * r, r)], {}))(
+        g.i(1, 2)),
+    "ChannelShuffle": lambda g: (lambda gr: ([gr], {}, [g.x(1, 2 * gr, 2, 2)], {}))(g.i(1, 2)),
+    "CosineSimilarity": _m_pair("CosineSimilarity"),
+    "PairwiseDistance": _m_pair("PairwiseDistance"),
+    "Unflatten": _m_unflatten,
+    "UpsamplingBilinear2d": _m_upsampling, "UpsamplingNearest2d": _m_upsampling,
+    "AdaptiveLogSoftmaxWithLoss": _m_adaptive_logsoftmax,
+    "TripletMarginWithDistanceLoss": _m_triplet_dist,
+}
 # modules whose forward draws random numbers in training
-RANDOM_MODULES = {"Dropout"}
+RANDOM_MODULES = {"Dropout", "AlphaDropout", "FeatureAlphaDropout", "Dropout1d", "Dropout2d",
+                  "Dropout3d", "RReLU"}
+# the second series' share of the cases from index EXTRA_FROM on
+EXTRA_FROM, EXTRA_SHARE = 300, 0.15
 
 
 # ------------------------------------------------------------------ mutations
@@ -424,15 +549,18 @@ def f_case(rng):
 
 
 _M_NAMES = None
+_X_NAMES = None
 
 
-def module_case(rng):
-    global _M_NAMES
+def module_case(rng, extra=False):
+    global _M_NAMES, _X_NAMES
     if _M_NAMES is None:
         _M_NAMES = sorted(n for n in MODULES if hasattr(gk.nn, n))
-    name = _M_NAMES[int(rng.integers(len(_M_NAMES)))]
+        _X_NAMES = sorted(n for n in MODULES_EXTRA if hasattr(gk.nn, n))
+    names, table = (_X_NAMES, MODULES_EXTRA) if extra else (_M_NAMES, MODULES)
+    name = names[int(rng.integers(len(names)))]
     g = Gen(rng)
-    ctor, ckw, args, kwargs = MODULES[name](g)
+    ctor, ckw, args, kwargs = table[name](g)
     muts = []
     for a in fz._arrays((ctor, ckw)):
         a.grad = False
@@ -440,13 +568,32 @@ def module_case(rng):
     ckw = {k: _mutate_value(g, v, muts) for k, v in ckw.items()}
     args, kwargs = _mutate(g, args, kwargs, muts)
     train = bool(g.r() < 0.5)
-    random = name in RANDOM_MODULES and train
+    # (a mutated dropout probability of a transformer layer draws random numbers too)
+    drop = ckw.get("dropout")
+    random = train and (name in RANDOM_MODULES
+                        or isinstance(drop, (int, float)) and not isinstance(drop, bool)
+                        and drop != 0.0)
     dtype = g.fd
     return NNCase("module", name, args, kwargs, ctor=ctor, ckw=ckw, dtype=dtype, train=train,
                   random=random, mutations=muts)
 
 
+def extra_case(seed, i):
+    """The case of the second series of modules at index ``i``, or None: from ``EXTRA_FROM``
+    on, a share ``EXTRA_SHARE`` of the indices, decided by a stream of their own (the
+    ``[seed, i, 1]`` generator) so that the other cases keep their draws."""
+    if i < EXTRA_FROM:
+        return None
+    rng = np.random.default_rng([seed, i, 1])
+    if rng.random() >= EXTRA_SHARE:
+        return None
+    return module_case(rng, extra=True)
+
+
 def make_case(seed, i):
+    case = extra_case(seed, i)
+    if case is not None:
+        return case
     rng = fz.case_rng(seed, i)
     if rng.random() < 0.6:
         return f_case(rng)

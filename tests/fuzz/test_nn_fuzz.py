@@ -65,6 +65,7 @@ def test_every_functional_and_module_is_drawn(torch):
     assert shared <= set(nn_fuzzer.functional_names()), \
         sorted(shared - set(nn_fuzzer.functional_names()))
     seen = {nn_fuzzer.make_case(11, i).name for i in range(3000)}
-    want = set(nn_fuzzer.functional_names()) | {n for n in nn_fuzzer.MODULES
+    want = set(nn_fuzzer.functional_names()) | {n for n in (*nn_fuzzer.MODULES,
+                                                           *nn_fuzzer.MODULES_EXTRA)
                                                 if hasattr(gk.nn, n)}
     assert not want - seen, sorted(want - seen)

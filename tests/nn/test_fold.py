@@ -60,8 +60,9 @@ def test_fold_of_unfold_counts_overlaps():
 
 
 def test_unfold_fold_errors():
-    # the types PyTorch raises (RuntimeError, from im2col/col2im's checks)
-    with pytest.raises(RuntimeError, match=r"Unfold\(kernel_size=2.*\(N, C, H, W\) or \(C, H, W\)"
+    # the types PyTorch raises (RuntimeError, from im2col/col2im's checks; IndexError for an
+    # input of fewer than 3 dimensions, whose size(1)/size(2) im2col reads)
+    with pytest.raises(IndexError, match=r"Unfold\(kernel_size=2.*\(N, C, H, W\) or \(C, H, W\)"
                                          r".*shape \(4, 4\)"):
         nn.Unfold(2)(gk.randn(4, 4))
     with pytest.raises(RuntimeError, match=r"unfold\(\).*no block fits"):

@@ -32,6 +32,8 @@ def _guard_tensor_arguments():
     seq = (list, tuple)
     numbers = (int, float, bool)
     scalar_ok = {"value", "var"}  # (F.pad's and F.threshold's fill value, a float variance)
+    # PyTorch's Python code multiplies a number target into the loss
+    number_ok = {("multilabel_soft_margin_loss", "target")}
     # the functions PyTorch writes in Python, which read an attribute of the input first (a
     # list fails there with an AttributeError); the others are C++ bindings (a TypeError)
     python_level = {
@@ -47,14 +49,43 @@ def _guard_tensor_arguments():
         "triplet_margin_with_distance_loss", "upsample", "upsample_bilinear",
         "upsample_nearest"}
 
-    def guard(f, name, checked):
+    # Python functions of PyTorch that check the reduction string first, and losses that
+    # compute before they read it
+    early_reduction = {"triplet_margin_with_distance_loss", "poisson_nll_loss",
+                       "margin_ranking_loss"}
+    late_reduction = {"multilabel_soft_margin_loss", "gaussian_nll_loss"}
+
+    def guard(f, name, checked, params):
         error = NotATensorError if name in python_level else TypeError
+        # a loss bound to C++ reads its reduction string (_Reduction.get_enum: ValueError)
+        # before the binding checks its arguments' types
+        red = [(i, p) for i, p in enumerate(params)
+               if p in ("reduction", "size_average", "reduce")] \
+            if (error is TypeError or name in early_reduction) and name not in late_reduction \
+            else []
+
+        err3 = error
+        if name == "max_pool3d":  # with return_indices, PyTorch's Python code reads .is_cuda
+            i_ri = params.index("return_indices")
 
         @functools.wraps(f)
         def checked_call(*args, **kwargs):
+            error = err3
+            if name == "max_pool3d" and (args[i_ri] if i_ri < len(args)
+                                         else kwargs.get("return_indices")):
+                error = NotATensorError
+            if red:
+                from .loss import _check_reduction, _legacy_reduction
+
+                got = {p: args[i] if i < len(args) else kwargs.get(p) for i, p in red}
+                if got.get("size_average") is None and got.get("reduce") is None:
+                    r = got.get("reduction")
+                    if isinstance(r, str) and r != "batchmean":
+                        _check_reduction(_legacy_reduction(None, None, r), name)
             for i, p in checked:
                 v = args[i] if i < len(args) else kwargs.get(p)
-                if type(v) in seq or type(v) in numbers and p not in scalar_ok:
+                if type(v) in seq or type(v) in numbers and p not in scalar_ok \
+                        and (name, p) not in number_ok:
                     raise error(
                         f"{name}(): argument '{p}' (position {i + 1}) must be Tensor, not "
                         f"{type(v).__name__}; make one with gradkit.tensor(...)")
@@ -75,7 +106,7 @@ def _guard_tensor_arguments():
                 continue
             checked = [(i, p) for i, p in enumerate(params) if p in tensor_params]
             if checked:
-                g = guard(f, name, checked)
+                g = guard(f, name, checked, params)
                 setattr(mod, name, g)
                 if pkg.get(name) is f:
                     pkg[name] = g

@@ -25,3 +25,15 @@ def rank_error(x, output_size, n, kind):
         if kind == "adaptive_avg" and ones and ndim < n:
             return IndexError
     return RuntimeError
+
+
+def lp_kernel_check(kernel_size, n, who, norm_type=1.0):
+    """lp_pool2d/lp_pool3d's kernel of another length than ``n``: PyTorch's Python code
+    unpacks it into ``n`` sizes (ValueError); a norm_type of 0: its ``1.0 / norm_type``
+    (ZeroDivisionError)."""
+    if norm_type == 0:
+        raise ZeroDivisionError(f"{who}: norm_type must not be 0 (the result is raised to the "
+                                f"power 1 / norm_type): float division by zero")
+    if n > 1 and isinstance(kernel_size, (tuple, list)) and len(kernel_size) != n:
+        raise ValueError(f"{who}: kernel_size must be an int or a tuple of {n} ints, got "
+                         f"{kernel_size!r} ({len(kernel_size)} values, expected {n})")

@@ -296,15 +296,17 @@ def multi_head_attention_forward(
         raise RuntimeError(f"{who}: need attn_mask if specifying the is_causal hint (e.g. the "
                            f"bool mask gradkit.ones(L, L, dtype=gradkit.bool).triu(1))")
     # projections
+    packed_self = query is key and key is value and not use_separate_proj_weight
     if not use_separate_proj_weight:
-        wq, wk, wv = (in_proj_weight[i * E:(i + 1) * E] for i in range(3))
+        wq, wk, wv = (None,) * 3 if packed_self else _unpack3(in_proj_weight, "in_proj_weight",
+                                                              key is value, E, who)
     else:
         wq, wk, wv = q_proj_weight, k_proj_weight, v_proj_weight
-    if in_proj_bias is not None:
-        bq, bk, bv = (in_proj_bias[i * E:(i + 1) * E] for i in range(3))
+    if in_proj_bias is not None and not packed_self:
+        bq, bk, bv = _unpack3(in_proj_bias, "in_proj_bias", key is value, E, who)
     else:
         bq = bk = bv = None
-    if query is key and key is value and not use_separate_proj_weight:
+    if packed_self:
         # self-attention: one matmul for the three projections
         q, k, v = _split3(_in_projection(query, in_proj_weight, in_proj_bias), E)
     else:
@@ -412,6 +414,29 @@ def _fused_heads(q, k, v, attn_mask, key_padding_mask, L, S, N, H, hd):
     out = apply(ATTENTION, (q4, k4, v4),
                 (None if bias is None else bias._data, 1.0 / math.sqrt(hd)))
     return F.permute(out, (2, 0, 1, 3)).reshape(L * N, E)
+
+
+def _unpack3(t, name, split, E, who):
+    """The q, k, v parts of a packed projection weight or bias as PyTorch takes them:
+    ``t.split([E, 2 * E])`` when key is value, else ``t.chunk(3)`` (the first dimension cut in
+    three), with PyTorch's errors for a 0-d tensor, wrong sizes or fewer than three chunks."""
+    if t.ndim == 0:
+        raise RuntimeError(f"{who}: {'split' if split else 'chunk'} expects at least a "
+                           f"1-dimensional tensor; {name} is 0-d (expected ({3 * E}, ...))")
+    n = t.shape[0]
+    if split:
+        if n != 3 * E:
+            raise RuntimeError(f"{who}: split_with_sizes expects split_sizes to sum exactly to "
+                               f"{n} (input tensor's size at dimension 0), but got split_sizes="
+                               f"[{E}, {2 * E}]: {name} of shape {_shape(t)} should have "
+                               f"{3 * E} rows")
+        return t[:E], t[E:2 * E], t[2 * E:]
+    size = -(-n // 3)
+    parts = [t[i:i + size] for i in range(0, n, size)] if n else [t] * 3
+    if len(parts) != 3:
+        raise ValueError(f"{who}: {name} of shape {_shape(t)} cuts into {len(parts)} chunk(s) "
+                         f"along dimension 0, expected 3 (q, k, v): give it {3 * E} rows")
+    return parts
 
 
 def _split3(t, E):

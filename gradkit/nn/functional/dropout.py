@@ -123,20 +123,37 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
             f"warning, please use dropout instead. Note that dropout2d exists to provide "
             f"channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
             f"an optional batch dimension (i.e. 3D or 4D inputs).", UserWarning, stacklevel=2)
-        if x.ndim < 2:
-            raise RuntimeError(f"dropout2d: Feature dropout requires at least 2 dimensions in the "
-                               f"input, got shape {tuple(x.shape)}")
         if x.ndim == 2:
             return dropout(x, p, training, inplace, generator=generator)
-    shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
+    # (fewer than 2 dimensions: ATen's feature-noise error, only where noise is drawn)
+    shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2) if x.ndim >= 2 else None
     return _dropout("dropout2d", x, p, training, feature=True, inplace=inplace,
                     generator=generator, noise_shape=shape)
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
               generator=None) -> Tensor:
-    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input."""
-    return _channel_dropout(input, p, training, "dropout3d", 3, generator, inplace)
+    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input.
+
+    As PyTorch, any other rank warns and is taken as unbatched (dimension 0 the channels).
+    """
+    _check_p(p)
+    x = input
+    if not isinstance(x, Tensor):
+        return _dropout("dropout3d", x, p, training)  # PyTorch's TypeError
+    if x.ndim not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {x.ndim}-D input to dropout3d, which is deprecated and will "
+            f"result in an error in a future release. To retain the behavior and silence this "
+            f"warning, please use dropout instead. Note that dropout3d exists to provide "
+            f"channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and "
+            f"an optional batch dimension (i.e. 4D or 5D inputs).", UserWarning, stacklevel=2)
+    if x.ndim == 5:
+        shape = tuple(x.shape[:2]) + (1,) * 3
+    else:  # unbatched: the noise of the (1, *shape) view, without its leading 1
+        shape = (x.shape[0],) + (1,) * (x.ndim - 1) if x.ndim >= 1 else None
+    return _dropout("dropout3d", x, p, training, feature=True, inplace=inplace,
+                    generator=generator, noise_shape=shape)
 
 
 def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False,

@@ -149,7 +149,10 @@ def _class_problem(input: Tensor, target, name: str):
     if x.ndim == 0:
         raise ValueError(f"{name}: input must have at least 1 dimension (C) or 2 (N, C)")
     if x.ndim == 1:
-        if t.ndim != 0:
+        if t.ndim == 1 and t.shape[0] != 1:  # (PyTorch takes a 1-D target of one class)
+            raise ValueError(f"{name}: For 1D input, 1D target must have size 1, but got "
+                             f"target size: {t.shape[0]} (input of shape {list(x.shape)})")
+        if t.ndim > 1:
             raise RuntimeError(
                 f"{name}: for an unbatched input of shape {list(x.shape)} (C,), expected a 0-D "
                 f"target (a class index), got target of shape {list(t.shape)}"
@@ -225,6 +228,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _floating_input(x, "log_softmax_lastdim_kernel_impl")
     tgt = target if isinstance(target, Tensor) else \
         as_tensor_arg(target, name="target").to(x.device)
+    if tgt.dtype.kind != "f" and tuple(tgt.shape) == tuple(x.shape):
+        # PyTorch takes a target of the input's shape as class probabilities
+        raise RuntimeError(f"cross_entropy: Expected floating point type for target with class "
+                           f"probabilities (the input's shape {list(x.shape)}), got {tgt.dtype}")
     if tgt.dtype.kind == "f":
         return _cross_entropy_probs(x, tgt, weight, reduction, label_smoothing)
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
@@ -566,8 +573,6 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                      reduction: str = "mean") -> Tensor:
     """``log(1 + exp(-target * input))``."""
-    from .activation import softplus
-
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "soft_margin_loss")
     x = _t(input)
@@ -580,7 +585,9 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
                            f"the broadcast shape of the target {list(t.shape)}; the result "
                            f"has the input's shape")
     y = _float_target(x, t, "soft_margin_loss")
-    return _reduce(softplus(-y * x), reduction)
+    # PyTorch's formula, log1p(exp(-x y)) (no softplus threshold): exp overflows to inf where
+    # PyTorch's does, and the gradient -y z / (1 + z) (z = exp(-x y)) is NaN where its is
+    return _reduce(_F.log1p(_F.exp(-x * y)), reduction)
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
@@ -630,7 +637,8 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     # the reduction
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x = _t(input)
-    y = _t(target, "target")
+    # a Python number target is a scalar operand, as in PyTorch's Python code
+    y = target if type(target) in (int, float, bool) else _t(target, "target")
     loss = -(y * logsigmoid(x) + (1 - y) * logsigmoid(-x))
     if weight is not None:
         loss = loss * weight
@@ -736,6 +744,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     _check_reduction(reduction, "multi_margin_loss")
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got p={p!r}")
+    if isinstance(weight, Tensor) and weight.ndim != 1:  # (PyTorch's Python check)
+        raise ValueError(f"multi_margin_loss: weight must be one-dimensional (C,), got weight "
+                         f"of shape {list(weight.shape)}")
     x = _t(input)
     if x._data.dtype not in (np.float32, np.float64):  # PyTorch's CPU kernel: these two only
         raise NotImplementedError(f'"multi_margin_loss_cpu_kernel" not implemented for '
@@ -904,15 +915,16 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
     lp = _t(log_probs, "log_probs")
     in_len = _lengths(input_lengths, "input_lengths")
     lab_len = _lengths(target_lengths, "target_lengths")
+    # (PyTorch reads log_probs.size(1) before its kernel's dtype dispatch)
+    if lp.ndim == 0:
+        raise IndexError("ctc_loss: Dimension out of range (expected to be in range of [-1, 0], "
+                         "but got 1): log_probs must be (T, N, C) or (T, C), got a 0-D tensor")
     if lp.dtype.name not in ("float32", "float64"):  # (PyTorch's CPU kernel: these two only)
         raise NotImplementedError(f'"ctc_loss_cpu" not implemented for {lp.dtype}: pass '
                                   f"float32 or float64 log-probabilities")
     if lp.numel() == 0:
         raise RuntimeError(f"ctc_loss: log_probs tensor must not be empty (got shape "
                            f"{tuple(lp.shape)})")
-    if lp.ndim == 0:
-        raise IndexError("ctc_loss: Dimension out of range (expected to be in range of [-1, 0], "
-                         "but got 1): log_probs must be (T, N, C) or (T, C), got a 0-D tensor")
     if lp.ndim not in (2, 3):
         raise RuntimeError(f"ctc_loss: Expected 3-dimensional tensor, but got "
                            f"{lp.ndim + (lp.ndim < 3)}-dimensional tensor for argument #1 "

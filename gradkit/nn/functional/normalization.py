@@ -109,10 +109,26 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         - Input: :math:`(N, C, *)`
         - Output: :math:`(N, C, *)`
     """
+    if training and isinstance(input, Tensor):  # torch.nn.functional's check comes first
+        _verify_batch_size("batch_norm", tuple(input.shape))
     _tensors_only("batch_norm", (1, "input", input), (2, "running_mean", running_mean),
                   (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias))
     return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
                        True)
+
+
+def _verify_batch_size(fn, size):
+    """``torch.nn.functional``'s check of a training-mode batch norm, before any other: the
+    batch size times the spatial sizes (dimensions 0, 2, 3, ...) must not be 1."""
+    if not size:
+        raise IndexError(f"{fn}(): Dimension out of range: expected an input with at least 2 "
+                         f"dimensions (N, C, ...), got a 0-D input")
+    prod = size[0]
+    for s in size[2:]:
+        prod *= s
+    if prod == 1:
+        raise ValueError(f"{fn}(): Expected more than 1 value per channel when training, got "
+                         f"input of shape {list(size)}")
 
 
 def _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
@@ -120,6 +136,11 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     """``batch_norm``; ``one_value_check``: ``torch.nn.functional``'s ValueError for one value
     per channel in training (``torch.batch_norm`` has none)."""
     x = input
+    if not eps >= 0 or training and eps == 0:  # ATen's first check (NaN passes)
+        if eps == eps:
+            raise ValueError(f"batch_norm(): eps must be "
+                             f"{'positive during training' if training else 'non-negative'}, "
+                             f"but got {eps}")
     if x.ndim == 0:
         raise RuntimeError("batch_norm(): expected an input with at least 2 dimensions (N, C, "
                            "...), got a 0-D input")
@@ -131,6 +152,10 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     c = x.shape[1]
     _check_channel_params("batch_norm", x, c, weight=weight, bias=bias,
                           running_mean=running_mean, running_var=running_var)
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.ndim != 1:  # (PyTorch's kernel reads them as vectors)
+            raise RuntimeError(f"batch_norm(): {name} must be a vector of {c} elements "
+                               f"(TensorAccessor expected 1 dims but tensor has {t.ndim})")
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("batch_norm(): running_mean and running_var must be defined in "
                            "evaluation mode (training=False)")
@@ -222,6 +247,11 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
     d = 1
     for s in ns:
         d *= s
+    if d == 0:  # nothing to normalise (normalized_shape holds a 0): an empty output
+        y = x.clone()
+        if weight is not None:
+            y = y * weight
+        return y + bias if bias is not None else y
     inputs = [x]
     if weight is not None:
         inputs.append(weight)
@@ -291,7 +321,17 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         eps: added to the variance.
     """
     _tensors_only("group_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias))
-    return _group_norm(input, num_groups, weight, bias, eps, True)
+    # torch.nn.functional's own checks come first: the rank, then the values per group
+    # (N * C // num_groups * prod(spatial), a Python floor division), then ATen's
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm: Expected at least 2 dimensions for input tensor but "
+                           f"received {input.ndim} (input of shape {list(input.shape)})")
+    if num_groups == 0:
+        raise ZeroDivisionError(f"group_norm: num_groups must not be 0 (it divides the "
+                                f"{input.shape[0] * input.shape[1]} channels of the batch)")
+    _verify_batch_size("group_norm", [input.shape[0] * input.shape[1] // num_groups, num_groups]
+                       + list(input.shape[2:]))
+    return _group_norm(input, num_groups, weight, bias, eps, False)
 
 
 def _group_norm(input, num_groups, weight, bias, eps, one_value_check):

@@ -23,7 +23,7 @@ from ...autograd.graph import present
 from ...functions import where
 from ...ops import pooling as P
 from . import _node_names as _NN
-from ._pool_rank import rank_error
+from ._pool_rank import lp_kernel_check, rank_error
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
@@ -41,7 +41,7 @@ def _is_int(a) -> bool:
     return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
 
 
-def _tuple(v, n, name, who, allow_none=False):
+def _tuple(v, n, name, who, allow_none=False, repeat_one=True):
     """An int or a sequence of ``n`` ints (one is repeated), as PyTorch's binding: TypeError for
     another type (a float, a bool), RuntimeError for another length."""
     if v is None and allow_none:
@@ -53,7 +53,7 @@ def _tuple(v, n, name, who, allow_none=False):
         raise TypeError(f"{who}: argument '{name}' must be an int or a tuple of {n} ints, got "
                         f"{type(v).__name__} {v!r}")
     t = tuple(None if a is None else int(a) for a in v)
-    if len(t) == 1 and n > 1:
+    if len(t) == 1 and n > 1 and repeat_one:  # (an adaptive output_size is not repeated)
         t = t * n
     if len(t) != n:
         raise RuntimeError(f"{who}: {name} must either be a single int, or a tuple of {n} ints, "
@@ -261,7 +261,7 @@ def _adaptive_out(x, output_size, n, who):
     if n == 1 and isinstance(output_size, (tuple, list)) and len(output_size) != 1:
         raise RuntimeError(f"{who}: argument 'output_size' should contain one int (got "
                            f"{len(output_size)})")
-    o = _tuple(output_size, n, "output_size", who, allow_none=True)
+    o = _tuple(output_size, n, "output_size", who, allow_none=True, repeat_one=False)
     if n == 1:
         o = (1,) + o
     in_hw = tuple(x.shape[2:])
@@ -415,6 +415,7 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, who):
     from ...functions import relu, sign
 
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
+    lp_kernel_check(kernel_size, n, who)
     k = _tuple(kernel_size, n, "kernel_size", who)
     stride = kernel_size if stride is None else stride
     if n == 3:
@@ -434,9 +435,8 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, who):
     if norm_type == -float("inf"):
         return -pool_max(-_abs(x))
     out = pool_avg(x ** norm_type)
-    size = 1
-    for v in k:
-        size *= v
+    size = int(np.prod(k))
+    lp_kernel_check(None, 0, who, norm_type)
     return (sign(out) * relu(_abs(out)) * size) ** (1.0 / norm_type)  # PyTorch's formula
 
 
@@ -711,7 +711,7 @@ def _adaptive3d(input, output_size, who):
     kind = "adaptive_max" if "max" in who else "adaptive_avg"
     x, unbatched = _as5d(input, who, "spatial", rank_error(input, output_size, 3, kind))
     _nonempty_after_first(input, who)
-    o = _tuple(output_size, 3, "output_size", who, allow_none=True)
+    o = _tuple(output_size, 3, "output_size", who, allow_none=True, repeat_one=False)
     o = tuple(i if v is None else v for v, i in zip(o, x.shape[2:]))
     if any(v <= 0 for v in o):
         raise RuntimeError(f"{who}: elements of output_size must be greater than 0, got "

@@ -407,20 +407,31 @@ def _pair(v, name, who, minimum):
         except TypeError:
             raise TypeError(f"{who}: {name} must be an int or a tuple of 2 ints, got "
                             f"{v!r}") from None
-        if len(t) != 2:
-            raise ValueError(f"{who}: {name} must be an int or a tuple of 2 ints, got {v!r}")
-    if any(a < minimum for a in t):  # (PyTorch's im2col/col2im checks: RuntimeError)
-        bound = "positive" if minimum == 1 else "non-negative"
-        raise RuntimeError(f"{who}: {name} must be {bound}, got {t}")
+        if len(t) != 2:  # (PyTorch's im2col/col2im: RuntimeError)
+            raise RuntimeError(f"{who}: It is expected {name} equals to 2, but got size "
+                               f"{len(t)}: pass an int or a tuple of 2 ints, got {v!r}")
     return t
 
 
-def _geometry(kernel_size, dilation, padding, stride, who):
+def _at_least(t, name, who, minimum):
+    if any(a < minimum for a in t):  # (PyTorch's im2col/col2im checks: RuntimeError)
+        bound = "positive" if minimum == 1 else "non-negative"
+        raise RuntimeError(f"{who}: {name} must be {bound}, got {t}")
+
+
+def _geometry(kernel_size, dilation, padding, stride, who, output_size=None):
+    """The four (five with fold's output_size) pairs in PyTorch's order: every length first,
+    then the bounds."""
+    hw = _pair(output_size, "output_size", who, 1) if output_size is not None else None
     k = _pair(kernel_size, "kernel_size", who, 1)
     d = _pair(dilation, "dilation", who, 1)
     p = _pair(padding, "padding", who, 0)
     s = _pair(stride, "stride", who, 1)
-    return k, d, p, s
+    for t, name, lo in ((hw, "output_size", 1), (k, "kernel_size", 1), (s, "stride", 1),
+                        (d, "dilation", 1), (p, "padding", 0)):
+        if t is not None:
+            _at_least(t, name, who, lo)
+    return (k, d, p, s) if hw is None else (hw, k, d, p, s)
 
 
 def _blocks(hw, k, d, p, s):
@@ -452,10 +463,11 @@ def unfold(input: Tensor, kernel_size: int | Sequence[int], dilation: int | Sequ
 @_NN.named("Im2ColBackward0")
 def _unfold(input, kernel_size, dilation, padding, stride, who):
     x = _tensor(input)
-    if x.ndim not in (3, 4):
-        raise RuntimeError(f"{who} expects an input of shape (N, C, H, W) or (C, H, W), got a "
-                         f"{x.ndim}-D input of shape {tuple(x.shape)}")
     k, d, p, s = _geometry(kernel_size, dilation, padding, stride, who)
+    if x.ndim not in (3, 4):  # (PyTorch reads a dimension a small input lacks: IndexError)
+        raise (IndexError if x.ndim < 3 else RuntimeError)(
+            f"{who} expects an input of shape (N, C, H, W) or (C, H, W), got a {x.ndim}-D "
+            f"input of shape {tuple(x.shape)}")
     unbatched = x.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
@@ -491,11 +503,10 @@ def fold(input: Tensor, output_size: int | Sequence[int], kernel_size: int | Seq
 @_NN.named("Col2ImBackward0")
 def _fold(input, output_size, kernel_size, dilation, padding, stride, who):
     x = _tensor(input)
+    hw, k, d, p, s = _geometry(kernel_size, dilation, padding, stride, who, output_size)
     if x.ndim not in (2, 3):
         raise RuntimeError(f"{who} expects an input of shape (N, C * kh * kw, L) or "
                          f"(C * kh * kw, L), got a {x.ndim}-D input of shape {tuple(x.shape)}")
-    hw = _pair(output_size, "output_size", who, 1)
-    k, d, p, s = _geometry(kernel_size, dilation, padding, stride, who)
     unbatched = x.ndim == 2
     if unbatched:
         x = x.unsqueeze(0)

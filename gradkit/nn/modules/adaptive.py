@@ -72,6 +72,10 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         self.head = Linear(in_features, self.head_size, bias=head_bias, dtype=dtype)
         self.tail = ModuleList()
         for i in range(self.n_clusters):
+            if div_value ** (i + 1) == 0:  # (PyTorch's floor division fails the same way)
+                raise ZeroDivisionError(f"AdaptiveLogSoftmaxWithLoss: div_value={div_value!r} "
+                                        f"divides in_features={in_features}: float floor "
+                                        f"division by zero; give a non-zero div_value")
             hsz = int(in_features // (div_value ** (i + 1)))
             osz = self.cutoffs[i + 1] - self.cutoffs[i]
             self.tail.append(Sequential(Linear(in_features, hsz, bias=False, dtype=dtype),
@@ -91,6 +95,10 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         who = f"AdaptiveLogSoftmaxWithLoss(in_features={self.in_features})"
         t = to_host(target_._data) if isinstance(target_, Tensor) else np.asarray(target_)
         if t.ndim == 1:
+            if input_.ndim == 0:  # PyTorch reads input_.size(0) first
+                raise IndexError(f"{who}: Dimension specified as 0 but the input has no "
+                                 f"dimensions; expected input of shape ({t.shape[0]}, "
+                                 f"{self.in_features}) for a target of shape {tuple(t.shape)}")
             if input_.ndim != 2 or input_.shape[0] != t.shape[0]:
                 raise RuntimeError(f"{who} expects input of shape ({t.shape[0]}, "
                                    f"{self.in_features}) for a target of shape {tuple(t.shape)}, "

@@ -44,10 +44,9 @@ class _BatchNorm(Module):
             raise RuntimeError(f"{layer}: num_features must be a positive int, got "
                                f"{num_features!r} (Trying to create tensor with negative "
                                f"dimension)")
-        if eps <= 0:
-            raise ValueError(f"{layer}: eps must be positive, got {eps!r}")
-        if momentum is not None and not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"{layer}: momentum must be in [0, 1] or None, got {momentum!r}")
+        # eps and momentum are taken unchecked, as PyTorch (a momentum outside [0, 1]
+        # extrapolates the running statistics; a checked constructor would raise where
+        # PyTorch's forward raises something else, or nothing)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum

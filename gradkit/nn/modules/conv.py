@@ -17,7 +17,6 @@ from .module import Module
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-_NUMPY_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def _ntuple(v, n, name, layer):
@@ -153,20 +152,14 @@ class _ConvNd(Module):
         return s
 
     def _pad_input(self, x: Tensor) -> Tensor:
-        """Non-zero padding modes: gather the padded input by index (reflect/replicate/circular)."""
-        n = self._n
-        FC.check_conv_input(x, self.weight, n, self._who(), self.in_channels)
-        mode = _NUMPY_PAD_MODE[self.padding_mode]
-        for axis, (lo, hi) in enumerate(self._reversed_padding_repeated_twice):
-            if lo or hi:
-                size = x.shape[x.ndim - n + axis]
-                if mode == "reflect" and max(lo, hi) >= size:
-                    raise ValueError(f"{self._who()}: padding ({lo}, {hi}) must be smaller than "
-                                     f"the input size {size} for padding_mode='reflect'")
-                idx = np.pad(np.arange(size), (lo, hi), mode=mode)
-                index = (slice(None),) * (x.ndim - n + axis) + (idx,)
-                x = x[index]
-        return x
+        """Non-zero padding modes: ``F.pad`` (reflect/replicate/circular) before the
+        convolution, as PyTorch (so its checks, and their errors, come first)."""
+        from ..functional import pad
+
+        flat = []
+        for lo, hi in reversed(self._reversed_padding_repeated_twice):
+            flat += [lo, hi]
+        return pad(x, flat, mode=self.padding_mode)
 
 
 class _Conv(_ConvNd):

@@ -50,9 +50,10 @@ class Dropout(_DropoutNd):
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        if not self.training or self.p == 0.0:
+        if (not self.training or self.p == 0.0) and self.p == self.p:
             return input
-        return dropout(input, self.p, True, self.inplace)
+        # (a NaN p is refused even in evaluation, by the functional, as PyTorch)
+        return dropout(input, self.p, self.training, self.inplace)
 
 
 class Dropout1d(_DropoutNd):

@@ -55,10 +55,7 @@ class CrossEntropyLoss(_WeightedLoss):
                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__(weight, size_average, reduce, reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(
-                f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}"
-            )
+        # a label_smoothing outside [0, 1] is refused by the forward (PyTorch's RuntimeError)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
@@ -120,8 +117,7 @@ class SmoothL1Loss(_Loss):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
                  beta: float = 1.0) -> None:
         super().__init__(size_average, reduce, reduction)
-        if beta < 0:
-            raise ValueError(f"SmoothL1Loss: beta must be non-negative, got {beta}")
+        # a negative beta is refused by the forward (F.smooth_l1_loss), as PyTorch
         self.beta = beta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -137,8 +133,7 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
-        if delta <= 0:
-            raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
+        # a non-positive delta is refused by the forward (F.huber_loss), as PyTorch
         self.delta = delta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:

@@ -144,6 +144,8 @@ def _refuse_sequence_input(module, x) -> None:
     if not where.startswith("gradkit.nn.modules.") or where.endswith((".container", ".module")) \
             or type(module).__name__ in _ANY_INPUT:
         return
+    if where.endswith(".loss"):  # a loss's functional checks in PyTorch's order (its
+        return  # reduction string first, where PyTorch's does)
     from ...functions._args import NotATensorError
 
     raise NotATensorError(

@@ -27,9 +27,10 @@ def _shape(normalized_shape, layer: str) -> tuple:
         raise RuntimeError(f"{layer}: normalized_shape must be positive ints, got "
                            f"{normalized_shape!r} (Trying to create tensor with negative "
                            f"dimension)")
-    if not ns or any(not isinstance(s, int) or s <= 0 for s in ns):
-        raise ValueError(f"{layer}: normalized_shape must be positive ints, got "
-                         f"{normalized_shape!r}")
+    if any(not isinstance(s, int) or isinstance(s, bool) for s in ns):
+        raise TypeError(f"{layer}: normalized_shape must be a tuple of ints, got "
+                        f"{normalized_shape!r}")
+    # an empty shape or a 0 size is built, as PyTorch (its forward decides)
     return ns
 
 
@@ -115,14 +116,20 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
                  affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
-        if num_groups <= 0 or num_channels <= 0:
-            raise ValueError(f"GroupNorm: num_groups ({num_groups}) and num_channels "
-                             f"({num_channels}) must be positive")
+        # PyTorch's checks: num_channels % num_groups (Python's, so a negative num_groups
+        # dividing num_channels passes, and the forward refuses it), then the parameters'
+        # shape (a negative num_channels: RuntimeError); num_channels=0 is built
+        if num_groups == 0:
+            raise ValueError(f"GroupNorm: num_groups must not be 0 (it divides num_channels="
+                             f"{num_channels})")
         if num_channels % num_groups:
             raise ValueError(
                 f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
                 f"({num_groups})"
             )
+        if num_channels < 0:
+            raise RuntimeError(f"GroupNorm: Trying to create tensor with negative dimension "
+                               f"{num_channels}: num_channels must be >= 0")
         self.num_groups = num_groups
         self.num_channels = num_channels
         self.eps = eps

@@ -165,8 +165,11 @@ class RNNBase(Module):
                 p.get(f"bias_hh{sfx}"), p.get(f"weight_hr{sfx}"))
 
     def _check_state(self, h, expected, what):
-        if not isinstance(h, Tensor):
-            raise TypeError(f"{self._name}: {what} must be a Tensor, got {type(h).__name__}")
+        if not isinstance(h, Tensor):  # (PyTorch reads hx.dim(): AttributeError)
+            from ...functions._args import NotATensorError
+
+            raise NotATensorError(f"{self._name}: {what} must be a Tensor, got "
+                                  f"{type(h).__name__}")
         if _shape(h) != expected:
             raise RuntimeError(
                 f"{self._name}: expected {what} of shape {expected}, got {_shape(h)}. The initial "
@@ -206,6 +209,11 @@ class RNNBase(Module):
                 f"{name}: Expected input to be 2D (unbatched) or 3D (batched), got a {input.ndim}D "
                 f"tensor of shape {_shape(input)}"
             )
+        w = next(iter(self._parameters.values()), None)
+        if w is not None and input.dtype != w.dtype:  # PyTorch's check_input: dtype first
+            raise ValueError(f"{name}: input dtype ({input.dtype}) does not match weight dtype "
+                             f"({w.dtype}); convert the input with .to({w.dtype}) or the "
+                             f"module with .to({input.dtype})")
         if input.shape[-1] != self.input_size:
             raise RuntimeError(
                 f"{name}: input.size(-1) must be equal to input_size. Expected input_size="
@@ -222,6 +230,14 @@ class RNNBase(Module):
         B = x.shape[1]
         D = 2 if self.bidirectional else 1
         h0, c0 = self._given_states(hx, (B,) if batched else ())
+        # then PyTorch's kernel: no steps, or a state of another dtype, is refused
+        if x.shape[0] == 0:
+            raise RuntimeError(f"{name}: Expected sequence length to be larger than 0 in RNN, "
+                               f"got input of shape {_shape(input)}")
+        for what, st in (("h0", h0), ("c0", c0)):
+            if st is not None and st.dtype != x.dtype:
+                raise RuntimeError(f"{name}: {what} has dtype {st.dtype} but the input and the "
+                                   f"weights have {x.dtype}; convert it with .to({x.dtype})")
         if h0 is not None and not batched:
             h0 = F.unsqueeze(h0, 1)
             c0 = F.unsqueeze(c0, 1) if c0 is not None else None

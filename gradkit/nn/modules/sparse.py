@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..._tensor import Tensor
 from ...autograd import grad_mode
 from .. import init
@@ -86,8 +88,10 @@ class Embedding(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         idx = input._data if isinstance(input, Tensor) else None
-        if idx is not None and idx.dtype.kind in "iu" and idx.size and not input.is_meta and (
-                idx.max() >= self.num_embeddings or idx.min() < 0):
+        # (the range check is the module's friendlier message; a dtype other than int32/int64
+        # is refused first, by the functional, as PyTorch)
+        if idx is not None and idx.dtype in (np.int32, np.int64) and idx.size \
+                and not input.is_meta and (idx.max() >= self.num_embeddings or idx.min() < 0):
             bad = int(idx.max()) if idx.max() >= self.num_embeddings else int(idx.min())
             raise IndexError(
                 f"Embedding(num_embeddings={self.num_embeddings}, embedding_dim="

@@ -280,17 +280,8 @@ class TransformerDecoderLayer(Module):
         """
         d = self.self_attn.embed_dim
         _check_seq(tgt, "tgt", d, self.batch_first, "TransformerDecoderLayer")
-        _check_seq(memory, "memory", d, self.batch_first, "TransformerDecoderLayer")
-        if tgt.ndim != memory.ndim:
-            raise RuntimeError(f"TransformerDecoderLayer(d_model={d}) expects tgt and memory "
-                               f"both batched or both unbatched, got tgt {tuple(tgt.shape)} and "
-                               f"memory {tuple(memory.shape)}")
-        b = 0 if self.batch_first else 1
-        if tgt.ndim == 3 and tgt.shape[b] != memory.shape[b]:
-            raise RuntimeError(f"TransformerDecoderLayer(d_model={d}) expects tgt and memory "
-                               f"with the same batch size (dimension {b}, batch_first="
-                               f"{self.batch_first}), got tgt {tuple(tgt.shape)} and memory "
-                               f"{tuple(memory.shape)}")
+        # memory is checked where PyTorch meets it: by the attention over it (multihead_attn),
+        # after the self-attention block
         if tgt_is_causal and tgt_mask is None:
             T = tgt.shape[1] if (self.batch_first and tgt.ndim == 3) else tgt.shape[0]
             tgt_mask = _causal_bool(T)
