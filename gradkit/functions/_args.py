@@ -75,8 +75,8 @@ def _dim_keepdim(fn, dim, keepdim):
 
 
 class NotATensorError(AttributeError, TypeError):
-    """A list or tuple where PyTorch's Python-level functions (``torch.split``, ``torch.norm``,
-    ``torch.tensordot``, in torch/functional.py) take a Tensor: PyTorch fails there with an
+    """A list, tuple or Python number where PyTorch's Python-level functions (``torch.split``,
+    ``torch.norm``, ``torch.tensordot``, in torch/functional.py) take a Tensor: PyTorch fails there with an
     AttributeError (``'list' object has no attribute 'split'``) and its ATen forms
     (``split_with_sizes``, ``unsafe_split``, ``tensordot(out=)``) with a TypeError, so gradkit's
     error is both types (an ``except`` of either catches it), with a message saying what to
@@ -85,7 +85,7 @@ class NotATensorError(AttributeError, TypeError):
 
 def _tensor_attr_arg(x, fn, name="input"):
     """``x`` as a Tensor for the functions PyTorch writes in Python (see NotATensorError)."""
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple, int, float, complex)):  # (bool is an int)
         raise NotATensorError(
             f"{fn}(): argument '{name}' must be a Tensor, not {type(x).__name__} (PyTorch "
             f"raises AttributeError here too); make one first, e.g. gradkit.tensor({name})")

@@ -491,6 +491,11 @@ def _out_face(decl, name):
         else ""
     if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
         pre += ("if dtype is None and isinstance(out, _Tensor): dtype = out.dtype\n    ")
+    elif rule == "float_out":  # a floating input computed in a floating out's dtype (var, std)
+        pre += ("if isinstance(out, _Tensor) and isinstance(input, _Tensor) and "
+                "out.dtype.is_floating_point and input.dtype.is_floating_point and "
+                "out.dtype != input.dtype: input = input.to(out.dtype)\n    ")
+        rule = "cast"
     body = (f"{numpy_pre}{pre}r = _impl({', '.join(call)})\n    "
             f"return r if out is None else _write_out(out, r, {name!r}, _rule)")
     ns = dict(defaults, _impl=decl.impl, _write_out=write_out, _rule=rule, _before=before,

@@ -440,3 +440,15 @@ def test_numpy_float_warnings_stay_inside_gradkit():
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [
         "[inf, 1.0] [-inf, 0.0] [nan, inf] [inf]", "numpy: divide by zero encountered in log"]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pow_half_gradient_uses_rsqrt(torch, dtype):
+    """x ** 0.5's gradient is 0.5 * x ** -0.5, which PyTorch computes as rsqrt: -inf at -0.0
+    and NaN at -inf (C's pow gives +inf and 0 there)."""
+    a = np.array([-np.inf, np.inf, -0.0, 0.0, 1e-8, -1.0, 4.0], dtype=dtype)
+    t = torch.tensor(a, requires_grad=True)
+    torch.pow(t, 0.5).backward(torch.ones_like(t))
+    g = gk.tensor(a, requires_grad=True)
+    gk.pow(g, 0.5).backward(gk.ones_like(g))
+    np.testing.assert_array_equal(g.grad.numpy(), t.grad.numpy())
