@@ -76,8 +76,8 @@ def _dim_keepdim(fn, dim, keepdim):
 
 class NotATensorError(AttributeError, TypeError):
     """A list, tuple or Python number where PyTorch's Python-level functions (``torch.split``,
-    ``torch.norm``, ``torch.tensordot``, in torch/functional.py) take a Tensor: PyTorch fails there with an
-    AttributeError (``'list' object has no attribute 'split'``) and its ATen forms
+    ``torch.norm``, ``torch.tensordot``, in torch/functional.py) take a Tensor: PyTorch fails
+    there with an AttributeError (``'list' object has no attribute 'split'``) and its ATen forms
     (``split_with_sizes``, ``unsafe_split``, ``tensordot(out=)``) with a TypeError, so gradkit's
     error is both types (an ``except`` of either catches it), with a message saying what to
     pass."""
