@@ -234,12 +234,11 @@ def _sizes(sizes, size):
 
 
 def _size(size):
-    shape = _shape_arg(size)
+    shape = _shape_arg(size)  # (ints: TypeError for another kind, as PyTorch)
     for s in shape:
-        if not isinstance(s, (int, np.integer)) or s < 0:
-            raise ValueError(
-                f"sizes must be non-negative integers, got {tuple(shape)}"
-            )
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(shape)}; sizes are >= 0")
     return tuple(int(s) for s in shape)
 
 

@@ -459,8 +459,9 @@ def make_case(seed, i):
         key = opt[rng.integers(len(opt))].lstrip("*")
         kwargs[key] = bad
         return ArgCase(face, name, args, kwargs, f"{key}={tag}")
-    if not slots:
-        return ArgCase(face, name, args, kwargs, "no-slot")
+    if not slots:  # nothing to replace: an unknown keyword instead
+        kwargs["bogus_arg"] = bad
+        return ArgCase(face, name, args, kwargs, "unknown-kw")
     k = slots[rng.integers(len(slots))]
     args[k] = bad
     return ArgCase(face, name, args, kwargs, f"{req[k] if k < len(req) else k}={tag}")
@@ -533,7 +534,18 @@ def classify(case):
     return ("wrong", diff) if diff else ("match", "")
 
 
+def _numpy_as_tensor(case, cls, detail):
+    """A NumPy scalar or array where PyTorch takes only a Tensor."""
+    return (cls in ("accepted-invalid", "wrong-error-type") and "=np-" in case.what
+            and "numpy" in detail and "Tensor" in detail.split(" -- torch ")[-1])
+
+
 ALLOW = [
+    (_numpy_as_tensor,
+     "gradkit takes a NumPy array or scalar wherever a Tensor goes (as_tensor_arg: gradkit's "
+     "tensors are NumPy arrays; README 'Where gradkit differs from PyTorch'), where PyTorch's "
+     "argument parser refuses it with a TypeError: the call then runs (or fails on its "
+     "values, e.g. a (2,) array against a (3, 3) tensor, with PyTorch's error for them)"),
 ]
 
 
