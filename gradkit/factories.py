@@ -503,9 +503,16 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
     return _finish(res.reshape(probs.shape[:-1] + (num_samples,)), False, _like_device(input))
 
 
+def _like_input(input, fn):
+    if not isinstance(input, Tensor):  # PyTorch's argument parser: a Tensor only
+        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+
+
 def _like(fn):
     def like(input, *, dtype=None, device=None, requires_grad=False,
              memory_format=_mf.preserve_format, **kw):
+        _like_input(input, fn.__name__ + "_like")
         dt = input.dtype if dtype is None else dtype
         dev = device if device is not None else (input.device if input.is_cuda or input.is_meta
                                                  else None)
@@ -553,6 +560,7 @@ def _in_format(out: Tensor, fmt, like, op: str) -> Tensor:
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
               memory_format=_mf.preserve_format) -> Tensor:
+    _like_input(input, "full_like")
     out = full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,
                device=device if device is not None else _like_device(input),
                requires_grad=requires_grad)

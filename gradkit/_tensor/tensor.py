@@ -136,6 +136,9 @@ def _shape_arg(shape, fn=None):
     them (an int, a NumPy integer, an integer tensor of one element; not a bool or a float)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
+    elif len(shape) == 1 and isinstance(shape[0], Tensor):  # (an int list, not a Tensor)
+        raise TypeError(f"{fn or 'size'}(): argument must be tuple of ints, not Tensor; pass "
+                        f"ints, e.g. tuple(t.tolist())")
     for s in shape:
         if s.__class__ is not int:
             return _int_tuple(shape, fn)

@@ -471,6 +471,7 @@ FLAGS = frozenset({
     "check_errors", "get_infos", "pivot", "scale_grad_by_freq", "sparse_grad", "assume_unique",
     "invert", "exclusive", "reverse", "increasing", "equal_nan", "zero_infinity", "swap",
     "count_include_pad", "ceil_mode", "full", "log_input", "center", "normalized",
+    "accumulate", "with_replacement", "wrap", "non_blocking", "include_self", "batch_first",
 })
 
 

@@ -342,6 +342,7 @@ def abs(input):
 
 
 def _neg_(self):
+    _tensors_only("neg_", (1, "input", 0 if self is None else self))
     _no_bool_neg(self)
     return inplace(self, E.NEG, None, (), "neg_")
 
@@ -403,6 +404,9 @@ def div(input, other, *, rounding_mode=None):
     x = _t(input)
     if rounding_mode is None:
         return x / other
+    if not isinstance(rounding_mode, str):
+        raise TypeError(f"div(): argument 'rounding_mode' must be str or None, not "
+                        f"{type(rounding_mode).__name__}; pass 'trunc' or 'floor'")
     if rounding_mode not in ("trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
@@ -454,6 +458,10 @@ def clamp(input, min=None, max=None):
     x = _t(input)
     if min is None and max is None:
         raise RuntimeError("clamp(): at least one of 'min' or 'max' must not be None")
+    for name, b in (("min", min), ("max", max)):
+        if b is not None and not isinstance(b, (Tensor, int, float, np.number)):
+            raise TypeError(f"clamp(): argument '{name}' must be a Number or a Tensor, not "
+                            f"{type(b).__name__}")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         if min is not None:  # (a number bound beside a Tensor one: not the public faces)
             x = _pairwise(E.MAXIMUM, x, min, "maximum")

@@ -377,5 +377,7 @@ def resize(self, *sizes):
 @tensor_method()
 def resize_as(self, tensor):
     """The deprecated out-of-place ``resize_as``: ``resize(*tensor.shape)``."""
-    _tensors_only("resize_as", (1, "the_template", 0 if tensor is None else tensor))
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"resize_as(): argument 'the_template' (position 1) must be Tensor, not "
+                        f"{type(tensor).__name__}")
     return _resize_to(self, tuple(tensor.shape), "resize_as")

@@ -384,7 +384,10 @@ def split(tensor, split_size_or_sections, dim=0):
             return (present(_slice_along(x, d, 0, 0), "SplitBackward0", (x,), x),)
         bounds = [(i, builtins_min(i + size, n)) for i in range(0, n, size)] or [(0, 0)]
     else:
-        sizes = [int(s) for s in split_size_or_sections]
+        if not isinstance(split_size_or_sections, (list, tuple)):
+            raise TypeError(f"split(): split_size_or_sections must be an int or a list of ints, "
+                            f"not {type(split_size_or_sections).__name__}")
+        sizes = list(_shape_arg((split_size_or_sections,), "split_with_sizes"))
         if builtins_any(s < 0 for s in sizes):
             raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative "
                                f"entries, but got split_sizes={sizes}")
@@ -403,6 +406,7 @@ def split(tensor, split_size_or_sections, dim=0):
 @declare()
 def chunk(input, chunks, dim=0):
     x = _t(input)
+    chunks = _int_arg(chunks, "chunk", "chunks")
     if x.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-d one); "
                            "unsqueeze() it first")
