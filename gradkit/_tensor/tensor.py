@@ -120,7 +120,9 @@ def _scalar_or_tensor(x):
 
 def _wrap_dim(d, ndim):
     if not isinstance(d, (int, np.integer)) or d.__class__ is bool:
-        raise TypeError(f"dim must be an int, got {type(d).__name__}")
+        if not (isinstance(d, Tensor) and d.ndim == 0 and d._data.dtype.kind in "iu"):
+            raise TypeError(f"dim must be an int, got {type(d).__name__}")
+        d = int(d.item())  # a 0-d integer tensor, as PyTorch's int arguments take it
     n = max(ndim, 1)
     if d < -n or d >= n:
         raise IndexError(

@@ -475,6 +475,10 @@ FLAGS = frozenset({
 })
 
 
+# flags PyTorch declares ``bool?``: None is taken too
+OPTIONAL_FLAGS = frozenset({"stable"})
+
+
 def flag_error(op, name, value):
     """PyTorch's TypeError for a non-bool where a flag goes."""
     raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__}; pass "
@@ -492,6 +496,8 @@ def _flag_checks(decl, name, params, defaults):
             continue
         if pname in FLAGS:
             keep = f" and {pname} is not {default}" if default else ""
+            if pname in OPTIONAL_FLAGS:
+                keep += f" and {pname} is not None"
             pre += (f"if {pname}.__class__ is not bool{keep}: "
                     f"_flag_error({decl.name!r}, {pname!r}, {pname})\n    ")
     return pre
