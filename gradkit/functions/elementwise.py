@@ -523,13 +523,13 @@ def where(condition, input=None, other=None):
     if input is None and other is None:
         return tuple(wrap(i) for i in cond._data.nonzero())
     c = cond._data
+    a = _scalar_or_tensor(input)  # (a list or tuple is refused first, as PyTorch's parser)
+    b = _scalar_or_tensor(other)
     if c.dtype.kind != "b":
         if c.dtype != np.uint8:  # (uint8 is taken, deprecated, as in PyTorch)
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
                                f"tensor with dtype {_type_name(cond)}; compare first, e.g. x > 0")
         c = c.astype(bool)
-    a = _scalar_or_tensor(input)
-    b = _scalar_or_tensor(other)
     ka = type(a._data) if isinstance(a, Tensor) else None
     kb = type(b._data) if isinstance(b, Tensor) else None
     if (ka is not None and ka is not type(c)) or (kb is not None and kb is not type(c)):
@@ -843,7 +843,10 @@ def _not_bool():
 
 
 def _check_sub(a, b):
-    """PyTorch refuses ``-`` on bool tensors (NumPy's "boolean subtract" would leak)."""
+    """PyTorch refuses ``-`` on bool tensors (NumPy's "boolean subtract" would leak), after its
+    argument parser's refusal of a list or tuple (TypeError)."""
+    if isinstance(b, (list, tuple)) or isinstance(a, (list, tuple)):
+        _scalar_or_tensor(b if isinstance(b, (list, tuple)) else a)  # (raises TypeError)
     ab = a.dtype.kind == "b" if isinstance(a, Tensor) else isinstance(a, (bool, np.bool_))
     bb = b.dtype.kind == "b" if isinstance(b, Tensor) else isinstance(b, (bool, np.bool_))
     if ab and bb and isinstance(a, Tensor) and isinstance(b, Tensor):

@@ -677,9 +677,12 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     appended as the last dimension. Unlike PyTorch this is a copy, not a view."""
     x = _t(input)
     if x.ndim < 2:
-        # PyTorch's dim check fails first: IndexError ("Dimension out of range")
-        raise IndexError(f"diagonal(): expected a tensor with at least 2 dimensions, got shape "
-                         f"{tuple(x.shape)} (dimension out of range)")
+        # PyTorch wraps both dims first (a 0-d tensor as a 1-d one): IndexError for one out of
+        # range, else they are the same dim
+        _dim_in(dim1, x.ndim, "diagonal"), _dim_in(dim2, x.ndim, "diagonal")
+        raise RuntimeError(f"diagonal(): diagonal dimensions cannot be identical {dim1}, {dim2} "
+                           f"(a tensor of shape {tuple(x.shape)} has one dimension to take; "
+                           f"diagonal() needs 2)")
     offset = _int_arg(offset, "diagonal", "offset")
     d1, d2 = _dim_in(dim1, x.ndim, "diagonal"), _dim_in(dim2, x.ndim, "diagonal")
     if d1 == d2:

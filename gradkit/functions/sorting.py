@@ -981,7 +981,8 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
     ``(min_0, max_0, ...)``; ``weight``: one per point; ``density``: normalise to a density.
     The last edge of each dim is inclusive; points outside every bin are left out."""
     x = _t(input)
-    if x.ndim == 0:  # (PyTorch reads the points' size, dim -1, first)
+    if x.ndim == 0 and isinstance(bins, (int, np.integer)):  # (PyTorch reads the points'
+        # size, dim -1, first where bins is a count)
         raise IndexError("histogramdd(): Dimension specified as -1 but tensor has no "
                          "dimensions")
     if x.ndim < 2:

@@ -88,6 +88,11 @@ RAISES = {
                                    "rounding_mode"),
     "clamp_max_list_of_tensors": (lambda m: x(m).clamp_max([x(m), x(m)]), "max"),
     "clamp_min_tuple": (lambda m: x(m).clamp_min((2.5, 3)), "min"),
+    # a list where a Tensor goes: refused before the dtype checks (bool sub, float condition)
+    "sub_bool_and_a_list": (lambda m: m.sub(x(m, "bool"), [[0.5], [1.5], [2.5]], alpha=0.5),
+                            "operand"),
+    "where_float_condition_and_a_list": (lambda m: m.where(x(m, "float32"), x(m), [1.0, 2.0, 3.0]),
+                                         "operand"),
 }
 
 

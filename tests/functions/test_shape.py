@@ -439,3 +439,15 @@ def test_diag_embed_of_an_empty_last_dim_with_an_offset_as_torch(shape, args, dt
 ])
 def test_split_size_checks_in_torch_order(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("shape", [(), (3,)])
+@pytest.mark.parametrize("dims", [(0, -1), (0, 1), (1, 0), (0, 0), (-1, -1), (2, 0)])
+def test_diagonal_of_fewer_than_2_dims_wraps_the_dims_first(torch, shape, dims):
+    """PyTorch wraps both dims (a 0-d tensor as a 1-d one) before anything: IndexError for one
+    out of range, else RuntimeError (the same dim twice)."""
+    a = np.ones(shape)
+    with pytest.raises((IndexError, RuntimeError)) as want:
+        torch.diagonal(torch.tensor(a), 0, *dims)
+    with pytest.raises(type(want.value)):
+        gk.diagonal(gk.tensor(a), 0, *dims)

@@ -433,3 +433,17 @@ def test_histogram_of_an_empty_input(torch, kw):
     got = gk.histogram(gk.zeros(0, dtype=gk.float64), 5, **kw)
     for g, t in zip(got, want):  # (the edges' last bit: NumPy's linspace, not ATen's)
         np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-15, atol=1e-15)
+
+
+@pytest.mark.parametrize("bins", [3, "edges1", "edges2"])
+def test_histogramdd_of_a_0d_input(torch, bins):
+    """A 0-d input: IndexError where bins is a count (PyTorch reads the points' size first),
+    RuntimeError (at least 2 dimensions) where bins are edges."""
+    def call(m):
+        b = bins if isinstance(bins, int) else \
+            [m.tensor([0.0, 1.0], dtype=m.float64)] * int(bins[-1])
+        return m.histogramdd(m.tensor(0.5, dtype=m.float64), b)
+    with pytest.raises((IndexError, RuntimeError)) as want:
+        call(torch)
+    with pytest.raises(type(want.value)):
+        call(gk)
