@@ -28,6 +28,7 @@ from ..ops import elementwise as E
 from ._args import (
     _binary,
     _check_addcdiv,
+    _check_fill_value,
     _check_number,
     _const_like,
     _float_operand,
@@ -470,6 +471,13 @@ def clamp(input, min=None, max=None):
         return x
     if x.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = _float_operand(x)
+    for b in (min, max):  # a number bound must fit the dtype (PyTorch's checked conversion)
+        if b is not None:
+            _check_fill_value(b, x._data.dtype, "clamp")
+    if x._data.dtype.kind == "u":  # a negative int bound wraps into the unsigned type first
+        top = int(np.iinfo(x._data.dtype).max) + 1
+        min, max = ((b % top if isinstance(b, (int, np.integer)) and b < 0 else b)
+                    for b in (min, max))
     return apply1(E.CLAMP, x, (min, max))
 
 

@@ -452,3 +452,25 @@ def test_pow_half_gradient_uses_rsqrt(torch, dtype):
     g = gk.tensor(a, requires_grad=True)
     gk.pow(g, 0.5).backward(gk.ones_like(g))
     np.testing.assert_array_equal(g.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype, lo, hi", [
+    ("float16", 1e10, 0.5), ("float16", 70000.0, None), ("float32", 1e39, None),
+    ("int8", 1000, None), ("uint8", -300, None), ("uint8", -1, None), ("uint8", 3, -1),
+    ("float16", 65504.0, None), ("float16", float("inf"), None), ("int64", float("inf"), None),
+])
+def test_clamp_number_bounds_converted_as_torch(torch, dtype, lo, hi):
+    """A number bound is converted to the tensor's dtype first: RuntimeError where it
+    overflows, a negative int wraps into an unsigned type (-1 is 255 for uint8)."""
+    a = np.array([0, 5, 200, 7])
+    def call(m):
+        return m.clamp(m.tensor(a, dtype=getattr(m, dtype)), min=lo, max=hi)
+    try:
+        want = call(torch)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="without overflow"):
+            call(gk)
+        return
+    got = call(gk)
+    assert dtype_name(got.dtype) == dtype_name(want.dtype)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
