@@ -45,7 +45,8 @@ from ._grad_names import GRAD_NAMES
 from ._grad_names import face as named_face
 
 __all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "out_bool_or_byte",
-           "out_cat", "out_floating", "out_floating_before", "out_input_dtype", "out_needs",
+           "out_cat", "out_floating", "out_floating_before", "out_floating_nan", "out_input_dtype",
+           "out_needs",
            "out_not_bool",
            "out_tuple", "public_functions", "special_functions", "tensor_method", "write_inplace",
            "write_out"]
@@ -261,6 +262,16 @@ def out_input_dtype(message):
                                               out=_type_name(out.dtype))
                                + "; pass an out of the input's dtype")
     return before
+
+
+def out_floating_nan(out, args):
+    """A check before nansum/nanmean run: a floating input takes a floating ``out`` only
+    (PyTorch's kernel has no integral one; then the op is computed in out's dtype)."""
+    x = args.get("input")
+    if isinstance(out, Tensor) and isinstance(x, Tensor) and x._data.dtype.kind == "f" \
+            and out._data.dtype.kind != "f":
+        raise NotImplementedError(f'"nansum_cpu" not implemented for \'{_dtype_name(out.dtype)}\''
+                                  f"; pass a floating out")
 
 
 def out_floating(res, out, name):

@@ -37,8 +37,8 @@ from ._args import (
 from ._registry import (
     declare,
     out_bool_or_byte,
-    out_floating,
     out_floating_before,
+    out_floating_nan,
     out_input_dtype,
     out_needs,
     out_not_bool,
@@ -496,7 +496,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     return y if y is not x else x.clone()
 
 
-@declare(out=out_floating)
+@declare(out=("float_out", out_floating_nan))
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum treating NaN as zero."""
     x = _t(input)
@@ -507,7 +507,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     return sum(x, dim, keepdim, dtype=dtype)
 
 
-@declare(out=out_floating)
+@declare(out=("float_out", out_floating_nan))
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean of the non-NaN elements (NaN where all are NaN)."""
     x = _t(input)
