@@ -417,3 +417,14 @@ def test_var_std_out_computed_in_outs_dtype(torch, name, src, dst):
     g = getattr(gk, name)(gk.tensor(a), 1, out=gk.empty(0, dtype=getattr(gk, dst)))
     assert str(g.dtype).split(".")[-1] == dst
     np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-12 if dst == "float64" else 1e-6)
+
+
+@pytest.mark.parametrize("name", ["nansum", "nanmean"])
+def test_nansum_nanmean_out_computed_in_outs_dtype(torch, name):
+    a = (np.random.default_rng(2).standard_normal((3, 40)) * 3).astype(np.float16)
+    a[0, 0] = np.nan
+    t = getattr(torch, name)(torch.tensor(a), 1, out=torch.empty(0, dtype=torch.float32))
+    g = getattr(gk, name)(gk.tensor(a), 1, out=gk.empty(0, dtype=gk.float32))
+    np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-6)
+    with pytest.raises(NotImplementedError):
+        getattr(gk, name)(gk.tensor(a.astype(np.float32)), 1, out=gk.empty(0, dtype=gk.int64))
