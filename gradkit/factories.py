@@ -210,6 +210,9 @@ def _meta_result(shape, dt, requires_grad):
 
 
 def _finish(arr, requires_grad, device):
+    if requires_grad.__class__ is not bool and requires_grad is not None:
+        raise TypeError(f"argument 'requires_grad' must be bool, not "
+                        f"{type(requires_grad).__name__}; pass True or False")
     if device is not None and Device(device).type != "cpu":
         arr = _array_to(arr, Device(device))
     elif device is None and _DEFAULT_META[0]:

@@ -144,3 +144,16 @@ def test_right_kind_accepted_as_torch(torch, name):
     g = ACCEPTS[name](gk)
     assert tuple(g.shape) == tuple(t.shape)
     np.testing.assert_allclose(g.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.zeros(2, requires_grad=1),
+    lambda m: m.arange(3.0, requires_grad=np.int64(1)),
+    lambda m: m.rand_like(m.ones(2), requires_grad="abc"),
+    lambda m: m.ones(2).requires_grad_(None),
+])
+def test_requires_grad_is_a_bool(torch, call):
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError, match="requires_grad"):
+        call(gk)
