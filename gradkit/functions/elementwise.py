@@ -28,8 +28,9 @@ from ..ops import elementwise as E
 from ._args import (
     _binary,
     _check_addcdiv,
-    _check_fill_value,
+    _check_bounds,
     _check_number,
+    _check_sub,
     _const_like,
     _float_operand,
     _half_alpha,
@@ -37,6 +38,7 @@ from ._args import (
     _integral_unary,
     _is_half,
     _not_implemented,
+    _number_bounds,
     _number_first,
     _operands,
     _promoted3,
@@ -459,10 +461,7 @@ def clamp(input, min=None, max=None):
     x = _t(input)
     if min is None and max is None:
         raise RuntimeError("clamp(): at least one of 'min' or 'max' must not be None")
-    for name, b in (("min", min), ("max", max)):
-        if b is not None and not isinstance(b, (Tensor, int, float, np.number)):
-            raise TypeError(f"clamp(): argument '{name}' must be a Number or a Tensor, not "
-                            f"{type(b).__name__}")
+    _check_bounds(min, max)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         if min is not None:  # (a number bound beside a Tensor one: not the public faces)
             x = _pairwise(E.MAXIMUM, x, min, "maximum")
@@ -471,14 +470,7 @@ def clamp(input, min=None, max=None):
         return x
     if x.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = _float_operand(x)
-    for b in (min, max):  # a number bound must fit the dtype (PyTorch's checked conversion)
-        if b is not None:
-            _check_fill_value(b, x._data.dtype, "clamp")
-    if x._data.dtype.kind == "u":  # a negative int bound wraps into the unsigned type first
-        top = int(np.iinfo(x._data.dtype).max) + 1
-        min, max = ((b % top if isinstance(b, (int, np.integer)) and b < 0 else b)
-                    for b in (min, max))
-    return apply1(E.CLAMP, x, (min, max))
+    return apply1(E.CLAMP, x, _number_bounds(x, min, max))
 
 
 def _promote_pair(a, b):
@@ -841,29 +833,6 @@ def remainder(input, other):
 # ------------------------------------------------------------------ more binary and unary ops
 def _dtype_label(dt):
     return {"b": "Bool", "f": "Float", "i": "Long", "u": "Byte"}.get(np.dtype(dt).kind, str(dt))
-
-
-def _not_bool():
-    raise RuntimeError(
-        "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
-        "to invert a mask, use the `~` or `logical_not()` operator instead."
-    )
-
-
-def _check_sub(a, b):
-    """PyTorch refuses ``-`` on bool tensors (NumPy's "boolean subtract" would leak), after its
-    argument parser's refusal of a list or tuple (TypeError)."""
-    if isinstance(b, (list, tuple)) or isinstance(a, (list, tuple)):
-        _scalar_or_tensor(b if isinstance(b, (list, tuple)) else a)  # (raises TypeError)
-    ab = a.dtype.kind == "b" if isinstance(a, Tensor) else isinstance(a, (bool, np.bool_))
-    bb = b.dtype.kind == "b" if isinstance(b, Tensor) else isinstance(b, (bool, np.bool_))
-    if ab and bb and isinstance(a, Tensor) and isinstance(b, Tensor):
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
-            "or `logical_xor()` operator instead."
-        )
-    if ab or bb:  # a Python bool counts too (``x - True``), as in PyTorch
-        _not_bool()
 
 
 @declare(inplace=True, out="same")
