@@ -493,10 +493,10 @@ def own_error(e):
 
 
 def classify(case):
-    """``(class, detail)``: ``fuzzer.classify``'s classes, plus ``no-base``/``no-slot`` (no valid
-    call to corrupt), ``absent`` (gradkit lacks the name) and ``unnamed`` (both raise the same
-    type, but gradkit's message does not name the op: reported, not failing)."""
-    if case.what in ("no-base", "no-slot"):
+    """``(class, detail)``: ``fuzzer.classify``'s classes, plus ``no-base`` (no valid call to
+    corrupt), ``absent`` (gradkit lacks the name) and ``unnamed`` (both raise the same type,
+    but gradkit's message does not name the op: reported, not failing)."""
+    if case.what == "no-base":
         return case.what, ""
     if _absent(case):
         return "absent", ""
