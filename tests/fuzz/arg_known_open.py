@@ -14,9 +14,6 @@ KNOWN_OPEN = {
     ('asarray', 'wrong-error-type'):
         "open, in the factories' and conversions' keyword checks (gradkit/factories.py, "
         'Tensor.to/type/new_*): requires_grad is not checked for its kind (case 1102)',
-    ('bartlett_window', 'accepted-invalid'):
-        "open, in the factories' and conversions' keyword checks (gradkit/factories.py, "
-        'Tensor.to/type/new_*): requires_grad is not checked for its kind (case 249)',
     ('bitwise_and', 'wrong-error-type'):
         'open, in bitwise_and: wrong-error-type for input=nan (TypeError: bitwise_and(): argument'
         " 'input' (position 1) must; case 700)",
@@ -74,15 +71,9 @@ KNOWN_OPEN = {
     ('isclose', 'raw'):
         "open, in isclose: a raw error for rtol=tuple-str (TypeError: ufunc 'isfinite' not "
         'supported for the input type; case 512)',
-    ('kaiser_window', 'accepted-invalid'):
-        "open, in the factories' and conversions' keyword checks (gradkit/factories.py, "
-        'Tensor.to/type/new_*): requires_grad is not checked for its kind (case 592)',
     ('logit', 'raw'):
         "open, in gradkit/functions/special.py: a raw error for eps=tuple-str (TypeError: '>=' "
         "not supported between instances of 'tuple' a; case 1702)",
-    ('logspace', 'accepted-invalid'):
-        "open, in the factories' and conversions' keyword checks (gradkit/factories.py, "
-        'Tensor.to/type/new_*): requires_grad is not checked for its kind (case 440)',
     ('min', 'accepted-invalid'):
         "open, in min: accepted-invalid for keepdim=bool (torch TypeError: min(): argument 'dim' "
         '(position 1) must be ; case 1273)',
@@ -109,9 +100,6 @@ KNOWN_OPEN = {
     ('new_zeros', 'raw'):
         'open, in gradkit/factories.py: a raw error for size=huge (ValueError: array is too big; '
         '`arr.size * arr.dtype.itemsize; case 1831)',
-    ('ones', 'accepted-invalid'):
-        "open, in the factories' and conversions' keyword checks (gradkit/factories.py, "
-        'Tensor.to/type/new_*): requires_grad is not checked for its kind (case 1145)',
     ('prod', 'accepted-invalid'):
         'open, in prod: accepted-invalid for dtype=t0-int (torch TypeError: prod() received an '
         'invalid combination of a; case 205)',
@@ -121,21 +109,12 @@ KNOWN_OPEN = {
     ('rand', 'raw'):
         'open, in rand: a raw error for *size=huge (ValueError: array is too big; `arr.size * '
         'arr.dtype.itemsize; case 1372)',
-    ('rand_like', 'accepted-invalid'):
-        "open, in the factories' and conversions' keyword checks (gradkit/factories.py, "
-        'Tensor.to/type/new_*): requires_grad is not checked for its kind (case 465)',
     ('randperm', 'wrong'):
         'open, in randperm: wrong for dtype=py-type (result: dtype float32, torch float64; case '
         '253)',
-    ('range', 'accepted-invalid'):
-        "open, in the factories' and conversions' keyword checks (gradkit/factories.py, "
-        'Tensor.to/type/new_*): requires_grad is not checked for its kind (case 708)',
     ('range', 'raw'):
         'open, in gradkit/_range_values.py: a raw error for end=huge (ValueError: array is too '
         'big; `arr.size * arr.dtype.itemsize; case 1139)',
-    ('requires_grad_', 'accepted-invalid'):
-        "open, in the factories' and conversions' keyword checks (gradkit/factories.py, "
-        'Tensor.to/type/new_*): requires_grad is not checked for its kind (case 916)',
     ('resize_', 'accepted-invalid'):
         "open, in the factories' and conversions' keyword checks (gradkit/factories.py, "
         'Tensor.to/type/new_*): memory_format is not checked for its kind (case 997)',
