@@ -291,6 +291,9 @@ def to_dtype(d) -> dtype:
     text = builtins.str(d)
     if text.startswith("torch."):
         return to_dtype(text)
+    if not isinstance(d, type):  # ({}, ('a', 1), a tensor: NumPy would make a dtype of them)
+        raise TypeError(f"expected a dtype such as gradkit.float32, got {type(d).__name__} "
+                        f"({d!r})")
     try:
         return of(np.dtype(d))
     except TypeError:

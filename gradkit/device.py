@@ -11,6 +11,9 @@ import numpy as np
 from . import _backend, _dtype
 from ._meta import NO_DATA, MetaArray, meta_array
 
+# kinds of value that are no device (PyTorch's argument parser raises TypeError for them)
+_NOT_DEVICES = (float, bool, list, tuple, dict, set, np.generic, np.ndarray, type, _dtype.dtype)
+
 __all__ = ["device", "Device", "device_of"]
 
 _ENTERED: list = []  # the default devices that ``with device(...)`` blocks replaced
@@ -27,6 +30,10 @@ class Device:
         if isinstance(type_or_name, Device):
             self.type, self.index = type_or_name.type, type_or_name.index
             return
+        if type_or_name is None or isinstance(type_or_name, _NOT_DEVICES):
+            raise TypeError(f"a device must be a gradkit.device, a string ('cpu', 'cuda:0') or "
+                            f"an int (a cuda index), not {type(type_or_name).__name__} "
+                            f"({type_or_name!r})")
         name = str(type_or_name)
         if ":" in name:
             name, idx = name.split(":", 1)

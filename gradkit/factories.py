@@ -258,6 +258,9 @@ def _meta_result(shape, dt, requires_grad):
 
 
 def _finish(arr, requires_grad, device):
+    if requires_grad.__class__ is not bool and requires_grad is not None:
+        raise TypeError(f"argument 'requires_grad' must be bool, not "
+                        f"{type(requires_grad).__name__}; pass True or False")
     if device is not None and Device(device).type != "cpu":
         arr = _array_to(arr, Device(device))
     elif device is None and _DEFAULT_META[0]:
@@ -282,12 +285,11 @@ def _sizes(sizes, size):
 
 
 def _size(size):
-    shape = _shape_arg(size)
+    shape = _shape_arg(size)  # (ints: TypeError for another kind, as PyTorch)
     for s in shape:
-        if not isinstance(s, (int, np.integer)) or s < 0:
-            raise ValueError(
-                f"sizes must be non-negative integers, got {tuple(shape)}"
-            )
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(shape)}; sizes are >= 0")
     return tuple(int(s) for s in shape)
 
 
@@ -552,9 +554,16 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
     return _finish(res.reshape(probs.shape[:-1] + (num_samples,)), False, _like_device(input))
 
 
+def _like_input(input, fn):
+    if not isinstance(input, Tensor):  # PyTorch's argument parser: a Tensor only
+        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+
+
 def _like(fn):
     def like(input, *, dtype=None, device=None, requires_grad=False,
              memory_format=_mf.preserve_format, **kw):
+        _like_input(input, fn.__name__ + "_like")
         dt = input.dtype if dtype is None else dtype
         dev = device if device is not None else (input.device if input.is_cuda or input.is_meta
                                                  else None)
@@ -602,6 +611,7 @@ def _in_format(out: Tensor, fmt, like, op: str) -> Tensor:
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
               memory_format=_mf.preserve_format) -> Tensor:
+    _like_input(input, "full_like")
     out = full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,
                device=device if device is not None else _like_device(input),
                requires_grad=requires_grad)

@@ -182,7 +182,12 @@ default_generator.manual_seed(_os_seed())  # as PyTorch: unseeded programs diffe
 
 
 def _gen(generator=None) -> Generator:
-    return default_generator if generator is None else generator
+    if generator is None:
+        return default_generator
+    if not isinstance(generator, Generator):  # PyTorch's argument parser refuses it
+        raise TypeError(f"argument 'generator' must be a gradkit.Generator (or None), not "
+                        f"{type(generator).__name__}; make one with gradkit.Generator()")
+    return generator
 
 
 def manual_seed(seed) -> Generator:

@@ -42,7 +42,10 @@ def frobenius_norm(input, dim, keepdim=False):
     if len(dims) > 2:
         raise RuntimeError(f"Expected at most 2 dimensions, but got {len(dims)} dimensions "
                            f"instead.")
-    if isinstance(input, Tensor):  # then the dims, before the dtype, as PyTorch
+    if isinstance(input, Tensor):  # an integral dtype, then the dims, as PyTorch
+        if input._data.dtype.kind in "biu":
+            raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
+                               f"Got {input.dtype} instead; convert it first, e.g. x.float()")
         for d in dims:
             _wrap_dim(d, input.ndim)
     _deprecated("frobenius_norm", "linalg.vector_norm(A, 2., dim, keepdim)")

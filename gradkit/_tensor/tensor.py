@@ -11,6 +11,7 @@ names that file. Recording a graph node when an op runs is ``_tensor/record.py``
 from __future__ import annotations
 
 import numbers
+import operator
 import weakref
 
 import numpy as np
@@ -118,8 +119,10 @@ def _scalar_or_tensor(x):
 
 
 def _wrap_dim(d, ndim):
-    if not isinstance(d, (int, np.integer)):
-        raise TypeError(f"dim must be an int, got {type(d).__name__}")
+    if not isinstance(d, (int, np.integer)) or d.__class__ is bool:
+        if not (isinstance(d, Tensor) and d.ndim == 0 and d._data.dtype.kind in "iu"):
+            raise TypeError(f"dim must be an int, got {type(d).__name__}")
+        d = int(d.item())  # a 0-d integer tensor, as PyTorch's int arguments take it
     n = max(ndim, 1)
     if d < -n or d >= n:
         raise IndexError(
@@ -129,10 +132,40 @@ def _wrap_dim(d, ndim):
 
 
 
-def _shape_arg(shape):
+def _shape_arg(shape, fn=None):
+    """A size/shape/dims argument given spread (``x.view(2, 3)``) or as one sequence
+    (``x.view((2, 3))``), as a tuple; its elements must be ints as PyTorch's int lists take
+    them (an int, a NumPy integer, an integer tensor of one element; not a bool or a float)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
+        shape = shape[0]
+    elif len(shape) == 1 and isinstance(shape[0], Tensor):  # (an int list, not a Tensor)
+        raise TypeError(f"{fn or 'size'}(): argument must be tuple of ints, not Tensor; pass "
+                        f"ints, e.g. tuple(t.tolist())")
+    for s in shape:
+        if s.__class__ is not int:
+            return _int_tuple(shape, fn)
     return tuple(shape)
+
+
+def _int_tuple(values, fn):
+    out = []
+    for i, s in enumerate(values):
+        if s.__class__ is not bool and isinstance(s, (int, np.integer, Tensor)):
+            try:
+                out.append(operator.index(s))
+                continue
+            except TypeError:
+                pass
+        what = f"{fn}(): argument" if fn else "argument"
+        raise TypeError(f"{what} must be tuple of ints, but found element of type "
+                        f"{type(s).__name__} at pos {i} (got {_short(values)}); pass ints, e.g. "
+                        f"(2, 3)")
+    return tuple(out)
+
+
+def _short(values):
+    text = repr(tuple(values) if isinstance(values, list) else values)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class Tensor:
@@ -373,6 +406,9 @@ class Tensor:
         return bool(self._data.reshape(()))
 
     def is_same_size(self, other) -> bool:
+        if not isinstance(other, Tensor):
+            raise TypeError(f"is_same_size(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(other).__name__}")
         return tuple(self._data.shape) == tuple(other.shape)
 
     def is_inference(self) -> bool:
@@ -591,6 +627,9 @@ class Tensor:
         return self
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if requires_grad.__class__ is not bool:
+            raise TypeError(f"requires_grad_(): argument 'requires_grad' must be bool, not "
+                            f"{type(requires_grad).__name__}")
         if not self.is_leaf:
             if not requires_grad:
                 raise RuntimeError(

@@ -24,7 +24,8 @@ from ..ops.elementwise import DIV as _DIV
 from ..ops.elementwise import MUL as _MUL
 
 __all__ = [
-    "NO_DIM", "NO_KEEPDIM", "NotATensorError", "_binary", "_check_fill_value", "_check_number",
+    "NO_DIM", "NO_KEEPDIM", "NotATensorError", "_binary", "_check_bounds", "_check_fill_value",
+    "_check_number", "_check_sub", "_number_bounds",
     "_const_like", "_dim_in", "_dim_keepdim", "_dims_tuple", "_div_operands",
     "_float_operand", "_half_number", "_in_opmath", "_int_arg", "_is_half", "_norm_axis",
     "_on_device_of", "_operands", "_promoted3",
@@ -75,9 +76,9 @@ def _dim_keepdim(fn, dim, keepdim):
 
 
 class NotATensorError(AttributeError, TypeError):
-    """A list or tuple where PyTorch's Python-level functions (``torch.split``, ``torch.norm``,
-    ``torch.tensordot``, in torch/functional.py) take a Tensor: PyTorch fails there with an
-    AttributeError (``'list' object has no attribute 'split'``) and its ATen forms
+    """A list, tuple or Python number where PyTorch's Python-level functions (``torch.split``,
+    ``torch.norm``, ``torch.tensordot``, in torch/functional.py) take a Tensor: PyTorch fails
+    there with an AttributeError (``'list' object has no attribute 'split'``) and its ATen forms
     (``split_with_sizes``, ``unsafe_split``, ``tensordot(out=)``) with a TypeError, so gradkit's
     error is both types (an ``except`` of either catches it), with a message saying what to
     pass."""
@@ -85,7 +86,7 @@ class NotATensorError(AttributeError, TypeError):
 
 def _tensor_attr_arg(x, fn, name="input"):
     """``x`` as a Tensor for the functions PyTorch writes in Python (see NotATensorError)."""
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple, int, float, complex)):  # (bool is an int)
         raise NotATensorError(
             f"{fn}(): argument '{name}' must be a Tensor, not {type(x).__name__} (PyTorch "
             f"raises AttributeError here too); make one first, e.g. gradkit.tensor({name})")
@@ -129,6 +130,50 @@ def _check_fill_value(value, dt, fn):
     if not ok:
         raise RuntimeError(f"{fn}(): value cannot be converted to type {dt} without overflow "
                            f"(got {value!r}); pass a value in the tensor's range")
+
+
+def _check_bounds(min, max, fn="clamp"):
+    """clamp's bounds: numbers or Tensors (PyTorch's TypeError for a list, a type, ...)."""
+    for name, b in (("min", min), ("max", max)):
+        if b is not None and not isinstance(b, (Tensor, int, float, np.number)):
+            raise TypeError(f"{fn}(): argument '{name}' must be a Number or a Tensor, not "
+                            f"{type(b).__name__}")
+
+
+def _number_bounds(x, min, max, fn="clamp"):
+    """Number bounds converted to ``x``'s dtype as PyTorch does first: RuntimeError where one
+    overflows it, a negative int wrapped into an unsigned type (-1 is 255 for uint8)."""
+    for b in (min, max):
+        if b is not None:
+            _check_fill_value(b, x._data.dtype, fn)
+    if x._data.dtype.kind == "u":
+        top = int(np.iinfo(x._data.dtype).max) + 1
+        min, max = ((b % top if isinstance(b, (int, np.integer)) and b < 0 else b)
+                    for b in (min, max))
+    return min, max
+
+
+def _not_bool():
+    raise RuntimeError(
+        "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+        "to invert a mask, use the `~` or `logical_not()` operator instead."
+    )
+
+
+def _check_sub(a, b):
+    """PyTorch refuses ``-`` on bool tensors (NumPy's "boolean subtract" would leak), after its
+    argument parser's refusal of a list or tuple (TypeError)."""
+    if isinstance(b, (list, tuple)) or isinstance(a, (list, tuple)):
+        _scalar_or_tensor(b if isinstance(b, (list, tuple)) else a)  # (raises TypeError)
+    ab = a.dtype.kind == "b" if isinstance(a, Tensor) else isinstance(a, (bool, np.bool_))
+    bb = b.dtype.kind == "b" if isinstance(b, Tensor) else isinstance(b, (bool, np.bool_))
+    if ab and bb and isinstance(a, Tensor) and isinstance(b, Tensor):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    if ab or bb:  # a Python bool counts too (``x - True``), as in PyTorch
+        _not_bool()
 
 
 def _t(x, name="input"):

@@ -47,7 +47,8 @@ from ._grad_names import GRAD_NAMES
 from ._grad_names import face as named_face
 
 __all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "out_bool_or_byte",
-           "out_cat", "out_floating", "out_floating_before", "out_input_dtype", "out_needs",
+           "out_cat", "out_floating", "out_floating_before", "out_floating_nan", "out_input_dtype",
+           "out_needs",
            "out_not_bool",
            "out_tuple", "public_functions", "special_functions", "tensor_method", "write_inplace",
            "write_out"]
@@ -269,6 +270,16 @@ def out_input_dtype(message):
                                               out=_type_name(out.dtype))
                                + "; pass an out of the input's dtype")
     return before
+
+
+def out_floating_nan(out, args):
+    """A check before nansum/nanmean run: a floating input takes a floating ``out`` only
+    (PyTorch's kernel has no integral one; then the op is computed in out's dtype)."""
+    x = args.get("input")
+    if isinstance(out, Tensor) and isinstance(x, Tensor) and x._data.dtype.kind == "f" \
+            and out._data.dtype.kind != "f":
+        raise NotImplementedError(f'"nansum_cpu" not implemented for \'{_dtype_name(out.dtype)}\''
+                                  f"; pass a floating out")
 
 
 def out_floating(res, out, name):
@@ -513,17 +524,59 @@ def _impl_call(impl, call):
     return twin, ", ".join(c.split("=", 1)[0] for c in call)
 
 
+# parameters that PyTorch's argument parser takes as a ``bool`` only (``keepdim=1``,
+# ``sorted=None``, ``descending=np.True_`` raise TypeError there): the generated faces check them
+FLAGS = frozenset({
+    "keepdim", "largest", "sorted", "descending", "stable", "return_inverse", "return_counts",
+    "as_tuple", "upper", "unitriangular", "transpose", "some", "right", "out_int32", "unbiased",
+    "training", "train", "left", "compute_uv", "full_matrices", "log_target", "hermitian",
+    "check_errors", "get_infos", "pivot", "scale_grad_by_freq", "sparse_grad", "assume_unique",
+    "invert", "exclusive", "reverse", "increasing", "equal_nan", "zero_infinity", "swap",
+    "count_include_pad", "ceil_mode", "full", "log_input", "center", "normalized",
+    "accumulate", "with_replacement", "wrap", "non_blocking", "include_self", "batch_first",
+})
+
+
+# flags PyTorch declares ``bool?``: None is taken too
+OPTIONAL_FLAGS = frozenset({"stable"})
+
+
+def flag_error(op, name, value):
+    """PyTorch's TypeError for a non-bool where a flag goes."""
+    raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__}; pass "
+                    f"True or False")
+
+
+def _flag_checks(decl, name, params, defaults):
+    """The face's checks of its flag parameters (``FLAGS``): a bool, or the default left (a
+    parameter of that name whose default is a number is no flag: rrelu's ``upper``)."""
+    pre = ""
+    for p in params:
+        pname, _, default = p.partition("=")
+        value = defaults.get(default)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            continue
+        if pname in FLAGS:
+            keep = f" and {pname} is not {default}" if default else ""
+            if pname in OPTIONAL_FLAGS:
+                keep += f" and {pname} is not None"
+            pre += (f"if {pname}.__class__ is not bool{keep}: "
+                    f"_flag_error({decl.name!r}, {pname!r}, {pname})\n    ")
+    return pre
+
+
 def _numpy_face(decl, name):
-    """The method face of an op with ``dim``/``keepdim``: the op, also taking ``axis``/
-    ``keepdims``; ``decl.impl`` itself where there are none."""
+    """The method face of an op with ``dim``/``keepdim`` or flags: the op, also taking
+    ``axis``/``keepdims``, its flags checked; ``decl.impl`` itself where there are none."""
     names = _numpy_names(decl)
-    if not names:
-        return decl.impl
     params, call, defaults, star = _signature_source(decl.impl)
+    flags = _flag_checks(decl, name, params, defaults)
+    if not names and not flags:
+        return decl.impl
     params, pre = _with_numpy_names(name, params, star, names)
     impl, args = _impl_call(decl.impl, call)
-    ns = dict(defaults, _impl=impl, _unset=_UNSET)
-    return _compile(name, params, f"{pre}return _impl({args})", ns, decl.impl)
+    ns = dict(defaults, _impl=impl, _unset=_UNSET, _flag_error=flag_error)
+    return _compile(name, params, f"{pre}{flags}return _impl({args})", ns, decl.impl)
 
 
 def _out_face(decl, name):
@@ -532,7 +585,9 @@ def _out_face(decl, name):
     kw = [p for p in params if p.startswith("**")]
     params = [p for p in params if not p.startswith("**")]
     params += ([] if star else ["*"]) + ["out=None"] + kw
+    flags = _flag_checks(decl, name, params, defaults)
     params, numpy_pre = _with_numpy_names(name, params, True, _numpy_names(decl))
+    numpy_pre += flags
     rule, before = _OUT_RULES.get(decl.name, ("cast", None))
     if rule == "cat" and before is None:
         before = out_cat_before
@@ -543,11 +598,16 @@ def _out_face(decl, name):
         else ""
     if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
         pre += ("if dtype is None and isinstance(out, _Tensor): dtype = out.dtype\n    ")
+    elif rule == "float_out":  # a floating input computed in a floating out's dtype (var, std)
+        pre += ("if isinstance(out, _Tensor) and isinstance(input, _Tensor) and "
+                "out.dtype.is_floating_point and input.dtype.is_floating_point and "
+                "out.dtype != input.dtype: input = input.to(out.dtype)\n    ")
+        rule = "cast"
     impl, args = _impl_call(decl.impl, call)
     body = (f"{numpy_pre}{pre}r = _impl({args})\n    "
             f"return r if out is None else _write_out(out, r, {name!r}, _rule)")
     ns = dict(defaults, _impl=impl, _write_out=write_out, _rule=rule, _before=before,
-              _Tensor=Tensor, _t=_t, _unset=_UNSET)
+              _Tensor=Tensor, _t=_t, _unset=_UNSET, _flag_error=flag_error)
     return _compile(name, params, body, ns, decl.impl)
 
 
@@ -559,14 +619,18 @@ def _inplace_face(decl, name):
     params, call, defaults, _ = _signature_source(decl.impl)
     params = ["self"] + params[1:]
     call = ["self"] + call[1:]
+    # ``gradkit.exp_(3.0)``: the in-place function face of a non-Tensor, refused as PyTorch
+    check = (f"if not isinstance(self, _Tensor): _not_tensor({name!r}, self)\n    "
+             + _flag_checks(decl, name, params, defaults))
     if spec is True:
-        body = f"return _write(self, _impl({', '.join(call)}), {name!r})"
+        body = f"{check}return _write(self, _impl({', '.join(call)}), {name!r})"
         ns = dict(defaults, _impl=decl.impl, _write=write_inplace)
     else:  # an Op: written through the primitive (no out-of-place temporary)
-        body = f"return _inplace(self, _op, None, (), {name!r})"
+        body = f"{check}return _inplace(self, _op, None, (), {name!r})"
         if len(params) > 1:
             raise ValueError(f"declare({decl.name}): inplace=Op only for one-input ops")
         ns = dict(defaults, _inplace=_record_inplace, _op=spec)
+    ns.update(_Tensor=Tensor, _not_tensor=_not_tensor, _flag_error=flag_error)
     face = _compile(name, params, body, ns, decl.impl)
     face.__doc__ = f"In-place form of :func:`{decl.name}`: writes the result into ``self``."
     return face
@@ -576,6 +640,11 @@ def _names(decl):
     plain = [decl.name] + [a for a in decl.aliases if not a.startswith("special:")]
     special = [a.split(":", 1)[1] for a in decl.aliases if a.startswith("special:")]
     return plain, special
+
+
+def _not_tensor(name, x):
+    raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                    f"{type(x).__name__}; make one first, e.g. gradkit.tensor(...)")
 
 
 _INPLACE_FACES: dict = {}

@@ -28,7 +28,9 @@ from ..ops import elementwise as E
 from ._args import (
     _binary,
     _check_addcdiv,
+    _check_bounds,
     _check_number,
+    _check_sub,
     _const_like,
     _float_operand,
     _half_alpha,
@@ -36,6 +38,7 @@ from ._args import (
     _integral_unary,
     _is_half,
     _not_implemented,
+    _number_bounds,
     _number_first,
     _operands,
     _promoted3,
@@ -342,6 +345,7 @@ def abs(input):
 
 
 def _neg_(self):
+    _tensors_only("neg_", (1, "input", 0 if self is None else self))
     _no_bool_neg(self)
     return inplace(self, E.NEG, None, (), "neg_")
 
@@ -403,6 +407,9 @@ def div(input, other, *, rounding_mode=None):
     x = _t(input)
     if rounding_mode is None:
         return x / other
+    if not isinstance(rounding_mode, str):
+        raise TypeError(f"div(): argument 'rounding_mode' must be str or None, not "
+                        f"{type(rounding_mode).__name__}; pass 'trunc' or 'floor'")
     if rounding_mode not in ("trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
@@ -454,6 +461,7 @@ def clamp(input, min=None, max=None):
     x = _t(input)
     if min is None and max is None:
         raise RuntimeError("clamp(): at least one of 'min' or 'max' must not be None")
+    _check_bounds(min, max)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         if min is not None:  # (a number bound beside a Tensor one: not the public faces)
             x = _pairwise(E.MAXIMUM, x, min, "maximum")
@@ -462,7 +470,7 @@ def clamp(input, min=None, max=None):
         return x
     if x.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = _float_operand(x)
-    return apply1(E.CLAMP, x, (min, max))
+    return apply1(E.CLAMP, x, _number_bounds(x, min, max))
 
 
 def _promote_pair(a, b):
@@ -515,13 +523,13 @@ def where(condition, input=None, other=None):
     if input is None and other is None:
         return tuple(wrap(i) for i in cond._data.nonzero())
     c = cond._data
+    a = _scalar_or_tensor(input)  # (a list or tuple is refused first, as PyTorch's parser)
+    b = _scalar_or_tensor(other)
     if c.dtype.kind != "b":
         if c.dtype != np.uint8:  # (uint8 is taken, deprecated, as in PyTorch)
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
                                f"tensor with dtype {_type_name(cond)}; compare first, e.g. x > 0")
         c = c.astype(bool)
-    a = _scalar_or_tensor(input)
-    b = _scalar_or_tensor(other)
     ka = type(a._data) if isinstance(a, Tensor) else None
     kb = type(b._data) if isinstance(b, Tensor) else None
     if (ka is not None and ka is not type(c)) or (kb is not None and kb is not type(c)):
@@ -834,26 +842,6 @@ def remainder(input, other):
 # ------------------------------------------------------------------ more binary and unary ops
 def _dtype_label(dt):
     return {"b": "Bool", "f": "Float", "i": "Long", "u": "Byte"}.get(np.dtype(dt).kind, str(dt))
-
-
-def _not_bool():
-    raise RuntimeError(
-        "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
-        "to invert a mask, use the `~` or `logical_not()` operator instead."
-    )
-
-
-def _check_sub(a, b):
-    """PyTorch refuses ``-`` on bool tensors (NumPy's "boolean subtract" would leak)."""
-    ab = a.dtype.kind == "b" if isinstance(a, Tensor) else isinstance(a, (bool, np.bool_))
-    bb = b.dtype.kind == "b" if isinstance(b, Tensor) else isinstance(b, (bool, np.bool_))
-    if ab and bb and isinstance(a, Tensor) and isinstance(b, Tensor):
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
-            "or `logical_xor()` operator instead."
-        )
-    if ab or bb:  # a Python bool counts too (``x - True``), as in PyTorch
-        _not_bool()
 
 
 @declare(inplace=True, out="same")

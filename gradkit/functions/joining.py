@@ -134,6 +134,9 @@ def tensor_split(input, indices_or_sections, dim=0):
             bounds.append((start, stop))
             start = stop
     else:
+        if not isinstance(ios, (list, tuple)):
+            raise TypeError(f"tensor_split(): argument 'indices_or_sections' must be an int, a "
+                            f"list of ints or a Tensor, not {type(ios).__name__}")
         idx = [_int_arg(i, "tensor_split", "indices") for i in ios]
         edges = [0] + idx + [n]
         bounds = []

@@ -20,7 +20,7 @@ from ..autograd.graph import FORWARD, rename
 from ..device import Device, _parse_device_dtype, _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import memory as M
-from ._args import _check_fill_value, _t
+from ._args import _check_fill_value, _t, _tensors_only
 from ._registry import declare, tensor_method
 
 __all__ = ["clone", "detach", "detach_", "fill", "is_inference", "is_same_size", "is_signed",
@@ -287,6 +287,7 @@ del _name, _target
 @tensor_method()
 def type_as(self, other):
     """This tensor converted to ``other``'s dtype."""
+    _tensors_only("type_as", (1, "other", other))
     return to(self, other.dtype)
 
 
@@ -391,4 +392,7 @@ def resize(self, *sizes):
 @tensor_method()
 def resize_as(self, tensor):
     """The deprecated out-of-place ``resize_as``: ``resize(*tensor.shape)``."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"resize_as(): argument 'the_template' (position 1) must be Tensor, not "
+                        f"{type(tensor).__name__}")
     return _resize_to(self, tuple(tensor.shape), "resize_as")

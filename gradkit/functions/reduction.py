@@ -39,8 +39,8 @@ from ._args import (
 from ._registry import (
     declare,
     out_bool_or_byte,
-    out_floating,
     out_floating_before,
+    out_floating_nan,
     out_input_dtype,
     out_needs,
     out_not_bool,
@@ -272,7 +272,7 @@ def _correction(unbiased, correction):
     return 1 if unbiased else 0
 
 
-@declare(out=True)
+@declare(out="float_out")
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False``: 0)."""
     return _var(input, dim, unbiased, keepdim, correction, "var")
@@ -296,7 +296,7 @@ def _var(input, dim, unbiased, keepdim, correction, name):
                    (x,))
 
 
-@declare(out=True)
+@declare(out="float_out")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation: the square root of :func:`var` (a zero deviation has gradient 0)."""
     x = _t(input)
@@ -502,7 +502,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     return y if y is not x else x.clone()
 
 
-@declare(out=out_floating)
+@declare(out=("float_out", out_floating_nan))
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum treating NaN as zero."""
     x = _t(input)
@@ -513,7 +513,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     return sum(x, dim, keepdim, dtype=dtype)
 
 
-@declare(out=out_floating)
+@declare(out=("float_out", out_floating_nan))
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean of the non-NaN elements (NaN where all are NaN)."""
     x = _t(input)
@@ -753,12 +753,8 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     return cumsum(spacing * (right + left), d) / 2
 
 
-@declare(inplace=True, out="same")
-def renorm(input, p, dim, maxnorm):
-    """Each slice along ``dim`` rescaled so its ``p``-norm is at most ``maxnorm`` (slices
-    under it unchanged); the scale counts as a function of the input (PyTorch's gradient)."""
-    x = _t(input)
-    # PyTorch's order of checks: p, maxnorm, rank, dim, then dtype (NaN fails the first two)
+def _renorm_checks(x, p, maxnorm):
+    """renorm's first checks, in PyTorch's order: p, maxnorm, rank (NaN fails the first two)."""
     if not isinstance(p, (int, float)) or isinstance(p, bool) or not p > 0:
         raise RuntimeError(f"renorm(): non-positive-norm not supported, got p={p!r}")
     if not maxnorm >= 0:
@@ -766,6 +762,25 @@ def renorm(input, p, dim, maxnorm):
     if x.ndim <= 1:
         raise RuntimeError(f"renorm(): input needs at least 2 dimensions, got shape "
                            f"{tuple(x.shape)}")
+
+
+def _renorm_out_before(out, args):
+    """renorm(out=): PyTorch checks out's dtype after p, maxnorm and the rank, before dim."""
+    x = args.get("input")
+    if isinstance(x, Tensor) and isinstance(out, Tensor):
+        _renorm_checks(x, args.get("p"), args.get("maxnorm"))
+        if out._data.dtype != x._data.dtype:
+            raise RuntimeError(f"renorm(): expected out tensor to have dtype {x.dtype} (the "
+                               f"input's), but got {out.dtype}; pass an out of that dtype")
+
+
+@declare(inplace=True, out=("same", _renorm_out_before))
+def renorm(input, p, dim, maxnorm):
+    """Each slice along ``dim`` rescaled so its ``p``-norm is at most ``maxnorm`` (slices
+    under it unchanged); the scale counts as a function of the input (PyTorch's gradient)."""
+    x = _t(input)
+    # PyTorch's order of checks: p, maxnorm, rank, dim, then dtype
+    _renorm_checks(x, p, maxnorm)
     d = _dim_in(dim, x.ndim, "renorm")
     if x.dtype.kind != "f":
         raise RuntimeError(f"renorm(): expected a floating point input, got {x.dtype}")

@@ -96,12 +96,12 @@ def index_copy(input, dim, index, source):
     if index.ndim > 1:
         raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got "
                          f"{index.ndim})")
+    if src.ndim == 0 and index.numel() != 1:  # (before the index's dtype, as PyTorch)
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
+                         f"(got {index.numel()})")
     if index.dtype != np.int64:
         raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
                            f"{index.dtype}; convert it with .long()")
-    if src.ndim == 0 and index.numel() != 1:
-        raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
-                         f"(got {index.numel()})")
     if src.dtype != x.dtype:  # before the shapes, as PyTorch
         raise RuntimeError(f"index_copy(): self and source expected to have the same dtype, got "
                            f"{x.dtype} and {src.dtype}")

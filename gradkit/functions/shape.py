@@ -72,8 +72,8 @@ def _infer_shape(shape, numel, name):
 @declare()
 def reshape(input, *args, shape=None):
     x = _t(input)
-    shape = _infer_shape(_shape_arg(args) if shape is None else tuple(shape), x._data.size,
-                         "reshape")
+    shape = _infer_shape(_shape_arg(args if shape is None else (shape,), "reshape"),
+                         x._data.size, "reshape")
     return apply1(S.RESHAPE, x, (shape, x._data.shape))
 
 
@@ -85,7 +85,7 @@ def view(input, *shape):
     if x.is_sparse:  # (as PyTorch: no view of a sparse tensor)
         raise NotImplementedError("view: not supported for sparse tensors (layout "
                                   "sparse_coo); convert with .to_dense() first")
-    new = _infer_shape(_shape_arg(shape), x._data.size, "view")
+    new = _infer_shape(_shape_arg(shape, "view"), x._data.size, "view")
     if _view_strides(tuple(x.shape), x.stride(), new) is None:
         raise RuntimeError(
             f"view size is not compatible with input tensor's size and stride (at least one "
@@ -125,7 +125,7 @@ def _view_strides(old, strides, new):
 @declare()
 def permute(input, *args, dims=None):
     x = _t(input)
-    dims = _shape_arg(args) if dims is None else tuple(dims)
+    dims = _shape_arg(args if dims is None else (dims,), "permute")
     if len(dims) != x.ndim:
         raise RuntimeError(
             f"permute: number of dims don't match: the tensor has {x.ndim} dimensions but "
@@ -253,7 +253,7 @@ def broadcast_to(input, size):
 @declare(function=False)
 def expand(input, *args, size=None):
     x = _t(input)
-    sizes = _shape_arg(args) if size is None else tuple(size)
+    sizes = _shape_arg(args if size is None else (size,), "expand")
     if len(sizes) < x.ndim:
         raise RuntimeError(
             f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the "
@@ -293,7 +293,7 @@ def expand_as(input, other):
 @declare(function=False)
 def repeat(input, *sizes):
     x = _t(input)
-    reps = _shape_arg(sizes)
+    reps = _shape_arg(sizes, "repeat")
     if len(reps) < x.ndim:
         raise RuntimeError(
             f"repeat: number of repeat dims ({len(reps)}) can not be smaller than the number of "
@@ -306,6 +306,9 @@ def repeat(input, *sizes):
 
 
 def _cat_prepare(tensors, dim, name):
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        f"not {type(tensors).__name__}; pass a list or tuple of tensors")
     tensors = [_t(x, "tensors") for x in tensors]
     if not tensors:  # PyTorch: cat's ValueError, stack's RuntimeError
         raise (ValueError if name == "cat" else RuntimeError)(
@@ -382,7 +385,10 @@ def split(tensor, split_size_or_sections, dim=0):
             return (present(_slice_along(x, d, 0, 0), "SplitBackward0", (x,), x),)
         bounds = [(i, builtins_min(i + size, n)) for i in range(0, n, size)] or [(0, 0)]
     else:
-        sizes = [int(s) for s in split_size_or_sections]
+        if not isinstance(split_size_or_sections, (list, tuple)):
+            raise TypeError(f"split(): split_size_or_sections must be an int or a list of ints, "
+                            f"not {type(split_size_or_sections).__name__}")
+        sizes = list(_shape_arg((split_size_or_sections,), "split_with_sizes"))
         if builtins_any(s < 0 for s in sizes):
             raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative "
                                f"entries, but got split_sizes={sizes}")
@@ -401,6 +407,7 @@ def split(tensor, split_size_or_sections, dim=0):
 @declare()
 def chunk(input, chunks, dim=0):
     x = _t(input)
+    chunks = _int_arg(chunks, "chunk", "chunks")
     if x.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-d one); "
                            "unsqueeze() it first")
@@ -671,9 +678,12 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     appended as the last dimension. Unlike PyTorch this is a copy, not a view."""
     x = _t(input)
     if x.ndim < 2:
-        # PyTorch's dim check fails first: IndexError ("Dimension out of range")
-        raise IndexError(f"diagonal(): expected a tensor with at least 2 dimensions, got shape "
-                         f"{tuple(x.shape)} (dimension out of range)")
+        # PyTorch wraps both dims first (a 0-d tensor as a 1-d one): IndexError for one out of
+        # range, else they are the same dim
+        _dim_in(dim1, x.ndim, "diagonal"), _dim_in(dim2, x.ndim, "diagonal")
+        raise RuntimeError(f"diagonal(): diagonal dimensions cannot be identical {dim1}, {dim2} "
+                           f"(a tensor of shape {tuple(x.shape)} has one dimension to take; "
+                           f"diagonal() needs 2)")
     offset = _int_arg(offset, "diagonal", "offset")
     d1, d2 = _dim_in(dim1, x.ndim, "diagonal"), _dim_in(dim2, x.ndim, "diagonal")
     if d1 == d2:
@@ -752,6 +762,7 @@ def _split_method(self, split_size, dim=0):
 
 @tensor_method("view_as", "reshape_as")
 def view_as(self, other):
+    _tensors_only("view_as", (1, "other", other))
     return reshape(self, *other.shape)
 
 

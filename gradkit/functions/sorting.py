@@ -23,6 +23,7 @@ from ._args import (
     _wrap_dim,
 )
 from ._registry import declare, out_input_dtype, out_tuple
+from ._unique_order import unique_dim_nan
 from .elementwise import lerp, where
 from .indexing import _scatter_identity, gather
 from .reduction import amax, sum
@@ -529,6 +530,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         d = _dim_in(dim, x.ndim, "unique")
         if a.shape[d] == 0:
             vals, inv, counts = a, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        elif a.dtype.kind == "f" and np.isnan(a).any():
+            vals, inv, counts = unique_dim_nan(a, d)
         else:
             vals, inv, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d,
                                           equal_nan=False)
@@ -789,8 +792,8 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
             lo, hi = float(range[0]), float(range[1])
         elif a.size:
             lo, hi = float(a.min()), float(a.max())
-        else:
-            lo, hi = 0.0, 0.0
+        else:  # an empty input's default range is [0, 1], as PyTorch's
+            lo, hi = 0.0, 1.0
         if not (np.isfinite(lo) and np.isfinite(hi)):  # NaN or inf in the data or the range
             raise RuntimeError(f"histogram(): the range [{lo}, {hi}] is not finite; give a "
                                f"finite range= (or drop the non-finite elements)")
@@ -884,7 +887,8 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
     ``(min_0, max_0, ...)``; ``weight``: one per point; ``density``: normalise to a density.
     The last edge of each dim is inclusive; points outside every bin are left out."""
     x = _t(input)
-    if x.ndim == 0:  # (PyTorch reads the points' size, dim -1, first)
+    if x.ndim == 0 and isinstance(bins, (int, np.integer)):  # (PyTorch reads the points'
+        # size, dim -1, first where bins is a count)
         raise IndexError("histogramdd(): Dimension specified as -1 but tensor has no "
                          "dimensions")
     if x.ndim < 2:

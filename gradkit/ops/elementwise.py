@@ -119,7 +119,9 @@ def _pow_b(xp, g, ins, out, aux, needs):
     ga = gb = None
     if needs[0]:
         if isinstance(b, (int, float)):
-            ga = g * b * a ** (b - 1) if b != 0 else g * 0
+            # a ** -0.5 as PyTorch's pow kernel computes it, rsqrt: -inf at -0.0, NaN at -inf
+            ga = (g * b * (1 / xp.sqrt(a)) if b == 0.5 else g * b * a ** (b - 1)) if b != 0 \
+                else g * 0
         else:
             # where b == 0 the derivative is 0 even at a == 0 (avoid 0 * inf)
             ga = xp.where(b == 0, 0.0, g * b * a ** xp.where(b == 0, 1.0, b - 1))

@@ -451,3 +451,37 @@ def test_where_of_two_numbers_takes_their_category(torch, a, b):
     want = torch.where(torch.tensor([True, False]), a, b)
     assert str(got.dtype).split(".")[1] == str(want.dtype).split(".")[1]
     assert got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pow_half_gradient_uses_rsqrt(torch, dtype):
+    """x ** 0.5's gradient is 0.5 * x ** -0.5, which PyTorch computes as rsqrt: -inf at -0.0
+    and NaN at -inf (C's pow gives +inf and 0 there)."""
+    a = np.array([-np.inf, np.inf, -0.0, 0.0, 1e-8, -1.0, 4.0], dtype=dtype)
+    t = torch.tensor(a, requires_grad=True)
+    torch.pow(t, 0.5).backward(torch.ones_like(t))
+    g = gk.tensor(a, requires_grad=True)
+    gk.pow(g, 0.5).backward(gk.ones_like(g))
+    np.testing.assert_array_equal(g.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype, lo, hi", [
+    ("float16", 1e10, 0.5), ("float16", 70000.0, None), ("float32", 1e39, None),
+    ("int8", 1000, None), ("uint8", -300, None), ("uint8", -1, None), ("uint8", 3, -1),
+    ("float16", 65504.0, None), ("float16", float("inf"), None), ("int64", float("inf"), None),
+])
+def test_clamp_number_bounds_converted_as_torch(torch, dtype, lo, hi):
+    """A number bound is converted to the tensor's dtype first: RuntimeError where it
+    overflows, a negative int wraps into an unsigned type (-1 is 255 for uint8)."""
+    a = np.array([0, 5, 200, 7])
+    def call(m):
+        return m.clamp(m.tensor(a, dtype=getattr(m, dtype)), min=lo, max=hi)
+    try:
+        want = call(torch)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="without overflow"):
+            call(gk)
+        return
+    got = call(gk)
+    assert dtype_name(got.dtype) == dtype_name(want.dtype)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())

@@ -683,3 +683,14 @@ def test_writes_into_an_expanded_tensor_raise_runtime_error(torch):
         with pytest.raises(RuntimeError, match="clone"):
             write()
     assert e.tolist() == [[1.0, 2.0]] * 3
+
+
+def test_index_copy_scalar_source_checked_before_the_index_dtype(torch):
+    """index_copy_ with a 0-d source and a 2-element uint8 index: PyTorch's IndexError (one
+    element for a scalar source) comes before the index's dtype."""
+    for m in (torch, gk):
+        x = m.zeros((2, 4), dtype=m.float64)
+        with pytest.raises(IndexError, match="one element"):
+            x.index_copy_(1, m.tensor([1, 2], dtype=m.uint8), m.tensor(2.1, dtype=m.float64))
+        with pytest.raises(RuntimeError, match="long tensor"):
+            x.index_copy_(1, m.tensor([1], dtype=m.uint8), m.tensor(2.1, dtype=m.float64))

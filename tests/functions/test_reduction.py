@@ -390,3 +390,60 @@ def test_binary_max_min_out_is_one_tensor(name):
         getattr(gk, name)(gk.tensor(a), gk.tensor(b), out=(gk.zeros(5), gk.zeros(5)))
     with pytest.raises(TypeError):
         getattr(gk, name)(gk.tensor(A), 1, out=gk.zeros(3))
+
+
+def test_renorm_out_dtype_checked_before_dim(torch):
+    """renorm(out=): PyTorch checks out's dtype after p, maxnorm and the rank, before dim."""
+    a = np.ones((2, 3, 2))
+    for args in ((3, 3, 0.8), (3, 1, 0.8), (-1, 3, 0.8), (3, 3, -1.0)):
+        with pytest.raises(RuntimeError) as want:
+            torch.renorm(torch.tensor(a), *args, out=torch.empty(0, dtype=torch.int64))
+        with pytest.raises(RuntimeError) as got:
+            gk.renorm(gk.tensor(a), *args, out=gk.empty(0, dtype=gk.int64))
+        assert ("dtype" in str(want.value)) == ("dtype" in str(got.value)), args
+    with pytest.raises(RuntimeError, match="2 dimensions"):
+        gk.renorm(gk.ones(3, dtype=gk.float64), 3, 0, 0.8, out=gk.empty(0, dtype=gk.int64))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool", "uint8"])
+def test_frobenius_norm_integral_dtype_before_dims(torch, dtype):
+    x = np.ones((3, 4), dtype=dtype)
+    for dim in (2, (0, 2), 0):
+        with pytest.raises(RuntimeError) as want:
+            torch.frobenius_norm(torch.tensor(x), dim, False)
+        with pytest.raises(RuntimeError, match="floating point") as got:
+            gk.frobenius_norm(gk.tensor(x), dim, False)
+        assert type(got.value) is type(want.value)
+
+
+@pytest.mark.parametrize("v", [1.5, 2, True])
+def test_norm_of_a_python_number_is_an_attribute_error(torch, v):
+    """torch.norm is a Python function that reads input.layout: a number fails with an
+    AttributeError; gradkit's error is one too (and a TypeError), naming the argument."""
+    with pytest.raises(AttributeError):
+        torch.norm(v, 1, dim=0)
+    with pytest.raises(AttributeError, match="must be a Tensor, not"):
+        gk.norm(v, 1, dim=0)
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+@pytest.mark.parametrize("src, dst", [("float32", "float64"), ("float16", "float32"),
+                                      ("float64", "float32")])
+def test_var_std_out_computed_in_outs_dtype(torch, name, src, dst):
+    """PyTorch's var/std with a floating out of another dtype compute in out's dtype."""
+    a = (np.random.default_rng(0).standard_normal((3, 50)) * 30 + 100).astype(src)
+    t = getattr(torch, name)(torch.tensor(a), 1, out=torch.empty(0, dtype=getattr(torch, dst)))
+    g = getattr(gk, name)(gk.tensor(a), 1, out=gk.empty(0, dtype=getattr(gk, dst)))
+    assert str(g.dtype).split(".")[-1] == dst
+    np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-12 if dst == "float64" else 1e-6)
+
+
+@pytest.mark.parametrize("name", ["nansum", "nanmean"])
+def test_nansum_nanmean_out_computed_in_outs_dtype(torch, name):
+    a = (np.random.default_rng(2).standard_normal((3, 40)) * 3).astype(np.float16)
+    a[0, 0] = np.nan
+    t = getattr(torch, name)(torch.tensor(a), 1, out=torch.empty(0, dtype=torch.float32))
+    g = getattr(gk, name)(gk.tensor(a), 1, out=gk.empty(0, dtype=gk.float32))
+    np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-6)
+    with pytest.raises(NotImplementedError):
+        getattr(gk, name)(gk.tensor(a.astype(np.float32)), 1, out=gk.empty(0, dtype=gk.int64))

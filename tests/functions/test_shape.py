@@ -452,3 +452,15 @@ def test_cat_of_no_tensors_is_a_value_error_stack_a_runtime_error(torch):
                 lib.stack(empty)
             with pytest.raises(RuntimeError):
                 lib.hstack(empty)
+
+
+@pytest.mark.parametrize("shape", [(), (3,)])
+@pytest.mark.parametrize("dims", [(0, -1), (0, 1), (1, 0), (0, 0), (-1, -1), (2, 0)])
+def test_diagonal_of_fewer_than_2_dims_wraps_the_dims_first(torch, shape, dims):
+    """PyTorch wraps both dims (a 0-d tensor as a 1-d one) before anything: IndexError for one
+    out of range, else RuntimeError (the same dim twice)."""
+    a = np.ones(shape)
+    with pytest.raises((IndexError, RuntimeError)) as want:
+        torch.diagonal(torch.tensor(a), 0, *dims)
+    with pytest.raises(type(want.value)):
+        gk.diagonal(gk.tensor(a), 0, *dims)

@@ -409,3 +409,41 @@ def test_topk_unsorted_distinct_values_in_torch_order(torch):
     for k in (1, 5, 20, 40):
         want = torch.from_numpy(a).topk(k, sorted=False).indices
         np.testing.assert_array_equal(gk.tensor(a).topk(k, sorted=False).indices.numpy(), want)
+
+
+@pytest.mark.parametrize("n", [6, 16, 40, 150])
+def test_unique_dim_with_nan_slices_in_torchs_order(torch, n):
+    """unique(dim=) of slices holding NaN: PyTorch sorts them with std::sort and a comparison
+    under which NaN ties with anything, so the order is that sort's (replayed), and NaN slices
+    are never merged."""
+    rng = np.random.default_rng(n)
+    for d in (0, 1):
+        a = rng.integers(-1, 2, (n, 2) if d == 0 else (2, n)).astype(np.float64)
+        a[rng.random(a.shape) < 0.15] = np.nan
+        want = torch.unique(torch.tensor(a), dim=d, return_inverse=True, return_counts=True)
+        got = gk.unique(gk.tensor(a), dim=d, return_inverse=True, return_counts=True)
+        for g, t in zip(got, want):
+            np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("kw", [{}, {"range": (2.0, 2.0)}, {"range": (-1.0, 3.0)}])
+def test_histogram_of_an_empty_input(torch, kw):
+    """An empty input's bins span [0, 1] by default (PyTorch), or the range given."""
+    want = torch.histogram(torch.zeros(0, dtype=torch.float64), 5, **kw)
+    got = gk.histogram(gk.zeros(0, dtype=gk.float64), 5, **kw)
+    for g, t in zip(got, want):  # (the edges' last bit: NumPy's linspace, not ATen's)
+        np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-15, atol=1e-15)
+
+
+@pytest.mark.parametrize("bins", [3, "edges1", "edges2"])
+def test_histogramdd_of_a_0d_input(torch, bins):
+    """A 0-d input: IndexError where bins is a count (PyTorch reads the points' size first),
+    RuntimeError (at least 2 dimensions) where bins are edges."""
+    def call(m):
+        b = bins if isinstance(bins, int) else \
+            [m.tensor([0.0, 1.0], dtype=m.float64)] * int(bins[-1])
+        return m.histogramdd(m.tensor(0.5, dtype=m.float64), b)
+    with pytest.raises((IndexError, RuntimeError)) as want:
+        call(torch)
+    with pytest.raises(type(want.value)):
+        call(gk)

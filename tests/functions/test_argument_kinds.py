@@ -1,0 +1,159 @@
+"""The wrong KIND of argument (``tests/fuzz/arg_fuzzer.py``'s findings): a string, None, a float
+where an int goes, a bool where a dim goes, a tensor where a shape goes, a dtype where a device
+goes, ... -- gradkit raises the exception type PyTorch raises, from a check of its own (never a
+raw NumPy/Python error), naming the op where PyTorch does; and keeps accepting what PyTorch
+accepts (NumPy integers and one-element integer tensors in a shape, ``stable=None``, ...)."""
+
+from __future__ import annotations
+
+import traceback
+import warnings
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+X = np.random.default_rng(5).standard_normal((3, 3))
+
+
+def x(m, dtype="float64"):
+    return m.tensor(X, dtype=getattr(m, dtype))
+
+
+def idx(m):
+    return m.tensor([[0, 1, 2]] * 3, dtype=m.int64)
+
+
+# name -> (call of the library m, text gradkit's message must hold)
+RAISES = {
+    # flags: a bool only (the registry's generated faces)
+    "sum_keepdim_int": (lambda m: x(m).sum(0, keepdim=1), "keepdim"),
+    "sum_keepdim_none": (lambda m: m.sum(x(m), 0, keepdim=None), "keepdim"),
+    "any_keepdim_zero": (lambda m: x(m).any(0, keepdim=0), "keepdim"),
+    "logsumexp_keepdim_inf": (lambda m: x(m).logsumexp(0, keepdim=float("inf")), "keepdim"),
+    "argsort_descending_none": (lambda m: x(m).argsort(descending=None), "descending"),
+    "sort_stable_int": (lambda m: m.sort(x(m), stable=1), "stable"),
+    "nonzero_as_tuple_nan": (lambda m: m.nonzero(x(m), as_tuple=float("nan")), "as_tuple"),
+    "unique_sorted_float": (lambda m: x(m).unique(sorted=2.0), "sorted"),
+    "var_unbiased_int": (lambda m: m.var(x(m), 0, unbiased=1), "unbiased"),
+    "cholesky_inverse_upper_dtype": (lambda m: m.cholesky_inverse(x(m), upper=m.int64), "upper"),
+    "put_accumulate_list": (lambda m: x(m).put(idx(m), x(m), accumulate=[]), "accumulate"),
+    "rrelu_training_numpy": (lambda m: m.rrelu_(x(m), training=np.int64(1)), "training"),
+    # a dim: an int, not a bool
+    "gather_dim_bool": (lambda m: m.gather(x(m), True, idx(m)), "dim"),
+    "softmax_dim_bool": (lambda m: m.softmax(x(m), True), "dim"),
+    # the in-place function face of a non-Tensor
+    "exp__of_a_float": (lambda m: m.exp_(1.5), "exp_"),
+    "sqrt__of_a_bool": (lambda m: m.sqrt_(True), "sqrt_"),
+    "neg__of_a_list": (lambda m: m.neg_([x(m)]), "neg_"),
+    # sizes and shapes: ints
+    "reshape_none": (lambda m: x(m).reshape(None), "reshape"),
+    "reshape_str": (lambda m: x(m).reshape(("a", 1)), "reshape"),
+    "reshape_float": (lambda m: x(m).reshape((2.5, 3)), "reshape"),
+    "reshape_bool": (lambda m: x(m).reshape((True, 9)), "reshape"),
+    "reshape_a_tensor": (lambda m: m.reshape(x(m), m.tensor(9)), "reshape"),
+    "view_float": (lambda m: x(m).view(9.0), "dtype"),  # (view(dtype) in both)
+    "expand_str": (lambda m: x(m).expand("a", 3), "expand"),
+    "permute_none": (lambda m: x(m).permute(None, 0), "permute"),
+    "repeat_float": (lambda m: x(m).repeat(2.0, 1), "repeat"),
+    "zeros_float_size": (lambda m: m.zeros(2.5, 3), "tuple of ints"),
+    "zeros_negative_size": (lambda m: m.zeros(-1, 3), "negative"),
+    "split_str": (lambda m: m.split(x(m), "abc"), "split"),
+    "split_float": (lambda m: x(m).split(2.0), "split"),
+    "chunk_float": (lambda m: x(m).chunk(2.0), "chunk"),
+    "tensor_split_float": (lambda m: x(m).tensor_split(1.5), "tensor_split"),
+    # sequences of tensors
+    "cat_an_int": (lambda m: m.cat(3), "cat"),
+    "stack_a_float": (lambda m: m.stack(2.0), "stack"),
+    # a Tensor where one goes
+    "view_as_a_list": (lambda m: x(m).view_as([x(m)]), "view_as"),
+    "type_as_a_str": (lambda m: x(m).type_as("abc"), "type_as"),
+    "is_same_size_a_device": (lambda m: x(m).is_same_size(m.device("cpu")), "is_same_size"),
+    "rand_like_a_str": (lambda m: m.rand_like("abc"), "rand_like"),
+    "zeros_like_an_int": (lambda m: m.zeros_like(100), "zeros_like"),
+    "full_like_a_dtype": (lambda m: m.full_like(m.int64, 1.5), "full_like"),
+    # a generator, a device, a dtype
+    "exponential_generator_list": (lambda m: x(m).exponential_(generator=[]), "generator"),
+    "rand_generator_int": (lambda m: m.rand(3, generator=1), "generator"),
+    "zeros_device_float": (lambda m: m.zeros(2, device=1.5), "device"),
+    "arange_device_type": (lambda m: m.arange(5, device=float), "device"),
+    "triu_indices_device_dtype": (lambda m: m.triu_indices(2, 2, device=m.float32), "device"),
+    "cumsum_dtype_tuple": (lambda m: x(m).cumsum(0, dtype=("a", 1)), "dtype"),
+    "softmax_dtype_list": (lambda m: m.softmax(x(m), 0, dtype=[]), "dtype"),
+    "norm_dtype_dict": (lambda m: x(m).norm(dtype={}), "dtype"),
+    # strings and numbers
+    "div_rounding_mode_int": (lambda m: x(m).div(x(m), rounding_mode=2), "rounding_mode"),
+    "divide_rounding_mode_dtype": (lambda m: m.divide(x(m), x(m), rounding_mode=m.float32),
+                                   "rounding_mode"),
+    "clamp_max_list_of_tensors": (lambda m: x(m).clamp_max([x(m), x(m)]), "max"),
+    "clamp_min_tuple": (lambda m: x(m).clamp_min((2.5, 3)), "min"),
+    # a list where a Tensor goes: refused before the dtype checks (bool sub, float condition)
+    "sub_bool_and_a_list": (lambda m: m.sub(x(m, "bool"), [[0.5], [1.5], [2.5]], alpha=0.5),
+                            "operand"),
+    "where_float_condition_and_a_list": (lambda m: m.where(x(m, "float32"), x(m), [1.0, 2.0, 3.0]),
+                                         "operand"),
+}
+
+
+def _raised(call, m):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call(m)
+    except Exception as e:  # noqa: BLE001 - compared by the test
+        return e
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(RAISES))
+def test_wrong_kind_raises_like_torch(torch, name):
+    call, text = RAISES[name]
+    te = _raised(call, torch)
+    assert te is not None, f"torch accepts {name}: the case is wrong"
+    ge = _raised(call, gk)
+    assert ge is not None, f"gradkit accepts {name}; torch raises {type(te).__name__}: {te}"
+    assert isinstance(ge, type(te)), (f"gradkit raises {type(ge).__name__}: {ge}; torch "
+                                      f"{type(te).__name__}: {te}")
+    origin = traceback.extract_tb(ge.__traceback__)[-1]
+    assert "gradkit" in origin.filename and (origin.line or "").lstrip().startswith("raise"), (
+        f"not gradkit's own check: {type(ge).__name__}: {ge} at {origin.filename}")
+    assert text in str(ge), str(ge)
+
+
+ACCEPTS = {
+    "reshape_numpy_int": lambda m: x(m).reshape((np.int64(9),)),
+    "reshape_0d_int_tensor": lambda m: x(m).reshape((m.tensor(9),)),
+    "reshape_1_element_int_tensor": lambda m: x(m).reshape(m.tensor([3]), 3),
+    "reshape_list": lambda m: x(m).reshape([9]),
+    "sum_dim_numpy_int": lambda m: x(m).sum(np.int64(1)),
+    "sum_dim_0d_tensor": lambda m: x(m).sum(m.tensor(1)),
+    "sort_stable_none": lambda m: m.sort(x(m), stable=None).values,
+    "rrelu_float_upper": lambda m: m.rrelu(x(m), 0.1, 0.1),
+    "clamp_numpy_float": lambda m: x(m).clamp(np.float64(0.5)),
+    "zeros_device_str": lambda m: m.zeros(2, device="cpu"),
+    "zeros_dtype_numpy": lambda m: m.zeros(2, dtype=m.float64),
+    "split_sizes": lambda m: x(m).split([1, 2])[1],
+    "cat_tuple": lambda m: m.cat((x(m), x(m))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTS))
+def test_right_kind_accepted_as_torch(torch, name):
+    t = ACCEPTS[name](torch)
+    g = ACCEPTS[name](gk)
+    assert tuple(g.shape) == tuple(t.shape)
+    np.testing.assert_allclose(g.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.zeros(2, requires_grad=1),
+    lambda m: m.arange(3.0, requires_grad=np.int64(1)),
+    lambda m: m.rand_like(m.ones(2), requires_grad="abc"),
+    lambda m: m.ones(2).requires_grad_(None),
+])
+def test_requires_grad_is_a_bool(torch, call):
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError, match="requires_grad"):
+        call(gk)
