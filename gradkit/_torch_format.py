@@ -406,6 +406,8 @@ class _WeightsUnpickler:
         if isinstance(x, _Global) and not self.scan:
             if x.kind == "dtype":
                 return _dtype_value(x)
+            if x.kind == "user":  # an allowed function/class held as a value (an attribute)
+                return x.value
             if x.kind == "qscheme":
                 raise ValueError(f"torch.{x.value} (quantized tensors) is not supported")
         return x

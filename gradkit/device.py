@@ -34,6 +34,9 @@ class Device:
             raise TypeError(f"a device must be a gradkit.device, a string ('cpu', 'cuda:0') or "
                             f"an int (a cuda index), not {type(type_or_name).__name__} "
                             f"({type_or_name!r})")
+        if isinstance(type_or_name, (int, np.integer)) and not isinstance(type_or_name, bool):
+            self.type, self.index = "cuda", _accelerator_index(int(type_or_name))
+            return
         name = str(type_or_name)
         if ":" in name:
             name, idx = name.split(":", 1)
@@ -105,11 +108,26 @@ def device_of(array) -> Device:
     return _CPU
 
 
+def _accelerator_index(index: int) -> int:
+    """A bare device index (``device(0)``, ``x.to(0)``, ``model.to(rank)``) names the
+    accelerator's device ``index``, as in PyTorch; gradkit's accelerator is CUDA (CuPy)."""
+    if index < 0:
+        raise RuntimeError(f"Device index must not be negative (got {index})")
+    if not _backend.has_cupy():
+        raise RuntimeError(
+            f"Cannot access accelerator device when none is available (a bare index such as "
+            f"{index} means the accelerator's device {index}, 'cuda:{index}' in gradkit, which "
+            f"needs CuPy and an NVIDIA GPU); use 'cpu' on this machine")
+    return index
+
+
 def _parse_device_dtype(args, kwargs):
     device_ = kwargs.get("device")
     dtype = kwargs.get("dtype")
     for a in args:
         if isinstance(a, (Device, str)):  # as PyTorch: a string is a device ("float32" is not)
+            device_ = a
+        elif isinstance(a, (int, np.integer)) and not isinstance(a, bool):  # to(0): an index
             device_ = a
         elif hasattr(a, "_data") and hasattr(a, "grad_fn"):  # to(other_tensor)
             device_, dtype = a.device, a.dtype

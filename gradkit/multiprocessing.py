@@ -2,14 +2,15 @@
 plus shared-memory tensors for Hogwild-style training.
 
 Everything in :mod:`multiprocessing` is here under the same name. ``Tensor.share_memory_()``
-moves a CPU tensor's values into an anonymous shared memory map, so that processes started
-afterwards with the ``fork`` start method (Linux's default before Python 3.14) see each other's
-in-place writes, as PyTorch's shared tensors do; ``nn.Module.share_memory()`` does it for every
-parameter and buffer. GPU (CuPy) tensors are left as they are. Sharing does not survive pickling:
-with the ``spawn``/``forkserver`` start methods a child gets a copy, and under ``gradkit run`` a
-spawned child imports the real ``torch`` (the import hook lives in the parent), so use ``fork``.
-``spawn(fn, args, nprocs)`` runs ``fn(i, *args)`` in ``nprocs`` processes and uses ``fork`` where
-the platform has it for that reason.
+moves a CPU tensor's values into shared memory, so that the processes it is handed to see each
+other's in-place writes, as PyTorch's shared tensors do; ``nn.Module.share_memory()`` does it for
+every parameter and buffer. Children started with ``fork`` share it by inheritance; on Linux the
+memory is a memory file (``os.memfd_create``), and a shared tensor passed to a process started
+with ``spawn``/``forkserver`` (in ``Process(args=...)``) travels as that file's descriptor, so
+the child maps the same memory. Under ``gradkit run`` such a child re-runs the program with the
+import hook installed (``import torch`` gives gradkit there too). A shared tensor sent through a
+``Queue`` is copied. GPU (CuPy) tensors are left as they are. ``spawn(fn, args, nprocs)`` runs
+``fn(i, *args)`` in ``nprocs`` processes, with ``fork`` where the platform has it.
 """
 
 from __future__ import annotations

@@ -600,6 +600,10 @@ class Tensor:
         return new
 
     def __reduce_ex__(self, proto):
+        if SHARED_REDUCE:  # a shared tensor pickled for a spawned process: share, don't copy
+            shared = SHARED_REDUCE[0](self)
+            if shared is not None:
+                return shared
         return (_rebuild, (_to_host(self._data), self.requires_grad, type(self)))
 
     # ----------------------------------------------------------------- autograd
@@ -702,6 +706,11 @@ class Tensor:
     # ----------------------------------------------------------------- pickling helpers
     def __getstate__(self):
         raise TypeError("use gradkit.save() (safetensors) to store tensors; pickling is refused")
+
+
+# set by gradkit.compat._api: (tensor) -> a reduction that shares its memory with a process
+# being spawned, or None (see Tensor.share_memory_)
+SHARED_REDUCE: list = []
 
 
 def _rebuild(arr, requires_grad, cls):

@@ -18,6 +18,8 @@ from __future__ import annotations
 import builtins
 import math
 import mmap
+import os
+import sys
 import warnings
 from numbers import Number
 
@@ -26,6 +28,7 @@ import numpy as np
 from .. import _dtype, accelerator, amp, backends, onnx  # noqa: F401 (torch.accelerator, ...)
 from .. import factories as _factories
 from .._tensor import Size, Tensor
+from .._tensor import tensor as _tensor_module
 from .._tensor.repr import get_printoptions, set_printoptions
 from ..amp import autocast
 from ..autograd.graph import anomaly_state as _anomaly_state
@@ -256,16 +259,42 @@ for _name in ("is_xpu", "is_mps", "is_quantized", "is_mkldnn", "is_vulkan",
     tensor_method(_name)(_const_property(_false, doc=f"``{_name}``: always False in gradkit."))
 
 
+class _SharedMap(mmap.mmap):
+    """A shared memory map over a memory file (``os.memfd_create``); its ``fd`` lets a process
+    started with ``spawn``/``forkserver`` map the same memory."""
+
+    fd: int | None = None
+
+
+def _shared_map(nbytes: int) -> mmap.mmap:
+    if not hasattr(os, "memfd_create"):  # not Linux (or Pyodide): anonymous, shared on fork
+        return mmap.mmap(-1, nbytes)
+    fd = os.memfd_create("gradkit-shared")
+    os.ftruncate(fd, nbytes)
+    buf = _SharedMap(fd, nbytes)
+    buf.fd = fd  # kept open: children being spawned receive a duplicate of it
+    return buf
+
+
+def _map_of(arr):
+    while isinstance(arr, np.ndarray) and arr.base is not None:
+        arr = arr.base
+    if isinstance(arr, memoryview):
+        arr = arr.obj
+    return arr
+
+
 @tensor_method()
 def share_memory_(self):
-    """Move this CPU tensor's values into anonymous shared memory (``MAP_SHARED``), so processes
-    forked afterwards share in-place writes with this one (see :mod:`gradkit.multiprocessing`).
-    A tensor already shared, or on the GPU, is left as it is. Returns ``self``."""
+    """Move this CPU tensor's values into shared memory (a ``MAP_SHARED`` map of a memory file on
+    Linux, anonymous elsewhere), so that the processes it is handed to share in-place writes with
+    this one: children forked afterwards, and on Linux children started with ``spawn`` or
+    ``forkserver`` that receive it as an argument (see :mod:`gradkit.multiprocessing`). A tensor
+    already shared, or on the GPU, is left as it is. Returns ``self``."""
     arr = self._data
     if type(arr) is not np.ndarray or is_shared(self):
         return self
-    nbytes = max(arr.nbytes, 1)
-    buf = mmap.mmap(-1, nbytes)
+    buf = _shared_map(max(arr.nbytes, 1))
     shared = np.frombuffer(buf, dtype=arr.dtype, count=arr.size).reshape(arr.shape)
     shared[...] = arr
     self._data = shared
@@ -275,12 +304,37 @@ def share_memory_(self):
 @tensor_method()
 def is_shared(self) -> bool:
     """True after ``share_memory_()`` (the values live in a shared memory map)."""
-    arr = self._data
-    while isinstance(arr, np.ndarray) and arr.base is not None:
-        arr = arr.base
-    if isinstance(arr, memoryview):
-        arr = arr.obj
-    return isinstance(arr, mmap.mmap)
+    return isinstance(_map_of(self._data), mmap.mmap)
+
+
+def _spawn_reduce(t):
+    """How a shared tensor travels to a process being started by ``spawn``/``forkserver``: the
+    memory file's descriptor (duplicated into the child) and the view on it, so both processes
+    write the same values, as PyTorch's shared tensors do. None otherwise (a copy is pickled)."""
+    ctx = sys.modules.get("multiprocessing.context")
+    if ctx is None or ctx.get_spawning_popen() is None or type(t._data) is not np.ndarray:
+        return None
+    buf = _map_of(t._data)
+    if not isinstance(buf, _SharedMap):
+        return None
+    from multiprocessing import reduction
+
+    arr = t._data
+    start = np.frombuffer(buf, np.uint8).__array_interface__["data"][0]
+    offset = arr.__array_interface__["data"][0] - start
+    return (_rebuild_shared, (reduction.DupFd(buf.fd), len(buf), offset, arr.dtype.str,
+                              arr.shape, arr.strides, t.requires_grad, type(t)))
+
+
+def _rebuild_shared(dupfd, nbytes, offset, dtype, shape, strides, requires_grad, cls):
+    from .._tensor.tensor import _rebuild
+
+    buf = _SharedMap(dupfd.detach(), nbytes)
+    arr = np.ndarray(shape, np.dtype(dtype), buffer=buf, offset=offset, strides=strides)
+    return _rebuild(arr, requires_grad, cls)
+
+
+_tensor_module.SHARED_REDUCE[:] = [_spawn_reduce]
 
 
 # ------------------------------------------------------------------ deprecated overloads

@@ -111,6 +111,46 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
+MAIN_ENV = "GRADKIT_RUN_MAIN"
+
+
+class _ChildrenOnGradkit:
+    """While the program runs, the processes multiprocessing starts with ``spawn``/``forkserver``
+    re-run it through :mod:`gradkit.compat._mp_main` (the import hook first) instead of as a
+    plain script, which would import the real ``torch``; ``fork`` children inherit the hook."""
+
+    def __init__(self, main: str):
+        self.main = main
+        self.saved = None
+
+    def start(self) -> None:
+        from multiprocessing import spawn
+
+        orig = spawn.get_preparation_data
+
+        def get_preparation_data(name):
+            data = orig(name)
+            if "init_main_from_path" in data or "init_main_from_name" in data:
+                data.pop("init_main_from_path", None)
+                data["init_main_from_name"] = "gradkit.compat._mp_main"
+            return data
+
+        self.saved = spawn, orig, os.environ.get(MAIN_ENV)
+        spawn.get_preparation_data = get_preparation_data
+        os.environ[MAIN_ENV] = self.main
+
+    def stop(self) -> None:
+        if self.saved is None:
+            return
+        spawn, orig, env = self.saved
+        spawn.get_preparation_data = orig
+        if env is None:
+            os.environ.pop(MAIN_ENV, None)
+        else:
+            os.environ[MAIN_ENV] = env
+        self.saved = None
+
+
 def main(argv: list[str]) -> int:
     """Run the program ``argv[0]`` (or ``-m MODULE``) with ``argv[1:]``; return the exit status."""
     if not argv or argv[0] in ("-h", "--help"):
@@ -133,8 +173,10 @@ def main(argv: list[str]) -> int:
     saved = sys.argv[:], sys.path[:]
     sys.argv = [target, *args]
     sys.path.insert(0, os.getcwd() if as_module else os.path.dirname(filename))
+    children = _ChildrenOnGradkit("module:" + target if as_module else "path:" + filename)
     try:
         _prepare()
+        children.start()
         if as_module:
             runpy.run_module(target, run_name="__main__", alter_sys=True)
         else:
@@ -154,6 +196,7 @@ def main(argv: list[str]) -> int:
         return code
     finally:
         sys.stdout.flush()
+        children.stop()
         sys.argv, sys.path[:] = saved[0], saved[1]
         torch_style(False)
         hook.uninstall()

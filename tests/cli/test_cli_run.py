@@ -1,5 +1,6 @@
 """``gradkit run prog.py``: unmodified PyTorch programs on gradkit."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -151,3 +152,29 @@ def test_run_older_amp_spellings_import_and_warn_as_pytorch_without_cuda(tmp_pat
     if not torch.cuda.is_available():
         done = subprocess.run([sys.executable, str(prog)], capture_output=True, text=True)
         assert done.stdout.splitlines() == expected, done.stderr
+
+
+def test_run_spawned_processes_import_gradkit_and_share_tensors(tmp_path, capsys):
+    # multiprocessing's "spawn" child re-runs the program: under gradkit run its `import torch`
+    # must give gradkit too (it imported the real torch), and a shared parameter handed to it
+    # must stay shared (the Hogwild example sets the spawn start method)
+    if not hasattr(os, "memfd_create"):
+        pytest.skip("needs memory files (Linux)")
+    prog = _program(tmp_path, (
+        "import torch\nimport torch.multiprocessing as mp\n\n"
+        "def work(model):\n"
+        "    import gradkit\n"
+        "    assert torch is gradkit, torch\n"
+        "    with torch.no_grad():\n"
+        "        model.weight.add_(1.0)\n\n"
+        "if __name__ == '__main__':\n"
+        "    mp.set_start_method('spawn', force=True)\n"
+        "    model = torch.nn.Linear(2, 1)\n"
+        "    model.share_memory()\n"
+        "    before = model.weight.detach().clone()\n"
+        "    p = mp.Process(target=work, args=(model,))\n"
+        "    p.start()\n    p.join()\n"
+        "    print(p.exitcode, torch.equal(model.weight.detach(), before + 1))\n"))
+    rc, out, err = run(capsys, "run", prog)
+    assert rc == 0, err
+    assert out.splitlines()[-1] == "0 True", (out, err)

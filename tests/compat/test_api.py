@@ -107,6 +107,29 @@ def test_share_memory_is_seen_by_a_forked_process():
     assert np.allclose(w.detach().numpy(), before.numpy() + 1.0)
 
 
+def test_share_memory_is_seen_by_a_spawned_process():
+    # PyTorch's shared tensors stay shared when handed to a process started with "spawn" (the
+    # Hogwild example's start method); before, the child got a copy and the write was lost
+    if not hasattr(os, "memfd_create"):
+        pytest.skip("needs memory files (Linux)")
+    import operator
+
+    import gradkit.multiprocessing as mp
+
+    model = gk.nn.Linear(3, 2)
+    model.share_memory()
+    before = model.weight.detach().clone()
+    view = model.weight.detach()[1:]  # a view at an offset into the shared memory
+    ctx = mp.get_context("spawn")
+    p = ctx.Process(target=operator.iadd, args=(view, 1.0))
+    p.start()
+    p.join()
+    assert p.exitcode == 0
+    expect = before.numpy().copy()
+    expect[1:] += 1.0
+    assert np.array_equal(model.weight.detach().numpy(), expect)
+
+
 def test_set_printoptions_matches_torch():
     values = [[1e-5, 1.23456789, -100.5], [2.0, 3.0, 4.0]]
     try:

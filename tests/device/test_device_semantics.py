@@ -37,6 +37,31 @@ def test_to_a_string_is_always_a_device():
     assert gk.ones(2).to("cpu", gk.float64).dtype == gk.float64
 
 
+def test_a_bare_index_is_the_accelerator_device():
+    """As PyTorch: ``device(0)``, ``x.to(0)``, ``model.to(rank)`` name the accelerator's device
+    0 (the DDP tutorial's ``model.to(gpu_id)``); without one it is a RuntimeError, not a dtype
+    error (before: TypeError "expected a dtype ..., got 0")."""
+    if _backend.has_cupy():
+        pytest.skip("a CUDA device is present")
+    torch = pytest.importorskip("torch")
+    for mod in (gk, torch):
+        for make in (lambda m: m.device(0), lambda m: m.ones(2).to(0),
+                     lambda m: m.ones(2).to(device=0), lambda m: m.nn.Linear(2, 2).to(0)):
+            with pytest.raises(RuntimeError, match="Cannot access accelerator device"):
+                make(mod)
+        with pytest.raises(RuntimeError, match="must not be negative"):
+            mod.device(-1)
+
+
+def test_a_bare_index_moves_to_that_cuda_device(cuda):
+    assert gk.device(1) == "cuda:1"
+    x = gk.ones(2).to(0)
+    assert x.is_cuda and x.device == "cuda:0"
+    model = gk.nn.Linear(2, 2).to(0)
+    assert model.weight.is_cuda
+    assert gk.ones(2).to(0, gk.float64).dtype == gk.float64
+
+
 def test_placement_and_round_trip(cuda):
     x = gk.randn(3, 4)
     y = x.to(cuda)

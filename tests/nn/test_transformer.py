@@ -131,3 +131,33 @@ def test_block_helpers_default_is_causal_as_torch():
     assert enc._sa_block(x, None, None).shape == (2, 3, 8)
     assert dec._sa_block(x, None, None).shape == (2, 3, 8)
     assert dec._mha_block(x, x, None, None).shape == (2, 3, 8)
+
+
+def test_encoder_warns_as_pytorch_when_nested_tensors_would_not_be_used():
+    # PyTorch's TransformerEncoder (and nn.Transformer) warns that enable_nested_tensor is
+    # ignored, naming the reason (the word-language-model example's batch_first=False layer);
+    # gradkit was silent
+    import warnings
+
+    torch = pytest.importorskip("torch")
+
+    def messages(mod, build):
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            build(mod)
+        return [str(w.message) for w in got]
+
+    builds = [lambda m, kw=kw: m.nn.TransformerEncoder(
+        m.nn.TransformerEncoderLayer(**{"d_model": 16, "nhead": 4, **kw}), 2)
+        for kw in ({}, {"batch_first": True}, {"batch_first": True, "d_model": 15, "nhead": 3},
+                   {"batch_first": True, "norm_first": True},
+                   {"batch_first": True, "activation": "gelu"},
+                   {"batch_first": True, "activation": abs})]
+    builds.append(lambda m: m.nn.TransformerEncoder(
+        m.nn.TransformerEncoderLayer(16, 4), 2, enable_nested_tensor=False))
+    builds.append(lambda m: m.nn.Transformer(8, 2, 1, 1, 8))
+    for i, build in enumerate(builds):
+        assert messages(gk, build) == messages(torch, build), i
+    assert len(messages(gk, builds[0])) == 1
+    enc = gk.nn.TransformerEncoder(gk.nn.TransformerEncoderLayer(16, 4, batch_first=True), 1)
+    assert enc.use_nested_tensor and enc.layers[0].activation_relu_or_gelu == 1

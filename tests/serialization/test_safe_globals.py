@@ -89,3 +89,32 @@ def test_blocked_modules_stay_blocked_even_if_listed(tmp_path):
     torch.save({"x": Evil()}, path)
     with pytest.raises(pickle.UnpicklingError):
         gk.load(path)
+
+
+
+class _GkActHolder(gk.nn.Module):
+    """Holds a function as an attribute, as TransformerEncoderLayer keeps F.relu."""
+
+    def __init__(self):
+        super().__init__()
+        self.act = gk.nn.functional.relu
+
+
+class _TorchActHolder(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.act = torch.nn.functional.relu
+
+
+def test_an_allowed_function_held_as_an_attribute_is_the_function(tmp_path):
+    # the word-language-model example reloads its whole Transformer with F.relu in the
+    # safe-globals list; the attribute came back as the allow-list entry, not callable
+    for mod, cls in ((gk, _GkActHolder), (torch, _TorchActHolder)):
+        path = tmp_path / f"{mod.__name__}.pt"
+        relu = mod.nn.functional.relu
+        kw = {"format": "torch"} if mod is gk else {}  # (what torch.save is under gradkit run)
+        mod.save(cls(), path, **kw)
+        with mod.serialization.safe_globals([cls, relu]):
+            back = mod.load(path)
+        assert back.act is relu, mod
+        assert back.act(mod.tensor([-1.0, 2.0])).tolist() == [0.0, 2.0]

@@ -469,3 +469,27 @@ def test_a_worker_process_that_dies_while_starting_raises():
                     multiprocessing_context="fork", worker_init_fn=_exit_at_start)
     with pytest.raises(RuntimeError, match=r"exited unexpectedly \(exit code 3\)"):
         list(dl)
+
+
+def test_pin_memory_without_an_accelerator_warns_as_pytorch():
+    # PyTorch warns at each iterator that pinned memory is not used without an accelerator (the
+    # DDP tutorial passes pin_memory=True); gradkit was silent
+    import warnings
+
+    from gradkit import _backend
+
+    torch = pytest.importorskip("torch")
+    if _backend.has_cupy() or torch.accelerator.is_available():
+        pytest.skip("an accelerator is present")
+
+    def messages(mod, **kw):
+        ds = mod.utils.data.TensorDataset(mod.arange(4.0))
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            list(mod.utils.data.DataLoader(ds, batch_size=2, **kw))
+        return [str(w.message) for w in got if issubclass(w.category, UserWarning)]
+
+    for kw in ({"pin_memory": True}, {"pin_memory": True, "pin_memory_device": "cuda"}, {}):
+        got, want = messages(gk, **kw), messages(torch, **kw)
+        assert got == want, kw
+    assert len(messages(gk, pin_memory=True)) == 1

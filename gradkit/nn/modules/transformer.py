@@ -9,6 +9,7 @@ Submodule names match PyTorch (``self_attn``, ``multihead_attn``, ``linear1``, `
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -22,6 +23,42 @@ from .module import Module
 
 __all__ = ["Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
            "TransformerEncoderLayer"]
+
+
+def _relu_or_gelu(activation) -> int:
+    """PyTorch's ``activation_relu_or_gelu``: 1 for relu, 2 for gelu, 0 for anything else."""
+    from .activation import GELU, ReLU
+
+    if activation is NF.relu or isinstance(activation, ReLU):
+        return 1
+    if activation is NF.gelu or isinstance(activation, GELU):
+        return 2
+    return 0
+
+
+def _why_not_nested(layer) -> str:
+    """Why PyTorch's TransformerEncoder would not use nested tensors for ``layer`` ("" if it
+    would); the reason its ``enable_nested_tensor`` warning gives."""
+    name = "encoder_layer"
+    if not isinstance(layer, TransformerEncoderLayer):
+        return f"{name} was not TransformerEncoderLayer"
+    attn = layer.self_attn
+    if layer.norm_first:
+        return f"{name}.norm_first was True"
+    if not attn.batch_first:
+        return (f"{name}.self_attn.batch_first was not True(use batch_first for better "
+                f"inference performance)")
+    if not getattr(attn, "_qkv_same_embed_dim", True):
+        return f"{name}.self_attn._qkv_same_embed_dim was not True"
+    if attn.in_proj_bias is None:
+        return f"{name}.self_attn was passed bias=False"
+    if not getattr(layer, "activation_relu_or_gelu", 0):
+        return f"{name}.activation_relu_or_gelu was not True"
+    if layer.norm1.eps != layer.norm2.eps:
+        return f"{name}.norm1.eps was not equal to {name}.norm2.eps"
+    if attn.num_heads % 2 == 1:
+        return f"{name}.self_attn.num_heads is odd"
+    return ""
 
 
 def _activation(activation, who):
@@ -83,6 +120,7 @@ class TransformerEncoderLayer(Module):
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
         self.activation = _activation(activation, "TransformerEncoderLayer")
+        self.activation_relu_or_gelu = _relu_or_gelu(self.activation)  # as PyTorch keeps it
         self.batch_first = batch_first
         if device is not None:  # built on the host, then moved
             self.to(device)
@@ -133,7 +171,8 @@ class TransformerEncoder(Module):
         encoder_layer: the layer to copy (a :class:`TransformerEncoderLayer`).
         num_layers: how many copies.
         norm: optional final normalization module (e.g. ``LayerNorm(d_model)``).
-        enable_nested_tensor: accepted for compatibility; gradkit has no nested tensors.
+        enable_nested_tensor: gradkit has no nested tensors; as PyTorch, True warns when the
+            layer could not use them (e.g. ``batch_first=False``).
         mask_check: accepted for compatibility.
 
     Shape:
@@ -157,6 +196,14 @@ class TransformerEncoder(Module):
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers = num_layers
         self.norm = norm
+        self.enable_nested_tensor = enable_nested_tensor
+        self.use_nested_tensor = enable_nested_tensor
+        self.mask_check = mask_check
+        why_not = _why_not_nested(encoder_layer)
+        if enable_nested_tensor and why_not:  # PyTorch's warning (gradkit never nests)
+            warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False "
+                          f"because {why_not}", stacklevel=2)
+            self.use_nested_tensor = False
 
     def forward(self, src: Tensor, mask: Tensor | None = None,
                 src_key_padding_mask: Tensor | None = None,

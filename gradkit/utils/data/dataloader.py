@@ -4,7 +4,8 @@ Differences from PyTorch:
 
 * ``num_workers > 0`` starts *threads* by default, not processes. Datasets and ``collate_fn``
   need not be picklable, and NumPy releases the GIL in its array work, so prefetching overlaps
-  loading with training. Batches come back in sampler order. ``pin_memory`` is ignored.
+  loading with training. Batches come back in sampler order. ``pin_memory`` pins nothing
+  (it warns as PyTorch does without an accelerator).
 * ``multiprocessing_context='spawn'`` / ``'fork'`` / ``'forkserver'`` (or a context object) uses
   worker *processes* instead, for per-sample Python work that holds the GIL; then the dataset,
   ``collate_fn`` and ``worker_init_fn`` must be picklable (``'spawn'``) and batches are pickled
@@ -93,7 +94,7 @@ class DataLoader:
         num_workers: background threads that prefetch batches (0: load in the calling thread).
         collate_fn: merges a list of samples into a batch (default ``default_collate``, or
             ``default_convert`` without automatic batching).
-        pin_memory: accepted for compatibility; ignored.
+        pin_memory: accepted for compatibility (warns as PyTorch without an accelerator).
         drop_last: drop the last incomplete batch.
         timeout: seconds to wait for a batch from the workers (0: forever).
         worker_init_fn: called as ``worker_init_fn(worker_id)`` in each worker thread.
@@ -305,7 +306,21 @@ class DataLoader:
             super().__setattr__("_pool", pool)
         return pool
 
+    def _pin_memory_warnings(self) -> None:
+        """PyTorch's warnings for ``pin_memory=True`` (at each iterator, as it gives them)."""
+        from ... import _backend
+
+        if self.pin_memory_device:
+            warnings.warn("pin_memory_device is deprecated, the current accelerator will be used "
+                          f"as the device,ignore pin_memory_device='{self.pin_memory_device}'.",
+                          stacklevel=3)
+        if not _backend.has_cupy():
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", stacklevel=3)
+
     def __iter__(self) -> Iterator:
+        if self.pin_memory:
+            self._pin_memory_warnings()
         if self.num_workers == 0:
             return _SingleThreadIter(self)
         if _NO_THREADS:
