@@ -286,8 +286,8 @@ def to_dtype(d) -> dtype:
         return int64
     if d is _pybool:
         return bool
-    if d is _pyfloat:
-        return get_default_dtype()
+    if d is _pyfloat:  # Python's float is a double: torch.float64 (not the default dtype)
+        return float64
     text = builtins.str(d)
     if text.startswith("torch."):
         return to_dtype(text)

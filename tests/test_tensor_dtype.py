@@ -267,7 +267,11 @@ def test_every_dtype_argument_form_is_accepted():
         if not isinstance(form, str):  # (a string passed positionally is a device)
             assert gk.ones(2).to(form).dtype is gk.float64
         assert gk.tensor([1]).to(dtype=form).dtype is gk.float64
-    assert gk.zeros(2, dtype=float).dtype is gk.float32
+    # Python's float is torch.float64 as a dtype argument, whatever the default dtype
+    assert gk.zeros(2, dtype=float).dtype is gk.float64
+    assert gk.ones(2).to(float).dtype is gk.float64
+    assert gk.tensor([1], dtype=float).dtype is gk.float64
+    assert gk.zeros(2, dtype=complex).dtype is gk.complex128
     assert gk.zeros(2, dtype=int).dtype is gk.int64
     assert gk.zeros(2, dtype=bool).dtype is gk.bool
     assert gk.promote_types(np.float16, gk.int32) is gk.float16

@@ -27,6 +27,7 @@ from ._args import (
     builtins_min,
 )
 from ._registry import declare, tensor_method, write_inplace
+from ._views import view_strides
 from .elementwise import abs, sqrt, where
 from .reduction import amax, norm, sum
 from .shape import broadcast_to, permute
@@ -341,37 +342,6 @@ def _prod(xs):
     return math.prod(xs)
 
 
-def _view_strides(oldshape, oldstride, newshape):
-    """PyTorch's ``computeStride``: the strides of a view of ``newshape`` of a tensor of
-    ``oldshape`` and ``oldstride``, or None when no view exists."""
-    if _prod(oldshape) == 0:
-        return [1] * len(newshape)
-    newstride = [0] * len(newshape)
-    if not oldshape:
-        return [1] * len(newshape)
-    view_d = len(newshape) - 1
-    chunk_base_stride = oldstride[-1]
-    tensor_numel = 1
-    view_numel = 1
-    for tensor_d in range(len(oldshape) - 1, -1, -1):
-        tensor_numel *= oldshape[tensor_d]
-        if tensor_d == 0 or (oldshape[tensor_d - 1] != 1
-                             and oldstride[tensor_d - 1] != tensor_numel * chunk_base_stride):
-            while view_d >= 0 and (view_numel < tensor_numel or newshape[view_d] == 1):
-                newstride[view_d] = view_numel * chunk_base_stride
-                view_numel *= newshape[view_d]
-                view_d -= 1
-            if view_numel != tensor_numel:
-                return None
-            if tensor_d > 0:
-                chunk_base_stride = oldstride[tensor_d - 1]
-                tensor_numel = 1
-                view_numel = 1
-    if view_d != -1:
-        return None
-    return newstride
-
-
 def _contig(shape):
     st, r = [], 1
     for s in reversed(shape):
@@ -400,7 +370,7 @@ def _kron_view_fails(sa, sta, sb, stb):
         return False
     ops = []
     for shape, st, new in ((sa, sta, ia), (sb, stb, ib)):
-        s = _view_strides(list(shape), list(st), new)
+        s = view_strides(list(shape), list(st), new)
         if s is None:
             s = _contig(new)
         ops.append([0 if (d == 1 and f != 1) else x for d, f, x in zip(new, full, s)])
@@ -434,7 +404,7 @@ def _kron_view_fails(sa, sta, sb, stb):
         out[d] = r
         r *= full[d]
     res = [p * q for p, q in zip(sa, sb)]
-    return _view_strides(full, out, res) is None
+    return view_strides(full, out, res) is None
 
 
 def _elem_strides(t):

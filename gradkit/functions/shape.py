@@ -35,6 +35,7 @@ from ._args import (
     builtins_sum,
 )
 from ._registry import declare, out_cat, tensor_method
+from ._views import view_dtype, view_strides
 from .elementwise import where
 
 __all__ = ["broadcast_to", "cat", "chunk", "diag", "diag_embed", "diagflat", "diagonal", "expand",
@@ -80,46 +81,18 @@ def reshape(input, *args, shape=None):
 @declare(function=False)
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
-        return _t(input).to(shape[0])  # view(dtype) reinterprets in PyTorch; we convert
+        return view_dtype(_t(input), shape[0])
     x = _t(input)
     if x.is_sparse:  # (as PyTorch: no view of a sparse tensor)
         raise NotImplementedError("view: not supported for sparse tensors (layout "
                                   "sparse_coo); convert with .to_dense() first")
     new = _infer_shape(_shape_arg(shape, "view"), x._data.size, "view")
-    if _view_strides(tuple(x.shape), x.stride(), new) is None:
+    if view_strides(tuple(x.shape), x.stride(), new) is None:
         raise RuntimeError(
             f"view size is not compatible with input tensor's size and stride (at least one "
             f"dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
             f"(view{tuple(new)} of a tensor of shape {tuple(x.shape)} and strides {x.stride()})")
     return apply1(S.RESHAPE, x, (new, x._data.shape))
-
-
-def _view_strides(old, strides, new):
-    """The strides of ``new`` as a view of a tensor of shape ``old`` and ``strides``, or None
-    where no view exists (PyTorch's ``computeStride``): each run of dims that are contiguous
-    with one another may be split or merged, never two runs into one."""
-    numel = 1
-    for n in old:
-        numel *= n
-    if numel == 0 or not old:
-        return tuple(new)  # an empty or 0-d tensor can take any shape of its size
-    out = [0] * len(new)
-    view_d = len(new) - 1
-    chunk = strides[-1]
-    tensor_numel = view_numel = 1
-    for d in range(len(old) - 1, -1, -1):
-        tensor_numel *= old[d]
-        if d == 0 or (old[d - 1] != 1 and strides[d - 1] != tensor_numel * chunk):
-            while view_d >= 0 and (view_numel < tensor_numel or new[view_d] == 1):
-                out[view_d] = view_numel * chunk
-                view_numel *= new[view_d]
-                view_d -= 1
-            if view_numel != tensor_numel:
-                return None
-            if d > 0:
-                chunk = strides[d - 1]
-                tensor_numel = view_numel = 1
-    return tuple(out) if view_d == -1 else None
 
 
 @declare()
