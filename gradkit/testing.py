@@ -280,11 +280,11 @@ def make_tensor(*shape, dtype, device=None, low: Optional[float] = None,
         hi = hi if high is None else high
         if kind == "f":
             u = gk.rand(*full, dtype=gk.float64)
-            t = (u * (hi - lo) + lo).to(dtype)
+            t = (u * (hi - lo) + lo).to(dtype=dtype)
         else:
             lo_i = int(math.ceil(lo))
             hi_excl = max(int(math.ceil(hi)), lo_i + 1)
-            t = gk.randint(lo_i, hi_excl, full).to(dtype)
+            t = gk.randint(lo_i, hi_excl, full).to(dtype=dtype)
         if exclude_zero:
             repl = np.finfo(np_dtype).tiny if kind == "f" else 1
             t = gk.where(t == 0, gk.tensor(repl, dtype=dtype), t)

@@ -210,7 +210,7 @@ class TensorNamespace:
 
     @staticmethod
     def astype(x, dtype):
-        return _t(x).to(dtype)
+        return _t(x).to(dtype=dtype)
 
     @staticmethod
     def sum_to(g, shape):

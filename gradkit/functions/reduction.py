@@ -112,7 +112,7 @@ def sum(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
     dim, keepdim = _dim_keepdim("sum", dim, keepdim)
     x = _t(input)
     if dtype is not None:
-        x = x.to(dtype)
+        x = x.to(dtype=dtype)
     elif x.dtype.kind in "biu" and x.dtype != np.int64:
         x = x.to(_dtype.int64)
     return apply1(R.SUM, x, (_reduce_args(x, dim, "sum"), keepdim, x._data.shape))
@@ -123,7 +123,7 @@ def mean(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
     dim, keepdim = _dim_keepdim("mean", dim, keepdim)
     x = _t(input)
     if dtype is not None:
-        x = x.to(dtype)
+        x = x.to(dtype=dtype)
     if x.dtype.kind != "f" and x._data.dtype.kind != "c":
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a floating point "
@@ -144,7 +144,7 @@ def prod(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
     x = _t(input)
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         (x,) = _ac_fp32(x)
-    x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
+    x = x.to(dtype=dtype) if dtype is not None else _int64_accumulator(x)
     return apply1(R.PROD, x, (_reduce_args(x, dim, "prod"), keepdim, x._data.shape))
 
 
@@ -354,7 +354,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         raise RuntimeError(f"norm(): expected a floating point or complex tensor as input, got "
                            f"{_type_name(x)}; convert it first, e.g. x.float()")
     if dtype is not None:
-        x = x.to(dtype)
+        x = x.to(dtype=dtype)
     if x.is_complex():  # the norm of the moduli (real), its gradient through abs: PyTorch's
         x = abs(x)
     axis = _reduce_args(x, dim, "norm")
@@ -397,7 +397,7 @@ def _bool_scan_(name):
 @declare(inplace=_bool_scan_("cumsum"), out=("dtype", out_not_bool("cumsum")))
 def cumsum(input, dim, *, dtype=None):
     x = _t(input)
-    x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
+    x = x.to(dtype=dtype) if dtype is not None else _int64_accumulator(x)
     return _along_dim(R.CUMSUM, x, dim)
 
 
@@ -414,7 +414,7 @@ def _softmax_input(input, dim, dtype, name):
     integral or bool kernel (an empty input is returned as it is, in its dtype)."""
     x = _t(input)
     if dtype is not None:
-        return x.to(dtype)
+        return x.to(dtype=dtype)
     if not x.dtype.is_floating_point:
         d = _dim_in(dim, x.ndim, name)
         if x.numel() == 0:
@@ -452,7 +452,7 @@ def cumprod(input, dim, *, dtype=None):
     """Cumulative product along ``dim`` (integers accumulate in int64); exact gradients with
     zeros in the input."""
     x = _t(input)
-    x = x.to(dtype) if dtype is not None else _int64_accumulator(x)
+    x = x.to(dtype=dtype) if dtype is not None else _int64_accumulator(x)
     if x.ndim == 0:
         return apply1(R.CUMPROD, x.reshape(1), (_dim_in(dim, 0, "cumprod"),)).reshape(())
     return apply1(R.CUMPROD, x, (_dim_in(dim, x.ndim, "cumprod"),))
@@ -518,7 +518,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean of the non-NaN elements (NaN where all are NaN)."""
     x = _t(input)
     if dtype is not None:
-        x = x.to(dtype)
+        x = x.to(dtype=dtype)
     if x.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got "
                            f"{_type_name(x)}; convert first, e.g. x.float()")

@@ -113,7 +113,7 @@ def _rfft_b(xp, g, ins, out, aux, needs):
     if _on_tensors(g):
         full = _tresize(g, (axis,), (n,))
         r = xp.apply(FFTN, (full,), ((axis,), (n,), _DUAL[norm], True)).real
-        return (_tresize(r, (axis,), (n_in,)).to(dtype),)
+        return (_tresize(r, (axis,), (n_in,)).to(dtype=dtype),)
     gp = plain(g)
     shape = list(gp.shape)
     shape[axis] = n
@@ -146,7 +146,7 @@ def _irfft_b(xp, g, ins, out, aux, needs):
             w = np.ones(m, dtype=gi.real.dtype)
             w[1:1 + double] = 2
             gi = gi * w.reshape((m,) + (1,) * (gi.ndim - 1 - axis % gi.ndim))
-        return (_tresize(gi, (axis,), (n_in,)).to(dtype),)
+        return (_tresize(gi, (axis,), (n_in,)).to(dtype=dtype),)
     gp = plain(g)
     gi = np.fft.rfft(gp, axis=axis, norm=_DUAL[norm])
     m = gi.shape[axis]

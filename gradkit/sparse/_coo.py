@@ -6,7 +6,7 @@ instead of an ndarray: ``indices`` (int64, ``(sparse_dim, nnz)``), ``values`` (`
 Dense tensors never look at it, so the dense ops keep their fast paths; a dense op that reaches a
 SparseCOO meets it through NumPy's protocols (``__array_ufunc__``, ``__array_function__``) or its
 operators, which compute what PyTorch computes on sparse tensors (``s * 2``, ``s + s``,
-``dense + s``, ``s @ dense``, ``s.t()``, ``s.to(dtype)``, ``clone``) and raise PyTorch's error
+``dense + s``, ``s @ dense``, ``s.t()``, ``s.to(dtype=dtype)``, ``clone``) and raise PyTorch's error
 type with a message for everything else, so no raw NumPy error reaches the user. The same
 methods let the autograd engine add and cast sparse gradients.
 

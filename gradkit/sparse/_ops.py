@@ -374,9 +374,9 @@ def to_sparse(t, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None
 
 def to_dense(t, dtype=None, *, masked_grad=None):
     if type(t._data) is not SparseCOO:
-        return t if dtype is None else t.to(dtype)
+        return t if dtype is None else t.to(dtype=dtype)
     out = apply1(TO_DENSE, t)
-    return out if dtype is None else out.to(dtype)
+    return out if dtype is None else out.to(dtype=dtype)
 
 
 def coalesce(t):
@@ -496,7 +496,7 @@ def sum(input, dim=None, dtype=None):
         raise unsupported("sparse.sum over a dense dim of a hybrid tensor (sum the sparse dims, "
                           "or all)")
     if dtype is not None:
-        x = x.to(dtype)
+        x = x.to(dtype=dtype)
     return apply1(SPARSE_SUM, x, (dims,))
 
 
@@ -513,7 +513,7 @@ def _softmax(input, dim, dtype, log):
     if s.dense_dim:
         raise unsupported(f"{name} of a hybrid tensor (dense dims)")
     if dtype is not None:
-        x = x.to(dtype)
+        x = x.to(dtype=dtype)
     if x.dtype.kind != "f":
         raise NotImplementedError(f"{name}(): not implemented for {x.dtype} values; convert "
                                   f"to a floating dtype first (or pass dtype=)")

@@ -231,7 +231,7 @@ def _as_float_mask(mask, dtype, name, who, like):
     if mask.dtype.kind != "f":
         raise TypeError(f"{who}: only bool and floating types of {name} are supported, got "
                         f"{mask.dtype}")
-    return mask.to(dtype) if mask.dtype != dtype else mask
+    return mask.to(dtype=dtype) if mask.dtype != dtype else mask
 
 
 def _in_projection(x, w, b):

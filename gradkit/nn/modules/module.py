@@ -671,7 +671,7 @@ class Module:
             if dev is not None and t.device != dev:
                 out = out.to(dev)
             if dtype is not None and out.dtype.kind in "fc" and out.dtype != dtype:
-                out = out.to(dtype)
+                out = out.to(dtype=dtype)
             if fmt is not None and (rank is None or out.ndim == rank):
                 out = out.to(memory_format=fmt)  # PyTorch converts the 4-D (5-D) ones only
             return out

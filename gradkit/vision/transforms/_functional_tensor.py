@@ -59,23 +59,23 @@ def convert_image_dtype(image: Tensor, dtype=gk.float32) -> Tensor:
         return image
     if is_float(image.dtype):
         if is_float(dtype):
-            return image.to(dtype)
+            return image.to(dtype=dtype)
         if (image.dtype == np.float32 and dtype in (np.int32, np.int64)) or (
                 image.dtype == np.float64 and dtype == np.int64):
             raise RuntimeError(f"convert_image_dtype: the cast from {image.dtype} to {dtype} "
                                f"cannot be performed safely (the float type cannot hold every "
                                f"integer of the target range); convert to a wider float first")
         # max + 1 - eps spreads [0, 1] evenly over the integers (1.0 maps to max)
-        return image.mul(float(max_value(dtype)) + 1.0 - 1e-3).to(dtype)
+        return image.mul(float(max_value(dtype)) + 1.0 - 1e-3).to(dtype=dtype)
     input_max = float(max_value(image.dtype))
     if is_float(dtype):
-        return image.to(dtype) / input_max
+        return image.to(dtype=dtype) / input_max
     output_max = float(max_value(dtype))
     if input_max > output_max:
         factor = int((input_max + 1) // (output_max + 1))
-        return gk.div(image, factor, rounding_mode="floor").to(dtype)
+        return gk.div(image, factor, rounding_mode="floor").to(dtype=dtype)
     factor = int((output_max + 1) // (input_max + 1))
-    return image.to(dtype) * factor
+    return image.to(dtype=dtype) * factor
 
 
 def hflip(img: Tensor) -> Tensor:
@@ -138,7 +138,7 @@ def adjust_contrast(img: Tensor, contrast_factor: float) -> Tensor:
     _assert_channels(img, [1, 3], "adjust_contrast")
     dtype = img.dtype if is_float(img.dtype) else gk.float32
     gray = rgb_to_grayscale(img) if get_dimensions(img)[0] == 3 else img
-    mean = gk.mean(gray.to(dtype), dim=(-3, -2, -1), keepdim=True)
+    mean = gk.mean(gray.to(dtype=dtype), dim=(-3, -2, -1), keepdim=True)
     return _blend(img, mean, contrast_factor)
 
 

@@ -84,8 +84,8 @@ def autocontrast(img: Tensor) -> Tensor:
     _color_image(img, "autocontrast")
     bound = max_value(img.dtype)
     dtype = img.dtype if is_float(img.dtype) else gk.float32
-    low = img.amin(dim=(-2, -1), keepdim=True).to(dtype)
-    high = img.amax(dim=(-2, -1), keepdim=True).to(dtype)
+    low = img.amin(dim=(-2, -1), keepdim=True).to(dtype=dtype)
+    high = img.amax(dim=(-2, -1), keepdim=True).to(dtype=dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = bound / (high - low)
     flat = ~gk.isfinite(scale)  # a constant channel is left as it is

@@ -213,13 +213,13 @@ def _to_dtype_image(image: Tensor, dtype, scale: bool) -> Tensor:
     if image.dtype == dtype:
         return image
     if not scale:
-        return image.to(dtype)
+        return image.to(dtype=dtype)
     float_in, float_out = image.dtype.kind == "f", dtype.kind == "f"
     if float_in:
         return F.convert_image_dtype(image, dtype)
     if float_out:
         from .._functional_tensor import max_value
-        return image.to(dtype).mul_(1.0 / max_value(image.dtype))
+        return image.to(dtype=dtype).mul_(1.0 / max_value(image.dtype))
     return F.convert_image_dtype(image, dtype)
 
 
