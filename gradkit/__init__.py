@@ -122,10 +122,18 @@ def promote_types(type1, type2):
 
 
 def result_type(tensor1, tensor2):
+    import numbers as _numbers
+    for name, v in (("tensor1", tensor1), ("tensor2", tensor2)):
+        if not isinstance(v, (Tensor, _numbers.Number)):
+            raise TypeError(f"result_type(): argument '{name}' must be a Tensor or a number, "
+                            f"not {type(v).__name__}")
     return _dtype.operands_result_type(tensor1, tensor2)
 
 
 def is_floating_point(t) -> bool:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"is_floating_point(): argument 'input' (position 1) must be Tensor, "
+                        f"not {type(t).__name__}")
     return t.is_floating_point()
 
 

@@ -387,6 +387,10 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None,
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    for name, v in (("n", n), ("m", m)):
+        if (v is not None or name == "n") and (isinstance(v, bool) or not isinstance(
+                v, (int, np.integer))):
+            raise TypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 

@@ -346,6 +346,8 @@ def cross(input, other, *, dim: int = -1) -> Tensor:
     if a.ndim != b.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "
                            f"shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"cross(): argument 'dim' must be int, not {type(dim).__name__}")
     nd = a.ndim  # (dim is wrapped before the shapes are broadcast, as in PyTorch)
     if not -nd <= dim < nd:
         raise IndexError(f"linalg.cross: dim {dim} is out of range for {nd}-D inputs")

@@ -35,6 +35,7 @@ from ._args import (
     _float_operand,
     _half_alpha,
     _in_opmath,
+    _int_arg,
     _integral_unary,
     _is_half,
     _not_implemented,
@@ -635,6 +636,7 @@ _round_half_even = _zero_grad_op("round")
 def round(input, *, decimals=0):
     if _t(input)._data.dtype.kind == "c":
         raise _no_order("round")
+    decimals = _int_arg(decimals, "round", "decimals")
     if decimals and _t(input)._data.dtype.kind in "iub":
         _not_implemented("round_cpu", _t(input), "round(decimals=) takes floating tensors")
     if decimals:

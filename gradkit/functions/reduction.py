@@ -609,6 +609,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     columns), with integer frequency weights ``fweights`` and observation weights
     ``aweights``; a 1-D input is one variable (a 0-d result)."""
     x = _t(input)
+    correction = _int_arg(correction, "cov", "correction")
     if x.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
                            f"input with {x.ndim} dimensions")

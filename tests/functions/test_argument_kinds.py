@@ -157,3 +157,37 @@ def test_requires_grad_is_a_bool(torch, call):
         call(torch)
     with pytest.raises(TypeError, match="requires_grad"):
         call(gk)
+
+
+@pytest.mark.parametrize("call,name", [
+    (lambda m: m.round(m.zeros(2), decimals=("a", 1)), "decimals"),
+    (lambda m: m.round(m.zeros(2), decimals=1.5), "decimals"),
+    (lambda m: m.zeros(2).round_(decimals={}), "decimals"),
+    (lambda m: m.is_floating_point(0), "input"),
+    (lambda m: m.is_floating_point(None), "input"),
+    (lambda m: m.eye(None), "n"),
+    (lambda m: m.eye(float("nan")), "n"),
+    (lambda m: m.eye(2, 2.5), "m"),
+    (lambda m: m.cross(m.zeros(3, 3), m.zeros(3, 3), dim={}), "dim"),
+    (lambda m: m.result_type(m.zeros(2), [m.zeros(2)]), "tensor2"),
+    (lambda m: m.result_type({}, m.zeros(2)), "tensor1"),
+    (lambda m: m.zeros(3, 3).cov(correction=("a", 1)), "correction"),
+    (lambda m: m.zeros(3, 3).cov(correction=1.5), "correction"),
+])
+def test_int_tensor_and_number_arguments_of_the_wrong_kind(torch, call, name):
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError, match=name) as e:
+        call(gk)
+    # gradkit's own check raised it, not NumPy or Python deeper down
+    assert "gradkit" in traceback.extract_tb(e.tb)[-1].filename
+
+
+def test_the_checked_arguments_still_take_what_torch_takes(torch):
+    assert gk.round(gk.tensor([1.234], dtype=gk.float64), decimals=np.int64(2)).tolist() == [1.23]
+    assert tuple(gk.eye(np.int64(2), 3).shape) == (2, 3)
+    assert gk.result_type(gk.zeros(2, dtype=gk.int32), 2.5) is gk.float32
+    assert gk.result_type(2, gk.zeros(2)) is gk.float32
+    x = np.random.default_rng(0).standard_normal((3, 5))
+    np.testing.assert_allclose(gk.tensor(x).cov(correction=0).numpy(),
+                               torch.tensor(x).cov(correction=0).numpy())

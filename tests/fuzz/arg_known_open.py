@@ -124,20 +124,8 @@ KNOWN_OPEN = {
     ('resize_as_', 'accepted-invalid'):
         "open, in the factories' and conversions' keyword checks (gradkit/factories.py, "
         'Tensor.to/type/new_*): memory_format is not checked for its kind (case 187)',
-    ('result_type', 'raw'):
-        "open, in gradkit/_dtype.py: a raw error for tensor2=dict (AttributeError: 'dict' object "
-        "has no attribute 'dtype'; case 130)",
     ('rot90', 'wrong-error-type'):
         'open, in rot90: a NumPy value where PyTorch takes a number (dims=np-int, case 1490)',
-    ('round', 'accepted-invalid'):
-        'open, in round: accepted-invalid for decimals=dict (torch TypeError: round(): argument '
-        "'decimals' must be int, n; case 586)",
-    ('round', 'raw'):
-        'open, in gradkit/functions/elementwise.py: a raw error for decimals=device (TypeError: '
-        "unsupported operand type(s) for ** or pow(): 'flo; case 593)",
-    ('round_', 'raw'):
-        'open, in gradkit/functions/elementwise.py: a raw error for decimals=tuple-str '
-        "(TypeError: unsupported operand type(s) for ** or pow(): 'flo; case 1482)",
     ('softmax', 'raw'):
         'open, in gradkit/ops/reduction.py: a raw error for dtype=t1-int (UFuncTypeError: Cannot '
         "cast ufunc 'exp' output from dtype('f; case 396)",
