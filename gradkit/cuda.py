@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from . import _backend
 
-__all__ = ["is_available", "device_count", "synchronize", "manual_seed"]
+__all__ = ["is_available", "device_count", "synchronize", "manual_seed", "manual_seed_all",
+           "seed", "seed_all", "is_initialized", "current_device", "set_device",
+           "get_device_name", "get_device_capability", "get_arch_list", "is_bf16_supported",
+           "empty_cache", "memory_allocated", "max_memory_allocated", "memory_reserved",
+           "max_memory_reserved", "reset_peak_memory_stats", "memory_stats"]
+
+# the highest pool sizes seen by the memory queries (CuPy keeps no peak of its own)
+_PEAK = {"allocated": 0, "reserved": 0}
 
 
 def is_available() -> bool:
@@ -31,6 +38,134 @@ def manual_seed(seed: int) -> None:
 
 def manual_seed_all(seed: int) -> None:
     manual_seed(seed)
+
+
+def seed() -> None:
+    """Seed the GPU generator from a random number (no-op without CUDA)."""
+    if is_available():
+        _backend.cupy_ns().module.random.seed()
+
+
+def seed_all() -> None:
+    seed()
+
+
+def is_initialized() -> bool:
+    return is_available()
+
+
+def _no_cuda(what):
+    # PyTorch's CPU build raises AssertionError("Torch not compiled with CUDA enabled") here
+    return AssertionError(f"torch.cuda.{what}(): no CUDA device is available (gradkit uses a GPU "
+                          f"through CuPy with an NVIDIA GPU); check torch.cuda.is_available() "
+                          f"first and use the 'cpu' device")
+
+
+def _cupy_cuda(what):
+    if not is_available():
+        raise _no_cuda(what)
+    return _backend.cupy_ns().module.cuda
+
+
+def _index(device):
+    if device is None:
+        return None
+    if isinstance(device, int):
+        return device
+    from .device import Device
+
+    return Device(device).index
+
+
+def current_device() -> int:
+    return _cupy_cuda("current_device").Device().id
+
+
+def set_device(device) -> None:
+    """Make ``device`` (an index, ``'cuda:1'`` or a device) the current GPU."""
+    cuda = _cupy_cuda("set_device")
+    index = _index(device)
+    if index is not None and index >= 0:
+        cuda.Device(index).use()
+
+
+def get_device_name(device=None) -> str:
+    cuda = _cupy_cuda("get_device_name")
+    index = _index(device)
+    props = cuda.runtime.getDeviceProperties(cuda.Device().id if index is None else index)
+    name = props["name"]
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def get_device_capability(device=None) -> tuple:
+    cuda = _cupy_cuda("get_device_capability")
+    index = _index(device)
+    cc = cuda.Device(cuda.Device().id if index is None else index).compute_capability
+    return int(cc[:-1]), int(cc[-1])
+
+
+def get_arch_list() -> list:
+    return []
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: gradkit's GPU path has no bfloat16 kernels (its bfloat16 runs on the CPU)."""
+    return False
+
+
+def _pool():
+    return _backend.cupy_ns().module.get_default_memory_pool() if is_available() else None
+
+
+def empty_cache() -> None:
+    """Return the GPU memory pool's unused blocks to the driver (no-op without CUDA)."""
+    pool = _pool()
+    if pool is not None:
+        pool.free_all_blocks()
+
+
+def memory_allocated(device=None) -> int:
+    """Bytes of GPU memory held by arrays now (CuPy's pool; 0 without CUDA)."""
+    pool = _pool()
+    n = 0 if pool is None else int(pool.used_bytes())
+    _PEAK["allocated"] = max(_PEAK["allocated"], n)
+    return n
+
+
+def memory_reserved(device=None) -> int:
+    """Bytes of GPU memory the pool holds, used or cached (0 without CUDA)."""
+    pool = _pool()
+    n = 0 if pool is None else int(pool.total_bytes())
+    _PEAK["reserved"] = max(_PEAK["reserved"], n)
+    return n
+
+
+def max_memory_allocated(device=None) -> int:
+    """The highest ``memory_allocated`` seen since the last reset: CuPy keeps no peak, so this
+    is the peak over the queries made (and the present value), not over every allocation."""
+    return max(_PEAK["allocated"], memory_allocated(device))
+
+
+def max_memory_reserved(device=None) -> int:
+    return max(_PEAK["reserved"], memory_reserved(device))
+
+
+def reset_peak_memory_stats(device=None) -> None:
+    _PEAK["allocated"] = _PEAK["reserved"] = 0
+
+
+def memory_stats(device=None) -> dict:
+    """The pool's counters under PyTorch's key names (empty without CUDA, as PyTorch's)."""
+    if not is_available():
+        return {}
+    return {"allocated_bytes.all.current": memory_allocated(device),
+            "allocated_bytes.all.peak": max_memory_allocated(device),
+            "reserved_bytes.all.current": memory_reserved(device),
+            "reserved_bytes.all.peak": max_memory_reserved(device)}
+
+
+memory_cached = memory_reserved
+max_memory_cached = max_memory_reserved
 
 
 def __getattr__(name):
