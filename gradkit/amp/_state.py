@@ -47,13 +47,7 @@ def fp32(*tensors):
 def run_fp32(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` in float32 with autocast off inside (an op on the float32 list
     that is built from ops on the lower-precision list)."""
-    args = fp32(*args)
-    before = CPU[0]
-    CPU[0] = False
-    try:
-        return fn(*args, **kwargs)
-    finally:
-        CPU[0] = before
+    return run_unlisted(fn, *fp32(*args), **kwargs)
 
 
 def run_unlisted(fn, *args, **kwargs):

@@ -34,7 +34,6 @@ import os
 import re
 import sys
 import warnings
-from collections import Counter
 
 import numpy as np
 
@@ -557,21 +556,7 @@ def allowed(case, cls, detail):
 
 
 def run(seed, n, start=0, progress=False):
-    counts = Counter()
-    findings = []
-    for i in range(start, start + n):
-        case = make_case(seed, i)
-        if os.environ.get("GRADKIT_FUZZ_TRACE"):
-            print(i, case, file=sys.stderr, flush=True)
-        cls, detail = classify(case)
-        if (cls in fz.FAILING or cls == "missing") and allowed(case, cls, detail):
-            cls = "allowed"
-        counts[cls] += 1
-        if cls in fz.FAILING or cls == "missing":
-            findings.append((i, cls, case, detail))
-        if progress and (i + 1) % 500 == 0:
-            print(f"{i + 1} cases: {dict(counts)}", file=sys.stderr, flush=True)
-    return counts, findings
+    return fz.run_cases(make_case, classify, allowed, seed, n, start, progress)
 
 
 def main(argv=None):

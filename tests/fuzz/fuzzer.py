@@ -1273,19 +1273,31 @@ FAILING = ("wrong", "raw", "crash", "accepted-invalid", "wrong-error-type", "gra
 def run(seed, n, start=0, grads=True, progress=False):
     """Run cases ``start .. start+n`` of ``seed``: ``(Counter of classes, findings)`` where a
     finding is ``(i, class, case, detail)`` of a failing class not in the allow-list."""
+    return run_cases(make_case, lambda case: classify(case, grads), allowed, seed, n, start,
+                     progress, every=1000)
+
+
+def run_cases(make, judge, allowed, seed, n, start=0, progress=False, every=500, skip=None):
+    """The loop every fuzzer here runs: cases ``make(seed, i)`` for i in ``[start, start + n)``,
+    each judged ``(class, detail)`` by ``judge``; a failing or ``missing`` finding that
+    ``allowed`` names counts as ``allowed``; ``skip(case)`` true counts it as ``skip`` unrun.
+    Returns ``(counts by class, findings)``, a finding ``(i, class, case, detail)``."""
     counts = Counter()
     findings = []
     for i in range(start, start + n):
-        case = make_case(seed, i)
+        case = make(seed, i)
         if os.environ.get("GRADKIT_FUZZ_TRACE"):
             print(i, case, file=sys.stderr, flush=True)
-        cls, detail = classify(case, grads)
+        if skip is not None and skip(case):
+            counts["skip"] += 1
+            continue
+        cls, detail = judge(case)
         if (cls in FAILING or cls == "missing") and allowed(case, cls, detail):
             cls = "allowed"
         counts[cls] += 1
         if cls in FAILING or cls == "missing":
             findings.append((i, cls, case, detail))
-        if progress and (i + 1) % 1000 == 0:
+        if progress and (i + 1) % every == 0:
             print(f"{i + 1} cases: {dict(counts)}", file=sys.stderr, flush=True)
     return counts, findings
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections import Counter
 
 import numpy as np
 
@@ -177,24 +176,8 @@ def allowed(case, cls, detail):
 
 
 def run(seed, n, start=0, grads=True, progress=False):
-    counts = Counter()
-    findings = []
-    for i in range(start, start + n):
-        case = make_case(seed, i)
-        if os.environ.get("GRADKIT_FUZZ_TRACE"):
-            print(i, case, file=sys.stderr, flush=True)
-        if torch_crashes(case):
-            counts["skip"] += 1
-            continue
-        cls, detail = fz.classify(case, grads)
-        if (cls in fz.FAILING or cls == "missing") and allowed(case, cls, detail):
-            cls = "allowed"
-        counts[cls] += 1
-        if cls in fz.FAILING or cls == "missing":
-            findings.append((i, cls, case, detail))
-        if progress and (i + 1) % 500 == 0:
-            print(f"{i + 1} cases: {dict(counts)}", file=sys.stderr, flush=True)
-    return counts, findings
+    return fz.run_cases(make_case, lambda case: fz.classify(case, grads), allowed, seed, n,
+                        start, progress, skip=torch_crashes)
 
 
 def main(argv=None):
