@@ -388,18 +388,22 @@ class _WeightsUnpickler:
         if user is not None:  # torch.serialization.add_safe_globals
             return _Global(module, name, "user", user)
         shown = full[len("builtins."):] if full.startswith("builtins.") else full
-        hint = ""
+        hint = trust = ""
         if module.split(".")[0] == "torch":
             hint = (" (a PyTorch class or function: the file may hold a whole model pickled by "
                     "torch.save(model); gradkit can't rebuild PyTorch objects, so save "
                     "model.state_dict() in PyTorch and load that into the gradkit model)")
+        else:
+            trust = (f" If you trust this file, allow the global with "
+                     f"gradkit.serialization.add_safe_globals([{shown}]) or the "
+                     f"gradkit.serialization.safe_globals([{shown}]) context manager.")
         if module in ("sys", "os", "posix", "nt"):
             raise self.refuse(f"Trying to load unsupported GLOBAL {full} whose module {module} "
                               f"is blocked.")
         raise self.refuse(f"Unsupported global: GLOBAL {shown} was not an allowed global by "
                           f"default{hint}. gradkit admits only what PyTorch's weights_only "
                           f"allow-list admits: tensors, storages, dtypes, devices, torch.Size, "
-                          f"OrderedDict and plain containers.")
+                          f"OrderedDict and plain containers.{trust}")
 
     def value(self, x):
         """A stack entry as data: dtype globals become gradkit dtypes."""

@@ -185,3 +185,16 @@ def test_zip_without_data_pkl(tmp_path):
     with pytest.raises(CheckpointError, match="no <archive>/data.pkl") as info:
         gk.load(path)
     assert str(path) in str(info.value)
+
+
+def test_a_refused_global_names_how_to_allow_it_and_the_advice_works(torch, tmp_path):
+    np = pytest.importorskip("numpy")
+    path = tmp_path / "array.pt"
+    torch.save(np.arange(6.0).reshape(2, 3), path)   # as time_sequence_prediction's data
+    with pytest.raises(pickle.UnpicklingError,
+                       match=r"add_safe_globals\(\[numpy\._core\.multiarray\._reconstruct\]\)"):
+        gk.load(path)
+    allowed = [np._core.multiarray._reconstruct, np.ndarray, np.dtype, np.dtypes.Float64DType]
+    with gk.serialization.safe_globals(allowed):
+        out = gk.load(path)
+    assert isinstance(out, np.ndarray) and out.tolist() == [[0, 1, 2], [3, 4, 5]]
