@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MetaArray", "meta_array", "meta_ns", "is_meta", "NO_DATA"]
+__all__ = ["MetaArray", "meta_array", "meta_ns", "is_meta", "geometry", "NO_DATA"]
 
 # meta inputs up to this many elements in all: a function without a shape rule here runs on zeros
 _SMALL = 1 << 22
@@ -83,6 +83,17 @@ def meta_array(shape, dtype=np.float32) -> MetaArray:
     one = np.zeros((), dtype=np.dtype(dtype))
     return np.lib.stride_tricks.as_strided(one, shape=shape, strides=(0,) * len(shape),
                                            writeable=False).view(MetaArray)
+
+
+def geometry(a):
+    """``(strides, storage_offset, is_contiguous)`` a meta tensor reports: PyTorch's contiguous
+    strides for its shape. (The array's own strides are all 0: one element stands for all;
+    the layout a view op on a meta tensor would give, e.g. a transpose's, is not tracked.)"""
+    st, step = [], 1
+    for n in reversed(a.shape):
+        st.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(st)), 0, True
 
 
 def is_meta(a) -> bool:
