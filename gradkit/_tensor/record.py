@@ -62,6 +62,9 @@ _PART_VIEWS = frozenset((_C.REAL, _C.IMAG, _C.VIEW_AS_REAL, _C.VIEW_AS_COMPLEX))
 # every op whose result shares its input's memory (``_base``, the version counter): the views
 # an in-place write rebases (VIEW_OPS), the complex parts, and the strided views
 _ALIAS_OPS = _VIEW_OPS_SET | _PART_VIEWS | {S.UNFOLD, ST.AS_STRIDED}
+# the nodes of PyTorch's functions returning several views, whose outputs refuse in-place writes
+# under autograd
+_MULTI_VIEW_NODES = frozenset(("SplitBackward0", "SplitWithSizesBackward0", "UnbindBackward0"))
 _ALIAS_OPS |= {op.complex for op in _ALIAS_OPS if op.complex is not None}  # (on complex data)
 
 
@@ -660,6 +663,14 @@ def _check_view_write(root, chain, name):
             f"{name}: a view of a leaf Variable that requires grad is being used in an in-place "
             f"operation. Modify the leaf under `with gradkit.no_grad():`, or clone() it first."
         )
+    for node in chain:
+        shown = getattr(node.named, "__name__", "")
+        if shown in _MULTI_VIEW_NODES:
+            raise RuntimeError(
+                f"{name}: an output of {shown} is a view and is being modified inplace. This "
+                f"view is the output of a function that returns multiple views (split, chunk, "
+                f"unbind); such functions do not allow the output views to be modified inplace. "
+                f"Replace the inplace operation by an out-of-place one, or clone() the piece.")
     if any(node.op is _EXPAND for node in chain):
         raise RuntimeError(
             f"{name}: unsupported operation: more than one element of the written-to tensor "
