@@ -85,15 +85,32 @@ def meta_array(shape, dtype=np.float32) -> MetaArray:
                                            writeable=False).view(MetaArray)
 
 
-def geometry(a):
-    """``(strides, storage_offset, is_contiguous)`` a meta tensor reports: PyTorch's contiguous
-    strides for its shape. (The array's own strides are all 0: one element stands for all;
-    the layout a view op on a meta tensor would give, e.g. a transpose's, is not tracked.)"""
+def contiguous_strides(shape):
+    """PyTorch's row-major strides for ``shape`` (a size-0 or size-1 dim counts as 1)."""
     st, step = [], 1
-    for n in reversed(a.shape):
+    for n in reversed(shape):
         st.append(step)
         step *= max(n, 1)
-    return tuple(reversed(st)), 0, True
+    return tuple(reversed(st))
+
+
+def geometry(a):
+    """``(strides, storage_offset, is_contiguous)`` a meta tensor reports: PyTorch's contiguous
+    strides for a fresh one, the layout its view ops gave a view (``_meta_geom``, set by
+    ``gradkit/_meta_views.py``). The array's own strides are all 0: one element stands for all."""
+    g = getattr(a, "_meta_geom", None)
+    if g is None:
+        return contiguous_strides(a.shape), 0, True
+    strides, offset = g
+    expected, contiguous = 1, True
+    if 0 in a.shape:  # no element: contiguous, as PyTorch
+        return strides, offset, True
+    for n, st in zip(reversed(a.shape), reversed(strides)):
+        if n != 1:
+            if st != expected:
+                contiguous = False
+            expected *= n
+    return strides, offset, contiguous
 
 
 def is_meta(a) -> bool:

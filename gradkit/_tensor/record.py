@@ -15,6 +15,8 @@ import numpy as np
 
 from .._backend import namespace_of, numpy_ns
 from .._complex import CArray, refuse_op
+from .._meta import MetaArray
+from .._meta_views import set_view_geometry
 from ..autograd import grad_mode
 from ..autograd.graph import (
     FORWARD,
@@ -68,12 +70,15 @@ _MULTI_VIEW_NODES = frozenset(("SplitBackward0", "SplitWithSizesBackward0", "Unb
 _ALIAS_OPS |= {op.complex for op in _ALIAS_OPS if op.complex is not None}  # (on complex data)
 
 
-def _shares(out, data):
+def _shares(out, data, op, aux):
     """Whether a view op's result ``out`` aliases its input's array ``data`` (reshape and
     indexing copy when no view exists: a copy shares neither the version counter nor ``_base``).
-    Only view ops reach here; a device or meta array is taken as a view."""
+    Only view ops reach here; a device or meta array is taken as a view (a meta one is given
+    its layout)."""
     t = type(out)
     if t is not _ndarray and t is not CArray:
+        if t is MetaArray:
+            set_view_geometry(op, aux, data, out)
         return True
     if out is data:
         return True
@@ -163,7 +168,7 @@ def apply1(op, x, params=()):
                 node.named = cls
         if anomaly_state[0]:
             record_trace(node)
-        if op in _ALIAS_OPS and _shares(out, data):
+        if op in _ALIAS_OPS and _shares(out, data, op, aux):
             t._view_base = _view_root(x)
             t._vcl = x._vc
             if edge is not x and op in _VIEW_OPS_SET:  # (a view of a leaf keeps its node:
@@ -172,7 +177,7 @@ def apply1(op, x, params=()):
             _FWD[0](op, (x,), t, aux)
         return t
     t = _make(out, False, None)
-    if op in _ALIAS_OPS and _shares(out, data):
+    if op in _ALIAS_OPS and _shares(out, data, op, aux):
         t._view_base = _view_root(x)
         t._vcl = x._vc
         if _STATE[0] and not x.requires_grad and op in _VIEW_OPS_SET:

@@ -410,6 +410,8 @@ class Tensor:
         a = self._data
         if type(a) is _ndarray or type(a) is _CArray:
             return a.__array_interface__["data"][0] if a.size else 0
+        if type(a) is _MetaArray:  # a storage at address 0, as PyTorch's
+            return _meta_geometry(a)[1] * a.itemsize
         return int(a.data.ptr) if hasattr(a, "data") and hasattr(a.data, "ptr") else 0
 
     def untyped_storage(self):

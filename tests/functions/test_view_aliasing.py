@@ -51,7 +51,8 @@ VIEWS = {
     "mT": lambda x: x.mT,
     "mH": lambda x: x.mH,
     "real": lambda x: x.real,
-    "unflatten": lambda x: x.unflatten(2, (2, -1)) if x.shape[2] % 2 == 0 else x.unflatten(0, (1, 2)),
+    "unflatten": lambda x: x.unflatten(2, (2, -1)) if x.shape[2] % 2 == 0 else
+    x.unflatten(0, (1, 2)),
     "unfold": lambda x: x.unfold(2, 1, 2),
     "view": lambda x: x.view(x.shape),
     "view_flat": lambda x: x[0].view(-1) if x[0].is_contiguous() else x[0].view(x[0].shape),
@@ -63,7 +64,8 @@ VIEWS = {
     "chunk": lambda x: x.chunk(2, 1)[1],
     "hsplit": lambda x: x.hsplit(3)[1],
     "vsplit": lambda x: x.vsplit(2)[1],
-    "reshape_view": lambda x: x.reshape(x.shape[0], -1) if x.is_contiguous() else x.reshape(x.shape),
+    "reshape_view": lambda x: x.reshape(x.shape[0], -1) if x.is_contiguous() else
+    x.reshape(x.shape),
     "flatten_view": lambda x: x[0].flatten() if x[0].is_contiguous() else x.flatten(2, 2),
     "atleast_3d": lambda x: _mod(x).atleast_3d(x),
     "view_of_view": lambda x: x[1:].transpose(1, 2)[0].diagonal(),
@@ -150,7 +152,7 @@ def test_copy_shares_nothing_as_torch(torch, op, layout):
 def test_expanded_view_sees_base_and_refuses_writes_as_torch(torch, op, layout):
     fns = {"expand": lambda x: x[:, :1].expand(-1, 5, -1),
            "expand_as": lambda x: x[:, :1].expand_as(x),
-           "broadcast_to": lambda x: _mod(x).broadcast_to(x[:, :1], (x.shape[0], 5) + tuple(x.shape[2:]))}
+           "broadcast_to": lambda x: _mod(x).broadcast_to(x[:, :1], (x.shape[0], 5, x.shape[2]))}
     xt, xg = LAYOUTS[layout](torch), LAYOUTS[layout](gk)
     vt, vg = fns[op](xt), fns[op](xg)
     assert vg._is_view() == vt._is_view()
@@ -265,11 +267,42 @@ def test_storage_as_torch(torch):
     assert run(gk) == run(torch)
 
 
-def test_meta_tensor_strides_as_torch(torch):
+META_VIEWS = {
+    "fresh": lambda m: m,
+    "transpose": lambda m: m.transpose(0, 2),
+    "permute": lambda m: m.permute(1, 2, 0),
+    "mT": lambda m: m.mT,
+    "index": lambda m: m[1],
+    "slice_step": lambda m: m[:, ::2, 1:],
+    "none": lambda m: m[None, 1],
+    "ellipsis": lambda m: m[..., 2],
+    "diagonal": lambda m: m.diagonal(),
+    "diagonal_offset": lambda m: m.diagonal(1, 1, 2),
+    "unfold": lambda m: m.unfold(2, 2, 1),
+    "expand": lambda m: m.expand(2, 3, 4, 5),
+    "expand_dim": lambda m: m[:, :1].expand(3, 4, 5),
+    "view": lambda m: m.view(12, 5),
+    "narrow": lambda m: m.narrow(1, 1, 2),
+    "select_unsqueeze": lambda m: m.select(2, 3).unsqueeze(0),
+    "reshape_copy": lambda m: m.transpose(0, 1).reshape(4, 15),
+    "flatten_copy": lambda m: m.transpose(0, 2).flatten(),
+    "contiguous": lambda m: m.transpose(0, 1).contiguous(),
+    "advanced_index": lambda m: m[[0, 1]],
+}
+
+
+@pytest.mark.parametrize("op", sorted(META_VIEWS))
+def test_meta_tensor_layout_as_torch(torch, op):
     def run(L):
-        m = L.empty(3, 4, 5, device="meta")
-        return m.stride(), m.is_contiguous(), m.storage_offset(), m[0].stride(), \
-            m.untyped_storage().nbytes()
+        v = META_VIEWS[op](L.empty(3, 4, 5, device="meta"))
+        return (tuple(v.shape), _stride_sized(v), v.storage_offset(), v.is_contiguous(),
+                v.data_ptr())
+    assert run(gk) == run(torch)
+
+
+def test_meta_tensor_storage_as_torch(torch):
+    def run(L):
+        return L.empty(3, 4, 5, device="meta").untyped_storage().nbytes()
     assert run(gk) == run(torch)
 
 
@@ -281,3 +314,17 @@ def test_views_keep_their_base_alive(torch):
     del x
     assert v._base.shape == (2, 3)
     assert not gk.arange(3.0)._is_view() and gk.arange(3.0)._base is None
+
+
+def test_views_of_a_complex_tensor_as_torch(torch):
+    def run(L):
+        z = L.zeros(2, 3, dtype=L.complex64)
+        views = (z.real, z.imag, L.view_as_real(z), z[0], z.diagonal(), z.t())
+        meta = [(v._base is z, v._is_view(), _stride_sized(v), v.storage_offset(),
+                 v.untyped_storage().data_ptr() == z.untyped_storage().data_ptr())
+                for v in views]
+        views[0].add_(1)
+        views[3].add_(1j)
+        views[4].add_(2)
+        return meta, z.tolist(), [v._version for v in views]
+    assert run(gk) == run(torch)
