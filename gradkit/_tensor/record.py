@@ -94,6 +94,7 @@ def _view_root(x):
     """The tensor a view of ``x`` is a view of (PyTorch's ``_base``): ``x``, or ``x``'s base
     when ``x`` is a view itself. A tensor without a version counter is no view."""
     if x._vcl is None:
+        x._view_base = None  # (set, so that the next view of x reads it without a miss)
         return x
     b = getattr(x, "_view_base", None)
     return x if b is None else b
