@@ -261,7 +261,8 @@ def test_storage_as_torch(torch):
                 x.clone().untyped_storage().data_ptr() == u.data_ptr(),
                 u.data_ptr() == x.data_ptr(), v.data_ptr() - x.data_ptr())
         sizes = (len(s), s.size(), s.nbytes(), s.element_size(), len(u), u.size(), u.nbytes())
-        items = (s[5], s.tolist(), u[4], list(u)[:8])
+        items = (s[5], s.tolist(), u[4], list(u)[:8],
+                 L.is_storage(s), L.is_storage(u), L.is_storage(v), isinstance(u, L.UntypedStorage))
         s[0] = 50.0  # a write through the storage lands in every tensor on it
         return same, sizes, items, x.tolist(), v.tolist()
     assert run(gk) == run(torch)
