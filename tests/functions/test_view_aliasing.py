@@ -329,3 +329,14 @@ def test_views_of_a_complex_tensor_as_torch(torch):
         views[4].add_(2)
         return meta, z.tolist(), [v._version for v in views]
     assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float32", "uint8"])
+def test_view_as_another_dtype_shares_memory_and_version_as_torch(torch, dtype):
+    def run(L):
+        x = L.arange(6.0).view(2, 3)
+        v = x.view(getattr(L, dtype))
+        v.add_(1)
+        return (v._is_view(), v._base is x, x._version, v._version, tuple(v.shape),
+                x.view(L.int32).tolist(), v.untyped_storage().data_ptr() == x.data_ptr())
+    assert run(gk) == run(torch)
