@@ -39,8 +39,9 @@ from ._views import view_dtype, view_strides
 from .elementwise import where
 
 __all__ = ["broadcast_to", "cat", "chunk", "diag", "diag_embed", "diagflat", "diagonal", "expand",
-    "expand_as", "flatten", "flip", "fliplr", "flipud", "meshgrid", "movedim", "narrow", "permute",
-    "ravel", "repeat", "repeat_interleave", "reshape", "roll", "rot90", "select", "split",
+    "expand_as", "flatten", "flip", "fliplr", "flipud", "meshgrid", "movedim", "narrow",
+    "narrow_copy", "permute", "ravel", "repeat", "repeat_interleave", "reshape", "roll", "rot90",
+    "select", "split",
     "squeeze", "stack", "t", "tile", "transpose", "tril", "tril_indices", "triu", "triu_indices",
     "unbind", "unflatten", "unfold", "unsqueeze", "vander", "view", "adjoint", "split_with_sizes",
     "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes"]
@@ -424,6 +425,12 @@ def narrow(input, dim, start, length):
         raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension "
                            f"size ({n}) of dimension {d}")
     return _slice_along(x, d, start, start + length)
+
+
+@declare(grad_name="NarrowCopyBackward0")
+def narrow_copy(input, dim, start, length):
+    """``narrow`` as a new tensor (a copy: writes to either do not reach the other)."""
+    return narrow(input, dim, start, length).clone()
 
 
 @declare()

@@ -81,6 +81,8 @@ COPIES = {
     "index_tensor_list": lambda x: x[:, _mod(x).tensor([0, 2])],
     "clone": lambda x: x.clone(),
     "diagonal_clone": lambda x: x.diagonal().clone(),
+    "narrow_copy": lambda x: x.narrow_copy(1, 1, 2),
+    "narrow_copy_function": lambda x: _mod(x).narrow_copy(x, 0, -1, 1),
 }
 
 
@@ -339,4 +341,13 @@ def test_view_as_another_dtype_shares_memory_and_version_as_torch(torch, dtype):
         v.add_(1)
         return (v._is_view(), v._base is x, x._version, v._version, tuple(v.shape),
                 x.view(L.int32).tolist(), v.untyped_storage().data_ptr() == x.data_ptr())
+    assert run(gk) == run(torch)
+
+
+def test_narrow_copy_gradient_and_node_as_torch(torch):
+    def run(L):
+        w = L.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+        y = (w * 2).narrow_copy(1, 1, 2)
+        (y * L.tensor(np.arange(6.0).reshape(3, 2))).sum().backward()
+        return type(y.grad_fn).__name__, y.tolist(), w.grad.tolist()
     assert run(gk) == run(torch)
