@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MetaArray", "meta_array", "meta_ns", "is_meta", "NO_DATA"]
+__all__ = ["MetaArray", "meta_array", "meta_ns", "is_meta", "geometry", "NO_DATA"]
 
 # meta inputs up to this many elements in all: a function without a shape rule here runs on zeros
 _SMALL = 1 << 22
@@ -83,6 +83,34 @@ def meta_array(shape, dtype=np.float32) -> MetaArray:
     one = np.zeros((), dtype=np.dtype(dtype))
     return np.lib.stride_tricks.as_strided(one, shape=shape, strides=(0,) * len(shape),
                                            writeable=False).view(MetaArray)
+
+
+def contiguous_strides(shape):
+    """PyTorch's row-major strides for ``shape`` (a size-0 or size-1 dim counts as 1)."""
+    st, step = [], 1
+    for n in reversed(shape):
+        st.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(st))
+
+
+def geometry(a):
+    """``(strides, storage_offset, is_contiguous)`` a meta tensor reports: PyTorch's contiguous
+    strides for a fresh one, the layout its view ops gave a view (``_meta_geom``, set by
+    ``gradkit/_meta_views.py``). The array's own strides are all 0: one element stands for all."""
+    g = getattr(a, "_meta_geom", None)
+    if g is None:
+        return contiguous_strides(a.shape), 0, True
+    strides, offset = g
+    expected, contiguous = 1, True
+    if 0 in a.shape:  # no element: contiguous, as PyTorch
+        return strides, offset, True
+    for n, st in zip(reversed(a.shape), reversed(strides)):
+        if n != 1:
+            if st != expected:
+                contiguous = False
+            expected *= n
+    return strides, offset, contiguous
 
 
 def is_meta(a) -> bool:

@@ -15,6 +15,8 @@ import numpy as np
 
 from .._backend import namespace_of, numpy_ns
 from .._complex import CArray, refuse_op
+from .._meta import MetaArray
+from .._meta_views import set_view_geometry
 from ..autograd import grad_mode
 from ..autograd.graph import (
     FORWARD,
@@ -40,6 +42,7 @@ from ..ops import complex as _C
 from ..ops import elementwise as E
 from ..ops import memory as M
 from ..ops import shape as S
+from ..ops import strided as ST
 from .tensor import _INFERENCE, Tensor, _edge, _make, _scalar_or_tensor
 
 __all__ = ["SCALAR_ARRAYS", "VIEW_OPS", "apply", "apply1", "apply2", "apply_multi", "apply_scalar",
@@ -50,7 +53,7 @@ __all__ = ["SCALAR_ARRAYS", "VIEW_OPS", "apply", "apply1", "apply2", "apply_mult
 _ndarray = np.ndarray
 _STATE = grad_mode.STATE
 _new = object.__new__
-VIEW_OPS = (S.RESHAPE, S.PERMUTE, S.EXPAND, S.GETITEM)
+VIEW_OPS = (S.RESHAPE, S.PERMUTE, S.EXPAND, S.GETITEM, S.DIAGONAL)
 _EXPAND = S.EXPAND
 _VIEW_SCATTER = M.VIEW_SCATTER
 _VIEW_OPS_SET = frozenset(VIEW_OPS)  # a hash lookup, cheaper than the tuple's == scan
@@ -58,6 +61,43 @@ _NEEDS1 = NEEDS_ONE
 _FWD = FORWARD  # [forward AD's per-op hook] while a dual level is open, else [None]
 # views of a complex tensor's parts (a write through them is refused under autograd)
 _PART_VIEWS = frozenset((_C.REAL, _C.IMAG, _C.VIEW_AS_REAL, _C.VIEW_AS_COMPLEX))
+# every op whose result shares its input's memory (``_base``, the version counter): the views
+# an in-place write rebases (VIEW_OPS), the complex parts, and the strided views
+_ALIAS_OPS = _VIEW_OPS_SET | _PART_VIEWS | {S.UNFOLD, ST.AS_STRIDED}
+# the nodes of PyTorch's functions returning several views, whose outputs refuse in-place writes
+# under autograd
+_MULTI_VIEW_NODES = frozenset(("SplitBackward0", "SplitWithSizesBackward0", "UnbindBackward0"))
+_ALIAS_OPS |= {op.complex for op in _ALIAS_OPS if op.complex is not None}  # (on complex data)
+
+
+def _shares(out, data, op, aux):
+    """Whether a view op's result ``out`` aliases its input's array ``data`` (reshape and
+    indexing copy when no view exists: a copy shares neither the version counter nor ``_base``).
+    Only view ops reach here; a device or meta array is taken as a view (a meta one is given
+    its layout)."""
+    t = type(out)
+    if t is not _ndarray and t is not CArray:
+        if t is MetaArray:
+            set_view_geometry(op, aux, data, out)
+        return True
+    if out is data:
+        return True
+    ob = out.base
+    if ob is None:
+        return False
+    if ob is data or ob is data.base:  # NumPy points a view's base at the owner of the memory
+        return True
+    return np.may_share_memory(out, data)
+
+
+def _view_root(x):
+    """The tensor a view of ``x`` is a view of (PyTorch's ``_base``): ``x``, or ``x``'s base
+    when ``x`` is a view itself. A tensor without a version counter is no view."""
+    if x._vcl is None:
+        x._view_base = None  # (set, so that the next view of x reads it without a miss)
+        return x
+    b = getattr(x, "_view_base", None)
+    return x if b is None else b
 
 
 def _ns(a):
@@ -129,17 +169,19 @@ def apply1(op, x, params=()):
                 node.named = cls
         if anomaly_state[0]:
             record_trace(node)
-        if op in _VIEW_OPS_SET:
+        if op in _ALIAS_OPS and _shares(out, data, op, aux):
+            t._view_base = _view_root(x)
             t._vcl = x._vc
-            if edge is not x:  # a view of a leaf keeps its node: the leaf is never rebased
-                register_view(t, x, op, aux)
+            if edge is not x and op in _VIEW_OPS_SET:  # (a view of a leaf keeps its node:
+                register_view(t, x, op, aux)           # the leaf is never rebased)
         if _FWD[0] is not None:
             _FWD[0](op, (x,), t, aux)
         return t
     t = _make(out, False, None)
-    if op in _VIEW_OPS_SET:
+    if op in _ALIAS_OPS and _shares(out, data, op, aux):
+        t._view_base = _view_root(x)
         t._vcl = x._vc
-        if _STATE[0] and not x.requires_grad:
+        if _STATE[0] and not x.requires_grad and op in _VIEW_OPS_SET:
             register_view(t, x, op, aux)
     if _FWD[0] is not None:
         _FWD[0](op, (x,), t, aux)
@@ -627,6 +669,14 @@ def _check_view_write(root, chain, name):
             f"{name}: a view of a leaf Variable that requires grad is being used in an in-place "
             f"operation. Modify the leaf under `with gradkit.no_grad():`, or clone() it first."
         )
+    for node in chain:
+        shown = getattr(node.named, "__name__", "")
+        if shown in _MULTI_VIEW_NODES:
+            raise RuntimeError(
+                f"{name}: an output of {shown} is a view and is being modified inplace. This "
+                f"view is the output of a function that returns multiple views (split, chunk, "
+                f"unbind); such functions do not allow the output views to be modified inplace. "
+                f"Replace the inplace operation by an out-of-place one, or clone() the piece.")
     if any(node.op is _EXPAND for node in chain):
         raise RuntimeError(
             f"{name}: unsupported operation: more than one element of the written-to tensor "

@@ -19,6 +19,8 @@ import numpy as np
 from .. import _dtype
 from .._complex import CArray as _CArray
 from .._meta import MetaArray as _MetaArray
+from .._meta import geometry as _meta_geometry
+from .._storage import storage_root as _storage_root
 from ..autograd.backward import backward as _autograd_backward
 from ..autograd.grad_mode import STATE as _GRAD_MODE
 from ..autograd.graph import PostAccumulateHook
@@ -180,7 +182,9 @@ class Tensor:
     # None until first needed (version 0), read and shared through the ``_vc`` property
     # ``_grad_fn``: the node that made this tensor, read by the recording and the engine;
     # ``grad_fn`` shows it as PyTorch's class (graph.observe)
-    __slots__ = ("_data", "requires_grad", "_grad_fn", "grad", "_vcl", "_hooks", "__weakref__")
+    # ``_view_base``: set on views only (read by ``_base``; unset, it costs nothing per op)
+    __slots__ = ("_data", "requires_grad", "_grad_fn", "grad", "_vcl", "_hooks", "_view_base",
+                 "__weakref__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to Tensor's operators
 
     def __init__(self, data=None, *sizes, dtype=None, requires_grad=False):
@@ -260,6 +264,18 @@ class Tensor:
     def _version(self) -> int:
         vl = self._vcl
         return 0 if vl is None else vl[0]
+
+    @property
+    def _base(self):
+        """The tensor this one is a view of (its memory, version counter and, under autograd,
+        in-place writes are shared), as PyTorch's: the first non-view tensor of the chain; None
+        for a tensor that is no view (a copy made by ``reshape`` of a transposed tensor, an
+        advanced index)."""
+        return getattr(self, "_view_base", None)
+
+    def _is_view(self) -> bool:
+        """Whether this tensor is a view of another (``_base`` is set)."""
+        return getattr(self, "_view_base", None) is not None
 
     @property
     def _vc(self) -> list:
@@ -360,7 +376,9 @@ class Tensor:
         """Steps in elements between neighbours along each dimension (PyTorch's strides); the
         tuple, or the stride of ``dim``."""
         a = self._data
-        if a.flags.c_contiguous:  # PyTorch's contiguous strides (NumPy's differ at sizes 0, 1)
+        if type(a) is _MetaArray:
+            st = _meta_geometry(a)[0]
+        elif a.flags.c_contiguous:  # PyTorch's contiguous strides (NumPy's differ at sizes 0, 1)
             st, step = [], 1
             for n in reversed(a.shape):
                 st.append(step)
@@ -376,11 +394,11 @@ class Tensor:
     def storage_offset(self) -> int:
         """The offset in elements of the first element from the start of its storage."""
         a = self._data
+        if type(a) is _MetaArray:
+            return _meta_geometry(a)[1]
         if type(a) is not _ndarray and type(a) is not _CArray:
             return 0
-        base = a
-        while isinstance(base.base, _ndarray):
-            base = base.base
+        base = _storage_root(a)
         if base is a or not a.size:
             return 0
         lo = base.__array_interface__["data"][0]
@@ -388,11 +406,27 @@ class Tensor:
 
     def data_ptr(self) -> int:
         """The address of the first element (equal for tensors that share it, as PyTorch's);
-        a GPU array's device pointer."""
+        a GPU array's device pointer; 0 on the meta device."""
         a = self._data
-        if type(a) is _ndarray:
+        if type(a) is _ndarray or type(a) is _CArray:
             return a.__array_interface__["data"][0] if a.size else 0
+        if type(a) is _MetaArray:  # a storage at address 0, as PyTorch's
+            return _meta_geometry(a)[1] * a.itemsize
         return int(a.data.ptr) if hasattr(a, "data") and hasattr(a.data, "ptr") else 0
+
+    def untyped_storage(self):
+        """The memory under this tensor and its views, as bytes (no copy): ``len()``,
+        ``nbytes()``, ``data_ptr()`` (equal for tensors sharing it), items, ``tolist()``."""
+        from .._storage import untyped_storage_of
+
+        return untyped_storage_of(self)
+
+    def storage(self):
+        """The memory under this tensor and its views read as this tensor's dtype (PyTorch's
+        TypedStorage): ``len()``/``size()`` in elements, ``data_ptr()``, items, ``tolist()``."""
+        from .._storage import typed_storage_of
+
+        return typed_storage_of(self)
 
     def is_signed(self) -> bool:
         return self.dtype.is_signed
@@ -435,6 +469,8 @@ class Tensor:
         """Whether the elements lie in ``memory_format``'s order without gaps (row-major by
         default; ``gradkit.channels_last``: NHWC)."""
         if memory_format is None:
+            if type(self._data) is _MetaArray:
+                return _meta_geometry(self._data)[2]
             return bool(self._data.flags.c_contiguous)
         from .. import _memory_format as mf
 

@@ -15,8 +15,9 @@ __all__ = ["default_generator", "set_default_tensor_type", "get_device_module",
            "to_dlpack", "init_num_threads", "has_lapack", "has_mkl", "has_openmp",
            "has_spectral", "get_deterministic_debug_mode", "set_deterministic_debug_mode",
            "broadcast_shapes", "unravel_index", "svd_lowrank", "pca_lowrank", "_standard_gamma",
-           "_sample_dirichlet"]
+           "_sample_dirichlet", "TypedStorage", "UntypedStorage"]
 
+from .._storage import TypedStorage, UntypedStorage  # noqa: E402
 from ..amp import GradScaler  # noqa: E402 (torch.GradScaler is torch.amp.GradScaler)
 from ..functional import broadcast_shapes, pca_lowrank, svd_lowrank, unravel_index  # noqa: E402
 from ..random import default_generator  # noqa: E402
@@ -70,8 +71,8 @@ def set_flush_denormal(mode: bool) -> bool:
 
 
 def is_storage(obj) -> bool:
-    """False: gradkit tensors own NumPy arrays, not storage objects."""
-    return False
+    """Whether ``obj`` is a storage (``Tensor.storage()``, ``Tensor.untyped_storage()``)."""
+    return isinstance(obj, (TypedStorage, UntypedStorage))
 
 
 _deterministic_debug = [0]

@@ -84,4 +84,6 @@ def view_dtype(x, dtype):
     except (TypeError, ValueError) as e:
         raise RuntimeError(f"view: cannot view a {old} tensor of shape {tuple(x.shape)} and "
                            f"strides {x.stride()} as {new} ({e})") from None
-    return wrap(as_carray(r))
+    out = wrap(as_carray(r))
+    out._vcl = x._vc  # the same memory: one version counter (not a view for ``_is_view()``,
+    return out        # as PyTorch's)

@@ -13,7 +13,7 @@ from .._complex import is_host as _host
 from .._tensor.record import apply, apply1
 from .._tensor.tensor import Tensor, wrap
 from ..autograd import grad_mode
-from ..autograd.graph import present, rename
+from ..autograd.graph import FORWARD, present, rename
 from ..ops import shape as S
 from ._args import (
     _const_like,
@@ -39,8 +39,9 @@ from ._views import view_dtype, view_strides
 from .elementwise import where
 
 __all__ = ["broadcast_to", "cat", "chunk", "diag", "diag_embed", "diagflat", "diagonal", "expand",
-    "expand_as", "flatten", "flip", "fliplr", "flipud", "meshgrid", "movedim", "narrow", "permute",
-    "ravel", "repeat", "repeat_interleave", "reshape", "roll", "rot90", "select", "split",
+    "expand_as", "flatten", "flip", "fliplr", "flipud", "meshgrid", "movedim", "narrow",
+    "narrow_copy", "permute", "ravel", "repeat", "repeat_interleave", "reshape", "roll", "rot90",
+    "select", "split",
     "squeeze", "stack", "t", "tile", "transpose", "tril", "tril_indices", "triu", "triu_indices",
     "unbind", "unflatten", "unfold", "unsqueeze", "vander", "view", "adjoint", "split_with_sizes",
     "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes"]
@@ -426,6 +427,12 @@ def narrow(input, dim, start, length):
     return _slice_along(x, d, start, start + length)
 
 
+@declare(grad_name="NarrowCopyBackward0")
+def narrow_copy(input, dim, start, length):
+    """``narrow`` as a new tensor (a copy: writes to either do not reach the other)."""
+    return narrow(input, dim, start, length).clone()
+
+
 @declare()
 def flip(input, *args, dims=None):
     """Reverse along ``dims``: ``flip(x, (0, 1))``, ``x.flip(0, 1)``, ``x.flip(dims=[0])``."""
@@ -648,7 +655,8 @@ def movedim(input, source, destination):
 @declare()
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The diagonal of the 2-D slices over ``dim1``/``dim2`` (above it for ``offset > 0``),
-    appended as the last dimension. Unlike PyTorch this is a copy, not a view."""
+    appended as the last dimension: a view sharing ``input``'s memory, as PyTorch's (a write
+    through it lands in ``input``)."""
     x = _t(input)
     if x.ndim < 2:
         # PyTorch wraps both dims first (a 0-d tensor as a 1-d one): IndexError for one out of
@@ -661,13 +669,32 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     d1, d2 = _dim_in(dim1, x.ndim, "diagonal"), _dim_in(dim2, x.ndim, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal(): dim1 and dim2 must be different, both are {d1}")
-    y = movedim(x, (d1, d2), (-2, -1))
-    n1, n2 = y.shape[-2], y.shape[-1]
+    full = None
+    if x.requires_grad or FORWARD[0] is not None or type(x._data) is not np.ndarray:
+        full = _diagonal_index(x, offset, d1, d2)
+    return apply1(S.DIAGONAL, x, (offset, d1, d2, full, tuple(x.shape)))
+
+
+def _diagonal_index(x, offset, d1, d2):
+    """The advanced index reading ``x.diagonal(offset, d1, d2)``'s elements: the other dims in
+    order, then the diagonal as the last dim."""
+    n1, n2 = x.shape[d1], x.shape[d2]
     length = builtins_max(0, builtins_min(n1 + builtins_min(offset, 0),
                                           n2 - builtins_max(offset, 0)))
-    rows = np.arange(length) + builtins_max(-offset, 0)
-    cols = np.arange(length) + builtins_max(offset, 0)
-    return y[..., _const_like(x, rows), _const_like(x, cols)]
+    nd = x.ndim - 1  # the result's dims
+    last = [1] * (nd - 1) + [length]
+    full, k = [], 0
+    for d in range(x.ndim):
+        if d == d1:
+            full.append(np.arange(length).reshape(last) + builtins_max(-offset, 0))
+        elif d == d2:
+            full.append(np.arange(length).reshape(last) + builtins_max(offset, 0))
+        else:
+            shape = [1] * nd
+            shape[k] = x.shape[d]
+            full.append(np.arange(x.shape[d]).reshape(shape))
+            k += 1
+    return tuple(_const_like(x, f) for f in full)
 
 
 @declare(method=False)
@@ -796,9 +823,7 @@ def unfold(input, dimension, size, step):
             shape[k] = x.shape[k]
             full.append(np.arange(x.shape[k]).reshape(shape))
     full = tuple(_const_like(x, f) for f in full)
-    out = apply1(S.UNFOLD, x, (d, size, step, full, tuple(x.shape)))
-    out._vc = x._vc  # a view: writes through either bump the same version
-    return out
+    return apply1(S.UNFOLD, x, (d, size, step, full, tuple(x.shape)))
 
 
 @declare()

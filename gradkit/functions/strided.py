@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._storage import storage_root
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, wrap
 from ..autograd.graph import FORWARD
@@ -45,9 +46,7 @@ def storage_of(x):
         raise RuntimeError("as_strided: only tensors in host memory have a storage gradkit can "
                            "view; move the tensor to the CPU first")
     isz = a.itemsize
-    root = a
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    root = storage_root(a)
     if root.dtype == a.dtype and (root.flags.c_contiguous or root.flags.f_contiguous):
         flat = root.reshape(-1, order="A")
         lo = flat.__array_interface__["data"][0]

@@ -12,7 +12,8 @@ import numpy as np
 from ..autograd.graph import Op, Shown, node_class
 
 __all__ = ["RESHAPE", "PERMUTE", "EXPAND", "CAT", "STACK", "FLIP", "REPEAT", "GETITEM", "SETITEM",
-           "INDEX_ADD", "GATHER", "SCATTER_ADD", "UNFOLD", "is_basic_index", "gather_index"]
+           "INDEX_ADD", "GATHER", "SCATTER_ADD", "UNFOLD", "DIAGONAL", "is_basic_index",
+           "gather_index"]
 
 
 def is_basic_index(index) -> bool:
@@ -316,3 +317,22 @@ def _unfold_b(xp, g, ins, out, aux, needs):
 # back (IndexAdd, whose own rule is a gather: second order for free)
 UNFOLD = Op("Unfold", lambda xp, a, dim, size, step, full, in_shape:
             _unfold_f(xp, a, dim, size, step, full), _unfold_b, saves=0)
+
+
+def _diagonal_f(xp, a, offset, d1, d2, full, in_shape):
+    if isinstance(a, np.ndarray):  # a view of ``a``'s memory, writeable as PyTorch's
+        r = np.diagonal(a, offset, d1, d2)
+        if a.flags.writeable and not r.flags.writeable:
+            r.flags.writeable = True  # (NumPy returns its diagonal view read-only)
+        return r
+    return a[full]  # Tensors (create_graph, forward AD) and device arrays: the same elements
+
+
+def _diagonal_b(xp, g, ins, out, aux, needs):
+    return (xp.index_add(aux[4], aux[3], g),)
+
+
+# Tensor.diagonal: the diagonal over two dims as a last dimension, a strided view; ``full`` is
+# the advanced index that reads the same elements (None when nothing needs it: no gradient, host
+# memory); the gradient puts g back on the diagonal (IndexAdd: second order for free)
+DIAGONAL = Op("Diagonal", _diagonal_f, _diagonal_b, saves=0)

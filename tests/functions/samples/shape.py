@@ -27,6 +27,8 @@ SAMPLES = [
     S("chunk", N(2, 7), 3, 1),
     S("unbind", N(2, 3), 1),
     S("narrow", N(3, 5), 1, 1, 3),
+    S("narrow_copy", N(3, 5), 1, 1, 3),
+    S("narrow_copy", N(3, 5), 0, 1, 2),
     S("flip", N(2, 3, 4), (0, 2)),
     S("diag", N(4)),
     S("diag", N(3, 4), 1),
