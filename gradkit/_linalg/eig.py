@@ -2,10 +2,9 @@
 (``householder_product``, and the top-level ``geqrf``, ``orgqr``, ``ormqr``), ``tensorinv``,
 ``tensorsolve``, ``vander``, ``diagonal`` and ``matmul``.
 
-``eig``/``eigvals`` return complex tensors in PyTorch; gradkit has no complex dtype, so they
-accept real matrices whose eigenvalues are all real and return real tensors (the real parts of
-PyTorch's results, in LAPACK's order, eigenvectors of unit norm), and raise a RuntimeError
-naming the matrix otherwise. Their gradients are PyTorch's (distinct eigenvalues assumed).
+``eig``/``eigvals`` return complex tensors, as in PyTorch (for real matrices too: LAPACK's
+order, eigenvectors of unit norm); their gradients are PyTorch's (distinct eigenvalues assumed,
+a real matrix gets the real part).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from .._tensor import Tensor, apply, apply1, wrap
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from ..functions._args import _const_like
 from ..ops import linalg as L
+from ..ops import linalg_eig as LE
 from .checks import _dtype_name, _floating, _matrices, _mT, _square_float, _t
 from .householder import householder_backward
 
@@ -35,20 +35,19 @@ def _const(A, arr, dtype=None):
 def eig(A):
     """``(eigenvalues, eigenvectors)`` of the square matrices of ``A``: ``A V = V diag(w)``.
 
-    Real results (see the module docstring): a matrix with complex eigenvalues raises.
-    Differentiable; gradients assume distinct eigenvalues, and a loss should not depend on the
-    eigenvectors' signs."""
+    Complex results, as in PyTorch. Differentiable; gradients assume distinct eigenvalues, and
+    a loss must not depend on the eigenvectors' phases (PyTorch's RuntimeError otherwise)."""
     name = "linalg.eig"
-    A = _square_float(A, name, half="linalg_eig_out_cpu")
-    w, v = L.eig_unpack(apply1(L.EIG, A, (name,)))
+    A = _square_float(A, name, half="linalg_eig_out_cpu", cplx=True)
+    w, v = LE.eig_unpack(apply1(LE.EIG, A, (name,)))
     return eig_result(w, v)
 
 
 def eigvals(A) -> Tensor:
-    """The eigenvalues of the square matrices of ``A`` (real only; see ``eig``)."""
+    """The eigenvalues of the square matrices of ``A`` (complex; see ``eig``)."""
     name = "linalg.eigvals"
-    A = _square_float(A, name, half="linalg_eig_out_cpu")
-    return L.eig_unpack(apply1(L.EIG, A, (name,)))[0]
+    A = _square_float(A, name, half="linalg_eig_out_cpu", cplx=True)
+    return LE.eig_unpack(apply1(LE.EIG, A, (name,)))[0]
 
 
 # -------------------------------------------------------------------------------- Householder

@@ -309,7 +309,7 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False):
     from .. import linalg as LA
 
     name = "linalg.cholesky_ex"
-    A = _square_float(A, name, half="cholesky_cpu")
+    A = _square_float(A, name, half="cholesky_cpu", cplx=True)
     host = to_host(A.detach()._data)
     n = A.shape[-1]
     flat = host.reshape((-1, n, n))
