@@ -406,6 +406,24 @@ for _op in (L.SLOGDET, L.EIGH, L.EIGVALSH, L.SVD, L.SVDVALS, L.QR, L.PINV, L.CHO
     _as_written(_op)
 
 
+# ---------------------------------------------------------------- logsumexp
+def _logsumexp_c_f(xp, a, axis, keepdims, shape):
+    # shifted by the largest real part (complex numbers have no order), as PyTorch's; the rule
+    # g * exp(a - out) is holomorphic
+    p = plain(a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if p.size == 0:
+            s = np.log(np.sum(np.exp(p), axis=axis, keepdims=True))
+        else:
+            m = np.amax(p.real, axis=axis, keepdims=True)
+            m = np.where(np.isfinite(m), m, 0.0)
+            s = np.log(np.sum(np.exp(p - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        s = np.reshape(s, tuple(n for i, n in enumerate(s.shape)
+                                if not (axis is None or i in axis)))
+    return as_carray(s.astype(p.dtype, copy=False))
+
+
 # ---------------------------------------------------------------- var (a real result)
 def _var_c_f(xp, a, axis, keepdims, shape, denom):
     # mean |z - mean z|^2: the variances of the real and imaginary parts added, as PyTorch's.
@@ -434,6 +452,8 @@ for _op in (E.ADD, E.SUB, E.MUL, E.DIV, E.NEG, E.EXP, E.LOG, E.LOG1P, E.EXPM1, E
             L.MATMUL, L.EINSUM, LN.LINEAR, L.INV, L.DET, L.SOLVE, L.TRI_SOLVE,
             CV.CONV, CV.CONV_T, CV.CONV_W, CV.CONV3, CV.CONV3_T, CV.CONV3_W, RS.UNFOLD, RS.FOLD):
     holomorphic(_op)
+holomorphic(R.LOGSUMEXP)
+R.LOGSUMEXP.complex.forward = _logsumexp_c_f
 # a real and a complex operand: the rule needs the inputs to give the real one a real gradient
 for _op in (E.ADD, E.SUB, E.WHERE, S.CAT, S.STACK):
     _op.complex.saves |= SAVES_INPUTS

@@ -77,6 +77,9 @@ CASES = {
     "reciprocal_rsqrt": (lambda m, a: m.reciprocal(a) + m.rsqrt(a), [A]),
     "sqrt_log": (lambda m, a: m.sqrt(a) * m.log(a), [A]),
     "pow": (lambda m, a, b: m.pow(a, b), [A, B]),
+    "logsumexp": (lambda m, a: m.logsumexp(a, 1), [A]),
+    "logsumexp_dims_keepdim": (lambda m, a: a.logsumexp((0, 2), keepdim=True), [A3]),
+    "logsumexp_large": (lambda m, a: m.logsumexp(a * 400, 0), [A]),  # shifted: no overflow
 }
 
 
@@ -105,7 +108,7 @@ def test_complex_values_and_gradients_as_torch(name):
 # rules written against xp (or as composites): they differentiate again
 SECOND = ["prod", "prod_with_zero", "cumprod", "var", "std_dim", "norm", "vector_norm",
           "matrix_norm_fro", "matrix_norm_nuc", "svdvals", "cond", "inv", "det", "solve",
-          "matrix_exp", "vecdot", "outer", "pow", "sqrt_log"]
+          "matrix_exp", "vecdot", "outer", "pow", "sqrt_log", "logsumexp"]
 
 
 @pytest.mark.parametrize("name", SECOND)
