@@ -654,10 +654,13 @@ def lstsq(A, B, rcond: Optional[float] = None, *, driver: Optional[str] = None):
         rcond = float(np.finfo(A.dtype).eps) * builtins.max(m, n)
     X = F.matmul(apply1(L.PINV, A, (0.0, float(rcond), False)), Bm)
     xp = _xp(A)
-    empty = wrap(xp.zeros((0,), dtype=A.dtype))
     driver = driver or "gelsy"
     s = svdvals(A.detach())
-    rank = F.sum(s > float(rcond) * F.amax(s, dim=-1, keepdim=True), dim=-1)
+    empty = wrap(xp.zeros((0,), dtype=s.dtype))  # (real for a complex A, as PyTorch's)
+    if s.shape[-1]:
+        rank = F.sum(s > float(rcond) * F.amax(s, dim=-1, keepdim=True), dim=-1)
+    else:  # an empty matrix: rank 0 (amax has no identity)
+        rank = wrap(xp.zeros(tuple(s.shape[:-1]), dtype=np.int64))
     residuals = empty
     if driver != "gelsy" and m > n and bool(F.all(rank == n)):
         residuals = F.sum(F.abs(F.matmul(A, X) - Bm) ** 2, dim=-2)

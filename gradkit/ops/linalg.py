@@ -399,7 +399,10 @@ def _slogdet_f(xp, a):
     if a.size and not bool(xp.isfinite(a).all()):
         d, swaps = _lu_pivots(a)  # as PyTorch: the sign of a NaN pivot counts as 0
         with _np.errstate(all="ignore"):
-            sign = _np.prod(_np.where(_np.isnan(d), 0.0, _np.sign(d)), axis=-1)
+            if d.dtype.kind == "c":  # (a complex NaN pivot: a NaN sign, as PyTorch's)
+                sign = _np.prod(_np.asarray(d / _np.abs(d)).view(_np.ndarray), axis=-1)
+            else:
+                sign = _np.prod(_np.where(_np.isnan(d), 0.0, _np.sign(d)), axis=-1)
             sign = sign * _np.where(swaps % 2, -1.0, 1.0)
             logabsdet = _np.sum(_np.log(_np.abs(d)), axis=-1)
         return _const(a, _np.stack([sign, logabsdet], axis=-1))
@@ -528,7 +531,8 @@ def _cholesky_inverse_f(xp, factor, upper):
     only, so an inf/nan reaches only the entries that depend on it."""
     host = to_host(factor)
     n = host.shape[-1]
-    low = _np.swapaxes(host, -1, -2) if upper else host  # A = L L^T with L = U^T
+    low = _np.swapaxes(host, -1, -2) if upper else host  # A = L L^H with L = U^H
+    low = _np.conj(low) if upper and low.dtype.kind == "c" else low
     inv = _np.zeros_like(low)
     with _np.errstate(all="ignore"):
         for j in range(n):  # column j of L^-1: rows j.. of the solution of L x = e_j
@@ -564,17 +568,18 @@ def _cholesky_host(a):
     that is not positive (NaN included) in each matrix, 0 when none. Used for inputs with
     inf/nan, where NumPy's factor neither stops nor spreads NaN as potrf does."""
     n = a.shape[-1]
-    flat = a.reshape((-1, n, n))
+    flat = _np.asarray(a).view(_np.ndarray).reshape((-1, n, n))
     L = _np.zeros_like(flat)
     order = _np.zeros(flat.shape[0], _np.int64)
     with _np.errstate(all="ignore"):
-        for j in range(n):
-            ajj = flat[:, j, j] - _np.sum(L[:, j, :j] ** 2, axis=-1)
+        for j in range(n):  # (a complex diagonal: its real part, |L|^2 and conj(L) as potrf)
+            ajj = (flat[:, j, j] - _np.sum(L[:, j, :j] * _np.conj(L[:, j, :j]), axis=-1)).real
             bad = ~(ajj > 0) & (order == 0)
             order[bad] = j + 1
             ljj = _np.sqrt(_np.where(ajj > 0, ajj, 1.0))
             L[:, j, j] = ljj
-            col = flat[:, j + 1:, j] - _np.einsum("bik,bk->bi", L[:, j + 1:, :j], L[:, j, :j])
+            col = flat[:, j + 1:, j] - _np.einsum("bik,bk->bi", L[:, j + 1:, :j],
+                                                  _np.conj(L[:, j, :j]))
             L[:, j + 1:, j] = col / ljj[:, None]
     return L.reshape(a.shape), order.reshape(a.shape[:-2])
 

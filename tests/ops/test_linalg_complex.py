@@ -60,6 +60,7 @@ CASES = {
     "cholesky_solve_upper": (lambda m, b, f: m.cholesky_solve(b, f.mH, upper=True),
                              [_c(2, 3, 2), LOW3]),
     "cholesky_inverse": (lambda m, f: m.cholesky_inverse(f), [LOW3[0]]),
+    "cholesky_inverse_upper": (lambda m, f: m.cholesky_inverse(f.mH, upper=True), [LOW3[1]]),
     "pinv": (lambda m, a: m.linalg.pinv(a), [TALL]),
     "pinv_wide": (lambda m, a: m.linalg.pinv(a), [WIDE]),
     "pinv_hermitian": (lambda m, a: m.linalg.pinv(a, hermitian=True), [H3]),
@@ -169,13 +170,42 @@ def test_complex_matrix_rank_as_torch():
             int(torch.linalg.matrix_rank(torch.tensor(x), **kw))
 
 
-def test_complex_lstsq_residuals_as_torch():
-    a, b = _c(5, 3), _c(5, 2)
-    rg = gk.linalg.lstsq(gk.tensor(a), gk.tensor(b), driver="gelsd")
-    rt = torch.linalg.lstsq(torch.tensor(a), torch.tensor(b), driver="gelsd")
+@pytest.mark.parametrize("driver", ["gelsy", "gels", "gelsd", "gelss"])
+@pytest.mark.parametrize("shape", [(5, 3), (2, 0, 3)])
+def test_complex_lstsq_results_as_torch(driver, shape):
+    """Every result, its dtype (real residuals and singular values) and shape; an empty
+    matrix too (its rank raised IndexError, for real matrices as well)."""
+    a, b = _c(*shape), _c(*shape[:-1], 2)
+    rg = gk.linalg.lstsq(gk.tensor(a), gk.tensor(b), driver=driver)
+    rt = torch.linalg.lstsq(torch.tensor(a), torch.tensor(b), driver=driver)
     for x, y in zip(rg, rt):
         assert str(x.dtype).split(".")[-1] == str(y.dtype).split(".")[-1]
+        assert tuple(x.shape) == tuple(y.shape)
         np.testing.assert_allclose(_np(x), _np(y), rtol=1e-9, atol=1e-10)
+
+
+EDGES = {
+    "cholesky_nan": lambda m, a: m.linalg.cholesky(a),
+    "slogdet_nan": lambda m, a: m.linalg.slogdet(a).sign,
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGES))
+def test_complex_non_finite_input_as_torch(name):
+    """A NaN below the diagonal: cholesky raises LinAlgError (it raised NotImplementedError from
+    NumPy's ordering), slogdet's sign is NaN (it was 0, the real rule)."""
+    a = H.copy()
+    a[1, 0] = np.nan
+    res = []
+    for m in (gk, torch):
+        try:
+            res.append(_np(EDGES[name](m, m.tensor(a))))
+        except Exception as e:  # noqa: BLE001
+            res.append(type(e).__name__.lstrip("_"))
+    if isinstance(res[1], str):
+        assert res[0] == res[1]
+    else:
+        np.testing.assert_array_equal(res[0], res[1])
 
 
 PHASE_DEPENDENT = {
