@@ -20,7 +20,7 @@ Examples:
     >>> gk.linalg.solve(A, gk.tensor([1.0, 2.0]))
     tensor([0.2000, 0.6000], grad_fn=<ReshapeBackward>)
 
-Differences from PyTorch: no complex dtypes; the gradient of ``det`` at an exactly singular
+Differences from PyTorch: the gradient of ``det`` at an exactly singular
 matrix is the cofactor matrix (PyTorch 2.13 returns zeros), that of ``slogdet`` raises
 ``LinAlgError`` there (it is infinite); ``lstsq`` computes the minimum-norm solution through the
 pseudo-inverse for every driver.
