@@ -249,3 +249,26 @@ def test_complex_decomposition_forward_ad_as_torch(name):
             y = f(m, *[fw.make_dual(m.tensor(a), m.tensor(t)) for a, t in zip(args, tangents)])
             res.append(_np(fw.unpack_dual(y)[1]))
     np.testing.assert_allclose(res[0], res[1], rtol=1e-8, atol=1e-10)
+
+
+GRADGRAD = {
+    "svdvals": lambda m, a: m.linalg.svdvals(a),
+    "slogdet": lambda m, a: m.linalg.slogdet(a).logabsdet,
+    "qr": lambda m, a: m.linalg.qr(a).R,
+    "cholesky": lambda m, a: m.linalg.cholesky(a @ a.mH + 3 * m.eye(3)),
+    "eigvalsh": lambda m, a: m.linalg.eigvalsh(a + a.mH),
+    "pinv": lambda m, a: m.linalg.pinv(a),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADGRAD))
+def test_complex_decomposition_gradcheck_and_gradgradcheck(name):
+    """gradkit's gradcheck/gradgradcheck (complex inputs as pairs of real coordinates) pass,
+    as torch's do on the same functions."""
+    f = GRADGRAD[name]
+    for m, (check, checkcheck) in (
+            (gk, (gk.autograd.gradcheck, gk.autograd.gradgradcheck)),
+            (torch, (torch.autograd.gradcheck, torch.autograd.gradgradcheck))):
+        x = m.tensor(A, requires_grad=True)
+        assert check(lambda t, m=m: f(m, t), [x], eps=1e-6, atol=1e-5)
+        assert checkcheck(lambda t, m=m: f(m, t), [x], eps=1e-6, atol=1e-5)
