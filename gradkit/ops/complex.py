@@ -33,7 +33,7 @@ from . import resample as RS
 from . import shape as S
 
 __all__ = ["ANGLE", "COMPLEX", "CONJ", "IMAG", "POLAR", "REAL", "SGN", "VIEW_AS_COMPLEX",
-           "VIEW_AS_REAL", "complex_of", "real_of"]
+           "VIEW_AS_REAL", "as_written", "complex_of", "real_of"]
 
 _COMPLEX_OF = {np.dtype(np.float32): np.dtype(np.complex64),
                np.dtype(np.float64): np.dtype(np.complex128),
@@ -380,7 +380,7 @@ supports(E.POW, _POW_C)
 
 
 # ---------------------------------------------------------------- decompositions
-def _as_written(op):
+def as_written(op):
     """Mark ``op`` as correct for complex data as its rule is written (PyTorch's rules with
     ``^H``: ``gradkit/ops/linalg.py``), its complex results held as CArray."""
     variant = _copy.copy(op)
@@ -403,7 +403,7 @@ def _as_written(op):
 
 for _op in (L.SLOGDET, L.EIGH, L.EIGVALSH, L.SVD, L.SVDVALS, L.QR, L.PINV, L.CHOLESKY,
             L.CHOLESKY_SOLVE, L.CHOLESKY_INVERSE, LE.EIG):
-    _as_written(_op)
+    as_written(_op)
 
 
 # ---------------------------------------------------------------- logsumexp
@@ -449,7 +449,7 @@ for _op in (E.ADD, E.SUB, E.MUL, E.DIV, E.NEG, E.EXP, E.LOG, E.LOG1P, E.EXPM1, E
             S.RESHAPE, S.PERMUTE, S.EXPAND, S.CAT, S.STACK, S.FLIP, S.REPEAT, S.GETITEM,
             S.GATHER, S.UNFOLD, S.INDEX_ADD, S.SCATTER_ADD,
             M.CLONE, M.CLONE_KEEP, M.CLONE_AS, M.FILL, M.FILL_T, M.COPY, M.COPY_FROM, S.SETITEM,
-            L.MATMUL, L.EINSUM, LN.LINEAR, L.INV, L.DET, L.SOLVE, L.TRI_SOLVE,
+            L.MATMUL, L.EINSUM, LN.LINEAR, L.INV, L.DET, L.SOLVE, L.TRI_SOLVE, L.LU_FACTOR,
             CV.CONV, CV.CONV_T, CV.CONV_W, CV.CONV3, CV.CONV3_T, CV.CONV3_W, RS.UNFOLD, RS.FOLD):
     holomorphic(_op)
 holomorphic(R.LOGSUMEXP)

@@ -70,6 +70,13 @@ CASES = {
         m.linalg.eig(a)), [A3]),
     "eig_real_input": (lambda m, a: (lambda r: r.eigenvalues * r.eigenvectors.abs()[0])(
         m.linalg.eig(a)), [np.array([[0.0, -1.0, 0.5], [1.0, 0.2, 0.0], [0.3, 0.0, 2.0]])]),
+    "lu": (lambda m, a: m.cat(list(m.linalg.lu(a)[1:]), -1), [A3]),
+    "lu_tall_wide": (lambda m, a, b: m.cat([m.linalg.lu(a).L.sum(-1), m.linalg.lu(b).U.sum(-2)]),
+                     [_c(4, 3), _c(3, 5)]),
+    "lu_factor": (lambda m, a: m.linalg.lu_factor(a).LU, [A3]),
+    "lu_solve": (lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(a), b), [A3, _c(2, 3, 2)]),
+    "lu_solve_adjoint_right": (lambda m, a, b: m.linalg.lu_solve(
+        *m.linalg.lu_factor(a), b, left=False, adjoint=True), [A3, _c(2, 2, 3)]),
     "solve_triangular": (lambda m, a, b: m.linalg.solve_triangular(a, b, upper=True),
                          [A + 3 * np.eye(3), B]),
     "solve_triangular_right": (lambda m, a, b: m.linalg.solve_triangular(
@@ -100,7 +107,8 @@ def test_complex_decomposition_values_and_gradients_as_torch(name):
 
 SECOND = ["eigvals", "eig_abs_vectors", "slogdet", "eigh_vals_vecs", "eigvalsh",
           "svd_tall_product", "svdvals", "matrix_norm_nuc", "qr_tall", "cholesky",
-          "cholesky_solve", "pinv", "lstsq", "solve_triangular"]
+          "cholesky_solve", "pinv", "lstsq", "solve_triangular", "lu", "lu_solve",
+          "lu_solve_adjoint_right"]
 
 
 @pytest.mark.parametrize("name", SECOND)
