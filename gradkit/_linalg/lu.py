@@ -347,7 +347,7 @@ def inv_ex(A, *, check_errors: bool = False):
     from .. import linalg as LA
 
     name = "linalg.inv_ex"
-    A = _square_float(A, name)
+    A = _square_float(A, name, cplx=True)
     info = _lu_info(A)
     if check_errors:
         _check_errors(name, info, _singular_what)
@@ -359,7 +359,7 @@ def solve_ex(A, B, *, left: bool = True, check_errors: bool = False):
     from .. import linalg as LA
 
     name = "linalg.solve_ex"
-    A = _square_float(A, name, half="lu_cpu")
+    A = _square_float(A, name, half="lu_cpu", cplx=True)
     info = _lu_info(A)
     if check_errors:
         _check_errors(name, info, _singular_what)

@@ -280,3 +280,19 @@ def test_complex_decomposition_gradcheck_and_gradgradcheck(name):
         x = m.tensor(A, requires_grad=True)
         assert check(lambda t, m=m: f(m, t), [x], eps=1e-6, atol=1e-5)
         assert checkcheck(lambda t, m=m: f(m, t), [x], eps=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["inv_ex", "solve_ex"])
+def test_complex_ex_variants_as_torch(name):
+    """inv_ex/solve_ex on a complex batch holding a singular matrix (they raised
+    NotImplementedError): the same info, and the same results for the regular matrices."""
+    a = _c(3, 3, 3)
+    a[1] = np.array([[1, 1j, 0], [1j, -1, 0], [0, 0, 1]])
+    b = _c(3, 3, 2)
+    res = []
+    for m in (gk, torch):
+        f = getattr(m.linalg, name)
+        out, info = f(m.tensor(a)) if name == "inv_ex" else f(m.tensor(a), m.tensor(b))
+        res.append((_np(out)[[0, 2]], info.numpy()))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(res[0][1], res[1][1])
