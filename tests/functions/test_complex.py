@@ -267,8 +267,7 @@ def test_refusals_of_ops_torch_refuses(call, exc):
 def test_unsupported_ops_refuse_with_a_clear_error():
     z = gk.tensor([1 + 2j, 3 - 1j], requires_grad=True)
     m = z.reshape(1, 2).expand(2, 2)
-    for call in (lambda: gk.geqrf(m),
-                 lambda: gk.linalg.householder_product(m, z)):
+    for call in (lambda: gk.erf(z), lambda: gk.lgamma(m)):
         with pytest.raises(NotImplementedError, match="complex tensors are not supported"):
             call()
 

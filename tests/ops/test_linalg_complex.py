@@ -30,6 +30,8 @@ def _np(t):
     return t.detach().resolve_conj().resolve_neg().numpy()
 
 
+GEQRF = [x.numpy() for x in torch.geqrf(torch.tensor(TALL))]  # reflectors and their scales
+
 # each case: a function of (module, *tensors) returning a tensor whose value is well defined
 # (phase-invariant: vectors enter through |.| or products like U @ Vh)
 CASES = {
@@ -77,6 +79,10 @@ CASES = {
     "lu_solve": (lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(a), b), [A3, _c(2, 3, 2)]),
     "lu_solve_adjoint_right": (lambda m, a, b: m.linalg.lu_solve(
         *m.linalg.lu_factor(a), b, left=False, adjoint=True), [A3, _c(2, 2, 3)]),
+    "householder_product": (lambda m, a, t: m.linalg.householder_product(a, t), GEQRF),
+    "ormqr": (lambda m, a, t, c: m.ormqr(a, t, c), GEQRF + [_c(2, 4, 2)]),
+    "ormqr_right_transpose": (lambda m, a, t, c: m.ormqr(a, t, c, left=False, transpose=True),
+                              GEQRF + [_c(2, 3, 4)]),
     "solve_triangular": (lambda m, a, b: m.linalg.solve_triangular(a, b, upper=True),
                          [A + 3 * np.eye(3), B]),
     "solve_triangular_right": (lambda m, a, b: m.linalg.solve_triangular(
@@ -108,7 +114,7 @@ def test_complex_decomposition_values_and_gradients_as_torch(name):
 SECOND = ["eigvals", "eig_abs_vectors", "slogdet", "eigh_vals_vecs", "eigvalsh",
           "svd_tall_product", "svdvals", "matrix_norm_nuc", "qr_tall", "cholesky",
           "cholesky_solve", "pinv", "lstsq", "solve_triangular", "lu", "lu_solve",
-          "lu_solve_adjoint_right"]
+          "lu_solve_adjoint_right", "householder_product", "ormqr_right_transpose"]
 
 
 @pytest.mark.parametrize("name", SECOND)
@@ -296,3 +302,13 @@ def test_complex_ex_variants_as_torch(name):
         res.append((_np(out)[[0, 2]], info.numpy()))
     np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-10, atol=1e-12)
     np.testing.assert_array_equal(res[0][1], res[1][1])
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 3), (3, 5)])
+def test_complex_geqrf_as_torch(shape):
+    """LAPACK's form of QR of a complex matrix (it raised NotImplementedError): R with a real
+    diagonal and the reflectors' scales, as zgeqrf."""
+    a = _c(*shape)
+    for x, y in zip(gk.geqrf(gk.tensor(a)), torch.geqrf(torch.tensor(a))):
+        assert str(x.dtype).split(".")[-1] == str(y.dtype).split(".")[-1]
+        np.testing.assert_allclose(_np(x), _np(y), rtol=1e-10, atol=1e-12)
