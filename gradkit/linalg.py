@@ -240,9 +240,9 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
 
 
 def cholesky(A, *, upper: bool = False) -> Tensor:
-    """The Cholesky factor of each symmetric positive-definite matrix of ``A``: lower
-    triangular ``L`` with ``A = L L^T`` (``U`` with ``A = U^T U`` when ``upper``). Only the
-    lower triangle of ``A`` is read (the upper one when ``upper``, as LAPACK and PyTorch).
+    """The Cholesky factor of each symmetric (Hermitian) positive-definite matrix of ``A``:
+    lower triangular ``L`` with ``A = L L^H`` (``U`` with ``A = U^H U`` when ``upper``). Only
+    the lower triangle of ``A`` is read (the upper one when ``upper``, as LAPACK and PyTorch).
 
     Raises:
         LinAlgError: a matrix is not positive definite (the message names which one).
@@ -536,9 +536,10 @@ def _uplo(UPLO, name):
 
 
 def eigh(A, UPLO: str = "L"):
-    """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of the symmetric
-    matrices of ``A``, reading only the ``UPLO`` triangle. Gradients assume distinct
-    eigenvalues; losses should not depend on the eigenvectors' signs."""
+    """Eigenvalues (ascending, real) and orthonormal eigenvectors (columns) of the symmetric
+    (Hermitian) matrices of ``A``, reading only the ``UPLO`` triangle. Gradients assume
+    distinct eigenvalues; losses must not depend on the eigenvectors' signs (phases: a
+    RuntimeError for complex ones, as PyTorch's)."""
     name = "linalg.eigh"
     A = _square_float(A, name, kernel="linalg_eigh_cpu", cplx=True)
     packed = apply1(L.EIGH, A, (_uplo(UPLO, name),))
