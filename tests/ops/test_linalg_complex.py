@@ -83,6 +83,9 @@ CASES = {
     "ormqr": (lambda m, a, t, c: m.ormqr(a, t, c), GEQRF + [_c(2, 4, 2)]),
     "ormqr_right_transpose": (lambda m, a, t, c: m.ormqr(a, t, c, left=False, transpose=True),
                               GEQRF + [_c(2, 3, 4)]),
+    "matrix_power_negative": (lambda m, a: m.linalg.matrix_power(a, -3), [A3]),
+    "matrix_rank_mixed_with_values": (lambda m, a: a * m.linalg.matrix_rank(a)[..., None, None],
+                                      [A3]),
     "solve_triangular": (lambda m, a, b: m.linalg.solve_triangular(a, b, upper=True),
                          [A + 3 * np.eye(3), B]),
     "solve_triangular_right": (lambda m, a, b: m.linalg.solve_triangular(
