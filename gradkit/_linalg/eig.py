@@ -16,6 +16,7 @@ import numpy as np
 from .. import functions as F
 from .. import return_types
 from .._backend import to_host
+from .._complex import is_host
 from .._tensor import Tensor, apply, apply1, wrap
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from ..functions._args import _const_like
@@ -32,13 +33,23 @@ def _const(A, arr, dtype=None):
     return wrap(_const_like(A, np.asarray(arr, dtype=dtype or A.dtype)))
 
 
+def _on_host(A, name):
+    """``A``, refused on a device: its complex results could not live there (gradkit keeps
+    complex tensors on the CPU)."""
+    if not is_host(A._data):
+        raise NotImplementedError(
+            f"{name}: complex tensors are not supported on device {A.device} by gradkit, and "
+            f"the eigenvalues are complex; compute it on the CPU: {name}(A.cpu())")
+    return A
+
+
 def eig(A):
     """``(eigenvalues, eigenvectors)`` of the square matrices of ``A``: ``A V = V diag(w)``.
 
     Complex results, as in PyTorch. Differentiable; gradients assume distinct eigenvalues, and
     a loss must not depend on the eigenvectors' phases (PyTorch's RuntimeError otherwise)."""
     name = "linalg.eig"
-    A = _square_float(A, name, half="linalg_eig_out_cpu", cplx=True)
+    A = _on_host(_square_float(A, name, half="linalg_eig_out_cpu", cplx=True), name)
     w, v = LE.eig_unpack(apply1(LE.EIG, A, (name,)))
     return eig_result(w, v)
 
@@ -46,7 +57,7 @@ def eig(A):
 def eigvals(A) -> Tensor:
     """The eigenvalues of the square matrices of ``A`` (complex; see ``eig``)."""
     name = "linalg.eigvals"
-    A = _square_float(A, name, half="linalg_eig_out_cpu", cplx=True)
+    A = _on_host(_square_float(A, name, half="linalg_eig_out_cpu", cplx=True), name)
     return LE.eig_unpack(apply1(LE.EIG, A, (name,)))[0]
 
 
