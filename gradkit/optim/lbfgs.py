@@ -177,7 +177,10 @@ class LBFGS(Optimizer):
             elif p.grad.is_sparse:  # as PyTorch's LBFGS: the dense form of a sparse gradient
                 parts.append(p.grad._data.to_dense().reshape(-1))
             else:
-                parts.append(_as_real(np.ascontiguousarray(p.grad._data)).reshape(-1))
+                g = p.grad._data
+                if g.dtype.kind == "c":  # (host data: complex tensors stay on the CPU)
+                    g = _as_real(np.ascontiguousarray(g))
+                parts.append(g.reshape(-1))
         return np.concatenate(parts) if len(parts) > 1 else parts[0].copy()
 
     def _add(self, step, direction):
