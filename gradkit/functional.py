@@ -86,7 +86,7 @@ def _approximate_basis(A, q, niter, M=None):
     randomized range finder with ``niter`` subspace iterations; PyTorch's random stream)."""
     import gradkit
 
-    dtype = A.dtype if A.dtype.is_floating_point else gradkit.float32
+    dtype = A.dtype if A.dtype.is_floating_point or A.is_complex() else gradkit.float32
     R = gradkit.randn(A.shape[-1], q, dtype=dtype)
 
     def times(X, Y, Z=None):

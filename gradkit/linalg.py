@@ -20,7 +20,7 @@ Examples:
     >>> gk.linalg.solve(A, gk.tensor([1.0, 2.0]))
     tensor([0.2000, 0.6000], grad_fn=<ReshapeBackward>)
 
-Differences from PyTorch: no complex dtypes; the gradient of ``det`` at an exactly singular
+Differences from PyTorch: the gradient of ``det`` at an exactly singular
 matrix is the cofactor matrix (PyTorch 2.13 returns zeros), that of ``slogdet`` raises
 ``LinAlgError`` there (it is infinite); ``lstsq`` computes the minimum-norm solution through the
 pseudo-inverse for every driver.
@@ -92,9 +92,12 @@ def det(A) -> Tensor:
 
 def slogdet(A):
     """``(sign, logabsdet)`` of the determinant of each matrix of ``A`` (sign 0 and logabsdet
-    ``-inf`` for a singular matrix); only ``logabsdet`` is differentiable."""
-    A = _square_float(A, "linalg.slogdet")
+    ``-inf`` for a singular matrix). ``logabsdet`` is differentiable, and so is the sign of a
+    complex matrix (``det / |det|``: a complex number of modulus 1), as in PyTorch."""
+    A = _square_float(A, "linalg.slogdet", cplx=True)
     packed = apply1(L.SLOGDET, A)
+    if A.is_complex():
+        return slogdet_result(packed[..., 0], packed[..., 1].real)
     return slogdet_result(packed[..., 0].detach(), packed[..., 1])
 
 
@@ -157,7 +160,7 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True,
     ``A`` lie in the triangle read. A zero on the diagonal gives inf/nan, as in PyTorch.
     """
     name = "linalg.solve_triangular"
-    A = _square_float(A, name, kernel="triangular_solve_cpu")
+    A = _square_float(A, name, kernel="triangular_solve_cpu", cplx=True)
     B = _t(B, "B")
     _matrices(B, name, "B")
     n = A.shape[-1]
@@ -237,17 +240,15 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
 
 
 def cholesky(A, *, upper: bool = False) -> Tensor:
-    """The Cholesky factor of each symmetric positive-definite matrix of ``A``: lower
-    triangular ``L`` with ``A = L L^T`` (``U`` with ``A = U^T U`` when ``upper``). Only the
-    lower triangle of ``A`` is read (the upper one when ``upper``, as LAPACK and PyTorch).
+    """The Cholesky factor of each symmetric (Hermitian) positive-definite matrix of ``A``:
+    lower triangular ``L`` with ``A = L L^H`` (``U`` with ``A = U^H U`` when ``upper``). Only
+    the lower triangle of ``A`` is read (the upper one when ``upper``, as LAPACK and PyTorch).
 
     Raises:
         LinAlgError: a matrix is not positive definite (the message names which one).
     """
-    A = _square_float(A, "linalg.cholesky", half="cholesky_cpu")
-    if upper:  # LAPACK's 'U': the upper triangle is read (that of A^T is its lower one)
-        return _mT(apply1(L.CHOLESKY, _mT(A)))
-    return apply1(L.CHOLESKY, A)
+    A = _square_float(A, "linalg.cholesky", half="cholesky_cpu", cplx=True)
+    return apply1(L.CHOLESKY, A, (bool(upper),))
 
 
 def matrix_power(A, n: int) -> Tensor:
@@ -535,20 +536,21 @@ def _uplo(UPLO, name):
 
 
 def eigh(A, UPLO: str = "L"):
-    """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of the symmetric
-    matrices of ``A``, reading only the ``UPLO`` triangle. Gradients assume distinct
-    eigenvalues; losses should not depend on the eigenvectors' signs."""
+    """Eigenvalues (ascending, real) and orthonormal eigenvectors (columns) of the symmetric
+    (Hermitian) matrices of ``A``, reading only the ``UPLO`` triangle. Gradients assume
+    distinct eigenvalues; losses must not depend on the eigenvectors' signs (phases: a
+    RuntimeError for complex ones, as PyTorch's)."""
     name = "linalg.eigh"
-    A = _square_float(A, name, kernel="linalg_eigh_cpu")
+    A = _square_float(A, name, kernel="linalg_eigh_cpu", cplx=True)
     packed = apply1(L.EIGH, A, (_uplo(UPLO, name),))
     w, v = L.eigh_unpack(packed)
-    return eigh_result(w, v)
+    return eigh_result(w.real if A.is_complex() else w, v)
 
 
 def eigvalsh(A, UPLO: str = "L") -> Tensor:
     """The eigenvalues (ascending) of the symmetric matrices of ``A``."""
     name = "linalg.eigvalsh"
-    A = _square_float(A, name, kernel="linalg_eigh_cpu")
+    A = _square_float(A, name, kernel="linalg_eigh_cpu", cplx=True)
     return apply1(L.EIGVALSH, A, (_uplo(UPLO, name),))
 
 
@@ -561,11 +563,12 @@ def svd(A, full_matrices: bool = True, *, driver=None):
     vectors' signs; the extra columns of a full ``U``/``Vh`` get no gradient, as in PyTorch.
     """
     name = "linalg.svd"
-    A = _floating(A, name, half="linalg_svd_cpu")
+    A = _floating(A, name, half="linalg_svd_cpu", cplx=True)
     _matrices(A, name)
     m, n = A.shape[-2], A.shape[-1]
     packed = apply1(L.SVD, A, (bool(full_matrices), m, n))
-    return svd_result(*L.svd_unpack(packed, m, n, bool(full_matrices)))
+    U, S, Vh = L.svd_unpack(packed, m, n, bool(full_matrices))
+    return svd_result(U, S.real if A.is_complex() else S, Vh)
 
 
 def svdvals(A, *, driver=None) -> Tensor:
@@ -583,7 +586,7 @@ def qr(A, mode: str = "reduced"):
     (``Q`` is an empty tensor; not differentiable, as in PyTorch).
     """
     name = "linalg.qr"
-    A = _floating(A, name, half="geqrf_cpu")
+    A = _floating(A, name, half="geqrf_cpu", cplx=True)
     _matrices(A, name)
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"{name}: qr received unrecognized mode '{mode}' but expected one of "
@@ -614,7 +617,7 @@ def pinv(A, *, atol: Optional[float] = None, rtol: Optional[float] = None,
     ``(*, n, m)``): singular values at most ``max(atol, rtol * largest)`` count as zero.
     ``hermitian=True`` reads ``A`` as symmetric (an eigendecomposition)."""
     name = "linalg.pinv"
-    A = _floating(A, name)
+    A = _floating(A, name, cplx=True)
     _matrices(A, name)
     if hermitian:
         _square(A, name)
@@ -632,8 +635,8 @@ def lstsq(A, B, rcond: Optional[float] = None, *, driver: Optional[str] = None):
     The solution is differentiable in ``A`` (full rank) and ``B``.
     """
     name = "linalg.lstsq"
-    A = _floating(A, name)
-    B = _floating(_t(B, "B"), name, "B")
+    A = _floating(A, name, cplx=True)
+    B = _floating(_t(B, "B"), name, "B", cplx=True)
     _matrices(A, name)
     if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError(f"{name}: parameter `driver` should be one of (gels, gelsy, gelsd, "
@@ -652,13 +655,16 @@ def lstsq(A, B, rcond: Optional[float] = None, *, driver: Optional[str] = None):
         rcond = float(np.finfo(A.dtype).eps) * builtins.max(m, n)
     X = F.matmul(apply1(L.PINV, A, (0.0, float(rcond), False)), Bm)
     xp = _xp(A)
-    empty = wrap(xp.zeros((0,), dtype=A.dtype))
     driver = driver or "gelsy"
     s = svdvals(A.detach())
-    rank = F.sum(s > float(rcond) * F.amax(s, dim=-1, keepdim=True), dim=-1)
+    empty = wrap(xp.zeros((0,), dtype=s.dtype))  # (real for a complex A, as PyTorch's)
+    if s.shape[-1]:
+        rank = F.sum(s > float(rcond) * F.amax(s, dim=-1, keepdim=True), dim=-1)
+    else:  # an empty matrix: rank 0 (amax has no identity)
+        rank = wrap(xp.zeros(tuple(s.shape[:-1]), dtype=np.int64))
     residuals = empty
     if driver != "gelsy" and m > n and bool(F.all(rank == n)):
-        residuals = F.sum((F.matmul(A, X) - Bm) ** 2, dim=-2)
+        residuals = F.sum(F.abs(F.matmul(A, X) - Bm) ** 2, dim=-2)
         if vector:
             residuals = residuals.squeeze(-1)
     return lstsq_result(
@@ -674,7 +680,7 @@ def matrix_rank(A, *, atol: Optional[float] = None, rtol: Optional[float] = None
     """The number of singular values of each matrix above ``max(atol, rtol * largest)``
     (int64, not differentiable)."""
     name = "linalg.matrix_rank"
-    A = _floating(A, name)
+    A = _floating(A, name, cplx=True)
     _matrices(A, name)
     atol, rtol = _tolerances(A, atol, rtol, name)
     A = A.detach()
@@ -682,7 +688,7 @@ def matrix_rank(A, *, atol: Optional[float] = None, rtol: Optional[float] = None
     if s.shape[-1] == 0:
         return wrap(_xp(A).zeros(tuple(A.shape[:-2]), dtype=np.int64))
     tol = F.maximum(F.amax(s, dim=-1, keepdim=True) * rtol, wrap(_xp(A).asarray(atol,
-                                                                            dtype=A.dtype)))
+                                                                            dtype=s.dtype)))
     return F.sum(s > tol, dim=-1)
 
 
@@ -718,14 +724,17 @@ qr_legacy_result = return_types.qr
 def _top_logdet(input) -> Tensor:
     """``torch.logdet``: ``log(det(A))``; nan where the determinant is negative, ``-inf`` where
     it is zero."""
-    A = _square_float(input, "logdet")
+    A = _square_float(input, "logdet", cplx=True)
     s = slogdet(A)
+    if A.is_complex():  # log(det): log|det| + i arg(det)
+        return s.logabsdet + F.log(s.sign)
     return F.where(s.sign < 0, math.nan, s.logabsdet)
 
 
 def _top_cholesky(input, upper: bool = False) -> Tensor:
     """``torch.cholesky`` (``upper`` may be positional)."""
-    return cholesky(_square_float(input, "cholesky", kernel="cholesky_cpu"), upper=upper)
+    return cholesky(_square_float(input, "cholesky", kernel="cholesky_cpu", cplx=True),
+                    upper=upper)
 
 
 def _top_cross(input, other, dim: Optional[int] = None) -> Tensor:
@@ -753,7 +762,7 @@ def _top_pinverse(input, rcond: float = 1e-15) -> Tensor:
 def _top_svd(input, some: bool = True, compute_uv: bool = True):
     """``torch.svd``: ``(U, S, V)`` with ``V`` (not ``Vh``); ``some=False`` gives full ``U``, ``V``;
     without ``compute_uv``, ``U`` and ``V`` are zero ``(m, m)`` and ``(n, n)`` matrices."""
-    A = _floating(input, "svd", half="linalg_svd_cpu")
+    A = _floating(input, "svd", half="linalg_svd_cpu", cplx=True)
     _matrices(A, "svd")
     if not compute_uv:
         xp = _xp(A)
@@ -762,7 +771,7 @@ def _top_svd(input, some: bool = True, compute_uv: bool = True):
         return svd_legacy_result(wrap(xp.zeros(batch + (m, m), dtype=A.dtype)), svdvals(A),
                                  wrap(xp.zeros(batch + (n, n), dtype=A.dtype)))
     U, S, Vh = svd(A, full_matrices=not some)
-    return svd_legacy_result(U, S, _mT(Vh))
+    return svd_legacy_result(U, S, Vh.mH if A.is_complex() else _mT(Vh))
 
 
 def _top_qr(input, some: bool = True):
@@ -779,7 +788,7 @@ def _top_cholesky_solve(input, input2, upper: bool = False) -> Tensor:
     B, factor = _t(input, "input"), _t(input2, "input2")
     _matrices(B, name, "b")
     _matrices(factor, name, "A")
-    factor = _solve_operands(B, factor, name, "cholesky_solve_cpu")
+    factor = _solve_operands(B, factor, name, "cholesky_solve_cpu", cplx=True)
     try:
         np.broadcast_shapes(tuple(B.shape[:-2]), tuple(factor.shape[:-2]))
     except ValueError:
@@ -791,7 +800,8 @@ def _top_cholesky_solve(input, input2, upper: bool = False) -> Tensor:
 def _top_cholesky_inverse(input, upper: bool = False) -> Tensor:
     """``torch.cholesky_inverse``: ``A^-1`` given the Cholesky factor of ``A``, as LAPACK's
     potri (only the factor's triangle is read); its gradient is PyTorch's (dense)."""
-    factor = _square_float(input, "cholesky_inverse", kernel="cholesky_inverse_out_cpu")
+    factor = _square_float(input, "cholesky_inverse", kernel="cholesky_inverse_out_cpu",
+                           cplx=True)
     return apply1(L.CHOLESKY_INVERSE, factor, (bool(upper),))
 
 

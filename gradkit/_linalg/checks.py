@@ -96,14 +96,14 @@ def _square_float(A, name, *, kernel=None, half=None, cplx=False):
     return A
 
 
-def _solve_operands(b, A, name, kernel):
+def _solve_operands(b, A, name, kernel, cplx=False):
     """The shared checks of triangular_solve and cholesky_solve (``b`` and the square ``A``):
     one dtype, a floating square ``A``, as many rows in each ``b`` as ``A`` has; returns A."""
     if b.dtype != A.dtype:
         raise RuntimeError(f"{name}: Expected b and A to have the same dtype, but found b of "
                            f"type {_dtype_name(b.dtype)} and A of type {_dtype_name(A.dtype)} "
                            f"instead.")
-    A = _square_float(A, name, kernel=kernel)
+    A = _square_float(A, name, kernel=kernel, cplx=cplx)
     n = A.shape[-1]
     if b.shape[-2] != n:
         raise RuntimeError(f"{name}: Incompatible matrix sizes for {name}: each A matrix is {n} "

@@ -2,10 +2,9 @@
 (``householder_product``, and the top-level ``geqrf``, ``orgqr``, ``ormqr``), ``tensorinv``,
 ``tensorsolve``, ``vander``, ``diagonal`` and ``matmul``.
 
-``eig``/``eigvals`` return complex tensors in PyTorch; gradkit has no complex dtype, so they
-accept real matrices whose eigenvalues are all real and return real tensors (the real parts of
-PyTorch's results, in LAPACK's order, eigenvectors of unit norm), and raise a RuntimeError
-naming the matrix otherwise. Their gradients are PyTorch's (distinct eigenvalues assumed).
+``eig``/``eigvals`` return complex tensors, as in PyTorch (for real matrices too: LAPACK's
+order, eigenvectors of unit norm); their gradients are PyTorch's (distinct eigenvalues assumed,
+a real matrix gets the real part).
 """
 
 from __future__ import annotations
@@ -17,10 +16,12 @@ import numpy as np
 from .. import functions as F
 from .. import return_types
 from .._backend import to_host
+from .._complex import is_host
 from .._tensor import Tensor, apply, apply1, wrap
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from ..functions._args import _const_like
 from ..ops import linalg as L
+from ..ops import linalg_eig as LE
 from .checks import _dtype_name, _floating, _matrices, _mT, _square_float, _t
 from .householder import householder_backward
 
@@ -32,23 +33,32 @@ def _const(A, arr, dtype=None):
     return wrap(_const_like(A, np.asarray(arr, dtype=dtype or A.dtype)))
 
 
+def _on_host(A, name):
+    """``A``, refused on a device: its complex results could not live there (gradkit keeps
+    complex tensors on the CPU)."""
+    if not is_host(A._data):
+        raise NotImplementedError(
+            f"{name}: complex tensors are not supported on device {A.device} by gradkit, and "
+            f"the eigenvalues are complex; compute it on the CPU: {name}(A.cpu())")
+    return A
+
+
 def eig(A):
     """``(eigenvalues, eigenvectors)`` of the square matrices of ``A``: ``A V = V diag(w)``.
 
-    Real results (see the module docstring): a matrix with complex eigenvalues raises.
-    Differentiable; gradients assume distinct eigenvalues, and a loss should not depend on the
-    eigenvectors' signs."""
+    Complex results, as in PyTorch. Differentiable; gradients assume distinct eigenvalues, and
+    a loss must not depend on the eigenvectors' phases (PyTorch's RuntimeError otherwise)."""
     name = "linalg.eig"
-    A = _square_float(A, name, half="linalg_eig_out_cpu")
-    w, v = L.eig_unpack(apply1(L.EIG, A, (name,)))
+    A = _on_host(_square_float(A, name, half="linalg_eig_out_cpu", cplx=True), name)
+    w, v = LE.eig_unpack(apply1(LE.EIG, A, (name,)))
     return eig_result(w, v)
 
 
 def eigvals(A) -> Tensor:
-    """The eigenvalues of the square matrices of ``A`` (real only; see ``eig``)."""
+    """The eigenvalues of the square matrices of ``A`` (complex; see ``eig``)."""
     name = "linalg.eigvals"
-    A = _square_float(A, name, half="linalg_eig_out_cpu")
-    return L.eig_unpack(apply1(L.EIG, A, (name,)))[0]
+    A = _on_host(_square_float(A, name, half="linalg_eig_out_cpu", cplx=True), name)
+    return LE.eig_unpack(apply1(LE.EIG, A, (name,)))[0]
 
 
 # -------------------------------------------------------------------------------- Householder
@@ -76,7 +86,9 @@ def householder_product(A, tau) -> Tensor:
     if A.dtype != tau.dtype:
         raise RuntimeError(f"{name}: tau dtype {_dtype_name(tau.dtype)} does not match input "
                            f"dtype {_dtype_name(A.dtype)}")
-    A = _floating(A, name, kernel="orgqr_cpu")
+    A = _floating(A, name, kernel="orgqr_cpu", cplx=True)
+    if A.is_complex():  # H_i = I - tau_i v_i v_i^H: the composite, differentiated through
+        return _householder_composite(A, tau)
     return apply(_HP, (A, tau))
 
 
@@ -92,7 +104,8 @@ def _householder_composite(A, tau):
         t = tau[..., i, None, None]
         v = F.cat([_const(A, np.ones(batch + (1,))), A[..., i + 1:, i]], -1).unsqueeze(-1)
         right = Q[..., i:, i + 1:]
-        right = right - t * v * F.sum(v * right, dim=-2, keepdim=True)
+        vh = v.conj() if v.is_complex() else v
+        right = right - t * v * F.sum(vh * right, dim=-2, keepdim=True)
         col = F.cat([_const(A, np.zeros(batch + (i, 1))), 1 - t, -t * v[..., 1:, :]], -2)
         Q = F.cat([Q[..., :, :i], col, F.cat([Q[..., :i, i + 1:], right], -2)], -1)
     return Q
@@ -132,14 +145,42 @@ def _geqrf_numpy(a):
     return flat.reshape(a.shape), tau.reshape(a.shape[:-2] + (k,))
 
 
+def _geqrf_complex(a):
+    """LAPACK's zgeqr2 for finite complex matrices: zlarfg's reflectors (a real ``beta``, so
+    ``R`` has a real diagonal), each applied as ``H^H = I - conj(tau) v v^H``."""
+    a = np.array(a, copy=True)
+    m, n = a.shape[-2], a.shape[-1]
+    k = min(m, n)
+    flat = a.reshape((int(np.prod(a.shape[:-2], dtype=np.int64)), m, n))
+    tau = np.zeros((flat.shape[0], k), dtype=a.dtype)
+    for j in range(k):
+        alpha = flat[:, j, j].copy()
+        x = flat[:, j + 1:, j]
+        xnorm = np.sqrt(np.sum(np.abs(x) ** 2, axis=-1))
+        active = (xnorm != 0) | (alpha.imag != 0)
+        norm = np.sqrt(alpha.real ** 2 + alpha.imag ** 2 + xnorm ** 2)
+        beta = -np.where(alpha.real >= 0, norm, -norm)
+        safe_beta = np.where(active, beta, 1.0)
+        t = np.where(active, (beta - alpha.real) / safe_beta - 1j * alpha.imag / safe_beta, 0)
+        scale = np.where(active, 1 / np.where(active, alpha - beta, 1), 1)
+        flat[:, j + 1:, j] = x * scale[:, None]
+        flat[:, j, j] = np.where(active, beta, alpha)
+        tau[:, j] = t
+        v = np.concatenate([np.ones((flat.shape[0], 1), a.dtype), flat[:, j + 1:, j]], axis=1)
+        w = np.einsum("bi,bij->bj", v.conj(), flat[:, j:, j + 1:])
+        flat[:, j:, j + 1:] -= np.conj(t)[:, None, None] * v[:, :, None] * w[:, None, :]
+    return flat.reshape(a.shape), tau.reshape(a.shape[:-2] + (k,))
+
+
 def geqrf(input):
     """``torch.geqrf``: QR in LAPACK's form ``(a, tau)`` (``R`` on and above ``a``'s diagonal,
     the Householder vectors below it; see ``householder_product``). Not differentiable, as in
     PyTorch."""
     name = "geqrf"
-    A = _floating(input, name, kernel="geqrf_cpu")
+    A = _floating(input, name, kernel="geqrf_cpu", cplx=True)
     _matrices(A, name, "input")
-    a, tau = _geqrf_numpy(to_host(A.detach()._data))
+    host = np.asarray(to_host(A.detach()._data)).view(np.ndarray)
+    a, tau = (_geqrf_complex if A.is_complex() else _geqrf_numpy)(host)
     return geqrf_result(_const(A, a), _const(A, tau))
 
 
@@ -174,7 +215,9 @@ def ormqr(input, tau, other, left: bool = True, transpose: bool = False) -> Tens
             raise RuntimeError(f"{name}: Expected input and {label} to have the same dtype, but "
                                f"input has dtype {_dtype_name(A.dtype)} and {label} has dtype "
                                f"{_dtype_name(x.dtype)}")
-    A = _floating(A, name, kernel="ormqr_cpu")
+    A = _floating(A, name, kernel="ormqr_cpu", cplx=True)
+    if A.is_complex():  # op(Q) = Q^H: the composite, differentiated through
+        return _ormqr_composite(A, tau, C, bool(left), bool(transpose))
     return apply(_ORMQR, (A, tau, C), (bool(left), bool(transpose)))
 
 
@@ -185,17 +228,20 @@ def _ormqr_composite(A, tau, C, left, transpose):
     batch = tuple(A.shape[:-2])
     order = range(k) if left == transpose else reversed(range(k))
     X = C
+    cplx = A.is_complex()  # (H_i = I - tau_i v_i v_i^H, and H_i^H has conj(tau_i))
     for i in order:
         t = tau[..., i, None, None]
+        t = t.conj() if cplx and transpose else t
         v = F.cat([_const(A, np.ones(batch + (1,))), A[..., i + 1:, i]], -1).unsqueeze(-1)
-        if left:  # rows i: of X  -=  t v (v^T X[i:])
+        if left:  # rows i: of X  -=  t v (v^H X[i:])
             part = X[..., i:, :]
-            part = part - t * v * F.sum(v * part, dim=-2, keepdim=True)
+            part = part - t * v * F.sum((v.conj() if cplx else v) * part, dim=-2, keepdim=True)
             X = F.cat([X[..., :i, :], part], -2)
-        else:  # columns i: of X  -=  t (X[:, i:] v) v^T
+        else:  # columns i: of X  -=  t (X[:, i:] v) v^H
             part = X[..., :, i:]
             vt = _mT(v)
-            part = part - t * F.sum(part * vt, dim=-1, keepdim=True) * vt
+            part = part - t * F.sum(part * vt, dim=-1, keepdim=True) * (vt.conj() if cplx
+                                                                        else vt)
             X = F.cat([X[..., :, :i], part], -1)
     return X
 

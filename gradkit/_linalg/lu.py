@@ -19,6 +19,7 @@ from .._tensor import Tensor, apply, apply1, wrap
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from ..functions._args import _const_like
 from ..ops import linalg as L
+from ..ops.complex import as_written
 from ..ops.linalg import LinAlgError, _run
 from .checks import _dtype_name, _floating, _matrices, _mT, _solve_operands, _square_float, _t
 
@@ -71,14 +72,13 @@ def _rows(xp, B, idx):
 def _lu_solve_f(xp, LU, B, perm, P, left, adjoint):
     """``X`` from the packed ``LU`` as LAPACK's getrs: row swaps, then the two triangles (L's
     unit diagonal implied, the other triangle never read)."""
-    if not left:  # X A = B  <=>  A^T X^T = B^T
-        return xp.swapaxes(_lu_solve_f(xp, LU, xp.swapaxes(B, -1, -2), perm, P, True,
-                                       not adjoint), -1, -2)
+    if not left:  # X A = B  <=>  A^H X^H = B^H
+        return L._mH(xp, _lu_solve_f(xp, LU, L._mH(xp, B), perm, P, True, not adjoint))
     tri = L._tri_solve_f
     if not adjoint:  # P L U X = B:  X = U^-1 L^-1 P^T B
         return tri(xp, LU, tri(xp, LU, _rows(xp, B, np.argsort(perm, axis=-1)), False, True),
                    True, False)
-    LUt = xp.swapaxes(LU, -1, -2)  # U^T L^T P^T X = B:  X = P L^-T U^-T B
+    LUt = L._mH(xp, LU)  # U^H L^H P^T X = B:  X = P L^-H U^-H B
     return _rows(xp, tri(xp, LUt, tri(xp, LUt, B, False, False), True, True), perm)
 
 
@@ -88,7 +88,7 @@ def _lu_solve_b(xp, g, ins, out, aux, needs):
     LU = ins[0]
     perm, P, left, adjoint = aux
     n = LU.shape[-1]
-    mT = L._mT
+    mT = L._mH  # (the conjugate transpose: PyTorch's rule, for complex LU too)
     gB = _run(xp, LU_SOLVE, LU, g, params=(perm, P, left, not adjoint)) if needs[1] else None
     if not needs[0]:
         return None, gB
@@ -113,6 +113,7 @@ def _lu_solve_b(xp, g, ins, out, aux, needs):
 
 LU_SOLVE = Op("LinalgLuSolve", _lu_solve_f, _lu_solve_b, saves=SAVES_INPUTS | SAVES_OUTPUT,
               broadcasts=True)
+as_written(LU_SOLVE)
 
 
 # ------------------------------------------------------------------------------ factorization
@@ -122,14 +123,15 @@ def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False):
     and int32 ``info``, the 1-based index of the first zero on ``U``'s diagonal (0 when none).
     Singular matrices do not raise unless ``check_errors``. Differentiable in ``A``."""
     name = "linalg.lu_factor_ex"
-    A = _floating(A, name, kernel="lu_cpu")
+    A = _floating(A, name, kernel="lu_cpu", cplx=True)
     _matrices(A, name)
     _no_pivot(pivot, name)
     m, n = A.shape[-2], A.shape[-1]
     packed = apply1(L.LU_FACTOR, A)
     lu, piv = L.lu_unpack_packed(packed, m)
     k = min(m, n)
-    piv_host = to_host(piv.detach()._data)[..., :k].astype(np.int32)
+    piv_host = np.real(np.asarray(to_host(piv.detach()._data)).view(np.ndarray))
+    piv_host = piv_host[..., :k].astype(np.int32)
     diag = to_host(lu.detach()._data)[..., np.arange(k), np.arange(k)]
     zero = diag == 0
     info = np.where(zero.any(-1), zero.argmax(-1) + 1, 0).astype(np.int32) if k else \
@@ -154,7 +156,7 @@ def lu_factor(A, *, pivot: bool = True):
 
 def _unpack(LU, pivots, name, unpack_data=True, unpack_pivots=True, any_dtype=False):
     # (lu_unpack only selects entries: PyTorch's takes LU_data of any dtype, bool included)
-    LU = _t(LU, "LU_data") if any_dtype else _floating(LU, name, "LU_data")
+    LU = _t(LU, "LU_data") if any_dtype else _floating(LU, name, "LU_data", cplx=True)
     _matrices(LU, name, "LU_data")
     m, n = LU.shape[-2], LU.shape[-1]
     k = min(m, n)
@@ -188,7 +190,7 @@ def lu(A, *, pivot: bool = True):
     triangular ``(*, m, k)``, ``U`` upper triangular ``(*, k, n)``, ``k = min(m, n)``.
     Singular matrices factor without error; differentiable in ``A``."""
     name = "linalg.lu"
-    LU, piv, _ = lu_factor_ex(_floating(A, name, kernel="lu_cpu"), pivot=pivot)
+    LU, piv, _ = lu_factor_ex(_floating(A, name, kernel="lu_cpu", cplx=True), pivot=pivot)
     return lu_result(*_unpack(LU, piv, name))
 
 
@@ -227,8 +229,8 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tens
     ``LU`` (its two triangles) and ``B``."""
 
     name = "linalg.lu_solve"
-    LU = _square_float(LU, name, half="linalg.lu_solve_cpu")
-    B = _floating(_t(B, "B"), name, "B")
+    LU = _square_float(LU, name, half="linalg.lu_solve_cpu", cplx=True)
+    B = _floating(_t(B, "B"), name, "B", cplx=True)
     _matrices(B, name, "B")
     if LU.dtype != B.dtype:
         raise RuntimeError(f"{name}: Expected LU and B to have the same dtype, but found LU of "
@@ -309,7 +311,7 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False):
     from .. import linalg as LA
 
     name = "linalg.cholesky_ex"
-    A = _square_float(A, name, half="cholesky_cpu")
+    A = _square_float(A, name, half="cholesky_cpu", cplx=True)
     host = to_host(A.detach()._data)
     n = A.shape[-1]
     flat = host.reshape((-1, n, n))
@@ -345,7 +347,7 @@ def inv_ex(A, *, check_errors: bool = False):
     from .. import linalg as LA
 
     name = "linalg.inv_ex"
-    A = _square_float(A, name)
+    A = _square_float(A, name, cplx=True)
     info = _lu_info(A)
     if check_errors:
         _check_errors(name, info, _singular_what)
@@ -357,7 +359,7 @@ def solve_ex(A, B, *, left: bool = True, check_errors: bool = False):
     from .. import linalg as LA
 
     name = "linalg.solve_ex"
-    A = _square_float(A, name, half="lu_cpu")
+    A = _square_float(A, name, half="lu_cpu", cplx=True)
     info = _lu_info(A)
     if check_errors:
         _check_errors(name, info, _singular_what)

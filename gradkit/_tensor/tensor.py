@@ -332,8 +332,9 @@ class Tensor:
 
     @property
     def mH(self) -> "Tensor":
-        """The conjugate transpose of the last two dims (gradkit's tensors are real: ``mT``)."""
-        return self.transpose(-2, -1)
+        """The conjugate transpose of the last two dims (``mT`` for real tensors)."""
+        t = self.transpose(-2, -1)
+        return t.conj() if self.is_complex() else t
 
     @property
     def H(self) -> "Tensor":
@@ -341,7 +342,8 @@ class Tensor:
         if self.ndim > 2:
             raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors), got a "
                                f"{self.ndim}-D tensor; use .mH for batches of matrices")
-        return self.permute(*range(self.ndim - 1, -1, -1))
+        t = self.permute(*range(self.ndim - 1, -1, -1))
+        return t.conj() if self.is_complex() else t
 
     def size(self, dim=None):
         if dim is None:

@@ -32,6 +32,9 @@ __all__ = ["UnpackedDualTensor", "dual_level", "enter_dual_level", "exit_dual_le
            "make_dual", "unpack_dual"]
 
 _current_level = -1
+# > 0 while a rule runs with the hidden ``g``: checks of the incoming gradient's value (the
+# phase checks of complex eigenvectors, ops/linalg.py) do not apply to it
+RULE_FOR_TANGENT = [0]
 # id(tensor) -> (weak reference to it, its tangent) for the dual tensors of the open level
 _TANGENTS: dict = {}
 # id(node) -> (weak reference to it, its output's tangent) for the nodes whose rule reads their
@@ -253,7 +256,11 @@ def _jvp(op, inputs, tangents, outs, aux, multi):
     else:
         g_arg = gs[0]
         out_arg = outs[0] if op.saves & SAVES_OUTPUT else None
-    vjps = op.backward(xp, g_arg, tuple(inputs), out_arg, aux, needs)
+    RULE_FOR_TANGENT[0] += 1
+    try:
+        vjps = op.backward(xp, g_arg, tuple(inputs), out_arg, aux, needs)
+    finally:
+        RULE_FOR_TANGENT[0] -= 1
     ys, vs = [], []
     for x, gi, tan in zip(inputs, vjps, tangents):
         if tan is None or gi is None or not getattr(gi, "requires_grad", False):
@@ -261,6 +268,8 @@ def _jvp(op, inputs, tangents, outs, aux, multi):
         if op.broadcasts and tuple(gi.shape) != tuple(x.shape):
             gi = xp.sum_to(gi, x.shape)
         ys.append(gi)
+        if tan.dtype != gi.dtype and tan.is_complex() and not gi.is_complex():
+            tan = tan.real  # <gi, t> = Re(conj(gi) t) = gi Re(t) for a real gi
         vs.append(tan if tan.dtype == gi.dtype else tan.to(gi.dtype))
     live = [g for g in gs if g is not None]
     if ys:

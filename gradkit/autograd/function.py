@@ -211,7 +211,7 @@ def _apply(cls, ctx, args, kwargs):
     nxt = tuple((t.grad_fn if t.grad_fn is not None else t) if t.requires_grad else None
                 for t in inputs)
     aux = (cls, ctx, tensor_pos, len(args), tuple(t._data.shape for t in inputs))
-    diff = [isinstance(o, Tensor) and o.dtype.kind == "f" and id(o) not in ctx._non_diff
+    diff = [isinstance(o, Tensor) and o.dtype.kind in "fc" and id(o) not in ctx._non_diff
             for o in outs]
     if single:
         node = record.function_node(_op_for(cls), inputs, nxt, aux)

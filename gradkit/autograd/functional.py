@@ -31,7 +31,7 @@ def _prepare(inputs, create_graph):
     for t in inputs:
         d = t if create_graph and t.requires_grad else t.detach()
         if not d.requires_grad:
-            d = d.detach().requires_grad_(True) if d.dtype.kind == "f" else d
+            d = d.detach().requires_grad_(True) if d.dtype.kind in "fc" else d
         out.append(d)
     return tuple(out)
 

@@ -1,4 +1,9 @@
-"""``gradcheck`` and ``gradgradcheck``: compare analytical gradients with central differences."""
+"""``gradcheck`` and ``gradgradcheck``: compare analytical gradients with central differences.
+
+A complex input or output counts as two real coordinates per element (real and imaginary
+parts), as in PyTorch: the Jacobian checked is that of the real map, whose analytical rows come
+from backward with cotangents 1 and 1j (PyTorch's convention for complex gradients).
+"""
 
 from __future__ import annotations
 
@@ -36,31 +41,47 @@ def _outputs(func, inputs):
 
 
 def _numel(t):
-    """Elements of a Tensor input; 0 for non-Tensor arguments (they get empty Jacobian blocks)."""
-    return t.numel() if hasattr(t, "numel") else 0
+    """Real coordinates of a Tensor (two per complex element); 0 for non-Tensor arguments (they
+    get empty Jacobian blocks)."""
+    if not hasattr(t, "numel"):
+        return 0
+    return t.numel() * (2 if t._data.dtype.kind == "c" else 1)
+
+
+def _parts(t):
+    """The perturbations (or cotangents) of one element: 1, and 1j for a complex tensor."""
+    return (1.0, 1j) if t._data.dtype.kind == "c" else (1.0,)
+
+
+def _flat_real(a):
+    """A host array as float64 real coordinates (real, imaginary interleaved for complex)."""
+    a = np.asarray(to_host(a)).view(np.ndarray)
+    if a.dtype.kind == "c":
+        return np.stack([a.real, a.imag], axis=-1).astype(np.float64).reshape(-1)
+    return a.astype(np.float64).reshape(-1)
 
 
 def _numerical_jacobian(func, inputs, eps):
     """J[out][in] as arrays of shape (out.numel, in.numel), by central differences."""
     with enable_grad():
         base = _outputs(func, inputs)
-    jac = [[np.zeros((o.numel(), _numel(t))) for t in inputs] for o in base]
+    jac = [[np.zeros((_numel(o), _numel(t))) for t in inputs] for o in base]
     for j, t in enumerate(inputs):
         if not (hasattr(t, "requires_grad") and t.requires_grad):
             continue
         data = t._data  # perturbed in place, element by element (works for any strides)
+        parts = _parts(t)
         for k in range(data.size):
             idx = np.unravel_index(k, data.shape)
             orig = data[idx].item()
-            data[idx] = orig + eps
-            plus = [to_host(o._data).astype(np.float64).reshape(-1)
-                     for o in _outputs(func, inputs)]
-            data[idx] = orig - eps
-            minus = [to_host(o._data).astype(np.float64).reshape(-1)
-                     for o in _outputs(func, inputs)]
-            data[idx] = orig
-            for i in range(len(base)):
-                jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
+            for c, part in enumerate(parts):
+                data[idx] = orig + eps * part
+                plus = [_flat_real(o._data) for o in _outputs(func, inputs)]
+                data[idx] = orig - eps * part
+                minus = [_flat_real(o._data) for o in _outputs(func, inputs)]
+                data[idx] = orig
+                for i in range(len(base)):
+                    jac[i][j][:, k * len(parts) + c] = (plus[i] - minus[i]) / (2 * eps)
     return jac
 
 
@@ -69,22 +90,24 @@ def _analytical_jacobian(func, inputs):
 
     with enable_grad():
         outs = _outputs(func, inputs)
-    jac = [[np.zeros((o.numel(), _numel(t))) for t in inputs] for o in outs]
+    jac = [[np.zeros((_numel(o), _numel(t))) for t in inputs] for o in outs]
     diff_inputs = [t for t in inputs if hasattr(t, "requires_grad") and t.requires_grad]
     for i, o in enumerate(outs):
         if not o.requires_grad:
             continue
+        parts = _parts(o)
         for r in range(o.numel()):
-            e = np.zeros(o.numel(), dtype=o.dtype)
-            e[r] = 1
-            gs = _grad(o, diff_inputs, wrap(_on(e.reshape(o._data.shape), o)), retain_graph=True,
-                       allow_unused=True)
-            k = 0
-            for j, t in enumerate(inputs):
-                if hasattr(t, "requires_grad") and t.requires_grad:
-                    if gs[k] is not None:
-                        jac[i][j][r, :] = to_host(gs[k]._data).reshape(-1)
-                    k += 1
+            for c, part in enumerate(parts):  # the row of Re(o_r), then of Im(o_r)
+                e = np.zeros(o.numel(), dtype=o._data.dtype)
+                e[r] = part
+                gs = _grad(o, diff_inputs, wrap(_on(e.reshape(o._data.shape), o)),
+                           retain_graph=True, allow_unused=True)
+                k = 0
+                for j, t in enumerate(inputs):
+                    if hasattr(t, "requires_grad") and t.requires_grad:
+                        if gs[k] is not None:
+                            jac[i][j][r * len(parts) + c, :] = _flat_real(gs[k]._data)
+                        k += 1
     return jac
 
 
@@ -104,11 +127,13 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     """
     inputs = _as_tuple(inputs)
     for t in inputs:
-        if hasattr(t, "requires_grad") and t.requires_grad and t.dtype != np.float64:
+        if hasattr(t, "requires_grad") and t.requires_grad and t._data.dtype not in (
+                np.float64, np.complex128):
             import warnings
 
             warnings.warn(
-                f"gradcheck: an input of dtype {t.dtype} requires grad; use float64 inputs, "
+                f"gradcheck: an input of dtype {t.dtype} requires grad; use float64 (or "
+                f"complex128) inputs, "
                 f"finite differences in lower precision are unreliable", stacklevel=2)
     if fast_mode:
         return _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception)
@@ -136,10 +161,10 @@ def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
     rng = np.random.default_rng(0)
     with enable_grad():
         outs = _outputs(func, inputs)
-    us = [rng.standard_normal(o._data.shape) for o in outs]
+    us = [_draw(rng, o) for o in outs]
     diff = [t for t in inputs if hasattr(t, "requires_grad") and t.requires_grad]
     for j, t in enumerate(diff):
-        v = rng.standard_normal(t._data.shape)
+        v = _draw(rng, t)
         # analytical u^T J v
         with enable_grad():
             outs = _outputs(func, inputs)
@@ -147,10 +172,10 @@ def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
         for o, u in zip(outs, us):
             if o.requires_grad:
                 # outputs may share a graph (gradgradcheck's first gradients): keep it
-                (g,) = _grad(o, [t], wrap(_on(u.astype(o.dtype), o)), retain_graph=True,
+                (g,) = _grad(o, [t], wrap(_on(u.astype(o._data.dtype), o)), retain_graph=True,
                              allow_unused=True)
-                if g is not None:
-                    ana += float((to_host(g._data) * v).sum())
+                if g is not None:  # Re <g, v>
+                    ana += float(_flat_real(g._data) @ _flat_real(v))
         orig = t._data.copy()
         v_t = _on(v, t)
         t._data[...] = orig + eps * v_t
@@ -158,8 +183,8 @@ def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
         t._data[...] = orig - eps * v_t
         minus = _outputs(func, inputs)
         t._data[...] = orig
-        num = sum(float(((to_host(p._data) - to_host(m._data)) / (2 * eps) * u).sum())
-                  for p, m, u in zip(plus, minus, us))
+        num = sum(float((_flat_real(p._data) - _flat_real(m._data)) / (2 * eps)
+                        @ _flat_real(u)) for p, m, u in zip(plus, minus, us))
         if abs(ana - num) > atol + rtol * abs(num):
             if raise_exception:
                 raise GradcheckError(
@@ -168,6 +193,14 @@ def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
                 )
             return False
     return True
+
+
+def _draw(rng, t):
+    """A random array shaped as Tensor ``t`` (complex where ``t`` is)."""
+    shape = t._data.shape
+    if t._data.dtype.kind == "c":
+        return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    return rng.standard_normal(shape)
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
@@ -182,7 +215,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     rng = np.random.default_rng(1)
     if grad_outputs is None:
         grad_outputs = tuple(
-            wrap(_on(rng.standard_normal(o._data.shape).astype(o.dtype), o)).requires_grad_(True)
+            wrap(_on(_draw(rng, o).astype(o._data.dtype), o)).requires_grad_(True)
             for o in outs)
     else:
         grad_outputs = _as_tuple(grad_outputs)
@@ -196,7 +229,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
             pairs = [(o, g) for o, g in zip(os_, gos) if o.requires_grad]
             gs = _grad([o for o, _ in pairs], [xs[k] for k in diff_idx], [g for _, g in pairs],
                        create_graph=True, allow_unused=True)
-        return tuple(g if g is not None else wrap(_on(np.zeros(xs[k]._data.shape), xs[k]))
+        return tuple(g if g is not None
+                     else wrap(_on(np.zeros(xs[k]._data.shape, xs[k]._data.dtype), xs[k]))
                      for g, k in zip(gs, diff_idx))
 
     return gradcheck(first_grads, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,

@@ -14,6 +14,7 @@ import numpy as np
 from .._complex import (
     CArray,
     _caller_op,
+    _real_part,
     as_carray,
     complex_unsupported,
     holomorphic,
@@ -24,6 +25,7 @@ from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from . import conv as CV
 from . import elementwise as E
 from . import linalg as L
+from . import linalg_eig as LE
 from . import linear as LN
 from . import memory as M
 from . import reduction as R
@@ -31,7 +33,7 @@ from . import resample as RS
 from . import shape as S
 
 __all__ = ["ANGLE", "COMPLEX", "CONJ", "IMAG", "POLAR", "REAL", "SGN", "VIEW_AS_COMPLEX",
-           "VIEW_AS_REAL", "complex_of", "real_of"]
+           "VIEW_AS_REAL", "as_written", "complex_of", "real_of"]
 
 _COMPLEX_OF = {np.dtype(np.float32): np.dtype(np.complex64),
                np.dtype(np.float64): np.dtype(np.complex128),
@@ -377,29 +379,49 @@ _POW_C.forward, _POW_C.backward = _pow_c_f, _pow_c_b
 supports(E.POW, _POW_C)
 
 
-# ---------------------------------------------------------------- svdvals
-def _svdvals_c_f(xp, a):
+# ---------------------------------------------------------------- decompositions
+def as_written(op):
+    """Mark ``op`` as correct for complex data as its rule is written (PyTorch's rules with
+    ``^H``: ``gradkit/ops/linalg.py``), its complex results held as CArray."""
+    variant = _copy.copy(op)
+
+    def forward(xp, *args, _f=op.forward):
+        return as_carray(_f(xp, *args))
+
+    def backward(xp, g, ins, out, aux, needs, _rule=op.backward):
+        gs = _rule(xp, g, ins, out, aux, needs)
+        if ins is not None:  # a real input (eig of a real matrix): the real part
+            gs = tuple(None if r is None else _real_part(xp, r, ins[i])
+                       for i, r in enumerate(gs))
+        if _on_tensors(g):
+            return gs
+        return tuple(None if r is None else as_carray(r) for r in gs)
+
+    variant.forward, variant.backward = forward, backward
+    return supports(op, variant)
+
+
+for _op in (L.SLOGDET, L.EIGH, L.EIGVALSH, L.SVD, L.SVDVALS, L.QR, L.PINV, L.CHOLESKY,
+            L.CHOLESKY_SOLVE, L.CHOLESKY_INVERSE, LE.EIG):
+    as_written(_op)
+
+
+# ---------------------------------------------------------------- logsumexp
+def _logsumexp_c_f(xp, a, axis, keepdims, shape):
+    # shifted by the largest real part (complex numbers have no order), as PyTorch's; the rule
+    # g * exp(a - out) is holomorphic
     p = plain(a)
-    if p.size and not np.isfinite(p).all():
-        raise L.LinAlgError("linalg.svd: The algorithm failed to converge because the input "
-                            "matrix contained non-finite values.")
-    return np.linalg.svd(p, compute_uv=False)
-
-
-def _svdvals_c_b(xp, g, ins, out, aux, needs):
-    # s = u^H A v (real): ds = Re(u^H dA v), so gA = U diag(g) V^H, as PyTorch's svd_backward
-    if _on_tensors(g):
-        raise NotImplementedError(
-            "linalg.svdvals: double backward (create_graph=True) and forward-mode AD of the "
-            "singular values of a complex matrix are not supported by gradkit yet; take the "
-            "first-order gradient without create_graph")
-    u, _, vh = np.linalg.svd(plain(ins[0]), full_matrices=False)
-    return (as_carray(np.matmul(u * plain(g)[..., None, :], vh)),)
-
-
-_SVDVALS_C = _copy.copy(L.SVDVALS)
-_SVDVALS_C.forward, _SVDVALS_C.backward = _svdvals_c_f, _svdvals_c_b
-supports(L.SVDVALS, _SVDVALS_C)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if p.size == 0:
+            s = np.log(np.sum(np.exp(p), axis=axis, keepdims=True))
+        else:
+            m = np.amax(p.real, axis=axis, keepdims=True)
+            m = np.where(np.isfinite(m), m, 0.0)
+            s = np.log(np.sum(np.exp(p - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        s = np.reshape(s, tuple(n for i, n in enumerate(s.shape)
+                                if not (axis is None or i in axis)))
+    return as_carray(s.astype(p.dtype, copy=False))
 
 
 # ---------------------------------------------------------------- var (a real result)
@@ -427,9 +449,11 @@ for _op in (E.ADD, E.SUB, E.MUL, E.DIV, E.NEG, E.EXP, E.LOG, E.LOG1P, E.EXPM1, E
             S.RESHAPE, S.PERMUTE, S.EXPAND, S.CAT, S.STACK, S.FLIP, S.REPEAT, S.GETITEM,
             S.GATHER, S.UNFOLD, S.DIAGONAL, S.INDEX_ADD, S.SCATTER_ADD,
             M.CLONE, M.CLONE_KEEP, M.CLONE_AS, M.FILL, M.FILL_T, M.COPY, M.COPY_FROM, S.SETITEM,
-            L.MATMUL, L.EINSUM, LN.LINEAR, L.INV, L.DET, L.SOLVE,
+            L.MATMUL, L.EINSUM, LN.LINEAR, L.INV, L.DET, L.SOLVE, L.TRI_SOLVE, L.LU_FACTOR,
             CV.CONV, CV.CONV_T, CV.CONV_W, CV.CONV3, CV.CONV3_T, CV.CONV3_W, RS.UNFOLD, RS.FOLD):
     holomorphic(_op)
+holomorphic(R.LOGSUMEXP)
+R.LOGSUMEXP.complex.forward = _logsumexp_c_f
 # a real and a complex operand: the rule needs the inputs to give the real one a real gradient
 for _op in (E.ADD, E.SUB, E.WHERE, S.CAT, S.STACK):
     _op.complex.saves |= SAVES_INPUTS

@@ -220,6 +220,29 @@ def _mT(xp, a):
     return xp.swapaxes(a, -1, -2)
 
 
+def _mH(xp, a):
+    """The conjugate transpose (the transpose of real data): the rules below are PyTorch's,
+    written with ``^H``, so that one rule serves real and complex matrices."""
+    t = xp.swapaxes(a, -1, -2)
+    return xp.conj(t) if t.dtype.kind == "c" else t
+
+
+def _gauge_check(name, imag_diag, what):
+    """PyTorch's refusal of a loss that depends on the free phase of complex singular vectors
+    or eigenvectors: the imaginary part of a diagonal of ``X^H gX`` must vanish."""
+    from ..autograd.forward_ad import RULE_FOR_TANGENT
+
+    if RULE_FOR_TANGENT[0]:  # a tangent (forward-mode AD): g is not a loss's gradient
+        return
+    d = to_host(getattr(imag_diag, "_data", imag_diag))
+    if d.size and not _np.allclose(d, 0.0, rtol=1e-2, atol=1e-2):
+        raise RuntimeError(
+            f"{name}_backward: The {what} in the complex case are specified up to "
+            f"multiplication by e^{{i phi}}. The specified loss function depends on this phase "
+            f"term, making it ill-defined. Make the loss depend on the vectors only through "
+            f"phase-free quantities (e.g. their absolute values or products like U @ Vh).")
+
+
 def _const(like, arr):
     """The NumPy array ``arr`` as a constant of ``like``'s dtype on ``like``'s device."""
     data = getattr(like, "_data", like)
@@ -380,7 +403,10 @@ def _slogdet_f(xp, a):
     if a.size and not bool(xp.isfinite(a).all()):
         d, swaps = _lu_pivots(a)  # as PyTorch: the sign of a NaN pivot counts as 0
         with _np.errstate(all="ignore"):
-            sign = _np.prod(_np.where(_np.isnan(d), 0.0, _np.sign(d)), axis=-1)
+            if d.dtype.kind == "c":  # (a complex NaN pivot: a NaN sign, as PyTorch's)
+                sign = _np.prod(_np.asarray(d / _np.abs(d)).view(_np.ndarray), axis=-1)
+            else:
+                sign = _np.prod(_np.where(_np.isnan(d), 0.0, _np.sign(d)), axis=-1)
             sign = sign * _np.where(swaps % 2, -1.0, 1.0)
             logabsdet = _np.sum(_np.log(_np.abs(d)), axis=-1)
         return _const(a, _np.stack([sign, logabsdet], axis=-1))
@@ -389,16 +415,22 @@ def _slogdet_f(xp, a):
 
 
 def _slogdet_b(xp, g, ins, out, aux, needs):
-    # packed (..., 2): [sign, logabsdet]; d log|det A| = tr(A^-1 dA); the sign is constant
+    # packed (..., 2): [sign, logabsdet]; d log|det A| = Re tr(A^-1 dA), and a complex sign
+    # s = det / |det| moves by s i Im tr(A^-1 dA), so gA = (g_l + i Im(g_s conj(s))) A^-H
+    # (a real sign is constant)
     try:
         inv = _run(xp, INV, ins[0])
     except LinAlgError as e:
         raise LinAlgError(f"linalg.slogdet: the gradient of logabsdet is infinite at a singular "
                           f"matrix. {e}") from None
-    return (g[..., 1][..., None, None] * _mT(xp, inv),)
+    coef = g[..., 1]
+    if coef.dtype.kind == "c":
+        z = g[..., 0] * xp.conj(out[..., 0])
+        coef = 0.5 * (coef + xp.conj(coef)) + 0.5 * (z - xp.conj(z))
+    return (coef[..., None, None] * _mH(xp, inv),)
 
 
-SLOGDET = Op("LinalgSlogdet", _slogdet_f, _slogdet_b, saves=SAVES_INPUTS)
+SLOGDET = Op("LinalgSlogdet", _slogdet_f, _slogdet_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 
 def _solve_f(xp, a, b):
@@ -473,8 +505,8 @@ TRI_SOLVE = Op("LinalgSolveTriangular", _tri_solve_f, _tri_solve_b,
 
 def _cholesky_solve_f(xp, b, factor, upper):
     """``A X = B`` with ``A = L L^T`` (``U^T U`` when ``upper``) from the factor's triangle."""
-    ft = _mT(xp, factor)
-    if upper:  # U^T Y = B, then U X = Y
+    ft = _mH(xp, factor)
+    if upper:  # U^H Y = B, then U X = Y
         return _tri_solve_f(xp, factor, _tri_solve_f(xp, ft, b, False, False), True, False)
     return _tri_solve_f(xp, ft, _tri_solve_f(xp, factor, b, False, False), True, False)
 
@@ -487,8 +519,8 @@ def _cholesky_solve_b(xp, g, ins, out, aux, needs):
     gb = _run(xp, CHOLESKY_SOLVE, g, factor, params=(upper,))
     gf = None
     if needs[1]:
-        common = xp.matmul(gb, _mT(xp, out))
-        common = common + _mT(xp, common)
+        common = xp.matmul(gb, _mH(xp, out))
+        common = common + _mH(xp, common)
         gf = -xp.matmul(factor, common) if upper else -xp.matmul(common, factor)
     return (gb if needs[0] else None), gf
 
@@ -503,7 +535,8 @@ def _cholesky_inverse_f(xp, factor, upper):
     only, so an inf/nan reaches only the entries that depend on it."""
     host = to_host(factor)
     n = host.shape[-1]
-    low = _np.swapaxes(host, -1, -2) if upper else host  # A = L L^T with L = U^T
+    low = _np.swapaxes(host, -1, -2) if upper else host  # A = L L^H with L = U^H
+    low = _np.conj(low) if upper and low.dtype.kind == "c" else low
     inv = _np.zeros_like(low)
     with _np.errstate(all="ignore"):
         for j in range(n):  # column j of L^-1: rows j.. of the solution of L x = e_j
@@ -514,7 +547,8 @@ def _cholesky_inverse_f(xp, factor, upper):
         for i in range(n):
             for j in range(i + 1):
                 k = slice(i, n)  # entries k >= max(i, j) of columns i and j
-                out[..., i, j] = out[..., j, i] = _np.sum(inv[..., k, i] * inv[..., k, j], -1)
+                out[..., i, j] = _np.sum(_np.conj(inv[..., k, i]) * inv[..., k, j], -1)
+                out[..., j, i] = _np.conj(out[..., i, j])
     return _const(factor, out)
 
 
@@ -523,7 +557,7 @@ def _cholesky_inverse_b(xp, g, ins, out, aux, needs):
     # gradient is -S L (-U S when upper), dense, with the factor as given
     upper, = aux
     factor = ins[0]
-    common = xp.matmul(out, xp.matmul(g + _mT(xp, g), out))
+    common = xp.matmul(out, xp.matmul(g + _mH(xp, g), out))
     return (-xp.matmul(factor, common) if upper else -xp.matmul(common, factor),)
 
 
@@ -538,22 +572,25 @@ def _cholesky_host(a):
     that is not positive (NaN included) in each matrix, 0 when none. Used for inputs with
     inf/nan, where NumPy's factor neither stops nor spreads NaN as potrf does."""
     n = a.shape[-1]
-    flat = a.reshape((-1, n, n))
+    flat = _np.asarray(a).view(_np.ndarray).reshape((-1, n, n))
     L = _np.zeros_like(flat)
     order = _np.zeros(flat.shape[0], _np.int64)
     with _np.errstate(all="ignore"):
-        for j in range(n):
-            ajj = flat[:, j, j] - _np.sum(L[:, j, :j] ** 2, axis=-1)
+        for j in range(n):  # (a complex diagonal: its real part, |L|^2 and conj(L) as potrf)
+            ajj = (flat[:, j, j] - _np.sum(L[:, j, :j] * _np.conj(L[:, j, :j]), axis=-1)).real
             bad = ~(ajj > 0) & (order == 0)
             order[bad] = j + 1
             ljj = _np.sqrt(_np.where(ajj > 0, ajj, 1.0))
             L[:, j, j] = ljj
-            col = flat[:, j + 1:, j] - _np.einsum("bik,bk->bi", L[:, j + 1:, :j], L[:, j, :j])
+            col = flat[:, j + 1:, j] - _np.einsum("bik,bk->bi", L[:, j + 1:, :j],
+                                                  _np.conj(L[:, j, :j]))
             L[:, j + 1:, j] = col / ljj[:, None]
     return L.reshape(a.shape), order.reshape(a.shape[:-2])
 
 
-def _cholesky_f(xp, a):
+def _cholesky_f(xp, a, upper=False):
+    if upper:  # LAPACK's 'U': U = L^H for the lower triangle of A^H (A's upper one)
+        return _mH(xp, _cholesky_f(xp, _mH(xp, a)))
     if a.size and not bool(xp.isfinite(a).all()):
         L, order = _cholesky_host(to_host(a))
         if (order > 0).any():
@@ -574,14 +611,16 @@ def _cholesky_f(xp, a):
 
 
 def _cholesky_b(xp, g, ins, out, aux, needs):
-    # PyTorch's rule: P = Φ(L^T g) symmetrised (the strictly lower part mirrored, the diagonal
-    # halved), gA = L^-T P L^-1 (a symmetric gradient: A is read as a symmetric matrix)
+    # PyTorch's rule: P = Φ(L^H g) symmetrised (the strictly lower part mirrored, the diagonal
+    # halved), gA = L^-H P L^-1 (a symmetric gradient: A is read as a symmetric matrix)
     L = out
+    if aux and aux[0]:  # upper: PyTorch's rule applied to L = U^H, gL = gU^H
+        L, g = _mH(xp, out), _mH(xp, g)
     n = L.shape[-1]
-    t = xp.matmul(_mT(xp, L), g) * _tril_mask(L, n)
-    p = 0.5 * (t + _mT(xp, t * _tril_mask(L, n, -1)))
+    t = xp.matmul(_mH(xp, L), g) * _tril_mask(L, n)
+    p = 0.5 * (t + _mH(xp, t * _tril_mask(L, n, -1)))
     linv = _run(xp, INV, L)
-    return (xp.matmul(_mT(xp, linv), xp.matmul(p, linv)),)
+    return (xp.matmul(_mH(xp, linv), xp.matmul(p, linv)),)
 
 
 CHOLESKY = Op("LinalgCholesky", _cholesky_f, _cholesky_b, saves=SAVES_OUTPUT)
@@ -642,11 +681,15 @@ def _eigh_b(xp, g, ins, out, aux, needs):
     g_lam, gV = eigh_unpack(g)
     n = V.shape[-1]
     eye = _eye(out, n)
-    vtgv = xp.matmul(_mT(xp, V), gV)
-    skew = 0.5 * (vtgv - _mT(xp, vtgv))
+    vtgv = xp.matmul(_mH(xp, V), gV)
+    skew = 0.5 * (vtgv - _mH(xp, vtgv))
     E = lam[..., None, :] - lam[..., :, None] + eye
+    if vtgv.dtype.kind == "c":  # the diagonal of skew: i Im(diag(V^H gV)), the phases' share
+        _gauge_check("linalg_eig", xp.sum(skew * eye, axis=-1), "eigenvectors")
+        skew = skew * (1.0 - eye)
+        g_lam = 0.5 * (g_lam + xp.conj(g_lam))
     inner = skew / E + g_lam[..., None, :] * eye
-    return (xp.matmul(V, xp.matmul(inner, _mT(xp, V))),)
+    return (xp.matmul(V, xp.matmul(inner, _mH(xp, V))),)
 
 
 EIGH = Op("LinalgEigh", _eigh_f, _eigh_b, saves=SAVES_OUTPUT)
@@ -659,7 +702,7 @@ def _eigvalsh_f(xp, a, uplo):
 def _eigvalsh_b(xp, g, ins, out, aux, needs):
     # gA = V diag(g) V^T; the eigenvectors come from EIGH (recorded under create_graph)
     _, V = eigh_unpack(_run(xp, EIGH, ins[0], params=aux))
-    return (xp.matmul(V * g[..., None, :], _mT(xp, V)),)
+    return (xp.matmul(V * g[..., None, :], _mH(xp, V)),)
 
 
 EIGVALSH = Op("LinalgEigvalsh", _eigvalsh_f, _eigvalsh_b, saves=SAVES_INPUTS)
@@ -684,7 +727,7 @@ def _finite_svd(xp, a, **kw):
         raise LinAlgError("linalg.svd: The algorithm failed to converge because the input "
                           "matrix contained non-finite values.")
     out = xp.linalg.svd(a, **kw)
-    if getattr(xp, "name", "numpy") != "numpy":
+    if getattr(xp, "name", "numpy") != "numpy" or a.dtype.kind == "c":
         return out
     from .svd_jacobi import refine_svd  # beyond the precision: Jacobi, as accurate as MKL's
 
@@ -711,20 +754,28 @@ def _svd_b(xp, g, ins, out, aux, needs):
         U, gU = U[..., :, :k], gU[..., :, :k]
         Vh, gVh = Vh[..., :k, :], gVh[..., :k, :]
     eye = _eye(out, k)
-    utgu = xp.matmul(_mT(xp, U), gU)
-    vtgv = xp.matmul(Vh, _mT(xp, gVh))
+    utgu = xp.matmul(_mH(xp, U), gU)
+    vtgv = xp.matmul(Vh, _mH(xp, gVh))
     S2 = S * S
     E = S2[..., None, :] - S2[..., :, None] + eye
-    inner = ((utgu - _mT(xp, utgu)) * S[..., None, :]
-             + S[..., :, None] * (vtgv - _mT(xp, vtgv))) / E
+    inner = ((utgu - _mH(xp, utgu)) * S[..., None, :]
+             + S[..., :, None] * (vtgv - _mH(xp, vtgv))) / E
+    if utgu.dtype.kind == "c":
+        # a common phase of u_i and v_i leaves A as it is: Im(diag(U^H gU + V^H gV)) must be 0;
+        # the rest of the diagonal, i Im(diag(U^H gU)) / S, is the relative phase's share
+        im_u = 0.5 * (utgu - _mH(xp, utgu)) * eye
+        _gauge_check("svd", xp.sum(im_u + 0.5 * (vtgv - _mH(xp, vtgv)) * eye, axis=-1),
+                     "singular vectors")
+        inner = inner * (1.0 - eye) + im_u / S[..., None, :]
+        gS = 0.5 * (gS + xp.conj(gS))
     inner = inner + gS[..., None, :] * eye
     if m > n:
         gus = gU / S[..., None, :]
-        ga = xp.matmul(U, inner) + gus - xp.matmul(U, xp.matmul(_mT(xp, U), gus))
+        ga = xp.matmul(U, inner) + gus - xp.matmul(U, xp.matmul(_mH(xp, U), gus))
         ga = xp.matmul(ga, Vh)
     elif m < n:
         sgv = gVh / S[..., :, None]
-        ga = xp.matmul(inner, Vh) + sgv - xp.matmul(xp.matmul(sgv, _mT(xp, Vh)), Vh)
+        ga = xp.matmul(inner, Vh) + sgv - xp.matmul(xp.matmul(sgv, _mH(xp, Vh)), Vh)
         ga = xp.matmul(U, ga)
     else:
         ga = xp.matmul(U, xp.matmul(inner, Vh))
@@ -775,16 +826,20 @@ def _qr_f(xp, a, mode, m, n):
 
 
 def _times_inv_rt(xp, x, r):
-    """x R^-T, as solve(R, x^T)^T."""
-    return _mT(xp, _run(xp, SOLVE, r, _mT(xp, x)))
+    """x R^-H, as solve(R, x^H)^H."""
+    return _mH(xp, _run(xp, SOLVE, r, _mH(xp, x)))
 
 
 def _qr_grad_square_or_tall(xp, q, r, gq, gr):
-    # m >= n: gA = Q (gR + tril(skew(Q^T gQ) + skew(R gR^T)) R^-T) + (gQ - Q Q^T gQ) R^-T
+    # m >= n: gA = Q (gR + tril(skew(Q^H gQ) + skew(R gR^H)) R^-H) + (gQ - Q Q^H gQ) R^-H;
+    # complex: R's real diagonal leaves Q's phases to the diagonal of the skew part, halved
     n = r.shape[-1]
-    qdq = xp.matmul(_mT(xp, q), gq)
-    rdr = xp.matmul(r, _mT(xp, gr))
-    low = (qdq - _mT(xp, qdq) + rdr - _mT(xp, rdr)) * _tril_mask(r, n)
+    qdq = xp.matmul(_mH(xp, q), gq)
+    rdr = xp.matmul(r, _mH(xp, gr))
+    mask = _tril_mask(r, n)
+    if qdq.dtype.kind == "c":
+        mask = mask - 0.5 * _eye(r, n)
+    low = (qdq - _mH(xp, qdq) + rdr - _mH(xp, rdr)) * mask
     ga = xp.matmul(q, gr + _times_inv_rt(xp, low, r))
     return ga + _times_inv_rt(xp, gq - xp.matmul(q, qdq), r)
 
@@ -807,7 +862,7 @@ def _qr_b(xp, g, ins, out, aux, needs):
     u, v = r[..., :, :m], r[..., :, m:]
     gu, gv = gr[..., :, :m], gr[..., :, m:]
     y = xp.matmul(q, v)
-    gx = _qr_grad_square_or_tall(xp, q, u, gq + xp.matmul(y, _mT(xp, gv)), gu)
+    gx = _qr_grad_square_or_tall(xp, q, u, gq + xp.matmul(y, _mH(xp, gv)), gu)
     return (xp.concatenate([gx, xp.matmul(q, gv)], axis=-1),)
 
 
@@ -821,23 +876,23 @@ def _pinv_f(xp, a, atol, rtol, hermitian):
         aw = xp.abs(w)
         tol = xp.maximum(atol, rtol * xp.max(aw, axis=-1, keepdims=True))
         winv = xp.where(aw > tol, 1.0 / xp.where(aw > tol, w, 1.0), 0.0).astype(a.dtype)
-        return xp.matmul(v * winv[..., None, :], _mT(xp, v))
+        return xp.matmul(v * winv[..., None, :], _mH(xp, v))
     u, s, vh = _finite_svd(xp, a, full_matrices=False)
     if s.shape[-1] == 0:
         return xp.zeros(a.shape[:-2] + (a.shape[-1], a.shape[-2]), dtype=a.dtype)
     tol = xp.maximum(atol, rtol * s[..., :1])
     sinv = xp.where(s > tol, 1.0 / xp.where(s > tol, s, 1.0), 0.0).astype(a.dtype)
-    return xp.matmul(_mT(xp, vh) * sinv[..., None, :], _mT(xp, u))
+    return xp.matmul(_mH(xp, vh) * sinv[..., None, :], _mH(xp, u))
 
 
 def _pinv_b(xp, g, ins, out, aux, needs):
     # PyTorch's pinv_backward (a matrix of constant rank):
-    # gA = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A)
+    # gA = -P^H g P^H + (I - A P) g^H P P^H + P^H P g^H (I - P A)
     a, p = ins[0], out
-    pt, gt = _mT(xp, p), _mT(xp, g)
-    k = xp.matmul(gt, xp.matmul(p, pt))  # g^T P P^T
+    pt, gt = _mH(xp, p), _mH(xp, g)
+    k = xp.matmul(gt, xp.matmul(p, pt))  # g^H P P^H
     ga = -xp.matmul(pt, xp.matmul(g, pt)) + k - xp.matmul(a, xp.matmul(p, k))
-    h = xp.matmul(pt, p)  # P^T P
+    h = xp.matmul(pt, p)  # P^H P
     return (ga + xp.matmul(h, gt) - xp.matmul(xp.matmul(h, gt), xp.matmul(p, a)),)
 
 
@@ -905,44 +960,3 @@ def _lu_factor_b(xp, g, ins, out, aux, needs):
 
 
 LU_FACTOR = Op("LinalgLuFactor", _lu_factor_f, _lu_factor_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
-
-
-# ---------------------------------------------------------------------------------------- eig
-def eig_unpack(x):
-    """(eigenvalues, eigenvectors) from EIG's packed (..., n + 1, n) output."""
-    n = x.shape[-1]
-    return x[..., n, :], x[..., :n, :]
-
-
-def _eig_f(xp, a, name):
-    host = to_host(a)
-    w, v = _np.linalg.eig(host)
-    if _np.iscomplexobj(w):
-        flat = w.reshape((-1, w.shape[-1]))
-        index = int(_np.flatnonzero(_np.any(flat.imag != 0, axis=-1))[0])
-        raise RuntimeError(
-            f"{name}: {_batch_prefix(index, a.shape[:-2])}the matrix has complex eigenvalues, "
-            f"and gradkit has no complex dtype: only real matrices whose eigenvalues are all "
-            f"real are supported (for a symmetric matrix use gradkit.linalg.eigh, whose "
-            f"eigenvalues are always real)")
-    return _const(a, _np.concatenate([v, w[..., None, :]], axis=-2))
-
-
-def _eig_b(xp, g, ins, out, aux, needs):
-    # PyTorch's linalg_eig_backward for real eigenvalues, with E_ij = L_j - L_i:
-    # gA = V^-T (diag(gL) + (V^T gV - V^T V diag(diag(V^T gV))) / E) V^T
-    lam, V = eig_unpack(out)
-    g_lam, gV = eig_unpack(g)
-    n = V.shape[-1]
-    eye = _eye(out, n)
-    Vt = _mT(xp, V)
-    vtgv = xp.matmul(Vt, gV)
-    d = xp.sum(vtgv * eye, axis=-1)
-    num = vtgv - xp.matmul(Vt, V) * d[..., None, :]
-    E = lam[..., None, :] - lam[..., :, None] + eye
-    inner = num / E * (1.0 - eye) + g_lam[..., None, :] * eye
-    return (_run(xp, SOLVE, Vt, xp.matmul(inner, Vt)),)
-
-
-EIG = Op("LinalgEig", _eig_f, _eig_b, saves=SAVES_OUTPUT)
-

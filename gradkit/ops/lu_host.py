@@ -8,8 +8,9 @@ import numpy as _np
 
 
 def _idamax(col):
-    """BLAS idamax of each row of ``col`` (0-based): a NaN is chosen only when first."""
-    mag = _np.abs(col)
+    """BLAS idamax of each row of ``col`` (0-based): a NaN is chosen only when first; complex
+    entries by ``|Re| + |Im|``, as izamax."""
+    mag = _np.abs(col.real) + _np.abs(col.imag) if col.dtype.kind == "c" else _np.abs(col)
     nan = _np.isnan(mag)
     if not nan.any():
         return _np.argmax(mag, axis=1)
@@ -22,7 +23,7 @@ def lu_numpy(a):
     LAPACK's getrf: ``(lu, pivots, info)`` with ``lu`` packing unit-lower ``L`` (below the
     diagonal) and ``U``; ``pivots`` 1-based int32 row swaps, ``(*, min(m, n))``; ``info`` the
     1-based index of the first zero pivot (0 when none), ``(*)``."""
-    a = _np.array(a, dtype=a.dtype, copy=True)
+    a = _np.array(a, dtype=a.dtype, copy=True)  # (a plain copy: complex data too)
     m, n = a.shape[-2], a.shape[-1]
     k = min(m, n)
     batch = a.shape[:-2]
@@ -51,7 +52,8 @@ def lu_numpy(a):
 
 def permutation_numpy(pivots, m):
     """The permutation matrices ``P`` (``(*, m, m)``) with ``A = P L U`` for LAPACK pivots."""
-    pivots = _np.asarray(pivots).astype(_np.int64)
+    pivots = _np.asarray(pivots).view(_np.ndarray)
+    pivots = (pivots.real if pivots.dtype.kind == "c" else pivots).astype(_np.int64)
     batch, k = pivots.shape[:-1], pivots.shape[-1]
     flat = pivots.reshape((int(_np.prod(batch, dtype=_np.int64)), k))
     perm = _np.tile(_np.arange(m), (flat.shape[0], 1))

@@ -10,6 +10,7 @@ import numpy as np
 
 from .._backend import namespace_of
 from .._tensor import Tensor, wrap
+from ._runner import _as_real
 from .optimizer import Optimizer, _lr
 
 __all__ = ["LBFGS"]
@@ -165,22 +166,29 @@ class LBFGS(Optimizer):
     # (``_plain``) and stores Tensors back (``_held``). ``load_state_dict`` is the base class's.
 
     # ----------------------------------------------------------------- flat views
+    # (a complex parameter takes part as its real view, real and imaginary parts as two real
+    # coordinates, as in PyTorch)
     def _flat_grad(self):
         parts = []
         for p in self._params:
+            real = _as_real(p._data)
             if p.grad is None:
-                parts.append(namespace_of(p._data).zeros(p._data.size, dtype=p._data.dtype))
+                parts.append(namespace_of(real).zeros(real.size, dtype=real.dtype))
             elif p.grad.is_sparse:  # as PyTorch's LBFGS: the dense form of a sparse gradient
                 parts.append(p.grad._data.to_dense().reshape(-1))
             else:
-                parts.append(p.grad._data.reshape(-1))
+                g = p.grad._data
+                if g.dtype.kind == "c":  # (host data: complex tensors stay on the CPU)
+                    g = _as_real(np.ascontiguousarray(g))
+                parts.append(g.reshape(-1))
         return np.concatenate(parts) if len(parts) > 1 else parts[0].copy()
 
     def _add(self, step, direction):
         offset = 0
         for p in self._params:
-            n = p._data.size
-            p._data += step * direction[offset:offset + n].reshape(p._data.shape)
+            real = _as_real(p._data)
+            n = real.size
+            real += step * direction[offset:offset + n].reshape(real.shape)
             p._vc[0] += 1
             offset += n
 

@@ -113,7 +113,10 @@ class Rprop(_KernelOptimizer):
         st["step"] = _scalar_tensor(0.0)
         st["prev"] = _zeros_like(p)
         arr = p._data
-        st["step_size"] = wrap(namespace_of(arr).full(arr.shape, _lr(group), dtype=arr.dtype))
+        lr = _lr(group)
+        if arr.dtype.kind == "c":  # real and imaginary parts step as two real coordinates
+            lr = complex(lr, lr)
+        st["step_size"] = wrap(namespace_of(arr).full(arr.shape, lr, dtype=arr.dtype))
 
     def _group_args(self, group):
         etaminus, etaplus = group["etas"]
