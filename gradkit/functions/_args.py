@@ -30,7 +30,8 @@ __all__ = [
     "_float_operand", "_half_number", "_in_opmath", "_int_arg", "_is_half", "_norm_axis",
     "_on_device_of", "_operands", "_promoted3",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
-    "_not_implemented", "_t", "_tensor_attr_arg", "_tensors_only", "_type_name", "_wrap_dim",
+    "_not_implemented", "_t", "_tensor_attr_arg", "_tensor_operands", "_tensors_only",
+    "_type_name", "_wrap_dim",
     "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
     "builtins_sum",
 ]
@@ -479,8 +480,19 @@ def _check_number(x, name, arg):
                         f"{type(x).__name__}")
 
 
+def _tensor_operands(fn, *named):
+    """PyTorch's TypeError for a number, list, None, ... where a function takes a Tensor (a
+    NumPy array is taken as one): ``named`` are ``(position, name, value)``."""
+    for pos, name, v in named:
+        if not isinstance(v, (Tensor, np.ndarray)):
+            raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{type(v).__name__}")
+
+
 def _promoted3(input, tensor1, tensor2, value, name):
     """addcmul/addcdiv's operands in PyTorch's result type of the three tensors."""
+    if tensor1.__class__ is not Tensor or tensor2.__class__ is not Tensor:
+        _tensor_operands(name, (2, "tensor1", tensor1), (3, "tensor2", tensor2))
     ts = [_t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")]
     rt = _result_type_of(ts)
     return [t if t.dtype == rt else t.to(rt) for t in ts]

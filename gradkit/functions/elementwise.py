@@ -48,6 +48,7 @@ from ._args import (
     _scalar_or_tensor,
     _scaled_other,
     _t,
+    _tensor_operands,
     _tensors_only,
     _times_alpha,
     _type_name,
@@ -124,6 +125,8 @@ def clamp_(self, min=None, max=None):
 
 
 def addcmul_(self, tensor1, tensor2, *, value=1):
+    if tensor1.__class__ is not Tensor or tensor2.__class__ is not Tensor:
+        _tensor_operands("addcmul_", (1, "tensor1", tensor1), (2, "tensor2", tensor2))
     if _is_half(self):
         return write_inplace(self, addcmul(self, tensor1, tensor2, value=value), "addcmul_")
     return rename(add_(self, tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2),
@@ -131,6 +134,8 @@ def addcmul_(self, tensor1, tensor2, *, value=1):
 
 
 def addcdiv_(self, tensor1, tensor2, *, value=1):
+    if tensor1.__class__ is not Tensor or tensor2.__class__ is not Tensor:
+        _tensor_operands("addcdiv_", (1, "tensor1", tensor1), (2, "tensor2", tensor2))
     _check_addcdiv(_t(tensor1, "tensor1"), _t(tensor2, "tensor2"))
     if _is_half(self):
         return write_inplace(self, addcdiv(self, tensor1, tensor2, value=value), "addcdiv_")

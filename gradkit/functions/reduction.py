@@ -30,6 +30,7 @@ from ._args import (
     _norm_axis,
     _not_implemented,
     _on_device_of,
+    _shape_arg,
     _t,
     _tensor_attr_arg,
     _tensors_only,
@@ -799,7 +800,7 @@ def renorm(input, p, dim, maxnorm):
 
 def _sum_to_size(self, *size):
     """Sum this tensor down to ``size`` (which must expand to this tensor's shape)."""
-    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (list, tuple)) else size
+    shape = _shape_arg(size, "sum_to_size")
     x = self
     lead = x.ndim - len(shape)
     ok = lead >= 0 and builtins_all(s == t_ or s == 1 for s, t_ in zip(shape, x.shape[lead:]))

@@ -25,6 +25,7 @@ from ._args import (
     _shape_arg,
     _t,
     _tensor_attr_arg,
+    _tensor_operands,
     _tensors_only,
     _wrap_dim,
     _xp,
@@ -259,7 +260,9 @@ def expand(input, *args, size=None):
 
 @declare(function=False)
 def expand_as(input, other):
-    _tensors_only("expand_as", (2, "other", other))
+    if other.__class__ is not Tensor:
+        _tensors_only("expand_as", (2, "other", other))
+        _tensor_operands("expand_as", (2, "other", other))
     return expand(input, *other.shape)
 
 
@@ -431,6 +434,9 @@ def flip(input, *args, dims=None):
     """Reverse along ``dims``: ``flip(x, (0, 1))``, ``x.flip(0, 1)``, ``x.flip(dims=[0])``."""
     x = _t(input)
     if dims is None:
+        if not args:
+            raise TypeError('flip() missing 1 required positional arguments: "dims"; pass the '
+                            'dims to reverse, e.g. flip(x, (0,))')
         dims = _shape_arg(args)
     if isinstance(dims, int):
         dims = (dims,)
@@ -708,6 +714,9 @@ def rot90(input, k=1, dims=(0, 1)):
     second."""
     x = _t(input)
     k = _int_arg(k, "rot90", "k")
+    if not isinstance(dims, (tuple, list)):  # (an int list: a lone int is refused, as PyTorch)
+        raise TypeError(f"rot90(): argument 'dims' must be tuple of ints, not "
+                        f"{type(dims).__name__}; pass two dims, e.g. dims=(0, 1)")
     dims = _dims_tuple(dims, "rot90", "dims")
     if len(dims) != 2:
         raise RuntimeError(f"rot90(): dims must have length 2, got {dims}")
@@ -735,7 +744,9 @@ def _split_method(self, split_size, dim=0):
 
 @tensor_method("view_as", "reshape_as")
 def view_as(self, other):
-    _tensors_only("view_as", (1, "other", other))
+    if other.__class__ is not Tensor:
+        _tensors_only("view_as", (1, "other", other))
+        _tensor_operands("view_as", (1, "other", other))
     return reshape(self, *other.shape)
 
 

@@ -93,6 +93,54 @@ RAISES = {
                             "operand"),
     "where_float_condition_and_a_list": (lambda m: m.where(x(m, "float32"), x(m), [1.0, 2.0, 3.0]),
                                          "operand"),
+    # numbers (the registry's generated faces: NUMBERS): a Python or NumPy number, a 0-d Tensor
+    "allclose_atol_a_list": (lambda m: m.allclose(x(m), x(m), atol=[x(m)]), "atol"),
+    "isclose_rtol_a_tuple": (lambda m: x(m).isclose(x(m), rtol=("a", 1)), "rtol"),
+    "logit_eps_a_tuple": (lambda m: m.logit(x(m), eps=("a", 1)), "eps"),
+    "nan_to_num_neginf_a_tuple": (lambda m: x(m).nan_to_num(neginf=("a", 1)), "neginf"),
+    "dist_p_1_element_tensor": (lambda m: x(m).dist(x(m), p=m.tensor([1])), "'p'"),
+    "rsub_alpha_1_element_tensor": (lambda m: m.rsub(x(m), x(m), alpha=m.tensor([1])), "alpha"),
+    "index_add_alpha_an_array": (lambda m: x(m).index_add(0, idx(m)[0], x(m),
+                                                          alpha=np.ones(2)), "alpha"),
+    "celu__alpha_a_type": (lambda m: m.celu_(x(m), alpha=float), "alpha"),
+    "celu__alpha_1_element_tensor": (lambda m: m.celu_(x(m), alpha=m.tensor([1])), "alpha"),
+    "log_normal__std_an_array": (lambda m: x(m).log_normal_(std=np.ones(2)), "std"),
+    "uniform__to_none": (lambda m: x(m).uniform_(0.0, None), "to"),
+    "random__to_a_float": (lambda m: x(m).random_(to=2.5), "to"),
+    "addcmul_value_1_element_tensor": (lambda m: x(m).addcmul(x(m), x(m), value=m.tensor([1])),
+                                       "value"),
+    "add__alpha_1_element_tensor": (lambda m: x(m).add_(x(m), alpha=m.tensor([1])), "alpha"),
+    "histc_max_none": (lambda m: x(m).histc(max=None), "max"),
+    # ints (INTS): an int, a NumPy integer, a 0-d integer Tensor
+    "diag_diagonal_a_dtype": (lambda m: m.diag(x(m), diagonal=m.int64), "diagonal"),
+    "diag_diagonal_nested": (lambda m: x(m).diag(diagonal=[[1, 2], [3]]), "diagonal"),
+    "diag_diagonal_inf": (lambda m: x(m).diag(diagonal=float("inf")), "diagonal"),
+    "cosine_similarity_dim_none": (lambda m: m.cosine_similarity(x(m), x(m), dim=None), "dim"),
+    "embedding_padding_idx_object": (lambda m: m.embedding(idx(m), idx(m),
+                                                           padding_idx=object()), "padding_idx"),
+    # a Tensor where one goes (a NumPy array is taken as one)
+    "addcmul__tensor1_an_int": (lambda m: x(m).addcmul_(100, x(m)), "tensor1"),
+    "addcmul_tensor2_none": (lambda m: m.addcmul(x(m), x(m), None), "tensor2"),
+    "view_as_none": (lambda m: x(m).view_as(None), "view_as"),
+    "expand_as_none": (lambda m: x(m).expand_as(None), "expand_as"),
+    "type_as_none": (lambda m: x(m).type_as(None), "type_as"),
+    "index_select_index_none": (lambda m: m.index_select(x(m), 0, None), "index"),
+    "copy__a_tuple": (lambda m: x(m).copy_(("a", 1)), "copy_"),
+    "get_device_a_list": (lambda m: m.get_device([x(m)]), "get_device"),
+    "get_device_a_type": (lambda m: m.get_device(float), "get_device"),
+    # a device: a device, a str, an int
+    "arange_device_an_object": (lambda m: m.arange(5, device=object()), "device"),
+    "bartlett_window_device_a_generator": (lambda m: m.bartlett_window(
+        2, device=(i for i in range(2))), "device"),
+    # int lists: a lone int is refused where PyTorch's parser takes only a sequence
+    "full_an_int_size": (lambda m: m.full(3, 1.5), "size"),
+    "new_full_fill_value_none": (lambda m: x(m).new_full((3, 3), None), "fill_value"),
+    "rot90_dims_an_int": (lambda m: m.rot90(x(m), dims=0), "dims"),
+    "as_strided_an_int_size": (lambda m: x(m).as_strided(9, (1,)), "size"),
+    "empty_strided_an_int_stride": (lambda m: m.empty_strided((3,), 1), "stride"),
+    "sum_to_size_nan": (lambda m: x(m).sum_to_size(float("nan")), "sum_to_size"),
+    "sum_to_size_an_array": (lambda m: x(m).sum_to_size(np.ones(2)), "sum_to_size"),
+    "flip_without_dims": (lambda m: x(m).flip(), "dims"),
 }
 
 
@@ -135,6 +183,16 @@ ACCEPTS = {
     "zeros_dtype_numpy": lambda m: m.zeros(2, dtype=m.float64),
     "split_sizes": lambda m: x(m).split([1, 2])[1],
     "cat_tuple": lambda m: m.cat((x(m), x(m))),
+    "isclose_rtol_0d_tensor": lambda m: x(m).isclose(x(m), rtol=m.tensor(0.5)),
+    "nan_to_num_nan_numpy": lambda m: x(m).nan_to_num(nan=np.float64(1.0), posinf=None),
+    "add_alpha_numpy_int": lambda m: m.add(x(m), x(m), alpha=np.int64(2)),
+    "celu_alpha_int": lambda m: m.celu(x(m), alpha=2),
+    "random__to_keyword": lambda m: x(m).random_(to=5) * 0,
+    "diag_diagonal_0d_int_tensor": lambda m: x(m).diag(diagonal=m.tensor(1)),
+    "diag_diagonal_numpy_int": lambda m: m.diag(x(m), np.int64(-1)),
+    "addcmul_tensor1_an_array": lambda m: x(m).addcmul(m.tensor(X), m.tensor(X), value=2),
+    "full_a_size_list": lambda m: m.full([2, 2], 1.5),
+    "sum_to_size_spread": lambda m: x(m).sum_to_size(1, 3),
 }
 
 

@@ -534,9 +534,16 @@ def classify(case):
 
 
 def _numpy_as_tensor(case, cls, detail):
-    """A NumPy scalar or array where PyTorch takes only a Tensor."""
-    return (cls in ("accepted-invalid", "wrong-error-type") and "=np-" in case.what
-            and "numpy" in detail and "Tensor" in detail.split(" -- torch ")[-1])
+    """A NumPy scalar or array where PyTorch takes only a Tensor: its parser says so (``must
+    be Tensor, not numpy.ndarray``) or finds no overload for it (``eq() received an invalid
+    combination of arguments - got (numpy.ndarray)``, where the overloads take a Tensor or a
+    Python number)."""
+    if cls not in ("accepted-invalid", "wrong-error-type") or "=np-" not in case.what \
+            or "numpy" not in detail:
+        return False
+    theirs = detail.split(" -- torch ")[-1]
+    return "Tensor" in theirs or ("invalid combination of arguments - got (" in theirs
+                                  and "numpy." in theirs)
 
 
 ALLOW = [
