@@ -39,6 +39,14 @@ def _points(name: str, window_length, periodic, dtype):
     return n, span, np.dtype(dt)
 
 
+def _numbers(name, **named):
+    """PyTorch's TypeError for a non-number where a window takes a float (``beta=('a', 1)``)."""
+    for arg, v in named.items():
+        if v.__class__ is not float and (isinstance(v, (bool, np.bool_))
+                                         or not isinstance(v, (int, float, np.number))):
+            raise TypeError(f"{name}(): argument '{arg}' must be float, not {type(v).__name__}")
+
+
 def _window(values, window_length, dt, device, requires_grad):
     if window_length == 1:
         values = np.ones(1)
@@ -50,6 +58,7 @@ def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype
     """``alpha - beta cos(2 pi n / (N - 1))``."""
     _options.options("hamming_window", layout_=layout, pin_memory=pin_memory,
                      requires_grad=requires_grad)
+    _numbers("hamming_window", alpha=alpha, beta=beta)
     n, span, dt = _points("hamming_window", window_length, periodic, dtype)
     w = alpha - beta * np.cos(2 * np.pi * n / span) if span > 0 else n
     return _window(w, window_length, dt, device, requires_grad)
@@ -90,6 +99,7 @@ def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout
     """``I0(beta sqrt(1 - ((n - a) / a)^2)) / I0(beta)`` with ``a = (N - 1) / 2``."""
     _options.options("kaiser_window", layout_=layout, pin_memory=pin_memory,
                      requires_grad=requires_grad)
+    _numbers("kaiser_window", beta=beta)
     n, span, dt = _points("kaiser_window", window_length, periodic, dtype)
     if span > 0:
         a = span / 2.0

@@ -54,8 +54,8 @@ def _infer_dtype(data):
                 walk(y)
         elif isinstance(x, complex):
             found.add(default.to_complex())
-        else:
-            raise TypeError(
+        else:  # (PyTorch: TypeError for a str, RuntimeError for any other object)
+            raise (TypeError if isinstance(x, str) else RuntimeError)(
                 f"Could not infer dtype of {type(x).__name__}; expected numbers, nested "
                 f"lists/tuples of numbers, NumPy arrays or Tensors"
             )
@@ -412,12 +412,24 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None,
                    device)
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+class _Square:
+    """eye's ``m`` left out (PyTorch's ``eye(n)`` form: an ``m=None`` given is refused)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "n"
+
+
+_SQUARE = _Square()
+
+
+def eye(n, m=_SQUARE, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     for name, v in (("n", n), ("m", m)):
-        if (v is not None or name == "n") and (isinstance(v, bool) or not isinstance(
-                v, (int, np.integer))):
+        if v is not _SQUARE and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
             raise TypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
-    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
+    return _finish(np.eye(n, None if m is _SQUARE else m, dtype=_float_dtype(dtype)),
+                   requires_grad, device)
 
 
 def _numel(shape) -> int:
@@ -472,6 +484,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
             raise TypeError("randint() missing required argument 'size'")
     if high is None:
         low, high = 0, low
+    if low.__class__ is not int or high.__class__ is not int:
+        low, high = _int_bound("randint", "low", low), _int_bound("randint", "high", high)
     if high <= low:
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
@@ -480,6 +494,16 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         return _meta_result(shape, dt, requires_grad)
     arr = _random.random_from_to(_gen(generator), _numel(shape), int(low), int(high))
     return _finish(arr.reshape(shape).astype(dt, copy=False), requires_grad, device)
+
+
+def _int_bound(fn, name, value):
+    """An int bound: a Python or NumPy integer, or a 0-d integer Tensor (PyTorch's TypeError
+    for a float, a type, ...)."""
+    if isinstance(value, Tensor) and value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value.item())
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{fn}(): argument '{name}' must be int, not {type(value).__name__}")
+    return int(value)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -214,6 +214,9 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
     a dtype, a legacy type (``torch.LongTensor``) or a type string."""
     if non_blocking.__class__ is not bool:
         _options.flag("type", "non_blocking", non_blocking, optional=False)
+    for k in kwargs:  # (PyTorch's deprecated ``async`` and ``memory_format`` only)
+        if k not in ("async", "memory_format"):
+            raise TypeError(f"type() got an unexpected keyword argument '{k}'")
     if dtype is None:
         return type_name(self)
     if isinstance(dtype, _TensorType):

@@ -87,7 +87,8 @@ class NotATensorError(AttributeError, TypeError):
 
 def _tensor_attr_arg(x, fn, name="input"):
     """``x`` as a Tensor for the functions PyTorch writes in Python (see NotATensorError)."""
-    if isinstance(x, (list, tuple, int, float, complex)):  # (bool is an int)
+    if x.__class__ is not Tensor and not isinstance(x, (Tensor, np.ndarray, np.generic)):
+        # (a number, a list, None, any object: no ``.dim()`` for PyTorch's Python code)
         raise NotATensorError(
             f"{fn}(): argument '{name}' must be a Tensor, not {type(x).__name__} (PyTorch "
             f"raises AttributeError here too); make one first, e.g. gradkit.tensor({name})")

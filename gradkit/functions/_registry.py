@@ -534,6 +534,7 @@ FLAGS = frozenset({
     "invert", "exclusive", "reverse", "increasing", "equal_nan", "zero_infinity", "swap",
     "count_include_pad", "ceil_mode", "full", "log_input", "center", "normalized",
     "accumulate", "with_replacement", "wrap", "non_blocking", "include_self", "batch_first",
+    "density", "sparse",
 })
 
 
@@ -567,6 +568,9 @@ INTS = frozenset({
     "minlength", "bins", "n", "padding_idx", "edge_order", "blank", "decimals",
 })
 OPTIONAL_INTS = frozenset({"padding_idx"})
+# parameters that PyTorch's argument parser takes as a ``str`` (None too where the default is
+# None): ``interpolation=device``, ``reduce=<generator>`` raise TypeError there
+STRINGS = frozenset({"interpolation", "reduce", "indexing", "compute_mode", "pad_mode", "side"})
 
 
 def number_error(op, name, value, optional=False):
@@ -590,12 +594,25 @@ def int_error(op, name, value, optional=False):
                     f"pass e.g. {name}=0")
 
 
+def str_error(op, name, value, optional=False):
+    """PyTorch's TypeError for a non-str where a str goes (None too where ``optional``)."""
+    if isinstance(value, str) or (value is None and optional):
+        return
+    raise TypeError(f"{op}(): argument '{name}' must be str, not {type(value).__name__}")
+
+
 def _number_checks(decl, params, defaults):
-    """The face's checks of its number (``NUMBERS``) and int (``INTS``) parameters; the
-    expected class passes on one test, off the path of anything else."""
+    """The face's checks of its number (``NUMBERS``), int (``INTS``) and str (``STRINGS``)
+    parameters; the expected class passes on one test, off the path of anything else."""
     pre = ""
     for p in params:
         pname, _, default = p.partition("=")
+        if pname in STRINGS and default and (defaults.get(default) is None
+                                             or isinstance(defaults.get(default), str)):
+            pre += (f"if {pname}.__class__ is not str and {pname} is not {default}: "
+                    f"_str_error({decl.name!r}, {pname!r}, {pname}, "
+                    f"{defaults.get(default) is None})\n    ")
+            continue
         if not default or (pname not in NUMBERS and pname not in INTS):
             continue
         value = defaults.get(default)
@@ -643,7 +660,8 @@ def _numpy_face(decl, name):
     params, pre = _with_numpy_names(name, params, star, names)
     impl, args = _impl_call(decl.impl, call)
     ns = dict(defaults, _impl=impl, _unset=_UNSET, _flag_error=flag_error,
-              _number_error=number_error, _int_error=int_error)
+              _number_error=number_error, _int_error=int_error,
+              _str_error=str_error)
     return _compile(name, params, f"{pre}{flags}return _impl({args})", ns, decl.impl)
 
 
@@ -676,7 +694,8 @@ def _out_face(decl, name):
             f"return r if out is None else _write_out(out, r, {name!r}, _rule)")
     ns = dict(defaults, _impl=impl, _write_out=write_out, _rule=rule, _before=before,
               _Tensor=Tensor, _t=_t, _unset=_UNSET, _flag_error=flag_error,
-              _number_error=number_error, _int_error=int_error)
+              _number_error=number_error, _int_error=int_error,
+              _str_error=str_error)
     return _compile(name, params, body, ns, decl.impl)
 
 
@@ -691,7 +710,7 @@ def _inplace_face(decl, name):
             return spec
         impl, args = _impl_call(spec, call)
         ns = dict(defaults, _impl=impl, _flag_error=flag_error, _number_error=number_error,
-                  _int_error=int_error)
+                  _int_error=int_error, _str_error=str_error)
         return _compile(name, params, f"{checks}return _impl({args})", ns, spec)
     params, call, defaults, _ = _signature_source(decl.impl)
     params = ["self"] + params[1:]
@@ -708,7 +727,8 @@ def _inplace_face(decl, name):
             raise ValueError(f"declare({decl.name}): inplace=Op only for one-input ops")
         ns = dict(defaults, _inplace=_record_inplace, _op=spec)
     ns.update(_Tensor=Tensor, _not_tensor=_not_tensor, _flag_error=flag_error,
-              _number_error=number_error, _int_error=int_error)
+              _number_error=number_error, _int_error=int_error,
+              _str_error=str_error)
     face = _compile(name, params, body, ns, decl.impl)
     face.__doc__ = f"In-place form of :func:`{decl.name}`: writes the result into ``self``."
     return face

@@ -43,6 +43,15 @@ def _numbers(fn, **named):
             number_error(fn, name, v)
 
 
+def _bounds(fn, a, b, bounds):
+    """``(from, to)`` given by PyTorch's keyword names (Python keywords, so passed as
+    ``**{'from': ...}``); TypeError for any other keyword."""
+    for k in bounds:
+        if k not in ("from", "to"):
+            raise TypeError(f"{fn}() got an unexpected keyword argument '{k}'")
+    return bounds.get("from", a), bounds.get("to", b)
+
+
 def _float_check(self, name, kernel=None):
     """Floating-point targets only; ``kernel``: PyTorch's CPU kernel, whose dispatch raises
     NotImplementedError for other dtypes (RuntimeError otherwise)."""
@@ -71,8 +80,11 @@ def _complex_fill(self, fill, a, b, generator):
 
 
 @tensor_method()
-def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    """Fill with samples from the uniform distribution on ``[a, b)``."""
+def uniform_(self, a=0.0, b=1.0, *, generator=None, **bounds):
+    """Fill with samples from the uniform distribution on ``[a, b)`` (PyTorch's keywords
+    ``from``/``to`` name them too: ``x.uniform_(**{'from': -1, 'to': 1})``)."""
+    if bounds:
+        a, b = _bounds("uniform_", a, b, bounds)
     _numbers("uniform_", **{"from": a, "to": b})
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
@@ -129,6 +141,8 @@ def bernoulli_(self, p=0.5, *, generator=None):
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
     g = _gen(generator)
+    if p.__class__ is not float and not isinstance(p, Tensor):
+        _numbers("bernoulli_", p=p)
     if isinstance(p, Tensor):
         probs = np.broadcast_to(np.asarray(p.detach().cpu()._data), tuple(self.shape))
         return _fill(self, _random.bernoulli_tensor(g, np.ascontiguousarray(probs)))

@@ -911,7 +911,10 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     if dim is None:
         dims = tuple(builtins.range(x.ndim))
     else:
-        raw = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+        raw = (dim,) if isinstance(dim, (int, np.integer)) else dim
+        if not isinstance(raw, (tuple, list)):
+            raise TypeError(f"gradient(): argument 'dim' must be an int or a tuple of ints, "
+                            f"not {type(dim).__name__}")
         dims = tuple(_dim_in(d, x.ndim, "gradient") for d in raw)
         if len(set(dims)) != len(dims):
             dup = next(d for d in dims if dims.count(d) > 1)

@@ -399,6 +399,9 @@ def chunk(input, chunks, dim=0):
 @declare()
 def unbind(input, dim=0):
     x = _t(input)
+    if x.ndim == 0:
+        raise IndexError("unbind(): Dimension specified as 0 but tensor has no dimensions; a 0-d "
+                         "tensor has nothing to unbind")
     d = _wrap_dim(dim, x.ndim)
     return tuple(present(x[(slice(None),) * d + (i,)], "UnbindBackward0", (x,))
                  for i in range(x.shape[d]))

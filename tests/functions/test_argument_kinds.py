@@ -141,6 +141,30 @@ RAISES = {
     "sum_to_size_nan": (lambda m: x(m).sum_to_size(float("nan")), "sum_to_size"),
     "sum_to_size_an_array": (lambda m: x(m).sum_to_size(np.ones(2)), "sum_to_size"),
     "flip_without_dims": (lambda m: x(m).flip(), "dims"),
+    # strs (STRINGS) and flags added to the registry's checks
+    "quantile_interpolation_a_device": (lambda m: m.quantile(x(m)[0], 0.5,
+                                                             interpolation=m.device("cpu")),
+                                        "interpolation"),
+    "scatter__reduce_a_generator": (lambda m: x(m).scatter_(0, idx(m), x(m),
+                                                            reduce=(i for i in range(2))),
+                                    "reduce"),
+    "einsum_equation_an_int": (lambda m: m.einsum(0, x(m)), "equation"),
+    "histogramdd_density_a_list": (lambda m: m.histogramdd(x(m), 2, density=[]), "density"),
+    "embedding_sparse_numpy_int": (lambda m: m.embedding(idx(m), x(m), sparse=np.int64(1)),
+                                   "sparse"),
+    "fill_diagonal__wrap_a_dtype": (lambda m: x(m).fill_diagonal_(1.5, wrap=m.int64), "wrap"),
+    # numbers and ints of the random factories and windows
+    "bernoulli__p_a_device": (lambda m: x(m).bernoulli_(p=m.device("cpu")), "p"),
+    "kaiser_window_beta_a_tuple": (lambda m: m.kaiser_window(2, beta=("a", 1)), "beta"),
+    "randint_low_a_type": (lambda m: m.randint(float, 5, (3,)), "low"),
+    "randint_high_inf": (lambda m: m.randint(0, float("inf"), (3,)), "high"),
+    "randint_low_0d_float_tensor": (lambda m: m.randint(m.tensor(1.5), 5, (3,)), "low"),
+    "eye_m_none": (lambda m: m.eye(2, m=None), "'m'"),
+    "gradient_dim_a_dtype": (lambda m: m.gradient(x(m), dim=m.int64), "dim"),
+    "gradient_dim_a_float": (lambda m: m.gradient(x(m), dim=2.0), "dim"),
+    "is_contiguous_memory_format_none": (lambda m: x(m).is_contiguous(memory_format=None),
+                                         "memory_format"),
+    "type_an_unknown_keyword": (lambda m: x(m).type(m.float32, bogus_arg=1), "bogus_arg"),
 }
 
 
@@ -193,7 +217,29 @@ ACCEPTS = {
     "addcmul_tensor1_an_array": lambda m: x(m).addcmul(m.tensor(X), m.tensor(X), value=2),
     "full_a_size_list": lambda m: m.full([2, 2], 1.5),
     "sum_to_size_spread": lambda m: x(m).sum_to_size(1, 3),
+    "uniform__from_to_keywords": lambda m: x(m).uniform_(**{"from": 2.0, "to": 2.0}),
+    "randint_0d_int_tensor_low": lambda m: m.randint(m.tensor(1), 2, (3,)),
+    "einsum_sublist_form": lambda m: m.einsum(x(m), [0, 1], [1]),
+    "eye_square": lambda m: m.eye(3),
+    "is_contiguous_default": lambda m: m.tensor(x(m).is_contiguous()),
 }
+
+
+@pytest.mark.parametrize("call, torch_type", [
+    (lambda m: m.tensordot(None, x(m)), AttributeError),
+    (lambda m: m.tensordot(x(m), object()), AttributeError),
+    (lambda m: m.unbind(m.tensor(1.5)), IndexError),
+    (lambda m: m.asarray(float), RuntimeError),
+    (lambda m: m.tensor(object()), RuntimeError),
+])
+def test_pythons_own_error_types_as_torch(torch, call, torch_type):
+    """Where PyTorch's error comes from its Python code (AttributeError of ``None.dim()``) or
+    its data conversion (RuntimeError: Could not infer dtype), gradkit raises a type it is."""
+    with pytest.raises(torch_type):
+        call(torch)
+    with pytest.raises(torch_type) as e:
+        call(gk)
+    assert "gradkit" in traceback.extract_tb(e.tb)[-1].filename
 
 
 @pytest.mark.parametrize("name", sorted(ACCEPTS))
