@@ -33,6 +33,7 @@ from ._args import (
     _shape_arg,
     _t,
     _tensor_attr_arg,
+    _tensor_operands,
     _tensors_only,
     _type_name,
     _wrap_dim,
@@ -188,6 +189,10 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _max_min(input, dim, keepdim, largest):
+    if isinstance(dim, Tensor) and keepdim is not NO_KEEPDIM:  # (the binary form: no keepdim)
+        name = "max" if largest else "min"
+        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not Tensor: "
+                        f"{name}(input, other) takes no keepdim; pass an int dim to reduce")
     dim, keepdim = _dim_keepdim("max" if largest else "min", dim, keepdim)
     x = _t(input)
     if dim is None:
@@ -721,8 +726,8 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     ``dx`` (default 1)."""
     if x is not None and dx is not None:
         raise TypeError("trapezoid(): give x or dx, not both")
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        x, dx = None, x
+    if x is not None and x.__class__ is not Tensor:
+        _tensor_operands("trapezoid", (2, "x", x))  # (a number is ``dx=``, as PyTorch)
     d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "trapezoid")
     if n == 0:  # new zeros of y's dtype, out of the graph, as PyTorch's
         return sum(left, d).detach().to(left.dtype)
@@ -745,8 +750,8 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """The running trapezoidal integral along ``dim`` (one element shorter than ``y``)."""
     if x is not None and dx is not None:
         raise TypeError("cumulative_trapezoid(): give x or dx, not both")
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        x, dx = None, x
+    if x is not None and x.__class__ is not Tensor:
+        _tensor_operands("cumulative_trapezoid", (2, "x", x))
     d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "cumulative_trapezoid")
     if n == 0 and x is None:
         return _float_operand(left)

@@ -82,7 +82,10 @@ def reshape(input, *args, shape=None):
 @declare(function=False)
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
-        return view_dtype(_t(input), shape[0])
+        s = shape[0]
+        if not (isinstance(s, Tensor) and s.ndim == 0 and s.dtype.kind in "iu"):
+            return view_dtype(_t(input), s)
+        shape = (int(s.item()),)  # (a 0-d integer tensor is a size, as PyTorch's int)
     x = _t(input)
     if x.is_sparse:  # (as PyTorch: no view of a sparse tensor)
         raise NotImplementedError("view: not supported for sparse tensors (layout "
@@ -625,7 +628,8 @@ def tile(input, dims):
     if len(reps) < x.ndim:
         reps = (1,) * (x.ndim - len(reps)) + reps
     if builtins_any(r < 0 for r in reps):
-        raise RuntimeError(f"tile(): dims can not be negative, got {tuple(dims)}")
+        raise RuntimeError(f"tile(): dims can not be negative, got {reps}; Trying to create "
+                           f"tensor with negative dimension")
     return repeat(x, *reps)
 
 
@@ -633,6 +637,10 @@ def tile(input, dims):
 def movedim(input, source, destination):
     """Move dimensions ``source`` to positions ``destination``; the others keep their order."""
     x = _t(input)
+    if isinstance(source, (tuple, list)) != isinstance(destination, (tuple, list)):
+        raise TypeError(f"movedim(): source and destination must both be ints or both be "
+                        f"tuples of ints, got {type(source).__name__} and "
+                        f"{type(destination).__name__}")
     src = _dims_tuple(source, "movedim", "source")
     dst = _dims_tuple(destination, "movedim", "destination")
     if len(src) != len(dst):
@@ -864,8 +872,8 @@ def _tri_indices(row, col, offset, dtype, device, fn, name):
         raise RuntimeError(f"{name}(): row and col must be non-negative, got {row} and {col}")
     r, c = fn(row, offset, col)
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
-    if dt.kind not in "iu":
-        raise RuntimeError(f"{name}(): dtype must be an integer type, got {dt}")
+    if dt.kind not in "iu":  # (PyTorch's kernel dispatch: NotImplementedError)
+        _not_implemented(name, dt, "pass an integer dtype, e.g. dtype=gradkit.int64")
     return factories.tensor(np.stack([r, c]).astype(dt).reshape(2, -1), device=device)
 
 

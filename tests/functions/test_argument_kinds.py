@@ -165,6 +165,14 @@ RAISES = {
     "is_contiguous_memory_format_none": (lambda m: x(m).is_contiguous(memory_format=None),
                                          "memory_format"),
     "type_an_unknown_keyword": (lambda m: x(m).type(m.float32, bogus_arg=1), "bogus_arg"),
+    "trapz_x_an_int": (lambda m: m.trapz(x(m), x=100), "'x'"),
+    "cumulative_trapezoid_x_an_int": (lambda m: m.cumulative_trapezoid(x(m), x=-1), "'x'"),
+    "clamp_min_none": (lambda m: x(m).clamp_min(None), "min"),
+    "clamp_max_none": (lambda m: m.clamp_max(x(m), None), "max"),
+    "movedim_an_int_and_a_list": (lambda m: m.movedim(x(m), 0, []), "movedim"),
+    "min_other_and_keepdim": (lambda m: x(m).min(x(m), keepdim=True), "min"),
+    "hsplit_a_float_tensor": (lambda m: x(m)[0].hsplit(m.tensor(1.5)), "hsplit"),
+    "vsplit_a_float_tensor": (lambda m: x(m).vsplit(m.tensor(1.5)), "vsplit"),
 }
 
 
@@ -222,6 +230,10 @@ ACCEPTS = {
     "einsum_sublist_form": lambda m: m.einsum(x(m), [0, 1], [1]),
     "eye_square": lambda m: m.eye(3),
     "is_contiguous_default": lambda m: m.tensor(x(m).is_contiguous()),
+    "view_a_0d_int_tensor": lambda m: x(m).view(m.tensor(9)),
+    "min_other": lambda m: x(m).min(x(m) * 0.5),
+    "hsplit_an_int_tensor": lambda m: x(m).hsplit(m.tensor([1]))[1],
+    "trapz_x_a_tensor": lambda m: m.trapz(x(m), x=m.tensor([0.0, 1.0, 3.0], dtype=m.float64)),
 }
 
 
@@ -231,6 +243,9 @@ ACCEPTS = {
     (lambda m: m.unbind(m.tensor(1.5)), IndexError),
     (lambda m: m.asarray(float), RuntimeError),
     (lambda m: m.tensor(object()), RuntimeError),
+    (lambda m: m.triu_indices(2, 2, dtype=m.float32), NotImplementedError),
+    (lambda m: m.cosine_similarity(x(m), x(m), eps=-1.0), RuntimeError),
+    (lambda m: x(m).tile(-1), RuntimeError),
 ])
 def test_pythons_own_error_types_as_torch(torch, call, torch_type):
     """Where PyTorch's error comes from its Python code (AttributeError of ``None.dim()``) or
