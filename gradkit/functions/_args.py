@@ -28,7 +28,7 @@ __all__ = [
     "_check_number", "_check_sub", "_number_bounds",
     "_const_like", "_dim_in", "_dim_keepdim", "_dims_tuple", "_div_operands",
     "_float_operand", "_half_number", "_in_opmath", "_int_arg", "_is_half", "_norm_axis",
-    "_on_device_of", "_operands", "_promoted3",
+    "_on_device_of", "_operands", "_promoted3", "_required_bound",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
     "_not_implemented", "_t", "_tensor_attr_arg", "_tensor_operands", "_tensors_only",
     "_type_name", "_wrap_dim",
@@ -140,6 +140,13 @@ def _check_bounds(min, max, fn="clamp"):
         if b is not None and not isinstance(b, (Tensor, int, float, np.number)):
             raise TypeError(f"{fn}(): argument '{name}' must be a Number or a Tensor, not "
                             f"{type(b).__name__}")
+
+
+def _required_bound(fn, name, b):
+    """clamp_min/clamp_max's bound: clamp takes a None bound, these do not (PyTorch's
+    TypeError)."""
+    if b is None:
+        raise TypeError(f"{fn}(): argument '{name}' must be a Number or a Tensor, not NoneType")
 
 
 def _number_bounds(x, min, max, fn="clamp"):

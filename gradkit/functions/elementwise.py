@@ -44,6 +44,7 @@ from ._args import (
     _operands,
     _promoted3,
     _rbinary,
+    _required_bound,
     _same_device,
     _scalar_or_tensor,
     _scaled_other,
@@ -976,16 +977,14 @@ def positive(input):
 @declare(inplace=True, out="same")
 def clamp_min(input, min):
     """``clamp(input, min=min)``."""
-    if min is None:  # (clamp takes a None bound; clamp_min's is required: PyTorch's TypeError)
-        raise TypeError("clamp_min(): argument 'min' must be a Number or a Tensor, not NoneType")
+    _required_bound("clamp_min", "min", min)
     return present(clamp(input, min=min), "ClampMinBackward0", (input,), input)
 
 
 @declare(inplace=True, out="same")
 def clamp_max(input, max):
     """``clamp(input, max=max)``."""
-    if max is None:  # (as clamp_min's)
-        raise TypeError("clamp_max(): argument 'max' must be a Number or a Tensor, not NoneType")
+    _required_bound("clamp_max", "max", max)
     return present(clamp(input, max=max), "ClampMaxBackward0", (input,), input)
 
 
