@@ -570,7 +570,8 @@ INTS = frozenset({
 OPTIONAL_INTS = frozenset({"padding_idx"})
 # parameters that PyTorch's argument parser takes as a ``str`` (None too where the default is
 # None): ``interpolation=device``, ``reduce=<generator>`` raise TypeError there
-STRINGS = frozenset({"interpolation", "reduce", "indexing", "compute_mode", "pad_mode", "side"})
+# (cdist's compute_mode is no such parameter: PyTorch's Python code raises ValueError for it)
+STRINGS = frozenset({"interpolation", "reduce", "indexing", "pad_mode", "side"})
 
 
 def number_error(op, name, value, optional=False):
