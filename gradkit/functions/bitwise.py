@@ -71,7 +71,9 @@ def _result(ref, arr, rt):
 
 @declare(inplace=True, out=True, differentiable=False)
 def bitwise_and(input, other):
-    _tensors_only("bitwise_and", (1, "input", input))  # (the function: x & y takes numbers)
+    if not isinstance(input, Tensor) and not (  # (a number beside a Tensor: PyTorch's
+            isinstance(other, Tensor) and isinstance(input, (int, float, np.number))):  # Scalar
+        _tensors_only("bitwise_and", (1, "input", input))  # overload; x & y takes numbers)
     return _bitwise_and(input, other)
 
 

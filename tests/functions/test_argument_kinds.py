@@ -235,6 +235,8 @@ ACCEPTS = {
     "min_other": lambda m: x(m).min(x(m) * 0.5),
     "hsplit_an_int_tensor": lambda m: x(m).hsplit(m.tensor([1]))[1],
     "flip_0d": lambda m: m.flip(m.tensor(1.5), (0,)),
+    "bitwise_and_a_number_input": lambda m: m.bitwise_and(5, m.tensor([3, 6])),
+    "bitwise_and_a_bool_input": lambda m: m.bitwise_and(True, m.tensor([3, 6])),
     "polygamma__huge_order": lambda m: x(m).polygamma_(2 ** 62),
     "polygamma_order_past_float64_factorials": lambda m: m.polygamma(171, x(m).abs() + 1),
     "trapz_x_a_tensor": lambda m: m.trapz(x(m), x=m.tensor([0.0, 1.0, 3.0], dtype=m.float64)),
@@ -251,6 +253,8 @@ ACCEPTS = {
     (lambda m: m.cosine_similarity(x(m), x(m), eps=-1.0), RuntimeError),
     (lambda m: x(m).tile(-1), RuntimeError),
     (lambda m: m.cdist(x(m), x(m), compute_mode=float("inf")), ValueError),
+    (lambda m: m.bitwise_and(float("nan"), m.tensor([3, 6])), NotImplementedError),
+    (lambda m: m.bitwise_and(5, 3), TypeError),
 ])
 def test_pythons_own_error_types_as_torch(torch, call, torch_type):
     """Where PyTorch's error comes from its Python code (AttributeError of ``None.dim()``) or
