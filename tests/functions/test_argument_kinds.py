@@ -174,6 +174,7 @@ RAISES = {
     "hsplit_a_float_tensor": (lambda m: x(m)[0].hsplit(m.tensor(1.5)), "hsplit"),
     "vsplit_a_float_tensor": (lambda m: x(m).vsplit(m.tensor(1.5)), "vsplit"),
     "histogramdd_range_a_float": (lambda m: m.histogramdd(x(m), 2, range=1.5), "range"),
+    "nuclear_norm_dim_a_dict": (lambda m: m.nuclear_norm(x(m), dim={}), "dim"),
 }
 
 
