@@ -68,7 +68,8 @@ NOT_FUZZED = {
     "embedding_bag": fz.TORCH_FRAGILE["embedding_bag"],
 }
 # random results: compared by shape and dtype only
-RANDOM = re.compile(r"^(rand|randn|randint|randperm|normal|bernoulli|multinomial|poisson|"
+RANDOM = re.compile(r"^(rand|randn|randint|randperm|rand_like|randn_like|randint_like|"
+                    r"normal|bernoulli|multinomial|poisson|"
                     r"empty|new_empty|.*dropout.*|rrelu.*|random_|uniform_|normal_|cauchy_|"
                     r"exponential_|geometric_|log_normal_|bernoulli_|empty_like|"
                     r"empty_strided|empty_permuted|new_empty_strided|binomial|"

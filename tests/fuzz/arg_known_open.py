@@ -15,4 +15,3 @@ KNOWN_OPEN: dict = {}
 # - arange(5, step=-1): PyTorch has no arange(end, step=) form (TypeError); needs a sentinel.
 # - unique(return_counts=<ndarray>): PyTorch's Python-level unique raises NumPy's ValueError
 #   (truth value of an array); gradkit's flag check raises TypeError.
-# - randn_like(x, dtype=float): the float64 draws differ from PyTorch's stream.
