@@ -650,19 +650,49 @@ def _flag_checks(decl, name, params, defaults):
     return pre
 
 
-def _numpy_face(decl, name):
+# int lists that PyTorch's function face takes as one sequence only (``torch.flip(x, 0)`` raises
+# TypeError) where its method spreads ints (``x.flip(0)``): name -> the list's parameter
+SEQUENCE_ONLY = {"flip": "dims", "permute": "dims", "tile": "dims"}
+
+
+def sequence_error(op, name, value):
+    """PyTorch's TypeError for an int list given as anything but one sequence."""
+    raise TypeError(f"{op}(): argument '{name}' (position 2) must be tuple of ints, not "
+                    f"{type(value).__name__}; pass one sequence, e.g. {op}(x, (0,))")
+
+
+def _sequence_check(decl, params):
+    """The function face's check of its ``SEQUENCE_ONLY`` list (spread ints, ``*args``, are
+    the method's form)."""
+    arg = SEQUENCE_ONLY.get(decl.name)
+    if arg is None:
+        return ""
+    star = next((p[1:] for p in params if p.startswith("*") and not p.startswith("**")
+                 and len(p) > 1), None)
+    if star is None:
+        return (f"if not isinstance({arg}, (tuple, list)): "
+                f"_sequence_error({decl.name!r}, {arg!r}, {arg})\n    ")
+    return (f"if {arg} is None and (len({star}) != 1 or not isinstance({star}[0], "
+            f"(tuple, list))): _sequence_error({decl.name!r}, {arg!r}, "
+            f"{star}[0] if len({star}) == 1 else {star})\n    ")
+
+
+def _numpy_face(decl, name, function=False):
     """The method face of an op with ``dim``/``keepdim`` or flags: the op, also taking
-    ``axis``/``keepdims``, its flags checked; ``decl.impl`` itself where there are none."""
+    ``axis``/``keepdims``, its flags checked; ``decl.impl`` itself where there are none.
+    ``function``: the function face (``SEQUENCE_ONLY`` lists checked too)."""
     names = _numpy_names(decl)
     params, call, defaults, star = _signature_source(decl.impl)
     flags = _flag_checks(decl, name, params, defaults)
+    if function:
+        flags = _sequence_check(decl, params) + flags
     if not names and not flags:
         return decl.impl
     params, pre = _with_numpy_names(name, params, star, names)
     impl, args = _impl_call(decl.impl, call)
     ns = dict(defaults, _impl=impl, _unset=_UNSET, _flag_error=flag_error,
               _number_error=number_error, _int_error=int_error,
-              _str_error=str_error)
+              _str_error=str_error, _sequence_error=sequence_error)
     return _compile(name, params, f"{pre}{flags}return _impl({args})", ns, decl.impl)
 
 
@@ -781,7 +811,8 @@ def public_functions() -> dict:
             if not decl.function:
                 continue
             plain, _ = _names(decl)
-            face = _out_face(decl, decl.name) if decl.out else _numpy_face(decl, decl.name)
+            face = _out_face(decl, decl.name) if decl.out else _numpy_face(decl, decl.name,
+                                                                              function=True)
             for n in plain:
                 _FACES[n] = face
                 if decl.inplace is not None:

@@ -175,6 +175,10 @@ RAISES = {
     "vsplit_a_float_tensor": (lambda m: x(m).vsplit(m.tensor(1.5)), "vsplit"),
     "histogramdd_range_a_float": (lambda m: m.histogramdd(x(m), 2, range=1.5), "range"),
     "nuclear_norm_dim_a_dict": (lambda m: m.nuclear_norm(x(m), dim={}), "dim"),
+    # the function face's int list is one sequence (the method spreads ints)
+    "flip_function_a_lone_int": (lambda m: m.flip(x(m), 0), "dims"),
+    "permute_function_a_lone_int": (lambda m: m.permute(x(m), 100), "dims"),
+    "tile_function_a_lone_int": (lambda m: m.tile(x(m), -1), "dims"),
 }
 
 
@@ -236,6 +240,10 @@ ACCEPTS = {
     "min_other": lambda m: x(m).min(x(m) * 0.5),
     "hsplit_an_int_tensor": lambda m: x(m).hsplit(m.tensor([1]))[1],
     "flip_0d": lambda m: m.flip(m.tensor(1.5), (0,)),
+    "flip_method_spread_ints": lambda m: x(m).flip(0, 1),
+    "permute_method_spread_ints": lambda m: x(m).permute(1, 0),
+    "permute_function_keyword": lambda m: m.permute(x(m), dims=(1, 0)),
+    "tile_method_an_int": lambda m: x(m).tile((2,)),
     "bitwise_and_a_number_input": lambda m: m.bitwise_and(5, m.tensor([3, 6])),
     "bitwise_and_a_bool_input": lambda m: m.bitwise_and(True, m.tensor([3, 6])),
     "polygamma__huge_order": lambda m: x(m).polygamma_(2 ** 62),

@@ -7,9 +7,6 @@ a new class of finding in a listed name; remove an entry when its fix lands
 KNOWN_OPEN: dict = {}
 
 # Open beyond the CI sample (seeds 1-3 x 2000, none in seed 0):
-# - flip/permute/tile's function face takes a lone int for its int list (torch.flip(x, 0);
-#   PyTorch's TypeError): the function and method faces share one implementation and the
-#   method takes spread ints (x.flip(0)); to fix in the registry, a function-face-only check.
 # - reshape()/expand() with no size: internal callers spread 0-d shapes (x.reshape(*()));
 #   to fix, those callers pass a tuple first.
 # - arange(5, step=-1): PyTorch has no arange(end, step=) form (TypeError); needs a sentinel.
