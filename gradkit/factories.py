@@ -296,6 +296,18 @@ def _check_scalar(fn, name, value):
     raise TypeError(f"{fn}(): argument '{name}' must be Number, not {type(value).__name__}")
 
 
+class _Step1:
+    """arange's ``step`` left out (1): told apart from a step given without a start."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "1"
+
+
+_STEP_1 = _Step1()
+
+
 def _size(size, fn="tensor"):
     shape = _shape_arg(size)  # (ints: TypeError for another kind, as PyTorch)
     n = 1
@@ -352,10 +364,16 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
                    requires_grad, device)
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def arange(start, end=None, step=_STEP_1, *, dtype=None, device=None,
+           requires_grad=False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is float."""
     if end is None:
+        if step is not _STEP_1:  # (PyTorch has no arange(end, step=) form)
+            raise TypeError(f"arange() received an invalid combination of arguments - got (end, "
+                            f"step={step!r}): a step needs a start, e.g. arange(0, end, step)")
         start, end = 0, start
+    if step is _STEP_1:
+        step = 1
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     if not (math.isfinite(start) and math.isfinite(end)):

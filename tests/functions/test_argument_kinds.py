@@ -175,6 +175,7 @@ RAISES = {
     "vsplit_a_float_tensor": (lambda m: x(m).vsplit(m.tensor(1.5)), "vsplit"),
     "histogramdd_range_a_float": (lambda m: m.histogramdd(x(m), 2, range=1.5), "range"),
     "nuclear_norm_dim_a_dict": (lambda m: m.nuclear_norm(x(m), dim={}), "dim"),
+    "arange_end_and_step": (lambda m: m.arange(5, step=-1), "step"),
     # the function face's int list is one sequence (the method spreads ints)
     "flip_function_a_lone_int": (lambda m: m.flip(x(m), 0), "dims"),
     "permute_function_a_lone_int": (lambda m: m.permute(x(m), 100), "dims"),
@@ -241,6 +242,7 @@ ACCEPTS = {
     "hsplit_an_int_tensor": lambda m: x(m).hsplit(m.tensor([1]))[1],
     "flip_0d": lambda m: m.flip(m.tensor(1.5), (0,)),
     "flip_method_spread_ints": lambda m: x(m).flip(0, 1),
+    "arange_start_end_step_keywords": lambda m: m.arange(start=0, end=5, step=2),
     "permute_method_spread_ints": lambda m: x(m).permute(1, 0),
     "permute_function_keyword": lambda m: m.permute(x(m), dims=(1, 0)),
     "tile_method_an_int": lambda m: x(m).tile((2,)),

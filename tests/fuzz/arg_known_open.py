@@ -9,6 +9,5 @@ KNOWN_OPEN: dict = {}
 # Open beyond the CI sample (seeds 1-3 x 2000, none in seed 0):
 # - reshape()/expand() with no size: internal callers spread 0-d shapes (x.reshape(*()));
 #   to fix, those callers pass a tuple first.
-# - arange(5, step=-1): PyTorch has no arange(end, step=) form (TypeError); needs a sentinel.
 # - unique(return_counts=<ndarray>): PyTorch's Python-level unique raises NumPy's ValueError
 #   (truth value of an array); gradkit's flag check raises TypeError.
