@@ -547,7 +547,18 @@ def _numpy_as_tensor(case, cls, detail):
                                   and "numpy." in theirs)
 
 
+def _truth_value_of_an_array(case, cls, detail):
+    """An array where a flag of PyTorch's Python-level functions goes (``unique``'s
+    ``return_counts``): its code tests the flag with ``if``, so NumPy's ValueError escapes."""
+    return (cls == "wrong-error-type" and "=np-array" in case.what
+            and "The truth value of an array" in detail.split(" -- torch ")[-1])
+
+
 ALLOW = [
+    (_truth_value_of_an_array,
+     "PyTorch's Python-level functions (unique) test a flag with ``if`` and so leak NumPy's "
+     "ValueError for an array; gradkit's flag check names the argument with PyTorch's "
+     "TypeError for a non-bool, as its argument parser does everywhere else"),
     (_numpy_as_tensor,
      "gradkit takes a NumPy array or scalar wherever a Tensor goes (as_tensor_arg: gradkit's "
      "tensors are NumPy arrays; README 'Where gradkit differs from PyTorch'), where PyTorch's "

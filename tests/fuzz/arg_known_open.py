@@ -9,5 +9,3 @@ KNOWN_OPEN: dict = {}
 # Open beyond the CI sample (seeds 1-3 x 2000, none in seed 0):
 # - reshape()/expand() with no size: internal callers spread 0-d shapes (x.reshape(*()));
 #   to fix, those callers pass a tuple first.
-# - unique(return_counts=<ndarray>): PyTorch's Python-level unique raises NumPy's ValueError
-#   (truth value of an array); gradkit's flag check raises TypeError.
