@@ -188,7 +188,10 @@ def is_nonzero(input) -> bool:
 
 def get_device(input) -> int:
     """``-1`` for a CPU tensor, the device index for a GPU one."""
-    return input.get_device() if hasattr(input, "get_device") else -1
+    if not hasattr(input, "get_device") or isinstance(input, type):
+        raise TypeError(f"get_device(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input.get_device()
 
 
 version = types.ModuleType("gradkit.version", "PyTorch's torch.version: the library's version "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _options
 from .factories import _finish
 
 __all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window",
@@ -26,6 +26,8 @@ def _points(name: str, window_length, periodic, dtype):
     if window_length < 0:
         raise RuntimeError(f"{name} requires non-negative window_length, got "
                            f"window_length={window_length}")
+    if window_length > _options.MAX_ELEMENTS:
+        _options.element_count(name, (window_length,))
     if not isinstance(periodic, (bool, np.bool_)):
         raise TypeError(f"{name}(): argument 'periodic' must be bool, not "
                         f"{type(periodic).__name__}")
@@ -37,6 +39,14 @@ def _points(name: str, window_length, periodic, dtype):
     return n, span, np.dtype(dt)
 
 
+def _numbers(name, **named):
+    """PyTorch's TypeError for a non-number where a window takes a float (``beta=('a', 1)``)."""
+    for arg, v in named.items():
+        if v.__class__ is not float and (isinstance(v, (bool, np.bool_))
+                                         or not isinstance(v, (int, float, np.number))):
+            raise TypeError(f"{name}(): argument '{arg}' must be float, not {type(v).__name__}")
+
+
 def _window(values, window_length, dt, device, requires_grad):
     if window_length == 1:
         values = np.ones(1)
@@ -46,6 +56,9 @@ def _window(values, window_length, dt, device, requires_grad):
 def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
                    layout=None, device=None, pin_memory=False, requires_grad=False):
     """``alpha - beta cos(2 pi n / (N - 1))``."""
+    _options.options("hamming_window", layout_=layout, pin_memory=pin_memory,
+                     requires_grad=requires_grad)
+    _numbers("hamming_window", alpha=alpha, beta=beta)
     n, span, dt = _points("hamming_window", window_length, periodic, dtype)
     w = alpha - beta * np.cos(2 * np.pi * n / span) if span > 0 else n
     return _window(w, window_length, dt, device, requires_grad)
@@ -54,6 +67,8 @@ def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype
 def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
                 pin_memory=False, requires_grad=False):
     """``0.5 - 0.5 cos(2 pi n / (N - 1))``."""
+    _options.options("hann_window", layout_=layout, pin_memory=pin_memory,
+                     requires_grad=requires_grad)
     return hamming_window(window_length, periodic, 0.5, 0.5, dtype=dtype, device=device,
                           requires_grad=requires_grad)
 
@@ -61,6 +76,8 @@ def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device
 def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
                     pin_memory=False, requires_grad=False):
     """``0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1))``."""
+    _options.options("blackman_window", layout_=layout, pin_memory=pin_memory,
+                     requires_grad=requires_grad)
     n, span, dt = _points("blackman_window", window_length, periodic, dtype)
     w = (0.42 - 0.5 * np.cos(2 * np.pi * n / span) + 0.08 * np.cos(4 * np.pi * n / span)
          if span > 0 else n)
@@ -70,6 +87,8 @@ def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, de
 def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
                     pin_memory=False, requires_grad=False):
     """``1 - |2 n / (N - 1) - 1|`` (triangular)."""
+    _options.options("bartlett_window", layout_=layout, pin_memory=pin_memory,
+                     requires_grad=requires_grad)
     n, span, dt = _points("bartlett_window", window_length, periodic, dtype)
     w = 1 - np.abs(2 * n / span - 1) if span > 0 else n
     return _window(w, window_length, dt, device, requires_grad)
@@ -78,6 +97,9 @@ def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, de
 def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None,
                   device=None, pin_memory=False, requires_grad=False):
     """``I0(beta sqrt(1 - ((n - a) / a)^2)) / I0(beta)`` with ``a = (N - 1) / 2``."""
+    _options.options("kaiser_window", layout_=layout, pin_memory=pin_memory,
+                     requires_grad=requires_grad)
+    _numbers("kaiser_window", beta=beta)
     n, span, dt = _points("kaiser_window", window_length, periodic, dtype)
     if span > 0:
         a = span / 2.0

@@ -30,7 +30,9 @@ class Device:
         if isinstance(type_or_name, Device):
             self.type, self.index = type_or_name.type, type_or_name.index
             return
-        if type_or_name is None or isinstance(type_or_name, _NOT_DEVICES):
+        if type_or_name is None or isinstance(type_or_name, _NOT_DEVICES) or (
+                not isinstance(type_or_name, (str, int, np.integer))
+                and type(type_or_name).__name__ != "device"):  # (a torch.device reads as its str)
             raise TypeError(f"a device must be a gradkit.device, a string ('cpu', 'cuda:0') or "
                             f"an int (a cuda index), not {type(type_or_name).__name__} "
                             f"({type_or_name!r})")

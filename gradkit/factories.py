@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from . import _dtype, _range_values
+from . import _dtype, _options, _range_values
 from . import _memory_format as _mf
 from . import random as _random
 from ._backend import to_host
@@ -54,8 +54,8 @@ def _infer_dtype(data):
                 walk(y)
         elif isinstance(x, complex):
             found.add(default.to_complex())
-        else:
-            raise TypeError(
+        else:  # (PyTorch: TypeError for a str, RuntimeError for any other object)
+            raise (TypeError if isinstance(x, str) else RuntimeError)(
                 f"Could not infer dtype of {type(x).__name__}; expected numbers, nested "
                 f"lists/tuples of numbers, NumPy arrays or Tensors"
             )
@@ -184,6 +184,9 @@ def asarray(obj, *, dtype=None, device=None, copy: bool | None = None,
     """``torch.asarray``: ``obj`` (a tensor, NumPy array, buffer, number or nested sequence) as
     a tensor, sharing memory when no conversion is needed unless ``copy=True``
     (``copy=False`` raises where a copy is needed)."""
+    if requires_grad.__class__ is not bool or copy is not None:
+        _options.flag("asarray", "requires_grad", requires_grad)
+        _options.flag("asarray", "copy", copy)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return frombuffer(obj, dtype=dtype if dtype is not None else _dtype.get_default_dtype())
     shared = as_tensor(obj, dtype=dtype, device=device)
@@ -284,34 +287,60 @@ def _sizes(sizes, size):
     return (size,)
 
 
-def _size(size):
+def _check_scalar(fn, name, value):
+    """PyTorch's TypeError for a non-number where a factory takes a number (a Python or NumPy
+    number, or a 0-d Tensor)."""
+    if isinstance(value, (int, float, complex, np.number, np.bool_)) or (
+            isinstance(value, Tensor) and value.ndim == 0):
+        return
+    raise TypeError(f"{fn}(): argument '{name}' must be Number, not {type(value).__name__}")
+
+
+class _Step1:
+    """arange's ``step`` left out (1): told apart from a step given without a start."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "1"
+
+
+_STEP_1 = _Step1()
+
+
+def _size(size, fn="tensor"):
     shape = _shape_arg(size)  # (ints: TypeError for another kind, as PyTorch)
+    n = 1
     for s in shape:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
                                f"{list(shape)}; sizes are >= 0")
+        n *= s
+    if n > _options.MAX_ELEMENTS:
+        _options.element_count(fn, shape)
     return tuple(int(s) for s in shape)
 
 
 def zeros(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape = _size(_sizes(sizes, size), "zeros")
     if _on_meta(device):
-        return _meta_result(_size(_sizes(sizes, size)), _float_dtype(dtype), requires_grad)
-    return _finish(np.zeros(_size(_sizes(sizes, size)), dtype=_float_dtype(dtype)), requires_grad,
-                   device)
+        return _meta_result(shape, _float_dtype(dtype), requires_grad)
+    return _finish(np.zeros(shape, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
 def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape = _size(_sizes(sizes, size), "ones")
     if _on_meta(device):
-        return _meta_result(_size(_sizes(sizes, size)), _float_dtype(dtype), requires_grad)
-    return _finish(np.ones(_size(_sizes(sizes, size)), dtype=_float_dtype(dtype)), requires_grad,
-                   device)
+        return _meta_result(shape, _float_dtype(dtype), requires_grad)
+    return _finish(np.ones(shape, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
 def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False,
           memory_format=_mf.contiguous_format) -> Tensor:
+    shape = _size(_sizes(sizes, size), "empty")
     if _on_meta(device):
-        return _meta_result(_size(_sizes(sizes, size)), _float_dtype(dtype), requires_grad)
-    out = _finish(np.empty(_size(_sizes(sizes, size)), dtype=_float_dtype(dtype)), requires_grad,
+        return _meta_result(shape, _float_dtype(dtype), requires_grad)
+    out = _finish(np.empty(shape, dtype=_float_dtype(dtype)), requires_grad,
                   device)
     if memory_format is not _mf.contiguous_format:
         if memory_format is _mf.preserve_format:
@@ -322,18 +351,29 @@ def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False,
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if not isinstance(size, (tuple, list)):  # (PyTorch's int list: a lone int is refused)
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}; pass e.g. (3,)")
+    if fill_value.__class__ is not float and fill_value.__class__ is not int:
+        _check_scalar("full", "fill_value", fill_value)
     if dtype is None:
         dtype = _infer_dtype(fill_value) if not isinstance(fill_value, Tensor) else fill_value.dtype
     if _on_meta(device):
-        return _meta_result(_size((size,)), _dtype.to_dtype(dtype), requires_grad)
-    return _finish(np.full(_size((size,)), fill_value, dtype=_dtype.to_dtype(dtype)),
+        return _meta_result(_size((size,), "full"), _dtype.to_dtype(dtype), requires_grad)
+    return _finish(np.full(_size((size,), "full"), fill_value, dtype=_dtype.to_dtype(dtype)),
                    requires_grad, device)
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def arange(start, end=None, step=_STEP_1, *, dtype=None, device=None,
+           requires_grad=False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is float."""
     if end is None:
+        if step is not _STEP_1:  # (PyTorch has no arange(end, step=) form)
+            raise TypeError(f"arange() received an invalid combination of arguments - got (end, "
+                            f"step={step!r}): a step needs a start, e.g. arange(0, end, step)")
         start, end = 0, start
+    if step is _STEP_1:
+        step = 1
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     if not (math.isfinite(start) and math.isfinite(end)):
@@ -346,6 +386,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if dtype is None:
         dtype = _infer_dtype([start, end, step])
     n = max(int(math.ceil((end - start) / step)), 0)
+    if n > _options.MAX_ELEMENTS:
+        _options.element_count("arange", (n,))
     arr = _range_values.arange(start, step, n, _dtype.to_dtype(dtype))
     return _finish(arr, requires_grad, device)
 
@@ -358,6 +400,8 @@ def _space_args(name, start, end, steps):
         raise TypeError(f"{name}(): argument 'steps' must be int, not {type(steps).__name__}")
     if steps < 0:
         raise RuntimeError(f"{name}(): number of steps must be non-negative, got {steps}")
+    if steps > _options.MAX_ELEMENTS:
+        _options.element_count(name, (steps,))
     return start, end, int(steps)
 
 
@@ -386,12 +430,24 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None,
                    device)
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+class _Square:
+    """eye's ``m`` left out (PyTorch's ``eye(n)`` form: an ``m=None`` given is refused)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "n"
+
+
+_SQUARE = _Square()
+
+
+def eye(n, m=_SQUARE, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     for name, v in (("n", n), ("m", m)):
-        if (v is not None or name == "n") and (isinstance(v, bool) or not isinstance(
-                v, (int, np.integer))):
+        if v is not _SQUARE and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
             raise TypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
-    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
+    return _finish(np.eye(n, None if m is _SQUARE else m, dtype=_float_dtype(dtype)),
+                   requires_grad, device)
 
 
 def _numel(shape) -> int:
@@ -409,7 +465,7 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_gr
     a 64-bit draw for float64)."""
     dt = _float_dtype(dtype)
     _random_dtype(dt, "check_uniform_bounds", "rand")
-    shape = _size(_sizes(sizes, size))
+    shape = _size(_sizes(sizes, size), "rand")
     if _on_meta(device):
         return _meta_result(shape, dt, requires_grad)
     if dt.is_complex:  # as PyTorch: the real and imaginary parts, interleaved
@@ -425,7 +481,7 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None,
     """Standard normal samples: PyTorch's Box-Muller stream."""
     dt = _float_dtype(dtype)
     _random_dtype(dt, "normal_kernel_cpu", "randn")
-    shape = _size(_sizes(sizes, size))
+    shape = _size(_sizes(sizes, size), "randn")
     if _on_meta(device):
         return _meta_result(shape, dt, requires_grad)
     if dt.is_complex:  # as PyTorch: normal_ of the real view with std 1/sqrt(2)
@@ -446,14 +502,26 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
             raise TypeError("randint() missing required argument 'size'")
     if high is None:
         low, high = 0, low
+    if low.__class__ is not int or high.__class__ is not int:
+        low, high = _int_bound("randint", "low", low), _int_bound("randint", "high", high)
     if high <= low:
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
-    shape = _size((size,))
+    shape = _size((size,), "randint")
     if _on_meta(device):
         return _meta_result(shape, dt, requires_grad)
     arr = _random.random_from_to(_gen(generator), _numel(shape), int(low), int(high))
     return _finish(arr.reshape(shape).astype(dt, copy=False), requires_grad, device)
+
+
+def _int_bound(fn, name, value):
+    """An int bound: a Python or NumPy integer, or a 0-d integer Tensor (PyTorch's TypeError
+    for a float, a type, ...)."""
+    if isinstance(value, Tensor) and value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value.item())
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{fn}(): argument '{name}' must be int, not {type(value).__name__}")
+    return int(value)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -479,7 +547,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     if size is None:
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     else:
-        shape = _size((size,))
+        shape = _size((size,), "normal")
     if isinstance(std, (int, float)) and std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     if dtype is not None:
@@ -664,6 +732,9 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
     if (step > 0 and end < start) or (step < 0 and end > start):
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     n = int(math.trunc((end - start) / step)) + 1
+    if n > _options.MAX_ELEMENTS:
+        _options.element_count("range", (n,))
+    _options.layout("range", layout)
     res = _finish(_range_values.range_values(start, step, n, dt), requires_grad, device)
     if out is not None:
         from .functions._registry import write_out
@@ -673,8 +744,6 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
 
 
 def _stride_list(v, name, arg, pos):
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return (int(v),)
     if isinstance(v, Tensor) or not isinstance(v, (list, tuple)) or any(
             isinstance(e, bool) or not isinstance(e, (int, np.integer)) for e in v):
         raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be tuple of ints, "
@@ -702,6 +771,8 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
                   pin_memory=False) -> Tensor:
     """A tensor of shape ``size`` with element strides ``stride`` (its storage just holds it);
     PyTorch leaves the values uninitialised, gradkit fills zeros."""
+    _options.options("empty_strided", layout_=layout, pin_memory=pin_memory,
+                     requires_grad=requires_grad)
     size = _stride_list(size, "empty_strided", "size", 1)
     stride = _stride_list(stride, "empty_strided", "stride", 2)
     return _finish(_strided_zeros(size, stride, _float_dtype(dtype), "empty_strided"),
@@ -712,6 +783,8 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
                    requires_grad=False, pin_memory=False) -> Tensor:
     """An uninitialised (here zero) tensor of shape ``size`` laid out in memory in the dim order
     ``physical_layout`` (outermost first): ``empty(size permuted).permute(inverse)``."""
+    _options.options("empty_permuted", layout_=layout, pin_memory=pin_memory,
+                     requires_grad=requires_grad)
     size = _stride_list(size, "empty_permuted", "size", 1)
     perm = _stride_list(physical_layout, "empty_permuted", "physical_layout", 2)
     if len(size) != len(perm):

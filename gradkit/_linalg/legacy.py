@@ -66,6 +66,10 @@ def nuclear_norm(input, dim=None, keepdim=_UNSET):
                             "(Tensor, bool, keepdim=bool); keepdim is given twice")
         dim, keepdim = None, dim
     keepdim = False if keepdim is _UNSET else keepdim
+    if dim is not None and (isinstance(dim, bool) or not isinstance(
+            dim, (tuple, list, int, np.integer))):  # (PyTorch's int[2] dim: one int is two)
+        raise TypeError(f"nuclear_norm(): argument 'dim' must be a tuple of two ints, not "
+                        f"{type(dim).__name__}")
     _deprecated("nuclear_norm", "linalg.matrix_norm(A, 'nuc', dim, keepdim)")
     return linalg.matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
 

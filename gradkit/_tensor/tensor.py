@@ -170,6 +170,19 @@ def _short(values):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+class _RowMajor:
+    """``is_contiguous``'s default format (row-major), told apart from a ``None`` passed, which
+    PyTorch refuses (a TypeError: a memory format is no optional argument there)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "contiguous_format"
+
+
+_ROW_MAJOR = _RowMajor()
+
+
 class Tensor:
     """A multi-dimensional array that records the ops applied to it for automatic differentiation.
 
@@ -467,10 +480,10 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
 
-    def is_contiguous(self, memory_format=None) -> bool:
+    def is_contiguous(self, memory_format=_ROW_MAJOR) -> bool:
         """Whether the elements lie in ``memory_format``'s order without gaps (row-major by
         default; ``gradkit.channels_last``: NHWC)."""
-        if memory_format is None:
+        if memory_format is _ROW_MAJOR:
             if type(self._data) is _MetaArray:
                 return _meta_geometry(self._data)[2]
             return bool(self._data.flags.c_contiguous)

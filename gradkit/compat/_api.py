@@ -25,7 +25,7 @@ from numbers import Number
 
 import numpy as np
 
-from .. import _dtype, accelerator, amp, backends, onnx  # noqa: F401 (torch.accelerator, ...)
+from .. import _dtype, _options, accelerator, amp, backends, onnx  # noqa: F401 (torch.accelerator, ...)
 from .. import factories as _factories
 from .._tensor import Size, Tensor
 from .._tensor import tensor as _tensor_module
@@ -33,7 +33,7 @@ from .._tensor.repr import get_printoptions, set_printoptions
 from ..amp import autocast
 from ..autograd.graph import anomaly_state as _anomaly_state
 from ..device import Device
-from ..functions._registry import REGISTRY, _inplace_of, tensor_method
+from ..functions._registry import REGISTRY, _inplace_of, _numpy_face, tensor_method
 from . import jit
 
 __all__ = [
@@ -212,6 +212,11 @@ BoolTensor = _legacy("BoolTensor", _dtype.bool)
 def _type(self, dtype=None, non_blocking=False, **kwargs):
     """``x.type()``: PyTorch's type string (``'torch.FloatTensor'``); ``x.type(T)`` converts to
     a dtype, a legacy type (``torch.LongTensor``) or a type string."""
+    if non_blocking.__class__ is not bool:
+        _options.flag("type", "non_blocking", non_blocking, optional=False)
+    for k in kwargs:  # (PyTorch's deprecated ``async`` and ``memory_format`` only)
+        if k not in ("async", "memory_format"):
+            raise TypeError(f"type() got an unexpected keyword argument '{k}'")
     if dtype is None:
         return type_name(self)
     if isinstance(dtype, _TensorType):
@@ -380,8 +385,8 @@ def _install_overloads() -> None:
         decl = REGISTRY.get(base)
         if decl is None:  # pragma: no cover (declared in gradkit.functions.elementwise)
             continue
-        if decl.method:
-            tensor_method(base)(wrap(base, decl.impl))
+        if decl.method:  # (the face with the argument checks, not the bare implementation)
+            tensor_method(base)(wrap(base, _numpy_face(decl, base)))
         if decl.inplace is not None:
             tensor_method(base + "_")(wrap(base + "_", _inplace_of(decl)))
 

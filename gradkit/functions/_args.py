@@ -28,9 +28,10 @@ __all__ = [
     "_check_number", "_check_sub", "_number_bounds",
     "_const_like", "_dim_in", "_dim_keepdim", "_dims_tuple", "_div_operands",
     "_float_operand", "_half_number", "_in_opmath", "_int_arg", "_is_half", "_norm_axis",
-    "_on_device_of", "_operands", "_promoted3",
+    "_on_device_of", "_operands", "_promoted3", "_required_bound",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
-    "_not_implemented", "_t", "_tensor_attr_arg", "_tensors_only", "_type_name", "_wrap_dim",
+    "_not_implemented", "_t", "_tensor_attr_arg", "_tensor_operands", "_tensors_only",
+    "_type_name", "_wrap_dim",
     "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
     "builtins_sum",
 ]
@@ -86,7 +87,8 @@ class NotATensorError(AttributeError, TypeError):
 
 def _tensor_attr_arg(x, fn, name="input"):
     """``x`` as a Tensor for the functions PyTorch writes in Python (see NotATensorError)."""
-    if isinstance(x, (list, tuple, int, float, complex)):  # (bool is an int)
+    if x.__class__ is not Tensor and not isinstance(x, (Tensor, np.ndarray, np.generic)):
+        # (a number, a list, None, any object: no ``.dim()`` for PyTorch's Python code)
         raise NotATensorError(
             f"{fn}(): argument '{name}' must be a Tensor, not {type(x).__name__} (PyTorch "
             f"raises AttributeError here too); make one first, e.g. gradkit.tensor({name})")
@@ -138,6 +140,13 @@ def _check_bounds(min, max, fn="clamp"):
         if b is not None and not isinstance(b, (Tensor, int, float, np.number)):
             raise TypeError(f"{fn}(): argument '{name}' must be a Number or a Tensor, not "
                             f"{type(b).__name__}")
+
+
+def _required_bound(fn, name, b):
+    """clamp_min/clamp_max's bound: clamp takes a None bound, these do not (PyTorch's
+    TypeError)."""
+    if b is None:
+        raise TypeError(f"{fn}(): argument '{name}' must be a Number or a Tensor, not NoneType")
 
 
 def _number_bounds(x, min, max, fn="clamp"):
@@ -479,8 +488,19 @@ def _check_number(x, name, arg):
                         f"{type(x).__name__}")
 
 
+def _tensor_operands(fn, *named):
+    """PyTorch's TypeError for a number, list, None, ... where a function takes a Tensor (a
+    NumPy array is taken as one): ``named`` are ``(position, name, value)``."""
+    for pos, name, v in named:
+        if not isinstance(v, (Tensor, np.ndarray)):
+            raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{type(v).__name__}")
+
+
 def _promoted3(input, tensor1, tensor2, value, name):
     """addcmul/addcdiv's operands in PyTorch's result type of the three tensors."""
+    if tensor1.__class__ is not Tensor or tensor2.__class__ is not Tensor:
+        _tensor_operands(name, (2, "tensor1", tensor1), (3, "tensor2", tensor2))
     ts = [_t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")]
     rt = _result_type_of(ts)
     return [t if t.dtype == rt else t.to(rt) for t in ts]

@@ -534,6 +534,7 @@ FLAGS = frozenset({
     "invert", "exclusive", "reverse", "increasing", "equal_nan", "zero_infinity", "swap",
     "count_include_pad", "ceil_mode", "full", "log_input", "center", "normalized",
     "accumulate", "with_replacement", "wrap", "non_blocking", "include_self", "batch_first",
+    "density", "sparse",
 })
 
 
@@ -547,10 +548,94 @@ def flag_error(op, name, value):
                     f"True or False")
 
 
+# parameters that PyTorch's argument parser takes as a number (``Scalar``/``float``: a Python or
+# NumPy number, or a 0-d Tensor) where the implementation's default is a number, or None for
+# the optional ones (``nan_to_num``'s ``posinf``): ``alpha=tensor([1])``, ``rtol=[...]``,
+# ``eps=('a', 1)`` raise TypeError there. The generated faces check them
+NUMBERS = frozenset({
+    "alpha", "beta", "rtol", "atol", "nan", "posinf", "neginf", "eps", "lambd", "margin",
+    "value", "p", "lower", "upper", "rcond", "min", "max",
+})
+# of those, the ones PyTorch declares optional (``float?``): None is taken too where the
+# default is None (clamp's ``min``/``max`` take a Tensor as well, so a None default of another
+# name is no number check)
+OPTIONAL_NUMBERS = frozenset({"posinf", "neginf", "eps"})
+# parameters that PyTorch's argument parser takes as an ``int`` (a Python or NumPy integer, a 0-d
+# integer Tensor; not a bool, a float, None) where the implementation's default is an int, or
+# None for the optional ones (embedding's ``padding_idx``)
+INTS = frozenset({
+    "dim", "diagonal", "offset", "dim1", "dim2", "start_dim", "end_dim", "k", "r",
+    "minlength", "bins", "n", "padding_idx", "edge_order", "blank", "decimals",
+})
+OPTIONAL_INTS = frozenset({"padding_idx"})
+# parameters that PyTorch's argument parser takes as a ``str`` (None too where the default is
+# None): ``interpolation=device``, ``reduce=<generator>`` raise TypeError there
+# (cdist's compute_mode is no such parameter: PyTorch's Python code raises ValueError for it)
+STRINGS = frozenset({"interpolation", "reduce", "indexing", "pad_mode", "side"})
+
+
+def number_error(op, name, value, optional=False):
+    """PyTorch's TypeError for a non-number where a number goes; returns where ``value`` is a
+    number after all (a NumPy number, a 0-d Tensor, a bool, None where ``optional``)."""
+    if isinstance(value, (int, float, np.number, np.bool_)) or (value is None and optional) \
+            or (isinstance(value, Tensor) and value.ndim == 0):
+        return
+    raise TypeError(f"{op}(): argument '{name}' must be a number (float or int), not "
+                    f"{type(value).__name__}; pass e.g. {name}=1.0")
+
+
+def int_error(op, name, value, optional=False):
+    """PyTorch's TypeError for a non-int where an int goes; returns where ``value`` is an int
+    after all (a NumPy integer, a 0-d integer Tensor, None where ``optional``)."""
+    if (isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))) \
+            or (value is None and optional) or (isinstance(value, Tensor) and value.ndim == 0
+                                                 and value.dtype.kind in "iu"):
+        return
+    raise TypeError(f"{op}(): argument '{name}' must be int, not {type(value).__name__}; "
+                    f"pass e.g. {name}=0")
+
+
+def str_error(op, name, value, optional=False):
+    """PyTorch's TypeError for a non-str where a str goes (None too where ``optional``)."""
+    if isinstance(value, str) or (value is None and optional):
+        return
+    raise TypeError(f"{op}(): argument '{name}' must be str, not {type(value).__name__}")
+
+
+def _number_checks(decl, params, defaults):
+    """The face's checks of its number (``NUMBERS``), int (``INTS``) and str (``STRINGS``)
+    parameters; the expected class passes on one test, off the path of anything else."""
+    pre = ""
+    for p in params:
+        pname, _, default = p.partition("=")
+        if pname in STRINGS and default and (defaults.get(default) is None
+                                             or isinstance(defaults.get(default), str)):
+            pre += (f"if {pname}.__class__ is not str and {pname} is not {default}: "
+                    f"_str_error({decl.name!r}, {pname!r}, {pname}, "
+                    f"{defaults.get(default) is None})\n    ")
+            continue
+        if not default or (pname not in NUMBERS and pname not in INTS):
+            continue
+        value = defaults.get(default)
+        if value is None:
+            if pname not in OPTIONAL_NUMBERS and pname not in OPTIONAL_INTS:
+                continue
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if pname in INTS and (value is None or isinstance(value, int)):
+            pre += (f"if {pname}.__class__ is not int and {pname} is not {default}: "
+                    f"_int_error({decl.name!r}, {pname!r}, {pname}, {value is None})\n    ")
+        elif pname in NUMBERS:
+            pre += (f"if {pname}.__class__ is not float and {pname} is not {default}: "
+                    f"_number_error({decl.name!r}, {pname!r}, {pname}, {value is None})\n    ")
+    return pre
+
+
 def _flag_checks(decl, name, params, defaults):
     """The face's checks of its flag parameters (``FLAGS``): a bool, or the default left (a
-    parameter of that name whose default is a number is no flag: rrelu's ``upper``)."""
-    pre = ""
+    parameter of that name whose default is a number is no flag: rrelu's ``upper``); and of
+    its number parameters (``NUMBERS``)."""
+    pre = _number_checks(decl, params, defaults)
     for p in params:
         pname, _, default = p.partition("=")
         value = defaults.get(default)
@@ -565,17 +650,49 @@ def _flag_checks(decl, name, params, defaults):
     return pre
 
 
-def _numpy_face(decl, name):
+# int lists that PyTorch's function face takes as one sequence only (``torch.flip(x, 0)`` raises
+# TypeError) where its method spreads ints (``x.flip(0)``): name -> the list's parameter
+SEQUENCE_ONLY = {"flip": "dims", "permute": "dims", "tile": "dims"}
+
+
+def sequence_error(op, name, value):
+    """PyTorch's TypeError for an int list given as anything but one sequence."""
+    raise TypeError(f"{op}(): argument '{name}' (position 2) must be tuple of ints, not "
+                    f"{type(value).__name__}; pass one sequence, e.g. {op}(x, (0,))")
+
+
+def _sequence_check(decl, params):
+    """The function face's check of its ``SEQUENCE_ONLY`` list (spread ints, ``*args``, are
+    the method's form)."""
+    arg = SEQUENCE_ONLY.get(decl.name)
+    if arg is None:
+        return ""
+    star = next((p[1:] for p in params if p.startswith("*") and not p.startswith("**")
+                 and len(p) > 1), None)
+    if star is None:
+        return (f"if not isinstance({arg}, (tuple, list)): "
+                f"_sequence_error({decl.name!r}, {arg!r}, {arg})\n    ")
+    return (f"if {arg} is None and (len({star}) != 1 or not isinstance({star}[0], "
+            f"(tuple, list))): _sequence_error({decl.name!r}, {arg!r}, "
+            f"{star}[0] if len({star}) == 1 else {star})\n    ")
+
+
+def _numpy_face(decl, name, function=False):
     """The method face of an op with ``dim``/``keepdim`` or flags: the op, also taking
-    ``axis``/``keepdims``, its flags checked; ``decl.impl`` itself where there are none."""
+    ``axis``/``keepdims``, its flags checked; ``decl.impl`` itself where there are none.
+    ``function``: the function face (``SEQUENCE_ONLY`` lists checked too)."""
     names = _numpy_names(decl)
     params, call, defaults, star = _signature_source(decl.impl)
     flags = _flag_checks(decl, name, params, defaults)
+    if function:
+        flags = _sequence_check(decl, params) + flags
     if not names and not flags:
         return decl.impl
     params, pre = _with_numpy_names(name, params, star, names)
     impl, args = _impl_call(decl.impl, call)
-    ns = dict(defaults, _impl=impl, _unset=_UNSET, _flag_error=flag_error)
+    ns = dict(defaults, _impl=impl, _unset=_UNSET, _flag_error=flag_error,
+              _number_error=number_error, _int_error=int_error,
+              _str_error=str_error, _sequence_error=sequence_error)
     return _compile(name, params, f"{pre}{flags}return _impl({args})", ns, decl.impl)
 
 
@@ -607,7 +724,9 @@ def _out_face(decl, name):
     body = (f"{numpy_pre}{pre}r = _impl({args})\n    "
             f"return r if out is None else _write_out(out, r, {name!r}, _rule)")
     ns = dict(defaults, _impl=impl, _write_out=write_out, _rule=rule, _before=before,
-              _Tensor=Tensor, _t=_t, _unset=_UNSET, _flag_error=flag_error)
+              _Tensor=Tensor, _t=_t, _unset=_UNSET, _flag_error=flag_error,
+              _number_error=number_error, _int_error=int_error,
+              _str_error=str_error)
     return _compile(name, params, body, ns, decl.impl)
 
 
@@ -615,7 +734,15 @@ def _inplace_face(decl, name):
     """``Tensor.<name>_``: compute the op, then write the result into ``self``."""
     spec = decl.inplace
     if spec is not True and callable(spec) and not hasattr(spec, "forward"):
-        return spec
+        # a hand-written in-place function: its flags and numbers checked as the other faces
+        params, call, defaults, _ = _signature_source(spec)
+        checks = _flag_checks(decl, name, params, defaults)
+        if not checks:
+            return spec
+        impl, args = _impl_call(spec, call)
+        ns = dict(defaults, _impl=impl, _flag_error=flag_error, _number_error=number_error,
+                  _int_error=int_error, _str_error=str_error)
+        return _compile(name, params, f"{checks}return _impl({args})", ns, spec)
     params, call, defaults, _ = _signature_source(decl.impl)
     params = ["self"] + params[1:]
     call = ["self"] + call[1:]
@@ -630,7 +757,9 @@ def _inplace_face(decl, name):
         if len(params) > 1:
             raise ValueError(f"declare({decl.name}): inplace=Op only for one-input ops")
         ns = dict(defaults, _inplace=_record_inplace, _op=spec)
-    ns.update(_Tensor=Tensor, _not_tensor=_not_tensor, _flag_error=flag_error)
+    ns.update(_Tensor=Tensor, _not_tensor=_not_tensor, _flag_error=flag_error,
+              _number_error=number_error, _int_error=int_error,
+              _str_error=str_error)
     face = _compile(name, params, body, ns, decl.impl)
     face.__doc__ = f"In-place form of :func:`{decl.name}`: writes the result into ``self``."
     return face
@@ -682,7 +811,8 @@ def public_functions() -> dict:
             if not decl.function:
                 continue
             plain, _ = _names(decl)
-            face = _out_face(decl, decl.name) if decl.out else _numpy_face(decl, decl.name)
+            face = _out_face(decl, decl.name) if decl.out else _numpy_face(decl, decl.name,
+                                                                              function=True)
             for n in plain:
                 _FACES[n] = face
                 if decl.inplace is not None:

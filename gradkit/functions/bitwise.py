@@ -69,9 +69,17 @@ def _result(ref, arr, rt):
                 else arr.astype(rt, copy=False))
 
 
-@declare(inplace=True, out=True, differentiable=False)
+def _tensor_input(out, args):
+    """bitwise_and's ``out=`` form takes a Tensor input only (PyTorch's number-input overload
+    has no ``out=``)."""
+    _tensors_only("bitwise_and", (1, "input", args["input"]))
+
+
+@declare(inplace=True, out=("cast", _tensor_input), differentiable=False)
 def bitwise_and(input, other):
-    _tensors_only("bitwise_and", (1, "input", input))  # (the function: x & y takes numbers)
+    if not isinstance(input, Tensor) and not (  # (a number beside a Tensor: PyTorch's
+            isinstance(other, Tensor) and isinstance(input, (int, float, np.number))):  # Scalar
+        _tensors_only("bitwise_and", (1, "input", input))  # overload; x & y takes numbers)
     return _bitwise_and(input, other)
 
 

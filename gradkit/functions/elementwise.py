@@ -44,10 +44,12 @@ from ._args import (
     _operands,
     _promoted3,
     _rbinary,
+    _required_bound,
     _same_device,
     _scalar_or_tensor,
     _scaled_other,
     _t,
+    _tensor_operands,
     _tensors_only,
     _times_alpha,
     _type_name,
@@ -124,6 +126,8 @@ def clamp_(self, min=None, max=None):
 
 
 def addcmul_(self, tensor1, tensor2, *, value=1):
+    if tensor1.__class__ is not Tensor or tensor2.__class__ is not Tensor:
+        _tensor_operands("addcmul_", (1, "tensor1", tensor1), (2, "tensor2", tensor2))
     if _is_half(self):
         return write_inplace(self, addcmul(self, tensor1, tensor2, value=value), "addcmul_")
     return rename(add_(self, tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2),
@@ -131,6 +135,8 @@ def addcmul_(self, tensor1, tensor2, *, value=1):
 
 
 def addcdiv_(self, tensor1, tensor2, *, value=1):
+    if tensor1.__class__ is not Tensor or tensor2.__class__ is not Tensor:
+        _tensor_operands("addcdiv_", (1, "tensor1", tensor1), (2, "tensor2", tensor2))
     _check_addcdiv(_t(tensor1, "tensor1"), _t(tensor2, "tensor2"))
     if _is_half(self):
         return write_inplace(self, addcdiv(self, tensor1, tensor2, value=value), "addcdiv_")
@@ -971,12 +977,14 @@ def positive(input):
 @declare(inplace=True, out="same")
 def clamp_min(input, min):
     """``clamp(input, min=min)``."""
+    _required_bound("clamp_min", "min", min)
     return present(clamp(input, min=min), "ClampMinBackward0", (input,), input)
 
 
 @declare(inplace=True, out="same")
 def clamp_max(input, max):
     """``clamp(input, max=max)``."""
+    _required_bound("clamp_max", "max", max)
     return present(clamp(input, max=max), "ClampMaxBackward0", (input,), input)
 
 

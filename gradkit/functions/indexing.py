@@ -35,6 +35,7 @@ from ._args import (
     _dim_in,
     _scalar_or_tensor,
     _t,
+    _tensor_operands,
     _tensors_only,
     _type_name,
     _wrap_dim,
@@ -125,7 +126,9 @@ def _index_select_out_before(out, args):
 
 @declare(out=("same", _index_select_out_before))
 def index_select(input, dim, index):
-    _tensors_only("index_select", (3, "index", index))
+    if index.__class__ is not Tensor:
+        _tensors_only("index_select", (3, "index", index))
+        _tensor_operands("index_select", (3, "index", index))
     x = _t(input)
     d = _dim_in(dim, x.ndim, "index_select")
     if index.dtype not in (np.int32, np.int64):

@@ -152,6 +152,9 @@ def _directional_split(x, sections, d, name, min_nd):
     if x.ndim < min_nd:
         raise RuntimeError(f"{name}(): requires a tensor with at least {min_nd} dimension(s), but "
                            f"got a tensor with {x.ndim} dimensions (shape {tuple(x.shape)})")
+    if isinstance(sections, Tensor) and sections.dtype.kind not in "iu":
+        raise TypeError(f"{name}(): argument 'sections' must be an int, a list of ints or an "
+                        f"integer Tensor, not a {sections.dtype} Tensor")
     if isinstance(sections, (int, np.integer)) and not isinstance(sections, bool):
         if sections <= 0 or x.shape[d] % sections:
             raise RuntimeError(f"{name}(): the size of dimension {d} ({x.shape[d]}) is not "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtype, factories
+from .. import _dtype, _options, factories
 from .. import _memory_format as _mf
 from .._tensor.record import (
     apply1,
@@ -14,13 +14,13 @@ from .._tensor.record import (
     inplace,
     write_error,
 )
-from .._tensor.tensor import Size, Tensor, as_tensor_arg, wrap
+from .._tensor.tensor import Size, Tensor, _shape_arg, as_tensor_arg, wrap
 from ..autograd import grad_mode
 from ..autograd.graph import FORWARD, rename
 from ..device import Device, _parse_device_dtype, _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import memory as M
-from ._args import _check_fill_value, _t, _tensors_only
+from ._args import NotATensorError, _check_fill_value, _t, _tensor_operands, _tensors_only
 from ._registry import declare, tensor_method
 
 __all__ = ["clone", "detach", "detach_", "fill", "is_inference", "is_same_size", "is_signed",
@@ -60,6 +60,9 @@ def zeros_like_grad(x):
 def to(self, *args, **kwargs):
     """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``,
     ``to(device, dtype)``; differentiable."""
+    copy = False
+    if kwargs or len(args) > 1:
+        args, copy = _to_flags(args, kwargs)
     device, dtype = _parse_device_dtype(args, kwargs)
     t = self
     if device is not None and Device(device) != self.device:
@@ -76,9 +79,40 @@ def to(self, *args, **kwargs):
     if fmt is not None and _mf.check(fmt, "to") is not _mf.preserve_format \
             and not _mf.is_in(t._data, fmt):
         return apply1(M.CLONE_AS, t, (fmt,))
-    if kwargs.get("copy") and t is self:
+    if copy and t is self:
         t = clone(t)
     return t
+
+
+_TO_KEYWORDS = frozenset({"device", "dtype", "non_blocking", "copy", "memory_format"})
+
+
+def _to_flags(args, kwargs):
+    """``to``'s positionals without its flags, and ``copy``: PyTorch's forms are ``to(dtype,
+    non_blocking, copy)``, ``to(device, dtype, non_blocking, copy)`` and ``to(other,
+    non_blocking, copy)``, each flag a bool (TypeError for ``to(float64, 1)``, ``copy='x'``,
+    an unknown keyword)."""
+    for k in kwargs:
+        if k not in _TO_KEYWORDS:
+            raise TypeError(f"to() got an unexpected keyword argument '{k}'")
+    flags = {k: kwargs[k] for k in ("non_blocking", "copy") if k in kwargs}
+    if len(args) > 1:
+        first = args[0]
+        device_first = isinstance(first, (Device, str)) or (
+            isinstance(first, (int, np.integer)) and not isinstance(first, (bool, np.bool_)))
+        n = 2 if device_first and not isinstance(args[1], bool) else 1
+        if len(args) - n > 2:
+            raise TypeError(f"to() takes at most {n + 2} positional arguments ({len(args)} "
+                            f"given)")
+        for name, value in zip(("non_blocking", "copy"), args[n:]):
+            if name in flags:
+                raise TypeError(f"to() got multiple values for argument '{name}'")
+            flags[name] = value
+        args = args[:n]
+    for name, value in flags.items():
+        _options.flag("to", name, value, optional=False)
+    _options.memory_format("to", kwargs.get("memory_format"))
+    return args, flags.get("copy", False)
 
 
 @tensor_method("type")
@@ -118,7 +152,9 @@ def cuda(self, device=None):
 @tensor_method()
 def copy_(self, src):
     """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
-    src = as_tensor_arg(src, name="src")
+    if src.__class__ is not Tensor:
+        _tensor_operands("copy_", (1, "src", src))
+        src = as_tensor_arg(src, name="src")
     check_inference_write(self, "copy_")
     if self.requires_grad or src.requires_grad or FORWARD[0] is not None:
         return inplace(self, M.COPY, src)
@@ -208,9 +244,15 @@ def zero_(input):
 
 # ------------------------------------------------------------------ new_* factories
 def _new_factory(name):
-    def new(self, *size, dtype=None, device=None, requires_grad=False):
-        return getattr(factories, name)(*size, dtype=dtype or self.dtype,
-                                        device=device or self.device,
+    def new(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+            pin_memory=False):
+        if not size:
+            raise TypeError(f'new_{name}() missing 1 required positional arguments: "size"; '
+                            f'pass the shape, e.g. x.new_{name}((2, 3))')
+        _options.options("new_" + name, layout_=layout, pin_memory=pin_memory,
+                         requires_grad=requires_grad)
+        return getattr(factories, name)(*size, dtype=self.dtype if dtype is None else dtype,
+                                        device=self.device if device is None else device,
                                         requires_grad=requires_grad)
 
     new.__name__ = new.__qualname__ = "new_" + name
@@ -223,22 +265,31 @@ for _name in ("zeros", "ones", "empty"):
 
 
 @tensor_method()
-def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return factories.full(size, fill_value, dtype=dtype or self.dtype,
-                          device=device or self.device, requires_grad=requires_grad)
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+             layout=None, pin_memory=False):
+    _options.options("new_full", layout_=layout, pin_memory=pin_memory,
+                     requires_grad=requires_grad)
+    return factories.full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                          device=self.device if device is None else device,
+                          requires_grad=requires_grad)
 
 
 @tensor_method()
 def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
                       layout=None, pin_memory=False):
     """``empty_strided`` with this tensor's dtype and device unless given."""
-    return factories.empty_strided(size, stride, dtype=dtype or self.dtype,
-                                   device=device or self.device, requires_grad=requires_grad)
+    _options.options("new_empty_strided", layout_=layout, pin_memory=pin_memory,
+                     requires_grad=requires_grad)
+    return factories.empty_strided(size, stride, dtype=self.dtype if dtype is None else dtype,
+                                   device=self.device if device is None else device,
+                                   requires_grad=requires_grad)
 
 
 @tensor_method()
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-    return factories.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+    _options.options("new_tensor", requires_grad=requires_grad)
+    return factories.tensor(data, dtype=self.dtype if dtype is None else dtype,
+                            device=self.device if device is None else device,
                             requires_grad=requires_grad)
 
 
@@ -287,7 +338,9 @@ del _name, _target
 @tensor_method()
 def type_as(self, other):
     """This tensor converted to ``other``'s dtype."""
-    _tensors_only("type_as", (1, "other", other))
+    if other.__class__ is not Tensor:
+        _tensors_only("type_as", (1, "other", other))
+        _tensor_operands("type_as", (1, "other", other))
     return to(self, other.dtype)
 
 
@@ -295,8 +348,9 @@ def type_as(self, other):
 def resize_(self, *sizes, memory_format=None):
     """Change the shape in place: the first elements are kept (in row-major order); new ones
     are uninitialised (zeros here). Refused for a tensor that requires grad, as PyTorch."""
-    shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)) else sizes
-    shape = tuple(int(s) for s in shape)
+    if memory_format is not None:
+        _options.memory_format("resize_", memory_format)
+    shape = _shape_arg(sizes, "resize_")
     if any(s < 0 for s in shape):
         raise RuntimeError(f"resize_(): Trying to create tensor with negative dimension: "
                            f"{list(shape)}")
@@ -330,6 +384,8 @@ def resize_(self, *sizes, memory_format=None):
 @declare(method=False, differentiable=False)
 def resize_as_(input, the_template, *, memory_format=None):
     """``input.resize_(the_template.shape)``."""
+    if memory_format is not None:
+        _options.memory_format("resize_as_", memory_format)
     if not isinstance(the_template, Tensor):
         raise TypeError(f"resize_as_(): argument 'the_template' (position 1) must be Tensor, "
                         f"not {type(the_template).__name__}")
@@ -392,7 +448,7 @@ def resize(self, *sizes):
 @tensor_method()
 def resize_as(self, tensor):
     """The deprecated out-of-place ``resize_as``: ``resize(*tensor.shape)``."""
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"resize_as(): argument 'the_template' (position 1) must be Tensor, not "
-                        f"{type(tensor).__name__}")
+    if not isinstance(tensor, Tensor):  # (PyTorch's Python-level method: its AttributeError)
+        raise NotATensorError(f"resize_as(): argument 'tensor' must be a Tensor, not "
+                              f"{type(tensor).__name__} (PyTorch raises AttributeError here)")
     return _resize_to(self, tuple(tensor.shape), "resize_as")

@@ -191,6 +191,9 @@ def einsum(equation, *operands):
     """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)`` or in sublist form
     ``einsum(a, [0, 1], b, [1, 2], [0, 2])``; differentiable in each operand."""
     if not isinstance(equation, str):
+        if not isinstance(equation, (Tensor, np.ndarray)):  # (a Tensor: the sublist form)
+            raise TypeError(f"einsum(): argument 'equation' (position 1) must be str, not "
+                            f"{type(equation).__name__}")
         equation, operands = _sublist_equation((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])

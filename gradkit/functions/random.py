@@ -13,7 +13,8 @@ from .. import random as _random
 from .._tensor.tensor import Tensor, wrap
 from ..autograd import grad_mode
 from ..random import _gen
-from ._registry import tensor_method
+from ._args import _int_arg
+from ._registry import number_error, tensor_method
 
 __all__ = ["bernoulli_", "cauchy_", "exponential_", "geometric_", "log_normal_", "normal_",
            "random_", "uniform_"]
@@ -32,6 +33,23 @@ def _fill(self, arr):
 
 _TITLES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
            "bool": "Bool"}
+
+
+def _numbers(fn, **named):
+    """PyTorch's TypeError for a non-number where a random fill takes a float (``std=[1.0]``,
+    ``mean=None``): a Python or NumPy number, or a 0-d Tensor."""
+    for name, v in named.items():
+        if v.__class__ is not float:
+            number_error(fn, name, v)
+
+
+def _bounds(fn, a, b, bounds):
+    """``(from, to)`` given by PyTorch's keyword names (Python keywords, so passed as
+    ``**{'from': ...}``); TypeError for any other keyword."""
+    for k in bounds:
+        if k not in ("from", "to"):
+            raise TypeError(f"{fn}() got an unexpected keyword argument '{k}'")
+    return bounds.get("from", a), bounds.get("to", b)
 
 
 def _float_check(self, name, kernel=None):
@@ -62,8 +80,12 @@ def _complex_fill(self, fill, a, b, generator):
 
 
 @tensor_method()
-def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    """Fill with samples from the uniform distribution on ``[a, b)``."""
+def uniform_(self, a=0.0, b=1.0, *, generator=None, **bounds):
+    """Fill with samples from the uniform distribution on ``[a, b)`` (PyTorch's keywords
+    ``from``/``to`` name them too: ``x.uniform_(**{'from': -1, 'to': 1})``)."""
+    if bounds:
+        a, b = _bounds("uniform_", a, b, bounds)
+    _numbers("uniform_", **{"from": a, "to": b})
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
     if self.dtype.kind == "c":  # the real and imaginary parts, as PyTorch's (view_as_real)
@@ -79,6 +101,7 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
 @tensor_method()
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Fill with samples from the normal distribution ``N(mean, std**2)``."""
+    _numbers("normal_", mean=mean, std=std)
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
     if self.dtype.kind == "c" and std >= 0:  # each part N(mean, std**2 / 2), as PyTorch's
@@ -118,6 +141,8 @@ def bernoulli_(self, p=0.5, *, generator=None):
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
     g = _gen(generator)
+    if p.__class__ is not float and not isinstance(p, Tensor):
+        _numbers("bernoulli_", p=p)
     if isinstance(p, Tensor):
         probs = np.broadcast_to(np.asarray(p.detach().cpu()._data), tuple(self.shape))
         return _fill(self, _random.bernoulli_tensor(g, np.ascontiguousarray(probs)))
@@ -129,6 +154,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
 @tensor_method()
 def exponential_(self, lambd=1.0, *, generator=None):
     """Fill with samples from the exponential distribution of rate ``lambd``."""
+    _numbers("exponential_", lambd=lambd)
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
     _float_check(self, "exponential_")
@@ -140,6 +166,7 @@ def exponential_(self, lambd=1.0, *, generator=None):
 @tensor_method()
 def geometric_(self, p, *, generator=None):
     """Fill with the number of Bernoulli(``p``) trials up to the first success."""
+    _numbers("geometric_", p=p)
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
     if not 0 < p < 1:
@@ -150,6 +177,7 @@ def geometric_(self, p, *, generator=None):
 @tensor_method()
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     """Fill with samples from the Cauchy distribution."""
+    _numbers("cauchy_", median=median, sigma=sigma)
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
     _float_check(self, "cauchy_")
@@ -160,6 +188,7 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
 @tensor_method()
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     """Fill with ``exp`` of samples from ``N(mean, std**2)``."""
+    _numbers("log_normal_", mean=mean, std=std)
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
     _float_check(self, "log_normal_", "log_normal_cpu")
@@ -180,6 +209,10 @@ def random_(self, from_=None, to=None, *, generator=None):
         return _fill(self, _random.random_full(g, n, dt))
     if to is None:
         from_, to = 0, from_
+    elif from_ is None:  # ``random_(to=n)``: PyTorch's ``random_(to)``
+        from_ = 0
+    if from_.__class__ is not int or to.__class__ is not int:
+        from_, to = _int_arg(from_, "random_", "from"), _int_arg(to, "random_", "to")
     from_, to = int(from_), int(to)
     if from_ >= to:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "

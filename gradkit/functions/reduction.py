@@ -30,8 +30,10 @@ from ._args import (
     _norm_axis,
     _not_implemented,
     _on_device_of,
+    _shape_arg,
     _t,
     _tensor_attr_arg,
+    _tensor_operands,
     _tensors_only,
     _type_name,
     _wrap_dim,
@@ -187,6 +189,10 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _max_min(input, dim, keepdim, largest):
+    if isinstance(dim, Tensor) and keepdim is not NO_KEEPDIM:  # (the binary form: no keepdim)
+        name = "max" if largest else "min"
+        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not Tensor: "
+                        f"{name}(input, other) takes no keepdim; pass an int dim to reduce")
     dim, keepdim = _dim_keepdim("max" if largest else "min", dim, keepdim)
     x = _t(input)
     if dim is None:
@@ -720,8 +726,8 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     ``dx`` (default 1)."""
     if x is not None and dx is not None:
         raise TypeError("trapezoid(): give x or dx, not both")
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        x, dx = None, x
+    if x is not None and x.__class__ is not Tensor:
+        _tensor_operands("trapezoid", (2, "x", x))  # (a number is ``dx=``, as PyTorch)
     d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "trapezoid")
     if n == 0:  # new zeros of y's dtype, out of the graph, as PyTorch's
         return sum(left, d).detach().to(left.dtype)
@@ -744,8 +750,8 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """The running trapezoidal integral along ``dim`` (one element shorter than ``y``)."""
     if x is not None and dx is not None:
         raise TypeError("cumulative_trapezoid(): give x or dx, not both")
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        x, dx = None, x
+    if x is not None and x.__class__ is not Tensor:
+        _tensor_operands("cumulative_trapezoid", (2, "x", x))
     d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "cumulative_trapezoid")
     if n == 0 and x is None:
         return _float_operand(left)
@@ -799,7 +805,7 @@ def renorm(input, p, dim, maxnorm):
 
 def _sum_to_size(self, *size):
     """Sum this tensor down to ``size`` (which must expand to this tensor's shape)."""
-    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (list, tuple)) else size
+    shape = _shape_arg(size, "sum_to_size")
     x = self
     lead = x.ndim - len(shape)
     ok = lead >= 0 and builtins_all(s == t_ or s == 1 for s, t_ in zip(shape, x.shape[lead:]))
@@ -910,7 +916,10 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     if dim is None:
         dims = tuple(builtins.range(x.ndim))
     else:
-        raw = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+        raw = (dim,) if isinstance(dim, (int, np.integer)) else dim
+        if not isinstance(raw, (tuple, list)):
+            raise TypeError(f"gradient(): argument 'dim' must be an int or a tuple of ints, "
+                            f"not {type(dim).__name__}")
         dims = tuple(_dim_in(d, x.ndim, "gradient") for d in raw)
         if len(set(dims)) != len(dims):
             dup = next(d for d in dims if dims.count(d) > 1)

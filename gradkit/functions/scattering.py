@@ -12,7 +12,7 @@ from .._tensor.tensor import Tensor, wrap
 from ..autograd.graph import present
 from ..ops import shape as S
 from ._args import _const_like, _dim_in, _int_arg, _t, _tensors_only, _type_name
-from ._registry import declare, tensor_method
+from ._registry import declare, flag_error, tensor_method
 from .indexing import _index_error, _norm_index, _place, masked_fill, scatter, scatter_reduce
 from .shape import flatten, movedim
 
@@ -373,6 +373,8 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
 def fill_diagonal_(self, fill_value, wrap=False):
     """Fill the main diagonal in place (all dims of equal size beyond 2-D; a tall matrix with
     ``wrap=True`` starts again every ``ncols + 1`` rows, as NumPy's ``fill_diagonal``)."""
+    if wrap.__class__ is not bool:
+        flag_error("fill_diagonal_", "wrap", wrap)
     if self.ndim < 2:
         raise RuntimeError(f"fill_diagonal_(): dimensions must larger than 1, got shape "
                            f"{tuple(self.shape)}")

@@ -25,6 +25,7 @@ from ._args import (
     _shape_arg,
     _t,
     _tensor_attr_arg,
+    _tensor_operands,
     _tensors_only,
     _wrap_dim,
     _xp,
@@ -82,7 +83,10 @@ def reshape(input, *args, shape=None):
 @declare(function=False)
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
-        return view_dtype(_t(input), shape[0])
+        s = shape[0]
+        if not (isinstance(s, Tensor) and s.ndim == 0 and s.dtype.kind in "iu"):
+            return view_dtype(_t(input), s)
+        shape = (int(s.item()),)  # (a 0-d integer tensor is a size, as PyTorch's int)
     x = _t(input)
     if x.is_sparse:  # (as PyTorch: no view of a sparse tensor)
         raise NotImplementedError("view: not supported for sparse tensors (layout "
@@ -260,7 +264,9 @@ def expand(input, *args, size=None):
 
 @declare(function=False)
 def expand_as(input, other):
-    _tensors_only("expand_as", (2, "other", other))
+    if other.__class__ is not Tensor:
+        _tensors_only("expand_as", (2, "other", other))
+        _tensor_operands("expand_as", (2, "other", other))
     return expand(input, *other.shape)
 
 
@@ -397,6 +403,9 @@ def chunk(input, chunks, dim=0):
 @declare()
 def unbind(input, dim=0):
     x = _t(input)
+    if x.ndim == 0:
+        raise IndexError("unbind(): Dimension specified as 0 but tensor has no dimensions; a 0-d "
+                         "tensor has nothing to unbind")
     d = _wrap_dim(dim, x.ndim)
     return tuple(present(x[(slice(None),) * d + (i,)], "UnbindBackward0", (x,))
                  for i in range(x.shape[d]))
@@ -438,10 +447,15 @@ def flip(input, *args, dims=None):
     """Reverse along ``dims``: ``flip(x, (0, 1))``, ``x.flip(0, 1)``, ``x.flip(dims=[0])``."""
     x = _t(input)
     if dims is None:
+        if not args:
+            raise TypeError('flip() missing 1 required positional arguments: "dims"; pass the '
+                            'dims to reverse, e.g. flip(x, (0,))')
         dims = _shape_arg(args)
     if isinstance(dims, int):
         dims = (dims,)
     axes = tuple(_dim_in(d, x.ndim, "flip") for d in dims)
+    if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor: nothing to reverse, as PyTorch)
+        return present(x.clone(), "FlipBackward0", (x,))
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"flip(): dim {_repeated(axes)} appears multiple times in the list of "
                            f"dims {tuple(dims)}; give each dim once")
@@ -623,7 +637,8 @@ def tile(input, dims):
     if len(reps) < x.ndim:
         reps = (1,) * (x.ndim - len(reps)) + reps
     if builtins_any(r < 0 for r in reps):
-        raise RuntimeError(f"tile(): dims can not be negative, got {tuple(dims)}")
+        raise RuntimeError(f"tile(): dims can not be negative, got {reps}; Trying to create "
+                           f"tensor with negative dimension")
     return repeat(x, *reps)
 
 
@@ -631,6 +646,10 @@ def tile(input, dims):
 def movedim(input, source, destination):
     """Move dimensions ``source`` to positions ``destination``; the others keep their order."""
     x = _t(input)
+    if isinstance(source, (tuple, list)) != isinstance(destination, (tuple, list)):
+        raise TypeError(f"movedim(): source and destination must both be ints or both be "
+                        f"tuples of ints, got {type(source).__name__} and "
+                        f"{type(destination).__name__}")
     src = _dims_tuple(source, "movedim", "source")
     dst = _dims_tuple(destination, "movedim", "destination")
     if len(src) != len(dst):
@@ -735,6 +754,9 @@ def rot90(input, k=1, dims=(0, 1)):
     second."""
     x = _t(input)
     k = _int_arg(k, "rot90", "k")
+    if not isinstance(dims, (tuple, list)):  # (an int list: a lone int is refused, as PyTorch)
+        raise TypeError(f"rot90(): argument 'dims' must be tuple of ints, not "
+                        f"{type(dims).__name__}; pass two dims, e.g. dims=(0, 1)")
     dims = _dims_tuple(dims, "rot90", "dims")
     if len(dims) != 2:
         raise RuntimeError(f"rot90(): dims must have length 2, got {dims}")
@@ -762,7 +784,9 @@ def _split_method(self, split_size, dim=0):
 
 @tensor_method("view_as", "reshape_as")
 def view_as(self, other):
-    _tensors_only("view_as", (1, "other", other))
+    if other.__class__ is not Tensor:
+        _tensors_only("view_as", (1, "other", other))
+        _tensor_operands("view_as", (1, "other", other))
     return reshape(self, *other.shape)
 
 
@@ -875,8 +899,8 @@ def _tri_indices(row, col, offset, dtype, device, fn, name):
         raise RuntimeError(f"{name}(): row and col must be non-negative, got {row} and {col}")
     r, c = fn(row, offset, col)
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
-    if dt.kind not in "iu":
-        raise RuntimeError(f"{name}(): dtype must be an integer type, got {dt}")
+    if dt.kind not in "iu":  # (PyTorch's kernel dispatch: NotImplementedError)
+        _not_implemented(name, dt, "pass an integer dtype, e.g. dtype=gradkit.int64")
     return factories.tensor(np.stack([r, c]).astype(dt).reshape(2, -1), device=device)
 
 

@@ -906,6 +906,9 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
     if len(bins) != n:
         raise RuntimeError("histogramdd: The size of bins must be equal to the innermost "
                            "dimension of the input.")
+    if range is not None and not isinstance(range, (list, tuple)):
+        raise TypeError(f"histogramdd(): argument 'range' must be a sequence of floats, not "
+                        f"{type(range).__name__}")
     if range is not None and len(range) != 2 * n:
         raise RuntimeError(f"torch.histogramdd: for a {n}-dimensional histogram range should "
                            f"have {2 * n} elements, but got {len(range)}")

@@ -26,9 +26,7 @@ __all__ = ["as_strided", "as_strided_scatter"]
 
 
 def _ints(v, name, arg, pos):
-    if isinstance(v, Tensor) or not isinstance(v, (list, tuple)):
-        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-            return (int(v),)
+    if isinstance(v, Tensor) or not isinstance(v, (list, tuple)):  # (a lone int too)
         raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be tuple of ints, "
                         f"not {type(v).__name__}")
     for i, e in enumerate(v):

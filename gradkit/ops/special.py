@@ -432,9 +432,12 @@ def polygamma_array(n, x):
     elif n == 1:
         out = _trigamma(v)
     else:
-        with np.errstate(all="ignore"):
-            out = (1.0 if n % 2 else -1.0) * math.exp(math.lgamma(n + 1.0)) * zeta_array(n + 1.0,
-                                                                                          v)
+        sign = 1.0 if n % 2 else -1.0
+        if n >= 171:  # n! beyond float64: +-inf wherever x is a number, as PyTorch's kernel
+            out = np.where(np.isnan(v), np.nan, sign * np.inf)
+        else:
+            with np.errstate(all="ignore"):
+                out = sign * math.exp(math.lgamma(n + 1.0)) * zeta_array(n + 1.0, v)
     return out.astype(x.dtype) if x.dtype != np.float64 else out
 
 

@@ -93,6 +93,93 @@ RAISES = {
                             "operand"),
     "where_float_condition_and_a_list": (lambda m: m.where(x(m, "float32"), x(m), [1.0, 2.0, 3.0]),
                                          "operand"),
+    # numbers (the registry's generated faces: NUMBERS): a Python or NumPy number, a 0-d Tensor
+    "allclose_atol_a_list": (lambda m: m.allclose(x(m), x(m), atol=[x(m)]), "atol"),
+    "isclose_rtol_a_tuple": (lambda m: x(m).isclose(x(m), rtol=("a", 1)), "rtol"),
+    "logit_eps_a_tuple": (lambda m: m.logit(x(m), eps=("a", 1)), "eps"),
+    "nan_to_num_neginf_a_tuple": (lambda m: x(m).nan_to_num(neginf=("a", 1)), "neginf"),
+    "dist_p_1_element_tensor": (lambda m: x(m).dist(x(m), p=m.tensor([1])), "'p'"),
+    "rsub_alpha_1_element_tensor": (lambda m: m.rsub(x(m), x(m), alpha=m.tensor([1])), "alpha"),
+    "index_add_alpha_an_array": (lambda m: x(m).index_add(0, idx(m)[0], x(m),
+                                                          alpha=np.ones(2)), "alpha"),
+    "celu__alpha_a_type": (lambda m: m.celu_(x(m), alpha=float), "alpha"),
+    "celu__alpha_1_element_tensor": (lambda m: m.celu_(x(m), alpha=m.tensor([1])), "alpha"),
+    "log_normal__std_an_array": (lambda m: x(m).log_normal_(std=np.ones(2)), "std"),
+    "uniform__to_none": (lambda m: x(m).uniform_(0.0, None), "to"),
+    "random__to_a_float": (lambda m: x(m).random_(to=2.5), "to"),
+    "addcmul_value_1_element_tensor": (lambda m: x(m).addcmul(x(m), x(m), value=m.tensor([1])),
+                                       "value"),
+    "add__alpha_1_element_tensor": (lambda m: x(m).add_(x(m), alpha=m.tensor([1])), "alpha"),
+    "histc_max_none": (lambda m: x(m).histc(max=None), "max"),
+    # ints (INTS): an int, a NumPy integer, a 0-d integer Tensor
+    "diag_diagonal_a_dtype": (lambda m: m.diag(x(m), diagonal=m.int64), "diagonal"),
+    "diag_diagonal_nested": (lambda m: x(m).diag(diagonal=[[1, 2], [3]]), "diagonal"),
+    "diag_diagonal_inf": (lambda m: x(m).diag(diagonal=float("inf")), "diagonal"),
+    "cosine_similarity_dim_none": (lambda m: m.cosine_similarity(x(m), x(m), dim=None), "dim"),
+    "embedding_padding_idx_object": (lambda m: m.embedding(idx(m), idx(m),
+                                                           padding_idx=object()), "padding_idx"),
+    # a Tensor where one goes (a NumPy array is taken as one)
+    "addcmul__tensor1_an_int": (lambda m: x(m).addcmul_(100, x(m)), "tensor1"),
+    "addcmul_tensor2_none": (lambda m: m.addcmul(x(m), x(m), None), "tensor2"),
+    "view_as_none": (lambda m: x(m).view_as(None), "view_as"),
+    "expand_as_none": (lambda m: x(m).expand_as(None), "expand_as"),
+    "type_as_none": (lambda m: x(m).type_as(None), "type_as"),
+    "index_select_index_none": (lambda m: m.index_select(x(m), 0, None), "index"),
+    "copy__a_tuple": (lambda m: x(m).copy_(("a", 1)), "copy_"),
+    "get_device_a_list": (lambda m: m.get_device([x(m)]), "get_device"),
+    "get_device_a_type": (lambda m: m.get_device(float), "get_device"),
+    # a device: a device, a str, an int
+    "arange_device_an_object": (lambda m: m.arange(5, device=object()), "device"),
+    "bartlett_window_device_a_generator": (lambda m: m.bartlett_window(
+        2, device=(i for i in range(2))), "device"),
+    # int lists: a lone int is refused where PyTorch's parser takes only a sequence
+    "full_an_int_size": (lambda m: m.full(3, 1.5), "size"),
+    "new_full_fill_value_none": (lambda m: x(m).new_full((3, 3), None), "fill_value"),
+    "rot90_dims_an_int": (lambda m: m.rot90(x(m), dims=0), "dims"),
+    "as_strided_an_int_size": (lambda m: x(m).as_strided(9, (1,)), "size"),
+    "empty_strided_an_int_stride": (lambda m: m.empty_strided((3,), 1), "stride"),
+    "sum_to_size_nan": (lambda m: x(m).sum_to_size(float("nan")), "sum_to_size"),
+    "sum_to_size_an_array": (lambda m: x(m).sum_to_size(np.ones(2)), "sum_to_size"),
+    "flip_without_dims": (lambda m: x(m).flip(), "dims"),
+    # strs (STRINGS) and flags added to the registry's checks
+    "quantile_interpolation_a_device": (lambda m: m.quantile(x(m)[0], 0.5,
+                                                             interpolation=m.device("cpu")),
+                                        "interpolation"),
+    "scatter__reduce_a_generator": (lambda m: x(m).scatter_(0, idx(m), x(m),
+                                                            reduce=(i for i in range(2))),
+                                    "reduce"),
+    "einsum_equation_an_int": (lambda m: m.einsum(0, x(m)), "equation"),
+    "histogramdd_density_a_list": (lambda m: m.histogramdd(x(m), 2, density=[]), "density"),
+    "embedding_sparse_numpy_int": (lambda m: m.embedding(idx(m), x(m), sparse=np.int64(1)),
+                                   "sparse"),
+    "fill_diagonal__wrap_a_dtype": (lambda m: x(m).fill_diagonal_(1.5, wrap=m.int64), "wrap"),
+    # numbers and ints of the random factories and windows
+    "bernoulli__p_a_device": (lambda m: x(m).bernoulli_(p=m.device("cpu")), "p"),
+    "kaiser_window_beta_a_tuple": (lambda m: m.kaiser_window(2, beta=("a", 1)), "beta"),
+    "randint_low_a_type": (lambda m: m.randint(float, 5, (3,)), "low"),
+    "randint_high_inf": (lambda m: m.randint(0, float("inf"), (3,)), "high"),
+    "randint_low_0d_float_tensor": (lambda m: m.randint(m.tensor(1.5), 5, (3,)), "low"),
+    "eye_m_none": (lambda m: m.eye(2, m=None), "'m'"),
+    "gradient_dim_a_dtype": (lambda m: m.gradient(x(m), dim=m.int64), "dim"),
+    "gradient_dim_a_float": (lambda m: m.gradient(x(m), dim=2.0), "dim"),
+    "is_contiguous_memory_format_none": (lambda m: x(m).is_contiguous(memory_format=None),
+                                         "memory_format"),
+    "type_an_unknown_keyword": (lambda m: x(m).type(m.float32, bogus_arg=1), "bogus_arg"),
+    "trapz_x_an_int": (lambda m: m.trapz(x(m), x=100), "'x'"),
+    "cumulative_trapezoid_x_an_int": (lambda m: m.cumulative_trapezoid(x(m), x=-1), "'x'"),
+    "clamp_min_none": (lambda m: x(m).clamp_min(None), "min"),
+    "clamp_max_none": (lambda m: m.clamp_max(x(m), None), "max"),
+    "movedim_an_int_and_a_list": (lambda m: m.movedim(x(m), 0, []), "movedim"),
+    "min_other_and_keepdim": (lambda m: x(m).min(x(m), keepdim=True), "min"),
+    "hsplit_a_float_tensor": (lambda m: x(m)[0].hsplit(m.tensor(1.5)), "hsplit"),
+    "vsplit_a_float_tensor": (lambda m: x(m).vsplit(m.tensor(1.5)), "vsplit"),
+    "histogramdd_range_a_float": (lambda m: m.histogramdd(x(m), 2, range=1.5), "range"),
+    "nuclear_norm_dim_a_dict": (lambda m: m.nuclear_norm(x(m), dim={}), "dim"),
+    "arange_end_and_step": (lambda m: m.arange(5, step=-1), "step"),
+    # the function face's int list is one sequence (the method spreads ints)
+    "flip_function_a_lone_int": (lambda m: m.flip(x(m), 0), "dims"),
+    "permute_function_a_lone_int": (lambda m: m.permute(x(m), 100), "dims"),
+    "tile_function_a_lone_int": (lambda m: m.tile(x(m), -1), "dims"),
 }
 
 
@@ -135,7 +222,59 @@ ACCEPTS = {
     "zeros_dtype_numpy": lambda m: m.zeros(2, dtype=m.float64),
     "split_sizes": lambda m: x(m).split([1, 2])[1],
     "cat_tuple": lambda m: m.cat((x(m), x(m))),
+    "isclose_rtol_0d_tensor": lambda m: x(m).isclose(x(m), rtol=m.tensor(0.5)),
+    "nan_to_num_nan_numpy": lambda m: x(m).nan_to_num(nan=np.float64(1.0), posinf=None),
+    "add_alpha_numpy_int": lambda m: m.add(x(m), x(m), alpha=np.int64(2)),
+    "celu_alpha_int": lambda m: m.celu(x(m), alpha=2),
+    "random__to_keyword": lambda m: x(m).random_(to=5) * 0,
+    "diag_diagonal_0d_int_tensor": lambda m: x(m).diag(diagonal=m.tensor(1)),
+    "diag_diagonal_numpy_int": lambda m: m.diag(x(m), np.int64(-1)),
+    "addcmul_tensor1_an_array": lambda m: x(m).addcmul(m.tensor(X), m.tensor(X), value=2),
+    "full_a_size_list": lambda m: m.full([2, 2], 1.5),
+    "sum_to_size_spread": lambda m: x(m).sum_to_size(1, 3),
+    "uniform__from_to_keywords": lambda m: x(m).uniform_(**{"from": 2.0, "to": 2.0}),
+    "randint_0d_int_tensor_low": lambda m: m.randint(m.tensor(1), 2, (3,)),
+    "einsum_sublist_form": lambda m: m.einsum(x(m), [0, 1], [1]),
+    "eye_square": lambda m: m.eye(3),
+    "is_contiguous_default": lambda m: m.tensor(x(m).is_contiguous()),
+    "view_a_0d_int_tensor": lambda m: x(m).view(m.tensor(9)),
+    "min_other": lambda m: x(m).min(x(m) * 0.5),
+    "hsplit_an_int_tensor": lambda m: x(m).hsplit(m.tensor([1]))[1],
+    "flip_0d": lambda m: m.flip(m.tensor(1.5), (0,)),
+    "flip_method_spread_ints": lambda m: x(m).flip(0, 1),
+    "arange_start_end_step_keywords": lambda m: m.arange(start=0, end=5, step=2),
+    "permute_method_spread_ints": lambda m: x(m).permute(1, 0),
+    "permute_function_keyword": lambda m: m.permute(x(m), dims=(1, 0)),
+    "tile_method_an_int": lambda m: x(m).tile((2,)),
+    "bitwise_and_a_number_input": lambda m: m.bitwise_and(5, m.tensor([3, 6])),
+    "bitwise_and_a_bool_input": lambda m: m.bitwise_and(True, m.tensor([3, 6])),
+    "polygamma__huge_order": lambda m: x(m).polygamma_(2 ** 62),
+    "polygamma_order_past_float64_factorials": lambda m: m.polygamma(171, x(m).abs() + 1),
+    "trapz_x_a_tensor": lambda m: m.trapz(x(m), x=m.tensor([0.0, 1.0, 3.0], dtype=m.float64)),
 }
+
+
+@pytest.mark.parametrize("call, torch_type", [
+    (lambda m: m.tensordot(None, x(m)), AttributeError),
+    (lambda m: m.tensordot(x(m), object()), AttributeError),
+    (lambda m: m.unbind(m.tensor(1.5)), IndexError),
+    (lambda m: m.asarray(float), RuntimeError),
+    (lambda m: m.tensor(object()), RuntimeError),
+    (lambda m: m.triu_indices(2, 2, dtype=m.float32), NotImplementedError),
+    (lambda m: m.cosine_similarity(x(m), x(m), eps=-1.0), RuntimeError),
+    (lambda m: x(m).tile(-1), RuntimeError),
+    (lambda m: m.cdist(x(m), x(m), compute_mode=float("inf")), ValueError),
+    (lambda m: m.bitwise_and(float("nan"), m.tensor([3, 6])), NotImplementedError),
+    (lambda m: m.bitwise_and(5, 3), TypeError),
+])
+def test_pythons_own_error_types_as_torch(torch, call, torch_type):
+    """Where PyTorch's error comes from its Python code (AttributeError of ``None.dim()``) or
+    its data conversion (RuntimeError: Could not infer dtype), gradkit raises a type it is."""
+    with pytest.raises(torch_type):
+        call(torch)
+    with pytest.raises(torch_type) as e:
+        call(gk)
+    assert "gradkit" in traceback.extract_tb(e.tb)[-1].filename
 
 
 @pytest.mark.parametrize("name", sorted(ACCEPTS))

@@ -129,7 +129,8 @@ def test_meshgrid(torch):
     (lambda x: gk.repeat_interleave(gk.tensor([1, 2]), output_size=4), RuntimeError,
      r"repeat_interleave\(\).*output_size=4.*size 3"),
     (lambda x: gk.tile(x, (2, -1)), RuntimeError, r"tile\(\).*negative"),
-    (lambda x: gk.movedim(x, (0, 1), 0), RuntimeError, r"movedim\(\).*same number"),
+    (lambda x: gk.movedim(x, (0, 1), (0,)), RuntimeError, r"movedim\(\).*same number"),
+    (lambda x: gk.movedim(x, (0, 1), 0), TypeError, r"movedim\(\).*both be ints"),  # torch's
     (lambda x: gk.movedim(x, (0, 0), (1, 0)), RuntimeError, r"movedim\(\).*repeated"),
     (lambda x: gk.diagonal(x[0]), IndexError, r"diagonal\(\).*out of range.*but got 1"),
     (lambda x: gk.diagonal(x, 0, 1, -1), RuntimeError, r"diagonal\(\).*different"),

@@ -68,7 +68,8 @@ NOT_FUZZED = {
     "embedding_bag": fz.TORCH_FRAGILE["embedding_bag"],
 }
 # random results: compared by shape and dtype only
-RANDOM = re.compile(r"^(rand|randn|randint|randperm|normal|bernoulli|multinomial|poisson|"
+RANDOM = re.compile(r"^(rand|randn|randint|randperm|rand_like|randn_like|randint_like|"
+                    r"normal|bernoulli|multinomial|poisson|"
                     r"empty|new_empty|.*dropout.*|rrelu.*|random_|uniform_|normal_|cauchy_|"
                     r"exponential_|geometric_|log_normal_|bernoulli_|empty_like|"
                     r"empty_strided|empty_permuted|new_empty_strided|binomial|"
@@ -534,12 +535,30 @@ def classify(case):
 
 
 def _numpy_as_tensor(case, cls, detail):
-    """A NumPy scalar or array where PyTorch takes only a Tensor."""
-    return (cls in ("accepted-invalid", "wrong-error-type") and "=np-" in case.what
-            and "numpy" in detail and "Tensor" in detail.split(" -- torch ")[-1])
+    """A NumPy scalar or array where PyTorch takes only a Tensor: its parser says so (``must
+    be Tensor, not numpy.ndarray``) or finds no overload for it (``eq() received an invalid
+    combination of arguments - got (numpy.ndarray)``, where the overloads take a Tensor or a
+    Python number)."""
+    if cls not in ("accepted-invalid", "wrong-error-type") or "=np-" not in case.what \
+            or "numpy" not in detail:
+        return False
+    theirs = detail.split(" -- torch ")[-1]
+    return "Tensor" in theirs or ("invalid combination of arguments - got (" in theirs
+                                  and "numpy." in theirs)
+
+
+def _truth_value_of_an_array(case, cls, detail):
+    """An array where a flag of PyTorch's Python-level functions goes (``unique``'s
+    ``return_counts``): its code tests the flag with ``if``, so NumPy's ValueError escapes."""
+    return (cls == "wrong-error-type" and "=np-array" in case.what
+            and "The truth value of an array" in detail.split(" -- torch ")[-1])
 
 
 ALLOW = [
+    (_truth_value_of_an_array,
+     "PyTorch's Python-level functions (unique) test a flag with ``if`` and so leak NumPy's "
+     "ValueError for an array; gradkit's flag check names the argument with PyTorch's "
+     "TypeError for a non-bool, as its argument parser does everywhere else"),
     (_numpy_as_tensor,
      "gradkit takes a NumPy array or scalar wherever a Tensor goes (as_tensor_arg: gradkit's "
      "tensors are NumPy arrays; README 'Where gradkit differs from PyTorch'), where PyTorch's "

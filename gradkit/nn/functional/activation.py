@@ -18,6 +18,7 @@ from ...amp._state import lower as _ac_lower
 from ...autograd import grad_mode as _grad_mode
 from ...autograd.graph import present
 from ...functions._args import _float_operand, _is_half, _wrap_dim
+from ...functions._registry import number_error as _number_error
 from ...functions._registry import write_inplace as _write_inplace
 from ...ops import activation as AC
 from ...ops import elementwise as E
@@ -110,6 +111,8 @@ def _elu(x, alpha, scale, input_scale, op):
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     x = _t(input)
+    if alpha.__class__ is not float:
+        _number_error("celu_" if inplace else "celu", "alpha", alpha)
     if alpha == 0:
         raise RuntimeError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
     if inplace:

@@ -1,0 +1,118 @@
+"""The tensor-options keywords of factories and conversions (``gradkit/_options.py``): a wrong
+kind of ``layout``, ``pin_memory``, ``requires_grad``, ``non_blocking``, ``copy`` or
+``memory_format`` raises PyTorch's TypeError naming the argument; a size no memory holds raises
+its RuntimeError (not NumPy's ValueError); what PyTorch takes is still taken."""
+
+from __future__ import annotations
+
+import traceback
+import warnings
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+
+def _raised(call, m):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call(m)
+    except Exception as e:  # noqa: BLE001 - compared by the test
+        return e
+    return None
+
+
+HUGE = 2 ** 62
+
+RAISES = {
+    "blackman_window_layout_a_type": (lambda m: m.blackman_window(2, layout=float), "layout"),
+    "hann_window_layout_an_int": (lambda m: m.hann_window(2, layout=-1), "layout"),
+    "hamming_window_pin_memory_a_float": (lambda m: m.hamming_window(2, pin_memory=2.0),
+                                          "pin_memory"),
+    "bartlett_window_pin_memory_true": (lambda m: m.bartlett_window(2, pin_memory=True),
+                                        "pin_memory"),
+    "empty_strided_layout_a_bool": (lambda m: m.empty_strided((3, 3), (3, 1), layout=True),
+                                    "layout"),
+    "empty_strided_pin_memory_a_str": (lambda m: m.empty_strided((3,), (1,), pin_memory="a"),
+                                       "pin_memory"),
+    "asarray_requires_grad_an_array": (lambda m: m.asarray([1.0], requires_grad=np.ones(2)),
+                                       "requires_grad"),
+    "asarray_requires_grad_a_dtype": (lambda m: m.asarray([1.0], requires_grad=m.int64),
+                                      "requires_grad"),
+    "new_empty_strided_pin_memory_a_tuple": (
+        lambda m: m.ones(3).new_empty_strided((3,), (1,), pin_memory=(2.5, 3)), "pin_memory"),
+    "new_zeros_without_a_size": (lambda m: m.ones(3).new_zeros(), "size"),
+    "new_ones_layout_a_str": (lambda m: m.ones(3).new_ones(2, layout="a"), "layout"),
+    "new_tensor_dtype_an_array": (lambda m: m.ones(3).new_tensor([1.0], dtype=np.ones(2)),
+                                  "dtype"),
+    "to_non_blocking_an_int": (lambda m: m.ones(3).to(m.float64, 1), "non_blocking"),
+    "to_copy_a_str": (lambda m: m.ones(3).to(m.float64, copy="a"), "copy"),
+    "to_an_unknown_keyword": (lambda m: m.ones(3).to(m.float64, bogus=True), "bogus"),
+    "to_memory_format_a_tuple": (lambda m: m.ones(3).to(memory_format=(1, 2)),
+                                 "memory_format"),
+    "type_non_blocking_a_dtype": (lambda m: m.ones(3).type(m.float32, non_blocking=m.float32),
+                                  "non_blocking"),
+    "resize__memory_format_a_tuple": (lambda m: m.ones(3).resize_((3,), memory_format=(2, 3)),
+                                      "memory_format"),
+    "resize__a_bool_size": (lambda m: m.ones(3).resize_(True), "resize_"),
+    "resize_as__memory_format_a_list": (
+        lambda m: m.ones(3).resize_as_(m.ones(3), memory_format=[]), "memory_format"),
+    # sizes no memory holds
+    "zeros_huge": (lambda m: m.zeros(HUGE), "zeros"),
+    "rand_huge": (lambda m: m.rand(HUGE), "rand"),
+    "new_zeros_huge": (lambda m: m.ones(2).new_zeros(HUGE), "zeros"),
+    "range_huge": (lambda m: m.range(0, HUGE), "range"),
+    "arange_huge": (lambda m: m.arange(HUGE), "arange"),
+    "linspace_huge": (lambda m: m.linspace(0, 1, HUGE), "linspace"),
+    "blackman_window_huge": (lambda m: m.blackman_window(HUGE), "blackman_window"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RAISES))
+def test_wrong_option_raises_like_torch(torch, name):
+    call, text = RAISES[name]
+    te = _raised(call, torch)
+    assert te is not None, f"torch accepts {name}: the case is wrong"
+    ge = _raised(call, gk)
+    assert ge is not None, f"gradkit accepts {name}; torch raises {type(te).__name__}: {te}"
+    assert isinstance(ge, type(te)), (f"gradkit raises {type(ge).__name__}: {ge}; torch "
+                                      f"{type(te).__name__}: {te}")
+    origin = traceback.extract_tb(ge.__traceback__)[-1]
+    assert "gradkit" in origin.filename and (origin.line or "").lstrip().startswith("raise"), (
+        f"not gradkit's own check: {type(ge).__name__}: {ge} at {origin.filename}")
+    assert text in str(ge), str(ge)
+
+
+ACCEPTS = {
+    "window_strided_layout": lambda m: m.hann_window(4, layout=m.strided, pin_memory=False),
+    "empty_strided_none_options": lambda m: m.empty_strided((2,), (1,), layout=None,
+                                                            pin_memory=None) * 0,
+    "asarray_requires_grad_none": lambda m: m.asarray([1.0, 2.0], requires_grad=None),
+    "new_zeros_shape_tuple": lambda m: m.ones(2).new_zeros((2, 3), layout=m.strided),
+    "new_full_dtype": lambda m: m.ones(2).new_full((2,), 3, dtype=m.int64),
+    "to_positional_flags": lambda m: m.ones(2).to(m.float64, False, True),
+    "to_device_dtype_flags": lambda m: m.ones(2).to("cpu", m.float64, non_blocking=True),
+    "to_other_copy": lambda m: m.ones(2).to(m.ones(3, dtype=m.int32), copy=True),
+    "type_non_blocking": lambda m: m.ones(2).type(m.float64, non_blocking=True),
+    "resize__memory_format": lambda m: m.zeros(4).resize_(2, 2,
+                                                          memory_format=m.contiguous_format),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTS))
+def test_right_option_accepted_as_torch(torch, name):
+    t = ACCEPTS[name](torch)
+    g = ACCEPTS[name](gk)
+    assert tuple(g.shape) == tuple(t.shape)
+    assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    np.testing.assert_allclose(g.detach().numpy(), t.detach().numpy())
+
+
+def test_to_copy_positional_copies():
+    x = gk.ones(2, dtype=gk.float64)
+    y = x.to(gk.float64, False, True)
+    assert y is not x
+    y[0] = 5.0
+    assert x[0].item() == 1.0
