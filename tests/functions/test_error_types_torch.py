@@ -161,6 +161,27 @@ ORDER_OF_CHECKS = {
     "diff_n0_is_the_input": lambda L: _f64(L, 3, 5).diff(0, 1),
     "var_empty_negative_correction": lambda L: L.var(_f64(L, 0, 4), correction=-4),
     "std_empty_rows_negative_correction": lambda L: _f64(L, 3, 0).std(1, correction=-2),
+    # out='s dtype before the kernel's index bounds (was the IndexError of index 3)
+    "index_reduce_out_dtype_before_bounds": lambda L: L.index_reduce(
+        _f64(L, 3, 0), 1, L.tensor([3, 1]), _f64(L, 3, 2), "amin", out=L.empty(0, dtype=L.int64)),
+    "index_reduce_out_bad_dim_first": lambda L: L.index_reduce(
+        _f64(L, 3, 2), 4, L.tensor([3, 1]), _f64(L, 3, 2), "amin", out=L.empty(0, dtype=L.int64)),
+    # a uint8/int16 index is refused before its values are read (was accepted, or IndexError)
+    "index_reduce_uint8_index": lambda L: L.index_reduce(
+        _f64(L, 5, 3), 0, L.tensor([0, 12], dtype=L.uint8), _f64(L, 2, 3), "prod"),
+    "index_reduce_int16_index": lambda L: _f64(L, 5, 3).index_reduce_(
+        0, L.tensor([0, 1], dtype=L.int16), _f64(L, 2, 3), "mean"),
+    "index_reduce_int32_index": lambda L: _f64(L, 5, 3).index_reduce_(
+        0, L.tensor([0, 1], dtype=L.int32), _f64(L, 2, 3), "mean"),
+    # nansum's dim before its out's dtype (was the out's NotImplementedError)
+    "nansum_out_bad_dim_first": lambda L: L.nansum(_f64(L, 3, 4), -4,
+                                                   out=L.empty(0, dtype=L.bool)),
+    "nansum_out_bad_dims_tuple": lambda L: L.nansum(_f64(L, 3, 4), (0, 2),
+                                                    out=L.empty(0, dtype=L.int64)),
+    # cat refuses a 0-d tensor before reading dim (was the dim's IndexError)
+    "cat_0d_before_dim": lambda L: L.cat([_f64(L, 2, 3), L.tensor(1.0)], dim=2),
+    "cat_out_0d_before_dim": lambda L: L.cat([_f64(L, 2, 3), L.tensor(1.0)], dim=2,
+                                             out=L.empty(0, dtype=L.float64)),
 }
 
 
