@@ -391,6 +391,8 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
         if (v is not None or name == "n") and (isinstance(v, bool) or not isinstance(
                 v, (int, np.integer))):
             raise TypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
+        if v is not None and v < 0:
+            raise RuntimeError(f"eye(): {name} must be greater or equal to 0, got {v}")
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 

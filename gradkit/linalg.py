@@ -92,10 +92,11 @@ def det(A) -> Tensor:
 
 def slogdet(A):
     """``(sign, logabsdet)`` of the determinant of each matrix of ``A`` (sign 0 and logabsdet
-    ``-inf`` for a singular matrix); only ``logabsdet`` is differentiable."""
+    ``-inf`` for a singular matrix); the sign of a real ``A`` is in the graph as PyTorch's
+    (``requires_grad``), with a zero gradient."""
     A = _square_float(A, "linalg.slogdet")
     packed = apply1(L.SLOGDET, A)
-    return slogdet_result(packed[..., 0].detach(), packed[..., 1])
+    return slogdet_result(packed[..., 0], packed[..., 1])
 
 
 def _solve_is_vector(A, B):
@@ -228,6 +229,13 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
     """The dot product of vectors along ``dim`` (the inputs broadcast): ``sum(conj(x) * y,
     dim)`` (the conjugate of a complex ``x``, as PyTorch's)."""
     x, y = _t(x, "x"), _t(y, "y")
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. "
+                           f"Got {x.dtype}; convert it first, e.g. x.float()")
+    if y.dtype != x.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
+                           f"of type {x.dtype} and y of type {y.dtype} instead; convert one, e.g. "
+                           f"y.to(x.dtype)")
     shape = _broadcast_shape("linalg.vecdot", "x", x, "y", y)
     if not -len(shape) <= dim < builtins.max(len(shape), 1):
         raise IndexError(f"linalg.vecdot: dim {dim} is out of range for {len(shape)}-D inputs")

@@ -123,3 +123,23 @@ def test_positional_encoding_idiom_matches_pytorch():
         return pe
 
     np.testing.assert_allclose(table(gk).numpy(), table(torch).numpy(), rtol=0, atol=2e-7)
+
+
+@pytest.mark.parametrize("args", [(-2, 4), (3, -4), (0, 0)])
+def test_eye_negative_sizes_raise_as_torch(args):
+    # NumPy's ValueError (negative dimensions are not allowed) reached the user
+    try:
+        want = tuple(torch.eye(*args).shape)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="eye"):
+            gk.eye(*args)
+        return
+    assert tuple(gk.eye(*args).shape) == want
+
+
+@pytest.mark.parametrize("start, end, steps", [(1e10, 2.0, 5), (2.0, 1e10, 5), (1e10, 1.0, 1),
+                                               (400.0, -400.0, 3)])
+def test_logspace_overflow_is_inf_as_torch(start, end, steps):
+    # Python's math.pow raised OverflowError (math range error) where C's pow gives inf
+    np.testing.assert_array_equal(gk.logspace(start, end, steps).numpy(),
+                                  torch.logspace(start, end, steps).numpy())

@@ -95,6 +95,9 @@ def _dims_sizes(x, s, dim, name):
     if s is not None and isinstance(s, numbers.Integral):
         s = (s,)
     if dim is not None:
+        if x.ndim == 0 and len(dim) and isinstance(dim[0], numbers.Integral):
+            raise IndexError(f"{name}: Dimension specified as {dim[0]} but tensor has no "
+                             f"dimensions; give a tensor of at least 1 dimension")
         dims = tuple(_wrap_dim(x, d) for d in dim)
         if len(set(dims)) != len(dims):
             raise RuntimeError("FFT dims must be unique")
@@ -193,12 +196,14 @@ def _c2r(name, x, s, dim, norm, forward=False):
     x = _as_complex(name, _tensor(name, x))
     if s is None and dim is not None and not isinstance(dim, numbers.Integral):
         dims, _ = _dims_sizes(x, None, dim, name)
+        if not dims:
+            raise RuntimeError(f"{name} must transform at least one axis")
         sizes = [x.shape[d] for d in dims]
         sizes[-1] = 2 * (sizes[-1] - 1)
     else:
         dims, sizes = _dims_sizes(x, s, dim, name)
         sizes = list(sizes)
-        if s is None or (isinstance(s, (tuple, list)) and s[-1] == -1):
+        if dims and (s is None or (isinstance(s, (tuple, list)) and s[-1] == -1)):
             sizes[-1] = 2 * (x.shape[dims[-1]] - 1)
     if not dims:
         raise RuntimeError(f"{name} must transform at least one axis")
@@ -300,8 +305,10 @@ def _shift(name, input, dim, sign):
         dims = (_wrap_dim(x, dim),)
     else:
         dims = tuple(_wrap_dim(x, d) for d in dim)
-    if not dims:
-        return x.clone()
+    if not dims:  # (a roll over no dims, as PyTorch's)
+        raise RuntimeError(f"{name}: `shifts` required: no dims to shift (input of shape "
+                           f"{tuple(x.shape)}, dim={dim!r}); give a tensor of at least 1 "
+                           f"dimension")
     shifts = tuple((x.shape[d] // 2) if sign > 0 else -(x.shape[d] // 2) for d in dims)
     return x.roll(shifts, dims)
 

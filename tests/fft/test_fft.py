@@ -140,3 +140,20 @@ def test_double_backward_against_torch():
         res.append((g.detach().numpy(), h.numpy()))
     np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-10)
     np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2",
+                                  "rfftn", "fftn", "irfftn", "hfftn", "ihfft2", "fftshift",
+                                  "ifftshift"])
+@pytest.mark.parametrize("kwargs", [{}, {"dim": 0}, {"dim": ()}, {"dim": -1}])
+@pytest.mark.parametrize("shape", [(), (4,), (3, 4)])
+def test_fft_dims_of_0d_and_no_dims_as_torch(name, kwargs, shape):
+    # a 0-d input raised a raw IndexError (tuple index out of range) or was transformed;
+    # fftshift over no dims returned a copy where PyTorch's roll needs shifts
+    def outcome(m):
+        try:
+            return tuple(getattr(m.fft, name)(m.ones(shape, dtype=m.float64), **kwargs).shape)
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            return type(e).__name__
+
+    assert outcome(gk) == outcome(torch)
