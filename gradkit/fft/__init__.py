@@ -122,6 +122,13 @@ def _dims_sizes(x, s, dim, name):
     return dims, sizes
 
 
+def _dims_first(name, x, s, dim):
+    """The 2-D transforms check their dims before the dtype (PyTorch's Python-level wrappers
+    canonicalize them first; a 0-d or 1-D input is an IndexError even in float16)."""
+    if isinstance(x, Tensor):
+        _dims_sizes(x, s, dim, name)
+
+
 def _out(res, out):
     if out is None:
         return res
@@ -159,10 +166,12 @@ def ifft(input, n=None, dim=-1, norm=None, *, out=None):
 
 
 def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    _dims_first("fft2", input, s, dim)
     return _c2c("fft2", input, s, dim, norm, False, out)
 
 
 def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    _dims_first("ifft2", input, s, dim)
     return _c2c("ifft2", input, s, dim, norm, True, out)
 
 
@@ -230,10 +239,12 @@ def irfft(input, n=None, dim=-1, norm=None, *, out=None):
 
 
 def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    _dims_first("rfft2", input, s, dim)
     return _out(_r2c("rfft2", input, s, dim, norm), out)
 
 
 def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    _dims_first("irfft2", input, s, dim)
     return _out(_c2r("irfft2", input, s, dim, norm), out)
 
 
@@ -256,10 +267,12 @@ def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
 
 
 def hfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    _dims_first("hfft2", input, s, dim)
     return _out(_c2r("hfft2", input, s, dim, norm, True), out)
 
 
 def ihfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    _dims_first("ihfft2", input, s, dim)
     return _out(_r2c("ihfft2", input, s, dim, norm, False), out)
 
 

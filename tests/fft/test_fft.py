@@ -157,3 +157,19 @@ def test_fft_dims_of_0d_and_no_dims_as_torch(name, kwargs, shape):
             return type(e).__name__
 
     assert outcome(gk) == outcome(torch)
+
+
+@pytest.mark.parametrize("name", ["fft", "rfft", "fft2", "ifft2", "rfft2", "irfft2", "hfft2",
+                                  "ihfft2", "fftn", "rfftn"])
+@pytest.mark.parametrize("shape", [(), (4,), (3, 4)])
+@pytest.mark.parametrize("dtype", ["float16", "int64"])
+def test_fft_dims_or_dtype_first_as_torch(name, shape, dtype):
+    # the 2-D transforms check their dims before the dtype in PyTorch (float16 of a 0-d or
+    # 1-D input: IndexError, was the dtype's RuntimeError)
+    def outcome(m):
+        try:
+            return tuple(getattr(m.fft, name)(m.ones(shape, dtype=getattr(m, dtype))).shape)
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            return type(e).__name__
+
+    assert outcome(gk) == outcome(torch)
