@@ -680,6 +680,10 @@ def corrcoef(input):
 
 
 def _trapz_parts(y, x, dx, dim, name):
+    if x is not None and not isinstance(x, Tensor):  # (PyTorch's overloads: x is a Tensor)
+        raise TypeError(f"{name}() received an invalid combination of arguments - got x of type "
+                        f"{type(x).__name__}; x is a Tensor of sample points (a constant "
+                        f"spacing is dx=, e.g. {name}(y, dx={x!r}))")
     y = _t(y, "y")
     if y.ndim == 0:
         raise IndexError(f"{name}(): Dimension out of range: y is a 0-d tensor; give a tensor "
@@ -720,8 +724,6 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     ``dx`` (default 1)."""
     if x is not None and dx is not None:
         raise TypeError("trapezoid(): give x or dx, not both")
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        x, dx = None, x
     d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "trapezoid")
     if n == 0:  # new zeros of y's dtype, out of the graph, as PyTorch's
         return sum(left, d).detach().to(left.dtype)
@@ -744,8 +746,6 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """The running trapezoidal integral along ``dim`` (one element shorter than ``y``)."""
     if x is not None and dx is not None:
         raise TypeError("cumulative_trapezoid(): give x or dx, not both")
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        x, dx = None, x
     d, n, left, right, spacing = _trapz_parts(y, x, dx, dim, "cumulative_trapezoid")
     if n == 0 and x is None:
         return _float_operand(left)

@@ -192,3 +192,11 @@ def test_which_check_comes_first_as_torch(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (var's degrees-of-freedom warning, in both)
         _same(ORDER_OF_CHECKS[case])
+
+
+@pytest.mark.parametrize("name", ["trapz", "trapezoid", "cumulative_trapezoid"])
+@pytest.mark.parametrize("x", [2.0, 3, [1.0, 2.0, 3.0]])
+def test_trapezoid_x_must_be_a_tensor(name, x):
+    # a number or list where x goes was taken as dx (or read as points); PyTorch's overloads
+    # take a Tensor x, or dx= by keyword
+    _same(lambda L: getattr(L, name)(_f64(L, 4, 3), x, dim=1))
