@@ -294,8 +294,11 @@ def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, require
     """The sample frequencies of an ``n``-point transform: ``[0, 1, ..., -1] / (d * n)``."""
     from ..factories import tensor
     dt = _freq_dtype(dtype)
+    if n < 0:
+        raise RuntimeError(f"fftfreq: Trying to create tensor with negative dimension {n}: "
+                           f"[{n}]; n is the transform's length")
     vals = np.concatenate([np.arange(0, (n - 1) // 2 + 1), np.arange(-(n // 2), 0)])
-    arr = (vals.astype(np.float64) * (1.0 / (n * d))) if n else np.zeros(0)
+    arr = vals.astype(np.float64) * _freq_scale(n, d)
     res = tensor(arr.astype(dt.dtype) if not dt.is_complex else arr.astype(dt.dtype),
                  dtype=dt, requires_grad=requires_grad)
     return _out(res, out)
@@ -305,9 +308,20 @@ def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requir
     """The sample frequencies of :func:`rfft`: ``[0, 1, ..., n // 2] / (d * n)``."""
     from ..factories import tensor
     dt = _freq_dtype(dtype)
-    arr = np.arange(0, n // 2 + 1).astype(np.float64) * (1.0 / (n * d))
+    count = int(n / 2) + 1 if isinstance(n, numbers.Integral) else n // 2 + 1  # (C's n / 2)
+    if count < 0:
+        raise RuntimeError(f"rfftfreq: upper bound and larger bound inconsistent with step sign "
+                           f"(n={n}); n is the transform's length")
+    arr = np.arange(0, count).astype(np.float64) * _freq_scale(n, d)
     res = tensor(arr.astype(dt.dtype), dtype=dt, requires_grad=requires_grad)
     return _out(res, out)
+
+
+def _freq_scale(n, d):
+    """``1 / (n * d)`` in C's double arithmetic, as PyTorch: inf where ``n * d`` is 0 (and then
+    NaN for the zero frequency), not Python's ZeroDivisionError."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.float64(1.0) / (np.float64(n) * np.float64(d))
 
 
 def _shift(name, input, dim, sign):

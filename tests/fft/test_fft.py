@@ -173,3 +173,23 @@ def test_fft_dims_or_dtype_first_as_torch(name, shape, dtype):
             return type(e).__name__
 
     assert outcome(gk) == outcome(torch)
+
+
+@pytest.mark.parametrize("name", ["fftfreq", "rfftfreq"])
+@pytest.mark.parametrize("n", [-5, -3, -1, 0, 1, 8, 9])
+@pytest.mark.parametrize("d", [1.0, 0.0, -2.0])
+def test_fftfreq_degenerate_n_and_d_as_torch(name, n, d):
+    # d=0 raised ZeroDivisionError/ValueError, a negative n was accepted (fftfreq) or read as
+    # Python's floor division (rfftfreq); PyTorch gives inf/NaN from C's 1 / (n * d)
+    def outcome(m):
+        try:
+            return getattr(m.fft, name)(n, d).numpy()
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            return type(e).__name__
+
+    got, want = outcome(gk), outcome(torch)
+    if isinstance(want, str):
+        assert got == want
+    else:
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

@@ -36,6 +36,7 @@ TENSOR_TYPED = {
     "maximum_out_list_other": lambda L: L.maximum(_f64(L, 2), [1.0, 2.0],
                                                   out=L.empty(2, dtype=L.float64)),
     "nonzero_static_number": lambda L: L.nonzero_static(8, size=2),
+    "is_nonzero_list": lambda L: L.is_nonzero([2.0]),  # (was a raw AttributeError)
     "where_out_number": lambda L: L.where(L.tensor([True, False]), 0.5, _f64(L, 2),
                                           out=L.empty(0, dtype=L.float64)),
     "where_out_list": lambda L: L.where(L.tensor([True, False]), _f64(L, 2), [1.0, 2.0],
