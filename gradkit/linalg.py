@@ -125,6 +125,9 @@ def solve(A, B, *, left: bool = True) -> Tensor:
             f"{name}: Expected A and B to have the same dtype, but found A of type "
             f"{_dtype_name(A.dtype)} and B of type {_dtype_name(B.dtype)} instead (convert one "
             f"with .to())")
+    if B.ndim == 0:
+        raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions (got a "
+                           f"0-d B; a 1-D B is a vector)")
     vector = _solve_is_vector(A, B)
     if not left:
         if vector:

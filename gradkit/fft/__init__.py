@@ -326,6 +326,10 @@ def _freq_scale(n, d):
 
 def _shift(name, input, dim, sign):
     x = _tensor(name, input)
+    if x.ndim == 0 and dim is not None and (isinstance(dim, numbers.Integral) or len(dim)):
+        first = dim if isinstance(dim, numbers.Integral) else dim[0]
+        raise IndexError(f"{name}: Dimension specified as {first} but tensor has no dimensions; "
+                         f"give a tensor of at least 1 dimension")
     if dim is None:
         dims = tuple(range(x.ndim))
     elif isinstance(dim, numbers.Integral):

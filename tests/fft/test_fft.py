@@ -145,7 +145,7 @@ def test_double_backward_against_torch():
 @pytest.mark.parametrize("name", ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2",
                                   "rfftn", "fftn", "irfftn", "hfftn", "ihfft2", "fftshift",
                                   "ifftshift"])
-@pytest.mark.parametrize("kwargs", [{}, {"dim": 0}, {"dim": ()}, {"dim": -1}])
+@pytest.mark.parametrize("kwargs", [{}, {"dim": 0}, {"dim": ()}, {"dim": -1}, {"dim": (0,)}])
 @pytest.mark.parametrize("shape", [(), (4,), (3, 4)])
 def test_fft_dims_of_0d_and_no_dims_as_torch(name, kwargs, shape):
     # a 0-d input raised a raw IndexError (tuple index out of range) or was transformed;

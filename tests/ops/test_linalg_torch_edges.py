@@ -295,3 +295,22 @@ def test_slogdet_sign_requires_grad_as_torch(torch):
             out.extend([sign.requires_grad, x.grad.numpy()])
         assert got[0][0] == got[1][0] is True
         np.testing.assert_allclose(got[1][1], got[0][1], rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["eigh", "eigvalsh"])
+def test_eigh_not_converging_raises_torchs_linalg_error(torch, name):
+    # NumPy's own LinAlgError ("Eigenvalues did not converge") reached the user
+    a = [[-0.36, 0.997, 0.622], [0.997, float("nan"), -2.17], [0.622, -2.17, 0.134]]
+    with pytest.raises(torch.linalg.LinAlgError):
+        getattr(torch.linalg, name)(torch.tensor(a, dtype=torch.float64))
+    with pytest.raises(gk.linalg.LinAlgError, match=f"linalg.{name}"):
+        getattr(gk.linalg, name)(gk.tensor(a, dtype=gk.float64))
+
+
+@pytest.mark.parametrize("fn", ["solve", "solve_ex"])
+def test_solve_of_a_0d_b_raises_as_torch(torch, fn):
+    # a 0-d B failed inside gradkit with a raw IndexError (tuple index out of range)
+    from oracle import same_as_torch
+
+    same_as_torch(torch, lambda m: getattr(m.linalg, fn)(
+        m.eye(3, dtype=m.float64), m.tensor(0.5, dtype=m.float64)))
