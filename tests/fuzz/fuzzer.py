@@ -12,7 +12,10 @@ alone: ``python tests/fuzz/fuzzer.py --seed S --case I``. A case is one of
 - an operator (``+ - * / // % ** @ == < & | ^ ~ <<`` and the augmented ``+= -= *= /= //=``) on
   random shapes, dtypes and Python scalars;
 - indexing ``x[...]`` and ``x[...] = v`` with ints (also out of range), slices with steps,
-  ``None``, ``...``, bool masks, integer tensors and lists.
+  ``None``, ``...``, bool masks, integer tensors and lists;
+- (a tenth of the cases, drawn by a stream of their own so the others keep their draws) a
+  public function outside the registry: ``torch.linalg``, ``torch.fft``, the windows and the
+  factories, from the samples of ``surface_cases.py``, mutated as a registry op's.
 
 Outcomes (``classify``): ``match``; ``both-raise`` (same exception type as PyTorch);
 ``wrong-error-type``; ``missing`` (gradkit raises a clear error where PyTorch works: a missing
