@@ -277,12 +277,12 @@ def out_floating_nan(out, args):
     (PyTorch's kernel has no integral one; then the op is computed in out's dtype)."""
     x = args.get("input")
     dim = args.get("dim")
-    if isinstance(x, Tensor) and dim is not None:  # the dims first, as PyTorch's meta check
-        for d in dim if isinstance(dim, (tuple, list)) else (dim,):
-            if isinstance(d, int) and not isinstance(d, bool):
-                _dim_in(d, x.ndim, "nansum")
     if isinstance(out, Tensor) and isinstance(x, Tensor) and x._data.dtype.kind == "f" \
             and out._data.dtype.kind != "f":
+        if dim is not None:  # a bad dim first, as PyTorch's meta check
+            for d in dim if isinstance(dim, (tuple, list)) else (dim,):
+                if isinstance(d, int) and not isinstance(d, bool):
+                    _dim_in(d, x.ndim, "nansum")
         raise NotImplementedError(f'"nansum_cpu" not implemented for \'{_dtype_name(out.dtype)}\''
                                   f"; pass a floating out")
 

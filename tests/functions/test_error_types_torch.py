@@ -179,6 +179,8 @@ ORDER_OF_CHECKS = {
                                                    out=L.empty(0, dtype=L.bool)),
     "nansum_out_bad_dims_tuple": lambda L: L.nansum(_f64(L, 3, 4), (0, 2),
                                                     out=L.empty(0, dtype=L.int64)),
+    "nanmean_out_integral_before_dim": lambda L: L.nanmean(L.tensor(0, dtype=L.int32), 1,
+                                                           out=L.empty(0)),
     # cat refuses a 0-d tensor before reading dim (was the dim's IndexError)
     "cat_0d_before_dim": lambda L: L.cat([_f64(L, 2, 3), L.tensor(1.0)], dim=2),
     "cat_out_0d_before_dim": lambda L: L.cat([_f64(L, 2, 3), L.tensor(1.0)], dim=2,
