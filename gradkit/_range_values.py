@@ -95,7 +95,8 @@ def logspace(start: float, end: float, steps: int, base: float, dt) -> np.ndarra
     if steps == 0:
         return np.empty(0, dt)
     if steps == 1:
-        return _cast(np.array([math.pow(base, float(start))]), dt)
+        with np.errstate(over="ignore"):
+            return _cast(np.array([_pow(base, float(start))]), dt)
     s = np.array(start).astype(dt) if dt.kind != "f" or dt.itemsize > 2 \
         else np.float32(_round_half(start, dt))
     e = np.array(end).astype(dt) if dt.kind != "f" or dt.itemsize > 2 \
@@ -108,12 +109,19 @@ def logspace(start: float, end: float, steps: int, base: float, dt) -> np.ndarra
     # (PyTorch's logspace loop is not fused: a rounded product, then the sum)
     exps = np.concatenate([float(s) + step * i[:half], float(e) - step * ((steps - 1) - i[half:])])
     # libm's pow element by element: NumPy's vectorised power may differ from it in the last bit
-    return _cast(np.array([math.pow(base, x) if _pow_ok(base, x) else float(np.power(base, x))
-                           for x in exps.tolist()]), dt)
+    with np.errstate(over="ignore"):
+        return _cast(np.array([_pow(base, x) for x in exps.tolist()]), dt)
 
 
-def _pow_ok(base, x) -> bool:
-    return not (base < 0 and not float(x).is_integer()) and not (base == 0 and x < 0)
+def _pow(base, x) -> float:
+    """libm's pow (NumPy's vectorised power may differ from it in the last bit); inf where it
+    overflows, as C's pow (Python's raises OverflowError)."""
+    if base < 0 and not float(x).is_integer() or base == 0 and x < 0:
+        return float(np.power(base, x))
+    try:
+        return math.pow(base, x)
+    except OverflowError:
+        return float(np.power(np.float64(base), np.float64(x)))
 
 
 def _cast(vals, dt):

@@ -178,6 +178,9 @@ def can_cast(from_, to) -> bool:
 
 def is_nonzero(input) -> bool:
     """The truth value of a one-element tensor (RuntimeError otherwise)."""
+    if not hasattr(input, "_data") or not hasattr(input, "numel"):  # (not a Tensor)
+        raise TypeError(f"is_nonzero(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
     n = input.numel()
     if n == 0:
         raise RuntimeError("Boolean value of Tensor with no values is ambiguous")

@@ -53,9 +53,24 @@ def _window(values, window_length, dt, device, requires_grad):
     return _finish(np.asarray(values, dtype=np.float64).astype(dt), requires_grad, device)
 
 
-def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
+_UNSET = object()
+
+
+def hamming_window(window_length, periodic=_UNSET, alpha=_UNSET, beta=_UNSET, *, dtype=None,
                    layout=None, device=None, pin_memory=False, requires_grad=False):
-    """``alpha - beta cos(2 pi n / (N - 1))``."""
+    """``alpha - beta cos(2 pi n / (N - 1))`` (``periodic=True, alpha=0.54, beta=0.46``).
+
+    As PyTorch's overloads ``(N)``, ``(N, periodic)``, ``(N, periodic, alpha)`` and
+    ``(N, periodic, alpha, beta)``: ``alpha`` needs ``periodic``, ``beta`` needs ``alpha``."""
+    if periodic is _UNSET and alpha is not _UNSET or alpha is _UNSET and beta is not _UNSET:
+        given = ", ".join(k for k, v in (("periodic", periodic), ("alpha", alpha),
+                                           ("beta", beta)) if v is not _UNSET)
+        raise TypeError(f"hamming_window() received an invalid combination of arguments - got "
+                        f"({given}); alpha needs periodic and beta needs alpha, e.g. "
+                        f"hamming_window(N, True, 0.54, 0.46)")
+    periodic = True if periodic is _UNSET else periodic
+    alpha = 0.54 if alpha is _UNSET else alpha
+    beta = 0.46 if beta is _UNSET else beta
     _options.options("hamming_window", layout_=layout, pin_memory=pin_memory,
                      requires_grad=requires_grad)
     _numbers("hamming_window", alpha=alpha, beta=beta)

@@ -360,8 +360,15 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
         dtype = _infer_dtype(fill_value) if not isinstance(fill_value, Tensor) else fill_value.dtype
     if _on_meta(device):
         return _meta_result(_size((size,), "full"), _dtype.to_dtype(dtype), requires_grad)
-    return _finish(np.full(_size((size,), "full"), fill_value, dtype=_dtype.to_dtype(dtype)),
-                   requires_grad, device)
+    dt = np.dtype(_dtype.to_dtype(dtype))
+    if not isinstance(fill_value, Tensor):
+        # PyTorch's checked conversion of the value (uint8 300, int32 1e10, an inf integer,
+        # float16 70000 raise), and its wrap of an int into an unsigned type (uint8 -1: 255)
+        from .functions._args import _check_fill_value, _wrap_int_scalar
+
+        _check_fill_value(fill_value, dt, "full")
+        fill_value = _wrap_int_scalar(fill_value, dt)
+    return _finish(np.full(_size((size,), "full"), fill_value, dtype=dt), requires_grad, device)
 
 
 def arange(start, end=None, step=_STEP_1, *, dtype=None, device=None,
@@ -446,6 +453,8 @@ def eye(n, m=_SQUARE, *, dtype=None, device=None, requires_grad=False) -> Tensor
     for name, v in (("n", n), ("m", m)):
         if v is not _SQUARE and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
             raise TypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
+        if v is not _SQUARE and v < 0:
+            raise RuntimeError(f"eye(): {name} must be greater or equal to 0, got {v}")
     return _finish(np.eye(n, None if m is _SQUARE else m, dtype=_float_dtype(dtype)),
                    requires_grad, device)
 

@@ -93,12 +93,13 @@ def det(A) -> Tensor:
 def slogdet(A):
     """``(sign, logabsdet)`` of the determinant of each matrix of ``A`` (sign 0 and logabsdet
     ``-inf`` for a singular matrix). ``logabsdet`` is differentiable, and so is the sign of a
-    complex matrix (``det / |det|``: a complex number of modulus 1), as in PyTorch."""
+    complex matrix (``det / |det|``: a complex number of modulus 1), as in PyTorch; the sign of
+    a real ``A`` is in the graph too (``requires_grad``), with a zero gradient."""
     A = _square_float(A, "linalg.slogdet", cplx=True)
     packed = apply1(L.SLOGDET, A)
     if A.is_complex():
         return slogdet_result(packed[..., 0], packed[..., 1].real)
-    return slogdet_result(packed[..., 0].detach(), packed[..., 1])
+    return slogdet_result(packed[..., 0], packed[..., 1])
 
 
 def _solve_is_vector(A, B):
@@ -127,6 +128,9 @@ def solve(A, B, *, left: bool = True) -> Tensor:
             f"{name}: Expected A and B to have the same dtype, but found A of type "
             f"{_dtype_name(A.dtype)} and B of type {_dtype_name(B.dtype)} instead (convert one "
             f"with .to())")
+    if B.ndim == 0:
+        raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions (got a "
+                           f"0-d B; a 1-D B is a vector)")
     vector = _solve_is_vector(A, B)
     if not left:
         if vector:
@@ -231,6 +235,13 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
     """The dot product of vectors along ``dim`` (the inputs broadcast): ``sum(conj(x) * y,
     dim)`` (the conjugate of a complex ``x``, as PyTorch's)."""
     x, y = _t(x, "x"), _t(y, "y")
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. "
+                           f"Got {x.dtype}; convert it first, e.g. x.float()")
+    if y.dtype != x.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
+                           f"of type {x.dtype} and y of type {y.dtype} instead; convert one, e.g. "
+                           f"y.to(x.dtype)")
     shape = _broadcast_shape("linalg.vecdot", "x", x, "y", y)
     if not -len(shape) <= dim < builtins.max(len(shape), 1):
         raise IndexError(f"linalg.vecdot: dim {dim} is out of range for {len(shape)}-D inputs")

@@ -123,3 +123,46 @@ def test_positional_encoding_idiom_matches_pytorch():
         return pe
 
     np.testing.assert_allclose(table(gk).numpy(), table(torch).numpy(), rtol=0, atol=2e-7)
+
+
+@pytest.mark.parametrize("args", [(-2, 4), (3, -4), (0, 0)])
+def test_eye_negative_sizes_raise_as_torch(args):
+    # NumPy's ValueError (negative dimensions are not allowed) reached the user
+    try:
+        want = tuple(torch.eye(*args).shape)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="eye"):
+            gk.eye(*args)
+        return
+    assert tuple(gk.eye(*args).shape) == want
+
+
+@pytest.mark.parametrize("start, end, steps", [(1e10, 2.0, 5), (2.0, 1e10, 5), (1e10, 1.0, 1),
+                                               (400.0, -400.0, 3)])
+def test_logspace_overflow_is_inf_as_torch(start, end, steps):
+    # Python's math.pow raised OverflowError (math range error) where C's pow gives inf
+    np.testing.assert_array_equal(gk.logspace(start, end, steps).numpy(),
+                                  torch.logspace(start, end, steps).numpy())
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int64", "float16", "float32", "bool"])
+@pytest.mark.parametrize("value", [1e10, 300, -1, -300, float("inf"), float("nan"), 70000.0,
+                                   2.5, True, 2 ** 40])
+@pytest.mark.parametrize("like", [False, True])
+def test_full_checks_and_wraps_the_fill_value_as_torch(dtype, value, like):
+    # full/full_like wrote any value through NumPy's unsafe cast (uint8 1e10, int32 inf) or
+    # raised NumPy's OverflowError (uint8 -1, which PyTorch wraps to 255)
+    import warnings
+
+    def outcome(m):
+        dt = getattr(m, dtype)
+        try:
+            out = m.full_like(m.ones(2, dtype=dt), value) if like else m.full((2,), value,
+                                                                              dtype=dt)
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            return type(e).__name__
+        return str(out.tolist())
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert outcome(gk) == outcome(torch)

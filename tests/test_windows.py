@@ -41,3 +41,23 @@ def test_errors_as_pytorch():
             lib.hann_window(4, dtype=lib.int64)
         with pytest.raises(TypeError):
             lib.hann_window(4.0)
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    ((5,), {"alpha": 0.5, "beta": 0.4}), ((5,), {"alpha": 0.5}), ((5, True), {"beta": 0.4}),
+    ((5, 0.5), {}), ((5, 0.5, 0.4), {}), ((5, True, 0.5), {}), ((5, False), {"alpha": 0.3}),
+    ((5,), {"periodic": False, "alpha": 0.3, "beta": 0.2}), ((5,), {}),
+])
+def test_hamming_window_overloads_as_torch(torch, args, kwargs):
+    # alpha needs periodic and beta needs alpha (PyTorch's overloads); hamming_window(N,
+    # alpha=, beta=) was taken with periodic's default
+    def call(m):
+        return m.hamming_window(*args, **kwargs)
+
+    try:
+        want = call(torch).numpy()
+    except TypeError:
+        with pytest.raises(TypeError, match="hamming_window"):
+            call(gk)
+        return
+    np.testing.assert_allclose(call(gk).numpy(), want, atol=1e-6)

@@ -95,6 +95,9 @@ def _dims_sizes(x, s, dim, name):
     if s is not None and isinstance(s, numbers.Integral):
         s = (s,)
     if dim is not None:
+        if x.ndim == 0 and len(dim) and isinstance(dim[0], numbers.Integral):
+            raise IndexError(f"{name}: Dimension specified as {dim[0]} but tensor has no "
+                             f"dimensions; give a tensor of at least 1 dimension")
         dims = tuple(_wrap_dim(x, d) for d in dim)
         if len(set(dims)) != len(dims):
             raise RuntimeError("FFT dims must be unique")
@@ -117,6 +120,13 @@ def _dims_sizes(x, s, dim, name):
         if n < 1:
             raise RuntimeError(f"Invalid number of data points ({n}) specified")
     return dims, sizes
+
+
+def _dims_first(name, x, s, dim):
+    """The 2-D transforms check their dims before the dtype (PyTorch's Python-level wrappers
+    canonicalize them first; a 0-d or 1-D input is an IndexError even in float16)."""
+    if isinstance(x, Tensor):
+        _dims_sizes(x, s, dim, name)
 
 
 def _out(res, out):
@@ -156,10 +166,12 @@ def ifft(input, n=None, dim=-1, norm=None, *, out=None):
 
 
 def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    _dims_first("fft2", input, s, dim)
     return _c2c("fft2", input, s, dim, norm, False, out)
 
 
 def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    _dims_first("ifft2", input, s, dim)
     return _c2c("ifft2", input, s, dim, norm, True, out)
 
 
@@ -193,12 +205,14 @@ def _c2r(name, x, s, dim, norm, forward=False):
     x = _as_complex(name, _tensor(name, x))
     if s is None and dim is not None and not isinstance(dim, numbers.Integral):
         dims, _ = _dims_sizes(x, None, dim, name)
+        if not dims:
+            raise RuntimeError(f"{name} must transform at least one axis")
         sizes = [x.shape[d] for d in dims]
         sizes[-1] = 2 * (sizes[-1] - 1)
     else:
         dims, sizes = _dims_sizes(x, s, dim, name)
         sizes = list(sizes)
-        if s is None or (isinstance(s, (tuple, list)) and s[-1] == -1):
+        if dims and (s is None or (isinstance(s, (tuple, list)) and s[-1] == -1)):
             sizes[-1] = 2 * (x.shape[dims[-1]] - 1)
     if not dims:
         raise RuntimeError(f"{name} must transform at least one axis")
@@ -225,10 +239,12 @@ def irfft(input, n=None, dim=-1, norm=None, *, out=None):
 
 
 def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    _dims_first("rfft2", input, s, dim)
     return _out(_r2c("rfft2", input, s, dim, norm), out)
 
 
 def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    _dims_first("irfft2", input, s, dim)
     return _out(_c2r("irfft2", input, s, dim, norm), out)
 
 
@@ -251,10 +267,12 @@ def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
 
 
 def hfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    _dims_first("hfft2", input, s, dim)
     return _out(_c2r("hfft2", input, s, dim, norm, True), out)
 
 
 def ihfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    _dims_first("ihfft2", input, s, dim)
     return _out(_r2c("ihfft2", input, s, dim, norm, False), out)
 
 
@@ -276,8 +294,11 @@ def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, require
     """The sample frequencies of an ``n``-point transform: ``[0, 1, ..., -1] / (d * n)``."""
     from ..factories import tensor
     dt = _freq_dtype(dtype)
+    if n < 0:
+        raise RuntimeError(f"fftfreq: Trying to create tensor with negative dimension {n}: "
+                           f"[{n}]; n is the transform's length")
     vals = np.concatenate([np.arange(0, (n - 1) // 2 + 1), np.arange(-(n // 2), 0)])
-    arr = (vals.astype(np.float64) * (1.0 / (n * d))) if n else np.zeros(0)
+    arr = vals.astype(np.float64) * _freq_scale(n, d)
     res = tensor(arr.astype(dt.dtype) if not dt.is_complex else arr.astype(dt.dtype),
                  dtype=dt, requires_grad=requires_grad)
     return _out(res, out)
@@ -287,21 +308,38 @@ def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requir
     """The sample frequencies of :func:`rfft`: ``[0, 1, ..., n // 2] / (d * n)``."""
     from ..factories import tensor
     dt = _freq_dtype(dtype)
-    arr = np.arange(0, n // 2 + 1).astype(np.float64) * (1.0 / (n * d))
+    count = int(n / 2) + 1 if isinstance(n, numbers.Integral) else n // 2 + 1  # (C's n / 2)
+    if count < 0:
+        raise RuntimeError(f"rfftfreq: upper bound and larger bound inconsistent with step sign "
+                           f"(n={n}); n is the transform's length")
+    arr = np.arange(0, count).astype(np.float64) * _freq_scale(n, d)
     res = tensor(arr.astype(dt.dtype), dtype=dt, requires_grad=requires_grad)
     return _out(res, out)
 
 
+def _freq_scale(n, d):
+    """``1 / (n * d)`` in C's double arithmetic, as PyTorch: inf where ``n * d`` is 0 (and then
+    NaN for the zero frequency), not Python's ZeroDivisionError."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.float64(1.0) / (np.float64(n) * np.float64(d))
+
+
 def _shift(name, input, dim, sign):
     x = _tensor(name, input)
+    if x.ndim == 0 and dim is not None and (isinstance(dim, numbers.Integral) or len(dim)):
+        first = dim if isinstance(dim, numbers.Integral) else dim[0]
+        raise IndexError(f"{name}: Dimension specified as {first} but tensor has no dimensions; "
+                         f"give a tensor of at least 1 dimension")
     if dim is None:
         dims = tuple(range(x.ndim))
     elif isinstance(dim, numbers.Integral):
         dims = (_wrap_dim(x, dim),)
     else:
         dims = tuple(_wrap_dim(x, d) for d in dim)
-    if not dims:
-        return x.clone()
+    if not dims:  # (a roll over no dims, as PyTorch's)
+        raise RuntimeError(f"{name}: `shifts` required: no dims to shift (input of shape "
+                           f"{tuple(x.shape)}, dim={dim!r}); give a tensor of at least 1 "
+                           f"dimension")
     shifts = tuple((x.shape[d] // 2) if sign > 0 else -(x.shape[d] // 2) for d in dims)
     return x.roll(shifts, dims)
 

@@ -22,6 +22,7 @@ from .._tensor.tensor import (
 from ..autograd.graph import present
 from ..ops.elementwise import DIV as _DIV
 from ..ops.elementwise import MUL as _MUL
+from ..ops.elementwise import POW as _POW
 
 __all__ = [
     "NO_DIM", "NO_KEEPDIM", "NotATensorError", "_binary", "_check_bounds", "_check_fill_value",
@@ -31,7 +32,7 @@ __all__ = [
     "_on_device_of", "_operands", "_promoted3", "_required_bound",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
     "_not_implemented", "_t", "_tensor_attr_arg", "_tensor_operands", "_tensors_only",
-    "_type_name", "_wrap_dim",
+    "_type_name", "_wrap_dim", "_check_int_exponent",
     "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
     "builtins_sum",
 ]
@@ -271,8 +272,27 @@ def _binary(op, a, b, opname):
         rt = _dtype.scalar_result_dtype(a._data.dtype, b)
         if rt != a._data.dtype:
             a = a.to(rt)
-        b = _wrap_int_scalar(b, rt)
+        if op is _POW:
+            _check_int_exponent(b, rt)
+        else:
+            b = _wrap_int_scalar(b, rt)
     return apply2(op, a, b)
+
+
+def _check_int_exponent(b, dt):
+    """An integer tensor to a Python int power, as PyTorch: a negative exponent is an error,
+    and the exponent must fit the tensor's dtype (it is not wrapped as ``uint8 + 300`` is)."""
+    if type(b) is not int or np.dtype(dt).kind not in "iu":
+        return
+    if b < 0:
+        raise RuntimeError(f"pow(): Integers to negative integer powers are not allowed (an "
+                           f"integer tensor to the power {b}); convert the base first, e.g. "
+                           f"x.float() ** {b}")
+    info = np.iinfo(dt)
+    if b > info.max:
+        raise RuntimeError(f"pow(): value cannot be converted to type {np.dtype(dt)} without "
+                           f"overflow (the exponent {b}); convert the base first, e.g. "
+                           f"x.long() ** {b}")
 
 
 def _half_by_0d(op, a, b):

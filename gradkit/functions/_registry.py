@@ -276,8 +276,13 @@ def out_floating_nan(out, args):
     """A check before nansum/nanmean run: a floating input takes a floating ``out`` only
     (PyTorch's kernel has no integral one; then the op is computed in out's dtype)."""
     x = args.get("input")
+    dim = args.get("dim")
     if isinstance(out, Tensor) and isinstance(x, Tensor) and x._data.dtype.kind == "f" \
             and out._data.dtype.kind != "f":
+        if dim is not None:  # a bad dim first, as PyTorch's meta check
+            for d in dim if isinstance(dim, (tuple, list)) else (dim,):
+                if isinstance(d, int) and not isinstance(d, bool):
+                    _dim_in(d, x.ndim, "nansum")
         raise NotImplementedError(f'"nansum_cpu" not implemented for \'{_dtype_name(out.dtype)}\''
                                   f"; pass a floating out")
 
@@ -312,6 +317,11 @@ def out_cat(new_dims):
     first tensor's dims (plus the new one), then :func:`out_cat_before`."""
     def before(out, args):
         ts, dim = args.get("tensors"), args.get("dim")
+        if not new_dims and isinstance(ts, (list, tuple)):  # cat's first check, before dim's
+            for i, t in enumerate(ts):
+                if isinstance(t, Tensor) and t.ndim == 0:
+                    raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                                       f"concatenated; unsqueeze it first, e.g. t.reshape(1)")
         if isinstance(ts, (list, tuple)) and ts and isinstance(ts[0], Tensor) and \
                 isinstance(dim, int) and (ts[0].ndim or new_dims):
             n = ts[0].ndim + new_dims
@@ -319,16 +329,12 @@ def out_cat(new_dims):
                 raise IndexError(f"Dimension out of range (expected to be in range of "
                                  f"[{-n}, {n - 1}], but got {dim})")
         if isinstance(ts, (list, tuple)) and all(isinstance(t, Tensor) for t in ts):
-            # PyTorch's shape checks that come before out's dtype: stack's equal sizes,
-            # cat's refusal of a 0-d tensor
+            # PyTorch's shape check that comes before out's dtype: stack's equal sizes
             for i, t in enumerate(ts):
                 if new_dims and tuple(t.shape) != tuple(ts[0].shape):
                     raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                        f"{list(ts[0].shape)} at entry 0 and {list(t.shape)} at "
                                        f"entry {i}")
-                if not new_dims and t.ndim == 0:
-                    raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
-                                       f"concatenated; unsqueeze it first, e.g. t.reshape(1)")
         out_cat_before(out, args)
     return before
 

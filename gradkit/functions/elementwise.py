@@ -29,6 +29,7 @@ from ._args import (
     _binary,
     _check_addcdiv,
     _check_bounds,
+    _check_int_exponent,
     _check_number,
     _check_sub,
     _const_like,
@@ -115,6 +116,7 @@ def div_(self, other, *, rounding_mode=None):
 
 
 def pow_(self, exponent):
+    _check_int_exponent(exponent, self._data.dtype)
     _inplace_dtype(self, exponent, "pow_")
     return inplace(self, E.POW, exponent)
 
@@ -188,8 +190,7 @@ def __itruediv__(self, other):
 
 @tensor_method()
 def __ipow__(self, other):
-    _inplace_dtype(self, other, "pow_")
-    return inplace(self, E.POW, other)
+    return pow_(self, other)
 
 
 # ------------------------------------------------------------------ functions

@@ -31,6 +31,7 @@ from ..ops import elementwise as E
 from ..ops import shape as S
 from ._args import (
     _check_fill_value,
+    _check_number,
     _const_like,
     _dim_in,
     _scalar_or_tensor,
@@ -293,6 +294,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         src, value = None, src
     if src is None and value is None:
         raise TypeError("scatter(): expected src (a Tensor) or value (a number), got neither")
+    if src is None:
+        _check_number(value, "scatter", "value")
     if reduce is not None:
         modes = {"add": "sum", "multiply": "prod"}
         if reduce not in modes:

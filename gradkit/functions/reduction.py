@@ -686,6 +686,10 @@ def corrcoef(input):
 
 
 def _trapz_parts(y, x, dx, dim, name):
+    if x is not None and not isinstance(x, (Tensor, np.ndarray)):  # (PyTorch: x is a Tensor)
+        raise TypeError(f"{name}() received an invalid combination of arguments - got x of type "
+                        f"{type(x).__name__}; x is a Tensor of sample points (a constant "
+                        f"spacing is dx=, e.g. {name}(y, dx={x!r}))")
     y = _t(y, "y")
     if y.ndim == 0:
         raise IndexError(f"{name}(): Dimension out of range: y is a 0-d tensor; give a tensor "

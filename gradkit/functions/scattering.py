@@ -20,13 +20,13 @@ __all__ = ["diagonal_scatter", "index_copy", "index_fill", "index_put", "index_r
            "masked_scatter", "masked_select", "put", "select_scatter", "slice_scatter", "take"]
 
 
-def _vector_index(x, dim, index, name, source=None):
+def _vector_index(x, dim, index, name, source=None, bounds=True):
     """``(dim, host int64 index)`` of the ``index_*`` ops: a 0-d or 1-D integer tensor whose
-    entries lie in ``[0, size)`` of ``dim``."""
+    entries lie in ``[0, size)`` of ``dim`` (``bounds=False``: not checked yet)."""
     d = _dim_in(dim, x.ndim, name)
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): index must be a Tensor of int64, got {type(index).__name__}")
-    if index.dtype.kind not in "iu":
+    if index._data.dtype not in (np.int32, np.int64):  # (uint8, int16 refused as PyTorch)
         raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index, got {index.dtype}; "
                            f"convert it with .long()")
     if index.ndim > 1:
@@ -36,7 +36,7 @@ def _vector_index(x, dim, index, name, source=None):
     if source is not None:
         _check_source(x, d, idx, source, name)
     n = x.shape[d] if x.ndim else 1
-    bad = idx[(idx < 0) | (idx >= n)]
+    bad = idx[(idx < 0) | (idx >= n)] if bounds else idx[:0]
     if bad.size:
         raise IndexError(f"{name}(): index {int(bad[0])} is out of bounds for dimension {d} with "
                          f"size {n}")
@@ -146,10 +146,32 @@ def index_fill(input, dim, index, value):
     return masked_fill(x, wrap(_const_like(x, mask)), value)
 
 
-@declare(inplace=True, out="same")
+def _index_reduce_out(out, args):
+    """``index_reduce(..., out=)``: PyTorch's meta checks (reduce, dim, dtypes, index and
+    source shapes), then out's dtype, all before the kernel's check of the index values."""
+    _index_reduce_checks(args.get("input"), args.get("dim"), args.get("index"),
+                         args.get("source"), args.get("reduce"), bounds=False)
+    if isinstance(out, Tensor) and out._data.dtype != args["input"]._data.dtype:
+        raise RuntimeError(f"index_reduce(): Expected out tensor to have dtype "
+                           f"{args['input'].dtype}, but got {out.dtype} instead; pass an out "
+                           f"of the input's dtype")
+
+
+@declare(inplace=True, out=("same", _index_reduce_out))
 def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     """Reduce the slices of ``source`` into ``input`` at ``index`` along ``dim`` with
     ``reduce`` in ``'prod'``, ``'mean'``, ``'amax'``, ``'amin'``."""
+    x, src, d, idx = _index_reduce_checks(input, dim, index, source, reduce)
+    if x.ndim == 0:
+        x1 = x.reshape(1)
+        out = scatter_reduce(x1, 0, _full(x1, 0, idx, (idx.size,)), src.reshape(-1), reduce,
+                             include_self=include_self)
+        return out.reshape(())
+    return scatter_reduce(x, d, _full(x, d, idx, tuple(src.shape)), src, reduce,
+                          include_self=include_self)
+
+
+def _index_reduce_checks(input, dim, index, source, reduce, bounds=True):
     _tensors_only("index_reduce", (3, "index", index), (4, "source", source))
     x, src = _t(input), _t(source, "source")
     if reduce not in ("prod", "mean", "amax", "amin"):
@@ -162,14 +184,8 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     if src.dtype != x.dtype:
         raise RuntimeError(f"index_reduce_(): self ({x.dtype}) and source ({src.dtype}) must "
                            f"have the same scalar type; convert source first")
-    d, idx = _vector_index(x, dim, index, "index_reduce", src)
-    if x.ndim == 0:
-        x1 = x.reshape(1)
-        out = scatter_reduce(x1, 0, _full(x1, 0, idx, (idx.size,)), src.reshape(-1), reduce,
-                             include_self=include_self)
-        return out.reshape(())
-    return scatter_reduce(x, d, _full(x, d, idx, tuple(src.shape)), src, reduce,
-                          include_self=include_self)
+    d, idx = _vector_index(x, dim, index, "index_reduce", src, bounds)
+    return x, src, d, idx
 
 
 def _flat_positions(x, index, name):

@@ -309,10 +309,12 @@ def _cat_prepare(tensors, dim, name):
 def cat(tensors, dim=0):
     """Concatenate along an existing dimension ``dim``."""
     tensors = _cat_prepare(tensors, dim, "cat")
+    for i, x in enumerate(tensors):  # PyTorch's first check, before the dim's
+        if x.ndim == 0:
+            raise RuntimeError(f"cat(): zero-dimensional tensor (at position {i}) cannot be "
+                               f"concatenated; unsqueeze it first, e.g. t.reshape(1)")
     tensors = [x for x in tensors if not (x.ndim == 1 and x.shape[0] == 0)] or tensors[:1]
     nd = tensors[0].ndim
-    if nd == 0:
-        raise RuntimeError("cat(): zero-dimensional tensor cannot be concatenated")
     d = _wrap_dim(dim, nd)
     ref = tensors[0].shape
     for i, x in enumerate(tensors):

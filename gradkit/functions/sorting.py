@@ -739,8 +739,22 @@ def histc(input, bins=100, min=0, max=0):
         lo, hi = lo - 1, hi + 1
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise RuntimeError(f"histc(): range of [{lo}, {hi}] is not finite")
+    # PyTorch's kernel works in the input's dtype: its edges are min and max rounded to it,
+    # and each step of (x - min) * bins / (max - min) rounds to it (float16 too), so an element
+    # near an edge falls in the bin that rounding gives, not the exact one
+    dt = to_host(x._data).dtype
+    a, lo, hi = a.astype(dt), dt.type(lo), dt.type(hi)
     inside = a[(a >= lo) & (a <= hi)]
-    pos = ((inside - lo) * bins / (hi - lo)).astype(np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        pos = (inside - lo) * dt.type(bins) / (hi - lo)
+        # where a step overflows the dtype (float16 (x - min) * bins beyond 65504) PyTorch
+        # converts inf or NaN to an integer (undefined; x86 wraps it to bin 0); gradkit takes
+        # the bin of the exact quotient
+        wide = ~np.isfinite(pos)
+        if wide.any():
+            pos[wide] = (inside[wide].astype(np.float64) - float(lo)) * bins / (float(hi) -
+                                                                               float(lo))
+        pos = pos.astype(np.int64)
     pos = np.minimum(pos, bins - 1)
     counts = np.bincount(pos, minlength=bins).astype(x.dtype)
     return wrap(_const_like(x, counts))

@@ -53,7 +53,7 @@ def _embedding_b(xp, g, ins, out, aux, needs):
     index, padding_idx, scale, (n, dim), sparse = aux
     flat = index.reshape(-1)
     ns = namespace_of(flat)
-    g2 = xp.reshape(g, (-1, dim))
+    g2 = xp.reshape(g, (flat.shape[0], dim))  # (not -1: a width-0 weight leaves it ambiguous)
     if sparse and type(g2) is np.ndarray:
         if scale:
             raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse "

@@ -669,9 +669,25 @@ def eigh_unpack(x):
     return x[..., n, :], x[..., :n, :]
 
 
+def _eigh_converged(xp, a, fn, name):
+    """``fn(a)``; where LAPACK's symmetric eigensolver does not converge (inf, NaN or
+    huge entries) gradkit's LinAlgError as PyTorch's, not NumPy's."""
+    try:
+        return fn(a)
+    except Exception as e:  # noqa: BLE001
+        if _is_linalg_error(e):
+            raise LinAlgError(f"{name}: The algorithm failed to converge because the input "
+                              f"matrix is ill-conditioned or has too many repeated eigenvalues "
+                              f"(it holds inf, NaN or entries beyond float's range?)") from None
+        raise
+
+
 def _eigh_f(xp, a, uplo):
-    w, v = xp.linalg.eigh(a, UPLO=uplo)
-    return xp.concatenate([v, w[..., None, :]], axis=-2)
+    def both(m):
+        w, v = xp.linalg.eigh(m, UPLO=uplo)
+        return xp.concatenate([v, w[..., None, :]], axis=-2)
+
+    return _eigh_converged(xp, a, both, "linalg.eigh")
 
 
 def _eigh_b(xp, g, ins, out, aux, needs):
@@ -696,7 +712,7 @@ EIGH = Op("LinalgEigh", _eigh_f, _eigh_b, saves=SAVES_OUTPUT)
 
 
 def _eigvalsh_f(xp, a, uplo):
-    return xp.linalg.eigvalsh(a, UPLO=uplo)
+    return _eigh_converged(xp, a, lambda m: xp.linalg.eigvalsh(m, UPLO=uplo), "linalg.eigvalsh")
 
 
 def _eigvalsh_b(xp, g, ins, out, aux, needs):

@@ -140,3 +140,56 @@ def test_double_backward_against_torch():
         res.append((g.detach().numpy(), h.numpy()))
     np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-10)
     np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2",
+                                  "rfftn", "fftn", "irfftn", "hfftn", "ihfft2", "fftshift",
+                                  "ifftshift"])
+@pytest.mark.parametrize("kwargs", [{}, {"dim": 0}, {"dim": ()}, {"dim": -1}, {"dim": (0,)}])
+@pytest.mark.parametrize("shape", [(), (4,), (3, 4)])
+def test_fft_dims_of_0d_and_no_dims_as_torch(name, kwargs, shape):
+    # a 0-d input raised a raw IndexError (tuple index out of range) or was transformed;
+    # fftshift over no dims returned a copy where PyTorch's roll needs shifts
+    def outcome(m):
+        try:
+            return tuple(getattr(m.fft, name)(m.ones(shape, dtype=m.float64), **kwargs).shape)
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            return type(e).__name__
+
+    assert outcome(gk) == outcome(torch)
+
+
+@pytest.mark.parametrize("name", ["fft", "rfft", "fft2", "ifft2", "rfft2", "irfft2", "hfft2",
+                                  "ihfft2", "fftn", "rfftn"])
+@pytest.mark.parametrize("shape", [(), (4,), (3, 4)])
+@pytest.mark.parametrize("dtype", ["float16", "int64"])
+def test_fft_dims_or_dtype_first_as_torch(name, shape, dtype):
+    # the 2-D transforms check their dims before the dtype in PyTorch (float16 of a 0-d or
+    # 1-D input: IndexError, was the dtype's RuntimeError)
+    def outcome(m):
+        try:
+            return tuple(getattr(m.fft, name)(m.ones(shape, dtype=getattr(m, dtype))).shape)
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            return type(e).__name__
+
+    assert outcome(gk) == outcome(torch)
+
+
+@pytest.mark.parametrize("name", ["fftfreq", "rfftfreq"])
+@pytest.mark.parametrize("n", [-5, -3, -1, 0, 1, 8, 9])
+@pytest.mark.parametrize("d", [1.0, 0.0, -2.0])
+def test_fftfreq_degenerate_n_and_d_as_torch(name, n, d):
+    # d=0 raised ZeroDivisionError/ValueError, a negative n was accepted (fftfreq) or read as
+    # Python's floor division (rfftfreq); PyTorch gives inf/NaN from C's 1 / (n * d)
+    def outcome(m):
+        try:
+            return getattr(m.fft, name)(n, d).numpy()
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            return type(e).__name__
+
+    got, want = outcome(gk), outcome(torch)
+    if isinstance(want, str):
+        assert got == want
+    else:
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

@@ -485,3 +485,25 @@ def test_clamp_number_bounds_converted_as_torch(torch, dtype, lo, hi):
     got = call(gk)
     assert dtype_name(got.dtype) == dtype_name(want.dtype)
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int64"])
+@pytest.mark.parametrize("exponent", [-2, -300, 300, 2 ** 40, 3])
+@pytest.mark.parametrize("face", ["operator", "function", "method", "inplace", "augmented"])
+def test_integer_pow_checks_the_int_exponent_as_torch(torch, dtype, exponent, face):
+    # uint8 ** -2 (and **=, pow_) wrapped the exponent to 254 and returned [1, 0]; uint8 ** 300
+    # raised NumPy's OverflowError
+    def call(m):
+        x = m.tensor([1, 2, 3], dtype=getattr(m, dtype))
+        if face == "operator":
+            return x ** exponent
+        if face == "function":
+            return m.pow(x, exponent)
+        if face == "method":
+            return x.pow(exponent)
+        if face == "inplace":
+            return x.pow_(exponent)
+        x **= exponent
+        return x
+
+    same_as_torch(torch, call)

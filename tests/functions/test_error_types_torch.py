@@ -36,6 +36,7 @@ TENSOR_TYPED = {
     "maximum_out_list_other": lambda L: L.maximum(_f64(L, 2), [1.0, 2.0],
                                                   out=L.empty(2, dtype=L.float64)),
     "nonzero_static_number": lambda L: L.nonzero_static(8, size=2),
+    "is_nonzero_list": lambda L: L.is_nonzero([2.0]),  # (was a raw AttributeError)
     "where_out_number": lambda L: L.where(L.tensor([True, False]), 0.5, _f64(L, 2),
                                           out=L.empty(0, dtype=L.float64)),
     "where_out_list": lambda L: L.where(L.tensor([True, False]), _f64(L, 2), [1.0, 2.0],
@@ -161,6 +162,29 @@ ORDER_OF_CHECKS = {
     "diff_n0_is_the_input": lambda L: _f64(L, 3, 5).diff(0, 1),
     "var_empty_negative_correction": lambda L: L.var(_f64(L, 0, 4), correction=-4),
     "std_empty_rows_negative_correction": lambda L: _f64(L, 3, 0).std(1, correction=-2),
+    # out='s dtype before the kernel's index bounds (was the IndexError of index 3)
+    "index_reduce_out_dtype_before_bounds": lambda L: L.index_reduce(
+        _f64(L, 3, 0), 1, L.tensor([3, 1]), _f64(L, 3, 2), "amin", out=L.empty(0, dtype=L.int64)),
+    "index_reduce_out_bad_dim_first": lambda L: L.index_reduce(
+        _f64(L, 3, 2), 4, L.tensor([3, 1]), _f64(L, 3, 2), "amin", out=L.empty(0, dtype=L.int64)),
+    # a uint8/int16 index is refused before its values are read (was accepted, or IndexError)
+    "index_reduce_uint8_index": lambda L: L.index_reduce(
+        _f64(L, 5, 3), 0, L.tensor([0, 12], dtype=L.uint8), _f64(L, 2, 3), "prod"),
+    "index_reduce_int16_index": lambda L: _f64(L, 5, 3).index_reduce_(
+        0, L.tensor([0, 1], dtype=L.int16), _f64(L, 2, 3), "mean"),
+    "index_reduce_int32_index": lambda L: _f64(L, 5, 3).index_reduce_(
+        0, L.tensor([0, 1], dtype=L.int32), _f64(L, 2, 3), "mean"),
+    # nansum's dim before its out's dtype (was the out's NotImplementedError)
+    "nansum_out_bad_dim_first": lambda L: L.nansum(_f64(L, 3, 4), -4,
+                                                   out=L.empty(0, dtype=L.bool)),
+    "nansum_out_bad_dims_tuple": lambda L: L.nansum(_f64(L, 3, 4), (0, 2),
+                                                    out=L.empty(0, dtype=L.int64)),
+    "nanmean_out_integral_before_dim": lambda L: L.nanmean(L.tensor(0, dtype=L.int32), 1,
+                                                           out=L.empty(0)),
+    # cat refuses a 0-d tensor before reading dim (was the dim's IndexError)
+    "cat_0d_before_dim": lambda L: L.cat([_f64(L, 2, 3), L.tensor(1.0)], dim=2),
+    "cat_out_0d_before_dim": lambda L: L.cat([_f64(L, 2, 3), L.tensor(1.0)], dim=2,
+                                             out=L.empty(0, dtype=L.float64)),
 }
 
 
@@ -171,3 +195,11 @@ def test_which_check_comes_first_as_torch(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (var's degrees-of-freedom warning, in both)
         _same(ORDER_OF_CHECKS[case])
+
+
+@pytest.mark.parametrize("name", ["trapz", "trapezoid", "cumulative_trapezoid"])
+@pytest.mark.parametrize("x", [2.0, 3, [1.0, 2.0, 3.0]])
+def test_trapezoid_x_must_be_a_tensor(name, x):
+    # a number or list where x goes was taken as dx (or read as points); PyTorch's overloads
+    # take a Tensor x, or dx= by keyword
+    _same(lambda L: getattr(L, name)(_f64(L, 4, 3), x, dim=1))

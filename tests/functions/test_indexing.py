@@ -272,6 +272,16 @@ def test_scatter_takes_an_int32_index_like_torch(torch):
     both(torch, lambda m, a, b: a.scatter(0, m.tensor(idx), b, reduce="add"), x, src,
          grad=False)
 
+@pytest.mark.parametrize("value", [[[1.0, 2.0]], (1.0,), "a", None])
+def test_scatter_value_must_be_a_number_as_torch(torch, value):
+    # a list where src goes was taken as the fill value and failed inside NumPy (ValueError)
+    def call(m):
+        x = m.zeros(3, 5, dtype=m.float64)
+        return m.scatter(x, 1, m.zeros(3, 2, dtype=m.int64), value)
+
+    same_as_torch(torch, call)
+
+
 def test_scatter_reduce_amax_without_self_splits_among_src_only():
     # documented difference: PyTorch would also count the (excluded) tied input element
     x = gk.tensor([5.0, 0.0], dtype=gk.float64)

@@ -447,3 +447,24 @@ def test_histogramdd_of_a_0d_input(torch, bins):
         call(torch)
     with pytest.raises(type(want.value)):
         call(gk)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_histc_bins_as_torch_in_the_input_dtype(torch, dtype):
+    # float16 inputs used to be binned in float64: an element near a bin edge fell in the
+    # neighbouring bin of PyTorch's, whose kernel rounds each step to the input's dtype
+    rng = np.random.default_rng(5)
+    for trial in range(60):
+        a = (rng.standard_normal(int(rng.integers(5, 60))) * 3).astype(dtype)
+        bins = int(rng.integers(3, 150))
+        lo, hi = [(0, 0), (-1.3, 0.7), (0.1, 2.3)][trial % 3]
+        want = torch.histc(torch.tensor(a), bins, lo, hi).numpy()
+        got = gk.histc(gk.tensor(a), bins, lo, hi).numpy()
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want, err_msg=f"{a!r}, bins={bins}")
+
+
+def test_histc_float16_overflowing_step_counts_the_exact_bin():
+    # (x - min) * bins overflows float16 (PyTorch's kernel then converts inf to an integer)
+    a = gk.tensor([-200.0, -100.0, 0.0, 100.0, 200.0], dtype=gk.float16)
+    assert gk.histc(a, 199).tolist() == gk.histc(a.float(), 199).tolist()

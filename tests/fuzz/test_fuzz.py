@@ -59,8 +59,13 @@ def test_every_registered_op_is_reached(torch):
     """Each op of the registry (but the reasoned exclusions) is drawn by a moderate sample."""
     from gradkit.functions import REGISTRY
 
+    from .surface_cases import SURFACE
+
     seen = {fuzzer.make_case(11, i).name for i in range(6000)}
     missing = set(REGISTRY) - seen - set(fuzzer.NOT_FUZZED)
+    assert not missing, sorted(missing)
+    # and each public function outside the registry that surface_cases.py samples
+    missing = set(SURFACE) - seen
     assert not missing, sorted(missing)
 
 

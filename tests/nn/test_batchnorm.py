@@ -132,3 +132,25 @@ def test_batch_norm3d_lives_beside_1d_and_2d():
     assert "BatchNorm3d" in batchnorm.__all__
     assert nn.BatchNorm3d is batchnorm.BatchNorm3d
     assert nn.BatchNorm3d.__module__ == "gradkit.nn.modules.batchnorm"
+
+
+@pytest.mark.parametrize("training", [False, True])
+@pytest.mark.parametrize("eps", [-3.5, 0.0])
+def test_eps_is_checked_by_the_functional_only_as_torch(torch, training, eps):
+    # torch.batch_norm takes a negative eps (NaN results) and checks the dtypes first, where
+    # gradkit raised F.batch_norm's ValueError about eps before the dtype's error
+    from oracle import same_as_torch
+
+    def aten(m, dtype="float64"):
+        x = m.arange(12, dtype=getattr(m, dtype)).reshape(4, 3)
+        w, b, rm, rv = (m.full((3,), k, dtype=m.float64) for k in (1.5, 0.5, 0.0, 1.0))
+        return m.batch_norm(x, w, b, rm, rv, training, 0.1, eps, False)
+
+    def functional(m):
+        x = m.arange(12, dtype=m.float64).reshape(4, 3)
+        w, b, rm, rv = (m.full((3,), k, dtype=m.float64) for k in (1.5, 0.5, 0.0, 1.0))
+        return m.nn.functional.batch_norm(x, rm, rv, w, b, training, 0.1, eps)
+
+    same_as_torch(torch, aten)
+    same_as_torch(torch, lambda m: aten(m, "int64"))
+    same_as_torch(torch, functional)

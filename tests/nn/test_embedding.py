@@ -104,3 +104,11 @@ def test_embedding_argument_errors_are_pytorch_types(torch, fn):
             fn(lib, f)
         kinds.append(type(e.value))
     assert kinds[1] is kinds[0]
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_embedding_of_a_width_0_weight_has_a_gradient(sparse):
+    # the backward reshaped the output gradient to (-1, 0), which NumPy refuses (ValueError)
+    w = gk.zeros(10, 0, dtype=gk.float64, requires_grad=True)
+    gk.nn.functional.embedding(gk.tensor([[1, 2], [3, 4]]), w, sparse=sparse).sum().backward()
+    assert tuple(w.grad.shape) == (10, 0)

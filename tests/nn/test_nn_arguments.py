@@ -420,3 +420,27 @@ def test_cosine_similarity_broadcasts_before_its_dim_as_torch(args):
             lib.cosine_similarity(x, lib.tensor(args[1]), *args[2:]).sum().backward()
             grads.append(x.grad.numpy())
         np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-13)  # (residues)
+
+
+@pytest.mark.parametrize("name", ["lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell"])
+def test_cell_checks_come_in_atens_order(name):
+    # each cell reads and checks its sizes in its own order (the LSTM cell reads w_hh.size(1)
+    # first and checks the weights' first dims before the hidden states, the GRU cell after
+    # them); gradkit checked them in one order, and the LSTM/GRU weights' first dims not at all
+    import itertools
+
+    k = {"lstm_cell": 4, "gru_cell": 3}.get(name, 1)
+
+    def outcome(m, shapes):
+        si, sh, sih, shh = shapes
+        t = [m.ones(s, dtype=m.float64) for s in (si, sh, sih, shh, (3, 5))]
+        hx = (t[1], t[4]) if name == "lstm_cell" else t[1]
+        try:
+            getattr(m, name)(t[0], hx, t[2], t[3])
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            return type(e).__name__
+        return "ok"
+
+    for shapes in itertools.product([(3, 4), (3, 7), (), (2, 4)], [(3, 5), (2, 5), (3, 6), ()],
+                                    [(k * 5, 4), (2, 4), ()], [(k * 5, 5), (2, 5), ()]):
+        assert outcome(gk, shapes) == outcome(torch, shapes), shapes

@@ -266,3 +266,51 @@ def test_cholesky_inverse_as_potri(upper, spot):
     (gk.cholesky_inverse(x, upper) * gk.tensor(u)).sum().backward()
     (torch.cholesky_inverse(tx, upper) * torch.tensor(u)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("xd, yd, ydims", [("float32", "float64", 1), ("int64", "int64", 1),
+                                          ("float32", "int64", 1), ("float64", "float64", 1),
+                                          ("float32", "float32", 2)])
+def test_vecdot_dtype_checks_as_torch(torch, xd, yd, ydims):
+    # linalg.vecdot promoted mixed dtypes and took integer tensors, which PyTorch refuses
+    from oracle import same_as_torch
+
+    def call(m):
+        y = m.ones((4,) if ydims == 1 else (3, 4), dtype=getattr(m, yd))
+        return m.linalg.vecdot(m.ones(3, 4, dtype=getattr(m, xd)), y)
+
+    same_as_torch(torch, call)
+
+
+def test_slogdet_sign_requires_grad_as_torch(torch):
+    # the sign was detached; PyTorch's is in the graph (with a zero gradient)
+    a = np.random.default_rng(0).standard_normal((3, 3))
+    for fn in ("linalg.slogdet", "slogdet"):
+        got = [], []
+        for m, out in zip((torch, gk), got):
+            x = m.tensor(a, requires_grad=True)
+            f = m.linalg.slogdet if fn == "linalg.slogdet" else m.slogdet
+            sign, logabs = f(x)
+            (sign.sum() * 2 + logabs).backward()
+            out.extend([sign.requires_grad, x.grad.numpy()])
+        assert got[0][0] == got[1][0] is True
+        np.testing.assert_allclose(got[1][1], got[0][1], rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["eigh", "eigvalsh"])
+def test_eigh_not_converging_raises_torchs_linalg_error(torch, name):
+    # NumPy's own LinAlgError ("Eigenvalues did not converge") reached the user
+    a = [[-0.36, 0.997, 0.622], [0.997, float("nan"), -2.17], [0.622, -2.17, 0.134]]
+    with pytest.raises(torch.linalg.LinAlgError):
+        getattr(torch.linalg, name)(torch.tensor(a, dtype=torch.float64))
+    with pytest.raises(gk.linalg.LinAlgError, match=f"linalg.{name}"):
+        getattr(gk.linalg, name)(gk.tensor(a, dtype=gk.float64))
+
+
+@pytest.mark.parametrize("fn", ["solve", "solve_ex"])
+def test_solve_of_a_0d_b_raises_as_torch(torch, fn):
+    # a 0-d B failed inside gradkit with a raw IndexError (tuple index out of range)
+    from oracle import same_as_torch
+
+    same_as_torch(torch, lambda m: getattr(m.linalg, fn)(
+        m.eye(3, dtype=m.float64), m.tensor(0.5, dtype=m.float64)))

@@ -640,16 +640,29 @@ def _cell_args(name, input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     _tensors_only(name, (1, "input", input), *((2, "hx", h) for h in hs), (3, "w_ih", w_ih),
                   (4, "w_hh", w_hh), (5, "b_ih", b_ih), (6, "b_hh", b_hh))
     x = input
-    if name.startswith("rnn_"):  # the Elman cells check their weights' first dims first
+    gates = {"lstm_cell": 4, "gru_cell": 3}.get(name, 1)
+
+    def weight_rows():
         hidden = _size(name, w_hh, "w_hh", 1)
         for what, w in (("weight_ih", w_ih), ("weight_hh", w_hh)):
-            if _size(name, w, what, 0) != hidden:
-                raise RuntimeError(f"{name}: {what} first dim must be 1 * hidden_size = "
-                                   f"{hidden}, but got {w.shape[0]}")
+            if _size(name, w, what, 0) != gates * hidden:
+                raise RuntimeError(f"{name}: {what} first dim must be {gates} * hidden_size = "
+                                   f"{gates * hidden}, but got {w.shape[0]}")
+
+    # ATen's order: the Elman cells check their weights' first dims first; the LSTM cell reads
+    # w_hh.size(1), checks the input, then the weights; the GRU cell checks the input, reads
+    # w_hh.size(1), checks the hidden state, then the weights
+    if name.startswith("rnn_"):
+        weight_rows()
+    elif name == "lstm_cell":
+        _size(name, w_hh, "w_hh", 1)
     got, want = _size(name, x, "input", 1), _size(name, w_ih, "w_ih", 1)
     if got != want:
         raise RuntimeError(f"{name}: input has inconsistent input_size: got {got} expected "
                            f"{want}")
+    if name == "lstm_cell":
+        weight_rows()
+    _size(name, w_hh, "w_hh", 1)  # (the hidden size, read before the hidden states' checks)
     for label, h in enumerate(hs):
         if h is None:
             continue
@@ -660,6 +673,8 @@ def _cell_args(name, input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
         if got != want:
             raise RuntimeError(f"{name}: hidden{label} has inconsistent hidden_size: got {got}, "
                                f"expected {want}")
+    if name == "gru_cell":
+        weight_rows()
     # (an LSTM's cell state only enters elementwise products, which promote)
     for what, t in (("hx", hs[0]), ("w_ih", w_ih), ("w_hh", w_hh), ("b_ih", b_ih),
                     ("b_hh", b_hh)):

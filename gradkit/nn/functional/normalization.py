@@ -111,6 +111,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     """
     if training and isinstance(input, Tensor):  # torch.nn.functional's check comes first
         _verify_batch_size("batch_norm", tuple(input.shape))
+    # torch.nn.functional's own check, before the arguments reach ATen (torch.batch_norm has
+    # none: a negative eps gives NaN there); NaN passes
+    if training and eps <= 0 or eps < 0:
+        raise ValueError(f"batch_norm(): eps must be "
+                         f"{'positive during training' if training else 'non-negative'}, "
+                         f"but got {eps}")
     _tensors_only("batch_norm", (1, "input", input), (2, "running_mean", running_mean),
                   (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias))
     return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
@@ -136,11 +142,6 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     """``batch_norm``; ``one_value_check``: ``torch.nn.functional``'s ValueError for one value
     per channel in training (``torch.batch_norm`` has none)."""
     x = input
-    if not eps >= 0 or training and eps == 0:  # ATen's first check (NaN passes)
-        if eps == eps:
-            raise ValueError(f"batch_norm(): eps must be "
-                             f"{'positive during training' if training else 'non-negative'}, "
-                             f"but got {eps}")
     if x.ndim == 0:
         raise RuntimeError("batch_norm(): expected an input with at least 2 dimensions (N, C, "
                            "...), got a 0-D input")
@@ -180,7 +181,8 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
         return y
     shape = NO.channel_shape(x.ndim, c)
     dt = x._data.dtype
-    invstd = (1.0 / (running_var._data + eps) ** 0.5).astype(dt, copy=False).reshape(shape)
+    with np.errstate(invalid="ignore"):  # (a negative eps: NaN, as torch.batch_norm)
+        invstd = (1.0 / (running_var._data + eps) ** 0.5).astype(dt, copy=False).reshape(shape)
     rm = running_mean._data.astype(dt, copy=False).reshape(shape)
     return apply(NO.BATCH_NORM_EVAL, (x, weight, bias), (rm, invstd))
 
