@@ -446,13 +446,13 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
             raise TypeError("randint() missing required argument 'size'")
     if high is None:
         low, high = 0, low
-    if high <= low:
-        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
     shape = _size((size,))
+    # PyTorch's checks and bounds of random_(low, high) on the result's dtype
+    low, high = _random.int_range("randint", dt, low, high)
     if _on_meta(device):
         return _meta_result(shape, dt, requires_grad)
-    arr = _random.random_from_to(_gen(generator), _numel(shape), int(low), int(high))
+    arr = _random.random_from_to(_gen(generator), _numel(shape), low, high)
     return _finish(arr.reshape(shape).astype(dt, copy=False), requires_grad, device)
 
 

@@ -19,9 +19,30 @@ __all__ = ["bernoulli_", "cauchy_", "exponential_", "geometric_", "log_normal_",
            "random_", "uniform_"]
 
 
+def _no_overlap(self, name):
+    """PyTorch refuses to fill a tensor whose elements share memory (an ``expand``) before it
+    draws anything."""
+    data = self._data
+    if isinstance(data, np.ndarray) and data.size > 1 and any(
+            st == 0 and d > 1 for st, d in zip(data.strides, data.shape)):
+        raise RuntimeError(f"{name}: unsupported operation: more than one element of the "
+                           f"written-to tensor refers to a single memory location (shape "
+                           f"{tuple(data.shape)}, an expand). Please clone() the tensor "
+                           f"before filling it")
+
+
+def _target(self, name, generator):
+    """The generator a filler draws from, once its target is known to be writable: PyTorch
+    refuses (before drawing) a target whose elements share memory."""
+    _no_overlap(self, name)
+    return _gen(generator)
+
+
 def _fill(self, arr):
     """Write the draws ``arr`` into ``self`` in its memory order, as PyTorch's kernels do."""
     data = self._data
+    if self.numel() == 0:  # nothing drawn, nothing written (an empty expand included)
+        return self
     if isinstance(data, np.ndarray) and data.shape == tuple(self.shape):
         arr = _random.in_memory_order(arr, data)
     arr = np.asarray(arr).reshape(tuple(self.shape)).astype(self._data.dtype, copy=False)
@@ -39,6 +60,12 @@ def _float_check(self, name, kernel=None):
     NotImplementedError for other dtypes (RuntimeError otherwise)."""
     if self.dtype.kind != "f":
         _no_kernel(kernel, self.dtype, name)
+        if kernel is not None and self.dtype.kind == "c":
+            title = {"complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(
+                self.dtype.name, self.dtype.name)
+            raise NotImplementedError(f'"{kernel}" not implemented for \'{title}\': {name} '
+                                      f"draws real values (fill the real view, "
+                                      f"torch.view_as_real)")
         raise RuntimeError(f"{name} expects a floating point tensor, got {self.dtype}")
 
 
@@ -72,8 +99,8 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={a} > to={b}")
-    return _fill(self, _random.uniform(_gen(generator), self.numel(), self._data.dtype,
-                                       float(a), float(b)))
+    g = _target(self, "uniform_", generator)
+    return _fill(self, _random.uniform(g, self.numel(), self._data.dtype, float(a), float(b)))
 
 
 @tensor_method()
@@ -86,7 +113,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     _float_check(self, "normal_", "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    g, n = _gen(generator), self.numel()
+    g, n = _target(self, "normal_", generator), self.numel()
     if isinstance(self._data, np.ndarray) and not self._data.flags.c_contiguous:
         # PyTorch's vectorised Box-Muller runs on contiguous tensors only; others draw one
         # value at a time in memory order
@@ -117,7 +144,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 1 with probability ``p`` (a number or a tensor of probabilities), else 0."""
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
-    g = _gen(generator)
+    g = _target(self, "bernoulli_", generator)
     if isinstance(p, Tensor):
         probs = np.broadcast_to(np.asarray(p.detach().cpu()._data), tuple(self.shape))
         return _fill(self, _random.bernoulli_tensor(g, np.ascontiguousarray(probs)))
@@ -134,7 +161,8 @@ def exponential_(self, lambd=1.0, *, generator=None):
     _float_check(self, "exponential_")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    return _fill(self, _random.exponential(_gen(generator), self.numel(), float(lambd)))
+    g = _target(self, "exponential_", generator)
+    return _fill(self, _random.exponential(g, self.numel(), float(lambd)))
 
 
 @tensor_method()
@@ -142,9 +170,12 @@ def geometric_(self, p, *, generator=None):
     """Fill with the number of Bernoulli(``p``) trials up to the first success."""
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
+    if self.dtype.kind == "c":
+        _float_check(self, "geometric_", "geometric_cpu")
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    return _fill(self, _random.geometric(_gen(generator), self.numel(), float(p)))
+    g = _target(self, "geometric_", generator)
+    return _fill(self, _random.geometric(g, self.numel(), float(p)))
 
 
 @tensor_method()
@@ -153,8 +184,10 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
     _float_check(self, "cauchy_")
-    return _fill(self, _random.cauchy(_gen(generator), self.numel(), float(median),
-                                      float(sigma)))
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+    g = _target(self, "cauchy_", generator)
+    return _fill(self, _random.cauchy(g, self.numel(), float(median), float(sigma)))
 
 
 @tensor_method()
@@ -165,23 +198,30 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     _float_check(self, "log_normal_", "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    return _fill(self, _random.log_normal(_gen(generator), self.numel(), float(mean),
-                                          float(std)))
+    g = _target(self, "log_normal_", generator)
+    return _fill(self, _random.log_normal(g, self.numel(), float(mean), float(std)))
+
+
+_UNSET = object()
 
 
 @tensor_method()
-def random_(self, from_=None, to=None, *, generator=None):
+def random_(self, from_=None, to=_UNSET, *, generator=None):
     """``random_()``: integers in ``[0, 2**mantissa]`` (floats) or ``[0, max]`` (integers);
-    ``random_(to)``: in ``[0, to)``; ``random_(from, to)``: in ``[from, to)``."""
+    ``random_(to)``: in ``[0, to)``; ``random_(from, to)``: in ``[from, to)``;
+    ``random_(from, None)``: from ``from`` to the dtype's largest value, as PyTorch."""
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
-    g, n, dt = _gen(generator), self.numel(), self._data.dtype
-    if from_ is None and to is None:
-        return _fill(self, _random.random_full(g, n, dt))
-    if to is None:
+    if to is _UNSET and from_ is None or from_ is None and to is None:
+        if self.dtype.kind == "c":
+            raise RuntimeError(f"random_ handles only integral, floating-point and boolean "
+                               f"types, got {self.dtype}")
+        g = _target(self, "random_", generator)
+        return _fill(self, _random.random_full(g, self.numel(), self._data.dtype))
+    if to is _UNSET:
         from_, to = 0, from_
-    from_, to = int(from_), int(to)
-    if from_ >= to:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
-                           f"from={from_} >= to={to}")
-    return _fill(self, _random.random_from_to(g, n, from_, to))
+    bounds = _random.int_range("random_", self.dtype, from_, to, open_high=to is not None)
+    g, n = _target(self, "random_", generator), self.numel()
+    if bounds is None:
+        return _fill(self, _random.random_full64(g, n, self.dtype))
+    return _fill(self, _random.random_from_to(g, n, *bounds))

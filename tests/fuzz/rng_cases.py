@@ -274,7 +274,8 @@ def r_poisson(lib, sp, g):
 def d_binomial(rng):
     s = shape(rng)
     return {"count": np.floor(rng.random(s) * pick(rng, (5, 30, 300))), "prob": rng.random(s),
-            "dtype": pick(rng, ("float32", "float64", "float16")), "layout": pick(rng, LAYOUTS[:5])}
+            "dtype": pick(rng, ("float32", "float64", "float16")),
+            "layout": pick(rng, LAYOUTS[:5])}
 
 
 def r_binomial(lib, sp, g):
