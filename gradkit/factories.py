@@ -507,15 +507,20 @@ def _like_device(input):
     return input.device if input.is_cuda or input.is_meta else None
 
 
-def bernoulli(input, p=None, *, generator=None) -> Tensor:
-    """1 with probability ``input`` (or the number ``p``), in ``input``'s dtype. Samples are
-    drawn on the host (one random stream for every device), placed like ``input``."""
-    g = _gen(generator)
-    if p is None:
-        draw = _random.bernoulli_tensor(g, np.asarray(to_host(input._data)))
+def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
+    """1 with probability ``input`` (or the number ``p``), in ``input``'s dtype: PyTorch's
+    ``bernoulli_`` of a new row-major tensor (drawn in index order whatever the input's
+    layout)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if out is not None:
+        if tuple(out.shape) != tuple(input.shape):
+            out.resize_(tuple(input.shape))
+        target = out
     else:
-        draw = _random.bernoulli_scalar(g, input.numel(), float(p)).reshape(tuple(input.shape))
-    return _finish(draw.astype(input.dtype), False, _like_device(input))
+        target = empty(tuple(input.shape), dtype=input.dtype, device=_like_device(input))
+    return target.bernoulli_(input if p is None else p, generator=generator)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:

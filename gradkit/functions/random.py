@@ -38,12 +38,13 @@ def _target(self, name, generator):
     return _gen(generator)
 
 
-def _fill(self, arr):
-    """Write the draws ``arr`` into ``self`` in its memory order, as PyTorch's kernels do."""
+def _fill(self, arr, ordered=False):
+    """Write the draws ``arr`` into ``self`` in its memory order, as PyTorch's kernels do
+    (``ordered``: ``arr`` already holds each element's value at its index)."""
     data = self._data
     if self.numel() == 0:  # nothing drawn, nothing written (an empty expand included)
         return self
-    if isinstance(data, np.ndarray) and data.shape == tuple(self.shape):
+    if not ordered and isinstance(data, np.ndarray) and data.shape == tuple(self.shape):
         arr = _random.in_memory_order(arr, data)
     arr = np.asarray(arr).reshape(tuple(self.shape)).astype(self._data.dtype, copy=False)
     with grad_mode.no_grad():
@@ -144,13 +145,55 @@ def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 1 with probability ``p`` (a number or a tensor of probabilities), else 0."""
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
-    g = _target(self, "bernoulli_", generator)
     if isinstance(p, Tensor):
-        probs = np.broadcast_to(np.asarray(p.detach().cpu()._data), tuple(self.shape))
-        return _fill(self, _random.bernoulli_tensor(g, np.ascontiguousarray(probs)))
+        return _bernoulli_tensor_(self, p, generator)
     if not 0.0 <= p <= 1.0:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    g = _target(self, "bernoulli_", generator)
     return _fill(self, _random.bernoulli_scalar(g, self.numel(), float(p)))
+
+
+def _bernoulli_tensor_(self, p, generator):
+    """``bernoulli_(p)`` with a tensor ``p`` (broadcast to ``self``), PyTorch's kernel: one
+    uniform per element in ``self``'s memory order, compared with that element's ``p``
+    (53-bit uniforms for a float64 ``p``, float32 ones otherwise); a ``p`` outside [0, 1]
+    stops it there, after the draws of the elements before."""
+    if self.dtype.kind == "c":
+        raise NotImplementedError(f'"bernoulli_tensor_cpu_self_" not implemented for '
+                                  f"'{_title(self.dtype)}': bernoulli_ fills real tensors")
+    if p.dtype.kind != "f":
+        raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for '
+                                  f"'{_title(p.dtype)}': the probabilities must be a floating "
+                                  f"tensor (use p.float())")
+    pa = np.asarray(p.detach().cpu()._data)
+    try:
+        probs = np.broadcast_to(pa, tuple(self.shape))
+    except ValueError:
+        raise RuntimeError(f"bernoulli_: the probabilities' shape {tuple(pa.shape)} does not "
+                           f"broadcast to the tensor's shape {tuple(self.shape)}") from None
+    g = _target(self, "bernoulli_", generator)
+    n = self.numel()
+    data = self._data
+    wide = pa.dtype == np.float64
+    probs = probs if wide else probs.astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        bad = ~((probs >= 0) & (probs <= 1))
+    if bad.any():
+        order = _random.in_memory_order(np.arange(n), data) if isinstance(data, np.ndarray) \
+            else np.arange(n).reshape(probs.shape)
+        k = int(order[bad].min())
+        _random.uniform(g, k, np.float64 if wide else np.float32)
+        raise RuntimeError(f"bernoulli_ expects every probability in [0, 1], but got "
+                           f"{probs[bad].reshape(-1)[0]!r}")
+    u = _random.uniform(g, n, np.float64 if wide else np.float32)
+    u = _random.in_memory_order(u, data) if isinstance(data, np.ndarray) \
+        else u.reshape(probs.shape)
+    return _fill(self, u < probs, ordered=True)
+
+
+def _title(dt):
+    return {"complex64": "ComplexFloat", "complex128": "ComplexDouble", "bool": "Bool",
+            **_TITLES}.get(dt.name, dt.name)
 
 
 @tensor_method()
