@@ -576,13 +576,13 @@ def _like(fn):
         dt = input.dtype if dtype is None else dtype
         dev = device if device is not None else (input.device if input.is_cuda or input.is_meta
                                                  else None)
-        if fn in (rand, randn) and not kw:
+        if fn in (rand, randn) and set(kw) <= {"generator"}:
             # a strided result is filled in its memory order (PyTorch's empty_like, then
             # uniform_/normal_ through its strides)
             out = _in_format(empty(*input.shape, dtype=_float_dtype(dt), device=dev),
                              memory_format, input, fn.__name__ + "_like")
             if isinstance(out._data, np.ndarray) and not out._data.flags.c_contiguous:
-                (out.uniform_ if fn is rand else out.normal_)()
+                (out.uniform_ if fn is rand else out.normal_)(**kw)
                 return out.requires_grad_(requires_grad)
         out = fn(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad, **kw)
         return _in_format(out, memory_format, input, fn.__name__ + "_like")
@@ -627,12 +627,24 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
     return _in_format(out, memory_format, input, "full_like")
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, generator=None) -> Tensor:
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, generator=None,
+                 requires_grad=False, memory_format=_mf.preserve_format) -> Tensor:
+    """Integers in ``[low, high)`` with the shape (and by default dtype and layout) of
+    ``input``: PyTorch's ``empty_like(input).random_(low, high)``, drawn in the result's
+    memory order."""
+    _like_input(input, "randint_like")
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=input.dtype if dtype is None else dtype,
-                   generator=generator,
-                   device=device if device is not None else _like_device(input))
+    dt = input.dtype if dtype is None else dtype
+    dev = device if device is not None else _like_device(input)
+    out = _in_format(empty(*input.shape, dtype=dt, device=dev), memory_format, input,
+                     "randint_like")
+    if out.is_meta or not isinstance(out._data, np.ndarray):
+        drawn = randint(low, high, tuple(input.shape), dtype=dt, generator=generator,
+                        device=dev)
+        return drawn.requires_grad_(requires_grad) if requires_grad else drawn
+    out.random_(low, high, generator=generator)
+    return out.requires_grad_(requires_grad) if requires_grad else out
 
 
 # ------------------------------------------------------------------ range, strided empties

@@ -384,8 +384,10 @@ def normal(g: Generator, n: int, dt, mean=0.0, std=1.0) -> np.ndarray:
     dt = np.dtype(dt)
     wdt = np.float64 if dt == np.float64 else np.float32
     if n >= 16:
-        u = _unit(g, n, wdt)
         full = n - n % 16
+        # float16/bfloat16: PyTorch converts block by block through a float buffer and
+        # draws only the whole blocks' uniforms before the last block's 16
+        u = _unit(g, n if dt == wdt else full, wdt)
         out = np.empty(n, dtype=wdt)
         out[:full] = _box_muller_16(u[:full], wdt, mean, std).reshape(-1)
         if n % 16:  # the last 16 values again from 16 fresh uniforms

@@ -93,6 +93,12 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _strided(tensor: Tensor) -> bool:
+    """A host tensor that is not row-major (a transposed or sliced weight)."""
+    data = tensor._data
+    return type(data) is np.ndarray and not data.flags.c_contiguous
+
+
 def _host_dtype(tensor: Tensor):
     return np.dtype(str(tensor._data.dtype))
 
@@ -101,7 +107,9 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
     """Fill with draws from U(a, b)."""
     if tensor.is_meta:  # no values to fill, no numbers drawn (as PyTorch's meta kernels)
         return tensor
-    if tensor.is_complex():  # real and imaginary parts, as Tensor.uniform_ (PyTorch's)
+    if tensor.is_complex() or _strided(tensor):
+        # real and imaginary parts, or a strided tensor in its memory order: Tensor.uniform_
+        # (PyTorch's)
         with grad_mode.no_grad():
             return tensor.uniform_(a, b, generator=generator)
     arr = _random.uniform(_gen(generator), tensor.numel(), _host_dtype(tensor), float(a),
@@ -113,7 +121,9 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
     """Fill with draws from N(mean, std^2)."""
     if tensor.is_meta:
         return tensor
-    if tensor.is_complex():  # each part N(mean, std^2 / 2), as Tensor.normal_ (PyTorch's)
+    if tensor.is_complex() or _strided(tensor):
+        # each part N(mean, std^2 / 2), or a strided tensor in its memory order (one value at
+        # a time): Tensor.normal_ (PyTorch's)
         with grad_mode.no_grad():
             return tensor.normal_(mean, std, generator=generator)
     arr = _random.normal(_gen(generator), tensor.numel(), _host_dtype(tensor), float(mean),

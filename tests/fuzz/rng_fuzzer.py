@@ -100,8 +100,8 @@ def mkl_bernoulli():
     ``u < p`` over mt19937): x86-64 MKL builds on Intel processors."""
     global _MKL
     if _MKL is None:
-        torch.manual_seed(0)
-        got = torch.empty(64, dtype=torch.float64).bernoulli_(0.5).numpy()
+        got = torch.empty(64, dtype=torch.float64).bernoulli_(
+            0.5, generator=torch.Generator().manual_seed(0)).numpy()
         raw = np.random.RandomState(0).randint(0, 2 ** 32, size=128, dtype=np.uint64)
         u = (((raw[0::2] << np.uint64(32)) | raw[1::2]) & np.uint64(2 ** 53 - 1)) * 2.0 ** -53
         _MKL = not np.array_equal(got, (u < 0.5).astype(np.float64))
