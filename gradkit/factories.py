@@ -467,40 +467,73 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False) -> Tensor:
-    """Normal samples; ``mean``/``std`` may be tensors (elementwise) or numbers with ``size``.
+    """Normal samples; ``mean``/``std`` may be tensors (elementwise, broadcast) or numbers
+    with ``size``.
 
-    As PyTorch: standard samples scaled by ``std`` and shifted by ``mean`` when either is a
-    tensor (``normal_(0, std) + mean`` for a number ``std``)."""
+    As PyTorch: the result has the dtype of ``mean`` when it is a tensor (else of ``std``);
+    standard samples are drawn into it, multiplied by ``std`` and ``mean`` added, each step
+    in the promoted dtype and rounded back (``normal_(0, std) + mean`` for a number ``std``).
+    """
     if device is None:  # tensor arguments on the device: sample there
         device = next((t.device for t in (mean, std) if isinstance(t, Tensor) and t.is_cuda),
                       None)
     m = to_host(mean._data) if isinstance(mean, Tensor) else mean
     s = to_host(std._data) if isinstance(std, Tensor) else std
     if size is None:
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        try:
+            shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        except ValueError:
+            raise RuntimeError(f"normal: mean of shape {tuple(np.shape(m))} and std of shape "
+                               f"{tuple(np.shape(s))} do not broadcast together") from None
     else:
         shape = _size((size,))
     if isinstance(std, (int, float)) and std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    if dtype is not None:
+    if isinstance(std, Tensor) and np.size(s) and not bool(np.all(np.asarray(s) >= 0)):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    if isinstance(mean, Tensor):  # the result is empty_like(mean) (of std without one)
+        dt = mean.dtype
+    elif isinstance(std, Tensor):
+        dt = std.dtype
+    elif dtype is not None:
         dt = _float_dtype(dtype)
-    elif isinstance(mean, Tensor) or isinstance(std, Tensor):
-        # the tensor argument's dtype (both tensors: their promotion), as in PyTorch
-        dts = [t.dtype for t in (mean, std) if isinstance(t, Tensor)]
-        dt = dts[0] if len(dts) == 1 else _dtype.promote_types(*dts)
     else:
         dt = _dtype.get_default_dtype()
     g, n = _gen(generator), _numel(shape)
     if isinstance(std, Tensor):
         arr = _random.normal(g, n, dt).reshape(shape)
-        arr = (arr * np.asarray(s, dtype=dt)).astype(dt, copy=False)
-        arr = (arr + np.asarray(m, dtype=dt)).astype(dt, copy=False)
+        arr = _in_place(arr, np.asarray(s), np.multiply)
+        if isinstance(mean, Tensor):
+            arr = _in_place(arr, np.asarray(m), np.add)
+        else:
+            arr = _in_place(arr, np.asarray(float(m)), np.add)
     elif isinstance(mean, Tensor):
         arr = _random.normal(g, n, dt, 0.0, float(s)).reshape(shape)
-        arr = (arr + np.asarray(m, dtype=dt)).astype(dt, copy=False)
+        arr = _in_place(arr, np.asarray(m), np.add)
     else:
         arr = _random.normal(g, n, dt, float(m), float(s)).reshape(shape)
     return _finish(arr, requires_grad, device)
+
+
+_HALF = ("float16", "bfloat16")
+
+
+def _in_place(a, b, op):
+    """``a.op_(b)`` as PyTorch computes it: in the promoted dtype of the two tensors (a number
+    ``b``: ``a``'s dtype), rounded back to ``a``'s dtype."""
+    ta, tb = a.dtype.name, b.dtype.name
+    if b.ndim == 0 and b.dtype == np.float64 and ta != "float64":
+        tb = ta  # a Python number does not promote a tensor
+    if ta == tb:
+        work = a.dtype
+    elif ta in _HALF and tb in _HALF:
+        work = np.dtype(np.float32)
+    elif ta in _HALF or tb in _HALF:
+        other = tb if ta in _HALF else ta
+        work = np.dtype(other)
+    else:
+        work = np.promote_types(a.dtype, b.dtype)
+    return op(a.astype(work), b.astype(work)).astype(a.dtype)
 
 
 def _like_device(input):
