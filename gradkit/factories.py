@@ -461,8 +461,23 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
     if int(n) < 0:
         raise RuntimeError(f"n must be non-negative, got{int(n)}")
+    _randperm_fits(int(n), dt)
     arr = _random.randperm(_gen(generator), int(n))
     return _finish(arr.astype(dt, copy=False), requires_grad, device)
+
+
+def _randperm_fits(n: int, dt) -> None:
+    """PyTorch's checks that ``0 .. n-1`` are exact in the result's dtype."""
+    name = dt.name
+    if name.startswith(("int", "uint")) and n - 1 > int(np.iinfo(name).max):
+        raise RuntimeError(f"randperm: n={n} in {name}: value cannot be converted to type "
+                           f"{name} without overflow (its largest value is "
+                           f"{int(np.iinfo(name).max)}); use a wider dtype such as int64")
+    limit = {"float16": 2049, "float32": 2 ** 24 + 1, "float64": 2 ** 53 + 1}.get(name)
+    if limit is not None and n > limit:
+        title = {"float16": "Half", "float32": "Float", "float64": "Double"}[name]
+        raise RuntimeError(f"n cannot be greater than {limit} for {title} type. (randperm "
+                           f"holds 0 .. n-1 exactly only up to that; use int64)")
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
@@ -561,6 +576,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
     with replacement by inverting each row's cumulative sum with a 53-bit uniform; without
     replacement (or one sample) as the largest ``input / q`` with ``q ~ Exponential(1)``."""
     probs = np.asarray(to_host(input._data))
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_dtype_title(input)}")
     if probs.ndim not in (1, 2):
         raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {probs.ndim}")
     rows = probs.reshape(-1, probs.shape[-1])
@@ -577,7 +595,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
     g = _gen(generator)
     dt = rows.dtype if rows.dtype in (np.float32, np.float64) else np.dtype(np.float32)
     if not replacement or num_samples == 1:
-        q = _random.exponential(g, rows.size).astype(rows.dtype).reshape(rows.shape)
+        # PyTorch's exponential_ of empty_like(input): drawn in the input's memory order
+        q = _random.in_memory_order(_random.exponential(g, rows.size), probs)
+        q = q.astype(rows.dtype).reshape(rows.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             q = (rows / q).astype(rows.dtype, copy=False)
         if num_samples == 1:
@@ -592,7 +612,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
             cum[-1] = 1
             u = _random.uniform(g, num_samples, np.float64)
             res[i] = np.searchsorted(cum, u, side="left")
-    res = res.astype(np.int64, copy=False)
+    res = np.ascontiguousarray(res, dtype=np.int64)  # (not a view of the sorted indices)
     return _finish(res.reshape(probs.shape[:-1] + (num_samples,)), False, _like_device(input))
 
 

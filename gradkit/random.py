@@ -438,7 +438,9 @@ _I64 = 2 ** 63
 def _through(v: int, name: str) -> int:
     """``static_cast<int64_t>(static_cast<scalar_t>(v))`` for a floating dtype ``name``: ``v``
     rounded to the nearest value of the dtype (through float32 for the half types, as C++
-    converts them), back as an int64 (x86's INT64_MIN where it does not fit)."""
+    converts them), back as an int64 (x86's INT64_MIN where it does not fit); ``v`` wraps as
+    a 64-bit integer first (``from + 1`` of ``from = 2**63 - 1``)."""
+    v = (int(v) + _I64) % (2 * _I64) - _I64
     if name == "float64":
         f = float(np.array([v], np.int64).astype(np.float64)[0])
     else:
@@ -471,8 +473,9 @@ def int_range(op: str, dtype, low, high=None, *, open_high: bool = True):
     low = int(low)
     for what, v in (("from", low), ("to", high)):
         if v is not None and not -_I64 <= int(v) < _I64:
-            raise RuntimeError(f"{op}: '{what}'={int(v)} does not fit in a 64-bit integer; "
-                               f"pass bounds between -2**63 and 2**63 - 1")
+            raise ValueError(f"{op}: '{what}'={int(v)} does not fit in a 64-bit integer "
+                             f"(Overflow when unpacking long long); pass bounds between "
+                             f"-2**63 and 2**63 - 1")
     floating = name in _DIGITS
     if not floating and name != "bool" and not name.startswith(("int", "uint")):
         raise RuntimeError(f"{op} handles only integral, floating-point and boolean types, "
