@@ -275,6 +275,11 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     flat = _random.normal(_gen(generator), rows * cols, _host_dtype(tensor)).reshape(rows, cols)
+    if tensor.dtype.name in ("float16", "bfloat16"):  # after the draws, as PyTorch's QR
+        title = "Half" if tensor.dtype.name == "float16" else "BFloat16"
+        raise NotImplementedError(f'"geqrf_cpu" not implemented for \'{title}\': orthogonal_ '
+                                  f"needs a QR factorisation, which has no {title} kernel; "
+                                  f"initialise a float32 tensor and convert it")
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
