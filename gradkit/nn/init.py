@@ -298,8 +298,13 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     if tensor.is_meta:
         return tensor
     rows, cols = tensor.shape
-    arr = _random.normal(_gen(generator), rows * cols, _host_dtype(tensor), 0.0,
-                         float(std)).reshape(rows, cols)
+    if _strided(tensor):  # Tensor.normal_ of a strided tensor: one value at a time, in order
+        arr = _random.in_memory_order(
+            _random.normal_serial(_gen(generator), rows * cols, 0.0, float(std)),
+            tensor._data).astype(_host_dtype(tensor))
+    else:
+        arr = _random.normal(_gen(generator), rows * cols, _host_dtype(tensor), 0.0,
+                             float(std)).reshape(rows, cols)
     nz = math.ceil(sparsity * rows)
     for c in range(cols):  # PyTorch draws these from the default generator
         arr[_random.randperm(_gen(None), rows)[:nz], c] = 0

@@ -25,9 +25,9 @@ KNOWN_OPEN = {
         "open, in gradkit/factories.py _like, as rand_like: the strides of a permuted "
         "integer/complex input with dtype=",
     ("init", "wrong"):
-        "open, in gradkit/nn/init.py: trunc_normal_ and sparse_ of a transposed or sliced "
-        "weight draw in index order (uniform_/normal_/xavier/kaiming draw in memory order "
-        "already)",
+        "open, in gradkit/nn/init.py: trunc_normal_ of a transposed or sliced weight draws "
+        "in index order (its rejection loop's redraws to be placed in memory order too; "
+        "the other fills draw in memory order already)",
     ("poisson", "missing"):
         "open, in gradkit/factories.py poisson: bfloat16 rates are refused; PyTorch 2.13 "
         "samples them (its sampler's arithmetic in bfloat16 to be reproduced)",

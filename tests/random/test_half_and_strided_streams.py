@@ -36,3 +36,8 @@ def _weight(lib, layout, dtype):
                                   "kaiming_uniform_", "kaiming_normal_"])
 def test_init_of_strided_weights(torch, layout, dtype, init):
     _same(torch, lambda lib: getattr(lib.nn.init, init)(_weight(lib, layout, dtype)))
+
+
+@pytest.mark.parametrize("layout", ["transposed", "sliced"])
+def test_sparse_init_of_strided_weights(torch, layout):
+    _same(torch, lambda lib: lib.nn.init.sparse_(_weight(lib, layout, "float32"), 0.3))
