@@ -590,9 +590,12 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
                            "replacement")
     if (rows < 0).any() or not np.isfinite(rows).all():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if (rows.sum(-1) <= 0).any():
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     g = _gen(generator)
+    empty_rows = np.flatnonzero(rows.sum(-1) <= 0)
+    if empty_rows.size:
+        if replacement and num_samples > 1:  # PyTorch samples the rows before it first
+            _random.uniform(g, int(empty_rows[0]) * num_samples, np.float64)
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     dt = rows.dtype if rows.dtype in (np.float32, np.float64) else np.dtype(np.float32)
     if not replacement or num_samples == 1:
         # PyTorch's exponential_ of empty_like(input): drawn in the input's memory order

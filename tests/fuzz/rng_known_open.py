@@ -13,10 +13,6 @@ KNOWN_OPEN = {
         "open, in gradkit/nn/functional (rrelu, alpha_dropout): float16/bfloat16 inputs are "
         "scaled in float32 and rounded once; PyTorch rounds the noise or the affine "
         "coefficients to the input's dtype first (last-bit differences, same draws)",
-    ("multinomial", "wrong"):
-        "open, in gradkit/factories.py multinomial: with replacement over sliced (non-"
-        "contiguous) float64 rows gradkit draws 8 words fewer than PyTorch in some "
-        "sequences (seed 0, case 208 of the CI sample)",
     ("rand_like", "wrong"):
         "open, in gradkit/factories.py _like/_in_format: a complex or integer strided input "
         "with a float dtype= gives a row-major result where PyTorch keeps the input's "

@@ -42,3 +42,14 @@ def test_bounds_beyond_64_bits_raise_value_error(torch, call):
     for lib in (torch, gk):
         with pytest.raises(ValueError):
             call(lib)
+
+
+@pytest.mark.parametrize("replacement, n", [(True, 4), (False, 2), (True, 1)])
+def test_multinomial_zero_row_raises_after_pytorchs_draws(torch, replacement, n):
+    w = [[0.7, 0.3], [0.4, 0.9], [0.0, 0.0], [0.6, 0.0]]
+    torch.manual_seed(2)
+    gk.manual_seed(2)
+    for lib in (torch, gk):
+        with pytest.raises(RuntimeError, match="sum of probabilities"):
+            lib.multinomial(lib.tensor(w, dtype=lib.float64), n, replacement)
+    np.testing.assert_array_equal(gk.get_rng_state().numpy(), torch.get_rng_state().numpy())
