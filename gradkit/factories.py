@@ -407,6 +407,9 @@ def _random_dtype(dt, kernel, name):
 def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples on [0, 1): PyTorch's stream (24 bits of a 32-bit draw for float32, 53 of
     a 64-bit draw for float64)."""
+    if not sizes and size is None:
+        raise TypeError(f"rand() missing 1 required positional arguments: \"size\" (give the "
+                        f"shape, e.g. rand(3, 4) or rand(()) for a 0-d tensor)")
     dt = _float_dtype(dtype)
     _random_dtype(dt, "check_uniform_bounds", "rand")
     shape = _size(_sizes(sizes, size))
@@ -423,9 +426,13 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_gr
 def randn(*sizes, size=None, generator=None, dtype=None, device=None,
           requires_grad=False) -> Tensor:
     """Standard normal samples: PyTorch's Box-Muller stream."""
+    if not sizes and size is None:
+        raise TypeError(f"randn() missing 1 required positional arguments: \"size\" (give the "
+                        f"shape, e.g. randn(3, 4) or randn(()) for a 0-d tensor)")
     dt = _float_dtype(dtype)
-    _random_dtype(dt, "normal_kernel_cpu", "randn")
     shape = _size(_sizes(sizes, size))
+    if _numel(shape):  # (PyTorch returns before its kernel's dtype dispatch when empty)
+        _random_dtype(dt, "normal_kernel_cpu", "randn")
     if _on_meta(device):
         return _meta_result(shape, dt, requires_grad)
     if dt.is_complex:  # as PyTorch: normal_ of the real view with std 1/sqrt(2)
@@ -640,7 +647,7 @@ def _like(fn):
             if isinstance(out._data, np.ndarray) and not out._data.flags.c_contiguous:
                 (out.uniform_ if fn is rand else out.normal_)(**kw)
                 return out.requires_grad_(requires_grad)
-        out = fn(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad, **kw)
+        out = fn(tuple(input.shape), dtype=dt, device=dev, requires_grad=requires_grad, **kw)
         return _in_format(out, memory_format, input, fn.__name__ + "_like")
 
     like.__name__ = fn.__name__ + "_like"

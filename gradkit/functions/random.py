@@ -12,7 +12,7 @@ import numpy as np
 from .. import random as _random
 from .._tensor.tensor import Tensor, wrap
 from ..autograd import grad_mode
-from ..random import _gen
+from ..random import _FLOAT_MAX, _gen
 from ._registry import tensor_method
 
 __all__ = ["bernoulli_", "cauchy_", "exponential_", "geometric_", "log_normal_", "normal_",
@@ -56,10 +56,12 @@ _TITLES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "u
            "bool": "Bool"}
 
 
-def _float_check(self, name, kernel=None):
+def _float_check(self, name, kernel=None, empty_ok=True):
     """Floating-point targets only; ``kernel``: PyTorch's CPU kernel, whose dispatch raises
-    NotImplementedError for other dtypes (RuntimeError otherwise)."""
-    if self.dtype.kind != "f":
+    NotImplementedError for other dtypes (RuntimeError otherwise). An empty tensor passes
+    where PyTorch returns before its kernel's dtype dispatch (``empty_ok``; uniform_ and
+    cauchy_ check the dtype first)."""
+    if self.dtype.kind != "f" and (self.numel() or not empty_ok):
         _no_kernel(kernel, self.dtype, name)
         if kernel is not None and self.dtype.kind == "c":
             title = {"complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(
@@ -96,10 +98,18 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
         return self
     if self.dtype.kind == "c":  # the real and imaginary parts, as PyTorch's (view_as_real)
         return _complex_fill(self, uniform_, a, b, generator)
-    _float_check(self, "uniform_", "check_uniform_bounds")
+    _float_check(self, "uniform_", "check_uniform_bounds", empty_ok=False)
+    lim = _FLOAT_MAX.get(self.dtype.name)
+    for what, v in (("from", a), ("to", b)):
+        if lim is not None and not -lim <= v <= lim:
+            raise RuntimeError(f"uniform_: {what}={v} is out of bounds for {self.dtype.name} "
+                               f"(its finite values are -{lim:g} to {lim:g})")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={a} > to={b}")
+    if lim is not None and b - a > lim:
+        raise RuntimeError(f"uniform_ expects to - from <= {lim:g} for {self.dtype.name}, but "
+                           f"found to={b} and from={a}")
     g = _target(self, "uniform_", generator)
     return _fill(self, _random.uniform(g, self.numel(), self._data.dtype, float(a), float(b)))
 
@@ -149,6 +159,9 @@ def bernoulli_(self, p=0.5, *, generator=None):
         return _bernoulli_tensor_(self, p, generator)
     if not 0.0 <= p <= 1.0:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    if self.dtype.kind == "c" and self.numel():
+        raise NotImplementedError(f'"bernoulli_scalar_cpu_" not implemented for '
+                                  f"'{_title(self.dtype)}': bernoulli_ fills real tensors")
     g = _target(self, "bernoulli_", generator)
     return _fill(self, _random.bernoulli_scalar(g, self.numel(), float(p)))
 
@@ -158,6 +171,8 @@ def _bernoulli_tensor_(self, p, generator):
     uniform per element in ``self``'s memory order, compared with that element's ``p``
     (53-bit uniforms for a float64 ``p``, float32 ones otherwise); a ``p`` outside [0, 1]
     stops it there, after the draws of the elements before."""
+    if not self.numel():  # PyTorch returns before its kernel's dtype dispatch
+        return self
     if self.dtype.kind == "c":
         raise NotImplementedError(f'"bernoulli_tensor_cpu_self_" not implemented for '
                                   f"'{_title(self.dtype)}': bernoulli_ fills real tensors")
@@ -226,7 +241,7 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     """Fill with samples from the Cauchy distribution."""
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
-    _float_check(self, "cauchy_")
+    _float_check(self, "cauchy_", empty_ok=False)
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
     g = _target(self, "cauchy_", generator)
@@ -256,9 +271,11 @@ def random_(self, from_=None, to=_UNSET, *, generator=None):
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
     if to is _UNSET and from_ is None or from_ is None and to is None:
+        if not self.numel():  # PyTorch returns before its kernel's dtype dispatch
+            return self
         if self.dtype.kind == "c":
-            raise RuntimeError(f"random_ handles only integral, floating-point and boolean "
-                               f"types, got {self.dtype}")
+            raise NotImplementedError(f'"random_kernel_cpu" not implemented for '
+                                      f"'{_title(self.dtype)}': random_ fills real tensors")
         g = _target(self, "random_", generator)
         return _fill(self, _random.random_full(g, self.numel(), self._data.dtype))
     if to is _UNSET:

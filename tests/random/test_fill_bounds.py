@@ -91,3 +91,47 @@ def test_empty_expanded_target_is_filled_without_error(torch):
     for lib in (torch, gk):
         x = lib.zeros(0, 1).expand(0, 4)
         assert x.normal_() is x
+
+
+@pytest.mark.parametrize("call, exc", [
+    (lambda lib: lib.zeros(3, dtype=lib.complex64).random_(), NotImplementedError),
+    (lambda lib: lib.zeros(3, dtype=lib.complex64).bernoulli_(0.5), NotImplementedError),
+    (lambda lib: lib.zeros(3, dtype=lib.float16).uniform_(-1e30, 1.0), RuntimeError),
+    (lambda lib: lib.zeros(3, dtype=lib.float16).uniform_(-60000.0, 60000.0), RuntimeError),
+    (lambda lib: lib.zeros(0, dtype=lib.int32).uniform_(), NotImplementedError),
+    (lambda lib: lib.zeros(0, 2, dtype=lib.complex64).cauchy_(), RuntimeError),
+    (lambda lib: lib.rand(), TypeError),
+    (lambda lib: lib.randn(dtype=lib.float64), TypeError),
+])
+def test_fill_errors_as_pytorch(torch, call, exc):
+    for lib in (torch, gk):
+        with pytest.raises(exc):
+            call(lib)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.zeros(0, 3, dtype=lib.int64).normal_(),
+    lambda lib: lib.zeros(0, dtype=lib.uint8).exponential_(),
+    lambda lib: lib.zeros(2, 0, dtype=lib.complex64).random_(),
+    lambda lib: lib.randn(0, 2, dtype=lib.int64),
+    lambda lib: lib.bernoulli(lib.zeros(0, dtype=lib.int64)),
+])
+def test_empty_tensors_skip_the_dtype_dispatch(torch, call):
+    for lib in (torch, gk):
+        assert call(lib).numel() == 0
+
+
+def test_random_sampler_of_an_empty_dataset(torch):
+    for lib in (torch, gk):
+        s = lib.utils.data.RandomSampler(lib.utils.data.TensorDataset(lib.arange(0)),
+                                         num_samples=3)
+        with pytest.raises(ZeroDivisionError):
+            list(s)
+
+
+def test_random_sampler_with_replacement_of_an_empty_dataset(torch):
+    for lib in (torch, gk):
+        s = lib.utils.data.RandomSampler(lib.utils.data.TensorDataset(lib.arange(0)),
+                                         replacement=True, num_samples=3)
+        with pytest.raises(RuntimeError):
+            list(s)
