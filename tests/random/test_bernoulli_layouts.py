@@ -1,7 +1,8 @@
 """``bernoulli``/``bernoulli_`` with tensor probabilities as PyTorch draws them: one uniform per
 element in the target's memory order (a transposed or permuted tensor column by column), the
-result of ``bernoulli(p)`` row-major whatever ``p``'s layout, ``out=``, PyTorch's errors for integer and complex tensors and for
-probabilities outside [0, 1] (raised after the draws of the elements before, as PyTorch)."""
+result of ``bernoulli(p)`` row-major whatever ``p``'s layout, ``out=``, PyTorch's errors for
+integer and complex tensors and for probabilities outside [0, 1] (raised after the draws of
+the elements before, as PyTorch)."""
 
 import numpy as np
 import pytest
