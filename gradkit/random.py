@@ -532,8 +532,12 @@ def random_full64(g: Generator, n: int, dtype) -> np.ndarray:
     bfloat16 targets only, as PyTorch's kernel)."""
     name = getattr(dtype, "name", None) or np.dtype(dtype).name
     if name not in ("int64", "float64", "float32", "bfloat16"):
-        raise RuntimeError(f"random_ over the full 64-bit range (from=-2**63, to=None) handles "
-                           f"only int64, float64, float32 and bfloat16 tensors, got {name}")
+        # (PyTorch's dispatch refuses float16 with NotImplementedError, its kernel the
+        # narrower integers and bool with RuntimeError)
+        exc = NotImplementedError if name == "float16" else RuntimeError
+        raise exc(f'"random_full_64_bits_range_kernel_cpu" not implemented for {name}: '
+                  f"random_ over the full 64-bit range (from=-2**63, to=None) fills int64, "
+                  f"float64, float32 and bfloat16 tensors only")
     return g._u64(n).astype(np.int64)
 
 

@@ -25,6 +25,9 @@ KNOWN_OPEN = {
     ("randn_like", "wrong"):
         "open, in gradkit/factories.py _like, as rand_like: the strides of a permuted "
         "integer/complex input with dtype=",
+    ("randint_like", "wrong"):
+        "open, in gradkit/factories.py _in_format, as rand_like: the strides of a permuted "
+        "input with another dtype=",
     ("init", "wrong"):
         "open, in gradkit/nn/init.py: trunc_normal_ of a transposed or sliced weight draws "
         "in index order (its rejection loop's redraws to be placed in memory order too; "

@@ -135,3 +135,14 @@ def test_random_sampler_with_replacement_of_an_empty_dataset(torch):
                                          replacement=True, num_samples=3)
         with pytest.raises(RuntimeError):
             list(s)
+
+
+@pytest.mark.parametrize("call, exc", [
+    (lambda lib: lib.zeros(3, dtype=lib.float16).random_(-2 ** 63, None), NotImplementedError),
+    (lambda lib: lib.zeros(3, dtype=lib.int32).random_(-2 ** 63, None), RuntimeError),
+    (lambda lib: lib.distributions.Categorical(lib.ones(3, 4)).sample((0,)), RuntimeError),
+])
+def test_more_refusals_as_pytorch(torch, call, exc):
+    for lib in (torch, gk):
+        with pytest.raises(exc):
+            call(lib)
