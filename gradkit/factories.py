@@ -472,6 +472,9 @@ def _random_dtype(dt, kernel, name):
 def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples on [0, 1): PyTorch's stream (24 bits of a 32-bit draw for float32, 53 of
     a 64-bit draw for float64)."""
+    if not sizes and size is None:
+        raise TypeError(f"rand() needs its argument 'size': give the shape, e.g. rand(3, 4), "
+                        f"or rand(()) for a 0-d tensor")
     dt = _float_dtype(dtype)
     _random_dtype(dt, "check_uniform_bounds", "rand")
     shape = _size(_sizes(sizes, size), "rand")
@@ -488,9 +491,13 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_gr
 def randn(*sizes, size=None, generator=None, dtype=None, device=None,
           requires_grad=False) -> Tensor:
     """Standard normal samples: PyTorch's Box-Muller stream."""
+    if not sizes and size is None:
+        raise TypeError(f"randn() needs its argument 'size': give the shape, e.g. randn(3, 4), "
+                        f"or randn(()) for a 0-d tensor")
     dt = _float_dtype(dtype)
-    _random_dtype(dt, "normal_kernel_cpu", "randn")
     shape = _size(_sizes(sizes, size), "randn")
+    if _numel(shape):  # (PyTorch returns before its kernel's dtype dispatch when empty)
+        _random_dtype(dt, "normal_kernel_cpu", "randn")
     if _on_meta(device):
         return _meta_result(shape, dt, requires_grad)
     if dt.is_complex:  # as PyTorch: normal_ of the real view with std 1/sqrt(2)
@@ -513,13 +520,13 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         low, high = 0, low
     if low.__class__ is not int or high.__class__ is not int:
         low, high = _int_bound("randint", "low", low), _int_bound("randint", "high", high)
-    if high <= low:
-        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
     shape = _size((size,), "randint")
+    # PyTorch's checks and bounds of random_(low, high) on the result's dtype
+    low, high = _random.int_range("randint", dt, low, high)
     if _on_meta(device):
         return _meta_result(shape, dt, requires_grad)
-    arr = _random.random_from_to(_gen(generator), _numel(shape), int(low), int(high))
+    arr = _random.random_from_to(_gen(generator), _numel(shape), low, high)
     return _finish(arr.reshape(shape).astype(dt, copy=False), requires_grad, device)
 
 
@@ -538,61 +545,114 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
     if int(n) < 0:
         raise RuntimeError(f"n must be non-negative, got{int(n)}")
+    _randperm_fits(int(n), dt)
     arr = _random.randperm(_gen(generator), int(n))
     return _finish(arr.astype(dt, copy=False), requires_grad, device)
 
 
+def _randperm_fits(n: int, dt) -> None:
+    """PyTorch's checks that ``0 .. n-1`` are exact in the result's dtype."""
+    name = dt.name
+    if name.startswith(("int", "uint")) and n - 1 > int(np.iinfo(name).max):
+        raise RuntimeError(f"randperm: n={n} in {name}: value cannot be converted to type "
+                           f"{name} without overflow (its largest value is "
+                           f"{int(np.iinfo(name).max)}); use a wider dtype such as int64")
+    limit = {"float16": 2049, "float32": 2 ** 24 + 1, "float64": 2 ** 53 + 1}.get(name)
+    if limit is not None and n > limit:
+        title = {"float16": "Half", "float32": "Float", "float64": "Double"}[name]
+        raise RuntimeError(f"n cannot be greater than {limit} for {title} type. (randperm "
+                           f"holds 0 .. n-1 exactly only up to that; use int64)")
+
+
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False) -> Tensor:
-    """Normal samples; ``mean``/``std`` may be tensors (elementwise) or numbers with ``size``.
+    """Normal samples; ``mean``/``std`` may be tensors (elementwise, broadcast) or numbers
+    with ``size``.
 
-    As PyTorch: standard samples scaled by ``std`` and shifted by ``mean`` when either is a
-    tensor (``normal_(0, std) + mean`` for a number ``std``)."""
+    As PyTorch: the result has the dtype of ``mean`` when it is a tensor (else of ``std``);
+    standard samples are drawn into it, multiplied by ``std`` and ``mean`` added, each step
+    in the promoted dtype and rounded back (``normal_(0, std) + mean`` for a number ``std``).
+    """
     if device is None:  # tensor arguments on the device: sample there
         device = next((t.device for t in (mean, std) if isinstance(t, Tensor) and t.is_cuda),
                       None)
     m = to_host(mean._data) if isinstance(mean, Tensor) else mean
     s = to_host(std._data) if isinstance(std, Tensor) else std
     if size is None:
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        try:
+            shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        except ValueError:
+            raise RuntimeError(f"normal: mean of shape {tuple(np.shape(m))} and std of shape "
+                               f"{tuple(np.shape(s))} do not broadcast together") from None
     else:
         shape = _size((size,), "normal")
     if isinstance(std, (int, float)) and std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    if dtype is not None:
+    if isinstance(std, Tensor) and np.size(s) and not bool(np.all(np.asarray(s) >= 0)):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    if isinstance(mean, Tensor):  # the result is empty_like(mean) (of std without one)
+        dt = mean.dtype
+    elif isinstance(std, Tensor):
+        dt = std.dtype
+    elif dtype is not None:
         dt = _float_dtype(dtype)
-    elif isinstance(mean, Tensor) or isinstance(std, Tensor):
-        # the tensor argument's dtype (both tensors: their promotion), as in PyTorch
-        dts = [t.dtype for t in (mean, std) if isinstance(t, Tensor)]
-        dt = dts[0] if len(dts) == 1 else _dtype.promote_types(*dts)
     else:
         dt = _dtype.get_default_dtype()
     g, n = _gen(generator), _numel(shape)
     if isinstance(std, Tensor):
         arr = _random.normal(g, n, dt).reshape(shape)
-        arr = (arr * np.asarray(s, dtype=dt)).astype(dt, copy=False)
-        arr = (arr + np.asarray(m, dtype=dt)).astype(dt, copy=False)
+        arr = _in_place(arr, np.asarray(s), np.multiply)
+        if isinstance(mean, Tensor):
+            arr = _in_place(arr, np.asarray(m), np.add)
+        else:
+            arr = _in_place(arr, np.asarray(float(m)), np.add)
     elif isinstance(mean, Tensor):
         arr = _random.normal(g, n, dt, 0.0, float(s)).reshape(shape)
-        arr = (arr + np.asarray(m, dtype=dt)).astype(dt, copy=False)
+        arr = _in_place(arr, np.asarray(m), np.add)
     else:
         arr = _random.normal(g, n, dt, float(m), float(s)).reshape(shape)
     return _finish(arr, requires_grad, device)
+
+
+_HALF = ("float16", "bfloat16")
+
+
+def _in_place(a, b, op):
+    """``a.op_(b)`` as PyTorch computes it: in the promoted dtype of the two tensors (a number
+    ``b``: ``a``'s dtype), rounded back to ``a``'s dtype."""
+    ta, tb = a.dtype.name, b.dtype.name
+    if b.ndim == 0 and b.dtype == np.float64 and ta != "float64":
+        tb = ta  # a Python number does not promote a tensor
+    if ta == tb:
+        work = a.dtype
+    elif ta in _HALF and tb in _HALF:
+        work = np.dtype(np.float32)
+    elif ta in _HALF or tb in _HALF:
+        other = tb if ta in _HALF else ta
+        work = np.dtype(other)
+    else:
+        work = np.promote_types(a.dtype, b.dtype)
+    return op(a.astype(work), b.astype(work)).astype(a.dtype)
 
 
 def _like_device(input):
     return input.device if input.is_cuda or input.is_meta else None
 
 
-def bernoulli(input, p=None, *, generator=None) -> Tensor:
-    """1 with probability ``input`` (or the number ``p``), in ``input``'s dtype. Samples are
-    drawn on the host (one random stream for every device), placed like ``input``."""
-    g = _gen(generator)
-    if p is None:
-        draw = _random.bernoulli_tensor(g, np.asarray(to_host(input._data)))
+def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
+    """1 with probability ``input`` (or the number ``p``), in ``input``'s dtype: PyTorch's
+    ``bernoulli_`` of a new row-major tensor (drawn in index order whatever the input's
+    layout)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if out is not None:
+        if tuple(out.shape) != tuple(input.shape):
+            out.resize_(tuple(input.shape))
+        target = out
     else:
-        draw = _random.bernoulli_scalar(g, input.numel(), float(p)).reshape(tuple(input.shape))
-    return _finish(draw.astype(input.dtype), False, _like_device(input))
+        target = empty(tuple(input.shape), dtype=input.dtype, device=_like_device(input))
+    return target.bernoulli_(input if p is None else p, generator=generator)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
@@ -600,6 +660,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
     with replacement by inverting each row's cumulative sum with a 53-bit uniform; without
     replacement (or one sample) as the largest ``input / q`` with ``q ~ Exponential(1)``."""
     probs = np.asarray(to_host(input._data))
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_dtype_title(input)}")
     if probs.ndim not in (1, 2):
         raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {probs.ndim}")
     rows = probs.reshape(-1, probs.shape[-1])
@@ -611,12 +674,17 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
                            "replacement")
     if (rows < 0).any() or not np.isfinite(rows).all():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if (rows.sum(-1) <= 0).any():
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     g = _gen(generator)
+    empty_rows = np.flatnonzero(rows.sum(-1) <= 0)
+    if empty_rows.size:
+        if replacement and num_samples > 1:  # PyTorch samples the rows before it first
+            _random.uniform(g, int(empty_rows[0]) * num_samples, np.float64)
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     dt = rows.dtype if rows.dtype in (np.float32, np.float64) else np.dtype(np.float32)
     if not replacement or num_samples == 1:
-        q = _random.exponential(g, rows.size).astype(rows.dtype).reshape(rows.shape)
+        # PyTorch's exponential_ of empty_like(input): drawn in the input's memory order
+        q = _random.in_memory_order(_random.exponential(g, rows.size), probs)
+        q = q.astype(rows.dtype).reshape(rows.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             q = (rows / q).astype(rows.dtype, copy=False)
         if num_samples == 1:
@@ -631,7 +699,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
             cum[-1] = 1
             u = _random.uniform(g, num_samples, np.float64)
             res[i] = np.searchsorted(cum, u, side="left")
-    res = res.astype(np.int64, copy=False)
+    res = np.ascontiguousarray(res, dtype=np.int64)  # (not a view of the sorted indices)
     return _finish(res.reshape(probs.shape[:-1] + (num_samples,)), False, _like_device(input))
 
 
@@ -648,15 +716,15 @@ def _like(fn):
         dt = input.dtype if dtype is None else dtype
         dev = device if device is not None else (input.device if input.is_cuda or input.is_meta
                                                  else None)
-        if fn in (rand, randn) and not kw:
+        if fn in (rand, randn) and set(kw) <= {"generator"}:
             # a strided result is filled in its memory order (PyTorch's empty_like, then
             # uniform_/normal_ through its strides)
             out = _in_format(empty(*input.shape, dtype=_float_dtype(dt), device=dev),
                              memory_format, input, fn.__name__ + "_like")
             if isinstance(out._data, np.ndarray) and not out._data.flags.c_contiguous:
-                (out.uniform_ if fn is rand else out.normal_)()
+                (out.uniform_ if fn is rand else out.normal_)(**kw)
                 return out.requires_grad_(requires_grad)
-        out = fn(*input.shape, dtype=dt, device=dev, requires_grad=requires_grad, **kw)
+        out = fn(tuple(input.shape), dtype=dt, device=dev, requires_grad=requires_grad, **kw)
         return _in_format(out, memory_format, input, fn.__name__ + "_like")
 
     like.__name__ = fn.__name__ + "_like"
@@ -699,12 +767,24 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
     return _in_format(out, memory_format, input, "full_like")
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, generator=None) -> Tensor:
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, generator=None,
+                 requires_grad=False, memory_format=_mf.preserve_format) -> Tensor:
+    """Integers in ``[low, high)`` with the shape (and by default dtype and layout) of
+    ``input``: PyTorch's ``empty_like(input).random_(low, high)``, drawn in the result's
+    memory order."""
+    _like_input(input, "randint_like")
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=input.dtype if dtype is None else dtype,
-                   generator=generator,
-                   device=device if device is not None else _like_device(input))
+    dt = input.dtype if dtype is None else dtype
+    dev = device if device is not None else _like_device(input)
+    out = _in_format(empty(*input.shape, dtype=dt, device=dev), memory_format, input,
+                     "randint_like")
+    if out.is_meta or not isinstance(out._data, np.ndarray):
+        drawn = randint(low, high, tuple(input.shape), dtype=dt, generator=generator,
+                        device=dev)
+        return drawn.requires_grad_(requires_grad) if requires_grad else drawn
+    out.random_(low, high, generator=generator)
+    return out.requires_grad_(requires_grad) if requires_grad else out
 
 
 # ------------------------------------------------------------------ range, strided empties

@@ -384,8 +384,10 @@ def normal(g: Generator, n: int, dt, mean=0.0, std=1.0) -> np.ndarray:
     dt = np.dtype(dt)
     wdt = np.float64 if dt == np.float64 else np.float32
     if n >= 16:
-        u = _unit(g, n, wdt)
         full = n - n % 16
+        # float16/bfloat16: PyTorch converts block by block through a float buffer and
+        # draws only the whole blocks' uniforms before the last block's 16
+        u = _unit(g, n if dt == wdt else full, wdt)
         out = np.empty(n, dtype=wdt)
         out[:full] = _box_muller_16(u[:full], wdt, mean, std).reshape(-1)
         if n % 16:  # the last 16 values again from 16 fresh uniforms
@@ -419,11 +421,124 @@ def normal_serial(g: Generator, n: int, mean=0.0, std=1.0) -> np.ndarray:
 
 
 def random_from_to(g: Generator, n: int, low: int, high: int) -> np.ndarray:
-    """``randint(low, high)``/``random_(low, high)``: a draw modulo ``high - low`` plus ``low``;
-    32-bit draws while the range is below 2**28, 64-bit draws above, as int64."""
+    """``randint(low, high)``/``random_(low, high)``: a draw modulo ``high - low`` plus ``low``
+    (wrapping as 64-bit integers); 32-bit draws while the range is below 2**28, 64-bit draws
+    above, as int64. ``high - low`` may be up to 2**64 - 1 (bounds from :func:`int_range`)."""
     rng = int(high) - int(low)
     words = g._u32(n) if rng < (1 << 28) else g._u64(n)
-    return (words % np.uint64(rng)).astype(np.int64) + np.int64(low)
+    return ((words % np.uint64(rng)) + np.uint64(int(low) % 2 ** 64)).astype(np.int64)
+
+
+_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
+_FLOAT_MAX = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38,
+              "float32": 3.4028234663852886e38, "float64": 1.7976931348623157e308}
+_I64 = 2 ** 63
+
+
+def _through(v: int, name: str) -> int:
+    """``static_cast<int64_t>(static_cast<scalar_t>(v))`` for a floating dtype ``name``: ``v``
+    rounded to the nearest value of the dtype (through float32 for the half types, as C++
+    converts them), back as an int64 (x86's INT64_MIN where it does not fit); ``v`` wraps as
+    a 64-bit integer first (``from + 1`` of ``from = 2**63 - 1``)."""
+    v = (int(v) + _I64) % (2 * _I64) - _I64
+    if name == "float64":
+        f = float(np.array([v], np.int64).astype(np.float64)[0])
+    else:
+        f32 = np.array([v], np.int64).astype(np.float32)
+        if name == "float16":
+            f32 = f32.astype(np.float16).astype(np.float32)
+        elif name == "bfloat16":  # round to nearest even on the upper 16 bits
+            b = f32.view(np.uint32).astype(np.uint64)
+            b = ((b + ((b >> np.uint64(16)) & np.uint64(1)) + np.uint64(0x7FFF))
+                 & np.uint64(0xFFFF0000)).astype(np.uint32)
+            f32 = b.view(np.float32)
+        f = float(f32[0])
+    return int(f) if -_I64 <= f < _I64 else -_I64
+
+
+def _floor_log2(v: int) -> int:
+    return max(abs(v).bit_length() - 1, 0)
+
+
+def int_range(op: str, dtype, low, high=None, *, open_high: bool = True):
+    """PyTorch's bounds of ``random_(from, to)`` (``randint``'s too) for a tensor of ``dtype``
+    (a NumPy or gradkit dtype): ``(low, high)`` with ``[low, high)`` the values drawn (``high``
+    may be 2**63), after the checks and the adjustments PyTorch makes for floating dtypes
+    (bounds that round past themselves are moved one step of the dtype inwards). ``high=None``
+    with ``open_high=False`` is ``random_(from, None)``: up to the dtype's largest value
+    (2**mantissa bits for floats). Returns ``None`` for ``random_(-2**63, None)``, PyTorch's
+    full 64-bit range."""
+    name = np.dtype(getattr(dtype, "dtype", dtype)).name if not hasattr(dtype, "name") \
+        else dtype.name
+    low = int(low)
+    for what, v in (("from", low), ("to", high)):
+        if v is not None and not -_I64 <= int(v) < _I64:
+            raise ValueError(f"{op}: '{what}'={int(v)} does not fit in a 64-bit integer "
+                             f"(Overflow when unpacking long long); pass bounds between "
+                             f"-2**63 and 2**63 - 1")
+    floating = name in _DIGITS
+    if not floating and name != "bool" and not name.startswith(("int", "uint")):
+        raise RuntimeError(f"{op} handles only integral, floating-point and boolean types, "
+                           f"got {name}; draw a real dtype and convert")
+    digits = _DIGITS.get(name)
+
+    def update_from(f):
+        f1 = _through(f + 1, name)
+        if f1 < f:
+            f = f1 + (1 << (_floor_log2(f + 1) - digits + 1))
+        return f
+
+    if high is not None:
+        high = int(high)
+        if low >= high:
+            raise RuntimeError(f"{op} expects 'from' to be less than 'to', but got from={low} "
+                               f">= to={high}")
+        if floating:
+            low = update_from(low)
+            t1 = _through(high - 1, name)
+            if t1 >= high:
+                high = t1 - (1 << (_floor_log2(high - 1) - digits + 1))
+            if low >= high:
+                raise RuntimeError(f"{op} expects 'from' casted to {name} to be less than 'to' "
+                                   f"casted to {name}, but got from={low} >= to={high}")
+        top = high - 1
+    elif low == -_I64:
+        return None
+    else:
+        if floating:
+            top = min(1 << digits, _I64 - 1)
+            low = update_from(low)
+            if low >= top:
+                raise RuntimeError(f"{op} expects 'from' casted to {name} to be less than or "
+                                   f"equal to 'to_inc' casted to {name}, but got from={low} > "
+                                   f"to_inc={top}")
+        else:
+            top = 1 if name == "bool" else int(np.iinfo(name).max)
+    if floating:
+        lo_lim, hi_lim = -_FLOAT_MAX[name], _FLOAT_MAX[name]
+    elif name == "bool":
+        lo_lim, hi_lim = 0, 1
+    else:
+        lo_lim, hi_lim = int(np.iinfo(name).min), int(np.iinfo(name).max)
+    for what, v in (("from", low), ("to - 1", top)):
+        if not lo_lim <= v <= hi_lim:
+            raise RuntimeError(f"{op}: {what}={v} is out of bounds for {name} (its values "
+                               f"are {lo_lim:g} to {hi_lim:g}); pass bounds the dtype holds")
+    return low, top + 1
+
+
+def random_full64(g: Generator, n: int, dtype) -> np.ndarray:
+    """``random_(-2**63, None)``: whole 64-bit draws as int64 (int64, float64, float32 and
+    bfloat16 targets only, as PyTorch's kernel)."""
+    name = getattr(dtype, "name", None) or np.dtype(dtype).name
+    if name not in ("int64", "float64", "float32", "bfloat16"):
+        # (PyTorch's dispatch refuses float16 with NotImplementedError, its kernel the
+        # narrower integers and bool with RuntimeError)
+        exc = NotImplementedError if name == "float16" else RuntimeError
+        raise exc(f'"random_full_64_bits_range_kernel_cpu" not implemented for {name}: '
+                  f"random_ over the full 64-bit range (from=-2**63, to=None) fills int64, "
+                  f"float64, float32 and bfloat16 tensors only")
+    return g._u64(n).astype(np.int64)
 
 
 def random_full(g: Generator, n: int, dt) -> np.ndarray:
@@ -438,6 +553,8 @@ def random_full(g: Generator, n: int, dt) -> np.ndarray:
         return (g._u32(n) % np.uint64(2 ** 24 + 1)).astype(np.float32)
     if dt == np.float16:
         return (g._u32(n) % np.uint64(2 ** 11 + 1)).astype(np.float16)
+    if dt.name == "bfloat16":
+        return (g._u32(n) % np.uint64(2 ** 8 + 1)).astype(np.float32)
     if dt == np.int64:
         return (g._u64(n) % np.uint64(2 ** 63)).astype(np.int64)
     info = np.iinfo(dt)

@@ -273,13 +273,13 @@ def make_tensor(*shape, dtype, device=None, low: Optional[float] = None,
             raise ValueError(f"make_tensor: {name} cannot be NaN")
     full = shape[:-1] + (shape[-1] * 2,) if noncontiguous and shape else shape
     if kind == "b":
-        t = gk.rand(*full) < 0.5
+        t = gk.rand(tuple(full)) < 0.5
     else:
         lo, hi = _DEFAULT_RANGES[kind if kind in "iu" else "f"]
         lo = lo if low is None else max(low, lo if kind == "f" else np.iinfo(np_dtype).min)
         hi = hi if high is None else high
         if kind == "f":
-            u = gk.rand(*full, dtype=gk.float64)
+            u = gk.rand(tuple(full), dtype=gk.float64)
             t = (u * (hi - lo) + lo).to(dtype=dtype)
         else:
             lo_i = int(math.ceil(lo))

@@ -92,7 +92,10 @@ class Categorical(Distribution):
         with no_grad():
             probs_2d = self.probs.reshape(-1, self._num_events)
             n = math.prod(sample_shape)
-            if probs_2d.shape[0] == 0 or n == 0:
+            if n == 0:  # PyTorch's multinomial of no samples
+                raise RuntimeError(f"Categorical.sample: cannot sample n_sample <= 0 samples "
+                                   f"(sample_shape {tuple(sample_shape)} holds none)")
+            if probs_2d.shape[0] == 0:
                 from .. import int64, zeros
 
                 return zeros(tuple(self._extended_shape(sample_shape)), dtype=int64)

@@ -12,7 +12,7 @@ import numpy as np
 from .. import random as _random
 from .._tensor.tensor import Tensor, wrap
 from ..autograd import grad_mode
-from ..random import _gen
+from ..random import _FLOAT_MAX, _gen
 from ._args import _int_arg
 from ._registry import number_error, tensor_method
 
@@ -20,10 +20,32 @@ __all__ = ["bernoulli_", "cauchy_", "exponential_", "geometric_", "log_normal_",
            "random_", "uniform_"]
 
 
-def _fill(self, arr):
-    """Write the draws ``arr`` into ``self`` in its memory order, as PyTorch's kernels do."""
+def _no_overlap(self, name):
+    """PyTorch refuses to fill a tensor whose elements share memory (an ``expand``) before it
+    draws anything."""
     data = self._data
-    if isinstance(data, np.ndarray) and data.shape == tuple(self.shape):
+    if isinstance(data, np.ndarray) and data.size > 1 and any(
+            st == 0 and d > 1 for st, d in zip(data.strides, data.shape)):
+        raise RuntimeError(f"{name}: unsupported operation: more than one element of the "
+                           f"written-to tensor refers to a single memory location (shape "
+                           f"{tuple(data.shape)}, an expand). Please clone() the tensor "
+                           f"before filling it")
+
+
+def _target(self, name, generator):
+    """The generator a filler draws from, once its target is known to be writable: PyTorch
+    refuses (before drawing) a target whose elements share memory."""
+    _no_overlap(self, name)
+    return _gen(generator)
+
+
+def _fill(self, arr, ordered=False):
+    """Write the draws ``arr`` into ``self`` in its memory order, as PyTorch's kernels do
+    (``ordered``: ``arr`` already holds each element's value at its index)."""
+    data = self._data
+    if self.numel() == 0:  # nothing drawn, nothing written (an empty expand included)
+        return self
+    if not ordered and isinstance(data, np.ndarray) and data.shape == tuple(self.shape):
         arr = _random.in_memory_order(arr, data)
     arr = np.asarray(arr).reshape(tuple(self.shape)).astype(self._data.dtype, copy=False)
     with grad_mode.no_grad():
@@ -52,11 +74,19 @@ def _bounds(fn, a, b, bounds):
     return bounds.get("from", a), bounds.get("to", b)
 
 
-def _float_check(self, name, kernel=None):
+def _float_check(self, name, kernel=None, empty_ok=True):
     """Floating-point targets only; ``kernel``: PyTorch's CPU kernel, whose dispatch raises
-    NotImplementedError for other dtypes (RuntimeError otherwise)."""
-    if self.dtype.kind != "f":
+    NotImplementedError for other dtypes (RuntimeError otherwise). An empty tensor passes
+    where PyTorch returns before its kernel's dtype dispatch (``empty_ok``; uniform_ and
+    cauchy_ check the dtype first)."""
+    if self.dtype.kind != "f" and (self.numel() or not empty_ok):
         _no_kernel(kernel, self.dtype, name)
+        if kernel is not None and self.dtype.kind == "c":
+            title = {"complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(
+                self.dtype.name, self.dtype.name)
+            raise NotImplementedError(f'"{kernel}" not implemented for \'{title}\': {name} '
+                                      f"draws real values (fill the real view, "
+                                      f"torch.view_as_real)")
         raise RuntimeError(f"{name} expects a floating point tensor, got {self.dtype}")
 
 
@@ -90,12 +120,20 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None, **bounds):
         return self
     if self.dtype.kind == "c":  # the real and imaginary parts, as PyTorch's (view_as_real)
         return _complex_fill(self, uniform_, a, b, generator)
-    _float_check(self, "uniform_", "check_uniform_bounds")
+    _float_check(self, "uniform_", "check_uniform_bounds", empty_ok=False)
+    lim = _FLOAT_MAX.get(self.dtype.name)
+    for what, v in (("from", a), ("to", b)):
+        if lim is not None and not -lim <= v <= lim:
+            raise RuntimeError(f"uniform_: {what}={v} is out of bounds for {self.dtype.name} "
+                               f"(its finite values are -{lim:g} to {lim:g})")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={a} > to={b}")
-    return _fill(self, _random.uniform(_gen(generator), self.numel(), self._data.dtype,
-                                       float(a), float(b)))
+    if lim is not None and b - a > lim:
+        raise RuntimeError(f"uniform_ expects to - from <= {lim:g} for {self.dtype.name}, but "
+                           f"found to={b} and from={a}")
+    g = _target(self, "uniform_", generator)
+    return _fill(self, _random.uniform(g, self.numel(), self._data.dtype, float(a), float(b)))
 
 
 @tensor_method()
@@ -109,7 +147,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     _float_check(self, "normal_", "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    g, n = _gen(generator), self.numel()
+    g, n = _target(self, "normal_", generator), self.numel()
     if isinstance(self._data, np.ndarray) and not self._data.flags.c_contiguous:
         # PyTorch's vectorised Box-Muller runs on contiguous tensors only; others draw one
         # value at a time in memory order
@@ -140,15 +178,62 @@ def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 1 with probability ``p`` (a number or a tensor of probabilities), else 0."""
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
-    g = _gen(generator)
     if p.__class__ is not float and not isinstance(p, Tensor):
         _numbers("bernoulli_", p=p)
     if isinstance(p, Tensor):
-        probs = np.broadcast_to(np.asarray(p.detach().cpu()._data), tuple(self.shape))
-        return _fill(self, _random.bernoulli_tensor(g, np.ascontiguousarray(probs)))
+        return _bernoulli_tensor_(self, p, generator)
     if not 0.0 <= p <= 1.0:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    if self.dtype.kind == "c" and self.numel():
+        raise NotImplementedError(f'"bernoulli_scalar_cpu_" not implemented for '
+                                  f"'{_title(self.dtype)}': bernoulli_ fills real tensors")
+    g = _target(self, "bernoulli_", generator)
     return _fill(self, _random.bernoulli_scalar(g, self.numel(), float(p)))
+
+
+def _bernoulli_tensor_(self, p, generator):
+    """``bernoulli_(p)`` with a tensor ``p`` (broadcast to ``self``), PyTorch's kernel: one
+    uniform per element in ``self``'s memory order, compared with that element's ``p``
+    (53-bit uniforms for a float64 ``p``, float32 ones otherwise); a ``p`` outside [0, 1]
+    stops it there, after the draws of the elements before."""
+    if not self.numel():  # PyTorch returns before its kernel's dtype dispatch
+        return self
+    if self.dtype.kind == "c":
+        raise NotImplementedError(f'"bernoulli_tensor_cpu_self_" not implemented for '
+                                  f"'{_title(self.dtype)}': bernoulli_ fills real tensors")
+    if p.dtype.kind != "f":
+        raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for '
+                                  f"'{_title(p.dtype)}': the probabilities must be a floating "
+                                  f"tensor (use p.float())")
+    pa = np.asarray(p.detach().cpu()._data)
+    try:
+        probs = np.broadcast_to(pa, tuple(self.shape))
+    except ValueError:
+        raise RuntimeError(f"bernoulli_: the probabilities' shape {tuple(pa.shape)} does not "
+                           f"broadcast to the tensor's shape {tuple(self.shape)}") from None
+    g = _target(self, "bernoulli_", generator)
+    n = self.numel()
+    data = self._data
+    wide = pa.dtype == np.float64
+    probs = probs if wide else probs.astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        bad = ~((probs >= 0) & (probs <= 1))
+    if bad.any():
+        order = _random.in_memory_order(np.arange(n), data) if isinstance(data, np.ndarray) \
+            else np.arange(n).reshape(probs.shape)
+        k = int(order[bad].min())
+        _random.uniform(g, k, np.float64 if wide else np.float32)
+        raise RuntimeError(f"bernoulli_ expects every probability in [0, 1], but got "
+                           f"{probs[bad].reshape(-1)[0]!r}")
+    u = _random.uniform(g, n, np.float64 if wide else np.float32)
+    u = _random.in_memory_order(u, data) if isinstance(data, np.ndarray) \
+        else u.reshape(probs.shape)
+    return _fill(self, u < probs, ordered=True)
+
+
+def _title(dt):
+    return {"complex64": "ComplexFloat", "complex128": "ComplexDouble", "bool": "Bool",
+            **_TITLES}.get(dt.name, dt.name)
 
 
 @tensor_method()
@@ -160,7 +245,8 @@ def exponential_(self, lambd=1.0, *, generator=None):
     _float_check(self, "exponential_")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    return _fill(self, _random.exponential(_gen(generator), self.numel(), float(lambd)))
+    g = _target(self, "exponential_", generator)
+    return _fill(self, _random.exponential(g, self.numel(), float(lambd)))
 
 
 @tensor_method()
@@ -169,9 +255,12 @@ def geometric_(self, p, *, generator=None):
     _numbers("geometric_", p=p)
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
+    if self.dtype.kind == "c":
+        _float_check(self, "geometric_", "geometric_cpu")
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    return _fill(self, _random.geometric(_gen(generator), self.numel(), float(p)))
+    g = _target(self, "geometric_", generator)
+    return _fill(self, _random.geometric(g, self.numel(), float(p)))
 
 
 @tensor_method()
@@ -180,9 +269,11 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     _numbers("cauchy_", median=median, sigma=sigma)
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
-    _float_check(self, "cauchy_")
-    return _fill(self, _random.cauchy(_gen(generator), self.numel(), float(median),
-                                      float(sigma)))
+    _float_check(self, "cauchy_", empty_ok=False)
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+    g = _target(self, "cauchy_", generator)
+    return _fill(self, _random.cauchy(g, self.numel(), float(median), float(sigma)))
 
 
 @tensor_method()
@@ -194,27 +285,37 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     _float_check(self, "log_normal_", "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    return _fill(self, _random.log_normal(_gen(generator), self.numel(), float(mean),
-                                          float(std)))
+    g = _target(self, "log_normal_", generator)
+    return _fill(self, _random.log_normal(g, self.numel(), float(mean), float(std)))
+
+
+_UNSET = object()
 
 
 @tensor_method()
-def random_(self, from_=None, to=None, *, generator=None):
+def random_(self, from_=None, to=_UNSET, *, generator=None):
     """``random_()``: integers in ``[0, 2**mantissa]`` (floats) or ``[0, max]`` (integers);
-    ``random_(to)``: in ``[0, to)``; ``random_(from, to)``: in ``[from, to)``."""
+    ``random_(to)``: in ``[0, to)``; ``random_(from, to)``: in ``[from, to)``;
+    ``random_(from, None)``: from ``from`` to the dtype's largest value, as PyTorch."""
     if self.is_meta:  # no values to fill, no numbers drawn (as PyTorch)
         return self
-    g, n, dt = _gen(generator), self.numel(), self._data.dtype
-    if from_ is None and to is None:
-        return _fill(self, _random.random_full(g, n, dt))
-    if to is None:
+    if to is _UNSET and from_ is None or from_ is None and to is None:
+        if not self.numel():  # PyTorch returns before its kernel's dtype dispatch
+            return self
+        if self.dtype.kind == "c":
+            raise NotImplementedError(f'"random_kernel_cpu" not implemented for '
+                                      f"'{_title(self.dtype)}': random_ fills real tensors")
+        g = _target(self, "random_", generator)
+        return _fill(self, _random.random_full(g, self.numel(), self._data.dtype))
+    if to is _UNSET:
         from_, to = 0, from_
     elif from_ is None:  # ``random_(to=n)``: PyTorch's ``random_(to)``
         from_ = 0
-    if from_.__class__ is not int or to.__class__ is not int:
-        from_, to = _int_arg(from_, "random_", "from"), _int_arg(to, "random_", "to")
-    from_, to = int(from_), int(to)
-    if from_ >= to:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
-                           f"from={from_} >= to={to}")
-    return _fill(self, _random.random_from_to(g, n, from_, to))
+    if from_.__class__ is not int or to is not None and to.__class__ is not int:
+        from_ = _int_arg(from_, "random_", "from")
+        to = to if to is None else _int_arg(to, "random_", "to")
+    bounds = _random.int_range("random_", self.dtype, from_, to, open_high=to is not None)
+    g, n = _target(self, "random_", generator), self.numel()
+    if bounds is None:
+        return _fill(self, _random.random_full64(g, n, self.dtype))
+    return _fill(self, _random.random_from_to(g, n, *bounds))

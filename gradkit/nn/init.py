@@ -93,6 +93,12 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _strided(tensor: Tensor) -> bool:
+    """A host tensor that is not row-major (a transposed or sliced weight)."""
+    data = tensor._data
+    return type(data) is np.ndarray and not data.flags.c_contiguous
+
+
 def _host_dtype(tensor: Tensor):
     return np.dtype(str(tensor._data.dtype))
 
@@ -101,7 +107,9 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
     """Fill with draws from U(a, b)."""
     if tensor.is_meta:  # no values to fill, no numbers drawn (as PyTorch's meta kernels)
         return tensor
-    if tensor.is_complex():  # real and imaginary parts, as Tensor.uniform_ (PyTorch's)
+    if tensor.is_complex() or _strided(tensor):
+        # real and imaginary parts, or a strided tensor in its memory order: Tensor.uniform_
+        # (PyTorch's)
         with grad_mode.no_grad():
             return tensor.uniform_(a, b, generator=generator)
     arr = _random.uniform(_gen(generator), tensor.numel(), _host_dtype(tensor), float(a),
@@ -113,7 +121,9 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
     """Fill with draws from N(mean, std^2)."""
     if tensor.is_meta:
         return tensor
-    if tensor.is_complex():  # each part N(mean, std^2 / 2), as Tensor.normal_ (PyTorch's)
+    if tensor.is_complex() or _strided(tensor):
+        # each part N(mean, std^2 / 2), or a strided tensor in its memory order (one value at
+        # a time): Tensor.normal_ (PyTorch's)
         with grad_mode.no_grad():
             return tensor.normal_(mean, std, generator=generator)
     arr = _random.normal(_gen(generator), tensor.numel(), _host_dtype(tensor), float(mean),
@@ -265,6 +275,11 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     flat = _random.normal(_gen(generator), rows * cols, _host_dtype(tensor)).reshape(rows, cols)
+    if tensor.dtype.name in ("float16", "bfloat16"):  # after the draws, as PyTorch's QR
+        title = "Half" if tensor.dtype.name == "float16" else "BFloat16"
+        raise NotImplementedError(f'"geqrf_cpu" not implemented for \'{title}\': orthogonal_ '
+                                  f"needs a QR factorisation, which has no {title} kernel; "
+                                  f"initialise a float32 tensor and convert it")
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -283,8 +298,13 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     if tensor.is_meta:
         return tensor
     rows, cols = tensor.shape
-    arr = _random.normal(_gen(generator), rows * cols, _host_dtype(tensor), 0.0,
-                         float(std)).reshape(rows, cols)
+    if _strided(tensor):  # Tensor.normal_ of a strided tensor: one value at a time, in order
+        arr = _random.in_memory_order(
+            _random.normal_serial(_gen(generator), rows * cols, 0.0, float(std)),
+            tensor._data).astype(_host_dtype(tensor))
+    else:
+        arr = _random.normal(_gen(generator), rows * cols, _host_dtype(tensor), 0.0,
+                             float(std)).reshape(rows, cols)
     nz = math.ceil(sparsity * rows)
     for c in range(cols):  # PyTorch draws these from the default generator
         arr[_random.randperm(_gen(None), rows)[:nz], c] = 0

@@ -209,7 +209,7 @@ class _Orthogonal(Module):
             if not _is_orthogonal(q):
                 q = _make_orthogonal(q)
         else:
-            extra = _fac.randn(*(tuple(q.shape[:-2]) + (n, n - k)), dtype=q_init.dtype)
+            extra = _fac.randn(tuple(q.shape[:-2]) + (n, n - k), dtype=q_init.dtype)
             q = _make_orthogonal(np.concatenate([q, np.asarray(extra._data)], -1))
         self.base = wrap(q.astype(q_init._data.dtype))
         neg_id = np.zeros(tuple(q_init.shape), dtype=q_init._data.dtype)

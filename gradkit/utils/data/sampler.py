@@ -94,6 +94,10 @@ class RandomSampler(Sampler):
     def _replacement_indices(self, n: int) -> Iterator[int]:
         rng = _seeded_rng(self.generator)
         left = self.num_samples
+        if n == 0 and left > 0:  # PyTorch's randint(high=0) refuses it the same way
+            raise RuntimeError("random_ expects 'from' to be less than 'to', but got from=0 "
+                               ">= to=0: RandomSampler(replacement=True) cannot draw from an "
+                               "empty dataset")
         while left > 0:
             k = min(left, self._BLOCK)
             yield from _random.random_from_to(rng, k, 0, n).tolist()
@@ -104,6 +108,10 @@ class RandomSampler(Sampler):
         ``__iter__`` is a generator: an epoch left part-way draws no more, and the generator
         stands where PyTorch's does for the next epoch)."""
         n = len(self.data_source)
+        if n == 0:  # PyTorch's num_samples // n fails the same way
+            raise ZeroDivisionError(f"RandomSampler: cannot draw num_samples="
+                                    f"{self.num_samples} indices without replacement from an "
+                                    f"empty dataset")
         rng = _seeded_rng(self.generator)
         reps, rest = divmod(self.num_samples, n)
         # as PyTorch: one more permutation after the whole ones, cut to ``rest`` (even to 0)

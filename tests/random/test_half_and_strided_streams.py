@@ -1,0 +1,43 @@
+"""Streams PyTorch draws differently from the float32 row-major case: ``normal_``/``randn`` of
+float16 and bfloat16 tensors whose size is not a multiple of 16 (PyTorch draws the whole blocks'
+uniforms, then the last block's 16), and ``nn.init`` fills of transposed or sliced weights
+(drawn in memory order, one value at a time for normal fills)."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+
+def _same(torch, fn, seed=7):
+    torch.manual_seed(seed)
+    gk.manual_seed(seed)
+    t, g = fn(torch), fn(gk)
+    np.testing.assert_array_equal(g.float().numpy(), t.float().numpy())
+    np.testing.assert_array_equal(gk.get_rng_state().numpy(), torch.get_rng_state().numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("n", [16, 17, 20, 31, 47, 100])
+def test_half_normal_streams(torch, dtype, n):
+    _same(torch, lambda lib: lib.randn(n, dtype=getattr(lib, dtype)))
+    _same(torch, lambda lib: lib.empty(n, dtype=getattr(lib, dtype)).normal_(2.0, 0.5))
+
+
+def _weight(lib, layout, dtype):
+    if layout == "transposed":
+        return lib.zeros(8, 16, dtype=getattr(lib, dtype)).t()
+    return lib.zeros(32, 8, dtype=getattr(lib, dtype))[::2]
+
+
+@pytest.mark.parametrize("layout", ["transposed", "sliced"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("init", ["uniform_", "normal_", "xavier_uniform_", "xavier_normal_",
+                                  "kaiming_uniform_", "kaiming_normal_"])
+def test_init_of_strided_weights(torch, layout, dtype, init):
+    _same(torch, lambda lib: getattr(lib.nn.init, init)(_weight(lib, layout, dtype)))
+
+
+@pytest.mark.parametrize("layout", ["transposed", "sliced"])
+def test_sparse_init_of_strided_weights(torch, layout):
+    _same(torch, lambda lib: lib.nn.init.sparse_(_weight(lib, layout, "float32"), 0.3))

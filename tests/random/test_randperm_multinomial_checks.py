@@ -1,0 +1,55 @@
+"""``randperm`` refuses an ``n`` its dtype cannot count to, ``multinomial`` refuses integer
+weights and draws the exponentials of a transposed weight matrix in its memory order (its
+result row-major), as PyTorch; bounds beyond 64 bits raise PyTorch's ValueError."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+@pytest.mark.parametrize("dtype, n", [("uint8", 257), ("int8", 129), ("int16", 32769),
+                                      ("float16", 2050)])
+def test_randperm_beyond_the_dtype_raises(torch, dtype, n):
+    for lib in (torch, gk):
+        with pytest.raises(RuntimeError):
+            lib.randperm(n, dtype=getattr(lib, dtype))
+        lib.randperm(n - 1, dtype=getattr(lib, dtype))  # the largest that fits
+
+
+def test_multinomial_of_integer_weights_raises(torch):
+    for lib in (torch, gk):
+        with pytest.raises(RuntimeError, match="floating-point"):
+            lib.multinomial(lib.ones(3, dtype=lib.int64), 2)
+
+
+def test_multinomial_of_transposed_weights(torch):
+    w = np.random.default_rng(3).random((5, 3))
+
+    def draw(lib):
+        lib.manual_seed(9)
+        return lib.multinomial(lib.tensor(w).t(), 3)
+    t, g = draw(torch), draw(gk)
+    np.testing.assert_array_equal(g.numpy(), t.numpy())
+    assert g.stride() == t.stride()
+
+
+@pytest.mark.parametrize("call", [lambda lib: lib.randint(0, 2 ** 64, (3,)),
+                                  lambda lib: lib.zeros(3).random_(2 ** 63, 2 ** 64)])
+def test_bounds_beyond_64_bits_raise_value_error(torch, call):
+    for lib in (torch, gk):
+        with pytest.raises(ValueError):
+            call(lib)
+
+
+@pytest.mark.parametrize("replacement, n", [(True, 4), (False, 2), (True, 1)])
+def test_multinomial_zero_row_raises_after_pytorchs_draws(torch, replacement, n):
+    w = [[0.7, 0.3], [0.4, 0.9], [0.0, 0.0], [0.6, 0.0]]
+    torch.manual_seed(2)
+    gk.manual_seed(2)
+    for lib in (torch, gk):
+        with pytest.raises(RuntimeError, match="sum of probabilities"):
+            lib.multinomial(lib.tensor(w, dtype=lib.float64), n, replacement)
+    np.testing.assert_array_equal(gk.get_rng_state().numpy(), torch.get_rng_state().numpy())
