@@ -3,9 +3,9 @@ needs_input_grad, a Function taking a non-tensor argument (returns None for it),
 non-differentiable, once_differentiable, a jvp rule for forward mode (save_for_forward), vmap
 through generate_vmap_rule, torch.func.grad through a Function, and gradcheck on all of them."""
 import torch
+import torch.autograd.forward_ad as fwAD
 from torch.autograd import Function, gradcheck
 from torch.autograd.function import once_differentiable
-import torch.autograd.forward_ad as fwAD
 
 torch.manual_seed(0)
 
