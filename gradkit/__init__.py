@@ -59,6 +59,8 @@ from .sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided  # noqa
 functions.install(Tensor)
 _function_faces = functions.public_functions()
 globals().update(_function_faces)
+from ._factory_out import with_out_faces as _with_out_faces  # noqa: E402
+globals().update(_with_out_faces(globals()))  # torch.zeros(..., out=t) and the other factories
 from . import special  # noqa: E402 (built from the declarations above)
 from ._tensor.namespace import tensor_ns as _tensor_ns  # noqa: E402
 from .autograd import graph as _graph  # noqa: E402

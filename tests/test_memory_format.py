@@ -116,3 +116,34 @@ def test_formats_print_as_pytorchs():
                                            gk.channels_last_3d, gk.preserve_format)} == \
         {str(f).split(".")[1] for f in (torch.contiguous_format, torch.channels_last,
                                         torch.channels_last_3d, torch.preserve_format)}
+
+
+@pytest.mark.parametrize("rank", [4, 5])
+@pytest.mark.parametrize("which", ["input", "weight", "both", "neither", "one_channel"])
+def test_convolution_output_follows_channels_last_as_pytorch(rank, which):
+    # A channels-last input (or weight) gives a channels-last convolution output, and the layers
+    # after it keep that layout, as PyTorch's CPU kernels (gradkit's was always row-major).
+    def run(L):
+        fmt = L.channels_last if rank == 4 else L.channels_last_3d
+        gen = np.random.default_rng(0)
+        c = 1 if which == "one_channel" else 3
+        shape = (2, c) + (5,) * (rank - 2)
+        x = L.tensor(gen.standard_normal(shape).astype(np.float32))
+        w = L.tensor(gen.standard_normal((4, c) + (3,) * (rank - 2)).astype(np.float32))
+        if which in ("input", "both", "one_channel"):
+            x = x.contiguous(memory_format=fmt)
+        if which in ("weight", "both"):
+            w = w.contiguous(memory_format=fmt)
+        x.requires_grad_()
+        w.requires_grad_()
+        conv = L.nn.functional.conv2d if rank == 4 else L.nn.functional.conv3d
+        y = conv(x, w, padding=1)
+        z = L.relu(y) * 2
+        z.sum().backward()
+        return (y.stride(), z.stride(), y.is_contiguous(), y.detach().numpy(),
+                x.grad.numpy(), w.grad.numpy())
+
+    g, t = run(gk), run(torch)
+    assert g[:3] == t[:3]
+    for a, b in zip(g[3:], t[3:]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)

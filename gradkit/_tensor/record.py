@@ -155,7 +155,7 @@ def apply1(op, x, params=()):
         t._data = out
         t.requires_grad = True
         t._grad_fn = node
-        t.grad = None
+        t._grad = None
         t._hooks = None
         if saves & SAVES_OUTPUT:
             node.out = out
@@ -225,7 +225,7 @@ def unary_result(op, x, data, out):
     t._data = out
     t.requires_grad = True
     t._grad_fn = node
-    t.grad = None
+    t._grad = None
     t._hooks = None
     if saves & SAVES_OUTPUT:
         node.out = out
@@ -309,7 +309,7 @@ def apply2(op, a, b, params=()):
         t._data = out
         t.requires_grad = True
         t._grad_fn = node
-        t.grad = None
+        t._grad = None
         t._hooks = None
         if saves & SAVES_OUTPUT:
             t._vcl = node.out_vc = [0]
@@ -469,7 +469,7 @@ def scalar_result(op, a, s, da, out, z=None):
         t._data = out
         t.requires_grad = True
         t._grad_fn = node
-        t.grad = None
+        t._grad = None
         t._hooks = None
         if saves & SAVES_OUTPUT:
             node.out = out

@@ -42,7 +42,7 @@ def _make(data, requires_grad, grad_fn):
     t._data = data
     t.requires_grad = requires_grad
     t._grad_fn = grad_fn
-    t.grad = None
+    t._grad = None
     t._vcl = None
     t._hooks = None
     if _GRAD_MODE[1]:  # made under inference_mode: an inference tensor
@@ -196,7 +196,7 @@ class Tensor:
     # ``_grad_fn``: the node that made this tensor, read by the recording and the engine;
     # ``grad_fn`` shows it as PyTorch's class (graph.observe)
     # ``_view_base``: set on views only (read by ``_base``; unset, it costs nothing per op)
-    __slots__ = ("_data", "requires_grad", "_grad_fn", "grad", "_vcl", "_hooks", "_view_base",
+    __slots__ = ("_data", "requires_grad", "_grad_fn", "_grad", "_vcl", "_hooks", "_view_base",
                  "__weakref__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to Tensor's operators
 
@@ -224,7 +224,7 @@ class Tensor:
         self._data = arr
         self.requires_grad = False
         self._grad_fn = None
-        self.grad = None
+        self._grad = None
         self._vcl = None
         self._hooks = None
         if _GRAD_MODE[1]:
@@ -719,6 +719,25 @@ class Tensor:
         retain._retain = True
         self.grad_fn.add_tensor_hook(retain)
         self._hooks = (self._hooks or []) + [retain]
+
+    @property
+    def grad(self):
+        """The gradient accumulated by backward (None until then). Read on a non-leaf tensor
+        that does not retain its gradient it is always None, and warns as PyTorch does."""
+        g = self._grad
+        if g is None and self._grad_fn is not None and not self.retains_grad:
+            import warnings
+
+            warnings.warn(
+                "reading .grad of a non-leaf Tensor (one computed from others): backward fills "
+                ".grad only for leaf tensors, so this is None. Call .retain_grad() on this "
+                "tensor before backward to keep its gradient, or read .grad of the leaf tensor "
+                "you meant.", UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
 
     @property
     def retains_grad(self) -> bool:

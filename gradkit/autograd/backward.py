@@ -129,7 +129,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                 if not create_graph:  # np.array would refuse a GPU array
                     g = wrap(g.copy() if hasattr(g, "__cuda_array_interface__")
                              else np.array(g, copy=True))
-                t.grad = g if t.grad is None else t.grad + g
+                t.grad = g if t._grad is None else t._grad + g
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

@@ -388,8 +388,10 @@ def _function_apply(cls, args, kwargs, run):
         out = run(cls, ctx, args, kwargs)
         grads = [t if t is not None or not hasattr(a, "_data") else _zeros_tensor(a)
                  for a, t in zip(args, tangents)]
+        ctx._in_jvp = True
         res = cls.jvp(ctx, *grads)
     finally:
+        ctx._in_jvp = False
         FORWARD[0] = prev
     outs = out if isinstance(out, tuple) else (out,)
     res = res if isinstance(res, tuple) else (res,)

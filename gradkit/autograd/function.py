@@ -38,14 +38,23 @@ class FunctionCtx:
         self._non_diff = set()
         self._dirty = ()
         self.materialize_grads = True
+        self._saved_forward = None
+        self._in_jvp = False
 
     def save_for_backward(self, *tensors):
         self._saved = tensors
         self._saved_versions = tuple(t._vc[0] if t is not None else None for t in tensors)
         self._packed = _graph.pack_tensors(tensors) if _graph._SAVED_HOOKS else None
 
+    def save_for_forward(self, *tensors):
+        """Keep tensors for ``jvp``: there ``ctx.saved_tensors`` returns them instead of those of
+        ``save_for_backward`` (PyTorch's rule)."""
+        self._saved_forward = tensors
+
     @property
     def saved_tensors(self):
+        if self._in_jvp and self._saved_forward is not None:
+            return self._saved_forward
         if self._saved is None:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "

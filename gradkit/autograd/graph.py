@@ -557,6 +557,16 @@ def rename(t, name, source=None):
     return t
 
 
+def rename_multi(t, name):
+    """Give the multi-output node behind output ``t`` (a fused layer) PyTorch's name ``name``:
+    every output's ``grad_fn`` reads as it. Returns ``t``."""
+    sel = t._grad_fn
+    if sel is not None and sel.op is SELECT:
+        _set_named(sel.next[0], node_class(name, None, True))
+        _set_named(sel, node_class(name, None, False))
+    return t
+
+
 def is_scalar_input(x) -> bool:
     """A Python-number input of a node (a constant: PyTorch shows it as no entry, or None)."""
     return not hasattr(x, "_data")

@@ -101,13 +101,17 @@ def scatter_add(input, dim, index, src):
     if s.dtype != x.dtype:
         raise RuntimeError(f"scatter_add(): expected src to have the dtype of input ({x.dtype}), "
                            f"got {s.dtype}; convert it first, e.g. src.to(input.dtype)")
-    if s.ndim == 0 and x.ndim:
+    if s.ndim == 0 and x.ndim > 1:  # (a 0-d src counts as 1-D, as in PyTorch)
         raise RuntimeError(f"scatter_add(): index tensor must have the same number of dimensions "
                            f"as src tensor (src is 0-d, input {tuple(x.shape)})")
     d = _wrap_dim(dim, x.ndim)
     if isinstance(index, Tensor):
         _scatter_index(x, dim, index, s, "scatter_add")
     idx = _index_array(index, "scatter_add", x)
+    if idx.ndim == 0:  # (checked above: input is at most 1-D)
+        idx = idx.reshape(1)
+    if s.ndim == 0 and x.ndim == 1:
+        s = s.reshape(1)
     xp = np if type(x._data) is np.ndarray else _xp(x)
     full = S.gather_index(xp, idx, d)
     return apply2(S.SCATTER_ADD, x, s, (d, idx, full, tuple(s.shape)))
@@ -233,11 +237,13 @@ def _scatter_index(x, dim, index, src, fn):
     if idx.size == 0:
         return d, idx, np.zeros(0, dtype=np.int64)
     xnd = builtins_max(x.ndim, 1)
-    if idx.ndim != x.ndim and not (x.ndim == 0 and idx.ndim <= 1):
+    # a 0-d tensor counts as 1-D here, as in PyTorch (zeros(10).scatter_(0, tensor(y), value=1)
+    # in its transforms tutorial)
+    if builtins_max(idx.ndim, 1) != xnd:
         raise RuntimeError(f"{fn}(): index must have as many dimensions as input ({x.ndim}), got "
                          f"index shape {tuple(idx.shape)}")
     xshape = tuple(x.shape) if x.ndim else (1,)
-    idx = idx.reshape(-1) if x.ndim == 0 else idx
+    idx = idx.reshape(-1) if idx.ndim == 0 or x.ndim == 0 else idx
     for k in range(xnd):
         if k != d and idx.shape[k] > xshape[k]:
             raise RuntimeError(f"{fn}(): index shape {tuple(idx.shape)} is larger than input shape "

@@ -65,8 +65,8 @@ def matmul(input, other):
         return present(sum(a * b, dtype=a.dtype), "DotBackward0", (a, b))
     if a.ndim == 1:
         out = apply2(L.MATMUL, a.unsqueeze(0), b).squeeze(-2)
-        if b.ndim < 3 or out.grad_fn is None:
-            return out
+        if b.ndim < 3 or out.grad_fn is None:  # PyTorch squeezes its mm in place (squeeze_)
+            return rename(out, "SqueezeBackward4", a) if b.ndim == 2 else out
         if b.requires_grad and not a.requires_grad:  # unfolded: the bmm's view is on top
             inner = out.grad_fn.next_functions[0][0]
             return present(out, "UnsafeViewBackward0", (inner.next_functions[0][0],))

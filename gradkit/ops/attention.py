@@ -37,7 +37,20 @@ def _attention_f(xp, q, k, v, bias, scale):
     if full is not None:
         z[full] = 1  # its weights are exp(-inf) = 0: a zero row, not 0 / 0
     s /= z
-    return xp.matmul(s, v), (s, bias, scale, full)
+    return _laid_out_like(xp, xp.matmul(s, v), q, v), (s, bias, scale, full)
+
+
+def _laid_out_like(xp, out, q, v):
+    """``out`` in ``q``'s order of strides where PyTorch's CPU flash kernel runs (4-D, one head
+    size for q, k and v): it allocates its output like the query, so heads split by
+    ``view(B, L, H, D).transpose(1, 2)`` give an output whose ``transpose(1, 2).view(B, L, H * D)``
+    works (the SDPA tutorial's attention module). Elsewhere row-major, as its math path."""
+    if q.flags.c_contiguous or q.ndim != 4 or out.ndim != 4 or v.shape[-1] != q.shape[-1] \
+            or any(st <= 0 for st in q.strides):
+        return out
+    order = sorted(range(q.ndim), key=lambda d: -q.strides[d])  # outermost first (stable)
+    inverse = tuple(order.index(d) for d in range(q.ndim))
+    return xp.ascontiguousarray(out.transpose(order)).transpose(inverse)
 
 
 def _weights(xp, q, k, bias, scale, full):

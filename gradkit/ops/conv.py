@@ -33,6 +33,7 @@ from __future__ import annotations
 from itertools import product
 from math import prod
 
+from .. import _memory_format as _mf
 from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, Op
 from .conv_winograd import WinogradConv, winograd_ok
@@ -463,8 +464,29 @@ def _input_grad_as_conv(g, w, x_shape, stride, padding, dilation, groups):
 
 
 # ----------------------------------------------------------------------------- CONV
+def _channels_last_of(x, w):
+    """The channels-last format the output of a convolution of ``x`` by ``w`` takes, as
+    PyTorch's CPU kernels: when either operand is laid out channels-last (and not also
+    row-major, as a one-channel tensor can be). None: row-major."""
+    fmt = _mf.channels_last if x.ndim == 4 else _mf.channels_last_3d if x.ndim == 5 else None
+    if fmt is None:
+        return None
+    for a in (x, w):
+        if not a.flags.c_contiguous and _mf.is_in(a, fmt):
+            return fmt
+    return None
+
+
 def _conv_f(xp, x, w, b, stride, padding, dilation, groups):
     out = _out_size(x.shape, w.shape[2:], stride, padding, dilation)
+    fmt = _channels_last_of(x, w)
+    if fmt is not None:  # one more copy of the output, in the layout the user asked for
+        y, aux = _conv_rowmajor(xp, x, w, b, out, stride, padding, dilation, groups)
+        return _mf.copy_as(namespace_of(y), y, fmt), aux
+    return _conv_rowmajor(xp, x, w, b, out, stride, padding, dilation, groups)
+
+
+def _conv_rowmajor(xp, x, w, b, out, stride, padding, dilation, groups):
     if prod(out) >= _SAMPLE_MIN:
         y = _conv_samples(x, w, b, out, stride, padding, dilation, groups)
         return y, (stride, padding, dilation, groups, None)

@@ -258,3 +258,24 @@ def test_backward_inputs_nonleaf_and_leaf_do_not_alias():
     ((x + h) * 1).backward(gk.ones(2, dtype=gk.float64), inputs=[x, h])
     x.grad.add_(100)
     assert_close(h.grad, [1.0, 1.0])
+
+
+def test_reading_grad_of_a_non_leaf_warns_as_pytorch():
+    # the leaf-vs-non-leaf tutorial: PyTorch warns (UserWarning) when .grad of a non-leaf that
+    # does not retain its gradient is read; a leaf, a retained non-leaf and a tensor that does
+    # not require grad read silently (gradkit never warned)
+    import warnings
+
+    torch = pytest.importorskip("torch")
+    for lib in (gk, torch):
+        x = lib.ones(3, requires_grad=True)
+        y = x * 2
+        r = x * 3
+        r.retain_grad()
+        (y.sum() + r.sum()).backward()
+        with pytest.warns(UserWarning, match="non-leaf"):
+            assert y.grad is None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert x.grad is not None and r.grad is not None
+            assert lib.ones(2).grad is None and y.detach().grad is None

@@ -288,6 +288,41 @@ def test_tutorial_custom_function_jvp():
     assert g[1:] == t[1:]
 
 
+def test_custom_function_save_for_forward_feeds_jvp():
+    # The extending-autograd notes' pattern: setup_context saves x for both modes; in jvp
+    # ctx.saved_tensors is what save_for_forward kept (gradkit had no save_for_forward).
+    def run(lib, fw):
+        class Cube(lib.autograd.Function):
+            @staticmethod
+            def forward(x):
+                return x ** 3
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                ctx.save_for_backward(output)
+                ctx.save_for_forward(inputs[0])
+
+            @staticmethod
+            def backward(ctx, g):
+                (out,) = ctx.saved_tensors
+                return g * 3 * out
+
+            @staticmethod
+            def jvp(ctx, t):
+                (x,) = ctx.saved_tensors
+                return 3 * x ** 2 * t
+
+        with fw.dual_level():
+            x = fw.make_dual(lib.tensor(P), lib.tensor(V))
+            tan = _np(fw.unpack_dual(Cube.apply(x)).tangent)
+        p = lib.tensor(P, requires_grad=True)
+        Cube.apply(p).sum().backward()
+        return tan, _np(p.grad)
+
+    g, t = _both(run)
+    _close(g, t)
+
+
 # --------------------------------------------------------------------- mixed with reverse
 def _f(x):
     return (x.sin() * x).sum() + (x ** 3).sum() + x.tanh().prod()

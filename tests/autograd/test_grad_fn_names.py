@@ -150,6 +150,8 @@ CORPUS = {
     "matmul_2d": lambda e: e.a @ e.m,
     "mm": lambda e: e.lib.mm(e.a, e.m),
     "matmul_mv": lambda e: e.a @ e.v,
+    "matmul_vm": lambda e: e.v @ e.m,
+    "matmul_vm_const_vector": lambda e: e.lib.ones(4) @ e.m,
     "dot": lambda e: e.v.dot(e.v),
     "bmm": lambda e: e.lib.bmm(e.bm, e.bn),
     "matmul_3d": lambda e: e.bm @ e.bn,

@@ -67,3 +67,23 @@ def test_errors_as_torch(name):
 ])
 def test_empty_inputs_as_torch(fn):
     assert tuple(fn(gk).shape) == tuple(fn(torch).shape)
+
+
+@pytest.mark.parametrize("case", ["scatter_value", "scatter_src0d", "scatter_src1d",
+                                  "scatter_add0d", "scatter_add_idx1d_src0d", "scatter_reduce"])
+def test_zero_dim_index_counts_as_one_dim_as_pytorch(case):
+    # the transforms tutorial's one-hot: torch.zeros(10).scatter_(0, torch.tensor(y), value=1);
+    # PyTorch counts a 0-d index (and src) as 1-D; gradkit refused it
+    torch = pytest.importorskip("torch")
+    calls = {
+        "scatter_value": lambda L: L.zeros(10).scatter_(0, L.tensor(3), value=1),
+        "scatter_src0d": lambda L: L.zeros(10).scatter(0, L.tensor(3), L.tensor(5.0)),
+        "scatter_src1d": lambda L: L.zeros(10).scatter(0, L.tensor(3), L.tensor([5.0, 6.0])),
+        "scatter_add0d": lambda L: L.zeros(10).scatter_add(0, L.tensor(3), L.tensor(5.0)),
+        "scatter_add_idx1d_src0d": lambda L: L.zeros(4).scatter_add(0, L.tensor([1]),
+                                                                    L.tensor(2.0)),
+        "scatter_reduce": lambda L: L.ones(10).scatter_reduce(0, L.tensor(3), L.tensor(5.0),
+                                                              "prod"),
+    }
+    g, t = calls[case](gk), calls[case](torch)
+    np.testing.assert_array_equal(g.numpy(), t.numpy())

@@ -148,3 +148,34 @@ def test_causal_mask_is_shared_and_read_only():
     a = _causal_bias(4, 4, np.float32)
     assert a is _causal_bias(4, 4, np.float32) and not a.flags.writeable
     np.testing.assert_array_equal(a, np.triu(np.full((4, 4), -np.inf, np.float32), 1))
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "heads_split_by_view", "batch_of_one", "vdim"])
+def test_sdpa_output_is_laid_out_like_the_query_as_pytorch(layout):
+    # The SDPA tutorial's CausalSelfAttention splits heads by view(B, L, H, D).transpose(1, 2)
+    # and merges them back with y.transpose(1, 2).view(B, L, H * D): that view needs the output
+    # in the query's layout, as PyTorch's CPU kernel gives (gradkit's was always row-major).
+    torch = pytest.importorskip("torch")
+    gen = np.random.default_rng(0)
+    b = 1 if layout == "batch_of_one" else 2
+    qkv = gen.standard_normal((b, 5, 3 * 8)).astype(np.float32)
+    dv = 6 if layout == "vdim" else 4
+    extra = gen.standard_normal((b, 2, 5, dv)).astype(np.float32)
+    res = []
+    for lib in (gk, torch):
+        x = lib.tensor(qkv, requires_grad=True)
+        q, k, v = x.chunk(3, -1)
+        if layout == "contiguous":
+            q, k, v = (t.reshape(b, 5, 2, 4).transpose(1, 2).contiguous() for t in (q, k, v))
+        else:
+            q, k, v = (t.reshape(b, 5, 2, 4).transpose(1, 2) for t in (q, k, v))
+        if layout == "vdim":
+            v = lib.tensor(extra)
+        y = lib.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        merged = y.transpose(1, 2).reshape(b, 5, -1) if layout in ("contiguous", "vdim") else \
+            y.transpose(1, 2).view(b, 5, -1)
+        (merged ** 2).sum().backward()
+        res.append((y.stride(), merged.detach().numpy(), x.grad.numpy()))
+    assert res[0][0] == res[1][0]
+    for a, c in zip(res[0][1:], res[1][1:]):
+        np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-5)

@@ -383,3 +383,30 @@ def test_retain_graph_and_saved_freed():
     np.testing.assert_allclose(x.grad.numpy(), 2 * g1, rtol=1e-6)
     node = out.grad_fn.next[0]
     assert node.saved is None  # gates and states freed once the graph is released
+
+
+RNN_NAME_CASES = [
+    ("LSTM", {}, "float32"), ("LSTM", {"batch_first": True}, "float32"),
+    ("LSTM", {"num_layers": 2}, "float32"), ("LSTM", {"num_layers": 2, "bidirectional": True},
+                                               "float32"),
+    ("LSTM", {"proj_size": 2}, "float32"), ("LSTM", {}, "float64"), ("LSTM", {"bias": False},
+                                                                       "float32"),
+    ("GRU", {}, "float32"), ("RNN", {}, "float32"), ("RNN", {"nonlinearity": "relu"}, "float64"),
+]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("kind,kw,dtype", RNN_NAME_CASES, ids=str)
+def test_output_grad_fn_is_named_as_pytorch(kind, kw, dtype):
+    # print(out) of an LSTM's output shows PyTorch's node (the sequence-models tutorial):
+    # MkldnnRnnLayerBackward0 for oneDNN's LSTM, StackBackward0 for the other layers; gradkit
+    # showed its own LSTMBackward0/GRUBackward0/RNNTanhBackward0
+    torch = pytest.importorskip("torch")
+    names = []
+    for lib in (gk, torch):
+        lib.manual_seed(0)
+        m = getattr(lib.nn, kind)(3, 4, **kw).to(getattr(lib, dtype))
+        out, h = m(lib.ones(5, 2, 3, dtype=getattr(lib, dtype)))
+        h = h[0] if isinstance(h, tuple) else h
+        names.append((type(out.grad_fn).__name__, type(h.grad_fn).__name__))
+    assert names[0] == names[1]

@@ -18,6 +18,7 @@ from ... import functions as F
 from ..._backend import namespace_of
 from ..._tensor import _make
 from ..._tensor.record import apply_multi
+from ...autograd.graph import rename_multi
 from ...ops import recurrent as R
 from ...ops import recurrent_cell as RC
 
@@ -25,6 +26,7 @@ __all__ = []
 
 _LAYER_OPS = {"LSTM": R.LSTM_LAYER, "GRU": R.GRU_LAYER, "RNN_TANH": R.RNN_TANH_LAYER,
               "RNN_RELU": R.RNN_RELU_LAYER}
+_ONEDNN_DTYPES = frozenset({"float32", "bfloat16", "float16"})
 
 
 # ------------------------------------------------------------------------------- composite cells
@@ -172,5 +174,12 @@ def rnn_layer(mode, x, h0, c0, weights, *, reverse=False, fused=True):
         )
     op = _LAYER_OPS[mode]
     if mode == "LSTM":
-        return apply_multi(op, (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr), (reverse,))
-    return apply_multi(op, (x, h0, w_ih, w_hh, b_ih, b_hh), (reverse,))
+        outs = apply_multi(op, (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr), (reverse,))
+    else:
+        outs = apply_multi(op, (x, h0, w_ih, w_hh, b_ih, b_hh), (reverse,))
+    # the name PyTorch's CPU kernels give the output sequence (printed in its grad_fn): oneDNN's
+    # fused layer for an LSTM without projections in float32/bfloat16/float16, else a stack of
+    # the steps
+    onednn = mode == "LSTM" and w_hr is None and x.dtype.name in _ONEDNN_DTYPES
+    rename_multi(outs[0], "MkldnnRnnLayerBackward0" if onednn else "StackBackward0")
+    return outs

@@ -1,0 +1,45 @@
+"""The ``out=`` form of the factories (``torch.zeros(2, 2, out=t)``, ``torch.rand(..., out=c)``
+in PyTorch's tensor tutorials): the factory runs with ``out``'s dtype (a different ``dtype=`` is
+PyTorch's RuntimeError), ``out`` is resized to the result's shape, filled, and returned. The
+values (and the random stream) are those of the plain call."""
+
+from __future__ import annotations
+
+import functools
+
+from ._tensor import Tensor
+from .autograd.grad_mode import no_grad
+
+__all__ = ["with_out_faces"]
+
+OUT_FACTORIES = ("zeros", "ones", "full", "empty", "eye", "arange", "range", "linspace",
+                 "logspace", "rand", "randn", "randint", "randperm", "normal")
+
+
+def _with_out(fn):
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def face(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        dtype = kwargs.get("dtype")
+        if dtype is not None and dtype != out.dtype:
+            raise RuntimeError(f"{name}(): dtype {dtype} does not match the dtype of out "
+                               f"({out.dtype}); pass no dtype, or an out tensor of that dtype")
+        kwargs["dtype"] = out.dtype
+        result = fn(*args, **kwargs)
+        with no_grad():
+            if tuple(out.shape) != tuple(result.shape):
+                out.resize_(tuple(result.shape))
+            out.copy_(result)
+        return out
+
+    return face
+
+
+def with_out_faces(namespace: dict) -> dict:
+    """``{name: factory with out=}`` for the factories in ``namespace``."""
+    return {n: _with_out(namespace[n]) for n in OUT_FACTORIES if n in namespace}
