@@ -493,3 +493,34 @@ def test_pin_memory_without_an_accelerator_warns_as_pytorch():
         got, want = messages(gk, **kw), messages(torch, **kw)
         assert got == want, kw
     assert len(messages(gk, pin_memory=True)) == 1
+
+
+class _WhichWorker:
+    """Map-style dataset returning (index, id of the worker that loaded it); works for both
+    libraries (each passes its own get_worker_info)."""
+
+    def __init__(self, info_fn, n=14):
+        self.info_fn, self.n = info_fn, n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return i, self.info_fn().id
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+@pytest.mark.parametrize("num_workers", [2, 3])
+def test_batches_are_dealt_to_workers_round_robin_as_torch(torch, num_workers, persistent):
+    # torch deals batch k of every epoch to worker k % num_workers; gradkit's shared thread
+    # pool gave each batch to whichever thread was free (all four batches of a program came
+    # from worker 1), so per-worker state set up by worker_init_fn applied to other batches
+    def worker_ids(lib, loader_cls, info_fn):
+        dl = loader_cls(_WhichWorker(info_fn), batch_size=3, shuffle=True, num_workers=num_workers,
+                        persistent_workers=persistent,
+                        generator=lib.Generator().manual_seed(5))
+        return [[(b[0].tolist(), b[1].tolist()) for b in dl] for _ in range(2)]
+
+    ours = worker_ids(gk, DataLoader, get_worker_info)
+    theirs = worker_ids(torch, torch.utils.data.DataLoader, torch.utils.data.get_worker_info)
+    assert ours == theirs

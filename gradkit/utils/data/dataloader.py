@@ -4,7 +4,8 @@ Differences from PyTorch:
 
 * ``num_workers > 0`` starts *threads* by default, not processes. Datasets and ``collate_fn``
   need not be picklable, and NumPy releases the GIL in its array work, so prefetching overlaps
-  loading with training. Batches come back in sampler order. ``pin_memory`` pins nothing
+  loading with training. Batches come back in sampler order, and batch ``k`` of an epoch is
+  loaded by worker ``k % num_workers``, as in PyTorch. ``pin_memory`` pins nothing
   (it warns as PyTorch does without an accelerator).
 * ``multiprocessing_context='spawn'`` / ``'fork'`` / ``'forkserver'`` (or a context object) uses
   worker *processes* instead, for per-sample Python work that holds the GIL; then the dataset,
@@ -255,29 +256,16 @@ class DataLoader:
         if self._pool is not None:
             return self._pool
         n, ds, init = self.num_workers, self.dataset, self.worker_init_fn
-        # every worker is started up front, as in torch: n start tasks that wait for each other
-        # occupy n distinct threads, each runs worker_init_fn(its id) once; an error in it is
-        # kept in that task's future and raised by the iterator (an initializer= error would
-        # only break the pool, losing the message)
-        barrier = threading.Barrier(n)
 
+        # every worker is started up front, as in torch: worker_init_fn(its id) runs once in
+        # each worker's own thread; an error in it is kept in that start's future and raised by
+        # the iterator (an initializer= error would only break the pool, losing the message)
         def start_worker(wid):
             _local.info = WorkerInfo(wid, n, base_seed + wid, ds)
-            try:
-                if init is not None:
-                    init(wid)
-            finally:
-                with contextlib.suppress(threading.BrokenBarrierError):
-                    barrier.wait()
+            if init is not None:
+                init(wid)
 
-        pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=n, thread_name_prefix="gradkit-dataloader")
-        pool._gradkit_barrier = barrier
-        try:
-            pool._gradkit_started = [pool.submit(start_worker, wid) for wid in range(n)]
-        except RuntimeError:  # a thread could not be started: release those that were
-            _stop_pool(pool)
-            raise
+        pool = _ThreadWorkers(n, start_worker)
         if self.persistent_workers:
             super().__setattr__("_pool", pool)
         return pool
@@ -369,10 +357,37 @@ def _stop_pool(pool) -> None:
     if hasattr(pool, "terminate"):
         pool.terminate()
         return
-    barrier = getattr(pool, "_gradkit_barrier", None)
-    if barrier is not None:
-        barrier.abort()
     pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _ThreadWorkers:
+    """``num_workers`` worker threads, each with its own queue of batches. As PyTorch deals the
+    batches of an epoch out round-robin (batch ``k`` to worker ``k % num_workers``, from worker 0
+    every epoch), each batch here is loaded by that same worker, so ``get_worker_info().id``, and
+    whatever ``worker_init_fn`` set up for that worker, are PyTorch's for every batch (one shared
+    pool handed them to whichever thread was free)."""
+
+    def __init__(self, n: int, start_worker: Callable[[int], None]):
+        self._executors: list[concurrent.futures.ThreadPoolExecutor] = []
+        try:
+            for wid in range(n):
+                self._executors.append(concurrent.futures.ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix=f"gradkit-dataloader-{wid}"))
+            self._gradkit_started = [ex.submit(start_worker, wid)
+                                     for wid, ex in enumerate(self._executors)]
+        except RuntimeError:  # a thread could not be started: release those that were
+            self.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    def __len__(self) -> int:
+        return len(self._executors)
+
+    def submit(self, worker_id: int, fn: Callable, *args):
+        return self._executors[worker_id].submit(fn, *args)
+
+    def shutdown(self, wait: bool = False, cancel_futures: bool = True) -> None:
+        for ex in self._executors:
+            ex.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 # ---------------------------------------------------------------------- process workers
@@ -553,6 +568,7 @@ class _PoolIter(_BaseIter):
         self._pending = collections.deque()
         self._depth = loader.num_workers * max(loader.prefetch_factor, 1)
         self._done = False
+        self._next_worker = 0  # PyTorch's round-robin restarts at worker 0 every epoch
         self._fill()
 
     def _fill(self):
@@ -565,7 +581,8 @@ class _PoolIter(_BaseIter):
             if self._processes:
                 self._pending.append(self._pool.apply_async(_process_worker_fetch, (idx,)))
             else:
-                self._pending.append(self._pool.submit(self._fetch, idx))
+                self._pending.append(self._pool.submit(self._next_worker, self._fetch, idx))
+                self._next_worker = (self._next_worker + 1) % len(self._pool)
 
     def __next__(self):
         if not self._pending:
