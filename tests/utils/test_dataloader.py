@@ -524,3 +524,50 @@ def test_batches_are_dealt_to_workers_round_robin_as_torch(torch, num_workers, p
     ours = worker_ids(gk, DataLoader, get_worker_info)
     theirs = worker_ids(torch, torch.utils.data.DataLoader, torch.utils.data.get_worker_info)
     assert ours == theirs
+
+
+class _RandomAugment:
+    """Map-style dataset drawing from the default generator in __getitem__ (random crops/flips
+    as transforms do), also reporting initial_seed() as the worker sees it."""
+
+    def __init__(self, lib, n=10):
+        self.lib, self.n = lib, n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return self.lib.rand(2), self.lib.randint(0, 100, (1,)), self.lib.initial_seed()
+
+
+@pytest.mark.parametrize("num_workers", [1, 2])
+def test_worker_threads_draw_from_their_own_seeded_generator_as_torch(torch, num_workers):
+    # torch seeds each worker's default generator with base_seed + worker_id; gradkit's worker
+    # threads drew from the main generator: different augmentations, initial_seed() of the main
+    # program, and the main program's own next draws moved by the workers' draws
+    def run(lib, loader_cls):
+        lib.manual_seed(3)
+        batches = [[(b[0].tolist(), b[1].tolist(), b[2].tolist()) for b in
+                    loader_cls(_RandomAugment(lib), batch_size=3, num_workers=num_workers)]
+                   for _ in range(2)]
+        return batches, lib.rand(3).tolist(), lib.initial_seed()
+
+    assert run(gk, DataLoader) == run(torch, torch.utils.data.DataLoader)
+
+
+def test_iterable_worker_thread_draws_from_its_own_seeded_generator(torch):
+    class Noisy:
+        def __init__(self, lib):
+            self.lib = lib
+
+        def __iter__(self):
+            return iter([self.lib.rand(1).item() for _ in range(4)])
+
+    def run(lib, iterable_cls, loader_cls):
+        ds = type("NoisyStream", (Noisy, iterable_cls), {})(lib)
+        lib.manual_seed(8)
+        batches = [b.tolist() for b in loader_cls(ds, batch_size=2, num_workers=1)]
+        return batches, lib.rand(2).tolist()
+
+    assert run(gk, IterableDataset, DataLoader) == \
+        run(torch, torch.utils.data.IterableDataset, torch.utils.data.DataLoader)

@@ -11,7 +11,10 @@ Differences from PyTorch:
   worker *processes* instead, for per-sample Python work that holds the GIL; then the dataset,
   ``collate_fn`` and ``worker_init_fn`` must be picklable (``'spawn'``) and batches are pickled
   back. Each process seeds ``random``, NumPy's global RNG and gradkit's default generator with
-  ``base_seed + worker_id``. Map-style datasets only.
+  ``base_seed + worker_id``. Map-style datasets only. A worker *thread* has its own default
+  generator seeded the same way, so ``gradkit.rand`` & co. in a dataset draw PyTorch's worker
+  numbers and leave the main program's stream alone; ``random`` and NumPy's global RNG are
+  shared with the main thread.
 * An ``IterableDataset`` is read by one background thread (``get_worker_info().num_workers`` is
   1 there), so it is read once per epoch, never once per worker.
 * Where threads cannot be started (Pyodide/WebAssembly, or a process at its thread limit:
@@ -43,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from ...random import Generator, _gen, random_full
+from ...random import Generator, _gen, _set_thread_default, random_full
 from .collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
@@ -262,6 +265,7 @@ class DataLoader:
         # the iterator (an initializer= error would only break the pool, losing the message)
         def start_worker(wid):
             _local.info = WorkerInfo(wid, n, base_seed + wid, ds)
+            _set_thread_default(Generator().manual_seed(base_seed + wid))
             if init is not None:
                 init(wid)
 
@@ -676,6 +680,7 @@ def _produce(loader, init_fn, info, out: queue.Queue, stop: threading.Event) -> 
         return False
 
     _local.info = info
+    _set_thread_default(Generator().manual_seed(info.seed))
     try:
         if init_fn is not None:
             init_fn(0)
