@@ -571,3 +571,35 @@ def test_iterable_worker_thread_draws_from_its_own_seeded_generator(torch):
 
     assert run(gk, IterableDataset, DataLoader) == \
         run(torch, torch.utils.data.IterableDataset, torch.utils.data.DataLoader)
+
+
+class _Sharded:
+    """Map-style dataset whose worker_init_fn gives each worker its own offset (as per-worker
+    shards or opened files are set up on get_worker_info().dataset)."""
+
+    offset = 0
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return i + self.offset
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_worker_init_fn_state_on_the_dataset_stays_per_worker_as_torch(torch, persistent):
+    # torch's workers each hold their own copy of the dataset; gradkit's worker threads shared
+    # the loader's: the last worker's offset applied to every batch and leaked into the main
+    # program's dataset
+    def run(lib, loader_cls, info_fn):
+        ds = type("Sharded", (_Sharded, lib.utils.data.Dataset), {})()
+
+        def init(wid):
+            info_fn().dataset.offset = 100 * (wid + 1)
+
+        dl = loader_cls(ds, batch_size=2, num_workers=2, worker_init_fn=init,
+                        persistent_workers=persistent)
+        return [[b.tolist() for b in dl] for _ in range(2)], ds.offset
+
+    assert run(gk, DataLoader, get_worker_info) == \
+        run(torch, torch.utils.data.DataLoader, torch.utils.data.get_worker_info)

@@ -5,8 +5,10 @@ Differences from PyTorch:
 * ``num_workers > 0`` starts *threads* by default, not processes. Datasets and ``collate_fn``
   need not be picklable, and NumPy releases the GIL in its array work, so prefetching overlaps
   loading with training. Batches come back in sampler order, and batch ``k`` of an epoch is
-  loaded by worker ``k % num_workers``, as in PyTorch. ``pin_memory`` pins nothing
-  (it warns as PyTorch does without an accelerator).
+  loaded by worker ``k % num_workers``, as in PyTorch. Each worker thread loads from its own
+  shallow copy of the dataset (tensors and arrays stay shared), so what ``worker_init_fn`` sets
+  on ``get_worker_info().dataset`` stays that worker's, as with PyTorch's worker processes.
+  ``pin_memory`` pins nothing (it warns as PyTorch does without an accelerator).
 * ``multiprocessing_context='spawn'`` / ``'fork'`` / ``'forkserver'`` (or a context object) uses
   worker *processes* instead, for per-sample Python work that holds the GIL; then the dataset,
   ``collate_fn`` and ``worker_init_fn`` must be picklable (``'spawn'``) and batches are pickled
@@ -30,6 +32,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import contextlib
+import copy
 import itertools
 import math
 import multiprocessing
@@ -263,13 +266,21 @@ class DataLoader:
         # every worker is started up front, as in torch: worker_init_fn(its id) runs once in
         # each worker's own thread; an error in it is kept in that start's future and raised by
         # the iterator (an initializer= error would only break the pool, losing the message)
+        collate, auto = self.collate_fn, self._auto_collation
+        fetchers: list = [None] * n
+
+        # each worker loads from its own shallow copy of the dataset, as each of PyTorch's worker
+        # processes has its own: attributes worker_init_fn sets on get_worker_info().dataset
+        # (a shard, an opened file) stay that worker's and never reach the main program's
         def start_worker(wid):
-            _local.info = WorkerInfo(wid, n, base_seed + wid, ds)
+            worker_ds = _worker_copy(ds)
+            _local.info = WorkerInfo(wid, n, base_seed + wid, worker_ds)
             _set_thread_default(Generator().manual_seed(base_seed + wid))
+            fetchers[wid] = _make_fetcher(worker_ds, collate, auto)
             if init is not None:
                 init(wid)
 
-        pool = _ThreadWorkers(n, start_worker)
+        pool = _ThreadWorkers(n, start_worker, fetchers)
         if self.persistent_workers:
             super().__setattr__("_pool", pool)
         return pool
@@ -355,6 +366,15 @@ def _cannot_start_thread(e: RuntimeError) -> bool:
     return "can't start new thread" in str(e)
 
 
+def _worker_copy(dataset):
+    """A worker thread's own dataset: a shallow copy (arrays and tensors stay shared), or the
+    dataset itself where it cannot be copied."""
+    try:
+        return copy.copy(dataset)
+    except Exception:  # noqa: BLE001 - an object that refuses copying is shared, as before
+        return dataset
+
+
 def _stop_pool(pool) -> None:
     """Stop a worker pool: terminate processes, or cancel a thread pool's queued work (a worker
     still waiting for the others to start is released)."""
@@ -371,7 +391,8 @@ class _ThreadWorkers:
     whatever ``worker_init_fn`` set up for that worker, are PyTorch's for every batch (one shared
     pool handed them to whichever thread was free)."""
 
-    def __init__(self, n: int, start_worker: Callable[[int], None]):
+    def __init__(self, n: int, start_worker: Callable[[int], None], fetchers: list):
+        self._fetchers = fetchers  # worker i's fetcher, set by its start before its first batch
         self._executors: list[concurrent.futures.ThreadPoolExecutor] = []
         try:
             for wid in range(n):
@@ -386,8 +407,12 @@ class _ThreadWorkers:
     def __len__(self) -> int:
         return len(self._executors)
 
-    def submit(self, worker_id: int, fn: Callable, *args):
-        return self._executors[worker_id].submit(fn, *args)
+    def submit(self, worker_id: int, index):
+        """Load batch ``index`` in worker ``worker_id`` (after that worker's start)."""
+        return self._executors[worker_id].submit(self._fetch, worker_id, index)
+
+    def _fetch(self, worker_id: int, index):
+        return self._fetchers[worker_id](index)
 
     def shutdown(self, wait: bool = False, cancel_futures: bool = True) -> None:
         for ex in self._executors:
@@ -565,7 +590,6 @@ class _PoolIter(_BaseIter):
         seed = loader._base_seed() if loader._pool is None else None
         self._pool = loader._process_pool(seed) if self._processes else loader._worker_pool(seed)
         self._owns_pool = not loader.persistent_workers
-        self._fetch = None if self._processes else loader._fetcher()
         started = getattr(self._pool, "_gradkit_started", ())
         self._started = [started] if self._processes else list(started)
         self._indices = iter(loader._index_sampler)
@@ -585,7 +609,7 @@ class _PoolIter(_BaseIter):
             if self._processes:
                 self._pending.append(self._pool.apply_async(_process_worker_fetch, (idx,)))
             else:
-                self._pending.append(self._pool.submit(self._next_worker, self._fetch, idx))
+                self._pending.append(self._pool.submit(self._next_worker, idx))
                 self._next_worker = (self._next_worker + 1) % len(self._pool)
 
     def __next__(self):
