@@ -4,13 +4,14 @@ kept as a list of dicts, a collate that zips the batch (tuple(zip(*batch))), pad
 batch_first, padding_value and padding_side='left', attention masks from lengths, default_collate
 of namedtuples / nested dicts / numpy arrays and default_convert, and a DataLoader using each."""
 import collections
+import functools
 
 import numpy as np
 import torch
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader, Dataset
-from torch.utils.data.dataloader import default_collate
 from torch.utils.data._utils.collate import default_convert
+from torch.utils.data.dataloader import default_collate
 
 torch.manual_seed(47)
 
@@ -77,7 +78,8 @@ def text_collate(batch, side="right"):
 
 ds = TextDataset()
 for side in ("right", "left"):
-    padded, attn, lengths, labels = next(iter(DataLoader(ds, batch_size=4, collate_fn=lambda b: text_collate(b, side))))
+    collate = functools.partial(text_collate, side=side)
+    padded, attn, lengths, labels = next(iter(DataLoader(ds, batch_size=4, collate_fn=collate)))
     print(side, padded.tolist(), attn.sum(1).tolist(), torch.equal(attn.sum(1), lengths), labels.tolist())
 print("time-major", pad_sequence(ds.seqs[:3], padding_value=-1).shape)
 

@@ -34,7 +34,7 @@ for epoch in range(4):
         block = backbone[2 - depth]
         block.requires_grad_(True)
         opt.add_param_group({"params": block.parameters(), "lr": base_lr / 2.6 ** (depth + 1)})
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: stlr(step + s))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s, start=step: stlr(start + s))
     for i in range(0, 48, 12):
         loss = F.cross_entropy(model(X[i:i + 12]), Y[i:i + 12])
         opt.zero_grad()

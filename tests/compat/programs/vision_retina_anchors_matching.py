@@ -66,7 +66,10 @@ def encode(gt, anchors, w=(10.0, 10.0, 5.0, 5.0)):
                         w[2] * torch.log(gw / aw), w[3] * torch.log(gh / ah)], dim=1)
 
 
-def decode(deltas, anchors, w=(10.0, 10.0, 5.0, 5.0), clip=math.log(1000.0 / 16)):
+BBOX_CLIP = math.log(1000.0 / 16)
+
+
+def decode(deltas, anchors, w=(10.0, 10.0, 5.0, 5.0), clip=BBOX_CLIP):
     aw, ah = anchors[:, 2] - anchors[:, 0], anchors[:, 3] - anchors[:, 1]
     ax, ay = anchors[:, 0] + 0.5 * aw, anchors[:, 1] + 0.5 * ah
     dx, dy = deltas[:, 0] / w[0], deltas[:, 1] / w[1]
