@@ -603,3 +603,32 @@ def test_worker_init_fn_state_on_the_dataset_stays_per_worker_as_torch(torch, pe
 
     assert run(gk, DataLoader, get_worker_info) == \
         run(torch, torch.utils.data.DataLoader, torch.utils.data.get_worker_info)
+
+
+def test_iterable_worker_init_fn_shards_a_copy_of_the_dataset(torch):
+    # PyTorch's documented sharding: worker_init_fn narrows get_worker_info().dataset's range
+    # and opens the worker's file; that happens to the worker's copy and the main program's
+    # dataset is left as it was (gradkit's worker thread changed the loader's own dataset)
+    class Range:
+        def __init__(self, start, end):
+            self.start, self.end = start, end
+
+        def __iter__(self):
+            return iter(range(self.start, self.end))
+
+    def run(lib, loader_cls, info_fn):
+        ds = type("RangeStream", (Range, lib.utils.data.IterableDataset), {})(3, 9)
+
+        def init(_):
+            info = info_fn()
+            per_worker = -(-(9 - 3) // info.num_workers)
+            info.dataset.start = 3 + info.id * per_worker
+            info.dataset.end = min(info.dataset.start + per_worker, 9)
+            info.dataset.handle = f"shard-{info.id}.bin"  # a file each worker opens for itself
+
+        out = sorted(x for b in loader_cls(ds, batch_size=2, num_workers=1, worker_init_fn=init)
+                     for x in b.tolist())
+        return out, (ds.start, ds.end), getattr(ds, "handle", None)
+
+    assert run(gk, DataLoader, get_worker_info) == \
+        run(torch, torch.utils.data.DataLoader, torch.utils.data.get_worker_info)

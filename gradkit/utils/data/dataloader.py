@@ -541,9 +541,10 @@ class _BaseIter:
 
 
 
-def _iterable_batches(loader: DataLoader) -> Iterator:
-    """Batches (collated) read from a fresh iterator over the loader's iterable dataset."""
-    it = iter(loader.dataset)
+def _iterable_batches(loader: DataLoader, dataset=None) -> Iterator:
+    """Batches (collated) read from a fresh iterator over the loader's iterable dataset (or
+    ``dataset``, a worker's copy of it)."""
+    it = iter(loader.dataset if dataset is None else dataset)
     collate = loader.collate_fn
     if not loader._auto_collation:
         for item in it:
@@ -663,7 +664,7 @@ class _IterableThreadIter(_BaseIter):
         self._thread = threading.Thread(
             target=_produce, daemon=True, name="gradkit-dataloader-iterable",
             args=(loader, loader.worker_init_fn, WorkerInfo(0, 1, loader._base_seed(),
-                                                             loader.dataset),
+                                                             _worker_copy(loader.dataset)),
                   self._queue, self._stop))
         self._thread.start()
 
@@ -708,7 +709,7 @@ def _produce(loader, init_fn, info, out: queue.Queue, stop: threading.Event) -> 
     try:
         if init_fn is not None:
             init_fn(0)
-        for batch in _iterable_batches(loader):
+        for batch in _iterable_batches(loader, info.dataset):
             if not put(("ok", batch)):
                 return
         put(("end", None))
