@@ -70,7 +70,7 @@ print("receptive field of (4,4)\n", dep)
 print("future pixels used:", bool(dep.view(-1)[4 * 8 + 4:].any()))
 
 opt = torch.optim.Adam(model.parameters(), lr=5e-3)
-for step in range(30):
+for step in range(14):
     xb = data(16)
     logits = model(xb)
     nll = F.binary_cross_entropy_with_logits(logits, xb, reduction="sum") / xb.shape[0]
