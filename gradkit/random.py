@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import threading
 
 import numpy as np
 
@@ -181,9 +182,24 @@ default_generator = Generator()
 default_generator.manual_seed(_os_seed())  # as PyTorch: unseeded programs differ run to run
 
 
+# A DataLoader worker thread draws from its own default generator, seeded ``base_seed +
+# worker_id`` as PyTorch seeds a worker process's: its augmentations are PyTorch's and leave the
+# main program's stream alone. Elsewhere the thread-local is unset and the global one is used.
+_thread = threading.local()
+
+
+def _default() -> Generator:
+    return getattr(_thread, "generator", None) or default_generator
+
+
+def _set_thread_default(generator: Generator | None) -> None:
+    """Make ``generator`` the calling thread's default generator (``None``: the global one)."""
+    _thread.generator = generator
+
+
 def _gen(generator=None) -> Generator:
     if generator is None:
-        return default_generator
+        return getattr(_thread, "generator", None) or default_generator
     if not isinstance(generator, Generator):  # PyTorch's argument parser refuses it
         raise TypeError(f"argument 'generator' must be a gradkit.Generator (or None), not "
                         f"{type(generator).__name__}; make one with gradkit.Generator()")
@@ -192,26 +208,26 @@ def _gen(generator=None) -> Generator:
 
 def manual_seed(seed) -> Generator:
     """Seed the default generator (and return it), as ``torch.manual_seed``."""
-    return default_generator.manual_seed(seed)
+    return _default().manual_seed(seed)
 
 
 def seed() -> int:
     """Seed the default generator from the operating system; returns the seed."""
-    return default_generator.seed()
+    return _default().seed()
 
 
 def initial_seed() -> int:
-    return default_generator.initial_seed()
+    return _default().initial_seed()
 
 
 def get_rng_state():
     """The default generator's state: a ``uint8`` tensor in PyTorch's CPU layout."""
-    return default_generator.get_state()
+    return _default().get_state()
 
 
 def set_rng_state(new_state) -> None:
     """Restore the default generator from :func:`get_rng_state` (gradkit's or PyTorch's)."""
-    default_generator.set_state(new_state)
+    _default().set_state(new_state)
 
 
 @contextlib.contextmanager
@@ -223,11 +239,12 @@ def fork_rng(devices=None, enabled: bool = True, _caller: str = "fork_rng",
     if not enabled:
         yield
         return
-    state = default_generator.get_state()
+    gen = _default()
+    state = gen.get_state()
     try:
         yield
     finally:
-        default_generator.set_state(state)
+        gen.set_state(state)
 
 
 # -- the distributions: PyTorch's CPU kernels over the raw words ------------------------------

@@ -493,3 +493,142 @@ def test_pin_memory_without_an_accelerator_warns_as_pytorch():
         got, want = messages(gk, **kw), messages(torch, **kw)
         assert got == want, kw
     assert len(messages(gk, pin_memory=True)) == 1
+
+
+class _WhichWorker:
+    """Map-style dataset returning (index, id of the worker that loaded it); works for both
+    libraries (each passes its own get_worker_info)."""
+
+    def __init__(self, info_fn, n=14):
+        self.info_fn, self.n = info_fn, n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return i, self.info_fn().id
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+@pytest.mark.parametrize("num_workers", [2, 3])
+def test_batches_are_dealt_to_workers_round_robin_as_torch(torch, num_workers, persistent):
+    # torch deals batch k of every epoch to worker k % num_workers; gradkit's shared thread
+    # pool gave each batch to whichever thread was free (all four batches of a program came
+    # from worker 1), so per-worker state set up by worker_init_fn applied to other batches
+    def worker_ids(lib, loader_cls, info_fn):
+        dl = loader_cls(_WhichWorker(info_fn), batch_size=3, shuffle=True, num_workers=num_workers,
+                        persistent_workers=persistent,
+                        generator=lib.Generator().manual_seed(5))
+        return [[(b[0].tolist(), b[1].tolist()) for b in dl] for _ in range(2)]
+
+    ours = worker_ids(gk, DataLoader, get_worker_info)
+    theirs = worker_ids(torch, torch.utils.data.DataLoader, torch.utils.data.get_worker_info)
+    assert ours == theirs
+
+
+class _RandomAugment:
+    """Map-style dataset drawing from the default generator in __getitem__ (random crops/flips
+    as transforms do), also reporting initial_seed() as the worker sees it."""
+
+    def __init__(self, lib, n=10):
+        self.lib, self.n = lib, n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return self.lib.rand(2), self.lib.randint(0, 100, (1,)), self.lib.initial_seed()
+
+
+@pytest.mark.parametrize("num_workers", [1, 2])
+def test_worker_threads_draw_from_their_own_seeded_generator_as_torch(torch, num_workers):
+    # torch seeds each worker's default generator with base_seed + worker_id; gradkit's worker
+    # threads drew from the main generator: different augmentations, initial_seed() of the main
+    # program, and the main program's own next draws moved by the workers' draws
+    def run(lib, loader_cls):
+        lib.manual_seed(3)
+        batches = [[(b[0].tolist(), b[1].tolist(), b[2].tolist()) for b in
+                    loader_cls(_RandomAugment(lib), batch_size=3, num_workers=num_workers)]
+                   for _ in range(2)]
+        return batches, lib.rand(3).tolist(), lib.initial_seed()
+
+    assert run(gk, DataLoader) == run(torch, torch.utils.data.DataLoader)
+
+
+def test_iterable_worker_thread_draws_from_its_own_seeded_generator(torch):
+    class Noisy:
+        def __init__(self, lib):
+            self.lib = lib
+
+        def __iter__(self):
+            return iter([self.lib.rand(1).item() for _ in range(4)])
+
+    def run(lib, iterable_cls, loader_cls):
+        ds = type("NoisyStream", (Noisy, iterable_cls), {})(lib)
+        lib.manual_seed(8)
+        batches = [b.tolist() for b in loader_cls(ds, batch_size=2, num_workers=1)]
+        return batches, lib.rand(2).tolist()
+
+    assert run(gk, IterableDataset, DataLoader) == \
+        run(torch, torch.utils.data.IterableDataset, torch.utils.data.DataLoader)
+
+
+class _Sharded:
+    """Map-style dataset whose worker_init_fn gives each worker its own offset (as per-worker
+    shards or opened files are set up on get_worker_info().dataset)."""
+
+    offset = 0
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return i + self.offset
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_worker_init_fn_state_on_the_dataset_stays_per_worker_as_torch(torch, persistent):
+    # torch's workers each hold their own copy of the dataset; gradkit's worker threads shared
+    # the loader's: the last worker's offset applied to every batch and leaked into the main
+    # program's dataset
+    def run(lib, loader_cls, info_fn):
+        ds = type("Sharded", (_Sharded, lib.utils.data.Dataset), {})()
+
+        def init(wid):
+            info_fn().dataset.offset = 100 * (wid + 1)
+
+        dl = loader_cls(ds, batch_size=2, num_workers=2, worker_init_fn=init,
+                        persistent_workers=persistent)
+        return [[b.tolist() for b in dl] for _ in range(2)], ds.offset
+
+    assert run(gk, DataLoader, get_worker_info) == \
+        run(torch, torch.utils.data.DataLoader, torch.utils.data.get_worker_info)
+
+
+def test_iterable_worker_init_fn_shards_a_copy_of_the_dataset(torch):
+    # PyTorch's documented sharding: worker_init_fn narrows get_worker_info().dataset's range
+    # and opens the worker's file; that happens to the worker's copy and the main program's
+    # dataset is left as it was (gradkit's worker thread changed the loader's own dataset)
+    class Range:
+        def __init__(self, start, end):
+            self.start, self.end = start, end
+
+        def __iter__(self):
+            return iter(range(self.start, self.end))
+
+    def run(lib, loader_cls, info_fn):
+        ds = type("RangeStream", (Range, lib.utils.data.IterableDataset), {})(3, 9)
+
+        def init(_):
+            info = info_fn()
+            per_worker = -(-(9 - 3) // info.num_workers)
+            info.dataset.start = 3 + info.id * per_worker
+            info.dataset.end = min(info.dataset.start + per_worker, 9)
+            info.dataset.handle = f"shard-{info.id}.bin"  # a file each worker opens for itself
+
+        out = sorted(x for b in loader_cls(ds, batch_size=2, num_workers=1, worker_init_fn=init)
+                     for x in b.tolist())
+        return out, (ds.start, ds.end), getattr(ds, "handle", None)
+
+    assert run(gk, DataLoader, get_worker_info) == \
+        run(torch, torch.utils.data.DataLoader, torch.utils.data.get_worker_info)

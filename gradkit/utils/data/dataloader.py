@@ -4,13 +4,19 @@ Differences from PyTorch:
 
 * ``num_workers > 0`` starts *threads* by default, not processes. Datasets and ``collate_fn``
   need not be picklable, and NumPy releases the GIL in its array work, so prefetching overlaps
-  loading with training. Batches come back in sampler order. ``pin_memory`` pins nothing
-  (it warns as PyTorch does without an accelerator).
+  loading with training. Batches come back in sampler order, and batch ``k`` of an epoch is
+  loaded by worker ``k % num_workers``, as in PyTorch. Each worker thread loads from its own
+  shallow copy of the dataset (tensors and arrays stay shared), so what ``worker_init_fn`` sets
+  on ``get_worker_info().dataset`` stays that worker's, as with PyTorch's worker processes.
+  ``pin_memory`` pins nothing (it warns as PyTorch does without an accelerator).
 * ``multiprocessing_context='spawn'`` / ``'fork'`` / ``'forkserver'`` (or a context object) uses
   worker *processes* instead, for per-sample Python work that holds the GIL; then the dataset,
   ``collate_fn`` and ``worker_init_fn`` must be picklable (``'spawn'``) and batches are pickled
   back. Each process seeds ``random``, NumPy's global RNG and gradkit's default generator with
-  ``base_seed + worker_id``. Map-style datasets only.
+  ``base_seed + worker_id``. Map-style datasets only. A worker *thread* has its own default
+  generator seeded the same way, so ``gradkit.rand`` & co. in a dataset draw PyTorch's worker
+  numbers and leave the main program's stream alone; ``random`` and NumPy's global RNG are
+  shared with the main thread.
 * An ``IterableDataset`` is read by one background thread (``get_worker_info().num_workers`` is
   1 there), so it is read once per epoch, never once per worker.
 * Where threads cannot be started (Pyodide/WebAssembly, or a process at its thread limit:
@@ -26,6 +32,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import contextlib
+import copy
 import itertools
 import math
 import multiprocessing
@@ -42,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from ...random import Generator, _gen, random_full
+from ...random import Generator, _gen, _set_thread_default, random_full
 from .collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
@@ -255,29 +262,25 @@ class DataLoader:
         if self._pool is not None:
             return self._pool
         n, ds, init = self.num_workers, self.dataset, self.worker_init_fn
-        # every worker is started up front, as in torch: n start tasks that wait for each other
-        # occupy n distinct threads, each runs worker_init_fn(its id) once; an error in it is
-        # kept in that task's future and raised by the iterator (an initializer= error would
-        # only break the pool, losing the message)
-        barrier = threading.Barrier(n)
 
+        # every worker is started up front, as in torch: worker_init_fn(its id) runs once in
+        # each worker's own thread; an error in it is kept in that start's future and raised by
+        # the iterator (an initializer= error would only break the pool, losing the message)
+        collate, auto = self.collate_fn, self._auto_collation
+        fetchers: list = [None] * n
+
+        # each worker loads from its own shallow copy of the dataset, as each of PyTorch's worker
+        # processes has its own: attributes worker_init_fn sets on get_worker_info().dataset
+        # (a shard, an opened file) stay that worker's and never reach the main program's
         def start_worker(wid):
-            _local.info = WorkerInfo(wid, n, base_seed + wid, ds)
-            try:
-                if init is not None:
-                    init(wid)
-            finally:
-                with contextlib.suppress(threading.BrokenBarrierError):
-                    barrier.wait()
+            worker_ds = _worker_copy(ds)
+            _local.info = WorkerInfo(wid, n, base_seed + wid, worker_ds)
+            _set_thread_default(Generator().manual_seed(base_seed + wid))
+            fetchers[wid] = _make_fetcher(worker_ds, collate, auto)
+            if init is not None:
+                init(wid)
 
-        pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=n, thread_name_prefix="gradkit-dataloader")
-        pool._gradkit_barrier = barrier
-        try:
-            pool._gradkit_started = [pool.submit(start_worker, wid) for wid in range(n)]
-        except RuntimeError:  # a thread could not be started: release those that were
-            _stop_pool(pool)
-            raise
+        pool = _ThreadWorkers(n, start_worker, fetchers)
         if self.persistent_workers:
             super().__setattr__("_pool", pool)
         return pool
@@ -363,16 +366,57 @@ def _cannot_start_thread(e: RuntimeError) -> bool:
     return "can't start new thread" in str(e)
 
 
+def _worker_copy(dataset):
+    """A worker thread's own dataset: a shallow copy (arrays and tensors stay shared), or the
+    dataset itself where it cannot be copied."""
+    try:
+        return copy.copy(dataset)
+    except Exception:  # noqa: BLE001 - an object that refuses copying is shared, as before
+        return dataset
+
+
 def _stop_pool(pool) -> None:
     """Stop a worker pool: terminate processes, or cancel a thread pool's queued work (a worker
     still waiting for the others to start is released)."""
     if hasattr(pool, "terminate"):
         pool.terminate()
         return
-    barrier = getattr(pool, "_gradkit_barrier", None)
-    if barrier is not None:
-        barrier.abort()
     pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _ThreadWorkers:
+    """``num_workers`` worker threads, each with its own queue of batches. As PyTorch deals the
+    batches of an epoch out round-robin (batch ``k`` to worker ``k % num_workers``, from worker 0
+    every epoch), each batch here is loaded by that same worker, so ``get_worker_info().id``, and
+    whatever ``worker_init_fn`` set up for that worker, are PyTorch's for every batch (one shared
+    pool handed them to whichever thread was free)."""
+
+    def __init__(self, n: int, start_worker: Callable[[int], None], fetchers: list):
+        self._fetchers = fetchers  # worker i's fetcher, set by its start before its first batch
+        self._executors: list[concurrent.futures.ThreadPoolExecutor] = []
+        try:
+            for wid in range(n):
+                self._executors.append(concurrent.futures.ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix=f"gradkit-dataloader-{wid}"))
+            self._gradkit_started = [ex.submit(start_worker, wid)
+                                     for wid, ex in enumerate(self._executors)]
+        except RuntimeError:  # a thread could not be started: release those that were
+            self.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    def __len__(self) -> int:
+        return len(self._executors)
+
+    def submit(self, worker_id: int, index):
+        """Load batch ``index`` in worker ``worker_id`` (after that worker's start)."""
+        return self._executors[worker_id].submit(self._fetch, worker_id, index)
+
+    def _fetch(self, worker_id: int, index):
+        return self._fetchers[worker_id](index)
+
+    def shutdown(self, wait: bool = False, cancel_futures: bool = True) -> None:
+        for ex in self._executors:
+            ex.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 # ---------------------------------------------------------------------- process workers
@@ -497,9 +541,10 @@ class _BaseIter:
 
 
 
-def _iterable_batches(loader: DataLoader) -> Iterator:
-    """Batches (collated) read from a fresh iterator over the loader's iterable dataset."""
-    it = iter(loader.dataset)
+def _iterable_batches(loader: DataLoader, dataset=None) -> Iterator:
+    """Batches (collated) read from a fresh iterator over the loader's iterable dataset (or
+    ``dataset``, a worker's copy of it)."""
+    it = iter(loader.dataset if dataset is None else dataset)
     collate = loader.collate_fn
     if not loader._auto_collation:
         for item in it:
@@ -546,13 +591,13 @@ class _PoolIter(_BaseIter):
         seed = loader._base_seed() if loader._pool is None else None
         self._pool = loader._process_pool(seed) if self._processes else loader._worker_pool(seed)
         self._owns_pool = not loader.persistent_workers
-        self._fetch = None if self._processes else loader._fetcher()
         started = getattr(self._pool, "_gradkit_started", ())
         self._started = [started] if self._processes else list(started)
         self._indices = iter(loader._index_sampler)
         self._pending = collections.deque()
         self._depth = loader.num_workers * max(loader.prefetch_factor, 1)
         self._done = False
+        self._next_worker = 0  # PyTorch's round-robin restarts at worker 0 every epoch
         self._fill()
 
     def _fill(self):
@@ -565,7 +610,8 @@ class _PoolIter(_BaseIter):
             if self._processes:
                 self._pending.append(self._pool.apply_async(_process_worker_fetch, (idx,)))
             else:
-                self._pending.append(self._pool.submit(self._fetch, idx))
+                self._pending.append(self._pool.submit(self._next_worker, idx))
+                self._next_worker = (self._next_worker + 1) % len(self._pool)
 
     def __next__(self):
         if not self._pending:
@@ -618,7 +664,7 @@ class _IterableThreadIter(_BaseIter):
         self._thread = threading.Thread(
             target=_produce, daemon=True, name="gradkit-dataloader-iterable",
             args=(loader, loader.worker_init_fn, WorkerInfo(0, 1, loader._base_seed(),
-                                                             loader.dataset),
+                                                             _worker_copy(loader.dataset)),
                   self._queue, self._stop))
         self._thread.start()
 
@@ -659,10 +705,11 @@ def _produce(loader, init_fn, info, out: queue.Queue, stop: threading.Event) -> 
         return False
 
     _local.info = info
+    _set_thread_default(Generator().manual_seed(info.seed))
     try:
         if init_fn is not None:
             init_fn(0)
-        for batch in _iterable_batches(loader):
+        for batch in _iterable_batches(loader, info.dataset):
             if not put(("ok", batch)):
                 return
         put(("end", None))
