@@ -217,6 +217,17 @@ CASES = {
     "gelu-bad-approximate": lambda L, F: F.gelu(L.ones(2), approximate="TANH"),
     "multilabel-soft-margin-bf16-input": lambda L, F: F.multilabel_soft_margin_loss(
         L.tensor([-0.212, 1.3]).to(L.bfloat16), L.tensor([0.736, 0.1], dtype=L.float64)),
+    # a list where a Tensor goes in Python-level functions: PyTorch's AttributeError/TypeError
+    "list-embedding-bag-weight": lambda L, F: F.embedding_bag(L.tensor([[4, 0]]), LIST * 3),
+    "list-embedding-bag-input": lambda L, F: F.embedding_bag([[1, 0]], L.ones(5, 3)),
+    "list-embedding-bag-offsets": lambda L, F: F.embedding_bag(L.tensor([1, 0]), L.ones(5, 3),
+                                                               [0]),
+    "list-mha-out-proj-bias": lambda L, F: F.multi_head_attention_forward(
+        L.ones(3, 1, 4), L.ones(1, 1, 4), L.ones(1, 1, 4), 4, 1, L.ones(12, 4), L.ones(12),
+        None, None, False, 0.0, L.ones(4, 4), [0.5] * 4, training=False, need_weights=False),
+    "list-mha-in-proj-bias": lambda L, F: F.multi_head_attention_forward(
+        L.ones(3, 1, 4), L.ones(1, 1, 4), L.ones(1, 1, 4), 4, 1, L.ones(12, 4), [0.5] * 12,
+        None, None, False, 0.0, L.ones(4, 4), L.ones(4), training=False, need_weights=False),
 }
 
 

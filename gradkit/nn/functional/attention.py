@@ -22,6 +22,7 @@ from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
 from ...autograd import grad_mode as _grad_mode
 from ...backends.cuda import _SDP
+from ...functions._args import _tensor_attr_arg
 from ...ops.attention import ATTENTION
 from ...random import _gen, dropout_mask
 from .linear import linear as _linear
@@ -265,6 +266,16 @@ def multi_head_attention_forward(
           else :math:`(N, H, L, S)` (unbatched without ``N``)
     """
     who = "MultiheadAttention"
+    # a list where a Tensor goes: PyTorch fails at its first use, with linear()'s TypeError or
+    # an AttributeError (``.split``, ``.dim``); NotATensorError is both
+    for name, t in (("query", query), ("key", key), ("value", value),
+                    ("in_proj_weight", in_proj_weight), ("in_proj_bias", in_proj_bias),
+                    ("bias_k", bias_k), ("bias_v", bias_v), ("out_proj_weight", out_proj_weight),
+                    ("out_proj_bias", out_proj_bias), ("key_padding_mask", key_padding_mask),
+                    ("attn_mask", attn_mask), ("q_proj_weight", q_proj_weight),
+                    ("k_proj_weight", k_proj_weight), ("v_proj_weight", v_proj_weight)):
+        if t is not None:
+            _tensor_attr_arg(t, "multi_head_attention_forward", name)
     if static_k is not None or static_v is not None:
         raise NotImplementedError(f"{who}: static_k/static_v are not supported by gradkit")
     if query.ndim not in (2, 3):
