@@ -228,6 +228,11 @@ CASES = {
     "list-mha-in-proj-bias": lambda L, F: F.multi_head_attention_forward(
         L.ones(3, 1, 4), L.ones(1, 1, 4), L.ones(1, 1, 4), 4, 1, L.ones(12, 4), [0.5] * 12,
         None, None, False, 0.0, L.ones(4, 4), L.ones(4), training=False, need_weights=False),
+    # a bfloat16 input with a float32 target: PyTorch's result is float32 (the target's dtype)
+    "bce-logits-bf16-input-f32-target": lambda L, F: F.binary_cross_entropy_with_logits(
+        L.tensor([-0.236, -0.762]).to(L.bfloat16), L.tensor([0.722, 0.031]), reduction="none"),
+    "bce-logits-bf16-input-f32-target-mean": lambda L, F: F.binary_cross_entropy_with_logits(
+        L.tensor([[-0.236, 1.5]]).to(L.bfloat16), L.tensor([[0.722, 0.031]])),
 }
 
 
