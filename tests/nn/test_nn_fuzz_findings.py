@@ -233,6 +233,10 @@ CASES = {
         L.tensor([-0.236, -0.762]).to(L.bfloat16), L.tensor([0.722, 0.031]), reduction="none"),
     "bce-logits-bf16-input-f32-target-mean": lambda L, F: F.binary_cross_entropy_with_logits(
         L.tensor([[-0.236, 1.5]]).to(L.bfloat16), L.tensor([[0.722, 0.031]])),
+    # an inf score outside the (target, non-target) pairs enters no hinge: no NaN
+    "multilabel-margin-inf": lambda L, F: F.multilabel_margin_loss(
+        L.tensor([[3e38, 2.236], [0.0418, float("-inf")], [float("inf"), 0.748]],
+                 dtype=L.float64), L.tensor([[-1, -1], [0, -1], [0, -1]]), reduction="none"),
 }
 
 
@@ -262,6 +266,9 @@ GRAD_CASES = {
     "gaussian-nll-inf-var": (lambda L, F, x, v: F.gaussian_nll_loss(
         x, L.zeros(2, dtype=L.float64), v, reduction="none"),
         [np.array([0.5, -1.0]), np.array([np.inf, 1e-9])]),
+    "multilabel-margin-inf": (lambda L, F, x: F.multilabel_margin_loss(
+        x, L.tensor([[0, -1, 0], [1, -1, 0]]), reduction="none"),
+        [np.array([[np.inf, 0.748, -0.3], [0.2, -np.inf, 1.5]])]),
 }
 
 
