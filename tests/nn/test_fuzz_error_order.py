@@ -277,3 +277,15 @@ def test_multihead_attention_list_key_is_an_attribute_error_as_torch(torch):
         with pytest.raises(AttributeError):
             L.nn.MultiheadAttention(2, 2, batch_first=True)(L.ones(2, 2, 2), [[[1.0, 2.0]]],
                                                             L.ones(2, 2, 2))
+
+
+@pytest.mark.parametrize("fn", [
+    # groups, divisibility, padding_mode (ValueError) before a channel count <= 0 (RuntimeError)
+    lambda L: L.nn.Conv3d(4, 0, 1, groups=-2),
+    lambda L: L.nn.Conv3d(-1, 2, 1, groups=2),
+    lambda L: L.nn.Conv3d(-1, 1, 2, padding_mode="REPLICATE"),
+    lambda L: L.nn.Conv2d(0, 2, 3, padding="full"),
+    lambda L: L.nn.Conv1d(2, -3, 3),
+])
+def test_conv_constructor_errors_in_torch_order(torch, fn):
+    same_as_torch(torch, fn)
