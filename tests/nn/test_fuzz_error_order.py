@@ -289,3 +289,17 @@ def test_multihead_attention_list_key_is_an_attribute_error_as_torch(torch):
 ])
 def test_conv_constructor_errors_in_torch_order(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    # align_corners, then the sizes' arity (ValueError), before the mode and the rank
+    lambda L: F(L).interpolate(L.ones(2, 5, 5), mode="NEAREST-EXACT", size=(7, 7)),
+    lambda L: F(L).interpolate(L.ones(2, 5, 5), mode="bogus", scale_factor=(2.0, 2.0)),
+    lambda L: F(L).interpolate(L.ones(2, 5, 5), mode="bogus"),
+    lambda L: F(L).interpolate(L.ones(2, 5, 5), mode="nearest", size=(7, 7), align_corners=True),
+    lambda L: F(L).upsample(L.tensor(-1.7, dtype=L.float64), mode="linear", size=(5,)),
+    lambda L: F(L).upsample(L.tensor(-1.7), mode="linear", size=5),
+    lambda L: L.nn.UpsamplingNearest2d(size=(4, 2))(L.tensor(0.5)),
+])
+def test_interpolate_checks_the_sizes_arity_before_the_mode_as_torch(torch, fn):
+    same_as_torch(torch, fn)

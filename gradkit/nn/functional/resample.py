@@ -23,7 +23,7 @@ from ...autograd.graph import present
 from ...ops import resample as RS
 from . import _grid_kernel as _GK
 from . import _node_names as _NN
-from ._resample_sizes import _sizes
+from ._resample_sizes import _sizes, check_size_arity
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["affine_grid", "channel_shuffle", "fold", "grid_sample", "interpolate",
@@ -194,6 +194,12 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
 def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor,
                  antialias, who):
     x = _tensor(input)
+    if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
+        raise ValueError(f"{who}: align_corners option can only be set with the "
+                         f"interpolating modes: linear | bilinear | bicubic | trilinear "
+                         f"(got mode={mode!r})")
+    # PyTorch's order: align_corners, the sizes' arity, then the mode and the rank
+    check_size_arity(x, size, scale_factor, recompute_scale_factor, who)
     if mode not in _MODES:
         # (PyTorch's interpolate ends in NotImplementedError for a mode it does not know)
         raise NotImplementedError(f"{who}: mode must be one of "
