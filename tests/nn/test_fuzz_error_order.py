@@ -303,3 +303,22 @@ def test_conv_constructor_errors_in_torch_order(torch, fn):
 ])
 def test_interpolate_checks_the_sizes_arity_before_the_mode_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    # a 0-d input: IndexError (the class dim), before label_smoothing > 1 for probabilities,
+    # after it for class indices; a negative label_smoothing is no smoothing
+    lambda L: F(L).cross_entropy(L.tensor(0.5, dtype=L.float64), L.zeros(1, 0, dtype=L.int64),
+                                 reduction="sum", label_smoothing=1.0),
+    lambda L: F(L).cross_entropy(L.tensor(0.5), L.ones(4, dtype=L.int64), label_smoothing=-1.0),
+    lambda L: F(L).cross_entropy(L.tensor(0.5), L.tensor(0.5), label_smoothing=2.0),
+    lambda L: F(L).cross_entropy(L.tensor(0.5), L.tensor(1), label_smoothing=2.0),
+    lambda L: F(L).cross_entropy(L.ones(3, dtype=L.int64), L.tensor(1), label_smoothing=2.0),
+    lambda L: F(L).cross_entropy(L.tensor([[0.3, -1.2, 2.0]]), L.tensor([2]),
+                                 label_smoothing=-0.5),
+    lambda L: F(L).cross_entropy(L.tensor([[0.3, -1.2, 2.0]]), L.tensor([[0.2, 0.5, 0.3]]),
+                                 label_smoothing=-0.5),
+    lambda L: L.nn.CrossEntropyLoss(label_smoothing=-1.0)(L.tensor([[0.3, -1.2]]), L.tensor([1])),
+])
+def test_cross_entropy_class_dim_and_label_smoothing_as_torch(torch, fn):
+    same_as_torch(torch, fn)

@@ -220,18 +220,24 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
-    if label_smoothing < 0.0 or label_smoothing > 1.0:  # (PyTorch's check: RuntimeError)
-        raise RuntimeError(
-            f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}"
-        )
     x = _t(input)
-    _floating_input(x, "log_softmax_lastdim_kernel_impl")
     tgt = target if isinstance(target, Tensor) else \
         as_tensor_arg(target, name="target").to(x.device)
-    if tgt.dtype.kind != "f" and tuple(tgt.shape) == tuple(x.shape):
+    probs = tuple(tgt.shape) == tuple(x.shape)
+    if tgt.dtype.kind != "f" and probs:
         # PyTorch takes a target of the input's shape as class probabilities
         raise RuntimeError(f"cross_entropy: Expected floating point type for target with class "
                            f"probabilities (the input's shape {list(x.shape)}), got {tgt.dtype}")
+    # PyTorch reads the class dim before checking label_smoothing for class probabilities,
+    # after for class indices; a label_smoothing <= 0 is no smoothing (no lower bound check)
+    if x.ndim == 0 and (probs or label_smoothing <= 1.0):
+        raise IndexError("cross_entropy: Dimension out of range (expected to be in range of "
+                         "[-1, 0], but got 1): the input needs a class dim, (C) or (N, C, ...)")
+    if label_smoothing > 1.0:  # (PyTorch's check: RuntimeError)
+        raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
+                           f"{label_smoothing}")
+    label_smoothing = max(float(label_smoothing), 0.0)
+    _floating_input(x, "log_softmax_lastdim_kernel_impl")
     if tgt.dtype.kind == "f":
         return _cross_entropy_probs(x, tgt, weight, reduction, label_smoothing)
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
