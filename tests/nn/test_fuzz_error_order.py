@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from oracle import same_as_torch
 
+import gradkit as gk
+
 
 def F(L):
     return L.nn.functional
@@ -322,3 +324,23 @@ def test_interpolate_checks_the_sizes_arity_before_the_mode_as_torch(torch, fn):
 ])
 def test_cross_entropy_class_dim_and_label_smoothing_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    # a conv layer takes a stride, dilation or kernel <= 0 (a negative kernel is torch.empty's
+    # RuntimeError); its forward refuses them, after the input's type
+    lambda L: L.nn.ConvTranspose2d(2, 2, 3, stride=(1, -1))(L.ones(1, 2, 4, 4)),
+    lambda L: L.nn.Conv2d(2, 2, 3, stride=0, padding_mode="reflect", padding=1)(
+        L.ones(1, 2, 4, 4)),
+    lambda L: L.nn.Conv2d(2, 2, 3, dilation=0, padding="same")(L.ones(1, 2, 4, 4)),
+    lambda L: L.nn.Conv1d(2, 2, 0)(L.ones(1, 2, 4)),
+    lambda L: L.nn.Conv2d(2, 2, (-1, 3)),
+])
+def test_conv_sizes_refused_by_the_forward_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+def test_conv_layer_of_a_negative_stride_refuses_a_float_input_by_type(torch):
+    for L in (torch, gk):
+        with pytest.raises(TypeError, match="must be Tensor, not float"):
+            L.nn.ConvTranspose2d(2, 2, 3, stride=(1, -1))(-2.0)

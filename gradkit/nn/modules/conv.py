@@ -78,10 +78,9 @@ class _ConvNd(Module):
             if v <= 0:  # PyTorch: torch.empty's RuntimeError (or the forward's)
                 raise RuntimeError(f"{layer}: {name} must be a positive int, got {v!r} (Trying "
                                    f"to create tensor with negative dimension)")
-        for name, t in (("kernel_size", kernel_size), ("stride", stride),
-                        ("dilation", dilation)):
-            if any(v <= 0 for v in t):  # (PyTorch: "non-positive stride is not supported")
-                raise RuntimeError(f"{layer}: {name} must be positive, got {t}")
+        if any(v < 0 for v in kernel_size):  # (a stride, dilation or kernel <= 0: the forward's)
+            raise RuntimeError(f"{layer}: kernel_size must be non-negative, got {kernel_size} "
+                               f"(Trying to create tensor with negative dimension)")
         if not isinstance(padding, str):
             padding = _ntuple(padding, n, "padding", layer)
             if any(v < 0 for v in padding):
