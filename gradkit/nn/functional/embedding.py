@@ -15,10 +15,10 @@ import numpy as np
 
 from ... import functions as _F
 from ..._backend import namespace_of, to_host
-from ...functions._args import _tensor_attr_arg
 from ..._tensor import Tensor, apply1, wrap
 from ...autograd import grad_mode
 from ...autograd.graph import rename
+from ...functions._args import _tensor_attr_arg
 from ...ops import embedding as EM
 from ...ops import resample as RS
 
