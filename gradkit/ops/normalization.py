@@ -33,6 +33,24 @@ def channel_shape(ndim: int, c: int) -> tuple:
     return (1, c) + (1,) * (ndim - 2)
 
 
+def _opmath_half(fn):
+    """A normalisation forward run in float32 for a float16 input, as PyTorch's kernels do
+    (their accumulate type): the statistics of a row holding 65504 overflow float16 otherwise;
+    the output and the saved arrays are rounded to float16 once. (bfloat16 is widened by
+    gradkit/_bf16.py for every op.)"""
+    def forward(xp, x, *rest):
+        if x.dtype != np.float16:
+            return fn(xp, x, *rest)
+        up = [a.astype(np.float32) if getattr(a, "dtype", None) == np.float16 else a
+              for a in rest]
+        y, aux = fn(xp, x.astype(np.float32), *up)
+        return y.astype(np.float16), tuple(
+            a.astype(np.float16) if getattr(a, "dtype", None) == np.float32 else a for a in aux)
+
+    return forward
+
+
+@_opmath_half
 def _bn_f(xp, x, w, b, axes, eps, box):
     mean = x.mean(axis=axes, keepdims=True)
     xc = x - mean
@@ -135,6 +153,7 @@ def _ln_stats(xp, x2, eps):
     return xc * rstd, rstd
 
 
+@_opmath_half
 def _layer_norm_f(xp, x, *rest):
     *wb, d, eps, has_w, has_b = rest
     shape = x.shape

@@ -237,6 +237,12 @@ CASES = {
     "multilabel-margin-inf": lambda L, F: F.multilabel_margin_loss(
         L.tensor([[3e38, 2.236], [0.0418, float("-inf")], [float("inf"), 0.748]],
                  dtype=L.float64), L.tensor([[-1, -1], [0, -1], [0, -1]]), reduction="none"),
+    # float16 statistics in float32, as PyTorch's kernels: 65504 does not overflow the variance
+    "batch-norm-half-65504": lambda L, F: F.batch_norm(
+        L.tensor([[[65504.0, 1.0]], [[-65504.0, 3.0]]]).half().transpose(1, 2), None, None,
+        training=True),
+    "group-norm-half-65504": lambda L, F: F.group_norm(
+        L.tensor([[[65504.0, -65504.0], [1.0, 3.0]]]).half(), 2),
 }
 
 
