@@ -43,7 +43,7 @@ def _opmath_half(fn):
             return fn(xp, x, *rest)
         up = [a.astype(np.float32) if getattr(a, "dtype", None) == np.float16 else a
               for a in rest]
-        y, aux = fn(xp, x.astype(np.float32), *up)
+        y, aux = fn(xp, x.astype(np.float32), *up, half=True)
         return y.astype(np.float16), tuple(
             a.astype(np.float16) if getattr(a, "dtype", None) == np.float32 else a for a in aux)
 
@@ -51,12 +51,13 @@ def _opmath_half(fn):
 
 
 @_opmath_half
-def _bn_f(xp, x, w, b, axes, eps, box):
+def _bn_f(xp, x, w, b, axes, eps, box, half=False):
     mean = x.mean(axis=axes, keepdims=True)
     xc = x - mean
     var = xp.mean(xp.square(xc), axis=axes, keepdims=True)
     invstd = 1.0 / xp.sqrt(var + eps)
-    invstd = invstd.astype(x.dtype, copy=False)
+    # PyTorch keeps invstd in the input's dtype (float16 too: its statistics in float32)
+    invstd = invstd.astype(np.float16 if half else x.dtype, copy=False)
     xhat = xc
     xhat *= invstd
     shape = channel_shape(x.ndim, x.shape[1])
@@ -154,7 +155,7 @@ def _ln_stats(xp, x2, eps):
 
 
 @_opmath_half
-def _layer_norm_f(xp, x, *rest):
+def _layer_norm_f(xp, x, *rest, half=False):
     *wb, d, eps, has_w, has_b = rest
     shape = x.shape
     x2 = x.reshape(-1, d)
