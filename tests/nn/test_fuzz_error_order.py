@@ -344,3 +344,17 @@ def test_conv_layer_of_a_negative_stride_refuses_a_float_input_by_type(torch):
     for L in (torch, gk):
         with pytest.raises(TypeError, match="must be Tensor, not float"):
             L.nn.ConvTranspose2d(2, 2, 3, stride=(1, -1))(-2.0)
+
+
+_INT_OPERANDS = {"bool": lambda L: L.tensor([True, False]), "int64": lambda L: L.tensor([1, -2]),
+                 "uint8": lambda L: L.tensor([1, 3], dtype=L.uint8)}
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "smooth_l1_loss", "huber_loss"])
+@pytest.mark.parametrize("a", list(_INT_OPERANDS))
+@pytest.mark.parametrize("b", list(_INT_OPERANDS))
+def test_pointwise_losses_of_integer_operands_raise_as_torch(torch, loss, a, b):
+    # PyTorch's kernels are floating only: NotImplementedError for the promoted dtype (huber's
+    # bool input with another target: the RuntimeError of a result it cannot hold)
+    same_as_torch(torch, lambda L: getattr(F(L), loss)(_INT_OPERANDS[a](L), _INT_OPERANDS[b](L),
+                                                       reduction="sum"))
