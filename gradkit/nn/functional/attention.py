@@ -239,6 +239,12 @@ def _in_projection(x, w, b):
     return _linear(x, w, b)  # one fused node: the product and the bias in one pass
 
 
+def _out_proj_tensors(weight, bias):
+    for name, t in (("out_proj_weight", weight), ("out_proj_bias", bias)):
+        if t is not None:
+            _tensor_attr_arg(t, "multi_head_attention_forward", name)
+
+
 def multi_head_attention_forward(
         query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
         in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Tensor | None,
@@ -267,11 +273,11 @@ def multi_head_attention_forward(
     """
     who = "MultiheadAttention"
     # a list where a Tensor goes: PyTorch fails at its first use, with linear()'s TypeError or
-    # an AttributeError (``.split``, ``.dim``); NotATensorError is both
+    # an AttributeError (``.split``, ``.dim``); NotATensorError is both (the output
+    # projection's, read last, at its use)
     for name, t in (("query", query), ("key", key), ("value", value),
                     ("in_proj_weight", in_proj_weight), ("in_proj_bias", in_proj_bias),
-                    ("bias_k", bias_k), ("bias_v", bias_v), ("out_proj_weight", out_proj_weight),
-                    ("out_proj_bias", out_proj_bias), ("key_padding_mask", key_padding_mask),
+                    ("bias_k", bias_k), ("bias_v", bias_v), ("key_padding_mask", key_padding_mask),
                     ("attn_mask", attn_mask), ("q_proj_weight", q_proj_weight),
                     ("k_proj_weight", k_proj_weight), ("v_proj_weight", v_proj_weight)):
         if t is not None:
@@ -358,6 +364,7 @@ def multi_head_attention_forward(
     if not need_weights and dropout_p == 0.0 and not add_zero_attn:
         out = _fused_heads(q, k, v, attn_mask, key_padding_mask, L, S, N, num_heads, head_dim)
         if out is not None:
+            _out_proj_tensors(out_proj_weight, out_proj_bias)
             out = _in_projection(out, out_proj_weight, out_proj_bias).reshape(L, N, E)
             return (out if batched else F.squeeze(out, 1)), None
     # (S, N, E) -> (N * H, S, hd)
@@ -389,6 +396,7 @@ def multi_head_attention_forward(
     dropped = _dropout(weights, dropout_p) if dropout_p > 0.0 else weights
     out = F.matmul(dropped, v)  # (N*H, L, hd)
     out = F.transpose(out, 0, 1).reshape(L * N, E)
+    _out_proj_tensors(out_proj_weight, out_proj_bias)
     out = _in_projection(out, out_proj_weight, out_proj_bias).reshape(L, N, E)
     if not batched:
         out = F.squeeze(out, 1)
