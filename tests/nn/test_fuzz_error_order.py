@@ -358,3 +358,11 @@ def test_pointwise_losses_of_integer_operands_raise_as_torch(torch, loss, a, b):
     # bool input with another target: the RuntimeError of a result it cannot hold)
     same_as_torch(torch, lambda L: getattr(F(L), loss)(_INT_OPERANDS[a](L), _INT_OPERANDS[b](L),
                                                        reduction="sum"))
+
+
+def test_multihead_attention_reads_a_list_out_projection_last_as_torch(torch):
+    # the attention's own shape error (the key's batch of 0) comes before the output
+    # projection's list is used
+    same_as_torch(torch, lambda L: F(L).multi_head_attention_forward(
+        L.ones(4, 1, 4), L.ones(4, 0, 4), L.ones(4, 0, 4), 4, 2, L.ones(12, 4), L.ones(12),
+        None, None, True, 0.0, [[0.5] * 4] * 4, L.ones(4), training=False, need_weights=False))
