@@ -366,3 +366,14 @@ def test_multihead_attention_reads_a_list_out_projection_last_as_torch(torch):
     same_as_torch(torch, lambda L: F(L).multi_head_attention_forward(
         L.ones(4, 1, 4), L.ones(4, 0, 4), L.ones(4, 0, 4), 4, 2, L.ones(12, 4), L.ones(12),
         None, None, True, 0.0, [[0.5] * 4] * 4, L.ones(4), training=False, need_weights=False))
+
+
+@pytest.mark.parametrize("fn", [
+    # a 0-d running statistic of one channel cannot take the per-channel update in place
+    lambda L: F(L).instance_norm(L.tensor([[[-0.378, 0.876, 2.816]]]), running_mean=L.tensor(-0.6),
+                                 running_var=L.ones(1), use_input_stats=True),
+    lambda L: F(L).instance_norm(L.tensor([[[-0.378, 0.876, 2.816]]]), running_mean=L.zeros(1),
+                                 running_var=L.tensor(1.0), use_input_stats=True),
+])
+def test_instance_norm_running_statistics_shape_as_torch(torch, fn):
+    same_as_torch(torch, fn)
