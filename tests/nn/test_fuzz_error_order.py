@@ -399,3 +399,9 @@ def test_adaptive_log_softmax_target_types_as_torch(torch, target):
     except Exception as e:  # noqa: BLE001 - compared with PyTorch's
         got = type(e)
     assert issubclass(got, want) or want.__name__ == got.__name__ == "Size", (got, want)
+
+
+@pytest.mark.parametrize("name", ["dropout", "alpha_dropout", "feature_alpha_dropout",
+                                  "dropout1d", "dropout2d", "dropout3d"])
+def test_dropout_checks_p_before_the_input_type_as_torch(torch, name):
+    same_as_torch(torch, lambda L: getattr(F(L), name)(0.9, p=-0.5, training=False))
