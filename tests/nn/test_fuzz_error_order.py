@@ -405,3 +405,10 @@ def test_adaptive_log_softmax_target_types_as_torch(torch, target):
                                   "dropout1d", "dropout2d", "dropout3d"])
 def test_dropout_checks_p_before_the_input_type_as_torch(torch, name):
     same_as_torch(torch, lambda L: getattr(F(L), name)(0.9, p=-0.5, training=False))
+
+
+@pytest.mark.parametrize("inp,off", [([3], [0, 0, 1]), ([-1], [0]), ([[5, 0]], None)])
+@pytest.mark.parametrize("mode", ["sum", "max", "mean"])
+def test_embedding_bag_index_out_of_range_is_a_runtime_error_as_torch(torch, inp, off, mode):
+    same_as_torch(torch, lambda L: F(L).embedding_bag(
+        L.tensor(inp), L.ones(2, 2), None if off is None else L.tensor(off), mode=mode))

@@ -233,7 +233,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     flat = idx.reshape(-1).astype(np.int64)
     if flat.size and (flat.min() < 0 or flat.max() >= n_rows):
         bad = int(flat.min()) if flat.min() < 0 else int(flat.max())
-        raise IndexError(f"{who}: index {bad} is out of range for a weight of {n_rows} rows")
+        raise RuntimeError(f"{who}: index {bad} is out of range for a weight of {n_rows} rows "
+                           f"(valid indices: [0, {n_rows}))")
     bag_of = np.repeat(np.arange(bags), np.diff(np.append(starts, flat.size)))
     keep = np.ones(flat.size, dtype=bool)
     if padding_idx is not None:
