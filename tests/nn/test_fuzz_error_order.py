@@ -412,3 +412,32 @@ def test_dropout_checks_p_before_the_input_type_as_torch(torch, name):
 def test_embedding_bag_index_out_of_range_is_a_runtime_error_as_torch(torch, inp, off, mode):
     same_as_torch(torch, lambda L: F(L).embedding_bag(
         L.tensor(inp), L.ones(2, 2), None if off is None else L.tensor(off), mode=mode))
+
+
+@pytest.mark.parametrize("fn", [
+    # query, key and value of one dtype, then the mask's dtype (bool, float32 or the query's),
+    # before the mask's rank; an empty operand's batch dims still broadcast
+    lambda L: F(L).scaled_dot_product_attention(L.ones(2, 1, 2, 4), L.ones(2, 1, 4, 4).double(),
+                                                L.ones(2, 1, 4, 1).double()),
+    lambda L: F(L).scaled_dot_product_attention(
+        L.ones(2, 1, 2, 4).bfloat16(), L.ones(2, 1, 4, 4).double(), L.ones(2, 1, 4, 1).double(),
+        attn_mask=L.tensor(-0.46).double()),
+    lambda L: F(L).scaled_dot_product_attention(L.ones(1, 2, 4), L.ones(1, 2, 4), L.ones(1, 2, 4),
+                                                attn_mask=L.ones(2, 2).half()),
+    lambda L: F(L).scaled_dot_product_attention(L.ones(1, 2, 4), L.ones(1, 2, 4), L.ones(1, 2, 4),
+                                                attn_mask=L.ones(2, 2, dtype=L.int64)),
+    lambda L: F(L).scaled_dot_product_attention(L.ones(1, 2, 4).half(), L.ones(1, 2, 4).half(),
+                                                L.ones(1, 2, 4).half(), attn_mask=L.ones(2, 2)),
+    lambda L: F(L).scaled_dot_product_attention(L.ones(2, 0, 3, 4), L.ones(2, 2, 4, 4),
+                                                L.ones(2, 2, 4, 1), is_causal=True),
+    lambda L: L.nn.MultiheadAttention(4, 2).eval()(
+        L.ones(3, 1, 4), L.ones(1, 1, 4), L.ones(1, 1, 4), need_weights=False,
+        attn_mask=L.ones(3, 1).half())[0].shape,
+    lambda L: L.nn.MultiheadAttention(4, 2).eval()(
+        L.ones(3, 1, 4), L.ones(1, 1, 4), L.ones(1, 1, 4),
+        attn_mask=L.ones(3, 1).double())[0].shape,
+    lambda L: F(L).scaled_dot_product_attention(L.ones(0, 2, 3), L.ones(3, 3, 3),
+                                                L.ones(3, 3, 1)),
+])
+def test_sdpa_dtype_checks_first_as_torch(torch, fn):
+    same_as_torch(torch, fn)

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from ... import _dtype as _dt
 from ... import functions as F
 from ..._tensor import Tensor, _make, apply
 from ...amp._state import CPU as _AUTOCAST
@@ -142,6 +143,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if not isinstance(t, Tensor):
             raise TypeError(f"scaled_dot_product_attention: {name} must be a Tensor, got "
                             f"{type(t).__name__}")
+    if not query.dtype == key.dtype == value.dtype:  # PyTorch's first checks (no promotion)
+        raise RuntimeError(f"scaled_dot_product_attention: Expected query, key, and value to "
+                           f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
+                           f"{key.dtype} and value.dtype: {value.dtype} instead.")
+    if isinstance(attn_mask, Tensor) and attn_mask.dtype not in (_dt.bool, _dt.float32,
+                                                                 query.dtype):
+        raise RuntimeError(f"scaled_dot_product_attention: Expected attn_mask dtype to be bool "
+                           f"or float or to match query dtype, but got attn_mask.dtype: "
+                           f"{attn_mask.dtype} and query.dtype: {query.dtype} instead.")
     if min(query.ndim, key.ndim, value.ndim) < 2:
         raise RuntimeError(
             f"scaled_dot_product_attention: expected query, key, and value to all be at least 2 "
@@ -172,6 +182,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if query.numel() == 0 or key.numel() == 0 or value.numel() == 0:
         # PyTorch's shortcut: zeros of (query's batch dims, L, E_v), before the mask's checks
         # (no softmax over no keys); the gradients are zeros
+        if not enable_gqa and key.numel() and value.numel():
+            # an empty query (not key/value) takes PyTorch's math path: the batch dims must
+            # broadcast there (its RuntimeError)
+            try:
+                np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+            except ValueError:
+                raise RuntimeError(f"scaled_dot_product_attention: the batch dims of query "
+                                   f"{_shape(query)}, key {_shape(key)} and value "
+                                   f"{_shape(value)} must broadcast") from None
         shape = tuple(query.shape[:-1]) + (value.shape[-1],)
         out = F.sum(F.narrow(query, -1, 0, 0), -1, keepdim=True).expand(*shape)
         return out + F.sum(F.narrow(key, -1, 0, 0)) + F.sum(F.narrow(value, -1, 0, 0))
@@ -232,6 +251,10 @@ def _as_float_mask(mask, dtype, name, who, like):
     if mask.dtype.kind != "f":
         raise TypeError(f"{who}: only bool and floating types of {name} are supported, got "
                         f"{mask.dtype}")
+    if mask.dtype != dtype and name == "attn_mask":  # (PyTorch's attention kernels refuse it)
+        raise RuntimeError(f"{who}: Expected attn_mask dtype to be bool or float or to match "
+                           f"query dtype, but got attn_mask.dtype: {mask.dtype} and query.dtype: "
+                           f"{dtype} instead; convert the mask with attn_mask.to(query.dtype)")
     return mask.to(dtype=dtype) if mask.dtype != dtype else mask
 
 
