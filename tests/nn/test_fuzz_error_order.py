@@ -441,3 +441,14 @@ def test_embedding_bag_index_out_of_range_is_a_runtime_error_as_torch(torch, inp
 ])
 def test_sdpa_dtype_checks_first_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    # nll_loss checks the shapes (ValueError, RuntimeError) before the input's dtype
+    lambda L: F(L).nll_loss(L.ones(1, 3, 1, dtype=L.bool), L.tensor(1), reduction="none"),
+    lambda L: F(L).nll_loss(L.ones(2, 3, dtype=L.int64), L.tensor([1])),
+    lambda L: F(L).nll_loss(L.ones(2, 3, 2, dtype=L.int64), L.zeros(2, 3, dtype=L.int64)),
+    lambda L: F(L).nll_loss(L.ones(2, 3, dtype=L.int64), L.tensor([1, 0])),
+])
+def test_nll_loss_checks_shapes_before_dtype_as_torch(torch, fn):
+    same_as_torch(torch, fn)

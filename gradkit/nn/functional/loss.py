@@ -325,8 +325,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
-    _floating_input(_t(input), "nll_loss_out_frame")
-    x2, t, out_shape = _class_problem(_t(input), target, "nll_loss")
+    x2, t, out_shape = _class_problem(_t(input), target, "nll_loss")  # (shapes, then dtype)
+    _floating_input(x2, "nll_loss_out_frame")
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "nll_loss")
     w = _weight_array(weight, c, x2._data.dtype, "nll_loss", x2)
