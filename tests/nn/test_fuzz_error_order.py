@@ -452,3 +452,8 @@ def test_sdpa_dtype_checks_first_as_torch(torch, fn):
 ])
 def test_nll_loss_checks_shapes_before_dtype_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("shape", [(2, 0, 15), (3, 0), (0, 15), (2, 3, 0), (0, 3, 15)])
+def test_fold_of_empty_non_batch_dims_raises_as_torch(torch, shape):
+    same_as_torch(torch, lambda L: F(L).fold(L.ones(shape), (5, 5), (1, 3)))

@@ -510,9 +510,10 @@ def fold(input: Tensor, output_size: int | Sequence[int], kernel_size: int | Seq
 def _fold(input, output_size, kernel_size, dilation, padding, stride, who):
     x = _tensor(input)
     hw, k, d, p, s = _geometry(kernel_size, dilation, padding, stride, who, output_size)
-    if x.ndim not in (2, 3):
+    if x.ndim not in (2, 3) or 0 in tuple(x.shape)[x.ndim - 2:]:  # (only N may be 0)
         raise RuntimeError(f"{who} expects an input of shape (N, C * kh * kw, L) or "
-                         f"(C * kh * kw, L), got a {x.ndim}-D input of shape {tuple(x.shape)}")
+                           f"(C * kh * kw, L) with non-zero sizes but N, got input of shape "
+                           f"{tuple(x.shape)}")
     unbatched = x.ndim == 2
     if unbatched:
         x = x.unsqueeze(0)
