@@ -457,3 +457,19 @@ def test_nll_loss_checks_shapes_before_dtype_as_torch(torch, fn):
 @pytest.mark.parametrize("shape", [(2, 0, 15), (3, 0), (0, 15), (2, 3, 0), (0, 3, 15)])
 def test_fold_of_empty_non_batch_dims_raises_as_torch(torch, shape):
     same_as_torch(torch, lambda L: F(L).fold(L.ones(shape), (5, 5), (1, 3)))
+
+
+@pytest.mark.parametrize("fn", [
+    # a stride, padding or dilation of another length is refused by the forward
+    lambda L: L.nn.ConvTranspose3d(2, 2, (3, 1, 3), dilation=(1, 1))(L.ones(1, 2, 4, 4, 4)),
+    lambda L: L.nn.Conv2d(2, 2, 3, stride=(1, 1, 1))(L.ones(1, 2, 5, 5)),
+    lambda L: L.nn.Conv1d(2, 2, 3, padding=(1, 1))(L.ones(1, 2, 5)),
+])
+def test_conv_layer_sizes_of_another_length_refused_by_the_forward_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+def test_conv_layer_of_a_short_dilation_refuses_a_list_input_by_type(torch):
+    for L in (torch, gk):
+        with pytest.raises(TypeError, match="must be Tensor, not list"):
+            L.nn.ConvTranspose3d(2, 2, (3, 1, 3), dilation=(1, 1))([[[[[0.5]]]]])

@@ -29,9 +29,11 @@ def _ntuple(v, n, name, layer):
         raise ValueError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
     if len(t) == 1 and name != "kernel_size":  # (PyTorch's convolution expands one value)
         return t * n
-    if len(t) != n:  # PyTorch's convolution checks: "expected stride to be a single integer
-        # value or a list of 2 values to match the convolution dimensions" (RuntimeError)
+    if len(t) != n and name == "kernel_size":  # (the weight's shape)
         raise RuntimeError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
+    # a stride, padding or dilation of another length is kept: the forward refuses it, after
+    # the input's type ("expected stride to be a single integer value or a list of 2 values
+    # to match the convolution dimensions", RuntimeError), as PyTorch
     return t
 
 
