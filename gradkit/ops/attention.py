@@ -24,6 +24,8 @@ def _attention_f(xp, q, k, v, bias, scale):
     s *= scale
     if bias is not None:
         s += bias
+    if not s.shape[-1]:  # no keys: a zero output, as PyTorch's (no softmax over nothing)
+        return xp.matmul(s, v), (s, bias, scale, None)
     m = s.max(axis=-1, keepdims=True)
     full = None
     if bias is not None:

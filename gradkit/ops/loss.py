@@ -331,9 +331,11 @@ def _bcel_given_f(xp, x, y, value, pos_weight, reduction, weight):
 
 
 # the loss of mixed dtypes or shapes, computed step by step as PyTorch does (its dtype and
-# rounding), with PyTorch's gradient formulas
-BCE_LOGITS_GIVEN = Op("BinaryCrossEntropyWithLogits", _bcel_given_f, _bcel_b, broadcasts=True,
-                      returns_aux=True)
+# rounding), with PyTorch's gradient formulas; the value is already in its dtype (a bfloat16
+# input with a float32 target gives float32), so bfloat16 does not wrap its forward
+BCE_LOGITS_GIVEN = Op("BinaryCrossEntropyWithLogitsGiven", _bcel_given_f, _bcel_b,
+                      broadcasts=True, returns_aux=True,
+                      grad_name="BinaryCrossEntropyWithLogitsBackward0")
 
 
 # ----------------------------------------------------------------------------- CTC

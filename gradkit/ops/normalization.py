@@ -33,12 +33,31 @@ def channel_shape(ndim: int, c: int) -> tuple:
     return (1, c) + (1,) * (ndim - 2)
 
 
-def _bn_f(xp, x, w, b, axes, eps, box):
+def _opmath_half(fn):
+    """A normalisation forward run in float32 for a float16 input, as PyTorch's kernels do
+    (their accumulate type): the statistics of a row holding 65504 overflow float16 otherwise;
+    the output and the saved arrays are rounded to float16 once. (bfloat16 is widened by
+    gradkit/_bf16.py for every op.)"""
+    def forward(xp, x, *rest):
+        if x.dtype != np.float16:
+            return fn(xp, x, *rest)
+        up = [a.astype(np.float32) if getattr(a, "dtype", None) == np.float16 else a
+              for a in rest]
+        y, aux = fn(xp, x.astype(np.float32), *up, half=True)
+        return y.astype(np.float16), tuple(
+            a.astype(np.float16) if getattr(a, "dtype", None) == np.float32 else a for a in aux)
+
+    return forward
+
+
+@_opmath_half
+def _bn_f(xp, x, w, b, axes, eps, box, half=False):
     mean = x.mean(axis=axes, keepdims=True)
     xc = x - mean
     var = xp.mean(xp.square(xc), axis=axes, keepdims=True)
     invstd = 1.0 / xp.sqrt(var + eps)
-    invstd = invstd.astype(x.dtype, copy=False)
+    # PyTorch keeps invstd in the input's dtype (float16 too: its statistics in float32)
+    invstd = invstd.astype(np.float16 if half else x.dtype, copy=False)
     xhat = xc
     xhat *= invstd
     shape = channel_shape(x.ndim, x.shape[1])
@@ -135,7 +154,8 @@ def _ln_stats(xp, x2, eps):
     return xc * rstd, rstd
 
 
-def _layer_norm_f(xp, x, *rest):
+@_opmath_half
+def _layer_norm_f(xp, x, *rest, half=False):
     *wb, d, eps, has_w, has_b = rest
     shape = x.shape
     x2 = x.reshape(-1, d)

@@ -92,3 +92,21 @@ def test_constructor_validation():
         nn.GELU("fast")
     with pytest.raises(ValueError, match="max_val"):
         nn.Hardtanh(1.0, -1.0)
+
+
+def test_hardswish_branches_as_torch_at_special_values():
+    """PyTorch's branches (x <= -3, x < 3, else): a NaN's gradient is 1, -inf's 0, the edges
+    -3 and 3 take the outer branches; first and second order."""
+    torch = pytest.importorskip("torch")
+    vals = [-1.281, float("nan"), -5.0, 4.0, float("inf"), -float("inf"), 3.0, -3.0, 2.9999,
+            -2.9999, 0.0]
+
+    def run(L):
+        x = L.tensor(vals, dtype=L.float64, requires_grad=True)
+        y = L.nn.functional.hardswish(x)
+        g, = L.autograd.grad(y.sum(), x, create_graph=True)
+        g2, = L.autograd.grad((g * L.arange(11.0, dtype=L.float64)).sum(), x)
+        return [t.detach().numpy() for t in (y, g, g2)]
+
+    for a, b in zip(run(gk), run(torch)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)

@@ -396,3 +396,22 @@ def test_multihead_attention_importable_from_modules_activation(torch):
 
     assert MultiheadAttention is gk.nn.MultiheadAttention
     assert TorchMHA is torch.nn.MultiheadAttention
+
+
+def test_mha_of_no_keys_is_zeros_as_torch():
+    """A memory of length 0 (a TransformerDecoderLayer's cross-attention): the fused path gives
+    zeros as PyTorch's (it failed inside NumPy's max of an empty axis); gradients too."""
+    torch = pytest.importorskip("torch")
+
+    def run(L):
+        L.manual_seed(0)
+        m = L.nn.MultiheadAttention(4, 1)
+        for p in m.parameters():
+            p.data.copy_(L.arange(p.numel(), dtype=p.dtype).reshape(p.shape) * 0.1)
+        q = L.ones(3, 2, 4, requires_grad=True)
+        out, _ = m(q, L.ones(0, 2, 4), L.ones(0, 2, 4), need_weights=False)
+        out.sum().backward()
+        return out.detach().numpy(), q.grad.numpy()
+
+    for a, b in zip(run(gk), run(torch)):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)

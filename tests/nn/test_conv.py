@@ -268,8 +268,10 @@ def test_errors_name_layer_and_shapes():
         nn.Conv2d(3, 4, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match="strided"):
         nn.Conv2d(3, 4, 3, stride=2, padding="same")
-    with pytest.raises(RuntimeError, match="kernel_size must be positive"):  # as torch
-        nn.Conv2d(3, 4, 0)
+    with pytest.raises(RuntimeError, match="kernel size should be greater than zero"):
+        nn.Conv2d(3, 4, 0)(gk.randn(1, 3, 5, 5))  # built, refused by the forward (as torch)
+    with pytest.raises(RuntimeError, match="kernel_size must be non-negative"):
+        nn.Conv2d(3, 4, -1)
     with pytest.raises(RuntimeError, match=r"expected bias to be 1-dimensional with 4 elements, "
                                            r"but got bias of size \[3\]"):
         F.conv2d(gk.randn(1, 3, 5, 5), gk.randn(4, 3, 3, 3), gk.randn(3))

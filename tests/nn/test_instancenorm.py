@@ -98,3 +98,16 @@ def test_instance_norm_empty_batch_matches_torch(torch):
     assert x.grad.shape == (0, 3, 4, 5)
     for k, v in t.state_dict().items():  # NaN running statistics, as torch's
         np.testing.assert_array_equal(g.state_dict()[k].numpy(), v.numpy(), err_msg=k)
+
+
+def test_half_statistics_in_float32_as_torch():
+    """A float16 row holding 65504: PyTorch's kernel computes the statistics in float32 (the
+    variance overflowed float16 and the output was 0); float16's tolerance (one unit)."""
+    torch = pytest.importorskip("torch")
+    x = np.array([[[1.4248, 2.3203], [65504.0, -3.6562]]], dtype=np.float16)
+    w, b = np.array([-0.8794, 0.5], dtype=np.float16), np.array([-0.2563, 1.0], dtype=np.float16)
+    got = gk.nn.functional.instance_norm(gk.tensor(x), weight=gk.tensor(w), bias=gk.tensor(b))
+    want = torch.nn.functional.instance_norm(torch.tensor(x), weight=torch.tensor(w),
+                                             bias=torch.tensor(b))
+    assert got.dtype == gk.float16
+    np.testing.assert_allclose(got.float().numpy(), want.float().numpy(), rtol=1e-3, atol=1e-3)

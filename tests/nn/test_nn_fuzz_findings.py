@@ -217,6 +217,32 @@ CASES = {
     "gelu-bad-approximate": lambda L, F: F.gelu(L.ones(2), approximate="TANH"),
     "multilabel-soft-margin-bf16-input": lambda L, F: F.multilabel_soft_margin_loss(
         L.tensor([-0.212, 1.3]).to(L.bfloat16), L.tensor([0.736, 0.1], dtype=L.float64)),
+    # a list where a Tensor goes in Python-level functions: PyTorch's AttributeError/TypeError
+    "list-embedding-bag-weight": lambda L, F: F.embedding_bag(L.tensor([[4, 0]]), LIST * 3),
+    "list-embedding-bag-input": lambda L, F: F.embedding_bag([[1, 0]], L.ones(5, 3)),
+    "list-embedding-bag-offsets": lambda L, F: F.embedding_bag(L.tensor([1, 0]), L.ones(5, 3),
+                                                               [0]),
+    "list-mha-out-proj-bias": lambda L, F: F.multi_head_attention_forward(
+        L.ones(3, 1, 4), L.ones(1, 1, 4), L.ones(1, 1, 4), 4, 1, L.ones(12, 4), L.ones(12),
+        None, None, False, 0.0, L.ones(4, 4), [0.5] * 4, training=False, need_weights=False),
+    "list-mha-in-proj-bias": lambda L, F: F.multi_head_attention_forward(
+        L.ones(3, 1, 4), L.ones(1, 1, 4), L.ones(1, 1, 4), 4, 1, L.ones(12, 4), [0.5] * 12,
+        None, None, False, 0.0, L.ones(4, 4), L.ones(4), training=False, need_weights=False),
+    # a bfloat16 input with a float32 target: PyTorch's result is float32 (the target's dtype)
+    "bce-logits-bf16-input-f32-target": lambda L, F: F.binary_cross_entropy_with_logits(
+        L.tensor([-0.236, -0.762]).to(L.bfloat16), L.tensor([0.722, 0.031]), reduction="none"),
+    "bce-logits-bf16-input-f32-target-mean": lambda L, F: F.binary_cross_entropy_with_logits(
+        L.tensor([[-0.236, 1.5]]).to(L.bfloat16), L.tensor([[0.722, 0.031]])),
+    # an inf score outside the (target, non-target) pairs enters no hinge: no NaN
+    "multilabel-margin-inf": lambda L, F: F.multilabel_margin_loss(
+        L.tensor([[3e38, 2.236], [0.0418, float("-inf")], [float("inf"), 0.748]],
+                 dtype=L.float64), L.tensor([[-1, -1], [0, -1], [0, -1]]), reduction="none"),
+    # float16 statistics in float32, as PyTorch's kernels: 65504 does not overflow the variance
+    "batch-norm-half-65504": lambda L, F: F.batch_norm(
+        L.tensor([[[65504.0, 1.0]], [[-65504.0, 3.0]]]).half().transpose(1, 2), None, None,
+        training=True),
+    "group-norm-half-65504": lambda L, F: F.group_norm(
+        L.tensor([[[65504.0, -65504.0], [1.0, 3.0]]]).half(), 2),
 }
 
 
@@ -246,6 +272,9 @@ GRAD_CASES = {
     "gaussian-nll-inf-var": (lambda L, F, x, v: F.gaussian_nll_loss(
         x, L.zeros(2, dtype=L.float64), v, reduction="none"),
         [np.array([0.5, -1.0]), np.array([np.inf, 1e-9])]),
+    "multilabel-margin-inf": (lambda L, F, x: F.multilabel_margin_loss(
+        x, L.tensor([[0, -1, 0], [1, -1, 0]]), reduction="none"),
+        [np.array([[np.inf, 0.748, -0.3], [0.2, -np.inf, 1.5]])]),
 }
 
 

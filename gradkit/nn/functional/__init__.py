@@ -65,6 +65,9 @@ def _guard_tensor_arguments():
             else []
 
         err3 = error
+        # the dropouts' Python code checks p (ValueError) before the input is used
+        i_p = params.index("p") if name in ("dropout", "alpha_dropout", "feature_alpha_dropout",
+                                            "dropout1d", "dropout2d", "dropout3d") else None
         if name == "max_pool3d":  # with return_indices, PyTorch's Python code reads .is_cuda
             i_ri = params.index("return_indices")
 
@@ -82,6 +85,12 @@ def _guard_tensor_arguments():
                     r = got.get("reduction")
                     if isinstance(r, str) and r != "batchmean":
                         _check_reduction(_legacy_reduction(None, None, r), name)
+            if i_p is not None:
+                from .dropout import _check_p
+
+                pv = args[i_p] if i_p < len(args) else kwargs.get("p", 0.5)
+                if isinstance(pv, (int, float)):
+                    _check_p(pv)
             for i, p in checked:
                 v = args[i] if i < len(args) else kwargs.get(p)
                 if type(v) in seq or type(v) in numbers and p not in scalar_ok \

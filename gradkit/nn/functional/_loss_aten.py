@@ -49,6 +49,30 @@ def _tname(dt) -> str:
     return _TORCH_NAMES.get(name, name)
 
 
+def class_dim_and_smoothing(x, probs, label_smoothing):
+    """cross_entropy's checks of a 0-d input (IndexError) and label_smoothing > 1
+    (RuntimeError), in PyTorch's order for class probabilities (``probs``) or indices."""
+    if x.ndim == 0 and (probs or label_smoothing <= 1.0):
+        raise IndexError("cross_entropy: Dimension out of range (expected to be in range of "
+                         "[-1, 0], but got 1): the input needs a class dim, (C) or (N, C, ...)")
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
+                           f"{label_smoothing}")
+
+
+def floating_kernel(name, kernel, input_dtype, promoted, into_input=False):
+    """PyTorch's pointwise loss kernels exist for floating dtypes only: NotImplementedError
+    naming the kernel and the promoted dtype (or, for a result written in the input's dtype,
+    the RuntimeError of a promoted dtype it cannot hold)."""
+    if promoted.kind in "fc":
+        return
+    if into_input and input_dtype.kind == "b" and promoted.kind != "b":
+        raise RuntimeError(f"{name}: result type {_tname(promoted)} can't be cast to the "
+                           f"desired output type {_tname(input_dtype)}")
+    raise NotImplementedError(f'{name}: "{kernel}" not implemented for '
+                              f"'{_tname(promoted)}'; pass a floating input, e.g. x.float()")
+
+
 def reduce(loss: Tensor, reduction: str) -> Tensor:
     """ATen's ``apply_loss_reduction``."""
     if reduction == "mean":

@@ -5,7 +5,35 @@ from __future__ import annotations
 
 import math
 
-__all__ = []
+__all__ = ["check_size_arity"]
+
+
+def check_size_arity(x, size, scale_factor, recompute_scale_factor, who):
+    """PyTorch's first checks of ``interpolate`` (before its mode and rank checks): exactly one
+    of ``size`` and ``scale_factor``, no ``recompute_scale_factor`` with a size, and a sequence
+    of one entry per spatial dim (``x.ndim - 2``; a 0-d or 1-d input has none to match)."""
+    spatial, dim = list(x.shape[2:]), x.ndim - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError(f"{who}: only one of size or scale_factor should be defined")
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError(f"{who}: recompute_scale_factor is not meaningful with an explicit "
+                             f"size.")
+        if isinstance(size, (list, tuple)) and len(size) != dim:
+            raise ValueError(
+                f"{who}: Input and output must have the same number of spatial dimensions, "
+                f"but got input with spatial dimensions of {spatial} and output size of "
+                f"{size}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                f"output size in (o1, o2, ...,oK) format.")
+    elif scale_factor is not None:
+        if isinstance(scale_factor, (list, tuple)) and len(scale_factor) != dim:
+            raise ValueError(
+                f"{who}: Input and scale_factor must have the same number of spatial "
+                f"dimensions, but got input with spatial dimensions of {spatial} and "
+                f"scale_factor of shape {scale_factor}. Please provide input tensor in "
+                f"(N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")
+    else:
+        raise ValueError(f"{who}: either size or scale_factor should be defined")
 
 
 def _sizes(x, size, scale_factor, recompute_scale_factor, dim, who, area=False):
@@ -14,31 +42,15 @@ def _sizes(x, size, scale_factor, recompute_scale_factor, dim, who, area=False):
     scale: OverflowError where ``area`` computes it in Python, else RuntimeError), an empty
     non-batch dim (the kernels, not ``area``'s pooling), then the sizes."""
     spatial = list(x.shape[2:])
-    if size is not None and scale_factor is not None:
-        raise ValueError(f"{who}: only one of size or scale_factor should be defined")
+    check_size_arity(x, size, scale_factor, recompute_scale_factor, who)
     if size is not None:
-        if recompute_scale_factor:
-            raise ValueError(f"{who}: recompute_scale_factor is not meaningful with an explicit "
-                             f"size.")
         if isinstance(size, (list, tuple)):
-            if len(size) != dim:
-                raise ValueError(
-                    f"{who}: Input and output must have the same number of spatial dimensions, "
-                    f"but got input with spatial dimensions of {spatial} and output size of "
-                    f"{size}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
-                    f"output size in (o1, o2, ...,oK) format.")
             out = [int(s) for s in size]
         else:
             out = [int(size)] * dim
         scales = None
     elif scale_factor is not None:
         if isinstance(scale_factor, (list, tuple)):
-            if len(scale_factor) != dim:
-                raise ValueError(
-                    f"{who}: Input and scale_factor must have the same number of spatial "
-                    f"dimensions, but got input with spatial dimensions of {spatial} and "
-                    f"scale_factor of shape {scale_factor}. Please provide input tensor in "
-                    f"(N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")
             scales = [float(s) for s in scale_factor]
         else:
             scales = [float(scale_factor)] * dim

@@ -206,7 +206,15 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
         return _in_place(x, hardswish, "hardswish_")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return hardswish(x.float()).to(x.dtype)
-    return present(x * _F.clamp(x + 3.0, 0.0, 6.0) * (1.0 / 6.0), "HardswishBackward0", (x,))
+    # in PyTorch's branches (x <= -3, x < 3, else), so that a NaN takes the last one and its
+    # gradient is 1 as PyTorch's; the middle branch reads x only where it holds, so a NaN or inf
+    # elsewhere puts no NaN into its gradient
+    xd = x.detach()
+    lo = xd <= -3.0
+    mid = (xd > -3.0) & (xd < 3.0)
+    xm = _F.where(mid, x, 0.0)
+    y = _F.where(mid, xm * (xm + 3.0) / 6.0, _F.where(lo, x * 0.0, x * 6.0 / 6.0))
+    return present(y, "HardswishBackward0", (x,))
 
 
 def sigmoid(input: Tensor) -> Tensor:

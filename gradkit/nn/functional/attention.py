@@ -16,12 +16,14 @@ import math
 
 import numpy as np
 
+from ... import _dtype as _dt
 from ... import functions as F
 from ..._tensor import Tensor, _make, apply
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
 from ...autograd import grad_mode as _grad_mode
 from ...backends.cuda import _SDP
+from ...functions._args import _tensor_attr_arg
 from ...ops.attention import ATTENTION
 from ...random import _gen, dropout_mask
 from .linear import linear as _linear
@@ -141,6 +143,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if not isinstance(t, Tensor):
             raise TypeError(f"scaled_dot_product_attention: {name} must be a Tensor, got "
                             f"{type(t).__name__}")
+    if not query.dtype == key.dtype == value.dtype:  # PyTorch's first checks (no promotion)
+        raise RuntimeError(f"scaled_dot_product_attention: Expected query, key, and value to "
+                           f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
+                           f"{key.dtype} and value.dtype: {value.dtype} instead.")
+    if isinstance(attn_mask, Tensor) and attn_mask.dtype not in (_dt.bool, _dt.float32,
+                                                                 query.dtype):
+        raise RuntimeError(f"scaled_dot_product_attention: Expected attn_mask dtype to be bool "
+                           f"or float or to match query dtype, but got attn_mask.dtype: "
+                           f"{attn_mask.dtype} and query.dtype: {query.dtype} instead.")
     if min(query.ndim, key.ndim, value.ndim) < 2:
         raise RuntimeError(
             f"scaled_dot_product_attention: expected query, key, and value to all be at least 2 "
@@ -171,6 +182,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if query.numel() == 0 or key.numel() == 0 or value.numel() == 0:
         # PyTorch's shortcut: zeros of (query's batch dims, L, E_v), before the mask's checks
         # (no softmax over no keys); the gradients are zeros
+        if not enable_gqa and key.numel() and value.numel():
+            # an empty query (not key/value) takes PyTorch's math path: the batch dims must
+            # broadcast there (its RuntimeError)
+            try:
+                np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+            except ValueError:
+                raise RuntimeError(f"scaled_dot_product_attention: the batch dims of query "
+                                   f"{_shape(query)}, key {_shape(key)} and value "
+                                   f"{_shape(value)} must broadcast") from None
         shape = tuple(query.shape[:-1]) + (value.shape[-1],)
         out = F.sum(F.narrow(query, -1, 0, 0), -1, keepdim=True).expand(*shape)
         return out + F.sum(F.narrow(key, -1, 0, 0)) + F.sum(F.narrow(value, -1, 0, 0))
@@ -231,11 +251,21 @@ def _as_float_mask(mask, dtype, name, who, like):
     if mask.dtype.kind != "f":
         raise TypeError(f"{who}: only bool and floating types of {name} are supported, got "
                         f"{mask.dtype}")
+    if mask.dtype != dtype and name == "attn_mask":  # (PyTorch's attention kernels refuse it)
+        raise RuntimeError(f"{who}: Expected attn_mask dtype to be bool or float or to match "
+                           f"query dtype, but got attn_mask.dtype: {mask.dtype} and query.dtype: "
+                           f"{dtype} instead; convert the mask with attn_mask.to(query.dtype)")
     return mask.to(dtype=dtype) if mask.dtype != dtype else mask
 
 
 def _in_projection(x, w, b):
     return _linear(x, w, b)  # one fused node: the product and the bias in one pass
+
+
+def _out_proj_tensors(weight, bias):
+    for name, t in (("out_proj_weight", weight), ("out_proj_bias", bias)):
+        if t is not None:
+            _tensor_attr_arg(t, "multi_head_attention_forward", name)
 
 
 def multi_head_attention_forward(
@@ -265,6 +295,16 @@ def multi_head_attention_forward(
           else :math:`(N, H, L, S)` (unbatched without ``N``)
     """
     who = "MultiheadAttention"
+    # a list where a Tensor goes: PyTorch fails at its first use, with linear()'s TypeError or
+    # an AttributeError (``.split``, ``.dim``); NotATensorError is both (the output
+    # projection's, read last, at its use)
+    for name, t in (("query", query), ("key", key), ("value", value),
+                    ("in_proj_weight", in_proj_weight), ("in_proj_bias", in_proj_bias),
+                    ("bias_k", bias_k), ("bias_v", bias_v), ("key_padding_mask", key_padding_mask),
+                    ("attn_mask", attn_mask), ("q_proj_weight", q_proj_weight),
+                    ("k_proj_weight", k_proj_weight), ("v_proj_weight", v_proj_weight)):
+        if t is not None:
+            _tensor_attr_arg(t, "multi_head_attention_forward", name)
     if static_k is not None or static_v is not None:
         raise NotImplementedError(f"{who}: static_k/static_v are not supported by gradkit")
     if query.ndim not in (2, 3):
@@ -347,6 +387,7 @@ def multi_head_attention_forward(
     if not need_weights and dropout_p == 0.0 and not add_zero_attn:
         out = _fused_heads(q, k, v, attn_mask, key_padding_mask, L, S, N, num_heads, head_dim)
         if out is not None:
+            _out_proj_tensors(out_proj_weight, out_proj_bias)
             out = _in_projection(out, out_proj_weight, out_proj_bias).reshape(L, N, E)
             return (out if batched else F.squeeze(out, 1)), None
     # (S, N, E) -> (N * H, S, hd)
@@ -378,6 +419,7 @@ def multi_head_attention_forward(
     dropped = _dropout(weights, dropout_p) if dropout_p > 0.0 else weights
     out = F.matmul(dropped, v)  # (N*H, L, hd)
     out = F.transpose(out, 0, 1).reshape(L * N, E)
+    _out_proj_tensors(out_proj_weight, out_proj_bias)
     out = _in_projection(out, out_proj_weight, out_proj_bias).reshape(L, N, E)
     if not batched:
         out = F.squeeze(out, 1)

@@ -18,6 +18,7 @@ from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, wrap
 from ...autograd import grad_mode
 from ...autograd.graph import rename
+from ...functions._args import _tensor_attr_arg
 from ...ops import embedding as EM
 from ...ops import resample as RS
 
@@ -162,7 +163,13 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     if sparse and mode == "max":
         raise ValueError("max mode does not support sparse weights (embedding_bag with "
                          "mode='max' needs sparse=False)")
-    idx = to_host(input._data) if isinstance(input, Tensor) else np.asarray(input)
+    # PyTorch's Python function reads weight.dtype, input.dim() and per_sample_weights.size()
+    # first: a list there is its AttributeError (NotATensorError is also a TypeError)
+    for name, t in (("weight", weight), ("input", input), ("per_sample_weights",
+                                                           per_sample_weights)):
+        if t is not None:
+            _tensor_attr_arg(t, "embedding_bag", name)
+    idx = to_host(input._data)
     if per_sample_weights is not None and tuple(per_sample_weights.shape) != tuple(idx.shape):
         raise ValueError(f"{who}: per_sample_weights must have the input's shape "
                          f"{tuple(idx.shape)}, got {tuple(per_sample_weights.shape)}")
@@ -178,7 +185,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         if offsets is None:
             raise ValueError(f"{who}: offsets has to be a 1-D tensor for a 1-D input of shape "
                              f"{tuple(idx.shape)}")
-        off = to_host(offsets._data) if isinstance(offsets, Tensor) else np.asarray(offsets)
+        off = to_host(_tensor_attr_arg(offsets, "embedding_bag", "offsets")._data)
         if off.ndim != 1:
             raise ValueError(f"{who}: offsets has to be a 1-D tensor, got shape "
                              f"{tuple(off.shape)}")
@@ -226,7 +233,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     flat = idx.reshape(-1).astype(np.int64)
     if flat.size and (flat.min() < 0 or flat.max() >= n_rows):
         bad = int(flat.min()) if flat.min() < 0 else int(flat.max())
-        raise IndexError(f"{who}: index {bad} is out of range for a weight of {n_rows} rows")
+        raise RuntimeError(f"{who}: index {bad} is out of range for a weight of {n_rows} rows "
+                           f"(valid indices: [0, {n_rows}))")
     bag_of = np.repeat(np.arange(bags), np.diff(np.append(starts, flat.size)))
     keep = np.ones(flat.size, dtype=bool)
     if padding_idx is not None:

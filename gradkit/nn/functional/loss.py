@@ -109,7 +109,7 @@ def _float_target(input: Tensor, target, name: str) -> Tensor:
     return target
 
 
-def _promoted(x: Tensor, target, name: str, broadcast_first: bool = False):
+def _promoted(x: Tensor, target, name: str, broadcast_first: bool = False, kernel=None):
     """``(input, target)`` of a pointwise loss in PyTorch's promoted dtype when that is
     floating (``mse_loss(float32, float64)`` is float64); else the target in the input's dtype
     as before. The shapes must broadcast. ``broadcast_first``: PyTorch broadcasts the two
@@ -119,6 +119,8 @@ def _promoted(x: Tensor, target, name: str, broadcast_first: bool = False):
     shape = _AT._broadcast(name, x.shape, t.shape)
     xd, td = (len(shape), len(shape)) if broadcast_first else (x.ndim, t.ndim)
     rd = _result_type(x.dtype, xd, t.dtype, td)
+    if kernel:
+        _AT.floating_kernel(name, kernel, x.dtype, rd)
     y = _float_target(x, t, name) if rd.kind != "f" or t.dtype.kind not in "fc" else t
     if rd.kind == "f":
         x = x if x.dtype == rd else x.to(rd)
@@ -220,18 +222,19 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
-    if label_smoothing < 0.0 or label_smoothing > 1.0:  # (PyTorch's check: RuntimeError)
-        raise RuntimeError(
-            f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}"
-        )
     x = _t(input)
-    _floating_input(x, "log_softmax_lastdim_kernel_impl")
     tgt = target if isinstance(target, Tensor) else \
         as_tensor_arg(target, name="target").to(x.device)
-    if tgt.dtype.kind != "f" and tuple(tgt.shape) == tuple(x.shape):
+    probs = tuple(tgt.shape) == tuple(x.shape)
+    if tgt.dtype.kind != "f" and probs:
         # PyTorch takes a target of the input's shape as class probabilities
         raise RuntimeError(f"cross_entropy: Expected floating point type for target with class "
                            f"probabilities (the input's shape {list(x.shape)}), got {tgt.dtype}")
+    # PyTorch reads the class dim before checking label_smoothing for class probabilities,
+    # after for class indices; a label_smoothing <= 0 is no smoothing (no lower bound check)
+    _AT.class_dim_and_smoothing(x, probs, label_smoothing)
+    label_smoothing = max(float(label_smoothing), 0.0)
+    _floating_input(x, "log_softmax_lastdim_kernel_impl")
     if tgt.dtype.kind == "f":
         return _cross_entropy_probs(x, tgt, weight, reduction, label_smoothing)
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
@@ -322,8 +325,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
-    _floating_input(_t(input), "nll_loss_out_frame")
-    x2, t, out_shape = _class_problem(_t(input), target, "nll_loss")
+    x2, t, out_shape = _class_problem(_t(input), target, "nll_loss")  # (shapes, then dtype)
+    _floating_input(x2, "nll_loss_out_frame")
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "nll_loss")
     w = _weight_array(weight, c, x2._data.dtype, "nll_loss", x2)
@@ -358,7 +361,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
-    x, y = _promoted(_t(input), target, "mse_loss", True)
+    x, y = _promoted(_t(input), target, "mse_loss", True, "mse_cpu")
     if weight is not None:
         d = x - y
         return _weighted(d * d, weight, x, reduction, "mse_loss", weighted_mean=True)
@@ -399,7 +402,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     _check_reduction(reduction, "smooth_l1_loss")
     if not beta >= 0:  # (NaN too; PyTorch's check: RuntimeError)
         raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
-    x, y = _promoted(_t(input), target, "smooth_l1_loss", True)
+    x, y = _promoted(_t(input), target, "smooth_l1_loss", True, "smooth_l1_cpu")
     if beta == 0:  # l1_loss, as PyTorch computes it there
         return _reduce(_F.abs(x - y), reduction)
     return _pointwise(LO.SMOOTH_L1, x, y, reduction, float(beta), "smooth_l1_loss")
@@ -417,6 +420,9 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     if x.dtype.kind not in "fc" and isinstance(target, Tensor) and target.dtype.kind in "fc":
         raise RuntimeError(f"huber_loss: result type {target.dtype} can't be cast to the desired "
                            f"output type {x.dtype} (the input's); pass a floating input")
+    if isinstance(target, Tensor):  # (its result is written in the input's dtype)
+        _AT.floating_kernel("huber_loss", "huber_cpu", x.dtype, _result_type(
+            x.dtype, x.ndim, target.dtype, target.ndim), into_input=True)
     y = _float_target(x, target, "huber_loss")
     if weight is not None:
         d = _F.abs(x - y)
@@ -863,6 +869,9 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     x2 = x.reshape(-1, c)
     hinge = _F.clamp(1 - x2.unsqueeze(2) + x2.unsqueeze(1), min=0.0)  # [n, j, i]
     scale = count[:, :, None] * others[:, None, :] / c
+    # only the pairs (j in Y, i not in Y) enter, as PyTorch's loop: the others (the diagonal
+    # among them) are left out, not multiplied by 0, so an inf score there gives no NaN
+    hinge = _F.where(wrap(_on_device_of(scale != 0, x, "pairs", "")), hinge, 0.0)
     loss = _F.sum(hinge * wrap(_on_device_of(scale, x, "scale", "")), (1, 2))
     return _reduce(loss.reshape(tuple(x.shape[:-1])), reduction)
 

@@ -23,6 +23,11 @@ __all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "la
 
 def _update_running(buf: Tensor, value, momentum: float) -> None:
     arr = buf._data
+    if arr.shape != np.shape(value) and np.broadcast_shapes(arr.shape, np.shape(value)) != \
+            arr.shape:  # an in-place update cannot grow the buffer (a 0-d running_mean)
+        raise RuntimeError(f"output with shape {list(arr.shape)} doesn't match the broadcast "
+                           f"shape {list(np.shape(value))}: the running statistics must have "
+                           f"one entry per channel")
     arr *= 1.0 - momentum
     arr += (momentum * value).astype(arr.dtype, copy=False)
     buf._vc[0] += 1

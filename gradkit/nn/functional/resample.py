@@ -23,7 +23,7 @@ from ...autograd.graph import present
 from ...ops import resample as RS
 from . import _grid_kernel as _GK
 from . import _node_names as _NN
-from ._resample_sizes import _sizes
+from ._resample_sizes import _sizes, check_size_arity
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["affine_grid", "channel_shuffle", "fold", "grid_sample", "interpolate",
@@ -194,6 +194,12 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
 def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor,
                  antialias, who):
     x = _tensor(input)
+    if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
+        raise ValueError(f"{who}: align_corners option can only be set with the "
+                         f"interpolating modes: linear | bilinear | bicubic | trilinear "
+                         f"(got mode={mode!r})")
+    # PyTorch's order: align_corners, the sizes' arity, then the mode and the rank
+    check_size_arity(x, size, scale_factor, recompute_scale_factor, who)
     if mode not in _MODES:
         # (PyTorch's interpolate ends in NotImplementedError for a mode it does not know)
         raise NotImplementedError(f"{who}: mode must be one of "
@@ -504,9 +510,10 @@ def fold(input: Tensor, output_size: int | Sequence[int], kernel_size: int | Seq
 def _fold(input, output_size, kernel_size, dilation, padding, stride, who):
     x = _tensor(input)
     hw, k, d, p, s = _geometry(kernel_size, dilation, padding, stride, who, output_size)
-    if x.ndim not in (2, 3):
+    if x.ndim not in (2, 3) or 0 in tuple(x.shape)[x.ndim - 2:]:  # (only N may be 0)
         raise RuntimeError(f"{who} expects an input of shape (N, C * kh * kw, L) or "
-                         f"(C * kh * kw, L), got a {x.ndim}-D input of shape {tuple(x.shape)}")
+                           f"(C * kh * kw, L) with non-zero sizes but N, got input of shape "
+                           f"{tuple(x.shape)}")
     unbatched = x.ndim == 2
     if unbatched:
         x = x.unsqueeze(0)

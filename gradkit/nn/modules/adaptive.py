@@ -11,6 +11,7 @@ import numpy as np
 from ... import functions as _F
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, wrap
+from ...functions._args import _tensor_attr_arg
 from ...ops import resample as RS
 from ..functional import activation as FA
 from .container import ModuleList, Sequential
@@ -93,7 +94,9 @@ class AdaptiveLogSoftmaxWithLoss(Module):
     def forward(self, input_: Tensor, target_: Tensor) -> _ASMoutput:
         """Each target's log-probability and the mean negative log-likelihood."""
         who = f"AdaptiveLogSoftmaxWithLoss(in_features={self.in_features})"
-        t = to_host(target_._data) if isinstance(target_, Tensor) else np.asarray(target_)
+        # PyTorch reads target_.dim() first: a list is its AttributeError (NotATensorError is
+        # also a TypeError)
+        t = to_host(_tensor_attr_arg(target_, "AdaptiveLogSoftmaxWithLoss", "target_")._data)
         if t.ndim == 1:
             if input_.ndim == 0:  # PyTorch reads input_.size(0) first
                 raise IndexError(f"{who}: Dimension specified as 0 but the input has no "
@@ -113,6 +116,9 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         if input_.shape[-1] != self.in_features:
             raise RuntimeError(f"{who} expects input with {self.in_features} features (last "
                                f"dimension), got input of shape {tuple(input_.shape)}")
+        if t.dtype not in (np.int64, np.int32):  # (PyTorch's gather of the targets)
+            raise RuntimeError(f"{who}: gather(): Expected dtype int32/int64 for index, got a "
+                               f"target of {target_.dtype}; pass class indices as int64")
         batched = t.ndim == 1
         x = input_ if batched else input_.unsqueeze(0)
         t = t.reshape(-1).astype(np.int64)

@@ -29,9 +29,11 @@ def _ntuple(v, n, name, layer):
         raise ValueError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
     if len(t) == 1 and name != "kernel_size":  # (PyTorch's convolution expands one value)
         return t * n
-    if len(t) != n:  # PyTorch's convolution checks: "expected stride to be a single integer
-        # value or a list of 2 values to match the convolution dimensions" (RuntimeError)
+    if len(t) != n and name == "kernel_size":  # (the weight's shape)
         raise RuntimeError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
+    # a stride, padding or dilation of another length is kept: the forward refuses it, after
+    # the input's type ("expected stride to be a single integer value or a list of 2 values
+    # to match the convolution dimensions", RuntimeError), as PyTorch
     return t
 
 
@@ -50,25 +52,17 @@ class _ConvNd(Module):
                         ("groups", groups)):
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0 and name == "groups":
                 raise ValueError(f"{layer}: {name} must be a positive int, got {v!r}")
-            if v <= 0:  # PyTorch: torch.empty's RuntimeError (or the forward's)
-                raise RuntimeError(f"{layer}: {name} must be a positive int, got {v!r} (Trying "
-                                   f"to create tensor with negative dimension)")
         if in_channels % groups:
             raise ValueError(f"{layer}: in_channels ({in_channels}) must be divisible by groups "
                              f"({groups})")
         if out_channels % groups:
             raise ValueError(f"{layer}: out_channels ({out_channels}) must be divisible by groups "
                              f"({groups})")
-        if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"{layer}: padding_mode must be one of {_PADDING_MODES}, got "
-                             f"{padding_mode!r}")
         kernel_size = _ntuple(kernel_size, n, "kernel_size", layer)
         stride = _ntuple(stride, n, "stride", layer)
         dilation = _ntuple(dilation, n, "dilation", layer)
-        for name, t in (("kernel_size", kernel_size), ("stride", stride),
-                        ("dilation", dilation)):
-            if any(v <= 0 for v in t):  # (PyTorch: "non-positive stride is not supported")
-                raise RuntimeError(f"{layer}: {name} must be positive, got {t}")
+        # PyTorch's order: groups, divisibility, a padding string, padding_mode (ValueErrors),
+        # then torch.empty's RuntimeError for a channel count <= 0, then the sizes
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"{layer}: padding must be 'valid', 'same', an int or a tuple "
@@ -79,7 +73,17 @@ class _ConvNd(Module):
             if transposed:
                 raise ValueError(f"{layer}: padding must be an int or a tuple of ints, got "
                                  f"{padding!r}")
-        else:
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"{layer}: padding_mode must be one of {_PADDING_MODES}, got "
+                             f"{padding_mode!r}")
+        for name, v in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if v <= 0:  # PyTorch: torch.empty's RuntimeError (or the forward's)
+                raise RuntimeError(f"{layer}: {name} must be a positive int, got {v!r} (Trying "
+                                   f"to create tensor with negative dimension)")
+        if any(v < 0 for v in kernel_size):  # (a stride, dilation or kernel <= 0: the forward's)
+            raise RuntimeError(f"{layer}: kernel_size must be non-negative, got {kernel_size} "
+                               f"(Trying to create tensor with negative dimension)")
+        if not isinstance(padding, str):
             padding = _ntuple(padding, n, "padding", layer)
             if any(v < 0 for v in padding):
                 # (PyTorch: "negative padding is not supported", a RuntimeError)

@@ -55,7 +55,8 @@ class CrossEntropyLoss(_WeightedLoss):
                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__(weight, size_average, reduce, reduction)
-        # a label_smoothing outside [0, 1] is refused by the forward (PyTorch's RuntimeError)
+        # a label_smoothing above 1 is refused by the forward (PyTorch's RuntimeError; one below
+        # 0 is no smoothing)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
