@@ -473,8 +473,8 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_gr
     """Uniform samples on [0, 1): PyTorch's stream (24 bits of a 32-bit draw for float32, 53 of
     a 64-bit draw for float64)."""
     if not sizes and size is None:
-        raise TypeError(f"rand() needs its argument 'size': give the shape, e.g. rand(3, 4), "
-                        f"or rand(()) for a 0-d tensor")
+        raise TypeError("rand() needs its argument 'size': give the shape, e.g. rand(3, 4), "
+                        "or rand(()) for a 0-d tensor")
     dt = _float_dtype(dtype)
     _random_dtype(dt, "check_uniform_bounds", "rand")
     shape = _size(_sizes(sizes, size), "rand")
@@ -492,8 +492,8 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None,
           requires_grad=False) -> Tensor:
     """Standard normal samples: PyTorch's Box-Muller stream."""
     if not sizes and size is None:
-        raise TypeError(f"randn() needs its argument 'size': give the shape, e.g. randn(3, 4), "
-                        f"or randn(()) for a 0-d tensor")
+        raise TypeError("randn() needs its argument 'size': give the shape, e.g. randn(3, 4), "
+                        "or randn(()) for a 0-d tensor")
     dt = _float_dtype(dtype)
     shape = _size(_sizes(sizes, size), "randn")
     if _numel(shape):  # (PyTorch returns before its kernel's dtype dispatch when empty)

@@ -23,7 +23,7 @@ if _intel_cpu():
     os.environ.setdefault("MKL_CBWR", "COMPATIBLE")
 
 import numpy as np  # noqa: E402
-import pytest
+import pytest  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

@@ -202,8 +202,7 @@ def _float_unary(op, name, doc, ufunc=None):
     Built by a factory so that the common case (a floating Tensor) is one type test and one
     dtype test before ``apply1``: these run once per op in user code. ``ufunc``: the NumPy
     function that is ``op``'s forward on a NumPy array (``xp.tanh(a)``), called directly there
-    (one Python call less per op).
-    """
+    (one Python call less per op)."""
     if ufunc is not None:
         def fn(input):
             if type(input) is Tensor:
