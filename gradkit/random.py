@@ -599,6 +599,31 @@ def randperm(g: Generator, n: int) -> np.ndarray:
     return np.asarray(perm, dtype=np.int64)
 
 
+def _dense_order(shape, strides) -> list:
+    """The dims outermost first in the order PyTorch's ``empty_like`` lays out a copy of a
+    tensor (its ``infer_dense_strides``): an insertion sort from the innermost dim by stride,
+    where a stride 0 (an expanded dim) or a size-1 dim compares as undecided and keeps its
+    place, so an ``expand``ed row-major tensor stays row-major."""
+    perm = list(range(len(shape)))[::-1]  # innermost first
+
+    def cmp(a, b):
+        sa, sb = abs(strides[a]), abs(strides[b])
+        if sa == 0 or sb == 0 or shape[a] == 1 or shape[b] == 1:
+            return 0
+        return (sa > sb) - (sa < sb) or (1 if shape[a] > shape[b] else 0)
+
+    for i in range(1, len(perm)):
+        j = i
+        for k in range(i - 1, -1, -1):
+            c = cmp(perm[k], perm[j])
+            if c > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif c < 0:
+                break
+    return perm[::-1]
+
+
 def in_memory_order(flat: np.ndarray, like: np.ndarray) -> np.ndarray:
     """``flat`` (``like.size`` values in draw order) shaped as ``like``, the values placed in
     ``like``'s memory order: PyTorch's CPU kernels fill a tensor in the order of its strides
@@ -606,8 +631,7 @@ def in_memory_order(flat: np.ndarray, like: np.ndarray) -> np.ndarray:
     flat = np.asarray(flat).reshape(-1)
     if like.ndim < 2 or like.flags.c_contiguous:
         return flat.reshape(like.shape)
-    order = sorted(range(like.ndim), key=lambda d: -abs(like.strides[d]) if like.shape[d] > 1
-                   else 0)
+    order = _dense_order(like.shape, like.strides)
     inverse = [order.index(d) for d in range(like.ndim)]
     return flat.reshape([like.shape[d] for d in order]).transpose(inverse)
 

@@ -36,6 +36,20 @@ def test_multinomial_of_transposed_weights(torch):
     assert g.stride() == t.stride()
 
 
+@pytest.mark.parametrize("make", [lambda t: t.expand(3, -1),
+                                  lambda t: t[None].expand(2, -1)[:, ::2],
+                                  lambda t: t.reshape(2, 4)[:, None].expand(2, 3, 4)[1]])
+def test_multinomial_of_expanded_weights_draws_row_major(torch, make):
+    # an expanded dim (stride 0) leaves empty_like's layout row-major in PyTorch (the
+    # transformer_decoder_lm corpus program samples from probs.expand(2, -1))
+    w = np.random.default_rng(4).random(8)
+
+    def draw(lib):
+        lib.manual_seed(5)
+        return lib.multinomial(make(lib.tensor(w)), 2)
+    np.testing.assert_array_equal(draw(gk).numpy(), draw(torch).numpy())
+
+
 @pytest.mark.parametrize("call", [lambda lib: lib.randint(0, 2 ** 64, (3,)),
                                   lambda lib: lib.zeros(3).random_(2 ** 63, 2 ** 64)])
 def test_bounds_beyond_64_bits_raise_value_error(torch, call):

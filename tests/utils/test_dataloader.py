@@ -1,5 +1,6 @@
 """DataLoader: batching, len, drop_last, samplers, workers, errors (PyTorch as the oracle)."""
 
+import functools
 import multiprocessing
 import os
 import signal
@@ -526,6 +527,15 @@ def test_batches_are_dealt_to_workers_round_robin_as_torch(torch, num_workers, p
     assert ours == theirs
 
 
+def _forked(torch):
+    """PyTorch's DataLoader with fork-started workers: the datasets of these tests are local
+    classes, which workers started by "spawn" (the start method an earlier test of the run may
+    have left as the default) cannot unpickle."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs the fork start method for PyTorch's worker processes")
+    return functools.partial(torch.utils.data.DataLoader, multiprocessing_context="fork")
+
+
 class _RandomAugment:
     """Map-style dataset drawing from the default generator in __getitem__ (random crops/flips
     as transforms do), also reporting initial_seed() as the worker sees it."""
@@ -552,7 +562,7 @@ def test_worker_threads_draw_from_their_own_seeded_generator_as_torch(torch, num
                    for _ in range(2)]
         return batches, lib.rand(3).tolist(), lib.initial_seed()
 
-    assert run(gk, DataLoader) == run(torch, torch.utils.data.DataLoader)
+    assert run(gk, DataLoader) == run(torch, _forked(torch))
 
 
 def test_iterable_worker_thread_draws_from_its_own_seeded_generator(torch):
@@ -570,7 +580,7 @@ def test_iterable_worker_thread_draws_from_its_own_seeded_generator(torch):
         return batches, lib.rand(2).tolist()
 
     assert run(gk, IterableDataset, DataLoader) == \
-        run(torch, torch.utils.data.IterableDataset, torch.utils.data.DataLoader)
+        run(torch, torch.utils.data.IterableDataset, _forked(torch))
 
 
 class _Sharded:
@@ -602,7 +612,7 @@ def test_worker_init_fn_state_on_the_dataset_stays_per_worker_as_torch(torch, pe
         return [[b.tolist() for b in dl] for _ in range(2)], ds.offset
 
     assert run(gk, DataLoader, get_worker_info) == \
-        run(torch, torch.utils.data.DataLoader, torch.utils.data.get_worker_info)
+        run(torch, _forked(torch), torch.utils.data.get_worker_info)
 
 
 def test_iterable_worker_init_fn_shards_a_copy_of_the_dataset(torch):
@@ -631,4 +641,4 @@ def test_iterable_worker_init_fn_shards_a_copy_of_the_dataset(torch):
         return out, (ds.start, ds.end), getattr(ds, "handle", None)
 
     assert run(gk, DataLoader, get_worker_info) == \
-        run(torch, torch.utils.data.DataLoader, torch.utils.data.get_worker_info)
+        run(torch, _forked(torch), torch.utils.data.get_worker_info)

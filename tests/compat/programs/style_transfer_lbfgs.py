@@ -1,7 +1,7 @@
 """Neural style transfer, the way the PyTorch tutorial writes it: a frozen conv feature
 extractor, content/style losses as modules (gram matrix, detach() of the targets), the input
 image as the parameter of optim.LBFGS with a closure that clamps it under no_grad."""
-# compat: rtol=2e-3
+# compat: rtol=2e-3 atol=1e-4 (the image prints to 4 decimals: PyTorch alone flips a last digit between MKL's kernel paths)
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
