@@ -48,7 +48,32 @@ def _flat_bytes(t):
     return np.ascontiguousarray(a).reshape(-1).view(np.uint8), t.device
 
 
-class UntypedStorage:
+class _Items:
+    """What both storages do with their items, read through ``_values()`` (bytes or
+    elements): writing, iterating, listing and filling them."""
+
+    def __setitem__(self, i, value):
+        self._values()[i] = value
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def tolist(self):
+        return self._values().tolist()
+
+    def fill_(self, value):
+        self._values()[...] = value
+        return self
+
+    def is_shared(self) -> bool:
+        return False
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+
+class UntypedStorage(_Items):
     """The bytes under a tensor (``Tensor.untyped_storage()``): ``len``, ``size()`` and
     ``nbytes()`` count bytes; ``data_ptr()`` is the address of the first; items are ints."""
 
@@ -91,28 +116,10 @@ class UntypedStorage:
         v = self._host()[i]
         return UntypedStorage(v, self.device) if isinstance(i, slice) else int(v)
 
-    def __setitem__(self, i, value):
-        self._host()[i] = value
-
-    def __iter__(self):
-        return iter(self.tolist())
-
-    def tolist(self):
-        return self._host().tolist()
-
-    def fill_(self, value):
-        self._host()[...] = value
-        return self
-
     def untyped(self):
         return self
 
-    def is_shared(self) -> bool:
-        return False
-
-    @property
-    def is_cuda(self) -> bool:
-        return self.device.type == "cuda"
+    _values = _host
 
     def __repr__(self):
         head = " " + "\n ".join(str(v) for v in self.tolist()) if self._flat is not None and \
@@ -127,7 +134,7 @@ def _uint8():
     return _dtype.to_dtype(np.uint8)
 
 
-class TypedStorage:
+class TypedStorage(_Items):
     """The storage read as elements of a tensor's dtype (``Tensor.storage()``): ``len`` and
     ``size()`` count elements, ``nbytes()`` bytes; items are Python numbers."""
 
@@ -169,25 +176,7 @@ class TypedStorage:
                                 self._np)
         return v.item()
 
-    def __setitem__(self, i, value):
-        self._elements()[i] = value
-
-    def __iter__(self):
-        return iter(self.tolist())
-
-    def tolist(self):
-        return self._elements().tolist()
-
-    def fill_(self, value):
-        self._elements()[...] = value
-        return self
-
-    def is_shared(self) -> bool:
-        return False
-
-    @property
-    def is_cuda(self) -> bool:
-        return self.device.type == "cuda"
+    _values = _elements
 
     def __repr__(self):
         body = " " + "\n ".join(str(v) for v in self.tolist()) \
