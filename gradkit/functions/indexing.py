@@ -461,8 +461,8 @@ def take_along_dim(input, indices, dim=None):
                          f"{tuple(indices.shape)} do not broadcast outside dim {d}") from None
     bx = list(b[:d]) + [x.shape[d]] + list(b[d:])
     bi = list(b[:d]) + [indices.shape[d]] + list(b[d:])
-    xi = x.expand(*bx) if tuple(bx) != tuple(x.shape) else x
-    ii = indices.expand(*bi) if tuple(bi) != tuple(indices.shape) else indices
+    xi = x.expand(tuple(bx)) if tuple(bx) != tuple(x.shape) else x
+    ii = indices.expand(tuple(bi)) if tuple(bi) != tuple(indices.shape) else indices
     return gather(xi, d, wrap(_xp(ii).ascontiguousarray(ii._data)))
 
 

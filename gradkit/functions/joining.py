@@ -260,4 +260,4 @@ def broadcast_tensors(*tensors):
         raise RuntimeError(f"broadcast_tensors(): shapes "
                            f"{', '.join(str(tuple(x.shape)) for x in ts)} do not broadcast "
                            f"together (each dim must match or be 1)") from None
-    return tuple(x.expand(*shape) for x in ts)
+    return tuple(x.expand(tuple(shape)) for x in ts)

@@ -446,7 +446,7 @@ def kron(input, other):
     for p_, q_ in zip(sa, sb):
         ia += [p_, 1]
         ib += [1, q_]
-    out = a.reshape(*ia) * b.reshape(*ib)
+    out = a.reshape(tuple(ia)) * b.reshape(tuple(ib))
     return out.reshape(tuple(p_ * q_ for p_, q_ in zip(sa, sb)))
 
 

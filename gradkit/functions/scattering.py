@@ -264,7 +264,7 @@ def index_put(input, indices, values, accumulate=False):
         out[idx] = v
         return out
     try:
-        vb = v.expand(*part) if tuple(v.shape) != part else v
+        vb = v.expand(tuple(part)) if tuple(v.shape) != part else v
     except RuntimeError:
         raise RuntimeError(f"index_put(): shape mismatch: values of shape {tuple(v.shape)} "
                            f"cannot be broadcast to the indexed shape {part}") from None
@@ -284,7 +284,7 @@ def masked_select(input, mask):
     except ValueError:
         raise RuntimeError(f"masked_select(): the mask of shape {tuple(m.shape)} does not "
                            f"broadcast with the input's shape {tuple(x.shape)}") from None
-    xb = x.expand(*shape) if tuple(x.shape) != shape else x
+    xb = x.expand(tuple(shape)) if tuple(x.shape) != shape else x
     mb = np.broadcast_to(to_host(m._data), shape).reshape(-1)
     return flatten(xb)[_const_like(x, np.flatnonzero(mb))]
 
@@ -304,7 +304,7 @@ def masked_scatter(input, mask, source):
     except ValueError:
         raise RuntimeError(f"masked_scatter(): the mask of shape {tuple(m.shape)} does not "
                            f"broadcast with the input's shape {tuple(x.shape)}") from None
-    xb = x.expand(*shape) if tuple(x.shape) != shape else x
+    xb = x.expand(tuple(shape)) if tuple(x.shape) != shape else x
     pos = np.flatnonzero(np.broadcast_to(to_host(m._data), shape))
     if pos.size > src.numel():
         raise RuntimeError(f"masked_scatter(): number of elements in source ({src.numel()}) < "

@@ -74,6 +74,9 @@ def _infer_shape(shape, numel, name):
 
 @declare()
 def reshape(input, *args, shape=None):
+    if not args and shape is None:  # (a 0-d shape is given as (), as PyTorch's)
+        raise TypeError('reshape() missing 1 required positional arguments: "shape": give the '
+                        'new shape, e.g. x.reshape(2, -1), or x.reshape(()) for a 0-d tensor')
     x = _t(input)
     shape = _infer_shape(_shape_arg(args if shape is None else (shape,), "reshape"),
                          x._data.size, "reshape")
@@ -82,6 +85,10 @@ def reshape(input, *args, shape=None):
 
 @declare(function=False)
 def view(input, *shape):
+    if not shape:
+        raise TypeError("view() received an invalid combination of arguments - got (), but "
+                        "expected a dtype or a size, e.g. x.view(2, -1), or x.view(()) for a 0-d "
+                        "tensor")
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         s = shape[0]
         if not (isinstance(s, Tensor) and s.ndim == 0 and s.dtype.kind in "iu"):
@@ -225,11 +232,14 @@ def unsqueeze(input, dim):
 
 @declare()
 def broadcast_to(input, size):
-    return _t(input).expand(*size)
+    return _t(input).expand(tuple(size))
 
 
 @declare(function=False)
 def expand(input, *args, size=None):
+    if not args and size is None:
+        raise TypeError('expand() missing 1 required positional arguments: "size": give the '
+                        'new sizes, e.g. x.expand(4, -1), or x.expand(()) for a 0-d tensor')
     x = _t(input)
     sizes = _shape_arg(args if size is None else (size,), "expand")
     if len(sizes) < x.ndim:
@@ -267,7 +277,7 @@ def expand_as(input, other):
     if other.__class__ is not Tensor:
         _tensors_only("expand_as", (2, "other", other))
         _tensor_operands("expand_as", (2, "other", other))
-    return expand(input, *other.shape)
+    return expand(input, tuple(other.shape))
 
 
 @declare(function=False)
@@ -746,7 +756,7 @@ def meshgrid(*tensors, indexing="ij"):
     for v, p in zip(ts, pos):
         view_shape = [1] * len(ts)
         view_shape[p] = -1
-        out.append(v.reshape(*view_shape).expand(*sizes))
+        out.append(v.reshape(tuple(view_shape)).expand(tuple(sizes)))
     return tuple(out)
 
 

@@ -490,7 +490,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     else:
         lo, hi = np.floor(ranks), np.ceil(ranks)
     lo_t = wrap(_const_like(x, lo.astype(np.int64)))
-    below = gather(s, -1, lo_t.expand(*ranks.shape) if lo.shape != ranks.shape else lo_t)
+    below = gather(s, -1, lo_t.expand(tuple(ranks.shape)) if lo.shape != ranks.shape else lo_t)
     if interpolation in ("lower", "nearest"):
         out = below
     else:

@@ -330,3 +330,17 @@ def test_the_checked_arguments_still_take_what_torch_takes(torch):
     x = np.random.default_rng(0).standard_normal((3, 5))
     np.testing.assert_allclose(gk.tensor(x).cov(correction=0).numpy(),
                                torch.tensor(x).cov(correction=0).numpy())
+
+
+@pytest.mark.parametrize("name", ["reshape", "expand", "view"])
+@pytest.mark.parametrize("shape", [(), (2,)])
+def test_a_shape_method_without_its_shape_raises_type_error(torch, name, shape):
+    # x.reshape() of a 0-d tensor returned it (the fuzzer's seed 3); PyTorch's parser refuses
+    # the missing argument whatever the tensor, and x.reshape(()) is the 0-d form in both
+    for lib in (torch, gk):
+        x = lib.ones(shape)
+        with pytest.raises(TypeError):
+            getattr(x, name)()
+        assert tuple(getattr(x.sum(), name)(()).shape) == ()
+    with pytest.raises(TypeError, match="missing"):
+        gk.reshape(gk.ones(2))

@@ -6,6 +6,3 @@ a new class of finding in a listed name; remove an entry when its fix lands
 
 KNOWN_OPEN: dict = {}
 
-# Open beyond the CI sample (seeds 1-3 x 2000, none in seed 0):
-# - reshape()/expand() with no size: internal callers spread 0-d shapes (x.reshape(*()));
-#   to fix, those callers pass a tuple first.

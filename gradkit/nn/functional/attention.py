@@ -192,7 +192,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                    f"{_shape(query)}, key {_shape(key)} and value "
                                    f"{_shape(value)} must broadcast") from None
         shape = tuple(query.shape[:-1]) + (value.shape[-1],)
-        out = F.sum(F.narrow(query, -1, 0, 0), -1, keepdim=True).expand(*shape)
+        out = F.sum(F.narrow(query, -1, 0, 0), -1, keepdim=True).expand(tuple(shape))
         return out + F.sum(F.narrow(key, -1, 0, 0)) + F.sum(F.narrow(value, -1, 0, 0))
     if attn_mask is not None and isinstance(attn_mask, Tensor) and attn_mask.ndim < 2:
         raise IndexError(f"scaled_dot_product_attention: Dimension out of range: attn_mask must "
