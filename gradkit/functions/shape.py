@@ -232,6 +232,9 @@ def unsqueeze(input, dim):
 
 @declare()
 def broadcast_to(input, size):
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"broadcast_to(): argument 'size' (position 2) must be tuple of ints, "
+                        f"not {type(size).__name__}")
     return _t(input).expand(tuple(size))
 
 
@@ -799,7 +802,7 @@ def view_as(self, other):
     if other.__class__ is not Tensor:
         _tensors_only("view_as", (1, "other", other))
         _tensor_operands("view_as", (1, "other", other))
-    return reshape(self, *other.shape)
+    return reshape(self, tuple(other.shape))
 
 
 # ------------------------------------------------------------------ views and diagonals

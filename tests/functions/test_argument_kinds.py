@@ -344,3 +344,13 @@ def test_a_shape_method_without_its_shape_raises_type_error(torch, name, shape):
         assert tuple(getattr(x.sum(), name)(()).shape) == ()
     with pytest.raises(TypeError, match="missing"):
         gk.reshape(gk.ones(2))
+
+
+@pytest.mark.parametrize("size", [3, 2.0, None])
+def test_broadcast_to_takes_a_sequence_of_sizes(torch, size):
+    for lib in (torch, gk):
+        with pytest.raises(TypeError):
+            lib.broadcast_to(lib.ones(3), size)
+        assert tuple(lib.broadcast_to(lib.ones(()), ()).shape) == ()
+        assert tuple(lib.ones(3, 3).view_as(lib.ones(9)).shape) == (9,)
+        assert tuple(lib.ones(()).view_as(lib.ones(())).shape) == ()
