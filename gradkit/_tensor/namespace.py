@@ -140,7 +140,7 @@ class TensorNamespace:
 
     @staticmethod
     def broadcast_to(x, shape):
-        return F.expand(_t(x), *shape)
+        return F.expand(_t(x), tuple(shape))
 
     @staticmethod
     def expand_dims(x, axis):
