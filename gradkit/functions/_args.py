@@ -31,8 +31,8 @@ __all__ = [
     "_float_operand", "_half_number", "_in_opmath", "_int_arg", "_is_half", "_norm_axis",
     "_on_device_of", "_operands", "_promoted3", "_required_bound",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
-    "_not_implemented", "_t", "_tensor_attr_arg", "_tensor_operands", "_tensors_only",
-    "_type_name", "_wrap_dim", "_check_int_exponent",
+    "_missing_arg", "_not_implemented", "_t", "_tensor_attr_arg", "_tensor_operands",
+    "_tensors_only", "_type_name", "_wrap_dim", "_check_int_exponent",
     "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
     "builtins_sum",
 ]
@@ -630,3 +630,8 @@ def _check_addcdiv(t1, t2):
 # -50..120 against torch 2.13: exp 51 -> 0 elements differ, sin 26 -> 5, cos 23 -> 15,
 # expm1 7 -> 1, log1p 3 -> 0, atan 63 -> 0); rsqrt and log are nearer as they are
 _WIDE_ON_INTEGERS = frozenset({"Exp", "Expm1", "Sin", "Cos", "Log1p", "Atan"})
+
+
+def _missing_arg(name, arg, how):
+    """PyTorch's TypeError for a call without its required argument ``arg``."""
+    raise TypeError(f'{name}() missing 1 required positional arguments: "{arg}"; {how}')

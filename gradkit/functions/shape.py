@@ -20,6 +20,7 @@ from ._args import (
     _dim_in,
     _dims_tuple,
     _int_arg,
+    _missing_arg,
     _norm_axis,
     _not_implemented,
     _shape_arg,
@@ -75,8 +76,7 @@ def _infer_shape(shape, numel, name):
 @declare()
 def reshape(input, *args, shape=None):
     if not args and shape is None:  # (a 0-d shape is given as (), as PyTorch's)
-        raise TypeError('reshape() missing 1 required positional arguments: "shape": give the '
-                        'new shape, e.g. x.reshape(2, -1), or x.reshape(()) for a 0-d tensor')
+        _missing_arg("reshape", "shape", "give the shape, e.g. x.reshape(2, -1) or x.reshape(())")
     x = _t(input)
     shape = _infer_shape(_shape_arg(args if shape is None else (shape,), "reshape"),
                          x._data.size, "reshape")
@@ -86,9 +86,7 @@ def reshape(input, *args, shape=None):
 @declare(function=False)
 def view(input, *shape):
     if not shape:
-        raise TypeError("view() received an invalid combination of arguments - got (), but "
-                        "expected a dtype or a size, e.g. x.view(2, -1), or x.view(()) for a 0-d "
-                        "tensor")
+        _missing_arg("view", "size", "give a size or a dtype, e.g. x.view(2, -1) or x.view(())")
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         s = shape[0]
         if not (isinstance(s, Tensor) and s.ndim == 0 and s.dtype.kind in "iu"):
@@ -232,17 +230,13 @@ def unsqueeze(input, dim):
 
 @declare()
 def broadcast_to(input, size):
-    if not isinstance(size, (tuple, list)):
-        raise TypeError(f"broadcast_to(): argument 'size' (position 2) must be tuple of ints, "
-                        f"not {type(size).__name__}")
-    return _t(input).expand(tuple(size))
+    return _t(input).expand(tuple(_int_list(size, "broadcast_to", "size")))
 
 
 @declare(function=False)
 def expand(input, *args, size=None):
     if not args and size is None:
-        raise TypeError('expand() missing 1 required positional arguments: "size": give the '
-                        'new sizes, e.g. x.expand(4, -1), or x.expand(()) for a 0-d tensor')
+        _missing_arg("expand", "size", "give the new sizes, e.g. x.expand(4, -1) or x.expand(())")
     x = _t(input)
     sizes = _shape_arg(args if size is None else (size,), "expand")
     if len(sizes) < x.ndim:
@@ -463,8 +457,7 @@ def flip(input, *args, dims=None):
     x = _t(input)
     if dims is None:
         if not args:
-            raise TypeError('flip() missing 1 required positional arguments: "dims"; pass the '
-                            'dims to reverse, e.g. flip(x, (0,))')
+            _missing_arg("flip", "dims", "pass the dims to reverse, e.g. flip(x, (0,))")
         dims = _shape_arg(args)
     if isinstance(dims, int):
         dims = (dims,)
