@@ -69,12 +69,31 @@ from ._tensor.tensor import _wrap_node as _wrap_node, wrap as _wrap  # noqa: E40
 # the engine makes Tensors, and hands backward rules the Tensor namespace under create_graph
 _graph.configure(wrap=_wrap, wrap_node=_wrap_node, tensor_ns=_tensor_ns)
 
+
+def _dispatching_namespaces():
+    """gradkit.linalg's and gradkit.fft's functions hand a call to a Tensor subclass's or
+    tensor-like's ``__torch_function__`` (the registry's faces and nn.functional's do already)."""
+    import types as _types
+
+    from ._tensor.torch_function import wrap_function
+
+    for mod in (linalg, fft):
+        for name in mod.__all__:
+            f = mod.__dict__.get(name)
+            if isinstance(f, _types.FunctionType) and \
+                    not getattr(f, "__torch_function_face__", False):
+                setattr(mod, name, wrap_function(f))
+
+
+_dispatching_namespaces()
+from . import overrides  # noqa: E402 (torch.overrides)
+
 __version__ = "0.1.0"
 
 
 # submodules PyTorch's ``import torch`` makes reachable as attributes, imported on first use
-_LAZY_MODULES = frozenset(("cpu", "multiprocessing", "profiler", "signal", "functional", "types",
-                           "mps", "xpu", "__future__", "serialization", "hub"))
+_LAZY_MODULES = frozenset(("_C", "cpu", "multiprocessing", "profiler", "signal", "functional",
+                           "types", "mps", "xpu", "__future__", "serialization", "hub"))
 
 
 def __getattr__(name):

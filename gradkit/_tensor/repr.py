@@ -172,7 +172,8 @@ def format_tensor(t) -> str:
     dtype = arr.dtype
     if dtype.kind == "V":  # bfloat16: its values print as float32's do, as in PyTorch
         arr = arr.astype(np.float32)
-    prefix = "tensor("
+    # a user's Tensor subclass prints its class name, as PyTorch's (``LoggingTensor([...])``)
+    prefix = "tensor(" if type(t).__module__.startswith("gradkit") else type(t).__name__ + "("
     if arr.size == 0:
         body = "[]"
     else:

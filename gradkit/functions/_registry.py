@@ -36,6 +36,7 @@ import warnings
 import numpy as np
 
 from .. import return_types
+from .._tensor import torch_function as _tf
 from .._tensor.record import check_inference_write, write_error
 from .._tensor.record import inplace as _record_inplace
 from .._tensor.tensor import Tensor
@@ -443,6 +444,45 @@ def _signature_source(fn):
     return params, call, defaults, star
 
 
+def _dispatching(name, params, body, namespace, like):
+    """A function face (``gradkit.<name>``) of ``body`` that hands the call to the arguments'
+    ``__torch_function__`` (see ``_tensor/torch_function.py``): one flag tested on the way in;
+    a tensor-like argument met before the flag is on is dispatched from the error it raises."""
+    kinds, values, defaults = [], [], {}
+    kind = "pos"
+    for p in params:
+        pname, eq, default = p.partition("=")
+        if pname == "*":
+            kind = "kw"
+            continue
+        if pname.startswith("**"):
+            kinds.append((pname[2:], "starstar"))
+            values.append(pname[2:])
+            continue
+        if pname.startswith("*"):
+            kinds.append((pname[1:], "star"))
+            values.append(pname[1:])
+            kind = "kw"
+            continue
+        kinds.append((pname, kind))
+        values.append(pname)
+        if eq:
+            defaults[pname] = eval(default, dict(namespace))  # noqa: S307 (our own text)
+    call = f"_tf_params, ({', '.join(values)}{',' if len(values) == 1 else ''}), _tf_defaults"
+    body = body.replace("\n    ", "\n        ")
+    text = (f"if _tf_active[0]:\n        _r = _tf_dispatch(_tf_face, {call})\n"
+            f"        if _r is not _tf_not: return _r\n    try:\n        {body}\n"
+            f"    except Exception:\n        _r = _tf_failed(_tf_face, {call})\n"
+            f"        if _r is _tf_not: raise\n        return _r")
+    ns = dict(namespace, _tf_active=_tf.ACTIVE, _tf_dispatch=_tf.dispatch_face,
+              _tf_failed=_tf.dispatch_failed, _tf_not=_tf.NOT_DISPATCHED,
+              _tf_params=tuple(kinds), _tf_defaults=defaults)
+    face = _compile(name, params, text, ns, like)
+    ns["_tf_face"] = face
+    face.__torch_function_face__ = True
+    return face
+
+
 def _compile(name, params, body, namespace, like):
     src = f"def {name}({', '.join(params)}):\n    {body}\n"
     exec(compile(src, f"<gradkit face {name}>", "exec"), namespace)  # noqa: S102 (our own text)
@@ -692,14 +732,15 @@ def _numpy_face(decl, name, function=False):
     flags = _flag_checks(decl, name, params, defaults)
     if function:
         flags = _sequence_check(decl, params) + flags
-    if not names and not flags:
+    if not names and not flags and not function:
         return decl.impl
     params, pre = _with_numpy_names(name, params, star, names)
     impl, args = _impl_call(decl.impl, call)
     ns = dict(defaults, _impl=impl, _unset=_UNSET, _flag_error=flag_error,
               _number_error=number_error, _int_error=int_error,
               _str_error=str_error, _sequence_error=sequence_error)
-    return _compile(name, params, f"{pre}{flags}return _impl({args})", ns, decl.impl)
+    return (_dispatching if function else _compile)(
+        name, params, f"{pre}{flags}return _impl({args})", ns, decl.impl)
 
 
 def _out_face(decl, name):
@@ -733,7 +774,7 @@ def _out_face(decl, name):
               _Tensor=Tensor, _t=_t, _unset=_UNSET, _flag_error=flag_error,
               _number_error=number_error, _int_error=int_error,
               _str_error=str_error)
-    return _compile(name, params, body, ns, decl.impl)
+    return _dispatching(name, params, body, ns, decl.impl)
 
 
 def _inplace_face(decl, name):

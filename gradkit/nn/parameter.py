@@ -12,6 +12,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from .._tensor.repr import format_tensor as _format
+from .._tensor.torch_function import disabled_torch_function_impl as _no_torch_function
 
 __all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter"]
 
@@ -43,6 +44,7 @@ class Parameter(Tensor):
     """
 
     __slots__ = ()
+    __torch_function__ = _no_torch_function  # ops on parameters give plain Tensors
 
     def __init__(self, data=None, requires_grad: bool = True):
         arr = _array_of(data)
@@ -108,6 +110,7 @@ class Buffer(Tensor):
     """
 
     __slots__ = ("persistent",)
+    __torch_function__ = _no_torch_function
 
     def __init__(self, data=None, *, persistent: bool = True):
         self._data = _array_of(data)
@@ -123,6 +126,7 @@ class UninitializedBuffer(_Uninitialized, Tensor):
     """A buffer of a lazy module whose shape is not known yet (see UninitializedParameter)."""
 
     __slots__ = ()
+    __torch_function__ = _no_torch_function
     cls_to_become = Tensor
 
     def __init__(self, requires_grad: bool = False, device=None, dtype=None,

@@ -19,11 +19,14 @@ def _guard_tensor_arguments():
     """Every public function refuses a list or tuple where PyTorch takes a Tensor (its input,
     target, query/key/value, ...), as PyTorch does: a C++ binding with a TypeError, a Python
     function (``F.interpolate``, ``F.mse_loss``) with an AttributeError on ``.dim()``; gradkit's
-    NotATensorError is both. Installed in each submodule, so the modules' calls are checked."""
+    NotATensorError is both. Installed in each submodule, so the modules' calls are checked.
+    Every function also hands its call to a Tensor subclass's or tensor-like's
+    ``__torch_function__`` (see ``gradkit/_tensor/torch_function.py``)."""
     import functools
     import importlib
     import inspect
 
+    from ..._tensor import torch_function as tf
     from ...functions._args import NotATensorError
 
     tensor_params = {"input", "target", "input1", "input2", "x1", "x2", "anchor", "positive",
@@ -73,6 +76,10 @@ def _guard_tensor_arguments():
 
         @functools.wraps(f)
         def checked_call(*args, **kwargs):
+            if tf.ACTIVE[0]:  # a Tensor subclass or tensor-like may take the call over
+                r = tf.dispatch(checked_call, args, kwargs)
+                if r is not tf.NOT_DISPATCHED:
+                    return r
             error = err3
             if name == "max_pool3d" and (args[i_ri] if i_ri < len(args)
                                          else kwargs.get("return_indices")):
@@ -98,7 +105,14 @@ def _guard_tensor_arguments():
                     raise error(
                         f"{name}(): argument '{p}' (position {i + 1}) must be Tensor, not "
                         f"{type(v).__name__}; make one with gradkit.tensor(...)")
-            return f(*args, **kwargs)
+            try:
+                return f(*args, **kwargs)
+            except Exception:
+                r = tf.dispatch_failed_call(checked_call, args, kwargs)
+                if r is tf.NOT_DISPATCHED:
+                    raise
+                return r
+        checked_call.__torch_function_face__ = True
         return checked_call
 
     pkg = globals()
@@ -114,11 +128,10 @@ def _guard_tensor_arguments():
             except (TypeError, ValueError):
                 continue
             checked = [(i, p) for i, p in enumerate(params) if p in tensor_params]
-            if checked:
-                g = guard(f, name, checked, params)
-                setattr(mod, name, g)
-                if pkg.get(name) is f:
-                    pkg[name] = g
+            g = guard(f, name, checked, params) if checked else tf.wrap_function(f)
+            setattr(mod, name, g)
+            if pkg.get(name) is f:
+                pkg[name] = g
 
 
 _guard_tensor_arguments()

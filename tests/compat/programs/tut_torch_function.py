@@ -1,4 +1,3 @@
-# compat: xfail (gradkit has no __torch_function__ protocol: tensor-likes and Tensor subclasses are not dispatched)
 """The "extending torch" notes on __torch_function__: a tensor-like ScalarTensor class (not a
 Tensor) that implements torch.mean and torch.add through a HANDLED_FUNCTIONS table, falling back
 to NotImplemented (TypeError) for the rest; and Tensor subclasses that override

@@ -1,0 +1,472 @@
+"""The ``__torch_function__`` protocol: Tensor subclasses and tensor-like objects that take over
+gradkit's functions, methods and operators (PyTorch's "extending torch" protocol).
+
+The cost on plain Tensors is kept off the per-op path:
+
+- a Tensor method or operator is only dispatched for a Tensor subclass: when a subclass whose
+  ``__torch_function__`` is not disabled is created (``Tensor.__init_subclass__``), dispatching
+  methods are installed on that subclass; ``Tensor``'s own methods are left as they are;
+- a function face (``gradkit.add``, ``F.linear``, ``gradkit.linalg.det``, ...) tests one flag,
+  ``ACTIVE[0]``, which turns on the first time a subclass is made, a mode entered, or an object
+  with ``__torch_function__`` that is no Tensor (a "tensor-like") reaches a function; a
+  tensor-like seen first by a function that fails on it is dispatched from that failure
+  (``dispatch_failed``), so the successful path of a plain call pays nothing more.
+"""
+
+from __future__ import annotations
+
+from .tensor import Tensor
+
+__all__ = ["ACTIVE", "NOT_DISPATCHED", "DisableTorchFunction", "DisableTorchFunctionSubclass",
+           "TorchFunctionMode", "as_subclass", "call_handlers", "convert",
+           "disabled_torch_function_impl", "dispatch", "dispatch_face", "dispatch_failed",
+           "dispatch_failed_call", "get_default_nowrap_functions", "has_torch_function",
+           "is_tensor_like", "wrap_function"]
+
+# whether any function face must look at its arguments (see the module docstring)
+ACTIVE = [False]
+# 0: dispatch on; 1: subclasses' handlers off (modes still run); 2: everything off
+_DISABLED = [0]
+# the TorchFunctionMode stack, innermost last
+_MODES: list = []
+NOT_DISPATCHED = object()  # a face's ``dispatch`` found nothing to call: run the op itself
+
+
+def disabled_torch_function_impl(func, types, args=(), kwargs=None):
+    """Set as a class's ``__torch_function__`` (``Parameter``'s): its instances are not
+    dispatched, and ops on them give plain Tensors (PyTorch's ``_disabled_torch_function_impl``)."""
+    return NotImplemented
+
+
+def _handler_of(t):
+    """The ``__torch_function__`` of type ``t``, or None where it has none or it is disabled."""
+    tf = getattr(t, "__torch_function__", None)
+    if tf is None or getattr(tf, "__func__", tf) is disabled_torch_function_impl:
+        return None
+    return tf
+
+
+_PLAIN_TYPES = frozenset((Tensor, int, float, bool, complex, str, type(None), slice,
+                          type(Ellipsis)))
+
+
+def _overloaded(values, found):
+    """Append to ``found`` the arguments of ``values`` (sequences looked into, one level) whose
+    type overrides ``__torch_function__``: one per type, a subclass before its superclasses,
+    otherwise left to right (PyTorch's order)."""
+    for v in values:
+        t = type(v)
+        if t in _PLAIN_TYPES:
+            continue
+        if t is list or t is tuple:
+            _overloaded(v, found)
+            continue
+        if _handler_of(t) is None or any(type(a) is t for a in found):
+            continue
+        at = len(found)
+        for i, a in enumerate(found):
+            if issubclass(t, type(a)):
+                at = i
+                break
+        found.insert(at, v)
+    return found
+
+
+def has_torch_function(relevant_args) -> bool:
+    """Whether any of ``relevant_args`` (Tensors, tensor-likes, sequences of them) overrides
+    ``__torch_function__`` and dispatch is not disabled (a mode counts too)."""
+    if _DISABLED[0] == 2:
+        return False
+    return bool(_MODES) or (not _DISABLED[0] and bool(_overloaded(relevant_args, [])))
+
+
+def dispatch(func, args, kwargs):
+    """Call the ``__torch_function__`` of the innermost mode, then of the overloaded arguments in
+    ``args``/``kwargs``, until one does not return NotImplemented; NOT_DISPATCHED where none
+    applies; TypeError naming the types where all declined."""
+    state = _DISABLED[0]
+    if state == 2:
+        return NOT_DISPATCHED
+    found = [] if state else _overloaded(args, [])
+    if kwargs and not state:
+        _overloaded(kwargs.values(), found)
+    return call_handlers(func, found, args, kwargs)
+
+
+def call_handlers(func, found, args, kwargs):
+    """``dispatch`` with the overloaded arguments ``found`` (see ``_overloaded``)."""
+    if not found and not _MODES or _DISABLED[0] == 2:
+        return NOT_DISPATCHED
+    if _DISABLED[0]:
+        found = []
+    types = tuple(type(a) for a in found)
+    if kwargs is None:
+        kwargs = {}
+    if _MODES:
+        mode = _MODES.pop()  # a mode runs with itself off (its own calls go to the op)
+        try:
+            r = mode.__torch_function__(func, types, args, kwargs)
+        finally:
+            _MODES.append(mode)
+        if r is not NotImplemented:
+            return r
+    for a in found:
+        r = type(a).__torch_function__(func, types, args, kwargs)
+        if r is not NotImplemented:
+            return r
+    name = getattr(func, "__name__", repr(func))
+    raise TypeError(f"no implementation found for '{name}' on types that implement "
+                    f"__torch_function__: {list(types)}; each returned NotImplemented "
+                    f"(handle this function in one of their __torch_function__ methods)")
+
+
+def _given(params, values, defaults):
+    """The positional arguments and keywords a caller most likely gave: positionals up to the
+    last that differs from its default, keyword-only ones that differ from theirs."""
+    args, kwargs = [], {}
+    last = 0
+    for i, (p, kind) in enumerate(params):
+        if kind == "pos" and values[i] is not defaults.get(p, NOT_DISPATCHED):
+            last = i + 1
+    for i, (p, kind) in enumerate(params):
+        v = values[i]
+        if kind == "pos":
+            if i < last:
+                args.append(v)
+        elif kind == "star":
+            args.extend(v)
+        elif kind == "starstar":
+            kwargs.update(v)
+        elif v is not defaults.get(p, NOT_DISPATCHED):
+            kwargs[p] = v
+    return tuple(args), kwargs
+
+
+def dispatch_face(face, params, values, defaults):
+    """``dispatch`` from a generated function face: ``params`` are ``(name, kind)`` of its
+    parameters, ``values`` their values in the call, ``defaults`` name -> default."""
+    args, kwargs = _given(params, values, defaults)
+    return dispatch(face, args, kwargs)
+
+
+def dispatch_failed(face, params, values, defaults):
+    """A function face failed on its arguments with dispatch off: where one of them is a
+    tensor-like (``__torch_function__`` but no Tensor), turn dispatch on and dispatch the call;
+    NOT_DISPATCHED otherwise (the face re-raises its error)."""
+    args, kwargs = _given(params, values, defaults)
+    return _dispatch_tensor_like(face, args, kwargs)
+
+
+def dispatch_failed_call(func, args, kwargs):
+    """``dispatch_failed`` for a face that has the call's ``args`` and ``kwargs`` as given."""
+    return _dispatch_tensor_like(func, args, kwargs)
+
+
+def _dispatch_tensor_like(func, args, kwargs):
+    if ACTIVE[0] or _DISABLED[0]:
+        return NOT_DISPATCHED
+    found = _overloaded(args, [])
+    if kwargs:
+        _overloaded(kwargs.values(), found)
+    if not found:
+        return NOT_DISPATCHED
+    ACTIVE[0] = True
+    return dispatch(func, args, kwargs)
+
+
+def wrap_function(f, public=None):
+    """``f`` as a function face that dispatches (for functions written by hand: ``F.*``,
+    ``gradkit.linalg.*``, ``gradkit.fft.*``); the handler sees the returned function."""
+    import functools
+
+    @functools.wraps(f)
+    def face(*args, **kwargs):
+        if ACTIVE[0]:
+            r = dispatch(face, args, kwargs)
+            if r is not NOT_DISPATCHED:
+                return r
+        try:
+            return f(*args, **kwargs)
+        except Exception:
+            r = dispatch_failed_call(face, args, kwargs)
+            if r is NOT_DISPATCHED:
+                raise
+            return r
+
+    face.__torch_function_face__ = True
+    return face
+
+
+# ------------------------------------------------------------------ disabling, modes
+class DisableTorchFunctionSubclass:
+    """Within it, Tensor subclasses' and tensor-likes' ``__torch_function__`` are not called
+    (modes still are); what ``Tensor.__torch_function__`` runs the op under."""
+
+    _level = 1
+
+    def __enter__(self):
+        self._prev = _DISABLED[0]
+        _DISABLED[0] = max(self._prev, self._level)
+        return self
+
+    def __exit__(self, *exc):
+        _DISABLED[0] = self._prev
+        return False
+
+
+class DisableTorchFunction(DisableTorchFunctionSubclass):
+    """Within it, no ``__torch_function__`` is called, of modes neither."""
+
+    _level = 2
+
+
+class TorchFunctionMode:
+    """A context manager whose ``__torch_function__(self, func, types, args=(), kwargs=None)``
+    sees every gradkit function and Tensor method called within it (PyTorch's
+    ``torch.overrides.TorchFunctionMode``); within its handler the mode itself is off."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        raise NotImplementedError
+
+    def __enter__(self):
+        ACTIVE[0] = True
+        _MODES.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        if self in _MODES:
+            _MODES.reverse()
+            _MODES.remove(self)
+            _MODES.reverse()
+        return False
+
+    @classmethod
+    def push(cls, *args, **kwargs):
+        mode = cls(*args, **kwargs)
+        mode.__enter__()
+        return mode
+
+
+def is_tensor_like(inp) -> bool:
+    """Whether ``inp`` is a Tensor or an object whose type defines ``__torch_function__``."""
+    return isinstance(inp, Tensor) or hasattr(type(inp), "__torch_function__")
+
+
+# ------------------------------------------------------------------ Tensor's side
+def _property_getter(name):
+    return Tensor.__dict__[name].__get__
+
+
+def get_default_nowrap_functions() -> set:
+    """The functions whose results ``Tensor.__torch_function__`` returns as they are, not turned
+    into the subclass (the ``grad`` and ``_base`` getters)."""
+    return {_property_getter("grad"), _property_getter("_base")}
+
+
+def _copy_state(new, t):
+    for s in ("_data", "requires_grad", "_grad_fn", "_grad", "_vcl", "_hooks", "_view_base"):
+        try:
+            Tensor.__dict__[s].__set__(new, Tensor.__dict__[s].__get__(t, Tensor))
+        except AttributeError:
+            pass
+    return new
+
+
+def convert(ret, cls):
+    """``ret`` with its Tensors made ``cls`` objects (tuples and lists looked into), as PyTorch's
+    default ``__torch_function__`` returns results."""
+    if cls is Tensor:
+        return ret
+    if isinstance(ret, Tensor):
+        if not isinstance(ret, cls):
+            ret = _copy_state(object.__new__(cls), ret)
+        return ret
+    if isinstance(ret, (tuple, list)):
+        items = [convert(r, cls) for r in ret]
+        if hasattr(ret, "_fields"):  # a named tuple (values, indices)
+            return type(ret)(*items)
+        return type(ret)(items)
+    return ret
+
+
+def as_subclass(self, cls):
+    """This tensor as a ``cls`` object (``cls`` a subclass of Tensor): the same data and version
+    counter; where it requires grad, an alias in the graph (gradients reach ``self``)."""
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError(f"as_subclass(): argument 'cls' must be a subclass of Tensor, not "
+                        f"{cls!r}")
+    src = self
+    if self.requires_grad:
+        with DisableTorchFunction():
+            src = Tensor.view_as(self, self)
+    else:
+        self._vc  # noqa: B018 (makes the shared version counter, so both see writes)
+    return _copy_state(object.__new__(cls), src)
+
+
+def _make_subclass(cls, data, require_grad=False, *args, **kwargs):
+    """``Tensor._make_subclass(cls, data, require_grad)``: a ``cls`` leaf sharing ``data``'s
+    storage, detached from its graph."""
+    with DisableTorchFunction():
+        t = as_subclass(Tensor.detach(data), cls)
+        if require_grad:
+            Tensor.requires_grad_(t, True)
+    return t
+
+
+def _default_torch_function(cls, func, types, args=(), kwargs=None):
+    """Tensor's ``__torch_function__``: run ``func`` with subclass dispatch off and return its
+    Tensors as ``cls`` objects (NotImplemented where another argument type is no superclass of
+    ``cls``)."""
+    if kwargs is None:
+        kwargs = {}
+    if not all(issubclass(cls, t) for t in types):
+        return NotImplemented
+    with DisableTorchFunctionSubclass():
+        ret = func(*args, **kwargs)
+        if func in get_default_nowrap_functions():
+            return ret
+        return convert(ret, cls)
+
+
+# Tensor attributes never dispatched: construction, the protocol itself, pickling and copying
+# (which keep the class themselves), NumPy's hooks, and private state
+_NOT_DISPATCHED = frozenset({
+    "__init__", "__new__", "__init_subclass__", "__torch_function__", "__getattribute__",
+    "__setattr__", "__delattr__", "__reduce_ex__", "__reduce__", "__getstate__",
+    "__setstate__", "__deepcopy__", "__array__", "__array_wrap__", "__array_priority__",
+    "__dlpack__", "__dlpack_device__", "__slots__", "__weakref__", "__hash__", "__class__",
+    "__dict__", "__doc__", "__module__", "__dir__", "__sizeof__", "__subclasshook__",
+    "__qualname__", "as_subclass", "_make_subclass", "__annotations__",
+})
+# operators PyTorch dispatches as the named method: x + y as Tensor.add, 2 * x as Tensor.mul
+_OPERATOR_METHODS = {
+    "__add__": "add", "__radd__": "add", "__iadd__": "add_", "__mul__": "mul",
+    "__rmul__": "mul", "__imul__": "mul_", "__sub__": "sub", "__isub__": "sub_",
+    "__truediv__": "div", "__itruediv__": "div_", "__matmul__": "matmul", "__neg__": "neg",
+}
+# reflected operators: with a Tensor on the left they are the forward operator's call
+_REFLECTED = {"__rsub__": "sub", "__rtruediv__": "div", "__rmatmul__": "matmul",
+              "__rpow__": "pow", "__rfloordiv__": "floor_divide", "__rmod__": "remainder"}
+
+
+def _method_face(base, func):
+    def face(self, *args, **kwargs):
+        r = dispatch(func, (self,) + args, kwargs)
+        if r is NOT_DISPATCHED:
+            return base(self, *args, **kwargs)
+        return r
+
+    face.__name__ = getattr(base, "__name__", "face")
+    face.__qualname__ = f"Tensor.{face.__name__}"
+    face.__doc__ = getattr(base, "__doc__", None)
+    face.__torch_function_face__ = True
+    return face
+
+
+def _commuting_face(base, func):
+    """``__radd__``/``__rmul__``: ``2 + x`` and ``t + x`` are ``Tensor.add`` of the two."""
+    def face(self, other):
+        args = (other, self) if isinstance(other, Tensor) else (self, other)
+        r = dispatch(func, args, None)
+        if r is NOT_DISPATCHED:
+            return base(self, other)
+        return r
+
+    face.__name__ = base.__name__
+    face.__torch_function_face__ = True
+    return face
+
+
+def _reflected_face(base, forward):
+    """``t - x`` (a Tensor on the left, this subclass on the right) is ``Tensor.sub(t, x)``;
+    ``2 - x`` is ``Tensor.__rsub__(x, 2)``."""
+    def face(self, other):
+        if isinstance(other, Tensor):
+            r = dispatch(forward, (other, self), None)
+        else:
+            r = dispatch(base, (self, other), None)
+        if r is NOT_DISPATCHED:
+            return base(self, other)
+        return r
+
+    face.__name__ = base.__name__
+    face.__torch_function_face__ = True
+    return face
+
+
+def _property_face(prop):
+    getter = prop.__get__
+
+    def fget(self):
+        r = dispatch(getter, (self,), None)
+        if r is NOT_DISPATCHED:
+            return prop.fget(self)
+        return r
+
+    return property(fget, prop.fset, prop.fdel, prop.__doc__)
+
+
+_SUBCLASS_FACES: dict = {}
+
+
+def _subclass_faces() -> dict:
+    """name -> the dispatching attribute a Tensor subclass gets (built once, on first need)."""
+    if not _SUBCLASS_FACES:
+        for name, attr in list(vars(Tensor).items()):
+            if name in _NOT_DISPATCHED or (name.startswith("_") and not name.endswith("__")
+                                           and name != "_base"):
+                continue
+            if isinstance(attr, property):
+                if attr.fget is not None:
+                    _SUBCLASS_FACES[name] = _property_face(attr)
+            elif callable(attr) and not isinstance(attr, (type, staticmethod, classmethod)):
+                if name in ("__radd__", "__rmul__"):
+                    face = _commuting_face(attr, getattr(Tensor, _OPERATOR_METHODS[name]))
+                elif name in _REFLECTED:
+                    face = _reflected_face(attr, getattr(Tensor, _REFLECTED[name]))
+                else:
+                    func = getattr(Tensor, _OPERATOR_METHODS[name]) \
+                        if name in _OPERATOR_METHODS else attr
+                    face = _method_face(attr, func)
+                _SUBCLASS_FACES[name] = face
+    return _SUBCLASS_FACES
+
+
+def _install_faces(cls):
+    """Give ``cls`` the dispatching methods, operators and properties it would inherit from
+    Tensor itself (never over its own or an intermediate class's definitions)."""
+    for name, face in _subclass_faces().items():
+        for k in cls.__mro__:
+            if name in k.__dict__:
+                if k is Tensor:
+                    setattr(cls, name, face)
+                break
+
+
+def _made_by_new(self, *args, **kwargs):
+    """The ``__init__`` of a subclass whose ``__new__`` makes the tensor (it takes the
+    subclass's own arguments, ``MetadataTensor(data, metadata=...)``, as PyTorch's does)."""
+
+
+def _init_subclass(cls, **kwargs):
+    super(Tensor, cls).__init_subclass__(**kwargs)
+    for k in cls.__mro__:
+        if k is Tensor:
+            break
+        if "__init__" in k.__dict__:
+            break
+        if "__new__" in k.__dict__:
+            cls.__init__ = _made_by_new
+            break
+    if _handler_of(cls) is not None:
+        ACTIVE[0] = True
+        _install_faces(cls)
+
+
+def install() -> None:
+    """Attach the protocol to Tensor (called once at import)."""
+    Tensor.__torch_function__ = classmethod(_default_torch_function)
+    Tensor.__init_subclass__ = classmethod(_init_subclass)
+    Tensor.as_subclass = as_subclass
+    Tensor._make_subclass = staticmethod(_make_subclass)
