@@ -77,12 +77,27 @@ def _dispatching_namespaces():
 
     from ._tensor.torch_function import wrap_function
 
-    for mod in (linalg, fft):
+    for mod, prefix in ((linalg, "linalg_"), (fft, "fft_")):
         for name in mod.__all__:
             f = mod.__dict__.get(name)
             if isinstance(f, _types.FunctionType) and \
                     not getattr(f, "__torch_function_face__", False):
-                setattr(mod, name, wrap_function(f))
+                face = wrap_function(f)
+                face.__name__ = prefix + name  # PyTorch's name: a handler sees linalg_norm
+                setattr(mod, name, face)
+    # the top-level functions written by hand that take tensors: the *_like factories, the
+    # random samplers, the in-place function faces (gradkit.exp_(x))
+    top = globals()
+    for name, f in list(top.items()):
+        if isinstance(f, _types.FunctionType) and not name.startswith("_") and \
+                not getattr(f, "__torch_function_face__", False) and \
+                (name.endswith("_like") or name in _TENSOR_TAKING or
+                 (name.endswith("_") and getattr(Tensor, name, None) is f)):
+            top[name] = wrap_function(f)
+
+
+_TENSOR_TAKING = frozenset({"bernoulli", "multinomial", "normal", "poisson", "binomial",
+                            "is_nonzero", "is_floating_point"})
 
 
 _dispatching_namespaces()

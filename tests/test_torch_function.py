@@ -1,0 +1,313 @@
+"""The ``__torch_function__`` protocol against PyTorch: Tensor subclasses (logging, metadata),
+tensor-likes that are no Tensor, the order handlers are asked in, NotImplemented, as_subclass,
+disabling dispatch, modes, and gradkit.overrides."""
+
+import functools
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+LIBS = [gk, torch]
+
+
+def _logging_class(lib):
+    class LoggingTensor(lib.Tensor):
+        calls = []
+
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            cls.calls.append(func.__name__)
+            return super().__torch_function__(func, types, args, kwargs or {})
+
+    return LoggingTensor
+
+
+def _data():
+    return np.arange(1.0, 7.0, dtype=np.float32).reshape(2, 3)
+
+
+# (label, op on (lib, x: the subclass, p: a plain tensor))
+OPS = [
+    ("relu", lambda lib, x, p: lib.relu(x)),
+    ("sum method", lambda lib, x, p: x.sum()),
+    ("sum dim", lambda lib, x, p: lib.sum(x, dim=0)),
+    ("x + p", lambda lib, x, p: x + p),
+    ("p + x", lambda lib, x, p: p + x),
+    ("2 * x", lambda lib, x, p: 2 * x),
+    ("x * 2", lambda lib, x, p: x * 2),
+    ("x - p", lambda lib, x, p: x - p),
+    ("-x", lambda lib, x, p: -x),
+    ("x @ p.T", lambda lib, x, p: x @ p.T),
+    ("F.linear", lambda lib, x, p: lib.nn.functional.linear(x, p)),
+    ("F.relu", lambda lib, x, p: lib.nn.functional.relu(x)),
+    ("cat", lambda lib, x, p: lib.cat([p, x])),
+    ("clone", lambda lib, x, p: x.clone()),
+    ("getitem", lambda lib, x, p: x[0]),
+    ("softmax", lambda lib, x, p: lib.softmax(x, 0)),
+    ("torch.add", lambda lib, x, p: lib.add(p, x)),
+    ("add_", lambda lib, x, p: x.clone().add_(1)),
+    ("linalg.norm", lambda lib, x, p: lib.linalg.norm(x)),
+]
+
+
+@pytest.mark.parametrize("label,op", OPS, ids=[o[0] for o in OPS])
+def test_logging_subclass_sees_ops_and_keeps_its_class(label, op):
+    got = []
+    for lib in LIBS:
+        cls = _logging_class(lib)
+        x = lib.tensor(_data()).as_subclass(cls)
+        p = lib.tensor(_data() + 1)
+        cls.calls.clear()
+        r = op(lib, x, p)
+        got.append((type(r).__name__, list(cls.calls), np.asarray(r.detach().numpy()
+                                                                  if hasattr(r, "numpy") else r)))
+    (tg, cg, vg), (tt, ct, vt) = got
+    assert tg == tt
+    assert cg[:1] == ct[:1]  # the first call the handler sees: the op the user called
+    np.testing.assert_allclose(vg, vt, rtol=1e-6)
+
+
+def test_property_access_dispatches_as_its_getter():
+    for lib in LIBS:
+        cls = _logging_class(lib)
+        x = lib.tensor(_data()).as_subclass(cls)
+        cls.calls.clear()
+        assert tuple(x.shape) == (2, 3)
+        assert cls.calls == ["__get__"]
+
+
+def test_plain_tensor_ops_are_not_dispatched_and_stay_plain():
+    for lib in LIBS:
+        cls = _logging_class(lib)
+        p = lib.tensor(_data())
+        cls.calls.clear()
+        r = lib.relu(p) + p.sum()
+        assert type(r) is lib.Tensor and cls.calls == []
+
+
+def test_repr_names_the_subclass():
+    outs = []
+    for lib in LIBS:
+        cls = _logging_class(lib)
+        outs.append(repr(lib.tensor([[1.0, 2.0], [3.0, 4.0]]).as_subclass(cls)))
+    assert outs[0] == outs[1]
+    assert outs[0].startswith("LoggingTensor([[1., 2.],\n")
+
+
+def _metadata_class(lib):
+    class MetadataTensor(lib.Tensor):
+        @staticmethod
+        def __new__(cls, data, metadata=None):
+            t = lib.as_tensor(data).as_subclass(cls)
+            t.metadata = metadata or {}
+            return t
+
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            meta = {}
+            for a in args:
+                if isinstance(a, MetadataTensor):
+                    meta.update(getattr(a, "metadata", {}))
+            out = super().__torch_function__(func, types, args, kwargs or {})
+            if isinstance(out, MetadataTensor):
+                out.metadata = meta
+            return out
+
+    return MetadataTensor
+
+
+def test_metadata_subclass_with_new_and_gradients():
+    got = []
+    for lib in LIBS:
+        cls = _metadata_class(lib)
+        m = cls([[1.0, 2.0], [3.0, 4.0]], metadata={"unit": "m"})
+        r = m @ m
+        g = cls([1.0, 2.0, 3.0], metadata={"src": "g"}).requires_grad_()
+        loss = (g ** 2).sum()
+        loss.backward()
+        got.append((type(r).__name__, r.metadata, r.tolist(), type(loss).__name__,
+                    g.grad.tolist(), type(g.grad).__name__, g.is_leaf))
+    assert got[0] == got[1]
+
+
+class _ScalarTensorBase:
+    """PyTorch's documented tensor-like: no Tensor, a HANDLED_FUNCTIONS table."""
+
+
+def _scalar_tensor(lib):
+    handled = {}
+
+    class ScalarTensor:
+        def __init__(self, n, value):
+            self._N, self._value = n, value
+
+        def tensor(self):
+            return self._value * lib.eye(self._N)
+
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            if func not in handled:
+                return NotImplemented
+            return handled[func](*args, **(kwargs or {}))
+
+    def implements(f):
+        def deco(g):
+            functools.update_wrapper(g, f)
+            handled[f] = g
+            return g
+        return deco
+
+    @implements(lib.mean)
+    def mean(input):
+        return float(input._value) / input._N
+
+    @implements(lib.add)
+    def add(input, other):
+        if isinstance(other, ScalarTensor):
+            return ScalarTensor(input._N, input._value + other._value)
+        return lib.add(input.tensor(), other)
+
+    return ScalarTensor
+
+
+def test_tensor_like_that_is_no_tensor():
+    got = []
+    for lib in LIBS:
+        st = _scalar_tensor(lib)
+        s = st(2, 3)
+        with pytest.raises(TypeError, match="ScalarTensor"):
+            lib.mul(s, 3)  # unhandled: every handler returned NotImplemented
+        r = lib.add(s, lib.tensor([[1.0, 1.0], [1.0, 1.0]]))
+        got.append((lib.mean(st(5, 2)), lib.add(s, s)._value, r.tolist(),
+                    lib.overrides.is_tensor_like(s), lib.overrides.has_torch_function((s,))))
+    assert got[0] == got[1]
+
+
+def test_subclass_handler_asked_before_its_superclass_then_notimplemented():
+    got = []
+    for lib in LIBS:
+        order = []
+
+        class A(lib.Tensor):
+            @classmethod
+            def __torch_function__(cls, func, types, args=(), kwargs=None):
+                order.append("A")
+                return super().__torch_function__(func, types, args, kwargs or {})
+
+        class B(A):
+            @classmethod
+            def __torch_function__(cls, func, types, args=(), kwargs=None):
+                order.append("B")
+                return NotImplemented
+
+        a = lib.tensor([1.0, 2.0]).as_subclass(A)
+        b = lib.tensor([3.0, 4.0]).as_subclass(B)
+        # B first (a subclass before its superclass); A's default handler then declines, as
+        # B is no superclass of A, so every handler declined
+        with pytest.raises(TypeError, match="B"):
+            lib.add(a, b)
+        r = lib.add(a, lib.tensor([1.0, 1.0]).as_subclass(A))
+        got.append((list(order), type(r).__name__, r.tolist()))
+    assert got[0] == got[1]
+    assert got[0][0] == ["B", "A", "A"]
+
+
+def test_all_notimplemented_raises_typeerror_naming_the_types():
+    for lib in LIBS:
+        class Refuses(lib.Tensor):
+            @classmethod
+            def __torch_function__(cls, func, types, args=(), kwargs=None):
+                return NotImplemented
+
+        x = lib.tensor([1.0]).as_subclass(Refuses)
+        with pytest.raises(TypeError, match="Refuses"):
+            lib.exp(x)
+
+
+def test_as_subclass_shares_data_and_graph():
+    got = []
+    for lib in LIBS:
+        cls = _logging_class(lib)
+        base = lib.tensor([1.0, 2.0], requires_grad=True)
+        x = base.as_subclass(cls)
+        (x * 3).sum().backward()
+        plain = x.as_subclass(lib.Tensor)
+        got.append((type(x).__name__, x.is_leaf, base.grad.tolist(), type(plain).__name__,
+                    isinstance(x, lib.Tensor)))
+        with pytest.raises(TypeError):
+            base.as_subclass(int)
+    assert got[0] == got[1]
+
+
+def test_disable_torch_function_subclass_and_parameter():
+    got = []
+    for lib in LIBS:
+        cls = _logging_class(lib)
+        x = lib.tensor(_data()).as_subclass(cls)
+        cls.calls.clear()
+        with lib._C.DisableTorchFunctionSubclass():
+            r = lib.relu(x)
+        with lib._C.DisableTorchFunction():
+            r2 = x.sum()
+        w = lib.nn.Parameter(lib.ones(2))
+        got.append((type(r).__name__, type(r2).__name__, list(cls.calls),
+                    type(w * 2).__name__))
+    assert got[0] == got[1]
+
+
+def test_function_mode_sees_calls_and_runs_with_itself_off():
+    got = []
+    for lib in LIBS:
+        seen = []
+
+        class Mode(lib.overrides.TorchFunctionMode):
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                seen.append(func.__name__)
+                return func(*args, **(kwargs or {}))
+
+        x = lib.tensor([1.0, -2.0])
+        with Mode():
+            r = lib.relu(x)
+            r2 = lib.nn.functional.gelu(x)
+        after = lib.exp(x)
+        got.append((seen, r.tolist(), type(after).__name__, np.round(r2.tolist(), 5).tolist()))
+    assert got[0] == got[1]
+
+
+def test_overrides_helpers():
+    for lib in LIBS:
+        cls = _logging_class(lib)
+        x = lib.tensor([1.0, 2.0]).as_subclass(cls)
+        p = lib.tensor([1.0])
+        ov = lib.overrides
+        assert ov.has_torch_function((x,)) and not ov.has_torch_function((p, 1.0))
+        assert ov.has_torch_function_unary(x) and ov.has_torch_function_variadic(p, x)
+        assert ov.is_tensor_like(p) and not ov.is_tensor_like(1.0)
+
+        def my_op(a):
+            if ov.has_torch_function_unary(a):
+                return ov.handle_torch_function(my_op, (a,), a)
+            return a + 1
+
+        cls.calls.clear()
+        r = my_op(x)
+        assert cls.calls[0] == "my_op" and type(r).__name__ == "LoggingTensor"
+        nowrap = ov.get_default_nowrap_functions()
+        assert lib.Tensor.grad.__get__ in nowrap
+
+
+def test_make_subclass():
+    got = []
+    for lib in LIBS:
+        class Sub(lib.Tensor):
+            @staticmethod
+            def __new__(cls, data):
+                return lib.Tensor._make_subclass(cls, data, True)
+
+        s = Sub(lib.tensor([1.0, 2.0]))
+        got.append((type(s).__name__, s.requires_grad, s.is_leaf, s.tolist()))
+    assert got[0] == got[1]
