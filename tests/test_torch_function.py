@@ -318,3 +318,37 @@ def _make_subclass_scenario(lib):
 
 def test_make_subclass():
     assert _make_subclass_scenario(gk) == _make_subclass_scenario(torch)
+
+
+def _module_scenario(lib):
+    cls = _logging_class(lib)
+    x = lib.tensor(_data()).as_subclass(cls)
+    lin = lib.nn.Linear(3, 2)
+    with lib.no_grad():
+        lin.weight.fill_(0.5)
+        lin.bias.fill_(0.1)
+    cls.calls.clear()
+    y = lin(x)
+    m = lib.max(x.requires_grad_(), 1)
+    return (type(y).__name__, cls.calls[:1], y.tolist(), type(m.values).__name__,
+            type(m.values.grad_fn).__name__, type(lin.weight * 2).__name__)
+
+
+def test_module_call_and_graph_results_of_a_subclass():
+    assert _module_scenario(gk) == _module_scenario(torch)
+
+
+class TaggedTensor(gk.Tensor):
+    """A module-level subclass (pickle finds it by name)."""
+
+
+def test_subclass_copies_and_pickles_with_its_attributes():
+    import copy
+    import pickle
+
+    x = gk.tensor([1.0, 2.0]).as_subclass(TaggedTensor)
+    x.tag = "t"
+    for y in (copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
+        assert type(y) is TaggedTensor and y.tag == "t" and y.tolist() == [1.0, 2.0]
+        y[0] = 5.0
+        assert x.tolist() == [1.0, 2.0]

@@ -10,6 +10,7 @@ names that file. Recording a graph node when an op runs is ``_tensor/record.py``
 
 from __future__ import annotations
 
+import copy
 import numbers
 import operator
 import weakref
@@ -643,11 +644,14 @@ class Tensor:
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
                 "protocol at the moment. Use detach().clone() first."
             )
-        new = _make(_deepcopy_data(self._data, memo), self.requires_grad, None)
-        new.__class__ = self.__class__
+        new = retyped(_make(_deepcopy_data(self._data, memo), self.requires_grad, None),
+                      type(self))
         if self.grad is not None:
             new.grad = _make(_deepcopy_data(self.grad._data, memo), False, None)
         memo[id(self)] = new
+        extra = getattr(self, "__dict__", None)  # a subclass's own attributes
+        if extra:
+            new.__dict__.update(copy.deepcopy(extra, memo))
         return new
 
     def __reduce_ex__(self, proto):
@@ -655,7 +659,9 @@ class Tensor:
             shared = SHARED_REDUCE[0](self)
             if shared is not None:
                 return shared
-        return (_rebuild, (_to_host(self._data), self.requires_grad, type(self)))
+        extra = getattr(self, "__dict__", None)  # a subclass's own attributes
+        return (_rebuild, (_to_host(self._data), self.requires_grad, type(self))) + \
+            ((extra,) if extra else ())
 
     # ----------------------------------------------------------------- autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -784,9 +790,31 @@ SHARED_REDUCE: list = []
 
 
 def _rebuild(arr, requires_grad, cls):
-    t = _make(arr, requires_grad, None)
-    t.__class__ = cls
-    return t
+    return retyped(_make(arr, requires_grad, None), cls)
+
+
+_STATE_SLOTS = tuple(n for n in Tensor.__slots__ if n != "__weakref__")
+
+
+def retyped(t, cls):
+    """``t`` as a ``cls`` object (``cls`` a subclass of Tensor): ``t`` itself where the class
+    has no ``__dict__`` (Parameter), else a new object sharing all of ``t``'s state (a user's
+    subclass; ``t`` must be held by nothing else)."""
+    if type(t) is cls:
+        return t
+    try:
+        t.__class__ = cls
+        return t
+    except TypeError:  # the layouts differ: a subclass with a __dict__
+        pass
+    new = object.__new__(cls)
+    for name in _STATE_SLOTS:
+        slot = Tensor.__dict__[name]
+        try:
+            slot.__set__(new, slot.__get__(t, Tensor))
+        except AttributeError:  # (unset: _view_base on a tensor that is no view)
+            pass
+    return new
 
 
 

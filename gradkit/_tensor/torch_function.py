@@ -15,7 +15,9 @@ The cost on plain Tensors is kept off the per-op path:
 
 from __future__ import annotations
 
-from .tensor import Tensor
+from ..autograd import grad_mode as _grad_mode
+from ..autograd.graph import rename
+from .tensor import _STATE_SLOTS, Tensor, retyped
 
 __all__ = ["ACTIVE", "NOT_DISPATCHED", "DisableTorchFunction", "DisableTorchFunctionSubclass",
            "TorchFunctionMode", "as_subclass", "call_handlers", "convert",
@@ -263,15 +265,6 @@ def get_default_nowrap_functions() -> set:
     return {_property_getter("grad"), _property_getter("_base")}
 
 
-def _copy_state(new, t):
-    for s in ("_data", "requires_grad", "_grad_fn", "_grad", "_vcl", "_hooks", "_view_base"):
-        try:
-            Tensor.__dict__[s].__set__(new, Tensor.__dict__[s].__get__(t, Tensor))
-        except AttributeError:
-            pass
-    return new
-
-
 def convert(ret, cls):
     """``ret`` with its Tensors made ``cls`` objects (tuples and lists looked into), as PyTorch's
     default ``__torch_function__`` returns results."""
@@ -279,7 +272,8 @@ def convert(ret, cls):
         return ret
     if isinstance(ret, Tensor):
         if not isinstance(ret, cls):
-            ret = _copy_state(object.__new__(cls), ret)
+            # a result in the graph becomes an alias of it (AliasBackward0, as PyTorch's)
+            ret = as_subclass(ret, cls) if ret._grad_fn is not None else retyped(ret, cls)
         return ret
     if isinstance(ret, (tuple, list)):
         items = [convert(r, cls) for r in ret]
@@ -295,13 +289,20 @@ def as_subclass(self, cls):
     if not (isinstance(cls, type) and issubclass(cls, Tensor)):
         raise TypeError(f"as_subclass(): argument 'cls' must be a subclass of Tensor, not "
                         f"{cls!r}")
-    src = self
-    if self.requires_grad:
+    if self.requires_grad and _grad_mode.STATE[0]:
         with DisableTorchFunction():
-            src = Tensor.view_as(self, self)
-    else:
-        self._vc  # noqa: B018 (makes the shared version counter, so both see writes)
-    return _copy_state(object.__new__(cls), src)
+            return retyped(rename(Tensor.view_as(self, self), "AliasBackward0"), cls)
+    self._vc  # noqa: B018 (makes the shared version counter, so both see writes)
+    src = object.__new__(Tensor)
+    for name in _STATE_SLOTS:
+        slot = Tensor.__dict__[name]
+        try:
+            slot.__set__(src, slot.__get__(self, Tensor))
+        except AttributeError:
+            pass
+    src._grad = None
+    src._hooks = None
+    return retyped(src, cls)
 
 
 def _make_subclass(cls, data, require_grad=False, *args, **kwargs):

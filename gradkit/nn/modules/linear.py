@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from ... import _dtype
 from ... import functions as _F
 from ..._tensor import Tensor, apply, as_tensor_arg
+from ..._tensor.torch_function import ACTIVE as _TORCH_FUNCTION
 from ...amp._state import CPU as _AUTOCAST
 from ...ops import linear as LI
 from .. import init
@@ -96,6 +97,8 @@ class Linear(Module):
         if w is None:  # parametrized (nn.utils.parametrize): computed by a property
             w = self.weight
         b = p["bias"] if "bias" in p else self.bias
+        if type(input) is not Tensor and _TORCH_FUNCTION[0]:  # a subclass may take it over
+            return _linear(input, w, b)
         shape = input._data.shape if isinstance(input, Tensor) else None
         if shape is None or not shape or shape[-1] != self.in_features:
             self._bad_input(input)
