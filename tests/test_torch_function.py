@@ -352,3 +352,26 @@ def test_subclass_copies_and_pickles_with_its_attributes():
         assert type(y) is TaggedTensor and y.tag == "t" and y.tolist() == [1.0, 2.0]
         y[0] = 5.0
         assert x.tolist() == [1.0, 2.0]
+
+
+def _mode_on_plain_methods(lib):
+    seen = []
+
+    class Mode(lib.overrides.TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            seen.append((func.__name__, func is lib.Tensor.add))
+            return func(*args, **(kwargs or {}))
+
+    x = lib.tensor([1.0, -2.0, 3.0])
+    y = lib.tensor([0.5, 0.5, 0.5])
+    with Mode():
+        r = (x + y).sum()
+        s = tuple(x.shape)
+        q = x.clamp(min=0).tolist()
+        x.add(y)
+    after = x + y  # the mode is gone: nothing seen
+    return seen, r.item(), s, q, after.tolist(), type(x).__add__ is lib.Tensor.__add__
+
+
+def test_mode_sees_plain_tensor_methods_operators_and_properties():
+    assert _mode_on_plain_methods(gk) == _mode_on_plain_methods(torch)

@@ -232,6 +232,8 @@ class TorchFunctionMode:
 
     def __enter__(self):
         ACTIVE[0] = True
+        if not _MODES:
+            _route_tensor_methods(True)
         _MODES.append(self)
         return self
 
@@ -240,6 +242,8 @@ class TorchFunctionMode:
             _MODES.reverse()
             _MODES.remove(self)
             _MODES.reverse()
+            if not _MODES:
+                _route_tensor_methods(False)
         return False
 
     @classmethod
@@ -448,6 +452,55 @@ def _install_faces(cls):
 def _made_by_new(self, *args, **kwargs):
     """The ``__init__`` of a subclass whose ``__new__`` makes the tensor (it takes the
     subclass's own arguments, ``MetadataTensor(data, metadata=...)``, as PyTorch's does)."""
+
+
+class _Routed:
+    """A Tensor method while a mode is on: read on the class, the method itself
+    (``Tensor.add``, so ``func is Tensor.add`` holds in a handler); on a tensor, its dispatching
+    face."""
+
+    __slots__ = ("base", "face")
+
+    def __init__(self, base, face):
+        self.base, self.face = base, face
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.base
+        return self.face.__get__(obj, owner)
+
+
+class _RoutedProperty(_Routed):
+    """A Tensor property while a mode is on (its getter dispatched, its setter as it is)."""
+
+    __slots__ = ()
+
+    def __set__(self, obj, value):
+        self.base.__set__(obj, value)
+
+    def __delete__(self, obj):
+        self.base.__delete__(obj)
+
+
+_ROUTED: dict = {}  # name -> Tensor's own attribute, while a mode routes plain Tensors' methods
+
+
+def _route_tensor_methods(on):
+    """While a TorchFunctionMode is on, plain Tensors' methods, operators and property getters
+    dispatch too (Tensor's own attributes are put back when the last mode exits: plain
+    Tensors pay nothing outside modes)."""
+    if on and not _ROUTED:
+        for name, face in _subclass_faces().items():
+            base = Tensor.__dict__.get(name)
+            if base is None:
+                continue
+            _ROUTED[name] = base
+            kind = _RoutedProperty if isinstance(base, property) else _Routed
+            setattr(Tensor, name, kind(base, face))
+    elif not on and _ROUTED:
+        for name, base in _ROUTED.items():
+            setattr(Tensor, name, base)
+        _ROUTED.clear()
 
 
 def _init_subclass(cls, **kwargs):
