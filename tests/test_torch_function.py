@@ -375,3 +375,38 @@ def _mode_on_plain_methods(lib):
 
 def test_mode_sees_plain_tensor_methods_operators_and_properties():
     assert _mode_on_plain_methods(gk) == _mode_on_plain_methods(torch)
+
+
+_FIRST_CALL = """
+import gradkit as gk
+from gradkit._tensor import torch_function as tf
+assert not tf.ACTIVE[0]
+
+class Like:
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if func is gk.mean:
+            return "mean of a Like"
+        return NotImplemented
+
+print(gk.mean(Like()), gk.nn.functional.relu(gk.tensor([-1.0])).tolist())
+try:
+    gk.exp(Like())
+except TypeError as e:
+    print(type(e).__name__, e.__context__ is None, "Like" in str(e))
+"""
+
+
+def test_tensor_like_dispatched_on_first_call_without_a_subclass_anywhere():
+    # in a fresh process: no Tensor subclass made yet, so dispatch is still off when the
+    # tensor-like arrives (the face finds it from the error its call raised)
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root)
+    out = subprocess.run([sys.executable, "-c", _FIRST_CALL], capture_output=True, text=True,
+                         env=env, timeout=300, check=True).stdout.split("\n")
+    assert out[0] == "mean of a Like [0.0]"
+    assert out[1] == "TypeError True True"

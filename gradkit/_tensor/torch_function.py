@@ -22,8 +22,8 @@ from .tensor import _STATE_SLOTS, Tensor, retyped
 __all__ = ["ACTIVE", "NOT_DISPATCHED", "DisableTorchFunction", "DisableTorchFunctionSubclass",
            "TorchFunctionMode", "as_subclass", "call_handlers", "convert",
            "disabled_torch_function_impl", "dispatch", "dispatch_face", "dispatch_failed",
-           "dispatch_failed_call", "get_default_nowrap_functions", "has_torch_function",
-           "is_tensor_like", "wrap_function"]
+           "get_default_nowrap_functions", "has_torch_function", "is_tensor_like",
+           "tensor_like_failed", "wrap_function"]
 
 # whether any function face must look at its arguments (see the module docstring)
 ACTIVE = [False]
@@ -151,32 +151,28 @@ def dispatch_face(face, params, values, defaults):
     return dispatch(face, args, kwargs)
 
 
-def dispatch_failed(face, params, values, defaults):
-    """A function face failed on its arguments with dispatch off: where one of them is a
-    tensor-like (``__torch_function__`` but no Tensor), turn dispatch on and dispatch the call;
-    NOT_DISPATCHED otherwise (the face re-raises its error)."""
+def dispatch_failed(face, params, values, defaults) -> bool:
+    """A function face failed on its arguments with dispatch off: whether one of them is a
+    tensor-like (``__torch_function__`` but no Tensor); then dispatch is turned on, and the
+    face dispatches the call (outside its ``except``, so the error is not chained)."""
     args, kwargs = _given(params, values, defaults)
-    return _dispatch_tensor_like(face, args, kwargs)
+    return tensor_like_failed(args, kwargs)
 
 
-def dispatch_failed_call(func, args, kwargs):
+def tensor_like_failed(args, kwargs) -> bool:
     """``dispatch_failed`` for a face that has the call's ``args`` and ``kwargs`` as given."""
-    return _dispatch_tensor_like(func, args, kwargs)
-
-
-def _dispatch_tensor_like(func, args, kwargs):
     if ACTIVE[0] or _DISABLED[0]:
-        return NOT_DISPATCHED
+        return False
     found = _overloaded(args, [])
     if kwargs:
         _overloaded(kwargs.values(), found)
     if not found:
-        return NOT_DISPATCHED
+        return False
     ACTIVE[0] = True
-    return dispatch(func, args, kwargs)
+    return True
 
 
-def wrap_function(f, public=None):
+def wrap_function(f):
     """``f`` as a function face that dispatches (for functions written by hand: ``F.*``,
     ``gradkit.linalg.*``, ``gradkit.fft.*``); the handler sees the returned function."""
     import functools
@@ -190,10 +186,9 @@ def wrap_function(f, public=None):
         try:
             return f(*args, **kwargs)
         except Exception:
-            r = dispatch_failed_call(face, args, kwargs)
-            if r is NOT_DISPATCHED:
+            if not tensor_like_failed(args, kwargs):
                 raise
-            return r
+        return dispatch(face, args, kwargs)
 
     face.__torch_function_face__ = True
     return face

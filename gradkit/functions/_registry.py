@@ -472,8 +472,8 @@ def _dispatching(name, params, body, namespace, like):
     body = body.replace("\n    ", "\n        ")
     text = (f"if _tf_active[0]:\n        _r = _tf_dispatch(_tf_face, {call})\n"
             f"        if _r is not _tf_not: return _r\n    try:\n        {body}\n"
-            f"    except Exception:\n        _r = _tf_failed(_tf_face, {call})\n"
-            f"        if _r is _tf_not: raise\n        return _r")
+            f"    except Exception:\n        if not _tf_failed(_tf_face, {call}): raise\n"
+            f"    return _tf_dispatch(_tf_face, {call})")
     ns = dict(namespace, _tf_active=_tf.ACTIVE, _tf_dispatch=_tf.dispatch_face,
               _tf_failed=_tf.dispatch_failed, _tf_not=_tf.NOT_DISPATCHED,
               _tf_params=tuple(kinds), _tf_defaults=defaults)

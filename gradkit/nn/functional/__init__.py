@@ -108,10 +108,9 @@ def _guard_tensor_arguments():
             try:
                 return f(*args, **kwargs)
             except Exception:
-                r = tf.dispatch_failed_call(checked_call, args, kwargs)
-                if r is tf.NOT_DISPATCHED:
+                if not tf.tensor_like_failed(args, kwargs):
                     raise
-                return r
+            return tf.dispatch(checked_call, args, kwargs)  # a tensor-like's call
         checked_call.__torch_function_face__ = True
         return checked_call
 
