@@ -410,3 +410,23 @@ def test_tensor_like_dispatched_on_first_call_without_a_subclass_anywhere():
                          env=env, timeout=300, check=True).stdout.split("\n")
     assert out[0] == "mean of a Like [0.0]"
     assert out[1] == "TypeError True True"
+
+
+def _modules_scenario(lib):
+    cls = _logging_class(lib)
+    lib.manual_seed(0)
+    x = lib.tensor(np.random.default_rng(0).standard_normal((2, 3, 8, 8), dtype=np.float32))
+    x = x.as_subclass(cls)
+    nn = lib.nn
+    got = []
+    for m in (nn.Conv2d(3, 4, 3), nn.Conv2d(3, 2, 3, padding=1, padding_mode="reflect"),
+              nn.MaxPool2d(2), nn.AvgPool2d(2), nn.Flatten(), nn.BatchNorm2d(3), nn.ReLU()):
+        cls.calls.clear()
+        r = m(x)
+        got.append((type(r).__name__, cls.calls[:1] if type(m).__name__ != "BatchNorm2d"
+                    else [], tuple(r.shape)))
+    return got
+
+
+def test_modules_keep_the_subclass_and_call_nn_functional():
+    assert _modules_scenario(gk) == _modules_scenario(torch)

@@ -9,6 +9,7 @@ import numpy as np
 
 from ... import _dtype
 from ..._tensor import Tensor
+from ..._tensor.torch_function import ACTIVE as _TORCH_FUNCTION
 from ...autograd import grad_mode
 from ..functional import conv as FC
 from ..parameter import Parameter
@@ -174,12 +175,26 @@ class _Conv(_ConvNd):
                          False, 0, groups, bias, padding_mode, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
+        if type(input) is not Tensor and _TORCH_FUNCTION[0]:  # a subclass may take it over
+            return self._functional_forward(input)
         if self.padding_mode != "zeros":
             x = self._pad_input(input)
             return FC._conv_nd(x, self.weight, self.bias, self.stride, 0, self.dilation,
                                self.groups, self._n, self._who())
         return FC._conv_nd(input, self.weight, self.bias, self.stride, self.padding,
                            self.dilation, self.groups, self._n, self._who())
+
+    def _functional_forward(self, input):
+        """As PyTorch's: through ``F.conv{n}d`` (and ``F.pad``), which a Tensor subclass's
+        ``__torch_function__`` sees."""
+        from .. import functional as F
+
+        conv = getattr(F, f"conv{self._n}d")
+        if self.padding_mode != "zeros":
+            return conv(self._pad_input(input), self.weight, self.bias, self.stride, 0,
+                        self.dilation, self.groups)
+        return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                    self.groups)
 
 
 class Conv2d(_Conv):

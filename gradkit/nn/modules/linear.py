@@ -195,6 +195,8 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input: Tensor) -> Tensor:
+        if type(input) is not Tensor and _TORCH_FUNCTION[0]:  # the method, as PyTorch's
+            return input.flatten(self.start_dim, self.end_dim)
         return _F.flatten(input, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
+from ..._tensor.torch_function import ACTIVE as _TORCH_FUNCTION
 from ..functional import pooling as FP
 from .module import Module
 
@@ -34,6 +35,10 @@ class _MaxPoolNd(Module):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
     def forward(self, input: Tensor):
+        if type(input) is not Tensor and _TORCH_FUNCTION[0]:  # through F, as PyTorch's
+            return getattr(FP, f"max_pool{self._n}d")(
+                input, self.kernel_size, self.stride, self.padding, self.dilation,
+                ceil_mode=self.ceil_mode, return_indices=self.return_indices)
         return FP._max_pool(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             self.ceil_mode, self.return_indices, self._n, type(self).__name__)
 
@@ -102,6 +107,9 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input: Tensor) -> Tensor:
+        if type(input) is not Tensor and _TORCH_FUNCTION[0]:  # through F, as PyTorch's
+            return FP.avg_pool2d(input, self.kernel_size, self.stride, self.padding,
+                                 self.ceil_mode, self.count_include_pad, self.divisor_override)
         return FP._avg_pool(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override, 2, "AvgPool2d")
 
