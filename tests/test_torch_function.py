@@ -14,6 +14,18 @@ torch = pytest.importorskip("torch")
 LIBS = [gk, torch]
 
 
+@pytest.fixture(autouse=True)
+def _dispatch_flag_restored():
+    """The subclasses made here turn gradkit's dispatch flag on for good; put it back after
+    each test, so the rest of a test session runs the plain path it runs in programs that
+    make no subclass."""
+    from gradkit._tensor import torch_function as tf
+
+    before = tf.ACTIVE[0]
+    yield
+    tf.ACTIVE[0] = before
+
+
 def _logging_class(lib):
     class LoggingTensor(lib.Tensor):
         calls = []
@@ -338,14 +350,16 @@ def test_module_call_and_graph_results_of_a_subclass():
     assert _module_scenario(gk) == _module_scenario(torch)
 
 
-class TaggedTensor(gk.Tensor):
-    """A module-level subclass (pickle finds it by name)."""
-
-
 def test_subclass_copies_and_pickles_with_its_attributes():
     import copy
     import pickle
 
+    global TaggedTensor  # (a module attribute: pickle finds the class by name)
+
+    class TaggedTensor(gk.Tensor):
+        pass
+
+    TaggedTensor.__qualname__ = "TaggedTensor"
     x = gk.tensor([1.0, 2.0]).as_subclass(TaggedTensor)
     x.tag = "t"
     for y in (copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
