@@ -246,8 +246,9 @@ def _relu_f(xp, a):
 
 def _relu_b(xp, g, ins, out, aux, needs):
     # a mask selects, it does not multiply: an inf or nan gradient where the output is 0 stays
-    # out (PyTorch's threshold_backward); a nan input passes its gradient, as in PyTorch
-    return (xp.keep(~(out <= 0), g),)
+    # out (PyTorch's threshold_backward); a nan input passes its gradient, as in PyTorch. The
+    # output is >= 0 or nan, so ``out != 0`` is ``not out <= 0`` in one comparison
+    return (xp.keep(out != 0, g),)
 
 
 def _abs_f(xp, a):
