@@ -262,3 +262,21 @@ def test_relu_backward_selects_as_torch_with_either_keep(monkeypatch, where):
     at = torch.tensor(x, requires_grad=True)
     torch.relu(at).backward(torch.tensor(up))
     np.testing.assert_array_equal(a.grad.numpy(), at.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(32, 16, 8, 8), (64, 64), (3,)])
+def test_relu_by_where_equals_relu_by_maximum(dtype, shape):
+    from gradkit import _backend
+    from gradkit.ops import elementwise
+    rng = np.random.default_rng(len(shape))
+    a = rng.standard_normal(shape).astype(dtype)
+    flat = a.reshape(-1)
+    flat[:5] = [-0.0, 0.0, np.nan, -np.inf, np.inf][:flat.size] if flat.size >= 5 else flat[:5]
+    want = elementwise._relu_by_maximum(_backend.numpy_ns, a)
+    got = elementwise._relu_by_where(_backend.numpy_ns, a)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    want_f = elementwise._relu_by_where if _noblas.ENABLED else elementwise._relu_by_maximum
+    assert elementwise.RELU.forward is want_f
