@@ -7,6 +7,12 @@
 # alternating (native with one BLAS thread and one optimizer thread, as Pyodide has no threads),
 # and prints the median steps/s per workload and the ratio native / Pyodide.
 # Not part of CI: it takes a few minutes.
+#
+# Node runs with --no-liftoff (NODE_FLAGS overrides): every WebAssembly function is compiled by
+# V8's optimizing tier up front, so the steps are timed on the code a page runs once warm.
+# By default V8 first runs its baseline tier and optimizes hot functions in the background; on
+# a loaded machine that tier-up can lag the whole measurement (the CNN at load 18: 26 steps/s
+# with the default tiers, 301 with --no-liftoff, same run order).
 set -euo pipefail
 ROUNDS=${1:-5}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,7 +24,7 @@ trap 'rm -f "$LOG"' EXIT
 for i in $(seq "$ROUNDS"); do
   OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 GRADKIT_OPTIM_THREADS=1 \
     PYTHONPATH="$ROOT" "$PYTHON" "$ROOT/benchmarks/bench_pyodide.py" | grep '^RESULT' | tee -a "$LOG"
-  node "$ROOT/tests/pyodide/run_in_pyodide.mjs" "$DIST" "$WHEEL" "$ROOT/benchmarks/bench_pyodide.py" \
+  node ${NODE_FLAGS---no-liftoff} "$ROOT/tests/pyodide/run_in_pyodide.mjs" "$DIST" "$WHEEL" "$ROOT/benchmarks/bench_pyodide.py" \
     | grep '^RESULT' | tee -a "$LOG"
 done
 "$PYTHON" "$ROOT/benchmarks/bench_pyodide.py" --summarise "$LOG"

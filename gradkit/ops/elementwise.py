@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .. import _noblas
 from .._backend import to_host
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, SCALAR_KEEPS_NUMBER_ONLY, Op
 from .special import erf_array
@@ -240,14 +241,30 @@ def _sigmoid_b(xp, g, ins, out, aux, needs):
     return (g * (out * (1 - out)),)
 
 
-def _relu_f(xp, a):
+def _relu_by_maximum(xp, a):
     return xp.maximum(a, 0)
+
+
+_WHERE_MIN = 8192  # elements from which Pyodide's where beats its maximum
+
+
+def _relu_by_where(xp, a):
+    """``_relu_by_maximum``'s values (0 for -0.0, nan kept) through a comparison and a where:
+    Pyodide's NumPy runs ``maximum`` on floats about 3x slower than the two (a (32, 16, 8, 8)
+    conv output: 167 against 52 us; faster below ~8k elements)."""
+    if type(a) is not np.ndarray or a.size < _WHERE_MIN or a.dtype.kind != "f":
+        return xp.maximum(a, 0)
+    return np.where(a <= 0, np.zeros((), a.dtype), a)
+
+
+_relu_f = _relu_by_where if _noblas.ENABLED else _relu_by_maximum  # selected once, at import
 
 
 def _relu_b(xp, g, ins, out, aux, needs):
     # a mask selects, it does not multiply: an inf or nan gradient where the output is 0 stays
-    # out (PyTorch's threshold_backward); a nan input passes its gradient, as in PyTorch
-    return (xp.keep(~(out <= 0), g),)
+    # out (PyTorch's threshold_backward); a nan input passes its gradient, as in PyTorch. The
+    # output is >= 0 or nan, so ``out != 0`` is ``not out <= 0`` in one comparison
+    return (xp.keep(out != 0, g),)
 
 
 def _abs_f(xp, a):

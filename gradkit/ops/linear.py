@@ -37,7 +37,8 @@ def _linear_b(xp, g, ins, out, aux, needs):
         x2 = x if x.ndim == 2 else xp.reshape(x, (-1, k))
         gw = xp.matmul(xp.transpose(g2), x2)
     if len(ins) > 2 and needs[2]:
-        gb = xp.sum(g2, axis=0)
+        # (an array's own sum skips np.sum's Python wrapper: 1-2 us a call)
+        gb = g2.sum(axis=0) if type(g2) is np.ndarray else xp.sum(g2, axis=0)
     return (gx, gw) if len(ins) == 2 else (gx, gw, gb)
 
 

@@ -55,6 +55,9 @@ def _reduce(xp, loss, reduction, denom, dtype):
 def _class_weights(xp, t, ignore_index, weight, dtype):
     """(safe target, valid mask, per-sample weight w[t] zeroed where ignored, mean denominator)."""
     valid = t != ignore_index
+    if weight is None and valid.all():  # every target counts (the usual case): no select, no
+        # bool-to-float cast (element by element in Pyodide's NumPy), no count
+        return t.copy(), valid, xp.ones(t.shape, dtype=dtype), float(t.size)
     tc = xp.where(valid, t, 0)
     if weight is None:
         w_t = valid.astype(dtype)

@@ -190,8 +190,10 @@ def _max_pool_2x2_b(x, y, g):
         t1 &= first
         gd = _doubled(g[a:b])
         g5 = gx[a:b].reshape(b - a, c, ho, 2, w)
-        np.multiply(t0.view(np.bool_), gd, out=g5[:, :, :, 0])
-        np.multiply(t1.view(np.bool_), gd, out=g5[:, :, :, 1])
+        # the words' bytes are 0 or 1: read as uint8, not bool (the same product, but Pyodide's
+        # NumPy casts bool to float element by element: 810 against 34 us for 32k elements)
+        np.multiply(t0.view(np.uint8), gd, out=g5[:, :, :, 0])
+        np.multiply(t1.view(np.uint8), gd, out=g5[:, :, :, 1])
     return gx
 
 

@@ -51,6 +51,11 @@ def test_platform_paths_are_off():
     # no BLAS: matrix products go through einsum's loops (gradkit/_noblas.py)
     from gradkit import _backend, _noblas
     assert _noblas.ENABLED and _backend.numpy_ns.matmul is _noblas.matmul
+    # a bool mask selects through np.where (a product would cast the mask element by element)
+    assert _backend.numpy_ns.keep is _backend._keep_by_where
+    # and ReLU's forward compares and selects (Pyodide's maximum is the slower one)
+    from gradkit.ops import elementwise
+    assert elementwise.RELU.forward is elementwise._relu_by_where
     a = rng(1).standard_normal((64, 128)).astype(np.float32)
     b = rng(2).standard_normal((128, 80)).astype(np.float32)
     for x, y in ((a, b), (a[:, :20], b[:20]), (a.T.copy().T, b[:, :16])):

@@ -220,3 +220,63 @@ def test_flat_adam_drops_stale_buffers(monkeypatch):
             params[0].grad = None
         opt.step()
     assert len(_flat._ARENAS[opt]) == 1
+
+
+# ------------------------------------------------------------------ masks that select
+
+
+def test_keep_is_selected_with_the_products():
+    from gradkit import _backend
+    want = _backend._keep_by_where if _noblas.ENABLED else _backend._keep_by_product
+    assert _backend.numpy_ns.keep is want
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(64, 64), (32, 16, 8, 8), (5,), ()])
+def test_keep_by_where_equals_keep_by_product(dtype, shape):
+    from gradkit import _backend
+    rng = np.random.default_rng(len(shape))
+    g = rng.standard_normal(shape).astype(dtype)
+    mask = rng.random(shape) < 0.5
+    for special in (None, np.inf, -np.inf, np.nan):
+        if special is not None and g.size:
+            g.reshape(-1)[:: 3] = special
+        want = _backend._keep_by_product(mask, g)
+        got = _backend._keep_by_where(mask, g)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("where", [False, True])
+def test_relu_backward_selects_as_torch_with_either_keep(monkeypatch, where):
+    """ReLU's gradient: an inf or nan upstream gradient stays out where the output is 0, and a
+    nan input passes its gradient (PyTorch's threshold_backward), with the where or the product."""
+    torch = pytest.importorskip("torch")
+    from gradkit import _backend
+    keep = _backend._keep_by_where if where else _backend._keep_by_product
+    monkeypatch.setattr(_backend.NumpyNamespace, "keep", staticmethod(keep))
+    x = np.array([[-1.0, 0.0, 2.0, np.nan], [-0.0, 3.0, -np.inf, np.inf]], np.float32)
+    up = np.array([[np.inf, np.nan, 1.5, 2.0], [-np.inf, np.nan, 4.0, -1.0]], np.float32)
+    a = gk.tensor(x, requires_grad=True)
+    gk.relu(a).backward(gk.tensor(up))
+    at = torch.tensor(x, requires_grad=True)
+    torch.relu(at).backward(torch.tensor(up))
+    np.testing.assert_array_equal(a.grad.numpy(), at.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(32, 16, 8, 8), (64, 64), (3,)])
+def test_relu_by_where_equals_relu_by_maximum(dtype, shape):
+    from gradkit import _backend
+    from gradkit.ops import elementwise
+    rng = np.random.default_rng(len(shape))
+    a = rng.standard_normal(shape).astype(dtype)
+    flat = a.reshape(-1)
+    flat[:5] = [-0.0, 0.0, np.nan, -np.inf, np.inf][:flat.size] if flat.size >= 5 else flat[:5]
+    want = elementwise._relu_by_maximum(_backend.numpy_ns, a)
+    got = elementwise._relu_by_where(_backend.numpy_ns, a)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    want_f = elementwise._relu_by_where if _noblas.ENABLED else elementwise._relu_by_maximum
+    assert elementwise.RELU.forward is want_f
