@@ -79,3 +79,48 @@ def test_in_place_change_of_the_input_is_caught():
     h.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def _whole_array_gelu32(x, g):
+    """The float32 GELU and its slope in whole-array passes: the blocked path's reference."""
+    e = erf_float32(x * np.float32(math.sqrt(0.5)))
+    e += 1
+    e *= 0.5
+    d = np.asarray(x * x)
+    d *= -0.5
+    np.exp(d, out=d)
+    d *= x
+    d *= 1.0 / math.sqrt(2.0 * math.pi)
+    d += e
+    d *= g
+    return x * e, d
+
+
+@pytest.mark.parametrize("shape", [(3, 32769), (2, 65536), (5,), ()])
+def test_float32_blocks_give_the_whole_array_values(torch, shape):
+    # large activations run in cache-sized blocks (a ragged last one here): bit for bit the
+    # values of whole-array passes, and PyTorch's within float32 rounding
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal(shape) * 3).astype(np.float32)
+    g = rng.standard_normal(shape).astype(np.float32)
+    xg = gk.tensor(x, requires_grad=True)
+    y = F.gelu(xg)
+    y.backward(gk.tensor(g))
+    want_y, want_d = _whole_array_gelu32(x, g)
+    np.testing.assert_array_equal(y.detach().numpy(), want_y)
+    np.testing.assert_array_equal(xg.grad.numpy(), want_d)
+    xt = torch.tensor(x, requires_grad=True)
+    yt = torch.nn.functional.gelu(xt)
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=2e-6)
+    np.testing.assert_allclose(xg.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=2e-6)
+
+
+def test_float32_strided_input_and_broadcast_gradient_match_torch(torch):
+    # a transposed input and an expanded gradient take the whole-array path
+    x = (np.random.default_rng(2).standard_normal((300, 400)) * 3).astype(np.float32)
+    xg = gk.tensor(x, requires_grad=True)
+    xt = torch.tensor(x, requires_grad=True)
+    F.gelu(xg.t()).sum().backward()
+    torch.nn.functional.gelu(xt.t()).sum().backward()
+    np.testing.assert_allclose(xg.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=2e-6)
