@@ -18,16 +18,6 @@ KNOWN_OPEN = {
         "(zero weights, or float16/bfloat16 ratios rounded equal) come out in PyTorch's "
         "topk order (a partial sort), which gradkit's stable sort does not reproduce; the "
         "draws are the same",
-    ("rand_like", "wrong"):
-        "open, in gradkit/factories.py _like/_in_format: a complex or integer strided input "
-        "with a float dtype= gives a row-major result where PyTorch keeps the input's "
-        "strides",
-    ("randn_like", "wrong"):
-        "open, in gradkit/factories.py _like, as rand_like: the strides of a permuted "
-        "integer/complex input with dtype=",
-    ("randint_like", "wrong"):
-        "open, in gradkit/factories.py _in_format, as rand_like: the strides of a permuted "
-        "input with another dtype=",
     ("init", "wrong"):
         "open, in gradkit/nn/init.py: trunc_normal_ of a transposed or sliced weight draws "
         "in index order (its rejection loop's redraws to be placed in memory order too; "

@@ -57,6 +57,32 @@ def test_random_like_keeps_layout_and_order(torch, view, fn):
     assert got.stride() == want_strided.stride()
 
 
+
+@pytest.mark.parametrize("src,dtype", [("complex64", "float32"), ("complex128", "complex64"),
+                                       ("int16", "complex64"), ("float32", "complex128"),
+                                       ("complex64", None), ("int32", "float64")])
+@pytest.mark.parametrize("fn", ["rand_like", "randn_like", "randint_like", "empty_like",
+                                "zeros_like"])
+def test_like_keeps_a_permuted_layout_across_complex_dtypes(torch, src, dtype, fn):
+    """preserve_format keeps the input's order of strides whether the input or the result is
+    complex (a complex side gave a row-major result), and the draws fill it in memory order."""
+    if fn == "randint_like" and "complex" in (dtype or src):
+        dtype = "int64"
+    args = (7,) if fn == "randint_like" else ()
+
+    def run(lib):
+        lib.manual_seed(4)
+        x = lib.zeros(3, 2, 4, dtype=getattr(lib, src)).permute(2, 0, 1)
+        kw = {} if dtype is None else {"dtype": getattr(lib, dtype)}
+        return getattr(lib, fn)(x, *args, **kw), lib.rand(2)
+
+    want, want_after = run(torch)
+    got, got_after = run(gk)
+    assert got.stride() == want.stride()
+    assert got.dtype == getattr(gk, str(want.dtype).split(".")[1])
+    if fn != "empty_like":
+        _same(got, want)
+    _same(got_after, want_after)
 @pytest.mark.parametrize("view", sorted(VIEWS))
 def test_dropout_noise_takes_the_input_layout(torch_default_bernoulli, view):
     torch = torch_default_bernoulli
