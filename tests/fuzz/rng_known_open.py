@@ -18,10 +18,6 @@ KNOWN_OPEN = {
         "(zero weights, or float16/bfloat16 ratios rounded equal) come out in PyTorch's "
         "topk order (a partial sort), which gradkit's stable sort does not reproduce; the "
         "draws are the same",
-    ("init", "wrong"):
-        "open, in gradkit/nn/init.py: trunc_normal_ of a transposed or sliced weight draws "
-        "in index order (its rejection loop's redraws to be placed in memory order too; "
-        "the other fills draw in memory order already)",
     ("poisson", "missing"):
         "open, in gradkit/factories.py poisson: bfloat16 rates are refused; PyTorch 2.13 "
         "samples them (its sampler's arithmetic in bfloat16 to be reproduced)",

@@ -109,3 +109,41 @@ def test_transformer_layer_dropout_after_batch_first_attention(torch_default_ber
     gk.manual_seed(5)
     got = layer_g(gk.tensor(x))
     np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+TRUNC_WINDOWS = [{}, {"a": -0.5, "b": 0.5}, {"mean": 0.3, "std": 0.7, "a": 1.5, "b": 3.0}]
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS) + ["sliced-rows"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16", "float16"])
+@pytest.mark.parametrize("window", range(len(TRUNC_WINDOWS)), ids=["wide", "narrow", "tail"])
+def test_trunc_normal_of_a_strided_weight_draws_in_memory_order(torch, view, dtype, window):
+    """trunc_normal_ fills the weight, then redraws into buffers made by empty_like/where: all
+    in the weight's memory order (normal_ one value at a time where the buffer is not
+    row-major); float16/bfloat16 windows' log-densities round at each in-place step."""
+    def make(lib):
+        dt = getattr(lib, dtype)
+        if view == "sliced-rows":
+            return lib.zeros(40, 6, dtype=dt)[::2]
+        return VIEWS[view](lib).to(dt)
+
+    kw = TRUNC_WINDOWS[window]
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        want = torch.nn.init.trunc_normal_(make(torch), **kw)
+        want_after = torch.rand(3)
+        gk.manual_seed(seed)
+        got = gk.nn.init.trunc_normal_(make(gk), **kw)
+        _same(got.float(), want.float())
+        _same(gk.rand(3), want_after)
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_trunc_normal_half_tail_window_over_many_draws(torch, dtype):
+    torch.manual_seed(3)
+    want = torch.nn.init.trunc_normal_(torch.empty(3000, dtype=getattr(torch, dtype)),
+                                       mean=0.3, std=0.7, a=1.5, b=3.0)
+    gk.manual_seed(3)
+    got = gk.nn.init.trunc_normal_(gk.empty(3000, dtype=getattr(gk, dtype)),
+                                   mean=0.3, std=0.7, a=1.5, b=3.0)
+    _same(got.float(), want.float())
