@@ -691,8 +691,10 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
             q = (rows / q).astype(rows.dtype, copy=False)
         if num_samples == 1:
             res = np.argmax(q, axis=-1)[:, None]
-        else:  # topk: largest first (a stable sort keeps the first of equal values first)
-            res = np.argsort(-q, axis=-1, kind="stable")[:, :num_samples]
+        else:  # topk, with the order its partial sort leaves on ties (zero weights)
+            from .functions.sorting import _topk_order
+
+            res = _topk_order(q, 1, num_samples, True, True)
     else:
         res = np.empty((rows.shape[0], num_samples), dtype=np.int64)
         for i, row in enumerate(rows.astype(dt, copy=False)):

@@ -13,11 +13,6 @@ KNOWN_OPEN = {
         "open, in gradkit/nn/functional (rrelu, alpha_dropout): float16/bfloat16 inputs are "
         "scaled in float32 and rounded once; PyTorch rounds the noise or the affine "
         "coefficients to the input's dtype first (last-bit differences, same draws)",
-    ("multinomial", "wrong"):
-        "open, in gradkit/factories.py multinomial: without replacement, keys that tie "
-        "(zero weights, or float16/bfloat16 ratios rounded equal) come out in PyTorch's "
-        "topk order (a partial sort), which gradkit's stable sort does not reproduce; the "
-        "draws are the same",
     ("poisson", "missing"):
         "open, in gradkit/factories.py poisson: bfloat16 rates are refused; PyTorch 2.13 "
         "samples them (its sampler's arithmetic in bfloat16 to be reproduced)",
