@@ -9,10 +9,6 @@ KNOWN_OPEN = {
         "Weibull, Laplace (rsample), LogNormal, RelaxedBernoulli and OneHotCategorical "
         "samples round differently in the last bit (float32 and float64 parameters; e.g. "
         "NumPy's SIMD exp/log/pow where PyTorch calls its own vectorised or glibc's)",
-    ("dropout", "wrong"):
-        "open, in gradkit/nn/functional (rrelu, alpha_dropout): float16/bfloat16 inputs are "
-        "scaled in float32 and rounded once; PyTorch rounds the noise or the affine "
-        "coefficients to the input's dtype first (last-bit differences, same draws)",
     ("poisson", "missing"):
         "open, in gradkit/factories.py poisson: bfloat16 rates are refused; PyTorch 2.13 "
         "samples them (its sampler's arithmetic in bfloat16 to be reproduced)",

@@ -41,3 +41,27 @@ def test_init_of_strided_weights(torch, layout, dtype, init):
 @pytest.mark.parametrize("layout", ["transposed", "sliced"])
 def test_sparse_init_of_strided_weights(torch, layout):
     _same(torch, lambda lib: lib.nn.init.sparse_(_weight(lib, layout, "float32"), 0.3))
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float32", "float64"])
+@pytest.mark.parametrize("bounds", [(1 / 8, 1 / 3), (0.1, 0.5), (0.3, 0.3)])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_rrelu_training_values_and_gradient(torch, dtype, bounds, inplace):
+    """A bfloat16 result is ``x * slope`` rounded once from float32 (the slope drawn in float32,
+    not first rounded to bfloat16); the gradient multiplies by the slopes in bfloat16 (the
+    noise PyTorch saves)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((40, 30)).astype(np.float32)
+    grad_out = rng.standard_normal((40, 30)).astype(np.float32)
+
+    def run(lib):
+        leaf = lib.tensor(x).to(getattr(lib, dtype)).requires_grad_()
+        lib.manual_seed(3)
+        f = lib.nn.functional
+        out = f.rrelu_(leaf * 1, *bounds, training=True) if inplace else \
+            f.rrelu(leaf, *bounds, training=True)
+        out.backward(lib.tensor(grad_out).to(getattr(lib, dtype)))
+        return out.detach().float().numpy(), leaf.grad.float().numpy(), lib.rand(2).numpy()
+
+    for want, got in zip(run(torch), run(gk)):
+        np.testing.assert_array_equal(got, want)

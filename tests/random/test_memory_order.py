@@ -92,6 +92,35 @@ def test_dropout_noise_takes_the_input_layout(torch_default_bernoulli, view):
     _same(F.dropout(VIEWS[view](gk).add_(1), 0.5), want)
 
 
+@pytest.mark.parametrize("view", sorted(VIEWS))
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_alpha_dropout_noise_takes_the_input_layout(torch_default_bernoulli, view, dtype,
+                                                    inplace):
+    torch = torch_default_bernoulli
+
+    def run(lib):
+        lib.manual_seed(5)
+        x = VIEWS[view](lib).add_(1).to(getattr(lib, dtype))
+        return lib.nn.functional.alpha_dropout(x, 0.5, True, inplace)
+
+    _same(run(gk).float(), run(torch).float())
+
+
+@pytest.mark.parametrize("fn", ["dropout2d", "feature_alpha_dropout", "dropout1d"])
+def test_feature_noise_is_row_major_whatever_the_input_layout(torch_default_bernoulli, fn):
+    """A feature dropout's noise is a new (N, C, 1, ...) tensor: drawn in index order even when
+    it has the input's shape (size-1 trailing dims, a 2-D input) and the input is permuted."""
+    torch = torch_default_bernoulli
+
+    def run(lib):
+        lib.manual_seed(6)
+        x = lib.arange(1.0, 41.0).reshape(4, 10, 1)
+        x = x.permute(1, 0, 2) if fn == "dropout1d" else x.reshape(4, 10, 1, 1).permute(
+            1, 0, 2, 3)
+        return getattr(lib.nn.functional, fn)(x, 0.5, True)
+
+    _same(run(gk), run(torch))
 def test_transformer_layer_dropout_after_batch_first_attention(torch_default_bernoulli):
     """MultiheadAttention's batch_first output is a transposed view; the dropout after it draws
     in that layout."""
