@@ -907,7 +907,7 @@ def poisson(input, generator=None) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"poisson(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
-    if input._data.dtype.kind != "f":
+    if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"poisson_cpu\" not implemented for "
                                   f"'{_dtype_title(input)}'; convert the rates with .float()")
     out = _poisson(_gen(generator), np.asarray(to_host(input._data)))

@@ -9,7 +9,4 @@ KNOWN_OPEN = {
         "Weibull, Laplace (rsample), LogNormal, RelaxedBernoulli and OneHotCategorical "
         "samples round differently in the last bit (float32 and float64 parameters; e.g. "
         "NumPy's SIMD exp/log/pow where PyTorch calls its own vectorised or glibc's)",
-    ("poisson", "missing"):
-        "open, in gradkit/factories.py poisson: bfloat16 rates are refused; PyTorch 2.13 "
-        "samples them (its sampler's arithmetic in bfloat16 to be reproduced)",
 }
