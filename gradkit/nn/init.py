@@ -313,6 +313,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     q = q * d
     if rows < cols:
         q = q.T
+    if tensor.ndim > 2:  # PyTorch writes through tensor.view_as(q): refused after the draws
+        tensor.view(rows, cols)  # where the strides allow no such view (a transposed weight)
     return _write(tensor, (q * gain).reshape(tensor._data.shape))
 
 

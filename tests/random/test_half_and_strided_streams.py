@@ -65,3 +65,18 @@ def test_rrelu_training_values_and_gradient(torch, dtype, bounds, inplace):
 
     for want, got in zip(run(torch), run(gk)):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.empty(5, 2, 3, 3).transpose(2, 3),
+                                  lambda lib: lib.empty(5, 2, 3, 3)[:, :, :, :2],
+                                  lambda lib: lib.empty(3, 4, 5).permute(0, 2, 1)],
+                         ids=["transposed", "sliced", "permuted"])
+def test_orthogonal_of_a_weight_with_no_flat_view_raises_after_the_draws(torch, make):
+    """PyTorch writes the QR factor through ``tensor.view_as(q)``: a weight of more than two
+    dims whose strides allow no (rows, cols) view is refused (RuntimeError) once the Gaussian
+    matrix is drawn."""
+    for lib in (torch, gk):
+        lib.manual_seed(0)
+        with pytest.raises(RuntimeError, match="view size is not compatible"):
+            lib.nn.init.orthogonal_(make(lib))
+    np.testing.assert_array_equal(gk.rand(3).numpy(), torch.rand(3).numpy())
