@@ -80,3 +80,17 @@ def test_orthogonal_of_a_weight_with_no_flat_view_raises_after_the_draws(torch, 
         with pytest.raises(RuntimeError, match="view size is not compatible"):
             lib.nn.init.orthogonal_(make(lib))
     np.testing.assert_array_equal(gk.rand(3).numpy(), torch.rand(3).numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("fill,args", [("cauchy_", (1.0, 2.0)), ("exponential_", (0.7,)),
+                                       ("log_normal_", (0.5, 1.5)), ("normal_", (1.0, 3.0))])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_half_fills_round_the_double_sample_through_float(torch, dtype, fill, args, layout):
+    """PyTorch's double samplers return float for a float16/bfloat16 tensor, then round: a
+    value within half an ulp of a float16 tie rounds as PyTorch's (it was rounded once)."""
+    def fill_in(lib):
+        x = lib.empty(300, 70, dtype=getattr(lib, dtype))
+        return getattr(x.t() if layout == "transposed" else x, fill)(*args)
+
+    _same(torch, fill_in, seed=1)
