@@ -94,3 +94,21 @@ def test_half_fills_round_the_double_sample_through_float(torch, dtype, fill, ar
         return getattr(x.t() if layout == "transposed" else x, fill)(*args)
 
     _same(torch, fill_in, seed=1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "float64"])
+@pytest.mark.parametrize("training", [False, True])
+def test_rrelu_of_a_transposed_input_is_row_major(torch, dtype, training):
+    """PyTorch's rrelu writes a new row-major tensor (in eval too, where it is leaky_relu's
+    arithmetic: the result kept the input's transposed layout)."""
+    if training and dtype == "float16":
+        pytest.skip("no float16 training kernel (NotImplementedError in both)")
+
+    def run(lib):
+        lib.manual_seed(2)
+        x = lib.arange(-6.0, 6.0).reshape(2, 6).to(getattr(lib, dtype)).t()
+        return lib.nn.functional.rrelu(x, 0.1, 0.5, training=training)
+
+    want, got = run(torch), run(gk)
+    assert got.stride() == want.stride()
+    np.testing.assert_array_equal(got.float().numpy(), want.float().numpy())

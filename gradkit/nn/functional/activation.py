@@ -364,8 +364,9 @@ def _rrelu_checks(x, lower, upper, training, inplace):
 
 def _rrelu(x: Tensor, lower, upper, training, generator, inplace=False) -> Tensor:
     _rrelu_checks(x, lower, upper, training, inplace)
-    if not training:
-        return leaky_relu(x, (lower + upper) / 2)
+    if not training:  # PyTorch's result is a new row-major tensor, whatever x's layout
+        out = leaky_relu(x, (lower + upper) / 2)
+        return out if inplace else out.contiguous()
     slope = _rrelu_noise(x, lower, upper, generator)
     noise = slope.astype(x._data.dtype, copy=False)  # the saved noise: in the input's dtype
     if type(x._data) is not np.ndarray:
