@@ -47,7 +47,22 @@ class _Uniforms:
             self.g._bg.random_raw(2 * self.used)
 
 
+def _to_int64(k: float) -> int:
+    """``int64_t(k)`` on x86-64: a value beyond int64 (an infinite or huge rate) or NaN
+    converts to the integer indefinite -2**63."""
+    if k != k or not -9.223372036854775808e18 <= k < 9.223372036854775808e18:
+        return -(1 << 63)
+    return int(k)
+
+
+def _floor(v: float) -> float:
+    return math.floor(v) if math.isfinite(v) else v
+
+
 def _poisson_one(lam: float, u) -> float:
+    # ATen's compiled sampler tests and returns its floor as a double (a huge rate's floor
+    # is positive there, and only its returned count overflows), so the tests here read the
+    # double and the count is converted as x86-64 does
     if lam >= 10:  # transformed rejection (Hoermann, 1993)
         slam, loglam = math.sqrt(lam), math.log(lam)
         b = 0.931 + 2.53 * slam
@@ -58,14 +73,14 @@ def _poisson_one(lam: float, u) -> float:
             U = u() - 0.5
             V = u()
             us = 0.5 - abs(U)
-            k = math.floor((2 * a / us + b) * U + lam + 0.43)
+            k = _floor((2 * a / us + b) * U + lam + 0.43)
             if us >= 0.07 and V <= vr:
-                return k
+                return _to_int64(k)
             if k < 0 or (us < 0.013 and V > us):
                 continue
             if (math.log(V) + math.log(invalpha) - math.log(a / (us * us) + b)
                     <= -lam + k * loglam - math.lgamma(k + 1.0)):
-                return k
+                return _to_int64(k)
     if lam == 0:
         return 0
     enlam = math.exp(-lam)

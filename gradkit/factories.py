@@ -14,6 +14,8 @@ from . import _dtype, _options, _range_values
 from . import _memory_format as _mf
 from . import random as _random
 from ._backend import to_host
+from ._complex import is_host as _is_host
+from ._complex import plain as _plain
 from ._meta import meta_array
 from ._tensor.tensor import Tensor, _shape_arg, wrap
 from .device import _DEFAULT_META, Device, _array_to
@@ -689,8 +691,10 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
             q = (rows / q).astype(rows.dtype, copy=False)
         if num_samples == 1:
             res = np.argmax(q, axis=-1)[:, None]
-        else:  # topk: largest first (a stable sort keeps the first of equal values first)
-            res = np.argsort(-q, axis=-1, kind="stable")[:, :num_samples]
+        else:  # topk, with the order its partial sort leaves on ties (zero weights)
+            from .functions.sorting import _topk_order
+
+            res = _topk_order(q, 1, num_samples, True, True)
     else:
         res = np.empty((rows.shape[0], num_samples), dtype=np.int64)
         for i, row in enumerate(rows.astype(dt, copy=False)):
@@ -743,14 +747,14 @@ def _in_format(out: Tensor, fmt, like, op: str) -> Tensor:
     """``out`` (a fresh tensor) laid out in memory format ``fmt``; ``preserve_format`` takes
     the layout of ``like`` when that is dense and not row-major (PyTorch's rule)."""
     _mf.check(fmt, op)
-    if fmt is _mf.contiguous_format or type(out._data) is not np.ndarray:
+    if fmt is _mf.contiguous_format or not _is_host(out._data):
         return out
     if fmt is _mf.preserve_format:
         src = None if like is None else like._data
-        if src is None or type(src) is not np.ndarray or src.flags.c_contiguous \
-                or not _mf._dense(src):
+        if src is None or not _is_host(src) or src.flags.c_contiguous or not _mf._dense(src):
             return out
-        arr = np.empty_like(src, dtype=out._data.dtype)  # keeps like's order of strides
+        # keeps like's order of strides (real or complex, either way round)
+        arr = np.empty_like(_plain(src), dtype=out._data.dtype).view(type(out._data))
         arr[...] = out._data
     else:
         arr = _mf.copy_as(np, out._data, fmt, op)
@@ -903,7 +907,7 @@ def poisson(input, generator=None) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"poisson(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
-    if input._data.dtype.kind != "f":
+    if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"poisson_cpu\" not implemented for "
                                   f"'{_dtype_title(input)}'; convert the rates with .float()")
     out = _poisson(_gen(generator), np.asarray(to_host(input._data)))

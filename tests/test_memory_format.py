@@ -26,6 +26,11 @@ CALLS = {
     "clone_contiguous": lambda L, x: x.permute(0, 2, 3, 1).clone(
         memory_format=L.contiguous_format),
     "clone_preserve_permuted": lambda L, x: x.permute(0, 2, 3, 1).clone(),
+    "clone_preserve_permuted_complex": lambda L, x: x.to(L.complex64).permute(0, 2, 3, 1).clone(),
+    "zeros_like_complex_of_permuted": lambda L, x: L.zeros_like(x.permute(0, 2, 3, 1),
+                                                                dtype=L.complex128),
+    "ones_like_real_of_complex": lambda L, x: L.ones_like(
+        x.to(L.complex64).transpose(1, 3), dtype=L.float32),
     "to_cl": lambda L, x: x.to(memory_format=L.channels_last),
     "to_dtype_cl": lambda L, x: x.to(L.float64, memory_format=L.channels_last),
     "zeros_like_preserve": lambda L, x: L.zeros_like(x.to(memory_format=L.channels_last)),

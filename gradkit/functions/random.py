@@ -47,7 +47,11 @@ def _fill(self, arr, ordered=False):
         return self
     if not ordered and isinstance(data, np.ndarray) and data.shape == tuple(self.shape):
         arr = _random.in_memory_order(arr, data)
-    arr = np.asarray(arr).reshape(tuple(self.shape)).astype(self._data.dtype, copy=False)
+    arr = np.asarray(arr)
+    if arr.dtype == np.float64 and data.dtype.itemsize == 2 and self.dtype.is_floating_point:
+        # float16/bfloat16: PyTorch's kernels return the double sample as float, then round
+        arr = arr.astype(np.float32)
+    arr = arr.reshape(tuple(self.shape)).astype(self._data.dtype, copy=False)
     with grad_mode.no_grad():
         self.copy_(wrap(arr))
     return self

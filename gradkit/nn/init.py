@@ -145,25 +145,50 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         return tensor
     g, n, dt = _gen(generator), tensor.numel(), _host_dtype(tensor)
     f = np.float64 if dt == np.float64 else np.float32
+    # PyTorch fills the tensor, then buffers made by empty_like and where: all of them draw in
+    # the tensor's memory order, so the values are kept flat in that order and placed at the
+    # end. normal_ of a non-contiguous tensor draws one value at a time; the buffers are dense
+    # in the tensor's order of strides, contiguous where that order is the index order.
+    strided = _strided(tensor)
+    rowmajor_buffers = not strided or _random._dense_order(
+        tensor._data.shape, tensor._data.strides) == list(range(tensor._data.ndim))
+
+    def normal(contiguous):
+        if contiguous:
+            return _random.normal(g, n, dt, float(mean), float(std))
+        return _random.normal_serial(g, n, float(mean), float(std)).astype(dt)
+
+    def place(flat):
+        return _write(tensor, _random.in_memory_order(flat, tensor._data) if strided
+                      else flat.reshape(tensor._data.shape))
+
     if _phi((b - mean) / std) - _phi((a - mean) / std) > 0.3:
         lo, hi = dt.type(a), dt.type(b)
-        result = _random.normal(g, n, dt, float(mean), float(std))
+        result = normal(not strided)
         while True:
             bad = (result < lo) | (result > hi)
             if not bad.any():
                 break
-            result = np.where(bad, _random.normal(g, n, dt, float(mean), float(std)), result)
-        return _write(tensor, result.reshape(tensor._data.shape))
+            result = np.where(bad, normal(rowmajor_buffers), result)
+        return place(result)
     mode = max(a, min(mean, b))
     log_peak = -0.5 * ((mode - mean) / std) ** 2
 
-    def log_pdf(c):
-        c = ((c.astype(f) - f(mean)) / f(std)).astype(f)
-        return (c * c * f(-0.5) - f(log_peak)).astype(f)
+    def log_pdf(c):  # PyTorch's in-place steps, each rounded to the tensor's dtype
+        def step(v):
+            return v.astype(dt).astype(f)
 
-    def log_u():  # log of U(0, 1), rounded once from float64
+        if dt == f:
+            c = ((c - f(mean)) / f(std)).astype(f)
+            return (c * c * f(-0.5) - f(log_peak)).astype(f)
+        # float16/bfloat16: sub_'s number rounded to the dtype, div_ by a number a
+        # multiplication by its float reciprocal
+        c = step(step(c.astype(f) - step(f(mean))) * (f(1) / f(std)))
+        return step(step(step(c * c) * f(-0.5)) - step(f(log_peak)))
+
+    def log_u():  # log of U(0, 1), rounded once from float64 (to the tensor's dtype)
         with np.errstate(divide="ignore"):
-            return np.log(_random.uniform(g, n, dt).astype(np.float64)).astype(f)
+            return np.log(_random.uniform(g, n, dt).astype(np.float64)).astype(dt).astype(f)
 
     result = _random.uniform(g, n, dt, float(a), float(b))
     pending = log_u() > log_pdf(result)
@@ -171,7 +196,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         cand = _random.uniform(g, n, dt, float(a), float(b))
         result = np.where(pending, cand, result)
         pending = np.where(pending, log_u() > log_pdf(cand), pending)
-    return _write(tensor, result.reshape(tensor._data.shape))
+    return place(result)
 
 
 def _phi(z: float) -> float:
@@ -288,6 +313,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     q = q * d
     if rows < cols:
         q = q.T
+    if tensor.ndim > 2:  # PyTorch writes through tensor.view_as(q): refused after the draws
+        tensor.view(rows, cols)  # where the strides allow no such view (a transposed weight)
     return _write(tensor, (q * gain).reshape(tensor._data.shape))
 
 

@@ -1,6 +1,8 @@
 """Activation primitives that need a fused rule: softplus (fused for stability: the composite
-``log1p(exp(x))`` overflows), elu/celu (PyTorch's sides at zero and NaN) and the exact GELU
-(fused for speed). The rules are written against ``xp``, so higher-order gradients work.
+``log1p(exp(x))`` overflows), elu/celu (PyTorch's sides at zero and NaN), the exact GELU
+(fused for speed) and rrelu's training form (its bfloat16 result rounds ``x * slope`` once
+from float32 while its gradient uses the slopes rounded to bfloat16, as PyTorch's kernel).
+The rules are written against ``xp``, so higher-order gradients work.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from .._backend import namespace_of, to_host
 from ..autograd.graph import SAVES_INPUTS, Op
 from .special import erf_array
 
-__all__ = ["CELU", "ELU", "GELU", "SOFTPLUS"]
+__all__ = ["CELU", "ELU", "GELU", "RRELU", "SOFTPLUS"]
 
 
 # ------------------------------------------------------------------ softplus
@@ -196,3 +198,18 @@ def _drop_cdf(node):
 
 
 GELU = Op("Gelu", _gelu_f, _gelu_b, saves=SAVES_INPUTS, returns_aux=True, release=_drop_cdf)
+
+
+# ------------------------------------------------------------------ rrelu (training)
+def _rrelu_f(xp, x, slope, noise):
+    # slope: the drawn slopes in the computing precision (float32 for bfloat16 input)
+    if slope.dtype == x.dtype:
+        return x * slope
+    return (x.astype(slope.dtype) * slope).astype(x.dtype)
+
+
+def _rrelu_b(xp, g, ins, out, aux, needs):
+    return (g * aux[1],)  # the noise tensor PyTorch saves: the slopes in the input's dtype
+
+
+RRELU = Op("RreluWithNoise", _rrelu_f, _rrelu_b, saves=0)

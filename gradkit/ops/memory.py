@@ -10,8 +10,7 @@ and ``out=``: the gradient goes to the result, whose own graph reaches the old v
 
 from __future__ import annotations
 
-import numpy as np
-
+from .._complex import is_host
 from ..autograd.graph import Op
 from ..device import _array_to
 
@@ -25,8 +24,9 @@ def _clone_f(xp, a):
 
 def _clone_keep_f(xp, a):
     # clone()'s preserve_format: a transposed or permuted tensor keeps its order of strides
-    # (NumPy's order "K"); one whose elements overlap (expanded) comes out contiguous
-    if type(a) is np.ndarray and not a.flags.c_contiguous and _non_overlapping(a):
+    # (NumPy's order "K"; complex data too); one whose elements overlap (expanded) comes out
+    # contiguous
+    if is_host(a) and not a.flags.c_contiguous and _non_overlapping(a):
         return a.copy(order="K")
     return a.copy()
 

@@ -22,8 +22,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWa
 
 # sample id -> why gradkit still differs from torch here (strict: fixing one fails the test)
 KNOWN = {
-    "rrelu_": "the in-place face's node is CopyFromBackward0 over a where, not torch's "
-              "LeakyReluBackward1",
     "addmm-2": "with beta=0 gradkit does not record the input (its gradient is None where "
                "torch's is zeros)",
     "addr-1": "with beta=0 gradkit does not record the input (its gradient is None where "

@@ -25,9 +25,8 @@ _INPLACE_FUSED = "gradkit's in-place face is an add_ of the product, not the op'
 KNOWN = {
     **{(f, i): _LINALG for f in ("function", "method") for i in ("slogdet",)},
     **{("function", i): _RNN for i in ("rnn_tanh",)},
-    **{("function", i): _COMPOSED for i in ("vander-1", "vander-3", "rrelu_",
-                                            "rrelu_-1", "einsum", "einsum-1",
-                                            "chain_matmul")},
+    **{("function", i): _COMPOSED for i in ("vander-1", "vander-3", "rrelu_-1", "einsum",
+                                            "einsum-1", "chain_matmul")},
 }
 
 

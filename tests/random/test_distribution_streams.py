@@ -109,3 +109,20 @@ def test_gamma_rsample_stays_differentiable():
     x = gk.distributions.Gamma(conc, gk.tensor(1.0)).rsample((3,))
     x.sum().backward()
     assert conc.grad is not None and np.isfinite(conc.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("batch", [(2, 3), (17,)])
+def test_one_hot_categorical_sample_is_row_major(torch, batch):
+    """Categorical samples of a batch are a transposed view (PyTorch's multinomial of the
+    flattened rows); one_hot of them is a new row-major tensor in PyTorch (it kept the
+    indices' layout)."""
+    p = np.random.default_rng(1).random(batch + (4,))
+
+    def run(lib):
+        lib.manual_seed(0)
+        d = lib.distributions.OneHotCategorical(lib.tensor(p))
+        return d.sample((16,)), lib.nn.functional.one_hot(lib.arange(6).reshape(2, 3).t(), 6)
+
+    for want, got in zip(run(torch), run(gk)):
+        assert got.stride() == want.stride()
+        np.testing.assert_array_equal(got.numpy(), want.numpy())

@@ -67,3 +67,23 @@ def test_multinomial_zero_row_raises_after_pytorchs_draws(torch, replacement, n)
         with pytest.raises(RuntimeError, match="sum of probabilities"):
             lib.multinomial(lib.tensor(w, dtype=lib.float64), n, replacement)
     np.testing.assert_array_equal(gk.get_rng_state().numpy(), torch.get_rng_state().numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("n,k", [(40, 31), (33, 2), (100, 50), (17, 17), (1000, 10)])
+def test_multinomial_without_replacement_ties_in_topks_order(torch, dtype, n, k):
+    """Zero weights (and half-precision ratios rounded equal) tie: PyTorch's topk leaves them
+    in the order of its partial sort / nth_element, not the stable order."""
+    rng = np.random.default_rng(n * k)
+    w = rng.random((3, n))
+    w[:, rng.random(n) < 0.5] = 0
+    w[:, 0] = 0.5
+
+    def draw(lib, seed):
+        lib.manual_seed(seed)
+        return lib.multinomial(lib.tensor(w).to(getattr(lib, dtype)), k), lib.rand(2)
+
+    for seed in (0, 1):
+        (want, want_after), (got, got_after) = draw(torch, seed), draw(gk, seed)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+        np.testing.assert_array_equal(got_after.numpy(), want_after.numpy())

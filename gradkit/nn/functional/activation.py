@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ... import functions as _F
-from ..._tensor import Tensor, apply1, wrap
+from ..._tensor import Tensor, apply1
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
 from ...autograd import grad_mode as _grad_mode
@@ -323,18 +323,19 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 
 
 def _rrelu_noise(x: Tensor, lower: float, upper: float, generator) -> np.ndarray:
-    """PyTorch's training noise: for every element ``<= 0`` in order, one 53-bit uniform in
-    ``[lower, upper)`` (bounds rounded to the input's precision first); 1 elsewhere."""
+    """PyTorch's training slopes, in the computing precision (float32 for bfloat16 input): for
+    every element ``<= 0`` in order, one 53-bit uniform in ``[lower, upper)`` (bounds rounded
+    to that precision first); 1 elsewhere."""
     from ...random import _gen, _unit
 
     data = np.asarray(x._data)
     wdt = np.float64 if data.dtype == np.float64 else np.float32
     lo, hi = float(wdt(lower)), float(wdt(upper))
     neg = data <= 0
-    noise = np.ones(data.shape, dtype=data.dtype)
+    slope = np.ones(data.shape, dtype=wdt)
     u = _unit(_gen(generator), int(neg.sum()), np.float64)
-    noise[neg] = (u * (hi - lo) + lo).astype(wdt)
-    return noise
+    slope[neg] = (u * (hi - lo) + lo).astype(wdt)
+    return slope
 
 
 def _rrelu_checks(x, lower, upper, training, inplace):
@@ -363,14 +364,16 @@ def _rrelu_checks(x, lower, upper, training, inplace):
 
 def _rrelu(x: Tensor, lower, upper, training, generator, inplace=False) -> Tensor:
     _rrelu_checks(x, lower, upper, training, inplace)
-    if not training:
-        return leaky_relu(x, (lower + upper) / 2)
-    noise = _rrelu_noise(x, lower, upper, generator)
+    if not training:  # PyTorch's result is a new row-major tensor, whatever x's layout
+        out = leaky_relu(x, (lower + upper) / 2)
+        return out if inplace else out.contiguous()
+    slope = _rrelu_noise(x, lower, upper, generator)
+    noise = slope.astype(x._data.dtype, copy=False)  # the saved noise: in the input's dtype
     if type(x._data) is not np.ndarray:
         from ...device import _to_namespace_of
 
-        noise = _to_namespace_of(noise, x._data)
-    return x * wrap(noise)
+        slope, noise = _to_namespace_of(slope, x._data), _to_namespace_of(noise, x._data)
+    return apply1(AC.RRELU, x, (slope, noise))
 
 
 @_NN.named("RreluWithNoiseBackward0")

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ..._tensor import Tensor, wrap
-from ...random import _gen, bernoulli_scalar, dropout_mask
+from ...random import _gen, bernoulli_scalar, dropout_mask, in_memory_order
 from .activation import _in_place
 
 __all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d",
@@ -55,16 +55,19 @@ def _dropout(who, x, p, train, *, feature=False, alpha=False, inplace=False, gen
     if not x.is_floating_point():
         raise RuntimeError(f"{who}: result type Float can't be cast to the desired output type "
                            f"{x.dtype}; dropout needs a floating-point input (use .float())")
+    # the noise of a whole-input dropout is empty_like(input), drawn in the input's memory
+    # order; a feature dropout's is a new row-major tensor
     if alpha:
-        fn = (lambda t: _alpha_masked(t, p, shape, generator))  # noqa: E731
+        fn = (lambda t: _alpha_masked(t, p, shape, generator, not feature))  # noqa: E731
     else:
-        fn = (lambda t: _masked(t, p, shape, generator))  # noqa: E731
+        fn = (lambda t: _masked(t, p, shape, generator, not feature))  # noqa: E731
     return _in_place(x, fn, who + ("" if who.endswith("_") else "_")) if inplace else fn(x)
 
 
-def _masked(x: Tensor, p: float, mask_shape, generator) -> Tensor:
+def _masked(x: Tensor, p: float, mask_shape, generator, like_input=True) -> Tensor:
     dt = x._data.dtype
-    mask = dropout_mask(_gen(generator), tuple(mask_shape), p, dt, like=x._data)
+    mask = dropout_mask(_gen(generator), tuple(mask_shape), p, dt,
+                        like=x._data if like_input else None)
     if type(x._data) is not np.ndarray:  # draw on the host, then move next to the input
         from ...device import _to_namespace_of
 
@@ -172,12 +175,17 @@ def _feature_noise_shape(x: Tensor, name: str):
     return tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
 
 
-def _alpha_masked(x: Tensor, p: float, shape, generator) -> Tensor:
+def _alpha_masked(x: Tensor, p: float, shape, generator, like_input) -> Tensor:
     """PyTorch's alpha dropout: ``x * noise * a + (noise - 1) * alpha * a + alpha * a * p`` with
-    ``noise ~ bernoulli(1 - p)`` of ``shape`` (the same draws and float arithmetic)."""
+    ``noise ~ bernoulli(1 - p)`` of ``shape`` (the same draws and float arithmetic); the noise
+    of the whole input (``like_input``) is ``empty_like(input)``, drawn in the input's memory
+    order."""
     dt = x._data.dtype
     n = int(np.prod(shape, dtype=np.int64))
-    noise = bernoulli_scalar(_gen(generator), n, 1.0 - p).reshape(shape).astype(dt)
+    noise = bernoulli_scalar(_gen(generator), n, 1.0 - p).reshape(shape)
+    if like_input and isinstance(x._data, np.ndarray):
+        noise = in_memory_order(noise, x._data)
+    noise = noise.astype(dt)
     alpha = 1.7580993408473766
     a = 1.0 / np.sqrt((alpha * alpha * p + 1) * (1 - p))
     b = (noise - dt.type(1)) * dt.type(alpha * a) + dt.type(alpha * a * p)

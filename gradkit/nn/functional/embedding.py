@@ -123,7 +123,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     from ..._backend import namespace_of
 
     classes = namespace_of(idx).arange(num_classes)  # on the device of the indices
-    return wrap((idx[..., None] == classes).astype(np.int64))
+    # a new row-major tensor, as PyTorch's, whatever the layout of the indices
+    return wrap((idx[..., None] == classes).astype(np.int64, order="C"))
 
 
 _MODES = ("sum", "mean", "max")

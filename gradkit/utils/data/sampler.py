@@ -108,11 +108,11 @@ class RandomSampler(Sampler):
         ``__iter__`` is a generator: an epoch left part-way draws no more, and the generator
         stands where PyTorch's does for the next epoch)."""
         n = len(self.data_source)
+        rng = _seeded_rng(self.generator)  # (the seed is drawn before PyTorch's check)
         if n == 0:  # PyTorch's num_samples // n fails the same way
             raise ZeroDivisionError(f"RandomSampler: cannot draw num_samples="
                                     f"{self.num_samples} indices without replacement from an "
                                     f"empty dataset")
-        rng = _seeded_rng(self.generator)
         reps, rest = divmod(self.num_samples, n)
         # as PyTorch: one more permutation after the whole ones, cut to ``rest`` (even to 0)
         for _ in range(reps):
