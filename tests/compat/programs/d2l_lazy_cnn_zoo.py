@@ -12,7 +12,7 @@ torch.manual_seed(0)
 
 
 def init_cnn(module):
-    if type(module) == nn.Linear or type(module) == nn.Conv2d:
+    if type(module) == nn.Linear or type(module) == nn.Conv2d:  # noqa: E721 (the book compares types)
         nn.init.xavier_uniform_(module.weight)
 
 

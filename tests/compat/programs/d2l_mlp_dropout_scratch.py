@@ -74,10 +74,10 @@ class Net(nn.Module):
 
     def forward(self, X):
         H1 = self.relu(self.lin1(X.reshape((-1, self.num_inputs))))
-        if self.training == True:
+        if self.training == True:  # noqa: E712 (as the book writes it)
             H1 = dropout_layer(H1, dropout1)
         H2 = self.relu(self.lin2(H1))
-        if self.training == True:
+        if self.training == True:  # noqa: E712 (as the book writes it)
             H2 = dropout_layer(H2, dropout2)
         out = self.lin3(H2)
         return out
@@ -98,7 +98,7 @@ net = nn.Sequential(nn.Flatten(), nn.Linear(20, 32), nn.ReLU(), nn.Dropout(dropo
 
 
 def init_weights(m):
-    if type(m) == nn.Linear:
+    if type(m) == nn.Linear:  # noqa: E721 (the book compares types)
         nn.init.normal_(m.weight, std=0.01)
 
 

@@ -130,7 +130,7 @@ net = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
 
 
 def init_weights(m):
-    if type(m) == nn.Linear:
+    if type(m) == nn.Linear:  # noqa: E721 (the book compares types)
         nn.init.normal_(m.weight, std=0.01)
 
 
