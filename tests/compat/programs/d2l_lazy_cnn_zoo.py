@@ -1,7 +1,7 @@
 """Dive into Deep Learning's modern CNN chapters at toy sizes, built the way the book builds them:
 nn.LazyConv2d/nn.LazyLinear/nn.LazyBatchNorm2d everywhere, a dummy forward to materialise
-shapes, layer_summary printing each layer's output shape; LeNet (Sigmoid, AvgPool2d), AlexNet-,
-VGG- (vgg_block loop), NiN- (nin_block with 1x1 convs and AdaptiveAvgPool2d) and GoogLeNet-style
+shapes (counting or initialising parameters before it raises ValueError), layer_summary
+printing each layer's output shape; LeNet (Sigmoid, AvgPool2d), AlexNet-, VGG- (vgg_block loop), NiN- (nin_block with 1x1 convs and AdaptiveAvgPool2d) and GoogLeNet-style
 Inception (four branches, torch.cat on dim=1) nets; init_cnn with xavier_uniform_ applied after
 materialising; one SGD step each."""
 import torch
@@ -33,6 +33,15 @@ lenet = nn.Sequential(
     nn.LazyLinear(84), nn.Sigmoid(),
     nn.LazyLinear(10))
 print(lenet[0], lenet[7].in_features)
+print(lenet[0].weight, lenet[0].has_uninitialized_params())
+try:
+    print(sum(p.numel() for p in lenet.parameters()))
+except ValueError as e:
+    print('counting before the first forward:', type(e).__name__)
+try:
+    lenet.apply(init_cnn)
+except ValueError as e:
+    print('initialising before the first forward:', type(e).__name__)
 layer_summary(lenet, (1, 1, 28, 28))
 print(lenet[0], lenet[7], lenet[7].weight.shape)
 lenet.apply(init_cnn)
