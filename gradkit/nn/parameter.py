@@ -60,7 +60,8 @@ class Parameter(Tensor):
 
 
 # What a placeholder may still be asked (PyTorch's allowed methods of UninitializedTensorMixin,
-# plus the attributes the module machinery reads); any other public method is refused.
+# plus the attributes the module machinery and serialization read, and the ``is_*``
+# predicates); any other public method is refused.
 _PLACEHOLDER_OK = frozenset((
     "materialize", "cls_to_become", "shape", "size", "dtype", "device", "requires_grad",
     "requires_grad_", "grad", "grad_fn", "is_leaf", "data", "ndim", "copy_", "to", "cpu",
@@ -95,7 +96,7 @@ class _Uninitialized:
     cls_to_become: type = Tensor
 
     def __getattribute__(self, name):
-        if name[0] != "_" and name not in _PLACEHOLDER_OK:
+        if name[0] != "_" and name not in _PLACEHOLDER_OK and not name.startswith("is_"):
             raise _placeholder_error(object.__getattribute__(self, "__class__").__name__,
                                      f"Tensor.{name}")
         return object.__getattribute__(self, name)

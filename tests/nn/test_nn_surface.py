@@ -214,6 +214,31 @@ def test_a_lazy_model_still_builds_copies_and_initialises_after_its_forward():
     assert twin(gk.ones(1, 6)).shape == (1, 2)
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_optimizers_over_lazy_parameters_as_torch(name):
+    outcomes = []
+    for L in (gk, torch):
+        net = L.nn.Sequential(L.nn.LazyLinear(4), L.nn.ReLU(), L.nn.LazyLinear(2))
+        try:
+            opt = getattr(L.optim, name)(net.parameters(), lr=0.1)
+        except ValueError:  # Adagrad makes its state in the constructor: it needs the shapes
+            outcomes.append("ValueError")
+            continue
+        net(L.ones(3, 5)).pow(2).sum().backward()
+        opt.step()
+        outcomes.append(sum(p.numel() for p in net.parameters()))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_a_lazy_models_state_dict_saves_before_its_first_forward():
+    import io
+
+    buf = io.BytesIO()
+    gk.save(gk.nn.Sequential(gk.nn.LazyLinear(4)).state_dict(), buf)
+    buf.seek(0)
+    assert list(gk.load(buf)) == ["0.weight", "0.bias"]
+
+
 # ------------------------------------------------------------------ parametrizations
 def _twins(out_f=3, in_f=5):
     t = torch.nn.Linear(in_f, out_f).double()
