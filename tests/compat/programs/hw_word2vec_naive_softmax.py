@@ -141,7 +141,7 @@ def naive_only(centerWordVec, outsideWordIdx, outsideVectors):
     return naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors)
 
 
-gradcheck_naive(lambda vec: word2vec_sgd_wrapper(skipgram, word2Ind, vec, 5, naive_only),
+gradcheck_naive(lambda vec: word2vec_sgd_wrapper(skipgram, word2Ind, vec, 5, naive_only, batchsize=4),
                 dummy_vectors.clone(), "naiveSoftmaxLossAndGradient Gradient")
 
 
@@ -149,7 +149,7 @@ def neg_only(centerWordVec, outsideWordIdx, outsideVectors):
     return negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors)[:3]
 
 
-gradcheck_naive(lambda vec: word2vec_sgd_wrapper(skipgram, word2Ind, vec, 5, neg_only),
+gradcheck_naive(lambda vec: word2vec_sgd_wrapper(skipgram, word2Ind, vec, 5, neg_only, batchsize=4),
                 dummy_vectors.clone(), "negSamplingLossAndGradient Gradient")
 random.seed(7)
 loss, grad = word2vec_sgd_wrapper(skipgram, word2Ind, dummy_vectors.clone(), 3, naive_only)
