@@ -72,9 +72,17 @@ def _infer_dtype(data):
 
 
 def _unwrap_nested(data):
+    """Nested lists with each Tensor element as the number it holds: a Tensor inside a sequence
+    is one scalar, as in PyTorch (``tensor([torch.ones(1), torch.ones(1)])`` has shape (2,),
+    not (2, 1)); one of more (or fewer) elements is PyTorch's ValueError."""
     if isinstance(data, Tensor):
+        if data.numel() != 1:
+            raise ValueError(f"only one element tensors can be converted to Python scalars: "
+                             f"tensor() got a sequence holding a tensor of shape "
+                             f"{tuple(data.shape)}; use torch.stack(...) or torch.cat(...) to "
+                             f"join tensors")
         d = data._data
-        return d if isinstance(d, np.ndarray) else d.get()
+        return (d if isinstance(d, np.ndarray) else d.get()).reshape(())
     if isinstance(data, (list, tuple)):
         return [_unwrap_nested(x) for x in data]
     return data

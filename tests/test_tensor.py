@@ -5,7 +5,7 @@ import copy
 
 import numpy as np
 import pytest
-from oracle import assert_close, check_grad, t64, to_torch
+from oracle import assert_close, check_grad, same_as_torch, t64, to_torch
 
 import gradkit as gk
 
@@ -808,3 +808,19 @@ def test_legacy_constructor_as_torch(torch, args):
         torch.Tensor(2, -1)
     with pytest.raises(RuntimeError):
         gk.Tensor(2, -1)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.tensor([L.ones(1), L.ones(1) * 2]),  # e.g. a list of shape-(1,) losses
+    lambda L: L.tensor([L.ones(1, 1), L.tensor(3.0)]),
+    lambda L: L.tensor([[L.tensor(1), 2], [3, L.ones(1, dtype=L.int64)]]),
+    lambda L: L.tensor([1.0, L.tensor(2.0)], dtype=L.float64),
+    lambda L: L.as_tensor((L.ones(1), L.zeros(1))),
+    lambda L: L.tensor([L.ones(2), L.ones(2)]),  # refused: stack them instead
+    lambda L: L.tensor([[L.ones(2)]]),
+    lambda L: L.as_tensor([L.ones(2), L.ones(2)]),
+    lambda L: L.Tensor([L.ones(2), L.ones(2)]),
+    lambda L: L.tensor([L.ones(0)]),
+])
+def test_tensors_inside_a_sequence_are_scalars_as_torch(torch, fn):
+    same_as_torch(torch, fn)

@@ -186,18 +186,28 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 # ------------------------------------------------------------------ operators
 # ``x == y`` and the others: the functions above (PyTorch's broadcasting error naming both
 # shapes, never NumPy's); the bitwise operators are in bitwise.py
+def _equality(ufunc, self, other, name):
+    """``x == other``/``x != other``: an ``other`` that is no tensor, number or array (None, a
+    str, a list, any object) gives Python's fallback, as PyTorch's operators turn the op's
+    TypeError into NotImplemented: ``x == [1, 2]`` is False, ``x != None`` True."""
+    if other is None or isinstance(other, str):
+        return NotImplemented
+    if isinstance(other, Tensor):
+        return _compare(ufunc, self, other, name)
+    try:
+        return _compare(ufunc, self, other, name)
+    except TypeError:
+        return NotImplemented
+
+
 @tensor_method()
 def __eq__(self, other):
-    if other is None or isinstance(other, str):
-        return NotImplemented  # Python's fallback: x == None is False
-    return _compare(np.equal, self, other, "eq")
+    return _equality(np.equal, self, other, "eq")
 
 
 @tensor_method()
 def __ne__(self, other):
-    if other is None or isinstance(other, str):
-        return NotImplemented
-    return _compare(np.not_equal, self, other, "ne")
+    return _equality(np.not_equal, self, other, "ne")
 
 
 @tensor_method()

@@ -452,3 +452,82 @@ def resize_as(self, tensor):
         raise NotATensorError(f"resize_as(): argument 'tensor' must be a Tensor, not "
                               f"{type(tensor).__name__} (PyTorch raises AttributeError here)")
     return _resize_to(self, tuple(tensor.shape), "resize_as")
+
+
+# ------------------------------------------------------------------ Python callables per element
+def _python_scalar(value, kind, name):
+    """``value`` (what the user's callable returned) as the Python number a tensor of dtype kind
+    ``kind`` stores: PyTorch takes anything with ``__float__``/``__complex__`` and refuses the
+    rest with a TypeError."""
+    if kind == "c":
+        if isinstance(value, (str, bytes)) or not hasattr(type(value), "__complex__") and \
+                not hasattr(type(value), "__float__"):
+            raise TypeError(f"{name}(): the callable must return a number, not "
+                            f"{type(value).__name__}")
+        return complex(value)
+    if isinstance(value, (complex, np.complexfloating)) or isinstance(value, (str, bytes)) or \
+            not hasattr(type(value), "__float__"):
+        raise TypeError(f"{name}(): the callable must return a real number for a real tensor, "
+                        f"not {type(value).__name__}")
+    if kind == "b":
+        return bool(value)
+    if kind in "iu":
+        if isinstance(value, (int, np.integer)):
+            return int(value)
+        return int(float(value))
+    return float(value)
+
+
+def _per_element(name, self, others, fn):
+    """Replace each element of ``self`` by ``fn(element, *elements of others)``, in place, the
+    elements given as Python numbers (``apply_``, ``map_``, ``map2_``)."""
+    if not callable(fn):
+        raise TypeError(f"{name}(): 'callable' must be a callable, not {type(fn).__name__}")
+    if self.requires_grad or any(o.requires_grad for o in others):
+        raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use "
+                           f"var.detach().{name}() instead.")
+    kind = np.dtype(self._data.dtype).kind if self.dtype not in (_dtype.bfloat16,) else "f"
+    columns = [np.asarray(self.tolist(), dtype=object).reshape(-1)]
+    for o in others:
+        columns.append(np.asarray(o.expand(self.shape).tolist(), dtype=object).reshape(-1))
+    values = [_python_scalar(fn(*args), kind, name) for args in zip(*columns)]
+    store = {"c": np.complex128, "b": np.bool_, "f": np.float64}.get(kind, np.int64)
+    try:
+        result = np.array(values, dtype=store).reshape(tuple(self.shape))
+    except OverflowError:
+        raise ValueError(f"{name}(): a value returned by the callable does not fit in "
+                         f"{self.dtype}") from None
+    return self.copy_(wrap(result))
+
+
+@tensor_method()
+def apply_(self, callable):
+    """Replace every element ``v`` by ``callable(v)`` (a Python number in, a number out), in
+    place; slow by nature, and refused on a tensor that requires grad, as in PyTorch."""
+    return _per_element("apply_", self, (), callable)
+
+
+def _same_type_tensor(self, other, name, position, arg):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not "
+                        f"{type(other).__name__}")
+    if other.dtype != self.dtype:
+        raise TypeError(f"{name}: expected {self.type()} for '{arg}' (got {other.type()}); "
+                        f"convert it first, e.g. {arg}.to(self.dtype)")
+    return other
+
+
+@tensor_method()
+def map_(self, tensor, callable):
+    """``self[i] = callable(self[i], tensor[i])`` for every element, in place (``tensor`` of the
+    same dtype, broadcast to this shape)."""
+    other = _same_type_tensor(self, tensor, "map_", 1, "other")
+    return _per_element("map_", self, (other,), callable)
+
+
+@tensor_method()
+def map2_(self, x, y, callable):
+    """``self[i] = callable(self[i], x[i], y[i])`` for every element, in place."""
+    others = (_same_type_tensor(self, x, "map2_", 1, "x"), _same_type_tensor(self, y, "map2_", 2,
+                                                                            "y"))
+    return _per_element("map2_", self, others, callable)

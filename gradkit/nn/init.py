@@ -7,6 +7,7 @@ PyTorch's formulas and streams: after the same seed a layer starts from PyTorch'
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 
@@ -16,6 +17,7 @@ from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..random import _gen
+from .parameter import _placeholder_error, _Uninitialized
 
 __all__ = [
     "calculate_gain", "constant_", "dirac_", "eye_", "kaiming_normal_", "kaiming_uniform_",
@@ -336,6 +338,26 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     for c in range(cols):  # PyTorch draws these from the default generator
         arr[_random.randperm(_gen(None), rows)[:nz], c] = 0
     return _write(tensor, arr)
+
+
+def _refusing_placeholders(fill):
+    """``fill`` refusing a lazy module's parameter before its first forward with PyTorch's
+    ValueError (it held no values yet: the init did nothing, silently)."""
+
+    @functools.wraps(fill)
+    def guarded(*args, **kwargs):
+        tensor = args[0] if args else kwargs.get("tensor")
+        if isinstance(tensor, _Uninitialized):
+            raise _placeholder_error(type(tensor).__name__, f"nn.init.{fill.__name__}")
+        return fill(*args, **kwargs)
+
+    return guarded
+
+
+for _name in __all__:
+    if _name != "calculate_gain":
+        globals()[_name] = _refusing_placeholders(globals()[_name])
+del _name
 
 
 def _deprecated_spelling(new_name: str):

@@ -14,7 +14,7 @@ from .._tensor import Tensor
 from .._tensor.repr import format_tensor as _format
 from .._tensor.torch_function import disabled_torch_function_impl as _no_torch_function
 
-__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter"]
+__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter", "is_lazy"]
 
 
 def _array_of(data):
@@ -61,12 +61,57 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + _format(self)
 
 
+# What a placeholder may still be asked (PyTorch's allowed methods of UninitializedTensorMixin,
+# plus the attributes the module machinery and serialization read, and the ``is_*``
+# predicates); any other public method is refused.
+_PLACEHOLDER_OK = frozenset((
+    "materialize", "cls_to_become", "shape", "size", "dtype", "device", "requires_grad",
+    "requires_grad_", "grad", "grad_fn", "is_leaf", "data", "ndim", "copy_", "to", "cpu",
+    "cuda", "half", "float", "double", "bfloat16", "int", "long", "short", "char", "type",
+    "is_complex", "is_floating_point", "get_device", "is_meta", "is_cuda", "layout",
+    "persistent", "share_memory_", "is_shared"))
+
+
+def _placeholder_error(kind: str, what: str) -> ValueError:
+    return ValueError(f"Attempted to use an uninitialized parameter in {what} ({kind}). This "
+                      f"happens when a lazy module (LazyLinear, LazyConv2d, ...) is used before "
+                      f"its first forward: call the model once with a dummy batch to "
+                      f"initialize the parameters before counting, initialising or computing "
+                      f"with them")
+
+
+def _refuse(name):
+    def refused(self, *args, **kwargs):
+        raise _placeholder_error(type(self).__name__, name)
+
+    refused.__name__ = name
+    return refused
+
+
 class _Uninitialized:
     """What the two placeholders share: no shape yet, ``materialize(shape)`` gives one (and turns
-    the object into ``cls_to_become``, as PyTorch's ``UninitializedTensorMixin``)."""
+    the object into ``cls_to_become``, as PyTorch's ``UninitializedTensorMixin``). Any other use
+    (``numel()``, arithmetic, ``nn.init``) raises PyTorch's ValueError instead of computing on
+    an empty tensor: counting a lazy model's parameters before its first forward gave 0."""
 
     __slots__ = ()
     cls_to_become: type = Tensor
+
+    def __getattribute__(self, name):
+        if name[0] != "_" and name not in _PLACEHOLDER_OK and not name.startswith("is_"):
+            raise _placeholder_error(object.__getattribute__(self, "__class__").__name__,
+                                     f"Tensor.{name}")
+        return object.__getattribute__(self, name)
+
+    for _name in ("__len__", "__iter__", "__getitem__", "__setitem__", "__bool__", "__float__",
+                  "__int__", "__index__", "__neg__", "__pos__", "__abs__", "__invert__",
+                  "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__",
+                  "__mul__", "__rmul__", "__imul__", "__truediv__", "__rtruediv__",
+                  "__itruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__",
+                  "__pow__", "__rpow__", "__matmul__", "__rmatmul__", "__lt__", "__le__",
+                  "__gt__", "__ge__", "__and__", "__or__", "__xor__", "__array__"):
+        locals()[_name] = _refuse(f"Tensor.{_name}")
+    del _name
 
     def materialize(self, shape, device=None, dtype=None) -> None:
         """Allocate the tensor with ``shape`` (uninitialised values) and become a plain
@@ -138,3 +183,8 @@ class UninitializedBuffer(_Uninitialized, Tensor):
         self.grad = None
         self._vc = [0]
         self._hooks = None
+
+
+def is_lazy(param) -> bool:
+    """Whether ``param`` is a lazy module's placeholder (not materialised yet)."""
+    return isinstance(param, _Uninitialized)

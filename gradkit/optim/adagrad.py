@@ -7,6 +7,7 @@ from typing import Any
 
 from .._backend import namespace_of
 from .._tensor import wrap
+from ..nn.parameter import _placeholder_error, is_lazy
 from ._kernels import Hyperparameters, _effective_grad
 from ._runner import _KernelOptimizer
 from .optimizer import _lr, _scalar_tensor
@@ -77,6 +78,8 @@ class Adagrad(_KernelOptimizer):
                 self._init_state(self.state[p], p, group)
 
     def _init_state(self, st, p, group):
+        if is_lazy(p):  # its state is made here, so it needs the shape (PyTorch's ValueError)
+            raise _placeholder_error(type(p).__name__, "Adagrad's state initialisation")
         st["step"] = _scalar_tensor(0.0)
         arr = p._data
         st["sum"] = wrap(namespace_of(arr).full(arr.shape, group["initial_accumulator_value"],

@@ -114,3 +114,22 @@ def test_close_of_two_dtypes_is_refused_as_torch(fn):
 ], ids=["ge", "eq", "lt-int8", "lshift", "and"])
 def test_int_scalars_wrap_into_the_tensor_dtype_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("other", [[1, 2], (1, 2), object(), None, "a"])
+def test_equality_with_a_non_tensor_falls_back_to_python_as_torch(torch, other):
+    got, want = [], []
+    for L, out in ((gk, got), (torch, want)):
+        x = L.tensor([1, 2])
+        out += [x == other, x != other, other == x]
+        try:
+            x < other  # noqa: B015 - the error type is compared
+        except TypeError:
+            out.append("TypeError")
+    assert got == want == [False, True, False, "TypeError"]
+
+
+def test_equality_with_numbers_and_arrays_still_compares(torch):
+    x = gk.tensor([1, 2])
+    assert (x == np.array([1, 3])).tolist() == [True, False]
+    assert (x == 1.0).tolist() == [True, False]

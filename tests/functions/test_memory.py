@@ -204,3 +204,54 @@ def test_legacy_new_constructor_as_torch(torch):
             torch.ones(2).new(*targs, **tkw)
         with pytest.raises(te.type):
             gk.ones(2).new(*args, **({"dtype": gk.int64} if kw else {}))
+
+
+def _write_through_view(L):
+    base = L.arange(6.0).reshape(2, 3)
+    base[:, 1].apply_(lambda v: -v)
+    return base
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.tensor([1, 2]).apply_(lambda v: v * 2.7),
+    lambda L: L.tensor([-2.5, 3.9]).to(L.int32).apply_(lambda v: v / 2),
+    lambda L: L.arange(6.0).reshape(2, 3).t().apply_(lambda v: v + 1),
+    lambda L: L.tensor(2.0).apply_(lambda v: v + 1),
+    lambda L: L.zeros(0).apply_(lambda v: 1 / 0),
+    lambda L: L.ones(3, dtype=L.uint8).apply_(lambda v: -1),
+    lambda L: L.ones(3, dtype=L.bool).apply_(lambda v: 0.5),
+    lambda L: L.ones(3).apply_(lambda v: True),
+    lambda L: L.ones(3).apply_(lambda v: L.tensor(2.0)),
+    lambda L: L.ones(3).apply_(lambda v: np.float32(2.5)),
+    lambda L: L.ones(2, 3).map_(L.arange(3.0), lambda a, b: a + b + 1),
+    lambda L: L.ones(3).map2_(L.ones(3), L.ones(1), lambda a, b, c: a + b + c),
+    _write_through_view,
+    # refused as PyTorch refuses them
+    lambda L: L.ones(3, requires_grad=True).apply_(lambda v: v),
+    lambda L: (L.ones(3, requires_grad=True) * 2).apply_(lambda v: v),
+    lambda L: L.ones(3).map_(L.ones(3, requires_grad=True), lambda a, b: a),
+    lambda L: L.ones(3).apply_(lambda v: "a"),
+    lambda L: L.ones(3).apply_(lambda v: None),
+    lambda L: L.ones(3).apply_(lambda v: 1 + 2j),
+    lambda L: L.ones(3).apply_(5),
+    lambda L: L.ones(3).map_(L.ones(2, 3), lambda a, b: a + b),
+    lambda L: L.ones(3).map_(L.ones(3, dtype=L.int64), lambda a, b: a + b),
+    lambda L: L.ones(3).map_([1, 2, 3], lambda a, b: a + b),
+])
+def test_apply_and_map_call_python_per_element_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+def test_apply_passes_python_scalars_of_the_dtype(torch):
+    seen = {}
+    for L in (gk, torch):
+        kinds = seen.setdefault(L.__name__, [])
+        for t in (L.tensor([1, 2]), L.tensor([1.5]), L.tensor([True])):
+            t.apply_(lambda v, kinds=kinds: kinds.append(type(v).__name__) or v)
+    assert seen["gradkit"] == seen["torch"] == ["int", "int", "float", "bool"]
+
+
+def test_apply_on_a_complex_tensor_as_torch(torch):
+    got, want = (L.ones(2, dtype=L.complex64).apply_(lambda v: v * 1j + 0.5) for L in (gk, torch))
+    assert dtype_name(got.dtype) == dtype_name(want.dtype)
+    assert got.tolist() == want.tolist() == [0.5 + 1j] * 2

@@ -108,3 +108,23 @@ def test_parameter_dict_order_and_repr_match_torch(torch):
     assert [tuple(p.shape) for p in gp.parameters()] == [tuple(p.shape) for p in tp.parameters()]
     assert repr(gp).replace("gradkit.", "torch.") == repr(tp)
     assert repr(go).replace("gradkit.", "torch.") == repr(to)
+
+
+def test_sequential_repeats_with_mul_as_torch(torch):
+    shapes = {}
+    for L in (gk, torch):
+        s = L.nn.Sequential(L.nn.Linear(2, 2), L.nn.ReLU())
+        twice, left = s * 2, 3 * s
+        assert twice[0] is twice[2] and twice is not s and len(left) == 6
+        # shared modules: the parameters are listed once
+        assert len(list(twice.parameters())) == 2
+        s *= 2
+        errors = []
+        for bad in (0, -1, 1.5):
+            try:
+                s * bad
+            except (TypeError, ValueError) as e:
+                errors.append(type(e).__name__)
+        shapes[L.__name__] = (len(s), [type(m).__name__ for m in s], errors)
+    assert shapes["gradkit"] == shapes["torch"]
+    assert shapes["torch"][2] == ["ValueError", "ValueError", "TypeError"]

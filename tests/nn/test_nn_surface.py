@@ -167,6 +167,78 @@ def test_an_uninitialised_parameter_has_no_shape():
         gk.nn.LazyLinear(3).weight.shape  # noqa: B018
 
 
+_PLACEHOLDER_USES = [
+    lambda L, m: sum(p.numel() for p in m.parameters()),  # d2l counts parameters this way
+    lambda L, m: m.weight.dim(),
+    lambda L, m: len(m.weight),
+    lambda L, m: m.weight + 1,
+    lambda L, m: 2 * m.bias,
+    lambda L, m: m.weight.norm(),
+    lambda L, m: m.weight.clone(),
+    lambda L, m: m.weight.detach(),
+    lambda L, m: L.numel(m.weight),
+    lambda L, m: L.nn.init.xavier_uniform_(m.weight),
+    lambda L, m: L.nn.init.zeros_(m.bias),
+    lambda L, m: L.nn.init.normal_(m.weight, std=0.01),
+    lambda L, m: L.nn.init.constant_(tensor=m.bias, val=1.0),
+]
+
+
+@pytest.mark.parametrize("use", _PLACEHOLDER_USES)
+def test_a_lazy_parameter_refuses_use_before_the_first_forward_as_torch(use):
+    kinds = []
+    for L in (gk, torch):
+        try:
+            use(L, L.nn.LazyLinear(3))
+            kinds.append(None)
+        except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+            kinds.append(type(e).__name__)
+    assert kinds[0] == kinds[1] == "ValueError"
+
+
+def test_a_lazy_model_still_builds_copies_and_initialises_after_its_forward():
+    import copy
+
+    net = gk.nn.Sequential(gk.nn.LazyLinear(4), gk.nn.ReLU(), gk.nn.LazyLinear(2))
+    assert [gk.nn.parameter.is_lazy(p) for p in net.parameters()] == [True] * 4
+    opt = gk.optim.SGD(net.parameters(), lr=0.1)  # as in PyTorch, before materialising
+    twin = copy.deepcopy(net)
+    assert list(net.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert "LazyLinear" in repr(net) and net[0].weight.dtype == gk.float32
+    net.apply(lambda m: None)
+    net(gk.ones(5, 3)).sum().backward()
+    assert sum(p.numel() for p in net.parameters()) == 3 * 4 + 4 + 4 * 2 + 2
+    assert not any(gk.nn.parameter.is_lazy(p) for p in net.parameters())
+    gk.nn.init.xavier_uniform_(net[0].weight)
+    opt.step()
+    assert twin(gk.ones(1, 6)).shape == (1, 2)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_optimizers_over_lazy_parameters_as_torch(name):
+    outcomes = []
+    for L in (gk, torch):
+        net = L.nn.Sequential(L.nn.LazyLinear(4), L.nn.ReLU(), L.nn.LazyLinear(2))
+        try:
+            opt = getattr(L.optim, name)(net.parameters(), lr=0.1)
+        except ValueError:  # Adagrad makes its state in the constructor: it needs the shapes
+            outcomes.append("ValueError")
+            continue
+        net(L.ones(3, 5)).pow(2).sum().backward()
+        opt.step()
+        outcomes.append(sum(p.numel() for p in net.parameters()))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_a_lazy_models_state_dict_saves_before_its_first_forward():
+    import io
+
+    buf = io.BytesIO()
+    gk.save(gk.nn.Sequential(gk.nn.LazyLinear(4)).state_dict(), buf)
+    buf.seek(0)
+    assert list(gk.load(buf)) == ["0.weight", "0.bias"]
+
+
 # ------------------------------------------------------------------ parametrizations
 def _twins(out_f=3, in_f=5):
     t = torch.nn.Linear(in_f, out_f).double()

@@ -86,6 +86,28 @@ class Sequential(Module):
             )
         return Sequential(*self, *other)
 
+    def _repeats(self, other) -> int:
+        if not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}; "
+                            f"repeat a Sequential by a positive int")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+        return int(other)
+
+    def __mul__(self, other: int) -> Sequential:
+        """``seq * n``: a new Sequential running ``seq``'s modules ``n`` times (the same module
+        objects, so their parameters are shared, as in PyTorch)."""
+        return Sequential(*(list(self) * self._repeats(other)))
+
+    def __rmul__(self, other: int) -> Sequential:
+        return self.__mul__(other)
+
+    def __imul__(self, other: int) -> Sequential:  # noqa: PYI034
+        mods = list(self) * self._repeats(other)
+        for i, m in enumerate(mods):
+            self._modules[str(i)] = m
+        return self
+
     def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end."""
         self.add_module(str(len(self)), module)
