@@ -22,7 +22,8 @@ from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from ..functions._args import _const_like
 from ..ops import linalg as L
 from ..ops import linalg_eig as LE
-from .checks import _dtype_name, _floating, _matrices, _mT, _square_float, _t
+from .checks import (_dtype_name, _floating, _low_precision, _matrices, _mT, _square_float,
+                     _t)
 from .householder import householder_backward
 
 eig_result = return_types.linalg_eig
@@ -329,14 +330,18 @@ def vander(x, *, N=None) -> Tensor:
     (``(*, n)`` to ``(*, n, N)``, ``N = n`` by default), built by repeated products."""
     name = "linalg.vander"
     x = _t(x, "x")
+    if x.dtype == np.bool_ or _low_precision(x):
+        raise RuntimeError(f"{name}: supports floating point, complex, and integer tensors, but "
+                           f"got {_dtype_name(x.dtype)} (convert it with .float() or .long())")
     if x.ndim == 0:
-        raise RuntimeError(f"{name}: x must have at least one dimension (got a 0-d tensor)")
-    if x.dtype == np.bool_:
-        raise RuntimeError(f"{name}: does not support Bool tensors (convert with .int())")
+        raise RuntimeError(f"{name}: N must be greater than 1: x must have at least one "
+                           f"dimension (got a 0-d tensor)")
     N = x.shape[-1] if N is None else N
     if N <= 1:
         raise RuntimeError(f"{name}: N must be greater than 1 (got N={N}): it is the number "
                            f"of columns, the powers 0 to N - 1")
+    if x.dtype.kind in "iu":  # PyTorch's integer powers are int64 (an int32 x is promoted)
+        x = x.long()
     return _powers(x, N)
 
 

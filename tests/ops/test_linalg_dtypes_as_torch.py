@@ -1,7 +1,8 @@
 """Dtypes PyTorch's linear algebra takes where a check could refuse them, against torch:
 lu_unpack of any LU_data dtype, dist of an integer beside a floating tensor, the vector and
 matrix norms in float16/bfloat16 (accumulated in float32), kron(out=) of any layout, and
-matrix_exp in float16 refused (torch's result there is nonsense)."""
+matrix_exp in float16 refused (torch's result there is nonsense), linalg.vander's integer
+powers in int64 and its refusal of bool/float16/bfloat16."""
 
 import warnings
 
@@ -142,3 +143,14 @@ def test_kron_out_takes_every_layout_as_torch(la, lb):
     with pytest.raises(RuntimeError, match="view size"):  # without out=: as torch
         x = gk.tensor(np.ascontiguousarray(a.T)).t()
         gk.kron(x, gk.tensor(b))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "int8", "int16", "int64", "bool",
+                                   "float16", "bfloat16", "float32"])
+@pytest.mark.parametrize("n", [None, 1, 4])
+def test_vander_dtypes_as_torch(dtype, n):
+    # integer powers are int64 whatever the integer dtype; bool and the low-precision floats
+    # are refused before N is checked
+    x = np.array([1, -2, 1, 3])
+    _same(lambda m: m.linalg.vander(m.tensor(x).to(getattr(m, dtype)), N=n))
+    _same(lambda m: m.linalg.vander(m.tensor(2).to(getattr(m, dtype))))
