@@ -293,6 +293,10 @@ def tensorinv(A, ind: int = 2) -> Tensor:
     if not isinstance(ind, int) or ind <= 0:
         raise RuntimeError(f"{name}: Expected a strictly positive integer for 'ind', but got "
                            f"{ind}")
+    if ind > A.ndim:
+        raise RuntimeError(f"{name}: 'ind' ({ind}) must be at most the number of dimensions "
+                           f"of A ({A.ndim}, shape {tuple(A.shape)}): the first ind dimensions "
+                           f"are the map's output")
     out_shape, in_shape = tuple(A.shape[:ind]), tuple(A.shape[ind:])
     rows, cols = math.prod(out_shape), math.prod(in_shape)
     if rows != cols:
