@@ -1296,12 +1296,26 @@ ALLOW.append((
     "integer overflow, not a rule; gradkit follows torch's scalar kernels (3-D, and the "
     "backward), whose clip_coordinates min(size - 1, max(c, 0)) makes a NaN size - 1"))
 
-def _svd_below_rounding(c):
-    """An SVD-based case whose matrix has a singular value below the factorisation's rounding
-    level ``eps * sigma_max * max(m, n)`` (a finite matrix with entries near float's limits
-    beside ordinary ones): that singular value and the singular vectors of all but the largest
-    are rounding residue, different for every LAPACK build (blocking, FMA order)."""
-    if c.kind != "op" or c.name not in ("svd", "nuclear_norm") or not c.args:
+# functions whose results or gradients rest on singular values (``_spectrum_below_rounding``)
+_SVD_BASED = {"svd", "nuclear_norm", "linalg.svd", "linalg.svdvals", "linalg.pinv",
+              "linalg.matrix_rank"}
+
+
+def _spectrum_below_rounding(c):
+    """A spectral case (SVD-based, ``linalg.cond`` in the 2-norm, ``linalg.eigh``) whose
+    matrix has singular values (eigenvalues) closer together, or a singular value closer to 0,
+    than the factorisation's rounding level ``eps * max(m, n) * sigma_max`` (a finite matrix
+    with entries near float's limits beside ordinary ones): those values and their vectors are
+    rounding residue, different for every LAPACK build (blocking, FMA order). ``cond`` depends
+    only on the smallest singular value, so only that one counts there."""
+    if c.kind != "op" or not c.args:
+        return False
+    cond = c.name == "linalg.cond"
+    if cond:
+        p = c.args[1] if len(c.args) > 1 else c.kwargs.get("p")
+        if p not in (None, 2, -2):
+            return False
+    elif c.name not in _SVD_BASED and c.name != "linalg.eigh":
         return False
     x = c.args[0]
     if not isinstance(x, Arr) or x.a.dtype.kind != "f" or x.a.ndim < 2 or not x.a.size:
@@ -1309,18 +1323,32 @@ def _svd_below_rounding(c):
     a = x.a.astype(np.float64)
     if not np.isfinite(a).all():
         return False
-    s = np.linalg.svd(a, compute_uv=False)
     eps = float(np.finfo(x.a.dtype).eps) * max(a.shape[-2:])
-    return bool((s[..., -1] <= eps * s[..., 0]).any())
+    if c.name == "linalg.eigh":
+        upper = (c.args[1] if len(c.args) > 1 else c.kwargs.get("UPLO", "L")) == "U"
+        tri = np.swapaxes(np.triu(a), -1, -2) if upper else np.tril(a)
+        sym = tri + np.swapaxes(np.tril(tri, -1), -1, -2)
+        w = np.linalg.eigvalsh(sym)
+        scale = np.max(np.abs(w), axis=-1, keepdims=True)
+        return bool((np.diff(w, axis=-1) <= eps * scale).any())
+    s = np.linalg.svd(a, compute_uv=False)
+    small = s[..., -1] <= eps * s[..., 0]
+    if cond:
+        return bool(small.any())
+    close = (-np.diff(s, axis=-1) <= eps * s[..., :1]).any(axis=-1)
+    return bool((small | close).any())
 
 
 ALLOW.append((
-    lambda c, k, d: k in ("wrong", "grad-wrong") and _svd_below_rounding(c),
-    "svd/nuclear_norm of a matrix with a singular value below eps * sigma_max * max(m, n) "
-    "(e.g. a 3e38 or 1e30 entry beside ordinary ones): LAPACK's gesdd determines such a "
-    "singular value and the smaller singular vectors only to within rounding, so torch's "
-    "LAPACK (MKL) and NumPy's return different but equally valid ones (and so different "
-    "U V^T gradients)"))
+    lambda c, k, d: k in ("wrong", "grad-wrong") and _spectrum_below_rounding(c),
+    "svd/nuclear_norm/svdvals/pinv/matrix_rank/cond/eigh of a matrix whose singular values "
+    "(eigenvalues) lie closer together, or closer to 0, than eps * sigma_max * max(m, n) (e.g. "
+    "a 3e38 or 1e30 entry beside ordinary ones): LAPACK determines those values and their "
+    "vectors only to within rounding, so torch's LAPACK (MKL) and NumPy's return different but "
+    "equally valid ones (and so different condition numbers and gradients); exactly repeated "
+    "values are compared through their gauge-invariant eigenspaces (surface_cases.py), but "
+    "their vectors' gradient is undefined (torch's backward divides by the zero gap: inf/NaN "
+    "or another finite value)"))
 
 
 def _histc_half_overflow(c):
