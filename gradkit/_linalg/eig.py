@@ -22,8 +22,7 @@ from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from ..functions._args import _const_like
 from ..ops import linalg as L
 from ..ops import linalg_eig as LE
-from .checks import (_dtype_name, _floating, _low_precision, _matrices, _mT, _square_float,
-                     _t)
+from .checks import _dtype_name, _floating, _low_precision, _matrices, _mT, _square_float, _t
 from .householder import householder_backward
 
 eig_result = return_types.linalg_eig
