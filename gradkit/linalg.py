@@ -714,8 +714,9 @@ def cond(A, p=None) -> Tensor:
         raise RuntimeError(f"{name}: Order {p} not supported.")
     if p not in (None, 2, -2):
         _square(A, f"linalg.cond(ord={p})")
-    if A.shape[-1] == 0 or A.shape[-2] == 0:  # an empty matrix: 0, as in PyTorch
-        return F.sum(F.abs(A), dim=(-2, -1))
+    if A.shape[-1] == 0 or A.shape[-2] == 0:  # an empty matrix: 0 off the graph, as in PyTorch
+        real = np.float32 if A.dtype in (np.complex64, np.float32) else np.float64
+        return wrap(_xp(A).zeros(tuple(A.shape[:-2]), dtype=real))
     if p is None or p == 2 or p == -2:
         s = svdvals(A)
         big, small = s[..., 0], s[..., -1]
