@@ -160,8 +160,9 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True,
     """The solution of ``A X = B`` (``X A = B`` when ``left=False``) for triangular ``A``: only
     its upper (``upper=True``) or lower triangle is read, and with ``unitriangular`` its
     diagonal is taken as ones. ``B`` is ``(*, n, k)`` (``(*, k, n)`` when not ``left``); batch
-    dimensions broadcast and the dtypes promote, as in PyTorch. Gradients with respect to
-    ``A`` lie in the triangle read. A zero on the diagonal gives inf/nan, as in PyTorch.
+    dimensions broadcast and ``B`` is cast to ``A``'s dtype, as in PyTorch. Gradients with
+    respect to ``A`` lie in the triangle read. A zero on the diagonal gives inf/nan, as in
+    PyTorch.
     """
     name = "linalg.solve_triangular"
     A = _square_float(A, name, kernel="triangular_solve_cpu", cplx=True)
@@ -173,8 +174,9 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True,
         raise RuntimeError(
             f"{name}: Incompatible shapes of A and B for the equation "
             f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
-    dt = _dtype.promote_types(A.dtype, B.dtype)
-    A, B = (A if A.dtype == dt else A.to(dt)), (B if B.dtype == dt else B.to(dt))
+    # PyTorch solves in A's dtype: B is cast to it (a float64 B beside a float32 A gives a
+    # float32 X; a complex B beside a real A loses its imaginary part, with a warning)
+    B = B if B.dtype == A.dtype else B.to(A.dtype)
     return _tri_solve(name, A, B, upper, unitriangular, left)
 
 

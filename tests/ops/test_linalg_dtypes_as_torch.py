@@ -154,3 +154,19 @@ def test_vander_dtypes_as_torch(dtype, n):
     x = np.array([1, -2, 1, 3])
     _same(lambda m: m.linalg.vander(m.tensor(x).to(getattr(m, dtype)), N=n))
     _same(lambda m: m.linalg.vander(m.tensor(2).to(getattr(m, dtype))))
+
+
+@pytest.mark.parametrize("pair", [("float32", "float64"), ("float64", "float32"),
+                                  ("float32", "int64"), ("float64", "bool"),
+                                  ("float64", "float16"), ("int32", "float64"),
+                                  ("float16", "float32")])
+@pytest.mark.parametrize("left", [True, False])
+def test_solve_triangular_solves_in_the_dtype_of_a_as_torch(pair, left):
+    # PyTorch casts B to A's dtype (no promotion): float32 A and float64 B give float32
+    # (a dyadic system: the solution is exact in every dtype and summation order)
+    a = np.triu(R.integers(-2, 3, (3, 3))) * 1.0 + np.diag([2.0, 4.0, 2.0])
+    b = R.integers(0, 2, (3, 2)) * 1.0
+    b = b if left else b.T.copy()
+    _same(lambda m: m.linalg.solve_triangular(m.tensor(a).to(getattr(m, pair[0])),
+                                              m.tensor(b).to(getattr(m, pair[1])),
+                                              upper=True, left=left))
