@@ -418,8 +418,12 @@ def _slogdet_b(xp, g, ins, out, aux, needs):
     # packed (..., 2): [sign, logabsdet]; d log|det A| = Re tr(A^-1 dA), and a complex sign
     # s = det / |det| moves by s i Im tr(A^-1 dA), so gA = (g_l + i Im(g_s conj(s))) A^-H
     # (a real sign is constant)
+    a = ins[0]
+    if isinstance(a, _np.ndarray) and a.dtype.kind == "f" and a.size \
+            and not bool(_np.isfinite(a).all()):  # (host arrays: not under create_graph)
+        return (g[..., 1][..., None, None] * _inv_t_as_getrs(a),)
     try:
-        inv = _run(xp, INV, ins[0])
+        inv = _run(xp, INV, a)
     except LinAlgError as e:
         raise LinAlgError(f"linalg.slogdet: the gradient of logabsdet is infinite at a singular "
                           f"matrix. {e}") from None
@@ -428,6 +432,23 @@ def _slogdet_b(xp, g, ins, out, aux, needs):
         z = g[..., 0] * xp.conj(out[..., 0])
         coef = 0.5 * (coef + xp.conj(coef)) + 0.5 * (z - xp.conj(z))
     return (coef[..., None, None] * _mH(xp, inv),)
+
+
+def _inv_t_as_getrs(a):
+    """``A^-T`` of a real ``A`` holding inf/NaN as PyTorch's slogdet backward computes it: a
+    solve with the LU its forward saved (of ``A^T`` for a C-contiguous ``A``, LAPACK's copy-free
+    call; of ``A`` otherwise, solved transposed), so inf/NaN spread as there."""
+    n = a.shape[-1]
+    c = a.flags.c_contiguous
+    lu, piv, _ = lu_numpy(_np.swapaxes(a, -1, -2) if c else a)
+    perm = _np.argmax(permutation_numpy(piv, n), axis=-1)
+    eye = _np.broadcast_to(_np.eye(n, dtype=a.dtype), lu.shape)
+    if c:  # (A^T)^-1 = U^-1 L^-1 P^T
+        rows = _np.take_along_axis(eye, _np.argsort(perm, axis=-1)[..., :, None], axis=-2)
+        return _tri_solve_f(_np, lu, _tri_solve_f(_np, lu, rows, False, True), True, False)
+    lut = _np.swapaxes(lu, -1, -2)  # A^-T = P L^-T U^-T
+    x = _tri_solve_f(_np, lut, _tri_solve_f(_np, lut, eye, False, False), True, True)
+    return _np.take_along_axis(x, perm[..., :, None], axis=-2)
 
 
 SLOGDET = Op("LinalgSlogdet", _slogdet_f, _slogdet_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
