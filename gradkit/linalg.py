@@ -433,7 +433,9 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
         out = vector_norm(x, ord, axis, keepdim)
         return out.reshape(()) if out.ndim else out
     ord = float(ord)
-    if ord == _inf or ord == -_inf:
+    if (ord == _inf or ord == -_inf) and x.numel():
+        return apply1(L.VECTOR_NORM, x, (ord, axis, keepdim, tuple(x.shape)))
+    if ord == _inf or ord == -_inf:  # (an empty x: amax/amin's checks and results)
         fn = F.amax if ord > 0 else F.amin
         return fn(F.abs(x), dim=axis if axis is not None else tuple(range(x.ndim)),
                   keepdim=keepdim)

@@ -649,6 +649,8 @@ CHOLESKY = Op("LinalgCholesky", _cholesky_f, _cholesky_b, saves=SAVES_OUTPUT)
 
 # -------------------------------------------------------------------------------- vector norm
 def _vector_norm_f(xp, a, p, axis, keepdims, shape):
+    if p in (_np.inf, -_np.inf):  # (NaN propagates, as PyTorch's amax/amin)
+        return (xp.max if p > 0 else xp.min)(xp.abs(a), axis=axis, keepdims=keepdims)
     if p == 2:
         return xp.sqrt(xp.sum(a * a, axis=axis, keepdims=keepdims))
     if p == 1:
@@ -667,6 +669,14 @@ def _vector_norm_b(xp, g, ins, out, aux, needs):
     if p == 1:
         return (ge * xp.sign(a),)
     n = expand_reduced(xp, out, shape, axis, keepdims)
+    if p in (_np.inf, -_np.inf):
+        # PyTorch's: shared equally between the entries whose |a| is the norm, or NaN (a NaN
+        # entry takes the share, with sign(NaN) = 0: a zero gradient, not NaN everywhere)
+        aa = xp.abs(a)
+        mask = xp.where((aa == n) | (aa != aa), 1.0, 0.0)
+        count = expand_reduced(xp, xp.sum(mask, axis=axis, keepdims=keepdims), shape, axis,
+                               keepdims)
+        return (xp.where(a != a, 0.0, xp.sign(a)) * (ge / count) * mask,)
     zero = n == 0
     with _np.errstate(all="ignore"):
         if p == 2:

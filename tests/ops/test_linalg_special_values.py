@@ -117,3 +117,21 @@ def test_slogdet_gradient_with_inf_and_nan_entries_as_torch(a, transposed):
             lib.linalg.slogdet(x.T if transposed else x)[1].backward(lib.tensor(0.75))
         grads.append(x.grad.numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, atol=1e-300, equal_nan=True)
+
+
+@pytest.mark.parametrize("ord", [INF, -INF])
+@pytest.mark.parametrize("dim", [None, 0, 1, (0, 1)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_inf_norm_gradient_with_nan_and_ties_as_torch(ord, dim, keepdim):
+    # PyTorch shares the gradient between the entries at the norm and the NaN ones, with
+    # sign(NaN) = 0: amax's backward gave NaN everywhere
+    a = np.array([[1.0, NAN, -3.0, 0.5], [2.0, -2.0, 1.0, -0.5], [0.25, 3.0, -3.0, 1.0]])
+    grads = []
+    for lib in (gk, torch):
+        x = lib.tensor(a, requires_grad=True)
+        out = lib.linalg.vector_norm(x, ord, dim=dim, keepdim=keepdim)
+        w = np.arange(1.0, 1.0 + out.numel()).reshape(tuple(out.shape))
+        (out * lib.tensor(w)).sum().backward()
+        grads.append((out.detach().numpy(), x.grad.numpy()))
+    for g, t in zip(grads[0], grads[1]):
+        np.testing.assert_array_equal(g, t)
