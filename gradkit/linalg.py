@@ -35,7 +35,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from . import _dtype, return_types
+from . import return_types
 from . import functions as F
 from ._linalg.checks import (
     _dtype_name,

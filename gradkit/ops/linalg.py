@@ -419,9 +419,9 @@ def _slogdet_b(xp, g, ins, out, aux, needs):
     # s = det / |det| moves by s i Im tr(A^-1 dA), so gA = (g_l + i Im(g_s conj(s))) A^-H
     # (a real sign is constant)
     a = ins[0]
-    if isinstance(a, _np.ndarray) and a.dtype.kind == "f" and a.size \
-            and not bool(_np.isfinite(a).all()):  # (host arrays: not under create_graph)
-        return (g[..., 1][..., None, None] * _inv_t_as_getrs(a),)
+    if _non_finite_host(a):
+        eye = _np.eye(a.shape[-1], dtype=a.dtype)
+        return (g[..., 1][..., None, None] * _solve_as_getrs(a, eye, True, copy_free=True),)
     try:
         inv = _run(xp, INV, a)
     except LinAlgError as e:
@@ -434,20 +434,32 @@ def _slogdet_b(xp, g, ins, out, aux, needs):
     return (coef[..., None, None] * _mH(xp, inv),)
 
 
-def _inv_t_as_getrs(a):
-    """``A^-T`` of a real ``A`` holding inf/NaN as PyTorch's slogdet backward computes it: a
-    solve with the LU its forward saved (of ``A^T`` for a C-contiguous ``A``, LAPACK's copy-free
-    call; of ``A`` otherwise, solved transposed), so inf/NaN spread as there."""
+def _non_finite_host(a):
+    """A real host array (not a Tensor under create_graph) holding inf or NaN."""
+    return isinstance(a, _np.ndarray) and a.dtype.kind == "f" and a.size \
+        and not bool(_np.isfinite(a).all())
+
+
+def _solve_as_getrs(a, b, transpose=False, copy_free=False, name=None):
+    """``A^-1 B`` (``A^-T B`` when ``transpose``) for a real ``A`` holding inf/NaN as PyTorch's
+    solve, slogdet and their backward compute it: LAPACK's getrs with the LU PyTorch factors,
+    so inf/NaN spread as there: ``A``'s (solve), or with ``copy_free`` (slogdet) that of ``A^T``
+    for a C-contiguous ``A`` (LAPACK reads it column-major without a copy), solved transposed.
+    Batch dimensions broadcast; ``name``: a zero pivot raises its singular-matrix error."""
     n = a.shape[-1]
-    c = a.flags.c_contiguous
-    lu, piv, _ = lu_numpy(_np.swapaxes(a, -1, -2) if c else a)
+    c = copy_free and a.flags.c_contiguous
+    lu, piv, info = lu_numpy(_np.swapaxes(a, -1, -2) if c else a)
+    if name is not None and bool((_np.asarray(info) > 0).any()):
+        raise singular_error(name, a)
     perm = _np.argmax(permutation_numpy(piv, n), axis=-1)
-    eye = _np.broadcast_to(_np.eye(n, dtype=a.dtype), lu.shape)
-    if c:  # (A^T)^-1 = U^-1 L^-1 P^T
-        rows = _np.take_along_axis(eye, _np.argsort(perm, axis=-1)[..., :, None], axis=-2)
+    batch = _np.broadcast_shapes(lu.shape[:-2], b.shape[:-2])
+    b = _np.broadcast_to(b, batch + b.shape[-2:]).astype(a.dtype)
+    perm = _np.broadcast_to(perm, batch + perm.shape[-1:])
+    if c == transpose:  # P L U X = B:  X = U^-1 L^-1 P^T B
+        rows = _np.take_along_axis(b, _np.argsort(perm, axis=-1)[..., :, None], axis=-2)
         return _tri_solve_f(_np, lu, _tri_solve_f(_np, lu, rows, False, True), True, False)
-    lut = _np.swapaxes(lu, -1, -2)  # A^-T = P L^-T U^-T
-    x = _tri_solve_f(_np, lut, _tri_solve_f(_np, lut, eye, False, False), True, True)
+    lut = _np.swapaxes(lu, -1, -2)  # (P L U)^T X = B:  X = P L^-T U^-T B
+    x = _tri_solve_f(_np, lut, _tri_solve_f(_np, lut, b, False, False), True, True)
     return _np.take_along_axis(x, perm[..., :, None], axis=-2)
 
 
@@ -455,6 +467,8 @@ SLOGDET = Op("LinalgSlogdet", _slogdet_f, _slogdet_b, saves=SAVES_INPUTS | SAVES
 
 
 def _solve_f(xp, a, b):
+    if _non_finite_host(a):
+        return _solve_as_getrs(a, b, name="linalg.solve")
     try:
         return xp.linalg.solve(a, b)
     except Exception as e:  # noqa: BLE001
@@ -466,7 +480,8 @@ def _solve_f(xp, a, b):
 def _solve_b(xp, g, ins, out, aux, needs):
     # X = A^-1 B:  gB = A^-T g,  gA = -gB X^T  (batch dimensions broadcast; the engine sums)
     a = ins[0]
-    gb = _run(xp, SOLVE, _mT(xp, a), g)
+    gb = _solve_as_getrs(a, g, True) if _non_finite_host(a) and isinstance(g, _np.ndarray) \
+        else _run(xp, SOLVE, _mT(xp, a), g)
     ga = -xp.matmul(gb, _mT(xp, out)) if needs[0] else None
     return ga, (gb if needs[1] else None)
 
