@@ -35,8 +35,8 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from . import return_types
 from . import functions as F
+from . import return_types
 from ._linalg.checks import (
     _dtype_name,
     _floating,
