@@ -973,7 +973,10 @@ def allowed(case, cls, detail):
 # ops whose float64 gradients come from LAPACK/BLAS-style sums of products (triangular solves,
 # Householder reflectors, matrix products)
 ROUNDING_GRAD_OPS = {"lu", "lu_solve", "cholesky_solve", "cholesky_inverse", "orgqr",
-                     "householder_product", "ormqr", "qr", "cholesky"}
+                     "householder_product", "ormqr", "qr", "cholesky",
+                     # their torch.linalg twins (surface_cases.py)
+                     "linalg.householder_product", "linalg.lu", "linalg.lu_solve",
+                     "linalg.qr", "linalg.cholesky"}
 
 
 def _rounding_only(case):
