@@ -13,7 +13,13 @@ import numpy as _np
 
 from .._backend import namespace_of, to_host
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, Shown, node_class
-from .lu_host import lu_numpy, permutation_numpy  # noqa: F401 (re-exported)
+from .lu_host import (  # noqa: F401 (re-exported)
+    _non_finite_host,
+    _solve_as_getrs,
+    _tri_solve_f,
+    lu_numpy,
+    permutation_numpy,
+)
 from .reduction import expand_reduced
 
 __all__ = [
@@ -434,41 +440,12 @@ def _slogdet_b(xp, g, ins, out, aux, needs):
     return (coef[..., None, None] * _mH(xp, inv),)
 
 
-def _non_finite_host(a):
-    """A real host array (not a Tensor under create_graph) holding inf or NaN."""
-    return isinstance(a, _np.ndarray) and a.dtype.kind == "f" and a.size \
-        and not bool(_np.isfinite(a).all())
-
-
-def _solve_as_getrs(a, b, transpose=False, copy_free=False, name=None):
-    """``A^-1 B`` (``A^-T B`` when ``transpose``) for a real ``A`` holding inf/NaN as PyTorch's
-    solve, slogdet and their backward compute it: LAPACK's getrs with the LU PyTorch factors,
-    so inf/NaN spread as there: ``A``'s (solve), or with ``copy_free`` (slogdet) that of ``A^T``
-    for a C-contiguous ``A`` (LAPACK reads it column-major without a copy), solved transposed.
-    Batch dimensions broadcast; ``name``: a zero pivot raises its singular-matrix error."""
-    n = a.shape[-1]
-    c = copy_free and a.flags.c_contiguous
-    lu, piv, info = lu_numpy(_np.swapaxes(a, -1, -2) if c else a)
-    if name is not None and bool((_np.asarray(info) > 0).any()):
-        raise singular_error(name, a)
-    perm = _np.argmax(permutation_numpy(piv, n), axis=-1)
-    batch = _np.broadcast_shapes(lu.shape[:-2], b.shape[:-2])
-    b = _np.broadcast_to(b, batch + b.shape[-2:]).astype(a.dtype)
-    perm = _np.broadcast_to(perm, batch + perm.shape[-1:])
-    if c == transpose:  # P L U X = B:  X = U^-1 L^-1 P^T B
-        rows = _np.take_along_axis(b, _np.argsort(perm, axis=-1)[..., :, None], axis=-2)
-        return _tri_solve_f(_np, lu, _tri_solve_f(_np, lu, rows, False, True), True, False)
-    lut = _np.swapaxes(lu, -1, -2)  # (P L U)^T X = B:  X = P L^-T U^-T B
-    x = _tri_solve_f(_np, lut, _tri_solve_f(_np, lut, b, False, False), True, True)
-    return _np.take_along_axis(x, perm[..., :, None], axis=-2)
-
-
 SLOGDET = Op("LinalgSlogdet", _slogdet_f, _slogdet_b, saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 
 def _solve_f(xp, a, b):
     if _non_finite_host(a):
-        return _solve_as_getrs(a, b, name="linalg.solve")
+        return _solve_as_getrs(a, b, singular=lambda x: singular_error("linalg.solve", x))
     try:
         return xp.linalg.solve(a, b)
     except Exception as e:  # noqa: BLE001
@@ -497,30 +474,6 @@ def _tri_keep(like, n, upper, unitriangular):
     data = getattr(like, "_data", like)
     ns = namespace_of(data)
     return keep if ns.name == "numpy" else ns.asarray(keep)
-
-
-def _tri_solve_f(xp, a, b, upper, unitriangular):
-    """``X`` with ``T X = B`` for the triangle ``T`` of ``a`` (upper or lower; ones on the
-    diagonal when ``unitriangular``) by column substitution, as BLAS's ``trsm``: the other
-    triangle is never read (an inf there does not reach ``X``), and a zero on the diagonal gives
-    inf/nan (no error), so non-finite values spread as in PyTorch. Batch dimensions
-    broadcast."""
-    ns = namespace_of(a)
-    n = a.shape[-1]
-    batch = _np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    a = ns.broadcast_to(a, batch + a.shape[-2:])
-    x = ns.array(ns.broadcast_to(b, batch + b.shape[-2:]), dtype=a.dtype, copy=True)
-    with _np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for k in (range(n - 1, -1, -1) if upper else range(n)):
-            xk = x[..., k, :]
-            if not unitriangular:
-                xk = xk / a[..., k, k, None]
-                x[..., k, :] = xk
-            rest = slice(0, k) if upper else slice(k + 1, n)
-            if (k == 0 and upper) or (k == n - 1 and not upper):
-                continue
-            x[..., rest, :] -= a[..., rest, k, None] * xk[..., None, :]
-    return x
 
 
 def _tri_solve_b(xp, g, ins, out, aux, needs):
