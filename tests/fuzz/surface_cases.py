@@ -75,12 +75,14 @@ def _svd_gauge(lib, out):
     """linalg.svd's ``(U, S, Vh)`` as quantities that do not depend on the basis LAPACK picks:
     ``S``, ``U[:, :k] diag(c) Vh[:k]`` with one weight ``c`` per cluster of equal singular
     values (each pair's sign, and any rotation within a repeated singular value, cancel), and
-    ``U^T U``, ``Vh Vh^T`` (the orthonormality of every column, the complement's too)."""
+    ``U^T U``, ``Vh Vh^T`` (the orthonormality of every column, the complement's too; values
+    only: with ``full_matrices`` the complement is any basis, and PyTorch ignores gradients
+    reaching it)."""
     u, s, vh = out
     k = s.shape[-1]
     c = _cluster_weights(lib, s, s)
     core = (u[..., :k] * c.unsqueeze(-2)) @ vh[..., :k, :]
-    return s, core, u.transpose(-2, -1) @ u, vh @ vh.transpose(-2, -1)
+    return s, core, (u.transpose(-2, -1) @ u).detach(), (vh @ vh.transpose(-2, -1)).detach()
 
 
 def _eigh_gauge(lib, out):
