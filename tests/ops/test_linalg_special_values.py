@@ -168,3 +168,33 @@ def test_solve_with_inf_and_nan_entries_as_torch(seed):
             continue
         for g, t in zip(*res):
             np.testing.assert_allclose(g, t, rtol=1e-8, atol=1e-12, equal_nan=True)
+
+
+SVDVALS_BASED = {
+    "svdvals": lambda m, x: m.linalg.svdvals(x),
+    "cond": lambda m, x: m.linalg.cond(x),
+    "matrix_rank": lambda m, x: m.linalg.matrix_rank(x),
+    "nuc": lambda m, x: m.linalg.matrix_norm(x, "nuc"),
+    "norm_2": lambda m, x: m.linalg.matrix_norm(x, 2),
+}
+
+
+@pytest.mark.parametrize("name", list(SVDVALS_BASED))
+@pytest.mark.parametrize("value", [INF, -INF, NAN])
+@pytest.mark.parametrize("where", [(0, 0), (1, 2), (3, 1)])
+def test_singular_values_of_non_finite_matrices_as_torch(name, value, where):
+    # PyTorch's gesdd without vectors gives NaN singular values for an inf (gradkit raised) and
+    # fails to converge on a NaN
+    a = np.random.default_rng(1).standard_normal((4, 3))
+    a[where] = value
+    fn = SVDVALS_BASED[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            want = fn(torch, torch.tensor(a))
+        except RuntimeError:
+            with pytest.raises(RuntimeError, match="failed to converge"):
+                fn(gk, gk.tensor(a))
+            return
+        got = fn(gk, gk.tensor(a))
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
