@@ -336,9 +336,8 @@ def vander(x, *, N=None) -> Tensor:
     if x.dtype == np.bool_ or _low_precision(x):
         raise RuntimeError(f"{name}: supports floating point, complex, and integer tensors, but "
                            f"got {_dtype_name(x.dtype)} (convert it with .float() or .long())")
-    if x.ndim == 0:
-        raise RuntimeError(f"{name}: N must be greater than 1: x must have at least one "
-                           f"dimension (got a 0-d tensor)")
+    if x.ndim == 0:  # one value: PyTorch reads it as a 1-element vector (N defaults to 1)
+        x = x.reshape(1)
     N = x.shape[-1] if N is None else N
     if N <= 1:
         raise RuntimeError(f"{name}: N must be greater than 1 (got N={N}): it is the number "

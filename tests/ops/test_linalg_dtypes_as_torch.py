@@ -154,6 +154,7 @@ def test_vander_dtypes_as_torch(dtype, n):
     x = np.array([1, -2, 1, 3])
     _same(lambda m: m.linalg.vander(m.tensor(x).to(getattr(m, dtype)), N=n))
     _same(lambda m: m.linalg.vander(m.tensor(2).to(getattr(m, dtype))))
+    _same(lambda m: m.linalg.vander(m.tensor(2).to(getattr(m, dtype)), N=n))  # 0-d: (1, N)
 
 
 @pytest.mark.parametrize("pair", [("float32", "float64"), ("float64", "float32"),
