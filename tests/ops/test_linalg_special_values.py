@@ -198,3 +198,26 @@ def test_singular_values_of_non_finite_matrices_as_torch(name, value, where):
             return
         got = fn(gk, gk.tensor(a))
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+CHOLESKY_NON_FINITE = [
+    [[11.03, INF, -3.80, -0.79], [INF, 16.76, 0.12, -1.73], [-3.80, 0.12, 8.11, -2.39],
+     [-0.79, -1.73, -2.39, 12.26]],
+    [[4.73, 1.26, INF, -0.55], [1.26, INF, 0.41, -2.01], [INF, 0.41, 11.40, 2.29],
+     [-0.55, -2.01, 2.29, 6.43]],
+    [[9e76, -1.9e38, INF], [-1.9e38, 4.89, -INF], [INF, -INF, INF]],
+    [[4.0, NAN, 1.0], [NAN, 5.0, 0.5], [1.0, 0.5, 6.0]],
+]
+
+
+@pytest.mark.parametrize("a", CHOLESKY_NON_FINITE)
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_ex_of_non_finite_matrices_as_torch(a, upper):
+    # potf2 stops at the first pivot that is not positive (NaN included), stores it on the
+    # diagonal and leaves the rest of A: gradkit raised where PyTorch returns (L, info)
+    a = np.array(a)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (gl, gi), (tl, ti) = _both(lambda L, x: L.linalg.cholesky_ex(x, upper=upper), a)
+    np.testing.assert_array_equal(gi.numpy(), ti.numpy())
+    _eq(gl, tl)
