@@ -810,6 +810,8 @@ def _svdvals_f(xp, a):
 def _svdvals_b(xp, g, ins, out, aux, needs):
     # gA = U diag(g) Vh; U and Vh come from SVD (recorded under create_graph)
     a = ins[0]
+    if _non_finite_host(a):  # (the NaN singular values of an inf: NaN, as PyTorch's when it
+        return (_np.full(a.shape, _np.nan, dtype=a.dtype),)  # returns one)
     m, n = a.shape[-2], a.shape[-1]
     U, _, Vh = svd_unpack(_run(xp, SVD, a, params=(False, m, n)), m, n, False)
     return (xp.matmul(U * g[..., None, :], Vh),)

@@ -221,3 +221,20 @@ def test_cholesky_ex_of_non_finite_matrices_as_torch(a, upper):
         (gl, gi), (tl, ti) = _both(lambda L, x: L.linalg.cholesky_ex(x, upper=upper), a)
     np.testing.assert_array_equal(gi.numpy(), ti.numpy())
     _eq(gl, tl)
+
+
+@pytest.mark.parametrize("name", list(SVDVALS_BASED))
+def test_singular_value_gradients_at_an_inf_are_nan_as_torch(name):
+    # gradkit's backward raised 'failed to converge' where PyTorch's gives NaN
+    if name == "matrix_rank":
+        return  # (an integer result: no gradient)
+    a = np.random.default_rng(1).standard_normal((3, 4))
+    a[1, 2] = INF
+    grads = []
+    for lib in (gk, torch):
+        x = lib.tensor(a, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            SVDVALS_BASED[name](lib, x).sum().backward()
+        grads.append(x.grad.numpy())
+    assert np.isnan(grads[1]).all() and np.isnan(grads[0]).all()
