@@ -35,8 +35,8 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from . import _dtype, return_types
 from . import functions as F
+from . import return_types
 from ._linalg.checks import (
     _dtype_name,
     _floating,
@@ -160,8 +160,9 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True,
     """The solution of ``A X = B`` (``X A = B`` when ``left=False``) for triangular ``A``: only
     its upper (``upper=True``) or lower triangle is read, and with ``unitriangular`` its
     diagonal is taken as ones. ``B`` is ``(*, n, k)`` (``(*, k, n)`` when not ``left``); batch
-    dimensions broadcast and the dtypes promote, as in PyTorch. Gradients with respect to
-    ``A`` lie in the triangle read. A zero on the diagonal gives inf/nan, as in PyTorch.
+    dimensions broadcast and ``B`` is cast to ``A``'s dtype, as in PyTorch. Gradients with
+    respect to ``A`` lie in the triangle read. A zero on the diagonal gives inf/nan, as in
+    PyTorch.
     """
     name = "linalg.solve_triangular"
     A = _square_float(A, name, kernel="triangular_solve_cpu", cplx=True)
@@ -173,8 +174,9 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True,
         raise RuntimeError(
             f"{name}: Incompatible shapes of A and B for the equation "
             f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
-    dt = _dtype.promote_types(A.dtype, B.dtype)
-    A, B = (A if A.dtype == dt else A.to(dt)), (B if B.dtype == dt else B.to(dt))
+    # PyTorch solves in A's dtype: B is cast to it (a float64 B beside a float32 A gives a
+    # float32 X; a complex B beside a real A loses its imaginary part, with a warning)
+    B = B if B.dtype == A.dtype else B.to(A.dtype)
     return _tri_solve(name, A, B, upper, unitriangular, left)
 
 
@@ -431,7 +433,9 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
         out = vector_norm(x, ord, axis, keepdim)
         return out.reshape(()) if out.ndim else out
     ord = float(ord)
-    if ord == _inf or ord == -_inf:
+    if (ord == _inf or ord == -_inf) and x.numel():
+        return apply1(L.VECTOR_NORM, x, (ord, axis, keepdim, tuple(x.shape)))
+    if ord == _inf or ord == -_inf:  # (an empty x: amax/amin's checks and results)
         fn = F.amax if ord > 0 else F.amin
         return fn(F.abs(x), dim=axis if axis is not None else tuple(range(x.ndim)),
                   keepdim=keepdim)
@@ -714,8 +718,9 @@ def cond(A, p=None) -> Tensor:
         raise RuntimeError(f"{name}: Order {p} not supported.")
     if p not in (None, 2, -2):
         _square(A, f"linalg.cond(ord={p})")
-    if A.shape[-1] == 0 or A.shape[-2] == 0:  # an empty matrix: 0, as in PyTorch
-        return F.sum(F.abs(A), dim=(-2, -1))
+    if A.shape[-1] == 0 or A.shape[-2] == 0:  # an empty matrix: 0 off the graph, as in PyTorch
+        real = np.float32 if A.dtype in (np.complex64, np.float32) else np.float64
+        return wrap(_xp(A).zeros(tuple(A.shape[:-2]), dtype=real))
     if p is None or p == 2 or p == -2:
         s = svdvals(A)
         big, small = s[..., 0], s[..., -1]

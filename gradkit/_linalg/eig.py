@@ -22,7 +22,7 @@ from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from ..functions._args import _const_like
 from ..ops import linalg as L
 from ..ops import linalg_eig as LE
-from .checks import _dtype_name, _floating, _matrices, _mT, _square_float, _t
+from .checks import _dtype_name, _floating, _low_precision, _matrices, _mT, _square_float, _t
 from .householder import householder_backward
 
 eig_result = return_types.linalg_eig
@@ -292,6 +292,10 @@ def tensorinv(A, ind: int = 2) -> Tensor:
     if not isinstance(ind, int) or ind <= 0:
         raise RuntimeError(f"{name}: Expected a strictly positive integer for 'ind', but got "
                            f"{ind}")
+    if ind > A.ndim:
+        raise RuntimeError(f"{name}: 'ind' ({ind}) must be at most the number of dimensions "
+                           f"of A ({A.ndim}, shape {tuple(A.shape)}): the first ind dimensions "
+                           f"are the map's output")
     out_shape, in_shape = tuple(A.shape[:ind]), tuple(A.shape[ind:])
     rows, cols = math.prod(out_shape), math.prod(in_shape)
     if rows != cols:
@@ -329,14 +333,17 @@ def vander(x, *, N=None) -> Tensor:
     (``(*, n)`` to ``(*, n, N)``, ``N = n`` by default), built by repeated products."""
     name = "linalg.vander"
     x = _t(x, "x")
-    if x.ndim == 0:
-        raise RuntimeError(f"{name}: x must have at least one dimension (got a 0-d tensor)")
-    if x.dtype == np.bool_:
-        raise RuntimeError(f"{name}: does not support Bool tensors (convert with .int())")
+    if x.dtype == np.bool_ or _low_precision(x):
+        raise RuntimeError(f"{name}: supports floating point, complex, and integer tensors, but "
+                           f"got {_dtype_name(x.dtype)} (convert it with .float() or .long())")
+    if x.ndim == 0:  # one value: PyTorch reads it as a 1-element vector (N defaults to 1)
+        x = x.reshape(1)
     N = x.shape[-1] if N is None else N
     if N <= 1:
         raise RuntimeError(f"{name}: N must be greater than 1 (got N={N}): it is the number "
                            f"of columns, the powers 0 to N - 1")
+    if x.dtype.kind in "iu":  # PyTorch's integer powers are int64 (an int32 x is promoted)
+        x = x.long()
     return _powers(x, N)
 
 

@@ -314,6 +314,8 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False):
     A = _square_float(A, name, half="cholesky_cpu", cplx=True)
     host = to_host(A.detach()._data)
     n = A.shape[-1]
+    if host.size and not np.isfinite(host).all() and not A.is_complex():
+        return _cholesky_ex_non_finite(A, host, upper, check_errors, name)
     flat = host.reshape((-1, n, n))
     info = np.zeros(flat.shape[0], np.int32)
     try:
@@ -333,6 +335,32 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False):
                                             f"minor of order {k} is not positive-definite).")
     out = _guarded(A, info, lambda M: LA.cholesky(M, upper=upper))
     return cholesky_ex_result(out, _const(A, info, np.int32))
+
+
+def _cholesky_ex_non_finite(A, host, upper, check_errors, name):
+    """cholesky_ex of real matrices holding inf/NaN as LAPACK's potf2 leaves them: column by
+    column until the first pivot that is not positive (NaN included), whose value it stores on
+    the diagonal, the entries below and to the right of it untouched (A's own)."""
+    a = np.swapaxes(host, -1, -2) if upper else host  # (potrf 'U' reads A's upper triangle)
+    n = a.shape[-1]
+    fac, order = L._cholesky_host(a)
+    fac = fac.reshape((-1, n, n)).copy()
+    flat = a.reshape((-1, n, n))
+    for i, k in enumerate(order.reshape(-1)):
+        if k:
+            j = int(k) - 1
+            with np.errstate(all="ignore"):
+                fac[i, j, j] = flat[i, j, j] - np.sum(fac[i, j, :j] ** 2)
+            for r in range(j + 1, n):  # (rows below: A's entries from column j on)
+                fac[i, r, j:r + 1] = flat[i, r, j:r + 1]
+    fac = np.tril(fac).reshape(a.shape)
+    info = order.astype(np.int32)
+    if check_errors:
+        _check_errors(name, info, lambda k: f"The factorization could not be completed because "
+                                            f"the input is not positive-definite (the leading "
+                                            f"minor of order {k} is not positive-definite).")
+    out = np.swapaxes(fac, -1, -2) if upper else fac
+    return cholesky_ex_result(_const(A, out), _const(A, info, np.int32))
 
 
 def _lu_info(A):

@@ -123,8 +123,8 @@ def _dims_sizes(x, s, dim, name):
 
 
 def _dims_first(name, x, s, dim):
-    """The 2-D transforms check their dims before the dtype (PyTorch's Python-level wrappers
-    canonicalize them first; a 0-d or 1-D input is an IndexError even in float16)."""
+    """The 2-D and n-D transforms check their dims before the dtype (PyTorch canonicalizes them
+    first; a 0-d or 1-D input, or a dim out of range, is an IndexError even in float16)."""
     if isinstance(x, Tensor):
         _dims_sizes(x, s, dim, name)
 
@@ -176,10 +176,12 @@ def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
 
 
 def fftn(input, s=None, dim=None, norm=None, *, out=None):
+    _dims_first("fftn", input, s, dim)
     return _c2c("fftn", input, s, dim, norm, False, out)
 
 
 def ifftn(input, s=None, dim=None, norm=None, *, out=None):
+    _dims_first("ifftn", input, s, dim)
     return _c2c("ifftn", input, s, dim, norm, True, out)
 
 
@@ -249,10 +251,12 @@ def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
 
 
 def rfftn(input, s=None, dim=None, norm=None, *, out=None):
+    _dims_first("rfftn", input, s, dim)
     return _out(_r2c("rfftn", input, s, dim, norm), out)
 
 
 def irfftn(input, s=None, dim=None, norm=None, *, out=None):
+    _dims_first("irfftn", input, s, dim)
     return _out(_c2r("irfftn", input, s, dim, norm), out)
 
 
@@ -277,10 +281,12 @@ def ihfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
 
 
 def hfftn(input, s=None, dim=None, norm=None, *, out=None):
+    _dims_first("hfftn", input, s, dim)
     return _out(_c2r("hfftn", input, s, dim, norm, True), out)
 
 
 def ihfftn(input, s=None, dim=None, norm=None, *, out=None):
+    _dims_first("ihfftn", input, s, dim)
     return _out(_r2c("ihfftn", input, s, dim, norm, False), out)
 
 

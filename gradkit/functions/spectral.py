@@ -58,6 +58,24 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     if not isinstance(input, Tensor):  # (PyTorch's Python stft fails reading input.dim())
         raise TypeError(f"stft(): argument 'input' must be Tensor, not {type(input).__name__}")
     x = _t(input)
+    # PyTorch's Python stft pads a centred signal before any other check: the padding's
+    # errors come first (its sizes, then a Bool input, which reflect/replicate refuse)
+    pad = n_fft // 2 if isinstance(n_fft, (int, np.integer)) else 0
+    shown = [1, *x.shape] if x.ndim == 2 else [1, 1, *x.shape]
+    if center and pad_mode in ("reflect", "replicate", "circular") and x.ndim in (1, 2):
+        if x.shape[-1] == 0:
+            raise RuntimeError(f"stft: Expected 2D or 3D (batch mode) tensor with possibly 0 "
+                               f"batch size and other non-zero dimensions for input, but got: "
+                               f"{shown}")
+        if pad_mode == "reflect" and pad >= x.shape[-1]:
+            raise RuntimeError(f"stft: Padding size should be less than the corresponding input "
+                               f"dimension, but got: padding ({pad}, {pad}) at dimension "
+                               f"{x.ndim} of input {shown}")
+        kernel = {"reflect": "reflection", "replicate": "replication"}.get(pad_mode)
+        if kernel and x.dtype == np.bool_:
+            raise NotImplementedError(f'"{kernel}_pad1d" not implemented for \'Bool\' (stft '
+                                      f"takes a floating point or complex signal; convert it "
+                                      f"with .float())")
     hop = _checks("stft", n_fft, hop_length, None)
     cplx = type(x._data) is CArray or (window is not None and window.is_complex())
     if return_complex is None:
@@ -78,21 +96,6 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
                       "or torch.hamming_window are recommended to reduce spectral leakage.To "
                       "suppress this warning and use a rectangular window, explicitly set "
                       "`window=torch.ones(n_fft, device=<device>)`.", UserWarning, stacklevel=2)
-    pad = n_fft // 2
-    shown = [1, *x.shape] if x.ndim == 2 else [1, 1, *x.shape]
-    if center and pad_mode in ("reflect", "replicate", "circular"):  # PyTorch's padding errors
-        kernel = {"reflect": "reflection", "replicate": "replication"}.get(pad_mode)
-        if kernel and not x.dtype.is_floating_point and not x.is_complex():
-            raise NotImplementedError(f'"{kernel}_pad1d" not implemented for '
-                                      f'\'{str(x.dtype).split(".")[-1].capitalize()}\'')
-        if x.shape[-1] == 0:
-            raise RuntimeError(f"stft: Expected 2D or 3D (batch mode) tensor with possibly 0 "
-                               f"batch size and other non-zero dimensions for input, but got: "
-                               f"{shown}")
-        if pad_mode == "reflect" and pad >= x.shape[-1]:
-            raise RuntimeError(f"stft: Padding size should be less than the corresponding input "
-                               f"dimension, but got: padding ({pad}, {pad}) at dimension "
-                               f"{x.ndim} of input {shown}")
     if not x.dtype.is_floating_point and not x.is_complex():
         raise RuntimeError(f"stft: expected a tensor of floating point or complex values, got "
                            f"{x.dtype}")

@@ -187,8 +187,10 @@ def _polar_b(xp, g, ins, out, aux, needs):
     if needs[0]:  # Re(conj(g) sgn(out)): PyTorch's polar_backward (e^{i theta} where abs > 0)
         s = _sgn_array(o)
         gr = p.real * s.real + p.imag * s.imag
-    if needs[1]:  # Re(conj(g) i out)
-        gt = p.imag * o.real - p.real * o.imag
+    if needs[1]:  # Re(conj(g) i out), i out as PyTorch's complex product (0 * inf is NaN)
+        with np.errstate(invalid="ignore"):
+            i_re, i_im = o.real * 0.0 - o.imag, o.real + o.imag * 0.0
+        gt = p.real * i_re + p.imag * i_im
     return gr, gt
 
 

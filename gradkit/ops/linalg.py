@@ -13,7 +13,13 @@ import numpy as _np
 
 from .._backend import namespace_of, to_host
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, Shown, node_class
-from .lu_host import lu_numpy, permutation_numpy  # noqa: F401 (re-exported)
+from .lu_host import (  # noqa: F401 (re-exported)
+    _non_finite_host,
+    _solve_as_getrs,
+    _tri_solve_f,
+    lu_numpy,
+    permutation_numpy,
+)
 from .reduction import expand_reduced
 
 __all__ = [
@@ -418,8 +424,12 @@ def _slogdet_b(xp, g, ins, out, aux, needs):
     # packed (..., 2): [sign, logabsdet]; d log|det A| = Re tr(A^-1 dA), and a complex sign
     # s = det / |det| moves by s i Im tr(A^-1 dA), so gA = (g_l + i Im(g_s conj(s))) A^-H
     # (a real sign is constant)
+    a = ins[0]
+    if _non_finite_host(a):
+        eye = _np.eye(a.shape[-1], dtype=a.dtype)
+        return (g[..., 1][..., None, None] * _solve_as_getrs(a, eye, True, copy_free=True),)
     try:
-        inv = _run(xp, INV, ins[0])
+        inv = _run(xp, INV, a)
     except LinAlgError as e:
         raise LinAlgError(f"linalg.slogdet: the gradient of logabsdet is infinite at a singular "
                           f"matrix. {e}") from None
@@ -434,6 +444,8 @@ SLOGDET = Op("LinalgSlogdet", _slogdet_f, _slogdet_b, saves=SAVES_INPUTS | SAVES
 
 
 def _solve_f(xp, a, b):
+    if _non_finite_host(a):
+        return _solve_as_getrs(a, b, singular=lambda x: singular_error("linalg.solve", x))
     try:
         return xp.linalg.solve(a, b)
     except Exception as e:  # noqa: BLE001
@@ -445,7 +457,8 @@ def _solve_f(xp, a, b):
 def _solve_b(xp, g, ins, out, aux, needs):
     # X = A^-1 B:  gB = A^-T g,  gA = -gB X^T  (batch dimensions broadcast; the engine sums)
     a = ins[0]
-    gb = _run(xp, SOLVE, _mT(xp, a), g)
+    gb = _solve_as_getrs(a, g, True) if _non_finite_host(a) and isinstance(g, _np.ndarray) \
+        else _run(xp, SOLVE, _mT(xp, a), g)
     ga = -xp.matmul(gb, _mT(xp, out)) if needs[0] else None
     return ga, (gb if needs[1] else None)
 
@@ -461,30 +474,6 @@ def _tri_keep(like, n, upper, unitriangular):
     data = getattr(like, "_data", like)
     ns = namespace_of(data)
     return keep if ns.name == "numpy" else ns.asarray(keep)
-
-
-def _tri_solve_f(xp, a, b, upper, unitriangular):
-    """``X`` with ``T X = B`` for the triangle ``T`` of ``a`` (upper or lower; ones on the
-    diagonal when ``unitriangular``) by column substitution, as BLAS's ``trsm``: the other
-    triangle is never read (an inf there does not reach ``X``), and a zero on the diagonal gives
-    inf/nan (no error), so non-finite values spread as in PyTorch. Batch dimensions
-    broadcast."""
-    ns = namespace_of(a)
-    n = a.shape[-1]
-    batch = _np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    a = ns.broadcast_to(a, batch + a.shape[-2:])
-    x = ns.array(ns.broadcast_to(b, batch + b.shape[-2:]), dtype=a.dtype, copy=True)
-    with _np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for k in (range(n - 1, -1, -1) if upper else range(n)):
-            xk = x[..., k, :]
-            if not unitriangular:
-                xk = xk / a[..., k, k, None]
-                x[..., k, :] = xk
-            rest = slice(0, k) if upper else slice(k + 1, n)
-            if (k == 0 and upper) or (k == n - 1 and not upper):
-                continue
-            x[..., rest, :] -= a[..., rest, k, None] * xk[..., None, :]
-    return x
 
 
 def _tri_solve_b(xp, g, ins, out, aux, needs):
@@ -628,6 +617,8 @@ CHOLESKY = Op("LinalgCholesky", _cholesky_f, _cholesky_b, saves=SAVES_OUTPUT)
 
 # -------------------------------------------------------------------------------- vector norm
 def _vector_norm_f(xp, a, p, axis, keepdims, shape):
+    if p in (_np.inf, -_np.inf):  # (NaN propagates, as PyTorch's amax/amin)
+        return (xp.max if p > 0 else xp.min)(xp.abs(a), axis=axis, keepdims=keepdims)
     if p == 2:
         return xp.sqrt(xp.sum(a * a, axis=axis, keepdims=keepdims))
     if p == 1:
@@ -646,6 +637,14 @@ def _vector_norm_b(xp, g, ins, out, aux, needs):
     if p == 1:
         return (ge * xp.sign(a),)
     n = expand_reduced(xp, out, shape, axis, keepdims)
+    if p in (_np.inf, -_np.inf):
+        # PyTorch's: shared equally between the entries whose |a| is the norm, or NaN (a NaN
+        # entry takes the share, with sign(NaN) = 0: a zero gradient, not NaN everywhere)
+        aa = xp.abs(a)
+        mask = xp.where((aa == n) | (aa != aa), 1.0, 0.0)
+        count = expand_reduced(xp, xp.sum(mask, axis=axis, keepdims=keepdims), shape, axis,
+                               keepdims)
+        return (xp.where(a != a, 0.0, xp.sign(a)) * (ge / count) * mask,)
     zero = n == 0
     with _np.errstate(all="ignore"):
         if p == 2:
@@ -802,12 +801,17 @@ SVD = Op("LinalgSvd", _svd_f, _svd_b, saves=SAVES_OUTPUT)
 
 
 def _svdvals_f(xp, a):
+    if a.size and not bool(xp.isfinite(a).all()) and not bool(xp.isnan(a).any()):
+        # an inf (and no NaN): PyTorch's gesdd without vectors returns NaN singular values
+        return xp.full(a.shape[:-2] + (min(a.shape[-2:]),), xp.nan, dtype=a.dtype)
     return _finite_svd(xp, a, compute_uv=False)
 
 
 def _svdvals_b(xp, g, ins, out, aux, needs):
     # gA = U diag(g) Vh; U and Vh come from SVD (recorded under create_graph)
     a = ins[0]
+    if _non_finite_host(a):  # (the NaN singular values of an inf: NaN, as PyTorch's when it
+        return (_np.full(a.shape, _np.nan, dtype=a.dtype),)  # returns one)
     m, n = a.shape[-2], a.shape[-1]
     U, _, Vh = svd_unpack(_run(xp, SVD, a, params=(False, m, n)), m, n, False)
     return (xp.matmul(U * g[..., None, :], Vh),)

@@ -175,6 +175,24 @@ def test_fft_dims_or_dtype_first_as_torch(name, shape, dtype):
     assert outcome(gk) == outcome(torch)
 
 
+@pytest.mark.parametrize("name", ["fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn",
+                                  "fft2", "irfft2"])
+@pytest.mark.parametrize("kwargs", [{"dim": (0, 3)}, {"dim": 5}, {"dim": (0, 0)},
+                                    {"s": (1, 2, 3, 4)}, {"s": (2, 2), "dim": (0, -4)}])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_fft_n_d_dims_before_dtype_as_torch(name, kwargs, dtype):
+    # the n-D transforms canonicalize dim and s before they read the dtype: a float16 input
+    # with a dim out of range is an IndexError (was the dtype's RuntimeError)
+    def outcome(m):
+        try:
+            x = m.ones((2, 3, 4), dtype=getattr(m, dtype))
+            return tuple(getattr(m.fft, name)(x, **kwargs).shape)
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            return type(e).__name__
+
+    assert outcome(gk) == outcome(torch)
+
+
 @pytest.mark.parametrize("name", ["fftfreq", "rfftfreq"])
 @pytest.mark.parametrize("n", [-5, -3, -1, 0, 1, 8, 9])
 @pytest.mark.parametrize("d", [1.0, 0.0, -2.0])

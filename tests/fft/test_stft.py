@@ -92,3 +92,28 @@ def test_stft_return_complex_false_is_the_real_view_with_a_warning():
         t = torch.stft(torch.tensor(x), 8, window=torch.ones(8, dtype=torch.float64),
                        return_complex=False)
     np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int32", "uint8", "float16"])
+@pytest.mark.parametrize("kw", [dict(n_fft=8, hop_length=-4, return_complex=True),
+                                dict(n_fft=8, hop_length=2),
+                                dict(n_fft=0, hop_length=2, return_complex=True),
+                                dict(n_fft=100, hop_length=2, return_complex=True),
+                                dict(n_fft=8, hop_length=-4, pad_mode="replicate",
+                                     return_complex=True),
+                                dict(n_fft=8, hop_length=2, center=False,
+                                     return_complex=True)])
+def test_stft_pads_before_its_checks_as_torch(dtype, kw):
+    # PyTorch pads a centred signal first: reflect/replicate refuse a Bool input there (and
+    # only a Bool one: integer signals are padded, then refused by stft) before n_fft, hop_length
+    # or return_complex are read
+    def outcome(m):
+        x = m.ones(2, 40).to(getattr(m, dtype))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return tuple(m.stft(x, window=m.ones(8, dtype=m.int32), **kw).shape)
+            except Exception as e:  # noqa: BLE001 - the type is what is compared
+                return type(e).__name__
+
+    assert outcome(gk) == outcome(torch)

@@ -213,6 +213,23 @@ def test_complex_and_polar_gradients():
     _both(lambda m, a: (a.abs() ** 2).sum() + a.angle().sum(), [_c(5)])
 
 
+def test_polar_gradients_at_infinite_and_nan_values_as_torch():
+    # PyTorch's angle gradient multiplies by i as a complex product: 0 * inf is NaN there
+    inf, nan = float("inf"), float("nan")
+    r = np.array([inf, 1.5, inf, nan, 0.0, 2.0])
+    t = np.array([0.3, inf, -1.2, 0.5, 0.7, nan])
+    g = np.array([1 - 2j, 0.5 + 1j, -1 + 0.25j, 2 + 1j, 1 + 1j, -1 - 1j])
+    grads = []
+    for lib in (gk, torch):
+        a, b = lib.tensor(r, requires_grad=True), lib.tensor(t, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lib.polar(a, b).backward(lib.tensor(g))
+        grads.append((a.grad.numpy(), b.grad.numpy()))
+    for x, y in zip(*grads):
+        np.testing.assert_allclose(x, y, rtol=1e-12, equal_nan=True)
+
+
 def test_backward_of_a_complex_scalar_refuses_as_torch():
     z = gk.tensor([1 + 1j], requires_grad=True)
     with pytest.raises(RuntimeError):

@@ -54,17 +54,43 @@ def _qr_gauge(lib, out):
     return q * s, r * s.transpose(-2, -1)
 
 
+def _cluster_weights(lib, values, like):
+    """Distinct weights per cluster of (sorted) eigen/singular ``values``: ``1, 2, ...`` along
+    the last dimension, one step wherever two neighbours differ by more than the rounding level
+    ``8 * eps * n * max|value|``, as a constant tensor of ``like``'s dtype. Equal values get one
+    weight, so ``V diag(weights) V^T`` is the same for every basis of their eigenspace."""
+    v = values.detach().cpu().numpy().astype(np.float64)
+    n = v.shape[-1]
+    if n == 0:
+        return lib.zeros(v.shape, dtype=like.dtype)
+    eps = float(np.finfo(np.float32 if "float32" in str(like.dtype) else np.float64).eps)
+    with np.errstate(invalid="ignore"):
+        tol = 8 * eps * n * np.max(np.abs(v), axis=-1, keepdims=True)
+        step = np.abs(np.diff(v, axis=-1)) > tol
+    w = 1 + np.concatenate([np.zeros(v.shape[:-1] + (1,)), np.cumsum(step, axis=-1)], axis=-1)
+    return lib.tensor(w, dtype=like.dtype)
+
+
 def _svd_gauge(lib, out):
-    """linalg.svd's ``(U, S, Vh)``: each column of U summing positive, Vh's rows to match."""
+    """linalg.svd's ``(U, S, Vh)`` as quantities that do not depend on the basis LAPACK picks:
+    ``S``, ``U[:, :k] diag(c) Vh[:k]`` with one weight ``c`` per cluster of equal singular
+    values (each pair's sign, and any rotation within a repeated singular value, cancel), and
+    ``U^T U``, ``Vh Vh^T`` (the orthonormality of every column, the complement's too; values
+    only: with ``full_matrices`` the complement is any basis, and PyTorch ignores gradients
+    reaching it)."""
     u, s, vh = out
-    sign = lib.sign(u.sum(-2, keepdim=True))
-    return u * sign, s, vh * sign.transpose(-2, -1)
+    k = s.shape[-1]
+    c = _cluster_weights(lib, s, s)
+    core = (u[..., :k] * c.unsqueeze(-2)) @ vh[..., :k, :]
+    return s, core, (u.transpose(-2, -1) @ u).detach(), (vh @ vh.transpose(-2, -1)).detach()
 
 
 def _eigh_gauge(lib, out):
-    """Eigenvectors are unique up to sign: make each column sum positive."""
+    """``(w, V)`` as ``w`` and ``V diag(c) V^T`` with one weight ``c`` per cluster of equal
+    eigenvalues: the same for every sign and every basis of a repeated eigenvalue's space."""
     w, v = out
-    return w, v * lib.sign(v.sum(-2, keepdim=True))
+    c = _cluster_weights(lib, w, w)
+    return w, (v * c.unsqueeze(-2)) @ v.transpose(-2, -1)
 
 
 SAMPLES = [

@@ -201,6 +201,15 @@ def test_tensorinv_tensorsolve():
         gk.linalg.tensorinv(gk.randn(2, 2), ind=0)
 
 
+@pytest.mark.parametrize("shape,ind", [((), 1), ((4, 4), 3), ((1,), 2)])
+def test_tensorinv_refuses_ind_beyond_the_dimensions_as_torch(shape, ind):
+    # torch raises (an invalid slice of the shape); the empty product read 1 == 1 here before
+    with pytest.raises(RuntimeError):
+        torch.linalg.tensorinv(torch.ones(shape, dtype=torch.float64), ind=ind)
+    with pytest.raises(RuntimeError, match=r"tensorinv: 'ind' \(\d\) must be at most"):
+        gk.linalg.tensorinv(gk.ones(shape, dtype=gk.float64), ind=ind)
+
+
 # ------------------------------------------------------------------------------- vander
 def test_vander():
     x = RNG.standard_normal((2, 4))

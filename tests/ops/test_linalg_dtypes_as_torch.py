@@ -1,7 +1,8 @@
 """Dtypes PyTorch's linear algebra takes where a check could refuse them, against torch:
 lu_unpack of any LU_data dtype, dist of an integer beside a floating tensor, the vector and
 matrix norms in float16/bfloat16 (accumulated in float32), kron(out=) of any layout, and
-matrix_exp in float16 refused (torch's result there is nonsense)."""
+matrix_exp in float16 refused (torch's result there is nonsense), linalg.vander's integer
+powers in int64 and its refusal of bool/float16/bfloat16."""
 
 import warnings
 
@@ -142,3 +143,31 @@ def test_kron_out_takes_every_layout_as_torch(la, lb):
     with pytest.raises(RuntimeError, match="view size"):  # without out=: as torch
         x = gk.tensor(np.ascontiguousarray(a.T)).t()
         gk.kron(x, gk.tensor(b))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "int8", "int16", "int64", "bool",
+                                   "float16", "bfloat16", "float32"])
+@pytest.mark.parametrize("n", [None, 1, 4])
+def test_vander_dtypes_as_torch(dtype, n):
+    # integer powers are int64 whatever the integer dtype; bool and the low-precision floats
+    # are refused before N is checked
+    x = np.array([1, -2, 1, 3])
+    _same(lambda m: m.linalg.vander(m.tensor(x).to(getattr(m, dtype)), N=n))
+    _same(lambda m: m.linalg.vander(m.tensor(2).to(getattr(m, dtype))))
+    _same(lambda m: m.linalg.vander(m.tensor(2).to(getattr(m, dtype)), N=n))  # 0-d: (1, N)
+
+
+@pytest.mark.parametrize("pair", [("float32", "float64"), ("float64", "float32"),
+                                  ("float32", "int64"), ("float64", "bool"),
+                                  ("float64", "float16"), ("int32", "float64"),
+                                  ("float16", "float32")])
+@pytest.mark.parametrize("left", [True, False])
+def test_solve_triangular_solves_in_the_dtype_of_a_as_torch(pair, left):
+    # PyTorch casts B to A's dtype (no promotion): float32 A and float64 B give float32
+    # (a dyadic system: the solution is exact in every dtype and summation order)
+    a = np.triu(R.integers(-2, 3, (3, 3))) * 1.0 + np.diag([2.0, 4.0, 2.0])
+    b = R.integers(0, 2, (3, 2)) * 1.0
+    b = b if left else b.T.copy()
+    _same(lambda m: m.linalg.solve_triangular(m.tensor(a).to(getattr(m, pair[0])),
+                                              m.tensor(b).to(getattr(m, pair[1])),
+                                              upper=True, left=left))

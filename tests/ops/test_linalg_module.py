@@ -485,6 +485,17 @@ def test_norms_and_cond_of_empty_matrices_are_zero(torch, shape):
         assert_close(out, tout, atol=0)
 
 
+@pytest.mark.parametrize("shape", [(0, 0), (3, 0), (2, 0, 4)])
+@pytest.mark.parametrize("p", [None, -2])
+def test_cond_of_an_empty_matrix_is_off_the_graph_as_torch(torch, shape, p):
+    # PyTorch returns a fresh zero (no grad_fn): gradkit's was a sum of |A| requiring grad
+    x = gk.zeros(shape, dtype=gk.float64, requires_grad=True)
+    tx = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+    out, tout = LA.cond(x, p), torch.linalg.cond(tx, p)
+    assert out.requires_grad is tout.requires_grad is False
+    assert str(out.dtype).split(".")[-1] == str(tout.dtype).split(".")[-1]
+
+
 def test_linalg_error_is_runtime_error():
     assert issubclass(LA.LinAlgError, RuntimeError)
 
