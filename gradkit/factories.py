@@ -455,6 +455,7 @@ def eye(n, m=_SQUARE, *, dtype=None, device=None, requires_grad=False) -> Tensor
             raise TypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
         if v is not _SQUARE and v < 0:
             raise RuntimeError(f"eye(): {name} must be greater or equal to 0, got {v}")
+    _options.element_count("eye", (n, n if m is _SQUARE else m))
     return _finish(np.eye(n, None if m is _SQUARE else m, dtype=_float_dtype(dtype)),
                    requires_grad, device)
 

@@ -271,8 +271,8 @@ def _floating_only(x, name):
 
 
 def _correction(unbiased, correction):
-    if correction is not None:
-        return correction
+    if correction is not None:  # (a NumPy number or 0-d tensor as a Python one: no float64 leak)
+        return correction.item() if hasattr(correction, "item") else correction
     if unbiased is None:
         return 1
     return 1 if unbiased else 0

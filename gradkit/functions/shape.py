@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from .._backend import to_host
+from .._options import element_count
 from .._complex import HOST_KINDS as _HOST
 from .._complex import is_host as _host
 from .._tensor.record import apply, apply1
@@ -508,6 +509,7 @@ def diag(input, diagonal=0):
     xp = _xp(x)
     if x.ndim == 1:
         n = x.shape[0] + builtins_abs(diagonal)
+        element_count("diag", (n, n))
         out = wrap(xp.zeros((n, n), dtype=x.dtype))
         rows = np.arange(x.shape[0]) + builtins_max(-diagonal, 0)
         cols = np.arange(x.shape[0]) + builtins_max(diagonal, 0)
@@ -873,6 +875,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
         x = x.reshape(1)
     m = x.shape[-1]
     n = m + builtins_abs(offset)
+    element_count("diag_embed", (*x.shape[:-1], n, n))
     rows = np.arange(m) + builtins_max(-offset, 0)
     cols = np.arange(m) + builtins_max(offset, 0)
     pick = np.zeros((n, n), dtype=np.int64)
@@ -898,14 +901,42 @@ def diagflat(input, offset=0):
     return diag(flatten(_t(input)), _int_arg(offset, "diagflat", "offset"))
 
 
-def _tri_indices(row, col, offset, dtype, device, fn, name):
+def _triangle(row, col, offset, lower, name):
+    """The row and column indices of a ``row`` x ``col`` matrix's lower (upper) triangle,
+    built from the rows' lengths: their count is checked before anything is allocated (a
+    triangle of 2 rows of 2**62 columns is 3 elements, as PyTorch)."""
+    if lower:  # row i: columns [0, min(col, i + offset + 1))
+        first = builtins_min(builtins_max(0, -offset), row)
+        n, a = row - first, first + offset + 1
+        full = builtins_min(builtins_max(col - a, 0), n)  # rows before the length reaches col
+        count = 0 if col == 0 else full * a + full * (full - 1) // 2 + (n - full) * col
+    else:  # row i: columns [max(0, i + offset), col)
+        end = builtins_min(builtins_max(col - offset, 0), row)
+        first = builtins_min(builtins_max(0, -offset), end)
+        n = end - first
+        count = first * col + n * (col - offset - end + 1) + n * (n - 1) // 2
+    element_count(name, (2, count))
+    if lower:
+        rows = np.arange(first, row)
+        start = np.zeros_like(rows)
+        lengths = np.minimum(col, rows + offset + 1)
+    else:
+        rows = np.arange(end)
+        start = np.maximum(rows + offset, 0)
+        lengths = col - start
+    r = np.repeat(rows, lengths)
+    before = np.cumsum(lengths) - lengths
+    return r, np.arange(r.size) - np.repeat(before - start, lengths)
+
+
+def _tri_indices(row, col, offset, dtype, device, lower, name):
     from .. import factories  # (factories sits above this file)
 
     row, col = _int_arg(row, name, "row"), _int_arg(col, name, "col")
     offset = _int_arg(offset, name, "offset")
     if row < 0 or col < 0:
         raise RuntimeError(f"{name}(): row and col must be non-negative, got {row} and {col}")
-    r, c = fn(row, offset, col)
+    r, c = _triangle(row, col, offset, lower == "tril", name)
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
     if dt.kind not in "iu":  # (PyTorch's kernel dispatch: NotImplementedError)
         _not_implemented(name, dt, "pass an integer dtype, e.g. dtype=gradkit.int64")
@@ -915,13 +946,13 @@ def _tri_indices(row, col, offset, dtype, device, fn, name):
 @declare(method=False, differentiable=False)
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) indices of the lower triangle of a ``row`` x ``col`` matrix, row by row."""
-    return _tri_indices(row, col, offset, dtype, device, np.tril_indices, "tril_indices")
+    return _tri_indices(row, col, offset, dtype, device, "tril", "tril_indices")
 
 
 @declare(method=False, differentiable=False)
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) indices of the upper triangle of a ``row`` x ``col`` matrix, row by row."""
-    return _tri_indices(row, col, offset, dtype, device, np.triu_indices, "triu_indices")
+    return _tri_indices(row, col, offset, dtype, device, "triu", "triu_indices")
 
 
 @declare(method=False)

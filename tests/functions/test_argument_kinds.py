@@ -180,6 +180,23 @@ RAISES = {
     "flip_function_a_lone_int": (lambda m: m.flip(x(m), 0), "dims"),
     "permute_function_a_lone_int": (lambda m: m.permute(x(m), 100), "dims"),
     "tile_function_a_lone_int": (lambda m: m.tile(x(m), -1), "dims"),
+    "reshape_function_a_lone_int": (lambda m: m.reshape(x(m), 9), "shape"),
+    # a one-element integer tensor is one int of a spread int list (then checked as one)
+    "permute_a_0d_int_tensor": (lambda m: x(m).permute(m.tensor(1)), "permute"),
+    "repeat_a_1_element_int_tensor": (lambda m: x(m).repeat(m.tensor([2])), "repeat"),
+    "permute_a_2_element_int_tensor": (lambda m: x(m).permute(m.tensor([1, 0])), "permute"),
+    # var/std's correction: a number
+    "var_correction_a_list": (lambda m: m.var(x(m), correction=[]), "correction"),
+    "std_correction_a_dtype": (lambda m: x(m).std(correction=m.float32), "correction"),
+    "var_mean_correction_a_str": (lambda m: m.var_mean(x(m), correction="a"), "correction"),
+    # sizes no memory holds: PyTorch's RuntimeError, not NumPy's "array is too big"
+    "diag_embed_huge_offset": (lambda m: x(m).diag_embed(offset=2 ** 62), "diag_embed"),
+    "diag_huge_diagonal": (lambda m: m.diag(x(m)[0], 2 ** 62), "diag"),
+    "eye_huge": (lambda m: m.eye(2 ** 62), "eye"),
+    "triu_indices_huge_col": (lambda m: m.triu_indices(2, 2 ** 62), "triu_indices"),
+    "tril_indices_huge_row": (lambda m: m.tril_indices(2 ** 62, 2), "tril_indices"),
+    # a NumPy integer device is an index, as an int
+    "zeros_device_negative_numpy_int": (lambda m: m.zeros(2, device=np.int32(-1)), "negative"),
 }
 
 
@@ -251,6 +268,13 @@ ACCEPTS = {
     "polygamma__huge_order": lambda m: x(m).polygamma_(2 ** 62),
     "polygamma_order_past_float64_factorials": lambda m: m.polygamma(171, x(m).abs() + 1),
     "trapz_x_a_tensor": lambda m: m.trapz(x(m), x=m.tensor([0.0, 1.0, 3.0], dtype=m.float64)),
+    "reshape_method_a_1_element_int_tensor": lambda m: x(m).reshape(m.tensor([9])),
+    "zeros_a_1_element_int_tensor": lambda m: m.zeros(m.tensor([[3]])),
+    "sum_to_size_a_0d_int_tensor": lambda m: x(m).sum_to_size(m.tensor(3)),
+    "tril_indices_2_rows_of_huge_length": lambda m: m.tril_indices(2, 2 ** 62),
+    "triu_indices_huge_offset": lambda m: m.triu_indices(3, 2 ** 40, 2 ** 40 - 2),
+    "var_correction_numpy_int": lambda m: x(m, "float32").var(0, correction=np.int64(0)),
+    "std_correction_0d_tensor": lambda m: x(m, "float32").std(correction=m.tensor(2)),
 }
 
 
@@ -282,7 +306,8 @@ def test_right_kind_accepted_as_torch(torch, name):
     t = ACCEPTS[name](torch)
     g = ACCEPTS[name](gk)
     assert tuple(g.shape) == tuple(t.shape)
-    np.testing.assert_allclose(g.numpy(), t.numpy())
+    assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("call", [
