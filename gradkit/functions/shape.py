@@ -8,9 +8,9 @@ import numpy as np
 
 from .. import _dtype
 from .._backend import to_host
-from .._options import element_count
 from .._complex import HOST_KINDS as _HOST
 from .._complex import is_host as _host
+from .._options import element_count
 from .._tensor.record import apply, apply1
 from .._tensor.tensor import Tensor, wrap
 from ..autograd import grad_mode
