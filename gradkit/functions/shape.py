@@ -38,6 +38,7 @@ from ._args import (
     builtins_sum,
 )
 from ._registry import declare, out_cat, tensor_method
+from ._triangle import tri_indices
 from ._views import view_dtype, view_strides
 from .elementwise import where
 
@@ -901,58 +902,16 @@ def diagflat(input, offset=0):
     return diag(flatten(_t(input)), _int_arg(offset, "diagflat", "offset"))
 
 
-def _triangle(row, col, offset, lower, name):
-    """The row and column indices of a ``row`` x ``col`` matrix's lower (upper) triangle,
-    built from the rows' lengths: their count is checked before anything is allocated (a
-    triangle of 2 rows of 2**62 columns is 3 elements, as PyTorch)."""
-    if lower:  # row i: columns [0, min(col, i + offset + 1))
-        first = builtins_min(builtins_max(0, -offset), row)
-        n, a = row - first, first + offset + 1
-        full = builtins_min(builtins_max(col - a, 0), n)  # rows before the length reaches col
-        count = 0 if col == 0 else full * a + full * (full - 1) // 2 + (n - full) * col
-    else:  # row i: columns [max(0, i + offset), col)
-        end = builtins_min(builtins_max(col - offset, 0), row)
-        first = builtins_min(builtins_max(0, -offset), end)
-        n = end - first
-        count = first * col + n * (col - offset - end + 1) + n * (n - 1) // 2
-    element_count(name, (2, count))
-    if lower:
-        rows = np.arange(first, row)
-        start = np.zeros_like(rows)
-        lengths = np.minimum(col, rows + offset + 1)
-    else:
-        rows = np.arange(end)
-        start = np.maximum(rows + offset, 0)
-        lengths = col - start
-    r = np.repeat(rows, lengths)
-    before = np.cumsum(lengths) - lengths
-    return r, np.arange(r.size) - np.repeat(before - start, lengths)
-
-
-def _tri_indices(row, col, offset, dtype, device, lower, name):
-    from .. import factories  # (factories sits above this file)
-
-    row, col = _int_arg(row, name, "row"), _int_arg(col, name, "col")
-    offset = _int_arg(offset, name, "offset")
-    if row < 0 or col < 0:
-        raise RuntimeError(f"{name}(): row and col must be non-negative, got {row} and {col}")
-    r, c = _triangle(row, col, offset, lower == "tril", name)
-    dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
-    if dt.kind not in "iu":  # (PyTorch's kernel dispatch: NotImplementedError)
-        _not_implemented(name, dt, "pass an integer dtype, e.g. dtype=gradkit.int64")
-    return factories.tensor(np.stack([r, c]).astype(dt).reshape(2, -1), device=device)
-
-
 @declare(method=False, differentiable=False)
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) indices of the lower triangle of a ``row`` x ``col`` matrix, row by row."""
-    return _tri_indices(row, col, offset, dtype, device, "tril", "tril_indices")
+    return tri_indices(row, col, offset, dtype, device, "tril", "tril_indices")
 
 
 @declare(method=False, differentiable=False)
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) indices of the upper triangle of a ``row`` x ``col`` matrix, row by row."""
-    return _tri_indices(row, col, offset, dtype, device, "triu", "triu_indices")
+    return tri_indices(row, col, offset, dtype, device, "triu", "triu_indices")
 
 
 @declare(method=False)
