@@ -17,6 +17,7 @@ from ._backend import to_host
 from ._meta import meta_array
 from ._tensor.tensor import Tensor, _shape_arg, wrap
 from .device import _DEFAULT_META, Device, _array_to
+from .functions._registry import int_error
 from .random import _gen
 
 __all__ = [
@@ -142,6 +143,8 @@ def _to_array(data, dtype=None, device=None, copy=True):
         try:
             arr = np.array(nested, dtype=dt)
         except ValueError:
+            if dtype is not None:  # (a str or object among the data: the inference's error)
+                _infer_dtype(data)
             raise _ragged_error(nested) from None
     if device is not None:
         arr = _array_to(arr, Device(device))
@@ -543,6 +546,8 @@ def _int_bound(fn, name, value):
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A random permutation of ``0..n-1``: PyTorch's shuffle of the same draws."""
+    if n.__class__ is not int:
+        int_error("randperm", "n", n)
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
     if int(n) < 0:
         raise RuntimeError(f"n must be non-negative, got{int(n)}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _options
 from .._options import element_count
 from ._args import _int_arg, _not_implemented
 
@@ -40,11 +40,12 @@ def triangle(row, col, offset, lower, name):
     return r, np.arange(r.size) - np.repeat(before - start, lengths)
 
 
-def tri_indices(row, col, offset, dtype, device, lower, name):
+def tri_indices(row, col, offset, dtype, device, lower, name, layout=None):
     """``tril_indices``/``triu_indices`` (``lower``: 'tril' or 'triu'): checked arguments, a
     (2, N) integer tensor."""
     from .. import factories  # (factories sits above this file)
 
+    _options.layout(name, layout)
     row, col = _int_arg(row, name, "row"), _int_arg(col, name, "col")
     offset = _int_arg(offset, name, "offset")
     if row < 0 or col < 0:

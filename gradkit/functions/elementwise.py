@@ -27,6 +27,7 @@ from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ._args import (
     _binary,
+    _bool_alpha,
     _check_addcdiv,
     _check_bounds,
     _check_int_exponent,
@@ -374,6 +375,8 @@ def neg(input):
 @declare(inplace=add_, out=True)
 def add(input, other, *, alpha=1):
     """``input + alpha * other``; either may be a number."""
+    if alpha.__class__ is not int:
+        _bool_alpha(input, other, alpha, "add")
     if type(input) is not Tensor and _number_first(input, other):  # 3 + alpha * t
         return _scaled_other(other, input, alpha, "add").__radd__(input)
     if alpha == 1:
@@ -390,6 +393,8 @@ def add(input, other, *, alpha=1):
 @declare(inplace=sub_, out=True, aliases=("subtract",))
 def sub(input, other, *, alpha=1):
     """``input - alpha * other``; either may be a number."""
+    if alpha.__class__ is not int:
+        _bool_alpha(input, other, alpha, "sub")
     if type(input) is not Tensor and _number_first(input, other):  # 3 - alpha * t
         _check_sub(input, other)
         return _scaled_other(other, input, alpha, "sub").__rsub__(input)
@@ -621,20 +626,12 @@ def _zero_grad_op(name):
 
 floor = _zero_grad_op("floor")
 declare(floor, inplace=True, out="same", differentiable=False)
-
-
 ceil = _zero_grad_op("ceil")
 declare(ceil, inplace=True, out="same", differentiable=False)
-
-
 trunc = _zero_grad_op("trunc")
 declare(trunc, inplace=True, out="same", aliases=("fix",), differentiable=False)
-
-
 sign = _zero_grad_op("sign")
 declare(sign, inplace=True, out="same", differentiable=False)
-
-
 _round_half_even = _zero_grad_op("round")
 
 

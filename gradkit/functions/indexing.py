@@ -67,7 +67,8 @@ def _index_array(index, name, x):
 @declare(out="same")
 def gather(input, dim, index):
     """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (differentiable in ``input``)."""
-    _tensors_only("gather", (3, "index", index))
+    if index.__class__ is not Tensor:  # (None too: index is no optional argument)
+        _tensor_operands("gather", (3, "index", index))
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
     idx = _index_array(index, "gather", x)

@@ -25,6 +25,7 @@ from ..autograd.graph import (
 from ..ops import elementwise as E
 from ._args import (
     _binary,
+    _bool_alpha,
     _div_operands,
     _not_implemented,
     _rbinary,
@@ -227,6 +228,8 @@ def __rmod__(self, other):
 def rsub(input, other, *, alpha=1):
     """``other - alpha * input`` (reversed subtraction)."""
     x = _t(input)
+    if alpha.__class__ is not int:
+        _bool_alpha(x, other, alpha, "rsub")
     _check_sub(x, other)
     if alpha == 1:
         return x.__rsub__(other)

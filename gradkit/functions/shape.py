@@ -138,7 +138,11 @@ def _metadata_inplace(self, res, name):
     return self
 
 
-def _squeeze_(self, dim=None):
+# squeeze's dim left out: every size-1 dimension (told apart from a None passed)
+_EVERY = type("_Every", (), {"__slots__": (), "__repr__": lambda self: "every size-1 dim"})()
+
+
+def _squeeze_(self, dim=_EVERY):
     return _metadata_inplace(self, squeeze(self, dim), "squeeze_")
 
 
@@ -206,9 +210,12 @@ def unflatten(input, dim, sizes):
 
 
 @declare(inplace=_squeeze_)
-def squeeze(input, dim=None):
+def squeeze(input, dim=_EVERY):
     x = _t(input)
-    if dim is None:
+    if dim is None:  # (PyTorch's parser: dim is an int or ints, never None)
+        raise TypeError("squeeze(): argument 'dim' must be int or tuple of ints, not NoneType; "
+                        "leave it out to squeeze every size-1 dimension")
+    if dim is _EVERY:
         shape = tuple(s for s in x.shape if s != 1)
     else:
         dims = _norm_axis(dim, x.ndim) or ()
@@ -358,6 +365,8 @@ def _slice_along(x, d, start, stop):
 @declare(method=False)
 def split(tensor, split_size_or_sections, dim=0):
     x = _tensor_attr_arg(tensor, "split", "tensor")
+    if isinstance(split_size_or_sections, (bool, np.bool_)):
+        raise TypeError("split(): argument 'split_size' must be int or list of ints, not bool")
     if x.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-d one); "
                            "unsqueeze() it first")
@@ -905,13 +914,13 @@ def diagflat(input, offset=0):
 @declare(method=False, differentiable=False)
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) indices of the lower triangle of a ``row`` x ``col`` matrix, row by row."""
-    return tri_indices(row, col, offset, dtype, device, "tril", "tril_indices")
+    return tri_indices(row, col, offset, dtype, device, "tril", "tril_indices", layout)
 
 
 @declare(method=False, differentiable=False)
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) indices of the upper triangle of a ``row`` x ``col`` matrix, row by row."""
-    return tri_indices(row, col, offset, dtype, device, "triu", "triu_indices")
+    return tri_indices(row, col, offset, dtype, device, "triu", "triu_indices", layout)
 
 
 @declare(method=False)

@@ -197,6 +197,34 @@ RAISES = {
     "tril_indices_huge_row": (lambda m: m.tril_indices(2 ** 62, 2), "tril_indices"),
     # a NumPy integer device is an index, as an int
     "zeros_device_negative_numpy_int": (lambda m: m.zeros(2, device=np.int32(-1)), "negative"),
+    # a bool alpha only where the result is bool (True == 1 passed every alpha == 1 shortcut)
+    "subtract_alpha_true": (lambda m: m.subtract(x(m), x(m), alpha=True), "Boolean alpha"),
+    "add_alpha_false": (lambda m: m.add(x(m), 1, alpha=False), "Boolean alpha"),
+    "add__alpha_true": (lambda m: x(m).add_(x(m), alpha=True), "Boolean alpha"),
+    "sub__a_number_alpha_false": (lambda m: x(m).sub_(1, alpha=False), "Boolean alpha"),
+    "rsub_alpha_true": (lambda m: m.rsub(x(m), x(m), alpha=True), "Boolean alpha"),
+    # tolerances >= 0
+    "isclose_atol_negative": (lambda m: m.isclose(x(m), x(m), atol=-2), "atol"),
+    "allclose_rtol_nan": (lambda m: m.allclose(x(m), x(m), rtol=float("nan")), "rtol"),
+    # options and values of the wrong kind
+    "trapezoid_dx_bool": (lambda m: m.trapezoid(x(m), dx=True), "dx"),
+    "cumulative_trapezoid_dx_bool": (lambda m: m.cumulative_trapezoid(x(m), dx=False), "dx"),
+    "squeeze_dim_none": (lambda m: x(m).squeeze(dim=None), "dim"),
+    "squeeze__dim_none": (lambda m: x(m).squeeze_(dim=None), "dim"),
+    "split_a_bool": (lambda m: x(m).split(True), "split"),
+    "sum_to_size_without_size": (lambda m: x(m).sum_to_size(), "size"),
+    "triu_indices_layout_inf": (lambda m: m.triu_indices(2, 2, layout=float("inf")), "layout"),
+    "randperm_a_str": (lambda m: m.randperm("abc"), "'n'"),
+    "randperm_a_float": (lambda m: m.randperm(2.5), "'n'"),
+    "fill_diagonal__a_tuple": (lambda m: x(m).fill_diagonal_((2.5, 3)), "fill_value"),
+    "fill_diagonal__a_list": (lambda m: x(m).fill_diagonal_([2.5]), "fill_value"),
+    "norm_p_an_unknown_str": (lambda m: x(m).norm(p="abc"), "Order abc"),
+    "norm_nuc_of_3_dims": (lambda m: m.norm(m.ones(2, 3, 3), "nuc"), "2-tuple"),
+    "gather_index_none": (lambda m: x(m).gather(0, None), "index"),
+    "pairwise_distance_x2_a_bool": (lambda m: m.pairwise_distance(x(m), True), "x2"),
+    "count_nonzero_a_repeated_spread_dim": (lambda m: x(m).count_nonzero(0, 0), "dim 0"),
+    "new_tensor_a_str": (lambda m: x(m).new_tensor("abc"), "str"),
+    "histogramdd_range_a_str": (lambda m: m.histogramdd(x(m), 2, range=("a", 1)), "range"),
 }
 
 
@@ -275,6 +303,15 @@ ACCEPTS = {
     "triu_indices_huge_offset": lambda m: m.triu_indices(3, 2 ** 40, 2 ** 40 - 2),
     "var_correction_numpy_int": lambda m: x(m, "float32").var(0, correction=np.int64(0)),
     "std_correction_0d_tensor": lambda m: x(m, "float32").std(correction=m.tensor(2)),
+    "add_bool_alpha_of_bools": lambda m: m.add(x(m, "bool"), x(m, "bool"), alpha=True),
+    "squeeze_every_dim": lambda m: m.ones(3, 1).squeeze_(),
+    "trapz_dx_bool": lambda m: m.trapz(x(m), dx=True),
+    "norm_nuc": lambda m: m.norm(x(m), "nuc"),
+    "norm_nuc_keepdim": lambda m: x(m).norm(p="nuc", dim=(0, 1), keepdim=True),
+    "count_nonzero_spread_dims": lambda m: x(m).count_nonzero(0, 1),
+    "fill_diagonal__a_0d_tensor": lambda m: x(m).fill_diagonal_(m.tensor(2.0)),
+    "histogramdd_range_a_bool_and_a_0d_tensor": lambda m: m.histogramdd(
+        x(m), 2, range=[0, 1, 0, True, 0, m.tensor(1.0)])[0],
 }
 
 
