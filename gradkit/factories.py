@@ -281,9 +281,13 @@ def _float_dtype(dtype):
     return _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
 
 
-def _sizes(sizes, size):
-    """The shape from ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``."""
+def _sizes(sizes, size, fn=None):
+    """The shape from ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))`` (``fn``: the
+    factory, whose call without a size is PyTorch's TypeError; ``zeros(())`` is 0-d)."""
     if size is None:
+        if not sizes and fn is not None:
+            raise TypeError(f'{fn}() missing 1 required positional arguments: "size"; give the '
+                            f"shape, e.g. {fn}(2, 3), or {fn}(()) for a 0-d tensor")
         return sizes
     if sizes:
         raise TypeError("give the size either positionally or as size=, not both")
@@ -325,14 +329,14 @@ def _size(size, fn="tensor"):
 
 
 def zeros(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    shape = _size(_sizes(sizes, size), "zeros")
+    shape = _size(_sizes(sizes, size, "zeros"), "zeros")
     if _on_meta(device):
         return _meta_result(shape, _float_dtype(dtype), requires_grad)
     return _finish(np.zeros(shape, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
 def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    shape = _size(_sizes(sizes, size), "ones")
+    shape = _size(_sizes(sizes, size, "ones"), "ones")
     if _on_meta(device):
         return _meta_result(shape, _float_dtype(dtype), requires_grad)
     return _finish(np.ones(shape, dtype=_float_dtype(dtype)), requires_grad, device)
@@ -340,7 +344,7 @@ def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Ten
 
 def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False,
           memory_format=_mf.contiguous_format) -> Tensor:
-    shape = _size(_sizes(sizes, size), "empty")
+    shape = _size(_sizes(sizes, size, "empty"), "empty")
     if _on_meta(device):
         return _meta_result(shape, _float_dtype(dtype), requires_grad)
     out = _finish(np.empty(shape, dtype=_float_dtype(dtype)), requires_grad,
@@ -725,7 +729,7 @@ def _like(fn):
         if fn in (rand, randn) and set(kw) <= {"generator"}:
             # a strided result is filled in its memory order (PyTorch's empty_like, then
             # uniform_/normal_ through its strides)
-            out = _in_format(empty(*input.shape, dtype=_float_dtype(dt), device=dev),
+            out = _in_format(empty(tuple(input.shape), dtype=_float_dtype(dt), device=dev),
                              memory_format, input, fn.__name__ + "_like")
             if isinstance(out._data, np.ndarray) and not out._data.flags.c_contiguous:
                 (out.uniform_ if fn is rand else out.normal_)(**kw)
@@ -783,7 +787,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, generator=
         low, high = 0, low
     dt = input.dtype if dtype is None else dtype
     dev = device if device is not None else _like_device(input)
-    out = _in_format(empty(*input.shape, dtype=dt, device=dev), memory_format, input,
+    out = _in_format(empty(tuple(input.shape), dtype=dt, device=dev), memory_format, input,
                      "randint_like")
     if out.is_meta or not isinstance(out._data, np.ndarray):
         drawn = randint(low, high, tuple(input.shape), dtype=dt, generator=generator,
@@ -927,9 +931,10 @@ def binomial(count, prob, generator=None) -> Tensor:
         if not isinstance(v, Tensor):
             raise TypeError(f"binomial(): argument '{name}' (position {pos}) must be Tensor, "
                             f"not {type(v).__name__}")
-    if count._data.dtype.kind != "f":
-        raise ValueError(f"binomial only supports floating-point dtypes for count, got: "
-                         f"{_dtype_title(count)}")
+    for name, v in (("count", count), ("prob", prob)):
+        if v._data.dtype.kind != "f":
+            raise ValueError(f"binomial only supports floating-point dtypes for {name}, got: "
+                             f"{_dtype_title(v)}")
     if prob._data.dtype != count._data.dtype:
         raise RuntimeError(f"Found dtype {_dtype_title(prob)} but expected "
                            f"{_dtype_title(count)}")

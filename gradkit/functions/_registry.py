@@ -658,7 +658,8 @@ def _flag_checks(decl, name, params, defaults):
 
 # int lists that PyTorch's function face takes as one sequence only (``torch.flip(x, 0)`` raises
 # TypeError) where its method spreads ints (``x.flip(0)``): name -> the list's parameter
-SEQUENCE_ONLY = {"flip": "dims", "permute": "dims", "tile": "dims", "reshape": "shape"}
+SEQUENCE_ONLY = {"flip": "dims", "permute": "dims", "tile": "dims", "reshape": "shape",
+                 "broadcast_to": "size"}
 
 
 def sequence_error(op, name, value):

@@ -486,11 +486,15 @@ def index_add(input, dim, index, source, *, alpha=1):
     d, _ = _vector_index(x, dim, index, "index_add", _t(source, "source"))
     idx = _index_array(index, "index_add", x)
     src = _t(source, "source") * alpha if alpha != 1 else _t(source, "source")
-    shape = list(src.shape)
+    if x.ndim == 0:  # (a 0-d input takes a 0-d source at its one index, as PyTorch's)
+        if src.ndim:
+            raise RuntimeError(f"index_add(): source tensor shape must match self tensor shape, "
+                               f"excluding the specified dimension. Got self.shape = [] "
+                               f"source.shape = {list(src.shape)}")
+        return scatter_add(x.reshape(1), 0, wrap(idx.reshape(1).copy()),
+                           src.reshape(1)).reshape(())
     full_idx = idx.reshape([-1 if k == d else 1 for k in range(x.ndim)])
-    full_idx = np.broadcast_to(full_idx, shape)
-    big = list(x.shape)
-    big[d] = builtins_max(big[d], shape[d])
+    full_idx = np.broadcast_to(full_idx, list(src.shape))
     if src.dtype != x.dtype:
         src = src.to(x.dtype)
     return scatter_add(x, d, wrap(full_idx.copy()), src)

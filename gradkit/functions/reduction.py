@@ -180,13 +180,19 @@ def _check_nonempty(x, name, axis, dim_given=False):
                       f"non-empty dim, got shape {tuple(x.shape)}; reduce over a non-empty dim")
 
 
+def _dim_given(dim):
+    """Whether a dim was named (not None or an empty sequence; a NumPy integer is one: ``==``
+    against ``()`` would compare it as an array)."""
+    return dim is not None and not (isinstance(dim, (tuple, list)) and not dim)
+
+
 @declare(out=("same", out_input_dtype(
     "Expected the dtype for input and out to match, but got {input} for input's dtype and {out} "
     "for out's dtype")))
 def amax(input, dim=(), keepdim=False):
     x = _t(input)
     axis = _reduce_args(x, dim, "amax")
-    _check_nonempty(x, "amax", axis, dim not in ((), [], None))
+    _check_nonempty(x, "amax", axis, _dim_given(dim))
     return apply1(R.AMAX, x, (axis, keepdim, x._data.shape))
 
 
@@ -196,7 +202,7 @@ def amax(input, dim=(), keepdim=False):
 def amin(input, dim=(), keepdim=False):
     x = _t(input)
     axis = _reduce_args(x, dim, "amin")
-    _check_nonempty(x, "amin", axis, dim not in ((), [], None))
+    _check_nonempty(x, "amin", axis, _dim_given(dim))
     return apply1(R.AMIN, x, (axis, keepdim, x._data.shape))
 
 

@@ -61,7 +61,8 @@ def _check_source(x, d, idx, src, name):
                                f"input {tuple(x.shape)} and source {tuple(src.shape)} differ at "
                                f"dimension {k} ({a} vs {b})")
     if ss[d] != idx.size:
-        exc = IndexError if name == "index_copy" else RuntimeError  # (PyTorch's types)
+        # (PyTorch's types: index_add/index_reduce read source.size(dim) of a 0-d source)
+        exc = IndexError if name == "index_copy" or src.ndim == 0 else RuntimeError
         raise exc(f"{name}(): number of indices ({idx.size}) should be equal to "
                   f"source.size(dim) ({ss[d]}) at dim {d} (source shape {tuple(src.shape)})")
 

@@ -39,6 +39,7 @@ from ._args import (
 )
 from ._registry import declare, out_cat, tensor_method
 from ._triangle import tri_indices
+from ._views import infer_shape as _infer_shape
 from ._views import view_dtype, view_strides
 from .elementwise import where
 
@@ -49,30 +50,6 @@ __all__ = ["broadcast_to", "cat", "chunk", "diag", "diag_embed", "diagflat", "di
     "squeeze", "stack", "t", "tile", "transpose", "tril", "tril_indices", "triu", "triu_indices",
     "unbind", "unflatten", "unfold", "unsqueeze", "vander", "view", "adjoint", "split_with_sizes",
     "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes"]
-
-
-def _infer_shape(shape, numel, name):
-    shape = [int(s) for s in shape]
-    for i, s in enumerate(shape):
-        if s < -1:
-            raise RuntimeError(f"{name}: invalid shape dimension {s} at index {i} of shape "
-                               f"{list(shape)}; sizes are >= 0, or -1 for the inferred one")
-    neg = [i for i, s in enumerate(shape) if s == -1]
-    if len(neg) > 1:
-        raise RuntimeError(f"{name}: only one dimension can be inferred (-1), got {tuple(shape)}")
-    known = 1
-    for s in shape:
-        if s != -1:
-            known *= s
-    if neg:
-        if known == 0 or numel % known:
-            raise RuntimeError(
-                f"{name}: shape {tuple(shape)} is invalid for input of size {numel}"
-            )
-        shape[neg[0]] = numel // known
-    elif known != numel:
-        raise RuntimeError(f"{name}: shape {tuple(shape)} is invalid for input of size {numel}")
-    return tuple(shape)
 
 
 @declare()
@@ -91,9 +68,9 @@ def view(input, *shape):
         _missing_arg("view", "size", "give a size or a dtype, e.g. x.view(2, -1) or x.view(())")
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         s = shape[0]
-        if not (isinstance(s, Tensor) and s.ndim == 0 and s.dtype.kind in "iu"):
+        if not (isinstance(s, Tensor) and s._data.size == 1 and s.dtype.kind in "iu"):
             return view_dtype(_t(input), s)
-        shape = (int(s.item()),)  # (a 0-d integer tensor is a size, as PyTorch's int)
+        shape = (int(s.item()),)  # (a one-element integer tensor is a size, as PyTorch's int)
     x = _t(input)
     if x.is_sparse:  # (as PyTorch: no view of a sparse tensor)
         raise NotImplementedError("view: not supported for sparse tensors (layout "
@@ -238,7 +215,9 @@ def unsqueeze(input, dim):
 
 
 @declare()
-def broadcast_to(input, size):
+def broadcast_to(input, *args, size=None):  # (the method spreads its ints: x.broadcast_to(2, 3))
+    size = size if size is not None else args[0] if len(args) == 1 and isinstance(args[0], (
+        tuple, list)) else args
     return _t(input).expand(tuple(_int_list(size, "broadcast_to", "size")))
 
 
@@ -458,8 +437,19 @@ def narrow(input, dim, start, length):
 
 @declare(grad_name="NarrowCopyBackward0")
 def narrow_copy(input, dim, start, length):
-    """``narrow`` as a new tensor (a copy: writes to either do not reach the other)."""
-    return narrow(input, dim, start, length).clone()
+    """``narrow`` as a new tensor (a copy: writes to either do not reach the other); PyTorch's
+    own checks first: a dim past the last a RuntimeError, the start before the length."""
+    x = _t(input)
+    if x.ndim and isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
+        if dim >= x.ndim:
+            raise RuntimeError(f"narrow_copy(): dim {dim} out of range for a tensor of "
+                               f"{x.ndim} dimensions; pass a dim below {x.ndim}")
+        s = start.item() if isinstance(start, Tensor) else start
+        n = x.shape[_wrap_dim(dim, x.ndim)]
+        if isinstance(s, (int, np.integer)) and not isinstance(s, bool) and not -n <= s <= n:
+            raise IndexError(f"narrow_copy(): start out of range (expected to be in range of "
+                             f"[{-n}, {n}], but got {s})")
+    return narrow(x, dim, start, length).clone()
 
 
 @declare()

@@ -225,6 +225,14 @@ RAISES = {
     "count_nonzero_a_repeated_spread_dim": (lambda m: x(m).count_nonzero(0, 0), "dim 0"),
     "new_tensor_a_str": (lambda m: x(m).new_tensor("abc"), "str"),
     "histogramdd_range_a_str": (lambda m: m.histogramdd(x(m), 2, range=("a", 1)), "range"),
+    "ones_without_a_size": (lambda m: m.ones(), "size"),
+    "empty_without_a_size": (lambda m: m.empty(dtype=m.float64), "size"),
+    "hinge_embedding_loss_target_none": (lambda m: m.hinge_embedding_loss(x(m), None), "target"),
+    "kl_div_target_none": (lambda m: m.kl_div(x(m), None), "target"),
+    "conv_tbc_bias_none": (lambda m: m.conv_tbc(x(m), x(m), None), "bias"),
+    "binomial_an_integer_prob": (lambda m: m.binomial(x(m), m.tensor([1])), "prob"),
+    "broadcast_to_method_a_lone_int": (lambda m: x(m).broadcast_to(3), "expand"),
+    "view_a_1_element_int_tensor": (lambda m: x(m).view(m.tensor([1])), "invalid"),
 }
 
 
@@ -310,6 +318,11 @@ ACCEPTS = {
     "norm_nuc_keepdim": lambda m: x(m).norm(p="nuc", dim=(0, 1), keepdim=True),
     "count_nonzero_spread_dims": lambda m: x(m).count_nonzero(0, 1),
     "fill_diagonal__a_0d_tensor": lambda m: x(m).fill_diagonal_(m.tensor(2.0)),
+    "amax_dim_numpy_int": lambda m: m.amax(x(m), dim=np.int64(1)),
+    "amin_dim_numpy_int": lambda m: x(m).amin(np.int64(0), keepdim=True),
+    "broadcast_to_method_spread_ints": lambda m: x(m).broadcast_to(2, 3, 3),
+    "view_1_element_int_tensor": lambda m: x(m).view(m.tensor([9])),
+    "zeros_0d": lambda m: m.zeros(()),
     "histogramdd_range_a_bool_and_a_0d_tensor": lambda m: m.histogramdd(
         x(m), 2, range=[0, 1, 0, True, 0, m.tensor(1.0)])[0],
 }

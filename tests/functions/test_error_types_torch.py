@@ -108,6 +108,27 @@ INDEX = {
     "index_select_0d_0d_index": lambda L: L.tensor(1.5).index_select(0, L.tensor(0)),
     "vander_0d": lambda L: L.vander(L.tensor(1.5)),
     "vander_float16": lambda L: L.vander(L.tensor([1.0, 2.0, 0.5], dtype=L.float16)),
+    # a 0-d input or source of index_add/index_reduce (a raw IndexError/ValueError before)
+    "index_add_0d_input_0d_source": lambda L: L.index_add(
+        L.tensor(0.5, dtype=L.float64), 0, L.tensor([0]), L.tensor(0.3, dtype=L.float64),
+        alpha=2),
+    "index_add_0d_input_0d_index": lambda L: L.tensor(0.5).index_add(0, L.tensor(0),
+                                                                     L.tensor(0.3)),
+    "index_add_0d_input_1d_source": lambda L: L.tensor(0.5).index_add(
+        0, L.tensor([0, 0]), L.tensor([0.3, 1.0])),
+    "index_add_0d_source_many_indices": lambda L: L.tensor(0.5).index_add(
+        0, L.tensor([1, 3, 1]), L.tensor(0.3)),
+    "index_add_1d_input_0d_source": lambda L: L.ones(3).index_add(0, L.tensor([1, 2]),
+                                                                  L.tensor(0.3)),
+    "index_reduce_0d_source_many_indices": lambda L: L.tensor(0.5).index_reduce(
+        0, L.tensor([0, 4]), L.tensor(1.4), "prod"),
+    # narrow_copy's own check order: a dim past the last (RuntimeError), the start first
+    "narrow_copy_dim_past_the_last": lambda L: L.narrow_copy(_f64(L, 3, 5), 3, 1, 2),
+    "narrow_copy_dim_before_the_first": lambda L: L.narrow_copy(_f64(L, 3, 5), -3, 1, 2),
+    "narrow_copy_start_before_length": lambda L: L.narrow_copy(_f64(L, 3, 0), 1, 3, -2),
+    "narrow_copy_start_out_of_range": lambda L: _f64(L, 3, 5).narrow_copy(1, -6, 1),
+    "narrow_copy_negative_length": lambda L: L.narrow_copy(_f64(L, 3, 5), 1, 1, -2),
+    "narrow_copy_negative_start": lambda L: L.narrow_copy(_f64(L, 3, 5), 1, -1, 1),
 }
 
 
