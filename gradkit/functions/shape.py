@@ -86,6 +86,8 @@ def view(input, *shape):
 
 @declare()
 def permute(input, *args, dims=None):
+    if not args and dims is None:
+        _missing_arg("permute", "dims", "give the new order, e.g. x.permute(1, 0)")
     x = _t(input)
     dims = _shape_arg(args if dims is None else (dims,), "permute")
     if len(dims) != x.ndim:
@@ -216,6 +218,8 @@ def unsqueeze(input, dim):
 
 @declare()
 def broadcast_to(input, *args, size=None):  # (the method spreads its ints: x.broadcast_to(2, 3))
+    if not args and size is None:
+        _missing_arg("broadcast_to", "size", "give the shape, e.g. x.broadcast_to((2, 3))")
     size = size if size is not None else args[0] if len(args) == 1 and isinstance(args[0], (
         tuple, list)) else args
     return _t(input).expand(tuple(_int_list(size, "broadcast_to", "size")))

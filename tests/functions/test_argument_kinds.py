@@ -181,6 +181,9 @@ RAISES = {
     "permute_function_a_lone_int": (lambda m: m.permute(x(m), 100), "dims"),
     "tile_function_a_lone_int": (lambda m: m.tile(x(m), -1), "dims"),
     "reshape_function_a_lone_int": (lambda m: m.reshape(x(m), 9), "shape"),
+    "permute_function_without_dims": (lambda m: m.permute(x(m)), "dims"),
+    "permute_method_without_dims": (lambda m: x(m).permute(), "dims"),
+    "broadcast_to_without_size": (lambda m: m.broadcast_to(x(m)), "size"),
     # a one-element integer tensor is one int of a spread int list (then checked as one)
     "permute_a_0d_int_tensor": (lambda m: x(m).permute(m.tensor(1)), "permute"),
     "repeat_a_1_element_int_tensor": (lambda m: x(m).repeat(m.tensor([2])), "repeat"),
