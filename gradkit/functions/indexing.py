@@ -228,9 +228,9 @@ def argwhere(input):
 def _scatter_index(x, dim, index, src, fn):
     """Validate a scatter's index (as PyTorch does) and return (dim, index array, flat target
     positions in index order)."""
-    d = _dim_in(dim, x.ndim, fn)
-    if not isinstance(index, Tensor):
+    if not isinstance(index, Tensor):  # (PyTorch's parser refuses it before the dim)
         raise TypeError(f"{fn}(): index must be a Tensor of int64, got {type(index).__name__}")
+    d = _dim_in(dim, x.ndim, fn)
     if index.dtype.kind not in "iu":  # int32 too, as PyTorch (and gather, scatter_add) take
         raise RuntimeError(f"{fn}(): expected an integer (int64) index, got dtype {index.dtype}; "
                         f"convert it with .long()")
@@ -310,8 +310,9 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         if src is None:
             src = _full_like_index(x, index, value)
         return scatter_reduce(x, dim, index, src, modes[reduce])
+    if index.__class__ is not Tensor:  # (PyTorch's parser: before the dim)
+        _tensor_operands("scatter", (3, "index", index))
     _dim_in(dim, x.ndim, "scatter")  # the dim is checked first, as in PyTorch
-    _tensors_only("scatter", (3, "index", index))
     if src is not None and src.dtype != x.dtype:
         raise RuntimeError(f"scatter(): expected src to have the dtype of input ({x.dtype}), got "
                            f"{src.dtype}; convert it first, e.g. src.to(input.dtype)")

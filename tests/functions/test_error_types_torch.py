@@ -129,6 +129,8 @@ INDEX = {
     "narrow_copy_start_out_of_range": lambda L: _f64(L, 3, 5).narrow_copy(1, -6, 1),
     "narrow_copy_negative_length": lambda L: L.narrow_copy(_f64(L, 3, 5), 1, 1, -2),
     "narrow_copy_negative_start": lambda L: L.narrow_copy(_f64(L, 3, 5), 1, -1, 1),
+    # a list index is refused before the dim is looked at
+    "scatter__list_index_and_a_bad_dim": lambda L: _f64(L, 3, 5).scatter_(2, [], value=1.5),
 }
 
 
