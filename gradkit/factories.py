@@ -388,8 +388,8 @@ def arange(start, end=None, step=_STEP_1, *, dtype=None, device=None,
         start, end = 0, start
     if step is _STEP_1:
         step = 1
-    if step == 0:
-        raise RuntimeError("arange: step must be nonzero")
+    if step == 0 or step != step:  # (a NaN step too, as PyTorch's)
+        raise RuntimeError(f"arange: step must be nonzero (got {step})")
     if not (math.isfinite(start) and math.isfinite(end)):
         raise RuntimeError(f"arange: unsupported range: {start} -> {end}; both bounds must be "
                            f"finite")
@@ -820,6 +820,8 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
             raise TypeError(f"range(): argument '{name}' must be Number, not "
                             f"{type(v).__name__}")
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    if step != step:  # (a NaN step, before any integer conversion, as PyTorch's)
+        raise RuntimeError("step must be nonzero (got nan)")
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype)
     if np.dtype(dt).kind in "iub":  # integral: the bounds in int64, as PyTorch's accscalar
         start, end, step = int(start), int(end), int(step)

@@ -131,6 +131,10 @@ INDEX = {
     "narrow_copy_negative_start": lambda L: L.narrow_copy(_f64(L, 3, 5), 1, -1, 1),
     # a list index is refused before the dim is looked at
     "scatter__list_index_and_a_bad_dim": lambda L: _f64(L, 3, 5).scatter_(2, [], value=1.5),
+    # a NaN step is no step (a raw 'cannot convert float NaN to integer' before)
+    "arange_nan_step": lambda L: L.arange(2, 6, float("nan")),
+    "arange_nan_step_int64": lambda L: L.arange(2, 6, float("nan"), dtype=L.int64),
+    "range_nan_step_int64": lambda L: L.range(2, 6, float("nan"), dtype=L.int64),
 }
 
 
