@@ -1294,6 +1294,29 @@ ALLOW = [
      "memory past the tensor); gradkit raises ValueError naming the valid range"),
 ]
 
+def _untouched_nan_of_index_amax(c):
+    """An index_reduce 'amax'/'amin' case whose input holds a NaN at a position along ``dim``
+    that no index touches (the output is the input there)."""
+    if c.kind != "op" or c.name != "index_reduce" or len(c.args) < 5 \
+            or c.args[4] not in ("amax", "amin"):
+        return False
+    x, dim, index = c.args[0], c.args[1], c.args[2]
+    if not (isinstance(x, Arr) and isinstance(index, Arr) and x.a.dtype.kind == "f"
+            and x.a.ndim and isinstance(dim, int) and -x.a.ndim <= dim < x.a.ndim):
+        return False
+    along = np.nonzero(np.isnan(x.a))[dim % x.a.ndim]
+    return bool(np.setdiff1d(along, index.a.reshape(-1)).size)
+
+
+ALLOW.append((
+    lambda c, k, d: k == "grad-wrong" and _untouched_nan_of_index_amax(c),
+    "torch's index_reduce('amax'/'amin') backward gives self the gradient (self == result) * "
+    "grad / N, N counting the elements equal to the result: at a NaN of self no index touches "
+    "both are 0 (NaN != NaN), so 0 * inf = NaN, though the output is the input there; "
+    "gradkit passes the incoming gradient, as for every other untouched element (at a touched "
+    "NaN both give NaN)"))
+
+
 def _grid_nan_clipped(c):
     """A 2-D grid_sampler case with a coordinate that border/reflection padding clips while it
     is NaN (a NaN grid entry; an inf one under reflection, whose fmod is NaN)."""
