@@ -904,6 +904,9 @@ def _float_power_(self, exponent):
 def float_power(input, exponent):
     """``input ** exponent`` in float64, whatever the inputs' dtypes."""
     f64 = np.dtype(np.float64)
+    for name, v in (("input", input), ("exponent", exponent)):
+        if not isinstance(v, Tensor):
+            _check_number(v, "float_power", name)
     a = _t(input).to(f64) if isinstance(input, Tensor) else float(input)
     b = exponent.to(f64) if isinstance(exponent, Tensor) else float(exponent)
     return pow(a, b)

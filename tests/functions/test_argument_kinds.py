@@ -184,6 +184,8 @@ RAISES = {
     "permute_function_without_dims": (lambda m: m.permute(x(m)), "dims"),
     "permute_method_without_dims": (lambda m: x(m).permute(), "dims"),
     "broadcast_to_without_size": (lambda m: m.broadcast_to(x(m)), "size"),
+    "float_power_exponent_a_str": (lambda m: x(m).float_power("abc"), "exponent"),
+    "float_power_input_a_str": (lambda m: m.float_power("a", x(m)), "input"),
     # a one-element integer tensor is one int of a spread int list (then checked as one)
     "permute_a_0d_int_tensor": (lambda m: x(m).permute(m.tensor(1)), "permute"),
     "repeat_a_1_element_int_tensor": (lambda m: x(m).repeat(m.tensor([2])), "repeat"),
