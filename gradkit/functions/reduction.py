@@ -472,6 +472,8 @@ def log_softmax(input, dim, dtype=None):
 def trace(input):
     """Sum of the main diagonal of a 2-D tensor (integers sum in int64)."""
     x = _t(input)
+    if x.dtype.kind == "b":  # (PyTorch's kernel dispatch, before the shape)
+        _not_implemented("trace", x, "convert it first, e.g. x.int()")
     if x.ndim != 2:
         raise RuntimeError(f"trace(): expected a 2-D tensor, got shape {tuple(x.shape)}")
     return sum(diagonal(x))

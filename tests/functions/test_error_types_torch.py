@@ -135,6 +135,9 @@ INDEX = {
     "arange_nan_step": lambda L: L.arange(2, 6, float("nan")),
     "arange_nan_step_int64": lambda L: L.arange(2, 6, float("nan"), dtype=L.int64),
     "range_nan_step_int64": lambda L: L.range(2, 6, float("nan"), dtype=L.int64),
+    # trace has no bool kernel (a 2-D bool one was summed before), checked before the shape
+    "trace_bool_matrix": lambda L: L.trace(L.ones(2, 2, dtype=L.bool)),
+    "trace_bool_0d": lambda L: L.trace(L.tensor(True)),
 }
 
 

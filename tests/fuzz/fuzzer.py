@@ -758,6 +758,8 @@ LOW_PRECISION_INTERMEDIATE = {
     "ldexp": "mul(input, pow(2.0, other)): 2 ** other in the dtype of a floating other",
     "kl_div": "exp(target) of a log_target in the target's dtype",
     "triplet_margin_loss": "each pairwise_distance in the dtype its pair promotes to",
+    "poisson_nll_loss": "full=True's Stirling term t log t - t + log(2 pi t) / 2 in the "
+                        "target's dtype",
 }
 _PRECISION = {"float16": 0, "bfloat16": 0, "float32": 1, "float64": 2}
 
