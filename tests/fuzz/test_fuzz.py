@@ -88,7 +88,8 @@ def test_raw_error_detection_sees_numpy_origin():
 
 
 @pytest.mark.parametrize("seed, i, least", [(15, 1571, "float32"), (15, 1254, "float16"),
-                                            (16, 8369, "float32"), (18, 3155, "float32")])
+                                            (16, 8369, "float32"), (18, 3155, "float32"),
+                                            (18, 2000, "float32")])
 def test_a_float32_intermediate_is_compared_at_float32(torch, seed, i, least):
     """ldexp(float64, float32), triplet_margin_loss, kl_div and poisson_nll_loss of mixed inputs
     compute an intermediate in float32 in both libraries (PyTorch's composites); its last bit
@@ -96,7 +97,7 @@ def test_a_float32_intermediate_is_compared_at_float32(torch, seed, i, least):
     tolerance (that of the least precise floating input), where these cases match (they were
     'wrong' at float64's)."""
     case = fuzzer.make_case(seed, i)
-    assert case.name in fuzzer.LOW_PRECISION_INTERMEDIATE
+    assert case.name in fuzzer.LOW_PRECISION_INTERMEDIATE or case.face == "out"
     assert fuzzer._intermediate_dtype(case, "float64") == least
     assert fuzzer.classify(case, grads=False)[0] == "match"
 
