@@ -281,7 +281,14 @@ def _binary(op, a, b, opname):
 
 def _check_int_exponent(b, dt):
     """An integer tensor to a Python int power, as PyTorch: a negative exponent is an error,
-    and the exponent must fit the tensor's dtype (it is not wrapped as ``uint8 + 300`` is)."""
+    and the exponent must fit the tensor's dtype (it is not wrapped as ``uint8 + 300`` is); a
+    float16 tensor's finite exponent must fit float16 (``x.half() ** 1e30``)."""
+    if type(b) is float and np.dtype(dt) == np.float16 or type(b) is int and dt == np.float16:
+        if abs(b) > 65504 and b - b == 0:  # (finite: inf is a float16)
+            raise RuntimeError(f"pow(): value cannot be converted to type Half without "
+                               f"overflow (the exponent {b}); convert the base first, e.g. "
+                               f"x.float() ** {b}")
+        return
     if type(b) is not int or np.dtype(dt).kind not in "iu":
         return
     if b < 0:

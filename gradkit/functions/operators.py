@@ -26,6 +26,7 @@ from ..ops import elementwise as E
 from ._args import (
     _binary,
     _bool_alpha,
+    _check_int_exponent,
     _div_operands,
     _not_implemented,
     _rbinary,
@@ -156,6 +157,8 @@ def __rtruediv__(self, other):
 def __pow__(self, other):
     if self._data.dtype.kind == "b":
         return _bool_pow(self, other)
+    if self._data.dtype.itemsize == 2:  # (float16: the exponent must fit it)
+        _check_int_exponent(other, self._data.dtype)
     return _binary(E.POW, self, other, "pow")
 
 

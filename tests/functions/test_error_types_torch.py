@@ -138,6 +138,12 @@ INDEX = {
     # trace has no bool kernel (a 2-D bool one was summed before), checked before the shape
     "trace_bool_matrix": lambda L: L.trace(L.ones(2, 2, dtype=L.bool)),
     "trace_bool_0d": lambda L: L.trace(L.tensor(True)),
+    # a float16 tensor's finite exponent must fit float16 (accepted before)
+    "half_to_a_huge_float": lambda L: L.ones(2, dtype=L.float16) ** 1e30,
+    "half_to_a_huge_negative_int": lambda L: L.ones(2, dtype=L.float16) ** -70000,
+    "half_pow__huge": lambda L: L.ones(2, dtype=L.float16).pow_(1e5),
+    "half_to_the_largest_half": lambda L: L.ones(2, dtype=L.float16) ** 65504.0,
+    "half_to_inf": lambda L: L.ones(2, dtype=L.float16) ** float("inf"),
 }
 
 
