@@ -561,7 +561,7 @@ def bincount(input, weights=None, minlength=0):
     a = to_host(x._data).astype(np.int64)
     if a.size and a.min() < 0:
         raise RuntimeError(f"bincount(): input must be non-negative, got {int(a.min())}")
-    if weights is None:
+    if weights is None or not a.size:  # (an empty input: int64 zeros, weights unread)
         return wrap(_const_like(x, np.bincount(a, minlength=minlength).astype(np.int64)))
     w = _t(weights, "weights")
     if tuple(w.shape) != tuple(x.shape):

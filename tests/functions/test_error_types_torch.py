@@ -24,6 +24,7 @@ def _same(fn):
     else:
         assert not isinstance(g, type), f"gradkit raised {g}"
         np.testing.assert_array_equal(g, t)
+        assert g.dtype == t.dtype, f"gradkit {g.dtype}, torch {t.dtype}"
 
 
 def _f64(lib, *shape):
@@ -144,6 +145,11 @@ INDEX = {
     "half_pow__huge": lambda L: L.ones(2, dtype=L.float16).pow_(1e5),
     "half_to_the_largest_half": lambda L: L.ones(2, dtype=L.float16) ** 65504.0,
     "half_to_inf": lambda L: L.ones(2, dtype=L.float16) ** float("inf"),
+    # bincount of an empty input: int64 zeros whatever the weights (float64 before)
+    "bincount_empty_with_weights": lambda L: L.bincount(
+        L.tensor([], dtype=L.int64), L.tensor([], dtype=L.float64), minlength=3),
+    "bincount_empty_with_longer_weights": lambda L: L.bincount(
+        L.tensor([], dtype=L.int64), L.ones(10), 3),
 }
 
 
