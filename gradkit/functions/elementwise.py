@@ -149,12 +149,12 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
 
 def _check_lerp(input, end, weight):
     _tensors_only("lerp", (1, "input", input), (2, "end", end))
+    if not isinstance(weight, Tensor):  # (the parser's kinds before the dtypes, as PyTorch)
+        _check_number(weight, "lerp", "weight")
     for name, v in (("end", end), ("weight", weight)):
         if isinstance(v, Tensor) and v.dtype != input.dtype:
             raise RuntimeError(f"lerp(): expected dtype {input.dtype} for `{name}` but got dtype "
                                f"{v.dtype}; convert it first, e.g. {name}.to(input.dtype)")
-    if not isinstance(weight, Tensor):
-        _check_number(weight, "lerp", "weight")
     if not input.dtype.is_floating_point:
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
         _not_implemented(kernel, input, "lerp() takes floating tensors: convert with .float()")
