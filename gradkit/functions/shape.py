@@ -842,7 +842,7 @@ def unfold(input, dimension, size, step):
         if size > 1:
             raise RuntimeError(f"unfold(): maximum size for tensor at dimension 0 is 1 but "
                                f"size is {size}")
-        return x.reshape(1)
+        return x.reshape(1) if size else x.reshape(1)[:0]  # (size 0: no element, as PyTorch)
     d = _dim_in(dimension, x.ndim, "unfold")
     if size < 0 or size > x.shape[d]:
         raise RuntimeError(f"unfold(): maximum size for tensor at dimension {d} is {x.shape[d]} "

@@ -150,6 +150,8 @@ INDEX = {
         L.tensor([], dtype=L.int64), L.tensor([], dtype=L.float64), minlength=3),
     "bincount_empty_with_longer_weights": lambda L: L.bincount(
         L.tensor([], dtype=L.int64), L.ones(10), 3),
+    "unfold_0d_size_0": lambda L: L.tensor(1.5).unfold(0, 0, 1),
+    "unfold_0d_size_1": lambda L: L.tensor(1.5).unfold(0, 1, 2),
     # a list weight is refused before the dtypes are compared
     "lerp_list_weight_and_mismatched_dtypes": lambda L: L.lerp(
         L.ones(3, dtype=L.uint8), L.ones(3, dtype=L.int32), [0.2, 0.5, 0.7]),
