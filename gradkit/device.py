@@ -11,7 +11,8 @@ import numpy as np
 from . import _backend, _dtype
 from ._meta import NO_DATA, MetaArray, meta_array
 
-# kinds of value that are no device (PyTorch's argument parser raises TypeError for them)
+# kinds of value that are no device (PyTorch's argument parser raises TypeError for them; a
+# NumPy integer is an index, as a Python int)
 _NOT_DEVICES = (float, bool, list, tuple, dict, set, np.generic, np.ndarray, type, _dtype.dtype)
 
 __all__ = ["device", "Device", "device_of"]
@@ -30,7 +31,8 @@ class Device:
         if isinstance(type_or_name, Device):
             self.type, self.index = type_or_name.type, type_or_name.index
             return
-        if type_or_name is None or isinstance(type_or_name, _NOT_DEVICES) or (
+        if type_or_name is None or (isinstance(type_or_name, _NOT_DEVICES)
+                                    and not isinstance(type_or_name, np.integer)) or (
                 not isinstance(type_or_name, (str, int, np.integer))
                 and type(type_or_name).__name__ != "device"):  # (a torch.device reads as its str)
             raise TypeError(f"a device must be a gradkit.device, a string ('cpu', 'cuda:0') or "

@@ -19,6 +19,7 @@ from ._complex import plain as _plain
 from ._meta import meta_array
 from ._tensor.tensor import Tensor, _shape_arg, wrap
 from .device import _DEFAULT_META, Device, _array_to
+from .functions._registry import int_error
 from .random import _gen
 
 __all__ = [
@@ -152,6 +153,8 @@ def _to_array(data, dtype=None, device=None, copy=True):
         try:
             arr = np.array(nested, dtype=dt)
         except ValueError:
+            if dtype is not None:  # (a str or object among the data: the inference's error)
+                _infer_dtype(data)
             raise _ragged_error(nested) from None
     if device is not None:
         arr = _array_to(arr, Device(device))
@@ -288,9 +291,13 @@ def _float_dtype(dtype):
     return _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
 
 
-def _sizes(sizes, size):
-    """The shape from ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``."""
+def _sizes(sizes, size, fn=None):
+    """The shape from ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))`` (``fn``: the
+    factory, whose call without a size is PyTorch's TypeError; ``zeros(())`` is 0-d)."""
     if size is None:
+        if not sizes and fn is not None:
+            raise TypeError(f'{fn}() missing 1 required positional arguments: "size"; give the '
+                            f"shape, e.g. {fn}(2, 3), or {fn}(()) for a 0-d tensor")
         return sizes
     if sizes:
         raise TypeError("give the size either positionally or as size=, not both")
@@ -332,14 +339,14 @@ def _size(size, fn="tensor"):
 
 
 def zeros(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    shape = _size(_sizes(sizes, size), "zeros")
+    shape = _size(_sizes(sizes, size, "zeros"), "zeros")
     if _on_meta(device):
         return _meta_result(shape, _float_dtype(dtype), requires_grad)
     return _finish(np.zeros(shape, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
 def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    shape = _size(_sizes(sizes, size), "ones")
+    shape = _size(_sizes(sizes, size, "ones"), "ones")
     if _on_meta(device):
         return _meta_result(shape, _float_dtype(dtype), requires_grad)
     return _finish(np.ones(shape, dtype=_float_dtype(dtype)), requires_grad, device)
@@ -347,7 +354,7 @@ def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False) -> Ten
 
 def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False,
           memory_format=_mf.contiguous_format) -> Tensor:
-    shape = _size(_sizes(sizes, size), "empty")
+    shape = _size(_sizes(sizes, size, "empty"), "empty")
     if _on_meta(device):
         return _meta_result(shape, _float_dtype(dtype), requires_grad)
     out = _finish(np.empty(shape, dtype=_float_dtype(dtype)), requires_grad,
@@ -391,8 +398,8 @@ def arange(start, end=None, step=_STEP_1, *, dtype=None, device=None,
         start, end = 0, start
     if step is _STEP_1:
         step = 1
-    if step == 0:
-        raise RuntimeError("arange: step must be nonzero")
+    if step == 0 or step != step:  # (a NaN step too, as PyTorch's)
+        raise RuntimeError(f"arange: step must be nonzero (got {step})")
     if not (math.isfinite(start) and math.isfinite(end)):
         raise RuntimeError(f"arange: unsupported range: {start} -> {end}; both bounds must be "
                            f"finite")
@@ -465,6 +472,7 @@ def eye(n, m=_SQUARE, *, dtype=None, device=None, requires_grad=False) -> Tensor
             raise TypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
         if v is not _SQUARE and v < 0:
             raise RuntimeError(f"eye(): {name} must be greater or equal to 0, got {v}")
+    _options.element_count("eye", (n, n if m is _SQUARE else m))
     return _finish(np.eye(n, None if m is _SQUARE else m, dtype=_float_dtype(dtype)),
                    requires_grad, device)
 
@@ -552,6 +560,8 @@ def _int_bound(fn, name, value):
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A random permutation of ``0..n-1``: PyTorch's shuffle of the same draws."""
+    if n.__class__ is not int:
+        int_error("randperm", "n", n)
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
     if int(n) < 0:
         raise RuntimeError(f"n must be non-negative, got{int(n)}")
@@ -731,7 +741,7 @@ def _like(fn):
         if fn in (rand, randn) and set(kw) <= {"generator"}:
             # a strided result is filled in its memory order (PyTorch's empty_like, then
             # uniform_/normal_ through its strides)
-            out = _in_format(empty(*input.shape, dtype=_float_dtype(dt), device=dev),
+            out = _in_format(empty(tuple(input.shape), dtype=_float_dtype(dt), device=dev),
                              memory_format, input, fn.__name__ + "_like")
             if isinstance(out._data, np.ndarray) and not out._data.flags.c_contiguous:
                 (out.uniform_ if fn is rand else out.normal_)(**kw)
@@ -789,7 +799,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, generator=
         low, high = 0, low
     dt = input.dtype if dtype is None else dtype
     dev = device if device is not None else _like_device(input)
-    out = _in_format(empty(*input.shape, dtype=dt, device=dev), memory_format, input,
+    out = _in_format(empty(tuple(input.shape), dtype=dt, device=dev), memory_format, input,
                      "randint_like")
     if out.is_meta or not isinstance(out._data, np.ndarray):
         drawn = randint(low, high, tuple(input.shape), dtype=dt, generator=generator,
@@ -822,6 +832,8 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
             raise TypeError(f"range(): argument '{name}' must be Number, not "
                             f"{type(v).__name__}")
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    if step != step:  # (a NaN step, before any integer conversion, as PyTorch's)
+        raise RuntimeError("step must be nonzero (got nan)")
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype)
     if np.dtype(dt).kind in "iub":  # integral: the bounds in int64, as PyTorch's accscalar
         start, end, step = int(start), int(end), int(step)
@@ -933,9 +945,10 @@ def binomial(count, prob, generator=None) -> Tensor:
         if not isinstance(v, Tensor):
             raise TypeError(f"binomial(): argument '{name}' (position {pos}) must be Tensor, "
                             f"not {type(v).__name__}")
-    if count._data.dtype.kind != "f":
-        raise ValueError(f"binomial only supports floating-point dtypes for count, got: "
-                         f"{_dtype_title(count)}")
+    for name, v in (("count", count), ("prob", prob)):
+        if v._data.dtype.kind != "f":
+            raise ValueError(f"binomial only supports floating-point dtypes for {name}, got: "
+                             f"{_dtype_title(v)}")
     if prob._data.dtype != count._data.dtype:
         raise RuntimeError(f"Found dtype {_dtype_title(prob)} but expected "
                            f"{_dtype_title(count)}")

@@ -141,7 +141,10 @@ def _shape_arg(shape, fn=None):
     them (an int, a NumPy integer, an integer tensor of one element; not a bool or a float)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
-    elif len(shape) == 1 and isinstance(shape[0], Tensor):  # (an int list, not a Tensor)
+    elif len(shape) == 1 and isinstance(shape[0], Tensor):
+        s = shape[0]
+        if s._data.size == 1 and s._data.dtype.kind in "iu":  # one integer: a size, as PyTorch's
+            return (int(s._data.reshape(-1)[0]),)
         raise TypeError(f"{fn or 'size'}(): argument must be tuple of ints, not Tensor; pass "
                         f"ints, e.g. tuple(t.tolist())")
     for s in shape:

@@ -178,7 +178,8 @@ class _TensorType(type):
             return src.view(src.shape)
         if all(isinstance(a, (builtins.int, np.integer)) and not isinstance(a, builtins.bool)
                for a in args):
-            return _factories.empty(*[builtins.int(a) for a in args], dtype=dtype, device=device)
+            return _factories.empty(tuple(builtins.int(a) for a in args), dtype=dtype,
+                                   device=device)
         if len(args) == 1 and isinstance(args[0], Size):
             return _factories.empty(tuple(args[0]), dtype=dtype, device=device)
         if len(args) == 1:

@@ -281,7 +281,14 @@ def _binary(op, a, b, opname):
 
 def _check_int_exponent(b, dt):
     """An integer tensor to a Python int power, as PyTorch: a negative exponent is an error,
-    and the exponent must fit the tensor's dtype (it is not wrapped as ``uint8 + 300`` is)."""
+    and the exponent must fit the tensor's dtype (it is not wrapped as ``uint8 + 300`` is); a
+    float16 tensor's finite exponent must fit float16 (``x.half() ** 1e30``)."""
+    if type(b) is float and np.dtype(dt) == np.float16 or type(b) is int and dt == np.float16:
+        if abs(b) > 65504 and b - b == 0:  # (finite: inf is a float16)
+            raise RuntimeError(f"pow(): value cannot be converted to type Half without "
+                               f"overflow (the exponent {b}); convert the base first, e.g. "
+                               f"x.float() ** {b}")
+        return
     if type(b) is not int or np.dtype(dt).kind not in "iu":
         return
     if b < 0:
@@ -527,10 +534,25 @@ def _promoted3(input, tensor1, tensor2, value, name):
 
 
 # ------------------------------------------------------------------ add/sub/addcdiv helpers
+def _bool_alpha(input, other, alpha, name):
+    """PyTorch's RuntimeError for a bool ``alpha`` of add/sub/rsub whose result is not bool
+    (``alpha=True`` equals 1 to Python, so it would pass every ``alpha == 1`` shortcut)."""
+    if alpha.__class__ is not bool and not isinstance(alpha, np.bool_):
+        return
+    for v in (input, other):
+        if (v.dtype.kind if isinstance(v, Tensor) else
+                "b" if isinstance(v, (bool, np.bool_)) else "") != "b":
+            raise RuntimeError(f"{name}(): Boolean alpha only supported for Boolean results "
+                               f"(got alpha={alpha} with a non-bool operand); pass a number, "
+                               f"e.g. alpha=1")
+
+
 def _times_alpha(input, other, alpha, name):
     """``alpha * other`` for add/sub: ``other`` first in the dtype that ``input`` and ``other``
     promote to (so a float alpha does not promote float16 + uint8 to float32), and a float
-    alpha refused for integral results, as PyTorch."""
+    alpha refused for integral results (a bool one for non-bool results), as PyTorch."""
+    if alpha.__class__ is not int:
+        _bool_alpha(input, other, alpha, name)
     if alpha == 1:
         return other
     if isinstance(other, Tensor):

@@ -600,12 +600,12 @@ def flag_error(op, name, value):
 # ``eps=('a', 1)`` raise TypeError there. The generated faces check them
 NUMBERS = frozenset({
     "alpha", "beta", "rtol", "atol", "nan", "posinf", "neginf", "eps", "lambd", "margin",
-    "value", "p", "lower", "upper", "rcond", "min", "max",
+    "value", "p", "lower", "upper", "rcond", "min", "max", "correction",
 })
 # of those, the ones PyTorch declares optional (``float?``): None is taken too where the
 # default is None (clamp's ``min``/``max`` take a Tensor as well, so a None default of another
 # name is no number check)
-OPTIONAL_NUMBERS = frozenset({"posinf", "neginf", "eps"})
+OPTIONAL_NUMBERS = frozenset({"posinf", "neginf", "eps", "correction"})
 # parameters that PyTorch's argument parser takes as an ``int`` (a Python or NumPy integer, a 0-d
 # integer Tensor; not a bool, a float, None) where the implementation's default is an int, or
 # None for the optional ones (embedding's ``padding_idx``)
@@ -698,7 +698,8 @@ def _flag_checks(decl, name, params, defaults):
 
 # int lists that PyTorch's function face takes as one sequence only (``torch.flip(x, 0)`` raises
 # TypeError) where its method spreads ints (``x.flip(0)``): name -> the list's parameter
-SEQUENCE_ONLY = {"flip": "dims", "permute": "dims", "tile": "dims"}
+SEQUENCE_ONLY = {"flip": "dims", "permute": "dims", "tile": "dims", "reshape": "shape",
+                 "broadcast_to": "size"}
 
 
 def sequence_error(op, name, value):
@@ -709,7 +710,7 @@ def sequence_error(op, name, value):
 
 def _sequence_check(decl, params):
     """The function face's check of its ``SEQUENCE_ONLY`` list (spread ints, ``*args``, are
-    the method's form)."""
+    the method's form; a list left out is the op's own missing-argument error)."""
     arg = SEQUENCE_ONLY.get(decl.name)
     if arg is None:
         return ""
@@ -718,7 +719,7 @@ def _sequence_check(decl, params):
     if star is None:
         return (f"if not isinstance({arg}, (tuple, list)): "
                 f"_sequence_error({decl.name!r}, {arg!r}, {arg})\n    ")
-    return (f"if {arg} is None and (len({star}) != 1 or not isinstance({star}[0], "
+    return (f"if {arg} is None and {star} and (len({star}) != 1 or not isinstance({star}[0], "
             f"(tuple, list))): _sequence_error({decl.name!r}, {arg!r}, "
             f"{star}[0] if len({star}) == 1 else {star})\n    ")
 

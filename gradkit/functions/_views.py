@@ -87,3 +87,29 @@ def view_dtype(x, dtype):
     out = wrap(as_carray(r))
     out._vcl = x._vc  # the same memory: one version counter (not a view for ``_is_view()``,
     return out        # as PyTorch's)
+
+
+def infer_shape(shape, numel, name):
+    """``shape`` (ints, one of them -1 at most) filled in for ``numel`` elements, with
+    PyTorch's RuntimeError where no such shape holds them."""
+    shape = [int(s) for s in shape]
+    for i, s in enumerate(shape):
+        if s < -1:
+            raise RuntimeError(f"{name}: invalid shape dimension {s} at index {i} of shape "
+                               f"{list(shape)}; sizes are >= 0, or -1 for the inferred one")
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError(f"{name}: only one dimension can be inferred (-1), got {tuple(shape)}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(
+                f"{name}: shape {tuple(shape)} is invalid for input of size {numel}"
+            )
+        shape[neg[0]] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"{name}: shape {tuple(shape)} is invalid for input of size {numel}")
+    return tuple(shape)

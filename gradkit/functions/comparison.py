@@ -162,24 +162,29 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 
 @declare(differentiable=False)
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    a, b = _close_operands(input, other, "isclose")
+    a, b = _close_operands(input, other, "isclose", rtol, atol)
     return wrap(np.isclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def _close_operands(input, other, fn):
-    """``isclose``/``allclose`` compare two tensors of one dtype and broadcastable shapes."""
+def _close_operands(input, other, fn, rtol, atol):
+    """``isclose``/``allclose`` compare two tensors of one dtype and broadcastable shapes,
+    within tolerances >= 0."""
     a, b = _t(input), _t(other, "other")
     if a.dtype != b.dtype:
         raise RuntimeError(f"{fn}(): {np.dtype(a.dtype).name} did not match "
                            f"{np.dtype(b.dtype).name}: both tensors must have the same "
                            f"dtype; convert one first, e.g. other.to(input.dtype)")
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if not tol >= 0:  # (NaN too)
+            raise RuntimeError(f"{fn}(): {name} must be greater than or equal to zero, but got "
+                               f"{float(tol)}")
     check_broadcast(a, b, f"{fn}()")
     return a, b
 
 
 @declare(differentiable=False)
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    a, b = _close_operands(input, other, "allclose")
+    a, b = _close_operands(input, other, "allclose", rtol, atol)
     return bool(np.allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 

@@ -27,6 +27,7 @@ from ..device import _to_namespace_of
 from ..ops import elementwise as E
 from ._args import (
     _binary,
+    _bool_alpha,
     _check_addcdiv,
     _check_bounds,
     _check_int_exponent,
@@ -148,12 +149,12 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
 
 def _check_lerp(input, end, weight):
     _tensors_only("lerp", (1, "input", input), (2, "end", end))
+    if not isinstance(weight, Tensor):  # (the parser's kinds before the dtypes, as PyTorch)
+        _check_number(weight, "lerp", "weight")
     for name, v in (("end", end), ("weight", weight)):
         if isinstance(v, Tensor) and v.dtype != input.dtype:
             raise RuntimeError(f"lerp(): expected dtype {input.dtype} for `{name}` but got dtype "
                                f"{v.dtype}; convert it first, e.g. {name}.to(input.dtype)")
-    if not isinstance(weight, Tensor):
-        _check_number(weight, "lerp", "weight")
     if not input.dtype.is_floating_point:
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
         _not_implemented(kernel, input, "lerp() takes floating tensors: convert with .float()")
@@ -374,6 +375,8 @@ def neg(input):
 @declare(inplace=add_, out=True)
 def add(input, other, *, alpha=1):
     """``input + alpha * other``; either may be a number."""
+    if alpha.__class__ is not int:
+        _bool_alpha(input, other, alpha, "add")
     if type(input) is not Tensor and _number_first(input, other):  # 3 + alpha * t
         return _scaled_other(other, input, alpha, "add").__radd__(input)
     if alpha == 1:
@@ -390,6 +393,8 @@ def add(input, other, *, alpha=1):
 @declare(inplace=sub_, out=True, aliases=("subtract",))
 def sub(input, other, *, alpha=1):
     """``input - alpha * other``; either may be a number."""
+    if alpha.__class__ is not int:
+        _bool_alpha(input, other, alpha, "sub")
     if type(input) is not Tensor and _number_first(input, other):  # 3 - alpha * t
         _check_sub(input, other)
         return _scaled_other(other, input, alpha, "sub").__rsub__(input)
@@ -621,20 +626,12 @@ def _zero_grad_op(name):
 
 floor = _zero_grad_op("floor")
 declare(floor, inplace=True, out="same", differentiable=False)
-
-
 ceil = _zero_grad_op("ceil")
 declare(ceil, inplace=True, out="same", differentiable=False)
-
-
 trunc = _zero_grad_op("trunc")
 declare(trunc, inplace=True, out="same", aliases=("fix",), differentiable=False)
-
-
 sign = _zero_grad_op("sign")
 declare(sign, inplace=True, out="same", differentiable=False)
-
-
 _round_half_even = _zero_grad_op("round")
 
 
@@ -907,6 +904,9 @@ def _float_power_(self, exponent):
 def float_power(input, exponent):
     """``input ** exponent`` in float64, whatever the inputs' dtypes."""
     f64 = np.dtype(np.float64)
+    for name, v in (("input", input), ("exponent", exponent)):
+        if not isinstance(v, Tensor):
+            _check_number(v, "float_power", name)
     a = _t(input).to(f64) if isinstance(input, Tensor) else float(input)
     b = exponent.to(f64) if isinstance(exponent, Tensor) else float(exponent)
     return pow(a, b)

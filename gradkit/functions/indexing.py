@@ -67,7 +67,8 @@ def _index_array(index, name, x):
 @declare(out="same")
 def gather(input, dim, index):
     """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (differentiable in ``input``)."""
-    _tensors_only("gather", (3, "index", index))
+    if index.__class__ is not Tensor:  # (None too: index is no optional argument)
+        _tensor_operands("gather", (3, "index", index))
     x = _t(input)
     d = _wrap_dim(dim, x.ndim)
     idx = _index_array(index, "gather", x)
@@ -227,9 +228,9 @@ def argwhere(input):
 def _scatter_index(x, dim, index, src, fn):
     """Validate a scatter's index (as PyTorch does) and return (dim, index array, flat target
     positions in index order)."""
-    d = _dim_in(dim, x.ndim, fn)
-    if not isinstance(index, Tensor):
+    if not isinstance(index, Tensor):  # (PyTorch's parser refuses it before the dim)
         raise TypeError(f"{fn}(): index must be a Tensor of int64, got {type(index).__name__}")
+    d = _dim_in(dim, x.ndim, fn)
     if index.dtype.kind not in "iu":  # int32 too, as PyTorch (and gather, scatter_add) take
         raise RuntimeError(f"{fn}(): expected an integer (int64) index, got dtype {index.dtype}; "
                         f"convert it with .long()")
@@ -309,8 +310,9 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         if src is None:
             src = _full_like_index(x, index, value)
         return scatter_reduce(x, dim, index, src, modes[reduce])
+    if index.__class__ is not Tensor:  # (PyTorch's parser: before the dim)
+        _tensor_operands("scatter", (3, "index", index))
     _dim_in(dim, x.ndim, "scatter")  # the dim is checked first, as in PyTorch
-    _tensors_only("scatter", (3, "index", index))
     if src is not None and src.dtype != x.dtype:
         raise RuntimeError(f"scatter(): expected src to have the dtype of input ({x.dtype}), got "
                            f"{src.dtype}; convert it first, e.g. src.to(input.dtype)")
@@ -485,11 +487,15 @@ def index_add(input, dim, index, source, *, alpha=1):
     d, _ = _vector_index(x, dim, index, "index_add", _t(source, "source"))
     idx = _index_array(index, "index_add", x)
     src = _t(source, "source") * alpha if alpha != 1 else _t(source, "source")
-    shape = list(src.shape)
+    if x.ndim == 0:  # (a 0-d input takes a 0-d source at its one index, as PyTorch's)
+        if src.ndim:
+            raise RuntimeError(f"index_add(): source tensor shape must match self tensor shape, "
+                               f"excluding the specified dimension. Got self.shape = [] "
+                               f"source.shape = {list(src.shape)}")
+        return scatter_add(x.reshape(1), 0, wrap(idx.reshape(1).copy()),
+                           src.reshape(1)).reshape(())
     full_idx = idx.reshape([-1 if k == d else 1 for k in range(x.ndim)])
-    full_idx = np.broadcast_to(full_idx, shape)
-    big = list(x.shape)
-    big[d] = builtins_max(big[d], shape[d])
+    full_idx = np.broadcast_to(full_idx, list(src.shape))
     if src.dtype != x.dtype:
         src = src.to(x.dtype)
     return scatter_add(x, d, wrap(full_idx.copy()), src)

@@ -314,7 +314,7 @@ def new(self, *args, device=None):
         if any(int(d) < 0 for d in shape):
             raise RuntimeError(f"new(): Trying to create tensor with negative dimension "
                                f"{min(int(d) for d in shape)}: {[int(d) for d in shape]}")
-        return factories.empty(*shape, dtype=self.dtype, device=device)
+        return factories.empty(tuple(shape), dtype=self.dtype, device=device)
     if len(args) == 1 and isinstance(args[0], (list, tuple)) or \
             len(args) == 1 and type(args[0]).__module__ == "numpy":
         return factories.tensor(args[0], dtype=self.dtype, device=device)

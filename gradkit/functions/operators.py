@@ -25,6 +25,8 @@ from ..autograd.graph import (
 from ..ops import elementwise as E
 from ._args import (
     _binary,
+    _bool_alpha,
+    _check_int_exponent,
     _div_operands,
     _not_implemented,
     _rbinary,
@@ -155,6 +157,8 @@ def __rtruediv__(self, other):
 def __pow__(self, other):
     if self._data.dtype.kind == "b":
         return _bool_pow(self, other)
+    if self._data.dtype.itemsize == 2:  # (float16: the exponent must fit it)
+        _check_int_exponent(other, self._data.dtype)
     return _binary(E.POW, self, other, "pow")
 
 
@@ -227,6 +231,8 @@ def __rmod__(self, other):
 def rsub(input, other, *, alpha=1):
     """``other - alpha * input`` (reversed subtraction)."""
     x = _t(input)
+    if alpha.__class__ is not int:
+        _bool_alpha(x, other, alpha, "rsub")
     _check_sub(x, other)
     if alpha == 1:
         return x.__rsub__(other)

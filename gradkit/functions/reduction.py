@@ -27,6 +27,7 @@ from ._args import (
     _float_operand,
     _int_arg,
     _is_half,
+    _missing_arg,
     _norm_axis,
     _not_implemented,
     _on_device_of,
@@ -85,6 +86,17 @@ def count_nonzero(input, dim=None):
     if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor: the tensor itself)
         axes = None
     return wrap(_on_device_of(x, np.count_nonzero(x._data, axis=axes), np.dtype(np.int64)))
+
+
+@tensor_method("count_nonzero")
+def _count_nonzero_method(self, *dims, dim=None, axis=None):
+    """``x.count_nonzero(0, 1)``: the method takes its dims spread too, as PyTorch's (its
+    function face takes one int or one sequence)."""
+    if dims:
+        if dim is not None or axis is not None:
+            raise TypeError("count_nonzero() got its dims both as positionals and as 'dim'")
+        dim = dims[0] if len(dims) == 1 else dims
+    return count_nonzero(self, axis if dim is None else dim)
 
 
 def _axes(x, dim, name="reduction"):
@@ -168,13 +180,19 @@ def _check_nonempty(x, name, axis, dim_given=False):
                       f"non-empty dim, got shape {tuple(x.shape)}; reduce over a non-empty dim")
 
 
+def _dim_given(dim):
+    """Whether a dim was named (not None or an empty sequence; a NumPy integer is one: ``==``
+    against ``()`` would compare it as an array)."""
+    return dim is not None and not (isinstance(dim, (tuple, list)) and not dim)
+
+
 @declare(out=("same", out_input_dtype(
     "Expected the dtype for input and out to match, but got {input} for input's dtype and {out} "
     "for out's dtype")))
 def amax(input, dim=(), keepdim=False):
     x = _t(input)
     axis = _reduce_args(x, dim, "amax")
-    _check_nonempty(x, "amax", axis, dim not in ((), [], None))
+    _check_nonempty(x, "amax", axis, _dim_given(dim))
     return apply1(R.AMAX, x, (axis, keepdim, x._data.shape))
 
 
@@ -184,7 +202,7 @@ def amax(input, dim=(), keepdim=False):
 def amin(input, dim=(), keepdim=False):
     x = _t(input)
     axis = _reduce_args(x, dim, "amin")
-    _check_nonempty(x, "amin", axis, dim not in ((), [], None))
+    _check_nonempty(x, "amin", axis, _dim_given(dim))
     return apply1(R.AMIN, x, (axis, keepdim, x._data.shape))
 
 
@@ -271,8 +289,8 @@ def _floating_only(x, name):
 
 
 def _correction(unbiased, correction):
-    if correction is not None:
-        return correction
+    if correction is not None:  # (a NumPy number or 0-d tensor as a Python one: no float64 leak)
+        return correction.item() if hasattr(correction, "item") else correction
     if unbiased is None:
         return 1
     return 1 if unbiased else 0
@@ -366,8 +384,14 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     axis = _reduce_args(x, dim, "norm")
     if p == "fro" or p is None:
         p = 2
-    if p == "nuc":
-        raise NotImplementedError("norm(p='nuc') is not supported; use an SVD of the matrix")
+    if isinstance(p, str):  # (PyTorch's norm hands a str order to linalg.matrix_norm)
+        if p != "nuc":
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported (norm() takes a "
+                               f"number, 'fro' or 'nuc')")
+        from .. import linalg  # (the layer above)
+
+        dims = tuple(builtins.range(x.ndim)) if dim is None else dim
+        return linalg.matrix_norm(x, "nuc", dim=dims, keepdim=keepdim)
     if p == float("inf"):
         return amax(abs(x), dim=axis if axis is not None else (), keepdim=keepdim)
     if p == -float("inf"):
@@ -448,6 +472,8 @@ def log_softmax(input, dim, dtype=None):
 def trace(input):
     """Sum of the main diagonal of a 2-D tensor (integers sum in int64)."""
     x = _t(input)
+    if x.dtype.kind == "b":  # (PyTorch's kernel dispatch, before the shape)
+        _not_implemented("trace", x, "convert it first, e.g. x.int()")
     if x.ndim != 2:
         raise RuntimeError(f"trace(): expected a 2-D tensor, got shape {tuple(x.shape)}")
     return sum(diagonal(x))
@@ -686,6 +712,9 @@ def corrcoef(input):
 
 
 def _trapz_parts(y, x, dx, dim, name):
+    if isinstance(dx, (bool, np.bool_)):  # (trapz takes it as 1 or 0, as PyTorch's)
+        raise RuntimeError(f"{name}(): Currently, we only support dx as a real number (got "
+                           f"dx={dx}); pass a float, e.g. dx=1.0")
     if x is not None and not isinstance(x, (Tensor, np.ndarray)):  # (PyTorch: x is a Tensor)
         raise TypeError(f"{name}() received an invalid combination of arguments - got x of type "
                         f"{type(x).__name__}; x is a Tensor of sample points (a constant "
@@ -745,8 +774,9 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
 @declare(method=False, grad_name=lambda y, x=None, dx=None, dim=-1: "DivBackward1"
          if hasattr(x, "_data") else "MulBackward1")
 def trapz(y, x=None, *, dx=None, dim=-1):
-    """Alias of :func:`trapezoid` (``trapz(y, dx=..., dim=...)`` too)."""
-    return trapezoid(y, x, dx=dx, dim=dim)
+    """Alias of :func:`trapezoid` (``trapz(y, dx=..., dim=...)`` too; a bool ``dx`` is 1 or 0
+    here, as PyTorch's trapz)."""
+    return trapezoid(y, x, dx=float(dx) if isinstance(dx, (bool, np.bool_)) else dx, dim=dim)
 
 
 @declare(method=False)
@@ -809,6 +839,8 @@ def renorm(input, p, dim, maxnorm):
 
 def _sum_to_size(self, *size):
     """Sum this tensor down to ``size`` (which must expand to this tensor's shape)."""
+    if not size:
+        _missing_arg("sum_to_size", "size", "give the target size, e.g. x.sum_to_size(1, 3)")
     shape = _shape_arg(size, "sum_to_size")
     x = self
     lead = x.ndim - len(shape)

@@ -12,7 +12,7 @@ from .._tensor.tensor import Tensor, wrap
 from ..autograd.graph import present
 from ..ops import shape as S
 from ._args import _const_like, _dim_in, _int_arg, _t, _tensors_only, _type_name
-from ._registry import declare, flag_error, tensor_method
+from ._registry import declare, flag_error, number_error, tensor_method
 from .indexing import _index_error, _norm_index, _place, masked_fill, scatter, scatter_reduce
 from .shape import flatten, movedim
 
@@ -61,7 +61,8 @@ def _check_source(x, d, idx, src, name):
                                f"input {tuple(x.shape)} and source {tuple(src.shape)} differ at "
                                f"dimension {k} ({a} vs {b})")
     if ss[d] != idx.size:
-        exc = IndexError if name == "index_copy" else RuntimeError  # (PyTorch's types)
+        # (PyTorch's types: index_add/index_reduce read source.size(dim) of a 0-d source)
+        exc = IndexError if name == "index_copy" or src.ndim == 0 else RuntimeError
         raise exc(f"{name}(): number of indices ({idx.size}) should be equal to "
                   f"source.size(dim) ({ss[d]}) at dim {d} (source shape {tuple(src.shape)})")
 
@@ -391,6 +392,8 @@ def fill_diagonal_(self, fill_value, wrap=False):
     ``wrap=True`` starts again every ``ncols + 1`` rows, as NumPy's ``fill_diagonal``)."""
     if wrap.__class__ is not bool:
         flag_error("fill_diagonal_", "wrap", wrap)
+    if fill_value.__class__ is not float and fill_value.__class__ is not int:
+        number_error("fill_diagonal_", "fill_value", fill_value)
     if self.ndim < 2:
         raise RuntimeError(f"fill_diagonal_(): dimensions must larger than 1, got shape "
                            f"{tuple(self.shape)}")

@@ -10,6 +10,7 @@ from .. import _dtype
 from .._backend import to_host
 from .._complex import HOST_KINDS as _HOST
 from .._complex import is_host as _host
+from .._options import element_count
 from .._tensor.record import apply, apply1
 from .._tensor.tensor import Tensor, wrap
 from ..autograd import grad_mode
@@ -37,6 +38,8 @@ from ._args import (
     builtins_sum,
 )
 from ._registry import declare, out_cat, tensor_method
+from ._triangle import tri_indices
+from ._views import infer_shape as _infer_shape
 from ._views import view_dtype, view_strides
 from .elementwise import where
 
@@ -47,30 +50,6 @@ __all__ = ["broadcast_to", "cat", "chunk", "diag", "diag_embed", "diagflat", "di
     "squeeze", "stack", "t", "tile", "transpose", "tril", "tril_indices", "triu", "triu_indices",
     "unbind", "unflatten", "unfold", "unsqueeze", "vander", "view", "adjoint", "split_with_sizes",
     "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes"]
-
-
-def _infer_shape(shape, numel, name):
-    shape = [int(s) for s in shape]
-    for i, s in enumerate(shape):
-        if s < -1:
-            raise RuntimeError(f"{name}: invalid shape dimension {s} at index {i} of shape "
-                               f"{list(shape)}; sizes are >= 0, or -1 for the inferred one")
-    neg = [i for i, s in enumerate(shape) if s == -1]
-    if len(neg) > 1:
-        raise RuntimeError(f"{name}: only one dimension can be inferred (-1), got {tuple(shape)}")
-    known = 1
-    for s in shape:
-        if s != -1:
-            known *= s
-    if neg:
-        if known == 0 or numel % known:
-            raise RuntimeError(
-                f"{name}: shape {tuple(shape)} is invalid for input of size {numel}"
-            )
-        shape[neg[0]] = numel // known
-    elif known != numel:
-        raise RuntimeError(f"{name}: shape {tuple(shape)} is invalid for input of size {numel}")
-    return tuple(shape)
 
 
 @declare()
@@ -89,9 +68,9 @@ def view(input, *shape):
         _missing_arg("view", "size", "give a size or a dtype, e.g. x.view(2, -1) or x.view(())")
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         s = shape[0]
-        if not (isinstance(s, Tensor) and s.ndim == 0 and s.dtype.kind in "iu"):
+        if not (isinstance(s, Tensor) and s._data.size == 1 and s.dtype.kind in "iu"):
             return view_dtype(_t(input), s)
-        shape = (int(s.item()),)  # (a 0-d integer tensor is a size, as PyTorch's int)
+        shape = (int(s.item()),)  # (a one-element integer tensor is a size, as PyTorch's int)
     x = _t(input)
     if x.is_sparse:  # (as PyTorch: no view of a sparse tensor)
         raise NotImplementedError("view: not supported for sparse tensors (layout "
@@ -107,6 +86,8 @@ def view(input, *shape):
 
 @declare()
 def permute(input, *args, dims=None):
+    if not args and dims is None:
+        _missing_arg("permute", "dims", "give the new order, e.g. x.permute(1, 0)")
     x = _t(input)
     dims = _shape_arg(args if dims is None else (dims,), "permute")
     if len(dims) != x.ndim:
@@ -136,7 +117,11 @@ def _metadata_inplace(self, res, name):
     return self
 
 
-def _squeeze_(self, dim=None):
+# squeeze's dim left out: every size-1 dimension (told apart from a None passed)
+_EVERY = type("_Every", (), {"__slots__": (), "__repr__": lambda self: "every size-1 dim"})()
+
+
+def _squeeze_(self, dim=_EVERY):
     return _metadata_inplace(self, squeeze(self, dim), "squeeze_")
 
 
@@ -204,9 +189,12 @@ def unflatten(input, dim, sizes):
 
 
 @declare(inplace=_squeeze_)
-def squeeze(input, dim=None):
+def squeeze(input, dim=_EVERY):
     x = _t(input)
-    if dim is None:
+    if dim is None:  # (PyTorch's parser: dim is an int or ints, never None)
+        raise TypeError("squeeze(): argument 'dim' must be int or tuple of ints, not NoneType; "
+                        "leave it out to squeeze every size-1 dimension")
+    if dim is _EVERY:
         shape = tuple(s for s in x.shape if s != 1)
     else:
         dims = _norm_axis(dim, x.ndim) or ()
@@ -229,7 +217,11 @@ def unsqueeze(input, dim):
 
 
 @declare()
-def broadcast_to(input, size):
+def broadcast_to(input, *args, size=None):  # (the method spreads its ints: x.broadcast_to(2, 3))
+    if not args and size is None:
+        _missing_arg("broadcast_to", "size", "give the shape, e.g. x.broadcast_to((2, 3))")
+    size = size if size is not None else args[0] if len(args) == 1 and isinstance(args[0], (
+        tuple, list)) else args
     return _t(input).expand(tuple(_int_list(size, "broadcast_to", "size")))
 
 
@@ -356,6 +348,8 @@ def _slice_along(x, d, start, stop):
 @declare(method=False)
 def split(tensor, split_size_or_sections, dim=0):
     x = _tensor_attr_arg(tensor, "split", "tensor")
+    if isinstance(split_size_or_sections, (bool, np.bool_)):
+        raise TypeError("split(): argument 'split_size' must be int or list of ints, not bool")
     if x.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-d one); "
                            "unsqueeze() it first")
@@ -447,8 +441,19 @@ def narrow(input, dim, start, length):
 
 @declare(grad_name="NarrowCopyBackward0")
 def narrow_copy(input, dim, start, length):
-    """``narrow`` as a new tensor (a copy: writes to either do not reach the other)."""
-    return narrow(input, dim, start, length).clone()
+    """``narrow`` as a new tensor (a copy: writes to either do not reach the other); PyTorch's
+    own checks first: a dim past the last a RuntimeError, the start before the length."""
+    x = _t(input)
+    if x.ndim and isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
+        if dim >= x.ndim:
+            raise RuntimeError(f"narrow_copy(): dim {dim} out of range for a tensor of "
+                               f"{x.ndim} dimensions; pass a dim below {x.ndim}")
+        s = start.item() if isinstance(start, Tensor) else start
+        n = x.shape[_wrap_dim(dim, x.ndim)]
+        if isinstance(s, (int, np.integer)) and not isinstance(s, bool) and not -n <= s <= n:
+            raise IndexError(f"narrow_copy(): start out of range (expected to be in range of "
+                             f"[{-n}, {n}], but got {s})")
+    return narrow(x, dim, start, length).clone()
 
 
 @declare()
@@ -508,6 +513,7 @@ def diag(input, diagonal=0):
     xp = _xp(x)
     if x.ndim == 1:
         n = x.shape[0] + builtins_abs(diagonal)
+        element_count("diag", (n, n))
         out = wrap(xp.zeros((n, n), dtype=x.dtype))
         rows = np.arange(x.shape[0]) + builtins_max(-diagonal, 0)
         cols = np.arange(x.shape[0]) + builtins_max(diagonal, 0)
@@ -836,7 +842,7 @@ def unfold(input, dimension, size, step):
         if size > 1:
             raise RuntimeError(f"unfold(): maximum size for tensor at dimension 0 is 1 but "
                                f"size is {size}")
-        return x.reshape(1)
+        return x.reshape(1) if size else x.reshape(1)[:0]  # (size 0: no element, as PyTorch)
     d = _dim_in(dimension, x.ndim, "unfold")
     if size < 0 or size > x.shape[d]:
         raise RuntimeError(f"unfold(): maximum size for tensor at dimension {d} is {x.shape[d]} "
@@ -873,6 +879,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
         x = x.reshape(1)
     m = x.shape[-1]
     n = m + builtins_abs(offset)
+    element_count("diag_embed", (*x.shape[:-1], n, n))
     rows = np.arange(m) + builtins_max(-offset, 0)
     cols = np.arange(m) + builtins_max(offset, 0)
     pick = np.zeros((n, n), dtype=np.int64)
@@ -898,30 +905,16 @@ def diagflat(input, offset=0):
     return diag(flatten(_t(input)), _int_arg(offset, "diagflat", "offset"))
 
 
-def _tri_indices(row, col, offset, dtype, device, fn, name):
-    from .. import factories  # (factories sits above this file)
-
-    row, col = _int_arg(row, name, "row"), _int_arg(col, name, "col")
-    offset = _int_arg(offset, name, "offset")
-    if row < 0 or col < 0:
-        raise RuntimeError(f"{name}(): row and col must be non-negative, got {row} and {col}")
-    r, c = fn(row, offset, col)
-    dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
-    if dt.kind not in "iu":  # (PyTorch's kernel dispatch: NotImplementedError)
-        _not_implemented(name, dt, "pass an integer dtype, e.g. dtype=gradkit.int64")
-    return factories.tensor(np.stack([r, c]).astype(dt).reshape(2, -1), device=device)
-
-
 @declare(method=False, differentiable=False)
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) indices of the lower triangle of a ``row`` x ``col`` matrix, row by row."""
-    return _tri_indices(row, col, offset, dtype, device, np.tril_indices, "tril_indices")
+    return tri_indices(row, col, offset, dtype, device, "tril", "tril_indices", layout)
 
 
 @declare(method=False, differentiable=False)
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) indices of the upper triangle of a ``row`` x ``col`` matrix, row by row."""
-    return _tri_indices(row, col, offset, dtype, device, np.triu_indices, "triu_indices")
+    return tri_indices(row, col, offset, dtype, device, "triu", "triu_indices", layout)
 
 
 @declare(method=False)

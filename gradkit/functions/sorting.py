@@ -561,7 +561,7 @@ def bincount(input, weights=None, minlength=0):
     a = to_host(x._data).astype(np.int64)
     if a.size and a.min() < 0:
         raise RuntimeError(f"bincount(): input must be non-negative, got {int(a.min())}")
-    if weights is None:
+    if weights is None or not a.size:  # (an empty input: int64 zeros, weights unread)
         return wrap(_const_like(x, np.bincount(a, minlength=minlength).astype(np.int64)))
     w = _t(weights, "weights")
     if tuple(w.shape) != tuple(x.shape):
@@ -923,6 +923,12 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
     if range is not None and not isinstance(range, (list, tuple)):
         raise TypeError(f"histogramdd(): argument 'range' must be a sequence of floats, not "
                         f"{type(range).__name__}")
+    if range is not None:
+        for i, r in enumerate(range):
+            if not isinstance(r, (int, float, np.number, np.bool_)) and not (
+                    isinstance(r, Tensor) and r.ndim == 0):
+                raise TypeError(f"histogramdd(): argument 'range' must be tuple of floats, but "
+                                f"found element of type {type(r).__name__} at pos {i}")
     if range is not None and len(range) != 2 * n:
         raise RuntimeError(f"torch.histogramdd: for a {n}-dimensional histogram range should "
                            f"have {2 * n} elements, but got {len(range)}")

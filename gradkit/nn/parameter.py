@@ -119,7 +119,7 @@ class _Uninitialized:
         from ..factories import empty
 
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
-        t = empty(*shape, dtype=dtype or self._data.dtype, device=device)
+        t = empty(tuple(shape), dtype=dtype or self._data.dtype, device=device)
         self._data = t._data
         self._vc[0] += 1
         self.__class__ = self.cls_to_become

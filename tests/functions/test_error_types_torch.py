@@ -24,6 +24,7 @@ def _same(fn):
     else:
         assert not isinstance(g, type), f"gradkit raised {g}"
         np.testing.assert_array_equal(g, t)
+        assert g.dtype == t.dtype, f"gradkit {g.dtype}, torch {t.dtype}"
 
 
 def _f64(lib, *shape):
@@ -108,6 +109,52 @@ INDEX = {
     "index_select_0d_0d_index": lambda L: L.tensor(1.5).index_select(0, L.tensor(0)),
     "vander_0d": lambda L: L.vander(L.tensor(1.5)),
     "vander_float16": lambda L: L.vander(L.tensor([1.0, 2.0, 0.5], dtype=L.float16)),
+    # a 0-d input or source of index_add/index_reduce (a raw IndexError/ValueError before)
+    "index_add_0d_input_0d_source": lambda L: L.index_add(
+        L.tensor(0.5, dtype=L.float64), 0, L.tensor([0]), L.tensor(0.3, dtype=L.float64),
+        alpha=2),
+    "index_add_0d_input_0d_index": lambda L: L.tensor(0.5).index_add(0, L.tensor(0),
+                                                                     L.tensor(0.3)),
+    "index_add_0d_input_1d_source": lambda L: L.tensor(0.5).index_add(
+        0, L.tensor([0, 0]), L.tensor([0.3, 1.0])),
+    "index_add_0d_source_many_indices": lambda L: L.tensor(0.5).index_add(
+        0, L.tensor([1, 3, 1]), L.tensor(0.3)),
+    "index_add_1d_input_0d_source": lambda L: L.ones(3).index_add(0, L.tensor([1, 2]),
+                                                                  L.tensor(0.3)),
+    "index_reduce_0d_source_many_indices": lambda L: L.tensor(0.5).index_reduce(
+        0, L.tensor([0, 4]), L.tensor(1.4), "prod"),
+    # narrow_copy's own check order: a dim past the last (RuntimeError), the start first
+    "narrow_copy_dim_past_the_last": lambda L: L.narrow_copy(_f64(L, 3, 5), 3, 1, 2),
+    "narrow_copy_dim_before_the_first": lambda L: L.narrow_copy(_f64(L, 3, 5), -3, 1, 2),
+    "narrow_copy_start_before_length": lambda L: L.narrow_copy(_f64(L, 3, 0), 1, 3, -2),
+    "narrow_copy_start_out_of_range": lambda L: _f64(L, 3, 5).narrow_copy(1, -6, 1),
+    "narrow_copy_negative_length": lambda L: L.narrow_copy(_f64(L, 3, 5), 1, 1, -2),
+    "narrow_copy_negative_start": lambda L: L.narrow_copy(_f64(L, 3, 5), 1, -1, 1),
+    # a list index is refused before the dim is looked at
+    "scatter__list_index_and_a_bad_dim": lambda L: _f64(L, 3, 5).scatter_(2, [], value=1.5),
+    # a NaN step is no step (a raw 'cannot convert float NaN to integer' before)
+    "arange_nan_step": lambda L: L.arange(2, 6, float("nan")),
+    "arange_nan_step_int64": lambda L: L.arange(2, 6, float("nan"), dtype=L.int64),
+    "range_nan_step_int64": lambda L: L.range(2, 6, float("nan"), dtype=L.int64),
+    # trace has no bool kernel (a 2-D bool one was summed before), checked before the shape
+    "trace_bool_matrix": lambda L: L.trace(L.ones(2, 2, dtype=L.bool)),
+    "trace_bool_0d": lambda L: L.trace(L.tensor(True)),
+    # a float16 tensor's finite exponent must fit float16 (accepted before)
+    "half_to_a_huge_float": lambda L: L.ones(2, dtype=L.float16) ** 1e30,
+    "half_to_a_huge_negative_int": lambda L: L.ones(2, dtype=L.float16) ** -70000,
+    "half_pow__huge": lambda L: L.ones(2, dtype=L.float16).pow_(1e5),
+    "half_to_the_largest_half": lambda L: L.ones(2, dtype=L.float16) ** 65504.0,
+    "half_to_inf": lambda L: L.ones(2, dtype=L.float16) ** float("inf"),
+    # bincount of an empty input: int64 zeros whatever the weights (float64 before)
+    "bincount_empty_with_weights": lambda L: L.bincount(
+        L.tensor([], dtype=L.int64), L.tensor([], dtype=L.float64), minlength=3),
+    "bincount_empty_with_longer_weights": lambda L: L.bincount(
+        L.tensor([], dtype=L.int64), L.ones(10), 3),
+    "unfold_0d_size_0": lambda L: L.tensor(1.5).unfold(0, 0, 1),
+    "unfold_0d_size_1": lambda L: L.tensor(1.5).unfold(0, 1, 2),
+    # a list weight is refused before the dtypes are compared
+    "lerp_list_weight_and_mismatched_dtypes": lambda L: L.lerp(
+        L.ones(3, dtype=L.uint8), L.ones(3, dtype=L.int32), [0.2, 0.5, 0.7]),
 }
 
 

@@ -748,6 +748,39 @@ def _run(lib, case, grad=False):
             _cancel()
 
 
+# ops whose result PyTorch composes from an intermediate computed in the dtype of a float32 or
+# float16 input, then promoted (gradkit computes it in the same dtype): that intermediate's last
+# bit comes from PyTorch's SLEEF/vectorised kernels (exp, pow, a vectorised sum of squares),
+# which round differently from NumPy's in about one element in five (checked: float32
+# 2.0 ** e on 10^6 normal e: 20% differ by one unit), so a float64 result is compared within
+# the tolerance of that input's dtype
+LOW_PRECISION_INTERMEDIATE = {
+    "ldexp": "mul(input, pow(2.0, other)): 2 ** other in the dtype of a floating other",
+    "kl_div": "exp(target) of a log_target in the target's dtype",
+    "triplet_margin_loss": "each pairwise_distance in the dtype its pair promotes to",
+    "poisson_nll_loss": "full=True's Stirling term t log t - t + log(2 pi t) / 2 in the "
+                        "target's dtype",
+}
+_PRECISION = {"float16": 0, "bfloat16": 0, "float32": 1, "float64": 2}
+
+
+def _intermediate_dtype(case, name):
+    """The dtype whose tolerance a float result ``name`` of ``case`` is compared within: its
+    own, or for ``LOW_PRECISION_INTERMEDIATE`` ops and ``out=`` faces the least precise
+    floating input's (float32, the default dtype, for integer inputs): an ``out=`` of more
+    precision receives the op's result computed in its own dtype in both libraries (checked:
+    digamma of uint8 into a float64 out is PyTorch's float32 digamma, 2 units off gradkit's)."""
+    if case.kind != "op" or (case.name not in LOW_PRECISION_INTERMEDIATE
+                             and case.face != "out"):
+        return name
+    floats = [a.a.dtype.name for a in _arrays((case.args, case.kwargs))
+              if a.a.dtype.name in _PRECISION]
+    for d in floats or ["float32"]:
+        if _PRECISION[d] < _PRECISION.get(name, 2):
+            name = d
+    return name
+
+
 def _tol(dtype):
     return {"float16": (2e-2, 1e-3), "bfloat16": (1.6e-2, 1e-2), "float32": (2e-5, 1e-6),
             "float64": (1e-7, 1e-10)}.get(dtype, (0, 0))
@@ -797,8 +830,8 @@ def compare(g, t, case, where="result"):
                 and _has_ties(case):
             return None
         if ta.dtype.kind == "f":
-            return _compare_floats(ga, ta, "bfloat16" if t.dtype == torch.bfloat16
-                                   else ta.dtype.name, where)
+            name = "bfloat16" if t.dtype == torch.bfloat16 else ta.dtype.name
+            return _compare_floats(ga, ta, _intermediate_dtype(case, name), where)
         if ta.dtype.kind == "c":  # each part as a float of the component dtype
             part = "float32" if ta.dtype == np.complex64 else "float64"
             ga = ga.astype(ta.dtype)
@@ -1270,6 +1303,60 @@ ALLOW = [
      "target label outside [0, C) reads another sample's or frame's log-probabilities (or "
      "memory past the tensor); gradkit raises ValueError naming the valid range"),
 ]
+
+def _untouched_nan_of_index_amax(c):
+    """An index_reduce 'amax'/'amin' case whose input holds a NaN at a position along ``dim``
+    that no index touches (the output is the input there)."""
+    if c.kind != "op" or c.name != "index_reduce" or len(c.args) < 5 \
+            or c.args[4] not in ("amax", "amin"):
+        return False
+    x, dim, index = c.args[0], c.args[1], c.args[2]
+    if not (isinstance(x, Arr) and isinstance(index, Arr) and x.a.dtype.kind == "f"
+            and x.a.ndim and isinstance(dim, int) and -x.a.ndim <= dim < x.a.ndim):
+        return False
+    along = np.nonzero(np.isnan(x.a))[dim % x.a.ndim]
+    return bool(np.setdiff1d(along, index.a.reshape(-1)).size)
+
+
+ALLOW.append((
+    lambda c, k, d: k == "grad-wrong" and _untouched_nan_of_index_amax(c),
+    "torch's index_reduce('amax'/'amin') backward gives self the gradient (self == result) * "
+    "grad / N, N counting the elements equal to the result: at a NaN of self no index touches "
+    "both are 0 (NaN != NaN), so 0 * inf = NaN, though the output is the input there; "
+    "gradkit passes the incoming gradient, as for every other untouched element (at a touched "
+    "NaN both give NaN)"))
+
+
+def _low_precision_exponent(c):
+    """``a ** b`` (the operator, pow, pow_) of a float64 base and a float16/bfloat16/float32
+    tensor exponent."""
+    if not ((c.kind == "operator" and c.name in ("**", "**=")) or
+            (c.kind == "op" and c.name in ("pow", "pow_"))) or len(c.args) < 2:
+        return False
+    a, b = c.args[0], c.args[1]
+    return (isinstance(a, Arr) and a.a.dtype == np.float64 and isinstance(b, Arr)
+            and b.a.dtype.name in ("float16", "bfloat16", "float32"))
+
+
+ALLOW.append((
+    lambda c, k, d: k == "grad-wrong" and _low_precision_exponent(c),
+    "torch's pow backward computes the base's gradient exponent * base ** (exponent - 1) with "
+    "exponent - 1 in a float16/float32 exponent's own dtype (rounded: -0.1244 - 1 is -1.124 "
+    "in float16, 7e-5 off; checked), then promotes; gradkit computes exponent - 1 in the "
+    "promoted float64, the derivative of its forward"))
+
+
+ALLOW.append((
+    lambda c, k, d: k == "wrong-error-type" and c.kind == "operator" and c.name == "@"
+    and d.startswith("RuntimeError") and "NotImplementedError" in d
+    and any(isinstance(a, Arr) and a.a.dtype == np.bool_ and a.layout != "c" for a in c.args)
+    and any(isinstance(a, Arr) and a.a.dtype != np.bool_ for a in c.args),
+    "torch's matmul of a bool and a non-bool tensor raises by the bool one's memory layout: a "
+    "transposed bool batch goes to bmm, whose kernel dispatch fails first (NotImplementedError "
+    "'bmm not implemented for Bool'), the same values contiguous to addmv's dtype check "
+    "(RuntimeError; checked); gradkit raises the dtype mismatch's RuntimeError for every "
+    "layout"))
+
 
 def _grid_nan_clipped(c):
     """A 2-D grid_sampler case with a coordinate that border/reflection padding clips while it

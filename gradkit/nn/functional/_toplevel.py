@@ -20,7 +20,7 @@ import numpy as np
 
 from ... import functions as _F
 from ..._tensor import Tensor, as_tensor_arg
-from ...functions._args import _check_fill_value, _tensors_only
+from ...functions._args import _check_fill_value, _tensor_operands, _tensors_only
 from ...functions._registry import declare
 
 # the submodules by name: ``from . import linear`` would give the function the package exports
@@ -89,7 +89,7 @@ def conv_tbc(input, weight, bias, pad=0):
     ``(K, C_in, C_out)`` weight and a ``(C_out,)`` bias; the result is ``(T + 2 pad - K + 1, B,
     C_out)`` in the input's dtype (a negative ``pad`` crops)."""
     who = "conv_tbc()"
-    _tensors_only("conv_tbc", (1, "self", input), (2, "weight", weight), (3, "bias", bias))
+    _tensor_operands("conv_tbc", (1, "self", input), (2, "weight", weight), (3, "bias", bias))
     if bias is None:
         raise TypeError("conv_tbc(): argument 'bias' (position 3) must be Tensor, not NoneType")
     if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)):
@@ -222,7 +222,7 @@ def norm_except_dim(v, pow=2, dim=0):
     size 1 elsewhere); ``dim=-1`` gives the norm of the whole tensor (weight norm's ``g``).
     PyTorch's checks: ``dim`` in range (IndexError), a ``dim`` of size 0 (its reshape's
     RuntimeError), a floating ``v`` (``norm``'s RuntimeError)."""
-    _tensors_only("norm_except_dim", (1, "v", v))
+    _tensor_operands("norm_except_dim", (1, "v", v))
     if dim == -1:
         return _norm_float(v, pow, None)
     if v.ndim == 0:
@@ -297,7 +297,7 @@ def embedding_renorm_(input, indices, max_norm, norm_type):
 def constant_pad_nd(input, pad, value=0):
     """``torch.constant_pad_nd``: :func:`~gradkit.nn.functional.pad` in constant mode
     (negative pads crop)."""
-    _tensors_only("constant_pad_nd", (1, "input", input))
+    _tensor_operands("constant_pad_nd", (1, "input", input))
     _check_fill_value(value, input.dtype, "constant_pad_nd")
     return _RS.pad(input, pad, "constant", value)
 
@@ -310,7 +310,7 @@ def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
     """``torch.grid_sampler``: :func:`grid_sample` with ATen's integer modes (interpolation 0
     bilinear, 1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection), after ATen's
     checks of the input and grid."""
-    _tensors_only("grid_sampler", (1, "input", input), (2, "grid", grid))
+    _tensor_operands("grid_sampler", (1, "input", input), (2, "grid", grid))
     for pos, name, v in ((3, "interpolation_mode", interpolation_mode),
                          (4, "padding_mode", padding_mode)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
@@ -340,7 +340,7 @@ def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners
 
 
 def _grid_sampler_nd(nd, name, input, grid, interpolation_mode, padding_mode, align_corners):
-    _tensors_only(name, (1, "input", input), (2, "grid", grid))
+    _tensor_operands(name, (1, "input", input), (2, "grid", grid))
     _RS._grid_checks(input, grid, "grid_sampler()")  # ATen's common checks come first
     if input.ndim != nd or grid.ndim != nd:
         raise RuntimeError(f"grid_sampler(): expected {nd}D input and grid with same number of "
@@ -417,7 +417,7 @@ def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sp
 def affine_grid_generator(theta, size, align_corners):
     """``torch.affine_grid_generator``: :func:`affine_grid` after ATen's checks (its base grid
     ``(N, H, W, 3)`` times ``theta`` transposed, batch by batch)."""
-    _tensors_only("affine_grid_generator", (1, "theta", theta))
+    _tensor_operands("affine_grid_generator", (1, "theta", theta))
     who = "affine_grid_generator()"
     size = [int(v) for v in size]
     if len(size) not in (4, 5):
@@ -522,28 +522,28 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
 def kl_div(input, target, reduction=0, *, log_target=False):
     """``torch.kl_div``: the pointwise KL divergence, ``reduction`` 0/1/2 (1: the mean over
     every element)."""
-    _tensors_only("kl_div", (1, "input", input), (2, "target", target))
+    _tensor_operands("kl_div", (1, "input", input), (2, "target", target))
     return _LA.kl_div(input, target, _reduction(reduction, "kl_div", 3), log_target)
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
     """``torch.margin_ranking_loss`` (broadcasting across ranks, unlike the functional)."""
     name = "margin_ranking_loss"
-    _tensors_only(name, (1, "input1", input1), (2, "input2", input2), (3, "target", target))
+    _tensor_operands(name, (1, "input1", input1), (2, "input2", input2), (3, "target", target))
     return _LA.margin_ranking_loss(input1, input2, target, margin, _reduction(reduction, name, 5))
 
 
 def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
     """``torch.hinge_embedding_loss``."""
     name = "hinge_embedding_loss"
-    _tensors_only(name, (1, "input", input), (2, "target", target))
+    _tensor_operands(name, (1, "input", input), (2, "target", target))
     return _LA.hinge_embedding_loss(input, target, margin, _reduction(reduction, name, 4))
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
     """``torch.cosine_embedding_loss``."""
     name = "cosine_embedding_loss"
-    _tensors_only(name, (1, "input1", input1), (2, "input2", input2), (3, "target", target))
+    _tensor_operands(name, (1, "input1", input1), (2, "input2", input2), (3, "target", target))
     return _LA.cosine_embedding_loss(input1, input2, target, margin,
                                      _reduction(reduction, name, 5))
 
@@ -552,7 +552,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
                         reduction=0):
     """``torch.triplet_margin_loss`` (no check of ``margin``, unlike the functional)."""
     name = "triplet_margin_loss"
-    _tensors_only(name, (1, "anchor", anchor), (2, "positive", positive),
+    _tensor_operands(name, (1, "anchor", anchor), (2, "positive", positive),
                   (3, "negative", negative))
     return _LA.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
                                    _reduction(reduction, name, 8))
@@ -560,7 +560,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
 
 def poisson_nll_loss(input, target, log_input, full, eps, reduction):
     """``torch.poisson_nll_loss`` (every argument required, as ATen)."""
-    _tensors_only("poisson_nll_loss", (1, "input", input), (2, "target", target))
+    _tensor_operands("poisson_nll_loss", (1, "input", input), (2, "target", target))
     return _LA.poisson_nll_loss(input, target, log_input, full, eps,
                                 _reduction(reduction, "poisson_nll_loss", 6))
 
@@ -568,7 +568,7 @@ def poisson_nll_loss(input, target, log_input, full, eps, reduction):
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=0,
              zero_infinity=False):
     """``torch.ctc_loss`` (integer ``reduction``)."""
-    _tensors_only("ctc_loss", (1, "log_probs", log_probs), (2, "targets", targets))
+    _tensor_operands("ctc_loss", (1, "log_probs", log_probs), (2, "targets", targets))
     return _LS.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
                         _reduction(reduction, "ctc_loss", 6), zero_infinity)
 

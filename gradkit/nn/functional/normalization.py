@@ -13,7 +13,7 @@ from ... import functions as _F
 from ..._backend import namespace_of
 from ..._tensor import Tensor, apply, as_tensor_arg, wrap
 from ...autograd.graph import SAVES_INPUTS, Op, present
-from ...functions._args import _tensors_only
+from ...functions._args import _tensor_operands, _tensors_only
 from ...ops import normalization as NO
 from . import _node_names as _NN
 
@@ -480,6 +480,8 @@ def _norm_opmath(x, dim):
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     """``||x1 - x2 + eps||_p`` along the last dimension."""
+    if x1.__class__ is not Tensor or x2.__class__ is not Tensor:  # (None is no tensor here)
+        _tensor_operands("pairwise_distance", (1, "x1", x1), (2, "x2", x2))
     return _F.norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
 
 

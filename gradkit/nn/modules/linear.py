@@ -25,7 +25,7 @@ __all__ = ["Bilinear", "Flatten", "Identity", "Linear", "NonDynamicallyQuantizab
 def _empty(*shape, dtype=None, device=None) -> Tensor:
     from ...factories import empty
 
-    return empty(*shape, dtype=dtype or _dtype.get_default_dtype(), device=device)
+    return empty(tuple(shape), dtype=dtype or _dtype.get_default_dtype(), device=device)
 
 
 def _check_size(value, name: str, layer: str, allow_zero: bool = True) -> int:
