@@ -130,3 +130,32 @@ def test_group_norm_two_samples_one_value_per_group_matches_torch(torch):
     t = torch.nn.GroupNorm(6, 6)(torch.tensor(x)).detach().numpy()
     g = nn.GroupNorm(6, 6)(gk.tensor(x)).detach().numpy()
     np.testing.assert_allclose(g, t, atol=1e-5)  # both 0 up to torch float32 rounding
+
+
+def _raised(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the type is compared with PyTorch's
+        return type(e)
+    return None
+
+
+@pytest.mark.parametrize("x,ns,w", [((3,), [2, 3], None), ((3,), [2, 3], (2, 3)),
+                                    ((), [], None), ((), [3], (4,)), ((4, 3), [2, 3], None)])
+def test_rms_norm_check_order_as_torch(torch, x, ns, w):
+    """An input of fewer dims than normalized_shape is PyTorch's ValueError (it was a
+    RuntimeError): checked after normalized_shape itself and the weight's shape."""
+    def call(lib):
+        return lambda: lib.nn.functional.rms_norm(
+            lib.ones(x), ns, None if w is None else lib.ones(w))
+    assert _raised(call(gk)) is _raised(call(torch)) is not None
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_rms_norm_half_default_eps_is_float32s(torch, dtype):
+    """A float16/bfloat16 input is normalised in float32 with float32's eps (gradkit took the
+    half type's: a row of ones gave 0.9995 in float16)."""
+    x = np.array([[1.0, 1.0, 1.0], [1e-3, 2e-3, -1e-3]], dtype=np.float32)
+    g = F.rms_norm(gk.tensor(x).to(getattr(gk, dtype)), [3]).float().numpy()
+    t = torch.nn.functional.rms_norm(torch.tensor(x).to(getattr(torch, dtype)), [3])
+    np.testing.assert_array_equal(g, t.float().numpy())

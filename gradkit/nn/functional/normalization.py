@@ -404,9 +404,7 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
     _tensors_only("rms_norm", (1, "input", input), (3, "weight", weight))
     x = input
     ns = _shape_tuple(normalized_shape)
-    if x.ndim == 0:
-        raise ValueError(f"rms_norm: Input tensor must have at least 1 dimensions, but got 0 "
-                         f"(normalized_shape={list(ns)})")
+    # PyTorch's order: the normalized shape, the weight's shape, the input's rank, its shape
     if not ns:
         raise RuntimeError("rms_norm: Expected normalized_shape to be at least 1-dimensional, "
                            "i.e., containing at least one element, but got normalized_shape = []")
@@ -414,7 +412,10 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
         raise RuntimeError(f"rms_norm: Expected weight to be of same shape as normalized_shape, "
                            f"but got weight of shape {list(weight.shape)} and normalized_shape = "
                            f"{list(ns)}")
-    if tuple(x.shape[x.ndim - len(ns):]) != ns or x.ndim < len(ns):
+    if x.ndim < len(ns):
+        raise ValueError(f"rms_norm: Input tensor must have at least {len(ns)} dimensions, but "
+                         f"got {x.ndim} (normalized_shape={list(ns)})")
+    if tuple(x.shape[x.ndim - len(ns):]) != ns:
         raise RuntimeError(
             f"rms_norm: expected input with shape (*, {', '.join(map(str, ns))}), got "
             f"{list(x.shape)}"
@@ -422,11 +423,11 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
     if not x.is_floating_point():
         raise NotImplementedError(f'rms_norm: "rms_norm" not implemented for {x.dtype}; convert '
                                   f"the input with .float()")
-    if eps is None:
-        eps = float(np.finfo(x._data.dtype).eps) if x._data.dtype.kind == "f" else 1e-7
-    if _is_half(x.dtype):  # as PyTorch: in float32, rounded once
+    if _is_half(x.dtype):  # as PyTorch: in float32 (float32's eps by default), rounded once
         return rms_norm(x.float(), ns, None if weight is None else weight.float(),
                         eps).to(x.dtype)
+    if eps is None:
+        eps = float(np.finfo(x._data.dtype).eps) if x._data.dtype.kind == "f" else 1e-7
     dims = tuple(range(x.ndim - len(ns), x.ndim))
     y = x * _F.rsqrt(_F.mean(x * x, dims, keepdim=True) + eps)
     y = y * weight if weight is not None else y
