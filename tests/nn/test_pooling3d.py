@@ -117,3 +117,36 @@ def test_max_pool3d_window_wholly_in_the_padding_is_minus_inf(torch):
     np.testing.assert_array_equal(out, torch.nn.functional.max_pool3d(torch.tensor(x),
                                                                       *args).numpy())
     assert np.isneginf(out).all()
+
+
+def _outcome(fn):
+    """The result as (dtype name, shape, values) or the exception type."""
+    try:
+        y = fn()
+    except Exception as e:  # noqa: BLE001 - the type is compared with PyTorch's
+        return type(e)
+    y = y[0] if isinstance(y, tuple) else y
+    return str(y.dtype).split(".")[-1], tuple(y.shape), y.double().numpy().tolist()
+
+
+@pytest.mark.parametrize("call", [
+    # integer/bool inputs: the 3-D kernels' NotImplementedError (was mean()'s RuntimeError),
+    # also before an empty output size
+    lambda L, F: F.adaptive_avg_pool3d(L.ones(2, 2, 4, 3, 3, dtype=L.int32), (3, 1, 1)),
+    lambda L, F: F.adaptive_avg_pool3d(L.ones(2, 2, 4, 3, 3, dtype=L.int32), (3, 0, 1)),
+    lambda L, F: F.adaptive_avg_pool3d(L.ones(1, 4, 3, 3, dtype=L.bool), 2),
+    lambda L, F: F.adaptive_max_pool3d(L.ones(2, 2, 4, 3, 3, dtype=L.uint8), (3, 0, 1)),
+    # an empty output size is PyTorch's empty result (was a RuntimeError); negative is refused
+    lambda L, F: F.adaptive_avg_pool3d(L.ones(2, 2, 4, 3, 3), (3, 0, 1)),
+    lambda L, F: F.adaptive_max_pool3d(L.ones(2, 4, 3, 3), (0, 2, 1), return_indices=True),
+    lambda L, F: F.adaptive_avg_pool3d(L.ones(2, 2, 4, 3, 3), (3, -1, 1)),
+    # PyTorch's avg_pool3d has no float16/bfloat16 kernel (bfloat16 was accepted), lp_pool3d too
+    lambda L, F: F.avg_pool3d(L.ones(2, 3, 6, 2, 6, dtype=L.bfloat16), 2),
+    lambda L, F: F.lp_pool3d(L.ones(2, 3, 6, 2, 6, dtype=L.float16), 2.0, 2),
+    lambda L, F: F.lp_pool3d(L.ones(2, 3, 6, 2, 6, dtype=L.bfloat16), 0.0, 2, ceil_mode=True),
+    lambda L, F: L.nn.AvgPool3d(2)(L.ones(3, 6, 2, 6, dtype=L.bfloat16)),
+])
+def test_adaptive_and_avg_pool3d_dtypes_and_empty_outputs_as_torch(torch, call):
+    g = _outcome(lambda: call(gk, gk.nn.functional))
+    t = _outcome(lambda: call(torch, torch.nn.functional))
+    assert g == t if isinstance(t, tuple) else g is t

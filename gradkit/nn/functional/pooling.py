@@ -201,17 +201,17 @@ def max_pool1d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
 
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-              divisor_override, n, who):
+              divisor_override, n, who, kernel3d=False):
     x, undo = _as4d(input, n, who, low=rank_error(input, None, n, "index" if n == 2 else ""))
     k, s, p, _d, out = _window_args(x, kernel_size, stride, padding, 1, ceil_mode, n, who)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{who}: divisor must be not zero, got divisor_override=0")
     if x.dtype.kind in "biu" and x.dtype.type is not np.int64:  # int64 is the one integer kernel
-        _not_for_dtype(x, "avg_pool3d_out_frame" if who.startswith("avg_pool3d") else "avg_pool2d",
-                       "biu")
-    if who.startswith("avg_pool3d") and x.dtype.type is np.float16:
-        raise NotImplementedError(f"{who}: \"avg_pool3d_out_frame\" not implemented for 'Half'; "
-                                  f"convert the input with .float() first")
+        _not_for_dtype(x, "avg_pool3d_out_frame" if kernel3d else "avg_pool2d", "biu")
+    if kernel3d and x.dtype.kind == "f" and x.dtype.itemsize == 2:  # (also under lp_pool3d)
+        label = "Half" if x.dtype.type is np.float16 else "BFloat16"
+        raise NotImplementedError(f"{who}: \"avg_pool3d_out_frame\" not implemented for "
+                                  f"'{label}'; convert the input with .float() first")
     in_hw = tuple(x.shape[2:])
     div = P.avg_divisor(in_hw, k, s, p, out, count_include_pad, divisor_override)
     y = apply1(P.AVG_POOL, x, (k, s, p, out, 1.0 / div, in_hw))
@@ -274,8 +274,8 @@ def _adaptive_out(x, output_size, n, who):
 
 def _adaptive_avg_dtype(x, out, who):
     """PyTorch's adaptive average has no integer or bool kernel; a (1, 1) output goes through
-    ``mean``, whose error is a RuntimeError."""
-    if not x.dtype.is_floating_point:
+    ``mean``, whose error is a RuntimeError; an empty input or output is returned unchecked."""
+    if not x.dtype.is_floating_point and 0 not in tuple(out) and x.numel():
         if tuple(out) == (1, 1):
             raise RuntimeError(f"{who}: mean(): could not infer output dtype. Input dtype must "
                                f"be either a floating point or complex dtype. Got: {x.dtype}")
@@ -690,7 +690,7 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
     n, c, dep = x.shape[:3]
     _depth_out(dep, k, s, p, (1, 1, 1), ceil_mode, who)
     y2 = _avg_pool(_slices_2d(x), k[1:], s[1:], p[1:], ceil_mode, count_include_pad,
-                   None if divisor_override is None else 1, 2, who)
+                   None if divisor_override is None else 1, 2, who, kernel3d=True)
     out_d = _depth_out(dep, k, s, p, (1, 1, 1), ceil_mode, who)
     y = y2.reshape((n, c, dep) + tuple(y2.shape[2:]))
     starts = np.arange(out_d) * s[0] - p[0]
@@ -710,12 +710,16 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
 def _adaptive3d(input, output_size, who):
     kind = "adaptive_max" if "max" in who else "adaptive_avg"
     x, unbatched = _as5d(input, who, "spatial", rank_error(input, output_size, 3, kind))
-    _nonempty_after_first(input, who)
     o = _tuple(output_size, 3, "output_size", who, allow_none=True, repeat_one=False)
     o = tuple(i if v is None else v for v, i in zip(o, x.shape[2:]))
-    if any(v <= 0 for v in o):
-        raise RuntimeError(f"{who}: elements of output_size must be greater than 0, got "
-                           f"{output_size!r}")
+    if any(v < 0 for v in o):
+        raise RuntimeError(f"{who}: elements of output_size must be greater than or equal to 0, "
+                           f"got {output_size!r}")
+    _nonempty_after_first(input, who)
+    # PyTorch's 3-D kernels have no integer or bool version (checked before an empty output)
+    _not_for_dtype(x, kind + "_pool3d_cpu", "biu")
+    if 0 in o:  # an empty output (PyTorch's too)
+        return x, unbatched, o, None, None, None
     wins = P.adaptive_windows(x.shape[2], o[0])
     width = max(e - b for b, e in wins)
     starts = np.array([b for b, _e in wins])
@@ -740,6 +744,8 @@ def _adaptive_avg_pool3d(input, output_size, who):
     from ...ops import resample as RS
 
     x, unbatched, o, idx, ok, lengths = _adaptive3d(input, output_size, who)
+    if idx is None:
+        return _empty_pool(x, o, (lambda y: y.squeeze(0)) if unbatched else (lambda y: y))
     n, c, dep = x.shape[:3]
     y2 = _adaptive_avg(_slices_2d(x), o[1:], 2, who)
     y = y2.reshape((n, c, dep) + o[1:])
@@ -764,6 +770,9 @@ def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False
 
 def _adaptive_max_pool3d(input, output_size, return_indices, who):
     x, unbatched, o, idx, ok, _lengths = _adaptive3d(input, output_size, who)
+    if idx is None:
+        return _empty_pool(x, o, (lambda y: y.squeeze(0)) if unbatched else (lambda y: y),
+                           return_indices)
     n, c, dep = x.shape[:3]
     got = _adaptive_max(_slices_2d(x), o[1:], return_indices, 2, who, check=False)
     y2, hw_idx = got if return_indices else (got, None)
