@@ -483,6 +483,13 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
         raise ValueError(f"{who} expects integer indices of the input's shape "
                          f"{tuple(x.shape)}, got indices of shape {tuple(idx.shape)} and dtype "
                          f"{idx.dtype}")
+    nk = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else n
+    if nk != n and (output_size is None or len(output_size) in (nk, nk + 2)):
+        # PyTorch's Python face sizes the output by the kernel's length, its kernel refuses it
+        names = {1: "one", 2: "two", 3: "three"}[n]
+        raise RuntimeError(f"{who}: There should be exactly {names} elements ({spatial}) in "
+                           f"output_size, but got {nk} elements (from kernel_size "
+                           f"{kernel_size!r}: give {n} sizes)")
     k = _tuple(kernel_size, n, "kernel_size", who)
     s = _tuple(k if stride is None else stride, n, "stride", who)
     p = _tuple(padding, n, "padding", who)
@@ -898,16 +905,8 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
         raise RuntimeError(f"{who}: pool size {k} too large relative to the input size "
                            f"{size} for output size {out}: need output + kernel - 1 "
                            f"{'<' if strict else '<='} input size per axis")
-    if 0 in out:  # an empty output (as PyTorch): no window to sample
-        y = x.reshape(n, c, -1)[..., :0].reshape((n, c) + out)
-        ind = wrap(namespace_of(x._data).zeros((n, c) + out, dtype=np.int64))
-        if unbatched:
-            y, ind = y.squeeze(0), ind.squeeze(0)
-        return (y, ind) if return_indices else y
     dt = x._data.dtype
-    if samples is None:
-        smp = _uniform(_gen(None), n * c * dims, dt).reshape(n, c, dims)
-    else:
+    if samples is not None:  # checked before an empty output (PyTorch's order)
         if isinstance(samples, Tensor) and samples._data.dtype != dt:
             raise RuntimeError(f"{who}: Expect _random_samples to have the same dtype as input "
                                f"({x.dtype}), got {samples.dtype}")
@@ -917,6 +916,14 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
             raise RuntimeError(f"{who}: _random_samples must have shape ({n}, {c}, {dims}), got "
                                f"{tuple(smp.shape)}")
         smp = smp[:n, :c]
+    else:  # drawn for an empty output too (PyTorch's Python face draws them first)
+        smp = _uniform(_gen(None), n * c * dims, dt).reshape(n, c, dims)
+    if 0 in out:  # an empty output (as PyTorch): no window to sample
+        y = x.reshape(n, c, -1)[..., :0].reshape((n, c) + out)
+        ind = wrap(namespace_of(x._data).zeros((n, c) + out, dtype=np.int64))
+        if unbatched:
+            y, ind = y.squeeze(0), ind.squeeze(0)
+        return (y, ind) if return_indices else y
     # which sample drives which axis: (W, H) in 2-D, (D, H, W) in 3-D (as PyTorch)
     order = (1, 0) if dims == 2 else (0, 1, 2)
     flat = np.zeros((n, c) + (1,) * (2 * dims), dtype=np.int64)
