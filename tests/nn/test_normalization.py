@@ -159,3 +159,18 @@ def test_rms_norm_half_default_eps_is_float32s(torch, dtype):
     g = F.rms_norm(gk.tensor(x).to(getattr(gk, dtype)), [3]).float().numpy()
     t = torch.nn.functional.rms_norm(torch.tensor(x).to(getattr(torch, dtype)), [3])
     np.testing.assert_array_equal(g, t.float().numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("affine", [False, True])
+def test_layer_norm_half_is_torchs_fused_form(torch, dtype, affine):
+    """A float16/bfloat16 layer norm is PyTorch's float32 fma(x, rstd, -mean * rstd): a
+    one-element row of 65504 gives 0.711 in float16 (gradkit gave 0), 1000 gives 0.00195."""
+    x = np.array([[65504.0], [1000.0], [0.3643], [-3.5]], dtype=np.float32)
+
+    def run(lib):
+        t = lib.tensor(x).to(getattr(lib, dtype))
+        w, b = (lib.tensor([3.0]).to(t.dtype), lib.tensor([0.5]).to(t.dtype)) if affine \
+            else (None, None)
+        return lib.nn.functional.layer_norm(t, [1], w, b).float().numpy()
+    np.testing.assert_array_equal(run(gk), run(torch))

@@ -153,6 +153,9 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     if x.numel() == 0:
         return _batch_norm_empty(x, weight, bias)
     if x.ndim < 2:
+        # PyTorch reads a 1-D input's channels as 0: its per-channel parameters are checked first
+        _check_channel_params("batch_norm", x, 0, weight=weight, bias=bias,
+                              running_mean=running_mean, running_var=running_var)
         raise IndexError(f"batch_norm(): Dimension out of range: expected an input with at least "
                          f"2 dimensions (N, C, ...), got shape {tuple(x.shape)}")
     c = x.shape[1]
@@ -248,9 +251,14 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
                 f"layer_norm: expected {name} of shape {list(ns)}, got {list(p.shape)}"
             )
     _param_dtypes("layer_norm", x, dict(weight=weight, bias=bias), "LayerNormKernelImpl", True)
-    if _is_half(x.dtype):  # as PyTorch's kernel: in float32, rounded once
+    if _is_half(x.dtype):  # as PyTorch's kernel: in float32 (its fused form), rounded once
         f32 = [None if t is None else t.float() for t in (weight, bias)]
-        return layer_norm(x.float(), ns, f32[0], f32[1], eps).to(x.dtype)
+        return _layer_norm(x.float(), ns, f32[0], f32[1], eps, NO.LAYER_NORM_HALF).to(x.dtype)
+    return _layer_norm(x, ns, weight, bias, eps, NO.LAYER_NORM)
+
+
+def _layer_norm(x, ns, weight, bias, eps, op):
+    """``layer_norm`` of checked arguments by ``op`` (``LAYER_NORM`` or ``LAYER_NORM_HALF``)."""
     d = 1
     for s in ns:
         d *= s
@@ -264,7 +272,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
         inputs.append(weight)
     if bias is not None:
         inputs.append(bias)
-    return apply(NO.LAYER_NORM, inputs, (d, float(eps), weight is not None, bias is not None))
+    return apply(op, inputs, (d, float(eps), weight is not None, bias is not None))
 
 
 def _gn_stats(xp, x, groups, eps):
@@ -533,6 +541,10 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
     _tensors_only("instance_norm", (1, "input", input), (2, "running_mean", running_mean),
                   (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias))
     x = input
+    d = math.prod(x.shape[2:])
+    if spatial_check and use_input_stats and d <= 1:  # first (0-d and 1-D inputs too)
+        raise ValueError(f"instance_norm(): Expected more than 1 spatial element when training, "
+                         f"got input of shape {tuple(x.shape)}")
     if not use_input_stats and (running_mean is None or running_var is None):
         raise RuntimeError("instance_norm(): Expected running_mean and running_var to be defined "
                            "when use_input_stats is false")
@@ -540,10 +552,6 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
         raise IndexError(f"instance_norm(): Dimension out of range: expected an input of shape "
                          f"(N, C, *), got shape {tuple(x.shape)}")
     n, c = x.shape[0], x.shape[1]
-    d = math.prod(x.shape[2:])
-    if spatial_check and use_input_stats and d <= 1:
-        raise ValueError(f"instance_norm(): Expected more than 1 spatial element when training, "
-                         f"got input of shape {tuple(x.shape)}")
     if n == 0 and (weight is not None or bias is not None):
         raise IndexError(f"instance_norm(): select(): index 0 out of range for tensor of size "
                          f"[0] at dimension 0 (an empty batch, shape {tuple(x.shape)}, with an "
