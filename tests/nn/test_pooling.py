@@ -368,3 +368,15 @@ def test_output_modified_in_place_still_raises_where_torch_does():
     y.mul_(2)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_lp_pool_p1_gradient_at_inf_and_nan_as_torch(torch):
+    """lp_pool with norm_type 1 at +-inf and NaN: PyTorch's gradient (1, 1, 0), not NaN (the
+    sign in its formula has a zero gradient)."""
+    x = np.array([[[1.0, np.inf, -np.inf, np.nan, 0.0, -2.0]]])
+    got = []
+    for lib in (gk, torch):
+        t = lib.tensor(x, requires_grad=True)
+        g, = lib.autograd.grad(lib.nn.functional.lp_pool1d(t, 1.0, 1).sum(), t)
+        got.append(g.numpy())
+    np.testing.assert_array_equal(got[0], got[1])
