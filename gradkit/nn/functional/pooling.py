@@ -696,8 +696,12 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
         raise RuntimeError(f"{who}: divisor must be not zero, got divisor_override=0")
     n, c, dep = x.shape[:3]
     _depth_out(dep, k, s, p, (1, 1, 1), ceil_mode, who)
+    # an int64 input (the one integer kernel): window sums, then one division truncated toward
+    # 0 by the whole window's divisor (dividing per axis truncated twice: 1/3 weights were 0)
+    integer = x.dtype.kind in "iu"
     y2 = _avg_pool(_slices_2d(x), k[1:], s[1:], p[1:], ceil_mode, count_include_pad,
-                   None if divisor_override is None else 1, 2, who, kernel3d=True)
+                   None if divisor_override is None and not integer else 1, 2, who,
+                   kernel3d=True)
     out_d = _depth_out(dep, k, s, p, (1, 1, 1), ceil_mode, who)
     y = y2.reshape((n, c, dep) + tuple(y2.shape[2:]))
     starts = np.arange(out_d) * s[0] - p[0]
@@ -709,8 +713,27 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
     else:
         div = (np.minimum(starts + k[0], dep) - np.maximum(starts, 0)).astype(np.float64)
     dt = x._data.dtype
+    raw = starts[:, None] + np.arange(k[0])[None, :]
+    lo, hi = max(0, -int(raw.min())), max(0, int(raw.max()) - (dep - 1))
+    if lo or hi:  # taps past the input (padding, ceil_mode) read zeros: 0 * inf would be NaN
+        from .resample import pad as _pad
+        y = _pad(y, (0, 0, 0, 0, lo, hi))
+        idx, dep = raw + lo, dep + lo + hi
+    taps = tuple(idx[:, a] for a in range(k[0]))
+    if integer:
+        sums = apply1(RS.RESAMPLE, y, (2, dep, taps, tuple(ok[:, a].astype(dt)
+                                                            for a in range(k[0]))))
+        total = np.full((out_d,) + tuple(y2.shape[2:]), divisor_override or 0, dtype=np.int64)
+        if divisor_override is None:
+            hw = P.avg_divisor(tuple(x.shape[3:]), k[1:], s[1:], p[1:], tuple(y2.shape[2:]),
+                               count_include_pad, None)
+            total = np.rint(div[:, None, None] * hw).astype(np.int64)
+        xp = namespace_of(sums._data)
+        a = sums._data
+        res = wrap((xp.abs(a) // xp.asarray(total)) * xp.sign(a))
+        return res.squeeze(0) if unbatched else res
     ws = tuple((ok[:, a] / div).astype(dt) for a in range(k[0]))
-    res = apply1(RS.RESAMPLE, y, (2, dep, tuple(idx[:, a] for a in range(k[0])), ws))
+    res = apply1(RS.RESAMPLE, y, (2, dep, taps, ws))
     return res.squeeze(0) if unbatched else res
 
 
