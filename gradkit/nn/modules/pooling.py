@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
+from ..functional import _pool_fractional as FF
 from ..functional import pooling as FP
 from .module import Module
 
@@ -464,7 +465,7 @@ class _FractionalMaxPoolNd(Module):
                              f"{output_ratio})")
 
     def forward(self, input: Tensor):
-        return FP._fractional_max_pool(input, self.kernel_size, self.output_size,
+        return FF._fractional_max_pool(input, self.kernel_size, self.output_size,
                                        self.output_ratio, self.return_indices,
                                        self._random_samples, self._n, type(self).__name__)
 
