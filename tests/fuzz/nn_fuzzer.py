@@ -219,6 +219,26 @@ ALLOW.append((
     "output is NaN in float32, 0.670 in float64); gradkit gives the float64 kernel's value"))
 
 
+def _squares_overflow(c):
+    """A float32/bfloat16/float16 case whose input holds a finite entry >= 1.8e19 in magnitude
+    (its square overflows float32)."""
+    a = c.args[0].a if c.args and isinstance(c.args[0], fz.Arr) else None
+    if a is None or str(a.dtype) not in ("float32", "bfloat16", "float16") or not a.size:
+        return False
+    v = a.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        return bool((np.abs(v[np.isfinite(v)]) >= 1.8e19).any())
+
+
+ALLOW.append((
+    lambda c, k, d: k == "wrong" and c.name in ("LayerNorm", "layer_norm")
+    and "NaN at" in d and _squares_overflow(c),
+    "torch 2.13's float32 layer_norm of a row whose squares overflow gives NaN or a finite "
+    "row by the row's length, from how its cascaded moments meet the overflow (checked: a row "
+    "[1e20, 0, ...] is NaN for lengths 1-5, 8, 16, 24, 32 and finite for 6, 7, 9-15, 17-23; "
+    "float64 is finite for all); gradkit's two-pass moments give inf variance, so 0 there"))
+
+
 def torch_crashes(case):
     """A case whose PyTorch run kills the process (checked in torch 2.13: pdist's backward of
     an input of no rows is a segmentation fault): not run, counted as ``skip``."""

@@ -174,3 +174,20 @@ def test_layer_norm_half_is_torchs_fused_form(torch, dtype, affine):
             else (None, None)
         return lib.nn.functional.layer_norm(t, [1], w, b).float().numpy()
     np.testing.assert_array_equal(run(gk), run(torch))
+
+
+def test_cosine_similarity_along_a_dim_of_one_as_torch(torch):
+    """Along a dim of size 1 the norm is |x| (PyTorch's vector_norm squares nothing there):
+    3e38 gives 1, not 0 (its square overflowed); values and float64 gradients as PyTorch's."""
+    a = np.array([[[3e38, 1.565, 0.0, -2.0]]], dtype=np.float32)
+    b = np.array([[[1.963, -1.0, 0.5, 0.0]]], dtype=np.float32)
+    g = F.cosine_similarity(gk.tensor(a), gk.tensor(b)).numpy()
+    t = torch.nn.functional.cosine_similarity(torch.tensor(a), torch.tensor(b)).numpy()
+    np.testing.assert_array_equal(g, t)
+    grads = []
+    for lib in (gk, torch):
+        x, y = (lib.tensor(v.astype(np.float64) / 1e30, requires_grad=True) for v in (a, b))
+        grads.append([v.numpy() for v in lib.autograd.grad(
+            lib.nn.functional.cosine_similarity(x, y).sum(), (x, y))])
+    for u, v in zip(*grads):
+        np.testing.assert_allclose(u, v, rtol=1e-12, atol=1e-12)
