@@ -287,6 +287,18 @@ CASES = {
     "linear-no-in-features": lambda L, F: F.linear(L.ones(3, 2, 0), L.ones(4, 0),
                                                    L.tensor([1.0, 2.0, 3.0, 4.0])),
     "linear-no-out-features": lambda L, F: F.linear(L.ones(3, 2, 4), L.ones(0, 4), L.ones(0)),
+    # a list as linear's weight or bias: PyTorch's TypeError (a raw AttributeError)
+    "linear-list-weight": lambda L, F: F.linear(L.ones(3, 2), [[1.0, 2.0]]),
+    "linear-list-bias": lambda L, F: F.linear(L.ones(3, 2), L.ones(1, 2), [1.0]),
+    # max_unpool has no integer or bool kernel: NotImplementedError before the indices' check
+    "max-unpool3d-uint8-bad-index": lambda L, F: F.max_unpool3d(
+        L.ones(2, 1, 5, 3, 2, dtype=L.uint8), L.full((2, 1, 5, 3, 2), 50, dtype=L.int64),
+        (1, 2, 2)),
+    "max-unpool2d-int64": lambda L, F: F.max_unpool2d(
+        L.ones(2, 1, 5, 3, dtype=L.int64), L.zeros(2, 1, 5, 3, dtype=L.int64), 1),
+    # nn.FractionalMaxPool3d refuses a kernel size <= 0 when built (ValueError)
+    "fractional-max-pool3d-module-kernel-0": lambda L, F: L.nn.FractionalMaxPool3d(
+        (2, 2, 0), output_size=1),
 }
 
 

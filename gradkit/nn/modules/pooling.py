@@ -447,6 +447,9 @@ class _FractionalMaxPoolNd(Module):
         super().__init__()
         n, layer = self._n, type(self).__name__
         self.kernel_size = _ntuple(kernel_size, n)
+        if n == 3 and any(k <= 0 for k in self.kernel_size):  # (PyTorch checks only 3-D's)
+            raise ValueError(f"{layer}: kernel_size must be greater than 0, but got "
+                             f"{kernel_size}")
         self.return_indices = return_indices
         self.register_buffer("_random_samples", _random_samples)
         self.output_size = _ntuple(output_size, n) if output_size is not None else None
