@@ -380,3 +380,13 @@ def test_lp_pool_p1_gradient_at_inf_and_nan_as_torch(torch):
         g, = lib.autograd.grad(lib.nn.functional.lp_pool1d(t, 1.0, 1).sum(), t)
         got.append(g.numpy())
     np.testing.assert_array_equal(got[0], got[1])
+
+
+@pytest.mark.parametrize("name,x", [("max_pool2d", (1, 3, 7, 7)), ("max_pool3d", (1, 3, 2, 7, 3)),
+                                    ("max_pool1d", (1, 3, 7))])
+def test_max_pool_padding_is_checked_against_the_undilated_kernel(torch, name, x):
+    """padding 2 with kernel 3 and dilation 2: PyTorch refuses it (half of the kernel, not of
+    the dilated one; gradkit accepted it in 2-D and 3-D)."""
+    for lib in (gk, torch):
+        with pytest.raises(RuntimeError, match="half of kernel size"):
+            getattr(lib.nn.functional, name)(lib.ones(x), 3, padding=2, dilation=2)

@@ -103,7 +103,7 @@ def _as4d(input, n, who, nonempty="all", low=RuntimeError):
 
 def _window_checks(k, s, p, d, who):
     """PyTorch's checks of a window (RuntimeError): positive kernel, stride and dilation, a
-    padding of at most half the dilated kernel."""
+    padding of at most half the kernel (not the dilated one, as PyTorch's max pooling)."""
     if any(v <= 0 for v in k):
         raise RuntimeError(f"{who}: kernel_size must be greater than zero, but got "
                            f"kernel_size={k}")
@@ -113,10 +113,10 @@ def _window_checks(k, s, p, d, who):
         raise RuntimeError(f"{who}: dilation should be greater than zero, but got dilation={d}")
     if any(v < 0 for v in p):
         raise RuntimeError(f"{who}: pad must be non-negative, but got padding={p}")
-    for kk, pp, dd in zip(k, p, d):
-        if pp > (dd * (kk - 1) + 1) // 2:
-            raise RuntimeError(f"{who}: pad should be at most half of effective kernel size, "
-                               f"but got padding={p}, kernel_size={k} and dilation={d}")
+    for kk, pp in zip(k, p):
+        if pp > kk // 2:
+            raise RuntimeError(f"{who}: pad should be at most half of kernel size, but got "
+                               f"padding={p}, kernel_size={k} and dilation={d}")
 
 
 def _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, n, who):
