@@ -296,6 +296,8 @@ CASES = {
         (1, 2, 2)),
     "max-unpool2d-int64": lambda L, F: F.max_unpool2d(
         L.ones(2, 1, 5, 3, dtype=L.int64), L.zeros(2, 1, 5, 3, dtype=L.int64), 1),
+    # an Embedding of no rows: index_select's RuntimeError, whatever the indices
+    "embedding-module-no-rows": lambda L, F: L.nn.Embedding(0, 1)(L.tensor([1, 1, 2])),
     # nn.FractionalMaxPool3d refuses a kernel size <= 0 when built (ValueError)
     "fractional-max-pool3d-module-kernel-0": lambda L, F: L.nn.FractionalMaxPool3d(
         (2, 2, 0), output_size=1),
