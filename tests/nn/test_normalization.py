@@ -191,3 +191,12 @@ def test_cosine_similarity_along_a_dim_of_one_as_torch(torch):
             lib.nn.functional.cosine_similarity(x, y).sum(), (x, y))])
     for u, v in zip(*grads):
         np.testing.assert_allclose(u, v, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dim", [1, 2, -2])
+def test_cosine_similarity_dim_out_of_range_is_torchs_index_error(torch, dim):
+    """A dim past a 1-D input's: PyTorch's IndexError, never a raw tuple index error."""
+    for lib in (gk, torch):
+        with pytest.raises(IndexError, match="out of range"):
+            lib.nn.functional.cosine_similarity(lib.tensor([1.0, 2.0]), lib.tensor([3.0, 4.0]),
+                                                dim=dim)

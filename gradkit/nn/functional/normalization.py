@@ -481,7 +481,7 @@ def _norm_opmath(x, dim):
     """The 2-norm along ``dim`` (kept) as PyTorch's ``linalg_vector_norm``: a half-precision
     input accumulates in float32 and is rounded once; over one element it is ``|x|`` (no
     square to overflow: cosine_similarity of 3e38 along a dim of size 1 is 1)."""
-    if x.ndim and x.shape[dim] == 1:
+    if -x.ndim <= dim < x.ndim and x.shape[dim] == 1:  # (a bad dim is norm's IndexError)
         return _F.abs(x)
     if _is_half(x.dtype):
         return _F.norm(x.float(), 2, dim, keepdim=True).to(x.dtype)
