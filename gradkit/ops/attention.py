@@ -6,7 +6,8 @@ Here the scores are one array, scaled, masked, exponentiated and normalised in p
 passes), the softmax's backward is four in-place passes, and the scale is applied to the
 query- and key-sized gradients instead of the score-sized one. ``bias`` is a constant additive
 mask (0 / -inf for a boolean mask), broadcast against the scores; a query row whose keys are all
-masked out gets a zero output and zero gradients, as PyTorch's SDPA.
+masked out (or whose scores are all -inf) gets a zero output and zero gradients, as PyTorch's
+SDPA.
 
 The rule is written against ``xp``: under ``create_graph`` it recomputes the weights from the
 recorded inputs with Tensor ops, so higher-order gradients work.
@@ -27,12 +28,16 @@ def _attention_f(xp, q, k, v, bias, scale):
     if not s.shape[-1]:  # no keys: a zero output, as PyTorch's (no softmax over nothing)
         return xp.matmul(s, v), (s, bias, scale, None)
     m = s.max(axis=-1, keepdims=True)
+    nan = m != m
+    if nan.any():  # PyTorch's flash kernel: its running maximum passes NaN scores by
+        m = xp.where(nan, xp.where(s != s, -xp.inf, s).max(axis=-1, keepdims=True), m)
     full = None
-    if bias is not None:
-        empty = m == -xp.inf  # a query whose keys are all masked out
-        if empty.any():
-            full = empty
-            m[full] = 0
+    empty = m == -xp.inf  # a query whose keys are all masked out (or whose scores are -inf or
+    if empty.any():       # NaN: PyTorch's flash kernel gives that row 0 too)
+        full = empty
+        if nan.any():
+            s = xp.where(full, -xp.inf, s)
+        m[full] = 0
     s -= m
     xp.exp(s, out=s)
     z = s.sum(axis=-1, keepdims=True)

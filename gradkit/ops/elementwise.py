@@ -381,7 +381,7 @@ def _zero_grad_f(xp, a, fn_name):
 
 
 def _zero_grad_b(xp, g, ins, out, aux, needs):
-    return (g * 0,)
+    return (xp.zeros_like(g),)  # zeros, as PyTorch (g * 0 is NaN where g is inf or NaN)
 
 
 def _std_root_b(xp, g, ins, out, aux, needs):

@@ -6,6 +6,8 @@ The rule is written against ``xp`` so higher-order gradients work.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd.graph import SAVES_INPUTS, Op, Shown, node_class
@@ -18,7 +20,9 @@ def _linear_f(xp, x, w, b=None):
     if x.ndim <= 2:
         out = xp.matmul(x, w.T)
     else:
-        out = xp.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
+        # (rows counted, not -1: a reshape of an empty x with 0 features has no -1)
+        rows = math.prod(x.shape[:-1])
+        out = xp.matmul(x.reshape(rows, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
     if b is not None:
         out += b
     return out
@@ -27,14 +31,15 @@ def _linear_f(xp, x, w, b=None):
 def _linear_b(xp, g, ins, out, aux, needs):
     x, w = ins[0], ins[1]
     n, k = w.shape[0], w.shape[1]
-    g2 = g if g.ndim == 2 else xp.reshape(g, (-1, n))
+    rows = math.prod(tuple(x.shape)[:-1])
+    g2 = g if g.ndim == 2 else xp.reshape(g, (rows, n))
     gx = gw = gb = None
     if needs[0]:
         gx = xp.matmul(g2, w)
         if x.ndim != 2:
             gx = xp.reshape(gx, tuple(x.shape))
     if needs[1]:
-        x2 = x if x.ndim == 2 else xp.reshape(x, (-1, k))
+        x2 = x if x.ndim == 2 else xp.reshape(x, (rows, k))
         gw = xp.matmul(xp.transpose(g2), x2)
     if len(ins) > 2 and needs[2]:
         # (an array's own sum skips np.sum's Python wrapper: 1-2 us a call)

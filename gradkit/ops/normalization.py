@@ -21,11 +21,13 @@ Tensors) it recomputes them with ``xp`` so the recomputation is differentiated t
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from ..autograd.graph import SAVES_INPUTS, Op
 
-__all__ = ["BATCH_NORM", "BATCH_NORM_EVAL", "LAYER_NORM", "channel_shape"]
+__all__ = ["BATCH_NORM", "BATCH_NORM_EVAL", "LAYER_NORM", "LAYER_NORM_HALF", "channel_shape"]
 
 
 def channel_shape(ndim: int, c: int) -> tuple:
@@ -38,12 +40,12 @@ def _opmath_half(fn):
     (their accumulate type): the statistics of a row holding 65504 overflow float16 otherwise;
     the output and the saved arrays are rounded to float16 once. (bfloat16 is widened by
     gradkit/_bf16.py for every op.)"""
-    def forward(xp, x, *rest):
+    def forward(xp, x, *rest, **kw):
         if x.dtype != np.float16:
-            return fn(xp, x, *rest)
+            return fn(xp, x, *rest, **kw)
         up = [a.astype(np.float32) if getattr(a, "dtype", None) == np.float16 else a
               for a in rest]
-        y, aux = fn(xp, x.astype(np.float32), *up, half=True)
+        y, aux = fn(xp, x.astype(np.float32), *up, half=True, **kw)
         return y.astype(np.float16), tuple(
             a.astype(np.float16) if getattr(a, "dtype", None) == np.float32 else a for a in aux)
 
@@ -155,7 +157,7 @@ def _ln_stats(xp, x2, eps):
 
 
 @_opmath_half
-def _layer_norm_f(xp, x, *rest, half=False):
+def _layer_norm_f(xp, x, *rest, half=False, fused=False):
     *wb, d, eps, has_w, has_b = rest
     shape = x.shape
     x2 = x.reshape(-1, d)
@@ -172,6 +174,12 @@ def _layer_norm_f(xp, x, *rest, half=False):
     xc *= rstd
     xhat = xc
     out = xhat
+    if fused:
+        # PyTorch's float16/bfloat16 kernel (in float32): fma(x, rstd, -mean * rstd), one
+        # rounding of the exact product plus the rounded shift (a float64 product of two float32
+        # values is exact); a row [65504] gives 0.711 there, not 0
+        shift = -(mu * rstd)
+        out = (x2.astype(np.float64) * rstd.astype(np.float64) + shift).astype(x2.dtype)
     if has_w:
         out = out * wb[0].reshape(-1)
         if has_b:
@@ -266,3 +274,6 @@ def _layer_norm_b_rows(g2, x2, rstd, w, d):
 
 
 LAYER_NORM = Op("NativeLayerNorm", _layer_norm_f, _layer_norm_b, returns_aux=True)
+# a float16/bfloat16 input's layer norm, computed in float32 as PyTorch's reduced-type kernel
+LAYER_NORM_HALF = Op("NativeLayerNorm", partial(_layer_norm_f, fused=True), _layer_norm_b,
+                     returns_aux=True)

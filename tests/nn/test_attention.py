@@ -415,3 +415,15 @@ def test_mha_of_no_keys_is_zeros_as_torch():
 
     for a, b in zip(run(gk), run(torch)):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_sdpa_row_of_nan_scores_is_zero_as_torchs_flash_kernel(torch):
+    """A query whose scores are all NaN (a NaN query, or +-inf products) gets a zero output as
+    in PyTorch's flash kernel, whose running maximum passes NaN by (gradkit gave NaN); a row
+    with a NaN among finite scores stays NaN in both."""
+    q = np.array([[[[np.nan, 1.0], [1.0, 2.0]]]])
+    k = np.array([[[[1.0, 1.0], [2.0, np.nan]]]])
+    v = np.arange(4.0).reshape(1, 1, 2, 2)
+    g = gk.nn.functional.scaled_dot_product_attention(*map(gk.tensor, (q, k, v))).numpy()
+    t = torch.nn.functional.scaled_dot_product_attention(*map(torch.tensor, (q, k, v))).numpy()
+    np.testing.assert_array_equal(g, t)

@@ -181,3 +181,12 @@ def test_embedding_bag_grad_fn_name_is_torchs(torch, mode, weighted, padding_idx
         names.append(type(out.grad_fn).__name__)
         assert "EmbeddingBagBackward0" in repr(out)
     assert names[1] == names[0]
+
+
+@pytest.mark.parametrize("shape", [(2, 0), (0, 0)])
+def test_bags_of_no_indices_in_2d_are_refused_as_torch(torch, shape):
+    """A 2-D input of no columns: PyTorch's bag offsets arange(0, numel, 0) fail (RuntimeError;
+    gradkit returned zeros)."""
+    for lib in (gk, torch):
+        with pytest.raises(RuntimeError, match="step must be nonzero"):
+            lib.nn.functional.embedding_bag(lib.zeros(shape, dtype=lib.int64), lib.ones(4, 2))

@@ -243,6 +243,64 @@ CASES = {
         training=True),
     "group-norm-half-65504": lambda L, F: F.group_norm(
         L.tensor([[[65504.0, -65504.0], [1.0, 3.0]]]).half(), 2),
+    # PyTorch's kernel has no integer/bool binary_cross_entropy: NotImplementedError when the
+    # dtypes agree (RuntimeError when they differ)
+    "bce-int32-int32": lambda L, F: F.binary_cross_entropy(
+        L.tensor([1, 0, 3], dtype=L.int32), L.tensor([2, 3, 2], dtype=L.int32), reduction="none"),
+    "bce-bool-bool": lambda L, F: F.binary_cross_entropy(L.tensor([True]), L.tensor([False])),
+    "bce-int64-int32": lambda L, F: F.binary_cross_entropy(L.tensor([1, 0]),
+                                                           L.tensor([1, 0], dtype=L.int32)),
+    # instance_norm's spatial-size ValueError comes first, for 0-d and 1-D inputs too
+    "instance-norm-0d": lambda L, F: F.instance_norm(
+        L.tensor(-2.777).half(), L.zeros(4).half(), L.ones(4).half(), use_input_stats=True),
+    "instance-norm-1d": lambda L, F: F.instance_norm(L.ones(3)),
+    "instance-norm-1d-running": lambda L, F: F.instance_norm(
+        L.ones(3), L.zeros(3), L.ones(3), use_input_stats=False),
+    # a 1-D batch_norm input has 0 channels for PyTorch: its per-channel parameters fail first
+    "batch-norm-1d-running": lambda L, F: F.batch_norm(
+        L.tensor([-6.585, -1.306, -0.252]), L.zeros(3), L.ones(3), training=True),
+    "batch-norm-1d-weight": lambda L, F: F.batch_norm(L.ones(3), None, None, L.ones(3),
+                                                      training=True),
+    "batch-norm-1d-none": lambda L, F: F.batch_norm(L.ones(3), None, None, training=True),
+    # the states' ranks are checked before the input's dtype
+    "gru-int-input-2d-state": lambda L, F: L.nn.GRU(3, 2, batch_first=True, bidirectional=True)(
+        L.ones(2, 1, 3, dtype=L.int64), L.ones(2, 2)),
+    "rnn-int-unbatched-3d-state": lambda L, F: L.nn.RNN(3, 2)(
+        L.ones(1, 3, dtype=L.int32), L.ones(1, 1, 2)),
+    "lstm-int-input-2d-states": lambda L, F: L.nn.LSTM(3, 2)(
+        L.ones(2, 1, 3, dtype=L.int64), (L.ones(1, 2), L.ones(1, 2))),
+    # max_unpool sizes the output by the kernel's length: a 1-tuple kernel in 2-D/3-D fails
+    "max-unpool2d-kernel-1-tuple": lambda L, F: F.max_unpool2d(
+        *F.max_pool2d(L.ones(1, 2, 3, 5), (1,), return_indices=True), (1,)),
+    "max-unpool3d-kernel-1-tuple": lambda L, F: F.max_unpool3d(
+        *F.max_pool3d(L.ones(1, 2, 3, 3, 3), (1,), return_indices=True), (1,)),
+    # an unsigned input with negative (integer) limits is refused, empty or not; -0.5 is 0
+    "hardtanh-uint8-empty": lambda L, F: F.hardtanh_(L.ones(4, 0, 4, dtype=L.uint8)),
+    "hardtanh-uint8": lambda L, F: F.hardtanh(L.tensor([0, 3, 200], dtype=L.uint8)),
+    "hardtanh-uint8-half-negative": lambda L, F: F.hardtanh(
+        L.tensor([0, 3, 200], dtype=L.uint8), -0.5, 2.0),
+    # _random_samples' dtype is checked before an empty output is returned
+    "fractional-max-pool3d-samples-dtype-empty-output": lambda L, F: F.fractional_max_pool3d(
+        L.ones(2, 2, 6, 7, 7).half(), 3, output_size=(3, 0, 1),
+        _random_samples=L.full((2, 2, 3), 0.5, dtype=L.float64)),
+    # a linear layer of no input features (a feed-forward width of 0): the bias
+    "linear-no-in-features": lambda L, F: F.linear(L.ones(3, 2, 0), L.ones(4, 0),
+                                                   L.tensor([1.0, 2.0, 3.0, 4.0])),
+    "linear-no-out-features": lambda L, F: F.linear(L.ones(3, 2, 4), L.ones(0, 4), L.ones(0)),
+    # a list as linear's weight or bias: PyTorch's TypeError (a raw AttributeError)
+    "linear-list-weight": lambda L, F: F.linear(L.ones(3, 2), [[1.0, 2.0]]),
+    "linear-list-bias": lambda L, F: F.linear(L.ones(3, 2), L.ones(1, 2), [1.0]),
+    # max_unpool has no integer or bool kernel: NotImplementedError before the indices' check
+    "max-unpool3d-uint8-bad-index": lambda L, F: F.max_unpool3d(
+        L.ones(2, 1, 5, 3, 2, dtype=L.uint8), L.full((2, 1, 5, 3, 2), 50, dtype=L.int64),
+        (1, 2, 2)),
+    "max-unpool2d-int64": lambda L, F: F.max_unpool2d(
+        L.ones(2, 1, 5, 3, dtype=L.int64), L.zeros(2, 1, 5, 3, dtype=L.int64), 1),
+    # an Embedding of no rows: index_select's RuntimeError, whatever the indices
+    "embedding-module-no-rows": lambda L, F: L.nn.Embedding(0, 1)(L.tensor([1, 1, 2])),
+    # nn.FractionalMaxPool3d refuses a kernel size <= 0 when built (ValueError)
+    "fractional-max-pool3d-module-kernel-0": lambda L, F: L.nn.FractionalMaxPool3d(
+        (2, 2, 0), output_size=1),
 }
 
 
@@ -264,6 +322,8 @@ GRAD_CASES = {
     "leaky-relu-nan-slope": (lambda L, F, x: F.leaky_relu(x, float("nan")),
                              [np.array([0.33, -1.7, 0.46, 1.03])]),
     "gelu-0d": (lambda L, F, x: F.gelu(x), [np.array(-2.22)]),
+    "linear-no-in-features-3d": (lambda L, F, x, w, b: F.linear(x, w, b),
+                                 [np.zeros((3, 2, 0)), np.zeros((4, 0)), np.ones(4)]),
     "multi-margin-nan": (lambda L, F, x: F.multi_margin_loss(x, L.tensor([0, 1]),
                                                              reduction="none"),
                          [np.array([[-0.95, 1.06, 0.4], [0.33, np.nan, 0.003]])]),

@@ -130,3 +130,73 @@ def test_group_norm_two_samples_one_value_per_group_matches_torch(torch):
     t = torch.nn.GroupNorm(6, 6)(torch.tensor(x)).detach().numpy()
     g = nn.GroupNorm(6, 6)(gk.tensor(x)).detach().numpy()
     np.testing.assert_allclose(g, t, atol=1e-5)  # both 0 up to torch float32 rounding
+
+
+def _raised(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the type is compared with PyTorch's
+        return type(e)
+    return None
+
+
+@pytest.mark.parametrize("x,ns,w", [((3,), [2, 3], None), ((3,), [2, 3], (2, 3)),
+                                    ((), [], None), ((), [3], (4,)), ((4, 3), [2, 3], None)])
+def test_rms_norm_check_order_as_torch(torch, x, ns, w):
+    """An input of fewer dims than normalized_shape is PyTorch's ValueError (it was a
+    RuntimeError): checked after normalized_shape itself and the weight's shape."""
+    def call(lib):
+        return lambda: lib.nn.functional.rms_norm(
+            lib.ones(x), ns, None if w is None else lib.ones(w))
+    assert _raised(call(gk)) is _raised(call(torch)) is not None
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_rms_norm_half_default_eps_is_float32s(torch, dtype):
+    """A float16/bfloat16 input is normalised in float32 with float32's eps (gradkit took the
+    half type's: a row of ones gave 0.9995 in float16)."""
+    x = np.array([[1.0, 1.0, 1.0], [1e-3, 2e-3, -1e-3]], dtype=np.float32)
+    g = F.rms_norm(gk.tensor(x).to(getattr(gk, dtype)), [3]).float().numpy()
+    t = torch.nn.functional.rms_norm(torch.tensor(x).to(getattr(torch, dtype)), [3])
+    np.testing.assert_array_equal(g, t.float().numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("affine", [False, True])
+def test_layer_norm_half_is_torchs_fused_form(torch, dtype, affine):
+    """A float16/bfloat16 layer norm is PyTorch's float32 fma(x, rstd, -mean * rstd): a
+    one-element row of 65504 gives 0.711 in float16 (gradkit gave 0), 1000 gives 0.00195."""
+    x = np.array([[65504.0], [1000.0], [0.3643], [-3.5]], dtype=np.float32)
+
+    def run(lib):
+        t = lib.tensor(x).to(getattr(lib, dtype))
+        w, b = (lib.tensor([3.0]).to(t.dtype), lib.tensor([0.5]).to(t.dtype)) if affine \
+            else (None, None)
+        return lib.nn.functional.layer_norm(t, [1], w, b).float().numpy()
+    np.testing.assert_array_equal(run(gk), run(torch))
+
+
+def test_cosine_similarity_along_a_dim_of_one_as_torch(torch):
+    """Along a dim of size 1 the norm is |x| (PyTorch's vector_norm squares nothing there):
+    3e38 gives 1, not 0 (its square overflowed); values and float64 gradients as PyTorch's."""
+    a = np.array([[[3e38, 1.565, 0.0, -2.0]]], dtype=np.float32)
+    b = np.array([[[1.963, -1.0, 0.5, 0.0]]], dtype=np.float32)
+    g = F.cosine_similarity(gk.tensor(a), gk.tensor(b)).numpy()
+    t = torch.nn.functional.cosine_similarity(torch.tensor(a), torch.tensor(b)).numpy()
+    np.testing.assert_array_equal(g, t)
+    grads = []
+    for lib in (gk, torch):
+        x, y = (lib.tensor(v.astype(np.float64) / 1e30, requires_grad=True) for v in (a, b))
+        grads.append([v.numpy() for v in lib.autograd.grad(
+            lib.nn.functional.cosine_similarity(x, y).sum(), (x, y))])
+    for u, v in zip(*grads):
+        np.testing.assert_allclose(u, v, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dim", [1, 2, -2])
+def test_cosine_similarity_dim_out_of_range_is_torchs_index_error(torch, dim):
+    """A dim past a 1-D input's: PyTorch's IndexError, never a raw tuple index error."""
+    for lib in (gk, torch):
+        with pytest.raises(IndexError, match="out of range"):
+            lib.nn.functional.cosine_similarity(lib.tensor([1.0, 2.0]), lib.tensor([3.0, 4.0]),
+                                                dim=dim)

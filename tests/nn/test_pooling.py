@@ -368,3 +368,25 @@ def test_output_modified_in_place_still_raises_where_torch_does():
     y.mul_(2)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_lp_pool_p1_gradient_at_inf_and_nan_as_torch(torch):
+    """lp_pool with norm_type 1 at +-inf and NaN: PyTorch's gradient (1, 1, 0), not NaN (the
+    sign in its formula has a zero gradient)."""
+    x = np.array([[[1.0, np.inf, -np.inf, np.nan, 0.0, -2.0]]])
+    got = []
+    for lib in (gk, torch):
+        t = lib.tensor(x, requires_grad=True)
+        g, = lib.autograd.grad(lib.nn.functional.lp_pool1d(t, 1.0, 1).sum(), t)
+        got.append(g.numpy())
+    np.testing.assert_array_equal(got[0], got[1])
+
+
+@pytest.mark.parametrize("name,x", [("max_pool2d", (1, 3, 7, 7)), ("max_pool3d", (1, 3, 2, 7, 3)),
+                                    ("max_pool1d", (1, 3, 7))])
+def test_max_pool_padding_is_checked_against_the_undilated_kernel(torch, name, x):
+    """padding 2 with kernel 3 and dilation 2: PyTorch refuses it (half of the kernel, not of
+    the dilated one; gradkit accepted it in 2-D and 3-D)."""
+    for lib in (gk, torch):
+        with pytest.raises(RuntimeError, match="half of kernel size"):
+            getattr(lib.nn.functional, name)(lib.ones(x), 3, padding=2, dilation=2)

@@ -117,3 +117,64 @@ def test_max_pool3d_window_wholly_in_the_padding_is_minus_inf(torch):
     np.testing.assert_array_equal(out, torch.nn.functional.max_pool3d(torch.tensor(x),
                                                                       *args).numpy())
     assert np.isneginf(out).all()
+
+
+def _outcome(fn):
+    """The result as (dtype name, shape, values) or the exception type."""
+    try:
+        y = fn()
+    except Exception as e:  # noqa: BLE001 - the type is compared with PyTorch's
+        return type(e)
+    y = y[0] if isinstance(y, tuple) else y
+    return str(y.dtype).split(".")[-1], tuple(y.shape), y.double().numpy().tolist()
+
+
+@pytest.mark.parametrize("call", [
+    # integer/bool inputs: the 3-D kernels' NotImplementedError (was mean()'s RuntimeError),
+    # also before an empty output size
+    lambda L, F: F.adaptive_avg_pool3d(L.ones(2, 2, 4, 3, 3, dtype=L.int32), (3, 1, 1)),
+    lambda L, F: F.adaptive_avg_pool3d(L.ones(2, 2, 4, 3, 3, dtype=L.int32), (3, 0, 1)),
+    lambda L, F: F.adaptive_avg_pool3d(L.ones(1, 4, 3, 3, dtype=L.bool), 2),
+    lambda L, F: F.adaptive_max_pool3d(L.ones(2, 2, 4, 3, 3, dtype=L.uint8), (3, 0, 1)),
+    # an empty output size is PyTorch's empty result (was a RuntimeError); negative is refused
+    lambda L, F: F.adaptive_avg_pool3d(L.ones(2, 2, 4, 3, 3), (3, 0, 1)),
+    lambda L, F: F.adaptive_max_pool3d(L.ones(2, 4, 3, 3), (0, 2, 1), return_indices=True),
+    lambda L, F: F.adaptive_avg_pool3d(L.ones(2, 2, 4, 3, 3), (3, -1, 1)),
+    # PyTorch's avg_pool3d has no float16/bfloat16 kernel (bfloat16 was accepted), lp_pool3d too
+    lambda L, F: F.avg_pool3d(L.ones(2, 3, 6, 2, 6, dtype=L.bfloat16), 2),
+    lambda L, F: F.lp_pool3d(L.ones(2, 3, 6, 2, 6, dtype=L.float16), 2.0, 2),
+    lambda L, F: F.lp_pool3d(L.ones(2, 3, 6, 2, 6, dtype=L.bfloat16), 0.0, 2, ceil_mode=True),
+    lambda L, F: L.nn.AvgPool3d(2)(L.ones(3, 6, 2, 6, dtype=L.bfloat16)),
+])
+def test_adaptive_and_avg_pool3d_dtypes_and_empty_outputs_as_torch(torch, call):
+    g = _outcome(lambda: call(gk, gk.nn.functional))
+    t = _outcome(lambda: call(torch, torch.nn.functional))
+    assert g == t if isinstance(t, tuple) else g is t
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=(3, 2, 2), stride=1, padding=(0, 1, 1)),
+                                dict(kernel_size=2, stride=1, padding=1, count_include_pad=False),
+                                dict(kernel_size=(2, 3, 2), stride=(1, 2, 1), padding=1,
+                                     divisor_override=3),
+                                dict(kernel_size=2, stride=2, ceil_mode=True)])
+def test_avg_pool3d_of_int64_as_torch(torch, kw):
+    """An int64 input: each window's sum divided once, truncated toward 0 (gradkit's per-axis
+    weights were truncated to 0: every output was 0)."""
+    x = np.random.default_rng(0).integers(-50, 50, (1, 2, 6, 6, 5))
+    g = F.avg_pool3d(gk.tensor(x), **kw)
+    t = torch.nn.functional.avg_pool3d(torch.tensor(x), **kw)
+    assert g.dtype == gk.int64
+    np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2, stride=(2, 1, 1), ceil_mode=True),
+                                dict(kernel_size=(3, 1, 1), stride=1, padding=(1, 0, 0))])
+def test_avg_pool3d_windows_past_the_depth_ignore_inf(torch, kw):
+    """Depth taps past the input (ceil_mode, padding) read zeros: an inf in the last slice
+    gives inf, not NaN (0 * inf)."""
+    x = np.zeros((1, 1, 4, 2, 2))
+    x[0, 0, 3] = np.inf
+    x[0, 0, 0] = 1.0
+    g = F.avg_pool3d(gk.tensor(x), **kw).numpy()
+    t = torch.nn.functional.avg_pool3d(torch.tensor(x), **kw).numpy()
+    np.testing.assert_array_equal(g, t)

@@ -223,3 +223,22 @@ def test_interpolate_rejects_other_integer_inputs():
     with pytest.raises(NotImplementedError, match=r"not implemented for .*uint8"):
         F.interpolate(gk.tensor(np.ones((1, 1, 2, 2), dtype=np.uint8)), scale_factor=2,
                       mode="bilinear")
+
+
+@pytest.mark.parametrize("x,kw", [
+    ((1, 1, 5, 3), dict(scale_factor=0.3, recompute_scale_factor=True)),  # (1, 0)
+    ((1, 1, 5), dict(size=0)),
+    ((1, 1, 5, 5, 5), dict(size=(-1, 2, 2))),
+])
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_area_takes_an_empty_output_as_adaptive_pooling(torch, x, kw, dtype):
+    """mode='area' is adaptive average pooling, sizes and all: an empty output size gives an
+    empty result of the input's dtype (gradkit refused it), a negative one its RuntimeError."""
+    def run(lib):
+        try:
+            y = lib.nn.functional.interpolate(lib.ones(x, dtype=getattr(lib, dtype)),
+                                              mode="area", **kw)
+        except Exception as e:  # noqa: BLE001 - the type is compared with PyTorch's
+            return type(e)
+        return str(y.dtype).split(".")[-1], tuple(y.shape)
+    assert run(gk) == run(torch)

@@ -319,3 +319,15 @@ def test_broadcast_error_names_shapes_and_op():
             fn()
     with pytest.raises(RuntimeError, match=r"maximum.*\(2, 3\).*\(4,\)"):
         gk.maximum(a, b)
+
+
+@pytest.mark.parametrize("name", ["sign", "round", "floor", "ceil", "trunc"])
+def test_piecewise_constant_gradient_is_zero_for_inf_and_nan_grads(torch, name):
+    """PyTorch's backward of sign/round/floor/ceil/trunc is zeros, whatever flows in (gradkit's
+    g * 0 was NaN for an inf or NaN incoming gradient)."""
+    x = np.array([1.5, -2.5, np.inf, np.nan])
+    up = np.array([np.inf, np.nan, 1.0, -np.inf])
+    for lib in (gk, torch):
+        t = lib.tensor(x, requires_grad=True)
+        g, = lib.autograd.grad(getattr(lib, name)(t), t, lib.tensor(up))
+        np.testing.assert_array_equal(g.numpy(), np.zeros(4))

@@ -9,6 +9,7 @@ from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
+from ._pool_fractional import *  # noqa: F401,F403,E402
 from .recurrent import *  # noqa: F401,F403
 from .resample import *  # noqa: F401,F403
 
@@ -116,7 +117,7 @@ def _guard_tensor_arguments():
 
     pkg = globals()
     for sub in ("activation", "attention", "conv", "dropout", "embedding", "linear", "loss",
-                "normalization", "pooling", "recurrent", "resample"):
+                "normalization", "pooling", "_pool_fractional", "recurrent", "resample"):
         mod = importlib.import_module(f"{__name__}.{sub}")
         for name in mod.__all__:
             f = getattr(mod, name, None)

@@ -72,7 +72,8 @@ def _sizes(x, size, scale_factor, recompute_scale_factor, dim, who, area=False):
     if not area and 0 in tuple(x.shape[1:]):
         raise RuntimeError(f"{who}: Non-empty {x.ndim}D data tensor expected but got a tensor "
                            f"with sizes {list(x.shape)} (only the batch dim may be 0)")
-    if any(o <= 0 for o in out) or any(n <= 0 for n in spatial):
+    # (area: PyTorch's adaptive average pooling checks the sizes, and takes an empty output)
+    if not area and (any(o <= 0 for o in out) or any(n <= 0 for n in spatial)):
         raise RuntimeError(f"{who}: input and output sizes should be greater than 0, but got "
                          f"input of shape {tuple(x.shape)} and output size {tuple(out)}")
     return out, scales

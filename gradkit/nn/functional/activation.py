@@ -182,6 +182,11 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     if x._data.dtype.kind == "b":
         raise RuntimeError("hardtanh: Bool inputs not supported for hardtanh; convert the "
                            "input, e.g. x.float()")
+    # (the limits truncated to integers: -0.5 passes; empty inputs are checked too)
+    if x._data.dtype.kind == "u" and (min_val <= -1 or max_val <= -1):
+        raise RuntimeError(f"hardtanh: cannot do hardtanh on an unsigned type with negative "
+                           f"limits (min_val={min_val}, max_val={max_val}, input {x.dtype}); "
+                           f"pass non-negative limits or convert the input")
     if inplace:
         return _in_place(x, lambda t: hardtanh(t, min_val, max_val), "hardtanh_")
     if x._data.dtype.kind in "iu":  # the bounds in the input's dtype (C++'s truncation)

@@ -182,6 +182,10 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         if offsets is not None:
             raise ValueError(f"{who}: offsets has to be None if input is 2-D (one bag per row), "
                              f"got input of shape {tuple(idx.shape)}")
+        if idx.shape[1] == 0:  # PyTorch's bag offsets: arange(0, numel, step=bag length)
+            raise RuntimeError(f"{who}: step must be nonzero: a 2-D input of shape "
+                               f"{tuple(idx.shape)} has bags of no indices; pass a 1-D input "
+                               f"with offsets for empty bags")
     elif idx.ndim == 1:
         if offsets is None:
             raise ValueError(f"{who}: offsets has to be a 1-D tensor for a 1-D input of shape "

@@ -33,6 +33,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     if not isinstance(input, Tensor):
         input = as_tensor_arg(input, name="input")
+    _tensors_only("linear", (2, "weight", weight), (3, "bias", bias))  # (PyTorch's TypeError)
     if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
         input, weight, bias = _ac_lower(input, weight, bias)
     w = weight._data

@@ -471,10 +471,10 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     x = _t(input)
     y = target if isinstance(target, Tensor) else _arg(target, x, "target").to(x.dtype)
     _same_shape(x, y, "binary_cross_entropy")
-    if y.dtype != x.dtype or x.dtype.kind != "f":
-        raise RuntimeError(f"binary_cross_entropy: expected input and target of one floating "
-                           f"dtype, got {x.dtype} and {y.dtype}; convert the target, e.g. "
-                           f"target.to(input.dtype)")
+    if y.dtype != x.dtype or x.dtype.kind != "f":  # (one non-floating dtype: no such kernel)
+        raise (RuntimeError if y.dtype != x.dtype else NotImplementedError)(
+            f"binary_cross_entropy: expected input and target of one floating dtype, got "
+            f"{x.dtype} and {y.dtype}; convert them, e.g. input.float(), target.float()")
     for what, a in (("input", x._data), ("target", y._data)):
         if a.size and not bool(((a >= 0) & (a <= 1)).all()):  # (NaN is outside too)
             raise RuntimeError(

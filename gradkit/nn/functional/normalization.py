@@ -153,6 +153,9 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     if x.numel() == 0:
         return _batch_norm_empty(x, weight, bias)
     if x.ndim < 2:
+        # PyTorch reads a 1-D input's channels as 0: its per-channel parameters are checked first
+        _check_channel_params("batch_norm", x, 0, weight=weight, bias=bias,
+                              running_mean=running_mean, running_var=running_var)
         raise IndexError(f"batch_norm(): Dimension out of range: expected an input with at least "
                          f"2 dimensions (N, C, ...), got shape {tuple(x.shape)}")
     c = x.shape[1]
@@ -248,9 +251,14 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
                 f"layer_norm: expected {name} of shape {list(ns)}, got {list(p.shape)}"
             )
     _param_dtypes("layer_norm", x, dict(weight=weight, bias=bias), "LayerNormKernelImpl", True)
-    if _is_half(x.dtype):  # as PyTorch's kernel: in float32, rounded once
+    if _is_half(x.dtype):  # as PyTorch's kernel: in float32 (its fused form), rounded once
         f32 = [None if t is None else t.float() for t in (weight, bias)]
-        return layer_norm(x.float(), ns, f32[0], f32[1], eps).to(x.dtype)
+        return _layer_norm(x.float(), ns, f32[0], f32[1], eps, NO.LAYER_NORM_HALF).to(x.dtype)
+    return _layer_norm(x, ns, weight, bias, eps, NO.LAYER_NORM)
+
+
+def _layer_norm(x, ns, weight, bias, eps, op):
+    """``layer_norm`` of checked arguments by ``op`` (``LAYER_NORM`` or ``LAYER_NORM_HALF``)."""
     d = 1
     for s in ns:
         d *= s
@@ -264,7 +272,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
         inputs.append(weight)
     if bias is not None:
         inputs.append(bias)
-    return apply(NO.LAYER_NORM, inputs, (d, float(eps), weight is not None, bias is not None))
+    return apply(op, inputs, (d, float(eps), weight is not None, bias is not None))
 
 
 def _gn_stats(xp, x, groups, eps):
@@ -404,9 +412,7 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
     _tensors_only("rms_norm", (1, "input", input), (3, "weight", weight))
     x = input
     ns = _shape_tuple(normalized_shape)
-    if x.ndim == 0:
-        raise ValueError(f"rms_norm: Input tensor must have at least 1 dimensions, but got 0 "
-                         f"(normalized_shape={list(ns)})")
+    # PyTorch's order: the normalized shape, the weight's shape, the input's rank, its shape
     if not ns:
         raise RuntimeError("rms_norm: Expected normalized_shape to be at least 1-dimensional, "
                            "i.e., containing at least one element, but got normalized_shape = []")
@@ -414,7 +420,10 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
         raise RuntimeError(f"rms_norm: Expected weight to be of same shape as normalized_shape, "
                            f"but got weight of shape {list(weight.shape)} and normalized_shape = "
                            f"{list(ns)}")
-    if tuple(x.shape[x.ndim - len(ns):]) != ns or x.ndim < len(ns):
+    if x.ndim < len(ns):
+        raise ValueError(f"rms_norm: Input tensor must have at least {len(ns)} dimensions, but "
+                         f"got {x.ndim} (normalized_shape={list(ns)})")
+    if tuple(x.shape[x.ndim - len(ns):]) != ns:
         raise RuntimeError(
             f"rms_norm: expected input with shape (*, {', '.join(map(str, ns))}), got "
             f"{list(x.shape)}"
@@ -422,11 +431,11 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
     if not x.is_floating_point():
         raise NotImplementedError(f'rms_norm: "rms_norm" not implemented for {x.dtype}; convert '
                                   f"the input with .float()")
-    if eps is None:
-        eps = float(np.finfo(x._data.dtype).eps) if x._data.dtype.kind == "f" else 1e-7
-    if _is_half(x.dtype):  # as PyTorch: in float32, rounded once
+    if _is_half(x.dtype):  # as PyTorch: in float32 (float32's eps by default), rounded once
         return rms_norm(x.float(), ns, None if weight is None else weight.float(),
                         eps).to(x.dtype)
+    if eps is None:
+        eps = float(np.finfo(x._data.dtype).eps) if x._data.dtype.kind == "f" else 1e-7
     dims = tuple(range(x.ndim - len(ns), x.ndim))
     y = x * _F.rsqrt(_F.mean(x * x, dims, keepdim=True) + eps)
     y = y * weight if weight is not None else y
@@ -470,7 +479,10 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
 def _norm_opmath(x, dim):
     """The 2-norm along ``dim`` (kept) as PyTorch's ``linalg_vector_norm``: a half-precision
-    input accumulates in float32 and is rounded once."""
+    input accumulates in float32 and is rounded once; over one element it is ``|x|`` (no
+    square to overflow: cosine_similarity of 3e38 along a dim of size 1 is 1)."""
+    if -x.ndim <= dim < x.ndim and x.shape[dim] == 1:  # (a bad dim is norm's IndexError)
+        return _F.abs(x)
     if _is_half(x.dtype):
         return _F.norm(x.float(), 2, dim, keepdim=True).to(x.dtype)
     return _F.norm(x, 2, dim, keepdim=True)
@@ -534,6 +546,10 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
     _tensors_only("instance_norm", (1, "input", input), (2, "running_mean", running_mean),
                   (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias))
     x = input
+    d = math.prod(x.shape[2:])
+    if spatial_check and use_input_stats and d <= 1:  # first (0-d and 1-D inputs too)
+        raise ValueError(f"instance_norm(): Expected more than 1 spatial element when training, "
+                         f"got input of shape {tuple(x.shape)}")
     if not use_input_stats and (running_mean is None or running_var is None):
         raise RuntimeError("instance_norm(): Expected running_mean and running_var to be defined "
                            "when use_input_stats is false")
@@ -541,10 +557,6 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
         raise IndexError(f"instance_norm(): Dimension out of range: expected an input of shape "
                          f"(N, C, *), got shape {tuple(x.shape)}")
     n, c = x.shape[0], x.shape[1]
-    d = math.prod(x.shape[2:])
-    if spatial_check and use_input_stats and d <= 1:
-        raise ValueError(f"instance_norm(): Expected more than 1 spatial element when training, "
-                         f"got input of shape {tuple(x.shape)}")
     if n == 0 and (weight is not None or bias is not None):
         raise IndexError(f"instance_norm(): select(): index 0 out of range for tensor of size "
                          f"[0] at dimension 0 (an empty batch, shape {tuple(x.shape)}, with an "

@@ -12,7 +12,6 @@ The 1-D forms view their input as ``(N, C, 1, L)`` and run the 2-D primitives of
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,8 +28,7 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
            "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d",
            "adaptive_max_pool3d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d",
-           "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
-           "fractional_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d",
+           "lp_pool1d", "lp_pool2d", "lp_pool3d",
            "max_pool1d", "max_pool1d_with_indices", "max_pool2d", "max_pool2d_with_indices",
            "max_pool3d", "max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
@@ -105,7 +103,7 @@ def _as4d(input, n, who, nonempty="all", low=RuntimeError):
 
 def _window_checks(k, s, p, d, who):
     """PyTorch's checks of a window (RuntimeError): positive kernel, stride and dilation, a
-    padding of at most half the dilated kernel."""
+    padding of at most half the kernel (not the dilated one, as PyTorch's max pooling)."""
     if any(v <= 0 for v in k):
         raise RuntimeError(f"{who}: kernel_size must be greater than zero, but got "
                            f"kernel_size={k}")
@@ -115,10 +113,10 @@ def _window_checks(k, s, p, d, who):
         raise RuntimeError(f"{who}: dilation should be greater than zero, but got dilation={d}")
     if any(v < 0 for v in p):
         raise RuntimeError(f"{who}: pad must be non-negative, but got padding={p}")
-    for kk, pp, dd in zip(k, p, d):
-        if pp > (dd * (kk - 1) + 1) // 2:
-            raise RuntimeError(f"{who}: pad should be at most half of effective kernel size, "
-                               f"but got padding={p}, kernel_size={k} and dilation={d}")
+    for kk, pp in zip(k, p):
+        if pp > kk // 2:
+            raise RuntimeError(f"{who}: pad should be at most half of kernel size, but got "
+                               f"padding={p}, kernel_size={k} and dilation={d}")
 
 
 def _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, n, who):
@@ -201,17 +199,17 @@ def max_pool1d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
 
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-              divisor_override, n, who):
+              divisor_override, n, who, kernel3d=False):
     x, undo = _as4d(input, n, who, low=rank_error(input, None, n, "index" if n == 2 else ""))
     k, s, p, _d, out = _window_args(x, kernel_size, stride, padding, 1, ceil_mode, n, who)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{who}: divisor must be not zero, got divisor_override=0")
     if x.dtype.kind in "biu" and x.dtype.type is not np.int64:  # int64 is the one integer kernel
-        _not_for_dtype(x, "avg_pool3d_out_frame" if who.startswith("avg_pool3d") else "avg_pool2d",
-                       "biu")
-    if who.startswith("avg_pool3d") and x.dtype.type is np.float16:
-        raise NotImplementedError(f"{who}: \"avg_pool3d_out_frame\" not implemented for 'Half'; "
-                                  f"convert the input with .float() first")
+        _not_for_dtype(x, "avg_pool3d_out_frame" if kernel3d else "avg_pool2d", "biu")
+    if kernel3d and x.dtype.kind == "f" and x.dtype.itemsize == 2:  # (also under lp_pool3d)
+        label = "Half" if x.dtype.type is np.float16 else "BFloat16"
+        raise NotImplementedError(f"{who}: \"avg_pool3d_out_frame\" not implemented for "
+                                  f"'{label}'; convert the input with .float() first")
     in_hw = tuple(x.shape[2:])
     div = P.avg_divisor(in_hw, k, s, p, out, count_include_pad, divisor_override)
     y = apply1(P.AVG_POOL, x, (k, s, p, out, 1.0 / div, in_hw))
@@ -274,8 +272,8 @@ def _adaptive_out(x, output_size, n, who):
 
 def _adaptive_avg_dtype(x, out, who):
     """PyTorch's adaptive average has no integer or bool kernel; a (1, 1) output goes through
-    ``mean``, whose error is a RuntimeError."""
-    if not x.dtype.is_floating_point:
+    ``mean``, whose error is a RuntimeError; an empty input or output is returned unchecked."""
+    if not x.dtype.is_floating_point and 0 not in tuple(out) and x.numel():
         if tuple(out) == (1, 1):
             raise RuntimeError(f"{who}: mean(): could not infer output dtype. Input dtype must "
                                f"be either a floating point or complex dtype. Got: {x.dtype}")
@@ -483,6 +481,13 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
         raise ValueError(f"{who} expects integer indices of the input's shape "
                          f"{tuple(x.shape)}, got indices of shape {tuple(idx.shape)} and dtype "
                          f"{idx.dtype}")
+    nk = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else n
+    if nk != n and (output_size is None or len(output_size) in (nk, nk + 2)):
+        # PyTorch's Python face sizes the output by the kernel's length, its kernel refuses it
+        names = {1: "one", 2: "two", 3: "three"}[n]
+        raise RuntimeError(f"{who}: There should be exactly {names} elements ({spatial}) in "
+                           f"output_size, but got {nk} elements (from kernel_size "
+                           f"{kernel_size!r}: give {n} sizes)")
     k = _tuple(kernel_size, n, "kernel_size", who)
     s = _tuple(k if stride is None else stride, n, "stride", who)
     p = _tuple(padding, n, "padding", who)
@@ -501,6 +506,7 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
         plane *= v
     lead = tuple(x.shape[:x.ndim - n])
     flat_idx = idx.reshape(-1, int(np.prod(in_sp)))
+    _not_for_dtype(x, f"max_unpool{n}d", "biu")  # (PyTorch's kernels: before the indices)
     if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= plane):
         bad = int(flat_idx[(flat_idx < 0) | (flat_idx >= plane)][0])
         raise RuntimeError(f"{who}: found an invalid max index {bad} (the output plane "
@@ -689,8 +695,12 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
         raise RuntimeError(f"{who}: divisor must be not zero, got divisor_override=0")
     n, c, dep = x.shape[:3]
     _depth_out(dep, k, s, p, (1, 1, 1), ceil_mode, who)
+    # an int64 input (the one integer kernel): window sums, then one division truncated toward
+    # 0 by the whole window's divisor (dividing per axis truncated twice: 1/3 weights were 0)
+    integer = x.dtype.kind in "iu"
     y2 = _avg_pool(_slices_2d(x), k[1:], s[1:], p[1:], ceil_mode, count_include_pad,
-                   None if divisor_override is None else 1, 2, who)
+                   None if divisor_override is None and not integer else 1, 2, who,
+                   kernel3d=True)
     out_d = _depth_out(dep, k, s, p, (1, 1, 1), ceil_mode, who)
     y = y2.reshape((n, c, dep) + tuple(y2.shape[2:]))
     starts = np.arange(out_d) * s[0] - p[0]
@@ -702,20 +712,43 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
     else:
         div = (np.minimum(starts + k[0], dep) - np.maximum(starts, 0)).astype(np.float64)
     dt = x._data.dtype
+    raw = starts[:, None] + np.arange(k[0])[None, :]
+    lo, hi = max(0, -int(raw.min())), max(0, int(raw.max()) - (dep - 1))
+    if lo or hi:  # taps past the input (padding, ceil_mode) read zeros: 0 * inf would be NaN
+        from .resample import pad as _pad
+        y = _pad(y, (0, 0, 0, 0, lo, hi))
+        idx, dep = raw + lo, dep + lo + hi
+    taps = tuple(idx[:, a] for a in range(k[0]))
+    if integer:
+        sums = apply1(RS.RESAMPLE, y, (2, dep, taps, tuple(ok[:, a].astype(dt)
+                                                            for a in range(k[0]))))
+        total = np.full((out_d,) + tuple(y2.shape[2:]), divisor_override or 0, dtype=np.int64)
+        if divisor_override is None:
+            hw = P.avg_divisor(tuple(x.shape[3:]), k[1:], s[1:], p[1:], tuple(y2.shape[2:]),
+                               count_include_pad, None)
+            total = np.rint(div[:, None, None] * hw).astype(np.int64)
+        xp = namespace_of(sums._data)
+        a = sums._data
+        res = wrap((xp.abs(a) // xp.asarray(total)) * xp.sign(a))
+        return res.squeeze(0) if unbatched else res
     ws = tuple((ok[:, a] / div).astype(dt) for a in range(k[0]))
-    res = apply1(RS.RESAMPLE, y, (2, dep, tuple(idx[:, a] for a in range(k[0])), ws))
+    res = apply1(RS.RESAMPLE, y, (2, dep, taps, ws))
     return res.squeeze(0) if unbatched else res
 
 
 def _adaptive3d(input, output_size, who):
     kind = "adaptive_max" if "max" in who else "adaptive_avg"
     x, unbatched = _as5d(input, who, "spatial", rank_error(input, output_size, 3, kind))
-    _nonempty_after_first(input, who)
     o = _tuple(output_size, 3, "output_size", who, allow_none=True, repeat_one=False)
     o = tuple(i if v is None else v for v, i in zip(o, x.shape[2:]))
-    if any(v <= 0 for v in o):
-        raise RuntimeError(f"{who}: elements of output_size must be greater than 0, got "
-                           f"{output_size!r}")
+    if any(v < 0 for v in o):
+        raise RuntimeError(f"{who}: elements of output_size must be greater than or equal to 0, "
+                           f"got {output_size!r}")
+    _nonempty_after_first(input, who)
+    # PyTorch's 3-D kernels have no integer or bool version (checked before an empty output)
+    _not_for_dtype(x, kind + "_pool3d_cpu", "biu")
+    if 0 in o:  # an empty output (PyTorch's too)
+        return x, unbatched, o, None, None, None
     wins = P.adaptive_windows(x.shape[2], o[0])
     width = max(e - b for b, e in wins)
     starts = np.array([b for b, _e in wins])
@@ -740,6 +773,8 @@ def _adaptive_avg_pool3d(input, output_size, who):
     from ...ops import resample as RS
 
     x, unbatched, o, idx, ok, lengths = _adaptive3d(input, output_size, who)
+    if idx is None:
+        return _empty_pool(x, o, (lambda y: y.squeeze(0)) if unbatched else (lambda y: y))
     n, c, dep = x.shape[:3]
     y2 = _adaptive_avg(_slices_2d(x), o[1:], 2, who)
     y = y2.reshape((n, c, dep) + o[1:])
@@ -764,6 +799,9 @@ def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False
 
 def _adaptive_max_pool3d(input, output_size, return_indices, who):
     x, unbatched, o, idx, ok, _lengths = _adaptive3d(input, output_size, who)
+    if idx is None:
+        return _empty_pool(x, o, (lambda y: y.squeeze(0)) if unbatched else (lambda y: y),
+                           return_indices)
     n, c, dep = x.shape[:3]
     got = _adaptive_max(_slices_2d(x), o[1:], return_indices, 2, who, check=False)
     y2, hw_idx = got if return_indices else (got, None)
@@ -804,151 +842,6 @@ def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: _IntOr,
                        "max_unpool3d()")
 
 
-def _fractional_intervals(sample, n_in, n_out, pool, dtype):
-    """Window starts of fractional max pooling (PyTorch's ``generate_intervals``): ``(P, n_out)``
-    for ``P`` planes' samples."""
-    seq = np.empty(sample.shape + (n_out,), dtype=np.int64)
-    if n_out > 1:
-        ft = np.dtype(dtype).type
-        alpha = ft(n_in - pool) / ft(n_out - 1)
-        i = np.arange(n_out - 1, dtype=dtype)
-        sample = sample.astype(dtype)[..., None]
-        seq[..., :-1] = (((i + sample) * alpha).astype(np.int64)
-                         - (sample * alpha).astype(np.int64))
-    seq[..., -1] = n_in - pool
-    return seq
-
-
-def fractional_max_pool2d(input: Tensor, kernel_size: _IntOr, output_size=None,
-                          output_ratio=None, return_indices: bool = False,
-                          _random_samples: Tensor | None = None):
-    """Fractional max pooling (Graham, 2014): max over ``kernel_size`` windows whose starts
-    advance by a pseudo-random mix of two step lengths, giving any ``output_size`` (or
-    ``floor(input_size * output_ratio)``).
-
-    Args:
-        input: ``(N, C, H, W)`` or ``(C, H, W)``.
-        kernel_size: window size.
-        output_size: the output ``(H_out, W_out)``.
-        output_ratio: or the output size as a fraction of the input's, in ``(0, 1)``.
-        return_indices: also return each maximum's flat index into its ``H * W`` plane.
-        _random_samples: ``(N, C, 2)`` samples in ``[0, 1)`` (column samples, then row
-            samples) fixing the windows; drawn from gradkit's generator when None.
-
-    Shape:
-        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
-    """
-    return _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_indices,
-                                _random_samples, 2, "fractional_max_pool2d()")
-
-
-def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_indices,
-                         samples, dims, who):
-    """Fractional max pooling over the last ``dims`` (2 or 3) axes of a batched or unbatched
-    input: windows from PyTorch's interval rule, the first maximum of each (NaN wins)."""
-    from ... import functions as _F
-    from ...random import _gen
-    from ...random import uniform as _uniform
-
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
-    spatial = "H, W" if dims == 2 else "D, H, W"
-    if x.ndim not in (dims + 1, dims + 2):
-        raise RuntimeError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), "
-                           f"got a {x.ndim}-D input of shape {tuple(x.shape)}")
-    if any(d == 0 for d in x.shape[x.ndim - dims - 1:]):
-        raise RuntimeError(f"{who}: Expected input to have non-zero size for non-batch "
-                           f"dimensions, but got {list(x.shape)}")
-    unbatched = x.ndim == dims + 1
-    if unbatched:
-        x = x.unsqueeze(0)
-    for what, v in (("kernel_size", kernel_size), ("output_size", output_size)):
-        if isinstance(v, (tuple, list)) and len(v) != dims:  # (PyTorch widens no 1-tuple)
-            raise RuntimeError(f"{who} {what} must either be a single Int or tuple of "
-                               f"{dims} Ints, got {v!r}")
-    k = _tuple(kernel_size, dims, "kernel_size", who)
-    if any(kk <= 0 for kk in k):
-        # (PyTorch 2.13 takes it unchecked: empty windows, -inf, indices past the input)
-        raise RuntimeError(f"{who}: kernel_size must be positive, got {k}")
-    n, c = x.shape[:2]
-    size = tuple(x.shape[2:])
-    if output_size is None and output_ratio is None:
-        raise ValueError(f"{who} requires specifying either an output_size or an output_ratio")
-    if output_size is None:
-        ratio = (output_ratio,) * dims if isinstance(output_ratio, (int, float)) \
-            else tuple(output_ratio)
-        if len(ratio) != dims or not all(0 < r < 1 for r in ratio):
-            raise ValueError(f"{who}: output_ratio must be in (0, 1) (one value or "
-                             f"{'a pair' if dims == 2 else 'three'}), got {output_ratio!r}")
-        output_size = tuple(int(v * r) for v, r in zip(size, ratio))
-    out = _tuple(output_size, dims, "output_size", who)
-    if any(o < 0 for o in out):
-        raise RuntimeError(f"{who}: Trying to create tensor with negative dimension: {out}")
-    # PyTorch's checks: output + kernel - 1 <= input in 2-D, < input in 3-D
-    strict = dims == 3
-    if any(o + kk - 1 > v - strict for o, kk, v in zip(out, k, size)):
-        raise RuntimeError(f"{who}: pool size {k} too large relative to the input size "
-                           f"{size} for output size {out}: need output + kernel - 1 "
-                           f"{'<' if strict else '<='} input size per axis")
-    if 0 in out:  # an empty output (as PyTorch): no window to sample
-        y = x.reshape(n, c, -1)[..., :0].reshape((n, c) + out)
-        ind = wrap(namespace_of(x._data).zeros((n, c) + out, dtype=np.int64))
-        if unbatched:
-            y, ind = y.squeeze(0), ind.squeeze(0)
-        return (y, ind) if return_indices else y
-    dt = x._data.dtype
-    if samples is None:
-        smp = _uniform(_gen(None), n * c * dims, dt).reshape(n, c, dims)
-    else:
-        if isinstance(samples, Tensor) and samples._data.dtype != dt:
-            raise RuntimeError(f"{who}: Expect _random_samples to have the same dtype as input "
-                               f"({x.dtype}), got {samples.dtype}")
-        smp = samples._data if isinstance(samples, Tensor) else np.asarray(samples)
-        smp = smp if type(smp) is np.ndarray else smp.get()
-        if smp.ndim != 3 or smp.shape[2] != dims or smp.shape[0] < n or smp.shape[1] < c:
-            raise RuntimeError(f"{who}: _random_samples must have shape ({n}, {c}, {dims}), got "
-                               f"{tuple(smp.shape)}")
-        smp = smp[:n, :c]
-    # which sample drives which axis: (W, H) in 2-D, (D, H, W) in 3-D (as PyTorch)
-    order = (1, 0) if dims == 2 else (0, 1, 2)
-    flat = np.zeros((n, c) + (1,) * (2 * dims), dtype=np.int64)
-    for a in range(dims):  # flat (row-major) positions of every window tap
-        starts = _fractional_intervals(smp[..., order[a]], size[a], out[a], k[a], dt)
-        taps = starts.reshape((n, c) + tuple(out[a] if i == a else 1 for i in range(dims))
-                              + (1,) * dims) \
-            + np.arange(k[a]).reshape((1, 1) + (1,) * dims
-                                      + tuple(k[a] if i == a else 1 for i in range(dims)))
-        flat = flat * size[a] + taps
-    flat = flat.reshape((n, c) + out + (-1,))  # (N, C, *out, prod(k)): row-major window order
-    planes = math.prod(size)
-    vals = x._data.reshape(n, c, planes)
-    vals = vals if type(vals) is np.ndarray else vals.get()
-    cand = np.take_along_axis(vals, flat.reshape(n, c, -1), axis=2).reshape(flat.shape)
-    first = _window_argmax(cand)
-    idx = np.take_along_axis(flat, first[..., None], -1)[..., 0]  # (N, C, *out)
-    dev = namespace_of(x._data)
-    y = _F.gather(x.reshape(n, c, planes), 2, wrap(dev.asarray(idx.reshape(n, c, -1))))
-    y = y.reshape((n, c) + out)
-    ind = wrap(dev.asarray(idx))
-    if unbatched:
-        y, ind = y.squeeze(0), ind.squeeze(0)
-    return (y, ind) if return_indices else y
-
-
-def fractional_max_pool3d(input: Tensor, kernel_size: _IntOr, output_size=None,
-                          output_ratio=None, return_indices: bool = False,
-                          _random_samples: Tensor | None = None):
-    """3-D fractional max pooling (see :func:`fractional_max_pool2d`); ``_random_samples`` is
-    ``(N, C, 3)`` (depth, row, column samples, as PyTorch) and the indices are flat
-    ``D * H * W`` positions.
-
-    Shape:
-        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
-        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without the batch axis
-    """
-    return _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_indices,
-                                _random_samples, 3, "fractional_max_pool3d()")
-
-
 # ----------------------------------------------------------------------------- *_with_indices
 def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode: bool = False, return_indices: bool = False):
@@ -982,19 +875,3 @@ def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices:
 def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = False):
     """:func:`adaptive_max_pool3d` returning ``(output, indices)``."""
     return adaptive_max_pool3d(input, output_size, True)
-
-
-def fractional_max_pool2d_with_indices(input: Tensor, kernel_size, output_size=None,
-                                       output_ratio=None, return_indices: bool = False,
-                                       _random_samples: Tensor | None = None):
-    """:func:`fractional_max_pool2d` returning ``(output, indices)``."""
-    return fractional_max_pool2d(input, kernel_size, output_size, output_ratio, True,
-                                 _random_samples)
-
-
-def fractional_max_pool3d_with_indices(input: Tensor, kernel_size, output_size=None,
-                                       output_ratio=None, return_indices: bool = False,
-                                       _random_samples: Tensor | None = None):
-    """:func:`fractional_max_pool3d` returning ``(output, indices)``."""
-    return fractional_max_pool3d(input, kernel_size, output_size, output_ratio, True,
-                                 _random_samples)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from ..._tensor.torch_function import ACTIVE as _TORCH_FUNCTION
+from ..functional import _pool_fractional as FF
 from ..functional import pooling as FP
 from .module import Module
 
@@ -454,6 +455,9 @@ class _FractionalMaxPoolNd(Module):
         super().__init__()
         n, layer = self._n, type(self).__name__
         self.kernel_size = _ntuple(kernel_size, n)
+        if n == 3 and any(k <= 0 for k in self.kernel_size):  # (PyTorch checks only 3-D's)
+            raise ValueError(f"{layer}: kernel_size must be greater than 0, but got "
+                             f"{kernel_size}")
         self.return_indices = return_indices
         self.register_buffer("_random_samples", _random_samples)
         self.output_size = _ntuple(output_size, n) if output_size is not None else None
@@ -472,7 +476,7 @@ class _FractionalMaxPoolNd(Module):
                              f"{output_ratio})")
 
     def forward(self, input: Tensor):
-        return FP._fractional_max_pool(input, self.kernel_size, self.output_size,
+        return FF._fractional_max_pool(input, self.kernel_size, self.output_size,
                                        self.output_ratio, self.return_indices,
                                        self._random_samples, self._n, type(self).__name__)
 

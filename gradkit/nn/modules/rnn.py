@@ -209,6 +209,8 @@ class RNNBase(Module):
                 f"{name}: Expected input to be 2D (unbatched) or 3D (batched), got a {input.ndim}D "
                 f"tensor of shape {_shape(input)}"
             )
+        if hx is not None:  # PyTorch's forward: the states' ranks before check_input
+            self._check_state_ranks(hx, input.ndim)
         w = next(iter(self._parameters.values()), None)
         if w is not None and input.dtype != w.dtype:  # PyTorch's check_input: dtype first
             raise ValueError(f"{name}: input dtype ({input.dtype}) does not match weight dtype "
@@ -271,6 +273,21 @@ class RNNBase(Module):
         if is_lstm:
             return output, (hn, cn)
         return output, hn
+
+    def _check_state_ranks(self, hx, ndim):
+        """PyTorch's first check of the given states: as many dims as the input (a 3-D batched
+        input takes 3-D states, a 2-D unbatched one 2-D)."""
+        states = tuple(hx) if self.mode == "LSTM" and isinstance(hx, (tuple, list)) else (hx,)
+        if not all(isinstance(t, Tensor) for t in states) or \
+                all(t.ndim == ndim for t in states):
+            return  # (other kinds of states are _given_states's to refuse)
+        kind = "batched 3-D" if ndim == 3 else "unbatched 2-D"
+        if self.mode == "LSTM":
+            got = ", ".join(f"{t.ndim}-D" for t in states)
+            raise RuntimeError(f"{self._name}: For {kind} input, hx and cx should also be "
+                               f"{ndim}-D but got ({got}) tensors")
+        raise RuntimeError(f"{self._name}: For {kind} input, hx should also be {ndim}-D but got "
+                           f"{hx.ndim}-D tensor")
 
     def _given_states(self, hx, batch: tuple):
         """``(h0, c0)`` from ``hx`` (None, None when not given; c0 None but for LSTM), checked

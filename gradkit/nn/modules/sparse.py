@@ -90,8 +90,10 @@ class Embedding(Module):
         idx = input._data if isinstance(input, Tensor) else None
         # (the range check is the module's friendlier message; a dtype other than int32/int64
         # is refused first, by the functional, as PyTorch)
+        # (a weight of no rows is the functional's RuntimeError, as PyTorch's index_select)
         if idx is not None and idx.dtype in (np.int32, np.int64) and idx.size \
-                and not input.is_meta and (idx.max() >= self.num_embeddings or idx.min() < 0):
+                and self.weight.shape[0] and not input.is_meta \
+                and (idx.max() >= self.num_embeddings or idx.min() < 0):
             bad = int(idx.max()) if idx.max() >= self.num_embeddings else int(idx.min())
             raise IndexError(
                 f"Embedding(num_embeddings={self.num_embeddings}, embedding_dim="
