@@ -17,6 +17,7 @@ from .. import functions as F
 from .. import return_types
 from .._backend import to_host
 from .._complex import is_host
+from .._options import element_count
 from .._tensor import Tensor, apply, apply1, wrap
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op
 from ..functions._args import _const_like
@@ -342,18 +343,22 @@ def vander(x, *, N=None) -> Tensor:
     if N <= 1:
         raise RuntimeError(f"{name}: N must be greater than 1 (got N={N}): it is the number "
                            f"of columns, the powers 0 to N - 1")
+    element_count(name, tuple(x.shape) + (N,))  # before a loop of N products
     if x.dtype.kind in "iu":  # PyTorch's integer powers are int64 (an int32 x is promoted)
         x = x.long()
     return _powers(x, N)
 
 
 def _powers(x, N):
-    if N == 0:
-        return _const(x, np.zeros(tuple(x.shape) + (0,)))
-    cols = [_const(x, np.ones(tuple(x.shape)))]
-    for _ in range(N - 1):
-        cols.append(cols[-1] * x)
-    return F.stack(cols, -1)
+    """The running products ``1, x, x*x, ...`` as one cumulative product over a stretched ``x``
+    (the same products in the same order as a loop); a result no memory holds is PyTorch's
+    RuntimeError."""
+    ones = _const(x, np.ones(tuple(x.shape) + (1,)))
+    try:
+        return F.cat([ones, x.unsqueeze(-1).expand(*x.shape, N - 1)], -1).cumprod(-1)
+    except MemoryError:
+        raise RuntimeError(f"linalg.vander: cannot allocate the {tuple(x.shape) + (N,)} result "
+                           f"(N={N}): ask for fewer columns") from None
 
 
 def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:

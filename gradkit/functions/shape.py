@@ -928,12 +928,17 @@ def vander(x, N=None, increasing=False):
     n = v.shape[0] if N is None else _int_arg(N, "vander", "N")
     if n < 0:
         raise RuntimeError(f"vander(): N must be non-negative, got {n}")
+    element_count("vander", (v.shape[0], n))
     if v.dtype.kind in "biu":
         v = v.to(_dtype.int64)
     ones = wrap(_const_like(v, np.ones((v.shape[0], 1), dtype=v.dtype)))
     if n <= 1:  # constants, out of the graph, as PyTorch's
         return ones[:, :n]
-    cols = cat([ones, v.unsqueeze(1).expand(v.shape[0], n - 1)], 1).cumprod(1)
+    try:
+        cols = cat([ones, v.unsqueeze(1).expand(v.shape[0], n - 1)], 1).cumprod(1)
+    except MemoryError:
+        raise RuntimeError(f"vander(): cannot allocate the ({v.shape[0]}, {n}) result: ask for "
+                           f"fewer columns N") from None
     return cols if increasing else flip(cols, 1)
 
 

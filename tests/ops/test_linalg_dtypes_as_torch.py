@@ -171,3 +171,24 @@ def test_solve_triangular_solves_in_the_dtype_of_a_as_torch(pair, left):
     _same(lambda m: m.linalg.solve_triangular(m.tensor(a).to(getattr(m, pair[0])),
                                               m.tensor(b).to(getattr(m, pair[1])),
                                               upper=True, left=left))
+
+
+@pytest.mark.parametrize("face", ["linalg.vander", "vander"])
+def test_vander_of_more_columns_than_memory_holds_raises_runtime_error(face):
+    # PyTorch's allocator refuses at once; gradkit looped over N products (linalg.vander) until
+    # the process ran out of memory, or leaked NumPy's MemoryError (vander)
+    def call(m):
+        fn = m.linalg.vander if face == "linalg.vander" else m.vander
+        return fn(m.ones(3), N=2 ** 40)
+
+    _same(call)
+
+
+def test_vander_gradients_through_zeros_as_torch():
+    x = np.array([2.0, 0.0, -1.5])
+    grads = []
+    for m in (gk, torch):
+        t = m.tensor(x, requires_grad=True)
+        (m.linalg.vander(t, N=5) * m.arange(15.0).reshape(3, 5)).sum().backward()
+        grads.append(t.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-15)
