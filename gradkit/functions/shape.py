@@ -202,7 +202,7 @@ def squeeze(input, dim=_EVERY):
             raise RuntimeError(f"squeeze(): dim {_repeated(dims)} appears multiple times in the "
                                f"list of dims {dim}; give each dim once")
         shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
-    name = "SqueezeBackward0" if dim is None else \
+    name = "SqueezeBackward0" if dim is _EVERY else \
         "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
     return rename(reshape(x, shape), name, x)
 
