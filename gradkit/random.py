@@ -22,6 +22,8 @@ import threading
 
 import numpy as np
 
+from ._stride_order import insertion_order
+
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
            "default_generator", "fork_rng"]
 
@@ -612,16 +614,7 @@ def _dense_order(shape, strides) -> list:
             return 0
         return (sa > sb) - (sa < sb) or (1 if shape[a] > shape[b] else 0)
 
-    for i in range(1, len(perm)):
-        j = i
-        for k in range(i - 1, -1, -1):
-            c = cmp(perm[k], perm[j])
-            if c > 0:
-                perm[k], perm[j] = perm[j], perm[k]
-                j = k
-            elif c < 0:
-                break
-    return perm[::-1]
+    return insertion_order(perm, cmp)[::-1]
 
 
 def in_memory_order(flat: np.ndarray, like: np.ndarray) -> np.ndarray:

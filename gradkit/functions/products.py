@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .. import _dtype
+from .._stride_order import insertion_order
 from .._tensor.record import apply, apply2
 from .._tensor.tensor import Tensor, as_tensor_arg
 from ..amp._state import CPU as _AUTOCAST
@@ -392,15 +393,7 @@ def _kron_view_fails(sa, sta, sb, stb):
             if full[d0] > full[d1]:
                 return 1
         return 0
-    for i in range(1, nd):
-        d1 = i
-        for d0 in range(i - 1, -1, -1):
-            c = should_swap(perm[d0], perm[d1])
-            if c > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif c < 0:
-                break
+    insertion_order(perm, should_swap)
     out = [0] * nd
     r = 1
     for d in perm:
