@@ -258,6 +258,10 @@ def test_16_bit_codecs_equal_numpy_and_torch_casts_on_every_pattern_and_tie():
     got = _lowp.decode_fp16(every, np.empty(65536, np.float32))
     np.testing.assert_array_equal(got, every.view(np.float16).astype(np.float32))
     rng = np.random.default_rng(2)
+    base = rng.standard_normal(65536).astype(np.float32)
+    summed = _lowp.decode_fp16(every, base.copy(), add=True)  # the reduction's float32 sums
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(summed, base + every.view(np.float16).astype(np.float32))
     rand = rng.integers(0, 2 ** 32, 300_000, dtype=np.uint64).astype(np.uint32).view(np.float32)
     vals = every.view(np.float16).astype(np.float32)
     finite = np.sort(vals[np.isfinite(vals)])
