@@ -149,3 +149,29 @@ if rank == 0 and hook == "none":
             np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-4,
                                        atol=1e-5, err_msg=n)
 print(f"bucket view ok rank {rank}/{world} hook={hook}", flush=True)
+
+# the progress thread lives as long as its DDP module (parked between backward passes) and ends
+# with it: a program that builds many DDP models does not pile up threads
+import gc  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+
+def progress_threads():
+    return sum(t.name == "gradkit-ddp-progress" for t in threading.enumerate())
+
+
+alive = progress_threads()
+for _ in range(3):
+    tmp = DDP(Net(), bucket_cap_mb=0.0005, find_unused_parameters=True)
+    for _ in range(2):
+        loss_fn(tmp(gk.tensor(X[0][shard])), gk.tensor(Y[0][shard])).backward()
+    # it ran (buckets were in flight during backward) and is parked now
+    assert tmp._poller is None or progress_threads() == alive + 1, progress_threads()
+    del tmp
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while progress_threads() > alive and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert progress_threads() == alive, (progress_threads(), alive)
+print(f"progress threads ok rank {rank}/{world}", flush=True)
