@@ -57,10 +57,14 @@ def test_gradient_as_bucket_view_grads_are_bucket_views_and_train_as_the_default
     """gradient_as_bucket_view=True: every .grad is a view of its bucket after a synchronised
     backward (with zero_grad(set_to_none=False) the same view, accumulated into in place),
     equal bit for bit to the default DDP's gradients; parameters, state_dict and one process
-    agree after 12 steps (no_sync accumulation, unused parameters and a hook included)."""
+    agree after 12 steps (no_sync accumulation, unused parameters and a hook included). The
+    default DDP makes fresh gradients bucket views, writes into gradients that existed before
+    backward, and never changes a gradient kept from an earlier step; the progress thread
+    ends with its module."""
     res = _run([str(SCRIPTS / "bucket_view.py"), hook])
     assert res.returncode == 0, res.stdout + res.stderr
     assert res.stdout.count("bucket view ok rank") == 2, res.stdout
+    assert res.stdout.count("progress threads ok rank") == 2, res.stdout
 
 
 def test_a_rank_that_raises_ends_the_job_promptly():
@@ -258,6 +262,10 @@ def test_16_bit_codecs_equal_numpy_and_torch_casts_on_every_pattern_and_tie():
     got = _lowp.decode_fp16(every, np.empty(65536, np.float32))
     np.testing.assert_array_equal(got, every.view(np.float16).astype(np.float32))
     rng = np.random.default_rng(2)
+    base = rng.standard_normal(65536).astype(np.float32)
+    summed = _lowp.decode_fp16(every, base.copy(), add=True)  # the reduction's float32 sums
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(summed, base + every.view(np.float16).astype(np.float32))
     rand = rng.integers(0, 2 ** 32, 300_000, dtype=np.uint64).astype(np.uint32).view(np.float32)
     vals = every.view(np.float16).astype(np.float32)
     finite = np.sort(vals[np.isfinite(vals)])

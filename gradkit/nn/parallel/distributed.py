@@ -8,19 +8,24 @@ and after the first synchronised backward rebuilt in the order the gradients act
 (rank 0's order, so every rank starts the same all-reduces in the same order).
 
 Gradients are copied into their bucket's flat buffer as they arrive, already divided by the
-world size (one pass: the all-reduce then sums). With ``gradient_as_bucket_view=True`` each
-``.grad`` then becomes a view of its bucket, as in PyTorch: once it is one (and stays one:
+world size (one pass: the all-reduce then sums), and ``.grad`` becomes a view of its bucket, so
+no copy comes back after the all-reduce; once it is one (and stays one:
 ``zero_grad(set_to_none=False)``), backward accumulates straight into the bucket and nothing is
-copied in or out; with ``zero_grad()``'s default ``set_to_none=True`` the fresh gradient is
-copied in once and no copy comes back. When the last gradient of a bucket has been
+copied in or out. With ``gradient_as_bucket_view=True`` always, as in PyTorch; by default only
+where no program can tell the difference from PyTorch's default (separate ``.grad`` tensors
+that the averaged values are copied into): a ``.grad`` tensor that existed before the backward
+keeps its identity and gets the averaged values, and a gradient of an earlier step that the
+program still holds is never changed (the bucket then moves to fresh memory; see ``_fill``).
+When the last gradient of a bucket has been
 accumulated, its all-reduce is started at once (MPI's non-blocking ``Iallreduce``), or the
 registered communication hook (:meth:`register_comm_hook`) is called with a
 :class:`GradBucket`. Without a hook, the part of a bucket whose gradients have arrived (in the
 bucket's order) is all-reduced ahead of the rest once it reaches 1 MB (``GRADKIT_DDP_PART_MB``),
 so that a large bucket overlaps the backward of its last layers. MPI moves a started
 all-reduce only when the rank calls into it, so while buckets are in flight a helper thread
-calls ``MPI_Test`` on them every 0.2 ms, sleeping in between (BLAS releases the GIL, so it runs
-beside backward's matrix products at a few microseconds of CPU per call); with
+calls ``MPI_Test`` on them every 0.2 ms (``GRADKIT_DDP_POLL_US``), sleeping in between (BLAS
+releases the GIL, so it runs beside backward's matrix products at a few microseconds of CPU
+per call; the thread is parked between backward passes); with
 ``GRADKIT_DDP_PROGRESS=hooks``, or without ``MPI_THREAD_MULTIPLE``, the gradient hooks poll
 instead. When the last bucket has started, all are awaited (within the process group's
 timeout) and the averaged gradients are written back into ``.grad`` in place (or already are
@@ -37,8 +42,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import time
+import weakref
 
 import numpy as np
 
@@ -52,6 +59,8 @@ __all__ = ["DistributedDataParallel", "GradBucket"]
 _DEFAULT_FIRST_BUCKET_BYTES = 1024 * 1024
 # without a hook, the arrived part of a bucket is all-reduced ahead of the rest from this size
 _PART_BYTES = int(float(os.environ.get("GRADKIT_DDP_PART_MB", "1")) * 1024 * 1024)
+# the progress thread's polling interval in microseconds (GRADKIT_DDP_POLL_US)
+_POLL_US = 200
 
 
 def _mpi_thread_multiple() -> bool:
@@ -65,35 +74,66 @@ def _mpi_thread_multiple() -> bool:
 
 class _Poller:
     """While buckets are in flight during backward, a helper thread calls ``MPI_Test`` on them
-    every ``interval`` seconds (sleeping in between: a few microseconds of CPU per call), so the
-    all-reduces progress while the main thread computes gradients in BLAS (which releases the
-    GIL). Started at the first bucket's launch, stopped before the final wait; every MPI call
-    of the main thread during that time holds ``lock``."""
+    every ``interval`` seconds (sleeping in between), so the all-reduces progress while the
+    main thread computes gradients in BLAS (which releases the GIL). ``start`` (at a bucket's
+    launch) sets it polling, ``stop`` (before the final wait) parks it; every MPI call of the
+    main thread while it may poll holds ``lock``, and the thread polls only under ``lock``
+    after checking that it is still wanted, so once ``stop`` returns it makes no MPI call.
 
-    def __init__(self, ddp, interval=2e-4):
-        self.ddp = ddp
+    The thread lives as long as the DDP module and is parked on an Event between backward
+    passes (no CPU), instead of one thread started and joined per backward: starting a thread
+    waits until the new thread runs, which on a loaded machine delayed every step by a
+    scheduler slice. A wake is a bare ``time.sleep`` and a flag check (``Event.wait`` with a
+    timeout builds a lock and a condition per call: about twice the CPU per wake)."""
+
+    def __init__(self, ddp, interval=None):
+        self.ddp = weakref.ref(ddp)
+        if interval is None:
+            interval = float(os.environ.get("GRADKIT_DDP_POLL_US", _POLL_US)) * 1e-6
         self.interval = interval
         self.lock = threading.Lock()
-        self.stop = threading.Event()
+        self.go = threading.Event()
+        self.active = False
+        self.closed = False
         self.thread = None
+        weakref.finalize(ddp, self.close)
 
     def start(self):
+        if self.active:
+            return
+        with self.lock:
+            self.active = True
+        self.go.set()
         if self.thread is None:
-            self.stop.clear()
             self.thread = threading.Thread(target=self._run, name="gradkit-ddp-progress",
                                            daemon=True)
             self.thread.start()
 
     def _run(self):
-        while not self.stop.wait(self.interval):
-            with self.lock:
-                self.ddp._progress()
+        sleep, lock, go = time.sleep, self.lock, self.go
+        while not self.closed:
+            go.wait()
+            while True:
+                sleep(self.interval)
+                with lock:
+                    if not self.active:
+                        break
+                    ddp = self.ddp()
+                    if ddp is None:
+                        return
+                    ddp._progress()
+                    del ddp
 
-    def join(self):
-        if self.thread is not None:
-            self.stop.set()
-            self.thread.join()
-            self.thread = None
+    def stop(self):
+        if self.active:
+            with self.lock:
+                self.active = False
+                self.go.clear()
+
+    def close(self):
+        self.closed = True
+        self.active = False
+        self.go.set()
 
 
 class GradBucket:
@@ -134,7 +174,8 @@ class GradBucket:
 
 class _Bucket:
     __slots__ = ("index", "params", "names", "offsets", "flat", "views", "pending", "ready",
-                 "future", "work", "started", "position", "arrived", "copied", "sent", "parts")
+                 "future", "work", "started", "position", "arrived", "copied", "sent", "parts",
+                 "prior", "copy_back", "checked")
 
     def __init__(self, index, params, names, dtype):
         self.index = index
@@ -145,18 +186,49 @@ class _Bucket:
         for p in params:
             self.offsets.append((n, n + p._data.size))
             n += p._data.size
-        self.flat = np.empty(n, dtype=dtype)
-        # each parameter's gradient shaped as the parameter, a view of ``flat`` (with
-        # gradient_as_bucket_view=True, what the parameter's ``.grad`` holds)
-        self.views = [self.flat[lo:hi].reshape(p._data.shape)
-                      for p, (lo, hi) in zip(params, self.offsets)]
+        self.allocate(n, dtype)
         self.position = {id(p): i for i, p in enumerate(params)}
         self.pending = len(params)
         self.ready = False
         self.future = None
         self.reset()
 
+    def allocate(self, n, dtype):
+        self.flat = np.empty(n, dtype=dtype)
+        # each parameter's gradient shaped as the parameter, a view of ``flat``: what the
+        # parameter's ``.grad`` holds after a synchronised backward (see ``_fill``)
+        self.views = [self.flat[lo:hi].reshape(p._data.shape)
+                      for p, (lo, hi) in zip(self.params, self.offsets)]
+
+    def held_elsewhere(self):
+        """Whether anything but this bucket and the parameters' ``.grad`` holds the bucket's
+        memory: a gradient of an earlier step that the program kept (``g = p.grad``, then
+        ``zero_grad()``), a slice or reshape of one. Counted with CPython's reference counts:
+        ``flat`` is held by ``self.flat`` and by each view's base; each view by ``self.views``
+        and by the ``.grad`` tensor of its parameter when that still holds it (anything else
+        must not change when this step's gradients arrive)."""
+        views, prior = self.views, self.prior
+        if sys.getrefcount(self.flat) != 2 + len(views):
+            return True
+        for i, p in enumerate(self.params):
+            # views[i] is held by the list (and getrefcount's argument), by .grad's tensor if
+            # it is the view, and by the tensor .grad held at forward if that is another one
+            g = p.grad
+            refs = 2 + (g is not None and g._data is views[i])
+            if prior[i] is not None and prior[i] is not g and prior[i]._data is views[i]:
+                if sys.getrefcount(prior[i]) != 2:  # that tensor is held by the program
+                    return True
+                refs += 1
+            if sys.getrefcount(views[i]) != refs:
+                return True
+        return False
+
     def reset(self):
+        self.checked = False  # held_elsewhere() looked at once per synchronised backward
+        # the .grad tensors that exist before backward (ids): the program may hold them, so
+        # their values are written back into them; fresh ones are replaced by bucket views
+        self.prior = [p.grad for p in self.params]
+        self.copy_back = []
         self.arrived = [False] * len(self.params)
         self.copied = 0  # the leading parameters whose gradients are in ``flat``
         self.sent = 0  # the leading elements of ``flat`` whose all-reduce has started
@@ -194,7 +266,12 @@ class DistributedDataParallel(Module):
             False)``); after ``zero_grad()`` (``set_to_none=True``) the new gradient is copied
             in once and ``.grad`` is the view again. Saves the gradients' size in memory.
             ``.grad`` then changes in place at every synchronised backward: clone it to keep
-            it.
+            it. Without it (the default) gradients are bucket views too wherever that cannot
+            be told apart from separate gradients: the ``.grad`` tensors made by a
+            synchronised backward become views (so nothing is copied back), ``.grad`` tensors
+            that existed before it get the averaged values written into them, and a gradient
+            kept from an earlier step never changes (``buckets_moved`` counts the times a
+            bucket moved to fresh memory for that).
 
     Examples:
         >>> dist.init_process_group("gloo")
@@ -244,6 +321,7 @@ class DistributedDataParallel(Module):
         self._rebuilt = False
         self.comm_wait_s = 0.0  # seconds backward spent waiting for the last all-reduces
         self.parts_started = 0  # all-reduces of the first part of a bucket (see _launch_part)
+        self.buckets_moved = 0  # buckets moved to fresh memory: the program held the old one
         # how started all-reduces progress during backward: "thread" (a polling helper
         # thread, needs MPI_THREAD_MULTIPLE) or "hooks" (MPI_Test from the gradient hooks only)
         mode = os.environ.get("GRADKIT_DDP_PROGRESS", "thread")
@@ -446,23 +524,39 @@ class DistributedDataParallel(Module):
     def _fill(self, b, i, p):
         """Put parameter ``i`` of bucket ``b``'s gradient into the bucket as it arrives:
         without a hook already divided by the world size (one pass: the all-reduce then sums),
-        for a hook as it is. A gradient that is the bucket's view already (with
-        gradient_as_bucket_view=True, once ``.grad`` is not reset to None) is not copied; with
-        gradient_as_bucket_view=True any other gradient is copied once and ``.grad`` becomes the
-        view, as PyTorch's reducer does."""
+        for a hook as it is. A gradient that is the bucket's view already (``.grad`` kept by
+        ``zero_grad(set_to_none=False)``) is not copied: backward accumulated into it.
+
+        Otherwise the gradient is copied in, and ``.grad`` becomes the bucket's view (so no
+        copy comes back after the all-reduce) with gradient_as_bucket_view=True always, as
+        PyTorch's reducer does, and by default when nothing can tell the difference: the
+        gradient tensor was made by this backward (not one that existed before it, which the
+        program may hold: its values are written back into it after the all-reduce, as
+        PyTorch's default does), and nothing outside holds the bucket's memory (a gradient of
+        an earlier step kept by the program: then the bucket moves to fresh memory and the
+        kept gradient stays as it was)."""
+        if not b.checked:  # the bucket's first gradient this backward
+            b.checked = True
+            if not self.gradient_as_bucket_view and b.held_elsewhere():
+                b.allocate(b.flat.size, b.flat.dtype)
+                self.buckets_moved += 1
         view = b.views[i]
         g = p.grad._data
         scale = None if self._comm_hook is not None else self._inv_world
         if g is view:
             if scale is not None:
                 view *= scale
+            b.arrived[i] = True
+            return
+        as_view = self.gradient_as_bucket_view or p.grad is not b.prior[i]
+        if scale is not None:
+            np.multiply(g, scale, out=view)
         else:
-            if scale is not None:
-                np.multiply(g, scale, out=view)
-            else:
-                np.copyto(view, g)
-            if self.gradient_as_bucket_view:
-                p.grad = wrap(view)
+            np.copyto(view, g)
+        if as_view:
+            p.grad = wrap(view)
+        else:
+            b.copy_back.append(i)
         b.arrived[i] = True
 
     def _launch_part(self, b):
@@ -511,7 +605,7 @@ class DistributedDataParallel(Module):
                 self._poller.start()
         if self._next_launch == len(self._buckets):
             if self._poller is not None:
-                self._poller.join()
+                self._poller.stop()
             self._finish()
 
     def _launch_ready_locked(self):
@@ -567,23 +661,16 @@ class DistributedDataParallel(Module):
                         f"DistributedDataParallel: the communication hook returned "
                         f"{result.size} elements for bucket {b.index} of {flat.size}")
                 result = result.reshape(-1)
-            if self.gradient_as_bucket_view:
-                if result is not flat and not (result.ctypes.data == flat.ctypes.data
-                                               and result.strides == flat.strides):
-                    np.copyto(flat, result)
-                for p, view in zip(b.params, b.views):
-                    if p.grad is None or p.grad._data is not view:
-                        p.grad = wrap(view)
-                    p.grad._vc[0] += 1
-            else:
-                for p, view in zip(b.params, b.views):
-                    g = p.grad._data
-                    if result is flat:
-                        g[...] = view
-                    else:
-                        lo, hi = b.offsets[b.position[id(p)]]
-                        g[...] = result[lo:hi].reshape(g.shape)
-                    p.grad._vc[0] += 1
+            if result is not flat and not (result.ctypes.data == flat.ctypes.data
+                                           and result.strides == flat.strides):
+                np.copyto(flat, result)
+            for i in b.copy_back:  # gradients that existed before backward: written back
+                b.params[i].grad._data[...] = b.views[i]
+            for p, view in zip(b.params, b.views):
+                if self.gradient_as_bucket_view and p.grad._data is not view:
+                    p.grad = wrap(view)
+                p.grad._vc[0] += 1
+            b.prior = [None] * len(b.params)  # not kept alive until the next forward
         self.comm_wait_s += time.perf_counter() - t0
         for b in self._buckets:
             b.pending = 0

@@ -170,35 +170,40 @@ def powerSGD_hook(state: PowerSGDState, bucket):
         return default_hooks._allreduce_fut(state.process_group, input_tensor)
     flat = input_tensor._data
     index = bucket.index()
+    outs = [g._data for g in bucket.gradients()]  # views of ``flat``: where results go
+    grads = outs  # what is compressed: the gradients, or (error feedback) gradients + error
     if state.use_error_feedback:
-        # the bucket's error buffer is reused in place: it takes the input (with the previous
-        # error added), and after decompression input - approximation, the new error (no
-        # fresh bucket-sized arrays per step, whose pages the kernel would fault in and zero)
+        # the bucket's error buffer is reused in place: it takes the input (the gradients
+        # plus the previous error), the products read it there, and after decompression it
+        # becomes input - approximation, the new error; ``flat`` only receives the result (no
+        # fresh bucket-sized arrays per step, whose pages the kernel would fault in and zero,
+        # and no copy of the input: 9 passes over the bucket's bytes instead of 11)
         error = state.error_dict.get(index)
         if error is not None and error.shape == flat.shape:
-            flat += error
+            np.add(flat, error, out=error)
         else:
-            error = state.error_dict[index] = np.empty_like(flat)
-        np.copyto(error, flat)
-    grads = [g._data for g in bucket.gradients()]
+            error = state.error_dict[index] = flat.copy()
+        base = flat.ctypes.data
+        grads = [error[(o.ctypes.data - base) // o.itemsize:][:o.size].reshape(o.shape)
+                 for o in outs]
     to_compress, uncompressed = [], []
     p_size = q_size = 0
     r0 = state.matrix_approximation_rank
-    for g in grads:
+    for g, out in zip(grads, outs):
         matrix = g.reshape(g.shape[0], -1) if g.ndim > 1 else g.reshape(1, -1)
         n, m = matrix.shape
         rank = min(n, m, r0)
         ok, before, after = _should_compress(n, m, rank, state.min_compression_rate)
         state.total_numel_before_compression += before
         if ok and g.ndim > 1:
-            to_compress.append((matrix, rank))
+            to_compress.append((matrix, rank, out.reshape(matrix.shape)))
             p_size += n * rank
             q_size += m * rank
             state.total_numel_after_compression += after
         else:
-            uncompressed.append(g)
+            uncompressed.append((g, out))
             state.total_numel_after_compression += before
-    plain = (np.concatenate([g.reshape(-1) for g in uncompressed]) if uncompressed
+    plain = (np.concatenate([g.reshape(-1) for g, _ in uncompressed]) if uncompressed
              else np.zeros(0, dtype=flat.dtype))
 
     fresh = not state.warm_start or index not in state.p_memory_dict or \
@@ -209,7 +214,7 @@ def powerSGD_hook(state: PowerSGDState, bucket):
     pmem, qmem = state.p_memory_dict[index], state.q_memory_dict[index]
     ps, qs = [], []
     po = qo = 0
-    for matrix, rank in to_compress:
+    for matrix, rank, _ in to_compress:
         n, m = matrix.shape
         ps.append(pmem[po:po + n * rank].reshape(n, rank))
         qs.append(qmem[qo:qo + m * rank].reshape(m, rank))
@@ -220,7 +225,7 @@ def powerSGD_hook(state: PowerSGDState, bucket):
         for q in qs:
             q[...] = gen.standard_normal(q.shape)
             _orthogonalize(q, state.orthogonalization_epsilon)
-    for (matrix, _), q, p in zip(to_compress, qs, ps):
+    for (matrix, _, _), q, p in zip(to_compress, qs, ps):
         np.matmul(matrix, q, out=p)
 
     holder = wrap(plain)
@@ -230,22 +235,22 @@ def powerSGD_hook(state: PowerSGDState, bucket):
         reduced = f.value()[0]._data
         reduced /= world
         o = 0
-        for g in uncompressed:
-            g[...] = reduced[o:o + g.size].reshape(g.shape)
+        for g, out in uncompressed:
+            out[...] = reduced[o:o + g.size].reshape(g.shape)
             o += g.size
         return _allreduce_array(pmem, state)
 
     def compute_qs(f):
         for p in ps:
             _orthogonalize(p, state.orthogonalization_epsilon)
-        for (matrix, _), p, q in zip(to_compress, ps, qs):
+        for (matrix, _, _), p, q in zip(to_compress, ps, qs):
             np.matmul(matrix.T, p, out=q)
         return _allreduce_array(qmem, state)
 
     def decompress(f):
         qmem[...] /= world
-        for p, q, (matrix, _) in zip(ps, qs, to_compress):
-            np.matmul(p, q.T, out=matrix)
+        for p, q, (_, _, out) in zip(ps, qs, to_compress):
+            np.matmul(p, q.T, out=out)
         if state.use_error_feedback:
             np.subtract(error, flat, out=error)
         if not state.warm_start:
