@@ -80,13 +80,41 @@ def _max_pool_padded(x, kernel, stride, padding, dilation, out_hw):
     return _pad_to(x, ph, pw, hp, wp, fill)
 
 
+def _max_pool_2x2_f(x):
+    """2x2, stride-2 max pooling that tiles a C-contiguous NumPy ``x``: the maximum of each
+    pair of neighbours along the rows (a pass over whole rows of ``x``, the pairs' elements
+    2 apart), then of each pair of those rows (whole half-rows), chunk by chunk of samples
+    (about ``_POOL_CHUNK_BYTES`` of ``x``: the half-width rows stay in cache). The maximum of
+    the same four elements, NaN where one is NaN (where zeros of both signs tie, NumPy's
+    maximum keeps either one, as in the general loop). The general loop's four passes over
+    2-strided views: CIFAR-sized 64x64x32x32 7.6 -> 3.9 ms, LeNet's 64x16x24x24 0.66 -> 0.39
+    ms, one thread."""
+    n, c, h, w = x.shape
+    out = np.empty((n, c, h // 2, w // 2), dtype=x.dtype)
+    step = max(1, min(n, _POOL_CHUNK_BYTES // max(1, x[:1].nbytes)))
+    half = np.empty((step, c, h, w // 2), dtype=x.dtype)
+    for a in range(0, n, step):
+        b = min(n, a + step)
+        x5 = x[a:b].reshape(b - a, c, h, w // 2, 2)
+        t = np.maximum(x5[..., 0], x5[..., 1], out=half[:b - a])
+        t = t.reshape(b - a, c, h // 2, 2, w // 2)
+        np.maximum(t[:, :, :, 0], t[:, :, :, 1], out=out[a:b])
+    return out
+
+
 def _max_pool_f(xp, x, kernel, stride, padding, dilation, out_hw, box):
     # a running maximum over the kernel offsets, each a strided view: no window copy, no argmax
     xpad = _max_pool_padded(x, kernel, stride, padding, dilation, out_hw)
-    slices = _offset_slices(kernel, stride, dilation, out_hw)
-    best = xpad[next(slices)].copy(order="K")  # keep the input's memory layout
-    for sl in slices:
-        xp.maximum(best, xpad[sl], out=best)  # propagates NaN, as PyTorch
+    if (tuple(kernel) == (2, 2) and tuple(stride) == (2, 2) and tuple(dilation) == (1, 1)
+            and xpad is x and type(x) is np.ndarray and x.ndim == 4 and x.flags.c_contiguous
+            and tuple(x.shape[2:]) == (2 * out_hw[0], 2 * out_hw[1]) and x.size
+            and x.dtype.kind == "f"):
+        best = _max_pool_2x2_f(x)
+    else:
+        slices = _offset_slices(kernel, stride, dilation, out_hw)
+        best = xpad[next(slices)].copy(order="K")  # keep the input's memory layout
+        for sl in slices:
+            xp.maximum(best, xpad[sl], out=best)  # propagates NaN, as PyTorch
     aux = (x.shape, kernel, stride, padding, dilation, out_hw)
     if box is not None:
         box.append(_plane_indices(_winners(xpad, best, aux), aux))
