@@ -63,6 +63,20 @@ def test_platform_paths_are_off():
     # a matrix times a stack (the LSTM's input projection): one product of the stack's columns
     s = rng(3).standard_normal((6, 128, 40)).astype(np.float32)
     close(_noblas.matmul(a, s), a.astype(np.float64) @ s, rtol=1e-4, atol=1e-4)
+    # float32 products with rows a multiple of 4 wide run on the WebAssembly SIMD kernel
+    # (gradkit/_wasm_simd.py), loaded into Pyodide's memory; every layout, out= (row-major,
+    # transposed, or the left operand itself) and the 4-column remainder after 16-column blocks
+    assert _noblas._simd is not None and _noblas._simd_fits(np.dtype(np.float32), 20)
+    for x, y in ((a, b), (a[:, :20], b[:20, :20]), (a.T.copy().T, b[:, :36]), (a[:9], b[:, 8:16])):
+        want = x.astype(np.float64) @ y
+        close(_noblas.matmul(x, y), want, rtol=1e-4, atol=1e-4)
+        for out in (np.empty(want.shape, np.float32), np.empty(want.shape[::-1], np.float32).T):
+            assert _noblas.matmul(x, y, out=out) is out
+            close(out, want, rtol=1e-4, atol=1e-4)
+    sq = a[:, :64].copy()
+    want = sq.astype(np.float64) @ b[:64, :64]
+    assert _noblas.matmul(sq, b[:64, :64], out=sq) is sq
+    close(sq, want, rtol=1e-4, atol=1e-4)
     # Adam updates each group's small parameters at once (gradkit/optim/_flat.py)
     from gradkit.optim import _flat
     from gradkit.optim.adam import Adam
