@@ -26,7 +26,7 @@ Measured in Pyodide 0.27.7 under Node on a 2-core AMD EPYC (``benchmarks/bench_p
 runs the whole training steps): e.g. (512,128)@(128,16) 688 -> 404 us, (256,64)@(64,256)
 4.8 -> 1.6 ms, (16,2048)@(2048,9) 241 -> 107 us.
 
-In Pyodide, float32 products whose result rows are a multiple of 4 wide (and at least 8) run
+In Pyodide, float32 products whose result rows are at least 8 wide run
 instead on a WebAssembly SIMD kernel (``gradkit/_wasm_simd.py``), loaded once at import where
 the engine runs WebAssembly SIMD: 3.5-5.5x faster than einsum's loops, summed in the same order.
 
@@ -65,7 +65,7 @@ _address = _wasm_simd.address
 
 def _simd_fits(dtype, n) -> bool:
     """Whether the SIMD kernel computes products of this dtype with ``n`` result columns."""
-    return _simd is not None and dtype is _F32 and n % 4 == 0 and n >= 8
+    return _simd is not None and dtype is _F32 and n >= 8
 
 
 def matmul(a, b, out=None):

@@ -63,11 +63,12 @@ def test_platform_paths_are_off():
     # a matrix times a stack (the LSTM's input projection): one product of the stack's columns
     s = rng(3).standard_normal((6, 128, 40)).astype(np.float32)
     close(_noblas.matmul(a, s), a.astype(np.float64) @ s, rtol=1e-4, atol=1e-4)
-    # float32 products with rows a multiple of 4 wide run on the WebAssembly SIMD kernel
+    # float32 products with rows at least 8 wide run on the WebAssembly SIMD kernel
     # (gradkit/_wasm_simd.py), loaded into Pyodide's memory; every layout, out= (row-major,
-    # transposed, or the left operand itself) and the 4-column remainder after 16-column blocks
+    # transposed, or the left operand itself), 4-column and 1-3 column remainders
     assert _noblas._simd is not None and _noblas._simd_fits(np.dtype(np.float32), 20)
-    for x, y in ((a, b), (a[:, :20], b[:20, :20]), (a.T.copy().T, b[:, :36]), (a[:9], b[:, 8:16])):
+    for x, y in ((a, b), (a[:, :20], b[:20, :20]), (a.T.copy().T, b[:, :36]), (a[:9], b[:, 8:16]),
+                 (a, b[:, :65]), (a[:, :20], b[:20, :11])):
         want = x.astype(np.float64) @ y
         close(_noblas.matmul(x, y), want, rtol=1e-4, atol=1e-4)
         for out in (np.empty(want.shape, np.float32), np.empty(want.shape[::-1], np.float32).T):

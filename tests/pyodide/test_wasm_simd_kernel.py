@@ -1,8 +1,9 @@
 """The WebAssembly SIMD kernel for float32 products (gradkit/_wasm_simd.py), run natively under
 Node (skipped without Node >= 16): the bytes gradkit writes out must be a valid module whose
 ``gk_matmul_f32`` gives ``a @ b`` for every shape the kernel takes (16-column blocks, 4-column
-remainders, one row, long and empty reductions). Inside Pyodide, tests/pyodide/suite.py checks
-that the kernel is the one in use and loads into Pyodide's memory.
+blocks, the last 1-3 columns in scalar code, one row, long and empty reductions). Inside
+Pyodide, tests/pyodide/suite.py checks that the kernel is the one in use and loads into
+Pyodide's memory.
 """
 
 import json
@@ -35,7 +36,7 @@ console.log(JSON.stringify(out));
 """
 
 SHAPES = [(1, 1, 4), (3, 8, 20), (64, 64, 64), (64, 20, 64), (5, 0, 16), (2, 7, 36), (17, 129, 48),
-          (1, 300, 8), (40, 3, 12)]
+          (1, 300, 8), (40, 3, 12), (9, 33, 65), (4, 5, 1), (3, 6, 3), (6, 17, 18), (2, 4, 23)]
 
 
 def _sequential(a, b):
