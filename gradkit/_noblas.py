@@ -58,8 +58,7 @@ _contig = np.ascontiguousarray
 _F32 = np.dtype(np.float32)
 # The SIMD kernel (None natively, or where the engine lacks WebAssembly SIMD or
 # GRADKIT_WASM_SIMD=0): selected once, at import.
-_simd = (_wasm_simd.load() if sys.platform == "emscripten"
-         and os.environ.get("GRADKIT_WASM_SIMD") != "0" else None)
+_simd = _wasm_simd.load()
 _address = _wasm_simd.address
 _ndarray = np.ndarray
 _empty = np.empty

@@ -28,10 +28,11 @@ loops. It checks the kernel on a small product before handing it out.
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 
-__all__ = ["load", "module_bytes"]
+__all__ = ["load", "load_adam", "module_bytes"]
 
 
 # ------------------------------------------------------------------------- a tiny encoder
@@ -177,6 +178,62 @@ def _matmul_body():
     return _uleb(len(code)) + code
 
 
+# Adam's update of a flat float32 group (gradkit/optim/_flat.py): _adam_kernel's twelve passes in
+# one, each operation of its sequence in the same order on float32 (IEEE: correctly rounded in
+# WebAssembly as in NumPy), so the values are the same bit for bit. Parameters: g, m, v, upd
+# (addresses), n; then the float32 constants lerp (lerp_keep or lerp_weight), beta2,
+# 1 - beta2, eps_scaled, neg_scaled_step. One function per (maximize, lerp_high).
+_AG, _AM, _AV, _AU, _AN = range(5)
+_CL, _CB2, _CO, _CE, _CN = range(5, 10)
+_VG, _VT1, _VT2, _VM, _VV = range(10, 15)          # v128 working values
+_VCONST = (15, 16, 17, 18, 19)                     # the constants splatted
+_SG, _ST1, _ST2, _SM, _SV = range(20, 25)          # f32 working values (the last n % 4)
+_VEC_OPS = {"load": _v_load(0), "store": _v_store(0), "add": _F_ADD, "sub": _simd(0xE5),
+            "mul": _F_MUL, "div": _simd(0xE7), "sqrt": _simd(0xE3), "neg": _simd(0xE1)}
+_SCALAR_OPS = {"load": _f32_load(), "store": b"\x38" + _uleb(2) + _uleb(0), "add": b"\x92",
+               "sub": b"\x93", "mul": b"\x94", "div": b"\x95", "sqrt": b"\x91", "neg": b"\x8c"}
+
+
+def _adam_step(ops, loc, const, maximize, lerp_high):
+    """One element (f32) or four (f32x4) of the update; ``loc``: G, T1, T2, M, V locals."""
+    G, T1, T2, M, V = loc
+    cl, cb2, co, ce, cn = const
+    b = _get(_AG) + ops["load"] + (ops["neg"] if maximize else b"") + _set(G)
+    b += _get(G) + _get(_AM) + ops["load"] + ops["sub"] + _get(cl) + ops["mul"] + _set(T1)
+    if lerp_high:  # m = g - (g - m) * lerp_keep
+        b += _get(G) + _get(T1) + ops["sub"] + _set(M)
+    else:  # m = m + (g - m) * lerp_weight
+        b += _get(_AM) + ops["load"] + _get(T1) + ops["add"] + _set(M)
+    b += _get(_AM) + _get(M) + ops["store"]
+    b += _get(_AV) + ops["load"] + _get(cb2) + ops["mul"]             # v * beta2
+    b += _get(G) + _get(co) + ops["mul"] + _get(G) + ops["mul"] + ops["add"] + _set(V)
+    b += _get(_AV) + _get(V) + ops["store"]
+    b += _get(V) + ops["sqrt"] + _get(ce) + ops["add"] + _set(T2)
+    b += _get(_AU) + _get(M) + _get(T2) + ops["div"] + _get(cn) + ops["mul"] + ops["store"]
+    return b
+
+
+def _adam_body(maximize, lerp_high):
+    body = b"".join(_get(c) + _SPLAT + _set(vc) for c, vc in zip(range(5, 10), _VCONST))
+    for width, ops, loc, const in (
+            (4, _VEC_OPS, (_VG, _VT1, _VT2, _VM, _VV), _VCONST),
+            (1, _SCALAR_OPS, (_SG, _ST1, _ST2, _SM, _SV), (_CL, _CB2, _CO, _CE, _CN))):
+        body += _BLOCK + _LOOP + _get(_AN) + _const(width) + b"\x49" + _br_if(1)  # n < width
+        body += _adam_step(ops, loc, const, maximize, lerp_high)
+        for ptr in (_AG, _AM, _AV, _AU):
+            body += _get(ptr) + _const(4 * width) + _ADD + _set(ptr)
+        body += _get(_AN) + _const(width) + _SUB + _set(_AN) + _br(0) + _END + _END
+    code = _vec([_uleb(10) + bytes([_V128]), _uleb(5) + bytes([_F32])]) + body + _END
+    return _uleb(len(code)) + code
+
+
+_ADAM_VARIANTS = [(mx, lh) for mx in (False, True) for lh in (False, True)]
+
+
+def adam_name(maximize, lerp_high) -> str:
+    return f"gk_adam_f32_{int(maximize)}{int(lerp_high)}"
+
+
 def module_bytes(side_module: bool = True) -> bytes:
     """The WebAssembly module: imports ``env.memory``, exports ``gk_matmul_f32``. As a side
     module it carries the ``dylink.0`` section (no memory or table of its own) that Emscripten's
@@ -184,11 +241,16 @@ def module_bytes(side_module: bool = True) -> bytes:
     out = b"\x00asm\x01\x00\x00\x00"
     if side_module:  # WASM_DYLINK_MEM_INFO: memory size, alignment, table size, alignment: 0
         out += _section(0, _name("dylink.0") + bytes([1]) + _uleb(4) + bytes(4))
-    out += _section(1, _vec([b"\x60" + _vec([bytes([_I32])] * 6) + _vec([])]))
+    out += _section(1, _vec([b"\x60" + _vec([bytes([_I32])] * 6) + _vec([]),
+                             b"\x60" + _vec([bytes([_I32])] * 5 + [bytes([_F32])] * 5)
+                             + _vec([])]))
     out += _section(2, _vec([_name("env") + _name("memory") + b"\x02\x00" + _uleb(0)]))
-    out += _section(3, _vec([_uleb(0)]))
-    out += _section(7, _vec([_name("gk_matmul_f32") + b"\x00" + _uleb(0)]))
-    return out + _section(10, _vec([_matmul_body()]))
+    out += _section(3, _vec([_uleb(0)] + [_uleb(1)] * len(_ADAM_VARIANTS)))
+    exports = [_name("gk_matmul_f32") + b"\x00" + _uleb(0)]
+    exports += [_name(adam_name(*v)) + b"\x00" + _uleb(i + 1)
+                for i, v in enumerate(_ADAM_VARIANTS)]
+    out += _section(7, _vec(exports))
+    return out + _section(10, _vec([_matmul_body()] + [_adam_body(*v) for v in _ADAM_VARIANTS]))
 
 
 # ------------------------------------------------------------------------------ loading
@@ -197,8 +259,34 @@ def address(a) -> int:
     return a.__array_interface__["data"][0]
 
 
+_LOADED: list = []  # [the loaded module's exports, or None], filled on first use
+
+
+def _exports():
+    if not _LOADED:
+        use = sys.platform == "emscripten" and os.environ.get("GRADKIT_WASM_SIMD") != "0"
+        _LOADED.append(_load_module() if use else None)
+    return _LOADED[0]
+
+
 def load():
-    """The kernel ``f(a_addr, b_addr, c_addr, M, K, N)`` loaded into Pyodide, or None."""
+    """The product kernel ``f(a_addr, b_addr, c_addr, M, K, N)`` loaded into Pyodide, or None
+    (natively, with ``GRADKIT_WASM_SIMD=0``, or where the module cannot be loaded)."""
+    exports = _exports()
+    return None if exports is None else exports.gk_matmul_f32
+
+
+def load_adam():
+    """Adam's flat float32 update ``{(maximize, lerp_high): f(g, m, v, upd, n, lerp, beta2,
+    one_minus_beta2, eps_scaled, neg_scaled_step)}`` (addresses, count, float32 constants),
+    or None where ``load()`` gives None."""
+    exports = _exports()
+    if exports is None:
+        return None
+    return {v: getattr(exports, adam_name(*v)) for v in _ADAM_VARIANTS}
+
+
+def _load_module():
     try:
         import js  # Pyodide's modules: present only there
         import pyodide_js
@@ -222,7 +310,7 @@ def load():
         kernel(address(a), address(b), address(c), 3, 8, 20)
         if not np.allclose(c, a.astype(np.float64) @ b, rtol=1e-5, atol=1e-4):
             return None
-        return kernel
+        return scope
     except Exception:  # no SIMD in this engine, no dynamic linker: NumPy's loops stay
         return None
     finally:

@@ -82,6 +82,8 @@ def test_platform_paths_are_off():
     from gradkit.optim import _flat
     from gradkit.optim.adam import Adam
     assert _flat.ENABLED and Adam._run is Adam._run_flat
+    # and, in float32, in one WebAssembly SIMD call (the same values: test_adam_flat_update_...)
+    assert _flat._SIMD_ADAM is not None and len(_flat._SIMD_ADAM) == 4
 
 
 # ------------------------------------------------------------------------------------ autograd
@@ -270,7 +272,7 @@ def test_adam_flat_update_equals_per_parameter():
                    for n in ("exp_avg", "exp_avg_sq")]
         return [p._data.copy() for p in model.parameters()] + moments, moments
     for cls, kw in ((gk.optim.Adam, {}), (gk.optim.AdamW, {"weight_decay": 0.1}),
-                    (gk.optim.Adam, {"maximize": True})):
+                    (gk.optim.Adam, {"maximize": True}), (gk.optim.Adam, {"betas": (0.3, 0.99)})):
         got, moments = run(Adam._run_flat, cls, **kw)
         want, _ = run(_runner._KernelOptimizer._run, cls, **kw)
         assert all(m.base is moments[0].base is not None for m in moments[::2])

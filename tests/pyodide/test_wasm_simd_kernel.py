@@ -82,3 +82,55 @@ def test_side_module_carries_dylink_section():
 def test_natively_no_kernel_is_loaded():
     assert _wasm_simd.load() is None and _noblas._simd is None
     assert not _noblas._simd_fits(np.dtype(np.float32), 64)
+
+
+_ADAM_RUNNER = r"""
+const fs = require("fs");
+const [wasmPath, inPath, outPath, name, n, ...consts] = process.argv.slice(2);
+const mem = new WebAssembly.Memory({initial: 16});
+const inst = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(wasmPath)),
+                                      {env: {memory: mem}});
+const N = Number(n), data = fs.readFileSync(inPath);   // g, m, v: float32, N each
+new Uint8Array(mem.buffer).set(data, 64);
+const g = 64, m = g + 4 * N, v = m + 4 * N, u = v + 4 * N;
+inst.exports[name](g, m, v, u, N, ...consts.map(Number));
+fs.writeFileSync(outPath, new Uint8Array(mem.buffer, m, 12 * N));  // m, v, upd
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="needs Node to run WebAssembly")
+@pytest.mark.parametrize("maximize", [False, True])
+@pytest.mark.parametrize("beta1", [0.9, 0.3])  # both of the kernel's lerp branches
+def test_adam_kernel_matches_numpy_bit_for_bit(tmp_path, maximize, beta1):
+    from gradkit._backend import numpy_ns
+    from gradkit.optim.adam import Adam, _adam_kernel
+
+    n = 4 * 37 + 3  # SIMD lanes and the scalar remainder
+    rng = np.random.default_rng(1)
+    g = rng.standard_normal(n).astype(np.float32)
+    g[:6] = [0.0, -0.0, 1e-30, -3e-39, 7e4, np.inf]  # zero, tiny, subnormal, large, inf
+    m = (rng.standard_normal(n) * 0.1).astype(np.float32)
+    v = np.abs(rng.standard_normal(n) * 0.01).astype(np.float32)
+    group = {"betas": (beta1, 0.999), "weight_decay": 0.0, "eps": 1e-8, "amsgrad": False,
+             "maximize": maximize}
+    hp = Adam._hyper(None, g, 3, group, 1e-3, (beta1, 0.999))
+    (tmp_path / "k.wasm").write_bytes(_wasm_simd.module_bytes(side_module=False))
+    (tmp_path / "in.bin").write_bytes(g.tobytes() + m.tobytes() + v.tobytes())
+    (tmp_path / "run.cjs").write_text(_ADAM_RUNNER)
+    consts = [hp.lerp_keep if hp.lerp_high else hp.lerp_weight, hp.beta2, hp.one_minus_beta2,
+              hp.eps_scaled, hp.neg_scaled_step]
+    res = subprocess.run([NODE, str(tmp_path / "run.cjs"), str(tmp_path / "k.wasm"),
+                          str(tmp_path / "in.bin"), str(tmp_path / "out.bin"),
+                          _wasm_simd.adam_name(maximize, hp.lerp_high), str(n),
+                          *[repr(float(c)) for c in consts]],
+                         capture_output=True, text=True, timeout=120)
+    if res.returncode and "CompileError" in res.stderr:
+        pytest.skip("this Node has no WebAssembly SIMD")
+    assert res.returncode == 0, res.stderr
+    got = np.frombuffer((tmp_path / "out.bin").read_bytes(), np.float32).reshape(3, n)
+    upd = np.full(n, -0.0, np.float32)
+    scratch = [np.empty(n, np.float32) for _ in range(3)]
+    with np.errstate(all="ignore"):  # the inf gradient: NaN in both
+        _adam_kernel(numpy_ns, upd, g, m, v, v, *scratch, hp)
+    for have, want in zip(got, (m, v, upd)):
+        np.testing.assert_array_equal(have.view(np.uint32), want.view(np.uint32))
