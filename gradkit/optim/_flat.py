@@ -8,7 +8,9 @@ are views of it), the gradients are gathered with one ``np.concatenate``, the ke
 over the flat arrays, and each parameter then takes its slice of the update with one add: 19
 calls for the MLP. Measured in Pyodide 0.27.7 under Node, the MLP 20-64-64-4's update (5.8k
 parameters) takes 77 instead of 101 us; the rest is the passes over the elements themselves
-(no SIMD there).
+(no SIMD in Pyodide's NumPy). For float32 the kernel's passes then run as one WebAssembly SIMD
+call where the engine has SIMD (``gradkit/_wasm_simd.py``: the same float32 operations in the
+same order, so the same values; the MLP's optimizer phase 144 -> 111 us).
 
 The kernel itself is unchanged: it is given a flat "parameter" of ``-0.0`` (the additive
 identity: ``-0.0 + u`` is ``u`` for every ``u``, signed zeros included), so afterwards that
