@@ -63,10 +63,27 @@ def test_platform_paths_are_off():
     # a matrix times a stack (the LSTM's input projection): one product of the stack's columns
     s = rng(3).standard_normal((6, 128, 40)).astype(np.float32)
     close(_noblas.matmul(a, s), a.astype(np.float64) @ s, rtol=1e-4, atol=1e-4)
+    # float32 products with rows at least 8 wide run on the WebAssembly SIMD kernel
+    # (gradkit/_wasm_simd.py), loaded into Pyodide's memory; every layout, out= (row-major,
+    # transposed, or the left operand itself), 4-column and 1-3 column remainders
+    assert _noblas._simd is not None and _noblas._simd_fits(np.dtype(np.float32), 20)
+    for x, y in ((a, b), (a[:, :20], b[:20, :20]), (a.T.copy().T, b[:, :36]), (a[:9], b[:, 8:16]),
+                 (a, b[:, :65]), (a[:, :20], b[:20, :11])):
+        want = x.astype(np.float64) @ y
+        close(_noblas.matmul(x, y), want, rtol=1e-4, atol=1e-4)
+        for out in (np.empty(want.shape, np.float32), np.empty(want.shape[::-1], np.float32).T):
+            assert _noblas.matmul(x, y, out=out) is out
+            close(out, want, rtol=1e-4, atol=1e-4)
+    sq = a[:, :64].copy()
+    want = sq.astype(np.float64) @ b[:64, :64]
+    assert _noblas.matmul(sq, b[:64, :64], out=sq) is sq
+    close(sq, want, rtol=1e-4, atol=1e-4)
     # Adam updates each group's small parameters at once (gradkit/optim/_flat.py)
     from gradkit.optim import _flat
     from gradkit.optim.adam import Adam
     assert _flat.ENABLED and Adam._run is Adam._run_flat
+    # and, in float32, in one WebAssembly SIMD call (the same values: test_adam_flat_update_...)
+    assert _flat._SIMD_ADAM is not None and len(_flat._SIMD_ADAM) == 4
 
 
 # ------------------------------------------------------------------------------------ autograd
@@ -255,7 +272,7 @@ def test_adam_flat_update_equals_per_parameter():
                    for n in ("exp_avg", "exp_avg_sq")]
         return [p._data.copy() for p in model.parameters()] + moments, moments
     for cls, kw in ((gk.optim.Adam, {}), (gk.optim.AdamW, {"weight_decay": 0.1}),
-                    (gk.optim.Adam, {"maximize": True})):
+                    (gk.optim.Adam, {"maximize": True}), (gk.optim.Adam, {"betas": (0.3, 0.99)})):
         got, moments = run(Adam._run_flat, cls, **kw)
         want, _ = run(_runner._KernelOptimizer._run, cls, **kw)
         assert all(m.base is moments[0].base is not None for m in moments[::2])

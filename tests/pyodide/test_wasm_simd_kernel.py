@@ -1,0 +1,136 @@
+"""The WebAssembly SIMD kernel for float32 products (gradkit/_wasm_simd.py), run natively under
+Node (skipped without Node >= 16): the bytes gradkit writes out must be a valid module whose
+``gk_matmul_f32`` gives ``a @ b`` for every shape the kernel takes (16-column blocks, 4-column
+blocks, the last 1-3 columns in scalar code, one row, long and empty reductions). Inside
+Pyodide, tests/pyodide/suite.py checks that the kernel is the one in use and loads into
+Pyodide's memory.
+"""
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from gradkit import _noblas, _wasm_simd
+
+NODE = shutil.which("node")
+
+_RUNNER = r"""
+const fs = require("fs");
+const [wasmPath, casesPath] = process.argv.slice(2);
+const bytes = fs.readFileSync(wasmPath);
+const mem = new WebAssembly.Memory({initial: 64});
+const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {env: {memory: mem}});
+const out = [];
+for (const c of JSON.parse(fs.readFileSync(casesPath, "utf8"))) {
+  const f = new Float32Array(mem.buffer);
+  const a = 4, b = a + c.M * c.K + 3, cc = b + c.K * c.N + 1;  // unaligned on purpose
+  f.set(c.a, a); f.set(c.b, b); f.fill(NaN, cc, cc + c.M * c.N + 8);
+  inst.exports.gk_matmul_f32(a * 4, b * 4, cc * 4, c.M, c.K, c.N);
+  out.push({c: Array.from(f.subarray(cc, cc + c.M * c.N)),
+            untouched: f.subarray(cc + c.M * c.N, cc + c.M * c.N + 8).every(Number.isNaN)});
+}
+console.log(JSON.stringify(out));
+"""
+
+SHAPES = [(1, 1, 4), (2, 3, 16), (3, 8, 20), (64, 64, 64), (64, 20, 64), (5, 0, 16), (2, 7, 36), (17, 129, 48),
+          (1, 300, 8), (40, 3, 12), (9, 33, 65), (4, 5, 1), (3, 6, 3), (6, 17, 18), (2, 4, 23)]
+
+
+def _sequential(a, b):
+    """a @ b summed over k in order in float32, multiply then add (the kernel's rounding)."""
+    c = np.zeros((a.shape[0], b.shape[1]), np.float32)
+    for k in range(a.shape[1]):
+        c += a[:, k:k + 1] * b[k]
+    return c
+
+
+@pytest.mark.skipif(NODE is None, reason="needs Node to run WebAssembly")
+def test_kernel_matches_sequential_float32_products(tmp_path):
+    rng = np.random.default_rng(0)
+    cases = []
+    for m, k, n in SHAPES:
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((k, n)).astype(np.float32)
+        cases.append((a, b))
+    (tmp_path / "k.wasm").write_bytes(_wasm_simd.module_bytes(side_module=False))
+    (tmp_path / "cases.json").write_text(json.dumps(
+        [{"M": a.shape[0], "K": a.shape[1], "N": b.shape[1], "a": a.ravel().tolist(),
+          "b": b.ravel().tolist()} for a, b in cases]))
+    (tmp_path / "run.cjs").write_text(_RUNNER)
+    res = subprocess.run([NODE, str(tmp_path / "run.cjs"), str(tmp_path / "k.wasm"),
+                          str(tmp_path / "cases.json")], capture_output=True, text=True,
+                         timeout=120)
+    if res.returncode and "CompileError" in res.stderr:
+        pytest.skip("this Node has no WebAssembly SIMD")
+    assert res.returncode == 0, res.stderr
+    for (a, b), got in zip(cases, json.loads(res.stdout)):
+        c = np.array(got["c"], np.float32).reshape(a.shape[0], b.shape[1])
+        np.testing.assert_array_equal(c, _sequential(a, b))  # same order, same rounding
+        assert got["untouched"]  # nothing written past the result
+
+
+def test_side_module_carries_dylink_section():
+    data = _wasm_simd.module_bytes()
+    assert data[:8] == b"\x00asm\x01\x00\x00\x00"
+    assert data[8] == 0 and b"dylink.0" in data[:24]  # first section: Emscripten's metadata
+    assert _wasm_simd.module_bytes(side_module=False)[8] == 1  # a plain module: types first
+
+
+def test_natively_no_kernel_is_loaded():
+    assert _wasm_simd.load() is None and _noblas._simd is None
+    assert not _noblas._simd_fits(np.dtype(np.float32), 64)
+
+
+_ADAM_RUNNER = r"""
+const fs = require("fs");
+const [wasmPath, inPath, outPath, name, n, ...consts] = process.argv.slice(2);
+const mem = new WebAssembly.Memory({initial: 16});
+const inst = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(wasmPath)),
+                                      {env: {memory: mem}});
+const N = Number(n), data = fs.readFileSync(inPath);   // g, m, v: float32, N each
+new Uint8Array(mem.buffer).set(data, 64);
+const g = 64, m = g + 4 * N, v = m + 4 * N, u = v + 4 * N;
+inst.exports[name](g, m, v, u, N, ...consts.map(Number));
+fs.writeFileSync(outPath, new Uint8Array(mem.buffer, m, 12 * N));  // m, v, upd
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="needs Node to run WebAssembly")
+@pytest.mark.parametrize("maximize", [False, True])
+@pytest.mark.parametrize("beta1", [0.9, 0.3])  # both of the kernel's lerp branches
+def test_adam_kernel_matches_numpy_bit_for_bit(tmp_path, maximize, beta1):
+    from gradkit._backend import numpy_ns
+    from gradkit.optim.adam import Adam, _adam_kernel
+
+    n = 4 * 37 + 3  # SIMD lanes and the scalar remainder
+    rng = np.random.default_rng(1)
+    g = rng.standard_normal(n).astype(np.float32)
+    g[:6] = [0.0, -0.0, 1e-30, -3e-39, 7e4, np.inf]  # zero, tiny, subnormal, large, inf
+    m = (rng.standard_normal(n) * 0.1).astype(np.float32)
+    v = np.abs(rng.standard_normal(n) * 0.01).astype(np.float32)
+    group = {"betas": (beta1, 0.999), "weight_decay": 0.0, "eps": 1e-8, "amsgrad": False,
+             "maximize": maximize}
+    hp = Adam._hyper(None, g, 3, group, 1e-3, (beta1, 0.999))
+    (tmp_path / "k.wasm").write_bytes(_wasm_simd.module_bytes(side_module=False))
+    (tmp_path / "in.bin").write_bytes(g.tobytes() + m.tobytes() + v.tobytes())
+    (tmp_path / "run.cjs").write_text(_ADAM_RUNNER)
+    consts = [hp.lerp_keep if hp.lerp_high else hp.lerp_weight, hp.beta2, hp.one_minus_beta2,
+              hp.eps_scaled, hp.neg_scaled_step]
+    res = subprocess.run([NODE, str(tmp_path / "run.cjs"), str(tmp_path / "k.wasm"),
+                          str(tmp_path / "in.bin"), str(tmp_path / "out.bin"),
+                          _wasm_simd.adam_name(maximize, hp.lerp_high), str(n),
+                          *[repr(float(c)) for c in consts]],
+                         capture_output=True, text=True, timeout=120)
+    if res.returncode and "CompileError" in res.stderr:
+        pytest.skip("this Node has no WebAssembly SIMD")
+    assert res.returncode == 0, res.stderr
+    got = np.frombuffer((tmp_path / "out.bin").read_bytes(), np.float32).reshape(3, n)
+    upd = np.full(n, -0.0, np.float32)
+    scratch = [np.empty(n, np.float32) for _ in range(3)]
+    with np.errstate(all="ignore"):  # the inf gradient: NaN in both
+        _adam_kernel(numpy_ns, upd, g, m, v, v, *scratch, hp)
+    for have, want in zip(got, (m, v, upd)):
+        np.testing.assert_array_equal(have.view(np.uint32), want.view(np.uint32))
