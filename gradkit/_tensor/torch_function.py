@@ -15,6 +15,7 @@ The cost on plain Tensors is kept off the per-op path:
 
 from __future__ import annotations
 
+from .._options import allocation_error
 from ..autograd import grad_mode as _grad_mode
 from ..autograd.graph import rename
 from .tensor import _STATE_SLOTS, Tensor, retyped
@@ -172,6 +173,19 @@ def tensor_like_failed(args, kwargs) -> bool:
     return True
 
 
+def face_failed(name, err, args, kwargs) -> bool:
+    """In the ``except`` of a function face ``name`` that called its implementation with
+    ``args``/``kwargs``: True where a tensor-like argument is to dispatch the call
+    (``tensor_like_failed``); PyTorch's RuntimeError raised where the call failed to allocate
+    memory (``allocation_error``); False where the face is to re-raise ``err``."""
+    if tensor_like_failed(args, kwargs):
+        return True
+    e = allocation_error(name + "()", err)
+    if e is not None:
+        raise e from None
+    return False
+
+
 def wrap_function(f):
     """``f`` as a function face that dispatches (for functions written by hand: ``F.*``,
     ``gradkit.linalg.*``, ``gradkit.fft.*``); the handler sees the returned function."""
@@ -185,8 +199,8 @@ def wrap_function(f):
                 return r
         try:
             return f(*args, **kwargs)
-        except Exception:
-            if not tensor_like_failed(args, kwargs):
+        except Exception as e:
+            if not face_failed(f.__name__, e, args, kwargs):
                 raise
         return dispatch(face, args, kwargs)
 
