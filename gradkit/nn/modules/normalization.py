@@ -289,7 +289,7 @@ class CrossMapLRN2d(Module):
         self.k = k
 
     def forward(self, input: Tensor) -> Tensor:
-        from ._functions import CrossMapLRN2d as _cross_map_lrn2d
+        from ._cross_map_lrn import CrossMapLRN2d as _cross_map_lrn2d
 
         return _cross_map_lrn2d.apply(input, self.size, self.alpha, self.beta, self.k)
 

@@ -1,5 +1,5 @@
-"""Autograd functions behind legacy modules, as PyTorch's ``torch/nn/modules/_functions.py``:
-``CrossMapLRN2d`` (the Lua Torch cross-channel LRN that ``nn.CrossMapLRN2d`` applies)."""
+"""The autograd function behind the legacy ``nn.CrossMapLRN2d`` (Lua Torch's cross-channel
+LRN), as PyTorch's ``torch/nn/modules/_functions.py`` has it."""
 
 from __future__ import annotations
 
