@@ -421,6 +421,23 @@ def _property_face(prop):
     return property(fget, prop.fset, prop.fdel, prop.__doc__)
 
 
+_MEMBER = type(Tensor.__dict__["requires_grad"])  # a slot's descriptor
+
+
+def _slot_face(slot):
+    """A Tensor slot read by handlers as a property (``requires_grad``): its getter dispatched
+    (PyTorch's handlers see ``Tensor.requires_grad.__get__``), its setter as it is."""
+    getter = slot.__get__
+
+    def fget(self):
+        r = dispatch(getter, (self,), None)
+        if r is NOT_DISPATCHED:
+            return getter(self)
+        return r
+
+    return property(fget, slot.__set__, slot.__delete__, slot.__doc__)
+
+
 _SUBCLASS_FACES: dict = {}
 
 
@@ -434,6 +451,8 @@ def _subclass_faces() -> dict:
             if isinstance(attr, property):
                 if attr.fget is not None:
                     _SUBCLASS_FACES[name] = _property_face(attr)
+            elif type(attr) is _MEMBER:  # (requires_grad: the one public slot)
+                _SUBCLASS_FACES[name] = _slot_face(attr)
             elif callable(attr) and not isinstance(attr, (type, staticmethod, classmethod)):
                 if name in ("__radd__", "__rmul__"):
                     face = _commuting_face(attr, getattr(Tensor, _OPERATOR_METHODS[name]))
@@ -504,7 +523,7 @@ def _route_tensor_methods(on):
             if base is None:
                 continue
             _ROUTED[name] = base
-            kind = _RoutedProperty if isinstance(base, property) else _Routed
+            kind = _RoutedProperty if isinstance(base, (property, _MEMBER)) else _Routed
             setattr(Tensor, name, kind(base, face))
     elif not on and _ROUTED:
         for name, base in _ROUTED.items():

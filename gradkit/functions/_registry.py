@@ -874,12 +874,18 @@ def public_functions() -> dict:
     return _FACES
 
 
+_SPECIAL_FACES: dict = {}
+
+
 def special_functions() -> dict:
-    """``name -> function`` for ``gradkit.special`` (PyTorch's ``torch.special``)."""
-    faces = public_functions()
-    out = {}
-    for decl in REGISTRY.values():
-        _, special = _names(decl)
-        for n in special:
-            out[n] = faces.get(decl.name, decl.impl)
-    return out
+    """``name -> function`` for ``gradkit.special`` (PyTorch's ``torch.special``): each its own
+    function face, so a ``__torch_function__`` handler receives ``special.expit`` itself (not
+    ``sigmoid``), as PyTorch's ``torch.special`` functions are functions of their own."""
+    if not _SPECIAL_FACES:
+        for decl in REGISTRY.values():
+            _, special = _names(decl)
+            for n in special:
+                face = _out_face(decl, n) if decl.out else _numpy_face(decl, n, function=True)
+                face.__module__ = "gradkit.special"
+                _SPECIAL_FACES[n] = face
+    return dict(_SPECIAL_FACES)
