@@ -405,7 +405,7 @@ def storage_array(storage, dtype):
     """The memory of ``storage`` as a 1-D array of ``dtype`` (the default dtype if None), no
     copy: what ``gradkit.tensor(storage)`` and ``Tensor(storage)`` wrap, as PyTorch's do. A
     TypedStorage must be of that dtype (PyTorch's RuntimeError otherwise); an UntypedStorage's
-    bytes are read as it."""
+    bytes are read as it (its whole elements)."""
     from . import _dtype
 
     dt = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
@@ -419,7 +419,4 @@ def storage_array(storage, dtype):
                                f"{storage.dtype} or a {want}Storage")
         return storage._elements()
     flat = storage._host()
-    if flat.size % np_dtype.itemsize:
-        raise RuntimeError(f"an UntypedStorage of {flat.size} bytes is no whole number of "
-                           f"{dt} elements ({np_dtype.itemsize} bytes each)")
-    return flat.view(np_dtype)
+    return flat[:flat.size - flat.size % np_dtype.itemsize].view(np_dtype)  # (whole elements)

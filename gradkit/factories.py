@@ -144,7 +144,9 @@ def _to_array(data, dtype=None, device=None, copy=True):
         arr = data.astype(_dtype.to_dtype(dtype)) if dtype is not None else \
             (data.copy() if copy else data)
     elif isinstance(data, (_storage.TypedStorage, _storage.UntypedStorage)):
-        arr = _storage.storage_array(data, dtype)  # its memory, shared (PyTorch's tensor(s))
+        # its memory, shared, as PyTorch's; an UntypedStorage's bytes read as int64 by default
+        untyped = dtype is None and isinstance(data, _storage.UntypedStorage)
+        arr = _storage.storage_array(data, _dtype.int64 if untyped else dtype)
     elif isinstance(data, np.ndarray):
         # copy=None: copy only when a conversion needs it (NumPy 2 raises for copy=False)
         arr = np.array(data, dtype=None if dtype is None else _dtype.to_dtype(dtype),

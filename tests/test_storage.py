@@ -87,6 +87,9 @@ def test_tensor_of_a_storage_shares_its_memory_as_torch(torch):
         assert m.LongTensor(m.LongStorage([1, 2])).tolist() == [1, 2]
         assert m.tensor(m.LongStorage([1, 2]), dtype=m.int64).tolist() == [1, 2]
         assert m.Tensor(m.UntypedStorage([0, 0, 128, 63])).tolist() == [1.0]
+        u = m.UntypedStorage([1, 2, 3, 4, 5, 6, 7, 8, 9])  # (as int64, whole elements)
+        assert m.tensor(u).tolist() == [578437695752307201] and _dt(m.tensor(u).dtype) == "int64"
+        assert m.tensor(m.UntypedStorage(4)).shape == (0,)
         assert m.FloatTensor(m.UntypedStorage(8)).shape == (2,)
         with pytest.raises(RuntimeError, match="Expected a Storage of type Float or an "
                                                "UntypedStorage, but got type Long"):
