@@ -197,13 +197,28 @@ LDL_FACTOR = Op("LinalgLdlFactorEx", _factor_f, _no_derivative("linalg_ldl_facto
 LDL_SOLVE = Op("LinalgLdlSolve", _solve_f, _no_derivative("linalg_ldl_solve"), saves=0)
 
 
-def ldl_factor_ex(A, *, hermitian: bool = False, check_errors: bool = False):
+def _flags(name, **flags):
+    for k, v in flags.items():
+        if v.__class__ is not bool:
+            raise TypeError(f"{name}(): argument '{k}' must be bool, not {type(v).__name__}; "
+                            f"pass True or False")
+
+
+def _written(out, res, name):
+    """``res`` written into the ``out=`` tensor(s), as PyTorch's out= forms."""
+    from ..functions._registry import write_out
+
+    return res if out is None else write_out(out, res, name)
+
+
+def ldl_factor_ex(A, *, hermitian: bool = False, check_errors: bool = False, out=None):
     """``(LD, pivots, info)``: the LDL factorization of the symmetric ``(*, n, n)`` matrices of
     ``A`` (their lower triangles are read) with Bunch-Kaufman pivoting, as LAPACK's ``sytrf``
     (see the module docstring); int32 ``info`` is the 1-based index of the first zero pivot
     (0 when none), raised only with ``check_errors``. ``hermitian`` is the same for real
     matrices; complex ones are not supported."""
     name = "torch.linalg.ldl_factor_ex"
+    _flags("linalg_ldl_factor_ex", hermitian=hermitian, check_errors=check_errors)
     A = _floating(A, name, "input")
     _matrices(A, name)
     n = A.shape[-1]
@@ -220,12 +235,14 @@ def ldl_factor_ex(A, *, hermitian: bool = False, check_errors: bool = False):
         raise RuntimeError(f"{name}: the factorization could not be completed: D[{i - 1},"
                            f"{i - 1}] is exactly zero (the matrix is singular)")
     info = wrap(_const_like(A, info_h))
-    return return_types.linalg_ldl_factor_ex(LD, pivots, info)
+    return _written(out, return_types.linalg_ldl_factor_ex(LD, pivots, info),
+                    "linalg_ldl_factor_ex")
 
 
-def ldl_factor(A, *, hermitian: bool = False):
+def ldl_factor(A, *, hermitian: bool = False, out=None):
     """``(LD, pivots)`` as :func:`ldl_factor_ex`; a matrix whose factorization hits an exactly
     zero pivot raises RuntimeError (PyTorch: an internal assert for the same case)."""
+    _flags("linalg_ldl_factor", hermitian=hermitian)
     LD, pivots, info = ldl_factor_ex(A, hermitian=hermitian)
     info_h = np.asarray(to_host(info._data))
     if info_h.any():
@@ -233,13 +250,14 @@ def ldl_factor(A, *, hermitian: bool = False):
         raise RuntimeError(f"torch.linalg.ldl_factor: the factorization could not be "
                            f"completed: D[{i - 1},{i - 1}] is exactly zero (the matrix is "
                            f"singular); linalg.ldl_factor_ex returns it with info={i}")
-    return return_types.linalg_ldl_factor(LD, pivots)
+    return _written(out, return_types.linalg_ldl_factor(LD, pivots), "linalg_ldl_factor")
 
 
-def ldl_solve(LD, pivots, B, *, hermitian: bool = False):
+def ldl_solve(LD, pivots, B, *, hermitian: bool = False, out=None):
     """``X`` with ``A X = B`` from ``ldl_factor``'s ``LD`` and ``pivots`` (batches broadcast),
     as LAPACK's ``sytrs``."""
     name = "torch.linalg.ldl_solve"
+    _flags("linalg_ldl_solve", hermitian=hermitian)
     LD, pivots, B = _t(LD, "LD"), _t(pivots, "pivots"), _t(B, "B")
     LD = _floating(LD, name, "LD")
     _matrices(LD, name, "LD")
@@ -265,4 +283,4 @@ def ldl_solve(LD, pivots, B, *, hermitian: bool = False):
     if piv.size and (np.abs(piv).min() < 1 or np.abs(piv).max() > n):
         raise RuntimeError(f"{name}: pivots must lie in [1, {n}] (or [-{n}, -1] for 2x2 "
                            f"blocks), as ldl_factor returns them")
-    return apply2(LDL_SOLVE, LD, B, params=(piv,))
+    return _written(out, apply2(LDL_SOLVE, LD, B, params=(piv,)), "linalg_ldl_solve")

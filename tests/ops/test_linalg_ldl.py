@@ -126,3 +126,21 @@ def test_ldl_has_no_derivative_as_torch(torch):
         with m.no_grad():
             np.testing.assert_allclose(
                 (x @ m.linalg.ldl_solve(ld, piv, b)).detach().numpy(), np.ones((2, 1)))
+
+
+def test_ldl_out_and_flags_as_torch(torch):
+    for m in (torch, gk):
+        a = m.eye(3) * 2
+        ld, p, i = m.empty(0), m.empty(0, dtype=m.int32), m.empty(0, dtype=m.int32)
+        r = m.linalg.ldl_factor(a, out=(ld, p))
+        assert type(r).__name__ == "linalg_ldl_factor_out" and r[0] is ld and r[1] is p
+        assert tuple(ld.shape) == (3, 3) and p.tolist() == [1, 2, 3]
+        r = m.linalg.ldl_factor_ex(a, out=(ld, p, i))
+        assert type(r).__name__ == "linalg_ldl_factor_ex_out" and i.item() == 0
+        x = m.empty(0)
+        assert m.linalg.ldl_solve(ld, p, m.ones(3, 1), out=x) is x
+        assert x.flatten().tolist() == [0.5, 0.5, 0.5]
+        with pytest.raises(TypeError, match="argument 'hermitian' must be bool, not int"):
+            m.linalg.ldl_factor(a, hermitian=1)
+        with pytest.raises(TypeError, match="argument 'hermitian' must be bool, not str"):
+            m.linalg.ldl_solve(ld, p, m.ones(3, 1), hermitian="a")
