@@ -187,3 +187,16 @@ def test_other_errors_of_an_op_pass_unchanged():
         gk.ones(2, 3) + gk.ones(4, 3)
     x = gk.ones(3)
     assert (x.expand(4, 3).contiguous() * 2).sum().item() == 24.0
+
+
+def _backward_of_a_huge_view(m):
+    x = m.ones(1, 1, requires_grad=True)
+    x.expand(BIG, BIG)[0, 0].backward()  # (the gradient of the view is BIG * BIG)
+
+
+def test_backward_whose_gradient_no_memory_holds_raises_runtime_error_as_torch(torch):
+    te = _raised(_backward_of_a_huge_view, torch)
+    assert isinstance(te, RuntimeError), f"torch: {te!r}: the case is wrong"
+    with pytest.raises(RuntimeError, match=r"^backward\(\): DefaultCPUAllocator: not enough "
+                                           r"memory: you tried to allocate 4503599627370496"):
+        _backward_of_a_huge_view(gk)
