@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 
+from ._options import allocation_error
 from ._tensor import Tensor
 from .autograd.grad_mode import no_grad
 
@@ -22,7 +23,13 @@ def _with_out(fn):
     @functools.wraps(fn)
     def face(*args, out=None, **kwargs):
         if out is None:
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            except (MemoryError, ValueError) as e:  # NumPy's, for a size no memory holds
+                err = allocation_error(name + "()", e)
+                if err is None:
+                    raise
+                raise err from None
         if not isinstance(out, Tensor):
             raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
         dtype = kwargs.get("dtype")

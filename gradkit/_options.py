@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from . import _memory_format as _mf
 
-__all__ = ["MAX_ELEMENTS", "flag", "layout", "memory_format", "options", "element_count"]
+__all__ = ["MAX_ELEMENTS", "NotEnoughMemory", "allocation_error", "flag", "layout",
+           "memory_format", "options", "element_count"]
 
 # no array of more elements can exist: NumPy's limit is bytes < 2**63 and a complex128
 # element is 16 bytes (PyTorch's allocator refuses these sizes with a RuntimeError too)
@@ -71,3 +72,42 @@ def element_count(op: str, shape) -> None:
     if n > MAX_ELEMENTS:
         raise RuntimeError(f"{op}(): cannot allocate a tensor of {n} elements (shape "
                            f"{list(shape)}): no memory holds it; ask for fewer elements")
+
+
+# NumPy's refusals of a size before it asks the system for memory (ValueError, not MemoryError)
+_TOO_BIG = ("array is too big", "Maximum allowed size exceeded")
+
+
+class NotEnoughMemory(RuntimeError):
+    """PyTorch's RuntimeError for a failed allocation, as an Op's recording raises it
+    (``_tensor/record.py``); a function face re-raises it as a plain RuntimeError naming
+    itself. ``detail``: the message without the op's name."""
+
+    def __init__(self, where: str, detail: str):
+        super().__init__(f"{where}: {detail}")
+        self.detail = detail
+
+
+def allocation_error(op: str, err: BaseException, inner: bool = False):
+    """PyTorch's RuntimeError ("DefaultCPUAllocator: not enough memory: you tried to allocate
+    N bytes") for NumPy failing to allocate the result or a temporary of ``op`` (a MemoryError:
+    "Unable to allocate 4.00 TiB ..."; a ValueError "array is too big" for a byte count past
+    2**63), or for a ``NotEnoughMemory`` raised inside it; None for any other error. The
+    function faces, the recording of every Op and the factories call it in an ``except``, so
+    ordinary calls never reach it. ``inner``: raised inside a call that a face may name
+    (a ``NotEnoughMemory``), else a plain RuntimeError."""
+    if type(err) is NotEnoughMemory:
+        return RuntimeError(f"{op}: {err.detail}")
+    if isinstance(err, MemoryError):
+        n = getattr(err, "_total_size", None)  # NumPy's _ArrayMemoryError knows the bytes
+        shape = getattr(err, "shape", None)
+        what = (f"you tried to allocate {int(n)} bytes" if isinstance(n, int)
+                else "the system refused the memory")
+        where = f" (a result of shape {list(shape)})" if shape is not None else ""
+    elif isinstance(err, ValueError) and str(err).startswith(_TOO_BIG):
+        what, where = "you tried to allocate more than 2**63 bytes", ""
+    else:
+        return None
+    detail = (f"DefaultCPUAllocator: not enough memory: {what}{where}. Ask for fewer elements "
+              f"(check the sizes, repeats or padding passed), or free memory")
+    return NotEnoughMemory(op, detail) if inner else RuntimeError(f"{op}: {detail}")

@@ -5,6 +5,11 @@ gradkit tensors wrap NumPy arrays; a tensor's storage is the array that owns the
 root of its ``base`` chain, read in memory order. A storage object is a window on that memory
 (no copy): writes through it land in every tensor sharing it, and two tensors share a storage
 when their storages' ``data_ptr()`` are equal, as in PyTorch.
+
+Storages are also made directly, as in PyTorch: ``UntypedStorage(n)`` (bytes),
+``TypedStorage(n, dtype=...)``, and the legacy ``FloatStorage([1, 2])``, ``LongStorage(3)``, ...
+(which make a TypedStorage of their dtype; ``isinstance(s, FloatStorage)`` tests the dtype);
+``gradkit.tensor(s)``/``Tensor(s)`` view a storage's memory as a 1-D tensor.
 """
 
 from __future__ import annotations
@@ -13,7 +18,10 @@ import numpy as np
 
 from ._meta import MetaArray
 
-__all__ = ["TypedStorage", "UntypedStorage", "storage_root"]
+__all__ = ["BFloat16Storage", "BoolStorage", "ByteStorage", "CharStorage", "ComplexDoubleStorage",
+           "ComplexFloatStorage", "DoubleStorage", "FloatStorage", "HalfStorage", "IntStorage",
+           "LongStorage", "ShortStorage", "TypedStorage", "UntypedStorage", "storage_array",
+           "storage_root"]
 
 
 def storage_root(a):
@@ -77,10 +85,23 @@ class UntypedStorage(_Items):
     """The bytes under a tensor (``Tensor.untyped_storage()``): ``len``, ``size()`` and
     ``nbytes()`` count bytes; ``data_ptr()`` is the address of the first; items are ints."""
 
-    def __init__(self, flat, device, nbytes=None):
-        self._flat = flat  # uint8, 1-D; None on the meta device
+    def __init__(self, *args, device=None):
+        """``UntypedStorage()`` (empty), ``UntypedStorage(nbytes)`` (zeros; PyTorch leaves them
+        uninitialised) or ``UntypedStorage(sequence of ints)``."""
+        device, meta = _device(device)
+        data = _contents("UntypedStorage", args, np.uint8, meta)
+        self._flat = None if meta else data
         self.device = device
-        self._nbytes = int(flat.size) if flat is not None else int(nbytes or 0)
+        self._nbytes = int(data.size)
+
+    @classmethod
+    def _wrap(cls, flat, device, nbytes=None):
+        """The storage over ``flat`` (uint8, 1-D; None on the meta device, ``nbytes`` long)."""
+        s = object.__new__(cls)
+        s._flat = flat
+        s.device = device
+        s._nbytes = int(flat.size) if flat is not None else int(nbytes or 0)
+        return s
 
     dtype = property(lambda self: _uint8())
 
@@ -114,7 +135,7 @@ class UntypedStorage(_Items):
 
     def __getitem__(self, i):
         v = self._host()[i]
-        return UntypedStorage(v, self.device) if isinstance(i, slice) else int(v)
+        return UntypedStorage._wrap(v, self.device) if isinstance(i, slice) else int(v)
 
     def untyped(self):
         return self
@@ -138,10 +159,37 @@ class TypedStorage(_Items):
     """The storage read as elements of a tensor's dtype (``Tensor.storage()``): ``len`` and
     ``size()`` count elements, ``nbytes()`` bytes; items are Python numbers."""
 
-    def __init__(self, untyped, dtype, np_dtype):
+    def __init__(self, *args, dtype=None, device=None, wrap_storage=None):
+        """``TypedStorage()``, ``TypedStorage(size)`` (zeros; PyTorch leaves them
+        uninitialised), ``TypedStorage(sequence)`` of ``dtype`` (the default dtype if None), or
+        ``TypedStorage(wrap_storage=untyped, dtype=...)``: that memory read as ``dtype``."""
+        from . import _dtype
+
+        dt = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
+        np_dtype = np.dtype(dt)
+        if wrap_storage is not None:
+            if args or not isinstance(wrap_storage, UntypedStorage):
+                raise TypeError(f"TypedStorage(): wrap_storage must be an UntypedStorage and "
+                                f"comes alone, got {type(wrap_storage).__name__} and {len(args)} "
+                                f"positional arguments")
+            untyped = wrap_storage
+        else:
+            device, meta = _device(device)
+            data = _contents(_legacy_name(dt, "TypedStorage"), args, np_dtype, meta)
+            untyped = UntypedStorage._wrap(
+                None if meta else data.reshape(-1).view(np.uint8), device, data.nbytes)
         self._untyped_storage = untyped
-        self.dtype = dtype
-        self._np = np.dtype(np_dtype)
+        self.dtype = dt
+        self._np = np_dtype
+
+    @classmethod
+    def _wrap(cls, untyped, dtype, np_dtype):
+        """The storage ``untyped`` read as ``dtype`` (its NumPy dtype ``np_dtype``)."""
+        s = object.__new__(cls)
+        s._untyped_storage = untyped
+        s.dtype = dtype
+        s._np = np.dtype(np_dtype)
+        return s
 
     @property
     def device(self):
@@ -172,9 +220,76 @@ class TypedStorage(_Items):
     def __getitem__(self, i):
         v = self._elements()[i]
         if isinstance(i, slice):
-            return TypedStorage(UntypedStorage(v.view(np.uint8), self.device), self.dtype,
-                                self._np)
+            return TypedStorage._wrap(UntypedStorage._wrap(v.view(np.uint8), self.device),
+                                      self.dtype, self._np)
         return v.item()
+
+    def type(self, dtype=None):
+        """``'torch.FloatStorage'``: the legacy name of this storage's dtype; ``type(T)``
+        converts to storage class ``T`` (or its name)."""
+        if dtype is None:
+            return "torch." + _legacy_name(self.dtype, "TypedStorage")
+        name = dtype if isinstance(dtype, str) else getattr(dtype, "__name__", str(dtype))
+        cls = _LEGACY.get(name.rsplit(".", 1)[-1])
+        if cls is None:
+            raise ValueError(f"TypedStorage.type(): unknown storage type {dtype!r}; pass a "
+                             f"storage class such as gradkit.FloatStorage")
+        return self._to(cls.dtype)
+
+    def _to(self, dtype):
+        from . import _dtype
+
+        np_dtype = np.dtype(_dtype.to_dtype(dtype))
+        values = self._elements().astype(np_dtype)  # (a copy, as PyTorch's, of any dtype)
+        return TypedStorage._wrap(UntypedStorage._wrap(values.view(np.uint8), self.device),
+                                  _dtype.to_dtype(dtype), np_dtype)
+
+    def clone(self):
+        """A copy in new memory."""
+        return TypedStorage._wrap(UntypedStorage._wrap(self._elements().copy().view(np.uint8),
+                                                       self.device), self.dtype, self._np)
+
+    def copy_(self, source, non_blocking=None):
+        """Copy ``source`` (a storage of as many elements) into this one."""
+        values = source._elements() if isinstance(source, TypedStorage) else source._values()
+        if values.size != self.size():
+            raise RuntimeError(f"copy_(): the source has {values.size} elements, this storage "
+                               f"{self.size()}; copy between storages of one size")
+        self._elements()[...] = values
+        return self
+
+    def cpu(self):
+        return self
+
+    def is_pinned(self, device="cuda") -> bool:
+        return False
+
+    def float(self):
+        return self._to("float32")
+
+    def double(self):
+        return self._to("float64")
+
+    def half(self):
+        return self._to("float16")
+
+    def long(self):
+        return self._to("int64")
+
+    def int(self):
+        return self._to("int32")
+
+    def short(self):
+        return self._to("int16")
+
+    def char(self):
+        return self._to("int8")
+
+    def byte(self):
+        return self._to("uint8")
+
+    def bool(self):
+        return self._to("bool")
 
     _values = _elements
 
@@ -188,10 +303,120 @@ class TypedStorage(_Items):
 def untyped_storage_of(t) -> UntypedStorage:
     flat, device = _flat_bytes(t)
     if flat is None:  # meta: a size and no memory
-        return UntypedStorage(None, device, nbytes=t.nbytes)
-    return UntypedStorage(flat, device)
+        return UntypedStorage._wrap(None, device, nbytes=t.nbytes)
+    return UntypedStorage._wrap(flat, device)
 
 
 def typed_storage_of(t) -> TypedStorage:
     np_dtype = t._data.dtype
-    return TypedStorage(untyped_storage_of(t), t.dtype, np_dtype)
+    return TypedStorage._wrap(untyped_storage_of(t), t.dtype, np_dtype)
+
+
+def _device(device):
+    """``(device, on meta)`` for a storage made on ``device`` (the CPU or meta)."""
+    from .device import Device
+
+    d = Device("cpu" if device is None else device)
+    if d.type not in ("cpu", "meta"):
+        raise RuntimeError(f"storages are made on the CPU (or meta) here, got device={d}; make "
+                           f"it on the CPU and move the tensor that views it")
+    return d, d.type == "meta"
+
+
+def _contents(name, args, np_dtype, meta):
+    """The elements of a new storage from its constructor's arguments: none, a size, or a
+    sequence of numbers (PyTorch's TypeError for anything else)."""
+    if not args:
+        return np.zeros(0, np_dtype)
+    if len(args) == 1:
+        a = args[0]
+        if isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)):
+            if a < 0:
+                raise RuntimeError(f"{name}(): size must be non-negative, got {a}")
+            if meta:  # a size and no memory
+                return np.broadcast_to(np.zeros(1, np_dtype), (int(a),))
+            return np.zeros(int(a), np_dtype)
+        if isinstance(a, (list, tuple)):
+            return np.array(a, np_dtype).reshape(-1)
+    raise TypeError(f"{name}() received an invalid combination of arguments: got "
+                    f"{tuple(type(a).__name__ for a in args)}; expected no arguments, (int "
+                    f"size) or (sequence data)")
+
+
+_LEGACY_NAMES = {"float32": "FloatStorage", "float64": "DoubleStorage", "float16": "HalfStorage",
+                 "bfloat16": "BFloat16Storage", "int64": "LongStorage", "int32": "IntStorage",
+                 "int16": "ShortStorage", "int8": "CharStorage", "uint8": "ByteStorage",
+                 "bool": "BoolStorage", "complex64": "ComplexFloatStorage",
+                 "complex128": "ComplexDoubleStorage"}
+
+
+def _legacy_name(dtype, default):
+    return _LEGACY_NAMES.get(str(dtype).rsplit(".", 1)[-1], default)
+
+
+class _LegacyStorageMeta(type):
+    """The legacy storage classes (``FloatStorage``, ...): calling one makes a TypedStorage
+    of its dtype, as PyTorch's; ``isinstance`` holds for a TypedStorage of that dtype."""
+
+    @property
+    def dtype(cls):
+        from . import _dtype
+
+        if cls._dtype_name == "bfloat16":  # (ml_dtypes, imported on first use)
+            return _dtype._load_bfloat16()
+        return _dtype.to_dtype(cls._dtype_name)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, TypedStorage) and obj.dtype == cls.dtype
+
+    def __call__(cls, *args, device=None, wrap_storage=None):
+        return TypedStorage(*args, dtype=cls.dtype, device=device, wrap_storage=wrap_storage)
+
+    def __repr__(cls):
+        return f"<class 'gradkit.{cls.__name__}'>"
+
+
+def _legacy(dtype_name):
+    name = _LEGACY_NAMES[dtype_name]
+    return _LegacyStorageMeta(name, (TypedStorage,), {
+        "_dtype_name": dtype_name, "__module__": "gradkit",
+        "__doc__": f"PyTorch's legacy ``torch.{name}``: a TypedStorage of {dtype_name}."})
+
+
+FloatStorage = _legacy("float32")
+DoubleStorage = _legacy("float64")
+HalfStorage = _legacy("float16")
+BFloat16Storage = _legacy("bfloat16")
+LongStorage = _legacy("int64")
+IntStorage = _legacy("int32")
+ShortStorage = _legacy("int16")
+CharStorage = _legacy("int8")
+ByteStorage = _legacy("uint8")
+BoolStorage = _legacy("bool")
+ComplexFloatStorage = _legacy("complex64")
+ComplexDoubleStorage = _legacy("complex128")
+_LEGACY = {c.__name__: c for c in (
+    FloatStorage, DoubleStorage, HalfStorage, BFloat16Storage, LongStorage, IntStorage,
+    ShortStorage, CharStorage, ByteStorage, BoolStorage, ComplexFloatStorage,
+    ComplexDoubleStorage)}
+
+
+def storage_array(storage, dtype):
+    """The memory of ``storage`` as a 1-D array of ``dtype`` (the default dtype if None), no
+    copy: what ``gradkit.tensor(storage)`` and ``Tensor(storage)`` wrap, as PyTorch's do. A
+    TypedStorage must be of that dtype (PyTorch's RuntimeError otherwise); an UntypedStorage's
+    bytes are read as it (its whole elements)."""
+    from . import _dtype
+
+    dt = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
+    np_dtype = np.dtype(dt)
+    if isinstance(storage, TypedStorage):
+        if storage._np != np_dtype:
+            want = _legacy_name(dt, str(dt))[:-len("Storage")]
+            got = _legacy_name(storage.dtype, str(storage.dtype))[:-len("Storage")]
+            raise RuntimeError(f"Expected a Storage of type {want} or an UntypedStorage, but "
+                               f"got type {got} for argument 1 'storage'; pass dtype="
+                               f"{storage.dtype} or a {want}Storage")
+        return storage._elements()
+    flat = storage._host()
+    return flat[:flat.size - flat.size % np_dtype.itemsize].view(np_dtype)  # (whole elements)

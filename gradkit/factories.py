@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from . import _dtype, _options, _range_values
+from . import _dtype, _options, _range_values, _storage
 from . import _memory_format as _mf
 from . import random as _random
 from ._backend import to_host
@@ -143,6 +143,10 @@ def _to_array(data, dtype=None, device=None, copy=True):
     elif hasattr(data, "__cuda_array_interface__"):
         arr = data.astype(_dtype.to_dtype(dtype)) if dtype is not None else \
             (data.copy() if copy else data)
+    elif isinstance(data, (_storage.TypedStorage, _storage.UntypedStorage)):
+        # its memory, shared, as PyTorch's; an UntypedStorage's bytes read as int64 by default
+        untyped = dtype is None and isinstance(data, _storage.UntypedStorage)
+        arr = _storage.storage_array(data, _dtype.int64 if untyped else dtype)
     elif isinstance(data, np.ndarray):
         # copy=None: copy only when a conversion needs it (NumPy 2 raises for copy=False)
         arr = np.array(data, dtype=None if dtype is None else _dtype.to_dtype(dtype),

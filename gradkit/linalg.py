@@ -59,7 +59,8 @@ from .ops.linalg import LinAlgError
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh",
     "eigvals", "eigvalsh", "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor",
-    "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power",
+    "lu_factor_ex", "lu_solve", "ldl_factor", "ldl_factor_ex", "ldl_solve", "matmul",
+    "matrix_exp", "matrix_norm", "matrix_power",
     "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
     "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot",
     "vector_norm",
@@ -852,6 +853,7 @@ from ._linalg.eig import (  # noqa: E402
     tensorsolve,
     vander,
 )
+from ._linalg.ldl import ldl_factor, ldl_factor_ex, ldl_solve  # noqa: E402
 from ._linalg.lu import (  # noqa: E402
     _top_lu,
     _top_lu_solve,

@@ -1,7 +1,9 @@
 """The tensor-options keywords of factories and conversions (``gradkit/_options.py``): a wrong
 kind of ``layout``, ``pin_memory``, ``requires_grad``, ``non_blocking``, ``copy`` or
 ``memory_format`` raises PyTorch's TypeError naming the argument; a size no memory holds raises
-its RuntimeError (not NumPy's ValueError); what PyTorch takes is still taken."""
+its RuntimeError (not NumPy's ValueError); what PyTorch takes is still taken. Any op whose
+result or temporary no memory holds raises PyTorch's RuntimeError (not NumPy's MemoryError):
+the function faces, the Op recording and the operator fast paths translate it."""
 
 from __future__ import annotations
 
@@ -116,3 +118,85 @@ def test_to_copy_positional_copies():
     assert y is not x
     y[0] = 5.0
     assert x[0].item() == 1.0
+
+
+# results past 2**48 bytes: more than any process can address, so NumPy and PyTorch are refused
+# at once (nothing is allocated, whatever the machine's overcommit setting)
+BIG = 2 ** 25  # BIG * BIG float32 elements: 2**52 bytes
+
+NO_MEMORY = {
+    "expand_contiguous": lambda m: m.ones(1, 1).expand(BIG, BIG).contiguous(),
+    "expand_clone": lambda m: m.ones(1, 1).expand(BIG, BIG).clone(),
+    "repeat_method": lambda m: m.ones(BIG).repeat(BIG),
+    "tile": lambda m: m.tile(m.ones(BIG), (BIG,)),
+    "kron": lambda m: m.kron(m.ones(BIG), m.ones(BIG)),
+    "cartesian_prod": lambda m: m.cartesian_prod(m.ones(BIG), m.ones(BIG)),
+    "outer": lambda m: m.outer(m.ones(BIG), m.ones(BIG)),
+    "outer_method": lambda m: m.ones(BIG).outer(m.ones(BIG)),
+    "pad": lambda m: m.nn.functional.pad(m.ones(2, 2), (2 ** 50, 2 ** 50)),
+    "repeat_interleave": lambda m: m.repeat_interleave(m.ones(4), 2 ** 48),
+    "repeat_interleave_method": lambda m: m.ones(4).repeat_interleave(2 ** 48),
+    "add_broadcast": lambda m: m.ones(BIG, 1) + m.ones(1, BIG),
+    "mul_method_broadcast": lambda m: m.ones(BIG, 1).mul(m.ones(1, BIG)),
+    "mul_scalar_operator": lambda m: m.ones(1, 1).expand(BIG, BIG) * 2,
+    "exp_method": lambda m: m.ones(1, 1).expand(BIG, BIG).exp(),
+    "sum_dim": lambda m: m.ones(1, 1, 1).expand(BIG, BIG, 2).sum(-1),
+    "matmul": lambda m: m.ones(BIG, 1) @ m.ones(1, BIG),
+    "cat": lambda m: m.cat([m.ones(1, 1).expand(BIG, BIG)] * 2),
+    "zeros_factory": lambda m: m.zeros(BIG, BIG),
+    "empty_factory": lambda m: m.empty(BIG * BIG),
+    "grad_recorded": lambda m: m.ones(1, 1, requires_grad=True).expand(BIG, BIG).exp(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NO_MEMORY))
+def test_result_no_memory_holds_raises_runtime_error_as_torch(torch, name):
+    te = _raised(NO_MEMORY[name], torch)
+    assert isinstance(te, RuntimeError), f"torch: {te!r}: the case is wrong"
+    ge = _raised(NO_MEMORY[name], gk)
+    assert isinstance(ge, RuntimeError), f"gradkit raises {type(ge).__name__}: {ge}"
+    assert "DefaultCPUAllocator: not enough memory" in str(ge) and "fewer" in str(ge), str(ge)
+    assert ge.__cause__ is None and ge.__suppress_context__, "NumPy's error is shown chained"
+
+
+def test_no_memory_message_names_the_function_and_the_bytes():
+    with pytest.raises(RuntimeError, match=r"^kron\(\): DefaultCPUAllocator: not enough memory: "
+                                           r"you tried to allocate 4503599627370496 bytes"):
+        gk.kron(gk.ones(BIG), gk.ones(BIG))
+    with pytest.raises(RuntimeError, match=r"^pad\(\): .*allocate"):
+        gk.nn.functional.pad(gk.ones(2, 2), (2 ** 50, 2 ** 50))
+    with pytest.raises(RuntimeError, match=r"^zeros\(\): "):
+        gk.zeros(BIG, BIG)
+    with pytest.raises(RuntimeError, match=r"computing Exp: .*allocate 4503599627370496 bytes"):
+        gk.ones(1, 1).expand(BIG, BIG).exp()
+
+
+def test_allocation_error_translates_only_allocation_failures():
+    from gradkit._options import allocation_error
+
+    assert allocation_error("op()", ValueError("operands could not be broadcast")) is None
+    assert allocation_error("op()", TypeError("bad")) is None
+    too_big = allocation_error("op()", ValueError("array is too big; `arr.size * ...`"))
+    assert type(too_big) is RuntimeError and "more than 2**63 bytes" in str(too_big)
+    bare = allocation_error("op()", MemoryError())
+    assert type(bare) is RuntimeError and "refused" in str(bare)
+
+
+def test_other_errors_of_an_op_pass_unchanged():
+    with pytest.raises(RuntimeError, match="cannot be broadcast"):
+        gk.ones(2, 3) + gk.ones(4, 3)
+    x = gk.ones(3)
+    assert (x.expand(4, 3).contiguous() * 2).sum().item() == 24.0
+
+
+def _backward_of_a_huge_view(m):
+    x = m.ones(1, 1, requires_grad=True)
+    x.expand(BIG, BIG)[0, 0].backward()  # (the gradient of the view is BIG * BIG)
+
+
+def test_backward_whose_gradient_no_memory_holds_raises_runtime_error_as_torch(torch):
+    te = _raised(_backward_of_a_huge_view, torch)
+    assert isinstance(te, RuntimeError), f"torch: {te!r}: the case is wrong"
+    with pytest.raises(RuntimeError, match=r"^backward\(\): DefaultCPUAllocator: not enough "
+                                           r"memory: you tried to allocate 4503599627370496"):
+        _backward_of_a_huge_view(gk)

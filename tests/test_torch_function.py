@@ -444,3 +444,91 @@ def _modules_scenario(lib):
 
 def test_modules_keep_the_subclass_and_call_nn_functional():
     assert _modules_scenario(gk) == _modules_scenario(torch)
+
+
+def _special_scenario(lib):
+    seen = []
+
+    class Sub(lib.Tensor):
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            seen.append(func)
+            return super().__torch_function__(func, types, args, kwargs or {})
+
+    x = lib.tensor([0.25, 0.5]).as_subclass(Sub)
+    got = []
+    for name in ("expit", "entr", "ndtr", "i1", "logit", "erfcx", "log_softmax", "xlog1py"):
+        f = getattr(lib.special, name)
+        seen.clear()
+        r = f(x, 0) if name == "log_softmax" else f(x, x) if name == "xlog1py" else f(x)
+        got.append((name, type(r).__name__, seen[:1] == [f], seen[:1] == [lib.sigmoid]))
+    return got
+
+
+def test_special_functions_reach_handlers_under_their_own_names():
+    # torch.special.expit is no alias object of torch.sigmoid: a handler receives expit
+    assert _special_scenario(gk) == _special_scenario(torch)
+    assert gk.special.expit is not gk.sigmoid
+    np.testing.assert_allclose(gk.special.expit(gk.tensor([0.3])).numpy(),
+                               gk.sigmoid(gk.tensor([0.3])).numpy())
+
+
+def _requires_grad_scenario(lib):
+    cls = _logging_class(lib)
+    x = lib.tensor([1.0, 2.0]).as_subclass(cls)
+    cls.calls.clear()
+    first = x.requires_grad
+    calls = list(cls.calls)
+    x.requires_grad = True  # (the setter is not dispatched)
+    cls.calls.clear()
+    y = (x * 2).sum()
+    y.backward()
+    return first, calls, list(cls.calls), x.requires_grad, x.grad.tolist()
+
+
+def test_requires_grad_getter_is_dispatched():
+    assert _requires_grad_scenario(gk) == _requires_grad_scenario(torch)
+
+
+def test_requires_grad_getter_seen_by_a_mode():
+    def run(lib):
+        seen = []
+
+        class Mode(lib.overrides.TorchFunctionMode):
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                seen.append(func == lib.Tensor.requires_grad.__get__)
+                return func(*args, **(kwargs or {}))
+
+        x = lib.ones(2)
+        with Mode():
+            flag = x.requires_grad
+            x.requires_grad = True
+        return flag, any(seen), x.requires_grad
+
+    assert run(gk) == run(torch)
+
+
+def test_overridable_functions_and_testing_overrides_cover_the_surface():
+    import inspect
+
+    ov = gk.overrides.get_overridable_functions()
+    assert gk.add in ov[gk] and gk.nn.functional.linear in ov[gk.nn.functional]
+    assert gk.linalg.det in ov[gk.linalg] and gk.special.expit in ov[gk.special]
+    assert gk.fft.fft in ov[gk.fft] and gk.Tensor.add in ov[gk.Tensor]
+    assert ov[gk.Tensor.__dict__["shape"]] == [gk.Tensor.shape.__get__]
+    assert gk.Tensor.requires_grad.__get__ in ov[gk.Tensor.__dict__["requires_grad"]]
+    # as large as PyTorch's for the namespaces it has
+    tov = torch.overrides.get_overridable_functions()
+    assert len(ov[gk.nn.functional]) >= 0.9 * len(tov[torch.nn.functional])
+    assert len(ov[gk.linalg]) >= len(tov[torch.linalg])
+    assert len(ov[gk.special]) >= len(tov[torch.special])
+    tests = gk.overrides.get_testing_overrides()
+    for f, ref in ((gk.add, torch.add), (gk.nn.functional.linear, torch.nn.functional.linear),
+                   (gk.sum, torch.sum)):
+        g_params = list(inspect.signature(tests[f]).parameters)
+        t_params = list(inspect.signature(torch.overrides.get_testing_overrides()[ref]).parameters)
+        assert g_params[:2] == t_params[:2], (f, g_params, t_params)
+        assert tests[f](*([1] * len([p for p in inspect.signature(tests[f]).parameters.values()
+                                      if p.default is inspect.Parameter.empty and
+                                      p.kind is p.POSITIONAL_OR_KEYWORD]))) == -1
+    assert inspect.signature(tests[gk.Tensor.shape.__get__]).parameters.keys() == {"self"}

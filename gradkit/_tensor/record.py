@@ -17,6 +17,7 @@ from .._backend import namespace_of, numpy_ns
 from .._complex import CArray, refuse_op
 from .._meta import MetaArray
 from .._meta_views import set_view_geometry
+from .._options import allocation_error
 from ..autograd import grad_mode
 from ..autograd.graph import (
     FORWARD,
@@ -112,6 +113,15 @@ def _cop(op):
     return c
 
 
+def _allocation_failed(op, err):
+    """Raise PyTorch's RuntimeError where ``op``'s forward failed to allocate (NumPy's
+    MemoryError or "array is too big"); return for any other error, which the caller re-raises.
+    Each forward call below sits in a ``try`` that costs nothing until something is raised."""
+    e = allocation_error(f"while computing {op.name}", err, True)
+    if e is not None:
+        raise e from None
+
+
 def apply1(op, x, params=()):
     """Run a one-input op on Tensor ``x`` and record it when needed."""
     data = x._data
@@ -121,7 +131,11 @@ def apply1(op, x, params=()):
         xp = namespace_of(data)
         if type(data) is CArray:
             op = _cop(op)
-    out = op.forward(xp, data, *params) if params else op.forward(xp, data)
+    try:
+        out = op.forward(xp, data, *params) if params else op.forward(xp, data)
+    except (MemoryError, ValueError) as e:
+        _allocation_failed(op, e)
+        raise
     if op.returns_aux:
         out, aux = out
     else:
@@ -257,7 +271,11 @@ def apply2(op, a, b, params=()):
         xp = namespace_of(d0)
         if type(d0) is CArray:
             op = _cop(op)
-    out = op.forward(xp, da, db, *params) if params else op.forward(xp, da, db)
+    try:
+        out = op.forward(xp, da, db, *params) if params else op.forward(xp, da, db)
+    except (MemoryError, ValueError) as e:
+        _allocation_failed(op, e)
+        raise
     if op.returns_aux:
         out, aux = out
     else:
@@ -342,7 +360,11 @@ def apply(op, inputs, params=()):
         if type(d) is CArray:
             op = _cop(op)
             break
-    out = op.forward(_ns(first), *datas, *params)
+    try:
+        out = op.forward(_ns(first), *datas, *params)
+    except (MemoryError, ValueError) as e:
+        _allocation_failed(op, e)
+        raise
     if op.returns_aux:
         out, aux = out
     else:
@@ -413,21 +435,26 @@ def apply_scalar(op, a, s):
     """``a op s`` for a floating Tensor and a Python number: apply2 without the type checks
     (the most common op shape in user code, so it gets its own lean path). ``op`` must be
     elementwise: the node's ``needs`` tells the engine that no broadcast check is needed."""
-    da = a._data
-    if type(da) is _ndarray:
-        if op in _SCALAR_OPS:
-            cache = SCALAR_ARRAYS.get(da.dtype)
-            if cache is not None:
-                z = cache.get(s)
-                if z is None:
-                    z = scalar_array(cache, da.dtype, s)
-                return scalar_result(op, a, s, da, op.forward(numpy_ns, da, z), z)
-            if da.dtype == _F16:  # float16 * / number: in float32, as PyTorch (see HALF_SCALAR)
-                op = E.HALF_SCALAR.get(op, op)
-        return scalar_result(op, a, s, da, op.forward(numpy_ns, da, s))
-    if type(da) is CArray:
-        op = _cop(op)
-    return scalar_result(op, a, s, da, op.forward(namespace_of(da), da, s))
+    try:
+        da = a._data
+        if type(da) is _ndarray:
+            if op in _SCALAR_OPS:
+                cache = SCALAR_ARRAYS.get(da.dtype)
+                if cache is not None:
+                    z = cache.get(s)
+                    if z is None:
+                        z = scalar_array(cache, da.dtype, s)
+                    return scalar_result(op, a, s, da, op.forward(numpy_ns, da, z), z)
+                if da.dtype == _F16:  # float16 * / number: in float32, as PyTorch
+                    # (see HALF_SCALAR)
+                    op = E.HALF_SCALAR.get(op, op)
+            return scalar_result(op, a, s, da, op.forward(numpy_ns, da, s))
+        if type(da) is CArray:
+            op = _cop(op)
+        return scalar_result(op, a, s, da, op.forward(namespace_of(da), da, s))
+    except (MemoryError, ValueError) as e:
+        _allocation_failed(op, e)
+        raise
 
 
 def scalar_result(op, a, s, da, out, z=None):

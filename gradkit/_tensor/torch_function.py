@@ -15,6 +15,7 @@ The cost on plain Tensors is kept off the per-op path:
 
 from __future__ import annotations
 
+from .._options import allocation_error
 from ..autograd import grad_mode as _grad_mode
 from ..autograd.graph import rename
 from .tensor import _STATE_SLOTS, Tensor, retyped
@@ -172,6 +173,19 @@ def tensor_like_failed(args, kwargs) -> bool:
     return True
 
 
+def face_failed(name, err, args, kwargs) -> bool:
+    """In the ``except`` of a function face ``name`` that called its implementation with
+    ``args``/``kwargs``: True where a tensor-like argument is to dispatch the call
+    (``tensor_like_failed``); PyTorch's RuntimeError raised where the call failed to allocate
+    memory (``allocation_error``); False where the face is to re-raise ``err``."""
+    if tensor_like_failed(args, kwargs):
+        return True
+    e = allocation_error(name + "()", err)
+    if e is not None:
+        raise e from None
+    return False
+
+
 def wrap_function(f):
     """``f`` as a function face that dispatches (for functions written by hand: ``F.*``,
     ``gradkit.linalg.*``, ``gradkit.fft.*``); the handler sees the returned function."""
@@ -185,8 +199,8 @@ def wrap_function(f):
                 return r
         try:
             return f(*args, **kwargs)
-        except Exception:
-            if not tensor_like_failed(args, kwargs):
+        except Exception as e:
+            if not face_failed(f.__name__, e, args, kwargs):
                 raise
         return dispatch(face, args, kwargs)
 
@@ -407,6 +421,23 @@ def _property_face(prop):
     return property(fget, prop.fset, prop.fdel, prop.__doc__)
 
 
+_MEMBER = type(Tensor.__dict__["requires_grad"])  # a slot's descriptor
+
+
+def _slot_face(slot):
+    """A Tensor slot read by handlers as a property (``requires_grad``): its getter dispatched
+    (PyTorch's handlers see ``Tensor.requires_grad.__get__``), its setter as it is."""
+    getter = slot.__get__
+
+    def fget(self):
+        r = dispatch(getter, (self,), None)
+        if r is NOT_DISPATCHED:
+            return getter(self)
+        return r
+
+    return property(fget, slot.__set__, slot.__delete__, slot.__doc__)
+
+
 _SUBCLASS_FACES: dict = {}
 
 
@@ -420,6 +451,8 @@ def _subclass_faces() -> dict:
             if isinstance(attr, property):
                 if attr.fget is not None:
                     _SUBCLASS_FACES[name] = _property_face(attr)
+            elif type(attr) is _MEMBER:  # (requires_grad: the one public slot)
+                _SUBCLASS_FACES[name] = _slot_face(attr)
             elif callable(attr) and not isinstance(attr, (type, staticmethod, classmethod)):
                 if name in ("__radd__", "__rmul__"):
                     face = _commuting_face(attr, getattr(Tensor, _OPERATOR_METHODS[name]))
@@ -490,7 +523,7 @@ def _route_tensor_methods(on):
             if base is None:
                 continue
             _ROUTED[name] = base
-            kind = _RoutedProperty if isinstance(base, property) else _Routed
+            kind = _RoutedProperty if isinstance(base, (property, _MEMBER)) else _Routed
             setattr(Tensor, name, kind(base, face))
     elif not on and _ROUTED:
         for name, base in _ROUTED.items():

@@ -25,6 +25,7 @@ import numpy as _np
 
 from .._backend import namespace_of
 from .._backend import numpy_ns as _numpy_ns
+from .._options import allocation_error
 from . import grad_mode
 from .graph import (
     FORWARD,
@@ -81,6 +82,11 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False, c
     try:
         return _propagate(ready, grads, deps, walk, leads, capture, leaf_filter, accumulate,
                           retain_graph, create_graph, handed)
+    except (MemoryError, ValueError) as e:  # a gradient no memory holds: PyTorch's error
+        err = allocation_error("backward()", e)
+        if err is None:
+            raise
+        raise err from None
     finally:
         grad_mode.STATE[0] = prev_mode
 

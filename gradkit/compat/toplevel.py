@@ -15,9 +15,27 @@ __all__ = ["default_generator", "set_default_tensor_type", "get_device_module",
            "to_dlpack", "init_num_threads", "has_lapack", "has_mkl", "has_openmp",
            "has_spectral", "get_deterministic_debug_mode", "set_deterministic_debug_mode",
            "broadcast_shapes", "unravel_index", "svd_lowrank", "pca_lowrank", "_standard_gamma",
-           "_sample_dirichlet", "TypedStorage", "UntypedStorage"]
+           "_sample_dirichlet", "TypedStorage", "UntypedStorage", "FloatStorage", "DoubleStorage",
+           "HalfStorage", "BFloat16Storage", "LongStorage", "IntStorage", "ShortStorage",
+           "CharStorage", "ByteStorage", "BoolStorage", "ComplexFloatStorage",
+           "ComplexDoubleStorage"]
 
-from .._storage import TypedStorage, UntypedStorage  # noqa: E402
+from .._storage import (  # noqa: E402
+    BFloat16Storage,
+    BoolStorage,
+    ByteStorage,
+    CharStorage,
+    ComplexDoubleStorage,
+    ComplexFloatStorage,
+    DoubleStorage,
+    FloatStorage,
+    HalfStorage,
+    IntStorage,
+    LongStorage,
+    ShortStorage,
+    TypedStorage,
+    UntypedStorage,
+)
 from ..amp import GradScaler  # noqa: E402 (torch.GradScaler is torch.amp.GradScaler)
 from ..functional import broadcast_shapes, pca_lowrank, svd_lowrank, unravel_index  # noqa: E402
 from ..random import default_generator  # noqa: E402

@@ -36,6 +36,7 @@ import warnings
 import numpy as np
 
 from .. import return_types
+from .._options import allocation_error
 from .._tensor import torch_function as _tf
 from .._tensor.record import check_inference_write, write_error
 from .._tensor.record import inplace as _record_inplace
@@ -447,7 +448,9 @@ def _signature_source(fn):
 def _dispatching(name, params, body, namespace, like):
     """A function face (``gradkit.<name>``) of ``body`` that hands the call to the arguments'
     ``__torch_function__`` (see ``_tensor/torch_function.py``): one flag tested on the way in;
-    a tensor-like argument met before the flag is on is dispatched from the error it raises."""
+    a tensor-like argument met before the flag is on is dispatched from the error it raises,
+    and NumPy's failure to allocate becomes PyTorch's RuntimeError (``allocation_error``) in
+    the same ``except``, off the path of ordinary calls."""
     kinds, values, defaults = [], [], {}
     kind = "pos"
     for p in params:
@@ -472,10 +475,13 @@ def _dispatching(name, params, body, namespace, like):
     body = body.replace("\n    ", "\n        ")
     text = (f"if _tf_active[0]:\n        _r = _tf_dispatch(_tf_face, {call})\n"
             f"        if _r is not _tf_not: return _r\n    try:\n        {body}\n"
-            f"    except Exception:\n        if not _tf_failed(_tf_face, {call}): raise\n"
+            f"    except Exception as _tf_e:\n        if not _tf_failed(_tf_face, {call}):\n"
+            f"            _tf_e = _tf_alloc({name + '()'!r}, _tf_e)\n"
+            f"            if _tf_e is None: raise\n            raise _tf_e from None\n"
             f"    return _tf_dispatch(_tf_face, {call})")
     ns = dict(namespace, _tf_active=_tf.ACTIVE, _tf_dispatch=_tf.dispatch_face,
               _tf_failed=_tf.dispatch_failed, _tf_not=_tf.NOT_DISPATCHED,
+              _tf_alloc=allocation_error,
               _tf_params=tuple(kinds), _tf_defaults=defaults)
     face = _compile(name, params, text, ns, like)
     ns["_tf_face"] = face
@@ -868,12 +874,18 @@ def public_functions() -> dict:
     return _FACES
 
 
+_SPECIAL_FACES: dict = {}
+
+
 def special_functions() -> dict:
-    """``name -> function`` for ``gradkit.special`` (PyTorch's ``torch.special``)."""
-    faces = public_functions()
-    out = {}
-    for decl in REGISTRY.values():
-        _, special = _names(decl)
-        for n in special:
-            out[n] = faces.get(decl.name, decl.impl)
-    return out
+    """``name -> function`` for ``gradkit.special`` (PyTorch's ``torch.special``): each its own
+    function face, so a ``__torch_function__`` handler receives ``special.expit`` itself (not
+    ``sigmoid``), as PyTorch's ``torch.special`` functions are functions of their own."""
+    if not _SPECIAL_FACES:
+        for decl in REGISTRY.values():
+            _, special = _names(decl)
+            for n in special:
+                face = _out_face(decl, n) if decl.out else _numpy_face(decl, n, function=True)
+                face.__module__ = "gradkit.special"
+                _SPECIAL_FACES[n] = face
+    return dict(_SPECIAL_FACES)

@@ -13,14 +13,8 @@ import numpy as np
 from .. import _dtype, return_types
 from .._backend import to_host
 from .._complex import is_host as _host
-from .._tensor.record import (
-    apply,
-    apply1,
-    apply2,
-    check_broadcast,
-    inplace,
-    unary_result,
-)
+from .._options import allocation_error
+from .._tensor.record import apply, apply1, apply2, check_broadcast, inplace, unary_result
 from .._tensor.tensor import Tensor, wrap
 from ..autograd.graph import present, rename
 from ..device import _to_namespace_of
@@ -209,7 +203,10 @@ def _float_unary(op, name, doc, ufunc=None):
             if type(input) is Tensor:
                 data = input._data
                 if type(data) is _ndarray and data.dtype.kind == "f":
-                    return unary_result(op, input, data, ufunc(data))
+                    try:
+                        return unary_result(op, input, data, ufunc(data))
+                    except MemoryError as e:  # (``apply1``'s translation, on this path)
+                        raise allocation_error(f"while computing {op.name}", e, True) from None
                 if data.dtype.kind == "f":
                     return apply1(op, input)
             return _integral_unary(op, _t(input))

@@ -9,6 +9,7 @@ import operator
 import numpy as np
 
 from .. import _dtype
+from .._options import allocation_error
 from .._tensor.record import SCALAR_ARRAYS, apply1, apply_scalar, scalar_array, scalar_result
 from .._tensor.tensor import Tensor
 from ..autograd.grad_mode import STATE as _STATE
@@ -69,7 +70,10 @@ def _scalar_face(name, op, forward, general):
                     z = cache.get(other)
                     if z is None:
                         z = scalar_array(cache, da.dtype, other)
-                    out = forward(da, z)
+                    try:
+                        out = forward(da, z)
+                    except MemoryError as e:  # (``apply_scalar``'s translation, on this path)
+                        raise allocation_error(f"while computing {op.name}", e, True) from None
                     if not (self.requires_grad and _STATE[0] and type(out) is _ndarray):
                         return scalar_result(op, self, other, da, out, z)
                     edge = self._grad_fn

@@ -1,5 +1,5 @@
-"""LayerNorm, GroupNorm, RMSNorm; F.layer_norm, F.group_norm, F.normalize,
-F.cosine_similarity."""
+"""LayerNorm, GroupNorm, RMSNorm, the legacy CrossMapLRN2d; F.layer_norm, F.group_norm,
+F.normalize, F.cosine_similarity."""
 
 import numpy as np
 import pytest
@@ -200,3 +200,37 @@ def test_cosine_similarity_dim_out_of_range_is_torchs_index_error(torch, dim):
         with pytest.raises(IndexError, match="out of range"):
             lib.nn.functional.cosine_similarity(lib.tensor([1.0, 2.0]), lib.tensor([3.0, 4.0]),
                                                 dim=dim)
+
+
+@pytest.mark.parametrize("size,channels", [(3, 5), (5, 9), (4, 6), (2, 3), (7, 3), (5, 1)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cross_map_lrn2d_forward_and_backward_as_torch(torch, size, channels, dtype):
+    """PyTorch's legacy kernel: its running window (channel 0 kept in it) and its own backward
+    formula, which is not the forward's derivative: gradkit gives PyTorch's numbers."""
+    gen = np.random.default_rng(size * 10 + channels)
+    x = (gen.standard_normal((2, channels, 3, 4)) * 2).astype(dtype)
+    g = gen.standard_normal(x.shape).astype(dtype)
+    args = (size, 0.3, 0.7, 1.5)
+    tx = torch.tensor(x, requires_grad=True)
+    ty = torch.nn.CrossMapLRN2d(*args)(tx)
+    ty.backward(torch.tensor(g))
+    gx = gk.tensor(x, requires_grad=True)
+    gy = nn.CrossMapLRN2d(*args)(gx)
+    gy.backward(gk.tensor(g))
+    tol = 1e-6 if dtype == "float32" else 1e-13
+    assert str(gy.dtype).split(".")[-1] == dtype
+    np.testing.assert_allclose(gy.detach().numpy(), ty.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=tol * 10, atol=tol * 10)
+    assert type(gy.grad_fn).__name__ == type(ty.grad_fn).__name__ == "CrossMapLRN2dBackward"
+
+
+def test_cross_map_lrn2d_defaults_repr_and_errors(torch):
+    x = np.random.default_rng(1).standard_normal((1, 4, 2, 2)).astype(np.float32)
+    np.testing.assert_allclose(nn.CrossMapLRN2d(3)(gk.tensor(x)).numpy(),
+                               torch.nn.CrossMapLRN2d(3)(torch.tensor(x)).numpy(), rtol=1e-6)
+    assert repr(nn.CrossMapLRN2d(3, k=2)) == repr(torch.nn.CrossMapLRN2d(3, k=2))
+    with pytest.raises(ValueError, match="Expected input to be 4D, got 3D"):
+        nn.CrossMapLRN2d(3)(gk.ones(2, 3, 4))
+    y = nn.CrossMapLRN2d(1)(gk.ones(1, 3, 2, 2, requires_grad=True))  # PyTorch: its backward
+    with pytest.raises(RuntimeError, match="exceeds dimension size"):  # narrows out of range
+        y.sum().backward()

@@ -108,8 +108,8 @@ def _guard_tensor_arguments():
                         f"{type(v).__name__}; make one with gradkit.tensor(...)")
             try:
                 return f(*args, **kwargs)
-            except Exception:
-                if not tf.tensor_like_failed(args, kwargs):
+            except Exception as e:
+                if not tf.face_failed(name, e, args, kwargs):
                     raise
             return tf.dispatch(checked_call, args, kwargs)  # a tensor-like's call
         checked_call.__torch_function_face__ = True

@@ -1,5 +1,5 @@
 """Normalisation layers: ``LayerNorm`` (fused), ``GroupNorm``, ``RMSNorm``,
-``LocalResponseNorm``."""
+``LocalResponseNorm``, the legacy ``CrossMapLRN2d``."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ def _param(module, params, name):
     return params[name] if name in params else getattr(module, name)
 
 
-__all__ = ["CosineSimilarity", "GroupNorm", "LayerNorm", "LocalResponseNorm", "PairwiseDistance",
-           "RMSNorm"]
+__all__ = ["CosineSimilarity", "CrossMapLRN2d", "GroupNorm", "LayerNorm", "LocalResponseNorm",
+           "PairwiseDistance", "RMSNorm"]
 
 
 def _shape(normalized_shape, layer: str) -> tuple:
@@ -254,6 +254,44 @@ class LocalResponseNorm(Module):
                              f"(N, C, *) with at least 3 dimensions, got shape "
                              f"{tuple(input.shape)}")
         return FN.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
+
+
+class CrossMapLRN2d(Module):
+    """Lua Torch's cross-channel local response normalisation (PyTorch's legacy
+    ``nn.CrossMapLRN2d``): each value divided by ``(k + alpha / size * s) ** beta``, ``s`` the
+    sum of squares over a window of about ``size`` channels, computed as PyTorch's legacy
+    kernel does, forward and backward (its backward is its own formula, not the forward's
+    derivative; :class:`LocalResponseNorm` is the differentiable one).
+
+    Args:
+        size: channels in the window.
+        alpha: multiplier. Default: 1e-4.
+        beta: exponent. Default: 0.75.
+        k: additive constant. Default: 1.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)`
+        - Output: same as the input
+
+    Examples:
+        >>> gradkit.nn.CrossMapLRN2d(3)(gradkit.randn(1, 4, 3, 3)).shape
+        gradkit.Size([1, 4, 3, 3])
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:
+        from ._cross_map_lrn import CrossMapLRN2d as _cross_map_lrn2d
+
+        return _cross_map_lrn2d.apply(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
