@@ -330,11 +330,12 @@ def _result_type_of(tensors):
     return dt
 
 
-def _tensors_only(fn, *named):
-    """PyTorch's TypeError for a non-Tensor where a function takes a Tensor (or None): ``named``
-    are ``(position, name, value)``."""
+def _tensors_only(fn, *named, optional=()):
+    """PyTorch's TypeError for a non-Tensor where a function takes a Tensor: ``named`` are
+    ``(position, name, value)``; None passes only for the names in ``optional`` (a bias, a
+    weight, a running statistic), as PyTorch's ``Tensor?``."""
     for pos, name, v in named:
-        if v is not None and not isinstance(v, Tensor):
+        if not isinstance(v, Tensor) and (v is not None or name not in optional):
             raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
                             f"{type(v).__name__}")
 

@@ -494,7 +494,8 @@ def cumprod(input, dim, *, dtype=None):
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """The ``n``-th forward difference along ``dim``, after concatenating ``prepend`` and
     ``append`` (tensors) on either side. Booleans give ``!=`` of neighbours, as in PyTorch."""
-    _tensors_only("diff", (1, "input", input), (4, "prepend", prepend), (5, "append", append))
+    _tensors_only("diff", (1, "input", input), (4, "prepend", prepend), (5, "append", append),
+                  optional=("prepend", "append"))
     x = _t(input)
     if x.ndim == 0:
         raise RuntimeError("diff(): expected a tensor with at least one dimension, got a 0-d "

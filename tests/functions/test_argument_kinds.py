@@ -238,6 +238,19 @@ RAISES = {
     "binomial_an_integer_prob": (lambda m: m.binomial(x(m), m.tensor([1])), "prob"),
     "broadcast_to_method_a_lone_int": (lambda m: x(m).broadcast_to(3), "expand"),
     "view_a_1_element_int_tensor": (lambda m: x(m).view(m.tensor([1])), "invalid"),
+    # None where a required Tensor goes (only a bias, weight or statistic may be None)
+    "lerp_end_none": (lambda m: m.lerp(x(m), None, x(m)), "'end'"),
+    "lerp_method_end_none": (lambda m: x(m).lerp(None, 0.5), "'end'"),
+    "index_add_index_none": (lambda m: x(m).index_add(0, None, x(m)), "'index'"),
+    "index_copy_index_none": (lambda m: x(m).index_copy(0, None, x(m)), "'index'"),
+    "index_fill_index_none": (lambda m: x(m).index_fill(0, None, 1.0), "index"),
+    "take_index_none": (lambda m: x(m).take(None), "'index'"),
+    "put_index_none": (lambda m: x(m).put(None, x(m)), "'index'"),
+    "scatter_add_index_none": (lambda m: x(m).scatter_add(0, None, x(m)), "'index'"),
+    "cosine_similarity_x2_none": (lambda m: m.nn.functional.cosine_similarity(x(m), None), "x2"),
+    "linear_weight_none": (lambda m: m.nn.functional.linear(x(m), None), "'weight'"),
+    "contiguous_memory_format_none": (lambda m: x(m).contiguous(memory_format=None),
+                                      "memory_format"),
 }
 
 
