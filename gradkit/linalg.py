@@ -31,6 +31,7 @@ from __future__ import annotations
 import builtins
 import math
 import warnings
+from operator import index as _index
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -394,7 +395,15 @@ def _dims(dim, ndim, name):
         return None
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     out = []
-    for d in dims:
+    for i, d in enumerate(dims):
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+            try:
+                if isinstance(d, bool):
+                    raise TypeError
+                d = _index(d)  # (a 0-d integer tensor counts as its int, as in PyTorch)
+            except TypeError:
+                raise TypeError(f"{name}(): argument 'dim' must be tuple of ints, but found "
+                                f"element of type {type(d).__name__} at pos {i}") from None
         if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
             raise IndexError(f"{name}: dim {d} is out of range for a {ndim}-D tensor")
         out.append(int(d) % builtins.max(ndim, 1))

@@ -251,6 +251,17 @@ RAISES = {
     "linear_weight_none": (lambda m: m.nn.functional.linear(x(m), None), "'weight'"),
     "contiguous_memory_format_none": (lambda m: x(m).contiguous(memory_format=None),
                                       "memory_format"),
+    # norms' dims: ints only; nuclear_norm takes a bool keepdim by position only
+    "vector_norm_dim_a_str": (lambda m: m.linalg.vector_norm(x(m), dim=("a", 1)), "dim"),
+    "vector_norm_dim_a_float": (lambda m: m.linalg.vector_norm(x(m), dim=(1.0,)), "dim"),
+    "vector_norm_dim_a_bool": (lambda m: m.linalg.vector_norm(x(m), dim=(True,)), "dim"),
+    "matrix_norm_dim_a_str": (lambda m: m.linalg.matrix_norm(x(m), dim=("a", 1)), "dim"),
+    "nuclear_norm_dim_a_str": (lambda m: m.nuclear_norm(x(m), dim=("a", 1)), "dim"),
+    "nuclear_norm_dim_a_bool": (lambda m: m.nuclear_norm(x(m), dim=True), "dim"),
+    "nuclear_norm_two_bools": (lambda m: m.nuclear_norm(x(m), True, True), "keepdim"),
+    # tensordot: the lengths of the dim lists before the range of each
+    "tensordot_dim_lists_of_two_lengths": (
+        lambda m: m.tensordot(x(m), x(m), dims=[[1, 2], [3]]), "same length"),
 }
 
 
@@ -311,6 +322,10 @@ ACCEPTS = {
     "view_a_0d_int_tensor": lambda m: x(m).view(m.tensor(9)),
     "min_other": lambda m: x(m).min(x(m) * 0.5),
     "hsplit_an_int_tensor": lambda m: x(m).hsplit(m.tensor([1]))[1],
+    "vector_norm_dim_a_0d_int_tensor": lambda m: m.linalg.vector_norm(x(m), dim=(m.tensor(0),)),
+    "nuclear_norm_keepdim_by_position": lambda m: m.nuclear_norm(x(m), True),
+    "nuclear_norm_dim_and_keepdim_by_position": lambda m: m.nuclear_norm(x(m), (0, 1), True),
+    "nuclear_norm_keepdim_keyword": lambda m: m.nuclear_norm(x(m), keepdim=True),
     "flip_0d": lambda m: m.flip(m.tensor(1.5), (0,)),
     "flip_method_spread_ints": lambda m: x(m).flip(0, 1),
     "arange_start_end_step_keywords": lambda m: m.arange(start=0, end=5, step=2),
