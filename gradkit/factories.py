@@ -169,6 +169,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     Examples:
         >>> x = gradkit.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     """
+    if requires_grad.__class__ is not bool:  # (None too, as PyTorch's tensor())
+        _options.flag("tensor", "requires_grad", requires_grad, optional=False)
     t = wrap(_to_array(data, dtype, device))
     if requires_grad:
         t.requires_grad_(True)

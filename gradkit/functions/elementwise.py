@@ -523,9 +523,8 @@ def _pairwise(op, input, other, name):
 def _where_out_before(out, args):
     """torch.where's out= form types input and other as Tensors (the numbers of its plain
     form are refused there with a TypeError, before any check of out)."""
-    _tensors_only("where", (1, "condition", args.get("condition")),
-                  (2, "input", args.get("input")), (3, "other", args.get("other")),
-                  optional=("input", "other"))  # (where(condition): nonzero's tuple)
+    _tensors_only("where", (1, "condition", args.get("condition")), (2, "input", args.get(
+        "input")), (3, "other", args.get("other")), optional=("input", "other"))
 
 
 @declare(method=False, out=("same", _where_out_before))

@@ -284,8 +284,12 @@ def _place(x_flat, targets, values):
     return apply(E.WHERE, (placed, x_flat), (_const_like(x_flat, mask),))
 
 
+# scatter's reduce left out (plain writes), told apart from a None passed, which PyTorch refuses
+_NO_REDUCE = type("_NoReduce", (), {"__slots__": (), "__repr__": lambda self: "no reduction"})()
+
+
 @declare(inplace=True)
-def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+def scatter(input, dim, index, src=None, *, value=None, reduce=_NO_REDUCE):
     """``input`` with ``src`` (a tensor, or the number ``value``) written at ``index`` along
     ``dim``: ``out[i][index[i][j]] = src[i][j]`` for ``dim=1``.
 
@@ -303,7 +307,10 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         raise TypeError("scatter(): expected src (a Tensor) or value (a number), got neither")
     if src is None:
         _check_number(value, "scatter", "value")
-    if reduce is not None:
+    if reduce is not _NO_REDUCE:
+        if not isinstance(reduce, str):
+            raise TypeError(f"scatter(): argument 'reduce' must be str ('add' or 'multiply'), "
+                            f"not {type(reduce).__name__}; leave it out to write src")
         modes = {"add": "sum", "multiply": "prod"}
         if reduce not in modes:
             raise RuntimeError(f"scatter(): reduce must be 'add' or 'multiply', got {reduce!r}")

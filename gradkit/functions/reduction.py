@@ -753,11 +753,26 @@ def _trapz_parts(y, x, dx, dim, name):
     return d, n, left, right, spacing
 
 
+# x left out (a constant spacing), told apart from a None passed, which PyTorch refuses
+_NO_X = type("_NoX", (), {"__slots__": (), "__repr__": lambda self: "no sample points"})()
+
+
+def _x_given(x, name):
+    """``x``, or None where it was left out; PyTorch's TypeError for a None passed."""
+    if x is _NO_X:
+        return None
+    if x is None:
+        raise TypeError(f"{name}(): argument 'x' must be Tensor, not NoneType; leave it out "
+                        f"(or give dx=) for a constant spacing")
+    return x
+
+
 @declare(method=False, grad_name=lambda y, x=None, dx=None, dim=-1: "DivBackward1"
          if hasattr(x, "_data") else "MulBackward1")
-def trapezoid(y, x=None, *, dx=None, dim=-1):
+def trapezoid(y, x=_NO_X, *, dx=None, dim=-1):
     """The trapezoidal rule along ``dim``: sample points ``x`` (a tensor) or constant spacing
     ``dx`` (default 1)."""
+    x = _x_given(x, "trapezoid")
     if x is not None and dx is not None:
         raise TypeError("trapezoid(): give x or dx, not both")
     if x is not None and x.__class__ is not Tensor:
@@ -774,15 +789,18 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
 
 @declare(method=False, grad_name=lambda y, x=None, dx=None, dim=-1: "DivBackward1"
          if hasattr(x, "_data") else "MulBackward1")
-def trapz(y, x=None, *, dx=None, dim=-1):
+def trapz(y, x=_NO_X, *, dx=None, dim=-1):
     """Alias of :func:`trapezoid` (``trapz(y, dx=..., dim=...)`` too; a bool ``dx`` is 1 or 0
     here, as PyTorch's trapz)."""
-    return trapezoid(y, x, dx=float(dx) if isinstance(dx, (bool, np.bool_)) else dx, dim=dim)
+    x = _x_given(x, "trapz")
+    dx = float(dx) if isinstance(dx, (bool, np.bool_)) else dx
+    return trapezoid(y, _NO_X if x is None else x, dx=dx, dim=dim)
 
 
 @declare(method=False)
-def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+def cumulative_trapezoid(y, x=_NO_X, *, dx=None, dim=-1):
     """The running trapezoidal integral along ``dim`` (one element shorter than ``y``)."""
+    x = _x_given(x, "cumulative_trapezoid")
     if x is not None and dx is not None:
         raise TypeError("cumulative_trapezoid(): give x or dx, not both")
     if x is not None and x.__class__ is not Tensor:

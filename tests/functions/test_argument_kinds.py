@@ -262,6 +262,17 @@ RAISES = {
     # tensordot: the lengths of the dim lists before the range of each
     "tensordot_dim_lists_of_two_lengths": (
         lambda m: m.tensordot(x(m), x(m), dims=[[1, 2], [3]]), "same length"),
+    # a None passed where an argument may only be left out
+    "tensor_requires_grad_none": (lambda m: m.tensor([1.0], requires_grad=None), "requires_grad"),
+    "tensor_requires_grad_a_list": (lambda m: m.tensor([1.0], requires_grad=[]), "requires_grad"),
+    "trapz_x_none": (lambda m: m.trapz(x(m), x=None), "'x'"),
+    "trapezoid_x_none": (lambda m: m.trapezoid(x(m), None), "'x'"),
+    "cumulative_trapezoid_x_none": (lambda m: m.cumulative_trapezoid(x(m), x=None), "'x'"),
+    "scatter__reduce_none": (lambda m: x(m).scatter_(0, idx(m), x(m), reduce=None), "reduce"),
+    "scatter_value_reduce_none": (lambda m: x(m).scatter(0, idx(m), 2.0, reduce=None), "reduce"),
+    # quantile's q tensor: the input's dtype (no promotion)
+    "quantile_q_an_int_tensor": (lambda m: x(m).quantile(m.tensor(1)), "same dtype"),
+    "quantile_q_float32_of_float64": (lambda m: x(m).quantile(m.tensor([0.5])), "same dtype"),
 }
 
 
@@ -326,6 +337,12 @@ ACCEPTS = {
     "nuclear_norm_keepdim_by_position": lambda m: m.nuclear_norm(x(m), True),
     "nuclear_norm_dim_and_keepdim_by_position": lambda m: m.nuclear_norm(x(m), (0, 1), True),
     "nuclear_norm_keepdim_keyword": lambda m: m.nuclear_norm(x(m), keepdim=True),
+    "as_strided_offset_a_0d_int_tensor": lambda m: x(m).as_strided((2, 2), (3, 1), m.tensor(1)),
+    "as_strided_offset_a_1_element_int_tensor": lambda m: x(m).as_strided((2, 2), (3, 1),
+                                                                           m.tensor([1])),
+    "as_strided_size_a_0d_int_tensor": lambda m: x(m).as_strided((m.tensor(2), 2), (3, 1)),
+    "trapz_without_x": lambda m: m.trapz(x(m)),
+    "scatter_reduce_add": lambda m: x(m).scatter(0, idx(m), x(m), reduce="add"),
     "flip_0d": lambda m: m.flip(m.tensor(1.5), (0,)),
     "flip_method_spread_ints": lambda m: x(m).flip(0, 1),
     "arange_start_end_step_keywords": lambda m: m.arange(start=0, end=5, step=2),
