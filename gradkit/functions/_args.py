@@ -330,6 +330,18 @@ def _result_type_of(tensors):
     return dt
 
 
+def _times_value(p, x, value):
+    """``p * value`` (``p`` itself for 1) added to ``x`` by addcmul/addcdiv: a non-finite value
+    scales ``p`` broadcast to the output's shape first, as PyTorch's kernel, so the gradients
+    of a broadcast operand sum terms of +-inf per output element (NaN, as PyTorch's) rather
+    than scaling their finite sum (inf)."""
+    if value == 1:
+        return p
+    if isinstance(value, float) and not np.isfinite(value) and tuple(p.shape) != tuple(x.shape):
+        p = p.expand(np.broadcast_shapes(tuple(p.shape), tuple(x.shape)))
+    return p * value
+
+
 def _tensors_only(fn, *named, optional=()):
     """PyTorch's TypeError for a non-Tensor where a function takes a Tensor: ``named`` are
     ``(position, name, value)``; None passes only for the names in ``optional`` (a bias, a

@@ -54,6 +54,7 @@ from ._args import (
     _tensor_operands,
     _tensors_only,
     _times_alpha,
+    _times_value,
     _type_name,
     _xp,
 )
@@ -521,8 +522,7 @@ def _pairwise(op, input, other, name):
 
 
 def _where_out_before(out, args):
-    """torch.where's out= form types input and other as Tensors (the numbers of its plain
-    form are refused there with a TypeError, before any check of out)."""
+    """where's out= form: Tensor input and other only (PyTorch's TypeError, before out's)."""
     _tensors_only("where", (1, "condition", args.get("condition")), (2, "input", args.get(
         "input")), (3, "other", args.get("other")), optional=("input", "other"))
 
@@ -671,7 +671,7 @@ def addcmul(input, tensor1, tensor2, *, value=1):
         f32, f64 = _dtype.float32, _dtype.float64
         p = (t1.to(f32) * value).to(f64) * t2.to(f64)
         return (p + x.to(f64)).to(f32).to(x.dtype)
-    return x + t1 * t2 * value if value != 1 else x + t1 * t2
+    return x + _times_value(t1 * t2, x, value)
 
 
 def _float_pair(input, other, fn, scalars=False, kernel=None):
@@ -804,7 +804,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     x, t1, t2 = _promoted3(x, t1, t2, value, "addcdiv")
     if _is_half(x):  # PyTorch's kernel: input + value * tensor1 / tensor2 in float32
         return _in_opmath(lambda a, b, c: a + b * value / c, x, t1, t2)
-    return x + t1 / t2 * value if value != 1 else x + t1 / t2
+    return x + _times_value(t1 / t2, x, value)
 
 
 def _modulo(op, input, other, name):

@@ -507,3 +507,21 @@ def test_integer_pow_checks_the_int_exponent_as_torch(torch, dtype, exponent, fa
         return x
 
     same_as_torch(torch, call)
+
+
+@pytest.mark.parametrize("name", ["addcmul", "addcdiv"])
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), 2.0])
+def test_addc_gradients_of_broadcast_operands_at_a_non_finite_value_as_torch(torch, name, value):
+    # a 0-d tensor1 and a row tensor2 beside a (3, 4) input, value=inf: the terms +-inf of
+    # each output element summed into tensor2's gradient are NaN in PyTorch; gradkit scaled
+    # the finite sum by inf (inf)
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal((3, 4)), np.array(0.86), rng.standard_normal(4)]
+    v = rng.standard_normal((3, 4))
+    grads = []
+    for L in (gk, torch):
+        ts = [L.tensor(a, requires_grad=True) for a in arrays]
+        getattr(L, name)(*ts, value=value).backward(L.tensor(v))
+        grads.append([t.grad.numpy() for t in ts])
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, equal_nan=True)
