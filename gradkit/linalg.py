@@ -52,7 +52,7 @@ from ._linalg.checks import (
 from ._tensor import Tensor, apply, apply1, wrap
 from .amp._state import CPU as _AUTOCAST
 from .amp._state import lower as _ac_lower
-from .functions._args import _const_like, _xp
+from .functions._args import _const_like, _no_identity, _xp
 from .functions._registry import declare
 from .ops import linalg as L
 from .ops.linalg import LinAlgError
@@ -442,6 +442,7 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
         out = vector_norm(x, ord, axis, keepdim)
         return out.reshape(()) if out.ndim else out
     ord = float(ord)
+    _no_identity(x, ord, axis, name)
     if (ord == _inf or ord == -_inf) and x.numel():
         return apply1(L.VECTOR_NORM, x, (ord, axis, keepdim, tuple(x.shape)))
     if ord == _inf or ord == -_inf:  # (an empty x: amax/amin's checks and results)

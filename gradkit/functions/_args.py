@@ -330,6 +330,22 @@ def _result_type_of(tensors):
     return dt
 
 
+def _no_identity(x, ord, axis, name):
+    """PyTorch's RuntimeError for a vector norm without an identity (``ord`` negative or
+    infinite: a min, a max, 1 / sum |x|^ord) over an empty dim of ``x`` (every dim for None)."""
+    if x._data.size or not (ord < 0 or ord == np.inf):
+        return
+    shown = int(ord) if float(ord).is_integer() else ord
+    if axis is None:
+        raise RuntimeError(f"{name} cannot compute the {shown} norm on an empty tensor because "
+                           f"the operation does not have an identity")
+    for d in axis:
+        if x.shape[d] == 0:
+            raise RuntimeError(f"{name} cannot compute the {shown} norm on the dimension {d} "
+                               f"because this dimension is empty and the operation does not "
+                               f"have an identity")
+
+
 def _times_value(p, x, value):
     """``p * value`` (``p`` itself for 1) added to ``x`` by addcmul/addcdiv: a non-finite value
     scales ``p`` broadcast to the output's shape first, as PyTorch's kernel, so the gradients

@@ -28,6 +28,7 @@ from ._args import (
     _int_arg,
     _is_half,
     _missing_arg,
+    _no_identity,
     _norm_axis,
     _not_implemented,
     _on_device_of,
@@ -392,6 +393,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
         dims = tuple(builtins.range(x.ndim)) if dim is None else dim
         return linalg.matrix_norm(x, "nuc", dim=dims, keepdim=keepdim)
+    _no_identity(x, float(p), axis, "linalg.vector_norm")  # (an empty dim, p < 0 or inf)
     if p == float("inf"):
         return amax(abs(x), dim=axis if axis is not None else (), keepdim=keepdim)
     if p == -float("inf"):
@@ -759,12 +761,10 @@ _NO_X = type("_NoX", (), {"__slots__": (), "__repr__": lambda self: "no sample p
 
 def _x_given(x, name):
     """``x``, or None where it was left out; PyTorch's TypeError for a None passed."""
-    if x is _NO_X:
-        return None
     if x is None:
         raise TypeError(f"{name}(): argument 'x' must be Tensor, not NoneType; leave it out "
                         f"(or give dx=) for a constant spacing")
-    return x
+    return None if x is _NO_X else x
 
 
 @declare(method=False, grad_name=lambda y, x=None, dx=None, dim=-1: "DivBackward1"
