@@ -122,8 +122,9 @@ def solve(A, B, *, left: bool = True) -> Tensor:
         RuntimeError: the shapes or dtypes of ``A`` and ``B`` do not fit.
     """
     name = "linalg.solve"
+    B = _t(B, "B")  # (the argument types before any check of A, as PyTorch's parser)
     A = _square_float(A, name, half="lu_cpu", cplx=True)
-    B = _floating(_t(B, "B"), name, "B", cplx=True)
+    B = _floating(B, name, "B", cplx=True)
     if A.dtype != B.dtype:
         raise RuntimeError(
             f"{name}: Expected A and B to have the same dtype, but found A of type "
@@ -166,8 +167,8 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True,
     PyTorch.
     """
     name = "linalg.solve_triangular"
+    B = _t(B, "B")  # (the argument types before any check of A, as PyTorch's parser)
     A = _square_float(A, name, kernel="triangular_solve_cpu", cplx=True)
-    B = _t(B, "B")
     _matrices(B, name, "B")
     n = A.shape[-1]
     inner = B.shape[-2] if left else B.shape[-1]

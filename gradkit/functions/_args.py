@@ -330,6 +330,18 @@ def _result_type_of(tensors):
     return dt
 
 
+# x left out (a constant spacing), told apart from a None passed, which PyTorch refuses
+_NO_X = type("_NoX", (), {"__slots__": (), "__repr__": lambda self: "no sample points"})()
+
+
+def _x_given(x, name):
+    """``x``, or None where it was left out; PyTorch's TypeError for a None passed."""
+    if x is None:
+        raise TypeError(f"{name}(): argument 'x' must be Tensor, not NoneType; leave it out "
+                        f"(or give dx=) for a constant spacing")
+    return None if x is _NO_X else x
+
+
 def _no_identity(x, ord, axis, name):
     """PyTorch's RuntimeError for a vector norm without an identity (``ord`` negative or
     infinite: a min, a max, 1 / sum |x|^ord) over an empty dim of ``x`` (every dim for None)."""

@@ -19,6 +19,7 @@ from ..autograd.graph import present
 from ..ops import elementwise as E
 from ..ops import reduction as R
 from ._args import (
+    _NO_X,
     NO_DIM,
     NO_KEEPDIM,
     _const_like,
@@ -39,6 +40,7 @@ from ._args import (
     _tensors_only,
     _type_name,
     _wrap_dim,
+    _x_given,
 )
 from ._registry import (
     declare,
@@ -723,14 +725,19 @@ def _trapz_parts(y, x, dx, dim, name):
                         f"{type(x).__name__}; x is a Tensor of sample points (a constant "
                         f"spacing is dx=, e.g. {name}(y, dx={x!r}))")
     y = _t(y, "y")
+    # PyTorch's order: cumulative_trapezoid refuses bool first; trapezoid checks the dim, gives
+    # zeros for an empty one (before any check of x), then refuses bool
+    if (y._data.dtype.kind == "b" or isinstance(x, Tensor) and x._data.dtype.kind == "b") and (
+            name == "cumulative_trapezoid" or y.ndim and y.shape[_dim_in(dim, y.ndim, name)]):
+        raise RuntimeError(f"{name}: received a bool input for `{'y' if x is None else 'x` or `y'}"
+                           f"`, but bool is not supported; convert it first, e.g. y.float()")
     if y.ndim == 0:
         raise IndexError(f"{name}(): Dimension out of range: y is a 0-d tensor; give a tensor "
                          f"with at least one dimension")
     d = _dim_in(dim, y.ndim, name)
-    if y._data.dtype.kind == "b" or isinstance(x, Tensor) and x._data.dtype.kind == "b":
-        raise RuntimeError(f"{name}: received a bool input for `{'y' if x is None else 'x` or `y'}"
-                           f"`, but bool is not supported; convert it first, e.g. y.float()")
     n = y.shape[d]
+    if n == 0 and name == "trapezoid":
+        return d, 0, y, y, None
     # in the operands' own dtypes, as PyTorch (a uint8 x's differences wrap around)
     left = narrow(y, d, 0, n - 1) if n else y
     right = narrow(y, d, 1, n - 1) if n else y
@@ -753,18 +760,6 @@ def _trapz_parts(y, x, dx, dim, name):
     else:
         spacing = 1.0 if dx is None else dx
     return d, n, left, right, spacing
-
-
-# x left out (a constant spacing), told apart from a None passed, which PyTorch refuses
-_NO_X = type("_NoX", (), {"__slots__": (), "__repr__": lambda self: "no sample points"})()
-
-
-def _x_given(x, name):
-    """``x``, or None where it was left out; PyTorch's TypeError for a None passed."""
-    if x is None:
-        raise TypeError(f"{name}(): argument 'x' must be Tensor, not NoneType; leave it out "
-                        f"(or give dx=) for a constant spacing")
-    return None if x is _NO_X else x
 
 
 @declare(method=False, grad_name=lambda y, x=None, dx=None, dim=-1: "DivBackward1"

@@ -601,6 +601,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 
 def _repeat_interleave(x, repeats, dim):
+    if isinstance(repeats, bool) or not isinstance(repeats, (Tensor, int, np.integer, np.ndarray)):
+        raise TypeError(f"repeat_interleave(): argument 'repeats' must be an int or an integer "
+                        f"Tensor, not {type(repeats).__name__}")  # (before the dim, as PyTorch)
     if dim is None:
         x = flatten(x)
         d = 0

@@ -273,6 +273,15 @@ RAISES = {
     # quantile's q tensor: the input's dtype (no promotion)
     "quantile_q_an_int_tensor": (lambda m: x(m).quantile(m.tensor(1)), "same dtype"),
     "quantile_q_float32_of_float64": (lambda m: x(m).quantile(m.tensor([0.5])), "same dtype"),
+    # the argument types before any check of the values (a list B beside a 0-d A)
+    "solve_b_a_list_beside_a_0d_a": (lambda m: m.linalg.solve(m.tensor(3.0), [[1.0]]), "'B'"),
+    "solve_ex_b_a_list_beside_a_0d_a": (lambda m: m.linalg.solve_ex(m.tensor(3.0), [[1.0]]),
+                                        "'B'"),
+    "solve_triangular_b_a_list": (lambda m: m.linalg.solve_triangular(m.tensor(3.0), [[1.0]],
+                                                                      upper=True), "'B'"),
+    "repeat_interleave_a_list_of_counts_at_a_0d_dim": (
+        lambda m: m.repeat_interleave(m.tensor(1.5), [1, 0, 2], dim=0), "repeats"),
+    "repeat_interleave_a_float_count": (lambda m: m.repeat_interleave(x(m), 2.0), "repeats"),
 }
 
 
