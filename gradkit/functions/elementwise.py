@@ -120,6 +120,8 @@ def div_(self, other, *, rounding_mode=None):
 def pow_(self, exponent):
     _check_int_exponent(exponent, self._data.dtype)
     _inplace_dtype(self, exponent, "pow_")
+    if exponent.__class__ is Tensor and exponent.dtype != self.dtype:  # pow's promotion and
+        return write_inplace(self, pow(self, exponent), "pow_")  # rounding (a 0-d float32 e)
     return inplace(self, E.POW, exponent)
 
 
@@ -190,9 +192,7 @@ def __itruediv__(self, other):
     return inplace(self, E.DIV, other, name="div_")
 
 
-@tensor_method()
-def __ipow__(self, other):
-    return pow_(self, other)
+tensor_method("__ipow__")(pow_)  # x **= e is x.pow_(e)
 
 
 # ------------------------------------------------------------------ functions

@@ -525,3 +525,21 @@ def test_addc_gradients_of_broadcast_operands_at_a_non_finite_value_as_torch(tor
         grads.append([t.grad.numpy() for t in ts])
     for ours, theirs in zip(*grads):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("face", ["pow_", "ipow", "pow"])
+@pytest.mark.parametrize("edtype", ["float32", "float64"])
+def test_half_pow_by_a_0d_tensor_of_another_float_dtype_as_torch(torch, face, edtype):
+    # float16 ** 0-d float32 1e-8: PyTorch rounds the exponent to half (0), so -2.78 ** it is 1;
+    # the in-place faces used the unrounded exponent (NaN)
+    def call(m):
+        x = m.tensor([-2.783, 0.865, 0.0, 4.0], dtype=m.float16)
+        e = m.tensor(1e-8, dtype=getattr(m, edtype))
+        if face == "pow_":
+            return x.pow_(e)
+        if face == "ipow":
+            x **= e
+            return x
+        return m.pow(x, e)
+
+    same_as_torch(torch, call)

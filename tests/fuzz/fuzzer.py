@@ -1009,7 +1009,7 @@ ROUNDING_GRAD_OPS = {"lu", "lu_solve", "cholesky_solve", "cholesky_inverse", "or
                      "householder_product", "ormqr", "qr", "cholesky",
                      # their torch.linalg twins (surface_cases.py)
                      "linalg.householder_product", "linalg.lu", "linalg.lu_solve",
-                     "linalg.qr", "linalg.cholesky"}
+                     "linalg.qr", "linalg.cholesky", "linalg.det"}
 
 
 def _rounding_only(case):
