@@ -789,8 +789,31 @@ def _norm_index(index, shape):
                 expanded.append(part)
         out = expanded
     if has_adv:
+        _check_no_index_into_empty(out, shape)
         return _torch_adv_layout(out, shape)
     return tuple(out)
+
+
+def _uses_a_dim(p):
+    """Whether an index part (masks expanded) takes a dim: not None, ``...`` or a 0-d bool."""
+    return p is not None and p is not Ellipsis and not (
+        (isinstance(p, np.ndarray) or _is_device_array(p)) and p.dtype.kind == "b")
+
+
+def _check_no_index_into_empty(parts, shape):
+    """PyTorch's IndexError for a non-empty index tensor on a dim of size 0, even where the
+    result is empty (other index values it checks only as it reads them)."""
+    d = 0
+    for i, p in enumerate(parts):
+        if p is Ellipsis:
+            d = len(shape) - builtins_sum(_uses_a_dim(q) for q in parts[i + 1:])
+        elif _uses_a_dim(p):
+            if (isinstance(p, np.ndarray) or _is_device_array(p)) and p.size and d < len(shape) \
+                    and shape[d] == 0:
+                raise IndexError(f"index is out of bounds for dimension with size 0 (dim {d} of "
+                                 f"a tensor of shape {tuple(shape)}); an index tensor there "
+                                 f"must be empty")
+            d += 1
 
 
 def _single_ellipsis(index, ndim):
