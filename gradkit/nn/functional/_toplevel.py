@@ -360,7 +360,7 @@ def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sp
     ``(output, offset2bag, bag_size, max_indices)``: the bag of each index, each bag's size
     (without ``padding_idx`` entries; 0 in sum mode), and the row each maximum came from in max
     mode (``bag_size`` in mean mode, zeros in sum mode). As PyTorch's CPU kernel, sum mode over
-    float32/float16 without ``padding_idx`` leaves ``offset2bag`` empty."""
+    float32/float16 rows of stride 1 without ``padding_idx`` leaves ``offset2bag`` empty."""
     _tensors_only("embedding_bag", (1, "weight", weight), (2, "indices", indices),
                   (3, "offsets", offsets), optional=("offsets",))
     if isinstance(mode, bool) or mode not in (0, 1, 2):
@@ -397,7 +397,8 @@ def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sp
     keep = np.ones(idx.size, bool) if padding_idx is None else \
         idx != (padding_idx + n if padding_idx < 0 else padding_idx)
     size = np.bincount(bag_of[keep], minlength=bags).astype(np.int64)
-    fast = mode == 0 and padding_idx is None and weight.dtype.itemsize <= 4
+    fast = mode == 0 and padding_idx is None and weight.dtype.itemsize <= 4 and (
+        weight.stride(1) == 1 and (per_sample_weights is None or per_sample_weights.stride(0) == 1))
     offset2bag = np.zeros(0, np.int64) if fast else bag_of
     if mode == 0:
         bag_size = max_idx = np.zeros(off.size, np.int64)  # (every offset, as PyTorch)
