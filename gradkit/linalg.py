@@ -684,9 +684,9 @@ def lstsq(A, B, rcond: Optional[float] = None, *, driver: Optional[str] = None):
     driver = driver or "gelsy"
     s = svdvals(A.detach())
     empty = wrap(xp.zeros((0,), dtype=s.dtype))  # (real for a complex A, as PyTorch's)
-    if s.shape[-1]:
+    if s.shape[-1] and Bm.shape[-1]:
         rank = F.sum(s > float(rcond) * F.amax(s, dim=-1, keepdim=True), dim=-1)
-    else:  # an empty matrix: rank 0 (amax has no identity)
+    else:  # an empty A (amax has no identity) or B (PyTorch skips LAPACK): rank 0
         rank = wrap(xp.zeros(tuple(s.shape[:-1]), dtype=np.int64))
     residuals = empty
     if driver != "gelsy" and m > n and bool(F.all(rank == n)):

@@ -349,3 +349,16 @@ def test_a_norm_with_identity_or_a_full_dim_of_an_empty_tensor_as_torch(call):
     ours, theirs = call(gk, gk.ones(3, 0, dtype=gk.float64)), call(torch, torch.ones(3, 0))
     assert tuple(ours.shape) == tuple(theirs.shape)
     np.testing.assert_array_equal(ours.numpy(), theirs.double().numpy())
+
+
+@pytest.mark.parametrize("a, b, driver", [((4, 3), (4, 0), None), ((4, 3), (4, 0), "gelsy"),
+                                          ((2, 4, 3), (2, 4, 0), None), ((0, 3), (0, 2), None),
+                                          ((4, 3), (4, 2), None)])
+def test_lstsq_rank_of_an_empty_problem_as_torch(a, b, driver):
+    # B without columns: PyTorch skips LAPACK and reports rank 0 (gradkit gave A's rank, 1)
+    out = []
+    for L in (gk, torch):
+        r = L.linalg.lstsq(L.ones(*a, dtype=L.float64), L.ones(*b, dtype=L.float64),
+                           driver=driver)
+        out.append((r.rank.tolist(), tuple(r.solution.shape), tuple(r.residuals.shape)))
+    assert out[0] == out[1]
