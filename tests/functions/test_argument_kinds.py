@@ -282,6 +282,13 @@ RAISES = {
     "repeat_interleave_a_list_of_counts_at_a_0d_dim": (
         lambda m: m.repeat_interleave(m.tensor(1.5), [1, 0, 2], dim=0), "repeats"),
     "repeat_interleave_a_float_count": (lambda m: m.repeat_interleave(x(m), 2.0), "repeats"),
+    # index_copy: the source's dimensionality before the dtypes (IndexError)
+    "index_copy__a_1d_int_source": (lambda m: x(m).index_copy_(0, m.tensor([2, 1, 1]),
+                                                               m.tensor([1])), "dimensionality"),
+    "index_copy_a_2d_source_of_a_1d_input": (
+        lambda m: m.ones(3).index_copy(0, m.tensor([2, 1, 1]), m.ones(3, 1)), "dimensionality"),
+    "index_copy_a_float_index_and_1d_source": (
+        lambda m: x(m).index_copy(0, m.tensor([2.0, 1, 1]), m.ones(3)), "dimensionality"),
 }
 
 
