@@ -387,6 +387,11 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     axis = _reduce_args(x, dim, "norm")
     if p == "fro" or p is None:
         p = 2
+    if isinstance(p, Tensor) and p.ndim == 0:
+        p = p.item()  # (a 0-d tensor is its number, as PyTorch's parser reads it)
+    if not isinstance(p, (str, int, float, np.number)):
+        raise TypeError(f"norm(): argument 'p' must be a number, 'fro' or 'nuc', not "
+                        f"{type(p).__name__}")
     if isinstance(p, str):  # (PyTorch's norm hands a str order to linalg.matrix_norm)
         if p != "nuc":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported (norm() takes a "

@@ -282,6 +282,13 @@ RAISES = {
     "repeat_interleave_a_list_of_counts_at_a_0d_dim": (
         lambda m: m.repeat_interleave(m.tensor(1.5), [1, 0, 2], dim=0), "repeats"),
     "repeat_interleave_a_float_count": (lambda m: m.repeat_interleave(x(m), 2.0), "repeats"),
+    # a tensor or list where a number or a tuple of ints goes
+    "randint_size_a_lone_int": (lambda m: m.randint(0, 5, 0), "size"),
+    "randint_size_a_tensor": (lambda m: m.randint(0, 5, m.tensor([1])), "size"),
+    "linspace_end_a_list": (lambda m: m.linspace(0, [], 2), "'end'"),
+    "logspace_start_a_list_of_tensors": (lambda m: m.logspace([x(m)], 1, 2), "'start'"),
+    "norm_p_a_1d_tensor": (lambda m: m.norm(x(m), p=m.tensor([1])), "'p'"),
+    "norm_p_a_list": (lambda m: x(m).norm(p=[1]), "'p'"),
     # index_copy: the source's dimensionality before the dtypes (IndexError)
     "index_copy__a_1d_int_source": (lambda m: x(m).index_copy_(0, m.tensor([2, 1, 1]),
                                                                m.tensor([1])), "dimensionality"),
@@ -358,6 +365,9 @@ ACCEPTS = {
                                                                            m.tensor([1])),
     "as_strided_size_a_0d_int_tensor": lambda m: x(m).as_strided((m.tensor(2), 2), (3, 1)),
     "trapz_without_x": lambda m: m.trapz(x(m)),
+    "norm_p_a_0d_tensor": lambda m: m.norm(x(m), p=m.tensor(1)),
+    "linspace_end_a_0d_tensor": lambda m: m.linspace(0, m.tensor(1.0), 3),
+    "randint_size_a_list": lambda m: m.randint(0, 5, [2]) * 0,
     "scatter_reduce_add": lambda m: x(m).scatter(0, idx(m), x(m), reduce="add"),
     "flip_0d": lambda m: m.flip(m.tensor(1.5), (0,)),
     "flip_method_spread_ints": lambda m: x(m).flip(0, 1),
