@@ -342,6 +342,21 @@ def _x_given(x, name):
     return None if x is _NO_X else x
 
 
+def _decimal_scale(x, decimals):
+    """round(decimals=)'s checks and ``(decimals, 10 ** |decimals|)``, the power in ``x``'s
+    precision as PyTorch's kernel (float32 for float32 and half: inf past 3.4e38, so the
+    result is NaN there, as PyTorch's; decimals beyond int64 are its ValueError)."""
+    decimals = _int_arg(decimals, "round", "decimals")
+    if not -2 ** 63 <= decimals < 2 ** 63:
+        raise ValueError(f"round(): decimals={decimals} does not fit an int64 (Overflow when "
+                         f"unpacking long long)")
+    if decimals and x._data.dtype.kind in "iub":
+        _not_implemented("round_cpu", x, "round(decimals=) takes floating tensors")
+    with np.errstate(over="ignore"):
+        scale = np.float64(10.0) ** builtins_abs(decimals) if decimals else 1.0
+    return decimals, float(scale) if x._data.dtype == np.float64 else float(np.float32(scale))
+
+
 def _no_identity(x, ord, axis, name):
     """PyTorch's RuntimeError for a vector norm without an identity (``ord`` negative or
     infinite: a min, a max, 1 / sum |x|^ord) over an empty dim of ``x`` (every dim for None)."""

@@ -34,10 +34,10 @@ from ._args import (
     _check_number,
     _check_sub,
     _const_like,
+    _decimal_scale,
     _float_operand,
     _half_alpha,
     _in_opmath,
-    _int_arg,
     _integral_unary,
     _is_half,
     _not_implemented,
@@ -639,12 +639,10 @@ _round_half_even = _zero_grad_op("round")
 def round(input, *, decimals=0):
     if _t(input)._data.dtype.kind == "c":
         raise _no_order("round")
-    decimals = _int_arg(decimals, "round", "decimals")
-    if decimals and _t(input)._data.dtype.kind in "iub":
-        _not_implemented("round_cpu", _t(input), "round(decimals=) takes floating tensors")
-    if decimals:
-        scale = 10.0 ** decimals
-        return _round_half_even(_t(input) * scale) / scale
+    decimals, scale = _decimal_scale(_t(input), decimals)
+    if decimals:  # x * 10^d or x / 10^-d (not x * 10^d), in float32 for half, as PyTorch
+        return _in_opmath(lambda a: _round_half_even(a * scale) / scale if decimals > 0
+                          else _round_half_even(a / scale) * scale, _t(input))
     return _round_half_even(input)
 
 

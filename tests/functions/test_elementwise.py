@@ -543,3 +543,23 @@ def test_half_pow_by_a_0d_tensor_of_another_float_dtype_as_torch(torch, face, ed
         return m.pow(x, e)
 
     same_as_torch(torch, call)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("decimals", [-3, -2, -1, 1, 2, 3, 40, -40, 400, 2 ** 62])
+def test_round_decimals_as_torch(torch, dtype, decimals):
+    # PyTorch divides by 10^-d for a negative d (float32 x * 1e-3 rounded 14001 of 20000
+    # halves the other way), computes half in float32, and gives NaN where 10^|d| overflows
+    # the dtype (gradkit raised OverflowError past 1e308, or gave 0)
+    v = np.concatenate([np.arange(1, 4000) * 0.5, np.arange(1, 2000) * 0.37, [2.5e30, 3e-30]])
+
+    def call(m):
+        return m.tensor(v, dtype=getattr(m, dtype)).round(decimals=decimals)
+
+    same_as_torch(torch, call)
+
+
+def test_round_decimals_beyond_int64_raise_value_error(torch):
+    for m in (gk, torch):
+        with pytest.raises(ValueError):
+            m.ones(3, dtype=m.float64).round_(decimals=2 ** 63)
