@@ -357,6 +357,23 @@ def _decimal_scale(x, decimals):
     return decimals, float(scale) if x._data.dtype == np.float64 else float(np.float32(scale))
 
 
+def _norm_p(p):
+    """torch.norm's ``p``: a number, 'fro' or 'nuc' (a 0-d tensor is its number, as PyTorch's
+    parser reads it); PyTorch's TypeError for anything else (a list, a tensor of dims)."""
+    if isinstance(p, Tensor) and p.ndim == 0:
+        return p.item()
+    if not isinstance(p, (str, int, float, np.number)):
+        raise TypeError(f"norm(): argument 'p' must be a number, 'fro' or 'nuc', not "
+                        f"{type(p).__name__}")
+    return p
+
+
+def _no_dims(dim):
+    """Whether ``dim`` is an empty list of dims: any/all then reduce nothing, as PyTorch (sum
+    and the others reduce every dim)."""
+    return isinstance(dim, (list, tuple)) and not len(dim)
+
+
 def _no_identity(x, ord, axis, name):
     """PyTorch's RuntimeError for a vector norm without an identity (``ord`` negative or
     infinite: a min, a max, 1 / sum |x|^ord) over an empty dim of ``x`` (every dim for None)."""

@@ -29,8 +29,10 @@ from ._args import (
     _int_arg,
     _is_half,
     _missing_arg,
+    _no_dims,
     _no_identity,
     _norm_axis,
+    _norm_p,
     _not_implemented,
     _on_device_of,
     _shape_arg,
@@ -71,14 +73,16 @@ __all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "corrcoe
 @declare(out=("any", out_bool_or_byte), differentiable=False)
 def all(input, dim=None, keepdim=False):
     x = _t(input)
-    r = np.all(x._data, axis=_reduce_args(x, dim, "all"), keepdims=keepdim)
+    axis = () if _no_dims(dim) else _reduce_args(x, dim, "all")
+    r = np.all(x._data, axis=axis, keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 
 @declare(out=("any", out_bool_or_byte), differentiable=False)
 def any(input, dim=None, keepdim=False):
     x = _t(input)
-    r = np.any(x._data, axis=_reduce_args(x, dim, "any"), keepdims=keepdim)
+    axis = () if _no_dims(dim) else _reduce_args(x, dim, "any")
+    r = np.any(x._data, axis=axis, keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 
@@ -387,11 +391,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     axis = _reduce_args(x, dim, "norm")
     if p == "fro" or p is None:
         p = 2
-    if isinstance(p, Tensor) and p.ndim == 0:
-        p = p.item()  # (a 0-d tensor is its number, as PyTorch's parser reads it)
-    if not isinstance(p, (str, int, float, np.number)):
-        raise TypeError(f"norm(): argument 'p' must be a number, 'fro' or 'nuc', not "
-                        f"{type(p).__name__}")
+    p = _norm_p(p)
     if isinstance(p, str):  # (PyTorch's norm hands a str order to linalg.matrix_norm)
         if p != "nuc":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported (norm() takes a "

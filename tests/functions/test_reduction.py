@@ -479,3 +479,19 @@ def test_trapezoid_checks_in_torchs_order(torch, call):
         assert not isinstance(ours, Exception), f"{ours!r}; torch returns {theirs}"
         assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: x.any(dim=[]),
+    lambda L, x: x.all(dim=()),
+    lambda L, x: L.any(x, dim=[], keepdim=True),
+    lambda L, x: L.all(x[0, 0], dim=[]),
+    lambda L, x: x.any(dim=[0]),
+    lambda L, x: x.sum(dim=[]),  # (sum reduces every dim for an empty list)
+])
+def test_any_all_over_an_empty_dim_list_reduce_nothing_as_torch(torch, call):
+    # torch.any(x, dim=[]) is x != 0 elementwise; gradkit reduced every dim (a 0-d result)
+    data = [[0.0, 1.0, 2.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]
+    ours, theirs = call(gk, gk.tensor(data)), call(torch, torch.tensor(data))
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
