@@ -368,6 +368,17 @@ def _norm_p(p):
     return p
 
 
+def _spread_dims(fn, dims, dim, left_out):
+    """``dim`` from a method's spread dims (``x.squeeze(0, 2)``): one int, or the tuple of them;
+    PyTorch's TypeError where ``dim=`` is given too."""
+    if not dims:
+        return dim
+    if dim is not left_out:
+        raise TypeError(f"{fn}() received an invalid combination of arguments: dims {dims} by "
+                        f"position and dim={dim!r}; give them one way")
+    return dims[0] if len(dims) == 1 else dims
+
+
 def _no_dims(dim):
     """Whether ``dim`` is an empty list of dims: any/all then reduce nothing, as PyTorch (sum
     and the others reduce every dim)."""

@@ -289,6 +289,10 @@ RAISES = {
     "logspace_start_a_list_of_tensors": (lambda m: m.logspace([x(m)], 1, 2), "'start'"),
     "norm_p_a_1d_tensor": (lambda m: m.norm(x(m), p=m.tensor([1])), "'p'"),
     "norm_p_a_list": (lambda m: x(m).norm(p=[1]), "'p'"),
+    # squeeze: the method spreads dims, the function takes one
+    "squeeze_function_spread_dims": (lambda m: m.squeeze(m.ones(1, 3, 1), 0, 2), "'dim'"),
+    "squeeze_method_a_repeated_spread_dim": (lambda m: x(m).squeeze(0, 0, 0, 0), "multiple"),
+    "squeeze__a_repeated_spread_dim": (lambda m: x(m).squeeze_(0, 0), "multiple"),
     # index_copy: the source's dimensionality before the dtypes (IndexError)
     "index_copy__a_1d_int_source": (lambda m: x(m).index_copy_(0, m.tensor([2, 1, 1]),
                                                                m.tensor([1])), "dimensionality"),
@@ -365,6 +369,8 @@ ACCEPTS = {
                                                                            m.tensor([1])),
     "as_strided_size_a_0d_int_tensor": lambda m: x(m).as_strided((m.tensor(2), 2), (3, 1)),
     "trapz_without_x": lambda m: m.trapz(x(m)),
+    "squeeze_method_spread_dims": lambda m: m.ones(1, 3, 1).squeeze(0, 2),
+    "squeeze__method_spread_dims": lambda m: m.ones(1, 3, 1).squeeze_(0, 2),
     "norm_p_a_0d_tensor": lambda m: m.norm(x(m), p=m.tensor(1)),
     "linspace_end_a_0d_tensor": lambda m: m.linspace(0, m.tensor(1.0), 3),
     "randint_size_a_list": lambda m: m.randint(0, 5, [2]) * 0,
