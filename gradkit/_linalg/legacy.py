@@ -52,7 +52,12 @@ def frobenius_norm(input, dim, keepdim=False):
     return linalg.vector_norm(input, 2, dims, keepdim)
 
 
-def nuclear_norm(input, *args, dim=None, keepdim=False):
+# keepdim left out, told apart from a False passed (nuclear_norm(x, False, keepdim=False) is
+# PyTorch's TypeError: keepdim twice)
+_NO_KEEPDIM = type("_NoKeepdim", (), {"__slots__": (), "__repr__": lambda self: "False"})()
+
+
+def nuclear_norm(input, *args, dim=None, keepdim=_NO_KEEPDIM):
     """``linalg.matrix_norm(input, 'nuc', dim, keepdim)``: the sum of the singular values of the
     matrices over ``dim`` (the last two dims by default). PyTorch's two overloads:
     ``nuclear_norm(input, dim, keepdim=False)`` and ``nuclear_norm(input, keepdim=False)``, so a
@@ -70,11 +75,12 @@ def nuclear_norm(input, *args, dim=None, keepdim=False):
         raise TypeError(f"nuclear_norm() takes at most 3 positional arguments (input, dim, "
                         f"keepdim) but {len(args) + 1} were given")
     if args:
-        if dim is not None or (len(args) > 1 and keepdim is not False):
+        if dim is not None or (len(args) > 1 and keepdim is not _NO_KEEPDIM):
             raise TypeError("nuclear_norm() got an argument both by position and by keyword")
         dim = args[0]
         keepdim = args[1] if len(args) > 1 else keepdim
-    elif isinstance(dim, bool):
+    keepdim = False if keepdim is _NO_KEEPDIM else keepdim
+    if isinstance(dim, bool) and not args:
         raise TypeError("nuclear_norm(): argument 'dim' must be a tuple of two ints, not bool "
                         "(for keepdim pass keepdim=True)")
     if dim is not None and (isinstance(dim, bool) or not isinstance(

@@ -259,6 +259,8 @@ RAISES = {
     "nuclear_norm_dim_a_str": (lambda m: m.nuclear_norm(x(m), dim=("a", 1)), "dim"),
     "nuclear_norm_dim_a_bool": (lambda m: m.nuclear_norm(x(m), dim=True), "dim"),
     "nuclear_norm_two_bools": (lambda m: m.nuclear_norm(x(m), True, True), "keepdim"),
+    "nuclear_norm_keepdim_twice": (lambda m: m.nuclear_norm(x(m), False, keepdim=False),
+                                   "keyword"),
     # tensordot: the lengths of the dim lists before the range of each
     "tensordot_dim_lists_of_two_lengths": (
         lambda m: m.tensordot(x(m), x(m), dims=[[1, 2], [3]]), "same length"),
