@@ -109,9 +109,23 @@ def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, de
     return _window(w, window_length, dt, device, requires_grad)
 
 
-def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None,
+def _default(value):
+    """A default told apart from the same value passed (its repr is the value's)."""
+    return type("_Default", (), {"__slots__": (), "__repr__": lambda self: repr(value)})()
+
+
+_PERIODIC, _BETA = _default(True), _default(12.0)
+
+
+def kaiser_window(window_length, periodic=_PERIODIC, beta=_BETA, *, dtype=None, layout=None,
                   device=None, pin_memory=False, requires_grad=False):
-    """``I0(beta sqrt(1 - ((n - a) / a)^2)) / I0(beta)`` with ``a = (N - 1) / 2``."""
+    """``I0(beta sqrt(1 - ((n - a) / a)^2)) / I0(beta)`` with ``a = (N - 1) / 2``. As
+    PyTorch's overloads, ``beta`` comes with ``periodic`` only."""
+    if periodic is _PERIODIC and beta is not _BETA:
+        raise TypeError("kaiser_window() received an invalid combination of arguments: beta is "
+                        "given with periodic only, e.g. kaiser_window(n, True, beta)")
+    periodic = True if periodic is _PERIODIC else periodic
+    beta = 12.0 if beta is _BETA else beta
     _options.options("kaiser_window", layout_=layout, pin_memory=pin_memory,
                      requires_grad=requires_grad)
     _numbers("kaiser_window", beta=beta)

@@ -173,6 +173,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     Examples:
         >>> x = gradkit.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     """
+    if requires_grad.__class__ is not bool:  # (None too, as PyTorch's tensor())
+        _options.flag("tensor", "requires_grad", requires_grad, optional=False)
     t = wrap(_to_array(data, dtype, device))
     if requires_grad:
         t.requires_grad_(True)
@@ -421,6 +423,10 @@ def arange(start, end=None, step=_STEP_1, *, dtype=None, device=None,
 
 
 def _space_args(name, start, end, steps):
+    for label, v in (("start", start), ("end", end)):
+        if not isinstance(v, (Tensor, int, float, complex, np.number)):  # (a list: TypeError)
+            raise TypeError(f"{name}(): argument '{label}' must be a number or a 0-d Tensor, "
+                            f"not {type(v).__name__}")
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     if isinstance(steps, Tensor):
         steps = steps.item()
@@ -538,6 +544,9 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
             low, high, size = 0, low, high
         else:
             raise TypeError("randint() missing required argument 'size'")
+    if not isinstance(size, (tuple, list)):  # (a lone int or a tensor, as PyTorch's parser)
+        raise TypeError(f"randint(): argument 'size' must be tuple of ints, not "
+                        f"{type(size).__name__}; e.g. randint(0, 5, (3,))")
     if high is None:
         low, high = 0, low
     if low.__class__ is not int or high.__class__ is not int:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import builtins
 import math
 import warnings
+from operator import index as _index
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -51,7 +52,7 @@ from ._linalg.checks import (
 from ._tensor import Tensor, apply, apply1, wrap
 from .amp._state import CPU as _AUTOCAST
 from .amp._state import lower as _ac_lower
-from .functions._args import _const_like, _xp
+from .functions._args import _const_like, _no_identity, _xp
 from .functions._registry import declare
 from .ops import linalg as L
 from .ops.linalg import LinAlgError
@@ -122,8 +123,9 @@ def solve(A, B, *, left: bool = True) -> Tensor:
         RuntimeError: the shapes or dtypes of ``A`` and ``B`` do not fit.
     """
     name = "linalg.solve"
+    B = _t(B, "B")  # (the argument types before any check of A, as PyTorch's parser)
     A = _square_float(A, name, half="lu_cpu", cplx=True)
-    B = _floating(_t(B, "B"), name, "B", cplx=True)
+    B = _floating(B, name, "B", cplx=True)
     if A.dtype != B.dtype:
         raise RuntimeError(
             f"{name}: Expected A and B to have the same dtype, but found A of type "
@@ -166,8 +168,8 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True,
     PyTorch.
     """
     name = "linalg.solve_triangular"
+    B = _t(B, "B")  # (the argument types before any check of A, as PyTorch's parser)
     A = _square_float(A, name, kernel="triangular_solve_cpu", cplx=True)
-    B = _t(B, "B")
     _matrices(B, name, "B")
     n = A.shape[-1]
     inner = B.shape[-2] if left else B.shape[-1]
@@ -395,7 +397,15 @@ def _dims(dim, ndim, name):
         return None
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     out = []
-    for d in dims:
+    for i, d in enumerate(dims):
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+            try:
+                if isinstance(d, bool):
+                    raise TypeError
+                d = _index(d)  # (a 0-d integer tensor counts as its int, as in PyTorch)
+            except TypeError:
+                raise TypeError(f"{name}(): argument 'dim' must be tuple of ints, but found "
+                                f"element of type {type(d).__name__} at pos {i}") from None
         if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
             raise IndexError(f"{name}: dim {d} is out of range for a {ndim}-D tensor")
         out.append(int(d) % builtins.max(ndim, 1))
@@ -434,6 +444,7 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
         out = vector_norm(x, ord, axis, keepdim)
         return out.reshape(()) if out.ndim else out
     ord = float(ord)
+    _no_identity(x, ord, axis, name)
     if (ord == _inf or ord == -_inf) and x.numel():
         return apply1(L.VECTOR_NORM, x, (ord, axis, keepdim, tuple(x.shape)))
     if ord == _inf or ord == -_inf:  # (an empty x: amax/amin's checks and results)
@@ -674,9 +685,9 @@ def lstsq(A, B, rcond: Optional[float] = None, *, driver: Optional[str] = None):
     driver = driver or "gelsy"
     s = svdvals(A.detach())
     empty = wrap(xp.zeros((0,), dtype=s.dtype))  # (real for a complex A, as PyTorch's)
-    if s.shape[-1]:
+    if s.shape[-1] and Bm.shape[-1]:
         rank = F.sum(s > float(rcond) * F.amax(s, dim=-1, keepdim=True), dim=-1)
-    else:  # an empty matrix: rank 0 (amax has no identity)
+    else:  # an empty A (amax has no identity) or B (PyTorch skips LAPACK): rank 0
         rank = wrap(xp.zeros(tuple(s.shape[:-1]), dtype=np.int64))
     residuals = empty
     if driver != "gelsy" and m > n and bool(F.all(rank == n)):

@@ -61,3 +61,15 @@ def test_hamming_window_overloads_as_torch(torch, args, kwargs):
             call(gk)
         return
     np.testing.assert_allclose(call(gk).numpy(), want, atol=1e-6)
+
+
+def test_kaiser_window_takes_beta_with_periodic_only_as_torch():
+    # PyTorch's overloads are (n), (n, periodic) and (n, periodic, beta): beta= alone is its
+    # TypeError (gradkit used it with the default periodic)
+    torch = pytest.importorskip("torch")
+    for L in (gk, torch):
+        with pytest.raises(TypeError):
+            L.kaiser_window(4, beta=2.0)
+        np.testing.assert_allclose(L.kaiser_window(4, True, beta=2.0).numpy(),
+                                   torch.kaiser_window(4, periodic=True, beta=2.0).numpy(),
+                                   rtol=1e-6)

@@ -52,20 +52,37 @@ def frobenius_norm(input, dim, keepdim=False):
     return linalg.vector_norm(input, 2, dims, keepdim)
 
 
-_UNSET = object()
+# keepdim left out, told apart from a False passed (nuclear_norm(x, False, keepdim=False) is
+# PyTorch's TypeError: keepdim twice)
+_NO_KEEPDIM = type("_NoKeepdim", (), {"__slots__": (), "__repr__": lambda self: "False"})()
 
 
-def nuclear_norm(input, dim=None, keepdim=_UNSET):
+def nuclear_norm(input, *args, dim=None, keepdim=_NO_KEEPDIM):
     """``linalg.matrix_norm(input, 'nuc', dim, keepdim)``: the sum of the singular values of the
-    matrices over ``dim`` (the last two dims by default; ``nuclear_norm(x, True)`` keeps them)."""
+    matrices over ``dim`` (the last two dims by default). PyTorch's two overloads:
+    ``nuclear_norm(input, dim, keepdim=False)`` and ``nuclear_norm(input, keepdim=False)``, so a
+    bool given by position is ``keepdim`` (``nuclear_norm(x, True)``) and ``dim=True`` is
+    refused."""
     from .. import linalg
 
-    if isinstance(dim, bool):  # nuclear_norm(input, keepdim)
-        if keepdim is not _UNSET:
-            raise TypeError("nuclear_norm() received an invalid combination of arguments - got "
-                            "(Tensor, bool, keepdim=bool); keepdim is given twice")
-        dim, keepdim = None, dim
-    keepdim = False if keepdim is _UNSET else keepdim
+    if args and isinstance(args[0], bool):  # nuclear_norm(input, keepdim)
+        if len(args) > 1 or dim is not None:
+            raise TypeError("nuclear_norm() received an invalid combination of arguments: a "
+                            "bool by position is keepdim; give dim before it, e.g. "
+                            "nuclear_norm(x, (0, 1), True)")
+        args = (None, args[0])
+    if len(args) > 2:
+        raise TypeError(f"nuclear_norm() takes at most 3 positional arguments (input, dim, "
+                        f"keepdim) but {len(args) + 1} were given")
+    if args:
+        if dim is not None or (len(args) > 1 and keepdim is not _NO_KEEPDIM):
+            raise TypeError("nuclear_norm() got an argument both by position and by keyword")
+        dim = args[0]
+        keepdim = args[1] if len(args) > 1 else keepdim
+    keepdim = False if keepdim is _NO_KEEPDIM else keepdim
+    if isinstance(dim, bool) and not args:
+        raise TypeError("nuclear_norm(): argument 'dim' must be a tuple of two ints, not bool "
+                        "(for keepdim pass keepdim=True)")
     if dim is not None and (isinstance(dim, bool) or not isinstance(
             dim, (tuple, list, int, np.integer))):  # (PyTorch's int[2] dim: one int is two)
         raise TypeError(f"nuclear_norm(): argument 'dim' must be a tuple of two ints, not "

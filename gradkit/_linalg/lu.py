@@ -387,6 +387,7 @@ def solve_ex(A, B, *, left: bool = True, check_errors: bool = False):
     from .. import linalg as LA
 
     name = "linalg.solve_ex"
+    _t(B, "B")  # (the argument types before any check of A, as PyTorch's parser)
     A = _square_float(A, name, half="lu_cpu", cplx=True)
     info = _lu_info(A)
     if check_errors:

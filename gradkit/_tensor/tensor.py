@@ -495,13 +495,13 @@ class Tensor:
 
         return mf.is_in(self._data, mf.check(memory_format, "is_contiguous"))
 
-    def contiguous(self, memory_format=None) -> "Tensor":
+    def contiguous(self, memory_format=_ROW_MAJOR) -> "Tensor":
         """This tensor if it is laid out in ``memory_format`` (row-major by default), else a
         copy that is."""
         from ..ops.memory import CLONE, CLONE_AS  # (record imports this module)
         from .record import apply1
 
-        if memory_format is None:
+        if memory_format is _ROW_MAJOR:
             if self._data.flags.c_contiguous:
                 return self
             return apply1(CLONE, self)  # a row-major copy (clone() keeps a transposed order)

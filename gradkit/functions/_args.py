@@ -330,11 +330,95 @@ def _result_type_of(tensors):
     return dt
 
 
-def _tensors_only(fn, *named):
-    """PyTorch's TypeError for a non-Tensor where a function takes a Tensor (or None): ``named``
-    are ``(position, name, value)``."""
+# x left out (a constant spacing), told apart from a None passed, which PyTorch refuses
+_NO_X = type("_NoX", (), {"__slots__": (), "__repr__": lambda self: "no sample points"})()
+
+
+def _x_given(x, name):
+    """``x``, or None where it was left out; PyTorch's TypeError for a None passed."""
+    if x is None:
+        raise TypeError(f"{name}(): argument 'x' must be Tensor, not NoneType; leave it out "
+                        f"(or give dx=) for a constant spacing")
+    return None if x is _NO_X else x
+
+
+def _decimal_scale(x, decimals):
+    """round(decimals=)'s checks and ``(decimals, 10 ** |decimals|)``, the power in ``x``'s
+    precision as PyTorch's kernel (float32 for float32 and half: inf past 3.4e38, so the
+    result is NaN there, as PyTorch's; decimals beyond int64 are its ValueError)."""
+    decimals = _int_arg(decimals, "round", "decimals")
+    if not -2 ** 63 <= decimals < 2 ** 63:
+        raise ValueError(f"round(): decimals={decimals} does not fit an int64 (Overflow when "
+                         f"unpacking long long)")
+    if decimals and x._data.dtype.kind in "iub":
+        _not_implemented("round_cpu", x, "round(decimals=) takes floating tensors")
+    with np.errstate(over="ignore"):
+        scale = np.float64(10.0) ** builtins_abs(decimals) if decimals else 1.0
+    return decimals, float(scale) if x._data.dtype == np.float64 else float(np.float32(scale))
+
+
+def _norm_p(p):
+    """torch.norm's ``p``: a number, 'fro' or 'nuc' (a 0-d tensor is its number, as PyTorch's
+    parser reads it); PyTorch's TypeError for anything else (a list, a tensor of dims)."""
+    if isinstance(p, Tensor) and p.ndim == 0:
+        return p.item()
+    if not isinstance(p, (str, int, float, np.number)):
+        raise TypeError(f"norm(): argument 'p' must be a number, 'fro' or 'nuc', not "
+                        f"{type(p).__name__}")
+    return p
+
+
+def _spread_dims(fn, dims, dim, left_out):
+    """``dim`` from a method's spread dims (``x.squeeze(0, 2)``): one int, or the tuple of them;
+    PyTorch's TypeError where ``dim=`` is given too."""
+    if not dims:
+        return dim
+    if dim is not left_out:
+        raise TypeError(f"{fn}() received an invalid combination of arguments: dims {dims} by "
+                        f"position and dim={dim!r}; give them one way")
+    return dims[0] if len(dims) == 1 else dims
+
+
+def _no_dims(dim):
+    """Whether ``dim`` is an empty list of dims: any/all then reduce nothing, as PyTorch (sum
+    and the others reduce every dim)."""
+    return isinstance(dim, (list, tuple)) and not len(dim)
+
+
+def _no_identity(x, ord, axis, name):
+    """PyTorch's RuntimeError for a vector norm without an identity (``ord`` negative or
+    infinite: a min, a max, 1 / sum |x|^ord) over an empty dim of ``x`` (every dim for None)."""
+    if x._data.size or not (ord < 0 or ord == np.inf):
+        return
+    shown = int(ord) if float(ord).is_integer() else ord
+    if axis is None:
+        raise RuntimeError(f"{name} cannot compute the {shown} norm on an empty tensor because "
+                           f"the operation does not have an identity")
+    for d in axis:
+        if x.shape[d] == 0:
+            raise RuntimeError(f"{name} cannot compute the {shown} norm on the dimension {d} "
+                               f"because this dimension is empty and the operation does not "
+                               f"have an identity")
+
+
+def _times_value(p, x, value):
+    """``p * value`` (``p`` itself for 1) added to ``x`` by addcmul/addcdiv: a non-finite value
+    scales ``p`` broadcast to the output's shape first, as PyTorch's kernel, so the gradients
+    of a broadcast operand sum terms of +-inf per output element (NaN, as PyTorch's) rather
+    than scaling their finite sum (inf)."""
+    if value == 1:
+        return p
+    if isinstance(value, float) and not np.isfinite(value) and tuple(p.shape) != tuple(x.shape):
+        p = p.expand(np.broadcast_shapes(tuple(p.shape), tuple(x.shape)))
+    return p * value
+
+
+def _tensors_only(fn, *named, optional=()):
+    """PyTorch's TypeError for a non-Tensor where a function takes a Tensor: ``named`` are
+    ``(position, name, value)``; None passes only for the names in ``optional`` (a bias, a
+    weight, a running statistic), as PyTorch's ``Tensor?``."""
     for pos, name, v in named:
-        if v is not None and not isinstance(v, Tensor):
+        if not isinstance(v, Tensor) and (v is not None or name not in optional):
             raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not "
                             f"{type(v).__name__}")
 

@@ -48,7 +48,7 @@ def _xlogy(input, other):
 
 
 def _scatter(input, dim, index, src=None, *, value=None, reduce=None):
-    if reduce is not None:
+    if isinstance(reduce, str):  # (left out, reduce is scatter's own marker)
         return None  # PyTorch: not differentiable (NotImplemented)
     return "ScatterBackward0" if _tensor(src) else "ScatterBackward1"
 
@@ -160,8 +160,8 @@ GRAD_NAMES = {
     "pairwise_distance": "NormBackward1",
     "inverse": "LinalgInvExBackward0", "frobenius_norm": "NormBackward1",
     # (``nuclear_norm(x, True)`` is PyTorch's ``keepdim`` overload)
-    "nuclear_norm": lambda input, dim=None, keepdim=False: "PermuteBackward0"
-    if keepdim is True or dim is True else None,
+    "nuclear_norm": lambda *args, input=None, dim=None, keepdim=False: "PermuteBackward0"
+    if keepdim is True or (args and args[-1] is True) else None,
     "norm_except_dim": _norm_except_dim,
     "cumulative_trapezoid": lambda y, x=None, **_: "DivBackward1" if _tensor(x) else None,
 }

@@ -708,6 +708,11 @@ SEQUENCE_ONLY = {"flip": "dims", "permute": "dims", "tile": "dims", "reshape": "
                  "broadcast_to": "size"}
 
 
+# int lists that PyTorch's method spreads (``x.squeeze(0, 2)``) but its function takes as one
+# argument (an int or a sequence): name -> the spread parameter
+SPREAD_METHOD_ONLY = {"squeeze": "dims"}
+
+
 def sequence_error(op, name, value):
     """PyTorch's TypeError for an int list given as anything but one sequence."""
     raise TypeError(f"{op}(): argument '{name}' (position 2) must be tuple of ints, not "
@@ -717,6 +722,9 @@ def sequence_error(op, name, value):
 def _sequence_check(decl, params):
     """The function face's check of its ``SEQUENCE_ONLY`` list (spread ints, ``*args``, are
     the method's form; a list left out is the op's own missing-argument error)."""
+    spread = SPREAD_METHOD_ONLY.get(decl.name)
+    if spread is not None:
+        return (f"if len({spread}) > 1: _sequence_error({decl.name!r}, 'dim', {spread})\n    ")
     arg = SEQUENCE_ONLY.get(decl.name)
     if arg is None:
         return ""

@@ -28,10 +28,10 @@ from ._args import (
     _check_number,
     _check_sub,
     _const_like,
+    _decimal_scale,
     _float_operand,
     _half_alpha,
     _in_opmath,
-    _int_arg,
     _integral_unary,
     _is_half,
     _not_implemented,
@@ -48,6 +48,7 @@ from ._args import (
     _tensor_operands,
     _tensors_only,
     _times_alpha,
+    _times_value,
     _type_name,
     _xp,
 )
@@ -113,6 +114,8 @@ def div_(self, other, *, rounding_mode=None):
 def pow_(self, exponent):
     _check_int_exponent(exponent, self._data.dtype)
     _inplace_dtype(self, exponent, "pow_")
+    if exponent.__class__ is Tensor and exponent.dtype != self.dtype:  # pow's promotion and
+        return write_inplace(self, pow(self, exponent), "pow_")  # rounding (a 0-d float32 e)
     return inplace(self, E.POW, exponent)
 
 
@@ -183,9 +186,7 @@ def __itruediv__(self, other):
     return inplace(self, E.DIV, other, name="div_")
 
 
-@tensor_method()
-def __ipow__(self, other):
-    return pow_(self, other)
+tensor_method("__ipow__")(pow_)  # x **= e is x.pow_(e)
 
 
 # ------------------------------------------------------------------ functions
@@ -518,10 +519,9 @@ def _pairwise(op, input, other, name):
 
 
 def _where_out_before(out, args):
-    """torch.where's out= form types input and other as Tensors (the numbers of its plain
-    form are refused there with a TypeError, before any check of out)."""
-    _tensors_only("where", (1, "condition", args.get("condition")),
-                  (2, "input", args.get("input")), (3, "other", args.get("other")))
+    """where's out= form: Tensor input and other only (PyTorch's TypeError, before out's)."""
+    _tensors_only("where", (1, "condition", args.get("condition")), (2, "input", args.get(
+        "input")), (3, "other", args.get("other")), optional=("input", "other"))
 
 
 @declare(method=False, out=("same", _where_out_before))
@@ -636,12 +636,10 @@ _round_half_even = _zero_grad_op("round")
 def round(input, *, decimals=0):
     if _t(input)._data.dtype.kind == "c":
         raise _no_order("round")
-    decimals = _int_arg(decimals, "round", "decimals")
-    if decimals and _t(input)._data.dtype.kind in "iub":
-        _not_implemented("round_cpu", _t(input), "round(decimals=) takes floating tensors")
-    if decimals:
-        scale = 10.0 ** decimals
-        return _round_half_even(_t(input) * scale) / scale
+    decimals, scale = _decimal_scale(_t(input), decimals)
+    if decimals:  # x * 10^d or x / 10^-d (not x * 10^d), in float32 for half, as PyTorch
+        return _in_opmath(lambda a: _round_half_even(a * scale) / scale if decimals > 0
+                          else _round_half_even(a / scale) * scale, _t(input))
     return _round_half_even(input)
 
 
@@ -668,7 +666,7 @@ def addcmul(input, tensor1, tensor2, *, value=1):
         f32, f64 = _dtype.float32, _dtype.float64
         p = (t1.to(f32) * value).to(f64) * t2.to(f64)
         return (p + x.to(f64)).to(f32).to(x.dtype)
-    return x + t1 * t2 * value if value != 1 else x + t1 * t2
+    return x + _times_value(t1 * t2, x, value)
 
 
 def _float_pair(input, other, fn, scalars=False, kernel=None):
@@ -801,7 +799,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     x, t1, t2 = _promoted3(x, t1, t2, value, "addcdiv")
     if _is_half(x):  # PyTorch's kernel: input + value * tensor1 / tensor2 in float32
         return _in_opmath(lambda a, b, c: a + b * value / c, x, t1, t2)
-    return x + t1 / t2 * value if value != 1 else x + t1 / t2
+    return x + _times_value(t1 / t2, x, value)
 
 
 def _modulo(op, input, other, name):

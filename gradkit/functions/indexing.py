@@ -284,8 +284,12 @@ def _place(x_flat, targets, values):
     return apply(E.WHERE, (placed, x_flat), (_const_like(x_flat, mask),))
 
 
+# scatter's reduce left out (plain writes), told apart from a None passed, which PyTorch refuses
+_NO_REDUCE = type("_NoReduce", (), {"__slots__": (), "__repr__": lambda self: "no reduction"})()
+
+
 @declare(inplace=True)
-def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+def scatter(input, dim, index, src=None, *, value=None, reduce=_NO_REDUCE):
     """``input`` with ``src`` (a tensor, or the number ``value``) written at ``index`` along
     ``dim``: ``out[i][index[i][j]] = src[i][j]`` for ``dim=1``.
 
@@ -303,7 +307,10 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         raise TypeError("scatter(): expected src (a Tensor) or value (a number), got neither")
     if src is None:
         _check_number(value, "scatter", "value")
-    if reduce is not None:
+    if reduce is not _NO_REDUCE:
+        if not isinstance(reduce, str):
+            raise TypeError(f"scatter(): argument 'reduce' must be str ('add' or 'multiply'), "
+                            f"not {type(reduce).__name__}; leave it out to write src")
         modes = {"add": "sum", "multiply": "prod"}
         if reduce not in modes:
             raise RuntimeError(f"scatter(): reduce must be 'add' or 'multiply', got {reduce!r}")
@@ -782,8 +789,31 @@ def _norm_index(index, shape):
                 expanded.append(part)
         out = expanded
     if has_adv:
+        _check_no_index_into_empty(out, shape)
         return _torch_adv_layout(out, shape)
     return tuple(out)
+
+
+def _uses_a_dim(p):
+    """Whether an index part (masks expanded) takes a dim: not None, ``...`` or a 0-d bool."""
+    return p is not None and p is not Ellipsis and not (
+        (isinstance(p, np.ndarray) or _is_device_array(p)) and p.dtype.kind == "b")
+
+
+def _check_no_index_into_empty(parts, shape):
+    """PyTorch's IndexError for a non-empty index tensor on a dim of size 0, even where the
+    result is empty (other index values it checks only as it reads them)."""
+    d = 0
+    for i, p in enumerate(parts):
+        if p is Ellipsis:
+            d = len(shape) - builtins_sum(_uses_a_dim(q) for q in parts[i + 1:])
+        elif _uses_a_dim(p):
+            if (isinstance(p, np.ndarray) or _is_device_array(p)) and p.size and d < len(shape) \
+                    and shape[d] == 0:
+                raise IndexError(f"index is out of bounds for dimension with size 0 (dim {d} of "
+                                 f"a tensor of shape {tuple(shape)}); an index tensor there "
+                                 f"must be empty")
+            d += 1
 
 
 def _single_ellipsis(index, ndim):

@@ -250,14 +250,14 @@ def tensordot(a, b, dims=2):
     elif isinstance(dims, (list, tuple)) and len(dims) == 2:
         da = list(_dims_tuple(dims[0], "tensordot", "dims"))
         db = list(_dims_tuple(dims[1], "tensordot", "dims"))
+        if len(da) != len(db):  # (before the range of each dim, as PyTorch)
+            raise RuntimeError(f"tensordot(): both dimension lists should have same length, "
+                               f"got {da} and {db}")
         da = [_dim_in(k, x.ndim, "tensordot") for k in da]
         db = [_dim_in(k, y.ndim, "tensordot") for k in db]
     else:
         raise RuntimeError(f"tensordot(): dims must be an int or a pair of dim lists, got "
                            f"{dims!r}")
-    if len(da) != len(db):
-        raise RuntimeError(f"tensordot(): both dim lists must have the same length, got {da} and "
-                           f"{db}")
     for i, j in zip(da, db):
         if x.shape[i] != y.shape[j]:
             raise RuntimeError(f"tensordot(): contracted dimensions need the same size: a "

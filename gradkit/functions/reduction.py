@@ -19,6 +19,7 @@ from ..autograd.graph import present
 from ..ops import elementwise as E
 from ..ops import reduction as R
 from ._args import (
+    _NO_X,
     NO_DIM,
     NO_KEEPDIM,
     _const_like,
@@ -28,7 +29,10 @@ from ._args import (
     _int_arg,
     _is_half,
     _missing_arg,
+    _no_dims,
+    _no_identity,
     _norm_axis,
+    _norm_p,
     _not_implemented,
     _on_device_of,
     _shape_arg,
@@ -38,6 +42,7 @@ from ._args import (
     _tensors_only,
     _type_name,
     _wrap_dim,
+    _x_given,
 )
 from ._registry import (
     declare,
@@ -68,14 +73,16 @@ __all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "corrcoe
 @declare(out=("any", out_bool_or_byte), differentiable=False)
 def all(input, dim=None, keepdim=False):
     x = _t(input)
-    r = np.all(x._data, axis=_reduce_args(x, dim, "all"), keepdims=keepdim)
+    axis = () if _no_dims(dim) else _reduce_args(x, dim, "all")
+    r = np.all(x._data, axis=axis, keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 
 @declare(out=("any", out_bool_or_byte), differentiable=False)
 def any(input, dim=None, keepdim=False):
     x = _t(input)
-    r = np.any(x._data, axis=_reduce_args(x, dim, "any"), keepdims=keepdim)
+    axis = () if _no_dims(dim) else _reduce_args(x, dim, "any")
+    r = np.any(x._data, axis=axis, keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
 
@@ -384,6 +391,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     axis = _reduce_args(x, dim, "norm")
     if p == "fro" or p is None:
         p = 2
+    p = _norm_p(p)
     if isinstance(p, str):  # (PyTorch's norm hands a str order to linalg.matrix_norm)
         if p != "nuc":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported (norm() takes a "
@@ -392,6 +400,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
         dims = tuple(builtins.range(x.ndim)) if dim is None else dim
         return linalg.matrix_norm(x, "nuc", dim=dims, keepdim=keepdim)
+    _no_identity(x, float(p), axis, "linalg.vector_norm")  # (an empty dim, p < 0 or inf)
     if p == float("inf"):
         return amax(abs(x), dim=axis if axis is not None else (), keepdim=keepdim)
     if p == -float("inf"):
@@ -494,7 +503,8 @@ def cumprod(input, dim, *, dtype=None):
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """The ``n``-th forward difference along ``dim``, after concatenating ``prepend`` and
     ``append`` (tensors) on either side. Booleans give ``!=`` of neighbours, as in PyTorch."""
-    _tensors_only("diff", (1, "input", input), (4, "prepend", prepend), (5, "append", append))
+    _tensors_only("diff", (1, "input", input), (4, "prepend", prepend), (5, "append", append),
+                  optional=("prepend", "append"))
     x = _t(input)
     if x.ndim == 0:
         raise RuntimeError("diff(): expected a tensor with at least one dimension, got a 0-d "
@@ -720,14 +730,19 @@ def _trapz_parts(y, x, dx, dim, name):
                         f"{type(x).__name__}; x is a Tensor of sample points (a constant "
                         f"spacing is dx=, e.g. {name}(y, dx={x!r}))")
     y = _t(y, "y")
+    # PyTorch's order: cumulative_trapezoid refuses bool first; trapezoid checks the dim, gives
+    # zeros for an empty one (before any check of x), then refuses bool
+    if (y._data.dtype.kind == "b" or isinstance(x, Tensor) and x._data.dtype.kind == "b") and (
+            name == "cumulative_trapezoid" or y.ndim and y.shape[_dim_in(dim, y.ndim, name)]):
+        raise RuntimeError(f"{name}: received a bool input for `{'y' if x is None else 'x` or `y'}"
+                           f"`, but bool is not supported; convert it first, e.g. y.float()")
     if y.ndim == 0:
         raise IndexError(f"{name}(): Dimension out of range: y is a 0-d tensor; give a tensor "
                          f"with at least one dimension")
     d = _dim_in(dim, y.ndim, name)
-    if y._data.dtype.kind == "b" or isinstance(x, Tensor) and x._data.dtype.kind == "b":
-        raise RuntimeError(f"{name}: received a bool input for `{'y' if x is None else 'x` or `y'}"
-                           f"`, but bool is not supported; convert it first, e.g. y.float()")
     n = y.shape[d]
+    if n == 0 and name == "trapezoid":
+        return d, 0, y, y, None
     # in the operands' own dtypes, as PyTorch (a uint8 x's differences wrap around)
     left = narrow(y, d, 0, n - 1) if n else y
     right = narrow(y, d, 1, n - 1) if n else y
@@ -754,9 +769,10 @@ def _trapz_parts(y, x, dx, dim, name):
 
 @declare(method=False, grad_name=lambda y, x=None, dx=None, dim=-1: "DivBackward1"
          if hasattr(x, "_data") else "MulBackward1")
-def trapezoid(y, x=None, *, dx=None, dim=-1):
+def trapezoid(y, x=_NO_X, *, dx=None, dim=-1):
     """The trapezoidal rule along ``dim``: sample points ``x`` (a tensor) or constant spacing
     ``dx`` (default 1)."""
+    x = _x_given(x, "trapezoid")
     if x is not None and dx is not None:
         raise TypeError("trapezoid(): give x or dx, not both")
     if x is not None and x.__class__ is not Tensor:
@@ -773,15 +789,18 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
 
 @declare(method=False, grad_name=lambda y, x=None, dx=None, dim=-1: "DivBackward1"
          if hasattr(x, "_data") else "MulBackward1")
-def trapz(y, x=None, *, dx=None, dim=-1):
+def trapz(y, x=_NO_X, *, dx=None, dim=-1):
     """Alias of :func:`trapezoid` (``trapz(y, dx=..., dim=...)`` too; a bool ``dx`` is 1 or 0
     here, as PyTorch's trapz)."""
-    return trapezoid(y, x, dx=float(dx) if isinstance(dx, (bool, np.bool_)) else dx, dim=dim)
+    x = _x_given(x, "trapz")
+    dx = float(dx) if isinstance(dx, (bool, np.bool_)) else dx
+    return trapezoid(y, _NO_X if x is None else x, dx=dx, dim=dim)
 
 
 @declare(method=False)
-def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+def cumulative_trapezoid(y, x=_NO_X, *, dx=None, dim=-1):
     """The running trapezoidal integral along ``dim`` (one element shorter than ``y``)."""
+    x = _x_given(x, "cumulative_trapezoid")
     if x is not None and dx is not None:
         raise TypeError("cumulative_trapezoid(): give x or dx, not both")
     if x is not None and x.__class__ is not Tensor:

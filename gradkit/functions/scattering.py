@@ -100,6 +100,11 @@ def index_copy(input, dim, index, source):
     if src.ndim == 0 and index.numel() != 1:  # (before the index's dtype, as PyTorch)
         raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
                          f"(got {index.numel()})")
+    if src.ndim and x.ndim and src.ndim != x.ndim:  # (before the dtypes, as PyTorch)
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({src.ndim}), "
+                         f"destination dimensionality ({x.ndim}); reshape the source to "
+                         f"{x.ndim} dims")
     if index.dtype != np.int64:
         raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
                            f"{index.dtype}; convert it with .long()")

@@ -25,6 +25,7 @@ from ._args import (
     _norm_axis,
     _not_implemented,
     _shape_arg,
+    _spread_dims,
     _t,
     _tensor_attr_arg,
     _tensor_operands,
@@ -121,8 +122,8 @@ def _metadata_inplace(self, res, name):
 _EVERY = type("_Every", (), {"__slots__": (), "__repr__": lambda self: "every size-1 dim"})()
 
 
-def _squeeze_(self, dim=_EVERY):
-    return _metadata_inplace(self, squeeze(self, dim), "squeeze_")
+def _squeeze_(self, *dims, dim=_EVERY):
+    return _metadata_inplace(self, squeeze(self, *dims, dim=dim), "squeeze_")
 
 
 def _unsqueeze_(self, dim):
@@ -189,8 +190,9 @@ def unflatten(input, dim, sizes):
 
 
 @declare(inplace=_squeeze_)
-def squeeze(input, dim=_EVERY):
+def squeeze(input, *dims, dim=_EVERY):
     x = _t(input)
+    dim = _spread_dims("squeeze", dims, dim, _EVERY)  # x.squeeze(0, 2): the method's form
     if dim is None:  # (PyTorch's parser: dim is an int or ints, never None)
         raise TypeError("squeeze(): argument 'dim' must be int or tuple of ints, not NoneType; "
                         "leave it out to squeeze every size-1 dimension")
@@ -416,8 +418,7 @@ def unbind(input, dim=0):
 
 @declare()
 def narrow(input, dim, start, length):
-    """The ``length`` elements from ``start`` along ``dim`` (a view); ``start`` may be
-    negative (counted from the end)."""
+    """``length`` elements from ``start`` (< 0: from the end) along ``dim``, as a view."""
     x = _t(input)
     if x.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor; reshape it first")
@@ -601,6 +602,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 
 def _repeat_interleave(x, repeats, dim):
+    if isinstance(repeats, bool) or not isinstance(repeats, (Tensor, int, np.integer, np.ndarray)):
+        raise TypeError(f"repeat_interleave(): argument 'repeats' must be an int or an integer "
+                        f"Tensor, not {type(repeats).__name__}")  # (before the dim, as PyTorch)
     if dim is None:
         x = flatten(x)
         d = 0
@@ -644,8 +648,7 @@ def _repeat_interleave(x, repeats, dim):
 
 @declare()
 def tile(input, dims):
-    """Repeat the whole tensor ``dims[i]`` times along each dimension (missing leading dims
-    count as 1, so ``dims`` may be shorter than ``input.ndim``)."""
+    """The tensor repeated ``dims[i]`` times along each dim (missing leading dims count 1)."""
     x = _t(input)
     reps = _dims_tuple(dims, "tile", "dims")
     if len(reps) < x.ndim:

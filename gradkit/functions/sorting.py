@@ -462,6 +462,10 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
         if q.ndim > 1:
             raise RuntimeError(f"quantile(): q must be a scalar or 1-D tensor, got shape "
                              f"{tuple(q.shape)}")
+        if q.dtype != x.dtype:  # (no promotion of q, as PyTorch)
+            raise RuntimeError(f"quantile() q tensor must be same dtype as the input tensor "
+                               f"({x.dtype}), got {q.dtype}; convert it first, e.g. "
+                               f"q.to(input.dtype)")
         scalar_q = q.ndim == 0
         qs = to_host(q._data).reshape(-1).astype(np.float64)
     if qs.size and (np.isnan(qs).any() or qs.min() < 0 or qs.max() > 1):

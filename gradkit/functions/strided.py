@@ -25,15 +25,39 @@ from .shape import _metadata_inplace
 __all__ = ["as_strided", "as_strided_scatter"]
 
 
+def _as_int(e):
+    """``e`` as an int where PyTorch's parser takes it for one (an int, a NumPy integer, an
+    integer tensor of one element), else None."""
+    if isinstance(e, bool):
+        return None
+    if isinstance(e, (int, np.integer)):
+        return int(e)
+    if isinstance(e, Tensor) and e.dtype.kind in "iu" and e.numel() == 1:
+        return int(e.item())
+    return None
+
+
 def _ints(v, name, arg, pos):
     if isinstance(v, Tensor) or not isinstance(v, (list, tuple)):  # (a lone int too)
         raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be tuple of ints, "
                         f"not {type(v).__name__}")
-    for i, e in enumerate(v):
-        if isinstance(e, bool) or not isinstance(e, (int, np.integer)):
+    out = tuple(_as_int(e) for e in v)
+    for i, e in enumerate(out):
+        if e is None:
             raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be tuple of ints, "
-                            f"but found element of type {type(e).__name__} at pos {i}")
-    return tuple(int(e) for e in v)
+                            f"but found element of type {type(v[i]).__name__} at pos {i}")
+    return out
+
+
+def _offset(storage_offset, name):
+    """``storage_offset`` as an int (None left as is), else PyTorch's TypeError."""
+    if storage_offset is None:
+        return None
+    off = _as_int(storage_offset)
+    if off is None:
+        raise TypeError(f"{name}(): argument 'storage_offset' must be int, not "
+                        f"{type(storage_offset).__name__}")
+    return off
 
 
 def storage_of(x):
@@ -98,13 +122,8 @@ def _strided_args(x, size, stride, storage_offset, name):
     size = _ints(size, name, "size", 2)
     stride = _ints(stride, name, "stride", 3)
     flat, off, xst = storage_of(x)
-    if storage_offset is not None:
-        if isinstance(storage_offset, bool) or not isinstance(storage_offset, (int, np.integer)):
-            raise TypeError(f"{name}(): argument 'storage_offset' must be int, not "
-                            f"{type(storage_offset).__name__}")
-        off_new = int(storage_offset)
-    else:
-        off_new = off
+    storage_offset = _offset(storage_offset, name)
+    off_new = off if storage_offset is None else storage_offset
     _check_geometry(name, size, stride, off_new, flat.size, flat.itemsize)
     return size, stride, flat, off, xst, off_new
 
@@ -161,11 +180,8 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
     # clone_preserve_strides); the view addresses that storage
     size = _ints(size, "as_strided_scatter", "size", 3)
     stride = _ints(stride, "as_strided_scatter", "stride", 4)
-    if storage_offset is not None and (isinstance(storage_offset, bool) or not isinstance(
-            storage_offset, (int, np.integer))):
-        raise TypeError(f"as_strided_scatter(): argument 'storage_offset' must be int, not "
-                        f"{type(storage_offset).__name__}")
-    off_new = 0 if storage_offset is None else int(storage_offset)
+    storage_offset = _offset(storage_offset, "as_strided_scatter")
+    off_new = 0 if storage_offset is None else storage_offset
     xst = x.stride()
     n_store = 0 if any(n == 0 for n in x.shape) else \
         1 + sum((n - 1) * st for n, st in zip(x.shape, xst))

@@ -137,6 +137,8 @@ def _prod_b(xp, g, ins, out, aux, needs):
     axis, keepdims, shape = aux
     a = ins[0]
     ge = expand_reduced(xp, g, shape, axis, keepdims)
+    if a.ndim == 0:  # the product is x itself: the gradient passes (P / x is NaN at inf)
+        return (ge,)
     if not (a == 0).any():
         return (ge * (xp.prod(a, axis=axis, keepdims=True) / a),)
     # with zeros, P / x_i is undefined: multiply the others explicitly (exact, and its own

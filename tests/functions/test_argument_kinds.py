@@ -238,6 +238,70 @@ RAISES = {
     "binomial_an_integer_prob": (lambda m: m.binomial(x(m), m.tensor([1])), "prob"),
     "broadcast_to_method_a_lone_int": (lambda m: x(m).broadcast_to(3), "expand"),
     "view_a_1_element_int_tensor": (lambda m: x(m).view(m.tensor([1])), "invalid"),
+    # None where a required Tensor goes (only a bias, weight or statistic may be None)
+    "lerp_end_none": (lambda m: m.lerp(x(m), None, x(m)), "'end'"),
+    "lerp_method_end_none": (lambda m: x(m).lerp(None, 0.5), "'end'"),
+    "index_add_index_none": (lambda m: x(m).index_add(0, None, x(m)), "'index'"),
+    "index_copy_index_none": (lambda m: x(m).index_copy(0, None, x(m)), "'index'"),
+    "index_fill_index_none": (lambda m: x(m).index_fill(0, None, 1.0), "index"),
+    "take_index_none": (lambda m: x(m).take(None), "'index'"),
+    "put_index_none": (lambda m: x(m).put(None, x(m)), "'index'"),
+    "scatter_add_index_none": (lambda m: x(m).scatter_add(0, None, x(m)), "'index'"),
+    "cosine_similarity_x2_none": (lambda m: m.nn.functional.cosine_similarity(x(m), None), "x2"),
+    "linear_weight_none": (lambda m: m.nn.functional.linear(x(m), None), "'weight'"),
+    "contiguous_memory_format_none": (lambda m: x(m).contiguous(memory_format=None),
+                                      "memory_format"),
+    # norms' dims: ints only; nuclear_norm takes a bool keepdim by position only
+    "vector_norm_dim_a_str": (lambda m: m.linalg.vector_norm(x(m), dim=("a", 1)), "dim"),
+    "vector_norm_dim_a_float": (lambda m: m.linalg.vector_norm(x(m), dim=(1.0,)), "dim"),
+    "vector_norm_dim_a_bool": (lambda m: m.linalg.vector_norm(x(m), dim=(True,)), "dim"),
+    "matrix_norm_dim_a_str": (lambda m: m.linalg.matrix_norm(x(m), dim=("a", 1)), "dim"),
+    "nuclear_norm_dim_a_str": (lambda m: m.nuclear_norm(x(m), dim=("a", 1)), "dim"),
+    "nuclear_norm_dim_a_bool": (lambda m: m.nuclear_norm(x(m), dim=True), "dim"),
+    "nuclear_norm_two_bools": (lambda m: m.nuclear_norm(x(m), True, True), "keepdim"),
+    "nuclear_norm_keepdim_twice": (lambda m: m.nuclear_norm(x(m), False, keepdim=False),
+                                   "keyword"),
+    # tensordot: the lengths of the dim lists before the range of each
+    "tensordot_dim_lists_of_two_lengths": (
+        lambda m: m.tensordot(x(m), x(m), dims=[[1, 2], [3]]), "same length"),
+    # a None passed where an argument may only be left out
+    "tensor_requires_grad_none": (lambda m: m.tensor([1.0], requires_grad=None), "requires_grad"),
+    "tensor_requires_grad_a_list": (lambda m: m.tensor([1.0], requires_grad=[]), "requires_grad"),
+    "trapz_x_none": (lambda m: m.trapz(x(m), x=None), "'x'"),
+    "trapezoid_x_none": (lambda m: m.trapezoid(x(m), None), "'x'"),
+    "cumulative_trapezoid_x_none": (lambda m: m.cumulative_trapezoid(x(m), x=None), "'x'"),
+    "scatter__reduce_none": (lambda m: x(m).scatter_(0, idx(m), x(m), reduce=None), "reduce"),
+    "scatter_value_reduce_none": (lambda m: x(m).scatter(0, idx(m), 2.0, reduce=None), "reduce"),
+    # quantile's q tensor: the input's dtype (no promotion)
+    "quantile_q_an_int_tensor": (lambda m: x(m).quantile(m.tensor(1)), "same dtype"),
+    "quantile_q_float32_of_float64": (lambda m: x(m).quantile(m.tensor([0.5])), "same dtype"),
+    # the argument types before any check of the values (a list B beside a 0-d A)
+    "solve_b_a_list_beside_a_0d_a": (lambda m: m.linalg.solve(m.tensor(3.0), [[1.0]]), "'B'"),
+    "solve_ex_b_a_list_beside_a_0d_a": (lambda m: m.linalg.solve_ex(m.tensor(3.0), [[1.0]]),
+                                        "'B'"),
+    "solve_triangular_b_a_list": (lambda m: m.linalg.solve_triangular(m.tensor(3.0), [[1.0]],
+                                                                      upper=True), "'B'"),
+    "repeat_interleave_a_list_of_counts_at_a_0d_dim": (
+        lambda m: m.repeat_interleave(m.tensor(1.5), [1, 0, 2], dim=0), "repeats"),
+    "repeat_interleave_a_float_count": (lambda m: m.repeat_interleave(x(m), 2.0), "repeats"),
+    # a tensor or list where a number or a tuple of ints goes
+    "randint_size_a_lone_int": (lambda m: m.randint(0, 5, 0), "size"),
+    "randint_size_a_tensor": (lambda m: m.randint(0, 5, m.tensor([1])), "size"),
+    "linspace_end_a_list": (lambda m: m.linspace(0, [], 2), "'end'"),
+    "logspace_start_a_list_of_tensors": (lambda m: m.logspace([x(m)], 1, 2), "'start'"),
+    "norm_p_a_1d_tensor": (lambda m: m.norm(x(m), p=m.tensor([1])), "'p'"),
+    "norm_p_a_list": (lambda m: x(m).norm(p=[1]), "'p'"),
+    # squeeze: the method spreads dims, the function takes one
+    "squeeze_function_spread_dims": (lambda m: m.squeeze(m.ones(1, 3, 1), 0, 2), "'dim'"),
+    "squeeze_method_a_repeated_spread_dim": (lambda m: x(m).squeeze(0, 0, 0, 0), "multiple"),
+    "squeeze__a_repeated_spread_dim": (lambda m: x(m).squeeze_(0, 0), "multiple"),
+    # index_copy: the source's dimensionality before the dtypes (IndexError)
+    "index_copy__a_1d_int_source": (lambda m: x(m).index_copy_(0, m.tensor([2, 1, 1]),
+                                                               m.tensor([1])), "dimensionality"),
+    "index_copy_a_2d_source_of_a_1d_input": (
+        lambda m: m.ones(3).index_copy(0, m.tensor([2, 1, 1]), m.ones(3, 1)), "dimensionality"),
+    "index_copy_a_float_index_and_1d_source": (
+        lambda m: x(m).index_copy(0, m.tensor([2.0, 1, 1]), m.ones(3)), "dimensionality"),
 }
 
 
@@ -298,6 +362,21 @@ ACCEPTS = {
     "view_a_0d_int_tensor": lambda m: x(m).view(m.tensor(9)),
     "min_other": lambda m: x(m).min(x(m) * 0.5),
     "hsplit_an_int_tensor": lambda m: x(m).hsplit(m.tensor([1]))[1],
+    "vector_norm_dim_a_0d_int_tensor": lambda m: m.linalg.vector_norm(x(m), dim=(m.tensor(0),)),
+    "nuclear_norm_keepdim_by_position": lambda m: m.nuclear_norm(x(m), True),
+    "nuclear_norm_dim_and_keepdim_by_position": lambda m: m.nuclear_norm(x(m), (0, 1), True),
+    "nuclear_norm_keepdim_keyword": lambda m: m.nuclear_norm(x(m), keepdim=True),
+    "as_strided_offset_a_0d_int_tensor": lambda m: x(m).as_strided((2, 2), (3, 1), m.tensor(1)),
+    "as_strided_offset_a_1_element_int_tensor": lambda m: x(m).as_strided((2, 2), (3, 1),
+                                                                           m.tensor([1])),
+    "as_strided_size_a_0d_int_tensor": lambda m: x(m).as_strided((m.tensor(2), 2), (3, 1)),
+    "trapz_without_x": lambda m: m.trapz(x(m)),
+    "squeeze_method_spread_dims": lambda m: m.ones(1, 3, 1).squeeze(0, 2),
+    "squeeze__method_spread_dims": lambda m: m.ones(1, 3, 1).squeeze_(0, 2),
+    "norm_p_a_0d_tensor": lambda m: m.norm(x(m), p=m.tensor(1)),
+    "linspace_end_a_0d_tensor": lambda m: m.linspace(0, m.tensor(1.0), 3),
+    "randint_size_a_list": lambda m: m.randint(0, 5, [2]) * 0,
+    "scatter_reduce_add": lambda m: x(m).scatter(0, idx(m), x(m), reduce="add"),
     "flip_0d": lambda m: m.flip(m.tensor(1.5), (0,)),
     "flip_method_spread_ints": lambda m: x(m).flip(0, 1),
     "arange_start_end_step_keywords": lambda m: m.arange(start=0, end=5, step=2),

@@ -507,3 +507,59 @@ def test_integer_pow_checks_the_int_exponent_as_torch(torch, dtype, exponent, fa
         return x
 
     same_as_torch(torch, call)
+
+
+@pytest.mark.parametrize("name", ["addcmul", "addcdiv"])
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), 2.0])
+def test_addc_gradients_of_broadcast_operands_at_a_non_finite_value_as_torch(torch, name, value):
+    # a 0-d tensor1 and a row tensor2 beside a (3, 4) input, value=inf: the terms +-inf of
+    # each output element summed into tensor2's gradient are NaN in PyTorch; gradkit scaled
+    # the finite sum by inf (inf)
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal((3, 4)), np.array(0.86), rng.standard_normal(4)]
+    v = rng.standard_normal((3, 4))
+    grads = []
+    for L in (gk, torch):
+        ts = [L.tensor(a, requires_grad=True) for a in arrays]
+        getattr(L, name)(*ts, value=value).backward(L.tensor(v))
+        grads.append([t.grad.numpy() for t in ts])
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("face", ["pow_", "ipow", "pow"])
+@pytest.mark.parametrize("edtype", ["float32", "float64"])
+def test_half_pow_by_a_0d_tensor_of_another_float_dtype_as_torch(torch, face, edtype):
+    # float16 ** 0-d float32 1e-8: PyTorch rounds the exponent to half (0), so -2.78 ** it is 1;
+    # the in-place faces used the unrounded exponent (NaN)
+    def call(m):
+        x = m.tensor([-2.783, 0.865, 0.0, 4.0], dtype=m.float16)
+        e = m.tensor(1e-8, dtype=getattr(m, edtype))
+        if face == "pow_":
+            return x.pow_(e)
+        if face == "ipow":
+            x **= e
+            return x
+        return m.pow(x, e)
+
+    same_as_torch(torch, call)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("decimals", [-3, -2, -1, 1, 2, 3, 40, -40, 400, 2 ** 62])
+def test_round_decimals_as_torch(torch, dtype, decimals):
+    # PyTorch divides by 10^-d for a negative d (float32 x * 1e-3 rounded 14001 of 20000
+    # halves the other way), computes half in float32, and gives NaN where 10^|d| overflows
+    # the dtype (gradkit raised OverflowError past 1e308, or gave 0)
+    v = np.concatenate([np.arange(1, 4000) * 0.5, np.arange(1, 2000) * 0.37, [2.5e30, 3e-30]])
+
+    def call(m):
+        return m.tensor(v, dtype=getattr(m, dtype)).round(decimals=decimals)
+
+    same_as_torch(torch, call)
+
+
+def test_round_decimals_beyond_int64_raise_value_error(torch):
+    for m in (gk, torch):
+        with pytest.raises(ValueError):
+            m.ones(3, dtype=m.float64).round_(decimals=2 ** 63)

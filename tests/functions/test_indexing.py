@@ -704,3 +704,28 @@ def test_index_copy_scalar_source_checked_before_the_index_dtype(torch):
             x.index_copy_(1, m.tensor([1, 2], dtype=m.uint8), m.tensor(2.1, dtype=m.float64))
         with pytest.raises(RuntimeError, match="long tensor"):
             x.index_copy_(1, m.tensor([1], dtype=m.uint8), m.tensor(2.1, dtype=m.float64))
+
+
+@pytest.mark.parametrize("index", [
+    lambda L: (0, None, slice(1, 4), L.tensor([0, 0, 0, 0])),
+    lambda L: (0, slice(1, 4), L.tensor([0])),
+    lambda L: (Ellipsis, L.tensor([0])),
+    lambda L: (slice(1, 4), L.tensor([0])),  # a dim of size 1: the result is empty, no check
+    lambda L: (L.tensor([5]),),
+    lambda L: (Ellipsis, L.tensor([], dtype=L.int64)),
+    lambda L: (L.tensor([0]), Ellipsis, None),
+])
+def test_an_index_tensor_on_a_dim_of_size_0_raises_as_torch(index):
+    # x[0, None, 1:4, idx] of a (2, 1, 0) tensor: PyTorch refuses a non-empty index tensor on a
+    # dim of size 0 even where the result is empty; gradkit returned a (1, 0, 4) result
+    def run(L):
+        x = L.zeros(2, 0, 1, dtype=L.int64).permute(0, 2, 1)
+        try:
+            return tuple(x[index(L)].shape)
+        except IndexError as e:
+            return e
+
+    ours, theirs = run(gk), run(torch)
+    assert type(ours) is type(theirs), f"{ours!r}; torch {theirs!r}"
+    if not isinstance(theirs, Exception):
+        assert ours == theirs

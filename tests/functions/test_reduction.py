@@ -447,3 +447,51 @@ def test_nansum_nanmean_out_computed_in_outs_dtype(torch, name):
     np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-6)
     with pytest.raises(NotImplementedError):
         getattr(gk, name)(gk.tensor(a.astype(np.float32)), 1, out=gk.empty(0, dtype=gk.int64))
+
+
+_T = [
+    # cumulative_trapezoid refuses bool before the dim; trapezoid checks the dim, returns zeros
+    # for an empty one before any check of x, then refuses bool (PyTorch's order)
+    lambda L: L.cumulative_trapezoid(L.tensor(1.0), L.tensor([True, False])),
+    lambda L: L.cumulative_trapezoid(L.tensor(True)),
+    lambda L: L.trapezoid(L.tensor(1.0), L.tensor([True, False])),
+    lambda L: L.trapezoid(L.ones(3, 0), L.tensor([1.0, 2.0])),
+    lambda L: L.trapz(L.ones(3, 0), L.tensor([1.0, 2.0])),
+    lambda L: L.trapezoid(L.ones(3, 0), L.tensor(1.0)),
+    lambda L: L.trapezoid(L.ones(3, 0, dtype=L.bool), L.tensor([1.0, 2.0])),
+    lambda L: L.trapezoid(L.ones(3, 2, dtype=L.bool)),
+    lambda L: L.cumulative_trapezoid(L.ones(3, 0), L.tensor([1.0, 2.0])),
+]
+
+
+@pytest.mark.parametrize("call", _T)
+def test_trapezoid_checks_in_torchs_order(torch, call):
+    def run(L):
+        try:
+            return call(L)
+        except Exception as e:  # noqa: BLE001 - compared below
+            return e
+
+    ours, theirs = run(gk), run(torch)
+    if isinstance(theirs, Exception):
+        assert type(ours) is type(theirs), f"{ours!r}; torch {theirs!r}"
+    else:
+        assert not isinstance(ours, Exception), f"{ours!r}; torch returns {theirs}"
+        assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: x.any(dim=[]),
+    lambda L, x: x.all(dim=()),
+    lambda L, x: L.any(x, dim=[], keepdim=True),
+    lambda L, x: L.all(x[0, 0], dim=[]),
+    lambda L, x: x.any(dim=[0]),
+    lambda L, x: x.sum(dim=[]),  # (sum reduces every dim for an empty list)
+])
+def test_any_all_over_an_empty_dim_list_reduce_nothing_as_torch(torch, call):
+    # torch.any(x, dim=[]) is x != 0 elementwise; gradkit reduced every dim (a 0-d result)
+    data = [[0.0, 1.0, 2.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]
+    ours, theirs = call(gk, gk.tensor(data)), call(torch, torch.tensor(data))
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -536,15 +536,18 @@ def classify(case):
 
 def _numpy_as_tensor(case, cls, detail):
     """A NumPy scalar or array where PyTorch takes only a Tensor: its parser says so (``must
-    be Tensor, not numpy.ndarray``) or finds no overload for it (``eq() received an invalid
+    be Tensor, not numpy.ndarray``), finds no overload for it (``eq() received an invalid
     combination of arguments - got (numpy.ndarray)``, where the overloads take a Tensor or a
-    Python number)."""
+    Python number), or a Python-level function of its own reads a Tensor attribute of it
+    (``torch.split``: ``'numpy.ndarray' object has no attribute 'split'``)."""
     if cls not in ("accepted-invalid", "wrong-error-type") or "=np-" not in case.what \
             or "numpy" not in detail:
         return False
     theirs = detail.split(" -- torch ")[-1]
     return "Tensor" in theirs or ("invalid combination of arguments - got (" in theirs
-                                  and "numpy." in theirs)
+                                  and "numpy." in theirs) or (
+        # a Python-level function of PyTorch's (split, norm) reads a Tensor attribute first
+        "AttributeError: 'numpy." in theirs and "' object has no attribute '" in theirs)
 
 
 def _truth_value_of_an_array(case, cls, detail):

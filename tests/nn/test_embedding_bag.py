@@ -190,3 +190,21 @@ def test_bags_of_no_indices_in_2d_are_refused_as_torch(torch, shape):
     for lib in (gk, torch):
         with pytest.raises(RuntimeError, match="step must be nonzero"):
             lib.nn.functional.embedding_bag(lib.zeros(shape, dtype=lib.int64), lib.ones(4, 2))
+
+
+@pytest.mark.parametrize("layout", ["rows", "transposed", "strided_weights"])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_aten_embedding_bag_offset2bag_follows_the_fast_path_as_torch(layout, dtype):
+    # PyTorch's CPU sum mode leaves offset2bag empty only on its fast path: float32/float16
+    # rows of stride 1 (and per-sample weights of stride 1); a transposed float16 weight gave
+    # an empty offset2bag where PyTorch's has one entry per index
+    torch = pytest.importorskip("torch")
+    shapes = []
+    for L in (gk, torch):
+        dt = getattr(L, dtype)
+        w = L.ones(3, 10, dtype=dt).t() if layout == "transposed" else L.ones(10, 3, dtype=dt)
+        psw = L.ones(16, dtype=dt)[::2] if layout == "strided_weights" else None
+        r = L.embedding_bag(w, L.tensor([0, 1, 2, 3, 4, 5, 6, 7]), L.tensor([0, 3, 3]), False, 0,
+                            False, psw)
+        shapes.append([tuple(x.shape) for x in r])
+    assert shapes[0] == shapes[1]

@@ -314,3 +314,51 @@ def test_solve_of_a_0d_b_raises_as_torch(torch, fn):
 
     same_as_torch(torch, lambda m: getattr(m.linalg, fn)(
         m.eye(3, dtype=m.float64), m.tensor(0.5, dtype=m.float64)))
+
+
+_INF = float("inf")
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, E: L.linalg.vector_norm(E, -2, dim=1),
+    lambda L, E: L.linalg.vector_norm(E, _INF, dim=1),
+    lambda L, E: L.linalg.vector_norm(E, -_INF, dim=(0, 1)),
+    lambda L, E: L.linalg.vector_norm(E, -0.5),
+    lambda L, E: L.linalg.norm(E, -1, dim=1),
+    lambda L, E: L.linalg.norm(E.reshape(-1), _INF),
+    lambda L, E: L.norm(E, p=-2, dim=1),
+    lambda L, E: L.norm(E, p=_INF),
+    lambda L, E: L.norm_except_dim(E, -2, -1),
+])
+def test_a_norm_without_identity_over_an_empty_dim_raises_as_torch(call):
+    # a negative or infinite order over a dim of size 0 has no value (a min, a max, 1 / 0 ...):
+    # PyTorch refuses it; gradkit returned inf (or amax's IndexError)
+    for L in (torch, gk):
+        with pytest.raises(RuntimeError, match="does not have an identity"):
+            call(L, L.ones(3, 0, dtype=L.float64))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, E: L.linalg.vector_norm(E, -1, dim=0),  # the reduced dim is not empty
+    lambda L, E: L.linalg.vector_norm(E, 0, dim=1),
+    lambda L, E: L.linalg.vector_norm(E, 2, dim=1),
+    lambda L, E: L.linalg.matrix_norm(E, _INF),
+    lambda L, E: L.norm(E, p=_INF, dim=0),
+])
+def test_a_norm_with_identity_or_a_full_dim_of_an_empty_tensor_as_torch(call):
+    ours, theirs = call(gk, gk.ones(3, 0, dtype=gk.float64)), call(torch, torch.ones(3, 0))
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.double().numpy())
+
+
+@pytest.mark.parametrize("a, b, driver", [((4, 3), (4, 0), None), ((4, 3), (4, 0), "gelsy"),
+                                          ((2, 4, 3), (2, 4, 0), None), ((0, 3), (0, 2), None),
+                                          ((4, 3), (4, 2), None)])
+def test_lstsq_rank_of_an_empty_problem_as_torch(a, b, driver):
+    # B without columns: PyTorch skips LAPACK and reports rank 0 (gradkit gave A's rank, 1)
+    out = []
+    for L in (gk, torch):
+        r = L.linalg.lstsq(L.ones(*a, dtype=L.float64), L.ones(*b, dtype=L.float64),
+                           driver=driver)
+        out.append((r.rank.tolist(), tuple(r.solution.shape), tuple(r.residuals.shape)))
+    assert out[0] == out[1]

@@ -160,6 +160,20 @@ def test_prod_with_zeros_vs_torch(torch):
         assert_close(x.grad, tx.grad)
 
 
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan, 0.0, 2.5])
+@pytest.mark.parametrize("dim", [None, 0, -1])
+def test_prod_of_a_0d_tensor_passes_the_gradient_as_torch(torch, value, dim):
+    """The product of a 0-d tensor is the tensor: its gradient is the incoming one, also at
+    +-inf (P / x was inf / inf, NaN)."""
+    grads = []
+    for L in (gk, torch):
+        x = L.tensor(value, dtype=L.float64, requires_grad=True)
+        y = x.prod() if dim is None else x.prod(dim)
+        y.backward(L.tensor(0.75, dtype=L.float64))
+        grads.append(x.grad.item())
+    np.testing.assert_equal(grads[0], grads[1])
+
+
 def test_prod_with_zeros_second_order(torch):
     data = np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 4.0], [1.5, -2.0, 3.0]])
     x = gk.tensor(data, requires_grad=True)

@@ -194,7 +194,8 @@ def batch_norm(input, weight, bias, running_mean, running_var, training, momentu
                cudnn_enabled):
     """``torch.batch_norm`` (ATen's order: weight and bias before the running statistics)."""
     _tensors_only("batch_norm", (1, "input", input), (2, "weight", weight), (3, "bias", bias),
-                  (4, "running_mean", running_mean), (5, "running_var", running_var))
+                  (4, "running_mean", running_mean), (5, "running_var", running_var),
+                  optional=("weight", "bias", "running_mean", "running_var"))
     return _N._batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
                           False)
 
@@ -213,7 +214,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
     """``torch.group_norm``."""
-    _tensors_only("group_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias))
+    _tensors_only("group_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias),
+                  optional=("weight", "bias"))
     return _N._group_norm(input, num_groups, weight, bias, eps, False)
 
 
@@ -358,9 +360,9 @@ def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sp
     ``(output, offset2bag, bag_size, max_indices)``: the bag of each index, each bag's size
     (without ``padding_idx`` entries; 0 in sum mode), and the row each maximum came from in max
     mode (``bag_size`` in mean mode, zeros in sum mode). As PyTorch's CPU kernel, sum mode over
-    float32/float16 without ``padding_idx`` leaves ``offset2bag`` empty."""
+    float32/float16 rows of stride 1 without ``padding_idx`` leaves ``offset2bag`` empty."""
     _tensors_only("embedding_bag", (1, "weight", weight), (2, "indices", indices),
-                  (3, "offsets", offsets))
+                  (3, "offsets", offsets), optional=("offsets",))
     if isinstance(mode, bool) or mode not in (0, 1, 2):
         raise RuntimeError(f"embedding_bag(): mode has to be 0 (sum), 1 (mean) or 2 (max), got "
                            f"{mode!r}")
@@ -395,7 +397,8 @@ def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sp
     keep = np.ones(idx.size, bool) if padding_idx is None else \
         idx != (padding_idx + n if padding_idx < 0 else padding_idx)
     size = np.bincount(bag_of[keep], minlength=bags).astype(np.int64)
-    fast = mode == 0 and padding_idx is None and weight.dtype.itemsize <= 4
+    fast = mode == 0 and padding_idx is None and weight.dtype.itemsize <= 4 and (
+        weight.stride(1) == 1 and (per_sample_weights is None or per_sample_weights.stride(0) == 1))
     offset2bag = np.zeros(0, np.int64) if fast else bag_of
     if mode == 0:
         bag_size = max_idx = np.zeros(off.size, np.int64)  # (every offset, as PyTorch)
@@ -514,7 +517,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
     """``torch.binary_cross_entropy_with_logits`` (integer ``reduction``)."""
     name = "binary_cross_entropy_with_logits"
     _tensors_only(name, (1, "input", input), (2, "target", target), (3, "weight", weight),
-                  (4, "pos_weight", pos_weight))
+                  (4, "pos_weight", pos_weight), optional=("weight", "pos_weight"))
     return _LA.binary_cross_entropy_with_logits(input, target, weight, pos_weight,
                                                 _reduction(reduction, name, 5))
 
@@ -638,7 +641,8 @@ def _cell_args(name, input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     mismatch), then one dtype for every tensor (the products' RuntimeError)."""
     hs = tuple(hx) if name == "lstm_cell" and isinstance(hx, (tuple, list)) else (hx,)
     _tensors_only(name, (1, "input", input), *((2, "hx", h) for h in hs), (3, "w_ih", w_ih),
-                  (4, "w_hh", w_hh), (5, "b_ih", b_ih), (6, "b_hh", b_hh))
+                  (4, "w_hh", w_hh), (5, "b_ih", b_ih), (6, "b_hh", b_hh),
+                  optional=("hx", "b_ih", "b_hh"))
     x = input
     gates = {"lstm_cell": 4, "gru_cell": 3}.get(name, 1)
 
@@ -721,7 +725,7 @@ def _rnn(mode, input, hx, params, has_biases, num_layers, dropout, train, bidire
     name = mode.lower()
     hs = list(hx) if mode == "LSTM" else [hx]
     _tensors_only(name, (1, "input", input), *((2, "hx", h) for h in hs),
-                  *((3, "params", w) for w in params))
+                  *((3, "params", w) for w in params), optional=("hx",))
     if input.ndim != 3:
         raise RuntimeError(f"{name}: expected a 3-D input (L, N, H_in) or (N, L, H_in) with "
                            f"batch_first, got shape {tuple(input.shape)}")

@@ -33,7 +33,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     if not isinstance(input, Tensor):
         input = as_tensor_arg(input, name="input")
-    _tensors_only("linear", (2, "weight", weight), (3, "bias", bias))  # (PyTorch's TypeError)
+    _tensors_only("linear", (2, "weight", weight), (3, "bias", bias),  # (PyTorch's TypeError)
+                  optional=("bias",))
     if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
         input, weight, bias = _ac_lower(input, weight, bias)
     w = weight._data
@@ -71,7 +72,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
         bias: ``(out_features,)`` or None.
     """
     _tensors_only("bilinear", (1, "input1", input1), (2, "input2", input2), (3, "weight", weight),
-                  (4, "bias", bias))
+                  (4, "bias", bias), optional=("bias",))
     dts = (input1.dtype, input2.dtype, weight.dtype) + ((bias.dtype,) if bias is not None else ())
     if len(set(dts)) != 1:
         raise RuntimeError(f"bilinear(): All tensors must have the same dtype, got input1: "

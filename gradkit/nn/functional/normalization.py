@@ -123,7 +123,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                          f"{'positive during training' if training else 'non-negative'}, "
                          f"but got {eps}")
     _tensors_only("batch_norm", (1, "input", input), (2, "running_mean", running_mean),
-                  (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias))
+                  (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias),
+                  optional=("running_mean", "running_var", "weight", "bias"))
     return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
                        True)
 
@@ -233,7 +234,8 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
         weight, bias: ``normalized_shape``-shaped affine parameters, or None.
         eps: added to the variance.
     """
-    _tensors_only("layer_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias))
+    _tensors_only("layer_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias),
+                  optional=("weight", "bias"))
     x = input
     ns = _shape_tuple(normalized_shape)
     k = len(ns)
@@ -335,7 +337,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         weight, bias: ``(C,)`` or None.
         eps: added to the variance.
     """
-    _tensors_only("group_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias))
+    _tensors_only("group_norm", (1, "input", input), (3, "weight", weight), (4, "bias", bias),
+                  optional=("weight", "bias"))
     # torch.nn.functional's own checks come first: the rank, then the values per group
     # (N * C // num_groups * prod(spatial), a Python floor division), then ATen's
     if input.ndim < 2:
@@ -409,7 +412,7 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
 def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
              weight: Tensor | None = None, eps: float | None = None) -> Tensor:
     """``x / sqrt(mean(x^2) + eps) * weight`` over the trailing ``normalized_shape``."""
-    _tensors_only("rms_norm", (1, "input", input), (3, "weight", weight))
+    _tensors_only("rms_norm", (1, "input", input), (3, "weight", weight), optional=("weight",))
     x = input
     ns = _shape_tuple(normalized_shape)
     # PyTorch's order: the normalized shape, the weight's shape, the input's rank, its shape
@@ -544,7 +547,8 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
     """``instance_norm`` in PyTorch's check order; ``spatial_check``: ``torch.nn.functional``'s
     ValueError for one spatial element (``torch.instance_norm`` has none)."""
     _tensors_only("instance_norm", (1, "input", input), (2, "running_mean", running_mean),
-                  (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias))
+                  (3, "running_var", running_var), (4, "weight", weight), (5, "bias", bias),
+                  optional=("running_mean", "running_var", "weight", "bias"))
     x = input
     d = math.prod(x.shape[2:])
     if spatial_check and use_input_stats and d <= 1:  # first (0-d and 1-D inputs too)
