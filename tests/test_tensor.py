@@ -824,3 +824,56 @@ def test_legacy_constructor_as_torch(torch, args):
 ])
 def test_tensors_inside_a_sequence_are_scalars_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+_SCALAR_PROBES = ["f'{t:.2f}'", "t.item()", "int(t)", "bool(t)", "float(t.detach())",
+                  "float(t)", "'%.2f' % t", "math.sqrt(t)", "complex(leaf)"]
+_SCALAR_PROBE = """
+import math, warnings
+import {lib} as torch
+leaf = torch.ones((), requires_grad=True)
+t = leaf * 2
+counts = []
+for expr in {probes!r}:
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        eval(expr)
+    counts.append(sum(str(w.message).startswith("Converting a tensor with requires_grad=True "
+                                                "to a scalar") for w in seen))
+print(counts)
+"""
+
+
+def _scalar_probe_counts(lib):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(__import__("os").environ, PYTHONPATH=str(Path(gk.__file__).parents[1]))
+    done = subprocess.run([sys.executable, "-c", _SCALAR_PROBE.format(lib=lib,
+                                                                      probes=_SCALAR_PROBES)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_scalar_of_a_grad_tensor_warns_once_a_process_as_torch(torch):
+    # float()/complex() of a tensor that requires grad give PyTorch's UserWarning, the first
+    # time in a process only; item(), int(), bool() and f-strings never do
+    assert _scalar_probe_counts("gradkit") == _scalar_probe_counts("torch")
+
+
+@pytest.mark.parametrize("expr", ["float(t)", "'%.2f' % t", "math.sqrt(t)", "complex(t)"])
+def test_each_float_conversion_of_a_grad_tensor_warns(expr, monkeypatch):
+    import math
+    import warnings
+
+    import gradkit._tensor.tensor as tensor_module
+
+    monkeypatch.setattr(tensor_module, "_SCALAR_OF_GRAD_WARNED", False)
+    names = {"math": math, "t": gk.ones((), requires_grad=True) * 2}
+    with pytest.warns(UserWarning, match="requires_grad=True to a scalar"):
+        eval(expr, names)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eval(expr, names)  # once only

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import numbers
 import operator
+import warnings
 import weakref
 
 import numpy as np
@@ -29,6 +30,19 @@ from ..autograd.graph import _NodeHookHandle as _HookHandle
 from ..autograd.graph import observe as _observe
 from ..device import device_of
 from .repr import format_tensor
+
+_SCALAR_OF_GRAD_WARNED = False
+
+
+def _warn_scalar_of_grad() -> None:
+    """``float(t)``/``complex(t)`` (``'%f' % t``, ``math.sqrt(t)``) of a tensor that requires
+    grad: PyTorch's UserWarning, once per process as PyTorch gives it (``t.item()`` and
+    f-strings do not warn)."""
+    global _SCALAR_OF_GRAD_WARNED
+    _SCALAR_OF_GRAD_WARNED = True
+    warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                  "unexpected behavior.\nConsider using tensor.detach() first: the number "
+                  "leaves the autograd graph.", UserWarning, stacklevel=3)
 
 __all__ = ["Size", "Tensor", "as_tensor_arg", "wrap"]
 
@@ -599,12 +613,16 @@ class Tensor:
         return self.item()
 
     def __float__(self):
+        if self.requires_grad and not _SCALAR_OF_GRAD_WARNED:
+            _warn_scalar_of_grad()
         return float(self._one_number())
 
     def __int__(self):
         return int(self._one_number())
 
     def __complex__(self):
+        if self.requires_grad and not _SCALAR_OF_GRAD_WARNED:
+            _warn_scalar_of_grad()
         return complex(self._one_number())
 
     def __index__(self):

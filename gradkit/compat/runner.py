@@ -11,12 +11,15 @@ module as ``python -m`` does.
 
 from __future__ import annotations
 
+import builtins
 import importlib
+import io
 import os
 import runpy
 import sys
 import traceback
 import types
+import zipfile
 
 from . import hook
 
@@ -101,6 +104,40 @@ def _without_hook(tb):
     return out
 
 
+def _launch_entry() -> bool:
+    """Whether ``sys.path[0]`` is the entry Python added for launching gradkit itself (the
+    working directory for ``python -m gradkit``, the script's folder for the ``gradkit``
+    command): ``python prog.py`` has the program's folder there instead, and no working directory
+    on the path, so a module that sits only in the working directory must not import."""
+    if sys.flags.safe_path or not sys.path:
+        return False
+    launcher = sys.argv[0] if sys.argv else ""
+    first = sys.path[0]
+    if os.path.basename(launcher) == "__main__.py":  # python -m gradkit
+        return first in ("", os.getcwd())
+    return bool(launcher) and os.path.realpath(first) == os.path.dirname(os.path.realpath(launcher))
+
+
+def _run_script(filename: str, shown: str) -> None:
+    """Run the file as ``python prog.py`` does: a fresh ``__main__`` whose ``__file__`` is the
+    absolute path, with ``sys.argv[0]`` left as the command line spelled it (``runpy.run_path``
+    would put the absolute path there)."""
+    with io.open_code(filename) as f:
+        source = f.read()
+    code = compile(source, filename, "exec", dont_inherit=True)
+    module = types.ModuleType("__main__")
+    module.__dict__.update(__file__=filename, __cached__=None, __loader__=None,
+                           __package__=None, __spec__=None, __builtins__=builtins)
+    saved_main = sys.modules.get("__main__")
+    sys.modules["__main__"] = module
+    sys.argv[0] = shown
+    try:
+        exec(code, module.__dict__)
+    finally:
+        if saved_main is not None:
+            sys.modules["__main__"] = saved_main
+
+
 def _exit_code(exc: SystemExit) -> int:
     code = exc.code
     if code is None:
@@ -171,15 +208,21 @@ def main(argv: list[str]) -> int:
                   file=sys.stderr)
             return 2
     saved = sys.argv[:], sys.path[:]
+    first = os.getcwd() if as_module else os.path.dirname(filename)
+    if _launch_entry():
+        sys.path[0] = first
+    else:
+        sys.path.insert(0, first)
     sys.argv = [target, *args]
-    sys.path.insert(0, os.getcwd() if as_module else os.path.dirname(filename))
     children = _ChildrenOnGradkit("module:" + target if as_module else "path:" + filename)
     try:
         _prepare()
         children.start()
         if as_module:
             runpy.run_module(target, run_name="__main__", alter_sys=True)
-        else:
+        elif os.path.isfile(filename) and not zipfile.is_zipfile(filename):
+            _run_script(filename, target)
+        else:  # a folder or zip archive with a __main__.py
             runpy.run_path(filename, run_name="__main__")
         return 0
     except SystemExit as exc:

@@ -765,10 +765,10 @@ def histc(input, bins=100, min=0, max=0):
 
 
 @declare(out=("same", out_tuple(2)), differentiable=False)
-def histogram(input, bins, *, range=None, weight=None, density=False):
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
     """``(hist, bin_edges)``: counts (or summed ``weight``, or a density) of the elements in
-    ``bins`` equal bins over ``range`` (the data's range by default), or in the bins whose
-    edges are the 1-D tensor ``bins``."""
+    ``bins`` (100 by default) equal bins over ``range`` (the data's range by default), or in
+    the bins whose edges are the 1-D tensor ``bins``."""
     if not isinstance(bins, Tensor) and (isinstance(bins, bool) or
                                          not isinstance(bins, (int, np.integer))):
         raise TypeError(f"histogram() received an invalid combination of arguments - got "

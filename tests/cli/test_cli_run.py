@@ -178,3 +178,24 @@ def test_run_spawned_processes_import_gradkit_and_share_tensors(tmp_path, capsys
     rc, out, err = run(capsys, "run", prog)
     assert rc == 0, err
     assert out.splitlines()[-1] == "0 True", (out, err)
+
+
+def test_run_sees_argv_and_path_as_python_prog_py_does(tmp_path):
+    # `python sub/prog.py` puts sub/ first on sys.path, not the working directory, and leaves
+    # sys.argv[0] as typed; a module sitting only in the working directory does not import
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "only_in_cwd.py").write_text("X = 1\n")
+    _program(tmp_path / "sub", (
+        "import os, sys\n"
+        "try:\n    import only_in_cwd  # noqa: F401\n    found = True\n"
+        "except ImportError:\n    found = False\n"
+        "print(sys.argv, found, sys.path[0] == os.path.dirname(__file__), os.path.isabs(__file__),"
+        " __name__)\n"))
+    env = dict(os.environ, PYTHONPATH=str(Path(gk.__file__).parents[1]))
+    plain = subprocess.run([sys.executable, os.path.join("sub", "prog.py"), "a"], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=120)
+    ours = subprocess.run([sys.executable, "-m", "gradkit", "run", os.path.join("sub", "prog.py"),
+                           "a"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 0 and ours.returncode == 0, ours.stderr
+    assert plain.stdout == f"[{os.path.join('sub', 'prog.py')!r}, 'a'] False True True __main__\n"
+    assert ours.stdout == plain.stdout

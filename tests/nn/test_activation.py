@@ -122,3 +122,48 @@ def test_gelu_of_inf_and_huge_is_torchs_scalar_kernel(torch, dtype):
     t = torch.nn.functional.gelu(strided).float().numpy()
     np.testing.assert_array_equal(g, t)
     assert np.isposinf(g[0]) and g[3] == t[3]
+
+
+_IMPLICIT_DIM_CALLS = [
+    lambda m, x: m.nn.functional.softmax(x),
+    lambda m, x: m.nn.functional.log_softmax(x),
+    lambda m, x: m.nn.functional.softmin(x),
+    lambda m, x: m.nn.Softmax()(x),
+    lambda m, x: m.nn.LogSoftmax()(x),
+    lambda m, x: m.nn.Softmin()(x),
+]
+
+
+@pytest.mark.parametrize("shape", [(4,), (2, 3), (2, 3, 4), (2, 3, 4, 5)])
+@pytest.mark.parametrize("call", range(len(_IMPLICIT_DIM_CALLS)))
+def test_softmax_without_dim_warns_and_picks_torchs_dim(torch, call, shape):
+    # F.softmax(x) with no dim (old tutorials' attention code): PyTorch's deprecation
+    # UserWarning, and its legacy choice of dim
+    import warnings
+
+    data = np.random.default_rng(3).standard_normal(shape).astype(np.float32)
+    got = []
+    for m in (torch, gk):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            out = _IMPLICIT_DIM_CALLS[call](m, m.tensor(data))
+        got.append((out.numpy(), [(w.category, str(w.message)) for w in seen]))
+    np.testing.assert_allclose(got[1][0], got[0][0], rtol=1e-6, atol=1e-7)
+    assert got[1][1] == got[0][1] and len(got[0][1]) == 1
+    # and the warning names the caller's line, not gradkit's
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        _IMPLICIT_DIM_CALLS[call](gk, gk.tensor(data))
+    assert seen[0].filename == __file__
+
+
+def test_softmax_with_dim_does_not_warn():
+    import warnings
+
+    x = gk.randn(2, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gk.nn.functional.softmax(x, dim=1)
+        gk.nn.Softmax(dim=-1)(x)
+        gk.softmax(x, 0)
+        x.softmax(-1)

@@ -8,6 +8,7 @@ leaf that requires grad is refused as in PyTorch.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -490,7 +491,12 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     return a * _F.sigmoid(b)
 
 
-def _softmax_dim(ndim: int) -> int:
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    """The dim PyTorch's legacy rule picks when none is given, with its deprecation warning
+    pointing at the caller's line (``stacklevel`` counts as PyTorch's does; one more frame for
+    the public face that checks the arguments)."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  f"to include dim=X as an argument.", UserWarning, stacklevel=stacklevel + 1)
     return 0 if ndim in (0, 1, 3) else 1
 
 
@@ -498,21 +504,27 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim`` (stable)."""
     x = _t(input)
-    return _F.softmax(x, _softmax_dim(x.ndim) if dim is None else dim, dtype)
+    if dim is None:
+        dim = _softmax_dim("softmax", x.ndim, _stacklevel)
+    return _F.softmax(x, dim, dtype)
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype=None) -> Tensor:
     """``softmax(-x)``."""
     x = _t(input)
-    return _F.softmax(-x, _softmax_dim(x.ndim) if dim is None else dim, dtype)
+    if dim is None:
+        dim = _softmax_dim("softmin", x.ndim, _stacklevel)
+    return _F.softmax(-x, dim, dtype)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim`` (stable)."""
     x = _t(input)
-    return _F.log_softmax(x, _softmax_dim(x.ndim) if dim is None else dim, dtype)
+    if dim is None:
+        dim = _softmax_dim("log_softmax", x.ndim, _stacklevel)
+    return _F.log_softmax(x, dim, dtype)
 
 
 def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,

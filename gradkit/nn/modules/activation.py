@@ -297,21 +297,21 @@ class Softmax(_SoftmaxBase):
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.softmax(input, self.dim)
+        return FA.softmax(input, self.dim, _stacklevel=5)
 
 
 class Softmin(_SoftmaxBase):
     """``softmax(-x)`` along ``dim``."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.softmin(input, self.dim)
+        return FA.softmin(input, self.dim, _stacklevel=5)
 
 
 class LogSoftmax(_SoftmaxBase):
     """``log(softmax(x))`` along ``dim``, stable."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return FA.log_softmax(input, self.dim)
+        return FA.log_softmax(input, self.dim, _stacklevel=5)
 
 
 class Softmax2d(Module):
