@@ -56,6 +56,15 @@ def F(L):
     # triplet_margin_with_distance_loss: inputs of different ranks
     lambda L: F(L).triplet_margin_with_distance_loss(L.zeros(3, 1), L.tensor(0.1),
                                                      L.zeros(3, 1)),
+    # gaussian_nll_loss reaches its target at input - target, after var and the reduction: a
+    # list target fails there (TypeError), a number target subtracts
+    lambda L: F(L).gaussian_nll_loss(L.ones(2, 2), [[1.0, 2.0], [3.0, 4.0]],
+                                     L.ones(2, 2, dtype=L.bool)),
+    lambda L: F(L).gaussian_nll_loss(L.ones(2, 2), [[1.0, 2.0], [3.0, 4.0]], L.ones(2, 2),
+                                     reduction=""),
+    lambda L: F(L).gaussian_nll_loss(L.ones(2, 2), [[1.0, 2.0], [3.0, 4.0]], L.ones(2, 2)),
+    lambda L: F(L).gaussian_nll_loss(L.ones(2, 2), 3.0, L.ones(2, 2), reduction="none"),
+    lambda L: L.nn.GaussianNLLLoss()(L.ones(2, 2), [[1.0, 2.0]], L.ones(2, 2, dtype=L.int64)),
     # a bool operand of input - target
     lambda L: F(L).l1_loss(L.zeros(2, 3) > 0, L.zeros(2, 3)),
     lambda L: F(L).gaussian_nll_loss(L.zeros(2, 3), L.zeros(2, 3) > 0, L.ones(2, 3)),
@@ -112,6 +121,21 @@ def _w(L):
                                  include_last_offset=True),
     lambda L: F(L).embedding_bag(L.tensor([0, 1, 2]), _w(L), L.zeros(0, dtype=L.int64),
                                  include_last_offset=True),
+    # per_sample_weights in another dtype than the weight: after the offsets' bounds, before
+    # their count, their order and the indices' range
+    lambda L: F(L).embedding_bag(L.tensor([0, 0, 0, 1, 0]), L.ones(2, 3, dtype=L.float16),
+                                 L.tensor([0, 4]), mode="sum", include_last_offset=True,
+                                 per_sample_weights=L.ones(5, dtype=L.float64)),
+    lambda L: F(L).embedding_bag(L.tensor([0, 0, 0, 1, 0]), L.ones(2, 3, dtype=L.float16),
+                                 L.tensor([1, 4]), mode="sum",
+                                 per_sample_weights=L.ones(5, dtype=L.float64)),
+    lambda L: F(L).embedding_bag(L.tensor([0, 0, 0, 1, 0]), L.ones(2, 3, dtype=L.float16),
+                                 L.tensor([0]), mode="sum", include_last_offset=True,
+                                 per_sample_weights=L.ones(5, dtype=L.float64)),
+    lambda L: F(L).embedding_bag(L.tensor([0, 0, 0, 1, 9]), L.ones(2, 3), L.tensor([0, 4, 2]),
+                                 mode="sum", per_sample_weights=L.ones(5, dtype=L.float64)),
+    lambda L: F(L).embedding_bag(L.tensor([[0, 1]]), L.ones(2, 3), mode="sum",
+                                 per_sample_weights=L.ones(1, 2, dtype=L.float16)),
 ])
 def test_embedding_bag_argument_errors_as_torch(torch, fn):
     same_as_torch(torch, fn)

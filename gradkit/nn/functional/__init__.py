@@ -38,6 +38,10 @@ def _guard_tensor_arguments():
     scalar_ok = {"value", "var"}  # (F.pad's and F.threshold's fill value, a float variance)
     # PyTorch's Python code multiplies a number target into the loss
     number_ok = {("multilabel_soft_margin_loss", "target")}
+    # arguments PyTorch's Python code first touches late, after its own checks of the others
+    # (gaussian_nll_loss subtracts the target after checking var and the reduction): the
+    # function checks them there itself
+    late = {("gaussian_nll_loss", "target")}
     # the functions PyTorch writes in Python, which read an attribute of the input first (a
     # list fails there with an AttributeError); the others are C++ bindings (a TypeError)
     python_level = {
@@ -127,7 +131,8 @@ def _guard_tensor_arguments():
                 params = list(inspect.signature(f).parameters)
             except (TypeError, ValueError):
                 continue
-            checked = [(i, p) for i, p in enumerate(params) if p in tensor_params]
+            checked = [(i, p) for i, p in enumerate(params)
+                       if p in tensor_params and (name, p) not in late]
             g = guard(f, name, checked, params) if checked else tf.wrap_function(f)
             setattr(mod, name, g)
             if pkg.get(name) is f:

@@ -720,8 +720,15 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
         raise RuntimeError(f"gaussian_nll_loss: result type Float can't be cast to the desired "
                            f"output type {v.dtype} (var, clamped in place at eps); pass a "
                            f"floating var, e.g. var.float()")
+    if isinstance(target, (list, tuple)):  # (reached at input - target, as in PyTorch)
+        raise TypeError(f"gaussian_nll_loss(): argument 'target' (position 2) must be Tensor "
+                        f"or a number, not {type(target).__name__}; make one with "
+                        f"gradkit.tensor(...)")
     _no_bool_subtraction("gaussian_nll_loss", x, target)
-    x, y = _promoted(x, target, "gaussian_nll_loss")
+    if isinstance(target, (int, float)):  # a number subtracts as PyTorch's wrapped scalar
+        x, y = x, target
+    else:
+        x, y = _promoted(x, target, "gaussian_nll_loss")
     vd = v.detach()  # the floor, a constant: the gradient passes (inf - inf would be NaN)
     v = v + _F.where(vd < eps, eps - vd, vd.new_zeros(()))
     loss = 0.5 * (_F.log(v) + (x - y) ** 2 / v)
