@@ -467,6 +467,28 @@ def test_sdpa_dtype_checks_first_as_torch(torch, fn):
     same_as_torch(torch, fn)
 
 
+@pytest.mark.parametrize("shapes", [
+    # an empty query or key (value not empty): the batch dims broadcast (or raise), and the
+    # output takes the broadcast batch dims; an empty value gives the query's own shape
+    ((2, 1, 4, 3), (2, 0, 4, 3), (2, 1, 4, 3)), ((2, 2, 1, 1), (0, 2, 1, 1), (2, 2, 1, 2)),
+    ((4, 3), (0, 4, 3), (4, 3)), ((1, 0, 4, 3), (2, 1, 4, 3), (2, 1, 4, 3)),
+    ((2, 1, 4, 3), (1, 0, 4, 3), (3, 1, 4, 3)), ((2, 3, 4, 3), (2, 1, 4, 3), (2, 0, 4, 3)),
+    ((2, 1, 4, 3), (2, 1, 0, 3), (2, 1, 0, 5)),
+])
+@pytest.mark.parametrize("mask", [False, True])
+def test_sdpa_of_empty_operands_broadcasts_as_torch(torch, shapes, mask):
+    qs, ks, vs = shapes
+
+    def run(L):
+        q, k, v = (L.ones(s, dtype=L.bfloat16, requires_grad=True) for s in shapes)
+        m = L.ones(qs[-2], ks[-2], dtype=L.bool) if mask else None
+        out = F(L).scaled_dot_product_attention(q, k, v, attn_mask=m)
+        out.sum().backward()
+        return (out,) + tuple(t.grad for t in (q, k, v))
+
+    same_as_torch(torch, run)
+
+
 @pytest.mark.parametrize("fn", [
     # nll_loss checks the shapes (ValueError, RuntimeError) before the input's dtype
     lambda L: F(L).nll_loss(L.ones(1, 3, 1, dtype=L.bool), L.tensor(1), reduction="none"),
