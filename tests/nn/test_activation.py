@@ -122,3 +122,20 @@ def test_gelu_of_inf_and_huge_is_torchs_scalar_kernel(torch, dtype):
     t = torch.nn.functional.gelu(strided).float().numpy()
     np.testing.assert_array_equal(g, t)
     assert np.isposinf(g[0]) and g[3] == t[3]
+
+
+@pytest.mark.parametrize("name", ["relu6", "hardtanh", "Hardtanh", "ReLU6"])
+def test_hardtanh_gradient_at_nan_and_at_the_limits_as_torch(torch, name):
+    # PyTorch's hardtanh backward passes the gradient at a NaN input and stops it at an input
+    # on a limit (gradkit used clamp's rule: the opposite at both)
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.tensor([float("nan"), 1.0, 7.0, -1.0, 0.0, 6.0, 0.5, -2.0], dtype=L.float64,
+                     requires_grad=True)
+        f = getattr(L.nn, name)() if name[0].isupper() else getattr(L.nn.functional, name)
+        y = f(x)
+        y.backward(L.arange(8.0, dtype=L.float64))
+        return y, x.grad
+
+    same_as_torch(torch, run)
