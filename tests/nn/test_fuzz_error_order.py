@@ -5,6 +5,8 @@ another type; and the few wrong values found beside them. Each case runs in both
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from oracle import same_as_torch
 
@@ -65,6 +67,13 @@ def F(L):
     lambda L: F(L).gaussian_nll_loss(L.ones(2, 2), [[1.0, 2.0], [3.0, 4.0]], L.ones(2, 2)),
     lambda L: F(L).gaussian_nll_loss(L.ones(2, 2), 3.0, L.ones(2, 2), reduction="none"),
     lambda L: L.nn.GaussianNLLLoss()(L.ones(2, 2), [[1.0, 2.0]], L.ones(2, 2, dtype=L.int64)),
+    # label_smoothing=NaN is no smoothing (PyTorch tests label_smoothing > 0)
+    lambda L: F(L).cross_entropy(L.tensor([[-0.2, 0.4], [0.3, -1.0], [1.1, -0.2]]),
+                                 L.tensor([[0.35, 0.65], [0.78, 0.22], [0.54, 0.46]]),
+                                 label_smoothing=math.nan),
+    lambda L: F(L).cross_entropy(L.tensor([[-0.2, 0.4], [0.3, -1.0], [1.1, -0.2]]),
+                                 L.tensor([0, 1, 1]), weight=L.tensor([1.3, 0.8]),
+                                 reduction="none", label_smoothing=math.nan),
     # a bool operand of input - target
     lambda L: F(L).l1_loss(L.zeros(2, 3) > 0, L.zeros(2, 3)),
     lambda L: F(L).gaussian_nll_loss(L.zeros(2, 3), L.zeros(2, 3) > 0, L.ones(2, 3)),

@@ -233,7 +233,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     # PyTorch reads the class dim before checking label_smoothing for class probabilities,
     # after for class indices; a label_smoothing <= 0 is no smoothing (no lower bound check)
     _AT.class_dim_and_smoothing(x, probs, label_smoothing)
-    label_smoothing = max(float(label_smoothing), 0.0)
+    label_smoothing = float(label_smoothing)
+    label_smoothing = label_smoothing if label_smoothing > 0 else 0.0  # (NaN: none, as PyTorch)
     _floating_input(x, "log_softmax_lastdim_kernel_impl")
     if tgt.dtype.kind == "f":
         return _cross_entropy_probs(x, tgt, weight, reduction, label_smoothing)
