@@ -1,5 +1,7 @@
 """Losses (module and functional) against PyTorch, finite differences, and error messages."""
 
+import math
+
 import numpy as np
 import pytest
 from oracle import check_grad, t64
@@ -637,3 +639,21 @@ def test_target_shape_errors_name_the_loss(name):
     with pytest.raises(RuntimeError, match=r"gaussian_nll_loss: The size of tensor a \(2\) "
                                            r"must match the size of tensor b \(3\)"):
         F.gaussian_nll_loss(gk.randn(3, 2), gk.randn(3, 3), gk.ones(3, 2))
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_multi_margin_loss_inf_weight_of_a_target_weighs_only_the_violations(torch, p):
+    # an inf weight of the target class multiplied the non-violating classes' zeros too (NaN
+    # loss and gradient); PyTorch adds only the violations
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.tensor([[-0.793, 0.921, 0.894], [0.1, 0.2, 0.3]], dtype=L.float64,
+                     requires_grad=True)
+        w = L.tensor([math.inf, 0.175, math.inf], dtype=L.float64)
+        y = L.nn.functional.multi_margin_loss(x, L.tensor([2, 0]), p=p, margin=0.5, weight=w,
+                                              reduction="none")
+        y.backward(L.tensor([1.0, 0.5], dtype=L.float64))
+        return y, x.grad
+
+    same_as_torch(torch, run)

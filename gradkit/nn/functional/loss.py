@@ -788,9 +788,13 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if p == 2:
         z = z * z
     scale = np.full((x2.shape[0], c), 1.0 / c, dtype=x._data.dtype)
-    scale[np.arange(x2.shape[0]), t] = 0  # the target class is not a margin violation
     if w is not None:
         scale *= to_host(w)[t].reshape(-1, 1)
+    # only the violations weigh: the target class and the classes within the margin take 0,
+    # not 0 * w (an inf weight made them NaN)
+    violates = to_host(z._data) > 0
+    violates[np.arange(x2.shape[0]), t] = False
+    scale = np.where(violates, scale, 0).astype(x._data.dtype, copy=False)
     loss = _F.sum(z * wrap(_on_device_of(scale, x, "scale", "")), 1).reshape(out_shape)
     return _reduce(loss, reduction)
 
