@@ -514,6 +514,18 @@ def test_fold_of_empty_non_batch_dims_raises_as_torch(torch, shape):
     same_as_torch(torch, lambda L: F(L).fold(L.ones(shape), (5, 5), (1, 3)))
 
 
+@pytest.mark.parametrize("shape", [(1, 2, 0, 3), (1, 0, 4, 2), (0, 2, 3, 3), (2, 0, 3),
+                                   (0, 3, 3), (2, 3, 0)])
+@pytest.mark.parametrize("module", [False, True])
+def test_unfold_of_empty_non_batch_dims_raises_as_torch(torch, shape, module):
+    def run(L):
+        f = L.nn.Unfold((1, 2), padding=1) if module else (
+            lambda x: F(L).unfold(x, (1, 2), padding=1))
+        return f(L.ones(shape))
+
+    same_as_torch(torch, run)
+
+
 @pytest.mark.parametrize("fn", [
     # a stride, padding or dilation of another length is refused by the forward
     lambda L: L.nn.ConvTranspose3d(2, 2, (3, 1, 3), dilation=(1, 1))(L.ones(1, 2, 4, 4, 4)),

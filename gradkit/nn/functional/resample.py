@@ -474,6 +474,10 @@ def _unfold(input, kernel_size, dilation, padding, stride, who):
         raise (IndexError if x.ndim < 3 else RuntimeError)(
             f"{who} expects an input of shape (N, C, H, W) or (C, H, W), got a {x.ndim}-D "
             f"input of shape {tuple(x.shape)}")
+    if 0 in tuple(x.shape)[x.ndim - 3:]:  # (only the batch may be empty)
+        raise RuntimeError(f"{who}: Expected 3D or 4D (batch mode) tensor with possibly 0 batch "
+                           f"size and other non-zero dimensions for input, but got: "
+                           f"{list(x.shape)}")
     unbatched = x.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
