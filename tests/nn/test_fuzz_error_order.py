@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from oracle import same_as_torch
 
@@ -540,3 +541,24 @@ def test_conv_layer_of_a_short_dilation_refuses_a_list_input_by_type(torch):
     for L in (torch, gk):
         with pytest.raises(TypeError, match="must be Tensor, not list"):
             L.nn.ConvTranspose3d(2, 2, (3, 1, 3), dilation=(1, 1))([[[[[0.5]]]]])
+
+
+@pytest.mark.parametrize("cls,shape", [("InstanceNorm3d", ()), ("InstanceNorm1d", (2, 3, 4)),
+                                       ("BatchNorm1d", (3, 2)), ("BatchNorm2d", ())])
+@pytest.mark.parametrize("affine,stats", [(False, False), (True, False), (False, True)])
+def test_norm_layer_of_negative_num_features_without_tensors_is_built_as_torch(torch, cls, shape,
+                                                                                affine, stats):
+    # a negative num_features fails only where a tensor of that size is made (the weights,
+    # the running statistics); without them the layer is built and its forward checks the input
+    def run(L):
+        m = getattr(L.nn, cls)(-1, affine=affine, track_running_stats=stats)
+        return m(L.arange(float(np.prod(shape))).reshape(shape)).shape == shape
+
+    assert _outcome_kind(torch, run) == _outcome_kind(gk, run)
+
+
+def _outcome_kind(lib, run):
+    try:
+        return run(lib)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        return type(e).__name__
