@@ -68,6 +68,17 @@ def F(L):
     lambda L: F(L).gaussian_nll_loss(L.ones(2, 2), [[1.0, 2.0], [3.0, 4.0]], L.ones(2, 2)),
     lambda L: F(L).gaussian_nll_loss(L.ones(2, 2), 3.0, L.ones(2, 2), reduction="none"),
     lambda L: L.nn.GaussianNLLLoss()(L.ones(2, 2), [[1.0, 2.0]], L.ones(2, 2, dtype=L.int64)),
+    # a floating target not of the input's shape is read as class indices: their batch size
+    # (ValueError), then their dtype (RuntimeError)
+    lambda L: F(L).cross_entropy(L.tensor([[-0.503, 0.89]]), L.tensor([0.349, 0.651])),
+    lambda L: F(L).cross_entropy(L.zeros(0, 2), L.tensor([[0.94, 0.06]], dtype=L.float64),
+                                 reduction="none"),
+    lambda L: F(L).cross_entropy(L.zeros(3, 5, 3, dtype=L.bfloat16),
+                                 L.tensor(0.148, dtype=L.float16), reduction="sum"),
+    lambda L: F(L).cross_entropy(L.zeros(4, 2, dtype=L.float64),
+                                 L.zeros(2, 4, 2, dtype=L.float64), label_smoothing=0.1),
+    lambda L: F(L).cross_entropy(L.zeros(4, 2, 3), L.zeros(4, 3), ignore_index=0),
+    lambda L: F(L).cross_entropy(L.zeros(4, 2, 3), L.zeros(4, 2)),
     # label_smoothing=NaN is no smoothing (PyTorch tests label_smoothing > 0)
     lambda L: F(L).cross_entropy(L.tensor([[-0.2, 0.4], [0.3, -1.0], [1.1, -0.2]]),
                                  L.tensor([[0.35, 0.65], [0.78, 0.22], [0.54, 0.46]]),

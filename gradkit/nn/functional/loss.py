@@ -186,8 +186,10 @@ def _floating_input(x: Tensor, kernel: str) -> None:
 def _check_classes(t: np.ndarray, c: int, ignore_index: int, name: str,
                    byte_ok: bool = True) -> np.ndarray:
     if t.dtype != np.int64 and not (byte_ok and t.dtype == np.uint8):  # PyTorch's kernels
+        probs = " or floating class probabilities of the input's shape" \
+            if name == "cross_entropy" else ""
         raise RuntimeError(f"{name}: expected scalar type Long but found {t.dtype} (the "
-                           f"target); pass int64 class indices, e.g. target.long()")
+                           f"target); pass int64 class indices, e.g. target.long(){probs}")
     if t.size:
         bad = (t < 0) | (t >= c)
         if ignore_index is not None:
@@ -236,8 +238,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     label_smoothing = float(label_smoothing)
     label_smoothing = label_smoothing if label_smoothing > 0 else 0.0  # (NaN: none, as PyTorch)
     _floating_input(x, "log_softmax_lastdim_kernel_impl")
-    if tgt.dtype.kind == "f":
+    if probs:
         return _cross_entropy_probs(x, tgt, weight, reduction, label_smoothing)
+    # any other target is read as class indices (a floating one fails their checks)
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "cross_entropy")
