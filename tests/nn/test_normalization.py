@@ -200,3 +200,25 @@ def test_cosine_similarity_dim_out_of_range_is_torchs_index_error(torch, dim):
         with pytest.raises(IndexError, match="out of range"):
             lib.nn.functional.cosine_similarity(lib.tensor([1.0, 2.0]), lib.tensor([3.0, 4.0]),
                                                 dim=dim)
+
+
+@pytest.mark.parametrize("fn", ["batch_norm", "batch_norm_eval", "instance_norm"])
+def test_norm_bias_of_one_channel_as_0d_gets_its_gradient_as_torch(torch, fn):
+    # a 0-D bias of a one-channel input: its gradient was (1,) and backward raised NumPy's
+    # "cannot broadcast a non-scalar to a scalar array"
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.tensor([[[2.808, 1.398]], [[1.298, 0.157]]], dtype=L.float64, requires_grad=True)
+        w = L.full((1,), 0.626, dtype=L.float64, requires_grad=True)
+        b = L.full((), 1.043, dtype=L.float64, requires_grad=True)
+        if fn == "instance_norm":
+            y = L.nn.functional.instance_norm(x, weight=w, bias=b)
+        else:
+            y = L.nn.functional.batch_norm(
+                x, L.tensor([0.336], dtype=L.float64), L.tensor([0.766], dtype=L.float64),
+                training=fn == "batch_norm", weight=w, bias=b)
+        y.backward(L.tensor([[[1.0, 2.0]], [[-0.5, 0.3]]], dtype=L.float64))
+        return y, x.grad, w.grad, b.grad
+
+    same_as_torch(torch, run)

@@ -161,6 +161,7 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     c = x.shape[1]
     _check_channel_params("batch_norm", x, c, weight=weight, bias=bias,
                           running_mean=running_mean, running_var=running_var)
+    weight, bias = _channel_vector(weight, c), _channel_vector(bias, c)
     for name, t in (("running_mean", running_mean), ("running_var", running_var)):
         if t is not None and t.ndim != 1:  # (PyTorch's kernel reads them as vectors)
             raise RuntimeError(f"batch_norm(): {name} must be a vector of {c} elements "
@@ -508,6 +509,13 @@ def _check_channel_params(fn, x, c, **params):
                                f"input of shape {tuple(x.shape)} has {c} channels)")
 
 
+def _channel_vector(t, c):
+    """A per-channel weight or bias of ``c`` elements in another shape (0-D, (1, C)) viewed
+    as ``(C,)``, so that its gradient comes back in its own shape (the kernels' rules give
+    (C,))."""
+    return t if t is None or tuple(t.shape) == (c,) else t.reshape(c)
+
+
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                   running_var: Tensor | None = None, weight: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True,
@@ -563,6 +571,7 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
                          f"affine weight or bias)")
     _check_channel_params("instance_norm", x, c, weight=weight, bias=bias,
                           running_mean=running_mean, running_var=running_var)
+    weight, bias = _channel_vector(weight, c), _channel_vector(bias, c)
     if not use_input_stats:
         return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
     cast = _param_dtypes("instance_norm", x, dict(weight=weight, bias=bias,
