@@ -79,6 +79,12 @@ def F(L):
                                  L.zeros(2, 4, 2, dtype=L.float64), label_smoothing=0.1),
     lambda L: F(L).cross_entropy(L.zeros(4, 2, 3), L.zeros(4, 3), ignore_index=0),
     lambda L: F(L).cross_entropy(L.zeros(4, 2, 3), L.zeros(4, 2)),
+    # the pointwise Python losses broadcast input and target before reading the reduction
+    lambda L: F(L).mse_loss(L.zeros(3, 2) > 0, L.zeros(3, 0), reduction="MEAN"),
+    lambda L: F(L).l1_loss(L.zeros(3, 2), L.zeros(3, 0), reduction="MEAN"),
+    lambda L: F(L).smooth_l1_loss(L.zeros(3, 2), L.zeros(3, 0), reduction="MEAN"),
+    lambda L: F(L).huber_loss(L.zeros(3, 2), L.zeros(3, 0), reduction="MEAN"),
+    lambda L: F(L).huber_loss(L.zeros(3, 2), L.zeros(3, 1), reduction="MEAN"),
     # label_smoothing=NaN is no smoothing (PyTorch tests label_smoothing > 0)
     lambda L: F(L).cross_entropy(L.tensor([[-0.2, 0.4], [0.3, -1.0], [1.1, -0.2]]),
                                  L.tensor([[0.35, 0.65], [0.78, 0.22], [0.54, 0.46]]),

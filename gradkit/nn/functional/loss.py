@@ -364,12 +364,20 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _broadcast_operands(input, target, "mse_loss")
     _check_reduction(reduction, "mse_loss")
     x, y = _promoted(_t(input), target, "mse_loss", True, "mse_cpu")
     if weight is not None:
         d = x - y
         return _weighted(d * d, weight, x, reduction, "mse_loss", weighted_mean=True)
     return _pointwise(LO.MSE, x, y, reduction, None, "mse_loss")
+
+
+def _broadcast_operands(input, target, name: str) -> None:
+    """PyTorch's Python losses broadcast input and target (torch.broadcast_tensors: its
+    RuntimeError) before they read the reduction string."""
+    if isinstance(input, Tensor) and isinstance(target, Tensor):
+        _AT._broadcast(name, tuple(input.shape), tuple(target.shape))
 
 
 def _no_bool_subtraction(name: str, *operands) -> None:
@@ -387,6 +395,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _broadcast_operands(input, target, "l1_loss")
     _check_reduction(reduction, "l1_loss")
     _no_bool_subtraction("l1_loss", input, target)  # ((input - target).abs())
     x, y = _promoted(_t(input), target, "l1_loss", True)
@@ -403,6 +412,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target = _ac_fp32(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _broadcast_operands(input, target, "smooth_l1_loss")
     _check_reduction(reduction, "smooth_l1_loss")
     if not beta >= 0:  # (NaN too; PyTorch's check: RuntimeError)
         raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
@@ -417,6 +427,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target, weight = _ac_fp32(input, target, weight)
+    _broadcast_operands(input, target, "huber_loss")
     _check_reduction(reduction, "huber_loss")
     if not delta > 0:  # (NaN too; PyTorch's check: RuntimeError)
         raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
