@@ -92,6 +92,14 @@ def F(L):
     lambda L: F(L).cross_entropy(L.tensor([[-0.2, 0.4], [0.3, -1.0], [1.1, -0.2]]),
                                  L.tensor([0, 1, 1]), weight=L.tensor([1.3, 0.8]),
                                  reduction="none", label_smoothing=math.nan),
+    # gaussian_nll_loss reads a list input after var's sign; grid_sample checks its strings
+    # before the types of input and grid
+    lambda L: L.nn.GaussianNLLLoss(full=True)([[-1.3]], L.ones(1, 1), L.tensor([[-math.inf]])),
+    lambda L: F(L).gaussian_nll_loss([[-1.3]], L.ones(1, 1), -1.0),
+    lambda L: F(L).grid_sample([[[[1.0, 2.0]]]], L.zeros(1, 3, 3, 2), mode="BICUBIC"),
+    lambda L: F(L).grid_sample([[[[1.0, 2.0]]]], L.zeros(1, 3, 3, 2), padding_mode="x"),
+    lambda L: F(L).grid_sample([[[[1.0, 2.0]]]], L.zeros(1, 3, 3, 2)),
+    lambda L: F(L).grid_sample(L.zeros(1, 1, 1, 2), [[[[1.0, 2.0]]]]),
     # a bool operand of input - target
     lambda L: F(L).l1_loss(L.zeros(2, 3) > 0, L.zeros(2, 3)),
     lambda L: F(L).gaussian_nll_loss(L.zeros(2, 3), L.zeros(2, 3) > 0, L.ones(2, 3)),

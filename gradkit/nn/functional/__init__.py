@@ -39,9 +39,10 @@ def _guard_tensor_arguments():
     # PyTorch's Python code multiplies a number target into the loss
     number_ok = {("multilabel_soft_margin_loss", "target")}
     # arguments PyTorch's Python code first touches late, after its own checks of the others
-    # (gaussian_nll_loss subtracts the target after checking var and the reduction): the
-    # function checks them there itself
-    late = {("gaussian_nll_loss", "target")}
+    # (gaussian_nll_loss reads the input after var's sign and subtracts the target after the
+    # reduction; grid_sample checks its strings first): the function checks them there itself
+    late = {("gaussian_nll_loss", "target"), ("gaussian_nll_loss", "input"),
+            ("grid_sample", "input"), ("grid_sample", "grid")}
     # the functions PyTorch writes in Python, which read an attribute of the input first (a
     # list fails there with an AttributeError); the others are C++ bindings (a TypeError)
     python_level = {

@@ -17,6 +17,7 @@ from ..._tensor import Tensor, apply, apply1, as_tensor_arg, wrap
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import fp32 as _ac_fp32
 from ...autograd.graph import Shown, edge_of, present
+from ...functions._args import _tensor_attr_arg
 from ...ops import loss as LO
 from . import _loss_aten as _AT
 from . import _node_names as _NN
@@ -710,15 +711,16 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
     """
     import math
 
-    x = _t(input)
     if isinstance(var, (int, float)):
         if var < 0:
             raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+        x = _tensor_attr_arg(input, "gaussian_nll_loss")  # (PyTorch's ones_like(input))
         v = x.detach() * 0 + float(var)
     else:
         v = _t(var, "var")
         if v._data.size and bool((v._data < 0).any()):
             raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+        x = _tensor_attr_arg(input, "gaussian_nll_loss")  # (PyTorch's input.size())
     xs, vs = tuple(x.shape), tuple(v.shape)
     if vs != xs:
         if xs[:-1] == vs:

@@ -776,6 +776,10 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"{who}: expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: {padding_mode!r}")
+    for i, (name, v) in enumerate((("input", x), ("grid", g))):  # (then PyTorch's binding)
+        if isinstance(v, (list, tuple, int, float)):
+            raise TypeError(f"grid_sampler(): argument '{name}' (position {i + 1}) must be "
+                            f"Tensor, not {type(v).__name__}; make one with gradkit.tensor(...)")
     _grid_checks(x, g, who)
     if mode == "bicubic" and x.ndim == 5:
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
