@@ -553,6 +553,11 @@ def test_unfold_of_empty_non_batch_dims_raises_as_torch(torch, shape, module):
 
 
 @pytest.mark.parametrize("fn", [
+    # a negative padding: built, refused by the forward after the input's type
+    lambda L: L.nn.ConvTranspose2d(4, 4, (1, 2), stride=2, padding=(-1, 0), groups=2)(
+        L.ones(1, 4, 3, 3)),
+    lambda L: L.nn.Conv3d(4, 4, 2, padding=(-1, 0, 0), padding_mode="circular")(
+        L.ones(4, 5, 5, 5)).shape,
     # a stride, padding or dilation of another length is refused by the forward
     lambda L: L.nn.ConvTranspose3d(2, 2, (3, 1, 3), dilation=(1, 1))(L.ones(1, 2, 4, 4, 4)),
     lambda L: L.nn.Conv2d(2, 2, 3, stride=(1, 1, 1))(L.ones(1, 2, 5, 5)),
@@ -587,3 +592,11 @@ def _outcome_kind(lib, run):
         return run(lib)
     except Exception as e:  # noqa: BLE001 - compared with PyTorch's
         return type(e).__name__
+
+
+@pytest.mark.parametrize("cls", ["Conv2d", "ConvTranspose2d"])
+def test_conv_layer_of_negative_padding_refuses_a_list_input_by_type(torch, cls):
+    for L in (torch, gk):
+        m = getattr(L.nn, cls)(4, 4, (1, 2), stride=2, padding=(-1, 0), groups=2)
+        with pytest.raises(TypeError):
+            m([[[[1.0]]]])
