@@ -556,8 +556,8 @@ def test_unfold_of_empty_non_batch_dims_raises_as_torch(torch, shape, module):
     # a negative padding: built, refused by the forward after the input's type
     lambda L: L.nn.ConvTranspose2d(4, 4, (1, 2), stride=2, padding=(-1, 0), groups=2)(
         L.ones(1, 4, 3, 3)),
-    lambda L: L.nn.Conv3d(4, 4, 2, padding=(-1, 0, 0), padding_mode="circular")(
-        L.ones(4, 5, 5, 5)).shape,
+    lambda L: L.tensor(list(L.nn.Conv3d(4, 4, 2, padding=(-1, 0, 0), padding_mode="circular")(
+        L.ones(4, 5, 5, 5)).shape)),
     # a stride, padding or dilation of another length is refused by the forward
     lambda L: L.nn.ConvTranspose3d(2, 2, (3, 1, 3), dilation=(1, 1))(L.ones(1, 2, 4, 4, 4)),
     lambda L: L.nn.Conv2d(2, 2, 3, stride=(1, 1, 1))(L.ones(1, 2, 5, 5)),
