@@ -657,3 +657,20 @@ def test_multi_margin_loss_inf_weight_of_a_target_weighs_only_the_violations(tor
         return y, x.grad
 
     same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_multilabel_margin_loss_nan_score_adds_nothing_as_torch(torch, reduction):
+    # a NaN score makes z = 1 - x_j + x_i NaN: PyTorch adds a pair only where z > 0 (the
+    # clamp at 0 kept the NaN: the loss was NaN)
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.tensor([[-1.36, -0.81, -0.79, 0.78], [0.17, -0.0, math.nan, 0.27],
+                      [math.nan, 0.5, 0.2, 0.1]], dtype=L.float64, requires_grad=True)
+        y = L.nn.functional.multilabel_margin_loss(
+            x, L.tensor([[3, 1, 1, 3], [2, 2, 2, 2], [1, 2, -1, 0]]), reduction=reduction)
+        y.sum().backward()
+        return y, x.grad
+
+    same_as_torch(torch, run)

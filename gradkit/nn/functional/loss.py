@@ -895,11 +895,12 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     count = count.astype(x._data.dtype)  # how often each row lists each class
     others = (count == 0).astype(x._data.dtype)
     x2 = x.reshape(-1, c)
-    hinge = _F.clamp(1 - x2.unsqueeze(2) + x2.unsqueeze(1), min=0.0)  # [n, j, i]
+    z = 1 - x2.unsqueeze(2) + x2.unsqueeze(1)  # [n, j, i]
     scale = count[:, :, None] * others[:, None, :] / c
-    # only the pairs (j in Y, i not in Y) enter, as PyTorch's loop: the others (the diagonal
-    # among them) are left out, not multiplied by 0, so an inf score there gives no NaN
-    hinge = _F.where(wrap(_on_device_of(scale != 0, x, "pairs", "")), hinge, 0.0)
+    # only the pairs (j in Y, i not in Y) with z > 0 enter, as PyTorch's loop: the others
+    # (the diagonal among them) are left out, not multiplied by 0, so an inf score there
+    # gives no NaN, and a NaN z (a NaN score) adds nothing
+    hinge = _F.where((z > 0) & wrap(_on_device_of(scale != 0, x, "pairs", "")), z, 0.0)
     loss = _F.sum(hinge * wrap(_on_device_of(scale, x, "scale", "")), (1, 2))
     return _reduce(loss.reshape(tuple(x.shape[:-1])), reduction)
 
