@@ -100,6 +100,17 @@ def F(L):
     lambda L: F(L).grid_sample([[[[1.0, 2.0]]]], L.zeros(1, 3, 3, 2), padding_mode="x"),
     lambda L: F(L).grid_sample([[[[1.0, 2.0]]]], L.zeros(1, 3, 3, 2)),
     lambda L: F(L).grid_sample(L.zeros(1, 1, 1, 2), [[[[1.0, 2.0]]]]),
+    # binary_cross_entropy's weight multiplies the loss in place: it may not grow it
+    lambda L: F(L).binary_cross_entropy(L.tensor(0.466), L.tensor(0.201),
+                                        weight=L.tensor([0.958])),
+    lambda L: F(L).binary_cross_entropy(L.tensor([0.466]), L.tensor([0.201]),
+                                        weight=L.tensor([[0.958]])),
+    lambda L: F(L).binary_cross_entropy(L.tensor(1.466), L.tensor(0.201),
+                                        weight=L.tensor([0.958])),
+    lambda L: F(L).binary_cross_entropy(L.ones(2, 3) / 2, L.ones(2, 3) / 2,
+                                        weight=L.ones(2, 1, 3), reduction="none"),
+    lambda L: F(L).binary_cross_entropy(L.ones(2, 3) / 4, L.ones(2, 3) / 2,
+                                        weight=L.tensor([1.0, 2.0, 3.0]), reduction="none"),
     # a bool operand of input - target
     lambda L: F(L).l1_loss(L.zeros(2, 3) > 0, L.zeros(2, 3)),
     lambda L: F(L).gaussian_nll_loss(L.zeros(2, 3), L.zeros(2, 3) > 0, L.ones(2, 3)),

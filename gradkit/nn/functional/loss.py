@@ -459,6 +459,11 @@ def _loss_weight(weight, x: Tensor, name: str):
     if weight is None:
         return None
     w = _on_device_of(weight, x, "weight", name)
+    shape = _AT._broadcast(name, tuple(x.shape), w.shape)
+    if shape != tuple(x.shape):  # (PyTorch multiplies the loss by the weight in place)
+        raise RuntimeError(f"{name}: output with shape {list(x.shape)} doesn't match the "
+                           f"broadcast shape {list(shape)} (the weight of shape {list(w.shape)} "
+                           f"must broadcast to the input's shape)")
     return w.astype(x._data.dtype, copy=False)
 
 
