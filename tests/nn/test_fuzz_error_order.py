@@ -85,6 +85,12 @@ def F(L):
     lambda L: F(L).smooth_l1_loss(L.zeros(3, 2), L.zeros(3, 0), reduction="MEAN"),
     lambda L: F(L).huber_loss(L.zeros(3, 2), L.zeros(3, 0), reduction="MEAN"),
     lambda L: F(L).huber_loss(L.zeros(3, 2), L.zeros(3, 1), reduction="MEAN"),
+    # an unbatched input's (1,) target: taken without label smoothing, refused with it
+    lambda L: F(L).cross_entropy(L.tensor([0.1, -1.4, 0.6]), L.tensor([1]), reduction="none"),
+    lambda L: F(L).cross_entropy(L.tensor([0.1, -1.4, 0.6]), L.tensor([1]), reduction="none",
+                                 label_smoothing=0.1),
+    lambda L: F(L).cross_entropy(L.tensor([0.1, -1.4, 0.6]), L.tensor([7]), label_smoothing=0.1),
+    lambda L: F(L).cross_entropy(L.tensor([0.1, -1.4, 0.6]), L.tensor(1), label_smoothing=0.1),
     # label_smoothing=NaN is no smoothing (PyTorch tests label_smoothing > 0)
     lambda L: F(L).cross_entropy(L.tensor([[-0.2, 0.4], [0.3, -1.0], [1.1, -0.2]]),
                                  L.tensor([[0.35, 0.65], [0.78, 0.22], [0.54, 0.46]]),

@@ -246,6 +246,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "cross_entropy")
     w = _weight_array(weight, c, x2._data.dtype, "cross_entropy", x2)
+    if label_smoothing and x.ndim == 1 and tgt.ndim == 1:
+        # PyTorch masks the smoothing term (0-D for an unbatched input) in place with the
+        # target's (1,)-shaped ignore mask
+        raise RuntimeError(f"cross_entropy: output with shape [] doesn't match the broadcast "
+                           f"shape [1]: with label_smoothing an unbatched input of shape "
+                           f"{list(x.shape)} takes a 0-D target, got shape {list(tgt.shape)}")
     out = apply1(LO.CROSS_ENTROPY, x2,
                  (t, w, ignore_index, reduction, float(label_smoothing)))
     if reduction == "none" and tuple(out.shape) != out_shape:
