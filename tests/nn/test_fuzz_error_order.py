@@ -632,3 +632,24 @@ def test_rnn_cell_state_shapes_refused_as_torch(torch, cls, xs, hs):
         return m(L.ones(xs), (hx, hx) if cls == "LSTMCell" else hx)
 
     assert _outcome_kind(torch, run) == _outcome_kind(gk, run)
+
+
+@pytest.mark.parametrize("fn,osz", [("adaptive_avg_pool1d", 1), ("adaptive_avg_pool2d", 1),
+                                    ("adaptive_avg_pool2d", (1, 1)),
+                                    ("adaptive_avg_pool3d", 1), ("adaptive_avg_pool2d", 2)])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 4, 5),
+                                   (2, 0, 3)])
+@pytest.mark.parametrize("dtype", ["float32", "int32"])
+def test_adaptive_avg_pool_of_one_output_per_plane_is_a_mean_as_torch(torch, fn, osz, shape,
+                                                                      dtype):
+    # PyTorch averages the last dims for an output of ones, with no check of the input's
+    # rank: its mean's dtype RuntimeError and rank IndexError, any rank above
+    def run(L):
+        x = L.ones(shape, dtype=getattr(L, dtype), requires_grad=dtype == "float32")
+        y = getattr(F(L), fn)(x, osz)
+        if y.numel() and y.requires_grad:
+            y.sum().backward()
+            return y, x.grad
+        return y
+
+    same_as_torch(torch, run)
