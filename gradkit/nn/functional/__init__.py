@@ -7,6 +7,7 @@ from .dropout import *  # noqa: F401,F403
 from .embedding import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .loss_ctc import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from ._pool_fractional import *  # noqa: F401,F403,E402
@@ -122,7 +123,8 @@ def _guard_tensor_arguments():
 
     pkg = globals()
     for sub in ("activation", "attention", "conv", "dropout", "embedding", "linear", "loss",
-                "normalization", "pooling", "_pool_fractional", "recurrent", "resample"):
+                "loss_ctc", "normalization", "pooling", "_pool_fractional", "recurrent",
+                "resample"):
         mod = importlib.import_module(f"{__name__}.{sub}")
         for name in mod.__all__:
             f = getattr(mod, name, None)
