@@ -159,6 +159,35 @@ ALLOW = [
 ]
 
 
+def _bf16_strided_dilated_conv3d(c):
+    """A bfloat16 conv3d / Conv3d case with a stride and a dilation both above 1."""
+    if c.name not in ("conv3d", "Conv3d"):
+        return False
+    if c.kind == "module":
+        dtype = c.dtype
+        stride, dilation = _kw(c, "stride", 3), _kw(c, "dilation", 5)
+    else:
+        x = c.args[0] if c.args else None
+        dtype = str(x.a.dtype) if isinstance(x, fz.Arr) else None
+        stride, dilation = _kw(c, "stride", 3), _kw(c, "dilation", 5)
+
+    def above_one(v):
+        v = 1 if v is None else v
+        return any(int(e) > 1 for e in (v if isinstance(v, (tuple, list)) else (v,)))
+
+    return dtype == "bfloat16" and above_one(stride) and above_one(dilation)
+
+
+ALLOW.append((
+    lambda c, k, d: k in ("wrong", "grad-wrong") and _bf16_strided_dilated_conv3d(c),
+    "torch 2.13's CPU bfloat16 conv3d with a stride and a dilation both above 1 reads memory "
+    "it did not write: its values are off by ~1 against the same bfloat16 inputs in float64 "
+    "(checked: Conv3d(2, 4, (2, 2, 3), stride=2, padding=1, dilation=(1, 1, 2)), max error "
+    "1.01; 0.004 with stride 1 or without the dilation; float16 0.0004), and vary from run "
+    "to run (seed 10 case 1461: 0.17, then 1.9e34); gradkit's bfloat16 convolution has no "
+    "such path"))
+
+
 def _unsigned_target(c):
     """A soft_margin_loss / SoftMarginLoss case whose target is uint8."""
     if c.name not in ("soft_margin_loss", "SoftMarginLoss") or len(c.args) < 2:
