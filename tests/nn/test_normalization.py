@@ -222,3 +222,14 @@ def test_norm_bias_of_one_channel_as_0d_gets_its_gradient_as_torch(torch, fn):
         return y, x.grad, w.grad, b.grad
 
     same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("ws,bs", [((1, 4), (4,)), ((4,), (4, 1)), ((3,), (1, 4)),
+                                   ((), (4,)), ((4,), ())])
+def test_instance_norm_weight_or_bias_of_two_dims_refused_as_torch(torch, ws, bs):
+    # PyTorch repeats the weight and bias once per sample: a 2-D one is its RuntimeError
+    # (a (1, 4) weight of 4 channels was taken)
+    from oracle import same_as_torch
+
+    same_as_torch(torch, lambda L: L.nn.functional.instance_norm(
+        L.ones(2, 4, 4, 4), weight=L.ones(ws), bias=L.zeros(bs)))

@@ -569,6 +569,11 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
         raise IndexError(f"instance_norm(): select(): index 0 out of range for tensor of size "
                          f"[0] at dimension 0 (an empty batch, shape {tuple(x.shape)}, with an "
                          f"affine weight or bias)")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.ndim > 1:  # (PyTorch repeats them once per sample)
+            raise RuntimeError(f"instance_norm(): Number of dimensions of repeat dims can not "
+                               f"be smaller than number of dimensions of tensor: the {name} "
+                               f"must be 1-D ({c},), got shape {tuple(t.shape)}")
     _check_channel_params("instance_norm", x, c, weight=weight, bias=bias,
                           running_mean=running_mean, running_var=running_var)
     weight, bias = _channel_vector(weight, c), _channel_vector(bias, c)
