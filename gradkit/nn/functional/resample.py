@@ -651,6 +651,11 @@ def _clip(c, size):
     if inside.all():
         return c
     clipped = dev.where(dev.isnan(d), size - 1, dev.clip(d, 0, size - 1)).astype(d.dtype)
+    if bool(dev.isfinite(d).all()):
+        # PyTorch multiplies the coordinate's gradient by 0 or 1 (an inf or NaN gradient of a
+        # clipped coordinate stays NaN): c * inside + (clipped - c * inside), exact
+        m = inside.astype(d.dtype)
+        return c * wrap(m) + wrap(clipped - d * m)
     return _F.where(wrap(dev.asarray(inside)), c, wrap(clipped))
 
 
