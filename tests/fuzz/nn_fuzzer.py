@@ -206,6 +206,28 @@ ALLOW.append((
     "gradkit passes it everywhere, as the scalar tail"))
 
 
+def _f32_batch_variance_overflow(c):
+    """A float32 batch-norm case (F.batch_norm or a BatchNorm module) whose input holds a
+    finite entry of magnitude >= 1e19, so that a squared deviation passes float32's range."""
+    if c.name not in ("batch_norm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d"):
+        return False
+    a = c.args[0].a if c.args and isinstance(c.args[0], fz.Arr) else None
+    if a is None or a.dtype != np.float32 or not a.size:
+        return False
+    with np.errstate(invalid="ignore"):
+        return bool((np.abs(a[np.isfinite(a)]) >= 1e19).any())
+
+
+ALLOW.append((
+    lambda c, k, d: k in ("wrong", "grad-wrong") and _f32_batch_variance_overflow(c),
+    "torch 2.13's CPU batch norm takes a float32 input's batch variance in float32 for a "
+    "contiguous input (a deviation of 1e30 squares to inf: invstd 0, the output the bias) "
+    "and in float64 for a transposed one (checked: BatchNorm1d(2, affine=False, "
+    "track_running_stats=False) of [[-1.051, 1e-30], [-1e30, -1.059]]: [[0, 1], [0, -1]] "
+    "contiguous, [[1, 1], [-1, -1]] transposed); gradkit follows the contiguous kernel "
+    "whatever the layout"))
+
+
 def _unsigned_target(c):
     """A soft_margin_loss / SoftMarginLoss case whose target is uint8."""
     if c.name not in ("soft_margin_loss", "SoftMarginLoss") or len(c.args) < 2:
