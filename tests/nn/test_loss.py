@@ -674,3 +674,18 @@ def test_multilabel_margin_loss_nan_score_adds_nothing_as_torch(torch, reduction
         return y, x.grad
 
     same_as_torch(torch, run)
+
+
+def test_triplet_margin_with_distance_loss_adds_the_margin_first_as_torch(torch):
+    # PyTorch computes margin + d(a, p) first: in bfloat16 that sum rounds (0.5 + 3.734 is
+    # 4.25), so d_pos - d_neg + margin gave 0.3125 where PyTorch gives 0.328125
+    from oracle import same_as_torch
+
+    def run(L):
+        a = L.tensor([[-1.064, 0.323, -0.75]], dtype=L.bfloat16)
+        p = L.tensor([[0.564, -1.31, 2.192]], dtype=L.bfloat16)
+        n = L.tensor([[2.318, -1.539, -0.0]], dtype=L.bfloat16)
+        return L.nn.functional.triplet_margin_with_distance_loss(a, p, n, margin=0.5,
+                                                                 reduction="none").float()
+
+    same_as_torch(torch, run)

@@ -858,7 +858,8 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     d_neg = d(anchor, negative)
     if swap:
         d_neg = _F.minimum(d_neg, d(positive, negative))
-    return _reduce(_F.clamp(d_pos - d_neg + margin, min=0.0), reduction)
+    # (margin + d_pos first, as PyTorch: a half-precision sum rounds there)
+    return _reduce(_F.clamp_min(margin + d_pos - d_neg, 0.0), reduction)
 
 
 @_NN.named("MultilabelMarginLossBackward0")
