@@ -622,7 +622,7 @@ def test_conv_layer_of_negative_padding_refuses_a_list_input_by_type(torch, cls)
 
 
 @pytest.mark.parametrize("cls", ["RNNCell", "GRUCell", "LSTMCell"])
-@pytest.mark.parametrize("xs,hs", [((3, 2), (3,)), ((2,), (1, 3)), ((3, 2), (2, 3)),
+@pytest.mark.parametrize("xs,hs", [((3, 2), (3,)), ((1, 2), (3,)), ((2,), (1, 3)), ((3, 2), (2, 3)),
                                    ((3, 2), (3, 4)), ((2,), (4,)), ((3, 2), (3, 3, 1))])
 def test_rnn_cell_state_shapes_refused_as_torch(torch, cls, xs, hs):
     # a 1-D state beside a batched input: PyTorch's IndexError (it was a RuntimeError)
