@@ -15,7 +15,7 @@ from .._backend import namespace_of, to_host
 from ..autograd.graph import SAVES_INPUTS, Op
 from .special import erf_array
 
-__all__ = ["CELU", "ELU", "GELU", "RRELU", "SOFTPLUS"]
+__all__ = ["CELU", "ELU", "GELU", "HARDTANH", "RRELU", "SOFTPLUS"]
 
 
 # ------------------------------------------------------------------ softplus
@@ -36,6 +36,24 @@ def _softplus_b(xp, g, ins, out, aux, needs):
 
 
 SOFTPLUS = Op("Softplus", _softplus_f, _softplus_b, saves=SAVES_INPUTS)
+
+
+# ------------------------------------------------------------------ hardtanh / relu6
+# clamp's values with PyTorch's hardtanh_backward: the gradient passes where the input is not
+# at or beyond a limit, so a NaN input passes it and an input on a limit does not (clamp's own
+# backward does the opposite at both)
+def _hardtanh_f(xp, x, lo, hi):
+    return xp.clip(x, lo, hi)
+
+
+def _hardtanh_b(xp, g, ins, out, aux, needs):
+    lo, hi = aux
+    x = ins[0]
+    return (xp.keep(((x > lo) & (x < hi)) | (x != x), g),)
+
+
+HARDTANH = Op("Hardtanh", _hardtanh_f, _hardtanh_b, saves=SAVES_INPUTS,
+              grad_name="HardtanhBackward0")
 
 
 # ------------------------------------------------------------------ elu / celu / selu

@@ -44,7 +44,21 @@ def _linear_b(xp, g, ins, out, aux, needs):
     if len(ins) > 2 and needs[2]:
         # (an array's own sum skips np.sum's Python wrapper: 1-2 us a call)
         gb = g2.sum(axis=0) if type(g2) is np.ndarray else xp.sum(g2, axis=0)
+        bs = tuple(ins[2].shape)
+        if bs != (n,):  # a bias of n entries in another shape ((), (1, n), ...): broadcast
+            gb = _sum_to(xp, g, bs)
     return (gx, gw) if len(ins) == 2 else (gx, gw, gb)
+
+
+def _sum_to(xp, g, shape):
+    """``g`` summed over the dims a bias of ``shape`` was broadcast along."""
+    lead = g.ndim - len(shape)
+    if lead:
+        g = xp.sum(g, axis=tuple(range(lead)))
+    ones = tuple(i for i, d in enumerate(shape) if d == 1 and g.shape[i] != 1)
+    if ones:
+        g = xp.sum(g, axis=ones, keepdims=True)
+    return xp.reshape(g, shape)
 
 
 # The node reads as PyTorch's graph of linear: addmm(bias, x, w.t()) for a 2-D input with a

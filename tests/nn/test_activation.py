@@ -167,3 +167,20 @@ def test_softmax_with_dim_does_not_warn():
         gk.nn.Softmax(dim=-1)(x)
         gk.softmax(x, 0)
         x.softmax(-1)
+
+
+@pytest.mark.parametrize("name", ["relu6", "hardtanh", "Hardtanh", "ReLU6"])
+def test_hardtanh_gradient_at_nan_and_at_the_limits_as_torch(torch, name):
+    # PyTorch's hardtanh backward passes the gradient at a NaN input and stops it at an input
+    # on a limit (gradkit used clamp's rule: the opposite at both)
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.tensor([float("nan"), 1.0, 7.0, -1.0, 0.0, 6.0, 0.5, -2.0], dtype=L.float64,
+                     requires_grad=True)
+        f = getattr(L.nn, name)() if name[0].isupper() else getattr(L.nn.functional, name)
+        y = f(x)
+        y.backward(L.arange(8.0, dtype=L.float64))
+        return y, x.grad
+
+    same_as_torch(torch, run)

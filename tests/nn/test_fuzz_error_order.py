@@ -5,6 +5,9 @@ another type; and the few wrong values found beside them. Each case runs in both
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 from oracle import same_as_torch
 
@@ -56,6 +59,64 @@ def F(L):
     # triplet_margin_with_distance_loss: inputs of different ranks
     lambda L: F(L).triplet_margin_with_distance_loss(L.zeros(3, 1), L.tensor(0.1),
                                                      L.zeros(3, 1)),
+    # gaussian_nll_loss reaches its target at input - target, after var and the reduction: a
+    # list target fails there (TypeError), a number target subtracts
+    lambda L: F(L).gaussian_nll_loss(L.ones(2, 2), [[1.0, 2.0], [3.0, 4.0]],
+                                     L.ones(2, 2, dtype=L.bool)),
+    lambda L: F(L).gaussian_nll_loss(L.ones(2, 2), [[1.0, 2.0], [3.0, 4.0]], L.ones(2, 2),
+                                     reduction=""),
+    lambda L: F(L).gaussian_nll_loss(L.ones(2, 2), [[1.0, 2.0], [3.0, 4.0]], L.ones(2, 2)),
+    lambda L: F(L).gaussian_nll_loss(L.ones(2, 2), 3.0, L.ones(2, 2), reduction="none"),
+    lambda L: L.nn.GaussianNLLLoss()(L.ones(2, 2), [[1.0, 2.0]], L.ones(2, 2, dtype=L.int64)),
+    # a floating target not of the input's shape is read as class indices: their batch size
+    # (ValueError), then their dtype (RuntimeError)
+    lambda L: F(L).cross_entropy(L.tensor([[-0.503, 0.89]]), L.tensor([0.349, 0.651])),
+    lambda L: F(L).cross_entropy(L.zeros(0, 2), L.tensor([[0.94, 0.06]], dtype=L.float64),
+                                 reduction="none"),
+    lambda L: F(L).cross_entropy(L.zeros(3, 5, 3, dtype=L.bfloat16),
+                                 L.tensor(0.148, dtype=L.float16), reduction="sum"),
+    lambda L: F(L).cross_entropy(L.zeros(4, 2, dtype=L.float64),
+                                 L.zeros(2, 4, 2, dtype=L.float64), label_smoothing=0.1),
+    lambda L: F(L).cross_entropy(L.zeros(4, 2, 3), L.zeros(4, 3), ignore_index=0),
+    lambda L: F(L).cross_entropy(L.zeros(4, 2, 3), L.zeros(4, 2)),
+    # the pointwise Python losses broadcast input and target before reading the reduction
+    lambda L: F(L).mse_loss(L.zeros(3, 2) > 0, L.zeros(3, 0), reduction="MEAN"),
+    lambda L: F(L).l1_loss(L.zeros(3, 2), L.zeros(3, 0), reduction="MEAN"),
+    lambda L: F(L).smooth_l1_loss(L.zeros(3, 2), L.zeros(3, 0), reduction="MEAN"),
+    lambda L: F(L).huber_loss(L.zeros(3, 2), L.zeros(3, 0), reduction="MEAN"),
+    lambda L: F(L).huber_loss(L.zeros(3, 2), L.zeros(3, 1), reduction="MEAN"),
+    # an unbatched input's (1,) target: taken without label smoothing, refused with it
+    lambda L: F(L).cross_entropy(L.tensor([0.1, -1.4, 0.6]), L.tensor([1]), reduction="none"),
+    lambda L: F(L).cross_entropy(L.tensor([0.1, -1.4, 0.6]), L.tensor([1]), reduction="none",
+                                 label_smoothing=0.1),
+    lambda L: F(L).cross_entropy(L.tensor([0.1, -1.4, 0.6]), L.tensor([7]), label_smoothing=0.1),
+    lambda L: F(L).cross_entropy(L.tensor([0.1, -1.4, 0.6]), L.tensor(1), label_smoothing=0.1),
+    # label_smoothing=NaN is no smoothing (PyTorch tests label_smoothing > 0)
+    lambda L: F(L).cross_entropy(L.tensor([[-0.2, 0.4], [0.3, -1.0], [1.1, -0.2]]),
+                                 L.tensor([[0.35, 0.65], [0.78, 0.22], [0.54, 0.46]]),
+                                 label_smoothing=math.nan),
+    lambda L: F(L).cross_entropy(L.tensor([[-0.2, 0.4], [0.3, -1.0], [1.1, -0.2]]),
+                                 L.tensor([0, 1, 1]), weight=L.tensor([1.3, 0.8]),
+                                 reduction="none", label_smoothing=math.nan),
+    # gaussian_nll_loss reads a list input after var's sign; grid_sample checks its strings
+    # before the types of input and grid
+    lambda L: L.nn.GaussianNLLLoss(full=True)([[-1.3]], L.ones(1, 1), L.tensor([[-math.inf]])),
+    lambda L: F(L).gaussian_nll_loss([[-1.3]], L.ones(1, 1), -1.0),
+    lambda L: F(L).grid_sample([[[[1.0, 2.0]]]], L.zeros(1, 3, 3, 2), mode="BICUBIC"),
+    lambda L: F(L).grid_sample([[[[1.0, 2.0]]]], L.zeros(1, 3, 3, 2), padding_mode="x"),
+    lambda L: F(L).grid_sample([[[[1.0, 2.0]]]], L.zeros(1, 3, 3, 2)),
+    lambda L: F(L).grid_sample(L.zeros(1, 1, 1, 2), [[[[1.0, 2.0]]]]),
+    # binary_cross_entropy's weight multiplies the loss in place: it may not grow it
+    lambda L: F(L).binary_cross_entropy(L.tensor(0.466), L.tensor(0.201),
+                                        weight=L.tensor([0.958])),
+    lambda L: F(L).binary_cross_entropy(L.tensor([0.466]), L.tensor([0.201]),
+                                        weight=L.tensor([[0.958]])),
+    lambda L: F(L).binary_cross_entropy(L.tensor(1.466), L.tensor(0.201),
+                                        weight=L.tensor([0.958])),
+    lambda L: F(L).binary_cross_entropy(L.ones(2, 3) / 2, L.ones(2, 3) / 2,
+                                        weight=L.ones(2, 1, 3), reduction="none"),
+    lambda L: F(L).binary_cross_entropy(L.ones(2, 3) / 4, L.ones(2, 3) / 2,
+                                        weight=L.tensor([1.0, 2.0, 3.0]), reduction="none"),
     # a bool operand of input - target
     lambda L: F(L).l1_loss(L.zeros(2, 3) > 0, L.zeros(2, 3)),
     lambda L: F(L).gaussian_nll_loss(L.zeros(2, 3), L.zeros(2, 3) > 0, L.ones(2, 3)),
@@ -112,6 +173,21 @@ def _w(L):
                                  include_last_offset=True),
     lambda L: F(L).embedding_bag(L.tensor([0, 1, 2]), _w(L), L.zeros(0, dtype=L.int64),
                                  include_last_offset=True),
+    # per_sample_weights in another dtype than the weight: after the offsets' bounds, before
+    # their count, their order and the indices' range
+    lambda L: F(L).embedding_bag(L.tensor([0, 0, 0, 1, 0]), L.ones(2, 3, dtype=L.float16),
+                                 L.tensor([0, 4]), mode="sum", include_last_offset=True,
+                                 per_sample_weights=L.ones(5, dtype=L.float64)),
+    lambda L: F(L).embedding_bag(L.tensor([0, 0, 0, 1, 0]), L.ones(2, 3, dtype=L.float16),
+                                 L.tensor([1, 4]), mode="sum",
+                                 per_sample_weights=L.ones(5, dtype=L.float64)),
+    lambda L: F(L).embedding_bag(L.tensor([0, 0, 0, 1, 0]), L.ones(2, 3, dtype=L.float16),
+                                 L.tensor([0]), mode="sum", include_last_offset=True,
+                                 per_sample_weights=L.ones(5, dtype=L.float64)),
+    lambda L: F(L).embedding_bag(L.tensor([0, 0, 0, 1, 9]), L.ones(2, 3), L.tensor([0, 4, 2]),
+                                 mode="sum", per_sample_weights=L.ones(5, dtype=L.float64)),
+    lambda L: F(L).embedding_bag(L.tensor([[0, 1]]), L.ones(2, 3), mode="sum",
+                                 per_sample_weights=L.ones(1, 2, dtype=L.float16)),
 ])
 def test_embedding_bag_argument_errors_as_torch(torch, fn):
     same_as_torch(torch, fn)
@@ -443,6 +519,28 @@ def test_sdpa_dtype_checks_first_as_torch(torch, fn):
     same_as_torch(torch, fn)
 
 
+@pytest.mark.parametrize("shapes", [
+    # an empty query or key (value not empty): the batch dims broadcast (or raise), and the
+    # output takes the broadcast batch dims; an empty value gives the query's own shape
+    ((2, 1, 4, 3), (2, 0, 4, 3), (2, 1, 4, 3)), ((2, 2, 1, 1), (0, 2, 1, 1), (2, 2, 1, 2)),
+    ((4, 3), (0, 4, 3), (4, 3)), ((1, 0, 4, 3), (2, 1, 4, 3), (2, 1, 4, 3)),
+    ((2, 1, 4, 3), (1, 0, 4, 3), (3, 1, 4, 3)), ((2, 3, 4, 3), (2, 1, 4, 3), (2, 0, 4, 3)),
+    ((2, 1, 4, 3), (2, 1, 0, 3), (2, 1, 0, 5)),
+])
+@pytest.mark.parametrize("mask", [False, True])
+def test_sdpa_of_empty_operands_broadcasts_as_torch(torch, shapes, mask):
+    qs, ks, vs = shapes
+
+    def run(L):
+        q, k, v = (L.ones(s, dtype=L.bfloat16, requires_grad=True) for s in shapes)
+        m = L.ones(qs[-2], ks[-2], dtype=L.bool) if mask else None
+        out = F(L).scaled_dot_product_attention(q, k, v, attn_mask=m)
+        out.sum().backward()
+        return (out,) + tuple(t.grad for t in (q, k, v))
+
+    same_as_torch(torch, run)
+
+
 @pytest.mark.parametrize("fn", [
     # nll_loss checks the shapes (ValueError, RuntimeError) before the input's dtype
     lambda L: F(L).nll_loss(L.ones(1, 3, 1, dtype=L.bool), L.tensor(1), reduction="none"),
@@ -459,7 +557,24 @@ def test_fold_of_empty_non_batch_dims_raises_as_torch(torch, shape):
     same_as_torch(torch, lambda L: F(L).fold(L.ones(shape), (5, 5), (1, 3)))
 
 
+@pytest.mark.parametrize("shape", [(1, 2, 0, 3), (1, 0, 4, 2), (0, 2, 3, 3), (2, 0, 3),
+                                   (0, 3, 3), (2, 3, 0)])
+@pytest.mark.parametrize("module", [False, True])
+def test_unfold_of_empty_non_batch_dims_raises_as_torch(torch, shape, module):
+    def run(L):
+        f = L.nn.Unfold((1, 2), padding=1) if module else (
+            lambda x: F(L).unfold(x, (1, 2), padding=1))
+        return f(L.ones(shape))
+
+    same_as_torch(torch, run)
+
+
 @pytest.mark.parametrize("fn", [
+    # a negative padding: built, refused by the forward after the input's type
+    lambda L: L.nn.ConvTranspose2d(4, 4, (1, 2), stride=2, padding=(-1, 0), groups=2)(
+        L.ones(1, 4, 3, 3)),
+    lambda L: L.tensor(list(L.nn.Conv3d(4, 4, 2, padding=(-1, 0, 0), padding_mode="circular")(
+        L.ones(4, 5, 5, 5)).shape)),
     # a stride, padding or dilation of another length is refused by the forward
     lambda L: L.nn.ConvTranspose3d(2, 2, (3, 1, 3), dilation=(1, 1))(L.ones(1, 2, 4, 4, 4)),
     lambda L: L.nn.Conv2d(2, 2, 3, stride=(1, 1, 1))(L.ones(1, 2, 5, 5)),
@@ -473,3 +588,68 @@ def test_conv_layer_of_a_short_dilation_refuses_a_list_input_by_type(torch):
     for L in (torch, gk):
         with pytest.raises(TypeError, match="must be Tensor, not list"):
             L.nn.ConvTranspose3d(2, 2, (3, 1, 3), dilation=(1, 1))([[[[[0.5]]]]])
+
+
+@pytest.mark.parametrize("cls,shape", [("InstanceNorm3d", ()), ("InstanceNorm1d", (2, 3, 4)),
+                                       ("BatchNorm1d", (3, 2)), ("BatchNorm2d", ())])
+@pytest.mark.parametrize("affine,stats", [(False, False), (True, False), (False, True)])
+def test_norm_layer_of_negative_num_features_without_tensors_is_built_as_torch(torch, cls, shape,
+                                                                                affine, stats):
+    # a negative num_features fails only where a tensor of that size is made (the weights,
+    # the running statistics); without them the layer is built and its forward checks the input
+    def run(L):
+        m = getattr(L.nn, cls)(-1, affine=affine, track_running_stats=stats)
+        return m(L.arange(float(np.prod(shape))).reshape(shape)).shape == shape
+
+    assert _outcome_kind(torch, run) == _outcome_kind(gk, run)
+
+
+def _outcome_kind(lib, run):
+    """``run(lib)``'s exception type, or its value where that is a bool, else "ok"."""
+    try:
+        r = run(lib)
+        return r if isinstance(r, bool) else "ok"
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        return type(e).__name__
+
+
+@pytest.mark.parametrize("cls", ["Conv2d", "ConvTranspose2d"])
+def test_conv_layer_of_negative_padding_refuses_a_list_input_by_type(torch, cls):
+    for L in (torch, gk):
+        m = getattr(L.nn, cls)(4, 4, (1, 2), stride=2, padding=(-1, 0), groups=2)
+        with pytest.raises(TypeError):
+            m([[[[1.0]]]])
+
+
+@pytest.mark.parametrize("cls", ["RNNCell", "GRUCell", "LSTMCell"])
+@pytest.mark.parametrize("xs,hs", [((3, 2), (3,)), ((1, 2), (3,)), ((2,), (1, 3)), ((3, 2), (2, 3)),
+                                   ((3, 2), (3, 4)), ((2,), (4,)), ((3, 2), (3, 3, 1))])
+def test_rnn_cell_state_shapes_refused_as_torch(torch, cls, xs, hs):
+    # a 1-D state beside a batched input: PyTorch's IndexError (it was a RuntimeError)
+    def run(L):
+        m = getattr(L.nn, cls)(2, 3)
+        hx = L.ones(hs)
+        return m(L.ones(xs), (hx, hx) if cls == "LSTMCell" else hx)
+
+    assert _outcome_kind(torch, run) == _outcome_kind(gk, run)
+
+
+@pytest.mark.parametrize("fn,osz", [("adaptive_avg_pool1d", 1), ("adaptive_avg_pool2d", 1),
+                                    ("adaptive_avg_pool2d", (1, 1)),
+                                    ("adaptive_avg_pool3d", 1), ("adaptive_avg_pool2d", 2)])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 4, 5),
+                                   (2, 0, 3)])
+@pytest.mark.parametrize("dtype", ["float32", "int32"])
+def test_adaptive_avg_pool_of_one_output_per_plane_is_a_mean_as_torch(torch, fn, osz, shape,
+                                                                      dtype):
+    # PyTorch averages the last dims for an output of ones, with no check of the input's
+    # rank: its mean's dtype RuntimeError and rank IndexError, any rank above
+    def run(L):
+        x = L.ones(shape, dtype=getattr(L, dtype), requires_grad=dtype == "float32")
+        y = getattr(F(L), fn)(x, osz)
+        if y.numel() and y.requires_grad:
+            y.sum().backward()
+            return y, x.grad
+        return y
+
+    same_as_torch(torch, run)

@@ -241,3 +241,22 @@ def test_grid_sample_bicubic_huge_coordinates_as_torch(torch, padding_mode, alig
     want = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(grid), **kw).numpy()
     got = F.grid_sample(gk.tensor(x), gk.tensor(grid), **kw).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("padding_mode", ["border", "reflection"])
+def test_grid_sample_clipped_coordinate_gradient_keeps_nan_as_torch(torch, padding_mode):
+    # PyTorch multiplies a clipped coordinate's gradient by 0: an inf input value makes it
+    # NaN there (gradkit selected 0)
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.tensor([[[[-0.77, 0.096, 0.95], [-0.37, 65504.0, 0.032]],
+                       [[-0.82, 0.29, float("inf")], [-0.91, -1.04, -0.98]]]],
+                     dtype=L.float64, requires_grad=True)
+        g = L.tensor([[[[1.532, -2.025], [0.3, 0.2]]]], dtype=L.float64, requires_grad=True)
+        y = L.nn.functional.grid_sample(x, g, mode="bilinear", padding_mode=padding_mode,
+                                        align_corners=True)
+        y.backward(L.ones_like(y))
+        return y, g.grad
+
+    same_as_torch(torch, run)

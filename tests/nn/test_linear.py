@@ -140,3 +140,23 @@ def test_linear_any_leading_shape(lead, fin, fout, bias):
     np.testing.assert_allclose(x.grad.numpy(),
                                np.broadcast_to(m.weight.detach().numpy().sum(0), x.shape),
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("xs,bs", [((1, 2, 1), ()), ((2, 1), (1, 1)), ((2, 3, 1), (1,)),
+                                   ((4, 1), ())])
+def test_linear_bias_of_another_shape_gets_its_gradient_in_its_shape(torch, xs, bs):
+    # a bias of out_features entries but not of shape (out_features,) (a 0-D one, (1, 1)):
+    # its gradient has its shape, first and second order (backward raised NumPy's
+    # "cannot broadcast a non-scalar to a scalar array")
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.arange(float(math.prod(xs)), dtype=L.float64).reshape(xs).requires_grad_()
+        w = L.tensor([[1.454]], dtype=L.float64, requires_grad=True)
+        b = L.full(bs, 0.434, dtype=L.float64, requires_grad=True)
+        y = L.nn.functional.linear(x, w, b)
+        gb, = L.autograd.grad((y ** 2).sum(), b, create_graph=True)
+        gw, = L.autograd.grad(gb.sum(), w)
+        return y, gb, gw
+
+    same_as_torch(torch, run)

@@ -1,5 +1,7 @@
 """Losses (module and functional) against PyTorch, finite differences, and error messages."""
 
+import math
+
 import numpy as np
 import pytest
 from oracle import check_grad, t64
@@ -124,8 +126,8 @@ def test_class_target_errors():
     with pytest.raises(RuntimeError, match=r"expected target of shape \[4\].*got target of shape "
                                          r"\[4, 1\]"):
         F.cross_entropy(x, gk.tensor([[0], [1], [2], [0]]))
-    with pytest.raises(RuntimeError, match="class probabilities.*shape"):
-        F.cross_entropy(x, gk.randn(4))
+    with pytest.raises(RuntimeError, match="found float32.*class probabilities.*shape"):
+        F.cross_entropy(x, gk.randn(4))  # (read as class indices: PyTorch's order of checks)
     with pytest.raises(RuntimeError, match="expected scalar type Long but found float32"):
         F.nll_loss(x, gk.tensor([0.0, 1.0, 2.0, 0.0]))
     with pytest.raises(RuntimeError, match="weight tensor should be defined"):
@@ -637,3 +639,53 @@ def test_target_shape_errors_name_the_loss(name):
     with pytest.raises(RuntimeError, match=r"gaussian_nll_loss: The size of tensor a \(2\) "
                                            r"must match the size of tensor b \(3\)"):
         F.gaussian_nll_loss(gk.randn(3, 2), gk.randn(3, 3), gk.ones(3, 2))
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_multi_margin_loss_inf_weight_of_a_target_weighs_only_the_violations(torch, p):
+    # an inf weight of the target class multiplied the non-violating classes' zeros too (NaN
+    # loss and gradient); PyTorch adds only the violations
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.tensor([[-0.793, 0.921, 0.894], [0.1, 0.2, 0.3]], dtype=L.float64,
+                     requires_grad=True)
+        w = L.tensor([math.inf, 0.175, math.inf], dtype=L.float64)
+        y = L.nn.functional.multi_margin_loss(x, L.tensor([2, 0]), p=p, margin=0.5, weight=w,
+                                              reduction="none")
+        y.backward(L.tensor([1.0, 0.5], dtype=L.float64))
+        return y, x.grad
+
+    same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_multilabel_margin_loss_nan_score_adds_nothing_as_torch(torch, reduction):
+    # a NaN score makes z = 1 - x_j + x_i NaN: PyTorch adds a pair only where z > 0 (the
+    # clamp at 0 kept the NaN: the loss was NaN)
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.tensor([[-1.36, -0.81, -0.79, 0.78], [0.17, -0.0, math.nan, 0.27],
+                      [math.nan, 0.5, 0.2, 0.1]], dtype=L.float64, requires_grad=True)
+        y = L.nn.functional.multilabel_margin_loss(
+            x, L.tensor([[3, 1, 1, 3], [2, 2, 2, 2], [1, 2, -1, 0]]), reduction=reduction)
+        y.sum().backward()
+        return y, x.grad
+
+    same_as_torch(torch, run)
+
+
+def test_triplet_margin_with_distance_loss_adds_the_margin_first_as_torch(torch):
+    # PyTorch computes margin + d(a, p) first: in bfloat16 that sum rounds (0.5 + 3.734 is
+    # 4.25), so d_pos - d_neg + margin gave 0.3125 where PyTorch gives 0.328125
+    from oracle import same_as_torch
+
+    def run(L):
+        a = L.tensor([[-1.064, 0.323, -0.75]], dtype=L.bfloat16)
+        p = L.tensor([[0.564, -1.31, 2.192]], dtype=L.bfloat16)
+        n = L.tensor([[2.318, -1.539, -0.0]], dtype=L.bfloat16)
+        return L.nn.functional.triplet_margin_with_distance_loss(a, p, n, margin=0.5,
+                                                                 reduction="none").float()
+
+    same_as_torch(torch, run)

@@ -234,3 +234,36 @@ def test_cross_map_lrn2d_defaults_repr_and_errors(torch):
     y = nn.CrossMapLRN2d(1)(gk.ones(1, 3, 2, 2, requires_grad=True))  # PyTorch: its backward
     with pytest.raises(RuntimeError, match="exceeds dimension size"):  # narrows out of range
         y.sum().backward()
+
+
+@pytest.mark.parametrize("fn", ["batch_norm", "batch_norm_eval", "instance_norm"])
+def test_norm_bias_of_one_channel_as_0d_gets_its_gradient_as_torch(torch, fn):
+    # a 0-D bias of a one-channel input: its gradient was (1,) and backward raised NumPy's
+    # "cannot broadcast a non-scalar to a scalar array"
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.tensor([[[2.808, 1.398]], [[1.298, 0.157]]], dtype=L.float64, requires_grad=True)
+        w = L.full((1,), 0.626, dtype=L.float64, requires_grad=True)
+        b = L.full((), 1.043, dtype=L.float64, requires_grad=True)
+        if fn == "instance_norm":
+            y = L.nn.functional.instance_norm(x, weight=w, bias=b)
+        else:
+            y = L.nn.functional.batch_norm(
+                x, L.tensor([0.336], dtype=L.float64), L.tensor([0.766], dtype=L.float64),
+                training=fn == "batch_norm", weight=w, bias=b)
+        y.backward(L.tensor([[[1.0, 2.0]], [[-0.5, 0.3]]], dtype=L.float64))
+        return y, x.grad, w.grad, b.grad
+
+    same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("ws,bs", [((1, 4), (4,)), ((4,), (4, 1)), ((3,), (1, 4)),
+                                   ((), (4,)), ((4,), ())])
+def test_instance_norm_weight_or_bias_of_two_dims_refused_as_torch(torch, ws, bs):
+    # PyTorch repeats the weight and bias once per sample: a 2-D one is its RuntimeError
+    # (a (1, 4) weight of 4 channels was taken)
+    from oracle import same_as_torch
+
+    same_as_torch(torch, lambda L: L.nn.functional.instance_norm(
+        L.ones(2, 4, 4, 4), weight=L.ones(ws), bias=L.zeros(bs)))

@@ -7,6 +7,7 @@ from .dropout import *  # noqa: F401,F403
 from .embedding import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .loss_ctc import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from ._pool_fractional import *  # noqa: F401,F403,E402
@@ -38,6 +39,11 @@ def _guard_tensor_arguments():
     scalar_ok = {"value", "var"}  # (F.pad's and F.threshold's fill value, a float variance)
     # PyTorch's Python code multiplies a number target into the loss
     number_ok = {("multilabel_soft_margin_loss", "target")}
+    # arguments PyTorch's Python code first touches late, after its own checks of the others
+    # (gaussian_nll_loss reads the input after var's sign and subtracts the target after the
+    # reduction; grid_sample checks its strings first): the function checks them there itself
+    late = {("gaussian_nll_loss", "target"), ("gaussian_nll_loss", "input"),
+            ("grid_sample", "input"), ("grid_sample", "grid")}
     # the functions PyTorch writes in Python, which read an attribute of the input first (a
     # list fails there with an AttributeError); the others are C++ bindings (a TypeError)
     python_level = {
@@ -117,7 +123,8 @@ def _guard_tensor_arguments():
 
     pkg = globals()
     for sub in ("activation", "attention", "conv", "dropout", "embedding", "linear", "loss",
-                "normalization", "pooling", "_pool_fractional", "recurrent", "resample"):
+                "loss_ctc", "normalization", "pooling", "_pool_fractional", "recurrent",
+                "resample"):
         mod = importlib.import_module(f"{__name__}.{sub}")
         for name in mod.__all__:
             f = getattr(mod, name, None)
@@ -127,7 +134,8 @@ def _guard_tensor_arguments():
                 params = list(inspect.signature(f).parameters)
             except (TypeError, ValueError):
                 continue
-            checked = [(i, p) for i, p in enumerate(params) if p in tensor_params]
+            checked = [(i, p) for i, p in enumerate(params)
+                       if p in tensor_params and (name, p) not in late]
             g = guard(f, name, checked, params) if checked else tf.wrap_function(f)
             setattr(mod, name, g)
             if pkg.get(name) is f:

@@ -24,10 +24,10 @@ from ...functions._args import _check_fill_value, _tensor_operands, _tensors_onl
 from ...functions._registry import declare
 
 # the submodules by name: ``from . import linear`` would give the function the package exports
-_A, _C, _D, _E, _L, _LS, _N, _P, _R, _RS, _LA = (
+_A, _C, _D, _E, _L, _LS, _N, _P, _R, _RS, _LA, _CTC = (
     importlib.import_module(f"{__package__}.{m}") for m in (
         "activation", "conv", "dropout", "embedding", "linear", "loss", "normalization",
-        "pooling", "recurrent", "resample", "_loss_aten"))
+        "pooling", "recurrent", "resample", "_loss_aten", "loss_ctc"))
 
 __all__: list = []
 
@@ -572,8 +572,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
              zero_infinity=False):
     """``torch.ctc_loss`` (integer ``reduction``)."""
     _tensor_operands("ctc_loss", (1, "log_probs", log_probs), (2, "targets", targets))
-    return _LS.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
-                        _reduction(reduction, "ctc_loss", 6), zero_infinity)
+    return _CTC.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+                         _reduction(reduction, "ctc_loss", 6), zero_infinity)
 
 
 for _fn in (binary_cross_entropy_with_logits, kl_div, margin_ranking_loss, hinge_embedding_loss,

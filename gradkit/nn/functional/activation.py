@@ -192,7 +192,9 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
         return _in_place(x, lambda t: hardtanh(t, min_val, max_val), "hardtanh_")
     if x._data.dtype.kind in "iu":  # the bounds in the input's dtype (C++'s truncation)
         min_val, max_val = int(min_val), int(max_val)
-    return present(_F.clamp(x, min_val, max_val), "HardtanhBackward0", (x,), x)
+    if x._data.dtype.kind != "f":  # (no gradient: clamp's integer path)
+        return present(_F.clamp(x, min_val, max_val), "HardtanhBackward0", (x,), x)
+    return apply1(AC.HARDTANH, x, (float(min_val), float(max_val)))
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:

@@ -182,16 +182,17 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if query.numel() == 0 or key.numel() == 0 or value.numel() == 0:
         # PyTorch's shortcut: zeros of (query's batch dims, L, E_v), before the mask's checks
         # (no softmax over no keys); the gradients are zeros
-        if not enable_gqa and key.numel() and value.numel():
-            # an empty query (not key/value) takes PyTorch's math path: the batch dims must
-            # broadcast there (its RuntimeError)
+        shape = tuple(query.shape[:-1]) + (value.shape[-1],)
+        if not enable_gqa and value.numel():
+            # an empty query or key (not value) takes PyTorch's math path: the batch dims
+            # broadcast there (or raise its RuntimeError), and so does the output
             try:
-                np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+                batch = np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
             except ValueError:
                 raise RuntimeError(f"scaled_dot_product_attention: the batch dims of query "
                                    f"{_shape(query)}, key {_shape(key)} and value "
                                    f"{_shape(value)} must broadcast") from None
-        shape = tuple(query.shape[:-1]) + (value.shape[-1],)
+            shape = tuple(batch) + shape[-2:]
         out = F.sum(F.narrow(query, -1, 0, 0), -1, keepdim=True).expand(tuple(shape))
         return out + F.sum(F.narrow(key, -1, 0, 0)) + F.sum(F.narrow(value, -1, 0, 0))
     if attn_mask is not None and isinstance(attn_mask, Tensor) and attn_mask.ndim < 2:

@@ -212,14 +212,11 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                            f"{weight.dtype}")
     n_rows = weight.shape[0]
     if idx.ndim == 2:
+        _same_weight_type(weight, per_sample_weights, who)
         bags, width = idx.shape
         starts = np.arange(bags, dtype=np.int64) * width
     else:
         off = off.astype(np.int64)
-        if include_last_offset:
-            if off.size < 1:
-                raise RuntimeError(f"{who}: include_last_offset: number of offset should be at "
-                                   f"least 1")
         if off.size and off[0] != 0:
             raise RuntimeError(f"{who}: offsets[0] has to be 0, i.e., the first sequence in the "
                                f"mini-batch has to start from position 0. However, got "
@@ -227,6 +224,10 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         if off.size and off[-1] > idx.size:
             raise RuntimeError(f"{who}: offsets[-1] can not be greater than input's length "
                                f"{idx.size} but got offsets[-1] of {int(off[-1])}")
+        _same_weight_type(weight, per_sample_weights, who)
+        if include_last_offset and off.size < 1:
+            raise RuntimeError(f"{who}: include_last_offset: number of offset should be at "
+                               f"least 1")
         if (np.diff(off) < 0).any():
             raise RuntimeError(f"{who}: offsets must be non-decreasing, got {off.tolist()}")
         if include_last_offset:
@@ -266,6 +267,15 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         counts = np.bincount(bag_ids, minlength=bags)
         ws = ((1.0 / np.maximum(counts, 1))[bag_ids].astype(weight._data.dtype),)
     return rename(apply1(RS.RESAMPLE_T, e, (0, bags, (bag_ids,), ws)), "EmbeddingBagBackward0")
+
+
+def _same_weight_type(weight, per_sample_weights, who):
+    """PyTorch's kernel wants per_sample_weights in the weight's dtype (no promotion)."""
+    if per_sample_weights is not None and per_sample_weights.dtype != weight.dtype:
+        raise RuntimeError(f"{who}: Expected tensor for argument #1 'weight' to have the same "
+                           f"type as tensor for argument #1 'per_sample_weights'; but type "
+                           f"{weight.dtype} does not equal {per_sample_weights.dtype}; convert "
+                           f"them with per_sample_weights.to(weight.dtype)")
 
 
 def _bag_max(e, bag_ids, bags, d, dev):

@@ -17,6 +17,7 @@ from ..._tensor import Tensor, apply, apply1, as_tensor_arg, wrap
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import fp32 as _ac_fp32
 from ...autograd.graph import Shown, edge_of, present
+from ...functions._args import _tensor_attr_arg
 from ...ops import loss as LO
 from . import _loss_aten as _AT
 from . import _node_names as _NN
@@ -24,7 +25,7 @@ from .activation import log_softmax
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
-    "cross_entropy", "ctc_loss", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss",
+    "cross_entropy", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss",
     "kl_div", "l1_loss", "margin_ranking_loss", "mse_loss", "multi_margin_loss",
     "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss",
     "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
@@ -186,8 +187,10 @@ def _floating_input(x: Tensor, kernel: str) -> None:
 def _check_classes(t: np.ndarray, c: int, ignore_index: int, name: str,
                    byte_ok: bool = True) -> np.ndarray:
     if t.dtype != np.int64 and not (byte_ok and t.dtype == np.uint8):  # PyTorch's kernels
+        probs = " or floating class probabilities of the input's shape" \
+            if name == "cross_entropy" else ""
         raise RuntimeError(f"{name}: expected scalar type Long but found {t.dtype} (the "
-                           f"target); pass int64 class indices, e.g. target.long()")
+                           f"target); pass int64 class indices, e.g. target.long(){probs}")
     if t.size:
         bad = (t < 0) | (t >= c)
         if ignore_index is not None:
@@ -233,14 +236,22 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     # PyTorch reads the class dim before checking label_smoothing for class probabilities,
     # after for class indices; a label_smoothing <= 0 is no smoothing (no lower bound check)
     _AT.class_dim_and_smoothing(x, probs, label_smoothing)
-    label_smoothing = max(float(label_smoothing), 0.0)
+    label_smoothing = float(label_smoothing)
+    label_smoothing = label_smoothing if label_smoothing > 0 else 0.0  # (NaN: none, as PyTorch)
     _floating_input(x, "log_softmax_lastdim_kernel_impl")
-    if tgt.dtype.kind == "f":
+    if probs:
         return _cross_entropy_probs(x, tgt, weight, reduction, label_smoothing)
+    # any other target is read as class indices (a floating one fails their checks)
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "cross_entropy")
     w = _weight_array(weight, c, x2._data.dtype, "cross_entropy", x2)
+    if label_smoothing and x.ndim == 1 and tgt.ndim == 1:
+        # PyTorch masks the smoothing term (0-D for an unbatched input) in place with the
+        # target's (1,)-shaped ignore mask
+        raise RuntimeError(f"cross_entropy: output with shape [] doesn't match the broadcast "
+                           f"shape [1]: with label_smoothing an unbatched input of shape "
+                           f"{list(x.shape)} takes a 0-D target, got shape {list(tgt.shape)}")
     out = apply1(LO.CROSS_ENTROPY, x2,
                  (t, w, ignore_index, reduction, float(label_smoothing)))
     if reduction == "none" and tuple(out.shape) != out_shape:
@@ -360,12 +371,20 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _broadcast_operands(input, target, "mse_loss")
     _check_reduction(reduction, "mse_loss")
     x, y = _promoted(_t(input), target, "mse_loss", True, "mse_cpu")
     if weight is not None:
         d = x - y
         return _weighted(d * d, weight, x, reduction, "mse_loss", weighted_mean=True)
     return _pointwise(LO.MSE, x, y, reduction, None, "mse_loss")
+
+
+def _broadcast_operands(input, target, name: str) -> None:
+    """PyTorch's Python losses broadcast input and target (torch.broadcast_tensors: its
+    RuntimeError) before they read the reduction string."""
+    if isinstance(input, Tensor) and isinstance(target, Tensor):
+        _AT._broadcast(name, tuple(input.shape), tuple(target.shape))
 
 
 def _no_bool_subtraction(name: str, *operands) -> None:
@@ -383,6 +402,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _broadcast_operands(input, target, "l1_loss")
     _check_reduction(reduction, "l1_loss")
     _no_bool_subtraction("l1_loss", input, target)  # ((input - target).abs())
     x, y = _promoted(_t(input), target, "l1_loss", True)
@@ -399,6 +419,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target = _ac_fp32(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _broadcast_operands(input, target, "smooth_l1_loss")
     _check_reduction(reduction, "smooth_l1_loss")
     if not beta >= 0:  # (NaN too; PyTorch's check: RuntimeError)
         raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
@@ -413,6 +434,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target, weight = _ac_fp32(input, target, weight)
+    _broadcast_operands(input, target, "huber_loss")
     _check_reduction(reduction, "huber_loss")
     if not delta > 0:  # (NaN too; PyTorch's check: RuntimeError)
         raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
@@ -443,6 +465,11 @@ def _loss_weight(weight, x: Tensor, name: str):
     if weight is None:
         return None
     w = _on_device_of(weight, x, "weight", name)
+    shape = _AT._broadcast(name, tuple(x.shape), w.shape)
+    if shape != tuple(x.shape):  # (PyTorch multiplies the loss by the weight in place)
+        raise RuntimeError(f"{name}: output with shape {list(x.shape)} doesn't match the "
+                           f"broadcast shape {list(shape)} (the weight of shape {list(w.shape)} "
+                           f"must broadcast to the input's shape)")
     return w.astype(x._data.dtype, copy=False)
 
 
@@ -695,15 +722,16 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
     """
     import math
 
-    x = _t(input)
     if isinstance(var, (int, float)):
         if var < 0:
             raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+        x = _tensor_attr_arg(input, "gaussian_nll_loss")  # (PyTorch's ones_like(input))
         v = x.detach() * 0 + float(var)
     else:
         v = _t(var, "var")
         if v._data.size and bool((v._data < 0).any()):
             raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+        x = _tensor_attr_arg(input, "gaussian_nll_loss")  # (PyTorch's input.size())
     xs, vs = tuple(x.shape), tuple(v.shape)
     if vs != xs:
         if xs[:-1] == vs:
@@ -720,8 +748,15 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
         raise RuntimeError(f"gaussian_nll_loss: result type Float can't be cast to the desired "
                            f"output type {v.dtype} (var, clamped in place at eps); pass a "
                            f"floating var, e.g. var.float()")
+    if isinstance(target, (list, tuple)):  # (reached at input - target, as in PyTorch)
+        raise TypeError(f"gaussian_nll_loss(): argument 'target' (position 2) must be Tensor "
+                        f"or a number, not {type(target).__name__}; make one with "
+                        f"gradkit.tensor(...)")
     _no_bool_subtraction("gaussian_nll_loss", x, target)
-    x, y = _promoted(x, target, "gaussian_nll_loss")
+    if isinstance(target, (int, float)):  # a number subtracts as PyTorch's wrapped scalar
+        x, y = x, target
+    else:
+        x, y = _promoted(x, target, "gaussian_nll_loss")
     vd = v.detach()  # the floor, a constant: the gradient passes (inf - inf would be NaN)
     v = v + _F.where(vd < eps, eps - vd, vd.new_zeros(()))
     loss = 0.5 * (_F.log(v) + (x - y) ** 2 / v)
@@ -780,9 +815,13 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if p == 2:
         z = z * z
     scale = np.full((x2.shape[0], c), 1.0 / c, dtype=x._data.dtype)
-    scale[np.arange(x2.shape[0]), t] = 0  # the target class is not a margin violation
     if w is not None:
         scale *= to_host(w)[t].reshape(-1, 1)
+    # only the violations weigh: the target class and the classes within the margin take 0,
+    # not 0 * w (an inf weight made them NaN)
+    violates = to_host(z._data) > 0
+    violates[np.arange(x2.shape[0]), t] = False
+    scale = np.where(violates, scale, 0).astype(x._data.dtype, copy=False)
     loss = _F.sum(z * wrap(_on_device_of(scale, x, "scale", "")), 1).reshape(out_shape)
     return _reduce(loss, reduction)
 
@@ -819,7 +858,8 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     d_neg = d(anchor, negative)
     if swap:
         d_neg = _F.minimum(d_neg, d(positive, negative))
-    return _reduce(_F.clamp(d_pos - d_neg + margin, min=0.0), reduction)
+    # (margin + d_pos first, as PyTorch: a half-precision sum rounds there)
+    return _reduce(_F.clamp_min(margin + d_pos - d_neg, 0.0), reduction)
 
 
 @_NN.named("MultilabelMarginLossBackward0")
@@ -867,133 +907,11 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     count = count.astype(x._data.dtype)  # how often each row lists each class
     others = (count == 0).astype(x._data.dtype)
     x2 = x.reshape(-1, c)
-    hinge = _F.clamp(1 - x2.unsqueeze(2) + x2.unsqueeze(1), min=0.0)  # [n, j, i]
+    z = 1 - x2.unsqueeze(2) + x2.unsqueeze(1)  # [n, j, i]
     scale = count[:, :, None] * others[:, None, :] / c
-    # only the pairs (j in Y, i not in Y) enter, as PyTorch's loop: the others (the diagonal
-    # among them) are left out, not multiplied by 0, so an inf score there gives no NaN
-    hinge = _F.where(wrap(_on_device_of(scale != 0, x, "pairs", "")), hinge, 0.0)
+    # only the pairs (j in Y, i not in Y) with z > 0 enter, as PyTorch's loop: the others
+    # (the diagonal among them) are left out, not multiplied by 0, so an inf score there
+    # gives no NaN, and a NaN z (a NaN score) adds nothing
+    hinge = _F.where((z > 0) & wrap(_on_device_of(scale != 0, x, "pairs", "")), z, 0.0)
     loss = _F.sum(hinge * wrap(_on_device_of(scale, x, "scale", "")), (1, 2))
     return _reduce(loss.reshape(tuple(x.shape[:-1])), reduction)
-
-
-def _lengths(v, name):
-    """``input_lengths``/``target_lengths``: a Tensor of an integer dtype or a sequence of
-    ints (PyTorch's two signatures), as an int64 array."""
-    if isinstance(v, Tensor):
-        arr = to_host(v._data)
-        if arr.dtype.kind not in "iu":
-            raise RuntimeError(f"ctc_loss: {name} must be integral, got a tensor of "
-                               f"{v.dtype}; pass int64 lengths")
-        return arr.reshape(-1).astype(np.int64)
-    seq = list(v) if isinstance(v, (list, tuple, np.ndarray)) else [v]
-    if not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in seq):
-        raise TypeError(f"ctc_loss(): argument '{name}' must be a tuple of ints or a Tensor, "
-                        f"got {v!r}")
-    return np.asarray(seq, dtype=np.int64).reshape(-1)
-
-
-def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
-             blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
-    """Connectionist temporal classification loss: ``-log`` of the total probability of every
-    alignment of each target sequence to its input frames (blanks between and around labels,
-    repeats merged).
-
-    Args:
-        log_probs: ``(T, N, C)`` or ``(T, C)`` per-frame log-probabilities (``log_softmax``
-            over ``C``).
-        targets: ``(N, S)`` padded label rows or the ``sum(target_lengths)`` labels
-            concatenated; values in ``[0, C)``, never ``blank``.
-        input_lengths: ``(N,)`` frames used per sample (at most ``T``).
-        target_lengths: ``(N,)`` labels per sample.
-        blank: the blank class. Default: 0.
-        reduction: ``'mean'`` (each loss divided by its target length, then the batch mean),
-            ``'sum'`` or ``'none'``.
-        zero_infinity: impossible alignments (too few frames) give 0 loss and 0 gradient
-            instead of an ``inf`` loss and a NaN gradient.
-
-    Returns:
-        A scalar, or ``(N,)`` for ``reduction='none'``.
-
-    Note:
-        The gradient with respect to ``log_probs`` is the true derivative; PyTorch's differs
-        by ``exp(log_probs)``, which cancels once it flows through ``log_softmax`` (so the
-        gradients of the logits agree). Second derivatives are not supported (as in PyTorch).
-    """
-
-    _check_reduction(reduction, "ctc_loss")
-    lp = _t(log_probs, "log_probs")
-    in_len = _lengths(input_lengths, "input_lengths")
-    lab_len = _lengths(target_lengths, "target_lengths")
-    # (PyTorch reads log_probs.size(1) before its kernel's dtype dispatch)
-    if lp.ndim == 0:
-        raise IndexError("ctc_loss: Dimension out of range (expected to be in range of [-1, 0], "
-                         "but got 1): log_probs must be (T, N, C) or (T, C), got a 0-D tensor")
-    if lp.dtype.name not in ("float32", "float64"):  # (PyTorch's CPU kernel: these two only)
-        raise NotImplementedError(f'"ctc_loss_cpu" not implemented for {lp.dtype}: pass '
-                                  f"float32 or float64 log-probabilities")
-    if lp.numel() == 0:
-        raise RuntimeError(f"ctc_loss: log_probs tensor must not be empty (got shape "
-                           f"{tuple(lp.shape)})")
-    if lp.ndim not in (2, 3):
-        raise RuntimeError(f"ctc_loss: Expected 3-dimensional tensor, but got "
-                           f"{lp.ndim + (lp.ndim < 3)}-dimensional tensor for argument #1 "
-                           f"'log_probs': pass (T, N, C) or (T, C), got {tuple(lp.shape)}")
-    unbatched = lp.ndim == 2
-    if unbatched:
-        lp = lp.unsqueeze(1)
-    t_max, n, c = lp.shape
-    tg = to_host(targets._data) if isinstance(targets, Tensor) else np.asarray(targets)
-    if tg.ndim not in (1, 2):
-        raise RuntimeError(f"ctc_loss: Expected 1 to 2 dimensions, but got {tg.ndim}-"
-                           f"dimensional tensor for argument #2 'targets'")
-    if not 0 <= blank < c:
-        raise RuntimeError(f"ctc_loss: blank must be in label range [0, {c}) for {c} "
-                           f"classes, got {blank}")
-    for what, arr in (("input_lengths", in_len), ("target_lengths", lab_len)):
-        if arr.shape[0] != n:
-            raise RuntimeError(f"ctc_loss: {what} must be of size batch_size ({n}), got "
-                               f"{arr.tolist()}")
-    if (lab_len < 0).any():
-        raise RuntimeError(f"ctc_loss: Expected target_lengths to have value at least 0, but "
-                           f"got {lab_len.tolist()}")
-    if tg.ndim == 1:
-        if tg.shape[0] != lab_len.sum():
-            raise RuntimeError(f"ctc_loss: Expected tensor to have size {int(lab_len.sum())} "
-                               f"at dimension 0 (sum(target_lengths)), but got size "
-                               f"{tg.shape[0]} for argument #2 'targets'")
-    elif tg.shape[0] != n or (lab_len > tg.shape[1]).any():
-        raise RuntimeError(f"ctc_loss: expected padded targets of shape ({n}, S) with "
-                           f"S >= max(target_lengths) = {int(lab_len.max(initial=0))}, got "
-                           f"{tuple(tg.shape)} for argument #2 'targets'")
-    if (in_len > t_max).any() or (in_len < 0).any():
-        raise RuntimeError(f"ctc_loss: Expected input_lengths to have values in [0, {t_max}] "
-                           f"for log_probs of shape {tuple(log_probs.shape)}, got "
-                           f"{in_len.tolist()}")
-    if tg.dtype.kind != "i":  # PyTorch converts the targets to int64
-        if tg.dtype.kind not in "bufc":
-            raise TypeError(f"ctc_loss: targets must hold class indices, got {tg.dtype}")
-        tg = tg.real.astype(np.int64) if tg.dtype.kind == "c" else tg.astype(np.int64)
-    if tg.ndim == 1:
-        offsets = np.concatenate(([0], np.cumsum(lab_len)[:-1]))
-        rows = [tg[o:o + k] for o, k in zip(offsets, lab_len)]
-    else:
-        rows = [tg[i, :k] for i, k in enumerate(lab_len)]
-    s_max = int(lab_len.max(initial=0))
-    ext = np.full((n, 2 * s_max + 1), blank, dtype=np.int64)
-    for i, r in enumerate(rows):
-        if r.size and ((r < 0).any() or (r >= c).any()):  # (PyTorch reads out of bounds)
-            raise ValueError(f"ctc_loss: target labels must be in [0, {c}), got {r.tolist()} "
-                             f"for batch element {i}")
-        ext[i, 1:2 * len(r):2] = r
-    # PyTorch's rule for the skip transition s-2 -> s: the two extended labels differ (a label
-    # equal to blank is read as one more blank, as its kernels do); within each target only
-    skip = np.zeros(ext.shape, dtype=bool)
-    skip[:, 2:] = ext[:, 2:] != ext[:, :-2]
-    skip &= np.arange(ext.shape[1]) < (2 * lab_len + 1)[:, None]
-    nll = apply(LO.CTC, (lp,), (ext, skip, in_len, lab_len, blank, bool(zero_infinity)))
-    if reduction == "mean":
-        div = _on_device_of(np.maximum(lab_len, 1).astype(lp._data.dtype), lp, "lengths", "")
-        return (nll / wrap(div)).mean()
-    if reduction == "sum":
-        return nll.sum()
-    return nll.squeeze(0) if unbatched else nll

@@ -162,6 +162,7 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     c = x.shape[1]
     _check_channel_params("batch_norm", x, c, weight=weight, bias=bias,
                           running_mean=running_mean, running_var=running_var)
+    weight, bias = _channel_vector(weight, c), _channel_vector(bias, c)
     for name, t in (("running_mean", running_mean), ("running_var", running_var)):
         if t is not None and t.ndim != 1:  # (PyTorch's kernel reads them as vectors)
             raise RuntimeError(f"batch_norm(): {name} must be a vector of {c} elements "
@@ -511,6 +512,13 @@ def _check_channel_params(fn, x, c, **params):
                                f"input of shape {tuple(x.shape)} has {c} channels)")
 
 
+def _channel_vector(t, c):
+    """A per-channel weight or bias of ``c`` elements in another shape (0-D, (1, C)) viewed
+    as ``(C,)``, so that its gradient comes back in its own shape (the kernels' rules give
+    (C,))."""
+    return t if t is None or tuple(t.shape) == (c,) else t.reshape(c)
+
+
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                   running_var: Tensor | None = None, weight: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True,
@@ -565,8 +573,14 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
         raise IndexError(f"instance_norm(): select(): index 0 out of range for tensor of size "
                          f"[0] at dimension 0 (an empty batch, shape {tuple(x.shape)}, with an "
                          f"affine weight or bias)")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.ndim > 1:  # (PyTorch repeats them once per sample)
+            raise RuntimeError(f"instance_norm(): Number of dimensions of repeat dims can not "
+                               f"be smaller than number of dimensions of tensor: the {name} "
+                               f"must be 1-D ({c},), got shape {tuple(t.shape)}")
     _check_channel_params("instance_norm", x, c, weight=weight, bias=bias,
                           running_mean=running_mean, running_var=running_var)
+    weight, bias = _channel_vector(weight, c), _channel_vector(bias, c)
     if not use_input_stats:
         return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
     cast = _param_dtypes("instance_norm", x, dict(weight=weight, bias=bias,

@@ -20,6 +20,7 @@ from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ...autograd.graph import present
 from ...functions import where
+from ...functions._args import _tensor_attr_arg
 from ...ops import pooling as P
 from . import _node_names as _NN
 from ._pool_rank import lp_kernel_check, rank_error
@@ -273,6 +274,9 @@ def _adaptive_out(x, output_size, n, who):
 def _adaptive_avg_dtype(x, out, who):
     """PyTorch's adaptive average has no integer or bool kernel; a (1, 1) output goes through
     ``mean``, whose error is a RuntimeError; an empty input or output is returned unchecked."""
+    if tuple(out) == (1, 1) and not x.dtype.is_floating_point:  # (even an empty input)
+        raise RuntimeError(f"{who}: mean(): could not infer output dtype. Input dtype must "
+                           f"be either a floating point or complex dtype. Got: {x.dtype}")
     if not x.dtype.is_floating_point and 0 not in tuple(out) and x.numel():
         if tuple(out) == (1, 1):
             raise RuntimeError(f"{who}: mean(): could not infer output dtype. Input dtype must "
@@ -323,6 +327,37 @@ def _adaptive_avg_last(x, n_in, n_out):
     return v.sum(-1) / wrap(xp.asarray(cnt))
 
 
+def _one_per_plane(input, output_size, k):
+    """The output size resolves to all ones: PyTorch then takes ``input.mean`` over the last
+    ``k`` dims (keepdim) instead of pooling, with no check of the input's rank beyond that."""
+    sizes = (output_size,) * k if isinstance(output_size, int) else output_size
+    if not isinstance(sizes, (tuple, list)) or len(sizes) != k:
+        return False
+    if sizes is output_size and isinstance(input, Tensor) and input.ndim <= k:
+        # (PyTorch's Python code fills a sequence's None sizes from the input's: ValueError)
+        raise ValueError(f"adaptive_avg_pool{k}d(): Input dimension should be at least {k + 1} "
+                         f"for output_size {output_size!r}, got an input of shape "
+                         f"{tuple(input.shape)}")
+    if any(v is None for v in sizes):
+        if not isinstance(input, Tensor) or input.ndim < k:
+            return False
+        sizes = [d if v is None else v for v, d in zip(sizes, input.shape[-k:])]
+    return all(type(v) is int and v == 1 for v in sizes)
+
+
+def _plane_mean(input, k, who):
+    x = input if isinstance(input, Tensor) else _tensor_attr_arg(input, who[:-2])
+    if not x.is_floating_point():
+        raise RuntimeError(f"{who}: mean(): could not infer output dtype. Input dtype must be "
+                           f"either a floating point or complex dtype. Got: {x.dtype}")
+    if x.ndim < k:
+        raise IndexError(f"{who}: Dimension out of range (expected to be in range of "
+                         f"[{-max(x.ndim, 1)}, {max(x.ndim, 1) - 1}], but got {-k}): an output "
+                         f"of one element per plane averages the last {k} dims of the input, "
+                         f"of shape {tuple(x.shape)}")
+    return x.mean(tuple(range(-k, 0)), keepdim=True)
+
+
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """2-D average pooling to a fixed output size; window ``i`` spans
     ``[floor(i H / H_out), ceil((i + 1) H / H_out))``.
@@ -335,6 +370,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
         - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
         - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`
     """
+    if _one_per_plane(input, output_size, 2):
+        return _plane_mean(input, 2, "adaptive_avg_pool2d()")
     return _adaptive_avg(input, output_size, 2, "adaptive_avg_pool2d()")
 
 
@@ -765,6 +802,8 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
         - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
         - Output: :math:`(N, C, *output\\_size)`; ``None`` keeps that input size
     """
+    if _one_per_plane(input, output_size, 3):
+        return _plane_mean(input, 3, "adaptive_avg_pool3d()")
     return _adaptive_avg_pool3d(input, output_size, "adaptive_avg_pool3d()")
 
 

@@ -474,6 +474,10 @@ def _unfold(input, kernel_size, dilation, padding, stride, who):
         raise (IndexError if x.ndim < 3 else RuntimeError)(
             f"{who} expects an input of shape (N, C, H, W) or (C, H, W), got a {x.ndim}-D "
             f"input of shape {tuple(x.shape)}")
+    if 0 in tuple(x.shape)[x.ndim - 3:]:  # (only the batch may be empty)
+        raise RuntimeError(f"{who}: Expected 3D or 4D (batch mode) tensor with possibly 0 batch "
+                           f"size and other non-zero dimensions for input, but got: "
+                           f"{list(x.shape)}")
     unbatched = x.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
@@ -647,6 +651,11 @@ def _clip(c, size):
     if inside.all():
         return c
     clipped = dev.where(dev.isnan(d), size - 1, dev.clip(d, 0, size - 1)).astype(d.dtype)
+    if bool(dev.isfinite(d).all()):
+        # PyTorch multiplies the coordinate's gradient by 0 or 1 (an inf or NaN gradient of a
+        # clipped coordinate stays NaN): c * inside + (clipped - c * inside), exact
+        m = inside.astype(d.dtype)
+        return c * wrap(m) + wrap(clipped - d * m)
     return _F.where(wrap(dev.asarray(inside)), c, wrap(clipped))
 
 
@@ -772,6 +781,10 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"{who}: expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: {padding_mode!r}")
+    for i, (name, v) in enumerate((("input", x), ("grid", g))):  # (then PyTorch's binding)
+        if isinstance(v, (list, tuple, int, float)):
+            raise TypeError(f"grid_sampler(): argument '{name}' (position {i + 1}) must be "
+                            f"Tensor, not {type(v).__name__}; make one with gradkit.tensor(...)")
     _grid_checks(x, g, who)
     if mode == "bicubic" and x.ndim == 5:
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")

@@ -40,7 +40,9 @@ class _BatchNorm(Module):
         layer = type(self).__name__
         if not isinstance(num_features, int) or isinstance(num_features, bool):
             raise TypeError(f"{layer}: num_features must be an int, got {num_features!r}")
-        if num_features < 0:  # PyTorch: torch.empty's RuntimeError (0 is built, as PyTorch)
+        if num_features < 0 and (affine or track_running_stats):
+            # PyTorch: torch.empty's RuntimeError where a tensor of num_features is made (0 is
+            # built, and so is any number without weights or running statistics)
             raise RuntimeError(f"{layer}: num_features must be a positive int, got "
                                f"{num_features!r} (Trying to create tensor with negative "
                                f"dimension)")

@@ -85,10 +85,9 @@ class _ConvNd(Module):
             raise RuntimeError(f"{layer}: kernel_size must be non-negative, got {kernel_size} "
                                f"(Trying to create tensor with negative dimension)")
         if not isinstance(padding, str):
+            # (a negative padding is the forward's RuntimeError, after the input's type, as
+            # PyTorch's)
             padding = _ntuple(padding, n, "padding", layer)
-            if any(v < 0 for v in padding):
-                # (PyTorch: "negative padding is not supported", a RuntimeError)
-                raise RuntimeError(f"{layer}: padding must be non-negative, got {padding}")
         if transposed and padding_mode != "zeros":
             raise ValueError(f"{layer}: only padding_mode='zeros' is supported for transposed "
                              f"convolutions, got {padding_mode!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from ..functional import loss as FL
+from ..functional import loss_ctc as FCTC
 from .module import Module
 
 __all__ = [
@@ -453,5 +454,5 @@ class CTCLoss(_Loss):
 
     def forward(self, log_probs: Tensor, targets: Tensor, input_lengths,
                 target_lengths) -> Tensor:
-        return FL.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+        return FCTC.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
                            self.reduction, self.zero_infinity)

@@ -580,10 +580,15 @@ class RNNCellBase(Module):
                                                              dtype=x.dtype), False, None))
                 continue
             s2 = s if batched else F.unsqueeze(s, 0)
-            if s2.ndim == 2 and s2.shape[0] != B:
+            if s2.ndim in (1, 2) and s2.shape[0] != B:
                 raise RuntimeError(f"{name}: Input batch size {B} doesn't match {what} batch "
                                    f"size {s2.shape[0]} (input {_shape(input)}, {what} "
                                    f"{_shape(s)})")
+            if s2.ndim == 1:  # a 1-D state beside a batched input: PyTorch reads its dim 1
+                raise IndexError(f"{name}: Dimension out of range (expected to be in range of "
+                                 f"[-1, 0], but got 1): {what} of shape {_shape(s)} beside a "
+                                 f"batched input {_shape(input)}; pass {what} of shape "
+                                 f"{(B, self.hidden_size)}")
             if _shape(s2) != (B, self.hidden_size):
                 raise RuntimeError(f"{name}: expected {what} of shape "
                                    f"{(B, self.hidden_size) if batched else (self.hidden_size,)}"
