@@ -51,6 +51,7 @@ def main(names):
     paths = [p for p in compare.programs() if not names or p.stem in names]
     with ThreadPoolExecutor(max_workers=2) as pool:
         rows = list(pool.map(one, paths))
+    compare.close_servers()
     for stem, t_ok, g_ok, problems in rows:
         reason = compare.options(compare.PROGRAMS / f"{stem}.py")["xfail"]
         print(f"{stem:<32} torch {'-' if t_ok is None else 'ok' if t_ok else 'FAIL':<5} "
