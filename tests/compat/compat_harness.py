@@ -98,9 +98,9 @@ def _run_fresh(path: Path, under: str, cwd: Path, timeout: float) -> subprocess.
     try:
         return subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True,
                               timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        return subprocess.CompletedProcess(cmd, -9, exc.stdout or "",
-                                           f"timed out after {timeout} s")
+    except subprocess.TimeoutExpired as exc:  # (its stdout is bytes, even with text=True)
+        stdout = (exc.stdout or b"").decode(errors="replace").replace("\r\n", "\n")
+        return subprocess.CompletedProcess(cmd, -9, stdout, f"timed out after {timeout} s")
 
 
 class ForkServer:

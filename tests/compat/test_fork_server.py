@@ -126,6 +126,17 @@ def test_a_timeout_ends_the_program_and_its_children(tmp_path):
     assert compare.run(prog, "gradkit", tmp_path / "next").stdout == "still serving\n"
 
 
+@pytest.mark.parametrize("fresh", [True, False], ids=["fresh", "forked"])
+def test_a_timed_out_run_reports_what_it_printed_as_text(tmp_path, fresh):
+    prog = tmp_path / "slow.py"
+    prog.write_text("import time\nprint('started', flush=True)\ntime.sleep(600)\n")
+    (tmp_path / "job").mkdir()
+    run = compare._run_fresh if fresh else compare.run
+    result = run(prog, "gradkit", tmp_path / "job", 20)
+    assert (result.returncode, result.stdout) == (-9, "started\n")
+    assert result.stderr == "timed out after 20 s"
+
+
 def test_fresh_mode_is_chosen_by_the_environment(monkeypatch):
     monkeypatch.setenv("GRADKIT_CORPUS_FRESH", "1")
     assert compare.fresh_mode()
