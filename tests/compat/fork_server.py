@@ -135,7 +135,7 @@ def run(under: str, job: dict) -> None:
     try:
         if under == "torch":
             sys.argv = [path]
-            sys.path.insert(0, os.path.dirname(path))
+            sys.path.insert(0, os.path.dirname(os.path.realpath(path)))  # (as Python's)
             with open(path, "rb") as f:
                 code = compile(f.read(), path, "exec", dont_inherit=True)  # (not our __future__)
             exec(code, _main_module(path).__dict__)
@@ -143,7 +143,7 @@ def run(under: str, job: dict) -> None:
             import runpy
 
             sys.argv = ["-m", "run", path]  # (run_module puts gradkit/__main__.py first)
-            sys.path.insert(0, job["cwd"])
+            sys.path.insert(0, os.getcwd())
             runpy.run_module("gradkit", run_name="__main__", alter_sys=True)
     except (SystemExit, KeyboardInterrupt):
         raise

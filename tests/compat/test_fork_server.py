@@ -48,8 +48,13 @@ if mode == "raise":
 
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory):
-    path = tmp_path_factory.mktemp("probe") / "probe.py"
-    path.write_text(PROBE)
+    real = tmp_path_factory.mktemp("probe") / "probe.py"
+    real.write_text(PROBE)
+    path = tmp_path_factory.mktemp("link") / "probe.py"
+    try:  # a linked program: sys.path[0] is the folder of the file linked to, as in Python
+        path.symlink_to(real)
+    except OSError:
+        path = real
     yield path
     compare.close_servers()
 
