@@ -27,9 +27,12 @@ def outcomes(tmp_path_factory):
             unders.append("torch")
         for under in unders:
             jobs.append((path, under, tmp_path_factory.mktemp(f"{path.stem}-{under}")))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = pool.map(lambda job: ((job[0].stem, job[1]), compare.run(*job)), jobs)
-        return dict(results), has_torch
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = pool.map(lambda job: ((job[0].stem, job[1]), compare.run(*job)), jobs)
+            return dict(results), has_torch
+    finally:
+        compare.close_servers()  # (each holds an imported library: give the memory back)
 
 
 def _has_torch() -> bool:
