@@ -179,3 +179,22 @@ def test_sdpa_output_is_laid_out_like_the_query_as_pytorch(layout):
     assert res[0][0] == res[1][0]
     for a, c in zip(res[0][1:], res[1][1:]):
         np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_sdpa_fused_gpt_shapes_match_torch(torch, causal):
+    # heads split from (B, L, H, D) by a transpose (strided operands), 64 keys: the scores are
+    # computed key-major, (..., S, L), and the softmax reduces over their outer axis
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal((2, 64, 4, 16)).astype(np.float32) for _ in range(3)]
+    ours = [gk.tensor(a).transpose(1, 2).requires_grad_() for a in arrays]
+    theirs = [torch.tensor(a).transpose(1, 2).requires_grad_() for a in arrays]
+    out = F.scaled_dot_product_attention(*ours, is_causal=causal)
+    ref = torch.nn.functional.scaled_dot_product_attention(*theirs, is_causal=causal)
+    assert type(out.grad_fn).__name__ == FUSED
+    g = rng.standard_normal(tuple(ref.shape)).astype(np.float32)
+    out.backward(gk.tensor(g))
+    ref.backward(torch.tensor(g))
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5)
