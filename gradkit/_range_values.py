@@ -60,6 +60,15 @@ def _round_half(x, dt):
 
 def linspace(start: float, end: float, steps: int, dt) -> np.ndarray:
     dt = np.dtype(dt)
+    if dt.kind == "c":
+        # PyTorch's complex step and values are the real and imaginary parts' own, each as a
+        # real linspace of the part's type
+        s, e = np.array(start).astype(dt), np.array(end).astype(dt)
+        part = np.float32 if dt == np.complex64 else np.float64
+        out = np.empty(steps, dt)
+        out.real = linspace(float(s.real), float(e.real), steps, part)
+        out.imag = linspace(float(s.imag), float(e.imag), steps, part)
+        return out
     if steps == 0:
         return np.empty(0, dt)
     if steps == 1:
@@ -92,6 +101,9 @@ def linspace(start: float, end: float, steps: int, dt) -> np.ndarray:
 
 def logspace(start: float, end: float, steps: int, base: float, dt) -> np.ndarray:
     dt = np.dtype(dt)
+    if dt.kind == "c":  # base to the powers of the complex linspace, in double precision
+        with np.errstate(all="ignore"):
+            return np.power(np.complex128(base), linspace(start, end, steps, dt)).astype(dt)
     if steps == 0:
         return np.empty(0, dt)
     if steps == 1:

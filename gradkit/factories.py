@@ -439,7 +439,18 @@ def _space_args(name, start, end, steps):
     return start, end, int(steps)
 
 
-def _space_dtype(name, dtype):
+def _space_dtype(name, dtype, start=0.0, end=0.0):
+    if isinstance(start, (complex, np.complexfloating)) or \
+            isinstance(end, (complex, np.complexfloating)):
+        # complex bounds: the default dtype's complex type, and only a complex dtype allowed
+        inferred = np.complex128 if _dtype.get_default_dtype() == _dtype.float64 \
+            else np.complex64
+        if dtype is None:
+            return _dtype.to_dtype(inferred)
+        if np.dtype(_dtype.to_dtype(dtype)).kind != "c":
+            raise RuntimeError(f"{name}(): inferred dtype {np.dtype(inferred).name} can't be "
+                               f"safely cast to the passed dtype {_dtype.to_dtype(dtype)}; pass "
+                               f"a complex dtype (e.g. dtype=torch.complex64) or real bounds")
     dt = _float_dtype(dtype)
     if np.dtype(dt).kind == "b":
         raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'; pass a numeric '
@@ -451,7 +462,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     """``steps`` evenly spaced values from ``start`` to ``end``, with PyTorch's arithmetic (the
     same bits as ``torch.linspace``; see ``gradkit/_range_values.py``)."""
     start, end, steps = _space_args("linspace", start, end, steps)
-    dt = _space_dtype("linspace", dtype)
+    dt = _space_dtype("linspace", dtype, start, end)
     return _finish(_range_values.linspace(start, end, steps, dt), requires_grad, device)
 
 
@@ -459,7 +470,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None,
              requires_grad=False) -> Tensor:
     """``base ** linspace(start, end, steps)``, with PyTorch's arithmetic."""
     start, end, steps = _space_args("logspace", start, end, steps)
-    dt = _space_dtype("logspace", dtype)
+    dt = _space_dtype("logspace", dtype, start, end)
     return _finish(_range_values.logspace(start, end, steps, float(base), dt), requires_grad,
                    device)
 
