@@ -132,7 +132,8 @@ def kaiser_window(window_length, periodic=_PERIODIC, beta=_BETA, *, dtype=None, 
     n, span, dt = _points("kaiser_window", window_length, periodic, dtype)
     if span > 0:
         a = span / 2.0
-        w = np.i0(beta * np.sqrt(np.clip(1 - ((n - a) / a) ** 2, 0, None))) / np.i0(beta)
+        with np.errstate(invalid="ignore", over="ignore"):  # an infinite beta: NaN, as PyTorch
+            w = np.i0(beta * np.sqrt(np.clip(1 - ((n - a) / a) ** 2, 0, None))) / np.i0(beta)
     else:
         w = n
     return _window(w, window_length, dt, device, requires_grad)

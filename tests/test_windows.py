@@ -1,6 +1,8 @@
 """Window functions against PyTorch's: values, dtypes, periodic and symmetric forms, lengths 0
 and 1, parameters, errors."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -73,3 +75,11 @@ def test_kaiser_window_takes_beta_with_periodic_only_as_torch():
         np.testing.assert_allclose(L.kaiser_window(4, True, beta=2.0).numpy(),
                                    torch.kaiser_window(4, periodic=True, beta=2.0).numpy(),
                                    rtol=1e-6)
+
+
+@pytest.mark.parametrize("beta", [float("inf"), float("-inf"), float("nan"), 1e3])
+def test_kaiser_window_of_an_extreme_beta_as_torch_without_numpy_warnings(beta):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's 'invalid value' warning leaked before
+        ours = gk.kaiser_window(6, True, beta)
+    np.testing.assert_array_equal(ours.numpy(), torch.kaiser_window(6, True, beta).numpy())
