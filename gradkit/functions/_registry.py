@@ -713,6 +713,19 @@ SEQUENCE_ONLY = {"flip": "dims", "permute": "dims", "tile": "dims", "reshape": "
 SPREAD_METHOD_ONLY = {"squeeze": "dims"}
 
 
+# arguments PyTorch's method takes as a 1-D index tensor (``x.hsplit(torch.tensor([1]))``) but
+# its function refuses (only an int, or a tuple of ints): name -> the parameter
+TENSOR_METHOD_ONLY = {"hsplit": "sections", "vsplit": "sections", "dsplit": "sections"}
+
+
+def tensor_list_error(op, name, value):
+    """PyTorch's TypeError for an index tensor given to a function face that takes ints."""
+    if getattr(value, "ndim", 0) >= 1 and type(value).__name__ != "ndarray":
+        raise TypeError(f"{op}() received an invalid combination of arguments - got (Tensor, "
+                        f"Tensor): '{name}' must be an int or a tuple of ints; pass "
+                        f"tuple({name}.tolist()), or call the method, x.{op}({name})")
+
+
 def sequence_error(op, name, value):
     """PyTorch's TypeError for an int list given as anything but one sequence."""
     raise TypeError(f"{op}(): argument '{name}' (position 2) must be tuple of ints, not "
@@ -722,6 +735,10 @@ def sequence_error(op, name, value):
 def _sequence_check(decl, params):
     """The function face's check of its ``SEQUENCE_ONLY`` list (spread ints, ``*args``, are
     the method's form; a list left out is the op's own missing-argument error)."""
+    tensor_arg = TENSOR_METHOD_ONLY.get(decl.name)
+    if tensor_arg is not None:
+        return (f"if {tensor_arg}.__class__ not in (int, tuple, list): "
+                f"_tensor_list_error({decl.name!r}, {tensor_arg!r}, {tensor_arg})\n    ")
     spread = SPREAD_METHOD_ONLY.get(decl.name)
     if spread is not None:
         return (f"if len({spread}) > 1: _sequence_error({decl.name!r}, 'dim', {spread})\n    ")
@@ -753,7 +770,8 @@ def _numpy_face(decl, name, function=False):
     impl, args = _impl_call(decl.impl, call)
     ns = dict(defaults, _impl=impl, _unset=_UNSET, _flag_error=flag_error,
               _number_error=number_error, _int_error=int_error,
-              _str_error=str_error, _sequence_error=sequence_error)
+              _str_error=str_error, _sequence_error=sequence_error,
+              _tensor_list_error=tensor_list_error)
     return (_dispatching if function else _compile)(
         name, params, f"{pre}{flags}return _impl({args})", ns, decl.impl)
 

@@ -295,6 +295,13 @@ RAISES = {
     "squeeze_function_spread_dims": (lambda m: m.squeeze(m.ones(1, 3, 1), 0, 2), "'dim'"),
     "squeeze_method_a_repeated_spread_dim": (lambda m: x(m).squeeze(0, 0, 0, 0), "multiple"),
     "squeeze__a_repeated_spread_dim": (lambda m: x(m).squeeze_(0, 0), "multiple"),
+    # hsplit/vsplit/dsplit: the method takes a 1-D index tensor, the function ints only
+    "hsplit_function_an_index_tensor": (lambda m: m.hsplit(m.ones(2, 4), m.tensor([1])),
+                                        "'sections'"),
+    "vsplit_function_an_index_tensor": (lambda m: m.vsplit(m.ones(4, 2), m.tensor([1, 3])),
+                                        "'sections'"),
+    "dsplit_function_an_index_tensor": (lambda m: m.dsplit(m.ones(2, 2, 4), m.tensor([2])),
+                                        "'sections'"),
     # index_copy: the source's dimensionality before the dtypes (IndexError)
     "index_copy__a_1d_int_source": (lambda m: x(m).index_copy_(0, m.tensor([2, 1, 1]),
                                                                m.tensor([1])), "dimensionality"),
@@ -343,6 +350,9 @@ ACCEPTS = {
     "zeros_device_str": lambda m: m.zeros(2, device="cpu"),
     "zeros_dtype_numpy": lambda m: m.zeros(2, dtype=m.float64),
     "split_sizes": lambda m: x(m).split([1, 2])[1],
+    "hsplit_method_an_index_tensor": lambda m: m.ones(2, 4).hsplit(m.tensor([1]))[1],
+    "hsplit_function_a_0d_tensor": lambda m: m.hsplit(m.ones(2, 4), m.tensor(2))[1],
+    "vsplit_function_a_list": lambda m: m.vsplit(m.ones(4, 2), [1, 3])[1],
     "cat_tuple": lambda m: m.cat((x(m), x(m))),
     "isclose_rtol_0d_tensor": lambda m: x(m).isclose(x(m), rtol=m.tensor(0.5)),
     "nan_to_num_nan_numpy": lambda m: x(m).nan_to_num(nan=np.float64(1.0), posinf=None),
