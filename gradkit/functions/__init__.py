@@ -19,6 +19,7 @@ indexing        x[i], x[i] = v, gather/scatter, index_select, masked_fill, nonze
 scattering      index_copy/index_fill/index_put/index_reduce, put/take, masked_select/
                 masked_scatter, select/slice/diagonal_scatter, fill_diagonal_
 sorting         sort, topk, median, kthvalue, quantile, unique, searchsorted
+histograms      histc, histogram, histogramdd
 memory          clone, copy_, to/float()/..., fill_/zero_, detach, new_* factories
 strided         as_strided, as_strided_, as_strided_scatter (views of the storage)
 sparse          to_sparse/to_dense, coalesce, indices/values (gradkit/sparse/ has the rest)
@@ -32,7 +33,7 @@ the implementations (no ``out=``), for gradkit's own use; ``gradkit.X`` is the p
 """
 
 from . import comparison, elementwise, indexing, memory, products, random, reduction, shape
-from . import bitwise, joining, operators, scattering, sorting, sparse, special
+from . import bitwise, histograms, joining, operators, scattering, sorting, sparse, special
 from . import special_bessel, strided
 from . import complex, spectral  # noqa: F401 (complex data: its ops, which primitives take it)
 from ._registry import REGISTRY, install, public_functions, special_functions, tensor_method
@@ -40,6 +41,7 @@ from .bitwise import *  # noqa: F403
 from .comparison import *  # noqa: F403
 from .complex import *  # noqa: F403
 from .elementwise import *  # noqa: F403
+from .histograms import *  # noqa: F403
 from .indexing import *  # noqa: F403
 from .joining import *  # noqa: F403
 from .memory import *  # noqa: F403
@@ -52,8 +54,8 @@ from .special import *  # noqa: F403
 from .strided import *  # noqa: F403
 
 __all__ = ["REGISTRY", "install", "public_functions", "special_functions", "tensor_method"] + [
-    n for m in (bitwise, comparison, elementwise, indexing, joining, memory, products, reduction,
-                scattering, shape, sorting, special, strided)
+    n for m in (bitwise, comparison, elementwise, histograms, indexing, joining, memory, products,
+                reduction, scattering, shape, sorting, special, strided)
     for n in m.__all__]
 
 # aliases (``clip``, ``concat``, ``arctan2``, ...) as attributes too, for gradkit's own callers

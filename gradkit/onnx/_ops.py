@@ -355,8 +355,12 @@ def _unsqueeze(g, kind, a, out):
 
 @_register("squeeze")
 def _squeeze(g, kind, a, out):
+    from gradkit.functions.shape import _EVERY
+
     x = a["input"]
     dim = a.get("dim")
+    if dim is _EVERY:  # left out: the method's spread dims (x.squeeze(0, 2)), else every one
+        dim = tuple(a.get("dims") or ()) or None
     if dim is None:
         dims = [i for i, s in enumerate(x.shape) if s == 1]
     else:
