@@ -20,7 +20,7 @@ from .lu_host import (  # noqa: F401 (re-exported)
     lu_numpy,
     permutation_numpy,
 )
-from .reduction import expand_reduced
+from .reduction import expand_reduced, one_element_norm
 
 __all__ = [
     "CHOLESKY", "CHOLESKY_INVERSE", "CHOLESKY_SOLVE", "DET", "EIGH", "EIGVALSH", "EINSUM",
@@ -617,6 +617,9 @@ CHOLESKY = Op("LinalgCholesky", _cholesky_f, _cholesky_b, saves=SAVES_OUTPUT)
 
 # -------------------------------------------------------------------------------- vector norm
 def _vector_norm_f(xp, a, p, axis, keepdims, shape):
+    one = one_element_norm(xp, a, axis, keepdims, shape)
+    if one is not None:
+        return one
     if p in (_np.inf, -_np.inf):  # (NaN propagates, as PyTorch's amax/amin)
         return (xp.max if p > 0 else xp.min)(xp.abs(a), axis=axis, keepdims=keepdims)
     if p == 2:

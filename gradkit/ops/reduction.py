@@ -198,7 +198,19 @@ def _max_all_b(xp, g, ins, out, aux, needs):
 
 
 @_float16_in_float32
+def one_element_norm(xp, a, axis, keepdims, shape):
+    """``|a|`` reduced where each norm takes one element (PyTorch's kernel gives it exactly,
+    whatever ``p``, NaN too: ``(|a|^p)^(1/p)`` differs in the last bit, ``sqrt(a*a)``
+    overflows); None otherwise."""
+    if a.size and (a.size if axis is None else int(np.prod([shape[d] for d in axis]))) == 1:
+        return xp.sum(xp.abs(a), axis=axis, keepdims=keepdims)
+    return None
+
+
 def _norm_f(xp, a, p, axis, keepdims, shape):
+    one = one_element_norm(xp, a, axis, keepdims, shape)
+    if one is not None:
+        return one
     if p == 2:
         return xp.sqrt(xp.sum(a * a, axis=axis, keepdims=keepdims))
     return xp.sum(xp.abs(a) ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
