@@ -17,6 +17,7 @@ from ..amp._state import CPU as _AUTOCAST
 from ..amp._state import fp32 as _ac_fp32
 from ..autograd.graph import present
 from ..ops import elementwise as E
+from ..ops import linalg as L
 from ..ops import reduction as R
 from ._args import (
     _NO_X,
@@ -414,7 +415,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         # differentiable with a zero gradient, as PyTorch's (finite values times 0 add nothing)
         zero = apply1(E.ZERO_GRAD, where(isfinite(x), x, 0.0), ("floor",)) * 0.0
         return count + sum(zero, dim=axis, keepdim=keepdim)
-    return apply1(R.NORM, x, (float(p) if p != 2 else 2, axis, keepdim, x._data.shape))
+    return apply1(L.VECTOR_NORM, x, (float(p) if p != 2 else 2, axis, keepdim, x._data.shape))
 
 
 @declare(out=("cast", out_floating_before), aliases=("special:logsumexp",))

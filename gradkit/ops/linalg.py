@@ -20,7 +20,7 @@ from .lu_host import (  # noqa: F401 (re-exported)
     lu_numpy,
     permutation_numpy,
 )
-from .reduction import expand_reduced, one_element_norm
+from .reduction import _float16_in_float32, expand_reduced, one_element_norm
 
 __all__ = [
     "CHOLESKY", "CHOLESKY_INVERSE", "CHOLESKY_SOLVE", "DET", "EIGH", "EIGVALSH", "EINSUM",
@@ -616,6 +616,7 @@ CHOLESKY = Op("LinalgCholesky", _cholesky_f, _cholesky_b, saves=SAVES_OUTPUT)
 
 
 # -------------------------------------------------------------------------------- vector norm
+@_float16_in_float32  # (torch.norm's float16: accumulated in float32, rounded once)
 def _vector_norm_f(xp, a, p, axis, keepdims, shape):
     one = one_element_norm(xp, a, axis, keepdims, shape)
     if one is not None:

@@ -12,7 +12,7 @@ import numpy as np
 from .._backend import namespace_of
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, Op, full_or_dim
 
-__all__ = ["SUM", "MEAN", "PROD", "VAR", "AMAX", "AMIN", "MAX_ALL", "MIN_ALL", "NORM", "LOGSUMEXP",
+__all__ = ["SUM", "MEAN", "PROD", "VAR", "AMAX", "AMIN", "MAX_ALL", "MIN_ALL", "LOGSUMEXP",
            "CUMSUM", "SOFTMAX", "LOG_SOFTMAX", "CUMPROD", "LOGCUMSUMEXP", "expand_reduced"]
 
 _BOTH = SAVES_INPUTS | SAVES_OUTPUT
@@ -197,7 +197,6 @@ def _max_all_b(xp, g, ins, out, aux, needs):
     return (g * mask / xp.sum(mask),)
 
 
-@_float16_in_float32
 def one_element_norm(xp, a, axis, keepdims, shape):
     """``|a|`` reduced where each norm takes one element (PyTorch's kernel gives it exactly,
     whatever ``p``, NaN too: ``(|a|^p)^(1/p)`` differs in the last bit, ``sqrt(a*a)``
@@ -205,30 +204,6 @@ def one_element_norm(xp, a, axis, keepdims, shape):
     if a.size and (a.size if axis is None else int(np.prod([shape[d] for d in axis]))) == 1:
         return xp.sum(xp.abs(a), axis=axis, keepdims=keepdims)
     return None
-
-
-def _norm_f(xp, a, p, axis, keepdims, shape):
-    one = one_element_norm(xp, a, axis, keepdims, shape)
-    if one is not None:
-        return one
-    if p == 2:
-        return xp.sqrt(xp.sum(a * a, axis=axis, keepdims=keepdims))
-    return xp.sum(xp.abs(a) ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
-
-
-def _norm_b(xp, g, ins, out, aux, needs):
-    p, axis, keepdims, shape = aux
-    a = ins[0]
-    n = expand_reduced(xp, out, shape, axis, keepdims)
-    ge = expand_reduced(xp, g, shape, axis, keepdims)
-    zero = n == 0
-    safe_n = xp.where(zero, 1.0, n)
-    if p == 2:
-        scaled = a / safe_n
-    else:
-        scaled = a * xp.abs(a) ** (p - 2) / safe_n ** (p - 1)
-    # the norm is not differentiable at 0; PyTorch's subgradient there is 0
-    return (xp.where(zero, 0.0, ge * scaled),)
 
 
 def _logsumexp_f(xp, a, axis, keepdims, shape):
@@ -322,7 +297,6 @@ AMIN = Op("Amin", _amin_f, _amax_b, saves=_BOTH)
 # max()/min() over everything are PyTorch's second overloads (the first takes a dim)
 MAX_ALL = Op("Max", _amax_f, _max_all_b, saves=_BOTH, grad_name="MaxBackward1")
 MIN_ALL = Op("Min", _amin_f, _max_all_b, saves=_BOTH, grad_name="MinBackward1")
-NORM = Op("Norm", _norm_f, _norm_b, saves=_BOTH, grad_name="LinalgVectorNormBackward0")
 LOGSUMEXP = Op("Logsumexp", _logsumexp_f, _logsumexp_b, saves=_BOTH)
 CUMSUM = Op("Cumsum", _cumsum_f, _cumsum_b, saves=0)
 SOFTMAX = Op("Softmax", _softmax_f, _softmax_b, saves=SAVES_OUTPUT)
