@@ -1,13 +1,14 @@
 """The ``out=`` form of the factories (``torch.zeros(2, 2, out=t)``, ``torch.rand(..., out=c)``
 in PyTorch's tensor tutorials): the factory runs with ``out``'s dtype (a different ``dtype=`` is
 PyTorch's RuntimeError), ``out`` is resized to the result's shape, filled, and returned. The
-values (and the random stream) are those of the plain call."""
+values (and the random stream) are those of the plain call. The same faces take PyTorch's
+``layout=`` (strided) and ``pin_memory=`` (False) keywords."""
 
 from __future__ import annotations
 
 import functools
 
-from ._options import allocation_error
+from ._options import allocation_error, options
 from ._tensor import Tensor
 from .autograd.grad_mode import no_grad
 
@@ -21,7 +22,15 @@ def _with_out(fn):
     name = fn.__name__
 
     @functools.wraps(fn)
-    def face(*args, out=None, **kwargs):
+    def face(*args, out=None, layout=None, pin_memory=False, **kwargs):
+        if layout is not None or pin_memory is not False:  # (torch.strided, False: the only ones)
+            options(name, layout_=layout, pin_memory=pin_memory)
+            from .sparse._coo import strided
+
+            if layout is not None and layout is not strided:
+                raise RuntimeError(f"{name}(): layout={layout} is not supported here: {name}() "
+                                   f"makes strided (dense) tensors; build it dense and call "
+                                   f".to_sparse()")
         if out is None:
             try:
                 return fn(*args, **kwargs)

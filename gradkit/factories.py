@@ -167,7 +167,7 @@ def _to_array(data, dtype=None, device=None, copy=True):
     return arr
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """A new tensor holding a copy of ``data`` (numbers, nested lists, arrays, tensors).
 
     Examples:
@@ -175,6 +175,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """
     if requires_grad.__class__ is not bool:  # (None too, as PyTorch's tensor())
         _options.flag("tensor", "requires_grad", requires_grad, optional=False)
+    if pin_memory is not False:
+        _options.options("tensor", pin_memory=pin_memory)
     t = wrap(_to_array(data, dtype, device))
     if requires_grad:
         t.requires_grad_(True)
@@ -757,8 +759,9 @@ def _like_input(input, fn):
 
 def _like(fn):
     def like(input, *, dtype=None, device=None, requires_grad=False,
-             memory_format=_mf.preserve_format, **kw):
+             memory_format=_mf.preserve_format, layout=None, pin_memory=False, **kw):
         _like_input(input, fn.__name__ + "_like")
+        _options.options(fn.__name__ + "_like", layout_=layout, pin_memory=pin_memory)
         dt = input.dtype if dtype is None else dtype
         dev = device if device is not None else (input.device if input.is_cuda or input.is_meta
                                                  else None)
@@ -805,8 +808,9 @@ def _in_format(out: Tensor, fmt, like, op: str) -> Tensor:
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
-              memory_format=_mf.preserve_format) -> Tensor:
+              memory_format=_mf.preserve_format, layout=None, pin_memory=False) -> Tensor:
     _like_input(input, "full_like")
+    _options.options("full_like", layout_=layout, pin_memory=pin_memory)
     out = full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,
                device=device if device is not None else _like_device(input),
                requires_grad=requires_grad)
@@ -814,11 +818,13 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, generator=None,
-                 requires_grad=False, memory_format=_mf.preserve_format) -> Tensor:
+                 requires_grad=False, memory_format=_mf.preserve_format, layout=None,
+                 pin_memory=False) -> Tensor:
     """Integers in ``[low, high)`` with the shape (and by default dtype and layout) of
     ``input``: PyTorch's ``empty_like(input).random_(low, high)``, drawn in the result's
     memory order."""
     _like_input(input, "randint_like")
+    _options.options("randint_like", layout_=layout, pin_memory=pin_memory)
     if high is None:
         low, high = 0, low
     dt = input.dtype if dtype is None else dtype
