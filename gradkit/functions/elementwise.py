@@ -408,12 +408,16 @@ def sub(input, other, *, alpha=1):
 
 @declare(inplace=mul_, out=True, aliases=("multiply",))
 def mul(input, other):
+    if type(input) is not Tensor and _number_first(input, other):  # torch.mul(2, t)
+        return other.__rmul__(input)
     return _t(input) * other
 
 
 @declare(inplace=div_, out=True, aliases=("divide", "true_divide"))
 def div(input, other, *, rounding_mode=None):
     """``input / other``: true division, or rounded ``"trunc"``/``"floor"`` division."""
+    if rounding_mode is None and type(input) is not Tensor and _number_first(input, other):
+        return present(other.__rtruediv__(input), "DivBackward0", (None, other))  # div(2, t)
     x = _t(input)
     if rounding_mode is None:
         return x / other

@@ -563,3 +563,26 @@ def test_round_decimals_beyond_int64_raise_value_error(torch):
     for m in (gk, torch):
         with pytest.raises(ValueError):
             m.ones(3, dtype=m.float64).round_(decimals=2 ** 63)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: L.mul(-1, x), lambda L, x: L.multiply(2.5, x), lambda L, x: L.mul(True, x),
+    lambda L, x: L.div(2, x), lambda L, x: L.true_divide(3, x), lambda L, x: L.divide(0.5, x)])
+def test_mul_and_div_of_a_number_first_as_torch(call):
+    # torch.mul(2, t) and torch.div(2, t): a TypeError ('must be a Tensor or a number, got
+    # int') before; values, dtype, gradient and node name as PyTorch's
+    torch = pytest.importorskip("torch")
+    for dtype in ("float32", "int64"):
+        tx = torch.tensor([1, 2, 4], dtype=getattr(torch, dtype))
+        gx = gk.tensor([1, 2, 4], dtype=getattr(gk, dtype))
+        if dtype == "float32":
+            tx.requires_grad_(True)
+            gx.requires_grad_(True)
+        ty, gy = call(torch, tx), call(gk, gx)
+        assert str(gy.dtype).split(".")[-1] == str(ty.dtype).split(".")[-1]
+        np.testing.assert_allclose(gy.detach().numpy(), ty.detach().numpy(), rtol=1e-6)
+        if dtype == "float32":
+            assert type(gy.grad_fn).__name__ == type(ty.grad_fn).__name__
+            ty.sum().backward()
+            gy.sum().backward()
+            np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
