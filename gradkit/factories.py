@@ -751,17 +751,17 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
     return _finish(res.reshape(probs.shape[:-1] + (num_samples,)), False, _like_device(input))
 
 
-def _like_input(input, fn):
+def _like_input(input, fn, layout=None, pin_memory=False):
     if not isinstance(input, Tensor):  # PyTorch's argument parser: a Tensor only
         raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
+    _options.options(fn, layout_=layout, pin_memory=pin_memory)
 
 
 def _like(fn):
     def like(input, *, dtype=None, device=None, requires_grad=False,
              memory_format=_mf.preserve_format, layout=None, pin_memory=False, **kw):
-        _like_input(input, fn.__name__ + "_like")
-        _options.options(fn.__name__ + "_like", layout_=layout, pin_memory=pin_memory)
+        _like_input(input, fn.__name__ + "_like", layout, pin_memory)
         dt = input.dtype if dtype is None else dtype
         dev = device if device is not None else (input.device if input.is_cuda or input.is_meta
                                                  else None)
@@ -809,8 +809,7 @@ def _in_format(out: Tensor, fmt, like, op: str) -> Tensor:
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
               memory_format=_mf.preserve_format, layout=None, pin_memory=False) -> Tensor:
-    _like_input(input, "full_like")
-    _options.options("full_like", layout_=layout, pin_memory=pin_memory)
+    _like_input(input, "full_like", layout, pin_memory)
     out = full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,
                device=device if device is not None else _like_device(input),
                requires_grad=requires_grad)
@@ -823,8 +822,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, generator=
     """Integers in ``[low, high)`` with the shape (and by default dtype and layout) of
     ``input``: PyTorch's ``empty_like(input).random_(low, high)``, drawn in the result's
     memory order."""
-    _like_input(input, "randint_like")
-    _options.options("randint_like", layout_=layout, pin_memory=pin_memory)
+    _like_input(input, "randint_like", layout, pin_memory)
     if high is None:
         low, high = 0, low
     dt = input.dtype if dtype is None else dtype
