@@ -21,6 +21,15 @@ GEMMs 1.14 -> 0.43-0.47 ms, the transforms 0.3 ms, the im2col copy (0.17 ms) gon
 69-76 -> 49-56 ms. Its weight gradient stays on the im2col path: there the per-position
 products are ``(O, tiles) @ (tiles, C)``, a 64 x 64 result that OpenBLAS runs at about half
 its speed, and with the transforms the layer was no faster (68-101 vs 72-88 ms).
+
+F(4x4, 3x3) (6x6 tiles, 36 products per 4x4 output block: 1.78x fewer multiply-adds again) was
+measured in the same style (residue-4 planes, shifted slices, the transforms factored to 20 and
+13 whole-array operations per output row) on the 2-core Xeon, one thread, under load: the
+64->64 layer on 32x32 planes 841-1166 against 948-1066 us per sample (5 runs in turn, no
+steady gain), 32->32 on 32x32 452-604 against 408-414, 128->128 and 64->64 on 16x16 917-1058
+and 320-502 against 793-829 and 246-250 (F(4x4) in chunks of 1, 2 and 4 samples): its
+transforms cost more NumPy passes than its GEMMs save, and its error is 20x larger (5e-6 to
+1e-5 of the largest output against 2.4e-7 to 5.8e-7, float64 reference). F(2x2) stays.
 """
 
 from __future__ import annotations
