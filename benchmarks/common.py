@@ -149,8 +149,8 @@ def interleaved(g_fn, t_fn, repeat, block=10, settle=2, pause=0.25):
 # steps' peak hides growth: a lower bound, and said so). Before the baseline, glibc's
 # ``malloc_trim(0)`` hands the heap's free pages back, so that neither library's steps reuse
 # pages freed while the model was built (resident already, so invisible to the growth); gradkit
-# asks glibc to keep 64 MiB of free heap (``gradkit._malloc``), which would otherwise hide that
-# much of its growth.
+# asks glibc to keep up to 256 MiB of free heap (``gradkit._malloc``), which would otherwise
+# hide that much of its growth.
 def _status_kib(field):
     try:
         with open("/proc/self/status") as f:
