@@ -81,19 +81,29 @@ CELU = Op("Celu", _elu_f, _elu_b, saves=SAVES_INPUTS)
 # ------------------------------------------------------------------ exact GELU: x * Phi(x)
 # Fused for speed: the composite x * (erf(x / sqrt 2) + 1) / 2 computes erf in float64 element by
 # element (SciPy's erf, or the NumPy series), about 20 ns an element: in a GPT block's MLP that
-# was a fifth of the training step. For float32 arrays erf is instead a rational function of
-# float32 NumPy passes (erf(z) = z P(z^2) / Q(z^2) on [-4, 4], +-1 beyond, where float32's erf
-# is +-1 too; the coefficients of XLA's and Eigen's float32 erf): about 1 ms for the 0.5 M
-# elements of a (16, 64, 512) activation instead of 8, within 7 float32 ulps of the rounded erf
-# (4.5e-7 absolute), as accurate as PyTorch's own float32 GELU. Other dtypes keep the exact erf.
+# was a fifth of the training step. For float32 arrays Phi is instead a rational function of
+# float32 NumPy passes: erf(z) = z P(z^2) / Q(z^2) on [-4, 4], +-1 beyond, where float32's erf
+# is +-1 too (the coefficients of XLA's and Eigen's float32 erf), within 7 float32 ulps of the
+# rounded erf (4.5e-7 absolute), as accurate as PyTorch's own float32 GELU. Other dtypes keep
+# the exact erf. Phi = 1/2 + z P'(z^2) / Q(z^2) with P' = P / 2 (exact halvings) takes the + 1
+# and the * 1/2 of (1 + erf) / 2 into the coefficients: the same values bit for bit (halving
+# is exact, so 1/2 + erf / 2 rounds as (1 + erf) rounded and halved), two passes fewer.
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-_ERF_P = tuple(np.float32(c) for c in (
-    -2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06, -5.69250639462346e-05,
-    -7.34990630326855e-04, -2.95459980854025e-03, -1.60960333262415e-02))
-_ERF_Q = tuple(np.float32(c) for c in (
-    -1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03, -7.37332916720468e-03,
-    -1.42647390514189e-02))
+_ERF_P = (-1.60960333262415e-02, -2.95459980854025e-03, -7.34990630326855e-04,
+          -5.69250639462346e-05, -2.10102402082508e-06, 2.77068142495902e-08,
+          -2.72614225801306e-10)  # erf's numerator in z^2, constant term first
+_ERF_Q = (-1.42647390514189e-02, -7.37332916720468e-03, -1.68282697438203e-03,
+          -2.13374055278905e-04, -1.45660718464996e-05)  # its denominator
+_PHI_P = tuple(np.float32(c) * np.float32(0.5) for c in _ERF_P)  # P / 2, exactly
+_PHI_Q = tuple(np.float32(c) for c in _ERF_Q)
+_SQRT_HALF32 = np.float32(_SQRT_HALF)
+_FOUR32 = np.float32(4.0)
+_HALF32 = np.float32(0.5)
+_NEG_HALF32 = np.float32(-0.5)
+_INV_SQRT_2PI32 = np.float32(_INV_SQRT_2PI)
+# NumPy's clip ufunc without np.clip's Python wrapper (2 us a call: a tenth of a block's pass)
+_clip = getattr(getattr(getattr(np, "_core", None), "umath", None), "clip", None) or np.clip
 
 
 # Large arrays go through these chains in blocks of _BLOCK elements: each pass then reads and
@@ -104,59 +114,67 @@ _ERF_Q = tuple(np.float32(c) for c in (
 _BLOCK = 32768
 
 
-def _blocks(n):
-    """(start, stop) of each block of a flat array of n elements."""
-    return ((i, min(i + _BLOCK, n)) for i in range(0, n, _BLOCK))
+def _phi_block(x, e, c, s, q):
+    """Phi of the float32 block x into e; c, s, q: scratch blocks of x's length."""
+    p0, p1, p2, p3, p4, p5, p6 = _PHI_P
+    q0, q1, q2, q3, q4 = _PHI_Q
+    np.multiply(x, _SQRT_HALF32, out=c)
+    _clip(c, -_FOUR32, _FOUR32, out=c)
+    np.multiply(c, c, out=s)
+    np.multiply(s, p6, out=e)  # Horner, P' and Q in s = z^2
+    e += p5
+    e *= s
+    e += p4
+    e *= s
+    e += p3
+    e *= s
+    e += p2
+    e *= s
+    e += p1
+    e *= s
+    e += p0
+    e *= c
+    np.multiply(s, q4, out=q)
+    q += q3
+    q *= s
+    q += q2
+    q *= s
+    q += q1
+    q *= s
+    q += q0
+    e /= q
+    e += _HALF32
 
 
-def _erf_block(z, p, c, z2, q):
-    """erf of the float32 block z into p; c, z2, q: scratch blocks of z's length."""
-    np.clip(z, np.float32(-4.0), np.float32(4.0), out=c)
-    np.multiply(c, c, out=z2)
-    np.multiply(z2, _ERF_P[0], out=p)
-    p += _ERF_P[1]
-    for k in _ERF_P[2:]:
-        p *= z2
-        p += k
-    p *= c
-    np.multiply(z2, _ERF_Q[0], out=q)
-    q += _ERF_Q[1]
-    for k in _ERF_Q[2:]:
-        q *= z2
-        q += k
-    p /= q
+def _blocked(x, cdf, out=None):
+    """Phi of the contiguous float32 array x into cdf (and x * Phi into out), block by block."""
+    flat, phi = x.reshape(-1), cdf.reshape(-1)
+    dst = None if out is None else out.reshape(-1)
+    n = flat.size
+    c, s, q = (np.empty(min(n, _BLOCK), np.float32) for _ in range(3))
+    with np.errstate(invalid="ignore"):  # -inf * Phi(-inf) = -inf * 0: NaN, as PyTorch's
+        for i in range(0, n, _BLOCK):
+            j = min(i + _BLOCK, n)
+            if j - i < c.size:
+                c, s, q = c[:j - i], s[:j - i], q[:j - i]
+            xb, e = flat[i:j], phi[i:j]
+            _phi_block(xb, e, c, s, q)
+            if dst is not None:
+                np.multiply(xb, e, out=dst[i:j])
 
 
-def _scratch(n, count):
-    m = min(n, _BLOCK)
-    return [np.empty(m, np.float32) for _ in range(count)]
-
-
-def erf_float32(z):
-    """erf of a float32 NumPy array, in float32 passes (a new array; see the note above)."""
-    out = np.empty(np.shape(z), np.float32)
-    flat, dst = np.reshape(z, -1), out.reshape(-1)
-    c, z2, q = _scratch(flat.size, 3)
-    for i, j in _blocks(flat.size):
-        m = j - i
-        _erf_block(flat[i:j], dst[i:j], c[:m], z2[:m], q[:m])
-    return out
+def phi_float32(x):
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2 of a float32 NumPy array, in float32 passes (a new
+    C-contiguous array; see the note above)."""
+    cdf = np.empty(np.shape(x), np.float32)
+    _blocked(np.ascontiguousarray(x), cdf)
+    return cdf
 
 
 def _gelu_float32(x):
     """(x * Phi(x), Phi(x)) of a contiguous float32 array, block by block."""
     out, cdf = np.empty_like(x), np.empty_like(x)
-    flat, dst, phi = x.reshape(-1), out.reshape(-1), cdf.reshape(-1)
-    t, c, z2, q = _scratch(flat.size, 4)
-    half = np.float32(_SQRT_HALF)
-    for i, j in _blocks(flat.size):
-        m = j - i
-        xb, e = flat[i:j], phi[i:j]
-        np.multiply(xb, half, out=t[:m])
-        _erf_block(t[:m], e, c[:m], z2[:m], q[:m])
-        e += 1
-        e *= 0.5
-        np.multiply(xb, e, out=dst[i:j])
+    _blocked(x, cdf, out)
     return out, cdf
 
 
@@ -164,9 +182,8 @@ def _gelu_cdf(x):
     """Phi(x) = (erf(x / sqrt 2) + 1) / 2 of an array, in x's dtype."""
     if type(x) is np.ndarray:
         if x.dtype == np.float32:
-            e = erf_float32(x * np.float32(_SQRT_HALF))
-        else:
-            e = erf_array(np, x * _SQRT_HALF).astype(x.dtype, copy=False)
+            return phi_float32(x)
+        e = erf_array(np, x * _SQRT_HALF).astype(x.dtype, copy=False)
     else:  # a device array: the exact erf on the host, as the Erf primitive
         e = namespace_of(x).asarray(erf_array(np, to_host(x) * _SQRT_HALF)).astype(x.dtype)
     e += 1
@@ -199,12 +216,23 @@ def _gelu_b(xp, g, ins, out, aux, needs):
     if (type(x) is np.ndarray and type(g) is np.ndarray and x.size > _BLOCK
             and g.shape == x.shape and g.dtype == x.dtype == aux.dtype
             and x.flags.c_contiguous and g.flags.c_contiguous and aux.flags.c_contiguous):
+        # the constants as float32 scalars for float32 (the same values as Python floats
+        # there, without a conversion per call)
+        half, k = ((_NEG_HALF32, _INV_SQRT_2PI32) if x.dtype == np.float32
+                   else (-0.5, _INV_SQRT_2PI))
         d = np.empty_like(x)
         fx, fg, fc, fd = x.reshape(-1), g.reshape(-1), aux.reshape(-1), d.reshape(-1)
-        for i, j in _blocks(x.size):
+        n = fx.size
+        for i in range(0, n, _BLOCK):  # _gelu_slope's passes inline, with float32 constants
+            j = min(i + _BLOCK, n)
             xb, db = fx[i:j], fd[i:j]
             np.multiply(xb, xb, out=db)
-            _gelu_slope(np, xb, fc[i:j], fg[i:j], db)
+            db *= half
+            np.exp(db, out=db)
+            db *= xb
+            db *= k
+            db += fc[i:j]
+            db *= fg[i:j]
         return (d,)
     d = xp.asarray(x * x)  # an array even for 0-d
     _gelu_slope(xp, x, aux, g, d)

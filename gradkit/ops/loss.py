@@ -88,13 +88,17 @@ def _ce_f(xp, x, t, weight, ignore_index, reduction, smoothing):
     m, c = x.shape
     mx = x.max(axis=1, keepdims=True)
     s = x - mx
-    e = xp.exp(s)
-    se = e.sum(axis=1, keepdims=True)
-    lse = xp.log(se)
-    e /= se  # e is now softmax(x)
     tc, valid, w_t, denom = _class_weights(xp, t, ignore_index, weight, x.dtype)
     rows = xp.arange(m)
-    loss = (lse[:, 0] - s[rows, tc]) * w_t  # -log_softmax at the targets only
+    s_t = s[rows, tc]
+    # without smoothing s is not read again after its targets: exp in place, no new array
+    e = xp.exp(s, out=s) if not smoothing and type(s) is np.ndarray else xp.exp(s)
+    se = e.sum(axis=1, keepdims=True)
+    lse = xp.log(se)
+    # e and se are kept for the backward, which forms softmax(x) = e / se itself: the loss
+    # needs only lse, so the forward's in-place division was a pass for nothing where no
+    # backward runs, and in the backward the division replaces the copy it took
+    loss = (lse[:, 0] - s_t) * w_t  # -log_softmax at the targets only
     if smoothing:
         loss *= 1 - smoothing
         logp = s
@@ -104,7 +108,7 @@ def _ce_f(xp, x, t, weight, ignore_index, reduction, smoothing):
     if not valid.all():  # an ignored row is 0 even where its scores are inf/NaN (not 0 * NaN)
         loss = xp.where(valid, loss, 0)
     out = _reduce(xp, loss, reduction, denom, x.dtype)
-    return out, (tc, valid, w_t, denom, weight, reduction, smoothing, e, xp)
+    return out, (tc, valid, w_t, denom, weight, reduction, smoothing, (e, se), xp)
 
 
 def _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, dtype):
@@ -120,13 +124,14 @@ def _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, dtype):
 
 
 def _ce_b(xp, g, ins, out, aux, needs):
-    tc, valid, w_t, denom, weight, reduction, smoothing, p, ns = aux
+    tc, valid, w_t, denom, weight, reduction, smoothing, (e, se), ns = aux
     x = ins[0]
     m, c = x.shape[0], x.shape[1]
     scale = _scale_rows(xp, g, reduction, denom, m, bool(valid.any()))
     if _is_array(x):
+        p = e / se  # softmax(x), a new array
         if weight is None and not smoothing:
-            grad = p.copy()
+            grad = p
             grad[ns.arange(m), tc] -= 1
             if not valid.all():
                 grad *= valid[:, None]
@@ -136,9 +141,10 @@ def _ce_b(xp, g, ins, out, aux, needs):
             grad -= a
         grad *= scale
         return (grad,)
+    dtype = e.dtype
     e = xp.exp(x - xp.amax(x, axis=1, keepdims=True))
     sm = e / xp.sum(e, axis=1, keepdims=True)
-    a, s = _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, p.dtype)
+    a, s = _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, dtype)
     return ((sm * s - a) * scale,)
 
 

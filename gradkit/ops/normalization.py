@@ -25,6 +25,7 @@ from functools import partial
 
 import numpy as np
 
+from .._backend import column_sums
 from ..autograd.graph import SAVES_INPUTS, Op
 
 __all__ = ["BATCH_NORM", "BATCH_NORM_EVAL", "LAYER_NORM", "LAYER_NORM_HALF", "channel_shape"]
@@ -230,9 +231,9 @@ def _layer_norm_b_numpy(g2, xhat, rstd, w, d, shape, has_w, has_b, needs, grads,
     ``g @ w`` gives ``mean(g w)``; the input's gradient is then four in-place passes."""
     p = g2 * xhat if needs[0] or (has_w and needs[1]) else None
     if has_w and needs[1]:
-        grads[1] = p.sum(axis=0).reshape(tuple(ins[1].shape))
+        grads[1] = column_sums(p).reshape(tuple(ins[1].shape))
     if has_b and needs[len(ins) - 1]:
-        grads[-1] = g2.sum(axis=0).reshape(tuple(ins[-1].shape))
+        grads[-1] = column_sums(g2).reshape(tuple(ins[-1].shape))
     if needs[0]:
         if has_w:
             wv = w.reshape(d)

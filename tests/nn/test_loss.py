@@ -99,6 +99,30 @@ def test_cross_entropy_stable_for_huge_logits(torch):
     _run(torch, F.cross_entropy, torch.nn.functional.cross_entropy, x, t)
 
 
+def test_cross_entropy_fused_rule_is_log_softmax_and_softmax_minus_onehot_bit_for_bit():
+    # the fused node keeps exp(x - max) and its row sums; the loss and the gradient are still
+    # exactly -log_softmax at the targets and (softmax - onehot) / n of those, and the value
+    # does not depend on whether a backward follows
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((300, 40)) * 4).astype(np.float32)
+    t = rng.integers(0, 40, 300)
+    s = x - x.max(axis=1, keepdims=True)
+    e = np.exp(s)
+    se = e.sum(axis=1, keepdims=True)
+    lse = np.log(se)
+    want_loss = ((lse[:, 0] - s[np.arange(300), t]) * np.float32(1)).sum() / 300.0
+    p = e / se
+    p[np.arange(300), t] -= 1
+    want_grad = p * np.float32(1.0 / 300)
+    xg = gk.tensor(x, requires_grad=True)
+    loss = F.cross_entropy(xg, gk.tensor(t))
+    with gk.no_grad():
+        loss_ng = F.cross_entropy(gk.tensor(x), gk.tensor(t))
+    loss.backward()
+    assert loss.item() == np.float32(want_loss) == loss_ng.item()
+    np.testing.assert_array_equal(xg.grad.numpy(), want_grad)
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("shape", [(6, 4), (2, 4, 3)])

@@ -1,0 +1,56 @@
+"""The array helpers of ``gradkit._backend``: bias-gradient column sums."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit._backend import column_sums
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1024, 384), (64, 3), (63, 5), (700, 1)])
+def test_column_sums_are_the_row_sum_within_rounding(dtype, shape):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(shape).astype(dtype)
+    got = column_sums(a)
+    assert got.dtype == dtype and got.shape == (shape[1],)
+    exact = a.astype(np.float64).sum(axis=0)
+    tol = shape[0] * np.finfo(dtype).eps * np.abs(a).sum(axis=0).max()
+    np.testing.assert_allclose(got, exact, rtol=0, atol=tol)
+
+
+def test_column_sums_keep_infinities_nans_and_zeros():
+    a = np.zeros((128, 5), np.float32)
+    a[3, 0] = np.inf
+    a[3, 1], a[9, 1] = np.inf, -np.inf
+    a[5, 2] = np.nan
+    a[:, 3] = -0.0
+    a[:, 4] = np.float32(3e38)  # overflows to inf, as the sum does
+    got = column_sums(a)
+    want = a.sum(axis=0)
+    np.testing.assert_array_equal(got, want)
+    assert not np.signbit(got[3])
+
+
+def test_column_sums_of_strided_and_integer_arrays_are_numpy_sums():
+    a = np.arange(300 * 4, dtype=np.float32).reshape(300, 4)
+    np.testing.assert_array_equal(column_sums(a.T.copy().T), a.sum(axis=0))
+    np.testing.assert_array_equal(column_sums(a[::2]), a[::2].sum(axis=0))
+    i = np.arange(200 * 3).reshape(200, 3)
+    np.testing.assert_array_equal(column_sums(i), i.sum(axis=0))
+
+
+def test_linear_and_layer_norm_parameter_gradients_match_torch(torch):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((16, 64, 48)).astype(np.float32)
+    g = rng.standard_normal((16, 64, 48)).astype(np.float32)
+    lin, tlin = gk.nn.Linear(48, 48), torch.nn.Linear(48, 48)
+    ln, tln = gk.nn.LayerNorm(48), torch.nn.LayerNorm(48)
+    with torch.no_grad():
+        tlin.weight.copy_(torch.from_numpy(lin.weight.detach().numpy()))
+        tlin.bias.copy_(torch.from_numpy(lin.bias.detach().numpy()))
+    ln(lin(gk.tensor(x))).backward(gk.tensor(g))
+    tln(tlin(torch.from_numpy(x))).backward(torch.from_numpy(g))
+    for ours, theirs in ((lin.bias, tlin.bias), (lin.weight, tlin.weight),
+                         (ln.weight, tln.weight), (ln.bias, tln.bias)):
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-4)
