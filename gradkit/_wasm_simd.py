@@ -32,7 +32,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["load", "load_adam", "module_bytes"]
+__all__ = ["load", "load_adam", "load_by_object", "module_bytes"]
 
 
 # ------------------------------------------------------------------------- a tiny encoder
@@ -116,8 +116,16 @@ _SPLAT, _F_ADD, _F_MUL = _simd(0x13), _simd(0xE4), _simd(0xE6)  # f32x4.splat / 
 
 # parameters, then locals (i32 first, then v128)
 _A, _B, _C, _M, _K, _N = range(6)
-_J, _KK, _PA, _PB, _NB, _ROWA, _PC = range(6, 13)
-_S, _ACC, _ONE = 13, (14, 15, 16, 17), 18
+_J, _KK, _PA, _PB, _NB, _ROWA, _PC, _SAR, _SAK, _SBK = range(6, 16)
+_S, _ACC, _ONE = 16, (17, 18, 19, 20), 21
+
+# NumPy's array object as Emscripten (wasm32) lays it out: the object header (reference count,
+# type: 4 bytes each), then the data pointer, ndim, the dims pointer, the strides pointer
+# (``PyArrayObject_fields``). ``gk_matmul_f32_obj`` reads the operands' data and strides there,
+# so that Python passes ``id(array)`` (free) instead of the data address (an
+# ``__array_interface__`` dict per operand: 3-6 us in Pyodide, a third of a small product's
+# time). ``load_by_object`` checks these offsets against NumPy's own answers before use.
+_OBJ_DATA, _OBJ_STRIDES = 8, 20
 
 
 def _k_loop(naccs):
@@ -127,8 +135,8 @@ def _k_loop(naccs):
     for t in range(naccs):
         body += _get(_ACC[t]) + _get(_S) + _get(_PB) + _v_load(16 * t) + _F_MUL + _F_ADD
         body += _set(_ACC[t])
-    body += _get(_PA) + _const(4) + _ADD + _set(_PA)
-    body += _get(_PB) + _get(_NB) + _ADD + _set(_PB)
+    body += _get(_PA) + _get(_SAK) + _ADD + _set(_PA)
+    body += _get(_PB) + _get(_SBK) + _ADD + _set(_PB)
     body += _get(_KK) + _const(1) + _SUB + _set(_KK)
     return body + _br(0) + _END + _END
 
@@ -156,24 +164,39 @@ def _j_tail():
     body += _BLOCK + _LOOP + _get(_KK) + _EQZ + _br_if(1)
     body += _get(_ONE) + _get(_PA) + _f32_load() + _get(_PB) + _f32_load() + _F32_MUL + _F32_ADD
     body += _set(_ONE)
-    body += _get(_PA) + _const(4) + _ADD + _set(_PA)
-    body += _get(_PB) + _get(_NB) + _ADD + _set(_PB)
+    body += _get(_PA) + _get(_SAK) + _ADD + _set(_PA)
+    body += _get(_PB) + _get(_SBK) + _ADD + _set(_PB)
     body += _get(_KK) + _const(1) + _SUB + _set(_KK) + _br(0) + _END + _END
     body += _get(_PC) + _get(_J) + _ADD + _get(_ONE) + _F32_STORE
     body += _get(_J) + _const(4) + _ADD + _set(_J)
     return body + _br(0) + _END + _END
 
 
-def _matmul_body():
-    body = _get(_N) + _const(4) + _MUL + _set(_NB)
+def _i32_load(offset):
+    return b"\x28" + _uleb(2) + _uleb(offset)  # i32.load, align 4
+
+
+def _matmul_body(objects=False):
+    """``c = a @ b``; with ``objects`` the parameters ``a``, ``b``, ``c`` are array objects and
+    ``a`` may have any strides, ``b`` any row stride (its rows contiguous)."""
+    if objects:  # strides first (they are read through the objects), then the data pointers
+        body = _get(_A) + _i32_load(_OBJ_STRIDES) + _set(_SAK)
+        body += _get(_SAK) + _i32_load(0) + _set(_SAR) + _get(_SAK) + _i32_load(4) + _set(_SAK)
+        body += _get(_B) + _i32_load(_OBJ_STRIDES) + _i32_load(0) + _set(_SBK)
+        for p in (_A, _B, _C):
+            body += _get(p) + _i32_load(_OBJ_DATA) + _set(p)
+    else:  # row-major a and b
+        body = _get(_K) + _const(4) + _MUL + _set(_SAR) + _const(4) + _set(_SAK)
+        body += _get(_N) + _const(4) + _MUL + _set(_SBK)
+    body += _get(_N) + _const(4) + _MUL + _set(_NB)
     body += _get(_A) + _set(_ROWA) + _get(_C) + _set(_PC)
     body += _BLOCK + _get(_M) + _EQZ + _br_if(0) + _LOOP
     body += _const(0) + _set(_J) + _j_loop(4) + _j_loop(1) + _j_tail()
-    body += _get(_ROWA) + _get(_K) + _const(4) + _MUL + _ADD + _set(_ROWA)
+    body += _get(_ROWA) + _get(_SAR) + _ADD + _set(_ROWA)
     body += _get(_PC) + _get(_NB) + _ADD + _set(_PC)
     body += _get(_M) + _const(1) + _SUB + _set(_M) + _get(_M) + _br_if(0)
     body += _END + _END
-    code = _vec([_uleb(7) + bytes([_I32]), _uleb(5) + bytes([_V128]), _uleb(1) + bytes([_F32])])
+    code = _vec([_uleb(10) + bytes([_I32]), _uleb(5) + bytes([_V128]), _uleb(1) + bytes([_F32])])
     code += body + _END
     return _uleb(len(code)) + code
 
@@ -243,14 +266,32 @@ def module_bytes(side_module: bool = True) -> bytes:
         out += _section(0, _name("dylink.0") + bytes([1]) + _uleb(4) + bytes(4))
     out += _section(1, _vec([b"\x60" + _vec([bytes([_I32])] * 6) + _vec([]),
                              b"\x60" + _vec([bytes([_I32])] * 5 + [bytes([_F32])] * 5)
-                             + _vec([])]))
+                             + _vec([]),
+                             b"\x60" + _vec([bytes([_I32])] * 2) + _vec([bytes([_I32])])]))
     out += _section(2, _vec([_name("env") + _name("memory") + b"\x02\x00" + _uleb(0)]))
-    out += _section(3, _vec([_uleb(0)] + [_uleb(1)] * len(_ADAM_VARIANTS)))
+    nadam = len(_ADAM_VARIANTS)
+    out += _section(3, _vec([_uleb(0)] + [_uleb(1)] * nadam + [_uleb(0), _uleb(2)]))
     exports = [_name("gk_matmul_f32") + b"\x00" + _uleb(0)]
     exports += [_name(adam_name(*v)) + b"\x00" + _uleb(i + 1)
                 for i, v in enumerate(_ADAM_VARIANTS)]
+    exports += [_name("gk_matmul_f32_obj") + b"\x00" + _uleb(nadam + 1),
+                _name("gk_obj_field") + b"\x00" + _uleb(nadam + 2)]
     out += _section(7, _vec(exports))
-    return out + _section(10, _vec([_matmul_body()] + [_adam_body(*v) for v in _ADAM_VARIANTS]))
+    return out + _section(10, _vec([_matmul_body()] + [_adam_body(*v) for v in _ADAM_VARIANTS]
+                                   + [_matmul_body(objects=True), _obj_field_body()]))
+
+
+def _obj_field_body():
+    """``gk_obj_field(obj, i)``: what ``gk_matmul_f32_obj`` reads from an array object: its
+    data pointer (``i = 0``) or its stride ``i - 1`` in bytes (checked against NumPy's own
+    answers before the kernel is used)."""
+    o, i = 0, 1
+    body = _get(o) + _i32_load(_OBJ_DATA)
+    body += _get(o) + _i32_load(_OBJ_STRIDES) + _get(i) + _const(1) + _SUB + _const(4) + _MUL
+    body += _ADD + _i32_load(0)
+    body += _get(i) + _EQZ + b"\x1b"  # select: the data pointer where i == 0
+    code = _vec([]) + body + _END
+    return _uleb(len(code)) + code
 
 
 # ------------------------------------------------------------------------------ loading
@@ -274,6 +315,34 @@ def load():
     (natively, with ``GRADKIT_WASM_SIMD=0``, or where the module cannot be loaded)."""
     exports = _exports()
     return None if exports is None else exports.gk_matmul_f32
+
+
+def load_by_object():
+    """The product kernel ``f(id(a), id(b), id(c), M, K, N)`` taking the array objects (any
+    strides for ``a``, contiguous rows for ``b``, a row-major ``c``), or None where ``load()``
+    gives None or NumPy's array objects are not laid out as ``_OBJ_DATA`` / ``_OBJ_STRIDES``
+    say (checked here on arrays of several layouts, before the kernel is ever called)."""
+    exports = _exports()
+    if exports is None:
+        return None
+    try:
+        field = exports.gk_obj_field
+        base = np.arange(7 * 40, dtype=np.float32).reshape(7, 40)
+        for x in (base, base.T, base[2:, 3::2], base[::-1, 5:], base[4:5].T):
+            want = (address(x),) + tuple(x.strides)
+            if tuple(field(id(x), i) for i in range(3)) != want:
+                return None
+        kernel = exports.gk_matmul_f32_obj
+        a = base[1:6, ::3]                       # strided rows and columns
+        b = np.linspace(-2, 3, 14 * 11, dtype=np.float32).reshape(14, 11)
+        c = np.empty((5, 11), np.float32)
+        kernel(id(a), id(b), id(c), 5, 14, 11)
+        ref = np.empty((5, 11), np.float32)
+        ac = np.ascontiguousarray(a)
+        exports.gk_matmul_f32(address(ac), address(b), address(ref), 5, 14, 11)
+        return kernel if np.array_equal(c, ref) else None
+    except Exception:  # an engine or NumPy other than the checked ones: addresses stay
+        return None
 
 
 def load_adam():

@@ -74,6 +74,15 @@ def test_platform_paths_are_off():
         for out in (np.empty(want.shape, np.float32), np.empty(want.shape[::-1], np.float32).T):
             assert _noblas.matmul(x, y, out=out) is out
             close(out, want, rtol=1e-4, atol=1e-4)
+    # it takes the array objects (id(), no address look-ups; NumPy's layout checked at load)
+    # and reads a strided left operand in place: the same values as on a row-major copy
+    assert _noblas._simd_obj is not None and _noblas.matmul is _noblas._matmul_simd_objects
+    for x in (a.T.copy().T, b.T[:, :100], a[::-2, 3::3], b[::3].T):
+        y = b[:x.shape[1], :40]
+        want = _noblas.matmul(np.ascontiguousarray(x), y)
+        assert np.array_equal(_noblas.matmul(x, y), want)
+        out = np.empty(want.shape, np.float32)
+        assert _noblas.matmul(x, y, out=out) is out and np.array_equal(out, want)
     sq = a[:, :64].copy()
     want = sq.astype(np.float64) @ b[:64, :64]
     assert _noblas.matmul(sq, b[:64, :64], out=sq) is sq

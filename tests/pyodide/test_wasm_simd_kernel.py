@@ -135,3 +135,67 @@ def test_adam_kernel_matches_numpy_bit_for_bit(tmp_path, maximize, beta1):
         _adam_kernel(numpy_ns, upd, g, m, v, v, *scratch, hp)
     for have, want in zip(got, (m, v, upd)):
         np.testing.assert_array_equal(have.view(np.uint32), want.view(np.uint32))
+
+
+_OBJ_RUNNER = r"""
+const fs = require("fs");
+const [wasmPath, casesPath] = process.argv.slice(2);
+const mem = new WebAssembly.Memory({initial: 64});
+const inst = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(wasmPath)),
+                                      {env: {memory: mem}});
+const f = new Float32Array(mem.buffer), i32 = new Int32Array(mem.buffer);
+// a stand-in for NumPy's array object: data pointer at +8, strides pointer at +20
+function obj(at, data, strides) {
+  i32[at / 4 + 2] = data; i32[at / 4 + 5] = at + 64; i32.set(strides, at / 4 + 16);
+  return at;
+}
+const out = [];
+for (const c of JSON.parse(fs.readFileSync(casesPath, "utf8"))) {
+  const a = 4096, b = a + 4 * c.a.length + 12, cc = b + 4 * c.b.length + 4;  // bytes
+  f.set(c.a, a / 4); f.set(c.b, b / 4); f.fill(NaN, cc / 4, cc / 4 + c.M * c.N + 8);
+  const fields = [obj(64, a + 4 * c.aoff, c.astr), obj(256, b, [c.bstr, 4]),
+                  obj(512, cc, [4 * c.N, 4])];
+  inst.exports.gk_matmul_f32_obj(...fields, c.M, c.K, c.N);
+  out.push({c: Array.from(f.subarray(cc / 4, cc / 4 + c.M * c.N)),
+            untouched: f.subarray(cc / 4 + c.M * c.N, cc / 4 + c.M * c.N + 8).every(Number.isNaN),
+            field: [0, 1, 2].map((i) => inst.exports.gk_obj_field(64, i))});
+}
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="needs Node to run WebAssembly")
+def test_object_kernel_reads_strided_operands(tmp_path):
+    """``gk_matmul_f32_obj`` takes the array objects and reads their data pointers and strides
+    (what Pyodide passes as ``id(array)``): a transposed, a sliced and a reversed left operand,
+    a right operand with padded rows, each summed as the row-major kernel (bit for bit)."""
+    rng = np.random.default_rng(2)
+    cases, want = [], []
+    for m, k, n, layout in [(64, 64, 64, "T"), (17, 129, 48, "T"), (9, 33, 65, "slice"),
+                            (5, 14, 11, "reversed"), (3, 8, 20, "C"), (6, 17, 18, "slice"),
+                            (1, 300, 8, "T"), (40, 3, 12, "reversed")]:
+        side = 2 * max(m, k)
+        store = rng.standard_normal((side + 1, side + 3)).astype(np.float32)
+        a = {"C": store[:m, :k], "slice": store[1::2, 2::2][:m, :k],
+             "T": store[:k, :m].T, "reversed": store[m - 1::-1, :k]}[layout]
+        off = (a.__array_interface__["data"][0] - store.__array_interface__["data"][0]) // 4
+        bpad = rng.standard_normal((k, n + 5)).astype(np.float32)
+        b = bpad[:, :n]
+        cases.append({"M": m, "K": k, "N": n, "a": store.ravel().tolist(), "aoff": off,
+                      "astr": list(a.strides), "b": bpad.ravel().tolist(), "bstr": bpad.strides[0]})
+        assert a.shape == (m, k)
+        want.append(_sequential(np.ascontiguousarray(a), np.ascontiguousarray(b)))
+    (tmp_path / "k.wasm").write_bytes(_wasm_simd.module_bytes(side_module=False))
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    (tmp_path / "run.cjs").write_text(_OBJ_RUNNER)
+    res = subprocess.run([NODE, str(tmp_path / "run.cjs"), str(tmp_path / "k.wasm"),
+                          str(tmp_path / "cases.json")], capture_output=True, text=True,
+                         timeout=120)
+    if res.returncode and "CompileError" in res.stderr:
+        pytest.skip("this Node has no WebAssembly SIMD")
+    assert res.returncode == 0, res.stderr
+    for case, w, got in zip(cases, want, json.loads(res.stdout)):
+        c = np.array(got["c"], np.float32).reshape(w.shape)
+        np.testing.assert_array_equal(c, w)
+        assert got["untouched"]
+        assert got["field"] == [4096 + 4 * case["aoff"], *case["astr"]]  # what the kernel reads
