@@ -32,7 +32,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["load", "load_adam", "load_by_object", "module_bytes"]
+__all__ = ["load", "load_adam", "load_by_object", "load_relu", "module_bytes"]
 
 
 # ------------------------------------------------------------------------- a tiny encoder
@@ -250,6 +250,54 @@ def _adam_body(maximize, lerp_high):
     return _uleb(len(code)) + code
 
 
+# ReLU's forward and backward on contiguous float32 arrays (gradkit/ops/elementwise.py), given
+# the array objects (data pointers read as gk_matmul_f32_obj reads them) and the element count:
+#   gk_relu_f32(x, r, n):        r = where(x <= 0, +0.0, x)    (NaN kept, -0.0 -> +0.0)
+#   gk_relu_bwd_f32(o, g, r, n): r = where(o != 0, g, +0.0)    (NumPy's path: keep(out != 0, g))
+# Each lane is a comparison and a bit mask (the kept lanes' bits, +0.0 elsewhere): the values
+# of NumPy's where bit for bit. Four lanes at a time, then the last n % 4 in scalar code.
+_F32_CONST0 = b"\x43" + bytes(4)
+_SELECT, _TEE = b"\x1b", b"\x22"
+
+
+def _tee(i):
+    return _TEE + _uleb(i)
+
+
+def _relu_lanes(vec, args):
+    """One step's value: ``args`` are the pointer locals (inputs); vector or scalar."""
+    if vec:
+        if len(args) == 1:  # x & ~(x <= 0)
+            return (_get(args[0]) + _v_load(0) + _tee(4) + _get(4) + _V_ZERO + _simd(0x45)
+                    + _simd(0x4F))
+        return (_get(args[1]) + _v_load(0) + _get(args[0]) + _v_load(0) + _V_ZERO
+                + _simd(0x42) + _simd(0x4E))  # g & (o != 0)
+    if len(args) == 1:  # select(0, x, x <= 0)
+        return (_F32_CONST0 + _get(args[0]) + _f32_load() + _tee(5) + _get(5) + _F32_CONST0
+                + b"\x5f" + _SELECT)
+    return (_get(args[1]) + _f32_load() + _F32_CONST0 + _get(args[0]) + _f32_load()
+            + _F32_CONST0 + b"\x5c" + _SELECT)  # select(g, 0, o != 0)
+
+
+def _relu_body(backward):
+    """Parameters: the input array objects (x; or o, g), the result's, n; locals: a v128 and
+    an f32 scratch (indices 4 and 5: the forward's one input leaves parameter 3 free)."""
+    ins = (0, 1) if backward else (0,)
+    out, n = (2, 3) if backward else (1, 2)
+    vloc, floc = (4, 5)
+    body = b"".join(_get(p) + _i32_load(_OBJ_DATA) + _set(p) for p in (*ins, out))
+    for width, vec in ((4, True), (1, False)):
+        body += _BLOCK + _LOOP + _get(n) + _const(width) + b"\x49" + _br_if(1)  # n < width
+        body += _get(out) + _relu_lanes(vec, ins) + (_v_store(0) if vec else _F32_STORE)
+        for p in (*ins, out):
+            body += _get(p) + _const(4 * width) + _ADD + _set(p)
+        body += _get(n) + _const(width) + _SUB + _set(n) + _br(0) + _END + _END
+    locals_ = [_uleb(1) + bytes([_I32])] if not backward else []  # pad to index 4
+    code = _vec(locals_ + [_uleb(1) + bytes([_V128]), _uleb(1) + bytes([_F32])]) + body + _END
+    assert vloc == 4 and floc == 5
+    return _uleb(len(code)) + code
+
+
 _ADAM_VARIANTS = [(mx, lh) for mx in (False, True) for lh in (False, True)]
 
 
@@ -267,18 +315,24 @@ def module_bytes(side_module: bool = True) -> bytes:
     out += _section(1, _vec([b"\x60" + _vec([bytes([_I32])] * 6) + _vec([]),
                              b"\x60" + _vec([bytes([_I32])] * 5 + [bytes([_F32])] * 5)
                              + _vec([]),
-                             b"\x60" + _vec([bytes([_I32])] * 2) + _vec([bytes([_I32])])]))
+                             b"\x60" + _vec([bytes([_I32])] * 2) + _vec([bytes([_I32])]),
+                             b"\x60" + _vec([bytes([_I32])] * 3) + _vec([]),
+                             b"\x60" + _vec([bytes([_I32])] * 4) + _vec([])]))
     out += _section(2, _vec([_name("env") + _name("memory") + b"\x02\x00" + _uleb(0)]))
     nadam = len(_ADAM_VARIANTS)
-    out += _section(3, _vec([_uleb(0)] + [_uleb(1)] * nadam + [_uleb(0), _uleb(2)]))
+    out += _section(3, _vec([_uleb(0)] + [_uleb(1)] * nadam
+                            + [_uleb(0), _uleb(2), _uleb(3), _uleb(4)]))
     exports = [_name("gk_matmul_f32") + b"\x00" + _uleb(0)]
     exports += [_name(adam_name(*v)) + b"\x00" + _uleb(i + 1)
                 for i, v in enumerate(_ADAM_VARIANTS)]
     exports += [_name("gk_matmul_f32_obj") + b"\x00" + _uleb(nadam + 1),
-                _name("gk_obj_field") + b"\x00" + _uleb(nadam + 2)]
+                _name("gk_obj_field") + b"\x00" + _uleb(nadam + 2),
+                _name("gk_relu_f32") + b"\x00" + _uleb(nadam + 3),
+                _name("gk_relu_bwd_f32") + b"\x00" + _uleb(nadam + 4)]
     out += _section(7, _vec(exports))
     return out + _section(10, _vec([_matmul_body()] + [_adam_body(*v) for v in _ADAM_VARIANTS]
-                                   + [_matmul_body(objects=True), _obj_field_body()]))
+                                   + [_matmul_body(objects=True), _obj_field_body(),
+                                      _relu_body(False), _relu_body(True)]))
 
 
 def _obj_field_body():
@@ -343,6 +397,16 @@ def load_by_object():
         return kernel if np.array_equal(c, ref) else None
     except Exception:  # an engine or NumPy other than the checked ones: addresses stay
         return None
+
+
+def load_relu():
+    """``(forward, backward)``: ReLU's kernels on contiguous float32 arrays, taking the array
+    objects (``id``) and the element count (see ``_relu_body``), or None where
+    ``load_by_object()`` gives None."""
+    if load_by_object() is None:
+        return None
+    exports = _exports()
+    return exports.gk_relu_f32, exports.gk_relu_bwd_f32
 
 
 def load_adam():

@@ -53,9 +53,21 @@ def test_platform_paths_are_off():
     assert _noblas.ENABLED and _backend.numpy_ns.matmul is _noblas.matmul
     # a bool mask selects through np.where (a product would cast the mask element by element)
     assert _backend.numpy_ns.keep is _backend._keep_by_where
-    # and ReLU's forward compares and selects (Pyodide's maximum is the slower one)
+    # and ReLU's forward and backward run on the WebAssembly SIMD module in float32 (a
+    # comparison and a bit mask per lane: where's values bit for bit, any layout, -0.0 and NaN)
     from gradkit.ops import elementwise
-    assert elementwise.RELU.forward is elementwise._relu_by_where
+    assert elementwise.RELU.forward is elementwise._relu_by_simd
+    special = np.float32([-0.0, 0.0, np.nan, -np.nan, 1e-45, -1e-45, np.inf, -np.inf, -2, 3])
+    for x in (np.concatenate([special, rng(4).standard_normal(4099).astype(np.float32)]),
+              rng(5).standard_normal((33, 70)).astype(np.float32)[:, ::3], special[:3]):
+        got = elementwise._relu_by_simd(None, x)
+        want = np.where(x <= 0, np.float32(0), x)  # (NumPy's maximum gives the same)
+        assert got.dtype == np.float32 and np.array_equal(got.view(np.uint32),
+                                                          want.view(np.uint32))
+        g = rng(6).standard_normal(x.shape).astype(np.float32)
+        (gb,) = elementwise._relu_b(None, g, (x,), got, None, (True,))
+        assert np.array_equal(gb.view(np.uint32),
+                              np.where(got != 0, g, np.float32(0)).view(np.uint32))
     a = rng(1).standard_normal((64, 128)).astype(np.float32)
     b = rng(2).standard_normal((128, 80)).astype(np.float32)
     for x, y in ((a, b), (a[:, :20], b[:20]), (a.T.copy().T, b[:, :16])):

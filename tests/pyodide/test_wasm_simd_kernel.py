@@ -199,3 +199,48 @@ def test_object_kernel_reads_strided_operands(tmp_path):
         np.testing.assert_array_equal(c, w)
         assert got["untouched"]
         assert got["field"] == [4096 + 4 * case["aoff"], *case["astr"]]  # what the kernel reads
+
+
+_RELU_RUNNER = r"""
+const fs = require("fs");
+const [wasmPath, inPath, outPath, n] = process.argv.slice(2);
+const mem = new WebAssembly.Memory({initial: 16});
+const inst = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(wasmPath)),
+                                      {env: {memory: mem}});
+const N = Number(n), i32 = new Int32Array(mem.buffer);
+new Uint8Array(mem.buffer).set(fs.readFileSync(inPath), 1028);   // x, g: float32, N each
+const x = 1028, g = x + 4 * N, r1 = g + 4 * N, r2 = r1 + 4 * N;
+// stand-ins for NumPy's array objects: the data pointer at +8
+[x, g, r1, r2].forEach((p, i) => { i32[(64 * i) / 4 + 2] = p; });
+inst.exports.gk_relu_f32(0, 128, N);                  // r1 = relu(x)
+inst.exports.gk_relu_bwd_f32(128, 64, 192, N);        // r2 = where(r1 != 0, g, 0)
+fs.writeFileSync(outPath, new Uint8Array(mem.buffer, r1, 8 * N));
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="needs Node to run WebAssembly")
+def test_relu_kernels_match_numpy_bit_for_bit(tmp_path):
+    """gk_relu_f32 / gk_relu_bwd_f32 give NumPy's where (and maximum) bit for bit: -0.0 to
+    +0.0, NaN kept with its sign, subnormals, infinities; SIMD lanes and the last n % 4."""
+    from gradkit.ops.elementwise import _relu_by_maximum
+
+    n = 4 * 29 + 3
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(n).astype(np.float32)
+    x[:10] = [-0.0, 0.0, np.nan, -np.nan, 1e-45, -1e-45, np.inf, -np.inf, -2, 3]
+    x[-3:] = [-0.0, np.nan, -1e-45]  # in the scalar remainder too
+    g = rng.standard_normal(n).astype(np.float32)
+    g[[0, 2, 7, 8]] = [np.inf, np.nan, -np.nan, -0.0]
+    (tmp_path / "k.wasm").write_bytes(_wasm_simd.module_bytes(side_module=False))
+    (tmp_path / "in.bin").write_bytes(x.tobytes() + g.tobytes())
+    (tmp_path / "run.cjs").write_text(_RELU_RUNNER)
+    res = subprocess.run([NODE, str(tmp_path / "run.cjs"), str(tmp_path / "k.wasm"),
+                          str(tmp_path / "in.bin"), str(tmp_path / "out.bin"), str(n)],
+                         capture_output=True, text=True, timeout=120)
+    if res.returncode and "CompileError" in res.stderr:
+        pytest.skip("this Node has no WebAssembly SIMD")
+    assert res.returncode == 0, res.stderr
+    fwd, bwd = np.frombuffer((tmp_path / "out.bin").read_bytes(), np.uint32).reshape(2, n)
+    for want in (np.where(x <= 0, np.float32(0), x), _relu_by_maximum(np, x)):
+        np.testing.assert_array_equal(fwd, want.view(np.uint32))
+    np.testing.assert_array_equal(bwd, np.where(want != 0, g, np.float32(0)).view(np.uint32))
