@@ -43,7 +43,7 @@ import numpy as np
 
 from . import _wasm_simd
 
-__all__ = ["ENABLED", "matmul"]
+__all__ = ["ENABLED", "matmul", "matmul_bias"]
 
 ENABLED = sys.platform == "emscripten" or os.environ.get("GRADKIT_NOBLAS_MATMUL") == "1"
 
@@ -191,6 +191,30 @@ def _einsum_product(a, b, out):
     return _einsum(*args) if out is None else _einsum(*args, out=out)
 
 
+_simd_bias = _wasm_simd.load_bias() if _simd_obj is not None else None
+
+
+def _matmul_bias_simd(a, b, bias):
+    """``a @ b + bias`` for 2-D float32 ``a``, ``b`` and a bias of ``b.shape[1]`` (a Linear
+    layer's forward) in one pass of the SIMD kernel: each finished sum gets its bias added
+    (the values of the product, then ``+= bias``); None where the kernel does not take it."""
+    if (type(a) is _ndarray and type(b) is _ndarray and type(bias) is _ndarray
+            and a.dtype is _F32 and b.dtype is _F32 and bias.dtype is _F32
+            and a.ndim == 2 and b.ndim == 2):
+        m, k = a.shape
+        k2, n = b.shape
+        if k == k2 and n >= 8 and m * k * n >= _SMALL and bias.shape == (n,):
+            b = _contig(b)
+            bias = _contig(bias)
+            c = _empty((m, n), _F32)
+            _simd_bias(_id(a), _id(b), _id(c), m, k, n, _id(bias))
+            return c
+    return None
+
+
+# ``matmul_bias(a, b, bias)``: the fused product and bias add, or None (then the caller
+# multiplies and adds); None itself where the kernel is not loaded
+matmul_bias = _matmul_bias_simd if _simd_bias is not None else None
 _matmul_loops = matmul
 if _simd_obj is not None:  # selected once, at import
     matmul = _matmul_simd_objects

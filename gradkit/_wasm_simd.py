@@ -32,7 +32,8 @@ import sys
 
 import numpy as np
 
-__all__ = ["load", "load_adam", "load_by_object", "load_relu", "module_bytes"]
+__all__ = ["load", "load_adam", "load_bias", "load_by_object", "load_relu",
+           "module_bytes"]
 
 
 # ------------------------------------------------------------------------- a tiny encoder
@@ -115,9 +116,11 @@ _V_ZERO = _simd(0x0C) + bytes(16)  # v128.const 0
 _SPLAT, _F_ADD, _F_MUL = _simd(0x13), _simd(0xE4), _simd(0xE6)  # f32x4.splat / add / mul
 
 # parameters, then locals (i32 first, then v128)
-_A, _B, _C, _M, _K, _N = range(6)
-_J, _KK, _PA, _PB, _NB, _ROWA, _PC, _SAR, _SAK, _SBK = range(6, 16)
-_S, _ACC, _ONE = 16, (17, 18, 19, 20), 21
+# (every product function takes seven parameters; the seventh, a bias, is read by
+# ``gk_matmul_bias_f32_obj`` alone and ignored by the others)
+_A, _B, _C, _M, _K, _N, _BIAS = range(7)
+_J, _KK, _PA, _PB, _NB, _ROWA, _PC, _SAR, _SAK, _SBK = range(7, 17)
+_S, _ACC, _ONE = 17, (18, 19, 20, 21), 22
 
 # NumPy's array object as Emscripten (wasm32) lays it out: the object header (reference count,
 # type: 4 bytes each), then the data pointer, ndim, the dims pointer, the strides pointer
@@ -141,8 +144,9 @@ def _k_loop(naccs):
     return body + _br(0) + _END + _END
 
 
-def _j_loop(naccs):
-    """Columns ``4 * naccs`` at a time while they fit in the row (``_J`` counts bytes)."""
+def _j_loop(naccs, bias=False):
+    """Columns ``4 * naccs`` at a time while they fit in the row (``_J`` counts bytes); with
+    ``bias`` each finished sum then has ``bias[j]`` added (one float32 add: ``c += bias``'s)."""
     width = 16 * naccs
     body = _BLOCK + _LOOP + _get(_J) + _const(width) + _ADD + _get(_NB) + _GT_U + _br_if(1)
     for t in range(naccs):
@@ -150,12 +154,15 @@ def _j_loop(naccs):
     body += _get(_ROWA) + _set(_PA) + _get(_B) + _get(_J) + _ADD + _set(_PB)
     body += _get(_K) + _set(_KK) + _k_loop(naccs)
     for t in range(naccs):
-        body += _get(_PC) + _get(_J) + _ADD + _get(_ACC[t]) + _v_store(16 * t)
+        body += _get(_PC) + _get(_J) + _ADD + _get(_ACC[t])
+        if bias:
+            body += _get(_BIAS) + _get(_J) + _ADD + _v_load(16 * t) + _F_ADD
+        body += _v_store(16 * t)
     body += _get(_J) + _const(width) + _ADD + _set(_J)
     return body + _br(0) + _END + _END
 
 
-def _j_tail():
+def _j_tail(bias=False):
     """The last ``N % 4`` columns one at a time, in scalar float32 (the same order and
     rounding: multiply, then add)."""
     body = _BLOCK + _LOOP + _get(_J) + _const(4) + _ADD + _get(_NB) + _GT_U + _br_if(1)
@@ -167,7 +174,10 @@ def _j_tail():
     body += _get(_PA) + _get(_SAK) + _ADD + _set(_PA)
     body += _get(_PB) + _get(_SBK) + _ADD + _set(_PB)
     body += _get(_KK) + _const(1) + _SUB + _set(_KK) + _br(0) + _END + _END
-    body += _get(_PC) + _get(_J) + _ADD + _get(_ONE) + _F32_STORE
+    body += _get(_PC) + _get(_J) + _ADD + _get(_ONE)
+    if bias:
+        body += _get(_BIAS) + _get(_J) + _ADD + _f32_load() + _F32_ADD
+    body += _F32_STORE
     body += _get(_J) + _const(4) + _ADD + _set(_J)
     return body + _br(0) + _END + _END
 
@@ -176,14 +186,14 @@ def _i32_load(offset):
     return b"\x28" + _uleb(2) + _uleb(offset)  # i32.load, align 4
 
 
-def _matmul_body(objects=False):
+def _matmul_body(objects=False, bias=False):
     """``c = a @ b``; with ``objects`` the parameters ``a``, ``b``, ``c`` are array objects and
     ``a`` may have any strides, ``b`` any row stride (its rows contiguous)."""
     if objects:  # strides first (they are read through the objects), then the data pointers
         body = _get(_A) + _i32_load(_OBJ_STRIDES) + _set(_SAK)
         body += _get(_SAK) + _i32_load(0) + _set(_SAR) + _get(_SAK) + _i32_load(4) + _set(_SAK)
         body += _get(_B) + _i32_load(_OBJ_STRIDES) + _i32_load(0) + _set(_SBK)
-        for p in (_A, _B, _C):
+        for p in (_A, _B, _C) + ((_BIAS,) if bias else ()):
             body += _get(p) + _i32_load(_OBJ_DATA) + _set(p)
     else:  # row-major a and b
         body = _get(_K) + _const(4) + _MUL + _set(_SAR) + _const(4) + _set(_SAK)
@@ -191,7 +201,7 @@ def _matmul_body(objects=False):
     body += _get(_N) + _const(4) + _MUL + _set(_NB)
     body += _get(_A) + _set(_ROWA) + _get(_C) + _set(_PC)
     body += _BLOCK + _get(_M) + _EQZ + _br_if(0) + _LOOP
-    body += _const(0) + _set(_J) + _j_loop(4) + _j_loop(1) + _j_tail()
+    body += _const(0) + _set(_J) + _j_loop(4, bias) + _j_loop(1, bias) + _j_tail(bias)
     body += _get(_ROWA) + _get(_SAR) + _ADD + _set(_ROWA)
     body += _get(_PC) + _get(_NB) + _ADD + _set(_PC)
     body += _get(_M) + _const(1) + _SUB + _set(_M) + _get(_M) + _br_if(0)
@@ -312,7 +322,7 @@ def module_bytes(side_module: bool = True) -> bytes:
     out = b"\x00asm\x01\x00\x00\x00"
     if side_module:  # WASM_DYLINK_MEM_INFO: memory size, alignment, table size, alignment: 0
         out += _section(0, _name("dylink.0") + bytes([1]) + _uleb(4) + bytes(4))
-    out += _section(1, _vec([b"\x60" + _vec([bytes([_I32])] * 6) + _vec([]),
+    out += _section(1, _vec([b"\x60" + _vec([bytes([_I32])] * 7) + _vec([]),
                              b"\x60" + _vec([bytes([_I32])] * 5 + [bytes([_F32])] * 5)
                              + _vec([]),
                              b"\x60" + _vec([bytes([_I32])] * 2) + _vec([bytes([_I32])]),
@@ -321,18 +331,20 @@ def module_bytes(side_module: bool = True) -> bytes:
     out += _section(2, _vec([_name("env") + _name("memory") + b"\x02\x00" + _uleb(0)]))
     nadam = len(_ADAM_VARIANTS)
     out += _section(3, _vec([_uleb(0)] + [_uleb(1)] * nadam
-                            + [_uleb(0), _uleb(2), _uleb(3), _uleb(4)]))
+                            + [_uleb(0), _uleb(2), _uleb(3), _uleb(4), _uleb(0)]))
     exports = [_name("gk_matmul_f32") + b"\x00" + _uleb(0)]
     exports += [_name(adam_name(*v)) + b"\x00" + _uleb(i + 1)
                 for i, v in enumerate(_ADAM_VARIANTS)]
     exports += [_name("gk_matmul_f32_obj") + b"\x00" + _uleb(nadam + 1),
                 _name("gk_obj_field") + b"\x00" + _uleb(nadam + 2),
                 _name("gk_relu_f32") + b"\x00" + _uleb(nadam + 3),
-                _name("gk_relu_bwd_f32") + b"\x00" + _uleb(nadam + 4)]
+                _name("gk_relu_bwd_f32") + b"\x00" + _uleb(nadam + 4),
+                _name("gk_matmul_bias_f32_obj") + b"\x00" + _uleb(nadam + 5)]
     out += _section(7, _vec(exports))
     return out + _section(10, _vec([_matmul_body()] + [_adam_body(*v) for v in _ADAM_VARIANTS]
                                    + [_matmul_body(objects=True), _obj_field_body(),
-                                      _relu_body(False), _relu_body(True)]))
+                                      _relu_body(False), _relu_body(True),
+                                      _matmul_body(objects=True, bias=True)]))
 
 
 def _obj_field_body():
@@ -407,6 +419,13 @@ def load_relu():
         return None
     exports = _exports()
     return exports.gk_relu_f32, exports.gk_relu_bwd_f32
+
+
+def load_bias():
+    """``f(id(a), id(b), id(c), M, K, N, id(bias))``: ``load_by_object()``'s product with a
+    contiguous float32 bias of ``N`` added to each finished row (``c = a @ b; c += bias`` in
+    one pass, the same values), or None where ``load_by_object()`` gives None."""
+    return None if load_by_object() is None else _exports().gk_matmul_bias_f32_obj
 
 
 def load_adam():

@@ -95,6 +95,17 @@ def test_platform_paths_are_off():
         assert np.array_equal(_noblas.matmul(x, y), want)
         out = np.empty(want.shape, np.float32)
         assert _noblas.matmul(x, y, out=out) is out and np.array_equal(out, want)
+    # a Linear layer's forward adds its bias in the same kernel pass: the same values
+    from gradkit.ops import linear as linear_op
+    assert linear_op._matmul_bias is _noblas.matmul_bias is not None
+    for x, w in ((a, b.T[:64]), (a[:, :20], b[:20, :11].T), (a[::2, ::3], b[:43, :70].T)):
+        bias = rng(7).standard_normal(w.shape[0]).astype(np.float32)
+        want = _noblas.matmul(x, w.T)
+        want += bias
+        assert np.array_equal(linear_op._linear_f(np, x, w, bias), want)
+    x3 = rng(8).standard_normal((4, 16, 128)).astype(np.float32)
+    want = _noblas.matmul(x3.reshape(64, 128), b[:, :65]).reshape(4, 16, 65) + b[0, :65]
+    assert np.array_equal(linear_op._linear_f(np, x3, b[:, :65].T, b[0, :65]), want)
     sq = a[:, :64].copy()
     want = sq.astype(np.float64) @ b[:64, :64]
     assert _noblas.matmul(sq, b[:64, :64], out=sq) is sq

@@ -244,3 +244,60 @@ def test_relu_kernels_match_numpy_bit_for_bit(tmp_path):
     for want in (np.where(x <= 0, np.float32(0), x), _relu_by_maximum(np, x)):
         np.testing.assert_array_equal(fwd, want.view(np.uint32))
     np.testing.assert_array_equal(bwd, np.where(want != 0, g, np.float32(0)).view(np.uint32))
+
+
+_BIAS_RUNNER = r"""
+const fs = require("fs");
+const [wasmPath, casesPath] = process.argv.slice(2);
+const mem = new WebAssembly.Memory({initial: 64});
+const inst = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(wasmPath)),
+                                      {env: {memory: mem}});
+const f = new Float32Array(mem.buffer), i32 = new Int32Array(mem.buffer);
+function obj(at, data, strides) {  // NumPy's array object: data at +8, strides pointer at +20
+  i32[at / 4 + 2] = data; i32[at / 4 + 5] = at + 64; i32.set(strides, at / 4 + 16);
+  return at;
+}
+const out = [];
+for (const c of JSON.parse(fs.readFileSync(casesPath, "utf8"))) {
+  const a = 4096, b = a + 4 * c.a.length + 4, bias = b + 4 * c.b.length + 8;
+  const cc = bias + 4 * c.bias.length + 4;
+  f.set(c.a, a / 4); f.set(c.b, b / 4); f.set(c.bias, bias / 4);
+  f.fill(NaN, cc / 4, cc / 4 + c.M * c.N + 8);
+  inst.exports.gk_matmul_bias_f32_obj(obj(64, a, [4 * c.K, 4]), obj(256, b, [4 * c.N, 4]),
+                                      obj(512, cc, [4 * c.N, 4]), c.M, c.K, c.N,
+                                      obj(768, bias, [4]));
+  out.push({c: Array.from(f.subarray(cc / 4, cc / 4 + c.M * c.N)),
+            untouched: f.subarray(cc / 4 + c.M * c.N, cc / 4 + c.M * c.N + 8).every(Number.isNaN)});
+}
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="needs Node to run WebAssembly")
+def test_bias_kernel_adds_the_bias_to_the_finished_sums(tmp_path):
+    """gk_matmul_bias_f32_obj (a Linear layer's forward in Pyodide) gives the product, then
+    ``+= bias`` in float32, bit for bit: 16-column, 4-column and scalar columns."""
+    rng = np.random.default_rng(4)
+    cases, want = [], []
+    for m, k, n in [(64, 20, 64), (32, 256, 64), (32, 64, 10), (5, 9, 23), (3, 130, 65)]:
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((k, n)).astype(np.float32)
+        bias = (rng.standard_normal(n) * 10).astype(np.float32)
+        bias[0] = -0.0
+        cases.append({"M": m, "K": k, "N": n, "a": a.ravel().tolist(), "b": b.ravel().tolist(),
+                      "bias": bias.tolist()})
+        c = _sequential(a, b)
+        c += bias
+        want.append(c)
+    (tmp_path / "k.wasm").write_bytes(_wasm_simd.module_bytes(side_module=False))
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    (tmp_path / "run.cjs").write_text(_BIAS_RUNNER)
+    res = subprocess.run([NODE, str(tmp_path / "run.cjs"), str(tmp_path / "k.wasm"),
+                          str(tmp_path / "cases.json")], capture_output=True, text=True,
+                         timeout=120)
+    if res.returncode and "CompileError" in res.stderr:
+        pytest.skip("this Node has no WebAssembly SIMD")
+    assert res.returncode == 0, res.stderr
+    for w, got in zip(want, json.loads(res.stdout)):
+        np.testing.assert_array_equal(np.array(got["c"], np.float32).reshape(w.shape), w)
+        assert got["untouched"]
