@@ -17,8 +17,11 @@ one at a time in scalar float32, in the same order.
 
 In Pyodide 0.27.7 under Node (Intel Xeon): (64, 64) @ (64, 64) takes 22 us against 85 us for
 einsum's best loop order, (512, 128) @ (128, 16) 64 against 360 us; a call costs about 6 us
-(the JavaScript call and the operands' addresses), so ``gradkit._noblas`` keeps NumPy for small
-products.
+with the operands' addresses (an ``__array_interface__`` look-up each), well under 1 us with
+the array objects (``gk_matmul_f32_obj``, below), so ``gradkit._noblas`` keeps NumPy for small
+products. The same module holds Adam's flat update, ReLU's forward and backward and the
+product with a Linear layer's bias added (``gk_adam_f32_*``, ``gk_relu_*``,
+``gk_matmul_bias_f32_obj``), each the NumPy path's operations in its order.
 
 ``load()`` returns the kernel as a callable, or None where anything is missing (not Pyodide,
 no SIMD in the engine, a Pyodide without its dynamic linker): the caller then keeps NumPy's
@@ -126,7 +129,7 @@ _S, _ACC, _ONE = 17, (18, 19, 20, 21), 22
 # type: 4 bytes each), then the data pointer, ndim, the dims pointer, the strides pointer
 # (``PyArrayObject_fields``). ``gk_matmul_f32_obj`` reads the operands' data and strides there,
 # so that Python passes ``id(array)`` (free) instead of the data address (an
-# ``__array_interface__`` dict per operand: 3-6 us in Pyodide, a third of a small product's
+# ``__array_interface__`` dict per operand: 3-12 us in Pyodide, a third of a small product's
 # time). ``load_by_object`` checks these offsets against NumPy's own answers before use.
 _OBJ_DATA, _OBJ_STRIDES = 8, 20
 
