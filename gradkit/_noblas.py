@@ -43,7 +43,7 @@ import numpy as np
 
 from . import _wasm_simd
 
-__all__ = ["ENABLED", "matmul"]
+__all__ = ["ENABLED", "matmul", "matmul_bias"]
 
 ENABLED = sys.platform == "emscripten" or os.environ.get("GRADKIT_NOBLAS_MATMUL") == "1"
 
@@ -60,6 +60,12 @@ _F32 = np.dtype(np.float32)
 # GRADKIT_WASM_SIMD=0): selected once, at import.
 _simd = _wasm_simd.load()
 _address = _wasm_simd.address
+# The same kernel taking the array objects (``id``: free) instead of their data addresses (an
+# ``__array_interface__`` dict each: 3-6 us in Pyodide), reading any strides of the left
+# operand, so a transposed one (a weight gradient's ``g.T``) is not copied first; None where
+# NumPy's array objects are not laid out as checked (the address calls stay).
+_simd_obj = _wasm_simd.load_by_object() if _simd is not None else None
+_id = id
 _ndarray = np.ndarray
 _empty = np.empty
 
@@ -127,13 +133,17 @@ def _simd_product(a, b, out):
     n = b.shape[1]
     if out is not None and out.shape != (m, n):
         return _np_matmul(a, b, out=out)  # NumPy's error
-    a = _contig(a)
+    if _simd_obj is None:
+        a = _contig(a)
     b = _contig(b)
     c = out
     if (c is None or not c.flags.c_contiguous or np.may_share_memory(c, a)
             or np.may_share_memory(c, b)):
         c = np.empty((m, n), _F32)
-    _simd(_address(a), _address(b), _address(c), m, k, n)
+    if _simd_obj is not None:
+        _simd_obj(_id(a), _id(b), _id(c), m, k, n)
+    else:
+        _simd(_address(a), _address(b), _address(c), m, k, n)
     if out is None or c is out:
         return c
     np.copyto(out, c)
@@ -157,6 +167,21 @@ def _matmul_simd_first(a, b, out=None):
     return _matmul_loops(a, b, out)
 
 
+def _matmul_simd_objects(a, b, out=None):
+    """``_matmul_simd_first`` with the kernel that takes the array objects: no address look-ups,
+    and the left operand read in place whatever its strides."""
+    if (out is None and type(a) is _ndarray and type(b) is _ndarray and a.dtype is _F32
+            and b.dtype is _F32 and a.ndim == 2 and b.ndim == 2):
+        m, k = a.shape
+        k2, n = b.shape
+        if k == k2 and n >= 8 and m * k * n >= _SMALL:
+            b = _contig(b)
+            c = _empty((m, n), _F32)
+            _simd_obj(_id(a), _id(b), _id(c), m, k, n)
+            return c
+    return _matmul_loops(a, b, out)
+
+
 def _einsum_product(a, b, out):
     """Batched ``a @ b`` (both operands stacks), broadcasting their leading dims."""
     if b.shape[-2] >= b.shape[-1]:
@@ -166,6 +191,32 @@ def _einsum_product(a, b, out):
     return _einsum(*args) if out is None else _einsum(*args, out=out)
 
 
+_simd_bias = _wasm_simd.load_bias() if _simd_obj is not None else None
+
+
+def _matmul_bias_simd(a, b, bias):
+    """``a @ b + bias`` for 2-D float32 ``a``, ``b`` and a bias of ``b.shape[1]`` (a Linear
+    layer's forward) in one pass of the SIMD kernel: each finished sum gets its bias added
+    (the values of the product, then ``+= bias``); None where the kernel does not take it."""
+    if (type(a) is _ndarray and type(b) is _ndarray and type(bias) is _ndarray
+            and a.dtype is _F32 and b.dtype is _F32 and bias.dtype is _F32
+            and a.ndim == 2 and b.ndim == 2):
+        m, k = a.shape
+        k2, n = b.shape
+        if k == k2 and n >= 8 and m * k * n >= _SMALL and bias.shape == (n,):
+            b = _contig(b)
+            bias = _contig(bias)
+            c = _empty((m, n), _F32)
+            _simd_bias(_id(a), _id(b), _id(c), m, k, n, _id(bias))
+            return c
+    return None
+
+
+# ``matmul_bias(a, b, bias)``: the fused product and bias add, or None (then the caller
+# multiplies and adds); None itself where the kernel is not loaded
+matmul_bias = _matmul_bias_simd if _simd_bias is not None else None
 _matmul_loops = matmul
-if _simd is not None:  # selected once, at import
+if _simd_obj is not None:  # selected once, at import
+    matmul = _matmul_simd_objects
+elif _simd is not None:
     matmul = _matmul_simd_first

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .. import _noblas
+from .. import _noblas, _wasm_simd
 from .._backend import to_host
 from ..autograd.graph import SAVES_INPUTS, SAVES_OUTPUT, SCALAR_KEEPS_NUMBER_ONLY, Op
 from .special import erf_array
@@ -257,13 +257,39 @@ def _relu_by_where(xp, a):
     return np.where(a <= 0, np.zeros((), a.dtype), a)
 
 
+# In Pyodide, ReLU's forward and backward on float32 arrays run as one WebAssembly SIMD pass
+# each (gradkit/_wasm_simd.py: a comparison and a bit mask per lane, the same values as the
+# where's bit for bit; (64, 64): 13 and 20 us on NumPy there against ~2); None elsewhere.
+_SIMD_RELU = _wasm_simd.load_relu() if _noblas.ENABLED else None
+_F32 = np.dtype(np.float32)
+_contig, _empty, _id = np.ascontiguousarray, np.empty, id
+
+
+def _relu_by_simd(xp, a):
+    if type(a) is not _ndarray or a.dtype is not _F32:
+        return _relu_by_where(xp, a)
+    a = _contig(a)
+    r = _empty(a.shape, _F32)
+    _SIMD_RELU[0](_id(a), _id(r), a.size)
+    return r
+
+
 _relu_f = _relu_by_where if _noblas.ENABLED else _relu_by_maximum  # selected once, at import
+if _SIMD_RELU is not None:
+    _relu_f = _relu_by_simd
 
 
 def _relu_b(xp, g, ins, out, aux, needs):
     # a mask selects, it does not multiply: an inf or nan gradient where the output is 0 stays
     # out (PyTorch's threshold_backward); a nan input passes its gradient, as in PyTorch. The
     # output is >= 0 or nan, so ``out != 0`` is ``not out <= 0`` in one comparison
+    if (_SIMD_RELU is not None and type(g) is _ndarray and type(out) is _ndarray
+            and g.dtype is _F32 and out.dtype is _F32 and g.shape == out.shape):
+        g = _contig(g)
+        out = _contig(out)
+        r = _empty(g.shape, _F32)
+        _SIMD_RELU[1](_id(out), _id(g), _id(r), g.size)
+        return (r,)
     return (xp.keep(out != 0, g),)
 
 

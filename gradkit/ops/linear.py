@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .._backend import column_sums
+from .._noblas import matmul_bias as _matmul_bias
 from ..autograd.graph import SAVES_INPUTS, Op, Shown, node_class
 
 __all__ = ["LINEAR", "SCALED_PRODUCT"]
@@ -18,6 +19,11 @@ __all__ = ["LINEAR", "SCALED_PRODUCT"]
 
 # ------------------------------------------------------------------ linear: y = x W^T + b
 def _linear_f(xp, x, w, b=None):
+    if b is not None and _matmul_bias is not None and x.ndim >= 2:
+        # Pyodide: the product and the bias add in one pass of the SIMD kernel (same values)
+        out = _matmul_bias(x if x.ndim == 2 else x.reshape(-1, x.shape[-1]), w.T, b)
+        if out is not None:
+            return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (w.shape[0],))
     if x.ndim <= 2:
         out = xp.matmul(x, w.T)
     else:

@@ -59,7 +59,8 @@ class _Arena:
     """Flat buffers for one run of tasks: moments (with their per-parameter views), gradient,
     update and the kernel's scratch."""
 
-    __slots__ = ("params", "m", "v", "m_flat", "v_flat", "g", "upd", "upd_views", "scratch")
+    __slots__ = ("params", "m", "v", "m_flat", "v_flat", "g", "upd", "upd_views", "scratch",
+                 "addresses")
 
     def __init__(self, tasks, dtype):
         sizes = [t[1].size for t in tasks]
@@ -70,6 +71,9 @@ class _Arena:
         self.g = np.empty(total, dtype)
         self.upd = np.empty(total, dtype)
         self.scratch = [np.empty(total, dtype) for _ in range(3)]  # tg, t1, t2
+        # the SIMD kernel's operands, looked up once (an address costs 3-6 us in Pyodide)
+        self.addresses = (tuple(_address(x) for x in (self.g, self.m_flat, self.v_flat, self.upd))
+                          if _SIMD_ADAM is not None and self.upd.dtype is _F32 else None)
         self.m, self.v, self.upd_views = [], [], []
         lo = 0
         for (_k, p, arrays, _hp), n in zip(tasks, sizes):
@@ -166,9 +170,9 @@ def _run_flat(opt, tasks, kernel) -> bool:
     upd = arena.upd
     if _SIMD_ADAM is not None and upd.dtype is _F32:  # the same values, one call
         f = _SIMD_ADAM[(bool(hp.maximize), bool(hp.lerp_high))]
-        f(_address(arena.g), _address(arena.m_flat), _address(arena.v_flat), _address(upd),
-          upd.size, float(hp.lerp_keep if hp.lerp_high else hp.lerp_weight), float(hp.beta2),
-          float(hp.one_minus_beta2), float(hp.eps_scaled), float(hp.neg_scaled_step))
+        f(*arena.addresses, upd.size, float(hp.lerp_keep if hp.lerp_high else hp.lerp_weight),
+          float(hp.beta2), float(hp.one_minus_beta2), float(hp.eps_scaled),
+          float(hp.neg_scaled_step))
     else:
         upd.fill(-0.0)
         # decay already applied: the kernel sees no weight decay (a copy of the record's flags)

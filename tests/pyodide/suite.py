@@ -53,9 +53,21 @@ def test_platform_paths_are_off():
     assert _noblas.ENABLED and _backend.numpy_ns.matmul is _noblas.matmul
     # a bool mask selects through np.where (a product would cast the mask element by element)
     assert _backend.numpy_ns.keep is _backend._keep_by_where
-    # and ReLU's forward compares and selects (Pyodide's maximum is the slower one)
+    # and ReLU's forward and backward run on the WebAssembly SIMD module in float32 (a
+    # comparison and a bit mask per lane: where's values bit for bit, any layout, -0.0 and NaN)
     from gradkit.ops import elementwise
-    assert elementwise.RELU.forward is elementwise._relu_by_where
+    assert elementwise.RELU.forward is elementwise._relu_by_simd
+    special = np.float32([-0.0, 0.0, np.nan, -np.nan, 1e-45, -1e-45, np.inf, -np.inf, -2, 3])
+    for x in (np.concatenate([special, rng(4).standard_normal(4099).astype(np.float32)]),
+              rng(5).standard_normal((33, 70)).astype(np.float32)[:, ::3], special[:3]):
+        got = elementwise._relu_by_simd(None, x)
+        want = np.where(x <= 0, np.float32(0), x)  # (NumPy's maximum gives the same)
+        assert got.dtype == np.float32 and np.array_equal(got.view(np.uint32),
+                                                          want.view(np.uint32))
+        g = rng(6).standard_normal(x.shape).astype(np.float32)
+        (gb,) = elementwise._relu_b(None, g, (x,), got, None, (True,))
+        assert np.array_equal(gb.view(np.uint32),
+                              np.where(got != 0, g, np.float32(0)).view(np.uint32))
     a = rng(1).standard_normal((64, 128)).astype(np.float32)
     b = rng(2).standard_normal((128, 80)).astype(np.float32)
     for x, y in ((a, b), (a[:, :20], b[:20]), (a.T.copy().T, b[:, :16])):
@@ -74,6 +86,26 @@ def test_platform_paths_are_off():
         for out in (np.empty(want.shape, np.float32), np.empty(want.shape[::-1], np.float32).T):
             assert _noblas.matmul(x, y, out=out) is out
             close(out, want, rtol=1e-4, atol=1e-4)
+    # it takes the array objects (id(), no address look-ups; NumPy's layout checked at load)
+    # and reads a strided left operand in place: the same values as on a row-major copy
+    assert _noblas._simd_obj is not None and _noblas.matmul is _noblas._matmul_simd_objects
+    for x in (a.T.copy().T, b.T[:, :100], a[::-2, 3::3], b[::3].T):
+        y = b[:x.shape[1], :40]
+        want = _noblas.matmul(np.ascontiguousarray(x), y)
+        assert np.array_equal(_noblas.matmul(x, y), want)
+        out = np.empty(want.shape, np.float32)
+        assert _noblas.matmul(x, y, out=out) is out and np.array_equal(out, want)
+    # a Linear layer's forward adds its bias in the same kernel pass: the same values
+    from gradkit.ops import linear as linear_op
+    assert linear_op._matmul_bias is _noblas.matmul_bias is not None
+    for x, w in ((a, b.T[:64]), (a[:, :20], b[:20, :11].T), (a[::2, ::3], b[:43, :70].T)):
+        bias = rng(7).standard_normal(w.shape[0]).astype(np.float32)
+        want = _noblas.matmul(x, w.T)
+        want += bias
+        assert np.array_equal(linear_op._linear_f(np, x, w, bias), want)
+    x3 = rng(8).standard_normal((4, 16, 128)).astype(np.float32)
+    want = _noblas.matmul(x3.reshape(64, 128), b[:, :65]).reshape(4, 16, 65) + b[0, :65]
+    assert np.array_equal(linear_op._linear_f(np, x3, b[:, :65].T, b[0, :65]), want)
     sq = a[:, :64].copy()
     want = sq.astype(np.float64) @ b[:64, :64]
     assert _noblas.matmul(sq, b[:64, :64], out=sq) is sq
