@@ -54,8 +54,11 @@ def _base_globals() -> dict:
 
 def python_code(graph, root_module: str = "self") -> PythonCode:
     """Generate ``def forward(self, ...)`` for ``graph``."""
+    from ._symbolic_trace import _WRAPPED
+
     globals_ = _base_globals()
     names_of: dict = {}  # id(callable) -> the global name it is bound to
+    wrapped_names: list = []  # functions registered with fx.wrap, re-registered by the code
 
     def global_name(fn) -> str:
         q = qualified_name(fn)
@@ -70,6 +73,9 @@ def python_code(graph, root_module: str = "self") -> PythonCode:
                 got += "_"
             globals_[got] = fn
             names_of[id(fn)] = got
+            g = getattr(fn, "__globals__", None)
+            if g is not None and (id(g), getattr(fn, "__name__", None)) in _WRAPPED:
+                wrapped_names.append(got)
         return got
 
     def fmt(a) -> str:
@@ -133,7 +139,8 @@ def python_code(graph, root_module: str = "self") -> PythonCode:
         body.append(line)
     if not nodes or nodes[-1].op != "output":
         body.append("pass")
-    src = "\n\n\ndef forward(" + ", ".join([root_module, *params]) + "):\n"
+    head = "".join(f'\ntorch.fx._symbolic_trace.wrap("{w}")' for w in wrapped_names)
+    src = (head + "\n\ndef forward(" if head else "\n\n\ndef forward(") + ", ".join([root_module, *params]) + "):\n"
     src += "".join(f"    {line}\n" for line in body) + "    "
     return PythonCode(src, globals_)
 

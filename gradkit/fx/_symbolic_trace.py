@@ -19,6 +19,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import math
+import operator
 
 from .graph import Graph
 from .node import Node
@@ -26,8 +27,8 @@ from .proxy import Proxy, TraceError
 
 __all__ = ["Tracer", "symbolic_trace", "wrap", "PH"]
 
-# (globals dict, name) pairs registered by ``wrap``
-_WRAPPED: list = []
+# (id of a globals dict, name) -> (that dict, name), registered by ``wrap``
+_WRAPPED: dict = {}
 
 
 class _PlaceholderMarker:
@@ -61,13 +62,17 @@ def wrap(fn_or_name):
     if name.startswith("<"):
         raise NotImplementedError(f"wrap(): cannot wrap a lambda or anonymous function "
                                   f"({name}); define it with def at module scope")
-    _WRAPPED.append((g, name))
+    _WRAPPED[(id(g), name)] = (g, name)
     return fn_or_name
 
 
 def _assert_is_none(value, msg):
+    """Checks a traced ``None`` argument is still None when the GraphModule runs."""
     if value is not None:
         raise AssertionError(msg)
+
+
+_assert_is_none._is_impure = True
 
 
 class _Patcher:
@@ -324,7 +329,7 @@ class Tracer:
             raise TypeError(f"symbolic_trace(): concrete_args names {sorted(unknown)} that "
                             f"{getattr(fn, '__qualname__', fn)} does not take; its arguments "
                             f"are {[p.name for p in params]}")
-        args = []
+        args, checks = [], []
         for p in params:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 raise NotImplementedError(
@@ -332,11 +337,23 @@ class Tracer:
                     f"give its forward named arguments to trace it")
             if p.name in concrete_args:
                 value = concrete_args[p.name]
-                self.graph.placeholder(p.name, default_value=value)
+                # PyTorch names the specialized input ``<name>_1`` and checks its value on entry
+                self.graph._namespace.create_name(p.name)
+                node = self.graph.placeholder(p.name, default_value=p.default)
+                node.target = node.name
+                if value is None or isinstance(value, (bool, int, float, str)):
+                    checks.append((node, value, f"{p.name} has been specialized to have value "
+                                                f"{value} but got another value"))
                 args.append(value)
                 continue
             node = self.graph.placeholder(p.name, default_value=p.default)
             args.append(self.proxy(node))
+        for node, value, msg in checks:
+            if value is None:
+                self.create_node("call_function", _assert_is_none, (node, msg), {})
+            else:
+                eq = self.create_node("call_function", operator.eq, (node, value), {})
+                self.create_node("call_function", _gradkit()._assert, (eq, msg), {})
         return args
 
     def _patch(self, patcher: _Patcher, fn):
@@ -383,7 +400,7 @@ class Tracer:
             call.__wrapped__ = orig
             return call
 
-        for g, name in _WRAPPED:
+        for g, name in list(_WRAPPED.values()):
             orig = g.get(name, getattr(builtins, name, None))
             if orig is not None:
                 patcher.set_item(g, name, wrapped(getattr(orig, "__wrapped__", orig)))
@@ -411,6 +428,12 @@ def _is_base_type(a) -> bool:
     mod = type(a).__module__ or ""
     return isinstance(a, (np.generic, _dtype.dtype)) or mod.startswith("gradkit") and \
         type(a).__name__ in ("device", "Device", "memory_format", "layout", "dtype")
+
+
+def _gradkit():
+    import gradkit
+
+    return gradkit
 
 
 def symbolic_trace(root, concrete_args: dict | None = None):

@@ -249,7 +249,8 @@ class Node:
             return isinstance(self.target, str) and self.target.endswith("_") and \
                 not self.target.endswith("__")
         if self.op == "call_function":
-            return getattr(self.target, "_is_impure", False) is True
+            return getattr(self.target, "_is_impure", False) is True or \
+                getattr(self.target, "__name__", None) == "_assert"
         return False
 
     def __repr__(self) -> str:
