@@ -329,7 +329,7 @@ class Tracer:
             raise TypeError(f"symbolic_trace(): concrete_args names {sorted(unknown)} that "
                             f"{getattr(fn, '__qualname__', fn)} does not take; its arguments "
                             f"are {[p.name for p in params]}")
-        args, checks = [], []
+        args = []
         for p in params:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 raise NotImplementedError(
@@ -342,19 +342,23 @@ class Tracer:
                 node = self.graph.placeholder(p.name, default_value=p.default)
                 node.target = node.name
                 if value is None or isinstance(value, (bool, int, float, str)):
-                    checks.append((node, value, f"{p.name} has been specialized to have value "
-                                                f"{value} but got another value"))
+                    self._check_specialized(node, value, f"{p.name} has been specialized to "
+                                                         f"have value {value} but got another "
+                                                         f"value")
                 args.append(value)
                 continue
             node = self.graph.placeholder(p.name, default_value=p.default)
             args.append(self.proxy(node))
-        for node, value, msg in checks:
-            if value is None:
-                self.create_node("call_function", _assert_is_none, (node, msg), {})
-            else:
-                eq = self.create_node("call_function", operator.eq, (node, value), {})
-                self.create_node("call_function", _gradkit()._assert, (eq, msg), {})
         return args
+
+    def _check_specialized(self, node, value, msg):
+        """Nodes that check, when the GraphModule runs, that a concrete argument still has the
+        value it was traced with."""
+        if value is None:
+            self.create_node("call_function", _assert_is_none, (node, msg), {})
+        else:
+            eq = self.create_node("call_function", operator.eq, (node, value), {})
+            self.create_node("call_function", _gradkit()._assert, (eq, msg), {})
 
     def _patch(self, patcher: _Patcher, fn):
         from .. import Tensor
