@@ -240,17 +240,25 @@ class Node:
                 f"{self.op}[target={_format_target(self.op, self.target)}]"
                 f"(args = {_percent(self._args)}, kwargs = {_percent(self._kwargs)})")
 
-    def is_impure(self) -> bool:
-        """Whether dead-code elimination must keep this node (placeholders, outputs, in-place
-        methods, module calls that may have side effects)."""
+    def is_impure(self, impure_random: bool = True) -> bool:
+        """Whether dead-code elimination must keep this node although nobody reads it:
+        placeholders, the output, asserts and other functions marked ``_is_impure``, in-place
+        functions, random draws (with ``impure_random``), modules marked ``_is_impure``.
+        (Method calls count as pure, as in PyTorch.)"""
         if self.op in ("placeholder", "output"):
             return True
-        if self.op == "call_method":
-            return isinstance(self.target, str) and self.target.endswith("_") and \
-                not self.target.endswith("__")
+        if self.op == "call_module":
+            mod = self.graph.owning_module
+            if mod is None:
+                raise RuntimeError("Node.is_impure(): the graph has no owning module to look "
+                                   "the submodule up in; build a GraphModule from it first")
+            return getattr(mod.get_submodule(self.target), "_is_impure", False) is True
         if self.op == "call_function":
-            return getattr(self.target, "_is_impure", False) is True or \
-                getattr(self.target, "__name__", None) == "_assert"
+            if getattr(self.target, "_is_impure", False) is True:
+                return True
+            name = getattr(self.target, "__name__", "") or ""
+            return name == "_assert" or (name.endswith("_") and not name.endswith("__")) or \
+                (impure_random and name in _RANDOM)
         return False
 
     def __repr__(self) -> str:
@@ -260,6 +268,11 @@ class Node:
         return self.name
 
 
+# functions whose every call draws new random numbers
+_RANDOM = frozenset(("rand", "randn", "randint", "randperm", "rand_like", "randn_like",
+                     "randint_like", "bernoulli", "multinomial", "normal", "poisson", "dropout",
+                     "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+                     "feature_alpha_dropout"))
 # names the generated code must not bind (they are the Python builtins and keywords)
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _OPERATOR_FUNCS = frozenset(v for v in vars(operator).values()
