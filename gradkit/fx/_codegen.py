@@ -8,7 +8,6 @@ goes.
 
 from __future__ import annotations
 
-import builtins
 import inspect
 import math
 import operator
@@ -140,7 +139,8 @@ def python_code(graph, root_module: str = "self") -> PythonCode:
     if not nodes or nodes[-1].op != "output":
         body.append("pass")
     head = "".join(f'\ntorch.fx._symbolic_trace.wrap("{w}")' for w in wrapped_names)
-    src = (head + "\n\ndef forward(" if head else "\n\n\ndef forward(") + ", ".join([root_module, *params]) + "):\n"
+    src = head + "\n\n" if head else "\n\n\n"
+    src += "def forward(" + ", ".join([root_module, *params]) + "):\n"
     src += "".join(f"    {line}\n" for line in body) + "    "
     return PythonCode(src, globals_)
 
