@@ -53,8 +53,6 @@ def _base_globals() -> dict:
 
 def python_code(graph, root_module: str = "self") -> PythonCode:
     """Generate ``def forward(self, ...)`` for ``graph``."""
-    from ._symbolic_trace import _WRAPPED
-
     globals_ = _base_globals()
     names_of: dict = {}  # id(callable) -> the global name it is bound to
     wrapped_names: list = []  # functions registered with fx.wrap, re-registered by the code
@@ -72,9 +70,6 @@ def python_code(graph, root_module: str = "self") -> PythonCode:
                 got += "_"
             globals_[got] = fn
             names_of[id(fn)] = got
-            g = getattr(fn, "__globals__", None)
-            if g is not None and (id(g), getattr(fn, "__name__", None)) in _WRAPPED:
-                wrapped_names.append(got)
         return got
 
     def fmt(a) -> str:
@@ -129,7 +124,11 @@ def python_code(graph, root_module: str = "self") -> PythonCode:
                     n.args[1].isidentifier() and not n.kwargs:
                 line = f"{n.name} = {fmt(n.args[0])}.{n.args[1]}"
             else:
-                line = f"{n.name} = {global_name(t)}({call_args(n.args, n.kwargs)})"
+                shown = global_name(t)
+                if n.meta.get("is_wrapped") and shown not in wrapped_names and \
+                        not shown.startswith(("torch.", "operator.")):
+                    wrapped_names.append(shown)
+                line = f"{n.name} = {shown}({call_args(n.args, n.kwargs)})"
         dead = [d.name for d in last_uses.get(n, [])]
         if not n.users:
             dead.append(n.name)

@@ -398,7 +398,9 @@ class Tracer:
         def wrapped(orig):
             def call(*args, **kwargs):
                 if _has_proxy(args, kwargs):
-                    return tracer.create_proxy("call_function", orig, args, kwargs)
+                    proxy = tracer.create_proxy("call_function", orig, args, kwargs)
+                    proxy.node.meta["is_wrapped"] = True  # (the code re-registers it)
+                    return proxy
                 return orig(*args, **kwargs)
             call.__name__ = getattr(orig, "__name__", "wrapped")
             call.__wrapped__ = orig

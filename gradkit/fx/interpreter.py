@@ -187,7 +187,7 @@ class Transformer(Interpreter):
     def run_node(self, n: Node):
         result = super().run_node(n)
         if isinstance(result, Proxy):
-            result.node.meta.update(n.meta)
+            result.node.meta.update((k, v) for k, v in n.meta.items() if k != "is_wrapped")
         return result
 
     def transform(self):

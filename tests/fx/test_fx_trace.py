@@ -270,3 +270,52 @@ def test_print_tabular_lists_every_node(capsys):
     assert len(lines) == 2 + len(gm.graph.nodes)
     assert lines[3].split()[:3] == ["placeholder", "y", "y"]
     assert "torch.relu" in lines[5] and "(linear,)" in lines[5]
+
+
+def _make_attention(lib):
+    import math
+
+    nn, F = lib.nn, lib.nn.functional
+
+    class Attention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(10, 8)
+            self.ln = nn.LayerNorm(8)
+            self.qkv = nn.Linear(8, 24)
+
+        def forward(self, tok, mask):
+            x = self.emb(tok)
+            batch, length, dim = x.shape
+            pos = lib.arange(length)  # a factory given a Proxy
+            q, k, v = self.qkv(self.ln(x)).chunk(3, dim=-1)
+            att = lib.matmul(q, k.transpose(-2, -1)) / math.sqrt(q.size(-1))  # math autowrapped
+            att = att.masked_fill(mask[:, None, :] == 0, float("-inf"))
+            lib._assert(batch > 0, "empty batch")
+            y = F.softmax(att, -1) @ v
+            y = y.permute(0, 2, 1).contiguous()[:, 0, ...] + x[:, :, 0] + pos
+            return lib.stack([y, y * 2]).flatten(1), x.new_zeros(2)
+
+    return Attention()
+
+
+def test_attention_style_model_matches_pytorch():
+    gk.manual_seed(0)
+    g_model, t_model = _make_attention(gk), _make_attention(torch)
+    _same_weights(g_model, t_model)
+    g, t = gfx.symbolic_trace(g_model), tfx.symbolic_trace(t_model)
+    def without_softmax_arguments(rows):  # (PyTorch's F.softmax passes its own defaults on)
+        return [r[:3] + r[5:] if r[1] == "softmax" else r for r in rows]
+
+    assert without_softmax_arguments(_nodes(g, gk)) == without_softmax_arguments(_nodes(t, torch))
+    assert g.code.split("softmax")[0] == t.code.split("softmax")[0]  # (F.softmax's own
+    # defaulted keywords follow in PyTorch's code)
+    assert 'torch.fx._symbolic_trace.wrap("math_sqrt")' in g.code
+    tok = np.array([[1, 2, 3, 4, 5, 6], [2, 3, 4, 5, 6, 7]])
+    mask = np.ones((2, 6), np.float32)
+    mask[0, 4:] = 0
+    got = g(gk.tensor(tok), gk.tensor(mask))[0].detach().numpy()
+    np.testing.assert_allclose(got, t(torch.tensor(tok), torch.tensor(mask))[0].detach().numpy(),
+                               rtol=1e-5, atol=1e-5)
+    with pytest.raises(AssertionError, match="empty batch"):
+        g(gk.zeros(0, 6, dtype=gk.int64), gk.ones(0, 6))
