@@ -72,6 +72,17 @@ def python_code(graph, root_module: str = "self") -> PythonCode:
             names_of[id(fn)] = got
         return got
 
+    def type_repr(t) -> str | None:
+        """An annotation as the code writes it (classes only: ``torch.Tensor``, ``int``)."""
+        if not isinstance(t, type):
+            return None
+        if t.__module__ == "builtins":
+            return t.__qualname__
+        q = qualified_name(t)
+        if q.startswith("torch."):
+            return q
+        return global_name(t)
+
     def fmt(a) -> str:
         return repr(map_arg(a, lambda n: _Name(n.name)))
 
@@ -100,7 +111,9 @@ def python_code(graph, root_module: str = "self") -> PythonCode:
                     body.append(f"{n.name} = {target.lstrip('*')}")
             else:
                 default = f" = {fmt(n.args[0])}" if n.args else ""
-                params.append(f"{n.name}{default}")
+                shown = type_repr(n.type)
+                typed = f" : {shown}" if shown else ""
+                params.append(f"{n.name}{typed}{default}")
             continue
         if n.op == "output":
             body.append(f"return {fmt(n.args[0])}")
@@ -139,7 +152,10 @@ def python_code(graph, root_module: str = "self") -> PythonCode:
         body.append("pass")
     head = "".join(f'\ntorch.fx._symbolic_trace.wrap("{w}")' for w in wrapped_names)
     src = head + "\n\n" if head else "\n\n\n"
-    src += "def forward(" + ", ".join([root_module, *params]) + "):\n"
+    out = nodes[-1] if nodes and nodes[-1].op == "output" else None
+    returns = type_repr(out.type) if out is not None else None
+    src += "def forward(" + ", ".join([root_module, *params]) + ")" + \
+        (f" -> {returns}" if returns else "") + ":\n"
     src += "".join(f"    {line}\n" for line in body) + "    "
     return PythonCode(src, globals_)
 

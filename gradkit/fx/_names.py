@@ -8,7 +8,7 @@ import keyword
 import operator
 import re
 
-__all__ = ["Namespace", "qualified_name", "snake_case", "target_to_str"]
+__all__ = ["Namespace", "qualified_name", "snake_case", "target_to_str", "type_text"]
 
 _ILLEGAL = re.compile(r"[^0-9a-zA-Z_]+")
 _SUFFIX = re.compile(r"(.*)_(\d+)$")
@@ -98,3 +98,13 @@ def qualified_name(target) -> str:
     if module.startswith("gradkit"):
         module = "torch" + module[len("gradkit"):]
     return f"{module}.{qual}" if module else qual
+
+
+def type_text(t) -> str | None:
+    """A node's type as printed graphs write it (``torch.Tensor``, ``int``); None for no type
+    or one that is not a class."""
+    if not isinstance(t, type):
+        return None
+    if t.__module__ == "builtins":
+        return t.__qualname__
+    return qualified_name(t)

@@ -347,7 +347,8 @@ class Tracer:
                                                          f"value")
                 args.append(value)
                 continue
-            node = self.graph.placeholder(p.name, default_value=p.default)
+            annotation = None if p.annotation is p.empty else p.annotation
+            node = self.graph.placeholder(p.name, annotation, default_value=p.default)
             args.append(self.proxy(node))
         return args
 

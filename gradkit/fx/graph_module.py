@@ -181,7 +181,11 @@ class GraphModule(Module):
     # ------------------------------------------------------------------ printing and copying
     def print_readable(self, print_output: bool = True, **kwargs) -> str:
         name = type(self).__name__
-        body = "\n".join("    " + ln if ln else ln for ln in self.code.strip("\n").split("\n"))
+        lines = self.code.strip("\n").split("\n")
+        at = next((i for i, ln in enumerate(lines) if ln.startswith("def forward(")), None)
+        if at is not None:  # (gradkit records no stack traces on nodes)
+            lines.insert(at + 1, "    # No stacktrace found for following nodes")
+        body = "\n".join("    " + ln if ln else ln for ln in lines)
         text = f"class {name}(torch.nn.Module):\n{body.rstrip()}\n"
         if print_output:
             print(text)

@@ -226,17 +226,22 @@ class Node:
     def format_node(self, placeholder_names: list | None = None,
                     maybe_return_typename: list | None = None) -> str | None:
         """The node as one line of ``print(graph)``."""
+        from ._names import type_text
+
+        typed = type_text(self.type)
+        typed = f"{typed} " if typed else ""
         if self.op == "placeholder":
             if placeholder_names is not None:
                 placeholder_names.append(self.target)
             default = f"(default={self.args[0]!r})" if self.args else ""
-            return (f"%{self.name} : [num_users={len(self.users)}] = "
+            return (f"%{self.name} : {typed}[num_users={len(self.users)}] = "
                     f"placeholder[target={self.target}]{default}")
         if self.op == "output":
             return f"return {self.args[0]!r}" if self.args else "return None"
         if self.op == "get_attr":
-            return f"%{self.name} : [num_users={len(self.users)}] = get_attr[target={self.target}]"
-        return (f"%{self.name} : [num_users={len(self.users)}] = "
+            return (f"%{self.name} : {typed}[num_users={len(self.users)}] = "
+                    f"get_attr[target={self.target}]")
+        return (f"%{self.name} : {typed}[num_users={len(self.users)}] = "
                 f"{self.op}[target={_format_target(self.op, self.target)}]"
                 f"(args = {_percent(self._args)}, kwargs = {_percent(self._kwargs)})")
 

@@ -319,3 +319,21 @@ def test_attention_style_model_matches_pytorch():
                                rtol=1e-5, atol=1e-5)
     with pytest.raises(AssertionError, match="empty batch"):
         g(gk.zeros(0, 6, dtype=gk.int64), gk.ones(0, 6))
+
+
+def _make_annotated(lib):
+    class Annotated(lib.nn.Module):
+        def forward(self, x: lib.Tensor, n: int = 2) -> lib.Tensor:
+            return x * n
+
+    return Annotated()
+
+
+def test_annotations_in_code_graph_and_print_readable():
+    g, t = gfx.symbolic_trace(_make_annotated(gk)), tfx.symbolic_trace(_make_annotated(torch))
+    assert g.code == t.code
+    assert "def forward(self, x : torch.Tensor, n : int = 2) -> torch.Tensor:" in g.code
+    assert str(g.graph) == str(t.graph)
+    assert g.print_readable(print_output=False) == t.print_readable(print_output=False)
+    assert [n.type for n in g.graph.nodes] == [gk.Tensor, int, None, gk.Tensor]
+    assert g(gk.ones(2), 3).tolist() == [3.0, 3.0]
