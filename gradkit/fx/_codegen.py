@@ -61,8 +61,10 @@ def python_code(graph, root_module: str = "self") -> PythonCode:
         q = qualified_name(fn)
         if q.startswith("builtins."):
             return q[len("builtins."):]
-        if q.startswith("torch.") or q.startswith("operator."):
+        if q.startswith("torch."):
             return q
+        if q.startswith("operator."):  # (bound as PyTorch's generated code binds them)
+            q = "_" + q
         got = names_of.get(id(fn))
         if got is None:
             got = q.replace(".", "_").replace("<", "_").replace(">", "_")

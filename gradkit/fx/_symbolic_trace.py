@@ -306,13 +306,15 @@ class Tracer:
             self.tensor_attrs.setdefault(id(p), name)
         for name, b in self.root.named_buffers():
             self.tensor_attrs.setdefault(id(b), name)
+        fn, kw_names = _star_params_positional(fn)
         args = bound + self._placeholders(fn, len(bound), concrete_args or {})
+        kwargs = {k: args.pop() for k in reversed(kw_names)}
         patcher = _Patcher()
         was_active = tf.ACTIVE[0]
         try:
             self._patch(patcher, fn)
             tf.ACTIVE[0] = True
-            result = fn(*args)
+            result = fn(*args, **kwargs)
             self.create_node("output", "output", (self.create_arg(result),), {},
                              type_expr=getattr(fn, "__annotations__", {}).get("return"))
         finally:
@@ -330,11 +332,11 @@ class Tracer:
                             f"{getattr(fn, '__qualname__', fn)} does not take; its arguments "
                             f"are {[p.name for p in params]}")
         args = []
+        star = getattr(fn, "_fx_star_params", {})
         for p in params:
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise NotImplementedError(
-                    f"symbolic_trace(): {getattr(fn, '__qualname__', fn)} takes *{p.name}; "
-                    f"give its forward named arguments to trace it")
+            if p.name in star:  # ``*args``/``**kwargs``: one placeholder, a Proxy for all
+                args.append(self.proxy(self.graph.placeholder(star[p.name] + p.name)))
+                continue
             if p.name in concrete_args:
                 value = concrete_args[p.name]
                 # PyTorch names the specialized input ``<name>_1`` and checks its value on entry
@@ -435,6 +437,36 @@ def _is_base_type(a) -> bool:
     mod = type(a).__module__ or ""
     return isinstance(a, (np.generic, _dtype.dtype)) or mod.startswith("gradkit") and \
         type(a).__name__ in ("device", "Device", "memory_format", "layout", "dtype")
+
+
+def _star_params_positional(fn):
+    """``fn`` with its ``*args``/``**kwargs`` turned into plain positional parameters (each to
+    receive one Proxy), and the names of its keyword-only parameters (passed by keyword)."""
+    import types
+
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return fn, []
+    kw_only = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
+    star = {p.name: "*" if p.kind is p.VAR_POSITIONAL else "**" for p in params
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    if not star:
+        return fn, kw_only
+    code = getattr(fn, "__code__", None)
+    if code is None or kw_only:
+        raise NotImplementedError(
+            f"symbolic_trace(): {getattr(fn, '__qualname__', fn)} takes "
+            f"{', '.join(k + v for v, k in star.items())} beside keyword-only arguments; "
+            f"give its forward plain named arguments to trace it")
+    flags = code.co_flags & ~(inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+    flat = types.FunctionType(code.replace(co_flags=flags, co_argcount=code.co_argcount
+                                           + len(star)), fn.__globals__, fn.__name__, None,
+                              fn.__closure__)
+    flat.__qualname__ = fn.__qualname__
+    flat.__annotations__ = dict(getattr(fn, "__annotations__", {}))
+    flat._fx_star_params = star
+    return flat, []
 
 
 def _gradkit():

@@ -149,7 +149,7 @@ class Attribute(Proxy):
 _BINARY = ("add", "sub", "mul", "floordiv", "truediv", "mod", "pow", "lshift", "rshift",
            "and_", "or_", "xor", "matmul")
 _COMPARE = ("eq", "ne", "lt", "gt", "le", "ge")
-_UNARY = ("neg", "pos", "invert")
+_UNARY = ("neg", "pos", "invert", "abs")
 
 
 def _install_operators():

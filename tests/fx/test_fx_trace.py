@@ -337,3 +337,48 @@ def test_annotations_in_code_graph_and_print_readable():
     assert g.print_readable(print_output=False) == t.print_readable(print_output=False)
     assert [n.type for n in g.graph.nodes] == [gk.Tensor, int, None, gk.Tensor]
     assert g(gk.ones(2), 3).tolist() == [3.0, 3.0]
+
+
+def _make_operators(lib):
+    class Operators(lib.nn.Module):
+        def forward(self, x, *args):
+            y = x * 2
+            y += 1
+            y -= x
+            y *= 3
+            z = y.add_(1)
+            return (y @ y.T, abs(x), -x, ~(x > 0), x ** 2, 2 ** x, 1 - x, 3 / x, x // 2,
+                    x % 2, z[0, 1:], args[0] if False else args)
+
+    return Operators()
+
+
+def test_operators_and_star_args_match_pytorch():
+    g, t = gfx.symbolic_trace(_make_operators(gk)), tfx.symbolic_trace(_make_operators(torch))
+    assert g.code == t.code
+    assert "def forward(self, x, *args):\n    _args = args\n" in g.code
+    assert "abs_1 = _operator_abs(x)" in g.code
+    x = np.arange(1, 5, dtype=np.float32).reshape(2, 2)
+    for a, b in zip(g(gk.tensor(x), 7), t(torch.tensor(x), 7)):
+        if isinstance(b, torch.Tensor):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+        else:
+            assert list(a) == list(b) == [7]
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=["gradkit", "torch"])
+def test_keyword_only_and_var_keyword_arguments(lib):
+    class KwOnly(lib.nn.Module):
+        def forward(self, x, *, scale=2.0):
+            return x * scale
+
+    class VarKw(lib.nn.Module):
+        def forward(self, x, **kwargs):
+            return x + kwargs["bias"]
+
+    gm = lib.fx.symbolic_trace(KwOnly())
+    assert [n.op for n in gm.graph.nodes] == ["placeholder", "placeholder", "call_function",
+                                              "output"]
+    gm = lib.fx.symbolic_trace(VarKw())
+    assert [n.name for n in gm.graph.nodes] == ["x", "_kwargs", "getitem", "add", "output"]
+    assert gm(lib.ones(2), bias=lib.ones(2)).tolist() == [2.0, 2.0]
