@@ -11,14 +11,15 @@ Imported on first use of ``gradkit.fx`` (``torch.fx`` under ``gradkit run``), no
 ``import gradkit``.
 """
 
-from . import graph, graph_module, interpreter, node, proxy
+from . import graph, graph_module, interpreter, node, proxy, subgraph_rewriter
 from ._symbolic_trace import PH, Tracer, symbolic_trace, wrap
 from .graph import Graph
 from .graph_module import GraphModule
 from .interpreter import Interpreter, Transformer
 from .node import Node, map_arg
 from .proxy import Proxy
+from .subgraph_rewriter import replace_pattern
 
 __all__ = ["symbolic_trace", "Tracer", "wrap", "Graph", "GraphModule", "Node", "Proxy",
            "Interpreter", "Transformer", "map_arg", "PH", "graph", "graph_module",
-           "interpreter", "node", "proxy"]
+           "interpreter", "node", "proxy", "subgraph_rewriter", "replace_pattern"]
