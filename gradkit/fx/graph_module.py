@@ -127,7 +127,7 @@ class GraphModule(Module):
         # registered with linecache so tracebacks through forward show the generated line
         linecache.cache[filename] = (len(pc.src), None, pc.src.splitlines(True), filename)
         namespace = dict(pc.globals)
-        exec(compile(pc.src, filename, "exec"), namespace)
+        exec(compile(pc.src, filename, "exec", dont_inherit=True), namespace)
         cls = type(self)
         cls.forward = namespace["forward"]
         return pc
@@ -214,5 +214,34 @@ class GraphModule(Module):
         return res
 
     def __reduce__(self):
-        raise TypeError("a GraphModule cannot be pickled by gradkit; save its state_dict "
-                        "(gm.state_dict()) and trace the model again to rebuild it")
+        # pickled as its attributes and generated code; unpickling traces that code again
+        # (every submodule a leaf), which gives back the same graph
+        pc = self.graph.python_code(root_module="self")
+        from ._codegen import _base_globals
+
+        base = _base_globals()
+        extra = {k: v for k, v in pc.globals.items() if k not in base}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_graph", "_code")}
+        return (_rebuild_graph_module, (state, pc.src, extra, type(self).__name__))
+
+
+def _rebuild_graph_module(state: dict, src: str, extra_globals: dict, class_name: str):
+    from ._codegen import _base_globals
+    from ._symbolic_trace import Tracer
+
+    namespace = _base_globals()
+    namespace.update(extra_globals)
+    exec(compile(src, f"<reloaded {class_name}>", "exec", dont_inherit=True), namespace)
+    cls = type(class_name, (Module,), {"forward": namespace["forward"]})
+    root = cls.__new__(cls)
+    root.__dict__.update(state)
+
+    class _KeepModules(Tracer):
+        def is_leaf_module(self, m, module_qualified_name) -> bool:
+            return True
+
+    graph = _KeepModules().trace(root)
+    gm = GraphModule(root, graph, class_name)
+    gm.__dict__.update({k: v for k, v in state.items()
+                        if k not in ("_parameters", "_buffers", "_modules")})
+    return gm

@@ -189,3 +189,37 @@ def test_graph_module_is_a_module(lib):
     fresh = lib.fx.symbolic_trace(_small(lib))
     fresh.load_state_dict(sd)
     assert lib.allclose(fresh(x), gm(x))
+
+
+def _scaled(x):
+    return x * 3
+
+
+gk.fx.wrap("_scaled")
+
+
+def test_graph_module_pickles_and_saves_whole():
+    import io
+    import pickle
+
+    class Saved(gk.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = gk.nn.Linear(3, 3)
+            self.register_buffer("shift", gk.ones(3))
+            self.seq = gk.nn.Sequential(gk.nn.ReLU())
+
+        def forward(self, x, flag: int = 2):
+            return _scaled(self.seq(self.fc(x)) + self.shift + gk.ones(3)) * flag
+
+    gm = gk.fx.symbolic_trace(Saved())
+    gm.eval()
+    x = gk.randn(2, 3)
+    back = pickle.loads(pickle.dumps(gm))
+    assert back.code == gm.code and type(back).__name__ == "Saved" and not back.training
+    assert str(back.graph) == str(gm.graph)
+    assert gk.allclose(back(x), gm(x)) and sorted(back.state_dict()) == sorted(gm.state_dict())
+    buf = io.BytesIO()
+    gk.save(gm, buf, format="torch")
+    buf.seek(0)
+    assert gk.allclose(gk.load(buf, weights_only=False)(x), gm(x))
