@@ -111,6 +111,8 @@ def _has_proxy(args, kwargs) -> bool:
     def look(a):
         if isinstance(a, Proxy):
             found.append(a)
+        elif isinstance(a, slice):
+            look((a.start, a.stop, a.step))
         elif isinstance(a, (list, tuple)):
             for v in a:
                 look(v)
@@ -306,6 +308,12 @@ class Tracer:
             self.tensor_attrs.setdefault(id(p), name)
         for name, b in self.root.named_buffers():
             self.tensor_attrs.setdefault(id(b), name)
+        from .. import Tensor
+
+        for prefix, mod in self.root.named_modules():  # plain tensor attributes, by path
+            for k, v in vars(mod).items():
+                if isinstance(v, Tensor) and not k.startswith("_tensor_constant"):
+                    self.tensor_attrs.setdefault(id(v), f"{prefix}.{k}" if prefix else k)
         fn, kw_names = _star_params_positional(fn)
         args = bound + self._placeholders(fn, len(bound), concrete_args or {})
         kwargs = {k: args.pop() for k in reversed(kw_names)}
@@ -397,6 +405,14 @@ class Tracer:
         for name, op in _TENSOR_BINARY.items():
             if name in Tensor.__dict__:
                 patcher.set_attr(Tensor, name, tensor_op(name, op))
+        orig_getitem = Tensor.__dict__["__getitem__"]
+
+        def getitem(self, key):  # ``const[:, :x.size(1)]``: an index holding a Proxy
+            if _has_proxy((key,), {}):
+                return tracer.create_proxy("call_function", operator.getitem, (self, key), {})
+            return orig_getitem(self, key)
+
+        patcher.set_attr(Tensor, "__getitem__", getitem)
 
         def wrapped(orig):
             def call(*args, **kwargs):

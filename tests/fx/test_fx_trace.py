@@ -382,3 +382,24 @@ def test_keyword_only_and_var_keyword_arguments(lib):
     gm = lib.fx.symbolic_trace(VarKw())
     assert [n.name for n in gm.graph.nodes] == ["x", "_kwargs", "getitem", "add", "output"]
     assert gm(lib.ones(2), bias=lib.ones(2)).tolist() == [2.0, 2.0]
+
+
+def test_slicing_tensor_attributes_by_a_traced_size():
+    """``pe[:, :x.size(1)]`` (positional-encoding tables): the index holds a Proxy. gradkit
+    records it, for a registered buffer and for a plain tensor attribute, which gets a
+    get_attr under its own name as in PyTorch (PyTorch's tracer fails on this slice)."""
+    class PositionalEncoding(gk.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.table = gk.arange(20.0).view(1, 10, 2)
+            self.register_buffer("pe", gk.ones(1, 10, 2))
+
+        def forward(self, x):
+            return x + self.pe[:, :x.size(1)] + self.table[:, :x.size(1)]
+
+    model = PositionalEncoding()
+    gm = gfx.symbolic_trace(model)
+    assert [n.target for n in gm.graph.nodes if n.op == "get_attr"] == ["pe", "table"]
+    for length in (3, 7):
+        x = gk.randn(2, length, 2)
+        assert gk.equal(gm(x), model(x))
