@@ -298,8 +298,10 @@ class Tracer:
             fn = root
             bound = []
         else:
-            raise TypeError(f"symbolic_trace(): expected an nn.Module or a function, got "
-                            f"{type(root).__name__}")
+            from .node import _TypeAssertion
+
+            raise _TypeAssertion(f"symbolic_trace(): expected an nn.Module or a function, "
+                                 f"got {type(root).__name__}")
         self.graph = Graph(tracer_cls=type(self))
         self.submodule_paths = None
         self._keep: list = []

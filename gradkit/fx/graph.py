@@ -4,10 +4,11 @@ edit it (create, insert at a point, erase, copy, check, drop dead code, print)."
 from __future__ import annotations
 
 import inspect
+import warnings
 
 from ._codegen import PythonCode, python_code
 from ._names import Namespace, qualified_name, target_to_str
-from .node import Node, map_arg
+from .node import Node, _ValueAssertion, map_arg
 
 __all__ = ["Graph", "PythonCode", "map_arg"]
 
@@ -136,7 +137,10 @@ class Graph:
 
     def _check_own(self, n, where):
         if not isinstance(n, Node) or n.graph is not self:
-            raise ValueError(f"Graph.{where}(): expected a Node of this graph, got {n!r}")
+            if where == "erase_node":
+                raise RuntimeError(f"Attempting to remove {n} from wrong graph! "
+                                   f"(Graph.erase_node() takes a node of this graph)")
+            raise _ValueAssertion(f"Graph.{where}(): expected a Node of this graph, got {n!r}")
 
     # ------------------------------------------------------------------ editing
     def erase_node(self, to_erase: Node) -> None:
@@ -147,7 +151,8 @@ class Graph:
                                f"{len(to_erase.users)} users in the graph: "
                                f"{dict(to_erase.users)}!")
         if to_erase._erased:
-            raise RuntimeError(f"Graph.erase_node(): node {to_erase} was already erased")
+            warnings.warn(f"erase_node({to_erase}) on an already erased node", stacklevel=2)
+            return
         # unlinked, but keeping its own links, so a loop over graph.nodes that erases the
         # node it stands on (or the next one) still finds its way on
         p, n = to_erase._prev, to_erase._next

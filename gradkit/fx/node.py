@@ -16,6 +16,20 @@ from typing import Any, Callable
 
 __all__ = ["Node", "map_arg", "map_aggregate", "Argument", "Target"]
 
+class _TypeAssertion(TypeError, AssertionError):
+    """A wrong type where PyTorch's check is an assertion: caught as either."""
+
+
+class _ValueAssertion(ValueError, AssertionError):
+    """A wrong value where PyTorch's check is an assertion: caught as either."""
+
+
+# shown in tracebacks under the name that says what is wrong
+for _cls, _shown in ((_TypeAssertion, "TypeError"), (_ValueAssertion, "ValueError")):
+    _cls.__name__ = _cls.__qualname__ = _shown
+    _cls.__module__ = "builtins"
+
+
 Argument = Any
 Target = Any
 
@@ -93,14 +107,14 @@ class Node:
     def __init__(self, graph, name: str, op: str, target, args: tuple, kwargs: dict,
                  return_type=None):
         if op not in _OPCODES:
-            raise ValueError(f"Node(): op must be one of {_OPCODES[:-1]}, got {op!r}")
+            raise _ValueAssertion(f"Node(): op must be one of {_OPCODES[:-1]}, got {op!r}")
         if op == "call_function" and not callable(target):
             raise ValueError(f"Node(): a call_function target must be callable, got "
                              f"{type(target).__name__} {target!r}")
         if op in ("call_method", "call_module", "get_attr", "placeholder") and \
                 not isinstance(target, str):
-            raise ValueError(f"Node(): a {op} target must be a str, got "
-                             f"{type(target).__name__} {target!r}")
+            raise _TypeAssertion(f"Node(): a {op} target must be a str, got "
+                                 f"{type(target).__name__} {target!r}")
         self.graph = graph
         self.name = name
         self.op = op
@@ -184,6 +198,8 @@ class Node:
         self.kwargs = kwargs
 
     def _update_args_kwargs(self, new_args, new_kwargs):
+        if isinstance(new_args, list):  # (PyTorch takes a list here too)
+            new_args = tuple(new_args)
         if not isinstance(new_args, tuple):
             raise TypeError(f"Node.args must be a tuple, got {type(new_args).__name__}")
         if not isinstance(new_kwargs, dict):
