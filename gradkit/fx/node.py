@@ -160,6 +160,16 @@ class Node:
         p._next, n._prev = n, p
         self._prev = self._next = self
 
+    @property
+    def stack_trace(self) -> str | None:
+        """Where in the traced program the node was made (gradkit records none: None unless
+        a pass sets it)."""
+        return self.meta.get("stack_trace")
+
+    @stack_trace.setter
+    def stack_trace(self, trace: str | None) -> None:
+        self.meta["stack_trace"] = trace
+
     # ------------------------------------------------------------------ arguments and users
     @property
     def args(self) -> tuple:

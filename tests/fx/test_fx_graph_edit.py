@@ -223,3 +223,48 @@ def test_graph_module_pickles_and_saves_whole():
     gk.save(gm, buf, format="torch")
     buf.seek(0)
     assert gk.allclose(gk.load(buf, weights_only=False)(x), gm(x))
+
+
+def _decompose(lib, model):
+    """PyTorch's docs' "Proxy/Retracing" example: F.relu rewritten as (x > 0) * x by running the
+    rule on Proxies over a new graph."""
+    fx, F = lib.fx, lib.nn.functional
+    rules = {F.relu: lambda x: (x > 0) * x}
+    graph = fx.Tracer().trace(model)
+    new_graph, env = fx.Graph(), {}
+    tracer = fx.proxy.GraphAppendingTracer(new_graph)
+    for node in graph.nodes:
+        if node.op == "call_function" and node.target in rules:
+            proxy_args = [fx.Proxy(env[a.name], tracer) if isinstance(a, fx.Node) else a
+                          for a in node.args]
+            env[node.name] = rules[node.target](*proxy_args).node
+        else:
+            env[node.name] = new_graph.node_copy(node, lambda a: env[a.name])
+    return fx.GraphModule(model, new_graph)
+
+
+def _relu_model(lib):
+    class ReluNet(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = lib.nn.Linear(3, 3)
+
+        def forward(self, x):
+            return lib.nn.functional.relu(self.fc(x)) + 1
+
+    return ReluNet()
+
+
+def test_decomposition_with_proxies_matches_pytorch():
+    gk.manual_seed(0)
+    g_model, t_model = _relu_model(gk), _relu_model(torch)
+    t_model.load_state_dict({k: torch.tensor(v.detach().numpy())
+                             for k, v in g_model.state_dict().items()})
+    g, t = _decompose(gk, g_model), _decompose(torch, t_model)
+    assert g.code == t.code and "mul = gt * fc" in g.code
+    assert [n.stack_trace for n in g.graph.nodes] == [None] * 6
+    x = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
+    np.testing.assert_allclose(g(gk.tensor(x)).detach().numpy(),
+                               g_model(gk.tensor(x)).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(g(gk.tensor(x)).detach().numpy(),
+                               t(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
