@@ -115,7 +115,11 @@ def python_code(graph, root_module: str = "self") -> PythonCode:
                 default = f" = {fmt(n.args[0])}" if n.args else ""
                 shown = type_repr(n.type)
                 typed = f" : {shown}" if shown else ""
-                params.append(f"{n.name}{typed}{default}")
+                # the parameter keeps the argument's own name; a node renamed because that
+                # name is taken (``input`` is a builtin) is bound to it first
+                params.append(f"{target}{typed}{default}")
+                if target != n.name:
+                    body.append(f"{n.name} = {target}")
             continue
         if n.op == "output":
             body.append(f"return {fmt(n.args[0])}")

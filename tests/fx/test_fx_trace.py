@@ -403,3 +403,16 @@ def test_slicing_tensor_attributes_by_a_traced_size():
     for length in (3, 7):
         x = gk.randn(2, length, 2)
         assert gk.equal(gm(x), model(x))
+
+
+def _sequential(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(inplace=True), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(2, 3), nn.LogSoftmax(dim=1))
+
+
+def test_sequential_root_and_a_builtin_argument_name():
+    g, t = gfx.symbolic_trace(_sequential(gk)), tfx.symbolic_trace(_sequential(torch))
+    assert g.code == t.code and str(g.graph) == str(t.graph) and str(g) == str(t)
+    assert "def forward(self, input):\n    input_1 = input\n" in g.code
+    assert g(gk.ones(2, 1, 6, 6)).shape == (2, 3)
