@@ -8,12 +8,11 @@ goes.
 
 from __future__ import annotations
 
-import inspect
 import math
 import operator
 
 from ._names import qualified_name
-from .node import Node, map_arg
+from .node import map_arg
 
 __all__ = ["PythonCode", "python_code"]
 
@@ -177,9 +176,3 @@ class _Name:
     def __repr__(self):
         return self.name
 
-
-def _is_node(x) -> bool:
-    return isinstance(x, Node)
-
-
-_EMPTY = inspect.Signature.empty

@@ -278,7 +278,7 @@ class Tracer:
         raise TraceError("Proxy object cannot be iterated")
 
     def keys(self, obj):
-        return Attribute_keys(obj)
+        return _keys_proxy(obj)
 
     def to_bool(self, obj):
         raise TraceError("symbolically traced variables cannot be used as inputs to control "
@@ -441,7 +441,7 @@ class Tracer:
                     patcher.set_item(d, name, wrapped(value))
 
 
-def Attribute_keys(obj):
+def _keys_proxy(obj):
     return obj.tracer.create_proxy("call_method", "keys", (obj,), {})
 
 
