@@ -20,6 +20,7 @@ import builtins
 import inspect
 import math
 import operator
+import types
 
 from .graph import Graph
 from .node import Node
@@ -416,6 +417,18 @@ class Tracer:
 
         patcher.set_attr(Tensor, "__getitem__", getitem)
 
+        def tensor_method(name, orig):
+            def method(self, *args, **kwargs):
+                if _has_proxy(args, kwargs):  # ``const.to(x.device)``, ``t.expand(x.size(0))``
+                    return tracer.create_proxy("call_method", name, (self, *args), kwargs)
+                return orig(self, *args, **kwargs)
+            method.__name__ = name
+            return method
+
+        for name, value in list(vars(Tensor).items()):
+            if not name.startswith("_") and isinstance(value, types.FunctionType):
+                patcher.set_attr(Tensor, name, tensor_method(name, value))
+
         def wrapped(orig):
             def call(*args, **kwargs):
                 if _has_proxy(args, kwargs):
@@ -460,7 +473,6 @@ def _is_base_type(a) -> bool:
 def _star_params_positional(fn):
     """``fn`` with its ``*args``/``**kwargs`` turned into plain positional parameters (each to
     receive one Proxy), and the names of its keyword-only parameters (passed by keyword)."""
-    import types
 
     try:
         params = list(inspect.signature(fn).parameters.values())

@@ -416,3 +416,25 @@ def test_sequential_root_and_a_builtin_argument_name():
     assert g.code == t.code and str(g.graph) == str(t.graph) and str(g) == str(t)
     assert "def forward(self, input):\n    input_1 = input\n" in g.code
     assert g(gk.ones(2, 1, 4, 4)).shape == (2, 3)
+
+
+def _device_model(lib):
+    class ToDevice(lib.nn.Module):
+        def forward(self, x):
+            return x + lib.zeros(2, 3).to(x.device) + lib.ones(1, 3)
+
+    return ToDevice()
+
+
+def test_tensor_methods_given_traced_values():
+    g, t = gfx.symbolic_trace(_device_model(gk)), tfx.symbolic_trace(_device_model(torch))
+    assert g.code == t.code and "to = _tensor_constant0.to(getattr_1)" in g.code
+
+    class Shaped(gk.nn.Module):  # (PyTorch's tracer fails on expand() given a Proxy)
+        def forward(self, x):
+            return x + gk.ones(1, 3).expand(x.size(0), -1) + gk.arange(3.0).view(x.size(1))
+
+    gm = gfx.symbolic_trace(Shaped())
+    assert [n.target for n in gm.graph.nodes if n.op == "call_method"] == \
+        ["size", "expand", "size", "view"]
+    assert gm(gk.ones(4, 3)).tolist() == [[2.0, 3.0, 4.0]] * 4
