@@ -59,10 +59,8 @@ class Interpreter:
                 self.env[node] = self.run_node(node)
             except Exception as e:
                 if self.extra_traceback and not getattr(e, "_fx_noted", False):
-                    note = (f"While executing {node.format_node()}\n"
-                            f"Original traceback: see above")
-                    if hasattr(e, "add_note"):
-                        e.add_note(note)
+                    if hasattr(e, "add_note"):  # (Python 3.11+: shown under the traceback)
+                        e.add_note(f"While executing {node.format_node()}")
                     e._fx_noted = True
                 raise
             if self.garbage_collect_values:
