@@ -108,7 +108,8 @@ __version__ = "0.1.0"
 
 # submodules PyTorch's ``import torch`` makes reachable as attributes, imported on first use
 _LAZY_MODULES = frozenset(("_C", "cpu", "multiprocessing", "profiler", "signal", "functional",
-                           "types", "mps", "xpu", "__future__", "serialization", "hub"))
+                           "types", "mps", "xpu", "__future__", "serialization", "hub",
+                           "fx"))
 
 
 def __getattr__(name):
@@ -144,7 +145,6 @@ _TORCH_ONLY_MODULES = {
     "quantization": "quantized tensors are out of gradkit's scope",
     "ao": "quantized tensors are out of gradkit's scope",
     "nested": "nested tensors are out of gradkit's scope",
-    "fx": "graph capture is out of gradkit's scope",
     "export": "graph capture is out of gradkit's scope",
 }
 

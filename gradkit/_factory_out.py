@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 
-from ._options import allocation_error, options
+from ._options import options
 from ._tensor import Tensor
+from ._tensor import torch_function as _tf
 from .autograd.grad_mode import no_grad
 
 __all__ = ["with_out_faces"]
@@ -23,6 +24,10 @@ def _with_out(fn):
 
     @functools.wraps(fn)
     def face(*args, out=None, layout=None, pin_memory=False, **kwargs):
+        if _tf.ACTIVE[0]:  # a size or bound that is a tensor-like (torch.arange(fx proxy))
+            r = _tf.dispatch(face, args, kwargs)
+            if r is not _tf.NOT_DISPATCHED:
+                return r
         if layout is not None or pin_memory is not False:  # (torch.strided, False: the only ones)
             options(name, layout_=layout, pin_memory=pin_memory)
             from .sparse._coo import strided
@@ -34,11 +39,12 @@ def _with_out(fn):
         if out is None:
             try:
                 return fn(*args, **kwargs)
-            except (MemoryError, ValueError) as e:  # NumPy's, for a size no memory holds
-                err = allocation_error(name + "()", e)
-                if err is None:
+            except Exception as e:  # noqa: BLE001 (re-raised unless a case below applies)
+                # NumPy's MemoryError/ValueError for a size no memory holds is PyTorch's
+                # RuntimeError; a tensor-like argument seen first here dispatches the call
+                if not _tf.face_failed(name, e, args, kwargs):
                     raise
-                raise err from None
+            return _tf.dispatch(face, args, kwargs)
         if not isinstance(out, Tensor):
             raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
         dtype = kwargs.get("dtype")

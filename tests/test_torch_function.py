@@ -532,3 +532,19 @@ def test_overridable_functions_and_testing_overrides_cover_the_surface():
                                       if p.default is inspect.Parameter.empty and
                                       p.kind is p.POSITIONAL_OR_KEYWORD]))) == -1
     assert inspect.signature(tests[gk.Tensor.shape.__get__]).parameters.keys() == {"self"}
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=["gradkit", "torch"])
+def test_factories_hand_a_tensor_like_argument_to_its_handler(lib):
+    """``torch.arange(n)`` with ``n`` a tensor-like (an fx Proxy for ``x.size(1)``) dispatches,
+    on the first call as well as once dispatch is on."""
+    class Size:
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            return ("handled", func.__name__, len(args))
+
+    assert lib.arange(Size()) == ("handled", "arange", 1)
+    assert lib.full((2,), Size()) == ("handled", "full", 2)
+    assert lib.linspace(0, Size(), 3) == ("handled", "linspace", 3)
+    assert lib.randint(Size(), (2,)) == ("handled", "randint", 2)
+    assert lib.arange(3).tolist() == [0, 1, 2]

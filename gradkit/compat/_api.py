@@ -30,6 +30,7 @@ from .. import factories as _factories
 from .._tensor import Size, Tensor
 from .._tensor import tensor as _tensor_module
 from .._tensor.repr import get_printoptions, set_printoptions
+from .._tensor.torch_function import wrap_function as _wrap_function
 from ..amp import autocast
 from ..autograd.graph import anomaly_state as _anomaly_state
 from ..device import Device
@@ -43,6 +44,7 @@ __all__ = [
     "onnx", "FloatTensor", "DoubleTensor",
     "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
     "BoolTensor", "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled",
+    "_assert",
 ]
 # (``Variable`` is PyTorch's ``torch.autograd.Variable``; ``gradkit run`` puts it there)
 
@@ -51,6 +53,14 @@ nan = math.nan
 pi = math.pi
 e = math.e
 newaxis = None
+
+
+@_wrap_function
+def _assert(condition, message):
+    """``torch._assert``: an assert that ``torch.fx`` tracing records (a plain ``assert`` on a
+    traced value cannot be); raises AssertionError with ``message`` where ``condition`` is false."""
+    if not condition:
+        raise AssertionError(message)
 
 
 # ------------------------------------------------------------------ anomaly mode

@@ -54,10 +54,10 @@ def test_run_exit_codes_and_traceback(tmp_path, capsys):
 
 
 def test_run_missing_torch_module_is_a_clear_import_error(tmp_path, capsys):
-    prog = _program(tmp_path, "import torch.fx\n")
+    prog = _program(tmp_path, "import torch.export\n")
     rc, out, err = run(capsys, "run", prog)
     assert rc == 1
-    assert "ModuleNotFoundError: No module named 'torch.fx': gradkit does not provide" in err
+    assert "ModuleNotFoundError: No module named 'torch.export': gradkit does not provide" in err
     frames = [ln for ln in err.splitlines() if ln.strip().startswith("File ")]
     assert len(frames) == 1 and str(prog) in frames[0], err  # the import line, no hook frames
 
