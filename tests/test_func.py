@@ -349,3 +349,39 @@ def test_module_parameters_get_gradients_through_vmap_of_grad():
             continue
         np.testing.assert_allclose(gp.grad.numpy(), tp.grad.numpy(), rtol=1e-5, atol=1e-7,
                                    err_msg=name)
+
+
+def test_nested_jacobians_differentiate_the_inner_rows_and_match_torch():
+    """hessian/jacfwd(jacrev)/jacrev(jacrev) and vmap of hessian: the outer Jacobian takes each
+    element from the inner Jacobian's own row (registered while both run), same values."""
+    (gw, tw), (gb, tb), (gx, tx) = pair(5, 7), pair(5), pair(3, 7)
+
+    def predict(lib):
+        return lambda w, b, x: lib.nn.functional.linear(x, w, b).tanh()
+
+    seen = []
+    inner = gf.jacrev(predict(gk), argnums=2)
+
+    def spy(w, b, x):
+        jac = inner(w, b, x)
+        seen.append(id(jac) in gf._JAC_ROWS)
+        return jac
+
+    close(gf.jacfwd(spy, argnums=2)(gw, gb, gx[0]),
+          tf.hessian(predict(torch), argnums=2)(tw, tb, tx[0]))
+    assert seen == [True]
+    close(gf.hessian(predict(gk), argnums=(0, 2))(gw, gb, gx[0]),
+          tf.hessian(predict(torch), argnums=(0, 2))(tw, tb, tx[0]))
+    close(gf.jacrev(gf.jacrev(predict(gk), argnums=1), argnums=1)(gw, gb, gx[1]),
+          tf.jacrev(tf.jacrev(predict(torch), argnums=1), argnums=1)(tw, tb, tx[1]))
+    close(gf.vmap(gf.hessian(predict(gk), argnums=2), in_dims=(None, None, 0))(gw, gb, gx),
+          tf.vmap(tf.hessian(predict(torch), argnums=2), in_dims=(None, None, 0))(tw, tb, tx))
+    # the rows live only as long as the inner Jacobian: nothing is left once results go
+    import gc
+
+    gc.collect()
+    before = len(gf._JAC_ROWS)
+    h = gf.hessian(predict(gk), argnums=2)(gw, gb, gx[0])
+    del h
+    gc.collect()
+    assert len(gf._JAC_ROWS) == before

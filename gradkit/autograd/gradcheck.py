@@ -111,13 +111,62 @@ def _analytical_jacobian(func, inputs):
     return jac
 
 
+def _forward_jacobian(func, inputs):
+    """J[out][in] by forward-mode AD: one dual run per real coordinate of each input that
+    requires grad, its tangent a unit vector (1, or 1j for the imaginary part)."""
+    from .._tensor import wrap
+    from . import forward_ad as fwad
+
+    with enable_grad():
+        base = _outputs(func, inputs)
+    jac = [[np.zeros((_numel(o), _numel(t))) for t in inputs] for o in base]
+    for j, t in enumerate(inputs):
+        if not (hasattr(t, "requires_grad") and t.requires_grad):
+            continue
+        parts = _parts(t)
+        for k in range(t.numel()):
+            for c, part in enumerate(parts):
+                e = np.zeros(t.numel(), dtype=t._data.dtype)
+                e[k] = part
+                with fwad.dual_level():
+                    dual = list(inputs)
+                    dual[j] = fwad.make_dual(t, wrap(_on(e.reshape(t._data.shape), t)))
+                    outs = _outputs(func, dual)
+                    tangents = [fwad.unpack_dual(o).tangent for o in outs]
+                for i, tan in enumerate(tangents):
+                    if tan is not None:
+                        jac[i][j][:, k * len(parts) + c] = _flat_real(tan._data)
+    return jac
+
+
+def _compare(num, ana, n_inputs, atol, rtol, raise_exception, mode=""):
+    for i in range(len(num)):
+        for j in range(n_inputs):
+            a, n = ana[i][j], num[i][j]
+            if not np.allclose(a, n, atol=atol, rtol=rtol):
+                if raise_exception:
+                    idx = np.unravel_index(np.argmax(np.abs(a - n)), a.shape)
+                    raise GradcheckError(
+                        f"Jacobian{mode} mismatch for output {i} with respect to input {j}: "
+                        f"largest difference at (output element {idx[0]}, input element "
+                        f"{idx[1]}): numerical {n[idx]:.6g} vs analytical {a[idx]:.6g}.\n"
+                        f"numerical:{n}\nanalytical:{a}"
+                    )
+                return False
+    return True
+
+
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-              fast_mode=False, nondet_tol=0.0, check_undefined_grad=True, **unused) -> bool:
+              fast_mode=False, nondet_tol=0.0, check_undefined_grad=True,
+              check_backward_ad=True, check_forward_ad=False, **unused) -> bool:
     """Check the gradients of ``func`` at ``inputs`` against central differences.
 
     Inputs that require grad should be float64 (float32 is too coarse for finite differences).
     With ``fast_mode=True`` the check compares ``u^T J v`` for random ``u``, ``v`` (one backward
-    and two forward passes per input) instead of the full Jacobian.
+    and two forward passes per input) instead of the full Jacobian. ``check_backward_ad``
+    (default True) checks the reverse-mode Jacobian, ``check_forward_ad`` (default False) the
+    forward-mode one (dual tensors, so a custom Function's ``jvp``); a Function without a
+    ``backward`` is checked with ``check_backward_ad=False``.
 
     Returns:
         True when every entry matches within ``atol + rtol * |numerical|``.
@@ -135,24 +184,17 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                 f"gradcheck: an input of dtype {t.dtype} requires grad; use float64 (or "
                 f"complex128) inputs, "
                 f"finite differences in lower precision are unreliable", stacklevel=2)
-    if fast_mode:
-        return _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception)
+    if fast_mode and check_backward_ad and not _fast_gradcheck(func, inputs, eps, atol, rtol,
+                                                               raise_exception):
+        return False
+    if not (check_forward_ad or (check_backward_ad and not fast_mode)):
+        return True
     num = _numerical_jacobian(func, inputs, eps)
-    ana = _analytical_jacobian(func, inputs)
-    for i in range(len(num)):
-        for j in range(len(inputs)):
-            a, n = ana[i][j], num[i][j]
-            if not np.allclose(a, n, atol=atol, rtol=rtol):
-                if raise_exception:
-                    idx = np.unravel_index(np.argmax(np.abs(a - n)), a.shape)
-                    raise GradcheckError(
-                        f"Jacobian mismatch for output {i} with respect to input {j}: largest "
-                        f"difference at (output element {idx[0]}, input element {idx[1]}): "
-                        f"numerical {n[idx]:.6g} vs analytical {a[idx]:.6g}.\n"
-                        f"numerical:{n}\nanalytical:{a}"
-                    )
-                return False
-    return True
+    if check_backward_ad and not fast_mode and not _compare(
+            num, _analytical_jacobian(func, inputs), len(inputs), atol, rtol, raise_exception):
+        return False
+    return not check_forward_ad or _compare(num, _forward_jacobian(func, inputs), len(inputs),
+                                            atol, rtol, raise_exception, " (forward AD)")
 
 
 def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):

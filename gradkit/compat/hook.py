@@ -33,8 +33,10 @@ _RENAMES = {
     "torch.amp.grad_scaler": "gradkit.amp",
     # PyTorch's private home of the collate functions, which programs import from
     "torch.utils.data._utils": "gradkit.utils.data",
+    # the stand-alone package that preceded torch.func, still imported by older programs
+    "functorch": "gradkit.compat.functorch",
 }
-_ROOTS = ("torch", "torchvision")
+_ROOTS = ("torch", "torchvision", "functorch")
 
 
 def target_of(fullname: str) -> str | None:

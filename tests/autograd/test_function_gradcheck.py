@@ -442,3 +442,48 @@ def test_setup_context_style_function_matches_torch(torch):
         np.testing.assert_allclose(ours, theirs)
     x = leaf([0.3, -0.7])
     assert gradcheck(lambda t: _setup_context_cube(gk).apply(t, 1.5)[0], (x,))
+
+
+class _ExpForwardOnly:
+    """exp as a Function with only a ``jvp`` (no backward), right or deliberately wrong."""
+
+    @staticmethod
+    def make(lib, scale):
+        class ExpJvp(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = lib.exp(x)
+                ctx.result = y
+                return y
+
+            @staticmethod
+            def jvp(ctx, gx):
+                return gx * ctx.result * scale
+
+        return ExpJvp
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5])
+def test_gradcheck_forward_ad_checks_a_jvp_only_function_as_torch(scale):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(3).standard_normal((3, 2))
+    verdicts = []
+    for lib, inp in ((gk, leaf(x)), (torch, torch.tensor(x, requires_grad=True))):
+        fn = _ExpForwardOnly.make(lib, scale).apply
+        verdicts.append(lib.autograd.gradcheck(
+            fn, (inp,), check_forward_ad=True, check_backward_ad=False,
+            check_undefined_grad=False, check_batched_grad=False, raise_exception=False))
+    assert verdicts == [scale == 1.0] * 2
+    if scale != 1.0:
+        with pytest.raises(GradcheckError, match="forward AD"):
+            gradcheck(_ExpForwardOnly.make(gk, scale).apply, (leaf(x),), check_forward_ad=True,
+                      check_backward_ad=False)
+
+
+def test_gradcheck_checks_forward_and_backward_ad_together():
+    x = leaf(np.linspace(-1.0, 1.0, 5))
+    assert gradcheck(lambda t: (t.sin() * t).cumsum(0), (x,), check_forward_ad=True)
+    assert gradcheck(lambda t: t.exp() * t, (x,), check_forward_ad=True, fast_mode=True)
+    # a Function with no jvp fails the forward check, as PyTorch's does
+    with pytest.raises(NotImplementedError):
+        gradcheck(Exp.apply, (x,), check_forward_ad=True)

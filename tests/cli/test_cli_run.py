@@ -199,3 +199,14 @@ def test_run_sees_argv_and_path_as_python_prog_py_does(tmp_path):
     assert plain.returncode == 0 and ours.returncode == 0, ours.stderr
     assert plain.stdout == f"[{os.path.join('sub', 'prog.py')!r}, 'a'] False True True __main__\n"
     assert ours.stdout == plain.stdout
+
+
+def test_run_program_imports_functorch_as_gradkit(tmp_path, capsys):
+    prog = _program(tmp_path, (
+        "import torch\nimport functorch as ft\nfrom functorch import make_functional\n"
+        "f, params = make_functional(torch.nn.Linear(2, 1))\n"
+        "out = f(params, torch.ones(3, 2))\n"
+        "print(ft.vmap is torch.func.vmap, len(params), tuple(out.shape))\n"))
+    rc, out, err = run(capsys, "run", prog)
+    assert rc == 0, err
+    assert out.strip().endswith("True 2 (3, 1)")

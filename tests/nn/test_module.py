@@ -495,3 +495,42 @@ def test_module_registries_and_assignment_error_as_torch(torch):
                 m.weight = value
             msgs.append(str(err.value).replace("gradkit.", "torch."))
     assert msgs[:2] == msgs[2:]
+
+
+@pytest.mark.parametrize("case", ["conv_after_pool", "relu_on_nonleaf", "tanh_on_leaf"])
+def test_legacy_register_backward_hook_sees_the_output_node_as_torch(case):
+    """The deprecated non-full hook: grad_input of the node that made the output (a
+    convolution's input, weight, bias), its replacement, and PyTorch's FutureWarning when the
+    module's forward is more than that one node."""
+    import warnings
+
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((1, 2, 6, 6)).astype(np.float32)
+
+    def run(lib):
+        lib.manual_seed(0)
+        mod = {"conv_after_pool": lib.nn.Conv2d(2, 3, 3), "relu_on_nonleaf": lib.nn.ReLU(),
+               "tanh_on_leaf": lib.nn.Tanh()}[case]
+        seen = []
+
+        def hook(module, grad_input, grad_output):
+            seen.append((type(module).__name__,
+                         [None if g is None else tuple(g.shape) for g in grad_input],
+                         [tuple(g.shape) for g in grad_output]))
+            return tuple(None if g is None else g * 2 for g in grad_input)
+
+        handle = mod.register_backward_hook(hook)
+        inp = lib.tensor(x, requires_grad=True)
+        src = lib.nn.functional.max_pool2d(inp * 1, 1) if case != "tanh_on_leaf" else inp
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = mod(src)
+        out.square().sum().backward(retain_graph=True)
+        handle.remove()
+        mod(src).sum().backward()  # removed: not called again
+        warned = any("non-full backward hook" in str(w.message) for w in caught)
+        return seen, warned, inp.grad.numpy().copy()
+
+    (gs, gw, gg), (ts, tw, tg) = run(gk), run(torch)
+    assert gs == ts and gw == tw
+    np.testing.assert_allclose(gg, tg, rtol=1e-5, atol=1e-6)

@@ -102,3 +102,39 @@ class _BackwardHookState:
             if r is not None:
                 grad_input = tuple(r) if isinstance(r, (tuple, list)) else (r,)
         return grad_input
+
+
+def legacy_backward_hook(hook):
+    """The forward hook behind the deprecated ``Module.register_backward_hook``: it hooks the
+    autograd node that made the module's (first Tensor) output, so ``hook(module, grad_input,
+    grad_output)`` sees that node's gradients (``grad_input`` per input of the node, in the
+    node's order, e.g. input, weight, bias of a convolution), as PyTorch's non-full hook does;
+    a returned tuple replaces ``grad_input``."""
+    import warnings
+
+    def forward_hook(module, args, out):
+        var = out
+        while not isinstance(var, Tensor):
+            if isinstance(var, dict):
+                var = next(v for v in var.values() if isinstance(v, Tensor))
+            elif isinstance(var, (tuple, list)) and var:
+                var = var[0]
+            else:
+                return None
+        node = var.grad_fn
+        if node is None:
+            return None
+        # PyTorch's test: the node's inputs are exactly the nodes that made the module's
+        # inputs (a parameter's AccumulateGrad among them already means more than one node)
+        made = {id(t.grad_fn) for t in args if isinstance(t, Tensor) and t.grad_fn is not None}
+        fed = {id(n) for n, _ in node.next_functions}
+        if made != fed:
+            warnings.warn("Using a non-full backward hook when the forward contains multiple "
+                          "autograd Nodes is deprecated and will be removed in future versions. "
+                          "This hook will be missing some grad_input. Please use "
+                          "register_full_backward_hook to get the documented behavior.",
+                          FutureWarning, stacklevel=2)
+        node.register_hook(lambda grad_input, grad_output: hook(module, grad_input, grad_output))
+        return None
+
+    return forward_hook

@@ -21,7 +21,12 @@ from ... import _dtype
 from ..._tensor import Size, Tensor, wrap
 from ...autograd import grad_mode
 from ..parameter import Buffer, Parameter
-from ._backward_hooks import _GLOBAL_BACKWARD_HOOKS, _GLOBAL_BACKWARD_PRE_HOOKS, _BackwardHookState
+from ._backward_hooks import (
+    _GLOBAL_BACKWARD_HOOKS,
+    _GLOBAL_BACKWARD_PRE_HOOKS,
+    _BackwardHookState,
+    legacy_backward_hook,
+)
 
 __all__ = ["Module"]  # (the global hook functions live here only, as in torch)
 
@@ -284,6 +289,11 @@ class Module:
         Tensor inputs are computed (``None`` for inputs that do not require grad); a returned
         tuple replaces ``grad_input``."""
         return _add_hook(self._backward_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """Deprecated (use :meth:`register_full_backward_hook`): ``hook(module, grad_input,
+        grad_output)`` on the autograd node that makes the module's output, as PyTorch's."""
+        return self.register_forward_hook(legacy_backward_hook(hook))
 
     def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:
