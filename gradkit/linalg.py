@@ -50,6 +50,7 @@ from ._linalg.checks import (
     _t,
 )
 from ._tensor import Tensor, apply, apply1, wrap
+from ._tensor.tensor import _int_value
 from .amp._state import CPU as _AUTOCAST
 from .amp._state import lower as _ac_lower
 from .functions._args import _const_like, _no_identity, _xp
@@ -272,9 +273,9 @@ def matrix_power(A, n: int) -> Tensor:
     identity), by repeated squaring."""
     A = _t(A)
     _square(A, "linalg.matrix_power")
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+    if _int_value(n) is None:
         raise TypeError(f"linalg.matrix_power: n must be an int, got {type(n).__name__}")
-    n = int(n)
+    n = _int_value(n)
     if n == 0:  # the identity, connected to A's graph (a zero gradient), as PyTorch's
         eye = np.eye(A.shape[-1], dtype=A.dtype)
         return F.where(_const_bool(A, False), A, wrap(_const_like(A, eye)))
@@ -363,8 +364,10 @@ def cross(input, other, *, dim: int = -1) -> Tensor:
     if a.ndim != b.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "
                            f"shapes {tuple(a.shape)} and {tuple(b.shape)}")
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"cross(): argument 'dim' must be int, not {type(dim).__name__}")
+    if dim.__class__ is not int:
+        if _int_value(dim) is None:
+            raise TypeError(f"cross(): argument 'dim' must be int, not {type(dim).__name__}")
+        dim = _int_value(dim)
     nd = a.ndim  # (dim is wrapped before the shapes are broadcast, as in PyTorch)
     if not -nd <= dim < nd:
         raise IndexError(f"linalg.cross: dim {dim} is out of range for {nd}-D inputs")

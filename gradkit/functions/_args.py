@@ -13,6 +13,7 @@ from .._complex import is_host as _host
 from .._tensor.record import apply1, apply2, apply_scalar, check_broadcast
 from .._tensor.tensor import (
     Tensor,
+    _int_value,
     _scalar_or_tensor,
     _shape_arg,
     _wrap_dim,
@@ -213,19 +214,31 @@ def _const_like(x, arr):
     return arr if type(x._data) is np.ndarray else _xp(x).asarray(arr)
 
 
-def _int_arg(value, fn, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{fn}(): argument '{name}' must be an int, got {type(value).__name__}")
-    return int(value)
+def _int_arg(value, fn, name, one_element=False):
+    """``value`` as a Python int where PyTorch takes it for an int (``_int_value``: a 0-d
+    integer tensor too; any one-element integer tensor with ``one_element``, PyTorch's
+    ``SymInt``); PyTorch's TypeError otherwise."""
+    v = value if value.__class__ is int else _int_value(value, one_element)
+    if v is None:
+        hint = ("; an integer tensor is taken only with one element" if isinstance(value, Tensor)
+                and value._data.dtype.kind in "iu" and one_element else
+                "; a 0-d integer tensor is taken too" if isinstance(value, Tensor) else "")
+        raise TypeError(f"{fn}(): argument '{name}' must be int, not {type(value).__name__}"
+                        f"{hint}; pass an int, e.g. {name}=1")
+    return v
 
 
-def _dims_tuple(dims, fn, name):
-    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
-        return (int(dims),)
+def _dims_tuple(dims, fn, name, one_element=True):
+    """An int or a sequence of ints (PyTorch's ``int[1]``) as a tuple of ints: its elements
+    may be integer tensors of one element, and the whole may be a 0-d integer tensor (or, with
+    ``one_element``, an integer tensor of one element)."""
     if isinstance(dims, (tuple, list)):
-        return tuple(_int_arg(d, fn, name) for d in dims)
-    raise TypeError(f"{fn}(): argument '{name}' must be an int or a tuple of ints, got "
-                    f"{type(dims).__name__}")
+        return tuple(_int_arg(d, fn, name, True) for d in dims)
+    v = _int_value(dims, one_element)
+    if v is not None:
+        return (v,)
+    raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not "
+                    f"{type(dims).__name__}; pass an int or a tuple of ints, e.g. {name}=(0,)")
 
 
 def _dim_in(d, ndim, fn):
@@ -553,6 +566,13 @@ def _norm_axis(dim, ndim):
         if len(dim) == 0:
             return None
         return tuple(sorted(_wrap_dim(d, ndim) for d in dim))
+    if isinstance(dim, Tensor) and dim._data.ndim:
+        # an integer tensor of one element is a list of one dim (PyTorch's ``int[1]? dim``)
+        v = _int_value(dim, True)
+        if v is None:
+            raise TypeError(f"argument 'dim' must be tuple of ints, not Tensor of shape "
+                            f"{tuple(dim.shape)}; pass ints, e.g. dim=tuple(dim.tolist())")
+        return (_wrap_dim(v, ndim),)
     return (_wrap_dim(dim, ndim),)
 
 

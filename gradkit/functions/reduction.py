@@ -74,7 +74,7 @@ __all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "corrcoe
 @declare(out=("any", out_bool_or_byte), differentiable=False)
 def all(input, dim=None, keepdim=False):
     x = _t(input)
-    axis = () if _no_dims(dim) else _reduce_args(x, dim, "all")
+    axis = () if _no_dims(dim) else _reduce_args(x, dim, "all", True)
     r = np.all(x._data, axis=axis, keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
@@ -82,7 +82,7 @@ def all(input, dim=None, keepdim=False):
 @declare(out=("any", out_bool_or_byte), differentiable=False)
 def any(input, dim=None, keepdim=False):
     x = _t(input)
-    axis = () if _no_dims(dim) else _reduce_args(x, dim, "any")
+    axis = () if _no_dims(dim) else _reduce_args(x, dim, "any", True)
     r = np.any(x._data, axis=axis, keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
@@ -123,7 +123,12 @@ def _axes(x, dim, name="reduction"):
         raise IndexError(f"{name}(): {e}") from None
 
 
-def _reduce_args(x, dim, name="reduction"):
+def _reduce_args(x, dim, name="reduction", int_dim=False):
+    """The axes of a reduction; ``int_dim``: PyTorch's ``dim`` is an int there (prod, all, any),
+    so a tensor of one element that its int lists take is refused (a 0-d one is an int)."""
+    if int_dim and isinstance(dim, Tensor) and dim.ndim:
+        raise TypeError(f"{name}(): argument 'dim' must be int, not Tensor of shape "
+                        f"{tuple(dim.shape)}; pass an int, e.g. dim=int(dim)")
     axis = _axes(x, dim, name)
     # a 0-d tensor accepts dim 0 / -1 (as in PyTorch): reducing over it reduces over everything
     return None if x.ndim == 0 else axis
@@ -167,7 +172,7 @@ def prod(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         (x,) = _ac_fp32(x)
     x = x.to(dtype=dtype) if dtype is not None else _int64_accumulator(x)
-    return apply1(R.PROD, x, (_reduce_args(x, dim, "prod"), keepdim, x._data.shape))
+    return apply1(R.PROD, x, (_reduce_args(x, dim, "prod", True), keepdim, x._data.shape))
 
 
 def _check_nonempty(x, name, axis, dim_given=False):

@@ -12,7 +12,7 @@ from .._complex import HOST_KINDS as _HOST
 from .._complex import is_host as _host
 from .._options import element_count
 from .._tensor.record import apply, apply1
-from .._tensor.tensor import Tensor, wrap
+from .._tensor.tensor import Tensor, _int_value, wrap
 from ..autograd import grad_mode
 from ..autograd.graph import FORWARD, present, rename
 from ..ops import shape as S
@@ -350,6 +350,9 @@ def _slice_along(x, d, start, stop):
 @declare(method=False)
 def split(tensor, split_size_or_sections, dim=0):
     x = _tensor_attr_arg(tensor, "split", "tensor")
+    if isinstance(split_size_or_sections, Tensor) \
+            and _int_value(split_size_or_sections, True) is not None:
+        split_size_or_sections = _int_value(split_size_or_sections, True)  # (PyTorch's SymInt)
     if isinstance(split_size_or_sections, (bool, np.bool_)):
         raise TypeError("split(): argument 'split_size' must be int or list of ints, not bool")
     if x.ndim == 0:
@@ -424,7 +427,8 @@ def narrow(input, dim, start, length):
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor; reshape it first")
     if isinstance(start, Tensor):  # a 0-d tensor start, as PyTorch accepts
         start = start.item()
-    start, length = _int_arg(start, "narrow", "start"), _int_arg(length, "narrow", "length")
+    start, length = _int_arg(start, "narrow", "start", True), \
+        _int_arg(length, "narrow", "length", True)
     if length < 0:  # (before the dim, as PyTorch)
         raise RuntimeError(f"narrow(): length must be non-negative, got {length}")
     d = _wrap_dim(dim, x.ndim)
@@ -528,7 +532,7 @@ def _tri_mask(x, fn, diagonal):
     if x.ndim < 2:
         raise RuntimeError(f"{fn.__name__}: input tensor must have at least 2 dimensions, got "
                            f"shape {tuple(x.shape)}; use diag()/unsqueeze() for a vector")
-    diagonal = _int_arg(diagonal, fn.__name__, "diagonal")
+    diagonal = _int_arg(diagonal, fn.__name__, "diagonal", True)
     mask = fn(np.ones(x.shape[-2:], dtype=bool), diagonal)
     return wrap(mask if type(x._data) is np.ndarray else _xp(x).asarray(mask))
 
@@ -667,8 +671,8 @@ def movedim(input, source, destination):
         raise TypeError(f"movedim(): source and destination must both be ints or both be "
                         f"tuples of ints, got {type(source).__name__} and "
                         f"{type(destination).__name__}")
-    src = _dims_tuple(source, "movedim", "source")
-    dst = _dims_tuple(destination, "movedim", "destination")
+    src = _dims_tuple(source, "movedim", "source", False)
+    dst = _dims_tuple(destination, "movedim", "destination", False)
     if len(src) != len(dst):
         raise RuntimeError(f"movedim(): source and destination must have the same number of dims, "
                          f"got {len(src)} ({source!r}) and {len(dst)} ({destination!r})")
@@ -825,7 +829,7 @@ def select(input, dim, index):
     d = _dim_in(dim, x.ndim, "select")
     if isinstance(index, Tensor):
         index = index.item()
-    index = _int_arg(index, "select", "index")
+    index = _int_arg(index, "select", "index", True)
     n = x.shape[d]
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
@@ -964,10 +968,7 @@ def split_with_sizes(input, split_sizes, dim=0):
 def unsafe_split(input, split_size, dim=0):
     """``split`` with an int ``split_size`` (PyTorch's variant without view tracking; gradkit's
     pieces are views as ``split``'s)."""
-    if isinstance(split_size, bool) or not isinstance(split_size, (int, np.integer)):
-        raise TypeError(f"unsafe_split(): argument 'split_size' (position 2) must be int, not "
-                        f"{type(split_size).__name__}")
-    return split(input, int(split_size), dim)
+    return split(input, _int_arg(split_size, "unsafe_split", "split_size", True), dim)
 
 
 @declare(grad_name="UnsafeSplitWithSizesBackward0")
