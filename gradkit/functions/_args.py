@@ -33,7 +33,7 @@ __all__ = [
     "_on_device_of", "_operands", "_promoted3", "_required_bound",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
     "_missing_arg", "_not_implemented", "_t", "_tensor_attr_arg", "_tensor_operands",
-    "_tensors_only", "_type_name", "_wrap_dim", "_check_int_exponent",
+    "_tensors_only", "_unsized_dims", "_type_name", "_wrap_dim", "_check_int_exponent",
     "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
     "builtins_sum",
 ]
@@ -239,6 +239,15 @@ def _dims_tuple(dims, fn, name, one_element=True):
         return (v,)
     raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not "
                     f"{type(dims).__name__}; pass an int or a tuple of ints, e.g. {name}=(0,)")
+
+
+def _unsized_dims(dim, fn):
+    """PyTorch's TypeError for a tensor of one element (or more) as a ``dim`` declared ``int`` or
+    an unsized ``int[]`` (prod, all, any, squeeze): only its sized lists (``int[1]``, sum's
+    dim) take a lone element; a 0-d integer tensor is an int everywhere."""
+    if isinstance(dim, Tensor) and dim._data.ndim:
+        raise TypeError(f"{fn}(): argument 'dim' must be int or tuple of ints, not Tensor of "
+                        f"shape {tuple(dim.shape)}; pass ints, e.g. dim=tuple(dim.tolist())")
 
 
 def _dim_in(d, ndim, fn):

@@ -42,6 +42,7 @@ from ._args import (
     _tensor_operands,
     _tensors_only,
     _type_name,
+    _unsized_dims,
     _wrap_dim,
     _x_given,
 )
@@ -126,9 +127,8 @@ def _axes(x, dim, name="reduction"):
 def _reduce_args(x, dim, name="reduction", int_dim=False):
     """The axes of a reduction; ``int_dim``: PyTorch's ``dim`` is an int there (prod, all, any),
     so a tensor of one element that its int lists take is refused (a 0-d one is an int)."""
-    if int_dim and isinstance(dim, Tensor) and dim.ndim:
-        raise TypeError(f"{name}(): argument 'dim' must be int, not Tensor of shape "
-                        f"{tuple(dim.shape)}; pass an int, e.g. dim=int(dim)")
+    if int_dim:
+        _unsized_dims(dim, name)
     axis = _axes(x, dim, name)
     # a 0-d tensor accepts dim 0 / -1 (as in PyTorch): reducing over it reduces over everything
     return None if x.ndim == 0 else axis

@@ -30,6 +30,7 @@ from ._args import (
     _tensor_attr_arg,
     _tensor_operands,
     _tensors_only,
+    _unsized_dims,
     _wrap_dim,
     _xp,
     builtins_abs,
@@ -199,6 +200,7 @@ def squeeze(input, *dims, dim=_EVERY):
     if dim is _EVERY:
         shape = tuple(s for s in x.shape if s != 1)
     else:
+        _unsized_dims(dim, "squeeze")
         dims = _norm_axis(dim, x.ndim) or ()
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"squeeze(): dim {_repeated(dims)} appears multiple times in the "

@@ -4,7 +4,8 @@ an integer tensor holding one element, of any shape, is one where PyTorch declar
 ``SymInt`` (``tril``'s diagonal, ``kthvalue``'s k, ``narrow``, ``select``, ``eye``) and as an int
 list of one (``x.sum(torch.tensor([1]))``, ``x.roll(torch.tensor([1]), torch.tensor([0]))``),
 and is refused, with PyTorch's TypeError, where the argument is a plain int (``diagonal``'s
-offset, ``round``'s decimals, ``chunk``, ``cumsum``'s dim, ``prod``/``all``/``any``'s dim)."""
+offset, ``round``'s decimals, ``chunk``, ``cumsum``'s dim) or an unsized int list
+(``prod``/``all``/``any``/``squeeze``'s dim)."""
 
 from __future__ import annotations
 
@@ -94,6 +95,7 @@ REFUSES = {
     "prod_dim_one_element": lambda m: x(m).prod(t1(m, 0)),
     "all_dim_one_element": lambda m: x(m).all(t1(m, 0)),
     "any_dim_one_element": lambda m: x(m).any(t1(m, 0)),
+    "squeeze_dim_one_element": lambda m: m.squeeze(x(m)[None], t1(m, 0)),
     "movedim_one_element": lambda m: x(m).movedim(t1(m, 0), t1(m, 1)),
     "amax_dim_two_elements": lambda m: x(m).amax(m.tensor([0, 1])),
     "roll_two_elements": lambda m: x(m).roll(m.tensor([1, 1]), m.tensor([0, 1])),
