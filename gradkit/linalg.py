@@ -430,6 +430,8 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
     the zero vector, shared equally between tied maxima for ``inf``).
     """
     name = "linalg.vector_norm"
+    if isinstance(ord, Tensor) and not ord.ndim:  # a 0-d tensor is a number to PyTorch
+        ord = ord.item()
     if isinstance(ord, str) or not isinstance(ord, (int, float, np.number)):
         raise TypeError(f"{name}: argument 'ord' must be a number, not {type(ord).__name__} "
                         f"(use linalg.matrix_norm for 'fro' and 'nuc')")
@@ -631,13 +633,16 @@ def qr(A, mode: str = "reduced"):
 
 def _tolerances(A, atol, rtol, name):
     """PyTorch's rule: rtol = eps * max(m, n) when neither is given, else 0 when only atol is."""
+    atol, rtol = (v.item() if isinstance(v, Tensor) and not v.ndim else v for v in (atol, rtol))
     if rtol is None:
         rtol = (float(np.finfo(A.dtype).eps) * builtins.max(A.shape[-2], A.shape[-1])
                 if atol is None or atol <= 0 else 0.0)
     atol = 0.0 if atol is None else atol
     for v, label in ((atol, "atol"), (rtol, "rtol")):
-        if isinstance(v, Tensor):
-            raise TypeError(f"{name}: {label} as a Tensor is not supported; pass a float")
+        if isinstance(v, Tensor) and v.ndim:
+            raise TypeError(f"{name}: {label} as a Tensor of shape {tuple(v.shape)} (one "
+                            f"tolerance per matrix) is not supported; pass a float or a 0-d "
+                            f"tensor")
     return float(atol), float(rtol)
 
 

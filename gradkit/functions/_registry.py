@@ -592,6 +592,8 @@ FLAGS = frozenset({
 
 # flags PyTorch declares ``bool?``: None is taken too
 OPTIONAL_FLAGS = frozenset({"stable"})
+# flags of PyTorch's Python-level functions, read by truth value (any object): (op, parameter)
+TRUTH_FLAGS = frozenset({("lu", "get_infos")})
 
 
 def flag_error(op, name, value):
@@ -696,7 +698,7 @@ def _flag_checks(decl, name, params, defaults):
         value = defaults.get(default)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             continue
-        if pname in FLAGS:
+        if pname in FLAGS and (decl.name, pname) not in TRUTH_FLAGS:
             keep = f" and {pname} is not {default}" if default else ""
             if pname in OPTIONAL_FLAGS:
                 keep += f" and {pname} is not None"

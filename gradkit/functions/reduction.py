@@ -91,6 +91,7 @@ def any(input, dim=None, keepdim=False):
 @declare(differentiable=False)
 def count_nonzero(input, dim=None):
     x = _t(input)
+    _unsized_dims(dim, "count_nonzero")  # (PyTorch's int? or unsized int[] dim)
     axes = _axes(x, dim, "count_nonzero")
     if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor: the tensor itself)
         axes = None

@@ -453,7 +453,8 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
                          f"{interpolation!r}")
     scalar_q = not isinstance(q, Tensor)
     if scalar_q:
-        if not isinstance(q, (int, float)) or isinstance(q, bool):
+        if not isinstance(q, (int, float, np.integer, np.floating, np.bool_)):
+            # (a bool is a number to PyTorch's parser: q=True is the 1.0 quantile)
             raise TypeError(f"quantile(): q must be a number or a Tensor, got "
                             f"{type(q).__name__}")
         qs = np.asarray([float(q)])

@@ -88,10 +88,10 @@ def mvlgamma(input, p):
     """The multivariate log-gamma of dimension ``p``:
     ``p(p-1)/4 log(pi) + sum_j lgamma(x - j/2)``. Like PyTorch (since 2.x) no domain check:
     an element at or below ``(p - 1) / 2`` gives lgamma's value there (inf at the poles)."""
+    x = _t(input)  # (a list input: TypeError before p is looked at, as PyTorch)
     p = p if p.__class__ is int or _int_value(p) is None else _int_value(p)
     if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
         raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1, got {p!r}")
-    x = _t(input)
     if x.dtype.kind == "b":
         raise RuntimeError("mvlgamma: the input tensor may not be a boolean tensor; "
                            "convert it first, e.g. x.float()")

@@ -121,3 +121,14 @@ def test_tensor_refused_where_torch_takes_only_an_int(torch, name):
     with pytest.raises(TypeError) as info:
         REFUSES[name](gk)
     assert "Tensor" in str(info.value)
+
+
+def test_count_nonzero_refuses_a_one_element_dim_tensor(torch):
+    # (PyTorch's method takes it positionally by a quirk of its overloads; every other form,
+    # the keyword and the function face, raises TypeError)
+    with pytest.raises(TypeError):
+        torch.count_nonzero(x(torch), dim=t1(torch, 1))
+    with pytest.raises(TypeError, match="count_nonzero"):
+        gk.count_nonzero(x(gk), dim=t1(gk, 1))
+    assert gk.count_nonzero(x(gk), dim=t0(gk, 1)).tolist() == \
+        torch.count_nonzero(x(torch), dim=t0(torch, 1)).tolist()
