@@ -144,11 +144,21 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
                   "AddcdivBackward0")
 
 
+def _weight_0d_cast(input, weight):
+    """Whether lerp casts ``weight`` to ``input``'s dtype: PyTorch skips its dtype check for a
+    0-d weight tensor (a real one here: a complex one would make the result complex)."""
+    return (isinstance(weight, Tensor) and weight.ndim == 0 and weight.dtype != input.dtype
+            and not weight.dtype.is_complex and isinstance(input, Tensor)
+            and input.dtype.is_floating_point)
+
+
 def _check_lerp(input, end, weight):
     _tensors_only("lerp", (1, "input", input), (2, "end", end))
     if not isinstance(weight, Tensor):  # (the parser's kinds before the dtypes, as PyTorch)
         _check_number(weight, "lerp", "weight")
     for name, v in (("end", end), ("weight", weight)):
+        if name == "weight" and _weight_0d_cast(input, v):
+            continue  # (a 0-d weight of another real dtype is cast, as PyTorch's kernel does)
         if isinstance(v, Tensor) and v.dtype != input.dtype:
             raise RuntimeError(f"lerp(): expected dtype {input.dtype} for `{name}` but got dtype "
                                f"{v.dtype}; convert it first, e.g. {name}.to(input.dtype)")
@@ -653,6 +663,8 @@ def lerp(input, end, weight):
     floating dtype, as PyTorch requires."""
     _check_lerp(input, end, weight)
     check_broadcast(input, end, "lerp")
+    if _weight_0d_cast(input, weight):
+        weight = weight.to(input.dtype)
     if isinstance(weight, Tensor):
         check_broadcast(input, weight, "lerp")
         check_broadcast(end, weight, "lerp")
