@@ -399,6 +399,10 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
 def arange(start, end=None, step=_STEP_1, *, dtype=None, device=None,
            requires_grad=False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is float."""
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if v is not None and v is not _STEP_1 and v.__class__ not in (int, float):
+            _check_scalar("arange", name if end is not None else "end", v)
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if end is None:
         if step is not _STEP_1:  # (PyTorch has no arange(end, step=) form)
             raise TypeError(f"arange() received an invalid combination of arguments - got (end, "
@@ -595,23 +599,9 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
     if int(n) < 0:
         raise RuntimeError(f"n must be non-negative, got{int(n)}")
-    _randperm_fits(int(n), dt)
+    _random.randperm_fits(int(n), dt)
     arr = _random.randperm(_gen(generator), int(n))
     return _finish(arr.astype(dt, copy=False), requires_grad, device)
-
-
-def _randperm_fits(n: int, dt) -> None:
-    """PyTorch's checks that ``0 .. n-1`` are exact in the result's dtype."""
-    name = dt.name
-    if name.startswith(("int", "uint")) and n - 1 > int(np.iinfo(name).max):
-        raise RuntimeError(f"randperm: n={n} in {name}: value cannot be converted to type "
-                           f"{name} without overflow (its largest value is "
-                           f"{int(np.iinfo(name).max)}); use a wider dtype such as int64")
-    limit = {"float16": 2049, "float32": 2 ** 24 + 1, "float64": 2 ** 53 + 1}.get(name)
-    if limit is not None and n > limit:
-        title = {"float16": "Half", "float32": "Float", "float64": "Double"}[name]
-        raise RuntimeError(f"n cannot be greater than {limit} for {title} type. (randperm "
-                           f"holds 0 .. n-1 exactly only up to that; use int64)")
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,

@@ -33,7 +33,8 @@ __all__ = [
     "_on_device_of", "_operands", "_promoted3", "_required_bound",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
     "_missing_arg", "_not_implemented", "_t", "_tensor_attr_arg", "_tensor_operands",
-    "_tensors_only", "_unsized_dims", "_type_name", "_wrap_dim", "_check_int_exponent",
+    "_tensors_only", "_unsized_dims", "_axes", "_reduce_args", "_type_name", "_wrap_dim",
+    "_check_int_exponent", "_check_lerp", "_weight_0d_cast", "_repeated", "_int_list",
     "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
     "builtins_sum",
 ]
@@ -585,6 +586,72 @@ def _norm_axis(dim, ndim):
     return (_wrap_dim(dim, ndim),)
 
 
+
+
+def _axes(x, dim, name="reduction"):
+    """``dim`` as sorted axes (None: all); a dim out of range or given twice raises as
+    PyTorch, naming the op."""
+    if isinstance(dim, (list, tuple)) and len(dim) > 1:
+        axes = [_dim_in(d, x.ndim, name) for d in dim]
+        for i, a in enumerate(axes):
+            if a in axes[:i]:
+                raise RuntimeError(f"{name}(): dim {a} appears multiple times in the list of dims "
+                                   f"{tuple(dim)} (tensor of shape {tuple(x.shape)}); give each "
+                                   f"dim once")
+    try:
+        return _norm_axis(dim, x.ndim)
+    except IndexError as e:
+        raise IndexError(f"{name}(): {e}") from None
+
+
+def _reduce_args(x, dim, name="reduction", int_dim=False):
+    """The axes of a reduction; ``int_dim``: PyTorch's ``dim`` is an int there (prod, all, any),
+    so a tensor of one element that its int lists take is refused (a 0-d one is an int)."""
+    if int_dim:
+        _unsized_dims(dim, name)
+    axis = _axes(x, dim, name)
+    # a 0-d tensor accepts dim 0 / -1 (as in PyTorch): reducing over it reduces over everything
+    return None if x.ndim == 0 else axis
+
+
+def _weight_0d_cast(input, weight):
+    """Whether lerp casts ``weight`` to ``input``'s dtype: PyTorch skips its dtype check for a
+    0-d weight tensor (a real one here: a complex one would make the result complex)."""
+    return (isinstance(weight, Tensor) and weight.ndim == 0 and weight.dtype != input.dtype
+            and not weight.dtype.is_complex and isinstance(input, Tensor)
+            and input.dtype.is_floating_point)
+
+
+def _check_lerp(input, end, weight):
+    _tensors_only("lerp", (1, "input", input), (2, "end", end))
+    if not isinstance(weight, Tensor):  # (the parser's kinds before the dtypes, as PyTorch)
+        _check_number(weight, "lerp", "weight")
+    for name, v in (("end", end), ("weight", weight)):
+        if name == "weight" and _weight_0d_cast(input, v):
+            continue  # (a 0-d weight of another real dtype is cast, as PyTorch's kernel does)
+        if isinstance(v, Tensor) and v.dtype != input.dtype:
+            raise RuntimeError(f"lerp(): expected dtype {input.dtype} for `{name}` but got dtype "
+                               f"{v.dtype}; convert it first, e.g. {name}.to(input.dtype)")
+    if not input.dtype.is_floating_point:
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        _not_implemented(kernel, input, "lerp() takes floating tensors: convert with .float()")
+
+
+def _int_list(sizes, name, arg):
+    if isinstance(sizes, Tensor) or not isinstance(sizes, (list, tuple)) or not all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in sizes):
+        raise TypeError(f"{name}(): argument '{arg}' (position 2) must be tuple of ints, not "
+                        f"{type(sizes).__name__}")
+    return [int(s) for s in sizes]
+
+
+def _repeated(axes):
+    seen = set()
+    for a in axes:
+        if a in seen:
+            return a
+        seen.add(a)
+    return None
 
 
 def _raw(x):

@@ -39,7 +39,7 @@ def clone(input, *, memory_format=_mf.preserve_format):
     default, PyTorch's preserve_format, keeps a transposed or permuted input's order of strides
     (``x.t().clone()`` is column-major, as in PyTorch); use ``contiguous()`` for a row-major
     copy."""
-    if memory_format is _mf.preserve_format:
+    if memory_format is _mf.preserve_format or memory_format is None:  # (None: PyTorch's too)
         return apply1(M.CLONE_KEEP, _t(input))
     return apply1(M.CLONE_AS, _t(input), (_mf.check(memory_format, "clone"),))
 
@@ -367,7 +367,14 @@ def resize_(self, *sizes, memory_format=None):
     if self.requires_grad:
         raise RuntimeError("resize_(): cannot resize variables that require grad; detach() "
                            "the tensor or resize a copy")
-    n = int(np.prod(shape, dtype=np.int64))
+    n = 1
+    for s in shape:  # (Python ints: np.prod would wrap around past 2**63)
+        n *= s
+    if n * self._data.dtype.itemsize >= 2 ** 63:
+        raise RuntimeError(f"resize_(): Storage size calculation overflowed with sizes="
+                           f"{list(shape)}; no tensor can hold {n} elements")
+    if n > self._data.size:
+        _options.element_count("resize_", shape)
     a = self._data
     flat = a.reshape(-1)
     root = a

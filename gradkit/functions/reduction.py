@@ -23,6 +23,7 @@ from ._args import (
     _NO_X,
     NO_DIM,
     NO_KEEPDIM,
+    _axes,
     _const_like,
     _dim_in,
     _dim_keepdim,
@@ -32,10 +33,10 @@ from ._args import (
     _missing_arg,
     _no_dims,
     _no_identity,
-    _norm_axis,
     _norm_p,
     _not_implemented,
     _on_device_of,
+    _reduce_args,
     _shape_arg,
     _t,
     _tensor_attr_arg,
@@ -107,32 +108,6 @@ def _count_nonzero_method(self, *dims, dim=None, axis=None):
             raise TypeError("count_nonzero() got its dims both as positionals and as 'dim'")
         dim = dims[0] if len(dims) == 1 else dims
     return count_nonzero(self, axis if dim is None else dim)
-
-
-def _axes(x, dim, name="reduction"):
-    """``dim`` as sorted axes (None: all); a dim out of range or given twice raises as
-    PyTorch, naming the op."""
-    if isinstance(dim, (list, tuple)) and len(dim) > 1:
-        axes = [_dim_in(d, x.ndim, name) for d in dim]
-        for i, a in enumerate(axes):
-            if a in axes[:i]:
-                raise RuntimeError(f"{name}(): dim {a} appears multiple times in the list of dims "
-                                   f"{tuple(dim)} (tensor of shape {tuple(x.shape)}); give each "
-                                   f"dim once")
-    try:
-        return _norm_axis(dim, x.ndim)
-    except IndexError as e:
-        raise IndexError(f"{name}(): {e}") from None
-
-
-def _reduce_args(x, dim, name="reduction", int_dim=False):
-    """The axes of a reduction; ``int_dim``: PyTorch's ``dim`` is an int there (prod, all, any),
-    so a tensor of one element that its int lists take is refused (a 0-d one is an int)."""
-    if int_dim:
-        _unsized_dims(dim, name)
-    axis = _axes(x, dim, name)
-    # a 0-d tensor accepts dim 0 / -1 (as in PyTorch): reducing over it reduces over everything
-    return None if x.ndim == 0 else axis
 
 
 @declare(out=("dtype", out_needs("dim")))
@@ -221,6 +196,10 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _max_min(input, dim, keepdim, largest):
+    if dim is None:  # (PyTorch's forms take no dim, an int dim, or another tensor: not None)
+        name = "max" if largest else "min"
+        raise TypeError(f"{name}(): argument 'dim' must be int, not NoneType; leave dim out to "
+                        f"reduce over every element, e.g. x.{name}()")
     if isinstance(dim, Tensor) and keepdim is not NO_KEEPDIM:  # (the binary form: no keepdim)
         name = "max" if largest else "min"
         raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not Tensor: "
@@ -433,6 +412,10 @@ def logsumexp(input, dim, keepdim=False):
 def _bool_scan_(name):
     """``cumsum_``/``cumprod_``: PyTorch has no bool kernel to write into a bool tensor."""
     def inplace(self, dim, *, dtype=None):
+        if dtype is not None and _dtype.to_dtype(dtype) != self.dtype:
+            raise RuntimeError(f"{name}_(): Bad in-place call: input tensor dtype {self.dtype} "
+                               f"and output tensor dtype {_dtype.to_dtype(dtype)} should match; "
+                               f"drop dtype= or use {name}(..., dtype=...)")
         if self._data.dtype == np.bool_ and dtype is None:
             _not_implemented(f"{name}_out_cpu", self, f"{name}_() of a bool tensor: use "
                              f"{name}() (int64)")

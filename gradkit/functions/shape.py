@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _options
 from .._backend import to_host
 from .._complex import HOST_KINDS as _HOST
 from .._complex import is_host as _host
@@ -21,9 +21,11 @@ from ._args import (
     _dim_in,
     _dims_tuple,
     _int_arg,
+    _int_list,
     _missing_arg,
     _norm_axis,
     _not_implemented,
+    _repeated,
     _shape_arg,
     _spread_dims,
     _t,
@@ -482,15 +484,6 @@ def flip(input, *args, dims=None):
     return apply1(S.FLIP, x, (axes,))
 
 
-def _repeated(axes):
-    seen = set()
-    for a in axes:
-        if a in seen:
-            return a
-        seen.add(a)
-    return None
-
-
 @declare()
 def fliplr(input):
     """Reverse the columns (dim 1) of a tensor with at least 2 dimensions."""
@@ -653,15 +646,24 @@ def _repeat_interleave(x, repeats, dim):
 
 
 @declare()
-def tile(input, dims):
-    """The tensor repeated ``dims[i]`` times along each dim (missing leading dims count 1)."""
+def tile(input, *args, dims=None):
+    """The tensor repeated ``dims[i]`` times along each dim (missing leading dims count 1):
+    ``tile(x, (2, 1))``, ``x.tile(2, 1)``, ``x.tile(dims=(2,))``."""
     x = _t(input)
+    if dims is None:
+        if not args:
+            _missing_arg("tile", "dims", "pass the repetitions, e.g. tile(x, (2,))")
+        dims = args[0] if len(args) == 1 else args
+    elif args:
+        raise TypeError("tile() got multiple values for argument 'dims'")
     reps = _dims_tuple(dims, "tile", "dims")
     if len(reps) < x.ndim:
         reps = (1,) * (x.ndim - len(reps)) + reps
     if builtins_any(r < 0 for r in reps):
         raise RuntimeError(f"tile(): dims can not be negative, got {reps}; Trying to create "
                            f"tensor with negative dimension")
+    _options.element_count("tile", tuple(s * r for s, r in zip(
+        (1,) * (len(reps) - x.ndim) + tuple(x.shape), reps)))
     return repeat(x, *reps)
 
 
@@ -709,6 +711,8 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
                            f"diagonal() needs 2)")
     offset = _int_arg(offset, "diagonal", "offset")
     d1, d2 = _dim_in(dim1, x.ndim, "diagonal"), _dim_in(dim2, x.ndim, "diagonal")
+    # an offset past either size takes an empty diagonal: clipped to stay in NumPy's C long
+    offset = builtins_max(builtins_min(offset, x.shape[d2] + 1), -x.shape[d1] - 1)
     if d1 == d2:
         raise RuntimeError(f"diagonal(): dim1 and dim2 must be different, both are {d1}")
     full = None
@@ -952,14 +956,6 @@ def vander(x, N=None, increasing=False):
 
 
 # ------------------------------------------------------------------ more splits, adjoint
-def _int_list(sizes, name, arg):
-    if isinstance(sizes, Tensor) or not isinstance(sizes, (list, tuple)) or not all(
-            isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in sizes):
-        raise TypeError(f"{name}(): argument '{arg}' (position 2) must be tuple of ints, not "
-                        f"{type(sizes).__name__}")
-    return [int(s) for s in sizes]
-
-
 @declare(grad_name="SplitWithSizesBackward0")
 def split_with_sizes(input, split_sizes, dim=0):
     """``split`` into pieces of the given sizes along ``dim`` (they must sum to its length)."""

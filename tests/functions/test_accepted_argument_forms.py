@@ -2,7 +2,8 @@
 class): a Python or NumPy number as ``copy_``'s source, any object as ``lu``'s ``get_infos``
 (a truth test in PyTorch's Python code), a Python number as ``to``'s argument (its 0-d
 tensor's dtype), ``memory_format=`` on the conversion methods, a bool as ``quantile``'s q, a
-0-d tensor as pinv's tolerances and vector_norm's ord; and the forms it refuses that gradkit
+0-d tensor as pinv's tolerances and vector_norm's ord, spread ints to ``Tensor.tile``,
+``clone(memory_format=None)``; and the forms it refuses that gradkit
 took (a tensor or a float as ``F.pad``'s amounts)."""
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ ACCEPTS = {
     "pinverse_rcond_0d_int": lambda m: x(m).pinverse(rcond=m.tensor(1)),
     "vector_norm_ord_0d": lambda m: m.linalg.vector_norm(x(m), m.tensor(3.0)),
     "pad_0d_amounts": lambda m: m.nn.functional.pad(x(m), (m.tensor(1), 2)),
+    "tile_method_spread": lambda m: x(m).tile(2, 1, 1),
+    "tile_method_keyword": lambda m: x(m).tile(dims=(2,)),
+    "clone_memory_format_none": lambda m: m.clone(x(m).T, memory_format=None),
 }
 
 
@@ -56,7 +60,7 @@ def test_accepted_as_torch(torch, name):
     g = ACCEPTS[name](gk)
     assert tuple(g.shape) == tuple(t.shape)
     assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
-    if name == "long_memory_format_channels_last":
+    if name in ("long_memory_format_channels_last", "clone_memory_format_none"):
         assert g.stride() == t.stride()
     np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-6, atol=1e-12)
 
@@ -69,6 +73,8 @@ def test_accepted_as_torch(torch, name):
     lambda m: m.linalg.vector_norm(x(m), m.tensor([2.0])),
     lambda m: x(m).float(memory_format="channels_last"),
     lambda m: x(m).copy_("abc"),
+    lambda m: m.tile(x(m), 2, 1),
+    lambda m: x(m).tile(2, dims=(2,)),
 ])
 def test_refused_as_torch(torch, call):
     with pytest.raises(TypeError):
