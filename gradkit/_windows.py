@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype, _options
+from ._tensor.tensor import _int_value
 from .factories import _finish
 
 __all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window",
@@ -20,6 +21,8 @@ __all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window"
 
 def _points(name: str, window_length, periodic, dtype):
     """(n, N - 1, dtype) for a window: n = 0..L-1 over a symmetric window of N points."""
+    if window_length.__class__ is not int and _int_value(window_length) is not None:
+        window_length = _int_value(window_length)  # (a 0-d integer tensor, as PyTorch)
     if isinstance(window_length, bool) or not isinstance(window_length, (int, np.integer)):
         raise TypeError(f"{name}(): argument 'window_length' must be int, not "
                         f"{type(window_length).__name__}")

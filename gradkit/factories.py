@@ -17,7 +17,7 @@ from ._backend import to_host
 from ._complex import is_host as _is_host
 from ._complex import plain as _plain
 from ._meta import meta_array
-from ._tensor.tensor import Tensor, _shape_arg, wrap
+from ._tensor.tensor import Tensor, _int_value, _shape_arg, wrap
 from .device import _DEFAULT_META, Device, _array_to
 from .functions._registry import int_error
 from .random import _gen
@@ -399,6 +399,10 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
 def arange(start, end=None, step=_STEP_1, *, dtype=None, device=None,
            requires_grad=False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is float."""
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if v is not None and v is not _STEP_1 and v.__class__ not in (int, float):
+            _check_scalar("arange", name if end is not None else "end", v)
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if end is None:
         if step is not _STEP_1:  # (PyTorch has no arange(end, step=) form)
             raise TypeError(f"arange() received an invalid combination of arguments - got (end, "
@@ -430,10 +434,11 @@ def _space_args(name, start, end, steps):
             raise TypeError(f"{name}(): argument '{label}' must be a number or a 0-d Tensor, "
                             f"not {type(v).__name__}")
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
-    if isinstance(steps, Tensor):
-        steps = steps.item()
-    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
-        raise TypeError(f"{name}(): argument 'steps' must be int, not {type(steps).__name__}")
+    if steps.__class__ is not int:
+        if _int_value(steps) is None:
+            raise TypeError(f"{name}(): argument 'steps' must be int, not "
+                            f"{type(steps).__name__}; pass an int (or a 0-d integer tensor)")
+        steps = _int_value(steps)
     if steps < 0:
         raise RuntimeError(f"{name}(): number of steps must be non-negative, got {steps}")
     if steps > _options.MAX_ELEMENTS:
@@ -490,6 +495,8 @@ _SQUARE = _Square()
 
 
 def eye(n, m=_SQUARE, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    n, m = (v if v is _SQUARE or v.__class__ is int else _int_value(v, True) or v
+            for v in (n, m))  # (an integer tensor of one element: PyTorch's SymInt)
     for name, v in (("n", n), ("m", m)):
         if v is not _SQUARE and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
             raise TypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
@@ -577,8 +584,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
 def _int_bound(fn, name, value):
     """An int bound: a Python or NumPy integer, or a 0-d integer Tensor (PyTorch's TypeError
     for a float, a type, ...)."""
-    if isinstance(value, Tensor) and value.ndim == 0 and value.dtype.kind in "iu":
-        return int(value.item())
+    if isinstance(value, Tensor) and _int_value(value, True) is not None:
+        return _int_value(value, True)  # (one element: PyTorch's SymInt)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{fn}(): argument '{name}' must be int, not {type(value).__name__}")
     return int(value)
@@ -587,27 +594,14 @@ def _int_bound(fn, name, value):
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A random permutation of ``0..n-1``: PyTorch's shuffle of the same draws."""
     if n.__class__ is not int:
+        n = _int_value(n, True) if _int_value(n, True) is not None else n  # (SymInt)
         int_error("randperm", "n", n)
     dt = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
     if int(n) < 0:
         raise RuntimeError(f"n must be non-negative, got{int(n)}")
-    _randperm_fits(int(n), dt)
+    _random.randperm_fits(int(n), dt)
     arr = _random.randperm(_gen(generator), int(n))
     return _finish(arr.astype(dt, copy=False), requires_grad, device)
-
-
-def _randperm_fits(n: int, dt) -> None:
-    """PyTorch's checks that ``0 .. n-1`` are exact in the result's dtype."""
-    name = dt.name
-    if name.startswith(("int", "uint")) and n - 1 > int(np.iinfo(name).max):
-        raise RuntimeError(f"randperm: n={n} in {name}: value cannot be converted to type "
-                           f"{name} without overflow (its largest value is "
-                           f"{int(np.iinfo(name).max)}); use a wider dtype such as int64")
-    limit = {"float16": 2049, "float32": 2 ** 24 + 1, "float64": 2 ** 53 + 1}.get(name)
-    if limit is not None and n > limit:
-        title = {"float16": "Half", "float32": "Float", "float64": "Double"}[name]
-        raise RuntimeError(f"n cannot be greater than {limit} for {title} type. (randperm "
-                           f"holds 0 .. n-1 exactly only up to that; use int64)")
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,

@@ -50,6 +50,7 @@ from ._linalg.checks import (
     _t,
 )
 from ._tensor import Tensor, apply, apply1, wrap
+from ._tensor.tensor import _int_value
 from .amp._state import CPU as _AUTOCAST
 from .amp._state import lower as _ac_lower
 from .functions._args import _const_like, _no_identity, _xp
@@ -272,9 +273,9 @@ def matrix_power(A, n: int) -> Tensor:
     identity), by repeated squaring."""
     A = _t(A)
     _square(A, "linalg.matrix_power")
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+    if _int_value(n) is None:
         raise TypeError(f"linalg.matrix_power: n must be an int, got {type(n).__name__}")
-    n = int(n)
+    n = _int_value(n)
     if n == 0:  # the identity, connected to A's graph (a zero gradient), as PyTorch's
         eye = np.eye(A.shape[-1], dtype=A.dtype)
         return F.where(_const_bool(A, False), A, wrap(_const_like(A, eye)))
@@ -363,8 +364,10 @@ def cross(input, other, *, dim: int = -1) -> Tensor:
     if a.ndim != b.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "
                            f"shapes {tuple(a.shape)} and {tuple(b.shape)}")
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"cross(): argument 'dim' must be int, not {type(dim).__name__}")
+    if dim.__class__ is not int:
+        if _int_value(dim) is None:
+            raise TypeError(f"cross(): argument 'dim' must be int, not {type(dim).__name__}")
+        dim = _int_value(dim)
     nd = a.ndim  # (dim is wrapped before the shapes are broadcast, as in PyTorch)
     if not -nd <= dim < nd:
         raise IndexError(f"linalg.cross: dim {dim} is out of range for {nd}-D inputs")
@@ -427,6 +430,8 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
     the zero vector, shared equally between tied maxima for ``inf``).
     """
     name = "linalg.vector_norm"
+    if isinstance(ord, Tensor) and not ord.ndim:  # a 0-d tensor is a number to PyTorch
+        ord = ord.item()
     if isinstance(ord, str) or not isinstance(ord, (int, float, np.number)):
         raise TypeError(f"{name}: argument 'ord' must be a number, not {type(ord).__name__} "
                         f"(use linalg.matrix_norm for 'fro' and 'nuc')")
@@ -628,13 +633,16 @@ def qr(A, mode: str = "reduced"):
 
 def _tolerances(A, atol, rtol, name):
     """PyTorch's rule: rtol = eps * max(m, n) when neither is given, else 0 when only atol is."""
+    atol, rtol = (v.item() if isinstance(v, Tensor) and not v.ndim else v for v in (atol, rtol))
     if rtol is None:
         rtol = (float(np.finfo(A.dtype).eps) * builtins.max(A.shape[-2], A.shape[-1])
                 if atol is None or atol <= 0 else 0.0)
     atol = 0.0 if atol is None else atol
     for v, label in ((atol, "atol"), (rtol, "rtol")):
-        if isinstance(v, Tensor):
-            raise TypeError(f"{name}: {label} as a Tensor is not supported; pass a float")
+        if isinstance(v, Tensor) and v.ndim:
+            raise TypeError(f"{name}: {label} as a Tensor of shape {tuple(v.shape)} (one "
+                            f"tolerance per matrix) is not supported; pass a float or a 0-d "
+                            f"tensor")
     return float(atol), float(rtol)
 
 

@@ -580,6 +580,20 @@ def random_full(g: Generator, n: int, dt) -> np.ndarray:
     return (g._u32(n) % np.uint64(int(info.max) + 1)).astype(dt)
 
 
+def randperm_fits(n: int, dt) -> None:
+    """PyTorch's checks that ``0 .. n-1`` are exact in the result's dtype."""
+    name = dt.name
+    if name.startswith(("int", "uint")) and n - 1 > int(np.iinfo(name).max):
+        raise RuntimeError(f"randperm: n={n} in {name}: value cannot be converted to type "
+                           f"{name} without overflow (its largest value is "
+                           f"{int(np.iinfo(name).max)}); use a wider dtype such as int64")
+    limit = {"float16": 2049, "float32": 2 ** 24 + 1, "float64": 2 ** 53 + 1}.get(name)
+    if limit is not None and n > limit:
+        title = {"float16": "Half", "float32": "Float", "float64": "Double"}[name]
+        raise RuntimeError(f"n cannot be greater than {limit} for {title} type. (randperm "
+                           f"holds 0 .. n-1 exactly only up to that; use int64)")
+
+
 def randperm(g: Generator, n: int) -> np.ndarray:
     """PyTorch's shuffle: for ``i < n - 1`` swap ``i`` with ``i + random() % (n - i)``."""
     n = int(n)

@@ -254,7 +254,7 @@ def _top_lu(A, pivot: bool = True, get_infos: bool = False):
     """``torch.lu`` (``Tensor.lu``): ``(LU, pivots)``, or ``(LU, pivots, infos)`` with
     ``get_infos``; singular matrices do not raise."""
     LU, piv, info = lu_factor_ex(A, pivot=pivot)
-    return (LU, piv, info) if get_infos else (LU, piv)
+    return (LU, piv, info) if get_infos else (LU, piv)  # (any object: PyTorch's truth test)
 
 
 def triangular_solve(b, A, upper: bool = True, transpose: bool = False,

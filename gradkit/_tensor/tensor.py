@@ -135,11 +135,28 @@ def _scalar_or_tensor(x):
 
 
 
+def _int_value(x, one_element=False):
+    """``x`` as a Python int where PyTorch's argument parser reads an int from it, else None:
+    a Python or NumPy integer (not a bool), a 0-d integer tensor; with ``one_element`` (PyTorch's
+    ``SymInt`` arguments, and the elements of its int lists, which read ``__index__``) an integer
+    tensor of any shape holding one element."""
+    if x.__class__ is int:
+        return x
+    if isinstance(x, (int, np.integer)):
+        return None if isinstance(x, (bool, np.bool_)) else int(x)
+    if isinstance(x, Tensor):
+        d = x._data
+        if d.dtype.kind in "iu" and (d.ndim == 0 or (one_element and d.size == 1)):
+            return int(d.reshape(-1)[0])
+    return None
+
+
 def _wrap_dim(d, ndim):
     if not isinstance(d, (int, np.integer)) or d.__class__ is bool:
-        if not (isinstance(d, Tensor) and d.ndim == 0 and d._data.dtype.kind in "iu"):
+        v = _int_value(d) if isinstance(d, Tensor) else None
+        if v is None:
             raise TypeError(f"dim must be an int, got {type(d).__name__}")
-        d = int(d.item())  # a 0-d integer tensor, as PyTorch's int arguments take it
+        d = v  # a 0-d integer tensor, as PyTorch's int arguments take it
     n = max(ndim, 1)
     if d < -n or d >= n:
         raise IndexError(

@@ -13,6 +13,7 @@ from .._complex import is_host as _host
 from .._tensor.record import apply1, apply2, apply_scalar, check_broadcast
 from .._tensor.tensor import (
     Tensor,
+    _int_value,
     _scalar_or_tensor,
     _shape_arg,
     _wrap_dim,
@@ -32,7 +33,8 @@ __all__ = [
     "_on_device_of", "_operands", "_promoted3", "_required_bound",
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
     "_missing_arg", "_not_implemented", "_t", "_tensor_attr_arg", "_tensor_operands",
-    "_tensors_only", "_type_name", "_wrap_dim", "_check_int_exponent",
+    "_tensors_only", "_unsized_dims", "_axes", "_reduce_args", "_type_name", "_wrap_dim",
+    "_check_int_exponent", "_check_lerp", "_weight_0d_cast", "_repeated", "_int_list",
     "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
     "builtins_sum",
 ]
@@ -213,19 +215,40 @@ def _const_like(x, arr):
     return arr if type(x._data) is np.ndarray else _xp(x).asarray(arr)
 
 
-def _int_arg(value, fn, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{fn}(): argument '{name}' must be an int, got {type(value).__name__}")
-    return int(value)
+def _int_arg(value, fn, name, one_element=False):
+    """``value`` as a Python int where PyTorch takes it for an int (``_int_value``: a 0-d
+    integer tensor too; any one-element integer tensor with ``one_element``, PyTorch's
+    ``SymInt``); PyTorch's TypeError otherwise."""
+    v = value if value.__class__ is int else _int_value(value, one_element)
+    if v is None:
+        hint = ("; an integer tensor is taken only with one element" if isinstance(value, Tensor)
+                and value._data.dtype.kind in "iu" and one_element else
+                "; a 0-d integer tensor is taken too" if isinstance(value, Tensor) else "")
+        raise TypeError(f"{fn}(): argument '{name}' must be int, not {type(value).__name__}"
+                        f"{hint}; pass an int, e.g. {name}=1")
+    return v
 
 
-def _dims_tuple(dims, fn, name):
-    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
-        return (int(dims),)
+def _dims_tuple(dims, fn, name, one_element=True):
+    """An int or a sequence of ints (PyTorch's ``int[1]``) as a tuple of ints: its elements
+    may be integer tensors of one element, and the whole may be a 0-d integer tensor (or, with
+    ``one_element``, an integer tensor of one element)."""
     if isinstance(dims, (tuple, list)):
-        return tuple(_int_arg(d, fn, name) for d in dims)
-    raise TypeError(f"{fn}(): argument '{name}' must be an int or a tuple of ints, got "
-                    f"{type(dims).__name__}")
+        return tuple(_int_arg(d, fn, name, True) for d in dims)
+    v = _int_value(dims, one_element)
+    if v is not None:
+        return (v,)
+    raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not "
+                    f"{type(dims).__name__}; pass an int or a tuple of ints, e.g. {name}=(0,)")
+
+
+def _unsized_dims(dim, fn):
+    """PyTorch's TypeError for a tensor of one element (or more) as a ``dim`` declared ``int`` or
+    an unsized ``int[]`` (prod, all, any, squeeze): only its sized lists (``int[1]``, sum's
+    dim) take a lone element; a 0-d integer tensor is an int everywhere."""
+    if isinstance(dim, Tensor) and dim._data.ndim:
+        raise TypeError(f"{fn}(): argument 'dim' must be int or tuple of ints, not Tensor of "
+                        f"shape {tuple(dim.shape)}; pass ints, e.g. dim=tuple(dim.tolist())")
 
 
 def _dim_in(d, ndim, fn):
@@ -553,9 +576,82 @@ def _norm_axis(dim, ndim):
         if len(dim) == 0:
             return None
         return tuple(sorted(_wrap_dim(d, ndim) for d in dim))
+    if isinstance(dim, Tensor) and dim._data.ndim:
+        # an integer tensor of one element is a list of one dim (PyTorch's ``int[1]? dim``)
+        v = _int_value(dim, True)
+        if v is None:
+            raise TypeError(f"argument 'dim' must be tuple of ints, not Tensor of shape "
+                            f"{tuple(dim.shape)}; pass ints, e.g. dim=tuple(dim.tolist())")
+        return (_wrap_dim(v, ndim),)
     return (_wrap_dim(dim, ndim),)
 
 
+
+
+def _axes(x, dim, name="reduction"):
+    """``dim`` as sorted axes (None: all); a dim out of range or given twice raises as
+    PyTorch, naming the op."""
+    if isinstance(dim, (list, tuple)) and len(dim) > 1:
+        axes = [_dim_in(d, x.ndim, name) for d in dim]
+        for i, a in enumerate(axes):
+            if a in axes[:i]:
+                raise RuntimeError(f"{name}(): dim {a} appears multiple times in the list of dims "
+                                   f"{tuple(dim)} (tensor of shape {tuple(x.shape)}); give each "
+                                   f"dim once")
+    try:
+        return _norm_axis(dim, x.ndim)
+    except IndexError as e:
+        raise IndexError(f"{name}(): {e}") from None
+
+
+def _reduce_args(x, dim, name="reduction", int_dim=False):
+    """The axes of a reduction; ``int_dim``: PyTorch's ``dim`` is an int there (prod, all, any),
+    so a tensor of one element that its int lists take is refused (a 0-d one is an int)."""
+    if int_dim:
+        _unsized_dims(dim, name)
+    axis = _axes(x, dim, name)
+    # a 0-d tensor accepts dim 0 / -1 (as in PyTorch): reducing over it reduces over everything
+    return None if x.ndim == 0 else axis
+
+
+def _weight_0d_cast(input, weight):
+    """Whether lerp casts ``weight`` to ``input``'s dtype: PyTorch skips its dtype check for a
+    0-d weight tensor (a real one here: a complex one would make the result complex)."""
+    return (isinstance(weight, Tensor) and weight.ndim == 0 and weight.dtype != input.dtype
+            and not weight.dtype.is_complex and isinstance(input, Tensor)
+            and input.dtype.is_floating_point)
+
+
+def _check_lerp(input, end, weight):
+    _tensors_only("lerp", (1, "input", input), (2, "end", end))
+    if not isinstance(weight, Tensor):  # (the parser's kinds before the dtypes, as PyTorch)
+        _check_number(weight, "lerp", "weight")
+    for name, v in (("end", end), ("weight", weight)):
+        if name == "weight" and _weight_0d_cast(input, v):
+            continue  # (a 0-d weight of another real dtype is cast, as PyTorch's kernel does)
+        if isinstance(v, Tensor) and v.dtype != input.dtype:
+            raise RuntimeError(f"lerp(): expected dtype {input.dtype} for `{name}` but got dtype "
+                               f"{v.dtype}; convert it first, e.g. {name}.to(input.dtype)")
+    if not input.dtype.is_floating_point:
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        _not_implemented(kernel, input, "lerp() takes floating tensors: convert with .float()")
+
+
+def _int_list(sizes, name, arg):
+    if isinstance(sizes, Tensor) or not isinstance(sizes, (list, tuple)) or not all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in sizes):
+        raise TypeError(f"{name}(): argument '{arg}' (position 2) must be tuple of ints, not "
+                        f"{type(sizes).__name__}")
+    return [int(s) for s in sizes]
+
+
+def _repeated(axes):
+    seen = set()
+    for a in axes:
+        if a in seen:
+            return a
+        seen.add(a)
+    return None
 
 
 def _raw(x):

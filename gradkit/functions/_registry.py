@@ -40,7 +40,7 @@ from .._options import allocation_error
 from .._tensor import torch_function as _tf
 from .._tensor.record import check_inference_write, write_error
 from .._tensor.record import inplace as _record_inplace
-from .._tensor.tensor import Tensor
+from .._tensor.tensor import Tensor, _int_value
 from ..autograd import grad_mode
 from ..autograd.graph import FORWARD, INPLACE_NODES, rename
 from ..ops.memory import COPY_FROM
@@ -592,6 +592,8 @@ FLAGS = frozenset({
 
 # flags PyTorch declares ``bool?``: None is taken too
 OPTIONAL_FLAGS = frozenset({"stable"})
+# flags of PyTorch's Python-level functions, read by truth value (any object): (op, parameter)
+TRUTH_FLAGS = frozenset({("lu", "get_infos")})
 
 
 def flag_error(op, name, value):
@@ -620,6 +622,10 @@ INTS = frozenset({
     "minlength", "bins", "n", "padding_idx", "edge_order", "blank", "decimals",
 })
 OPTIONAL_INTS = frozenset({"padding_idx"})
+# of those, the ones PyTorch declares ``SymInt`` (op, parameter): an integer tensor of any shape
+# holding one element is taken too (it reads ``__index__``)
+SYMINTS = frozenset({("tril", "diagonal"), ("triu", "diagonal"), ("kthvalue", "k"),
+                     ("bincount", "minlength")})
 # parameters that PyTorch's argument parser takes as a ``str`` (None too where the default is
 # None): ``interpolation=device``, ``reduce=<generator>`` raise TypeError there
 # (cdist's compute_mode is no such parameter: PyTorch's Python code raises ValueError for it)
@@ -638,10 +644,9 @@ def number_error(op, name, value, optional=False):
 
 def int_error(op, name, value, optional=False):
     """PyTorch's TypeError for a non-int where an int goes; returns where ``value`` is an int
-    after all (a NumPy integer, a 0-d integer Tensor, None where ``optional``)."""
-    if (isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))) \
-            or (value is None and optional) or (isinstance(value, Tensor) and value.ndim == 0
-                                                 and value.dtype.kind in "iu"):
+    after all (a NumPy integer, a 0-d integer Tensor, one of any shape holding one element for
+    a ``SYMINTS`` parameter, None where ``optional``)."""
+    if (value is None and optional) or _int_value(value, (op, name) in SYMINTS) is not None:
         return
     raise TypeError(f"{op}(): argument '{name}' must be int, not {type(value).__name__}; "
                     f"pass e.g. {name}=0")
@@ -693,7 +698,7 @@ def _flag_checks(decl, name, params, defaults):
         value = defaults.get(default)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             continue
-        if pname in FLAGS:
+        if pname in FLAGS and (decl.name, pname) not in TRUTH_FLAGS:
             keep = f" and {pname} is not {default}" if default else ""
             if pname in OPTIONAL_FLAGS:
                 keep += f" and {pname} is not None"

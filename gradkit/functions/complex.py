@@ -156,6 +156,9 @@ def _check_pair(name, a, b, what):
                                f"{b.dtype} for second argument")
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
                            f"{a.dtype} and {b.dtype}")
+    if name == "polar" and a.dtype == np.float16:  # (PyTorch's kernel has no Half)
+        raise NotImplementedError("\"polar_cpu\" not implemented for 'Half'; convert the "
+                                  "inputs with .float() first")
     if a.dtype == np.float16 or str(a.dtype).endswith("bfloat16"):
         raise RuntimeError(f"{name}(): {a.dtype} inputs would give complex32, which gradkit "
                            f"does not have; convert them with .float() first")
@@ -225,11 +228,15 @@ def rad2deg(input):
 @tensor_method("cfloat")
 def _cfloat(self, memory_format=None):
     from .. import _dtype
-    return self.to(_dtype.complex64)
+    if memory_format is None:
+        return self.to(_dtype.complex64)
+    return self.to(_dtype.complex64, memory_format=memory_format)
 
 
 @tensor_method("cdouble")
 def _cdouble(self, memory_format=None):
     from .. import _dtype
-    return self.to(_dtype.complex128)
+    if memory_format is None:
+        return self.to(_dtype.complex128)
+    return self.to(_dtype.complex128, memory_format=memory_format)
 

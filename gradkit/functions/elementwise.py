@@ -25,6 +25,7 @@ from ._args import (
     _check_addcdiv,
     _check_bounds,
     _check_int_exponent,
+    _check_lerp,
     _check_number,
     _check_sub,
     _const_like,
@@ -50,6 +51,7 @@ from ._args import (
     _times_alpha,
     _times_value,
     _type_name,
+    _weight_0d_cast,
     _xp,
 )
 from ._registry import _check_cast, declare, out_tuple, tensor_method, write_inplace
@@ -142,19 +144,6 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
         return write_inplace(self, addcdiv(self, tensor1, tensor2, value=value), "addcdiv_")
     return rename(add_(self, tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2),
                   "AddcdivBackward0")
-
-
-def _check_lerp(input, end, weight):
-    _tensors_only("lerp", (1, "input", input), (2, "end", end))
-    if not isinstance(weight, Tensor):  # (the parser's kinds before the dtypes, as PyTorch)
-        _check_number(weight, "lerp", "weight")
-    for name, v in (("end", end), ("weight", weight)):
-        if isinstance(v, Tensor) and v.dtype != input.dtype:
-            raise RuntimeError(f"lerp(): expected dtype {input.dtype} for `{name}` but got dtype "
-                               f"{v.dtype}; convert it first, e.g. {name}.to(input.dtype)")
-    if not input.dtype.is_floating_point:
-        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
-        _not_implemented(kernel, input, "lerp() takes floating tensors: convert with .float()")
 
 
 def lerp_(self, end, weight):
@@ -653,6 +642,8 @@ def lerp(input, end, weight):
     floating dtype, as PyTorch requires."""
     _check_lerp(input, end, weight)
     check_broadcast(input, end, "lerp")
+    if _weight_0d_cast(input, weight):
+        weight = weight.to(input.dtype)
     if isinstance(weight, Tensor):
         check_broadcast(input, weight, "lerp")
         check_broadcast(end, weight, "lerp")

@@ -137,7 +137,7 @@ def tensor_split(input, indices_or_sections, dim=0):
         if not isinstance(ios, (list, tuple)):
             raise TypeError(f"tensor_split(): argument 'indices_or_sections' must be an int, a "
                             f"list of ints or a Tensor, not {type(ios).__name__}")
-        idx = [_int_arg(i, "tensor_split", "indices") for i in ios]
+        idx = [_int_arg(i, "tensor_split", "indices", True) for i in ios]
         edges = [0] + idx + [n]
         bounds = []
         for a, b in zip(edges[:-1], edges[1:]):

@@ -39,7 +39,7 @@ def clone(input, *, memory_format=_mf.preserve_format):
     default, PyTorch's preserve_format, keeps a transposed or permuted input's order of strides
     (``x.t().clone()`` is column-major, as in PyTorch); use ``contiguous()`` for a row-major
     copy."""
-    if memory_format is _mf.preserve_format:
+    if memory_format is _mf.preserve_format or memory_format is None:  # (None: PyTorch's too)
         return apply1(M.CLONE_KEEP, _t(input))
     return apply1(M.CLONE_AS, _t(input), (_mf.check(memory_format, "clone"),))
 
@@ -61,6 +61,11 @@ def to(self, *args, **kwargs):
     """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``,
     ``to(device, dtype)``; differentiable."""
     copy = False
+    if args and args[0].__class__ in (float, bool, complex):
+        # a Python number is to(other) of its 0-d tensor (PyTorch wraps it: float64, bool,
+        # complex128); an int is a device index
+        args = (_dtype.float64 if args[0].__class__ is float else _dtype.bool
+                if args[0].__class__ is bool else _dtype.complex128,) + args[1:]
     if kwargs or len(args) > 1:
         args, copy = _to_flags(args, kwargs)
     device, dtype = _parse_device_dtype(args, kwargs)
@@ -123,8 +128,10 @@ def _type(self, dtype=None):
 
 
 def _conversion(name, target):
-    def convert(self):
-        return to(self, target)
+    def convert(self, memory_format=_mf.preserve_format):
+        if memory_format is None or memory_format is _mf.preserve_format:
+            return to(self, target)
+        return to(self, target, memory_format=_options.memory_format(name, memory_format))
 
     convert.__name__ = convert.__qualname__ = name
     convert.__doc__ = f"``self.to({target!r})``."
@@ -153,6 +160,9 @@ def cuda(self, device=None):
 def copy_(self, src):
     """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
     if src.__class__ is not Tensor:
+        if isinstance(src, (int, float, complex, np.number, np.bool_)):
+            # a Python or NumPy number: PyTorch's copy_ takes it as a 0-d tensor (a fill)
+            src = wrap(np.asarray(src))
         _tensor_operands("copy_", (1, "src", src))
         src = as_tensor_arg(src, name="src")
     check_inference_write(self, "copy_")
@@ -357,7 +367,14 @@ def resize_(self, *sizes, memory_format=None):
     if self.requires_grad:
         raise RuntimeError("resize_(): cannot resize variables that require grad; detach() "
                            "the tensor or resize a copy")
-    n = int(np.prod(shape, dtype=np.int64))
+    n = 1
+    for s in shape:  # (Python ints: np.prod would wrap around past 2**63)
+        n *= s
+    if n * self._data.dtype.itemsize >= 2 ** 63:
+        raise RuntimeError(f"resize_(): Storage size calculation overflowed with sizes="
+                           f"{list(shape)}; no tensor can hold {n} elements")
+    if n > self._data.size:
+        _options.element_count("resize_", shape)
     a = self._data
     flat = a.reshape(-1)
     root = a

@@ -238,9 +238,9 @@ def tensordot(a, b, dims=2):
     if x.dtype != y.dtype:  # PyTorch checks the dtypes first, and does not promote
         raise RuntimeError(f"tensordot(): both inputs should have same dtype, got {x.dtype} and "
                            f"{y.dtype}; convert one first, e.g. b.to(a.dtype)")
-    if isinstance(dims, Tensor):
-        dims = dims.tolist()
-    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+    if isinstance(dims, Tensor):  # (one element: a count, as PyTorch's Python code reads it)
+        dims = int(dims.item()) if dims.numel() == 1 else dims.tolist()
+    if isinstance(dims, int):  # (a bool too; a NumPy integer is PyTorch's RuntimeError below)
         if dims < 0 or dims > builtins_min(x.ndim, y.ndim):
             raise RuntimeError(f"tensordot(): dims must be in [0, "
                                f"{builtins_min(x.ndim, y.ndim)}] for shapes {tuple(x.shape)} and "

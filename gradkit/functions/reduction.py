@@ -23,6 +23,7 @@ from ._args import (
     _NO_X,
     NO_DIM,
     NO_KEEPDIM,
+    _axes,
     _const_like,
     _dim_in,
     _dim_keepdim,
@@ -32,16 +33,17 @@ from ._args import (
     _missing_arg,
     _no_dims,
     _no_identity,
-    _norm_axis,
     _norm_p,
     _not_implemented,
     _on_device_of,
+    _reduce_args,
     _shape_arg,
     _t,
     _tensor_attr_arg,
     _tensor_operands,
     _tensors_only,
     _type_name,
+    _unsized_dims,
     _wrap_dim,
     _x_given,
 )
@@ -74,7 +76,7 @@ __all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "corrcoe
 @declare(out=("any", out_bool_or_byte), differentiable=False)
 def all(input, dim=None, keepdim=False):
     x = _t(input)
-    axis = () if _no_dims(dim) else _reduce_args(x, dim, "all")
+    axis = () if _no_dims(dim) else _reduce_args(x, dim, "all", True)
     r = np.all(x._data, axis=axis, keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
@@ -82,7 +84,7 @@ def all(input, dim=None, keepdim=False):
 @declare(out=("any", out_bool_or_byte), differentiable=False)
 def any(input, dim=None, keepdim=False):
     x = _t(input)
-    axis = () if _no_dims(dim) else _reduce_args(x, dim, "any")
+    axis = () if _no_dims(dim) else _reduce_args(x, dim, "any", True)
     r = np.any(x._data, axis=axis, keepdims=keepdim)
     return wrap(_on_device_of(x, r, x.dtype if x.dtype == np.uint8 else None))  # uint8 stays
 
@@ -90,6 +92,7 @@ def any(input, dim=None, keepdim=False):
 @declare(differentiable=False)
 def count_nonzero(input, dim=None):
     x = _t(input)
+    _unsized_dims(dim, "count_nonzero")  # (PyTorch's int? or unsized int[] dim)
     axes = _axes(x, dim, "count_nonzero")
     if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor: the tensor itself)
         axes = None
@@ -105,28 +108,6 @@ def _count_nonzero_method(self, *dims, dim=None, axis=None):
             raise TypeError("count_nonzero() got its dims both as positionals and as 'dim'")
         dim = dims[0] if len(dims) == 1 else dims
     return count_nonzero(self, axis if dim is None else dim)
-
-
-def _axes(x, dim, name="reduction"):
-    """``dim`` as sorted axes (None: all); a dim out of range or given twice raises as
-    PyTorch, naming the op."""
-    if isinstance(dim, (list, tuple)) and len(dim) > 1:
-        axes = [_dim_in(d, x.ndim, name) for d in dim]
-        for i, a in enumerate(axes):
-            if a in axes[:i]:
-                raise RuntimeError(f"{name}(): dim {a} appears multiple times in the list of dims "
-                                   f"{tuple(dim)} (tensor of shape {tuple(x.shape)}); give each "
-                                   f"dim once")
-    try:
-        return _norm_axis(dim, x.ndim)
-    except IndexError as e:
-        raise IndexError(f"{name}(): {e}") from None
-
-
-def _reduce_args(x, dim, name="reduction"):
-    axis = _axes(x, dim, name)
-    # a 0-d tensor accepts dim 0 / -1 (as in PyTorch): reducing over it reduces over everything
-    return None if x.ndim == 0 else axis
 
 
 @declare(out=("dtype", out_needs("dim")))
@@ -167,7 +148,7 @@ def prod(input, dim=NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None):
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         (x,) = _ac_fp32(x)
     x = x.to(dtype=dtype) if dtype is not None else _int64_accumulator(x)
-    return apply1(R.PROD, x, (_reduce_args(x, dim, "prod"), keepdim, x._data.shape))
+    return apply1(R.PROD, x, (_reduce_args(x, dim, "prod", True), keepdim, x._data.shape))
 
 
 def _check_nonempty(x, name, axis, dim_given=False):
@@ -215,6 +196,10 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _max_min(input, dim, keepdim, largest):
+    if dim is None:  # (PyTorch's forms take no dim, an int dim, or another tensor: not None)
+        name = "max" if largest else "min"
+        raise TypeError(f"{name}(): argument 'dim' must be int, not NoneType; leave dim out to "
+                        f"reduce over every element, e.g. x.{name}()")
     if isinstance(dim, Tensor) and keepdim is not NO_KEEPDIM:  # (the binary form: no keepdim)
         name = "max" if largest else "min"
         raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not Tensor: "
@@ -427,6 +412,10 @@ def logsumexp(input, dim, keepdim=False):
 def _bool_scan_(name):
     """``cumsum_``/``cumprod_``: PyTorch has no bool kernel to write into a bool tensor."""
     def inplace(self, dim, *, dtype=None):
+        if dtype is not None and _dtype.to_dtype(dtype) != self.dtype:
+            raise RuntimeError(f"{name}_(): Bad in-place call: input tensor dtype {self.dtype} "
+                               f"and output tensor dtype {_dtype.to_dtype(dtype)} should match; "
+                               f"drop dtype= or use {name}(..., dtype=...)")
         if self._data.dtype == np.bool_ and dtype is None:
             _not_implemented(f"{name}_out_cpu", self, f"{name}_() of a bool tensor: use "
                              f"{name}() (int64)")

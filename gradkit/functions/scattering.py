@@ -344,7 +344,7 @@ def select_scatter(input, src, dim, index):
         raise IndexError("select_scatter(): select() cannot be applied to a 0-dim tensor; "
                          "give an input with at least one dimension")
     d = _dim_in(dim, x.ndim, "select_scatter")
-    index = _int_arg(index, "select_scatter", "index")
+    index = _int_arg(index, "select_scatter", "index", True)
     n = x.shape[d]
     if not -n <= index < n:
         raise IndexError(f"select_scatter(): index {index} out of range for tensor of size "
@@ -361,7 +361,7 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     if x.ndim == 0:
         raise IndexError("slice_scatter(): slice() cannot be applied to a 0-dim tensor")
     d = _dim_in(dim, x.ndim, "slice_scatter")
-    step = _int_arg(step, "slice_scatter", "step")
+    step = _int_arg(step, "slice_scatter", "step", True)
     if step <= 0:
         raise RuntimeError(f"slice_scatter(): slice step must be positive, got {step}")
     key = (slice(None),) * d + (slice(start, end, step),)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _options
 from .._backend import to_host
 from .._complex import HOST_KINDS as _HOST
 from .._complex import is_host as _host
 from .._options import element_count
 from .._tensor.record import apply, apply1
-from .._tensor.tensor import Tensor, wrap
+from .._tensor.tensor import Tensor, _int_value, wrap
 from ..autograd import grad_mode
 from ..autograd.graph import FORWARD, present, rename
 from ..ops import shape as S
@@ -21,15 +21,18 @@ from ._args import (
     _dim_in,
     _dims_tuple,
     _int_arg,
+    _int_list,
     _missing_arg,
     _norm_axis,
     _not_implemented,
+    _repeated,
     _shape_arg,
     _spread_dims,
     _t,
     _tensor_attr_arg,
     _tensor_operands,
     _tensors_only,
+    _unsized_dims,
     _wrap_dim,
     _xp,
     builtins_abs,
@@ -199,6 +202,7 @@ def squeeze(input, *dims, dim=_EVERY):
     if dim is _EVERY:
         shape = tuple(s for s in x.shape if s != 1)
     else:
+        _unsized_dims(dim, "squeeze")
         dims = _norm_axis(dim, x.ndim) or ()
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"squeeze(): dim {_repeated(dims)} appears multiple times in the "
@@ -350,6 +354,9 @@ def _slice_along(x, d, start, stop):
 @declare(method=False)
 def split(tensor, split_size_or_sections, dim=0):
     x = _tensor_attr_arg(tensor, "split", "tensor")
+    if isinstance(split_size_or_sections, Tensor) \
+            and _int_value(split_size_or_sections, True) is not None:
+        split_size_or_sections = _int_value(split_size_or_sections, True)  # (PyTorch's SymInt)
     if isinstance(split_size_or_sections, (bool, np.bool_)):
         raise TypeError("split(): argument 'split_size' must be int or list of ints, not bool")
     if x.ndim == 0:
@@ -424,7 +431,8 @@ def narrow(input, dim, start, length):
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor; reshape it first")
     if isinstance(start, Tensor):  # a 0-d tensor start, as PyTorch accepts
         start = start.item()
-    start, length = _int_arg(start, "narrow", "start"), _int_arg(length, "narrow", "length")
+    start, length = _int_arg(start, "narrow", "start", True), \
+        _int_arg(length, "narrow", "length", True)
     if length < 0:  # (before the dim, as PyTorch)
         raise RuntimeError(f"narrow(): length must be non-negative, got {length}")
     d = _wrap_dim(dim, x.ndim)
@@ -476,15 +484,6 @@ def flip(input, *args, dims=None):
     return apply1(S.FLIP, x, (axes,))
 
 
-def _repeated(axes):
-    seen = set()
-    for a in axes:
-        if a in seen:
-            return a
-        seen.add(a)
-    return None
-
-
 @declare()
 def fliplr(input):
     """Reverse the columns (dim 1) of a tensor with at least 2 dimensions."""
@@ -528,7 +527,7 @@ def _tri_mask(x, fn, diagonal):
     if x.ndim < 2:
         raise RuntimeError(f"{fn.__name__}: input tensor must have at least 2 dimensions, got "
                            f"shape {tuple(x.shape)}; use diag()/unsqueeze() for a vector")
-    diagonal = _int_arg(diagonal, fn.__name__, "diagonal")
+    diagonal = _int_arg(diagonal, fn.__name__, "diagonal", True)
     mask = fn(np.ones(x.shape[-2:], dtype=bool), diagonal)
     return wrap(mask if type(x._data) is np.ndarray else _xp(x).asarray(mask))
 
@@ -647,15 +646,24 @@ def _repeat_interleave(x, repeats, dim):
 
 
 @declare()
-def tile(input, dims):
-    """The tensor repeated ``dims[i]`` times along each dim (missing leading dims count 1)."""
+def tile(input, *args, dims=None):
+    """The tensor repeated ``dims[i]`` times along each dim (missing leading dims count 1):
+    ``tile(x, (2, 1))``, ``x.tile(2, 1)``, ``x.tile(dims=(2,))``."""
     x = _t(input)
+    if dims is None:
+        if not args:
+            _missing_arg("tile", "dims", "pass the repetitions, e.g. tile(x, (2,))")
+        dims = args[0] if len(args) == 1 else args
+    elif args:
+        raise TypeError("tile() got multiple values for argument 'dims'")
     reps = _dims_tuple(dims, "tile", "dims")
     if len(reps) < x.ndim:
         reps = (1,) * (x.ndim - len(reps)) + reps
     if builtins_any(r < 0 for r in reps):
         raise RuntimeError(f"tile(): dims can not be negative, got {reps}; Trying to create "
                            f"tensor with negative dimension")
+    _options.element_count("tile", tuple(s * r for s, r in zip(
+        (1,) * (len(reps) - x.ndim) + tuple(x.shape), reps)))
     return repeat(x, *reps)
 
 
@@ -667,8 +675,8 @@ def movedim(input, source, destination):
         raise TypeError(f"movedim(): source and destination must both be ints or both be "
                         f"tuples of ints, got {type(source).__name__} and "
                         f"{type(destination).__name__}")
-    src = _dims_tuple(source, "movedim", "source")
-    dst = _dims_tuple(destination, "movedim", "destination")
+    src = _dims_tuple(source, "movedim", "source", False)
+    dst = _dims_tuple(destination, "movedim", "destination", False)
     if len(src) != len(dst):
         raise RuntimeError(f"movedim(): source and destination must have the same number of dims, "
                          f"got {len(src)} ({source!r}) and {len(dst)} ({destination!r})")
@@ -703,6 +711,8 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
                            f"diagonal() needs 2)")
     offset = _int_arg(offset, "diagonal", "offset")
     d1, d2 = _dim_in(dim1, x.ndim, "diagonal"), _dim_in(dim2, x.ndim, "diagonal")
+    # an offset past either size takes an empty diagonal: clipped to stay in NumPy's C long
+    offset = builtins_max(builtins_min(offset, x.shape[d2] + 1), -x.shape[d1] - 1)
     if d1 == d2:
         raise RuntimeError(f"diagonal(): dim1 and dim2 must be different, both are {d1}")
     full = None
@@ -825,7 +835,7 @@ def select(input, dim, index):
     d = _dim_in(dim, x.ndim, "select")
     if isinstance(index, Tensor):
         index = index.item()
-    index = _int_arg(index, "select", "index")
+    index = _int_arg(index, "select", "index", True)
     n = x.shape[d]
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
@@ -946,14 +956,6 @@ def vander(x, N=None, increasing=False):
 
 
 # ------------------------------------------------------------------ more splits, adjoint
-def _int_list(sizes, name, arg):
-    if isinstance(sizes, Tensor) or not isinstance(sizes, (list, tuple)) or not all(
-            isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in sizes):
-        raise TypeError(f"{name}(): argument '{arg}' (position 2) must be tuple of ints, not "
-                        f"{type(sizes).__name__}")
-    return [int(s) for s in sizes]
-
-
 @declare(grad_name="SplitWithSizesBackward0")
 def split_with_sizes(input, split_sizes, dim=0):
     """``split`` into pieces of the given sizes along ``dim`` (they must sum to its length)."""
@@ -964,10 +966,7 @@ def split_with_sizes(input, split_sizes, dim=0):
 def unsafe_split(input, split_size, dim=0):
     """``split`` with an int ``split_size`` (PyTorch's variant without view tracking; gradkit's
     pieces are views as ``split``'s)."""
-    if isinstance(split_size, bool) or not isinstance(split_size, (int, np.integer)):
-        raise TypeError(f"unsafe_split(): argument 'split_size' (position 2) must be int, not "
-                        f"{type(split_size).__name__}")
-    return split(input, int(split_size), dim)
+    return split(input, _int_arg(split_size, "unsafe_split", "split_size", True), dim)
 
 
 @declare(grad_name="UnsafeSplitWithSizesBackward0")

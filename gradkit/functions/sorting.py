@@ -409,7 +409,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     """``(values, indices)`` of the ``k``-th smallest element (1-based) along ``dim``. Among
     equal values the index is the k-th place in a stable sort (NaN sorts last)."""
     x = _t(input)
-    k = _int_arg(k, "kthvalue", "k")
+    k = _int_arg(k, "kthvalue", "k", True)
     d = _dim_in(dim, x.ndim, "kthvalue")
     n = x.shape[d] if x.ndim else 1
     if n == 0:
@@ -453,7 +453,8 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
                          f"{interpolation!r}")
     scalar_q = not isinstance(q, Tensor)
     if scalar_q:
-        if not isinstance(q, (int, float)) or isinstance(q, bool):
+        if not isinstance(q, (int, float, np.integer, np.floating, np.bool_)):
+            # (a bool is a number to PyTorch's parser: q=True is the 1.0 quantile)
             raise TypeError(f"quantile(): q must be a number or a Tensor, got "
                             f"{type(q).__name__}")
         qs = np.asarray([float(q)])
@@ -558,7 +559,7 @@ def bincount(input, weights=None, minlength=0):
     if x.ndim != 1:
         raise RuntimeError(f"bincount(): input must be a 1-D tensor of non-negative integers, "
                            f"got shape {tuple(x.shape)}")
-    minlength = _int_arg(minlength, "bincount", "minlength")
+    minlength = _int_arg(minlength, "bincount", "minlength", True)
     if minlength < 0:
         raise RuntimeError(f"bincount(): minlength must be non-negative, got {minlength}")
     a = to_host(x._data).astype(np.int64)

@@ -16,9 +16,9 @@ import numpy as np
 
 from .._backend import to_host
 from .._tensor.record import apply1
-from .._tensor.tensor import Tensor, wrap
+from .._tensor.tensor import Tensor, _int_value, wrap
 from ..ops import special as SP
-from ._args import _check_fill_value, _const_like, _float_operand, _is_half, _t
+from ._args import _check_fill_value, _const_like, _float_operand, _int_arg, _is_half, _t
 from ._registry import declare
 from .comparison import isnan
 from .elementwise import _binary_float_op, _float_pair, clamp, log, log1p, where
@@ -69,8 +69,7 @@ def _polygamma_args(n, input):
     if not isinstance(input, Tensor):
         raise TypeError(f"polygamma(): argument 'input' (position 2) must be Tensor, not "
                         f"{type(input).__name__}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"polygamma(): argument 'n' must be an int, got {type(n).__name__}")
+    n = _int_arg(n, "polygamma", "n")
     if n < 0:
         raise RuntimeError(f"polygamma(n, x) does not support negative n (got n={n})")
     return int(n), input
@@ -89,9 +88,10 @@ def mvlgamma(input, p):
     """The multivariate log-gamma of dimension ``p``:
     ``p(p-1)/4 log(pi) + sum_j lgamma(x - j/2)``. Like PyTorch (since 2.x) no domain check:
     an element at or below ``(p - 1) / 2`` gives lgamma's value there (inf at the poles)."""
+    x = _t(input)  # (a list input: TypeError before p is looked at, as PyTorch)
+    p = p if p.__class__ is int or _int_value(p) is None else _int_value(p)
     if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
         raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1, got {p!r}")
-    x = _t(input)
     if x.dtype.kind == "b":
         raise RuntimeError("mvlgamma: the input tensor may not be a boolean tensor; "
                            "convert it first, e.g. x.float()")

@@ -403,15 +403,24 @@ def digamma_array(x):
     return out.astype(x.dtype) if x.dtype != np.float64 else out
 
 
-def _trigamma(x):
-    """PyTorch's ``calc_trigamma``."""
+def _trigamma(x, dtype=np.float64):
+    """PyTorch's ``calc_trigamma``; its reflection term ``pi^2 / sin(pi x)^2`` in float32 for
+    an input of 32 bits or fewer, as PyTorch's kernel computes it: at a pole (a negative
+    integer) that term is the whole finite result (1.7e16 at x = -3 in float32, 7.3e31 in
+    float64)."""
     x = x.copy()
     sign = np.ones_like(x)
     res = np.zeros_like(x)
     refl = x < 0.5
     with np.errstate(all="ignore"):
-        s = np.sin(np.pi * x)
-        res = np.where(refl, res - (np.pi * np.pi) / (s * s), res)
+        if np.dtype(dtype).itemsize <= 4:
+            pi32 = np.float32(np.pi)
+            s = np.sin(pi32 * x.astype(np.float32))
+            term = ((pi32 * pi32) / (s * s)).astype(np.float64)
+        else:
+            s = np.sin(np.pi * x)
+            term = (np.pi * np.pi) / (s * s)
+        res = np.where(refl, res - term, res)
         sign = np.where(refl, -1.0, sign)
         x = np.where(refl, 1.0 - x, x)
         for _ in range(6):
@@ -430,7 +439,7 @@ def polygamma_array(n, x):
     if n == 0:
         out = digamma_array(v)
     elif n == 1:
-        out = _trigamma(v)
+        out = _trigamma(v, x.dtype)
     else:
         sign = 1.0 if n % 2 else -1.0
         if n >= 171:  # n! beyond float64: +-inf wherever x is a number, as PyTorch's kernel

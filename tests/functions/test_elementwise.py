@@ -586,3 +586,28 @@ def test_mul_and_div_of_a_number_first_as_torch(call):
             ty.sum().backward()
             gy.sum().backward()
             np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("wdtype", ["float64", "float16", "int64", "bool"])
+def test_lerp_casts_a_0d_weight_of_another_dtype_as_torch(torch, wdtype):
+    # PyTorch skips its weight dtype check for a 0-d weight (gradkit raised RuntimeError);
+    # the result keeps the input's dtype, the weight's gradient its own
+    w = 1 if wdtype in ("int64", "bool") else 0.375
+    res = {}
+    for m in (torch, gk):
+        a = m.tensor(A[0], dtype=m.float32)
+        b = m.tensor(B[0], dtype=m.float32, requires_grad=True)
+        wt = m.tensor(w, dtype=getattr(m, wdtype))
+        if wdtype in ("float64", "float16"):
+            wt.requires_grad_(True)
+        r = m.lerp(a, b, wt)
+        r.sum().backward()
+        res[m] = (r, wt.grad)
+    (t, tg), (g, gg) = res[torch], res[gk]
+    assert dtype_name(g.dtype) == dtype_name(t.dtype)
+    np.testing.assert_allclose(g.detach().numpy(), t.detach().numpy(), rtol=1e-6)
+    if tg is not None:
+        assert dtype_name(gg.dtype) == dtype_name(tg.dtype)
+        np.testing.assert_allclose(gg.numpy(), tg.numpy(), rtol=1e-3)
+    with pytest.raises(RuntimeError, match="weight"):  # a 1-element weight is still checked
+        gk.lerp(gk.ones(2), gk.ones(2), gk.ones(1, dtype=gk.float64))

@@ -189,6 +189,30 @@ ACCEPTED_INVALID = {
         L.ones(3, 4, dtype=L.int32), L.ones(4, dtype=L.int64), value=2.0),
     "addcdiv_inplace_bool_int": lambda L: _f64(L, 3, 4).addcdiv_(
         L.ones(3, 4, dtype=L.bool), L.ones(4, dtype=L.int64)),
+    # the argument fuzzer's accepted-invalid and raw cases: arange's bounds are numbers (a 0-d
+    # tensor too, not one with dims); max/min take no dim=None; cumsum_/cumprod_ keep the
+    # dtype; tensordot's count is a Python int (or a one-element tensor), not a NumPy one;
+    # resize_ past any storage (was NumPy's raw ValueError); a diagonal offset past 2**63
+    # (was NumPy's raw OverflowError)
+    "arange_one_element_tensor_end": lambda L: L.arange(L.tensor([3])),
+    "arange_0d_tensor_bounds": lambda L: L.arange(1, L.tensor(4), L.tensor(2)),
+    "max_dim_none": lambda L: _f64(L, 3, 4).max(None),
+    "min_dim_none_keyword": lambda L: L.min(_f64(L, 3), dim=None),
+    "max_no_dim": lambda L: _f64(L, 3, 4).max(),
+    "cumprod__other_dtype": lambda L: _f64(L, 3, 3).cumprod_(0, dtype=L.float32),
+    "cumsum__other_dtype": lambda L: L.ones(3, dtype=L.int32).cumsum_(0, dtype=L.int64),
+    "cumsum__same_dtype": lambda L: _f64(L, 3, 3).cumsum_(0, dtype=L.float64),
+    "tensordot_numpy_int_dims": lambda L: L.tensordot(_f64(L, 3, 3), _f64(L, 3, 3),
+                                                      dims=np.int64(1)),
+    "tensordot_bool_dims": lambda L: L.tensordot(_f64(L, 3, 3), _f64(L, 3, 3), dims=True),
+    "tensordot_one_element_dims": lambda L: L.tensordot(_f64(L, 3, 3), _f64(L, 3, 3),
+                                                        dims=L.tensor([1])),
+    "resize__huge": lambda L: _f64(L, 3, 3).resize_(2 ** 62),
+    "tile_huge": lambda L: _f64(L, 3, 3).tile(2 ** 62),
+    "diagonal_offset_below_int64": lambda L: _f64(L, 3, 3).diagonal(offset=-(2 ** 62)),
+    "diagonal_offset_above_int64": lambda L: _f64(L, 3, 4).diagonal(offset=2 ** 62),
+    "diagonal_offset_just_past": lambda L: _f64(L, 3, 4).diagonal(offset=4),
+    "diagonal_offset_last": lambda L: _f64(L, 3, 4).diagonal(offset=-2),
 }
 
 
@@ -232,6 +256,10 @@ ORDER_OF_CHECKS = {
     "cat_0d_before_dim": lambda L: L.cat([_f64(L, 2, 3), L.tensor(1.0)], dim=2),
     "cat_out_0d_before_dim": lambda L: L.cat([_f64(L, 2, 3), L.tensor(1.0)], dim=2,
                                              out=L.empty(0, dtype=L.float64)),
+    # mvlgamma's input is typed before p is read (was p's RuntimeError for a list input)
+    "mvlgamma_list_input_before_p": lambda L: L.mvlgamma([[4.5, 3.0]], -4),
+    # polar has no Half kernel: NotImplementedError (was a RuntimeError about complex32)
+    "polar_float16": lambda L: L.polar(L.ones(3, dtype=L.float16), L.ones(3, dtype=L.float16)),
 }
 
 

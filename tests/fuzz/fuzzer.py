@@ -1686,7 +1686,7 @@ def main(argv=None):
     p.add_argument("--start", type=int, default=0)
     p.add_argument("--case", type=int, default=None, help="run one case and show it")
     p.add_argument("--show", default="wrong,raw,crash,accepted-invalid,wrong-error-type,"
-                   "grad-wrong", help="classes whose cases are listed")
+                   "grad-wrong,missing", help="classes whose cases are listed")
     p.add_argument("--no-grad", action="store_true")
     a = p.parse_args(argv)
     if a.case is not None:

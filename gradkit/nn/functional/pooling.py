@@ -18,6 +18,7 @@ import numpy as np
 
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
+from ..._tensor.tensor import _int_value
 from ...autograd.graph import present
 from ...functions import where
 from ...functions._args import _tensor_attr_arg
@@ -45,8 +46,13 @@ def _tuple(v, n, name, who, allow_none=False, repeat_one=True):
     another type (a float, a bool), RuntimeError for another length."""
     if v is None and allow_none:
         return (None,) * n
+    if isinstance(v, Tensor) and _int_value(v, True) is not None:
+        v = _int_value(v, True)  # (an integer tensor of one element, as PyTorch's int lists)
     if _is_int(v):
         return (int(v),) * n
+    if isinstance(v, (tuple, list)) and any(isinstance(a, Tensor) for a in v):
+        v = [_int_value(a, True) if isinstance(a, Tensor) and _int_value(a, True) is not None
+             else a for a in v]
     if not isinstance(v, (tuple, list)) or not all(
             _is_int(a) or (a is None and allow_none) for a in v):
         raise TypeError(f"{who}: argument '{name}' must be an int or a tuple of {n} ints, got "

@@ -19,6 +19,7 @@ import numpy as np
 from ... import functions as _F
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
+from ..._tensor.tensor import _shape_arg
 from ...autograd.graph import present
 from ...ops import resample as RS
 from . import _grid_kernel as _GK
@@ -891,7 +892,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         gradkit.Size([2, 5])
     """
     x = input if isinstance(input, Tensor) else as_tensor_arg(input)
-    pad = [int(p) for p in pad]
+    if not isinstance(pad, (tuple, list)):  # (a Tensor too: PyTorch's pad is an int list)
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not "
+                        f"{type(pad).__name__}; pass e.g. (1, 1)")
+    pad = list(_shape_arg((pad,), "pad"))  # (a float amount: TypeError, as PyTorch)
     if mode not in ("constant", *_PAD_MODES):  # (the mode is parsed first, as PyTorch)
         raise NotImplementedError(
             f"pad: Unrecognised padding mode {mode!r}; use 'constant', 'reflect', 'replicate' "
