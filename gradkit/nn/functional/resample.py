@@ -20,6 +20,7 @@ from ... import functions as _F
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ...autograd.graph import present
+from ...functions._args import _check_fill_value
 from ...ops import resample as RS
 from . import _grid_kernel as _GK
 from . import _node_names as _NN
@@ -926,6 +927,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                 f"{tuple(x.shape)} (output sizes {tuple(reversed(out))} of the padded dimensions)"
             )
     fill = 0 if value is None else value
+    if mode == "constant" and any(p > 0 for p in pad):  # PyTorch's checked fill of the border
+        _check_fill_value(fill, x._data.dtype, "pad")
     for k in range(len(pad) // 2):
         d = x.ndim - 1 - k
         lo, hi = pad[2 * k], pad[2 * k + 1]
