@@ -694,3 +694,23 @@ def test_adaptive_avg_pool_of_one_output_per_plane_is_a_mean_as_torch(torch, fn,
         return y
 
     same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("mode", ["RNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("hx", [
+    lambda L: [[[0.0, 0.0]]],
+    lambda L: 3.0,
+    lambda L: ([[0.0]], L.zeros(1, 1, 2)),
+    lambda L: (L.zeros(1, 1, 2),),
+    lambda L: (L.zeros(2, 1, 2), L.zeros(2, 1, 2), L.zeros(1)),
+])
+def test_recurrent_state_read_before_input_dtype_as_torch(torch, mode, hx):
+    # PyTorch's forward reads hx.dim() (LSTM: hx[0], hx[1]) before it checks the input's dtype:
+    # a list state beside an int64 input is its AttributeError (gradkit's NotATensorError is
+    # one), not the dtype ValueError; an LSTM state of one tensor an IndexError, of three the
+    # first two's size check
+    x = np.zeros((3, 1, 2), dtype=np.int64)
+    with pytest.raises(Exception) as want:
+        getattr(torch.nn, mode)(2, 2)(torch.tensor(x), hx(torch))
+    with pytest.raises(want.type):
+        getattr(gk.nn, mode)(2, 2)(gk.tensor(x), hx(gk))
