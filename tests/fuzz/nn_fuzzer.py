@@ -308,6 +308,16 @@ ALLOW.append((
     "float64 is finite for all); gradkit's two-pass moments give inf variance, so 0 there"))
 
 
+ALLOW.append((
+    lambda c, k, d: k == "wrong" and c.name in ("GroupNorm", "group_norm")
+    and "NaN at" in d and _squares_overflow(c),
+    "torch 2.13's group_norm has the same cascaded moments as its layer_norm: a group whose "
+    "squares overflow float32 gives NaN or finite by the group's length (checked: a float32 "
+    "group [3e38, 1, 2, ...] is NaN for lengths 2-8 and 16, finite for 9-15 and 17-19; "
+    "bfloat16 NaN for 2-16, finite for 17-19); gradkit's two-pass moments give inf variance, "
+    "so 0 there"))
+
+
 def torch_crashes(case):
     """A case whose PyTorch run kills the process (checked in torch 2.13: pdist's backward of
     an input of no rows is a segmentation fault): not run, counted as ``skip``."""
