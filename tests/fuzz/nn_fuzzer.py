@@ -318,6 +318,21 @@ ALLOW.append((
     "so 0 there"))
 
 
+def _nan_input(c):
+    """A case whose first argument (the input) holds a NaN."""
+    a = c.args[0].a if c.args and isinstance(c.args[0], fz.Arr) else None
+    return a is not None and a.dtype.kind == "f" and bool(np.isnan(a.astype(np.float64)).any())
+
+
+ALLOW.append((
+    lambda c, k, d: k == "grad-wrong" and c.name in ("Hardshrink", "hardshrink")
+    and _nan_input(c),
+    "torch 2.13's hardshrink backward passes the gradient of a NaN input in its scalar tail and "
+    "zeroes it in its vectorised body, so the same NaN gets 1 or 0 by its position (checked: "
+    "float64 of length 9 with NaN at 1 and 8 gives 0 and 1; lengths 4 and 7 give 1 and 1, "
+    "lengths 8 and 16 give 0 and 0); gradkit gives 0 wherever it is"))
+
+
 def torch_crashes(case):
     """A case whose PyTorch run kills the process (checked in torch 2.13: pdist's backward of
     an input of no rows is a segmentation fault): not run, counted as ``skip``."""
