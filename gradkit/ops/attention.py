@@ -27,7 +27,9 @@ def _key_major(xp, bias):
     return xp.swapaxes(bias, -1, -2)
 
 
-def _attention_f(xp, q, k, v, bias, scale):
+def _attention_f(xp, q, k, v, bias, scale, flash=True):
+    # flash: PyTorch runs its flash kernel (a query of NaN scores gets 0), else its math path
+    # (NaN stays NaN)
     if not k.shape[-2]:  # no keys: a zero output, as PyTorch's (no softmax over nothing)
         s = xp.matmul(q, xp.swapaxes(k, -1, -2))
         return xp.matmul(s, v), (s, bias, scale, None)
@@ -40,13 +42,13 @@ def _attention_f(xp, q, k, v, bias, scale):
         s += _key_major(xp, bias)
     m = s.max(axis=-2, keepdims=True)
     nan = m != m
-    if nan.any():  # PyTorch's flash kernel: its running maximum passes NaN scores by
+    if flash and nan.any():  # PyTorch's flash kernel: its running maximum passes NaN scores by
         m = xp.where(nan, xp.where(s != s, -xp.inf, s).max(axis=-2, keepdims=True), m)
     full = None
     empty = m == -xp.inf  # a query whose keys are all masked out (or whose scores are -inf or
     if empty.any():       # NaN: PyTorch's flash kernel gives that row 0 too)
         full = empty
-        if nan.any():
+        if flash and nan.any():
             s = xp.where(full, -xp.inf, s)
         m[full] = 0
     s -= m

@@ -421,6 +421,30 @@ def test_mha_merged_mask_dtype_as_torch(torch, qdt, need_weights):
                                            err_msg=str((am, kp)))
 
 
+@pytest.mark.parametrize("layout", ["contiguous", "q_transposed", "v_transposed"])
+@pytest.mark.parametrize("shapes", [((1, 1, 2, 2),) * 3, ((1, 1, 2, 2), (1, 1, 2, 2), (1, 1, 2, 3)),
+                                    ((1, 2, 2),) * 3, ((2, 1, 2, 2), (1, 1, 2, 2), (1, 1, 2, 2)),
+                                    ((1, 2, 2, 2), (1, 1, 2, 2), (1, 1, 2, 2))])
+@pytest.mark.parametrize("dtype", ["float64", "float16"])
+def test_sdpa_nan_query_zero_only_on_torchs_flash_kernel(torch, shapes, layout, dtype):
+    # PyTorch's flash kernel (4-D operands of one batch, head count and head size, unit last
+    # strides) gives a query of NaN scores 0; its math path (any other call) leaves NaN there;
+    # gradkit gave 0 everywhere
+    rng = np.random.default_rng(0)
+    arrs = [rng.standard_normal(s) for s in shapes]
+    arrs[0][(0,) * (arrs[0].ndim - 2) + (0, 0)] = np.nan
+    outs = []
+    for lib in (torch, gk):
+        ts = [lib.tensor(a) for a in arrs]
+        for i, name in ((0, "q_transposed"), (2, "v_transposed")):
+            if layout == name:
+                ts[i] = lib.tensor(np.ascontiguousarray(np.swapaxes(arrs[i], -1, -2))) \
+                    .transpose(-1, -2)
+        ts = [t.to(getattr(lib, dtype)) for t in ts]
+        outs.append(lib.nn.functional.scaled_dot_product_attention(*ts).float().numpy())
+    np.testing.assert_allclose(outs[1], outs[0], rtol=2e-3, atol=2e-3)
+
+
 def test_multihead_attention_repr_as_torch(torch):
     """No extra_repr; out_proj is a NonDynamicallyQuantizableLinear, as PyTorch's."""
     for kw in ({}, {"dropout": 0.1, "batch_first": True, "bias": False}):

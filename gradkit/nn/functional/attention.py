@@ -231,7 +231,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         bias = None
     if dropout_p == 0.0 and _fusable(query, key, value, bias):
         return apply(ATTENTION, (query, key, value),
-                     (None if bias is None else bias._data, scale))
+                     (None if bias is None else bias._data, scale, _flash_kernel(query, key,
+                                                                               value)))
     scores = F.matmul(query, F.transpose(key, -2, -1)) * scale
     if bias is not None:
         scores = scores + bias
@@ -239,6 +240,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if dropout_p > 0.0:
         attn = _dropout(attn, dropout_p)
     return F.matmul(attn, value)
+
+
+def _flash_kernel(q, k, v):
+    """Whether PyTorch's CPU SDPA takes its flash kernel (which gives a query of NaN scores a
+    zero output) rather than its math path (NaN there): 4-D operands of one batch size, one
+    head count and one head size, each with unit stride along its last dim."""
+    return q.ndim == k.ndim == v.ndim == 4 and q.shape[0] == k.shape[0] == v.shape[0] \
+        and q.shape[1] == k.shape[1] == v.shape[1] and q.shape[3] == k.shape[3] == v.shape[3] \
+        and all(t.stride(-1) == 1 for t in (q, k, v))
 
 
 def _as_float_mask(mask, dtype, name, who, like):
