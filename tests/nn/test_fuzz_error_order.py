@@ -269,6 +269,18 @@ def test_sdpa_of_an_empty_operand_is_zeros_of_the_query_shape(torch, q, k, v):
     same_as_torch(torch, fn)
 
 
+@pytest.mark.parametrize("mask", [
+    lambda L: L.zeros(0, 2, dtype=L.bool), lambda L: L.zeros(0, 2), lambda L: L.zeros(3, 2),
+    lambda L: L.zeros(1, 1, 1, 1, 1, 2, dtype=L.bool), lambda L: L.zeros(2, 1, 1, 2),
+    lambda L: L.zeros(1, 3), lambda L: L.zeros(1, 2)])
+def test_sdpa_mask_broadcasts_to_the_scores_without_growing_them(torch, mask):
+    # PyTorch adds the mask into the (1, 1, 1, 2) scores in place: a mask that would grow them
+    # (an empty or longer query axis, more dims, a larger batch) is its RuntimeError; gradkit
+    # broadcast the output to it
+    same_as_torch(torch, lambda L: F(L).scaled_dot_product_attention(
+        L.ones(1, 1, 1, 1), L.ones(1, 1, 2, 1), L.ones(1, 1, 2, 4), attn_mask=mask(L)))
+
+
 @pytest.mark.parametrize("mask", [lambda L: L.tensor(True), lambda L: L.tensor([0.5])])
 def test_sdpa_mask_of_fewer_than_two_dims_raises_index_error(torch, mask):
     same_as_torch(torch, lambda L: F(L).scaled_dot_product_attention(

@@ -229,6 +229,22 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             )
     else:
         bias = None
+    if bias is not None and not is_causal:  # PyTorch adds the mask into the scores in place
+        try:
+            scores_shape = np.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2])) \
+                + (query.shape[-2], key.shape[-2])
+        except ValueError:  # (the matmul of the scores refuses the batch dims)
+            scores_shape = None
+        try:
+            grown = scores_shape is not None and \
+                np.broadcast_shapes(scores_shape, tuple(bias.shape)) != scores_shape
+        except ValueError:
+            grown = True
+        if grown:
+            raise RuntimeError(f"scaled_dot_product_attention: output with shape "
+                               f"{list(scores_shape)} doesn't match the broadcast shape of the "
+                               f"attn_mask of shape {list(bias.shape)}: the mask must broadcast "
+                               f"to the scores' shape (..., L, S)")
     if dropout_p == 0.0 and _fusable(query, key, value, bias):
         return apply(ATTENTION, (query, key, value),
                      (None if bias is None else bias._data, scale, _flash_kernel(query, key,
