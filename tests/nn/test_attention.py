@@ -445,6 +445,26 @@ def test_sdpa_nan_query_zero_only_on_torchs_flash_kernel(torch, shapes, layout, 
     np.testing.assert_allclose(outs[1], outs[0], rtol=2e-3, atol=2e-3)
 
 
+@pytest.mark.parametrize("masked", [False, True])
+def test_sdpa_nan_query_gradients_as_torchs_flash_kernel(torch, masked):
+    # PyTorch's flash backward recomputes a NaN-score row's weights as NaN: that query's
+    # gradient and every key's and value's are NaN; gradkit gave the row zero gradients
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal(s) for s in ((1, 1, 3, 2), (1, 1, 4, 2), (1, 1, 4, 2)))
+    q[0, 0, 0, 0] = -np.inf if masked else np.nan
+    grads = []
+    for lib in (torch, gk):
+        ts = [lib.tensor(a, requires_grad=True) for a in (q, k, v)]
+        mask = None
+        if masked:
+            mask = lib.zeros(1, 1, 3, 4, dtype=lib.float64)
+            mask[..., 0] = -np.inf
+        lib.nn.functional.scaled_dot_product_attention(*ts, attn_mask=mask).sum().backward()
+        grads.append([t.grad.numpy() for t in ts])
+    for g, t in zip(grads[1], grads[0]):
+        np.testing.assert_allclose(g, t, rtol=1e-12, atol=1e-12)
+
+
 def test_multihead_attention_repr_as_torch(torch):
     """No extra_repr; out_proj is a NonDynamicallyQuantizableLinear, as PyTorch's."""
     for kw in ({}, {"dropout": 0.1, "batch_first": True, "bias": False}):
