@@ -188,6 +188,22 @@ ALLOW.append((
     "such path"))
 
 
+def _huge_reduced_input(c):
+    """A case with a float32/bfloat16/float16 input entry of magnitude >= 1e15."""
+    vals = list(c.args) + list(c.kwargs.values())
+    return any(isinstance(v, fz.Arr) and str(v.a.dtype) in ("float32", "bfloat16", "float16")
+               for v in vals) and _huge_input(c)
+
+
+ALLOW.append((
+    lambda c, k, d: k == "wrong" and c.name.startswith("Transformer") and "NaN at" in d
+    and _huge_reduced_input(c),
+    "a transformer layer's LayerNorm meets the row whose squares overflow (the layer_norm "
+    "entry above): checked on a float32 TransformerDecoderLayer(norm_first=True) whose memory "
+    "holds 1e30, where cross-attention gives a row of 2.5e29 and PyTorch's norm3 turns it "
+    "into NaN, gradkit's into a finite row"))
+
+
 def _nan_input(c):
     """A case whose first argument is a floating array holding a NaN."""
     a = c.args[0].a if c.args and isinstance(c.args[0], fz.Arr) else None
