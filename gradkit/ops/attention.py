@@ -27,10 +27,12 @@ def _key_major(xp, bias):
     return xp.swapaxes(bias, -1, -2)
 
 
-def _attention_f(xp, q, k, v, bias, scale):
+def _attention_f(xp, q, k, v, bias, scale, flash=True):
+    # flash: PyTorch runs its flash kernel (a query of NaN scores gets 0), else its math path
+    # (NaN stays NaN)
     if not k.shape[-2]:  # no keys: a zero output, as PyTorch's (no softmax over nothing)
         s = xp.matmul(q, xp.swapaxes(k, -1, -2))
-        return xp.matmul(s, v), (s, bias, scale, None)
+        return xp.matmul(s, v), (s, bias, scale, None, None)
     # the scores key-major, (..., S, L): the softmax's maximum and sum then reduce over the
     # outer axis, whole rows at a time (NumPy's reduction over short inner rows, 64 keys, is
     # about three times slower)
@@ -40,13 +42,16 @@ def _attention_f(xp, q, k, v, bias, scale):
         s += _key_major(xp, bias)
     m = s.max(axis=-2, keepdims=True)
     nan = m != m
-    if nan.any():  # PyTorch's flash kernel: its running maximum passes NaN scores by
+    if flash and nan.any():  # PyTorch's flash kernel: its running maximum passes NaN scores by
         m = xp.where(nan, xp.where(s != s, -xp.inf, s).max(axis=-2, keepdims=True), m)
+    # (PyTorch's flash backward recomputes such a row's weights as NaN: NaN gradients of the
+    # row's query and of every key and value)
+    nan_rows = nan if flash and nan.any() else None
     full = None
     empty = m == -xp.inf  # a query whose keys are all masked out (or whose scores are -inf or
     if empty.any():       # NaN: PyTorch's flash kernel gives that row 0 too)
         full = empty
-        if nan.any():
+        if flash and nan.any():
             s = xp.where(full, -xp.inf, s)
         m[full] = 0
     s -= m
@@ -57,7 +62,7 @@ def _attention_f(xp, q, k, v, bias, scale):
         full = xp.swapaxes(full, -1, -2)  # (..., L, 1), as the query-major scores
     s /= z
     out = xp.matmul(xp.swapaxes(s, -1, -2), v)
-    return _laid_out_like(xp, out, q, v), (s, bias, scale, full)
+    return _laid_out_like(xp, out, q, v), (s, bias, scale, full, nan_rows)
 
 
 def _laid_out_like(xp, out, q, v):
@@ -87,7 +92,7 @@ def _weights(xp, q, k, bias, scale, full):
 
 def _attention_b(xp, g, ins, out, aux, needs):
     q, k, v = ins
-    attn, bias, scale, full = aux
+    attn, bias, scale, full, nan_rows = aux
     if getattr(xp, "name", None) == "tensor":  # create_graph: recorded Tensor ops
         attn = _weights(xp, q, k, bias, scale, full)
         gv = xp.matmul(xp.swapaxes(attn, -1, -2), g) if needs[2] else None
@@ -102,6 +107,8 @@ def _attention_b(xp, g, ins, out, aux, needs):
         ds = xp.matmul(g, xp.swapaxes(v, -1, -2))
         gq = xp.matmul(ds, k) if needs[0] else None
         return gq, (xp.matmul(xp.swapaxes(ds, -1, -2), q) if needs[1] else None), gv
+    if nan_rows is not None:
+        attn = xp.where(nan_rows, xp.nan, attn)
     gv = xp.matmul(attn, g) if needs[2] else None
     ds = xp.matmul(v, xp.swapaxes(g, -1, -2))  # d weights, then d scores in place
     r = ds * attn

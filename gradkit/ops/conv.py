@@ -534,6 +534,12 @@ def _conv_b(xp, g, ins, out, aux, needs):
 
 # ----------------------------------------------------------------------------- CONV_T
 def _conv_t_f(xp, y, w, b, stride, padding, dilation, groups, x_spatial):
+    if str(getattr(y, "dtype", "")) == "float16":  # (PyTorch's float16 kernel sums in float32:
+        # col2im's overlapping taps summed in float16 drift by several ulps)
+        out = _conv_t_f(xp, y.astype("float32"), w.astype("float32"),
+                        None if b is None else b.astype("float32"), stride, padding, dilation,
+                        groups, x_spatial)
+        return out.astype("float16")
     x_shape = (y.shape[0], w.shape[1] * groups, *x_spatial)
     out = _conv_t_kernel(_to_rows(y), w, x_shape, y.shape[2:], stride, padding, dilation, groups)
     if b is not None:

@@ -378,6 +378,93 @@ def test_sdpa_float_mask_dtype_as_torch(torch, qdt, mdt, ok):
         F.scaled_dot_product_attention(*(gk.tensor(q),) * 3, attn_mask=gk.tensor(m))
 
 
+_MASK_DTYPES = (None, "float16", "float32", "float64", "bool")
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+@pytest.mark.parametrize("qdt", ["float32", "float64"])
+def test_mha_merged_mask_dtype_as_torch(torch, qdt, need_weights):
+    # PyTorch judges the mask that reaches its kernel (attn_mask + key_padding_mask, promoted):
+    # the query's dtype for baddbmm (need_weights=True), float32 or the query's for SDPA;
+    # gradkit cast a float key_padding_mask to the query's dtype and refused any other
+    # attn_mask dtype (a float16 mask on float64 queries ran; a float32 attn_mask beside a
+    # float16 key_padding_mask on float32 queries was refused)
+    import warnings
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 6)).astype(qdt)
+    torch.manual_seed(0)
+    tm = torch.nn.MultiheadAttention(6, 2, batch_first=True).to(getattr(torch, qdt)).eval()
+    gm = nn.MultiheadAttention(6, 2, batch_first=True).to(getattr(gk, qdt)).eval()
+    gm.load_state_dict({k: gk.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    for am in _MASK_DTYPES:
+        for kp in _MASK_DTYPES:
+            outs = []
+            for lib, mod in ((torch, tm), (gk, gm)):
+                kw = {}
+                if am is not None:
+                    kw["attn_mask"] = lib.tensor(np.triu(np.ones((3, 3)), 1).astype(am))
+                if kp is not None:
+                    kw["key_padding_mask"] = lib.tensor(np.array([0, 0, 1]).astype(kp))
+                xt = lib.tensor(x)
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        outs.append(mod(xt, xt, xt, need_weights=need_weights, **kw)[0])
+                except RuntimeError:
+                    outs.append(None)
+            t, g = outs
+            assert (t is None) == (g is None), (am, kp)
+            if t is not None:
+                assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+                np.testing.assert_allclose(_np(g), t.detach().numpy(), rtol=1e-5, atol=1e-5,
+                                           err_msg=str((am, kp)))
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "q_transposed", "v_transposed"])
+@pytest.mark.parametrize("shapes", [((1, 1, 2, 2),) * 3, ((1, 1, 2, 2), (1, 1, 2, 2), (1, 1, 2, 3)),
+                                    ((1, 2, 2),) * 3, ((2, 1, 2, 2), (1, 1, 2, 2), (1, 1, 2, 2)),
+                                    ((1, 2, 2, 2), (1, 1, 2, 2), (1, 1, 2, 2))])
+@pytest.mark.parametrize("dtype", ["float64", "float16"])
+def test_sdpa_nan_query_zero_only_on_torchs_flash_kernel(torch, shapes, layout, dtype):
+    # PyTorch's flash kernel (4-D operands of one batch, head count and head size, unit last
+    # strides) gives a query of NaN scores 0; its math path (any other call) leaves NaN there;
+    # gradkit gave 0 everywhere
+    rng = np.random.default_rng(0)
+    arrs = [rng.standard_normal(s) for s in shapes]
+    arrs[0][(0,) * (arrs[0].ndim - 2) + (0, 0)] = np.nan
+    outs = []
+    for lib in (torch, gk):
+        ts = [lib.tensor(a) for a in arrs]
+        for i, name in ((0, "q_transposed"), (2, "v_transposed")):
+            if layout == name:
+                ts[i] = lib.tensor(np.ascontiguousarray(np.swapaxes(arrs[i], -1, -2))) \
+                    .transpose(-1, -2)
+        ts = [t.to(getattr(lib, dtype)) for t in ts]
+        outs.append(lib.nn.functional.scaled_dot_product_attention(*ts).float().numpy())
+    np.testing.assert_allclose(outs[1], outs[0], rtol=2e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_sdpa_nan_query_gradients_as_torchs_flash_kernel(torch, masked):
+    # PyTorch's flash backward recomputes a NaN-score row's weights as NaN: that query's
+    # gradient and every key's and value's are NaN; gradkit gave the row zero gradients
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal(s) for s in ((1, 1, 3, 2), (1, 1, 4, 2), (1, 1, 4, 2)))
+    q[0, 0, 0, 0] = -np.inf if masked else np.nan
+    grads = []
+    for lib in (torch, gk):
+        ts = [lib.tensor(a, requires_grad=True) for a in (q, k, v)]
+        mask = None
+        if masked:
+            mask = lib.zeros(1, 1, 3, 4, dtype=lib.float64)
+            mask[..., 0] = -np.inf
+        lib.nn.functional.scaled_dot_product_attention(*ts, attn_mask=mask).sum().backward()
+        grads.append([t.grad.numpy() for t in ts])
+    for g, t in zip(grads[1], grads[0]):
+        np.testing.assert_allclose(g, t, rtol=1e-12, atol=1e-12)
+
+
 def test_multihead_attention_repr_as_torch(torch):
     """No extra_repr; out_proj is a NonDynamicallyQuantizableLinear, as PyTorch's."""
     for kw in ({}, {"dropout": 0.1, "batch_first": True, "bias": False}):

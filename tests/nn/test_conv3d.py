@@ -82,3 +82,20 @@ def test_batch_norm3d_matches_torch(torch, affine, track):
     with pytest.raises(ValueError, match=r"BatchNorm3d\(num_features=4\) expects input of shape "
                                          r"\(N, 4, D, H, W\), got \(2, 4, 3, 4\)"):
         g(gk.randn(2, 4, 3, 4))
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("kw", [{"stride": 2, "groups": 2}, {"stride": 1, "padding": 1}])
+def test_conv_transpose_float16_sums_in_float32_as_torch(nd, kw):
+    # PyTorch's float16 transposed convolution sums the overlapping taps in float32 and rounds
+    # once; gradkit's col2im summed them in float16 (0.0574 where PyTorch gives 0.0526)
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 4) + (5,) * nd).astype(np.float16)
+    w = rng.standard_normal((4, 2) + (3,) * nd).astype(np.float16)
+    b = rng.standard_normal(2 * (2 if kw.get("groups") else 1)).astype(np.float16)
+    name = f"conv_transpose{nd}d"
+    t = getattr(torch.nn.functional, name)(torch.tensor(x), torch.tensor(w), torch.tensor(b), **kw)
+    g = getattr(gk.nn.functional, name)(gk.tensor(x), gk.tensor(w), gk.tensor(b), **kw)
+    assert g.dtype == gk.float16
+    np.testing.assert_array_equal(g.numpy(), t.numpy())

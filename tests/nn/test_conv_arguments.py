@@ -141,3 +141,28 @@ def test_conv_tbc_non_viewable_input_rejected_as_torch():
     y = gk.conv_tbc(gk.tensor(x)[::2].contiguous(), gk.ones(3, 3, 4, dtype=gk.float64),
                     gk.ones(4, dtype=gk.float64), 1)
     assert tuple(y.shape) == (7, 2, 4)
+
+
+@pytest.mark.parametrize("name,args,kw", [
+    ("Conv2d", (2, 4, (2,)), {"stride": (2, 1)}),
+    ("Conv2d", (2, 4, (2, 3, 1)), {}),
+    ("ConvTranspose1d", (2, 4, (2, 2)), {}),
+    ("Conv3d", (2, 4, (1, 1)), {}),
+    ("Conv1d", (2, 0, 1), {}),
+    ("ConvTranspose2d", (2, 0, 1), {}),
+    ("Conv2d", (2, 4, (2,)), {"padding": "same"}),
+])
+def test_conv_layer_takes_what_torch_takes_and_refuses_it_in_forward(name, args, kw):
+    # PyTorch's constructor keeps a kernel_size of another length (it shapes the weight) and
+    # no output channels; its forward refuses them after the input's type (a list input: a
+    # TypeError); gradkit's constructor raised a RuntimeError
+    torch = pytest.importorskip("torch")
+    g, t = getattr(gk.nn, name)(*args, **kw), getattr(torch.nn, name)(*args, **kw)
+    assert tuple(g.weight.shape) == tuple(t.weight.shape)
+    assert g.kernel_size == t.kernel_size and repr(g) == repr(t)
+    x = np.zeros((1, args[0]) + (5,) * int(name[-2]))
+    for lib, m in ((torch, t), (gk, g)):
+        with pytest.raises(RuntimeError):
+            m(lib.tensor(x).to(m.weight.dtype))
+        with pytest.raises(TypeError):
+            m(x.tolist())

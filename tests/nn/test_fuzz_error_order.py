@@ -128,6 +128,18 @@ def F(L):
                                      reduction="x"),
     # a loss module takes any reduction string; its forward refuses a bad one
     lambda L: L.nn.L1Loss(reduction="avg")(L.zeros(2), L.zeros(2)),
+    # the margin before the tensors are read
+    lambda L: F(L).triplet_margin_with_distance_loss([[1.0, 3.0]], L.ones(1, 2), L.ones(1, 2),
+                                                     margin=0.0),
+    # the weight (its dtype, then its size) before the class indices' range
+    lambda L: F(L).nll_loss(L.zeros(0), L.tensor(1), weight=L.ones(3)),
+    lambda L: F(L).nll_loss(L.zeros(3, 0), L.tensor([0, 1, 1]), weight=L.tensor(1.5),
+                            reduction="none", ignore_index=-1),
+    lambda L: F(L).nll_loss(L.zeros(3, 2), L.tensor([0, 5, 1]), weight=L.ones(3)),
+    lambda L: F(L).nll_loss(L.zeros(3, 2), L.tensor([0, 5, 1]), weight=L.ones(3).double()),
+    lambda L: F(L).cross_entropy(L.zeros(3, 2), L.tensor([0, 5, 1]), weight=L.ones(3)),
+    lambda L: F(L).cross_entropy(L.zeros(3, 2), L.tensor([0, 1, 1], dtype=L.int32),
+                                 weight=L.ones(3)),
 ])
 def test_loss_errors_in_torch_order(torch, fn):
     same_as_torch(torch, fn)
@@ -188,9 +200,28 @@ def _w(L):
                                  mode="sum", per_sample_weights=L.ones(5, dtype=L.float64)),
     lambda L: F(L).embedding_bag(L.tensor([[0, 1]]), L.ones(2, 3), mode="sum",
                                  per_sample_weights=L.ones(1, 2, dtype=L.float16)),
+    # the weight's rank before the input is read (a list input), a bool 2-D input's offsets
+    # (PyTorch's arange in the input's dtype: NotImplementedError)
+    lambda L: F(L).embedding_bag([15, 15, 9], L.tensor(0.5), L.tensor([0, 3])),
+    lambda L: F(L).embedding_bag(L.zeros(1, 2, dtype=L.bool), L.ones(2, 1), mode="sum",
+                                 padding_idx=0),
+    lambda L: F(L).embedding_bag(L.zeros(1, 0, dtype=L.bool), L.ones(2, 1)),
+    lambda L: F(L).embedding_bag(L.zeros(1, 0, dtype=L.float32), L.ones(2, 1)),
 ])
 def test_embedding_bag_argument_errors_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: F(L).embedding_bag([15, 15, 9], L.ones(2, 3), L.tensor([0, 3])),
+    lambda L: F(L).triplet_margin_with_distance_loss([[1.0, 3.0]], L.ones(1, 2), L.ones(1, 2)),
+])
+def test_list_read_late_is_an_attribute_error_as_torch(torch, fn):
+    # a list reaches PyTorch's Python code after its other checks pass: AttributeError (gradkit's
+    # NotATensorError is one)
+    for lib in (torch, gk):
+        with pytest.raises(AttributeError):
+            fn(lib)
 
 
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss"])
@@ -238,6 +269,18 @@ def test_sdpa_of_an_empty_operand_is_zeros_of_the_query_shape(torch, q, k, v):
     same_as_torch(torch, fn)
 
 
+@pytest.mark.parametrize("mask", [
+    lambda L: L.zeros(0, 2, dtype=L.bool), lambda L: L.zeros(0, 2), lambda L: L.zeros(3, 2),
+    lambda L: L.zeros(1, 1, 1, 1, 1, 2, dtype=L.bool), lambda L: L.zeros(2, 1, 1, 2),
+    lambda L: L.zeros(1, 3), lambda L: L.zeros(1, 2)])
+def test_sdpa_mask_broadcasts_to_the_scores_without_growing_them(torch, mask):
+    # PyTorch adds the mask into the (1, 1, 1, 2) scores in place: a mask that would grow them
+    # (an empty or longer query axis, more dims, a larger batch) is its RuntimeError; gradkit
+    # broadcast the output to it
+    same_as_torch(torch, lambda L: F(L).scaled_dot_product_attention(
+        L.ones(1, 1, 1, 1), L.ones(1, 1, 2, 1), L.ones(1, 1, 2, 4), attn_mask=mask(L)))
+
+
 @pytest.mark.parametrize("mask", [lambda L: L.tensor(True), lambda L: L.tensor([0.5])])
 def test_sdpa_mask_of_fewer_than_two_dims_raises_index_error(torch, mask):
     same_as_torch(torch, lambda L: F(L).scaled_dot_product_attention(
@@ -253,6 +296,16 @@ def test_sdpa_mask_of_fewer_than_two_dims_raises_index_error(torch, mask):
     lambda L: L.nn.ConstantPad1d((0, 1), 0.0)(L.tensor(0.4)),
     lambda L: L.nn.ReplicationPad1d(2)(L.zeros(2, 0, 3)),
     lambda L: L.nn.ReplicationPad1d(2)(L.zeros(0, 2, 3)),
+    # a constant fill the dtype cannot hold: PyTorch's checked conversion, when a border is
+    # written (gradkit wrapped it: NaN as 0 or the int64 minimum, 300 as 44 in uint8)
+    lambda L: L.nn.ConstantPad2d(1, math.nan)(L.zeros(2, 1, 4, 4, dtype=L.uint8)),
+    lambda L: L.nn.ConstantPad2d(1, math.nan)(L.zeros(2, 2, 2, 3, dtype=L.int64)),
+    lambda L: F(L).pad(L.zeros(1, 2, dtype=L.uint8), (1, 0), value=300.0),
+    lambda L: F(L).pad(L.zeros(1, 2, dtype=L.uint8), (1, 0), value=-1.0),
+    lambda L: F(L).pad(L.zeros(1, 2, dtype=L.int8), (1, 0), value=-1.0),
+    lambda L: F(L).pad(L.zeros(1, 2, dtype=L.float16), (0, 1), value=1e30),
+    lambda L: F(L).pad(L.zeros(1, 2, dtype=L.uint8), (-1, 0), value=math.nan),
+    lambda L: F(L).pad(L.zeros(0, 2, dtype=L.int32), (1, 1), value=math.inf),
 ])
 def test_padding_errors_in_torch_order(torch, fn):
     same_as_torch(torch, fn)
@@ -653,3 +706,23 @@ def test_adaptive_avg_pool_of_one_output_per_plane_is_a_mean_as_torch(torch, fn,
         return y
 
     same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("mode", ["RNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("hx", [
+    lambda L: [[[0.0, 0.0]]],
+    lambda L: 3.0,
+    lambda L: ([[0.0]], L.zeros(1, 1, 2)),
+    lambda L: (L.zeros(1, 1, 2),),
+    lambda L: (L.zeros(2, 1, 2), L.zeros(2, 1, 2), L.zeros(1)),
+])
+def test_recurrent_state_read_before_input_dtype_as_torch(torch, mode, hx):
+    # PyTorch's forward reads hx.dim() (LSTM: hx[0], hx[1]) before it checks the input's dtype:
+    # a list state beside an int64 input is its AttributeError (gradkit's NotATensorError is
+    # one), not the dtype ValueError; an LSTM state of one tensor an IndexError, of three the
+    # first two's size check
+    x = np.zeros((3, 1, 2), dtype=np.int64)
+    with pytest.raises(Exception) as want:
+        getattr(torch.nn, mode)(2, 2)(torch.tensor(x), hx(torch))
+    with pytest.raises(want.type):
+        getattr(gk.nn, mode)(2, 2)(gk.tensor(x), hx(gk))

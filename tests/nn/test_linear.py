@@ -160,3 +160,17 @@ def test_linear_bias_of_another_shape_gets_its_gradient_in_its_shape(torch, xs, 
         return y, gb, gw
 
     same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("args", [(0, 3, 1), (0, 0, 0), (3, 0, 1), (2, 3, 0)])
+def test_bilinear_without_in1_features_refused_as_torch(args):
+    # PyTorch's reset_parameters refuses in1_features=0 (ValueError); gradkit built the layer
+    # and refused its input in the forward (RuntimeError)
+    torch = pytest.importorskip("torch")
+    try:
+        torch.nn.Bilinear(*args)
+    except ValueError:
+        with pytest.raises(ValueError, match="in1_features must be > 0"):
+            gk.nn.Bilinear(*args)
+        return
+    assert tuple(gk.nn.Bilinear(*args).weight.shape) == (args[2], args[0], args[1])

@@ -132,6 +132,26 @@ def test_group_norm_two_samples_one_value_per_group_matches_torch(torch):
     np.testing.assert_allclose(g, t, atol=1e-5)  # both 0 up to torch float32 rounding
 
 
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16", "float16"])
+@pytest.mark.parametrize("shape,groups", [((2, 2, 1), 2), ((2, 6, 1), 6), ((3, 4, 1, 1), 4)])
+def test_group_norm_affine_groups_of_one_value_as_torch(torch, dtype, shape, groups):
+    # PyTorch's affine kernel: shift = fma(-scale, mean, bias), y = fma(x, scale, shift) with
+    # rstd = 1 / sqrt(var + eps) in double: a group of one value gives x * scale rounded away
+    # from mean * scale (-1.9e-06, 8.8e-06, ...), where gradkit's (x - mean) * rstd * w gave 0
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal(shape[1]).astype(np.float32)
+    b = np.zeros(shape[1], np.float32)
+    t, g = (F_.group_norm(L.tensor(x).to(getattr(L, dtype)), groups,
+                          L.tensor(w).to(getattr(L, dtype)), L.tensor(b).to(getattr(L, dtype)))
+            for L, F_ in ((torch, torch.nn.functional), (gk, F)))
+    t = t.float().numpy()
+    if dtype == "float32":  # (PyTorch's reduced-precision kernel rounds otherwise)
+        assert (t != 0).any()
+        np.testing.assert_array_equal(g.float().numpy(), t)
+    np.testing.assert_allclose(g.float().numpy(), t, rtol=0, atol=1e-5)
+
+
 def _raised(fn):
     try:
         fn()

@@ -313,6 +313,25 @@ def test_fractional_max_pool3d_matches_torch(torch, shape, kw):
                                 _random_samples=gk.tensor(samples[..., :2]))
 
 
+@pytest.mark.parametrize("dims", [2, 3])
+def test_fractional_max_pool_empty_batch_matches_torch(torch, dims):
+    # an empty batch is an empty output of the requested size, as PyTorch (a raw NumPy
+    # reshape error before); samples for more planes than the batch holds are accepted
+    shape, out = (0, 2) + (4,) * dims, (2,) * dims
+    samples = np.random.default_rng(9).random((1, 2, dims))
+    name = f"fractional_max_pool{dims}d"
+    gx = gk.zeros(shape, dtype=gk.float64, requires_grad=True)
+    tx = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+    gy, gi = getattr(F, name)(gx, 2, output_size=out, return_indices=True,
+                              _random_samples=gk.tensor(samples))
+    ty, ti = getattr(torch.nn.functional, name)(tx, 2, output_size=out, return_indices=True,
+                                                _random_samples=torch.tensor(samples))
+    assert gy.shape == tuple(ty.shape) and gi.shape == tuple(ti.shape)
+    assert gy.dtype == gk.float64 and gi.dtype == gk.int64
+    gy.sum().backward()
+    assert gx.grad.shape == tuple(shape)
+
+
 @pytest.mark.parametrize("nd", [1, 2, 3])
 @pytest.mark.parametrize("args", [(3, 2, 1), (2, 2, 1), (3, 1, 1), (2, 2, 1, 1, True)])
 def test_max_pool_all_neg_inf_window_picks_input_not_padding(torch, nd, args):

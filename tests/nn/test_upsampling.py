@@ -242,3 +242,22 @@ def test_area_takes_an_empty_output_as_adaptive_pooling(torch, x, kw, dtype):
             return type(e)
         return str(y.dtype).split(".")[-1], tuple(y.shape)
     assert run(gk) == run(torch)
+
+
+@pytest.mark.parametrize("mode,shape,size", [("linear", (1, 2, 3), (3,)),
+                                             ("bilinear", (1, 1, 2, 3), (2, 3)),
+                                             ("bilinear", (1, 1, 2, 3), (3, 3)),
+                                             ("bilinear", (1, 1, 1, 3), (1, 4)),
+                                             ("trilinear", (1, 1, 1, 2, 3), (1, 2, 4))])
+@pytest.mark.parametrize("align_corners", [True, False])
+def test_linear_axis_of_unchanged_size_weights_each_value_one_and_zero_as_torch(
+        torch, mode, shape, size, align_corners):
+    # PyTorch's linear kernels read an axis that keeps its size as x * 1 + x * 0 (both taps on
+    # the same value): an inf there becomes NaN; gradkit skipped the axis and kept the inf
+    x = np.array([1.5, np.inf, 0.75, 1.0, -np.inf, np.nan][:int(np.prod(shape))],
+                 dtype=np.float32).reshape(shape)
+    t = torch.nn.functional.interpolate(torch.tensor(x), size=size, mode=mode,
+                                        align_corners=align_corners).numpy()
+    g = gk.nn.functional.interpolate(gk.tensor(x), size=size, mode=mode,
+                                     align_corners=align_corners).numpy()
+    np.testing.assert_array_equal(g, t)

@@ -41,9 +41,13 @@ def _guard_tensor_arguments():
     number_ok = {("multilabel_soft_margin_loss", "target")}
     # arguments PyTorch's Python code first touches late, after its own checks of the others
     # (gaussian_nll_loss reads the input after var's sign and subtracts the target after the
-    # reduction; grid_sample checks its strings first): the function checks them there itself
+    # reduction; grid_sample checks its strings first, embedding_bag the weight's rank,
+    # triplet_margin_with_distance_loss its margin): the function checks them there itself
     late = {("gaussian_nll_loss", "target"), ("gaussian_nll_loss", "input"),
-            ("grid_sample", "input"), ("grid_sample", "grid")}
+            ("grid_sample", "input"), ("grid_sample", "grid"), ("embedding_bag", "input"),
+            ("triplet_margin_with_distance_loss", "anchor"),
+            ("triplet_margin_with_distance_loss", "positive"),
+            ("triplet_margin_with_distance_loss", "negative")}
     # the functions PyTorch writes in Python, which read an attribute of the input first (a
     # list fails there with an AttributeError); the others are C++ bindings (a TypeError)
     python_level = {

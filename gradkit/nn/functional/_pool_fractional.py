@@ -113,8 +113,8 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, return_i
         smp = smp[:n, :c]
     else:  # drawn for an empty output too (PyTorch's Python face draws them first)
         smp = _uniform(_gen(None), n * c * dims, dt).reshape(n, c, dims)
-    if 0 in out:  # an empty output (as PyTorch): no window to sample
-        y = x.reshape(n, c, -1)[..., :0].reshape((n, c) + out)
+    if 0 in out or n == 0:  # an empty output (as PyTorch): no window to sample
+        y = x.reshape(n, c, math.prod(size))[..., :math.prod(out)].reshape((n, c) + out)
         ind = wrap(namespace_of(x._data).zeros((n, c) + out, dtype=np.int64))
         if unbatched:
             y, ind = y.squeeze(0), ind.squeeze(0)

@@ -229,9 +229,26 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             )
     else:
         bias = None
+    if bias is not None and not is_causal:  # PyTorch adds the mask into the scores in place
+        try:
+            scores_shape = np.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2])) \
+                + (query.shape[-2], key.shape[-2])
+        except ValueError:  # (the matmul of the scores refuses the batch dims)
+            scores_shape = None
+        try:
+            grown = scores_shape is not None and \
+                np.broadcast_shapes(scores_shape, tuple(bias.shape)) != scores_shape
+        except ValueError:
+            grown = True
+        if grown:
+            raise RuntimeError(f"scaled_dot_product_attention: output with shape "
+                               f"{list(scores_shape)} doesn't match the broadcast shape of the "
+                               f"attn_mask of shape {list(bias.shape)}: the mask must broadcast "
+                               f"to the scores' shape (..., L, S)")
     if dropout_p == 0.0 and _fusable(query, key, value, bias):
         return apply(ATTENTION, (query, key, value),
-                     (None if bias is None else bias._data, scale))
+                     (None if bias is None else bias._data, scale, _flash_kernel(query, key,
+                                                                               value)))
     scores = F.matmul(query, F.transpose(key, -2, -1)) * scale
     if bias is not None:
         scores = scores + bias
@@ -239,6 +256,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if dropout_p > 0.0:
         attn = _dropout(attn, dropout_p)
     return F.matmul(attn, value)
+
+
+def _flash_kernel(q, k, v):
+    """Whether PyTorch's CPU SDPA takes its flash kernel (which gives a query of NaN scores a
+    zero output) rather than its math path (NaN there): 4-D operands of one batch size, one
+    head count and one head size, each with unit stride along its last dim."""
+    return q.ndim == k.ndim == v.ndim == 4 and q.shape[0] == k.shape[0] == v.shape[0] \
+        and q.shape[1] == k.shape[1] == v.shape[1] and q.shape[3] == k.shape[3] == v.shape[3] \
+        and all(t.stride(-1) == 1 for t in (q, k, v))
 
 
 def _as_float_mask(mask, dtype, name, who, like):
@@ -252,11 +278,24 @@ def _as_float_mask(mask, dtype, name, who, like):
     if mask.dtype.kind != "f":
         raise TypeError(f"{who}: only bool and floating types of {name} are supported, got "
                         f"{mask.dtype}")
-    if mask.dtype != dtype and name == "attn_mask":  # (PyTorch's attention kernels refuse it)
-        raise RuntimeError(f"{who}: Expected attn_mask dtype to be bool or float or to match "
-                           f"query dtype, but got attn_mask.dtype: {mask.dtype} and query.dtype: "
-                           f"{dtype} instead; convert the mask with attn_mask.to(query.dtype)")
-    return mask.to(dtype=dtype) if mask.dtype != dtype else mask
+    return mask  # a float mask keeps its dtype: _check_mask_dtype judges the merged one
+
+
+def _check_mask_dtype(mask, dtype, need_weights, who):
+    """PyTorch's rule for the float mask that reaches the attention kernel (``attn_mask`` plus
+    ``key_padding_mask``, in the dtype their sum promotes to): with ``need_weights`` its
+    ``baddbmm`` takes the query's dtype only, without it SDPA takes float32 or the query's."""
+    if mask is None or mask.dtype == dtype or not need_weights and mask.dtype == _dt.float32:
+        return
+    if need_weights:
+        raise RuntimeError(f"{who}: Input dtypes must be the same, got: input {mask.dtype}, "
+                           f"batch1: {dtype}, batch2: {dtype} (the attention mask, attn_mask "
+                           f"plus key_padding_mask, must have the query's dtype when "
+                           f"need_weights=True); convert the masks with .to({dtype})")
+    raise RuntimeError(f"{who}: Expected attn_mask dtype to be bool or float or to match query "
+                       f"dtype, but got attn_mask.dtype: {mask.dtype} and query.dtype: {dtype} "
+                       f"instead (attn_mask plus key_padding_mask); convert the masks with "
+                       f".to({dtype})")
 
 
 def _in_projection(x, w, b):
@@ -411,6 +450,7 @@ def multi_head_attention_forward(
         kpm = F.expand(key_padding_mask.reshape(N, 1, 1, S), N, num_heads, 1, S)
         kpm = kpm.reshape(N * num_heads, 1, S)
         attn_mask = kpm if attn_mask is None else attn_mask + kpm
+    _check_mask_dtype(attn_mask, dtype, need_weights, who)
     scores = F.matmul(q * (1.0 / math.sqrt(head_dim)), F.transpose(k, 1, 2))
     if attn_mask is not None:
         scores = scores + attn_mask
@@ -450,6 +490,8 @@ def _fused_heads(q, k, v, attn_mask, key_padding_mask, L, S, N, H, hd):
             return None  # the composite raises the error
         kpm = key_padding_mask.reshape(N, 1, 1, S)
         bias = kpm if bias is None else bias + kpm
+    if bias is not None and bias.dtype != q.dtype:
+        return None  # the composite checks and adds a mask of another dtype
     q4, k4, v4 = (F.permute(t.reshape(n, N, H, hd), (1, 2, 0, 3))
                   for t, n in ((q, L), (k, S), (v, S)))
     if not _fusable(q4, k4, v4, bias):

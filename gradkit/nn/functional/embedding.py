@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _dtype as _dt
 from ... import functions as _F
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, wrap
@@ -164,24 +165,32 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     if sparse and mode == "max":
         raise ValueError("max mode does not support sparse weights (embedding_bag with "
                          "mode='max' needs sparse=False)")
-    # PyTorch's Python function reads weight.dtype, input.dim() and per_sample_weights.size()
-    # first: a list there is its AttributeError (NotATensorError is also a TypeError)
-    for name, t in (("weight", weight), ("input", input), ("per_sample_weights",
-                                                           per_sample_weights)):
-        if t is not None:
-            _tensor_attr_arg(t, "embedding_bag", name)
-    idx = to_host(input._data)
-    if per_sample_weights is not None and tuple(per_sample_weights.shape) != tuple(idx.shape):
-        raise ValueError(f"{who}: per_sample_weights must have the input's shape "
-                         f"{tuple(idx.shape)}, got {tuple(per_sample_weights.shape)}")
+    # PyTorch's Python function reads weight.dtype, then input and per_sample_weights only
+    # when it needs them (input.is_floating_point() beside an int64 weight, the two sizes),
+    # then weight.dim(), then input.dim(): a list there is its AttributeError (NotATensorError
+    # is also a TypeError)
+    _tensor_attr_arg(weight, "embedding_bag", "weight")
+    if weight.dtype == _dt.int64 or per_sample_weights is not None:
+        _tensor_attr_arg(input, "embedding_bag", "input")
+    if per_sample_weights is not None:
+        _tensor_attr_arg(per_sample_weights, "embedding_bag", "per_sample_weights")
+        if tuple(per_sample_weights.shape) != tuple(input.shape):
+            raise ValueError(f"{who}: per_sample_weights must have the input's shape "
+                             f"{tuple(input.shape)}, got {tuple(per_sample_weights.shape)}")
     if weight.ndim != 2:
         raise ValueError(f"{who}: weight has to be a 2D Tensor (num_embeddings, embedding_dim), "
                          f"but got Tensor of dimension {weight.ndim}")
+    _tensor_attr_arg(input, "embedding_bag", "input")
+    idx = to_host(input._data)
     off = None
     if idx.ndim == 2:
         if offsets is not None:
             raise ValueError(f"{who}: offsets has to be None if input is 2-D (one bag per row), "
                              f"got input of shape {tuple(idx.shape)}")
+        if input.dtype == _dt.bool or input.dtype.kind == "c":  # PyTorch's arange of offsets
+            raise NotImplementedError(f'{who}: "arange_cpu" not implemented for {input.dtype} '
+                                      f"(a 2-D input's bag offsets take its dtype); pass int64 "
+                                      f"indices, e.g. input.long()")
         if idx.shape[1] == 0:  # PyTorch's bag offsets: arange(0, numel, step=bag length)
             raise RuntimeError(f"{who}: step must be nonzero: a 2-D input of shape "
                                f"{tuple(idx.shape)} has bags of no indices; pass a 1-D input "

@@ -185,13 +185,15 @@ def _floating_input(x: Tensor, kernel: str) -> None:
 
 
 def _check_classes(t: np.ndarray, c: int, ignore_index: int, name: str,
-                   byte_ok: bool = True) -> np.ndarray:
+                   byte_ok: bool = True, bounds: bool = True) -> np.ndarray:
+    """The class indices as int64 after PyTorch's dtype check, then (``bounds``) the range
+    check (nll_loss/cross_entropy check their weight between the two, as PyTorch)."""
     if t.dtype != np.int64 and not (byte_ok and t.dtype == np.uint8):  # PyTorch's kernels
         probs = " or floating class probabilities of the input's shape" \
             if name == "cross_entropy" else ""
         raise RuntimeError(f"{name}: expected scalar type Long but found {t.dtype} (the "
                            f"target); pass int64 class indices, e.g. target.long(){probs}")
-    if t.size:
+    if bounds and t.size:
         bad = (t < 0) | (t >= c)
         if ignore_index is not None:
             bad &= t != ignore_index
@@ -244,8 +246,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     # any other target is read as class indices (a floating one fails their checks)
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
     c = x2.shape[1]
-    t = _check_classes(t, c, ignore_index, "cross_entropy")
+    t = _check_classes(t, c, ignore_index, "cross_entropy", bounds=False)
     w = _weight_array(weight, c, x2._data.dtype, "cross_entropy", x2)
+    _check_classes(t, c, ignore_index, "cross_entropy")
     if label_smoothing and x.ndim == 1 and tgt.ndim == 1:
         # PyTorch masks the smoothing term (0-D for an unbatched input) in place with the
         # target's (1,)-shaped ignore mask
@@ -339,8 +342,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     x2, t, out_shape = _class_problem(_t(input), target, "nll_loss")  # (shapes, then dtype)
     _floating_input(x2, "nll_loss_out_frame")
     c = x2.shape[1]
-    t = _check_classes(t, c, ignore_index, "nll_loss")
+    t = _check_classes(t, c, ignore_index, "nll_loss", bounds=False)
     w = _weight_array(weight, c, x2._data.dtype, "nll_loss", x2)
+    _check_classes(t, c, ignore_index, "nll_loss")
     out = apply1(LO.NLL, x2, (t, w, ignore_index, reduction))
     if reduction == "none" and tuple(out.shape) != out_shape:
         out = out.reshape(out_shape)
@@ -848,6 +852,10 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     if margin <= 0:
         raise ValueError(f"triplet_margin_with_distance_loss: margin must be greater than 0, "
                          f"got {margin}")
+    # (PyTorch's Python code reads the tensors' ndim after its checks of reduction and margin)
+    anchor, positive, negative = (
+        _tensor_attr_arg(t, "triplet_margin_with_distance_loss", n)
+        for t, n in ((anchor, "anchor"), (positive, "positive"), (negative, "negative")))
     if not anchor.ndim == positive.ndim == negative.ndim:
         raise RuntimeError(
             f"triplet_margin_with_distance_loss: expected anchor, positive and negative of the "

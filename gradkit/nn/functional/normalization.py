@@ -283,17 +283,34 @@ def _gn_stats(xp, x, groups, eps):
     xg = x.reshape(n, groups, -1)
     mean = xg.mean(-1)
     var = ((xg - mean[..., None]) * (xg - mean[..., None])).mean(-1)
+    if type(var) is np.ndarray:  # PyTorch's kernel adds its double eps: rstd in float64, rounded
+        with np.errstate(all="ignore"):
+            return xg, mean, (1.0 / np.sqrt(var.astype(np.float64) + eps)).astype(var.dtype)
     return xg, mean, 1.0 / xp.sqrt(var + eps)
 
 
 def _gn_fused_f(xp, x, w, b, groups, eps):
-    # PyTorch's CPU kernel: y = x * (rstd * w) + (b - mean * rstd * w), per channel
+    # PyTorch's CPU kernel: y = x * (rstd * w) + (b - mean * rstd * w), per channel; float16
+    # in float32 (its accumulate type), rounded once
+    if type(x) is np.ndarray and x.dtype.itemsize == 2:  # float16, bfloat16
+        y = _gn_fused_f(xp, *(a.astype(np.float32) for a in (x, w, b)), groups, eps)
+        return y.astype(x.dtype)
     n, c = x.shape[0], x.shape[1]
     _, mean, rstd = _gn_stats(xp, x, groups, eps)
+    extra = (1,) * (x.ndim - 2)
     with np.errstate(all="ignore"):
         scale = xp.repeat(rstd, c // groups, axis=1) * w  # (n, c)
-        shift = b - xp.repeat(mean, c // groups, axis=1) * scale
-        extra = (1,) * (x.ndim - 2)
+        mean = xp.repeat(mean, c // groups, axis=1)
+        if type(x) is np.ndarray and x.dtype == np.float32:
+            # two fused multiply-adds there: shift = fma(-scale, mean, b), y = fma(x, scale,
+            # shift); a float32 product is exact in float64, so one rounding each (a group of
+            # one value gives x * scale - round(mean * scale), not 0)
+            s64 = scale.astype(np.float64)
+            shift = (b - s64 * mean).astype(np.float32)
+            y = x * s64.reshape((n, c) + extra)
+            y += shift.reshape((n, c) + extra)
+            return y.astype(np.float32)
+        shift = b - mean * scale
         return x * scale.reshape((n, c) + extra) + shift.reshape((n, c) + extra)
 
 
@@ -303,6 +320,10 @@ def _gn_fused_b(xp, g, ins, out, aux, needs):
     # dX = rstd * gamma * dY + c2 * X + c3; dgamma = sum_n (ds - db * mean) * rstd
     x, w, _ = ins
     groups, eps = aux
+    if type(x) is np.ndarray and x.dtype.itemsize == 2:  # (in float32, as the forward)
+        up = [a.astype(np.float32) for a in ins]
+        return tuple(r.astype(x.dtype) for r in _gn_fused_b(
+            xp, g.astype(np.float32), up, None, aux, needs))
     n, c = x.shape[0], x.shape[1]
     d = c // groups
     X, mean, rstd = _gn_stats(xp, x, groups, eps)
@@ -387,10 +408,13 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
                          f"got input of shape {list(x.shape)} with num_groups={num_groups}")
     d = x.numel() // max(n * num_groups, 1)
     bshape = (c,) + (1,) * (x.ndim - 2)
-    if weight is not None and d and not bool(_F.isfinite(weight).all()):
-        # an inf or NaN weight: PyTorch's fused kernel, forward and backward, in its order
-        b = bias if bias is not None else weight.detach() * 0.0
-        y = apply(_GROUP_NORM_FUSED, [x, weight, b], (num_groups, float(eps)))
+    if (weight is not None or bias is not None) and d:
+        # an affine group norm: PyTorch's fused kernel, forward and backward, in its order
+        # (y = x * scale + (bias - mean * scale), scale = rstd * weight: a group of one value
+        # gives its rounding residue, not 0; an inf or NaN weight spreads as there)
+        w = weight if weight is not None else bias.new_ones(tuple(bias.shape))
+        b = bias if bias is not None else weight.new_zeros(tuple(weight.shape))
+        y = apply(_GROUP_NORM_FUSED, [x, w, b], (num_groups, float(eps)))
         return present(y, "NativeGroupNormBackward0", (x, weight, bias), x)
     if d == 0:  # an empty input: nothing to normalise
         y = x.clone()

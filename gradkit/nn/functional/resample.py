@@ -21,6 +21,7 @@ from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ..._tensor.tensor import _shape_arg
 from ...autograd.graph import present
+from ...functions._args import _check_fill_value
 from ...ops import resample as RS
 from . import _grid_kernel as _GK
 from . import _node_names as _NN
@@ -61,9 +62,11 @@ def _nearest_taps(n_in, n_out, scale, exact, dtype):
 
 def _linear_taps(n_in, n_out, scale, align_corners, dtype):
     """``((i0, i1), (w0, w1))`` per output position (PyTorch's
-    ``compute_source_index_and_lambda``); None when the axis keeps its size (a copy)."""
+    ``compute_source_index_and_lambda``); an axis that keeps its size takes each value twice,
+    weighted 1 and 0, as there (an inf becomes NaN)."""
     if n_out == n_in:
-        return None
+        i = np.arange(n_in)
+        return (i, i), (np.ones(n_in, dtype=dtype), np.zeros(n_in, dtype=dtype))
     ft = _opmath(dtype)
     src = _source_index(n_in, n_out, scale, align_corners, ft)
     src = np.maximum(src, ft(0))
@@ -930,6 +933,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                 f"{tuple(x.shape)} (output sizes {tuple(reversed(out))} of the padded dimensions)"
             )
     fill = 0 if value is None else value
+    if mode == "constant" and any(p > 0 for p in pad):  # PyTorch's checked fill of the border
+        _check_fill_value(fill, x._data.dtype, "pad")
     for k in range(len(pad) // 2):
         d = x.ndim - 1 - k
         lo, hi = pad[2 * k], pad[2 * k + 1]

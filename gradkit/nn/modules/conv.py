@@ -30,11 +30,10 @@ def _ntuple(v, n, name, layer):
         raise ValueError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
     if len(t) == 1 and name != "kernel_size":  # (PyTorch's convolution expands one value)
         return t * n
-    if len(t) != n and name == "kernel_size":  # (the weight's shape)
-        raise RuntimeError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
-    # a stride, padding or dilation of another length is kept: the forward refuses it, after
-    # the input's type ("expected stride to be a single integer value or a list of 2 values
-    # to match the convolution dimensions", RuntimeError), as PyTorch
+    # a kernel_size, stride, padding or dilation of another length is kept (a kernel_size
+    # shapes the weight): the forward refuses it, after the input's type ("expected stride to
+    # be a single integer value or a list of 2 values to match the convolution dimensions",
+    # RuntimeError), as PyTorch
     return t
 
 
@@ -78,7 +77,10 @@ class _ConvNd(Module):
             raise ValueError(f"{layer}: padding_mode must be one of {_PADDING_MODES}, got "
                              f"{padding_mode!r}")
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if v <= 0:  # PyTorch: torch.empty's RuntimeError (or the forward's)
+            # PyTorch: torch.empty's RuntimeError; no output channels is an empty weight that
+            # the forward refuses (no input channels: PyTorch's forward returns its empty input
+            # unchanged, which gradkit does not copy)
+            if v < 0 or v == 0 and name == "in_channels":
                 raise RuntimeError(f"{layer}: {name} must be a positive int, got {v!r} (Trying "
                                    f"to create tensor with negative dimension)")
         if any(v < 0 for v in kernel_size):  # (a stride, dilation or kernel <= 0: the forward's)

@@ -154,7 +154,10 @@ class Bilinear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        bound = 1 / math.sqrt(self.weight.shape[1]) if self.in1_features else 0
+        if self.in1_features <= 0:  # (PyTorch's check: the bound divides by it)
+            raise ValueError(f"Bilinear: in1_features must be > 0, but got (in1_features="
+                             f"{self.in1_features}); the weight's bound is 1/sqrt(in1_features)")
+        bound = 1 / math.sqrt(self.weight.shape[1])
         init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound)

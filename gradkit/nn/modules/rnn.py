@@ -17,6 +17,7 @@ from ... import _dtype
 from ... import functions as F
 from ..._backend import namespace_of
 from ..._tensor import Tensor, _make
+from ...functions._args import NotATensorError
 from ...random import _gen, dropout_mask, uniform
 from ..functional import recurrent as FR
 from ..parameter import Parameter
@@ -277,9 +278,19 @@ class RNNBase(Module):
     def _check_state_ranks(self, hx, ndim):
         """PyTorch's first check of the given states: as many dims as the input (a 3-D batched
         input takes 3-D states, a 2-D unbatched one 2-D)."""
-        states = tuple(hx) if self.mode == "LSTM" and isinstance(hx, (tuple, list)) else (hx,)
-        if not all(isinstance(t, Tensor) for t in states) or \
-                all(t.ndim == ndim for t in states):
+        lstm_pair = self.mode == "LSTM" and isinstance(hx, (tuple, list))
+        states = tuple(hx)[:2] if lstm_pair else (hx,)
+        for i in range(2 if lstm_pair else 1):  # (PyTorch reads hx.dim(), LSTM's hx[0], hx[1])
+            if i == len(states):
+                raise IndexError(f"{self._name}: hx must be the pair (h0, c0), got a "
+                                 f"{type(hx).__name__} of {len(states)}")
+            t = states[i]
+            if not isinstance(t, Tensor):
+                what = f"hx[{i}]" if lstm_pair else "hx"
+                raise NotATensorError(f"{self._name}: the state {what} must be a Tensor, not "
+                                      f"{type(t).__name__} (PyTorch reads its dim()); make one "
+                                      f"with gradkit.tensor(...)")
+        if all(t.ndim == ndim for t in states):
             return  # (other kinds of states are _given_states's to refuse)
         kind = "batched 3-D" if ndim == 3 else "unbatched 2-D"
         if self.mode == "LSTM":
@@ -299,10 +310,10 @@ class RNNBase(Module):
         h_out = self.proj_size if self.proj_size > 0 else self.hidden_size
         c0 = None
         if self.mode == "LSTM":
-            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            if not isinstance(hx, (tuple, list)) or len(hx) < 2:
                 raise TypeError(f"{name}: hx must be a tuple (h0, c0) of Tensors, got "
                                 f"{type(hx).__name__}")
-            h0, c0 = hx
+            h0, c0 = hx[0], hx[1]  # (PyTorch reads the first two)
         else:
             h0 = hx
         self._check_state(h0, (n_states, *batch, h_out), "h0")
