@@ -61,9 +61,8 @@ def _nearest_taps(n_in, n_out, scale, exact, dtype):
 
 
 def _linear_taps(n_in, n_out, scale, align_corners, dtype):
-    """``((i0, i1), (w0, w1))`` per output position (PyTorch's
-    ``compute_source_index_and_lambda``); an axis that keeps its size takes each value twice,
-    weighted 1 and 0, as there (an inf becomes NaN)."""
+    """``((i0, i1), (w0, w1))`` per output position (PyTorch's ``compute_source_index_and_lambda``;
+    an axis that keeps its size takes each value twice, weighted 1 and 0: an inf becomes NaN)."""
     if n_out == n_in:
         i = np.arange(n_in)
         return (i, i), (np.ones(n_in, dtype=dtype), np.zeros(n_in, dtype=dtype))
