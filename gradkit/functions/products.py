@@ -581,6 +581,17 @@ def _alpha_product(a, b, alpha, kind):
     return prod, alpha
 
 
+def _widen_half(*ts):
+    """PyTorch's CPU kernels of the fused products (addmm, addmv, baddbmm) take float16 and
+    bfloat16 operands to float32, add the scaled input there and round the sum once; rounding
+    the product first, then the sum, gives another last bit in about a quarter of the entries.
+    Returns the operands in float32 and the dtype to round back to (None: as they are)."""
+    d = ts[1].dtype
+    if d.kind != "f" or d.itemsize != 2:
+        return ts, None
+    return tuple(t.float() for t in ts), d
+
+
 def _check_mats(name, shapes, pairs):
     for label, x, nd in shapes:
         if x.ndim != nd:
@@ -597,8 +608,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         x, a, b = _ac_lower(x, a, b)
     _check_mats("addmm", (("mat1", a, 2), ("mat2", b, 2)), (("input", x), ("mat1", a),
                                                             ("mat2", b)))
+    (x, a, b), low = _widen_half(x, a, b)
     prod, alpha = _alpha_product(a, b, alpha, "mm")
-    return _scaled_sum("addmm", x, prod, beta, alpha, zero_alpha_skips=True)
+    out = _scaled_sum("addmm", x, prod, beta, alpha, zero_alpha_skips=True)
+    return out if low is None else out.to(low)
 
 
 def _addmv_(self, mat, vec, *, beta=1, alpha=1):
@@ -627,8 +640,10 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
             x.ndim == 0 or x.ndim == 1 and x.shape[0] in (1, a.shape[0])):
         # PyTorch returns beta * input as it is (not broadcast) when mat has no element
         return _scaled_sum("addmv", x, x.new_zeros(tuple(x.shape)), beta, 0)
+    (x, a, v), low = _widen_half(x, a, v)
     prod, alpha = _alpha_product(a, v, alpha, "mv")
-    return _scaled_sum("addmv", x, prod, beta, alpha, zero_alpha_skips=True)
+    out = _scaled_sum("addmv", x, prod, beta, alpha, zero_alpha_skips=True)
+    return out if low is None else out.to(low)
 
 
 @declare(inplace=True, out=True)
@@ -671,7 +686,9 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     _batch_dims("baddbmm", a, b)
     _check_mats("baddbmm", (("batch1", a, 3), ("batch2", b, 3)),
                 (("input", x), ("batch1", a), ("batch2", b)))
-    return _scaled_sum("baddbmm", x, bmm(a, b), beta, alpha)
+    (x, a, b), low = _widen_half(x, a, b)
+    out = _scaled_sum("baddbmm", x, bmm(a, b), beta, alpha)
+    return out if low is None else out.to(low)
 
 
 @declare(method=False, out="same")

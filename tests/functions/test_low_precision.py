@@ -284,3 +284,51 @@ def test_logit_in_half_steps(dt, eps):
     """PyTorch's half logit is log(x / (1 - x)) with every step rounded to half."""
     tx, gx = _pair(np.abs(_X) / (np.abs(_X).max() + 0.1), dt)
     _same_bits(gk.logit(gx, eps), torch.logit(tx, eps), f"logit {dt} eps={eps}")
+
+
+def _operands(dt, *shapes, scale=0.3):
+    rng = np.random.default_rng(7)
+    return [_pair((rng.standard_normal(s) * scale).astype(np.float32), dt) for s in shapes]
+
+
+# name -> (shapes, f(lib, *operands)): a product plus a bias, which PyTorch sums in float32 and
+# rounds once (rounding the product first moved the last bit of about a quarter of the entries)
+FUSED_PRODUCTS = {
+    "addmm": (((64,), (32, 48), (48, 64)), lambda L, b, x, w: L.addmm(b, x, w)),
+    "addmm_beta_alpha": (((32, 64), (32, 48), (48, 64)),
+                         lambda L, b, x, w: L.addmm(b, x, w, beta=0.5, alpha=2)),
+    "addmm_method": (((64,), (32, 48), (48, 64)), lambda L, b, x, w: b.addmm(x, w)),
+    "addmv": (((64,), (64, 48), (48,)), lambda L, b, x, w: L.addmv(b, x, w, alpha=1.5)),
+    "baddbmm": (((64,), (3, 32, 48), (3, 48, 64)),
+                lambda L, b, x, w: L.baddbmm(b, x, w, beta=0.7, alpha=0.3)),
+    "linear": (((64,), (2, 32, 48), (64, 48)), lambda L, b, x, w: _F(L).linear(x, w, b)),
+    "conv1d": (((64,), (2, 48, 20), (64, 48, 1)), lambda L, b, x, w: _F(L).conv1d(x, w, b)),
+    "conv2d": (((64,), (2, 48, 5, 4), (64, 48, 1, 1)),
+               lambda L, b, x, w: _F(L).conv2d(x, w, b, stride=2)),
+    "conv_transpose1d": (((64,), (2, 48, 20), (48, 64, 1)),
+                         lambda L, b, x, w: _F(L).conv_transpose1d(x, w, b)),
+}
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("name", sorted(FUSED_PRODUCTS))
+def test_product_plus_bias_rounds_once(name, dt):
+    shapes, f = FUSED_PRODUCTS[name]
+    pairs = _operands(dt, *shapes)
+    _same_bits(f(gk, *(g for _, g in pairs)), f(torch, *(t for t, _ in pairs)), f"{name} {dt}")
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("name", ["addmm", "addmm_beta_alpha", "linear", "conv1d"])
+def test_product_plus_bias_gradients(name, dt):
+    shapes, f = FUSED_PRODUCTS[name]
+    pairs = _operands(dt, *shapes)
+    outs = {}
+    for L, k in ((torch, 0), (gk, 1)):
+        ins = [p[k].detach().requires_grad_() for p in pairs]
+        y = f(L, *ins)
+        y.backward(L.ones_like(y) * 0.25)
+        outs[k] = (y, ins)
+    assert type(outs[1][0].grad_fn).__name__ == type(outs[0][0].grad_fn).__name__
+    for i, (t, g) in enumerate(zip(outs[0][1], outs[1][1])):
+        _same_bits(g.grad, t.grad, f"{name} {dt} grad {i}")
