@@ -7,7 +7,7 @@
 - ``set_printoptions``, ``set_default_device``/``get_default_device``, ``compile`` (returns the
   model unchanged), ``set_float32_matmul_precision``, ``autocast``;
 - ``Tensor.is_xpu``/``is_mps``/``is_meta``/... (False), ``Tensor.share_memory_``/``is_shared``,
-  and PyTorch's deprecated positional-``alpha``/``value`` overloads (``x.add_(2, y)``,
+  ``pin_memory``/``is_pinned``, and PyTorch's deprecated positional-``alpha``/``value`` overloads (``x.add_(2, y)``,
   ``x.addcmul_(0.5, a, b)``), which warn as PyTorch does;
 - ``is_anomaly_enabled``, ``is_anomaly_check_nan_enabled``, ``set_anomaly_enabled`` (the
   switches behind ``torch.autograd.detect_anomaly``).
@@ -321,6 +321,27 @@ def share_memory_(self):
 def is_shared(self) -> bool:
     """True after ``share_memory_()`` (the values live in a shared memory map)."""
     return isinstance(_map_of(self._data), mmap.mmap)
+
+
+@tensor_method()
+def pin_memory(self, device=None):
+    """PyTorch pins a CPU tensor's pages for fast copies to an accelerator; NumPy memory needs no
+    pinning, so with CUDA available (CuPy) this returns ``self``. Without an accelerator it raises
+    PyTorch's RuntimeError, as a CPU-only PyTorch does (``x.pin_memory()`` used to be an
+    AttributeError here)."""
+    from ..cuda import is_available
+
+    if not is_available():
+        raise RuntimeError("pin_memory(): Cannot access accelerator device when none is "
+                           "available: pinned memory only helps copies to a GPU; call it only "
+                           "when torch.cuda.is_available()")
+    return self
+
+
+@tensor_method()
+def is_pinned(self, device=None) -> bool:
+    """False: gradkit's CPU tensors live in ordinary (pageable) NumPy memory."""
+    return False
 
 
 def _spawn_reduce(t):

@@ -371,3 +371,14 @@ def test_jit_annotations_and_fork_as_torch_eager():
         with lib.optimized_execution(False):
             pass
         assert lib.script_if_tracing(abs)(-2) == 2
+
+
+def test_pin_memory_without_an_accelerator_as_torch():
+    # a program guarded by `if device == "cuda": x = x.pin_memory()` must not meet an
+    # AttributeError when the guard is absent; without CUDA both libraries refuse alike
+    assert gk.tensor([1.0]).is_pinned() is torch.tensor([1.0]).is_pinned() is False
+    if torch.cuda.is_available() or gk.cuda.is_available():
+        pytest.skip("an accelerator is present")
+    for lib in (torch, gk):
+        with pytest.raises(RuntimeError, match="accelerator"):
+            lib.tensor([1.0, 2.0]).pin_memory()
