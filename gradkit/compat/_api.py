@@ -7,8 +7,8 @@
 - ``set_printoptions``, ``set_default_device``/``get_default_device``, ``compile`` (returns the
   model unchanged), ``set_float32_matmul_precision``, ``autocast``;
 - ``Tensor.is_xpu``/``is_mps``/``is_meta``/... (False), ``Tensor.share_memory_``/``is_shared``,
-  ``pin_memory``/``is_pinned``, and PyTorch's deprecated positional-``alpha``/``value`` overloads (``x.add_(2, y)``,
-  ``x.addcmul_(0.5, a, b)``), which warn as PyTorch does;
+  ``pin_memory``/``is_pinned``, and PyTorch's deprecated positional-``alpha``/``value``
+  overloads (``x.add_(2, y)``, ``x.addcmul_(0.5, a, b)``), which warn as PyTorch does;
 - ``is_anomaly_enabled``, ``is_anomaly_check_nan_enabled``, ``set_anomaly_enabled`` (the
   switches behind ``torch.autograd.detect_anomaly``).
 """
