@@ -103,7 +103,9 @@ _TENSOR_TAKING = frozenset({"bernoulli", "multinomial", "normal", "poisson", "bi
 _dispatching_namespaces()
 from . import overrides  # noqa: E402 (torch.overrides)
 
-__version__ = "0.1.0"
+from .torch_version import TorchVersion as _TorchVersion  # noqa: E402
+
+__version__ = _TorchVersion("0.1.0")  # (a str comparing as a version, as torch.__version__)
 
 
 # submodules PyTorch's ``import torch`` makes reachable as attributes, imported on first use

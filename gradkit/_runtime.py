@@ -18,6 +18,7 @@ import types
 import numpy as np
 
 from . import _dtype
+from .torch_version import TorchVersion
 
 __all__ = [
     "set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads",
@@ -199,7 +200,7 @@ def get_device(input) -> int:
 
 version = types.ModuleType("gradkit.version", "PyTorch's torch.version: the library's version "
                                               "and the (absent) CUDA/HIP builds")
-version.__version__ = "0.1.0"
+version.__version__ = TorchVersion("0.1.0")  # (gradkit.__version__; torch.__version__ under run)
 version.cuda = None
 version.hip = None
 version.debug = False

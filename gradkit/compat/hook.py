@@ -122,6 +122,30 @@ def install() -> None:
             _SAVED[name] = sys.modules.pop(name)
     sys.meta_path.insert(0, finder)
     _FINDER.append(finder)
+    _torch_version(True)
+
+
+def _torch_version(on: bool) -> None:
+    """The program's ``torch.__version__`` (and ``torch.version.__version__``): the PyTorch
+    release whose API gradkit follows, gradkit's own version as its local label
+    (``2.13.0+gradkit.0.1.0``), so a program branching on the version takes the path for the
+    API it gets; gradkit's own version again once uninstalled."""
+    import gradkit
+
+    from ..torch_version import API_VERSION, TorchVersion
+
+    if on:
+        _VERSION[:] = [gradkit.__version__]
+        v = TorchVersion(f"{API_VERSION}+gradkit.{gradkit.__version__}")
+    elif _VERSION:
+        v = _VERSION.pop()
+    else:
+        return
+    gradkit.__version__ = v
+    gradkit.version.__version__ = v
+
+
+_VERSION: list = []
 
 
 _SAVED: dict = {}
@@ -132,6 +156,7 @@ def uninstall() -> None:
     if not _FINDER:
         return
     finder = _FINDER.pop()
+    _torch_version(False)
     if finder in sys.meta_path:
         sys.meta_path.remove(finder)
     for name in list(sys.modules):

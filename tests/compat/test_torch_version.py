@@ -1,0 +1,74 @@
+"""``__version__`` compares as a version (gradkit/torch_version.py), and under ``gradkit run``
+the program's ``torch.__version__`` is the PyTorch release gradkit follows."""
+
+from __future__ import annotations
+
+import itertools
+import operator
+import subprocess
+import sys
+
+import pytest
+
+import gradkit
+from gradkit.compat import hook
+from gradkit.torch_version import API_VERSION, TorchVersion
+
+_OPS = [operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne]
+_OTHERS = ["2.0", "2.13", "2.13.0", "2.13.0+cpu", "2.13.0+gradkit.0.1.0", "2.13.1", "1.13.1",
+           "10.0", "3", "", "abc", (2, 0), (2, 13), (2, 13, 0), (2, 14), [2, 13, 1], 2, 2.5, None]
+_MINE = ["2.13.0+cpu", "2.13.0", "0.1.0", "2.13.0+gradkit.0.1.0", "1.9.1"]
+
+
+def _outcome(f):
+    try:
+        return f()
+    except Exception as e:  # noqa: BLE001 (the exception type is the outcome compared)
+        return type(e)
+
+
+def test_comparisons_as_torchs_torchversion():
+    torch_version = pytest.importorskip("torch.torch_version")
+    differ = []
+    for mine, other, op in itertools.product(_MINE, _OTHERS, _OPS):
+        for flip in (False, True):
+            def ours(a=TorchVersion(mine)):
+                return op(other, a) if flip else op(a, other)
+
+            def theirs(a=torch_version.TorchVersion(mine)):
+                return op(other, a) if flip else op(a, other)
+
+            if _outcome(ours) != _outcome(theirs):
+                differ.append((mine, other, op.__name__, flip))
+    assert not differ
+
+
+def test_version_is_a_comparable_string():
+    assert isinstance(gradkit.__version__, str) and gradkit.__version__ == "0.1.0"
+    assert gradkit.__version__ < (1, 0) and gradkit.version.__version__ == gradkit.__version__
+    assert TorchVersion("2.13.0+gradkit.0.1.0") >= "2.1" and TorchVersion("2.13.0") > (2, 9)
+    with pytest.raises(TypeError):
+        TorchVersion("2.13.0") < 2  # noqa: B015 (a number is no version: as PyTorch)
+
+
+def test_run_mode_reports_the_followed_pytorch_release():
+    before = gradkit.__version__
+    hook.install()
+    try:
+        import torch  # noqa: PLC0415 (the alias the hook makes)
+
+        assert torch.__version__ == f"{API_VERSION}+gradkit.{before}"
+        assert torch.version.__version__ is torch.__version__
+        assert torch.__version__ >= (2, 0) and torch.__version__ >= "2.13"
+    finally:
+        hook.uninstall()
+    assert gradkit.__version__ == before and gradkit.version.__version__ == before
+
+
+def test_gradkit_run_program_sees_it(tmp_path):
+    prog = tmp_path / "v.py"
+    prog.write_text("import torch\nfrom torch.version import __version__ as v\n"
+                    "print(torch.__version__, v == torch.__version__, torch.__version__ >= (2, 0))\n")
+    out = subprocess.run([sys.executable, "-m", "gradkit", "run", str(prog)], capture_output=True,
+                         text=True, timeout=300, check=True).stdout
+    assert out.split() == [f"{API_VERSION}+gradkit.{gradkit.__version__}", "True", "True"]
