@@ -64,7 +64,8 @@ def test_run_mode_reports_the_followed_pytorch_release():
 def test_gradkit_run_program_sees_it(tmp_path):
     prog = tmp_path / "v.py"
     prog.write_text("import torch\nfrom torch.version import __version__ as v\n"
-                    "print(torch.__version__, v == torch.__version__, torch.__version__ >= (2, 0))\n")
+                    "print(torch.__version__, v == torch.__version__,\n"
+                    "      torch.__version__ >= (2, 0))\n")
     out = subprocess.run([sys.executable, "-m", "gradkit", "run", str(prog)], capture_output=True,
                          text=True, timeout=300, check=True).stdout
     assert out.split() == [f"{API_VERSION}+gradkit.{gradkit.__version__}", "True", "True"]
