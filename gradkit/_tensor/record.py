@@ -704,8 +704,9 @@ def _check_view_write(root, chain, name):
     for node in chain:
         shown = getattr(node.named, "__name__", "")
         if shown in _MULTI_VIEW_NODES:
+            which = f"output {node.aux}" if node.op is SELECT else "an output"
             raise RuntimeError(
-                f"{name}: an output of {shown} is a view and is being modified inplace. This "
+                f"{name}: {which} of {shown} is a view and is being modified inplace. This "
                 f"view is the output of a function that returns multiple views (split, chunk, "
                 f"unbind); such functions do not allow the output views to be modified inplace. "
                 f"Replace the inplace operation by an out-of-place one, or clone() the piece.")
