@@ -47,7 +47,7 @@ from ..ops import strided as ST
 from .tensor import _INFERENCE, Tensor, _edge, _make, _scalar_or_tensor
 
 __all__ = ["SCALAR_ARRAYS", "VIEW_OPS", "apply", "apply1", "apply2", "apply_multi", "apply_scalar",
-           "assign", "check_broadcast", "function_node", "inplace", "rebase_view",
+           "apply_split", "assign", "check_broadcast", "function_node", "inplace", "rebase_view",
            "scalar_array", "scalar_result", "refresh_views", "register_view", "select_node",
            "unary_result", "view_chain"]
 
@@ -56,6 +56,7 @@ _STATE = grad_mode.STATE
 _new = object.__new__
 VIEW_OPS = (S.RESHAPE, S.PERMUTE, S.EXPAND, S.GETITEM, S.DIAGONAL)
 _EXPAND = S.EXPAND
+_SPLIT = S.SPLIT
 _VIEW_SCATTER = M.VIEW_SCATTER
 _VIEW_OPS_SET = frozenset(VIEW_OPS)  # a hash lookup, cheaper than the tuple's == scan
 _NEEDS1 = NEEDS_ONE
@@ -675,6 +676,10 @@ def view_chain(t):
     while True:
         node = t._grad_fn
         if node is None or node.op not in _VIEW_OPS_SET:
+            if node is not None and node.op is SELECT and node.next[0].op is _SPLIT:
+                chain.append(node)  # a piece of split/chunk/unbind: the write is refused
+                ins = node.next[0].inputs
+                return (ins[0] if ins else t), chain
             if node is not None and node.op in _PART_VIEWS:
                 raise RuntimeError(
                     f"an in-place write into {node.op.name.lower()}'s view of a complex tensor "
@@ -699,8 +704,9 @@ def _check_view_write(root, chain, name):
     for node in chain:
         shown = getattr(node.named, "__name__", "")
         if shown in _MULTI_VIEW_NODES:
+            which = f"output {node.aux}" if node.op is SELECT else "an output"
             raise RuntimeError(
-                f"{name}: an output of {shown} is a view and is being modified inplace. This "
+                f"{name}: {which} of {shown} is a view and is being modified inplace. This "
                 f"view is the output of a function that returns multiple views (split, chunk, "
                 f"unbind); such functions do not allow the output views to be modified inplace. "
                 f"Replace the inplace operation by an out-of-place one, or clone() the piece.")
@@ -781,6 +787,9 @@ def refresh_views(t):
         if node is None:
             if not base.requires_grad or base.grad_fn is None:
                 continue
+        elif node.op is SELECT and node.next[0].op is _SPLIT:  # a piece of split/unbind
+            if node.next[0].next[0] is _edge(base):
+                continue
         elif node.op is not op or node.aux is not aux:
             continue  # v was given another history since (e.g. an in-place op of its own)
         elif not node.next or node.next[0] is _edge(base):
@@ -821,6 +830,56 @@ def apply_multi(op, inputs, params=()):
     if _FWD[0] is not None:
         _FWD[0](op, tuple(inputs), res, aux)
     return res
+
+
+def apply_split(x, d, bounds, name, unbind=False):
+    """The pieces of ``x`` along dim ``d`` (``bounds``: each piece's ``(start, stop)``; with
+    ``unbind`` each index instead, the dim dropped): views of ``x``, recorded as ONE node
+    ``name`` (PyTorch's SplitBackward0, SplitWithSizesBackward0, UnbindBackward0) whose backward
+    joins the pieces' gradients, so a backward costs one input-sized array, not one per piece.
+    NumPy data only (callers fall back to per-piece views otherwise)."""
+    lead = (slice(None),) * d
+    if unbind:
+        views = [lead + (i,) for i in bounds]  # the index a view is rebuilt with
+        idxs = [v + (Ellipsis,) for v in views]
+    else:
+        views = idxs = [lead + (slice(a, b),) for a, b in bounds]
+    data = x._data
+    outs, (aux, _) = _SPLIT.forward(numpy_ns, data, d, unbind, idxs)
+    in_shape = data.shape
+    root = _view_root(x)
+    vc = x._vc
+    res = []
+    if x.requires_grad and _STATE[0]:
+        edge = x._grad_fn
+        if edge is None:
+            edge = x
+        node = MultiNode(_SPLIT, (x,), (edge,), None, None, aux, None, _NEEDS1)
+        node.named = node_class(name, None, True)
+        node.n_out = len(outs)
+        node.out_meta = [(o.shape, o.dtype, numpy_ns) for o in outs]
+        if anomaly_state[0]:
+            record_trace(node)
+        shown = node_class(name)
+        for i, o in enumerate(outs):
+            sel = make_node(SELECT, (), (node,), None, None, i, None, _NEEDS1)
+            sel.named = shown
+            t = _make(o, True, sel)
+            t._view_base = root
+            t._vcl = vc
+            if edge is not x:  # (a view of a leaf keeps its node: the leaf is never rebased)
+                register_view(t, x, S.GETITEM, (views[i], in_shape))
+            res.append(t)
+        return tuple(res)
+    track = _STATE[0] and not x.requires_grad
+    for i, o in enumerate(outs):
+        t = _make(o, False, None)
+        t._view_base = root
+        t._vcl = vc
+        if track:
+            register_view(t, x, S.GETITEM, (views[i], in_shape))
+        res.append(t)
+    return tuple(res)
 
 
 def function_node(op, inputs, next_, aux, n_out=None):

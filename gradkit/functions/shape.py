@@ -12,7 +12,7 @@ from .._complex import HOST_KINDS as _HOST
 from .._complex import is_host as _host
 from .._options import element_count
 from .._tensor.record import apply, apply1
-from .._tensor.tensor import Tensor, _int_value, wrap
+from .._tensor.tensor import Tensor, wrap
 from ..autograd import grad_mode
 from ..autograd.graph import FORWARD, present, rename
 from ..ops import shape as S
@@ -29,7 +29,6 @@ from ._args import (
     _shape_arg,
     _spread_dims,
     _t,
-    _tensor_attr_arg,
     _tensor_operands,
     _tensors_only,
     _unsized_dims,
@@ -39,9 +38,9 @@ from ._args import (
     builtins_any,
     builtins_max,
     builtins_min,
-    builtins_sum,
 )
 from ._registry import declare, out_cat, tensor_method
+from ._splitting import _chunk, _pieces, _split
 from ._triangle import tri_indices
 from ._views import infer_shape as _infer_shape
 from ._views import view_dtype, view_strides
@@ -353,63 +352,12 @@ def _slice_along(x, d, start, stop):
 
 @declare(method=False)
 def split(tensor, split_size_or_sections, dim=0):
-    x = _tensor_attr_arg(tensor, "split", "tensor")
-    if isinstance(split_size_or_sections, Tensor) \
-            and _int_value(split_size_or_sections, True) is not None:
-        split_size_or_sections = _int_value(split_size_or_sections, True)  # (PyTorch's SymInt)
-    if isinstance(split_size_or_sections, (bool, np.bool_)):
-        raise TypeError("split(): argument 'split_size' must be int or list of ints, not bool")
-    if x.ndim == 0:
-        raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-d one); "
-                           "unsqueeze() it first")
-    if isinstance(split_size_or_sections, int) and split_size_or_sections < 0:
-        # (refused before the dim is looked at, as PyTorch)
-        raise RuntimeError(f"split expects split_size be non-negative, but got "
-                           f"split_size={split_size_or_sections}")
-    d = _wrap_dim(dim, x.ndim)
-    n = x.shape[d]
-    if isinstance(split_size_or_sections, int):
-        size = split_size_or_sections
-        if size == 0 and n != 0:
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
-                               f"dimension size of {n} (dim {d})")
-        if size == 0:
-            return (present(_slice_along(x, d, 0, 0), "SplitBackward0", (x,), x),)
-        bounds = [(i, builtins_min(i + size, n)) for i in range(0, n, size)] or [(0, 0)]
-    else:
-        if not isinstance(split_size_or_sections, (list, tuple)):
-            raise TypeError(f"split(): split_size_or_sections must be an int or a list of ints, "
-                            f"not {type(split_size_or_sections).__name__}")
-        sizes = list(_shape_arg((split_size_or_sections,), "split_with_sizes"))
-        if builtins_any(s < 0 for s in sizes):
-            raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative "
-                               f"entries, but got split_sizes={sizes}")
-        if builtins_sum(sizes) != n:
-            raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
-                f"at dimension {d}), but got split_sizes={sizes}"
-            )
-        bounds, start = [], 0
-        for s in sizes:
-            bounds.append((start, start + s))
-            start += s
-    return tuple(present(_slice_along(x, d, a, b), "SplitBackward0", (x,), x) for a, b in bounds)
+    return _split(tensor, split_size_or_sections, dim)
 
 
 @declare()
 def chunk(input, chunks, dim=0):
-    x = _t(input)
-    chunks = _int_arg(chunks, "chunk", "chunks")
-    if x.ndim == 0:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-d one); "
-                           "unsqueeze() it first")
-    if chunks <= 0:
-        raise RuntimeError(f"chunk(): chunks must be positive, got {chunks}")
-    d = _wrap_dim(dim, x.ndim)
-    n = x.shape[d]
-    if n == 0:  # an empty dim gives ``chunks`` empty pieces, as PyTorch
-        return tuple(narrow(x, d, 0, 0) for _ in range(chunks))
-    return split(x, -(-n // chunks), dim)
+    return _chunk(input, chunks, dim)
 
 
 @declare()
@@ -419,8 +367,7 @@ def unbind(input, dim=0):
         raise IndexError("unbind(): Dimension specified as 0 but tensor has no dimensions; a 0-d "
                          "tensor has nothing to unbind")
     d = _wrap_dim(dim, x.ndim)
-    return tuple(present(x[(slice(None),) * d + (i,)], "UnbindBackward0", (x,))
-                 for i in range(x.shape[d]))
+    return _pieces(x, d, range(x.shape[d]), "UnbindBackward0", True)
 
 
 @declare()
@@ -806,7 +753,7 @@ def rot90(input, k=1, dims=(0, 1)):
 @tensor_method("split")
 def _split_method(self, split_size, dim=0):
     """``Tensor.split(split_size, dim=0)`` (the function's first argument is named ``tensor``)."""
-    return split(self, split_size, dim)
+    return _split(self, split_size, dim)
 
 
 @tensor_method("view_as", "reshape_as")
@@ -959,26 +906,27 @@ def vander(x, N=None, increasing=False):
 @declare(grad_name="SplitWithSizesBackward0")
 def split_with_sizes(input, split_sizes, dim=0):
     """``split`` into pieces of the given sizes along ``dim`` (they must sum to its length)."""
-    return split(input, _int_list(split_sizes, "split_with_sizes", "split_sizes"), dim)
+    return _split(input, _int_list(split_sizes, "split_with_sizes", "split_sizes"), dim)
 
 
 @declare(grad_name="UnsafeSplitBackward0")
 def unsafe_split(input, split_size, dim=0):
     """``split`` with an int ``split_size`` (PyTorch's variant without view tracking; gradkit's
     pieces are views as ``split``'s)."""
-    return split(input, _int_arg(split_size, "unsafe_split", "split_size", True), dim)
+    return _split(input, _int_arg(split_size, "unsafe_split", "split_size", True), dim, False)
 
 
 @declare(grad_name="UnsafeSplitWithSizesBackward0")
 def unsafe_split_with_sizes(input, split_sizes, dim=0):
     """``split_with_sizes`` (PyTorch's variant without view tracking)."""
-    return split(input, _int_list(split_sizes, "unsafe_split_with_sizes", "split_sizes"), dim)
+    return _split(input, _int_list(split_sizes, "unsafe_split_with_sizes", "split_sizes"), dim,
+                  False)
 
 
 @declare(grad_name="UnsafeSplitBackward0")
 def unsafe_chunk(input, chunks, dim=0):
     """``chunk`` (PyTorch's variant without view tracking)."""
-    return chunk(input, chunks, dim)
+    return _chunk(input, chunks, dim, False)
 
 
 @declare()

@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd.graph import Op, Shown, node_class
 
 __all__ = ["RESHAPE", "PERMUTE", "EXPAND", "CAT", "STACK", "FLIP", "REPEAT", "GETITEM", "SETITEM",
-           "INDEX_ADD", "GATHER", "SCATTER_ADD", "UNFOLD", "DIAGONAL", "is_basic_index",
+           "INDEX_ADD", "GATHER", "SCATTER_ADD", "UNFOLD", "DIAGONAL", "SPLIT", "is_basic_index",
            "gather_index"]
 
 
@@ -238,8 +238,30 @@ def _getitem_shown(node):
 RESHAPE = Op("Reshape", _reshape_f, _reshape_b, saves=0, grad_name="ViewBackward0")
 PERMUTE = Op("Permute", _permute_f, _permute_b, saves=0)
 EXPAND = Op("Expand", _expand_f, _expand_b, saves=0)
+def _split_f(xp, a, d, unbind, idxs):
+    """The pieces of ``split``/``chunk``/``unbind`` (views of ``a``): ``idxs`` index each one
+    (an unbind index ends with ``...`` so that NumPy gives a 0-d view, not a scalar copy)."""
+    return tuple(a[i] for i in idxs), ((d, unbind, a.shape, idxs), None)
+
+
+def _split_b(xp, g, ins, out, aux, needs):
+    """One node for every piece, as PyTorch's SplitBackward0/UnbindBackward0: the pieces'
+    gradients joined (exact), or written into one input-sized array when some got none; never
+    an input-sized array per piece."""
+    d, unbind, in_shape, idxs = aux
+    if xp.name == "tensor" or all(x is not None for x in g):  # (create_graph: zeros filled in)
+        return ((xp.stack if unbind else xp.concatenate)(g, axis=d),)
+    first = next(x for x in g if x is not None)
+    total = xp.zeros(in_shape, dtype=first.dtype)
+    for i, x in zip(idxs, g):
+        if x is not None:
+            total[i] = x
+    return (total,)
+
+
 CAT = Op("Cat", _cat_f, _cat_b, saves=0)
 STACK = Op("Stack", _stack_f, _stack_b, saves=0)
+SPLIT = Op("Split", _split_f, _split_b, saves=0, returns_aux=True, none_grads=True)
 FLIP = Op("Flip", _flip_f, _flip_b, saves=0)
 REPEAT = Op("Repeat", _repeat_f, _repeat_b, saves=0)
 GETITEM = Op("Index", _getitem_f, _getitem_b, saves=0, aux_namer=_getitem_name,

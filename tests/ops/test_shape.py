@@ -301,3 +301,23 @@ def test_shape_errors():
         x.gather(1, gk.tensor([[3]]))
     with pytest.raises(IndexError, match="tensors used as indices"):
         x[gk.tensor([0.0])]
+
+
+def test_split_rule_joins_the_pieces_gradients():
+    # S.SPLIT's backward: one input-sized array for all pieces, zeros only where a piece got none
+    from gradkit._backend import numpy_ns
+    from gradkit.ops import shape as S
+
+    a = np.arange(24.0).reshape(4, 6)
+    for unbind, idxs in ((False, [(slice(None), slice(0, 2)), (slice(None), slice(2, 6))]),
+                         (True, [(slice(None), i, Ellipsis) for i in range(6)])):
+        pieces, (aux, _) = S.SPLIT.forward(numpy_ns, a, 1, unbind, idxs)
+        assert all(np.shares_memory(p, a) for p in pieces)
+        grads = [p * 2 + 1 for p in pieces]
+        (full,) = S.SPLIT.backward(numpy_ns, grads, None, None, aux, (True,))
+        assert np.array_equal(full, a * 2 + 1)
+        grads[0] = None
+        (part,) = S.SPLIT.backward(numpy_ns, grads, None, None, aux, (True,))
+        expect = a * 2 + 1
+        expect[idxs[0]] = 0
+        assert np.array_equal(part, expect)
