@@ -6,7 +6,7 @@ import pytest
 
 import gradkit as gk
 from gradkit import _noblas
-from gradkit.ops import linalg as L
+from gradkit.ops import einsum as L
 
 BIG = [("bnm,bmk->bnk", (6, 24, 40), (6, 40, 16)),  # bmm-shaped, as in attention scores
        ("bhqd,bhkd->bhqk", (2, 3, 16, 32), (2, 3, 16, 32)),
