@@ -229,7 +229,11 @@ def main(argv: list[str]) -> int:
         return _exit_code(exc)
     except BaseException as exc:  # noqa: BLE001 (a program's error: its traceback, status 1)
         sys.stdout.flush()
-        tb = _without_hook(_program_frames(exc.__traceback__, filename))
+        if isinstance(exc, SyntaxError) and exc.filename and filename and \
+                os.path.abspath(exc.filename) == filename:
+            tb = None  # the program did not compile: Python shows where, and no frames
+        else:
+            tb = _without_hook(_program_frames(exc.__traceback__, filename))
         traceback.print_exception(type(exc), exc, tb)
         sys.stderr.flush()
         code = 130 if isinstance(exc, KeyboardInterrupt) else 1

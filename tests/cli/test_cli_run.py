@@ -53,6 +53,17 @@ def test_run_exit_codes_and_traceback(tmp_path, capsys):
     assert rc == 2 and "can't open file" in err
 
 
+def test_run_syntax_error_reads_as_python_prog_py_shows_it(tmp_path, capsys):
+    """A program that does not compile: only the file, line and caret, as ``python prog.py``
+    prints them, not the runner's frames that compiled it."""
+    prog = _program(tmp_path, "import torch\nx = (1,\nprint(x  # no closing\n", "broken.py")
+    rc, out, err = run(capsys, "run", prog)
+    plain = subprocess.run([sys.executable, str(prog)], capture_output=True, text=True)
+    assert rc == 1 == plain.returncode
+    assert "Traceback" not in err and "runner.py" not in err, err
+    assert err == plain.stderr
+
+
 def test_run_missing_torch_module_is_a_clear_import_error(tmp_path, capsys):
     prog = _program(tmp_path, "import torch.export\n")
     rc, out, err = run(capsys, "run", prog)

@@ -1,0 +1,68 @@
+"""einsum of two large operands goes through BLAS (NumPy's ``optimize=True``) forward and
+backward, and still equals PyTorch's; small products and BLAS-less NumPy keep einsum's loops."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+from gradkit import _noblas
+from gradkit.ops import einsum as L
+
+BIG = [("bnm,bmk->bnk", (6, 24, 40), (6, 40, 16)),  # bmm-shaped, as in attention scores
+       ("bhqd,bhkd->bhqk", (2, 3, 16, 32), (2, 3, 16, 32)),
+       ("ij,jk->ik", (64, 64), (64, 64))]
+
+
+def _operands(subs, shapes):
+    return [np.empty(s, np.float32) for s in shapes], subs
+
+
+@pytest.mark.parametrize("eq,sa,sb", BIG, ids=str)
+def test_large_two_operand_contraction_takes_the_blas_path(eq, sa, sb):
+    arrays, subs = _operands(eq.split("->")[0].split(","), [sa, sb])
+    assert L._einsum_optimize(subs, arrays) is (not _noblas.ENABLED)
+
+
+def test_small_products_keep_einsum_loops():
+    arrays, subs = _operands(["ij", "jk"], [(3, 4), (4, 5)])
+    assert L._einsum_optimize(subs, arrays) is False
+    assert L._einsum_optimize(["ij"], [np.empty((300, 300))]) is False  # one operand: a trace
+    assert L._einsum_optimize(["i", "i", "i"], [np.empty(3)] * 3) is True
+
+
+def test_without_blas_two_operands_keep_einsum_loops(monkeypatch):
+    monkeypatch.setattr(_noblas, "ENABLED", True)
+    arrays, subs = _operands(["bnm", "bmk"], [(6, 24, 40), (6, 40, 16)])
+    assert L._einsum_optimize(subs, arrays) is False
+
+
+@pytest.mark.parametrize("eq,sa,sb", BIG, ids=str)
+def test_large_contraction_matches_torch_with_gradients(eq, sa, sb):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    a_np = rng.standard_normal(sa).astype(np.float32)
+    b_np = rng.standard_normal(sb).astype(np.float32)
+    a, b = gk.tensor(a_np, requires_grad=True), gk.tensor(b_np, requires_grad=True)
+    ta, tb = torch.tensor(a_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)
+    out, tout = gk.einsum(eq, a, b), torch.einsum(eq, ta, tb)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-5, atol=1e-5)
+    w = rng.standard_normal(tuple(out.shape)).astype(np.float32)
+    (out * gk.tensor(w)).sum().backward()
+    (tout * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-5, atol=1e-4)
+
+
+def test_large_contraction_second_order_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    a_np = rng.standard_normal((4, 24, 40))
+    b_np = rng.standard_normal((4, 40, 16))
+    a, b = gk.tensor(a_np, requires_grad=True), gk.tensor(b_np, requires_grad=True)
+    ta, tb = torch.tensor(a_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)
+    (ga,) = gk.autograd.grad((gk.einsum("bnm,bmk->bnk", a, b) ** 2).sum(), a, create_graph=True)
+    (tga,) = torch.autograd.grad((torch.einsum("bnm,bmk->bnk", ta, tb) ** 2).sum(), ta,
+                                 create_graph=True)
+    (gb,) = gk.autograd.grad(ga.sum(), b)
+    (tgb,) = torch.autograd.grad(tga.sum(), tb)
+    np.testing.assert_allclose(gb.numpy(), tgb.numpy(), rtol=1e-10, atol=1e-10)
