@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype, _options
@@ -690,12 +692,23 @@ def _diagonal_index(x, offset, d1, d2):
     return tuple(_const_like(x, f) for f in full)
 
 
+_MESHGRID_WARNED = [False]
+
+
 @declare(method=False)
-def meshgrid(*tensors, indexing="ij"):
+def meshgrid(*tensors, indexing=None):
     """Coordinate grids from 1-D tensors: ``indexing='ij'`` (matrix, the default) or ``'xy'``
-    (Cartesian: the first two output dimensions swapped)."""
+    (Cartesian: the first two output dimensions swapped). Left out (or None): 'ij', with
+    PyTorch's UserWarning asking for it, once per process as PyTorch gives it."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
+    if indexing is None:
+        indexing = "ij"
+        if not _MESHGRID_WARNED[0]:
+            _MESHGRID_WARNED[0] = True
+            warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass "
+                          "the indexing argument (indexing='ij' gives this default, 'xy' the "
+                          "Cartesian order).", UserWarning, stacklevel=3)
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f"meshgrid(): indexing must be 'ij' or 'xy', got {indexing!r}")
     ts = [_t(v, "tensors") for v in tensors]

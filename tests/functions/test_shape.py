@@ -503,3 +503,28 @@ def test_view_dtype_shares_memory_is_not_differentiable_and_checks_as_torch():
     with pytest.raises(RuntimeError, match="storage_offset\\(\\) must be divisible by 2"):
         gk.arange(8.).reshape(2, 4)[:, 1:3].view(gk.float64)
     assert gk.arange(8.).reshape(2, 4)[:, 2:4].view(gk.float64).shape == (2, 1)
+
+
+def test_meshgrid_without_indexing_is_ij_and_warns_once_as_torch():
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    import gradkit.functions.shape as shape_mod
+
+    a, b = [0.0, 1.0], [2.0, 3.0, 4.0]
+    shape_mod._MESHGRID_WARNED[0] = False
+    for kwargs in ({}, {"indexing": None}):
+        ours = gk.meshgrid(gk.tensor(a), gk.tensor(b), **kwargs)
+        theirs = torch.meshgrid(torch.tensor(a), torch.tensor(b), **kwargs)
+        for o, t in zip(ours, theirs):
+            np.testing.assert_array_equal(o.numpy(), t.numpy())
+    shape_mod._MESHGRID_WARNED[0] = False
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        gk.meshgrid(gk.arange(2), gk.arange(3))
+        gk.meshgrid(gk.arange(2), gk.arange(3), indexing=None)
+        gk.meshgrid(gk.arange(2), gk.arange(3), indexing="xy")
+    msgs = [str(w.message) for w in seen if issubclass(w.category, UserWarning)]
+    assert len(msgs) == 1 and msgs[0].startswith(
+        "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+        "argument")
