@@ -207,3 +207,11 @@ __all__ = [
     "memory_format", "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
 ] + sorted(_function_faces) + list(_factory_names) + list(_runtime_names) \
     + list(_window_names)
+
+# classes defined in private files show their public name, as PyTorch's do: gradkit.Tensor,
+# gradkit.Size, gradkit.dtype, gradkit.device, gradkit.Generator (pickle finds them there)
+from ._typenames import publish as _publish  # noqa: E402
+
+_publish(globals(), __name__, [n for n in list(globals()) if not n.startswith("_")])
+Device.__module__ = Generator.__module__ = __name__
+Device.__qualname__ = "device"

@@ -17,6 +17,8 @@ import importlib.abc
 import importlib.machinery
 import sys
 
+from . import typenames
+
 __all__ = ["install", "uninstall", "installed", "target_of"]
 
 # torch/torchvision names whose gradkit module is not the same dotted path under ``gradkit``
@@ -33,6 +35,16 @@ _RENAMES = {
     "torch.amp.grad_scaler": "gradkit.amp",
     # PyTorch's private home of the collate functions, which programs import from
     "torch.utils.data._utils": "gradkit.utils.data",
+    # files of PyTorch's that gradkit merges into another (the class names PyTorch's pickles
+    # and gradkit run's printed types use: torch.nn.modules.flatten.Flatten)
+    "torch.nn.modules.channelshuffle": "gradkit.nn.modules.pixelshuffle",
+    "torch.nn.modules.distance": "gradkit.nn.modules.normalization",
+    "torch.nn.modules.flatten": "gradkit.nn.modules.linear",
+    "torch.optim.adamw": "gradkit.optim.adam",
+    "torch.multiprocessing.spawn": "gradkit.multiprocessing",
+    "torch.profiler.profiler": "gradkit.profiler",
+    "torch.autograd.variable": "gradkit.compat._api",
+    "torch.storage": "gradkit._storage",
     # the stand-alone package that preceded torch.func, still imported by older programs
     "functorch": "gradkit.compat.functorch",
 }
@@ -100,6 +112,7 @@ class TorchFinder(importlib.abc.MetaPathFinder):
             # file, so give it an empty search path for the import system to look in
             module.__path__ = []
             is_pkg = True
+        typenames.refresh()  # the classes of gradkit modules this import brought in
         return importlib.machinery.ModuleSpec(fullname, _AliasLoader(module), is_package=is_pkg)
 
 
@@ -123,6 +136,7 @@ def install() -> None:
     sys.meta_path.insert(0, finder)
     _FINDER.append(finder)
     _torch_version(True)
+    typenames.activate()
 
 
 def _torch_version(on: bool) -> None:
@@ -157,6 +171,7 @@ def uninstall() -> None:
         return
     finder = _FINDER.pop()
     _torch_version(False)
+    typenames.deactivate()
     if finder in sys.meta_path:
         sys.meta_path.remove(finder)
     for name in list(sys.modules):
