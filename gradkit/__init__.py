@@ -212,6 +212,6 @@ __all__ = [
 # gradkit.Size, gradkit.dtype, gradkit.device, gradkit.Generator (pickle finds them there)
 from ._typenames import publish as _publish  # noqa: E402
 
-_publish(globals(), __name__, [n for n in list(globals()) if not n.startswith("_")])
+_publish(globals(), __name__, [n for n in list(globals()) if n[0] != "_"])
 Device.__module__ = Generator.__module__ = __name__
 Device.__qualname__ = "device"

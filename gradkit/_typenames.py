@@ -14,6 +14,9 @@ from __future__ import annotations
 __all__ = ["publish", "is_private", "is_own", "home_module", "gradkit_module"]
 
 
+_COMPAT = "gradkit.compat."  # PyTorch's names gradkit keeps apart (OutOfMemoryError): as private
+
+
 def is_private(module: str) -> bool:
     """Whether a dotted module path has a private part (``gradkit._tensor.tensor``)."""
     return any(part.startswith("_") for part in module.split("."))
@@ -22,11 +25,13 @@ def is_private(module: str) -> bool:
 def publish(namespace: dict, module: str, names=None) -> None:
     """Set ``__module__ = module`` on each class in ``namespace`` (by ``names``, or its
     ``__all__``) that a private gradkit module defines. Cheap (one pass over the names)."""
-    for name in names if names is not None else namespace.get("__all__", ()):
+    if names is None:
+        names = namespace.get("__all__", ())
+    for name in names:
         cls = namespace.get(name)
         if isinstance(cls, type) and cls.__qualname__ == name:
             home = cls.__dict__.get("__module__") or ""
-            if home.startswith("gradkit") and is_private(home):
+            if home.startswith("gradkit") and (is_private(home) or home.startswith(_COMPAT)):
                 cls.__module__ = module
 
 

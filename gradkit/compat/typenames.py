@@ -48,7 +48,6 @@ _TORCH_HOME = {
     ("gradkit.profiler", "profile"): "torch.profiler.profiler",
     ("gradkit.profiler", "ProfilerAction"): "torch.profiler.profiler",
     ("gradkit.compat._api", "Variable"): "torch.autograd.variable",
-    ("gradkit.compat.toplevel", "OutOfMemoryError"): "torch",
     ("gradkit.ops.linalg", "LinAlgError"): "torch.linalg",
     ("gradkit", "TypedStorage"): "torch.storage",
     ("gradkit", "UntypedStorage"): "torch.storage",
