@@ -135,3 +135,19 @@ def test_safe_globals_name_a_class_by_either_name(tmp_path):
         hook.uninstall()
     with gk.serialization.safe_globals([gk.nn.Identity]):
         assert type(gk.load(io.BytesIO(buf.getvalue()))["layer"]) is class_
+
+
+def test_legacy_tensor_and_storage_types_print_as_their_library():
+    torch = pytest.importorskip("torch")
+    for name in ("LongTensor", "FloatTensor", "FloatStorage", "LongStorage"):
+        assert repr(getattr(gk, name)) == repr(getattr(torch, name)).replace("torch", "gradkit")
+    assert repr(gk.sparse.FloatTensor) == "<class 'gradkit.sparse.FloatTensor'>"
+    hook.install()
+    try:
+        shown = importlib.import_module("torch")
+        for name in ("LongTensor", "FloatTensor", "FloatStorage", "LongStorage"):
+            assert repr(getattr(shown, name)) == repr(getattr(torch, name))
+            assert pickle.loads(pickle.dumps(getattr(shown, name))) is getattr(shown, name)
+        assert repr(shown.sparse.FloatTensor) == "<class 'torch.sparse.FloatTensor'>"
+    finally:
+        hook.uninstall()
