@@ -132,8 +132,13 @@ def __getattr__(name):
         return foreach_function(name)
     if name in _LAZY_MODULES:  # torch.cpu (torch.cpu.amp.autocast), torch.profiler, ...
         import importlib
+        import sys as _sys
 
-        return importlib.import_module("gradkit." + name)
+        module = importlib.import_module("gradkit." + name)
+        names = _sys.modules.get("gradkit.compat.typenames")
+        if names is not None:  # under gradkit run its classes show PyTorch's names
+            names.refresh()
+        return module
     if name in _TORCH_ONLY_MODULES:
         raise AttributeError(
             f"module 'gradkit' has no attribute {name!r}: gradkit does not provide PyTorch's "

@@ -151,3 +151,14 @@ def test_legacy_tensor_and_storage_types_print_as_their_library():
         assert repr(shown.sparse.FloatTensor) == "<class 'torch.sparse.FloatTensor'>"
     finally:
         hook.uninstall()
+
+
+def test_modules_imported_on_first_use_show_pytorchs_names_too():
+    import subprocess
+
+    code = ("from gradkit.compat import hook\nhook.install()\nimport torch\n"
+            "print(torch.fx.GraphModule, torch.profiler.profile)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["<class", "'torch.fx.graph_module.GraphModule'>", "<class",
+                           "'torch.profiler.profiler.profile'>"]
