@@ -6,6 +6,9 @@ The rule is by name: ``torch.X.Y`` -> ``gradkit.X.Y``, with a few renames in ``_
 (``torch.jit``, ``torch.cuda.amp``). A name gradkit lacks raises ``ImportError`` naming the module
 and saying gradkit does not provide it.
 
+While installed, gradkit's classes show PyTorch's dotted names (``<class 'torch.Tensor'>``,
+``torch.nn.modules.linear.Linear``; :mod:`gradkit.compat.typenames`).
+
 Opt-in only: nothing installs this on ``import gradkit``; :func:`install` does, and
 :func:`uninstall` removes it (and the aliases it put in ``sys.modules``).
 """
