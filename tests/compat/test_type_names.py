@@ -114,6 +114,12 @@ def test_whole_model_saved_under_the_hook_loads_with_and_without_it():
         torch.save(state, buf2)
     finally:
         hook.uninstall()
+    # the file names gradkit's modules, as files written before did (and loads as they do)
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+        data = z.read(next(n for n in z.namelist() if n.endswith("data.pkl")))
+    assert b"gradkit.nn.modules.linear\nFlatten" in data and b"torch.nn.modules" not in data
     back = gk.load(io.BytesIO(buf.getvalue()), weights_only=False)
     assert type(back) is gk.nn.Sequential and type(back[1]) is gk.nn.Flatten
     assert gk.equal(back(gk.ones(1, 3)), model(gk.ones(1, 3)))
