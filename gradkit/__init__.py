@@ -132,8 +132,13 @@ def __getattr__(name):
         return foreach_function(name)
     if name in _LAZY_MODULES:  # torch.cpu (torch.cpu.amp.autocast), torch.profiler, ...
         import importlib
+        import sys as _sys
 
-        return importlib.import_module("gradkit." + name)
+        module = importlib.import_module("gradkit." + name)
+        names = _sys.modules.get("gradkit.compat.typenames")
+        if names is not None:  # under gradkit run its classes show PyTorch's names
+            names.refresh()
+        return module
     if name in _TORCH_ONLY_MODULES:
         raise AttributeError(
             f"module 'gradkit' has no attribute {name!r}: gradkit does not provide PyTorch's "
@@ -207,3 +212,11 @@ __all__ = [
     "memory_format", "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
 ] + sorted(_function_faces) + list(_factory_names) + list(_runtime_names) \
     + list(_window_names)
+
+# classes defined in private files show their public name, as PyTorch's do: gradkit.Tensor,
+# gradkit.Size, gradkit.dtype, gradkit.device, gradkit.Generator (pickle finds them there)
+from ._typenames import publish as _publish  # noqa: E402
+
+_publish(globals(), __name__, [n for n in list(globals()) if n[0] != "_"])
+Device.__module__ = Generator.__module__ = __name__
+Device.__qualname__ = "device"

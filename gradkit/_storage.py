@@ -373,7 +373,7 @@ class _LegacyStorageMeta(type):
         return TypedStorage(*args, dtype=cls.dtype, device=device, wrap_storage=wrap_storage)
 
     def __repr__(cls):
-        return f"<class 'gradkit.{cls.__name__}'>"
+        return f"<class '{cls.__module__}.{cls.__qualname__}'>"  # torch.X under gradkit run
 
 
 def _legacy(dtype_name):

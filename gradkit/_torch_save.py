@@ -23,6 +23,7 @@ import numpy as np
 from . import _dtype
 from ._tensor import Size, Tensor, wrap
 from ._torch_format import _NP_DTYPES, MAGIC_NUMBER, PROTOCOL_VERSION, _torch_name
+from ._typenames import home_module
 
 __all__ = ["save_torch"]
 
@@ -163,6 +164,10 @@ class _TorchPickler(pickle._Pickler):
             self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))
             self.memoize(obj)
             return
+        if isinstance(obj, type):
+            home = home_module(obj)  # gradkit run shows torch's names; the file names gradkit's
+            if home is not None:
+                return self.save(_name(home, obj.__qualname__), save_persistent_id)
         if isinstance(obj, _dtype.dtype):
             try:
                 return self.save(_name("torch", _torch_name(obj)), save_persistent_id)

@@ -116,3 +116,12 @@ def get_testing_overrides() -> dict:
     function of the same signature returning -1, as PyTorch's lambdas, for writing
     ``__torch_function__`` implementations and their tests."""
     return {f: _dummy(f) for funcs in get_overridable_functions().values() for f in funcs}
+
+
+def _publish_names() -> None:
+    from ._typenames import publish
+
+    publish(globals(), __name__)  # gradkit.overrides.TorchFunctionMode, as PyTorch names it
+
+
+_publish_names()

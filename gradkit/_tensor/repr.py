@@ -9,6 +9,7 @@ import numpy as np
 from .. import _dtype
 from .._complex import CArray as _CArray
 from .._meta import MetaArray as _MetaArray
+from .._typenames import is_own
 
 __all__ = ["format_tensor", "set_printoptions", "get_printoptions", "set_namespace_name"]
 
@@ -173,7 +174,7 @@ def format_tensor(t) -> str:
     if dtype.kind == "V":  # bfloat16: its values print as float32's do, as in PyTorch
         arr = arr.astype(np.float32)
     # a user's Tensor subclass prints its class name, as PyTorch's (``LoggingTensor([...])``)
-    prefix = "tensor(" if type(t).__module__.startswith("gradkit") else type(t).__name__ + "("
+    prefix = "tensor(" if is_own(type(t).__module__) else type(t).__name__ + "("
     if arr.size == 0:
         body = "[]"
     else:

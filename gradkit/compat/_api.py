@@ -198,7 +198,7 @@ class _TensorType(type):
                         f"tensor; got {tuple(type(a).__name__ for a in args)}")
 
     def __repr__(cls):
-        return f"<class 'torch.{cls.__name__}'>"
+        return f"<class '{cls.__module__}.{cls.__qualname__}'>"  # torch.X under gradkit run
 
 
 def _legacy(name: str, dtype) -> type:

@@ -6,6 +6,9 @@ The rule is by name: ``torch.X.Y`` -> ``gradkit.X.Y``, with a few renames in ``_
 (``torch.jit``, ``torch.cuda.amp``). A name gradkit lacks raises ``ImportError`` naming the module
 and saying gradkit does not provide it.
 
+While installed, gradkit's classes show PyTorch's dotted names (``<class 'torch.Tensor'>``,
+``torch.nn.modules.linear.Linear``; :mod:`gradkit.compat.typenames`).
+
 Opt-in only: nothing installs this on ``import gradkit``; :func:`install` does, and
 :func:`uninstall` removes it (and the aliases it put in ``sys.modules``).
 """
@@ -16,6 +19,8 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import sys
+
+from . import typenames
 
 __all__ = ["install", "uninstall", "installed", "target_of"]
 
@@ -33,6 +38,16 @@ _RENAMES = {
     "torch.amp.grad_scaler": "gradkit.amp",
     # PyTorch's private home of the collate functions, which programs import from
     "torch.utils.data._utils": "gradkit.utils.data",
+    # files of PyTorch's that gradkit merges into another (the class names PyTorch's pickles
+    # and gradkit run's printed types use: torch.nn.modules.flatten.Flatten)
+    "torch.nn.modules.channelshuffle": "gradkit.nn.modules.pixelshuffle",
+    "torch.nn.modules.distance": "gradkit.nn.modules.normalization",
+    "torch.nn.modules.flatten": "gradkit.nn.modules.linear",
+    "torch.optim.adamw": "gradkit.optim.adam",
+    "torch.multiprocessing.spawn": "gradkit.multiprocessing",
+    "torch.profiler.profiler": "gradkit.profiler",
+    "torch.autograd.variable": "gradkit.compat._api",
+    "torch.storage": "gradkit._storage",
     # the stand-alone package that preceded torch.func, still imported by older programs
     "functorch": "gradkit.compat.functorch",
 }
@@ -100,6 +115,7 @@ class TorchFinder(importlib.abc.MetaPathFinder):
             # file, so give it an empty search path for the import system to look in
             module.__path__ = []
             is_pkg = True
+        typenames.refresh()  # the classes of gradkit modules this import brought in
         return importlib.machinery.ModuleSpec(fullname, _AliasLoader(module), is_package=is_pkg)
 
 
@@ -123,6 +139,7 @@ def install() -> None:
     sys.meta_path.insert(0, finder)
     _FINDER.append(finder)
     _torch_version(True)
+    typenames.activate()
 
 
 def _torch_version(on: bool) -> None:
@@ -157,6 +174,7 @@ def uninstall() -> None:
         return
     finder = _FINDER.pop()
     _torch_version(False)
+    typenames.deactivate()
     if finder in sys.meta_path:
         sys.meta_path.remove(finder)
     for name in list(sys.modules):

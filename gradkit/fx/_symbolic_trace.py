@@ -22,6 +22,7 @@ import math
 import operator
 import types
 
+from .._typenames import is_own
 from .graph import Graph
 from .node import Node
 from .proxy import Proxy, TraceError
@@ -466,7 +467,7 @@ def _is_base_type(a) -> bool:
     from .. import _dtype
 
     mod = type(a).__module__ or ""
-    return isinstance(a, (np.generic, _dtype.dtype)) or mod.startswith("gradkit") and \
+    return isinstance(a, (np.generic, _dtype.dtype)) or is_own(mod) and \
         type(a).__name__ in ("device", "Device", "memory_format", "layout", "dtype")
 
 

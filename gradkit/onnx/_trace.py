@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 
+from .._typenames import gradkit_module
 from ..functions._args import _Unset
 from . import _layers, _ops
 
@@ -112,8 +113,8 @@ def _wrap_call(orig_call):
         if g is None or _STATE["depth"]:
             return orig_call(module, *args, **kwargs)
         cls = type(module)
-        convert = _layers.LAYERS.get(cls.__name__) if cls.__module__.startswith("gradkit.nn.") \
-            else None
+        home = gradkit_module(cls)  # gradkit run shows PyTorch's names
+        convert = _layers.LAYERS.get(cls.__name__) if home.startswith("gradkit.nn.") else None
         prev = (g.scope, g.scope_type)
         g.scope = _STATE["paths"].get(id(module), g.scope)
         g.scope_type = f"{cls.__module__.split('.modules')[0]}.{cls.__name__}"
@@ -128,7 +129,7 @@ def _wrap_call(orig_call):
                 _keep_input_names(g, before)
                 convert(g, module, args, kwargs, out)
                 return out
-            if cls.__module__.startswith("gradkit.nn.") and cls.__name__ not in _PASS_THROUGH:
+            if home.startswith("gradkit.nn.") and cls.__name__ not in _PASS_THROUGH:
                 g.unsupported(f"the layer {cls.__name__}")
             swapped = []
             for key, val in list(vars(module).items()):

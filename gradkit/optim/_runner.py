@@ -28,6 +28,7 @@ import numpy as np
 from .._backend import namespace_of, numpy_ns
 from .._complex import CArray as _CArray
 from .._tensor import Tensor, wrap
+from .._typenames import is_own
 from ._blas import _blas_ready, _blas_routines, _one_blas_thread, _with_blas
 from ._threads import NO_THREADS, WorkerPool, short_gil_waits, usable_cpus
 from .optimizer import Optimizer, _scalar_tensor, _validate_common
@@ -161,7 +162,7 @@ class _KernelOptimizer(Optimizer):
     def _sparse_step(self, p: Tensor, group: dict[str, Any]) -> None:
         """Update ``p`` from its sparse COO ``.grad`` (the rows present only)."""
         for klass in type(self).__mro__:  # the gradkit class's name, as PyTorch's message
-            if klass.__module__.startswith("gradkit."):
+            if is_own(klass.__module__):
                 break
         raise RuntimeError(self._sparse_error or
                            f"{klass.__name__} does not support sparse gradients")

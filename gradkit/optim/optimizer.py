@@ -30,6 +30,7 @@ import numpy as np
 from .. import _dtype
 from .._backend import namespace_of, numpy_ns
 from .._tensor import Tensor, wrap
+from .._typenames import is_own
 from ..autograd.grad_mode import enable_grad
 
 __all__ = ["Optimizer", "required"]
@@ -375,7 +376,7 @@ class Optimizer:
         step written in a program keeps its state as it wrote it."""
         for klass in type(self).__mro__:
             if "step" in klass.__dict__:
-                return klass.__module__.startswith("gradkit.")
+                return is_own(klass.__module__)
         return True
 
     # the state entries that the kernels keep as 0-d tensors of the scalar dtype (a number in a

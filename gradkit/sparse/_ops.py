@@ -538,7 +538,7 @@ class _SparseTypeMeta(type):
         return isinstance(obj, Tensor) and is_sparse(obj) and obj.dtype == cls.dtype
 
     def __repr__(cls):
-        return f"<class 'gradkit.sparse.{cls.__name__}'>"
+        return f"<class '{cls.__module__}.{cls.__qualname__}'>"  # torch.X under gradkit run
 
 
 def _legacy_new(cls, *args, device=None):

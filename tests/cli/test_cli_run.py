@@ -221,3 +221,27 @@ def test_run_program_imports_functorch_as_gradkit(tmp_path, capsys):
     rc, out, err = run(capsys, "run", prog)
     assert rc == 0, err
     assert out.strip().endswith("True 2 (3, 1)")
+
+
+def test_run_program_prints_pytorchs_class_names_and_its_saved_model_loads_after(tmp_path,
+                                                                               capsys):
+    prog = _program(tmp_path, (
+        "import sys\nimport torch\nimport torch.nn as nn\n"
+        "m = nn.Sequential(nn.Linear(2, 2), nn.Flatten())\n"
+        "opt = torch.optim.AdamW(m.parameters())\n"
+        "print(type(torch.zeros(1)), type(m[0]), type(opt), type(torch.float32), torch.Size)\n"
+        "print(type(m[1]), torch.utils.data.DataLoader, torch.device)\n"
+        "torch.save(m, sys.argv[1])\n"))
+    rc, out, err = run(capsys, "run", prog, tmp_path / "model.pt")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0] == ("<class 'torch.Tensor'> <class 'torch.nn.modules.linear.Linear'> "
+                        "<class 'torch.optim.adamw.AdamW'> <class 'torch.dtype'> "
+                        "<class 'torch.Size'>")
+    assert lines[1] == ("<class 'torch.nn.modules.flatten.Flatten'> "
+                        "<class 'torch.utils.data.dataloader.DataLoader'> <class 'torch.device'>")
+    # afterwards gradkit's classes show gradkit's names, and the whole model loads without it
+    assert repr(gk.Tensor) == "<class 'gradkit.Tensor'>"
+    assert gk.nn.Linear.__module__ == "gradkit.nn.modules.linear"
+    back = gk.load(tmp_path / "model.pt", weights_only=False)
+    assert type(back) is gk.nn.Sequential and type(back[1]) is gk.nn.Flatten
