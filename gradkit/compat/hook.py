@@ -72,8 +72,9 @@ class _AliasLoader(importlib.abc.Loader):
     """Hands the import system the already-imported gradkit module, and leaves its own
     ``__spec__`` in place (the import system overwrites it with the alias spec)."""
 
-    def __init__(self, module):
+    def __init__(self, module, alias):
         self.module = module
+        self.alias = alias
         self.spec = getattr(module, "__spec__", None)
 
     def create_module(self, spec):
@@ -82,6 +83,24 @@ class _AliasLoader(importlib.abc.Loader):
     def exec_module(self, module):
         if self.spec is not None:
             module.__spec__ = self.spec
+        _alias_shadowed_children(self.alias, module)
+
+
+def _alias_shadowed_children(alias: str, module) -> None:
+    """A package attribute named as one of its submodules (``torch.nn.parallel.data_parallel``,
+    the function, beside the module ``data_parallel.py``): give the submodule its alias now, so
+    that a later ``import torch.nn.parallel.data_parallel`` finds it in ``sys.modules`` and the
+    import system does not set the package's attribute to the module (as it would for a module
+    it loads anew), which would replace the function in gradkit's own package."""
+    if not hasattr(module, "__path__"):
+        return
+    base = module.__name__ + "."
+    modules = sys.modules
+    for name, value in list(vars(module).items()):
+        sub = modules.get(base + name)
+        if sub is not None and value is not sub and alias + "." + name not in modules \
+                and target_of(alias + "." + name) == base + name:
+            modules[alias + "." + name] = sub
 
 
 def _missing(fullname: str, target: str) -> ImportError:
@@ -116,7 +135,8 @@ class TorchFinder(importlib.abc.MetaPathFinder):
             module.__path__ = []
             is_pkg = True
         typenames.refresh()  # the classes of gradkit modules this import brought in
-        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(module), is_package=is_pkg)
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(module, fullname),
+                                              is_package=is_pkg)
 
 
 _FINDER: list[TorchFinder] = []

@@ -168,3 +168,20 @@ def test_modules_imported_on_first_use_show_pytorchs_names_too():
                          check=True).stdout
     assert out.split() == ["<class", "'torch.fx.graph_module.GraphModule'>", "<class",
                            "'torch.profiler.profiler.profile'>"]
+
+
+def test_importing_a_submodule_alias_keeps_the_package_attribute_it_shadows():
+    """``torch.nn.parallel.data_parallel`` is a function beside the module of that name: an
+    explicit import of the module under the hook must not replace gradkit's function (the
+    import system sets a package attribute to a module it loads anew)."""
+    fn = gk.nn.parallel.data_parallel
+    hook.install()
+    try:
+        mod = importlib.import_module("torch.nn.parallel.data_parallel")
+        assert mod.DataParallel is gk.nn.DataParallel
+        import torch  # noqa: PLC0415 (the alias the hook makes)
+
+        assert torch.nn.parallel.data_parallel is fn
+    finally:
+        hook.uninstall()
+    assert gk.nn.parallel.data_parallel is fn
