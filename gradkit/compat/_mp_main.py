@@ -12,10 +12,12 @@ import sys
 
 from . import runner
 
-runner._prepare()
-_kind, _, _target = os.environ.get(runner.MAIN_ENV, "").partition(":")
-if _kind == "path":
-    sys.argv[0] = _target
-    globals().update(runpy.run_path(_target, run_name="__mp_main__"))
-elif _kind == "module":
-    globals().update(runpy.run_module(_target, run_name="__mp_main__", alter_sys=True))
+if __name__ == "__mp_main__":  # (run by multiprocessing; a plain import, as documentation
+    # tools make of every module, must not install the import hook into their process)
+    runner._prepare()
+    _kind, _, _target = os.environ.get(runner.MAIN_ENV, "").partition(":")
+    if _kind == "path":
+        sys.argv[0] = _target
+        globals().update(runpy.run_path(_target, run_name="__mp_main__"))
+    elif _kind == "module":
+        globals().update(runpy.run_module(_target, run_name="__mp_main__", alter_sys=True))

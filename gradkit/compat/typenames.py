@@ -61,6 +61,17 @@ for _rank in ("1d", "2d", "3d"):
                          ("Conv", "conv"), ("ConvTranspose", "conv")):
         _TORCH_HOME["gradkit.nn.modules.lazy", f"Lazy{_kind}{_rank}"] = f"torch.nn.modules.{_file}"
 _TORCH_HOME["gradkit.nn.modules.lazy", "LazyLinear"] = "torch.nn.modules.linear"
+# the schedulers' private files (their plain-gradkit __module__ stays the file: the
+# documentation's inspector follows __module__ and would see aliases going round)
+for _file, _names in (("_base", ("LRScheduler",)), ("_plateau", ("ReduceLROnPlateau",)),
+                      ("_composite", ("ChainedScheduler", "SequentialLR")),
+                      ("_cyclic", ("CyclicLR", "OneCycleLR")),
+                      ("_schedules", ("ConstantLR", "CosineAnnealingLR",
+                                      "CosineAnnealingWarmRestarts", "ExponentialLR", "LambdaLR",
+                                      "LinearLR", "MultiStepLR", "MultiplicativeLR",
+                                      "PolynomialLR", "StepLR"))):
+    for _name in _names:
+        _TORCH_HOME["gradkit.optim.lr_scheduler." + _file, _name] = "torch.optim.lr_scheduler"
 
 _RENAMED: dict[type, str] = {}  # class -> the __module__ it had before activate()
 _SEEN: set[str] = set()  # gradkit modules whose classes have been looked at

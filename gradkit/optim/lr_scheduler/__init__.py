@@ -77,7 +77,3 @@ __all__ = [
     "SequentialLR",
     "StepLR",
 ]
-
-from ..._typenames import publish as _publish  # noqa: E402
-
-_publish(globals(), __name__)  # gradkit.optim.lr_scheduler.StepLR, as PyTorch names it
