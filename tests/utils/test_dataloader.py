@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -197,10 +198,11 @@ def _torch_stream(torch, n):
 
 def test_iterable_dataset(torch):
     for bs, drop in [(3, False), (3, True), (None, False)]:
-        for nw in (0, 2):
+        for nw in (0, 1, 2):
             ours = list(DataLoader(Stream(10), batch_size=bs, drop_last=drop, num_workers=nw))
-            theirs = list(torch.utils.data.DataLoader(_torch_stream(torch, 10), batch_size=bs,
-                                                      drop_last=drop))
+            loader = _forked(torch) if nw else torch.utils.data.DataLoader
+            theirs = list(loader(_torch_stream(torch, 10), batch_size=bs, drop_last=drop,
+                                 num_workers=nw))
             _assert_batches_equal(ours, theirs)
             assert len(DataLoader(Stream(10), batch_size=bs, drop_last=drop)) == len(
                 torch.utils.data.DataLoader(_torch_stream(torch, 10), batch_size=bs,
@@ -642,3 +644,56 @@ def test_iterable_worker_init_fn_shards_a_copy_of_the_dataset(torch):
 
     assert run(gk, DataLoader, get_worker_info) == \
         run(torch, _forked(torch), torch.utils.data.get_worker_info)
+
+
+def _plain(batch):
+    """A batch of either library as Python lists and numbers (and its container's type)."""
+    if isinstance(batch, (list, tuple)):
+        return type(batch).__name__, [_plain(b) for b in batch]
+    return batch.tolist() if hasattr(batch, "tolist") else batch
+
+
+class _Shards:
+    """An IterableDataset body sharding itself by worker, the workers' streams of unequal
+    length (worker w yields w + 2 items), each item drawn with the worker's generator."""
+
+    def __init__(self, lib, info_fn):
+        self.lib, self.info_fn = lib, info_fn
+
+    def __iter__(self):
+        info = self.info_fn()
+        wid = 0 if info is None else info.id
+        return iter([(wid, k, round(self.lib.rand(1).item(), 6)) for k in range(wid + 2)])
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+@pytest.mark.parametrize("workers,batch", [(2, 2), (3, 1), (3, None), (4, 3)])
+def test_iterable_workers_shard_and_interleave_as_torch(torch, workers, batch, persistent):
+    # one background thread read an IterableDataset whatever num_workers said
+    # (get_worker_info().num_workers was 1): a dataset sharding itself by worker lost its other
+    # shards' order, and its batches came in another order than PyTorch's round-robin merge
+    def run(lib, loader_cls, info_fn):
+        ds = type("Shards", (_Shards, lib.utils.data.IterableDataset), {})(lib, info_fn)
+        lib.manual_seed(5)
+        dl = loader_cls(ds, batch_size=batch, num_workers=workers, persistent_workers=persistent)
+        return [[_plain(b) for b in dl] for _ in range(2)], lib.rand(1).item()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a sharded dataset gets no warning
+        ours = run(gk, DataLoader, get_worker_info)
+    theirs = run(torch, _forked(torch), torch.utils.data.get_worker_info)
+    assert ours == theirs
+
+
+def test_iterable_dataset_no_worker_shards_warns_once(torch):
+    # PyTorch silently gives every sample once per worker here; gradkit gives the same batches
+    # and says why, once per loader
+    dl = DataLoader(Stream(5), batch_size=2, num_workers=2)
+    with pytest.warns(UserWarning, match="no worker called torch.utils.data.get_worker_info"):
+        ours = [b.tolist() for b in dl]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [b.tolist() for b in dl] == ours
+    theirs = [b.tolist() for b in _forked(torch)(_torch_stream(torch, 5), batch_size=2,
+                                                  num_workers=2)]
+    assert ours == theirs

@@ -17,8 +17,10 @@ Differences from PyTorch:
   generator seeded the same way, so ``gradkit.rand`` & co. in a dataset draw PyTorch's worker
   numbers and leave the main program's stream alone; ``random`` and NumPy's global RNG are
   shared with the main thread.
-* An ``IterableDataset`` is read by one background thread (``get_worker_info().num_workers`` is
-  1 there), so it is read once per epoch, never once per worker.
+* An ``IterableDataset`` is read by ``num_workers`` threads, each iterating its own copy of the
+  dataset, batches taken round-robin as PyTorch's processes give them: shard it with
+  ``get_worker_info()``; one that no worker shards yields every sample once per worker, as in
+  PyTorch, and gradkit warns once when it sees that.
 * Where threads cannot be started (Pyodide/WebAssembly, or a process at its thread limit:
   ``RuntimeError: can't start new thread``), ``num_workers > 0`` loads in the calling thread as
   ``num_workers=0`` does, with one ``RuntimeWarning`` per loader.
@@ -71,7 +73,10 @@ class WorkerInfo:
 
 def get_worker_info() -> WorkerInfo | None:
     """The calling worker's ``WorkerInfo``, or ``None`` in the main thread."""
-    return getattr(_local, "info", None)
+    info = getattr(_local, "info", None)
+    if info is not None:
+        _local.asked = True
+    return info
 
 
 class _InfiniteConstantSampler(Sampler):
@@ -651,51 +656,111 @@ class _PoolIter(_BaseIter):
 
 
 class _IterableThreadIter(_BaseIter):
-    """Iterable dataset: one producer thread fills a bounded queue of batches.
+    """Iterable dataset: ``num_workers`` producer threads, each iterating its own copy of the
+    dataset into its own bounded queue, as PyTorch's worker processes do. Batches are taken
+    round-robin from worker 0 every epoch (a worker whose iterator ended drops out of the
+    turn), so a dataset that shards itself with ``get_worker_info()`` gives PyTorch's batches in
+    PyTorch's order, and one that does not gives every sample once per worker, as in PyTorch
+    (with a warning, see ``_warn_unsharded``).
 
-    The thread holds no reference to this iterator, so an abandoned iterator is collected and
-    its ``__del__`` stops the thread.
+    The threads hold no reference to this iterator, so an abandoned iterator is collected and
+    its ``__del__`` stops them.
     """
 
     def __init__(self, loader):
         super().__init__(loader)
-        self._queue = queue.Queue(maxsize=max(loader.num_workers * loader.prefetch_factor, 1))
+        n = loader.num_workers
+        # persistent workers keep their dataset copy and generator between epochs (no new base
+        # seed is drawn and worker_init_fn runs once, as PyTorch resets its living workers)
+        kept = loader.__dict__.get("_iterable_workers")
+        if kept is None:
+            base = loader._base_seed()
+            kept = [(WorkerInfo(w, n, base + w, _worker_copy(loader.dataset)),
+                     Generator().manual_seed(base + w)) for w in range(n)]
+            init_fn = loader.worker_init_fn
+            if loader.persistent_workers:
+                super(DataLoader, loader).__setattr__("_iterable_workers", kept)
+        else:
+            init_fn = None
+        depth = max(loader.prefetch_factor, 1)
+        self._queues = [queue.Queue(maxsize=depth) for _ in range(n)]
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=_produce, daemon=True, name="gradkit-dataloader-iterable",
-            args=(loader, loader.worker_init_fn, WorkerInfo(0, 1, loader._base_seed(),
-                                                             _worker_copy(loader.dataset)),
-                  self._queue, self._stop))
-        self._thread.start()
+        self._alive = [True] * n
+        self._asked: list = [None] * n  # per worker: whether it called get_worker_info()
+        self._turn = 0
+        self._threads = []
+        for (info, gen), q in zip(kept, self._queues):
+            t = threading.Thread(target=_produce, daemon=True,
+                                 name=f"gradkit-dataloader-iterable-{info.id}",
+                                 args=(loader, init_fn, info, gen, q, self._stop))
+            t.start()
+            self._threads.append(t)
 
     def __next__(self):
-        if self._thread is None:
+        if not self._threads:
             raise StopIteration
-        try:
-            kind, value = self._queue.get(timeout=self._loader.timeout or None)
-        except queue.Empty:
-            self._close()
-            raise _timeout_error(self._loader.timeout) from None
-        if kind == "ok":
-            return value
+        n = len(self._queues)
+        while any(self._alive):
+            w = self._turn
+            self._turn = (w + 1) % n
+            if not self._alive[w]:
+                continue
+            try:
+                kind, value, asked = self._queues[w].get(timeout=self._loader.timeout or None)
+            except queue.Empty:
+                self._close()
+                raise _timeout_error(self._loader.timeout) from None
+            if kind == "ok":
+                if self._asked[w] is None:
+                    self._asked[w] = asked
+                    self._warn_unsharded()
+                return value
+            self._alive[w] = False
+            if kind == "error":
+                self._close()
+                raise value
+            if self._asked[w] is None:
+                self._asked[w] = asked
+                self._warn_unsharded()
         self._close()
-        if kind == "error":
-            raise value
         raise StopIteration
+
+    def _warn_unsharded(self):
+        """Once every worker has answered and none of them asked ``get_worker_info()`` (in the
+        dataset's ``__iter__`` or in ``worker_init_fn``), each worker reads the whole dataset:
+        PyTorch gives every sample ``num_workers`` times then, silently; gradkit does the same
+        and says so, once per loader."""
+        loader = self._loader
+        if None in self._asked or loader.__dict__.get("_checked_sharding"):
+            return
+        # decided on the loader's first epoch (a persistent worker's init_fn runs only then)
+        super(DataLoader, loader).__setattr__("_checked_sharding", True)
+        if len(self._asked) < 2 or any(self._asked):
+            return
+        warnings.warn(
+            f"DataLoader(num_workers={len(self._asked)}) over the IterableDataset "
+            f"{type(loader.dataset).__name__}: no worker called "
+            f"torch.utils.data.get_worker_info(), so each of the {len(self._asked)} workers "
+            f"yields the whole dataset and every sample comes {len(self._asked)} times (as in "
+            f"PyTorch). Shard it in __iter__ or worker_init_fn with get_worker_info().id and "
+            f".num_workers, or use num_workers=1", UserWarning, stacklevel=3)
 
     def _close(self):
         self._stop.set()
-        self._thread = None
+        self._threads = []
 
     def __del__(self):
         with contextlib.suppress(Exception):
             self._stop.set()
 
 
-def _produce(loader, init_fn, info, out: queue.Queue, stop: threading.Event) -> None:
-    """The producer thread of ``_IterableThreadIter``."""
+def _produce(loader, init_fn, info, gen, out: queue.Queue, stop: threading.Event) -> None:
+    """A producer thread of ``_IterableThreadIter``: worker ``info.id``'s batches, then
+    ``("end", ...)`` or ``("error", exc)``; each item says whether the worker has asked
+    ``get_worker_info()`` so far."""
 
-    def put(item):
+    def put(kind, value):
+        item = (kind, value, getattr(_local, "asked", False))
         while not stop.is_set():
             try:
                 out.put(item, timeout=0.1)
@@ -705,13 +770,13 @@ def _produce(loader, init_fn, info, out: queue.Queue, stop: threading.Event) -> 
         return False
 
     _local.info = info
-    _set_thread_default(Generator().manual_seed(info.seed))
+    _set_thread_default(gen)
     try:
         if init_fn is not None:
-            init_fn(0)
+            init_fn(info.id)
         for batch in _iterable_batches(loader, info.dataset):
-            if not put(("ok", batch)):
+            if not put("ok", batch):
                 return
-        put(("end", None))
+        put("end", None)
     except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-        put(("error", exc))
+        put("error", exc)

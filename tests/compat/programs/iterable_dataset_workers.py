@@ -39,7 +39,8 @@ class RangeStream(IterableDataset):
 ds = RangeStream(3, 10)
 print(list(DataLoader(ds, num_workers=0)))
 print([b.tolist() for b in DataLoader(ds, batch_size=3)])
-print(sorted(int(x) for x in DataLoader(ds, num_workers=2)))
+print([int(x) for x in DataLoader(ds, num_workers=2)])
+print([b.tolist() for b in DataLoader(ds, batch_size=2, num_workers=3)])
 
 
 class Records(Dataset):
