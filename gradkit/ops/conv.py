@@ -36,7 +36,7 @@ from math import prod
 import numpy as np
 
 from .. import _memory_format as _mf
-from .._backend import namespace_of
+from .._backend import channel_sums, namespace_of
 from ..autograd.graph import SAVES_INPUTS, Op
 from .conv_winograd import WinogradConv, winograd_ok
 
@@ -228,9 +228,11 @@ def _out_size(x_shape, kernel, stride, padding, dilation):
                  in zip(x_shape[2:], kernel, stride, padding[::2], padding[1::2], dilation))
 
 
-def _channel_sum_axes(ndim):
-    """The axes a bias gradient sums over: batch and every spatial axis."""
-    return (0, *range(2, ndim))
+def _bias_grad(xp, g):
+    """The bias gradient: ``g`` summed over the batch and every spatial axis."""
+    if type(g) is np.ndarray:
+        return channel_sums(g)
+    return xp.sum(g, axis=(0, *range(2, len(g.shape))))
 
 
 # ----------------------------------------------------------------------------- kernels
@@ -542,7 +544,7 @@ def _conv_rowmajor(xp, x, w, b, out, stride, padding, dilation, groups):
 def _conv_b(xp, g, ins, out, aux, needs):
     x, w, _b = ins
     stride, padding, dilation, groups, box = aux
-    gb = xp.sum(g, axis=_channel_sum_axes(len(g.shape))) if needs[2] else None
+    gb = _bias_grad(xp, g) if needs[2] else None
     x_shape = tuple(x.shape)
     w_shape = tuple(w.shape)
     if _recorded(xp):
@@ -593,7 +595,7 @@ def _conv_t_f(xp, y, w, b, stride, padding, dilation, groups, x_spatial):
 def _conv_t_b(xp, g, ins, out, aux, needs):
     y, w, _b = ins
     stride, padding, dilation, groups, _x_spatial = aux
-    gb = xp.sum(g, axis=_channel_sum_axes(len(g.shape))) if needs[2] else None
+    gb = _bias_grad(xp, g) if needs[2] else None
     geo = (stride, padding, dilation, groups)
     if _recorded(xp):
         conv, _conv_t, conv_w = _FAMILY[len(w.shape)]
