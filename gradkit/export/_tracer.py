@@ -60,6 +60,10 @@ class ExportProxy(Proxy):
                 return getattr(va, name)
             if name in _META_METHODS:
                 return getattr(va, name)
+            if name == "_data":  # a module's own input checks read the array: the example's,
+                view = va._data.view()  # read-only, so nothing computed from it is recorded
+                view.flags.writeable = False
+                return view
         return super().__getattr__(name)
 
     def _guard(self, fn, what: str):
@@ -218,6 +222,53 @@ class ExportTracer(Tracer):
 
     def is_leaf_module(self, m, module_qualified_name: str) -> bool:
         return False
+
+    def call_module(self, m, forward, args, kwargs):
+        from ..nn.modules.rnn import RNNBase
+
+        if isinstance(m, RNNBase) and args and type(args[0]) is ExportProxy:
+            return self._recurrent(m, *args, **kwargs)
+        return super().call_module(m, forward, args, kwargs)
+
+    def _recurrent(self, m, input, hx=None):
+        """An RNN/LSTM/GRU layer as one ``torch.lstm``/``gru``/``rnn_tanh`` node (the whole
+        layer, as PyTorch records ``aten.lstm.input``), its weights lifted like any
+        parameter."""
+        import gradkit
+
+        fn = {"LSTM": gradkit.lstm, "GRU": gradkit.gru, "RNN_TANH": gradkit.rnn_tanh,
+              "RNN_RELU": gradkit.rnn_relu}[m.mode]
+        batched = input.dim() == 3
+        x = input if batched else input.unsqueeze(1)
+        D = 2 if m.bidirectional else 1
+        names = []
+        for layer in range(m.num_layers):
+            for sfx in ("", "_reverse")[:D]:
+                names += [f"weight_ih_l{layer}{sfx}", f"weight_hh_l{layer}{sfx}"]
+                if m.bias:
+                    names += [f"bias_ih_l{layer}{sfx}", f"bias_hh_l{layer}{sfx}"]
+                if m.proj_size > 0:
+                    names.append(f"weight_hr_l{layer}{sfx}")
+        params = [getattr(m, n) for n in names]
+        h_out = m.proj_size if m.proj_size > 0 else m.hidden_size
+        if hx is None:
+            batch = x.size(0 if m.batch_first else 1)
+            def zeros(n):  # (recorded, not a constant: the batch may be dynamic)
+                return self.create_proxy("call_function", gradkit.zeros,
+                                         ([m.num_layers * D, batch, n],), {"dtype": x.dtype})
+
+            hx = (zeros(h_out), zeros(m.hidden_size)) if m.mode == "LSTM" else zeros(h_out)
+        elif not batched:
+            hx = tuple(h.unsqueeze(1) for h in hx) if m.mode == "LSTM" else hx.unsqueeze(1)
+        res = fn(x, hx, params, m.bias, m.num_layers, float(m.dropout), m.training,
+                 m.bidirectional, m.batch_first)
+        out, h = res[0], res[1]
+        if not batched:
+            out, h = out.squeeze(1), h.squeeze(1)
+        if m.mode != "LSTM":
+            return out, h
+        c = res[2] if batched else res[2].squeeze(1)
+        return out, (h, c)
 
     def getattr(self, attr, attr_val, parameter_proxy_cache):
         from .. import Tensor

@@ -73,19 +73,34 @@ def _kwargs_tuple(lib):
     return Two()
 
 
+def _bag(lib):
+    nn = lib.nn
+
+    class Bag(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(10, 4, padding_idx=0)
+            self.out = nn.Linear(4, 3)
+
+        def forward(self, tokens):
+            return self.out(self.emb(tokens).mean(dim=1))
+    return Bag()
+
+
 def _lstm(lib):
     nn = lib.nn
 
     class Tagger(nn.Module):
         def __init__(self):
             super().__init__()
-            self.emb = nn.Embedding(10, 4)
-            self.lstm = nn.LSTM(4, 5, batch_first=True)
-            self.out = nn.Linear(5, 3)
+            self.lstm = nn.LSTM(4, 5, num_layers=2, batch_first=True)
+            self.gru = nn.GRU(5, 3, bidirectional=True)
+            self.out = nn.Linear(6, 3)
 
-        def forward(self, tokens):
-            h, _ = self.lstm(self.emb(tokens))
-            return self.out(h[:, -1])
+        def forward(self, x):
+            h, (hn, cn) = self.lstm(x)
+            g, _ = self.gru(h.transpose(0, 1))
+            return self.out(g[-1]) + cn.sum()
     return Tagger()
 
 
@@ -142,6 +157,8 @@ CASES = [
     ("cnn_eval", _cnn, [(2, 2, 6, 6)], False, None),
     ("cnn_train", _cnn, [(4, 2, 6, 6)], True, None),
     ("buffers", _buffers, [(2, 4)], False, None),
+    ("embedding", _bag, [(2, 5)], False, 10),
+    ("lstm_gru", _lstm, [(2, 5, 4)], False, None),
     ("sequential", _seq, [(4, 5)], False, None),
 ]
 
@@ -233,3 +250,34 @@ def test_run_decompositions_and_unflatten():
     flat = gk.export.unflatten(ep)
     assert sorted(dict(flat.named_parameters())) == sorted(dict(gm.named_parameters()))
     _close(flat(x), gm(x))
+
+
+def test_embedding_other_tokens_and_batch():
+    tm, gm = _pair(_bag)
+    t_b, g_b = torch.export.Dim("b", max=16), gk.export.Dim("b", max=16)
+    t_ep = torch.export.export(tm, tuple(_inputs([(3, 5)], torch, ints=10)),
+                               dynamic_shapes=({0: t_b},))
+    g_ep = gk.export.export(gm, tuple(_inputs([(3, 5)], gk, ints=10)),
+                            dynamic_shapes=({0: g_b},))
+    for n in (1, 7):
+        _close(g_ep.module()(*_inputs([(n, 5)], gk, seed=n, ints=10)),
+               t_ep.module()(*_inputs([(n, 5)], torch, seed=n, ints=10)))
+
+
+def test_lstm_dynamic_batch_and_length():
+    tm, gm = _pair(_lstm)
+    t_b, g_b = torch.export.Dim("b", max=16), gk.export.Dim("b", max=16)
+    t_ep = torch.export.export(tm, tuple(_inputs([(3, 5, 4)], torch)),
+                               dynamic_shapes=({0: t_b},))
+    g_ep = gk.export.export(gm, tuple(_inputs([(3, 5, 4)], gk)), dynamic_shapes=({0: g_b},))
+    assert _specs(g_ep) == _specs(t_ep)
+    for n in (2, 6):
+        _close(g_ep.module()(*_inputs([(n, 5, 4)], gk, seed=n)),
+               t_ep.module()(*_inputs([(n, 5, 4)], torch, seed=n)))
+    # (PyTorch fixes the sequence length of this model; gradkit's graph keeps it free)
+    g_s = gk.export.Dim("s", max=16)
+    ep = gk.export.export(gm, tuple(_inputs([(3, 5, 4)], gk)),
+                          dynamic_shapes=({0: g_b, 1: g_s},))
+    for n, s in ((2, 9), (6, 3)):
+        x = _inputs([(n, s, 4)], gk, seed=n)[0]
+        _close(ep.module()(x), gm(x))
