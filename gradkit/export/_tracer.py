@@ -67,8 +67,10 @@ class ExportProxy(Proxy):
         return super().__getattr__(name)
 
     def _guard(self, fn, what: str):
+        from .. import Tensor
+
         va, vb = self._vals()
-        if self.tracer.is_data_dependent(self.node):
+        if isinstance(va, Tensor) or self.tracer.is_data_dependent(self.node):
             raise GuardOnDataDependentSymNode(
                 f"Could not guard on data-dependent expression: the program calls {what} on "
                 f"{self.node.name} (computed from tensor values), so which path it takes "
@@ -191,13 +193,27 @@ class ExportTracer(Tracer):
                 continue
             args = map_arg(node.args, lambda n, i=i: self.values[n][i])
             kwargs = map_arg(node.kwargs, lambda n, i=i: self.values[n][i])
-            with no_grad():
-                if node.op == "call_method":
-                    results.append(getattr(args[0], node.target)(*args[1:], **kwargs))
-                else:
-                    results.append(node.target(*args, **kwargs))
+            try:
+                with no_grad():
+                    if node.op == "call_method":
+                        results.append(getattr(args[0], node.target)(*args[1:], **kwargs))
+                    else:
+                        results.append(node.target(*args, **kwargs))
+            except Exception as e:
+                if i == 0:
+                    raise
+                raise UserError(
+                    f"Constraints violated ({self.dim_names()})! {node.name} "
+                    f"({node.format_node() if hasattr(node, 'format_node') else node.target}) "
+                    f"works on the example inputs but fails when a dimension marked dynamic "
+                    f"has another size ({type(e).__name__}: {e}): the program fixes that "
+                    f"dimension to a constant. Mark it static (Dim.STATIC or no entry in "
+                    f"dynamic_shapes), or compute the sizes from the input "
+                    f"(x.view(x.size(0), -1))") from None
         self.values[node] = tuple(results)
         va = results[0]
+        if node.op == "call_method" and node.target in ("size", "numel", "dim"):
+            return  # sizes: known from the shapes, not the data
         if isinstance(va, (numbers.Number, bool)) or type(va).__module__ == "numpy":
             if any(n in self.data_dependent or isinstance(self.values[n][0], Tensor)
                    for n in inputs):
