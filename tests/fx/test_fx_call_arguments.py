@@ -43,7 +43,7 @@ def test_mode_sees_the_call_as_written():
         calls = []
 
         class Spy(lib.overrides.TorchFunctionMode):
-            def __torch_function__(self, func, types, args=(), kwargs=None):
+            def __torch_function__(self, func, types, args=(), kwargs=None, calls=calls):
                 calls.append((len(args), sorted(kwargs or {})))
                 return func(*args, **(kwargs or {}))
 
