@@ -48,6 +48,13 @@ def _resized(t, dims: dict):
     return t
 
 
+def _placeholder_stem(target: str) -> str:
+    """``self_attn.in_proj_weight`` -> ``attn_in_proj_weight`` (PyTorch drops a leading
+    ``self_`` from the names it gives lifted inputs)."""
+    stem = target.replace(".", "_")
+    return stem[len("self_"):] if stem.startswith("self_") and len(stem) > 5 else stem
+
+
 def _dtype_name(t) -> str:
     return str(t.dtype).rpartition(".")[2]
 
@@ -186,13 +193,13 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict: bool = False,
         for b in m._non_persistent_buffers_set:
             non_persistent.add(f"{prefix}.{b}" if prefix else b)
     for name, p in mod.named_parameters():
-        ph = g.placeholder("p_" + name.replace(".", "_"))
+        ph = g.placeholder("p_" + _placeholder_stem(name))
         ph.meta["type_text"] = _type_of(p)
         by_target[name] = ph
         input_specs.append(InputSpec(InputKind.PARAMETER, TensorArgument(ph.name), name))
         state_dict[name] = p
     for name, b in buffers.items():
-        ph = g.placeholder("b_" + name.replace(".", "_"))
+        ph = g.placeholder("b_" + _placeholder_stem(name))
         ph.meta["type_text"] = _type_of(b)
         by_target[name] = ph
         persistent = name not in non_persistent
@@ -201,7 +208,7 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict: bool = False,
         (state_dict if persistent else constants)[name] = b
     for node in traced.nodes:
         if node.op == "get_attr" and node.target not in by_target:
-            ph = g.placeholder("c_" + node.target.replace(".", "_"))
+            ph = g.placeholder("c_" + _placeholder_stem(node.target))
             ph.meta["type_text"] = _type_of(tracer.attr_values[node.target])
             by_target[node.target] = ph
             input_specs.append(InputSpec(InputKind.CONSTANT_TENSOR, TensorArgument(ph.name),

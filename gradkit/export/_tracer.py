@@ -60,10 +60,14 @@ class ExportProxy(Proxy):
                 return getattr(va, name)
             if name in _META_METHODS:
                 return getattr(va, name)
-            if name == "_data":  # a module's own input checks read the array: the example's,
-                view = va._data.view()  # read-only, so nothing computed from it is recorded
-                view.flags.writeable = False
-                return view
+            if name in ("_grad_fn", "grad_fn"):  # (a traced value has no autograd node)
+                return None
+            if name == "_data":
+                raise AttributeError(
+                    f"export: the program reads the NumPy array of a traced tensor "
+                    f"({self.node.name}._data); what is computed from it cannot be recorded. "
+                    f"Use tensor operations (the gradkit layer doing this cannot be exported "
+                    f"yet)")
         return super().__getattr__(name)
 
     def _guard(self, fn, what: str):
@@ -115,6 +119,69 @@ class ExportProxy(Proxy):
     def __iter__(self):
         n = len(self)
         return (self[i] for i in range(n))
+
+
+def _functional_form(m):
+    """For gradkit layers whose ``forward`` works on the arrays themselves (range checks,
+    private helpers), the public functional PyTorch's layer calls, recorded instead (only
+    where the layer's ``forward`` is gradkit's own)."""
+    import re
+
+    from ..nn import functional as F
+
+    fwd = getattr(type(m), "forward", None)
+    if not (getattr(fwd, "__module__", "") or "").startswith("gradkit.nn"):
+        return None
+    name = type(m).__name__
+    dims = re.fullmatch(r"(\D+?)(\d)d", name)  # MaxPool2d -> ("MaxPool", "2")
+    kind, n = dims.groups() if dims else (name, "")
+    if isinstance(m, _upsample()):
+        return lambda m, x: F.interpolate(x, m.size, m.scale_factor, m.mode, m.align_corners,
+                                          m.recompute_scale_factor)
+    if kind == "Embedding":
+        return lambda m, x: F.embedding(x, m.weight, m.padding_idx, m.max_norm, m.norm_type,
+                                        m.scale_grad_by_freq, m.sparse)
+    if kind == "AdaptiveAvgPool":
+        fn = getattr(F, f"adaptive_avg_pool{n}d")
+        return lambda m, x: fn(x, m.output_size)
+    if kind == "AdaptiveMaxPool":
+        fn = getattr(F, f"adaptive_max_pool{n}d")
+        return lambda m, x: fn(x, m.output_size, m.return_indices)
+    if kind == "AvgPool":
+        fn = getattr(F, f"avg_pool{n}d")
+        extra = () if n == "1" else ("divisor_override",)
+        return lambda m, x: fn(x, m.kernel_size, m.stride, m.padding, m.ceil_mode,
+                               m.count_include_pad, *(getattr(m, a) for a in extra))
+    if kind == "MaxPool":
+        fn = getattr(F, f"max_pool{n}d")
+        return lambda m, x: fn(x, m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode,
+                               m.return_indices)
+    if kind == "LPPool" and hasattr(F, f"lp_pool{n}d"):
+        fn = getattr(F, f"lp_pool{n}d")
+        return lambda m, x: fn(x, m.norm_type, m.kernel_size, m.stride, m.ceil_mode)
+    if kind == "ConvTranspose":
+        fn = getattr(F, f"conv_transpose{n}d")
+
+        def conv_t(m, x, output_size=None):
+            if output_size is not None:
+                raise NotImplementedError(f"export: {name}(..., output_size=) is not "
+                                          f"supported; give the layer output_padding instead")
+            return fn(x, m.weight, m.bias, m.stride, m.padding, m.output_padding, m.groups,
+                      m.dilation)
+        return conv_t
+    simple = {"Fold": lambda m, x: F.fold(x, m.output_size, m.kernel_size, m.dilation,
+                                          m.padding, m.stride),
+              "Unfold": lambda m, x: F.unfold(x, m.kernel_size, m.dilation, m.padding,
+                                              m.stride),
+              "PixelShuffle": lambda m, x: F.pixel_shuffle(x, m.upscale_factor),
+              "PixelUnshuffle": lambda m, x: F.pixel_unshuffle(x, m.downscale_factor)}
+    return simple.get(name)
+
+
+def _upsample():
+    from ..nn import Upsample
+
+    return Upsample
 
 
 class ExportTracer(Tracer):
@@ -240,11 +307,42 @@ class ExportTracer(Tracer):
         return False
 
     def call_module(self, m, forward, args, kwargs):
-        from ..nn.modules.rnn import RNNBase
+        from ..nn.modules.rnn import RNNBase, RNNCellBase
 
-        if isinstance(m, RNNBase) and args and type(args[0]) is ExportProxy:
-            return self._recurrent(m, *args, **kwargs)
+        if args and type(args[0]) is ExportProxy:
+            if isinstance(m, RNNBase):
+                return self._recurrent(m, *args, **kwargs)
+            if isinstance(m, RNNCellBase):
+                return self._cell(m, *args, **kwargs)
+            form = _functional_form(m)
+            if form is not None:
+                return form(m, *args, **kwargs)
         return super().call_module(m, forward, args, kwargs)
+
+    def _cell(self, m, input, hx=None):
+        """An RNNCell/LSTMCell/GRUCell as one ``torch.lstm_cell``/``gru_cell``/
+        ``rnn_tanh_cell`` node (PyTorch's cells call these)."""
+        import gradkit
+
+        name = type(m).__name__
+        fn = {"LSTMCell": gradkit.lstm_cell, "GRUCell": gradkit.gru_cell}.get(name)
+        if fn is None:
+            fn = gradkit.rnn_relu_cell if m.nonlinearity == "relu" else gradkit.rnn_tanh_cell
+        batched = input.dim() == 2
+        x = input if batched else input.unsqueeze(0)
+        if hx is None:
+            def zeros():
+                return self.create_proxy("call_function", gradkit.zeros,
+                                         ([x.size(0), m.hidden_size],), {"dtype": x.dtype})
+            hx = (zeros(), zeros()) if name == "LSTMCell" else zeros()
+        elif not batched:
+            hx = tuple(h.unsqueeze(0) for h in hx) if name == "LSTMCell" else hx.unsqueeze(0)
+        res = fn(x, hx, m.weight_ih, m.weight_hh, m.bias_ih, m.bias_hh)
+        if batched:
+            return res
+        if name == "LSTMCell":
+            return res[0].squeeze(0), res[1].squeeze(0)
+        return res.squeeze(0)
 
     def _recurrent(self, m, input, hx=None):
         """An RNN/LSTM/GRU layer as one ``torch.lstm``/``gru``/``rnn_tanh`` node (the whole
@@ -300,6 +398,21 @@ class ExportTracer(Tracer):
         return attr_val
 
     # ------------------------------------------------------------------ the trace
+    @staticmethod
+    def _patch_internal_functions(patcher):
+        """gradkit's layers call the package ``gradkit.functions`` (``F.transpose``) whose
+        functions do not hand a call to ``__torch_function__``; for the trace they are the
+        public faces (``gradkit.transpose``), which do, so the call is recorded."""
+        import gradkit
+
+        from .. import functions
+
+        for name, fn in list(vars(functions).items()):
+            face = getattr(gradkit, name, None)
+            if callable(fn) and face is not None and face is not fn and \
+                    getattr(face, "__torch_function_face__", False):
+                patcher.set_attr(functions, name, face)
+
     def trace_call(self, root, placeholders: list, build_call):
         """Run ``root`` under the trace. ``placeholders`` are ``(name, value_a, value_b)``;
         ``build_call(proxies)`` gives ``(args, kwargs)`` for ``root``. Returns the result
@@ -338,6 +451,7 @@ class ExportTracer(Tracer):
         was_active = tf.ACTIVE[0]
         try:
             self._patch(patcher, type(root).forward)
+            self._patch_internal_functions(patcher)
             tf.ACTIVE[0] = True
             result = root(*args, **kwargs)
         finally:

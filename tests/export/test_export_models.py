@@ -104,6 +104,18 @@ def _lstm(lib):
     return Tagger()
 
 
+def _encoder(lib):
+    nn = lib.nn
+    lib.manual_seed(0)
+    return nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+
+
+def _conv1d(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv1d(3, 4, 3), nn.GroupNorm(2, 4), nn.Upsample(scale_factor=2),
+                         nn.AdaptiveAvgPool1d(2), nn.Flatten(), nn.PReLU())
+
+
 def _seq(lib):
     nn = lib.nn
     return nn.Sequential(nn.Linear(5, 7), nn.LayerNorm(7), nn.GELU(), nn.Dropout(0.0),
@@ -159,6 +171,8 @@ CASES = [
     ("buffers", _buffers, [(2, 4)], False, None),
     ("embedding", _bag, [(2, 5)], False, 10),
     ("lstm_gru", _lstm, [(2, 5, 4)], False, None),
+    ("encoder", _encoder, [(2, 5, 8)], False, None),
+    ("conv1d", _conv1d, [(2, 3, 9)], False, None),
     ("sequential", _seq, [(4, 5)], False, None),
 ]
 
