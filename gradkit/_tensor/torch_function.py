@@ -147,8 +147,8 @@ def _given(params, values, defaults):
     return tuple(args), kwargs
 
 
-# (code object, offset of a call in it) -> (number of positional arguments, keyword names)
-_CALL_SHAPES: dict = {}
+# (code object, offset of a call in it, id of a face's parameters) -> the call's plan
+_CALL_PLANS: dict = {}
 
 
 def _read_call(code, offset):
@@ -176,34 +176,45 @@ def _read_call(code, offset):
     return argc - len(names), names
 
 
+def _plan(params, defaults, shape):
+    """``(positional count, ((keyword, index), ...), ((index, default), ...) of the
+    parameters not given)`` for a call of ``shape`` to a face of ``params``; None where the
+    call cannot be one to such a face."""
+    if shape is None:
+        return None
+    npos, names = shape
+    index = {}
+    n_positional = 0
+    for i, (p, kind) in enumerate(params):
+        if kind in ("star", "starstar"):
+            return None
+        n_positional += kind == "pos"
+        index[p] = i
+    if npos > n_positional or any(n not in index or index[n] < npos for n in names):
+        return None
+    rest = tuple((i, defaults.get(p, NOT_DISPATCHED)) for i, (p, _) in
+                 enumerate(params[npos:], npos) if p not in names)
+    return npos, tuple((n, index[n]) for n in names), rest
+
+
 def _given_as_called(params, values, defaults, frame):
     """The positional arguments and keywords exactly as the caller (``frame``) wrote them, so
     a handler sees ``softmax(x, dim=-1)`` as PyTorch's does; None where that cannot be read
     back with certainty (then ``_given``'s guess is used)."""
-    key = (frame.f_code, frame.f_lasti)
-    shape = _CALL_SHAPES.get(key, NOT_DISPATCHED)
-    if shape is NOT_DISPATCHED:
-        if len(_CALL_SHAPES) > 4096:
-            _CALL_SHAPES.clear()
-        shape = _CALL_SHAPES[key] = _read_call(frame.f_code, frame.f_lasti)
-    if shape is None:
+    key = (frame.f_code, frame.f_lasti, id(params))
+    plan = _CALL_PLANS.get(key, NOT_DISPATCHED)
+    if plan is NOT_DISPATCHED:
+        if len(_CALL_PLANS) > 4096:
+            _CALL_PLANS.clear()
+        plan = _CALL_PLANS[key] = _plan(params, defaults,
+                                        _read_call(frame.f_code, frame.f_lasti))
+    if plan is None:
         return None
-    npos, names = shape
-    n_positional = 0
-    index = {}
-    for i, (p, kind) in enumerate(params):
-        if kind in ("star", "starstar"):
+    npos, kw, rest = plan
+    for i, default in rest:  # what was not given holds its default
+        if values[i] is not default:
             return None
-        if kind == "pos":
-            n_positional += 1
-        index[p] = i
-    if npos > n_positional or any(n not in index or index[n] < npos for n in names):
-        return None
-    given = set(names)
-    for i, (p, _) in enumerate(params[npos:], npos):  # what was not given holds its default
-        if p not in given and values[i] is not defaults.get(p, NOT_DISPATCHED):
-            return None
-    return tuple(values[:npos]), {n: values[index[n]] for n in names}
+    return tuple(values[:npos]), {n: values[i] for n, i in kw}
 
 
 def dispatch_face(face, params, values, defaults):
