@@ -95,6 +95,9 @@ class ShapesCollection(dict):
     def __getitem__(self, tensor):
         return super().__getitem__(id(tensor))
 
+    def get(self, tensor, default=None):
+        return super().get(id(tensor), default)
+
     def dynamic_shapes(self, model, args, kwargs=None):
         return self
 
