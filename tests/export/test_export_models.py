@@ -295,3 +295,22 @@ def test_lstm_dynamic_batch_and_length():
     for n, s in ((2, 9), (6, 3)):
         x = _inputs([(n, s, 4)], gk, seed=n)[0]
         _close(ep.module()(x), gm(x))
+
+
+@pytest.mark.parametrize("build,shapes,kw", [(_lstm, [(2, 5, 4)], False),
+                                             (_encoder, [(2, 5, 8)], False),
+                                             (_kwargs_tuple, [(2, 4), (2, 4)], True)],
+                         ids=["lstm", "encoder", "kwargs"])
+def test_save_load_keeps_programs(build, shapes, kw):
+    _, gm = _pair(build)
+    ins = _inputs(shapes, gk)
+    args, kwargs = ((ins[0],), {"y": ins[1]}) if kw else (tuple(ins), {})
+    ep = gk.export.export(gm, args, kwargs)
+    buf = io.BytesIO()
+    gk.export.save(ep, buf)
+    buf.seek(0)
+    loaded = gk.export.load(buf)
+    other = _inputs(shapes, gk, seed=5)
+    args, kwargs = ((other[0],), {"y": other[1]}) if kw else (tuple(other), {})
+    _close(loaded.module()(*args, **kwargs), gm(*args, **kwargs))
+    assert str(loaded) == str(ep)
