@@ -171,7 +171,8 @@ def _read_call(code, offset):
         if ins[at].opname == "CALL_KW" and back.opname == "LOAD_CONST":  # Python 3.13+
             names = back.argval
             break
-    if not isinstance(names, tuple) or len(names) > argc:
+    if not isinstance(names, tuple) or len(names) > argc or \
+            (ins[at].opname == "CALL_KW" and not names):
         return None
     return argc - len(names), names
 
