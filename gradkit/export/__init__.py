@@ -182,7 +182,22 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict: bool = False,
         else:
             out_nodes.append(v)
 
-    # ---- the exported graph: lifted inputs first, in PyTorch's order
+    g, input_specs, output_specs, state_dict, constants, ranges, guards = _lifted_graph(
+        mod, tracer, leaf_names, leaves, per_leaf, out_nodes)
+    gm = GraphModule({}, g, "GraphModule")
+    return ExportedProgram(gm, ExportGraphSignature(input_specs, output_specs), state_dict,
+                           constants, ranges, guards, in_spec, out_spec, names,
+                           (args, kwargs))
+
+
+def _lifted_graph(mod, tracer, leaf_names, leaves, per_leaf, out_nodes):
+    """The exported graph from the traced one: parameters, buffers, then constants become
+    its first inputs (PyTorch's order and names), the user's tensor inputs follow; with the
+    signature, state, ranges and per-input checks."""
+    from gradkit import Tensor
+
+    from ..fx.graph import Graph
+
     traced = tracer.graph
     g = Graph()
     input_specs, state_dict, constants = [], {}, {}
@@ -252,10 +267,7 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict: bool = False,
     for node in reversed(list(g.nodes)):  # sizes read only by the program's own checks
         if node.op == "call_method" and node.target == "size" and not node.users:
             g.erase_node(node)
-    gm = GraphModule({}, g, "GraphModule")
-    return ExportedProgram(gm, ExportGraphSignature(input_specs, output_specs), state_dict,
-                           constants, ranges, guards, in_spec, out_spec, names,
-                           (args, kwargs))
+    return g, input_specs, output_specs, state_dict, constants, ranges, guards
 
 
 def export_for_training(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False,
