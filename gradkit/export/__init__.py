@@ -94,7 +94,6 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict: bool = False,
     import gradkit
     from gradkit import Tensor, nn
 
-    from ..fx.graph import Graph
     from ..fx.graph_module import GraphModule
     from ._tracer import ExportProxy, ExportTracer
     from .dynamic_shapes import leaf_dims
