@@ -15,6 +15,8 @@ The cost on plain Tensors is kept off the per-op path:
 
 from __future__ import annotations
 
+import sys
+
 from .._options import allocation_error
 from ..autograd import grad_mode as _grad_mode
 from ..autograd.graph import rename
@@ -145,10 +147,84 @@ def _given(params, values, defaults):
     return tuple(args), kwargs
 
 
+# (code object, offset of a call in it, id of a face's parameters) -> the call's plan
+_CALL_PLANS: dict = {}
+
+
+def _read_call(code, offset):
+    """How the call at ``offset`` of ``code`` passes its arguments: ``(positional count,
+    keyword names)``, or None where the bytecode does not say (``f(*args, **kw)``)."""
+    import bisect
+    import dis
+
+    ins = list(dis.get_instructions(code))
+    # (the frame's offset may point into the call's inline cache, after the instruction)
+    at = bisect.bisect_right([i.offset for i in ins], offset) - 1
+    if at < 0 or ins[at].opname not in ("CALL", "CALL_KW"):
+        return None
+    argc = ins[at].arg
+    names: tuple = ()
+    for back in ins[max(at - 3, 0):at][::-1]:
+        if back.opname == "KW_NAMES":  # Python 3.11/3.12
+            names = back.argval if isinstance(back.argval, tuple) else code.co_consts[back.arg]
+            break
+        if ins[at].opname == "CALL_KW" and back.opname == "LOAD_CONST":  # Python 3.13+
+            names = back.argval
+            break
+    if not isinstance(names, tuple) or len(names) > argc or \
+            (ins[at].opname == "CALL_KW" and not names):
+        return None
+    return argc - len(names), names
+
+
+def _plan(params, defaults, shape):
+    """``(positional count, ((keyword, index), ...), ((index, default), ...) of the
+    parameters not given)`` for a call of ``shape`` to a face of ``params``; None where the
+    call cannot be one to such a face."""
+    if shape is None:
+        return None
+    npos, names = shape
+    index = {}
+    n_positional = 0
+    for i, (p, kind) in enumerate(params):
+        if kind in ("star", "starstar"):
+            return None
+        n_positional += kind == "pos"
+        index[p] = i
+    if npos > n_positional or any(n not in index or index[n] < npos for n in names):
+        return None
+    rest = tuple((i, defaults.get(p, NOT_DISPATCHED)) for i, (p, _) in
+                 enumerate(params[npos:], npos) if p not in names)
+    return npos, tuple((n, index[n]) for n in names), rest
+
+
+def _given_as_called(params, values, defaults, frame):
+    """The positional arguments and keywords exactly as the caller (``frame``) wrote them, so
+    a handler sees ``softmax(x, dim=-1)`` as PyTorch's does; None where that cannot be read
+    back with certainty (then ``_given``'s guess is used)."""
+    key = (frame.f_code, frame.f_lasti, id(params))
+    plan = _CALL_PLANS.get(key, NOT_DISPATCHED)
+    if plan is NOT_DISPATCHED:
+        if len(_CALL_PLANS) > 4096:
+            _CALL_PLANS.clear()
+        plan = _CALL_PLANS[key] = _plan(params, defaults,
+                                        _read_call(frame.f_code, frame.f_lasti))
+    if plan is None:
+        return None
+    npos, kw, rest = plan
+    for i, default in rest:  # what was not given holds its default
+        if values[i] is not default:
+            return None
+    return tuple(values[:npos]), {n: values[i] for n, i in kw}
+
+
 def dispatch_face(face, params, values, defaults):
     """``dispatch`` from a generated function face: ``params`` are ``(name, kind)`` of its
-    parameters, ``values`` their values in the call, ``defaults`` name -> default."""
-    args, kwargs = _given(params, values, defaults)
+    parameters, ``values`` their values in the call, ``defaults`` name -> default. The
+    handlers get the arguments as the caller wrote them (read from its call's bytecode), or
+    ``_given``'s guess where that cannot be read."""
+    got = _given_as_called(params, values, defaults, sys._getframe(2))
+    args, kwargs = got if got is not None else _given(params, values, defaults)
     return dispatch(face, args, kwargs)
 
 

@@ -25,6 +25,7 @@ _SHARED = frozenset((
     "nn", "optim", "utils", "distributions", "autograd", "amp", "cuda", "fx", "func", "linalg",
     "fft", "special", "random", "profiler", "multiprocessing", "distributed", "overrides",
     "types", "return_types", "sparse", "backends", "testing", "onnx", "serialization", "hub",
+    "export",
     "signal", "cpu", "mps", "xpu", "accelerator", "functional", "vision",
 ))
 

@@ -65,10 +65,10 @@ def test_run_syntax_error_reads_as_python_prog_py_shows_it(tmp_path, capsys):
 
 
 def test_run_missing_torch_module_is_a_clear_import_error(tmp_path, capsys):
-    prog = _program(tmp_path, "import torch.export\n")
+    prog = _program(tmp_path, "import torch._inductor\n")
     rc, out, err = run(capsys, "run", prog)
     assert rc == 1
-    assert "ModuleNotFoundError: No module named 'torch.export': gradkit does not provide" in err
+    assert "ModuleNotFoundError: No module named 'torch._inductor': gradkit does not provide" in err
     frames = [ln for ln in err.splitlines() if ln.strip().startswith("File ")]
     assert len(frames) == 1 and str(prog) in frames[0], err  # the import line, no hook frames
 
