@@ -24,6 +24,7 @@ import weakref
 
 import numpy as np
 
+from . import _vmap as _vm
 from .autograd.backward import grad as _grad
 from .autograd.grad_mode import enable_grad, is_grad_enabled
 
@@ -106,6 +107,10 @@ def _tensors(leaves, what):
 def _zeros_like(t):
     from ._tensor import wrap
 
+    if _vm.is_batched(t):
+        from .functions import zeros_like
+
+        return zeros_like(t)
     return wrap(np.zeros_like(t.detach().numpy()))
 
 
@@ -131,6 +136,7 @@ def _outer_leaf(t) -> bool:
 def _reaches_outer(t, clean) -> bool:
     """Whether ``t``'s graph reaches a leaf requiring grad that no transform made (``clean``:
     the nodes already known not to, shared between the results of one transform)."""
+    t = _vm.innermost(t)[0]
     fn = t._grad_fn
     if fn is None:
         return _outer_leaf(t)
@@ -186,11 +192,16 @@ def _watched(tree):
             return _inner_input(x.detach().requires_grad_(True))
         return x
 
+    if _vm.LEVELS:  # inside vmap: every entry gets its own input (see _vmap/run.py)
+        return _map(lambda x: _vm.watch(x, watch) if isinstance(x, T) and x.dtype.kind == "f"
+                    else x, tree)
     return _map(watch, tree)
 
 
 def _grads_of(out, inputs, cotangent=None):
     """d<cotangent, out>/d inputs (zeros for inputs the output does not depend on)."""
+    if _vm.LEVELS and any(_vm.is_batched(x) for x in _flatten([out, inputs, cotangent])[0]):
+        return _vm.grads_of(_grads_of, out, inputs, cotangent)
     outs = [o for o in out if o.requires_grad] if isinstance(out, list) else out
     cot = cotangent
     if isinstance(out, list):
@@ -547,6 +558,11 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped "
                              f"dimension, got sizes {sizes} for the mapped dimension")
         batch = sizes[0]
+        if batch > 0 and _vm.MODE[0] != "loop":
+            out = _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch)
+            if out is not _LOOP:
+                return out
+        _vm.STATS["loop"] += 1
         outs = []
         state = _rng_state() if randomness in ("error", "same") else None
         from . import random
@@ -568,6 +584,31 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         return _stack_outputs(outs, out_dims, batch, name)
 
     return wrapper
+
+
+_LOOP = object()
+
+
+def _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch):
+    """``func`` run once on batched tensors (see ``gradkit/_vmap``); ``_LOOP`` where it cannot
+    run so (data-dependent control flow, random numbers, an error): then the caller runs it
+    entry by entry, which gives the same results or raises the error where it belongs."""
+    from . import random
+
+    state = _rng_state()
+    try:
+        out = _vm.run_batched(func, leaves, norm, spec, kwargs, out_dims, batch, _unflatten,
+                              _flatten)
+    except Exception:
+        random.set_rng_state(state)
+        if _vm.MODE[0] == "strict":
+            raise
+        return _LOOP
+    if not np.array_equal(_rng_state().numpy(), state.numpy()):
+        random.set_rng_state(state)  # randomness: the entry-by-entry run keeps its semantics
+        return _LOOP
+    _vm.STATS["batched"] += 1
+    return out
 
 
 def _stack_outputs(outs, out_dims, batch, name):
