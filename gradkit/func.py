@@ -388,6 +388,9 @@ _JAC_ROWS: dict = {}
 def _stacked_rows(rows, shape):
     from .functions import stack
 
+    if _vm.LEVELS:
+        from . import stack  # (the face: rows may be batched by vmap)
+
     jac = stack(rows).reshape(shape)
     if _depth[0] > 1 and jac.requires_grad:
         key = id(jac)
@@ -612,7 +615,7 @@ def _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch):
 
 
 def _stack_outputs(outs, out_dims, batch, name):
-    from .functions import stack
+    from . import stack  # (the face: entries may be batched by an outer vmap)
 
     T = _Tensor()
     if batch == 0:

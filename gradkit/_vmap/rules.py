@@ -40,6 +40,14 @@ def run_op(func, args, kwargs):
     return fallback(func, level, args, kwargs)
 
 
+def _call(func, *args, **kwargs):
+    """``func`` on physical values: dispatched again where one is batched at an outer level
+    (``func`` may be a Tensor method's plain implementation)."""
+    if max_level(args, kwargs):
+        return run_op(func, args, kwargs)
+    return func(*args, **kwargs)
+
+
 # ------------------------------------------------------------------------ the fallback
 def _slice(x, level, i):
     t = type(x)
@@ -53,7 +61,8 @@ def _slice(x, level, i):
 
 
 def _stack_results(results, level):
-    from .. import functions as F
+    import gradkit as F
+
     from .._tensor.tensor import Tensor
 
     first = results[0]
@@ -91,9 +100,9 @@ def fallback(func, level, args, kwargs):
                                f"Please try to use out-of-place operators instead of "
                                f"{name}.")
         for i in range(n):
-            func(*_slice(args, level, i), **_slice(kwargs, level, i))
+            _call(func, *_slice(args, level, i), **_slice(kwargs, level, i))
         return self
-    results = [func(*_slice(args, level, i), **_slice(kwargs, level, i)) for i in range(n)]
+    results = [_call(func, *_slice(args, level, i), **_slice(kwargs, level, i)) for i in range(n)]
     if not results:
         raise VmapFallback("vmap: an empty batch")
     return _stack_results(results, level)
@@ -150,7 +159,7 @@ def _elementwise(func, level, args, kwargs):
     for k, a in kwargs.items():
         v, b = physical(a, level)
         out_kw[k] = _padded(v, a.ndim, rank) if b else v
-    return BatchedTensor(func(*out_args, **out_kw), level)
+    return BatchedTensor(_call(func, *out_args, **out_kw), level)
 
 
 def _elementwise_inplace(func, level, args, kwargs):
@@ -168,7 +177,7 @@ def _elementwise_inplace(func, level, args, kwargs):
     for k, a in kwargs.items():
         v, b = physical(a, level)
         out_kw[k] = _padded(v, a.ndim, rank) if b else v
-    func(*out_args, **out_kw)
+    _call(func, *out_args, **out_kw)
     return self
 
 
@@ -186,7 +195,7 @@ def _same_shape(func, level, args, kwargs):
     v, b = physical(args[0], level)
     if not b:
         return NotImplemented
-    out = func(v, *args[1:], **kwargs)
+    out = _call(func, v, *args[1:], **kwargs)
     if out is v:
         return args[0]
     return wrap_level(out, level)

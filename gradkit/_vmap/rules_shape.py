@@ -5,7 +5,7 @@ common losses. Each moves the logical dims of its arguments past the batch dimen
 from __future__ import annotations
 
 from .batched import BatchedTensor, batch_size, max_level, physical
-from .rules import RULES, _is_tensor, _norm_dim, _padded, _reg
+from .rules import RULES, _call, _is_tensor, _norm_dim, _padded, _reg
 
 __all__: list = []
 
@@ -78,13 +78,13 @@ def _reduction(func, level, args, kwargs):
             return BatchedTensor(getattr(flat, "a" + name)(1), level)
         a, k = _put(args, kwargs, pos, "dim", 1)
         a[0] = flat
-        r = func(*a, **k)
+        r = _call(func, *a, **k)
         return _wrap_tuple(r, level) if isinstance(r, tuple) else BatchedTensor(r, level)
     if n == 0:
         return NotImplemented
     a, k = _put(args, kwargs, pos, "dim", _shift_dims(d, n))
     a[0] = v
-    r = func(*a, **k)
+    r = _call(func, *a, **k)
     return _wrap_tuple(r, level) if isinstance(r, tuple) else BatchedTensor(r, level)
 
 
@@ -113,7 +113,7 @@ def _reshape(func, level, args, kwargs):
     shape = _sizes(args, 1)
     if any(not isinstance(s, int) for s in shape):
         return NotImplemented
-    return BatchedTensor(func(v, (v.shape[0],) + shape), level)
+    return BatchedTensor(_call(func, v, (v.shape[0],) + shape), level)
 
 
 def _reshape_as(func, level, args, kwargs):
@@ -227,7 +227,7 @@ def _narrow_select(func, level, args, kwargs):
     n = args[0].ndim
     a, k = _put(args, kwargs, 1, "dim", _norm_dim(_get(args, kwargs, 1, "dim"), n) + 1)
     a[0] = v
-    r = func(*a, **k)
+    r = _call(func, *a, **k)
     return _wrap_tuple(r, level) if isinstance(r, (tuple, list)) else BatchedTensor(r, level)
 
 
@@ -325,7 +325,7 @@ def _join(func, level, args, kwargs):
     for t in tensors:
         v, b = physical(t, level)
         phys.append(v if b else v.unsqueeze(0).expand((n,) + tuple(v.shape)))
-    return BatchedTensor(func(phys, d), level)
+    return BatchedTensor(_call(func, phys, d), level)
 
 
 _reg(("cat", "concat", "concatenate", "stack"), _join)
@@ -334,8 +334,6 @@ _reg(("cat", "concat", "concatenate", "stack"), _join)
 # ------------------------------------------------------------------------ products
 def _matmul_phys(a, b, level):
     """The logical ``a @ b`` where at least one of the two is batched at ``level``."""
-    from .. import functions as F
-
     va, ba = physical(a, level)
     vb, bb = physical(b, level)
     na, nb = a.ndim, b.ndim
@@ -356,7 +354,7 @@ def _matmul_phys(a, b, level):
         va = _padded(va, na, rank)
     if bb:
         vb = _padded(vb, nb, rank)
-    out = F.matmul(va, vb)
+    out = va.matmul(vb)
     for s in sorted(squeeze):
         out = out.squeeze(s)
     return BatchedTensor(out, level)
@@ -398,7 +396,7 @@ def _linear(func, level, args, kwargs):
         vx, bx = physical(x, level)
         if x.ndim == 0:
             return NotImplemented
-        return BatchedTensor(func(vx, vw, vb), level)
+        return BatchedTensor(_call(func, vx, vw, vb), level)
     out = x @ w.transpose(-1, -2) if w.ndim == 2 else x @ w
     return out + bias if bias is not None else out
 
@@ -431,7 +429,7 @@ def _einsum(func, level, args, kwargs):
         v, b = physical(o, level)
         new_terms.append(z + t if b else t)
         phys.append(v)
-    return BatchedTensor(func(",".join(new_terms) + "->" + z + rhs, *phys), level)
+    return BatchedTensor(_call(func, ",".join(new_terms) + "->" + z + rhs, *phys), level)
 
 
 _reg(("einsum",), _einsum)
@@ -460,10 +458,10 @@ def _conv(func, level, args, kwargs):
     if not bw and not bb:
         # the batch folds into the convolution's own batch dimension
         if unbatched_input:
-            out = func(vx, vw, vb, **rest)
+            out = _call(func, vx, vw, vb, **rest)
         else:
             s = tuple(vx.shape)
-            out = func(vx.reshape((s[0] * s[1],) + s[2:]), vw, vb, **rest)
+            out = _call(func, vx.reshape((s[0] * s[1],) + s[2:]), vw, vb, **rest)
             out = out.reshape(s[:2] + tuple(out.shape[1:]))
         return BatchedTensor(out, level)
     # per-entry weights: the batch folds into the channels, one group block per entry
@@ -481,7 +479,7 @@ def _conv(func, level, args, kwargs):
     ws = tuple(vw.shape)
     wf = vw.reshape((ws[0] * ws[1],) + ws[2:])
     bf = vb.reshape(-1) if vb is not None else None
-    out = func(xs, wf, bf, groups=groups * n, **rest)
+    out = _call(func, xs, wf, bf, groups=groups * n, **rest)
     o = tuple(out.shape)
     out = out.reshape((o[0], n, ws[1]) + o[2:]).transpose(0, 1)
     if unbatched_input:
@@ -519,7 +517,7 @@ def _mse(func, level, args, kwargs):
         va = va.unsqueeze(0).expand((n,) + tuple(va.shape))
     if not bb:
         vb = vb.unsqueeze(0).expand((n,) + tuple(vb.shape))
-    per = func(va, vb, reduction="none")
+    per = _call(func, va, vb, reduction="none")
     return _loss_reduce(per, reduction, level)
 
 
@@ -539,7 +537,7 @@ def _cross_entropy(func, level, args, kwargs):
     if not by:
         vy = vy.unsqueeze(0).expand((n,) + tuple(vy.shape))
     c = x.shape[-1]
-    per = func(vx.reshape(-1, c), vy.reshape(-1), reduction="none").reshape(n, -1)
+    per = _call(func, vx.reshape(-1, c), vy.reshape(-1), reduction="none").reshape(n, -1)
     if reduction == "none" and x.ndim == 1:
         return BatchedTensor(per.reshape(n), level)
     return _loss_reduce(per, reduction, level)

@@ -1,0 +1,297 @@
+"""vmap's batched mode (gradkit/_vmap): ``func`` runs once on batched tensors. Each function of
+the table runs three ways and must agree: gradkit's batched run (strict: no whole-call
+fallback), gradkit's entry-by-entry loop, and ``torch.func.vmap``."""
+
+import numpy as np
+import pytest
+
+import gradkit
+from gradkit import _vmap
+from gradkit import func as gfunc
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture
+def strict():
+    _vmap.MODE[0] = "strict"
+    yield
+    _vmap.MODE[0] = "batched"
+
+
+def _lib(T):
+    """What a table entry needs from a library: the library and its nn.functional."""
+    return T, T.nn.functional
+
+
+# name, function of (T, F), input shapes, in_dims, out_dims
+R = np.random.default_rng(0)
+TABLE = [
+    ("sin", lambda T, F: T.sin, [(4, 3)], 0, 0),
+    ("add", lambda T, F: lambda x, y: x + y, [(4, 3), (4, 3)], 0, 0),
+    ("add_unbatched", lambda T, F: lambda x, y: x + y, [(4, 3), (3,)], (0, None), 0),
+    ("add_scalar", lambda T, F: lambda x: 2 * x - 1 / (x * x + 1), [(4, 3)], 0, 0),
+    ("broadcast_lower", lambda T, F: lambda x, y: x * y, [(4, 3), (5, 2, 3)], (0, None), 0),
+    ("broadcast_rank", lambda T, F: lambda x, y: x - y, [(4, 1), (4, 2, 3)], 0, 0),
+    ("where", lambda T, F: lambda x, y: T.where(x > 0, x, y), [(4, 3), (4, 3)], 0, 0),
+    ("clamp", lambda T, F: lambda x: T.clamp(x, -0.5, 0.5), [(4, 3)], 0, 0),
+    ("pow", lambda T, F: lambda x: x.abs() ** 1.5, [(4, 3)], 0, 0),
+    ("addcmul", lambda T, F: lambda x, y: T.addcmul(x, x, y, value=0.5), [(4, 3), (4, 3)],
+     0, 0),
+    ("sum_all", lambda T, F: lambda x: x.sum(), [(4, 3, 2)], 0, 0),
+    ("sum_dim", lambda T, F: lambda x: x.sum(1), [(4, 3, 2)], 0, 0),
+    ("sum_neg_keep", lambda T, F: lambda x: x.sum(-1, keepdim=True), [(4, 3, 2)], 0, 0),
+    ("mean_tuple", lambda T, F: lambda x: x.mean(dim=(0, 1)), [(4, 3, 2)], 0, 0),
+    ("std", lambda T, F: lambda x: x.std(0), [(4, 3, 2)], 0, 0),
+    ("var_all", lambda T, F: lambda x: x.var(), [(4, 3, 2)], 0, 0),
+    ("amax", lambda T, F: lambda x: x.amax(-1), [(4, 3, 2)], 0, 0),
+    ("max_dim", lambda T, F: lambda x: x.max(1).values, [(4, 3, 2)], 0, 0),
+    ("max_all", lambda T, F: lambda x: x.max(), [(4, 3, 2)], 0, 0),
+    ("argmax", lambda T, F: lambda x: x.argmax(0), [(4, 3, 2)], 0, 0),
+    ("logsumexp", lambda T, F: lambda x: T.logsumexp(x, 1), [(4, 3, 2)], 0, 0),
+    ("norm", lambda T, F: lambda x: x.norm(), [(4, 3)], 0, 0),
+    ("cumsum", lambda T, F: lambda x: x.cumsum(0), [(4, 3, 2)], 0, 0),
+    ("softmax", lambda T, F: lambda x: F.softmax(x, dim=-1), [(4, 3, 5)], 0, 0),
+    ("log_softmax", lambda T, F: lambda x: x.log_softmax(0), [(4, 3, 5)], 0, 0),
+    ("matmul_vv", lambda T, F: T.matmul, [(4, 3), (4, 3)], 0, 0),
+    ("matmul_mv", lambda T, F: lambda a, b: a @ b, [(4, 2, 3), (3,)], (0, None), 0),
+    ("matmul_vm", lambda T, F: lambda a, b: a @ b, [(3,), (4, 3, 2)], (None, 0), 0),
+    ("matmul_mm", lambda T, F: lambda a, b: a @ b, [(4, 2, 3), (4, 3, 5)], 0, 0),
+    ("matmul_bcast", lambda T, F: lambda a, b: a @ b, [(4, 2, 3), (6, 3, 5)], (0, None), 0),
+    ("matmul_left", lambda T, F: lambda a, b: a @ b, [(2, 3), (4, 3)], (None, 0), 0),
+    ("mm", lambda T, F: T.mm, [(4, 2, 3), (3, 5)], (0, None), 0),
+    ("bmm", lambda T, F: T.bmm, [(4, 2, 2, 3), (4, 2, 3, 5)], 0, 0),
+    ("mv", lambda T, F: T.mv, [(4, 2, 3), (4, 3)], 0, 0),
+    ("dot", lambda T, F: T.dot, [(4, 3), (3,)], (0, None), 0),
+    ("linear", lambda T, F: F.linear, [(4, 3), (5, 3), (5,)], (0, None, None), 0),
+    ("linear_ensemble", lambda T, F: F.linear, [(6, 3), (4, 5, 3), (4, 5)], (None, 0, 0), 0),
+    ("einsum", lambda T, F: lambda a, b: T.einsum("ij,jk->ik", a, b), [(4, 2, 3), (3, 5)],
+     (0, None), 0),
+    ("einsum_implicit", lambda T, F: lambda a, b: T.einsum("ij,kj", a, b),
+     [(4, 2, 3), (4, 5, 3)], 0, 0),
+    ("view", lambda T, F: lambda x: x.view(6), [(4, 3, 2)], 0, 0),
+    ("reshape", lambda T, F: lambda x: x.reshape(-1, 3), [(4, 3, 2)], 2, 0),
+    ("flatten", lambda T, F: lambda x: x.flatten(), [(4, 3, 2)], 0, 0),
+    ("unsqueeze", lambda T, F: lambda x: x.unsqueeze(-1), [(4, 3)], 0, 0),
+    ("squeeze", lambda T, F: lambda x: x.squeeze(), [(4, 1, 3)], 0, 0),
+    ("transpose", lambda T, F: lambda x: x.transpose(0, 1), [(4, 3, 2)], 0, 0),
+    ("T", lambda T, F: lambda x: x.t(), [(4, 3, 2)], 0, 0),
+    ("permute", lambda T, F: lambda x: x.permute(2, 0, 1), [(4, 3, 2, 5)], 0, 0),
+    ("expand", lambda T, F: lambda x: x.expand(2, 3), [(4, 3)], 0, 0),
+    ("getitem", lambda T, F: lambda x: x[1:, ::2], [(4, 3, 5)], 0, 0),
+    ("getitem_int", lambda T, F: lambda x: x[..., 0, None], [(4, 3, 5)], 0, 0),
+    ("getitem_tensor", lambda T, F: lambda x: x[T.tensor([2, 0])], [(4, 3, 5)], 0, 0),
+    ("cat", lambda T, F: lambda x, y: T.cat([x, y], dim=-1), [(4, 3), (3,)], (0, None), 0),
+    ("stack", lambda T, F: lambda x, y: T.stack([x, y], 1), [(4, 3), (4, 3)], 0, 0),
+    ("relu_mlp", lambda T, F: lambda x, w: F.relu(x @ w).sum(-1), [(4, 3), (3, 5)],
+     (0, None), 0),
+    ("cross_entropy", lambda T, F: lambda x, y: F.cross_entropy(x, y),
+     [(4, 6, 5), "labels(4, 6)"], 0, 0),
+    ("cross_entropy_one", lambda T, F: lambda x, y: F.cross_entropy(x, y, reduction="sum"),
+     [(4, 5), "labels(4)"], 0, 0),
+    ("mse_loss", lambda T, F: F.mse_loss, [(4, 3), (3,)], (0, None), 0),
+    ("conv2d", lambda T, F: lambda x, w: F.conv2d(x, w, padding=1), [(4, 2, 3, 6, 6),
+                                                                     (5, 3, 3, 3)],
+     (0, None), 0),
+    ("conv2d_unbatched_input", lambda T, F: lambda x, w: F.conv2d(x, w),
+     [(4, 3, 6, 6), (5, 3, 3, 3)], (0, None), 0),
+    ("conv2d_ensemble", lambda T, F: lambda x, w, b: F.conv2d(x, w, b, stride=2),
+     [(2, 3, 6, 6), (4, 5, 3, 3, 3), (4, 5)], (None, 0, 0), 0),
+    ("out_dims", lambda T, F: lambda x: (x.sum(0), x * 2), [(4, 3)], 0, (0, 1)),
+    ("in_dim1", lambda T, F: lambda x: x.sum(0), [(3, 4, 2)], 1, -1),
+    ("unbatched_out", lambda T, F: lambda x, y: y * 2, [(4, 3), (3,)], (0, None), 0),
+    ("pytree", lambda T, F: lambda d: d["a"] * d["b"].sum(),
+     [{"a": (4, 3), "b": (4, 2)}], 0, 0),
+    ("no_rule_op", lambda T, F: lambda x: T.sort(x, dim=0).values.flip(0), [(4, 3, 2)], 0,
+     0),
+    ("inplace", lambda T, F: lambda x: x.clone().mul_(2).add_(1), [(4, 3)], 0, 0),
+    ("setitem", lambda T, F: lambda x, y: _setitem(x, y), [(4, 3, 2), (4, 2)], 0, 0),
+]
+
+
+def _setitem(x, y):
+    z = x.clone()
+    z[0] = y
+    return z
+
+
+def _inputs(shapes):
+    def make(s):
+        if isinstance(s, dict):
+            return {k: make(v) for k, v in s.items()}
+        if isinstance(s, str):
+            dims = tuple(int(d) for d in s[7:-1].split(","))
+            return R.integers(0, 5, size=dims)
+        return R.standard_normal(s).astype(np.float32)
+
+    return [make(s) for s in shapes]
+
+
+def _to(lib, x):
+    if isinstance(x, dict):
+        return {k: _to(lib, v) for k, v in x.items()}
+    return lib.tensor(x)
+
+
+def _np(x):
+    if isinstance(x, (tuple, list)):
+        return [_np(v) for v in x]
+    return x.detach().numpy() if hasattr(x, "detach") else np.asarray(x)
+
+
+def _close(a, b, rtol=1e-5, atol=1e-5):
+    if isinstance(a, list):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            _close(x, y, rtol, atol)
+        return
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("name,make,shapes,in_dims,out_dims", TABLE,
+                         ids=[t[0] for t in TABLE])
+def test_table_against_torch_and_loop(strict, name, make, shapes, in_dims, out_dims):
+    xs = _inputs(shapes)
+    theirs = torch.func.vmap(make(*_lib(torch)), in_dims=in_dims, out_dims=out_dims)(
+        *[_to(torch, x) for x in xs])
+    f = make(*_lib(gradkit))
+    before = dict(_vmap.STATS)
+    ours = gfunc.vmap(f, in_dims=in_dims, out_dims=out_dims)(*[_to(gradkit, x) for x in xs])
+    assert _vmap.STATS["batched"] == before["batched"] + 1  # ran batched, not entry by entry
+    _vmap.MODE[0] = "loop"
+    looped = gfunc.vmap(f, in_dims=in_dims, out_dims=out_dims)(*[_to(gradkit, x) for x in xs])
+    _close(_np(ours), _np(theirs))
+    _close(_np(ours), _np(looped))
+
+
+def test_nested_vmap(strict):
+    x = R.standard_normal((3, 4, 5)).astype(np.float32)
+    w = R.standard_normal((5, 2)).astype(np.float32)
+
+    def f(T):
+        return lambda a, b: (a @ b).tanh().sum(-1)
+
+    ours = gfunc.vmap(gfunc.vmap(f(gradkit), in_dims=(0, None)), in_dims=(1, None))(
+        gradkit.tensor(x), gradkit.tensor(w))
+    theirs = torch.func.vmap(torch.func.vmap(f(torch), in_dims=(0, None)), in_dims=(1, None))(
+        torch.tensor(x), torch.tensor(w))
+    _close(_np(ours), _np(theirs))
+
+
+def _mlp_loss(T, F):
+    def loss(params, x, y):
+        h = F.relu(F.linear(x, params["w1"], params["b1"]))
+        out = F.linear(h, params["w2"], params["b2"])
+        return F.cross_entropy(out.unsqueeze(0), y.unsqueeze(0))
+
+    return loss
+
+
+def _params(lib):
+    r = np.random.default_rng(1)
+    shapes = {"w1": (16, 8), "b1": (16,), "w2": (4, 16), "b2": (4,)}
+    return {k: lib.tensor(r.standard_normal(s).astype(np.float32) * 0.3)
+            for k, s in shapes.items()}
+
+
+def test_per_sample_gradients_match_torch_and_loop(strict):
+    x = R.standard_normal((10, 8)).astype(np.float32)
+    y = R.integers(0, 4, size=10)
+    ours = gfunc.vmap(gfunc.grad(_mlp_loss(*_lib(gradkit))), in_dims=(None, 0, 0))(
+        _params(gradkit), gradkit.tensor(x), gradkit.tensor(y))
+    theirs = torch.func.vmap(torch.func.grad(_mlp_loss(*_lib(torch))), in_dims=(None, 0, 0))(
+        _params(torch), torch.tensor(x), torch.tensor(y))
+    _vmap.MODE[0] = "loop"
+    looped = gfunc.vmap(gfunc.grad(_mlp_loss(*_lib(gradkit))), in_dims=(None, 0, 0))(
+        _params(gradkit), gradkit.tensor(x), gradkit.tensor(y))
+    for k in ours:
+        _close(_np(ours[k]), _np(theirs[k]))
+        _close(_np(ours[k]), _np(looped[k]), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("transform", ["jacrev", "jacfwd", "hessian"])
+def test_jacobians_inside_vmap(strict, transform):
+    x = R.standard_normal((5, 3)).astype(np.float32)
+
+    def f(T):
+        return lambda v: (v.sin() * v.sum()).cumsum(0) if transform != "hessian" \
+            else (v.sin() * v.sum()).sum()
+
+    ours = gfunc.vmap(getattr(gfunc, transform)(f(gradkit)))(gradkit.tensor(x))
+    theirs = torch.func.vmap(getattr(torch.func, transform)(f(torch)))(torch.tensor(x))
+    _close(_np(ours), _np(theirs))
+
+
+def test_vmap_inside_grad_and_jacrev_of_vmap(strict):
+    x = R.standard_normal((5, 3)).astype(np.float32)
+    w = R.standard_normal((3,)).astype(np.float32)
+
+    def g(T):
+        return lambda w, x: T.func.vmap(lambda r: (r * w).sin().sum(), in_dims=0)(x).sum() \
+            if T is torch else gfunc.vmap(lambda r: (r * w).sin().sum())(x).sum()
+
+    ours = gfunc.grad(g(gradkit))(gradkit.tensor(w), gradkit.tensor(x))
+    theirs = torch.func.grad(g(torch))(torch.tensor(w), torch.tensor(x))
+    _close(_np(ours), _np(theirs))
+
+
+def test_vjp_fn_vmapped_over_cotangents(strict):
+    x = R.standard_normal((4,)).astype(np.float32)
+    eye = np.eye(4, dtype=np.float32)
+
+    def f(v):
+        return v.sin() * v.sum()
+
+    out, fn = gfunc.vjp(f, gradkit.tensor(x))
+    ours = gfunc.vmap(fn)(gradkit.tensor(eye))
+    tout, tfn = torch.func.vjp(f, torch.tensor(x))
+    theirs = torch.func.vmap(tfn)(torch.tensor(eye))
+    _close(_np(ours), _np(theirs))
+
+
+def test_functional_call_ensemble(strict):
+    models = [gradkit.nn.Linear(3, 2) for _ in range(4)]
+    params, buffers = gfunc.stack_module_state(models)
+    x = gradkit.randn(5, 3)
+
+    def call(p, b, x):
+        return gfunc.functional_call(models[0], (p, b), (x,))
+
+    ours = gfunc.vmap(call, in_dims=(0, 0, None))(params, buffers, x)
+    for i, m in enumerate(models):
+        _close(_np(ours[i]), _np(m(x)))
+
+
+@pytest.mark.parametrize("randomness", ["error", "same", "different"])
+def test_randomness(randomness):
+    x = gradkit.zeros(4, 3)
+
+    def f(v):
+        return v + gradkit.rand(3)
+
+    if randomness == "error":
+        with pytest.raises(RuntimeError, match="randomness"):
+            gfunc.vmap(f, randomness=randomness)(x)
+        return
+    out = gfunc.vmap(f, randomness=randomness)(x)
+    same = all(np.array_equal(out[0].numpy(), out[i].numpy()) for i in range(4))
+    assert same == (randomness == "same")
+
+
+def test_data_dependent_control_flow_runs_entry_by_entry():
+    x = gradkit.tensor([[1.0, 2.0], [-1.0, -3.0]])
+
+    def f(v):
+        return v * 2 if v.sum().item() > 0 else -v
+
+    out = gfunc.vmap(f)(x)
+    _close(_np(out), [[2.0, 4.0], [1.0, 3.0]])
+
+
+def test_chunk_size_and_errors():
+    x = gradkit.randn(6, 3)
+    _close(_np(gfunc.vmap(lambda v: v.sin(), chunk_size=2)(x)), _np(x.sin()))
+    with pytest.raises(ValueError, match="same size"):
+        gfunc.vmap(lambda a, b: a + b)(x, gradkit.randn(5, 3))
+    with pytest.raises(RuntimeError):
+        gfunc.vmap(lambda a, b: a @ b, in_dims=(0, None))(x, gradkit.randn(4, 2))
