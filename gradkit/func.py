@@ -321,9 +321,11 @@ def vjp(func, *primals, has_aux=False):
                 raise RuntimeError(f"Mismatch in shape: grad_output has a shape of "
                                    f"{tuple(c.shape)} and output has a shape of "
                                    f"{tuple(o.shape)}")
-        with _transform():
-            leaves = [x for lv, _ in flat for x in lv]
-            gs = _grads_of(list(out_leaves), leaves, list(c_leaves))
+        gs = _retraced_vjp(func, primals, has_aux, c_leaves) if _vm.LEVELS else None
+        if gs is None:
+            with _transform():
+                leaves = [x for lv, _ in flat for x in lv]
+                gs = _grads_of(list(out_leaves), leaves, list(c_leaves))
         res, i = [], 0
         for lv, spec in flat:
             res.append(_unflatten(gs[i:i + len(lv)], spec))
@@ -333,6 +335,35 @@ def vjp(func, *primals, has_aux=False):
     if has_aux:
         return _finish(out, keep), vjp_fn, _finish(aux, keep)
     return _finish(out, keep), vjp_fn
+
+
+def _retraced_vjp(func, primals, has_aux, c_leaves):
+    """The vjp for cotangents batched by a vmap the recorded graph is not batched at
+    (``vmap(vjp_fn)(cotangents)``, the rows of a Jacobian): ``func`` runs again on primals
+    batched at every running level, and one backward pass gives every row. None where that
+    cannot be (then each batch entry has a backward pass of its own through the graph)."""
+    from . import random
+
+    levels = {lv for lv, _ in _vm.LEVELS}
+    if not any(set(_vm.innermost(c)[1]) - set(_vm.innermost(p)[1]) & levels
+               for c in c_leaves for p in _flatten(list(primals))[0] if isinstance(p, _Tensor())):
+        return None
+    state = _rng_state()
+    try:
+        with _transform():
+            ps = [_watched(p) for p in primals]
+            out = func(*ps)
+            if has_aux:
+                out = out[0]
+            o_leaves = _flatten(out)[0]
+            leaves = [x for p in ps for x in _flatten(p)[0]]
+            gs = _grads_of(list(o_leaves), leaves, list(c_leaves))
+    except _vm.VmapFallback:
+        gs = None
+    if not np.array_equal(_rng_state().numpy(), state.numpy()):
+        random.set_rng_state(state)
+        return None
+    return gs
 
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
