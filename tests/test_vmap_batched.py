@@ -295,3 +295,22 @@ def test_chunk_size_and_errors():
         gfunc.vmap(lambda a, b: a + b)(x, gradkit.randn(5, 3))
     with pytest.raises(RuntimeError):
         gfunc.vmap(lambda a, b: a @ b, in_dims=(0, None))(x, gradkit.randn(4, 2))
+
+
+def test_results_are_contiguous_as_the_loop_made_them(strict):
+    # the per-sample weight gradient of F.linear comes out transposed physically; randn_like
+    # fills in memory order, so the layout would show in the values drawn after vmap
+    w = gradkit.randn(4, 3)
+    x = gradkit.randn(5, 3)
+    g = gfunc.vmap(gfunc.grad(lambda w, x: gradkit.nn.functional.linear(x, w).sum()),
+                   in_dims=(None, 0))(w, x)
+    assert g.is_contiguous()
+    _close(_np(g), _np(x[:, None, :].expand(5, 4, 3)))
+
+
+def test_function_faces_stop_dispatching_after_vmap():
+    from gradkit._tensor import torch_function
+
+    was = torch_function.ACTIVE[0]
+    gfunc.vmap(lambda v: v.sin())(gradkit.randn(3, 2))
+    assert torch_function.ACTIVE[0] == was

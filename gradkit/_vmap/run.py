@@ -51,6 +51,7 @@ def run_batched(func, leaves, dims, spec, kwargs, out_dims, batch, unflatten, fl
     if outermost and not _tf._ROUTED:
         _tf._route_tensor_methods(True)
         routed_here = True
+    was_active = _tf.ACTIVE[0]
     _tf.ACTIVE[0] = True
     LEVELS.append((level, batch))
     try:
@@ -81,12 +82,16 @@ def run_batched(func, leaves, dims, spec, kwargs, out_dims, batch, unflatten, fl
             if not -nd <= d < nd:
                 raise VmapFallback("out_dim out of range")
             d %= nd
-            res.append(v.movedim(0, d) if d else v)
+            # contiguous, as stacking entries made it (and as PyTorch's results mostly are:
+            # randn_like and friends fill in memory order, so the layout shows in values)
+            res.append((v.movedim(0, d) if d else v).contiguous())
         return unflatten(res, o_spec)
     finally:
         LEVELS.pop()
         if routed_here and not _tf._MODES:
             _tf._route_tensor_methods(False)
+        if outermost and not was_active and not _tf._MODES:
+            _tf.ACTIVE[0] = False  # (plain calls after vmap pay nothing for its dispatch)
 
 
 def watch(x, watch_plain):
