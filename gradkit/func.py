@@ -6,10 +6,13 @@ They are built on the reverse-mode engine, which records every backward rule, so
 nest to any order (``grad(grad(f))``, ``jacrev(jacrev(f))``, ``vmap(grad(f))``). Differences
 from PyTorch, with the same results:
 
-- ``vmap`` calls ``func`` once per batch entry and stacks the outputs along ``out_dims`` (no
-  batching rules): correct for any function of Tensors, ``batch size`` times slower than a
-  batched op. ``randomness='error'`` (the default) raises when ``func`` draws random numbers,
-  ``'same'`` replays one draw for every entry, ``'different'`` draws anew for each.
+- ``vmap`` runs ``func`` once on batched tensors with batching rules (``gradkit/_vmap``), as
+  functorch does; an op without a rule runs once per entry on slices. A call that cannot run
+  batched (Python needs a value: ``.item()``, ``if x.sum() > 0``; ``func`` draws random
+  numbers) runs ``func`` once per batch entry and stacks the outputs along ``out_dims``.
+  ``randomness='error'`` (the default) raises when ``func`` draws random numbers, ``'same'``
+  replays one draw for every entry, ``'different'`` draws anew for each; ``chunk_size``
+  changes nothing (the whole batch runs at once).
 - ``jvp`` and ``jacfwd`` use reverse mode (``jvp`` the double-vjp identity: two backward passes;
   ``jacfwd`` the same Jacobian as ``jacrev``).
 
@@ -108,7 +111,7 @@ def _zeros_like(t):
     from ._tensor import wrap
 
     if _vm.is_batched(t):
-        from .functions import zeros_like
+        from . import zeros_like
 
         return zeros_like(t)
     return wrap(np.zeros_like(t.detach().numpy()))
@@ -384,7 +387,6 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                                f"have the same shape, got {tuple(p.shape)} and "
                                f"{tuple(t.shape)}")
     keep = _any_requires_grad([primals, tangents])
-    from ._tensor import wrap
 
     with _transform():
         ps = _watched(primals)
@@ -394,13 +396,11 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             out, aux = out
         o_leaves, o_spec = _flatten(out)
         _tensors(o_leaves, "jvp(f, primals, tangents)")
-        us = [_inner_input(wrap(np.zeros_like(o.detach().numpy())).requires_grad_(True))
-              for o in o_leaves]
+        us = [_watched(_zeros_like(o)) for o in o_leaves]
         g = _grads_of(list(o_leaves), _flatten(ps)[0], us)
         live = [(gi, ti) for gi, ti in zip(g, t_leaves) if gi.requires_grad]
         if live:
-            jv = _grad([gi for gi, _ in live], us, [ti for _, ti in live], create_graph=True,
-                       allow_unused=True)
+            jv = _grads_of([gi for gi, _ in live], us, [ti for _, ti in live])
         else:
             jv = [None] * len(us)
         jv = [_zeros_like(o) if r is None else r for r, o in zip(jv, o_leaves)]

@@ -314,3 +314,32 @@ def test_function_faces_stop_dispatching_after_vmap():
     was = torch_function.ACTIVE[0]
     gfunc.vmap(lambda v: v.sin())(gradkit.randn(3, 2))
     assert torch_function.ACTIVE[0] == was
+
+
+def test_batch_jacobian_equals_jacobian_of_summed_output():
+    # the Jacobians/Hessians tutorial: allclose at default tolerances between a vmapped
+    # per-sample Jacobian and the Jacobian of the batch-summed output, in both libraries
+    r = np.random.default_rng(3)
+    w = r.standard_normal((5, 5)).astype(np.float32)
+    b = r.standard_normal(5).astype(np.float32)
+    x = r.standard_normal((64, 5)).astype(np.float32)
+    for lib, fn in ((gradkit, gfunc), (torch, torch.func)):
+        def predict(w, b, x, lib=lib):
+            return lib.nn.functional.linear(x, w, b).tanh()
+
+        j0 = fn.vmap(fn.jacrev(predict, argnums=2), in_dims=(None, None, 0))(
+            lib.tensor(w), lib.tensor(b), lib.tensor(x))
+        j1 = fn.jacrev(lambda w, b, x, p=predict: p(w, b, x).sum(0), argnums=2)(
+            lib.tensor(w), lib.tensor(b), lib.tensor(x)).movedim(1, 0)
+        assert lib.allclose(j0, j1)
+
+
+def test_jvp_inside_vmap(strict):
+    x = R.standard_normal((6, 4)).astype(np.float32)
+
+    def f(T, fn):
+        return lambda v: fn.jvp(lambda u: u.sin() * u.sum(), (v,), (v.cos(),))[1]
+
+    ours = gfunc.vmap(f(gradkit, gfunc))(gradkit.tensor(x))
+    theirs = torch.func.vmap(f(torch, torch.func))(torch.tensor(x))
+    _close(_np(ours), _np(theirs))

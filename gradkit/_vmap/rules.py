@@ -21,11 +21,9 @@ from .batched import (
     physical,
     wrap_level,
 )
+from .table import RULES, _call, _is_tensor, _padded, _rank, _reg
 
 __all__ = ["RULES", "fallback", "run_op"]
-
-RULES: dict = {}
-
 
 def run_op(func, args, kwargs):
     level = max_level(args, kwargs)
@@ -38,14 +36,6 @@ def run_op(func, args, kwargs):
         if r is not NotImplemented:
             return r
     return fallback(func, level, args, kwargs)
-
-
-def _call(func, *args, **kwargs):
-    """``func`` on physical values: dispatched again where one is batched at an outer level
-    (``func`` may be a Tensor method's plain implementation)."""
-    if max_level(args, kwargs):
-        return run_op(func, args, kwargs)
-    return func(*args, **kwargs)
 
 
 # ------------------------------------------------------------------------ the fallback
@@ -106,42 +96,6 @@ def fallback(func, level, args, kwargs):
     if not results:
         raise VmapFallback("vmap: an empty batch")
     return _stack_results(results, level)
-
-
-# ------------------------------------------------------------------------ helpers
-def _rank(x):
-    return x.ndim if hasattr(x, "ndim") and not isinstance(x, (int, float, bool, complex)) \
-        else 0
-
-
-def _is_tensor(x):
-    from .._tensor.tensor import Tensor
-
-    return isinstance(x, Tensor)
-
-
-def _padded(v, n, rank):
-    """Physical value ``v`` (batch, then ``n`` logical dims) with leading logical ones up to
-    ``rank`` logical dims, so it broadcasts against unbatched operands."""
-    if n >= rank:
-        return v
-    shape = tuple(v.shape)
-    return v.reshape(shape[:1] + (1,) * (rank - n) + shape[1:])
-
-
-def _norm_dim(d, n, what="dim"):
-    m = max(n, 1)
-    if isinstance(d, bool) or not isinstance(d, int):
-        raise VmapFallback("a dim that is not an int")
-    if not -m <= d < m:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-m}, {m - 1}], "
-                         f"but got {d})")
-    return d % m
-
-
-def _reg(names, rule):
-    for n in names:
-        RULES[n] = rule
 
 
 # ------------------------------------------------------------------------ elementwise
@@ -231,4 +185,4 @@ _reg(("clone", "detach", "contiguous", "float", "double", "half", "long", "int",
       "bfloat16", "to", "type_as", "cpu", "zeros_like", "ones_like", "empty_like",
       "full_like", "requires_grad_", "detach_", "retain_grad"), _same_shape)
 
-from . import rules_shape  # noqa: E402,F401  (registers the shape, reduction, product rules)
+from . import rules_shape  # noqa: E402,F401  (registers the rules with dims)

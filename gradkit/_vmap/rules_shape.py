@@ -5,7 +5,7 @@ common losses. Each moves the logical dims of its arguments past the batch dimen
 from __future__ import annotations
 
 from .batched import BatchedTensor, batch_size, max_level, physical
-from .rules import RULES, _call, _is_tensor, _norm_dim, _padded, _reg
+from .table import RULES, _call, _is_tensor, _norm_dim, _padded, _reg
 
 __all__: list = []
 
