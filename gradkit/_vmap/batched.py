@@ -196,6 +196,16 @@ class BatchedTensor:
         return self.value.grad_fn
 
     @property
+    def T(self):  # noqa: N802  (PyTorch's name)
+        if self.ndim > 2:
+            raise VmapFallback("Tensor.T of more than 2 dims (the plain Tensor's error)")
+        return self.permute(tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self):  # noqa: N802
+        return self.transpose(-2, -1)
+
+    @property
     def data(self):
         return BatchedTensor(self.value.data, self.level)
 

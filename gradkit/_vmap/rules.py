@@ -29,10 +29,11 @@ def run_op(func, args, kwargs):
     level = max_level(args, kwargs)
     name = getattr(func, "__name__", None)
     rule = RULES.get(name)
-    if rule is None and name is None:
-        rule = None
     if rule is not None:
-        r = rule(func, level, args, kwargs)
+        try:
+            r = rule(func, level, args, kwargs)
+        except VmapFallback:  # (an argument the rule does not read: ``max(a, b)``)
+            r = NotImplemented
         if r is not NotImplemented:
             return r
     return fallback(func, level, args, kwargs)
