@@ -33,6 +33,8 @@ TABLE = [
     ("add_scalar", lambda T, F: lambda x: 2 * x - 1 / (x * x + 1), [(4, 3)], 0, 0),
     ("broadcast_lower", lambda T, F: lambda x, y: x * y, [(4, 3), (5, 2, 3)], (0, None), 0),
     ("broadcast_rank", lambda T, F: lambda x, y: x - y, [(4, 1), (4, 2, 3)], 0, 0),
+    ("plain_on_the_left", lambda T, F: lambda x, y: y.sub(x) + y * x + y.maximum(x) - y / x,
+     [(4, 3), (3,)], (0, None), 0),
     ("where", lambda T, F: lambda x, y: T.where(x > 0, x, y), [(4, 3), (4, 3)], 0, 0),
     ("clamp", lambda T, F: lambda x: T.clamp(x, -0.5, 0.5), [(4, 3)], 0, 0),
     ("pow", lambda T, F: lambda x: x.abs() ** 1.5, [(4, 3)], 0, 0),
