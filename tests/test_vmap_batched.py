@@ -350,3 +350,45 @@ def test_jvp_inside_vmap(strict):
     ours = gfunc.vmap(f(gradkit, gfunc))(gradkit.tensor(x))
     theirs = torch.func.vmap(f(torch, torch.func))(torch.tensor(x))
     _close(_np(ours), _np(theirs))
+
+
+def test_nested_vmap_of_grad_and_jacrev_of_vmap(strict):
+    x = R.standard_normal((3, 4, 5)).astype(np.float32)
+    w = R.standard_normal((5,)).astype(np.float32)
+
+    def loss(w, v, T):
+        return ((v * w).tanh() ** 2).sum()
+
+    def per_pair(fn, T):
+        return fn.vmap(fn.vmap(fn.grad(lambda w, v: loss(w, v, T)), in_dims=(None, 0)),
+                       in_dims=(None, 0))
+
+    ours = per_pair(gfunc, gradkit)(gradkit.tensor(w), gradkit.tensor(x))
+    theirs = per_pair(torch.func, torch)(torch.tensor(w), torch.tensor(x))
+    _close(_np(ours), _np(theirs))
+
+    def jac(fn, T):
+        return fn.jacrev(lambda v: fn.vmap(lambda r: (r.sin() * r).sum())(v))
+
+    _close(_np(jac(gfunc, gradkit)(gradkit.tensor(x[0]))),
+           _np(jac(torch.func, torch)(torch.tensor(x[0]))))
+
+
+def test_per_sample_gradients_of_a_module_through_functional_call(strict):
+    gradkit.manual_seed(0)
+    model = gradkit.nn.Sequential(gradkit.nn.Conv2d(1, 3, 3), gradkit.nn.ReLU(),
+                                  gradkit.nn.Flatten(0), gradkit.nn.Linear(3 * 4 * 4, 2))
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    x = gradkit.randn(6, 1, 6, 6)
+    y = gradkit.tensor([0, 1, 1, 0, 1, 0])
+
+    def loss(p, xi, yi):
+        out = gfunc.functional_call(model, p, (xi,))
+        return gradkit.nn.functional.cross_entropy(out, yi)
+
+    ours = gfunc.vmap(gfunc.grad(loss), in_dims=(None, 0, 0))(params, x, y)
+    for i in range(6):
+        model.zero_grad()
+        loss(dict(model.named_parameters()), x[i], y[i]).backward()
+        for k, p in model.named_parameters():
+            _close(_np(ours[k][i]), _np(p.grad), rtol=1e-5, atol=1e-6)
