@@ -392,3 +392,34 @@ def test_per_sample_gradients_of_a_module_through_functional_call(strict):
         loss(dict(model.named_parameters()), x[i], y[i]).backward()
         for k, p in model.named_parameters():
             _close(_np(ours[k][i]), _np(p.grad), rtol=1e-5, atol=1e-6)
+
+
+def _ntk_vps(lib, fn):
+    """The NTK tutorial's NTK-vector-product method: vmap(vmap(...)) over pairs of inputs of
+    vmap(vjp_fn then jvp) over the output basis, through a small CNN."""
+    r = np.random.default_rng(5)
+    params = {"c": lib.tensor(r.standard_normal((4, 2, 3, 3)).astype(np.float32) * 0.3),
+              "w": lib.tensor(r.standard_normal((5, 4)).astype(np.float32) * 0.3),
+              "b": lib.tensor(r.standard_normal(5).astype(np.float32))}
+    x1 = lib.tensor(r.standard_normal((3, 2, 6, 6)).astype(np.float32))
+    x2 = lib.tensor(r.standard_normal((2, 2, 6, 6)).astype(np.float32))
+    F = lib.nn.functional
+
+    def net(p, x):
+        h = F.conv2d(x.unsqueeze(0), p["c"]).relu().mean((2, 3))
+        return F.linear(h, p["w"], p["b"]).squeeze(0)
+
+    def get_ntk(a, b):
+        out, vjp_fn = fn.vjp(lambda p: net(p, a), params)
+
+        def ntk_slice(vec):
+            return fn.jvp(lambda p: net(p, b), (params,), vjp_fn(vec))[1]
+
+        return fn.vmap(ntk_slice)(lib.eye(out.numel()))
+
+    return fn.vmap(fn.vmap(get_ntk, (None, 0)), (0, None))(x1, x2)
+
+
+def test_ntk_vector_products(strict):
+    _close(_np(_ntk_vps(gradkit, gfunc)), _np(_ntk_vps(torch, torch.func)), rtol=1e-4,
+           atol=1e-5)
