@@ -6,7 +6,9 @@ own entry-by-entry loop (what vmap did before it ran ``func`` once on batched te
 - the Jacobian of an MLP 512-256-16 at one input, ``vmap(vjp_fn)(I)`` (rows by batched
   cotangents) and ``jacrev``.
 
-Prints the median of each and the ratios. Run: python benchmarks/bench_vmap.py [--quick]
+Prints the median of each and the ratios (``jacrev`` does not use vmap in gradkit: its row is
+for reference). ``BENCH_THREADS=1`` gives each library one thread (the comparison to use on a
+shared machine). Run: python benchmarks/bench_vmap.py [--quick]
 """
 
 # ruff: noqa: I001  (common must be imported before NumPy: it sets the BLAS environment)
@@ -125,7 +127,7 @@ def main():
           f"{'loop/gk':>8s} {'gk/torch':>9s}")
     for name, b, lo, t, n in rows:
         print(f"{name:50s} {b * 1e3:9.2f}ms {lo * 1e3:9.2f}ms {t * 1e3:9.2f}ms {lo / b:8.1f} "
-              f"{b / t:9.2f}" + ("" if n else "  (ran entry by entry)"))
+              f"{b / t:9.2f}" + ("" if n or "no vmap" in name else "  (ran entry by entry)"))
 
 
 if __name__ == "__main__":
