@@ -387,6 +387,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                                f"have the same shape, got {tuple(p.shape)} and "
                                f"{tuple(t.shape)}")
     keep = _any_requires_grad([primals, tangents])
+    from ._tensor import wrap
 
     with _transform():
         ps = _watched(primals)
@@ -396,7 +397,9 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             out, aux = out
         o_leaves, o_spec = _flatten(out)
         _tensors(o_leaves, "jvp(f, primals, tangents)")
-        us = [_watched(_zeros_like(o)) for o in o_leaves]
+        us = [_watched(_zeros_like(o)) if _vm.LEVELS
+              else _inner_input(wrap(np.zeros_like(o.detach().numpy())).requires_grad_(True))
+              for o in o_leaves]
         g = _grads_of(list(o_leaves), _flatten(ps)[0], us)
         live = [(gi, ti) for gi, ti in zip(g, t_leaves) if gi.requires_grad]
         if live:
