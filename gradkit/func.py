@@ -88,6 +88,8 @@ def _unflatten(leaves, spec):
             keys, specs = inner
             return {k: build(s) for k, s in zip(keys, specs)}
         items = [build(s) for s in inner]
+        if hasattr(kind, "_fields"):  # a named tuple (values, indices)
+            return kind(*items)
         return kind(items) if kind is not tuple else tuple(items)
 
     return build(spec)

@@ -220,12 +220,19 @@ def _expand_as(func, level, args, kwargs):
     return args[0].expand(tuple(args[1].shape))
 
 
+# where the dim goes: ``x.chunk(chunks, dim=0)``, ``x.split(size, dim=0)`` take it second
+_SPLIT_DIM_POS = {"split": 2, "chunk": 2, "tensor_split": 2}
+_DIM_DEFAULTS_0 = frozenset(("split", "chunk", "tensor_split", "unbind"))
+
+
 def _narrow_select(func, level, args, kwargs):
     v = _only_self(args, kwargs, level)
     if v is None:
         return NotImplemented
     n = args[0].ndim
-    a, k = _put(args, kwargs, 1, "dim", _norm_dim(_get(args, kwargs, 1, "dim"), n) + 1)
+    pos = _SPLIT_DIM_POS.get(func.__name__, 1)
+    d = _get(args, kwargs, pos, "dim", 0 if func.__name__ in _DIM_DEFAULTS_0 else None)
+    a, k = _put(args, kwargs, pos, "dim", _norm_dim(d, n) + 1)
     a[0] = v
     r = _call(func, *a, **k)
     return _wrap_tuple(r, level) if isinstance(r, (tuple, list)) else BatchedTensor(r, level)
