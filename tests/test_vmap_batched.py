@@ -465,3 +465,52 @@ def test_every_registry_elementwise_op_runs_batched_as_entry_by_entry(strict):
             checked += 1
             break
     assert checked > 80
+
+
+_REDUCTION_NAMES = ("sum", "mean", "prod", "amax", "amin", "nansum", "std", "var", "logsumexp",
+                    "cumsum", "cumprod", "softmax", "log_softmax", "argmax", "argmin", "max",
+                    "min", "median", "all", "any", "count_nonzero", "norm", "std_mean",
+                    "var_mean", "logcumsumexp")
+_VIEWS = (lambda v: v.flatten(1), lambda v: v.flatten(0, 1), lambda v: v.unflatten(1, (2, 2)),
+          lambda v: v.narrow(2, 1, 3), lambda v: v.select(-1, 2), lambda v: v.chunk(2, 1)[1],
+          lambda v: v.split([1, 3], 1)[0], lambda v: v.unbind(2)[1],
+          lambda v: v.movedim(0, -1), lambda v: v.swapaxes(0, 2), lambda v: v.repeat(2, 1, 1),
+          lambda v: v.squeeze(0), lambda v: v.unsqueeze(-2).expand(2, 4, 3, 5),
+          lambda v: v[1, :, None, 1::2], lambda v: v[..., 2], lambda v: v.reshape(-1),
+          lambda v: v.view(8, 5).t(), lambda v: gradkit.cat([v, v * 2], 0),
+          lambda v: gradkit.stack([v, v], -1), lambda v: v.permute(2, 0, 1),
+          lambda v: v.flip(0), lambda v: v.roll(1, 1), lambda v: v.tril(),
+          lambda v: v.diagonal(0, 1, 2), lambda v: v.transpose(-1, -2) @ v)
+
+
+def test_reductions_and_views_over_dims_run_batched_as_entry_by_entry(strict):
+    import warnings
+
+    x = gradkit.tensor(R.standard_normal((3, 2, 4, 5)).astype(np.float32))
+    cases = [(lambda v, n=n, d=d, k=k: getattr(gradkit, n)(
+        v, **({} if d is None else {"dim": d}), **({"keepdim": True} if k else {})), (n, d, k))
+        for n in _REDUCTION_NAMES for d in (0, 1, -1, -2, (0, 2), None) for k in (False, True)]
+    cases += [(f, ("view", i)) for i, f in enumerate(_VIEWS)]
+
+    def stacked(rows):
+        if isinstance(rows[0], tuple):
+            return [stacked([r[j] for r in rows]) for j in range(len(rows[0]))]
+        return gradkit.stack(rows).numpy()
+
+    def arrays(t):
+        return [a.numpy() for a in t] if isinstance(t, tuple) else t.numpy()
+
+    checked = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for f, label in cases:
+            try:
+                ref = stacked([f(x[i]) for i in range(3)])
+            except (RuntimeError, TypeError, ValueError, IndexError):
+                continue
+            try:
+                _close(arrays(gfunc.vmap(f)(x)), ref, rtol=1e-5, atol=1e-6)
+            except AssertionError as e:
+                raise AssertionError(f"{label}: {e}") from None
+            checked += 1
+    assert checked > 250
