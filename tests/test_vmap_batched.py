@@ -514,3 +514,74 @@ def test_reductions_and_views_over_dims_run_batched_as_entry_by_entry(strict):
                 raise AssertionError(f"{label}: {e}") from None
             checked += 1
     assert checked > 250
+
+
+def _both(make, in_dims, arrays):
+    """``vmap(make(lib))`` in gradkit and torch on the same arrays: (ours, theirs), each an
+    array or the exception type raised."""
+    out = []
+    for lib in (gradkit, torch):
+        try:
+            out.append(lib.func.vmap(make(lib), in_dims=in_dims)(
+                *[lib.tensor(a) for a in arrays]).numpy())
+        except (RuntimeError, ValueError, IndexError, TypeError) as e:
+            out.append(type(e))
+    return out
+
+
+def test_matmul_over_ranks_and_in_dims_against_torch(strict):
+    import itertools
+
+    r = np.random.default_rng(2)
+
+    def make(s, d):
+        if d is None:
+            return r.standard_normal(s).astype(np.float32)
+        full = list(s)
+        full.insert(d if d >= 0 else len(s) + 1 + d, 3)
+        return r.standard_normal(full).astype(np.float32)
+
+    compared = 0
+    for sa, sb in itertools.product([(4,), (2, 4), (5, 2, 4)], [(4,), (4, 3), (5, 4, 3),
+                                                               (1, 4, 3)]):
+        for da, db in [(0, None), (None, 0), (0, 0), (1, 0), (0, -1)]:
+            ours, theirs = _both(lambda lib: lib.matmul, (da, db), [make(sa, da), make(sb, db)])
+            if isinstance(theirs, type):
+                continue
+            _close(ours, theirs)
+            compared += 1
+    assert compared > 50
+
+
+def test_conv_with_batched_inputs_weights_and_biases_against_torch(strict):
+    import itertools
+
+    r = np.random.default_rng(3)
+    compared = 0
+    for n, groups, stride, padding, xb, wb, bb, unbatched in itertools.product(
+            (1, 2), (1, 2), (1, 2), (0, "same"), (0, None), (0, None), (0, None, "none"),
+            (False, True)):
+        if (xb is None and wb is None and bb in (None, "none")) or (padding == "same"
+                                                                    and stride != 1):
+            continue
+        sp = (6,) * n
+        x = r.standard_normal((3,) * (xb == 0) + ((4,) if unbatched else (2, 4)) + sp)
+        w = r.standard_normal((3,) * (wb == 0) + (5 - (groups == 2), 4 // groups) + (3,) * n)
+        out_channels = w.shape[-n - 2]
+        arrays = [x.astype(np.float32), w.astype(np.float32)]
+        dims = (xb, wb)
+        if bb != "none":
+            arrays.append(r.standard_normal((3,) * (bb == 0) + (out_channels,)).astype(
+                np.float32))
+            dims = (xb, wb, bb)
+
+        def make(lib, n=n, stride=stride, padding=padding, groups=groups):
+            conv = getattr(lib.nn.functional, f"conv{n}d")
+            return lambda inp, weight, b=None: conv(inp, weight, b, stride, padding, 1, groups)
+
+        ours, theirs = _both(make, dims, arrays)
+        if isinstance(theirs, type):
+            continue
+        _close(ours, theirs, rtol=1e-4, atol=1e-4)
+        compared += 1
+    assert compared > 100
