@@ -12,7 +12,9 @@ from PyTorch, with the same results:
   numbers) runs ``func`` once per batch entry and stacks the outputs along ``out_dims``.
   ``randomness='error'`` (the default) raises when ``func`` draws random numbers, ``'same'``
   replays one draw for every entry, ``'different'`` draws anew for each; ``chunk_size``
-  changes nothing (the whole batch runs at once).
+  changes nothing (the whole batch runs at once). ``vmap(vjp_fn)(cotangents)`` runs the
+  function given to ``vjp`` once more, on primals batched by the cotangents (PyTorch runs a
+  batched backward through the recorded graph): a side effect in it (a print) shows twice.
 - ``jvp`` and ``jacfwd`` use reverse mode (``jvp`` the double-vjp identity: two backward passes;
   ``jacfwd`` the same Jacobian as ``jacrev``).
 
