@@ -6,10 +6,15 @@ They are built on the reverse-mode engine, which records every backward rule, so
 nest to any order (``grad(grad(f))``, ``jacrev(jacrev(f))``, ``vmap(grad(f))``). Differences
 from PyTorch, with the same results:
 
-- ``vmap`` calls ``func`` once per batch entry and stacks the outputs along ``out_dims`` (no
-  batching rules): correct for any function of Tensors, ``batch size`` times slower than a
-  batched op. ``randomness='error'`` (the default) raises when ``func`` draws random numbers,
-  ``'same'`` replays one draw for every entry, ``'different'`` draws anew for each.
+- ``vmap`` runs ``func`` once on batched tensors with batching rules (``gradkit/_vmap``), as
+  functorch does; an op without a rule runs once per entry on slices. A call that cannot run
+  batched (Python needs a value: ``.item()``, ``if x.sum() > 0``; ``func`` draws random
+  numbers) runs ``func`` once per batch entry and stacks the outputs along ``out_dims``.
+  ``randomness='error'`` (the default) raises when ``func`` draws random numbers, ``'same'``
+  replays one draw for every entry, ``'different'`` draws anew for each; ``chunk_size``
+  changes nothing (the whole batch runs at once). ``vmap(vjp_fn)(cotangents)`` runs the
+  function given to ``vjp`` once more, on primals batched by the cotangents (PyTorch runs a
+  batched backward through the recorded graph): a side effect in it (a print) shows twice.
 - ``jvp`` and ``jacfwd`` use reverse mode (``jvp`` the double-vjp identity: two backward passes;
   ``jacfwd`` the same Jacobian as ``jacrev``).
 
@@ -24,6 +29,7 @@ import weakref
 
 import numpy as np
 
+from . import _vmap as _vm
 from .autograd.backward import grad as _grad
 from .autograd.grad_mode import enable_grad, is_grad_enabled
 
@@ -84,6 +90,8 @@ def _unflatten(leaves, spec):
             keys, specs = inner
             return {k: build(s) for k, s in zip(keys, specs)}
         items = [build(s) for s in inner]
+        if hasattr(kind, "_fields"):  # a named tuple (values, indices)
+            return kind(*items)
         return kind(items) if kind is not tuple else tuple(items)
 
     return build(spec)
@@ -106,6 +114,10 @@ def _tensors(leaves, what):
 def _zeros_like(t):
     from ._tensor import wrap
 
+    if _vm.is_batched(t):
+        from . import zeros_like
+
+        return zeros_like(t)
     return wrap(np.zeros_like(t.detach().numpy()))
 
 
@@ -131,6 +143,7 @@ def _outer_leaf(t) -> bool:
 def _reaches_outer(t, clean) -> bool:
     """Whether ``t``'s graph reaches a leaf requiring grad that no transform made (``clean``:
     the nodes already known not to, shared between the results of one transform)."""
+    t = _vm.innermost(t)[0]
     fn = t._grad_fn
     if fn is None:
         return _outer_leaf(t)
@@ -186,11 +199,16 @@ def _watched(tree):
             return _inner_input(x.detach().requires_grad_(True))
         return x
 
+    if _vm.LEVELS:  # inside vmap: every entry gets its own input (see _vmap/run.py)
+        return _map(lambda x: _vm.watch(x, watch) if isinstance(x, T) and x.dtype.kind == "f"
+                    else x, tree)
     return _map(watch, tree)
 
 
 def _grads_of(out, inputs, cotangent=None):
     """d<cotangent, out>/d inputs (zeros for inputs the output does not depend on)."""
+    if _vm.LEVELS and any(_vm.is_batched(x) for x in _flatten([out, inputs, cotangent])[0]):
+        return _vm.grads_of(_grads_of, out, inputs, cotangent)
     outs = [o for o in out if o.requires_grad] if isinstance(out, list) else out
     cot = cotangent
     if isinstance(out, list):
@@ -310,9 +328,11 @@ def vjp(func, *primals, has_aux=False):
                 raise RuntimeError(f"Mismatch in shape: grad_output has a shape of "
                                    f"{tuple(c.shape)} and output has a shape of "
                                    f"{tuple(o.shape)}")
-        with _transform():
-            leaves = [x for lv, _ in flat for x in lv]
-            gs = _grads_of(list(out_leaves), leaves, list(c_leaves))
+        gs = _retraced_vjp(func, primals, has_aux, c_leaves) if _vm.LEVELS else None
+        if gs is None:
+            with _transform():
+                leaves = [x for lv, _ in flat for x in lv]
+                gs = _grads_of(list(out_leaves), leaves, list(c_leaves))
         res, i = [], 0
         for lv, spec in flat:
             res.append(_unflatten(gs[i:i + len(lv)], spec))
@@ -322,6 +342,35 @@ def vjp(func, *primals, has_aux=False):
     if has_aux:
         return _finish(out, keep), vjp_fn, _finish(aux, keep)
     return _finish(out, keep), vjp_fn
+
+
+def _retraced_vjp(func, primals, has_aux, c_leaves):
+    """The vjp for cotangents batched by a vmap the recorded graph is not batched at
+    (``vmap(vjp_fn)(cotangents)``, the rows of a Jacobian): ``func`` runs again on primals
+    batched at every running level, and one backward pass gives every row. None where that
+    cannot be (then each batch entry has a backward pass of its own through the graph)."""
+    from . import random
+
+    levels = {lv for lv, _ in _vm.LEVELS}
+    if not any(set(_vm.innermost(c)[1]) - set(_vm.innermost(p)[1]) & levels
+               for c in c_leaves for p in _flatten(list(primals))[0] if isinstance(p, _Tensor())):
+        return None
+    state = _rng_state()
+    try:
+        with _transform():
+            ps = [_watched(p) for p in primals]
+            out = func(*ps)
+            if has_aux:
+                out = out[0]
+            o_leaves = _flatten(out)[0]
+            leaves = [x for p in ps for x in _flatten(p)[0]]
+            gs = _grads_of(list(o_leaves), leaves, list(c_leaves))
+    except _vm.VmapFallback:
+        gs = None
+    if not np.array_equal(_rng_state().numpy(), state.numpy()):
+        random.set_rng_state(state)
+        return None
+    return gs
 
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
@@ -352,13 +401,13 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             out, aux = out
         o_leaves, o_spec = _flatten(out)
         _tensors(o_leaves, "jvp(f, primals, tangents)")
-        us = [_inner_input(wrap(np.zeros_like(o.detach().numpy())).requires_grad_(True))
+        us = [_watched(_zeros_like(o)) if _vm.LEVELS
+              else _inner_input(wrap(np.zeros_like(o.detach().numpy())).requires_grad_(True))
               for o in o_leaves]
         g = _grads_of(list(o_leaves), _flatten(ps)[0], us)
         live = [(gi, ti) for gi, ti in zip(g, t_leaves) if gi.requires_grad]
         if live:
-            jv = _grad([gi for gi, _ in live], us, [ti for _, ti in live], create_graph=True,
-                       allow_unused=True)
+            jv = _grads_of([gi for gi, _ in live], us, [ti for _, ti in live])
         else:
             jv = [None] * len(us)
         jv = [_zeros_like(o) if r is None else r for r, o in zip(jv, o_leaves)]
@@ -376,6 +425,9 @@ _JAC_ROWS: dict = {}
 
 def _stacked_rows(rows, shape):
     from .functions import stack
+
+    if _vm.LEVELS:
+        from . import stack  # (the face: rows may be batched by vmap)
 
     jac = stack(rows).reshape(shape)
     if _depth[0] > 1 and jac.requires_grad:
@@ -547,6 +599,11 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped "
                              f"dimension, got sizes {sizes} for the mapped dimension")
         batch = sizes[0]
+        if batch > 0 and _vm.MODE[0] != "loop":
+            out = _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch)
+            if out is not _LOOP:
+                return out
+        _vm.STATS["loop"] += 1
         outs = []
         state = _rng_state() if randomness in ("error", "same") else None
         from . import random
@@ -570,8 +627,33 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     return wrapper
 
 
+_LOOP = object()
+
+
+def _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch):
+    """``func`` run once on batched tensors (see ``gradkit/_vmap``); ``_LOOP`` where it cannot
+    run so (data-dependent control flow, random numbers, an error): then the caller runs it
+    entry by entry, which gives the same results or raises the error where it belongs."""
+    from . import random
+
+    state = _rng_state()
+    try:
+        out = _vm.run_batched(func, leaves, norm, spec, kwargs, out_dims, batch, _unflatten,
+                              _flatten)
+    except Exception:
+        random.set_rng_state(state)
+        if _vm.MODE[0] == "strict":
+            raise
+        return _LOOP
+    if not np.array_equal(_rng_state().numpy(), state.numpy()):
+        random.set_rng_state(state)  # randomness: the entry-by-entry run keeps its semantics
+        return _LOOP
+    _vm.STATS["batched"] += 1
+    return out
+
+
 def _stack_outputs(outs, out_dims, batch, name):
-    from .functions import stack
+    from . import stack  # (the face: entries may be batched by an outer vmap)
 
     T = _Tensor()
     if batch == 0:

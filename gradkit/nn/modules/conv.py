@@ -168,6 +168,11 @@ class _ConvNd(Module):
         return pad(x, flat, mode=self.padding_mode)
 
 
+def _plain(t) -> bool:
+    """Whether ``t`` is a Tensor or Parameter itself (no ``__torch_function__`` to honour)."""
+    return type(t) is Parameter or type(t) is Tensor
+
+
 class _Conv(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
@@ -176,8 +181,8 @@ class _Conv(_ConvNd):
                          False, 0, groups, bias, padding_mode, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
-        if type(input) is not Tensor and _TORCH_FUNCTION[0]:  # a subclass may take it over
-            return self._functional_forward(input)
+        if _TORCH_FUNCTION[0] and (type(input) is not Tensor or not _plain(self.weight)):
+            return self._functional_forward(input)  # a subclass (or vmap's batched weights)
         if self.padding_mode != "zeros":
             x = self._pad_input(input)
             return FC._conv_nd(x, self.weight, self.bias, self.stride, 0, self.dilation,

@@ -97,8 +97,8 @@ class Linear(Module):
         if w is None:  # parametrized (nn.utils.parametrize): computed by a property
             w = self.weight
         b = p["bias"] if "bias" in p else self.bias
-        if type(input) is not Tensor and _TORCH_FUNCTION[0]:  # a subclass may take it over
-            return _linear(input, w, b)
+        if _TORCH_FUNCTION[0] and (type(input) is not Tensor or not _plain(w)):
+            return _linear(input, w, b)  # a subclass (or vmap's batched weights) takes it over
         shape = input._data.shape if isinstance(input, Tensor) else None
         if shape is None or not shape or shape[-1] != self.in_features:
             self._bad_input(input)
@@ -229,3 +229,8 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+def _plain(t) -> bool:
+    """Whether ``t`` is a Tensor or Parameter itself (no ``__torch_function__`` to honour)."""
+    return type(t) is Parameter or type(t) is Tensor
