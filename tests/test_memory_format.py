@@ -152,3 +152,37 @@ def test_convolution_output_follows_channels_last_as_pytorch(rank, which):
     assert g[:3] == t[:3]
     for a, b in zip(g[3:], t[3:]):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("grad", [True, False])
+@pytest.mark.parametrize("op", ["conv1d", "conv1d_groups", "conv1d_unbatched", "max_pool1d",
+                                "max_pool1d_unbatched", "max_pool1d_indices"])
+def test_one_d_layers_on_a_transposed_input_lay_out_as_pytorch(op, grad):
+    # A (N, L, C) tensor transposed to (N, C, L) (ConvS2S, text CNNs) looked channels-last once
+    # gradkit unsqueezed it to 2-D, and conv1d / max_pool1d kept that layout where PyTorch's
+    # output is row-major: a dropout after them then drew its mask in another order, and
+    # seeded training diverged from PyTorch's from the first step
+    def run(L):
+        F = L.nn.functional
+        gen = np.random.default_rng(0)
+        x = L.tensor(gen.standard_normal((2, 7, 6)).astype(np.float32)).transpose(1, 2)
+        w = L.tensor(gen.standard_normal((4, 6, 3)).astype(np.float32))
+        wg = L.tensor(gen.standard_normal((6, 1, 3)).astype(np.float32))
+        x.requires_grad_(grad)
+        y = {"conv1d": lambda: F.conv1d(x, w, padding=1),
+             "conv1d_groups": lambda: F.conv1d(x, wg, groups=6),
+             "conv1d_unbatched": lambda: F.conv1d(x[0], w),
+             "max_pool1d": lambda: F.max_pool1d(x, 2),
+             "max_pool1d_unbatched": lambda: F.max_pool1d(x[1], 3, 1),
+             "max_pool1d_indices": lambda: F.max_pool1d(x, 2, return_indices=True)[0]}[op]()
+        L.manual_seed(3)
+        z = F.dropout(y, 0.5)
+        if not grad:
+            return y.stride(), z.stride(), z.numpy()
+        z.sum().backward()
+        return y.stride(), z.stride(), z.detach().numpy(), x.grad.numpy()
+
+    g, t = run(gk), run(torch)
+    assert g[:2] == t[:2]
+    for a, b in zip(g[2:], t[2:]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)

@@ -514,3 +514,15 @@ def test_sdpa_row_of_nan_scores_is_zero_as_torchs_flash_kernel(torch):
     g = gk.nn.functional.scaled_dot_product_attention(*map(gk.tensor, (q, k, v))).numpy()
     t = torch.nn.functional.scaled_dot_product_attention(*map(torch.tensor, (q, k, v))).numpy()
     np.testing.assert_array_equal(g, t)
+
+
+@pytest.mark.parametrize("args", [(8.0, 2), (8, 2, 0.0, True, False, False, 4.0),
+                                  (8, 2, 0.0, True, False, False, None, 6.0)])
+def test_multihead_attention_float_sizes_type_error_as_torch(args):
+    # a float embed_dim / kdim / vdim (a width computed with /) was a bare "'float' object
+    # cannot be interpreted as an integer"; PyTorch raises a TypeError too, from torch.empty
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        torch.nn.MultiheadAttention(*args)
+    with pytest.raises(TypeError, match="MultiheadAttention: .*dim must be an int, got float"):
+        gk.nn.MultiheadAttention(*args)

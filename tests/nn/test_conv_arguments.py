@@ -166,3 +166,29 @@ def test_conv_layer_takes_what_torch_takes_and_refuses_it_in_forward(name, args,
             m(lib.tensor(x).to(m.weight.dtype))
         with pytest.raises(TypeError):
             m(x.tolist())
+
+
+@pytest.mark.parametrize("name,args,kw", [
+    ("Conv2d", (24, 50.0, 1), {"groups": 2, "bias": False}),  # ShuffleNet's out_planes / 4
+    ("Conv2d", (24.0, 50, 1), {}),
+    ("Conv1d", (4, 6.0, 3), {}),
+    ("ConvTranspose2d", (4, 6.0, 3), {}),
+    ("Conv2d", (24, 50, 3.0), {}),
+    ("Conv2d", (24, 13.5, 1), {"groups": 2}),  # not divisible: PyTorch's ValueError first
+    ("Conv2d", ("24", 50, 1), {}),
+])
+def test_conv_layer_size_type_errors_as_torch(name, args, kw):
+    # a float channel count was a ValueError in gradkit; PyTorch's torch.empty refuses it with
+    # a TypeError, which programs catch by type
+    with pytest.raises(Exception) as theirs:
+        getattr(torch.nn, name)(*args, **kw)
+    with pytest.raises(theirs.type) as ours:
+        getattr(gk.nn, name)(*args, **kw)
+    assert name in str(ours.value)
+
+
+def test_conv_layer_takes_numpy_integer_sizes_as_torch():
+    g = gk.nn.Conv2d(np.int64(3), np.int64(4), np.int64(3))
+    t = torch.nn.Conv2d(np.int64(3), np.int64(4), np.int64(3))
+    assert tuple(g.weight.shape) == tuple(t.weight.shape) and g.kernel_size == (3, 3)
+    assert type(g.in_channels) is int

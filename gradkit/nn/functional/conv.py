@@ -236,8 +236,11 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, n, who, bat
         return y.squeeze(0) if unbatched else y
     x1, w1 = x, w
     if n == 1:
-        x = x.unsqueeze(2)
-        w = w.unsqueeze(2)
+        # PyTorch's conv1d output is row-major whatever the input's layout; a (N, L, C) tensor
+        # transposed to (N, C, L) would look channels-last once unsqueezed, and its output
+        # would keep that layout (a dropout after it then draws its mask in another order)
+        x = (x if x.is_contiguous() else x.contiguous()).unsqueeze(2)
+        w = (w if w.is_contiguous() else w.contiguous()).unsqueeze(2)
         stride, dilation = (1,) + stride, (1,) + dilation
         geo_pad = (0, 0) + pads[0]
     else:

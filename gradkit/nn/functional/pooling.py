@@ -19,6 +19,7 @@ import numpy as np
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ..._tensor.tensor import _int_value
+from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.graph import present
 from ...functions import where
 from ...functions._args import _tensor_attr_arg
@@ -157,7 +158,14 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     if return_indices:
         # for 1-D the (1, L) plane index is the index along L
         return undo(y), undo(wrap(box[0]))
-    return undo(y)
+    y = undo(y)
+    if n == 1 and not y.is_contiguous() and (
+            y.ndim == 2 or not (x.requires_grad and is_grad_enabled())):
+        # PyTorch's own 1-D kernel writes a row-major output whatever the input's layout; the
+        # 2-D kernel gradkit runs keeps a transposed input's, as PyTorch's does where it runs
+        # it instead (indices asked for, or a batched input that records a gradient)
+        y = y.contiguous()
+    return y
 
 
 def max_pool2d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,

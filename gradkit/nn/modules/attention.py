@@ -6,6 +6,8 @@ state dicts load in both directions: ``in_proj_weight``, ``in_proj_bias`` (or
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ... import _dtype
@@ -81,6 +83,13 @@ class MultiheadAttention(Module):
         if embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by "
                              f"num_heads ({num_heads})")
+        for name, v in (("embed_dim", embed_dim), ("kdim", kdim), ("vdim", vdim)):
+            # (PyTorch: torch.empty's TypeError when it builds the projection weights; a float
+            # num_heads it takes)
+            if v is not None and (not isinstance(v, numbers.Integral) or isinstance(v, bool)):
+                hint = " (sizes computed with / are floats: use //)" if isinstance(v, float) else ""
+                raise TypeError(f"MultiheadAttention: {name} must be an int, got "
+                                f"{type(v).__name__} {v!r}{hint}")
         # (dropout is not checked here: PyTorch's forward meets it in its dropout)
         dtype = _dtype.get_default_dtype() if dtype is None else np.dtype(dtype)
         self.embed_dim = embed_dim

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -23,8 +24,12 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 def _ntuple(v, n, name, layer):
     if isinstance(v, bool):
         raise TypeError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
-    if isinstance(v, int):
-        return (v,) * n
+    if isinstance(v, numbers.Integral):
+        return (int(v),) * n
+    if not isinstance(v, (tuple, list)):
+        # (PyTorch: torch.empty's TypeError for a float kernel_size)
+        raise TypeError(f"{layer}: {name} must be an int or a tuple of {n} ints, got "
+                        f"{type(v).__name__} {v!r}")
     t = tuple(v)
     if not all(isinstance(a, int) and not isinstance(a, bool) for a in t):
         raise ValueError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
@@ -48,16 +53,27 @@ class _ConvNd(Module):
         super().__init__()
         layer = type(self).__name__
         n = self._n
-        for name, v in (("in_channels", in_channels), ("out_channels", out_channels),
-                        ("groups", groups)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0 and name == "groups":
-                raise ValueError(f"{layer}: {name} must be a positive int, got {v!r}")
+        # (NumPy integers count as ints, as in PyTorch)
+        in_channels, out_channels, groups = (int(v) if isinstance(v, numbers.Integral) else v
+                                             for v in (in_channels, out_channels, groups))
+        sizes = (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups))
+        for name, v in sizes:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise TypeError(f"{layer}: {name} must be an int, got {type(v).__name__} {v!r}")
+        if groups <= 0:
+            raise ValueError(f"{layer}: groups must be a positive int, got {groups!r}")
+        # (a float count, e.g. ``planes / 4``, passes the divisibility checks as in PyTorch, whose
+        # torch.empty then refuses it with a TypeError)
         if in_channels % groups:
             raise ValueError(f"{layer}: in_channels ({in_channels}) must be divisible by groups "
                              f"({groups})")
         if out_channels % groups:
             raise ValueError(f"{layer}: out_channels ({out_channels}) must be divisible by groups "
                              f"({groups})")
+        for name, v in sizes:
+            if not isinstance(v, int):
+                raise TypeError(f"{layer}: {name} must be an int, got float {v!r} (sizes computed "
+                                f"with / are floats: use // or int(...))")
         kernel_size = _ntuple(kernel_size, n, "kernel_size", layer)
         stride = _ntuple(stride, n, "stride", layer)
         dilation = _ntuple(dilation, n, "dilation", layer)
