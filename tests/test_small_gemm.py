@@ -75,9 +75,10 @@ def test_blocks_compute_the_product(one_thread_skylakex, dtype):
 @pytest.mark.parametrize("with_state", [False, True])
 def test_lstm_in_blocks_against_torch(one_thread_skylakex, bidirectional, with_state):
     """Hidden 128, batch 32: the per-step products (512, 128) @ (128, 32) forward and
-    (128, 512) @ (512, 32) backward run in row blocks."""
+    (128, 512) @ (512, 32) backward run in row blocks; 11 steps: the backward's gate
+    multipliers come in chunks of 8 steps and 3."""
     torch = pytest.importorskip("torch")
-    T, B, I, H = 4, 32, 8, 128
+    T, B, I, H = 11, 32, 8, 128
     D = 2 if bidirectional else 1
     m = gk.nn.LSTM(I, H, bidirectional=bidirectional)
     tm = torch.nn.LSTM(I, H, bidirectional=bidirectional)

@@ -215,6 +215,11 @@ def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
         ((reverse,), (G, Hb, C, TC, Hraw, perm))
 
 
+# The backward's gate multipliers are computed this many elements of (H, B) planes at a time (8
+# steps at H=128, batch 32): the backward 0.95x of computing all steps' at once (20 pairs in turn)
+_Q_CHUNK = 32768
+
+
 def _lstm_b(xp, g, ins, out, aux, needs):
     if xp.name == "tensor":
         return _lstm_b_recorded(xp, g, ins, aux, needs)
@@ -230,22 +235,30 @@ def _lstm_b(xp, g, ins, out, aux, needs):
     # Per step k, multipliers of the incoming dh (Q[k, :2]) and dc (Q[k, 2:]):
     # Q[:, 0] = d c / d h_raw = o (1 - tanh(c)^2); Q[:, 1:] = gate pre-activation grads per unit
     # dh (o) or dc (i, f, g): tanh(c) o(1-o), g i(1-i), c_prev f(1-f), i (1-g^2).
-    Q = xp.empty((T, 5, H, B), dtype=dt)
-    S = G[:, :h3].reshape(T, 3, H, B)  # the sigmoid gates o, i, f
-    Qs = Q[:, 1:4]
-    xp.subtract(1, S, out=Qs)
-    Qs *= S
-    Q[:, 1] *= TC
-    Q[:, 2] *= G[:, h3:]
-    Q[:, 3] *= C[:-1]
-    q = Q[:, 0]
-    xp.multiply(TC, TC, out=q)
-    xp.subtract(1, q, out=q)
-    q *= G[:, :h1]
-    q = Q[:, 4]
-    xp.multiply(G[:, h3:], G[:, h3:], out=q)
-    xp.subtract(1, q, out=q)
-    q *= G[:, h1:h2]
+    # Computed a chunk of steps at a time, just before the loop below reaches them, into one
+    # reused buffer: the chunk's passes stay in cache and no (T, 5, H, B) array goes to memory.
+    chunk = T if xp.name != "numpy" else max(1, min(T, _Q_CHUNK // (H * B)))
+    Qc = xp.empty((chunk, 5, H, B), dtype=dt)
+
+    def multipliers(k0, k1):
+        n = k1 - k0
+        Q, Gk, TCk = Qc[:n], G[k0:k1], TC[k0:k1]
+        S = Gk[:, :h3].reshape(n, 3, H, B)  # the sigmoid gates o, i, f
+        Qs = Q[:, 1:4]
+        xp.subtract(1, S, out=Qs)
+        Qs *= S
+        Q[:, 1] *= TCk
+        Q[:, 2] *= Gk[:, h3:]
+        Q[:, 3] *= C[k0:k1]
+        q = Q[:, 0]
+        xp.multiply(TCk, TCk, out=q)
+        xp.subtract(1, q, out=q)
+        q *= Gk[:, :h1]
+        q = Q[:, 4]
+        xp.multiply(Gk[:, h3:], Gk[:, h3:], out=q)
+        xp.subtract(1, q, out=q)
+        q *= Gk[:, h1:h2]
+
     if gout is not None:  # output gradients, processing order, feature-major
         GO = xp.empty((T, P, B), dtype=dt)
         GO[...] = (gout[::-1] if reverse else gout).transpose(0, 2, 1)
@@ -271,9 +284,13 @@ def _lstm_b(xp, g, ins, out, aux, needs):
     step = _step_product(xp, whh_pT, 4 * H, B)
     gpu = _lstm_gpu_kernels(xp) if w_hr is None else None
     zero = xp.zeros((P, B), dtype=dt) if gpu is not None and gout is None else None
+    k0 = T
     for k in range(T - 1, -1, -1):
+        if k < k0:
+            k0 = k - k % chunk
+            multipliers(k0, k + 1)
+        Qk = Qc[k - k0]
         if gpu is not None:
-            Qk = Q[k]
             gpu[1](GO[k] if zero is None else zero, Qk[0], Qk[1], Qk[2], Qk[3], Qk[4], G[k, h2:h3],
                    dh, dc, dg[:h1], dg[h1:h2], dg[h2:h3], dg[h3:])
         else:
@@ -284,9 +301,9 @@ def _lstm_b(xp, g, ins, out, aux, needs):
                 dhr = mm(w_hrT, dh)
             else:
                 dhr = dh
-            mul(dhr, Q[k, :2], out=E2)
+            mul(dhr, Qk[:2], out=E2)
             dc += tmp
-            mul(dc, Q[k, 2:], out=dg3)
+            mul(dc, Qk[2:], out=dg3)
             dc *= G[k, h2:h3]
         DG[:, k] = dg  # (written here, not by the ufuncs: its rows lie T * B apart)
         step(dg, dh)
