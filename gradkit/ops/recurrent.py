@@ -137,7 +137,9 @@ def _step_product(xp, w, k, n):
     return product
 
 
-def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
+def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse, keep=True):
+    # keep=False (nothing will differentiate it: no_grad, or no input requires grad): the gates
+    # and cell states of one step are written over by the next, in cache, and not returned.
     T, B, I = x.shape
     H = w_hh.shape[0] // 4
     P = w_hh.shape[1]
@@ -169,12 +171,12 @@ def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
         AF = xp.empty((T, 4 * H, B), dtype=dt)
         for r0, r1 in blocks:
             xp.matmul(wx[r0:r1], xt, out=AF[:, r0:r1])
-    G = xp.empty((T, 4 * H, B), dtype=dt)       # activated gates (o, i, f, g) per step
+    G = xp.empty((T if keep else 1, 4 * H, B), dtype=dt)  # activated gates (o, i, f, g)
     Hf = xp.empty((T + 1, P, B), dtype=dt)      # hidden states
     Hf[0] = 0 if h0 is None else h0.T
-    C = xp.empty((T + 1, H, B), dtype=dt)       # cell states
+    C = xp.empty((T + 1 if keep else 2, H, B), dtype=dt)   # cell states
     C[0] = 0 if c0 is None else c0.T
-    TC = xp.empty((T, H, B), dtype=dt)          # tanh of the cell states
+    TC = xp.empty((T if keep else 1, H, B), dtype=dt)      # tanh of the cell states
     Hraw = xp.empty((H, T, B), dtype=dt) if w_hr is not None else None
     tmp = xp.empty((H, B), dtype=dt)
     mm, tanh, mul, add = xp.matmul, xp.tanh, xp.multiply, xp.add
@@ -182,24 +184,23 @@ def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
     h1, h2, h3 = H, 2 * H, 3 * H
     gpu = _lstm_gpu_kernels(xp) if w_hr is None else None
     for k in range(T):
-        a = G[k]
+        a, c_prev, c, tc = (G[k], C[k], C[k + 1], TC[k]) if keep else \
+            (G[0], C[k % 2], C[(k + 1) % 2], TC[0])
         if k or h0 is not None:
             step(Hf[k], a)
             add(a, AF[k], out=a)
         else:
             a[...] = AF[k]
         if gpu is not None:
-            gpu[0](C[k], a[:h1], a[h1:h2], a[h2:h3], a[h3:], C[k + 1], TC[k], Hf[k + 1])
+            gpu[0](c_prev, a[:h1], a[h1:h2], a[h2:h3], a[h3:], c, tc, Hf[k + 1])
             continue
         tanh(a, out=a)
         s = a[:h3]
         s *= 0.5
         s += 0.5
-        c = C[k + 1]
-        mul(a[h2:h3], C[k], out=c)
+        mul(a[h2:h3], c_prev, out=c)
         mul(a[h1:h2], a[h3:], out=tmp)
         c += tmp
-        tc = TC[k]
         tanh(c, out=tc)
         if w_hr is None:
             mul(a[:h1], tc, out=Hf[k + 1])
@@ -207,12 +208,16 @@ def _lstm_f(xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
             hr = Hraw[:, k]
             mul(a[:h1], tc, out=hr)
             mm(w_hr, hr, out=Hf[k + 1])
+    c_n = xp.ascontiguousarray((C[T] if keep else C[T % 2]).T)
+    if not keep:
+        out = xp.empty((T, B, P), dtype=dt)
+        out[...] = (Hf[T:0:-1] if reverse else Hf[1:]).transpose(0, 2, 1)
+        return (out, xp.ascontiguousarray(Hf[T].T), c_n), ((reverse,), None)
     # Batch-major hidden states: the output, and the left operand of dW_hh in backward.
     Hb = xp.empty((T + 1, B, P), dtype=dt)
     Hb[...] = Hf.transpose(0, 2, 1)
     out = _out_order(Hb[1:], reverse)
-    return (out, Hb[T].copy(), xp.ascontiguousarray(C[T].T)), \
-        ((reverse,), (G, Hb, C, TC, Hraw, perm))
+    return (out, Hb[T].copy(), c_n), ((reverse,), (G, Hb, C, TC, Hraw, perm))
 
 
 # The backward's gate multipliers are computed this many elements of (H, B) planes at a time (8
