@@ -16,9 +16,11 @@ Blocks are given only where they pay: NumPy's own OpenBLAS on one of those cores
 float64, a result at most 64 columns wide, blocks of at least 16 rows, at most 16 of them, and
 OpenBLAS running one thread (with more, one product is spread over its threads, and the
 small-matrix kernel runs on one). Everywhere else (other CPUs and BLAS libraries, Pyodide,
-``GRADKIT_SMALL_GEMM=0``) the caller keeps its one product. The operands must be C-contiguous
-row-wise (no transposed views): OpenBLAS takes a transposed left operand (its "TN" case) to the
-small kernel only for tiny results.
+``GRADKIT_SMALL_GEMM=0``) the caller keeps its one product. The right operand must be
+C-contiguous row-wise: OpenBLAS takes a transposed right operand (its column-major "TN" case)
+to the small kernel only for tiny results, and two transposed operands not at all. The left
+operand may be a transposed view (the LSTM backward's ``W_hh^T``: 34 us in blocks against 38
+for a contiguous copy's, and no copy).
 """
 
 from __future__ import annotations
@@ -63,8 +65,8 @@ def _probe():
 
 def row_blocks(m: int, k: int, n: int, dtype) -> list[tuple[int, int]] | None:
     """``[(start, stop), ...]`` rows of the left operand for an ``(m, k) @ (k, n)`` product of
-    C-contiguous ``dtype`` matrices, each block small enough for OpenBLAS's small-matrix kernel;
-    None where one product is as good (see the module docstring)."""
+    ``dtype`` matrices (the right one C-contiguous), each block small enough for OpenBLAS's
+    small-matrix kernel; None where one product is as good (see the module docstring)."""
     if m * n * k <= _MAX_MNK or n > _MAX_N or dtype.char not in "fd":
         return None
     if not _PROBE:

@@ -267,9 +267,9 @@ def _lstm_b(xp, g, ins, out, aux, needs):
     if gout is not None:  # output gradients, processing order, feature-major
         GO = xp.empty((T, P, B), dtype=dt)
         GO[...] = (gout[::-1] if reverse else gout).transpose(0, 2, 1)
-    whh_pT = xp.empty((P, 4 * H), dtype=dt)  # W_hh^T, columns in the internal gate order
-    whh_pT[:, :h1] = w_hh[h3:].T
-    whh_pT[:, h1:] = w_hh[:h3].T
+    whh_p = xp.empty((4 * H, P), dtype=dt)  # W_hh, rows in the internal gate order
+    whh_p[:h1] = w_hh[h3:]
+    whh_p[h1:] = w_hh[:h3]
     w_hrT = xp.ascontiguousarray(w_hr.T) if w_hr is not None else None
     dh = xp.zeros((P, B), dtype=dt)
     if ghn is not None:
@@ -286,7 +286,9 @@ def _lstm_b(xp, g, ins, out, aux, needs):
     DG = xp.empty((4 * H, T * B + 16), dtype=dt)[:, :T * B].reshape(4 * H, T, B)
     DH = xp.empty((P, T, B), dtype=dt) if w_hr is not None else None
     mul, mm = xp.multiply, xp.matmul
-    step = _step_product(xp, whh_pT, 4 * H, B)
+    # (its transposed view as the left operand: no transposed copy, and OpenBLAS's small-matrix
+    # kernel takes it, 34 against 38 us for a contiguous copy's blocks)
+    step = _step_product(xp, whh_p.T, 4 * H, B)
     gpu = _lstm_gpu_kernels(xp) if w_hr is None else None
     zero = xp.zeros((P, B), dtype=dt) if gpu is not None and gout is None else None
     k0 = T
