@@ -43,6 +43,7 @@ call covers all four LSTM gates.
 
 from __future__ import annotations
 
+from .. import _noblas
 from .._backend import namespace_of
 from .._small_gemm import row_blocks
 from ..autograd.graph import Op
@@ -242,7 +243,8 @@ def _lstm_b(xp, g, ins, out, aux, needs):
     # dh (o) or dc (i, f, g): tanh(c) o(1-o), g i(1-i), c_prev f(1-f), i (1-g^2).
     # Computed a chunk of steps at a time, just before the loop below reaches them, into one
     # reused buffer: the chunk's passes stay in cache and no (T, 5, H, B) array goes to memory.
-    chunk = T if xp.name != "numpy" else max(1, min(T, _Q_CHUNK // (H * B)))
+    # (all steps at once on a GPU, and without BLAS (Pyodide), where a call costs more)
+    chunk = T if xp.name != "numpy" or _noblas.ENABLED else max(1, min(T, _Q_CHUNK // (H * B)))
     Qc = xp.empty((chunk, 5, H, B), dtype=dt)
 
     def multipliers(k0, k1):
@@ -286,9 +288,13 @@ def _lstm_b(xp, g, ins, out, aux, needs):
     DG = xp.empty((4 * H, T * B + 16), dtype=dt)[:, :T * B].reshape(4 * H, T, B)
     DH = xp.empty((P, T, B), dtype=dt) if w_hr is not None else None
     mul, mm = xp.multiply, xp.matmul
-    # (its transposed view as the left operand: no transposed copy, and OpenBLAS's small-matrix
-    # kernel takes it, 34 against 38 us for a contiguous copy's blocks)
-    step = _step_product(xp, whh_p.T, 4 * H, B)
+    # W_hh^T: in row blocks its transposed view (OpenBLAS's small-matrix kernel takes it: 34
+    # against 38 us for a contiguous copy's blocks, and no copy); else a contiguous copy (the
+    # products without BLAS, Pyodide's, would copy a transposed view every step)
+    whh_pT = whh_p.T
+    if xp.name != "numpy" or row_blocks(P, 4 * H, B, dt) is None:
+        whh_pT = xp.ascontiguousarray(whh_pT)
+    step = _step_product(xp, whh_pT, 4 * H, B)
     gpu = _lstm_gpu_kernels(xp) if w_hr is None else None
     zero = xp.zeros((P, B), dtype=dt) if gpu is not None and gout is None else None
     k0 = T
