@@ -410,3 +410,35 @@ def test_output_grad_fn_is_named_as_pytorch(kind, kw, dtype):
         h = h[0] if isinstance(h, tuple) else h
         names.append((type(out.grad_fn).__name__, type(h.grad_fn).__name__))
     assert names[0] == names[1]
+
+
+@pytest.mark.filterwarnings("ignore:LSTM with projections")
+@pytest.mark.parametrize("proj_size", [0, 3])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("with_state", [False, True])
+def test_lstm_forward_without_graph_keeps_no_steps(torch, proj_size, bidirectional, with_state):
+    """Under no_grad (or with nothing requiring grad) the fused LSTM overwrites each step's gates
+    and cell state with the next's: the same outputs as with a graph, and as PyTorch's."""
+    m, tm = _make_pair(torch, "LSTM", 4, 6, num_layers=2, bidirectional=bidirectional,
+                       proj_size=proj_size)
+    D = 2 if bidirectional else 1
+    rng = np.random.default_rng(3)
+    x_np = rng.standard_normal((7, 3, 4)).astype(np.float32)
+    st_np = [rng.standard_normal((2 * D, 3, n)).astype(np.float32)
+             for n in (proj_size or 6, 6)]
+    hx = tuple(gk.tensor(s) for s in st_np) if with_state else None
+    thx = tuple(torch.from_numpy(s) for s in st_np) if with_state else None
+    with_graph = m(gk.tensor(x_np), hx)
+    with gk.no_grad():
+        without = m(gk.tensor(x_np), hx)
+    for p in m.parameters():
+        p.requires_grad_(False)
+    frozen = m(gk.tensor(x_np), hx)
+    with torch.no_grad():
+        tout, (th, tc) = tm(torch.from_numpy(x_np), thx)
+    for got in (without, frozen):
+        assert got[0].grad_fn is None
+        for a, b in zip((got[0],) + tuple(got[1]), (with_graph[0],) + tuple(with_graph[1])):
+            np.testing.assert_array_equal(a.numpy(), b.detach().numpy())
+    for a, b in zip((without[0],) + tuple(without[1]), (tout, th, tc)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=2e-5, rtol=1e-4)

@@ -18,6 +18,7 @@ from ... import functions as F
 from ..._backend import namespace_of
 from ..._tensor import _make
 from ..._tensor.record import apply_multi
+from ...autograd import grad_mode
 from ...autograd.graph import rename_multi
 from ...ops import recurrent as R
 from ...ops import recurrent_cell as RC
@@ -174,7 +175,10 @@ def rnn_layer(mode, x, h0, c0, weights, *, reverse=False, fused=True):
         )
     op = _LAYER_OPS[mode]
     if mode == "LSTM":
-        outs = apply_multi(op, (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr), (reverse,))
+        inputs = (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)
+        # nothing to differentiate: the layer keeps no per-step states for a backward
+        keep = grad_mode.STATE[0] and any(t is not None and t.requires_grad for t in inputs)
+        outs = apply_multi(op, inputs, (reverse, keep))
     else:
         outs = apply_multi(op, (x, h0, w_ih, w_hh, b_ih, b_hh), (reverse,))
     # the name PyTorch's CPU kernels give the output sequence (printed in its grad_fn): oneDNN's
