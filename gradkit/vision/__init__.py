@@ -7,12 +7,14 @@
   SqueezeNet, DenseNet, EfficientNet, ShuffleNetV2, GoogLeNet, ViT, ConvNeXt, RegNet) with its
   state_dict keys, arguments and initialisation;
 * ``ops``: the blocks they share (Conv2dNormActivation, SqueezeExcitation, MLP, StochasticDepth);
-* ``utils``: ``make_grid``, ``save_image``.
+* ``utils``: ``make_grid``, ``save_image``;
+* ``io``: ``read_image``, ``decode_image``/``decode_png``/``decode_jpeg``, ``encode_png``,
+  ``encode_jpeg``, ``write_png``/``write_jpeg``, ``read_file``/``write_file`` (images only).
 
 Pillow (``pip install gradkit[vision]``) is imported only when a PIL image or an image file is
 used; ``import gradkit`` never imports it.
 """
 
-from . import datasets, models, ops, transforms, utils
+from . import datasets, io, models, ops, transforms, utils
 
-__all__ = ["datasets", "models", "ops", "transforms", "utils"]
+__all__ = ["datasets", "io", "models", "ops", "transforms", "utils"]
