@@ -235,3 +235,21 @@ def test_read_image_under_gradkit_run(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert rc == 0, err
     assert out.splitlines() == ["torch torch.uint8 (3, 6, 7)", f"{int(a.sum())} True", "True"]
+
+
+def test_exif_orientation_is_applied_on_request(tmp_path):
+    a = RNG.integers(0, 256, (4, 6), dtype=np.uint8)
+    im = Image.fromarray(a, "L")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored rotated: display needs a 90 degree clockwise turn
+    im.save(tmp_path / "r.png", exif=exif.tobytes())
+    plain = tvio.read_image(str(tmp_path / "r.png"))
+    turned = tvio.read_image(str(tmp_path / "r.png"), apply_exif_orientation=True)
+    np.testing.assert_array_equal(plain.numpy()[0], a)
+    np.testing.assert_array_equal(turned.numpy()[0], np.rot90(a, -1))
+
+
+def test_sixteen_bit_colour_png_says_it_is_unsupported():
+    head = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00\x00\x00\x02" * 2 + bytes([16, 2])
+    with pytest.raises(NotImplementedError, match="16-bit colour"):
+        tvio.decode_png(_tensor(head + bytes(20)))
