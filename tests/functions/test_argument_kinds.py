@@ -302,6 +302,12 @@ RAISES = {
                                         "'sections'"),
     "dsplit_function_an_index_tensor": (lambda m: m.dsplit(m.ones(2, 2, 4), m.tensor([2])),
                                         "'sections'"),
+    # ... and its method spreads indices (x.vsplit(1, 2)), which the function refuses
+    "vsplit_function_spread_indices": (lambda m: m.vsplit(m.ones(4, 2), 1, 2), "vsplit"),
+    "hsplit_method_a_spread_list": (lambda m: m.ones(2, 4).hsplit([1], 2), "hsplit"),
+    "dsplit_method_a_spread_float": (lambda m: m.ones(2, 2, 4).dsplit(1, 2.0), "dsplit"),
+    "vsplit_method_a_spread_bool": (lambda m: m.ones(4, 2).vsplit(True, 2), "vsplit"),
+    "vsplit_method_a_spread_none": (lambda m: m.ones(4, 2).vsplit(1, None), "vsplit"),
     # index_copy: the source's dimensionality before the dtypes (IndexError)
     "index_copy__a_1d_int_source": (lambda m: x(m).index_copy_(0, m.tensor([2, 1, 1]),
                                                                m.tensor([1])), "dimensionality"),
@@ -353,6 +359,11 @@ ACCEPTS = {
     "hsplit_method_an_index_tensor": lambda m: m.ones(2, 4).hsplit(m.tensor([1]))[1],
     "hsplit_function_a_0d_tensor": lambda m: m.hsplit(m.ones(2, 4), m.tensor(2))[1],
     "vsplit_function_a_list": lambda m: m.vsplit(m.ones(4, 2), [1, 3])[1],
+    "vsplit_method_spread_indices": lambda m: m.stack(m.arange(6.0).reshape(6, 1).vsplit(1, 2)[:2]),
+    "hsplit_method_spread_indices": lambda m: m.arange(24.0).reshape(2, 6, 2).hsplit(1, 4, 9)[2],
+    "hsplit_method_spread_indices_1d": lambda m: m.arange(6.0).hsplit(-1, 2)[0],
+    "dsplit_method_spread_indices_and_a_0d_tensor": lambda m: m.arange(12.0).reshape(
+        1, 2, 6).dsplit(m.tensor(1), 3)[1],
     "cat_tuple": lambda m: m.cat((x(m), x(m))),
     "isclose_rtol_0d_tensor": lambda m: x(m).isclose(x(m), rtol=m.tensor(0.5)),
     "nan_to_num_nan_numpy": lambda m: x(m).nan_to_num(nan=np.float64(1.0), posinf=None),
