@@ -231,6 +231,18 @@ def _check_out_dtype(rule, res, out, name):
         rule(res, out, name)
 
 
+class out_rule_of_call:
+    """An ``out=`` dtype rule chosen per call, where PyTorch's op hands some inputs to another
+    kernel with its own rule (``inner`` of a 0-d tensor is ``mul``: its out casts; a
+    ``chain_matmul`` of one matrix is a copy: any out): ``choose(args)`` returns the rule
+    (``"same"``, ``"cast"``, ``"any"``) from the call's arguments by name."""
+
+    __slots__ = ("choose",)
+
+    def __init__(self, choose):
+        self.choose = choose
+
+
 def out_bool_or_byte(out, args):
     """A check before any/all run: a bool or uint8 ``out`` (PyTorch's rule for its logical
     reductions, checked before the dims)."""
@@ -818,8 +830,9 @@ def _out_face(decl, name):
                 "out.dtype != input.dtype: input = input.to(out.dtype)\n    ")
         rule = "cast"
     impl, args = _impl_call(decl.impl, call)
+    chosen = "_rule.choose(locals())" if isinstance(rule, out_rule_of_call) else "_rule"
     body = (f"{numpy_pre}{pre}r = _impl({args})\n    "
-            f"return r if out is None else _write_out(out, r, {name!r}, _rule)")
+            f"return r if out is None else _write_out(out, r, {name!r}, {chosen})")
     ns = dict(defaults, _impl=impl, _write_out=write_out, _rule=rule, _before=before,
               _Tensor=Tensor, _t=_t, _unset=_UNSET, _flag_error=flag_error,
               _number_error=number_error, _int_error=int_error,

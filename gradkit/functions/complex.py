@@ -105,7 +105,7 @@ def is_complex(input):
     return _is_c(_t(input))
 
 
-@declare(out="same")
+@declare(out=True)  # (PyTorch's unary float op: its out= casts)
 def angle(input):
     """The angle (argument) of each element in radians; for real input 0 or pi (nan kept)."""
     x = _t(input)

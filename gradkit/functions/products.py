@@ -27,7 +27,7 @@ from ._args import (
     builtins_max,
     builtins_min,
 )
-from ._registry import declare, tensor_method, write_inplace
+from ._registry import declare, out_rule_of_call, tensor_method, write_inplace
 from ._views import view_strides
 from .elementwise import abs, sqrt, where
 from .reduction import amax, norm, sum
@@ -495,7 +495,22 @@ def vdot(input, other):
     return sum(a * b, dtype=a.dtype)
 
 
-@declare(out="same")
+def _inner_out_rule(args):
+    """A 0-d factor makes inner a product (PyTorch's ``mul``): its out= casts as mul's."""
+    zero_d = any(getattr(args.get(k), "ndim", 1) == 0 for k in ("input", "other"))
+    return "cast" if zero_d else "same"
+
+
+def _chain_matmul_out_rule(args):
+    """One matrix is copied into out= (PyTorch's ``copy_``: any dtype); a product's out= has
+    the result's dtype."""
+    ms = args.get("matrices", ())
+    if len(ms) == 1 and isinstance(ms[0], (list, tuple)):
+        ms = ms[0]
+    return "any" if len(ms) == 1 else "same"
+
+
+@declare(out=out_rule_of_call(_inner_out_rule))
 def inner(input, other):
     """Sum of products over the last dimension of both (a number times a tensor for 0-d):
     shape ``input.shape[:-1] + other.shape[:-1]``."""
@@ -691,7 +706,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return out if low is None else out.to(low)
 
 
-@declare(method=False, out="same")
+@declare(method=False, out=out_rule_of_call(_chain_matmul_out_rule))
 def chain_matmul(*matrices):
     """The product of 2-D tensors, left to right (PyTorch deprecates it for
     ``linalg.multi_dot``)."""
