@@ -43,10 +43,16 @@ def matmul(input, other):
     a, b = _t(input), _t(other, "other")
     if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
         a, b = _ac_lower(a, b)
-    if a.dtype != b.dtype:  # PyTorch's products do not promote
-        if a.dtype.kind == "b" and b.ndim >= 3:  # its bmm checks Bool first
-            raise _no_bool_kernel("matmul", "bmm")
-        _same_dtype("matmul", ("input", a), ("other", b))
+    if a.dtype != b.dtype or a.dtype.kind == "b":
+        empty = _empty_product(a, b)
+        if empty is not None:
+            return empty
+    # PyTorch's bmm (a batched other beside a matrix or a batch) checks the shapes, then Bool,
+    # then the dtypes; its mm/mv/dot compare the dtypes first
+    # (a vector against a batch: bmm too, unless the result is empty: then mv)
+    bmm_path = b.ndim >= 3 and (a.ndim >= 2 or math.prod(b.shape[:-2]) * b.shape[-1] > 0)
+    if a.dtype != b.dtype and not (bmm_path and a.dtype.kind == "b"):
+        _same_dtype("matmul", ("input", a), ("other", b))  # (PyTorch's products do not promote)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
             f"matmul: both arguments need to be at least 1D, but they are {a.ndim}D and {b.ndim}D "
@@ -60,6 +66,13 @@ def matmul(input, other):
             f"last dimension of the first ({ka}) must equal the "
             f"{'second-to-last' if b.ndim >= 2 else 'only'} dimension of the second ({kb})"
         )
+    if a.ndim > 2 or b.ndim > 2:
+        for x, y in zip(reversed(a.shape[:-2]), reversed(b.shape[:-2])):
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(
+                    f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+                    f"broadcast together ({x} against {y})"
+                )
     if a.dtype.kind == "b":  # PyTorch has no Bool kernel for products
         raise _no_bool_kernel("matmul", _bool_kernel(a.ndim, b.ndim))
     if a.ndim == 1 and b.ndim == 1:  # int32 stays int32, as PyTorch's dot
@@ -81,14 +94,31 @@ def matmul(input, other):
     if b.ndim == 1:
         out = apply2(L.MATMUL, a, b.unsqueeze(-1)).squeeze(-1)
         return present(out, "MvBackward0", (a, b)) if a.ndim == 2 else out
-    if a.ndim > 2 or b.ndim > 2:
-        for x, y in zip(reversed(a.shape[:-2]), reversed(b.shape[:-2])):
-            if x != y and x != 1 and y != 1:
-                raise RuntimeError(
-                    f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} cannot be "
-                    f"broadcast together ({x} against {y})"
-                )
     return apply2(L.MATMUL, a, b)
+
+
+def _empty_product(a, b):
+    """PyTorch's mm, mv and bmm return an empty result, or zeros for an empty contraction,
+    before their kernels refuse Bool (dot does not); bmm (matmul's, for a batched ``other``
+    beside a matrix or a batch) also before it compares the dtypes, the result then in
+    ``other``'s dtype. That result, or None where the kernel runs (shapes that do not fit
+    are left to the callers' errors)."""
+    if a.ndim < 1 or b.ndim < 1 or a.ndim == 1 and b.ndim == 1:
+        return None
+    if a.dtype != b.dtype and (a.ndim < 2 or b.ndim < 3):
+        return None
+    k = a.shape[-1]
+    if k != (b.shape[-2] if b.ndim >= 2 else b.shape[0]):
+        return None
+    try:
+        batch = np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    except ValueError:
+        return None
+    shape = tuple(batch) + ((a.shape[-2],) if a.ndim >= 2 else ()) + \
+        ((b.shape[-1],) if b.ndim >= 2 else ())
+    if math.prod(shape) and k:
+        return None
+    return b.new_zeros(shape)
 
 
 def _no_bool_kernel(name, kernel):
@@ -136,6 +166,14 @@ def bmm(input, mat2):
         raise RuntimeError(
             f"bmm: batch sizes differ: {tuple(a.shape)} and {tuple(b.shape)}"
         )
+    if a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"bmm: expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}]; "
+                           f"shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied")
+    if a.dtype != b.dtype or a.dtype.kind == "b":
+        empty = _empty_product(a, b)
+        if empty is not None:
+            return empty
     if a.dtype.kind == "b":  # PyTorch's bmm kernel refuses Bool before comparing dtypes
         raise _no_bool_kernel("bmm", "bmm")
     return present(matmul(a, b), "BmmBackward0", (a, b))

@@ -276,3 +276,27 @@ def test_out_dtype_follows_the_kernel_torch_runs(torch, name, out_dtype):
         np.testing.assert_allclose(gv, tv, rtol=1e-3)
     else:
         assert name.split("_")[0] in gv
+
+
+@pytest.mark.parametrize("fn", ["matmul", "bmm"])
+@pytest.mark.parametrize("dtypes", [("float64", "uint8"), ("bool", "bool"), ("uint8", "float32"),
+                                    ("bool", "float32")])
+@pytest.mark.parametrize("sa, sb", [
+    ((3, 4), (4, 0)), ((4,), (4,)), ((0,), (0,)), ((3, 0), (0,)), ((4,), (2, 4, 0)),
+    ((4,), (2, 4, 5)), ((3, 4), (2, 4, 0)), ((3, 4), (0, 4, 5)), ((2, 3, 4), (2, 4, 0)),
+    ((2, 3, 4), (1, 4, 0)), ((0, 3, 4), (2, 4, 5)), ((2, 0, 4), (2, 4, 5)),
+    ((2, 3, 0), (2, 0, 5)), ((2, 3, 4), (2, 0, 5)), ((2, 3, 0), (0, 5)), ((2, 3, 4), (4, 0))])
+def test_empty_products_of_mixed_or_bool_dtypes_as_torch(torch, fn, dtypes, sa, sb):
+    """PyTorch's bmm (matmul's, for a batched other) returns an empty result, or zeros for an
+    empty contraction, in other's dtype before its kernel checks Bool or the dtypes; its mm and
+    mv before Bool only; dot never. Shapes are checked before Bool."""
+    results = []
+    for m in (torch, gk):
+        try:
+            r = getattr(m, fn)(m.zeros(sa, dtype=getattr(m, dtypes[0])),
+                               m.zeros(sb, dtype=getattr(m, dtypes[1])))
+        except (RuntimeError, NotImplementedError) as e:
+            results.append(type(e))
+            continue
+        results.append((tuple(r.shape), str(r.dtype).split(".")[1], r.double().abs().sum().item()))
+    assert results[1] == results[0]
