@@ -439,12 +439,13 @@ def _along_dim(op, x, dim):
 
 
 def _softmax_input(input, dim, dtype, name):
-    """The input of softmax/log_softmax: cast to ``dtype``; without one, PyTorch has no
-    integral or bool kernel (an empty input is returned as it is, in its dtype)."""
+    """The input of softmax/log_softmax, cast to ``dtype``: PyTorch has no integral or bool
+    kernel, for the input's dtype or the one asked for (an empty input is returned as it is,
+    in that dtype)."""
     x = _t(input)
     if dtype is not None:
-        return x.to(dtype=dtype)
-    if not x.dtype.is_floating_point:
+        x = x.to(dtype=dtype)
+    if not x.dtype.is_floating_point and not x.dtype.is_complex:
         d = _dim_in(dim, x.ndim, name)
         if x.numel() == 0:
             return None
@@ -458,13 +459,13 @@ def _softmax_input(input, dim, dtype, name):
 @declare(aliases=("special:softmax",))
 def softmax(input, dim, dtype=None):
     x = _softmax_input(input, dim, dtype, "softmax")
-    return _t(input).clone() if x is None else _along_dim(R.SOFTMAX, x, dim)
+    return _t(input).to(dtype).clone() if x is None else _along_dim(R.SOFTMAX, x, dim)
 
 
 @declare(aliases=("special:log_softmax",))
 def log_softmax(input, dim, dtype=None):
     x = _softmax_input(input, dim, dtype, "log_softmax")
-    return _t(input).clone() if x is None else _along_dim(R.LOG_SOFTMAX, x, dim)
+    return _t(input).to(dtype).clone() if x is None else _along_dim(R.LOG_SOFTMAX, x, dim)
 
 
 @declare()
@@ -712,6 +713,10 @@ def corrcoef(input):
 
 
 def _trapz_parts(y, x, dx, dim, name):
+    if dx is not None and not isinstance(dx, (int, float, complex, np.number, np.bool_, Tensor)):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got dx of type "
+                        f"{type(dx).__name__}; dx is the constant spacing, a number, e.g. "
+                        f"dx=0.5")
     if isinstance(dx, (bool, np.bool_)):  # (trapz takes it as 1 or 0, as PyTorch's)
         raise RuntimeError(f"{name}(): Currently, we only support dx as a real number (got "
                            f"dx={dx}); pass a float, e.g. dx=1.0")
