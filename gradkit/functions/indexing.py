@@ -306,7 +306,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=_NO_REDUCE):
     if src is None and value is None:
         raise TypeError("scatter(): expected src (a Tensor) or value (a number), got neither")
     if src is None:
-        _check_number(value, "scatter", "value")
+        value = _scalar_value(value, "scatter", x)
     if reduce is not _NO_REDUCE:
         if not isinstance(reduce, str):
             raise TypeError(f"scatter(): argument 'reduce' must be str ('add' or 'multiply'), "
@@ -336,6 +336,23 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=_NO_REDUCE):
         return masked_fill(flat, wrap(_const_like(x, mask)), value).reshape(tuple(x.shape))
     vals = _src_used(src, idx)[_const_like(x, last)]
     return _place(flat, rev_unique, vals).reshape(tuple(x.shape))
+
+
+def _scalar_value(value, name, x):
+    """A ``value=`` number as PyTorch's ``Scalar`` takes it: a number, or a 0-d tensor that
+    needs no gradient (its item); a complex one only into a complex ``x``."""
+    if isinstance(value, Tensor):
+        if value.ndim or value.requires_grad:
+            raise TypeError(f"{name}(): argument 'value' must be a number or a 0-d tensor that "
+                            f"does not require grad, got a tensor of shape {tuple(value.shape)}"
+                            f"{' requiring grad' if value.requires_grad else ''}; pass src= to "
+                            f"write a tensor, or value=t.item()")
+        value = value.item()
+    if isinstance(value, (complex, np.complexfloating)) and x.dtype.kind != "c":
+        raise RuntimeError(f"{name}(): value cannot be converted to type {x.dtype} without "
+                           f"overflow (got {value!r}); pass a real value")
+    _check_number(value, name, "value")
+    return value
 
 
 def _full_like_index(x, index, value):
