@@ -527,22 +527,51 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 # ------------------------------------------------------------------ x[index], x[index] = value
 def _check_fits(value, dtype):
-    """A Python number assigned into an integer tensor must be representable, as in PyTorch."""
-    if isinstance(value, (bool, np.bool_)) or dtype.kind not in "iub" or dtype.kind == "b":
-        return
-    if isinstance(value, (int, float, np.number)):
-        info = np.iinfo(dtype)
-        if not np.isfinite(value) or dtype.kind == "i" and not info.min <= value <= info.max \
-                or dtype.kind == "u" and not -2 ** 63 <= value < 2 ** 64:
-            raise RuntimeError(f"__setitem__: value {value!r} cannot be converted to type "
-                               f"{dtype} without overflow")
+    """A Python number assigned into a tensor converts as PyTorch's ``Scalar`` does, before the
+    index is looked at: an int must fit int64 (ValueError), a complex with an imaginary part
+    goes into complex tensors only, and an integer tensor (and float32) refuses a value
+    beyond its range (RuntimeError; an unsigned one takes negatives down to -max, which
+    wrap, and no negative float)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, complex, np.number)):
+        return value
+    if isinstance(value, (int, np.integer)) and not -2 ** 63 <= int(value) < 2 ** 63:
+        raise ValueError(f"__setitem__: value {value!r} is out of int64's range, which "
+                         f"PyTorch's numbers take; pass a smaller value or a tensor")
+    kind = dtype.kind
+    if kind == "c" or kind == "b" and not isinstance(value, (complex, np.complexfloating)):
+        return value
+    if isinstance(value, (complex, np.complexfloating)):
+        if value.imag != 0 and kind != "b":
+            _overflow(value, dtype)
+        value = value.real if kind != "b" else bool(value)
+    if kind in "fb":
+        if dtype == np.float32 and np.isfinite(value) and \
+                abs(float(value)) > float(np.finfo(np.float32).max):
+            _overflow(value, dtype)
+        return value
+    info = np.iinfo(dtype)
+    if isinstance(value, (int, np.integer)):
+        v = int(value)
+        fits = info.min <= v <= info.max if kind == "i" else -info.max <= v <= info.max
+    else:
+        fits = bool(np.isfinite(value)) and info.min <= float(value) <= info.max
+    if not fits:
+        _overflow(value, dtype)
+    return value
+
+
+def _overflow(value, dtype):
+    raise RuntimeError(f"__setitem__: value {value!r} cannot be converted to type {dtype} "
+                       f"without overflow; pass a value in its range, or convert the tensor "
+                       f"first")
 
 
 @tensor_method()
 def __setitem__(self, index, value):
     if FORWARD[0] is not None:  # a forward AD level is open: the tangent too (forward_ad)
         return FORWARD[2](__setitem__, self, index, value)
-    _check_fits(value, self._data.dtype)
+    value = _check_fits(value, self._data.dtype)
     try:
         idx = _norm_index(index, self._data.shape)
     except IndexError as e:
@@ -563,9 +592,12 @@ def __setitem__(self, index, value):
             f"{_type_name(self)} for the destination and {_type_name(value)} for the source "
             f"(__setitem__ with an index tensor); convert the value first, e.g. "
             f"value.to(x.dtype)")
+    if vt and value._data.dtype.kind == "c" and self._data.dtype.kind != "c":
+        value = value.to(self.dtype)  # (PyTorch's copy_: the imaginary part dropped, warned)
     rg = self.requires_grad or (vt and value.requires_grad)
     if rg and grad_mode.STATE[0]:
         if self.grad_fn is None and self.requires_grad:
+            _check_in_range(self._data, idx)  # a bad index first, as PyTorch
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation "
                 "(__setitem__). Wrap it in `with gradkit.no_grad():` or build a new tensor."
@@ -764,6 +796,10 @@ def _norm_index(index, shape):
     out = []
     has_bool = has_adv = False
     for part in index:
+        if isinstance(part, (str, bytes)):  # (PyTorch makes an index tensor of it: TypeError)
+            raise TypeError(f"x[...]: invalid data type '{type(part).__name__}' in the index "
+                            f"{part!r}; index with ints, slices, None, ..., or integer or bool "
+                            f"tensors")
         if isinstance(part, (bool, np.bool_)):
             # PyTorch: a new dim of size 1 indexed by [0] (True) or [] (False), an advanced
             # index as NumPy reads a 0-d bool; placed by _torch_adv_layout
@@ -776,6 +812,10 @@ def _norm_index(index, shape):
             # a sequence (a range, a tuple inside the index) is an index tensor in PyTorch; an
             # empty one selects nothing (np.asarray([]) would be float64)
             part = np.asarray(part) if len(part) else np.zeros(0, dtype=np.int64)
+            if part.dtype.kind in "USO":  # a sequence of strings (or of mixed kinds)
+                raise TypeError(f"x[...]: an index sequence must hold ints or bools, got "
+                                f"{index!r}; index with ints, slices, None, ..., or integer or "
+                                f"bool tensors")
         elif isinstance(part, np.integer):
             part = int(part)
         elif type(part) is slice and part.step is not None and part.step <= 0:
