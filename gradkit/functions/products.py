@@ -328,8 +328,9 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     a, b = _t(x1, "x1"), _t(x2, "x2")
     if isinstance(p, Tensor):
         p = p.item()
-    if not isinstance(p, (int, float, np.integer, np.floating)) or isinstance(p, bool):
+    if not isinstance(p, (int, float, np.integer, np.floating, np.bool_)):
         raise TypeError(f"cdist(): argument 'p' must be float, not {type(p).__name__}")
+    p = float(p) if isinstance(p, (bool, np.bool_)) else p  # (a bool is 1 or 0, as PyTorch's)
     # PyTorch's checks, in its order, all RuntimeError
     for label, x in (("x1", a), ("x2", b)):
         if x.ndim < 2:
@@ -344,7 +345,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
                                f"{x.dtype} (convert with .float())")
     if not p >= 0:  # (nan too)
         raise RuntimeError(f"cdist(): only supports non-negative p values, got {p!r}")
-    if compute_mode not in _CDIST_MODES:
+    if not isinstance(compute_mode, str) or compute_mode not in _CDIST_MODES:
         raise ValueError(f"cdist(): compute_mode must be one of {_CDIST_MODES}, got "
                          f"{compute_mode!r}")
     try:
@@ -707,9 +708,18 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
         raise RuntimeError(f"addr(): vec1 and vec2 must be 1-D, got shapes {tuple(a.shape)} and "
                            f"{tuple(b.shape)}")
     rt = _dtype.promote_types(_dtype.promote_types(x.dtype, a.dtype), b.dtype)
-    if rt.kind == "b":
-        raise RuntimeError("addr(): bool tensors are not supported; convert them first")
+    for name, v in (("beta", beta), ("alpha", alpha)):
+        if isinstance(v, (bool, np.bool_)) and rt.kind != "b":
+            raise RuntimeError(f"addr(): Boolean {name} only supported for Boolean results "
+                               f"(the result is {rt}); pass a number, e.g. {name}=1")
+        if rt.kind == "b" and isinstance(v, float):
+            raise RuntimeError(f"addr(): For integral input tensors, argument {name} must not "
+                               f"be a floating point number (got {v}); pass an int or a bool")
     x, a, b = x.to(rt), a.to(rt), b.to(rt)
+    if rt.kind == "b":  # PyTorch's logical addr: (beta and input) or (alpha and vec1 vec2^T)
+        prod = a.reshape(-1, 1) & b
+        prod = prod if alpha else prod & False
+        return prod | x if beta else prod | (x & False)
     prod = outer(a, b)
     if (rt.kind == "f" and isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
             and not math.isfinite(alpha)):  # gradients: the product, then alpha, as PyTorch's

@@ -374,6 +374,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         x = x.to(dtype=dtype)
     if x.is_complex():  # the norm of the moduli (real), its gradient through abs: PyTorch's
         x = abs(x)
+    if isinstance(p, str) and p == "fro" and isinstance(dim, Tensor) and dim.ndim == 0:
+        # (PyTorch's Frobenius path takes len(dim): TypeError for a 0-d tensor)
+        raise TypeError(f"norm(): len() of a 0-d tensor: with p='fro', dim must be an int or "
+                        f"a sequence of ints, got a 0-d tensor; pass dim={int(dim.item())}")
     axis = _reduce_args(x, dim, "norm")
     if p == "fro" or p is None:
         p = 2

@@ -302,6 +302,22 @@ RAISES = {
                                         "'sections'"),
     "dsplit_function_an_index_tensor": (lambda m: m.dsplit(m.ones(2, 2, 4), m.tensor([2])),
                                         "'sections'"),
+    # Boolean alpha/beta: bool results only (addr); cdist's compute_mode a str (ValueError);
+    # range's bounds numbers (a 0-d tensor, not a 1-element 1-D one); norm's Frobenius path
+    # takes len(dim) (TypeError for a 0-d tensor)
+    "addr_bool_alpha_of_floats": (lambda m: x(m)[0].addr(x(m)[0], x(m)[0], alpha=True), "alpha"),
+    "addr_bool_beta_of_floats": (lambda m: m.addr(x(m), x(m)[0], x(m)[0], beta=True), "beta"),
+    "addr_float_alpha_of_bools": (lambda m: m.addr(m.ones(2, 2, dtype=m.bool),
+                                                   m.ones(2, dtype=m.bool),
+                                                   m.ones(2, dtype=m.bool), alpha=0.5), "alpha"),
+    "cdist_compute_mode_a_device": (lambda m: m.cdist(x(m), x(m),
+                                                      compute_mode=m.device("cpu")),
+                                    "compute_mode"),
+    "cdist_compute_mode_an_int": (lambda m: m.cdist(x(m), x(m), compute_mode=1), "compute_mode"),
+    "range_end_a_1d_tensor": (lambda m: m.range(0, m.tensor([1])), "'end'"),
+    "range_start_a_1d_tensor": (lambda m: m.range(m.tensor([0]), 1), "'start'"),
+    "norm_fro_dim_a_0d_tensor": (lambda m: m.norm(x(m), dim=m.tensor(1)), "0-d"),
+    "norm_method_dim_a_0d_tensor": (lambda m: x(m).norm(dim=m.tensor(1)), "0-d"),
     # ... and its method spreads indices (x.vsplit(1, 2)), which the function refuses
     "vsplit_function_spread_indices": (lambda m: m.vsplit(m.ones(4, 2), 1, 2), "vsplit"),
     "hsplit_method_a_spread_list": (lambda m: m.ones(2, 4).hsplit([1], 2), "hsplit"),
@@ -359,6 +375,14 @@ ACCEPTS = {
     "hsplit_method_an_index_tensor": lambda m: m.ones(2, 4).hsplit(m.tensor([1]))[1],
     "hsplit_function_a_0d_tensor": lambda m: m.hsplit(m.ones(2, 4), m.tensor(2))[1],
     "vsplit_function_a_list": lambda m: m.vsplit(m.ones(4, 2), [1, 3])[1],
+    "addr_of_bools": lambda m: m.addr(m.tensor([[True, False], [False, True]]),
+                                      m.tensor([True, False]), m.tensor([True, True]),
+                                      beta=0),
+    "addr_of_bools_alpha_false": lambda m: m.tensor([[True, False], [False, True]]).addr(
+        m.tensor([True, False]), m.tensor([True, True]), alpha=False),
+    "cdist_p_a_bool": lambda m: m.cdist(x(m), x(m) * 2, p=True),
+    "norm_p2_dim_a_0d_tensor": lambda m: m.norm(x(m), 2, m.tensor(1)),
+    "range_end_a_0d_tensor": lambda m: m.range(0, m.tensor(2)),
     "vsplit_method_spread_indices": lambda m: m.stack(m.arange(6.0).reshape(6, 1).vsplit(1, 2)[:2]),
     "hsplit_method_spread_indices": lambda m: m.arange(24.0).reshape(2, 6, 2).hsplit(1, 4, 9)[2],
     "hsplit_method_spread_indices_1d": lambda m: m.arange(6.0).hsplit(-1, 2)[0],
