@@ -462,19 +462,22 @@ def take_along_dim(input, indices, dim=None):
     """Pick values along ``dim`` at ``indices`` (``input`` and ``indices`` broadcast in the
     other dimensions); with ``dim=None``, from the flattened input."""
     x = _t(input)
-    if isinstance(indices, Tensor) and indices._data.dtype.kind in "iu" and \
-            indices._data.dtype != np.int64:
-        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
-                           f"{_type_name(indices)}; convert them first, e.g. indices.long()")
     if not isinstance(indices, Tensor):
         raise TypeError(f"take_along_dim(): indices must be an integer Tensor, got "
                         f"{type(indices).__name__}")
-    if indices.dtype.kind not in "iu":
-        raise RuntimeError(f"take_along_dim(): expected dtype int32/int64 for indices, got "
-                           f"{indices.dtype}; convert them with .long()")
     if dim is None:  # PyTorch's self.view(-1).gather(0, indices.view(-1)): a view, so an
-        # input or indices whose strides cannot flatten without a copy is a RuntimeError
-        return gather(x.view(-1), 0, indices.view(-1))
+        # input or indices whose strides cannot flatten without a copy is a RuntimeError;
+        # gather's rule for the indices' dtype: int32 or int64, unchecked when empty
+        flat, idx = x.view(-1), indices.view(-1)
+        if idx.numel() == 0:
+            return flat[:0]
+        if indices._data.dtype not in (np.int32, np.int64):
+            raise RuntimeError(f"take_along_dim(): gather(): Expected dtype int32/int64 for "
+                               f"index, got {indices.dtype}; convert them with .long()")
+        return gather(flat, 0, idx)
+    if indices._data.dtype != np.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_type_name(indices)}; convert them first, e.g. indices.long()")
     if x.ndim != indices.ndim:
         raise RuntimeError(f"take_along_dim(): input and indices should have the same number of "
                          f"dimensions, got shapes {tuple(x.shape)} and {tuple(indices.shape)}")

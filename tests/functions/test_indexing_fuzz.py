@@ -135,3 +135,19 @@ def test_setitem_checks_in_torch_order(name):
             warnings.simplefilter("ignore")
             return SETITEM[name](m)
     same_as_torch(torch, call)
+
+
+@pytest.mark.parametrize("fn", [
+    # without dim, take_along_dim is a gather of the flattened input: indices of int32 or
+    # int64, their dtype unchecked when there are none; with dim, int64 only
+    lambda m: m.take_along_dim(m.zeros(3, 4, dtype=m.uint8), m.zeros(0, dtype=m.uint8)),
+    lambda m: m.take_along_dim(m.zeros(3, 4), m.zeros(0, 0, dtype=m.int32)),
+    lambda m: m.take_along_dim(m.arange(12.0).view(3, 4), m.tensor([1, 5], dtype=m.int32)),
+    lambda m: m.take_along_dim(m.zeros(3, 4), m.zeros(2, dtype=m.uint8)),
+    lambda m: m.take_along_dim(m.zeros(3, 4), m.tensor([[1], [2], [0]], dtype=m.int32), 1),
+    lambda m: m.take_along_dim(m.zeros(3, 4), m.zeros(3, 0, dtype=m.int32), 1),
+])
+def test_take_along_dim_index_dtypes_as_torch(fn):
+    from oracle import same_as_torch
+
+    same_as_torch(torch, fn)
