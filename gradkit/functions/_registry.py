@@ -824,10 +824,17 @@ def _out_face(decl, name):
         else ""
     if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
         pre += ("if dtype is None and isinstance(out, _Tensor): dtype = out.dtype\n    ")
-    elif rule == "float_out":  # a floating input computed in a floating out's dtype (var, std)
+    elif rule in ("float_out", "float_out_or_dtype"):
+        # a floating input computed in a floating out's dtype (var, std); with
+        # "float_out_or_dtype" another input is summed in out's dtype (nansum of integers is
+        # PyTorch's sum, whose out= is its dtype=)
         pre += ("if isinstance(out, _Tensor) and isinstance(input, _Tensor) and "
                 "out.dtype.is_floating_point and input.dtype.is_floating_point and "
                 "out.dtype != input.dtype: input = input.to(out.dtype)\n    ")
+        if rule == "float_out_or_dtype":
+            pre += ("if dtype is None and isinstance(out, _Tensor) and isinstance(input, "
+                    "_Tensor) and not input.dtype.is_floating_point and not "
+                    "input.dtype.is_complex: dtype = out.dtype\n    ")
         rule = "cast"
     impl, args = _impl_call(decl.impl, call)
     chosen = "_rule.choose(locals())" if isinstance(rule, out_rule_of_call) else "_rule"

@@ -539,7 +539,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     return y if y is not x else x.clone()
 
 
-@declare(out=("float_out", out_floating_nan))
+@declare(out=("float_out_or_dtype", out_floating_nan))
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum treating NaN as zero."""
     x = _t(input)

@@ -528,3 +528,17 @@ def test_trapezoid_dx_of_another_kind_raises_type_error_as_torch(torch, fn):
     # a dx that is not a number: PyTorch's TypeError (it was Python's "unsupported operand" from
     # inside cumulative_trapezoid)
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    # nansum of integers or bools is PyTorch's sum: computed in out's dtype (a bool out too)
+    lambda m: m.nansum(m.ones(3, 4, dtype=m.bool), 1, out=m.empty(0, dtype=m.bool)),
+    lambda m: m.nansum(m.tensor([[1, -1], [2, 0]]), 1, out=m.empty(0, dtype=m.bool)),
+    lambda m: m.nansum(m.tensor([[1, -1], [2, 0]]), out=m.empty(0, dtype=m.bool)),
+    lambda m: m.nansum(m.ones(3, 4, dtype=m.int32), 1, out=m.empty(0, dtype=m.float32)),
+    # a floating input takes a floating out only
+    lambda m: m.nansum(m.ones(3, 4), 1, out=m.empty(0, dtype=m.bool)),
+    lambda m: m.nansum(m.ones(3, 4), 1, out=m.empty(0, dtype=m.float64)),
+])
+def test_nansum_out_dtypes_as_torch(torch, fn):
+    same_as_torch(torch, fn)
