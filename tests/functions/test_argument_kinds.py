@@ -315,6 +315,7 @@ RAISES = {
                                     "compute_mode"),
     "broadcast_to_a_short_size_tensor": (lambda m: x(m).broadcast_to(m.tensor([1])),
                                          "number of sizes"),
+    "broadcast_to_a_float_tensor": (lambda m: x(m).broadcast_to(m.tensor(1.5)), "size"),
     "split_a_2_element_tensor": (lambda m: x(m).split(m.tensor([1, 2])), "split"),
     "broadcast_to_a_3_element_tensor": (lambda m: x(m).broadcast_to(m.tensor([2, 3, 3])),
                                         "size"),
