@@ -542,3 +542,12 @@ def test_trapezoid_dx_of_another_kind_raises_type_error_as_torch(torch, fn):
 ])
 def test_nansum_out_dtypes_as_torch(torch, fn):
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.gradient(m.ones(3, 5), spacing=[m.zeros(0, dtype=m.uint8), m.arange(5.0)]),
+    lambda m: m.gradient(m.ones(3, 5), spacing=[m.zeros(0), m.arange(5.0)]),
+])
+def test_gradient_empty_coordinates_raise_index_error_as_torch(torch, fn):
+    # PyTorch reads the first coordinate before it compares the sizes: IndexError
+    same_as_torch(torch, fn)
