@@ -1167,6 +1167,14 @@ def _ctc_label_out_of_range(case):
 
 
 ALLOW = [
+    (lambda c, k, d: k == "missing" and c.kind == "op" and c.name == "linalg.lstsq"
+     and "non-finite" in d and any(x.a.dtype.kind == "f" and not np.isfinite(x.a).all()
+                                   for x in _arrays((c.args, c.kwargs))),
+     "linalg.lstsq of a matrix with an inf: torch 2.13's MKL gelsy rejects its own scaling "
+     "(\"Parameter 4 was incorrect on entry to DLASCL\" on stderr) and returns what its "
+     "workspace held: NaN with rank 1 for one such matrix, zeros with rank 0 for another "
+     "(checked); NaN input raises there. gradkit raises LinAlgError naming the non-finite input "
+     "for both, as torch's svd/pinv/matrix_rank do"),
     (lambda c, k, d: k == "missing" and "complex32" in d,
      "gradkit has no complex32 (NumPy has no complex half): complex() of float16 parts and "
      "view_as_complex of a float16 tensor raise, asking for .float() (README, \"Differences "
