@@ -31,7 +31,6 @@ from ..ops import elementwise as E
 from ..ops import shape as S
 from ._args import (
     _check_fill_value,
-    _check_number,
     _const_like,
     _dim_in,
     _scalar_or_tensor,
@@ -46,6 +45,7 @@ from ._args import (
     builtins_sum,
 )
 from ._registry import declare, out_input_dtype, tensor_method
+from ._scalar_values import _check_fits, _scalar_value
 from .elementwise import where
 from .shape import cat
 
@@ -338,23 +338,6 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=_NO_REDUCE):
     return _place(flat, rev_unique, vals).reshape(tuple(x.shape))
 
 
-def _scalar_value(value, name, x):
-    """A ``value=`` number as PyTorch's ``Scalar`` takes it: a number, or a 0-d tensor that
-    needs no gradient (its item); a complex one only into a complex ``x``."""
-    if isinstance(value, Tensor):
-        if value.ndim or value.requires_grad:
-            raise TypeError(f"{name}(): argument 'value' must be a number or a 0-d tensor that "
-                            f"does not require grad, got a tensor of shape {tuple(value.shape)}"
-                            f"{' requiring grad' if value.requires_grad else ''}; pass src= to "
-                            f"write a tensor, or value=t.item()")
-        value = value.item()
-    if isinstance(value, (complex, np.complexfloating)) and x.dtype.kind != "c":
-        raise RuntimeError(f"{name}(): value cannot be converted to type {x.dtype} without "
-                           f"overflow (got {value!r}); pass a real value")
-    _check_number(value, name, "value")
-    return value
-
-
 def _full_like_index(x, index, value):
     return factories.full(tuple(index.shape), value, dtype=x.dtype, device=x.device)
 
@@ -529,47 +512,6 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 
 # ------------------------------------------------------------------ x[index], x[index] = value
-def _check_fits(value, dtype):
-    """A Python number assigned into a tensor converts as PyTorch's ``Scalar`` does, before the
-    index is looked at: an int must fit int64 (ValueError), a complex with an imaginary part
-    goes into complex tensors only, and an integer tensor (and float32) refuses a value
-    beyond its range (RuntimeError; an unsigned one takes negatives down to -max, which
-    wrap, and no negative float)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-            value, (int, float, complex, np.number)):
-        return value
-    if isinstance(value, (int, np.integer)) and not -2 ** 63 <= int(value) < 2 ** 63:
-        raise ValueError(f"__setitem__: value {value!r} is out of int64's range, which "
-                         f"PyTorch's numbers take; pass a smaller value or a tensor")
-    kind = dtype.kind
-    if kind == "c" or kind == "b" and not isinstance(value, (complex, np.complexfloating)):
-        return value
-    if isinstance(value, (complex, np.complexfloating)):
-        if value.imag != 0 and kind != "b":
-            _overflow(value, dtype)
-        value = value.real if kind != "b" else bool(value)
-    if kind in "fb":
-        if dtype == np.float32 and np.isfinite(value) and \
-                abs(float(value)) > float(np.finfo(np.float32).max):
-            _overflow(value, dtype)
-        return value
-    info = np.iinfo(dtype)
-    if isinstance(value, (int, np.integer)):
-        v = int(value)
-        fits = info.min <= v <= info.max if kind == "i" else -info.max <= v <= info.max
-    else:
-        fits = bool(np.isfinite(value)) and info.min <= float(value) <= info.max
-    if not fits:
-        _overflow(value, dtype)
-    return value
-
-
-def _overflow(value, dtype):
-    raise RuntimeError(f"__setitem__: value {value!r} cannot be converted to type {dtype} "
-                       f"without overflow; pass a value in its range, or convert the tensor "
-                       f"first")
-
-
 @tensor_method()
 def __setitem__(self, index, value):
     if FORWARD[0] is not None:  # a forward AD level is open: the tangent too (forward_ad)

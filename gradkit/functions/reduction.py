@@ -375,9 +375,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if x.is_complex():  # the norm of the moduli (real), its gradient through abs: PyTorch's
         x = abs(x)
     if isinstance(p, str) and p == "fro" and isinstance(dim, Tensor) and dim.ndim == 0:
-        # (PyTorch's Frobenius path takes len(dim): TypeError for a 0-d tensor)
-        raise TypeError(f"norm(): len() of a 0-d tensor: with p='fro', dim must be an int or "
-                        f"a sequence of ints, got a 0-d tensor; pass dim={int(dim.item())}")
+        raise TypeError(f"norm(): len() of a 0-d tensor (p='fro' takes dim as an int or ints, "
+                        f"as PyTorch); pass dim={int(dim.item())}")
     axis = _reduce_args(x, dim, "norm")
     if p == "fro" or p is None:
         p = 2
@@ -444,8 +443,7 @@ def _along_dim(op, x, dim):
 
 def _softmax_input(input, dim, dtype, name):
     """The input of softmax/log_softmax, cast to ``dtype``: PyTorch has no integral or bool
-    kernel, for the input's dtype or the one asked for (an empty input is returned as it is,
-    in that dtype)."""
+    kernel for it (an empty input is returned as it is, in that dtype)."""
     x = _t(input)
     if dtype is not None:
         x = x.to(dtype=dtype)
@@ -905,11 +903,9 @@ def _grad_spacing(x, spacing, dims, dim_given):
                 raise RuntimeError("torch.gradient expected each element of spacing to have one "
                                    "dimension, but got an element with 0 dimensions!")
             else:
-                if h.ndim == 1 and h.shape[0] == 0 and x.shape[d]:
-                    # (PyTorch reads the first coordinate before comparing the sizes)
+                if h.ndim == 1 and h.shape[0] == 0 and x.shape[d]:  # (read first, as PyTorch)
                     raise IndexError(f"gradient(): select(): index 0 out of range for the empty "
-                                     f"coordinates of dim {d} (size {x.shape[d]}); give one "
-                                     f"coordinate per element along it")
+                                     f"coordinates of dim {d} (size {x.shape[d]})")
                 if h.ndim != 1 or h.shape[0] != x.shape[d]:
                     raise RuntimeError(f"torch.gradient expected each tensor to be on the same "
                                        f"device and 1-D with the size of its dim: dim {d} has "
