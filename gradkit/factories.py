@@ -848,11 +848,11 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
                   "torch.arange, which produces values in [start, end).", UserWarning,
                   stacklevel=2)
     for name, v in (("start", start), ("end", end), ("step", step)):
-        if isinstance(v, Tensor):
+        if isinstance(v, Tensor) and v.ndim == 0:  # (a number; a 1-element 1-D tensor is not)
             v = v.item()
         if not isinstance(v, (int, float, np.number)):
             raise TypeError(f"range(): argument '{name}' must be Number, not "
-                            f"{type(v).__name__}")
+                            f"{type(v).__name__}; pass a number or a 0-d tensor")
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step != step:  # (a NaN step, before any integer conversion, as PyTorch's)
         raise RuntimeError("step must be nonzero (got nan)")

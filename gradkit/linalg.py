@@ -513,7 +513,11 @@ def matrix_norm(A, ord: Union[str, float] = "fro", dim=(-2, -1), keepdim: bool =
     if ord == "fro":
         return vector_norm(A, 2, d, keepdim)
     if ord in (1, 2, _inf) and (A.shape[d[0]] == 0 or A.shape[d[1]] == 0):
-        return F.sum(F.abs(A), dim=d, keepdim=keepdim)  # an empty matrix: 0, as in PyTorch
+        out = F.sum(F.abs(A), dim=d, keepdim=keepdim)  # an empty matrix: 0, as in PyTorch
+        picked = None if ord == 2 else A.shape[d[1] if ord == 1 else d[0]]
+        # a max over no values (no singular values, or the row/column picked among is empty):
+        # PyTorch's new zeros, out of the graph
+        return out.detach() if not picked else out
     if ord in ("nuc", 2, -2):
         s = svdvals(_last_two(A, d))
         if ord == "nuc":

@@ -83,10 +83,14 @@ def nuclear_norm(input, *args, dim=None, keepdim=_NO_KEEPDIM):
     if isinstance(dim, bool) and not args:
         raise TypeError("nuclear_norm(): argument 'dim' must be a tuple of two ints, not bool "
                         "(for keepdim pass keepdim=True)")
+    if isinstance(dim, Tensor) and dim.numel() == 1 and dim._data.dtype.kind in "iu":
+        dim = int(dim.item())  # (a one-element integer tensor is an int, as PyTorch's SymInt)
     if dim is not None and (isinstance(dim, bool) or not isinstance(
             dim, (tuple, list, int, np.integer))):  # (PyTorch's int[2] dim: one int is two)
         raise TypeError(f"nuclear_norm(): argument 'dim' must be a tuple of two ints, not "
                         f"{type(dim).__name__}")
+    if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
+        dim = (int(dim), int(dim))  # (PyTorch's int[2]: one int is given for both)
     _deprecated("nuclear_norm", "linalg.matrix_norm(A, 'nuc', dim, keepdim)")
     return linalg.matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
 

@@ -231,6 +231,18 @@ def _check_out_dtype(rule, res, out, name):
         rule(res, out, name)
 
 
+class out_rule_of_call:
+    """An ``out=`` dtype rule chosen per call, where PyTorch's op hands some inputs to another
+    kernel with its own rule (``inner`` of a 0-d tensor is ``mul``: its out casts; a
+    ``chain_matmul`` of one matrix is a copy: any out): ``choose(args)`` returns the rule
+    (``"same"``, ``"cast"``, ``"any"``) from the call's arguments by name."""
+
+    __slots__ = ("choose",)
+
+    def __init__(self, choose):
+        self.choose = choose
+
+
 def out_bool_or_byte(out, args):
     """A check before any/all run: a bool or uint8 ``out`` (PyTorch's rule for its logical
     reductions, checked before the dims)."""
@@ -713,9 +725,11 @@ SEQUENCE_ONLY = {"flip": "dims", "permute": "dims", "tile": "dims", "reshape": "
                  "broadcast_to": "size"}
 
 
-# int lists that PyTorch's method spreads (``x.squeeze(0, 2)``) but its function takes as one
-# argument (an int or a sequence): name -> the spread parameter
-SPREAD_METHOD_ONLY = {"squeeze": "dims"}
+# int lists that PyTorch's method spreads (``x.squeeze(0, 2)``, ``x.vsplit(1, 2)``) but its
+# function takes as one argument (an int or a sequence): name -> the spread parameter and how
+# many values the function face takes in it
+SPREAD_METHOD_ONLY = {"squeeze": ("dims", 1), "hsplit": ("indices", 0),
+                      "vsplit": ("indices", 0), "dsplit": ("indices", 0)}
 
 
 # arguments PyTorch's method takes as a 1-D index tensor (``x.hsplit(torch.tensor([1]))``) but
@@ -731,6 +745,14 @@ def tensor_list_error(op, name, value):
                         f"tuple({name}.tolist()), or call the method, x.{op}({name})")
 
 
+def spread_error(op, values):
+    """PyTorch's TypeError for indices spread in a function face that takes one argument."""
+    raise TypeError(f"{op}() received an invalid combination of arguments - got (Tensor, "
+                    f"{', '.join(type(v).__name__ for v in values)}): the function takes the "
+                    f"indices as one tuple; pass {op}(x, (1, 2)), or call the method, "
+                    f"x.{op}(1, 2)")
+
+
 def sequence_error(op, name, value):
     """PyTorch's TypeError for an int list given as anything but one sequence."""
     raise TypeError(f"{op}(): argument '{name}' (position 2) must be tuple of ints, not "
@@ -741,12 +763,14 @@ def _sequence_check(decl, params):
     """The function face's check of its ``SEQUENCE_ONLY`` list (spread ints, ``*args``, are
     the method's form; a list left out is the op's own missing-argument error)."""
     tensor_arg = TENSOR_METHOD_ONLY.get(decl.name)
+    spread, most = SPREAD_METHOD_ONLY.get(decl.name, (None, 0))
     if tensor_arg is not None:
-        return (f"if {tensor_arg}.__class__ not in (int, tuple, list): "
+        return (f"if {spread}: _spread_error({decl.name!r}, ({tensor_arg},) + {spread})\n    "
+                f"if {tensor_arg}.__class__ not in (int, tuple, list): "
                 f"_tensor_list_error({decl.name!r}, {tensor_arg!r}, {tensor_arg})\n    ")
-    spread = SPREAD_METHOD_ONLY.get(decl.name)
     if spread is not None:
-        return (f"if len({spread}) > 1: _sequence_error({decl.name!r}, 'dim', {spread})\n    ")
+        return (f"if len({spread}) > {most}: _sequence_error({decl.name!r}, 'dim', {spread})"
+                f"\n    ")
     arg = SEQUENCE_ONLY.get(decl.name)
     if arg is None:
         return ""
@@ -776,7 +800,7 @@ def _numpy_face(decl, name, function=False):
     ns = dict(defaults, _impl=impl, _unset=_UNSET, _flag_error=flag_error,
               _number_error=number_error, _int_error=int_error,
               _str_error=str_error, _sequence_error=sequence_error,
-              _tensor_list_error=tensor_list_error)
+              _spread_error=spread_error, _tensor_list_error=tensor_list_error)
     return (_dispatching if function else _compile)(
         name, params, f"{pre}{flags}return _impl({args})", ns, decl.impl)
 
@@ -800,14 +824,22 @@ def _out_face(decl, name):
         else ""
     if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
         pre += ("if dtype is None and isinstance(out, _Tensor): dtype = out.dtype\n    ")
-    elif rule == "float_out":  # a floating input computed in a floating out's dtype (var, std)
+    elif rule in ("float_out", "float_out_or_dtype"):
+        # a floating input computed in a floating out's dtype (var, std); with
+        # "float_out_or_dtype" another input is summed in out's dtype (nansum of integers is
+        # PyTorch's sum, whose out= is its dtype=)
         pre += ("if isinstance(out, _Tensor) and isinstance(input, _Tensor) and "
                 "out.dtype.is_floating_point and input.dtype.is_floating_point and "
                 "out.dtype != input.dtype: input = input.to(out.dtype)\n    ")
+        if rule == "float_out_or_dtype":
+            pre += ("if dtype is None and isinstance(out, _Tensor) and isinstance(input, "
+                    "_Tensor) and not input.dtype.is_floating_point and not "
+                    "input.dtype.is_complex: dtype = out.dtype\n    ")
         rule = "cast"
     impl, args = _impl_call(decl.impl, call)
+    chosen = "_rule.choose(locals())" if isinstance(rule, out_rule_of_call) else "_rule"
     body = (f"{numpy_pre}{pre}r = _impl({args})\n    "
-            f"return r if out is None else _write_out(out, r, {name!r}, _rule)")
+            f"return r if out is None else _write_out(out, r, {name!r}, {chosen})")
     ns = dict(defaults, _impl=impl, _write_out=write_out, _rule=rule, _before=before,
               _Tensor=Tensor, _t=_t, _unset=_UNSET, _flag_error=flag_error,
               _number_error=number_error, _int_error=int_error,

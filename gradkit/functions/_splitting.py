@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor.record import apply_split
-from .._tensor.tensor import Tensor, _int_value
+from .._tensor.tensor import Tensor
 from ..autograd.graph import FORWARD, present
 from ._args import (
     _int_arg,
@@ -38,9 +38,9 @@ _ONE_NODE = frozenset(("SplitBackward0", "SplitWithSizesBackward0", "UnbindBackw
 
 def _split(tensor, split_size_or_sections, dim, multi=True):
     x = _tensor_attr_arg(tensor, "split", "tensor")
-    if isinstance(split_size_or_sections, Tensor) \
-            and _int_value(split_size_or_sections, True) is not None:
-        split_size_or_sections = _int_value(split_size_or_sections, True)  # (PyTorch's SymInt)
+    if isinstance(split_size_or_sections, Tensor) and split_size_or_sections.numel() == 1:
+        # PyTorch's split takes int() of a one-element tensor (a float one truncated)
+        split_size_or_sections = int(split_size_or_sections.item())
     if isinstance(split_size_or_sections, (bool, np.bool_)):
         raise TypeError("split(): argument 'split_size' must be int or list of ints, not bool")
     if x.ndim == 0:

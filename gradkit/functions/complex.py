@@ -105,7 +105,7 @@ def is_complex(input):
     return _is_c(_t(input))
 
 
-@declare(out="same")
+@declare(out=True)  # (PyTorch's unary float op: its out= casts)
 def angle(input):
     """The angle (argument) of each element in radians; for real input 0 or pi (nan kept)."""
     x = _t(input)
@@ -133,6 +133,9 @@ def view_as_complex(input):
     """A complex view of a real tensor whose last dim is 2 (real, imaginary) with stride 1."""
     x = _t(input)
     d = x._data
+    if d.dtype == np.float16:  # (PyTorch views it as complex32)
+        raise RuntimeError(f"view_as_complex(): a {x.dtype} tensor would give complex32, which "
+                           f"gradkit does not have; convert it with .float() first")
     if d.dtype not in (np.float32, np.float64):
         raise RuntimeError(f"view_as_complex is only supported for float and double tensors, "
                            f"but got a tensor of scalar type: {x.dtype}")

@@ -31,7 +31,6 @@ from ..ops import elementwise as E
 from ..ops import shape as S
 from ._args import (
     _check_fill_value,
-    _check_number,
     _const_like,
     _dim_in,
     _scalar_or_tensor,
@@ -46,6 +45,7 @@ from ._args import (
     builtins_sum,
 )
 from ._registry import declare, out_input_dtype, tensor_method
+from ._scalar_values import _check_fits, _scalar_value
 from .elementwise import where
 from .shape import cat
 
@@ -306,7 +306,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=_NO_REDUCE):
     if src is None and value is None:
         raise TypeError("scatter(): expected src (a Tensor) or value (a number), got neither")
     if src is None:
-        _check_number(value, "scatter", "value")
+        value = _scalar_value(value, "scatter", x)
     if reduce is not _NO_REDUCE:
         if not isinstance(reduce, str):
             raise TypeError(f"scatter(): argument 'reduce' must be str ('add' or 'multiply'), "
@@ -445,19 +445,22 @@ def take_along_dim(input, indices, dim=None):
     """Pick values along ``dim`` at ``indices`` (``input`` and ``indices`` broadcast in the
     other dimensions); with ``dim=None``, from the flattened input."""
     x = _t(input)
-    if isinstance(indices, Tensor) and indices._data.dtype.kind in "iu" and \
-            indices._data.dtype != np.int64:
-        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
-                           f"{_type_name(indices)}; convert them first, e.g. indices.long()")
     if not isinstance(indices, Tensor):
         raise TypeError(f"take_along_dim(): indices must be an integer Tensor, got "
                         f"{type(indices).__name__}")
-    if indices.dtype.kind not in "iu":
-        raise RuntimeError(f"take_along_dim(): expected dtype int32/int64 for indices, got "
-                           f"{indices.dtype}; convert them with .long()")
     if dim is None:  # PyTorch's self.view(-1).gather(0, indices.view(-1)): a view, so an
-        # input or indices whose strides cannot flatten without a copy is a RuntimeError
-        return gather(x.view(-1), 0, indices.view(-1))
+        # input or indices whose strides cannot flatten without a copy is a RuntimeError;
+        # gather's rule for the indices' dtype: int32 or int64, unchecked when empty
+        flat, idx = x.view(-1), indices.view(-1)
+        if idx.numel() == 0:
+            return flat[:0]
+        if indices._data.dtype not in (np.int32, np.int64):
+            raise RuntimeError(f"take_along_dim(): gather(): Expected dtype int32/int64 for "
+                               f"index, got {indices.dtype}; convert them with .long()")
+        return gather(flat, 0, idx)
+    if indices._data.dtype != np.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_type_name(indices)}; convert them first, e.g. indices.long()")
     if x.ndim != indices.ndim:
         raise RuntimeError(f"take_along_dim(): input and indices should have the same number of "
                          f"dimensions, got shapes {tuple(x.shape)} and {tuple(indices.shape)}")
@@ -509,23 +512,11 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 
 # ------------------------------------------------------------------ x[index], x[index] = value
-def _check_fits(value, dtype):
-    """A Python number assigned into an integer tensor must be representable, as in PyTorch."""
-    if isinstance(value, (bool, np.bool_)) or dtype.kind not in "iub" or dtype.kind == "b":
-        return
-    if isinstance(value, (int, float, np.number)):
-        info = np.iinfo(dtype)
-        if not np.isfinite(value) or dtype.kind == "i" and not info.min <= value <= info.max \
-                or dtype.kind == "u" and not -2 ** 63 <= value < 2 ** 64:
-            raise RuntimeError(f"__setitem__: value {value!r} cannot be converted to type "
-                               f"{dtype} without overflow")
-
-
 @tensor_method()
 def __setitem__(self, index, value):
     if FORWARD[0] is not None:  # a forward AD level is open: the tangent too (forward_ad)
         return FORWARD[2](__setitem__, self, index, value)
-    _check_fits(value, self._data.dtype)
+    value = _check_fits(value, self._data.dtype)
     try:
         idx = _norm_index(index, self._data.shape)
     except IndexError as e:
@@ -546,9 +537,12 @@ def __setitem__(self, index, value):
             f"{_type_name(self)} for the destination and {_type_name(value)} for the source "
             f"(__setitem__ with an index tensor); convert the value first, e.g. "
             f"value.to(x.dtype)")
+    if vt and value._data.dtype.kind == "c" and self._data.dtype.kind != "c":
+        value = value.to(self.dtype)  # (PyTorch's copy_: the imaginary part dropped, warned)
     rg = self.requires_grad or (vt and value.requires_grad)
     if rg and grad_mode.STATE[0]:
         if self.grad_fn is None and self.requires_grad:
+            _check_in_range(self._data, idx)  # a bad index first, as PyTorch
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation "
                 "(__setitem__). Wrap it in `with gradkit.no_grad():` or build a new tensor."
@@ -747,6 +741,10 @@ def _norm_index(index, shape):
     out = []
     has_bool = has_adv = False
     for part in index:
+        if isinstance(part, (str, bytes)):  # (PyTorch makes an index tensor of it: TypeError)
+            raise TypeError(f"x[...]: invalid data type '{type(part).__name__}' in the index "
+                            f"{part!r}; index with ints, slices, None, ..., or integer or bool "
+                            f"tensors")
         if isinstance(part, (bool, np.bool_)):
             # PyTorch: a new dim of size 1 indexed by [0] (True) or [] (False), an advanced
             # index as NumPy reads a 0-d bool; placed by _torch_adv_layout
@@ -759,6 +757,10 @@ def _norm_index(index, shape):
             # a sequence (a range, a tuple inside the index) is an index tensor in PyTorch; an
             # empty one selects nothing (np.asarray([]) would be float64)
             part = np.asarray(part) if len(part) else np.zeros(0, dtype=np.int64)
+            if part.dtype.kind in "USO":  # a sequence of strings (or of mixed kinds)
+                raise TypeError(f"x[...]: an index sequence must hold ints or bools, got "
+                                f"{index!r}; index with ints, slices, None, ..., or integer or "
+                                f"bool tensors")
         elif isinstance(part, np.integer):
             part = int(part)
         elif type(part) is slice and part.step is not None and part.step <= 0:

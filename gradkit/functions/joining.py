@@ -147,8 +147,10 @@ def tensor_split(input, indices_or_sections, dim=0):
     return tuple(_slice_along(x, d, a, b) for a, b in bounds)
 
 
-def _directional_split(x, sections, d, name, min_nd):
+def _directional_split(x, sections, more, d, name, min_nd):
     x = _t(x)
+    if more:  # x.vsplit(1, 2): the method's spread indices, as PyTorch's ``int[] indices``
+        sections = tuple(_spread_index(i, name, k) for k, i in enumerate((sections,) + more))
     if x.ndim < min_nd:
         raise RuntimeError(f"{name}(): requires a tensor with at least {min_nd} dimension(s), but "
                            f"got a tensor with {x.ndim} dimensions (shape {tuple(x.shape)})")
@@ -163,23 +165,36 @@ def _directional_split(x, sections, d, name, min_nd):
     return tensor_split(x, sections, d)
 
 
+def _spread_index(value, name, k):
+    """One of a method's spread split indices (``x.hsplit(1, 2)``): an int, or an integer
+    tensor of one element; PyTorch's TypeError otherwise (a bool, float, list or None)."""
+    if value.__class__ is bool or isinstance(value, (list, tuple)) or value is None:
+        raise TypeError(f"{name}() received an invalid combination of arguments: index {k} of "
+                        f"the spread indices is {type(value).__name__}; give ints, e.g. "
+                        f"x.{name}(1, 2), or one tuple of ints")
+    return _int_arg(value, name, "indices", True)
+
+
 @declare()
-def hsplit(input, sections):
-    """Split column-wise: along dim 1 (dim 0 for 1-D tensors)."""
+def hsplit(input, sections, *indices):
+    """Split column-wise: along dim 1 (dim 0 for 1-D tensors). The method also takes the
+    indices spread, ``x.hsplit(1, 2)``."""
     x = _t(input)
-    return _directional_split(x, sections, 0 if x.ndim == 1 else 1, "hsplit", 1)
+    return _directional_split(x, sections, indices, 0 if x.ndim == 1 else 1, "hsplit", 1)
 
 
 @declare()
-def vsplit(input, sections):
-    """Split row-wise, along dim 0 (at least 2-D)."""
-    return _directional_split(input, sections, 0, "vsplit", 2)
+def vsplit(input, sections, *indices):
+    """Split row-wise, along dim 0 (at least 2-D). The method also takes the indices spread,
+    ``x.vsplit(1, 2)``."""
+    return _directional_split(input, sections, indices, 0, "vsplit", 2)
 
 
 @declare()
-def dsplit(input, sections):
-    """Split depth-wise, along dim 2 (at least 3-D)."""
-    return _directional_split(input, sections, 2, "dsplit", 3)
+def dsplit(input, sections, *indices):
+    """Split depth-wise, along dim 2 (at least 3-D). The method also takes the indices
+    spread, ``x.dsplit(1, 2)``."""
+    return _directional_split(input, sections, indices, 2, "dsplit", 3)
 
 
 @declare(method=False)

@@ -27,7 +27,7 @@ from ._args import (
     builtins_max,
     builtins_min,
 )
-from ._registry import declare, tensor_method, write_inplace
+from ._registry import declare, out_rule_of_call, tensor_method, write_inplace
 from ._views import view_strides
 from .elementwise import abs, sqrt, where
 from .reduction import amax, norm, sum
@@ -43,10 +43,16 @@ def matmul(input, other):
     a, b = _t(input), _t(other, "other")
     if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
         a, b = _ac_lower(a, b)
-    if a.dtype != b.dtype:  # PyTorch's products do not promote
-        if a.dtype.kind == "b" and b.ndim >= 3:  # its bmm checks Bool first
-            raise _no_bool_kernel("matmul", "bmm")
-        _same_dtype("matmul", ("input", a), ("other", b))
+    if a.dtype != b.dtype or a.dtype.kind == "b":
+        empty = _empty_product(a, b)
+        if empty is not None:
+            return empty
+    # PyTorch's bmm (a batched other beside a matrix or a batch) checks the shapes, then Bool,
+    # then the dtypes; its mm/mv/dot compare the dtypes first
+    # (a vector against a batch: bmm too, unless the result is empty: then mv)
+    bmm_path = b.ndim >= 3 and (a.ndim >= 2 or math.prod(b.shape[:-2]) * b.shape[-1] > 0)
+    if a.dtype != b.dtype and not (bmm_path and a.dtype.kind == "b"):
+        _same_dtype("matmul", ("input", a), ("other", b))  # (PyTorch's products do not promote)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
             f"matmul: both arguments need to be at least 1D, but they are {a.ndim}D and {b.ndim}D "
@@ -60,6 +66,13 @@ def matmul(input, other):
             f"last dimension of the first ({ka}) must equal the "
             f"{'second-to-last' if b.ndim >= 2 else 'only'} dimension of the second ({kb})"
         )
+    if a.ndim > 2 or b.ndim > 2:
+        for x, y in zip(reversed(a.shape[:-2]), reversed(b.shape[:-2])):
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(
+                    f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+                    f"broadcast together ({x} against {y})"
+                )
     if a.dtype.kind == "b":  # PyTorch has no Bool kernel for products
         raise _no_bool_kernel("matmul", _bool_kernel(a.ndim, b.ndim))
     if a.ndim == 1 and b.ndim == 1:  # int32 stays int32, as PyTorch's dot
@@ -81,14 +94,31 @@ def matmul(input, other):
     if b.ndim == 1:
         out = apply2(L.MATMUL, a, b.unsqueeze(-1)).squeeze(-1)
         return present(out, "MvBackward0", (a, b)) if a.ndim == 2 else out
-    if a.ndim > 2 or b.ndim > 2:
-        for x, y in zip(reversed(a.shape[:-2]), reversed(b.shape[:-2])):
-            if x != y and x != 1 and y != 1:
-                raise RuntimeError(
-                    f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} cannot be "
-                    f"broadcast together ({x} against {y})"
-                )
     return apply2(L.MATMUL, a, b)
+
+
+def _empty_product(a, b):
+    """PyTorch's mm, mv and bmm return an empty result, or zeros for an empty contraction,
+    before their kernels refuse Bool (dot does not); bmm (matmul's, for a batched ``other``
+    beside a matrix or a batch) also before it compares the dtypes, the result then in
+    ``other``'s dtype. That result, or None where the kernel runs (shapes that do not fit
+    are left to the callers' errors)."""
+    if a.ndim < 1 or b.ndim < 1 or a.ndim == 1 and b.ndim == 1:
+        return None
+    if a.dtype != b.dtype and (a.ndim < 2 or b.ndim < 3):
+        return None
+    k = a.shape[-1]
+    if k != (b.shape[-2] if b.ndim >= 2 else b.shape[0]):
+        return None
+    try:
+        batch = np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    except ValueError:
+        return None
+    shape = tuple(batch) + ((a.shape[-2],) if a.ndim >= 2 else ()) + \
+        ((b.shape[-1],) if b.ndim >= 2 else ())
+    if math.prod(shape) and k:
+        return None
+    return b.new_zeros(shape)
 
 
 def _no_bool_kernel(name, kernel):
@@ -136,6 +166,14 @@ def bmm(input, mat2):
         raise RuntimeError(
             f"bmm: batch sizes differ: {tuple(a.shape)} and {tuple(b.shape)}"
         )
+    if a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"bmm: expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}]; "
+                           f"shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied")
+    if a.dtype != b.dtype or a.dtype.kind == "b":
+        empty = _empty_product(a, b)
+        if empty is not None:
+            return empty
     if a.dtype.kind == "b":  # PyTorch's bmm kernel refuses Bool before comparing dtypes
         raise _no_bool_kernel("bmm", "bmm")
     return present(matmul(a, b), "BmmBackward0", (a, b))
@@ -290,8 +328,9 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     a, b = _t(x1, "x1"), _t(x2, "x2")
     if isinstance(p, Tensor):
         p = p.item()
-    if not isinstance(p, (int, float, np.integer, np.floating)) or isinstance(p, bool):
+    if not isinstance(p, (int, float, np.integer, np.floating, np.bool_)):
         raise TypeError(f"cdist(): argument 'p' must be float, not {type(p).__name__}")
+    p = float(p) if isinstance(p, (bool, np.bool_)) else p  # (a bool is 1 or 0, as PyTorch's)
     # PyTorch's checks, in its order, all RuntimeError
     for label, x in (("x1", a), ("x2", b)):
         if x.ndim < 2:
@@ -306,7 +345,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
                                f"{x.dtype} (convert with .float())")
     if not p >= 0:  # (nan too)
         raise RuntimeError(f"cdist(): only supports non-negative p values, got {p!r}")
-    if compute_mode not in _CDIST_MODES:
+    if not isinstance(compute_mode, str) or compute_mode not in _CDIST_MODES:
         raise ValueError(f"cdist(): compute_mode must be one of {_CDIST_MODES}, got "
                          f"{compute_mode!r}")
     try:
@@ -495,7 +534,22 @@ def vdot(input, other):
     return sum(a * b, dtype=a.dtype)
 
 
-@declare(out="same")
+def _inner_out_rule(args):
+    """A 0-d factor makes inner a product (PyTorch's ``mul``): its out= casts as mul's."""
+    zero_d = any(getattr(args.get(k), "ndim", 1) == 0 for k in ("input", "other"))
+    return "cast" if zero_d else "same"
+
+
+def _chain_matmul_out_rule(args):
+    """One matrix is copied into out= (PyTorch's ``copy_``: any dtype); a product's out= has
+    the result's dtype."""
+    ms = args.get("matrices", ())
+    if len(ms) == 1 and isinstance(ms[0], (list, tuple)):
+        ms = ms[0]
+    return "any" if len(ms) == 1 else "same"
+
+
+@declare(out=out_rule_of_call(_inner_out_rule))
 def inner(input, other):
     """Sum of products over the last dimension of both (a number times a tensor for 0-d):
     shape ``input.shape[:-1] + other.shape[:-1]``."""
@@ -654,9 +708,18 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
         raise RuntimeError(f"addr(): vec1 and vec2 must be 1-D, got shapes {tuple(a.shape)} and "
                            f"{tuple(b.shape)}")
     rt = _dtype.promote_types(_dtype.promote_types(x.dtype, a.dtype), b.dtype)
-    if rt.kind == "b":
-        raise RuntimeError("addr(): bool tensors are not supported; convert them first")
+    for name, v in (("beta", beta), ("alpha", alpha)):
+        if isinstance(v, (bool, np.bool_)) and rt.kind != "b":
+            raise RuntimeError(f"addr(): Boolean {name} only supported for Boolean results "
+                               f"(the result is {rt}); pass a number, e.g. {name}=1")
+        if rt.kind == "b" and isinstance(v, float):
+            raise RuntimeError(f"addr(): For integral input tensors, argument {name} must not "
+                               f"be a floating point number (got {v}); pass an int or a bool")
     x, a, b = x.to(rt), a.to(rt), b.to(rt)
+    if rt.kind == "b":  # PyTorch's logical addr: (beta and input) or (alpha and vec1 vec2^T)
+        prod = a.reshape(-1, 1) & b
+        prod = prod if alpha else prod & False
+        return prod | x if beta else prod | (x & False)
     prod = outer(a, b)
     if (rt.kind == "f" and isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
             and not math.isfinite(alpha)):  # gradients: the product, then alpha, as PyTorch's
@@ -691,7 +754,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return out if low is None else out.to(low)
 
 
-@declare(method=False, out="same")
+@declare(method=False, out=out_rule_of_call(_chain_matmul_out_rule))
 def chain_matmul(*matrices):
     """The product of 2-D tensors, left to right (PyTorch deprecates it for
     ``linalg.multi_dot``)."""

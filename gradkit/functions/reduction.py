@@ -374,6 +374,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         x = x.to(dtype=dtype)
     if x.is_complex():  # the norm of the moduli (real), its gradient through abs: PyTorch's
         x = abs(x)
+    if isinstance(p, str) and p == "fro" and isinstance(dim, Tensor) and dim.ndim == 0:
+        raise TypeError(f"norm(): len() of a 0-d tensor (p='fro' takes dim as an int or ints, "
+                        f"as PyTorch); pass dim={int(dim.item())}")
     axis = _reduce_args(x, dim, "norm")
     if p == "fro" or p is None:
         p = 2
@@ -439,12 +442,12 @@ def _along_dim(op, x, dim):
 
 
 def _softmax_input(input, dim, dtype, name):
-    """The input of softmax/log_softmax: cast to ``dtype``; without one, PyTorch has no
-    integral or bool kernel (an empty input is returned as it is, in its dtype)."""
+    """The input of softmax/log_softmax, cast to ``dtype``: PyTorch has no integral or bool
+    kernel for it (an empty input is returned as it is, in that dtype)."""
     x = _t(input)
     if dtype is not None:
-        return x.to(dtype=dtype)
-    if not x.dtype.is_floating_point:
+        x = x.to(dtype=dtype)
+    if not x.dtype.is_floating_point and not x.dtype.is_complex:
         d = _dim_in(dim, x.ndim, name)
         if x.numel() == 0:
             return None
@@ -458,13 +461,13 @@ def _softmax_input(input, dim, dtype, name):
 @declare(aliases=("special:softmax",))
 def softmax(input, dim, dtype=None):
     x = _softmax_input(input, dim, dtype, "softmax")
-    return _t(input).clone() if x is None else _along_dim(R.SOFTMAX, x, dim)
+    return _t(input).to(dtype).clone() if x is None else _along_dim(R.SOFTMAX, x, dim)
 
 
 @declare(aliases=("special:log_softmax",))
 def log_softmax(input, dim, dtype=None):
     x = _softmax_input(input, dim, dtype, "log_softmax")
-    return _t(input).clone() if x is None else _along_dim(R.LOG_SOFTMAX, x, dim)
+    return _t(input).to(dtype).clone() if x is None else _along_dim(R.LOG_SOFTMAX, x, dim)
 
 
 @declare()
@@ -534,7 +537,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     return y if y is not x else x.clone()
 
 
-@declare(out=("float_out", out_floating_nan))
+@declare(out=("float_out_or_dtype", out_floating_nan))
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum treating NaN as zero."""
     x = _t(input)
@@ -712,6 +715,10 @@ def corrcoef(input):
 
 
 def _trapz_parts(y, x, dx, dim, name):
+    if dx is not None and not isinstance(dx, (int, float, complex, np.number, np.bool_, Tensor)):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got dx of type "
+                        f"{type(dx).__name__}; dx is the constant spacing, a number, e.g. "
+                        f"dx=0.5")
     if isinstance(dx, (bool, np.bool_)):  # (trapz takes it as 1 or 0, as PyTorch's)
         raise RuntimeError(f"{name}(): Currently, we only support dx as a real number (got "
                            f"dx={dx}); pass a float, e.g. dx=1.0")
@@ -896,6 +903,9 @@ def _grad_spacing(x, spacing, dims, dim_given):
                 raise RuntimeError("torch.gradient expected each element of spacing to have one "
                                    "dimension, but got an element with 0 dimensions!")
             else:
+                if h.ndim == 1 and h.shape[0] == 0 and x.shape[d]:  # (read first, as PyTorch)
+                    raise IndexError(f"gradient(): select(): index 0 out of range for the empty "
+                                     f"coordinates of dim {d} (size {x.shape[d]})")
                 if h.ndim != 1 or h.shape[0] != x.shape[d]:
                     raise RuntimeError(f"torch.gradient expected each tensor to be on the same "
                                        f"device and 1-D with the size of its dim: dim {d} has "

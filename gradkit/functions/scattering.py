@@ -142,6 +142,10 @@ def index_fill(input, dim, index, value):
                                f"{tuple(x.shape)} at index {index.reshape(-1).tolist()}")
         return x.clone()
     d, idx = _vector_index(x, dim, index, "index_fill")
+    if isinstance(value, Tensor) and value.ndim:  # (before masked_fill's own check)
+        raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.ndim} dimension(s); pass a number or a 0-d "
+                           f"tensor")
     n = x.shape[d] if x.ndim else 1
     mask = np.zeros(n, dtype=bool)
     mask[idx] = True

@@ -229,6 +229,10 @@ def broadcast_to(input, *args, size=None):  # (the method spreads its ints: x.br
         _missing_arg("broadcast_to", "size", "give the shape, e.g. x.broadcast_to((2, 3))")
     size = size if size is not None else args[0] if len(args) == 1 and isinstance(args[0], (
         tuple, list)) else args
+    if isinstance(size, (tuple, list)) and any(isinstance(v, Tensor) for v in size):
+        # a one-element tensor among the sizes is a size, as PyTorch's SymInt
+        size = [int(v.item()) if isinstance(v, Tensor) and v.numel() == 1
+                and v._data.dtype.kind in "iu" else v for v in size]
     return _t(input).expand(tuple(_int_list(size, "broadcast_to", "size")))
 
 

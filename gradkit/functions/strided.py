@@ -192,10 +192,15 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
     if s.dtype != x.dtype:  # written through copy_, as PyTorch: src casts to self's dtype
         s = s.to(x.dtype)
     out_pos = _positions(size, stride, off_new).reshape(-1)
-    if np.unique(out_pos).size != out_pos.size:
-        raise RuntimeError("unsupported operation: more than one element of the written-to "
-                           "tensor refers to a single memory location. Please clone() the "
-                           "tensor before performing the operation.")
+    if any(n > 1 and st == 0 for n, st in zip(size, stride)):
+        # PyTorch's copy_ refuses the overlap it sees for sure (a stride 0 over a size > 1)
+        raise RuntimeError("as_strided_scatter(): unsupported operation: more than one element "
+                           "of the written-to tensor refers to a single memory location (a "
+                           f"stride 0 in {list(stride)} over size {list(size)}). Please clone() "
+                           "the tensor before performing the operation.")
+    # other windows whose elements share memory: each position keeps the last of src's
+    # elements written there in row-major order, as PyTorch's copy_ writes them (on one
+    # thread: past its grain of 32768 elements PyTorch's threads race)
     # which element of the copy each storage position holds, then an index_put on its elements
     owner = np.full(max(n_store, 1), -1, dtype=np.int64)
     owner[_positions(x.shape, xst, 0).reshape(-1)] = np.arange(x.numel())

@@ -286,7 +286,8 @@ def _cast_c_f(xp, a, dtype, src):
 # the faces whose cast of complex to real is the user's own request (PyTorch warns there)
 _USER_CASTS = frozenset(("to", "float", "double", "half", "bfloat16", "type", "type_as", "long",
                          "int", "short", "char", "byte", "bool", "copy_", "tensor", "as_tensor",
-                         "new_tensor", "asarray", "_to", "to_dtype", "cast", "convert"))
+                         "new_tensor", "asarray", "_to", "to_dtype", "cast", "convert",
+                         "__setitem__"))  # (x[i] = z: PyTorch's copy_, which warns too)
 
 
 def _cast_c_b(xp, g, ins, out, aux, needs):

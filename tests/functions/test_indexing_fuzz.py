@@ -82,3 +82,72 @@ def test_random_indices_with_bools_match_torch():
         gr = gk.tensor(a)[_conv(gk, index)]
         assert tuple(gr.shape) == tuple(tr.shape), (shape, index)
         np.testing.assert_array_equal(gr.numpy(), tr.numpy())
+
+
+def _set(x, index, value):
+    x[index] = value
+    return x
+
+
+# x[index] = value with the index and the value both wrong, or a value to convert: PyTorch
+# converts a number value first (its Scalar: int64's range, complex only into complex, an
+# integer dtype's range), then checks the index before a leaf's in-place write, and takes a
+# complex tensor into a real one dropping the imaginary part (a warning)
+SETITEM = {
+    "complex_number_before_the_index": lambda m: _set(m.zeros(3, 4), 5, 1 + 2j),
+    "complex_number_real": lambda m: _set(m.zeros(3, 4), 0, 1 + 0j),
+    "uint8_over_its_range": lambda m: _set(m.zeros(3, dtype=m.uint8), 0, 256),
+    "uint8_over_its_range_before_the_index": lambda m: _set(m.zeros(3, dtype=m.uint8), 5, 1000),
+    "uint8_negative_wraps": lambda m: _set(m.zeros(3, dtype=m.uint8), 0, -129),
+    "uint8_below_minus_max": lambda m: _set(m.zeros(3, dtype=m.uint8), 0, -256),
+    "uint8_negative_float": lambda m: _set(m.zeros(3, dtype=m.uint8), 0, -1.5),
+    "uint8_float_over": lambda m: _set(m.zeros(3, dtype=m.uint8), 0, 300.7),
+    "int8_negative_float": lambda m: _set(m.zeros(3, dtype=m.int8), 0, -1.5),
+    "int64_past_int64": lambda m: _set(m.zeros(3, dtype=m.int64), 0, 2 ** 63),
+    "float32_past_int64": lambda m: _set(m.zeros(3), 0, 2 ** 64 - 1),
+    "bool_past_int64": lambda m: _set(m.zeros(3, dtype=m.bool), 0, 2 ** 63),
+    "float32_past_its_range": lambda m: _set(m.zeros(3), 0, 1e300),
+    "float16_past_its_range": lambda m: _set(m.zeros(3, dtype=m.float16), 0, 1e300),
+    "float32_inf": lambda m: _set(m.zeros(3), 0, float("inf")),
+    "complex_tensor_into_real": lambda m: _set(m.zeros(3, 4), 0, m.tensor(1 + 2j)),
+    "complex_tensor_into_a_slice": lambda m: _set(m.zeros(3, 4), (1, slice(1, 3)),
+                                                  m.tensor([1 + 2j, 3j])),
+    "complex_tensor_bad_shape": lambda m: _set(m.zeros(3, 4), slice(0, 2),
+                                               m.ones(5, dtype=m.complex64)),
+    "complex_tensor_index_out_of_range": lambda m: _set(m.zeros(3, 4), 5, m.tensor(1 + 2j)),
+    "leaf_requiring_grad_index_out_of_range": lambda m: _set(
+        m.zeros(3, requires_grad=True), 5, 1.0),
+    "str_index": lambda m: _set(m.zeros(3, 4), "a", m.ones(5)),
+    "str_in_an_index_tuple": lambda m: _set(m.zeros(3, 4), (0, "a"), 1.0),
+    "str_in_an_index_list": lambda m: m.zeros(3, 4)[[0, "a"]],
+    "bytes_index": lambda m: m.zeros(3, 4)[b"a"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETITEM))
+def test_setitem_checks_in_torch_order(name):
+    import warnings
+
+    from oracle import same_as_torch
+
+    def call(m):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return SETITEM[name](m)
+    same_as_torch(torch, call)
+
+
+@pytest.mark.parametrize("fn", [
+    # without dim, take_along_dim is a gather of the flattened input: indices of int32 or
+    # int64, their dtype unchecked when there are none; with dim, int64 only
+    lambda m: m.take_along_dim(m.zeros(3, 4, dtype=m.uint8), m.zeros(0, dtype=m.uint8)),
+    lambda m: m.take_along_dim(m.zeros(3, 4), m.zeros(0, 0, dtype=m.int32)),
+    lambda m: m.take_along_dim(m.arange(12.0).view(3, 4), m.tensor([1, 5], dtype=m.int32)),
+    lambda m: m.take_along_dim(m.zeros(3, 4), m.zeros(2, dtype=m.uint8)),
+    lambda m: m.take_along_dim(m.zeros(3, 4), m.tensor([[1], [2], [0]], dtype=m.int32), 1),
+    lambda m: m.take_along_dim(m.zeros(3, 4), m.zeros(3, 0, dtype=m.int32), 1),
+])
+def test_take_along_dim_index_dtypes_as_torch(fn):
+    from oracle import same_as_torch
+
+    same_as_torch(torch, fn)

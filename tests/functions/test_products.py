@@ -231,3 +231,72 @@ def test_einsum_sublist_form_matches_torch():
     x = gk.tensor(a, requires_grad=True)
     gk.einsum(x, [0, 1], gk.tensor(b), [1, 2], [0, 2]).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.broadcast_to(b.sum(1), (2, 3)), rtol=1e-12)
+
+
+OUT_DTYPES = ["float32", "float64", "float16", "int64", "uint8", "bool", "complex64"]
+OUT_CALLS = {
+    # a 0-d factor: inner is PyTorch's mul, whose out= casts (canCast)
+    "inner_0d_other": lambda m, a: m.inner(a, m.tensor(2.0, dtype=m.float64), out=_OUT[0]),
+    "inner_0d_input": lambda m, a: m.inner(m.tensor(2.0, dtype=m.float64), a, out=_OUT[0]),
+    "inner_0d_ints": lambda m, a: m.inner(a.long(), m.tensor(3), out=_OUT[0]),
+    "inner_matrices": lambda m, a: m.inner(a, a, out=_OUT[0]),
+    # one matrix: chain_matmul copies it into out= (any dtype); two: out has the result's
+    "chain_matmul_one": lambda m, a: m.chain_matmul(a, out=_OUT[0]),
+    "chain_matmul_one_int": lambda m, a: m.chain_matmul(a.long(), out=_OUT[0]),
+    "chain_matmul_two": lambda m, a: m.chain_matmul(a, a.T, out=_OUT[0]),
+    # angle is a unary float op: its out= casts
+    "angle_real": lambda m, a: m.angle(a, out=_OUT[0]),
+    "angle_int": lambda m, a: m.angle(a.long(), out=_OUT[0]),
+    "angle_complex": lambda m, a: m.angle(a.to(m.complex128), out=_OUT[0]),
+}
+_OUT = [None]
+
+
+@pytest.mark.parametrize("out_dtype", OUT_DTYPES)
+@pytest.mark.parametrize("name", sorted(OUT_CALLS))
+def test_out_dtype_follows_the_kernel_torch_runs(torch, name, out_dtype):
+    """Whether an out= of another dtype is cast into or refused follows the kernel PyTorch
+    runs for the call (a product: the result's dtype; a product by a 0-d tensor or a copy:
+    the cast rule)."""
+    a = np.array([[-1.5, 2.0, 0.0], [3.0, -0.5, 4.0]])
+    results = []
+    for m in (torch, gk):
+        _OUT[0] = m.empty(0, dtype=getattr(m, out_dtype))
+        try:
+            r = OUT_CALLS[name](m, m.tensor(a))
+        except RuntimeError as e:
+            results.append(("raises", str(e)))
+            continue
+        assert r is _OUT[0]
+        results.append(("ok", r.to(m.complex128).numpy() if out_dtype == "complex64"
+                        else r.double().numpy()))
+    (tk, tv), (gk_kind, gv) = results
+    assert gk_kind == tk, (name, out_dtype, tv, gv)
+    if tk == "ok":
+        np.testing.assert_allclose(gv, tv, rtol=1e-3)
+    else:
+        assert name.split("_")[0] in gv
+
+
+@pytest.mark.parametrize("fn", ["matmul", "bmm"])
+@pytest.mark.parametrize("dtypes", [("float64", "uint8"), ("bool", "bool"), ("uint8", "float32"),
+                                    ("bool", "float32")])
+@pytest.mark.parametrize("sa, sb", [
+    ((3, 4), (4, 0)), ((4,), (4,)), ((0,), (0,)), ((3, 0), (0,)), ((4,), (2, 4, 0)),
+    ((4,), (2, 4, 5)), ((3, 4), (2, 4, 0)), ((3, 4), (0, 4, 5)), ((2, 3, 4), (2, 4, 0)),
+    ((2, 3, 4), (1, 4, 0)), ((0, 3, 4), (2, 4, 5)), ((2, 0, 4), (2, 4, 5)),
+    ((2, 3, 0), (2, 0, 5)), ((2, 3, 4), (2, 0, 5)), ((2, 3, 0), (0, 5)), ((2, 3, 4), (4, 0))])
+def test_empty_products_of_mixed_or_bool_dtypes_as_torch(torch, fn, dtypes, sa, sb):
+    """PyTorch's bmm (matmul's, for a batched other) returns an empty result, or zeros for an
+    empty contraction, in other's dtype before its kernel checks Bool or the dtypes; its mm and
+    mv before Bool only; dot never. Shapes are checked before Bool."""
+    results = []
+    for m in (torch, gk):
+        try:
+            r = getattr(m, fn)(m.zeros(sa, dtype=getattr(m, dtypes[0])),
+                               m.zeros(sb, dtype=getattr(m, dtypes[1])))
+        except (RuntimeError, NotImplementedError) as e:
+            results.append(type(e))
+            continue
+        results.append((tuple(r.shape), str(r.dtype).split(".")[1], r.double().abs().sum().item()))
+    assert results[1] == results[0]

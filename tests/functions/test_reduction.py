@@ -495,3 +495,59 @@ def test_any_all_over_an_empty_dim_list_reduce_nothing_as_torch(torch, call):
     ours, theirs = call(gk, gk.tensor(data)), call(torch, torch.tensor(data))
     assert tuple(ours.shape) == tuple(theirs.shape)
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.softmax(m.ones(2, 3), 1, dtype=m.int64),
+    lambda m: m.log_softmax(m.ones(2, 3), 0, dtype=m.int32),
+    lambda m: m.nn.functional.softmin(m.ones(2, 3), 0, dtype=m.uint8),
+    lambda m: m.ones(2, 3).softmax(0, dtype=m.bool),
+    lambda m: m.special.log_softmax(m.ones(2, 3), 1, dtype=m.int16),
+    lambda m: m.softmax(m.ones(()), 0, dtype=m.int64),
+    # an empty input is returned in the dtype asked for; its dim is still checked
+    lambda m: m.softmax(m.ones(0, 3), 0, dtype=m.int64),
+    lambda m: m.log_softmax(m.ones(0, 3), 1, dtype=m.bool),
+    lambda m: m.softmax(m.ones(0, 3), 5, dtype=m.int64),
+    lambda m: m.softmax(m.ones(2, 3, dtype=m.int64), 1, dtype=m.float64),
+])
+def test_softmax_to_an_integral_dtype_raises_as_torch(torch, fn):
+    # an integral or bool dtype= has no kernel in PyTorch (NotImplementedError), as an integral
+    # input without dtype= (it was NumPy's UFuncTypeError)
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.cumulative_trapezoid(m.ones(3, 3), dx={}),
+    lambda m: m.cumulative_trapezoid(m.ones(3, 3), dx="a"),
+    lambda m: m.trapezoid(m.ones(3, 3), dx=[1]),
+    lambda m: m.trapz(m.ones(3, 3), dx="a"),
+    lambda m: m.trapezoid(m.ones(3, 0), dx="a"),
+    lambda m: m.cumulative_trapezoid(m.ones(3, 3), dx=m.tensor(2.0)),
+])
+def test_trapezoid_dx_of_another_kind_raises_type_error_as_torch(torch, fn):
+    # a dx that is not a number: PyTorch's TypeError (it was Python's "unsupported operand" from
+    # inside cumulative_trapezoid)
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    # nansum of integers or bools is PyTorch's sum: computed in out's dtype (a bool out too)
+    lambda m: m.nansum(m.ones(3, 4, dtype=m.bool), 1, out=m.empty(0, dtype=m.bool)),
+    lambda m: m.nansum(m.tensor([[1, -1], [2, 0]]), 1, out=m.empty(0, dtype=m.bool)),
+    lambda m: m.nansum(m.tensor([[1, -1], [2, 0]]), out=m.empty(0, dtype=m.bool)),
+    lambda m: m.nansum(m.ones(3, 4, dtype=m.int32), 1, out=m.empty(0, dtype=m.float32)),
+    # a floating input takes a floating out only
+    lambda m: m.nansum(m.ones(3, 4), 1, out=m.empty(0, dtype=m.bool)),
+    lambda m: m.nansum(m.ones(3, 4), 1, out=m.empty(0, dtype=m.float64)),
+])
+def test_nansum_out_dtypes_as_torch(torch, fn):
+    same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.gradient(m.ones(3, 5), spacing=[m.zeros(0, dtype=m.uint8), m.arange(5.0)]),
+    lambda m: m.gradient(m.ones(3, 5), spacing=[m.zeros(0), m.arange(5.0)]),
+])
+def test_gradient_empty_coordinates_raise_index_error_as_torch(torch, fn):
+    # PyTorch reads the first coordinate before it compares the sizes: IndexError
+    same_as_torch(torch, fn)

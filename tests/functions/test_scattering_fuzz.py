@@ -52,6 +52,15 @@ ERRORS = {
         0, m.tensor([2, 1, 0]), m.tensor(-0.87)),
     "index_add_0d_source_one": lambda m: m.zeros(4, 3).index_add(0, m.tensor([2]),
                                                                  m.tensor(-0.87)),
+    # scatter's value= is a Scalar: a 0-d tensor without grad only
+    "scatter_value_1d_tensor": lambda m: m.arange(6.0).scatter(0, m.tensor([1, 2]),
+                                                               value=m.tensor([1.5])),
+    "scatter_value_0d_requiring_grad": lambda m: m.arange(6.0).scatter(
+        0, m.tensor([1, 2]), value=m.tensor(1.5, requires_grad=True)),
+    "scatter_value_complex_into_real": lambda m: m.arange(6.0).scatter(
+        0, m.tensor([1, 2]), value=m.tensor(1.5 + 1j)),
+    "index_fill_1d_value_tensor": lambda m: m.arange(6.0).index_fill(0, m.tensor([1]),
+                                                                     m.tensor([1.5])),
 }
 
 
@@ -86,4 +95,24 @@ def test_zero_dim_index_counts_as_one_dim_as_pytorch(case):
                                                               "prod"),
     }
     g, t = calls[case](gk), calls[case](torch)
+    np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.arange(6.0).scatter(0, m.tensor([1, 2]), value=m.tensor(1.5)),
+    lambda m: m.arange(6.0).scatter_(0, m.tensor([1, 2]), value=m.tensor(1.5)),
+    lambda m: m.arange(6).scatter(0, m.tensor([1, 2]), value=m.tensor(1.5)),
+    lambda m: m.arange(6.0).scatter(0, m.tensor([1, 2]), value=m.tensor(2)),
+    lambda m: m.scatter(m.arange(6.0), 0, m.tensor([1, 2]), value=m.tensor(True)),
+    lambda m: m.arange(6.0).scatter(0, m.tensor([1, 2]), value=m.tensor(1.5), reduce="add"),
+])
+def test_scatter_takes_a_0d_tensor_value_as_torch(fn):
+    # x.scatter_(dim, index, value=torch.tensor(1.5)): PyTorch takes a 0-d tensor as the
+    # number; gradkit raised TypeError
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g, t = fn(gk), fn(torch)
+    assert str(g.dtype).split(".")[1] == str(t.dtype).split(".")[1]
     np.testing.assert_array_equal(g.numpy(), t.numpy())

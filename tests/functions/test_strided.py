@@ -30,6 +30,14 @@ def _x(L):
     lambda L: L.arange(24.0, dtype=L.float64)[::2].as_strided_scatter(
         L.ones(3, 2, dtype=L.float64), (3, 2), (2, 1), 3),  # the copy keeps the gaps
     lambda L: L.as_strided_scatter(_x(L), L.ones(2, 2, dtype=L.float64), (2, 2), (1, 0), 1),
+    # a window whose elements share memory: the last write in row-major order stays; a
+    # stride 0 over more than one element is refused, as PyTorch's copy_
+    lambda L: L.as_strided_scatter(L.zeros(12, dtype=L.float64),
+                                   L.arange(6.0, dtype=L.float64).view(3, 2), (3, 2), (1, 1), 3),
+    lambda L: L.as_strided_scatter(_x(L), L.arange(6.0, dtype=L.float64).view(2, 3), (2, 3),
+                                   (2, 1), 0),
+    lambda L: L.as_strided_scatter(L.zeros(5), L.arange(4.0).view(2, 2), (2, 2), (0, 0), 1),
+    lambda L: L.as_strided_scatter(L.zeros(5), L.arange(4.0).view(4, 1), (4, 1), (1, 0), 1),
     # errors: out of the storage, negative strides/sizes/offsets, mismatched lengths, types
     lambda L: L.as_strided(_x(L), (4, 4), (4, 1)),
     lambda L: L.as_strided(_x(L)[1:], (3, 4), (4, 1), 1),

@@ -423,6 +423,37 @@ def test_conv_constructor_errors_in_torch_order(torch, fn):
 
 
 @pytest.mark.parametrize("fn", [
+    # no input channels: PyTorch builds the layer (an empty weight, a bias left at zeros) and its
+    # forward returns no channels over the output's positions, ignoring out_channels and bias
+    lambda L: L.nn.Conv1d(0, 4, 3).bias,
+    lambda L: L.nn.Conv1d(0, 4, 3)(L.zeros(2, 0, 5)),
+    lambda L: L.nn.Conv1d(0, 4, 3, groups=2, bias=False)(L.zeros(0, 5)),
+    lambda L: L.nn.Conv2d(0, 4, 3, padding=2, stride=2)(L.zeros(2, 0, 5, 6)),
+    lambda L: L.nn.Conv3d(0, 2, 1)(L.zeros(1, 0, 2, 2, 2)),
+    lambda L: L.nn.functional.conv1d(L.zeros(2, 0, 5), L.zeros(4, 0, 7)),
+    lambda L: L.nn.ConvTranspose1d(0, 4, 3)(L.zeros(2, 0, 5)),
+    lambda L: L.nn.Conv1d(4, 4, 3, groups=0),
+])
+def test_conv_without_input_channels_as_torch(torch, fn):
+    def call(L):
+        L.manual_seed(0)
+        return fn(L)
+    same_as_torch(torch, call)
+
+
+def test_conv_without_input_channels_gradients_as_torch(torch):
+    import gradkit as gk
+
+    grads = []
+    for L in (torch, gk):
+        m = L.nn.Conv2d(0, 4, 3, padding=1)
+        x = L.zeros(0, 5, 5, requires_grad=True)
+        m(x).sum().backward()
+        grads.append([tuple(x.grad.shape), tuple(m.weight.grad.shape), m.bias.grad.tolist()])
+    assert grads[1] == grads[0]
+
+
+@pytest.mark.parametrize("fn", [
     # align_corners, then the sizes' arity (ValueError), before the mode and the rank
     lambda L: F(L).interpolate(L.ones(2, 5, 5), mode="NEAREST-EXACT", size=(7, 7)),
     lambda L: F(L).interpolate(L.ones(2, 5, 5), mode="bogus", scale_factor=(2.0, 2.0)),

@@ -387,3 +387,18 @@ def test_a_norm_of_one_element_is_its_absolute_value_as_torch(face, dtype):
 
             np.testing.assert_array_equal(run(gk).numpy(), run(torch).numpy(),
                                           err_msg=f"p={p} shape={shape}")
+
+
+@pytest.mark.parametrize("shape, ord", [((0, 4), float("inf")), ((4, 0), 1), ((0, 0), 1),
+                                        ((0, 4), 2), ((2, 0, 3), float("inf")),
+                                        ((4, 0), float("inf")), ((0, 4), 1)])
+def test_matrix_norm_of_an_empty_max_is_out_of_the_graph_as_torch(shape, ord):
+    # a max over no values (no singular values, or no row/column to pick among): PyTorch's
+    # zeros, which need no gradient; a max over values that are empty sums keeps the graph
+    torch = pytest.importorskip("torch")
+    got = []
+    for m in (torch, gk):
+        x = m.zeros(shape, dtype=m.float64, requires_grad=True)
+        y = m.linalg.matrix_norm(x, ord=ord, keepdim=True)
+        got.append((tuple(y.shape), y.requires_grad, y.detach().reshape(-1).tolist()))
+    assert got[1] == got[0]

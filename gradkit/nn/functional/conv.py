@@ -231,6 +231,14 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, n, who, bat
         who, input, weight, bias, stride, padding, dilation, groups, 0, False,
         n if batchify else None, batchify)
     n = w.ndim - 2
+    if x.shape[1] == 0:
+        # no input channels: PyTorch returns the input's (empty) channels over the output's
+        # positions, neither out_channels nor the bias (Conv1d(0, 4, 3) on (2, 0, 5): (2, 0, 3))
+        size = tuple((s + lo + hi - d * (kk - 1) - 1) // st + 1 for s, (lo, hi), d, kk, st
+                     in zip(x.shape[2:], pads, dilation, w.shape[2:], stride))
+        y = x.reshape((x.shape[0], 0) + size) + w.sum() * 0
+        y = present(y if b is None else y + b.sum() * 0, "ConvolutionBackward0", (x, w, b))
+        return y.squeeze(0) if unbatched else y
     if n == 3:
         y = apply(C.CONV3, (x, w, b), (stride, pads[0] + pads[1] + pads[2], dilation, groups))
         return y.squeeze(0) if unbatched else y

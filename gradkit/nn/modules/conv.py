@@ -94,9 +94,8 @@ class _ConvNd(Module):
                              f"{padding_mode!r}")
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels)):
             # PyTorch: torch.empty's RuntimeError; no output channels is an empty weight that
-            # the forward refuses (no input channels: PyTorch's forward returns its empty input
-            # unchanged, which gradkit does not copy)
-            if v < 0 or v == 0 and name == "in_channels":
+            # the forward refuses; no input channels, a forward that returns no channels
+            if v < 0:
                 raise RuntimeError(f"{layer}: {name} must be a positive int, got {v!r} (Trying "
                                    f"to create tensor with negative dimension)")
         if any(v < 0 for v in kernel_size):  # (a stride, dilation or kernel <= 0: the forward's)
@@ -149,8 +148,10 @@ class _ConvNd(Module):
         bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
         with grad_mode.no_grad():
             self.weight.uniform_(-bound, bound)
-            if self.bias is not None:
+            if self.bias is not None and fan_in > 0:
                 self.bias.uniform_(-bound, bound)
+            elif self.bias is not None:  # (PyTorch leaves it as torch.empty gave it: zeros here)
+                self.bias.zero_()
 
     def _who(self) -> str:
         return f"{type(self).__name__}(in_channels={self.in_channels})"
