@@ -457,8 +457,11 @@ def observe(node):
     """``node`` as the outside sees it: from now on an instance of its named class. An output
     of a node with several outputs shows that node, as PyTorch's outputs share one (``a.grad_fn
     is b.grad_fn`` for the two halves of a ``chunk``; hooks then see every output's gradient)."""
-    if node.op is SELECT:
-        node = node.next[0]
+    if type(node) is Node and node.op is SELECT:
+        parent = node.next[0]
+        # (not an output given a node of its own name: checkpoint's, use_reentrant=False)
+        if node.named.__name__ == (parent.named or _name_from_aux(parent)).__name__:
+            node = parent
     if type(node) is Node or type(node) is MultiNode:
         node.__class__ = node.named or _name_from_aux(node)
     return node
