@@ -23,7 +23,7 @@ from ._complex import CArray
 from ._meta import MetaArray
 
 __all__ = ["np", "NumpyNamespace", "channel_sums", "column_sums", "numpy_ns", "namespace_of",
-           "cupy_ns", "has_cupy", "to_host"]
+           "cupy_ns", "has_cupy", "to_host", "CudaUnavailableError"]
 
 
 def _sum_to(xp, g, shape):
@@ -229,13 +229,19 @@ def has_cupy() -> bool:
     return _load_cupy() is not None
 
 
+class CudaUnavailableError(RuntimeError, AssertionError):
+    """A CUDA device asked for where there is none. PyTorch's CPU build raises AssertionError
+    ("Torch not compiled with CUDA enabled"), its CUDA build without a GPU RuntimeError; this
+    is both, so that a program's ``except`` of either catches it."""
+
+
 def cupy_ns():
     """The CuPy namespace, built on first use; raises a clear error without CuPy or a GPU."""
     global _cupy_ns
     if _cupy_ns is None:
         cp = _load_cupy()
         if cp is None:
-            raise RuntimeError(
+            raise CudaUnavailableError(
                 "CUDA is not available: gradkit needs CuPy and an NVIDIA GPU for device='cuda'. "
                 "Install the extra with `pip install gradkit[cuda]` (or a cupy-cudaXXx wheel that "
                 "matches your driver) on a machine with a GPU, or use device='cpu'."

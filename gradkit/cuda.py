@@ -56,9 +56,9 @@ def is_initialized() -> bool:
 
 def _no_cuda(what):
     # PyTorch's CPU build raises AssertionError("Torch not compiled with CUDA enabled") here
-    return AssertionError(f"torch.cuda.{what}(): no CUDA device is available (gradkit uses a GPU "
-                          f"through CuPy with an NVIDIA GPU); check torch.cuda.is_available() "
-                          f"first and use the 'cpu' device")
+    return _backend.CudaUnavailableError(
+        f"torch.cuda.{what}(): no CUDA device is available (gradkit uses a GPU through CuPy "
+        f"with an NVIDIA GPU); check torch.cuda.is_available() first and use the 'cpu' device")
 
 
 def _cupy_cuda(what):

@@ -5,6 +5,7 @@ methods and operators. The protocol itself is in ``gradkit/_tensor/torch_functio
 from __future__ import annotations
 
 from ._tensor.torch_function import (
+    BaseTorchFunctionMode,
     TorchFunctionMode,
     call_handlers,
     get_default_nowrap_functions,
@@ -12,7 +13,8 @@ from ._tensor.torch_function import (
     is_tensor_like,
 )
 
-__all__ = ["TorchFunctionMode", "get_default_nowrap_functions", "get_overridable_functions",
+__all__ = ["BaseTorchFunctionMode", "TorchFunctionMode", "get_default_nowrap_functions",
+           "get_overridable_functions",
            "get_testing_overrides", "handle_torch_function",
            "has_torch_function", "has_torch_function_unary", "has_torch_function_variadic",
            "is_tensor_like", "is_tensor_method_or_property"]

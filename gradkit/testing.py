@@ -261,8 +261,8 @@ def make_tensor(*shape, dtype, device=None, low: Optional[float] = None,
         shape = tuple(shape[0])
     shape = tuple(int(s) for s in shape)
     np_dtype = gk._dtype.np_dtype(dtype)
-    kind = np_dtype.kind
-    if requires_grad and kind != "f":
+    kind = "f" if dtype.is_floating_point else np_dtype.kind  # (bfloat16's NumPy kind is V)
+    if requires_grad and kind not in "fc":
         raise ValueError("make_tensor: requires_grad=True is not supported for boolean or "
                          "integral dtypes")
     if low is not None and high is not None and low > high:
@@ -271,25 +271,34 @@ def make_tensor(*shape, dtype, device=None, low: Optional[float] = None,
     for v, name in ((low, "low"), (high, "high")):
         if v is not None and isinstance(v, float) and math.isnan(v):
             raise ValueError(f"make_tensor: {name} cannot be NaN")
-    full = shape[:-1] + (shape[-1] * 2,) if noncontiguous and shape else shape
+    noncontiguous = noncontiguous and math.prod(shape) > 1
+    full = shape[:-1] + (shape[-1] * 2,) if noncontiguous else shape
     if kind == "b":
-        t = gk.rand(tuple(full)) < 0.5
+        t = gk.randint(0, 2, tuple(full)).to(dtype=gk.bool)  # (PyTorch's randint draws)
     else:
         lo, hi = _DEFAULT_RANGES[kind if kind in "iu" else "f"]
-        lo = lo if low is None else max(low, lo if kind == "f" else np.iinfo(np_dtype).min)
+        lo = lo if low is None else max(low, lo if kind in "fc" else np.iinfo(np_dtype).min)
         hi = hi if high is None else high
-        if kind == "f":
-            u = gk.rand(tuple(full), dtype=gk.float64)
-            t = (u * (hi - lo) + lo).to(dtype=dtype)
+        if kind in "fc":
+            # PyTorch's uniform_ (a complex tensor's real and imaginary parts drawn pairwise)
+            real = dtype if kind == "f" else (
+                gk._dtype.float32 if np_dtype == np.complex64 else gk._dtype.float64)
+            t = gk.empty(tuple(full) + ((2,) if kind == "c" else ()), dtype=real)
+            if hi - lo >= gk.finfo(real).max:  # (uniform_ needs a representable width)
+                t.uniform_(lo / 2, hi / 2).mul_(2)
+            else:
+                t.uniform_(lo, hi)
+            if kind == "c":
+                t = gk.view_as_complex(t.contiguous())
         else:
             lo_i = int(math.ceil(lo))
             hi_excl = max(int(math.ceil(hi)), lo_i + 1)
             t = gk.randint(lo_i, hi_excl, full).to(dtype=dtype)
         if exclude_zero:
-            repl = np.finfo(np_dtype).tiny if kind == "f" else 1
+            repl = np.finfo(np_dtype).tiny if kind in "fc" else 1
             t = gk.where(t == 0, gk.tensor(repl, dtype=dtype), t)
-    if noncontiguous and shape:
-        t = t[..., ::2]
+    if noncontiguous:
+        t = t[..., 1::2]  # (PyTorch's view: offset by one as well)
     if device is not None:
         t = t.to(device)
     if requires_grad:

@@ -82,3 +82,28 @@ def test_linear_and_layer_norm_parameter_gradients_match_torch(torch):
     for ours, theirs in ((lin.bias, tlin.bias), (lin.weight, tlin.weight),
                          (ln.weight, tln.weight), (ln.bias, tln.bias)):
         np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-4)
+
+
+def _cuda_errors(lib):
+    """The exception each CUDA request raises without a GPU (None: it did not raise)."""
+    found = []
+    for request in (lambda: lib.randn(2, device="cuda"), lambda: lib.zeros(2).cuda(),
+                    lambda: lib.zeros(2).to("cuda"), lambda: lib.cuda.current_device()):
+        try:
+            request()
+            found.append(None)
+        except Exception as e:  # noqa: BLE001 (what is raised is the point)
+            found.append(e)
+    return found
+
+
+def test_cuda_requests_without_a_gpu_raise_pytorchs_assertion_error():
+    # PyTorch's CPU build raises AssertionError("Torch not compiled with CUDA enabled") (programs
+    # catch it); gradkit's error is also a RuntimeError, as a CUDA build's without a GPU
+    torch = pytest.importorskip("torch")
+    if gk.cuda.is_available() or torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    for ours, theirs in zip(_cuda_errors(gk), _cuda_errors(torch)):
+        assert isinstance(theirs, AssertionError)
+        assert isinstance(ours, AssertionError) and isinstance(ours, RuntimeError), repr(ours)
+        assert "CUDA" in str(ours)

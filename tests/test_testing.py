@@ -113,3 +113,21 @@ def test_make_tensor_grad_and_bool():
         make_tensor(3, dtype=gk.int64, requires_grad=True)
     with pytest.raises(ValueError, match="low must be less"):
         make_tensor(3, dtype=gk.float32, low=2, high=1)
+
+
+@pytest.mark.parametrize("name", ["float32", "float64", "float16", "bfloat16", "complex64",
+                                  "complex128", "int64", "uint8", "bool"])
+@pytest.mark.parametrize("noncontiguous", [False, True])
+def test_make_tensor_draws_pytorchs_values(name, noncontiguous):
+    # the same values as torch.testing.make_tensor from the same seed (complex dtypes, which
+    # raised, included), the generator left where PyTorch's leaves it
+    torch = pytest.importorskip("torch")
+    kinds = [{}] if name in ("int64", "uint8", "bool") else [{}, {"low": -1, "high": 1}]
+    for kw in kinds:
+        made = []
+        for lib in (gk, torch):
+            lib.manual_seed(0)
+            t = lib.testing.make_tensor((2, 3), dtype=getattr(lib, name), device="cpu",
+                                        noncontiguous=noncontiguous, **kw)
+            made.append((t.to(lib.complex128).tolist(), t.is_contiguous(), lib.rand(1).item()))
+        assert made[0] == made[1]

@@ -548,3 +548,24 @@ def test_factories_hand_a_tensor_like_argument_to_its_handler(lib):
     assert lib.linspace(0, Size(), 3) == ("handled", "linspace", 3)
     assert lib.randint(Size(), (2,)) == ("handled", "randint", 2)
     assert lib.arange(3).tolist() == [0, 1, 2]
+
+
+def _add_to_mul(lib):
+    # the torch.compile function-modes recipe: a BaseTorchFunctionMode subclass that swaps the
+    # function and hands on to super()
+    class AddToMultiply(lib.overrides.BaseTorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if func == lib.Tensor.add:
+                func = lib.mul
+            return super().__torch_function__(func, types, args, kwargs)
+
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+    y = lib.tensor([[0.5, -1.0], [2.0, 0.25]])
+    with AddToMultiply():
+        inside = (x + y * x).tolist()
+        also = lib.add(x, y).tolist()  # (a function, not the method: left as it is)
+    return inside, also, (x + y).tolist()
+
+
+def test_base_torch_function_mode_as_torch():
+    assert _add_to_mul(gk) == _add_to_mul(torch)

@@ -783,7 +783,7 @@ def refresh_views(t):
         if v is None:
             continue
         base = _VIEW_BASES[id(v)]
-        node = v.grad_fn
+        node = v._grad_fn
         if node is None:
             if not base.requires_grad or base.grad_fn is None:
                 continue

@@ -761,7 +761,7 @@ class Tensor:
                 t.grad = g.detach() if t.grad is None else t.grad + g.detach()
 
         retain._retain = True
-        self.grad_fn.add_tensor_hook(retain)
+        self._grad_fn.add_tensor_hook(retain)
         self._hooks = (self._hooks or []) + [retain]
 
     @property
@@ -793,8 +793,8 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
-            self.grad_fn.add_tensor_hook(hook)
-            target = self.grad_fn.pre_hooks
+            self._grad_fn.add_tensor_hook(hook)  # (an output's own node, not its shared one)
+            target = self._grad_fn.pre_hooks
         else:
             if self._hooks is None:
                 self._hooks = []

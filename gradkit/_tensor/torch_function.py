@@ -22,8 +22,9 @@ from ..autograd import grad_mode as _grad_mode
 from ..autograd.graph import rename
 from .tensor import _STATE_SLOTS, Tensor, retyped
 
-__all__ = ["ACTIVE", "NOT_DISPATCHED", "DisableTorchFunction", "DisableTorchFunctionSubclass",
-           "TorchFunctionMode", "as_subclass", "call_handlers", "convert",
+__all__ = ["ACTIVE", "NOT_DISPATCHED", "BaseTorchFunctionMode", "DisableTorchFunction",
+           "DisableTorchFunctionSubclass", "TorchFunctionMode", "as_subclass", "call_handlers",
+           "convert",
            "disabled_torch_function_impl", "dispatch", "dispatch_face", "dispatch_failed",
            "get_default_nowrap_functions", "has_torch_function", "is_tensor_like",
            "tensor_like_failed", "wrap_function"]
@@ -336,6 +337,15 @@ class TorchFunctionMode:
         mode = cls(*args, **kwargs)
         mode.__enter__()
         return mode
+
+
+class BaseTorchFunctionMode(TorchFunctionMode):
+    """A TorchFunctionMode whose handler calls the function (PyTorch's
+    ``torch.overrides.BaseTorchFunctionMode``): a subclass overrides ``__torch_function__``,
+    changes ``func`` or its arguments, and hands on to ``super().__torch_function__``."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        return func(*args, **(kwargs or {}))
 
 
 def is_tensor_like(inp) -> bool:

@@ -113,10 +113,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for t in ins:
             if not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
-            if t.grad_fn is None:
+            if t._grad_fn is None:
                 capture.append(t)
             else:
-                capture.append(t.grad_fn)
+                capture.append(t._grad_fn)
                 nonleaf.append(t)
     captured = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
                             capture=capture, accumulate=True)
@@ -124,7 +124,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         from .._tensor.tensor import wrap  # (imported on use: that module imports this one)
 
         for t in nonleaf:
-            g = captured.get(t.grad_fn)
+            g = captured.get(t._grad_fn)
             if g is not None:  # a copy: the same array may also have become a leaf's .grad
                 if not create_graph:  # np.array would refuse a GPU array
                     g = wrap(g.copy() if hasattr(g, "__cuda_array_interface__")
@@ -173,9 +173,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
         return _detached(grad(outs, ins, gouts, retain_graph, True, only_inputs, allow_unused,
                               False, materialize_grads))
-    roots = [t.grad_fn if t.grad_fn is not None else t for t in outs]
+    # (``_grad_fn``: the node as recorded, an output's own one where several share a node)
+    roots = [t._grad_fn if t._grad_fn is not None else t for t in outs]
     grads = _root_grads(outs, gouts, create_graph, "grad()")
-    capture = [t.grad_fn if t.grad_fn is not None else t for t in ins]
+    capture = [t._grad_fn if t._grad_fn is not None else t for t in ins]
     captured = run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
                             capture=capture, accumulate=False)
     result = []

@@ -153,6 +153,8 @@ def _op_for(cls):
     if op is None:
         op = Op(cls.__name__, None, _function_backward, saves=0, release=_release,
                 grad_name=cls.__name__ + "Backward")
+        # its node reads as the Function's ctx (grad_fn.saved_tensors), as PyTorch's
+        op.default_cls = op.node_cls = _graph.node_class(op.default_cls.__name__, ctx=True)
         _FUNCTION_OP_CACHE[cls] = op
     return op
 
@@ -217,7 +219,7 @@ def _apply(cls, ctx, args, kwargs):
                 f"in-place operation (marked dirty in forward). Pass a clone() of it instead."
             )
     inputs = tuple(args[i] for i in tensor_pos)
-    nxt = tuple((t.grad_fn if t.grad_fn is not None else t) if t.requires_grad else None
+    nxt = tuple((t._grad_fn if t._grad_fn is not None else t) if t.requires_grad else None
                 for t in inputs)
     aux = (cls, ctx, tensor_pos, len(args), tuple(t._data.shape for t in inputs))
     diff = [isinstance(o, Tensor) and o.dtype.kind in "fc" and id(o) not in ctx._non_diff

@@ -245,6 +245,30 @@ def _draw(rng, t):
     return rng.standard_normal(shape)
 
 
+def _random_cotangents(outs, noncontiguous):
+    """gradgradcheck's cotangents: uniform in [-1, 1) from the global generator (``make_tensor``,
+    as PyTorch's), one per output that requires grad, so that a program's later random draws
+    are PyTorch's (zeros, drawing nothing, for an output that does not require grad)."""
+    from .. import testing  # (imported on use: it builds on the whole library)
+    from .._tensor import wrap
+
+    res = []
+    for o in outs:
+        if not o.requires_grad:
+            res.append(wrap(_on(np.zeros(o._data.shape, o._data.dtype), o)))
+            continue
+        dtype = o.dtype if o.is_floating_point() or o.is_complex() else _float64()
+        res.append(testing.make_tensor(tuple(o.shape), dtype=dtype, device=o.device, low=-1,
+                                       high=1, requires_grad=True, noncontiguous=noncontiguous))
+    return tuple(res)
+
+
+def _float64():
+    from .. import _dtype
+
+    return _dtype.float64
+
+
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
                   gen_non_contig_grad_outputs=False, raise_exception=True, fast_mode=False,
                   **unused) -> bool:
@@ -254,11 +278,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     inputs = _as_tuple(inputs)
     with enable_grad():
         outs = _outputs(func, inputs)
-    rng = np.random.default_rng(1)
     if grad_outputs is None:
-        grad_outputs = tuple(
-            wrap(_on(_draw(rng, o).astype(o._data.dtype), o)).requires_grad_(True)
-            for o in outs)
+        grad_outputs = _random_cotangents(outs, gen_non_contig_grad_outputs)
     else:
         grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)

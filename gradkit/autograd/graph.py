@@ -454,7 +454,14 @@ class Shown:
 
 
 def observe(node):
-    """``node`` as the outside sees it: from now on an instance of its named class."""
+    """``node`` as the outside sees it: from now on an instance of its named class. An output
+    of a node with several outputs shows that node, as PyTorch's outputs share one (``a.grad_fn
+    is b.grad_fn`` for the two halves of a ``chunk``; hooks then see every output's gradient)."""
+    if type(node) is Node and node.op is SELECT:
+        parent = node.next[0]
+        # (not an output given a node of its own name: checkpoint's, use_reentrant=False)
+        if node.named.__name__ == (parent.named or _name_from_aux(parent)).__name__:
+            node = parent
     if type(node) is Node or type(node) is MultiNode:
         node.__class__ = node.named or _name_from_aux(node)
     return node
@@ -489,20 +496,36 @@ NODE_TYPES = {Node}
 _CLASSES = {}
 
 
-def node_class(name, tag=None, multi=False):
+def node_class(name, tag=None, multi=False, ctx=False):
     """The Node subclass named ``name`` (``type(t.grad_fn).__name__`` as PyTorch's), made once
-    per ``(name, tag, multi)``. ``tag`` (a class attribute) tells ``next_functions`` how
-    PyTorch's entries differ from the node's inputs (see ``Node.next_functions``, ``Op``)."""
-    key = (name, tag, multi)
+    per ``(name, tag, multi, ctx)``. ``tag`` (a class attribute) tells ``next_functions`` how
+    PyTorch's entries differ from the node's inputs (see ``Node.next_functions``, ``Op``).
+    ``ctx``: the node of a custom Function, which reads as its context (``grad_fn.saved_tensors``,
+    ``grad_fn.needs_input_grad``, what forward set on ``ctx``), PyTorch's node being the ctx."""
+    key = (name, tag, multi, ctx)
     cls = _CLASSES.get(key)
     if cls is None:
         base = MultiNode if multi else Node
-        cls = type(name, (base,), {"__slots__": (), "__module__": "builtins", "tag": tag,
-                                   "connected": name in CONNECTED_NODES})
+        body = {"__slots__": (), "__module__": "builtins", "tag": tag,
+                "connected": name in CONNECTED_NODES, "reads_ctx": ctx}
+        if ctx:
+            body["__getattr__"] = _ctx_attribute
+        cls = type(name, (base,), body)
         _CLASSES[key] = cls
         (MULTI_TYPES if multi else PLAIN_TYPES).add(cls)
         NODE_TYPES.add(cls)
     return cls
+
+
+def _ctx_attribute(node, name):
+    """(``__getattr__`` of a custom Function's node class: only what the node itself lacks.)"""
+    aux = node.aux
+    if not name.startswith("__") and type(aux) is tuple and len(aux) > 1:
+        try:
+            return getattr(aux[1], name)
+        except AttributeError:
+            pass
+    raise AttributeError(f"'{type(node).__name__}' object has no attribute '{name}'")
 
 
 def _connect_backward(xp, g, ins, out, aux, needs):
@@ -677,7 +700,8 @@ class MultiNode(Node):
 
     def __init__(self, op, inputs, next_, saved, out, aux, versions, needs=None):
         super().__init__(op, inputs, next_, saved, out, aux, versions, needs)
-        self.named = node_class(op.default_cls.__name__, None, True)
+        self.named = node_class(op.default_cls.__name__, None, True,
+                                op.default_cls.reads_ctx)
 
 
 MULTI_TYPES.add(MultiNode)

@@ -107,8 +107,10 @@ def set_default_device(device) -> None:
         from .. import cuda
 
         if not cuda.is_available():
-            raise RuntimeError(f"set_default_device({str(device)!r}): CUDA is not available "
-                               f"(gradkit needs CuPy and an NVIDIA GPU)")
+            from .._backend import CudaUnavailableError
+
+            raise CudaUnavailableError(f"set_default_device({str(device)!r}): CUDA is not "
+                                       f"available (gradkit needs CuPy and an NVIDIA GPU)")
         raise NotImplementedError(
             f"set_default_device({str(device)!r}): gradkit's factories do not follow a CUDA "
             f"default device yet; pass device= to the factories or move tensors with .to()")

@@ -556,7 +556,7 @@ def __setitem__(self, index, value):
             value = value.to(self.device)
         if value.dtype != self.dtype:
             value = value.to(self.dtype)
-        old = _make(self._data.copy(), self.requires_grad, self.grad_fn)
+        old = _make(self._data.copy(), self.requires_grad, self._grad_fn)
         try:
             res = apply2(S.SETITEM, old, value, (idx, not vt))
         except IndexError as e:
@@ -572,7 +572,7 @@ def __setitem__(self, index, value):
             rebase_view(self, root, chain, res)
             refresh_views(root)
             return
-        self.grad_fn = res.grad_fn
+        self.grad_fn = res._grad_fn
         self.requires_grad = True
         refresh_views(self)
         return

@@ -116,8 +116,8 @@ def _metadata_inplace(self, res, name):
             f"{name}(): a leaf Variable that requires grad is being used in an in-place "
             f"operation. Use the out-of-place {name[:-1]}() or wrap it in gradkit.no_grad()")
     self._data = res._data
-    if res.grad_fn is not None:
-        self.grad_fn = res.grad_fn
+    if res._grad_fn is not None:
+        self.grad_fn = res._grad_fn
     self._vc[0] += 1
     return self
 

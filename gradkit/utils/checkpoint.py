@@ -108,7 +108,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
             if name is None:
                 o = o.detach()
             else:
-                _set_named(o.grad_fn, node_class(name))
+                _set_named(o._grad_fn, node_class(name))
         fixed.append(o)
     return tuple(fixed) if isinstance(out, tuple) else fixed[0]
 

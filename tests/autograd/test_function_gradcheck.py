@@ -487,3 +487,26 @@ def test_gradcheck_checks_forward_and_backward_ad_together():
     # a Function with no jvp fails the forward check, as PyTorch's does
     with pytest.raises(NotImplementedError):
         gradcheck(Exp.apply, (x,), check_forward_ad=True)
+
+
+def test_gradgradcheck_draws_pytorchs_cotangents_from_the_global_generator():
+    # PyTorch draws gradgradcheck's random grad_outputs with make_tensor (uniform in [-1, 1))
+    # from the global generator: a program's later random numbers depend on it
+    torch = pytest.importorskip("torch")
+
+    def after(lib):
+        lib.manual_seed(0)
+        x = lib.rand(3, 2, dtype=lib.float64, requires_grad=True)
+        seen = []
+
+        def f(t):
+            y = (t * t).sum(1)
+            y.register_hook(lambda g: seen.append(g.detach().tolist()))
+            return y, t.detach() * 2  # a second output that does not require grad
+
+        assert lib.autograd.gradgradcheck(f, (x,))
+        return seen[0], lib.randn(4).tolist()
+
+    ours, theirs = after(gk), after(torch)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)

@@ -381,7 +381,7 @@ def test_retain_graph_and_saved_freed():
     g1 = x.grad.numpy().copy()
     out.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * g1, rtol=1e-6)
-    node = out.grad_fn.next[0]
+    node = out._grad_fn.next[0]  # (the select node of output 0, then the LSTM node)
     assert node.saved is None  # gates and states freed once the graph is released
 
 
