@@ -23,7 +23,7 @@ from .._backend import namespace_of
 from ..autograd.graph import Op
 from .conv import col2im, im2col
 
-__all__ = ["FOLD", "RESAMPLE", "RESAMPLE_T", "UNFOLD"]
+__all__ = ["BILINEAR", "FOLD", "RESAMPLE", "RESAMPLE_T", "UNFOLD"]
 
 
 def _recorded(xp) -> bool:
@@ -130,6 +130,71 @@ def _resample_t_b(xp, g, ins, out, aux, needs):
 
 RESAMPLE = Op("UpsampleAxis", _resample_f, _resample_b, saves=0)
 RESAMPLE_T = Op("UpsampleAxisAdjoint", _resample_t_f, _resample_t_b, saves=0)
+
+
+# ----------------------------------------------------------------------------- BILINEAR
+# params: (h, w, lanes): per axis ``(n_in, (i0, i1), (w0, w1))`` as RESAMPLE takes them; lanes:
+# None for PyTorch's generic kernel, else the SIMD width (elements) of its channels-last kernel.
+#
+# Float32 on NumPy reproduces PyTorch's CPU arithmetic bit for bit (its kernels are built with
+# FMA contraction; ``_fma`` rounds once as an FMA does):
+# - generic kernel (NCHW): along W first, ``t = fma(x[.., w0], b0, x[.., w1] * b1)`` per row,
+#   then along H, ``fma(t[h0], a0, t[h1] * a1)``: separable, W before H;
+# - channels-last kernel (chosen for a channels-last input of more than 3 channels or an output
+#   of ``H + W <= 128``): corner weights ``w_ij = a_i * b_j`` rounded to float32, summed per pixel
+#   as ``x00 w00 + (x01 w01 + (x10 w10 + x11 w11))`` (one FMA per corner after the innermost
+#   product) for channels in whole SIMD vectors, and as ``((x01 w01 + x00 w00) + x10 w10) +
+#   x11 w11`` for the remaining channels.
+# Other dtypes and devices: one RESAMPLE per axis.
+def _fma(a, b, c):
+    return (np.multiply(a, b, dtype=np.float64) + c).astype(np.float32)
+
+
+def _taps_along(x, axis, idx, w):
+    return np.take(x, idx, axis=axis), _along(w, axis, x.ndim)
+
+
+def _bilinear_f(xp, x, h, w, lanes):
+    if xp.name != "numpy" or x.dtype != np.float32:
+        return _resample_f(xp, _resample_f(xp, x, 2, h[0], h[1], h[2]), 3, w[0], w[1], w[2])
+    (i0, i1), (a0, a1) = h[1], h[2]
+    (j0, j1), (b0, b1) = w[1], w[2]
+    if lanes is None:
+        x0, wb0 = _taps_along(x, 3, j0, b0)
+        x1, wb1 = _taps_along(x, 3, j1, b1)
+        t = _fma(x0, wb0, x1 * wb1)
+        t0, wa0 = _taps_along(t, 2, i0, a0)
+        t1, wa1 = _taps_along(t, 2, i1, a1)
+        return _fma(t0, wa0, t1 * wa1)
+    r0, r1 = np.take(x, i0, axis=2), np.take(x, i1, axis=2)
+    xs = (np.take(r0, j0, axis=3), np.take(r0, j1, axis=3),
+          np.take(r1, j0, axis=3), np.take(r1, j1, axis=3))
+    ws = tuple((a[:, None] * b[None, :]).astype(np.float32)
+               for a in (a0, a1) for b in (b0, b1))
+    c = x.shape[1]
+    split = c - c % lanes
+    out = np.empty(xs[0].shape, dtype=np.float32)
+    for lo, hi, order in ((0, split, (2, 3, 1, 0)), (split, c, (1, 0, 2, 3))):
+        if hi <= lo:
+            continue
+        part = [v[:, lo:hi] for v in xs]
+        k = order[0]
+        acc = part[k] * ws[k]
+        for k in order[1:]:
+            acc = _fma(part[k], ws[k], acc)
+        out[:, lo:hi] = acc
+    return out
+
+
+def _bilinear_b(xp, g, ins, out, aux, needs):
+    (nh, ih, wh), (nw, iw, ww), _ = aux
+    if _recorded(xp):
+        g = xp.apply(RESAMPLE_T, (g,), (3, nw, iw, ww))
+        return (xp.apply(RESAMPLE_T, (g,), (2, nh, ih, wh)),)
+    return (_resample_t_f(xp, _resample_t_f(xp, g, 3, nw, iw, ww), 2, nh, ih, wh),)
+
+
+BILINEAR = Op("UpsampleBilinear2d", _bilinear_f, _bilinear_b, saves=0)
 
 
 # ----------------------------------------------------------------------------- UNFOLD / FOLD
