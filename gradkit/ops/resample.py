@@ -141,49 +141,87 @@ RESAMPLE_T = Op("UpsampleAxisAdjoint", _resample_t_f, _resample_t_b, saves=0)
 # - generic kernel (NCHW): along W first, ``t = fma(x[.., w0], b0, x[.., w1] * b1)`` per row,
 #   then along H, ``fma(t[h0], a0, t[h1] * a1)``: separable, W before H;
 # - channels-last kernel (chosen for a channels-last input of more than 3 channels or an output
-#   of ``H + W <= 128``): corner weights ``w_ij = a_i * b_j`` rounded to float32, summed per pixel
-#   as ``x00 w00 + (x01 w01 + (x10 w10 + x11 w11))`` (one FMA per corner after the innermost
-#   product) for channels in whole SIMD vectors, and as ``((x01 w01 + x00 w00) + x10 w10) +
-#   x11 w11`` for the remaining channels.
+#   of ``H + W <= 128``): see ``_bilinear_nhwc``.
 # Other dtypes and devices: one RESAMPLE per axis.
-def _fma(a, b, c):
-    return (np.multiply(a, b, dtype=np.float64) + c).astype(np.float32)
+_F64 = np.float64
+_CHUNK = 1 << 15  # elements per block of output (the float64 scratch stays in cache)
 
 
-def _taps_along(x, axis, idx, w):
-    return np.take(x, idx, axis=axis), _along(w, axis, x.ndim)
+class _Fma:
+    """``acc = fma(x, w, acc)`` over float64 scratch holding float32 values: the product of
+    two float32 is exact in float64, the sum is rounded there and then to float32 (a true FMA
+    rounds once; the two differ only on an exact float32 tie)."""
+
+    def __init__(self, shape):
+        self.acc, self.tmp = np.empty(shape, _F64), np.empty(shape, _F64)
+        self.f32 = np.empty(shape, np.float32)
+
+    def _round(self):
+        np.copyto(self.f32, self.acc, casting="same_kind")
+        np.copyto(self.acc, self.f32)
+
+    def chain(self, pairs):
+        """``fma(x_n, w_n, ... fma(x_2, w_2, round(x_1 w_1)))`` in ``self.f32``."""
+        (x, w), rest = pairs[0], pairs[1:]
+        np.multiply(x, w, out=self.acc)
+        self._round()
+        for x, w in rest:
+            np.multiply(x, w, out=self.tmp)
+            self.acc += self.tmp
+            self._round()
+        return self.f32
+
+
+def _blocks(n, per):
+    step = max(1, _CHUNK // max(per, 1))
+    return [(s, min(s + step, n)) for s in range(0, n, step)]
+
+
+def _bilinear_generic(x, i, a, j, b):
+    """PyTorch's generic kernel: each row along W, ``fma(x[w0], b0, x[w1] b1)``, then the
+    rows along H, ``fma(t[h0], a0, t[h1] a1)``."""
+    n, c, hi, _ = x.shape
+    ho, wo = i[0].size, j[0].size
+    x = x.reshape(n * c, hi, -1)
+    out = np.empty((n * c, ho, wo), np.float32)
+    b64, a64 = [v.astype(_F64) for v in b], [v.astype(_F64)[:, None] for v in a]
+    for s, e in _blocks(n * c, ho * wo):
+        xb = x[s:e].astype(_F64)
+        cols = [np.take(xb, k, axis=2) for k in j]
+        t = _Fma(cols[0].shape).chain([(cols[1], b64[1]), (cols[0], b64[0])])
+        t = t.astype(_F64)
+        rows = [np.take(t, k, axis=1) for k in i]
+        out[s:e] = _Fma(rows[0].shape).chain([(rows[1], a64[1]), (rows[0], a64[0])])
+    return out.reshape(n, c, ho, wo)
+
+
+def _bilinear_nhwc(x, i, a, j, b, lanes):
+    """PyTorch's channels-last kernel: corner weights ``w_pq = a_p b_q`` in float32, per pixel
+    ``x00 w00 + (x01 w01 + (x10 w10 + x11 w11))`` (FMA-contracted) for the channels in whole
+    ``lanes``-wide vectors, ``((x01 w01 + x00 w00) + x10 w10) + x11 w11`` for the rest."""
+    n, c = x.shape[:2]
+    ho, wo = i[0].size, j[0].size
+    ws = [(p[:, None] * q[None, :]).astype(_F64) for p in a for q in b]  # w00 w01 w10 w11
+    out = np.empty((n, c, ho, wo), np.float32)
+    split = c - c % lanes
+    for lo, hi, order in ((0, split, (2, 3, 1, 0)), (split, c, (1, 0, 2, 3))):
+        if hi <= lo:
+            continue
+        for s in range(n):
+            cols = [np.take(x[s, lo:hi], k, axis=2).astype(_F64) for k in j]
+            for r, q in _blocks(ho, (hi - lo) * wo):
+                xs = [np.take(cols[v], i[u][r:q], axis=1) for u in (0, 1) for v in (0, 1)]
+                fma = _Fma(xs[0].shape)
+                out[s, lo:hi, r:q] = fma.chain([(xs[k], ws[k][r:q]) for k in order])
+    return out
 
 
 def _bilinear_f(xp, x, h, w, lanes):
     if xp.name != "numpy" or x.dtype != np.float32:
         return _resample_f(xp, _resample_f(xp, x, 2, h[0], h[1], h[2]), 3, w[0], w[1], w[2])
-    (i0, i1), (a0, a1) = h[1], h[2]
-    (j0, j1), (b0, b1) = w[1], w[2]
     if lanes is None:
-        x0, wb0 = _taps_along(x, 3, j0, b0)
-        x1, wb1 = _taps_along(x, 3, j1, b1)
-        t = _fma(x0, wb0, x1 * wb1)
-        t0, wa0 = _taps_along(t, 2, i0, a0)
-        t1, wa1 = _taps_along(t, 2, i1, a1)
-        return _fma(t0, wa0, t1 * wa1)
-    r0, r1 = np.take(x, i0, axis=2), np.take(x, i1, axis=2)
-    xs = (np.take(r0, j0, axis=3), np.take(r0, j1, axis=3),
-          np.take(r1, j0, axis=3), np.take(r1, j1, axis=3))
-    ws = tuple((a[:, None] * b[None, :]).astype(np.float32)
-               for a in (a0, a1) for b in (b0, b1))
-    c = x.shape[1]
-    split = c - c % lanes
-    out = np.empty(xs[0].shape, dtype=np.float32)
-    for lo, hi, order in ((0, split, (2, 3, 1, 0)), (split, c, (1, 0, 2, 3))):
-        if hi <= lo:
-            continue
-        part = [v[:, lo:hi] for v in xs]
-        k = order[0]
-        acc = part[k] * ws[k]
-        for k in order[1:]:
-            acc = _fma(part[k], ws[k], acc)
-        out[:, lo:hi] = acc
-    return out
+        return _bilinear_generic(x, h[1], h[2], w[1], w[2])
+    return _bilinear_nhwc(x, h[1], h[2], w[1], w[2], lanes)
 
 
 def _bilinear_b(xp, g, ins, out, aux, needs):
