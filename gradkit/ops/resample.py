@@ -98,16 +98,32 @@ def _scatter_into(out, g, axis, idx, w):
 
 
 # ----------------------------------------------------------------------------- RESAMPLE
-# params: (axis, n_in, idxs, ws): a tuple of index arrays (one per tap) and a tuple of weight
-# arrays in the input's dtype, or None for a single unweighted tap
-def _resample_f(xp, x, axis, n_in, idxs, ws):
+# params: (axis, n_in, idxs, ws[, fma]): a tuple of index arrays (one per tap) and a tuple of
+# weight arrays in the input's dtype, or None for a single unweighted tap; fma: two float32 taps
+# summed as PyTorch's FMA-contracted kernels do, ``fma(x[i0], w0, x[i1] * w1)``
+def _resample_f(xp, x, axis, n_in, idxs, ws, fma=False):
+    if fma and xp.name == "numpy" and x.dtype == np.float32 and len(idxs) == 2:
+        return _fma_pair(x, axis, idxs, ws)
     y = _gather(x, axis, idxs[0], None if ws is None else ws[0])
     for k in range(1, len(idxs)):
         y += _gather(x, axis, idxs[k], ws[k])
     return y
 
 
-def _resample_t_f(xp, g, axis, n_in, idxs, ws):
+def _fma_pair(x, axis, idxs, ws):
+    lead = int(np.prod(x.shape[:axis], dtype=np.int64))
+    n_out = idxs[0].size
+    parts = [np.take(x, i, axis=axis).reshape(lead, n_out, -1) for i in idxs]
+    w64 = [w.astype(_F64)[:, None] for w in ws]
+    out = np.empty(parts[0].shape, np.float32)
+    for s, e in _blocks(lead, parts[0][0].size):
+        out[s:e] = _Fma(out[s:e].shape).chain([(parts[1][s:e], w64[1]), (parts[0][s:e], w64[0])])
+    shape = list(x.shape)
+    shape[axis] = n_out
+    return out.reshape(shape)
+
+
+def _resample_t_f(xp, g, axis, n_in, idxs, ws, fma=False):
     shape = list(g.shape)
     shape[axis] = n_in
     out = namespace_of(g).zeros(tuple(shape), dtype=g.dtype)

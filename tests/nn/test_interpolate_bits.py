@@ -1,8 +1,8 @@
 """F.interpolate agrees with PyTorch's CPU kernels bit for bit (not only to float rounding)
 where gradkit follows their arithmetic: bilinear float32 (both of PyTorch's kernels: the
 generic one for NCHW outputs with H + W > 128, the channels-last one otherwise and for
-channels-last inputs of more than 3 channels, its vector lanes and its scalar tail), and the
-nearest modes."""
+channels-last inputs of more than 3 channels, its vector lanes and its scalar tail), linear and
+trilinear float32 (innermost axis first, one FMA per pair of taps), and the nearest modes."""
 
 import numpy as np
 import pytest
@@ -59,6 +59,17 @@ def test_bilinear_float32_is_bit_exact(shape, align_corners, kw):
 def test_bilinear_float32_channels_last_is_bit_exact(channels, size):
     assert _mismatches((2, channels, 20, 30), channels_last=True, mode="bilinear",
                        size=size) == 0
+
+
+@pytest.mark.parametrize("kw", [dict(scale_factor=1.7), dict(scale_factor=0.6), "size"], ids=str)
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("shape", [(2, 3, 9), (1, 20, 40), (1, 2, 4, 5, 6), (1, 16, 9, 10, 11)],
+                         ids=str)
+def test_linear_and_trilinear_float32_are_bit_exact(shape, align_corners, kw):
+    if kw == "size":
+        kw = dict(size=tuple(2 * n + 3 for n in shape[2:]))
+    mode = "linear" if len(shape) == 3 else "trilinear"
+    assert _mismatches(shape, mode=mode, align_corners=align_corners, **kw) == 0
 
 
 @pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])

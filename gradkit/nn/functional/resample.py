@@ -148,7 +148,9 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
                 for n, o, s in zip(x.shape[2:], out, scale)]
         return apply1(RS.BILINEAR, x, (*taps, bilinear_lanes(x, out)))
     y = x
-    for k in range(dim):
+    # (PyTorch's generic kernels interpolate the innermost axis first)
+    for k in reversed(range(dim)) if mode in ("linear", "trilinear") and not antialias \
+            else range(dim):
         n_in, n_out = x.shape[2 + k], out[k]
         scale = None if scales is None else scales[k]
         if mode in ("nearest", "nearest-exact"):
@@ -163,9 +165,7 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
         elif mode == "bicubic":
             taps = cubic_taps(n_in, n_out, scale, align_corners, dtype)
         else:
-            taps = linear_taps(n_in, n_out, scale, align_corners, dtype)
-            if taps is None:
-                continue
+            taps = linear_taps(n_in, n_out, scale, align_corners, dtype) + (True,)
         y = apply1(RS.RESAMPLE, y, (2 + k, n_in) + taps)
     if y is x:  # PyTorch returns a new tensor even when no axis changes size
         y = x * 1 if x._data.dtype.kind == "f" else wrap(x._data.copy())
