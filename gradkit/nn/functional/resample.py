@@ -11,7 +11,6 @@ the im2col/col2im kernels of the convolutions.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +25,7 @@ from ...ops import resample as RS
 from . import _grid_kernel as _GK
 from . import _node_names as _NN
 from ._resample_sizes import _sizes, check_size_arity
+from ._resample_taps import aa_taps, bilinear_lanes, cubic_taps, linear_taps, nearest_taps
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["affine_grid", "channel_shuffle", "fold", "grid_sample", "interpolate",
@@ -39,109 +39,6 @@ _SHAPES = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
 
 def _tensor(input, name="input"):
     return input if isinstance(input, Tensor) else as_tensor_arg(input, name=name)
-
-
-def _opmath(dtype):
-    return np.float64 if np.dtype(dtype) == np.float64 else np.float32
-
-
-def _nearest_taps(n_in, n_out, scale, exact, dtype):
-    """Source index of each output position (PyTorch's ``HelperInterpNearest[Exact]``; like
-    it, an axis that keeps its size is still resampled with a given scale factor)."""
-    if n_out == n_in and scale is None:
-        return np.arange(n_out)
-    ft = _opmath(dtype)
-    ratio = ft(1.0 / scale) if scale is not None and scale > 0 else ft(n_in) / ft(n_out)
-    dst = np.arange(n_out, dtype=ft)
-    if exact:
-        src = np.maximum(ratio * (dst + ft(0.5)) - ft(0.5), ft(0)) + ft(0.5)
-    else:
-        src = ratio * dst
-    return np.minimum(np.floor(src).astype(np.int64), n_in - 1)
-
-
-def _linear_taps(n_in, n_out, scale, align_corners, dtype):
-    """``((i0, i1), (w0, w1))`` per output position (PyTorch's ``compute_source_index_and_lambda``;
-    an axis that keeps its size takes each value twice, weighted 1 and 0: an inf becomes NaN)."""
-    if n_out == n_in:
-        i = np.arange(n_in)
-        return (i, i), (np.ones(n_in, dtype=dtype), np.zeros(n_in, dtype=dtype))
-    ft = _opmath(dtype)
-    src = _source_index(n_in, n_out, scale, align_corners, ft)
-    src = np.maximum(src, ft(0))
-    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
-    w1 = np.clip(src - i0.astype(ft), 0, 1)
-    i1 = i0 + (i0 < n_in - 1)
-    w0 = ft(1) - w1
-    dt = np.dtype(dtype)
-    return (i0, i1), (w0.astype(dt), w1.astype(dt))
-
-
-def _source_index(n_in, n_out, scale, align_corners, ft):
-    """PyTorch's ``area_pixel_compute_source_index`` before its clamp at 0, in ``ft``."""
-    dst = np.arange(n_out, dtype=ft)
-    if align_corners:
-        ratio = ft(n_in - 1) / ft(n_out - 1) if n_out > 1 else ft(0)
-        return ratio * dst
-    ratio = ft(1.0 / scale) if scale is not None and scale > 0 else ft(n_in) / ft(n_out)
-    return ratio * (dst + ft(0.5)) - ft(0.5)
-
-
-_CUBIC_A = -0.75
-
-
-def _cubic_taps(n_in, n_out, scale, align_corners, dtype):
-    """Four taps ``i - 1 .. i + 2`` (clamped to the axis) with the cubic-convolution weights
-    of PyTorch's bicubic kernel (``A = -0.75``)."""
-    ft = _opmath(dtype)
-    src = _source_index(n_in, n_out, scale, align_corners, ft)
-    i = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
-    t = np.clip(src - i.astype(ft), 0, 1)
-    a = ft(_CUBIC_A)
-
-    def near(x):  # |x| <= 1
-        return ((a + 2) * x - (a + 3)) * x * x + 1
-
-    def far(x):  # 1 < |x| < 2
-        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-
-    ws = (far(t + 1), near(t), near(1 - t), far(2 - t))
-    idxs = tuple(np.clip(i + k - 1, 0, n_in - 1) for k in range(4))
-    dt = np.dtype(dtype)
-    return idxs, tuple(w.astype(dt) for w in ws)
-
-
-def _aa_taps(n_in, n_out, scale, align_corners, cubic, dtype):
-    """Antialiased taps (PyTorch's ``_compute_indices_min_size_weights_aa``): a triangle
-    (bilinear) or Keys cubic (``A = -0.5``) filter stretched by the downsampling ratio, its
-    weights normalised per output position; unused taps get weight 0."""
-    ft = _opmath(dtype)
-    if align_corners:
-        ratio = ft(n_in - 1) / ft(n_out - 1) if n_out > 1 else ft(0)
-    else:
-        ratio = ft(1.0 / scale) if scale is not None and scale > 0 else ft(n_in) / ft(n_out)
-    interp = 4 if cubic else 2
-    support = ft(interp * 0.5) * ratio if ratio >= 1 else ft(interp * 0.5)
-    width = int(math.ceil(support)) * 2 + 1
-    invscale = ft(1) / ratio if ratio >= 1 else ft(1)
-    center = ratio * (np.arange(n_out, dtype=ft) + ft(0.5))
-    xmin = np.maximum((center - support + ft(0.5)).astype(np.int64), 0)
-    xsize = np.minimum((center + support + ft(0.5)).astype(np.int64), n_in) - xmin
-    j = np.arange(width)
-    x = np.abs((xmin[:, None] + j - center[:, None] + ft(0.5)) * invscale).astype(ft)
-    if cubic:
-        a = ft(-0.5)
-        w = np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
-                     np.where(x < 2, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, 0))
-    else:
-        w = np.maximum(1 - x, 0)
-    w = np.where(j < xsize[:, None], w, 0).astype(ft)
-    total = w.sum(axis=1, keepdims=True)
-    w = np.where(total != 0, w / np.where(total != 0, total, 1), w)
-    idx = np.minimum(xmin[:, None] + j, n_in - 1)
-    dt = np.dtype(dtype)
-    return (tuple(np.ascontiguousarray(idx[:, k]) for k in range(width)),
-            tuple(np.ascontiguousarray(w[:, k]).astype(dt) for k in range(width)))
 
 
 def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
@@ -245,25 +142,30 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
             return adaptive_avg_pool2d(x, tuple(out))
         return adaptive_avg_pool3d(x, tuple(out))
     dtype = x._data.dtype if x.dtype.kind == "f" else np.dtype(np.float32)  # (uint8)
+    if mode == "bilinear" and not antialias:
+        scale = (None, None) if scales is None else scales
+        taps = [(n, *linear_taps(n, o, s, align_corners, dtype))
+                for n, o, s in zip(x.shape[2:], out, scale)]
+        return apply1(RS.BILINEAR, x, (*taps, bilinear_lanes(x, out)))
     y = x
-    for k in range(dim):
+    # (PyTorch's generic kernels interpolate the innermost axis first)
+    for k in reversed(range(dim)) if mode in ("linear", "trilinear") and not antialias \
+            else range(dim):
         n_in, n_out = x.shape[2 + k], out[k]
         scale = None if scales is None else scales[k]
         if mode in ("nearest", "nearest-exact"):
-            idx = _nearest_taps(n_in, n_out, scale, mode == "nearest-exact", dtype)
+            idx = nearest_taps(n_in, n_out, scale, mode == "nearest-exact", dtype)
             if n_in == n_out and bool((idx == np.arange(n_in)).all()):
                 continue
             taps = ((idx,), None)
         elif antialias:
             if n_in == n_out:  # PyTorch's separable antialiased kernel skips such an axis
                 continue
-            taps = _aa_taps(n_in, n_out, scale, align_corners, mode == "bicubic", dtype)
+            taps = aa_taps(n_in, n_out, scale, align_corners, mode == "bicubic", dtype)
         elif mode == "bicubic":
-            taps = _cubic_taps(n_in, n_out, scale, align_corners, dtype)
+            taps = cubic_taps(n_in, n_out, scale, align_corners, dtype)
         else:
-            taps = _linear_taps(n_in, n_out, scale, align_corners, dtype)
-            if taps is None:
-                continue
+            taps = linear_taps(n_in, n_out, scale, align_corners, dtype) + (True,)
         y = apply1(RS.RESAMPLE, y, (2 + k, n_in) + taps)
     if y is x:  # PyTorch returns a new tensor even when no axis changes size
         y = x * 1 if x._data.dtype.kind == "f" else wrap(x._data.copy())
