@@ -147,6 +147,10 @@ CASES = [
     lambda L: F(L).margin_ranking_loss(L.ones(1), [1.0], L.ones(1), reduction="bogus"),
     lambda L: L.nn.HuberLoss(delta=-0.5)(L.ones(3), L.zeros(3)),
     lambda L: F(L).multi_margin_loss(L.ones(3, 2), L.tensor([1, 1, 0]), weight=L.tensor(1.5)),
+    # multi_margin_loss's Python code checks p (ValueError) before the binding the input's type
+    lambda L: F(L).multi_margin_loss([[1.5, -0.9], [0.8, 0.8]], L.tensor([0, 1]), p=0),
+    lambda L: F(L).multi_margin_loss([[1.5, -0.9]], L.tensor([0]), 3, 1.0, None, None, None),
+    lambda L: F(L).multi_margin_loss([[1.5, -0.9]], L.tensor([0]), p=2),
     lambda L: L.nn.GRU(2, 2)(L.ones(3, 2), [[0.5, 0.5]]),
     # an adaptive pool's output_size is not repeated from one value (RuntimeError); lp_pool2d/3d
     # unpack their kernel (ValueError)

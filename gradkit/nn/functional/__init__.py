@@ -80,8 +80,10 @@ def _guard_tensor_arguments():
 
         err3 = error
         # the dropouts' Python code checks p (ValueError) before the input is used
+        # (and multi_margin_loss's p: ValueError unless 1 or 2)
         i_p = params.index("p") if name in ("dropout", "alpha_dropout", "feature_alpha_dropout",
-                                            "dropout1d", "dropout2d", "dropout3d") else None
+                                            "dropout1d", "dropout2d", "dropout3d",
+                                            "multi_margin_loss") else None
         if name == "max_pool3d":  # with return_indices, PyTorch's Python code reads .is_cuda
             i_ri = params.index("return_indices")
 
@@ -103,7 +105,12 @@ def _guard_tensor_arguments():
                     r = got.get("reduction")
                     if isinstance(r, str) and r != "batchmean":
                         _check_reduction(_legacy_reduction(None, None, r), name)
-            if i_p is not None:
+            if i_p is not None and name == "multi_margin_loss":
+                pv = args[i_p] if i_p < len(args) else kwargs.get("p", 1)
+                if pv not in (1, 2):
+                    raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, "
+                                     f"got p={pv!r}")
+            elif i_p is not None:
                 from .dropout import _check_p
 
                 pv = args[i_p] if i_p < len(args) else kwargs.get("p", 0.5)
