@@ -151,6 +151,15 @@ CASES = [
     lambda L: F(L).multi_margin_loss([[1.5, -0.9], [0.8, 0.8]], L.tensor([0, 1]), p=0),
     lambda L: F(L).multi_margin_loss([[1.5, -0.9]], L.tensor([0]), 3, 1.0, None, None, None),
     lambda L: F(L).multi_margin_loss([[1.5, -0.9]], L.tensor([0]), p=2),
+    # embedding's Python code: padding_idx against weight.size(0) (AttributeError for a list,
+    # AssertionError out of range), max_norm's input.contiguous(), then the binding's types
+    lambda L: F(L).embedding(L.tensor([0, 1]), [[0.5, 1.0], [2.0, 3.0]], padding_idx=1),
+    lambda L: F(L).embedding(L.tensor([0, 1]), [[0.5, 1.0], [2.0, 3.0]], padding_idx=0),
+    lambda L: F(L).embedding(L.tensor([0, 1]), L.ones(2, 3), padding_idx=2),
+    lambda L: F(L).embedding(L.tensor([0, 1]), L.ones(2, 3), padding_idx=-3),
+    lambda L: F(L).embedding(L.tensor([0, 1]), L.ones(2, 3), padding_idx=-2),
+    lambda L: F(L).embedding([0, 1], [[0.5, 1.0], [2.0, 3.0]], max_norm=1.0),
+    lambda L: F(L).embedding([0, 1], L.ones(2, 3)),
     lambda L: L.nn.GRU(2, 2)(L.ones(3, 2), [[0.5, 0.5]]),
     # an adaptive pool's output_size is not repeated from one value (RuntimeError); lp_pool2d/3d
     # unpack their kernel (ValueError)
