@@ -40,6 +40,11 @@ CASES = [
     lambda L: _mha(L, L.ones(12, 4, dtype=L.float64), L.ones(9, dtype=L.float64), kv_same=True),
     lambda L: _mha(L, L.ones(12, 4, dtype=L.float64), L.ones(12, dtype=L.float64), kv_same=True),
     lambda L: _mha(L, L.ones(12, 4, dtype=L.float64), L.ones(12, dtype=L.float64)),
+    # ... a 0-D weight fails its chunk(3) before the packed bias (a list) is read
+    lambda L: _mha(L, L.tensor(0.5, dtype=L.float64), [0.5] * 12),
+    lambda L: _mha(L, L.tensor(0.5, dtype=L.float64), [0.5] * 12, kv_same=True),
+    lambda L: _mha(L, L.ones(12, 4, dtype=L.float64), [0.5] * 12),
+    lambda L: _mha(L, L.ones(12, 4, dtype=L.float64), [0.5] * 12, self_attn=True),
     # constructors take what PyTorch's take: the forward decides
     lambda L: L.nn.BatchNorm1d(2, momentum=2.0).double()(
         L.tensor([[1.0, 2.0], [4.0, 3.0], [0.5, 7.0]], dtype=L.float64)),
