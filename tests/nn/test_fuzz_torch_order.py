@@ -150,6 +150,9 @@ CASES = [
         [[1.0, 2.0]], L.ones(1, 2), L.ones(1, 2)),
     lambda L: L.nn.MultiLabelSoftMarginLoss(reduction="MEAN")(L.tensor(2.0), L.ones(1)),
     lambda L: F(L).margin_ranking_loss(L.ones(1), [1.0], L.ones(1), reduction="bogus"),
+    lambda L: F(L).binary_cross_entropy(L.tensor(0.8), 0.375, reduction=""),
+    lambda L: F(L).binary_cross_entropy_with_logits([-0.5, 0.9], L.ones(2), reduction="bogus"),
+    lambda L: F(L).binary_cross_entropy_with_logits([-0.5, 0.9], L.ones(2), reduction="sum"),
     lambda L: L.nn.HuberLoss(delta=-0.5)(L.ones(3), L.zeros(3)),
     lambda L: F(L).multi_margin_loss(L.ones(3, 2), L.tensor([1, 1, 0]), weight=L.tensor(1.5)),
     # multi_margin_loss's Python code checks p (ValueError) before the binding the input's type

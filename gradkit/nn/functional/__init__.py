@@ -68,7 +68,8 @@ def _guard_tensor_arguments():
     # Python functions of PyTorch that check the reduction string first, and losses that
     # compute before they read it
     early_reduction = {"triplet_margin_with_distance_loss", "poisson_nll_loss",
-                       "margin_ranking_loss"}
+                       "margin_ranking_loss", "binary_cross_entropy",
+                       "binary_cross_entropy_with_logits"}
     late_reduction = {"multilabel_soft_margin_loss", "gaussian_nll_loss"}
 
     def guard(f, name, checked, params):
