@@ -765,7 +765,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
         return _F.where(wrap(namespace_of(a._data).zeros(counts.shape, dtype=bool)), a.sum(1),
                         counts)
     if math.isinf(p):
-        if not i.size:
+        if not i.size or not x.shape[1]:  # (no pairs, or no coordinates: distances 0)
             return a.sum(1)
         top = a._data.max(axis=1, keepdims=True)
         hit = wrap((a._data == top).astype(x._data.dtype))
