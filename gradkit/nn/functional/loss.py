@@ -345,7 +345,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     t = _check_classes(t, c, ignore_index, "nll_loss", bounds=False)
     w = _weight_array(weight, c, x2._data.dtype, "nll_loss", x2)
     _check_classes(t, c, ignore_index, "nll_loss")
-    out = apply1(LO.NLL, x2, (t, w, ignore_index, reduction))
+    # (a (N, C) or (C,) input takes PyTorch's nll_loss kernel, whose order of summation
+    # float16/bfloat16 follow; the others its nll_loss2d)
+    out = apply1(LO.NLL, x2, (t, w, ignore_index, reduction, _t(input).ndim <= 2))
     if reduction == "none" and tuple(out.shape) != out_shape:
         out = out.reshape(out_shape)
     x = _t(input)
