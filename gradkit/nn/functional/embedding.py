@@ -72,6 +72,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if max_norm is not None and not isinstance(input, Tensor):
         raise NotATensorError(f"embedding(): input must be a Tensor of indices with max_norm, "
                               f"got {type(input).__name__}; make one with gradkit.tensor(...)")
+    return _lookup(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
+
+
+def _lookup(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse):
+    """``embedding`` after its Python-level checks (``torch.embedding``'s face too)."""
     if not isinstance(weight, Tensor):
         raise TypeError(f"embedding(): argument 'weight' (position 2) must be Tensor, not "
                         f"{type(weight).__name__}")
