@@ -61,6 +61,9 @@ CASES = [
     lambda L: L.nn.GroupNorm(1, 2, affine=False)(L.ones(2, 3, 4)),
     lambda L: L.nn.GroupNorm(2, 2, affine=False)(L.ones(2, 3, 4)),
     lambda L: L.nn.GroupNorm(1, 2)(L.ones(3)),
+    # MultiheadAttention's projection of a negative kdim/vdim: torch.empty's RuntimeError
+    lambda L: L.nn.MultiheadAttention(2, 2, kdim=-3, vdim=2),
+    lambda L: L.nn.MultiheadAttention(2, 2, kdim=2, vdim=-1),
     lambda L: L.nn.SmoothL1Loss(beta=-1.0)(L.ones(3, 0), L.ones(3, 1)),
     lambda L: L.nn.SmoothL1Loss(beta=-1.0)(L.ones(3), L.ones(3)),
     lambda L: L.nn.LayerNorm([0])(L.ones(3, 0)),
