@@ -197,6 +197,11 @@ CASES = [
     lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.ones(1), L.ones(1, 1)),
     lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.tensor(1.0), L.tensor(1.0), training=True),
     lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.ones(1), L.ones(1), L.tensor(2.0)),
+    # ... read by the kernel after its dispatch on the input's dtype (NotImplementedError)
+    lambda L: F(L).batch_norm(L.ones(3, 1, 1, dtype=L.int64), L.ones(1, dtype=L.float64),
+                              L.tensor(1.5, dtype=L.float64), training=True),
+    lambda L: F(L).batch_norm(L.ones(3, 1, 1, dtype=L.int64), L.ones(1, dtype=L.float64),
+                              L.ones(2, dtype=L.float64)),
     # constructors PyTorch does not check; its arithmetic's errors
     lambda L: L.nn.CrossEntropyLoss(label_smoothing=float("inf"))(L.ones(2, 2), L.tensor([1, 0])),
     lambda L: L.nn.AdaptiveLogSoftmaxWithLoss(3, 4, [2], div_value=0.0),

@@ -163,16 +163,17 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
     _check_channel_params("batch_norm", x, c, weight=weight, bias=bias,
                           running_mean=running_mean, running_var=running_var)
     weight, bias = _channel_vector(weight, c), _channel_vector(bias, c)
-    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
-        if t is not None and t.ndim != 1:  # (PyTorch's kernel reads them as vectors)
-            raise RuntimeError(f"batch_norm(): {name} must be a vector of {c} elements "
-                               f"(TensorAccessor expected 1 dims but tensor has {t.ndim})")
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("batch_norm(): running_mean and running_var must be defined in "
                            "evaluation mode (training=False)")
     cast = _param_dtypes("batch_norm", x, dict(weight=weight, bias=bias, running_mean=running_mean,
                                                 running_var=running_var), "batch_norm", False)
     weight, bias = cast["weight"], cast["bias"]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.ndim != 1:  # (PyTorch's kernel reads them as vectors, after
+            # its dispatch on the input's dtype)
+            raise RuntimeError(f"batch_norm(): {name} must be a vector of {c} elements "
+                               f"(TensorAccessor expected 1 dims but tensor has {t.ndim})")
     axes = (0,) + tuple(range(2, x.ndim))
     if training:
         m = x.numel() // c if c else 0
