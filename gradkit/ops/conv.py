@@ -511,11 +511,31 @@ def _channels_last_of(x, w):
 
 
 def _conv_f(xp, x, w, b, stride, padding, dilation, groups):
+    if x.dtype is _HALF and type(w) is np.ndarray and any(np.ravel(padding)) \
+            and not np.isfinite(w).all():
+        return _conv_half_unpadded_taps(xp, x, w, b, stride, padding, dilation, groups)
+    return _conv_f_body(xp, x, w, b, stride, padding, dilation, groups)
+
+
+def _conv_half_unpadded_taps(xp, x, w, b, stride, padding, dilation, groups):
+    """PyTorch's float16 kernel reads no padding: a NaN or inf weight whose taps at an output
+    fall on padding only adds nothing there (0 * inf would be NaN). There the result is the
+    convolution with those weights zeroed (the same sums); elsewhere the usual one."""
+    args = (stride, padding, dilation, groups)
+    finite = np.isfinite(w)
+    y, aux = _conv_f_body(xp, x, w, b, *args)
+    kept, _ = _conv_f_body(xp, x, np.where(finite, w, 0).astype(w.dtype), b, *args)
+    # how many taps of a non-finite weight fall inside the input at each output
+    inside, _ = _conv_f_body(xp, np.ones_like(x), (~finite).astype(x.dtype), None, *args)
+    return np.where(inside == 0, kept, y), aux
+
+
+def _conv_f_body(xp, x, w, b, stride, padding, dilation, groups):
     if b is not None and x.dtype is _HALF:
         # PyTorch's half kernel adds the bias to the float32 sums and rounds once (rounding the
         # convolution first gives another last bit in about a quarter of the entries)
-        y, aux = _conv_f(xp, x.astype(_F32), w.astype(_F32), b.astype(_F32), stride, padding,
-                         dilation, groups)
+        y, aux = _conv_f_body(xp, x.astype(_F32), w.astype(_F32), b.astype(_F32), stride,
+                              padding, dilation, groups)
         box = aux[4]
         if box:  # the kept patch matrix in the input's dtype, as backward expects it
             box[0] = box[0].astype(_HALF)

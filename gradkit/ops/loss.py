@@ -158,21 +158,96 @@ CROSS_ENTROPY = Op("CrossEntropyLoss", _ce_f, _ce_b, saves=SAVES_INPUTS, returns
 
 
 # ------------------------------------------------------------------ negative log likelihood
-def _nll_f(xp, x, t, weight, ignore_index, reduction):
+def _seq_segment_sums(vals, seg, nseg):
+    """Each segment's left-to-right sum from 0 in ``vals``' dtype, one rounding per addition
+    (segments as ids ``seg``, non-decreasing): padded with leading zeros, which add exactly."""
+    out = np.zeros(nseg, dtype=vals.dtype)
+    if not vals.size:
+        return out
+    starts = np.searchsorted(seg, np.arange(nseg))
+    counts = np.bincount(seg, minlength=nseg)
+    k = int(counts.max())
+    grid = np.zeros((nseg, k), dtype=vals.dtype)
+    grid[seg, np.arange(vals.size) - starts[seg] + (k - counts[seg])] = vals
+    for j in range(k):
+        out = out + grid[:, j]
+    return out
+
+
+def _cascade_sum(terms, b, batch):
+    """PyTorch's CPU nll_loss sum of ``terms`` (at batch rows ``b``, in order) in their own
+    dtype: 8 partial sums, each added into the next when the row index's next 4-bit digit
+    (more digits past 2^32 rows) rolls over to 0, and the partials summed at the end."""
+    levels = 8
+    power = max(4, int(np.ceil(np.log2(max(batch, 1)))) // levels)
+    mask = (1 << power) - 1
+    # how many levels flush after row b: the number of its low 4-bit digits that are 0
+    depth = np.zeros(b.shape, dtype=np.int64)
+    open_ = np.ones(b.shape, dtype=bool)
+    for j in range(levels - 1):
+        open_ &= ((b >> (j * power)) & mask) == 0
+        depth += open_
+    zero = terms.dtype.type(0)
+    vals, at, rest = terms, depth, []
+    for j in range(levels):
+        flush = at >= j + 1 if j < levels - 1 else np.zeros(at.shape, dtype=bool)
+        seg = np.cumsum(flush) - flush  # the segment each value closes or joins
+        nseg = int(flush.sum())
+        sums = _seq_segment_sums(vals, seg, nseg + 1)
+        rest.append(sums[nseg])  # the values after the last flush stay at this level
+        vals, at = sums[:nseg], at[flush]
+    total = zero
+    for r in rest:
+        total = total + r
+    return total
+
+
+def _nll_reduce_half(x, t, tc, valid, weight, reduction):
+    """float16 nll_loss 'mean'/'sum' in PyTorch's arithmetic: each product and partial sum
+    rounded to float16 (its kernel computes in the dtype, not in float32). Returns the loss and
+    the total weight (float16) its backward divides by."""
+    rows = np.flatnonzero(valid)
+    data = x[rows, tc[rows]]
+    dt = x.dtype.type
+    if weight is not None:
+        w = weight[tc[rows]]
+        terms = -(data * w)
+    else:
+        terms = -data
+    total = _cascade_sum(terms, rows, x.shape[0])
+    denom = _cascade_sum(w, rows, x.shape[0]) if weight is not None else dt(rows.size)
+    if reduction == "sum":
+        return np.asarray(total, dtype=x.dtype), denom
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(total / denom, dtype=x.dtype), denom
+
+
+def _nll_f(xp, x, t, weight, ignore_index, reduction, torch_order=False):
     m = x.shape[0]
     tc, valid, w_t, denom = _class_weights(xp, t, ignore_index, weight, x.dtype)
     loss = -x[xp.arange(m), tc] * w_t
     if not valid.all():  # an ignored target's loss is 0 even at an inf/NaN score
         loss = xp.where(valid, loss, 0)
-    out = _reduce(xp, loss, reduction, denom, x.dtype)
-    return out, (tc, w_t, denom, reduction, xp, valid)
+    half_total = None
+    if torch_order and reduction != "none" and type(x) is np.ndarray and x.dtype == np.float16:
+        out, half_total = _nll_reduce_half(x, t, tc, valid, weight, reduction)
+    else:
+        out = _reduce(xp, loss, reduction, denom, x.dtype)
+    return out, (tc, w_t, denom, reduction, xp, valid, half_total)
 
 
 def _nll_b(xp, g, ins, out, aux, needs):
-    tc, w_t, denom, reduction, ns, valid = aux
+    tc, w_t, denom, reduction, ns, valid, half_total = aux
     x = ins[0]
     m, c = x.shape[0], x.shape[1]
     a = ns.zeros((m, c), dtype=w_t.dtype)
+    if half_total is not None and _is_array(g):
+        # PyTorch's float16 kernel: grad = -(g / total_weight), then w[t] * grad, each rounded
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            grad = -(g / half_total) if reduction == "mean" else -g
+            rows = ns.arange(m)[valid]
+            a[rows, tc[rows]] = w_t[valid] * grad  # (times 1 without a weight: exact)
+        return (a,)
     if reduction == "mean" and not denom and valid.any() and _is_array(g):
         # valid targets of total weight 0: -w * g / 0 at each of them (nan, or inf for
         # weights of both signs) and 0 elsewhere, as PyTorch writes only the target entries

@@ -184,3 +184,43 @@ def test_hardtanh_gradient_at_nan_and_at_the_limits_as_torch(torch, name):
         return y, x.grad
 
     same_as_torch(torch, run)
+
+
+def _I(L, *s):
+    return L.ones(*s, dtype=L.int64)
+
+
+def _B(L, *s):
+    return L.ones(*s, dtype=L.bool)
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("call", [
+    # PyTorch's kernels of these dispatch on floating dtypes only (NotImplementedError); gradkit
+    # computed an integer or bool input in float32
+    lambda L: L.nn.functional.gelu(_I(L, 3)),
+    lambda L: L.nn.functional.gelu(_B(L, 3), approximate="tanh"),
+    lambda L: L.nn.functional.gelu(_I(L, 3), approximate="bad"),  # (the string first)
+    lambda L: L.nn.functional.softshrink(_I(L, 3), -1.0),  # (the dtype before lambda)
+    lambda L: L.nn.functional.softshrink(_B(L, 3), 0.5),
+    lambda L: L.nn.functional.glu(_I(L, 4)),
+    lambda L: L.nn.functional.glu(_B(L, 3)),  # (the halving check first)
+    lambda L: L.nn.functional.silu(_I(L, 3), inplace=True),
+    lambda L: L.nn.functional.mish(_I(L, 0)),
+    lambda L: L.nn.functional.hardswish(_B(L, 3), inplace=True),
+    lambda L: L.nn.functional.hardsigmoid(_I(L, 3), inplace=True),
+    lambda L: L.nn.functional.softplus(_I(L, 3), beta=0.5),
+    lambda L: L.nn.functional.softsign(_B(L, 3)),
+    lambda L: L.nn.functional.softsign(_I(L, 3)),  # (int64 has abs: float32 result)
+    lambda L: L.nn.SiLU()(_B(L, 3)),
+])
+def test_activation_integer_and_bool_inputs_as_torch(torch, call):
+    from oracle import same_as_torch
+
+    try:
+        call(torch)
+    except Exception as te:  # noqa: BLE001 - the type is compared with PyTorch's
+        with pytest.raises(type(te)):
+            call(gk)
+        return
+    same_as_torch(torch, call)

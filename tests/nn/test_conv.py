@@ -295,3 +295,23 @@ def test_conv_transpose1d_inf_weight_is_torchs_float64_sum(torch):
                                              stride=2).numpy()
     np.testing.assert_allclose(g, t, rtol=1e-5, atol=1e-6)  # (float32 against float64)
     assert np.isfinite(g[:, :, -1]).all()
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("stride,padding", [(1, 1), (2, 2)])
+def test_float16_conv_non_finite_weight_skips_padding_as_torch(torch, nd, bad, stride, padding):
+    # PyTorch's float16 kernel reads no padding: a NaN/inf weight whose taps fall on padding
+    # only leaves that output finite (gradkit's zero padding made 0 * inf = NaN there)
+    rng = np.random.default_rng(nd)
+    x = rng.standard_normal((2, 2) + (5,) * nd).astype(np.float16)
+    w = rng.standard_normal((3, 2) + (2,) * nd).astype(np.float16)
+    w[1, 0].reshape(-1)[0] = bad
+    b = rng.standard_normal(3).astype(np.float16)
+    f = f"conv{nd}d"
+    want = getattr(torch.nn.functional, f)(torch.tensor(x), torch.tensor(w), torch.tensor(b),
+                                           stride=stride, padding=padding).numpy()
+    got = getattr(F, f)(gk.tensor(x), gk.tensor(w), gk.tensor(b), stride=stride,
+                        padding=padding).numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-3)

@@ -192,3 +192,20 @@ def test_conv_layer_takes_numpy_integer_sizes_as_torch():
     t = torch.nn.Conv2d(np.int64(3), np.int64(4), np.int64(3))
     assert tuple(g.weight.shape) == tuple(t.weight.shape) and g.kernel_size == (3, 3)
     assert type(g.in_channels) is int
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("xdt,bdt", [(np.float16, np.uint8), (np.float16, np.float32),
+                                     (np.float64, np.float32), (np.float64, np.int64),
+                                     (np.float32, np.float64)])
+def test_transposed_conv_bias_of_another_dtype_as_torch(nd, xdt, bdt):
+    # torch 2.13 adds another bias dtype afterwards in its 1-D/2-D float64 kernel only
+    x = R.standard_normal((2, 3) + (4,) * nd).astype(xdt)
+    w = R.standard_normal((3, 2) + (2,) * nd).astype(xdt)
+    b = np.arange(1, 3).astype(bdt)
+    ours, theirs = _both(f"conv_transpose{nd}d", x, w, b)
+    if isinstance(theirs, type):
+        assert ours is theirs, (ours, theirs)
+    else:
+        assert not isinstance(ours, type), ours
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)

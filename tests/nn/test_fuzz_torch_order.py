@@ -40,6 +40,11 @@ CASES = [
     lambda L: _mha(L, L.ones(12, 4, dtype=L.float64), L.ones(9, dtype=L.float64), kv_same=True),
     lambda L: _mha(L, L.ones(12, 4, dtype=L.float64), L.ones(12, dtype=L.float64), kv_same=True),
     lambda L: _mha(L, L.ones(12, 4, dtype=L.float64), L.ones(12, dtype=L.float64)),
+    # ... a 0-D weight fails its chunk(3) before the packed bias (a list) is read
+    lambda L: _mha(L, L.tensor(0.5, dtype=L.float64), [0.5] * 12),
+    lambda L: _mha(L, L.tensor(0.5, dtype=L.float64), [0.5] * 12, kv_same=True),
+    lambda L: _mha(L, L.ones(12, 4, dtype=L.float64), [0.5] * 12),
+    lambda L: _mha(L, L.ones(12, 4, dtype=L.float64), [0.5] * 12, self_attn=True),
     # constructors take what PyTorch's take: the forward decides
     lambda L: L.nn.BatchNorm1d(2, momentum=2.0).double()(
         L.tensor([[1.0, 2.0], [4.0, 3.0], [0.5, 7.0]], dtype=L.float64)),
@@ -51,6 +56,14 @@ CASES = [
     lambda L: L.nn.GroupNorm(-2, 4)(L.ones(2, 4)),
     lambda L: L.nn.GroupNorm(2, -4),
     lambda L: L.nn.GroupNorm(3, 4),
+    lambda L: L.nn.GroupNorm(1, 2).double()(L.ones(1, 1, 1, dtype=L.float64)),
+    lambda L: L.nn.GroupNorm(1, 2)(L.ones(2, 3, 4)),
+    lambda L: L.nn.GroupNorm(1, 2, affine=False)(L.ones(2, 3, 4)),
+    lambda L: L.nn.GroupNorm(2, 2, affine=False)(L.ones(2, 3, 4)),
+    lambda L: L.nn.GroupNorm(1, 2)(L.ones(3)),
+    # MultiheadAttention's projection of a negative kdim/vdim: torch.empty's RuntimeError
+    lambda L: L.nn.MultiheadAttention(2, 2, kdim=-3, vdim=2),
+    lambda L: L.nn.MultiheadAttention(2, 2, kdim=2, vdim=-1),
     lambda L: L.nn.SmoothL1Loss(beta=-1.0)(L.ones(3, 0), L.ones(3, 1)),
     lambda L: L.nn.SmoothL1Loss(beta=-1.0)(L.ones(3), L.ones(3)),
     lambda L: L.nn.LayerNorm([0])(L.ones(3, 0)),
@@ -145,8 +158,24 @@ CASES = [
         [[1.0, 2.0]], L.ones(1, 2), L.ones(1, 2)),
     lambda L: L.nn.MultiLabelSoftMarginLoss(reduction="MEAN")(L.tensor(2.0), L.ones(1)),
     lambda L: F(L).margin_ranking_loss(L.ones(1), [1.0], L.ones(1), reduction="bogus"),
+    lambda L: F(L).binary_cross_entropy(L.tensor(0.8), 0.375, reduction=""),
+    lambda L: F(L).binary_cross_entropy_with_logits([-0.5, 0.9], L.ones(2), reduction="bogus"),
+    lambda L: F(L).binary_cross_entropy_with_logits([-0.5, 0.9], L.ones(2), reduction="sum"),
     lambda L: L.nn.HuberLoss(delta=-0.5)(L.ones(3), L.zeros(3)),
     lambda L: F(L).multi_margin_loss(L.ones(3, 2), L.tensor([1, 1, 0]), weight=L.tensor(1.5)),
+    # multi_margin_loss's Python code checks p (ValueError) before the binding the input's type
+    lambda L: F(L).multi_margin_loss([[1.5, -0.9], [0.8, 0.8]], L.tensor([0, 1]), p=0),
+    lambda L: F(L).multi_margin_loss([[1.5, -0.9]], L.tensor([0]), 3, 1.0, None, None, None),
+    lambda L: F(L).multi_margin_loss([[1.5, -0.9]], L.tensor([0]), p=2),
+    # embedding's Python code: padding_idx against weight.size(0) (AttributeError for a list,
+    # AssertionError out of range), max_norm's input.contiguous(), then the binding's types
+    lambda L: F(L).embedding(L.tensor([0, 1]), [[0.5, 1.0], [2.0, 3.0]], padding_idx=1),
+    lambda L: F(L).embedding(L.tensor([0, 1]), [[0.5, 1.0], [2.0, 3.0]], padding_idx=0),
+    lambda L: F(L).embedding(L.tensor([0, 1]), L.ones(2, 3), padding_idx=2),
+    lambda L: F(L).embedding(L.tensor([0, 1]), L.ones(2, 3), padding_idx=-3),
+    lambda L: F(L).embedding(L.tensor([0, 1]), L.ones(2, 3), padding_idx=-2),
+    lambda L: F(L).embedding([0, 1], [[0.5, 1.0], [2.0, 3.0]], max_norm=1.0),
+    lambda L: F(L).embedding([0, 1], L.ones(2, 3)),
     lambda L: L.nn.GRU(2, 2)(L.ones(3, 2), [[0.5, 0.5]]),
     # an adaptive pool's output_size is not repeated from one value (RuntimeError); lp_pool2d/3d
     # unpack their kernel (ValueError)
@@ -168,6 +197,11 @@ CASES = [
     lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.ones(1), L.ones(1, 1)),
     lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.tensor(1.0), L.tensor(1.0), training=True),
     lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.ones(1), L.ones(1), L.tensor(2.0)),
+    # ... read by the kernel after its dispatch on the input's dtype (NotImplementedError)
+    lambda L: F(L).batch_norm(L.ones(3, 1, 1, dtype=L.int64), L.ones(1, dtype=L.float64),
+                              L.tensor(1.5, dtype=L.float64), training=True),
+    lambda L: F(L).batch_norm(L.ones(3, 1, 1, dtype=L.int64), L.ones(1, dtype=L.float64),
+                              L.ones(2, dtype=L.float64)),
     # constructors PyTorch does not check; its arithmetic's errors
     lambda L: L.nn.CrossEntropyLoss(label_smoothing=float("inf"))(L.ones(2, 2), L.tensor([1, 0])),
     lambda L: L.nn.AdaptiveLogSoftmaxWithLoss(3, 4, [2], div_value=0.0),

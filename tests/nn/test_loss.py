@@ -683,6 +683,25 @@ def test_multi_margin_loss_inf_weight_of_a_target_weighs_only_the_violations(tor
     same_as_torch(torch, run)
 
 
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("margin", [math.inf, -math.inf])
+def test_multi_margin_loss_infinite_margin_leaves_the_target_class_out(torch, p, margin):
+    # an infinite margin makes the target class's own term inf: times its zero weight the loss
+    # was NaN (and p=2's gradient at the target NaN) where PyTorch leaves the class out
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.tensor([[-0.79, 0.92, 0.89, 0.1], [0.1, 0.2, 0.3, -2.0]], dtype=L.float64,
+                     requires_grad=True)
+        w = L.tensor([1.08, 0.19, 1.62, 0.79], dtype=L.float64)
+        y = L.nn.functional.multi_margin_loss(x, L.tensor([1, 3]), p=p, margin=margin, weight=w,
+                                              reduction="none")
+        y.backward(L.tensor([1.0, 0.5], dtype=L.float64))
+        return y, x.grad
+
+    same_as_torch(torch, run)
+
+
 @pytest.mark.parametrize("reduction", ["mean", "none"])
 def test_multilabel_margin_loss_nan_score_adds_nothing_as_torch(torch, reduction):
     # a NaN score makes z = 1 - x_j + x_i NaN: PyTorch adds a pair only where z > 0 (the

@@ -108,3 +108,46 @@ def test_more_promotions_and_target_dtypes(torch, case):
         return F.kl_div(_T(lib, X[0, 0]), _T(lib, P[0, 0]), reduction="batchmean")
 
     _same(torch, call, 1e-5)
+
+
+@pytest.mark.parametrize("n", [1, 17, 300])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction,ignore_index", [("mean", -100), ("mean", 1), ("sum", 2)])
+def test_nll_loss_float16_sums_in_torch_order(torch, n, weighted, reduction, ignore_index):
+    # PyTorch's float16 nll_loss adds its terms in float16, in 8 cascaded partial sums, and
+    # its backward divides by that float16 total weight; gradkit's float32 sum rounded once
+    # was an ulp or more away
+    rng = np.random.default_rng(n)
+    x = (rng.standard_normal((n, 4)) * 30).astype(np.float16)
+    y = rng.integers(0, 4, n)
+    w = rng.uniform(0.1, 3, 4).astype(np.float16) if weighted else None
+    out = []
+    for lib in (torch, gk):
+        xx = lib.tensor(x, requires_grad=True)
+        loss = lib.nn.functional.nll_loss(xx, lib.tensor(y), None if w is None else lib.tensor(w),
+                                          reduction=reduction, ignore_index=ignore_index)
+        loss.backward()
+        out.append((loss.detach().numpy(), xx.grad.numpy()))
+    np.testing.assert_array_equal(out[1][0], out[0][0])
+    np.testing.assert_array_equal(out[1][1], out[0][1])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("pos_weighted", [False, True])
+def test_bce_with_logits_half_rounds_each_step_as_torch(torch, dtype, reduction, pos_weighted):
+    # PyTorch computes binary_cross_entropy_with_logits op by op, each result rounded to the
+    # half dtype ((1 - y) of a 1e30 target is -1e30 before it meets x); the fused float32
+    # formula rounded once was far off there and a few ulps off elsewhere
+    rng = np.random.default_rng(3)
+    x, y, pw = rng.standard_normal(9) * 3, rng.uniform(0, 1, 9), rng.uniform(0.1, 3, 9)
+    y[0] = 1e30 if dtype == "bfloat16" else 3e4
+    out = []
+    for lib in (torch, gk):
+        def t(a, lib=lib):
+            return lib.tensor(a, dtype=lib.float32).to(getattr(lib, dtype))
+
+        loss = lib.nn.functional.binary_cross_entropy_with_logits(
+            t(x), t(y), pos_weight=t(pw) if pos_weighted else None, reduction=reduction)
+        out.append(loss.float().numpy())
+    np.testing.assert_array_equal(out[1], out[0])

@@ -287,3 +287,19 @@ def test_instance_norm_weight_or_bias_of_two_dims_refused_as_torch(torch, ws, bs
 
     same_as_torch(torch, lambda L: L.nn.functional.instance_norm(
         L.ones(2, 4, 4, 4), weight=L.ones(ws), bias=L.zeros(bs)))
+
+
+def test_group_norm_float32_in_row_blocks_as_torch(torch):
+    # the affine float32 forward runs a few (sample, channel) rows at a time through a reused
+    # buffer: rows past a block's edge, and a channels-last input (the unblocked path), give
+    # the same values
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((3, 8, 70, 70)).astype(np.float32) * 3 + 1
+    w, b = rng.standard_normal(8).astype(np.float32), rng.standard_normal(8).astype(np.float32)
+    got = F.group_norm(gk.tensor(x), 4, gk.tensor(w), gk.tensor(b)).numpy()
+    want = torch.nn.functional.group_norm(torch.tensor(x), 4, torch.tensor(w),
+                                          torch.tensor(b)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    xl = gk.tensor(x).contiguous(memory_format=gk.channels_last)
+    np.testing.assert_array_equal(
+        F.group_norm(xl, 4, gk.tensor(w), gk.tensor(b)).numpy(), got)

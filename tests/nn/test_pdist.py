@@ -73,3 +73,18 @@ def test_pdist_second_order():
         return g * 1.0
 
     check_grad(grad_of, [x])
+
+
+@pytest.mark.parametrize("p", [0.0, 0.5, 1.0, 2.0, 3.0, float("inf")])
+@pytest.mark.parametrize("shape", [(3, 0), (2, 0), (1, 0)])  # (torch crashes on 0 rows)
+def test_pdist_of_rows_without_coordinates_as_torch(torch, p, shape):
+    # rows of no coordinates are at distance 0 (p=inf took the max of nothing: NumPy's error)
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.ones(*shape, dtype=L.float64, requires_grad=True)
+        y = L.nn.functional.pdist(x, p)
+        y.sum().backward()
+        return y, x.grad
+
+    same_as_torch(torch, run)

@@ -145,6 +145,10 @@ def _outcome(fn):
     lambda L, F: F.lp_pool3d(L.ones(2, 3, 6, 2, 6, dtype=L.float16), 2.0, 2),
     lambda L, F: F.lp_pool3d(L.ones(2, 3, 6, 2, 6, dtype=L.bfloat16), 0.0, 2, ceil_mode=True),
     lambda L, F: L.nn.AvgPool3d(2)(L.ones(3, 6, 2, 6, dtype=L.bfloat16)),
+    # an empty bool/int8 input or output keeps its dtype (was int64: the sum joined for autograd)
+    lambda L, F: F.adaptive_avg_pool1d(L.ones(0, 3, dtype=L.bool), 2),
+    lambda L, F: F.adaptive_avg_pool1d(L.ones(2, 3, dtype=L.int8), 0),
+    lambda L, F: F.adaptive_avg_pool3d(L.ones(0, 2, 3, 3, dtype=L.uint8), 2),
 ])
 def test_adaptive_and_avg_pool3d_dtypes_and_empty_outputs_as_torch(torch, call):
     g = _outcome(lambda: call(gk, gk.nn.functional))

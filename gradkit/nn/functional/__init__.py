@@ -42,9 +42,11 @@ def _guard_tensor_arguments():
     # arguments PyTorch's Python code first touches late, after its own checks of the others
     # (gaussian_nll_loss reads the input after var's sign and subtracts the target after the
     # reduction; grid_sample checks its strings first, embedding_bag the weight's rank,
-    # triplet_margin_with_distance_loss its margin): the function checks them there itself
+    # embedding its padding_idx, triplet_margin_with_distance_loss its margin): the function
+    # checks them there itself
     late = {("gaussian_nll_loss", "target"), ("gaussian_nll_loss", "input"),
             ("grid_sample", "input"), ("grid_sample", "grid"), ("embedding_bag", "input"),
+            ("embedding", "input"),
             ("triplet_margin_with_distance_loss", "anchor"),
             ("triplet_margin_with_distance_loss", "positive"),
             ("triplet_margin_with_distance_loss", "negative")}
@@ -66,7 +68,8 @@ def _guard_tensor_arguments():
     # Python functions of PyTorch that check the reduction string first, and losses that
     # compute before they read it
     early_reduction = {"triplet_margin_with_distance_loss", "poisson_nll_loss",
-                       "margin_ranking_loss"}
+                       "margin_ranking_loss", "binary_cross_entropy",
+                       "binary_cross_entropy_with_logits"}
     late_reduction = {"multilabel_soft_margin_loss", "gaussian_nll_loss"}
 
     def guard(f, name, checked, params):
@@ -80,8 +83,10 @@ def _guard_tensor_arguments():
 
         err3 = error
         # the dropouts' Python code checks p (ValueError) before the input is used
+        # (and multi_margin_loss's p: ValueError unless 1 or 2)
         i_p = params.index("p") if name in ("dropout", "alpha_dropout", "feature_alpha_dropout",
-                                            "dropout1d", "dropout2d", "dropout3d") else None
+                                            "dropout1d", "dropout2d", "dropout3d",
+                                            "multi_margin_loss") else None
         if name == "max_pool3d":  # with return_indices, PyTorch's Python code reads .is_cuda
             i_ri = params.index("return_indices")
 
@@ -103,7 +108,12 @@ def _guard_tensor_arguments():
                     r = got.get("reduction")
                     if isinstance(r, str) and r != "batchmean":
                         _check_reduction(_legacy_reduction(None, None, r), name)
-            if i_p is not None:
+            if i_p is not None and name == "multi_margin_loss":
+                pv = args[i_p] if i_p < len(args) else kwargs.get("p", 1)
+                if pv not in (1, 2):
+                    raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, "
+                                     f"got p={pv!r}")
+            elif i_p is not None:
                 from .dropout import _check_p
 
                 pv = args[i_p] if i_p < len(args) else kwargs.get("p", 0.5)

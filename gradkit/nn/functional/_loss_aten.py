@@ -210,8 +210,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
                                f"the desired output type {_tname(y.dtype)}")
     if x.dtype == y.dtype and tuple(x.shape) == tuple(y.shape) and \
             (pos_weight is None or pos_weight.dtype == x.dtype) and \
-            (weight is None or weight.dtype == x.dtype):
-        # the common case in one fused node (PyTorch's formula, its gradient in one step)
+            (weight is None or weight.dtype == x.dtype) and x._data.dtype.itemsize > 2:
+        # the common case in one fused node (PyTorch's formula, its gradient in one step);
+        # float16/bfloat16 take PyTorch's steps below, each rounded to the dtype as there
         pw = None if pos_weight is None else pos_weight._data
         w = None if weight is None else weight._data
         return apply(LO.BCE_LOGITS, (x, y), (pw, reduction, w))

@@ -277,7 +277,7 @@ for _name in ("pdist", "cosine_similarity", "pairwise_distance"):
 def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
     """``torch.embedding(weight, indices, ...)``: the weight first; ``padding_idx=-1`` is none."""
     pad = None if padding_idx is None or padding_idx < 0 else padding_idx
-    return _E.embedding(indices, weight, pad, None, 2.0, scale_grad_by_freq, sparse)
+    return _E._lookup(indices, weight, pad, None, 2.0, scale_grad_by_freq, sparse)
 
 
 def embedding_renorm_(input, indices, max_norm, norm_type):

@@ -18,7 +18,7 @@ from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
 from ...autograd import grad_mode as _grad_mode
 from ...autograd.graph import present
-from ...functions._args import _float_operand, _is_half, _wrap_dim
+from ...functions._args import _is_half, _wrap_dim
 from ...functions._registry import number_error as _number_error
 from ...functions._registry import write_inplace as _write_inplace
 from ...ops import activation as AC
@@ -132,7 +132,11 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit: ``x * Phi(x)`` (exact, via erf), or the tanh approximation
     with ``approximate='tanh'``."""
-    x = _float_operand(_t(input))
+    x = _t(input)
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu: approximate argument must be either 'none' or 'tanh', got "
+                           f"{approximate!r}")
+    _floating_kernel(x, "gelu", "GeluKernelImpl")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return gelu(x.float(), approximate).to(x.dtype)
     if approximate == "none":
@@ -147,6 +151,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * sigmoid(x)`` (swish)."""
     x = _t(input)
+    _floating_kernel(x, "silu_" if inplace else "silu", "silu_cpu")
     if inplace:
         return _in_place(x, silu, "silu_")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
@@ -157,6 +162,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * tanh(softplus(x))``."""
     x = _t(input)
+    _floating_kernel(x, "mish_" if inplace else "mish", "mish_cpu")
     if inplace:
         return _in_place(x, mish, "mish_")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
@@ -167,7 +173,8 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``; computed without
     overflow."""
-    x = _float_operand(_t(input))
+    x = _t(input)
+    _floating_kernel(x, "softplus", "softplus_cpu")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return softplus(x.float(), beta, threshold).to(x.dtype)
     return apply1(AC.SOFTPLUS, x, (beta, threshold))
@@ -199,9 +206,10 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """``relu6(x + 3) / 6``."""
-    if inplace:
-        return _in_place(_t(input), hardsigmoid, "hardsigmoid_")
     x = _t(input)
+    _floating_kernel(x, "hardsigmoid_" if inplace else "hardsigmoid", "hardsigmoid_cpu")
+    if inplace:
+        return _in_place(x, hardsigmoid, "hardsigmoid_")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
         return hardsigmoid(x.float()).to(x.dtype)
     return present(_F.clamp(x + 3.0, 0.0, 6.0) * (1.0 / 6.0), "HardsigmoidBackward0", (x,))
@@ -210,6 +218,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * relu6(x + 3) / 6``."""
     x = _t(input)
+    _floating_kernel(x, "hardswish_" if inplace else "hardswish", "hardswish_cpu")
     if inplace:
         return _in_place(x, hardswish, "hardswish_")
     if _is_half(x):  # float16/bfloat16: in float32, rounded once (as PyTorch's kernel)
@@ -246,6 +255,9 @@ def tanh(input: Tensor) -> Tensor:
 def softsign(input: Tensor) -> Tensor:
     """``x / (1 + |x|)``."""
     x = _t(input)
+    if x._data.dtype.kind == "b":  # (PyTorch's abs has no bool kernel)
+        raise NotImplementedError('softsign: "abs_cpu" not implemented for Bool; convert the '
+                                  'input with .float()')
     return x / (_F.abs(x) + 1.0)
 
 
@@ -314,10 +326,11 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 @_NN.named("SoftshrinkBackward0")
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
+    x = _t(input)
+    _floating_kernel(x, "softshrink", "softshrink_check")  # (PyTorch's first check)
     if lambd < 0:
         raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be "
                            f"{lambd}; pass a non-negative lambd")
-    x = _t(input)
     if x.is_floating_point():
         from ..._runtime import finfo
 
@@ -489,6 +502,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
         raise RuntimeError(
             f"glu: halving dimension must be even, but dimension {dim} is size {x.shape[dim]}"
         )
+    _floating_kernel(x, "glu", "glu_cpu")
     a, b = _F.chunk(x, 2, dim)
     return a * _F.sigmoid(b)
 

@@ -337,9 +337,9 @@ def multi_head_attention_forward(
     who = "MultiheadAttention"
     # a list where a Tensor goes: PyTorch fails at its first use, with linear()'s TypeError or
     # an AttributeError (``.split``, ``.dim``); NotATensorError is both (the output
-    # projection's, read last, at its use)
+    # projection's, read last, and the packed bias, cut after the weight, at their use)
     for name, t in (("query", query), ("key", key), ("value", value),
-                    ("in_proj_weight", in_proj_weight), ("in_proj_bias", in_proj_bias),
+                    ("in_proj_weight", in_proj_weight),
                     ("bias_k", bias_k), ("bias_v", bias_v), ("key_padding_mask", key_padding_mask),
                     ("attn_mask", attn_mask), ("q_proj_weight", q_proj_weight),
                     ("k_proj_weight", k_proj_weight), ("v_proj_weight", v_proj_weight)):
@@ -382,6 +382,8 @@ def multi_head_attention_forward(
                                                               key is value, E, who)
     else:
         wq, wk, wv = q_proj_weight, k_proj_weight, v_proj_weight
+    if in_proj_bias is not None:
+        _tensor_attr_arg(in_proj_bias, "multi_head_attention_forward", "in_proj_bias")
     if in_proj_bias is not None and not packed_self:
         bq, bk, bv = _unpack3(in_proj_bias, "in_proj_bias", key is value, E, who)
     else:

@@ -108,10 +108,10 @@ def _conv_checks(who, x, w, b, stride, padding, dilation, groups, output_padding
     groups = int(groups)
     if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
         x, w, b = _ac_lower(x, w, b)
-    # (the transposed kernels, PyTorch's MKLDNN ones, refuse another bias dtype for float32
-    # and bfloat16 inputs only: float64 and float16 inputs take a float32 bias)
+    # (of the transposed kernels, only PyTorch's 1-D/2-D float64 one takes a bias of another
+    # dtype, adding it afterwards; its float16, float32, bfloat16 and 3-D ones refuse it)
     if n is not None and b is not None and b.dtype != x.dtype and (
-            not transposed or str(x.dtype).split(".")[-1] in ("float32", "bfloat16")):
+            not transposed or n == 3 or str(x.dtype).split(".")[-1] != "float64"):
         raise RuntimeError(f"{who}: Input type ({_dtname(x)}) and bias type ({_dtname(b)}) "
                            f"should be the same; cast the bias with .to(input.dtype)")
     unbatched = False

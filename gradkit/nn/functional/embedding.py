@@ -19,7 +19,7 @@ from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, wrap
 from ...autograd import grad_mode
 from ...autograd.graph import rename
-from ...functions._args import _tensor_attr_arg
+from ...functions._args import NotATensorError, _tensor_attr_arg
 from ...ops import embedding as EM
 from ...ops import resample as RS
 
@@ -58,6 +58,25 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     Returns:
         ``(*input.shape, embedding_dim)``.
     """
+    # PyTorch's Python code, in its order: padding_idx against weight.size(0) (a list weight
+    # has no .size: AttributeError; out of range: AssertionError), then max_norm's
+    # input.contiguous(), then the binding's types (weight, then the indices: TypeError)
+    if padding_idx is not None and padding_idx != 0:
+        if not isinstance(weight, Tensor):
+            raise NotATensorError(f"embedding(): weight must be a Tensor (its number of rows "
+                                  f"bounds padding_idx), got {type(weight).__name__}")
+        if not -weight.shape[0] <= padding_idx < weight.shape[0]:
+            raise AssertionError(f"embedding(): Padding_idx must be within num_embeddings: got "
+                                 f"padding_idx={padding_idx} for a weight of "
+                                 f"{weight.shape[0]} rows")
+    if max_norm is not None and not isinstance(input, Tensor):
+        raise NotATensorError(f"embedding(): input must be a Tensor of indices with max_norm, "
+                              f"got {type(input).__name__}; make one with gradkit.tensor(...)")
+    return _lookup(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
+
+
+def _lookup(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse):
+    """``embedding`` after its Python-level checks (``torch.embedding``'s face too)."""
     if not isinstance(weight, Tensor):
         raise TypeError(f"embedding(): argument 'weight' (position 2) must be Tensor, not "
                         f"{type(weight).__name__}")

@@ -345,7 +345,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     t = _check_classes(t, c, ignore_index, "nll_loss", bounds=False)
     w = _weight_array(weight, c, x2._data.dtype, "nll_loss", x2)
     _check_classes(t, c, ignore_index, "nll_loss")
-    out = apply1(LO.NLL, x2, (t, w, ignore_index, reduction))
+    # (a (N, C) or (C,) input takes PyTorch's nll_loss kernel, whose order of summation
+    # float16/bfloat16 follow; the others its nll_loss2d)
+    out = apply1(LO.NLL, x2, (t, w, ignore_index, reduction, _t(input).ndim <= 2))
     if reduction == "none" and tuple(out.shape) != out_shape:
         out = out.reshape(out_shape)
     x = _t(input)
@@ -814,17 +816,17 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     w = _weight_array(weight, c, x._data.dtype, "multi_margin_loss", x)
     xy = _F.gather(x2, 1, wrap(_on_device_of(t.reshape(-1, 1), x, "target", "")))
     z = xy * -1 + margin + x2
-    # PyTorch adds a class's term only where z > 0: a NaN z (a NaN score) adds nothing
-    z = _F.where(z > 0, z, z.new_zeros(()))
+    # PyTorch adds a class's term only where z > 0 and the class is not the target: the others
+    # (a NaN z too) add nothing, not 0 * their term (an infinite margin's term at the target
+    # class is inf: 0 * inf made the loss NaN) nor 0 * an inf weight
+    violates = to_host(z._data) > 0
+    violates[np.arange(x2.shape[0]), t] = False
+    z = _F.where(wrap(_on_device_of(violates, x, "mask", "")), z, z.new_zeros(()))
     if p == 2:
         z = z * z
     scale = np.full((x2.shape[0], c), 1.0 / c, dtype=x._data.dtype)
     if w is not None:
         scale *= to_host(w)[t].reshape(-1, 1)
-    # only the violations weigh: the target class and the classes within the margin take 0,
-    # not 0 * w (an inf weight made them NaN)
-    violates = to_host(z._data) > 0
-    violates[np.arange(x2.shape[0]), t] = False
     scale = np.where(violates, scale, 0).astype(x._data.dtype, copy=False)
     loss = _F.sum(z * wrap(_on_device_of(scale, x, "scale", "")), 1).reshape(out_shape)
     return _reduce(loss, reduction)

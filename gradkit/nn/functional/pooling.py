@@ -302,7 +302,10 @@ def _empty_pool(x, out, undo, return_indices=None):
     """The result of an adaptive pool with an empty input or output: zeros of its shape,
     connected to ``x`` for autograd."""
     shape = tuple(x.shape[:2]) + tuple(out)
-    y = undo(x.new_zeros(shape) + x.sum() * 0)
+    # (connected through a zero times the sum, which only a floating input can take without
+    # promoting: an empty bool or int8 input keeps its dtype)
+    y = undo(x.new_zeros(shape) + x.sum() * 0 if x.dtype.is_floating_point
+             else x.new_zeros(shape))
     if return_indices is None:
         return y
     return (y, undo(x.new_zeros(shape, dtype=np.int64))) if return_indices else y

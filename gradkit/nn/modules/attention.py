@@ -103,6 +103,11 @@ class MultiheadAttention(Module):
         self.add_zero_attn = add_zero_attn
         E = embed_dim
         if not self._qkv_same_embed_dim:
+            for name, v in (("kdim", self.kdim), ("vdim", self.vdim)):
+                if v < 0:  # (PyTorch's torch.empty of the projection weight)
+                    raise RuntimeError(f"MultiheadAttention: Trying to create tensor with "
+                                       f"negative dimension {v}: [{E}, {v}] ({name}={v}; pass "
+                                       f"a non-negative {name})")
             self.q_proj_weight = _param(np.empty((E, E), dtype=dtype))
             self.k_proj_weight = _param(np.empty((E, self.kdim), dtype=dtype))
             self.v_proj_weight = _param(np.empty((E, self.vdim), dtype=dtype))

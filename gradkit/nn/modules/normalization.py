@@ -141,15 +141,21 @@ class GroupNorm(Module):
         _reset_affine(self, self.affine)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.ndim < 2 or input.shape[1] != self.num_channels:
-            raise RuntimeError(
-                f"GroupNorm(num_groups={self.num_groups}, num_channels={self.num_channels}) "
-                f"expects input of shape (N, {self.num_channels}, *), but got input of shape "
-                f"{tuple(input.shape)}"
-            )
+        # the functional's checks, in PyTorch's order (a single value per group, ValueError,
+        # before the channels against the weight); without affine parameters any channel count
+        # divisible by num_groups passes, as in PyTorch. Its RuntimeError names the layer.
         p = self._parameters
-        return FN.group_norm(input, self.num_groups, _param(self, p, "weight"),
-                             _param(self, p, "bias"), self.eps)
+        try:
+            return FN.group_norm(input, self.num_groups, _param(self, p, "weight"),
+                                 _param(self, p, "bias"), self.eps)
+        except RuntimeError as e:
+            if isinstance(input, Tensor) and input.ndim >= 2 \
+                    and input.shape[1] != self.num_channels:
+                raise RuntimeError(
+                    f"GroupNorm(num_groups={self.num_groups}, num_channels={self.num_channels}) "
+                    f"expects input of shape (N, {self.num_channels}, *), but got input of "
+                    f"shape {tuple(input.shape)}: {e}") from None
+            raise
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
