@@ -29,6 +29,7 @@ _RENAMES = {
     "torch": "gradkit",
     "torchvision": "gradkit.vision",
     "torch.jit": "gradkit.compat.jit",
+    "torch.jit.annotations": "gradkit.compat.jit_annotations",
     "torch._dynamo": "gradkit.compat.dynamo",
     "torch._dynamo.eval_frame": "gradkit.compat.dynamo",
     "torch.compiler": "gradkit.compat.dynamo",

@@ -1,12 +1,16 @@
+from typing import Generic, TypeVar
+
 from .._tensor import Size
 from . import constraints
 from .distribution import Distribution
 from .utils import _sum_rightmost
 
+D = TypeVar("D", bound=Distribution)
+
 __all__ = ["Independent"]
 
 
-class Independent(Distribution):
+class Independent(Distribution, Generic[D]):
     """Reinterprets ``reinterpreted_batch_ndims`` batch dims of a distribution as event dims."""
 
     arg_constraints = {}

@@ -87,10 +87,32 @@ def _einsum_optimize(subs, arrays):
     return work >= _EINSUM_BLAS_WORK
 
 
+def _pair_memory_order(subs, rhs):
+    """The order in which PyTorch lays out the result of an einsum that contracts two
+    operands: the output letters of both operands (its bmm's batch) outermost, then the
+    others, each in output order -- 'bhid,bhjd->bhij' and 'bij,bjk->bki' come contiguous,
+    'bij,bkj->kib' as a permuted view. Later layout-dependent steps (dropout draws its mask in
+    memory order; ``view``) then see PyTorch's strides. None where nothing is summed (PyTorch
+    multiplies those, and its result follows the operands' layouts)."""
+    left, right = set(subs[0]), set(subs[1])
+    if not (left & right) - set(rhs):
+        return None
+    both = [c for c in rhs if c in left and c in right]
+    return "".join(both + [c for c in rhs if c not in both])
+
+
 def _einsum_f(xp, *args):
     *arrays, subs, rhs = args
-    return xp.einsum(",".join(subs) + "->" + rhs, *arrays,
-                     optimize=_einsum_optimize(subs, arrays))
+    optimize = _einsum_optimize(subs, arrays)
+    mem = None
+    if len(arrays) == 2 and all(len(set(s)) == len(s) for s in subs) and len(rhs) > 1:
+        mem = _pair_memory_order(subs, rhs)
+    if mem is not None:
+        out = xp.einsum(",".join(subs) + "->" + mem, *arrays, optimize=optimize)
+        if hasattr(xp, "ascontiguousarray"):  # (an array namespace; not gradkit's own)
+            out = xp.ascontiguousarray(out)
+        return out if mem == rhs else xp.transpose(out, [mem.index(c) for c in rhs])
+    return xp.einsum(",".join(subs) + "->" + rhs, *arrays, optimize=optimize)
 
 
 def _einsum_b(xp, g, ins, out, aux, needs):

@@ -373,6 +373,25 @@ def test_jit_annotations_and_fork_as_torch_eager():
         assert lib.script_if_tracing(abs)(-2) == 2
 
 
+def test_jit_annotations_module_imports_under_the_hook():
+    # `from torch.jit.annotations import List` (timm's and torchvision's DenseNet) failed with
+    # "'torch.jit' is not a package"
+    import subprocess
+    import sys
+
+    code = ("from gradkit.compat import hook\nhook.install()\n"
+            "from torch.jit.annotations import BroadcastingList2, List, Optional, Tuple\n"
+            "import torch\n"
+            "print(List[int], Optional[Tuple[int, int]], BroadcastingList2[int],"
+            " torch.jit.annotations.Dict[str, int], torch.jit.is_scripting())\n")
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert got.returncode == 0, got.stderr
+    want = subprocess.run([sys.executable, "-c", code.split("\n", 2)[2]], capture_output=True,
+                          text=True)
+    assert want.returncode == 0, want.stderr
+    assert got.stdout == want.stdout
+
+
 def test_pin_memory_without_an_accelerator_as_torch():
     # a program guarded by `if device == "cuda": x = x.pin_memory()` must not meet an
     # AttributeError when the guard is absent; without CUDA both libraries refuse alike

@@ -66,3 +66,30 @@ def test_large_contraction_second_order_matches_torch():
     (gb,) = gk.autograd.grad(ga.sum(), b)
     (tgb,) = torch.autograd.grad(tga.sum(), tb)
     np.testing.assert_allclose(gb.numpy(), tgb.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("eq,shapes", [
+    ("bhid,bhjd->bhij", [(2, 3, 40, 8), (2, 3, 40, 8)]),  # attention scores (BLAS path)
+    ("bhij,bhjd->bhid", [(2, 3, 40, 40), (2, 3, 40, 8)]),
+    ("bij,bjk->bki", [(2, 3, 4), (2, 4, 5)]),
+    ("bij,bjk->bki", [(4, 50, 60), (4, 60, 70)]),
+    ("bij,bkj->kib", [(2, 3, 4), (2, 5, 4)]),              # a permuted view in PyTorch
+    ("bij,bjk->ikb", [(2, 30, 40), (2, 40, 50)]),
+    ("abc,cd->dba", [(2, 3, 4), (4, 5)]),
+])
+def test_two_operand_result_has_torchs_strides(eq, shapes):
+    # the layout decides where a later dropout draws each mask entry (memory order): vision
+    # transformers written with einsum got other masks, and other losses, than under PyTorch
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    want = torch.einsum(eq, *[torch.tensor(a) for a in arrays])
+    got = gk.einsum(eq, *[gk.tensor(a) for a in arrays])
+    assert got.stride() == want.stride() and got.is_contiguous() == want.is_contiguous()
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
+    torch.manual_seed(0)
+    gk.manual_seed(0)
+    dropped_t = torch.nn.functional.dropout(want, 0.3).numpy()
+    dropped_g = gk.nn.functional.dropout(got, 0.3).numpy()
+    np.testing.assert_array_equal(dropped_t == 0, dropped_g == 0)
+    np.testing.assert_allclose(dropped_g, dropped_t, rtol=1e-12, atol=1e-12)

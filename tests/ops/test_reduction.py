@@ -299,3 +299,25 @@ def test_cumsum_float32_accumulates_like_torch():
     (tout * torch.from_numpy(w)).sum().backward()
     np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-6)
     assert out.dtype == gk.float32 and g.grad.dtype == gk.float32
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+def test_softmax_of_a_strided_input_is_contiguous_as_torch(fn, dtype):
+    # attention weights softmaxed from transposed scores kept the transposed layout, so a
+    # dropout after them drew its mask in another order than PyTorch's
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((3, 4, 5)).astype(np.float32)
+    cases = [lambda t: t.transpose(1, 2), lambda t: t.permute(2, 0, 1), lambda t: t[:, :, ::2]]
+    for view in cases:
+        for dim in (0, 1, -1):
+            want = getattr(torch, fn)(view(torch.tensor(x).to(getattr(torch, dtype))), dim)
+            got = getattr(gk, fn)(view(gk.tensor(x).to(getattr(gk, dtype))), dim)
+            assert got.stride() == want.stride()
+            np.testing.assert_allclose(got.float().numpy(), want.float().numpy(), rtol=1e-2,
+                                       atol=1e-6)
+            torch.manual_seed(0)
+            gk.manual_seed(0)
+            keep_t = torch.nn.functional.dropout(want.float(), 0.5) != 0
+            keep_g = gk.nn.functional.dropout(got.float(), 0.5) != 0
+            np.testing.assert_array_equal(keep_g.numpy(), keep_t.numpy())

@@ -697,3 +697,25 @@ def test_iterable_dataset_no_worker_shards_warns_once(torch):
     theirs = [b.tolist() for b in _forked(torch)(_torch_stream(torch, 5), batch_size=2,
                                                   num_workers=2)]
     assert ours == theirs
+
+
+@pytest.mark.parametrize("workers,persistent", [(0, False), (2, False), (2, True)])
+def test_eager_batch_sampler_draws_before_the_base_seed_as_torch(workers, persistent):
+    # a batch sampler whose __iter__ returns an iterator (not a generator) draws as soon as the
+    # loader's iterator is made; PyTorch does that before drawing its base seed, gradkit did it
+    # after, so every batch differed from PyTorch's (with workers, PyTorch calls it once more
+    # after the seed, when its iterator resets for the first epoch)
+    torch = pytest.importorskip("torch")
+
+    def batches(lib):
+        class Eager(lib.utils.data.Sampler):
+            def __iter__(self):
+                order = lib.randperm(12).tolist()
+                return iter([order[:5], order[5:]])
+
+        lib.manual_seed(0)
+        loader = lib.utils.data.DataLoader(list(range(12)), batch_sampler=Eager(),
+                                           num_workers=workers, persistent_workers=persistent)
+        return [b.tolist() for _ in range(2) for b in loader] + [lib.rand(2).tolist()]
+
+    assert batches(gk) == batches(torch)

@@ -122,3 +122,61 @@ def test_tensor_dataset_batches_keep_autograd():
     b.sum().backward()
     assert b.requires_grad
     assert w.grad.tolist() == [[1.0, 1.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [2.0, 2.0]]
+
+
+# PyTorch's data classes are typing.Generic: `Sampler[list[int]]` in a base list (timm's
+# schedulers), `Dataset[tuple[Tensor, int]]` in user datasets. They raised "type 'Sampler' is not
+# subscriptable" before.
+_GENERIC_NAMES = [
+    "utils.data.Dataset", "utils.data.IterableDataset", "utils.data.ConcatDataset",
+    "utils.data.ChainDataset", "utils.data.Subset", "utils.data.StackDataset",
+    "utils.data.Sampler", "utils.data.DistributedSampler", "utils.data.DataLoader",
+    "nn.DataParallel", "distributions.Independent",
+]
+
+
+def _resolve(root, dotted):
+    for part in dotted.split("."):
+        root = getattr(root, part)
+    return root
+
+
+@pytest.mark.parametrize("name", _GENERIC_NAMES)
+def test_data_classes_are_subscriptable_as_in_torch(name):
+    import typing
+
+    torch = pytest.importorskip("torch")
+    for lib in (torch, gk):
+        alias = _resolve(lib, name)[int]
+        assert typing.get_origin(alias) is _resolve(lib, name)
+        assert typing.get_args(alias) == (int,)
+
+
+def test_generic_dataset_and_sampler_subclasses_run():
+    import typing
+
+    class Pairs(Dataset[tuple[gk.Tensor, int]]):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return gk.full((2,), float(i)), i
+
+    class Reversed(gk.utils.data.Sampler[int]):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter(range(self.n - 1, -1, -1))
+
+        def __len__(self):
+            return self.n
+
+    class Chunks(gk.utils.data.Sampler[typing.List[int]]):
+        def __iter__(self):
+            return iter([[0, 1], [2, 3]])
+
+    loader = gk.utils.data.DataLoader(Pairs(), batch_size=2, sampler=Reversed(4))
+    assert [b[1].tolist() for b in loader] == [[3, 2], [1, 0]]
+    loader = gk.utils.data.DataLoader(Pairs(), batch_sampler=Chunks())
+    assert [b[0].sum().item() for b in loader] == [2.0, 10.0]

@@ -5,12 +5,16 @@ training over processes with ``DistributedDataParallel`` instead."""
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 from ..modules.module import Module
+
+T = TypeVar("T", bound=Module)
 
 __all__ = ["DataParallel", "data_parallel"]
 
 
-class DataParallel(Module):
+class DataParallel(Module, Generic[T]):
     """``DataParallel(module, device_ids=None, output_device=None, dim=0)``: runs ``module``
     on the one device it is on (no replication)."""
 

@@ -47,13 +47,13 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic
 
 import numpy as np
 
 from ...random import Generator, _gen, _set_thread_default, random_full
 from .collate import default_collate, default_convert
-from .dataset import Dataset, IterableDataset
+from .dataset import Dataset, IterableDataset, T_co
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader", "WorkerInfo", "get_worker_info"]
@@ -93,7 +93,7 @@ def _positive_int_or_none(value, name):
         raise ValueError(f"{name} should be a positive integer value, but got {name}={value}")
 
 
-class DataLoader:
+class DataLoader(Generic[T_co]):
     """Iterate over a dataset in batches.
 
     Args:
@@ -568,13 +568,19 @@ def _iterable_batches(loader: DataLoader, dataset=None) -> Iterator:
 class _SingleThreadIter(_BaseIter):
     def __init__(self, loader, draw_seed: bool = True):
         super().__init__(loader)
+        # PyTorch's iterator calls iter(sampler) first, then draws the base seed: a sampler
+        # whose __iter__ draws at once (a plain function returning an iterator, not a
+        # generator) takes its numbers before the seed
+        indices = None
+        if not isinstance(loader.dataset, IterableDataset):
+            indices = iter(loader._index_sampler)
         if draw_seed:  # drawn (and unused) as PyTorch does, keeping the streams in step
             loader._base_seed()
-        if isinstance(loader.dataset, IterableDataset):
+        if indices is None:
             self._gen = _iterable_batches(loader)
         else:
             fetch = loader._fetcher()
-            self._gen = (fetch(idx) for idx in loader._index_sampler)
+            self._gen = (fetch(idx) for idx in indices)
 
     def __next__(self):
         return next(self._gen)
@@ -593,12 +599,18 @@ class _PoolIter(_BaseIter):
         self._processes = loader._uses_processes
         # a persistent pool's iterator is reset, not rebuilt, in PyTorch: no new base seed is
         # drawn after the first epoch (so the sampler's draws stay PyTorch's)
-        seed = loader._base_seed() if loader._pool is None else None
+        # a new pool: PyTorch's worker iterator calls iter(sampler) before its base seed (as
+        # the single-thread one) and again when it resets itself for the first epoch, using
+        # the second; a kept (persistent) pool is only reset
+        fresh = loader._pool is None
+        if fresh:
+            iter(loader._index_sampler)
+        seed = loader._base_seed() if fresh else None
+        self._indices = iter(loader._index_sampler)
         self._pool = loader._process_pool(seed) if self._processes else loader._worker_pool(seed)
         self._owns_pool = not loader.persistent_workers
         started = getattr(self._pool, "_gradkit_started", ())
         self._started = [started] if self._processes else list(started)
-        self._indices = iter(loader._index_sampler)
         self._pending = collections.deque()
         self._depth = loader.num_workers * max(loader.prefetch_factor, 1)
         self._done = False

@@ -13,13 +13,17 @@ import bisect
 import math
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
 from ..._tensor import Tensor, wrap
 from ...random import Generator, _gen
 from ...random import randperm as _randperm
+
+# the sample type: ``Dataset[T]`` and ``class MyData(Dataset[tuple[Tensor, int]])`` work as in
+# PyTorch, whose datasets, samplers and DataLoader are ``typing.Generic``
+T_co = TypeVar("T_co", covariant=True)
 
 __all__ = [
     "ChainDataset",
@@ -33,7 +37,7 @@ __all__ = [
 ]
 
 
-class Dataset:
+class Dataset(Generic[T_co]):
     """A map-style dataset: ``dataset[i]`` gives the i-th sample; ``len(dataset)`` its size.
 
     Subclasses override ``__getitem__`` and usually ``__len__``. ``a + b`` concatenates.
@@ -46,7 +50,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co]):
     """A dataset read as a stream: subclasses implement ``__iter__``.
 
     Note:
@@ -115,7 +119,7 @@ class TensorDataset(Dataset):
         return tuple(out)
 
 
-class StackDataset(Dataset):
+class StackDataset(Dataset[T_co]):
     """Several same-length datasets side by side: sample ``i`` is a tuple (positional
     arguments) or a dict (keyword arguments) of their ``i``-th samples.
 
@@ -146,7 +150,7 @@ class StackDataset(Dataset):
         return self._length
 
 
-class ConcatDataset(Dataset):
+class ConcatDataset(Dataset[T_co]):
     """Several map-style datasets one after another.
 
     Args:
@@ -182,7 +186,7 @@ class ConcatDataset(Dataset):
         return self.datasets[which][idx - start]
 
 
-class ChainDataset(IterableDataset):
+class ChainDataset(IterableDataset[T_co]):
     """Several iterable datasets read one after another."""
 
     def __init__(self, datasets: Iterable[Dataset]) -> None:
@@ -198,7 +202,7 @@ class ChainDataset(IterableDataset):
         return sum(len(d) for d in self.datasets)
 
 
-class Subset(Dataset):
+class Subset(Dataset[T_co]):
     """The samples of ``dataset`` at ``indices``, in that order.
 
     Args:

@@ -7,12 +7,13 @@ import math
 import numpy as np
 
 from ...random import Generator, randperm
+from .dataset import T_co
 from .sampler import Sampler
 
 __all__ = ["DistributedSampler"]
 
 
-class DistributedSampler(Sampler):
+class DistributedSampler(Sampler[T_co]):
     """Restrict data loading to a subset of the dataset, one shard per rank.
 
     Every rank draws the same permutation (from ``seed + epoch``), pads it (or drops the tail with

@@ -8,12 +8,14 @@ one per epoch from a 64-bit draw of the default generator (as PyTorch does), so 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence, Sized
+from typing import Generic
 
 import numpy as np
 
 from ... import random as _random
 from ..._tensor import Tensor
 from ...random import Generator, _gen
+from .dataset import T_co
 
 __all__ = [
     "BatchSampler",
@@ -25,7 +27,7 @@ __all__ = [
 ]
 
 
-class Sampler:
+class Sampler(Generic[T_co]):
     """Base class: an iterable of dataset indices (or of index lists, for batch samplers)."""
 
     def __init__(self, data_source: Sized | None = None) -> None:
