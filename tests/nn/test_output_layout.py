@@ -46,11 +46,16 @@ _OPS = [
     ("adaptive_max_pool2d", "4", lambda F, x, w: F.adaptive_max_pool2d(x, 3)),
     ("max_pool2d", "4", lambda F, x, w: F.max_pool2d(x, 2)),
     ("conv2d", "4", lambda F, x, w: F.conv2d(x, w["conv"], padding=1)),
+    ("conv_transpose2d", "4", lambda F, x, w: F.conv_transpose2d(x, w["conv_t"], stride=2)),
+    ("batch_norm_eval", "4", lambda F, x, w: F.batch_norm(x, w["b"].abs(), w["g"].abs(),
+                                                         w["g"], w["b"], training=False)),
     ("batch_norm_train", "4", lambda F, x, w: F.batch_norm(x, None, None, w["g"], w["b"],
                                                           training=True)),
     ("instance_norm2d", "4", lambda F, x, w: F.instance_norm(x)),
     ("relu2d", "4", lambda F, x, w: F.relu(x)),
     ("dropout_mul", "4", lambda F, x, w: x * 2),
+    ("conv_transpose3d", "5", lambda F, x, w: F.conv_transpose3d(x, w["conv_t3"])),
+    ("batch_norm3d", "5", lambda F, x, w: F.batch_norm(x, None, None, training=True)),
     ("avg_pool3d", "5", lambda F, x, w: F.avg_pool3d(x, 2)),
     ("adaptive_avg_pool3d", "5", lambda F, x, w: F.adaptive_avg_pool3d(x, 2)),
     ("adaptive_max_pool3d", "5", lambda F, x, w: F.adaptive_max_pool3d(x, 2)),
@@ -65,6 +70,8 @@ def _run(L, layout, op):
     gen = np.random.default_rng(0)
     x = _inputs(L, gen)[layout]()
     w = {"conv": L.tensor(gen.standard_normal((4, 6, 3, 3)).astype(np.float32)),
+         "conv_t": L.tensor(gen.standard_normal((6, 3, 3, 3)).astype(np.float32)),
+         "conv_t3": L.tensor(gen.standard_normal((4, 3, 2, 2, 2)).astype(np.float32)),
          "g": L.tensor(gen.standard_normal(6).astype(np.float32)),
          "b": L.tensor(gen.standard_normal(6).astype(np.float32))}
     x.requires_grad_(True)
