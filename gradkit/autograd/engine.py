@@ -748,7 +748,8 @@ def _accumulate_into(t, g, create_graph, wrap, handed):
             if id(g) in handed:
                 g = g.copy()
             handed.add(id(g))
-        if type(g) is _np.ndarray and not _obeys_layout(g, t._data):
+        if (type(g) is _np.ndarray and type(t._data) is _np.ndarray
+                and not _obeys_layout(g, t._data)):
             g = _copy_laid_out(g, t._data)
         t.grad = wrap(g)
     else:
