@@ -54,6 +54,8 @@ _OPS = [
                                                          w["g"], w["b"], training=False)),
     ("batch_norm_train", "4", lambda F, x, w: F.batch_norm(x, None, None, w["g"], w["b"],
                                                           training=True)),
+    ("group_norm2d", "4", lambda F, x, w: F.group_norm(x, 2)),
+    ("group_norm2d_affine", "4", lambda F, x, w: F.group_norm(x, 3, w["g"], w["b"])),
     ("instance_norm2d", "4", lambda F, x, w: F.instance_norm(x)),
     ("softmax2d", "4", lambda F, x, w: F.softmax(x, 1)),
     ("log_softmax2d", "4", lambda F, x, w: F.log_softmax(x, 1)),
