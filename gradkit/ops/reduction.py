@@ -237,7 +237,7 @@ def _cumsum(xp, a, axis):
 
 
 def _cumsum_f(xp, a, axis):
-    return _cumsum(xp, a, axis)
+    return _rowmajor(xp, _cumsum(xp, a, axis))  # PyTorch's kernel: row-major on any layout
 
 
 def _cumsum_b(xp, g, ins, out, aux, needs):

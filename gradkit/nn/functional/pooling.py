@@ -711,6 +711,10 @@ def _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return
     res, ind = _depth_max(y, idx, ok, hw_idx, x.shape[3] * x.shape[4], return_indices)
     if res.dtype != x.dtype:  # integer inputs keep their dtype (the depth step works in float)
         res = res.to(x.dtype)
+    fmt = MF.suggest(x._data)
+    if fmt is not MF.contiguous_format:  # PyTorch's kernel keeps a channels-last input's format
+        res = res.contiguous(memory_format=fmt)
+        ind = ind.contiguous(memory_format=fmt) if ind is not None else None
     if unbatched:
         res = res.squeeze(0)
         ind = ind.squeeze(0) if ind is not None else None
