@@ -95,3 +95,52 @@ def copy_as(xp, a, fmt, op: str = "contiguous"):
 def _dense(a) -> bool:
     """No two elements share memory (no zero strides from broadcasting, no negative strides)."""
     return all(s > 0 or n == 1 for s, n in zip(a.strides, a.shape))
+
+
+def _like_order(a, order) -> bool:
+    """PyTorch's test of "strides like" a channels-last order (``order``: dims innermost first):
+    strides grow along ``order``; a zero channel stride or an empty dim is row-major, and so is
+    an ambiguous layout whose batch stride equals the channel one (``N111``)."""
+    shape, strides = a.shape, a.strides
+    if strides[1] == 0:
+        return False
+    low = 0
+    for d in order:
+        if shape[d] == 0 or strides[d] < low:
+            return False
+        if d == 0 and low == strides[1]:
+            return False
+        low = strides[d] * max(shape[d], 1)
+    return True
+
+
+def suggest(a):
+    """The memory format PyTorch's kernels give the output of an input laid out as array ``a``
+    (``Tensor.suggest_memory_format``): ``channels_last`` / ``channels_last_3d`` where the
+    strides are ordered so, else ``contiguous_format``."""
+    rank = a.ndim
+    if rank in (4, 5) and not getattr(getattr(a, "flags", None), "c_contiguous", True):
+        fmt = channels_last if rank == 4 else channels_last_3d
+        if _like_order(a, _ORDER[fmt]):
+            return fmt
+    return contiguous_format
+
+
+def empty_in(xp, shape, dtype, fmt, fill=None):
+    """An uninitialised (or ``fill``-ed) array of ``shape`` laid out in ``fmt``."""
+    if fmt is contiguous_format or fmt is preserve_format or len(shape) != _RANK[fmt]:
+        out = xp.empty(shape, dtype=dtype)
+    else:
+        order = _ORDER[fmt][::-1]  # outermost first
+        inverse = tuple(order.index(d) for d in range(len(shape)))
+        out = xp.empty(tuple(shape[d] for d in order), dtype=dtype).transpose(inverse)
+    if fill is not None:
+        out[...] = fill
+    return out
+
+
+def relayout(xp, a, fmt):
+    """``a`` itself when it is laid out in ``fmt`` already, else a copy in ``fmt``."""
+    if fmt is preserve_format or not hasattr(a, "flags") or is_in(a, fmt):
+        return a
+    return copy_as(xp, a, fmt)

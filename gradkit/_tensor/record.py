@@ -259,6 +259,23 @@ def unary_result(op, x, data, out):
     return t
 
 
+def _first_operand_layout(out, da, db):
+    """``out`` of an elementwise op of two same-shape arrays laid out as PyTorch's: the first
+    operand's order of strides where it is dense (NumPy's choice for mixed layouts can be
+    row-major; a dropout after the op would then draw another mask)."""
+    if out.shape != da.shape or db.shape != da.shape or out.strides == da.strides or out.ndim < 2:
+        return out
+    steps = sorted((st, n) for st, n in zip(da.strides, da.shape) if n != 1)
+    expected = da.itemsize
+    for st, n in steps:
+        if st != expected:  # a gap, an overlap or a reversed dim: NumPy's layout stays
+            return out
+        expected *= n
+    laid = np.empty_like(da, dtype=out.dtype)  # (order "K": da's strides)
+    np.copyto(laid, out)
+    return laid
+
+
 def apply2(op, a, b, params=()):
     """Run a two-input op; either input may be a Python scalar (a constant)."""
     ta = type(a) is Tensor or isinstance(a, Tensor)
@@ -281,6 +298,9 @@ def apply2(op, a, b, params=()):
         out, aux = out
     else:
         aux = params
+    if (type(out) is _ndarray and type(da) is _ndarray and not da.flags.c_contiguous
+            and op.broadcasts and type(db) is _ndarray):
+        out = _first_operand_layout(out, da, db)
     if type(out) is not _ndarray:
         out = _as_array(out)
         if type(out) is CArray:

@@ -748,6 +748,9 @@ def _accumulate_into(t, g, create_graph, wrap, handed):
             if id(g) in handed:
                 g = g.copy()
             handed.add(id(g))
+        if (type(g) is _np.ndarray and type(t._data) is _np.ndarray
+                and not _obeys_layout(g, t._data)):
+            g = _copy_laid_out(g, t._data)
         t.grad = wrap(g)
     else:
         acc = t.grad._data
@@ -758,6 +761,33 @@ def _accumulate_into(t, g, create_graph, wrap, handed):
                 t.grad = wrap(g + acc)
         else:  # a .grad that is part of a graph (create_graph earlier) is not changed in place
             t.grad = wrap(acc + g)
+
+
+def _obeys_layout(g, v) -> bool:
+    """PyTorch's layout contract of a new ``.grad``: the variable's strides where the variable
+    is dense (no overlap, no gap), else row-major; size-1 dims' strides do not count."""
+    if v.flags.c_contiguous or not _dense(v):
+        return g.flags.c_contiguous
+    return all(a == b or n == 1 for a, b, n in zip(g.strides, v.strides, v.shape))
+
+
+def _dense(v) -> bool:
+    """Whether ``v``'s elements fill one block of memory without overlap (any dim order)."""
+    expected = v.itemsize
+    for st, n in sorted((abs(st), n) for st, n in zip(v.strides, v.shape) if n != 1):
+        if st != expected:
+            return False
+        expected *= n
+    return all(st >= 0 or n == 1 for st, n in zip(v.strides, v.shape))
+
+
+def _copy_laid_out(g, v):
+    """A copy of ``g`` laid out as ``.grad`` of ``v`` must be (see :func:`_obeys_layout`)."""
+    if v.flags.c_contiguous or not _dense(v):
+        return _np.ascontiguousarray(g)
+    out = _np.empty_like(v, dtype=g.dtype)  # (order "K": a dense array's strides)
+    _np.copyto(out, g)
+    return out
 
 
 def _broadcast_copy(g, shape):

@@ -191,7 +191,22 @@ def _gelu_cdf(x):
     return e
 
 
+def _memory_order(x):
+    """The permutation of a dense, not row-major array's dims (outermost first) that makes it
+    row-major, or None."""
+    if x.ndim < 2 or x.size == 0:
+        return None
+    perm = tuple(sorted(range(x.ndim), key=lambda d: -x.strides[d]))
+    return perm if x.transpose(perm).flags.c_contiguous else None
+
+
 def _gelu_f(xp, x):
+    if type(x) is np.ndarray and not x.flags.c_contiguous:
+        perm = _memory_order(x)
+        if perm is not None:  # computed in memory order: the output keeps the input's layout
+            inv = tuple(int(i) for i in np.argsort(perm))  # (as PyTorch's elementwise kernels)
+            out, cdf = _gelu_f(xp, x.transpose(perm))
+            return out.transpose(inv), cdf.transpose(inv)
     if type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous:
         return _gelu_float32(x)
     cdf = _gelu_cdf(x)

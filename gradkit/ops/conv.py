@@ -609,7 +609,9 @@ def _conv_t_f(xp, y, w, b, stride, padding, dilation, groups, x_spatial):
     out = _conv_t_kernel(_to_rows(y), w, x_shape, y.shape[2:], stride, padding, dilation, groups)
     if b is not None:
         out += b.reshape((1, -1) + (1,) * len(x_spatial))
-    return namespace_of(out).ascontiguousarray(out)  # contiguous, as PyTorch's
+    ns = namespace_of(out)
+    fmt = _channels_last_of(y, w)  # PyTorch's kernel: channels-last kept, else contiguous
+    return ns.ascontiguousarray(out) if fmt is None else _mf.copy_as(ns, out, fmt)
 
 
 def _conv_t_b(xp, g, ins, out, aux, needs):

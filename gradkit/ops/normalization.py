@@ -25,6 +25,7 @@ from functools import partial
 
 import numpy as np
 
+from .. import _memory_format as MF
 from .._backend import column_sums
 from ..autograd.graph import SAVES_INPUTS, Op
 
@@ -80,7 +81,7 @@ def _bn_f(xp, x, w, b, axes, eps, box, half=False):
         y = xhat.copy()
     if box is not None:
         box.append((mean.reshape(-1), var.reshape(-1)))
-    return y, (axes, eps, xhat, invstd)
+    return MF.relayout(xp, y, MF.suggest(x)), (axes, eps, xhat, invstd)
 
 
 def _bn_b(xp, g, ins, out, aux, needs):
@@ -128,7 +129,7 @@ def _bn_scale(xp, w, invstd):
 def _bn_eval_f(xp, x, w, b, rm, invstd):
     scale = _bn_scale(xp, w, invstd)
     shift = -(rm * scale) if b is None else b.reshape(invstd.shape) - rm * scale
-    return x * scale + shift
+    return MF.relayout(xp, x * scale + shift, MF.suggest(x))
 
 
 def _bn_eval_b(xp, g, ins, out, aux, needs):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _memory_format as MF
 from .._backend import namespace_of
 from ..autograd.graph import OUTPUT_COPY_ON_WRITE, SAVES_INPUTS, SAVES_OUTPUT, Op
 
@@ -112,7 +113,8 @@ def _max_pool_f(xp, x, kernel, stride, padding, dilation, out_hw, box):
         best = _max_pool_2x2_f(x)
     else:
         slices = _offset_slices(kernel, stride, dilation, out_hw)
-        best = xpad[next(slices)].copy(order="K")  # keep the input's memory layout
+        # the input's suggested format (channels-last kept, any other order row-major)
+        best = MF.copy_as(xp, xpad[next(slices)], MF.suggest(x))
         for sl in slices:
             xp.maximum(best, xpad[sl], out=best)  # propagates NaN, as PyTorch
     aux = (x.shape, kernel, stride, padding, dilation, out_hw)
@@ -295,7 +297,11 @@ def _adaptive_max_f(xp, x, out_hw, box):
     out = xp.take_along_axis(x.reshape(n, c, h * w), idx.reshape(n, c, -1), axis=2)
     if box is not None:
         box.append(idx)
-    return out.reshape(n, c, ho, wo), (idx, x.shape)
+    out = out.reshape(n, c, ho, wo)
+    fmt = MF.suggest(x)
+    if fmt is not MF.contiguous_format:  # PyTorch's kernel keeps a channels-last input's format
+        out = MF.relayout(xp, out, fmt)
+    return out, (idx, x.shape)
 
 
 MAX_POOL = Op("MaxPool2DWithIndices", _max_pool_f, _max_pool_b, saves=SAVES_INPUTS | SAVES_OUTPUT,
@@ -326,7 +332,14 @@ def _avg_geometry(in_hw, kernel, stride, padding, out_hw):
     return hp, wp
 
 
-def _avg_pool_f(xp, x, kernel, stride, padding, out_hw, inv_div):
+def _zeros_in(xp, shape, dtype, fmt):
+    """Zeros laid out in ``fmt`` (row-major: one plain ``zeros``)."""
+    if fmt is None or fmt is MF.contiguous_format:
+        return xp.zeros(shape, dtype=dtype)
+    return MF.empty_in(xp, shape, dtype, fmt, fill=0)
+
+
+def _avg_pool_f(xp, x, kernel, stride, padding, out_hw, inv_div, fmt=None):
     n, c, h, w = x.shape
     hp, wp = _avg_geometry((h, w), kernel, stride, padding, out_hw)
     xpad = _pad_to(x, padding[0], padding[1], hp, wp, 0)
@@ -334,7 +347,7 @@ def _avg_pool_f(xp, x, kernel, stride, padding, out_hw, inv_div):
     sh, sw = stride
     hspan = sh * (ho - 1) + 1
     wspan = sw * (wo - 1) + 1
-    acc = xp.zeros((n, c, ho, wo), dtype=x.dtype)
+    acc = _zeros_in(xp, (n, c, ho, wo), x.dtype, fmt)  # the input's format, as PyTorch's kernel
     for i in range(kernel[0]):
         for j in range(kernel[1]):
             acc += xpad[:, :, i:i + hspan:sh, j:j + wspan:sw]
@@ -345,10 +358,10 @@ def _avg_pool_f(xp, x, kernel, stride, padding, out_hw, inv_div):
     return acc
 
 
-def _avg_pool_t_f(xp, g, kernel, stride, padding, out_hw, inv_div, in_hw):
+def _avg_pool_t_f(xp, g, kernel, stride, padding, out_hw, inv_div, in_hw, fmt=None):
     n, c = g.shape[:2]
     hp, wp = _avg_geometry(in_hw, kernel, stride, padding, out_hw)
-    buf = xp.zeros((n, c, hp, wp), dtype=g.dtype)
+    buf = _zeros_in(xp, (n, c, hp, wp), g.dtype, fmt)
     gd = g * xp.asarray(inv_div, dtype=g.dtype)
     ho, wo = out_hw
     sh, sw = stride
@@ -358,25 +371,27 @@ def _avg_pool_t_f(xp, g, kernel, stride, padding, out_hw, inv_div, in_hw):
         for j in range(kernel[1]):
             buf[:, :, i:i + hspan:sh, j:j + wspan:sw] += gd
     ph, pw = padding
-    return xp.ascontiguousarray(buf[:, :, ph:ph + in_hw[0], pw:pw + in_hw[1]])
+    if fmt is None or fmt is MF.contiguous_format:
+        return xp.ascontiguousarray(buf[:, :, ph:ph + in_hw[0], pw:pw + in_hw[1]])
+    return MF.relayout(xp, buf[:, :, ph:ph + in_hw[0], pw:pw + in_hw[1]], fmt)
 
 
 def _avg_pool_b(xp, g, ins, out, aux, needs):
-    kernel, stride, padding, out_hw, inv_div, in_hw = aux
     if _recorded(xp):
         return (xp.apply(AVG_POOL_T, (g,), aux),)
-    return (_avg_pool_t_f(xp, g, kernel, stride, padding, out_hw, inv_div, in_hw),)
+    return (_avg_pool_t_f(xp, g, *aux),)
 
 
 def _avg_pool_t_b(xp, g, ins, out, aux, needs):
-    kernel, stride, padding, out_hw, inv_div, _in_hw = aux
     if _recorded(xp):
         return (xp.apply(AVG_POOL, (g,), aux),)
-    return (_avg_pool_f(xp, g, kernel, stride, padding, out_hw, inv_div),)
+    return (_avg_pool_fwd(xp, g, *aux),)
 
 
-def _avg_pool_fwd(xp, x, kernel, stride, padding, out_hw, inv_div, in_hw):
-    return _avg_pool_f(xp, x, kernel, stride, padding, out_hw, inv_div)
+def _avg_pool_fwd(xp, x, kernel, stride, padding, out_hw, inv_div, in_hw, fmt=None):
+    """``fmt``: the memory format of the output and of the input's gradient (the input's
+    suggested one, as PyTorch's kernels)."""
+    return _avg_pool_f(xp, x, kernel, stride, padding, out_hw, inv_div, fmt)
 
 
 AVG_POOL = Op("AvgPool2D", _avg_pool_fwd, _avg_pool_b, saves=0)

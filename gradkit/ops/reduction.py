@@ -237,7 +237,7 @@ def _cumsum(xp, a, axis):
 
 
 def _cumsum_f(xp, a, axis):
-    return _cumsum(xp, a, axis)
+    return _rowmajor(xp, _cumsum(xp, a, axis))  # PyTorch's kernel: row-major on any layout
 
 
 def _cumsum_b(xp, g, ins, out, aux, needs):
@@ -245,8 +245,17 @@ def _cumsum_b(xp, g, ins, out, aux, needs):
     return (_reversed_cumsum(xp, g, axis),)
 
 
+def _rowmajor(xp, a):
+    """``a``, row-major: PyTorch's softmax kernels write a contiguous output (and gradient)
+    whatever the input's layout (a transposed or channels-last input included)."""
+    if getattr(getattr(a, "flags", None), "c_contiguous", True):
+        return a
+    return xp.ascontiguousarray(a)
+
+
 @_float16_in_float32
 def _softmax_f(xp, a, axis):
+    a = _rowmajor(xp, a)
     if a.size == 0:  # (amax has no identity) an empty input gives an empty output
         return a.copy()
     a = xp.ascontiguousarray(a)  # PyTorch's result is contiguous whatever the input's layout
@@ -259,10 +268,11 @@ def _softmax_f(xp, a, axis):
 def _softmax_b(xp, g, ins, out, aux, needs):
     (axis,) = aux
     go = g * out
-    return (go - out * xp.sum(go, axis=axis, keepdims=True),)
+    return (_rowmajor(xp, go - out * xp.sum(go, axis=axis, keepdims=True)),)
 
 
 def _log_softmax_f(xp, a, axis):
+    a = _rowmajor(xp, a)
     if a.size == 0:
         return a.copy()
     a = xp.ascontiguousarray(a)  # PyTorch's result is contiguous whatever the input's layout
@@ -287,7 +297,7 @@ def _log_softmax_f(xp, a, axis):
 
 def _log_softmax_b(xp, g, ins, out, aux, needs):
     (axis,) = aux
-    return (g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),)
+    return (_rowmajor(xp, g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True)),)
 
 
 SUM = Op("Sum", _sum_f, _sum_b, saves=0, aux_namer=full_or_dim("Sum"))

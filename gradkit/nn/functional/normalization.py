@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ... import _memory_format as MF
 from ... import functions as _F
 from ..._backend import namespace_of
 from ..._tensor import Tensor, apply, as_tensor_arg, wrap
@@ -458,6 +459,7 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
         w = weight if weight is not None else bias.new_ones(tuple(bias.shape))
         b = bias if bias is not None else weight.new_zeros(tuple(weight.shape))
         y = apply(_GROUP_NORM_FUSED, [x, w, b], (num_groups, float(eps)))
+        y = y.contiguous(memory_format=MF.suggest(x._data))  # PyTorch's kernel's layout
         return present(y, "NativeGroupNormBackward0", (x, weight, bias), x)
     if d == 0:  # an empty input: nothing to normalise
         y = x.clone()
@@ -474,6 +476,7 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
             y = y + weight.reshape(bshape) * nan
     if bias is not None:
         y = y + bias.reshape(bshape)
+    y = y.contiguous(memory_format=MF.suggest(x._data))  # PyTorch's kernel's layout
     return present(y, "NativeGroupNormBackward0", (x, weight, bias), x)  # one node in PyTorch
 
 

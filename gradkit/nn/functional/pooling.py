@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ... import _memory_format as MF
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ..._tensor.tensor import _int_value
@@ -227,7 +228,7 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                                   f"'{label}'; convert the input with .float() first")
     in_hw = tuple(x.shape[2:])
     div = P.avg_divisor(in_hw, k, s, p, out, count_include_pad, divisor_override)
-    y = apply1(P.AVG_POOL, x, (k, s, p, out, 1.0 / div, in_hw))
+    y = apply1(P.AVG_POOL, x, (k, s, p, out, 1.0 / div, in_hw, MF.suggest(x._data)))
     return undo(y)
 
 
@@ -321,14 +322,16 @@ def _adaptive_avg(input, output_size, n, who):
     if in_hw[0] % out[0] == 0 and in_hw[1] % out[1] == 0:
         k = (in_hw[0] // out[0], in_hw[1] // out[1])
         div = np.full(out, float(k[0] * k[1]))
-        y = apply1(P.AVG_POOL, x, (k, k, (0, 0), out, 1.0 / div, in_hw))
+        y = apply1(P.AVG_POOL, x, (k, k, (0, 0), out, 1.0 / div, in_hw, MF.suggest(x._data)))
         return undo(y)
     # uneven windows: each axis in turn, by gathering every window's elements (not a product with
     # an averaging matrix, whose zeros would turn an inf elsewhere in the row into NaN)
     y = _adaptive_avg_last(x, in_hw[1], out[1])
     y = _adaptive_avg_last(y.transpose(-1, -2), in_hw[0], out[0]).transpose(-1, -2)
     # PyTorch's one node (connected: its gradients stay in the graph under create_graph)
-    return undo(present(y.contiguous(), "AdaptiveAvgPool2DBackward0", (x,), connected=True))
+    fmt = MF.suggest(x._data)  # PyTorch's kernel writes the input's suggested format
+    y = y.contiguous(memory_format=fmt)
+    return undo(present(y, "AdaptiveAvgPool2DBackward0", (x,), connected=True))
 
 
 def _adaptive_avg_last(x, n_in, n_out):
@@ -711,6 +714,10 @@ def _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return
     res, ind = _depth_max(y, idx, ok, hw_idx, x.shape[3] * x.shape[4], return_indices)
     if res.dtype != x.dtype:  # integer inputs keep their dtype (the depth step works in float)
         res = res.to(x.dtype)
+    fmt = MF.suggest(x._data)
+    if fmt is not MF.contiguous_format:  # PyTorch's kernel keeps a channels-last input's format
+        res = res.contiguous(memory_format=fmt)
+        ind = ind.contiguous(memory_format=fmt) if ind is not None else None
     if unbatched:
         res = res.squeeze(0)
         ind = ind.squeeze(0) if ind is not None else None

@@ -1,0 +1,106 @@
+"""Op outputs and input gradients laid out as PyTorch's on row-major, transposed, channels-last
+and sliced inputs: a random op after a layer (dropout, ``normal_`` on ``empty_like``) draws its
+numbers in memory order, so another layout gives another mask after the same seed."""
+
+import numpy as np
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+
+def _inputs(L, gen):
+    def t(*shape):
+        return L.tensor(gen.standard_normal(shape).astype(np.float32))
+    return {
+        "rows3": lambda: t(2, 6, 7),
+        "transposed": lambda: t(2, 7, 6).transpose(1, 2),  # (N, L, C) -> (N, C, L)
+        "rows4": lambda: t(2, 6, 5, 7),
+        "channels_last": lambda: t(2, 6, 5, 7).contiguous(memory_format=L.channels_last),
+        "permuted4": lambda: t(2, 5, 6, 7).permute(0, 2, 1, 3),
+        "sliced4": lambda: t(2, 12, 5, 8)[:, ::2, :, 1:],
+        "channels_last_3d": lambda: t(2, 4, 5, 3, 6).contiguous(
+            memory_format=L.channels_last_3d),
+    }
+
+
+# (name, inputs it runs on, op); fixed weights come from the same generator on both sides
+_OPS = [
+    ("avg_pool1d", "3", lambda F, x, w: F.avg_pool1d(x, 2)),
+    ("avg_pool1d_pad", "3", lambda F, x, w: F.avg_pool1d(x, 3, 2, 1)),
+    ("lp_pool1d", "3", lambda F, x, w: F.lp_pool1d(x, 2, 2)),
+    ("adaptive_avg_pool1d", "3", lambda F, x, w: F.adaptive_avg_pool1d(x, 3)),
+    ("adaptive_avg_pool1d_uneven", "3", lambda F, x, w: F.adaptive_avg_pool1d(x, 4)),
+    ("adaptive_max_pool1d", "3", lambda F, x, w: F.adaptive_max_pool1d(x, 3)),
+    ("max_pool1d", "3", lambda F, x, w: F.max_pool1d(x, 2)),
+    ("add_row_major1d", "3", lambda F, x, w: x + x.detach().contiguous()),
+    ("relu1d", "3", lambda F, x, w: F.relu(x)),
+    ("softmax1d", "3", lambda F, x, w: F.softmax(x, 1)),
+    ("log_softmax1d_last", "3", lambda F, x, w: F.log_softmax(x, -1)),
+    ("gelu1d", "3", lambda F, x, w: F.gelu(x)),
+    ("layer_norm1d", "3", lambda F, x, w: F.layer_norm(x, (x.shape[-1],))),
+    ("instance_norm1d", "3", lambda F, x, w: F.instance_norm(x)),
+    ("group_norm1d", "3", lambda F, x, w: F.group_norm(x, 2)),
+    ("avg_pool2d", "4", lambda F, x, w: F.avg_pool2d(x, 2)),
+    ("avg_pool2d_pad", "4", lambda F, x, w: F.avg_pool2d(x, 3, 2, 1)),
+    ("lp_pool2d", "4", lambda F, x, w: F.lp_pool2d(x, 2, 2)),
+    ("adaptive_avg_pool2d", "4", lambda F, x, w: F.adaptive_avg_pool2d(x, (5, 7))),
+    ("adaptive_avg_pool2d_uneven", "4", lambda F, x, w: F.adaptive_avg_pool2d(x, 3)),
+    ("adaptive_max_pool2d", "4", lambda F, x, w: F.adaptive_max_pool2d(x, 3)),
+    ("max_pool2d", "4", lambda F, x, w: F.max_pool2d(x, 2)),
+    ("conv2d", "4", lambda F, x, w: F.conv2d(x, w["conv"], padding=1)),
+    ("conv_transpose2d", "4", lambda F, x, w: F.conv_transpose2d(x, w["conv_t"], stride=2)),
+    ("batch_norm_eval", "4", lambda F, x, w: F.batch_norm(x, w["b"].abs(), w["g"].abs(),
+                                                         w["g"], w["b"], training=False)),
+    ("batch_norm_train", "4", lambda F, x, w: F.batch_norm(x, None, None, w["g"], w["b"],
+                                                          training=True)),
+    ("group_norm2d", "4", lambda F, x, w: F.group_norm(x, 2)),
+    ("group_norm2d_affine", "4", lambda F, x, w: F.group_norm(x, 3, w["g"], w["b"])),
+    ("instance_norm2d", "4", lambda F, x, w: F.instance_norm(x)),
+    ("softmax2d", "4", lambda F, x, w: F.softmax(x, 1)),
+    ("log_softmax2d", "4", lambda F, x, w: F.log_softmax(x, 1)),
+    ("gelu2d", "4", lambda F, x, w: F.gelu(x)),
+    ("cumsum2d", "4", lambda F, x, w: x.cumsum(1)),
+    ("relu2d", "4", lambda F, x, w: F.relu(x)),
+    ("dropout_mul", "4", lambda F, x, w: x * 2),
+    ("add_row_major", "4", lambda F, x, w: x + x.detach().contiguous()),
+    ("mul_by_row_major", "4", lambda F, x, w: x.detach().contiguous() * x),
+    ("local_response_norm", "4", lambda F, x, w: F.local_response_norm(x, 2)),
+    ("conv_transpose3d", "5", lambda F, x, w: F.conv_transpose3d(x, w["conv_t3"])),
+    ("batch_norm3d", "5", lambda F, x, w: F.batch_norm(x, None, None, training=True)),
+    ("max_pool3d", "5", lambda F, x, w: F.max_pool3d(x, 2)),
+    ("max_pool3d_indices", "5", lambda F, x, w: F.max_pool3d(x, 2, return_indices=True)[0]),
+    ("avg_pool3d", "5", lambda F, x, w: F.avg_pool3d(x, 2)),
+    ("adaptive_avg_pool3d", "5", lambda F, x, w: F.adaptive_avg_pool3d(x, 2)),
+    ("adaptive_max_pool3d", "5", lambda F, x, w: F.adaptive_max_pool3d(x, 2)),
+]
+_RANKS = {"3": ("rows3", "transposed"), "4": ("rows4", "channels_last", "permuted4", "sliced4"),
+          "5": ("channels_last_3d",)}
+_CASES = [(name, layout, op) for name, rank, op in _OPS for layout in _RANKS[rank]]
+
+
+def _run(L, layout, op):
+    F = L.nn.functional
+    gen = np.random.default_rng(0)
+    x = _inputs(L, gen)[layout]()
+    w = {"conv": L.tensor(gen.standard_normal((4, 6, 3, 3)).astype(np.float32)),
+         "conv_t": L.tensor(gen.standard_normal((6, 3, 3, 3)).astype(np.float32)),
+         "conv_t3": L.tensor(gen.standard_normal((4, 3, 2, 2, 2)).astype(np.float32)),
+         "g": L.tensor(gen.standard_normal(6).astype(np.float32)),
+         "b": L.tensor(gen.standard_normal(6).astype(np.float32))}
+    x.requires_grad_(True)
+    y = op(F, x, w)
+    L.manual_seed(3)
+    z = F.dropout(y, 0.5)
+    z.sum().backward()
+    return y.stride(), x.grad.stride(), z.detach().numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize("name,layout,op", _CASES, ids=[f"{n}-{lay}" for n, lay, _ in _CASES])
+def test_output_and_gradient_lay_out_as_pytorch(name, layout, op):
+    g, t = _run(gk, layout, op), _run(torch, layout, op)
+    assert g[0] == t[0], "output strides"
+    assert g[1] == t[1], "input gradient strides"
+    for a, b in zip(g[2:], t[2:]):  # dropout after the op draws PyTorch's mask
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
