@@ -258,7 +258,6 @@ def _softmax_f(xp, a, axis):
     a = _rowmajor(xp, a)
     if a.size == 0:  # (amax has no identity) an empty input gives an empty output
         return a.copy()
-    a = xp.ascontiguousarray(a)  # PyTorch's result is contiguous whatever the input's layout
     e = a - xp.amax(a, axis=axis, keepdims=True)
     xp.exp(e, out=e)
     e /= xp.sum(e, axis=axis, keepdims=True)
@@ -275,7 +274,6 @@ def _log_softmax_f(xp, a, axis):
     a = _rowmajor(xp, a)
     if a.size == 0:
         return a.copy()
-    a = xp.ascontiguousarray(a)  # PyTorch's result is contiguous whatever the input's layout
     if a.dtype is _F16 or a.dtype.name == "bfloat16":
         # PyTorch's CPU kernels for half/bfloat16: in float32, the result rounded once; along
         # the last dim (its lastdim kernel) the sum of exponentials and then its log are
