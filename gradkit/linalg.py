@@ -906,3 +906,8 @@ from ._linalg.legacy import frobenius_norm, nuclear_norm  # noqa: E402
 
 declare(frobenius_norm, method=False, out="same")
 declare(nuclear_norm, method=False, out="same")
+
+# every function's out= face (gradkit/_linalg/out.py: PyTorch's dtype rule per function)
+from ._linalg.out import install as _install_out  # noqa: E402
+
+_install_out(globals())
