@@ -907,7 +907,10 @@ from ._linalg.legacy import frobenius_norm, nuclear_norm  # noqa: E402
 declare(frobenius_norm, method=False, out="same")
 declare(nuclear_norm, method=False, out="same")
 
-# every function's out= face (gradkit/_linalg/out.py: PyTorch's dtype rule per function)
+# empty inputs in the dtypes only an empty input passes (gradkit/_linalg/empty.py), then every
+# function's out= face (gradkit/_linalg/out.py: PyTorch's dtype rule per function)
+from ._linalg.empty import install as _install_empty  # noqa: E402
 from ._linalg.out import install as _install_out  # noqa: E402
 
+_install_empty(globals())
 _install_out(globals())
