@@ -15,7 +15,7 @@ import functools
 
 from .. import _dtype
 
-__all__ = ["EMPTY_DTYPES", "install", "with_empty"]
+__all__ = ["EMPTY_DTYPES", "TOP_EMPTY_DTYPES", "install", "with_empty"]
 
 _LOW = ("float16", "bfloat16")
 _ANY = _LOW + ("uint8", "int8", "int16", "int32", "int64", "bool")
@@ -26,6 +26,8 @@ EMPTY_DTYPES = {
                          "solve_ex", "matrix_exp", "ldl_factor", "ldl_factor_ex", "lu_solve")},
     **{n: _ANY for n in ("eigh", "eigvalsh", "lu", "lu_factor", "lu_factor_ex", "cond")},
 }
+# the same for PyTorch's top-level forms (``torch.det``, ``Tensor.cholesky``, ...)
+TOP_EMPTY_DTYPES = {"det": _LOW, "svd": _LOW, "matrix_exp": _LOW, "cholesky": _ANY}
 
 
 def _as_float(x, dtype):

@@ -36,6 +36,11 @@ CALLS = {
     "householder_product": lambda L, x: L.linalg.householder_product(x, x[..., 0]),
     "matrix_norm_2": lambda L, x: L.linalg.matrix_norm(x, ord=2),
     "lu_solve": lambda L, x: L.linalg.lu_solve(x, _pivots(L, x), x),
+    "torch.det": lambda L, x: L.det(x), "torch.svd": lambda L, x: L.svd(x),
+    "torch.cholesky": lambda L, x: L.cholesky(x), "torch.matrix_exp": lambda L, x: L.matrix_exp(x),
+    "Tensor.cholesky": lambda L, x: x.cholesky(), "torch.logdet": lambda L, x: L.logdet(x),
+    "torch.inverse": lambda L, x: L.inverse(x), "torch.pinverse": lambda L, x: L.pinverse(x),
+    "torch.lu_unpack": lambda L, x: L.lu_unpack(x, _pivots(L, x)),
 }
 
 
