@@ -16,6 +16,7 @@ PyTorch's).
 from __future__ import annotations
 
 import functools
+import inspect
 
 __all__ = ["COMPOSITE", "OUT_RULES", "install", "with_out"]
 
@@ -51,7 +52,17 @@ def with_out(fn, name, rule):
             return out.copy_(res)  # (the copy is recorded: out joins res's graph)
         return write_out(out, res, label, rule)
 
+    face.__signature__ = _with_out_parameter(fn)
     return face
+
+
+def _with_out_parameter(fn):
+    """``fn``'s signature with PyTorch's keyword-only ``out=None`` last."""
+    sig = inspect.signature(fn)
+    params = [p for p in sig.parameters.values() if p.name != "out"]
+    at = len(params) - (params[-1].kind is inspect.Parameter.VAR_KEYWORD if params else 0)
+    params.insert(at, inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+    return sig.replace(parameters=params)
 
 
 def install(namespace: dict) -> None:
