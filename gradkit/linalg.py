@@ -49,6 +49,8 @@ from ._linalg.checks import (
     _square_float,
     _t,
 )
+from ._linalg.empty import TOP_EMPTY_DTYPES as _TOP_EMPTY
+from ._linalg.empty import with_empty as _with_empty
 from ._tensor import Tensor, apply, apply1, wrap
 from ._tensor.tensor import _int_value
 from .amp._state import CPU as _AUTOCAST
@@ -858,6 +860,8 @@ for _name, _fn in (("det", det), ("inverse", inv), ("slogdet", _top_slogdet),
                    ("pinverse", _top_pinverse), ("svd", _top_svd), ("qr", _top_qr),
                    ("cholesky_solve", _top_cholesky_solve),
                    ("cholesky_inverse", _top_cholesky_inverse)):
+    if _name in _TOP_EMPTY:  # (empty inputs in more dtypes: gradkit/_linalg/empty.py)
+        _fn = _with_empty(_fn, _TOP_EMPTY[_name])
     declare(_fn, name=_name)
 del _name, _fn
 
@@ -906,3 +910,11 @@ from ._linalg.legacy import frobenius_norm, nuclear_norm  # noqa: E402
 
 declare(frobenius_norm, method=False, out="same")
 declare(nuclear_norm, method=False, out="same")
+
+# empty inputs in the dtypes only an empty input passes (gradkit/_linalg/empty.py), then every
+# function's out= face (gradkit/_linalg/out.py: PyTorch's dtype rule per function)
+from ._linalg.empty import install as _install_empty  # noqa: E402
+from ._linalg.out import install as _install_out  # noqa: E402
+
+_install_empty(globals())
+_install_out(globals())

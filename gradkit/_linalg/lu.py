@@ -209,7 +209,8 @@ def _row_perm(LU, pivots, name):
     if piv.size and (piv.min() < 1 or piv.max() > m):
         raise RuntimeError(f"{name}: pivots must be between 1 and {m} (LAPACK's 1-based row "
                            f"swaps), got values in [{piv.min()}, {piv.max()}]")
-    return np.argmax(L.permutation_numpy(piv, m), axis=-1)
+    P = L.permutation_numpy(piv, m)
+    return np.argmax(P, axis=-1) if m else np.zeros(P.shape[:-1], np.int64)  # (no rows: none)
 
 
 def _take_rows(B, perm):
@@ -316,8 +317,8 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False):
     n = A.shape[-1]
     if host.size and not np.isfinite(host).all() and not A.is_complex():
         return _cholesky_ex_non_finite(A, host, upper, check_errors, name)
-    flat = host.reshape((-1, n, n))
-    info = np.zeros(flat.shape[0], np.int32)
+    flat = host.reshape((int(np.prod(host.shape[:-2])), n, n))  # (no -1: n may be 0)
+    info = np.zeros(host.shape[:-2], np.int32).reshape(-1)
     try:
         np.linalg.cholesky(flat)
     except np.linalg.LinAlgError:

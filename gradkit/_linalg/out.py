@@ -1,0 +1,72 @@
+"""The ``out=`` form of the ``gradkit.linalg`` functions (``torch.linalg.inv(A, out=X)``).
+
+One face for every function: the plain call runs, its result (or each result of a named
+tuple, written into a tuple of ``out`` tensors) goes into ``out`` through the registry's
+:func:`~gradkit.functions._registry.write_out` (a wrong-shaped ``out`` is resized, with
+PyTorch's warning when it held elements; an ``out`` on a graph that requires grad is refused)
+and ``out`` is returned. PyTorch's linalg kernels differ in the dtype they take for ``out``,
+in two families, measured against PyTorch 2.13: most want the result's own dtype
+(``"same"``), the composite ones (cond, pinv, lstsq, eig, ...) any dtype the result casts to
+(``"cast"``). PyTorch's composite functions (cond, norm, tensorsolve, ...: ``COMPOSITE``)
+copy their result into ``out`` as an ordinary differentiable ``copy_``, so there ``out`` joins
+the graph instead of being refused. matrix_exp, vander and diagonal have no out= form (as
+PyTorch's).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+__all__ = ["COMPOSITE", "OUT_RULES", "install", "with_out"]
+
+# the rule of each function's out dtype (write_out's ``rule``)
+OUT_RULES = {
+    "same": ("cholesky", "cholesky_ex", "cross", "det", "eigh", "eigvalsh", "inv", "inv_ex",
+             "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_norm",
+             "matrix_power", "multi_dot", "norm", "qr", "slogdet", "solve", "solve_ex",
+             "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm"),
+    "cast": ("cond", "eig", "eigvals", "householder_product", "lstsq", "matrix_rank", "pinv",
+             "tensorinv", "tensorsolve"),
+}
+
+# the functions whose out= is a recorded copy (PyTorch's CompositeImplicitAutograd kernels)
+COMPOSITE = ("cond", "eigvals", "matrix_norm", "norm", "tensorinv", "tensorsolve")
+
+
+def with_out(fn, name, rule):
+    """``fn`` (a ``gradkit.linalg`` function) with PyTorch's keyword-only ``out=``."""
+    from ..autograd import grad_mode
+    from ..functions._registry import write_out
+
+    label = "linalg." + name
+    composite = name in COMPOSITE
+
+    @functools.wraps(fn)
+    def face(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        res = fn(*args, **kwargs)
+        if composite and grad_mode.STATE[0] and res.requires_grad:
+            write_out(out, res.detach(), label, rule)  # out's dtype and shape, as the op's
+            return out.copy_(res)  # (the copy is recorded: out joins res's graph)
+        return write_out(out, res, label, rule)
+
+    face.__signature__ = _with_out_parameter(fn)
+    return face
+
+
+def _with_out_parameter(fn):
+    """``fn``'s signature with PyTorch's keyword-only ``out=None`` last."""
+    sig = inspect.signature(fn)
+    params = [p for p in sig.parameters.values() if p.name != "out"]
+    at = len(params) - (params[-1].kind is inspect.Parameter.VAR_KEYWORD if params else 0)
+    params.insert(at, inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+    return sig.replace(parameters=params)
+
+
+def install(namespace: dict) -> None:
+    """Give the functions of ``namespace`` (gradkit.linalg's globals) their out= faces."""
+    for rule, names in OUT_RULES.items():
+        for n in names:
+            namespace[n] = with_out(namespace[n], n, rule)
