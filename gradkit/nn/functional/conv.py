@@ -109,9 +109,11 @@ def _conv_checks(who, x, w, b, stride, padding, dilation, groups, output_padding
     if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
         x, w, b = _ac_lower(x, w, b)
     # (of the transposed kernels, only PyTorch's 1-D/2-D float64 one takes a bias of another
-    # dtype, adding it afterwards; its float16, float32, bfloat16 and 3-D ones refuse it)
+    # dtype, adding it afterwards; its float16, float32, bfloat16 and 3-D ones refuse it; an
+    # input dtype with no transposed kernel at all is refused first, below)
     if n is not None and b is not None and b.dtype != x.dtype and (
-            not transposed or n == 3 or str(x.dtype).split(".")[-1] != "float64"):
+            not transposed or n == 3 or str(x.dtype).split(".")[-1] != "float64") and not (
+            transposed and _dtname(x) in _NO_KERNEL_T):
         raise RuntimeError(f"{who}: Input type ({_dtname(x)}) and bias type ({_dtname(b)}) "
                            f"should be the same; cast the bias with .to(input.dtype)")
     unbatched = False
