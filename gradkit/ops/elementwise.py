@@ -294,6 +294,10 @@ def _relu_b(xp, g, ins, out, aux, needs):
 
 
 def _abs_f(xp, a):
+    if a.dtype.kind == "b":  # PyTorch has no abs kernel for bool (abs, abs_, out=, abs(x))
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'; abs of a bool tensor "
+                                  "is the tensor itself: drop the call, or convert it with "
+                                  ".int() first")
     return xp.abs(a)
 
 

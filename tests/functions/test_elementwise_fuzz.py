@@ -57,3 +57,16 @@ def test_lerp_gradients_as_torch():
         res.append([g.numpy() for g in m.autograd.grad(y, ts, m.tensor(u))])
     for g, t in zip(*res):
         np.testing.assert_allclose(g, t, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, t: m.abs(t), lambda m, t: m.absolute(t), lambda m, t: t.abs(),
+    lambda m, t: t.clone().abs_(), lambda m, t: abs(t),
+    lambda m, t: m.abs(t, out=m.empty(2, dtype=m.bool)), lambda m, t: m.abs(t[:0]),
+])
+def test_abs_of_bool_refused_as_torch(call):
+    # gradkit returned the bool tensor itself where PyTorch has no bool abs kernel
+    with pytest.raises(NotImplementedError):
+        call(torch, torch.tensor([True, False]))
+    with pytest.raises(NotImplementedError, match="abs"):
+        call(gk, gk.tensor([True, False]))
