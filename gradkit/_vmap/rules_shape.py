@@ -204,14 +204,22 @@ def _movedim(func, level, args, kwargs):
     return BatchedTensor(v.movedim(_shift_dims(src, n), _shift_dims(dst, n)), level)
 
 
-def _expand(func, level, args, kwargs):
+def _self_and_sizes(args, kwargs, level):
+    """``(physical self, sizes, logical ndim)`` of ``x.expand(*sizes)``/``x.repeat(*sizes)``
+    with the sizes given positionally and at least one per dim; None otherwise."""
     v = _only_self(args, kwargs, level)
     if v is None or kwargs:
-        return NotImplemented
+        return None
     sizes = _sizes(args, 1)
     n = args[0].ndim
-    if len(sizes) < n:
+    return None if len(sizes) < n else (v, sizes, n)
+
+
+def _expand(func, level, args, kwargs):
+    got = _self_and_sizes(args, kwargs, level)
+    if got is None:
         return NotImplemented
+    v, sizes, n = got
     v = _padded(v, n, len(sizes))
     return BatchedTensor(v.expand((v.shape[0],) + tuple(sizes)), level)
 
@@ -239,13 +247,10 @@ def _narrow_select(func, level, args, kwargs):
 
 
 def _repeat(func, level, args, kwargs):
-    v = _only_self(args, kwargs, level)
-    if v is None or kwargs:
+    got = _self_and_sizes(args, kwargs, level)
+    if got is None:
         return NotImplemented
-    sizes = _sizes(args, 1)
-    n = args[0].ndim
-    if len(sizes) < n:
-        return NotImplemented
+    v, sizes, n = got
     return BatchedTensor(_padded(v, n, len(sizes)).repeat((1,) + tuple(sizes)), level)
 
 

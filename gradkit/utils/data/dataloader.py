@@ -722,18 +722,16 @@ class _IterableThreadIter(_BaseIter):
             except queue.Empty:
                 self._close()
                 raise _timeout_error(self._loader.timeout) from None
-            if kind == "ok":
-                if self._asked[w] is None:
-                    self._asked[w] = asked
-                    self._warn_unsharded()
-                return value
-            self._alive[w] = False
             if kind == "error":
+                self._alive[w] = False
                 self._close()
                 raise value
-            if self._asked[w] is None:
+            if self._asked[w] is None:  # the worker's first answer: a batch or its end
                 self._asked[w] = asked
                 self._warn_unsharded()
+            if kind == "ok":
+                return value
+            self._alive[w] = False
         self._close()
         raise StopIteration
 
