@@ -1,6 +1,8 @@
 """Module: registration, traversal, modes, hooks, conversion, state_dict, repr, errors."""
 
 import copy
+import os
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -291,6 +293,21 @@ def _record_backward_hooks(lib, tensor, with_input_grad):
 def test_full_backward_hooks_match_torch(torch, with_input_grad):
     assert _record_backward_hooks(gk, gk.tensor, with_input_grad) == \
         _record_backward_hooks(torch, torch.tensor, with_input_grad)
+
+
+def _hook_warnings(lib, with_input_grad):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _record_backward_hooks(lib, lib.tensor, with_input_grad)
+    return [(w.category, str(w.message), os.path.basename(w.filename)) for w in caught]
+
+
+@pytest.mark.parametrize("with_input_grad", [True, False])
+def test_full_backward_hook_without_input_grad_warns_as_torch(torch, with_input_grad):
+    # PyTorch warns (at the caller's line) that the hook fires with grad_input all None
+    got = _hook_warnings(gk, with_input_grad)
+    assert got == _hook_warnings(torch, with_input_grad)
+    assert len(got) == (0 if with_input_grad else 1)
 
 
 def test_full_backward_hook_replaces_grad_input():
