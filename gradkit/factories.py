@@ -17,7 +17,15 @@ from ._backend import to_host
 from ._complex import is_host as _is_host
 from ._complex import plain as _plain
 from ._meta import meta_array
+from ._nested_data import (
+    _COPY_CONSTRUCT,
+    _NOT_WRITABLE,
+    _infer_dtype,
+    _ragged_error,
+    _unwrap_nested,
+)
 from ._tensor.tensor import Tensor, _int_value, _shape_arg, wrap
+from ._warnings import warn, warn_once
 from .device import _DEFAULT_META, Device, _array_to
 from .functions._registry import int_error
 from .random import _gen
@@ -29,105 +37,6 @@ __all__ = [
     "randint_like", "scalar_tensor", "asarray", "frombuffer", "range", "empty_strided",
     "empty_permuted", "binomial", "poisson",
 ]
-
-
-def _infer_dtype(data):
-    """The PyTorch dtype of nested Python data: Python numbers count as the default float, int64
-    or bool; NumPy scalars and Tensors keep their own dtype; the result promotes all of them."""
-    found = set()
-    default = _dtype.get_default_dtype()
-
-    def walk(x):
-        if isinstance(x, np.generic):
-            if x.dtype.kind not in "biufc":
-                raise TypeError(f"can't convert a NumPy scalar of type {x.dtype} to a tensor")
-            found.add(x.dtype)
-        elif isinstance(x, bool):
-            found.add(_dtype.bool)
-        elif isinstance(x, int):
-            found.add(_dtype.int64)
-        elif isinstance(x, float):
-            found.add(default)
-        elif isinstance(x, Tensor):
-            found.add(x.dtype)
-        elif isinstance(x, np.ndarray) and x.dtype.kind in "biufc":  # rows given as arrays
-            found.add(x.dtype)
-        elif isinstance(x, (list, tuple)):
-            for y in x:
-                walk(y)
-        elif isinstance(x, complex):
-            found.add(default.to_complex())
-        else:  # (PyTorch: TypeError for a str, RuntimeError for any other object)
-            raise (TypeError if isinstance(x, str) else RuntimeError)(
-                f"Could not infer dtype of {type(x).__name__}; expected numbers, nested "
-                f"lists/tuples of numbers, NumPy arrays or Tensors"
-            )
-
-    walk(data)
-    if not found:
-        return default
-    result = None
-    for d in found:
-        result = d if result is None else _dtype.promote_types(result, d)
-    return result
-
-
-def _unwrap_nested(data):
-    """Nested lists with each Tensor element as the number it holds: a Tensor inside a sequence
-    is one scalar, as in PyTorch (``tensor([torch.ones(1), torch.ones(1)])`` has shape (2,),
-    not (2, 1)); one of more (or fewer) elements is PyTorch's ValueError."""
-    if isinstance(data, Tensor):
-        if data.numel() != 1:
-            raise ValueError(f"only one element tensors can be converted to Python scalars: "
-                             f"tensor() got a sequence holding a tensor of shape "
-                             f"{tuple(data.shape)}; use torch.stack(...) or torch.cat(...) to "
-                             f"join tensors")
-        d = data._data
-        return (d if isinstance(d, np.ndarray) else d.get()).reshape(())
-    if isinstance(data, (list, tuple)):
-        return [_unwrap_nested(x) for x in data]
-    return data
-
-
-def _ragged_error(nested):
-    """PyTorch's error for nested lists that are not a grid: each depth's length is the first
-    row's; a row of another length is a ValueError, a number where a row belongs (or a row
-    where a number belongs) a TypeError."""
-    def is_seq(x):
-        return isinstance(x, (list, tuple)) or isinstance(x, np.ndarray) and x.ndim > 0
-
-    shape, x = [], nested
-    while is_seq(x):
-        shape.append(len(x))
-        if not len(x):
-            break
-        x = x[0]
-
-    def check(x, depth):
-        if depth == len(shape):
-            if is_seq(x):
-                return TypeError(
-                    f"tensor(): a sequence where a number belongs at dim {depth} (the first "
-                    f"element at each depth sets the shape {shape}); every row at one depth must "
-                    f"have the same length")
-            return None
-        if not is_seq(x):
-            return TypeError(
-                f"tensor(): not a sequence: a {type(x).__name__} at dim {depth} where a row of "
-                f"length {shape[depth]} belongs (shape {shape} from the first elements)")
-        if len(x) != shape[depth]:
-            return ValueError(
-                f"expected sequence of length {shape[depth]} at dim {depth} (got {len(x)}): "
-                f"the nested lists are ragged; every row at one depth must have the same length")
-        for y in x:
-            err = check(y, depth + 1)
-            if err is not None:
-                return err
-        return None
-
-    return check(nested, 0) or ValueError(
-        "tensor(): the nested lists are ragged (rows of different lengths); every row at one "
-        "depth must have the same length")
 
 
 def _to_array(data, dtype=None, device=None, copy=True):
@@ -177,6 +86,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         _options.flag("tensor", "requires_grad", requires_grad, optional=False)
     if pin_memory is not False:
         _options.options("tensor", pin_memory=pin_memory)
+    if isinstance(data, Tensor):
+        warn(_COPY_CONSTRUCT)
     t = wrap(_to_array(data, dtype, device))
     if requires_grad:
         t.requires_grad_(True)
@@ -195,6 +106,8 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         if dtype is None and device is None:
             return data
         return data.to(device=device, dtype=dtype)
+    if isinstance(data, np.ndarray) and not data.flags.writeable:
+        warn_once("non-writable-ndarray", _NOT_WRITABLE)
     if isinstance(data, np.ndarray) and (dtype is None or _dtype.to_dtype(dtype) == data.dtype):
         return wrap(data) if device is None else wrap(_to_array(data, None, device))
     return wrap(_to_array(data, dtype, device, copy=False))
@@ -263,6 +176,8 @@ def from_numpy(ndarray) -> Tensor:
             f"(You can probably work around this by making a copy of your array with "
             f"array.copy().)"
         )
+    if not ndarray.flags.writeable:
+        warn_once("non-writable-ndarray", _NOT_WRITABLE)
     return wrap(ndarray)
 
 
@@ -839,14 +754,11 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
           requires_grad=False) -> Tensor:
     """The deprecated ``torch.range``: ``start, start + step, ...`` up to ``end`` included, in
     the default float dtype unless ``dtype`` is given (warns, as PyTorch: use ``arange``)."""
-    import warnings
-
     if end is None:
         raise TypeError('range() missing 1 required positional arguments: "end"')
-    warnings.warn("torch.range is deprecated and will be removed in a future release because its "
-                  "behavior is inconsistent with Python's range builtin. Instead, use "
-                  "torch.arange, which produces values in [start, end).", UserWarning,
-                  stacklevel=2)
+    warn("torch.range is deprecated and will be removed in a future release because its "
+         "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, which "
+         "produces values in [start, end).")
     for name, v in (("start", start), ("end", end), ("step", step)):
         if isinstance(v, Tensor) and v.ndim == 0:  # (a number; a 1-element 1-D tensor is not)
             v = v.item()

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import builtins
 import math
-import warnings
 from operator import index as _index
 from typing import Optional, Sequence, Union
 
@@ -49,6 +48,7 @@ from ._linalg.checks import (
     _square_float,
     _t,
 )
+from ._linalg.deprecated import deprecated as _deprecated
 from ._linalg.empty import TOP_EMPTY_DTYPES as _TOP_EMPTY
 from ._linalg.empty import with_empty as _with_empty
 from ._tensor import Tensor, apply, apply1, wrap
@@ -775,6 +775,7 @@ def _top_logdet(input) -> Tensor:
 
 def _top_cholesky(input, upper: bool = False) -> Tensor:
     """``torch.cholesky`` (``upper`` may be positional)."""
+    _deprecated("cholesky")
     return cholesky(_square_float(input, "cholesky", kernel="cholesky_cpu", cplx=True),
                     upper=upper)
 
@@ -783,9 +784,7 @@ def _top_cross(input, other, dim: Optional[int] = None) -> Tensor:
     """``torch.cross``: without ``dim``, the first dimension of size 3 (deprecated in PyTorch,
     which warns; pass ``dim`` or use ``linalg.cross``)."""
     if dim is None:
-        warnings.warn("Using cross without specifying the dim arg is deprecated (as in "
-                      "PyTorch): pass dim explicitly, or use linalg.cross (dim=-1 by default)",
-                      UserWarning, stacklevel=2)
+        _deprecated("cross")
         a, b = _t(input, "input"), _t(other, "other")
         shape = _broadcast_shape("cross", "input", a, "other", b)
         found = [i for i, n in enumerate(shape) if n == 3]
@@ -818,6 +817,7 @@ def _top_svd(input, some: bool = True, compute_uv: bool = True):
 
 def _top_qr(input, some: bool = True):
     """``torch.qr``: ``linalg.qr`` with ``some=True`` as mode 'reduced', else 'complete'."""
+    _deprecated("qr")
     return qr_legacy_result(*qr(input, mode="reduced" if some else "complete"))
 
 

@@ -22,6 +22,7 @@ from ..ops import linalg as L
 from ..ops.complex import as_written
 from ..ops.linalg import LinAlgError, _run
 from .checks import _dtype_name, _floating, _matrices, _mT, _solve_operands, _square_float, _t
+from .deprecated import deprecated
 
 lu_factor_result = return_types.linalg_lu_factor
 lu_factor_ex_result = return_types.linalg_lu_factor_ex
@@ -248,12 +249,14 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tens
 
 def _top_lu_solve(b, LU_data, LU_pivots) -> Tensor:
     """``torch.lu_solve(b, LU_data, LU_pivots)``: ``linalg.lu_solve(LU_data, LU_pivots, b)``."""
+    deprecated("lu_solve")
     return lu_solve(LU_data, LU_pivots, b)
 
 
 def _top_lu(A, pivot: bool = True, get_infos: bool = False):
     """``torch.lu`` (``Tensor.lu``): ``(LU, pivots)``, or ``(LU, pivots, infos)`` with
     ``get_infos``; singular matrices do not raise."""
+    deprecated("lu")
     LU, piv, info = lu_factor_ex(A, pivot=pivot)
     return (LU, piv, info) if get_infos else (LU, piv)  # (any object: PyTorch's truth test)
 
@@ -265,6 +268,7 @@ def triangular_solve(b, A, upper: bool = True, transpose: bool = False,
     triangle, ones on the diagonal with ``unitriangular``); batch dimensions broadcast."""
     from .. import linalg as LA
 
+    deprecated("triangular_solve")
     name = "triangular_solve"
     b, A = _t(b, "b"), _t(A, "A")
     if b.ndim < 2:

@@ -23,6 +23,7 @@ from .._complex import CArray as _CArray
 from .._meta import MetaArray as _MetaArray
 from .._meta import geometry as _meta_geometry
 from .._storage import storage_root as _storage_root
+from .._warnings import warn_once
 from ..autograd.backward import backward as _autograd_backward
 from ..autograd.grad_mode import STATE as _GRAD_MODE
 from ..autograd.graph import PostAccumulateHook
@@ -41,8 +42,8 @@ def _warn_scalar_of_grad() -> None:
     global _SCALAR_OF_GRAD_WARNED
     _SCALAR_OF_GRAD_WARNED = True
     warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
-                  "unexpected behavior.\nConsider using tensor.detach() first: the number "
-                  "leaves the autograd graph.", UserWarning, stacklevel=3)
+                  "unexpected behavior.\nConsider using tensor.detach() first.", UserWarning,
+                  stacklevel=3)
 
 __all__ = ["Size", "Tensor", "as_tensor_arg", "wrap"]
 
@@ -367,12 +368,15 @@ class Tensor:
 
     @property
     def T(self) -> "Tensor":
-        if self.ndim > 2:
-            raise RuntimeError(
-                f"Tensor.T on a {self.ndim}-D tensor is ambiguous; use .mT for the last two "
-                f"dimensions or permute() to choose the order"
-            )
-        return self.permute(*range(self.ndim - 1, -1, -1))
+        if self.ndim > 2:   # deprecated in PyTorch: it reverses every dim, and warns once
+            warn_once("Tensor.T", "The use of `x.T` on tensors of dimension other than 2 to "
+                      "reverse their shape is deprecated and it will throw an error in a future "
+                      "release. Consider `x.mT` to transpose batches of matrices or `x.permute("
+                      "*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.")
+        elif self.ndim == 0:
+            warn_once("Tensor.T 0-d", "Tensor.T is deprecated on 0-D tensors. This function is "
+                      "the identity in these cases.")
+        return self.permute(tuple(range(self.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> "Tensor":
@@ -713,7 +717,7 @@ class Tensor:
             inputs: only these leaves accumulate ``.grad``.
         """
         _autograd_backward([self], None if gradient is None else [gradient], retain_graph,
-                           create_graph, inputs)
+                           create_graph, inputs=inputs)
 
     def detach(self) -> "Tensor":
         t = _make(self._data, False, None)
@@ -773,10 +777,13 @@ class Tensor:
             import warnings
 
             warnings.warn(
-                "reading .grad of a non-leaf Tensor (one computed from others): backward fills "
-                ".grad only for leaf tensors, so this is None. Call .retain_grad() on this "
-                "tensor before backward to keep its gradient, or read .grad of the leaf tensor "
-                "you meant.", UserWarning, stacklevel=2)
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                ".retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by "
+                "mistake, make sure you access the leaf Tensor instead. See "
+                "github.com/pytorch/pytorch/pull/30531 for more information.", UserWarning,
+                stacklevel=2)
         return g
 
     @grad.setter

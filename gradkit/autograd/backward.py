@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import namespace_of
+from .._warnings import warn, warn_once
 from .engine import run_backward
 from .graph import FORWARD
 
@@ -84,9 +85,24 @@ def _check_outputs(outputs):
             )
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+_CREATE_GRAPH_CYCLE = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter "
+    "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+    "creating the graph to avoid this. If you have to use this function, make sure to reset the "
+    ".grad fields of your parameters to None after use to break the cycle and avoid the leak.")
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
     """Accumulate gradients of ``tensors`` into the leaves' ``.grad`` (as
-    ``torch.autograd.backward``)."""
+    ``torch.autograd.backward``; ``grad_variables`` is its deprecated name of
+    ``grad_tensors``)."""
+    if grad_variables is not None:
+        warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning)
+        if grad_tensors is not None:
+            raise RuntimeError("`grad_tensors` and `grad_variables` (deprecated) arguments both "
+                               "passed to `backward()`. Please only use `grad_tensors`.")
+        grad_tensors = grad_variables
     outputs = _as_list(tensors, "tensors")
     if grad_tensors is None:
         grad_tensors = [None] * len(outputs)
@@ -98,6 +114,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             f"got {len(grad_tensors)} gradients for {len(outputs)} tensors; give one per tensor"
         )
     _check_outputs(outputs)
+    if create_graph:
+        warn_once("backward create_graph", _CREATE_GRAPH_CYCLE)
     if retain_graph is None:
         retain_graph = create_graph
     # (``_grad_fn``: the node as recorded; ``grad_fn`` would give it its named class first)

@@ -4,11 +4,10 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .. import _dtype
+from .._warnings import warn_once
 
 __all__ = ["default_generator", "set_default_tensor_type", "get_device_module",
            "set_flush_denormal", "is_storage", "OutOfMemoryError", "GradScaler", "from_dlpack",
@@ -56,9 +55,9 @@ def set_default_tensor_type(t) -> None:
     type (``torch.DoubleTensor``) or its name (``'torch.FloatTensor'``); warns as PyTorch."""
     from . import _api
 
-    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
-                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
-                  UserWarning, stacklevel=2)
+    warn_once("set_default_tensor_type", "torch.set_default_tensor_type() is deprecated as of "
+              "PyTorch 2.1, please use torch.set_default_dtype() and torch.set_default_device() "
+              "as alternatives.")
     cls = _api._BY_NAME.get(t) if isinstance(t, str) else t
     dtype = getattr(cls, "dtype", None)
     if dtype is None:

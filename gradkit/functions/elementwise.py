@@ -16,6 +16,7 @@ from .._complex import is_host as _host
 from .._options import allocation_error
 from .._tensor.record import apply, apply1, apply2, check_broadcast, inplace, unary_result
 from .._tensor.tensor import Tensor, wrap
+from .._warnings import warn_once
 from ..autograd.graph import present, rename
 from ..device import _to_namespace_of
 from ..ops import elementwise as E
@@ -531,6 +532,9 @@ def where(condition, input=None, other=None):
         if c.dtype != np.uint8:  # (uint8 is taken, deprecated, as in PyTorch)
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
                                f"tensor with dtype {_type_name(cond)}; compare first, e.g. x > 0")
+        warn_once("where uint8", "where received a uint8 condition tensor. This behavior is "
+                  "deprecated and will be removed in a future version of PyTorch. Use a boolean "
+                  "condition instead.")
         c = c.astype(bool)
     ka = type(a._data) if isinstance(a, Tensor) else None
     kb = type(b._data) if isinstance(b, Tensor) else None

@@ -24,6 +24,7 @@ from .._tensor.record import (
     write_error,
 )
 from .._tensor.tensor import Tensor, _is_device_array, _make, wrap
+from .._warnings import warn
 from ..autograd import grad_mode
 from ..autograd.graph import FORWARD, output_written, present, rename
 from ..device import _to_namespace_of
@@ -517,6 +518,7 @@ def __setitem__(self, index, value):
     if FORWARD[0] is not None:  # a forward AD level is open: the tangent too (forward_ad)
         return FORWARD[2](__setitem__, self, index, value)
     value = _check_fits(value, self._data.dtype)
+    _refuse_byte_mask_fill(index, value)
     try:
         idx = _norm_index(index, self._data.shape)
     except IndexError as e:
@@ -626,6 +628,22 @@ def _index_puts(index, value):
     mask = tensors[0]
     return not (len(tensors) == 1 and value.ndim == 0 and mask.ndim > 0
                 and (mask.dtype.kind == "b" or mask.dtype == np.uint8))
+
+
+def _refuse_byte_mask_fill(index, value) -> None:
+    """``x[index] = v`` with a one-element ``v`` and a single uint8 mask is PyTorch's
+    ``masked_fill_``, which refuses a byte mask (other byte-mask writes index as a bool mask
+    would, after PyTorch's deprecation warning)."""
+    parts = index if type(index) is tuple else (index,)
+    one = value.numel() == 1 if isinstance(value, Tensor) else np.ndim(value) == 0
+    if one and any(isinstance(p, Tensor) and p.dtype == np.uint8 for p in parts) \
+            and not _index_puts(index, _ZERO_D):
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           "unsigned char (x[mask] = value with a torch.uint8 mask); use a bool "
+                           "mask, e.g. mask.bool()")
+
+
+_ZERO_D = np.zeros(())  # (a stand-in for a one-element value)
 
 
 def _broadcasts(vshape, shape, idx):
@@ -752,6 +770,8 @@ def _norm_index(index, shape):
         if isinstance(part, Tensor):
             part = part._data
             if part.dtype == np.uint8:  # a byte tensor is a mask in PyTorch (deprecated there)
+                warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                     "torch.bool instead.")
                 part = part.astype(bool)
         elif isinstance(part, (list, range, tuple)):
             # a sequence (a range, a tuple inside the index) is an index tensor in PyTorch; an

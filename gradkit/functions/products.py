@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .. import _dtype
+from .._linalg.deprecated import deprecated
 from .._stride_order import insertion_order
 from .._tensor.record import apply, apply2
 from .._tensor.tensor import Tensor, as_tensor_arg
@@ -758,6 +759,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 def chain_matmul(*matrices):
     """The product of 2-D tensors, left to right (PyTorch deprecates it for
     ``linalg.multi_dot``)."""
+    deprecated("chain_matmul")
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
         matrices = tuple(matrices[0])
     ms = [_t(m, "matrices") for m in matrices]

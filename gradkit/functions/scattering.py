@@ -13,7 +13,15 @@ from ..autograd.graph import present
 from ..ops import shape as S
 from ._args import _const_like, _dim_in, _int_arg, _t, _tensors_only, _type_name
 from ._registry import declare, flag_error, number_error, tensor_method
-from .indexing import _index_error, _norm_index, _place, masked_fill, scatter, scatter_reduce
+from .indexing import (
+    _index_error,
+    _norm_index,
+    _place,
+    _refuse_byte_mask_fill,
+    masked_fill,
+    scatter,
+    scatter_reduce,
+)
 from .shape import flatten, movedim
 
 __all__ = ["diagonal_scatter", "index_copy", "index_fill", "index_put", "index_reduce",
@@ -261,6 +269,8 @@ def index_put(input, indices, values, accumulate=False):
                         f"{type(indices).__name__}")
     v = _t(values, "values")
     idx = tuple(indices)
+    if not accumulate:
+        _refuse_byte_mask_fill(idx, v)
     norm = _norm_index(idx, x._data.shape)  # the indices are checked first, as in PyTorch
     try:  # (on a zero-stride view: no copy of the input)
         part = np.broadcast_to(np.empty((), dtype=bool), tuple(x.shape))[norm].shape
@@ -271,7 +281,9 @@ def index_put(input, indices, values, accumulate=False):
                            f"{v.dtype} and {x.dtype}; convert values first")
     if not accumulate:
         out = x.clone()
-        out[idx] = v
+        # (uint8 masks as bool: the deprecation was warned once above)
+        out[tuple(p.bool() if isinstance(p, Tensor) and p.dtype == np.uint8 else p
+                  for p in idx)] = v
         return out
     try:
         vb = v.expand(tuple(part)) if tuple(v.shape) != part else v

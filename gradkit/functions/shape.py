@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .. import _dtype, _options
@@ -15,6 +13,7 @@ from .._complex import is_host as _host
 from .._options import element_count
 from .._tensor.record import apply, apply1
 from .._tensor.tensor import Tensor, wrap
+from .._warnings import warn_once
 from ..autograd import grad_mode
 from ..autograd.graph import FORWARD, present, rename
 from ..ops import shape as S
@@ -696,7 +695,6 @@ def _diagonal_index(x, offset, d1, d2):
     return tuple(_const_like(x, f) for f in full)
 
 
-_MESHGRID_WARNED = [False]
 
 
 @declare(method=False)
@@ -708,11 +706,8 @@ def meshgrid(*tensors, indexing=None):
         tensors = tuple(tensors[0])
     if indexing is None:
         indexing = "ij"
-        if not _MESHGRID_WARNED[0]:
-            _MESHGRID_WARNED[0] = True
-            warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass "
-                          "the indexing argument (indexing='ij' gives this default, 'xy' the "
-                          "Cartesian order).", UserWarning, stacklevel=3)
+        warn_once("meshgrid indexing", "torch.meshgrid: in an upcoming release, it will be "
+                  "required to pass the indexing argument.")
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f"meshgrid(): indexing must be 'ij' or 'xy', got {indexing!r}")
     ts = [_t(v, "tensors") for v in tensors]

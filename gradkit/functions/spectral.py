@@ -10,6 +10,7 @@ import numpy as np
 
 from .._complex import CArray
 from .._tensor.tensor import Tensor
+from .._warnings import warn_once
 from ._args import _t
 from ._registry import declare
 
@@ -91,11 +92,11 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     if x.ndim not in (1, 2):
         raise RuntimeError(f"stft: expected a 1D or 2D tensor, but got {x.ndim}D tensor")
     if window is None:
-        warnings.warn("A window was not provided. A rectangular window will be applied,which is "
-                      "known to cause spectral leakage. Other windows such as torch.hann_window "
-                      "or torch.hamming_window are recommended to reduce spectral leakage.To "
-                      "suppress this warning and use a rectangular window, explicitly set "
-                      "`window=torch.ones(n_fft, device=<device>)`.", UserWarning, stacklevel=2)
+        warn_once("stft window", "A window was not provided. A rectangular window will be "
+                  "applied,which is known to cause spectral leakage. Other windows such as "
+                  "torch.hann_window or torch.hamming_window are recommended to reduce spectral "
+                  "leakage.To suppress this warning and use a rectangular window, explicitly set "
+                  "`window=torch.ones(n_fft, device=<device>)`.")
     if not x.dtype.is_floating_point and not x.is_complex():
         raise RuntimeError(f"stft: expected a tensor of floating point or complex values, got "
                            f"{x.dtype}")
@@ -141,6 +142,11 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     if z.ndim not in (2, 3):
         raise RuntimeError(f"istft: expected a tensor with 2 or 3 dimensions of complex values, "
                            f"got {z.ndim}D")
+    if window is None:
+        warn_once("istft window", "A window was not provided. A rectangular window will be "
+                  "applied.Please provide the same window used by stft to make the inversion "
+                  "lossless.To suppress this warning and use a rectangular window, explicitly "
+                  "set `window=torch.ones(n_fft, device=<device>)`.")
     batched = z.ndim == 3
     if not batched:
         z = z.unsqueeze(0)

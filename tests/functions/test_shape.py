@@ -509,16 +509,16 @@ def test_meshgrid_without_indexing_is_ij_and_warns_once_as_torch():
     torch = pytest.importorskip("torch")
     import warnings
 
-    import gradkit.functions.shape as shape_mod
+    from gradkit import _warnings
 
     a, b = [0.0, 1.0], [2.0, 3.0, 4.0]
-    shape_mod._MESHGRID_WARNED[0] = False
+    _warnings._WARNED.discard("meshgrid indexing")
     for kwargs in ({}, {"indexing": None}):
         ours = gk.meshgrid(gk.tensor(a), gk.tensor(b), **kwargs)
         theirs = torch.meshgrid(torch.tensor(a), torch.tensor(b), **kwargs)
         for o, t in zip(ours, theirs):
             np.testing.assert_array_equal(o.numpy(), t.numpy())
-    shape_mod._MESHGRID_WARNED[0] = False
+    _warnings._WARNED.discard("meshgrid indexing")
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         gk.meshgrid(gk.arange(2), gk.arange(3))

@@ -706,7 +706,7 @@ TOP_CASES = {
 @pytest.mark.filterwarnings("ignore:Using torch.cross without specifying the dim")
 @pytest.mark.filterwarnings("ignore:torch.cholesky is deprecated")
 @pytest.mark.filterwarnings("ignore:torch.qr is deprecated")
-@pytest.mark.filterwarnings("ignore:Using cross without specifying the dim")
+@pytest.mark.filterwarnings("ignore:Using torch.cross without specifying the dim")
 @pytest.mark.parametrize("batch", BATCHES, ids=["single", "2"])
 @pytest.mark.parametrize("name", list(TOP_CASES))
 def test_top_level_forms_vs_torch(torch, name, batch):

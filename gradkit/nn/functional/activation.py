@@ -14,6 +14,7 @@ import numpy as np
 
 from ... import functions as _F
 from ..._tensor import Tensor, apply1
+from ..._warnings import warn
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
 from ...autograd import grad_mode as _grad_mode
@@ -554,11 +555,13 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
         logits: unnormalized log-probabilities ``(*, num_features)``.
         tau: non-negative temperature.
         hard: return one-hot samples (straight-through gradient).
-        eps: unused, kept for PyTorch's signature.
+        eps: deprecated and unused (another value warns, as in PyTorch).
         dim: the dimension of the categories.
     """
     from ...factories import empty_like, zeros_like
 
+    if eps != 1e-10:
+        warn("`eps` parameter is deprecated and has no effect.")
     x = _t(logits)
     noise = empty_like(x, requires_grad=False).exponential_().log()
     y_soft = _F.softmax((x - noise) / tau, dim)

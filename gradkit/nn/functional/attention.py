@@ -19,6 +19,7 @@ import numpy as np
 from ... import _dtype as _dt
 from ... import functions as F
 from ..._tensor import Tensor, _make, apply
+from ..._warnings import warn
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
 from ...autograd import grad_mode as _grad_mode
@@ -281,6 +282,19 @@ def _as_float_mask(mask, dtype, name, who, like):
     return mask  # a float mask keeps its dtype: _check_mask_dtype judges the merged one
 
 
+def reconcile_masks(padding, other, padding_name, other_name, dtype):
+    """PyTorch's warning for a key padding mask and an attention mask of different dtypes (a
+    bool one beside a float one); both are then made float masks of ``dtype``, as PyTorch's
+    ``_canonical_mask`` makes them, so that the layers inside do not warn again."""
+    if isinstance(padding, Tensor) and isinstance(other, Tensor) and padding.dtype != other.dtype:
+        warn(f"Support for mismatched {padding_name} and {other_name} is deprecated. Use same "
+             f"type for both instead.")
+        who = "multi_head_attention_forward"
+        padding = _as_float_mask(padding, dtype, padding_name, who, padding)
+        other = _as_float_mask(other, dtype, other_name, who, other)
+    return padding, other
+
+
 def _check_mask_dtype(mask, dtype, need_weights, who):
     """PyTorch's rule for the float mask that reaches the attention kernel (``attn_mask`` plus
     ``key_padding_mask``, in the dtype their sum promotes to): with ``need_weights`` its
@@ -396,6 +410,8 @@ def multi_head_attention_forward(
         k = _in_projection(key, wk, bk)
         v = _in_projection(value, wv, bv)
     dtype = q.dtype
+    key_padding_mask, attn_mask = reconcile_masks(key_padding_mask, attn_mask,
+                                                  "key_padding_mask", "attn_mask", dtype)
     attn_mask = _as_float_mask(attn_mask, dtype, "attn_mask", who, q)
     key_padding_mask = _as_float_mask(key_padding_mask, dtype, "key_padding_mask", who, q)
     if attn_mask is not None:

@@ -7,11 +7,10 @@ divided by ``1 - p``): after the same seed the masks are PyTorch's.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from ..._tensor import Tensor, wrap
+from ..._warnings import warn
 from ...random import _gen, bernoulli_scalar, dropout_mask, in_memory_order
 from .activation import _in_place
 
@@ -120,14 +119,20 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     if not isinstance(x, Tensor):
         return _dropout("dropout2d", x, p, training)  # PyTorch's TypeError
     if x.ndim not in (3, 4):  # PyTorch warns, then treats dim 1 as the channels (2-D: dropout)
-        warnings.warn(
+        warn(
             f"dropout2d: Received a {x.ndim}-D input to dropout2d, which is deprecated and will "
             f"result in an error in a future release. To retain the behavior and silence this "
             f"warning, please use dropout instead. Note that dropout2d exists to provide "
             f"channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
-            f"an optional batch dimension (i.e. 3D or 4D inputs).", UserWarning, stacklevel=2)
+            f"an optional batch dimension (i.e. 3D or 4D inputs).")
         if x.ndim == 2:
             return dropout(x, p, training, inplace, generator=generator)
+    if x.ndim == 3:
+        warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+             "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+             "the channel dim. This behavior will change in a future release to interpret the "
+             "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+             "channel-wise dropout behavior, please switch to using dropout1d instead.")
     # (fewer than 2 dimensions: ATen's feature-noise error, only where noise is drawn)
     shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2) if x.ndim >= 2 else None
     return _dropout("dropout2d", x, p, training, feature=True, inplace=inplace,
@@ -145,12 +150,12 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     if not isinstance(x, Tensor):
         return _dropout("dropout3d", x, p, training)  # PyTorch's TypeError
     if x.ndim not in (4, 5):
-        warnings.warn(
+        warn(
             f"dropout3d: Received a {x.ndim}-D input to dropout3d, which is deprecated and will "
             f"result in an error in a future release. To retain the behavior and silence this "
             f"warning, please use dropout instead. Note that dropout3d exists to provide "
             f"channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and "
-            f"an optional batch dimension (i.e. 4D or 5D inputs).", UserWarning, stacklevel=2)
+            f"an optional batch dimension (i.e. 4D or 5D inputs).")
     if x.ndim == 5:
         shape = tuple(x.shape[:2]) + (1,) * 3
     else:  # unbatched: the noise of the (1, *shape) view, without its leading 1

@@ -14,6 +14,7 @@ from ... import functions as _F
 from ..._backend import to_host
 from ..._dtype import result_type as _result_type
 from ..._tensor import Tensor, apply, apply1, as_tensor_arg, wrap
+from ..._warnings import warn
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import fp32 as _ac_fp32
 from ...autograd.graph import Shown, edge_of, present
@@ -36,13 +37,24 @@ _REDUCTIONS = ("none", "mean", "sum")
 
 
 def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """The reduction the deprecated ``size_average``/``reduce`` flags stand for (warning as
+    PyTorch does when either is given), else ``reduction``."""
     if size_average is None and reduce is None:
         return reduction
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
-    if size_average and reduce:
-        return "mean"
-    return "sum" if reduce else "none"
+    ret = ("mean" if size_average else "sum") if reduce else "none"
+    warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' "
+         f"instead.")
+    return ret
+
+
+def _warn_target_size(input, target) -> None:
+    """PyTorch's warning when the pointwise regression losses broadcast target and input."""
+    if isinstance(input, Tensor) and isinstance(target, Tensor) and target.shape != input.shape:
+        warn(f"Using a target size ({target.size()}) that is different to the input size "
+             f"({input.size()}). This will likely lead to incorrect results due to "
+             f"broadcasting. Please ensure they have the same size.")
 
 
 def _check_reduction(reduction: str, name: str) -> None:
@@ -377,6 +389,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _warn_target_size(input, target)
     _broadcast_operands(input, target, "mse_loss")
     _check_reduction(reduction, "mse_loss")
     x, y = _promoted(_t(input), target, "mse_loss", True, "mse_cpu")
@@ -408,6 +421,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target, weight = _ac_fp32(input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _warn_target_size(input, target)
     _broadcast_operands(input, target, "l1_loss")
     _check_reduction(reduction, "l1_loss")
     _no_bool_subtraction("l1_loss", input, target)  # ((input - target).abs())
@@ -425,6 +439,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target = _ac_fp32(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _warn_target_size(input, target)
     _broadcast_operands(input, target, "smooth_l1_loss")
     _check_reduction(reduction, "smooth_l1_loss")
     if not beta >= 0:  # (NaN too; PyTorch's check: RuntimeError)
@@ -440,6 +455,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target, weight = _ac_fp32(input, target, weight)
+    _warn_target_size(input, target)
     _broadcast_operands(input, target, "huber_loss")
     _check_reduction(reduction, "huber_loss")
     if not delta > 0:  # (NaN too; PyTorch's check: RuntimeError)
@@ -555,6 +571,11 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
     """
     if _AUTOCAST[0]:  # on PyTorch's CPU autocast float32 list
         input, target = _ac_fp32(input, target)
+    if size_average is None and reduce is None and reduction == "mean":
+        warn("reduction: 'mean' divides the total loss by both the batch size and the support "
+             "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+             "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+             "major release.")
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "kl_div")
     x = _t(input)

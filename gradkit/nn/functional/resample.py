@@ -19,6 +19,7 @@ from ... import functions as _F
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ..._tensor.tensor import _shape_arg
+from ..._warnings import warn
 from ...autograd.graph import present
 from ...functions._args import _check_fill_value
 from ...ops import resample as RS
@@ -175,17 +176,22 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
              align_corners: bool | None = None) -> Tensor:
     """Deprecated alias of :func:`interpolate` (kept, as in PyTorch)."""
+    warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.")
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
     """Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')``."""
+    warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` "
+         "instead.")
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
     """Deprecated: ``interpolate(input, size, scale_factor, mode='bilinear',
     align_corners=True)``."""
+    warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` "
+         "instead.")
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 

@@ -4,12 +4,10 @@ and outputs whose backward passes see, and may replace, ``grad_output`` and ``gr
 
 from __future__ import annotations
 
-import os
-import sys
-import warnings
 from collections import OrderedDict
 
 from ..._tensor import Tensor
+from ..._warnings import warn
 from ...autograd.function import Function
 
 # the global hooks of every module, in registration order (torch.nn.modules.module's)
@@ -20,16 +18,6 @@ _NO_INPUT_GRAD = (
     "Full backward hook is firing when gradients are computed with respect to module outputs "
     "since no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/"
     "torch.nn.Module.html#torch.nn.Module.register_full_backward_hook for more details.")
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _user_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first caller outside gradkit (the
-    ``backward()`` call that ran the hooks)."""
-    f, level = sys._getframe(1), 1
-    while f is not None and f.f_code.co_filename.startswith(_PACKAGE + os.sep):
-        f, level = f.f_back, level + 1
-    return level
 
 
 class _HookIn(Function):
@@ -103,7 +91,7 @@ class _BackwardHookState:
         self.grad_output = grads
         if not self.in_pos and (m._backward_hooks or _GLOBAL_BACKWARD_HOOKS):
             # nothing upstream: report now, and say so as PyTorch does
-            warnings.warn(_NO_INPUT_GRAD, UserWarning, stacklevel=_user_stacklevel())
+            warn(_NO_INPUT_GRAD)
             self._call_hooks((None,) * max(self.n_tensor_args, 1))
         return grads
 

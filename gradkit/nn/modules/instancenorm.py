@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor, as_tensor_arg
+from ..._warnings import warn
 from ..functional import normalization as FN
 from .batchnorm import _BatchNorm
 
@@ -31,6 +32,10 @@ class _InstanceNorm(_BatchNorm):
         if x.ndim not in (nb, nb + 1) or (self.affine and x.shape[x.ndim - nb] != c):
             raise ValueError(f"{type(self).__name__}(num_features={c}) expects input of shape "
                              f"(N, {c}, {s}) or ({c}, {s}), got {tuple(x.shape)}")
+        if x.shape[x.ndim - nb] != c:  # (affine=False: num_features is not used; as PyTorch)
+            warn(f"input's size at dim={x.ndim - nb} does not match num_features. You can "
+                 f"silence this warning by not passing in num_features, which is not used "
+                 f"because affine=False")
         unbatched = x.ndim == nb
         if unbatched:
             x = x.unsqueeze(0)

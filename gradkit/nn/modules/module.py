@@ -750,6 +750,9 @@ class Module:
         """Parameters and persistent buffers by dotted name (``"0.weight"``), detached unless
         ``keep_vars``. The tensors share storage with the module."""
         if args:  # the positional (destination, prefix, keep_vars) form, deprecated in PyTorch
+            warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html#torch."
+                          "nn.Module.state_dict for details.", FutureWarning, stacklevel=2)
             destination = args[0]
             if len(args) > 1:
                 prefix = args[1]

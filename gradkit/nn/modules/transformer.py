@@ -17,6 +17,7 @@ import numpy as np
 from ... import _dtype
 from ..._tensor import Tensor, _make
 from .. import functional as NF
+from ..functional.attention import reconcile_masks
 from .attention import MultiheadAttention
 from .container import ModuleList
 from .module import Module
@@ -142,6 +143,8 @@ class TransformerEncoderLayer(Module):
         if not isinstance(src, Tensor):
             raise TypeError(f"TransformerEncoderLayer: src must be a Tensor, got "
                             f"{type(src).__name__}")
+        src_key_padding_mask, src_mask = reconcile_masks(
+            src_key_padding_mask, src_mask, "src_key_padding_mask", "src_mask", src.dtype)
         if is_causal and src_mask is None:
             S = src.shape[1] if (self.batch_first and src.ndim == 3) else src.shape[0]
             src_mask = _make(~np.tril(np.ones((S, S), dtype=bool)), False, None)
@@ -219,6 +222,8 @@ class TransformerEncoder(Module):
         Returns:
             A tensor shaped like ``src``.
         """
+        src_key_padding_mask, mask = reconcile_masks(
+            src_key_padding_mask, mask, "src_key_padding_mask", "mask", src.dtype)
         x = src
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask,

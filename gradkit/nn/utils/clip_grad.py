@@ -9,6 +9,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..._tensor import Tensor, wrap
+from ..._warnings import warn
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
            "get_total_norm"]
@@ -131,6 +132,8 @@ def clip_grads_with_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float
 def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
                    foreach=None) -> Tensor:
     """Deprecated alias of :func:`clip_grad_norm_`."""
+    warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
+         "`torch.nn.utils.clip_grad_norm_`.", FutureWarning)
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 

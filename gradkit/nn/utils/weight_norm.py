@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from ..._warnings import warn
 from ..modules.module import Module
 from ..parameter import Parameter
 from .parametrizations import _norm_except_dim
@@ -64,6 +65,8 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
         >>> m.weight_g.shape, m.weight_v.shape
         (gradkit.Size([40, 1]), gradkit.Size([40, 20]))
     """
+    warn("`torch.nn.utils.weight_norm` is deprecated in favor of "
+         "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning)
     WeightNorm.apply(module, name, dim)
     return module
 

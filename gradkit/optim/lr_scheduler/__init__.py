@@ -32,9 +32,10 @@ Beyond PyTorch:
   ``ChainedScheduler([warmup, plateau])`` runs both every step: the warm-up's multiplicative
   updates and the plateau's reductions compose.
 
-Other differences from PyTorch: the deprecated positional ``step(epoch)`` still works for the
-schedulers whose PyTorch version has a closed form; no warning is printed when the scheduler
-steps before the optimizer.
+As in PyTorch, the deprecated ``step(epoch)`` warns and uses the closed form where the schedule
+has one, a first ``step()`` before any ``optimizer.step()`` warns that the first learning rate
+is skipped, and the built-in schedulers' ``get_lr()`` called outside ``step()`` warns to use
+``get_last_lr()``.
 
 The schedulers live in private modules by family (``_base``: ``LRScheduler``; ``_schedules``:
 the closed-form schedules; ``_cyclic``: ``CyclicLR``, ``OneCycleLR``; ``_composite``:

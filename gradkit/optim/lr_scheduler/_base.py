@@ -5,9 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from ..._tensor import Tensor
+from ..._warnings import warn
 from ..optimizer import Optimizer
 
 __all__ = ["LRScheduler"]
+
+# PyTorch's warnings, word for word (programs filter them by their text)
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
+    "possible. Please use `scheduler.step()` to step the scheduler. During the deprecation, if "
+    "epoch is different from None, the closed form is used instead of the new chainable form, "
+    "where available. Please open an issue if you are unable to replicate your use case: "
+    "https://github.com/pytorch/pytorch/issues/new/choose.")
+_STEP_ORDER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+    "later, you should call them in the opposite order: `optimizer.step()` before "
+    "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first value "
+    "of the learning rate schedule. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
 
 
 def _set_lr(group: dict, value: Any) -> None:
@@ -52,10 +67,30 @@ class LRScheduler:
 
     _is_initial = False
 
+    def __init_subclass__(cls, **kwargs):
+        """gradkit's own schedulers' ``get_lr`` warns, as PyTorch's, when called outside
+        ``step()`` (where it is not the last learning rate); a user's subclass is left as
+        written."""
+        super().__init_subclass__(**kwargs)
+        fn = cls.__dict__.get("get_lr")
+        if fn is not None and cls.__module__.startswith(__name__.rpartition(".")[0]) \
+                and cls.__dict__.get("_get_lr_warns", True):
+            def get_lr(self):
+                if not getattr(self, "_get_lr_called_within_step", False):
+                    warn("To get the last learning rate computed by the scheduler, please use "
+                         "`get_last_lr()`.")
+                return fn(self)
+
+            get_lr.__doc__, get_lr.__qualname__ = fn.__doc__, fn.__qualname__
+            cls.get_lr = get_lr
+
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
+        # the optimizer's step count when the first scheduler on it was made: a first
+        # scheduler step with no optimizer step since then warns (PyTorch's check)
+        optimizer.__dict__.setdefault("_lr_sched_base_steps", getattr(optimizer, "_step_count", 0))
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 lr = group["lr"]
@@ -94,8 +129,18 @@ class LRScheduler:
             epoch: deprecated in PyTorch: jump to this step (uses the closed form).
             metrics: ignored (accepted so that every scheduler has the same ``step``).
         """
+        if self._step_count == 1 and not self._is_initial:
+            self._check_step_order()
         self._step_count += 1
+        if epoch is not None:
+            warn(EPOCH_DEPRECATION_WARNING)
         self._update_lr(epoch)
+
+    def _check_step_order(self) -> None:
+        """PyTorch's warning when the first ``step()`` comes before any ``optimizer.step()``."""
+        opt = self.optimizer
+        if getattr(opt, "_step_count", 1) <= opt.__dict__.get("_lr_sched_base_steps", 0):
+            warn(_STEP_ORDER_WARNING)
 
     def _update_lr(self, epoch: int | None = None) -> None:
         self._get_lr_called_within_step = True  # PyTorch's flag (it is in its state_dict)

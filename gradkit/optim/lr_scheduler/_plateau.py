@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..._warnings import warn
 from ..optimizer import Optimizer
-from ._base import LRScheduler, _lrs, _per_group, _set_lr
+from ._base import EPOCH_DEPRECATION_WARNING, LRScheduler, _lrs, _per_group, _set_lr
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -33,6 +34,8 @@ class ReduceLROnPlateau(LRScheduler):
         >>> for epoch in range(epochs):
         ...     sched.step(validate(model))
     """
+
+    _get_lr_warns = False  # (PyTorch's plateau get_lr does not warn outside step())
 
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
@@ -84,6 +87,8 @@ class ReduceLROnPlateau(LRScheduler):
         current = float(metrics)
         if epoch is None:
             epoch = self.last_epoch + 1
+        else:
+            warn(EPOCH_DEPRECATION_WARNING)
         self.last_epoch = epoch
         if self.is_better(current, self.best):
             self.best = current
