@@ -236,9 +236,16 @@ def test_mha_dropout_train_vs_eval():
     np.testing.assert_array_equal(_np(c), _np(d))
 
 
-def test_mha_errors():
-    with pytest.raises(ValueError, match="divisible"):
+def test_mha_errors(torch):
+    # PyTorch asserts the head count divides the width: AssertionError, in the layer and in F
+    with pytest.raises(AssertionError, match="divisible"):
+        torch.nn.MultiheadAttention(10, 3)
+    with pytest.raises(AssertionError, match="divisible"):
         nn.MultiheadAttention(10, 3)
+    with pytest.raises(AssertionError, match="divisible"):
+        F.multi_head_attention_forward(gk.randn(2, 1, 10), gk.randn(2, 1, 10), gk.randn(2, 1, 10),
+                                       10, 3, gk.randn(30, 10), None, None, None, False, 0.0,
+                                       gk.randn(10, 10), None)
     m = nn.MultiheadAttention(8, 2)
     x = gk.randn(4, 2, 8)
     with pytest.raises(RuntimeError, match="embed_dim=8.*\\(4, 2, 6\\)"):

@@ -385,7 +385,8 @@ def multi_head_attention_forward(
                                 f"into heads, got num_heads=0")
     head_dim = E // num_heads
     if head_dim * num_heads != E:
-        raise ValueError(f"{who}: embed_dim {E} not divisible by num_heads {num_heads}")
+        raise AssertionError(f"embed_dim {E} not divisible by num_heads {num_heads} ({who}); "
+                             f"choose a head count that divides the model width")
     if is_causal and attn_mask is None:
         raise RuntimeError(f"{who}: need attn_mask if specifying the is_causal hint (e.g. the "
                            f"bool mask gradkit.ones(L, L, dtype=gradkit.bool).triu(1))")

@@ -80,9 +80,10 @@ class MultiheadAttention(Module):
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"MultiheadAttention: embed_dim and num_heads must be greater than "
                              f"0, got embed_dim={embed_dim} and num_heads={num_heads} instead")
-        if embed_dim % num_heads:
-            raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by "
-                             f"num_heads ({num_heads})")
+        if embed_dim % num_heads:  # (PyTorch's assert: AssertionError)
+            raise AssertionError(f"embed_dim must be divisible by num_heads (MultiheadAttention: "
+                                 f"embed_dim {embed_dim}, num_heads {num_heads}); choose a "
+                                 f"head count that divides the model width")
         for name, v in (("embed_dim", embed_dim), ("kdim", kdim), ("vdim", vdim)):
             # (PyTorch: torch.empty's TypeError when it builds the projection weights; a float
             # num_heads it takes)
