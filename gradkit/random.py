@@ -158,7 +158,9 @@ class Generator:
         return self
 
     def __repr__(self):
-        return f"<gradkit.Generator object (initial seed {self._seed})>"
+        from ._dtype import _NAMESPACE  # ("torch" under ``gradkit run``)
+
+        return f"<{_NAMESPACE[0]}._C.Generator object at {id(self):#x}>"
 
 
 def _state_array(state) -> np.ndarray:

@@ -465,12 +465,6 @@ class RNN(RNNBase):
                          bidirectional, 0, device, dtype)
         self.nonlinearity = nonlinearity
 
-    def extra_repr(self) -> str:
-        s = super().extra_repr()
-        if self.nonlinearity != "tanh":
-            s += f", nonlinearity={self.nonlinearity!r}"
-        return s
-
 
 class LSTM(RNNBase):
     """Long short-term memory (gate order i, f, g, o as in PyTorch).
@@ -612,8 +606,8 @@ class RNNCellBase(Module):
         if not self.bias:
             s += f", bias={self.bias}"
         nl = getattr(self, "nonlinearity", "tanh")
-        if nl != "tanh":
-            s += f", nonlinearity={nl!r}"
+        if nl != "tanh":  # (unquoted, as PyTorch prints it; an RNN's repr leaves it out)
+            s += f", nonlinearity={nl}"
         return s
 
 
