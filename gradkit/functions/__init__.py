@@ -33,13 +33,15 @@ the implementations (no ``out=``), for gradkit's own use; ``gradkit.X`` is the p
 """
 
 from . import comparison, elementwise, indexing, memory, products, random, reduction, shape
-from . import bitwise, histograms, joining, operators, scattering, sorting, sparse, special
+from . import bitwise, covariance, histograms, joining, operators, scattering, sorting
+from . import sparse, special
 from . import special_bessel, strided
 from . import complex, spectral  # noqa: F401 (complex data: its ops, which primitives take it)
 from ._registry import REGISTRY, install, public_functions, special_functions, tensor_method
 from .bitwise import *  # noqa: F403
 from .comparison import *  # noqa: F403
 from .complex import *  # noqa: F403
+from .covariance import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .histograms import *  # noqa: F403
 from .indexing import *  # noqa: F403
@@ -54,8 +56,8 @@ from .special import *  # noqa: F403
 from .strided import *  # noqa: F403
 
 __all__ = ["REGISTRY", "install", "public_functions", "special_functions", "tensor_method"] + [
-    n for m in (bitwise, comparison, elementwise, histograms, indexing, joining, memory, products,
-                reduction, scattering, shape, sorting, special, strided)
+    n for m in (bitwise, comparison, covariance, elementwise, histograms, indexing, joining,
+                memory, products, reduction, scattering, shape, sorting, special, strided)
     for n in m.__all__]
 
 # aliases (``clip``, ``concat``, ``arctan2``, ...) as attributes too, for gradkit's own callers

@@ -637,13 +637,10 @@ def _refuse_byte_mask_fill(index, value) -> None:
     parts = index if type(index) is tuple else (index,)
     one = value.numel() == 1 if isinstance(value, Tensor) else np.ndim(value) == 0
     if one and any(isinstance(p, Tensor) and p.dtype == np.uint8 for p in parts) \
-            and not _index_puts(index, _ZERO_D):
+            and not _index_puts(index, np.zeros(())):  # (as a one-element value would)
         raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
                            "unsigned char (x[mask] = value with a torch.uint8 mask); use a bool "
                            "mask, e.g. mask.bool()")
-
-
-_ZERO_D = np.zeros(())  # (a stand-in for a one-element value)
 
 
 def _broadcasts(vshape, shape, idx):

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import builtins
-import warnings
 
 import numpy as np
 
@@ -13,6 +12,7 @@ from .. import _dtype, return_types
 from .._backend import to_host
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, wrap
+from .._warnings import warn
 from ..amp._state import CPU as _AUTOCAST
 from ..amp._state import fp32 as _ac_fp32
 from ..autograd.graph import present
@@ -66,8 +66,8 @@ from .shape import cat, diagonal, narrow
 
 builtins_all = builtins.all
 
-__all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "corrcoef",
-    "count_nonzero", "cov", "cummax", "cummin", "cumprod", "cumsum",
+__all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin",
+    "count_nonzero", "cummax", "cummin", "cumprod", "cumsum",
     "cumulative_trapezoid", "diff", "log_softmax", "logcumsumexp", "logsumexp", "max", "mean",
     "min", "nanmean", "nansum", "norm", "prod", "renorm", "softmax", "std", "std_mean", "sum",
     "trace", "trapezoid", "trapz", "var", "var_mean", "gradient"]
@@ -305,10 +305,9 @@ def _var(input, dim, unbiased, keepdim, correction, name):
     for i, s in enumerate(x.shape):
         if axis is None or i in axis:
             n *= s
-    if n - c <= 0:
-        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
-                      "than the reduction factor (input numel divided by output numel).",
-                      UserWarning, stacklevel=3)
+    if n - c <= 0:  # (std_mean/var_mean name themselves: _DOF_NAME)
+        warn(f"{_DOF_NAME[0] or name}(): degrees of freedom is <= 0. Correction should be "
+             f"strictly less than the reduction factor (input numel divided by output numel).")
     return present(apply1(R.VAR, x, (axis, keepdim, x._data.shape, n - c)), "VarBackward0",
                    (x,))
 
@@ -332,18 +331,29 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return present(out, "StdBackward0", (x,))
 
 
+_DOF_NAME = [None]  # the op that asks for a variance, where it is not var/std itself
+
+
 @declare(method=False)
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     x = _floating_only(_t(input), "var_mean")
-    return (var(x, dim, unbiased, keepdim, correction=correction),
-            _welford_mean(x, dim, keepdim, "var_mean"))
+    _DOF_NAME[0] = "var_mean"
+    try:
+        v = var(x, dim, unbiased, keepdim, correction=correction)
+    finally:
+        _DOF_NAME[0] = None
+    return v, _welford_mean(x, dim, keepdim, "var_mean")
 
 
 @declare(method=False)
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     x = _floating_only(_t(input), "std_mean")
-    return (std(x, dim, unbiased, keepdim, correction=correction),
-            _welford_mean(x, dim, keepdim, "std_mean"))
+    _DOF_NAME[0] = "std_mean"
+    try:
+        s = std(x, dim, unbiased, keepdim, correction=correction)
+    finally:
+        _DOF_NAME[0] = None
+    return s, _welford_mean(x, dim, keepdim, "std_mean")
 
 
 def _welford_mean(x, dim, keepdim, name):
@@ -636,82 +646,6 @@ def aminmax(input, *, dim=None, keepdim=False):
         return return_types.aminmax(lo, hi)
     d = _dim_in(dim, x.ndim, "aminmax")
     return return_types.aminmax(amin(x, d, keepdim), amax(x, d, keepdim))
-
-
-@declare(grad_name="SqueezeBackward0")
-def cov(input, *, correction=1, fweights=None, aweights=None):
-    """The covariance matrix of the variables in the rows of ``input`` (observations in
-    columns), with integer frequency weights ``fweights`` and observation weights
-    ``aweights``; a 1-D input is one variable (a 0-d result)."""
-    x = _t(input)
-    correction = _int_arg(correction, "cov", "correction")
-    if x.ndim > 2:
-        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
-                           f"input with {x.ndim} dimensions")
-    if x.dtype.kind == "b":
-        raise RuntimeError("cov(): bool dtype is not supported for input; convert it first, e.g. "
-                           "x.float()")
-    x = _float_operand(x)
-    obs = x.reshape(1, -1) if x.ndim < 2 else x
-    n = obs.shape[1]
-    w = None
-    if fweights is not None:
-        f = _t(fweights, "fweights")
-        if f.ndim > 1 or f.numel() != n or f.dtype.kind not in "iu":
-            raise RuntimeError(f"cov(): fweights must be a 1-D integer tensor of {n} entries, got "
-                             f"shape {tuple(f.shape)} and dtype {f.dtype}")
-        if f.numel() and to_host(f._data).min() < 0:
-            raise RuntimeError("cov(): fweights cannot be negative")
-        w = f
-    if aweights is not None:
-        a = _t(aweights, "aweights")
-        if a.ndim > 1 or a.numel() != n or a.dtype.kind != "f":
-            raise RuntimeError(f"cov(): aweights must be a 1-D floating tensor of {n} entries, "
-                             f"got shape {tuple(a.shape)} and dtype {a.dtype}")
-        if a.numel() and not (to_host(a._data) >= 0).all():  # (NaN too)
-            raise RuntimeError("cov(): aweights cannot be negative")
-        # the weights keep their dtype, as PyTorch's: float16 aweights give a float16 sum
-        # and norm factor beside float64 data (the data promote in ``obs * w``)
-        w = a if w is None else w * a
-    if w is None:
-        wsum = float(n)
-        avg = mean(obs, 1, keepdim=True) if n else sum(obs, 1, keepdim=True) * float("nan")
-        norm_factor = wsum - correction
-    else:
-        wsum_t = sum(w)
-        avg = sum(obs * w, 1, keepdim=True) / wsum_t
-        if correction == 0:
-            norm_factor = wsum_t
-        elif aweights is None:
-            norm_factor = wsum_t - correction
-        else:
-            norm_factor = wsum_t - correction * sum(w * a) / wsum_t
-    xm = obs - avg
-    xw = xm * w if w is not None else xm
-    xt = xm.transpose(0, 1)
-    c = xw.matmul(xt.conj() if xt._data.dtype.kind == "c" else xt)
-    if isinstance(norm_factor, float) and norm_factor <= 0:
-        norm_factor = 0.0
-        out = c / norm_factor if c.numel() else c
-    else:
-        if isinstance(norm_factor, Tensor):
-            norm_factor = where(norm_factor <= 0, 0.0, norm_factor)
-        out = c / norm_factor
-    return out.squeeze() if x.ndim < 2 or obs.shape[0] == 1 else out
-
-
-@declare()
-def corrcoef(input):
-    """Pearson correlation coefficients of the variables in the rows of ``input``, clipped to
-    [-1, 1] (as NumPy and PyTorch)."""
-    c = cov(input)
-    if c.ndim == 0:
-        return c / c
-    d = diagonal(c)
-    stddev = d.sqrt()
-    c = c / stddev.unsqueeze(1)
-    c = c / stddev.unsqueeze(0)
-    return c.clamp(-1, 1)
 
 
 def _trapz_parts(y, x, dx, dim, name):
