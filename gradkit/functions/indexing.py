@@ -631,13 +631,15 @@ def _index_puts(index, value):
 
 
 def _refuse_byte_mask_fill(index, value) -> None:
-    """``x[index] = v`` with a one-element ``v`` and a single uint8 mask is PyTorch's
-    ``masked_fill_``, which refuses a byte mask (other byte-mask writes index as a bool mask
-    would, after PyTorch's deprecation warning)."""
-    parts = index if type(index) is tuple else (index,)
+    """``x[uint8_mask] = one_element`` is PyTorch's ``masked_fill_``, which refuses a byte
+    mask (other byte-mask writes index as a bool mask, after PyTorch's deprecation warning)."""
+    for p in index if type(index) is tuple else (index,):
+        if isinstance(p, Tensor) and p._data.dtype == np.uint8:
+            break
+    else:  # (no byte mask: the common case, kept short)
+        return
     one = value.numel() == 1 if isinstance(value, Tensor) else np.ndim(value) == 0
-    if one and any(isinstance(p, Tensor) and p.dtype == np.uint8 for p in parts) \
-            and not _index_puts(index, np.zeros(())):  # (as a one-element value would)
+    if one and not _index_puts(index, np.zeros(())):  # (as a one-element value would)
         raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
                            "unsigned char (x[mask] = value with a torch.uint8 mask); use a bool "
                            "mask, e.g. mask.bool()")
