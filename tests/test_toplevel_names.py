@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import gradkit as gk
+from gradkit import _warnings
 
 torch = pytest.importorskip("torch")
 
@@ -79,6 +80,7 @@ def test_anomaly_switches():
 
 
 def test_legacy_default_tensor_type():
+    _warnings._WARNED.discard("set_default_tensor_type")  # (PyTorch warns once per process)
     try:
         with pytest.warns(UserWarning, match="set_default_tensor_type\\(\\) is deprecated"):
             gk.set_default_tensor_type(gk.DoubleTensor)
