@@ -370,6 +370,8 @@ def scalar_result_dtype(tensor_dtype, scalar) -> dtype:
 
 
 def _complex_for(d):
+    if _is_bf16(d):  # (PyTorch: bfloat16 with a complex number is complex64)
+        return complex64
     if d.itemsize < 4:
         raise RuntimeError(f"{d} with a complex number gives complex32 (ComplexHalf), which "
                            f"gradkit does not have; convert to float32 first (x.float())")

@@ -116,7 +116,13 @@ def _check_fill_value(value, dt, fn):
     """A Python number written into a tensor of dtype ``dt`` (masked_fill, index_fill) must be
     representable, as PyTorch's checked conversion: integers in range (unsigned types also take
     an int down to ``-max``, which wraps), finite for integers; a float16 value within its
-    range."""
+    range; a complex number only into a complex tensor."""
+    if isinstance(value, (complex, np.complexfloating)):
+        if np.dtype(dt).kind != "c":
+            raise RuntimeError(f"{fn}(): value cannot be converted to type {np.dtype(dt)} "
+                               f"without overflow (got the complex number {value!r} for a real "
+                               f"tensor); make the tensor complex first, e.g. x.to(torch.cfloat)")
+        return
     if not isinstance(value, (int, float, np.number)) or isinstance(value, (bool, np.bool_)):
         return
     dt = np.dtype(dt)
@@ -291,7 +297,7 @@ def _binary(op, a, b, opname):
         except ValueError:
             check_broadcast(a, b, opname)
             raise
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind != "f" or type(b) is complex:  # (a real tensor and 1j: complex)
         rt = _dtype.scalar_result_dtype(a._data.dtype, b)
         if rt != a._data.dtype:
             a = a.to(rt)
@@ -468,7 +474,7 @@ def _rbinary(op, a, b, opname):
         if op.name == "Div":  # PyTorch's ``number / x``: the reciprocal, rounded to x's dtype,
             # times the number (its graph too: MulBackward0 over ReciprocalBackward0)
             return apply_scalar(_MUL, a.reciprocal(), b)
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind != "f" or type(b) is complex:  # (a real tensor and 1j: complex)
         rt = _dtype.scalar_result_dtype(a._data.dtype, b)
         if rt != a._data.dtype:
             a = a.to(rt)

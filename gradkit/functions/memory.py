@@ -186,7 +186,10 @@ def copy_(self, src):
 def _fill_value(value, dt):
     """``value`` as PyTorch's checked conversion to ``dt`` writes it: a float must lie in an
     integer dtype's range (and be finite), an int too (unsigned types also take down to
-    ``-max``, which wraps); a float16 value within its range."""
+    ``-max``, which wraps); a float16 value within its range; a complex one into a complex
+    tensor only."""
+    if isinstance(value, (complex, np.complexfloating)):
+        _check_fill_value(value, dt, "fill_")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
         return value
     if dt.kind in "iu" and isinstance(value, (float, np.floating)):

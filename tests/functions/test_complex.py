@@ -336,3 +336,46 @@ def test_view_as_complex_of_float16_names_complex32():
     # says so and how to go on, as complex() of float16 parts does
     with pytest.raises(RuntimeError, match=r"view_as_complex\(\).*complex32.*\.float\(\)"):
         gk.view_as_complex(gk.zeros(3, 2, dtype=gk.float16))
+
+
+_COMPLEX_SCALAR_CASES = [
+    # a real tensor and a Python complex number: a complex tensor (its data held as complex)
+    ("float32 * 1j", lambda L: L.ones(2) * 1j),
+    ("1j * float64", lambda L: 1j * L.ones(2, dtype=L.float64)),
+    ("int64 + 1j", lambda L: L.ones(2, dtype=L.int64) + 1j),
+    ("bool + 1j", lambda L: L.ones(2, dtype=L.bool) + 1j),
+    ("bfloat16 * 2j", lambda L: L.ones(2, dtype=L.bfloat16) * 2j),
+    ("float32 / (1+1j)", lambda L: L.ones(2) / (1 + 1j)),
+    ("float32 ** 1j", lambda L: L.ones(2) ** 1j),
+    ("add(float32, 1j)", lambda L: L.add(L.ones(2), 1j)),
+    ("(float32 * 1j).imag", lambda L: (L.arange(3.0) * 1j).imag),
+    ("(float32 * 1j).abs()", lambda L: (L.arange(3.0) * (1 + 2j)).abs()),
+]
+
+
+@pytest.mark.parametrize("name,make", _COMPLEX_SCALAR_CASES,
+                         ids=[c[0] for c in _COMPLEX_SCALAR_CASES])
+def test_real_tensor_with_complex_number_is_complex_as_torch(name, make):
+    ours, theirs = make(gk), make(torch)
+    assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+    assert ours.is_complex() == theirs.is_complex()
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+_COMPLEX_INTO_REAL = [
+    ("masked_fill", lambda L: L.ones(2).masked_fill(L.tensor([True, False]), 1j)),
+    ("index_fill", lambda L: L.zeros(2).index_fill(0, L.tensor([0]), 1j)),
+    ("fill_", lambda L: L.ones(2).fill_(1j)),
+    ("new_full", lambda L: L.ones(2).new_full((2,), 1j)),
+    ("full", lambda L: L.full((2,), 1j, dtype=L.float32)),
+]
+
+
+@pytest.mark.parametrize("name,make", _COMPLEX_INTO_REAL, ids=[c[0] for c in _COMPLEX_INTO_REAL])
+def test_complex_number_into_real_tensor_raises_as_torch(name, make):
+    # (new_full gave a real tensor of zeros, fill_ a raw TypeError, masked_fill NumPy's
+    # ComplexWarning as an exception)
+    with pytest.raises(RuntimeError):
+        make(torch)
+    with pytest.raises(RuntimeError, match="cannot be converted"):
+        make(gk)
