@@ -208,7 +208,13 @@ def _watched(tree):
 def _grads_of(out, inputs, cotangent=None):
     """d<cotangent, out>/d inputs (zeros for inputs the output does not depend on)."""
     if _vm.LEVELS and any(_vm.is_batched(x) for x in _flatten([out, inputs, cotangent])[0]):
-        return _vm.grads_of(_grads_of, out, inputs, cotangent)
+        return _vm.grads_of(_engine_grads, out, inputs, cotangent)
+    return _engine_grads(out, inputs, cotangent)
+
+
+def _engine_grads(out, inputs, cotangent=None):
+    """``_grads_of`` by one backward pass of the engine (cotangents may be batched: the
+    backward rules then run on BatchedTensors)."""
     outs = [o for o in out if o.requires_grad] if isinstance(out, list) else out
     cot = cotangent
     if isinstance(out, list):
@@ -328,11 +334,9 @@ def vjp(func, *primals, has_aux=False):
                 raise RuntimeError(f"Mismatch in shape: grad_output has a shape of "
                                    f"{tuple(c.shape)} and output has a shape of "
                                    f"{tuple(o.shape)}")
-        gs = _retraced_vjp(func, primals, has_aux, c_leaves) if _vm.LEVELS else None
-        if gs is None:
-            with _transform():
-                leaves = [x for lv, _ in flat for x in lv]
-                gs = _grads_of(list(out_leaves), leaves, list(c_leaves))
+        with _transform():
+            leaves = [x for lv, _ in flat for x in lv]
+            gs = _grads_of(list(out_leaves), leaves, list(c_leaves))
         res, i = [], 0
         for lv, spec in flat:
             res.append(_unflatten(gs[i:i + len(lv)], spec))
@@ -342,35 +346,6 @@ def vjp(func, *primals, has_aux=False):
     if has_aux:
         return _finish(out, keep), vjp_fn, _finish(aux, keep)
     return _finish(out, keep), vjp_fn
-
-
-def _retraced_vjp(func, primals, has_aux, c_leaves):
-    """The vjp for cotangents batched by a vmap the recorded graph is not batched at
-    (``vmap(vjp_fn)(cotangents)``, the rows of a Jacobian): ``func`` runs again on primals
-    batched at every running level, and one backward pass gives every row. None where that
-    cannot be (then each batch entry has a backward pass of its own through the graph)."""
-    from . import random
-
-    levels = {lv for lv, _ in _vm.LEVELS}
-    if not any(set(_vm.innermost(c)[1]) - set(_vm.innermost(p)[1]) & levels
-               for c in c_leaves for p in _flatten(list(primals))[0] if isinstance(p, _Tensor())):
-        return None
-    state = _rng_state()
-    try:
-        with _transform():
-            ps = [_watched(p) for p in primals]
-            out = func(*ps)
-            if has_aux:
-                out = out[0]
-            o_leaves = _flatten(out)[0]
-            leaves = [x for p in ps for x in _flatten(p)[0]]
-            gs = _grads_of(list(o_leaves), leaves, list(c_leaves))
-    except _vm.VmapFallback:
-        gs = None
-    if not np.array_equal(_rng_state().numpy(), state.numpy()):
-        random.set_rng_state(state)
-        return None
-    return gs
 
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
@@ -447,7 +422,7 @@ def _elements(o):
             yield flat[i]
 
 
-def _jacobian(func, argnums, has_aux, args, kwargs):
+def _jacobian(func, argnums, has_aux, args, kwargs, chunk_size=None):
 
     nums, single = _argnums_tuple(argnums, len(args))
     keep = _any_requires_grad([args[n] for n in nums])
@@ -467,19 +442,7 @@ def _jacobian(func, argnums, has_aux, args, kwargs):
         flat = [_flatten(args[n]) for n in nums]
         ins = [x for lv, _ in flat for x in lv]
         per_out = []
-        for o in o_leaves:
-            rows = []
-            n = o.numel()
-            for elem in _elements(o):
-                rows.append(_grads_of(elem, ins))
-            jac = []
-            for j, x in enumerate(ins):
-                if n == 0:
-                    from ._tensor import wrap
-                    jac.append(wrap(np.zeros(tuple(o.shape) + tuple(x.shape),
-                                             dtype=x.dtype)))
-                    continue
-                jac.append(_stacked_rows([r[j] for r in rows], tuple(o.shape) + tuple(x.shape)))
+        for jac in _jacobian_blocks(o_leaves, ins, chunk_size):
             grouped, i = [], 0
             for lv, spec in flat:
                 grouped.append(_unflatten(jac[i:i + len(lv)], spec))
@@ -490,16 +453,92 @@ def _jacobian(func, argnums, has_aux, args, kwargs):
     return (result, _finish(aux, keep)) if has_aux else result
 
 
+def _jacobian_blocks(outs, ins, chunk_size):
+    """For each output, its Jacobian with respect to each input (shape ``o.shape + x.shape``):
+    one backward pass whose cotangents are the basis of the outputs' elements, batched by
+    ``vmap`` (``chunk_size`` of them at a time), as torch.func's ``jacrev``; one backward pass
+    per element where vmap runs entry by entry (``_vmap.MODE``)."""
+    total = sum(o.numel() for o in outs)
+    rows = None
+    if total and ins and _vm.MODE[0] != "loop":
+        rows = _basis_rows(outs, ins, total, chunk_size)
+    blocks, start = [], 0
+    for o in outs:
+        n = o.numel()
+        jac = []
+        for j, x in enumerate(ins):
+            shape = tuple(o.shape) + tuple(x.shape)
+            if n == 0:
+                from ._tensor import wrap
+
+                jac.append(wrap(np.zeros(shape, dtype=x.dtype)))
+            elif rows is not None:
+                jac.append(rows[j][start:start + n].reshape(shape))
+            else:
+                grads = [_grads_of(elem, ins) for elem in _elements(o)]
+                jac.append(_stacked_rows([g[j] for g in grads], shape))
+        blocks.append(jac)
+        start += n
+    return blocks
+
+
+def _basis_rows(outs, ins, total, chunk_size):
+    """Per input, the ``total`` rows of the Jacobian stacked (``(total,) + x.shape``): the
+    vjps of the standard basis of the outputs' elements, ``chunk_size`` at a time."""
+    from . import cat
+
+    step = total if chunk_size is None else chunk_size
+    parts = []
+    for start in range(0, total, step):
+        stop = min(start + step, total)
+        basis = []
+        offset = 0
+        for o in outs:
+            n = o.numel()
+            e = np.zeros((stop - start, n), dtype=o.dtype)
+            lo, hi = max(start, offset), min(stop, offset + n)
+            if lo < hi:
+                e[np.arange(lo - start, hi - start), np.arange(lo - offset, hi - offset)] = 1
+            basis.append(_wrap_like(e.reshape((stop - start,) + tuple(o.shape)), o))
+            offset += n
+
+        def rows_of(*cots):
+            return tuple(_grads_of(list(outs), ins, list(cots)))
+
+        parts.append(vmap(rows_of)(*basis))
+    if len(parts) == 1:
+        return list(parts[0])
+    return [cat([p[j] for p in parts]) for j in range(len(ins))]
+
+
+def _wrap_like(arr, like):
+    """Array ``arr`` as a Tensor on ``like``'s device."""
+    from ._tensor import wrap
+
+    dev = like.device
+    t = wrap(arr)
+    return t if dev.type == "cpu" else t.to(dev)
+
+
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
     """A function computing the Jacobian of ``func`` with respect to ``args[argnums]``: for an
     output of shape ``O`` and an input of shape ``I``, shape ``O + I``; tuples of argnums and
     pytrees of outputs give the matching nested structure (outputs outside)."""
 
+    _chunk_size(chunk_size, "jacrev")
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        return _jacobian(func, argnums, has_aux, args, kwargs)
+        return _jacobian(func, argnums, has_aux, args, kwargs, chunk_size)
 
     return wrapper
+
+
+def _chunk_size(chunk_size, who):
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(
+            chunk_size, int) or chunk_size < 1):
+        raise ValueError(f"{who}: `chunk_size` should be greater than 0. (got "
+                         f"{chunk_size!r}; None computes every row at once)")
 
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):

@@ -14,6 +14,8 @@ from __future__ import annotations
 import itertools
 
 from .._tensor import torch_function as _tf
+from ..autograd.graph import _hooks as _graph_hooks
+from .backward_ns import batched_ns
 from .batched import LEVELS, BatchedTensor, VmapFallback, batch_size, lift
 
 __all__ = ["MODE", "STATS", "grads_of", "innermost", "rewrap", "run_batched", "watch"]
@@ -51,6 +53,9 @@ def run_batched(func, leaves, dims, spec, kwargs, out_dims, batch, unflatten, fl
     if outermost and not _tf._ROUTED:
         _route(True)
         routed_here = True
+    rules_ns = _graph_hooks["tensor_ns"]
+    if outermost:
+        _graph_hooks["tensor_ns"] = batched_ns()
     was_active = _tf.ACTIVE[0]
     _tf.ACTIVE[0] = True
     LEVELS.append((level, batch))
@@ -88,6 +93,7 @@ def run_batched(func, leaves, dims, spec, kwargs, out_dims, batch, unflatten, fl
         return unflatten(res, o_spec)
     finally:
         LEVELS.pop()
+        _graph_hooks["tensor_ns"] = rules_ns
         if routed_here:
             _route(False)
         if outermost and not was_active and not _tf._MODES:
@@ -173,6 +179,9 @@ def grads_of(plain, out, inputs, cotangent):
         lv = max(extra)
         if chain and lv < max(chain):
             raise VmapFallback("a cotangent batched outside the inputs' levels")
+        gs = _batched_backward(plain, outs, inputs, cots, cotangent, extra)
+        if gs is not None:
+            return gs
         per = [grads_of(plain, [_slice_at(o, lv, i) for o in outs], inputs,
                         [_slice_at(c, lv, i) for c in cots] if cotangent is not None
                         else None)
@@ -187,3 +196,18 @@ def grads_of(plain, out, inputs, cotangent):
     p_ins = [innermost(x)[0] for x in inputs]
     gs = plain(p_outs, p_ins, p_cots)
     return [rewrap(g, c) for g, c in zip(gs, chains)]
+
+
+def _batched_backward(plain, outs, inputs, cots, cotangent, extra):
+    """One backward pass whose cotangents are batched at levels the graph is not (the rows of
+    a Jacobian, ``vmap(vjp_fn)``): the backward rules run on BatchedTensors, each op once for
+    the whole batch by its batching rule. None where that cannot be (an output batched at
+    such a level, a rule that needs a plain tensor): then each entry runs a backward pass of
+    its own."""
+    if cotangent is None or any(set(innermost(o)[1]) & extra for o in outs):
+        return None
+    try:
+        return plain(outs, inputs, cots)
+    except Exception:  # (the per-entry passes give the same results or raise where it belongs)
+        STATS["backward_loop"] = STATS.get("backward_loop", 0) + 1
+        return None
