@@ -566,12 +566,6 @@ def _randomness(r):
                            f"'same'. Got {r}")
 
 
-def _rng_state():
-    from . import random
-
-    return random.get_rng_state()
-
-
 def _fn_name(func):
     return getattr(func, "__name__", type(func).__name__)
 
@@ -585,7 +579,8 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     docstring for how it runs and for ``randomness``.
     """
     _randomness(randomness)
-    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(
+            chunk_size, int) or chunk_size < 1):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got "
                          f"{chunk_size})")
 
@@ -638,55 +633,82 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped "
                              f"dimension, got sizes {sizes} for the mapped dimension")
         batch = sizes[0]
-        if batch > 0 and _vm.MODE[0] != "loop":
-            out = _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch)
-            if out is not _LOOP:
-                return out
-        _vm.STATS["loop"] += 1
-        outs = []
-        state = _rng_state() if randomness in ("error", "same") else None
-        from . import random
-
-        for i in range(batch):
-            if randomness == "same":
-                random.set_rng_state(state)
-            sliced = [x if d is None else x[(slice(None),) * d + (i,)]
-                      for x, d in zip(leaves, norm)]
-            a = _unflatten(sliced, spec)
-            outs.append(func(*a, **kwargs))
-            if randomness == "error" and not np.array_equal(_rng_state().numpy(),
-                                                            state.numpy()):
-                random.set_rng_state(state)
-                raise RuntimeError("vmap: called random operation while in randomness error "
-                                   "mode. Please either use the 'same' or 'different' "
-                                   "randomness flags on vmap or perform the randomness "
-                                   "operation out of vmap")
-        return _stack_outputs(outs, out_dims, batch, name)
+        if chunk_size is None or batch <= chunk_size:
+            return _mapped(func, leaves, norm, spec, kwargs, out_dims, batch, randomness, name)
+        # chunk by chunk ('same': every chunk draws the same numbers, as in PyTorch)
+        draws = _vm.Draws() if randomness == "same" else None
+        parts = []
+        for start in range(0, batch, chunk_size):
+            n = min(chunk_size, batch - start)
+            if draws is not None:
+                draws.restore()
+            part = [x if d is None else x.narrow(d, start, n) for x, d in zip(leaves, norm)]
+            parts.append(_mapped(func, part, norm, spec, kwargs, out_dims, n, randomness,
+                                 name))
+        return _joined_chunks(parts, out_dims)
 
     return wrapper
 
 
+def _mapped(func, leaves, norm, spec, kwargs, out_dims, batch, randomness, name):
+    """``vmap``'s call for one batch: batched where it can run so, else entry by entry."""
+    if batch > 0 and _vm.MODE[0] != "loop":
+        out = _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch, randomness)
+        if out is not _LOOP:
+            return out
+    _vm.STATS["loop"] += 1
+    outs = []
+    draws = _vm.Draws() if randomness in ("error", "same") else None
+    for i in range(batch):
+        if randomness == "same":
+            draws.restore()
+        sliced = [x if d is None else x[(slice(None),) * d + (i,)]
+                  for x, d in zip(leaves, norm)]
+        a = _unflatten(sliced, spec)
+        outs.append(func(*a, **kwargs))
+        if randomness == "error" and draws.changed():
+            draws.restore()
+            raise RuntimeError(_vm.ERROR_MESSAGE)
+    if draws is not None:
+        draws.close()
+    return _stack_outputs(outs, out_dims, batch, name)
+
+
+def _joined_chunks(parts, out_dims):
+    """The outputs of ``vmap``'s chunks joined along their ``out_dims``."""
+    from . import cat
+
+    leaves = [_flatten(p)[0] for p in parts]
+    spec = _flatten(parts[0])[1]
+    o_dims = [out_dims] * len(leaves[0]) if isinstance(out_dims, int) else \
+        _flatten(out_dims)[0]
+    joined = []
+    for j, d in enumerate(o_dims):
+        col = [p[j] for p in leaves]
+        joined.append(col[0] if d is None else cat(col, d % col[0].ndim))
+    return _unflatten(joined, spec)
+
 _LOOP = object()
 
 
-def _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch):
+def _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch, randomness):
     """``func`` run once on batched tensors (see ``gradkit/_vmap``); ``_LOOP`` where it cannot
-    run so (data-dependent control flow, random numbers, an error): then the caller runs it
-    entry by entry, which gives the same results or raises the error where it belongs."""
-    from . import random
-
-    state = _rng_state()
+    run so (data-dependent control flow, a random draw no batching rule made, an error): then
+    the caller runs it entry by entry, which gives the same results or raises the error where
+    it belongs."""
+    draws = _vm.Draws()
     try:
         out = _vm.run_batched(func, leaves, norm, spec, kwargs, out_dims, batch, _unflatten,
-                              _flatten)
-    except Exception:
-        random.set_rng_state(state)
-        if _vm.MODE[0] == "strict":
+                              _flatten, randomness)
+    except Exception as e:
+        draws.restore()
+        if _vm.MODE[0] == "strict" or isinstance(e, _vm.RandomnessError):
             raise
         return _LOOP
-    if not np.array_equal(_rng_state().numpy(), state.numpy()):
-        random.set_rng_state(state)  # randomness: the entry-by-entry run keeps its semantics
+    if draws.changed() and (randomness == "error" or not draws.all_by_rules(randomness)):
+        draws.restore()  # the entry-by-entry run keeps the randomness' semantics
         return _LOOP
+    draws.close()
     _vm.STATS["batched"] += 1
     return out
 

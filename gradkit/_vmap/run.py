@@ -17,6 +17,7 @@ from .._tensor import torch_function as _tf
 from ..autograd.graph import _hooks as _graph_hooks
 from .backward_ns import batched_ns
 from .batched import LEVELS, BatchedTensor, VmapFallback, batch_size, lift
+from .randomness import RANDOMNESS
 
 __all__ = ["MODE", "STATS", "grads_of", "innermost", "rewrap", "run_batched", "watch"]
 
@@ -43,11 +44,13 @@ def rewrap(v, chain):
     return v
 
 
-def run_batched(func, leaves, dims, spec, kwargs, out_dims, batch, unflatten, flatten):
+def run_batched(func, leaves, dims, spec, kwargs, out_dims, batch, unflatten, flatten,
+                randomness="error"):
     """``func`` on the leaves batched at a new level (``dims``: each leaf's mapped dim or
-    None); returns the outputs with the batch at ``out_dims``. VmapFallback where the call
-    cannot run batched."""
+    None; ``randomness``: the level's, see ``randomness.py``); returns the outputs with the
+    batch at ``out_dims``. VmapFallback where the call cannot run batched."""
     level = next(_COUNTER)
+    RANDOMNESS[level] = randomness
     outermost = not LEVELS
     routed_here = False
     if outermost and not _tf._ROUTED:
@@ -93,6 +96,7 @@ def run_batched(func, leaves, dims, spec, kwargs, out_dims, batch, unflatten, fl
         return unflatten(res, o_spec)
     finally:
         LEVELS.pop()
+        del RANDOMNESS[level]
         _graph_hooks["tensor_ns"] = rules_ns
         if routed_here:
             _route(False)
