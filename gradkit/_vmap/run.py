@@ -22,8 +22,9 @@ from .randomness import RANDOMNESS
 __all__ = ["MODE", "STATS", "grads_of", "innermost", "rewrap", "run_batched", "watch"]
 
 _COUNTER = itertools.count(1)
-# how many vmap calls ran batched and how many ran entry by entry (tests read it)
-STATS = {"batched": 0, "loop": 0}
+# how many vmap calls ran batched and how many ran entry by entry, and how many backward passes
+# with batched cotangents ran entry by entry (tests read it)
+STATS = {"batched": 0, "loop": 0, "backward_loop": 0}
 # "batched" (the default: batched, entry by entry where that fails), "loop" (always entry by
 # entry) or "strict" (batched, errors raised: for tests of the batching rules)
 MODE = ["batched"]
@@ -213,5 +214,5 @@ def _batched_backward(plain, outs, inputs, cots, cotangent, extra):
     try:
         return plain(outs, inputs, cots)
     except Exception:  # (the per-entry passes give the same results or raise where it belongs)
-        STATS["backward_loop"] = STATS.get("backward_loop", 0) + 1
+        STATS["backward_loop"] += 1
         return None
