@@ -8,13 +8,18 @@ from PyTorch, with the same results:
 
 - ``vmap`` runs ``func`` once on batched tensors with batching rules (``gradkit/_vmap``), as
   functorch does; an op without a rule runs once per entry on slices. A call that cannot run
-  batched (Python needs a value: ``.item()``, ``if x.sum() > 0``; ``func`` draws random
-  numbers) runs ``func`` once per batch entry and stacks the outputs along ``out_dims``.
-  ``randomness='error'`` (the default) raises when ``func`` draws random numbers, ``'same'``
-  replays one draw for every entry, ``'different'`` draws anew for each; ``chunk_size``
-  changes nothing (the whole batch runs at once). ``vmap(vjp_fn)(cotangents)`` runs the
-  function given to ``vjp`` once more, on primals batched by the cotangents (PyTorch runs a
-  batched backward through the recorded graph): a side effect in it (a print) shows twice.
+  batched (Python needs a value: ``.item()``, ``if x.sum() > 0``) runs ``func`` once per batch
+  entry and stacks the outputs along ``out_dims``. Random ops with batching rules
+  (``rand_like``, ``randn_like``, dropout, ``bernoulli``, ``normal_``, ...) draw torch.func's
+  numbers: ``randomness='different'`` the whole batch at once, ``'same'`` one entry's worth
+  for every entry; ``'error'`` (the default) raises PyTorch's error. A random factory
+  (``randn(3)``) under ``'different'`` runs entry by entry, each entry drawing in turn
+  (PyTorch draws the batch at once: the same numbers for ``rand``, others for ``randn`` of 16
+  or more values). ``chunk_size`` runs that many entries at a time.
+- ``vjp_fn`` and the Jacobians run their backward passes through the recorded graph;
+  cotangents batched by ``vmap`` (``vmap(vjp_fn)``, the basis of a Jacobian's rows) go through
+  it once, each backward op run for the whole batch by its batching rule. ``jacrev``,
+  ``jacfwd`` and ``hessian`` take all rows in one such pass (``chunk_size`` rows at a time).
 - ``jvp`` and ``jacfwd`` use reverse mode (``jvp`` the double-vjp identity: two backward passes;
   ``jacfwd`` the same Jacobian as ``jacrev``).
 

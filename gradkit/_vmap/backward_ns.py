@@ -5,7 +5,8 @@ the ops' batching rules.
 
 Outside vmap the engine hands rules ``TensorNamespace`` over gradkit's plain functions (a
 Tensor subclass's or a mode's ``__torch_function__`` does not see backward ops, as in
-PyTorch); ``run.py`` puts this namespace in its place while the outermost vmap runs. Where a
+PyTorch, and plain calls pay no dispatch); ``run.py`` puts this namespace in its place for a
+backward pass whose cotangents are batched. Where a
 rule reaches for an op without a batching rule (``xp.apply`` of a backward primitive), that op
 runs once per batch entry (``rules.fallback``).
 """

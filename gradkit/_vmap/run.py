@@ -57,9 +57,6 @@ def run_batched(func, leaves, dims, spec, kwargs, out_dims, batch, unflatten, fl
     if outermost and not _tf._ROUTED:
         _route(True)
         routed_here = True
-    rules_ns = _graph_hooks["tensor_ns"]
-    if outermost:
-        _graph_hooks["tensor_ns"] = batched_ns()
     was_active = _tf.ACTIVE[0]
     _tf.ACTIVE[0] = True
     LEVELS.append((level, batch))
@@ -98,7 +95,6 @@ def run_batched(func, leaves, dims, spec, kwargs, out_dims, batch, unflatten, fl
     finally:
         LEVELS.pop()
         del RANDOMNESS[level]
-        _graph_hooks["tensor_ns"] = rules_ns
         if routed_here:
             _route(False)
         if outermost and not was_active and not _tf._MODES:
@@ -211,8 +207,12 @@ def _batched_backward(plain, outs, inputs, cots, cotangent, extra):
     its own."""
     if cotangent is None or any(set(innermost(o)[1]) & extra for o in outs):
         return None
+    rules_ns = _graph_hooks["tensor_ns"]
+    _graph_hooks["tensor_ns"] = batched_ns()  # (see backward_ns.py)
     try:
         return plain(outs, inputs, cots)
     except Exception:  # (the per-entry passes give the same results or raise where it belongs)
         STATS["backward_loop"] += 1
         return None
+    finally:
+        _graph_hooks["tensor_ns"] = rules_ns
