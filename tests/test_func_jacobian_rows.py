@@ -136,13 +136,21 @@ def test_jacrev_of_functional_call_with_a_params_dict(batched_backward):
     close(jac(gk, gnet, GX), jac(torch, tnet, TX))
 
 
-def test_vmap_of_jacrev_and_of_hessian_match_torch():
+def test_vmap_of_jacrev_and_of_hessian_match_torch(batched_backward):
+    # the rows' level batches the cotangents; the outer vmap's level the graph itself
     def f(L):
-        return (lambda w, x: (w @ x).tanh())
-    close(gf.vmap(gf.jacrev(f(gk), argnums=1), in_dims=(None, 0))(GW1, GXS),
-          tf.vmap(tf.jacrev(f(torch), argnums=1), in_dims=(None, 0))(TW1, TXS))
+        return lambda w, x: (w @ x).tanh()
+
+    close(gf.vmap(gf.jacrev(f(gk), argnums=(0, 1)), in_dims=(None, 0))(GW1, GXS),
+          tf.vmap(tf.jacrev(f(torch), argnums=(0, 1)), in_dims=(None, 0))(TW1, TXS))
+    def twice(m):
+        return (m.vmap(m.vmap(m.jacrev(f(gk if m is gf else torch), argnums=1),
+                                         in_dims=(None, 0)), in_dims=(None, 0)))
+    close(twice(gf)(GW1, GXS.reshape(2, 2, 5)), twice(tf)(TW1, TXS.reshape(2, 2, 5)))
+
     def g(L):
-        return (lambda x: (x.sin() ** 2).sum())
+        return lambda x: (x.sin() ** 2).sum() * x.cos().sum()
+
     close(gf.vmap(gf.hessian(g(gk)))(GXS), tf.vmap(tf.hessian(g(torch)))(TXS))
 
 

@@ -180,7 +180,7 @@ def grads_of(plain, out, inputs, cotangent):
         lv = max(extra)
         if chain and lv < max(chain):
             raise VmapFallback("a cotangent batched outside the inputs' levels")
-        gs = _batched_backward(plain, outs, inputs, cots, cotangent, extra)
+        gs = _batched_backward(plain, outs, inputs, cots, cotangent, extra, chains)
         if gs is not None:
             return gs
         per = [grads_of(plain, [_slice_at(o, lv, i) for o in outs], inputs,
@@ -199,20 +199,43 @@ def grads_of(plain, out, inputs, cotangent):
     return [rewrap(g, c) for g, c in zip(gs, chains)]
 
 
-def _batched_backward(plain, outs, inputs, cots, cotangent, extra):
-    """One backward pass whose cotangents are batched at levels the graph is not (the rows of
-    a Jacobian, ``vmap(vjp_fn)``): the backward rules run on BatchedTensors, each op once for
-    the whole batch by its batching rule. None where that cannot be (an output batched at
-    such a level, a rule that needs a plain tensor): then each entry runs a backward pass of
-    its own."""
-    if cotangent is None or any(set(innermost(o)[1]) & extra for o in outs):
+def _batched_backward(plain, outs, inputs, cots, cotangent, extra, chains):
+    """One backward pass whose cotangents are batched at a level the graph is not (the rows
+    of a Jacobian, ``vmap(vjp_fn)``): the backward rules run on BatchedTensors, each op once
+    for the whole batch by its batching rule. Values batched at the inputs' own levels
+    (``vmap(jacrev(f))``) take part by their physical values, as in ``grads_of``. None where
+    that cannot be (an output batched at the cotangents' level, a rule that needs a plain
+    tensor): then each entry runs a backward pass of its own."""
+    (lv,) = extra if len(extra) == 1 else (None,)
+    if lv is None or cotangent is None or any(lv in innermost(o)[1] for o in outs):
         return None
+    chain = chains[0] if chains else []
+    levels = [(c, batch_size(c)) for c in reversed(chain)]
+    k = len(levels)
+    p_outs = [innermost(lift(o, levels))[0] for o in outs]
+    p_ins = [innermost(x)[0] for x in inputs]
+    p_cots = []
+    for c in cots:
+        if type(c) is BatchedTensor and c.level == lv:
+            # (B_lv, logical) at the chain's levels -> physical (chain's batches, B_lv,
+            # logical) -> B_lv in front, batched at lv
+            p = innermost(lift(c.value, levels))[0]
+            p_cots.append(BatchedTensor(p.movedim(k, 0) if k else p, lv))
+        else:
+            p_cots.append(innermost(lift(c, levels))[0])
     rules_ns = _graph_hooks["tensor_ns"]
     _graph_hooks["tensor_ns"] = batched_ns()  # (see backward_ns.py)
     try:
-        return plain(outs, inputs, cots)
+        gs = plain(p_outs, p_ins, p_cots)
     except Exception:  # (the per-entry passes give the same results or raise where it belongs)
         STATS["backward_loop"] += 1
         return None
     finally:
         _graph_hooks["tensor_ns"] = rules_ns
+    res = []
+    for g, c in zip(gs, chains):
+        if type(g) is BatchedTensor and g.level == lv:
+            res.append(rewrap(g.value.movedim(0, k) if k else g.value, [lv] + c))
+        else:
+            res.append(rewrap(g, c))
+    return res
