@@ -427,7 +427,7 @@ def _elements(o):
             yield flat[i]
 
 
-def _jacobian(func, argnums, has_aux, args, kwargs, chunk_size=None):
+def _jacobian(func, argnums, has_aux, args, kwargs, chunk_size=None, reverse=False):
 
     nums, single = _argnums_tuple(argnums, len(args))
     keep = _any_requires_grad([args[n] for n in nums])
@@ -444,6 +444,10 @@ def _jacobian(func, argnums, has_aux, args, kwargs, chunk_size=None):
             out, aux = out
         o_leaves, o_spec = _flatten(out)
         _tensors(o_leaves, "jacrev(f, ...)(*args)")
+        for o in o_leaves if reverse else ():
+            if o.dtype.kind not in "fc":
+                raise RuntimeError(f"vjp(f, ...): All outputs of f must be floating-point or "
+                                   f"complex Tensors, got Tensor with dtype {o.dtype}")
         flat = [_flatten(args[n]) for n in nums]
         ins = [x for lv, _ in flat for x in lv]
         per_out = []
@@ -534,7 +538,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        return _jacobian(func, argnums, has_aux, args, kwargs, chunk_size)
+        return _jacobian(func, argnums, has_aux, args, kwargs, chunk_size, reverse=True)
 
     return wrapper
 

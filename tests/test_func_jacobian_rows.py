@@ -223,3 +223,15 @@ def test_autograd_functional_jacobian_strategy_errors_are_torchs():
         GAF.jacobian(lambda x: x, GX, strategy="sideways")
     with pytest.raises(RuntimeError, match="`strict=True` and `vectorized=True`"):
         GAF.jacobian(lambda x: x, GX, strict=True, vectorize=True)
+
+
+def test_jacrev_of_an_integer_output_raises_torchs_error():
+    def f(v):
+        return (v * 3).long()
+
+    with pytest.raises(RuntimeError, match="must be floating-point or complex Tensors, got "
+                                           "Tensor with dtype torch.int64"):
+        tf.jacrev(f)(TX)
+    with pytest.raises(RuntimeError, match="must be floating-point or complex Tensors, got "
+                                           "Tensor with dtype gradkit.int64"):
+        gf.jacrev(f)(GX)
