@@ -170,13 +170,19 @@ def test_vmap_of_vjp_fn_does_not_run_the_function_again(batched_backward):
     assert calls == []  # (the backward pass ran through the recorded graph)
 
 
-def test_a_backward_op_without_a_batching_rule_runs_entry_by_entry_with_the_same_values():
-    # conv1d's backward is a primitive of its own (xp.apply): it runs once per row, the
-    # rest of the pass batched
+def test_backward_primitives_of_their_own_run_batched(batched_backward):
+    # conv1d's and max_pool1d's backward are primitives of their own (xp.apply): without a
+    # batching rule each runs once per row inside the otherwise batched pass
     w = pair(2, 1, 3)
-    def f(L, wt):
-        return (lambda x: L.nn.functional.conv1d(x.reshape(1, 1, 5), wt).sin())
-    close(gf.jacrev(f(gk, w[0]))(GX), tf.jacrev(f(torch, w[1]))(TX))
+
+    def conv(L, wt):
+        return lambda x: L.nn.functional.conv1d(x.reshape(1, 1, 5), wt).sin()
+
+    def pool(L):
+        return lambda x: L.nn.functional.max_pool1d(x.reshape(1, 1, 5), 2).exp()
+
+    close(gf.jacrev(conv(gk, w[0]))(GX), tf.jacrev(conv(torch, w[1]))(TX))
+    close(gf.jacrev(pool(gk))(GX), tf.jacrev(pool(torch))(TX))
 
 
 def test_jacrev_chunk_size_is_checked_as_torch_checks_it():

@@ -60,9 +60,8 @@ class BatchedNamespace(TensorNamespace):
     F = None  # (the faces, set on first use: gradkit's top level is not imported yet here)
 
     def where(self, cond, a, b):
-        if type(cond) is BatchedTensor:
-            return self.F.where(cond, _as_tensor(a, cond if not hasattr(b, "dtype") else b),
-                                _as_tensor(b, cond if not hasattr(a, "dtype") else a))
+        if type(cond) is BatchedTensor:  # (numbers stay numbers: where takes them)
+            return self.F.where(cond, _t(a), _t(b))
         return TensorNamespace.where(self, cond, a, b)
 
     def maximum(self, a, b):
