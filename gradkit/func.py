@@ -427,8 +427,19 @@ def _elements(o):
             yield flat[i]
 
 
+def _error_if_complex(who, leaves, what):
+    """PyTorch's refusal of complex inputs and outputs of jacrev/jacfwd (no silent zeros)."""
+    T = _Tensor()
+    for i, x in enumerate(leaves):
+        if isinstance(x, T) and x.dtype.is_complex:
+            raise RuntimeError(f"{who}: Expected all {what} to be real but received complex "
+                               f"tensor at flattened input idx: {i}")
+
+
 def _jacobian(func, argnums, has_aux, args, kwargs, chunk_size=None, reverse=False):
 
+    who = "jacrev" if reverse else "jacfwd"
+    _error_if_complex(who, _flatten(list(args))[0], "inputs")
     nums, single = _argnums_tuple(argnums, len(args))
     keep = _any_requires_grad([args[n] for n in nums])
     with _transform():
@@ -444,6 +455,7 @@ def _jacobian(func, argnums, has_aux, args, kwargs, chunk_size=None, reverse=Fal
             out, aux = out
         o_leaves, o_spec = _flatten(out)
         _tensors(o_leaves, "jacrev(f, ...)(*args)")
+        _error_if_complex(who, o_leaves, "outputs")
         for o in o_leaves if reverse else ():
             if o.dtype.kind not in "fc":
                 raise RuntimeError(f"vjp(f, ...): All outputs of f must be floating-point or "

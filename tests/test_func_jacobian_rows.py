@@ -241,3 +241,17 @@ def test_jacrev_of_an_integer_output_raises_torchs_error():
     with pytest.raises(RuntimeError, match="must be floating-point or complex Tensors, got "
                                            "Tensor with dtype gradkit.int64"):
         gf.jacrev(f)(GX)
+
+
+@pytest.mark.parametrize("transform", ["jacrev", "jacfwd", "hessian"])
+def test_complex_inputs_and_outputs_raise_torchs_error(transform):
+    x = np.array([1 + 2j, 0.5 - 1j], np.complex64)
+    for m, lib in ((tf, torch), (gf, gk)):
+        with pytest.raises(RuntimeError, match="Expected all inputs to be real but received "
+                                               "complex tensor at flattened input idx: 0"):
+            getattr(m, transform)(lambda v: (v * v).real.sum())(lib.tensor(x))
+        if transform != "hessian":
+            with pytest.raises(RuntimeError, match="Expected all outputs to be real but "
+                                                   "received complex tensor at flattened "
+                                                   "input idx: 1"):
+                getattr(m, transform)(lambda v: (v, v * 1j))(lib.ones(2))
