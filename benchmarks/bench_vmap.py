@@ -4,11 +4,14 @@ own entry-by-entry loop (what vmap did before it ran ``func`` once on batched te
 - per-sample gradients, ``vmap(grad(loss), in_dims=(None, 0, 0))(params, x, y)``, batch 64, of
   an MLP 64-128-10 and of a small CNN (conv 1->8 3x3, relu, conv 8->8 3x3, relu, linear);
 - the Jacobian of an MLP 512-256-16 at one input, ``vmap(vjp_fn)(I)`` (rows by batched
-  cotangents) and ``jacrev``.
+  cotangents) and ``jacrev``;
+- the Hessian of a small function of 32 inputs (``hessian``: a Jacobian of the gradient, its
+  rows by batched cotangents through the double-backward graph).
 
-Prints the median of each and the ratios (``jacrev`` does not use vmap in gradkit: its row is
-for reference). ``BENCH_THREADS=1`` gives each library one thread (the comparison to use on a
-shared machine). Run: python benchmarks/bench_vmap.py [--quick]
+Prints the median of each and the ratios; the loop column is gradkit's entry-by-entry run
+(for jacrev and hessian: one backward pass per row). ``BENCH_THREADS=1`` gives each library
+one thread (the comparison to use on a shared machine). Run: python benchmarks/bench_vmap.py
+[--quick]
 """
 
 # ruff: noqa: I001  (common must be imported before NumPy: it sets the BLAS environment)
@@ -86,6 +89,22 @@ def jac_case(lib):
     return f, x
 
 
+def hess_case(lib):
+    r = np.random.default_rng(0)
+    w = lib.tensor(r.standard_normal((32, 32)).astype(np.float32) * 0.1)
+    x = lib.tensor(r.standard_normal(32).astype(np.float32))
+
+    def f(v):
+        return ((w @ v).tanh() ** 2).sum() + (v.sin() * v).sum()
+
+    return f, x
+
+
+def hess(lib):
+    f, x = hess_case(lib)
+    return lambda: lib.func.hessian(f)(x)
+
+
 def per_sample(lib, case):
     loss, params, x, y = case(lib)
     return lambda: lib.func.vmap(lib.func.grad(loss), in_dims=(None, 0, 0))(params, x, y)
@@ -113,7 +132,8 @@ def main():
             L, mlp_case)), ("per-sample grads, CNN 2 conv + linear, batch 64",
                             lambda L: per_sample(L, cnn_case)),
                        ("Jacobian of MLP 512-256-16, vmap(vjp_fn)(I)", jac_by_vjp),
-                       ("Jacobian of MLP 512-256-16, jacrev (no vmap)", jac_rev)):
+                       ("Jacobian of MLP 512-256-16, jacrev", jac_rev),
+                       ("Hessian of a 32-input function, hessian", hess)):
         _vmap.MODE[0] = "batched"
         before = dict(_vmap.STATS)
         batched = median_time(make(gk))
@@ -127,7 +147,7 @@ def main():
           f"{'loop/gk':>8s} {'gk/torch':>9s}")
     for name, b, lo, t, n in rows:
         print(f"{name:50s} {b * 1e3:9.2f}ms {lo * 1e3:9.2f}ms {t * 1e3:9.2f}ms {lo / b:8.1f} "
-              f"{b / t:9.2f}" + ("" if n or "no vmap" in name else "  (ran entry by entry)"))
+              f"{b / t:9.2f}" + ("" if n else "  (ran entry by entry)"))
 
 
 if __name__ == "__main__":

@@ -8,13 +8,18 @@ from PyTorch, with the same results:
 
 - ``vmap`` runs ``func`` once on batched tensors with batching rules (``gradkit/_vmap``), as
   functorch does; an op without a rule runs once per entry on slices. A call that cannot run
-  batched (Python needs a value: ``.item()``, ``if x.sum() > 0``; ``func`` draws random
-  numbers) runs ``func`` once per batch entry and stacks the outputs along ``out_dims``.
-  ``randomness='error'`` (the default) raises when ``func`` draws random numbers, ``'same'``
-  replays one draw for every entry, ``'different'`` draws anew for each; ``chunk_size``
-  changes nothing (the whole batch runs at once). ``vmap(vjp_fn)(cotangents)`` runs the
-  function given to ``vjp`` once more, on primals batched by the cotangents (PyTorch runs a
-  batched backward through the recorded graph): a side effect in it (a print) shows twice.
+  batched (Python needs a value: ``.item()``, ``if x.sum() > 0``) runs ``func`` once per batch
+  entry and stacks the outputs along ``out_dims``. Random ops with batching rules
+  (``rand_like``, ``randn_like``, dropout, ``bernoulli``, ``normal_``, ...) draw torch.func's
+  numbers: ``randomness='different'`` the whole batch at once, ``'same'`` one entry's worth
+  for every entry; ``'error'`` (the default) raises PyTorch's error. A random factory
+  (``randn(3)``) under ``'different'`` runs entry by entry, each entry drawing in turn
+  (PyTorch draws the batch at once: the same numbers for ``rand``, others for ``randn`` of 16
+  or more values). ``chunk_size`` runs that many entries at a time.
+- ``vjp_fn`` and the Jacobians run their backward passes through the recorded graph;
+  cotangents batched by ``vmap`` (``vmap(vjp_fn)``, the basis of a Jacobian's rows) go through
+  it once, each backward op run for the whole batch by its batching rule. ``jacrev``,
+  ``jacfwd`` and ``hessian`` take all rows in one such pass (``chunk_size`` rows at a time).
 - ``jvp`` and ``jacfwd`` use reverse mode (``jvp`` the double-vjp identity: two backward passes;
   ``jacfwd`` the same Jacobian as ``jacrev``).
 
@@ -208,7 +213,13 @@ def _watched(tree):
 def _grads_of(out, inputs, cotangent=None):
     """d<cotangent, out>/d inputs (zeros for inputs the output does not depend on)."""
     if _vm.LEVELS and any(_vm.is_batched(x) for x in _flatten([out, inputs, cotangent])[0]):
-        return _vm.grads_of(_grads_of, out, inputs, cotangent)
+        return _vm.grads_of(_engine_grads, out, inputs, cotangent)
+    return _engine_grads(out, inputs, cotangent)
+
+
+def _engine_grads(out, inputs, cotangent=None):
+    """``_grads_of`` by one backward pass of the engine (cotangents may be batched: the
+    backward rules then run on BatchedTensors)."""
     outs = [o for o in out if o.requires_grad] if isinstance(out, list) else out
     cot = cotangent
     if isinstance(out, list):
@@ -328,11 +339,9 @@ def vjp(func, *primals, has_aux=False):
                 raise RuntimeError(f"Mismatch in shape: grad_output has a shape of "
                                    f"{tuple(c.shape)} and output has a shape of "
                                    f"{tuple(o.shape)}")
-        gs = _retraced_vjp(func, primals, has_aux, c_leaves) if _vm.LEVELS else None
-        if gs is None:
-            with _transform():
-                leaves = [x for lv, _ in flat for x in lv]
-                gs = _grads_of(list(out_leaves), leaves, list(c_leaves))
+        with _transform():
+            leaves = [x for lv, _ in flat for x in lv]
+            gs = _grads_of(list(out_leaves), leaves, list(c_leaves))
         res, i = [], 0
         for lv, spec in flat:
             res.append(_unflatten(gs[i:i + len(lv)], spec))
@@ -342,35 +351,6 @@ def vjp(func, *primals, has_aux=False):
     if has_aux:
         return _finish(out, keep), vjp_fn, _finish(aux, keep)
     return _finish(out, keep), vjp_fn
-
-
-def _retraced_vjp(func, primals, has_aux, c_leaves):
-    """The vjp for cotangents batched by a vmap the recorded graph is not batched at
-    (``vmap(vjp_fn)(cotangents)``, the rows of a Jacobian): ``func`` runs again on primals
-    batched at every running level, and one backward pass gives every row. None where that
-    cannot be (then each batch entry has a backward pass of its own through the graph)."""
-    from . import random
-
-    levels = {lv for lv, _ in _vm.LEVELS}
-    if not any(set(_vm.innermost(c)[1]) - set(_vm.innermost(p)[1]) & levels
-               for c in c_leaves for p in _flatten(list(primals))[0] if isinstance(p, _Tensor())):
-        return None
-    state = _rng_state()
-    try:
-        with _transform():
-            ps = [_watched(p) for p in primals]
-            out = func(*ps)
-            if has_aux:
-                out = out[0]
-            o_leaves = _flatten(out)[0]
-            leaves = [x for p in ps for x in _flatten(p)[0]]
-            gs = _grads_of(list(o_leaves), leaves, list(c_leaves))
-    except _vm.VmapFallback:
-        gs = None
-    if not np.array_equal(_rng_state().numpy(), state.numpy()):
-        random.set_rng_state(state)
-        return None
-    return gs
 
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
@@ -447,8 +427,19 @@ def _elements(o):
             yield flat[i]
 
 
-def _jacobian(func, argnums, has_aux, args, kwargs):
+def _error_if_complex(who, leaves, what):
+    """PyTorch's refusal of complex inputs and outputs of jacrev/jacfwd (no silent zeros)."""
+    T = _Tensor()
+    for i, x in enumerate(leaves):
+        if isinstance(x, T) and x.dtype.is_complex:
+            raise RuntimeError(f"{who}: Expected all {what} to be real but received complex "
+                               f"tensor at flattened input idx: {i}")
 
+
+def _jacobian(func, argnums, has_aux, args, kwargs, chunk_size=None, reverse=False):
+
+    who = "jacrev" if reverse else "jacfwd"
+    _error_if_complex(who, _flatten(list(args))[0], "inputs")
     nums, single = _argnums_tuple(argnums, len(args))
     keep = _any_requires_grad([args[n] for n in nums])
     with _transform():
@@ -464,22 +455,15 @@ def _jacobian(func, argnums, has_aux, args, kwargs):
             out, aux = out
         o_leaves, o_spec = _flatten(out)
         _tensors(o_leaves, "jacrev(f, ...)(*args)")
+        _error_if_complex(who, o_leaves, "outputs")
+        for o in o_leaves if reverse else ():
+            if o.dtype.kind not in "fc":
+                raise RuntimeError(f"vjp(f, ...): All outputs of f must be floating-point or "
+                                   f"complex Tensors, got Tensor with dtype {o.dtype}")
         flat = [_flatten(args[n]) for n in nums]
         ins = [x for lv, _ in flat for x in lv]
         per_out = []
-        for o in o_leaves:
-            rows = []
-            n = o.numel()
-            for elem in _elements(o):
-                rows.append(_grads_of(elem, ins))
-            jac = []
-            for j, x in enumerate(ins):
-                if n == 0:
-                    from ._tensor import wrap
-                    jac.append(wrap(np.zeros(tuple(o.shape) + tuple(x.shape),
-                                             dtype=x.dtype)))
-                    continue
-                jac.append(_stacked_rows([r[j] for r in rows], tuple(o.shape) + tuple(x.shape)))
+        for jac in _jacobian_blocks(o_leaves, ins, chunk_size):
             grouped, i = [], 0
             for lv, spec in flat:
                 grouped.append(_unflatten(jac[i:i + len(lv)], spec))
@@ -490,16 +474,92 @@ def _jacobian(func, argnums, has_aux, args, kwargs):
     return (result, _finish(aux, keep)) if has_aux else result
 
 
+def _jacobian_blocks(outs, ins, chunk_size):
+    """For each output, its Jacobian with respect to each input (shape ``o.shape + x.shape``):
+    one backward pass whose cotangents are the basis of the outputs' elements, batched by
+    ``vmap`` (``chunk_size`` of them at a time), as torch.func's ``jacrev``; one backward pass
+    per element where vmap runs entry by entry (``_vmap.MODE``)."""
+    total = sum(o.numel() for o in outs)
+    rows = None
+    if total and ins and _vm.MODE[0] != "loop":
+        rows = _basis_rows(outs, ins, total, chunk_size)
+    blocks, start = [], 0
+    for o in outs:
+        n = o.numel()
+        jac = []
+        for j, x in enumerate(ins):
+            shape = tuple(o.shape) + tuple(x.shape)
+            if n == 0:
+                from ._tensor import wrap
+
+                jac.append(wrap(np.zeros(shape, dtype=x.dtype)))
+            elif rows is not None:
+                jac.append(rows[j][start:start + n].reshape(shape))
+            else:
+                grads = [_grads_of(elem, ins) for elem in _elements(o)]
+                jac.append(_stacked_rows([g[j] for g in grads], shape))
+        blocks.append(jac)
+        start += n
+    return blocks
+
+
+def _basis_rows(outs, ins, total, chunk_size):
+    """Per input, the ``total`` rows of the Jacobian stacked (``(total,) + x.shape``): the
+    vjps of the standard basis of the outputs' elements, ``chunk_size`` at a time."""
+    from . import cat
+
+    step = total if chunk_size is None else chunk_size
+    parts = []
+    for start in range(0, total, step):
+        stop = min(start + step, total)
+        basis = []
+        offset = 0
+        for o in outs:
+            n = o.numel()
+            e = np.zeros((stop - start, n), dtype=o.dtype)
+            lo, hi = max(start, offset), min(stop, offset + n)
+            if lo < hi:
+                e[np.arange(lo - start, hi - start), np.arange(lo - offset, hi - offset)] = 1
+            basis.append(_wrap_like(e.reshape((stop - start,) + tuple(o.shape)), o))
+            offset += n
+
+        def rows_of(*cots):
+            return tuple(_grads_of(list(outs), ins, list(cots)))
+
+        parts.append(vmap(rows_of)(*basis))
+    if len(parts) == 1:
+        return list(parts[0])
+    return [cat([p[j] for p in parts]) for j in range(len(ins))]
+
+
+def _wrap_like(arr, like):
+    """Array ``arr`` as a Tensor on ``like``'s device."""
+    from ._tensor import wrap
+
+    dev = like.device
+    t = wrap(arr)
+    return t if dev.type == "cpu" else t.to(dev)
+
+
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
     """A function computing the Jacobian of ``func`` with respect to ``args[argnums]``: for an
     output of shape ``O`` and an input of shape ``I``, shape ``O + I``; tuples of argnums and
     pytrees of outputs give the matching nested structure (outputs outside)."""
 
+    _chunk_size(chunk_size, "jacrev")
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        return _jacobian(func, argnums, has_aux, args, kwargs)
+        return _jacobian(func, argnums, has_aux, args, kwargs, chunk_size, reverse=True)
 
     return wrapper
+
+
+def _chunk_size(chunk_size, who):
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(
+            chunk_size, int) or chunk_size < 1):
+        raise ValueError(f"{who}: `chunk_size` should be greater than 0. (got "
+                         f"{chunk_size!r}; None computes every row at once)")
 
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
@@ -527,12 +587,6 @@ def _randomness(r):
                            f"'same'. Got {r}")
 
 
-def _rng_state():
-    from . import random
-
-    return random.get_rng_state()
-
-
 def _fn_name(func):
     return getattr(func, "__name__", type(func).__name__)
 
@@ -546,7 +600,8 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     docstring for how it runs and for ``randomness``.
     """
     _randomness(randomness)
-    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(
+            chunk_size, int) or chunk_size < 1):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got "
                          f"{chunk_size})")
 
@@ -599,55 +654,82 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped "
                              f"dimension, got sizes {sizes} for the mapped dimension")
         batch = sizes[0]
-        if batch > 0 and _vm.MODE[0] != "loop":
-            out = _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch)
-            if out is not _LOOP:
-                return out
-        _vm.STATS["loop"] += 1
-        outs = []
-        state = _rng_state() if randomness in ("error", "same") else None
-        from . import random
-
-        for i in range(batch):
-            if randomness == "same":
-                random.set_rng_state(state)
-            sliced = [x if d is None else x[(slice(None),) * d + (i,)]
-                      for x, d in zip(leaves, norm)]
-            a = _unflatten(sliced, spec)
-            outs.append(func(*a, **kwargs))
-            if randomness == "error" and not np.array_equal(_rng_state().numpy(),
-                                                            state.numpy()):
-                random.set_rng_state(state)
-                raise RuntimeError("vmap: called random operation while in randomness error "
-                                   "mode. Please either use the 'same' or 'different' "
-                                   "randomness flags on vmap or perform the randomness "
-                                   "operation out of vmap")
-        return _stack_outputs(outs, out_dims, batch, name)
+        if chunk_size is None or batch <= chunk_size:
+            return _mapped(func, leaves, norm, spec, kwargs, out_dims, batch, randomness, name)
+        # chunk by chunk ('same': every chunk draws the same numbers, as in PyTorch)
+        draws = _vm.Draws() if randomness == "same" else None
+        parts = []
+        for start in range(0, batch, chunk_size):
+            n = min(chunk_size, batch - start)
+            if draws is not None:
+                draws.restore()
+            part = [x if d is None else x.narrow(d, start, n) for x, d in zip(leaves, norm)]
+            parts.append(_mapped(func, part, norm, spec, kwargs, out_dims, n, randomness,
+                                 name))
+        return _joined_chunks(parts, out_dims)
 
     return wrapper
 
 
+def _mapped(func, leaves, norm, spec, kwargs, out_dims, batch, randomness, name):
+    """``vmap``'s call for one batch: batched where it can run so, else entry by entry."""
+    if batch > 0 and _vm.MODE[0] != "loop":
+        out = _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch, randomness)
+        if out is not _LOOP:
+            return out
+    _vm.STATS["loop"] += 1
+    outs = []
+    draws = _vm.Draws() if randomness in ("error", "same") else None
+    for i in range(batch):
+        if randomness == "same":
+            draws.restore()
+        sliced = [x if d is None else x[(slice(None),) * d + (i,)]
+                  for x, d in zip(leaves, norm)]
+        a = _unflatten(sliced, spec)
+        outs.append(func(*a, **kwargs))
+        if randomness == "error" and draws.changed():
+            draws.restore()
+            raise RuntimeError(_vm.ERROR_MESSAGE)
+    if draws is not None:
+        draws.close()
+    return _stack_outputs(outs, out_dims, batch, name)
+
+
+def _joined_chunks(parts, out_dims):
+    """The outputs of ``vmap``'s chunks joined along their ``out_dims``."""
+    from . import cat
+
+    leaves = [_flatten(p)[0] for p in parts]
+    spec = _flatten(parts[0])[1]
+    o_dims = [out_dims] * len(leaves[0]) if isinstance(out_dims, int) else \
+        _flatten(out_dims)[0]
+    joined = []
+    for j, d in enumerate(o_dims):
+        col = [p[j] for p in leaves]
+        joined.append(col[0] if d is None else cat(col, d % col[0].ndim))
+    return _unflatten(joined, spec)
+
 _LOOP = object()
 
 
-def _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch):
+def _run_batched(func, leaves, norm, spec, kwargs, out_dims, batch, randomness):
     """``func`` run once on batched tensors (see ``gradkit/_vmap``); ``_LOOP`` where it cannot
-    run so (data-dependent control flow, random numbers, an error): then the caller runs it
-    entry by entry, which gives the same results or raises the error where it belongs."""
-    from . import random
-
-    state = _rng_state()
+    run so (data-dependent control flow, a random draw no batching rule made, an error): then
+    the caller runs it entry by entry, which gives the same results or raises the error where
+    it belongs."""
+    draws = _vm.Draws()
     try:
         out = _vm.run_batched(func, leaves, norm, spec, kwargs, out_dims, batch, _unflatten,
-                              _flatten)
-    except Exception:
-        random.set_rng_state(state)
-        if _vm.MODE[0] == "strict":
+                              _flatten, randomness)
+    except Exception as e:
+        draws.restore()
+        if _vm.MODE[0] == "strict" or isinstance(e, _vm.RandomnessError):
             raise
         return _LOOP
-    if not np.array_equal(_rng_state().numpy(), state.numpy()):
-        random.set_rng_state(state)  # randomness: the entry-by-entry run keeps its semantics
+    if draws.changed() and (randomness == "error" or not draws.all_by_rules(randomness)):
+        draws.restore()  # the entry-by-entry run keeps the randomness' semantics
         return _LOOP
+    draws.close()
     _vm.STATS["batched"] += 1
     return out
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functions as F
+from .. import functions as _functions
 from .._backend import namespace_of
 from ..ops import elementwise as E
 from ..ops import shape as S
@@ -40,180 +40,142 @@ def _axis(axis):
 
 class TensorNamespace:
     name = "tensor"
+    # the functions the rules' calls run (vmap's namespace takes the dispatching faces)
+    F = _functions
 
-    @staticmethod
-    def exp(x):
-        return F.exp(_t(x))
+    def exp(self, x):
+        return self.F.exp(_t(x))
 
-    @staticmethod
-    def log(x):
-        return F.log(_t(x))
+    def log(self, x):
+        return self.F.log(_t(x))
 
-    @staticmethod
-    def sqrt(x):
-        return F.sqrt(_t(x))
+    def sqrt(self, x):
+        return self.F.sqrt(_t(x))
 
-    @staticmethod
-    def sin(x):
-        return F.sin(_t(x))
+    def sin(self, x):
+        return self.F.sin(_t(x))
 
-    @staticmethod
-    def cos(x):
-        return F.cos(_t(x))
+    def cos(self, x):
+        return self.F.cos(_t(x))
 
-    @staticmethod
-    def tanh(x):
-        return F.tanh(_t(x))
+    def tanh(self, x):
+        return self.F.tanh(_t(x))
 
-    @staticmethod
-    def sign(x):
-        return F.sign(_t(x))
+    def sign(self, x):
+        return self.F.sign(_t(x))
 
-    @staticmethod
-    def isnan(x):
-        return F.isnan(_t(x))
+    def isnan(self, x):
+        return self.F.isnan(_t(x))
 
-    @staticmethod
-    def trunc(x):
-        return F.trunc(_t(x))
+    def trunc(self, x):
+        return self.F.trunc(_t(x))
 
-    @staticmethod
-    def floor(x):
-        return F.floor(_t(x))
+    def floor(self, x):
+        return self.F.floor(_t(x))
 
-    @staticmethod
-    def abs(x):
-        return F.abs(_t(x))
+    def abs(self, x):
+        return self.F.abs(_t(x))
 
-    @staticmethod
-    def isfinite(x):
-        return F.isfinite(_t(x))
+    def isfinite(self, x):
+        return self.F.isfinite(_t(x))
 
-    @staticmethod
-    def conj(x):  # (complex rules: gradkit/_complex.py)
-        return F.conj(_t(x))
+    def conj(self, x):  # (complex rules: gradkit/_complex.py)
+        return self.F.conj(_t(x))
 
-    @staticmethod
-    def keep(mask, g):
-        return F.where(_t(mask), _t(g), 0.0)
+    def keep(self, mask, g):
+        return self.F.where(_t(mask), _t(g), 0.0)
 
-    @staticmethod
-    def where(cond, a, b):
+    def where(self, cond, a, b):
         c = cond._data if isinstance(cond, Tensor) else cond
         if not hasattr(c, "dtype"):  # a Python bool/list (never np.asarray a device array)
             c = np.asarray(c)
         a, b = _t(a), _t(b)
         if not isinstance(a, Tensor) and not isinstance(b, Tensor):
             return wrap(np.where(c, a, b))
-        return F.where(wrap(c), a, b)
+        return self.F.where(wrap(c), a, b)
 
-    @staticmethod
-    def maximum(a, b):  # (backward rules pass numbers, which the public face refuses)
-        return F.elementwise._pairwise(E.MAXIMUM, _t(a), _t(b), "maximum")
+    def maximum(self, a, b):  # (backward rules pass numbers, which the public face refuses)
+        return _functions.elementwise._pairwise(E.MAXIMUM, _t(a), _t(b), "maximum")
 
-    @staticmethod
-    def minimum(a, b):
-        return F.elementwise._pairwise(E.MINIMUM, _t(a), _t(b), "minimum")
+    def minimum(self, a, b):
+        return _functions.elementwise._pairwise(E.MINIMUM, _t(a), _t(b), "minimum")
 
-    @staticmethod
-    def sum(x, axis=None, keepdims=False, dtype=None):
+    def sum(self, x, axis=None, keepdims=False, dtype=None):
         x = _t(x)
         if x.dtype.kind == "b":
             x = x.to(np.int64)
-        return F.sum(x, dim=_axis(axis), keepdim=keepdims)
+        return self.F.sum(x, dim=_axis(axis), keepdim=keepdims)
 
-    @staticmethod
-    def mean(x, axis=None, keepdims=False):
-        return F.mean(_t(x), dim=_axis(axis), keepdim=keepdims)
+    def mean(self, x, axis=None, keepdims=False):
+        return self.F.mean(_t(x), dim=_axis(axis), keepdim=keepdims)
 
-    @staticmethod
-    def prod(x, axis=None, keepdims=False):
-        return F.prod(_t(x), dim=_axis(axis), keepdim=keepdims)
+    def prod(self, x, axis=None, keepdims=False):
+        return self.F.prod(_t(x), dim=_axis(axis), keepdim=keepdims)
 
-    @staticmethod
-    def amax(x, axis=None, keepdims=False):
-        return F.amax(_t(x), dim=_axis(axis) or (), keepdim=keepdims)
+    def amax(self, x, axis=None, keepdims=False):
+        return self.F.amax(_t(x), dim=_axis(axis) or (), keepdim=keepdims)
 
-    @staticmethod
-    def reshape(x, shape):
-        return F.reshape(_t(x), tuple(shape))
+    def reshape(self, x, shape):
+        return self.F.reshape(_t(x), tuple(shape))
 
-    @staticmethod
-    def broadcast_to(x, shape):
-        return F.expand(_t(x), tuple(shape))
+    def broadcast_to(self, x, shape):
+        return self.F.expand(_t(x), tuple(shape))
 
-    @staticmethod
-    def expand_dims(x, axis):
-        return F.unsqueeze(_t(x), axis)
+    def expand_dims(self, x, axis):
+        return self.F.unsqueeze(_t(x), axis)
 
-    @staticmethod
-    def transpose(x, axes=None):
+    def transpose(self, x, axes=None):
         x = _t(x)
         if axes is None:
             axes = tuple(range(x.ndim - 1, -1, -1))
-        return F.permute(x, *axes)
+        return self.F.permute(x, *axes)
 
-    @staticmethod
-    def swapaxes(x, a, b):
-        return F.transpose(_t(x), a, b)
+    def swapaxes(self, x, a, b):
+        return self.F.transpose(_t(x), a, b)
 
-    @staticmethod
-    def matmul(a, b):
-        return F.matmul(_t(a), _t(b))
+    def matmul(self, a, b):
+        return self.F.matmul(_t(a), _t(b))
 
-    @staticmethod
-    def einsum(eq, *ops, optimize=False):
-        return F.einsum(eq, *[_t(o) for o in ops])
+    def einsum(self, eq, *ops, optimize=False):
+        return self.F.einsum(eq, *[_t(o) for o in ops])
 
-    @staticmethod
-    def flip(x, axis):
-        return F.flip(_t(x), axis)
+    def flip(self, x, axis):
+        return self.F.flip(_t(x), axis)
 
-    @staticmethod
-    def cumsum(x, axis):
-        return F.cumsum(_t(x), axis)
+    def cumsum(self, x, axis):
+        return self.F.cumsum(_t(x), axis)
 
-    @staticmethod
-    def cumprod(x, axis):
-        return F.cumprod(_t(x), axis)
+    def cumprod(self, x, axis):
+        return self.F.cumprod(_t(x), axis)
 
-    @staticmethod
-    def logcumsumexp(x, axis):
-        return F.logcumsumexp(_t(x), axis)
+    def logcumsumexp(self, x, axis):
+        return self.F.logcumsumexp(_t(x), axis)
 
-    @staticmethod
-    def concatenate(xs, axis=0):
-        return F.cat([_t(x) for x in xs], axis)
+    def concatenate(self, xs, axis=0):
+        return self.F.cat([_t(x) for x in xs], axis)
 
-    @staticmethod
-    def stack(xs, axis=0):
-        return F.stack([_t(x) for x in xs], axis)
+    def stack(self, xs, axis=0):
+        return self.F.stack([_t(x) for x in xs], axis)
 
-    @staticmethod
-    def zeros(shape, dtype=None, like=None):
+    def zeros(self, shape, dtype=None, like=None):
         """Zeros on the host, or on the device of ``like`` (a Tensor or array) when given."""
         xp = np if like is None else _xp_of(like)
         return wrap(xp.zeros(shape, dtype=dtype or np.float32))
 
-    @staticmethod
-    def ones(shape, dtype=None, like=None):
+    def ones(self, shape, dtype=None, like=None):
         xp = np if like is None else _xp_of(like)
         return wrap(xp.ones(shape, dtype=dtype or np.float32))
 
-    @staticmethod
-    def zeros_like(x, dtype=None):
+    def zeros_like(self, x, dtype=None):
         return wrap(_xp_of(x).zeros(tuple(x.shape), dtype=dtype or x.dtype))
 
-    @staticmethod
-    def ones_like(x, dtype=None):
+    def ones_like(self, x, dtype=None):
         return wrap(_xp_of(x).ones(tuple(x.shape), dtype=dtype or x.dtype))
 
-    @staticmethod
-    def astype(x, dtype):
+    def astype(self, x, dtype):
         return _t(x).to(dtype=dtype)
 
-    @staticmethod
-    def sum_to(g, shape):
+    def sum_to(self, g, shape):
         g = _t(g)
         shape = tuple(shape)
         if tuple(g.shape) == shape:
@@ -223,15 +185,13 @@ class TensorNamespace:
             i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
         )
         if axes:
-            g = F.sum(g, dim=axes, keepdim=True)
-        return F.reshape(g, shape) if tuple(g.shape) != shape else g
+            g = self.F.sum(g, dim=axes, keepdim=True)
+        return self.F.reshape(g, shape) if tuple(g.shape) != shape else g
 
-    @staticmethod
-    def index_add(shape, index, g):
+    def index_add(self, shape, index, g):
         return apply1(S.INDEX_ADD, _t(g), (tuple(shape), index))
 
-    @staticmethod
-    def pad(x, pad_width):
+    def pad(self, x, pad_width):
         x = _t(x)
         xp = _xp_of(x)
         parts = []
@@ -246,12 +206,11 @@ class TensorNamespace:
                 if hi:
                     shape[k] = hi
                     pieces.append(wrap(xp.zeros(shape, dtype=x.dtype)))
-                x = F.cat(pieces, k)
+                x = self.F.cat(pieces, k)
         del parts
         return x
 
-    @staticmethod
-    def apply(op, inputs, params=()):
+    def apply(self, op, inputs, params=()):
         return apply(op, inputs, params)
 
     def __getattr__(self, item):

@@ -77,6 +77,8 @@ def _is_inplace(name):
 
 def fallback(func, level, args, kwargs):
     """``func`` once per batch entry of ``level`` on slices of the batched arguments."""
+    from .randomness import fallback_draws
+
     name = getattr(func, "__name__", "")
     n = batch_size(level)
     if "out" in kwargs:
@@ -90,10 +92,11 @@ def fallback(func, level, args, kwargs):
                                f"vmapped over but `self` not being vmapped over in a vmap. "
                                f"Please try to use out-of-place operators instead of "
                                f"{name}.")
-        for i in range(n):
-            _call(func, *_slice(args, level, i), **_slice(kwargs, level, i))
+        fallback_draws(lambda: [_call(func, *_slice(args, level, i), **_slice(kwargs, level, i))
+                                for i in range(n)])
         return self
-    results = [_call(func, *_slice(args, level, i), **_slice(kwargs, level, i)) for i in range(n)]
+    results = fallback_draws(lambda: [_call(func, *_slice(args, level, i),
+                                            **_slice(kwargs, level, i)) for i in range(n)])
     if not results:
         raise VmapFallback("vmap: an empty batch")
     return _stack_results(results, level)
@@ -186,4 +189,5 @@ _reg(("clone", "detach", "contiguous", "float", "double", "half", "long", "int",
       "bfloat16", "to", "type_as", "cpu", "zeros_like", "ones_like", "empty_like",
       "full_like", "requires_grad_", "detach_", "retain_grad"), _same_shape)
 
-from . import rules_shape  # noqa: E402,F401  (registers the rules with dims)
+# (importing them registers the rules with dims and the random ops' rules)
+from . import randomness, rules_shape  # noqa: E402,F401

@@ -194,6 +194,24 @@ def _permute(func, level, args, kwargs):
     return BatchedTensor(v.permute((0,) + tuple(_norm_dim(d, n) + 1 for d in dims)), level)
 
 
+def _flip(func, level, args, kwargs):
+    v = _only_self(args, kwargs, level)
+    if v is None:
+        return NotImplemented
+    dims = _get(args, kwargs, 1, "dims")
+    if len(args) > 2:  # x.flip(0, 1)
+        dims = args[1:]
+    if isinstance(dims, int):
+        dims = (dims,)
+    if not isinstance(dims, (tuple, list)):
+        return NotImplemented
+    n = args[0].ndim
+    return BatchedTensor(v.flip(tuple(_norm_dim(d, n) + 1 for d in dims)), level)
+
+
+_reg(("flip",), _flip)
+
+
 def _movedim(func, level, args, kwargs):
     v = _only_self(args, kwargs, level)
     if v is None:

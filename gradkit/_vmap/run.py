@@ -14,13 +14,17 @@ from __future__ import annotations
 import itertools
 
 from .._tensor import torch_function as _tf
+from ..autograd.graph import _hooks as _graph_hooks
+from .backward_ns import batched_ns
 from .batched import LEVELS, BatchedTensor, VmapFallback, batch_size, lift
+from .randomness import RANDOMNESS
 
 __all__ = ["MODE", "STATS", "grads_of", "innermost", "rewrap", "run_batched", "watch"]
 
 _COUNTER = itertools.count(1)
-# how many vmap calls ran batched and how many ran entry by entry (tests read it)
-STATS = {"batched": 0, "loop": 0}
+# how many vmap calls ran batched and how many ran entry by entry, and how many backward passes
+# with batched cotangents ran entry by entry (tests read it)
+STATS = {"batched": 0, "loop": 0, "backward_loop": 0}
 # "batched" (the default: batched, entry by entry where that fails), "loop" (always entry by
 # entry) or "strict" (batched, errors raised: for tests of the batching rules)
 MODE = ["batched"]
@@ -41,11 +45,13 @@ def rewrap(v, chain):
     return v
 
 
-def run_batched(func, leaves, dims, spec, kwargs, out_dims, batch, unflatten, flatten):
+def run_batched(func, leaves, dims, spec, kwargs, out_dims, batch, unflatten, flatten,
+                randomness="error"):
     """``func`` on the leaves batched at a new level (``dims``: each leaf's mapped dim or
-    None); returns the outputs with the batch at ``out_dims``. VmapFallback where the call
-    cannot run batched."""
+    None; ``randomness``: the level's, see ``randomness.py``); returns the outputs with the
+    batch at ``out_dims``. VmapFallback where the call cannot run batched."""
     level = next(_COUNTER)
+    RANDOMNESS[level] = randomness
     outermost = not LEVELS
     routed_here = False
     if outermost and not _tf._ROUTED:
@@ -88,6 +94,7 @@ def run_batched(func, leaves, dims, spec, kwargs, out_dims, batch, unflatten, fl
         return unflatten(res, o_spec)
     finally:
         LEVELS.pop()
+        del RANDOMNESS[level]
         if routed_here:
             _route(False)
         if outermost and not was_active and not _tf._MODES:
@@ -173,6 +180,9 @@ def grads_of(plain, out, inputs, cotangent):
         lv = max(extra)
         if chain and lv < max(chain):
             raise VmapFallback("a cotangent batched outside the inputs' levels")
+        gs = _batched_backward(plain, outs, inputs, cots, cotangent, extra, chains)
+        if gs is not None:
+            return gs
         per = [grads_of(plain, [_slice_at(o, lv, i) for o in outs], inputs,
                         [_slice_at(c, lv, i) for c in cots] if cotangent is not None
                         else None)
@@ -187,3 +197,45 @@ def grads_of(plain, out, inputs, cotangent):
     p_ins = [innermost(x)[0] for x in inputs]
     gs = plain(p_outs, p_ins, p_cots)
     return [rewrap(g, c) for g, c in zip(gs, chains)]
+
+
+def _batched_backward(plain, outs, inputs, cots, cotangent, extra, chains):
+    """One backward pass whose cotangents are batched at a level the graph is not (the rows
+    of a Jacobian, ``vmap(vjp_fn)``): the backward rules run on BatchedTensors, each op once
+    for the whole batch by its batching rule. Values batched at the inputs' own levels
+    (``vmap(jacrev(f))``) take part by their physical values, as in ``grads_of``. None where
+    that cannot be (an output batched at the cotangents' level, a rule that needs a plain
+    tensor): then each entry runs a backward pass of its own."""
+    (lv,) = extra if len(extra) == 1 else (None,)
+    if lv is None or cotangent is None or any(lv in innermost(o)[1] for o in outs):
+        return None
+    chain = chains[0] if chains else []
+    levels = [(c, batch_size(c)) for c in reversed(chain)]
+    k = len(levels)
+    p_outs = [innermost(lift(o, levels))[0] for o in outs]
+    p_ins = [innermost(x)[0] for x in inputs]
+    p_cots = []
+    for c in cots:
+        if type(c) is BatchedTensor and c.level == lv:
+            # (B_lv, logical) at the chain's levels -> physical (chain's batches, B_lv,
+            # logical) -> B_lv in front, batched at lv
+            p = innermost(lift(c.value, levels))[0]
+            p_cots.append(BatchedTensor(p.movedim(k, 0) if k else p, lv))
+        else:
+            p_cots.append(innermost(lift(c, levels))[0])
+    rules_ns = _graph_hooks["tensor_ns"]
+    _graph_hooks["tensor_ns"] = batched_ns()  # (see backward_ns.py)
+    try:
+        gs = plain(p_outs, p_ins, p_cots)
+    except Exception:  # (the per-entry passes give the same results or raise where it belongs)
+        STATS["backward_loop"] += 1
+        return None
+    finally:
+        _graph_hooks["tensor_ns"] = rules_ns
+    res = []
+    for g, c in zip(gs, chains):
+        if type(g) is BatchedTensor and g.level == lv:
+            res.append(rewrap(g.value.movedim(0, k) if k else g.value, [lv] + c))
+        else:
+            res.append(rewrap(g, c))
+    return res

@@ -125,35 +125,22 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
              strategy="reverse-mode"):
-    """The Jacobian of ``func`` at ``inputs``: shape ``out.shape + in.shape`` per pair."""
-    from .._tensor import wrap
-    from ..functions import stack
+    """The Jacobian of ``func`` at ``inputs``: shape ``out.shape + in.shape`` per pair.
 
+    With ``vectorize=True`` one backward pass computes every row (the cotangents batched by
+    ``vmap``, as in PyTorch); otherwise one pass per output element. ``strategy``:
+    ``"reverse-mode"`` or ``"forward-mode"`` (with ``vectorize=True``; gradkit computes the
+    same Jacobian in reverse mode)."""
+    _check_strategy(strategy, vectorize, strict)
     ins, single_in = _tuple(inputs)
     with enable_grad():
         ins = _prepare(ins, create_graph)
         outs = func(*ins)
         outs_t, single_out = _tuple(outs)
-        rows = []
-        for o in outs_t:
-            per_input = [[] for _ in ins]
-            n = o.numel()
-            for k in range(n):
-                e = namespace_of(o._data).zeros(n, dtype=o.dtype)  # on the output's device
-                e[k] = 1
-                gk = _grads((o,), ins, (wrap(e.reshape(o._data.shape)),), create_graph, strict)
-                for j, gj in enumerate(gk):
-                    per_input[j].append(gj)
-            row = []
-            for j, t in enumerate(ins):
-                if n == 0:
-                    row.append(wrap(namespace_of(t._data).zeros(tuple(o.shape) + tuple(t.shape),
-                                                                dtype=t.dtype)))
-                    continue
-                st = stack(per_input[j]) if create_graph else wrap(
-                    np.stack([g._data for g in per_input[j]]))
-                row.append(st.reshape(tuple(o.shape) + tuple(t.shape)))
-            rows.append(tuple(x if create_graph else x.detach() for x in row))
+        if vectorize:
+            rows = _vectorized_rows(outs_t, ins, create_graph)
+        else:
+            rows = [_rows_one_by_one(o, ins, create_graph, strict) for o in outs_t]
     if single_out and single_in:
         return rows[0][0]
     if single_out:
@@ -163,9 +150,59 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     return tuple(rows)
 
 
+def _rows_one_by_one(o, ins, create_graph, strict):
+    """Output ``o``'s Jacobian blocks, one backward pass per element of ``o``."""
+    from .._tensor import wrap
+    from ..functions import stack
+
+    per_input = [[] for _ in ins]
+    n = o.numel()
+    for k in range(n):
+        e = namespace_of(o._data).zeros(n, dtype=o.dtype)  # on the output's device
+        e[k] = 1
+        gk = _grads((o,), ins, (wrap(e.reshape(o._data.shape)),), create_graph, strict)
+        for j, gj in enumerate(gk):
+            per_input[j].append(gj)
+    row = []
+    for j, t in enumerate(ins):
+        if n == 0:
+            row.append(wrap(namespace_of(t._data).zeros(tuple(o.shape) + tuple(t.shape),
+                                                        dtype=t.dtype)))
+            continue
+        st = stack(per_input[j]) if create_graph else wrap(
+            np.stack([g._data for g in per_input[j]]))
+        row.append(st.reshape(tuple(o.shape) + tuple(t.shape)))
+    return tuple(x if create_graph else x.detach() for x in row)
+
+
+def _check_strategy(strategy, vectorize, strict):
+    if strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". '
+                             'Hint: If your function has more outputs than inputs, '
+                             '"forward-mode" tends to be more performant. Otherwise, prefer to '
+                             'use "reverse-mode".')
+    if strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse "
+                                  "Hessian is only implemented for `vectorize=True`.")
+    if vectorize and strict:
+        raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and "
+                           "`vectorized=True` are not supported together. Please either set "
+                           "`strict=False` or `vectorize=False`.")
+
+
+def _vectorized_rows(outs, ins, create_graph):
+    """``jacobian(..., vectorize=True)``'s rows: per output, per input, its block."""
+    from ..func import _jacobian_blocks
+
+    blocks = _jacobian_blocks(list(outs), list(ins), None)
+    return [tuple(b if create_graph else b.detach() for b in row) for row in blocks]
+
+
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
             outer_jacobian_strategy="reverse-mode"):
-    """The Hessian of a scalar function ``func`` at ``inputs``."""
+    """The Hessian of a scalar function ``func`` at ``inputs`` (``vectorize``: see
+    :func:`jacobian`)."""
+    _check_strategy(outer_jacobian_strategy, vectorize, strict)
     ins, single_in = _tuple(inputs)
 
     def gradient(*xs):
@@ -180,7 +217,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         return g[0] if single_in else g
 
     return jacobian(gradient, ins[0] if single_in else ins, create_graph=create_graph,
-                    strict=strict)
+                    strict=strict, vectorize=vectorize, strategy=outer_jacobian_strategy)
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):

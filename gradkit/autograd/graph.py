@@ -558,7 +558,9 @@ def connect(node, grads):
     wrap_node = _hooks["wrap_node"]
     out = []
     for gi in grads:
-        if gi is not None and not getattr(gi, "requires_grad", True):
+        # (a gradient batched by vmap, which has no array of its own, is left as it is: the
+        # zeros this node hands on change no value)
+        if gi is not None and not getattr(gi, "requires_grad", True) and hasattr(gi, "_data"):
             gi = wrap_node(gi._data, make_node(op, deps, nxt, None, None, (), None, needs))
         out.append(gi)
     return tuple(out)
