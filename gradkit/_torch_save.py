@@ -192,10 +192,11 @@ class _TorchPickler(pickle._Pickler):
 
         # a non-leaf that requires grad is written as PyTorch writes it: its data and
         # requires_grad (it loads as a leaf); only multiprocessing refuses it
-        if t.is_sparse:
-            raise RuntimeError("gradkit.save(..., format='torch'): sparse COO tensors are not "
-                               "written in PyTorch's format by gradkit; save them with gradkit's "
-                               "own format (the default), or store t.to_dense()")
+        if t.is_sparse or t.layout._name != "strided":
+            raise RuntimeError("gradkit.save(..., format='torch'): sparse tensors (sparse COO, "
+                               "CSR, CSC, BSR, BSC) are not written in PyTorch's format by "
+                               "gradkit; save them with gradkit's own format (the default), or "
+                               "store t.to_dense()")
         if isinstance(t, Parameter):
             return (_name("torch._utils", "_rebuild_parameter"),
                     (wrap(t._data), bool(t.requires_grad), OrderedDict()))
