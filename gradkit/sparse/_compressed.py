@@ -42,9 +42,6 @@ _ZERO_KEEPING = {"negative", "positive", "absolute", "sign", "sqrt", "sin", "tan
                  "sinh", "arcsin", "arctan", "arcsinh", "arctanh", "expm1", "log1p", "floor",
                  "ceil", "trunc", "rint", "square", "conjugate", "deg2rad", "rad2deg",
                  "signbit", "isnan", "isinf", "isposinf", "isneginf"}
-# comparisons with a number ``c`` for which ``0 op c`` is False keep the pattern too
-_COMPARE = {"greater": np.greater, "greater_equal": np.greater_equal, "less": np.less,
-            "less_equal": np.less_equal, "equal": np.equal, "not_equal": np.not_equal}
 
 
 def is_row_major(layout) -> bool:
@@ -443,11 +440,6 @@ class SparseCompressed:
                 if name in ("maximum", "minimum", "fmax", "fmin") and not np.any(
                         ufunc(np.zeros((), sc.dtype), scalar)):  # relu: max(x, 0)
                     return sc.with_values(ufunc(sc.values, scalar).astype(sc.dtype, copy=False))
-                if name in _COMPARE and not np.any(_COMPARE[name](np.zeros((), sc.dtype), scalar)
-                                                   if sc is a else
-                                                   _COMPARE[name](scalar, np.zeros((), sc.dtype))):
-                    v = ufunc(sc.values, scalar) if sc is a else ufunc(scalar, sc.values)
-                    return sc.with_values(v)
         raise unsupported_layout(self.sparse_layout, _TORCH_NAMES.get(name, name))
 
     def __array_function__(self, func, types, args, kwargs):
@@ -475,7 +467,11 @@ class SparseCompressed:
                         kwargs.get("dtype"), kwargs.get("keepdims", False))
         if name in ("abs", "negative", "absolute"):
             return getattr(np, name)(args[0])
-        raise unsupported_layout(self.sparse_layout, _TORCH_NAMES.get(name, name))
+        # (PyTorch has no kernel of these for the compressed layouts: its dispatcher's error)
+        raise NotImplementedError(
+            f"Could not run 'aten::{_TORCH_NAMES.get(name, name)}' with arguments from the "
+            f"'{self.name}CPU' backend: gradkit computes it only on dense tensors; convert with "
+            f".to_dense() first")
 
 
 def _assemble(layout, shape, nb, batch, major, minor, vals, n, index_dtype):
@@ -535,6 +531,9 @@ def _sum(a, axis, dtype, keepdims):
         v = a.values
         return np.asarray(v.sum(dtype=dtype) if dtype is not None else v.sum()).astype(
             dtype or v.dtype, copy=False)
+    if a.sparse_layout is not sparse_csr:
+        raise RuntimeError(f"Currently the only compressed sparse format supported for "
+                           f"sum.dim_IntList is CSR, but got layout {a.name}")
     if not keepdims:
         raise RuntimeError(f"reduction operations on {a.name[6:].upper()} tensors with "
                            f"keepdim=False is unsupported")

@@ -14,15 +14,18 @@ import numbers
 import numpy as np
 
 from .. import _dtype
+from .._backend import numpy_ns
+from .._tensor import record as _record
 from .._tensor.record import apply1
 from .._tensor.tensor import Tensor, _make, wrap
-from ..autograd.graph import Op
+from ..autograd.graph import SAVES_OUTPUT, Op
 from ._compressed import (
     LAYOUT_NAMES,
     SparseCompressed,
     from_dense,
     is_block,
     is_row_major,
+    unsupported_layout,
 )
 from ._coo import SparseCOO, layout, sparse_bsc, sparse_bsr, sparse_coo, sparse_csc, sparse_csr
 from ._ops import _arrays_only
@@ -87,20 +90,19 @@ def _to_compressed_f(xp, x, lay, blocksize, dense_dim, index_dtype, name):
         x_dense = x.to_dense()  # another block size: through the dense form (zeros dropped)
         return from_dense(x_dense, lay, blocksize, x.dense_dim, x.compressed.dtype, name), (x,)
     if type(x) is SparseCOO:
-        x = x.to_dense()
+        c = x.coalesce()
+        return from_dense(x.to_dense(), lay, blocksize, dense_dim, index_dtype, name), (c,)
     return from_dense(x, lay, blocksize, dense_dim, index_dtype, name), (None,)
 
 
 def _to_compressed_b(xp, g, ins, out, aux, needs):
     _arrays_only(xp, "to_sparse")
     src = aux[0]
-    if src is None:  # from a dense (or COO) tensor: the gradient's dense form
+    if src is None:  # from a dense tensor: the gradient's dense form
+        return (_dense_grad(g),)
+    if type(src) is SparseCOO:  # from a COO tensor: on its (coalesced) pattern
         g = _dense_grad(g)
-        x = ins[0]
-        if type(x) is SparseCOO:
-            c = x.coalesce()
-            return (SparseCOO(c.indices, g[tuple(c.indices)], c.shape, True),)
-        return (g,)
+        return (SparseCOO(src.indices, g[tuple(src.indices)], src.shape, True),)
     if type(g) is SparseCompressed and g.blocksize == src.blocksize and \
             is_block(g.sparse_layout) == is_block(src.sparse_layout):
         return (src.with_values(src.pattern_of(g.to_layout(src.sparse_layout))),)
@@ -117,8 +119,9 @@ _TO = {sparse_csr: TO_CSR, sparse_csc: TO_CSC, sparse_bsr: TO_BSR, sparse_bsc: T
 
 
 def _to_coo_f(xp, s):
-    """Every stored element (each element of a stored block) as a coalesced COO entry; the
-    batch dims become sparse dims too, as PyTorch's ``to_sparse()``."""
+    """Every stored element (each element of a stored block, row by row) as a COO entry, in
+    stored order; the batch dims become sparse dims too. As PyTorch's ``to_sparse()``, only a
+    CSR source gives a tensor marked coalesced."""
     nb = s.batch_ndim
     batch, brow, bcol, vals = s.entries()
     br, bc = s.blocksize
@@ -134,8 +137,8 @@ def _to_coo_f(xp, s):
     bidx = np.stack(np.unravel_index(batch, s.shape[:nb])) if nb else np.zeros((0, batch.size),
                                                                                 np.int64)
     idx = np.concatenate([bidx, rows[None], cols[None]]).astype(np.int64)
-    coo = SparseCOO(idx, np.ascontiguousarray(vals), s.shape, False)
-    return coo.coalesce() if coo.nnz > 1 else SparseCOO(idx, coo.values, s.shape, True), (s,)
+    coo = SparseCOO(idx, np.ascontiguousarray(vals), s.shape, s.sparse_layout is sparse_csr)
+    return coo, (s,)
 
 
 def _to_coo_b(xp, g, ins, out, aux, needs):
@@ -157,6 +160,63 @@ def _values_b(xp, g, ins, out, aux, needs):
 
 
 VALUES = Op("Values", _values_f, _values_b, saves=0, returns_aux=True)
+
+
+# ------------------------------------------------------------------ elementwise ops on values
+_ELEMENTWISE = ("gradkit.ops.elementwise", "gradkit.ops.activation")
+_ON_VALUES = {}
+
+
+def _first_compressed(*xs):
+    for x in xs:
+        if type(x) is SparseCompressed:
+            return x
+    return None
+
+
+def on_values(op):
+    """The Op running the one-input elementwise ``op`` on a compressed tensor's values, the
+    pattern kept (PyTorch's kernels for the ops with ``f(0) == 0``: neg, abs, relu, sin, sqrt,
+    tanh, ...); an op that would turn the unspecified zeros into something else raises
+    PyTorch's "unsupported tensor layout". Its backward runs ``op``'s own rule on the values.
+    Any other op is returned as it is."""
+    w = _ON_VALUES.get(op)
+    if w is not None:
+        return w
+    if getattr(op.forward, "__module__", "") not in _ELEMENTWISE:
+        return op
+
+    def forward(xp, s, *params):
+        zero = op.forward(numpy_ns, np.zeros(1, s.dtype), *params)
+        if op.returns_aux:
+            zero = zero[0]
+        if not isinstance(zero, np.ndarray) or zero.shape != (1,) or zero[0] != 0:
+            raise unsupported_layout(s.sparse_layout, op.name.lower())
+        r = op.forward(xp, s.values, *params)
+        if op.returns_aux:
+            return s.with_values(r[0]), r[1]
+        return s.with_values(r)
+
+    def backward(xp, g, ins, out, aux, needs):
+        _arrays_only(xp, op.name.lower())
+        ins = ins or (None,)
+        pattern = _first_compressed(out, ins[0], g)
+        if pattern is None:
+            return op.backward(xp, g, ins, out, aux, needs)
+        gv = pattern.pattern_of(g)
+        iv = tuple(x.values if type(x) is SparseCompressed else x for x in ins)
+        ov = out.values if type(out) is SparseCompressed else out
+        (r,) = op.backward(xp, gv, iv, ov, aux, needs)
+        return (pattern.with_values(r),)
+
+    w = Op(op.name, forward, backward, saves=op.saves | SAVES_OUTPUT,
+           returns_aux=op.returns_aux)
+    w.default_cls, w.node_cls, w.aux_namer = op.default_cls, op.node_cls, op.aux_namer
+    _ON_VALUES[op] = w
+    return w
+
+
+_record.COMPRESSED_OP[0] = on_values
 
 
 # ------------------------------------------------------------------ invariants
@@ -312,9 +372,9 @@ def sparse_compressed_tensor(compressed_indices, plain_indices, values, size=Non
         bad = comp if not comp_int else plain
         raise RuntimeError(f"{cname if not comp_int else pname} must be an int32 or int64 type, "
                            f"but got: {bad.dtype}")
-    idx_dt = np.dtype(np.int64) if comp.dtype != plain.dtype or comp.dtype.kind != "i" or \
-        comp.dtype.itemsize not in (4, 8) else comp.dtype
-    comp, plain = comp.astype(idx_dt), plain.astype(idx_dt)
+    # int32 or int64 each (PyTorch keeps two different ones when unchecked); others as int64
+    comp, plain = (a.astype(a.dtype if a.dtype in (np.int32, np.int64) else np.int64)
+                   for a in (comp, plain))
     if comp.ndim < 1:
         raise RuntimeError(f"{cname} must have dim >= 1 but got {cname}.dim() = 0")
     vals = values if isinstance(values, Tensor) else _tensor(values)

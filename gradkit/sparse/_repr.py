@@ -34,13 +34,22 @@ def _inner(arr, indent):
     return "\n".join([lines[0]] + [pad + ln if ln else ln for ln in lines[1:]]), dtype
 
 
+def _part(arr, prefix):
+    """``prefix`` + one dense part, wrapped at PyTorch's indent (after the prefix)."""
+    text = prefix + _body(arr, len(prefix))
+    if arr.size == 0:
+        text += f", size={tuple(arr.shape)}"
+    return text + ")"
+
+
 def format_sparse(t) -> str:
     s = t._data
     if getattr(type(s), "_is_sparse_compressed", False):
         return _format_compressed(t)
     head = "tensor(indices="
-    idx, _ = _inner(s.indices, len(head))
-    vals, dtype = _inner(s.values, len("       values="))
+    _, dtype = _inner(s.values, len("       values="))
+    idx = _part(s.indices, "tensor(indices=tensor(")[len(head):]
+    vals = _part(s.values, "       values=tensor(")[len("       values="):]
     extras = [f"size={s.shape}", f"nnz={s.nnz}"]
     if dtype is not None:
         extras.append(f"dtype={dtype}")
