@@ -55,8 +55,8 @@ def is_block(layout) -> bool:
 def unsupported_layout(layout, name=None, exc=RuntimeError):
     """PyTorch's error for an op without a kernel for ``layout``, naming the op and the fix."""
     op = f"{name}: " if name else ""
-    return exc(f"{op}unsupported tensor layout: {LAYOUT_NAMES[layout]} (gradkit computes this op "
-               f"only on dense tensors: convert with .to_dense() first)")
+    return exc(f"unsupported tensor layout: {LAYOUT_NAMES[layout]} ({op}gradkit computes this "
+               f"op only on dense tensors: convert with .to_dense() first)")
 
 
 class SparseCompressed:
