@@ -40,7 +40,7 @@ LAYOUT_NAMES = {sparse_csr: "SparseCsr", sparse_csc: "SparseCsc", sparse_bsr: "S
 # unary ufuncs with f(0) == 0: computed on the values, the pattern kept (as PyTorch)
 _ZERO_KEEPING = {"negative", "positive", "absolute", "sign", "sqrt", "sin", "tan", "tanh",
                  "sinh", "arcsin", "arctan", "arcsinh", "arctanh", "expm1", "log1p", "floor",
-                 "ceil", "trunc", "rint", "square", "conjugate", "deg2rad", "rad2deg",
+                 "ceil", "trunc", "rint", "conjugate", "deg2rad", "rad2deg",
                  "signbit", "isnan", "isinf", "isposinf", "isneginf"}
 
 
@@ -133,7 +133,10 @@ class SparseCompressed:
                         f"Tensor.to_dense() first.")
 
     def __array__(self, dtype=None, copy=None):
-        return self.get()
+        # an op reading the dense array (no kernel for the layout in gradkit, nor in PyTorch)
+        raise NotImplementedError(
+            f"this op has no kernel for the sparse {self.name} layout (its values cannot be read "
+            f"as a dense array): convert with .to_dense() first")
 
     def __bool__(self):
         if self.size != 1:
@@ -160,8 +163,15 @@ class SparseCompressed:
                                  NotImplementedError)
 
     def fill(self, value):
-        """``zero_()`` and ``fill_``: every specified value set (the pattern kept)."""
-        self.values = np.full_like(self.values, value)
+        """``fill_``: every specified value set (the pattern kept); ``zero_()``: no entry left,
+        as PyTorch."""
+        if value != 0:
+            self.values = np.full_like(self.values, value)
+            return
+        self.compressed = np.zeros_like(self.compressed)
+        self.plain = self.plain[..., :0].copy()
+        nb = self.batch_ndim
+        self.values = self.values[(slice(None),) * nb + (slice(0, 0),)].copy()
 
     def reshape(self, *shape, **kwargs):
         raise unsupported_layout(self.sparse_layout, "reshape/view", NotImplementedError)

@@ -165,6 +165,9 @@ VALUES = Op("Values", _values_f, _values_b, saves=0, returns_aux=True)
 # ------------------------------------------------------------------ elementwise ops on values
 _ELEMENTWISE = ("gradkit.ops.elementwise", "gradkit.ops.activation")
 _ON_VALUES = {}
+# the one-input ops PyTorch computes on these layouts (its SparseCsr kernels), by Op name
+_KERNELS = {"Neg", "Abs", "Relu", "Sin", "Sinh", "Tanh", "Sqrt", "Asin", "Asinh", "Atan",
+            "Atanh", "Expm1", "Log1p", "Erf", "ToCopy", "Mul", "ZeroGrad"}
 
 
 def _first_compressed(*xs):
@@ -176,8 +179,8 @@ def _first_compressed(*xs):
 
 def on_values(op):
     """The Op running the one-input elementwise ``op`` on a compressed tensor's values, the
-    pattern kept (PyTorch's kernels for the ops with ``f(0) == 0``: neg, abs, relu, sin, sqrt,
-    tanh, ...); an op that would turn the unspecified zeros into something else raises
+    pattern kept (PyTorch's kernels for these layouts, ops with ``f(0) == 0``: neg, abs, relu,
+    sin, sqrt, tanh, ..., a cast, a product with a number); any other elementwise op raises
     PyTorch's "unsupported tensor layout". Its backward runs ``op``'s own rule on the values.
     Any other op is returned as it is."""
     w = _ON_VALUES.get(op)
@@ -190,7 +193,8 @@ def on_values(op):
         zero = op.forward(numpy_ns, np.zeros(1, s.dtype), *params)
         if op.returns_aux:
             zero = zero[0]
-        if not isinstance(zero, np.ndarray) or zero.shape != (1,) or zero[0] != 0:
+        if op.name not in _KERNELS or not isinstance(zero, np.ndarray) or \
+                zero.shape != (1,) or zero[0] != 0:
             raise unsupported_layout(s.sparse_layout, op.name.lower())
         r = op.forward(xp, s.values, *params)
         if op.returns_aux:
@@ -509,7 +513,10 @@ def to_coo(t):
     return apply1(TO_COO, t)
 
 
-def to_dense(t):
+def to_dense(t, dtype=None):
+    if dtype is not None:
+        raise RuntimeError("dtype argument is not supported by sparse_csr_to_dense (convert "
+                           "afterwards: x.to_dense().to(dtype))")
     return apply1(TO_DENSE, t)
 
 

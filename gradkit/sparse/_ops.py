@@ -398,8 +398,7 @@ def to_sparse(t, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None
 
 def to_dense(t, dtype=None, *, masked_grad=None):
     if _is_compressed(t):
-        out = _compressed_ops().to_dense(t)
-        return out if dtype is None else out.to(dtype=dtype)
+        return _compressed_ops().to_dense(t, dtype)
     if type(t._data) is not SparseCOO:
         return t if dtype is None else t.to(dtype=dtype)
     out = apply1(TO_DENSE, t)

@@ -409,7 +409,8 @@ def test_values_gradcheck():
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("op", ["mul_scalar", "rmul", "neg", "abs", "relu", "sin", "sqrt",
                                 "tanh", "add_self", "mul_self", "dense_plus", "plus_dense",
-                                "clone", "double", "gt0"])
+                                "clone", "double", "gt0", "sign", "erf", "floor", "expm1",
+                                "asin", "square", "exp2", "clamp", "sigmoid", "int"])
 def test_elementwise_matches_torch(torch, layout, op):
     a = dense_case("empty_rows") * np.array([1, -1, 1, -1], np.float32)
     kind = layout.split("_")[1]
@@ -422,7 +423,12 @@ def test_elementwise_matches_torch(torch, layout, op):
           "tanh": lambda m, x: m.tanh(x), "add_self": lambda m, x: x + x,
           "mul_self": lambda m, x: x * x, "dense_plus": lambda m, x: m.tensor(d) + x,
           "plus_dense": lambda m, x: x + m.tensor(d), "clone": lambda m, x: x.clone(),
-          "double": lambda m, x: x.double(), "gt0": lambda m, x: x > 0}
+          "double": lambda m, x: x.double(), "gt0": lambda m, x: x > 0,
+          "sign": lambda m, x: x.sign(), "erf": lambda m, x: m.erf(x),
+          "floor": lambda m, x: (x * 1.5).floor(), "expm1": lambda m, x: x.expm1(),
+          "asin": lambda m, x: (x * 0.1).asin(), "square": lambda m, x: x.square(),
+          "exp2": lambda m, x: x.exp2(), "clamp": lambda m, x: x.clamp(min=0),
+          "sigmoid": lambda m, x: x.sigmoid(), "int": lambda m, x: x.to(m.int64)}
     try:
         want = fs[op](torch, t)
     except (RuntimeError, NotImplementedError) as e:
@@ -475,7 +481,8 @@ def test_transpose(torch, layout):
 # ------------------------------------------------------------------ errors and save/load
 @pytest.mark.parametrize("op", ["exp", "div", "sub", "pow", "view", "numpy", "indices",
                                 "coalesce", "ccol_indices", "row_indices", "sparse_sum",
-                                "mean", "crow_of_dense", "crow_of_coo"])
+                                "mean", "crow_of_dense", "crow_of_coo", "softmax",
+                                "to_dense_dtype", "eq", "where"])
 def test_unsupported_ops_raise_torch_type(torch, op):
     fs = {"exp": lambda m, x: x.exp(), "div": lambda m, x: x / 2, "sub": lambda m, x: x - x,
           "pow": lambda m, x: x.pow(2), "view": lambda m, x: x.view(16),
@@ -484,7 +491,10 @@ def test_unsupported_ops_raise_torch_type(torch, op):
           "row_indices": lambda m, x: x.row_indices(),
           "sparse_sum": lambda m, x: m.sparse.sum(x), "mean": lambda m, x: x.mean(),
           "crow_of_dense": lambda m, x: x.to_dense().crow_indices(),
-          "crow_of_coo": lambda m, x: x.to_sparse().crow_indices()}
+          "crow_of_coo": lambda m, x: x.to_sparse().crow_indices(),
+          "softmax": lambda m, x: m.softmax(x, 1),
+          "to_dense_dtype": lambda m, x: x.to_dense(m.float64), "eq": lambda m, x: x == x,
+          "where": lambda m, x: m.where(x > 0, x, 0)}
     g, t = both(torch, "empty_rows", "sparse_csr")
     with pytest.raises(Exception) as te:
         fs[op](torch, t)
@@ -533,3 +543,10 @@ def test_torch_format_both_ways(torch, tmp_path, kind):
     torch.save({"x": want}, tmp_path / "t.pt")
     got_g = gk.load(tmp_path / "t.pt")["x"]
     assert repr(got_g) == repr(want)
+
+
+def test_zero_and_fill(torch):
+    g, t = both(torch, "empty_rows", "sparse_csr")
+    for f in (lambda x: x.clone().zero_(), lambda x: x.clone().fill_(2.5),
+              lambda x: x.clone().mul_(3), lambda x: x.clone().neg_()):
+        assert repr(f(g)) == repr(f(t))
