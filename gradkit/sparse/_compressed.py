@@ -30,6 +30,7 @@ __all__ = ["LAYOUT_NAMES", "SparseCompressed", "from_dense", "is_block", "is_row
 
 _ndarray = np.ndarray
 _NUMBER = (int, float, bool, np.generic)
+CHUNK_BYTES = 1 << 20  # the products summed per piece in a product with a dense matrix
 _SCALAR = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
@@ -575,8 +576,27 @@ def _mm2(s, d):
         prod = np.matmul(vals, blocks)  # (nnz, br, m)
         out.reshape(rows // br, br, m)[present] = np.add.reduceat(prod, starts, axis=0)
         return out
-    prod = d[bcol] * vals[:, None]
-    out[present] = np.add.reduceat(prod, starts, axis=0)
+    comp = s.compressed.astype(np.int64)
+    nnz = bcol.size
+    # rows in chunks of about 1 MiB of products: the gathered rows, their scaling and the
+    # per-row sums stay in cache (a (20000, 20000) matrix with 200k entries times (20000, 64):
+    # 0.6 s in one piece, 0.1 s in chunks)
+    step = max(16, CHUNK_BYTES // max(1, m * out.itemsize))
+    if nnz <= step:
+        prod = d[bcol] * vals[:, None]
+        out[present] = np.add.reduceat(prod, starts, axis=0)
+        return out
+    edges = np.unique(np.r_[np.searchsorted(comp, np.arange(0, nnz, step), side="right") - 1,
+                            rows])
+    for r0, r1 in zip(edges[:-1].tolist(), edges[1:].tolist()):
+        e0, e1 = comp[r0], comp[r1]
+        if e1 == e0:
+            continue
+        local = comp[r0:r1 + 1] - e0
+        nonempty = np.flatnonzero(np.diff(local))
+        prod = d[bcol[e0:e1]]
+        prod *= vals[e0:e1, None]
+        out[r0 + nonempty] = np.add.reduceat(prod, local[:-1][nonempty], axis=0)
     return out
 
 

@@ -309,6 +309,28 @@ def test_matmul_with_dense_matches_torch(torch, layout, case, dtype):
         same(gk.tensor(y) @ g, torch.tensor(y) @ t, tol)
 
 
+@pytest.mark.parametrize("layout", ["sparse_csr", "sparse_csc"])
+def test_matmul_in_chunks(torch, monkeypatch, layout):
+    """Products summed in pieces of a few rows (as for large matrices), rows longer than a
+    piece and empty rows included."""
+    from gradkit.sparse import _compressed
+
+    monkeypatch.setattr(_compressed, "CHUNK_BYTES", 1)
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((30, 40)) * (rng.random((30, 40)) < 0.3)
+    a[3] = rng.standard_normal(40)  # 40 entries: longer than a piece (16)
+    a[5:9] = 0
+    x = rng.standard_normal((40, 3))
+    kind = layout.split("_")[1]
+    g = getattr(gk.tensor(a), f"to_sparse_{kind}")()
+    t = getattr(torch.tensor(a), f"to_sparse_{kind}")()
+    gx, tx = gk.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    same(g @ gx, t @ tx, 1e-12)
+    (g @ gx).pow(2).sum().backward()
+    (t @ tx).pow(2).sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), atol=1e-12)
+
+
 def test_batched_csr_matmul(torch):
     g, t = both(torch, "batched", "sparse_csr")
     x = np.random.default_rng(1).standard_normal((3, 6, 2)).astype(np.float32)
