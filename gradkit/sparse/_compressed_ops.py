@@ -294,21 +294,28 @@ def _check(lay, comp, plain, vals, shape, nb, block, check):
     """PyTorch's ``_validate_sparse_compressed_tensor_args``: the same checks, in its order,
     with its messages."""
     cname, pname, nmajor, nminor, what = _names(lay)
-    if comp.ndim != plain.ndim:
-        raise RuntimeError(f"{cname} and {pname} must have the same number of dimensions, but "
-                           f"got {comp.ndim} and {plain.ndim}, respectively")
-    if comp.shape[:-1] != plain.shape[:-1] or tuple(vals.shape[:nb]) != comp.shape[:-1]:
-        raise RuntimeError(f"All batch dimensions of {cname}, {pname} and values must be the "
-                           f"same, got {comp.shape[:-1]}, {plain.shape[:-1]} and "
-                           f"{tuple(vals.shape[:nb])}")
-    if tuple(shape[:nb]) != comp.shape[:-1]:
-        raise RuntimeError(f"the batch dims of size {tuple(shape[:nb])} must equal those of "
-                           f"{cname} {comp.shape[:-1]}")
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"sparse_compressed_tensor(): the size {tuple(shape)} has a negative "
+                           f"dimension")
+    bdim = 2 if block else 0
+    dense_dim = vals.ndim - nb - 1 - bdim
+    if len(shape) != nb + 2 + dense_dim:
+        raise RuntimeError(f"tensor dimensionality must be sum of batch, base, and dense "
+                           f"dimensionalities (={nb} + 2 + {dense_dim}) but got {len(shape)}")
+    if comp.shape[:-1] != plain.shape[:-1] or tuple(vals.shape[:nb]) != comp.shape[:-1] or \
+            tuple(shape[:nb]) != comp.shape[:-1]:
+        raise RuntimeError(f"all batch dimensions of {cname} (={list(comp.shape[:-1])}), "
+                           f"{pname} (={list(plain.shape[:-1])}), and values "
+                           f"(={list(vals.shape[:nb])}) must be equal to tensor batch "
+                           f"dimensions (={list(shape[:nb])})")
     rows, cols = shape[nb], shape[nb + 1]
     br, bc = vals.shape[nb + 1:nb + 3] if block else (1, 1)
-    if block and (rows % br or cols % bc):
-        raise RuntimeError(f"sparse compressed tensor size ({rows}, {cols}) must be divisible "
-                           f"by the block size ({br}, {bc}) given by values.shape")
+    for i, (size, b) in enumerate(((rows, br), (cols, bc)) if block else ()):
+        if b < 1 or size % b:
+            raise RuntimeError(f"tensor shape[{nb + i}] (={size}) must be divisible with "
+                               f"blocksize[{i}] (={b}) as defined by values shape")
+    if block:
+        what = "row blocks" if is_row_major(lay) else "column blocks"
     n_major, n_minor = (rows // br, cols // bc) if is_row_major(lay) else (cols // bc,
                                                                           rows // br)
     if comp.shape[-1] != n_major + 1:
@@ -381,6 +388,9 @@ def sparse_compressed_tensor(compressed_indices, plain_indices, values, size=Non
                    for a in (comp, plain))
     if comp.ndim < 1:
         raise RuntimeError(f"{cname} must have dim >= 1 but got {cname}.dim() = 0")
+    if comp.ndim != plain.ndim:
+        raise RuntimeError(f"{cname} and {pname} dimensionalities must be equal but got "
+                           f"{comp.ndim} and {plain.ndim}, respectively")
     vals = values if isinstance(values, Tensor) else _tensor(values)
     if type(vals._data) is not np.ndarray:
         raise TypeError(f"sparse_compressed_tensor(): values must be a dense tensor, got layout "
@@ -391,9 +401,8 @@ def sparse_compressed_tensor(compressed_indices, plain_indices, values, size=Non
     block = is_block(layout)
     need = nb + 1 + (2 if block else 0)
     if vals.ndim < need:
-        raise RuntimeError(f"values must have dim >= {need} (batch dims + nnz"
-                           f"{' + 2 block dims' if block else ''}) but got values.dim() = "
-                           f"{vals.ndim}")
+        raise RuntimeError(f"values must have dimensionality > sum of batch and block "
+                           f"dimensionalities (={nb} + {need - nb - 1}) but got {vals.ndim}")
     if size is None:
         br, bc = tuple(vals.shape[nb + 1:nb + 3]) if block else (1, 1)
         n_major = comp.shape[-1] - 1
@@ -402,9 +411,6 @@ def sparse_compressed_tensor(compressed_indices, plain_indices, values, size=Non
         size = comp.shape[:-1] + (rows * br, cols * bc) + \
             tuple(vals.shape[nb + 1 + (2 if block else 0):])
     shape = (size,) if isinstance(size, numbers.Integral) else tuple(int(s) for s in size)
-    if len(shape) < nb + 2:
-        raise RuntimeError(f"sparse_compressed_tensor(): size {shape} must have the {nb} batch "
-                           f"dims of {cname} and 2 sparse dims")
     _check(layout, comp, plain, vals._data, shape, nb, block, check_invariants)
     if requires_grad:
         if vals.dtype.kind not in "fc":

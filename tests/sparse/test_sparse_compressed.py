@@ -256,6 +256,35 @@ def test_invariant_errors_match_torch(torch, case):
         gk.sparse_csr_tensor(gk.tensor(c), gk.tensor(p), gk.tensor(v), size)
 
 
+SHAPE_BAD = [  # (kind, compressed, plain, values, size): malformed shapes
+    ("csr", [0, 1], [0], [1.0], (1, 1, 1)),
+    ("csr", [0, 1], [0], 1.0, (1, 1)),
+    ("csr", [0, 1], [[0]], [1.0], (1, 1)),
+    ("csr", [0, 1], [0], [[1.0, 2.0]], (1, 1)),
+    ("bsr", [0, 1], [0], [1.0], (2, 2)),
+    ("bsr", [0, 1], [0], [[[1.0, 2.0]]], (2, 3)),
+    ("bsr", [0, 1], [0], [[[1.0, 2.0]]], (3, 2)),
+    ("bsc", [0, 1], [0], [[[1.0, 2.0]]], (3, 3)),
+    ("csr", [[0, 1], [0, 1]], [[0], [0]], [[1.0], [2.0]], (3, 1, 1)),
+    ("csr", [], [], [], (2, 2)),
+    ("csc", [0, 1, 1], [2], [1.0], (2, 2)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(SHAPE_BAD)))
+def test_shape_errors_match_torch(torch, case):
+    kind, c, p, v, size = SHAPE_BAD[case]
+    with pytest.raises(RuntimeError) as te:
+        getattr(torch, f"sparse_{kind}_tensor")(torch.tensor(c, dtype=torch.int64),
+                                                 torch.tensor(p, dtype=torch.int64),
+                                                 torch.tensor(v), size, check_invariants=True)
+    with pytest.raises(RuntimeError) as ge:
+        getattr(gk, f"sparse_{kind}_tensor")(gk.tensor(c, dtype=gk.int64),
+                                              gk.tensor(p, dtype=gk.int64),
+                                              gk.tensor(v), size, check_invariants=True)
+    assert str(ge.value) == str(te.value)
+
+
 def test_index_dtypes_and_invariants_context(torch):
     c32 = [0, 1, 3]
 
