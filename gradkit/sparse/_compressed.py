@@ -315,6 +315,12 @@ class SparseCompressed:
     def _combine(self, other, name):
         """``self (op) other`` for two compressed tensors: their union (``add``) or
         intersection (``mul``) of entries, as PyTorch."""
+        if other.sparse_layout is not self.sparse_layout and \
+                is_block(other.sparse_layout) == is_block(self.sparse_layout) and \
+                other.blocksize == self.blocksize and other.shape == self.shape:
+            # CSR with CSC (BSR with BSC): the other's entries re-sorted (the gradients of a
+            # tensor used on both sides of a product meet so)
+            other = other.to_layout(self.sparse_layout)
         if other.sparse_layout is not self.sparse_layout:
             raise RuntimeError(
                 f"{name}: expected both sparse tensors to have the same layout, got "

@@ -374,6 +374,26 @@ def test_sparse_times_sparse(torch):
     g, t = gk.tensor(a).to_sparse_csr(), torch.tensor(a).to_sparse_csr()
     same(g @ g.t().to_sparse_csr(), t @ t.t().to_sparse_csr())
     same(g @ g.t(), t @ t.t())
+    # the values' gradient of a square matrix times itself (CSR and CSC gradients summed)
+    gv = gk.tensor([1.0, -2.0, 3.0], dtype=gk.float64, requires_grad=True)
+    tv = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    gc = gk.sparse_csr_tensor(gk.tensor([0, 1, 1, 3]), gk.tensor([2, 0, 1]), gv, (3, 3))
+    tc = torch.sparse_csr_tensor(torch.tensor([0, 1, 1, 3]), torch.tensor([2, 0, 1]), tv, (3, 3))
+    same(gc @ gc, tc @ tc)
+    (gc @ gc).to_dense().pow(2).sum().backward()
+    (tc @ tc).to_dense().pow(2).sum().backward()
+    np.testing.assert_allclose(gv.grad.numpy(), tv.grad.numpy())
+
+
+def test_values_gradient_of_dense_times_csr(torch):
+    x = np.arange(6.0).reshape(2, 3)
+    gv = gk.tensor([1.0, -2.0, 3.0], dtype=gk.float64, requires_grad=True)
+    tv = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    gc = gk.sparse_csr_tensor(gk.tensor([0, 1, 1, 3]), gk.tensor([2, 0, 1]), gv, (3, 3))
+    tc = torch.sparse_csr_tensor(torch.tensor([0, 1, 1, 3]), torch.tensor([2, 0, 1]), tv, (3, 3))
+    (gk.tensor(x) @ gc).pow(2).sum().backward()
+    (torch.tensor(x) @ tc).pow(2).sum().backward()
+    np.testing.assert_allclose(gv.grad.numpy(), tv.grad.numpy())
 
 
 # ------------------------------------------------------------------ gradients
