@@ -713,8 +713,12 @@ class Tensor:
             if shared is not None:
                 return shared
         extra = getattr(self, "__dict__", None)  # a subclass's own attributes
-        return (_rebuild, (_to_host(self._data), self.requires_grad, type(self))) + \
-            ((extra,) if extra else ())
+        d = self._data
+        if type(d) is not _ndarray and (_is_sparse_data(d) or _is_compressed_data(d)):
+            arr = d  # a sparse tensor's arrays, pickled with their index arrays
+        else:
+            arr = _to_host(d)
+        return (_rebuild, (arr, self.requires_grad, type(self))) + ((extra,) if extra else ())
 
     # ----------------------------------------------------------------- autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):

@@ -621,3 +621,16 @@ def test_zero_and_fill(torch):
     for f in (lambda x: x.clone().zero_(), lambda x: x.clone().fill_(2.5),
               lambda x: x.clone().mul_(3), lambda x: x.clone().neg_()):
         assert repr(f(g)) == repr(f(t))
+
+
+@pytest.mark.parametrize("kind", sorted(MAKERS))
+def test_pickle_and_deepcopy(kind):
+    """Sparse tensors pickle (a DataLoader worker's batch, multiprocessing) and deep-copy with
+    their index arrays; PyTorch pickles them too."""
+    import copy
+    import pickle
+
+    x = MAKERS[kind](gk, dense_case("empty_rows"))
+    for y in (pickle.loads(pickle.dumps(x)), copy.deepcopy(x)):
+        assert y.layout is x.layout and repr(y) == repr(x)
+        np.testing.assert_array_equal(y.to_dense().numpy(), x.to_dense().numpy())
