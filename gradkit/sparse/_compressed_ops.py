@@ -356,11 +356,30 @@ def _check(lay, comp, plain, vals, shape, nb, block, check):
 def sparse_compressed_tensor(compressed_indices, plain_indices, values, size=None, *,
                              dtype=None, layout=None, device=None, pin_memory=False,
                              requires_grad=False, check_invariants=None):
-    """A sparse compressed tensor (PyTorch's ``torch.sparse_compressed_tensor``) of ``layout``
-    (``sparse_csr``, ``sparse_csc``, ``sparse_bsr`` or ``sparse_bsc``) from its compressed
-    indices ``(*batch, n + 1)``, plain indices ``(*batch, nnz)`` and values ``(*batch, nnz,
-    [br, bc,] *dense)``; ``size`` defaults to the smallest that holds the indices. The
-    structure is always checked, with PyTorch's messages. Differentiable in ``values``."""
+    """A sparse compressed tensor (PyTorch's ``torch.sparse_compressed_tensor``).
+
+    Args:
+        compressed_indices: ``(*batch, n + 1)`` int32/int64: where the entries of each row
+            (CSR/BSR; column for CSC/BSC; in blocks for BSR/BSC) start.
+        plain_indices: ``(*batch, nnz)``, the same dtype: each entry's column (row).
+        values: ``(*batch, nnz, [br, bc,] *dense)``; differentiable.
+        size: the full shape; default: the smallest that holds the indices.
+        dtype: the values' dtype (default: theirs).
+        layout: ``gradkit.sparse_csr``, ``sparse_csc``, ``sparse_bsr`` or ``sparse_bsc``.
+        device: ``"cpu"`` only.
+        requires_grad: make the result a leaf that requires grad.
+        check_invariants: also require the two index dtypes to agree (the structure is always
+            checked, with PyTorch's messages; PyTorch checks it only when asked).
+
+    Returns:
+        A Tensor whose ``layout`` is ``layout``.
+
+    Example:
+        >>> a = gradkit.sparse_csr_tensor(gradkit.tensor([0, 1, 3]), gradkit.tensor([1, 0, 2]),
+        ...                               gradkit.tensor([1.0, 2.0, 3.0]), (2, 3))
+        >>> (a @ gradkit.ones(3, 1)).flatten().tolist()
+        [1.0, 5.0]
+    """
     from ..factories import tensor as _tensor
 
     if layout not in _COMPRESSED:
