@@ -464,6 +464,11 @@ def mm(mat1, mat2):
     its coalesced pattern (PyTorch's ``torch.sparse.mm``)."""
     a = _dense_operand(mat1, "sparse.mm(): mat1")
     b = _dense_operand(mat2, "sparse.mm(): mat2")
+    if _is_compressed(a) and type(b._data) is _ndarray:  # (PyTorch's node: a sparse addmm)
+        from ..autograd.graph import rename
+        from ..functions import mm as _mm
+
+        return rename(_mm(a, b), "SparseAddmmBackward0")
     if not is_sparse(a) or is_sparse(b):
         from ..functions import mm as _mm
 

@@ -331,6 +331,10 @@ def test_matmul_with_dense_matches_torch(torch, layout, case, dtype):
     same(g @ gk.tensor(v), oracle(lambda: t @ tv, lambda: td @ tv), tol)
     if layout == "sparse_csr":
         same(gk.sparse.mm(g, gx), torch.sparse.mm(t, tx), tol)
+        gr = gk.tensor(x, requires_grad=True)
+        tr = torch.tensor(x, requires_grad=True)
+        assert type(gk.sparse.mm(g, gr).grad_fn).__name__ == \
+            type(torch.sparse.mm(t, tr).grad_fn).__name__
         m = np.ones((g.shape[0], 3), dtype)
         same(gk.addmm(gk.tensor(m), g, gx, beta=0.5, alpha=2.0),
              torch.addmm(torch.tensor(m), t, tx, beta=0.5, alpha=2.0), tol)
