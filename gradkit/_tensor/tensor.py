@@ -533,6 +533,8 @@ class Tensor:
         if memory_format is _ROW_MAJOR:
             if type(self._data) is _MetaArray:
                 return _meta_geometry(self._data)[2]
+            if _is_compressed_data(self._data):
+                _no_contiguity(self._data)
             return bool(self._data.flags.c_contiguous)
         from .. import _memory_format as mf
 
@@ -545,6 +547,8 @@ class Tensor:
         from .record import apply1
 
         if memory_format is _ROW_MAJOR:
+            if _is_compressed_data(self._data):
+                _no_contiguity(self._data)
             if self._data.flags.c_contiguous:
                 return self
             return apply1(CLONE, self)  # a row-major copy (clone() keeps a transposed order)
@@ -905,6 +909,11 @@ def _is_sparse_data(a) -> bool:
 def _is_compressed_data(a) -> bool:
     """Whether ``a`` (a non-ndarray ``_data``) is a sparse CSR/CSC/BSR/BSC tensor's."""
     return getattr(type(a), "_is_sparse_compressed", False)
+
+
+def _no_contiguity(a):
+    raise RuntimeError(f"Sparse {a.name[6:].upper()} tensors do not have is_contiguous (their "
+                       f"values are stored by row or column; .to_dense() gives a dense tensor)")
 
 
 def _to_host(a):

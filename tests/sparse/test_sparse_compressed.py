@@ -554,7 +554,7 @@ def test_transpose(torch, layout):
 
 
 # ------------------------------------------------------------------ errors and save/load
-@pytest.mark.parametrize("op", ["exp", "div", "sub", "pow", "view", "numpy", "indices",
+@pytest.mark.parametrize("op", ["exp", "div", "sub", "pow", "view", "numpy", "indices", "contig",
                                 "coalesce", "ccol_indices", "row_indices", "sparse_sum",
                                 "mean", "crow_of_dense", "crow_of_coo", "softmax",
                                 "to_dense_dtype", "eq", "where"])
@@ -569,7 +569,7 @@ def test_unsupported_ops_raise_torch_type(torch, op):
           "crow_of_coo": lambda m, x: x.to_sparse().crow_indices(),
           "softmax": lambda m, x: m.softmax(x, 1),
           "to_dense_dtype": lambda m, x: x.to_dense(m.float64), "eq": lambda m, x: x == x,
-          "where": lambda m, x: m.where(x > 0, x, 0)}
+          "where": lambda m, x: m.where(x > 0, x, 0), "contig": lambda m, x: x.is_contiguous()}
     g, t = both(torch, "empty_rows", "sparse_csr")
     with pytest.raises(Exception) as te:
         fs[op](torch, t)
