@@ -279,6 +279,32 @@ def _unsupported(what):
     return f
 
 
+def _get_layout(name):
+    """``torch.serialization._get_layout('torch.sparse_csr')``: how a file names a layout."""
+    from .sparse import _coo
+
+    lay = getattr(_coo, str(name).rsplit(".", 1)[-1], None)
+    if not isinstance(lay, _coo.layout):
+        raise ValueError(f"unknown tensor layout {name!r} in the file")
+    return lay
+
+
+def _rebuild_sparse_tensor(layout, data):
+    """A sparse tensor as ``torch.save`` writes it: COO ``(indices, values, size[,
+    is_coalesced])`` or compressed ``(compressed_indices, plain_indices, values, size)``; its
+    invariants are checked (as ``torch.load`` checks them)."""
+    from . import sparse
+
+    if layout is sparse.sparse_coo:
+        indices, values, size = data[:3]
+        coalesced = bool(data[3]) if len(data) > 3 else None
+        return sparse.sparse_coo_tensor(indices, values, tuple(size), is_coalesced=coalesced)
+    if layout in (sparse.sparse_csr, sparse.sparse_csc, sparse.sparse_bsr, sparse.sparse_bsc):
+        ci, pi, values, size = data
+        return sparse.sparse_compressed_tensor(ci, pi, values, tuple(size), layout=layout)
+    raise ValueError(f"_rebuild_sparse_tensor: unknown layout {layout!r}")
+
+
 _REBUILD_FUNCS = {_rebuild_tensor, _rebuild_tensor_v2, _rebuild_tensor_v3,
                   _rebuild_parameter, _rebuild_parameter_with_state}
 
@@ -303,7 +329,11 @@ def _allowed_globals() -> dict[str, _Global]:
     }
     for f in _REBUILD_FUNCS:
         rc[f"torch._utils.{f.__name__}"] = _Global("torch._utils", f.__name__, "call", f)
-    for name in ("_rebuild_qtensor", "_rebuild_sparse_tensor", "_rebuild_nested_tensor",
+    rc["torch._utils._rebuild_sparse_tensor"] = _Global("torch._utils", "_rebuild_sparse_tensor",
+                                                        "call", _rebuild_sparse_tensor)
+    rc["torch.serialization._get_layout"] = _Global("torch.serialization", "_get_layout", "call",
+                                                    _get_layout)
+    for name in ("_rebuild_qtensor", "_rebuild_nested_tensor",
                  "_rebuild_meta_tensor_no_storage", "_rebuild_wrapper_subclass",
                  "_rebuild_device_tensor_from_numpy", "_rebuild_device_tensor_from_cpu_tensor"):
         rc[f"torch._utils.{name}"] = _Global("torch._utils", name, "call",

@@ -24,6 +24,7 @@ from . import _dtype
 from ._tensor import Size, Tensor, wrap
 from ._torch_format import _NP_DTYPES, MAGIC_NUMBER, PROTOCOL_VERSION, _torch_name
 from ._typenames import home_module
+from .sparse._coo import layout as _layout
 
 __all__ = ["save_torch"]
 
@@ -182,6 +183,8 @@ class _TorchPickler(pickle._Pickler):
             return self._tensor(obj)
         if isinstance(obj, Size):
             return _name("torch", "Size"), (tuple(int(v) for v in obj),)
+        if isinstance(obj, _layout):  # PyTorch names a layout through a function
+            return _name("torch.serialization", "_get_layout"), (f"torch.{obj._name}",)
         if isinstance(obj, Device):
             args = (obj.type,) if obj.index is None else (obj.type, obj.index)
             return _name("torch", "device"), args
@@ -192,10 +195,13 @@ class _TorchPickler(pickle._Pickler):
 
         # a non-leaf that requires grad is written as PyTorch writes it: its data and
         # requires_grad (it loads as a leaf); only multiprocessing refuses it
-        if t.is_sparse:
-            raise RuntimeError("gradkit.save(..., format='torch'): sparse COO tensors are not "
-                               "written in PyTorch's format by gradkit; save them with gradkit's "
-                               "own format (the default), or store t.to_dense()")
+        if t.layout._name != "strided":  # as PyTorch: _rebuild_sparse_tensor(layout, data)
+            s = t._data
+            if t.is_sparse:
+                data = (wrap(s.indices), wrap(s.values), Size(s.shape), bool(s.coalesced))
+            else:
+                data = (wrap(s.compressed), wrap(s.plain), wrap(s.values), Size(s.shape))
+            return _name("torch._utils", "_rebuild_sparse_tensor"), (s.sparse_layout, data)
         if isinstance(t, Parameter):
             return (_name("torch._utils", "_rebuild_parameter"),
                     (wrap(t._data), bool(t.requires_grad), OrderedDict()))

@@ -136,6 +136,19 @@ class _Encoder:
             ref["requires_grad"] = True
         return ref
 
+    def _compressed(self, t, path: str) -> dict:
+        """A sparse CSR/CSC/BSR/BSC tensor: its layout, index and values arrays and size."""
+        s = t._data
+        name = path or "sparse"
+        ref = {_TAG: "sparse_compressed", "layout": s.sparse_layout._name,
+               "compressed": self._array(s.compressed, name + ".compressed", "ndarray"),
+               "plain": self._array(s.plain, name + ".plain", "ndarray"),
+               "values": self._array(s.values, name + ".values", "ndarray"),
+               "size": list(s.shape)}
+        if t.requires_grad:
+            ref["requires_grad"] = True
+        return ref
+
     def encode(self, obj, path: str = "") -> Any:
         if obj is None or isinstance(obj, (bool, str)):
             return obj
@@ -146,6 +159,8 @@ class _Encoder:
         if isinstance(obj, Tensor):
             if obj.is_sparse:
                 return self._sparse(obj, path)
+            if getattr(type(obj._data), "_is_sparse_compressed", False):
+                return self._compressed(obj, path)
             return self._array(obj, path, "tensor")
         if isinstance(obj, np.ndarray):
             return self._array(obj, path, "ndarray")
@@ -599,6 +614,18 @@ class _Decoder:
             return sparse_coo_tensor(self.decode(node["indices"]), self.decode(node["values"]),
                                      tuple(node["size"]), is_coalesced=bool(node["coalesced"]),
                                      requires_grad=bool(node.get("requires_grad")))
+        if tag == "sparse_compressed":
+            from . import sparse as _sparse
+            from .sparse import sparse_compressed_tensor
+
+            lay = getattr(_sparse, str(node["layout"]), None)
+            if lay not in (_sparse.sparse_csr, _sparse.sparse_csc, _sparse.sparse_bsr,
+                           _sparse.sparse_bsc):
+                raise RuntimeError(f"load: unknown sparse layout {node['layout']!r} in the file")
+            return sparse_compressed_tensor(
+                self.decode(node["compressed"]), self.decode(node["plain"]),
+                self.decode(node["values"]), tuple(node["size"]), layout=lay,
+                requires_grad=bool(node.get("requires_grad")))
         if tag == "tuple":
             return tuple(self.decode(v) for v in node["items"])
         if tag == "dict":

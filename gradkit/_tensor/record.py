@@ -106,6 +106,18 @@ def _ns(a):
     return numpy_ns if type(a) is _ndarray else namespace_of(a)
 
 
+# gradkit/sparse sets this to ``f(op) -> op``: the op to run on a sparse compressed tensor (an
+# elementwise op computed on its values, the pattern kept; any other op itself)
+COMPRESSED_OP = [None]
+
+
+def _compressed_op(op, data):
+    hook = COMPRESSED_OP[0]
+    if hook is not None and getattr(type(data), "_is_sparse_compressed", False):
+        return hook(op)
+    return op
+
+
 def _cop(op):
     """The Op to run on complex data (gradkit/_complex.py): refuses an op without support."""
     c = op.complex
@@ -132,6 +144,8 @@ def apply1(op, x, params=()):
         xp = namespace_of(data)
         if type(data) is CArray:
             op = _cop(op)
+        else:
+            op = _compressed_op(op, data)
     try:
         out = op.forward(xp, data, *params) if params else op.forward(xp, data)
     except (MemoryError, ValueError) as e:
@@ -211,6 +225,8 @@ def unary_result(op, x, data, out):
         out = _as_array(out)
         if type(out) is CArray:
             op = _cop(op)
+        else:
+            op = _compressed_op(op, out)
     if not (x.requires_grad and _STATE[0]):
         t = _make(out, False, None)
         if _FWD[0] is not None:

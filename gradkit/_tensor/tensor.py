@@ -347,7 +347,8 @@ class Tensor:
     def is_cuda(self) -> bool:
         d = self._data
         return type(d) is not _ndarray and type(d) is not _CArray and \
-            type(d) is not _MetaArray and not _is_sparse_data(d)
+            type(d) is not _MetaArray and not _is_sparse_data(d) and \
+            not _is_compressed_data(d)
 
     @property
     def is_meta(self) -> bool:
@@ -360,11 +361,22 @@ class Tensor:
         return type(self._data) is not _ndarray and _is_sparse_data(self._data)
 
     @property
+    def is_sparse_csr(self) -> bool:
+        """Whether this is a sparse CSR tensor (``layout == gradkit.sparse_csr``)."""
+        d = self._data
+        return type(d) is not _ndarray and _is_compressed_data(d) and \
+            d.sparse_layout._name == "sparse_csr"
+
+    @property
     def layout(self):
-        """``gradkit.strided`` (dense) or ``gradkit.sparse_coo``."""
+        """``gradkit.strided`` (dense), ``gradkit.sparse_coo`` or a compressed sparse layout
+        (``sparse_csr``, ``sparse_csc``, ``sparse_bsr``, ``sparse_bsc``)."""
         from ..sparse import _coo
 
-        return _coo.sparse_coo if self.is_sparse else _coo.strided
+        d = self._data
+        if type(d) is _ndarray:
+            return _coo.strided
+        return getattr(d, "sparse_layout", None) or _coo.strided
 
     @property
     def T(self) -> "Tensor":
@@ -525,6 +537,8 @@ class Tensor:
         if memory_format is _ROW_MAJOR:
             if type(self._data) is _MetaArray:
                 return _meta_geometry(self._data)[2]
+            if _is_compressed_data(self._data):
+                _no_contiguity(self._data)
             return bool(self._data.flags.c_contiguous)
         from .. import _memory_format as mf
 
@@ -537,6 +551,8 @@ class Tensor:
         from .record import apply1
 
         if memory_format is _ROW_MAJOR:
+            if _is_compressed_data(self._data):
+                _no_contiguity(self._data)
             if self._data.flags.c_contiguous:
                 return self
             return apply1(CLONE, self)  # a row-major copy (clone() keeps a transposed order)
@@ -578,6 +594,8 @@ class Tensor:
             if _is_sparse_data(self._data):
                 raise TypeError("can't convert Sparse layout tensor to numpy. Use "
                                 "Tensor.to_dense() first.")
+            if _is_compressed_data(self._data):
+                self._data.get()  # (raises PyTorch's TypeError naming the layout)
             if type(self._data) is _MetaArray:
                 raise TypeError("can't convert meta device type tensor to numpy. Use "
                                 "Tensor.cpu() to copy the tensor to host memory first.")
@@ -667,7 +685,8 @@ class Tensor:
         return (self[i] for i in range(self._data.shape[0]))
 
     def __repr__(self):
-        if type(self._data) is not _ndarray and _is_sparse_data(self._data):
+        if type(self._data) is not _ndarray and (_is_sparse_data(self._data) or
+                                                 _is_compressed_data(self._data)):
             from ..sparse._repr import format_sparse
 
             return format_sparse(self)
@@ -702,8 +721,12 @@ class Tensor:
             if shared is not None:
                 return shared
         extra = getattr(self, "__dict__", None)  # a subclass's own attributes
-        return (_rebuild, (_to_host(self._data), self.requires_grad, type(self))) + \
-            ((extra,) if extra else ())
+        d = self._data
+        if type(d) is not _ndarray and (_is_sparse_data(d) or _is_compressed_data(d)):
+            arr = d  # a sparse tensor's arrays, pickled with their index arrays
+        else:
+            arr = _to_host(d)
+        return (_rebuild, (arr, self.requires_grad, type(self))) + ((extra,) if extra else ())
 
     # ----------------------------------------------------------------- autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -888,6 +911,16 @@ def _deepcopy_data(a, memo):
 def _is_sparse_data(a) -> bool:
     """Whether ``a`` (a non-ndarray ``_data``) is a sparse COO tensor's (gradkit/sparse/)."""
     return getattr(type(a), "_is_sparse_coo", False)
+
+
+def _is_compressed_data(a) -> bool:
+    """Whether ``a`` (a non-ndarray ``_data``) is a sparse CSR/CSC/BSR/BSC tensor's."""
+    return getattr(type(a), "_is_sparse_compressed", False)
+
+
+def _no_contiguity(a):
+    raise RuntimeError(f"Sparse {a.name[6:].upper()} tensors do not have is_contiguous (their "
+                       f"values are stored by row or column; .to_dense() gives a dense tensor)")
 
 
 def _to_host(a):

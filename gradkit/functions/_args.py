@@ -491,8 +491,8 @@ def _same_device(a, b, opname):
         return a, b.to(a.device)
     if a.ndim == 0 and type(a._data) is _ndarray:
         return a.to(b.device), b
-    if a.is_sparse or b.is_sparse:  # a sparse COO and a dense operand: the op decides
-        return a, b
+    if a.is_sparse or b.is_sparse or a.layout is not b.layout:
+        return a, b  # a sparse (COO or compressed) and a dense operand: the op decides
     raise RuntimeError(
         f"{opname}: expected all tensors to be on the same device, but found at least two "
         f"devices, {a.device} and {b.device}! Move one with .to(device) (e.g. x.to('{a.device}'))."

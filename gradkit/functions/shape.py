@@ -76,9 +76,9 @@ def view(input, *shape):
             return view_dtype(_t(input), s)
         shape = (int(s.item()),)  # (a one-element integer tensor is a size, as PyTorch's int)
     x = _t(input)
-    if x.is_sparse:  # (as PyTorch: no view of a sparse tensor)
-        raise NotImplementedError("view: not supported for sparse tensors (layout "
-                                  "sparse_coo); convert with .to_dense() first")
+    if x.is_sparse or type(x._data).__name__ == "SparseCompressed":  # (as PyTorch: no view
+        raise NotImplementedError(f"view: not supported for sparse tensors (layout "  # of one)
+                                  f"{x.layout!r}); convert with .to_dense() first")
     new = _infer_shape(_shape_arg(shape, "view"), x._data.size, "view")
     if view_strides(tuple(x.shape), x.stride(), new) is None:
         raise RuntimeError(

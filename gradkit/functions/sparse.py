@@ -1,10 +1,13 @@
-"""Sparse COO Tensor methods: ``to_sparse``/``to_sparse_coo``, ``to_dense``, ``coalesce``,
+"""Sparse Tensor methods: ``to_sparse``/``to_sparse_coo``, ``to_dense``, ``coalesce``,
 ``is_coalesced``, ``indices``/``values`` (and ``_indices``/``_values``), ``_nnz``,
-``sparse_dim``/``dense_dim``. The sparse tensors and their ops are in ``gradkit/sparse/``;
-``is_sparse`` and ``layout`` are attributes in ``_tensor/tensor.py``."""
+``sparse_dim``/``dense_dim``; the compressed layouts' ``to_sparse_csr``/``csc``/``bsr``/``bsc``
+and ``crow_indices``/``col_indices``/``ccol_indices``/``row_indices``. The sparse tensors and
+their ops are in ``gradkit/sparse/``; ``is_sparse``, ``is_sparse_csr`` and ``layout`` are
+attributes in ``_tensor/tensor.py``."""
 
 from __future__ import annotations
 
+from ..sparse import _coo
 from ..sparse import _ops as S
 from ._registry import tensor_method
 
@@ -77,3 +80,60 @@ def sparse_dim(self) -> int:
 @tensor_method("dense_dim")
 def dense_dim(self) -> int:
     return S.dense_dim(self)
+
+
+def _compressed():
+    from ..sparse import _compressed_ops
+
+    return _compressed_ops
+
+
+@tensor_method("to_sparse_csr")
+def to_sparse_csr(self, dense_dim=None):
+    """A sparse CSR copy (rows compressed) of a dense, COO or compressed tensor: the nonzero
+    entries of each row; leading dims beyond two (and ``dense_dim`` trailing ones) are batch
+    dims. Differentiable."""
+    return _compressed().to_compressed(self, _coo.sparse_csr, None, dense_dim)
+
+
+@tensor_method("to_sparse_csc")
+def to_sparse_csc(self, dense_dim=None):
+    """A sparse CSC copy (columns compressed); differentiable."""
+    return _compressed().to_compressed(self, _coo.sparse_csc, None, dense_dim)
+
+
+@tensor_method("to_sparse_bsr")
+def to_sparse_bsr(self, blocksize, dense_dim=None):
+    """A sparse BSR copy: the ``blocksize`` ``(br, bc)`` blocks holding a nonzero, rows of
+    blocks compressed; differentiable."""
+    return _compressed().to_compressed(self, _coo.sparse_bsr, blocksize, dense_dim)
+
+
+@tensor_method("to_sparse_bsc")
+def to_sparse_bsc(self, blocksize, dense_dim=None):
+    """A sparse BSC copy: ``blocksize`` blocks, columns of blocks compressed; differentiable."""
+    return _compressed().to_compressed(self, _coo.sparse_bsc, blocksize, dense_dim)
+
+
+@tensor_method("crow_indices")
+def crow_indices(self):
+    """The compressed row indices ``(*batch, rows + 1)`` of a CSR/BSR tensor."""
+    return _compressed().crow_indices(self)
+
+
+@tensor_method("col_indices")
+def col_indices(self):
+    """The column index of each entry ``(*batch, nnz)`` of a CSR/BSR tensor."""
+    return _compressed().col_indices(self)
+
+
+@tensor_method("ccol_indices")
+def ccol_indices(self):
+    """The compressed column indices ``(*batch, cols + 1)`` of a CSC/BSC tensor."""
+    return _compressed().ccol_indices(self)
+
+
+@tensor_method("row_indices")
+def row_indices(self):
+    """The row index of each entry ``(*batch, nnz)`` of a CSC/BSC tensor."""
+    return _compressed().row_indices(self)

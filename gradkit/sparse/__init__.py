@@ -12,9 +12,22 @@ use ``.to_dense()``.
 - ``_ops.py``: construction, conversions, the differentiable sparse ops and the legacy types
   (``gradkit.sparse.FloatTensor(indices, values, size)``);
 - ``_repr.py``: printing as PyTorch does.
+
+The compressed layouts (``gradkit.sparse_csr``, ``sparse_csc``, ``sparse_bsr``, ``sparse_bsc``)
+are made by ``gradkit.sparse_csr_tensor(crow_indices, col_indices, values, size)`` (and its
+csc/bsr/bsc/compressed siblings) or ``dense.to_sparse_csr()`` (``to_sparse_csc``,
+``to_sparse_bsr(blocksize)``, ``to_sparse_bsc(blocksize)``, ``to_sparse(layout=...)``), read with
+``crow_indices()``/``col_indices()`` (``ccol_indices()``/``row_indices()``)/``values()``, and
+multiply dense matrices and vectors (``@``, ``mm``, ``mv``, ``addmm``, ``gradkit.sparse.mm``)
+with gradients for the dense operand and for the values:
+
+- ``_compressed.py``: the array behind them (``SparseCompressed``), its products and
+  elementwise ops;
+- ``_compressed_ops.py``: construction with PyTorch's invariant checks, conversions, accessors.
 """
 
-from ._coo import layout, sparse_coo, strided
+from ._compressed_ops import check_sparse_tensor_invariants, sparse_compressed_tensor
+from ._coo import layout, sparse_bsc, sparse_bsr, sparse_coo, sparse_csc, sparse_csr, strided
 from ._ops import (
     ByteTensor,
     CharTensor,
@@ -34,5 +47,7 @@ from ._ops import (
 )
 
 __all__ = ["ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor",
-           "LongTensor", "ShortTensor", "addmm", "layout", "log_softmax", "mm", "softmax",
-           "sparse_coo", "sparse_coo_tensor", "spmm", "strided", "sum"]
+           "LongTensor", "ShortTensor", "addmm", "check_sparse_tensor_invariants", "layout",
+           "log_softmax", "mm", "softmax", "sparse_bsc", "sparse_bsr", "sparse_compressed_tensor",
+           "sparse_coo",
+           "sparse_coo_tensor", "sparse_csc", "sparse_csr", "spmm", "strided", "sum"]

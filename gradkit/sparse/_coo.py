@@ -19,14 +19,16 @@ import math
 
 import numpy as np
 
-__all__ = ["SparseCOO", "layout", "sparse_coo", "strided", "unsupported"]
+__all__ = ["SparseCOO", "layout", "sparse_bsc", "sparse_bsr", "sparse_coo", "sparse_csc",
+           "sparse_csr", "strided", "unsupported"]
 
 _ndarray = np.ndarray
 
 
 class layout:
-    """A tensor's memory layout, as ``torch.layout``: ``gradkit.strided`` (dense) or
-    ``gradkit.sparse_coo``."""
+    """A tensor's memory layout, as ``torch.layout``: ``gradkit.strided`` (dense),
+    ``gradkit.sparse_coo`` or a compressed one (``sparse_csr``, ``sparse_csc``, ``sparse_bsr``,
+    ``sparse_bsc``)."""
 
     __slots__ = ("_name",)
     __module__ = "gradkit"  # prints as gradkit.layout (torch.layout)
@@ -45,6 +47,10 @@ class layout:
 
 strided = layout("strided")
 sparse_coo = layout("sparse_coo")
+sparse_csr = layout("sparse_csr")
+sparse_csc = layout("sparse_csc")
+sparse_bsr = layout("sparse_bsr")
+sparse_bsc = layout("sparse_bsc")
 
 
 def unsupported(name, exc=NotImplementedError):
@@ -81,6 +87,7 @@ class SparseCOO:
 
     __slots__ = ("indices", "values", "shape", "coalesced")
     _is_sparse_coo = True
+    sparse_layout = sparse_coo
     base = None
     flags = _FLAGS
     device = None  # host memory (device_of reads this)

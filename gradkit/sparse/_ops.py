@@ -343,21 +343,45 @@ def sparse_coo_tensor(indices, values=None, size=None, *, dtype=None, device=Non
 # ------------------------------------------------------------------ conversions and queries
 def _need_sparse(t, name):
     if type(t._data) is not SparseCOO:
-        raise RuntimeError(f"{name} expected sparse coordinate tensor layout but got Strided "
-                           f"(a dense tensor of shape {tuple(t.shape)}); make one with "
-                           f".to_sparse() or gradkit.sparse_coo_tensor()")
+        compressed = getattr(type(t._data), "_is_sparse_compressed", False)
+        got = t._data.name if compressed else "Strided"
+        raise RuntimeError(f"{name} expected sparse coordinate tensor layout but got {got} "
+                           f"(a {'sparse compressed' if compressed else 'dense'} tensor of shape "
+                           f"{tuple(t.shape)}); make one with .to_sparse() or "
+                           f"gradkit.sparse_coo_tensor()")
     return t._data
+
+
+def _compressed_ops():
+    from . import _compressed_ops  # (it imports this module)
+
+    return _compressed_ops
+
+
+def _is_compressed(t) -> bool:
+    return getattr(type(t._data), "_is_sparse_compressed", False)
 
 
 def to_sparse(t, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
     if layout is not None and layout is not sparse_coo:
-        raise NotImplementedError(f"to_sparse(): gradkit has only the sparse COO layout "
-                                  f"(gradkit.sparse_coo), got layout={layout!r}")
+        if layout is strided or not isinstance(layout, type(sparse_coo)):
+            raise RuntimeError(f"to_sparse(): expected a sparse layout (gradkit.sparse_coo, "
+                               f"sparse_csr, sparse_csc, sparse_bsr or sparse_bsc), got "
+                               f"layout={layout!r}")
+        if sparse_dim is not None:
+            raise RuntimeError("to_sparse(): sparse_dim is for the COO layout; give dense_dim "
+                               "for a compressed one")
+        return _compressed_ops().to_compressed(t, layout, blocksize, dense_dim, "to_sparse")
     if blocksize is not None:
-        raise NotImplementedError("to_sparse(): blocksize is for the block layouts "
-                                  "(BSR/BSC), which gradkit does not have")
+        raise RuntimeError("to_sparse(): blocksize is for the block layouts (layout="
+                           "gradkit.sparse_bsr or sparse_bsc), got it for sparse_coo")
     if sparse_dim is not None and dense_dim is not None:
         raise RuntimeError("to_sparse(): give sparse_dim or dense_dim, not both")
+    if _is_compressed(t):
+        if sparse_dim is not None and sparse_dim != t.ndim - t._data.dense_dim:
+            raise RuntimeError(f"to_sparse: conversion from a {t._data.name} tensor to "
+                               f"{sparse_dim} sparse dims is not supported")
+        return _compressed_ops().to_coo(t)
     if is_sparse(t):
         if sparse_dim is not None and sparse_dim != t._data.sparse_dim:
             raise RuntimeError(f"to_sparse: conversion from a sparse tensor with "
@@ -373,6 +397,8 @@ def to_sparse(t, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None
 
 
 def to_dense(t, dtype=None, *, masked_grad=None):
+    if _is_compressed(t):
+        return _compressed_ops().to_dense(t, dtype)
     if type(t._data) is not SparseCOO:
         return t if dtype is None else t.to(dtype=dtype)
     out = apply1(TO_DENSE, t)
@@ -399,6 +425,8 @@ def indices(t, _check=True):
 
 
 def values(t, _check=True):
+    if _is_compressed(t):
+        return _compressed_ops().values(t)
     s = _need_sparse(t, "values")
     if _check and not s.coalesced:
         raise RuntimeError("Cannot get values on an uncoalesced tensor, please call .coalesce() "
@@ -407,6 +435,8 @@ def values(t, _check=True):
 
 
 def nnz(t) -> int:
+    if _is_compressed(t):
+        return int(t._data.nnz)
     if type(t._data) is not SparseCOO:
         raise NotImplementedError("_nnz: a dense tensor has no nnz (only sparse COO tensors "
                                   "do); count nonzeros with count_nonzero()")
@@ -414,11 +444,11 @@ def nnz(t) -> int:
 
 
 def sparse_dim(t) -> int:
-    return t._data.sparse_dim if type(t._data) is SparseCOO else 0
+    return t._data.sparse_dim if type(t._data) is SparseCOO or _is_compressed(t) else 0
 
 
 def dense_dim(t) -> int:
-    return t._data.dense_dim if type(t._data) is SparseCOO else t.ndim
+    return t._data.dense_dim if type(t._data) is SparseCOO or _is_compressed(t) else t.ndim
 
 
 # ------------------------------------------------------------------ gradkit.sparse
@@ -434,6 +464,11 @@ def mm(mat1, mat2):
     its coalesced pattern (PyTorch's ``torch.sparse.mm``)."""
     a = _dense_operand(mat1, "sparse.mm(): mat1")
     b = _dense_operand(mat2, "sparse.mm(): mat2")
+    if _is_compressed(a) and type(b._data) is _ndarray:  # (PyTorch's node: a sparse addmm)
+        from ..autograd.graph import rename
+        from ..functions import mm as _mm
+
+        return rename(_mm(a, b), "SparseAddmmBackward0")
     if not is_sparse(a) or is_sparse(b):
         from ..functions import mm as _mm
 
@@ -486,6 +521,8 @@ def sum(input, dim=None, dtype=None):
     tensor over every dim, else a sparse tensor over the remaining sparse dims (PyTorch's
     ``torch.sparse.sum``). The gradient is sparse, on the input's coalesced pattern."""
     x = _dense_operand(input, "sparse.sum(): input")
+    if _is_compressed(x):  # (PyTorch's sparse.sum coalesces: COO only)
+        _need_sparse(x, "coalesce")
     if not is_sparse(x):
         from ..functions import sum as _sum
 
