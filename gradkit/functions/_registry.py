@@ -728,13 +728,16 @@ SEQUENCE_ONLY = {"flip": "dims", "permute": "dims", "tile": "dims", "reshape": "
 # int lists that PyTorch's method spreads (``x.squeeze(0, 2)``, ``x.vsplit(1, 2)``) but its
 # function takes as one argument (an int or a sequence): name -> the spread parameter and how
 # many values the function face takes in it
-SPREAD_METHOD_ONLY = {"squeeze": ("dims", 1), "hsplit": ("indices", 0),
-                      "vsplit": ("indices", 0), "dsplit": ("indices", 0)}
+SPREAD_METHOD_ONLY = {"squeeze": ("dims", 1), "hsplit": ("more", 0), "vsplit": ("more", 0),
+                      "dsplit": ("more", 0)}
 
 
 # arguments PyTorch's method takes as a 1-D index tensor (``x.hsplit(torch.tensor([1]))``) but
-# its function refuses (only an int, or a tuple of ints): name -> the parameter
-TENSOR_METHOD_ONLY = {"hsplit": "sections", "vsplit": "sections", "dsplit": "sections"}
+# its function refuses (only an int, or a tuple of ints): name -> the parameter, and the name
+# PyTorch's message gives it
+TENSOR_METHOD_ONLY = {"hsplit": ("indices_or_sections", "sections"),
+                      "vsplit": ("indices_or_sections", "sections"),
+                      "dsplit": ("indices_or_sections", "sections")}
 
 
 def tensor_list_error(op, name, value):
@@ -762,12 +765,12 @@ def sequence_error(op, name, value):
 def _sequence_check(decl, params):
     """The function face's check of its ``SEQUENCE_ONLY`` list (spread ints, ``*args``, are
     the method's form; a list left out is the op's own missing-argument error)."""
-    tensor_arg = TENSOR_METHOD_ONLY.get(decl.name)
+    tensor_arg, shown = TENSOR_METHOD_ONLY.get(decl.name, (None, None))
     spread, most = SPREAD_METHOD_ONLY.get(decl.name, (None, 0))
     if tensor_arg is not None:
         return (f"if {spread}: _spread_error({decl.name!r}, ({tensor_arg},) + {spread})\n    "
                 f"if {tensor_arg}.__class__ not in (int, tuple, list): "
-                f"_tensor_list_error({decl.name!r}, {tensor_arg!r}, {tensor_arg})\n    ")
+                f"_tensor_list_error({decl.name!r}, {shown!r}, {tensor_arg})\n    ")
     if spread is not None:
         return (f"if len({spread}) > {most}: _sequence_error({decl.name!r}, 'dim', {spread})"
                 f"\n    ")
