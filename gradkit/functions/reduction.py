@@ -564,8 +564,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def _cum_extreme(input, dim, largest, fn):
-    x = _t(input)
-    d = _dim_in(dim, x.ndim, fn)
+    x = _t(input)  # (PyTorch wraps no dim of an empty input: any int is taken, as 0 here)
+    d = _dim_in(dim, x.ndim, fn) if x.ndim == 0 or x.numel() else 0 * _int_arg(dim, fn, "dim")
     if x.ndim == 0:
         zero = wrap(_const_like(x, np.asarray(0, dtype=np.int64)))
         return getattr(return_types, fn)(x.clone(), zero)

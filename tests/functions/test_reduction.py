@@ -551,3 +551,26 @@ def test_nansum_out_dtypes_as_torch(torch, fn):
 def test_gradient_empty_coordinates_raise_index_error_as_torch(torch, fn):
     # PyTorch reads the first coordinate before it compares the sizes: IndexError
     same_as_torch(torch, fn)
+
+
+@pytest.mark.parametrize("fn", ["cummax", "cummin"])
+def test_cum_extreme_of_an_empty_input_takes_any_dim_as_torch(torch, fn):
+    # PyTorch wraps no dim of an empty input (gradkit raised IndexError); a 0-d input and a
+    # dim of another kind are still refused
+    for shape, dim in (((0, 3), 2), ((3, 0), -9), ((0,), 5)):
+        res = {}
+        for m in (torch, gk):
+            x = m.zeros(shape, requires_grad=True)
+            r = getattr(m, fn)(x, dim)
+            r.values.sum().backward()
+            res[m] = (r, x.grad)
+        (t, tg), (g, gg) = res[torch], res[gk]
+        assert tuple(g.values.shape) == tuple(t.values.shape)
+        assert tuple(g.indices.shape) == tuple(t.indices.shape)
+        assert str(g.indices.dtype).split(".")[-1] == str(t.indices.dtype).split(".")[-1]
+        assert tuple(gg.shape) == tuple(tg.shape)
+    for m in (torch, gk):
+        with pytest.raises(IndexError):
+            getattr(m, fn)(m.tensor(1.0), 2)
+        with pytest.raises(TypeError):
+            getattr(m, fn)(m.zeros(0, 3), 1.5)
