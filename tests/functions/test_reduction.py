@@ -288,11 +288,6 @@ def test_reduction_dtypes_and_shapes_as_torch(torch, fn):
     same_as_torch(torch, fn)
 
 
-def test_histogram_of_unsorted_edges_raises_runtime_error():
-    with pytest.raises(RuntimeError, match="increase monotonically"):
-        gk.histogram(gk.ones(5, dtype=gk.float64), gk.tensor([1.0, 3.0, 2.0], dtype=gk.float64))
-
-
 def test_diff_of_order_zero_is_the_input_as_torch(torch):
     same_as_torch(torch, lambda L: L.diff(L.ones(3, 5, dtype=L.int64), 0, 0,
                                           L.ones(1, 5, dtype=L.float64),
