@@ -509,7 +509,7 @@ def roll(input, shifts, dims=None):
     """Shift elements cyclically by ``shifts`` along ``dims`` (the flattened tensor if None)."""
     x = _t(input)
     shifts_t = _dims_tuple(shifts, "roll", "shifts")
-    if dims is None:
+    if dims is None or (isinstance(dims, (list, tuple)) and not dims):  # ([]: None, as PyTorch)
         if len(shifts_t) != 1:
             raise RuntimeError(f"roll(): with dims=None, shifts must be a single int, got "
                              f"{shifts!r}")

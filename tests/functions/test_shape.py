@@ -541,3 +541,13 @@ def test_narrow_refuses_a_start_tensor_but_a_0d_integer_one_as_torch(torch, star
             m.narrow(m.arange(9.0).reshape(3, 3), 0, m.tensor(start), 2)
     for start in (gk.tensor(1), gk.tensor(1, dtype=gk.uint8)):
         assert gk.arange(9.0).reshape(3, 3).narrow(0, start, 2).shape == (2, 3)
+
+
+def test_roll_with_empty_dims_rolls_the_flattened_tensor_as_torch(torch):
+    for m in (torch, gk):
+        x = m.arange(9.0).reshape(3, 3)
+        assert x.roll(2, []).tolist() == x.roll(2).tolist() == m.roll(x, (2,), ()).tolist()
+        with pytest.raises(RuntimeError):
+            x.roll((2, 1), [])
+    assert gk.arange(9.0).reshape(3, 3).roll(2, []).tolist() == \
+        torch.arange(9.0).reshape(3, 3).roll(2, []).tolist()
