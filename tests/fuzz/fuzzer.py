@@ -1736,17 +1736,19 @@ def main(argv=None):
     return print_report(counts, findings, a.show, "op")
 
 
-def print_report(counts, findings, show, what):
+def print_report(counts, findings, show, what, name_of=None):
     """The CLI's report: the findings of the classes in ``show`` (comma-separated), the count
-    per class, and the failing and missing cases by class and ``what`` (op or function)."""
+    per class, and the failing and missing cases by class and ``what`` (op or function; the
+    name ``name_of(case, detail)`` gives, the case's own by default)."""
     show = set(show.split(","))
     for i, cls, case, detail in findings:
         if cls in show:
             print(f"[{i}] {cls}: {case}\n      {detail}")
     print(dict(sorted(counts.items())))
-    by = Counter((k, c.name) for _, k, c, _ in findings if k != "missing")
+    name_of = name_of or (lambda c, d: c.name)
+    by = Counter((k, name_of(c, d)) for _, k, c, d in findings if k != "missing")
     print(f"failing by class and {what}:", dict(sorted(by.items())))
-    miss = Counter(c.name for _, k, c, _ in findings if k == "missing")
+    miss = Counter(name_of(c, d) for _, k, c, d in findings if k == "missing")
     print(f"missing by {what}:", dict(miss.most_common()))
     return 0
 
