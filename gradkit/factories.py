@@ -894,8 +894,10 @@ def _strided_zeros(size, stride, dt, name):
     just large enough (PyTorch's memory is uninitialised; gradkit's is zeros)."""
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
-    if any(n < 0 for n in size) or any(s < 0 for s in stride):
-        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+    if any(n < 0 for n in size) or any(s < 0 for s in stride):  # (the sizes first)
+        raise RuntimeError(f"{name}(): Trying to create tensor with negative dimension "
+                           f"{min(size)}: {list(size)}; sizes are >= 0" if min(size) < 0 else
+                           f"Storage size calculation overflowed with sizes={list(size)} and "
                            f"strides={list(stride)}")
     n = 0 if any(k == 0 for k in size) else 1 + sum((k - 1) * s for k, s in zip(size, stride))
     buf = np.zeros(n, dtype=dt)
