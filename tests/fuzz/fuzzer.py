@@ -309,6 +309,9 @@ def _op_face(lib, case, args, kwargs):
     name, face, s = case.name, case.face, case.sample
     d = decl(name)
     if d.kind == "surface":  # a function outside the registry (surface_cases.py)
+        if face == "out":  # (a linalg function: one out tensor, or a tuple of them)
+            o = _out_tensors(lib, case, d.out_dtypes)
+            return _surface().resolve(lib, name)(*args, out=o, **kwargs), o
         if lib is torch and s is not None and s.torch is not None:
             return s.torch(torch)(*args, **kwargs)
         return _surface().resolve(lib, name)(*args, **kwargs)
@@ -347,6 +350,19 @@ def _op_face(lib, case, args, kwargs):
 
 def _out_dtype(lib, case):
     return getattr(lib, case.out_dtype)
+
+
+def _out_tensors(lib, case, dtypes):
+    """Empty out tensors of ``dtypes`` (``surface_cases.LINALG_OUT``): one, or a tuple."""
+    def one(dt):
+        if dt == "x":
+            return lib.empty(0, dtype=_out_dtype(lib, case))
+        if dt == "complex":
+            cx = "complex128" if case.out_dtype in ("float64", "complex128") else "complex64"
+            return lib.empty(0, dtype=getattr(lib, cx))
+        return lib.empty(0, dtype=getattr(lib, dt))
+    outs = tuple(one(dt) for dt in dtypes)
+    return outs[0] if len(outs) == 1 else outs
 
 
 OPERATORS = {
