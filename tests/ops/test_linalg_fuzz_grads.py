@@ -255,3 +255,20 @@ def test_vector_norm_of_nothing_with_a_nan_ord_as_torch(shape, dim):
     # PyTorch's norm of no elements is 0 for a NaN ord too (gradkit gave NaN)
     _same(lambda lib, x: lib.linalg.vector_norm(x, NAN, dim), np.zeros(shape))
     _same(lambda lib, x: lib.linalg.vector_norm(x, NAN), np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("fn", ["svdvals", "pinv", "pinv_complex", "pinverse", "matrix_rank",
+                                "cond"])
+def test_svd_of_a_batch_with_an_inf_matrix_as_torch(fn):
+    # PyTorch's gesdd gives NaN for a matrix holding an inf (no NaN) and the others' values;
+    # gradkit's pinv raised LinAlgError and its svdvals made the whole batch NaN (fuzz seeds
+    # 32-34: pinverse)
+    a = np.random.default_rng(8).standard_normal((3, 3, 4))
+    a[0, 0, 1], a[2, 1, 2] = INF, -INF
+    call = {"svdvals": lambda lib, x: lib.linalg.svdvals(x),
+            "pinv": lambda lib, x: lib.linalg.pinv(x),
+            "pinv_complex": lambda lib, x: lib.view_as_real(lib.linalg.pinv(x.to(lib.complex128))),
+            "pinverse": lambda lib, x: lib.pinverse(x),
+            "matrix_rank": lambda lib, x: lib.linalg.matrix_rank(x).double(),
+            "cond": lambda lib, x: lib.linalg.cond(x)}[fn]
+    _same(call, a, grad=False)
