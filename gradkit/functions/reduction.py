@@ -226,14 +226,14 @@ def _max_min(input, dim, keepdim, largest):
     return (return_types.max if largest else return_types.min)(values, wrap(idx.astype(np.int64)))
 
 
-@declare(out=("cast", out_tuple(2, "dim")))
+@declare(out=("cast", out_tuple(2, "dim", largest=True)))
 def max(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)``;
     ``max(x, other)``: elementwise maximum."""
     return _max_min(input, dim, keepdim, True)
 
 
-@declare(out=("cast", out_tuple(2, "dim")))
+@declare(out=("cast", out_tuple(2, "dim", largest=False)))
 def min(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     return _max_min(input, dim, keepdim, False)
 
