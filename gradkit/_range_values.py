@@ -180,3 +180,15 @@ def range_values(start: float, step: float, n: int, dt) -> np.ndarray:
         s32, st32 = np.float32(start), np.float32(step)
         return (np.float64(s32) + np.float64(st32) * i).astype(np.float32).astype(dt)
     return (float(start) + i * float(step)).astype(dt)  # not fused in PyTorch's loop
+
+
+def check_0d_bounds(name, start, end):
+    """PyTorch's RuntimeError for a ``start``/``end`` tensor of linspace/logspace with dims (its
+    message names every bound given as a tensor)."""
+    dims = [(label, v.ndim) for label, v in (("start", start), ("end", end))
+            if hasattr(v, "ndim") and not isinstance(v, (np.ndarray, np.generic))]
+    if any(nd for _, nd in dims):
+        got = " and ".join(f"{label} with {nd} dimension(s)" for label, nd in dims)
+        first = next(label for label, nd in dims if nd)
+        raise RuntimeError(f"{name} only supports 0-dimensional start and end tensors, but got "
+                           f"{got}; pass numbers or 0-d tensors, e.g. {first}.reshape(())")

@@ -315,7 +315,9 @@ def arange(start, end=None, step=_STEP_1, *, dtype=None, device=None,
            requires_grad=False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is float."""
     for name, v in (("start", start), ("end", end), ("step", step)):
-        if v is not None and v is not _STEP_1 and v.__class__ not in (int, float):
+        # (end=None is arange(end) read as arange(start); a None start or step is refused)
+        if (v is not None or name != "end") and v is not _STEP_1 and \
+                v.__class__ not in (int, float):
             _check_scalar("arange", name if end is not None else "end", v)
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if end is None:
@@ -348,6 +350,7 @@ def _space_args(name, start, end, steps):
         if not isinstance(v, (Tensor, int, float, complex, np.number)):  # (a list: TypeError)
             raise TypeError(f"{name}(): argument '{label}' must be a number or a 0-d Tensor, "
                             f"not {type(v).__name__}")
+    _range_values.check_0d_bounds(name, start, end)
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     if steps.__class__ is not int:
         if _int_value(steps) is None:
@@ -803,8 +806,10 @@ def _strided_zeros(size, stride, dt, name):
     just large enough (PyTorch's memory is uninitialised; gradkit's is zeros)."""
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
-    if any(n < 0 for n in size) or any(s < 0 for s in stride):
-        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+    if any(n < 0 for n in size) or any(s < 0 for s in stride):  # (the sizes first)
+        raise RuntimeError(f"{name}(): Trying to create tensor with negative dimension "
+                           f"{min(size)}: {list(size)}; sizes are >= 0" if min(size) < 0 else
+                           f"Storage size calculation overflowed with sizes={list(size)} and "
                            f"strides={list(stride)}")
     n = 0 if any(k == 0 for k in size) else 1 + sum((k - 1) * s for k, s in zip(size, stride))
     buf = np.zeros(n, dtype=dt)

@@ -451,6 +451,8 @@ def vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=Non
         out = vector_norm(x, ord, axis, keepdim)
         return out.reshape(()) if out.ndim else out
     ord = float(ord)
+    if ord != ord and not x._data.size:  # (a NaN ord: NaN, but 0 for nothing, as PyTorch's)
+        ord = 2.0
     _no_identity(x, ord, axis, name)
     if (ord == _inf or ord == -_inf) and x.numel():
         return apply1(L.VECTOR_NORM, x, (ord, axis, keepdim, tuple(x.shape)))

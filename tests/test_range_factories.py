@@ -211,3 +211,26 @@ def test_complex_bounds_with_a_real_dtype_raise_as_torch():
         assert gk.linspace(0, 1j, 2).dtype == gk.complex128
     finally:
         gk.set_default_dtype(old)
+
+
+@pytest.mark.parametrize("args", [(None,), (None, 5), (0, 5, None), (None, None)])
+def test_arange_refuses_a_none_bound_or_step_as_torch(args):
+    # a raw TypeError from math.isfinite(None) before
+    with pytest.raises(TypeError):
+        torch.arange(*args)
+    with pytest.raises(TypeError, match=r"arange\(\): argument '(start|end|step)' must be Number"):
+        gk.arange(*args)
+
+
+@pytest.mark.parametrize("name", ["linspace", "logspace"])
+@pytest.mark.parametrize("start, end", [((1,), ()), ((), (1,)), ((), (2,)), ((1, 1), (1,))])
+def test_space_bounds_with_dims_raise_as_torch(name, start, end):
+    # PyTorch takes 0-d start/end tensors only (gradkit took any one-element tensor)
+    def bounds(m):
+        return m.zeros(start), m.ones(end)
+
+    with pytest.raises(RuntimeError) as te:
+        getattr(torch, name)(*bounds(torch), 3)
+    with pytest.raises(RuntimeError) as ge:
+        getattr(gk, name)(*bounds(gk), 3)
+    assert str(te.value).split(".")[0] in str(ge.value)

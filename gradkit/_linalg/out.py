@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import inspect
 
-__all__ = ["COMPOSITE", "OUT_RULES", "install", "with_out"]
+__all__ = ["COMPOSITE", "OUT_RULES", "RULE_OF_CALL", "install", "with_out"]
 
 # the rule of each function's out dtype (write_out's ``rule``)
 OUT_RULES = {
@@ -34,6 +34,23 @@ OUT_RULES = {
 COMPOSITE = ("cond", "eigvals", "matrix_norm", "norm", "tensorinv", "tensorsolve")
 
 
+def _matrix_power_rule(args, kwargs):
+    """matrix_power's out rule: PyTorch writes the last product with matmul's out= (the
+    result's dtype) for |n| = 2 and every |n| of more than one set bit, n = -1 with inv's; it
+    copies (any dtype the result casts to) for n = 0, 1 and |n| a power of two above 2."""
+    n = args[1] if len(args) > 1 else kwargs.get("n", 0)
+    try:
+        n = int(n)
+    except (TypeError, ValueError):  # (the call itself refuses it)
+        return "same"
+    k = abs(n)
+    return "same" if n == -1 or k == 2 or (k > 2 and k & (k - 1)) else "cast"
+
+
+# functions whose out rule depends on the call: name -> rule(args, kwargs)
+RULE_OF_CALL = {"matrix_power": _matrix_power_rule}
+
+
 def with_out(fn, name, rule):
     """``fn`` (a ``gradkit.linalg`` function) with PyTorch's keyword-only ``out=``."""
     from ..autograd import grad_mode
@@ -41,12 +58,14 @@ def with_out(fn, name, rule):
 
     label = "linalg." + name
     composite = name in COMPOSITE
+    fixed, of_call = rule, RULE_OF_CALL.get(name)
 
     @functools.wraps(fn)
     def face(*args, out=None, **kwargs):
         if out is None:
             return fn(*args, **kwargs)
         res = fn(*args, **kwargs)
+        rule = fixed if of_call is None else of_call(args, kwargs)
         if composite and grad_mode.STATE[0] and res.requires_grad:
             write_out(out, res.detach(), label, rule)  # out's dtype and shape, as the op's
             return out.copy_(res)  # (the copy is recorded: out joins res's graph)

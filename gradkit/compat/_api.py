@@ -239,9 +239,23 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
             cls = _BY_NAME.get(dtype.replace("torch.cuda.", "torch."))
             if cls is not None:
                 return self.to("cuda").to(cls.dtype)
-        if dtype in _BY_NAME:
-            return self.to(_BY_NAME[dtype].dtype)
-    return self.to(_dtype.to_dtype(dtype))
+        cls = _BY_NAME.get(dtype.replace("gradkit.", "torch.", 1))
+        if cls is not None:
+            return self.to(cls.dtype)
+        if dtype in ("torch.Tensor", "gradkit.Tensor"):
+            return self.to(_dtype.get_default_dtype())
+        raise ValueError(f"invalid type: '{dtype}'; x.type() takes a tensor type name such as "
+                         f"'torch.FloatTensor', a tensor type or a dtype")
+    if dtype is Tensor:
+        return self.to(_dtype.get_default_dtype())
+    if isinstance(dtype, type):  # (float, np.float64, str: no tensor type, as PyTorch)
+        module = "" if dtype.__module__ == "builtins" else dtype.__module__ + "."
+        raise ValueError(f"invalid type: '{module}{dtype.__qualname__}'; x.type() takes a "
+                         f"tensor type such as torch.FloatTensor, its name or a dtype")
+    if not isinstance(dtype, _dtype.dtype):
+        raise TypeError(f"type(): dtype must be a type, str, or dtype object, got "
+                        f"{type(dtype).__name__}; pass e.g. torch.float64")
+    return self.to(dtype)
 
 
 class _VariableType(type):

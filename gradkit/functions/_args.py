@@ -34,7 +34,7 @@ __all__ = [
     "_raw", "_rbinary", "_result_type_of", "_same_device", "_scalar_or_tensor", "_shape_arg",
     "_missing_arg", "_not_implemented", "_t", "_tensor_attr_arg", "_tensor_operands",
     "_tensors_only", "_unsized_dims", "_axes", "_reduce_args", "_type_name", "_wrap_dim",
-    "_check_int_exponent", "_check_lerp", "_weight_0d_cast", "_repeated", "_int_list",
+    "_check_int_exponent", "_check_lerp", "_repeated", "_int_list",
     "_wrap_int_scalar", "_xp", "builtins_abs", "builtins_any", "builtins_max", "builtins_min",
     "builtins_sum",
 ]
@@ -620,12 +620,18 @@ def _reduce_args(x, dim, name="reduction", int_dim=False):
     return None if x.ndim == 0 else axis
 
 
-def _weight_0d_cast(input, weight):
-    """Whether lerp casts ``weight`` to ``input``'s dtype: PyTorch skips its dtype check for a
-    0-d weight tensor (a real one here: a complex one would make the result complex)."""
-    return (isinstance(weight, Tensor) and weight.ndim == 0 and weight.dtype != input.dtype
-            and not weight.dtype.is_complex and isinstance(input, Tensor)
-            and input.dtype.is_floating_point)
+def _lerp_0d_weight_dtype(input, end, weight):
+    """The dtype lerp computes in when ``weight`` is a 0-d tensor of another dtype, else None:
+    PyTorch skips its dtype check for a 0-d weight and promotes it with ``input`` and ``end``
+    as a 0-d operand (a float64 weight leaves float32 vectors float32, makes 0-d float32 or
+    bool inputs float64; a complex one makes the result complex)."""
+    if not (isinstance(weight, Tensor) and weight.ndim == 0 and isinstance(input, Tensor)
+            and isinstance(end, Tensor)):
+        return None
+    di, dw = input._data.dtype, weight._data.dtype
+    if di == dw:
+        return None
+    return _dtype.result_type(di, _builtins.max(input.ndim, end.ndim), dw, 0)
 
 
 def _check_lerp(input, end, weight):
@@ -633,14 +639,18 @@ def _check_lerp(input, end, weight):
     if not isinstance(weight, Tensor):  # (the parser's kinds before the dtypes, as PyTorch)
         _check_number(weight, "lerp", "weight")
     for name, v in (("end", end), ("weight", weight)):
-        if name == "weight" and _weight_0d_cast(input, v):
-            continue  # (a 0-d weight of another real dtype is cast, as PyTorch's kernel does)
+        if name == "weight" and isinstance(v, Tensor) and v.ndim == 0:
+            continue  # (a 0-d weight of another dtype is promoted with the inputs, as PyTorch)
         if isinstance(v, Tensor) and v.dtype != input.dtype:
             raise RuntimeError(f"lerp(): expected dtype {input.dtype} for `{name}` but got dtype "
                                f"{v.dtype}; convert it first, e.g. {name}.to(input.dtype)")
-    if not input.dtype.is_floating_point:
+    rt = _lerp_0d_weight_dtype(input, end, weight)
+    kind = input._data.dtype.kind if rt is None else np.dtype(rt).kind
+    if kind not in "fcV":
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
-        _not_implemented(kernel, input, "lerp() takes floating tensors: convert with .float()")
+        _not_implemented(kernel, input if rt is None else input.to(rt),
+                         "lerp() takes floating tensors: convert with .float()")
+    return rt
 
 
 def _int_list(sizes, name, arg):

@@ -308,10 +308,13 @@ def out_floating(res, out, name):
                                   f"; pass a floating out")
 
 
-def out_tuple(n, dim=None):
+def out_tuple(n, dim=None, largest=None):
     """A check before the op runs: ``out`` must be a tuple of ``n`` Tensors (the values and
     indices of sort, kthvalue, ...) -- where ``dim`` names the argument whose presence makes
-    the result a tuple (max, min), only when it is given."""
+    the result a tuple (max, min), only when it is given. ``largest`` (max: True, min: False):
+    without ``dim`` an empty input's result is the reduction's identity (-inf or the least
+    value for max), as PyTorch's ``max(x, out=)`` gives where ``max(x)`` raises; the out face
+    writes a result a check returns instead of running the op."""
     def before(out, args):
         given = args.get(dim) if dim is not None else None
         if dim is not None and (given is None or given is NO_DIM or isinstance(given, Tensor)):
@@ -319,11 +322,25 @@ def out_tuple(n, dim=None):
             if isinstance(out, (tuple, list)):
                 raise TypeError(f"argument 'out' must be Tensor without '{dim}', not a "
                                 f"{type(out).__name__}")
+            x = args.get("input")
+            if largest is not None and given is NO_DIM and isinstance(x, Tensor) and \
+                    not x.numel() and not x.requires_grad:
+                return _identity(x, largest)
             return
         if not isinstance(out, (tuple, list)):
             raise TypeError(f"argument 'out' must be tuple of Tensors, not "
                             f"{type(out).__name__}" + (f" (with '{dim}' given)" if dim else ""))
     return before
+
+
+def _identity(x, largest):
+    """The identity of max (``largest``) or min over ``x``'s dtype, a 0-d tensor."""
+    from .._tensor.tensor import wrap
+
+    d = x._data.dtype
+    v = (not largest if d == np.bool_ else np.iinfo(d).min if largest else np.iinfo(d).max) \
+        if d.kind in "biu" else (-np.inf if largest else np.inf)
+    return wrap(np.asarray(v, dtype=d))
 
 
 def out_cat(new_dims):
@@ -728,13 +745,16 @@ SEQUENCE_ONLY = {"flip": "dims", "permute": "dims", "tile": "dims", "reshape": "
 # int lists that PyTorch's method spreads (``x.squeeze(0, 2)``, ``x.vsplit(1, 2)``) but its
 # function takes as one argument (an int or a sequence): name -> the spread parameter and how
 # many values the function face takes in it
-SPREAD_METHOD_ONLY = {"squeeze": ("dims", 1), "hsplit": ("indices", 0),
-                      "vsplit": ("indices", 0), "dsplit": ("indices", 0)}
+SPREAD_METHOD_ONLY = {"squeeze": ("dims", 1), "hsplit": ("more", 0), "vsplit": ("more", 0),
+                      "dsplit": ("more", 0)}
 
 
 # arguments PyTorch's method takes as a 1-D index tensor (``x.hsplit(torch.tensor([1]))``) but
-# its function refuses (only an int, or a tuple of ints): name -> the parameter
-TENSOR_METHOD_ONLY = {"hsplit": "sections", "vsplit": "sections", "dsplit": "sections"}
+# its function refuses (only an int, or a tuple of ints): name -> the parameter, and the name
+# PyTorch's message gives it
+TENSOR_METHOD_ONLY = {"hsplit": ("indices_or_sections", "sections"),
+                      "vsplit": ("indices_or_sections", "sections"),
+                      "dsplit": ("indices_or_sections", "sections")}
 
 
 def tensor_list_error(op, name, value):
@@ -762,12 +782,12 @@ def sequence_error(op, name, value):
 def _sequence_check(decl, params):
     """The function face's check of its ``SEQUENCE_ONLY`` list (spread ints, ``*args``, are
     the method's form; a list left out is the op's own missing-argument error)."""
-    tensor_arg = TENSOR_METHOD_ONLY.get(decl.name)
+    tensor_arg, shown = TENSOR_METHOD_ONLY.get(decl.name, (None, None))
     spread, most = SPREAD_METHOD_ONLY.get(decl.name, (None, 0))
     if tensor_arg is not None:
         return (f"if {spread}: _spread_error({decl.name!r}, ({tensor_arg},) + {spread})\n    "
                 f"if {tensor_arg}.__class__ not in (int, tuple, list): "
-                f"_tensor_list_error({decl.name!r}, {tensor_arg!r}, {tensor_arg})\n    ")
+                f"_tensor_list_error({decl.name!r}, {shown!r}, {tensor_arg})\n    ")
     if spread is not None:
         return (f"if len({spread}) > {most}: _sequence_error({decl.name!r}, 'dim', {spread})"
                 f"\n    ")
@@ -820,8 +840,10 @@ def _out_face(decl, name):
     # a non-Tensor input is refused before any check of out, as PyTorch's argument parser
     first = params[0].split("=")[0] if params else ""
     check = f"_t({first}); " if first == "input" else ""
-    pre = f"if out is not None: {check}_before(out, locals())\n    " if before is not None \
-        else ""
+    chosen = "_rule.choose(locals())" if isinstance(rule, out_rule_of_call) else "_rule"
+    pre = (f"if out is not None:\n        {check}_r = _before(out, locals())\n        "
+           f"if _r is not None: return _write_out(out, _r, {name!r}, {chosen})\n    "
+           if before is not None else "")
     if rule == "dtype":  # computed in out's dtype, as PyTorch's sum/prod/cumsum do
         pre += ("if dtype is None and isinstance(out, _Tensor): dtype = out.dtype\n    ")
     elif rule in ("float_out", "float_out_or_dtype"):
@@ -837,7 +859,6 @@ def _out_face(decl, name):
                     "input.dtype.is_complex: dtype = out.dtype\n    ")
         rule = "cast"
     impl, args = _impl_call(decl.impl, call)
-    chosen = "_rule.choose(locals())" if isinstance(rule, out_rule_of_call) else "_rule"
     body = (f"{numpy_pre}{pre}r = _impl({args})\n    "
             f"return r if out is None else _write_out(out, r, {name!r}, {chosen})")
     ns = dict(defaults, _impl=impl, _write_out=write_out, _rule=rule, _before=before,

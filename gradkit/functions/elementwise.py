@@ -52,7 +52,6 @@ from ._args import (
     _times_alpha,
     _times_value,
     _type_name,
-    _weight_0d_cast,
     _xp,
 )
 from ._registry import _check_cast, declare, out_tuple, tensor_method, write_inplace
@@ -644,10 +643,11 @@ def round(input, *, decimals=0):
 def lerp(input, end, weight):
     """``input + weight * (end - input)``: ``end`` (and a Tensor ``weight``) of ``input``'s
     floating dtype, as PyTorch requires."""
-    _check_lerp(input, end, weight)
+    rt = _check_lerp(input, end, weight)
     check_broadcast(input, end, "lerp")
-    if _weight_0d_cast(input, weight):
-        weight = weight.to(input.dtype)
+    if rt is not None:  # a 0-d weight of another dtype: the three promoted, as PyTorch
+        input, end, weight = (v if v._data.dtype == rt else v.to(rt)
+                              for v in (input, end, weight))
     if isinstance(weight, Tensor):
         check_broadcast(input, weight, "lerp")
         check_broadcast(end, weight, "lerp")

@@ -64,7 +64,8 @@ _100_BINS = type("_HundredBins", (), {"__slots__": (), "__repr__": lambda self: 
 def histogram(input, bins=_100_BINS, *, range=None, weight=None, density=False):
     """``(hist, bin_edges)``: counts (or summed ``weight``, or a density) of the elements in
     ``bins`` (100 by default) equal bins over ``range`` (the data's range by default), or in
-    the bins whose edges are the 1-D tensor ``bins``."""
+    the bins whose edges are the 1-D tensor ``bins`` (searched as PyTorch does: edges that do
+    not increase, or NaN ones, are not refused)."""
     if bins is _100_BINS:
         bins = 100
     if not isinstance(bins, Tensor) and (isinstance(bins, bool) or
@@ -97,9 +98,6 @@ def histogram(input, bins=_100_BINS, *, range=None, weight=None, density=False):
         if edges.ndim != 1 or edges.size < 2:
             raise RuntimeError(f"torch.histogram(): bins must be > 0: bins must be a 1-D tensor "
                                f"with at least two edges, got shape {tuple(bins.shape)}")
-        if (np.diff(edges) < 0).any() or np.isnan(edges).any():
-            raise RuntimeError(f"histogram(): the bin edges must increase monotonically, got "
-                               f"{edges.tolist()}; sort() them first")
     else:
         nb = _int_arg(bins, "histogram", "bins")
         if nb <= 0:
@@ -123,7 +121,7 @@ def histogram(input, bins=_100_BINS, *, range=None, weight=None, density=False):
     e64, v = edges.astype(np.float64), a.astype(np.float64).reshape(-1)
     nbins = e64.size - 1
     keep = (v >= e64[0]) & (v <= e64[-1]) if nbins > 0 else np.zeros(v.shape, dtype=bool)
-    idx = np.minimum(np.searchsorted(e64, v[keep], side="right") - 1, nbins - 1)
+    idx = np.minimum(_upper_bound(e64, v[keep]) - 1, nbins - 1)
     hist = np.bincount(idx, weights=None if w is None else w[keep],
                        minlength=max(nbins, 0))[:max(nbins, 0)].astype(np.float64)
     if density:
@@ -131,6 +129,22 @@ def histogram(input, bins=_100_BINS, *, range=None, weight=None, density=False):
             hist = hist / (hist.sum() * np.diff(e64))
     return return_types.histogram(wrap(_const_like(x, hist.astype(x.dtype))),
                       wrap(_const_like(x, edges)))
+
+
+def _upper_bound(edges, v):
+    """``std::upper_bound(edges, v)`` for each value, as PyTorch's histogram kernels search
+    their edges: the same halving steps and ``v < edge`` tests, so NaN or unsorted edges give
+    PyTorch's bins (NumPy's searchsorted orders NaN last and needs sorted edges)."""
+    first = np.zeros(v.shape, np.int64)
+    count = np.full(v.shape, edges.size, np.int64)
+    while edges.size and (count > 0).any():
+        step = count // 2
+        it = np.minimum(first + step, edges.size - 1)
+        with np.errstate(invalid="ignore"):
+            right = (count > 0) & ~(v < edges[it])
+        first = np.where(right, it + 1, first)
+        count = np.where(right, count - step - 1, step)
+    return first
 
 
 def _dd_edges(col, k, nb, rng, dt):
@@ -153,6 +167,22 @@ def _dd_edges(col, k, nb, rng, dt):
     return np.linspace(lo, hi, nb + 1).astype(dt)
 
 
+def _dd_bins_kind(bins):
+    """``bins`` as PyTorch's parser reads a list: counts (ints or 0-d integer tensors, as its
+    first element is) or edge tensors, never a mix (TypeError)."""
+    if not bins:
+        return bins
+    first = bins[0]
+    if isinstance(first, Tensor) and (first.ndim or first.dtype.kind not in "iu"):
+        for i, b in enumerate(bins):
+            if not isinstance(b, Tensor):
+                raise TypeError(f"histogramdd(): expected Tensor as element {i} in argument "
+                                f"'bins', but got {type(b).__name__}; give every dim's edges "
+                                f"as a 1-D tensor, or every dim's count as an int")
+        return bins
+    return [_int_arg(b, "histogramdd", "bins") for b in bins]
+
+
 @declare(method=False, differentiable=False)
 def histogramdd(input, bins, *, range=None, weight=None, density=False):
     """``(hist, bin_edges)``: the ``N``-dimensional histogram of the points in the rows of
@@ -161,6 +191,8 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
     ``(min_0, max_0, ...)``; ``weight``: one per point; ``density``: normalise to a density.
     The last edge of each dim is inclusive; points outside every bin are left out."""
     x = _t(input)
+    if isinstance(bins, Tensor) and not bins.ndim and bins.dtype.kind in "iu":
+        bins = int(bins.item())  # (a 0-d integer tensor is an int to PyTorch's parser)
     if x.ndim == 0 and isinstance(bins, (int, np.integer)):  # (PyTorch reads the points'
         # size, dim -1, first where bins is a count)
         raise IndexError("histogramdd(): Dimension specified as -1 but tensor has no "
@@ -177,6 +209,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
     if isinstance(bins, Tensor) or not isinstance(bins, (list, tuple)):
         raise TypeError(f"histogramdd(): bins must be an int, a list of ints or a list of 1-D "
                         f"tensors, got {type(bins).__name__}")
+    bins = _dd_bins_kind(bins)
     if len(bins) != n:
         raise RuntimeError("histogramdd: The size of bins must be equal to the innermost "
                            "dimension of the input.")
@@ -237,7 +270,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
         nbk = shape[k]
         with np.errstate(invalid="ignore"):
             keep &= (v >= e[0]) & (v <= e[-1]) & (nbk > 0)
-        i = np.searchsorted(e, v, side="right") - 1
+        i = _upper_bound(e, v) - 1
         i = np.clip(np.where(v == e[-1], nbk - 1, i), 0, max(nbk - 1, 0))
         flat = flat * max(nbk, 1) + i
     size = int(np.prod(shape, dtype=np.int64))

@@ -106,21 +106,76 @@ def _slice_along(x, d, a, b):
     return x[(slice(None),) * d + (slice(a, b),)]
 
 
+_GIVEN = object()  # a split argument left out (PyTorch's overloads take one of them)
+
+
+def _split_argument(name, ios, sections, indices, tensor_ios, tensor_kw=True):
+    """The one split argument of ``name``'s overloads (``sections`` an int, ``indices`` a
+    sequence of ints, ``tensor_indices_or_sections`` a Tensor; or positionally any of them),
+    its kind checked as PyTorch's argument parser does (TypeError)."""
+    given = [(k, v) for k, v in (("indices_or_sections", ios), ("sections", sections),
+                                 ("indices", indices),
+                                 ("tensor_indices_or_sections", tensor_ios)) if v is not _GIVEN]
+    kinds = "sections=2, indices=(1, 3)" + (", tensor_indices_or_sections=tensor([1, 3])"
+                                             if tensor_kw else "")
+    if len(given) != 1:
+        got = ", ".join(f"{k}={type(v).__name__}" for k, v in given) or "nothing"
+        raise TypeError(f"{name}() received an invalid combination of arguments - got {got}: "
+                        f"give the split exactly once, e.g. {kinds}")
+    key, value = given[0]
+    if key == "sections":
+        if value.__class__ is bool or isinstance(value, (list, tuple)) or value is None:
+            bad = True
+        else:
+            try:
+                value = _int_arg(value, name, "sections")
+                bad = False
+            except TypeError:
+                bad = True
+        if bad:
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"(Tensor, sections={type(value).__name__}): sections must be an "
+                            f"int; for split indices pass indices=(1, 3)")
+    elif key == "indices" and not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
+                        f"indices={type(value).__name__}): indices must be a tuple of ints; "
+                        f"for a number of sections pass sections={value!r}")
+    elif key == "indices":
+        for i in value:
+            if i.__class__ is bool:
+                raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                                f"(Tensor, indices=list of bool): indices must be ints")
+    elif key == "tensor_indices_or_sections" and not isinstance(value, Tensor):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
+                        f"tensor_indices_or_sections={type(value).__name__}): it must be a "
+                        f"Tensor; pass sections= for an int, indices= for a tuple of ints")
+    return value
+
+
 @declare()
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input, indices_or_sections=_GIVEN, dim=0, *, sections=_GIVEN, indices=_GIVEN,
+                 tensor_indices_or_sections=_GIVEN):
     """Split into ``n`` near-equal parts (the first ``size % n`` one longer), or at the given
-    indices, along ``dim``: views, as PyTorch."""
+    indices, along ``dim``: views, as PyTorch. The split comes positionally, or as PyTorch's
+    overloads name it: ``sections=`` (an int), ``indices=`` (a sequence of ints) or
+    ``tensor_indices_or_sections=`` (an integer tensor: 0-d sections, 1-D indices)."""
+    ios = _split_argument("tensor_split", indices_or_sections, sections, indices,
+                          tensor_indices_or_sections)
     x = _t(input)
     if x.ndim == 0:
         raise RuntimeError("tensor_split(): expected at least a 1-dimensional tensor, got a 0-d "
                            "tensor")
     d = _dim_in(dim, x.ndim, "tensor_split")
     n = x.shape[d]
-    ios = indices_or_sections
     if isinstance(ios, Tensor):
-        if ios.dtype.kind not in "iu" or ios.ndim > 1:
-            raise RuntimeError(f"tensor_split(): indices_or_sections must be a 0-D or 1-D long "
-                               f"tensor, got dtype {ios.dtype} and shape {tuple(ios.shape)}")
+        if ios.dtype.kind not in "iu":
+            raise RuntimeError(f"tensor_split(): expected tensor_indices_or_sections to have "
+                               f"dtype of long, but got {ios.dtype}; pass an integer tensor, "
+                               f"e.g. indices.long()")
+        if ios.ndim > 1:
+            raise RuntimeError(f"tensor_split(): expected tensor_indices_or_sections to be a "
+                               f"zero-dimensional or one-dimensional tensor, but got a tensor "
+                               f"with {ios.ndim} dims (shape {tuple(ios.shape)})")
         ios = int(ios.item()) if ios.ndim == 0 else [int(i) for i in to_host(ios._data)]
     if isinstance(ios, (int, np.integer)) and not isinstance(ios, bool):
         k = int(ios)
@@ -147,13 +202,20 @@ def tensor_split(input, indices_or_sections, dim=0):
     return tuple(_slice_along(x, d, a, b) for a, b in bounds)
 
 
-def _directional_split(x, sections, more, d, name, min_nd):
+def _directional_split(x, ios, more, sections, indices, name, min_nd):
     x = _t(x)
     if more:  # x.vsplit(1, 2): the method's spread indices, as PyTorch's ``int[] indices``
-        sections = tuple(_spread_index(i, name, k) for k, i in enumerate((sections,) + more))
+        if sections is not _GIVEN or indices is not _GIVEN:
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"spread indices and a keyword split: give the indices once, e.g. "
+                            f"x.{name}(1, 2) or x.{name}(indices=(1, 2))")
+        sections = tuple(_spread_index(i, name, k) for k, i in enumerate((ios,) + more))
+    else:
+        sections = _split_argument(name, ios, sections, indices, _GIVEN, tensor_kw=False)
     if x.ndim < min_nd:
         raise RuntimeError(f"{name}(): requires a tensor with at least {min_nd} dimension(s), but "
                            f"got a tensor with {x.ndim} dimensions (shape {tuple(x.shape)})")
+    d = 0 if name == "hsplit" and x.ndim == 1 else {"vsplit": 0, "hsplit": 1, "dsplit": 2}[name]
     if isinstance(sections, Tensor) and sections.dtype.kind not in "iu":
         raise TypeError(f"{name}(): argument 'sections' must be an int, a list of ints or an "
                         f"integer Tensor, not a {sections.dtype} Tensor")
@@ -175,26 +237,25 @@ def _spread_index(value, name, k):
     return _int_arg(value, name, "indices", True)
 
 
+# the split comes positionally (an int, a sequence of ints; the method also takes an integer
+# tensor and spread ints, ``x.hsplit(1, 2)``) or by PyTorch's overload names, ``sections=`` (an
+# int) or ``indices=`` (a sequence of ints)
 @declare()
-def hsplit(input, sections, *indices):
-    """Split column-wise: along dim 1 (dim 0 for 1-D tensors). The method also takes the
-    indices spread, ``x.hsplit(1, 2)``."""
-    x = _t(input)
-    return _directional_split(x, sections, indices, 0 if x.ndim == 1 else 1, "hsplit", 1)
-
-
-@declare()
-def vsplit(input, sections, *indices):
-    """Split row-wise, along dim 0 (at least 2-D). The method also takes the indices spread,
-    ``x.vsplit(1, 2)``."""
-    return _directional_split(input, sections, indices, 0, "vsplit", 2)
+def hsplit(input, indices_or_sections=_GIVEN, *more, sections=_GIVEN, indices=_GIVEN):
+    """Split column-wise: along dim 1 (dim 0 for 1-D tensors)."""
+    return _directional_split(input, indices_or_sections, more, sections, indices, "hsplit", 1)
 
 
 @declare()
-def dsplit(input, sections, *indices):
-    """Split depth-wise, along dim 2 (at least 3-D). The method also takes the indices
-    spread, ``x.dsplit(1, 2)``."""
-    return _directional_split(input, sections, indices, 2, "dsplit", 3)
+def vsplit(input, indices_or_sections=_GIVEN, *more, sections=_GIVEN, indices=_GIVEN):
+    """Split row-wise, along dim 0 (at least 2-D)."""
+    return _directional_split(input, indices_or_sections, more, sections, indices, "vsplit", 2)
+
+
+@declare()
+def dsplit(input, indices_or_sections=_GIVEN, *more, sections=_GIVEN, indices=_GIVEN):
+    """Split depth-wise, along dim 2 (at least 3-D)."""
+    return _directional_split(input, indices_or_sections, more, sections, indices, "dsplit", 3)
 
 
 @declare(method=False)

@@ -358,6 +358,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         label = "Half" if a.dtype == _dtype.float16 else "BFloat16"
         raise NotImplementedError(f'cdist(): "cdist" not implemented for \'{label}\' (convert '
                                   f"with .float())")
+    if a.dtype != b.dtype and not (a.numel() and b.numel()):
+        b = b.to(a.dtype)  # (an empty operand: PyTorch's kernel checks no dtype, gives x1's)
     if a.dtype != b.dtype:  # no promotion in PyTorch's kernel
         raise RuntimeError(f"cdist(): expected x1 and x2 of one dtype, got {a.dtype} and "
                            f"{b.dtype}; convert one first, e.g. x2.to(x1.dtype)")

@@ -226,14 +226,14 @@ def _max_min(input, dim, keepdim, largest):
     return (return_types.max if largest else return_types.min)(values, wrap(idx.astype(np.int64)))
 
 
-@declare(out=("cast", out_tuple(2, "dim")))
+@declare(out=("cast", out_tuple(2, "dim", largest=True)))
 def max(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)``;
     ``max(x, other)``: elementwise maximum."""
     return _max_min(input, dim, keepdim, True)
 
 
-@declare(out=("cast", out_tuple(2, "dim")))
+@declare(out=("cast", out_tuple(2, "dim", largest=False)))
 def min(input, dim=NO_DIM, keepdim=NO_KEEPDIM):
     return _max_min(input, dim, keepdim, False)
 
@@ -574,8 +574,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def _cum_extreme(input, dim, largest, fn):
-    x = _t(input)
-    d = _dim_in(dim, x.ndim, fn)
+    x = _t(input)  # (PyTorch wraps no dim of an empty input: any int is taken, as 0 here)
+    d = _dim_in(dim, x.ndim, fn) if x.ndim == 0 or x.numel() else 0 * _int_arg(dim, fn, "dim")
     if x.ndim == 0:
         zero = wrap(_const_like(x, np.asarray(0, dtype=np.int64)))
         return getattr(return_types, fn)(x.clone(), zero)

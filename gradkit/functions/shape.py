@@ -381,7 +381,10 @@ def narrow(input, dim, start, length):
     x = _t(input)
     if x.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor; reshape it first")
-    if isinstance(start, Tensor):  # a 0-d tensor start, as PyTorch accepts
+    if isinstance(start, Tensor):  # a 0-d integer tensor start, as PyTorch accepts
+        if start.ndim or start.dtype.kind not in "iu":
+            raise RuntimeError(f"narrow(): start must be an 0-dim integral Tensor, got a "
+                               f"{start.dtype} tensor of shape {tuple(start.shape)}")
         start = start.item()
     start, length = _int_arg(start, "narrow", "start", True), \
         _int_arg(length, "narrow", "length", True)
@@ -505,7 +508,7 @@ def roll(input, shifts, dims=None):
     """Shift elements cyclically by ``shifts`` along ``dims`` (the flattened tensor if None)."""
     x = _t(input)
     shifts_t = _dims_tuple(shifts, "roll", "shifts")
-    if dims is None:
+    if dims is None or (isinstance(dims, (list, tuple)) and not dims):  # ([]: None, as PyTorch)
         if len(shifts_t) != 1:
             raise RuntimeError(f"roll(): with dims=None, shifts must be a single int, got "
                              f"{shifts!r}")

@@ -647,6 +647,10 @@ def _binary_search(s, v, right):
 def bucketize(input, boundaries, *, out_int32=False, right=False):
     """The bucket of each value of ``input`` among the sorted 1-D ``boundaries``: ``i`` with
     ``boundaries[i-1] < x <= boundaries[i]`` (``<= x <`` with ``right=True``)."""
+    if not isinstance(input, (Tensor, int, float, np.number)):  # (the parser's, first)
+        raise TypeError(f"bucketize() received an invalid combination of arguments - got input "
+                        f"of type {type(input).__name__}: it must be a Tensor or a number; "
+                        f"convert it first, e.g. torch.tensor(values)")
     b = _t(boundaries, "boundaries")
     if b.ndim != 1:
         raise RuntimeError(f"bucketize(): boundaries must be 1-D, got shape {tuple(b.shape)}")

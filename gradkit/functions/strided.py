@@ -103,6 +103,12 @@ def _check_geometry(name, size, stride, offset, storage_size, itemsize):
     if any(s < 0 for s in stride):
         raise RuntimeError(f"{name}: Negative strides are not supported at the moment, got "
                            f"strides: {list(stride)}")
+    if any(n < 0 for n in size) and 0 in size:
+        # PyTorch computes no storage size for a size with a 0: it returns a tensor of that
+        # size, which every op then refuses ("Trying to create tensor with negative dimension")
+        raise RuntimeError(f"{name}: Trying to create tensor with negative dimension "
+                           f"{min(size)}: {list(size)}; give sizes >= 0 (PyTorch makes this "
+                           f"tensor because another size is 0, then refuses it in every op)")
     if any(n < 0 for n in size):
         raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
                            f"strides={list(stride)}")

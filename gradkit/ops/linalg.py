@@ -695,11 +695,29 @@ def _svd_b(xp, g, ins, out, aux, needs):
 SVD = Op("LinalgSvd", _svd_f, _svd_b, saves=SAVES_OUTPUT)
 
 
+def _inf_matrices(xp, a):
+    """``(a with its matrices holding an inf zeroed, where they are)``, or ``(a, None)``: where
+    ``a`` holds an inf and no NaN, PyTorch's gesdd returns NaN for those matrices alone (a NaN
+    anywhere raises, in ``_finite_svd``)."""
+    if not a.size or bool(xp.isfinite(a).all()) or bool(xp.isnan(a).any()):
+        return a, None
+    bad = ~xp.isfinite(a).all(axis=(-2, -1))
+    return xp.where(bad[..., None, None], xp.zeros((), dtype=a.dtype), a), bad
+
+
+def _nan_where(xp, r, bad, nd):
+    """``r`` (a result per matrix, ``nd`` trailing dims) with NaN for the matrices ``bad``."""
+    if bad is None:
+        return r
+    fill = complex(xp.nan, xp.nan) if r.dtype.kind == "c" else xp.nan
+    return xp.where(bad.reshape(bad.shape + (1,) * nd), xp.asarray(fill, dtype=r.dtype), r)
+
+
 def _svdvals_f(xp, a):
-    if a.size and not bool(xp.isfinite(a).all()) and not bool(xp.isnan(a).any()):
-        # an inf (and no NaN): PyTorch's gesdd without vectors returns NaN singular values
-        return xp.full(a.shape[:-2] + (min(a.shape[-2:]),), xp.nan, dtype=a.dtype)
-    return _finite_svd(xp, a, compute_uv=False)
+    # an inf (and no NaN): PyTorch's gesdd without vectors returns NaN singular values for
+    # that matrix, the others' as usual
+    a, bad = _inf_matrices(xp, a)
+    return _nan_where(xp, _finite_svd(xp, a, compute_uv=False), bad, 1)
 
 
 def _svdvals_b(xp, g, ins, out, aux, needs):
@@ -792,12 +810,13 @@ def _pinv_f(xp, a, atol, rtol, hermitian):
         tol = xp.maximum(atol, rtol * xp.max(aw, axis=-1, keepdims=True))
         winv = xp.where(aw > tol, 1.0 / xp.where(aw > tol, w, 1.0), 0.0).astype(a.dtype)
         return xp.matmul(v * winv[..., None, :], _mH(xp, v))
+    a, bad = _inf_matrices(xp, a)  # (an inf: NaN for its matrix, as PyTorch's SVD gives)
     u, s, vh = _finite_svd(xp, a, full_matrices=False)
     if s.shape[-1] == 0:
         return xp.zeros(a.shape[:-2] + (a.shape[-1], a.shape[-2]), dtype=a.dtype)
     tol = xp.maximum(atol, rtol * s[..., :1])
     sinv = xp.where(s > tol, 1.0 / xp.where(s > tol, s, 1.0), 0.0).astype(a.dtype)
-    return xp.matmul(_mH(xp, vh) * sinv[..., None, :], _mH(xp, u))
+    return _nan_where(xp, xp.matmul(_mH(xp, vh) * sinv[..., None, :], _mH(xp, u)), bad, 2)
 
 
 def _pinv_b(xp, g, ins, out, aux, needs):

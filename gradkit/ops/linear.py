@@ -108,6 +108,12 @@ LINEAR = Op("Addmm", _linear_f, _linear_b, namer=_linear_name, shown=_linear_sho
 
 
 # ------------------------------------------------------- alpha * (A @ B) for alpha = 0 or +-inf
+def _column_major(a):
+    """Whether the 2-D array ``a`` is laid out by columns (a transposed contiguous matrix)."""
+    flags = getattr(a, "flags", None)
+    return flags is not None and a.ndim == 2 and not flags.c_contiguous and flags.f_contiguous
+
+
 def _scaled_product_f(xp, a, b, alpha, kind):
     # alpha = 0: PyTorch's kernels skip the product (no NaN from inf entries); a non-finite
     # alpha goes into the terms, as its gemm sums alpha * a_ik * b_kj (addmv: onto the sum)
@@ -116,8 +122,10 @@ def _scaled_product_f(xp, a, b, alpha, kind):
             return a[..., :, None] * b[..., None, :] * alpha
         if alpha == 0:
             r = xp.zeros_like(xp.matmul(a, b))
-        else:  # addmv's kernel scales the sum instead
-            r = xp.matmul(a, b) * alpha if kind == "mv" else xp.matmul(a * alpha, b)
+        elif kind == "mv" and not _column_major(a):  # addmv's gemv of a row-major matrix
+            r = xp.matmul(a, b) * alpha  # scales the sums, of a column-major one the columns
+        else:
+            r = xp.matmul(a, b * alpha) if kind == "mv" else xp.matmul(a * alpha, b)
     return r.sum(0) if kind == "bmm" else r
 
 

@@ -29,7 +29,7 @@ from .._backend import namespace_of
 from ..autograd.graph import OUTPUT_COPY_ON_WRITE, SAVES_INPUTS, SAVES_OUTPUT, Op
 
 __all__ = ["ADAPTIVE_MAX_POOL", "AVG_POOL", "AVG_POOL_T", "MAX_POOL", "PICK", "UNPOOL",
-           "avg_divisor", "pool_out_size"]
+           "avg_divisor", "pool_out_size", "window_argmax"]
 
 
 def pool_out_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -124,7 +124,8 @@ def _max_pool_f(xp, x, kernel, stride, padding, dilation, out_hw, box):
 
 
 def _winners(xpad, out, aux):
-    """Which kernel offset (row-major) gave each output: the first one equal to the maximum.
+    """Which kernel offset (row-major) gave each output: the first one equal to the maximum,
+    the last NaN of a window holding one.
 
     Padding is never chosen: a window whose elements are all -inf picks its first element
     inside the input, as PyTorch (the padding's -inf fill equals that maximum too)."""
@@ -138,12 +139,24 @@ def _winners(xpad, out, aux):
     inside[padding[0]:padding[0] + h, padding[1]:padding[1] + w] = True
     for k, sl in enumerate(_offset_slices(kernel, stride, dilation, out_hw)):
         cand = xpad[sl]
-        hit = (cand == out) | (nan & xp.isnan(cand))
-        hit &= inside[sl[1:]]
-        hit &= ~taken
+        hit = (cand == out) & inside[sl[1:]] & ~taken
         which[hit] = k
         taken |= hit
+        # PyTorch's loop keeps every NaN it meets (``val > maxval || isnan(val)``): the last
+        which[nan & xp.isnan(cand) & inside[sl[1:]]] = k
     return which
+
+
+def window_argmax(xp, vals):
+    """The tap PyTorch's max-pooling loops keep along the last axis (``if (val > maxval ||
+    isnan(val))``): the last NaN where the window holds one (a NaN after an inf too), else the
+    first maximum."""
+    first = xp.argmax(vals, axis=-1)
+    if vals.dtype.kind != "f":
+        return first
+    nan = xp.isnan(vals)
+    last_nan = vals.shape[-1] - 1 - xp.argmax(nan[..., ::-1], axis=-1)
+    return xp.where(nan.any(axis=-1), last_nan, first)
 
 
 def _plane_indices(which, aux):
@@ -292,7 +305,7 @@ def _adaptive_max_f(xp, x, out_hw, box):
     for i, (hs, he) in enumerate(adaptive_windows(h, ho)):
         for j, (ws, we) in enumerate(adaptive_windows(w, wo)):
             win = x[:, :, hs:he, ws:we].reshape(n, c, -1)
-            a = xp.argmax(win, axis=-1)
+            a = window_argmax(xp, win)
             idx[:, :, i, j] = (hs + a // (we - ws)) * w + ws + a % (we - ws)
     out = xp.take_along_axis(x.reshape(n, c, h * w), idx.reshape(n, c, -1), axis=2)
     if box is not None:

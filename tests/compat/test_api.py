@@ -401,3 +401,22 @@ def test_pin_memory_without_an_accelerator_as_torch():
     for lib in (torch, gk):
         with pytest.raises(RuntimeError, match="accelerator"):
             lib.tensor([1.0, 2.0]).pin_memory()
+
+
+@pytest.mark.parametrize("arg", ["float", "FloatTensor", "torch.float32", float, int, str, object,
+                                 np.float64, 3, np.dtype("float64")],
+                         ids=lambda a: getattr(a, "__name__", repr(a)))
+def test_tensor_type_refuses_what_names_no_tensor_type_as_torch(arg):
+    # PyTorch: ValueError for a type or name that is no tensor type, TypeError for another
+    # kind (gradkit converted float to float64, str to a NumPy string dtype, 'float' to float32)
+    with pytest.raises(Exception) as te:
+        torch.zeros(2).type(arg)
+    with pytest.raises(type(te.value), match="type"):
+        gk.zeros(2).type(arg)
+
+
+@pytest.mark.parametrize("arg", ["torch.LongTensor", "torch.HalfTensor", "torch.Tensor",
+                                 "torch.DoubleTensor"])
+def test_tensor_type_takes_tensor_type_names_as_torch(arg):
+    assert str(gk.zeros(2).type(arg).dtype)[8:] == str(torch.zeros(2).type(arg).dtype)[6:]
+    assert gk.zeros(2).type(gk.Tensor).dtype == gk.float32

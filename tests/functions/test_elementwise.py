@@ -611,3 +611,36 @@ def test_lerp_casts_a_0d_weight_of_another_dtype_as_torch(torch, wdtype):
         np.testing.assert_allclose(gg.numpy(), tg.numpy(), rtol=1e-3)
     with pytest.raises(RuntimeError, match="weight"):  # a 1-element weight is still checked
         gk.lerp(gk.ones(2), gk.ones(2), gk.ones(1, dtype=gk.float64))
+
+
+# input, end (one dtype), a 0-d weight of another dtype: PyTorch promotes the three with the
+# weight as a 0-d operand (the inputs were kept, or refused unless floating)
+LERP_0D_WEIGHT = [
+    ("bool_0d_float64", "bool", (), "float64"),
+    ("bool_1d_float64", "bool", (3,), "float64"),
+    ("float32_0d_float64", "float32", (), "float64"),
+    ("float32_1d_float64", "float32", (3,), "float64"),
+    ("int64_1d_float32", "int64", (3,), "float32"),
+    ("int64_0d_float16", "int64", (), "float16"),
+    ("float16_1d_float64", "float16", (3,), "float64"),
+]
+
+
+@pytest.mark.parametrize("dt, shape, wdt", [c[1:] for c in LERP_0D_WEIGHT],
+                         ids=[c[0] for c in LERP_0D_WEIGHT])
+def test_lerp_promotes_a_0d_weight_with_its_inputs_as_torch(torch, dt, shape, wdt):
+    vals = {"bool": (np.ones(shape, bool), np.zeros(shape, bool))}.get(
+        dt, (np.full(shape, 1.0), np.full(shape, 3.0)))
+    res = {}
+    for m in (torch, gk):
+        a, b = (m.tensor(v, dtype=getattr(m, dt)) for v in vals)
+        res[m] = m.lerp(a, b, m.tensor(0.3, dtype=getattr(m, wdt)))
+    t, g = res[torch], res[gk]
+    assert dtype_name(g.dtype) == dtype_name(t.dtype)
+    np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
+def test_lerp_of_integers_with_a_0d_integer_weight_is_not_implemented_as_torch(torch):
+    for m in (torch, gk):
+        with pytest.raises(NotImplementedError, match="lerp_kernel_tensor"):
+            m.lerp(m.tensor([1, 2]), m.tensor([3, 4]), m.tensor(1))

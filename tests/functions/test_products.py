@@ -300,3 +300,20 @@ def test_empty_products_of_mixed_or_bool_dtypes_as_torch(torch, fn, dtypes, sa, 
             continue
         results.append((tuple(r.shape), str(r.dtype).split(".")[1], r.double().abs().sum().item()))
     assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("a, b", [((2, 0, 4), (2, 5, 4)), ((2, 3, 4), (2, 0, 4)),
+                                  ((2, 3, 0), (2, 5, 0)), ((0, 3, 4), (0, 5, 4))])
+@pytest.mark.parametrize("dtypes", [("float64", "float32"), ("float32", "float64")])
+def test_cdist_of_an_empty_operand_of_another_dtype_as_torch(torch, a, b, dtypes):
+    # PyTorch checks no dtype when an operand is empty (x1's dtype; gradkit raised; op fuzzer
+    # seed 32), and refuses two dtypes otherwise
+    for p in (1.0, 2.0):
+        r = {m: m.cdist(m.zeros(a, dtype=getattr(m, dtypes[0])),
+                        m.zeros(b, dtype=getattr(m, dtypes[1])), p=p) for m in (torch, gk)}
+        assert tuple(r[gk].shape) == tuple(r[torch].shape)
+        assert str(r[gk].dtype)[8:] == str(r[torch].dtype)[6:]
+        np.testing.assert_array_equal(r[gk].numpy(), r[torch].numpy())
+    with pytest.raises(RuntimeError):
+        gk.cdist(gk.zeros(2, 3, 4, dtype=getattr(gk, dtypes[0])),
+                 gk.zeros(2, 5, 4, dtype=getattr(gk, dtypes[1])))

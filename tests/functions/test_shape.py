@@ -528,3 +528,26 @@ def test_meshgrid_without_indexing_is_ij_and_warns_once_as_torch():
     assert len(msgs) == 1 and msgs[0].startswith(
         "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
         "argument")
+
+
+@pytest.mark.parametrize("start", [[1], [[1]], 1.0, True, [1, 2]], ids=str)
+def test_narrow_refuses_a_start_tensor_but_a_0d_integer_one_as_torch(torch, start):
+    # PyTorch: RuntimeError "start must be an 0-dim integral Tensor" (gradkit took a
+    # one-element tensor and raised TypeError for a float one)
+    for m in (torch, gk):
+        with pytest.raises(RuntimeError, match="0-dim integral"):
+            m.arange(9.0).reshape(3, 3).narrow(0, m.tensor(start), 2)
+        with pytest.raises(RuntimeError, match="0-dim integral"):
+            m.narrow(m.arange(9.0).reshape(3, 3), 0, m.tensor(start), 2)
+    for start in (gk.tensor(1), gk.tensor(1, dtype=gk.uint8)):
+        assert gk.arange(9.0).reshape(3, 3).narrow(0, start, 2).shape == (2, 3)
+
+
+def test_roll_with_empty_dims_rolls_the_flattened_tensor_as_torch(torch):
+    for m in (torch, gk):
+        x = m.arange(9.0).reshape(3, 3)
+        assert x.roll(2, []).tolist() == x.roll(2).tolist() == m.roll(x, (2,), ()).tolist()
+        with pytest.raises(RuntimeError):
+            x.roll((2, 1), [])
+    assert gk.arange(9.0).reshape(3, 3).roll(2, []).tolist() == \
+        torch.arange(9.0).reshape(3, 3).roll(2, []).tolist()

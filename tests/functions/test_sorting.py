@@ -468,3 +468,17 @@ def test_histc_float16_overflowing_step_counts_the_exact_bin():
     # (x - min) * bins overflows float16 (PyTorch's kernel then converts inf to an integer)
     a = gk.tensor([-200.0, -100.0, 0.0, 100.0, 200.0], dtype=gk.float16)
     assert gk.histc(a, 199).tolist() == gk.histc(a.float(), 199).tolist()
+
+
+def test_bucketize_refuses_a_list_input_before_its_boundaries_as_torch(torch):
+    # PyTorch's parser refuses a list input (TypeError) before the kernel checks the
+    # boundaries; gradkit raised the boundaries' RuntimeError (op fuzzer seed 34)
+    for m in (torch, gk):
+        b0 = m.tensor(6, dtype=m.uint8)
+        with pytest.raises(TypeError):
+            m.bucketize([[1.0, 2.0]], b0, out=m.empty(0, dtype=m.int64))
+        with pytest.raises(TypeError):
+            m.bucketize([1.0, 2.0], m.tensor([1.0, 2.0]))
+        with pytest.raises(RuntimeError):
+            m.bucketize(1.0, b0)
+    assert gk.bucketize(1.5, gk.tensor([1.0, 2.0])).item() == 1

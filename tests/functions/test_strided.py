@@ -138,3 +138,18 @@ def test_range_warns_and_writes_out():
         out = gk.empty(0)
         r = gk.range(0, 3, out=out)
     assert r is out and out.tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("size", [(0, -1), (-1, 0), (2, 0, -3)])
+def test_as_strided_refuses_a_negative_size_beside_a_zero_one(torch, size):
+    # PyTorch returns a tensor of that size, refused by every later op with this RuntimeError;
+    # gradkit raises it at once (it said "Storage size calculation overflowed")
+    t = torch.arange(6.0).as_strided(size, (1,) * len(size))
+    with pytest.raises(RuntimeError, match="negative dimension"):
+        t.clone()
+    for fn in (lambda m: m.arange(6.0).as_strided(size, (1,) * len(size)),
+               lambda m: m.as_strided(m.arange(6.0), size, (1,) * len(size)),
+               lambda m: m.arange(6.0).as_strided_(size, (1,) * len(size)),
+               lambda m: m.empty_strided(size, (1,) * len(size))):
+        with pytest.raises(RuntimeError, match="Trying to create tensor with negative dimension"):
+            fn(gk)

@@ -309,6 +309,9 @@ def _op_face(lib, case, args, kwargs):
     name, face, s = case.name, case.face, case.sample
     d = decl(name)
     if d.kind == "surface":  # a function outside the registry (surface_cases.py)
+        if face == "out":  # (a linalg function: one out tensor, or a tuple of them)
+            o = _out_tensors(lib, case, d.out_dtypes)
+            return _surface().resolve(lib, name)(*args, out=o, **kwargs), o
         if lib is torch and s is not None and s.torch is not None:
             return s.torch(torch)(*args, **kwargs)
         return _surface().resolve(lib, name)(*args, **kwargs)
@@ -347,6 +350,19 @@ def _op_face(lib, case, args, kwargs):
 
 def _out_dtype(lib, case):
     return getattr(lib, case.out_dtype)
+
+
+def _out_tensors(lib, case, dtypes):
+    """Empty out tensors of ``dtypes`` (``surface_cases.LINALG_OUT``): one, or a tuple."""
+    def one(dt):
+        if dt == "x":
+            return lib.empty(0, dtype=_out_dtype(lib, case))
+        if dt == "complex":
+            cx = "complex128" if case.out_dtype in ("float64", "complex128") else "complex64"
+            return lib.empty(0, dtype=getattr(lib, cx))
+        return lib.empty(0, dtype=getattr(lib, dt))
+    outs = tuple(one(dt) for dt in dtypes)
+    return outs[0] if len(outs) == 1 else outs
 
 
 OPERATORS = {
@@ -1320,6 +1336,12 @@ ALLOW = [
      and any(isinstance(a, Arr) and a.layout != "c" for a in c.args),
      "gradkit tensors keep no view/base relation (no _is_view), so detach_ cannot tell a view "
      "and detaches it where PyTorch refuses views"),
+    (lambda c, k, d: k == "missing" and c.kind == "op" and c.name in ("as_strided", "as_strided_")
+     and "Trying to create tensor with negative dimension" in d,
+     "torch 2.13's as_strided computes no storage size for a size holding a 0, so a negative "
+     "size beside it (e.g. (0, -1)) makes a tensor of that size, which every later op refuses "
+     "(clone, +, .numpy(): 'Trying to create tensor with negative dimension'); gradkit raises "
+     "that RuntimeError at as_strided"),
     (lambda c, k, d: k == "missing" and c.kind == "op"
      and c.name in {"grid_sampler", "grid_sampler_2d", "grid_sampler_3d"}
      and d.startswith("ValueError: grid_sampler: interpolation_mode must be 0, 1 or 2"),
@@ -1736,17 +1758,19 @@ def main(argv=None):
     return print_report(counts, findings, a.show, "op")
 
 
-def print_report(counts, findings, show, what):
+def print_report(counts, findings, show, what, name_of=None):
     """The CLI's report: the findings of the classes in ``show`` (comma-separated), the count
-    per class, and the failing and missing cases by class and ``what`` (op or function)."""
+    per class, and the failing and missing cases by class and ``what`` (op or function; the
+    name ``name_of(case, detail)`` gives, the case's own by default)."""
     show = set(show.split(","))
     for i, cls, case, detail in findings:
         if cls in show:
             print(f"[{i}] {cls}: {case}\n      {detail}")
     print(dict(sorted(counts.items())))
-    by = Counter((k, c.name) for _, k, c, _ in findings if k != "missing")
+    name_of = name_of or (lambda c, d: c.name)
+    by = Counter((k, name_of(c, d)) for _, k, c, d in findings if k != "missing")
     print(f"failing by class and {what}:", dict(sorted(by.items())))
-    miss = Counter(c.name for _, k, c, _ in findings if k == "missing")
+    miss = Counter(name_of(c, d) for _, k, c, d in findings if k == "missing")
     print(f"missing by {what}:", dict(miss.most_common()))
     return 0
 

@@ -330,7 +330,9 @@ def main(argv=None):
         print(cls, detail, f"(allowed: {why})" if why else "")
         return 0
     counts, findings = run(a.seed, a.cases, a.start, progress=True)
-    return fz.print_report(counts, findings, a.show, "call")
+    # (by the call that diverged, as the CI test's open list, not the sequence's first call)
+    return fz.print_report(counts, findings, a.show, "call",
+                           lambda c, d: diverged_call(d) or c.name)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@
 functions live outside the registry (``gradkit.linalg``, ``gradkit.fft``, ``gradkit.factories``)
 and have no sample there. Each sample here names its function with its namespace
 (``"linalg.solve"``, ``"fft.rfft"``, ``"hann_window"``) and is mutated and judged like a
-registry op's (function face only: these have no method, in-place or ``out=`` face in
-gradkit). ``SURFACE`` maps each name to its declaration stand-in (``SurfaceDecl``).
+registry op's (function face only: these have no method or in-place face; the linalg
+functions with PyTorch's ``out=`` form also get that face, ``LINALG_OUT``). ``SURFACE`` maps
+each name to its declaration stand-in (``SurfaceDecl``).
 
 Not drawn, each with its reason (``NOT_DRAWN``).
 """
@@ -216,11 +217,33 @@ NOT_DRAWN = {
 }
 
 
+# the torch.linalg functions with an out= form (gradkit/_linalg/out.py) -> the dtypes of their
+# out tensors: "x" the case's out dtype (the input's, or a random one), "complex" its complex
+# type, or a fixed dtype (pivots, infos, ranks); one entry per tensor of a tuple result
+LINALG_OUT = {
+    "cholesky_ex": ("x", "int32"), "eig": ("complex", "complex"), "eigh": ("x", "x"),
+    "eigvals": ("complex",), "inv_ex": ("x", "int32"), "lstsq": ("x", "x", "int64", "x"),
+    "lu": ("x", "x", "x"), "lu_factor": ("x", "int32"), "lu_factor_ex": ("x", "int32", "int32"),
+    "qr": ("x", "x"), "slogdet": ("x", "x"), "solve_ex": ("x", "int32"), "svd": ("x", "x", "x"),
+}
+
+
+def linalg_out_dtypes(name):
+    """The out dtypes of ``name`` (``"linalg.inv"``), or None where it has no out= form."""
+    from gradkit._linalg.out import OUT_RULES
+
+    short = name.split(".", 1)[1] if name.startswith("linalg.") else None
+    if short is None or short not in OUT_RULES["same"] + OUT_RULES["cast"]:
+        return None
+    return LINALG_OUT.get(short, ("x",))
+
+
 class SurfaceDecl:
-    """A stand-in for a registry ``Declaration``: one function face, no method/in-place/out."""
+    """A stand-in for a registry ``Declaration``: one function face (and ``out=`` for the
+    linalg functions that have it), no method or in-place face."""
 
     __slots__ = ("aliases", "differentiable", "function", "impl", "inplace", "kind", "method",
-                 "name", "out")
+                 "name", "out", "out_dtypes")
 
     def __init__(self, name, differentiable):
         self.name = name
@@ -229,7 +252,8 @@ class SurfaceDecl:
         self.function = True
         self.method = False
         self.inplace = None
-        self.out = False
+        self.out_dtypes = linalg_out_dtypes(name)
+        self.out = self.out_dtypes is not None
         self.aliases = ()
         self.differentiable = differentiable
 

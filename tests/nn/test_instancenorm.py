@@ -111,3 +111,41 @@ def test_half_statistics_in_float32_as_torch():
                                              bias=torch.tensor(b))
     assert got.dtype == gk.float16
     np.testing.assert_allclose(got.float().numpy(), want.float().numpy(), rtol=1e-3, atol=1e-3)
+
+
+# an empty input (no samples, channels or positions): PyTorch's batch norm of it checks no
+# channel counts and gives input * weight[0] + bias[0]; its running statistics stay unless the
+# batch is empty (gradkit refused the counts, a spatial size 0, and wrote NaN statistics)
+EMPTY_CASES = {
+    "no_channels_weight_of_3": ((2, 0, 5), 3, 3, None),
+    "no_positions_weight_of_3": ((2, 2, 0), 3, 3, None),
+    "no_positions_stats": ((2, 3, 0), 3, 3, 3),
+    "no_channels_stats_of_3": ((2, 0, 5), 3, None, 3),
+    "no_channels_weight_empty": ((2, 0, 5), 0, 0, None),
+    "no_samples_weight": ((0, 3, 5), 3, None, None),
+    "no_samples_stats": ((0, 3, 5), None, None, 3),
+    "no_positions_stats_of_5": ((2, 3, 0), None, None, 5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY_CASES))
+def test_instance_norm_of_an_empty_input_as_torch(torch, name):
+    shape, nw, nb, ns = EMPTY_CASES[name]
+    out = {}
+    for m in (torch, gk):
+        x = m.zeros(shape, requires_grad=True)
+        w = None if nw is None else m.arange(1.0, nw + 1, dtype=m.float64).requires_grad_()
+        b = None if nb is None else m.ones(nb, requires_grad=True)
+        rm, rv = (None, None) if ns is None else (m.ones(ns), m.full((ns,), 2.0))
+        try:
+            y = m.nn.functional.instance_norm(x, rm, rv, weight=w, bias=b)
+        except Exception as e:  # noqa: BLE001 (compared by type below)
+            out[m] = type(e).__name__
+            continue
+        y.sum().backward()
+        out[m] = (tuple(y.shape), str(y.dtype).split(".")[-1], type(y.grad_fn).__name__,
+                  tuple(x.grad.shape), None if w is None else w.grad.tolist(),
+                  None if b is None else b.grad.tolist(),
+                  None if rm is None else [np.nan_to_num(s.numpy(), nan=-7.0).tolist()
+                                           for s in (rm, rv)])
+    assert out[gk] == out[torch]

@@ -409,3 +409,37 @@ def test_max_pool_padding_is_checked_against_the_undilated_kernel(torch, name, x
     for lib in (gk, torch):
         with pytest.raises(RuntimeError, match="half of kernel size"):
             getattr(lib.nn.functional, name)(lib.ones(x), 3, padding=2, dilation=2)
+
+
+NAN_WINDOWS = {
+    "max_pool1d": lambda m, x: m.nn.functional.max_pool1d(x.reshape(1, 2, 12), 6, 3,
+                                                          return_indices=True),
+    "max_pool2d": lambda m, x: m.nn.functional.max_pool2d(x.reshape(1, 2, 3, 4), (2, 3), 1, 1,
+                                                          return_indices=True),
+    "max_pool2d_channels_last": lambda m, x: m.nn.functional.max_pool2d(
+        x.reshape(1, 2, 3, 4).contiguous(memory_format=m.channels_last), 2, return_indices=True),
+    "max_pool3d": lambda m, x: m.nn.functional.max_pool3d(x.reshape(1, 2, 2, 2, 3), (2, 2, 2),
+                                                          1, return_indices=True),
+    "adaptive_max_pool1d": lambda m, x: m.nn.functional.adaptive_max_pool1d(
+        x.reshape(1, 2, 12), 3, return_indices=True),
+    "adaptive_max_pool2d": lambda m, x: m.nn.functional.adaptive_max_pool2d(
+        x.reshape(1, 2, 3, 4), (2, 2), return_indices=True),
+    "adaptive_max_pool3d": lambda m, x: m.nn.functional.adaptive_max_pool3d(
+        x.reshape(1, 2, 2, 2, 3), 1, return_indices=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAN_WINDOWS))
+def test_max_pooling_keeps_the_last_nan_of_a_window_as_torch(torch, name):
+    # PyTorch's loops keep every NaN they meet (val > maxval || isnan(val)): the last NaN of a
+    # window is its index and takes the gradient (gradkit took the first)
+    a = np.random.default_rng(7).standard_normal(24)
+    a[[1, 3, 6, 7, 10, 14, 17, 22]] = np.nan
+    res = {}
+    for m in (torch, gk):
+        x = m.tensor(a, requires_grad=True)
+        out, idx = NAN_WINDOWS[name](m, x)
+        out.backward(m.ones_like(out))
+        res[m] = (idx.numpy(), x.grad.numpy(), np.isnan(out.detach().numpy()))
+    for g, t in zip(res[gk], res[torch]):
+        np.testing.assert_array_equal(g, t)

@@ -109,3 +109,30 @@ def test_one_node_per_step_and_dtype_error():
         cell(gk.randn(4, 2, dtype=gk.float64))
     with pytest.raises(RuntimeError, match="GRUCell: hx dtype"):
         nn.GRUCell(2, 3)(gk.randn(4, 2), gk.zeros(4, 3, dtype=gk.float64))
+
+
+@pytest.mark.parametrize("name", ["rnn_tanh_cell", "rnn_relu_cell", "gru_cell", "lstm_cell"])
+@pytest.mark.parametrize("dx, dh", [("float64", "float16"), ("float16", "float64"),
+                                    ("float32", "float64")])
+def test_cells_of_an_input_and_hidden_state_of_two_dtypes_as_torch(name, dx, dh):
+    # PyTorch's cells add the input gates into the hidden gates in place (their dtype), the
+    # GRU's output promotes; each product alone is of one dtype. gradkit refused any dtype
+    # other than the input's (op fuzzer seed 34: rnn_relu_cell of float64 input, float16 hx)
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    g = {"lstm_cell": 4, "gru_cell": 3}.get(name, 1)
+    arrays = [rng.standard_normal(s) for s in ((3, 4), (3, 5), (3, 5), (g * 5, 4), (g * 5, 5),
+                                                (g * 5,), (g * 5,))]
+    res = {}
+    for m in (torch, gk):
+        x, h, c, wi, wh, bi, bh = (m.tensor(a, dtype=getattr(m, d)) for a, d in
+                                   zip(arrays, (dx, dh, dh, dx, dh, dx, dh)))
+        out = getattr(m, name)(x, (h, c) if name == "lstm_cell" else h, wi, wh, bi, bh)
+        res[m] = out if isinstance(out, tuple) else (out,)
+    for t, o in zip(res[torch], res[gk]):
+        assert str(o.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+        np.testing.assert_allclose(o.double().numpy(), t.double().numpy(), rtol=1e-6, atol=1e-6)
+    h32 = gk.tensor(arrays[1], dtype=gk.float32)  # (a product of two dtypes: refused)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        getattr(gk, name)(gk.tensor(arrays[0]), (h32, h32) if name == "lstm_cell" else h32,
+                          gk.tensor(arrays[3]), gk.tensor(arrays[4]))

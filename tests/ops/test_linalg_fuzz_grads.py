@@ -233,3 +233,42 @@ def test_cross_checks_dim_before_broadcasting():
     a, b = np.zeros((0, 3)), np.ones((4, 3))
     _error(lambda lib: lib.tensor(a).cross(lib.tensor(b), dim=2))  # IndexError in both
     _error(lambda lib: lib.linalg.cross(lib.tensor(a), lib.tensor(b), dim=-3))
+
+
+@pytest.mark.parametrize("alpha", [INF, -INF])
+@pytest.mark.parametrize("layout", ["rows", "columns"])
+def test_addmv_infinite_alpha_by_the_matrix_layout_as_torch(alpha, layout):
+    # PyTorch's gemv scales the sums of a row-major matrix (+-inf) but the columns of a
+    # column-major one (infinities of both signs: NaN); gradkit scaled the sums of both
+    rng = np.random.default_rng(6)
+    x, a, v = rng.standard_normal(3), rng.standard_normal((3, 4)), rng.standard_normal(4)
+
+    def fn(lib, x, a, v):
+        m = a if layout == "rows" else a.t().contiguous().t()
+        return lib.addmv(x, m, v, beta=0.0, alpha=alpha)
+
+    _same(fn, x, a, v, grad=False)
+
+
+@pytest.mark.parametrize("shape, dim", [((0, 4), None), ((0, 4), 0), ((0, 4), 1), ((3, 0), -1)])
+def test_vector_norm_of_nothing_with_a_nan_ord_as_torch(shape, dim):
+    # PyTorch's norm of no elements is 0 for a NaN ord too (gradkit gave NaN)
+    _same(lambda lib, x: lib.linalg.vector_norm(x, NAN, dim), np.zeros(shape))
+    _same(lambda lib, x: lib.linalg.vector_norm(x, NAN), np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("fn", ["svdvals", "pinv", "pinv_complex", "pinverse", "matrix_rank",
+                                "cond"])
+def test_svd_of_a_batch_with_an_inf_matrix_as_torch(fn):
+    # PyTorch's gesdd gives NaN for a matrix holding an inf (no NaN) and the others' values;
+    # gradkit's pinv raised LinAlgError and its svdvals made the whole batch NaN (fuzz seeds
+    # 32-34: pinverse)
+    a = np.random.default_rng(8).standard_normal((3, 3, 4))
+    a[0, 0, 1], a[2, 1, 2] = INF, -INF
+    call = {"svdvals": lambda lib, x: lib.linalg.svdvals(x),
+            "pinv": lambda lib, x: lib.linalg.pinv(x),
+            "pinv_complex": lambda lib, x: lib.view_as_real(lib.linalg.pinv(x.to(lib.complex128))),
+            "pinverse": lambda lib, x: lib.pinverse(x),
+            "matrix_rank": lambda lib, x: lib.linalg.matrix_rank(x).double(),
+            "cond": lambda lib, x: lib.linalg.cond(x)}[fn]
+    _same(call, a, grad=False)

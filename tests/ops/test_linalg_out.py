@@ -150,3 +150,20 @@ def test_no_out_where_pytorch_has_none(name):
         getattr(torch.linalg, name)(x, out=torch.empty(0))
     with pytest.raises(TypeError):
         getattr(gradkit.linalg, name)(gradkit.randn(3, 3), out=gradkit.empty(0))
+
+
+@pytest.mark.parametrize("n", list(range(-9, 10)) + [16, 17, -32])
+def test_matrix_power_out_dtype_rule_by_power_as_torch(n):
+    # PyTorch copies n = 0, 1 and powers of two above 2 into out (a float32 out of a float64
+    # result is taken) but writes the others with matmul/inv's out= (the result's dtype only);
+    # gradkit asked for the result's dtype for every n (op fuzzer's linalg out= cases, seed 33)
+    outcome = {}
+    for m in (torch, gradkit):
+        x = m.eye(3, dtype=m.float64) * 2
+        out = m.empty(0)
+        try:
+            m.linalg.matrix_power(x, n, out=out)
+            outcome[m] = ("ok", out.tolist())
+        except RuntimeError:
+            outcome[m] = ("RuntimeError",)
+    assert outcome[gradkit] == outcome[torch]

@@ -679,13 +679,47 @@ def _cell_args(name, input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
                                f"expected {want}")
     if name == "gru_cell":
         weight_rows()
-    # (an LSTM's cell state only enters elementwise products, which promote)
-    for what, t in (("hx", hs[0]), ("w_ih", w_ih), ("w_hh", w_hh), ("b_ih", b_ih),
-                    ("b_hh", b_hh)):
-        if t is not None and t.dtype != x.dtype:
+    # each product is of one dtype (the hidden one first, as PyTorch's cells compute it
+    # first); floating products of two dtypes combine as PyTorch's (``_mixed_cell``); an
+    # LSTM's cell state only enters elementwise products, which promote
+    h = hs[0] if hs[0] is not None and _floating(hs[0]) and _floating(x) else x
+    for what, t, ref, label in (("w_hh", w_hh, h, "hx"), ("b_hh", b_hh, h, "hx"),
+                                ("hx", hs[0], h, "input"), ("w_ih", w_ih, x, "input"),
+                                ("b_ih", b_ih, x, "input")):
+        if t is not None and t.dtype != ref.dtype:
             raise RuntimeError(f"{name}: self and mat2 must have the same dtype, but got "
-                               f"{t.dtype} ({what}) and {x.dtype} (input)")
+                               f"{t.dtype} ({what}) and {ref.dtype} ({label})")
     return x
+
+
+def _floating(t):
+    return t.dtype.is_floating_point or t.dtype.is_complex
+
+
+def _mixed_cell(name, x, hx, w_ih, w_hh, b_ih, b_hh):
+    """A cell whose input and hidden products differ in dtype, in PyTorch's steps: the hidden
+    gates ``linear(hx, w_hh, b_hh)`` take the input gates in place (in their dtype), then the
+    nonlinearities; the GRU's new gate and output promote (RNN.cpp's cells)."""
+    from ... import _dtype
+    from .linear import linear
+
+    h = hx[0] if name == "lstm_cell" else hx
+    hg, ig = linear(h, w_hh, b_hh), linear(x, w_ih, b_ih)
+    common = _dtype.promote_types(hg.dtype, ig.dtype)
+    if name == "gru_cell":
+        hr, hz, hn = _F.chunk(hg, 3, 1)
+        ir, iz, i_n = _F.chunk(ig, 3, 1)
+        r = _F.sigmoid((hr.to(common) + ir.to(common)).to(hg.dtype))
+        z = _F.sigmoid((hz.to(common) + iz.to(common)).to(hg.dtype))
+        n = _F.tanh(i_n + hn * r)
+        return (h - n) * z + n
+    gates = (hg.to(common) + ig.to(common)).to(hg.dtype)
+    if name != "lstm_cell":
+        return _F.tanh(gates) if name == "rnn_tanh_cell" else _F.relu(gates)
+    i, f, g, o = _F.chunk(gates, 4, 1)
+    fc = _F.sigmoid(f) * hx[1]
+    c = fc + (_F.sigmoid(i) * _F.tanh(g)).to(fc.dtype)
+    return _F.sigmoid(o) * _F.tanh(c), c
 
 
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
@@ -693,6 +727,8 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     if not isinstance(hx, (tuple, list)) or len(hx) != 2:
         raise RuntimeError("lstm_cell: hx must be a pair (h, c) of tensors")
     x = _cell_args("lstm_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
+    if hx[0] is not None and hx[0].dtype != x.dtype:
+        return _mixed_cell("lstm_cell", x, hx, w_ih, w_hh, b_ih, b_hh)
     h, c = _R.lstm_cell(x, hx[0], hx[1], w_ih, w_hh, b_ih, b_hh)
     return h, c
 
@@ -700,18 +736,24 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """``torch.gru_cell``: one GRU step."""
     x = _cell_args("gru_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
+    if hx is not None and hx.dtype != x.dtype:
+        return _mixed_cell("gru_cell", x, hx, w_ih, w_hh, b_ih, b_hh)
     return _R.gru_cell(x, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """``torch.rnn_tanh_cell``: ``tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
     x = _cell_args("rnn_tanh_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
+    if hx is not None and hx.dtype != x.dtype:
+        return _mixed_cell("rnn_tanh_cell", x, hx, w_ih, w_hh, b_ih, b_hh)
     return _R.rnn_cell(x, hx, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh")
 
 
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """``torch.rnn_relu_cell``: ``relu(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
     x = _cell_args("rnn_relu_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
+    if hx is not None and hx.dtype != x.dtype:
+        return _mixed_cell("rnn_relu_cell", x, hx, w_ih, w_hh, b_ih, b_hh)
     return _R.rnn_cell(x, hx, w_ih, w_hh, b_ih, b_hh, nonlinearity="relu")
 
 

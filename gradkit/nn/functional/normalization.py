@@ -629,7 +629,7 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
                   optional=("running_mean", "running_var", "weight", "bias"))
     x = input
     d = math.prod(x.shape[2:])
-    if spatial_check and use_input_stats and d <= 1:  # first (0-d and 1-D inputs too)
+    if spatial_check and use_input_stats and d == 1:  # first (0-d and 1-D inputs too)
         raise ValueError(f"instance_norm(): Expected more than 1 spatial element when training, "
                          f"got input of shape {tuple(x.shape)}")
     if not use_input_stats and (running_mean is None or running_var is None):
@@ -639,15 +639,14 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
         raise IndexError(f"instance_norm(): Dimension out of range: expected an input of shape "
                          f"(N, C, *), got shape {tuple(x.shape)}")
     n, c = x.shape[0], x.shape[1]
-    if n == 0 and (weight is not None or bias is not None):
-        raise IndexError(f"instance_norm(): select(): index 0 out of range for tensor of size "
-                         f"[0] at dimension 0 (an empty batch, shape {tuple(x.shape)}, with an "
-                         f"affine weight or bias)")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.ndim > 1:  # (PyTorch repeats them once per sample)
             raise RuntimeError(f"instance_norm(): Number of dimensions of repeat dims can not "
                                f"be smaller than number of dimensions of tensor: the {name} "
                                f"must be 1-D ({c},), got shape {tuple(t.shape)}")
+    if x.numel() == 0:
+        return _empty_instance_norm(x, n, c, weight, bias, running_mean, running_var,
+                                    use_input_stats)
     _check_channel_params("instance_norm", x, c, weight=weight, bias=bias,
                           running_mean=running_mean, running_var=running_var)
     weight, bias = _channel_vector(weight, c), _channel_vector(bias, c)
@@ -678,18 +677,44 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
         if bias is not None:
             y = y + bias.reshape(bshape)
     if running_mean is not None or running_var is not None:
-        arr = x._data.reshape(n, c, d)
-        if n == 0 or d == 0:  # no statistics: NaN, as torch's
-            mean = var = namespace_of(arr).full((c,), np.nan, dtype=arr.dtype)
-        else:
-            mean = arr.mean(axis=(0, 2))
-            var = arr.var(axis=2, ddof=1).mean(axis=0) if d > 1 else \
-                namespace_of(arr).full((c,), np.nan, dtype=arr.dtype)
+        arr = x._data.reshape(n, c, d)  # (an empty input returned above)
+        mean = arr.mean(axis=(0, 2))
+        var = arr.var(axis=2, ddof=1).mean(axis=0) if d > 1 else \
+            namespace_of(arr).full((c,), np.nan, dtype=arr.dtype)
         if running_mean is not None:
             _update_running(running_mean, mean, momentum)
         if running_var is not None:
             _update_running(running_var, var, momentum)
     return y
+
+
+def _empty_instance_norm(x, n, c, weight, bias, running_mean, running_var, use_input_stats):
+    """``instance_norm`` of an empty input as PyTorch's: its batch norm of an empty input checks
+    no channel counts and gives the input times the per-sample repeated weight's first element
+    plus the bias's (IndexError where that has none); with ``use_input_stats`` the running
+    statistics are rewritten from their ``(N, C)`` view: unchanged, NaN for an empty batch."""
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() * n == 0:
+            raise IndexError(f"instance_norm(): select(): index 0 out of range for tensor of "
+                             f"size [0] at dimension 0: the {name} repeated per sample is "
+                             f"empty (input of shape {tuple(x.shape)}, {name} of shape "
+                             f"{tuple(t.shape)})")
+    y = x.clone()
+    if weight is not None:
+        y = y * weight.reshape(-1)[0]
+    if bias is not None:
+        y = y + bias.reshape(-1)[0]
+    stats = [t for t in (running_mean, running_var) if t is not None] if use_input_stats else []
+    for name, t in zip(("running_mean", "running_var"), stats):
+        if t.numel() != c:
+            raise RuntimeError(f"instance_norm(): shape '[{n}, {c}]' is invalid for input of "
+                               f"size {t.numel() * n}: {name} should contain {c} elements (an "
+                               f"input of shape {tuple(x.shape)}), got {t.numel()}")
+    for t in stats:
+        if n == 0:  # (the mean over no samples)
+            t._data[...] = np.nan
+            t._vc[0] += 1
+    return y.view(tuple(x.shape))
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,

@@ -639,13 +639,8 @@ def _slices_2d(x):
 
 
 def _window_argmax(vals):
-    """The tap PyTorch's max-pooling loops keep along the last axis (``if (val > maxval ||
-    isnan(val))``): the last NaN where the window holds one (a NaN after an inf too), else the
-    first maximum."""
-    nan = np.isnan(vals)
-    k = vals.shape[-1]
-    last_nan = k - 1 - np.argmax(nan[..., ::-1], axis=-1)
-    return np.where(nan.any(axis=-1), last_nan, np.argmax(vals, axis=-1))
+    """``window_argmax`` of host values (see ``ops/pooling.py``)."""
+    return P.window_argmax(np, vals)
 
 
 def _depth_max(y, idx, ok, hw_idx, plane, return_indices):
