@@ -295,9 +295,14 @@ def to_dtype(d) -> dtype:
         raise TypeError(f"expected a dtype such as gradkit.float32, got {type(d).__name__} "
                         f"({d!r})")
     try:
-        return of(np.dtype(d))
+        npd = np.dtype(d)
     except TypeError:
         raise TypeError(f"expected a dtype such as gradkit.float32, got {d!r}") from None
+    if npd.kind in "OUSMm":  # NumPy makes an object (or text, time) dtype of any class, e.g.
+        # the Tensor class itself: no tensor dtype; PyTorch's TypeError, not an object array
+        raise TypeError(f"expected a dtype such as gradkit.float32, got the class "
+                        f"{getattr(d, '__qualname__', d)!s}, which is not a dtype")
+    return of(npd)
 
 
 def _category(d) -> _pyint:

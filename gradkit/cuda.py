@@ -174,4 +174,9 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module("gradkit.amp.cuda")
+    if name.endswith("Tensor"):  # the legacy types: torch.cuda.FloatTensor, ...
+        from .compat._api import CUDA_TENSOR_TYPES
+
+        if name in CUDA_TENSOR_TYPES:
+            return CUDA_TENSOR_TYPES[name]
     raise AttributeError(f"module 'gradkit.cuda' has no attribute {name!r}")

@@ -173,13 +173,22 @@ def type_name(t) -> str:
 
 
 class _TensorType(type):
-    """The metaclass of the legacy types: ``isinstance(x, LongTensor)`` is "a CPU int64 Tensor"."""
+    """The metaclass of the legacy types: ``isinstance(x, LongTensor)`` is "a CPU int64 Tensor",
+    ``isinstance(x, torch.cuda.LongTensor)`` "a CUDA int64 Tensor"."""
 
     def __instancecheck__(cls, obj):
-        return isinstance(obj, Tensor) and obj.dtype == cls.dtype and not obj.is_cuda
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype and obj.is_cuda == cls.is_cuda
 
     def __call__(cls, *args, device=None):
         dtype = cls.dtype
+        if cls.is_cuda:
+            from .. import cuda
+
+            if not cuda.is_available():  # PyTorch's TypeError, at the call (the name is usable)
+                raise TypeError(
+                    f"type {_legacy_name(cls)} not available: CUDA is not usable here (gradkit "
+                    f"needs CuPy and an NVIDIA GPU); use torch.{cls.__name__} or device='cpu'")
+            device = "cuda" if device is None else device
         if len(args) == 0:
             return _factories.empty(0, dtype=dtype, device=device)
         if len(args) == 1 and isinstance(args[0], Tensor):
@@ -187,7 +196,7 @@ class _TensorType(type):
             if src.dtype != dtype:
                 raise TypeError(f"{cls.__name__}(): expected {_TYPE_NAMES[dtype.name]} "
                                 f"(got {_TYPE_NAMES.get(src.dtype.name, src.dtype)})")
-            return src.view(src.shape)
+            return src.view(src.shape) if device is None else src.to(device)
         if all(isinstance(a, (builtins.int, np.integer)) and not isinstance(a, builtins.bool)
                for a in args):
             return _factories.empty(tuple(builtins.int(a) for a in args), dtype=dtype,
@@ -200,13 +209,20 @@ class _TensorType(type):
                         f"tensor; got {tuple(type(a).__name__ for a in args)}")
 
     def __repr__(cls):
+        if cls.is_cuda:
+            return f"<class '{_legacy_name(cls)}'>"
         return f"<class '{cls.__module__}.{cls.__qualname__}'>"  # torch.X under gradkit run
 
 
-def _legacy(name: str, dtype) -> type:
-    cls = _TensorType(name, (), {"dtype": dtype, "is_cuda": False, "is_sparse": False,
-                                 "__doc__": f"PyTorch's legacy ``torch.{name}`` ({dtype})."})
-    _BY_NAME[f"torch.{name}"] = cls
+def _legacy_name(cls) -> str:
+    return f"torch.cuda.{cls.__name__}" if cls.is_cuda else f"torch.{cls.__name__}"
+
+
+def _legacy(name: str, dtype, cuda: bool = False) -> type:
+    where = "torch.cuda" if cuda else "torch"
+    cls = _TensorType(name, (), {"dtype": dtype, "is_cuda": cuda, "is_sparse": False,
+                                 "__doc__": f"PyTorch's legacy ``{where}.{name}`` ({dtype})."})
+    _BY_NAME[f"{where}.{name}"] = cls
     return cls
 
 
@@ -219,12 +235,18 @@ ShortTensor = _legacy("ShortTensor", _dtype.int16)
 CharTensor = _legacy("CharTensor", _dtype.int8)
 ByteTensor = _legacy("ByteTensor", _dtype.uint8)
 BoolTensor = _legacy("BoolTensor", _dtype.bool)
+# torch.cuda.FloatTensor, ...: nameable without a GPU (``T = torch.cuda.FloatTensor``, isinstance
+# tests); making one needs CUDA. gradkit.cuda serves them from this table.
+CUDA_TENSOR_TYPES = {cls.__name__: _legacy(cls.__name__, cls.dtype, cuda=True)
+                     for cls in (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,
+                                 ShortTensor, CharTensor, ByteTensor, BoolTensor)}
 
 
 @tensor_method("type")
 def _type(self, dtype=None, non_blocking=False, **kwargs):
     """``x.type()``: PyTorch's type string (``'torch.FloatTensor'``); ``x.type(T)`` converts to
-    a dtype, a legacy type (``torch.LongTensor``) or a type string."""
+    a dtype, a legacy type (``torch.LongTensor``, ``torch.cuda.FloatTensor``), its name, or
+    ``torch.Tensor`` (the default dtype on the CPU), as PyTorch's ``Tensor.type``."""
     if non_blocking.__class__ is not bool:
         _options.flag("type", "non_blocking", non_blocking, optional=False)
     for k in kwargs:  # (PyTorch's deprecated ``async`` and ``memory_format`` only)
@@ -232,22 +254,22 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
             raise TypeError(f"type() got an unexpected keyword argument '{k}'")
     if dtype is None:
         return type_name(self)
+    if isinstance(dtype, _dtype.dtype):
+        return self.to(dtype)
+    if isinstance(dtype, str) and dtype in _BY_NAME:
+        dtype = _BY_NAME[dtype]
     if isinstance(dtype, _TensorType):
-        return self.to(dtype.dtype)
+        return self.to("cuda" if dtype.is_cuda else "cpu", dtype.dtype)
     if isinstance(dtype, str):
-        if dtype.startswith("torch.cuda."):
-            cls = _BY_NAME.get(dtype.replace("torch.cuda.", "torch."))
-            if cls is not None:
-                return self.to("cuda").to(cls.dtype)
         cls = _BY_NAME.get(dtype.replace("gradkit.", "torch.", 1))
         if cls is not None:
-            return self.to(cls.dtype)
+            return self.to("cuda" if cls.is_cuda else "cpu", cls.dtype)
         if dtype in ("torch.Tensor", "gradkit.Tensor"):
-            return self.to(_dtype.get_default_dtype())
+            return self.to("cpu", _dtype.get_default_dtype())
         raise ValueError(f"invalid type: '{dtype}'; x.type() takes a tensor type name such as "
                          f"'torch.FloatTensor', a tensor type or a dtype")
-    if dtype is Tensor:
-        return self.to(_dtype.get_default_dtype())
+    if dtype is Tensor:  # the default tensor type: torch.FloatTensor under the default dtype
+        return self.to("cpu", _dtype.get_default_dtype())
     if isinstance(dtype, type):  # (float, np.float64, str: no tensor type, as PyTorch)
         module = "" if dtype.__module__ == "builtins" else dtype.__module__ + "."
         raise ValueError(f"invalid type: '{module}{dtype.__qualname__}'; x.type() takes a "

@@ -188,6 +188,9 @@ def _layer_norm_f(xp, x, *rest, half=False, fused=False):
             out += wb[1].reshape(-1)
     elif has_b:
         out = out + wb[0].reshape(-1)
+    elif not fused:  # no affine: the output must not be the saved xhat, which an in-place op
+        # on the output (InstanceNorm2d then ReLU(inplace=True)) would change under backward
+        out = xhat.copy()
     return out.reshape(shape), (d, eps, has_w, has_b, xhat, rstd)
 
 

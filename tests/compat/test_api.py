@@ -65,6 +65,38 @@ def test_legacy_types_construct_and_check_as_torch():
         gk.LongTensor(1, "a")
 
 
+def test_type_of_the_tensor_class_gives_the_default_dtype_as_torch():
+    # cyclegan's `Tensor = torch.Tensor; x.type(Tensor)` gave an object-dtype tensor
+    for ns in (gk, torch):
+        x = ns.tensor([1, 2])
+        assert str(x.type(ns.Tensor).dtype).split(".")[1] == "float32"
+        assert x.type(ns.Tensor).type() == "torch.FloatTensor"
+        default = ns.get_default_dtype()
+        ns.set_default_dtype(ns.float64)
+        try:
+            assert x.type(ns.Tensor).type() == "torch.DoubleTensor"
+        finally:
+            ns.set_default_dtype(default)
+
+
+@pytest.mark.parametrize("bad", [int, np.float32, "torch.float64", "FloatTensor", "Parameter"])
+def test_type_refuses_what_is_not_a_tensor_type_with_valueerror_as_torch(bad):
+    def of(ns):
+        return ns.nn.Parameter if bad == "Parameter" else bad
+    with pytest.raises(ValueError, match="invalid type"):
+        torch.ones(2).type(of(torch))
+    with pytest.raises(ValueError, match="invalid type: .*dtype.*torch.FloatTensor"):
+        gk.ones(2).type(of(gk))
+
+
+@pytest.mark.parametrize("cls", ["Tensor", str, object])
+def test_a_class_that_is_no_dtype_is_refused_as_a_dtype(cls):
+    # NumPy makes an object dtype of any class; a tensor of dtype "object" came out
+    for ns in (gk, torch):
+        with pytest.raises(TypeError, match="dtype"):
+            ns.zeros(2, dtype=ns.Tensor if cls == "Tensor" else cls)
+
+
 def test_deprecated_positional_alpha_and_value_overloads():
     a, b = np.array([1.0, 2.0], np.float32), np.array([3.0, -1.0], np.float32)
     for name, args in (("add_", (2,)), ("sub_", (2,)), ("add", (2,)), ("sub", (0.5,)),

@@ -40,3 +40,32 @@ def test_device_queries_raise_pytorchs_assertion_error_without_a_gpu(torch, call
 def test_set_device_says_there_is_no_gpu():
     with pytest.raises(AssertionError, match="set_device.*no CUDA device"):
         gk.cuda.set_device(0)
+
+
+def test_legacy_cuda_tensor_types_are_nameable_and_refuse_to_construct_as_pytorch(torch):
+    # old GAN/VAE code writes `Tensor = torch.cuda.FloatTensor` and calls it only on a GPU
+    for name in ("FloatTensor", "DoubleTensor", "LongTensor", "ByteTensor", "BoolTensor"):
+        ours, theirs = getattr(gk.cuda, name), getattr(torch.cuda, name)
+        assert repr(ours) == repr(theirs) == f"<class 'torch.cuda.{name}'>"
+        assert ours.dtype == getattr(gk, name).dtype and ours.is_cuda
+        x, y = gk.zeros(2, dtype=ours.dtype), torch.zeros(2, dtype=theirs.dtype)
+        assert isinstance(x, ours) is isinstance(y, theirs) is False
+        assert isinstance(x, getattr(gk, name)) is isinstance(y, getattr(torch, name)) is True
+        for make in (lambda m: m(2), lambda m: m([1, 0]), lambda m: m()):
+            with pytest.raises(TypeError, match=f"type torch.cuda.{name} not available"):
+                make(theirs)
+            with pytest.raises(TypeError, match=f"type torch.cuda.{name} not available.*cpu"):
+                make(ours)
+    with pytest.raises(AttributeError, match="NoSuchTensor"):
+        gk.cuda.NoSuchTensor  # noqa: B018
+
+
+def test_legacy_cuda_tensor_types_make_and_check_device_tensors(cuda):
+    x = gk.cuda.FloatTensor([1.5, -2.0])
+    assert x.is_cuda and x.dtype == gk.float32 and x.tolist() == [1.5, -2.0]
+    assert isinstance(x, gk.cuda.FloatTensor) and not isinstance(x, gk.FloatTensor)
+    assert gk.cuda.LongTensor(2, 3).shape == (2, 3) and gk.cuda.LongTensor(2, 3).is_cuda
+    y = gk.tensor([1.7, -2.2]).type(gk.cuda.LongTensor)
+    assert y.is_cuda and y.dtype == gk.int64 and y.tolist() == [1, -2]
+    back = y.type(gk.FloatTensor)  # a CPU type brings the tensor back, as PyTorch's
+    assert not back.is_cuda and back.dtype == gk.float32

@@ -52,3 +52,31 @@ def test_layer_norm_grad_of_a_non_contiguous_gradient(torch):
     torch.nn.functional.layer_norm(ts[0], (8,), ts[1], ts[2]).backward(torch.tensor(g))
     for a, b_ in zip(xs, ts):
         np.testing.assert_allclose(a.grad.numpy(), b_.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("layer", ["layer_norm", "group_norm", "instance_norm", "InstanceNorm2d"])
+@pytest.mark.parametrize("inplace", ["relu_", "mul_", "leaky_relu"])
+def test_an_in_place_op_on_an_unscaled_norm_output_leaves_its_gradient_right(torch, layer,
+                                                                               inplace):
+    # InstanceNorm2d then ReLU(inplace=True) (CycleGAN's blocks): the output without affine was
+    # the array backward saved, so the in-place op changed the gradient silently
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 4, 5, 5)).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+
+    def run(lib):
+        xt = lib.tensor(x, requires_grad=True)
+        fn = lib.nn.functional
+        y = {"layer_norm": lambda: fn.layer_norm(xt, (5, 5)),
+             "group_norm": lambda: fn.group_norm(xt, 2),
+             "instance_norm": lambda: fn.instance_norm(xt),
+             "InstanceNorm2d": lambda: lib.nn.InstanceNorm2d(4)(xt)}[layer]()
+        if inplace == "leaky_relu":
+            fn.leaky_relu(y, 0.2, inplace=True)
+        else:
+            getattr(y, inplace)(*((2.0,) if inplace == "mul_" else ()))
+        y.backward(lib.tensor(g))
+        return y.detach().numpy(), xt.grad.numpy()
+
+    for ours, theirs in zip(run(gk), run(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)

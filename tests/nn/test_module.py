@@ -551,3 +551,15 @@ def test_legacy_register_backward_hook_sees_the_output_node_as_torch(case):
     (gs, gw, gg), (ts, tw, tg) = run(gk), run(torch)
     assert gs == ts and gw == tw
     np.testing.assert_allclose(gg, tg, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dst", ["DoubleTensor", "float16", "torch.DoubleTensor", "Tensor"])
+def test_module_type_takes_what_tensor_type_takes_as_torch(torch, dst):
+    # m.type(torch.DoubleTensor) raised a NumPy conversion error, a type name a device error
+    def cast(lib):
+        m = lib.nn.Linear(2, 3)
+        m.register_buffer("steps", lib.zeros(2, dtype=lib.int64))
+        m.type(dst if dst.startswith("torch.") else getattr(lib, dst))
+        return [str(t.dtype).split(".")[1] for t in (m.weight, m.bias, m.steps)]
+
+    assert cast(gk) == cast(torch)

@@ -719,3 +719,27 @@ def test_eager_batch_sampler_draws_before_the_base_seed_as_torch(workers, persis
         return [b.tolist() for _ in range(2) for b in loader] + [lib.rand(2).tolist()]
 
     assert batches(gk) == batches(torch)
+
+
+class _NumpyAndRandomDraws:
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        import random
+
+        return np.array([i, np.random.randint(0, 10 ** 6), random.randint(0, 10 ** 6)])
+
+
+def test_worker_processes_seed_numpy_and_random_as_torch(torch):
+    # a dataset drawing random masks with np.random in a worker process got other numbers than
+    # under PyTorch, which seeds each worker's NumPy from a SeedSequence of the base seed
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs the fork start method")
+
+    def run(lib):
+        lib.manual_seed(3)
+        return [b.tolist() for b in lib.utils.data.DataLoader(
+            _NumpyAndRandomDraws(), batch_size=2, num_workers=2, multiprocessing_context="fork")]
+
+    assert run(gk) == run(torch)

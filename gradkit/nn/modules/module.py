@@ -702,7 +702,9 @@ class Module:
         return self.to(_dtype._load_bfloat16())
 
     def type(self, dst_type) -> Module:
-        return self._apply(lambda t: t.to(dst_type))
+        """Cast every parameter and buffer with ``Tensor.type``: a dtype, a legacy type
+        (``torch.DoubleTensor``), its name, or ``torch.Tensor`` (the default dtype)."""
+        return self._apply(lambda t: t.type(dst_type))
 
     def cpu(self) -> Module:
         return self.to("cpu")

@@ -12,8 +12,9 @@ Differences from PyTorch:
 * ``multiprocessing_context='spawn'`` / ``'fork'`` / ``'forkserver'`` (or a context object) uses
   worker *processes* instead, for per-sample Python work that holds the GIL; then the dataset,
   ``collate_fn`` and ``worker_init_fn`` must be picklable (``'spawn'``) and batches are pickled
-  back. Each process seeds ``random``, NumPy's global RNG and gradkit's default generator with
-  ``base_seed + worker_id``. Map-style datasets only. A worker *thread* has its own default
+  back. Each process seeds ``random`` and gradkit's default generator with ``base_seed +
+  worker_id``, and NumPy's global RNG as PyTorch does (a SeedSequence of the base seed and
+  the worker id). Map-style datasets only. A worker *thread* has its own default
   generator seeded the same way, so ``gradkit.rand`` & co. in a dataset draw PyTorch's worker
   numbers and leave the main program's stream alone; ``random`` and NumPy's global RNG are
   shared with the main thread.
@@ -440,6 +441,14 @@ def _make_fetcher(dataset, collate_fn, auto_collation):
     return lambda indices: collate_fn([dataset[i] for i in indices])
 
 
+def _numpy_worker_state(base_seed: int, wid: int) -> np.ndarray:
+    """The NumPy seed PyTorch gives worker ``wid``: four words of NumPy's own SeedSequence over
+    (worker id, low and high 32 bits of the base seed, 0), so a dataset drawing from
+    ``np.random`` in a worker process gets PyTorch's numbers."""
+    words = [wid, base_seed & 0xFFFFFFFF, base_seed >> 32, 0]
+    return np.random.SeedSequence(words).generate_state(4)
+
+
 def _process_worker_init(dataset, collate_fn, auto_collation, init_fn, base_seed, num_workers,
                          counter, started):
     """A worker process's start; it reports ``None`` or the error of ``worker_init_fn`` on
@@ -452,7 +461,7 @@ def _process_worker_init(dataset, collate_fn, auto_collation, init_fn, base_seed
         counter.value += 1
     seed = base_seed + wid
     random.seed(seed)
-    np.random.seed(seed % 2 ** 32)
+    np.random.seed(_numpy_worker_state(base_seed, wid))
     manual_seed(seed % 2 ** 63)
     _local.info = WorkerInfo(wid, num_workers, seed, dataset)
     _process_fetch = _make_fetcher(dataset, collate_fn, auto_collation)
