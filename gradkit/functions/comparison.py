@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _dtype
 from .._backend import to_host
+from .._stride_order import lay_out_elementwise
 from .._tensor.record import check_broadcast
 from .._tensor.tensor import Tensor, wrap
 from ._args import (
@@ -40,9 +41,16 @@ def _pair(input, other, name):
     return a._data, _wrap_int_scalar(b, a._data.dtype)
 
 
+_ROW_MAJOR = np.empty(0).flags  # (a number's flags: no layout of its own)
+
+
 def _compare(ufunc, input, other, name):
     a, b = _pair(input, other, name)
-    return wrap(ufunc(a, b))
+    out = ufunc(a, b)
+    if type(out) is np.ndarray and not (getattr(a, "flags", _ROW_MAJOR).c_contiguous
+                                        and getattr(b, "flags", _ROW_MAJOR).c_contiguous):
+        out = lay_out_elementwise(out, (a, b))  # (PyTorch's layout, not NumPy's)
+    return wrap(out)
 
 
 @declare(inplace=True, out=True, differentiable=False)
@@ -84,17 +92,17 @@ def equal(input, other) -> bool:
 
 @declare(inplace=True, out=True, differentiable=False)
 def logical_and(input, other):
-    return wrap(np.logical_and(*_pair(input, _t(other, "other"), "logical_and")))
+    return _compare(np.logical_and, input, _t(other, "other"), "logical_and")
 
 
 @declare(inplace=True, out=True, differentiable=False)
 def logical_or(input, other):
-    return wrap(np.logical_or(*_pair(input, _t(other, "other"), "logical_or")))
+    return _compare(np.logical_or, input, _t(other, "other"), "logical_or")
 
 
 @declare(inplace=True, out=True, differentiable=False)
 def logical_xor(input, other):
-    return wrap(np.logical_xor(*_pair(input, _t(other, "other"), "logical_xor")))
+    return _compare(np.logical_xor, input, _t(other, "other"), "logical_xor")
 
 
 @declare(inplace=True, out=True, differentiable=False)
