@@ -67,6 +67,37 @@ _OPS = [
     ("add_row_major", "4", lambda F, x, w: x + x.detach().contiguous()),
     ("mul_by_row_major", "4", lambda F, x, w: x.detach().contiguous() * x),
     ("local_response_norm", "4", lambda F, x, w: F.local_response_norm(x, 2)),
+    # resampling: a channels-last input gives a channels-last result, as PyTorch's kernels
+    ("pad_constant", "4", lambda F, x, w: F.pad(x, (1, 2, 0, 1))),
+    ("pad_constant_channels", "4", lambda F, x, w: F.pad(x, (1, 2, 0, 1, 1, 1), value=0.5)),
+    ("pad_reflect", "4", lambda F, x, w: F.pad(x, (1, 2, 0, 1), mode="reflect")),
+    ("pad_replicate", "4", lambda F, x, w: F.pad(x, (1, 2, 0, 1), mode="replicate")),
+    ("pad_circular", "4", lambda F, x, w: F.pad(x, (1, 2, 0, 1), mode="circular")),
+    ("pad_reflect1d", "3", lambda F, x, w: F.pad(x, (1, 2), mode="reflect")),
+    ("pad_replicate3d", "5", lambda F, x, w: F.pad(x, (1, 1, 1, 1, 1, 1), mode="replicate")),
+    ("pixel_shuffle", "4", lambda F, x, w: F.pixel_shuffle(F.pad(x, (0, 0, 0, 0, 0, 2)), 2)),
+    ("pixel_unshuffle", "4", lambda F, x, w: F.pixel_unshuffle(x[:, :, :4, :6], 2)),
+    ("channel_shuffle", "4", lambda F, x, w: F.channel_shuffle(x, 2)),
+    ("interpolate_nearest", "4", lambda F, x, w: F.interpolate(x, scale_factor=2)),
+    ("interpolate_nearest_exact", "4", lambda F, x, w: F.interpolate(x, (3, 4),
+                                                                     mode="nearest-exact")),
+    ("interpolate_bilinear", "4", lambda F, x, w: F.interpolate(x, scale_factor=2,
+                                                                mode="bilinear")),
+    ("interpolate_bilinear_corners", "4", lambda F, x, w: F.interpolate(
+        x, (3, 4), mode="bilinear", align_corners=True)),
+    ("interpolate_bicubic", "4", lambda F, x, w: F.interpolate(x, scale_factor=2,
+                                                               mode="bicubic")),
+    ("interpolate_area", "4", lambda F, x, w: F.interpolate(x, (3, 4), mode="area")),
+    ("interpolate_linear", "3", lambda F, x, w: F.interpolate(x, scale_factor=2, mode="linear")),
+    ("interpolate_trilinear", "5", lambda F, x, w: F.interpolate(x, scale_factor=2,
+                                                                 mode="trilinear")),
+    ("interpolate_nearest3d", "5", lambda F, x, w: F.interpolate(x, scale_factor=2)),
+    # elementwise ops of mixed layouts, broadcast: PyTorch's TensorIterator order
+    ("add_broadcast_row_major", "4", lambda F, x, w: x + w["rows"]),
+    ("add_broadcast_permuted", "4", lambda F, x, w: x + w["permuted"]),
+    ("mul_broadcast_first", "4", lambda F, x, w: w["permuted"] * x),
+    ("where_mixed", "4", lambda F, x, w: F.relu(x).where(x.detach() == w["rows"], w["rows"])),
+    ("lerp_mixed", "4", lambda F, x, w: w["rows"].lerp(x, 0.25)),
     ("conv_transpose3d", "5", lambda F, x, w: F.conv_transpose3d(x, w["conv_t3"])),
     ("batch_norm3d", "5", lambda F, x, w: F.batch_norm(x, None, None, training=True)),
     ("max_pool3d", "5", lambda F, x, w: F.max_pool3d(x, 2)),
@@ -89,6 +120,8 @@ def _run(L, layout, op):
          "conv_t3": L.tensor(gen.standard_normal((4, 3, 2, 2, 2)).astype(np.float32)),
          "g": L.tensor(gen.standard_normal(6).astype(np.float32)),
          "b": L.tensor(gen.standard_normal(6).astype(np.float32))}
+    w["rows"] = L.tensor(gen.standard_normal((6, 5, 7)).astype(np.float32))
+    w["permuted"] = L.tensor(gen.standard_normal((5, 6, 7)).astype(np.float32)).permute(1, 0, 2)
     x.requires_grad_(True)
     y = op(F, x, w)
     L.manual_seed(3)
