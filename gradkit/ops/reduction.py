@@ -48,21 +48,17 @@ def kept_shape(shape, axis):
     return tuple(1 if i in axis else n for i, n in enumerate(shape))
 
 
-_SMALL = 4096  # elements: a gradient this small is cheaper written out than broadcast (below)
-
-
 def expand_reduced(xp, g, shape, axis, keepdims):
-    """Broadcast a reduced gradient back over the reduced axes of ``shape``."""
+    """Broadcast a reduced gradient back over the reduced axes of ``shape``: a read-only view
+    with stride 0 there, as PyTorch's ``expand``, whatever the size (``autograd.grad(x.sum(),
+    x)`` has PyTorch's strides, and an elementwise rule after it follows its other operand's
+    layout, as PyTorch's TensorIterator does: a channels-last input gets a channels-last
+    gradient; a small row-major copy, about 5 us cheaper, made it row-major). (NumPy's
+    ndarray constructor over the reduced gradient's buffer is as cheap as that copy, but kept
+    memory per backward in a training loop: tests/autograd/test_anomaly_memory.py.)"""
     if type(g) is _ndarray:
         if not keepdims:
             g = g.reshape(kept_shape(shape, axis))
-        n = 1
-        for s in shape:
-            n *= s
-        if n <= _SMALL:  # np.broadcast_to costs a few us of Python; a small copy does not
-            out = np.empty(shape, g.dtype)
-            out[...] = g
-            return out
         return np.broadcast_to(g, shape)
     if not keepdims:
         g = xp.reshape(g, kept_shape(shape, axis))
@@ -99,7 +95,11 @@ def _mean_f(xp, a, axis, keepdims, shape):
 def _mean_b(xp, g, ins, out, aux, needs):
     axis, keepdims, shape = aux
     n = _count(shape, axis)
-    return (expand_reduced(xp, g, shape, axis, keepdims) * (1.0 / n if n else float("nan")),)
+    # (scaled, then broadcast: PyTorch's gradient is a stride-0 view, see expand_reduced)
+    g = g * (1.0 / n if n else float("nan"))
+    if isinstance(g, np.generic):
+        g = np.asarray(g)  # (a 0-d gradient scaled is a NumPy scalar)
+    return (expand_reduced(xp, g, shape, axis, keepdims),)
 
 
 @_float16_in_float32
