@@ -86,6 +86,8 @@ _BINARY = {
     "lerp": lambda L, a, b: L.lerp(a, b, 0.5),
     "addcmul": lambda L, a, b: L.addcmul(a, a, b),
     "add_out": lambda L, a, b: L.add(a, b, out=L.empty(0)),
+    "bitwise_and": lambda L, a, b: (a > 0) & (b > 0),
+    "masked_fill": lambda L, a, b: a.masked_fill(b > 0, 1.0),
 }
 
 
