@@ -41,14 +41,11 @@ def _pair(input, other, name):
     return a._data, _wrap_int_scalar(b, a._data.dtype)
 
 
-_ROW_MAJOR = np.empty(0).flags  # (a number's flags: no layout of its own)
-
-
 def _compare(ufunc, input, other, name):
     a, b = _pair(input, other, name)
     out = ufunc(a, b)
-    if type(out) is np.ndarray and not (getattr(a, "flags", _ROW_MAJOR).c_contiguous
-                                        and getattr(b, "flags", _ROW_MAJOR).c_contiguous):
+    if type(out) is np.ndarray and type(a) is np.ndarray and not (
+            a.flags.c_contiguous and (type(b) is not np.ndarray or b.flags.c_contiguous)):
         out = lay_out_elementwise(out, (a, b))  # (PyTorch's layout, not NumPy's)
     return wrap(out)
 
