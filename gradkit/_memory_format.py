@@ -10,7 +10,10 @@ format only decides strides (``stride()``, ``is_contiguous(memory_format=...)``)
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._dtype import _NAMESPACE
+from ._stride_order import _row_major, elementwise_strides
 
 __all__ = ["memory_format", "contiguous_format", "channels_last", "channels_last_3d",
            "preserve_format"]
@@ -78,18 +81,35 @@ def is_in(a, fmt) -> bool:
 
 
 def copy_as(xp, a, fmt, op: str = "contiguous"):
-    """A copy of ``a`` laid out in ``fmt`` (``preserve_format``: keep a dense input's order of
-    strides, otherwise row-major)."""
+    """A copy of ``a`` laid out in ``fmt`` (``preserve_format``: ``preserved``'s layout)."""
     if fmt is contiguous_format:
         return xp.array(a, order="C", copy=True)
     if fmt is preserve_format:
-        if a.flags.c_contiguous or not _dense(a):
+        if a.flags.c_contiguous or type(a) is not np.ndarray:
             return xp.array(a, order="C", copy=True)
-        return a.copy(order="K")
+        out = preserved(a, a.dtype)
+        np.copyto(out, a)
+        return out
     _check_rank(a, fmt, op)
     order = _ORDER[fmt][::-1]  # outermost first
     inverse = tuple(order.index(d) for d in range(a.ndim))
     return xp.ascontiguousarray(a.transpose(order)).transpose(inverse)
+
+
+def preserved(a, dtype):
+    """An uninitialised NumPy array of ``a``'s shape laid out as PyTorch's ``preserve_format``
+    (``clone``, ``empty_like``, ``to``): ``a``'s strides where its elements neither overlap
+    nor leave gaps, else dense in ``a``'s order of strides (a broadcast dim, stride 0, keeps its
+    place) -- so an expanded, sliced or overlapping tensor's copy is ordered as PyTorch's."""
+    item = a.itemsize
+    shape = a.shape
+    strides = tuple(x // item for x in a.strides)
+    want = elementwise_strides(shape, [(shape, strides)])
+    dt = np.dtype(dtype)
+    if want == _row_major(shape) or a.size == 0:
+        return np.empty(shape, dt)
+    return np.ndarray(shape, dt, np.empty(a.size, dt), strides=tuple(x * dt.itemsize
+                                                                     for x in want))
 
 
 def _dense(a) -> bool:

@@ -708,10 +708,10 @@ def _in_format(out: Tensor, fmt, like, op: str) -> Tensor:
         return out
     if fmt is _mf.preserve_format:
         src = None if like is None else like._data
-        if src is None or not _is_host(src) or src.flags.c_contiguous or not _mf._dense(src):
+        if src is None or not _is_host(src) or src.flags.c_contiguous:
             return out
         # keeps like's order of strides (real or complex, either way round)
-        arr = np.empty_like(_plain(src), dtype=out._data.dtype).view(type(out._data))
+        arr = _mf.preserved(_plain(src), out._data.dtype).view(type(out._data))
         arr[...] = out._data
     else:
         arr = _mf.copy_as(np, out._data, fmt, op)

@@ -40,6 +40,16 @@ CALLS = {
     "rand_like_cl": lambda L, x: L.rand_like(x, memory_format=L.channels_last) * 0,
     "full_like_transposed": lambda L, x: L.full_like(x.transpose(2, 3), 7.0),
     "empty_cl": lambda L, x: L.empty(2, 3, 4, 5, memory_format=L.channels_last).fill_(1),
+    # preserve_format on a tensor whose elements overlap or leave gaps: dense, in its order
+    "clone_overlapping": lambda L, x: x.as_strided((3, 4), (1, 1)).clone(),
+    "empty_like_overlapping": lambda L, x: L.empty_like(x.as_strided((3, 4), (1, 1))).fill_(3),
+    "clone_sliced_transposed": lambda L, x: x[:, ::2, :, 1:].transpose(1, 3).clone(),
+    "clone_expanded_permuted": lambda L, x: x[:, :1].expand(2, 3, 4, 5).permute(0, 2, 3, 1)
+    .clone(),
+    "to_dtype_expanded_permuted": lambda L, x: x[0, :, :1, :1].expand(2, 3, 4, 5)
+    .permute(0, 2, 3, 1).to(L.float64),
+    "zeros_like_expanded_permuted": lambda L, x: L.zeros_like(
+        x[:, :1].expand(2, 3, 4, 5).permute(0, 2, 3, 1)),
 }
 
 

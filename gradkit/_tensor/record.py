@@ -18,6 +18,7 @@ from .._complex import CArray, refuse_op
 from .._meta import MetaArray
 from .._meta_views import set_view_geometry
 from .._options import allocation_error
+from .._stride_order import lay_out_elementwise
 from ..autograd import grad_mode
 from ..autograd.graph import (
     FORWARD,
@@ -69,6 +70,8 @@ _ALIAS_OPS = _VIEW_OPS_SET | _PART_VIEWS | {S.UNFOLD, ST.AS_STRIDED}
 # the nodes of PyTorch's functions returning several views, whose outputs refuse in-place writes
 # under autograd
 _MULTI_VIEW_NODES = frozenset(("SplitBackward0", "SplitWithSizesBackward0", "UnbindBackward0"))
+# the elementwise ops over several inputs, whose result is laid out as PyTorch's TensorIterator
+_ELEMENTWISE = frozenset(v for v in vars(E).values() if type(v) is type(E.ADD) and v.broadcasts)
 _ALIAS_OPS |= {op.complex for op in _ALIAS_OPS if op.complex is not None}  # (on complex data)
 
 
@@ -275,23 +278,6 @@ def unary_result(op, x, data, out):
     return t
 
 
-def _first_operand_layout(out, da, db):
-    """``out`` of an elementwise op of two same-shape arrays laid out as PyTorch's: the first
-    operand's order of strides where it is dense (NumPy's choice for mixed layouts can be
-    row-major; a dropout after the op would then draw another mask)."""
-    if out.shape != da.shape or db.shape != da.shape or out.strides == da.strides or out.ndim < 2:
-        return out
-    steps = sorted((st, n) for st, n in zip(da.strides, da.shape) if n != 1)
-    expected = da.itemsize
-    for st, n in steps:
-        if st != expected:  # a gap, an overlap or a reversed dim: NumPy's layout stays
-            return out
-        expected *= n
-    laid = np.empty_like(da, dtype=out.dtype)  # (order "K": da's strides)
-    np.copyto(laid, out)
-    return laid
-
-
 def apply2(op, a, b, params=()):
     """Run a two-input op; either input may be a Python scalar (a constant)."""
     ta = type(a) is Tensor or isinstance(a, Tensor)
@@ -314,9 +300,10 @@ def apply2(op, a, b, params=()):
         out, aux = out
     else:
         aux = params
-    if (type(out) is _ndarray and type(da) is _ndarray and not da.flags.c_contiguous
-            and op.broadcasts and type(db) is _ndarray):
-        out = _first_operand_layout(out, da, db)
+    if type(out) is _ndarray and type(da) is _ndarray and (
+            not da.flags.c_contiguous or (type(db) is _ndarray and not db.flags.c_contiguous)
+    ) and op.broadcasts:
+        out = lay_out_elementwise(out, (da, db))  # (row-major operands: NumPy's is PyTorch's)
     if type(out) is not _ndarray:
         out = _as_array(out)
         if type(out) is CArray:
@@ -406,6 +393,12 @@ def apply(op, inputs, params=()):
         out, aux = out
     else:
         aux = params
+    if op in _ELEMENTWISE and type(out) is _ndarray:
+        operands = datas if op is not E.WHERE else [params[0], *datas]  # (the condition first)
+        for d in operands:
+            if type(d) is _ndarray and not d.flags.c_contiguous:
+                out = lay_out_elementwise(out, operands)
+                break
     if type(out) is not _ndarray:
         out = _as_array(out)
         if type(out) is CArray:

@@ -430,7 +430,9 @@ def write_out(out, res, name, rule="cast"):
                 f"{list(out._data.shape)}, which does not match the required output shape "
                 f"{list(data.shape)}. Pass an empty tensor (or one of the right shape) as out",
                 UserWarning, stacklevel=3)
-        out._data = data.copy() if data is res._data else data
+        if data is res._data:  # (a copy in the result's layout, as PyTorch restrides out)
+            data = data.copy(order="K") if type(data) is np.ndarray else data.copy()
+        out._data = data
     else:
         try:
             out._data[...] = data

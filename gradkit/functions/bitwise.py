@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _dtype
 from .._backend import to_host
+from .._stride_order import lay_out_elementwise
 from .._tensor.record import check_broadcast
 from .._tensor.tensor import Tensor, wrap
 from ._args import (
@@ -64,7 +65,12 @@ def _integral(a, b, name, kernel, bool_ok=True):
     return ref, da, db, rt
 
 
-def _result(ref, arr, rt):
+def _result(ref, arr, rt, a=None, b=None):
+    """``arr`` as the result tensor; ``a``, ``b``: the operands, whose layouts decide the
+    result's as PyTorch's TensorIterator (NumPy's order can differ for mixed layouts)."""
+    if type(arr) is np.ndarray and a is not None and not (a.flags.c_contiguous
+                                                          and b.flags.c_contiguous):
+        arr = lay_out_elementwise(arr, (a, b))
     return wrap(_const_like(ref, np.asarray(arr, dtype=rt)) if not hasattr(arr, "shape")
                 else arr.astype(rt, copy=False))
 
@@ -85,19 +91,19 @@ def bitwise_and(input, other):
 
 def _bitwise_and(input, other):
     ref, a, b, rt = _integral(input, other, "bitwise_and", "bitwise_and")
-    return _result(ref, a & b, rt)
+    return _result(ref, a & b, rt, a, b)
 
 
 @declare(inplace=True, out=True, differentiable=False)
 def bitwise_or(input, other):
     ref, a, b, rt = _integral(input, other, "bitwise_or", "bitwise_or")
-    return _result(ref, a | b, rt)
+    return _result(ref, a | b, rt, a, b)
 
 
 @declare(inplace=True, out=True, differentiable=False)
 def bitwise_xor(input, other):
     ref, a, b, rt = _integral(input, other, "bitwise_xor", "bitwise_xor")
-    return _result(ref, a ^ b, rt)
+    return _result(ref, a ^ b, rt, a, b)
 
 
 @declare(inplace=True, out="same", differentiable=False)
@@ -125,7 +131,7 @@ def _shift(input, other, name, kernel, left):
         r = np.where(out_of_range, fill, r)
     else:
         r = np.where(out_of_range, np.where(a < 0, -1, 0).astype(rt), r)
-    return _result(ref, r, rt)
+    return _result(ref, r, rt, a, b)
 
 
 @declare(inplace=True, out=True, differentiable=False)
@@ -145,7 +151,7 @@ def gcd(input, other):
     """The greatest common divisor (non-negative; ``gcd(0, 0) = 0``); integers only."""
     _tensors_only("gcd", (1, "input", input), (2, "other", other))
     ref, a, b, rt = _integral(input, other, "gcd", "gcd", bool_ok=False)
-    return _result(ref, np.gcd(a, b), rt)
+    return _result(ref, np.gcd(a, b), rt, a, b)
 
 
 @declare(inplace=True, out=True, differentiable=False)
@@ -153,7 +159,7 @@ def lcm(input, other):
     """The least common multiple (non-negative; 0 if either is 0); integers only."""
     _tensors_only("lcm", (1, "input", input), (2, "other", other))
     ref, a, b, rt = _integral(input, other, "lcm", "lcm", bool_ok=False)
-    return _result(ref, np.lcm(a, b), rt)
+    return _result(ref, np.lcm(a, b), rt, a, b)
 
 
 # ------------------------------------------------------------------ operators

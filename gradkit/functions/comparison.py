@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _dtype
 from .._backend import to_host
+from .._stride_order import lay_out_elementwise
 from .._tensor.record import check_broadcast
 from .._tensor.tensor import Tensor, wrap
 from ._args import (
@@ -42,7 +43,11 @@ def _pair(input, other, name):
 
 def _compare(ufunc, input, other, name):
     a, b = _pair(input, other, name)
-    return wrap(ufunc(a, b))
+    out = ufunc(a, b)
+    if type(out) is np.ndarray and type(a) is np.ndarray and not (
+            a.flags.c_contiguous and (type(b) is not np.ndarray or b.flags.c_contiguous)):
+        out = lay_out_elementwise(out, (a, b))  # (PyTorch's layout, not NumPy's)
+    return wrap(out)
 
 
 @declare(inplace=True, out=True, differentiable=False)
@@ -84,17 +89,17 @@ def equal(input, other) -> bool:
 
 @declare(inplace=True, out=True, differentiable=False)
 def logical_and(input, other):
-    return wrap(np.logical_and(*_pair(input, _t(other, "other"), "logical_and")))
+    return _compare(np.logical_and, input, _t(other, "other"), "logical_and")
 
 
 @declare(inplace=True, out=True, differentiable=False)
 def logical_or(input, other):
-    return wrap(np.logical_or(*_pair(input, _t(other, "other"), "logical_or")))
+    return _compare(np.logical_or, input, _t(other, "other"), "logical_or")
 
 
 @declare(inplace=True, out=True, differentiable=False)
 def logical_xor(input, other):
-    return wrap(np.logical_xor(*_pair(input, _t(other, "other"), "logical_xor")))
+    return _compare(np.logical_xor, input, _t(other, "other"), "logical_xor")
 
 
 @declare(inplace=True, out=True, differentiable=False)

@@ -201,6 +201,7 @@ def masked_fill(input, mask, value):
                                   else m._data,))
     if out.dtype != x.dtype:
         out = out.to(x.dtype)
+    out = out.contiguous()  # PyTorch's masked_fill fills a row-major clone, whatever the layout
     if isinstance(v, Tensor):
         return present(out, "MaskedFillBackward1", (src, v), src)
     return present(out, "MaskedFillBackward0", (src,), src)

@@ -589,8 +589,8 @@ def _cum_extreme(input, dim, largest, fn):
     update = a == acc
     if a.dtype.kind == "f":
         update |= np.isnan(a)
-    idx = np.maximum.accumulate(np.where(update, pos, 0), axis=d).astype(np.int64)
-    idx = wrap(_const_like(x, idx))
+    idx = np.maximum.accumulate(np.where(update, pos, 0), axis=d).astype(np.int64, order="C")
+    idx = wrap(_const_like(x, idx))  # (row-major: the gather's values follow it, as PyTorch's)
     return getattr(return_types, fn)(gather(x, d, idx), idx)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import return_types
 from .._backend import to_host
+from .._memory_format import preserved
 from .._tensor.tensor import Tensor, wrap
 from ._args import (
     NO_DIM,
@@ -312,6 +313,12 @@ def sort(input, dim=-1, descending=False, stable=False):
         r = sort(x.reshape(1), 0, descending, stable)
         return return_types.sort(r.values.reshape(()), r.indices.reshape(()))
     idx = (_argsort if stable else _unstable_argsort)(x._data, d, descending)
+    if type(x._data) is np.ndarray and not x._data.flags.c_contiguous:
+        # PyTorch's sort writes values and indices in preserve_format's layout (the gather
+        # follows the indices)
+        laid = preserved(x._data, np.int64)
+        np.copyto(laid, idx)
+        idx = laid
     return return_types.sort(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
 
 
@@ -335,6 +342,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         r = topk(x.reshape(1), 1, 0, largest, sorted)  # (k=0 as well, as PyTorch)
         return return_types.topk(r.values.reshape(()), r.indices.reshape(()))
     idx = _topk_order(x._data, d, k, largest, sorted)
+    if type(idx) is np.ndarray and not idx.flags.c_contiguous:
+        idx = np.ascontiguousarray(idx)  # (PyTorch's topk writes row-major results)
     return return_types.topk(gather(x, d, wrap(idx)), wrap(idx.astype(np.int64)))
 
 

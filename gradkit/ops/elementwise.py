@@ -395,6 +395,12 @@ def _lerp_b(xp, g, ins, out, aux, needs):
 
 
 def _cast_f(xp, a, dtype, src):
+    if type(a) is np.ndarray and not a.flags.c_contiguous:  # PyTorch's preserve_format layout
+        from .._memory_format import preserved
+
+        out = preserved(a, dtype)
+        np.copyto(out, a, casting="unsafe")
+        return out
     return a.astype(dtype)
 
 

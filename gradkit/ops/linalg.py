@@ -19,7 +19,7 @@ from .lu_host import (  # noqa: F401 (re-exported)
     lu_numpy,
     permutation_numpy,
 )
-from .reduction import _float16_in_float32, expand_reduced, one_element_norm
+from .reduction import _float16_in_float32, _row_major_out, expand_reduced, one_element_norm
 
 __all__ = [
     "CHOLESKY", "CHOLESKY_INVERSE", "CHOLESKY_SOLVE", "DET", "EIGH", "EIGVALSH", "EINSUM",
@@ -552,7 +552,7 @@ def _vector_norm_b(xp, g, ins, out, aux, needs):
         return (scaled * xp.where(zero, 0.0, ge / n ** (p - 1)),)
 
 
-VECTOR_NORM = Op("LinalgVectorNorm", _vector_norm_f, _vector_norm_b,
+VECTOR_NORM = Op("LinalgVectorNorm", _row_major_out(_vector_norm_f), _vector_norm_b,
                  saves=SAVES_INPUTS | SAVES_OUTPUT)
 
 

@@ -10,6 +10,8 @@ and ``out=``: the gradient goes to the result, whose own graph reaches the old v
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._complex import is_host
 from ..autograd.graph import Op
 from ..device import _array_to
@@ -23,16 +25,17 @@ def _clone_f(xp, a):
 
 
 def _clone_keep_f(xp, a):
-    # clone()'s preserve_format: a transposed or permuted tensor keeps its order of strides
-    # (NumPy's order "K"; complex data too); one whose elements overlap (expanded) comes out
-    # contiguous
-    if is_host(a) and not a.flags.c_contiguous and _non_overlapping(a):
-        return a.copy(order="K")
+    # clone()'s preserve_format: a transposed or permuted tensor keeps its strides, an
+    # expanded, sliced or overlapping one is made dense in its order of strides (PyTorch's
+    # rule, _memory_format.preserved)
+    if is_host(a) and not a.flags.c_contiguous:
+        from .._memory_format import preserved
+
+        plain = a.view(np.ndarray)  # (complex data: its NumPy array)
+        out = preserved(plain, plain.dtype)
+        np.copyto(out, plain)
+        return out if type(a) is np.ndarray else out.view(type(a))
     return a.copy()
-
-
-def _non_overlapping(a):
-    return all(s > 0 or n == 1 for s, n in zip(a.strides, a.shape))
 
 
 def _clone_as_f(xp, a, fmt):

@@ -48,21 +48,17 @@ def kept_shape(shape, axis):
     return tuple(1 if i in axis else n for i, n in enumerate(shape))
 
 
-_SMALL = 4096  # elements: a gradient this small is cheaper written out than broadcast (below)
-
-
 def expand_reduced(xp, g, shape, axis, keepdims):
-    """Broadcast a reduced gradient back over the reduced axes of ``shape``."""
+    """Broadcast a reduced gradient back over the reduced axes of ``shape``: a read-only view
+    with stride 0 there, as PyTorch's ``expand``, whatever the size (``autograd.grad(x.sum(),
+    x)`` has PyTorch's strides, and an elementwise rule after it follows its other operand's
+    layout, as PyTorch's TensorIterator does: a channels-last input gets a channels-last
+    gradient; a small row-major copy, about 5 us cheaper, made it row-major). (NumPy's
+    ndarray constructor over the reduced gradient's buffer is as cheap as that copy, but kept
+    memory per backward in a training loop: tests/autograd/test_anomaly_memory.py.)"""
     if type(g) is _ndarray:
         if not keepdims:
             g = g.reshape(kept_shape(shape, axis))
-        n = 1
-        for s in shape:
-            n *= s
-        if n <= _SMALL:  # np.broadcast_to costs a few us of Python; a small copy does not
-            out = np.empty(shape, g.dtype)
-            out[...] = g
-            return out
         return np.broadcast_to(g, shape)
     if not keepdims:
         g = xp.reshape(g, kept_shape(shape, axis))
@@ -99,7 +95,11 @@ def _mean_f(xp, a, axis, keepdims, shape):
 def _mean_b(xp, g, ins, out, aux, needs):
     axis, keepdims, shape = aux
     n = _count(shape, axis)
-    return (expand_reduced(xp, g, shape, axis, keepdims) * (1.0 / n if n else float("nan")),)
+    # (scaled, then broadcast: PyTorch's gradient is a stride-0 view, see expand_reduced)
+    g = g * (1.0 / n if n else float("nan"))
+    if isinstance(g, np.generic):
+        g = np.asarray(g)  # (a 0-d gradient scaled is a NumPy scalar)
+    return (expand_reduced(xp, g, shape, axis, keepdims),)
 
 
 @_float16_in_float32
@@ -253,6 +253,16 @@ def _rowmajor(xp, a):
     return xp.ascontiguousarray(a)
 
 
+def _row_major_out(forward):
+    """``forward`` whose result is row-major: PyTorch's reductions (keepdim or not) and
+    scans write a contiguous output whatever the input's layout; NumPy's keeps the input's
+    order of the remaining dims (a channels-last input's sum over H is not row-major)."""
+    def row_major_forward(xp, a, *args):
+        return _rowmajor(xp, forward(xp, a, *args))
+    row_major_forward.__name__ = forward.__name__
+    return row_major_forward
+
+
 @_float16_in_float32
 def _softmax_f(xp, a, axis):
     a = _rowmajor(xp, a)
@@ -298,16 +308,16 @@ def _log_softmax_b(xp, g, ins, out, aux, needs):
     return (_rowmajor(xp, g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True)),)
 
 
-SUM = Op("Sum", _sum_f, _sum_b, saves=0, aux_namer=full_or_dim("Sum"))
-MEAN = Op("Mean", _mean_f, _mean_b, saves=0, aux_namer=full_or_dim("Mean"))
-PROD = Op("Prod", _prod_f, _prod_b, aux_namer=full_or_dim("Prod"))
-VAR = Op("Var", _var_f, _var_b)
-AMAX = Op("Amax", _amax_f, _amax_b, saves=_BOTH)
-AMIN = Op("Amin", _amin_f, _amax_b, saves=_BOTH)
+SUM = Op("Sum", _row_major_out(_sum_f), _sum_b, saves=0, aux_namer=full_or_dim("Sum"))
+MEAN = Op("Mean", _row_major_out(_mean_f), _mean_b, saves=0, aux_namer=full_or_dim("Mean"))
+PROD = Op("Prod", _row_major_out(_prod_f), _prod_b, aux_namer=full_or_dim("Prod"))
+VAR = Op("Var", _row_major_out(_var_f), _var_b)
+AMAX = Op("Amax", _row_major_out(_amax_f), _amax_b, saves=_BOTH)
+AMIN = Op("Amin", _row_major_out(_amin_f), _amax_b, saves=_BOTH)
 # max()/min() over everything are PyTorch's second overloads (the first takes a dim)
 MAX_ALL = Op("Max", _amax_f, _max_all_b, saves=_BOTH, grad_name="MaxBackward1")
 MIN_ALL = Op("Min", _amin_f, _max_all_b, saves=_BOTH, grad_name="MinBackward1")
-LOGSUMEXP = Op("Logsumexp", _logsumexp_f, _logsumexp_b, saves=_BOTH)
+LOGSUMEXP = Op("Logsumexp", _row_major_out(_logsumexp_f), _logsumexp_b, saves=_BOTH)
 CUMSUM = Op("Cumsum", _cumsum_f, _cumsum_b, saves=0)
 SOFTMAX = Op("Softmax", _softmax_f, _softmax_b, saves=SAVES_OUTPUT)
 LOG_SOFTMAX = Op("LogSoftmax", _log_softmax_f, _log_softmax_b, saves=SAVES_OUTPUT)
@@ -392,7 +402,7 @@ def _cumprod_grad_with_zeros_recorded(xp, g, a, axis):
     return xp.swapaxes(grad, axis, -1)
 
 
-CUMPROD = Op("Cumprod", _cumprod_f, _cumprod_b, saves=_BOTH)
+CUMPROD = Op("Cumprod", _row_major_out(_cumprod_f), _cumprod_b, saves=_BOTH)
 
 
 def _logcumsumexp(xp, a, axis):
@@ -424,4 +434,4 @@ def _logcumsumexp_b(xp, g, ins, out, aux, needs):
     return (grad,)
 
 
-LOGCUMSUMEXP = Op("Logcumsumexp", _logcumsumexp_f, _logcumsumexp_b, saves=_BOTH)
+LOGCUMSUMEXP = Op("Logcumsumexp", _row_major_out(_logcumsumexp_f), _logcumsumexp_b, saves=_BOTH)

@@ -67,6 +67,53 @@ _OPS = [
     ("add_row_major", "4", lambda F, x, w: x + x.detach().contiguous()),
     ("mul_by_row_major", "4", lambda F, x, w: x.detach().contiguous() * x),
     ("local_response_norm", "4", lambda F, x, w: F.local_response_norm(x, 2)),
+    # reductions and scans write row-major results; sort keeps the input's layout
+    ("sum_keepdim", "4", lambda F, x, w: x.sum(2, keepdim=True)),
+    ("sum_inner", "4", lambda F, x, w: x.sum(2)),
+    ("mean_spatial_keepdim", "4", lambda F, x, w: x.mean((2, 3), keepdim=True)),
+    ("std_keepdim", "4", lambda F, x, w: x.std(2, keepdim=True)),
+    ("amax_keepdim", "4", lambda F, x, w: x.amax(2, keepdim=True)),
+    ("norm_keepdim", "4", lambda F, x, w: x.norm(dim=2, keepdim=True)),
+    ("logsumexp_keepdim", "4", lambda F, x, w: x.logsumexp(2, keepdim=True)),
+    ("cumprod", "4", lambda F, x, w: x.cumprod(1)),
+    ("cummax", "4", lambda F, x, w: x.cummax(1)[0]),
+    ("logcumsumexp", "4", lambda F, x, w: x.logcumsumexp(1)),
+    ("sort", "4", lambda F, x, w: x.sort(1)[0]),
+    ("sort_last", "3", lambda F, x, w: x.sort(-1)[0]),
+    ("topk", "4", lambda F, x, w: x.topk(2, 1)[0]),
+    ("sum_keepdim3d", "5", lambda F, x, w: x.sum(2, keepdim=True)),
+    ("sort3d", "5", lambda F, x, w: x.sort(1)[0]),
+    # resampling: a channels-last input gives a channels-last result, as PyTorch's kernels
+    ("pad_constant", "4", lambda F, x, w: F.pad(x, (1, 2, 0, 1))),
+    ("pad_constant_channels", "4", lambda F, x, w: F.pad(x, (1, 2, 0, 1, 1, 1), value=0.5)),
+    ("pad_reflect", "4", lambda F, x, w: F.pad(x, (1, 2, 0, 1), mode="reflect")),
+    ("pad_replicate", "4", lambda F, x, w: F.pad(x, (1, 2, 0, 1), mode="replicate")),
+    ("pad_circular", "4", lambda F, x, w: F.pad(x, (1, 2, 0, 1), mode="circular")),
+    ("pad_reflect1d", "3", lambda F, x, w: F.pad(x, (1, 2), mode="reflect")),
+    ("pad_replicate3d", "5", lambda F, x, w: F.pad(x, (1, 1, 1, 1, 1, 1), mode="replicate")),
+    ("pixel_shuffle", "4", lambda F, x, w: F.pixel_shuffle(F.pad(x, (0, 0, 0, 0, 0, 2)), 2)),
+    ("pixel_unshuffle", "4", lambda F, x, w: F.pixel_unshuffle(x[:, :, :4, :6], 2)),
+    ("channel_shuffle", "4", lambda F, x, w: F.channel_shuffle(x, 2)),
+    ("interpolate_nearest", "4", lambda F, x, w: F.interpolate(x, scale_factor=2)),
+    ("interpolate_nearest_exact", "4", lambda F, x, w: F.interpolate(x, (3, 4),
+                                                                     mode="nearest-exact")),
+    ("interpolate_bilinear", "4", lambda F, x, w: F.interpolate(x, scale_factor=2,
+                                                                mode="bilinear")),
+    ("interpolate_bilinear_corners", "4", lambda F, x, w: F.interpolate(
+        x, (3, 4), mode="bilinear", align_corners=True)),
+    ("interpolate_bicubic", "4", lambda F, x, w: F.interpolate(x, scale_factor=2,
+                                                               mode="bicubic")),
+    ("interpolate_area", "4", lambda F, x, w: F.interpolate(x, (3, 4), mode="area")),
+    ("interpolate_linear", "3", lambda F, x, w: F.interpolate(x, scale_factor=2, mode="linear")),
+    ("interpolate_trilinear", "5", lambda F, x, w: F.interpolate(x, scale_factor=2,
+                                                                 mode="trilinear")),
+    ("interpolate_nearest3d", "5", lambda F, x, w: F.interpolate(x, scale_factor=2)),
+    # elementwise ops of mixed layouts, broadcast: PyTorch's TensorIterator order
+    ("add_broadcast_row_major", "4", lambda F, x, w: x + w["rows"]),
+    ("add_broadcast_permuted", "4", lambda F, x, w: x + w["permuted"]),
+    ("mul_broadcast_first", "4", lambda F, x, w: w["permuted"] * x),
+    ("where_mixed", "4", lambda F, x, w: F.relu(x).where(x.detach() == w["rows"], w["rows"])),
+    ("lerp_mixed", "4", lambda F, x, w: w["rows"].lerp(x, 0.25)),
     ("conv_transpose3d", "5", lambda F, x, w: F.conv_transpose3d(x, w["conv_t3"])),
     ("batch_norm3d", "5", lambda F, x, w: F.batch_norm(x, None, None, training=True)),
     ("max_pool3d", "5", lambda F, x, w: F.max_pool3d(x, 2)),
@@ -89,6 +136,8 @@ def _run(L, layout, op):
          "conv_t3": L.tensor(gen.standard_normal((4, 3, 2, 2, 2)).astype(np.float32)),
          "g": L.tensor(gen.standard_normal(6).astype(np.float32)),
          "b": L.tensor(gen.standard_normal(6).astype(np.float32))}
+    w["rows"] = L.tensor(gen.standard_normal((6, 5, 7)).astype(np.float32))
+    w["permuted"] = L.tensor(gen.standard_normal((5, 6, 7)).astype(np.float32)).permute(1, 0, 2)
     x.requires_grad_(True)
     y = op(F, x, w)
     L.manual_seed(3)
@@ -104,3 +153,22 @@ def test_output_and_gradient_lay_out_as_pytorch(name, layout, op):
     assert g[1] == t[1], "input gradient strides"
     for a, b in zip(g[2:], t[2:]):  # dropout after the op draws PyTorch's mask
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+_INDEX_OPS = {
+    "argsort": lambda x: x.argsort(1),
+    "sort_indices": lambda x: x.sort(-1)[1],
+    "topk_indices": lambda x: x.topk(2, 1)[1],
+    "cummax_indices": lambda x: x.cummax(1)[1],
+    "max_indices_keepdim": lambda x: x.max(2, keepdim=True)[1],
+    "eq_row_major": lambda x: x == x.detach().contiguous(),
+}
+
+
+@pytest.mark.parametrize("layout", _RANKS["4"])
+@pytest.mark.parametrize("name", sorted(_INDEX_OPS))
+def test_index_and_bool_outputs_lay_out_as_pytorch(name, layout):
+    ours = _INDEX_OPS[name](_inputs(gk, np.random.default_rng(0))[layout]())
+    theirs = _INDEX_OPS[name](_inputs(torch, np.random.default_rng(0))[layout]())
+    assert ours.stride() == theirs.stride()
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ... import _memory_format as MF
 from ... import functions as _F
 from ..._backend import namespace_of, to_host
 from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
@@ -40,6 +41,16 @@ _SHAPES = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
 
 def _tensor(input, name="input"):
     return input if isinstance(input, Tensor) else as_tensor_arg(input, name=name)
+
+
+def _laid_out_as_kernel(y, x):
+    """``y`` (composed of views, gathers and copies) laid out as PyTorch's kernel writes it: in
+    the memory format ``x`` suggests, so a channels-last input gives a channels-last result
+    (a dropout after it then draws PyTorch's mask); a no-op for any other input."""
+    fmt = MF.suggest(x._data)
+    if fmt is MF.contiguous_format or y.ndim != x.ndim:
+        return y
+    return y.contiguous(memory_format=fmt)
 
 
 def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
@@ -147,7 +158,7 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
         scale = (None, None) if scales is None else scales
         taps = [(n, *linear_taps(n, o, s, align_corners, dtype))
                 for n, o, s in zip(x.shape[2:], out, scale)]
-        return apply1(RS.BILINEAR, x, (*taps, bilinear_lanes(x, out)))
+        return _laid_out_as_kernel(apply1(RS.BILINEAR, x, (*taps, bilinear_lanes(x, out))), x)
     y = x
     # (PyTorch's generic kernels interpolate the innermost axis first)
     for k in reversed(range(dim)) if mode in ("linear", "trilinear") and not antialias \
@@ -170,7 +181,7 @@ def _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale
         y = apply1(RS.RESAMPLE, y, (2 + k, n_in) + taps)
     if y is x:  # PyTorch returns a new tensor even when no axis changes size
         y = x * 1 if x._data.dtype.kind == "f" else wrap(x._data.copy())
-    return y
+    return _laid_out_as_kernel(y, x)
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
@@ -245,7 +256,7 @@ def _pixel_shuffle(input, upscale_factor, who):
     k = len(b)
     y = x.reshape(tuple(b) + (c // (r * r), r, r, h, w))
     y = y.permute(*range(k), k, k + 3, k + 1, k + 4, k + 2)
-    return y.reshape(tuple(b) + (c // (r * r), h * r, w * r))
+    return _laid_out_as_kernel(y.reshape(tuple(b) + (c // (r * r), h * r, w * r)), x)
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
@@ -276,7 +287,7 @@ def _pixel_unshuffle(input, downscale_factor, who):
     k = len(b)
     y = x.reshape(tuple(b) + (c, h // r, r, w // r, r))
     y = y.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
-    return y.reshape(tuple(b) + (c * r * r, h // r, w // r))
+    return _laid_out_as_kernel(y.reshape(tuple(b) + (c * r * r, h // r, w // r)), x)
 
 
 def channel_shuffle(input: Tensor, groups: int) -> Tensor:
@@ -309,7 +320,7 @@ def _channel_shuffle(input, groups, who):
         raise RuntimeError(f"{who} expects the number of channels to be divisible by groups "
                          f"({g}), got input of shape {tuple(x.shape)} with {c} channels")
     y = x.reshape((n, g, c // g) + tuple(rest)).transpose(1, 2)
-    return y.reshape(tuple(x.shape))
+    return _laid_out_as_kernel(y.reshape(tuple(x.shape)), x)
 
 
 # ----------------------------------------------------------------------------- unfold / fold
@@ -840,6 +851,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                 f"{tuple(x.shape)} (output sizes {tuple(reversed(out))} of the padded dimensions)"
             )
     fill = 0 if value is None else value
+    original = x
     if mode == "constant" and any(p > 0 for p in pad):  # PyTorch's checked fill of the border
         _check_fill_value(fill, x._data.dtype, "pad")
     for k in range(len(pad) // 2):
@@ -895,6 +907,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         idx = np.pad(np.arange(n), (max(lo, 0), max(hi, 0)), mode=_PAD_MODES[mode])
         idx = idx[max(-lo, 0): idx.size - max(-hi, 0)]
         x = apply1(RS.RESAMPLE, x, (d, n, (idx,), None))
+    if mode != "circular":  # (PyTorch's circular pad is row-major whatever the input)
+        x = _laid_out_as_kernel(x, original)
     if mode == "constant":  # one node in PyTorch
         return present(x, "ConstantPadNdBackward0", (input,), input)
     return x
