@@ -199,9 +199,8 @@ def masked_fill(input, mask, value):
         v = int(v) if float(v).is_integer() else v
     out = apply(E.WHERE, (v, x), (np.broadcast_to(m._data, x.shape) if m.shape != x.shape
                                   else m._data,))
-    if out.dtype != x.dtype:
-        out = out.to(x.dtype)
-    out = out.contiguous()  # PyTorch's masked_fill fills a row-major clone, whatever the layout
+    # (PyTorch's masked_fill fills a row-major clone, whatever the input's layout)
+    out = (out.to(x.dtype) if out.dtype != x.dtype else out).contiguous()
     if isinstance(v, Tensor):
         return present(out, "MaskedFillBackward1", (src, v), src)
     return present(out, "MaskedFillBackward0", (src,), src)
