@@ -7,8 +7,6 @@ indices are single fused nodes (see ``gradkit.ops.loss``).
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from ... import _dtype as _dt
@@ -403,15 +401,8 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
 def _broadcast_operands(input, target, name: str) -> None:
     """PyTorch's Python losses broadcast input and target (torch.broadcast_tensors: its
-    RuntimeError) before they read the reduction string, and warn first where the sizes differ
-    (a (N, 1) prediction against an (N,) target silently averages all N * N pairs; programs and
-    libraries such as skorch watch for this warning)."""
+    RuntimeError) before they read the reduction string."""
     if isinstance(input, Tensor) and isinstance(target, Tensor):
-        if input.shape != target.shape:
-            warnings.warn(
-                f"Using a target size ({target.size()}) that is different to the input size "
-                f"({input.size()}). This will likely lead to incorrect results due to "
-                f"broadcasting. Please ensure they have the same size.", stacklevel=4)
         _AT._broadcast(name, tuple(input.shape), tuple(target.shape))
 
 
