@@ -103,6 +103,34 @@ class UntypedStorage(_Items):
         s._nbytes = int(flat.size) if flat is not None else int(nbytes or 0)
         return s
 
+    @classmethod
+    def from_file(cls, filename, shared=False, nbytes=0):
+        """``nbytes`` bytes of ``filename`` mapped into memory (``UntypedStorage.from_file``,
+        what safetensors' ``safe_open(framework="pt")`` reads tensors from). With ``shared``
+        writes reach the file (created or extended to ``nbytes`` if needed); without, the
+        mapping is copy-on-write and the file must hold ``nbytes`` bytes."""
+        import os
+
+        name = os.fspath(filename)
+        nbytes = int(nbytes)
+        if shared:
+            if not os.path.exists(name) or os.path.getsize(name) < nbytes:
+                with open(name, "ab") as f:
+                    f.truncate(nbytes)
+        elif not os.path.exists(name):
+            raise RuntimeError(f"UntypedStorage.from_file: unable to open file <{name}> in "
+                               f"read-only mode: No such file or directory; check the path")
+        elif os.path.getsize(name) < nbytes:
+            raise RuntimeError(f"UntypedStorage.from_file: file <{name}> size "
+                               f"<{os.path.getsize(name)}> is smaller than the required mapping "
+                               f"size <{nbytes}>; pass nbytes no larger than the file")
+        if nbytes == 0:
+            return cls._wrap(np.zeros(0, np.uint8), _device(None)[0])
+        flat = np.memmap(name, dtype=np.uint8, mode="r+" if shared else "c", shape=(nbytes,))
+        # a plain ndarray over the mapping (its base keeps the file mapped): gradkit's fast
+        # paths test ``type(a) is np.ndarray``
+        return cls._wrap(flat.view(np.ndarray), _device(None)[0])
+
     dtype = property(lambda self: _uint8())
 
     def nbytes(self) -> int:

@@ -121,3 +121,29 @@ def test_storage_of_a_tensor_and_conversions_as_torch(torch):
     # converts, as ``double()`` does)
     assert gk.FloatStorage([1, 2]).type(gk.DoubleStorage).tolist() == [1.0, 2.0]
     assert _dt(gk.FloatStorage([1]).type("torch.LongStorage").dtype) == "int64"
+
+
+@pytest.mark.parametrize("libname", ["gradkit", "torch"])
+def test_untyped_storage_from_file_maps_the_bytes(libname, tmp_path):
+    """``UntypedStorage.from_file``, what safetensors' ``safe_open(framework="pt")`` reads
+    tensors from: copy-on-write without ``shared``, written through with it."""
+    lib = gk if libname == "gradkit" else pytest.importorskip("torch")
+    path = tmp_path / "bytes.bin"
+    path.write_bytes(bytes(range(16)))
+    s = lib.UntypedStorage.from_file(str(path), False, 16)
+    assert len(s) == 16 and s[3] == 3 and str(s.device) == "cpu"
+    t = lib.asarray(s[4:12], dtype=lib.int32)
+    assert t.tolist() == [int.from_bytes(bytes(range(4, 8)), "little"),
+                          int.from_bytes(bytes(range(8, 12)), "little")]
+    s[0] = 99
+    assert path.read_bytes()[0] == 0
+    w = lib.UntypedStorage.from_file(str(path), shared=True, nbytes=16)
+    w[0] = 7
+    assert path.read_bytes()[0] == 7
+    grown = lib.UntypedStorage.from_file(str(tmp_path / "new.bin"), shared=True, nbytes=6)
+    assert len(grown) == 6 and (tmp_path / "new.bin").stat().st_size == 6
+    assert len(lib.UntypedStorage.from_file(str(path), False, 0)) == 0
+    with pytest.raises(RuntimeError, match="smaller than the required mapping size"):
+        lib.UntypedStorage.from_file(str(path), False, 40)
+    with pytest.raises(RuntimeError, match="unable to open file"):
+        lib.UntypedStorage.from_file(str(tmp_path / "missing.bin"), False, 4)

@@ -88,7 +88,7 @@ def _function_backward(xp, g, ins, out, aux, needs):
     """Engine rule for a custom Function node: call the user's ``backward`` on Tensors."""
     from .._tensor import Tensor, wrap
 
-    cls, ctx, tensor_pos, n_args, in_shapes = aux
+    cls, ctx, tensor_pos, n_args, in_shapes, in_dtypes = aux
     grads_in = g if isinstance(g, list) else [g]
     as_tensors = [x if isinstance(x, Tensor) else (wrap(x) if x is not None else None)
                   for x in grads_in]
@@ -116,11 +116,26 @@ def _function_backward(xp, g, ins, out, aux, needs):
                 f"{cls.__name__}.backward must return Tensors or None, got {type(r).__name__} for "
                 f"argument {pos}"
             )
+        if r.dtype != in_dtypes[k]:
+            r = _fit_dtype(cls, pos, r, in_dtypes[k])
         r = r if create_graph else r._data
         if r.shape != in_shapes[k]:
             r = _fit_shape(xp, cls, pos, r, in_shapes[k])
         outs.append(r)
     return outs
+
+
+def _fit_dtype(cls, pos, r, dtype):
+    """A gradient of another dtype is cast to its input's, as PyTorch's engine does (a float64
+    gradient computed for a float32 input flows on as float32); a complex gradient for a real
+    input is refused."""
+    if r.dtype.is_complex and not dtype.is_complex:
+        raise RuntimeError(
+            f"Function {cls.__name__}Backward returned a complex gradient (dtype {r.dtype}) at "
+            f"index {pos} for a real input of dtype {dtype}; return a real gradient, e.g. its "
+            f"real part (grad.real)"
+        )
+    return r.to(dtype)
 
 
 def _fit_shape(xp, cls, pos, r, shape):
@@ -221,7 +236,8 @@ def _apply(cls, ctx, args, kwargs):
     inputs = tuple(args[i] for i in tensor_pos)
     nxt = tuple((t._grad_fn if t._grad_fn is not None else t) if t.requires_grad else None
                 for t in inputs)
-    aux = (cls, ctx, tensor_pos, len(args), tuple(t._data.shape for t in inputs))
+    aux = (cls, ctx, tensor_pos, len(args), tuple(t._data.shape for t in inputs),
+           tuple(t.dtype for t in inputs))
     diff = [isinstance(o, Tensor) and o.dtype.kind in "fc" and id(o) not in ctx._non_diff
             for o in outs]
     if single:

@@ -266,18 +266,20 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
             return self.to("cuda" if cls.is_cuda else "cpu", cls.dtype)
         if dtype in ("torch.Tensor", "gradkit.Tensor"):
             return self.to("cpu", _dtype.get_default_dtype())
-        raise ValueError(f"invalid type: '{dtype}'; x.type() takes a tensor type name such as "
-                         f"'torch.FloatTensor', a tensor type or a dtype")
+        raise ValueError(f"invalid type: '{dtype}'; {_TYPE_TAKES}")
     if dtype is Tensor:  # the default tensor type: torch.FloatTensor under the default dtype
         return self.to("cpu", _dtype.get_default_dtype())
     if isinstance(dtype, type):  # (float, np.float64, str: no tensor type, as PyTorch)
         module = "" if dtype.__module__ == "builtins" else dtype.__module__ + "."
-        raise ValueError(f"invalid type: '{module}{dtype.__qualname__}'; x.type() takes a "
-                         f"tensor type such as torch.FloatTensor, its name or a dtype")
+        raise ValueError(f"invalid type: '{module}{dtype.__qualname__}'; {_TYPE_TAKES}")
     if not isinstance(dtype, _dtype.dtype):
         raise TypeError(f"type(): dtype must be a type, str, or dtype object, got "
                         f"{type(dtype).__name__}; pass e.g. torch.float64")
     return self.to(dtype)
+
+
+_TYPE_TAKES = ("Tensor.type takes a dtype (torch.float32), a tensor type (torch.FloatTensor, "
+               "torch.cuda.LongTensor) or its name ('torch.FloatTensor')")
 
 
 class _VariableType(type):

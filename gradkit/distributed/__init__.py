@@ -13,7 +13,8 @@ In the script::
     rank, world = dist.get_rank(), dist.get_world_size()
 
 The package, by kind: :mod:`.process_group` (joining the world, the torchrun variables, the
-timeout), :mod:`.collectives` (``all_reduce`` and the rest, ``Work``/``Future``),
+timeout), :mod:`.store` (the key-value stores: ``TCPStore``, ``HashStore``, ``PrefixStore``),
+:mod:`.collectives` (``all_reduce`` and the rest, ``Work``/``Future``),
 :mod:`.algorithms.ddp_comm_hooks` (gradient compression for DDP) and :mod:`.optim`
 (``ZeroRedundancyOptimizer``). A single process without MPI is a valid world of size 1 in which
 every collective is a cheap no-op, so one script runs both ways. When the world has more than
@@ -36,9 +37,11 @@ from .process_group import (_W, Backend, DistBackendError, GroupMember, ProcessG
                             group, init_process_group,
                             is_available, is_gloo_available, is_initialized, is_mpi_available,
                             is_nccl_available, is_torchelastic_launched, new_group)
+from .store import DistError, DistStoreError, HashStore, PrefixStore, Store, TCPStore
 
 __all__ = [
-    "Backend", "DistBackendError", "Future", "GroupMember", "ProcessGroup", "ReduceOp", "Work",
+    "Backend", "DistBackendError", "DistError", "DistStoreError", "Future", "HashStore",
+    "PrefixStore", "Store", "TCPStore", "GroupMember", "ProcessGroup", "ReduceOp", "Work",
     "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "barrier",
     "broadcast", "broadcast_object_list", "default_pg_timeout", "destroy_process_group",
     "gather_object", "get_backend", "get_rank", "get_world_size", "group", "init_process_group",

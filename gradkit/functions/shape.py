@@ -67,7 +67,13 @@ def reshape(input, *args, shape=None):
 
 
 @declare(function=False)
-def view(input, *shape):
+def view(input, *shape, size=None, dtype=None):
+    if size is not None or dtype is not None:  # x.view(dtype=torch.int16), x.view(size=(2, 2))
+        if shape or (size is not None and dtype is not None):
+            raise TypeError(f"view() received an invalid combination of arguments - got "
+                            f"{len(shape)} positional and size={size!r}, dtype={dtype!r}; give "
+                            f"either a size or a dtype, e.g. x.view(2, -1) or x.view(dtype=...)")
+        shape = (dtype,) if dtype is not None else (size,)
     if not shape:
         _missing_arg("view", "size", "give a size or a dtype, e.g. x.view(2, -1) or x.view(())")
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):

@@ -262,7 +262,7 @@ def _index_array(indices):
     return arr.astype(np.int64)
 
 
-def sparse_coo_tensor(indices, values=None, size=None, *, dtype=None, device=None,
+def sparse_coo_tensor(indices=None, values=None, size=None, *, dtype=None, device=None,
                       pin_memory=False, requires_grad=False, check_invariants=None,
                       is_coalesced=None):
     """A sparse COO tensor with entries ``values[k]`` at ``indices[:, k]`` (PyTorch's
@@ -276,6 +276,8 @@ def sparse_coo_tensor(indices, values=None, size=None, *, dtype=None, device=Non
     if device is not None and str(device).split(":")[0] not in ("cpu",):
         raise RuntimeError(f"sparse_coo_tensor(): gradkit keeps sparse tensors on the CPU, got "
                            f"device={device!r}")
+    if indices is None and values is None and size is not None:  # sparse_coo_tensor(size=...)
+        indices, size = size, None
     if values is None:  # sparse_coo_tensor(size): an empty tensor of that size
         if size is not None or not isinstance(indices, (tuple, list)) or not all(
                 isinstance(n, numbers.Integral) for n in indices):

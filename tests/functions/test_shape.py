@@ -505,6 +505,19 @@ def test_view_dtype_shares_memory_is_not_differentiable_and_checks_as_torch():
     assert gk.arange(8.).reshape(2, 4)[:, 2:4].view(gk.float64).shape == (2, 1)
 
 
+@pytest.mark.parametrize("libname", ["gradkit", "torch"])
+def test_view_takes_dtype_or_size_as_keywords_as_torch(libname):
+    """``t.view(dtype=...)`` (how safetensors' ``safe_open`` reinterprets the file's bytes) and
+    ``t.view(size=...)``; both at once, or with a positional size, are refused."""
+    lib = gk if libname == "gradkit" else pytest.importorskip("torch")
+    t = lib.arange(4, dtype=lib.uint8)
+    v = t.view(dtype=lib.int16)
+    assert dtype_name(v.dtype) == "int16" and v.tolist() == [256, 770]
+    assert tuple(t.view(size=(2, 2)).shape) == (2, 2)
+    with pytest.raises(TypeError):
+        t.view(2, 2, dtype=lib.int16)
+
+
 def test_meshgrid_without_indexing_is_ij_and_warns_once_as_torch():
     torch = pytest.importorskip("torch")
     import warnings

@@ -732,3 +732,21 @@ def test_triplet_margin_with_distance_loss_adds_the_margin_first_as_torch(torch)
                                                                  reduction="none").float()
 
     same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+def test_size_mismatch_warns_as_pytorch(torch, name, recwarn):
+    """A (N, 1) prediction against an (N,) target broadcasts to N * N pairs: PyTorch warns at
+    the caller's line (skorch's tests watch for this warning), and so does gradkit."""
+    import warnings
+
+    warnings.simplefilter("always")
+    seen = {}
+    for lib in (gk, torch):
+        recwarn.clear()
+        getattr(lib.nn.functional, name)(lib.zeros(4, 1), lib.zeros(4))
+        getattr(lib.nn.functional, name)(lib.zeros(4), lib.zeros(4))
+        msgs = [w for w in recwarn.list if "different to the input size" in str(w.message)]
+        assert len(msgs) == 1 and msgs[0].filename == __file__
+        seen[lib] = str(msgs[0].message).replace("gradkit.Size", "torch.Size")
+    assert seen[gk] == seen[torch]

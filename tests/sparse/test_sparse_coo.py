@@ -626,3 +626,15 @@ def test_sparse_buffer_in_a_module_state_dict_copy_zero_and_deepcopy(torch, tmp_
     assert s.grad._nnz() == t.grad._nnz() == 0 and s.grad.is_sparse
     c = copy.deepcopy(s)
     assert c.is_sparse and c.requires_grad and repr(c) == repr(s)
+
+
+@pytest.mark.parametrize("libname", ["gradkit", "torch"])
+def test_empty_coo_tensor_from_size_keyword(libname):
+    """``sparse_coo_tensor(size=(5, 3))``: an empty COO tensor (skorch's tests build the
+    expected conversion of an all-zero scipy matrix this way); no arguments at all is refused."""
+    lib = gk if libname == "gradkit" else pytest.importorskip("torch")
+    e = lib.sparse_coo_tensor(size=(5, 3))
+    assert tuple(e.shape) == (5, 3) and tuple(e._indices().shape) == (2, 0)
+    assert str(e.dtype).split(".")[-1] == "float32" and e.to_dense().abs().sum().item() == 0
+    with pytest.raises(TypeError):
+        lib.sparse_coo_tensor()

@@ -1,0 +1,101 @@
+"""``autograd.Function``: what the engine does with the gradients a user's ``backward`` returns,
+against PyTorch (a gradient of another dtype is cast to its input's dtype before it flows on)."""
+
+import pytest
+
+import gradkit as gk
+
+torch = pytest.importorskip("torch")
+
+LIBS = [gk, torch]
+IDS = ["gradkit", "torch"]
+
+
+def _widening(lib):
+    class Widen(lib.autograd.Function):
+        """Returns its gradient in float64 whatever its input's dtype (as torchdiffeq's event
+        rerouting does when the event time is float64)."""
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.double() * 2
+
+    return Widen
+
+
+def _probe(lib, seen):
+    class Probe(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(str(g.dtype).split(".")[-1])
+            return g
+
+    return Probe
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=IDS)
+def test_gradient_of_another_dtype_flows_on_in_the_input_dtype(lib):
+    seen = []
+    x = lib.ones(3, requires_grad=True)
+    y = _widening(lib).apply(_probe(lib, seen).apply(x))
+    h = []
+    x2 = lib.ones(3, requires_grad=True)
+    mid = x2 * 1
+    mid.register_hook(lambda g: h.append(str(g.dtype).split(".")[-1]))
+    y.sum().backward()
+    _widening(lib).apply(mid).sum().backward()
+    (gx,) = lib.autograd.grad(_widening(lib).apply(x).sum(), x)
+    assert seen == ["float32"] and h == ["float32"]
+    assert str(gx.dtype).split(".")[-1] == "float32"
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=IDS)
+def test_cast_gradient_stays_differentiable_under_create_graph(lib):
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return (2 * g * x).double()
+
+    x = lib.tensor([1.5, -2.0], requires_grad=True)
+    (g,) = lib.autograd.grad(Square.apply(x).sum(), x, create_graph=True)
+    assert str(g.dtype).split(".")[-1] == "float32" and g.requires_grad
+    (gg,) = lib.autograd.grad(g.sum(), x)
+    assert gg.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=IDS)
+def test_integer_gradient_is_cast_and_complex_for_real_input_refused(lib):
+    class ToInt(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return (g * 3).to(lib.int64)
+
+    class ToComplex(ToInt):
+        @staticmethod
+        def backward(ctx, g):
+            return lib.complex(g, g)
+
+    x = lib.ones(2, dtype=lib.float64, requires_grad=True)
+    (g,) = lib.autograd.grad(ToInt.apply(x).sum(), x)
+    assert str(g.dtype).split(".")[-1] == "float64" and g.tolist() == [3.0, 3.0]
+    with pytest.raises(RuntimeError):
+        ToComplex.apply(lib.ones(2, requires_grad=True)).sum().backward()
