@@ -82,9 +82,9 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     _floating_kernel(x, "leaky_relu_" if inplace else "leaky_relu", "leaky_relu_cpu")
     if inplace:
         return _in_place(x, lambda t: leaky_relu(t, negative_slope), "leaky_relu_")
-    if x.is_floating_point() and negative_slope != negative_slope:
-        # a NaN slope: PyTorch's backward gives the positive side its gradient 1 (where(x > 0,
-        # x, x * nan) would send NaN to both sides)
+    if x.is_floating_point() and not math.isfinite(negative_slope):
+        # a NaN or infinite slope: PyTorch's backward gives the positive side its gradient 1
+        # (where(x > 0, x, x * slope) would send 0 * slope, NaN, to both sides)
         factor = _F.where(x > 0, x.new_ones(()), x.new_full((), negative_slope))
         return present(x * factor, "LeakyReluBackward0", (x,), x)
     return present(_F.where(x > 0, x, x * negative_slope), "LeakyReluBackward0", (x,), x)
