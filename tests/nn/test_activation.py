@@ -241,3 +241,25 @@ def test_leaky_relu_gradient_with_a_non_finite_slope_as_torch(torch, name, slope
         return y, x.grad
 
     same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int64"])
+@pytest.mark.parametrize("limits", [(-0.5, float("nan")), (-0.5, float("inf")),
+                                    (-float("inf"), 1.0), (0.0, 1e20), (-3.0, 2.0),
+                                    (0.0, 1000.0), (0.0, 1e10)])
+def test_hardtanh_integer_input_limits_as_torch(torch, dtype, limits):
+    # PyTorch converts the limits to int64 first: a NaN, infinite or out-of-range limit is its
+    # RuntimeError; gradkit raised Python's ValueError / OverflowError or NumPy's TypeError
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.tensor([1, 2, 3, 200], dtype=getattr(L, dtype))
+        return L.nn.functional.hardtanh(x, *limits)
+
+    try:
+        run(torch)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="hardtanh|clamp"):
+            run(gk)
+        return
+    same_as_torch(torch, run)
