@@ -188,10 +188,17 @@ CASES = [
     lambda L: F(L).lp_pool3d(L.ones(1, 1, 4, 4, 4), 1.5, (1, 2)),
     lambda L: F(L).lp_pool1d(L.ones(1, 2, 5), 2.0, (2, 3)),
     lambda L: F(L).lp_pool2d(L.ones(1, 2, 5, 6), 2.0, [2, 2]),
+    # ... before they touch the input (a list input: the kernel's ValueError first)
+    lambda L: F(L).lp_pool2d([[[[0.5, 1.0], [2.0, 3.0]]]], 1.0, (1,), stride=(3, 2)),
+    lambda L: F(L).lp_pool3d([[[[[0.5, 1.0], [2.0, 3.0]]]]], 1.0, (2, 1)),
     # cross_entropy: a target of the input's shape is class probabilities (floating only)
     lambda L: F(L).cross_entropy(L.ones(4), L.tensor([1, 0, 2, 2])),
     lambda L: F(L).cross_entropy(L.ones(1), L.tensor([0])),
     lambda L: F(L).cross_entropy(L.ones(2, 3), L.ones(2, 3, dtype=L.int64)),
+    # a 0-D target of an empty batch: its size(0) (IndexError); of a batch: batch size 0
+    lambda L: F(L).cross_entropy(L.ones(0, 5), L.tensor(3), reduction="none"),
+    lambda L: F(L).nll_loss(L.ones(0, 5, 2), L.tensor(3)),
+    lambda L: F(L).nll_loss(L.ones(3, 5), L.tensor(3)),
     # batch_norm's running statistics are vectors (its weight may be 0-D)
     lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.ones(1), L.tensor(1.0)),
     lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.ones(1), L.ones(1, 1)),

@@ -469,8 +469,8 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, who):
     from ...functions import abs as _abs
     from ...functions import relu, sign
 
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
-    lp_kernel_check(kernel_size, n, who)
+    lp_kernel_check(kernel_size, n, who)  # (PyTorch unpacks the kernel before any tensor work)
+    x = _tensor_attr_arg(input, who[:-2])
     k = _tuple(kernel_size, n, "kernel_size", who)
     stride = kernel_size if stride is None else stride
     if n == 3:
