@@ -171,33 +171,52 @@ ALLOW = [
 ]
 
 
-def _bf16_strided_dilated_conv3d(c):
-    """A bfloat16 conv3d / Conv3d case with a stride and a dilation both above 1."""
+def _torch_bf16_conv3d_off(c):
+    """A bfloat16 conv3d / Conv3d case whose PyTorch result is off from PyTorch's own float64
+    convolution of the same bfloat16 values (input, weight, bias) by more than a tenth of the
+    output's scale (bfloat16 rounding is 0.4%)."""
     if c.name not in ("conv3d", "Conv3d"):
         return False
-    if c.kind == "module":
-        dtype = c.dtype
-        stride, dilation = _kw(c, "stride", 3), _kw(c, "dilation", 5)
-    else:
-        x = c.args[0] if c.args else None
-        dtype = str(x.a.dtype) if isinstance(x, fz.Arr) else None
-        stride, dilation = _kw(c, "stride", 3), _kw(c, "dilation", 5)
+    arrs = list(fz._arrays((c.args, c.kwargs)))
+    if not (c.kind == "module" and c.dtype == "bfloat16" or any(
+            getattr(a, "bf16", False) for a in arrs)):
+        return False
 
-    def above_one(v):
-        v = 1 if v is None else v
-        return any(int(e) > 1 for e in (v if isinstance(v, (tuple, list)) else (v,)))
-
-    return dtype == "bfloat16" and above_one(stride) and above_one(dilation)
+    def up(v):
+        return v.double() if isinstance(v, torch.Tensor) and v.dtype == torch.bfloat16 else v
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = c.call(torch)[0]
+            args = [up(v) for v in fz._build(torch, c.args, [], False)]
+            kwargs = {k: up(v) for k, v in fz._build(torch, c.kwargs, [], False).items()}
+            if c.kind == "F":
+                ref = torch.nn.functional.conv3d(*args, **kwargs)
+            else:
+                ref = c._module(torch)[0].double()(*args, **kwargs)
+    except Exception:  # noqa: BLE001 - not a case torch computes
+        return False
+    if not isinstance(out, torch.Tensor) or out.shape != ref.shape or not out.numel():
+        return False
+    a, b = out.double().numpy(), ref.numpy()
+    ok = np.isfinite(a) & np.isfinite(b)
+    scale = max(1.0, float(np.abs(b[ok]).max())) if ok.any() else 1.0
+    return bool((np.isfinite(a) != np.isfinite(b)).any()
+                or (np.abs(a[ok] - b[ok]) > 0.1 * scale).any())
 
 
 ALLOW.append((
-    lambda c, k, d: k in ("wrong", "grad-wrong") and _bf16_strided_dilated_conv3d(c),
-    "torch 2.13's CPU bfloat16 conv3d with a stride and a dilation both above 1 reads memory "
+    lambda c, k, d: k in ("wrong", "grad-wrong") and _torch_bf16_conv3d_off(c),
+    "torch 2.13's CPU bfloat16 conv3d with a stride above 1 in some dimensions reads memory "
     "it did not write: its values are off by ~1 against the same bfloat16 inputs in float64 "
-    "(checked: Conv3d(2, 4, (2, 2, 3), stride=2, padding=1, dilation=(1, 1, 2)), max error "
-    "1.01; 0.004 with stride 1 or without the dilation; float16 0.0004), and vary from run "
-    "to run (seed 10 case 1461: 0.17, then 1.9e34); gradkit's bfloat16 convolution has no "
-    "such path"))
+    "and vary from run to run (checked: Conv3d(2, 4, (2, 2, 3), stride=2, padding=1, "
+    "dilation=(1, 1, 2)), max error 1.01, 0.004 with stride 1 or without the dilation; "
+    "Conv3d(2, 2, (3, 2, 3)) of a (2, 2, 5, 4, 3) input: strides (1, 1, 2), (1, 2, 2), "
+    "(2, 1, 2) off by 1.8 to 2.7e36 over three runs, strides (2, 2, 2), (2, 1, 1) within "
+    "0.004; seed 10 case 1461: 0.17, then 1.9e34; seed 24 case 1227); the case is allowed "
+    "only where torch's own float64 convolution of the bfloat16 values disagrees with its "
+    "bfloat16 result by more than a tenth of the output's scale. gradkit's bfloat16 "
+    "convolution has no such path"))
 
 
 def _huge_reduced_input(c):
@@ -399,6 +418,17 @@ ALLOW.append((
     "case 763, running_var [0.947, 1.609, 1.657, 0.936] as a [::2] view gives gradient "
     "[316.2, 0.788, 0.777, 1.034], its contiguous copy [1.028, 0.788, 0.777, 1.034], "
     "1/sqrt(var + eps) as the forward uses); gradkit gives the contiguous copy's"))
+
+
+ALLOW.append((
+    lambda c, k, d: k == "grad-wrong" and c.name in ("ctc_loss", "CTCLoss")
+    and _huge_input(c),
+    "torch 2.13's CPU ctc_loss backward with a log-probability >= 1e15 (not a log-probability: "
+    "it makes the path likelihood huge): its occupancy term exp(lcab + nll - lp) adds lp after "
+    "lcab + nll cancel, where the rounding of the huge alpha has already dropped it (checked: "
+    "log_probs [[3e38, -0.067]], [[-1e30, -0.113]], target [1]: torch's gradient at the last "
+    "entry is exp(-0.113) - exp(0.113) = -0.226, gradkit's exp(-0.113) - 1 = -0.107, the "
+    "exact occupancy 1 of the only frame that can emit the label)"))
 
 
 def torch_crashes(case):
