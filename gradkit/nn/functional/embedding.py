@@ -307,14 +307,20 @@ def _same_weight_type(weight, per_sample_weights, who):
 
 
 def _bag_max(e, bag_ids, bags, d, dev):
-    """Each bag's maximum per column: the first maximal row's value (zeros for empty bags)."""
+    """Each bag's maximum per column: the first maximal row's value (zeros for empty bags).
+    As PyTorch's kernel (a bag's first row, then each row strictly greater), a NaN is the
+    maximum only as a bag's first row: later NaNs never compare greater."""
     if bag_ids.size == 0:
         return e.sum(0, keepdim=True).reshape(1, d).expand(bags, d) * 0
     vals = to_host(e._data)
     starts = np.flatnonzero(np.concatenate(([True], bag_ids[1:] != bag_ids[:-1])))
-    peak = np.maximum.reduceat(vals, starts, axis=0)  # (bags present, D)
+    with np.errstate(invalid="ignore"):
+        peak = np.fmax.reduceat(vals, starts, axis=0)  # (bags present, D), NaNs skipped
     run = np.repeat(np.arange(starts.size), np.diff(np.append(starts, bag_ids.size)))
     rows = np.where(vals == peak[run], np.arange(bag_ids.size)[:, None], bag_ids.size)
     first = np.minimum.reduceat(rows, starts, axis=0)  # (bags present, D) row of each max
+    lead_nan = np.isnan(vals[starts])
+    if lead_nan.any():
+        first = np.where(lead_nan, starts[:, None], first)
     picked = _F.gather(e, 0, wrap(dev.asarray(first)))
     return apply1(RS.RESAMPLE_T, picked, (0, bags, (bag_ids[starts],), None))
