@@ -629,7 +629,8 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
                   optional=("running_mean", "running_var", "weight", "bias"))
     x = input
     d = math.prod(x.shape[2:])
-    if spatial_check and use_input_stats and d <= 1:  # first (0-d and 1-D inputs too)
+    # first (0-d and 1-D inputs too: no spatial dimensions, a product of 1; an empty one passes)
+    if spatial_check and use_input_stats and d == 1:
         raise ValueError(f"instance_norm(): Expected more than 1 spatial element when training, "
                          f"got input of shape {tuple(x.shape)}")
     if not use_input_stats and (running_mean is None or running_var is None):
@@ -677,7 +678,8 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
             y = y * weight.reshape(bshape)
         if bias is not None:
             y = y + bias.reshape(bshape)
-    if running_mean is not None or running_var is not None:
+    # (an empty batch: NaN statistics, as PyTorch's; samples of no elements: no update)
+    if (running_mean is not None or running_var is not None) and (d or not n):
         arr = x._data.reshape(n, c, d)
         if n == 0 or d == 0:  # no statistics: NaN, as torch's
             mean = var = namespace_of(arr).full((c,), np.nan, dtype=arr.dtype)
