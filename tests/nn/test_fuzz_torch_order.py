@@ -184,6 +184,16 @@ CASES = [
     lambda L: F(L).adaptive_avg_pool3d(L.ones(1, 1, 4, 4, 4), (1,)),
     lambda L: L.nn.AdaptiveMaxPool2d((4,))(L.ones(1, 2, 5, 6)),
     lambda L: F(L).adaptive_avg_pool2d(L.ones(1, 2, 5, 6), (None, 2)),
+    # ... a size as long as the input's rank is Python's ValueError, whatever the rank
+    lambda L: F(L).adaptive_avg_pool2d(L.ones(2, 3, 4), (1, 1, 1)),
+    lambda L: F(L).adaptive_max_pool2d(L.ones(1, 2, 3, 4), (2, 2, 2, 2)),
+    lambda L: F(L).adaptive_max_pool3d(L.ones(1, 2, 3, 4), (1, 1, 1, 1)),
+    lambda L: L.nn.AdaptiveAvgPool2d((2, 2, 2))(L.ones(2, 3, 4)),
+    lambda L: F(L).adaptive_avg_pool3d(L.ones(3, 4), (1,)),
+    # the modules take the functions' one-per-plane mean, of any rank (a 5-D input)
+    lambda L: L.nn.AdaptiveAvgPool2d(1)(L.arange(18.0).reshape(1, 1, 1, 3, 6)),
+    lambda L: L.nn.AdaptiveAvgPool2d((1, None))(L.arange(18.0).reshape(1, 1, 1, 3, 1)),
+    lambda L: L.nn.AdaptiveAvgPool3d(1)(L.arange(36.0).reshape(1, 1, 1, 2, 3, 6)),
     lambda L: F(L).lp_pool2d(L.ones(1, 2, 5, 6), 3.0, (3,), stride=1),
     lambda L: F(L).lp_pool3d(L.ones(1, 1, 4, 4, 4), 1.5, (1, 2)),
     lambda L: F(L).lp_pool1d(L.ones(1, 2, 5), 2.0, (2, 3)),
