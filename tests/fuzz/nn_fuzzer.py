@@ -1,7 +1,8 @@
 """A differential fuzzer of ``nn.functional`` and ``nn`` modules: gradkit against PyTorch.
 
-The cases are drawn by ``nn_cases.py`` (the functions' generators) and ``nn_module_cases.py``
-(the modules' generators, the mutations, ``make_case``); this file classifies and reports them.
+The cases are drawn by ``nn_cases.py`` (the functions' generators), ``nn_module_cases.py``
+(the modules' generators, the mutations) and ``nn_variant_cases.py`` (argument variants, from
+case 300 on by a stream of their own, and ``make_case``); this file classifies and reports them.
 
 Its own case stream (``case_rng(seed, i)`` of ``fuzzer.py``, so any case is reproduced alone:
 ``python tests/fuzz/nn_fuzzer.py --seed S --case I``). A case is
@@ -42,14 +43,16 @@ except ImportError:  # run as a script
 
 try:
     from .nn_cases import FUNCTIONAL, functional_names
-    from .nn_module_cases import MODULES, MODULES_EXTRA, make_case
+    from .nn_module_cases import MODULES, MODULES_EXTRA
+    from .nn_variant_cases import F_VARIANTS, MODULE_VARIANTS, make_case
 except ImportError:  # run as a script
     from nn_cases import FUNCTIONAL, functional_names
-    from nn_module_cases import MODULES, MODULES_EXTRA, make_case
+    from nn_module_cases import MODULES, MODULES_EXTRA
+    from nn_variant_cases import F_VARIANTS, MODULE_VARIANTS, make_case
 
 torch = fz.torch
-__all__ = ["ALLOW", "FUNCTIONAL", "MODULES", "MODULES_EXTRA", "allowed", "functional_names",
-           "main", "make_case", "run"]
+__all__ = ["ALLOW", "FUNCTIONAL", "F_VARIANTS", "MODULES", "MODULES_EXTRA", "MODULE_VARIANTS",
+           "allowed", "functional_names", "main", "make_case", "run"]
 
 
 # ------------------------------------------------------------------ allow-list and running
