@@ -201,6 +201,15 @@ CASES = [
     # ... before they touch the input (a list input: the kernel's ValueError first)
     lambda L: F(L).lp_pool2d([[[[0.5, 1.0], [2.0, 3.0]]]], 1.0, (1,), stride=(3, 2)),
     lambda L: F(L).lp_pool3d([[[[[0.5, 1.0], [2.0, 3.0]]]]], 1.0, (2, 1)),
+    # max unpooling: the Python face reads the input's last sizes (IndexError), the kernel
+    # checks int64 indices, the rank and the indices' shape (RuntimeError)
+    lambda L: L.nn.MaxUnpool1d(3)(L.ones(1, 2), L.ones(1, 1, 2, dtype=L.int64)),
+    lambda L: L.nn.MaxUnpool1d(3)(L.ones(1, 2, 2, 3), L.ones(2, 2, 3, dtype=L.int64)),
+    lambda L: L.nn.MaxUnpool2d(1)(L.tensor(0.5), L.ones(2, 1, 3, 3, dtype=L.int64)),
+    lambda L: L.nn.MaxUnpool3d(2)(L.ones(1, 3, 3, 1), L.ones(2, 1, 3, 3, 1, dtype=L.int64)),
+    lambda L: F(L).max_unpool1d([[[0.5, 1.0]]], L.ones(1, 1, 2, dtype=L.int64), 2),
+    lambda L: F(L).max_unpool2d(L.ones(1, 1, 1, 3, 3), L.ones(1, 1, 3, 3, dtype=L.int64), 2),
+    lambda L: F(L).max_unpool2d(L.ones(1, 1, 3, 3), L.ones(1, 1, 3, 3, dtype=L.int32), 2),
     # cross_entropy: a target of the input's shape is class probabilities (floating only)
     lambda L: F(L).cross_entropy(L.ones(4), L.tensor([1, 0, 2, 2])),
     lambda L: F(L).cross_entropy(L.ones(1), L.tensor([0])),

@@ -60,8 +60,9 @@ def _guard_tensor_arguments():
         "embedding_bag", "gaussian_nll_loss", "glu", "group_norm", "huber_loss", "instance_norm",
         "interpolate", "l1_loss", "local_response_norm", "log_softmax", "lp_pool1d",
         "lp_pool2d", "lp_pool3d", "margin_ranking_loss", "max_pool3d_with_indices",
-        "max_unpool3d", "mse_loss", "multi_head_attention_forward", "normalize", "sigmoid",
-        "smooth_l1_loss", "softmax", "softmin", "softsign", "tanh", "tanhshrink",
+        "max_unpool1d", "max_unpool2d", "max_unpool3d", "mse_loss",
+        "multi_head_attention_forward", "normalize", "sigmoid", "smooth_l1_loss", "softmax",
+        "softmin", "softsign", "tanh", "tanhshrink",
         "triplet_margin_with_distance_loss", "upsample", "upsample_bilinear",
         "upsample_nearest"}
 

@@ -531,13 +531,16 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
     idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
     spatial = {1: "L", 2: "H, W", 3: "D, H, W"}[n]
+    # PyTorch's Python face reads the input's last n sizes (IndexError), its kernel checks the
+    # rank and the indices (RuntimeError)
+    rank_type = IndexError if x.ndim < n else RuntimeError
     if x.ndim not in (n + 1, n + 2):
-        raise ValueError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
-                         f"a {x.ndim}-D input of shape {tuple(x.shape)}")
-    if tuple(idx.shape) != tuple(x.shape) or idx.dtype.kind not in "iu":
-        raise ValueError(f"{who} expects integer indices of the input's shape "
-                         f"{tuple(x.shape)}, got indices of shape {tuple(idx.shape)} and dtype "
-                         f"{idx.dtype}")
+        raise rank_type(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
+                        f"a {x.ndim}-D input of shape {tuple(x.shape)}")
+    if tuple(idx.shape) != tuple(x.shape) or idx.dtype != np.int64:
+        raise RuntimeError(f"{who} expects int64 indices of the input's shape "
+                           f"{tuple(x.shape)}, got indices of shape {tuple(idx.shape)} and dtype "
+                           f"{idx.dtype}")
     nk = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else n
     if nk != n and (output_size is None or len(output_size) in (nk, nk + 2)):
         # PyTorch's Python face sizes the output by the kernel's length, its kernel refuses it
