@@ -108,13 +108,20 @@ def _renorm_rows(weight, idx, max_norm, norm_type):
     with grad_mode.no_grad():
         w = weight._data
         sel = w[rows]
+        # (each row's vector norm, as PyTorch's: p = 0 counts the nonzero entries)
         if norm_type == float("inf"):
             norms = np.abs(sel).max(axis=1)
+        elif norm_type == -float("inf"):
+            norms = np.abs(sel).min(axis=1)
+        elif norm_type == 0:
+            norms = (sel != 0).sum(axis=1).astype(sel.dtype)
         else:
-            norms = (np.abs(sel) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+            with np.errstate(divide="ignore", over="ignore"):  # (|0| ** -1 is inf, as torch)
+                norms = (np.abs(sel) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
         big = norms > max_norm
         if big.any():
-            scale = max_norm / (norms[big] + 1e-7)
+            # (the row's norm read as a double, as PyTorch's .item(): 1e-7 is not absorbed)
+            scale = max_norm / (norms[big].astype(np.float64) + 1e-7)
             w[rows[big]] = sel[big] * scale[:, None].astype(w.dtype)
             weight._vc[0] += 1
 
