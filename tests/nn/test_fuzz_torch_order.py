@@ -210,6 +210,9 @@ CASES = [
     lambda L: F(L).max_unpool1d([[[0.5, 1.0]]], L.ones(1, 1, 2, dtype=L.int64), 2),
     lambda L: F(L).max_unpool2d(L.ones(1, 1, 1, 3, 3), L.ones(1, 1, 3, 3, dtype=L.int64), 2),
     lambda L: F(L).max_unpool2d(L.ones(1, 1, 3, 3), L.ones(1, 1, 3, 3, dtype=L.int32), 2),
+    lambda L: L.nn.MaxUnpool2d(-1)(L.ones(1, 2, 1, 3), L.zeros(1, 2, 1, 3, dtype=L.int64)),
+    lambda L: F(L).max_unpool1d(L.ones(1, 2, 3), L.zeros(1, 2, 3, dtype=L.int64), 1,
+                                padding=2),
     # cross_entropy: a target of the input's shape is class probabilities (floating only)
     lambda L: F(L).cross_entropy(L.ones(4), L.tensor([1, 0, 2, 2])),
     lambda L: F(L).cross_entropy(L.ones(1), L.tensor([0])),

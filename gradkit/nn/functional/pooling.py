@@ -561,6 +561,11 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
             raise ValueError(f"{who}: output_size {tuple(output_size)} must be within one stride "
                              f"of the default size {default} for input of shape "
                              f"{tuple(x.shape)}")
+    for d, o in enumerate(out):
+        if o < 0:  # (PyTorch's Python face, before its kernel)
+            raise ValueError(f"{who}: output_size must contain non-negative spatial dimensions, "
+                             f"but got output_size[{d}]={o} (from kernel_size {kernel_size!r}, "
+                             f"stride {stride!r}, padding {padding!r})")
     plane = 1
     for v in out:
         plane *= v
