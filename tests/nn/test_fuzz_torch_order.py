@@ -176,6 +176,7 @@ CASES = [
     lambda L: F(L).embedding(L.tensor([0, 1]), L.ones(2, 3), padding_idx=-2),
     lambda L: F(L).embedding([0, 1], [[0.5, 1.0], [2.0, 3.0]], max_norm=1.0),
     lambda L: F(L).embedding([0, 1], L.ones(2, 3)),
+    lambda L: F(L).embedding(L.tensor([0, 1]), [[0.5, 1.0], [2.0, 3.0]], max_norm=0.5),
     lambda L: L.nn.GRU(2, 2)(L.ones(3, 2), [[0.5, 0.5]]),
     # an adaptive pool's output_size is not repeated from one value (RuntimeError); lp_pool2d/3d
     # unpack their kernel (ValueError)

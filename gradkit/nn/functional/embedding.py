@@ -60,7 +60,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     """
     # PyTorch's Python code, in its order: padding_idx against weight.size(0) (a list weight
     # has no .size: AttributeError; out of range: AssertionError), then max_norm's
-    # input.contiguous(), then the binding's types (weight, then the indices: TypeError)
+    # input.contiguous() and weight.detach(), then the binding's types (weight, then the indices: TypeError)
     if padding_idx is not None and padding_idx != 0:
         if not isinstance(weight, Tensor):
             raise NotATensorError(f"embedding(): weight must be a Tensor (its number of rows "
@@ -72,6 +72,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if max_norm is not None and not isinstance(input, Tensor):
         raise NotATensorError(f"embedding(): input must be a Tensor of indices with max_norm, "
                               f"got {type(input).__name__}; make one with gradkit.tensor(...)")
+    if max_norm is not None and not isinstance(weight, Tensor):  # (then weight.detach())
+        raise NotATensorError(f"embedding(): weight must be a Tensor to be renormed in place "
+                              f"with max_norm, got {type(weight).__name__}")
     return _lookup(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
 
 
