@@ -60,7 +60,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     """
     # PyTorch's Python code, in its order: padding_idx against weight.size(0) (a list weight
     # has no .size: AttributeError; out of range: AssertionError), then max_norm's
-    # input.contiguous() and weight.detach(), then the binding's types (weight, then the indices: TypeError)
+    # input.contiguous() and weight.detach(), then the binding's types (weight, then the
+    # indices: TypeError)
     if padding_idx is not None and padding_idx != 0:
         if not isinstance(weight, Tensor):
             raise NotATensorError(f"embedding(): weight must be a Tensor (its number of rows "
