@@ -177,6 +177,10 @@ CASES = [
     lambda L: F(L).embedding([0, 1], [[0.5, 1.0], [2.0, 3.0]], max_norm=1.0),
     lambda L: F(L).embedding([0, 1], L.ones(2, 3)),
     lambda L: F(L).embedding(L.tensor([0, 1]), [[0.5, 1.0], [2.0, 3.0]], max_norm=0.5),
+    lambda L: F(L).embedding(L.tensor([0, 1]), L.ones(3, 2, dtype=L.bool), max_norm=0.5),
+    lambda L: F(L).embedding(L.tensor([2]), L.ones(3, 2, dtype=L.int64), max_norm=0.5),
+    lambda L: F(L).embedding(L.tensor([], dtype=L.int64), L.ones(3, 2, dtype=L.int64),
+                             max_norm=0.5),
     lambda L: L.nn.GRU(2, 2)(L.ones(3, 2), [[0.5, 0.5]]),
     # an adaptive pool's output_size is not repeated from one value (RuntimeError); lp_pool2d/3d
     # unpack their kernel (ValueError)

@@ -109,6 +109,10 @@ def _lookup(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq,
 
 def _renorm_rows(weight, idx, max_norm, norm_type):
     rows = np.unique(idx.reshape(-1))
+    if rows.size and not weight.is_floating_point():  # (PyTorch takes each row's norm)
+        raise RuntimeError(f"embedding(): norm(): input dtype should be either floating point "
+                           f"or complex, got a {weight.dtype} weight to renorm with max_norm; "
+                           f"convert it, e.g. weight.float()")
     with grad_mode.no_grad():
         w = weight._data
         sel = w[rows]
