@@ -20,7 +20,7 @@ except ImportError:  # run as a script
     from nn_cases import FUNCTIONAL, NArr
 
 __all__ = ["F_VARIANTS", "MODULE_VARIANTS", "VARIANTS_FROM", "VARIANTS_SHARE", "make_case",
-           "variant_case"]
+           "variant_case", "variant_name"]
 
 VARIANTS_FROM, VARIANTS_SHARE = 300, 0.12
 
@@ -277,14 +277,29 @@ F_VARIANTS = {
 _NAMES = sorted(MODULE_VARIANTS) + sorted(F_VARIANTS)
 
 
-def variant_case(seed, i):
-    """The variant case at index ``i``, or None (see the module docstring)."""
+def _variant_draw(seed, i):
+    """``(name, rng)`` of the variant at index ``i``, or None (see the module docstring)."""
     if i < VARIANTS_FROM:
         return None
     rng = np.random.default_rng([seed, i, 2])
     if rng.random() >= VARIANTS_SHARE:
         return None
-    name = _NAMES[int(rng.integers(len(_NAMES)))]
+    return _NAMES[int(rng.integers(len(_NAMES)))], rng
+
+
+def variant_name(seed, i):
+    """The ``Name:variant`` drawn at index ``i`` (whether or not the second series takes
+    the index first), or None."""
+    drawn = _variant_draw(seed, i)
+    return drawn and drawn[0]
+
+
+def variant_case(seed, i):
+    """The variant case at index ``i``, or None (see the module docstring)."""
+    drawn = _variant_draw(seed, i)
+    if drawn is None:
+        return None
+    name, rng = drawn
     if name in MODULE_VARIANTS:
         return mc.module_case_of(rng, name, MODULE_VARIANTS[name])
     return mc.f_case_of(rng, name, F_VARIANTS[name])
