@@ -181,6 +181,12 @@ CASES = [
     lambda L: F(L).embedding(L.tensor([2]), L.ones(3, 2, dtype=L.int64), max_norm=0.5),
     lambda L: F(L).embedding(L.tensor([], dtype=L.int64), L.ones(3, 2, dtype=L.int64),
                              max_norm=0.5),
+    lambda L: F(L).embedding(L.tensor(2), L.ones(0, 2), max_norm=1.0),  # (renorm's select)
+    lambda L: F(L).embedding(L.tensor(2), L.ones(0, 2)),
+    # PReLU's weight is torch.empty(num_parameters): 0 parameters build, fail in forward
+    lambda L: L.nn.PReLU(0, init=1.5)(L.ones(1, 2, 3, 1)),
+    lambda L: L.nn.PReLU(0)(L.ones(2, 0, 3)),
+    lambda L: L.nn.PReLU(-1),
     lambda L: L.nn.GRU(2, 2)(L.ones(3, 2), [[0.5, 0.5]]),
     # an adaptive pool's output_size is not repeated from one value (RuntimeError); lp_pool2d/3d
     # unpack their kernel (ValueError)

@@ -90,6 +90,10 @@ def _lookup(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq,
                            f"got shape {tuple(weight.shape)}")
     n = weight.shape[0]
     if n == 0 and idx.size:  # PyTorch's index_select on an empty weight: RuntimeError
+        if max_norm is not None:  # (its renorm selects the rows first: IndexError)
+            raise IndexError(f"embedding: select(): index {int(idx.reshape(-1)[0])} out of "
+                             f"range for the weight {tuple(weight.shape)}, which has no rows "
+                             f"to renorm with max_norm")
         raise RuntimeError(f"embedding: index_select(): self indexing axis dim should be "
                            f"positive: the weight {tuple(weight.shape)} has no rows to look up "
                            f"indices in")
