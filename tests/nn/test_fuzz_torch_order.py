@@ -222,6 +222,10 @@ CASES = [
     lambda L: F(L).max_unpool2d(L.ones(1, 1, 1, 3, 3), L.ones(1, 1, 3, 3, dtype=L.int64), 2),
     lambda L: F(L).max_unpool2d(L.ones(1, 1, 3, 3), L.ones(1, 1, 3, 3, dtype=L.int32), 2),
     lambda L: L.nn.MaxUnpool2d(-1)(L.ones(1, 2, 1, 3), L.zeros(1, 2, 1, 3, dtype=L.int64)),
+    # ... the Python face's output size before the kernel's indices checks
+    lambda L: L.nn.MaxUnpool3d(-2)(L.ones(2, 1, 0, 1, 1), L.zeros(2, 1, 3, 1, 1, dtype=L.int64)),
+    lambda L: F(L).max_unpool3d(L.ones(1, 2, 3, 1, 0), L.zeros(1, 2, 3, 1, 2, dtype=L.int64), 3,
+                                output_size=(9, 3, 6)),
     lambda L: F(L).max_unpool1d(L.ones(1, 2, 3), L.zeros(1, 2, 3, dtype=L.int64), 1,
                                 padding=2),
     # cross_entropy: a target of the input's shape is class probabilities (floating only)

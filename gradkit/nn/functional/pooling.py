@@ -533,14 +533,18 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
     spatial = {1: "L", 2: "H, W", 3: "D, H, W"}[n]
     # PyTorch's Python face reads the input's last n sizes (IndexError), its kernel checks the
     # rank and the indices (RuntimeError)
-    rank_type = IndexError if x.ndim < n else RuntimeError
-    if x.ndim not in (n + 1, n + 2):
-        raise rank_type(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
-                        f"a {x.ndim}-D input of shape {tuple(x.shape)}")
-    if tuple(idx.shape) != tuple(x.shape) or idx.dtype != np.int64:
-        raise RuntimeError(f"{who} expects int64 indices of the input's shape "
-                           f"{tuple(x.shape)}, got indices of shape {tuple(idx.shape)} and dtype "
-                           f"{idx.dtype}")
+    def kernel_checks():  # (after the Python face's output size)
+        if x.ndim not in (n + 1, n + 2):
+            raise RuntimeError(f"{who} expects input of shape (N, C, {spatial}) or "
+                               f"(C, {spatial}), got a {x.ndim}-D input of shape "
+                               f"{tuple(x.shape)}")
+        if tuple(idx.shape) != tuple(x.shape) or idx.dtype != np.int64:
+            raise RuntimeError(f"{who} expects int64 indices of the input's shape "
+                               f"{tuple(x.shape)}, got indices of shape {tuple(idx.shape)} and "
+                               f"dtype {idx.dtype}")
+    if x.ndim < n:
+        raise IndexError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
+                         f"a {x.ndim}-D input of shape {tuple(x.shape)}")
     nk = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else n
     if nk != n and (output_size is None or len(output_size) in (nk, nk + 2)):
         # PyTorch's Python face sizes the output by the kernel's length, its kernel refuses it
@@ -566,6 +570,7 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
             raise ValueError(f"{who}: output_size must contain non-negative spatial dimensions, "
                              f"but got output_size[{d}]={o} (from kernel_size {kernel_size!r}, "
                              f"stride {stride!r}, padding {padding!r})")
+    kernel_checks()
     plane = 1
     for v in out:
         plane *= v
