@@ -428,7 +428,15 @@ _NEG = -np.inf
 
 def _lse3(a, b, c):
     with np.errstate(invalid="ignore"):
-        return np.logaddexp(np.logaddexp(a, b), c)
+        return _inf_nan(np.logaddexp(np.logaddexp(a, b), c), a, b, c)
+
+
+def _inf_nan(r, *terms):
+    """NaN where a term is +inf, as PyTorch's ``log(sum(exp(x - max))) + max`` (inf - inf)."""
+    inf = np.isposinf(terms[0])
+    for t in terms[1:]:
+        inf |= np.isposinf(t)
+    return np.where(inf, np.nan, r) if inf.any() else r
 
 
 def _shift(a, k):
@@ -473,7 +481,7 @@ def _log_likelihood(alpha, in_len, lab_len):
     a_end = alpha[last, rows, end]
     a_lab = np.where(lab_len > 0, alpha[last, rows, np.maximum(end - 1, 0)], _NEG)
     with np.errstate(invalid="ignore"):
-        logp = np.logaddexp(a_end, a_lab)
+        logp = _inf_nan(np.logaddexp(a_end, a_lab), a_end, a_lab)
     return np.where(in_len > 0, logp, np.where(lab_len > 0, _NEG, 0.0)).astype(alpha.dtype)
 
 

@@ -531,12 +531,19 @@ def f_case(rng):
     if _F_NAMES is None:
         _F_NAMES = functional_names()
     name = _F_NAMES[int(rng.integers(len(_F_NAMES)))]
-    g = Gen(rng)
     fn = None
     if name in FUNCTIONS_FN:
         gen, fn = FUNCTIONS_FN[name]
     else:
         gen = FUNCTIONAL[name]
+    return f_case_of(rng, name, gen, fn)
+
+
+def f_case_of(rng, name, gen, fn=None):
+    """The ``nn.functional`` case of ``name`` (a ``:variant`` suffix dropped) from ``gen``,
+    mutated by ``rng``."""
+    g = Gen(rng)
+    name = name.split(":")[0]
     args, kwargs = gen(g)
     muts = []
     args, kwargs = _mutate(g, args, kwargs, muts)
@@ -559,8 +566,15 @@ def module_case(rng, extra=False):
         _X_NAMES = sorted(n for n in MODULES_EXTRA if hasattr(gk.nn, n))
     names, table = (_X_NAMES, MODULES_EXTRA) if extra else (_M_NAMES, MODULES)
     name = names[int(rng.integers(len(names)))]
+    return module_case_of(rng, name, table[name])
+
+
+def module_case_of(rng, name, gen):
+    """The module case of class ``name`` (a ``:variant`` suffix dropped) from ``gen``, mutated
+    by ``rng``."""
     g = Gen(rng)
-    ctor, ckw, args, kwargs = table[name](g)
+    name = name.split(":")[0]
+    ctor, ckw, args, kwargs = gen(g)
     muts = []
     for a in fz._arrays((ctor, ckw)):
         a.grad = False

@@ -69,3 +69,16 @@ def test_every_functional_and_module_is_drawn(torch):
                                                            *nn_fuzzer.MODULES_EXTRA)
                                                 if hasattr(gk.nn, n)}
     assert not want - seen, sorted(want - seen)
+
+
+def test_every_variant_is_drawn(torch):
+    """A moderate sample draws each argument variant (``nn_variant_cases.py``), and each of
+    them builds a case."""
+    from . import nn_variant_cases as vc
+
+    names = {vc.variant_name(11, i) for i in range(3000)} - {None}
+    want = set(vc.MODULE_VARIANTS) | set(vc.F_VARIANTS)
+    assert not want - names, sorted(want - names)
+    for i in range(300, 1500):
+        if vc.variant_name(11, i):
+            assert vc.variant_case(11, i) is not None

@@ -224,3 +224,42 @@ def test_activation_integer_and_bool_inputs_as_torch(torch, call):
             call(gk)
         return
     same_as_torch(torch, call)
+
+
+@pytest.mark.parametrize("slope", [float("inf"), -float("inf"), float("nan")])
+@pytest.mark.parametrize("name", ["leaky_relu", "rrelu"])
+def test_leaky_relu_gradient_with_a_non_finite_slope_as_torch(torch, name, slope):
+    # the positive side's gradient is 1 whatever the slope; gradkit gave NaN there for an
+    # infinite slope (0 * inf through where's unselected branch)
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.tensor([2.026, -1.5, 0.5, -0.25], dtype=L.float64, requires_grad=True)
+        F_ = L.nn.functional
+        y = F_.leaky_relu(x, slope) if name == "leaky_relu" else F_.rrelu(x, slope, slope)
+        y.backward(L.tensor([0.125, 1.0, -2.0, 0.5], dtype=L.float64))
+        return y, x.grad
+
+    same_as_torch(torch, run)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int64"])
+@pytest.mark.parametrize("limits", [(-0.5, float("nan")), (-0.5, float("inf")),
+                                    (-float("inf"), 1.0), (0.0, 1e20), (-3.0, 2.0),
+                                    (0.0, 1000.0), (0.0, 1e10)])
+def test_hardtanh_integer_input_limits_as_torch(torch, dtype, limits):
+    # PyTorch converts the limits to int64 first: a NaN, infinite or out-of-range limit is its
+    # RuntimeError; gradkit raised Python's ValueError / OverflowError or NumPy's TypeError
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.tensor([1, 2, 3, 200], dtype=getattr(L, dtype))
+        return L.nn.functional.hardtanh(x, *limits)
+
+    try:
+        run(torch)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="hardtanh|clamp"):
+            run(gk)
+        return
+    same_as_torch(torch, run)

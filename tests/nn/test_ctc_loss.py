@@ -164,3 +164,25 @@ def test_ctc_loss_last_label_equal_to_blank_has_the_losss_gradient(torch):
     check_grad(lambda z: F.ctc_loss(z.log_softmax(-1), gk.tensor(targets), [6, 5], [3, 2],
                                     blank=1, reduction="none"),
                [gk.tensor(logits, requires_grad=True)])
+
+
+@pytest.mark.parametrize("zero_infinity", [False, True])
+@pytest.mark.parametrize("frames", [1, 2, 3])
+@pytest.mark.parametrize("blank", [0, 2])
+def test_ctc_loss_of_a_positive_infinite_log_prob_is_nan_as_torch(torch, zero_infinity, frames,
+                                                                  blank):
+    # PyTorch's log-sum-exp (log(sum(exp(x - max))) + max) gives NaN once a +inf is reached:
+    # the loss and the used frames' gradient are NaN; gradkit gave -inf (0 with zero_infinity)
+    from oracle import same_as_torch
+
+    def run(L):
+        lp = L.full((3, 1, 3), -1.0, dtype=L.float64)
+        lp[0, 0, 1] = float("inf")
+        lp.requires_grad_(True)
+        loss = L.nn.functional.ctc_loss(lp[:frames], L.tensor([[1]]), L.tensor([frames]),
+                                        L.tensor([1]), blank=blank, reduction="sum",
+                                        zero_infinity=zero_infinity)
+        (g,) = L.autograd.grad(loss, lp)
+        return loss, g
+
+    same_as_torch(torch, run)

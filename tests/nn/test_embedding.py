@@ -112,3 +112,20 @@ def test_embedding_of_a_width_0_weight_has_a_gradient(sparse):
     w = gk.zeros(10, 0, dtype=gk.float64, requires_grad=True)
     gk.nn.functional.embedding(gk.tensor([[1, 2], [3, 4]]), w, sparse=sparse).sum().backward()
     assert tuple(w.grad.shape) == (10, 0)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("norm_type", [0.0, -1.0, 0.5, 1.0, 2.0, float("inf"), -float("inf")])
+def test_embedding_max_norm_renorms_rows_as_torch(torch, dtype, norm_type):
+    # each row's vector norm as PyTorch's (p = 0 counts nonzeros; gradkit divided by zero),
+    # plus 1e-7 in double (gradkit's float32 sum absorbed it: the last bits differed)
+    from oracle import same_as_torch
+
+    def run(L):
+        w = L.tensor([[3.0, 0.0, 1.0], [0.5, 0.2, 0.1], [1.0, 1.0, 1.0], [0.0, 0.0, 0.0]],
+                     dtype=getattr(L, dtype))
+        y = L.nn.functional.embedding(L.tensor([0, 1, 2, 3, 2]), w, max_norm=0.6,
+                                      norm_type=norm_type)
+        return y, w
+
+    same_as_torch(torch, run)

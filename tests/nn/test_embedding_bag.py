@@ -208,3 +208,22 @@ def test_aten_embedding_bag_offset2bag_follows_the_fast_path_as_torch(layout, dt
                             False, psw)
         shapes.append([tuple(x.shape) for x in r])
     assert shapes[0] == shapes[1]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "bfloat16"])
+def test_embedding_bag_max_with_nan_rows_as_torch(torch, dtype):
+    # PyTorch's max starts from a bag's first row and takes each row strictly greater: a NaN
+    # is the maximum only as the first row; gradkit's gather read past the bag (RuntimeError)
+    from oracle import same_as_torch
+
+    nan = float("nan")
+
+    def run(L):
+        w = L.tensor([[nan, -1.57], [-2.486, -0.693], [5.0, nan]], dtype=L.float64)
+        w = w.to(getattr(L, dtype)).requires_grad_(True)
+        y = L.nn.functional.embedding_bag(L.tensor([1, 0, 0, 1, 2, 1, 0, 1, 2, 0]), w,
+                                          mode="max", offsets=L.tensor([0, 2, 4, 7, 9]))
+        y.backward(L.arange(10.0).reshape(5, 2).to(y.dtype))
+        return y, w.grad
+
+    same_as_torch(torch, run)

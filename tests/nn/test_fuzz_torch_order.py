@@ -176,6 +176,17 @@ CASES = [
     lambda L: F(L).embedding(L.tensor([0, 1]), L.ones(2, 3), padding_idx=-2),
     lambda L: F(L).embedding([0, 1], [[0.5, 1.0], [2.0, 3.0]], max_norm=1.0),
     lambda L: F(L).embedding([0, 1], L.ones(2, 3)),
+    lambda L: F(L).embedding(L.tensor([0, 1]), [[0.5, 1.0], [2.0, 3.0]], max_norm=0.5),
+    lambda L: F(L).embedding(L.tensor([0, 1]), L.ones(3, 2, dtype=L.bool), max_norm=0.5),
+    lambda L: F(L).embedding(L.tensor([2]), L.ones(3, 2, dtype=L.int64), max_norm=0.5),
+    lambda L: F(L).embedding(L.tensor([], dtype=L.int64), L.ones(3, 2, dtype=L.int64),
+                             max_norm=0.5),
+    lambda L: F(L).embedding(L.tensor(2), L.ones(0, 2), max_norm=1.0),  # (renorm's select)
+    lambda L: F(L).embedding(L.tensor(2), L.ones(0, 2)),
+    # PReLU's weight is torch.empty(num_parameters): 0 parameters build, fail in forward
+    lambda L: L.nn.PReLU(0, init=1.5)(L.ones(1, 2, 3, 1)),
+    lambda L: L.nn.PReLU(0)(L.ones(2, 0, 3)),
+    lambda L: L.nn.PReLU(-1),
     lambda L: L.nn.GRU(2, 2)(L.ones(3, 2), [[0.5, 0.5]]),
     # an adaptive pool's output_size is not repeated from one value (RuntimeError); lp_pool2d/3d
     # unpack their kernel (ValueError)
@@ -184,14 +195,47 @@ CASES = [
     lambda L: F(L).adaptive_avg_pool3d(L.ones(1, 1, 4, 4, 4), (1,)),
     lambda L: L.nn.AdaptiveMaxPool2d((4,))(L.ones(1, 2, 5, 6)),
     lambda L: F(L).adaptive_avg_pool2d(L.ones(1, 2, 5, 6), (None, 2)),
+    # ... a size as long as the input's rank is Python's ValueError, whatever the rank
+    lambda L: F(L).adaptive_avg_pool2d(L.ones(2, 3, 4), (1, 1, 1)),
+    lambda L: F(L).adaptive_max_pool2d(L.ones(1, 2, 3, 4), (2, 2, 2, 2)),
+    lambda L: F(L).adaptive_max_pool3d(L.ones(1, 2, 3, 4), (1, 1, 1, 1)),
+    lambda L: L.nn.AdaptiveAvgPool2d((2, 2, 2))(L.ones(2, 3, 4)),
+    lambda L: F(L).adaptive_avg_pool3d(L.ones(3, 4), (1,)),
+    # the modules take the functions' one-per-plane mean, of any rank (a 5-D input)
+    lambda L: L.nn.AdaptiveAvgPool2d(1)(L.arange(18.0).reshape(1, 1, 1, 3, 6)),
+    lambda L: L.nn.AdaptiveAvgPool2d((1, None))(L.arange(18.0).reshape(1, 1, 1, 3, 1)),
+    lambda L: L.nn.AdaptiveAvgPool3d(1)(L.arange(36.0).reshape(1, 1, 1, 2, 3, 6)),
     lambda L: F(L).lp_pool2d(L.ones(1, 2, 5, 6), 3.0, (3,), stride=1),
     lambda L: F(L).lp_pool3d(L.ones(1, 1, 4, 4, 4), 1.5, (1, 2)),
     lambda L: F(L).lp_pool1d(L.ones(1, 2, 5), 2.0, (2, 3)),
     lambda L: F(L).lp_pool2d(L.ones(1, 2, 5, 6), 2.0, [2, 2]),
+    # ... before they touch the input (a list input: the kernel's ValueError first)
+    lambda L: F(L).lp_pool2d([[[[0.5, 1.0], [2.0, 3.0]]]], 1.0, (1,), stride=(3, 2)),
+    lambda L: F(L).lp_pool3d([[[[[0.5, 1.0], [2.0, 3.0]]]]], 1.0, (2, 1)),
+    # max unpooling: the Python face reads the input's last sizes (IndexError), the kernel
+    # checks int64 indices, the rank and the indices' shape (RuntimeError)
+    lambda L: L.nn.MaxUnpool1d(3)(L.ones(1, 2), L.ones(1, 1, 2, dtype=L.int64)),
+    lambda L: L.nn.MaxUnpool1d(3)(L.ones(1, 2, 2, 3), L.ones(2, 2, 3, dtype=L.int64)),
+    lambda L: L.nn.MaxUnpool2d(1)(L.tensor(0.5), L.ones(2, 1, 3, 3, dtype=L.int64)),
+    lambda L: L.nn.MaxUnpool3d(2)(L.ones(1, 3, 3, 1), L.ones(2, 1, 3, 3, 1, dtype=L.int64)),
+    lambda L: F(L).max_unpool1d([[[0.5, 1.0]]], L.ones(1, 1, 2, dtype=L.int64), 2),
+    lambda L: F(L).max_unpool2d(L.ones(1, 1, 1, 3, 3), L.ones(1, 1, 3, 3, dtype=L.int64), 2),
+    lambda L: F(L).max_unpool2d(L.ones(1, 1, 3, 3), L.ones(1, 1, 3, 3, dtype=L.int32), 2),
+    lambda L: L.nn.MaxUnpool2d(-1)(L.ones(1, 2, 1, 3), L.zeros(1, 2, 1, 3, dtype=L.int64)),
+    # ... the Python face's output size before the kernel's indices checks
+    lambda L: L.nn.MaxUnpool3d(-2)(L.ones(2, 1, 0, 1, 1), L.zeros(2, 1, 3, 1, 1, dtype=L.int64)),
+    lambda L: F(L).max_unpool3d(L.ones(1, 2, 3, 1, 0), L.zeros(1, 2, 3, 1, 2, dtype=L.int64), 3,
+                                output_size=(9, 3, 6)),
+    lambda L: F(L).max_unpool1d(L.ones(1, 2, 3), L.zeros(1, 2, 3, dtype=L.int64), 1,
+                                padding=2),
     # cross_entropy: a target of the input's shape is class probabilities (floating only)
     lambda L: F(L).cross_entropy(L.ones(4), L.tensor([1, 0, 2, 2])),
     lambda L: F(L).cross_entropy(L.ones(1), L.tensor([0])),
     lambda L: F(L).cross_entropy(L.ones(2, 3), L.ones(2, 3, dtype=L.int64)),
+    # a 0-D target of an empty batch: its size(0) (IndexError); of a batch: batch size 0
+    lambda L: F(L).cross_entropy(L.ones(0, 5), L.tensor(3), reduction="none"),
+    lambda L: F(L).nll_loss(L.ones(0, 5, 2), L.tensor(3)),
+    lambda L: F(L).nll_loss(L.ones(3, 5), L.tensor(3)),
     # batch_norm's running statistics are vectors (its weight may be 0-D)
     lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.ones(1), L.tensor(1.0)),
     lambda L: F(L).batch_norm(L.ones(2, 1, 4, 3), L.ones(1), L.ones(1, 1)),

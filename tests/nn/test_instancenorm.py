@@ -149,3 +149,24 @@ def test_instance_norm_of_an_empty_input_as_torch(torch, name):
                   None if rm is None else [np.nan_to_num(s.numpy(), nan=-7.0).tolist()
                                            for s in (rm, rv)])
     assert out[gk] == out[torch]
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("shape", [(3, 2, 0), (2, 2, 0, 3), (0, 2, 3)])
+@pytest.mark.parametrize("affine", [False, True])
+@pytest.mark.parametrize("track", [False, True])
+def test_instance_norm_of_empty_samples_in_training_as_torch(torch, shape, affine, track):
+    # PyTorch refuses exactly one spatial element; samples of none pass (an empty result, the
+    # running statistics left as they are); gradkit raised its ValueError for them
+    from oracle import same_as_torch
+
+    def run(L):
+        cls = L.nn.InstanceNorm1d if len(shape) == 3 else L.nn.InstanceNorm2d
+        m = cls(2, affine=affine, track_running_stats=track, momentum=0.5).train()
+        if track:
+            m.running_mean.fill_(1.0)
+            m.running_var.fill_(3.0)
+        x = L.ones(shape, requires_grad=True)
+        y = m(x)
+        y.sum().backward()
+        return (y, x.grad) + ((m.running_mean, m.running_var) if track else ())
+
+    same_as_torch(torch, run)

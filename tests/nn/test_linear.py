@@ -174,3 +174,33 @@ def test_bilinear_without_in1_features_refused_as_torch(args):
             gk.nn.Bilinear(*args)
         return
     assert tuple(gk.nn.Bilinear(*args).weight.shape) == (args[2], args[0], args[1])
+
+
+@pytest.mark.parametrize("x_shape,bias_shape", [
+    ((3, 3, 2), ()), ((3, 3, 2), (1,)), ((3, 3, 2), (3, 3)), ((4, 2), ()), ((4, 2), (4, 3)),
+    ((4, 2), (1, 3)), ((2,), ()), ((2,), (1, 3)), ((2,), (1,)),
+    # not broadcastable to the output: PyTorch's RuntimeError
+    ((4, 2), (3, 3)), ((4, 2), (3, 1)), ((3, 3, 2), (2, 1, 3)), ((2,), (4, 3)), ((2,), (5,)),
+])
+def test_linear_bias_broadcasts_to_the_output_as_torch(torch, x_shape, bias_shape):
+    # PyTorch adds any bias that broadcasts to the output; gradkit refused a 0-D bias, a (1,)
+    # bias and a (3, 3) bias of a (3, 3, 2) input, took a (3, 1) bias, and raised NumPy's
+    # ValueError for a (1, 3) bias of a 1-D input
+    from oracle import same_as_torch
+
+    rng = np.random.default_rng(0)
+    xv, wv, bv = (rng.standard_normal(s) for s in (x_shape, (3, 2), bias_shape))
+
+    def run(L):
+        x, w, b = (L.tensor(v, dtype=L.float64, requires_grad=True) for v in (xv, wv, bv))
+        y = L.nn.functional.linear(x, w, b)
+        y.backward(L.ones_like(y))
+        return y, x.grad, w.grad, b.grad
+
+    try:
+        run(torch)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="linear"):
+            run(gk)
+        return
+    same_as_torch(torch, run)

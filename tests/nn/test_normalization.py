@@ -303,3 +303,29 @@ def test_group_norm_float32_in_row_blocks_as_torch(torch):
     xl = gk.tensor(x).contiguous(memory_format=gk.channels_last)
     np.testing.assert_array_equal(
         F.group_norm(xl, 4, gk.tensor(w), gk.tensor(b)).numpy(), got)
+
+
+@pytest.mark.parametrize("dtype,shape", [("int64", (2, 4, 3, 2)), ("float32", (2, 0, 3, 3)),
+                                         ("bfloat16", (2, 5, 2, 2)), ("float16", (2, 5, 2, 2))])
+def test_cross_map_lrn2d_dtypes_and_no_channels_as_torch(torch, dtype, shape):
+    # an integer input is PyTorch's RuntimeError (its in-place mul_ by a float) and no channels
+    # its IndexError (select(1, 0)); gradkit computed the integers and failed inside NumPy,
+    # and a bfloat16 input failed converting to NumPy
+    x0 = np.random.default_rng(0).standard_normal(shape)
+    out = {}
+    for L in (torch, gk):
+        x = L.tensor(x0).to(getattr(L, dtype)).requires_grad_(dtype != "int64")
+        try:
+            y = L.nn.CrossMapLRN2d(3, alpha=0.5, beta=0.5, k=2.0)(x)
+            y.backward(L.ones_like(y))
+            out[L] = (y.dtype, y.float().detach().numpy(), x.grad.float().numpy())
+        except (RuntimeError, IndexError) as e:
+            out[L] = type(e)
+    if isinstance(out[torch], type):
+        assert out[gk] is out[torch]
+        return
+    assert str(out[gk][0]).split(".")[-1] == str(out[torch][0]).split(".")[-1]
+    # (bfloat16: PyTorch rounds each step, gradkit once: within one bfloat16 step)
+    tol = 8e-3 if dtype == "bfloat16" else 1e-3
+    for g, t in zip(out[gk][1:], out[torch][1:]):
+        np.testing.assert_allclose(g, t, rtol=tol, atol=tol)

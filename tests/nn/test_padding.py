@@ -153,3 +153,28 @@ def test_functional_pad_unsupported_rank_raises_torchs_type(torch, mode, shape):
     with pytest.raises(Exception) as ours:
         F.pad(gk.zeros(shape), (1, 1), mode=mode)
     assert type(ours.value) is type(theirs.value)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("amount", [0, 1, 5])
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_pad_of_a_bool_input_as_torch(torch, mode, amount, nd):
+    # PyTorch's reflection/replication kernels have no bool version (NotImplementedError, after
+    # the shape checks); gradkit padded bools. Circular padding is a copy: bools pass.
+    from oracle import same_as_torch
+
+    def run(L):
+        x = L.arange(3 ** nd).reshape((1, 1) + (3,) * nd) % 2 == 0
+        return L.nn.functional.pad(x, [amount] * (2 * nd), mode=mode)
+
+    same_as_torch(torch, run)
+
+
+def test_conv_padding_mode_of_a_bool_input_pads_first_as_torch(torch):
+    # a module with padding_mode='reflect' pads before it convolves, even with padding='valid'
+    import gradkit as gk
+
+    for L in (torch, gk):
+        m = L.nn.Conv3d(1, 2, (1, 3, 1), padding="valid", dilation=2, padding_mode="reflect")
+        with pytest.raises(NotImplementedError, match="reflection_pad3d"):
+            m(L.ones(1, 1, 5, 4, 5, dtype=L.bool))

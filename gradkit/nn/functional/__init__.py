@@ -42,11 +42,11 @@ def _guard_tensor_arguments():
     # arguments PyTorch's Python code first touches late, after its own checks of the others
     # (gaussian_nll_loss reads the input after var's sign and subtracts the target after the
     # reduction; grid_sample checks its strings first, embedding_bag the weight's rank,
-    # embedding its padding_idx, triplet_margin_with_distance_loss its margin): the function
-    # checks them there itself
+    # embedding its padding_idx, triplet_margin_with_distance_loss its margin, lp_pool2d/3d
+    # unpack their kernel): the function checks them there itself
     late = {("gaussian_nll_loss", "target"), ("gaussian_nll_loss", "input"),
             ("grid_sample", "input"), ("grid_sample", "grid"), ("embedding_bag", "input"),
-            ("embedding", "input"),
+            ("embedding", "input"), ("lp_pool2d", "input"), ("lp_pool3d", "input"),
             ("triplet_margin_with_distance_loss", "anchor"),
             ("triplet_margin_with_distance_loss", "positive"),
             ("triplet_margin_with_distance_loss", "negative")}
@@ -60,8 +60,9 @@ def _guard_tensor_arguments():
         "embedding_bag", "gaussian_nll_loss", "glu", "group_norm", "huber_loss", "instance_norm",
         "interpolate", "l1_loss", "local_response_norm", "log_softmax", "lp_pool1d",
         "lp_pool2d", "lp_pool3d", "margin_ranking_loss", "max_pool3d_with_indices",
-        "max_unpool3d", "mse_loss", "multi_head_attention_forward", "normalize", "sigmoid",
-        "smooth_l1_loss", "softmax", "softmin", "softsign", "tanh", "tanhshrink",
+        "max_unpool1d", "max_unpool2d", "max_unpool3d", "mse_loss",
+        "multi_head_attention_forward", "normalize", "sigmoid", "smooth_l1_loss", "softmax",
+        "softmin", "softsign", "tanh", "tanhshrink",
         "triplet_margin_with_distance_loss", "upsample", "upsample_bilinear",
         "upsample_nearest"}
 

@@ -9,20 +9,25 @@ __all__ = []
 def rank_error(x, output_size, n, kind):
     """The type for an input ``x`` of fewer than ``n + 1`` dims: ``kind`` ``"adaptive_avg"`` /
     ``"adaptive_max"`` (a tuple ``output_size`` of the 2-D/3-D functions meets Python's
-    ``_list_with_default``: ValueError; an all-ones size of the average ones a mean over the
+    ``_list_with_default``: its ValueError is raised here, for an input of any rank up to the
+    size's length; an all-ones size of the average ones a mean over the
     last ``n`` dims: IndexError), ``"index"`` (a kernel that reads ``size(-3)``: IndexError)
     or another (RuntimeError)."""
     ndim = getattr(x, "ndim", n + 1)
+    seq = isinstance(output_size, (tuple, list))
+    if kind.startswith("adaptive") and n > 1 and seq and ndim <= len(output_size):
+        # (whatever the rank: _list_with_default fills the sizes from the input's last ones)
+        raise ValueError(f"{kind}_pool{n}d(): Input dimension should be at least "
+                         f"{len(output_size) + 1} for output_size {output_size!r}, got an input "
+                         f"of shape {tuple(getattr(x, 'shape', ()))}")
     if ndim >= n + 1:
         return RuntimeError
     if kind == "index":
         return IndexError
     if kind.startswith("adaptive") and n > 1:
-        if isinstance(output_size, (tuple, list)) and ndim <= len(output_size):
-            return ValueError
-        ones = all(v == 1 for v in (output_size if isinstance(output_size, (tuple, list))
-                                    else (output_size,)))
-        if kind == "adaptive_avg" and ones and ndim < n:
+        ones = all(v == 1 for v in (output_size if seq else (output_size,)))
+        # (a size of another length than n: the kernel's RuntimeError first)
+        if kind == "adaptive_avg" and ones and ndim < n and (not seq or len(output_size) == n):
             return IndexError
     return RuntimeError
 

@@ -83,9 +83,9 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     _floating_kernel(x, "leaky_relu_" if inplace else "leaky_relu", "leaky_relu_cpu")
     if inplace:
         return _in_place(x, lambda t: leaky_relu(t, negative_slope), "leaky_relu_")
-    if x.is_floating_point() and negative_slope != negative_slope:
-        # a NaN slope: PyTorch's backward gives the positive side its gradient 1 (where(x > 0,
-        # x, x * nan) would send NaN to both sides)
+    if x.is_floating_point() and not math.isfinite(negative_slope):
+        # a NaN or infinite slope: PyTorch's backward gives the positive side its gradient 1
+        # (where(x > 0, x, x * slope) would send 0 * slope, NaN, to both sides)
         factor = _F.where(x > 0, x.new_ones(()), x.new_full((), negative_slope))
         return present(x * factor, "LeakyReluBackward0", (x,), x)
     return present(_F.where(x > 0, x, x * negative_slope), "LeakyReluBackward0", (x,), x)
@@ -191,6 +191,11 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     if x._data.dtype.kind == "b":
         raise RuntimeError("hardtanh: Bool inputs not supported for hardtanh; convert the "
                            "input, e.g. x.float()")
+    if x._data.dtype.kind in "iu":  # PyTorch's limits as int64 first (NaN, inf: overflow)
+        from ..._dtype import int64
+
+        min_val = _as_dtype_scalar(min_val, int64, "min_val", "hardtanh")
+        max_val = _as_dtype_scalar(max_val, int64, "max_val", "hardtanh")
     # (the limits truncated to integers: -0.5 passes; empty inputs are checked too)
     if x._data.dtype.kind == "u" and (min_val <= -1 or max_val <= -1):
         raise RuntimeError(f"hardtanh: cannot do hardtanh on an unsigned type with negative "
@@ -198,8 +203,6 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
                            f"pass non-negative limits or convert the input")
     if inplace:
         return _in_place(x, lambda t: hardtanh(t, min_val, max_val), "hardtanh_")
-    if x._data.dtype.kind in "iu":  # the bounds in the input's dtype (C++'s truncation)
-        min_val, max_val = int(min_val), int(max_val)
     if x._data.dtype.kind != "f":  # (no gradient: clamp's integer path)
         return present(_F.clamp(x, min_val, max_val), "HardtanhBackward0", (x,), x)
     return apply1(AC.HARDTANH, x, (float(min_val), float(max_val)))

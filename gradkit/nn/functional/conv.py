@@ -83,6 +83,21 @@ def check_conv_input(x: Tensor, w: Tensor, n: int, who: str, in_channels: int,
                            f"{tuple(x.shape)} with {c} channels")
 
 
+def _slow_transposed(x, w, groups, n):
+    """Whether PyTorch's CPU runs a 1-D/2-D transposed convolution of ``x`` (batched or not)
+    in its slow kernel rather than oneDNN: float64 always; float32 (``use_mkldnn``, taking
+    more than one thread, as PyTorch's default) for one group, a batch of one, not both last
+    kernel sizes above 3 and at most 20480 input elements."""
+    dt = _dtname(x)
+    if dt == "float64":
+        return True
+    if dt != "float32" or groups != 1 or not isinstance(w, Tensor) or w.ndim != n + 2:
+        return False
+    batch = x.shape[0] if x.ndim == n + 2 else 1
+    kh, kw = (1,) + tuple(w.shape[2:]) if n == 1 else tuple(w.shape[2:])
+    return batch == 1 and not (kh > 3 and kw > 3) and x.numel() <= 20480
+
+
 def _conv_checks(who, x, w, b, stride, padding, dilation, groups, output_padding, transposed,
                  n=None, batchify=True):
     """PyTorch's checks of a (transposed) convolution's arguments, in its order and with its
@@ -108,11 +123,12 @@ def _conv_checks(who, x, w, b, stride, padding, dilation, groups, output_padding
     groups = int(groups)
     if _AUTOCAST[0]:  # autocast("cpu") region: bfloat16 inputs, float32 accumulation
         x, w, b = _ac_lower(x, w, b)
-    # (of the transposed kernels, only PyTorch's 1-D/2-D float64 one takes a bias of another
-    # dtype, adding it afterwards; its float16, float32, bfloat16 and 3-D ones refuse it; an
-    # input dtype with no transposed kernel at all is refused first, below)
+    # (of the transposed kernels, only PyTorch's 1-D/2-D slow one takes a bias of another
+    # dtype, adding it afterwards: float64 always, float32 where oneDNN is not chosen; its
+    # float16, bfloat16, oneDNN and 3-D ones refuse it; an input dtype with no transposed
+    # kernel at all is refused first, below)
     if n is not None and b is not None and b.dtype != x.dtype and (
-            not transposed or n == 3 or str(x.dtype).split(".")[-1] != "float64") and not (
+            not transposed or n == 3 or not _slow_transposed(x, w, groups, n)) and not (
             transposed and _dtname(x) in _NO_KERNEL_T):
         raise RuntimeError(f"{who}: Input type ({_dtname(x)}) and bias type ({_dtname(b)}) "
                            f"should be the same; cast the bias with .to(input.dtype)")

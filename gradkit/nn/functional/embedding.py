@@ -60,7 +60,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     """
     # PyTorch's Python code, in its order: padding_idx against weight.size(0) (a list weight
     # has no .size: AttributeError; out of range: AssertionError), then max_norm's
-    # input.contiguous(), then the binding's types (weight, then the indices: TypeError)
+    # input.contiguous() and weight.detach(), then the binding's types (weight, then the
+    # indices: TypeError)
     if padding_idx is not None and padding_idx != 0:
         if not isinstance(weight, Tensor):
             raise NotATensorError(f"embedding(): weight must be a Tensor (its number of rows "
@@ -72,6 +73,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if max_norm is not None and not isinstance(input, Tensor):
         raise NotATensorError(f"embedding(): input must be a Tensor of indices with max_norm, "
                               f"got {type(input).__name__}; make one with gradkit.tensor(...)")
+    if max_norm is not None and not isinstance(weight, Tensor):  # (then weight.detach())
+        raise NotATensorError(f"embedding(): weight must be a Tensor to be renormed in place "
+                              f"with max_norm, got {type(weight).__name__}")
     return _lookup(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
 
 
@@ -86,6 +90,10 @@ def _lookup(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq,
                            f"got shape {tuple(weight.shape)}")
     n = weight.shape[0]
     if n == 0 and idx.size:  # PyTorch's index_select on an empty weight: RuntimeError
+        if max_norm is not None:  # (its renorm selects the rows first: IndexError)
+            raise IndexError(f"embedding: select(): index {int(idx.reshape(-1)[0])} out of "
+                             f"range for the weight {tuple(weight.shape)}, which has no rows "
+                             f"to renorm with max_norm")
         raise RuntimeError(f"embedding: index_select(): self indexing axis dim should be "
                            f"positive: the weight {tuple(weight.shape)} has no rows to look up "
                            f"indices in")
@@ -105,16 +113,27 @@ def _lookup(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq,
 
 def _renorm_rows(weight, idx, max_norm, norm_type):
     rows = np.unique(idx.reshape(-1))
+    if rows.size and not weight.is_floating_point():  # (PyTorch takes each row's norm)
+        raise RuntimeError(f"embedding(): norm(): input dtype should be either floating point "
+                           f"or complex, got a {weight.dtype} weight to renorm with max_norm; "
+                           f"convert it, e.g. weight.float()")
     with grad_mode.no_grad():
         w = weight._data
         sel = w[rows]
+        # (each row's vector norm, as PyTorch's: p = 0 counts the nonzero entries)
         if norm_type == float("inf"):
             norms = np.abs(sel).max(axis=1)
+        elif norm_type == -float("inf"):
+            norms = np.abs(sel).min(axis=1)
+        elif norm_type == 0:
+            norms = (sel != 0).sum(axis=1).astype(sel.dtype)
         else:
-            norms = (np.abs(sel) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+            with np.errstate(divide="ignore", over="ignore"):  # (|0| ** -1 is inf, as torch)
+                norms = (np.abs(sel) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
         big = norms > max_norm
         if big.any():
-            scale = max_norm / (norms[big] + 1e-7)
+            # (the row's norm read as a double, as PyTorch's .item(): 1e-7 is not absorbed)
+            scale = max_norm / (norms[big].astype(np.float64) + 1e-7)
             w[rows[big]] = sel[big] * scale[:, None].astype(w.dtype)
             weight._vc[0] += 1
 
@@ -307,14 +326,20 @@ def _same_weight_type(weight, per_sample_weights, who):
 
 
 def _bag_max(e, bag_ids, bags, d, dev):
-    """Each bag's maximum per column: the first maximal row's value (zeros for empty bags)."""
+    """Each bag's maximum per column: the first maximal row's value (zeros for empty bags).
+    As PyTorch's kernel (a bag's first row, then each row strictly greater), a NaN is the
+    maximum only as a bag's first row: later NaNs never compare greater."""
     if bag_ids.size == 0:
         return e.sum(0, keepdim=True).reshape(1, d).expand(bags, d) * 0
     vals = to_host(e._data)
     starts = np.flatnonzero(np.concatenate(([True], bag_ids[1:] != bag_ids[:-1])))
-    peak = np.maximum.reduceat(vals, starts, axis=0)  # (bags present, D)
+    with np.errstate(invalid="ignore"):
+        peak = np.fmax.reduceat(vals, starts, axis=0)  # (bags present, D), NaNs skipped
     run = np.repeat(np.arange(starts.size), np.diff(np.append(starts, bag_ids.size)))
     rows = np.where(vals == peak[run], np.arange(bag_ids.size)[:, None], bag_ids.size)
     first = np.minimum.reduceat(rows, starts, axis=0)  # (bags present, D) row of each max
+    lead_nan = np.isnan(vals[starts])
+    if lead_nan.any():
+        first = np.where(lead_nan, starts[:, None], first)
     picked = _F.gather(e, 0, wrap(dev.asarray(first)))
     return apply1(RS.RESAMPLE_T, picked, (0, bags, (bag_ids[starts],), None))

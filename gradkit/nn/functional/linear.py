@@ -51,13 +51,20 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         input = _same_dtype(input, weight, "linear")
     if bias is None:
         return apply(LI.LINEAR, (input, weight))
-    if bias._data.shape != (w.shape[0],) and bias._data.size != w.shape[0]:
-        raise RuntimeError(
-            f"linear: bias must have shape ({w.shape[0]},), got {tuple(bias.shape)}"
-        )
+    bs = bias._data.shape
+    if bs != (w.shape[0],):  # PyTorch adds a bias that broadcasts to the output (0-D, (1, out))
+        # (a 1-D input is computed as one row: its bias broadcasts to (1, out_features))
+        target = (1, w.shape[0]) if len(xs) == 1 else xs[:-1] + (w.shape[0],)
+        if len(bs) > len(target) or any(b not in (1, t) for b, t in zip(bs[::-1], target[::-1])):
+            raise RuntimeError(
+                f"linear: the bias of shape {tuple(bs)} does not broadcast to the output's shape "
+                f"{target}; pass a bias of shape ({w.shape[0]},)")
     if bias._data.dtype != w.dtype:
         raise RuntimeError(f"linear: self and mat2 must have the same dtype, but got "
                            f"{bias.dtype} (the bias) and {weight.dtype}; convert the bias")
+    if bs != (w.shape[0],):
+        out = apply(LI.LINEAR, (input, weight)) + bias
+        return out.reshape(w.shape[0]) if len(xs) == 1 else out
     return apply(LI.LINEAR, (input, weight, bias))
 
 

@@ -179,6 +179,10 @@ def _class_problem(input: Tensor, target, name: str):
     if tb != x.shape[0]:
         raise ValueError(f"{name}: Expected input batch_size ({x.shape[0]}) to match target "
                          f"batch_size ({tb}); pass one class index per sample")
+    if t.ndim == 0 and x.ndim == 2:  # (an empty batch: PyTorch reads the target's size(0))
+        raise IndexError(f"{name}: Dimension specified as 0 but the target has no dimensions "
+                         f"(input of shape {list(x.shape)}); pass a 1-D target of "
+                         f"{x.shape[0]} class indices")
     if tuple(t.shape) != expected:
         raise RuntimeError(
             f"{name}: expected target of shape {list(expected)} (class indices for input of "

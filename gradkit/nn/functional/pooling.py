@@ -469,8 +469,8 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, who):
     from ...functions import abs as _abs
     from ...functions import relu, sign
 
-    x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
-    lp_kernel_check(kernel_size, n, who)
+    lp_kernel_check(kernel_size, n, who)  # (PyTorch unpacks the kernel before any tensor work)
+    x = _tensor_attr_arg(input, who[:-2])
     k = _tuple(kernel_size, n, "kernel_size", who)
     stride = kernel_size if stride is None else stride
     if n == 3:
@@ -531,13 +531,20 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
     x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
     idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
     spatial = {1: "L", 2: "H, W", 3: "D, H, W"}[n]
-    if x.ndim not in (n + 1, n + 2):
-        raise ValueError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
+    # PyTorch's Python face reads the input's last n sizes (IndexError), its kernel checks the
+    # rank and the indices (RuntimeError)
+    def kernel_checks():  # (after the Python face's output size)
+        if x.ndim not in (n + 1, n + 2):
+            raise RuntimeError(f"{who} expects input of shape (N, C, {spatial}) or "
+                               f"(C, {spatial}), got a {x.ndim}-D input of shape "
+                               f"{tuple(x.shape)}")
+        if tuple(idx.shape) != tuple(x.shape) or idx.dtype != np.int64:
+            raise RuntimeError(f"{who} expects int64 indices of the input's shape "
+                               f"{tuple(x.shape)}, got indices of shape {tuple(idx.shape)} and "
+                               f"dtype {idx.dtype}")
+    if x.ndim < n:
+        raise IndexError(f"{who} expects input of shape (N, C, {spatial}) or (C, {spatial}), got "
                          f"a {x.ndim}-D input of shape {tuple(x.shape)}")
-    if tuple(idx.shape) != tuple(x.shape) or idx.dtype.kind not in "iu":
-        raise ValueError(f"{who} expects integer indices of the input's shape "
-                         f"{tuple(x.shape)}, got indices of shape {tuple(idx.shape)} and dtype "
-                         f"{idx.dtype}")
     nk = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else n
     if nk != n and (output_size is None or len(output_size) in (nk, nk + 2)):
         # PyTorch's Python face sizes the output by the kernel's length, its kernel refuses it
@@ -558,6 +565,12 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, wh
             raise ValueError(f"{who}: output_size {tuple(output_size)} must be within one stride "
                              f"of the default size {default} for input of shape "
                              f"{tuple(x.shape)}")
+    for d, o in enumerate(out):
+        if o < 0:  # (PyTorch's Python face, before its kernel)
+            raise ValueError(f"{who}: output_size must contain non-negative spatial dimensions, "
+                             f"but got output_size[{d}]={o} (from kernel_size {kernel_size!r}, "
+                             f"stride {stride!r}, padding {padding!r})")
+    kernel_checks()
     plane = 1
     for v in out:
         plane *= v

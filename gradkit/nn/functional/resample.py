@@ -850,6 +850,13 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                 f"pad: padding {tuple(pad)} in {mode} mode leaves no element of input "
                 f"{tuple(x.shape)} (output sizes {tuple(reversed(out))} of the padded dimensions)"
             )
+    pairs = [(x.shape[-1 - k], pad[2 * k], pad[2 * k + 1]) for k in range(len(pad) // 2)]
+    if mode in ("reflect", "replicate") and x._data.dtype.kind == "b" and not any(
+            n + lo + hi < 0 or mode == "reflect" and (lo >= n or hi >= n)
+            for n, lo, hi in pairs):  # (after its shape checks, which the loop below makes)
+        kernel = {"reflect": "reflection", "replicate": "replication"}[mode]
+        raise NotImplementedError(f'"{kernel}_pad{len(pad) // 2}d" not implemented for '
+                                  f"'Bool': pad: convert the input, e.g. x.float()")
     fill = 0 if value is None else value
     original = x
     if mode == "constant" and any(p > 0 for p in pad):  # PyTorch's checked fill of the border

@@ -45,11 +45,19 @@ class CrossMapLRN2d(Function):
         if input.dim() != 4:
             raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
                              f"instead; pass a batch of shape (N, C, H, W)")
-        x = input.detach().numpy()
+        if input.shape[1] == 0:  # (PyTorch's kernel selects channel 0 first)
+            raise IndexError(f"CrossMapLRN2d: select(): index 0 out of range for an input of no "
+                             f"channels, shape {tuple(input.shape)}")
+        if not input.is_floating_point():  # (its in-place mul_ by alpha / size)
+            raise RuntimeError(f"CrossMapLRN2d: result type Float can't be cast to the desired "
+                               f"output type {input.dtype} (the input); convert it, e.g. "
+                               f"x.float()")
+        half = str(input.dtype).endswith("bfloat16")  # (NumPy has none: float32, rounded once)
+        x = (input.detach().float() if half else input.detach()).numpy()
         scale = _scale(x * x, size, alpha, k)
         out = np.power(scale, scale.dtype.type(-beta)) * x
         ctx.size, ctx.alpha, ctx.beta, ctx.scale = size, alpha, beta, scale
-        result = tensor(out)
+        result = tensor(out).to(input.dtype) if half else tensor(out)
         ctx.save_for_backward(input, result)
         return result
 
@@ -58,7 +66,9 @@ class CrossMapLRN2d(Function):
         from ... import tensor
 
         input, output = ctx.saved_tensors
-        x, out, g = (t.detach().numpy() for t in (input, output, grad_output))
+        half = str(input.dtype).endswith("bfloat16")
+        x, out, g = ((t.detach().float() if half else t.detach()).numpy()
+                     for t in (input, output, grad_output))
         size, scale = ctx.size, ctx.scale
         n, channels = x.shape[:2]
         dt = x.dtype.type
@@ -78,4 +88,5 @@ class CrossMapLRN2d(Function):
             accum += padded[:, c + size - 1]
             grad_input[:, c] += x[:, c] * accum * ratio
             accum -= padded[:, c]
-        return tensor(grad_input), None, None, None, None
+        grad_input = tensor(grad_input)
+        return grad_input.to(input.dtype) if half else grad_input, None, None, None, None

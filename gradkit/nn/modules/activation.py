@@ -336,8 +336,9 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None,
                  dtype=None) -> None:
         super().__init__()
-        if num_parameters < 1:
-            raise ValueError(f"PReLU: num_parameters must be positive, got {num_parameters}")
+        if num_parameters < 0:  # (PyTorch's torch.empty(num_parameters); 0 is a weight of none)
+            raise RuntimeError(f"PReLU: Trying to create tensor with negative dimension "
+                               f"{num_parameters}: num_parameters must be >= 0")
         from .linear import _empty
 
         self.num_parameters = num_parameters

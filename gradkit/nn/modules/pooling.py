@@ -152,6 +152,9 @@ class _AdaptiveAvgPoolNd(Module):
         return f"output_size={self.output_size}"
 
     def forward(self, input: Tensor) -> Tensor:
+        if self._n > 1 and FP._one_per_plane(input, self.output_size, self._n):
+            # (PyTorch's functional face: one output element per plane is a mean, any rank)
+            return FP._plane_mean(input, self._n, f"{type(self).__name__}()")
         return FP._adaptive_avg(input, self.output_size, self._n, type(self).__name__)
 
 
@@ -402,6 +405,8 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     _n = 3
 
     def forward(self, input: Tensor) -> Tensor:
+        if FP._one_per_plane(input, self.output_size, 3):
+            return FP._plane_mean(input, 3, "AdaptiveAvgPool3d()")
         return FP._adaptive_avg_pool3d(input, self.output_size,
                                        f"AdaptiveAvgPool3d({self.extra_repr()})")
 
