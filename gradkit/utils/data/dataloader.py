@@ -301,16 +301,9 @@ class DataLoader(Generic[T_co]):
         ctx = self.multiprocessing_context
         if isinstance(ctx, str):
             ctx = multiprocessing.get_context(ctx)
-        counter = ctx.Value("i", 0)
-        started = ctx.SimpleQueue()
-        pool = ctx.Pool(self.num_workers, initializer=_process_worker_init,
-                        initargs=(self.dataset, self.collate_fn, self._auto_collation,
-                                  self.worker_init_fn, base_seed, self.num_workers, counter,
-                                  started))
-        pool._gradkit_started = _ProcessStarts(started, self.num_workers, pool)
-        # the worker processes as started: the Pool quietly replaces one that dies (and its
-        # task is lost), so waiting polls these to report a killed worker instead of hanging
-        pool._gradkit_workers = list(pool._pool)
+        pool = _ProcessWorkers(ctx, self.num_workers, lambda wid, started: (
+            self.dataset, self.collate_fn, self._auto_collation, self.worker_init_fn, base_seed,
+            self.num_workers, wid, started))
         if self.persistent_workers:
             super().__setattr__("_pool", pool)
         return pool
@@ -449,16 +442,41 @@ def _numpy_worker_state(base_seed: int, wid: int) -> np.ndarray:
     return np.random.SeedSequence(words).generate_state(4)
 
 
+class _ProcessWorkers:
+    """``num_workers`` worker processes, one single-process Pool each, so that batch ``k`` is
+    loaded by worker ``k % num_workers`` as in PyTorch (one shared Pool handed each batch to
+    whichever process was free, so a dataset drawing from ``np.random`` or ``random``, seeded
+    per worker, gave other numbers from run to run)."""
+
+    def __init__(self, ctx, n: int, initargs):
+        started = ctx.SimpleQueue()
+        self._pools = []
+        for wid in range(n):
+            self._pools.append(ctx.Pool(1, initializer=_process_worker_init,
+                                        initargs=initargs(wid, started)))
+        self._gradkit_started = _ProcessStarts(started, n, self)
+        # the worker processes as started: a Pool quietly replaces one that dies (and its task
+        # is lost), so waiting polls these to report a killed worker instead of hanging
+        self._gradkit_workers = [p for pool in self._pools for p in pool._pool]
+
+    def __len__(self) -> int:
+        return len(self._pools)
+
+    def apply_async(self, wid: int, fn, args):
+        return self._pools[wid].apply_async(fn, args)
+
+    def terminate(self) -> None:
+        for pool in self._pools:
+            pool.terminate()
+
+
 def _process_worker_init(dataset, collate_fn, auto_collation, init_fn, base_seed, num_workers,
-                         counter, started):
-    """A worker process's start; it reports ``None`` or the error of ``worker_init_fn`` on
-    ``started`` instead of raising (a Pool whose initializer raises respawns it forever)."""
+                         wid, started):
+    """Worker process ``wid``'s start; it reports ``None`` or the error of ``worker_init_fn``
+    on ``started`` instead of raising (a Pool whose initializer raises respawns it forever)."""
     global _process_fetch
     from ...random import manual_seed
 
-    with counter.get_lock():
-        wid = counter.value
-        counter.value += 1
     seed = base_seed + wid
     random.seed(seed)
     np.random.seed(_numpy_worker_state(base_seed, wid))
@@ -634,10 +652,11 @@ class _PoolIter(_BaseIter):
                 self._done = True
                 break
             if self._processes:
-                self._pending.append(self._pool.apply_async(_process_worker_fetch, (idx,)))
+                self._pending.append(self._pool.apply_async(self._next_worker,
+                                                            _process_worker_fetch, (idx,)))
             else:
                 self._pending.append(self._pool.submit(self._next_worker, idx))
-                self._next_worker = (self._next_worker + 1) % len(self._pool)
+            self._next_worker = (self._next_worker + 1) % len(self._pool)
 
     def __next__(self):
         if not self._pending:
