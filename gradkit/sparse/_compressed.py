@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from ._coo import _FLAGS, _TORCH_NAMES, sparse_bsc, sparse_bsr, sparse_csc, sparse_csr
+from ._coo import _TORCH_NAMES, SparseArrayLike, sparse_bsc, sparse_bsr, sparse_csc, sparse_csr
 
 __all__ = ["LAYOUT_NAMES", "SparseCompressed", "from_dense", "is_block", "is_row_major",
            "unsupported_layout"]
@@ -60,15 +60,12 @@ def unsupported_layout(layout, name=None, exc=RuntimeError):
                f"op only on dense tensors: convert with .to_dense() first)")
 
 
-class SparseCompressed:
+class SparseCompressed(SparseArrayLike):
     """``layout``, ``compressed``, ``plain``, ``values`` and ``shape`` of a compressed sparse
     tensor (see the module docstring)."""
 
     __slots__ = ("sparse_layout", "compressed", "plain", "values", "shape")
     _is_sparse_compressed = True
-    base = None
-    flags = _FLAGS
-    device = None  # host memory (device_of reads this)
 
     def __init__(self, layout, compressed, plain, values, shape):
         self.sparse_layout = layout
@@ -78,22 +75,6 @@ class SparseCompressed:
         self.shape = tuple(int(s) for s in shape)
 
     # ------------------------------------------------------------- array-like attributes
-    @property
-    def dtype(self):
-        return self.values.dtype
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def size(self):
-        return math.prod(self.shape)
-
-    @property
-    def itemsize(self):
-        return self.values.itemsize
-
     @property
     def batch_ndim(self):
         return self.compressed.ndim - 1

@@ -81,24 +81,15 @@ class _Flags:
 _FLAGS = _Flags()
 
 
-class SparseCOO:
-    """``indices`` ``(sparse_dim, nnz)`` int64, ``values`` ``(nnz, *dense_shape)``, ``shape``
-    and ``coalesced``; the array-like face of a sparse COO tensor (see the module docstring)."""
+class SparseArrayLike:
+    """What the sparse layouts' data share as array-likes: ``values`` and ``shape`` give the
+    dtype, rank, element count and item size; host memory; never a view."""
 
-    __slots__ = ("indices", "values", "shape", "coalesced")
-    _is_sparse_coo = True
-    sparse_layout = sparse_coo
+    __slots__ = ()
     base = None
     flags = _FLAGS
     device = None  # host memory (device_of reads this)
 
-    def __init__(self, indices, values, shape, coalesced=False):
-        self.indices = indices
-        self.values = values
-        self.shape = tuple(int(s) for s in shape)
-        self.coalesced = bool(coalesced)
-
-    # ------------------------------------------------------------- array-like attributes
     @property
     def dtype(self):
         return self.values.dtype
@@ -115,6 +106,22 @@ class SparseCOO:
     def itemsize(self):
         return self.values.itemsize
 
+
+class SparseCOO(SparseArrayLike):
+    """``indices`` ``(sparse_dim, nnz)`` int64, ``values`` ``(nnz, *dense_shape)``, ``shape``
+    and ``coalesced``; the array-like face of a sparse COO tensor (see the module docstring)."""
+
+    __slots__ = ("indices", "values", "shape", "coalesced")
+    _is_sparse_coo = True
+    sparse_layout = sparse_coo
+
+    def __init__(self, indices, values, shape, coalesced=False):
+        self.indices = indices
+        self.values = values
+        self.shape = tuple(int(s) for s in shape)
+        self.coalesced = bool(coalesced)
+
+    # ------------------------------------------------------------- array-like attributes
     @property
     def nnz(self):
         return self.indices.shape[1]
