@@ -111,3 +111,22 @@ def test_half_statistics_in_float32_as_torch():
                                              bias=torch.tensor(b))
     assert got.dtype == gk.float16
     np.testing.assert_allclose(got.float().numpy(), want.float().numpy(), rtol=1e-3, atol=1e-3)
+
+
+def test_overridden_check_input_dim_is_honoured(torch, rng):
+    def build(nn_):
+        class Checked(nn_.InstanceNorm1d):
+            def _check_input_dim(self, input):
+                if input.dim() != 3:
+                    raise ValueError("batched input only")
+
+        return Checked(3, affine=True)
+
+    m, tm = build(nn), build(torch.nn)
+    x = rng.standard_normal((2, 3, 7)).astype(np.float32)
+    np.testing.assert_allclose(m(gk.tensor(x)).detach().numpy(),
+                               tm(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+    for lib, mod in ((gk, m), (torch, tm)):
+        with pytest.raises(ValueError, match="batched input only"):
+            mod(lib.zeros(3, 7))
+    assert m._get_no_batch_dim() == tm._get_no_batch_dim() == 2
