@@ -495,8 +495,9 @@ def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, 
         return CheckpointError(f"gradkit.load: {name}: {msg}")
 
     if not buf:
-        raise _EmptyCheckpointError(f"gradkit.load: {name}: the file is empty (0 bytes), too "
-                                    f"short to be a checkpoint (Ran out of input)")
+        raise _EmptyCheckpointError(f"gradkit.load: {name}: no bytes to read (an empty file, "
+                                    f"or a stream at its end): too short to be a checkpoint "
+                                    f"(Ran out of input)")
     if len(buf) < 8:
         raise fail(f"file is too short to be a checkpoint ({len(buf)} bytes; a safetensors file "
                    f"starts with an 8-byte header length)")
