@@ -2,8 +2,7 @@
 
 Parameters, buffers and submodules register themselves when assigned as attributes and live in
 three ordered dicts (``_parameters``, ``_buffers``, ``_modules``); ``__getattr__`` finds them there.
-``state_dict`` keys are dotted paths (``"0.weight"``), the same as PyTorch's, so weights copy
-across.
+``state_dict`` keys are dotted paths (``"0.weight"``), as PyTorch's, so weights copy across.
 """
 
 from __future__ import annotations
@@ -636,21 +635,27 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ conversion
-    def _apply(self, fn: Callable[[Tensor], Tensor], *, only_float: bool = True) -> Module:
-        for m in self.modules():
-            with grad_mode.no_grad():
-                for p in m._parameters.values():
-                    if p is None:
-                        continue
-                    new = fn(p)
-                    if new is p:
-                        continue
-                    p.data = new
-                    if p.grad is not None:
-                        p.grad = fn(p.grad).detach()
-                for name, b in m._buffers.items():
-                    if b is not None:
-                        m._buffers[name] = fn(b)
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
+        """Replace each parameter's data, its gradient and each buffer by ``fn`` of them: the
+        children first (through their own ``_apply``, which a subclass may override, e.g. to
+        keep a cache in float32 under ``.half()``), then this module's own. PyTorch's
+        signature; ``to``, ``float``, ``half``, ``cpu``, ... all come here."""
+        if recurse:
+            for module in self.children():
+                module._apply(fn)
+        with grad_mode.no_grad():
+            for p in self._parameters.values():
+                if p is None:
+                    continue
+                new = fn(p)
+                if new is p:
+                    continue
+                p.data = new
+                if p.grad is not None:
+                    p.grad = fn(p.grad).detach()
+            for name, b in self._buffers.items():
+                if b is not None:
+                    self._buffers[name] = fn(b)
         return self
 
     def to(self, *args, **kwargs) -> Module:
@@ -744,6 +749,18 @@ class Module:
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = b if keep_vars else b.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + "_extra_state"] = self.get_extra_state()
+
+    def get_extra_state(self) -> Any:
+        """A subclass's own ``state_dict`` entry (``_extra_state``), as PyTorch's."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be "
+                           "called: override get_extra_state and set_extra_state together")
+
+    def set_extra_state(self, state: Any) -> None:
+        """Restore what :meth:`get_extra_state` returned (from ``load_state_dict``)."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be "
+                           "called: override get_extra_state and set_extra_state together")
 
     def state_dict(self, *args, destination=None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict[str, Tensor]:
@@ -880,6 +897,11 @@ class Module:
                 with grad_mode.no_grad():
                     dst[...] = arr
                     cur._vc[0] += 1
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if prefix + "_extra_state" in state_dict:
+                self.set_extra_state(state_dict[prefix + "_extra_state"])
+            elif strict:
+                missing_keys.append(prefix + "_extra_state")
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy parameters and buffers from ``state_dict`` (values may be gradkit Tensors, NumPy
