@@ -2,7 +2,9 @@
 front-end's Conv1d casts its weights to the input's dtype in `_conv_forward` (float32 weights,
 a float64 signal), an image stem standardises its weights there, a BatchNorm2d subclass widens
 `_check_input_dim` to accept (N, C, L) sequences, and a ConvTranspose1d subclass writes its own
-forward around `_output_padding` to reach a requested length. Three SGD steps train them."""
+forward around `_output_padding` to reach a requested length. Three SGD steps train them. A
+module's own `_apply` keeps its lookup table in float32 when the model is cast, and
+`get_extra_state`/`set_extra_state` carry its vocabulary through a state dict."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -69,3 +71,31 @@ for step in range(3):
     print(f"step {step} loss {loss.item():.6f} stem grad {stem.weight.grad.norm().item():.6f} "
           f"front grad {front.weight.grad.norm().item():.6f}")
 print("front weight", front.weight.dtype, round(front.weight.sum().item(), 6))
+
+
+class Table(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("freqs", torch.linspace(0.0, 1.0, 5))
+        self.vocab = ["a", "b"]
+
+    def _apply(self, fn, recurse=True):
+        super()._apply(fn, recurse)
+        self.freqs = self.freqs.float()
+        return self
+
+    def get_extra_state(self):
+        return {"vocab": self.vocab}
+
+    def set_extra_state(self, state):
+        self.vocab = list(state["vocab"])
+
+
+model = nn.Sequential(nn.Linear(2, 2), nn.Sequential(Table()))
+model[1][0].vocab = ["x", "y", "z"]
+model.double()
+print("cast", model[0].weight.dtype, model[1][0].freqs.dtype)
+state = model.state_dict()
+print("keys", list(state), state["1.0._extra_state"])
+fresh = nn.Sequential(nn.Linear(2, 2), nn.Sequential(Table())).double()
+print(fresh.load_state_dict(state), fresh[1][0].vocab)
