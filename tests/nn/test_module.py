@@ -606,8 +606,30 @@ def test_get_and_set_extra_state_as_torch(torch, tmp_path):
         with pytest.raises(RuntimeError, match="_extra_state"):
             dst.load_state_dict(sd)
         assert dst.load_state_dict(sd, strict=False).missing_keys == ["0._extra_state"]
-        with pytest.raises(RuntimeError, match="should never be called"):
+        with pytest.raises(RuntimeError, match="get_extra_state"):
             nn_.Linear(1, 1).get_extra_state()
         path = tmp_path / f"{lib.__name__}.pt"
         lib.save(src.state_dict(), str(path), **({"format": "torch"} if lib is gk else {}))
         assert lib.load(str(path), weights_only=False)["0._extra_state"]["vocab"][2] == "z"
+
+
+def test_unexpected_keys_are_pytorchs(torch):
+    # a key a _save_to_state_dict override adds is unexpected on load (PyTorch checks each
+    # module's parameters, persistent buffers and extra state, if it has any)
+    def build(nn_, lib):
+        class Scaled(nn_.Linear):
+            def _save_to_state_dict(self, destination, prefix, keep_vars):
+                super()._save_to_state_dict(destination, prefix, keep_vars)
+                destination[prefix + "scale"] = lib.tensor(2.0)
+
+        return nn_.Sequential(Scaled(2, 2))
+
+    for nn_, lib in ((nn, gk), (torch.nn, torch)):
+        m = build(nn_, lib)
+        sd = m.state_dict()
+        sd["0._extra_state"] = 3
+        assert sorted(sd) == ["0._extra_state", "0.bias", "0.scale", "0.weight"]
+        unexpected = m.load_state_dict(sd, strict=False).unexpected_keys
+        assert sorted(unexpected) == ["0._extra_state", "0.scale"]
+        with pytest.raises(RuntimeError, match="scale"):
+            m.load_state_dict(sd)

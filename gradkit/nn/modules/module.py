@@ -2,8 +2,7 @@
 
 Parameters, buffers and submodules register themselves when assigned as attributes and live in
 three ordered dicts (``_parameters``, ``_buffers``, ``_modules``); ``__getattr__`` finds them there.
-``state_dict`` keys are dotted paths (``"0.weight"``), as PyTorch's, so weights copy across.
-"""
+``state_dict`` keys are dotted paths (``"0.weight"``), as PyTorch's, so weights copy across."""
 
 from __future__ import annotations
 
@@ -637,9 +636,8 @@ class Module:
     # ------------------------------------------------------------------ conversion
     def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
         """Replace each parameter's data, its gradient and each buffer by ``fn`` of them: the
-        children first (through their own ``_apply``, which a subclass may override, e.g. to
-        keep a cache in float32 under ``.half()``), then this module's own. PyTorch's
-        signature; ``to``, ``float``, ``half``, ``cpu``, ... all come here."""
+        children's first, through their own ``_apply`` (a subclass may override it, e.g. to keep
+        a cache in float32 under ``.half()``), then this module's own, as PyTorch's."""
         if recurse:
             for module in self.children():
                 module._apply(fn)
@@ -754,13 +752,13 @@ class Module:
 
     def get_extra_state(self) -> Any:
         """A subclass's own ``state_dict`` entry (``_extra_state``), as PyTorch's."""
-        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be "
-                           "called: override get_extra_state and set_extra_state together")
+        raise RuntimeError("Module.get_extra_state() is not overridden: override it together "
+                           "with set_extra_state")
 
     def set_extra_state(self, state: Any) -> None:
         """Restore what :meth:`get_extra_state` returned (from ``load_state_dict``)."""
-        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be "
-                           "called: override get_extra_state and set_extra_state together")
+        raise RuntimeError("Module.set_extra_state() is not overridden: override it together "
+                           "with get_extra_state")
 
     def state_dict(self, *args, destination=None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict[str, Tensor]:
@@ -944,11 +942,13 @@ class Module:
                          unexpected, errors)
             mod._load_from_state_dict(state_dict, name + "." if name else "", meta, True,
                                       missing, unexpected, errors)
-        expected = set()  # (the keys state_dict would give, without running its hooks)
+        expected = set()  # as PyTorch's: parameters, persistent buffers, extra state
         for name, mod in self.named_modules(remove_duplicate=False):
-            own = OrderedDict()
-            mod._save_to_state_dict(own, name + "." if name else "", True)
-            expected.update(own)
+            extra = type(mod).set_extra_state is not Module.set_extra_state or None
+            skip = mod._non_persistent_buffers_set
+            own = itertools.chain(mod._parameters.items(), [("_extra_state", extra)],
+                                  ((k, b) for k, b in mod._buffers.items() if k not in skip))
+            expected.update((name + "." if name else "") + k for k, v in own if v is not None)
         unexpected.extend(k for k in state_dict if k not in expected)
         keys = _IncompatibleKeys(missing, unexpected)
         for mod in self.modules():
