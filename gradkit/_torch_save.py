@@ -252,8 +252,9 @@ def _write_zip(fh, records: list) -> None:
         fh.write(sink.getvalue())
 
 
-def save_torch(obj, fh, legacy: bool = False, protocol=None) -> None:
-    """Write ``obj`` to binary file ``fh`` as ``torch.save`` does."""
+def save_torch(obj, fh, legacy: bool = False, protocol=None, *, extra_records=()) -> None:
+    """Write ``obj`` to binary file ``fh`` as ``torch.save`` does; ``extra_records`` are
+    ``(name, bytes)`` pairs added to the zip archive under ``archive/``."""
     protocol = 2 if protocol is None else int(protocol)
     storages = _Storages()
     data = _pickled(obj, storages, legacy, protocol)
@@ -277,6 +278,7 @@ def save_torch(obj, fh, legacy: bool = False, protocol=None) -> None:
         arr = storages.data(ref)
         records.append((f"archive/data/{ref.key}",
                         memoryview(_bytes_view(arr)).cast("B") if arr.size else b""))
+    records += [(f"archive/{name}", payload) for name, payload in extra_records]
     records.append(("archive/version", b"3\n"))
     records.append(("archive/.data/serialization_id",
                     str(int.from_bytes(os.urandom(16), "little")).zfill(40)[:40].encode()))

@@ -80,6 +80,12 @@ class CheckpointError(ValueError):
     """A checkpoint file is truncated, corrupted, or not what ``gradkit.load`` expects."""
 
 
+class _EmptyCheckpointError(CheckpointError, EOFError):
+    """An empty checkpoint (a save cut off before it wrote anything): also an ``EOFError``, the
+    type PyTorch's ``torch.load`` raises there (its unpickler runs out of input), which
+    programs catch."""
+
+
 def _name_of(f) -> str:
     if isinstance(f, (str, os.PathLike)):
         return os.fspath(f)
@@ -503,6 +509,10 @@ def _parse(buf: bytearray, name: str) -> tuple[dict[str, np.ndarray], dict[str, 
                    "gradkit loads pickles only in PyTorch's checkpoint formats")
         return CheckpointError(f"gradkit.load: {name}: {msg}")
 
+    if not buf:
+        raise _EmptyCheckpointError(f"gradkit.load: {name}: no bytes to read (an empty file, "
+                                    f"or a stream at its end): too short to be a checkpoint "
+                                    f"(Ran out of input)")
     if len(buf) < 8:
         raise fail(f"file is too short to be a checkpoint ({len(buf)} bytes; a safetensors file "
                    f"starts with an 8-byte header length)")

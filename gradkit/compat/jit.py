@@ -135,37 +135,73 @@ class ScriptFunction:
     """Never an instance's type here (``script`` returns the function itself)."""
 
 
+# the record that marks an archive written by :func:`save` (a pickled module, read back by
+# :func:`load`); any other torch.save file is refused by load, as PyTorch's jit.load refuses it
+_MARKER = ".gradkit_jit"
+
+
 def save(m, f, _extra_files=None, **kwargs):
     """Write ``m`` (the module ``script``/``trace`` returned) to ``f`` for :func:`load`: a pickled
-    module in ``torch.save``'s format, not a TorchScript archive (gradkit has no TorchScript),
-    so it round-trips through gradkit's ``torch.jit.load`` and ``torch.load(weights_only=False)``.
+    module in ``torch.save``'s format with a record that marks it, not a TorchScript archive
+    (gradkit has no TorchScript), so it round-trips through gradkit's ``torch.jit.load`` and
+    ``torch.load(weights_only=False)``.
     """
-    from .. import save as _save
+    from .._torch_save import save_torch
 
-    _save(m, f, format="torch")
+    marker = ((_MARKER, b"1"),)
+    if isinstance(f, (str, bytes)) or hasattr(f, "__fspath__"):
+        with open(f, "wb") as fh:
+            save_torch(m, fh, extra_records=marker)
+    else:
+        save_torch(m, f, extra_records=marker)
 
 
 def load(f, map_location=None, _extra_files=None, **kwargs):
-    """Read a module written by :func:`save`. A TorchScript archive from PyTorch (its code
-    compiled to TorchScript) cannot be read: NotImplementedError says so."""
+    """Read a module written by :func:`save`.
+
+    Raises:
+        ValueError: ``f`` names no file, or a directory (PyTorch's check).
+        NotImplementedError: ``f`` is a TorchScript archive from PyTorch (its code compiled to
+            TorchScript), which gradkit cannot run.
+        RuntimeError: ``f`` is not an archive ``torch.jit.save`` wrote (a ``torch.save``
+            checkpoint, say), as PyTorch's (programs that try ``jit.load`` and fall back to
+            ``torch.load`` on RuntimeError, as CLIP's ``clip.load``, take the same branch); a
+            file object is read to its end first, as PyTorch reads it.
+    """
+    import os
     import zipfile
 
     from .. import load as _load
 
     is_path = isinstance(f, (str, bytes)) or hasattr(f, "__fspath__")
+    if is_path and not os.path.exists(f):
+        raise ValueError(f"torch.jit.load: the provided filename {os.fsdecode(f)} does not exist")
+    if is_path and os.path.isdir(f):
+        raise ValueError(f"torch.jit.load: the provided filename {os.fsdecode(f)} is a "
+                         f"directory")
     start = None if is_path else f.tell()
+    names = None
     try:
         if zipfile.is_zipfile(f):
             if not is_path:
                 f.seek(start)
             with zipfile.ZipFile(f) as z:
-                if any(n.split("/", 1)[-1].startswith(("code/", "constants.pkl"))
-                       for n in z.namelist()):
-                    raise NotImplementedError(
-                        "torch.jit.load: this is a TorchScript archive from PyTorch, which "
-                        "gradkit cannot run (it has no TorchScript); save the weights with "
-                        "torch.save(model.state_dict(), path) and load them into the model class")
+                names = [n.split("/", 1)[-1] for n in z.namelist()]
     finally:
         if not is_path:
             f.seek(start)
-    return _load(f, map_location=map_location, weights_only=False)
+    if names is not None and any(n.startswith(("code/", "constants.pkl")) for n in names):
+        raise NotImplementedError(
+            "torch.jit.load: this is a TorchScript archive from PyTorch, which gradkit cannot "
+            "run (it has no TorchScript); save the weights with "
+            "torch.save(model.state_dict(), path) and load them into the model class")
+    if names is not None and _MARKER in names:
+        return _load(f, map_location=map_location, weights_only=False)
+    if not is_path:
+        f.read()
+    what = ("failed locating file constants.pkl" if names is not None
+            else "failed reading zip archive")
+    raise RuntimeError(
+        f"torch.jit.load: {os.fsdecode(f) if is_path else 'the stream'} is not an archive "
+        f"torch.jit.save wrote ({what}); a checkpoint written by torch.save is read with "
+        f"torch.load (an older gradkit's jit.save file too, with weights_only=False)")

@@ -383,6 +383,32 @@ def test_jit_script_save_load_round_trip(tmp_path, monkeypatch):
         jit.load(str(ts))
 
 
+@pytest.mark.parametrize("writer", ["torch", "gradkit", "torch_legacy"])
+def test_jit_load_refuses_a_torch_save_checkpoint_as_torch(tmp_path, writer):
+    # CLIP's clip.load tries torch.jit.load and falls back to torch.load on RuntimeError; a
+    # state dict read by jit.load was returned as it was (a dict, then `.eval()` failed)
+    from gradkit.compat import jit
+
+    path = tmp_path / "sd.pt"
+    if writer == "gradkit":
+        gk.save({"w": gk.ones(2)}, str(path), format="torch")
+    else:
+        torch.save({"w": torch.ones(2)}, str(path),
+                   _use_new_zipfile_serialization=writer == "torch")
+    for load in (jit.load, torch.jit.load):
+        with pytest.raises(RuntimeError):
+            load(str(path))
+        with open(path, "rb") as fh:  # a stream is read to its end first, as PyTorch's
+            with pytest.raises(RuntimeError):
+                load(fh)
+            assert fh.tell() == path.stat().st_size
+    for load in (jit.load, torch.jit.load):
+        with pytest.raises(ValueError, match="does not exist"):
+            load(str(tmp_path / "missing.pt"))
+    # the torch.save checkpoint itself still loads
+    assert gk.equal(gk.load(str(path))["w"], gk.ones(2))
+
+
 def test_jit_annotations_and_fork_as_torch_eager():
     # scripted code's annotations and helpers: the values themselves, as torch's eager Python
     from gradkit.compat import jit

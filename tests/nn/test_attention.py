@@ -533,3 +533,34 @@ def test_multihead_attention_float_sizes_type_error_as_torch(args):
         torch.nn.MultiheadAttention(*args)
     with pytest.raises(TypeError, match="MultiheadAttention: .*dim must be an int, got float"):
         gk.nn.MultiheadAttention(*args)
+
+
+@pytest.mark.parametrize("need_weights", [False, True])
+@pytest.mark.parametrize("batched", [True, False])
+def test_mha_forward_out_projection_to_another_width(torch, rng, need_weights, batched):
+    # CLIP's attention pooling: separate q/k/v weights, and an output projection from E=8 to 5
+    # channels; the output is (L, N, 5), not reshaped to E (which raised before)
+    L, S, N, E, H, Eo = 1, 6, 3, 8, 2, 5
+    shapes = {"q": (L, N, E), "kv": (S, N, E), "wq": (E, E), "wk": (E, E), "wv": (E, E),
+              "bias": (3 * E,), "wo": (Eo, E), "bo": (Eo,)}
+    arrays = {k: rng.standard_normal(s if batched or k not in ("q", "kv") else s[:1] + s[2:])
+              .astype(np.float32) for k, s in shapes.items()}
+
+    def run(lib, F_):
+        t = {k: lib.tensor(a, requires_grad=True) for k, a in arrays.items()}
+        out, w = F_.multi_head_attention_forward(
+            t["q"], t["kv"], t["kv"], E, H, None, t["bias"], None, None, False, 0.0, t["wo"],
+            t["bo"], training=True, need_weights=need_weights, use_separate_proj_weight=True,
+            q_proj_weight=t["wq"], k_proj_weight=t["wk"], v_proj_weight=t["wv"])
+        (out.sin().sum() + (w.sum() if w is not None else 0)).backward()
+        return out, w, t
+
+    out, w, t = run(gk, F)
+    tout, tw, tt = run(torch, torch.nn.functional)
+    assert tuple(out.shape) == tuple(tout.shape)
+    np.testing.assert_allclose(_np(out), tout.detach().numpy(), rtol=1e-5, atol=1e-5)
+    if need_weights:
+        np.testing.assert_allclose(_np(w), tw.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for k in arrays:
+        np.testing.assert_allclose(t[k].grad.numpy(), tt[k].grad.numpy(), rtol=1e-4, atol=1e-5,
+                                   err_msg=k)

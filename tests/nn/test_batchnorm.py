@@ -154,3 +154,25 @@ def test_eps_is_checked_by_the_functional_only_as_torch(torch, training, eps):
     same_as_torch(torch, aten)
     same_as_torch(torch, lambda m: aten(m, "int64"))
     same_as_torch(torch, functional)
+
+
+def _any_rank_bn(nn_):
+    class AnyRankBatchNorm2d(nn_.BatchNorm2d):
+        def _check_input_dim(self, input):  # PyTorch's hook: accept 2-D to 5-D input
+            if input.dim() < 2:
+                raise ValueError("at least 2-D")
+
+    return AnyRankBatchNorm2d(3)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 6), (2, 3, 2, 3, 2)])
+def test_overridden_check_input_dim_is_honoured(torch, rng, shape):
+    m, tm = _any_rank_bn(nn), _any_rank_bn(torch.nn)
+    x = rng.standard_normal(shape).astype(np.float32)
+    y, ty = m(gk.tensor(x)), tm(torch.tensor(x))
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(m.running_var.numpy(), tm.running_var.numpy(), rtol=1e-5)
+    with pytest.raises(ValueError, match="at least 2-D"):
+        m(gk.zeros(3))
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(num_features=3\).*\(N, 3, H, W\)"):
+        nn.BatchNorm2d(3)(gk.tensor(x))  # the layer's own check is unchanged

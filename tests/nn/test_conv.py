@@ -315,3 +315,67 @@ def test_float16_conv_non_finite_weight_skips_padding_as_torch(torch, nd, bad, s
                         padding=padding).numpy()
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-3)
+
+
+# ------------------------------------------------------------ hooks a subclass overrides
+def _standardised(nn_, F_):
+    """A Conv2d whose ``_conv_forward`` standardises its weight (weight standardisation), and a
+    Conv1d that casts weight and bias to the input's dtype (as Whisper's Conv1d)."""
+
+    class WSConv2d(nn_.Conv2d):
+        def _conv_forward(self, x, weight, bias):
+            w = (weight - weight.mean(dim=(1, 2, 3), keepdim=True)) / (
+                weight.std(dim=(1, 2, 3), keepdim=True) + 1e-5)
+            return super()._conv_forward(x, w, bias)
+
+    class CastConv1d(nn_.Conv1d):
+        def _conv_forward(self, x, weight, bias):
+            return super()._conv_forward(x, weight.to(x.dtype), bias.to(x.dtype))
+
+    return WSConv2d(3, 4, 3, padding=1, padding_mode="reflect"), CastConv1d(3, 4, 3, stride=2)
+
+
+def test_conv_forward_calls_overridden_conv_forward(torch, rng):
+    (ws, cast), (tws, tcast) = _standardised(nn, F), _standardised(torch.nn, torch.nn.functional)
+    for m, tm in ((ws, tws), (cast, tcast)):
+        m.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+    # (in float64: the standardised weight's gradient cancels terms of size ~1e3, whose float32
+    # rounding depends on the summation order)
+    ws, tws = ws.double(), tws.double()
+    x = rng.standard_normal((2, 3, 6, 5))
+    gx, tx = gk.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, ty = ws(gx), tws(tx)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-10)
+    y.square().sum().backward()
+    ty.square().sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(ws.weight.grad.numpy(), tws.weight.grad.numpy(), rtol=1e-9,
+                               atol=1e-9)
+    # float32 weights, a float64 input: the override's cast makes the dtypes agree
+    x64 = rng.standard_normal((2, 3, 9))
+    y, ty = cast(gk.tensor(x64)), tcast(torch.tensor(x64))
+    assert y.dtype == gk.float64 and ty.dtype == torch.float64
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-6, atol=1e-6)
+
+
+def _wsconvt(nn_, F_):
+    class WSConvTranspose2d(nn_.ConvTranspose2d):
+        # PyTorch's own forward, with a scaled weight: _output_padding is called with the
+        # layer's geometry (PyTorch's signature)
+        def forward(self, x, output_size=None):
+            opad = self._output_padding(x, output_size, self.stride, self.padding,
+                                        self.kernel_size, 2, self.dilation)
+            return F_.conv_transpose2d(x, self.weight * 0.5, self.bias, self.stride,
+                                       self.padding, opad, self.groups, self.dilation)
+
+    return WSConvTranspose2d(3, 2, 3, stride=2, padding=1)
+
+
+@pytest.mark.parametrize("output_size", [None, (9, 10), [2, 2, 10, 9]])
+def test_conv_transpose_output_padding_pytorch_signature(torch, rng, output_size):
+    m, tm = _wsconvt(nn, F), _wsconvt(torch.nn, torch.nn.functional)
+    m.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+    x = rng.standard_normal((2, 3, 5, 5)).astype(np.float32)
+    y, ty = m(gk.tensor(x), output_size), tm(torch.tensor(x), output_size)
+    assert tuple(y.shape) == tuple(ty.shape)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-5)

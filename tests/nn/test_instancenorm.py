@@ -170,3 +170,22 @@ def test_instance_norm_of_empty_samples_in_training_as_torch(torch, shape, affin
         return (y, x.grad) + ((m.running_mean, m.running_var) if track else ())
 
     same_as_torch(torch, run)
+
+
+def test_overridden_check_input_dim_is_honoured(torch, rng):
+    def build(nn_):
+        class Checked(nn_.InstanceNorm1d):
+            def _check_input_dim(self, input):
+                if input.dim() != 3:
+                    raise ValueError("batched input only")
+
+        return Checked(3, affine=True)
+
+    m, tm = build(nn), build(torch.nn)
+    x = rng.standard_normal((2, 3, 7)).astype(np.float32)
+    np.testing.assert_allclose(m(gk.tensor(x)).detach().numpy(),
+                               tm(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+    for lib, mod in ((gk, m), (torch, tm)):
+        with pytest.raises(ValueError, match="batched input only"):
+            mod(lib.zeros(3, 7))
+    assert m._get_no_batch_dim() == tm._get_no_batch_dim() == 2

@@ -563,3 +563,102 @@ def test_module_type_takes_what_tensor_type_takes_as_torch(torch, dst):
         return [str(t.dtype).split(".")[1] for t in (m.weight, m.bias, m.steps)]
 
     assert cast(gk) == cast(torch)
+
+
+def _rotary_model(nn_, lib):
+    class Rotary(nn_.Module):
+        # keeps its table in float32 whatever dtype the model is cast to (LLaMA-style caches)
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("table", lib.arange(4.0))
+            self.calls = 0
+
+        def _apply(self, fn, recurse=True):
+            super()._apply(fn, recurse)
+            self.calls += 1
+            self.table = self.table.float()
+            return self
+
+    model = nn_.Sequential(nn_.Linear(2, 2), nn_.Sequential(Rotary()))
+    return model, model[1][0]
+
+
+@pytest.mark.parametrize("cast", ["half", "double", "to_float64", "float"])
+def test_apply_calls_each_childs_own_apply(torch, cast):
+    # a submodule's _apply override (PyTorch's signature, fn and recurse) runs when the model
+    # is cast; before, the override was skipped (and super()._apply(fn, recurse) failed)
+    results = []
+    for nn_, lib in ((nn, gk), (torch.nn, torch)):
+        model, rot = _rotary_model(nn_, lib)
+        model = model.to(lib.float64) if cast == "to_float64" else getattr(model, cast)()
+        results.append((str(model[0].weight.dtype).split(".")[-1],
+                        str(rot.table.dtype).split(".")[-1], rot.calls))
+    assert results[0] == results[1]
+
+
+def test_apply_recurse_false_touches_own_tensors_only(torch):
+    for nn_, lib in ((nn, gk), (torch.nn, torch)):
+        outer = nn_.Linear(2, 2)
+        outer.inner = nn_.Linear(2, 2)
+        outer._apply(lambda t: t.double(), recurse=False)
+        assert (outer.weight.dtype, outer.inner.weight.dtype) == (lib.float64, lib.float32)
+
+
+def _with_extra_state(nn_, lib):
+    class Tokenized(nn_.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn_.Linear(2, 2)
+            self.vocab = ["a", "b"]
+
+        def get_extra_state(self):
+            return {"vocab": list(self.vocab)}
+
+        def set_extra_state(self, state):
+            self.vocab = state["vocab"]
+
+    return nn_.Sequential(Tokenized(), nn_.ReLU())
+
+
+def test_get_and_set_extra_state_as_torch(torch, tmp_path):
+    # a module's get_extra_state goes into state_dict under "_extra_state" and
+    # load_state_dict hands it to set_extra_state (before, it was left out and never restored)
+    for nn_, lib in ((nn, gk), (torch.nn, torch)):
+        src, dst = _with_extra_state(nn_, lib), _with_extra_state(nn_, lib)
+        src[0].vocab = ["x", "y", "z"]
+        sd = src.state_dict()
+        assert list(sd) == ["0._extra_state", "0.lin.weight", "0.lin.bias"]  # own entries first
+        assert sd["0._extra_state"] == {"vocab": ["x", "y", "z"]}
+        dst.load_state_dict(sd)
+        assert dst[0].vocab == ["x", "y", "z"]
+        del sd["0._extra_state"]
+        with pytest.raises(RuntimeError, match="_extra_state"):
+            dst.load_state_dict(sd)
+        assert dst.load_state_dict(sd, strict=False).missing_keys == ["0._extra_state"]
+        with pytest.raises(RuntimeError, match="get_extra_state"):
+            nn_.Linear(1, 1).get_extra_state()
+        path = tmp_path / f"{lib.__name__}.pt"
+        lib.save(src.state_dict(), str(path), **({"format": "torch"} if lib is gk else {}))
+        assert lib.load(str(path), weights_only=False)["0._extra_state"]["vocab"][2] == "z"
+
+
+def test_unexpected_keys_are_pytorchs(torch):
+    # a key a _save_to_state_dict override adds is unexpected on load (PyTorch checks each
+    # module's parameters, persistent buffers and extra state, if it has any)
+    def build(nn_, lib):
+        class Scaled(nn_.Linear):
+            def _save_to_state_dict(self, destination, prefix, keep_vars):
+                super()._save_to_state_dict(destination, prefix, keep_vars)
+                destination[prefix + "scale"] = lib.tensor(2.0)
+
+        return nn_.Sequential(Scaled(2, 2))
+
+    for nn_, lib in ((nn, gk), (torch.nn, torch)):
+        m = build(nn_, lib)
+        sd = m.state_dict()
+        sd["0._extra_state"] = 3
+        assert sorted(sd) == ["0._extra_state", "0.bias", "0.scale", "0.weight"]
+        unexpected = m.load_state_dict(sd, strict=False).unexpected_keys
+        assert sorted(unexpected) == ["0._extra_state", "0.scale"]
+        with pytest.raises(RuntimeError, match="scale"):
+            m.load_state_dict(sd)

@@ -3,6 +3,8 @@ fused vs composite, second order, and bad input."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from oracle import check_grad
@@ -442,3 +444,41 @@ def test_lstm_forward_without_graph_keeps_no_steps(torch, proj_size, bidirection
             np.testing.assert_array_equal(a.numpy(), b.detach().numpy())
     for a, b in zip((without[0],) + tuple(without[1]), (tout, th, tc)):
         np.testing.assert_allclose(a.numpy(), b.numpy(), atol=2e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("replace", ["weight_drop", "weight_norm", "parametrize"])
+def test_replaced_weights_are_used_as_torch(torch, mode, replace):
+    # AWD-LSTM's WeightDrop deletes a weight parameter and sets a tensor computed from a raw
+    # copy before each forward; weight_norm and parametrize replace it too: the layer computes
+    # with the replacement (before, a KeyError), and gradients reach what it was computed from
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 2, 3)).astype(np.float32)
+
+    def run(lib):
+        m = getattr(lib.nn, mode)(3, 4, num_layers=2, bidirectional=True)
+        m.load_state_dict({k: lib.tensor(rng_w[k]) for k in rng_w})
+        name = "weight_hh_l1_reverse"
+        if replace == "weight_drop":
+            raw = m._parameters.pop(name)
+            m.register_parameter(name + "_raw", lib.nn.Parameter(raw.detach().clone()))
+            setattr(m, name, getattr(m, name + "_raw") * 0.5)
+            source = getattr(m, name + "_raw")
+        elif replace == "weight_norm":
+            m = lib.nn.utils.weight_norm(m, name)
+            source = getattr(m, name + "_g")
+        else:
+            scale = type("Scale", (lib.nn.Module,), {"forward": lambda self, w: 0.3 * w})
+            lib.nn.utils.parametrize.register_parametrization(m, name, scale())
+            source = m.parametrizations[name].original
+        y = m(lib.tensor(x))[0]
+        y.sum().backward()
+        return y.detach().numpy(), source.grad.numpy()
+
+    ref = getattr(torch.nn, mode)(3, 4, num_layers=2, bidirectional=True)
+    rng_w = {k: v.detach().numpy() for k, v in ref.state_dict().items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # weight_norm's deprecation note
+        (y, g), (ty, tg) = run(gk), run(torch)
+    np.testing.assert_allclose(y, ty, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(g, tg, rtol=1e-4, atol=1e-6)

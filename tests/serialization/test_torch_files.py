@@ -333,3 +333,18 @@ def test_bfloat16_storages_load_as_bfloat16(torch, tmp_path, fmt):
     got = gk.load(path)
     assert got["a"].dtype is gk.bfloat16 and got["dt"] is gk.bfloat16
     assert got["a"].tolist() == t.tolist() and got["b"].tolist() == t[1:, ::2].tolist()
+
+
+def test_empty_checkpoint_raises_eoferror_as_torch(tmp_path):
+    # a save cut off before it wrote anything: PyTorch's unpickler raises EOFError, which
+    # programs catch; gradkit's error is an EOFError too (and still a CheckpointError)
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "empty.pt"
+    path.write_bytes(b"")
+    for lib in (gk, torch):
+        with pytest.raises(EOFError):
+            lib.load(str(path))
+        with pytest.raises(EOFError):
+            lib.load(io.BytesIO())
+    with pytest.raises(gk.serialization.CheckpointError, match="no bytes to read"):
+        gk.load(str(path))

@@ -316,6 +316,14 @@ def _in_projection(x, w, b):
     return _linear(x, w, b)  # one fused node: the product and the bias in one pass
 
 
+def _out_projection(out, weight, bias, L, N):
+    """The output projection of the (L * N, E) heads, back to (L, N, E_out): E_out is the
+    projection's own width, which ``F.multi_head_attention_forward`` allows to differ from E
+    (CLIP's attention pooling projects 2048 channels to 1024)."""
+    out = _in_projection(out, weight, bias)
+    return out.reshape(L, N, out.shape[-1])
+
+
 def _out_proj_tensors(weight, bias):
     for name, t in (("out_proj_weight", weight), ("out_proj_bias", bias)):
         if t is not None:
@@ -447,7 +455,7 @@ def multi_head_attention_forward(
         out = _fused_heads(q, k, v, attn_mask, key_padding_mask, L, S, N, num_heads, head_dim)
         if out is not None:
             _out_proj_tensors(out_proj_weight, out_proj_bias)
-            out = _in_projection(out, out_proj_weight, out_proj_bias).reshape(L, N, E)
+            out = _out_projection(out, out_proj_weight, out_proj_bias, L, N)
             return (out if batched else F.squeeze(out, 1)), None
     # (S, N, E) -> (N * H, S, hd)
     q = F.transpose(q.reshape(L, N * num_heads, head_dim), 0, 1)
@@ -480,7 +488,7 @@ def multi_head_attention_forward(
     out = F.matmul(dropped, v)  # (N*H, L, hd)
     out = F.transpose(out, 0, 1).reshape(L * N, E)
     _out_proj_tensors(out_proj_weight, out_proj_bias)
-    out = _in_projection(out, out_proj_weight, out_proj_bias).reshape(L, N, E)
+    out = _out_projection(out, out_proj_weight, out_proj_bias, L, N)
     if not batched:
         out = F.squeeze(out, 1)
     if not need_weights:

@@ -95,12 +95,19 @@ class _BatchNorm(Module):
                 f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
 
+    def _check_input_dim(self, input: Tensor) -> None:
+        """ValueError for an input of the wrong rank. PyTorch's hook, called first by
+        ``forward``: a subclass may override it (to accept other ranks, say)."""
+        if input.ndim not in self._ranks:
+            c = self.num_features
+            raise ValueError(f"{type(self).__name__}(num_features={c}) expects input of shape "
+                             f"{self._expect.format(c=c)}, got {tuple(input.shape)}")
+
     def _check_input(self, x: Tensor) -> None:
         c = self.num_features
-        if x.ndim not in self._ranks:
-            raise ValueError(f"{type(self).__name__}(num_features={c}) expects input of shape "
-                             f"{self._expect.format(c=c)}, got {tuple(x.shape)}")
-        if x.shape[1] != c and (self.running_mean is not None or self.weight is not None):
+        self._check_input_dim(x)
+        if x.ndim >= 2 and x.shape[1] != c and (self.running_mean is not None
+                                                or self.weight is not None):
             # PyTorch's batch_norm: "running_mean should contain 3 elements not 2" (without
             # running statistics or affine parameters any channel count is normalised)
             raise RuntimeError(f"{type(self).__name__}(num_features={c}) expects input of shape "

@@ -198,25 +198,31 @@ class _Conv(_ConvNd):
                          False, 0, groups, bias, padding_mode, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
-        if _TORCH_FUNCTION[0] and (type(input) is not Tensor or not _plain(self.weight)):
-            return self._functional_forward(input)  # a subclass (or vmap's batched weights)
+        return self._conv_forward(input, self.weight, self.bias)
+
+    def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        """The convolution with the given ``weight`` and ``bias``: ``forward`` calls it with the
+        layer's own, as PyTorch's, so a subclass that overrides it (Whisper's ``Conv1d`` casts
+        them to the input's dtype) is honoured."""
+        if _TORCH_FUNCTION[0] and (type(input) is not Tensor or not _plain(weight)):
+            return self._functional_forward(input, weight, bias)  # a subclass (or vmap's)
         if self.padding_mode != "zeros":
             x = self._pad_input(input)
-            return FC._conv_nd(x, self.weight, self.bias, self.stride, 0, self.dilation,
+            return FC._conv_nd(x, weight, bias, self.stride, 0, self.dilation,
                                self.groups, self._n, self._who())
-        return FC._conv_nd(input, self.weight, self.bias, self.stride, self.padding,
+        return FC._conv_nd(input, weight, bias, self.stride, self.padding,
                            self.dilation, self.groups, self._n, self._who())
 
-    def _functional_forward(self, input):
+    def _functional_forward(self, input, weight, bias):
         """As PyTorch's: through ``F.conv{n}d`` (and ``F.pad``), which a Tensor subclass's
         ``__torch_function__`` sees."""
         from .. import functional as F
 
         conv = getattr(F, f"conv{self._n}d")
         if self.padding_mode != "zeros":
-            return conv(self._pad_input(input), self.weight, self.bias, self.stride, 0,
+            return conv(self._pad_input(input), weight, bias, self.stride, 0,
                         self.dilation, self.groups)
-        return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        return conv(input, weight, bias, self.stride, self.padding, self.dilation,
                     self.groups)
 
 
@@ -291,10 +297,16 @@ class Conv3d(_Conv):
 
 
 class _ConvTransposeNd(_ConvNd):
-    def _output_padding(self, x: Tensor, output_size) -> tuple:
+    def _output_padding(self, input: Tensor, output_size, stride, padding, kernel_size,
+                        num_spatial_dims: int, dilation=None) -> tuple:
+        """The output padding that gives ``output_size`` (``self.output_padding`` without one).
+        PyTorch's signature: a subclass's own ``forward`` (weight standardisation, say) calls
+        it with the layer's stride, padding and kernel size before ``F.conv_transpose{n}d``."""
         if output_size is None:
             return self.output_padding
-        n = self._n
+        n = num_spatial_dims
+        dilation = (1,) * n if dilation is None else dilation
+        x = input
         size = tuple(output_size)[-n:]
         if len(size) != n:
             raise ValueError(f"{type(self).__name__}: output_size must have {n} or {n + 2} "
@@ -302,11 +314,11 @@ class _ConvTransposeNd(_ConvNd):
         spatial = tuple(x.shape[-n:])
         out = []
         for i in range(n):
-            smallest = ((spatial[i] - 1) * self.stride[i] - 2 * self.padding[i]
-                        + self.dilation[i] * (self.kernel_size[i] - 1) + 1)
+            smallest = ((spatial[i] - 1) * stride[i] - 2 * padding[i]
+                        + dilation[i] * (kernel_size[i] - 1) + 1)
             extra = size[i] - smallest
-            if extra < 0 or extra >= max(self.stride[i], self.dilation[i]):
-                largest = smallest + max(self.stride[i], self.dilation[i]) - 1
+            if extra < 0 or extra >= max(stride[i], dilation[i]):
+                largest = smallest + max(stride[i], dilation[i]) - 1
                 raise ValueError(f"{type(self).__name__}: requested output size {size} is not "
                                  f"reachable from input {spatial}: along axis {i} it must be "
                                  f"between {smallest} and {largest}")
@@ -316,7 +328,8 @@ class _ConvTransposeNd(_ConvNd):
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         x = input
         FC.check_conv_input(x, self.weight, self._n, self._who(), self.in_channels)
-        opad = self._output_padding(x, output_size)
+        opad = self._output_padding(x, output_size, self.stride, self.padding,
+                                    self.kernel_size, self._n, self.dilation)
         return FC._conv_transpose_nd(x, self.weight, self.bias, self.stride, self.padding, opad,
                                      self.groups, self.dilation, self._n, self._who())
 

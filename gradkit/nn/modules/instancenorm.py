@@ -24,15 +24,28 @@ class _InstanceNorm(_BatchNorm):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
                          bias=bias)
 
+    def _expected(self, x: Tensor) -> ValueError:
+        c, s = self.num_features, _SPATIAL[self._no_batch_dim]
+        return ValueError(f"{type(self).__name__}(num_features={c}) expects input of shape "
+                          f"(N, {c}, {s}) or ({c}, {s}), got {tuple(x.shape)}")
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        """ValueError for an input of the wrong rank (PyTorch's hook, which a subclass may
+        override)."""
+        if input.ndim not in (self._no_batch_dim, self._no_batch_dim + 1):
+            raise self._expected(input)
+
+    def _get_no_batch_dim(self) -> int:
+        """The rank of an unbatched input (PyTorch's hook)."""
+        return self._no_batch_dim
+
     def forward(self, input: Tensor) -> Tensor:
         x = input if isinstance(input, Tensor) else as_tensor_arg(input, name="input")
-        nb = self._no_batch_dim
-        c = self.num_features
-        s = _SPATIAL[nb]
-        if x.ndim not in (nb, nb + 1) or (self.affine and x.shape[x.ndim - nb] != c):
-            raise ValueError(f"{type(self).__name__}(num_features={c}) expects input of shape "
-                             f"(N, {c}, {s}) or ({c}, {s}), got {tuple(x.shape)}")
-        if x.shape[x.ndim - nb] != c:  # (affine=False: num_features is not used; as PyTorch)
+        self._check_input_dim(x)
+        nb = self._get_no_batch_dim()
+        if self.affine and x.ndim >= nb and x.shape[x.ndim - nb] != self.num_features:
+            raise self._expected(x)
+        if x.ndim >= nb and x.shape[x.ndim - nb] != self.num_features:  # (affine=False)
             warn(f"input's size at dim={x.ndim - nb} does not match num_features. You can "
                  f"silence this warning by not passing in num_features, which is not used "
                  f"because affine=False")

@@ -2,9 +2,7 @@
 
 Parameters, buffers and submodules register themselves when assigned as attributes and live in
 three ordered dicts (``_parameters``, ``_buffers``, ``_modules``); ``__getattr__`` finds them there.
-``state_dict`` keys are dotted paths (``"0.weight"``), the same as PyTorch's, so weights copy
-across.
-"""
+``state_dict`` keys are dotted paths (``"0.weight"``), as PyTorch's, so weights copy across."""
 
 from __future__ import annotations
 
@@ -27,6 +25,7 @@ from ._backward_hooks import (
     _BackwardHookState,
     legacy_backward_hook,
 )
+from ._materialize import to_empty as _to_empty
 
 __all__ = ["Module"]  # (the global hook functions live here only, as in torch)
 
@@ -636,21 +635,26 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ conversion
-    def _apply(self, fn: Callable[[Tensor], Tensor], *, only_float: bool = True) -> Module:
-        for m in self.modules():
-            with grad_mode.no_grad():
-                for p in m._parameters.values():
-                    if p is None:
-                        continue
-                    new = fn(p)
-                    if new is p:
-                        continue
-                    p.data = new
-                    if p.grad is not None:
-                        p.grad = fn(p.grad).detach()
-                for name, b in m._buffers.items():
-                    if b is not None:
-                        m._buffers[name] = fn(b)
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
+        """Replace each parameter's data, its gradient and each buffer by ``fn`` of them: the
+        children's first, through their own ``_apply`` (a subclass may override it, e.g. to keep
+        a cache in float32 under ``.half()``), then this module's own, as PyTorch's."""
+        if recurse:
+            for module in self.children():
+                module._apply(fn)
+        with grad_mode.no_grad():
+            for p in self._parameters.values():
+                if p is None:
+                    continue
+                new = fn(p)
+                if new is p:
+                    continue
+                p.data = new
+                if p.grad is not None:
+                    p.grad = fn(p.grad).detach()
+            for name, b in self._buffers.items():
+                if b is not None:
+                    self._buffers[name] = fn(b)
         return self
 
     def to(self, *args, **kwargs) -> Module:
@@ -717,26 +721,7 @@ class Module:
         and dtypes), as PyTorch's: how a model built on the meta device gets real tensors, to be
         filled by ``reset_parameters()`` or ``load_state_dict``. ``recurse=False``: this
         module's own tensors only."""
-        from ...device import Device, _array_to
-
-        dev = Device(device) if device is not None else Device("cpu")
-
-        def empty(t):
-            return wrap(_array_to(np.empty(tuple(t.shape), dtype=t._data.dtype), dev)
-                        if dev.type != "meta" else _array_to(t._data, dev))
-
-        modules = self.modules() if recurse else [self]
-        with grad_mode.no_grad():
-            for m in modules:
-                for p in m._parameters.values():
-                    if p is not None:
-                        p.data = empty(p)
-                        if p.grad is not None:
-                            p.grad = empty(p.grad)
-                for name, b in m._buffers.items():
-                    if b is not None:
-                        m._buffers[name] = empty(b)
-        return self
+        return _to_empty(self, device, recurse)
 
     # ------------------------------------------------------------------ state dict
     def _save_to_state_dict(self, destination, prefix, keep_vars):
@@ -746,6 +731,18 @@ class Module:
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = b if keep_vars else b.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + "_extra_state"] = self.get_extra_state()
+
+    def get_extra_state(self) -> Any:
+        """A subclass's own ``state_dict`` entry (``_extra_state``), as PyTorch's."""
+        raise RuntimeError("Module.get_extra_state() is not overridden: override it together "
+                           "with set_extra_state")
+
+    def set_extra_state(self, state: Any) -> None:
+        """Restore what :meth:`get_extra_state` returned (from ``load_state_dict``)."""
+        raise RuntimeError("Module.set_extra_state() is not overridden: override it together "
+                           "with get_extra_state")
 
     def state_dict(self, *args, destination=None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict[str, Tensor]:
@@ -885,6 +882,11 @@ class Module:
                 with grad_mode.no_grad():
                     dst[...] = arr
                     cur._vc[0] += 1
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if prefix + "_extra_state" in state_dict:
+                self.set_extra_state(state_dict[prefix + "_extra_state"])
+            elif strict:
+                missing_keys.append(prefix + "_extra_state")
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy parameters and buffers from ``state_dict`` (values may be gradkit Tensors, NumPy
@@ -927,11 +929,13 @@ class Module:
                          unexpected, errors)
             mod._load_from_state_dict(state_dict, name + "." if name else "", meta, True,
                                       missing, unexpected, errors)
-        expected = set()  # (the keys state_dict would give, without running its hooks)
+        expected = set()  # as PyTorch's: parameters, persistent buffers, extra state
         for name, mod in self.named_modules(remove_duplicate=False):
-            own = OrderedDict()
-            mod._save_to_state_dict(own, name + "." if name else "", True)
-            expected.update(own)
+            extra = type(mod).set_extra_state is not Module.set_extra_state or None
+            skip = mod._non_persistent_buffers_set
+            own = itertools.chain(mod._parameters.items(), [("_extra_state", extra)],
+                                  ((k, b) for k, b in mod._buffers.items() if k not in skip))
+            expected.update((name + "." if name else "") + k for k, v in own if v is not None)
         unexpected.extend(k for k in state_dict if k not in expected)
         keys = _IncompatibleKeys(missing, unexpected)
         for mod in self.modules():

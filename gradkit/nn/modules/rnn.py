@@ -150,7 +150,15 @@ class RNNBase(Module):
 
     @property
     def _flat_weights(self):
-        return [self._parameters[n] for n in self._flat_weights_names]
+        return [self._weight(n) for n in self._flat_weights_names]
+
+    def _weight(self, name):
+        """The weight ``name`` the layer computes with: its parameter, or what replaced it (a
+        tensor set after the parameter was deleted, as AWD-LSTM's WeightDrop and
+        ``weight_norm``'s pre-hook do, or a parametrization), as PyTorch's ``_flat_weights``
+        follows ``setattr``; None for a bias the layer was built without."""
+        p = self._parameters
+        return p[name] if name in p else getattr(self, name, None)
 
     @property
     def all_weights(self):
@@ -161,9 +169,9 @@ class RNNBase(Module):
 
     def _weights(self, layer, d):
         sfx = f"_l{layer}" + ("_reverse" if d == 1 else "")
-        p = self._parameters
-        return (p[f"weight_ih{sfx}"], p[f"weight_hh{sfx}"], p.get(f"bias_ih{sfx}"),
-                p.get(f"bias_hh{sfx}"), p.get(f"weight_hr{sfx}"))
+        w = self._weight
+        return (w(f"weight_ih{sfx}"), w(f"weight_hh{sfx}"), w(f"bias_ih{sfx}"),
+                w(f"bias_hh{sfx}"), w(f"weight_hr{sfx}"))
 
     def _check_state(self, h, expected, what):
         if not isinstance(h, Tensor):  # (PyTorch reads hx.dim(): AttributeError)

@@ -65,10 +65,14 @@ class SyncBatchNorm(_BatchNorm):
                          device=device, dtype=dtype)
         self.process_group = process_group
 
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim < 2:
+            raise ValueError(f"SyncBatchNorm: expected at least 2D input (got {input.ndim}D "
+                             f"input)")
+
     def _check_input(self, x: Tensor) -> None:
-        if x.ndim < 2:
-            raise ValueError(f"SyncBatchNorm: expected at least 2D input (got {x.ndim}D input)")
-        if x.shape[1] != self.num_features:
+        self._check_input_dim(x)
+        if x.ndim >= 2 and x.shape[1] != self.num_features:
             raise ValueError(f"SyncBatchNorm(num_features={self.num_features}) expects input of "
                              f"shape (N, {self.num_features}, ...), got {tuple(x.shape)}")
 
