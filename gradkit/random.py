@@ -157,6 +157,17 @@ class Generator:
         self._normal_double, self._normal_float = normal_double, normal_float
         return self
 
+    def __setstate__(self, state):
+        """Unpickling: gradkit's own pickle (the attribute dict) or PyTorch's, which pickles a
+        generator as ``(initial_seed, offset, get_state())``."""
+        if isinstance(state, dict):
+            self.__dict__.update(state)
+            return
+        if not (isinstance(state, tuple) and len(state) == 3):
+            raise TypeError(f"Generator.__setstate__: expected PyTorch's (seed, offset, state) "
+                            f"or gradkit's attribute dict, got {type(state).__name__}")
+        self.set_state(state[2])
+
     def __repr__(self):
         from ._dtype import _NAMESPACE  # ("torch" under ``gradkit run``)
 
