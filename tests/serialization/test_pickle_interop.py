@@ -52,6 +52,7 @@ CASES = textwrap.dedent('''
             "strided": torch.strided, "channels_last": torch.channels_last,
             "generator": torch.Generator().manual_seed(7),
             "model": model, "optimizer_state": opt.state_dict(),
+            "optimizer": (model, opt, torch.optim.lr_scheduler.StepLR(opt, 2, gamma=0.5)),
         }
         return out
 
@@ -82,6 +83,19 @@ CASES = textwrap.dedent('''
                     "params": [n for n, _ in x.named_parameters()],
                     "state": {k: describe(v) for k, v in x.state_dict().items()},
                     "out": describe(out.detach()), "grad": describe(x[0].weight.grad)}
+        if isinstance(x, tuple) and len(x) == 3 and isinstance(x[1], torch.optim.Optimizer):
+            model, opt, sched = x  # three more steps of training, the rate halved every two
+            lrs = []
+            for _ in range(3):
+                opt.zero_grad()
+                model(torch.linspace(-1, 1, 6).reshape(2, 3)).pow(2).sum().backward()
+                opt.step()
+                sched.step()
+                lrs.append(opt.param_groups[0]["lr"])
+            return {"optimizer": type(opt).__name__, "lrs": lrs,
+                    "shares_params": opt.param_groups[0]["params"][0] is model[0].weight,
+                    "step": describe(opt.state[model[0].weight]["step"]),
+                    "weights": describe(model[0].weight.detach())}
         if isinstance(x, dict):
             return {str(k): describe(v) for k, v in x.items()}
         if isinstance(x, (list, tuple)):
@@ -140,7 +154,7 @@ CASE_NAMES = [
     "bool", "complex64", "complex128", "scalar", "empty", "column", "transposed",
     "tail", "expanded", "requires_grad", "nonleaf", "parameter", "frozen_parameter", "pair",
     "same_twice", "size", "dtype", "device", "strided", "channels_last", "generator", "model",
-    "optimizer_state"]
+    "optimizer_state", "optimizer"]
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
@@ -148,7 +162,7 @@ def test_pytorch_pickle_loads_under_the_hook(both, name):
     torch_side, gradkit_side = both
     # a loaded module computes with gradkit's kernels: its outputs and gradients to float32
     # rounding, everything else exactly
-    _same(gradkit_side[name], torch_side[name], exact=name != "model")
+    _same(gradkit_side[name], torch_side[name], exact=name not in ("model", "optimizer"))
 
 
 def _same(got, expected, exact, where="x"):
