@@ -473,3 +473,6 @@ def _load_from_bytes(b):
     out = TypedStorage._wrap(untyped, _dtype.of(arr.dtype), arr.dtype)
     out._pickle_record = rec
     return out
+
+
+_load_from_bytes.__module__ = "torch.storage"  # pickled by that name (gradkit run serves it)

@@ -22,6 +22,8 @@ def _storage(storage, what):
     tensors built on it share its memory and its version counter."""
     if isinstance(storage, _tf._Storage):
         return storage
+    if isinstance(storage, _StorageBytes):  # copy.copy of a tensor: the memory itself
+        return _tf._Storage(storage.flat, "copied")
     if isinstance(storage, (TypedStorage, UntypedStorage)):
         rec = storage.__dict__.get("_pickle_record")
         if rec is None:
@@ -104,6 +106,67 @@ def _rebuild_meta_tensor_no_storage(dtype, size, stride, requires_grad):
 
     return empty_strided(tuple(size), tuple(stride), dtype=dtype, device="meta",
                          requires_grad=requires_grad)
+
+
+class _StorageBytes:
+    """A tensor's storage (its memory as a 1-D array) that pickles as PyTorch's does:
+    ``torch.storage._load_from_bytes(legacy torch.save of the storage)``."""
+
+    __slots__ = ("flat",)
+
+    def __init__(self, flat):
+        self.flat = flat
+
+    def __reduce__(self):
+        from ._storage import _load_from_bytes
+        from ._torch_save import legacy_storage_bytes
+
+        return _load_from_bytes, (legacy_storage_bytes(self.flat),)
+
+
+def torch_reduce(t):
+    """PyTorch's reduction of Tensor ``t`` (what ``pickle.dumps`` writes under ``gradkit run``,
+    so that PyTorch and gradkit run both read it), or None where gradkit keeps its own form: a
+    tensor PyTorch's legacy storages can't hold (unsigned wider than 8 bits, sparse, on a
+    device, meta) or a subclass of gradkit's other than Parameter."""
+    from collections import OrderedDict
+
+    import numpy as np
+
+    from ._complex import CArray
+    from ._tensor import Tensor, wrap
+    from ._torch_save import _LEGACY_STORAGE_OF, _Storages
+    from .nn.parameter import Parameter
+
+    d = t._data
+    if type(d) is CArray:  # a complex tensor's data: its plain array
+        d = d.view(np.ndarray)
+    cls = type(t)
+    own = cls.__module__.split(".", 1)[0] in ("gradkit", "torch")
+    if type(d) is not np.ndarray or (own and cls is not Tensor and cls is not Parameter):
+        return None
+    try:
+        name = _tf._torch_name(d.dtype)
+    except TypeError:
+        return None
+    if name not in _LEGACY_STORAGE_OF:
+        return None
+    if cls is Parameter:
+        return _rebuild_parameter, (wrap(d), bool(t.requires_grad), OrderedDict())
+    ref, offset, size, stride = _Storages().geometry(d)
+    if d.size == 0:
+        stride = tuple(t.stride())  # (NumPy gives an empty array any strides)
+    flat = ref.array.reshape(-1, order="A")
+    args = (_StorageBytes(flat), offset, size, stride, bool(t.requires_grad), OrderedDict())
+    if cls is Tensor:
+        return _rebuild_tensor_v2, args
+    return _rebuild_from_type_v2, (_rebuild_tensor_v2, cls, args,
+                                   getattr(t, "__dict__", None) or None)
+
+
+for _f in (_rebuild_tensor, _rebuild_tensor_v2, _rebuild_tensor_v3, _rebuild_parameter,
+           _rebuild_parameter_with_state, _rebuild_from_type_v2, _rebuild_meta_tensor_no_storage):
+    _f.__module__ = "torch._utils"  # pickled by that name (gradkit run serves it)
 
 
 def __getattr__(name):

@@ -157,9 +157,14 @@ class Generator:
         self._normal_double, self._normal_float = normal_double, normal_float
         return self
 
+    def __reduce__(self):
+        # PyTorch's form, ``Generator(device)`` given ``(initial_seed, offset, get_state())``,
+        # which PyTorch reads too (under gradkit run, where this class is torch.Generator)
+        return type(self), (str(self.device),), (self._seed, None, self.get_state())
+
     def __setstate__(self, state):
-        """Unpickling: gradkit's own pickle (the attribute dict) or PyTorch's, which pickles a
-        generator as ``(initial_seed, offset, get_state())``."""
+        """Unpickling: PyTorch's pickle, ``(initial_seed, offset, get_state())``, or an older
+        gradkit's (the attribute dict)."""
         if isinstance(state, dict):
             self.__dict__.update(state)
             return

@@ -138,15 +138,25 @@ def _run(script, mode, path, hook):
         return json.load(fh)
 
 
-@pytest.fixture(scope="module")
-def both(tmp_path_factory):
-    pytest.importorskip("torch")
-    folder = tmp_path_factory.mktemp("pickles")
+def _both(folder, writer_is_gradkit):
     script = str(folder / "cases.py")
     with open(script, "w") as fh:
         fh.write(CASES)
     path = str(folder / "objs")
-    return _run(script, "write", path, hook=False), _run(script, "read", path, hook=True)
+    wrote = _run(script, "write", path, hook=writer_is_gradkit)
+    return wrote, _run(script, "read", path, hook=not writer_is_gradkit)
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    pytest.importorskip("torch")
+    return _both(tmp_path_factory.mktemp("pickles"), writer_is_gradkit=False)
+
+
+@pytest.fixture(scope="module")
+def reverse(tmp_path_factory):
+    pytest.importorskip("torch")
+    return _both(tmp_path_factory.mktemp("gradkit_pickles"), writer_is_gradkit=True)
 
 
 CASE_NAMES = [
@@ -163,6 +173,14 @@ def test_pytorch_pickle_loads_under_the_hook(both, name):
     # a loaded module computes with gradkit's kernels: its outputs and gradients to float32
     # rounding, everything else exactly
     _same(gradkit_side[name], torch_side[name], exact=name not in ("model", "optimizer"))
+
+
+# what gradkit pickles under gradkit run is PyTorch's form, read by PyTorch (an optimizer
+# pickles its gradkit state, which PyTorch's does not take)
+@pytest.mark.parametrize("name", [n for n in CASE_NAMES if n != "optimizer"])
+def test_gradkit_run_pickle_loads_in_pytorch(reverse, name):
+    gradkit_side, torch_side = reverse
+    _same(torch_side[name], gradkit_side[name], exact=name not in ("model", "optimizer"))
 
 
 def _same(got, expected, exact, where="x"):
@@ -234,3 +252,27 @@ def test_generator_keeps_its_own_pickle():
     h = pickle.loads(pickle.dumps(g))
     np.testing.assert_array_equal(gk.randn(4, generator=h).numpy(),
                                   gk.randn(4, generator=g).numpy())
+
+
+def test_gradkit_pickles_name_gradkit_outside_gradkit_run():
+    import pickle
+
+    import gradkit as gk
+
+    for obj in (gk.ones(2), gk.nn.Parameter(gk.ones(2)), gk.float16, gk.device("cpu"),
+                gk.Generator(), gk.ones(2, dtype=gk.complex64)):
+        blob = pickle.dumps(obj)
+        assert b"torch" not in blob, obj
+        back = pickle.loads(blob)
+        assert type(back) is type(obj)
+
+
+def test_gradkit_run_pickles_are_pytorchs_only_while_the_hook_is_installed():
+    code = ("import pickle, gradkit.compat.hook as h; h.install(); import torch; "
+            "a = pickle.dumps(torch.ones(2)); h.uninstall(); import gradkit; "
+            "b = pickle.dumps(gradkit.ones(2)); "
+            "print(b'torch._utils' in a, b'torch' in b)")
+    env = dict(os.environ, PYTHONPATH=ROOT, OPENBLAS_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.stdout.split() == ["True", "False"], out.stderr[-2000:]
