@@ -456,22 +456,15 @@ def _load_from_bytes(b):
     restricted loader (the bytes may name storages only), as a TypedStorage over its memory."""
     import io
 
-    from . import _dtype
-    from ._torch_format import _Storage, load_torch
+    from ._torch_format import load_torch
 
     if not isinstance(b, (bytes, bytearray)):
         raise TypeError(f"torch.storage._load_from_bytes: expected the storage's bytes, got a "
                         f"{type(b).__name__} (the pickle is malformed)")
-    rec = load_torch(io.BytesIO(b), "a pickled storage", weights_only=True)
-    if not isinstance(rec, _Storage):
+    out = load_torch(io.BytesIO(b), "a pickled storage", weights_only=True)
+    if not isinstance(out, TypedStorage):
         raise TypeError(f"torch.storage._load_from_bytes: the bytes hold a "
-                        f"{type(rec).__name__}, not a storage (the pickle is malformed)")
-    arr = rec.array
-    from .device import device_of
-
-    untyped = UntypedStorage._wrap(arr.reshape(-1).view(np.uint8), device_of(arr))
-    out = TypedStorage._wrap(untyped, _dtype.of(arr.dtype), arr.dtype)
-    out._pickle_record = rec
+                        f"{type(out).__name__}, not a storage (the pickle is malformed)")
     return out
 
 

@@ -276,3 +276,63 @@ def test_gradkit_run_pickles_are_pytorchs_only_while_the_hook_is_installed():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          timeout=300)
     assert out.stdout.split() == ["True", "False"], out.stderr[-2000:]
+
+
+INTERCEPT = textwrap.dedent('''
+    import io, json, pickle, sys
+    import torch
+
+    class Unpickler(pickle.Unpickler):  # as skorch's: storages through torch.load, to the CPU
+        def find_class(self, module, name):
+            if (module, name) == ("torch.storage", "_load_from_bytes"):
+                return lambda b: torch.load(io.BytesIO(b), map_location="cpu",
+                                            weights_only=False)
+            return super().find_class(module, name)
+
+    path = sys.argv[2]
+    if sys.argv[1] == "write":
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh())
+        with open(path, "wb") as fh:
+            pickle.dump({"net": net, "w": net[0].weight[:, 1:]}, fh)
+    with open(path, "rb") as fh:
+        obj = Unpickler(fh).load()
+    out = obj["net"](torch.linspace(-1, 1, 6).reshape(2, 3))
+    w = obj["w"]
+    print(json.dumps({"out": out.tolist(), "w": repr(w.tolist()), "stride": list(w.stride()),
+                      "offset": w.storage_offset(), "storage": w.untyped_storage().nbytes()}))
+''')
+
+
+def test_an_unpickler_loading_storages_with_torch_load(tmp_path):
+    # skorch's NeuralNet.__setstate__ unpickles with torch.storage._load_from_bytes replaced by
+    # torch.load of the bytes: under gradkit run, that gives the storage PyTorch's would
+    pytest.importorskip("torch")
+    script = tmp_path / "intercept.py"
+    script.write_text(INTERCEPT)
+    path = str(tmp_path / "net.pkl")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    wrote = subprocess.run([sys.executable, str(script), "write", path], capture_output=True,
+                           text=True, env=env, timeout=300)
+    assert wrote.returncode == 0, wrote.stderr[-2000:]
+    env["PYTHONPATH"] = ROOT
+    read = subprocess.run([sys.executable, "-c", "import gradkit.compat.hook as h; h.install(); "
+                           "import sys; sys.argv = sys.argv[1:]; exec(open(sys.argv[0]).read())",
+                           str(script), "read", path], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert read.returncode == 0, read.stderr[-2000:]
+    got, expected = json.loads(read.stdout), json.loads(wrote.stdout)
+    np.testing.assert_allclose(got.pop("out"), expected.pop("out"), rtol=1e-6, atol=1e-7)
+    assert got == expected  # the view: values, strides, offset, its whole storage
+
+
+def test_load_of_a_saved_storage_gives_a_storage(tmp_path):
+    torch = pytest.importorskip("torch")
+    import gradkit as gk
+
+    path = tmp_path / "s.pt"
+    torch.save(torch.arange(4.0, dtype=torch.float64).storage(), path)
+    expected = torch.load(path)
+    got = gk.load(path)
+    assert type(got).__name__ == type(expected).__name__ == "TypedStorage"
+    assert got.tolist() == expected.tolist() and str(got.dtype)[-7:] == str(expected.dtype)[-7:]
