@@ -108,6 +108,10 @@ def _rebuild_meta_tensor_no_storage(dtype, size, stride, requires_grad):
                          requires_grad=requires_grad)
 
 
+# a storage up to this size is pickled whole with any view of it, as PyTorch pickles it
+_WHOLE_STORAGE_BYTES = 1 << 20
+
+
 class _StorageBytes:
     """A tensor's storage (its memory as a 1-D array) that pickles as PyTorch's does:
     ``torch.storage._load_from_bytes(legacy torch.save of the storage)``."""
@@ -157,6 +161,12 @@ def torch_reduce(t):
     if d.size == 0:
         stride = tuple(t.stride())  # (NumPy gives an empty array any strides)
     flat = ref.array.reshape(-1, order="A")
+    if flat.nbytes > _WHOLE_STORAGE_BYTES and d.size:
+        # a small view of a big storage (a sample of a dataset tensor sent to a DataLoader
+        # worker's parent): only the elements it spans, not PyTorch's whole storage
+        end = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1
+        if flat.size > 4 * (end - offset):
+            flat, offset = flat[offset:end], 0
     args = (_StorageBytes(flat), offset, size, stride, bool(t.requires_grad), OrderedDict())
     if cls is Tensor:
         return _rebuild_tensor_v2, args

@@ -336,3 +336,24 @@ def test_load_of_a_saved_storage_gives_a_storage(tmp_path):
     got = gk.load(path)
     assert type(got).__name__ == type(expected).__name__ == "TypedStorage"
     assert got.tolist() == expected.tolist() and str(got.dtype)[-7:] == str(expected.dtype)[-7:]
+
+
+def test_a_small_view_of_a_big_storage_pickles_its_span_only():
+    # PyTorch pickles a view with its whole storage; gradkit run does so up to 1 MiB, beyond
+    # which a view spanning under a quarter of it takes only its span (a dataset's sample)
+    import gradkit as gk
+    from gradkit._utils import _rebuild_tensor_v2, torch_reduce
+
+    big = gk.arange(1 << 19, dtype=gk.float32).reshape(-1, 8)  # 2 MiB
+    view = big[100:103, 1::3]
+    func, args = torch_reduce(view)
+    assert args[0].flat.size == 2 * 8 + 2 * 3 + 1 and args[1:4] == (0, (3, 3), (8, 3))
+    back = func(*args)
+    np.testing.assert_array_equal(back.numpy(), view.numpy())
+    half = big[: (1 << 16)]  # half of the storage: whole, as PyTorch
+    _, args = torch_reduce(half)
+    assert args[0].flat.size == 1 << 19
+    small = gk.arange(24.0)[5:7]
+    _, args = torch_reduce(small)
+    assert args[0].flat.size == 24 and args[1] == 5
+    assert _rebuild_tensor_v2(*args).tolist() == [5.0, 6.0]
