@@ -94,6 +94,8 @@ class dtype:  # noqa: N801 (PyTorch's name)
         return eq if eq is NotImplemented else not eq
 
     def __reduce__(self):
+        if type(self).__module__ == "torch":  # gradkit run: PyTorch's form, torch.<name>
+            return self._name
         return (_from_name, (self._name,))
 
     def __copy__(self):

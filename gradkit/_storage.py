@@ -448,3 +448,24 @@ def storage_array(storage, dtype):
         return storage._elements()
     flat = storage._host()
     return flat[:flat.size - flat.size % np_dtype.itemsize].view(np_dtype)  # (whole elements)
+
+
+def _load_from_bytes(b):
+    """``torch.storage._load_from_bytes``: the storage in a PyTorch pickle (``pickle.dumps`` of a
+    tensor or storage writes its storage as a legacy ``torch.save`` of it). Read by gradkit's
+    restricted loader (the bytes may name storages only), as a TypedStorage over its memory."""
+    import io
+
+    from ._torch_format import load_torch
+
+    if not isinstance(b, (bytes, bytearray)):
+        raise TypeError(f"torch.storage._load_from_bytes: expected the storage's bytes, got a "
+                        f"{type(b).__name__} (the pickle is malformed)")
+    out = load_torch(io.BytesIO(b), "a pickled storage", weights_only=True)
+    if not isinstance(out, TypedStorage):
+        raise TypeError(f"torch.storage._load_from_bytes: the bytes hold a "
+                        f"{type(out).__name__}, not a storage (the pickle is malformed)")
+    return out
+
+
+_load_from_bytes.__module__ = "torch.storage"  # pickled by that name (gradkit run serves it)

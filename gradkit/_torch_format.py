@@ -927,9 +927,27 @@ def _legacy_spans(data, pos, keys, types, big_endian, name):
     return spans
 
 
-def load_torch(f, name: str, map_location=None, weights_only: bool = True) -> Any:
-    """Load a ``torch.save`` file (zip or legacy) from a path or a binary file object."""
+def public_storage(rec: _Storage):
+    """A loaded storage as the user sees it, as ``torch.load`` gives it: a TypedStorage over its
+    memory (the tensors later built on it share that memory)."""
+    from ._storage import TypedStorage, UntypedStorage
+    from .device import device_of
 
+    arr = rec.array
+    untyped = UntypedStorage._wrap(arr.reshape(-1).view(np.uint8), device_of(arr))
+    out = TypedStorage._wrap(untyped, _dtype.of(arr.dtype), arr.dtype)
+    out._pickle_record = rec
+    return out
+
+
+def load_torch(f, name: str, map_location=None, weights_only: bool = True) -> Any:
+    """Load a ``torch.save`` file (zip or legacy) from a path or a binary file object (a file
+    holding a storage alone gives a TypedStorage, as ``torch.load``)."""
+    out = _load_torch(f, name, map_location, weights_only)
+    return public_storage(out) if isinstance(out, _Storage) else out
+
+
+def _load_torch(f, name, map_location, weights_only):
     def run(fh):
         head = fh.read(len(_LEGACY_HEAD))
         fh.seek(0)

@@ -58,6 +58,9 @@ _STORAGE_OF = {"float32": "FloatStorage", "float64": "DoubleStorage", "float16":
                "bfloat16": "BFloat16Storage", "int64": "LongStorage", "int32": "IntStorage",
                "int16": "ShortStorage", "int8": "CharStorage", "uint8": "ByteStorage",
                "bool": "BoolStorage"}
+# the legacy format (and PyTorch's pickles, which hold it) names complex storages as well
+_LEGACY_STORAGE_OF = {**_STORAGE_OF, "complex64": "ComplexFloatStorage",
+                      "complex128": "ComplexDoubleStorage"}
 
 
 class _StorageRef:
@@ -146,8 +149,9 @@ class _TorchPickler(pickle._Pickler):
         if type(obj) is not _StorageRef:
             return None
         numel = int(obj.array.size)
-        if obj.dtype_name in _STORAGE_OF:
-            stype = _name("torch", _STORAGE_OF[obj.dtype_name])
+        names = _LEGACY_STORAGE_OF if self.legacy else _STORAGE_OF
+        if obj.dtype_name in names:
+            stype = _name("torch", names[obj.dtype_name])
         else:
             stype, numel = _name("torch.storage", "UntypedStorage"), int(obj.array.nbytes)
         if self.legacy and stype.module != "torch":
@@ -207,7 +211,7 @@ class _TorchPickler(pickle._Pickler):
                     (wrap(t._data), bool(t.requires_grad), OrderedDict()))
         ref, offset, size, stride = self.storages.geometry(t._data)
         hooks = OrderedDict()
-        if ref.dtype_name in _STORAGE_OF:
+        if ref.dtype_name in (_LEGACY_STORAGE_OF if self.legacy else _STORAGE_OF):
             return (_name("torch._utils", "_rebuild_tensor_v2"),
                     (ref, offset, size, stride, bool(t.requires_grad), hooks))
         return (_name("torch._utils", "_rebuild_tensor_v3"),
@@ -252,11 +256,23 @@ def _write_zip(fh, records: list) -> None:
         fh.write(sink.getvalue())
 
 
-def save_torch(obj, fh, legacy: bool = False, protocol=None, *, extra_records=()) -> None:
-    """Write ``obj`` to binary file ``fh`` as ``torch.save`` does; ``extra_records`` are
-    ``(name, bytes)`` pairs added to the zip archive under ``archive/``."""
-    protocol = 2 if protocol is None else int(protocol)
+def legacy_storage_bytes(flat, location: str = "cpu") -> bytes:
+    """A 1-D host array as PyTorch pickles a storage: a legacy ``torch.save`` of it alone (the
+    bytes ``torch.storage._load_from_bytes`` reads)."""
     storages = _Storages()
+    ref = storages._new(flat, location, _torch_name(flat.dtype))
+    buf = io.BytesIO()
+    save_torch(ref, buf, legacy=True, storages=storages)
+    return buf.getvalue()
+
+
+def save_torch(obj, fh, legacy: bool = False, protocol=None, storages=None, *,
+               extra_records=()) -> None:
+    """Write ``obj`` to binary file ``fh`` as ``torch.save`` does (``storages``: the storages
+    ``obj``'s references already belong to; ``extra_records``: ``(name, bytes)`` pairs added
+    to the zip archive under ``archive/``)."""
+    protocol = 2 if protocol is None else int(protocol)
+    storages = _Storages() if storages is None else storages
     data = _pickled(obj, storages, legacy, protocol)
     if legacy:
         info = {"protocol_version": PROTOCOL_VERSION, "little_endian": True,

@@ -27,6 +27,9 @@ class Device:
 
     __slots__ = ("type", "index")
 
+    def __reduce__(self):  # PyTorch's form, torch.device('cuda', 0), which PyTorch reads too
+        return type(self), (self.type,) if self.index is None else (self.type, self.index)
+
     def __init__(self, type_or_name="cpu", index=None):
         if isinstance(type_or_name, Device):
             self.type, self.index = type_or_name.type, type_or_name.index

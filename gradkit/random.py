@@ -157,6 +157,22 @@ class Generator:
         self._normal_double, self._normal_float = normal_double, normal_float
         return self
 
+    def __reduce__(self):
+        # PyTorch's form, ``Generator(device)`` given ``(initial_seed, offset, get_state())``,
+        # which PyTorch reads too (under gradkit run, where this class is torch.Generator)
+        return type(self), (str(self.device),), (self._seed, None, self.get_state())
+
+    def __setstate__(self, state):
+        """Unpickling: PyTorch's pickle, ``(initial_seed, offset, get_state())``, or an older
+        gradkit's (the attribute dict)."""
+        if isinstance(state, dict):
+            self.__dict__.update(state)
+            return
+        if not (isinstance(state, tuple) and len(state) == 3):
+            raise TypeError(f"Generator.__setstate__: expected PyTorch's (seed, offset, state) "
+                            f"or gradkit's attribute dict, got {type(state).__name__}")
+        self.set_state(state[2])
+
     def __repr__(self):
         from ._dtype import _NAMESPACE  # ("torch" under ``gradkit run``)
 

@@ -784,6 +784,13 @@ def _replace(node, table):
     return node
 
 
+def _get_layout(name):
+    """``torch.serialization._get_layout``: the layout a PyTorch pickle names as a string."""
+    from ._torch_format import _get_layout as get
+
+    return get(name)
+
+
 def load_state_dict(f: FileLike, map_location=None) -> dict[str, Tensor]:
     """Load a flat ``{name: tensor}`` dict (any safetensors file).
 

@@ -720,6 +720,10 @@ class Tensor:
             shared = SHARED_REDUCE[0](self)
             if shared is not None:
                 return shared
+        if TORCH_REDUCE:  # under gradkit run: PyTorch's own form, which PyTorch reads too
+            torch_form = TORCH_REDUCE[0](self)
+            if torch_form is not None:
+                return torch_form
         extra = getattr(self, "__dict__", None)  # a subclass's own attributes
         d = self._data
         if type(d) is not _ndarray and (_is_sparse_data(d) or _is_compressed_data(d)):
@@ -855,6 +859,9 @@ class Tensor:
 # set by gradkit.compat._api: (tensor) -> a reduction that shares its memory with a process
 # being spawned, or None (see Tensor.share_memory_)
 SHARED_REDUCE: list = []
+# set by gradkit.compat.hook while installed: (tensor) -> PyTorch's reduction of it (through
+# ``torch._utils``, which the hook serves from gradkit), or None where gradkit keeps its own
+TORCH_REDUCE: list = []
 
 
 def _rebuild(arr, requires_grad, cls):

@@ -161,6 +161,10 @@ def install() -> None:
     _FINDER.append(finder)
     _torch_version(True)
     typenames.activate()
+    from .. import _utils
+    from .._tensor import tensor
+
+    tensor.TORCH_REDUCE[:] = [_utils.torch_reduce]  # pickles PyTorch reads (torch._utils names)
 
 
 def _torch_version(on: bool) -> None:
@@ -196,6 +200,9 @@ def uninstall() -> None:
     finder = _FINDER.pop()
     _torch_version(False)
     typenames.deactivate()
+    from .._tensor import tensor
+
+    tensor.TORCH_REDUCE.clear()
     if finder in sys.meta_path:
         sys.meta_path.remove(finder)
     for name in list(sys.modules):

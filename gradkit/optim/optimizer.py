@@ -472,6 +472,28 @@ class Optimizer:
     def __getstate__(self):
         return self.__dict__
 
+    def __setstate__(self, state):
+        """Unpickling: gradkit's own pickle (its whole ``__dict__``) or PyTorch's, which holds
+        only ``defaults``, ``state`` and ``param_groups``: the optimizer is then built again
+        on those groups' parameters (so gradkit's own bookkeeping exists) and takes that state,
+        as PyTorch's ``__setstate__`` does."""
+        if "_step_pre_hooks" in state or "param_groups" not in state:
+            self.__dict__.update(state)
+            return
+        import inspect
+
+        defaults = dict(state.get("defaults", {}))
+        groups = [dict(g) for g in state["param_groups"]]
+        accepted = inspect.signature(type(self).__init__).parameters
+        kwargs = {k: v for k, v in defaults.items() if k in accepted and k != "params"}
+        type(self).__init__(self, [{"params": list(g["params"])} for g in groups], **kwargs)
+        for mine, theirs in zip(self.param_groups, groups):
+            for k, v in mine.items():
+                theirs.setdefault(k, v)  # options this gradkit has that the pickle lacks
+        self.defaults.update(defaults)
+        self.param_groups = groups
+        self.state = defaultdict(dict, state.get("state", {}))
+
     def __repr__(self) -> str:
         text = type(self).__name__ + " ("  # PyTorch's layout: a blank line between groups
         for i, group in enumerate(self.param_groups):
