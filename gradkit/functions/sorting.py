@@ -12,6 +12,7 @@ from .. import return_types
 from .._backend import to_host
 from .._memory_format import preserved
 from .._tensor.tensor import Tensor, wrap
+from .._warnings import warn_once
 from ._args import (
     NO_DIM,
     NO_KEEPDIM,
@@ -585,6 +586,12 @@ def bincount(input, weights=None, minlength=0):
                                            minlength=minlength).astype(dt)))
 
 
+_NON_CONTIGUOUS = ("torch.searchsorted(): {0} tensor is non-contiguous, this will lower the "
+                   "performance due to extra data copy when converting non-contiguous tensor to "
+                   "contiguous, please use contiguous {0} tensor if possible. This message will "
+                   "only appear once per program.")
+
+
 @declare(method=False, out="same", differentiable=False)
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
                  sorter=None):
@@ -622,6 +629,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         raise RuntimeError(f"searchsorted(): with a {s.ndim}-D sorted_sequence, input needs "
                          f"the same leading dimensions {s.shape[:-1]}, got shape "
                          f"{tuple(np.shape(v))}")
+    for what, t in (("input value", None if scalar else input), ("boundary", seq),
+                    ("sorter", sorter)):
+        if isinstance(t, Tensor) and not t.is_contiguous():  # (PyTorch's TORCH_WARN_ONCE)
+            warn_once(f"searchsorted {what}", _NON_CONTIGUOUS.format(what))
     res = _binary_search(s, v, right)
     out = np.asarray(res).astype(np.int32 if out_int32 else np.int64)
     return wrap(_const_like(seq, out))
