@@ -202,6 +202,8 @@ CASES = {
     "rms_norm_int": "torch.rms_norm(torch.ones(2, 4).int(), [4], torch.ones(4).double())",
     "rms_norm_dtypes": "F.rms_norm(torch.ones(2, 4), [4], torch.ones(4).half())",
     "polar_half": "torch.polar(torch.ones(2).half(), torch.ones(2).double())",
+    "mean_empty": "torch.ones(3, 0).mean(1)",
+    "var_mean_empty": "torch.var_mean(torch.ones(3, 0), -1)",
     "sequential_lr": "a = torch.optim.lr_scheduler.StepLR(o, 1); "
                      "b = torch.optim.lr_scheduler.ExponentialLR(o, 0.9); "
                      "s = torch.optim.lr_scheduler.SequentialLR(o, [a, b], [1]); s.step()",
