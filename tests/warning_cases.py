@@ -204,6 +204,12 @@ CASES = {
     "polar_half": "torch.polar(torch.ones(2).half(), torch.ones(2).double())",
     "mean_empty": "torch.ones(3, 0).mean(1)",
     "var_mean_empty": "torch.var_mean(torch.ones(3, 0), -1)",
+    "resize_as_list": "torch.ones(3, 3).resize_as([])",
+    "range_bad_start": "torch.range({}, 5)",
+    "conv_same_even": "F.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), padding='same')",
+    "affine_grid_unit": "F.affine_grid(torch.ones(2, 2, 3), [2, 1, 1, 3], align_corners=True)",
+    "affine_grid_unit_empty": "F.affine_grid(torch.ones(0, 2, 3), [0, 1, 1, 3], "
+                              "align_corners=True)",
     "sequential_lr": "a = torch.optim.lr_scheduler.StepLR(o, 1); "
                      "b = torch.optim.lr_scheduler.ExponentialLR(o, 0.9); "
                      "s = torch.optim.lr_scheduler.SequentialLR(o, [a, b], [1]); s.step()",
