@@ -210,6 +210,8 @@ CASES = {
     "affine_grid_unit": "F.affine_grid(torch.ones(2, 2, 3), [2, 1, 1, 3], align_corners=True)",
     "affine_grid_unit_empty": "F.affine_grid(torch.ones(0, 2, 3), [0, 1, 1, 3], "
                               "align_corners=True)",
+    "triangular_solve_dtypes": "torch.triangular_solve(torch.ones(2, 1).int(), torch.eye(2))",
+    "triangular_solve_int": "torch.triangular_solve(torch.ones(2, 1).int(), torch.eye(2).int())",
     "sequential_lr": "a = torch.optim.lr_scheduler.StepLR(o, 1); "
                      "b = torch.optim.lr_scheduler.ExponentialLR(o, 0.9); "
                      "s = torch.optim.lr_scheduler.SequentialLR(o, [a, b], [1]); s.step()",
