@@ -212,6 +212,7 @@ CASES = {
                               "align_corners=True)",
     "triangular_solve_dtypes": "torch.triangular_solve(torch.ones(2, 1).int(), torch.eye(2))",
     "triangular_solve_int": "torch.triangular_solve(torch.ones(2, 1).int(), torch.eye(2).int())",
+    "bucketize_out_dtype": "torch.bucketize(torch.ones(3), torch.ones(8)[::2], out=torch.empty(0))",
     "sequential_lr": "a = torch.optim.lr_scheduler.StepLR(o, 1); "
                      "b = torch.optim.lr_scheduler.ExponentialLR(o, 0.9); "
                      "s = torch.optim.lr_scheduler.SequentialLR(o, [a, b], [1]); s.step()",
