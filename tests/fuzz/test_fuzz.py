@@ -74,6 +74,23 @@ def test_warnings_sample_matches_torch(torch):
     assert not counts.get("warning"), out.stdout[-5000:]
 
 
+def test_warnings_given_once_are_matched_by_first_occurrence():
+    """A once-per-process warning each library gives in a different case is excused once; given
+    again by one library only (once against always), it is reported."""
+    from .warning_diff import Recorder
+
+    r, w = Recorder(), ("UserWarning", "once")
+    r.begin()
+    r.pending = [("torch", [w]), ("gradkit", [])]   # torch's first: not given by gradkit yet
+    assert r.end() == "torch only: UserWarning: once"
+    r.begin()
+    r.pending = [("torch", []), ("gradkit", [w])]   # gradkit's first, torch gave it before
+    assert r.end() is None
+    r.begin()
+    r.pending = [("torch", []), ("gradkit", [w])]   # gradkit repeats it: torch does not
+    assert r.end() == "gradkit only: UserWarning: once"
+
+
 def test_known_open_entries_give_a_reason():
     assert all(isinstance(r, str) and r.startswith("open, in ") for r in KNOWN_OPEN.values())
     assert all(cls in fuzzer.FAILING for _, cls in KNOWN_OPEN)
