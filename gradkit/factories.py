@@ -759,15 +759,15 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
     the default float dtype unless ``dtype`` is given (warns, as PyTorch: use ``arange``)."""
     if end is None:
         raise TypeError('range() missing 1 required positional arguments: "end"')
-    warn("torch.range is deprecated and will be removed in a future release because its "
-         "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, which "
-         "produces values in [start, end).")
     for name, v in (("start", start), ("end", end), ("step", step)):
         if isinstance(v, Tensor) and v.ndim == 0:  # (a number; a 1-element 1-D tensor is not)
             v = v.item()
-        if not isinstance(v, (int, float, np.number)):
+        if not isinstance(v, (int, float, np.number)):  # (the parser's, before the warning)
             raise TypeError(f"range(): argument '{name}' must be Number, not "
                             f"{type(v).__name__}; pass a number or a 0-d tensor")
+    warn("torch.range is deprecated and will be removed in a future release because its "
+         "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, which "
+         "produces values in [start, end).")
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step != step:  # (a NaN step, before any integer conversion, as PyTorch's)
         raise RuntimeError("step must be nonzero (got nan)")

@@ -181,6 +181,38 @@ CASES = {
     "nll_weights_float64": "F.nll_loss(torch.zeros(2, 3), torch.tensor([0, 1]))",
     "lr_scheduler_chained_form": "torch.optim.lr_scheduler.ChainedScheduler("
                                  "[torch.optim.lr_scheduler.StepLR(o, 1)])",
+    "frobenius_norm_int": "torch.frobenius_norm(torch.ones(3, 3).int(), (0, 1))",
+    "frobenius_norm_out": "x = torch.ones(3, 3); torch.frobenius_norm(x, (0, 1)); "
+                          "torch.frobenius_norm(x, (0, 1), out=torch.empty(()))",
+    "nuclear_norm_overloads": "x = torch.ones(3, 3); torch.nuclear_norm(x); "
+                              "torch.nuclear_norm(x, (0, 1)); "
+                              "torch.nuclear_norm(x, out=torch.empty(())); "
+                              "torch.nuclear_norm(x, (0, 1), out=torch.empty(()))",
+    "chain_matmul_out": "torch.chain_matmul(torch.ones(2, 2), torch.ones(2, 2), "
+                        "out=torch.empty(0))",
+    "stft_0d_pad": "torch.stft(torch.tensor(1.), 8, window=torch.ones(8), return_complex=False)",
+    "stft_real_out": "torch.stft(torch.ones(9), 0, window=torch.ones(8), return_complex=False)",
+    "stft_real_out_again": "torch.ones(64).stft(8, window=torch.ones(8), return_complex=False)",
+    "index_reduce_beta": "torch.ones(2, 2).index_reduce(0, torch.tensor([0]), torch.ones(1, 2), "
+                         "'amax')",
+    "searchsorted_strided": "torch.searchsorted(torch.ones(3, 4)[:, ::2], "
+                            "torch.ones(3, 4)[:, ::2])",
+    "searchsorted_sorter": "torch.searchsorted(torch.ones(4), torch.ones(2), "
+                           "sorter=torch.zeros(8, dtype=torch.long)[::2])",
+    "rms_norm_int": "torch.rms_norm(torch.ones(2, 4).int(), [4], torch.ones(4).double())",
+    "rms_norm_dtypes": "F.rms_norm(torch.ones(2, 4), [4], torch.ones(4).half())",
+    "polar_half": "torch.polar(torch.ones(2).half(), torch.ones(2).double())",
+    "mean_empty": "torch.ones(3, 0).mean(1)",
+    "var_mean_empty": "torch.var_mean(torch.ones(3, 0), -1)",
+    "resize_as_list": "torch.ones(3, 3).resize_as([])",
+    "range_bad_start": "torch.range({}, 5)",
+    "conv_same_even": "F.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), padding='same')",
+    "affine_grid_unit": "F.affine_grid(torch.ones(2, 2, 3), [2, 1, 1, 3], align_corners=True)",
+    "affine_grid_unit_empty": "F.affine_grid(torch.ones(0, 2, 3), [0, 1, 1, 3], "
+                              "align_corners=True)",
+    "triangular_solve_dtypes": "torch.triangular_solve(torch.ones(2, 1).int(), torch.eye(2))",
+    "triangular_solve_int": "torch.triangular_solve(torch.ones(2, 1).int(), torch.eye(2).int())",
+    "bucketize_out_dtype": "torch.bucketize(torch.ones(3), torch.ones(8)[::2], out=torch.empty(0))",
     "sequential_lr": "a = torch.optim.lr_scheduler.StepLR(o, 1); "
                      "b = torch.optim.lr_scheduler.ExponentialLR(o, 0.9); "
                      "s = torch.optim.lr_scheduler.SequentialLR(o, [a, b], [1]); s.step()",

@@ -71,5 +71,6 @@ _MESSAGES = {
 
 
 def deprecated(name: str) -> None:
-    """Warn, once per process, that the legacy ``torch.<name>`` is deprecated."""
-    warn_once(f"deprecated {name}", _MESSAGES[name])
+    """Warn, once per process, that the legacy ``torch.<name>`` is deprecated (its ``out=`` face
+    once more, as PyTorch's ``_out`` kernel)."""
+    warn_once(f"deprecated {name}", _MESSAGES[name], per_out=True)

@@ -5,11 +5,10 @@ in 1.9 and that raise, as PyTorch's, an error naming their ``linalg`` replacemen
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .._tensor.tensor import Tensor
+from .._warnings import warn_once
 from ..functions._args import _wrap_dim
 from ..functions._registry import tensor_method
 
@@ -18,10 +17,13 @@ __all__ = ["frobenius_norm", "nuclear_norm"]
 _REMOVED = "This function was deprecated since version 1.9 and is now removed. "
 
 
-def _deprecated(name, instead):
-    warnings.warn(f"at::{name} is deprecated and it is just left for JIT compatibility. It will "
-                  f"be removed in a future PyTorch release. Please use `{instead}` instead",
-                  UserWarning, stacklevel=3)
+def _deprecated(name, instead, out_overload=True):
+    """PyTorch's deprecation, once per process per overload (its ``TORCH_WARN_ONCE`` in each
+    kernel: the function, its ``out=`` form; ``nuclear_norm``'s ``out=`` with and without
+    ``dim`` apart), before the input's values are checked."""
+    warn_once(f"at::{name}", f"at::{name} is deprecated and it is just left for JIT "
+              f"compatibility. It will be removed in a future PyTorch release. Please use "
+              f"`{instead}` instead", per_out=out_overload)
 
 
 def _dim_list(dim, name):
@@ -39,6 +41,7 @@ def frobenius_norm(input, dim, keepdim=False):
     from .. import linalg
 
     dims = _dim_list(dim, "frobenius_norm")
+    _deprecated("frobenius_norm", "linalg.vector_norm(A, 2., dim, keepdim)")
     if len(dims) > 2:
         raise RuntimeError(f"Expected at most 2 dimensions, but got {len(dims)} dimensions "
                            f"instead.")
@@ -48,7 +51,6 @@ def frobenius_norm(input, dim, keepdim=False):
                                f"Got {input.dtype} instead; convert it first, e.g. x.float()")
         for d in dims:
             _wrap_dim(d, input.ndim)
-    _deprecated("frobenius_norm", "linalg.vector_norm(A, 2., dim, keepdim)")
     return linalg.vector_norm(input, 2, dims, keepdim)
 
 
@@ -91,7 +93,8 @@ def nuclear_norm(input, *args, dim=None, keepdim=_NO_KEEPDIM):
                         f"{type(dim).__name__}")
     if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
         dim = (int(dim), int(dim))  # (PyTorch's int[2]: one int is given for both)
-    _deprecated("nuclear_norm", "linalg.matrix_norm(A, 'nuc', dim, keepdim)")
+    _deprecated("nuclear_norm", "linalg.matrix_norm(A, 'nuc', dim, keepdim)",
+                True if dim is None else " dim")
     return linalg.matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
 
 

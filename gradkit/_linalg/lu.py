@@ -268,7 +268,6 @@ def triangular_solve(b, A, upper: bool = True, transpose: bool = False,
     triangle, ones on the diagonal with ``unitriangular``); batch dimensions broadcast."""
     from .. import linalg as LA
 
-    deprecated("triangular_solve")
     name = "triangular_solve"
     b, A = _t(b, "b"), _t(A, "A")
     if b.ndim < 2:
@@ -277,6 +276,8 @@ def triangular_solve(b, A, upper: bool = True, transpose: bool = False,
     if A.ndim < 2:
         raise RuntimeError(f"{name}: Expected A to have at least 2 dimensions, but it has "
                            f"{A.ndim} dimensions instead (shape {tuple(A.shape)})")
+    if b.dtype == A.dtype and A.shape[-1] == A.shape[-2] == b.shape[-2]:
+        deprecated("triangular_solve")  # (PyTorch's, after its shape and dtype checks)
     A = _solve_operands(b, A, name, "triangular_solve_cpu")
     if transpose:  # op(T) = T^T: the other triangle of A^T
         X = LA._tri_solve(name, _mT(A), b, not upper, unitriangular)

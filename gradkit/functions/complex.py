@@ -12,6 +12,7 @@ import numpy as np
 from .._complex import CArray
 from .._tensor.record import apply1, apply2
 from .._tensor.tensor import Tensor
+from .._warnings import warn_once
 from ..ops import complex as C
 from ._args import _float_operand, _t
 from ._registry import declare, tensor_method
@@ -153,6 +154,9 @@ def _check_pair(name, a, b, what):
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}(): argument '{what[0] if t is a else what[1]}' must be "
                             f"Tensor, not {type(t).__name__}")
+    if a.dtype == np.float16 and b.dtype.kind == "f":  # PyTorch makes its complex32 result
+        warn_once("ComplexHalf", "ComplexHalf support is experimental and many operators don't "
+                  "support it yet.")
     if a.dtype.kind != "f" or b.dtype.kind != "f" or a.dtype != b.dtype:
         if a.dtype.kind == "f" and b.dtype.kind == "f":
             raise RuntimeError(f"Expected object of scalar type {a.dtype} but got scalar type "

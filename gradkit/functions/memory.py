@@ -441,10 +441,14 @@ def is_signed(input) -> bool:
 
 
 # ------------------------------------------------------------------ the deprecated resize/resize_as
-def _resize_to(self, sizes, name):
-    import warnings
+def _deprecated_resize(name):
+    from .._warnings import warn
 
-    warnings.warn(f"non-inplace {name} is deprecated", UserWarning, stacklevel=3)
+    warn(f"non-inplace {name} is deprecated")
+
+
+def _resize_to(self, sizes, name):
+    _deprecated_resize(name)
     n = 1
     for s in sizes:
         n = n * s
@@ -468,7 +472,9 @@ def resize(self, *sizes):
 @tensor_method()
 def resize_as(self, tensor):
     """The deprecated out-of-place ``resize_as``: ``resize(*tensor.shape)``."""
-    if not isinstance(tensor, Tensor):  # (PyTorch's Python-level method: its AttributeError)
+    if not isinstance(tensor, Tensor):  # (PyTorch's Python-level method: its AttributeError,
+        # after its warning)
+        _deprecated_resize("resize_as")
         raise NotATensorError(f"resize_as(): argument 'tensor' must be a Tensor, not "
                               f"{type(tensor).__name__} (PyTorch raises AttributeError here)")
     return _resize_to(self, tuple(tensor.shape), "resize_as")

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._backend import to_host
 from .._tensor.tensor import Tensor, wrap
+from .._warnings import warn_once
 from ..autograd.graph import present
 from ..ops import shape as S
 from ._args import _const_like, _dim_in, _int_arg, _t, _tensors_only, _type_name
@@ -202,6 +203,9 @@ def _index_reduce_checks(input, dim, index, source, reduce, bounds=True):
     if src.dtype != x.dtype:
         raise RuntimeError(f"index_reduce_(): self ({x.dtype}) and source ({src.dtype}) must "
                            f"have the same scalar type; convert source first")
+    # (PyTorch's TORCH_WARN_ONCE, after these checks, before the index's bounds)
+    warn_once("index_reduce beta", "index_reduce() is in beta and the API may change at any "
+              "time.")
     d, idx = _vector_index(x, dim, index, "index_reduce", src, bounds)
     return x, src, d, idx
 

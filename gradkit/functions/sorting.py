@@ -12,6 +12,7 @@ from .. import return_types
 from .._backend import to_host
 from .._memory_format import preserved
 from .._tensor.tensor import Tensor, wrap
+from .._warnings import warn_once
 from ._args import (
     NO_DIM,
     NO_KEEPDIM,
@@ -21,6 +22,7 @@ from ._args import (
     _int_arg,
     _not_implemented,
     _t,
+    _type_name,
     _wrap_dim,
 )
 from ._registry import declare, out_input_dtype, out_tuple
@@ -585,7 +587,24 @@ def bincount(input, weights=None, minlength=0):
                                            minlength=minlength).astype(dt)))
 
 
-@declare(method=False, out="same", differentiable=False)
+def _out_index_dtype(out, args):
+    """searchsorted's/bucketize's ``out`` dtype, checked before the op (and its warnings), as
+    PyTorch: int32 with ``out_int32``, else int64."""
+    flag = bool(args.get("out_int32"))
+    if isinstance(out, Tensor) and out._data.dtype != (np.int32 if flag else np.int64):
+        raise RuntimeError(f"torch.searchsorted(): output tensor's dtype is wrong, it can only be "
+                           f"Int(int32) or Long(int64) depending on whether out_int32 flag is "
+                           f"True, but we got output tensor's dtype {_type_name(out.dtype)} and "
+                           f"out_int32 flag is {flag}; pass an out of the dtype out_int32 names")
+
+
+_NON_CONTIGUOUS = ("torch.searchsorted(): {0} tensor is non-contiguous, this will lower the "
+                   "performance due to extra data copy when converting non-contiguous tensor to "
+                   "contiguous, please use contiguous {0} tensor if possible. This message will "
+                   "only appear once per program.")
+
+
+@declare(method=False, out=("same", _out_index_dtype), differentiable=False)
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
                  sorter=None):
     """For each value of ``input``, the index where it would go in ``sorted_sequence`` (its
@@ -622,6 +641,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         raise RuntimeError(f"searchsorted(): with a {s.ndim}-D sorted_sequence, input needs "
                          f"the same leading dimensions {s.shape[:-1]}, got shape "
                          f"{tuple(np.shape(v))}")
+    for what, t in (("input value", None if scalar else input), ("boundary", seq),
+                    ("sorter", sorter)):
+        if isinstance(t, Tensor) and not t.is_contiguous():  # (PyTorch's TORCH_WARN_ONCE)
+            warn_once(f"searchsorted {what}", _NON_CONTIGUOUS.format(what))
     res = _binary_search(s, v, right)
     out = np.asarray(res).astype(np.int32 if out_int32 else np.int64)
     return wrap(_const_like(seq, out))
@@ -652,7 +675,7 @@ def _binary_search(s, v, right):
     return lo.reshape(np.shape(v))
 
 
-@declare(method=False, out="same", differentiable=False)
+@declare(method=False, out=("same", _out_index_dtype), differentiable=False)
 def bucketize(input, boundaries, *, out_int32=False, right=False):
     """The bucket of each value of ``input`` among the sorted 1-D ``boundaries``: ``i`` with
     ``boundaries[i-1] < x <= boundaries[i]`` (``<= x <`` with ``right=True``)."""

@@ -62,13 +62,13 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     # PyTorch's Python stft pads a centred signal before any other check: the padding's
     # errors come first (its sizes, then a Bool input, which reflect/replicate refuse)
     pad = n_fft // 2 if isinstance(n_fft, (int, np.integer)) else 0
-    shown = [1, *x.shape] if x.ndim == 2 else [1, 1, *x.shape]
-    if center and pad_mode in ("reflect", "replicate", "circular") and x.ndim in (1, 2):
-        if x.shape[-1] == 0:
+    shown = [1, *x.shape] if x.ndim == 2 else [1, 1, *x.shape] if x.ndim else [1, 1, 1]
+    if center and pad_mode in ("reflect", "replicate", "circular") and x.ndim in (0, 1, 2):
+        if x.ndim and x.shape[-1] == 0:
             raise RuntimeError(f"stft: Expected 2D or 3D (batch mode) tensor with possibly 0 "
                                f"batch size and other non-zero dimensions for input, but got: "
                                f"{shown}")
-        if pad_mode == "reflect" and pad >= x.shape[-1]:
+        if pad_mode == "reflect" and pad >= (x.shape[-1] if x.ndim else 1):
             raise RuntimeError(f"stft: Padding size should be less than the corresponding input "
                                f"dimension, but got: padding ({pad}, {pad}) at dimension "
                                f"{x.ndim} of input {shown}")
@@ -77,7 +77,6 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
             raise NotImplementedError(f'"{kernel}_pad1d" not implemented for \'Bool\' (stft '
                                       f"takes a floating point or complex signal; convert it "
                                       f"with .float())")
-    hop = _checks("stft", n_fft, hop_length, None)
     cplx = type(x._data) is CArray or (window is not None and window.is_complex())
     if return_complex is None:
         if not cplx:
@@ -85,10 +84,12 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
                                "inputs, and will further require that return_complex=True in "
                                "a future PyTorch release.")
         return_complex = True
-    if not return_complex:
-        warnings.warn("stft with return_complex=False is deprecated. In a future pytorch "
-                      "release, stft will return complex tensors for all inputs, and "
-                      "return_complex=False will raise an error.", UserWarning, stacklevel=2)
+    if not return_complex:  # (PyTorch's TORCH_WARN_ONCE, before its other checks)
+        warn_once("stft return_complex", "stft with return_complex=False is deprecated. In a "
+                  "future pytorch release, stft will return complex tensors for all inputs, "
+                  "and return_complex=False will raise an error.\nNote: you can still call "
+                  "torch.view_as_real on the complex output to recover the old return format.")
+    hop = _checks("stft", n_fft, hop_length, None)
     if x.ndim not in (1, 2):
         raise RuntimeError(f"stft: expected a 1D or 2D tensor, but got {x.ndim}D tensor")
     if window is None:

@@ -11,6 +11,8 @@ conjugate bins doubled).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .._complex import as_carray, plain, supports
@@ -23,6 +25,18 @@ _REAL_OF = {np.dtype(np.complex64): np.dtype(np.float32),
             np.dtype(np.complex128): np.dtype(np.float64)}
 _COMPLEX_OF = {np.dtype(np.float32): np.dtype(np.complex64),
                np.dtype(np.float64): np.dtype(np.complex128)}
+
+
+def _quiet(fn):
+    """``fn`` without NumPy's floating-point warnings: the FFT's ufuncs raise them from
+    ``numpy.fft``'s module ("invalid value encountered in irfft" for a NaN), where gradkit's
+    import-time filter, which matches gradkit's modules only, does not reach; PyTorch's FFT
+    gives inf/NaN silently."""
+    @functools.wraps(fn)
+    def quiet(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return fn(*args, **kwargs)
+    return quiet
 
 
 def dual_norm(norm):
@@ -97,7 +111,7 @@ def _fftn_forward(xp, a, axes, sizes, norm, inverse):
     return _fftn_f(xp, a, axes, sizes, norm, inverse), (axes, sizes, norm, inverse, in_sizes)
 
 
-FFTN = Op("FftC2C", _fftn_forward, _fftn_b, saves=0, returns_aux=True)
+FFTN = Op("FftC2C", _quiet(_fftn_forward), _quiet(_fftn_b), saves=0, returns_aux=True)
 
 
 # ---------------------------------------------------------------- real to complex
@@ -125,7 +139,7 @@ def _rfft_b(xp, g, ins, out, aux, needs):
     return (np.ascontiguousarray(resize(r, (axis,), (n_in,))).astype(dtype, copy=False),)
 
 
-RFFT = Op("FftR2C", _rfft_f, _rfft_b, saves=0, returns_aux=True)
+RFFT = Op("FftR2C", _quiet(_rfft_f), _quiet(_rfft_b), saves=0, returns_aux=True)
 
 
 # ---------------------------------------------------------------- complex to real
@@ -159,7 +173,7 @@ def _irfft_b(xp, g, ins, out, aux, needs):
     return (as_carray(np.ascontiguousarray(r).astype(dtype, copy=False)),)
 
 
-IRFFT = Op("FftC2R", _irfft_f, _irfft_b, saves=0, returns_aux=True)
+IRFFT = Op("FftC2R", _quiet(_irfft_f), _quiet(_irfft_b), saves=0, returns_aux=True)
 
 for _op in (FFTN, RFFT, IRFFT):
     supports(_op)

@@ -7,6 +7,8 @@ parameters, so rules never need the input values unless the math does.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._backend import namespace_of
@@ -89,6 +91,11 @@ def _sum_b(xp, g, ins, out, aux, needs):
 
 @_float16_in_float32
 def _mean_f(xp, a, axis, keepdims, shape):
+    if a.size == 0:  # NaN where nothing is averaged, quietly as PyTorch (NumPy's "Mean of
+        # empty slice" comes from numpy's own module, out of gradkit's import-time filter)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return xp.mean(a, axis=axis, keepdims=keepdims)
     return xp.mean(a, axis=axis, keepdims=keepdims)
 
 

@@ -349,7 +349,11 @@ def test_legacy_norms_against_torch(torch, fn):
         same_as_torch(torch, fn)
 
 
-def test_legacy_norms_warn():
+def test_legacy_norms_warn(monkeypatch):
+    # (once per process, as PyTorch's TORCH_WARN_ONCE: from a fresh record of what was given)
+    from gradkit import _warnings
+
+    monkeypatch.setattr(_warnings, "_WARNED", set())
     with pytest.warns(UserWarning, match="frobenius_norm is deprecated"):
         gk.frobenius_norm(gk.ones(2, 3), [0])
     with pytest.warns(UserWarning, match="nuclear_norm is deprecated"):

@@ -579,8 +579,8 @@ def allowed(case, cls, detail):
     return None
 
 
-def run(seed, n, start=0, progress=False):
-    return fz.run_cases(make_case, classify, allowed, seed, n, start, progress)
+def run(seed, n, start=0, progress=False, warn=False):
+    return fz.run_cases(make_case, classify, allowed, seed, n, start, progress, warn=warn)
 
 
 def main(argv=None):
@@ -597,14 +597,11 @@ def main(argv=None):
     # and gradkit's error so that it can be replayed and fixed)
     p.add_argument("--show", default=",".join(fz.FAILING + ("missing",)),
                    help="classes whose cases are listed")
+    p.add_argument("--warnings", action="store_true", help=fz.WARNINGS_HELP)
     a = p.parse_args(argv)
     if a.case is not None:
-        case = make_case(a.seed, a.case)
-        print(case)
-        cls, detail = classify(case)
-        print(cls, detail)
-        return 0
-    counts, findings = run(a.seed, a.cases, a.start, progress=True)
+        return fz.one_case(make_case(a.seed, a.case), classify, allowed, a.warnings)
+    counts, findings = run(a.seed, a.cases, a.start, progress=True, warn=a.warnings)
     return fz.print_report(counts, findings, a.show, "name")
 
 

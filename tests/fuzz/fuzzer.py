@@ -30,6 +30,7 @@ PyTorch returns uninitialised memory) counts as ``allowed``.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import os
@@ -45,6 +46,11 @@ import numpy as np
 import gradkit as gk
 from gradkit.functions import REGISTRY
 from gradkit.functions._args import NotATensorError
+
+try:
+    from .warning_diff import RECORDER, judged
+except ImportError:  # run as a script
+    from warning_diff import RECORDER, judged
 
 
 def _reproducible_mkl():
@@ -766,8 +772,8 @@ def _cancel():
 
 
 def _run(lib, case, grad=False):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    # (warnings ignored, or recorded in the --warnings mode: warning_diff.py)
+    with RECORDER.recording(lib):
         try:
             _timeout(20)
             out, leaves = case.call(lib, grad)
@@ -1702,21 +1708,31 @@ ALLOW.append((
     "incorrect on entry to DGELSY') and fails with an internal assert asking for a bug "
     "report: not a refusal of the input; gradkit returns the NaN solution"))
 
-FAILING = ("wrong", "raw", "crash", "accepted-invalid", "wrong-error-type", "grad-wrong")
+# (warning: the warnings mode's finding, warning_diff.py)
+WARNINGS_HELP = ("compare the warnings each call gives too (category and text; finding "
+                 "'warning'; see warning_diff.py)")
+FAILING = ("wrong", "raw", "crash", "accepted-invalid", "wrong-error-type", "grad-wrong",
+           "warning")
 
 
-def run(seed, n, start=0, grads=True, progress=False):
+def run(seed, n, start=0, grads=True, progress=False, warn=False):
     """Run cases ``start .. start+n`` of ``seed``: ``(Counter of classes, findings)`` where a
     finding is ``(i, class, case, detail)`` of a failing class not in the allow-list."""
     return run_cases(make_case, lambda case: classify(case, grads), allowed, seed, n, start,
-                     progress, every=1000)
+                     progress, every=1000, warn=warn)
 
 
-def run_cases(make, judge, allowed, seed, n, start=0, progress=False, every=500, skip=None):
+def run_cases(make, judge, allowed, seed, n, start=0, progress=False, every=500, skip=None,
+              warn=False):
     """The loop every fuzzer here runs: cases ``make(seed, i)`` for i in ``[start, start + n)``,
     each judged ``(class, detail)`` by ``judge``; a failing or ``missing`` finding that
     ``allowed`` names counts as ``allowed``; ``skip(case)`` true counts it as ``skip`` unrun.
+    ``warn``: the warnings of both libraries are compared too (``warning_diff.py``).
     Returns ``(counts by class, findings)``, a finding ``(i, class, case, detail)``."""
+    if warn:
+        with warnings_mode():
+            return run_cases(make, judged(judge, FAILING), allowed, seed, n, start, progress,
+                             every, skip)
     counts = Counter()
     findings = []
     for i in range(start, start + n):
@@ -1737,6 +1753,29 @@ def run_cases(make, judge, allowed, seed, n, start=0, progress=False, every=500,
     return counts, findings
 
 
+@contextlib.contextmanager
+def warnings_mode():
+    """The warnings of every library call recorded (``warning_diff.RECORDER``), for a run."""
+    RECORDER.active = True
+    try:
+        yield
+    finally:
+        RECORDER.active = False
+
+
+def one_case(case, judge, allowed, warn=False):
+    """``--case I``: show the case and its class (``warn``: warnings compared too)."""
+    print(case)
+    if warn:
+        with warnings_mode():
+            cls, detail = judged(judge, FAILING)(case)
+    else:
+        cls, detail = judge(case)
+    why = allowed(case, cls, detail) if cls in FAILING or cls == "missing" else None
+    print(cls, detail, f"(allowed: {why})" if why else "")
+    return 0
+
+
 def main(argv=None):
     import argparse
     warnings.simplefilter("ignore")
@@ -1747,17 +1786,15 @@ def main(argv=None):
     p.add_argument("--start", type=int, default=0)
     p.add_argument("--case", type=int, default=None, help="run one case and show it")
     p.add_argument("--show", default="wrong,raw,crash,accepted-invalid,wrong-error-type,"
-                   "grad-wrong,missing", help="classes whose cases are listed")
+                   "grad-wrong,warning,missing", help="classes whose cases are listed")
     p.add_argument("--no-grad", action="store_true")
+    p.add_argument("--warnings", action="store_true", help=WARNINGS_HELP)
     a = p.parse_args(argv)
     if a.case is not None:
-        case = make_case(a.seed, a.case)
-        print(case)
-        cls, detail = classify(case, not a.no_grad)
-        why = allowed(case, cls, detail) if cls in FAILING or cls == "missing" else None
-        print(cls, detail, f"(allowed: {why})" if why else "")
-        return 0
-    counts, findings = run(a.seed, a.cases, a.start, not a.no_grad, progress=True)
+        return one_case(make_case(a.seed, a.case), lambda c: classify(c, not a.no_grad),
+                        allowed, a.warnings)
+    counts, findings = run(a.seed, a.cases, a.start, not a.no_grad, progress=True,
+                           warn=a.warnings)
     return print_report(counts, findings, a.show, "op")
 
 

@@ -488,9 +488,9 @@ def allowed(case, cls, detail):
     return None
 
 
-def run(seed, n, start=0, grads=True, progress=False):
+def run(seed, n, start=0, grads=True, progress=False, warn=False):
     return fz.run_cases(make_case, lambda case: fz.classify(case, grads), allowed, seed, n,
-                        start, progress, skip=torch_crashes)
+                        start, progress, skip=torch_crashes, warn=warn)
 
 
 def main(argv=None):
@@ -504,15 +504,13 @@ def main(argv=None):
     p.add_argument("--case", type=int, default=None, help="run one case and show it")
     p.add_argument("--show", default=",".join(fz.FAILING), help="classes whose cases are listed")
     p.add_argument("--no-grad", action="store_true")
+    p.add_argument("--warnings", action="store_true", help=fz.WARNINGS_HELP)
     a = p.parse_args(argv)
     if a.case is not None:
-        case = make_case(a.seed, a.case)
-        print(case)
-        cls, detail = fz.classify(case, not a.no_grad)
-        why = allowed(case, cls, detail) if cls in fz.FAILING or cls == "missing" else None
-        print(cls, detail, f"(allowed: {why})" if why else "")
-        return 0
-    counts, findings = run(a.seed, a.cases, a.start, not a.no_grad, progress=True)
+        return fz.one_case(make_case(a.seed, a.case), lambda c: fz.classify(c, not a.no_grad),
+                           allowed, a.warnings)
+    counts, findings = run(a.seed, a.cases, a.start, not a.no_grad, progress=True,
+                           warn=a.warnings)
     return fz.print_report(counts, findings, a.show, "function")
 
 

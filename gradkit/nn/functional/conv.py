@@ -13,6 +13,7 @@ import numpy as np
 
 from ..._dtype import promote_types
 from ..._tensor import Size, Tensor, apply
+from ..._warnings import warn_once
 from ...amp._state import CPU as _AUTOCAST
 from ...amp._state import lower as _ac_lower
 from ...autograd.graph import present
@@ -156,6 +157,9 @@ def _conv_checks(who, x, w, b, stride, padding, dilation, groups, output_padding
         pads = [(0, 0)] * k if padding == "valid" else \
             [(d * (kk - 1) // 2, d * (kk - 1) - d * (kk - 1) // 2)
              for kk, d in zip(kernel, dilation)]
+        if any(lo != hi for lo, hi in pads):  # (PyTorch's TORCH_WARN_ONCE)
+            warn_once("conv same asymmetric", "Using padding='same' with even kernel lengths "
+                      "and odd dilation may require a zero-padded copy of the input be created")
     else:
         pads = [(p, p) for p in _expand(padding, k, "padding", who)]
     if groups <= 0:

@@ -13,6 +13,7 @@ from ... import _memory_format as MF
 from ... import functions as _F
 from ..._backend import namespace_of
 from ..._tensor import Tensor, apply, as_tensor_arg, wrap
+from ..._warnings import warn_once
 from ...autograd.graph import SAVES_INPUTS, Op, present
 from ...functions._args import _tensor_operands, _tensors_only
 from ...ops import normalization as NO
@@ -480,6 +481,19 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
     return present(y, "NativeGroupNormBackward0", (x, weight, bias), x)  # one node in PyTorch
 
 
+_CPP_TYPES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
+              "int16": "short int", "uint16": "short unsigned int", "int32": "int",
+              "uint32": "unsigned int", "int64": "long int", "uint64": "long unsigned int",
+              "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float",
+              "float64": "double", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>"}
+
+
+def _cpp_type(dtype) -> str:
+    name = str(dtype).rpartition(".")[2]
+    return _CPP_TYPES.get(name, name)
+
+
 def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
              weight: Tensor | None = None, eps: float | None = None) -> Tensor:
     """``x / sqrt(mean(x^2) + eps) * weight`` over the trailing ``normalized_shape``."""
@@ -502,6 +516,11 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
             f"rms_norm: expected input with shape (*, {', '.join(map(str, ns))}), got "
             f"{list(x.shape)}"
         )
+    if weight is not None and weight.dtype != x.dtype and not x.is_complex():
+        # (PyTorch's TORCH_WARN_ONCE, naming the C++ element types)
+        warn_once("rms_norm dtypes", f"Mismatch dtype between input and weight: input dtype = "
+                  f"{_cpp_type(x.dtype)}, weight dtype = {_cpp_type(weight.dtype)}, Cannot "
+                  f"dispatch to fused implementation.")
     if not x.is_floating_point():
         raise NotImplementedError(f'rms_norm: "rms_norm" not implemented for {x.dtype}; convert '
                                   f"the input with .float()")

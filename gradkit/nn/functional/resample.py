@@ -533,7 +533,11 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
     if t.ndim != 3 or tuple(t.shape[1:]) != (nd, nd + 1):
         raise ValueError(f"{who}: Expected a batch of {nd}D affine matrices of shape "
                          f"Nx{nd}x{nd + 1} for size {size}. Got {tuple(t.shape)}.")
-    if min(size) <= 0:
+    if align_corners and min(size[2:]) == 1:  # (and then, as PyTorch's, no size check)
+        warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+             "align_corners=True. This is not an intended use case of affine_grid. See the "
+             "documentation of affine_grid for details.")
+    elif min(size) <= 0:
         raise ValueError(f"{who}: expected a positive output size, got {size}")
     if t.shape[0] != size[0]:  # (PyTorch's kernel, after its Python checks: RuntimeError)
         raise RuntimeError(f"{who}: Expected {size[0]} affine matrices (the size's batch) but "
