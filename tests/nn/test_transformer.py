@@ -111,7 +111,7 @@ def test_encoder_layer_is_causal_builds_mask():
 def test_errors():
     with pytest.raises(RuntimeError, match="relu/gelu"):
         nn.TransformerEncoderLayer(4, 2, activation="tanh")
-    with pytest.raises(ValueError, match="divisible"):
+    with pytest.raises(AssertionError, match="divisible"):  # (PyTorch's assert)
         nn.TransformerEncoderLayer(6, 4)
     with pytest.raises(ValueError, match="num_layers"):
         nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2), num_layers=0)
