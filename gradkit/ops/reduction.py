@@ -255,9 +255,9 @@ def _cumsum_b(xp, g, ins, out, aux, needs):
 def _rowmajor(xp, a):
     """``a``, row-major: PyTorch's softmax kernels write a contiguous output (and gradient)
     whatever the input's layout (a transposed or channels-last input included)."""
-    if a.flags.c_contiguous or not (isinstance(a, np.ndarray)
-                                    or hasattr(a, "__cuda_array_interface__")):
-        return a  # (row-major already, or sparse data: as it is)
+    if not (isinstance(a, np.ndarray) or hasattr(a, "__cuda_array_interface__")) \
+            or a.flags.c_contiguous:
+        return a  # (row-major already; a Tensor under create_graph, sparse data: as they are)
     return xp.ascontiguousarray(a)
 
 

@@ -186,7 +186,9 @@ def on_values(op):
     w = _ON_VALUES.get(op)
     if w is not None:
         return w
-    if getattr(op.forward, "__module__", "") not in _ELEMENTWISE:
+    # (the module of the op's own forward: bfloat16 support may have wrapped it)
+    if getattr(getattr(op.forward, "__wrapped__", op.forward), "__module__", "") \
+            not in _ELEMENTWISE:
         return op
 
     def forward(xp, s, *params):
