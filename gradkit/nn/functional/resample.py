@@ -47,8 +47,10 @@ def _laid_out_as_kernel(y, x):
     """``y`` (composed of views, gathers and copies) laid out as PyTorch's kernel writes it: in
     the memory format ``x`` suggests, so a channels-last input gives a channels-last result
     (a dropout after it then draws PyTorch's mask); a no-op for any other input."""
+    if y.ndim != x.ndim or x.is_contiguous():  # (the common case; a traced input too)
+        return y
     fmt = MF.suggest(x._data)
-    if fmt is MF.contiguous_format or y.ndim != x.ndim:
+    if fmt is MF.contiguous_format:
         return y
     return y.contiguous(memory_format=fmt)
 
