@@ -78,8 +78,3 @@ __all__ = [
     "SequentialLR",
     "StepLR",
 ]
-
-# the public path, as PyTorch's classes name it (their reprs, pickles and type names)
-for _cls in (*(globals()[_n] for _n in __all__), _LRScheduler):
-    _cls.__module__ = __name__
-del _cls

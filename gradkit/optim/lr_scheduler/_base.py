@@ -118,6 +118,16 @@ class LRScheduler:
         """The learning rates of the current step (PyTorch's chainable form)."""
         raise NotImplementedError
 
+    def __repr__(self) -> str:
+        """PyTorch's default object repr, naming the public module of gradkit's schedulers
+        (``<torch.optim.lr_scheduler.StepLR object at 0x...>`` under ``gradkit run``)."""
+        cls = type(self)
+        if not cls.__module__.startswith(__name__.rpartition(".")[0]):
+            return object.__repr__(self)
+        from ..._dtype import _NAMESPACE
+
+        return f"<{_NAMESPACE[0]}.optim.lr_scheduler.{cls.__qualname__} object at {id(self):#x}>"
+
     def get_last_lr(self) -> list:
         """The learning rates the last ``step()`` set, one per parameter group."""
         return self._last_lr
