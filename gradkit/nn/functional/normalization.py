@@ -30,9 +30,20 @@ def _update_running(buf: Tensor, value, momentum: float) -> None:
         raise RuntimeError(f"output with shape {list(arr.shape)} doesn't match the broadcast "
                            f"shape {list(np.shape(value))}: the running statistics must have "
                            f"one entry per channel")
-    arr *= 1.0 - momentum
-    arr += (momentum * value).astype(arr.dtype, copy=False)
+    arr[...] = _running_update(arr, value, momentum)
     buf._vc[0] += 1
+
+
+def _running_update(arr, value, momentum):
+    """PyTorch's ``momentum * value + (1 - momentum) * running``, computed in double and stored
+    in the buffer's dtype (a float16/bfloat16 buffer through float32, as its kernel's
+    assignment): one rounding, not one per step."""
+    xp = namespace_of(arr)
+    new = momentum * xp.asarray(value, dtype=xp.float64) + \
+        (1.0 - momentum) * arr.astype(xp.float64)
+    if arr.dtype.itemsize == 2:
+        new = new.astype(xp.float32)
+    return new.astype(arr.dtype, copy=False)
 
 
 def _is_half(dt) -> bool:
@@ -77,6 +88,14 @@ def _param_dtypes(fn, x, params, kernel, mixed_first):
     mixed()
     return {k: (t if t is None or t.dtype == x.dtype else t.to(x.dtype))
             for k, t in params.items()}
+
+
+def _mixed_half(x, params):
+    """A float16/bfloat16 input with float32 parameters or running statistics: PyTorch's
+    mixed-type kernels compute in float32 with the parameters as they are (not rounded to the
+    input's dtype), round the output and the input's gradient once, and give the parameters
+    float32 gradients."""
+    return _is_half(x.dtype) and any(t is not None and t.dtype != x.dtype for t in params)
 
 
 def _mean_rstd(x, axes, eps):
@@ -170,6 +189,9 @@ def _batch_norm(input, running_mean, running_var, weight, bias, training, moment
                            "evaluation mode (training=False)")
     cast = _param_dtypes("batch_norm", x, dict(weight=weight, bias=bias, running_mean=running_mean,
                                                 running_var=running_var), "batch_norm", False)
+    if _mixed_half(x, (weight, bias, running_mean, running_var)):
+        return _batch_norm(x.float(), running_mean, running_var, weight, bias, training, momentum,
+                           eps, one_value_check).to(x.dtype)
     weight, bias = cast["weight"], cast["bias"]
     for name, t in (("running_mean", running_mean), ("running_var", running_var)):
         if t is not None and t.ndim != 1:  # (PyTorch's kernel reads them as vectors, after
@@ -442,6 +464,8 @@ def _group_norm(input, num_groups, weight, bias, eps, one_value_check):
                                f"{list(t.shape)} and input of shape {list(x.shape)}")
     cast = _param_dtypes("group_norm", x, dict(weight=weight, bias=bias), "GroupNormKernelImpl",
                          True)
+    if _mixed_half(x, (weight, bias)):
+        return _group_norm(x.float(), num_groups, weight, bias, eps, one_value_check).to(x.dtype)
     weight, bias = cast["weight"], cast["bias"]
     # PyTorch's check on the (N * C // G, G, *) view: a single sample whose groups hold one
     # value each has no statistics to normalise with.
@@ -674,6 +698,9 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
     cast = _param_dtypes("instance_norm", x, dict(weight=weight, bias=bias,
                                                    running_mean=running_mean,
                                                    running_var=running_var), "batch_norm", False)
+    if _mixed_half(x, (weight, bias, running_mean, running_var)):
+        return _instance_norm(x.float(), running_mean, running_var, weight, bias, use_input_stats,
+                              momentum, eps, spatial_check).to(x.dtype)
     weight, bias = cast["weight"], cast["bias"]
     bshape = (c,) + (1,) * (x.ndim - 2)
     if d and (weight is not None or bias is not None):
@@ -696,14 +723,19 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
         if bias is not None:
             y = y + bias.reshape(bshape)
     if running_mean is not None or running_var is not None:
+        # PyTorch's order: the running statistics repeated per sample, each updated with that
+        # sample's statistics by its batch norm kernel, then averaged over the samples
         arr = x._data.reshape(n, c, d)  # (an empty input returned above)
-        mean = arr.mean(axis=(0, 2))
-        var = arr.var(axis=2, ddof=1).mean(axis=0) if d > 1 else \
-            namespace_of(arr).full((c,), np.nan, dtype=arr.dtype)
-        if running_mean is not None:
-            _update_running(running_mean, mean, momentum)
-        if running_var is not None:
-            _update_running(running_var, var, momentum)
+        for buf, value in ((running_mean, lambda: arr.mean(axis=2, dtype=np.float64)),
+                           (running_var, lambda: arr.var(axis=2, ddof=1, dtype=np.float64)
+                            if d > 1 else namespace_of(arr).full((n, c), np.nan))):
+            if buf is None:
+                continue
+            per_sample = _running_update(buf._data, value(), momentum)
+            if per_sample.dtype.itemsize == 2:
+                per_sample = per_sample.astype(np.float32)
+            buf._data[...] = per_sample.mean(axis=0).astype(buf._data.dtype, copy=False)
+            buf._vc[0] += 1
     return y
 
 
