@@ -77,8 +77,8 @@ CASES = {
     "softmax_dim": "F.softmax(torch.ones(2, 2))",
     "log_softmax_dim": "F.log_softmax(torch.ones(2, 2))",
     "softmax_module": "nn.Softmax()(torch.ones(2, 2))",
+    "T_1d": "torch.ones(3).T",  # (before T_3d: the two share PyTorch's once-per-process flag)
     "T_3d": "torch.ones(2, 3, 4).T",
-    "T_1d": "torch.ones(3).T",
     "T_0d": "torch.ones(()).T",
     "resize": "x = torch.ones(2, 2); x.resize_(4)",
     "gumbel_eps": "F.gumbel_softmax(torch.zeros(3), eps=1e-5)",

@@ -380,7 +380,8 @@ class Tensor:
 
     @property
     def T(self) -> "Tensor":
-        if self.ndim > 2:   # deprecated in PyTorch: it reverses every dim, and warns once
+        if self.ndim != 2 and self.ndim:  # deprecated in PyTorch (it reverses every dim; a
+            # 1-D tensor is left as it is), and warns once
             warn_once("Tensor.T", "The use of `x.T` on tensors of dimension other than 2 to "
                       "reverse their shape is deprecated and it will throw an error in a future "
                       "release. Consider `x.mT` to transpose batches of matrices or `x.permute("
@@ -853,7 +854,9 @@ class Tensor:
 
     # ----------------------------------------------------------------- pickling helpers
     def __getstate__(self):
-        raise TypeError("use gradkit.save() (safetensors) to store tensors; pickling is refused")
+        # PyTorch's (object's): the instance dictionary of a subclass's own attributes, or None;
+        # tensors pickle through __reduce_ex__
+        return getattr(self, "__dict__", None) or None
 
 
 # set by gradkit.compat._api: (tensor) -> a reduction that shares its memory with a process

@@ -16,6 +16,8 @@ import textwrap
 import numpy as np
 import pytest
 
+import gradkit as gk
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 CASES = textwrap.dedent('''
@@ -357,3 +359,18 @@ def test_a_small_view_of_a_big_storage_pickles_its_span_only():
     _, args = torch_reduce(small)
     assert args[0].flat.size == 24 and args[1] == 5
     assert _rebuild_tensor_v2(*args).tolist() == [5.0, 6.0]
+
+
+def test_getstate_is_torchs(torch):
+    """``Tensor.__getstate__`` (which code saving its own objects calls) is PyTorch's: None, or a
+    subclass's own attributes; it raised TypeError saying tensors cannot be pickled."""
+    class Tagged(gk.Tensor):
+        pass
+
+    class TorchTagged(torch.Tensor):
+        pass
+
+    assert gk.ones(2).__getstate__() is None and torch.ones(2).__getstate__() is None
+    g, t = gk.ones(2).as_subclass(Tagged), torch.ones(2).as_subclass(TorchTagged)
+    g.tag = t.tag = "kept"
+    assert g.__getstate__() == t.__getstate__() == {"tag": "kept"}
