@@ -120,12 +120,6 @@ class SparseCompressed(SparseArrayLike):
             f"this op has no kernel for the sparse {self.name} layout (its values cannot be read "
             f"as a dense array): convert with .to_dense() first")
 
-    def __bool__(self):
-        if self.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
-                               f"(a sparse tensor of shape {self.shape})")
-        return bool(self.to_dense())
-
     def __repr__(self):
         return (f"SparseCompressed({self.sparse_layout!r}, compressed={self.compressed!r}, "
                 f"plain={self.plain!r}, values={self.values!r}, shape={self.shape})")

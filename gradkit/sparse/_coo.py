@@ -106,6 +106,12 @@ class SparseArrayLike:
     def itemsize(self):
         return self.values.itemsize
 
+    def __bool__(self):
+        if self.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
+                               f"(a sparse tensor of shape {self.shape})")
+        return bool(self.to_dense())
+
 
 class SparseCOO(SparseArrayLike):
     """``indices`` ``(sparse_dim, nnz)`` int64, ``values`` ``(nnz, *dense_shape)``, ``shape``
@@ -153,12 +159,6 @@ class SparseCOO(SparseArrayLike):
 
     def __array__(self, dtype=None, copy=None):
         return self.get()
-
-    def __bool__(self):
-        if self.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
-                               f"(a sparse tensor of shape {self.shape})")
-        return bool(self.to_dense())
 
     def __repr__(self):
         return (f"SparseCOO(indices={self.indices!r}, values={self.values!r}, "
