@@ -135,12 +135,20 @@ def _batch(level):
     return batch_size(level)
 
 
+def _own_input(level, args, kwargs):
+    """The physical value of the first argument where this level's rule draws for it: None
+    (the op is left to the next rule) where another argument is batched at this level, a
+    generator is given, or the first argument is not batched here."""
+    if max_level(args[1:], kwargs) == level or "generator" in kwargs:
+        return None
+    v, b = physical(args[0], level)
+    return v if b else None
+
+
 def _like(func, level, args, kwargs):
     """``rand_like``, ``randn_like``, ``randint_like``: values of the input's shape."""
-    if max_level(args[1:], kwargs) == level or "generator" in kwargs:
-        return NotImplemented
-    v, b = physical(args[0], level)
-    if not b:
+    v = _own_input(level, args, kwargs)
+    if v is None:
         return NotImplemented
     if _mode(level) == "different":
         return BatchedTensor(_drawn(func, v, *args[1:], **kwargs), level)
@@ -150,10 +158,8 @@ def _like(func, level, args, kwargs):
 def _fill(func, level, args, kwargs):
     """In-place fills of a batched tensor (``normal_``, ``uniform_``, ``bernoulli_`` with a
     probability, ...)."""
-    if max_level(args[1:], kwargs) == level or "generator" in kwargs:
-        return NotImplemented
-    v, b = physical(args[0], level)
-    if not b:
+    v = _own_input(level, args, kwargs)
+    if v is None:
         return NotImplemented
     if _mode(level) == "different":
         _drawn(func, v, *args[1:], **kwargs)
@@ -167,10 +173,8 @@ def _fill(func, level, args, kwargs):
 def _from_input(func, level, args, kwargs):
     """Draws whose distribution an input tensor gives (``bernoulli(p)``, ``normal(mean, std)``,
     ``poisson(rates)``): the physical input at once ('same' is PyTorch's error)."""
-    if max_level(args[1:], kwargs) == level or "generator" in kwargs:
-        return NotImplemented
-    v, b = physical(args[0], level)
-    if not b or not hasattr(args[0], "ndim"):
+    v = _own_input(level, args, kwargs)
+    if v is None or not hasattr(args[0], "ndim"):
         return NotImplemented
     if _mode(level) == "same":
         raise RandomnessError(_SAME_BATCHED)
@@ -187,12 +191,10 @@ def _arg(args, kwargs, pos, names, default):
 def _dropout(func, level, args, kwargs):
     """``dropout`` (``F.dropout`` and ``torch.dropout``) and ``alpha_dropout``: masks drawn
     per element, so the physical value's mask is the entries' masks stacked."""
-    if max_level(args[1:], kwargs) == level or "generator" in kwargs:
-        return NotImplemented
     if _arg(args, kwargs, 3, ("inplace",), False):
         return NotImplemented
-    v, b = physical(args[0], level)
-    if not b:
+    v = _own_input(level, args, kwargs)
+    if v is None:
         return NotImplemented
     p = _arg(args, kwargs, 1, ("p",), 0.5)
     training = _arg(args, kwargs, 2, ("training", "train"), True)
