@@ -8,15 +8,9 @@ Examples:
     tensor([2., 4., 6.])
 """
 
-import warnings as _warnings
+from ._warnings import quiet_numpy_fp as _quiet_numpy_fp
 
-# NumPy's floating-point warnings from inside gradkit's own code ("divide by zero encountered in
-# log" for log(0), "overflow encountered in cast", ...): PyTorch gives inf/nan silently, and so
-# does gradkit. Only warnings raised by gradkit's modules are matched; the user's NumPy code is
-# left as it was.
-_warnings.filterwarnings(
-    "ignore", message=r"(divide by zero|overflow|invalid value|underflow) encountered in ",
-    category=RuntimeWarning, module=r"gradkit(\.|$)")
+_quiet_numpy_fp()  # NumPy's floating-point warnings inside gradkit: silent, as PyTorch's inf/nan
 
 from . import _dtype, _malloc  # noqa: E402,F401 (_malloc: heap options, at import)
 from ._dtype import (

@@ -49,3 +49,46 @@ def warn_once(key: str, message: str, category=UserWarning, per_out=False) -> No
     if key not in _WARNED:
         _WARNED.add(key)
         warnings.warn(message, category, stacklevel=_user_level())
+
+
+# NumPy's floating-point warnings from inside gradkit's own modules ("divide by zero encountered
+# in log" for log(0), "overflow encountered in cast", ...): PyTorch gives inf/nan silently, and so
+# does gradkit. Only warnings attributed to gradkit's modules are matched; the user's NumPy code
+# keeps NumPy's warnings.
+_NUMPY_FP = dict(action="ignore",
+                 message=r"(divide by zero|overflow|invalid value|underflow) encountered in ",
+                 category=RuntimeWarning, module=r"gradkit(\.|$)")
+
+
+def quiet_numpy_fp() -> None:
+    """Ignore NumPy's floating-point warnings raised inside gradkit, also after the program
+    changes the warning filters: a filter added later (``warnings.simplefilter("error")``, as
+    ``pytest -W error`` or a test suite's ``filterwarnings = error`` does at each test, or
+    ``"always"``) goes in front of this one and would turn ``log(0)`` into an exception. Every
+    filter change through the ``warnings`` functions ends in its module's ``_filters_mutated``
+    hook (``_filters_mutated_lock_held`` from Python 3.13); wrapped here, it puts this filter
+    back in front. Where neither hook exists, the filter is added once, as before."""
+    warnings.filterwarnings(**_NUMPY_FP)
+    module = sys.modules.get(getattr(warnings.filterwarnings, "__module__", ""), warnings)
+    ours = module.filters[0]
+    for name in ("_filters_mutated", "_filters_mutated_lock_held"):
+        hook = getattr(module, name, None)
+        if hook is not None and not getattr(hook, "_keeps_gradkit_filter", False):
+            setattr(module, name, _keeping_in_front(module, hook, ours))
+
+
+def _keeping_in_front(module, mutated, ours):
+    def filters_mutated():
+        mutated()
+        filters = module.filters
+        if filters and filters[0] == ours:
+            return
+        try:
+            filters.remove(ours)
+        except ValueError:
+            pass
+        filters.insert(0, ours)
+        mutated()
+
+    filters_mutated._keeps_gradkit_filter = True
+    return filters_mutated

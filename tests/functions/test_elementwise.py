@@ -442,6 +442,33 @@ def test_numpy_float_warnings_stay_inside_gradkit():
         "[inf, 1.0] [-inf, 0.0] [nan, inf] [inf]", "numpy: divide by zero encountered in log"]
 
 
+def test_numpy_float_warnings_stay_inside_gradkit_after_filters_change():
+    """A filter added after ``import gradkit`` (``pytest -W error`` and test suites'
+    ``filterwarnings = error`` add one at every test; ``simplefilter("always")``) went in front
+    of gradkit's and made ``log(0)`` raise NumPy's RuntimeWarning; gradkit's stays in front, the
+    user's NumPy calls still follow the user's filters."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = gk.tensor([0.0, 1.0], requires_grad=True)
+        y = gk.log(x)
+        y.sum().backward()
+        assert y.tolist()[0] == float("-inf") and x.grad.tolist()[0] == float("inf")
+        assert (x / 0).tolist()[1] == float("inf") and gk.exp(x * 1000).tolist()[1] == float("inf")
+        with pytest.raises(RuntimeWarning, match="divide by zero"):
+            np.log(np.zeros(1))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        gk.log(gk.zeros(2))
+        np.log(np.zeros(1))
+    assert [str(w.message) for w in seen] == ["divide by zero encountered in log"]
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        warnings.simplefilter("error", RuntimeWarning)
+        assert gk.log(gk.zeros(1)).tolist() == [float("-inf")]
+
+
 @pytest.mark.parametrize("a, b", [(True, False), (True, 1), (True, 0.5), (1, 2), (1.5, 2),
                                   (1j, 0), (True, 1j)])
 def test_where_of_two_numbers_takes_their_category(torch, a, b):
