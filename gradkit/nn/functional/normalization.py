@@ -24,13 +24,17 @@ __all__ = ["batch_norm", "cosine_similarity", "group_norm", "instance_norm", "la
 
 
 def _update_running(buf: Tensor, value, momentum: float) -> None:
+    _write_running(buf, _running_update(buf._data, value, momentum))
+
+
+def _write_running(buf: Tensor, new) -> None:
     arr = buf._data
-    if arr.shape != np.shape(value) and np.broadcast_shapes(arr.shape, np.shape(value)) != \
+    if arr.shape != np.shape(new) and np.broadcast_shapes(arr.shape, np.shape(new)) != \
             arr.shape:  # an in-place update cannot grow the buffer (a 0-d running_mean)
         raise RuntimeError(f"output with shape {list(arr.shape)} doesn't match the broadcast "
-                           f"shape {list(np.shape(value))}: the running statistics must have "
+                           f"shape {list(np.shape(new))}: the running statistics must have "
                            f"one entry per channel")
-    arr[...] = _running_update(arr, value, momentum)
+    arr[...] = new
     buf._vc[0] += 1
 
 
@@ -734,8 +738,7 @@ def _instance_norm(input, running_mean, running_var, weight, bias, use_input_sta
             per_sample = _running_update(buf._data, value(), momentum)
             if per_sample.dtype.itemsize == 2:
                 per_sample = per_sample.astype(np.float32)
-            buf._data[...] = per_sample.mean(axis=0).astype(buf._data.dtype, copy=False)
-            buf._vc[0] += 1
+            _write_running(buf, per_sample.mean(axis=0).astype(buf._data.dtype, copy=False))
     return y
 
 
