@@ -20,6 +20,7 @@ import numpy as np
 from ..autograd.graph import SAVES_INPUTS, Op
 
 _ndarray, _F32 = np.ndarray, np.dtype(np.float32)
+_HALF_NAMES = ("bfloat16", "float16")
 
 __all__ = ["ATTENTION"]
 
@@ -34,11 +35,12 @@ def _key_major(xp, bias):
 def _attention_f(xp, q, k, v, bias, scale, flash=True, _weights_in=None):
     # flash: PyTorch runs its flash kernel (a query of NaN scores gets 0), else its math path
     # (NaN stays NaN)
-    if type(q) is _ndarray and q.dtype.name == "bfloat16":
-        # PyTorch's CPU kernels compute bfloat16 attention in float32 and round the output
-        # once; its flash kernel also rounds the unnormalised weights exp(s - max) to bfloat16
-        # before multiplying them with V (their sum, the divisor, stays float32): without
-        # that rounding a third of the outputs were one bfloat16 step from PyTorch's
+    if type(q) is _ndarray and q.dtype.name in _HALF_NAMES:
+        # PyTorch's CPU kernels compute bfloat16/float16 attention in float32 and round the
+        # output once; its flash kernel also rounds the unnormalised weights exp(s - max) to
+        # the input's dtype before multiplying them with V (their sum, the divisor, stays
+        # float32): without that a third of bfloat16 outputs were one step from PyTorch's, and
+        # float16 ones computed in float16 throughout two thirds
         low = q.dtype
         wide = [a.astype(_F32) if a is not None and a.dtype == low else a for a in (q, k, v, bias)]
         out, aux = _attention_f(xp, *wide, scale, flash, low if flash else None)
