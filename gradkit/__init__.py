@@ -113,13 +113,15 @@ __version__ = _TorchVersion("0.1.0")  # (a str comparing as a version, as torch.
 # submodules PyTorch's ``import torch`` makes reachable as attributes, imported on first use
 _LAZY_MODULES = frozenset(("_C", "cpu", "multiprocessing", "profiler", "signal", "functional",
                            "types", "mps", "xpu", "__future__", "serialization", "hub", "export",
-                           "fx"))
+                           "fx", "library"))
 
 
 def __getattr__(name):
     # gradkit.bfloat16 imports ml_dtypes (the ``bf16`` extra) on first use, not at import
     if name == "bfloat16":
         return _dtype._load_bfloat16()
+    if name in _dtype._FLOAT8:  # the 8-bit floats come from ml_dtypes too
+        return _dtype._load_float8(name)
     if name == "vmap":  # torch.vmap is torch.func.vmap
         from .func import vmap
 

@@ -36,7 +36,8 @@ _EXACT = frozenset({
 # primitives whose forward rule rounds bfloat16 intermediates itself, as PyTorch's kernel does
 # (log_softmax rounds the sum of exponentials and its log), or that is handed its value
 # already computed in the result's dtype: their backward is still wrapped
-_OWN_FORWARD = frozenset({"LogSoftmax", "BinaryCrossEntropyWithLogitsGiven"})
+_OWN_FORWARD = frozenset({"LogSoftmax", "BinaryCrossEntropyWithLogitsGiven",
+                          "ScaledDotProductFlashAttentionForCpu"})
 
 
 def installed() -> bool:

@@ -44,6 +44,11 @@ _TRAITS = {"f": (True, False, True), "c": (False, True, True), "i": (False, Fals
            "u": (False, False, False), "b": (False, False, False)}
 
 
+# PyTorch's 8-bit floats, ml_dtypes' types of the same names: storage formats (casts to and from
+# them round as PyTorch's do; PyTorch itself computes little in them)
+_FLOAT8 = ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e8m0fnu")
+
+
 class dtype:  # noqa: N801 (PyTorch's name)
     """A tensor element type, as PyTorch's ``torch.dtype`` (``gradkit.float32``, ...).
 
@@ -58,7 +63,7 @@ class dtype:  # noqa: N801 (PyTorch's name)
         self.dtype = d
         self.__numpy_dtype__ = d
         self._name = name or d.name
-        self.kind = "f" if self._name == "bfloat16" else d.kind
+        self.kind = "f" if self._name == "bfloat16" or self._name in _FLOAT8 else d.kind
         self.itemsize = d.itemsize
         self.name = d.name
         self.char = d.char
@@ -154,6 +159,8 @@ def of(np_dtype) -> dtype:
     if got is None:
         if d.name == "bfloat16" and d.kind == "V" and not _BF16:
             return _load_bfloat16()  # ml_dtypes' dtype handed in: set up bfloat16 ops first
+        if d.name in _FLOAT8 and d.kind == "V":
+            return _load_float8(d.name)
         got = _BY_NP[d] = dtype(d, "bfloat16" if d.name == "bfloat16" else None)
     return got
 
@@ -211,6 +218,20 @@ def _load_bfloat16() -> dtype:
     return _BF16[0]
 
 
+def _load_float8(name: str) -> dtype:
+    try:
+        import ml_dtypes
+    except ImportError:
+        raise ImportError(f"gradkit.{name} needs the ml_dtypes package (NumPy has no 8-bit "
+                          f"floats): "
+                          f"pip install 'gradkit[bf16]' (or pip install ml_dtypes)") from None
+    d = np.dtype(getattr(ml_dtypes, name))
+    got = _BY_NP.get(d)
+    if got is None:
+        got = _BY_NP[d] = dtype(d, name)
+    return got
+
+
 def bfloat16_np():
     """NumPy's bfloat16 dtype (ml_dtypes'), or None when ml_dtypes has not been loaded."""
     return _BF16[0].dtype if _BF16 else None
@@ -219,12 +240,16 @@ def bfloat16_np():
 def __getattr__(name):  # ``gradkit._dtype.bfloat16``: ml_dtypes is imported on first use
     if name == "bfloat16":
         return _load_bfloat16()
+    if name in _FLOAT8:
+        return _load_float8(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _from_name(name):
     if name == "bfloat16":
         return _load_bfloat16()
+    if name in _FLOAT8:
+        return _load_float8(name)
     return _NAMES[name]
 
 

@@ -111,14 +111,14 @@ class finfo:
 
     def __init__(self, type=None):  # noqa: A002 - PyTorch's argument name
         d = _dtype.get_default_dtype() if type is None else _dtype.to_dtype(type)
-        if np.dtype(d).kind != "f" and np.dtype(d).name != "bfloat16":
+        if d.kind != "f":  # bfloat16 and the 8-bit floats (ml_dtypes', NumPy kind "V") included
             raise TypeError(f"finfo() requires a floating point input type, got {d!r}; use "
                             f"gradkit.iinfo for integer types")
         name = np.dtype(d).name
-        if name == "bfloat16":
+        if np.dtype(d).kind == "V":  # bfloat16, float8_*: ml_dtypes' types
             import ml_dtypes
 
-            info = ml_dtypes.finfo(ml_dtypes.bfloat16)
+            info = ml_dtypes.finfo(np.dtype(d))
         else:
             info = np.finfo(np.dtype(d))
         self.bits = int(info.bits)
@@ -126,7 +126,8 @@ class finfo:
         self.max = float(info.max)
         self.min = float(info.min)
         self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution = 10.0 ** -int(info.precision)  # PyTorch's: an exact power of ten
+        # PyTorch's: an exact power of ten (1 for every 8-bit float, whose digits10 is 0)
+        self.resolution = 1.0 if name.startswith("float8") else 10.0 ** -int(info.precision)
         self.dtype = name
 
     def __repr__(self):

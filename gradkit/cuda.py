@@ -8,7 +8,8 @@ __all__ = ["is_available", "device_count", "synchronize", "manual_seed", "manual
            "seed", "seed_all", "is_initialized", "current_device", "set_device",
            "get_device_name", "get_device_capability", "get_arch_list", "is_bf16_supported",
            "empty_cache", "memory_allocated", "max_memory_allocated", "memory_reserved",
-           "max_memory_reserved", "reset_peak_memory_stats", "memory_stats"]
+           "max_memory_reserved", "reset_peak_memory_stats", "memory_stats",
+           "CUDAGraph", "graph", "Stream", "Event"]
 
 # the highest pool sizes seen by the memory queries (CuPy keeps no peak of its own)
 _PEAK = {"allocated": 0, "reserved": 0}
@@ -162,6 +163,47 @@ def memory_stats(device=None) -> dict:
             "allocated_bytes.all.peak": max_memory_allocated(device),
             "reserved_bytes.all.current": memory_reserved(device),
             "reserved_bytes.all.peak": max_memory_reserved(device)}
+
+
+def _no_streams(what: str):
+    if not is_available():
+        raise RuntimeError(f"torch.cuda.{what} requires CUDA support")
+    raise NotImplementedError(f"torch.cuda.{what}: gradkit runs CUDA work on the default "
+                              f"stream and does not expose streams or events; remove the "
+                              f"stream/event code")
+
+
+class Stream:
+    """A CUDA stream: named (libraries annotate with it); creating one raises, as PyTorch does
+    without CUDA (with CUDA, gradkit uses the default stream only)."""
+
+    def __init__(self, device=None, priority=0, **kwargs):
+        _no_streams("Stream")
+
+
+class Event:
+    """A CUDA event: named (libraries annotate with it); creating one raises as :class:`Stream`."""
+
+    def __init__(self, enable_timing=False, blocking=False, interprocess=False):
+        _no_streams("Event")
+
+
+class CUDAGraph:
+    """A captured CUDA graph: named (libraries annotate with it), never created in gradkit, which
+    captures no kernels; creating one raises PyTorch's RuntimeError of a build without CUDA."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args, **kwargs):
+        raise RuntimeError("Tried to instantiate dummy base class CUDAGraph: gradkit does not "
+                           "capture CUDA graphs; run the captured code directly")
+
+
+class graph:  # noqa: N801 (PyTorch's name: a context manager class)
+    """``with torch.cuda.graph(g):`` capture: refused as creating :class:`CUDAGraph` is."""
+
+    def __init__(self, cuda_graph, pool=None, stream=None, capture_error_mode="global"):
+        CUDAGraph()
 
 
 memory_cached = memory_reserved

@@ -65,7 +65,10 @@ class Device:
 
     def __eq__(self, other):
         if isinstance(other, str):
-            other = Device(other)
+            try:
+                other = Device(other)
+            except RuntimeError:  # "npu", "xla", "mps": some other device, never this one
+                return False
         if not isinstance(other, Device):
             return NotImplemented
         if self.type != other.type:

@@ -232,8 +232,10 @@ class Tensor:
     # ``_grad_fn``: the node that made this tensor, read by the recording and the engine;
     # ``grad_fn`` shows it as PyTorch's class (graph.observe)
     # ``_view_base``: set on views only (read by ``_base``; unset, it costs nothing per op)
+    # ``__dict__``: programs set their own flags on tensors and parameters, as PyTorch allows
+    # (``param._is_hf_initialized = True``); the dict is made only when one is set
     __slots__ = ("_data", "requires_grad", "_grad_fn", "_grad", "_vcl", "_hooks", "_view_base",
-                 "__weakref__")
+                 "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to Tensor's operators
 
     def __init__(self, data=None, *sizes, dtype=None, requires_grad=False):
@@ -871,7 +873,7 @@ def _rebuild(arr, requires_grad, cls):
     return retyped(_make(arr, requires_grad, None), cls)
 
 
-_STATE_SLOTS = tuple(n for n in Tensor.__slots__ if n != "__weakref__")
+_STATE_SLOTS = tuple(n for n in Tensor.__slots__ if n not in ("__weakref__", "__dict__"))
 
 
 def retyped(t, cls):

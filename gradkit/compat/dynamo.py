@@ -16,7 +16,7 @@ from ..nn.modules.module import Module
 __all__ = ["OptimizedModule", "reset", "config", "disable", "is_compiling",
            "is_dynamo_compiling", "allow_in_graph", "assume_constant_result", "mark_dynamic",
            "maybe_mark_dynamic", "mark_static", "mark_static_address",
-           "cudagraph_mark_step_begin", "is_exporting", "list_backends"]
+           "cudagraph_mark_step_begin", "is_exporting", "list_backends", "TransformGetItemToIndex"]
 
 
 class OptimizedModule(Module):
@@ -107,3 +107,16 @@ def list_backends(exclude_tags=("debug", "experimental")) -> list:
 
 
 eval_frame = types.SimpleNamespace(OptimizedModule=OptimizedModule)
+
+
+class TransformGetItemToIndex:
+    """``torch._dynamo._trace_wrapped_higher_order_op.TransformGetItemToIndex``: in PyTorch, a mode
+    under which ``tensor[index_tensor]`` inside ``vmap`` avoids ``.item()``. gradkit's ``vmap``
+    calls the function per sample, where indexing with a 0-d tensor already works, so the context
+    changes nothing."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None

@@ -32,6 +32,7 @@ _RENAMES = {
     "torch.jit.annotations": "gradkit.compat.jit_annotations",
     "torch._dynamo": "gradkit.compat.dynamo",
     "torch._dynamo.eval_frame": "gradkit.compat.dynamo",
+    "torch._dynamo._trace_wrapped_higher_order_op": "gradkit.compat.dynamo",
     "torch.compiler": "gradkit.compat.dynamo",
     "torch.cuda.amp": "gradkit.amp.cuda",
     "torch.cpu.amp": "gradkit.amp.cpu",

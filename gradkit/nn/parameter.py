@@ -57,6 +57,12 @@ class Parameter(Tensor):
         if requires_grad:
             self.requires_grad_(True)
 
+    def __deepcopy__(self, memo):
+        # PyTorch's Parameter copies its data and requires_grad only, not attributes set on it
+        new = Tensor.__deepcopy__(self, memo)
+        new.__dict__.clear()
+        return new
+
     def __repr__(self):
         return "Parameter containing:\n" + _format(self)
 

@@ -15,7 +15,12 @@ recorded inputs with Tensor ops, so higher-order gradients work.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd.graph import SAVES_INPUTS, Op
+
+_ndarray, _F32 = np.ndarray, np.dtype(np.float32)
+_HALF_NAMES = ("bfloat16", "float16")
 
 __all__ = ["ATTENTION"]
 
@@ -27,9 +32,19 @@ def _key_major(xp, bias):
     return xp.swapaxes(bias, -1, -2)
 
 
-def _attention_f(xp, q, k, v, bias, scale, flash=True):
+def _attention_f(xp, q, k, v, bias, scale, flash=True, _weights_in=None):
     # flash: PyTorch runs its flash kernel (a query of NaN scores gets 0), else its math path
     # (NaN stays NaN)
+    if type(q) is _ndarray and q.dtype.name in _HALF_NAMES:
+        # PyTorch's CPU kernels compute bfloat16/float16 attention in float32 and round the
+        # output once; its flash kernel also rounds the unnormalised weights exp(s - max) to
+        # the input's dtype before multiplying them with V (their sum, the divisor, stays
+        # float32): without that a third of bfloat16 outputs were one step from PyTorch's, and
+        # float16 ones computed in float16 throughout two thirds
+        low = q.dtype
+        wide = [a.astype(_F32) if a is not None and a.dtype == low else a for a in (q, k, v, bias)]
+        out, aux = _attention_f(xp, *wide, scale, flash, low if flash else None)
+        return out.astype(low), aux
     if not k.shape[-2]:  # no keys: a zero output, as PyTorch's (no softmax over nothing)
         s = xp.matmul(q, xp.swapaxes(k, -1, -2))
         return xp.matmul(s, v), (s, bias, scale, None, None)
@@ -60,8 +75,13 @@ def _attention_f(xp, q, k, v, bias, scale, flash=True):
     if full is not None:
         z[full] = 1  # its weights are exp(-inf) = 0: a zero row, not 0 / 0
         full = xp.swapaxes(full, -1, -2)  # (..., L, 1), as the query-major scores
-    s /= z
-    out = xp.matmul(xp.swapaxes(s, -1, -2), v)
+    if _weights_in is not None:
+        out = xp.matmul(xp.swapaxes(s.astype(_weights_in).astype(s.dtype), -1, -2), v)
+        out /= xp.swapaxes(z, -1, -2)
+        s /= z
+    else:
+        s /= z
+        out = xp.matmul(xp.swapaxes(s, -1, -2), v)
     return _laid_out_like(xp, out, q, v), (s, bias, scale, full, nan_rows)
 
 

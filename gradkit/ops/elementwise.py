@@ -394,7 +394,17 @@ def _lerp_b(xp, g, ins, out, aux, needs):
     return grads + ((g * (e - s) if needs[2] else None,) if len(needs) > 2 else ())
 
 
+# PyTorch's casts to these 8-bit floats saturate (e4m3fn: inf and out-of-range values to +-448)
+# or drop the sign and keep zero at the smallest power of two (e8m0fnu, an exponent only), where
+# ml_dtypes' give NaN
+_FLOAT8_BEFORE_CAST = {"float8_e4m3fn": lambda xp, a: xp.clip(a, -448.0, 448.0),
+                       "float8_e8m0fnu": lambda xp, a: xp.maximum(xp.abs(a), 2.0 ** -127)}
+
+
 def _cast_f(xp, a, dtype, src):
+    before = _FLOAT8_BEFORE_CAST.get(getattr(dtype, "name", None))
+    if before is not None and getattr(a.dtype, "kind", "") == "f":
+        a = before(xp, a)
     if type(a) is np.ndarray and not a.flags.c_contiguous:  # PyTorch's preserve_format layout
         from .._memory_format import preserved
 

@@ -55,7 +55,18 @@ def _permute_b(xp, g, ins, out, aux, needs):
     return (xp.transpose(g, aux[1]),)
 
 
+def _prod(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
 def _expand_f(xp, a, shape, in_shape):
+    if a.size == _prod(shape) and a.size:
+        # nothing repeats (only size-1 dimensions added): a writable view, as PyTorch's, which
+        # lets programs copy_ into buffers built as arange(n).expand((1, -1))
+        return a.reshape(shape)
     return xp.broadcast_to(a, shape)
 
 

@@ -478,3 +478,14 @@ def test_tensor_type_refuses_what_names_no_tensor_type_as_torch(arg):
 def test_tensor_type_takes_tensor_type_names_as_torch(arg):
     assert str(gk.zeros(2).type(arg).dtype)[8:] == str(torch.zeros(2).type(arg).dtype)[6:]
     assert gk.zeros(2).type(gk.Tensor).dtype == gk.float32
+
+
+def test_transform_getitem_to_index_is_importable_under_gradkit_run():
+    from gradkit.compat import hook
+
+    assert hook.target_of("torch._dynamo._trace_wrapped_higher_order_op") == "gradkit.compat.dynamo"
+    from gradkit.compat.dynamo import TransformGetItemToIndex
+
+    x = gk.arange(5)
+    with TransformGetItemToIndex():
+        assert gk.vmap(lambda i: x[i])(gk.arange(3)).tolist() == [0, 1, 2]

@@ -69,3 +69,15 @@ def test_legacy_cuda_tensor_types_make_and_check_device_tensors(cuda):
     assert y.is_cuda and y.dtype == gk.int64 and y.tolist() == [1, -2]
     back = y.type(gk.FloatTensor)  # a CPU type brings the tensor back, as PyTorch's
     assert not back.is_cuda and back.dtype == gk.float32
+
+
+def test_stream_event_and_graph_types_exist_and_refuse_as_pytorch_without_a_gpu(torch):
+    for name in ("Stream", "Event", "CUDAGraph", "graph"):
+        assert isinstance(getattr(gk.cuda, name), type)
+        assert isinstance(getattr(torch.cuda, name), type)
+    for ours, theirs in ((gk.cuda.Stream, torch.cuda.Stream), (gk.cuda.Event, torch.cuda.Event),
+                         (gk.cuda.CUDAGraph, torch.cuda.CUDAGraph)):
+        with pytest.raises(RuntimeError):
+            theirs()
+        with pytest.raises(RuntimeError, match="CUDA"):
+            ours()

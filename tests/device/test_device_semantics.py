@@ -104,3 +104,10 @@ def test_device_as_a_context_manager_sets_the_default_device(torch):
     with gk.device("meta"):  # (the meta device: tests/device/test_meta_device.py)
         assert gk.zeros(1).is_meta
     assert gk.get_default_device() == gk.device("cpu")  # restored after the block
+
+
+def test_device_compared_with_another_backends_name_is_unequal_not_an_error(torch):
+    # accelerate's send_to_device asks `device == "npu"` of every batch
+    for name in ("npu", "xla", "mps", "hpu", "npu:0"):
+        assert (gk.device("cpu") == name) is False and (torch.device("cpu") == name) is False
+        assert gk.device("cpu") != name

@@ -662,3 +662,10 @@ def test_unexpected_keys_are_pytorchs(torch):
         assert sorted(unexpected) == ["0._extra_state", "0.scale"]
         with pytest.raises(RuntimeError, match="scale"):
             m.load_state_dict(sd)
+
+
+def test_extra_state_key_suffix_is_torchs_module_constant():
+    torch = pytest.importorskip("torch")
+    from gradkit.nn.modules import module
+
+    assert module._EXTRA_STATE_KEY_SUFFIX == torch.nn.modules.module._EXTRA_STATE_KEY_SUFFIX

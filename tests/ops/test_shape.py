@@ -321,3 +321,14 @@ def test_split_rule_joins_the_pieces_gradients():
         expect = a * 2 + 1
         expect[idxs[0]] = 0
         assert np.array_equal(part, expect)
+
+
+def test_expand_that_repeats_nothing_is_a_writable_view_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for mod in (gk, torch):
+        base = mod.arange(4)
+        buf = base.expand((1, -1))  # the position_ids buffer of Hugging Face models
+        buf.copy_(mod.arange(4) * 2)
+        assert buf.tolist() == [[0, 2, 4, 6]] and base.tolist() == [0, 2, 4, 6]
+        with pytest.raises(RuntimeError, match="more than one element"):
+            mod.ones(1, 4).expand(3, 4).copy_(mod.zeros(3, 4))

@@ -135,6 +135,9 @@ def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
 
 
 _NOT_TENSORS = (list, tuple, int, float, bool)
+# the state_dict key of get_extra_state()'s entry (PyTorch's module constant, which libraries
+# compare keys with)
+_EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 # gradkit's modules whose forward takes any input (containers pass it on; Identity returns it)
 _ANY_INPUT = {"Identity"}
 
@@ -732,7 +735,7 @@ class Module:
             if b is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = b if keep_vars else b.detach()
         if type(self).get_extra_state is not Module.get_extra_state:
-            destination[prefix + "_extra_state"] = self.get_extra_state()
+            destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
 
     def get_extra_state(self) -> Any:
         """A subclass's own ``state_dict`` entry (``_extra_state``), as PyTorch's."""
@@ -883,10 +886,10 @@ class Module:
                     dst[...] = arr
                     cur._vc[0] += 1
         if type(self).set_extra_state is not Module.set_extra_state:
-            if prefix + "_extra_state" in state_dict:
-                self.set_extra_state(state_dict[prefix + "_extra_state"])
+            if prefix + _EXTRA_STATE_KEY_SUFFIX in state_dict:
+                self.set_extra_state(state_dict[prefix + _EXTRA_STATE_KEY_SUFFIX])
             elif strict:
-                missing_keys.append(prefix + "_extra_state")
+                missing_keys.append(prefix + _EXTRA_STATE_KEY_SUFFIX)
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy parameters and buffers from ``state_dict`` (values may be gradkit Tensors, NumPy
@@ -933,7 +936,7 @@ class Module:
         for name, mod in self.named_modules(remove_duplicate=False):
             extra = type(mod).set_extra_state is not Module.set_extra_state or None
             skip = mod._non_persistent_buffers_set
-            own = itertools.chain(mod._parameters.items(), [("_extra_state", extra)],
+            own = itertools.chain(mod._parameters.items(), [(_EXTRA_STATE_KEY_SUFFIX, extra)],
                                   ((k, b) for k, b in mod._buffers.items() if k not in skip))
             expected.update((name + "." if name else "") + k for k, v in own if v is not None)
         unexpected.extend(k for k in state_dict if k not in expected)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import enum
 
-from ..backends.cuda import _SDP
+from ...backends.cuda import _SDP
 
 __all__ = ["SDPBackend", "sdpa_kernel", "WARN_FOR_UNFUSED_KERNELS"]
 

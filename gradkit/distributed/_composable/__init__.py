@@ -1,0 +1,5 @@
+"""``torch.distributed._composable``: where PyTorch first published ``fully_shard``."""
+
+from . import fsdp
+
+__all__ = ["fsdp"]

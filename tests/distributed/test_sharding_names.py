@@ -1,0 +1,121 @@
+"""torch.distributed.tensor / device_mesh / fsdp / algorithms.join: the placement types and shape
+arithmetic against torch, and the sharding entry points refusing with NotImplementedError."""
+
+import pytest
+
+import gradkit as gk
+from gradkit.distributed.algorithms.join import Join, Joinable, JoinHook
+from gradkit.distributed.device_mesh import DeviceMesh, init_device_mesh
+from gradkit.distributed.fsdp import (
+    CPUOffloadPolicy,
+    FullyShardedDataParallel,
+    MixedPrecisionPolicy,
+    fully_shard,
+)
+from gradkit.distributed.tensor import DTensor, Partial, Replicate, Shard, distribute_tensor
+from gradkit.distributed.tensor._utils import compute_local_shape_and_global_offset
+from gradkit.distributed.tensor.placement_types import _StridedShard
+
+torch = pytest.importorskip("torch")
+tdt = pytest.importorskip("torch.distributed.tensor")
+tpt = pytest.importorskip("torch.distributed.tensor.placement_types")
+
+
+def test_placements_compare_print_and_classify_as_torch():
+    pairs = [
+        (Shard(1), tdt.Shard(1)),
+        (Shard(-1), tdt.Shard(-1)),
+        (Replicate(), tdt.Replicate()),
+        (Partial(), tdt.Partial()),
+        (Partial("avg"), tdt.Partial("avg")),
+        (_StridedShard(0, split_factor=2), tpt._StridedShard(0, split_factor=2)),
+    ]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs) and str(ours) == str(theirs)
+        assert (ours.is_shard(), ours.is_replicate(), ours.is_partial()) == (
+            theirs.is_shard(),
+            theirs.is_replicate(),
+            theirs.is_partial(),
+        )
+    assert Shard(0).is_shard(0) and not Shard(0).is_shard(1)
+    assert Shard(2) == Shard(2) and Shard(2) != Shard(1) and Shard(2) != Replicate()
+    assert len({Shard(0), Shard(0), Replicate(), Replicate(), Partial()}) == 3
+    with pytest.raises(TypeError):
+        Shard()
+    with pytest.raises(TypeError, match="expected an int"):
+        Shard(1.5)
+
+
+@pytest.mark.parametrize("size,chunks", [(10, 3), (2, 4), (0, 2), (7, 7), (5, 4), (9, 1), (16, 4)])
+def test_local_shard_size_and_offset_matches_torch(size, chunks):
+    for rank in range(chunks):
+        assert Shard.local_shard_size_and_offset(size, chunks, rank) == tuple(
+            tdt.Shard.local_shard_size_and_offset(size, chunks, rank)
+        )
+
+
+def test_local_shape_and_offset_on_a_mesh_follow_chunk_sizes():
+    class Mesh2x3(DeviceMesh):  # this rank placed at (1, 2) of a 2x3 grid
+        def get_rank(self):
+            return 5
+
+    mesh = Mesh2x3("cpu", [[0, 1, 2], [3, 4, 5]])
+    assert mesh.get_coordinate() == [1, 2] and mesh.size(1) == 3 and mesh.shape == (2, 3)
+    shape, offset = compute_local_shape_and_global_offset((10, 8), mesh, [Shard(0), Shard(1)])
+    assert shape == (5, 2) and offset == (5, 6)  # torch.chunk sizes: 10 -> 5,5; 8 -> 3,3,2
+    # both mesh dimensions over one tensor dimension: chunks of chunks
+    shape, offset = compute_local_shape_and_global_offset((12, 4), mesh, [Shard(0), Shard(0)])
+    assert shape == (2, 4) and offset == (10, 0)
+    assert compute_local_shape_and_global_offset((6, 4), mesh, [Replicate(), Partial()]) == (
+        (6, 4),
+        (0, 0),
+    )
+
+
+def test_device_mesh_of_one_process():
+    mesh = init_device_mesh("cpu", (1,), mesh_dim_names=("dp",))
+    assert (
+        mesh.get_coordinate() == [0] and mesh.size() == 1 and mesh["dp"].mesh_dim_names == ("dp",)
+    )
+    assert mesh.mesh.tolist() == [0]
+    with pytest.raises(RuntimeError, match="world has 1"):
+        init_device_mesh("cpu", (2,))
+
+
+def test_sharded_tensors_and_fsdp_refuse_clearly():
+    assert not isinstance(gk.ones(2), DTensor)
+    assert not isinstance(gk.nn.Linear(2, 2), FullyShardedDataParallel)
+    for call in (
+        lambda: distribute_tensor(gk.ones(2)),
+        lambda: DTensor.from_local(gk.ones(2)),
+        lambda: fully_shard(gk.nn.Linear(2, 2)),
+        lambda: FullyShardedDataParallel(gk.nn.Linear(2, 2)),
+    ):
+        with pytest.raises(NotImplementedError, match="gradkit does not implement"):
+            call()
+    assert MixedPrecisionPolicy(param_dtype=gk.float16).param_dtype is gk.float16
+    assert CPUOffloadPolicy().pin_memory is True
+
+
+def test_join_of_one_process_runs_post_hooks():
+    calls = []
+
+    class Hook(JoinHook):
+        def post_hook(self, is_last_joiner):
+            calls.append(is_last_joiner)
+
+    class Worker(Joinable):
+        def __init__(self):
+            super().__init__()
+
+        join_device = property(lambda self: gk.device("cpu"))
+        join_process_group = property(lambda self: None)
+
+        def join_hook(self, **kwargs):
+            return Hook()
+
+    with Join([Worker()]):
+        pass
+    assert calls == [True]
+    with pytest.raises(ValueError, match="at least one joinable"):
+        Join([])
