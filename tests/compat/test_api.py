@@ -478,3 +478,18 @@ def test_tensor_type_refuses_what_names_no_tensor_type_as_torch(arg):
 def test_tensor_type_takes_tensor_type_names_as_torch(arg):
     assert str(gk.zeros(2).type(arg).dtype)[8:] == str(torch.zeros(2).type(arg).dtype)[6:]
     assert gk.zeros(2).type(gk.Tensor).dtype == gk.float32
+
+
+@pytest.mark.parametrize("value, msg", [(True, None), (1.5, "ok"), (False, None),
+                                        (0.0, "gamma < 0"), ([1, 1], None), ([], "m"), (True, 3)])
+def test_assert_async_as_torch(value, msg):
+    """``torch._assert_async(cond, msg)``: kornia checks ``adjust_gamma``'s arguments with it."""
+    args = (value,) if msg is None else (value, msg)
+    try:
+        expected = torch._assert_async(torch.tensor(value), *args[1:])
+    except Exception as err:  # noqa: BLE001 (any exception PyTorch raises is the oracle)
+        with pytest.raises(type(err)) as ours:
+            gk._assert_async(gk.tensor(value), *args[1:])
+        assert str(ours.value) == str(err)
+    else:
+        assert gk._assert_async(gk.tensor(value), *args[1:]) is expected is None
