@@ -220,13 +220,14 @@ def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
                     ana += float(_flat_real(g._data) @ _flat_real(v))
         orig = t._data.copy()
         v_t = _on(v, t)
+        # each output read (copied) before the next perturbation: an output that is a view of
+        # its input (``expand``, ``x[0]``) would otherwise change with it
         t._data[...] = orig + eps * v_t
-        plus = _outputs(func, inputs)
+        plus = [_flat_real(o._data) for o in _outputs(func, inputs)]
         t._data[...] = orig - eps * v_t
-        minus = _outputs(func, inputs)
+        minus = [_flat_real(o._data) for o in _outputs(func, inputs)]
         t._data[...] = orig
-        num = sum(float((_flat_real(p._data) - _flat_real(m._data)) / (2 * eps)
-                        @ _flat_real(u)) for p, m, u in zip(plus, minus, us))
+        num = sum(float((p - m) / (2 * eps) @ _flat_real(u)) for p, m, u in zip(plus, minus, us))
         if abs(ana - num) > atol + rtol * abs(num):
             if raise_exception:
                 raise GradcheckError(

@@ -510,3 +510,16 @@ def test_gradgradcheck_draws_pytorchs_cotangents_from_the_global_generator():
     ours, theirs = after(gk), after(torch)
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("fast_mode", [True, False])
+@pytest.mark.parametrize("view", [lambda x: x.expand(2, 3, 4), lambda x: x[0], lambda x: x,
+                                  lambda x: x.view(-1)])
+def test_gradcheck_of_a_view_of_the_input_as_torch(view, fast_mode):
+    """An output that is a view of the input (kornia's ``grayscale_to_rgb`` is an ``expand``)
+    passes, as in PyTorch: the perturbed outputs are read before the input moves again."""
+    torch = pytest.importorskip("torch")
+    x = np.ones((1, 3, 4))
+    assert torch.autograd.gradcheck(view, (torch.tensor(x, requires_grad=True),),
+                                    fast_mode=fast_mode)
+    assert gradcheck(view, (leaf(x),), fast_mode=fast_mode)
