@@ -5,11 +5,11 @@ from __future__ import annotations
 __all__ = ["UnboundFace"]
 
 
-def _public_face(name):
-    """``gradkit.<name>``: how a pickled function face is found again."""
+def _public_face(name, module="gradkit"):
+    """``gradkit.<name>`` (or ``gradkit.special.<name>``): how a pickled face is found again."""
     import importlib
 
-    return getattr(importlib.import_module("gradkit"), name)
+    return getattr(importlib.import_module(module), name)
 
 
 class UnboundFace(staticmethod):
@@ -22,7 +22,8 @@ class UnboundFace(staticmethod):
         return getattr(self.__func__, name)
 
     def __reduce__(self):  # pickled by its public name, as PyTorch's functions are
-        return _public_face, (self.__name__,)
+        special = self.__module__ == "gradkit.special"
+        return _public_face, (self.__name__, "gradkit.special" if special else "gradkit")
 
     def __repr__(self):
         return repr(self.__func__)

@@ -32,10 +32,15 @@ def test_class_attribute_function_is_not_bound_as_torch():
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["tanh", "conv2d", "arcsin", "add"])
+@pytest.mark.parametrize("name", ["tanh", "conv2d", "arcsin", "add", "special.expit",
+                                  "special.erf"])
 def test_function_faces_pickle_by_name_as_torch(name):
-    assert pickle.loads(pickle.dumps(getattr(torch, name))) is getattr(torch, name)
-    assert pickle.loads(pickle.dumps(getattr(gk, name))) is getattr(gk, name)
+    def get(lib):
+        return getattr(lib.special, name[8:]) if name.startswith("special.") else \
+            getattr(lib, name)
+
+    assert pickle.loads(pickle.dumps(get(torch))) is get(torch)
+    assert pickle.loads(pickle.dumps(get(gk))) is get(gk)
 
 
 def test_torch_function_handler_receives_the_public_function():
