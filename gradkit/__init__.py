@@ -117,6 +117,10 @@ _LAZY_MODULES = frozenset(("_C", "cpu", "multiprocessing", "profiler", "signal",
 
 
 def __getattr__(name):
+    if name == "torch":  # ``torch.torch`` is the package itself (kornia's ``torch.torch.Tensor``)
+        import sys as _sys
+
+        return _sys.modules[__name__]
     # gradkit.bfloat16 imports ml_dtypes (the ``bf16`` extra) on first use, not at import
     if name == "bfloat16":
         return _dtype._load_bfloat16()

@@ -178,3 +178,9 @@ def test_linearize_functionalize_and_batch_norm_replacement():
     assert gk.func.replace_all_batch_norm_modules_(m) is m
     assert m[1].running_mean is None and not m[1].track_running_stats
     m(gk.randn(4, 2))
+
+
+def test_package_names_itself_as_pytorch():
+    # ``torch.torch`` is the package (kornia annotates with ``torch.torch.Tensor``)
+    assert torch.torch is torch
+    assert gk.torch is gk and gk.torch.Tensor is gk.Tensor

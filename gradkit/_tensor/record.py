@@ -606,12 +606,15 @@ def assign(t, arr, name):
 
 def check_broadcast(a, b, opname):
     sa, sb = a.shape, b.shape
-    for x, y in zip(reversed(sa), reversed(sb)):
+    last = max(len(sa), len(sb)) - 1
+    for i, (x, y) in enumerate(zip(reversed(sa), reversed(sb))):
         if x != y and x != 1 and y != 1:
+            # PyTorch's sentence first (tests match it, kornia's among them), then the shapes
             raise RuntimeError(
-                f"{opname}: the shapes {tuple(sa)} and {tuple(sb)} cannot be broadcast together "
-                f"(size {x} against {y} in a trailing dimension). Make the sizes equal or 1, e.g. "
-                f"with unsqueeze()/reshape()."
+                f"{opname}: The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                f"non-singleton dimension {last - i}: the shapes {tuple(sa)} and {tuple(sb)} "
+                f"cannot be broadcast together. Make the sizes equal or 1, e.g. with "
+                f"unsqueeze()/reshape()."
             )
 
 

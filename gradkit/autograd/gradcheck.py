@@ -200,13 +200,11 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
     from .._tensor import wrap
 
-    rng = np.random.default_rng(0)
     with enable_grad():
         outs = _outputs(func, inputs)
-    us = [_draw(rng, o) for o in outs]
     diff = [t for t in inputs if hasattr(t, "requires_grad") and t.requires_grad]
-    for j, t in enumerate(diff):
-        v = _draw(rng, t)
+    vs, us = _unit_directions(diff, outs)
+    for j, (t, v) in enumerate(zip(diff, vs)):
         # analytical u^T J v
         with enable_grad():
             outs = _outputs(func, inputs)
@@ -220,13 +218,14 @@ def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
                     ana += float(_flat_real(g._data) @ _flat_real(v))
         orig = t._data.copy()
         v_t = _on(v, t)
+        # each output read (copied) before the next perturbation: an output that is a view of
+        # its input (``expand``, ``x[0]``) would otherwise change with it
         t._data[...] = orig + eps * v_t
-        plus = _outputs(func, inputs)
+        plus = [_flat_real(o._data) for o in _outputs(func, inputs)]
         t._data[...] = orig - eps * v_t
-        minus = _outputs(func, inputs)
+        minus = [_flat_real(o._data) for o in _outputs(func, inputs)]
         t._data[...] = orig
-        num = sum(float((_flat_real(p._data) - _flat_real(m._data)) / (2 * eps)
-                        @ _flat_real(u)) for p, m, u in zip(plus, minus, us))
+        num = sum(float((p - m) / (2 * eps) @ _flat_real(u)) for p, m, u in zip(plus, minus, us))
         if abs(ana - num) > atol + rtol * abs(num):
             if raise_exception:
                 raise GradcheckError(
@@ -237,12 +236,33 @@ def _fast_gradcheck(func, inputs, eps, atol, rtol, raise_exception):
     return True
 
 
-def _draw(rng, t):
-    """A random array shaped as Tensor ``t`` (complex where ``t`` is)."""
-    shape = t._data.shape
-    if t._data.dtype.kind == "c":
-        return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
-    return rng.standard_normal(shape)
+def _unit_directions(diff, outs):
+    """Fast mode's directions as PyTorch draws them: uniform numbers from a fresh generator of
+    PyTorch's default seed, each vector scaled to unit norm, first one per input that requires
+    grad (two, real and imaginary, for a complex one), then one per output that requires grad.
+    A unit direction moves each entry by less than ``eps``, so a kink within ``eps`` of the
+    point (kornia's ``warp_affine`` checked 1e-6 off the identity) is crossed where PyTorch's
+    check crosses it."""
+    from ..factories import rand
+    from ..random import Generator
+
+    gen = Generator()
+
+    def unit(t, parts):
+        n = t.numel()
+        if n == 0:
+            return np.zeros(t._data.shape)
+        drawn = []
+        for _ in range(parts):
+            r = np.asarray(rand(n, generator=gen)._data, dtype=np.float64)
+            drawn.append(r / np.linalg.norm(r))
+        return (drawn[0] if parts == 1 else drawn[0] + 1j * drawn[1]).reshape(t._data.shape)
+
+    vs = [unit(t, 2 if t._data.dtype.kind == "c" else 1) for t in diff]
+    # an output that does not require grad draws nothing, as in PyTorch; a complex one draws a
+    # complex direction (PyTorch checks its real and imaginary parts as two outputs instead)
+    return vs, [unit(o, 2 if o._data.dtype.kind == "c" else 1) if o.requires_grad else
+                np.zeros(o._data.shape) for o in outs]
 
 
 def _random_cotangents(outs, noncontiguous):

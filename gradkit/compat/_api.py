@@ -44,7 +44,7 @@ __all__ = [
     "onnx", "FloatTensor", "DoubleTensor",
     "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
     "BoolTensor", "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled",
-    "_assert",
+    "_assert", "_assert_async",
 ]
 # (``Variable`` is PyTorch's ``torch.autograd.Variable``; ``gradkit run`` puts it there)
 
@@ -61,6 +61,24 @@ def _assert(condition, message):
     traced value cannot be); raises AssertionError with ``message`` where ``condition`` is false."""
     if not condition:
         raise AssertionError(message)
+
+
+def _assert_async(tensor, assert_msg=None):
+    """``torch._assert_async``: RuntimeError where the one-element ``tensor`` is zero (with
+    ``assert_msg`` when given); kornia checks its value arguments with it."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"_assert_async(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(tensor).__name__}")
+    if assert_msg is not None and not isinstance(assert_msg, str):
+        raise TypeError(f"_assert_async(): argument 'assert_msg' (position 2) must be str, not "
+                        f"{type(assert_msg).__name__}")
+    n = tensor.numel()
+    if n != 1:
+        raise RuntimeError("Boolean value of Tensor with "
+                           f"{'no values' if n == 0 else 'more than one value'} is ambiguous")
+    if not tensor._data.reshape(()).item():
+        raise RuntimeError(assert_msg if assert_msg is not None else
+                           "Expected Tensor with single nonzero value, but got zero")
 
 
 # ------------------------------------------------------------------ anomaly mode

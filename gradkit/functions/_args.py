@@ -764,6 +764,28 @@ def _times_alpha(input, other, alpha, name):
     return other * alpha
 
 
+_NUMBER_TYPES = (bool, int, float, complex, np.number, np.bool_)
+
+
+def _number_pair(input, other):
+    """``input`` as a 0-d Tensor where both operands are numbers: PyTorch's add, sub, mul, div
+    and floor_divide take two (``torch.mul(*kernel_size)``, in kornia's tests) and return a 0-d
+    tensor, the first number's dtype being PyTorch's (int64, the default float, bool,
+    complex); ``input`` unchanged otherwise."""
+    if not isinstance(input, _NUMBER_TYPES) or not isinstance(other, _NUMBER_TYPES):
+        return input
+    if isinstance(input, np.generic):
+        return wrap(np.asarray(input))
+    if isinstance(input, bool):
+        return wrap(np.asarray(input, dtype=np.bool_))
+    if isinstance(input, int):
+        return wrap(np.asarray(input, dtype=np.int64))
+    real = np.dtype(_dtype.to_dtype(_dtype.get_default_dtype()))
+    if isinstance(input, complex):
+        return wrap(np.asarray(input, dtype=np.result_type(real, np.complex64)))
+    return wrap(np.asarray(input, dtype=real))
+
+
 def _number_first(input, other):
     """add/sub of a Python number and a Tensor (``torch.sub(3, t)``)."""
     return isinstance(other, Tensor) and not isinstance(input, Tensor) and \

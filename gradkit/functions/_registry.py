@@ -47,6 +47,7 @@ from ..ops.memory import COPY_FROM
 from ._args import NO_DIM, _dim_in, _t, _type_name
 from ._grad_names import GRAD_NAMES
 from ._grad_names import face as named_face
+from ._unbound import UnboundFace
 
 __all__ = ["Declaration", "REGISTRY", "TENSOR_METHODS", "declare", "install", "out_bool_or_byte",
            "out_cat", "out_floating", "out_floating_before", "out_floating_nan", "out_input_dtype",
@@ -515,8 +516,8 @@ def _dispatching(name, params, body, namespace, like):
               _tf_alloc=allocation_error,
               _tf_params=tuple(kinds), _tf_defaults=defaults)
     face = _compile(name, params, text, ns, like)
-    ns["_tf_face"] = face
     face.__torch_function_face__ = True
+    face = ns["_tf_face"] = UnboundFace(face)
     return face
 
 

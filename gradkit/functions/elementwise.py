@@ -39,6 +39,7 @@ from ._args import (
     _not_implemented,
     _number_bounds,
     _number_first,
+    _number_pair,
     _operands,
     _promoted3,
     _rbinary,
@@ -362,6 +363,7 @@ def neg(input):
 @declare(inplace=add_, out=True)
 def add(input, other, *, alpha=1):
     """``input + alpha * other``; either may be a number."""
+    input = input if type(input) is Tensor else _number_pair(input, other)  # torch.mul(5, 3)
     if alpha.__class__ is not int:
         _bool_alpha(input, other, alpha, "add")
     if type(input) is not Tensor and _number_first(input, other):  # 3 + alpha * t
@@ -380,6 +382,7 @@ def add(input, other, *, alpha=1):
 @declare(inplace=sub_, out=True, aliases=("subtract",))
 def sub(input, other, *, alpha=1):
     """``input - alpha * other``; either may be a number."""
+    input = input if type(input) is Tensor else _number_pair(input, other)  # torch.mul(5, 3)
     if alpha.__class__ is not int:
         _bool_alpha(input, other, alpha, "sub")
     if type(input) is not Tensor and _number_first(input, other):  # 3 - alpha * t
@@ -397,6 +400,7 @@ def sub(input, other, *, alpha=1):
 
 @declare(inplace=mul_, out=True, aliases=("multiply",))
 def mul(input, other):
+    input = input if type(input) is Tensor else _number_pair(input, other)  # torch.mul(5, 3)
     if type(input) is not Tensor and _number_first(input, other):  # torch.mul(2, t)
         return other.__rmul__(input)
     return _t(input) * other
@@ -405,6 +409,7 @@ def mul(input, other):
 @declare(inplace=div_, out=True, aliases=("divide", "true_divide"))
 def div(input, other, *, rounding_mode=None):
     """``input / other``: true division, or rounded ``"trunc"``/``"floor"`` division."""
+    input = input if type(input) is Tensor else _number_pair(input, other)  # torch.mul(5, 3)
     if rounding_mode is None and type(input) is not Tensor and _number_first(input, other):
         return present(other.__rtruediv__(input), "DivBackward0", (None, other))  # div(2, t)
     x = _t(input)
@@ -858,6 +863,7 @@ def floor_divide(input, other):
     """``input // other`` rounded toward minus infinity (Python's ``//``), with PyTorch's dtype
     promotion; an integer division by zero raises. Not differentiable: as in PyTorch, the result
     of a float input requiring grad requires grad, and backward through it raises."""
+    input = input if type(input) is Tensor else _number_pair(input, other)  # torch.mul(5, 3)
     return _rounded(E.FLOOR_DIVIDE, input, other, "floor_divide")
 
 

@@ -510,3 +510,47 @@ def test_gradgradcheck_draws_pytorchs_cotangents_from_the_global_generator():
     ours, theirs = after(gk), after(torch)
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("fast_mode", [True, False])
+@pytest.mark.parametrize("view", [lambda x: x.expand(2, 3, 4), lambda x: x[0], lambda x: x,
+                                  lambda x: x.view(-1)])
+def test_gradcheck_of_a_view_of_the_input_as_torch(view, fast_mode):
+    """An output that is a view of the input (kornia's ``grayscale_to_rgb`` is an ``expand``)
+    passes, as in PyTorch: the perturbed outputs are read before the input moves again."""
+    torch = pytest.importorskip("torch")
+    x = np.ones((1, 3, 4))
+    assert torch.autograd.gradcheck(view, (torch.tensor(x, requires_grad=True),),
+                                    fast_mode=fast_mode)
+    assert gradcheck(view, (leaf(x),), fast_mode=fast_mode)
+
+
+def _warp(lib):
+    def warp(img, theta):  # kornia's warp_affine: sampling points 1e-6 from the pixel centres
+        grid = lib.nn.functional.affine_grid(theta, [1, 2, 3, 4], align_corners=True)
+        return lib.nn.functional.grid_sample(img, grid, align_corners=True)
+    return warp
+
+
+@pytest.mark.parametrize("case", ["warp", "relu", "abs"])
+def test_fast_gradcheck_verdict_as_torch_at_a_kink(case):
+    """Fast mode draws PyTorch's unit directions: at a kink within ``eps`` of the point the
+    verdict is PyTorch's (kornia's warp_affine gradcheck failed before)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    if case == "warp":
+        args = [rng.random((1, 2, 3, 4)), np.eye(2, 3)[None] + 1e-6]
+    else:
+        args = [np.linspace(-2e-6, 2e-6, 7) + 3e-7]
+
+    def func(lib):
+        if case == "warp":
+            return _warp(lib)
+        return (lambda x: lib.relu(x) * 3) if case == "relu" else (lambda x: x.abs().sum())
+
+    verdicts = []
+    for lib in (torch, gk):
+        xs = tuple(lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in args)
+        verdicts.append(lib.autograd.gradcheck(func(lib), xs, fast_mode=True,
+                                               raise_exception=False))
+    assert verdicts[1] == verdicts[0]

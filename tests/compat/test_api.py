@@ -489,3 +489,18 @@ def test_transform_getitem_to_index_is_importable_under_gradkit_run():
     x = gk.arange(5)
     with TransformGetItemToIndex():
         assert gk.vmap(lambda i: x[i])(gk.arange(3)).tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("value, msg", [(True, None), (1.5, "ok"), (False, None),
+                                        (0.0, "gamma < 0"), ([1, 1], None), ([], "m"), (True, 3)])
+def test_assert_async_as_torch(value, msg):
+    """``torch._assert_async(cond, msg)``: kornia checks ``adjust_gamma``'s arguments with it."""
+    args = (value,) if msg is None else (value, msg)
+    try:
+        expected = torch._assert_async(torch.tensor(value), *args[1:])
+    except Exception as err:  # noqa: BLE001 (any exception PyTorch raises is the oracle)
+        with pytest.raises(type(err)) as ours:
+            gk._assert_async(gk.tensor(value), *args[1:])
+        assert str(ours.value) == str(err)
+    else:
+        assert gk._assert_async(gk.tensor(value), *args[1:]) is expected is None

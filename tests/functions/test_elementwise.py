@@ -671,3 +671,20 @@ def test_lerp_of_integers_with_a_0d_integer_weight_is_not_implemented_as_torch(t
     for m in (torch, gk):
         with pytest.raises(NotImplementedError, match="lerp_kernel_tensor"):
             m.lerp(m.tensor([1, 2]), m.tensor([3, 4]), m.tensor(1))
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "true_divide", "floor_divide",
+                                  "multiply", "subtract", "divide"])
+@pytest.mark.parametrize("a, b", [(5, 3), (5.0, 2), (5, 2.5), (True, 2), (2j, 3), (7, -2)])
+def test_two_numbers_as_torch(name, a, b):
+    """``torch.mul(*kernel_size)`` (kornia's tests): two Python numbers give a 0-d tensor."""
+    torch = pytest.importorskip("torch")
+    try:
+        theirs = getattr(torch, name)(a, b)
+    except Exception as err:  # noqa: BLE001 (PyTorch's exception is the oracle)
+        with pytest.raises(type(err)):
+            getattr(gk, name)(a, b)
+        return
+    ours = getattr(gk, name)(a, b)
+    assert dtype_name(ours.dtype) == dtype_name(theirs.dtype) and ours.shape == theirs.shape
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

@@ -323,3 +323,16 @@ def test_gradients_as_torch_at_special_values(torch, name, fn):
     tg = np.zeros(SPECIAL.shape) if tg is None else tg.numpy()
     gg = np.zeros(SPECIAL.shape) if gg is None else gg.numpy()
     np.testing.assert_allclose(gg, tg, rtol=1e-12, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("op", ["add", "mul", "sub", "atan2"])
+@pytest.mark.parametrize("sa, sb", [((1, 1, 1, 2), (1, 1, 1, 3)), ((2, 3), (4, 3)), ((3,), (2, 4)),
+                                    ((5, 2), (3, 1, 3))])
+def test_broadcast_error_carries_torch_sentence(op, sa, sb):
+    """A broadcast mismatch says PyTorch's sentence (kornia's tests match it), then the shapes."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError) as theirs:
+        getattr(torch, op)(torch.ones(sa), torch.ones(sb))
+    with pytest.raises(RuntimeError) as ours:
+        getattr(gk, op)(gk.ones(sa), gk.ones(sb))
+    assert str(theirs.value) in str(ours.value) and str(sa) in str(ours.value)
