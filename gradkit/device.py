@@ -65,7 +65,11 @@ class Device:
 
     def __eq__(self, other):
         if isinstance(other, str):
-            other = Device(other)
+            # (a comparison never raises, as PyTorch's: ``device == "auto"`` is False)
+            try:
+                other = Device(other)
+            except (RuntimeError, ValueError, TypeError):
+                return False
         if not isinstance(other, Device):
             return NotImplemented
         if self.type != other.type:

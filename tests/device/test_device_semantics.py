@@ -104,3 +104,13 @@ def test_device_as_a_context_manager_sets_the_default_device(torch):
     with gk.device("meta"):  # (the meta device: tests/device/test_meta_device.py)
         assert gk.zeros(1).is_meta
     assert gk.get_default_device() == gk.device("cpu")  # restored after the block
+
+
+def test_comparing_a_device_with_any_string_never_raises():
+    """Stable-Baselines3-style ``if device == "auto":`` on a device: PyTorch answers False;
+    gradkit raised its unknown-device RuntimeError."""
+    torch = pytest.importorskip("torch")
+    for s in ("auto", "", "tpu", "cuda:x"):
+        for mod in (gk, torch):
+            d = mod.device("cpu")
+            assert (d == s) is False and (d != s) is True and (s == d) is False
