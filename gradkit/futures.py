@@ -1,8 +1,9 @@
 """``gradkit.futures`` (PyTorch's ``torch.futures``): a result that may arrive later.
 
-gradkit runs everything in the calling thread, so a :class:`Future` is complete as soon as
-``set_result`` is called; callbacks given to :meth:`Future.then` and
-:meth:`Future.add_done_callback` run then (or at once on a completed future). Libraries that
+A :class:`Future` is complete as soon as ``set_result`` is called (in any thread: ``wait``
+blocks until then, as PyTorch's); callbacks given to :meth:`Future.then` and
+:meth:`Future.add_done_callback` run then, in the thread that completes it (or at once on a
+completed future). Libraries that
 type their results with ``torch.futures.Future`` or wrap a forward in one (Captum's
 asynchronous forward) work unchanged::
 
@@ -15,6 +16,7 @@ asynchronous forward) work unchanged::
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -33,21 +35,19 @@ class Future(Generic[T]):
         self._result: Any = _UNSET
         self._exception: BaseException | None = None
         self._callbacks: list[Callable[[Future[T]], None]] = []
+        self._cond = threading.Condition()
 
     def done(self) -> bool:
         """Whether a result or an exception has been set."""
         return self._result is not _UNSET or self._exception is not None
 
-    def _not_done(self, what: str) -> RuntimeError:
-        return RuntimeError(f"Future.{what}(): the future has no result yet; gradkit runs "
-                            f"synchronously, so call set_result() (or set_exception()) first")
-
     def wait(self) -> T:
-        """The result (raises the exception that was set)."""
+        """The result, once another thread (or a callback) sets it; raises the exception that
+        was set."""
+        with self._cond:
+            self._cond.wait_for(self.done)
         if self._exception is not None:
             raise self._exception
-        if self._result is _UNSET:
-            raise self._not_done("wait")
         return self._result
 
     def value(self) -> T:
@@ -55,20 +55,24 @@ class Future(Generic[T]):
         if self._exception is not None:
             raise self._exception
         if self._result is _UNSET:
-            raise self._not_done("value")
+            raise RuntimeError("Future.value(): the future has no result yet; call it after "
+                               "wait() or inside a callback, as in PyTorch")
         return self._result
 
     def _complete(self) -> None:
-        callbacks, self._callbacks = self._callbacks, []
+        with self._cond:
+            self._cond.notify_all()
+            callbacks, self._callbacks = self._callbacks, []
         for cb in callbacks:
             cb(self)
 
     def set_result(self, result: T) -> None:
         """Complete the future with ``result`` and run the waiting callbacks."""
-        if self.done():
-            raise RuntimeError("Future.set_result(): the future is already completed; a future "
-                               "is set once")
-        self._result = result
+        with self._cond:
+            if self.done():
+                raise RuntimeError("Future.set_result(): the future is already completed; a "
+                                   "future is set once")
+            self._result = result
         self._complete()
 
     def set_exception(self, result: BaseException) -> None:
@@ -76,9 +80,10 @@ class Future(Generic[T]):
         if not isinstance(result, BaseException):
             raise TypeError(f"Future.set_exception(): {result!r} is of type "
                             f"{type(result).__name__}, not an Exception")
-        if self.done():
-            raise RuntimeError("Future.set_exception(): the future is already completed")
-        self._exception = result
+        with self._cond:
+            if self.done():
+                raise RuntimeError("Future.set_exception(): the future is already completed")
+            self._exception = result
         self._complete()
 
     def then(self, callback: Callable[[Future[T]], S]) -> Future[S]:
@@ -100,10 +105,11 @@ class Future(Generic[T]):
 
     def add_done_callback(self, callback: Callable[[Future[T]], None]) -> None:
         """Run ``callback(self)`` when the future completes (at once if it has)."""
-        if self.done():
-            callback(self)
-        else:
-            self._callbacks.append(callback)
+        with self._cond:
+            if not self.done():
+                self._callbacks.append(callback)
+                return
+        callback(self)
 
 
 def collect_all(futures: list[Future]) -> Future[list[Future]]:

@@ -42,3 +42,22 @@ def test_future_errors_as_torch():
             f.wait()
         with pytest.raises(RuntimeError):
             f.set_result(1)
+
+
+def test_wait_blocks_until_another_thread_sets_the_result():
+    """Captum's asynchronous forward sets the result from a thread; gradkit's wait() raised."""
+    import threading
+    import time
+
+    for lib in (gk, torch):
+        f = lib.futures.Future()
+        chained = f.then(lambda x: x.value() + 1)
+
+        def later(fut=f, lib=lib):
+            time.sleep(0.05)
+            fut.set_result(lib.tensor(1.0))
+
+        t = threading.Thread(target=later)
+        t.start()
+        assert float(chained.wait()) == 2.0 and float(f.wait()) == 1.0
+        t.join()
