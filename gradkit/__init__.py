@@ -113,7 +113,7 @@ __version__ = _TorchVersion("0.1.0")  # (a str comparing as a version, as torch.
 # submodules PyTorch's ``import torch`` makes reachable as attributes, imported on first use
 _LAZY_MODULES = frozenset(("_C", "cpu", "multiprocessing", "profiler", "signal", "functional",
                            "types", "mps", "xpu", "__future__", "serialization", "hub", "export",
-                           "fx", "library"))
+                           "fx", "library", "futures"))
 
 
 def __getattr__(name):
@@ -130,6 +130,10 @@ def __getattr__(name):
         from .func import vmap
 
         return vmap
+    if name == "Future":  # torch.Future is torch.futures.Future
+        from .futures import Future
+
+        return Future
     if name in ("_dynamo", "compiler"):  # torch._dynamo.reset(), torch.compiler.disable
         from .compat import dynamo
 

@@ -49,6 +49,9 @@ def _infer_dtype(data):
         elif isinstance(x, (list, tuple)):
             for y in x:
                 walk(y)
+        elif isinstance(x, range):  # (a sequence of ints to PyTorch: tensor(range(n)))
+            if len(x):
+                found.add(_dtype.int64)
         elif isinstance(x, complex):
             found.add(default.to_complex())
         else:  # (PyTorch: TypeError for a str, RuntimeError for any other object)

@@ -65,9 +65,10 @@ class Device:
 
     def __eq__(self, other):
         if isinstance(other, str):
+            # (a comparison never raises, as PyTorch's: ``device == "auto"`` or "npu" is False)
             try:
                 other = Device(other)
-            except RuntimeError:  # "npu", "xla", "mps": some other device, never this one
+            except (RuntimeError, ValueError, TypeError):
                 return False
         if not isinstance(other, Device):
             return NotImplemented

@@ -877,3 +877,15 @@ def test_each_float_conversion_of_a_grad_tensor_warns(expr, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         eval(expr, names)  # once only
+
+
+def test_tensor_of_a_range_as_torch():
+    """``torch.tensor(range(n))`` (Captum's tests build indices so) raised RuntimeError."""
+    torch = pytest.importorskip("torch")
+    for data, kw in ((range(3), {}), ([range(2), range(2)], {}), (range(0), {}),
+                     (range(2, 9, 3), {"dtype": "float32"}), ([[0.5, 1], range(2)], {})):
+        kw_g = {k: getattr(gk, v) for k, v in kw.items()}
+        kw_t = {k: getattr(torch, v) for k, v in kw.items()}
+        g, t = gk.tensor(data, **kw_g), torch.tensor(data, **kw_t)
+        assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+        np.testing.assert_array_equal(g.numpy(), t.numpy())

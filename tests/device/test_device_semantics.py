@@ -111,3 +111,13 @@ def test_device_compared_with_another_backends_name_is_unequal_not_an_error(torc
     for name in ("npu", "xla", "mps", "hpu", "npu:0"):
         assert (gk.device("cpu") == name) is False and (torch.device("cpu") == name) is False
         assert gk.device("cpu") != name
+
+
+def test_comparing_a_device_with_any_string_never_raises():
+    """Stable-Baselines3-style ``if device == "auto":`` on a device: PyTorch answers False;
+    gradkit raised its unknown-device RuntimeError."""
+    torch = pytest.importorskip("torch")
+    for s in ("auto", "", "tpu", "cuda:x"):
+        for mod in (gk, torch):
+            d = mod.device("cpu")
+            assert (d == s) is False and (d != s) is True and (s == d) is False

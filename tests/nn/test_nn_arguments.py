@@ -2,6 +2,8 @@
 13): pools, dropouts, normalizations, activations, shuffles, grid sampling, cells. Each case
 runs in both libraries; the outcomes must be the same exception type, or equal values."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -444,3 +446,51 @@ def test_cell_checks_come_in_atens_order(name):
     for shapes in itertools.product([(3, 4), (3, 7), (), (2, 4)], [(3, 5), (2, 5), (3, 6), ()],
                                     [(k * 5, 4), (2, 4), ()], [(k * 5, 5), (2, 5), ()]):
         assert outcome(gk, shapes) == outcome(torch, shapes), shapes
+
+
+# NumPy integers as sizes (``nn.Linear(64, env.action_space.n)``, ``np.prod(obs_shape)``):
+# PyTorch's layers take them as ints; gradkit's constructors refused them with a TypeError.
+_NP_SIZE_LAYERS = [
+    ("Linear", lambda nn, n, m: nn.Linear(n, m), (2, 4)),
+    ("Bilinear", lambda nn, n, m: nn.Bilinear(n, n, m), None),
+    ("BatchNorm1d", lambda nn, n, m: nn.BatchNorm1d(n), (3, 4)),
+    ("InstanceNorm2d", lambda nn, n, m: nn.InstanceNorm2d(n, affine=True), (2, 4, 3, 3)),
+    ("LayerNorm", lambda nn, n, m: nn.LayerNorm(n), (2, 4)),
+    ("Embedding", lambda nn, n, m: nn.Embedding(n, m), None),
+    ("EmbeddingBag", lambda nn, n, m: nn.EmbeddingBag(n, m), None),
+    ("MultiheadAttention", lambda nn, n, m: nn.MultiheadAttention(n, np.int64(2)), None),
+    ("TransformerEncoderLayer", lambda nn, n, m: nn.TransformerEncoderLayer(
+        n, np.int64(2), dim_feedforward=np.int64(8)), None),
+    ("ZeroPad2d", lambda nn, n, m: nn.ZeroPad2d(np.int64(1)), (1, 1, 2, 2)),
+    ("MaxPool2d", lambda nn, n, m: nn.MaxPool2d(np.int64(2), np.int64(2)), (1, 2, 6, 6)),
+    ("AvgPool1d", lambda nn, n, m: nn.AvgPool1d(np.int64(2)), (1, 2, 6)),
+    ("AvgPool2d", lambda nn, n, m: nn.AvgPool2d(np.int32(3), stride=np.int64(1)), (1, 2, 5, 5)),
+]
+
+
+@pytest.mark.parametrize("name,make,shape", _NP_SIZE_LAYERS, ids=[c[0] for c in _NP_SIZE_LAYERS])
+def test_numpy_integer_sizes_as_torch(name, make, shape):
+    n, m = np.int64(4), np.int32(3)
+    torch.manual_seed(3)
+    t = make(torch.nn, n, m)
+    gk.manual_seed(3)
+    g = make(gk.nn, n, m)
+    # (PyTorch's repr shows the NumPy integers it kept, gradkit the ints it made of them)
+    assert repr(g) == re.sub(r"np\.int\d+\((\d+)\)", r"\1", repr(t))
+    for (k, tp), (k2, gp) in zip(t.state_dict().items(), g.state_dict().items()):
+        assert k == k2
+        np.testing.assert_array_equal(gp.numpy(), tp.numpy())
+    if shape is not None:
+        x = R.standard_normal(shape).astype(np.float32)
+        np.testing.assert_allclose(g(gk.tensor(x)).detach().numpy(),
+                                   t(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_numpy_integer_pool_arguments_as_torch():
+    x = R.standard_normal((1, 2, 6, 6)).astype(np.float32)
+    for fn, args in (("max_pool2d", (np.int64(2), np.int64(2))),
+                     ("avg_pool2d", (np.int64(3), np.int64(1))),
+                     ("max_pool3d", (np.int64(2),))):
+        got = getattr(gk.nn.functional, fn)(gk.tensor(x), *args)
+        want = getattr(torch.nn.functional, fn)(torch.tensor(x), *args)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)

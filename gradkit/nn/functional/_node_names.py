@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import numbers
 
 from ...functions._grad_names import _named, _plain
 
@@ -71,7 +72,7 @@ def adaptive_avg_name(n):
         if k == 1:  # PyTorch pools a 1-D input as 2-D and squeezes
             return "SqueezeBackward1"
         size = a["output_size"]
-        sizes = (size,) * k if isinstance(size, int) else tuple(size)
+        sizes = (size,) * k if isinstance(size, numbers.Integral) else tuple(size)
         shape = tuple(a["input"].shape[-k:])
         sizes = tuple(s if s is not None else d for s, d in zip(sizes, shape))
         # PyTorch takes a mean for an output of one element per plane

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -247,8 +248,8 @@ def _batch_norm_empty(x, weight, bias):
 
 
 def _shape_tuple(normalized_shape) -> tuple:
-    if isinstance(normalized_shape, int):
-        return (normalized_shape,)
+    if isinstance(normalized_shape, numbers.Integral):  # (a NumPy integer too)
+        return (int(normalized_shape),)
     return tuple(int(s) for s in normalized_shape)
 
 

@@ -130,7 +130,7 @@ def _window_checks(k, s, p, d, who):
 
 def _window_args(x, kernel_size, stride, padding, dilation, ceil_mode, n, who):
     k = _tuple(kernel_size, n, "kernel_size", who)
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+    s = k if stride is None or (not _is_int(stride) and len(stride) == 0) else \
         _tuple(stride, n, "stride", who)
     p = _tuple(padding, n, "padding", who)
     d = _tuple(dilation, n, "dilation", who)
@@ -350,7 +350,7 @@ def _adaptive_avg_last(x, n_in, n_out):
 def _one_per_plane(input, output_size, k):
     """The output size resolves to all ones: PyTorch then takes ``input.mean`` over the last
     ``k`` dims (keepdim) instead of pooling, with no check of the input's rank beyond that."""
-    sizes = (output_size,) * k if isinstance(output_size, int) else output_size
+    sizes = (output_size,) * k if _is_int(output_size) else output_size
     if not isinstance(sizes, (tuple, list)) or len(sizes) != k:
         return False
     if sizes is output_size and isinstance(input, Tensor) and input.ndim <= k:
@@ -704,7 +704,7 @@ def max_pool3d(input: Tensor, kernel_size: _IntOr, stride: _IntOr | None = None,
 def _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, who):
     x, unbatched = _as5d(input, who)
     k = _tuple(kernel_size, 3, "kernel_size", who)
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+    s = k if stride is None or (not _is_int(stride) and len(stride) == 0) else \
         _tuple(stride, 3, "stride", who)
     p = _tuple(padding, 3, "padding", who)
     d = _tuple(dilation, 3, "dilation", who)
@@ -752,7 +752,7 @@ def _avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pa
 
     x, unbatched = _as5d(input, who)
     k = _tuple(kernel_size, 3, "kernel_size", who)
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+    s = k if stride is None or (not _is_int(stride) and len(stride) == 0) else \
         _tuple(stride, 3, "stride", who)
     p = _tuple(padding, 3, "padding", who)
     _window_checks(k, s, p, (1, 1, 1), who)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ... import _dtype
@@ -38,8 +40,10 @@ class _BatchNorm(Module):
                  dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         layer = type(self).__name__
-        if not isinstance(num_features, int) or isinstance(num_features, bool):
+        if not isinstance(num_features, numbers.Integral) or isinstance(num_features,
+                                                                        (bool, np.bool_)):
             raise TypeError(f"{layer}: num_features must be an int, got {num_features!r}")
+        num_features = int(num_features)  # (a NumPy integer too, as PyTorch)
         if num_features < 0 and (affine or track_running_stats):
             # PyTorch: torch.empty's RuntimeError where a tensor of num_features is made (0 is
             # built, and so is any number without weights or running statistics)

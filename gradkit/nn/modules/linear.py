@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
+
+import numpy as np
 
 from ... import _dtype
 from ... import functions as _F
@@ -29,8 +32,10 @@ def _empty(*shape, dtype=None, device=None) -> Tensor:
 
 
 def _check_size(value, name: str, layer: str, allow_zero: bool = True) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    # (a NumPy integer is a size, as in PyTorch: ``env.action_space.n``, ``np.prod(shape)``)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{layer}: {name} must be an int, got {type(value).__name__}")
+    value = int(value)
     if value < 0:  # PyTorch: torch.empty's RuntimeError
         raise RuntimeError(f"{layer}: Trying to create tensor with negative dimension {value}: "
                            f"{name} must be a positive integer")

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
+
+import numpy as np
 
 from ..._tensor import Tensor
 from .. import init
@@ -22,7 +25,11 @@ __all__ = ["CosineSimilarity", "CrossMapLRN2d", "GroupNorm", "LayerNorm", "Local
 
 
 def _shape(normalized_shape, layer: str) -> tuple:
-    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    ns = ((normalized_shape,) if isinstance(normalized_shape, numbers.Integral)
+          else tuple(normalized_shape))
+    # (NumPy integers are sizes, as PyTorch's)
+    ns = tuple(int(s) if isinstance(s, numbers.Integral) and not isinstance(s, (bool, np.bool_))
+               else s for s in ns)
     if any(isinstance(s, int) and s < 0 for s in ns):  # PyTorch: torch.empty's RuntimeError
         raise RuntimeError(f"{layer}: normalized_shape must be positive ints, got "
                            f"{normalized_shape!r} (Trying to create tensor with negative "

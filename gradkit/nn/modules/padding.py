@@ -7,6 +7,7 @@ back)``, last dimension first.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 from ..._tensor import Tensor, as_tensor_arg
@@ -25,8 +26,8 @@ def _ntuple(padding, n, layer):
     if isinstance(padding, bool):
         raise TypeError(f"{layer}: padding must be an int or a tuple of {2 * n} ints, got "
                         f"{padding!r}")
-    if isinstance(padding, int):
-        return (padding,) * (2 * n)
+    if isinstance(padding, numbers.Integral):  # (a NumPy integer too)
+        return (int(padding),) * (2 * n)
     try:
         t = tuple(int(p) for p in padding)
     except TypeError:

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 from ..._tensor import Tensor
 from ..._tensor.torch_function import ACTIVE as _TORCH_FUNCTION
 from ..functional import _pool_fractional as FF
@@ -126,10 +128,12 @@ class AvgPool1d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True) -> None:
         super().__init__()
-        self.kernel_size = kernel_size if not isinstance(kernel_size, int) else (kernel_size,)
-        stride = stride if stride is not None else kernel_size
-        self.stride = stride if not isinstance(stride, int) else (stride,)
-        self.padding = padding if not isinstance(padding, int) else (padding,)
+        def single(v):  # (PyTorch's _single: an int, a NumPy integer too, as a 1-tuple)
+            return (int(v),) if isinstance(v, numbers.Integral) else v
+
+        self.kernel_size = single(kernel_size)
+        self.stride = single(stride if stride is not None else kernel_size)
+        self.padding = single(padding)
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
 
@@ -281,7 +285,7 @@ class LPPool1d(_LPPoolNd):
 
 
 def _ntuple(v, n):
-    return (v,) * n if isinstance(v, int) else tuple(v)
+    return (v,) * n if isinstance(v, numbers.Integral) else tuple(v)
 
 
 class _MaxUnpoolNd(Module):
