@@ -233,7 +233,7 @@ class Tensor:
     # ``grad_fn`` shows it as PyTorch's class (graph.observe)
     # ``_view_base``: set on views only (read by ``_base``; unset, it costs nothing per op)
     __slots__ = ("_data", "requires_grad", "_grad_fn", "_grad", "_vcl", "_hooks", "_view_base",
-                 "__weakref__")
+                 "__weakref__", "__dict__")  # __dict__: a program's own attributes, as PyTorch's
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to Tensor's operators
 
     def __init__(self, data=None, *sizes, dtype=None, requires_grad=False):
@@ -313,6 +313,13 @@ class Tensor:
     def _version(self) -> int:
         vl = self._vcl
         return 0 if vl is None else vl[0]
+
+    @property
+    def _cdata(self) -> int:
+        """A number naming this tensor object, as PyTorch's address of its C++ tensor: equal
+        for the same tensor, different for another (a view, ``detach()``). Libraries compare it
+        to tell whether two names hold one tensor (Pyro's ``pyro.module``)."""
+        return id(self)
 
     @property
     def _base(self):
@@ -868,7 +875,7 @@ def _rebuild(arr, requires_grad, cls):
     return retyped(_make(arr, requires_grad, None), cls)
 
 
-_STATE_SLOTS = tuple(n for n in Tensor.__slots__ if n != "__weakref__")
+_STATE_SLOTS = tuple(n for n in Tensor.__slots__ if n not in ("__weakref__", "__dict__"))
 
 
 def retyped(t, cls):
