@@ -68,7 +68,8 @@ _NODES[collections.OrderedDict] = (_dict_flatten, lambda v, c: collections.Order
 _NODES[collections.defaultdict] = (_defaultdict_flatten, _defaultdict_unflatten)
 _NODES[collections.deque] = (lambda d: (list(d), d.maxlen),
                              lambda v, c: collections.deque(v, maxlen=c))
-_NODES[Size] = (lambda s: (list(s), None), lambda v, c: Size(v))  # a shape is a node, as PyTorch's
+# a shape is a node, rebuilt as a plain tuple, as PyTorch's (tree_map over a shape gives a tuple)
+_NODES[Size] = (lambda s: (list(s), None), lambda v, c: tuple(v))
 _NAMEDTUPLE = (lambda t: (list(t), type(t)), lambda v, c: c(*v))
 
 

@@ -54,8 +54,10 @@ def test_sizes_and_op_results_are_nodes_as_torch(torch_pytree):
         t_leaves, t_spec = torch_pytree.tree_flatten(theirs)
         assert len(leaves) == len(t_leaves) and spec.num_leaves == t_spec.num_leaves
         back = pt.tree_unflatten(leaves, spec)
-        assert type(back) is type(ours) and tuple(back) == tuple(ours)
+        t_back = torch_pytree.tree_unflatten(t_leaves, t_spec)
+        assert type(back).__name__ == type(t_back).__name__ and tuple(back) == tuple(ours)
     assert pt.tree_leaves(x.shape) == [3, 4] and pt.tree_map(lambda n: n * 2, x.shape) == (6, 8)
+    assert type(pt.tree_map(int, x.shape)) is type(torch_pytree.tree_map(int, y.shape)) is tuple
 
 
 def test_map_over_several_trees_and_leaf_predicate(torch_pytree):
