@@ -576,8 +576,7 @@ def test_a_handler_that_calls_as_subclass_does_not_reenter_itself():
     ``__torch_function__``; gradkit's as_subclass read ``requires_grad`` through the dispatched
     getter, so the handler called itself without end (RecursionError)."""
     torch = pytest.importorskip("torch")
-    results = []
-    for lib in (gk, torch):
+    def run(lib):
         calls = []
 
         class Labelled(lib.Tensor):
@@ -593,6 +592,7 @@ def test_a_handler_that_calls_as_subclass_does_not_reenter_itself():
         y = x.as_subclass(Labelled)
         z = (y * 3).sum()
         z.backward()
-        results.append((type(z).__name__, z.item(), x.grad.tolist(), y.requires_grad,
-                        len(calls)))
+        return type(z).__name__, z.item(), x.grad.tolist(), y.requires_grad, len(calls)
+
+    results = [run(gk), run(torch)]
     assert results[0] == results[1]
