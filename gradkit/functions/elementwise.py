@@ -197,6 +197,12 @@ def _float_unary(op, name, doc, ufunc=None):
                         return unary_result(op, input, data, ufunc(data))
                     except MemoryError as e:  # (``apply1``'s translation, on this path)
                         raise allocation_error(f"while computing {op.name}", e, True) from None
+                    except RuntimeWarning:  # NumPy's "divide by zero encountered in log" made
+                        # an error (-W error, pytest's filterwarnings = error): PyTorch gives
+                        # inf/nan silently. Computed again without the check (a new array, so
+                        # safe to redo); no cost on the common path.
+                        with np.errstate(all="ignore"):
+                            return unary_result(op, input, data, ufunc(data))
                 if data.dtype.kind == "f":
                     return apply1(op, input)
             return _integral_unary(op, _t(input))
