@@ -54,7 +54,7 @@ def test_cases_make_both_libraries_warn(both):
     assert len(warned) >= 50 and len(once) >= 8, (len(warned), once)
 
 
-def test_log_of_zero_is_silent_when_warnings_are_errors():
+def test_log_and_division_by_zero_are_silent_when_warnings_are_errors():
     """Under ``-W error`` or pytest's ``filterwarnings = error`` (Pyro's setup.cfg), gradkit's
     own ignore-filter is overridden and NumPy's "divide by zero encountered in log" became a
     RuntimeWarning raised from ``log(0)``; PyTorch gives -inf (and nan for log(-1)) silently."""
@@ -70,5 +70,7 @@ def test_log_of_zero_is_silent_when_warnings_are_errors():
             x = lib.tensor([0.0, -1.0, 1.0], requires_grad=True)
             y = lib.log(x)
             z = lib.log(lib.tensor([0.0, 4.0]))
-        outs.append((y.tolist(), z.tolist(), y.requires_grad))
+            q = lib.tensor([0.0, 1.0, -1.0]) / lib.tensor([0.0, 0.0, 0.0])
+            r = lib.atan2(lib.tensor([0.0]), lib.tensor([0.0])) + lib.tensor([1e38]) * 1e10
+        outs.append((y.tolist(), z.tolist(), y.requires_grad, q.tolist(), r.tolist()))
     assert str(outs[0]) == str(outs[1])

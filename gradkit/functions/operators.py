@@ -74,6 +74,9 @@ def _scalar_face(name, op, forward, general):
                         out = forward(da, z)
                     except MemoryError as e:  # (``apply_scalar``'s translation, on this path)
                         raise allocation_error(f"while computing {op.name}", e, True) from None
+                    except RuntimeWarning:  # a floating-point warning made an error: see
+                        with np.errstate(all="ignore"):  # record._quietly
+                            out = forward(da, z)
                     if not (self.requires_grad and _STATE[0] and type(out) is _ndarray):
                         return scalar_result(op, self, other, da, out, z)
                     edge = self._grad_fn
