@@ -314,13 +314,8 @@ class Tensor:
         vl = self._vcl
         return 0 if vl is None else vl[0]
 
-    @property
-    def _cdata(self) -> int:
-        """A number naming this tensor object, as PyTorch's address of its C++ tensor: equal
-        for the same tensor, different for another (a view, ``detach()``). Libraries compare it
-        to tell whether two names hold one tensor (Pyro's ``pyro.module``)."""
-        return id(self)
-
+    # PyTorch's address of the C++ tensor: one per tensor object (Pyro's pyro.module compares it)
+    _cdata = property(id)
     @property
     def _base(self):
         """The tensor this one is a view of (its memory, version counter and, under autograd,
@@ -857,7 +852,6 @@ class Tensor:
         self._hooks.append(wrapped)
         return _HookHandle(self._hooks, wrapped)
 
-
     # ----------------------------------------------------------------- pickling helpers
     def __getstate__(self):
         raise TypeError("use gradkit.save() (safetensors) to store tensors; pickling is refused")
@@ -897,7 +891,6 @@ def retyped(t, cls):
         except AttributeError:  # (unset: _view_base on a tensor that is no view)
             pass
     return new
-
 
 
 def _deepcopy_data(a, memo):
