@@ -32,7 +32,7 @@ import secrets
 import sys
 import time
 import zlib
-from typing import Any, BinaryIO, Union
+from typing import Any, BinaryIO, Callable, Union
 
 import numpy as np
 
@@ -44,6 +44,9 @@ __all__ = ["CheckpointError", "load", "load_state_dict", "save", "save_state_dic
            "add_safe_globals", "safe_globals", "get_safe_globals", "clear_safe_globals"]
 
 FileLike = Union[str, "os.PathLike[str]", BinaryIO]
+# the type aliases PyTorch's signatures use (libraries annotate with them)
+MAP_LOCATION = Union[Callable, str, dict, None]  # (or a device)
+DEFAULT_PROTOCOL = 2
 
 _FORMAT_VERSION = 1
 _META_KEY = "gradkit"

@@ -889,3 +889,37 @@ def test_tensor_of_a_range_as_torch():
         g, t = gk.tensor(data, **kw_g), torch.tensor(data, **kw_t)
         assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
         np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
+def test_a_program_sets_its_own_attributes_on_tensors_as_torch(torch):
+    """PyTorch tensors take arbitrary attributes (Pyro marks initial values with
+    ``value._pyro_custom_init = False``); deepcopy and pickle keep them, views and ``detach``
+    are new objects without them."""
+    import pickle
+
+    for lib in (gk, torch):
+        t = lib.ones(2, requires_grad=True)
+        t._custom_init = False
+        t.tag = {"k": 1}
+        assert t._custom_init is False and t.__dict__ == {"_custom_init": False, "tag": {"k": 1}}
+        c = copy.deepcopy(t)
+        assert c.tag == {"k": 1} and c.tag is not t.tag
+        p = pickle.loads(pickle.dumps(t))
+        assert p._custom_init is False and p.tag == {"k": 1}
+        assert not hasattr(t.detach(), "tag") and not hasattr(t[0], "tag")
+        del t.tag
+        with pytest.raises(AttributeError):
+            t.tag  # noqa: B018
+        w = lib.nn.Parameter(lib.zeros(1))
+        w.flag = 3
+        assert w.flag == 3 and w.__dict__ == {"flag": 3}
+
+
+def test_cdata_tells_one_tensor_from_another_as_torch(torch):
+    for lib in (gk, torch):
+        t = lib.ones(3, requires_grad=True)
+        same = t
+        assert isinstance(t._cdata, int) and same._cdata == t._cdata
+        assert t.detach()._cdata != t._cdata and t[1:]._cdata != t._cdata
+        p = lib.nn.Parameter(lib.zeros(2))
+        assert lib.nn.Linear(2, 2).weight._cdata != p._cdata and p._cdata == p._cdata

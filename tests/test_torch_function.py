@@ -569,3 +569,30 @@ def _add_to_mul(lib):
 
 def test_base_torch_function_mode_as_torch():
     assert _add_to_mul(gk) == _add_to_mul(torch)
+
+
+def test_a_handler_that_calls_as_subclass_does_not_reenter_itself():
+    """Pyro's provenance tensors strip their class with ``as_subclass`` inside their own
+    ``__torch_function__``; gradkit's as_subclass read ``requires_grad`` through the dispatched
+    getter, so the handler called itself without end (RecursionError)."""
+    torch = pytest.importorskip("torch")
+    def run(lib):
+        calls = []
+
+        class Labelled(lib.Tensor):
+            @classmethod
+            def __torch_function__(cls, func, types, args=(), kwargs=None):
+                calls.append(getattr(func, "__name__", str(func)))
+                plain = [a.as_subclass(lib.Tensor) if isinstance(a, Labelled) else a
+                         for a in args]
+                out = func(*plain, **(kwargs or {}))
+                return out.as_subclass(Labelled) if isinstance(out, lib.Tensor) else out
+
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x.as_subclass(Labelled)
+        z = (y * 3).sum()
+        z.backward()
+        return type(z).__name__, z.item(), x.grad.tolist(), y.requires_grad, len(calls)
+
+    results = [run(gk), run(torch)]
+    assert results[0] == results[1]

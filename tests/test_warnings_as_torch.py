@@ -52,3 +52,25 @@ def test_cases_make_both_libraries_warn(both):
     warned = [n for n, runs in theirs.items() if runs[0]["warnings"]]
     once = [n for n, runs in theirs.items() if runs[0]["warnings"] and not runs[1]["warnings"]]
     assert len(warned) >= 50 and len(once) >= 8, (len(warned), once)
+
+
+def test_log_and_division_by_zero_are_silent_when_warnings_are_errors():
+    """Under ``-W error`` or pytest's ``filterwarnings = error`` (Pyro's setup.cfg), gradkit's
+    own ignore-filter is overridden and NumPy's "divide by zero encountered in log" became a
+    RuntimeWarning raised from ``log(0)``; PyTorch gives -inf (and nan for log(-1)) silently."""
+    import warnings
+
+    torch = pytest.importorskip("torch")
+    import gradkit as gk
+
+    outs = []
+    for lib in (gk, torch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            x = lib.tensor([0.0, -1.0, 1.0], requires_grad=True)
+            y = lib.log(x)
+            z = lib.log(lib.tensor([0.0, 4.0]))
+            q = lib.tensor([0.0, 1.0, -1.0]) / lib.tensor([0.0, 0.0, 0.0])
+            r = lib.atan2(lib.tensor([0.0]), lib.tensor([0.0])) + lib.tensor([1e38]) * 1e10
+        outs.append((y.tolist(), z.tolist(), y.requires_grad, q.tolist(), r.tolist()))
+    assert str(outs[0]) == str(outs[1])

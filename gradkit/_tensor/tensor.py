@@ -232,8 +232,7 @@ class Tensor:
     # ``_grad_fn``: the node that made this tensor, read by the recording and the engine;
     # ``grad_fn`` shows it as PyTorch's class (graph.observe)
     # ``_view_base``: set on views only (read by ``_base``; unset, it costs nothing per op)
-    # ``__dict__``: programs set their own flags on tensors and parameters, as PyTorch allows
-    # (``param._is_hf_initialized = True``); the dict is made only when one is set
+    # ``__dict__``: a program's own flags (``param._is_hf_initialized``), made only when set
     __slots__ = ("_data", "requires_grad", "_grad_fn", "_grad", "_vcl", "_hooks", "_view_base",
                  "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to Tensor's operators
@@ -316,6 +315,8 @@ class Tensor:
         vl = self._vcl
         return 0 if vl is None else vl[0]
 
+    # PyTorch's address of the C++ tensor: one per tensor object (Pyro's pyro.module compares it)
+    _cdata = property(id)
     @property
     def _base(self):
         """The tensor this one is a view of (its memory, version counter and, under autograd,
@@ -853,7 +854,6 @@ class Tensor:
         self._hooks.append(wrapped)
         return _HookHandle(self._hooks, wrapped)
 
-
     # ----------------------------------------------------------------- pickling helpers
     def __getstate__(self):
         # PyTorch's (object's): the instance dictionary of a subclass's own attributes, or None;
@@ -895,7 +895,6 @@ def retyped(t, cls):
         except AttributeError:  # (unset: _view_base on a tensor that is no view)
             pass
     return new
-
 
 
 def _deepcopy_data(a, memo):

@@ -382,13 +382,18 @@ def convert(ret, cls):
     return ret
 
 
+_REQUIRES_GRAD = Tensor.__dict__["requires_grad"].__get__
+
+
 def as_subclass(self, cls):
     """This tensor as a ``cls`` object (``cls`` a subclass of Tensor): the same data and version
     counter; where it requires grad, an alias in the graph (gradients reach ``self``)."""
     if not (isinstance(cls, type) and issubclass(cls, Tensor)):
         raise TypeError(f"as_subclass(): argument 'cls' must be a subclass of Tensor, not "
                         f"{cls!r}")
-    if self.requires_grad and _grad_mode.STATE[0]:
+    # the slot itself: a subclass's handler sees no ``requires_grad`` read (as PyTorch's C++
+    # as_subclass), so a handler that calls as_subclass does not call itself again
+    if _REQUIRES_GRAD(self, Tensor) and _grad_mode.STATE[0]:
         with DisableTorchFunction():
             return retyped(rename(Tensor.view_as(self, self), "AliasBackward0"), cls)
     self._vc  # noqa: B018 (makes the shared version counter, so both see writes)

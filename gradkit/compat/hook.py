@@ -30,6 +30,7 @@ _RENAMES = {
     "torchvision": "gradkit.vision",
     "torch.jit": "gradkit.compat.jit",
     "torch.jit.annotations": "gradkit.compat.jit_annotations",
+    "torch._jit_internal": "gradkit.compat.jit",  # (the decorators libraries import from it)
     "torch._dynamo": "gradkit.compat.dynamo",
     "torch._dynamo.eval_frame": "gradkit.compat.dynamo",
     "torch._dynamo._trace_wrapped_higher_order_op": "gradkit.compat.dynamo",
@@ -96,7 +97,7 @@ def _alias_shadowed_children(alias: str, module) -> None:
     it loads anew), which would replace the function in gradkit's own package."""
     if not hasattr(module, "__path__"):
         return
-    base = module.__name__ + "."
+    base = getattr(module.__spec__, "name", module.__name__) + "."  # gradkit's own dotted name
     modules = sys.modules
     for name, value in list(vars(module).items()):
         sub = modules.get(base + name)
@@ -161,6 +162,7 @@ def install() -> None:
     sys.meta_path.insert(0, finder)
     _FINDER.append(finder)
     _torch_version(True)
+    _torch_name(True)
     typenames.activate()
     from .. import _utils
     from .._tensor import tensor
@@ -191,6 +193,16 @@ def _torch_version(on: bool) -> None:
 _VERSION: list = []
 
 
+def _torch_name(on: bool) -> None:
+    """``torch.__name__`` reads ``"torch"`` while installed, as in PyTorch (libraries check it:
+    Pyro patches ``torch.distributions`` through dotted paths it checks against
+    ``torch.__name__``); ``"gradkit"`` again once uninstalled. gradkit's own relative imports go
+    by ``__package__``/``__spec__``, which keep gradkit's name."""
+    import gradkit
+
+    gradkit.__name__ = "torch" if on else "gradkit"
+
+
 _SAVED: dict = {}
 
 
@@ -200,6 +212,7 @@ def uninstall() -> None:
         return
     finder = _FINDER.pop()
     _torch_version(False)
+    _torch_name(False)
     typenames.deactivate()
     from .._tensor import tensor
 

@@ -17,9 +17,19 @@ from typing import Final
 __all__ = ["script", "trace", "trace_module", "freeze", "optimize_for_inference", "ignore",
            "unused", "export", "is_scripting", "Final", "annotate", "Attribute", "interface",
            "script_if_tracing", "script_method", "optimized_execution", "fork", "wait",
-           "is_tracing", "ScriptModule", "ScriptFunction", "save", "load", "note_once"]
+           "is_tracing", "ScriptModule", "ScriptFunction", "save", "load", "note_once",
+           "TracerWarning"]
 
 _NOTED: set = set()
+
+
+class TracerWarning(Warning):
+    """The warning category PyTorch's tracer uses; gradkit never traces, so it is never
+    raised, but programs filter it (``warnings.filterwarnings(category=TracerWarning)``)."""
+
+    @staticmethod
+    def ignore_lib_warnings():
+        pass
 
 
 def note_once(what: str, result: str = "the module or function is returned unchanged") -> None:
@@ -73,6 +83,12 @@ def _passthrough(fn=None, **kwargs):
 
 ignore = unused = export = _passthrough
 interface = script_if_tracing = script_method = _passthrough
+
+
+def _copy_to_script_wrapper(fn):
+    """``torch._jit_internal._copy_to_script_wrapper``: marks a module method for TorchScript;
+    the method itself here (Pyro decorates its ``PyroModule.__getattr__`` with it)."""
+    return fn
 
 
 def annotate(the_type, the_value):

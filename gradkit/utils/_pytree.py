@@ -12,6 +12,8 @@ import collections
 import dataclasses
 from typing import Any, Callable, NamedTuple
 
+from .._tensor import Size
+
 __all__ = [
     "Context",
     "GetAttrKey",
@@ -183,6 +185,8 @@ register_pytree_node(
     lambda v, c: collections.deque(v, maxlen=c),
     flatten_with_keys_fn=lambda d: (_seq_keys(d)[0], d.maxlen),
 )
+# a shape is a node, rebuilt as a plain tuple, as PyTorch's (tree_map over a shape gives a tuple)
+register_pytree_node(Size, _seq_flatten, lambda v, c: tuple(v), flatten_with_keys_fn=_seq_keys)
 _NAMEDTUPLE = NodeDef("namedtuple", _namedtuple_flatten, lambda v, c: c(*v), _namedtuple_keys)
 
 
@@ -285,10 +289,42 @@ def tree_map(func, tree, *rests, is_leaf=None):
 
 
 def _leaves_matching(tree, spec, is_leaf):
-    leaves, other = tree_flatten(tree, is_leaf)
-    if other != spec:
-        raise ValueError(f"tree_map: the trees have different structures: {spec!r} and {other!r}")
+    """``tree`` flattened up to ``spec`` (a subtree where ``spec`` has a leaf is one leaf), or
+    PyTorch's ValueError naming the first node that differs."""
+    leaves: list = []
+    _flatten_up_to(tree, spec, is_leaf, leaves)
     return leaves
+
+
+def _flatten_up_to(tree, spec, is_leaf, leaves):
+    if spec.type is None:
+        leaves.append(tree)
+        return
+    node_type = _node_type(tree) if is_leaf is None or not is_leaf(tree) else None
+    node = None if node_type is None else _nodedef(node_type)
+    if node is None or node_type != spec.type:
+        raise ValueError(f"Node type mismatch; expected {spec.type!r}, but got {type(tree)!r}.")
+    children, context = node.flatten_fn(tree)
+    if len(children) != len(spec.children_specs):
+        raise ValueError(f"Node arity mismatch; expected {len(spec.children_specs)}, but got "
+                         f"{len(children)}.")
+    if context != spec.context:
+        if node_type in (dict, collections.OrderedDict, collections.defaultdict):
+            want = set(spec.context[1] if node_type is collections.defaultdict else spec.context)
+            got = set(context[1] if node_type is collections.defaultdict else context)
+            if want != got:
+                raise ValueError(f"Node keys mismatch; missing key(s): {want - got}; extra "
+                                 f"key(s): {got - want}.")
+            # the same keys in another order: the values are taken in the spec's order
+            order = dict(zip(context[1] if node_type is collections.defaultdict else context,
+                             children))
+            keys = spec.context[1] if node_type is collections.defaultdict else spec.context
+            children = [order[k] for k in keys]
+        else:
+            raise ValueError(f"Node context mismatch for custom node type; expected "
+                             f"{spec.context!r}, but got {context!r}.")
+    for child, child_spec in zip(children, spec.children_specs):
+        _flatten_up_to(child, child_spec, is_leaf, leaves)
 
 
 def tree_map_(func, tree, *rests, is_leaf=None):

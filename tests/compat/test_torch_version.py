@@ -69,3 +69,33 @@ def test_gradkit_run_program_sees_it(tmp_path):
     out = subprocess.run([sys.executable, "-m", "gradkit", "run", str(prog)], capture_output=True,
                          text=True, timeout=300, check=True).stdout
     assert out.split() == [f"{API_VERSION}+gradkit.{gradkit.__version__}", "True", "True"]
+
+
+def test_run_mode_names_the_package_torch_and_has_its_typing_names():
+    """Under ``gradkit run`` a program sees ``torch.__name__ == "torch"`` (Pyro checks dotted
+    paths against it), ``torch.jit.TracerWarning`` to filter and the aliases
+    ``torch.serialization`` annotates with; ``gradkit`` again once uninstalled."""
+    torch = pytest.importorskip("torch")
+    names = {"MAP_LOCATION": torch.serialization.MAP_LOCATION,
+             "DEFAULT_PROTOCOL": torch.serialization.DEFAULT_PROTOCOL}
+    theirs = torch.jit.TracerWarning
+    hook.install()
+    try:
+        import torch as alias  # noqa: PLC0415 (the alias the hook makes)
+        import torch.jit  # noqa: PLC0415
+        import torch.serialization  # noqa: PLC0415
+        import torch.utils._pytree as pytree  # noqa: PLC0415
+        from torch._jit_internal import _copy_to_script_wrapper  # noqa: PLC0415
+
+        assert alias is gradkit and alias.__name__ == "torch"
+        assert issubclass(alias.jit.TracerWarning, Warning) and theirs.__mro__[1] is Warning
+        assert alias.serialization.DEFAULT_PROTOCOL == names["DEFAULT_PROTOCOL"]
+        assert alias.serialization.MAP_LOCATION is not None
+        assert pytree.tree_leaves({"a": (1, [2])}) == [1, 2]
+        assert _copy_to_script_wrapper(len) is len
+        import torch.nn.parallel  # noqa: PLC0415 (a package with a function named as its file)
+
+        assert callable(alias.nn.parallel.data_parallel)
+    finally:
+        hook.uninstall()
+    assert gradkit.__name__ == "gradkit"
