@@ -472,6 +472,44 @@ ALLOW.append((
     "float16 'mean' 6.26e-06); gradkit raises the NotImplementedError whatever the batch"))
 
 
+def _same_short_dilation(c):
+    """A ConvNd module with padding='same', a padding_mode other than 'zeros' and a dilation
+    tuple of fewer entries than the kernel has dimensions."""
+    if c.kind != "module" or not c.name.startswith("Conv") or c.name.startswith("ConvT"):
+        return False
+    dil, mode = _kw(c, "dilation", 5), _kw(c, "padding_mode", 8)
+    return (_kw(c, "padding", 4) == "same" and mode not in (None, "zeros")
+            and isinstance(dil, (tuple, list)) and len(dil) < int(c.name[4]))
+
+
+ALLOW.append((
+    lambda c, k, d: k == "wrong" and _same_short_dilation(c),
+    "torch 2.13's ConvNd module pads a padding='same' input of padding_mode reflect/replicate/"
+    "circular by zipping the kernel with the dilation, so a 1-tuple dilation of a 2-D kernel "
+    "pads one axis only and the output loses the other's size (checked: Conv2d(1, 1, (3, 2), "
+    "padding='same', dilation=(1,), padding_mode='reflect') of a (2, 1, 5, 6) input: "
+    "(2, 1, 5, 5); padding_mode='zeros' and F.conv2d give (2, 1, 5, 6)); gradkit broadcasts "
+    "the dilation to every axis and keeps the input's size, as 'same' promises"))
+
+
+def _bn_strided_weight_2d(c):
+    """An F.batch_norm case of a 2-D input whose weight is a strided view."""
+    if c.kind != "F" or c.name != "batch_norm" or not c.args:
+        return False
+    x, w = c.args[0], _kw(c, "weight", 3)
+    return (isinstance(x, fz.Arr) and x.a.ndim == 2 and isinstance(w, fz.Arr)
+            and w.layout != "c")
+
+
+ALLOW.append((
+    lambda c, k, d: k == "grad-wrong" and _bn_strided_weight_2d(c),
+    "torch 2.13's CPU batch_norm backward of a 2-D (N, C) input misreads a non-contiguous "
+    "weight in the input's gradient, in training and in evaluation mode (checked: seed 27 case "
+    "1455 and a (3, 4) float64 input with weight w[::2] against w[::2].contiguous(): the "
+    "input gradients differ, the weight gradients agree; a (3, 4, 5) input gives the same "
+    "gradient for both); gradkit gives the contiguous weight's"))
+
+
 def torch_crashes(case):
     """A case whose PyTorch run kills the process (checked in torch 2.13: pdist's backward of
     an input of no rows is a segmentation fault): not run, counted as ``skip``."""
