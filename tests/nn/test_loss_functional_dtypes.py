@@ -151,3 +151,17 @@ def test_bce_with_logits_half_rounds_each_step_as_torch(torch, dtype, reduction,
             t(x), t(y), pos_weight=t(pw) if pos_weighted else None, reduction=reduction)
         out.append(loss.float().numpy())
     np.testing.assert_array_equal(out[1], out[0])
+
+
+@pytest.mark.parametrize("target_dtype", ["bfloat16", "float16"])
+@pytest.mark.parametrize("label_smoothing", [0.5, 0.1])
+def test_cross_entropy_smooths_a_narrow_probability_target_in_its_dtype_as_torch(
+        torch, target_dtype, label_smoothing):
+    # PyTorch mixes the probability target with the uniform distribution in the target's own
+    # dtype, then promotes; gradkit promoted first (a float64 loss off by bfloat16's rounding)
+    rng = np.random.default_rng(4)
+    x, t, w = rng.standard_normal((4, 3)), rng.random((4, 3)), rng.random(3) + 0.3
+    out = [L.nn.functional.cross_entropy(
+        L.tensor(x), L.tensor(t).to(getattr(L, target_dtype)), weight=L.tensor(w),
+        label_smoothing=label_smoothing, reduction="none").numpy() for L in (torch, gk)]
+    np.testing.assert_allclose(out[1], out[0], rtol=1e-13, atol=0)

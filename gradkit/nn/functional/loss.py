@@ -319,10 +319,10 @@ def _cross_entropy_probs(x, tgt, weight, reduction, smoothing):
     logp = log_softmax(x, dim)
     if logp.dtype != rd:
         logp = logp.to(rd)
+    if smoothing:  # (in the target's own dtype, as PyTorch: then promoted with the input)
+        tgt = tgt * (1 - smoothing) + smoothing / c
     if tgt.dtype != rd:
         tgt = tgt.to(rd)
-    if smoothing:
-        tgt = tgt * (1 - smoothing) + smoothing / c
     prod = logp * tgt
     if weight is not None:
         w = _weight_array(weight, c, x._data.dtype, "cross_entropy", x)
