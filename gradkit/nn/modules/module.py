@@ -135,8 +135,9 @@ def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
 
 
 _NOT_TENSORS = (list, tuple, int, float, bool)
-# gradkit's modules whose forward takes any input (containers pass it on; Identity returns it)
-_ANY_INPUT = {"Identity"}
+# gradkit's modules whose forward takes any input (containers pass it on; Identity returns it),
+# and those whose functional checks the input itself, after the kernel PyTorch unpacks first
+_ANY_INPUT = {"Identity", "LPPool2d", "LPPool3d"}
 
 
 def _refuse_sequence_input(module, x) -> None:
