@@ -30,6 +30,7 @@ samples) are compared by shape and dtype only.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 
@@ -560,12 +561,45 @@ def _poisson_full_int_target(c):
             and t.a.dtype.kind in "iub" and isinstance(x, fz.Arr) and x.a.dtype == np.float64)
 
 
+_VALUE_PAIR = re.compile(r"value np\.float64\(([^)]*)\), torch np\.float64\(([^)]*)\)")
+
+
+def _float32_close(d):
+    """Whether a 'wrong' finding's value differs from torch's by no more than float32's
+    tolerance (relative 2e-5): a float32 intermediate's rounding in a float64 result."""
+    m = _VALUE_PAIR.search(d)
+    if not m:
+        return False
+    a, b = float(m.group(1)), float(m.group(2))
+    return abs(a - b) <= 2e-5 * max(abs(b), 1e-6)
+
+
+def _lstm_cell_wider_c(c):
+    """An LSTMCell case whose cell state c has another dtype than the module (PyTorch's f * c
+    promotes: float32 gates, a float64 result)."""
+    if c.kind != "module" or c.name != "LSTMCell" or len(c.args) < 2:
+        return False
+    hx = c.args[1]
+    cc = hx[1] if isinstance(hx, (tuple, list)) and len(hx) == 2 else None
+    return isinstance(cc, fz.Arr) and cc.a.dtype.name != c.dtype and not getattr(cc, "bf16",
+                                                                                 False)
+
+
 ALLOW.append((
-    lambda c, k, d: k == "wrong" and _poisson_full_int_target(c),
+    lambda c, k, d: k == "wrong" and _lstm_cell_wider_c(c) and _float32_close(d),
+    "an LSTMCell of float32 weights given a float64 c computes its gates in float32 and "
+    "promotes at f * c in both libraries; torch 2.13's vectorized float32 sigmoid/tanh and "
+    "NumPy's differ in the last unit, which the float64 comparison sees (seed 28 case 2491: "
+    "0.05130002 against 0.05130003); allowed within float32's tolerance only"))
+
+
+ALLOW.append((
+    lambda c, k, d: k == "wrong" and _poisson_full_int_target(c) and _float32_close(d),
     "the Stirling term of an integer target is float32 in both libraries (log of an int "
     "tensor), added to a float64 loss: torch 2.13's vectorized float32 log and NumPy's differ "
     "by one ulp on ~3% of arguments (checked: log(7) and log(2 pi 9) of int32 tensors), which "
-    "the float64 comparison sees (seed 29 case 1279: 5.8887784 against 5.8887774)"))
+    "the float64 comparison sees (seed 29 case 1279: 5.8887784 against 5.8887774); allowed "
+    "within float32's tolerance only"))
 
 
 def _bf16_batch_stats_norm(c):
