@@ -79,8 +79,17 @@ def _scale_rows(xp, g, reduction, denom, m, any_valid=True):
     if reduction == "mean":
         if denom:
             return g * (1.0 / denom)
-        return g * (float("nan") if any_valid else 0.0)
+        return g * float("nan") if any_valid else xp.zeros_like(g)  # (0 even for a NaN g)
     return g
+
+
+def _only_valid(xp, grad, valid):
+    """``grad`` with the rows of ignored targets 0, whatever their upstream gradient (PyTorch
+    writes the valid rows only: a NaN upstream at an ignored row gives 0, not 0 * NaN)."""
+    if valid.all():
+        return grad
+    mask = valid.reshape(-1, 1)
+    return xp.where(mask, grad, 0)
 
 
 # ------------------------------------------------------------------ cross entropy
@@ -140,12 +149,12 @@ def _ce_b(xp, g, ins, out, aux, needs):
             grad = p * s
             grad -= a
         grad *= scale
-        return (grad,)
+        return (_only_valid(xp, grad, valid),)
     dtype = e.dtype
     e = xp.exp(x - xp.amax(x, axis=1, keepdims=True))
     sm = e / xp.sum(e, axis=1, keepdims=True)
     a, s = _ce_coefs(ns, m, c, tc, valid, w_t, weight, smoothing, dtype)
-    return ((sm * s - a) * scale,)
+    return (_only_valid(xp, (sm * s - a) * scale, valid),)
 
 
 def _ce_shown(node):
@@ -255,7 +264,8 @@ def _nll_b(xp, g, ins, out, aux, needs):
             a[ns.arange(m)[valid], tc[valid]] = -w_t[valid] * g / w_t.dtype.type(0)
         return (a,)
     a[ns.arange(m), tc] = -w_t
-    return (_scale_rows(xp, g, reduction, denom, m, bool(valid.any())) * a,)
+    return (_only_valid(xp, _scale_rows(xp, g, reduction, denom, m, bool(valid.any())) * a,
+                        valid),)
 
 
 NLL = Op("NllLoss", _nll_f, _nll_b, saves=SAVES_INPUTS, returns_aux=True)

@@ -244,7 +244,8 @@ def _lstm_b(xp, g, ins, out, aux, needs):
     # Computed a chunk of steps at a time, just before the loop below reaches them, into one
     # reused buffer: the chunk's passes stay in cache and no (T, 5, H, B) array goes to memory.
     # (all steps at once on a GPU, and without BLAS (Pyodide), where a call costs more)
-    chunk = T if xp.name != "numpy" or _noblas.ENABLED else max(1, min(T, _Q_CHUNK // (H * B)))
+    chunk = T if xp.name != "numpy" or _noblas.ENABLED \
+        else max(1, min(T, _Q_CHUNK // max(1, H * B)))  # (B = 0: an empty batch)
     Qc = xp.empty((chunk, 5, H, B), dtype=dt)
 
     def multipliers(k0, k1):
@@ -324,7 +325,7 @@ def _lstm_b(xp, g, ins, out, aux, needs):
     inv = xp.argsort(perm)
     dx = dh0 = dc0 = dwih = dwhh = dbih = dbhh = dwhr = None
     if needs[0]:
-        dx = xp.matmul(DG2.T, w_ih[perm]).reshape(T, B, -1)
+        dx = xp.matmul(DG2.T, w_ih[perm]).reshape(T, B, w_ih.shape[1])
         if reverse:
             dx = xp.ascontiguousarray(dx[::-1])
     if needs[1]:
@@ -352,7 +353,7 @@ def _input_weight_grads(xp, x, Hb, dh, w_ih, DGX2, DGH2, reverse, needs):
     T, B, _ = x.shape
     dx = dh0 = dwih = dwhh = dbih = dbhh = None
     if needs[0]:
-        dx = xp.matmul(DGX2, w_ih).reshape(T, B, -1)
+        dx = xp.matmul(DGX2, w_ih).reshape(T, B, w_ih.shape[1])
         if reverse:
             dx = xp.ascontiguousarray(dx[::-1])
     if needs[1]:

@@ -102,7 +102,7 @@ def _scatter_into(out, g, axis, idx, w):
 # weight arrays in the input's dtype, or None for a single unweighted tap; fma: two float32 taps
 # summed as PyTorch's FMA-contracted kernels do, ``fma(x[i0], w0, x[i1] * w1)``
 def _resample_f(xp, x, axis, n_in, idxs, ws, fma=False):
-    if fma and xp.name == "numpy" and x.dtype == np.float32 and len(idxs) == 2:
+    if fma and xp.name == "numpy" and x.dtype == np.float32 and len(idxs) == 2 and x.size:
         return _fma_pair(x, axis, idxs, ws)
     y = _gather(x, axis, idxs[0], None if ws is None else ws[0])
     for k in range(1, len(idxs)):

@@ -14,9 +14,11 @@ import numpy as np
 
 try:
     from . import nn_module_cases as mc
+    from . import nn_scenario_cases as sc
     from .nn_cases import FUNCTIONAL, NArr
 except ImportError:  # run as a script
     import nn_module_cases as mc
+    import nn_scenario_cases as sc
     from nn_cases import FUNCTIONAL, NArr
 
 __all__ = ["F_VARIANTS", "MODULE_VARIANTS", "VARIANTS_FROM", "VARIANTS_SHARE", "make_case",
@@ -306,11 +308,15 @@ def variant_case(seed, i):
 
 
 def make_case(seed, i):
-    """Case ``i`` of ``seed``: the second series', else a variant, else the first series'."""
+    """Case ``i`` of ``seed``: the second series', else a variant, else a scenario
+    (``nn_scenario_cases.py``), else the first series'."""
     case = mc.extra_case(seed, i)
     if case is not None:
         return case
     case = variant_case(seed, i)
+    if case is not None:
+        return case
+    case = sc.scenario_case(seed, i)
     if case is not None:
         return case
     return mc.make_case(seed, i)

@@ -82,3 +82,16 @@ def test_every_variant_is_drawn(torch):
     for i in range(300, 1500):
         if vc.variant_name(11, i):
             assert vc.variant_case(11, i) is not None
+
+
+def test_every_scenario_is_drawn(torch):
+    """A moderate sample draws each scenario (``nn_scenario_cases.py``: double backward,
+    modules called twice, packed sequences, attention and transformer masks), and each of
+    them builds a case."""
+    from . import nn_scenario_cases as sc
+
+    names = {sc.scenario_name(11, i) for i in range(40000)} - {None}
+    assert not set(sc.SCENARIOS) - names, sorted(set(sc.SCENARIOS) - names)
+    for i in range(300, 3000):
+        if sc.scenario_name(11, i):
+            assert sc.scenario_case(11, i) is not None

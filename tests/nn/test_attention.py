@@ -564,3 +564,26 @@ def test_mha_forward_out_projection_to_another_width(torch, rng, need_weights, b
     for k in arrays:
         np.testing.assert_allclose(t[k].grad.numpy(), tt[k].grad.numpy(), rtol=1e-4, atol=1e-5,
                                    err_msg=k)
+
+
+@pytest.mark.parametrize("q_shape,kv_shape", [((0, 2, 1, 4), (2, 2, 3, 4)),
+                                              ((3, 2, 1, 4), (2, 2, 3, 4)),
+                                              ((2, 4, 1, 4), (1, 2, 3, 4)),
+                                              ((4, 1, 4), (2, 3, 4)),
+                                              ((1, 2, 1, 4), (2, 2, 3, 4)),
+                                              ((1, 4), (3, 4)), ((2, 1, 4), (3, 4))])
+@pytest.mark.parametrize("enable_gqa", [False, True])
+def test_sdpa_batch_dims_that_do_not_broadcast_raise_as_torch(torch, q_shape, kv_shape,
+                                                              enable_gqa):
+    # batch dims of query and key/value that do not broadcast failed inside NumPy's matmul
+    # (a raw ValueError), an empty query's with enable_gqa returned a result, and enable_gqa
+    # on inputs with no heads dimension was accepted
+    def run(L):
+        try:
+            return tuple(L.nn.functional.scaled_dot_product_attention(
+                L.zeros(q_shape), L.zeros(kv_shape), L.zeros(kv_shape),
+                enable_gqa=enable_gqa).shape)
+        except Exception as e:  # noqa: BLE001 - compared by type
+            return type(e)
+    t, g = run(torch), run(gk)
+    assert g == t or isinstance(t, type) and isinstance(g, type) and issubclass(g, t), (g, t)

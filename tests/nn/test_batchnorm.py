@@ -176,3 +176,23 @@ def test_overridden_check_input_dim_is_honoured(torch, rng, shape):
         m(gk.zeros(3))
     with pytest.raises(ValueError, match=r"BatchNorm2d\(num_features=3\).*\(N, 3, H, W\)"):
         nn.BatchNorm2d(3)(gk.tensor(x))  # the layer's own check is unchanged
+
+
+@pytest.mark.parametrize("cls,shape", [("BatchNorm1d", (2, 0)), ("BatchNorm1d", (0, 5)),
+                                       ("BatchNorm1d", (2, 0, 3)), ("BatchNorm1d", (2, 5, 0)),
+                                       ("BatchNorm2d", (2, 0, 3, 3)),
+                                       ("BatchNorm2d", (2, 5, 0, 3))])
+@pytest.mark.parametrize("train", [True, False])
+def test_batchnorm_module_of_an_empty_input_of_other_channels_as_torch(torch, cls, shape, train):
+    # PyTorch's batch_norm returns an empty input before it compares its channels with the
+    # running statistics (num_batches_tracked still counts the call); gradkit's module
+    # refused the channel count first
+    res = []
+    for L in (torch, gk):
+        m = getattr(L.nn, cls)(3).double().train(train)
+        x = L.zeros(shape, dtype=L.float64, requires_grad=True)
+        y = m(x)
+        y.sum().backward()
+        res.append((tuple(y.shape), m.weight.grad.tolist(), m.running_mean.tolist(),
+                    int(m.num_batches_tracked)))
+    assert res[0] == res[1]

@@ -89,6 +89,16 @@ def test_one_hot(torch):
         F.one_hot(gk.tensor([-1]), 3)
 
 
+@pytest.mark.parametrize("dtype", ["int32", "int16", "uint8", "float32", "bool"])
+def test_one_hot_takes_int64_indices_only_as_torch(torch, dtype):
+    # PyTorch's one_hot refuses every index dtype but int64 (embedding takes int32 too);
+    # gradkit took int32 indices
+    with pytest.raises(RuntimeError, match="LongTensor"):
+        torch.nn.functional.one_hot(torch.tensor([1, 0]).to(getattr(torch, dtype)))
+    with pytest.raises(RuntimeError, match="one_hot .*LongTensor"):
+        F.one_hot(gk.tensor([1, 0]).to(getattr(gk, dtype)), 3)
+
+
 @pytest.mark.parametrize("fn", [
     lambda L, F: F.embedding(L.tensor([0, 1]), [[1.0, 2.0], [3.0, 4.0]]),
     lambda L, F: F.embedding([0, 1], L.ones(3, 2)),

@@ -260,3 +260,42 @@ def test_grid_sample_clipped_coordinate_gradient_keeps_nan_as_torch(torch, paddi
         return y, g.grad
 
     same_as_torch(torch, run)
+
+
+def _warned(fn):
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fn()
+            err = None
+        except Exception as e:  # noqa: BLE001 - compared by type below
+            err = e
+    return [(w.category.__name__, str(w.message)) for w in caught], err
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.nn.functional.grid_sample(L.zeros(1, 1, 2, 2), L.zeros(1, 1, 1, 2)),
+    lambda L: L.nn.functional.grid_sample(L.zeros(1, 1, 2, 2), L.zeros(1, 1, 1, 2),
+                                          align_corners=False),
+    lambda L: L.nn.functional.grid_sample(L.zeros(1, 1, 2, 2, 2), L.zeros(1, 1, 1, 1, 3),
+                                          mode="nearest", padding_mode="border"),
+    lambda L: L.nn.functional.grid_sample([[[[0.0]]]], L.zeros(1, 1, 1, 2)),
+    lambda L: L.nn.functional.grid_sample(L.zeros(1, 1, 2, 2), L.zeros(1, 1, 1, 2),
+                                          mode="bogus"),
+    lambda L: L.nn.functional.affine_grid(L.eye(2, 3)[None], (1, 1, 2, 2)),
+    lambda L: L.nn.functional.affine_grid(L.eye(2, 3)[None], (1, 1, 2, 2), align_corners=True),
+    lambda L: L.nn.functional.affine_grid([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]], (1, 1, 2, 2)),
+    lambda L: L.nn.functional.affine_grid(L.eye(2, 3, dtype=L.int64)[None], (1, 1, 2, 2)),
+    lambda L: L.nn.functional.upsample_bilinear([[[[1.0]]]], scale_factor=2),
+    lambda L: L.nn.functional.upsample_nearest([[[[1.0]]]], scale_factor=2),
+    lambda L: L.nn.functional.upsample([[[[1.0]]]], scale_factor=2),
+])
+def test_default_align_corners_and_deprecation_warnings_as_torch(torch, call):
+    # PyTorch warns that grid_sample/affine_grid default to align_corners=False when it is not
+    # given (gradkit gave no warning), and its deprecated upsample* warn before their input is
+    # read (gradkit refused a list first, without the warning)
+    tw, te = _warned(lambda: call(torch))
+    gw, ge = _warned(lambda: call(gk))
+    assert [(c, m.replace("gradkit", "torch")) for c, m in gw] == tw
+    assert (te is None) == (ge is None) and (te is None or isinstance(ge, type(te))), (ge, te)

@@ -750,3 +750,28 @@ def test_size_mismatch_warns_as_pytorch(torch, name, recwarn):
         assert len(msgs) == 1 and msgs[0].filename == __file__
         seen[lib] = str(msgs[0].message).replace("gradkit.Size", "torch.Size")
     assert seen[gk] == seen[torch]
+
+
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("target", [[0, 0, 0], [0, 2, 0]])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ignored_targets_take_no_gradient_even_from_a_nan_upstream_as_torch(
+        torch, fn, target, reduction, weighted):
+    # PyTorch's backward writes the rows of valid targets only, so a NaN upstream gradient (the
+    # derivative at a mean over no targets, which is NaN) leaves ignored rows 0; gradkit
+    # multiplied the upstream by a zero mask (0 * NaN), in first and second order
+    x = np.random.default_rng(5).standard_normal((3, 4))
+    w = np.array([0.5, 1.5, 2.0, 0.7])
+    res = []
+    for L in (torch, gk):
+        xt = L.tensor(x, requires_grad=True)
+        kw = {"ignore_index": 0, "reduction": reduction}
+        if weighted:
+            kw["weight"] = L.tensor(w)
+        o = getattr(L.nn.functional, fn)(xt, L.tensor(target), **kw)
+        g1, = L.autograd.grad((o * o).sum() + o.sin().sum(), xt, create_graph=True)
+        g2, = L.autograd.grad((g1 * g1).sum() + g1.sum(), xt)
+        res.append((g1.detach().numpy(), g2.numpy()))
+    for a, b in zip(res[1], res[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

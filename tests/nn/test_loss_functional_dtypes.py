@@ -151,3 +151,59 @@ def test_bce_with_logits_half_rounds_each_step_as_torch(torch, dtype, reduction,
             t(x), t(y), pos_weight=t(pw) if pos_weighted else None, reduction=reduction)
         out.append(loss.float().numpy())
     np.testing.assert_array_equal(out[1], out[0])
+
+
+@pytest.mark.parametrize("target_dtype", ["bfloat16", "float16"])
+@pytest.mark.parametrize("label_smoothing", [0.5, 0.1])
+def test_cross_entropy_smooths_a_narrow_probability_target_in_its_dtype_as_torch(
+        torch, target_dtype, label_smoothing):
+    # PyTorch mixes the probability target with the uniform distribution in the target's own
+    # dtype, then promotes; gradkit promoted first (a float64 loss off by bfloat16's rounding)
+    rng = np.random.default_rng(4)
+    x, t, w = rng.standard_normal((4, 3)), rng.random((4, 3)), rng.random(3) + 0.3
+    out = [L.nn.functional.cross_entropy(
+        L.tensor(x), L.tensor(t).to(getattr(L, target_dtype)), weight=L.tensor(w),
+        label_smoothing=label_smoothing, reduction="none").numpy() for L in (torch, gk)]
+    np.testing.assert_allclose(out[1], out[0], rtol=1e-13, atol=0)
+
+
+_NOT_DIFFERENTIABLE = {
+    "nll_loss weight": lambda L, x, w: L.nn.functional.nll_loss(x, L.tensor([1]), weight=w),
+    "cross_entropy weight": lambda L, x, w: L.nn.functional.cross_entropy(
+        x, L.tensor([1]), weight=w),
+    "cross_entropy weight, probabilities": lambda L, x, w: L.nn.functional.cross_entropy(
+        x, L.softmax(w.detach()[None], 1), weight=w),
+    "bce weight": lambda L, x, w: L.nn.functional.binary_cross_entropy(
+        L.sigmoid(x), L.full_like(x, 0.5), weight=w),
+    "bce_with_logits weight": lambda L, x, w: L.nn.functional.binary_cross_entropy_with_logits(
+        x, L.full_like(x, 0.5), weight=w),
+    "bce_with_logits pos_weight": lambda L, x, w:
+        L.nn.functional.binary_cross_entropy_with_logits(x, L.full_like(x, 0.5), pos_weight=w),
+    "bce_with_logits target": lambda L, x, w:
+        L.nn.functional.binary_cross_entropy_with_logits(x, L.sigmoid(w)[None]),
+    "soft_margin target": lambda L, x, w: L.nn.functional.soft_margin_loss(x, w[None]),
+    "multi_margin weight": lambda L, x, w: L.nn.functional.multi_margin_loss(
+        x, L.tensor([1]), weight=w),
+    "nll_loss weight, bad class": lambda L, x, w: L.nn.functional.nll_loss(
+        x, L.tensor([7]), weight=w),
+}
+
+
+@pytest.mark.parametrize("grad_mode", [True, False])
+@pytest.mark.parametrize("name", sorted(_NOT_DIFFERENTIABLE))
+def test_losses_refuse_a_weight_that_requires_grad_as_torch(torch, name, grad_mode):
+    # PyTorch's autograd refuses, while grad mode is on, a class weight, pos_weight or
+    # soft_margin_loss target that requires a gradient (no derivative for it); gradkit
+    # accepted them and differentiated
+    call = _NOT_DIFFERENTIABLE[name]
+
+    def run(L):
+        x = L.tensor([[0.3, -1.2, 0.5]], dtype=L.float64, requires_grad=True)
+        w = L.tensor([0.5, 1.5, 2.0], dtype=L.float64, requires_grad=True)
+        with L.set_grad_enabled(grad_mode):
+            try:
+                call(L, x, w)
+            except Exception as e:  # noqa: BLE001 - compared by type and text
+                return type(e), "not differentiable" in str(e)
+        return None
+    assert run(gk) == run(torch)

@@ -256,6 +256,18 @@ def test_cross_map_lrn2d_defaults_repr_and_errors(torch):
         y.sum().backward()
 
 
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_cross_map_lrn2d_of_size_zero_raises_zero_division_as_torch(torch, dtype):
+    # PyTorch divides alpha by the size (ZeroDivisionError, before the integer input's cast
+    # error); gradkit's own division failed from inside its kernel with no word of the module
+    with pytest.raises(ZeroDivisionError):
+        torch.nn.CrossMapLRN2d(0)(torch.ones(1, 3, 2, 2, dtype=getattr(torch, dtype)))
+    with pytest.raises(ZeroDivisionError, match="CrossMapLRN2d: size 0"):
+        nn.CrossMapLRN2d(0)(gk.ones(1, 3, 2, 2, dtype=getattr(gk, dtype)))
+    with pytest.raises(IndexError):  # no channels: PyTorch's select comes first
+        nn.CrossMapLRN2d(0)(gk.ones(1, 0, 2, 2))
+
+
 @pytest.mark.parametrize("fn", ["batch_norm", "batch_norm_eval", "instance_norm"])
 def test_norm_bias_of_one_channel_as_0d_gets_its_gradient_as_torch(torch, fn):
     # a 0-D bias of a one-channel input: its gradient was (1,) and backward raised NumPy's

@@ -443,3 +443,19 @@ def test_max_pooling_keeps_the_last_nan_of_a_window_as_torch(torch, name):
         res[m] = (idx.numpy(), x.grad.numpy(), np.isnan(out.detach().numpy()))
     for g, t in zip(res[gk], res[torch]):
         np.testing.assert_array_equal(g, t)
+
+
+@pytest.mark.parametrize("cls,kernel", [("LPPool2d", (1,)), ("LPPool2d", 2), ("LPPool3d", (1,)),
+                                        ("LPPool3d", 1)])
+def test_lp_pool_module_unpacks_its_kernel_before_reading_a_list_input_as_torch(
+        torch, cls, kernel):
+    # PyTorch's lp_pool2d/3d unpack the kernel first (a short tuple: ValueError), then fail on
+    # a list input with an AttributeError; gradkit's module refused the list first (TypeError)
+    def run(L):
+        try:
+            getattr(L.nn, cls)(1.0, kernel)([[[[1.0]]]])
+        except Exception as e:  # noqa: BLE001 - compared by type
+            return e
+    t, g = run(torch), run(gk)
+    assert isinstance(g, type(t)), (g, t)
+    assert "LPPool" in str(g)

@@ -482,3 +482,21 @@ def test_replaced_weights_are_used_as_torch(torch, mode, replace):
         (y, g), (ty, tg) = run(gk), run(torch)
     np.testing.assert_allclose(y, ty, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(g, tg, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_recurrent_layer_of_an_empty_batch_backpropagates_as_torch(torch, kind, bidirectional):
+    # a batch of no sequences ran forward, but its backward failed inside NumPy ("cannot
+    # reshape array of size 0", the LSTM's "integer division or modulo by zero")
+    res = []
+    for L in (torch, gk):
+        L.manual_seed(0)
+        m = getattr(L.nn, kind)(1, 3, num_layers=2, batch_first=True,
+                                bidirectional=bidirectional).double()
+        x = L.zeros(0, 2, 1, dtype=L.float64, requires_grad=True)
+        out, h = m(x)
+        (out.sum() + (h[0] if kind == "LSTM" else h).sum()).backward()
+        res.append((tuple(out.shape), tuple(x.grad.shape),
+                    [p.grad.abs().sum().item() for p in m.parameters()]))
+    assert res[0] == res[1]

@@ -136,3 +136,29 @@ def test_cells_of_an_input_and_hidden_state_of_two_dtypes_as_torch(name, dx, dh)
     with pytest.raises(RuntimeError, match="same dtype"):
         getattr(gk, name)(gk.tensor(arrays[0]), (h32, h32) if name == "lstm_cell" else h32,
                           gk.tensor(arrays[3]), gk.tensor(arrays[4]))
+
+
+@pytest.mark.parametrize("module_dtype,c_dtype", [("float32", "float64"), ("float32", "int64"),
+                                                  ("float32", "bfloat16"),
+                                                  ("float64", "float32")])
+@pytest.mark.parametrize("batched", [True, False])
+def test_lstm_cell_state_of_another_dtype_promotes_as_torch(module_dtype, c_dtype, batched):
+    # PyTorch checks the input and h against the weights, but its cell's f * c promotes a c of
+    # another dtype (float32 weights, float64 c: float64 h' and c'); gradkit refused the c
+    cell, ref = _pair("LSTMCell", True, getattr(np, module_dtype))
+    rng = np.random.default_rng(3)
+    lead = (2,) if batched else ()
+    x, h = (rng.standard_normal(lead + (n,)).astype(module_dtype) for n in (3, 5))
+    c = rng.standard_normal(lead + (5,)) * 2
+    gc = gk.tensor(c).to(getattr(gk, c_dtype))
+    tc = torch.tensor(c).to(getattr(torch, c_dtype))
+    gx, tx = gk.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    outs = cell(gx, (gk.tensor(h), gc))
+    touts = ref(tx, (torch.tensor(h), tc))
+    for o, to in zip(outs, touts):
+        assert str(o.dtype).split(".")[-1] == str(to.dtype).split(".")[-1]
+        np.testing.assert_allclose(o.detach().float().numpy(), to.detach().float().numpy(),
+                                   rtol=1e-5, atol=1e-5)
+    sum(o.sum() for o in outs).backward()
+    sum(o.sum() for o in touts).backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-5)

@@ -261,3 +261,21 @@ def test_linear_axis_of_unchanged_size_weights_each_value_one_and_zero_as_torch(
     g = gk.nn.functional.interpolate(gk.tensor(x), size=size, mode=mode,
                                      align_corners=align_corners).numpy()
     np.testing.assert_array_equal(g, t)
+
+
+@pytest.mark.parametrize("mode,shape", [("linear", (0, 2, 3)), ("bilinear", (0, 2, 3, 3)),
+                                        ("trilinear", (0, 2, 5, 1, 2))])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_linear_modes_of_an_empty_batch_give_an_empty_result_as_torch(torch, mode, shape,
+                                                                      dtype):
+    # a float32 batch of no samples reached the two-tap FMA kernel, whose reshape of the empty
+    # array raised NumPy's "cannot reshape array of size 0"
+    size = (3,) * (len(shape) - 2)
+    t = torch.nn.functional.interpolate(torch.zeros(shape, dtype=getattr(torch, dtype)),
+                                        size=size, mode=mode)
+    x = gk.zeros(shape, dtype=getattr(gk, dtype), requires_grad=True)
+    g = gk.nn.functional.interpolate(x, size=size, mode=mode)
+    assert tuple(g.shape) == tuple(t.shape) and str(g.dtype) == str(t.dtype).replace(
+        "torch", "gradkit")
+    g.sum().backward()
+    assert tuple(x.grad.shape) == shape

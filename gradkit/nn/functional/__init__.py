@@ -43,8 +43,11 @@ def _guard_tensor_arguments():
     # (gaussian_nll_loss reads the input after var's sign and subtracts the target after the
     # reduction; grid_sample checks its strings first, embedding_bag the weight's rank,
     # embedding its padding_idx, triplet_margin_with_distance_loss its margin, lp_pool2d/3d
-    # unpack their kernel): the function checks them there itself
+    # unpack their kernel, the deprecated upsample* and affine_grid warn): the function checks
+    # them there itself
     late = {("gaussian_nll_loss", "target"), ("gaussian_nll_loss", "input"),
+            ("upsample", "input"), ("upsample_bilinear", "input"),
+            ("upsample_nearest", "input"), ("affine_grid", "theta"),
             ("grid_sample", "input"), ("grid_sample", "grid"), ("embedding_bag", "input"),
             ("embedding", "input"), ("lp_pool2d", "input"), ("lp_pool3d", "input"),
             ("triplet_margin_with_distance_loss", "anchor"),

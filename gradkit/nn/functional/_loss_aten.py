@@ -91,6 +91,21 @@ def _not_implemented(kernel: str, t: Tensor):
                                f"pass a floating tensor (float32 or float64), e.g. x.float()")
 
 
+def not_differentiable(fn: str, **args) -> None:
+    """PyTorch's autograd refusal, while grad mode is on, of an argument its function has no
+    derivative for (a class weight, ``pos_weight``, soft_margin_loss's target) that requires a
+    gradient: RuntimeError, after the Python-level checks and before the kernel's."""
+    from ...autograd.grad_mode import is_grad_enabled
+
+    if not is_grad_enabled():
+        return
+    for name, v in args.items():
+        if isinstance(v, Tensor) and v.requires_grad:
+            raise RuntimeError(f"The function '{fn}' is not differentiable with respect to "
+                               f"argument '{name}'. This input cannot have requires_grad True; "
+                               f"pass {name}.detach()")
+
+
 def _broadcast(name: str, *shapes) -> tuple:
     """The broadcast shape, or PyTorch's RuntimeError naming the first mismatching sizes."""
     try:

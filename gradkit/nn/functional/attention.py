@@ -107,6 +107,18 @@ def _safe_softmax(scores):
     return F.softmax(scores, -1) * _const((~full).astype(scores.dtype), scores)
 
 
+def _batch_dims(query, key, value, inner):
+    """The broadcast of the dims before the last ``inner`` of query, key and value, or
+    PyTorch's RuntimeError where they do not broadcast."""
+    try:
+        return tuple(np.broadcast_shapes(query.shape[:-inner], key.shape[:-inner],
+                                         value.shape[:-inner]))
+    except ValueError:
+        raise RuntimeError(f"scaled_dot_product_attention: the batch dims of query "
+                           f"{_shape(query)}, key {_shape(key)} and value {_shape(value)} must "
+                           f"broadcast (each equal or 1)") from None
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
@@ -187,19 +199,19 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if not enable_gqa and value.numel():
             # an empty query or key (not value) takes PyTorch's math path: the batch dims
             # broadcast there (or raise its RuntimeError), and so does the output
-            try:
-                batch = np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
-            except ValueError:
-                raise RuntimeError(f"scaled_dot_product_attention: the batch dims of query "
-                                   f"{_shape(query)}, key {_shape(key)} and value "
-                                   f"{_shape(value)} must broadcast") from None
-            shape = tuple(batch) + shape[-2:]
+            shape = _batch_dims(query, key, value, 2) + shape[-2:]
+        elif enable_gqa:  # (the dims before the heads, which grouping repeats, broadcast)
+            _batch_dims(query, key, value, 3)
         out = F.sum(F.narrow(query, -1, 0, 0), -1, keepdim=True).expand(tuple(shape))
         return out + F.sum(F.narrow(key, -1, 0, 0)) + F.sum(F.narrow(value, -1, 0, 0))
     if attn_mask is not None and isinstance(attn_mask, Tensor) and attn_mask.ndim < 2:
         raise IndexError(f"scaled_dot_product_attention: Dimension out of range: attn_mask must "
                          f"have at least 2 dimensions (..., L, S), got shape {_shape(attn_mask)}")
-    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+    if enable_gqa and min(query.ndim, key.ndim, value.ndim) < 3:
+        raise IndexError(f"scaled_dot_product_attention: Dimension out of range: enable_gqa "
+                         f"reads the heads (dimension -3) of query {_shape(query)}, key "
+                         f"{_shape(key)} and value {_shape(value)}; pass (..., heads, L, E)")
+    if enable_gqa and key.shape[-3] != query.shape[-3]:
         hq, hk = query.shape[-3], key.shape[-3]
         if hq % hk:
             raise RuntimeError(f"scaled_dot_product_attention: with enable_gqa the query heads "
@@ -207,6 +219,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         idx = _const(np.repeat(np.arange(hk), hq // hk))
         key = F.index_select(key, key.ndim - 3, idx)
         value = F.index_select(value, value.ndim - 3, idx)
+    _batch_dims(query, key, value, 2)
     scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
     dtype = np.result_type(query.dtype, key.dtype)
     if is_causal:

@@ -145,6 +145,10 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         tensor: non-negative integer class indices.
         num_classes: the number of classes; ``-1`` infers ``max + 1``.
     """
+    if isinstance(tensor, Tensor) and tensor._data.dtype != np.int64:
+        # (PyTorch's one_hot takes no int32 indices, unlike embedding)
+        raise RuntimeError(f"one_hot is only applicable to index tensor of type LongTensor; "
+                           f"got {tensor.dtype} (convert with .long())")
     idx = _index_of(tensor, "one_hot")
     if idx.size and idx.min() < 0:
         raise RuntimeError("one_hot: Class values must be non-negative.")

@@ -261,6 +261,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         return _cross_entropy_probs(x, tgt, weight, reduction, label_smoothing)
     # any other target is read as class indices (a floating one fails their checks)
     x2, t, out_shape = _class_problem(x, tgt, "cross_entropy")
+    _AT.not_differentiable("nll_loss_forward", weight=weight)
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "cross_entropy", bounds=False)
     w = _weight_array(weight, c, x2._data.dtype, "cross_entropy", x2)
@@ -319,10 +320,10 @@ def _cross_entropy_probs(x, tgt, weight, reduction, smoothing):
     logp = log_softmax(x, dim)
     if logp.dtype != rd:
         logp = logp.to(rd)
+    if smoothing:  # (in the target's own dtype, as PyTorch: then promoted with the input)
+        tgt = tgt * (1 - smoothing) + smoothing / c
     if tgt.dtype != rd:
         tgt = tgt.to(rd)
-    if smoothing:
-        tgt = tgt * (1 - smoothing) + smoothing / c
     prod = logp * tgt
     if weight is not None:
         w = _weight_array(weight, c, x._data.dtype, "cross_entropy", x)
@@ -356,6 +357,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
     x2, t, out_shape = _class_problem(_t(input), target, "nll_loss")  # (shapes, then dtype)
+    _AT.not_differentiable("nll_loss_forward", weight=weight)
     _floating_input(x2, "nll_loss_out_frame")
     c = x2.shape[1]
     t = _check_classes(t, c, ignore_index, "nll_loss", bounds=False)
@@ -524,6 +526,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     x = _t(input)
     y = target if isinstance(target, Tensor) else _arg(target, x, "target").to(x.dtype)
     _same_shape(x, y, "binary_cross_entropy")
+    _AT.not_differentiable("binary_cross_entropy", weight=weight)
     if y.dtype != x.dtype or x.dtype.kind != "f":  # (one non-floating dtype: no such kernel)
         raise (RuntimeError if y.dtype != x.dtype else NotImplementedError)(
             f"binary_cross_entropy: expected input and target of one floating dtype, got "
@@ -559,6 +562,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     x = _t(input)
     y = _arg(target, x, "target")
     _same_shape(x, y, "binary_cross_entropy_with_logits")
+    _AT.not_differentiable("binary_cross_entropy_with_logits", weight=weight,
+                           pos_weight=pos_weight)
     return _AT.binary_cross_entropy_with_logits(
         x, y, _arg(weight, x, "weight"),
         _arg(pos_weight, x, "pos_weight"), reduction)
@@ -641,6 +646,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     _check_reduction(reduction, "soft_margin_loss")
     x = _t(input)
     t = target if isinstance(target, Tensor) else _arg(target, x, "target")
+    _AT.not_differentiable("soft_margin_loss", target=t)
     if x.dtype.kind != "f":
         raise RuntimeError(f"soft_margin_loss: expected a floating input, got {x.dtype} (its "
                            f"result takes the input's dtype); convert it, e.g. input.float()")
@@ -823,6 +829,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if x._data.dtype not in (np.float32, np.float64):  # PyTorch's CPU kernel: these two only
         raise NotImplementedError(f'"multi_margin_loss_cpu_kernel" not implemented for '
                                   f"{x.dtype}: pass float32 or float64 scores")
+    _AT.not_differentiable("multi_margin_loss", weight=weight)
     if x.ndim not in (1, 2) or x.shape[-1] == 0:
         raise RuntimeError(f"multi_margin_loss: Expected non-empty vector or matrix with "
                            f"optional 0-dim batch size, but got: {list(x.shape)} (expected "

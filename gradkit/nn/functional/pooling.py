@@ -470,7 +470,7 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, who):
     from ...functions import relu, sign
 
     lp_kernel_check(kernel_size, n, who)  # (PyTorch unpacks the kernel before any tensor work)
-    x = _tensor_attr_arg(input, who[:-2])
+    x = _tensor_attr_arg(input, who.removesuffix("()"))
     k = _tuple(kernel_size, n, "kernel_size", who)
     stride = kernel_size if stride is None else stride
     if n == 3:

@@ -87,7 +87,9 @@ def _check_cell(name, x, states, w_ih):
 def fused_lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
     """One LSTM step as one node (:mod:`gradkit.ops.recurrent_cell`); ``x`` (B, I), ``h`` and
     ``c`` (B, H) Tensors. Returns ``(h', c')``."""
-    _check_cell("LSTMCell", x, [(h, "h"), (c, "c")], w_ih)
+    _check_cell("LSTMCell", x, [(h, "h")], w_ih)
+    if c.dtype != w_ih.dtype:  # PyTorch's f * c promotes: the gates in the weights' dtype,
+        return lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh)  # c' and h' in the wider one
     return apply_multi(RC.LSTM_CELL, (x, h, c, w_ih, w_hh, b_ih, b_hh))
 
 

@@ -22,7 +22,7 @@ from ..._tensor import Tensor, apply1, as_tensor_arg, wrap
 from ..._tensor.tensor import _shape_arg
 from ..._warnings import warn
 from ...autograd.graph import present
-from ...functions._args import _check_fill_value
+from ...functions._args import _check_fill_value, _tensor_attr_arg
 from ...ops import resample as RS
 from . import _grid_kernel as _GK
 from . import _node_names as _NN
@@ -463,6 +463,11 @@ def _fold(input, output_size, kernel_size, dilation, padding, stride, who):
 
 
 # ----------------------------------------------------------------------------- affine_grid
+_DEFAULT_ALIGN = ("Default grid_sample and affine_grid behavior has changed to "
+                  "align_corners=False since 1.3.0. Please specify align_corners=True if the old "
+                  "behavior is desired. See the documentation of grid_sample for details.")
+
+
 def _base_coords(n, align_corners, dtype):
     if n <= 1:
         return np.zeros(max(n, 1), dtype=dtype)
@@ -524,7 +529,9 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
         ``(N, H, W, 2)`` ``(x, y)`` coordinates (``(N, D, H, W, 3)``, ``(x, y, z)``).
     """
     who = "affine_grid()"
-    t = _tensor(theta, "theta")
+    if align_corners is None:  # (PyTorch warns first, before any check)
+        warn(_DEFAULT_ALIGN)
+    t = _tensor_attr_arg(theta, "affine_grid", "theta")
     if not t.is_floating_point():  # (bfloat16 is one; PyTorch's error is a ValueError)
         raise ValueError(f"{who}: expected theta to have a floating point dtype, got {t.dtype}")
     size = tuple(int(v) for v in size)
@@ -709,6 +716,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"{who}: expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: {padding_mode!r}")
+    if align_corners is None:  # (after the mode checks, before the kernel's, as PyTorch)
+        warn(_DEFAULT_ALIGN)
     for i, (name, v) in enumerate((("input", x), ("grid", g))):  # (then PyTorch's binding)
         if isinstance(v, (list, tuple, int, float)):
             raise TypeError(f"grid_sampler(): argument '{name}' (position {i + 1}) must be "

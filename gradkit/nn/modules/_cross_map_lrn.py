@@ -48,6 +48,9 @@ class CrossMapLRN2d(Function):
         if input.shape[1] == 0:  # (PyTorch's kernel selects channel 0 first)
             raise IndexError(f"CrossMapLRN2d: select(): index 0 out of range for an input of no "
                              f"channels, shape {tuple(input.shape)}")
+        if size == 0:  # (PyTorch's alpha / size, before the mul_ below)
+            raise ZeroDivisionError("CrossMapLRN2d: size 0 divides alpha by zero; the window "
+                                    "size must be at least 1")
         if not input.is_floating_point():  # (its in-place mul_ by alpha / size)
             raise RuntimeError(f"CrossMapLRN2d: result type Float can't be cast to the desired "
                                f"output type {input.dtype} (the input); convert it, e.g. "

@@ -110,10 +110,11 @@ class _BatchNorm(Module):
     def _check_input(self, x: Tensor) -> None:
         c = self.num_features
         self._check_input_dim(x)
-        if x.ndim >= 2 and x.shape[1] != c and (self.running_mean is not None
-                                                or self.weight is not None):
+        if x.ndim >= 2 and x.shape[1] != c and x.numel() and (self.running_mean is not None
+                                                              or self.weight is not None):
             # PyTorch's batch_norm: "running_mean should contain 3 elements not 2" (without
-            # running statistics or affine parameters any channel count is normalised)
+            # running statistics or affine parameters any channel count is normalised; an
+            # empty input returns before the check)
             raise RuntimeError(f"{type(self).__name__}(num_features={c}) expects input of shape "
                                f"{self._expect.format(c=c)}, got {tuple(x.shape)}: its running "
                                f"statistics and parameters hold {c} channels, not "

@@ -138,8 +138,9 @@ _NOT_TENSORS = (list, tuple, int, float, bool)
 # the state_dict key of get_extra_state()'s entry (PyTorch's module constant, which libraries
 # compare keys with)
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
-# gradkit's modules whose forward takes any input (containers pass it on; Identity returns it)
-_ANY_INPUT = {"Identity"}
+# gradkit's modules whose forward takes any input (containers pass it on; Identity returns it),
+# and those whose functional checks the input itself, after the kernel PyTorch unpacks first
+_ANY_INPUT = {"Identity", "LPPool2d", "LPPool3d"}
 
 
 def _refuse_sequence_input(module, x) -> None:
