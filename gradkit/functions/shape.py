@@ -287,6 +287,8 @@ def expand_as(input, other):
 
 @declare(function=False)
 def repeat(input, *sizes):
+    if not sizes:
+        _missing_arg("repeat", "repeats", "give the counts per dimension, e.g. x.repeat(2, 1)")
     x = _t(input)
     reps = _shape_arg(sizes, "repeat")
     if len(reps) < x.ndim:

@@ -207,6 +207,14 @@ RAISES = {
     "diagonal_scatter_0d_dim": lambda m: T(m, 0.5).diagonal_scatter(x(m)[:3, :2], 1, 0, -5),
     "repeat_interleave_0d_dim": lambda m: m.repeat_interleave(T(m, 1.0), T(m, [1, 0, 2], "int64"),
                                                               dim=-1),
+    # a required argument left out, a call with no operand, sizes past memory (the argument
+    # fuzzer's findings: gradkit ran on, hung or let NumPy's ValueError out)
+    "repeat_no_repeats": lambda m: x(m).repeat(),
+    "resize_no_size": lambda m: x(m).resize_(),
+    "einsum_no_operand": lambda m: m.einsum("ij->ji"),
+    "einsum_array_equation": lambda m: m.einsum(np.ones(2), x(m)),
+    "histc_huge_bins": lambda m: x(m).histc(bins=2 ** 62),
+    "tensor_split_huge_sections": lambda m: x(m).tensor_split(2 ** 62),
 }
 
 
