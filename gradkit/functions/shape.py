@@ -439,11 +439,11 @@ def flip(input, *args, dims=None):
     if isinstance(dims, int):
         dims = (dims,)
     axes = tuple(_dim_in(d, x.ndim, "flip") for d in dims)
-    if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor: nothing to reverse, as PyTorch)
-        return present(x.clone(), "FlipBackward0", (x,))
-    if len(set(axes)) != len(axes):
+    if len(set(axes)) != len(axes):  # (a 0-d tensor's 0 and -1 are one dim, as PyTorch's)
         raise RuntimeError(f"flip(): dim {_repeated(axes)} appears multiple times in the list of "
                            f"dims {tuple(dims)}; give each dim once")
+    if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor: nothing to reverse, as PyTorch)
+        return present(x.clone(), "FlipBackward0", (x,))
     return apply1(S.FLIP, x, (axes,))
 
 

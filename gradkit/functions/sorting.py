@@ -543,6 +543,13 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
             raise IndexError(f"unique(): dim={dim} given for a 0-d tensor, which has no "
                              f"dimensions; use dim=None")
         d = _dim_in(dim, x.ndim, "unique")
+        zeros = [k for k, n in enumerate(a.shape) if n == 0]
+        if len(zeros) > 1 or zeros and zeros[0] != d:  # (PyTorch's checks of empty inputs)
+            raise RuntimeError(
+                f"unique(): Number of zero sized dimensions is more than one, so unique cannot "
+                f"be applied (shape {tuple(a.shape)})" if len(zeros) > 1 else
+                f"unique(): There are 0 sized dimensions, and they aren't selected, so unique "
+                f"cannot be applied (shape {tuple(a.shape)}, dim={dim}); select the empty dim")
         if a.shape[d] == 0:
             vals, inv, counts = a, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         elif a.dtype.kind == "f" and np.isnan(a).any():

@@ -215,6 +215,14 @@ RAISES = {
     "einsum_array_equation": lambda m: m.einsum(np.ones(2), x(m)),
     "histc_huge_bins": lambda m: x(m).histc(bins=2 ** 62),
     "tensor_split_huge_sections": lambda m: x(m).tensor_split(2 ** 62),
+    # the op fuzzer's: a 0-d tensor's dims 0 and -1 are one dim; the dim before the dtype;
+    # unique over a dim beside an empty one; masked_scatter's uint8 mask
+    "flip_0d_dim_twice": lambda m: m.flip(T(m, 1.0), (0, -1)),
+    "cumprod_bool_inplace_dim_out_of_range": lambda m: x(m, "bool").cumprod_(2),
+    "unique_dim_beside_empty_dim": lambda m: m.unique(m.ones(0, 2), dim=1, return_counts=True),
+    "unique_two_empty_dims": lambda m: m.unique(m.ones(0, 0), dim=0),
+    "masked_scatter_uint8_mask": lambda m: x(m).masked_scatter(x(m) > 0, x(m)).masked_scatter(
+        (x(m) > 0).to(m.uint8), x(m)),
 }
 
 
@@ -331,3 +339,26 @@ def test_gradients_as_torch_at_special_values(torch, name, fn):
     tg = np.zeros(SPECIAL.shape) if tg is None else tg.numpy()
     gg = np.zeros(SPECIAL.shape) if gg is None else gg.numpy()
     np.testing.assert_allclose(gg, tg, rtol=1e-12, atol=0, equal_nan=True)
+
+
+def test_masked_scatter_uint8_mask_warns_as_torch():
+    torch = pytest.importorskip("torch")
+    for m in (gk, torch):
+        with pytest.warns(UserWarning, match="masked_scatter_ received a mask with dtype "
+                                             "torch.uint8, this behavior is now deprecated"):
+            with pytest.raises(RuntimeError):
+                x(m).masked_scatter((x(m) > 0).to(m.uint8), x(m))
+
+
+def test_scans_through_inf_give_nan_without_numpy_warning():
+    # PyTorch's cumsum/cumprod (and cumulative_trapezoid) give NaN at inf - inf or inf * 0
+    # silently; NumPy's accumulate warned at the user
+    torch = pytest.importorskip("torch")
+    data = [np.inf, -np.inf, 0.0, 1.0]
+    calls = (lambda m: m.cumsum(T(m, data), 0), lambda m: m.cumprod(T(m, data), 0),
+             lambda m: m.cumulative_trapezoid(T(m, [1.0, 2.0, 3.0]), dx=np.inf))
+    for call in calls:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = call(gk)
+        np.testing.assert_array_equal(got.numpy(), call(torch).numpy())
