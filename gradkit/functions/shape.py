@@ -526,6 +526,8 @@ def roll(input, shifts, dims=None):
         raise RuntimeError(f"roll(): shifts and dims must have the same length, got "
                          f"shifts={shifts!r} and dims={dims!r}")
     out = x
+    if x.numel() == 0:  # (PyTorch returns an empty input's copy before looking at the dims)
+        return x.clone()
     if x.ndim == 0:  # a 0-d tensor has no dim to roll along (PyTorch's IndexError)
         raise IndexError(f"roll(): Dimension specified as {dims_t[0]} but tensor has no "
                          f"dimensions; give dims=None to roll a 0-d tensor")

@@ -362,3 +362,13 @@ def test_scans_through_inf_give_nan_without_numpy_warning():
             warnings.simplefilter("error")
             got = call(gk)
         np.testing.assert_array_equal(got.numpy(), call(torch).numpy())
+
+
+def test_roll_of_empty_tensor_ignores_dims_as_torch():
+    # PyTorch returns an empty input's copy before it checks the dims
+    torch = pytest.importorskip("torch")
+    for m in (gk, torch):
+        r = m.roll(m.ones(3, 0, dtype=m.uint8), (1, -2), (3, 1))
+        assert tuple(r.shape) == (3, 0) and r.dtype == m.uint8
+    with pytest.raises(IndexError):
+        gk.roll(gk.ones(3, 2), (1, -2), (3, 1))
