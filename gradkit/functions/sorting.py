@@ -598,6 +598,8 @@ def _out_index_dtype(out, args):
     """searchsorted's/bucketize's ``out`` dtype, checked before the op (and its warnings), as
     PyTorch: int32 with ``out_int32``, else int64."""
     flag = bool(args.get("out_int32"))
+    if "sorted_sequence" in args:  # (the parser refuses a non-Tensor sequence first)
+        _t(args["sorted_sequence"], "sorted_sequence")
     if isinstance(out, Tensor) and out._data.dtype != (np.int32 if flag else np.int64):
         raise RuntimeError(f"torch.searchsorted(): output tensor's dtype is wrong, it can only be "
                            f"Int(int32) or Long(int64) depending on whether out_int32 flag is "

@@ -217,6 +217,8 @@ RAISES = {
     "tensor_split_huge_sections": lambda m: x(m).tensor_split(2 ** 62),
     # the op fuzzer's: a 0-d tensor's dims 0 and -1 are one dim; the dim before the dtype;
     # unique over a dim beside an empty one; masked_scatter's uint8 mask
+    "searchsorted_list_sequence_out": lambda m: m.searchsorted([[0.0, 1.0]], x(m),
+                                                               out=out(m, "float64")),
     "flip_0d_dim_twice": lambda m: m.flip(T(m, 1.0), (0, -1)),
     "cumprod_bool_inplace_dim_out_of_range": lambda m: x(m, "bool").cumprod_(2),
     "unique_dim_beside_empty_dim": lambda m: m.unique(m.ones(0, 2), dim=1, return_counts=True),
