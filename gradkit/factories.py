@@ -65,6 +65,11 @@ def _to_array(data, dtype=None, device=None, copy=True):
         nested = _unwrap_nested(data)
         try:
             arr = np.array(nested, dtype=dt)
+        except OverflowError:  # an int beyond int64 for an integer dtype: PyTorch's ValueError
+            raise ValueError(f"tensor(): Overflow when unpacking an int of the data into "
+                             f"{np.dtype(dt)} (its range is [{np.iinfo(dt).min}, "
+                             f"{np.iinfo(dt).max}]); pass dtype=gradkit.float64 or "
+                             f"floats") from None
         except ValueError:
             if dtype is not None:  # (a str or object among the data: the inference's error)
                 _infer_dtype(data)

@@ -51,6 +51,7 @@ from ._linalg.checks import (
 from ._linalg.deprecated import deprecated as _deprecated
 from ._linalg.empty import TOP_EMPTY_DTYPES as _TOP_EMPTY
 from ._linalg.empty import with_empty as _with_empty
+from ._linalg.out import top_out as _top_out
 from ._tensor import Tensor, apply, apply1, wrap
 from ._tensor.tensor import _int_value
 from .amp._state import CPU as _AUTOCAST
@@ -864,7 +865,7 @@ for _name, _fn in (("det", det), ("inverse", inv), ("slogdet", _top_slogdet),
                    ("cholesky_inverse", _top_cholesky_inverse)):
     if _name in _TOP_EMPTY:  # (empty inputs in more dtypes: gradkit/_linalg/empty.py)
         _fn = _with_empty(_fn, _TOP_EMPTY[_name])
-    declare(_fn, name=_name)
+    declare(_fn, name=_name, out=_top_out(_name))
 del _name, _fn
 
 # LU, eig, Householder and the tensor forms live in gradkit/_linalg/ (one file per family);
@@ -898,12 +899,12 @@ from ._linalg.lu import (  # noqa: E402
 )
 
 declare(_top_lu, name="lu")
-declare(_top_lu_solve, name="lu_solve")
-declare(lu_unpack, method=False)
-declare(triangular_solve)
-declare(geqrf, differentiable=False)
-declare(orgqr)
-declare(ormqr)
+declare(_top_lu_solve, name="lu_solve", out=_top_out("lu_solve"))
+declare(lu_unpack, method=False, out=_top_out("lu_unpack"))
+declare(triangular_solve, out=_top_out("triangular_solve"))
+declare(geqrf, differentiable=False, out=_top_out("geqrf"))
+declare(orgqr, out=_top_out("orgqr"))
+declare(ormqr, out=_top_out("ormqr"))
 
 
 # the legacy norms (top-level functions only) and the removed methods (lstsq, solve, eig,

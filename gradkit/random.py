@@ -515,6 +515,9 @@ def int_range(op: str, dtype, low, high=None, *, open_high: bool = True):
                              f"-2**63 and 2**63 - 1")
     floating = name in _DIGITS
     if not floating and name != "bool" and not name.startswith(("int", "uint")):
+        if low == -_I64 and high is None:  # (PyTorch's full-range kernel refuses it first)
+            raise NotImplementedError(f'"random_full_64_bits_range_kernel_cpu" not implemented '
+                                      f"for {name}; {op}: draw a real dtype and convert")
         raise RuntimeError(f"{op} handles only integral, floating-point and boolean types, "
                            f"got {name}; draw a real dtype and convert")
     digits = _DIGITS.get(name)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import functools
 import inspect
 
-__all__ = ["COMPOSITE", "OUT_RULES", "RULE_OF_CALL", "install", "with_out"]
+__all__ = ["COMPOSITE", "OUT_RULES", "RULE_OF_CALL", "TOP_OUT_RULES", "install", "top_out",
+           "with_out"]
 
 # the rule of each function's out dtype (write_out's ``rule``)
 OUT_RULES = {
@@ -82,6 +83,30 @@ def _with_out_parameter(fn):
     at = len(params) - (params[-1].kind is inspect.Parameter.VAR_KEYWORD if params else 0)
     params.insert(at, inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
     return sig.replace(parameters=params)
+
+
+# the out= rules of the legacy top-level functions (``torch.cholesky(A, out=L)``), measured
+# against PyTorch 2.13: (dtype rule, how many tensors the result is); "cast": PyTorch's
+# ``canCast`` (float32 takes a float64 result, int64 does not)
+TOP_OUT_RULES = {
+    "cholesky": ("cast", 1), "cholesky_inverse": ("cast", 1), "cholesky_solve": ("cast", 1),
+    "geqrf": ("cast", 2), "orgqr": ("cast", 1), "ormqr": ("same", 1),
+    "cross": ("same", 1), "inverse": ("same", 1), "lu_solve": ("same", 1),
+    "qr": ("same", 2), "triangular_solve": ("same", 2), "lu_unpack": ("same", 3),
+    "svd": ("same", 3), "matrix_power": (None, 1),
+}
+
+
+def top_out(name):
+    """The ``declare(out=...)`` of the legacy top-level function ``name`` (False: none)."""
+    from ..functions._registry import out_rule_of_call, out_tuple
+
+    if name not in TOP_OUT_RULES:
+        return False
+    rule, n = TOP_OUT_RULES[name]
+    if rule is None:  # matrix_power: the rule of its n, as linalg.matrix_power's
+        rule = out_rule_of_call(lambda a: _matrix_power_rule((None, a.get("n", 0)), {}))
+    return rule if n == 1 else (rule, out_tuple(n))
 
 
 def install(namespace: dict) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._backend import namespace_of, numpy_ns
 from .._complex import CArray, refuse_op
+from .._int_range import check_int_scalar
 from .._meta import MetaArray
 from .._meta_views import set_view_geometry
 from .._options import allocation_error
@@ -449,7 +450,7 @@ def scalar_array(cache, dtype, s):
     """``s`` as a read-only 0-d array of ``dtype`` (cached in ``cache``, the dict of
     ``SCALAR_ARRAYS`` for that dtype), or ``s`` itself where that is not the same operand."""
     if not s or s != s or (type(s) is int and not -2 ** 53 < s < 2 ** 53):
-        return s
+        return check_int_scalar(s)  # (beyond int64/uint64: PyTorch's OverflowError)
     with np.errstate(all="ignore"):  # an overflow (inf) goes the Python number's way
         z = np.array(s, dtype)
     if not np.isfinite(z):
@@ -478,7 +479,10 @@ def apply_scalar(op, a, s):
                 if da.dtype == _F16:  # float16 * / number: in float32, as PyTorch
                     # (see HALF_SCALAR)
                     op = E.HALF_SCALAR.get(op, op)
+            if type(s) is int:
+                check_int_scalar(s)
             return scalar_result(op, a, s, da, op.forward(numpy_ns, da, s))
+        check_int_scalar(s)
         if type(da) is CArray:
             op = _cop(op)
         return scalar_result(op, a, s, da, op.forward(namespace_of(da), da, s))

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype
 from .._complex import CArray as _CArray
+from .._int_range import INT_END, INT_START, check_int_scalar
 from .._meta import MetaArray as _MetaArray
 from .._meta import geometry as _meta_geometry
 from .._storage import storage_root as _storage_root
@@ -120,14 +121,14 @@ def _is_device_array(x):
 def _scalar_or_tensor(x):
     """Python numbers pass through (weak scalars, as in PyTorch); anything else becomes a Tensor."""
     t = type(x)
-    if t is float or t is int or t is bool:
+    if t is float or t is bool or (t is int and INT_START <= x < INT_END):
         return x
     if isinstance(x, Tensor):
         return x
     if isinstance(x, np.generic):
         return x.item()
     if isinstance(x, numbers.Number):
-        return x
+        return check_int_scalar(x)  # (an int out of PyTorch's range: its OverflowError)
     if t is list or t is tuple:
         # as PyTorch: `x + [1, 2]` and `torch.add(x, [1, 2])` raise TypeError
         raise TypeError(f"the operand must be a Tensor or a number, not {t.__name__}; make a "

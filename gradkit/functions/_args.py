@@ -10,6 +10,7 @@ import numpy as np
 from .. import _dtype
 from .._backend import namespace_of
 from .._complex import is_host as _host
+from .._int_range import check_int_scalar
 from .._tensor.record import apply1, apply2, apply_scalar, check_broadcast
 from .._tensor.tensor import (
     Tensor,
@@ -27,7 +28,7 @@ from ..ops.elementwise import POW as _POW
 
 __all__ = [
     "NO_DIM", "NO_KEEPDIM", "NotATensorError", "_binary", "_check_bounds", "_check_fill_value",
-    "_check_number", "_check_sub", "_number_bounds",
+    "_check_number", "_check_sub", "_complex_bounds", "_number_bounds",
     "_const_like", "_dim_in", "_dim_keepdim", "_dims_tuple", "_div_operands",
     "_float_operand", "_half_number", "_in_opmath", "_int_arg", "_is_half", "_norm_axis",
     "_on_device_of", "_operands", "_promoted3", "_required_bound",
@@ -112,11 +113,14 @@ def _not_implemented(fn, x, what=""):
                               (f"; {what}" if what else ""))
 
 
-def _check_fill_value(value, dt, fn):
+def _check_fill_value(value, dt, fn, scalar=True):
     """A Python number written into a tensor of dtype ``dt`` (masked_fill, index_fill) must be
     representable, as PyTorch's checked conversion: integers in range (unsigned types also take
     an int down to ``-max``, which wraps), finite for integers; a float16 value within its
-    range; a complex number only into a complex tensor."""
+    range; a complex number only into a complex tensor. ``scalar``: the parameter is PyTorch's
+    ``Scalar`` (an int beyond int64/uint64 raises OverflowError), not a ``float`` (F.pad's)."""
+    if value.__class__ is int and not -2 ** 63 <= value < 2 ** 64:
+        value = check_int_scalar(value, fn, "value") if scalar else float(value)
     if isinstance(value, (complex, np.complexfloating)):
         if np.dtype(dt).kind != "c":
             raise RuntimeError(f"{fn}(): value cannot be converted to type {np.dtype(dt)} "
@@ -133,9 +137,10 @@ def _check_fill_value(value, dt, fn):
         # (an int wraps into an unsigned type down to -max; a float must lie in the range)
         lo = -int(info.max) if dt.kind == "u" and not isinstance(value, (float, np.floating)) \
             else int(info.min)
-        ok = np.isfinite(value) and lo <= value <= int(info.max)
+        ok = (isinstance(value, int) or np.isfinite(value)) and lo <= value <= int(info.max)
     elif dt.kind == "f":
-        ok = not np.isfinite(value) or _builtins.abs(value) <= float(np.finfo(dt).max)
+        v = float(value) if isinstance(value, int) else value
+        ok = not np.isfinite(v) or _builtins.abs(v) <= float(np.finfo(dt).max)
     else:
         ok = True
     if not ok:
@@ -143,19 +148,44 @@ def _check_fill_value(value, dt, fn):
                            f"(got {value!r}); pass a value in the tensor's range")
 
 
-def _check_bounds(min, max, fn="clamp"):
-    """clamp's bounds: numbers or Tensors (PyTorch's TypeError for a list, a type, ...)."""
+def _check_bounds(min, max, fn="clamp", x=None):
+    """clamp's bounds: numbers or Tensors (PyTorch's TypeError for a list, a type, ...); with
+    the input ``x``, the bounds returned (a complex number's real part, where PyTorch takes
+    it)."""
     for name, b in (("min", min), ("max", max)):
-        if b is not None and not isinstance(b, (Tensor, int, float, np.number)):
+        if b is not None and not isinstance(b, (Tensor, int, float, complex, np.number)):
             raise TypeError(f"{fn}(): argument '{name}' must be a Number or a Tensor, not "
                             f"{type(b).__name__}")
+        check_int_scalar(b, fn, name)
+    if x is not None and (min.__class__ is complex or max.__class__ is complex):
+        return _complex_bounds(x, min, max, fn)
+    return min, max
 
 
 def _required_bound(fn, name, b):
     """clamp_min/clamp_max's bound: clamp takes a None bound, these do not (PyTorch's
-    TypeError)."""
+    TypeError); a complex number: PyTorch's NotImplementedError, whatever the input."""
     if b is None:
         raise TypeError(f"{fn}(): argument '{name}' must be a Number or a Tensor, not NoneType")
+    if b.__class__ is complex:
+        raise NotImplementedError(f"{fn}(): clamp is not supported for complex types (got "
+                                  f"{name}={b!r}); pass a real bound")
+
+
+def _complex_bounds(x, min, max, fn="clamp"):
+    """clamp's complex number bounds as PyTorch takes them: NotImplementedError for a
+    non-floating tensor, RuntimeError for an imaginary part; a real one's real part."""
+    if fn == "clamp_" and not x.dtype.is_floating_point and not x.dtype.is_complex:
+        raise RuntimeError(f"clamp_(): result type ComplexFloat can't be cast to the desired "
+                           f"output type {x.dtype} (a complex bound); pass real bounds")
+    if not x.dtype.is_floating_point:
+        raise NotImplementedError(f"{fn}(): clamp is not supported for complex types (got a "
+                                  f"complex bound for a {x.dtype} tensor); pass real bounds")
+    for b in (min, max):
+        if isinstance(b, complex) and b.imag:
+            raise RuntimeError(f"{fn}(): value cannot be converted to type double without "
+                               f"overflow (got the complex bound {b!r}); pass real bounds")
+    return tuple(b.real if isinstance(b, complex) else b for b in (min, max))
 
 
 def _number_bounds(x, min, max, fn="clamp"):
@@ -183,6 +213,8 @@ def _check_sub(a, b):
     argument parser's refusal of a list or tuple (TypeError)."""
     if isinstance(b, (list, tuple)) or isinstance(a, (list, tuple)):
         _scalar_or_tensor(b if isinstance(b, (list, tuple)) else a)  # (raises TypeError)
+    check_int_scalar(a, "sub")
+    check_int_scalar(b, "sub")
     ab = a.dtype.kind == "b" if isinstance(a, Tensor) else isinstance(a, (bool, np.bool_))
     bb = b.dtype.kind == "b" if isinstance(b, Tensor) else isinstance(b, (bool, np.bool_))
     if ab and bb and isinstance(a, Tensor) and isinstance(b, Tensor):
@@ -691,12 +723,14 @@ def _operands(input, other, name):
                 a, b = _same_device(a, b, name)
             rt = _dtype.result_type(a.dtype, a.ndim, b.dtype, b.ndim)
         else:
-            _check_number(b, name, "other")
+            if b.__class__ is not complex:  # (a complex number: a complex result, refused by
+                _check_number(b, name, "other")  # the ops that have no complex kernel)
             rt = _dtype.scalar_result_dtype(a.dtype, b)
             b = wrap(_const_like(a, np.asarray(_wrap_int_scalar(b, rt), dtype=rt)))
     else:
         b, a = other, _scalar_or_tensor(input)
-        _check_number(a, name, "input")
+        if a.__class__ is not complex:
+            _check_number(a, name, "input")
         rt = _dtype.scalar_result_dtype(b.dtype, a)
         a = wrap(_const_like(b, np.asarray(_wrap_int_scalar(a, rt), dtype=rt)))
     a = a.to(rt) if a.dtype != rt else a
@@ -709,6 +743,7 @@ def _check_number(x, name, arg):
     if not isinstance(x, (bool, int, float, np.number, np.bool_)):
         raise TypeError(f"{name}(): argument '{arg}' must be a Tensor or a number, got "
                         f"{type(x).__name__}")
+    check_int_scalar(x, name, arg)
 
 
 def _tensor_operands(fn, *named):
@@ -726,13 +761,31 @@ def _promoted3(input, tensor1, tensor2, value, name):
         _tensor_operands(name, (2, "tensor1", tensor1), (3, "tensor2", tensor2))
     ts = [_t(input), _t(tensor1, "tensor1"), _t(tensor2, "tensor2")]
     rt = _result_type_of(ts)
+    if isinstance(value, (complex, np.complexfloating)) and rt.kind not in "cb" and value.imag:
+        raise RuntimeError(f"{name}(): value cannot be converted to type {rt} without overflow "
+                           f"(got the complex value={value!r} for real tensors); pass a real "
+                           f"value, or make the tensors complex, e.g. x.to(torch.cfloat)")
     return [t if t.dtype == rt else t.to(rt) for t in ts]
 
 
 # ------------------------------------------------------------------ add/sub/addcdiv helpers
 def _bool_alpha(input, other, alpha, name):
     """PyTorch's RuntimeError for a bool ``alpha`` of add/sub/rsub whose result is not bool
-    (``alpha=True`` equals 1 to Python, so it would pass every ``alpha == 1`` shortcut)."""
+    (``alpha=True`` equals 1 to Python, so it would pass every ``alpha == 1`` shortcut); and
+    its RuntimeError for a complex ``alpha`` where neither operand is complex."""
+    if isinstance(alpha, (complex, np.complexfloating)):
+        kinds = [v.dtype.kind if isinstance(v, Tensor) else
+                 "c" if isinstance(v, (complex, np.complexfloating)) else
+                 "f" if isinstance(v, (float, np.floating)) else "i" for v in (input, other)]
+        if "c" in kinds:
+            return
+        if "f" in kinds:
+            raise RuntimeError(f"{name}(): for non-complex input tensors, argument alpha must "
+                               f"not be a complex number (got alpha={alpha!r}); pass a real "
+                               f"alpha, or make the tensors complex, e.g. x.to(torch.cfloat)")
+        raise RuntimeError(f"{name}(): for integral input tensors, argument alpha must not be "
+                           f"a floating point number (got the complex alpha={alpha!r}); pass "
+                           f"an int alpha")
     if alpha.__class__ is not bool and not isinstance(alpha, np.bool_):
         return
     for v in (input, other):

@@ -36,6 +36,7 @@ import warnings
 import numpy as np
 
 from .. import return_types
+from .._int_range import check_int_scalar
 from .._options import allocation_error
 from .._tensor import torch_function as _tf
 from .._tensor.record import check_inference_write, write_error
@@ -645,6 +646,13 @@ NUMBERS = frozenset({
 # of those, the ones PyTorch declares optional (``float?``): None is taken too where the
 # default is None (clamp's ``min``/``max`` take a Tensor as well, so a None default of another
 # name is no number check)
+# of those, the ones PyTorch declares ``float`` (the others are ``Scalar``: an int beyond
+# int64/uint64 raises OverflowError there, where a float parameter takes it as a float)
+FLOAT_NUMBERS = frozenset({"rtol", "atol", "nan", "posinf", "neginf", "eps", "margin", "rcond"})
+# the ``Scalar`` parameters taken complex (the op checks it against its tensors' dtypes); a
+# complex number for any other raises RuntimeError, PyTorch's type for a real tensor
+COMPLEX_SCALARS = frozenset({("add", "alpha"), ("sub", "alpha"), ("rsub", "alpha"),
+                             ("subtract", "alpha"), ("addcmul", "value"), ("addcdiv", "value")})
 OPTIONAL_NUMBERS = frozenset({"posinf", "neginf", "eps", "correction"})
 # parameters that PyTorch's argument parser takes as an ``int`` (a Python or NumPy integer, a 0-d
 # integer Tensor; not a bool, a float, None) where the implementation's default is an int, or
@@ -669,7 +677,15 @@ def number_error(op, name, value, optional=False):
     number after all (a NumPy number, a 0-d Tensor, a bool, None where ``optional``)."""
     if isinstance(value, (int, float, np.number, np.bool_)) or (value is None and optional) \
             or (isinstance(value, Tensor) and value.ndim == 0):
+        if name not in FLOAT_NUMBERS:
+            check_int_scalar(value, op, name)
         return
+    if isinstance(value, complex) and name not in FLOAT_NUMBERS:
+        if (op, name) in COMPLEX_SCALARS:
+            return  # (the op refuses it for real tensors with PyTorch's error)
+        raise RuntimeError(f"{op}(): value cannot be converted to a real number without "
+                           f"overflow (got the complex {name}={value!r}); pass a real {name} "
+                           f"(gradkit takes a complex {name} in no op of this kind yet)")
     raise TypeError(f"{op}(): argument '{name}' must be a number (float or int), not "
                     f"{type(value).__name__}; pass e.g. {name}=1.0")
 

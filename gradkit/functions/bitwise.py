@@ -42,6 +42,9 @@ def _integral(a, b, name, kernel, bool_ok=True):
         a = _scalar_or_tensor(a)
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     for x, arg in ((a, "input"), (b, "other")):
+        if x.__class__ is complex:  # (a Scalar, so a complex operand: no integral kernel)
+            raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'ComplexFloat\'; '
+                                      f"{name}() takes integral or bool operands")
         if not isinstance(x, Tensor) and not isinstance(x, (bool, int, float, np.number,
                                                             np.bool_)):
             raise TypeError(f"{name}(): argument '{arg}' must be a Tensor or a number, got "

@@ -168,7 +168,9 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 @declare(differentiable=False)
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     a, b = _close_operands(input, other, "isclose", rtol, atol)
-    return wrap(np.isclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    # (rtol and atol are PyTorch's floats: a huge int is taken as its float)
+    return wrap(np.isclose(a._data, b._data, rtol=float(rtol), atol=float(atol),
+                           equal_nan=equal_nan))
 
 
 def _close_operands(input, other, fn, rtol, atol):

@@ -13,6 +13,7 @@ import numpy as np
 from .. import _dtype, return_types
 from .._backend import to_host
 from .._complex import is_host as _host
+from .._int_range import check_int_scalar
 from .._options import allocation_error
 from .._tensor.record import apply, apply1, apply2, check_broadcast, inplace, unary_result
 from .._tensor.tensor import Tensor, wrap
@@ -78,6 +79,7 @@ __all__ = ["abs", "add", "addcdiv", "addcmul", "atan2", "ceil", "clamp", "cos", 
 def _inplace_dtype(self, other, name):
     """An in-place op on an integral or bool tensor whose result type it cannot hold raises as
     PyTorch does (``b += 1`` on a bool tensor: "result type Long can't be cast to ... Bool")."""
+    check_int_scalar(other, name)
     if self._data.dtype.kind in "biu":
         if isinstance(other, Tensor):
             rt = _dtype.result_type(self.dtype, self.ndim, other.dtype, other.ndim)
@@ -123,6 +125,7 @@ def pow_(self, exponent):
 
 
 def clamp_(self, min=None, max=None):
+    min, max = _check_bounds(min, max, "clamp_", self)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return write_inplace(self, clamp(self, min, max), "clamp_")
     return inplace(self, E.CLAMP, None, (min, max))
@@ -469,7 +472,7 @@ def clamp(input, min=None, max=None):
     x = _t(input)
     if min is None and max is None:
         raise RuntimeError("clamp(): at least one of 'min' or 'max' must not be None")
-    _check_bounds(min, max)
+    min, max = _check_bounds(min, max, x=x)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         if min is not None:  # (a number bound beside a Tensor one: not the public faces)
             x = _pairwise(E.MAXIMUM, x, min, "maximum")

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import return_types
 from .._backend import to_host
+from .._options import allocation_error
 from .._tensor.tensor import Tensor, wrap
 from ._args import _const_like, _int_arg, _not_implemented, _t
 from ._registry import declare, out_tuple
@@ -52,7 +53,13 @@ def histc(input, bins=100, min=0, max=0):
                                                                                float(lo))
         pos = pos.astype(np.int64)
     pos = np.minimum(pos, bins - 1)
-    counts = np.bincount(pos, minlength=bins).astype(x.dtype)
+    try:
+        counts = np.bincount(pos, minlength=bins).astype(x.dtype)
+    except (MemoryError, ValueError) as e:  # (bins past memory: PyTorch's allocator error)
+        err = allocation_error("histc", e)
+        if err is None:
+            raise
+        raise err from None
     return wrap(_const_like(x, counts))
 
 

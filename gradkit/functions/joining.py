@@ -182,6 +182,9 @@ def tensor_split(input, indices_or_sections=_GIVEN, dim=0, *, sections=_GIVEN, i
         if k <= 0:
             raise RuntimeError(f"tensor_split(): number of sections must be larger than 0, got "
                                f"{k}")
+        if k >= 2 ** 60:  # PyTorch's vector of k results cannot be made (one per section)
+            raise RuntimeError(f"tensor_split(): cannot create std::vector larger than "
+                               f"max_size() ({k} sections); ask for fewer sections")
         size, extra = divmod(n, k)
         bounds, start = [], 0
         for i in range(k):

@@ -20,7 +20,14 @@ from ..autograd.graph import FORWARD, rename
 from ..device import Device, _parse_device_dtype, _to_namespace_of
 from ..ops import elementwise as E
 from ..ops import memory as M
-from ._args import NotATensorError, _check_fill_value, _t, _tensor_operands, _tensors_only
+from ._args import (
+    NotATensorError,
+    _check_fill_value,
+    _missing_arg,
+    _t,
+    _tensor_operands,
+    _tensors_only,
+)
 from ._registry import declare, tensor_method
 
 __all__ = ["clone", "detach", "detach_", "fill", "is_inference", "is_same_size", "is_signed",
@@ -361,6 +368,8 @@ def type_as(self, other):
 def resize_(self, *sizes, memory_format=None):
     """Change the shape in place: the first elements are kept (in row-major order); new ones
     are uninitialised (zeros here). Refused for a tensor that requires grad, as PyTorch."""
+    if not sizes:
+        _missing_arg("resize_", "size", "give the new shape, e.g. x.resize_(2, 3)")
     if memory_format is not None:
         _options.memory_format("resize_", memory_format)
     shape = _shape_arg(sizes, "resize_")

@@ -230,8 +230,11 @@ def _sublist_equation(args):
 def einsum(equation, *operands):
     """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)`` or in sublist form
     ``einsum(a, [0, 1], b, [1, 2], [0, 2])``; differentiable in each operand."""
+    if not operands:  # (PyTorch's Python check, before the equation's type)
+        raise ValueError("einsum(): must specify the equation string and at least one operand, "
+                         "or at least one operand and its subscripts list")
     if not isinstance(equation, str):
-        if not isinstance(equation, (Tensor, np.ndarray)):  # (a Tensor: the sublist form)
+        if not isinstance(equation, Tensor):  # (a Tensor: the sublist form)
             raise TypeError(f"einsum(): argument 'equation' (position 1) must be str, not "
                             f"{type(equation).__name__}")
         equation, operands = _sublist_equation((equation,) + operands)

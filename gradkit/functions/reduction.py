@@ -430,6 +430,7 @@ def _bool_scan_(name):
                                f"and output tensor dtype {_dtype.to_dtype(dtype)} should match; "
                                f"drop dtype= or use {name}(..., dtype=...)")
         if self._data.dtype == np.bool_ and dtype is None:
+            _dim_in(dim, self.ndim, name)  # (the dim is checked first, as PyTorch's)
             _not_implemented(f"{name}_out_cpu", self, f"{name}_() of a bool tensor: use "
                              f"{name}() (int64)")
         return write_inplace(self, REDUCTIONS[name](self, dim, dtype=dtype), name + "_")

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._backend import to_host
 from .._tensor.tensor import Tensor, wrap
-from .._warnings import warn_once
+from .._warnings import warn, warn_once
 from ..autograd.graph import present
 from ..ops import shape as S
 from ._args import _const_like, _dim_in, _int_arg, _t, _tensors_only, _type_name
@@ -320,6 +320,9 @@ def masked_scatter(input, mask, source):
     """``input`` with the positions where ``mask`` is True filled, in order, with the leading
     elements of ``source``."""
     x, m, src = _t(input), _t(mask, "mask"), _t(source, "source")
+    if m._data.dtype == np.uint8:  # (PyTorch's deprecation warning, then its refusal)
+        warn("masked_scatter_ received a mask with dtype torch.uint8, this behavior is now "
+             "deprecated,please use a mask with dtype torch.bool instead.")
     if m.dtype.kind != "b":
         raise RuntimeError(f"masked_scatter(): expected a bool mask, got dtype {m.dtype}")
     if src.dtype != x.dtype:

@@ -287,6 +287,8 @@ def expand_as(input, other):
 
 @declare(function=False)
 def repeat(input, *sizes):
+    if not sizes:
+        _missing_arg("repeat", "repeats", "give the counts per dimension, e.g. x.repeat(2, 1)")
     x = _t(input)
     reps = _shape_arg(sizes, "repeat")
     if len(reps) < x.ndim:
@@ -437,11 +439,11 @@ def flip(input, *args, dims=None):
     if isinstance(dims, int):
         dims = (dims,)
     axes = tuple(_dim_in(d, x.ndim, "flip") for d in dims)
-    if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor: nothing to reverse, as PyTorch)
-        return present(x.clone(), "FlipBackward0", (x,))
-    if len(set(axes)) != len(axes):
+    if len(set(axes)) != len(axes):  # (a 0-d tensor's 0 and -1 are one dim, as PyTorch's)
         raise RuntimeError(f"flip(): dim {_repeated(axes)} appears multiple times in the list of "
                            f"dims {tuple(dims)}; give each dim once")
+    if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor: nothing to reverse, as PyTorch)
+        return present(x.clone(), "FlipBackward0", (x,))
     return apply1(S.FLIP, x, (axes,))
 
 
@@ -524,6 +526,8 @@ def roll(input, shifts, dims=None):
         raise RuntimeError(f"roll(): shifts and dims must have the same length, got "
                          f"shifts={shifts!r} and dims={dims!r}")
     out = x
+    if x.numel() == 0:  # (PyTorch returns an empty input's copy before looking at the dims)
+        return x.clone()
     if x.ndim == 0:  # a 0-d tensor has no dim to roll along (PyTorch's IndexError)
         raise IndexError(f"roll(): Dimension specified as {dims_t[0]} but tensor has no "
                          f"dimensions; give dims=None to roll a 0-d tensor")

@@ -543,6 +543,13 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
             raise IndexError(f"unique(): dim={dim} given for a 0-d tensor, which has no "
                              f"dimensions; use dim=None")
         d = _dim_in(dim, x.ndim, "unique")
+        zeros = [k for k, n in enumerate(a.shape) if n == 0]
+        if len(zeros) > 1 or zeros and zeros[0] != d:  # (PyTorch's checks of empty inputs)
+            raise RuntimeError(
+                f"unique(): Number of zero sized dimensions is more than one, so unique cannot "
+                f"be applied (shape {tuple(a.shape)})" if len(zeros) > 1 else
+                f"unique(): There are 0 sized dimensions, and they aren't selected, so unique "
+                f"cannot be applied (shape {tuple(a.shape)}, dim={dim}); select the empty dim")
         if a.shape[d] == 0:
             vals, inv, counts = a, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         elif a.dtype.kind == "f" and np.isnan(a).any():
@@ -591,6 +598,8 @@ def _out_index_dtype(out, args):
     """searchsorted's/bucketize's ``out`` dtype, checked before the op (and its warnings), as
     PyTorch: int32 with ``out_int32``, else int64."""
     flag = bool(args.get("out_int32"))
+    if "sorted_sequence" in args:  # (the parser refuses a non-Tensor sequence first)
+        _t(args["sorted_sequence"], "sorted_sequence")
     if isinstance(out, Tensor) and out._data.dtype != (np.int32 if flag else np.int64):
         raise RuntimeError(f"torch.searchsorted(): output tensor's dtype is wrong, it can only be "
                            f"Int(int32) or Long(int64) depending on whether out_int32 flag is "

@@ -152,7 +152,7 @@ def logit(input, eps=None):
     outside, as PyTorch)."""
     x = _float_operand(_t(input))
     if eps is not None:
-        _check_fill_value(eps, x._data.dtype, "logit")  # (eps is cast to the input's dtype)
+        _check_fill_value(eps, x._data.dtype, "logit", scalar=False)  # (cast to x.dtype)
     if eps is not None and eps >= 0:
         # PyTorch's rule: gradient 0 outside [eps, 1 - eps], NaN at a NaN input
         x = where(isnan(x), x, clamp(x, eps, 1.0 - eps))

@@ -85,7 +85,20 @@ def _neg_b(xp, g, ins, out, aux, needs):
 def _pow_f(xp, a, b):
     if _int_kind(a) and _int_kind(b):
         return _int_pow(xp, a, b)
+    if (b.__class__ is float or b.__class__ is int) and b in _POW_BY_PRODUCTS and \
+            getattr(getattr(a, "dtype", None), "kind", "") == "f" and a.dtype.itemsize >= 4:
+        return _POW_BY_PRODUCTS[b](xp, a)
     return a ** b
+
+
+# PyTorch's pow kernel for these number exponents of a float32/float64 tensor computes
+# products and square roots, not pow (-0.5 is rsqrt: NaN at -inf, -inf at -0.0, where pow
+# gives 0 and inf; 3 and -2 round differently from pow in about a third of the elements)
+_POW_BY_PRODUCTS = {
+    -0.5: lambda xp, a: 1 / xp.sqrt(a),
+    3: lambda xp, a: a * a * a,
+    -2: lambda xp, a: 1 / (a * a),
+}
 
 
 def _int_kind(v):

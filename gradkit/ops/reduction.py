@@ -238,9 +238,12 @@ def _cumsum(xp, a, axis):
     """A running sum; float32/float16 arrays accumulate in float64, as PyTorch's CPU scan (a
     float32 running sum of 1e6 values in [0, 1) is otherwise off by ~11, PyTorch's by ~0.02).
     Under create_graph ``xp.cumsum`` is the recorded op, which does the same."""
-    if xp.name != "tensor" and _scan_in_double(a):
-        return xp.cumsum(a, axis=axis, dtype="float64").astype(a.dtype)
-    return xp.cumsum(a, axis=axis)
+    if xp.name == "tensor":
+        return xp.cumsum(a, axis=axis)
+    with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf is NaN, silently as PyTorch)
+        if _scan_in_double(a):
+            return xp.cumsum(a, axis=axis, dtype="float64").astype(a.dtype)
+        return xp.cumsum(a, axis=axis)
 
 
 def _cumsum_f(xp, a, axis):
@@ -338,9 +341,10 @@ def _scan_in_double(a):
 
 
 def _cumprod_f(xp, a, axis):
-    if _scan_in_double(a):
-        return xp.cumprod(a, axis=axis, dtype="float64").astype(a.dtype)
-    return xp.cumprod(a, axis=axis)
+    with np.errstate(invalid="ignore", over="ignore"):  # (inf * 0 is NaN, silently as PyTorch)
+        if _scan_in_double(a):
+            return xp.cumprod(a, axis=axis, dtype="float64").astype(a.dtype)
+        return xp.cumprod(a, axis=axis)
 
 
 def _cumprod_b(xp, g, ins, out, aux, needs):

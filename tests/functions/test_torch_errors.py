@@ -207,6 +207,24 @@ RAISES = {
     "diagonal_scatter_0d_dim": lambda m: T(m, 0.5).diagonal_scatter(x(m)[:3, :2], 1, 0, -5),
     "repeat_interleave_0d_dim": lambda m: m.repeat_interleave(T(m, 1.0), T(m, [1, 0, 2], "int64"),
                                                               dim=-1),
+    # a required argument left out, a call with no operand, sizes past memory (the argument
+    # fuzzer's findings: gradkit ran on, hung or let NumPy's ValueError out)
+    "repeat_no_repeats": lambda m: x(m).repeat(),
+    "resize_no_size": lambda m: x(m).resize_(),
+    "einsum_no_operand": lambda m: m.einsum("ij->ji"),
+    "einsum_array_equation": lambda m: m.einsum(np.ones(2), x(m)),
+    "histc_huge_bins": lambda m: x(m).histc(bins=2 ** 62),
+    "tensor_split_huge_sections": lambda m: x(m).tensor_split(2 ** 62),
+    # the op fuzzer's: a 0-d tensor's dims 0 and -1 are one dim; the dim before the dtype;
+    # unique over a dim beside an empty one; masked_scatter's uint8 mask
+    "searchsorted_list_sequence_out": lambda m: m.searchsorted([[0.0, 1.0]], x(m),
+                                                               out=out(m, "float64")),
+    "flip_0d_dim_twice": lambda m: m.flip(T(m, 1.0), (0, -1)),
+    "cumprod_bool_inplace_dim_out_of_range": lambda m: x(m, "bool").cumprod_(2),
+    "unique_dim_beside_empty_dim": lambda m: m.unique(m.ones(0, 2), dim=1, return_counts=True),
+    "unique_two_empty_dims": lambda m: m.unique(m.ones(0, 0), dim=0),
+    "masked_scatter_uint8_mask": lambda m: x(m).masked_scatter(x(m) > 0, x(m)).masked_scatter(
+        (x(m) > 0).to(m.uint8), x(m)),
 }
 
 
@@ -336,3 +354,36 @@ def test_broadcast_error_carries_torch_sentence(op, sa, sb):
     with pytest.raises(RuntimeError) as ours:
         getattr(gk, op)(gk.ones(sa), gk.ones(sb))
     assert str(theirs.value) in str(ours.value) and str(sa) in str(ours.value)
+
+
+def test_masked_scatter_uint8_mask_warns_as_torch():
+    torch = pytest.importorskip("torch")
+    for m in (gk, torch):
+        with pytest.warns(UserWarning, match="masked_scatter_ received a mask with dtype "
+                                             "torch.uint8, this behavior is now deprecated"):
+            with pytest.raises(RuntimeError):
+                x(m).masked_scatter((x(m) > 0).to(m.uint8), x(m))
+
+
+def test_scans_through_inf_give_nan_without_numpy_warning():
+    # PyTorch's cumsum/cumprod (and cumulative_trapezoid) give NaN at inf - inf or inf * 0
+    # silently; NumPy's accumulate warned at the user
+    torch = pytest.importorskip("torch")
+    data = [np.inf, -np.inf, 0.0, 1.0]
+    calls = (lambda m: m.cumsum(T(m, data), 0), lambda m: m.cumprod(T(m, data), 0),
+             lambda m: m.cumulative_trapezoid(T(m, [1.0, 2.0, 3.0]), dx=np.inf))
+    for call in calls:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = call(gk)
+        np.testing.assert_array_equal(got.numpy(), call(torch).numpy())
+
+
+def test_roll_of_empty_tensor_ignores_dims_as_torch():
+    # PyTorch returns an empty input's copy before it checks the dims
+    torch = pytest.importorskip("torch")
+    for m in (gk, torch):
+        r = m.roll(m.ones(3, 0, dtype=m.uint8), (1, -2), (3, 1))
+        assert tuple(r.shape) == (3, 0) and r.dtype == m.uint8
+    with pytest.raises(IndexError):
+        gk.roll(gk.ones(3, 2), (1, -2), (3, 1))

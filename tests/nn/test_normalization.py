@@ -341,3 +341,24 @@ def test_cross_map_lrn2d_dtypes_and_no_channels_as_torch(torch, dtype, shape):
     tol = 8e-3 if dtype == "bfloat16" else 1e-3
     for g, t in zip(out[gk][1:], out[torch][1:]):
         np.testing.assert_allclose(g, t, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("with_weight", [False, True])
+def test_rms_norm_complex_input_as_torch(dtype, with_weight):
+    # PyTorch normalizes a complex input by the mean of x * x (not |x|^2); it was refused
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    z = (rng.standard_normal((2, 3, 4)) + 1j * rng.standard_normal((2, 3, 4))).astype(dtype)
+    w = (rng.standard_normal(4) + 1j * rng.standard_normal(4)).astype(dtype)
+    outs = []
+    for m in (gk, torch):
+        x = m.tensor(z, requires_grad=True)
+        wt = m.tensor(w, requires_grad=True) if with_weight else None
+        y = m.nn.functional.rms_norm(x, (4,), wt)
+        (y.abs() ** 2).sum().backward()
+        outs.append((y.detach().numpy(), x.grad.numpy(), None if wt is None else wt.grad.numpy()))
+    tol = 1e-5 if dtype == "complex64" else 1e-10
+    for g, t in zip(*outs):
+        if t is not None:
+            np.testing.assert_allclose(g, t, rtol=tol, atol=tol)

@@ -32,3 +32,14 @@ def test_non_float_dtype_raises_as_torch(torch, name, dtype):
 def test_float_dtypes_still_draw(name):
     for dt in (gk.float16, gk.bfloat16, gk.float32, gk.float64):
         assert CALLS[name](gk, dt).dtype == dt
+
+
+@pytest.mark.parametrize("bounds", [(), (5,), (1, 5), (-2 ** 63, None)])
+def test_random_fill_of_complex_raises_as_torch(torch, bounds):
+    # random_ of a complex tensor: the full-range kernel's NotImplementedError for
+    # random_(-2**63, None), the bounds check's RuntimeError for other bounds
+    with pytest.raises(Exception) as want:
+        torch.ones(2, dtype=torch.complex64).random_(*bounds)
+    with pytest.raises(Exception) as got:
+        gk.ones(2, dtype=gk.complex64).random_(*bounds)
+    assert type(got.value) is type(want.value)

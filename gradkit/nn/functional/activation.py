@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from ... import functions as _F
+from ..._int_range import check_int_scalar
 from ..._tensor import Tensor, apply1
 from ..._warnings import warn
 from ...amp._state import CPU as _AUTOCAST
@@ -187,6 +188,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
+    check_int_scalar(min_val, "hardtanh", "min_val")
+    check_int_scalar(max_val, "hardtanh", "max_val")
     x = _t(input)
     if x._data.dtype.kind == "b":
         raise RuntimeError("hardtanh: Bool inputs not supported for hardtanh; convert the "
@@ -275,6 +278,7 @@ def _as_dtype_scalar(v, dtype, what, who):
     """``v`` converted to the input's ``dtype`` as PyTorch converts a Scalar (truncation toward
     zero for an integer dtype), with its RuntimeError for a value outside the dtype's range (a
     NaN or inf for an integer dtype, a finite value beyond float16's)."""
+    check_int_scalar(v, who, what)
     f = float(v)
     if dtype.is_floating_point:
         if str(dtype).endswith("float16") and math.isfinite(f) and abs(f) > 65504.0:
@@ -296,6 +300,8 @@ def _bool_dtype():
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``x`` where ``x > threshold``, else ``value`` (both converted to the input's dtype)."""
+    check_int_scalar(threshold, "threshold", "threshold")
+    check_int_scalar(value, "threshold", "value")
     x = _t(input)
     if x.dtype == _bool_dtype():
         raise NotImplementedError("threshold: not implemented for gradkit.bool; convert the "

@@ -550,14 +550,15 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int] | int,
         warn_once("rms_norm dtypes", f"Mismatch dtype between input and weight: input dtype = "
                   f"{_cpp_type(x.dtype)}, weight dtype = {_cpp_type(weight.dtype)}, Cannot "
                   f"dispatch to fused implementation.")
-    if not x.is_floating_point():
+    if not x.is_floating_point() and not x.is_complex():  # (complex: PyTorch's formula, the
+        # mean of x * x, not of |x|^2)
         raise NotImplementedError(f'rms_norm: "rms_norm" not implemented for {x.dtype}; convert '
                                   f"the input with .float()")
     if _is_half(x.dtype):  # as PyTorch: in float32 (float32's eps by default), rounded once
         return rms_norm(x.float(), ns, None if weight is None else weight.float(),
                         eps).to(x.dtype)
     if eps is None:
-        eps = float(np.finfo(x._data.dtype).eps) if x._data.dtype.kind == "f" else 1e-7
+        eps = float(np.finfo(x._data.dtype).eps) if x._data.dtype.kind in "fc" else 1e-7
     dims = tuple(range(x.ndim - len(ns), x.ndim))
     y = x * _F.rsqrt(_F.mean(x * x, dims, keepdim=True) + eps)
     y = y * weight if weight is not None else y

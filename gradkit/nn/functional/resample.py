@@ -832,6 +832,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not "
                         f"{type(pad).__name__}; pass e.g. (1, 1)")
     pad = list(_shape_arg((pad,), "pad"))  # (a float amount: TypeError, as PyTorch)
+    if isinstance(value, (complex, np.complexfloating)):  # (PyTorch's ``float? value``)
+        raise TypeError(f"pad(): argument 'value' (position 4) must be float, not "
+                        f"{type(value).__name__}; pass a real value")
     if mode not in ("constant", *_PAD_MODES):  # (the mode is parsed first, as PyTorch)
         raise NotImplementedError(
             f"pad: Unrecognised padding mode {mode!r}; use 'constant', 'reflect', 'replicate' "
@@ -873,9 +876,11 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         raise NotImplementedError(f'"{kernel}_pad{len(pad) // 2}d" not implemented for '
                                   f"'Bool': pad: convert the input, e.g. x.float()")
     fill = 0 if value is None else value
+    if fill.__class__ is int and not -2 ** 53 <= fill <= 2 ** 53:
+        fill = float(fill)  # (PyTorch's ``float value``: a big int is taken as its float)
     original = x
     if mode == "constant" and any(p > 0 for p in pad):  # PyTorch's checked fill of the border
-        _check_fill_value(fill, x._data.dtype, "pad")
+        _check_fill_value(fill, x._data.dtype, "pad", scalar=False)
     for k in range(len(pad) // 2):
         d = x.ndim - 1 - k
         lo, hi = pad[2 * k], pad[2 * k + 1]

@@ -1,0 +1,28 @@
+"""The range of Python ints PyTorch's argument parser takes as a number (a ``Scalar``: the
+int64 and uint64 values, -2**63 up to 2**64 - 1): beyond it PyTorch raises OverflowError
+before the op looks at anything else, where NumPy would take the int as an object or a float."""
+
+from __future__ import annotations
+
+__all__ = ["INT_END", "INT_START", "int_overflow", "check_int_scalar"]
+
+INT_START = -2 ** 63
+INT_END = 2 ** 64
+
+
+def int_overflow(value, fn=None, name=None):
+    """Raise PyTorch's OverflowError for the Python int ``value`` out of its numbers' range."""
+    where = f"{fn}(): " if fn else ""
+    what = f"argument '{name}' " if name else "the number "
+    side = "too big" if value > 0 else "too negative"
+    raise OverflowError(f"{where}{what}{value} is {side} to convert: PyTorch takes an int in "
+                        f"[-2**63, 2**64) as a number; pass a float instead, e.g. "
+                        f"{float(value):g}")
+
+
+def check_int_scalar(value, fn=None, name=None):
+    """``value`` itself, or PyTorch's OverflowError where it is a Python int (not a bool) that
+    PyTorch's number conversion refuses."""
+    if isinstance(value, int) and not INT_START <= value < INT_END and value.__class__ is not bool:
+        int_overflow(value, fn, name)
+    return value
